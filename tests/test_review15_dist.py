@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 import numpy as np
 import pandas as pd
+import pytest
 
 from hourglass.detectors import AutoEncoder
 from hourglass.distributed.federated import FederatedServer, Site
-from hourglass.thresholds import FalseAlarmBound
+from hourglass.distributed.summaries import share_above, site_summary
+from hourglass.thresholds import FalseAlarmBound, Percentile
 
 
 def test_a_site_too_small_for_the_rule_trains_and_sends_no_threshold() -> None:
@@ -24,3 +29,24 @@ def test_a_site_too_small_for_the_rule_trains_and_sends_no_threshold() -> None:
     assert type(pipe.detector_.threshold_) is FalseAlarmBound
     assert pipe.detector_.threshold_.n_fit_ == 60
 
+
+def test_summaries_give_each_site_the_share_of_its_scores_above_the_threshold(caplog: Any) -> None:
+    # read from the calibration's tail, a 3-row site all below the threshold showed 12% above it
+    # (and a warning), a 40-row site with none above 1.2%: now the share of its pseudo-scores
+    rng = np.random.default_rng(0)
+    scores = [rng.exponential(size=40), rng.exponential(size=3), rng.exponential(size=1000)]
+    rule = Percentile(99)
+    for value in (float(scores[1].max()) * 1.05, float(scores[0].max()) * 1.01, 3.0):
+        threshold = Percentile(99).fit(np.arange(300.0))
+        threshold.value_ = value
+        exact = [float((s > value).mean()) for s in scores]
+        server = FederatedServer(AutoEncoder(verbose=0), held_out="summaries")
+        server.site_summaries_ = [site_summary(s, rule) for s in scores]
+        server.site_names_ = ["a", "b", "c"]
+        with caplog.at_level(logging.WARNING, logger="hourglass.distributed.federated"):
+            caplog.clear()
+            got = [d["flagged"] for d in server._per_site(threshold, warn=True)]
+        assert got[:2] == exact[:2]  # under 257 scores the knots hold every score
+        assert got[2] == pytest.approx(exact[2], abs=2e-3)
+        assert ("site b" in caplog.text) is (exact[1] > 0.1)
+    assert share_above({"rows": 1, "median": 0.0, "threshold": None, "calibration": None}, threshold) == 0.0

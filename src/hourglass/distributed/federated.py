@@ -76,7 +76,7 @@ import pandas as pd
 import torch
 
 from hourglass.detectors.base import BaseDetector, DeepDetector
-from hourglass.distributed.summaries import pseudo_union, site_summary
+from hourglass.distributed.summaries import pseudo_union, share_above, site_summary
 from hourglass.errors import InputError
 from hourglass.features.statistics import (
     SKETCH_POINTS,
@@ -424,7 +424,8 @@ class FederatedServer:
         mixture of the sites' knots (:func:`~hourglass.features.statistics.mixture_quantiles`):
         near the union's, not equal (linear between knots; measured in
         ``benchmarks/results/federated.md``); the share of each site above the shared threshold
-        is then read from its calibration. The models then keep no held-out score
+        is then that of its own pseudo-scores (:func:`~hourglass.distributed.summaries.share_above`,
+        rebuilt from its calibration's knots). The models then keep no held-out score
         (``val_scores_`` is empty: ``set_threshold`` needs ``scores=``).
     """
 
@@ -903,18 +904,15 @@ class FederatedServer:
 
     def _per_site(self, threshold: Threshold, *, warn: bool) -> list[dict[str, Any]]:
         """Each site's held-out rows, median score and share above ``threshold`` (from its
-        scores, or from its calibration with ``held_out="summaries"``)."""
+        scores, or from its calibration's knots with ``held_out="summaries"``)."""
         out = []
         for k, summary in enumerate(self.site_summaries_):
             rows = int(summary["rows"])
             if self.held_out == "scores":
                 sc = self.site_scores_[k]
                 flagged = float(threshold.predict(sc).mean()) if len(sc) else 0.0
-            elif summary["calibration"] is not None:
-                cal = Calibrator.from_dict(summary["calibration"])
-                flagged = 1.0 - float(cal.transform([threshold.value_])[0])
-            else:
-                flagged = 0.0
+            else:  # the share of its pseudo-scores (as the shared fit rebuilt them) above it
+                flagged = share_above(summary, threshold)
             out.append({"rows": rows, "median": summary["median"], "flagged": round(flagged, 6)})
             if warn and rows and flagged > 0.1:
                 logger.warning("site %s: %.0f%% of its held-out normal rows are above the shared "
