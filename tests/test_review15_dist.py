@@ -50,3 +50,10 @@ def test_summaries_give_each_site_the_share_of_its_scores_above_the_threshold(ca
         assert got[2] == pytest.approx(exact[2], abs=2e-3)
         assert ("site b" in caplog.text) is (exact[1] > 0.1)
     assert share_above({"rows": 1, "median": 0.0, "threshold": None, "calibration": None}, threshold) == 0.0
+
+
+@pytest.mark.parametrize("rule", [Percentile, "p99"])
+def test_a_threshold_that_is_no_rule_instance_is_named_not_crashed(rule: Any) -> None:
+    # was TypeError (get_params of the class) or AttributeError ('str' has no get_params)
+    with pytest.raises(ValueError, match="threshold must be a hourglass Threshold"):
+        FederatedServer(AutoEncoder(threshold=rule, verbose=0))

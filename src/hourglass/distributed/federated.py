@@ -539,6 +539,8 @@ class FederatedServer:
 
     def _rule(self) -> Threshold:
         rule = self.detector.threshold if self.detector.threshold is not None else Percentile(99.0)
+        if not isinstance(rule, Threshold):  # a class, a string: the detector's own ValueError
+            self.detector._threshold_rule()
         return type(rule)(**rule.get_params())
 
     def aggregate(self, server_round: int,
