@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from hourglass.detectors import AutoEncoder
-from hourglass.distributed.federated import FederatedServer, Site
+from hourglass.distributed.federated import FederatedServer, Site, encode
 from hourglass.distributed.summaries import share_above, site_summary
+from hourglass.errors import InputError
 from hourglass.thresholds import FalseAlarmBound, Percentile
 
 
@@ -57,3 +58,46 @@ def test_a_threshold_that_is_no_rule_instance_is_named_not_crashed(rule: Any) ->
     # was TypeError (get_params of the class) or AttributeError ('str' has no get_params)
     with pytest.raises(ValueError, match="threshold must be a hourglass Threshold"):
         FederatedServer(AutoEncoder(threshold=rule, verbose=0))
+
+
+def _answered_site() -> tuple[Site, FederatedServer]:
+    """A site that has answered the rounds up to the first train round, and its server."""
+    det = AutoEncoder(hidden=(2,), epochs=1, verbose=0)
+    site = Site(pd.DataFrame({"a": np.random.default_rng(0).normal(size=40)}), det, name="east")
+    server = FederatedServer(det, rounds=1)
+    for r in (1, 2, 3):
+        parameters, config = server.configure(r)
+        server.aggregate(r, [site.fit(parameters, config)])
+    return site, server
+
+
+@pytest.mark.parametrize("parameters, config", [
+    ([], {"phase": "scales"}),
+    ([encode("not a schema")], {"phase": "scales"}),
+    ([encode({})], {"phase": "scales"}),
+    ([], {"phase": "inputs"}),
+    ([], {"phase": "schema", "spec": "5"}),
+    (None, {"phase": "scores", "threshold": "not json"}),
+    (None, {"phase": "scores", "threshold": "[1]"}),
+])
+def test_a_site_names_a_server_message_it_cannot_read(parameters: Any, config: dict[str, Any]) -> None:
+    # was IndexError, TypeError, KeyError, AttributeError or JSONDecodeError from inside the site
+    site, server = _answered_site()
+    if parameters is None:
+        parameters = server.configure(server.n_rounds)[0]
+        config = {**server.configure(server.n_rounds)[1], **config}
+    with pytest.raises(InputError, match=r"^site east: "):
+        site.fit(parameters, config)
+
+
+@pytest.mark.parametrize("phase", ["train", "scores"])
+def test_a_site_without_the_shared_preprocessing_says_so(phase: str) -> None:
+    # a site rebuilt mid-run (no load_inputs): was AttributeError 'Site' object has no attribute 'X_'
+    site, server = _answered_site()
+    fresh = Site(site.data, site.detector, name="east")
+    parameters, config = server.configure(4 if phase == "train" else server.n_rounds)
+    with pytest.raises(InputError, match="has not taken the shared preprocessing"):
+        fresh.fit(parameters, config)
+    fresh.load_inputs(server.features_.to_dict())  # resumed: it answers
+    arrays, n, _ = fresh.fit(parameters, config)
+    assert len(arrays) == (len(parameters) if phase == "train" else 2) and n > 0

@@ -153,6 +153,8 @@ def _spec_diff(site: str, server: str) -> str:
         a, b = json.loads(site), json.loads(server)
     except (TypeError, ValueError):
         return f"site {site}, server {server}"
+    if not (isinstance(a, dict) and isinstance(b, dict)):
+        return f"site {site}, server {server}"
     def shown(v: Any) -> str:
         return repr(tuple(v["__tuple__"])) if isinstance(v, dict) and set(v) == {"__tuple__"} else repr(v)
 
@@ -268,6 +270,13 @@ class Site:
     def _answer(self, parameters: list[np.ndarray], config: Mapping[str, Any]
                 ) -> tuple[list[np.ndarray], int, dict[str, Any]]:
         phase = config.get("phase")
+        if phase in ("scales", "inputs") and len(parameters) != 1:
+            raise InputError(f"{phase} round: the server sent {len(parameters)} arrays, not its one "
+                             "message; does the server run the same hourglass version?")
+        if phase in ("train", "scores") and not hasattr(self, "X_"):
+            raise InputError(f"{phase} round: this site has not taken the shared preprocessing (the "
+                             "inputs round) of this run; a site restarted mid-run resumes with "
+                             "Site.load_inputs, else every site starts the run again")
         if phase == "schema":
             check_federated_detector(self.detector)
             self._check_rows()
@@ -279,7 +288,8 @@ class Site:
             named = [] if self.name is None else [encode(str(self.name))]
             return [encode(site_schema(self._features().get_params(), self.data)), *named], len(self.data), {}
         if phase == "scales":
-            pre = schema_preprocessor(self._features().get_params(), decode(parameters[0]))
+            with _unreadable("scales round", "the server's merged schema cannot be read"):
+                pre = schema_preprocessor(self._features().get_params(), decode(parameters[0]))
             return [encode(site_scales(pre, self.data))], len(self.data), {}
         if phase == "inputs":
             return self._inputs(decode(parameters[0]))
@@ -297,7 +307,8 @@ class Site:
             if "threshold" not in config:
                 raise InputError("the scores round came without the threshold rule: the server runs "
                                  "an older hourglass than this site; use the same version everywhere")
-            rule = threshold_from_dict(json.loads(str(config["threshold"])))
+            with _unreadable("scores round", "the server's threshold rule cannot be read"):
+                rule = threshold_from_dict(json.loads(str(config["threshold"])))
             mode = str(config.get("held_out", "scores"))
             if mode not in HELD_OUT_MODES:
                 raise InputError(f"held_out={mode!r}: expected one of {', '.join(HELD_OUT_MODES)}")
@@ -964,16 +975,17 @@ class FederatedServer:
 
 
 @contextlib.contextmanager
-def _unreadable(what: str) -> Iterator[None]:
+def _unreadable(what: str, problem: str = "the sites' statistics cannot be merged") -> Iterator[None]:
     """A merge of the sites' statistics that fails on their content (not an ``InputError`` of
-    its own, e.g. columns that differ) as one ``InputError``."""
+    its own, e.g. columns that differ), or a server message a site cannot read (``problem``
+    says which), as one ``InputError``."""
     try:
         yield
     except InputError:
         raise
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
-        raise InputError(f"{what}: the sites' statistics cannot be merged ({type(e).__name__}: "
-                         f"{str(e)[:80]}); does every site run the same hourglass version?") from None
+        raise InputError(f"{what}: {problem} ({type(e).__name__}: {str(e)[:80]}); does every site "
+                         "run the same hourglass version?") from None
 
 
 def _number(value: Any) -> float:
