@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from hourglass import Pipeline
 from hourglass.detectors import AutoEncoder
 from hourglass.distributed.federated import FederatedServer, Site, encode
+from hourglass.distributed.spark import score_partitions
 from hourglass.distributed.summaries import share_above, site_summary
 from hourglass.errors import InputError
 from hourglass.thresholds import FalseAlarmBound, Percentile
@@ -101,3 +104,15 @@ def test_a_site_without_the_shared_preprocessing_says_so(phase: str) -> None:
     fresh.load_inputs(server.features_.to_dict())  # resumed: it answers
     arrays, n, _ = fresh.fit(parameters, config)
     assert len(arrays) == (len(parameters) if phase == "train" else 2) and n > 0
+
+
+@pytest.mark.parametrize("rows", [0, 6])
+def test_spark_names_a_kept_column_the_batch_holds_twice(tmp_path: Path, rows: int) -> None:
+    # a join's two 'id' columns: was ValueError "Expected a 1D array, got an array with shape (6, 2)"
+    df = pd.DataFrame({"bytes": np.arange(30.0), "proto": ["tcp", "udp"] * 15, "id": range(30)})
+    Pipeline(AutoEncoder(hidden=(2,), epochs=1, verbose=0)).fit(df[["bytes", "proto"]]).save(tmp_path / "m")
+    fn = score_partitions(tmp_path / "m", keep=["id"])
+    batch = pd.concat([df.head(rows), df[["id"]].head(rows)], axis=1)
+    with pytest.raises(InputError, match="the batch has 2 columns named 'id'"):
+        list(fn(iter([batch])))
+    assert len(next(fn(iter([df.head(rows)])))) == rows
