@@ -12,7 +12,7 @@ import pytest
 
 from hourglass import Pipeline
 from hourglass.detectors import AutoEncoder
-from hourglass.distributed.federated import FederatedServer, Site, encode
+from hourglass.distributed.federated import FederatedServer, Site, encode, run_federated
 from hourglass.distributed.spark import score_partitions
 from hourglass.distributed.summaries import share_above, site_summary
 from hourglass.errors import InputError
@@ -116,3 +116,10 @@ def test_spark_names_a_kept_column_the_batch_holds_twice(tmp_path: Path, rows: i
     with pytest.raises(InputError, match="the batch has 2 columns named 'id'"):
         list(fn(iter([batch])))
     assert len(next(fn(iter([df.head(rows)])))) == rows
+
+
+def test_run_federated_names_one_dataframe_given_for_the_list_of_sites() -> None:
+    # iterated, the DataFrame gave its column names: "site 1: its rows are of type str"
+    df = pd.DataFrame({"a": np.arange(30.0)})
+    with pytest.raises(InputError, match=r"expected a list of the sites' DataFrames .* got a DataFrame"):
+        run_federated(df, AutoEncoder(hidden=(2,), epochs=1, verbose=0), rounds=1)

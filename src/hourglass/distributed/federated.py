@@ -1036,6 +1036,10 @@ def run_federated(sites: Sequence[pd.DataFrame | Site], detector: BaseDetector,
     >>> pipe.info["federated"]["rows"], len(pipe.detector_.val_scores_)
     ([200, 200, 200], 60)
     """
+    if isinstance(sites, pd.DataFrame | Site) or not isinstance(sites, Sequence):
+        # (iterated, a DataFrame gives its column names: "site 1: its rows are of type str")
+        raise InputError(f"sites: expected a list of the sites' DataFrames (or Site objects), one per "
+                         f"site, got a {type(sites).__name__}; [df] for a run of one site")
     if len(sites) < 1:
         raise InputError("federated training needs at least one site")
     server = FederatedServer(detector, features, rounds=rounds, local_epochs=local_epochs,
