@@ -16,6 +16,7 @@ from hourglass.distributed.federated import FederatedServer, Site, encode, run_f
 from hourglass.distributed.spark import score_partitions
 from hourglass.distributed.summaries import share_above, site_summary
 from hourglass.errors import InputError
+from hourglass.features.tabular import TabularPreprocessor
 from hourglass.thresholds import FalseAlarmBound, Percentile
 
 
@@ -123,3 +124,14 @@ def test_run_federated_names_one_dataframe_given_for_the_list_of_sites() -> None
     df = pd.DataFrame({"a": np.arange(30.0)})
     with pytest.raises(InputError, match=r"expected a list of the sites' DataFrames .* got a DataFrame"):
         run_federated(df, AutoEncoder(hidden=(2,), epochs=1, verbose=0), rounds=1)
+
+
+@pytest.mark.parametrize("features", [TabularPreprocessor, "minmax", {"scaler": "standard"}])
+def test_federated_names_preprocessing_that_is_no_tabular_preprocessor(features: Any) -> None:
+    # was TypeError (get_params of the class) or AttributeError ('str' has no get_params)
+    det = AutoEncoder(hidden=(2,), epochs=1, verbose=0)
+    with pytest.raises(InputError, match="takes a TabularPreprocessor instance"):
+        FederatedServer(det, features)
+    df = pd.DataFrame({"a": np.arange(30.0)})
+    with pytest.raises(InputError, match=r"^site 1: features: .* TabularPreprocessor instance"):
+        FederatedServer(det, rounds=1).run([Site(df, det, features)])

@@ -137,6 +137,15 @@ def check_federated_detector(detector: BaseDetector) -> None:
                          "federated server does not see; use autoencoder, sparse-autoencoder or vae")
 
 
+def _check_features(features: object) -> None:
+    """Refuse (``InputError``) preprocessing that is not a :class:`TabularPreprocessor` instance
+    (the class itself, a time-series preprocessor, a dict of its settings)."""
+    if features is not None and not isinstance(features, TabularPreprocessor):
+        what = features.__name__ if isinstance(features, type) else type(features).__name__
+        raise InputError(f"features: {what}; federated training takes a TabularPreprocessor instance "
+                         "(unfitted), e.g. TabularPreprocessor(scaler='standard'), or None for its defaults")
+
+
 def _spec(detector: BaseDetector, features: TabularPreprocessor) -> str:
     from hourglass.detectors import registry
     from hourglass.pipeline.artefact import _encode
@@ -279,6 +288,7 @@ class Site:
                              "Site.load_inputs, else every site starts the run again")
         if phase == "schema":
             check_federated_detector(self.detector)
+            _check_features(self.features)
             self._check_rows()
             spec = _spec(self.detector, self._features())
             if config.get("spec") not in (None, spec):
@@ -446,6 +456,7 @@ class FederatedServer:
                  rounds: int = 10, local_epochs: int = 1, proximal_mu: float = 0.0,
                  weighting: str = "rows", held_out: str = "scores") -> None:
         check_federated_detector(detector)
+        _check_features(features)
         detector.validate_params()  # a bad setting now, not after the statistics rounds
         for name, value in (("rounds", rounds), ("local_epochs", local_epochs)):
             if (isinstance(value, bool) or not isinstance(value, numbers.Real)
