@@ -135,3 +135,16 @@ def test_federated_names_preprocessing_that_is_no_tabular_preprocessor(features:
     df = pd.DataFrame({"a": np.arange(30.0)})
     with pytest.raises(InputError, match=r"^site 1: features: .* TabularPreprocessor instance"):
         FederatedServer(det, rounds=1).run([Site(df, det, features)])
+
+
+def test_a_site_with_the_same_settings_written_otherwise_is_not_refused() -> None:
+    # hidden=[8, 4] (as a JSON or TOML config gives it) and max_categories=50.0: the server's
+    # settings, refused as "settings differ" (the second naming no setting, both specs in full)
+    df = pd.DataFrame({"a": np.random.default_rng(0).normal(size=40)})
+    server = FederatedServer(AutoEncoder(hidden=(8, 4), epochs=1, verbose=0),
+                             TabularPreprocessor(max_categories=50), rounds=1)
+    site = Site(df, AutoEncoder(hidden=[8, 4], epochs=1, verbose=0), TabularPreprocessor(max_categories=50.0))
+    assert server.run([site]).pipeline().info["federated"]["rows"] == [40]
+    other = Site(df, AutoEncoder(hidden=[8, 2], epochs=1, verbose=0))
+    with pytest.raises(InputError, match=r"settings differ .*\(hidden: site \[8, 2\], server \(8, 4\)\)"):
+        FederatedServer(AutoEncoder(hidden=(8, 4), epochs=1, verbose=0), rounds=1).run([other])

@@ -156,6 +156,23 @@ def _spec(detector: BaseDetector, features: TabularPreprocessor) -> str:
                        "features": _encode(features.get_params())}, sort_keys=True)
 
 
+def _plain_spec(text: str) -> Any:
+    """A :func:`_spec` as plain JSON values, a tuple as a list (``hidden=(8, 4)`` and ``[8, 4]``
+    build the same network; a setting read from a JSON or TOML file is a list); ``None`` when
+    it is no JSON. Compared as values, 50 and 50.0 are one setting."""
+    def plain(v: Any) -> Any:
+        if isinstance(v, dict):
+            if set(v) == {"__tuple__"}:
+                return plain(v["__tuple__"])
+            return {k: plain(x) for k, x in v.items()}
+        return [plain(x) for x in v] if isinstance(v, list) else v
+
+    try:
+        return plain(json.loads(text))
+    except (TypeError, ValueError):
+        return None
+
+
 def _spec_diff(site: str, server: str) -> str:
     """The settings in which a site's :func:`_spec` differs from the server's, named."""
     try:
@@ -172,7 +189,7 @@ def _spec_diff(site: str, server: str) -> str:
     for part in ("params", "features"):
         pa, pb = a.get(part) or {}, b.get(part) or {}
         for k in sorted(set(pa) | set(pb)):
-            if pa.get(k) != pb.get(k):
+            if _plain_spec(json.dumps(pa.get(k))) != _plain_spec(json.dumps(pb.get(k))):
                 out.append(f"{k}: site {shown(pa.get(k))}, server {shown(pb.get(k))}")
     return "; ".join(out) or f"site {site}, server {server}"
 
@@ -291,7 +308,8 @@ class Site:
             _check_features(self.features)
             self._check_rows()
             spec = _spec(self.detector, self._features())
-            if config.get("spec") not in (None, spec):
+            sent = config.get("spec")
+            if sent is not None and sent != spec and _plain_spec(str(sent)) != _plain_spec(spec):
                 raise InputError("this site's model or preprocessing settings differ from the "
                                  f"server's ({_spec_diff(spec, str(config.get('spec')))}); every "
                                  "site must use the server's detector and preprocessing settings")
