@@ -148,3 +148,13 @@ def test_a_site_with_the_same_settings_written_otherwise_is_not_refused() -> Non
     other = Site(df, AutoEncoder(hidden=[8, 2], epochs=1, verbose=0))
     with pytest.raises(InputError, match=r"settings differ .*\(hidden: site \[8, 2\], server \(8, 4\)\)"):
         FederatedServer(AutoEncoder(hidden=(8, 4), epochs=1, verbose=0), rounds=1).run([other])
+
+
+@pytest.mark.parametrize("fraction", [0.99, "x"])
+def test_a_site_whose_held_out_share_differs_is_told_so_not_to_leave_the_run(fraction: Any) -> None:
+    # rows counted with the site's own validation_fraction first: "1 to train on ... leave it out
+    # of the run or pool its rows" for 0.99, a bare ValueError (no site named) for "x"
+    df = pd.DataFrame({"a": np.arange(100.0)})
+    site = Site(df, AutoEncoder(epochs=1, verbose=0, validation_fraction=fraction), name="east")
+    with pytest.raises(InputError, match=r"^site east: .*settings differ .*validation_fraction: site"):
+        FederatedServer(AutoEncoder(epochs=1, verbose=0), rounds=1).run([site])

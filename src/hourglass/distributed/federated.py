@@ -306,13 +306,13 @@ class Site:
         if phase == "schema":
             check_federated_detector(self.detector)
             _check_features(self.features)
-            self._check_rows()
             spec = _spec(self.detector, self._features())
             sent = config.get("spec")
             if sent is not None and sent != spec and _plain_spec(str(sent)) != _plain_spec(spec):
                 raise InputError("this site's model or preprocessing settings differ from the "
                                  f"server's ({_spec_diff(spec, str(config.get('spec')))}); every "
                                  "site must use the server's detector and preprocessing settings")
+            self._check_rows()  # after the settings: its validation_fraction is then the server's
             named = [] if self.name is None else [encode(str(self.name))]
             return [encode(site_schema(self._features().get_params(), self.data)), *named], len(self.data), {}
         if phase == "scales":
