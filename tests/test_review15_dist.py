@@ -158,3 +158,13 @@ def test_a_site_whose_held_out_share_differs_is_told_so_not_to_leave_the_run(fra
     site = Site(df, AutoEncoder(epochs=1, verbose=0, validation_fraction=fraction), name="east")
     with pytest.raises(InputError, match=r"^site east: .*settings differ .*validation_fraction: site"):
         FederatedServer(AutoEncoder(epochs=1, verbose=0), rounds=1).run([site])
+
+
+def test_evaluate_before_the_inputs_round_says_so() -> None:
+    # a strategy that evaluates from round 1: was AttributeError 'Site' object has no attribute 'X_'
+    site, server = _answered_site()
+    fresh = Site(site.data, site.detector, name="east")
+    with pytest.raises(InputError, match=r"^evaluate: this site has not taken the shared preprocessing"):
+        fresh.evaluate(server.configure(4)[0], {})
+    loss, n, _ = site.evaluate(server.configure(4)[0], {})
+    assert n == 4 and np.isfinite(loss)

@@ -299,10 +299,8 @@ class Site:
         if phase in ("scales", "inputs") and len(parameters) != 1:
             raise InputError(f"{phase} round: the server sent {len(parameters)} arrays, not its one "
                              "message; does the server run the same hourglass version?")
-        if phase in ("train", "scores") and not hasattr(self, "X_"):
-            raise InputError(f"{phase} round: this site has not taken the shared preprocessing (the "
-                             "inputs round) of this run; a site restarted mid-run resumes with "
-                             "Site.load_inputs, else every site starts the run again")
+        if phase in ("train", "scores"):
+            self._check_inputs_taken(f"{phase} round")
         if phase == "schema":
             check_federated_detector(self.detector)
             _check_features(self.features)
@@ -348,8 +346,16 @@ class Site:
                  ) -> tuple[float, int, dict[str, Any]]:
         """Mean score of this site's held-out normal rows under ``parameters`` (lower: the
         global model fits this site's normal traffic better)."""
+        self._check_inputs_taken("evaluate")
         scores = self._held_out_scores(parameters)
         return float(scores.mean()) if len(scores) else 0.0, len(scores), {}
+
+    def _check_inputs_taken(self, what: str) -> None:
+        """Refuse a request that needs this site's encoded rows before the inputs round."""
+        if not hasattr(self, "X_"):
+            raise InputError(f"{what}: this site has not taken the shared preprocessing (the inputs "
+                             "round) of this run; a site restarted mid-run resumes with "
+                             "Site.load_inputs, else every site starts the run again")
 
     def _held_out_scores(self, parameters: Sequence[np.ndarray]) -> np.ndarray:
         """Scores of this site's held-out rows under ``parameters`` (none under 10 rows: a site
