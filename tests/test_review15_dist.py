@@ -143,9 +143,10 @@ def test_a_site_with_the_same_settings_written_otherwise_is_not_refused() -> Non
     df = pd.DataFrame({"a": np.random.default_rng(0).normal(size=40)})
     server = FederatedServer(AutoEncoder(hidden=(8, 4), epochs=1, verbose=0),
                              TabularPreprocessor(max_categories=50), rounds=1)
-    site = Site(df, AutoEncoder(hidden=[8, 4], epochs=1, verbose=0), TabularPreprocessor(max_categories=50.0))
+    site = Site(df, AutoEncoder(hidden=[8, 4], epochs=1, verbose=0),  # type: ignore[arg-type]
+                TabularPreprocessor(max_categories=50.0))  # type: ignore[arg-type]
     assert server.run([site]).pipeline().info["federated"]["rows"] == [40]
-    other = Site(df, AutoEncoder(hidden=[8, 2], epochs=1, verbose=0))
+    other = Site(df, AutoEncoder(hidden=[8, 2], epochs=1, verbose=0))  # type: ignore[arg-type]
     with pytest.raises(InputError, match=r"settings differ .*\(hidden: site \[8, 2\], server \(8, 4\)\)"):
         FederatedServer(AutoEncoder(hidden=(8, 4), epochs=1, verbose=0), rounds=1).run([other])
 
