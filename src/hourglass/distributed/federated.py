@@ -76,7 +76,7 @@ import pandas as pd
 import torch
 
 from hourglass.detectors.base import BaseDetector, DeepDetector
-from hourglass.distributed.summaries import pseudo_union, site_summary
+from hourglass.distributed.summaries import pseudo_union, share_above, site_summary
 from hourglass.errors import InputError
 from hourglass.features.statistics import (
     SKETCH_POINTS,
@@ -137,6 +137,15 @@ def check_federated_detector(detector: BaseDetector) -> None:
                          "federated server does not see; use autoencoder, sparse-autoencoder or vae")
 
 
+def _check_features(features: object) -> None:
+    """Refuse (``InputError``) preprocessing that is not a :class:`TabularPreprocessor` instance
+    (the class itself, a time-series preprocessor, a dict of its settings)."""
+    if features is not None and not isinstance(features, TabularPreprocessor):
+        what = features.__name__ if isinstance(features, type) else type(features).__name__
+        raise InputError(f"features: {what}; federated training takes a TabularPreprocessor instance "
+                         "(unfitted), e.g. TabularPreprocessor(scaler='standard'), or None for its defaults")
+
+
 def _spec(detector: BaseDetector, features: TabularPreprocessor) -> str:
     from hourglass.detectors import registry
     from hourglass.pipeline.artefact import _encode
@@ -147,11 +156,30 @@ def _spec(detector: BaseDetector, features: TabularPreprocessor) -> str:
                        "features": _encode(features.get_params())}, sort_keys=True)
 
 
+def _plain_spec(text: str) -> Any:
+    """A :func:`_spec` as plain JSON values, a tuple as a list (``hidden=(8, 4)`` and ``[8, 4]``
+    build the same network; a setting read from a JSON or TOML file is a list); ``None`` when
+    it is no JSON. Compared as values, 50 and 50.0 are one setting."""
+    def plain(v: Any) -> Any:
+        if isinstance(v, dict):
+            if set(v) == {"__tuple__"}:
+                return plain(v["__tuple__"])
+            return {k: plain(x) for k, x in v.items()}
+        return [plain(x) for x in v] if isinstance(v, list) else v
+
+    try:
+        return plain(json.loads(text))
+    except (TypeError, ValueError):
+        return None
+
+
 def _spec_diff(site: str, server: str) -> str:
     """The settings in which a site's :func:`_spec` differs from the server's, named."""
     try:
         a, b = json.loads(site), json.loads(server)
     except (TypeError, ValueError):
+        return f"site {site}, server {server}"
+    if not (isinstance(a, dict) and isinstance(b, dict)):
         return f"site {site}, server {server}"
     def shown(v: Any) -> str:
         return repr(tuple(v["__tuple__"])) if isinstance(v, dict) and set(v) == {"__tuple__"} else repr(v)
@@ -161,7 +189,7 @@ def _spec_diff(site: str, server: str) -> str:
     for part in ("params", "features"):
         pa, pb = a.get(part) or {}, b.get(part) or {}
         for k in sorted(set(pa) | set(pb)):
-            if pa.get(k) != pb.get(k):
+            if _plain_spec(json.dumps(pa.get(k))) != _plain_spec(json.dumps(pb.get(k))):
                 out.append(f"{k}: site {shown(pa.get(k))}, server {shown(pb.get(k))}")
     return "; ".join(out) or f"site {site}, server {server}"
 
@@ -268,18 +296,26 @@ class Site:
     def _answer(self, parameters: list[np.ndarray], config: Mapping[str, Any]
                 ) -> tuple[list[np.ndarray], int, dict[str, Any]]:
         phase = config.get("phase")
+        if phase in ("scales", "inputs") and len(parameters) != 1:
+            raise InputError(f"{phase} round: the server sent {len(parameters)} arrays, not its one "
+                             "message; does the server run the same hourglass version?")
+        if phase in ("train", "scores"):
+            self._check_inputs_taken(f"{phase} round")
         if phase == "schema":
             check_federated_detector(self.detector)
-            self._check_rows()
+            _check_features(self.features)
             spec = _spec(self.detector, self._features())
-            if config.get("spec") not in (None, spec):
+            sent = config.get("spec")
+            if sent is not None and sent != spec and _plain_spec(str(sent)) != _plain_spec(spec):
                 raise InputError("this site's model or preprocessing settings differ from the "
                                  f"server's ({_spec_diff(spec, str(config.get('spec')))}); every "
                                  "site must use the server's detector and preprocessing settings")
+            self._check_rows()  # after the settings: its validation_fraction is then the server's
             named = [] if self.name is None else [encode(str(self.name))]
             return [encode(site_schema(self._features().get_params(), self.data)), *named], len(self.data), {}
         if phase == "scales":
-            pre = schema_preprocessor(self._features().get_params(), decode(parameters[0]))
+            with _unreadable("scales round", "the server's merged schema cannot be read"):
+                pre = schema_preprocessor(self._features().get_params(), decode(parameters[0]))
             return [encode(site_scales(pre, self.data))], len(self.data), {}
         if phase == "inputs":
             return self._inputs(decode(parameters[0]))
@@ -297,7 +333,8 @@ class Site:
             if "threshold" not in config:
                 raise InputError("the scores round came without the threshold rule: the server runs "
                                  "an older hourglass than this site; use the same version everywhere")
-            rule = threshold_from_dict(json.loads(str(config["threshold"])))
+            with _unreadable("scores round", "the server's threshold rule cannot be read"):
+                rule = threshold_from_dict(json.loads(str(config["threshold"])))
             mode = str(config.get("held_out", "scores"))
             if mode not in HELD_OUT_MODES:
                 raise InputError(f"held_out={mode!r}: expected one of {', '.join(HELD_OUT_MODES)}")
@@ -309,8 +346,16 @@ class Site:
                  ) -> tuple[float, int, dict[str, Any]]:
         """Mean score of this site's held-out normal rows under ``parameters`` (lower: the
         global model fits this site's normal traffic better)."""
+        self._check_inputs_taken("evaluate")
         scores = self._held_out_scores(parameters)
         return float(scores.mean()) if len(scores) else 0.0, len(scores), {}
+
+    def _check_inputs_taken(self, what: str) -> None:
+        """Refuse a request that needs this site's encoded rows before the inputs round."""
+        if not hasattr(self, "X_"):
+            raise InputError(f"{what}: this site has not taken the shared preprocessing (the inputs "
+                             "round) of this run; a site restarted mid-run resumes with "
+                             "Site.load_inputs, else every site starts the run again")
 
     def _held_out_scores(self, parameters: Sequence[np.ndarray]) -> np.ndarray:
         """Scores of this site's held-out rows under ``parameters`` (none under 10 rows: a site
@@ -367,6 +412,10 @@ class Site:
     def _train(self, parameters: list[np.ndarray], epochs: int, proximal_mu: float = 0.0
                ) -> tuple[list[np.ndarray], int, dict[str, Any]]:
         det = self._global(parameters)
+        # the threshold a warm start fits is thrown away (only the weights go back; the rule is
+        # fitted in the scores round): the default one, not the run's rule, which may need more
+        # scores than a small site holds out (one under 2 sends no threshold and takes part)
+        det.set_params(threshold=None)
         # the split inside warm_start is seeded as in _inputs: the same held-out rows every round
         new = det.warm_start(self.X_, epochs=epochs, update_batch_norm=True, proximal_mu=proximal_mu)
         _, arrays = new.get_state()
@@ -420,7 +469,8 @@ class FederatedServer:
         mixture of the sites' knots (:func:`~hourglass.features.statistics.mixture_quantiles`):
         near the union's, not equal (linear between knots; measured in
         ``benchmarks/results/federated.md``); the share of each site above the shared threshold
-        is then read from its calibration. The models then keep no held-out score
+        is then that of its own pseudo-scores (:func:`~hourglass.distributed.summaries.share_above`,
+        rebuilt from its calibration's knots). The models then keep no held-out score
         (``val_scores_`` is empty: ``set_threshold`` needs ``scores=``).
     """
 
@@ -430,6 +480,7 @@ class FederatedServer:
                  rounds: int = 10, local_epochs: int = 1, proximal_mu: float = 0.0,
                  weighting: str = "rows", held_out: str = "scores") -> None:
         check_federated_detector(detector)
+        _check_features(features)
         detector.validate_params()  # a bad setting now, not after the statistics rounds
         for name, value in (("rounds", rounds), ("local_epochs", local_epochs)):
             if (isinstance(value, bool) or not isinstance(value, numbers.Real)
@@ -534,6 +585,8 @@ class FederatedServer:
 
     def _rule(self) -> Threshold:
         rule = self.detector.threshold if self.detector.threshold is not None else Percentile(99.0)
+        if not isinstance(rule, Threshold):  # a class, a string: the detector's own ValueError
+            self.detector._threshold_rule()
         return type(rule)(**rule.get_params())
 
     def aggregate(self, server_round: int,
@@ -899,18 +952,15 @@ class FederatedServer:
 
     def _per_site(self, threshold: Threshold, *, warn: bool) -> list[dict[str, Any]]:
         """Each site's held-out rows, median score and share above ``threshold`` (from its
-        scores, or from its calibration with ``held_out="summaries"``)."""
+        scores, or from its calibration's knots with ``held_out="summaries"``)."""
         out = []
         for k, summary in enumerate(self.site_summaries_):
             rows = int(summary["rows"])
             if self.held_out == "scores":
                 sc = self.site_scores_[k]
                 flagged = float(threshold.predict(sc).mean()) if len(sc) else 0.0
-            elif summary["calibration"] is not None:
-                cal = Calibrator.from_dict(summary["calibration"])
-                flagged = 1.0 - float(cal.transform([threshold.value_])[0])
-            else:
-                flagged = 0.0
+            else:  # the share of its pseudo-scores (as the shared fit rebuilt them) above it
+                flagged = share_above(summary, threshold)
             out.append({"rows": rows, "median": summary["median"], "flagged": round(flagged, 6)})
             if warn and rows and flagged > 0.1:
                 logger.warning("site %s: %.0f%% of its held-out normal rows are above the shared "
@@ -960,16 +1010,17 @@ class FederatedServer:
 
 
 @contextlib.contextmanager
-def _unreadable(what: str) -> Iterator[None]:
+def _unreadable(what: str, problem: str = "the sites' statistics cannot be merged") -> Iterator[None]:
     """A merge of the sites' statistics that fails on their content (not an ``InputError`` of
-    its own, e.g. columns that differ) as one ``InputError``."""
+    its own, e.g. columns that differ), or a server message a site cannot read (``problem``
+    says which), as one ``InputError``."""
     try:
         yield
     except InputError:
         raise
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
-        raise InputError(f"{what}: the sites' statistics cannot be merged ({type(e).__name__}: "
-                         f"{str(e)[:80]}); does every site run the same hourglass version?") from None
+        raise InputError(f"{what}: {problem} ({type(e).__name__}: {str(e)[:80]}); does every site "
+                         "run the same hourglass version?") from None
 
 
 def _number(value: Any) -> float:
@@ -1020,6 +1071,10 @@ def run_federated(sites: Sequence[pd.DataFrame | Site], detector: BaseDetector,
     >>> pipe.info["federated"]["rows"], len(pipe.detector_.val_scores_)
     ([200, 200, 200], 60)
     """
+    if isinstance(sites, pd.DataFrame | Site) or not isinstance(sites, Sequence):
+        # (iterated, a DataFrame gives its column names: "site 1: its rows are of type str")
+        raise InputError(f"sites: expected a list of the sites' DataFrames (or Site objects), one per "
+                         f"site, got a {type(sites).__name__}; [df] for a run of one site")
     if len(sites) < 1:
         raise InputError("federated training needs at least one site")
     server = FederatedServer(detector, features, rounds=rounds, local_epochs=local_epochs,

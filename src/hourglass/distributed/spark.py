@@ -119,6 +119,10 @@ class PartitionScorer:
         if missing:
             raise InputError(f"keep: no column {missing[0]!r} in the batch (columns: "
                              f"{', '.join(map(str, batch.columns[:8]))})")
+        repeated = [c for c in self.keep if (batch.columns == c).sum() > 1]  # (a join's both sides)
+        if repeated:
+            raise InputError(f"keep: the batch has {(batch.columns == repeated[0]).sum()} columns named "
+                             f"{repeated[0]!r}; rename them apart to keep one")
         out = pd.DataFrame({c: pd.Series(dtype=t) for c, t in (
             ("score", "float64"), ("flag", "int32"), ("calibrated", "float64"), ("severity", object))})
         if self.explain:

@@ -22,7 +22,7 @@ from hourglass.features.statistics import mixture_quantiles
 from hourglass.thresholds import HELD_OUT, Threshold
 from hourglass.thresholds.calibration import Calibrator
 
-__all__ = ["calibration_sketch", "pseudo_union", "site_summary"]
+__all__ = ["calibration_sketch", "pseudo_union", "share_above", "site_summary"]
 
 
 def site_summary(scores: np.ndarray, rule: Threshold) -> dict[str, Any]:
@@ -88,3 +88,33 @@ def pseudo_union(summaries: Sequence[Mapping[str, Any]]) -> np.ndarray:
                          "(raise validation_fraction)")
     n = sum(c for _, c in parts)
     return mixture_quantiles([q for q, _ in parts], [c for _, c in parts], np.linspace(0.0, 1.0, n))
+
+
+def share_above(summary: Mapping[str, Any], threshold: Threshold) -> float:
+    """The share of a site's held-out scores above the fitted ``threshold``, from its summary
+    alone: of its :func:`pseudo_union` (the values the shared threshold was fitted on with
+    ``held_out="summaries"``: with fewer scores than knots, the scores, ties aside), found by
+    bisection (the values rise with their position, a threshold flags the highest). Not the
+    calibration's tail probability, which is never 0 above the highest score (``0.5 / n`` at
+    it: a sixth of a 3-row site). 0 for a site that sent no calibration (under 2 scores).
+
+    Examples
+    --------
+    >>> from hourglass.thresholds import Percentile
+    >>> t = Percentile(99).fit(np.arange(100.0))
+    >>> s = site_summary(np.arange(40.0), Percentile(99))
+    >>> share_above(s, t), share_above(s, Percentile(50).fit(np.arange(78.0)))  # above 98.01; 38.5
+    (0.0, 0.025)
+    """
+    if summary["calibration"] is None:
+        return 0.0
+    n = int(summary["rows"])
+    sketch, probs = calibration_sketch(summary["calibration"]), np.linspace(0.0, 1.0, n)
+    lo, hi = 0, n  # the first position whose value the threshold flags
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if threshold.predict(mixture_quantiles([sketch], [n], probs[mid:mid + 1]))[0]:
+            hi = mid
+        else:
+            lo = mid + 1
+    return (n - lo) / n
