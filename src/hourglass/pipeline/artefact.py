@@ -282,8 +282,13 @@ _LAYOUT: dict[str, tuple[type, bool]] = {
     "info.optional_fields": (list, False), "info.threshold_fit": (dict, False),
     "info.warm_start": (dict, False), "info.rethresholded_from": (dict, False),
     "info.federated": (dict, False),
+    # the columns score, explain and export leave out of the features, the format that decides
+    # whether fields may be absent, and the figures the model card prints as numbers
+    "info.label_col": (str, False), "info.time_col": (str, False), "info.dataset": (str, False),
+    "info.fit_seconds": (float, False), "info.events_per_day": (float, False),
 }
-_JSON_NAMES: dict[type, str] = {dict: "an object", str: "a string", list: "an array"}
+_JSON_NAMES: dict[type, str] = {dict: "an object", str: "a string", list: "an array", float: "a number"}
+_JSON_TYPES: dict[type, tuple[type, ...]] = {float: (int, float)}  # JSON numbers read as either
 
 
 def _check_layout(p: Path, config: dict[str, Any]) -> None:
@@ -294,7 +299,7 @@ def _check_layout(p: Path, config: dict[str, Any]) -> None:
             node = node.get(part) if isinstance(node, dict) else None
         if node is None and not required:
             continue
-        if not isinstance(node, kind):
+        if not isinstance(node, _JSON_TYPES.get(kind, kind)) or (kind is float and isinstance(node, bool)):
             found = "nothing" if node is None else f"{type(node).__name__} {json.dumps(node)[:40]}"
             raise ArtefactError(f"{p}: {CONFIG}: {key!r} must be {_JSON_NAMES[kind]}, found {found}")
 
