@@ -1,0 +1,44 @@
+"""The core table CLI (train, score, explain, their options) and table explanations: regression
+tests of defects found."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.cli import app
+from tests._cli import one_line_error, runner
+
+
+@pytest.fixture(scope="module")
+def kit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """An autoencoder and a Deep SVDD trained on a small labelled table."""
+    folder = tmp_path_factory.mktemp("review15")
+    rng = np.random.default_rng(0)
+    label = np.where(np.arange(300) % 30 == 0, "attack", "normal")
+    frame = pd.DataFrame({"bytes": rng.lognormal(5, 1, 300), "pkts": rng.poisson(8, 300),
+                          "proto": rng.choice(["tcp", "udp"], 300), "label": label})
+    data = folder / "flows.csv"
+    frame.to_csv(data, index=False)
+    common = ["--label-col", "label", "--normal", "normal", "--epochs", "1", "--hidden", "4,2",
+              "--batch-size", "64", "-q"]
+    model, svdd = folder / "m", folder / "svdd"
+    for out, extra in ((model, []), (svdd, ["-m", "deep-svdd"])):
+        res = runner.invoke(app, ["train", str(data), "-o", str(out), *common, *extra])
+        assert res.exit_code == 0, res.output
+    return {"data": data, "model": model, "svdd": svdd, "folder": folder}
+
+
+def _train(kit: dict[str, Path], name: str, *args: str) -> list[str]:
+    return ["train", str(kit["data"]), "-o", str(kit["folder"] / name), "--label-col", "label",
+            "--normal", "normal", "--epochs", "1", "-q", *args]
+
+
+def test_an_empty_hidden_is_refused_not_trained_with_the_default(kit: dict[str, Path]) -> None:
+    # "--hidden ''" (a variable left empty in a script) trained the model's default widths
+    # without a word; any other --hidden that is no list of widths is refused
+    one_line_error(_train(kit, "empty-hidden", "--hidden", ""),
+                   "--hidden: expected comma-separated integers, got ''", kit["folder"] / "empty-hidden")
