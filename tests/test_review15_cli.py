@@ -42,3 +42,12 @@ def test_an_empty_hidden_is_refused_not_trained_with_the_default(kit: dict[str, 
     # without a word; any other --hidden that is no list of widths is refused
     one_line_error(_train(kit, "empty-hidden", "--hidden", ""),
                    "--hidden: expected comma-separated integers, got ''", kit["folder"] / "empty-hidden")
+
+
+def test_a_typed_val_fraction_without_a_labelled_threshold_is_refused(kit: dict[str, Path]) -> None:
+    # '--val-fraction 0.2' (its default, typed) with a percentile threshold was silently ignored,
+    # where any other value is refused: an option typed that the run does not use is refused
+    one_line_error(_train(kit, "vf", "--val-fraction", "0.2"),
+                   "--val-fraction: only a labelled threshold", kit["folder"] / "vf")
+    res = runner.invoke(app, _train(kit, "vf-f1", "--val-fraction", "0.2", "--threshold", "best-f1"))
+    assert res.exit_code == 0, res.output
