@@ -3,6 +3,7 @@ tests of defects found."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -51,3 +52,18 @@ def test_a_typed_val_fraction_without_a_labelled_threshold_is_refused(kit: dict[
                    "--val-fraction: only a labelled threshold", kit["folder"] / "vf")
     res = runner.invoke(app, _train(kit, "vf-f1", "--val-fraction", "0.2", "--threshold", "best-f1"))
     assert res.exit_code == 0, res.output
+
+
+def test_explain_keep_of_a_nested_field_names_its_fields(kit: dict[str, Path]) -> None:
+    # 'explain --keep src' of JSON lines holding "src": {"ip": ...} said only "no column 'src'",
+    # where score adds that the data has it as a nested object read as src.ip: explain looked
+    # at the kept columns alone
+    data = kit["folder"] / "nested.jsonl"
+    rows = pd.read_csv(kit["data"]).head(20).to_dict("records")
+    data.write_text("".join(json.dumps({**r, "src": {"ip": "10.0.0.1"}}) + "\n" for r in rows))
+    for command in ("score", "explain"):
+        out = kit["folder"] / f"nested-{command}.csv"
+        res = runner.invoke(app, [command, str(kit["model"]), str(data), "--keep", "src", "-o", str(out)])
+        assert res.exit_code == 2, res.output
+        assert "read as its fields (src.ip)" in res.stderr, res.stderr
+        assert not out.exists()

@@ -153,7 +153,7 @@ def explain(
             for df, result in score_chunks(pipe, data, spec, on_bad_rows, stats,
                                             chunk_bytes=chunk_size,
                                             reads=keep or ()):
-                kept_df = kept.add(df[[c for c in keep or [] if c in df.columns]])
+                kept_df = kept.add(df)  # (every column: an absent one's error names a nested one)
                 rows = np.arange(n_rows, n_rows + len(df))
                 n_rows += len(df)
                 is_flagged = result["flag"].to_numpy() == 1
