@@ -67,3 +67,23 @@ def test_explain_keep_of_a_nested_field_names_its_fields(kit: dict[str, Path]) -
         assert res.exit_code == 2, res.output
         assert "read as its fields (src.ip)" in res.stderr, res.stderr
         assert not out.exists()
+
+
+def test_a_folder_whose_first_file_starts_with_blank_lines_reads_one_header(kit: dict[str, Path]) -> None:
+    # a folder's first file starting with a blank line (read alone, the file scores) took that
+    # blank line for its header: the next file's header line was then read as a data row
+    # ("column 'bytes': expected numbers, found 'bytes'"); a later file's line numbers count
+    # its blank lines
+    folder = kit["folder"] / "blank-first"
+    folder.mkdir()
+    frame = pd.read_csv(kit["data"])
+    (folder / "a.csv").write_text("\n" + frame.head(150).to_csv(index=False))
+    (folder / "b.csv").write_text("\r\n\n" + frame.tail(150).to_csv(index=False))
+    out = kit["folder"] / "blank-first.csv"
+    res = runner.invoke(app, ["score", str(kit["model"]), str(folder), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert len(pd.read_csv(out)) == 300
+    with (folder / "b.csv").open("a") as fh:
+        fh.write("1,2,tcp,normal,9\n")  # line 154: 2 blank lines, the header, 150 rows
+    one_line_error(["score", str(kit["model"]), str(folder), "-o", str(kit["folder"] / "bad.csv")],
+                   "b.csv: line 154: expected 4 fields, found 5", kit["folder"] / "bad.csv")
