@@ -87,3 +87,20 @@ def test_a_folder_whose_first_file_starts_with_blank_lines_reads_one_header(kit:
         fh.write("1,2,tcp,normal,9\n")  # line 154: 2 blank lines, the header, 150 rows
     one_line_error(["score", str(kit["model"]), str(folder), "-o", str(kit["folder"] / "bad.csv")],
                    "b.csv: line 154: expected 4 fields, found 5", kit["folder"] / "bad.csv")
+
+
+def test_explain_writes_a_kept_integer_column_with_a_gap_as_integers(kit: dict[str, Path]) -> None:
+    # a CSV's integer column with an empty cell is read as floats: 'score -o x.jsonl --keep
+    # port' writes 443, explain wrote 443.0 (and showed 443.0 on screen)
+    frame = pd.read_csv(kit["data"]).assign(port=443.0)
+    frame.loc[1, "port"] = np.nan
+    data = kit["folder"] / "ports.csv"
+    frame.to_csv(data, index=False)
+    out = kit["folder"] / "ports.jsonl"
+    res = runner.invoke(app, ["explain", str(kit["model"]), str(data), "--all", "--keep", "port",
+                              "--limit", "3", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["port"] for r in rows[:2]] == [443, None]
+    assert out.read_text().splitlines()[0].endswith('"port":443}')
+    assert "443.0" not in res.stdout and "443" in res.stdout

@@ -103,8 +103,10 @@ def explain(
     )
     from hourglass.explain import METHODS, explain_rows, explainable
     from hourglass.ingest import ReadStats
+    from hourglass.ingest.readers import detect_format
     from hourglass.ingest.writers import chunk_writer
     from hourglass.pipeline import load
+    from hourglass.serve.ecs import whole_values
 
     setup_logging(quiet)
     stats = ReadStats()
@@ -149,6 +151,9 @@ def explain(
         drop = [c for c in (pipe.info.get("label_col"), pipe.info.get("time_col")) if c]
         vary = rows_vary_in_columns(pipe, spec, data)
         kept = KeptColumns(keep, data, lenient=vary)
+        # a kept integer column with a missing cell is read as floats: JSON lines write its 22.0
+        # as 22, as score does, and the screen shows 22
+        whole_ints = output is not None and detect_format(output) == "jsonl"
         with (chunk_writer(output) if output is not None else _NoWriter()) as writer:
             for df, result in score_chunks(pipe, data, spec, on_bad_rows, stats,
                                             chunk_bytes=chunk_size,
@@ -173,12 +178,13 @@ def explain(
                                       "top_column": why["top_column"].to_numpy(),
                                       "why": why["why"].to_numpy(),
                                       "method": why["method"].to_numpy()})
-                for c in keep or []:
-                    frame[c] = kept_df.loc[pick, c].to_numpy()
+                shown_kept = [whole_values(kept_df.loc[pick, c]) for c in keep or []]
+                for c, whole in zip(keep or [], shown_kept, strict=True):
+                    frame[c] = whole if whole_ints else kept_df.loc[pick, c].to_numpy()
                 writer.write(frame)
-                for rec in frame.itertuples(index=False):
+                for k, rec in enumerate(frame.itertuples(index=False)):
                     cells = [str(rec.row), f"{rec.score:.4g}", str(rec.severity),
-                             *[on_screen(v) for v in rec[7:]], on_screen(rec.why)]
+                             *[on_screen(v[k]) for v in shown_kept], on_screen(rec.why)]
                     item = (float(rec.score), -int(rec.row), cells)
                     if len(best) < limit:
                         heapq.heappush(best, item)
