@@ -104,3 +104,17 @@ def test_explain_writes_a_kept_integer_column_with_a_gap_as_integers(kit: dict[s
     assert [r["port"] for r in rows[:2]] == [443, None]
     assert out.read_text().splitlines()[0].endswith('"port":443}')
     assert "443.0" not in res.stdout and "443" in res.stdout
+
+
+def test_explain_shows_a_missing_kept_value_as_missing(kit: dict[str, Path]) -> None:
+    # the screen table showed a kept column's empty cell as 'nan' (or None, <NA>), as its
+    # column's type held it, beside a why text that says '<missing>'
+    frame = pd.read_csv(kit["data"]).assign(host="h1")
+    frame["host"] = frame["host"].where(frame.index % 30 != 0)  # the attacks: no host
+    data = kit["folder"] / "hosts.csv"
+    frame.to_csv(data, index=False)
+    res = runner.invoke(app, ["explain", str(kit["model"]), str(data), "--keep", "host",
+                              "--limit", "300", "--all"])
+    assert res.exit_code == 0, res.output
+    assert "<missing>" in res.stdout and "h1" in res.stdout
+    assert " nan " not in res.stdout and "None" not in res.stdout

@@ -184,7 +184,7 @@ def explain(
                 writer.write(frame)
                 for k, rec in enumerate(frame.itertuples(index=False)):
                     cells = [str(rec.row), f"{rec.score:.4g}", str(rec.severity),
-                             *[on_screen(v[k]) for v in shown_kept], on_screen(rec.why)]
+                             *[_kept_cell(v[k]) for v in shown_kept], on_screen(rec.why)]
                     item = (float(rec.score), -int(rec.row), cells)
                     if len(best) < limit:
                         heapq.heappush(best, item)
@@ -211,6 +211,22 @@ def explain(
               highlight=False)
     if output is not None:
         say_wrote(output)
+
+
+def _kept_cell(value: object) -> str:
+    """A kept column's value on screen: a missing one as ``why`` names it (``<missing>``), not
+    ``nan``, ``None`` or ``<NA>`` as its column's type happens to hold it.
+
+    Examples
+    --------
+    >>> _kept_cell(float("nan")), _kept_cell(None), _kept_cell("10.0.0.1")
+    ('<missing>', '<missing>', '10.0.0.1')
+    """
+    import pandas as pd
+
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return "<missing>"
+    return on_screen(value)
 
 
 def _no_rows(keep: list[str]) -> pd.DataFrame:
