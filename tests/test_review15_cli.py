@@ -118,3 +118,15 @@ def test_explain_shows_a_missing_kept_value_as_missing(kit: dict[str, Path]) -> 
     assert res.exit_code == 0, res.output
     assert "<missing>" in res.stdout and "h1" in res.stdout
     assert " nan " not in res.stdout and "None" not in res.stdout
+
+
+def test_score_refuses_a_typed_sqlite_table_without_a_sqlite_output(kit: dict[str, Path]) -> None:
+    # '--sqlite-table alerts' (its default, typed) with a CSV --output was silently ignored,
+    # where any other table name is refused
+    out = kit["folder"] / "table.csv"
+    one_line_error(["score", str(kit["model"]), str(kit["data"]), "-o", str(out),
+                    "--sqlite-table", "alerts"], "--sqlite-table: only for a SQLite --output", out)
+    db = kit["folder"] / "table.sqlite"
+    res = runner.invoke(app, ["score", str(kit["model"]), str(kit["data"]), "-o", str(db),
+                              "--sqlite-table", "alerts"])
+    assert res.exit_code == 0, res.output
