@@ -226,7 +226,7 @@ def model_params(cls: type, model: str, *, seed: int, device: str, quiet: bool, 
     ...              epochs=None, batch_size=None, lr=None, hidden="8,4", extra=["dropout=0.1"])
     {'random_state': 1, 'device': 'cpu', 'verbose': 0, 'hidden': (8, 4), 'dropout': 0.1}
     """
-    typed = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "hidden": hidden or None,
+    typed = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "hidden": hidden,
              # --seed 3 --param random_state=5 trained with seed 5: a typed seed or device counts
              "random_state": seed or None, "device": None if device == "auto" else device, **fixed}
     for item in extra:  # one value each: the --param one silently won over the option's
@@ -237,7 +237,7 @@ def model_params(cls: type, model: str, *, seed: int, device: str, quiet: bool, 
                                  "give it once")
     params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
                          batch_size=batch_size, lr=lr)
-    if hidden:
+    if hidden is not None:  # '--hidden ""' is refused by the parse, not trained with the default
         params["hidden"] = hidden_param(cls, model, hidden)
     params.update(fixed)
     return finish_params(cls, model, params, extra)

@@ -251,8 +251,9 @@ SqliteTableOpt = Annotated[str, typer.Option(
                            "file (SQLite).")]
 
 
-def sqlite_table(table: str, output: Path | None) -> str:
-    """``--sqlite-table``'s value, checked; refused unless ``output`` is a SQLite file.
+def sqlite_table(table: str, output: Path | None, typed: bool = False) -> str:
+    """``--sqlite-table``'s value, checked; refused unless ``output`` is a SQLite file, when
+    given other than its default or ``typed`` (``--sqlite-table alerts`` typed, its default).
 
     Examples
     --------
@@ -261,7 +262,7 @@ def sqlite_table(table: str, output: Path | None) -> str:
     """
     from hourglass.ingest.sqlite import check_table_name, is_sqlite
 
-    if table != "alerts" and (output is None or not is_sqlite(output)):
+    if (typed or table != "alerts") and (output is None or not is_sqlite(output)):
         raise HourglassError("--sqlite-table: only for a SQLite --output (.sqlite, .sqlite3 or .db)")
     return check_table_name(table)
 

@@ -338,6 +338,9 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                     # a byte-order mark (Windows tools write one in each file) is left out: past
                     # the first file it is in the middle of the copy, where no reader skips it
                     first = src.readline().removeprefix(b"\xef\xbb\xbf")
+                    blanks = 0  # blank lines before its first line (the readers skip them in a
+                    while first and not first.strip():  # file, so its header is that line)
+                        first, blanks = src.readline(), blanks + 1
                     if not first:
                         continue
                     kinds.add("text")
@@ -368,7 +371,7 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                             f"{_relative(header_file, name)} ({line[:80].decode(errors='replace')!r}): "
                             "read one after the other, its rows would be read into the first file's "
                             "columns; give files of one header line")
-                    starts.append((lines + 1, str(path), 1 if first else 2))
+                    starts.append((lines + 1, str(path), (1 if first else 2) + blanks))
                     last = first[-1:]
                     dst.write(first)
                     lines += first.count(b"\n")

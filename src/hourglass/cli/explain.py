@@ -103,8 +103,10 @@ def explain(
     )
     from hourglass.explain import METHODS, explain_rows, explainable
     from hourglass.ingest import ReadStats
+    from hourglass.ingest.readers import detect_format
     from hourglass.ingest.writers import chunk_writer
     from hourglass.pipeline import load
+    from hourglass.serve.ecs import whole_values
 
     setup_logging(quiet)
     stats = ReadStats()
@@ -149,11 +151,14 @@ def explain(
         drop = [c for c in (pipe.info.get("label_col"), pipe.info.get("time_col")) if c]
         vary = rows_vary_in_columns(pipe, spec, data)
         kept = KeptColumns(keep, data, lenient=vary)
+        # a kept integer column with a missing cell is read as floats: JSON lines write its 22.0
+        # as 22, as score does, and the screen shows 22
+        whole_ints = output is not None and detect_format(output) == "jsonl"
         with (chunk_writer(output) if output is not None else _NoWriter()) as writer:
             for df, result in score_chunks(pipe, data, spec, on_bad_rows, stats,
                                             chunk_bytes=chunk_size,
                                             reads=keep or ()):
-                kept_df = kept.add(df[[c for c in keep or [] if c in df.columns]])
+                kept_df = kept.add(df)  # (every column: an absent one's error names a nested one)
                 rows = np.arange(n_rows, n_rows + len(df))
                 n_rows += len(df)
                 is_flagged = result["flag"].to_numpy() == 1
@@ -173,12 +178,13 @@ def explain(
                                       "top_column": why["top_column"].to_numpy(),
                                       "why": why["why"].to_numpy(),
                                       "method": why["method"].to_numpy()})
-                for c in keep or []:
-                    frame[c] = kept_df.loc[pick, c].to_numpy()
+                shown_kept = [whole_values(kept_df.loc[pick, c]) for c in keep or []]
+                for c, whole in zip(keep or [], shown_kept, strict=True):
+                    frame[c] = whole if whole_ints else kept_df.loc[pick, c].to_numpy()
                 writer.write(frame)
-                for rec in frame.itertuples(index=False):
+                for k, rec in enumerate(frame.itertuples(index=False)):
                     cells = [str(rec.row), f"{rec.score:.4g}", str(rec.severity),
-                             *[on_screen(v) for v in rec[7:]], on_screen(rec.why)]
+                             *[_kept_cell(v[k]) for v in shown_kept], on_screen(rec.why)]
                     item = (float(rec.score), -int(rec.row), cells)
                     if len(best) < limit:
                         heapq.heappush(best, item)
@@ -205,6 +211,22 @@ def explain(
               highlight=False)
     if output is not None:
         say_wrote(output)
+
+
+def _kept_cell(value: object) -> str:
+    """A kept column's value on screen: a missing one as ``why`` names it (``<missing>``), not
+    ``nan``, ``None`` or ``<NA>`` as its column's type happens to hold it.
+
+    Examples
+    --------
+    >>> _kept_cell(float("nan")), _kept_cell(None), _kept_cell("10.0.0.1")
+    ('<missing>', '<missing>', '10.0.0.1')
+    """
+    import pandas as pd
+
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return "<missing>"
+    return on_screen(value)
 
 
 def _no_rows(keep: list[str]) -> pd.DataFrame:

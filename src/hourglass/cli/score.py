@@ -143,7 +143,7 @@ def score(
                                    *(["suppressed"] if suppress is not None else [])})
         rules = read_rules(suppress)
         ecs = alert_format_is_ecs(alert_format)
-        table = sqlite_table(table, output)
+        table = sqlite_table(table, output, "table" in typed_options(ctx))
         json_out = detect_format(output) == "jsonl" or is_sqlite(output) or str(output) == "-"
         if ecs and not json_out:
             raise HourglassError(f"--alert-format ecs: writes JSON alerts to a .jsonl (or .jsonl.gz) "

@@ -693,7 +693,7 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
         # a missing folder, or the input itself (the stream would read its own alerts)
         check_not_input(output, "--output", data=input_file, model=model, appends=True)
         check_stream_output(output)
-        table = sqlite_table(table, output)
+        table = sqlite_table(table, output, "table" in (typed or ()))
         if ecs and all_rows:
             raise HourglassError("--all: writes unflagged rows too; --alert-format ecs writes "
                                  "alerts only (drop one of them)")

@@ -315,7 +315,7 @@ def train(
                                  "give --timestamp-col COLUMN or --events-per-day N")
         if per_day and time_col is None and getattr(spec, "time_col", None) is None:
             raise no_rate  # said before reading (a flow format's own time field is read below)
-        if val_fraction != 0.2 and not getattr(rule, "requires_labels", False):
+        if ("val_fraction" in typed or val_fraction != 0.2) and not getattr(rule, "requires_labels", False):
             raise HourglassError("--val-fraction: only a labelled threshold (--threshold best-f1 "
                                  "or best-fbeta:B) carves a validation slice; leave it out")
         check_model_dir(output, data)
