@@ -225,7 +225,7 @@ def _fit_with_extra(pipe: Pipeline, own: pd.DataFrame, extras: list[pd.DataFrame
     parts = []
     for i, x in enumerate(extras):
         try:
-            parts.append(pipe.features_.transform(x))
+            parts.append(pipe.features_.transform(x, training=True))  # errors name train's options
         except InputError as exc:  # name the file: DATA itself is fine
             where = sources[i] if sources else f"#{i + 1}"
             raise HourglassError(f"--extra-normal {where}: {exc}") from None

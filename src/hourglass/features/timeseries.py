@@ -464,11 +464,12 @@ class TimeSeriesPreprocessor:
 
     # -- alignment ----------------------------------------------------------------------------
     def _frame(self, df: pd.DataFrame, cols: Sequence[str], fitting: bool = False, *,
-               quiet: bool = False) -> pd.DataFrame:
+               quiet: bool = False, training: bool = False) -> pd.DataFrame:
         """The numeric channels on the time grid, missing values still NaN. ``fitting``: the
         errors name the options to set (``freq``); else the fitted model's, to retrain with.
-        ``quiet``: no warning about unsorted or duplicate times (the labels of a series whose
-        values said them)."""
+        ``training``: the errors read as ``fitting``'s, nothing refitted (another recording of
+        the training series). ``quiet``: no warning about unsorted or duplicate times (the
+        labels of a series whose values said them)."""
         if not isinstance(df, pd.DataFrame):
             raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
         if len(df) == 0:
@@ -500,6 +501,7 @@ class TimeSeriesPreprocessor:
                 i = int(np.flatnonzero(np.isinf(v))[0])
                 raise InputError(f"column {c!r}: infinite value at row {_first_row(df) + i + 1}")
             values[c] = v
+        training = fitting or training  # the errors name the training options
         if self.timestamp_col is None:
             return pd.DataFrame(values, index=pd.RangeIndex(len(df)))
         ts_col = str(self.timestamp_col)
@@ -530,8 +532,8 @@ class TimeSeriesPreprocessor:
             steps = (frame.index[-1] - frame.index[0]) / step
             if steps > max(1_000_000, 100 * len(frame)):  # e.g. one time stamp years off
                 # score/evaluate/explain have no --freq: the grid is the model's
-                hint = ("choose a coarser freq (--freq)" if fitting else
-                        f"the grid is the model's (trained with --freq {self.freq})")
+                hint = ("choose a coarser freq (--freq)" if training else
+                        f"retrain with a coarser --freq than the model's {self.freq}")
                 raise InputError(f"column {ts_col!r}: the {self.freq} grid from {frame.index[0]} to "
                                  f"{frame.index[-1]} has {steps:,.0f} steps for {len(frame):,} rows; "
                                  f"check the time stamps, or {hint}")
@@ -557,7 +559,7 @@ class TimeSeriesPreprocessor:
                 step = _span(pd.Timedelta(usual, unit))
                 what = (f"timestamps are irregular (step {step} but "
                         f"{_span(pd.Timedelta(int(steps[i]), unit))} after {frame.index[i]})")
-                if not fitting:  # score/evaluate/explain have no --freq: it is the model's
+                if not training:  # score/evaluate/explain have no --freq: it is the model's
                     raise InputError(
                         f"{what}; the model was trained on regular steps (no freq): retrain it "
                         f"with --freq (e.g. --freq {step} to resample onto a grid, or --freq rows "
@@ -566,18 +568,25 @@ class TimeSeriesPreprocessor:
                     f"{what}; set freq (--freq), e.g. freq='{step}' to resample onto a grid of "
                     "that step, or freq='rows' to treat rows as equally spaced")
         if len(frame) > 1:
-            self._check_step(frame.index[1] - frame.index[0], fitting)
+            self._check_step(frame.index[1] - frame.index[0], fitting, training)
         return frame
 
-    def _check_step(self, step: pd.Timedelta, fitting: bool) -> None:
+    def _check_step(self, step: pd.Timedelta, fitting: bool, training: bool = False) -> None:
         """Fitting: keep the training series' step (``step_``). Else refuse a series whose
         regular step is another: a window of it spans another stretch of time than the model
-        learnt (hourly rows scored by a model of minutes), and its scores would mean nothing."""
+        learnt (hourly rows scored by a model of minutes), and its scores would mean nothing.
+        ``training``: the series is more training data; the error names ``--freq`` to train with."""
         if fitting:
             self.step_: str | None = _span(step)
             return
         trained = getattr(self, "step_", None)  # None: saved before the step was kept
         if trained is not None and step != pd.Timedelta(to_offset(trained)):
+            if training:
+                raise InputError(
+                    f"column {str(self.timestamp_col)!r}: the timestamps step {_span(step)}, and "
+                    f"the training series steps {trained}: a window would span another stretch of "
+                    f"time; give it {trained} steps (resample the data), or set --freq {trained} "
+                    "to resample every series onto that grid")
             raise InputError(
                 f"column {str(self.timestamp_col)!r}: the timestamps step {_span(step)}, and the "
                 f"model was trained on steps of {trained} (no freq): a window would span another "
@@ -632,10 +641,12 @@ class TimeSeriesPreprocessor:
                          f"first at {where}; {hint}")
 
     def _grid(self, df: pd.DataFrame, cols: Sequence[str], fitting: bool = False,
-              ) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """The channels on the grid, raw (NaN where missing) and filled (gaps checked)."""
-        frame = self._frame(df, cols, fitting)
+              training: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The channels on the grid, raw (NaN where missing) and filled (gaps checked);
+        ``fitting`` and ``training`` as :meth:`_frame` takes them."""
+        frame = self._frame(df, cols, fitting, training=training)
         filled = self._fill(frame)
+        fitting = fitting or training  # from here on it only words the errors
         if self.fill != "zero":
             self._raise_missing(filled, fitting, _first_row(df))
         elif (limit := self._limit()) is not None:  # zeros bridge gaps of at most fill_limit steps
@@ -730,11 +741,14 @@ class TimeSeriesPreprocessor:
         self.feature_names_ = [*cols, *(f"{c}__missing" for c in self.masked_)]
         return frame, filled
 
-    def transform_frame(self, df: pd.DataFrame) -> pd.DataFrame:
-        """The model input as a DataFrame indexed by the grid (timestamps or row numbers)."""
+    def transform_frame(self, df: pd.DataFrame, *, training: bool = False) -> pd.DataFrame:
+        """The model input as a DataFrame indexed by the grid (timestamps or row numbers).
+        ``training``: ``df`` is more training data (another normal recording the detector is
+        fitted on), so an error names the options to train with (``freq``, ``fill``), not the
+        fitted model's to retrain with."""
         if not hasattr(self, "channels_"):
             raise NotFittedError("TimeSeriesPreprocessor is not fitted; call fit(df) first")
-        return self._scaled(*self._grid(df, self.channels_))
+        return self._scaled(*self._grid(df, self.channels_, training=training))
 
     def transform_with_values(self, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         """:meth:`transform_frame` and, on the same grid, each channel's value before scaling
@@ -764,9 +778,11 @@ class TimeSeriesPreprocessor:
             out = pd.concat([out, mask.add_suffix("__missing")], axis=1)
         return out.astype(np.float32)
 
-    def transform(self, df: pd.DataFrame) -> np.ndarray:
-        """The model input: float32 ``time × channels`` (one row per grid step)."""
-        return np.ascontiguousarray(self.transform_frame(df).to_numpy(dtype=np.float32))
+    def transform(self, df: pd.DataFrame, *, training: bool = False) -> np.ndarray:
+        """The model input: float32 ``time × channels`` (one row per grid step); ``training``
+        as :meth:`transform_frame` takes it."""
+        return np.ascontiguousarray(self.transform_frame(df, training=training)
+                                    .to_numpy(dtype=np.float32))
 
     def fit_transform(self, df: pd.DataFrame) -> np.ndarray:
         """``fit(df)`` then ``transform(df)`` (the training series is put on the grid once)."""

@@ -1,0 +1,61 @@
+"""Time series: the errors of extra training recordings: regression tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.errors import InputError
+from hourglass.features.timeseries import TimeSeriesPreprocessor
+from tests._cli import one_line_error
+
+
+def _times(n: int, start: str = "2024-01-01", freq: str = "1min") -> list[str]:
+    return pd.date_range(start, periods=n, freq=freq).astype(str).tolist()
+
+
+def test_an_extra_training_recording_names_the_training_options() -> None:
+    # an --extra-normal file is transformed by the preprocessing fitted on DATA: its errors told
+    # the user to retrain the model, or that the grid was "the model's", during train
+    df = pd.DataFrame({"ts": _times(20), "v": np.arange(20.0)})
+    far = df.assign(ts=[*_times(19), "2031-01-01 00:00:00"])
+    gap = df.assign(v=[*range(10), np.nan, np.nan, *range(8)])
+    plain = TimeSeriesPreprocessor("ts").fit(df)
+    irregular = df.assign(ts=[*_times(19), "2024-01-01 00:25:00"])
+    hourly = df.assign(ts=_times(20, freq="1h"))
+    cases = [(TimeSeriesPreprocessor("ts", freq="1min").fit(df), far,
+              "or choose a coarser freq (--freq)", "retrain with a coarser --freq than the model's 1min"),
+             (plain, gap, "set fill (--fill", "trained without a fill policy: retrain"),
+             (TimeSeriesPreprocessor("ts", fill="ffill", fill_limit=1).fit(df), gap,
+              "longer than fill_limit=1 (--fill-limit)", "the model's fill policy: retrain"),
+             (plain, irregular, "set freq (--freq)", "trained on regular steps (no freq): retrain"),
+             (plain, hourly, "the training series steps 1min", "or retrain with --freq 1min")]
+    for pre, bad, at_train, at_scoring in cases:
+        with pytest.raises(InputError) as training:
+            pre.transform(bad, training=True)
+        assert at_train in str(training.value) and "retrain" not in str(training.value)
+        assert "model's" not in str(training.value)
+        with pytest.raises(InputError, match=at_scoring.replace("(", r"\(").replace(")", r"\)")):
+            pre.transform(bad)
+        with pytest.raises(InputError, match=at_scoring.replace("(", r"\(").replace(")", r"\)")):
+            pre.transform_frame(bad)
+    # the flag words the errors only: it refits nothing
+    pre = TimeSeriesPreprocessor("ts").fit(df)
+    assert pre.transform(df.iloc[:5], training=True).shape == (5, 1) and pre.step_ == "1min"
+
+
+def test_train_extra_normal_far_time_names_freq(tmp_path: Path) -> None:
+    n = 120
+    pd.DataFrame({"ts": _times(n), "cpu": np.sin(np.arange(n) / 5)}).to_csv(tmp_path / "s.csv",
+                                                                             index=False)
+    t = _times(50, "2023-01-01")
+    t[-1] = "2031-01-01 00:00:00"
+    pd.DataFrame({"ts": t, "cpu": np.sin(np.arange(50) / 5)}).to_csv(tmp_path / "x.csv", index=False)
+    out = tmp_path / "m"
+    one_line_error(["train", str(tmp_path / "s.csv"), "--model", "lstm-ae", "--window", "8",
+                    "--hidden", "4", "--epochs", "1", "--timestamp-col", "ts", "--freq", "1min",
+                    "--extra-normal", str(tmp_path / "x.csv"), "-o", str(out)],
+                   "check the time stamps, or choose a coarser freq (--freq)", out)
