@@ -1,4 +1,5 @@
-"""Time series: the errors of extra training recordings: regression tests."""
+"""Time series: the errors of extra training recordings and the warm start of a dataset model:
+regression tests."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hourglass.cli import app
 from hourglass.errors import InputError
 from hourglass.features.timeseries import TimeSeriesPreprocessor
-from tests._cli import one_line_error
+from tests._cli import one_line_error, runner
 
 
 def _times(n: int, start: str = "2024-01-01", freq: str = "1min") -> list[str]:
@@ -59,3 +61,33 @@ def test_train_extra_normal_far_time_names_freq(tmp_path: Path) -> None:
                     "--hidden", "4", "--epochs", "1", "--timestamp-col", "ts", "--freq", "1min",
                     "--extra-normal", str(tmp_path / "x.csv"), "-o", str(out)],
                    "check the time stamps, or choose a coarser freq (--freq)", out)
+
+
+def _skab(path: Path, anomalous: float, n: int = 420) -> None:
+    a = np.zeros(n)
+    a[100:120] = anomalous
+    pd.DataFrame({"datetime": pd.date_range("2020-03-09", periods=n, freq="1s")
+                  .strftime("%Y-%m-%d %H:%M:%S"), "A": np.sin(np.arange(n) / 5),
+                  "anomaly": a, "changepoint": 0.0}).to_csv(path, sep=";", index=False)
+
+
+def test_warm_start_with_a_dataset_refuses_another_label_column(tmp_path: Path) -> None:
+    # train NEW --warm-start PARENT --dataset skab --label-col changepoint checked the all-zero
+    # changepoint column and trained silently on SKAB's anomalous steps (its 'label')
+    _skab(tmp_path / "1.csv", 0.0)
+    _skab(tmp_path / "2.csv", 1.0)
+    parent = tmp_path / "p"
+    res = runner.invoke(app, ["train", str(tmp_path / "1.csv"), "--dataset", "skab", "--model",
+                              "lstm-ae", "--window", "8", "--hidden", "4", "--epochs", "1",
+                              "-o", str(parent)])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "w"
+    new = ["train", str(tmp_path / "2.csv"), "--warm-start", str(parent), "--epochs", "1",
+           "--label-col", "changepoint", "-o", str(out)]
+    one_line_error([*new, "--dataset", "skab"],
+                   "--label-col changepoint: --dataset skab labels its steps itself", out)
+    # without --dataset the parent's reader (skab) reads NEW, its labels too
+    one_line_error(new, "--label-col changepoint: the model's dataset skab labels its steps", out)
+    # its own label column is checked as before
+    one_line_error([*new[:-4], "--label-col", "label", "-o", str(out), "--dataset", "skab"],
+                   "label column 'label' marks 20 of the", out)

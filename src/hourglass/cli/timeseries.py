@@ -100,11 +100,7 @@ def train_timeseries(
     the held-out tail stays the end of DATA's training part (``validation_fraction`` of its
     rows)."""
     ds = _dataset(dataset)
-    if ds is not None and label_col not in (None, LABEL):
-        # the protocol cuts at the dataset's labels and kept them as a channel the model read
-        raise HourglassError(f"--label-col {label_col}: --dataset {ds.name} labels its steps itself "
-                             f"(column {LABEL!r}, which its protocol splits by); leave --label-col "
-                             "out, or --drop a column you do not want modelled")
+    refuse_dataset_label_col(ds, label_col)
     df = _read(data, ds)
     label = label_col or (LABEL if ds is not None else None)
     train_df = ds.train_part(df) if ds is not None else df
@@ -161,6 +157,22 @@ def train_timeseries(
         pipe.info.update({"stream_threshold": stream.describe(),
                           "stream_threshold_value": stream.value_})
     return pipe
+
+
+def refuse_dataset_label_col(ds: TimeSeriesDataset | None, label_col: str | None, *,
+                             warm: bool = False, inherited: bool = False) -> None:
+    """Refuse ``--label-col COL`` with a dataset reader (COL not its ``label``): the reader labels
+    the steps itself, and its labels were left unchecked (a warm start trained on its anomalous
+    steps) or cut the protocol and stayed a channel the model read (``train``). ``warm``: the
+    check of a warm start; ``inherited``: the reader is the parent model's (no ``--dataset``)."""
+    if ds is None or label_col in (None, LABEL):
+        return
+    reader = f"the model's dataset {ds.name}" if inherited else f"--dataset {ds.name}"
+    why = ("whose anomalous steps a warm start refuses" if warm
+           else "which its protocol splits by")
+    hint = "" if warm else ", or --drop a column you do not want modelled"
+    raise HourglassError(f"--label-col {label_col}: {reader} labels its steps itself (column "
+                         f"{LABEL!r}, {why}); leave --label-col out{hint}")
 
 
 def _warn_label_channel(channels: Sequence[str], data: Path) -> None:

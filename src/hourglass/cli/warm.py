@@ -409,10 +409,14 @@ def _warm_series(data: Path, output: Path, parent: Any, parent_dir: Path, *, dat
     ``replay_data``: an old normal series read like the parent's data (its dataset reader and
     that protocol's training part, if any), of which the last ``replay`` times as many rows as
     NEW's (all of it when shorter) are trained on too, as a separate recording in front of NEW."""
+    from hourglass.cli import timeseries as ts_cli
     from hourglass.errors import InputError
 
     name = parent.model_name
     reader = dataset or parent.info.get("dataset")
+    # a dataset's reader labels its steps itself: another label column left them unchecked
+    ts_cli.refuse_dataset_label_col(ts_cli._dataset(reader), label_col, warm=True,
+                                    inherited=dataset is None)
     label = label_col or parent.info.get("label_col")
     part = _normal_series(data, reader, dataset is not None, label, label_col, str(data))
     old = None
