@@ -1,5 +1,5 @@
-"""Time series: the errors of extra training recordings and the warm start of a dataset model:
-regression tests."""
+"""Time series: the errors of extra training recordings, the warm start of a dataset model, and
+interpretation labels: regression tests."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 from hourglass.cli import app
 from hourglass.errors import InputError
 from hourglass.features.timeseries import TimeSeriesPreprocessor
+from hourglass.ingest.timeseries import read_interpretation_labels
 from tests._cli import one_line_error, runner
 
 
@@ -91,3 +92,15 @@ def test_warm_start_with_a_dataset_refuses_another_label_column(tmp_path: Path) 
     # its own label column is checked as before
     one_line_error([*new[:-4], "--label-col", "label", "-o", str(out), "--dataset", "skab"],
                    "label column 'label' marks 20 of the", out)
+
+
+def test_interpretation_labels_refuse_a_range_without_dimensions(tmp_path: Path) -> None:
+    # '5-7' and '8-9:' were read as ranges interpreted by no dimension ([])
+    for text in ("5-7", "8-9:", "8-9:,"):
+        (tmp_path / "i.txt").write_text(f"1-2:1\n{text}\n")
+        with pytest.raises(InputError, match=rf"i.txt: line 2: expected start-end:d1,d2,.., "
+                                             rf"got '{text}'"):
+            read_interpretation_labels(tmp_path / "i.txt")
+    (tmp_path / "i.txt").write_text("1-2:1\n5-7:2,3")
+    assert read_interpretation_labels(tmp_path / "i.txt", end_inclusive=False) == [
+        (1, 2, [1]), (5, 7, [2, 3])]

@@ -244,7 +244,9 @@ def read_interpretation_labels(path: str | os.PathLike[str], *, end_inclusive: b
                                ) -> list[tuple[int, int, list[int]]]:
     """``start-end:d1,d2,…`` lines → ``(start, end_exclusive, [dims])`` (dims 1-based as written).
 
-    ASD's ranges are end-inclusive, SMD's end-exclusive (``end_inclusive=False``).
+    ASD's ranges are end-inclusive, SMD's end-exclusive (``end_inclusive=False``). Every line
+    names its dimensions (the metrics that interpret the anomaly): a line without any is an
+    error naming it.
 
     Examples
     --------
@@ -266,8 +268,11 @@ def read_interpretation_labels(path: str | os.PathLike[str], *, end_inclusive: b
                     span, _, dims = line.partition(":")
                     lo, hi = (int(v) for v in span.split("-"))
                     got = (lo, hi + int(end_inclusive), [int(d) for d in dims.split(",") if d])
+                    if not got[2]:  # '5-7' or '5-7:' interprets the range by no dimension
+                        raise ValueError
                 except ValueError:
-                    raise InputError(f"{path}: line {lineno}: expected start-end:d1,d2,..") from None
+                    raise InputError(f"{path}: line {lineno}: expected start-end:d1,d2,.., got "
+                                     f"{line[:60]!r}") from None
                 # an end before the start was an empty range, a dimension 0 none of the 1-based
                 # ones: read silently, they marked nothing
                 if hi < lo or any(d < 1 for d in got[2]):
