@@ -67,7 +67,7 @@ import os
 import re
 import time
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -1047,7 +1047,20 @@ def _site_names(sent: Sequence[Any]) -> list[str]:
     return names
 
 
-def run_federated(sites: Sequence[pd.DataFrame | Site], detector: BaseDetector,
+def _site_list(sites: Any, what: str, one: str) -> list[Any]:
+    """``sites`` as a list (any iterable of sites: a list, ``dict.values()``, a Series); a
+    DataFrame, a Site, a mapping or a string, which iterate as something else (a DataFrame as
+    its column names: "site 1: its rows are of type str"), or no iterable: ``InputError``."""
+    if not isinstance(sites, pd.DataFrame | Site | Mapping | str | bytes):
+        try:
+            return list(sites)
+        except TypeError:
+            pass
+    raise InputError(f"sites: expected a list of {what}, one per site, got a "
+                     f"{type(sites).__name__}; [{one}] for a run of one site")
+
+
+def run_federated(sites: Iterable[pd.DataFrame | Site], detector: BaseDetector,
                   features: TabularPreprocessor | None = None, *, rounds: int = 10,
                   local_epochs: int = 1, proximal_mu: float = 0.0, weighting: str = "rows",
                   held_out: str = "scores") -> Pipeline:
@@ -1071,13 +1084,10 @@ def run_federated(sites: Sequence[pd.DataFrame | Site], detector: BaseDetector,
     >>> pipe.info["federated"]["rows"], len(pipe.detector_.val_scores_)
     ([200, 200, 200], 60)
     """
-    if isinstance(sites, pd.DataFrame | Site) or not isinstance(sites, Sequence):
-        # (iterated, a DataFrame gives its column names: "site 1: its rows are of type str")
-        raise InputError(f"sites: expected a list of the sites' DataFrames (or Site objects), one per "
-                         f"site, got a {type(sites).__name__}; [df] for a run of one site")
-    if len(sites) < 1:
+    given = _site_list(sites, "the sites' DataFrames (or Site objects)", "df")
+    if len(given) < 1:
         raise InputError("federated training needs at least one site")
     server = FederatedServer(detector, features, rounds=rounds, local_epochs=local_epochs,
                              proximal_mu=proximal_mu, weighting=weighting, held_out=held_out)
-    clients = [s if isinstance(s, Site) else Site(s, detector, features) for s in sites]
+    clients = [s if isinstance(s, Site) else Site(s, detector, features) for s in given]
     return server.run(clients).pipeline()

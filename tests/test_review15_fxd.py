@@ -1,0 +1,38 @@
+"""Regression tests: the sites federated training takes, and its errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.detectors import AutoEncoder
+from hourglass.distributed.federated import run_federated
+from hourglass.errors import InputError
+
+
+def _det() -> AutoEncoder:
+    return AutoEncoder(hidden=(2,), epochs=1, verbose=0)
+
+
+def _frames() -> dict[str, pd.DataFrame]:
+    rng = np.random.default_rng(0)
+    return {"east": pd.DataFrame({"a": rng.normal(size=40)}),
+            "west": pd.DataFrame({"a": rng.normal(size=30)})}
+
+
+@pytest.mark.parametrize("shape", ["values", "series", "array", "iterator"])
+def test_run_federated_takes_any_iterable_of_sites(shape: str) -> None:
+    # dict.values(), a Series or an object array of frames were refused as "expected a list"
+    frames = list(_frames().values())
+    sites: Any = {"values": _frames().values(), "series": pd.Series(frames),
+                  "array": np.array([*frames, None], dtype=object)[:2], "iterator": iter(frames)}[shape]
+    assert run_federated(sites, _det(), rounds=1).info["federated"]["rows"] == [40, 30]
+
+
+@pytest.mark.parametrize("sites", [pd.DataFrame({"a": [1.0]}), {"east": pd.DataFrame()}, "east", 5])
+def test_run_federated_still_names_what_is_no_list_of_sites(sites: Any) -> None:
+    with pytest.raises(InputError, match=rf"^sites: expected a list .* got a {type(sites).__name__};"):
+        run_federated(sites, _det(), rounds=1)
