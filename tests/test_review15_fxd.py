@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from hourglass.detectors import AutoEncoder
-from hourglass.distributed.federated import run_federated
+from hourglass.distributed.federated import FederatedServer, Site, run_federated
 from hourglass.errors import InputError
 
 
@@ -36,3 +36,15 @@ def test_run_federated_takes_any_iterable_of_sites(shape: str) -> None:
 def test_run_federated_still_names_what_is_no_list_of_sites(sites: Any) -> None:
     with pytest.raises(InputError, match=rf"^sites: expected a list .* got a {type(sites).__name__};"):
         run_federated(sites, _det(), rounds=1)
+
+
+def test_federated_server_run_names_what_is_no_list_of_site_objects() -> None:
+    # was AttributeError 'str' (a column name) or 'DataFrame' has no 'fit', TypeError 'Site' not iterable
+    df = _frames()["east"]
+    for sites, match in ((df, "got a DataFrame; "), ([df], "got a DataFrame among them; run_federated"),
+                         (Site(df, _det()), "got a Site; ")):
+        with pytest.raises(InputError, match=rf"^sites: expected a list of Site objects.*{match}"):
+            FederatedServer(_det(), rounds=1).run(sites)
+    # an iterator is listed once: every round reaches every site
+    server = FederatedServer(_det(), rounds=1).run(Site(d, _det()) for d in _frames().values())
+    assert server.pipeline().info["federated"]["rows"] == [40, 30]

@@ -849,9 +849,15 @@ class FederatedServer:
         self.weights_ = [offset, scale] + [v.detach().cpu().numpy().copy()
                                            for v in module.state_dict().values()]
 
-    def run(self, sites: Sequence[Site]) -> FederatedServer:
+    def run(self, sites: Iterable[Site]) -> FederatedServer:
         """Drive every round in this process, each site answering in turn; returns ``self``
-        (then :meth:`pipeline`)."""
+        (then :meth:`pipeline`). ``sites``: :class:`Site` objects (DataFrames: :func:`run_federated`)."""
+        sites = _site_list(sites, "Site objects (the sites' DataFrames: run_federated)",
+                           "Site(df, detector)")  # once: an iterator would be used up in round 1
+        if not all(isinstance(s, Site) for s in sites):
+            bad = next(type(s).__name__ for s in sites if not isinstance(s, Site))
+            raise InputError(f"sites: expected a list of Site objects, got a {bad} among them; "
+                             "run_federated takes the sites' DataFrames")
         for r in range(1, self.n_rounds + 1):
             parameters, config = self.configure(r)
             replies = []
