@@ -65,7 +65,13 @@ def test_summaries_give_each_site_the_share_of_its_scores_above_the_threshold(ca
 
 @pytest.mark.parametrize("rule", [Percentile, "p99"])
 def test_a_threshold_that_is_no_rule_instance_is_named_not_crashed(rule: Any) -> None:
-    # was TypeError (get_params of the class) or AttributeError ('str' has no get_params)
+    # was TypeError (get_params of the class) or AttributeError ('str' has no get_params): a rule
+    # set on the detector after the server was built (the server refuses one it is built with)
+    det = AutoEncoder(verbose=0)
+    server = FederatedServer(det, rounds=1)
+    det.threshold = rule
+    with pytest.raises(ValueError, match="threshold must be a hourglass Threshold"):
+        server.configure(server.n_rounds)  # the scores round sends the rule
     with pytest.raises(ValueError, match="threshold must be a hourglass Threshold"):
         FederatedServer(AutoEncoder(threshold=rule, verbose=0))
 
