@@ -177,7 +177,8 @@ def test_evaluate_before_the_inputs_round_says_so() -> None:
     # a strategy that evaluates from round 1: was AttributeError 'Site' object has no attribute 'X_'
     site, server = _answered_site()
     fresh = Site(site.data, site.detector, name="east")
-    with pytest.raises(InputError, match=r"^evaluate: this site has not taken the shared preprocessing"):
+    with pytest.raises(InputError, match=r"^site east: evaluate: this site has not taken the shared "
+                                          r"preprocessing"):
         fresh.evaluate(server.configure(4)[0], {})
     loss, n, _ = site.evaluate(server.configure(4)[0], {})
     assert n == 4 and np.isfinite(loss)

@@ -48,3 +48,12 @@ def test_federated_server_run_names_what_is_no_list_of_site_objects() -> None:
     # an iterator is listed once: every round reaches every site
     server = FederatedServer(_det(), rounds=1).run(Site(d, _det()) for d in _frames().values())
     assert server.pipeline().info["federated"]["rows"] == [40, 30]
+
+
+def test_site_evaluate_names_the_site_as_fit_does() -> None:
+    # Site.fit's errors began "site east: ", Site.evaluate's did not; an unnamed site's stay as they are
+    df = _frames()["east"]
+    with pytest.raises(InputError, match=r"^site east: evaluate: this site has not taken"):
+        Site(df, _det(), name="east").evaluate([], {})
+    with pytest.raises(InputError, match=r"^evaluate: this site has not taken"):
+        Site(df, _det()).evaluate([], {})

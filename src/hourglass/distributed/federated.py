@@ -284,11 +284,19 @@ class Site:
             ) -> tuple[list[np.ndarray], int, dict[str, Any]]:
         """Answer the round ``config["phase"]`` (one of ``schema``, ``scales``, ``inputs``,
         ``train``, ``scores``)."""
+        with self._named():
+            return self._answer(parameters, config)
+
+    @contextlib.contextmanager
+    def _named(self) -> Iterator[None]:
+        """An ``InputError`` as ``site <name>: ...`` when the site has a name (the message the
+        server, or Flower, shows)."""
         if self.name is None:
-            return self._answer(parameters, config)
+            yield
+            return
         try:
-            return self._answer(parameters, config)
-        except InputError as e:  # the site's name in the message the server (or Flower) shows
+            yield
+        except InputError as e:
             if str(e).startswith(f"site {self.name}: "):
                 raise
             raise InputError(f"site {self.name}: {e}", param=e.param) from None
@@ -346,8 +354,9 @@ class Site:
                  ) -> tuple[float, int, dict[str, Any]]:
         """Mean score of this site's held-out normal rows under ``parameters`` (lower: the
         global model fits this site's normal traffic better)."""
-        self._check_inputs_taken("evaluate")
-        scores = self._held_out_scores(parameters)
+        with self._named():
+            self._check_inputs_taken("evaluate")
+            scores = self._held_out_scores(parameters)
         return float(scores.mean()) if len(scores) else 0.0, len(scores), {}
 
     def _check_inputs_taken(self, what: str) -> None:
