@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from hourglass.detectors import AutoEncoder
-from hourglass.distributed.federated import FederatedServer, Site, run_federated
+from hourglass.distributed.federated import FederatedServer, Site, _unreadable, run_federated
 from hourglass.errors import InputError
 
 
@@ -57,3 +57,17 @@ def test_site_evaluate_names_the_site_as_fit_does() -> None:
         Site(df, _det(), name="east").evaluate([], {})
     with pytest.raises(InputError, match=r"^evaluate: this site has not taken"):
         Site(df, _det()).evaluate([], {})
+
+
+def test_a_long_unreadable_message_keeps_its_end() -> None:
+    # cut at 80 characters: "... argument after ** must be a mapp)", the type it got lost
+    def a_merge_function_with_a_rather_long_qualified_name(**kw: Any) -> None:
+        pass
+
+    with pytest.raises(InputError, match=r"^schema round: .*\(TypeError: .{40} \.\.\. .*must be a mapping, "
+                                          r"not list\); does every site"):
+        with _unreadable("schema round"):
+            a_merge_function_with_a_rather_long_qualified_name(**[1])  # type: ignore[arg-type]
+    with pytest.raises(InputError, match=r"\(KeyError: 'rows'\);"):
+        with _unreadable("schema round"):
+            {}["rows"]

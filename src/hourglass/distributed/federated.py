@@ -1034,7 +1034,9 @@ def _unreadable(what: str, problem: str = "the sites' statistics cannot be merge
     except InputError:
         raise
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
-        raise InputError(f"{what}: {problem} ({type(e).__name__}: {str(e)[:80]}); does every site "
+        text = str(e)  # long: its start and its end, where a type name often is ("not list")
+        text = text if len(text) <= 80 else f"{text[:40]} ... {text[-36:]}"
+        raise InputError(f"{what}: {problem} ({type(e).__name__}: {text}); does every site "
                          "run the same hourglass version?") from None
 
 
