@@ -41,6 +41,7 @@ def test_run_federated_still_names_what_is_no_list_of_sites(sites: Any) -> None:
 def test_federated_server_run_names_what_is_no_list_of_site_objects() -> None:
     # was AttributeError 'str' (a column name) or 'DataFrame' has no 'fit', TypeError 'Site' not iterable
     df = _frames()["east"]
+    sites: Any
     for sites, match in ((df, "got a DataFrame; "), ([df], "got a DataFrame among them; run_federated"),
                          (Site(df, _det()), "got a Site; ")):
         with pytest.raises(InputError, match=rf"^sites: expected a list of Site objects.*{match}"):
@@ -70,4 +71,4 @@ def test_a_long_unreadable_message_keeps_its_end() -> None:
             a_merge_function_with_a_rather_long_qualified_name(**[1])  # type: ignore[arg-type]
     with pytest.raises(InputError, match=r"\(KeyError: 'rows'\);"):
         with _unreadable("schema round"):
-            {}["rows"]
+            dict[str, int]()["rows"]
