@@ -67,7 +67,7 @@ import os
 import re
 import time
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -284,11 +284,19 @@ class Site:
             ) -> tuple[list[np.ndarray], int, dict[str, Any]]:
         """Answer the round ``config["phase"]`` (one of ``schema``, ``scales``, ``inputs``,
         ``train``, ``scores``)."""
+        with self._named():
+            return self._answer(parameters, config)
+
+    @contextlib.contextmanager
+    def _named(self) -> Iterator[None]:
+        """An ``InputError`` as ``site <name>: ...`` when the site has a name (the message the
+        server, or Flower, shows)."""
         if self.name is None:
-            return self._answer(parameters, config)
+            yield
+            return
         try:
-            return self._answer(parameters, config)
-        except InputError as e:  # the site's name in the message the server (or Flower) shows
+            yield
+        except InputError as e:
             if str(e).startswith(f"site {self.name}: "):
                 raise
             raise InputError(f"site {self.name}: {e}", param=e.param) from None
@@ -346,8 +354,9 @@ class Site:
                  ) -> tuple[float, int, dict[str, Any]]:
         """Mean score of this site's held-out normal rows under ``parameters`` (lower: the
         global model fits this site's normal traffic better)."""
-        self._check_inputs_taken("evaluate")
-        scores = self._held_out_scores(parameters)
+        with self._named():
+            self._check_inputs_taken("evaluate")
+            scores = self._held_out_scores(parameters)
         return float(scores.mean()) if len(scores) else 0.0, len(scores), {}
 
     def _check_inputs_taken(self, what: str) -> None:
@@ -849,9 +858,15 @@ class FederatedServer:
         self.weights_ = [offset, scale] + [v.detach().cpu().numpy().copy()
                                            for v in module.state_dict().values()]
 
-    def run(self, sites: Sequence[Site]) -> FederatedServer:
+    def run(self, sites: Iterable[Site]) -> FederatedServer:
         """Drive every round in this process, each site answering in turn; returns ``self``
-        (then :meth:`pipeline`)."""
+        (then :meth:`pipeline`). ``sites``: :class:`Site` objects (DataFrames: :func:`run_federated`)."""
+        sites = _site_list(sites, "Site objects (the sites' DataFrames: run_federated)",
+                           "Site(df, detector)")  # once: an iterator would be used up in round 1
+        if not all(isinstance(s, Site) for s in sites):
+            bad = next(type(s).__name__ for s in sites if not isinstance(s, Site))
+            raise InputError(f"sites: expected a list of Site objects, got a {bad} among them; "
+                             "run_federated takes the sites' DataFrames")
         for r in range(1, self.n_rounds + 1):
             parameters, config = self.configure(r)
             replies = []
@@ -1019,7 +1034,9 @@ def _unreadable(what: str, problem: str = "the sites' statistics cannot be merge
     except InputError:
         raise
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
-        raise InputError(f"{what}: {problem} ({type(e).__name__}: {str(e)[:80]}); does every site "
+        text = str(e)  # long: its start and its end, where a type name often is ("not list")
+        text = text if len(text) <= 80 else f"{text[:40]} ... {text[-36:]}"
+        raise InputError(f"{what}: {problem} ({type(e).__name__}: {text}); does every site "
                          "run the same hourglass version?") from None
 
 
@@ -1047,7 +1064,20 @@ def _site_names(sent: Sequence[Any]) -> list[str]:
     return names
 
 
-def run_federated(sites: Sequence[pd.DataFrame | Site], detector: BaseDetector,
+def _site_list(sites: Any, what: str, one: str) -> list[Any]:
+    """``sites`` as a list (any iterable of sites: a list, ``dict.values()``, a Series); a
+    DataFrame, a Site, a mapping or a string, which iterate as something else (a DataFrame as
+    its column names: "site 1: its rows are of type str"), or no iterable: ``InputError``."""
+    if not isinstance(sites, pd.DataFrame | Site | Mapping | str | bytes):
+        try:
+            return list(sites)
+        except TypeError:
+            pass
+    raise InputError(f"sites: expected a list of {what}, one per site, got a "
+                     f"{type(sites).__name__}; [{one}] for a run of one site")
+
+
+def run_federated(sites: Iterable[pd.DataFrame | Site], detector: BaseDetector,
                   features: TabularPreprocessor | None = None, *, rounds: int = 10,
                   local_epochs: int = 1, proximal_mu: float = 0.0, weighting: str = "rows",
                   held_out: str = "scores") -> Pipeline:
@@ -1071,13 +1101,10 @@ def run_federated(sites: Sequence[pd.DataFrame | Site], detector: BaseDetector,
     >>> pipe.info["federated"]["rows"], len(pipe.detector_.val_scores_)
     ([200, 200, 200], 60)
     """
-    if isinstance(sites, pd.DataFrame | Site) or not isinstance(sites, Sequence):
-        # (iterated, a DataFrame gives its column names: "site 1: its rows are of type str")
-        raise InputError(f"sites: expected a list of the sites' DataFrames (or Site objects), one per "
-                         f"site, got a {type(sites).__name__}; [df] for a run of one site")
-    if len(sites) < 1:
+    given = _site_list(sites, "the sites' DataFrames (or Site objects)", "df")
+    if len(given) < 1:
         raise InputError("federated training needs at least one site")
     server = FederatedServer(detector, features, rounds=rounds, local_epochs=local_epochs,
                              proximal_mu=proximal_mu, weighting=weighting, held_out=held_out)
-    clients = [s if isinstance(s, Site) else Site(s, detector, features) for s in sites]
+    clients = [s if isinstance(s, Site) else Site(s, detector, features) for s in given]
     return server.run(clients).pipeline()

@@ -93,8 +93,10 @@ def pseudo_union(summaries: Sequence[Mapping[str, Any]]) -> np.ndarray:
 def share_above(summary: Mapping[str, Any], threshold: Threshold) -> float:
     """The share of a site's held-out scores above the fitted ``threshold``, from its summary
     alone: of its :func:`pseudo_union` (the values the shared threshold was fitted on with
-    ``held_out="summaries"``: with fewer scores than knots, the scores, ties aside), found by
-    bisection (the values rise with their position, a threshold flags the highest). Not the
+    ``held_out="summaries"``), found by bisection (the values rise with their position, a
+    threshold flags the highest). The pseudo-scores are near the site's scores, not equal, even
+    under 257 of them (linear between the knots, 1/256 of probability apart): a threshold within
+    about 1/256 of probability of a score may count it on the other side. Not the
     calibration's tail probability, which is never 0 above the highest score (``0.5 / n`` at
     it: a sixth of a 3-row site). 0 for a site that sent no calibration (under 2 scores).
 
