@@ -3,14 +3,18 @@ check: regression tests of defects found."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from hourglass import Pipeline
 from hourglass.cli import app
-from tests._cli import runner
+from hourglass.detectors import TCNAutoEncoder
+from hourglass.features.timeseries import TimeSeriesPreprocessor
+from tests._cli import one_line_error, runner
 
 
 @pytest.fixture(scope="module")
@@ -55,3 +59,36 @@ def test_explain_shows_kept_times_and_durations_as_pandas_does(kit: dict) -> Non
     assert table["12"][:2] == ["2024-01-01 00:12:00", "0 days 00:00:12"]
     assert "T00:" not in res.stdout and "microseconds" not in res.stdout
     assert " nan " not in res.stdout and "NaT" not in res.stdout and "None" not in res.stdout
+
+
+def test_stream_keep_of_a_nested_field_names_its_fields(kit: dict) -> None:
+    # 'stream --keep src' of JSON lines holding "src": {"ip": ...} said only "no field 'src'",
+    # where score and explain add that the data has it as a nested object read as src.ip
+    data = kit["folder"] / "nested.jsonl"
+    rows = kit["frame"].head(20).to_dict("records")
+    data.write_text("".join(json.dumps({**r, "src": {"ip": "10.0.0.1"}}) + "\n" for r in rows))
+    for extra in ([], ["--all"]):  # (the check before scoring, and the one of the flagged rows)
+        res = runner.invoke(app, ["stream", str(kit["model"]), "--input", str(data), "--keep", "src",
+                                  "-q", *extra])
+        assert res.exit_code == 2, res.output
+        assert (f"--keep: no field 'src' on {data} line 1; the data has 'src' as a nested "
+                "object, read as its fields (src.ip)") in res.stderr, res.stderr
+    res = runner.invoke(app, ["stream", str(kit["model"]), "--input", str(data), "--keep", "host",
+                              "-q", "--all"])
+    assert res.exit_code == 2 and f"--keep: no field 'host' on {data} line 1\n" in res.stderr
+
+
+def test_series_stream_keep_of_a_nested_field_names_its_fields(tmp_path: Path) -> None:
+    # the time-series stream said only "no field 'host'" as well
+    t = np.arange(60)
+    frame = pd.DataFrame({"ts": (pd.Timestamp("2024-05-01") + pd.to_timedelta(t * 10, unit="s"))
+                          .strftime("%Y-%m-%dT%H:%M:%S"), "cpu": 50 + 20 * np.sin(t / 6)})
+    model = tmp_path / "series"
+    Pipeline(TCNAutoEncoder(window=4, channels=(4,), epochs=1, verbose=0, random_state=0),
+             features=TimeSeriesPreprocessor("ts")).fit(frame).save(model)
+    data = tmp_path / "steps.jsonl"
+    data.write_text("".join(json.dumps({**r, "host": {"name": "h1"}}) + "\n"
+                            for r in frame.head(10).to_dict("records")))
+    one_line_error(["stream", str(model), "--input", str(data), "--keep", "host", "-q"],
+                   f"--keep: no field 'host' on {data} line 1; the data has 'host' as a nested "
+                   "object, read as its fields (host.name)")
