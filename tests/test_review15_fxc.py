@@ -92,3 +92,18 @@ def test_series_stream_keep_of_a_nested_field_names_its_fields(tmp_path: Path) -
     one_line_error(["stream", str(model), "--input", str(data), "--keep", "host", "-q"],
                    f"--keep: no field 'host' on {data} line 1; the data has 'host' as a nested "
                    "object, read as its fields (host.name)")
+
+
+def test_stream_refuses_a_typed_sqlite_table_without_a_sqlite_output(kit: dict) -> None:
+    # '--sqlite-table alerts' (its default, typed) with a JSON-lines --output was silently
+    # ignored, where any other table name is refused
+    data = kit["folder"] / "rows.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in kit["frame"].head(10).to_dict("records")))
+    out = kit["folder"] / "alerts.jsonl"
+    one_line_error(["stream", str(kit["model"]), "--input", str(data), "-o", str(out),
+                    "--sqlite-table", "alerts"], "--sqlite-table: only for a SQLite --output", out)
+    db = kit["folder"] / "alerts.sqlite"
+    res = runner.invoke(app, ["stream", str(kit["model"]), "--input", str(data), "-o", str(db),
+                              "--sqlite-table", "alerts", "-q"])
+    assert res.exit_code == 0, res.output
+    assert db.exists()
