@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,7 @@ from tests._cli import one_line_error, runner
 
 
 @pytest.fixture(scope="module")
-def kit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def kit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """An autoencoder trained on a small labelled table."""
     folder = tmp_path_factory.mktemp("fxc")
     rng = np.random.default_rng(0)
@@ -32,17 +33,17 @@ def kit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
                               "--normal", "normal", "--epochs", "1", "--hidden", "4,2",
                               "--batch-size", "64", "-q"])
     assert res.exit_code == 0, res.output
-    return {"data": data, "model": model, "folder": folder, "frame": frame}  # type: ignore[dict-item]
+    return {"data": data, "model": model, "folder": folder, "frame": frame}
 
 
-def test_explain_shows_kept_times_and_durations_as_pandas_does(kit: dict) -> None:
+def test_explain_shows_kept_times_and_durations_as_pandas_does(kit: dict[str, Any]) -> None:
     # the screen table showed a kept time as numpy's '2024-01-01T00:12:00.000000' and a
     # duration as '12000000 microseconds' (the file written was right); a float column's whole
     # numbers show as integers and every missing cell as <missing>
     frame = kit["frame"].assign(ts=pd.date_range("2024-01-01", periods=300, freq="min"),
                                 dur=pd.to_timedelta(np.arange(300), unit="s"),
                                 port=np.where(np.arange(300) % 2 == 0, np.nan, 443.0),
-                                host=np.where(np.arange(300) % 3 == 0, None, "h1"))
+                                host=pd.Series("h1", index=range(300)).where(np.arange(300) % 3 != 0))
     frame.loc[0, "ts"] = pd.NaT
     frame.loc[1, "dur"] = pd.NaT
     data = kit["folder"] / "times.parquet"
@@ -61,7 +62,7 @@ def test_explain_shows_kept_times_and_durations_as_pandas_does(kit: dict) -> Non
     assert " nan " not in res.stdout and "NaT" not in res.stdout and "None" not in res.stdout
 
 
-def test_stream_keep_of_a_nested_field_names_its_fields(kit: dict) -> None:
+def test_stream_keep_of_a_nested_field_names_its_fields(kit: dict[str, Any]) -> None:
     # 'stream --keep src' of JSON lines holding "src": {"ip": ...} said only "no field 'src'",
     # where score and explain add that the data has it as a nested object read as src.ip
     data = kit["folder"] / "nested.jsonl"
@@ -94,7 +95,7 @@ def test_series_stream_keep_of_a_nested_field_names_its_fields(tmp_path: Path) -
                    "object, read as its fields (host.name)")
 
 
-def test_stream_refuses_a_typed_sqlite_table_without_a_sqlite_output(kit: dict) -> None:
+def test_stream_refuses_a_typed_sqlite_table_without_a_sqlite_output(kit: dict[str, Any]) -> None:
     # '--sqlite-table alerts' (its default, typed) with a JSON-lines --output was silently
     # ignored, where any other table name is refused
     data = kit["folder"] / "rows.jsonl"
