@@ -52,8 +52,8 @@ def test_explain_shows_kept_times_and_durations_as_pandas_does(kit: dict[str, An
                               "--keep", "ts", "--keep", "dur", "--keep", "port", "--keep", "host"],
                         env={"COLUMNS": "250"})
     assert res.exit_code == 0, res.output
-    table = {ln.split("│")[1].strip(): [c.strip() for c in ln.split("│")[4:8]]
-             for ln in res.stdout.splitlines() if ln.startswith("│") and ln.split("│")[1].strip().isdigit()}
+    cells = [[c.strip() for c in ln.split("│")] for ln in res.stdout.splitlines() if ln.startswith("│")]
+    table = {row[1]: row[4:8] for row in cells if row[1].isdigit()}
     assert len(table) == 300
     assert table["0"] == ["<missing>", "0 days 00:00:00", "<missing>", "<missing>"]
     assert table["1"] == ["2024-01-01 00:01:00", "<missing>", "443", "h1"]
