@@ -16,7 +16,7 @@ from tests._cli import one_line_error, runner
 
 @pytest.fixture(scope="module")
 def kit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """An autoencoder and a Deep SVDD trained on a small labelled table."""
+    """An autoencoder trained on a small labelled table."""
     folder = tmp_path_factory.mktemp("review15")
     rng = np.random.default_rng(0)
     label = np.where(np.arange(300) % 30 == 0, "attack", "normal")
@@ -26,11 +26,10 @@ def kit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     frame.to_csv(data, index=False)
     common = ["--label-col", "label", "--normal", "normal", "--epochs", "1", "--hidden", "4,2",
               "--batch-size", "64", "-q"]
-    model, svdd = folder / "m", folder / "svdd"
-    for out, extra in ((model, []), (svdd, ["-m", "deep-svdd"])):
-        res = runner.invoke(app, ["train", str(data), "-o", str(out), *common, *extra])
-        assert res.exit_code == 0, res.output
-    return {"data": data, "model": model, "svdd": svdd, "folder": folder}
+    model = folder / "m"
+    res = runner.invoke(app, ["train", str(data), "-o", str(model), *common])
+    assert res.exit_code == 0, res.output
+    return {"data": data, "model": model, "folder": folder}
 
 
 def _train(kit: dict[str, Path], name: str, *args: str) -> list[str]:

@@ -178,13 +178,14 @@ def explain(
                                       "top_column": why["top_column"].to_numpy(),
                                       "why": why["why"].to_numpy(),
                                       "method": why["method"].to_numpy()})
-                shown_kept = [whole_values(kept_df.loc[pick, c]) for c in keep or []]
-                for c, whole in zip(keep or [], shown_kept, strict=True):
-                    frame[c] = whole if whole_ints else kept_df.loc[pick, c].to_numpy()
+                kept_cols = [kept_df.loc[pick, c] for c in keep or []]
+                for c, col in zip(keep or [], kept_cols, strict=True):
+                    frame[c] = whole_values(col) if whole_ints else col.to_numpy()
                 writer.write(frame)
+                shown_kept = [_kept_cells(col) for col in kept_cols]
                 for k, rec in enumerate(frame.itertuples(index=False)):
                     cells = [str(rec.row), f"{rec.score:.4g}", str(rec.severity),
-                             *[_kept_cell(v[k]) for v in shown_kept], on_screen(rec.why)]
+                             *[v[k] for v in shown_kept], on_screen(rec.why)]
                     item = (float(rec.score), -int(rec.row), cells)
                     if len(best) < limit:
                         heapq.heappush(best, item)
@@ -213,20 +214,30 @@ def explain(
         say_wrote(output)
 
 
-def _kept_cell(value: object) -> str:
-    """A kept column's value on screen: a missing one as ``why`` names it (``<missing>``), not
-    ``nan``, ``None`` or ``<NA>`` as its column's type happens to hold it.
+def _kept_cells(col: pd.Series) -> list[str]:
+    """A kept column's cells on screen: a float column's whole numbers as integers (a CSV's
+    integer column with an empty cell reads as floats: its ``443.0`` shows as ``443``), other
+    values as pandas shows them (a time as ``2024-01-01 00:12:00``, a duration as
+    ``0 days 00:00:01``) and a missing one as ``why`` names it (``<missing>``), not ``nan``,
+    ``NaT``, ``None`` or ``<NA>`` as its column's type happens to hold it.
 
     Examples
     --------
-    >>> _kept_cell(float("nan")), _kept_cell(None), _kept_cell("10.0.0.1")
-    ('<missing>', '<missing>', '10.0.0.1')
+    >>> import pandas as pd
+    >>> _kept_cells(pd.Series([443.0, None, 0.5]))
+    ['443', '<missing>', '0.5']
+    >>> _kept_cells(pd.Series(pd.to_datetime(["2024-01-01 00:12", None])))
+    ['2024-01-01 00:12:00', '<missing>']
+    >>> _kept_cells(pd.Series(pd.to_timedelta([1], unit="s")))
+    ['0 days 00:00:01']
+    >>> _kept_cells(pd.Series(["10.0.0.1", None]))
+    ['10.0.0.1', '<missing>']
     """
-    import pandas as pd
+    from hourglass.serve.ecs import whole_values
 
-    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
-        return "<missing>"
-    return on_screen(value)
+    values = whole_values(col) if col.dtype.kind == "f" else col.astype(object).to_numpy()
+    missing = col.isna().to_numpy()
+    return ["<missing>" if gone else on_screen(v) for v, gone in zip(values, missing, strict=True)]
 
 
 def _no_rows(keep: list[str]) -> pd.DataFrame:

@@ -1056,7 +1056,9 @@ def stream(
             for i, row in enumerate(rows if keep and not scorer.sparse_fields else ()):
                 absent = next((c for c in keep or [] if c not in row), None)
                 if absent is not None:  # Windows events: null; else the stream stops at this line
-                    problem = HourglassError(f"--keep: no field {absent!r} on {where} line {lines[i]}")
+                    from hourglass.cli.stream_series import no_kept_field
+
+                    problem = no_kept_field(absent, row, where, lines[i])
                     rows, lines = rows[:i], lines[:i]
                     break
             rows, lines, result, refused = _score_before_bad(
@@ -1225,8 +1227,9 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                             alert["why"] = result["why"][i]
                         absent = next((c for c in keep or [] if c not in row), None)
                         if absent is not None and not scorer.sparse_fields:  # the stream stops here,
-                            problem = HourglassError(f"--keep: no field {absent!r} on {where} line "
-                                                     f"{lines[i]}")  # the rows before it counted
+                            from hourglass.cli.stream_series import no_kept_field
+
+                            problem = no_kept_field(absent, row, where, lines[i])  # rows before: counted
                             rows, lines = rows[:i], lines[:i]
                             break
                         if ecs_time is not None and not grouping.ecs_time_reads(

@@ -16,8 +16,29 @@ from typing import Any
 from hourglass.cli._output import err, settle_bad_lines, skipped_lines_text
 from hourglass.errors import HourglassError
 
-__all__ = ["open_series_scorer", "run", "summary_line"]
+__all__ = ["no_kept_field", "open_series_scorer", "run", "summary_line"]
 
+
+
+def no_kept_field(absent: str, row: dict[str, Any], where: str, line: int) -> HourglassError:
+    """The error of a line without the field ``absent`` that ``--keep`` names; when the line
+    holds it as a nested object (read as its fields, ``src.ip``), it says so, as ``score`` and
+    ``explain`` do.
+
+    Examples
+    --------
+    >>> for part in str(no_kept_field("src", {"src.ip": "10.0.0.1"}, "<stdin>", 3)).split("; "):
+    ...     print(part)
+    --keep: no field 'src' on <stdin> line 3
+    the data has 'src' as a nested object, read as its fields (src.ip)
+    >>> str(no_kept_field("host", {"bytes": 1}, "<stdin>", 3))
+    "--keep: no field 'host' on <stdin> line 3"
+    """
+    from hourglass.ingest.tables import nested_note  # (an error: pandas is loaded already)
+
+    nested = nested_note([absent], row)  # --keep src, read as src.ip ...
+    return HourglassError(f"--keep: no field {absent!r} on {where} line {line}"
+                          f"{f'; {nested}' if nested else ''}")
 
 
 def open_series_scorer(pipe: Any, model: Path, *, explain: int | None, keep: list[str] | None,
@@ -119,8 +140,7 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
             for i, row in enumerate(rows if keep else ()):
                 absent = next((c for c in keep or [] if c not in row), None)
                 if absent is not None:  # the stream stops at this line; the steps before it are
-                    problem = HourglassError(f"--keep: no field {absent!r} on {where} line "
-                                             f"{lines[i]}")  # scored and their alerts written
+                    problem = no_kept_field(absent, row, where, lines[i])  # scored, alerts written
                     rows, lines = rows[:i], lines[:i]
                     break
             by_line = dict(zip(lines, rows, strict=True))
