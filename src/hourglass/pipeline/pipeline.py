@@ -635,7 +635,8 @@ class Pipeline:
             "calibration": (f"anomaly probability = share of {det.calibrator_.n_fit_} "
                             f"{det.val_scores_source()} below the score, GPD tail above the 0.98 "
                             "quantile"),
-            "training time": ((f"{info['fit_seconds']:.1f} s" if "fit_seconds" in info else "n/a")
+            "training time": ((f"{info['fit_seconds']:.1f} s" if info.get("fit_seconds") is not None
+                               else "n/a")
                               + (f" on {info['torch_threads']} torch threads (a seed repeats the "
                                  "model on as many)" if info.get("torch_threads") else "")),
             "events per day": (f"{info['events_per_day']:,.0f}" if info.get("events_per_day")
@@ -662,13 +663,14 @@ class Pipeline:
         rt = info.get("rethresholded_from")
         if rt:
             card["re-thresholded"] = (
-                f"on {rt.get('date')} from {rt.get('threshold')} = {rt.get('threshold_value'):.6g}"
+                f"on {rt.get('date')} from {rt.get('threshold')}"
+                + (f" = {rt['threshold_value']:.6g}" if rt.get("threshold_value") is not None else "")
                 + (f" (content hash {str(rt['content_hash'])[:12]})" if rt.get("content_hash") else "")
                 + "; refitted on the same held-out scores, not retrained")
         fed = info.get("federated")
         if fed:
             card["federated"] = (
-                f"{fed.get('sites')} sites ({' + '.join(map(str, fed.get('rows', [])))} rows), "
+                f"{fed.get('sites')} sites ({' + '.join(map(str, fed.get('rows') or []))} rows), "
                 f"{fed.get('aggregation', 'FedAvg')}, {fed.get('rounds')} rounds x "
                 f"{fed.get('local_epochs')} local epochs; preprocessing from merged site statistics")
         return card

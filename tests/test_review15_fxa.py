@@ -1,0 +1,64 @@
+"""Artefact loading and the model card: hand-edited info values that loaded and then failed,
+pinned here."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass import AutoEncoder, Pipeline, load
+from hourglass.pipeline.artefact import _content_hash
+
+
+@pytest.fixture(scope="module")
+def table() -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({"a": rng.normal(size=120), "b": rng.exponential(size=120)})
+
+
+@pytest.fixture(scope="module")
+def saved(table: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(table)
+    pipe.info.update({"label_col": "label", "time_col": None, "dataset": "csv", "normal": ["normal"],
+                      "fit_seconds": 0.5, "events_per_day": None})
+    out = tmp_path_factory.mktemp("fxa15") / "model"
+    pipe.save(out)
+    return out
+
+
+def _rehashed(src: Path, dst: Path, edit: Callable[[dict[str, Any]], None]) -> Path:
+    """A copy of the model ``src`` at ``dst`` with its config edited and the hash recomputed."""
+    shutil.copytree(src, dst)
+    config = json.loads((dst / "config.json").read_text())
+    edit(config)
+    config["content_hash"] = _content_hash(config, (dst / "weights.safetensors").read_bytes())
+    (dst / "config.json").write_text(json.dumps(config))
+    return dst
+
+
+def _info(**values: Any) -> Callable[[dict[str, Any]], None]:
+    def edit(config: dict[str, Any]) -> None:
+        config["info"].update(values)
+    return edit
+
+
+def test_model_card_reads_null_figures_as_absent(saved: Path, tmp_path: Path) -> None:
+    # a null fit_seconds loaded, then the model card ('evaluate --report') failed with
+    # "TypeError: unsupported format string passed to NoneType.__format__"; so did a null
+    # threshold value in the re-threshold record and null site rows in the federated one
+    pipe = load(_rehashed(saved, tmp_path / "m", _info(fit_seconds=None)))
+    assert pipe.model_card()["training time"].startswith("n/a")
+    again = pipe.with_threshold("percentile:95")
+    again.info["rethresholded_from"]["threshold_value"] = None
+    again.info["federated"] = {"sites": 2, "rows": None}
+    card = again.model_card()
+    assert "percentile 99.0 of held-out normal scores (content hash" in card["re-thresholded"]
+    assert card["federated"].startswith("2 sites ( rows)")
+
