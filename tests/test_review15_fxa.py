@@ -14,7 +14,9 @@ import pandas as pd
 import pytest
 
 from hourglass import AutoEncoder, Pipeline, load
+from hourglass.errors import ArtefactError, InputError
 from hourglass.pipeline.artefact import _content_hash
+from tests._cli import one_line_error
 
 
 @pytest.fixture(scope="module")
@@ -61,4 +63,34 @@ def test_model_card_reads_null_figures_as_absent(saved: Path, tmp_path: Path) ->
     card = again.model_card()
     assert "percentile 99.0 of held-out normal scores (content hash" in card["re-thresholded"]
     assert card["federated"].startswith("2 sites ( rows)")
+
+
+@pytest.mark.parametrize(("key", "value", "found"), [
+    ("fit_seconds", 10**400, "int 1000"), ("events_per_day", 10**400, "int 1000"),
+    ("events_per_day", float("inf"), "float Infinity"), ("fit_seconds", float("nan"), "float NaN"),
+    ("events_per_day", 0, "int 0"), ("events_per_day", -5, "int -5")],
+    ids=["fit_seconds-1e400", "events_per_day-1e400", "inf", "nan", "zero", "negative"])
+def test_numbers_past_float_range_or_no_rate_are_refused_on_load(saved: Path, tmp_path: Path, key: str,
+                                                                 value: Any, found: str) -> None:
+    # an integer past float's range passed as "a number", then 'hourglass threshold', the model
+    # card and a per-day budget failed with "OverflowError: int too large to convert to float";
+    # a rate <= 0 (which no save writes) loaded and 'hourglass threshold' spoke of "-5 rows per day"
+    bad = _rehashed(saved, tmp_path / "m", _info(**{key: value}))
+    with pytest.raises(ArtefactError, match=rf"'info\.{key}' must be a number.*, found {found}"):
+        load(bad)
+
+
+def test_threshold_cli_refuses_a_rate_past_float_range_in_one_line(saved: Path, tmp_path: Path) -> None:
+    bad = _rehashed(saved, tmp_path / "m", _info(events_per_day=10**400))
+    one_line_error(["threshold", str(bad)], "'info.events_per_day' must be a number > 0, found int 1000")
+
+
+def test_with_threshold_refuses_a_rate_a_saved_model_could_not_load(saved: Path, tmp_path: Path) -> None:
+    pipe = load(saved)
+    for rate in (-5, 0, float("inf"), float("nan"), 10**400):
+        with pytest.raises(InputError, match="events_per_day must be a number > 0 and finite"):
+            pipe.with_threshold("percentile:95", events_per_day=rate)
+    quiet = pipe.with_threshold("percentile:95", events_per_day=86400)
+    quiet.save(tmp_path / "q")
+    assert load(tmp_path / "q").info["events_per_day"] == 86400.0
 
