@@ -94,3 +94,18 @@ def test_with_threshold_refuses_a_rate_a_saved_model_could_not_load(saved: Path,
     quiet.save(tmp_path / "q")
     assert load(tmp_path / "q").info["events_per_day"] == 86400.0
 
+
+@pytest.mark.parametrize("value", [5, "normal", {"a": 1}])
+def test_normal_that_is_not_a_list_is_refused_on_load(saved: Path, tmp_path: Path, value: Any) -> None:
+    # 'normal: 5' loaded, then 'hourglass evaluate' (and a warm start) failed with
+    # "TypeError: 'int' object is not iterable"; a string was read as its characters
+    bad = _rehashed(saved, tmp_path / "m", _info(normal=value))
+    with pytest.raises(ArtefactError, match=r"'info\.normal' must be an array"):
+        load(bad)
+
+
+def test_normal_as_every_writer_saves_it_loads(saved: Path, tmp_path: Path) -> None:
+    assert load(saved).info["normal"] == ["normal"]
+    for i, value in enumerate(([], None, ["0", "benign"])):
+        assert load(_rehashed(saved, tmp_path / f"m{i}", _info(normal=value))).info["normal"] == value
+

@@ -287,6 +287,8 @@ _LAYOUT: dict[str, tuple[type, bool]] = {
     # whether fields may be absent, and the figures the model card prints as numbers
     "info.label_col": (str, False), "info.time_col": (str, False), "info.dataset": (str, False),
     "info.fit_seconds": (float, False), "info.events_per_day": (float, False),
+    # the label values evaluate and a warm start read as normal
+    "info.normal": (list, False),
 }
 _JSON_NAMES: dict[type, str] = {dict: "an object", str: "a string", list: "an array", float: "a number"}
 _JSON_TYPES: dict[type, tuple[type, ...]] = {float: (int, float)}  # JSON numbers read as either
