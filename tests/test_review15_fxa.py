@@ -109,3 +109,15 @@ def test_normal_as_every_writer_saves_it_loads(saved: Path, tmp_path: Path) -> N
     for i, value in enumerate(([], None, ["0", "benign"])):
         assert load(_rehashed(saved, tmp_path / f"m{i}", _info(normal=value))).info["normal"] == value
 
+
+@pytest.mark.parametrize("value", ["yes", 1, []])
+def test_time_dayfirst_that_is_not_a_bool_is_refused_on_load(saved: Path, tmp_path: Path, value: Any) -> None:
+    # "time_dayfirst": "no" loaded and was read as true by 'score --suppress' (the order of the
+    # numeric dates of a 'between' rule) and by the service
+    bad = _rehashed(saved, tmp_path / "m", _info(time_col="ts", time_dayfirst=value))
+    with pytest.raises(ArtefactError, match=r"'info\.time_dayfirst' must be true or false"):
+        load(bad)
+    for i, ok in enumerate((True, False, None)):
+        pipe = load(_rehashed(saved, tmp_path / f"ok{i}", _info(time_col="ts", time_dayfirst=ok)))
+        assert pipe.info["time_dayfirst"] is ok
+

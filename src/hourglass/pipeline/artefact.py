@@ -287,10 +287,11 @@ _LAYOUT: dict[str, tuple[type, bool]] = {
     # whether fields may be absent, and the figures the model card prints as numbers
     "info.label_col": (str, False), "info.time_col": (str, False), "info.dataset": (str, False),
     "info.fit_seconds": (float, False), "info.events_per_day": (float, False),
-    # the label values evaluate and a warm start read as normal
-    "info.normal": (list, False),
+    # the label values evaluate and a warm start read as normal, the order of numeric dates
+    "info.normal": (list, False), "info.time_dayfirst": (bool, False),
 }
-_JSON_NAMES: dict[type, str] = {dict: "an object", str: "a string", list: "an array", float: "a number"}
+_JSON_NAMES: dict[type, str] = {dict: "an object", str: "a string", list: "an array", float: "a number",
+                                bool: "true or false"}
 _JSON_TYPES: dict[type, tuple[type, ...]] = {float: (int, float)}  # JSON numbers read as either
 _POSITIVE = ("info.events_per_day",)  # a rate: every writer refuses one <= 0
 
