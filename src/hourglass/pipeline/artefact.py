@@ -296,13 +296,14 @@ _JSON_TYPES: dict[type, tuple[type, ...]] = {float: (int, float)}  # JSON number
 _POSITIVE = ("info.events_per_day",)  # a rate: every writer refuses one <= 0
 
 
-def _finite(node: Any) -> bool:
+def _finite(node: Any, positive: bool) -> bool:
     """Whether the JSON number ``node`` is a finite float (not an integer past float's range,
-    nor a ``1e999``, ``Infinity`` or ``NaN`` that Python's JSON reads)."""
+    nor a ``1e999``, ``Infinity`` or ``NaN`` that Python's JSON reads), and > 0 if ``positive``."""
     try:
-        return math.isfinite(float(node))
+        value = float(node)
     except OverflowError:
         return False
+    return math.isfinite(value) and (value > 0 or not positive)
 
 
 def _check_layout(p: Path, config: dict[str, Any]) -> None:
@@ -314,7 +315,7 @@ def _check_layout(p: Path, config: dict[str, Any]) -> None:
         if node is None and not required:
             continue
         if not isinstance(node, _JSON_TYPES.get(kind, kind)) or (kind is float and (
-                isinstance(node, bool) or not _finite(node) or (key in _POSITIVE and not node > 0))):
+                isinstance(node, bool) or not _finite(node, key in _POSITIVE))):
             text = json.dumps(node)
             found = "nothing" if node is None else \
                 f"{type(node).__name__} {text[:40]}{'…' if len(text) > 40 else ''}"
