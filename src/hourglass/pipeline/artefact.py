@@ -12,6 +12,7 @@ import copy
 import hashlib
 import json
 import logging
+import math
 import os
 import platform
 import shutil
@@ -286,9 +287,23 @@ _LAYOUT: dict[str, tuple[type, bool]] = {
     # whether fields may be absent, and the figures the model card prints as numbers
     "info.label_col": (str, False), "info.time_col": (str, False), "info.dataset": (str, False),
     "info.fit_seconds": (float, False), "info.events_per_day": (float, False),
+    # the label values evaluate and a warm start read as normal, the order of numeric dates
+    "info.normal": (list, False), "info.time_dayfirst": (bool, False),
 }
-_JSON_NAMES: dict[type, str] = {dict: "an object", str: "a string", list: "an array", float: "a number"}
+_JSON_NAMES: dict[type, str] = {dict: "an object", str: "a string", list: "an array", float: "a number",
+                                bool: "true or false"}
 _JSON_TYPES: dict[type, tuple[type, ...]] = {float: (int, float)}  # JSON numbers read as either
+_POSITIVE = ("info.events_per_day",)  # a rate: every writer refuses one <= 0
+
+
+def _finite(node: Any, positive: bool) -> bool:
+    """Whether the JSON number ``node`` is a finite float (not an integer past float's range,
+    nor a ``1e999``, ``Infinity`` or ``NaN`` that Python's JSON reads), and > 0 if ``positive``."""
+    try:
+        value = float(node)
+    except OverflowError:
+        return False
+    return math.isfinite(value) and (value > 0 or not positive)
 
 
 def _check_layout(p: Path, config: dict[str, Any]) -> None:
@@ -299,9 +314,13 @@ def _check_layout(p: Path, config: dict[str, Any]) -> None:
             node = node.get(part) if isinstance(node, dict) else None
         if node is None and not required:
             continue
-        if not isinstance(node, _JSON_TYPES.get(kind, kind)) or (kind is float and isinstance(node, bool)):
-            found = "nothing" if node is None else f"{type(node).__name__} {json.dumps(node)[:40]}"
-            raise ArtefactError(f"{p}: {CONFIG}: {key!r} must be {_JSON_NAMES[kind]}, found {found}")
+        if not isinstance(node, _JSON_TYPES.get(kind, kind)) or (kind is float and (
+                isinstance(node, bool) or not _finite(node, key in _POSITIVE))):
+            text = json.dumps(node)
+            found = "nothing" if node is None else \
+                f"{type(node).__name__} {text[:40]}{'…' if len(text) > 40 else ''}"
+            what = _JSON_NAMES[kind] + (" > 0" if key in _POSITIVE else "")
+            raise ArtefactError(f"{p}: {CONFIG}: {key!r} must be {what}, found {found}")
 
 
 def read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:

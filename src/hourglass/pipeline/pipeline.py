@@ -406,8 +406,10 @@ class Pipeline:
         stream threshold is fitted with the same rule on its causal held-out scores. Refused: a
         rule that needs labels (best F1: fit with ``X_val``/``y_val`` instead), a model that
         keeps no held-out scores (federated with ``held_out="summaries"``), a time-series model
-        saved without causal held-out scores (its stream threshold could not follow), and a rule
-        that cannot be fitted on the scores (e.g. ``fpr:0.001`` on too few). ``info`` records
+        saved without causal held-out scores (its stream threshold could not follow), a rule
+        that cannot be fitted on the scores (e.g. ``fpr:0.001`` on too few), and an
+        ``events_per_day`` that is not a number > 0 and finite (a saved model with one would
+        not load). ``info`` records
         the new rule and, in ``info["rethresholded_from"]``, the previous rule and value and the
         parent (its artefact's content hash when it was loaded from one). ``self`` is unchanged.
 
@@ -430,6 +432,16 @@ class Pipeline:
         from hourglass.thresholds import threshold_from_spec
 
         self._check_fitted()
+        if events_per_day is not None:
+            try:
+                finite = 0 < float(events_per_day) < float("inf")
+            except (TypeError, ValueError, OverflowError):  # not a number, or an int past float's
+                finite = False
+            if not finite:
+                shown = "an integer past float's range" if isinstance(events_per_day, int) \
+                    and events_per_day > 0 else repr(events_per_day)
+                raise InputError(f"with_threshold: events_per_day must be a number > 0 and finite, "
+                                 f"got {shown}")
         rate = events_per_day if events_per_day is not None else self.info.get("events_per_day")
         if isinstance(rule, str):
             rule = threshold_from_spec(rule, events_per_day=rate)
@@ -635,7 +647,8 @@ class Pipeline:
             "calibration": (f"anomaly probability = share of {det.calibrator_.n_fit_} "
                             f"{det.val_scores_source()} below the score, GPD tail above the 0.98 "
                             "quantile"),
-            "training time": ((f"{info['fit_seconds']:.1f} s" if "fit_seconds" in info else "n/a")
+            "training time": ((f"{info['fit_seconds']:.1f} s" if info.get("fit_seconds") is not None
+                               else "n/a")
                               + (f" on {info['torch_threads']} torch threads (a seed repeats the "
                                  "model on as many)" if info.get("torch_threads") else "")),
             "events per day": (f"{info['events_per_day']:,.0f}" if info.get("events_per_day")
@@ -662,13 +675,14 @@ class Pipeline:
         rt = info.get("rethresholded_from")
         if rt:
             card["re-thresholded"] = (
-                f"on {rt.get('date')} from {rt.get('threshold')} = {rt.get('threshold_value'):.6g}"
+                f"on {rt.get('date')} from {rt.get('threshold')}"
+                + (f" = {rt['threshold_value']:.6g}" if rt.get("threshold_value") is not None else "")
                 + (f" (content hash {str(rt['content_hash'])[:12]})" if rt.get("content_hash") else "")
                 + "; refitted on the same held-out scores, not retrained")
         fed = info.get("federated")
         if fed:
             card["federated"] = (
-                f"{fed.get('sites')} sites ({' + '.join(map(str, fed.get('rows', [])))} rows), "
+                f"{fed.get('sites')} sites ({' + '.join(map(str, fed.get('rows') or []))} rows), "
                 f"{fed.get('aggregation', 'FedAvg')}, {fed.get('rounds')} rounds x "
                 f"{fed.get('local_epochs')} local epochs; preprocessing from merged site statistics")
         return card
