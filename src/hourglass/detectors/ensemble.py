@@ -189,8 +189,8 @@ class Ensemble(BaseDetector):
         for i, m in enumerate(self._members()):
             try:
                 m.validate_params()
-            except InputError:
-                raise
+            except InputError as exc:  # a member's threshold rule's settings (Percentile(150))
+                raise InputError(f"detectors[{i}] ({_label(m)}): {exc}") from None
             except ValueError as exc:  # which member: two may share a parameter's name
                 raise ValueError(f"detectors[{i}] ({_label(m)}): {exc}") from None
 
