@@ -26,3 +26,9 @@ def test_an_ensemble_members_bad_threshold_setting_names_the_member(q: float, ma
         with pytest.raises(InputError, match=r"^detectors\[1\] \(deep-svdd\): Percentile: " + match):
             call()
 
+
+def test_an_ensembles_own_bad_random_state_is_not_blamed_on_member_0() -> None:
+    ens = Ensemble(detectors=("autoencoder", "deep-svdd"), random_state=-1, **KW)
+    for call in (ens.validate_params, lambda: ens.fit(_X())):
+        with pytest.raises(ValueError, match=r"^random_state must be None or an integer"):
+            call()

@@ -186,6 +186,7 @@ class Ensemble(BaseDetector):
             raise ValueError(f"calibration must be one of {_CALIBRATIONS}, got {self.calibration!r}")
         if self.combine not in _COMBINES:
             raise ValueError(f"combine must be one of {_COMBINES}, got {self.combine!r}")
+        self._seed()  # handed to every member: the ensemble's own setting, not member 0's
         for i, m in enumerate(self._members()):
             try:
                 m.validate_params()
