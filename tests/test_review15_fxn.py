@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from hourglass.detectors import Ensemble
 from hourglass.errors import InputError
@@ -32,3 +33,48 @@ def test_an_ensembles_own_bad_random_state_is_not_blamed_on_member_0() -> None:
     for call in (ens.validate_params, lambda: ens.fit(_X())):
         with pytest.raises(ValueError, match=r"^random_state must be None or an integer"):
             call()
+
+
+class _Mean(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.mu = torch.nn.Parameter(torch.zeros(2))
+
+    def loss(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        return ((batch[0] - self.mu) ** 2).mean()
+
+    def score(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        return ((batch[0] - self.mu) ** 2).mean(dim=1)
+
+
+def test_a_training_row_that_overflows_is_said_not_blamed_on_the_learning_rate() -> None:
+    from hourglass.nn import TrainConfig, train_module
+    from hourglass.nn.training import TrainingDiverged
+
+    X = torch.ones(16, 2)
+    X[3, 0] = 1e25  # finite in float32; its squared error under the starting weights is not
+    m = _Mean()
+    config = TrainConfig(epochs=2, lr=0.01, patience=None, verbose=0)
+    with pytest.raises(TrainingDiverged, match="some training rows hold values whose error overflows "
+                                               "float32 under the starting weights") as info:
+        train_module(m, (X,), None, config, generator=torch.Generator().manual_seed(0))
+    assert "learning rate" not in str(info.value)
+    assert torch.equal(m.mu.detach(), torch.zeros(2))  # left at the starting weights, not NaN
+    # steps that blow up within epoch 1 from a finite start are still the learning rate's
+    X = torch.ones(16, 2)
+    config = TrainConfig(epochs=1, lr=1e30, batch_size=4, patience=None, verbose=0)
+    with pytest.raises(TrainingDiverged, match=r"at epoch 1 .*lower the learning rate"):
+        train_module(_Mean(), (X,), None, config, generator=torch.Generator().manual_seed(0))
+
+
+def test_a_warm_start_row_that_overflows_under_the_parents_scale_names_the_data() -> None:
+    from hourglass.detectors import AutoEncoder
+    from hourglass.nn.training import TrainingDiverged
+
+    X = _X()
+    ae = AutoEncoder(**SMALL, epochs=2, verbose=0, device="cpu").fit(X)
+    held = np.random.default_rng(0).permutation(200)[:20]  # the held-out rows at random_state=0
+    X[np.setdiff1d(np.arange(200), held)[0], 0] = 1e25
+    with pytest.raises(TrainingDiverged, match="some training rows hold values") as info:
+        ae.warm_start(X, epochs=2)
+    assert "learning rate" not in str(info.value)

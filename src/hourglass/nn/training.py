@@ -547,6 +547,9 @@ def train_module(
         # weight average, the average starts equal to them)
         best = _mean_loss(module, tuple(val), config.eval_rows, modes)
         best_state = _snapshot(module, None)
+    # the starting weights (once a call), to tell at a first epoch's divergence whether training
+    # rows overflow float32 under them (the data to scale) or the steps blew up (the learning rate)
+    initial = best_state if best_state is not None else _snapshot(module, None)
     task = None
     if progress is not None:
         progress.start()
@@ -583,6 +586,13 @@ def train_module(
                     average.update()
             # checked once per epoch: a per-batch check would force a device sync every step
             if not torch.isfinite(running):
+                if epoch == 0:
+                    module.load_state_dict(initial)
+                    if not math.isfinite(_mean_loss(module, train, config.eval_rows, modes)):
+                        raise TrainingDiverged(
+                            f"training diverged at epoch 1 (loss is {float(running)}): some training "
+                            "rows hold values whose error overflows float32 under the starting "
+                            "weights; scale the inputs (e.g. a log transform) or drop those rows")
                 raise TrainingDiverged(
                     f"training diverged at epoch {epoch + 1} (loss is {float(running)}); "
                     "lower the learning rate or scale the inputs")
