@@ -78,3 +78,17 @@ def test_a_warm_start_row_that_overflows_under_the_parents_scale_names_the_data(
     with pytest.raises(TrainingDiverged, match="some training rows hold values") as info:
         ae.warm_start(X, epochs=2)
     assert "learning rate" not in str(info.value)
+
+
+def test_warm_start_sets_a_threshold_rules_parameter_as_set_params_does() -> None:
+    from hourglass.detectors import AutoEncoder
+
+    X = _X()
+    ae = AutoEncoder(**SMALL, epochs=1, verbose=0, device="cpu", threshold=Percentile(99)).fit(X)
+    new = ae.warm_start(X, epochs=1, threshold__q=95.0)
+    assert new.threshold.q == 95.0 and new.threshold_.q == 95.0
+    assert ae.threshold.q == 99 and ae.threshold_.q == 99  # the parent is unchanged
+    with pytest.raises(ValueError, match=r"threshold__k: Percentile has no parameter 'k'"):
+        ae.warm_start(X, epochs=1, threshold__k=3)
+    with pytest.raises(ValueError, match="'hidden' cannot change in a warm start"):
+        ae.warm_start(X, hidden=(4,))
