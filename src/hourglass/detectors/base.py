@@ -305,7 +305,8 @@ class BaseDetector(BaseEstimator):
     def set_params(self, **params: Any) -> BaseDetector:
         """Set parameters (scikit-learn's ``set_params``); ``threshold__q=99.9`` and the like,
         which ``get_params(deep=True)`` lists, set a parameter of the threshold rule: a new rule
-        replaces ``threshold`` (the instance given is shared, e.g. by clones, and is left as is).
+        replaces ``threshold`` (the instance given is left as is: the caller, or another
+        detector given the same one, may hold it; scikit-learn's ``clone`` makes its own copy).
 
         Examples
         --------
