@@ -92,3 +92,14 @@ def test_warm_start_sets_a_threshold_rules_parameter_as_set_params_does() -> Non
         ae.warm_start(X, epochs=1, threshold__k=3)
     with pytest.raises(ValueError, match="'hidden' cannot change in a warm start"):
         ae.warm_start(X, hidden=(4,))
+
+
+@pytest.mark.parametrize("rows", [(3, 5), (5, 3)])
+def test_predict_batches_refuses_arrays_of_different_row_counts(rows: tuple[int, int]) -> None:
+    from hourglass.nn.training import predict_batches
+
+    data = [np.ones((r, 2), dtype=np.float32) for r in rows]
+    # a longer second array was cut to the first's rows, a shorter one's last batch broadcast
+    with pytest.raises(ValueError, match=rf"different numbers of rows \({rows[0]}, {rows[1]}\)"):
+        predict_batches(lambda b: (b[0] * b[1]).sum(dim=1), data, batch_size=2)
+    assert predict_batches(lambda b: (b[0] * b[1]).sum(dim=1), data[:1] * 2, batch_size=2).shape == (rows[0],)

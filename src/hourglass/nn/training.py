@@ -670,6 +670,7 @@ def predict_batches(
     """Apply ``fn`` to large batches under :func:`torch.inference_mode` and concatenate.
 
     Arrays are converted batch by batch, so host memory holds one batch of tensors at a time.
+    Every array of ``data`` holds one row per sample (``ValueError`` otherwise).
 
     Examples
     --------
@@ -679,6 +680,11 @@ def predict_batches(
     [3.0, 3.0, 3.0, 3.0, 3.0]
     """
     n = data[0].shape[0]
+    # a longer array was silently cut to n rows, a shorter one's last batch broadcast
+    rows = [int(t.shape[0]) for t in data]
+    if len(set(rows)) > 1:
+        raise ValueError(f"predict_batches: the arrays have different numbers of rows "
+                         f"({', '.join(map(str, rows))}); give one row per sample in each")
     out: list[np.ndarray] = []
     with torch.inference_mode():
         for lo in range(0, n, batch_size):
