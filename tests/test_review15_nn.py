@@ -60,10 +60,15 @@ def test_grid_search_over_the_threshold_quantile_fits() -> None:
     y = np.r_[np.zeros(54), np.ones(6)]
     X[y == 1] += 4
     grid = GridSearchCV(AutoEncoder(**{**KW, "epochs": 1}, threshold=Percentile(99.0)),
-                        {"threshold__q": [90.0, 99.0]}, scoring="roc_auc",
+                        {"threshold__q": [50.0, 95.0]}, scoring="f1",  # predict's F1: the rule counts
                         cv=StratifiedKFold(2, shuffle=True, random_state=0), error_score="raise")
     grid.fit(X, y)
-    assert grid.best_estimator_.threshold_.q in (90.0, 99.0)
+    scores = grid.cv_results_["mean_test_score"]
+    assert scores[0] != scores[1]  # each candidate's quantile took effect in its fits
+    q = grid.best_params_["threshold__q"]
+    assert q in (50.0, 95.0) and scores[[50.0, 95.0].index(q)] == scores.max()
+    # the refitted detector carries the chosen quantile, not the initial rule's 99
+    assert grid.best_estimator_.threshold.q == grid.best_estimator_.threshold_.q == q != 99.0
 
 
 def test_a_held_out_row_that_overflows_is_said_not_blamed_on_the_learning_rate() -> None:

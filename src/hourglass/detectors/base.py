@@ -305,7 +305,8 @@ class BaseDetector(BaseEstimator):
     def set_params(self, **params: Any) -> BaseDetector:
         """Set parameters (scikit-learn's ``set_params``); ``threshold__q=99.9`` and the like,
         which ``get_params(deep=True)`` lists, set a parameter of the threshold rule: a new rule
-        replaces ``threshold`` (the instance given is shared, e.g. by clones, and is left as is).
+        replaces ``threshold`` (the instance given is left as is: the caller, or another
+        detector given the same one, may hold it; scikit-learn's ``clone`` makes its own copy).
 
         Examples
         --------
@@ -362,7 +363,8 @@ class BaseDetector(BaseEstimator):
         The optimiser starts afresh (Adam's moment estimates are not saved with a model), and
         the parent's weights are kept when no epoch improves the held-out loss.
         ``self`` is left unchanged. ``params`` may change the training settings only
-        (:data:`WARM_START_PARAMS`, e.g. ``epochs``, ``lr``, ``random_state``); detectors not
+        (:data:`WARM_START_PARAMS`, e.g. ``epochs``, ``lr``, ``random_state``, and the threshold
+        rule's own, ``threshold__q=95`` as in :meth:`set_params`); detectors not
         tagged ``warm_start`` refuse (:class:`~hourglass.errors.InputError`).
         ``update_batch_norm=True`` trains batch-norm layers as a fresh fit does (their running
         statistics follow the new rows) instead of keeping them frozen: what a federated round
@@ -397,7 +399,8 @@ class BaseDetector(BaseEstimator):
         if not self.get_tags()["warm_start"]:
             raise InputError(f"{name}: cannot continue training from saved weights (warm start); "
                              f"supported by {', '.join(warm_start_models())}. Train a new model")
-        unknown = sorted(set(params) - set(WARM_START_PARAMS))
+        # threshold__q and the like: a parameter of the rule (threshold), set as set_params does
+        unknown = sorted(k for k in params if k not in WARM_START_PARAMS and not k.startswith("threshold__"))
         if unknown:
             raise ValueError(f"warm_start: {unknown[0]!r} cannot change in a warm start (the "
                              f"model's shape and inputs stay); it takes {', '.join(WARM_START_PARAMS)}")

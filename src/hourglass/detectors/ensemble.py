@@ -186,11 +186,12 @@ class Ensemble(BaseDetector):
             raise ValueError(f"calibration must be one of {_CALIBRATIONS}, got {self.calibration!r}")
         if self.combine not in _COMBINES:
             raise ValueError(f"combine must be one of {_COMBINES}, got {self.combine!r}")
+        self._seed()  # handed to every member: the ensemble's own setting, not member 0's
         for i, m in enumerate(self._members()):
             try:
                 m.validate_params()
-            except InputError:
-                raise
+            except InputError as exc:  # a member's threshold rule's settings (Percentile(150))
+                raise InputError(f"detectors[{i}] ({_label(m)}): {exc}") from None
             except ValueError as exc:  # which member: two may share a parameter's name
                 raise ValueError(f"detectors[{i}] ({_label(m)}): {exc}") from None
 

@@ -547,6 +547,9 @@ def train_module(
         # weight average, the average starts equal to them)
         best = _mean_loss(module, tuple(val), config.eval_rows, modes)
         best_state = _snapshot(module, None)
+    # the starting weights (once a call), to tell at a first epoch's divergence whether training
+    # rows overflow float32 under them (the data to scale) or the steps blew up (the learning rate)
+    initial = best_state if best_state is not None else _snapshot(module, None)
     task = None
     if progress is not None:
         progress.start()
@@ -583,6 +586,13 @@ def train_module(
                     average.update()
             # checked once per epoch: a per-batch check would force a device sync every step
             if not torch.isfinite(running):
+                if epoch == 0:
+                    module.load_state_dict(initial)
+                    if not math.isfinite(_mean_loss(module, train, config.eval_rows, modes)):
+                        raise TrainingDiverged(
+                            f"training diverged at epoch 1 (loss is {float(running)}): some training "
+                            "rows hold values whose error overflows float32 under the starting "
+                            "weights; scale the inputs (e.g. a log transform) or drop those rows")
                 raise TrainingDiverged(
                     f"training diverged at epoch {epoch + 1} (loss is {float(running)}); "
                     "lower the learning rate or scale the inputs")
@@ -660,6 +670,7 @@ def predict_batches(
     """Apply ``fn`` to large batches under :func:`torch.inference_mode` and concatenate.
 
     Arrays are converted batch by batch, so host memory holds one batch of tensors at a time.
+    Every array of ``data`` holds one row per sample (``ValueError`` otherwise).
 
     Examples
     --------
@@ -669,6 +680,11 @@ def predict_batches(
     [3.0, 3.0, 3.0, 3.0, 3.0]
     """
     n = data[0].shape[0]
+    # a longer array was silently cut to n rows, a shorter one's last batch broadcast
+    rows = [int(t.shape[0]) for t in data]
+    if len(set(rows)) > 1:
+        raise ValueError(f"predict_batches: the arrays have different numbers of rows "
+                         f"({', '.join(map(str, rows))}); give one row per sample in each")
     out: list[np.ndarray] = []
     with torch.inference_mode():
         for lo in range(0, n, batch_size):
