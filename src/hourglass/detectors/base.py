@@ -622,6 +622,11 @@ class BaseDetector(BaseEstimator):
         threshold = getattr(self, "threshold", None)
         threshold = threshold if threshold is not None else self._default_threshold()
         _check_threshold_kind(threshold)
+        if "events_per_day" in threshold.get_params() and threshold.get_params()["events_per_day"] is None:
+            # a per-day budget's event rate may come later, as labels may (a Pipeline's timestamp
+            # column; threshold_from_spec leaves it to fit too): its other settings are checked
+            # under a stand-in rate no budget reaches
+            threshold = type(threshold)(**{**threshold.get_params(), "events_per_day": 1e300})
         threshold.check_params()
 
     def _validation_fraction(self) -> float:
