@@ -11,6 +11,7 @@ import pytest
 
 from hourglass import Pipeline, load
 from hourglass.detectors import AutoEncoder
+from hourglass.errors import InputError
 from hourglass.features.entity import EntityWindows
 
 
@@ -105,3 +106,71 @@ def test_other_order_rows_and_a_garbage_row_in_one_batch(model: Path) -> None:
     closed = pd.concat([x for x in (out, stream.close_all()) if x is not None])
     assert sorted(str(s)[:13] for s in closed["bucket_start"]) == \
         ["2026-02-13T00", "2026-02-14T00", "2026-02-14T01"]
+
+
+@pytest.fixture(scope="module")
+def series_model() -> Any:
+    # a time-series model trained on ISO times: it keeps no day/month order
+    from hourglass.detectors import TCNAutoEncoder
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    t = np.arange(120)
+    df = pd.DataFrame({"ts": (pd.Timestamp("2024-05-01") + pd.to_timedelta(t * 10, unit="s"))
+                       .strftime("%Y-%m-%dT%H:%M:%S"), "cpu": np.sin(t / 6), "mem": np.cos(t / 9)})
+    pipe = Pipeline(TCNAutoEncoder(window=8, channels=(4,), epochs=1, verbose=0, random_state=0),
+                    features=TimeSeriesPreprocessor("ts")).fit(df)
+    assert getattr(pipe.features_, "dayfirst_", None) is None
+    return pipe
+
+
+def _day(when: Any) -> str:
+    return str(pd.Timestamp(when[0]))[:10]
+
+
+def test_a_series_stream_reads_one_numeric_date_as_one_day(series_model: Any) -> None:
+    # read batch by batch in each batch's order: '01/02/2026' was 2 January in the first batch and
+    # 1 February in a batch that also held '13/02/2026'; now the first dates' order is kept
+    from hourglass.serve.series_stream import SeriesStreamScorer
+
+    stream = SeriesStreamScorer.from_pipeline(series_model)
+    a = stream._times([(1, {"ts": "01/02/2026 00:00:00"})])
+    b = stream._times([(2, {"ts": "01/02/2026 00:00:00"}), (3, {"ts": "13/02/2026 00:00:00"}),
+                       (4, {"ts": "01/03/2026 00:00:00"})])
+    assert _day(a[0]) == _day(b[0]) == "2026-01-02" and _day(b[2]) == "2026-01-03"
+    assert isinstance(b[1], InputError)
+    assert str(b[1]) == ("timestamp 'ts': '13/02/2026 00:00:00' puts the day first; dates are read "
+                         "month first (MM/DD/YYYY), the order of the stream's first such dates")
+
+
+def test_a_bad_row_in_a_series_streams_first_batch_does_not_set_the_order(series_model: Any) -> None:
+    from hourglass.serve.series_stream import SeriesStreamScorer
+
+    stream = SeriesStreamScorer.from_pipeline(series_model)
+    got = stream._times([(1, {"ts": "01/02/2026 00:00:00"}), (2, {"ts": "garbage"}),
+                         (3, {"ts": "13/02/2026 00:00:00"})])
+    assert _day(got[0]) == "2026-02-01" and _day(got[2]) == "2026-02-13"
+    assert isinstance(got[1], InputError) and stream.dayfirst is True
+
+
+def test_a_series_streams_other_order_rows_are_found_in_one_pass(series_model: Any,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # a batch with dates in the other order than the one kept was read again row by row
+    import hourglass.serve.series_stream as series_stream
+
+    stream = series_stream.SeriesStreamScorer.from_pipeline(series_model)
+    stream._times([(1, {"ts": "13/02/2026 00:00:00"})])
+    assert stream.dayfirst is True
+    calls = []
+    real = series_stream.read_timestamps
+
+    def counted(values: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(len(values))
+        return real(values, *args, **kwargs)
+
+    monkeypatch.setattr(series_stream, "read_timestamps", counted)
+    rows = [(i, {"ts": f"02/{13 + i % 10}/2026 00:00:{i % 60:02d}" if i % 2 else
+                 f"14/02/2026 00:{i // 60:02d}:{i % 60:02d}"}) for i in range(300)]
+    got = stream._times(rows)
+    assert calls == [300, 150]
+    assert all(isinstance(g, InputError) == bool(i % 2) for i, g in enumerate(got))
+    assert "puts the month first" in str(got[1])
