@@ -174,3 +174,15 @@ def test_a_series_streams_other_order_rows_are_found_in_one_pass(series_model: A
     assert calls == [300, 150]
     assert all(isinstance(g, InputError) == bool(i % 2) for i, g in enumerate(got))
     assert "puts the month first" in str(got[1])
+
+
+@pytest.mark.parametrize("key", ["host", "ts"])
+def test_inspect_refuses_a_key_drop_before_reading_the_data(tmp_path: Path, key: str) -> None:
+    # inspect --entity-col read the data before refusing --drop of the entity or timestamp
+    # column: a file without data rows was said to have none instead
+    from tests._cli import one_line_error
+
+    (tmp_path / "empty.csv").write_text("host,ts,bytes\n")
+    what = "entity" if key == "host" else "timestamp"
+    one_line_error(["inspect", str(tmp_path / "empty.csv"), "--entity-col", "host", "--timestamp-col",
+                    "ts", "--drop", key], f"--drop {key}: is the {what} column")
