@@ -64,7 +64,7 @@ def check_entity_case(value: str) -> None:
         raise HourglassError(f"--entity-case: expected {' or '.join(ENTITY_CASES)}, got {value!r}")
 
 
-def refuse_key_drops(drop: list[str], entity_col: str, timestamp_col: str) -> None:
+def refuse_key_drops(drop: list[str], entity_col: str, timestamp_col: str | None) -> None:
     """Refuse a ``--drop`` of the entity or timestamp column: the rows are grouped on them
     whatever ``--drop`` says (as ``--role COLUMN=drop`` of either is refused)."""
     for col, what in ((entity_col, "entity"), (timestamp_col, "timestamp")):

@@ -176,6 +176,11 @@ def inspect(
                     raise HourglassError(f"--label-col {typed_label}: is also {opt} {col}; the label "
                                          "column marks each row normal or not and is not a feature")
         refuse_normal_without_label(normal, own)  # as train: it was ignored, the label a feature
+        if entity_col is not None and drop:  # before the data is read, as train refuses it
+            from hourglass.cli.entity import refuse_key_drops
+
+            refuse_key_drops(drop, entity_col, timestamp_col if timestamp_col is not None else
+                             spec.time_col if spec is not None else None)
         stats = ReadStats()
         parts, n, cut = [], 0, False
         chunks = (spec.iter_chunks(data, on_bad_rows=on_bad_rows, stats=stats) if spec is not None

@@ -924,9 +924,13 @@ def stream(
     accumulators and writes one line per closed bucket, as 'score' does: a bucket closes once the
     newest time seen minus --lateness (default one bucket) passes its end, or at the end of input;
     a row of a closed bucket is late (dropped, counted). On time-ordered rows the output equals
-    'score' on the same rows. With --idle-timeout S, once no line has come for S seconds, event
-    time runs on with the wall clock from the newest row's arrival, so the last buckets of a
-    quiet input close (and their alerts come out) without waiting for more rows.
+    'score' on the same rows, but for numeric dates (01/02/2026) of a model that keeps no date
+    order (trained on ISO or epoch times): the stream reads them in the order its first such dates
+    show (or guesses it, with a warning) and keeps it, where 'score' reads the whole file's; a
+    later date that only fits the other order is a bad line. With --idle-timeout S, once no line
+    has come for S seconds, event time runs on with the wall clock from the newest row's arrival,
+    so the last buckets of a quiet input close (and their alerts come out) without waiting for
+    more rows.
 
     With --alert-format ecs each alert is an Elastic Common Schema document instead (the alert
     above under "hourglass"; a table row's fields with an ECS name, such as src_ip or dest_port,

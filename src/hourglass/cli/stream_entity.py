@@ -142,14 +142,36 @@ class EntityStream:
         Numeric dates (``01/02/2026``) of a model that keeps no date order are read in the order
         the first rows holding them tell, and every later row in that one: read batch by batch
         in each batch's own order, one date was two days (2 January, then 1 February once a
-        batch held ``13/02/2026``)."""
-        from hourglass._times import DateOrderError
+        batch held ``13/02/2026``). That order is the one the whole batch of the first such
+        dates shows (:func:`~hourglass._times.infer_dayfirst`), also where a bad row in it sends
+        the rows one by one; it is kept once a row is read. A later date in the other order is
+        a bad row, found with the batch's others in one pass (the rest read in one call)."""
+        from hourglass._times import DateOrderError, _Dates, infer_dayfirst
         from hourglass.features.entity import _read_times
 
-        values = [r.get(self.timestamp_col) for r in rows]
+        col = self.timestamp_col
+        values = [r.get(col) for r in rows]
+        out: list[int | None] = [None] * len(values)
+        why: list[str | None] = [None] * len(values)
+        todo = list(range(len(values)))  # the rows not yet read nor found bad
         try:
-            ts, order = _read_times(pd.Series(values, dtype=object), self.timestamp_col, self.dayfirst)
+            ts, order = _read_times(pd.Series(values, dtype=object), col, self.dayfirst)
             parsed: list[Any] = [ts]
+        except DateOrderError as exc:  # an order is fixed: its other-order rows are bad, in one pass
+            text = pd.Series(values, dtype=object).astype("string").str.strip()
+            dates = _Dates(text)
+            against = set((dates.month_rows if self.dayfirst else dates.day_rows).tolist())
+            for i in against:
+                why[i] = f"field {col!r}: {values[i]!r} {self._order_text(exc.detail)}"
+            todo = [i for i in todo if i not in against]
+            parsed = []
+            if todo:  # the rest in one read
+                try:
+                    ts, order = _read_times(pd.Series([values[i] for i in todo], dtype=object), col,
+                                            self.dayfirst)
+                    parsed = [ts]
+                except InputError:
+                    pass
         except InputError:  # find the bad ones one by one (only when there are some)
             parsed = []
         if parsed:
@@ -159,30 +181,35 @@ class EntityStream:
             if aware == self.aware:
                 if self.dayfirst is None:
                     self.dayfirst = order
-                return [int(v) for v in parsed[0].as_unit("ns").asi8], [None] * len(rows)
-        out: list[int | None] = []
-        why: list[str | None] = []
-        for v in values:
+                for i, t in zip(todo, parsed[0].as_unit("ns").asi8.tolist(), strict=True):
+                    out[i] = int(t)
+                return out, why
+        hint = self.dayfirst
+        if hint is None and todo:  # the order the batch's dates show (or the guess), not one row's
             try:
-                one, order = _read_times(pd.Series([v], dtype=object), self.timestamp_col, self.dayfirst)
+                hint = infer_dayfirst(pd.Series([values[i] for i in todo], dtype=object), col)
+            except InputError:  # both orders: each row then tells its own until one is read
+                hint = None
+        for i in todo:
+            v = values[i]
+            try:
+                one, order = _read_times(pd.Series([v], dtype=object), col,
+                                         self.dayfirst if self.dayfirst is not None else hint)
             except InputError as exc:
-                out.append(None)
-                why.append(f"field {self.timestamp_col!r}: {v!r} {self._order_text(exc.detail)}"
-                           if isinstance(exc, DateOrderError)
-                           else f"field {self.timestamp_col!r} is not a timestamp ({v!r})")
+                why[i] = (f"field {col!r}: {v!r} {self._order_text(exc.detail)}"
+                          if isinstance(exc, DateOrderError)
+                          else f"field {col!r} is not a timestamp ({v!r})")
                 continue
             aware = one.tz is not None
             if self.aware is None:
                 self.aware = aware
             if aware != self.aware:
-                out.append(None)
-                why.append(f"field {self.timestamp_col!r} ({v!r}) has {'a' if aware else 'no'} UTC "
-                           f"offset but earlier rows {'have one' if self.aware else 'none'}")
+                why[i] = (f"field {col!r} ({v!r}) has {'a' if aware else 'no'} UTC "
+                          f"offset but earlier rows {'have one' if self.aware else 'none'}")
                 continue
             if self.dayfirst is None:
                 self.dayfirst = order
-            out.append(int(one.as_unit("ns").asi8[0]))
-            why.append(None)
+            out[i] = int(one.as_unit("ns").asi8[0])
         return out, why
 
     def _order_text(self, detail: str) -> str:

@@ -23,7 +23,10 @@ row of a length that is no whole number of the model's steps, or ``window`` step
 one that is; a model saved before the step was kept takes the first length two steps in a row
 have, until then the first step's), and a different one (a gap, a missed sample) restarts the
 window there, counted as a restart, since the model never saw a window across a gap.
-``freq="rows"``: any later time is the next step.
+``freq="rows"``: any later time is the next step. Numeric dates (``01/02/2026``) are read in
+the order the model keeps; for a model that keeps none (trained on ISO or epoch times), in the
+order the stream's first such dates show (or the guess, warned), kept: a later date in the other
+order is a bad line.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hourglass._times import DateOrderError, future_problem, parse_timestamps
+from hourglass._times import DateOrderError, _Dates, future_problem, infer_dayfirst, read_timestamps
 from hourglass.errors import InputError
 from hourglass.features.timeseries import _CLIP, _span
 from hourglass.serve.scoring import ModelScorer
@@ -82,6 +85,7 @@ class SeriesStreamScorer(ModelScorer):
         self.n_masked = len(pre.masked_)
         self.timestamp_col: str | None = None if pre.timestamp_col is None else str(pre.timestamp_col)
         self.dayfirst: bool | None = getattr(pre, "dayfirst_", None)  # numeric dates as in training
+        self._own_order = self.dayfirst is None  # else the order the stream's first dates show (_times)
         self.rows_only = pre.freq == "rows"
         self.window = window_steps(det)
         missing = det.stream_threshold_missing() if callable(
@@ -166,29 +170,50 @@ class SeriesStreamScorer(ModelScorer):
             out[j] = x
         return out
 
-    def _times(self, rows: Sequence[tuple[int, Mapping[str, Any]]]
+    def _times(self, rows: Sequence[tuple[int, Mapping[str, Any]]], hint: bool | None = None
                ) -> list[tuple[int, bool] | InputError]:
         """Each row's time in ns and whether it carried a UTC offset (one parse for the batch),
-        or why it has none."""
+        or why it has none. Numeric dates (``01/02/2026``) of a model that keeps no date order
+        are read in the order the stream's first such dates show (the whole batch's, ``hint``
+        for its rows read one by one), kept once one is read, as the entity stream does: batch
+        by batch in each batch's order, one date was two days."""
         ts = self.timestamp_col
         assert ts is not None
         out: list[tuple[int, bool] | InputError] = [InputError(f"missing timestamp {ts!r}")] * len(rows)
         have = [i for i, (_, row) in enumerate(rows) if row.get(ts) is not None]
+        values = pd.Series([rows[i][1][ts] for i in have], dtype=object)
+        dayfirst = self.dayfirst if self.dayfirst is not None else hint
         try:
-            when = parse_timestamps(pd.Series([rows[i][1][ts] for i in have], dtype=object), ts,
-                                    dayfirst=self.dayfirst)
+            when, order = read_timestamps(values, ts, dayfirst=dayfirst)
         except (InputError, OverflowError) as exc:  # one bad value: each on its own, to name it
+            if isinstance(exc, DateOrderError) and len(have) > 1:  # the other-order rows in one pass
+                dates = _Dates(values.astype("string").str.strip())
+                against = set((dates.month_rows if dayfirst else dates.day_rows).tolist())
+                for k in against:
+                    out[have[k]] = InputError(f"timestamp {ts!r}: {values.iloc[k]!r} "
+                                              f"{self._order_text(exc.detail)}")
+                rest = [i for k, i in enumerate(have) if k not in against]
+                for i, one in zip(rest, self._times([rows[i] for i in rest], hint), strict=True):
+                    out[i] = one
+                return out
+            if len(have) > 1 and dayfirst is None:  # the order the batch shows, not one row's
+                try:
+                    hint = infer_dayfirst(values, ts)
+                except (InputError, OverflowError):  # both orders: each row tells its own
+                    hint = None
             for i in have:  # (OverflowError: an epoch integer of 400 digits, past any float)
                 value = rows[i][1][ts]
                 if len(have) > 1:
-                    out[i] = self._times([rows[i]])[0]
+                    out[i] = self._times([rows[i]], hint)[0]
                     continue
                 shown = (f"an integer of {len(str(abs(value)))} digits"
                          if isinstance(exc, OverflowError) and isinstance(value, int) else repr(value))
-                out[i] = InputError(f"timestamp {ts!r}: {value!r} {exc.detail}"
+                out[i] = InputError(f"timestamp {ts!r}: {value!r} {self._order_text(exc.detail)}"
                                     if isinstance(exc, DateOrderError)
                                     else f"timestamp {ts!r}: not a time ({shown})")
             return out
+        if self.dayfirst is None and have:
+            self.dayfirst = order
         aware = when.tz is not None  # (a batch mixing the two is refused above: one row each)
         if aware:
             when = when.tz_convert("UTC").tz_localize(None)
@@ -196,6 +221,14 @@ class SeriesStreamScorer(ModelScorer):
             ahead = future_problem(v, rows[i][1][ts], ts)  # a clock saying 2100: all else out of order
             out[i] = (v, aware) if ahead is None else InputError(ahead)
         return out
+
+    def _order_text(self, detail: str) -> str:
+        """A date-order error's ``detail``, naming where the order comes from: the stream's
+        first numeric dates for a model that keeps none."""
+        if self._own_order:
+            return detail.replace("the order of the model's training data",
+                                  "the order of the stream's first such dates")
+        return detail
 
     def _same_zone(self, aware: bool, value: Any) -> None:
         """Refuse a time with a UTC offset after steps without one, or the other way round (as
