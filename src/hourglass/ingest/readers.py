@@ -316,10 +316,12 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
         raise OSError(exc.errno, exc.strerror, str(target)) from None
     os.close(fd)
     tmp_path = Path(tmp)
+    # mkstemp's 0600 would outlive the rename; a file replaced keeps its own mode, as one written
+    # in place does (an alerts file made private stayed private, not 0644). Read now, set only
+    # once written: a read-only (0444) file replaced would refuse the writer its own temp file,
+    # and a 0666 one would open the data to everyone while it goes in.
+    mode = _replaced_mode(target)
     try:
-        # mkstemp's 0600 would outlive the rename; a file replaced keeps its own mode, as one
-        # written in place does (an alerts file made private stayed private, not 0644)
-        os.chmod(tmp_path, _replaced_mode(target))
         yield tmp_path
         if is_sqlite(target):  # the journal of the database replaced (a stream killed, a reader
             for side in ("-wal", "-shm", "-journal"):  # open) would be replayed into the new one
@@ -330,6 +332,7 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
                 except OSError as exc:  # (not an OSError: the one below would pass it on as raw)
                     raise InputError(f"{target}{side}: cannot remove the replaced database's {side} "
                                      f"file ({exc.strerror}); remove it, or write elsewhere") from None
+        os.chmod(tmp_path, mode)
         os.replace(tmp_path, target)
     except OSError as exc:
         if str(tmp_path) not in (str(exc.filename), str(exc.filename2)):

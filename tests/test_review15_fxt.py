@@ -1,0 +1,75 @@
+"""Regression tests: replaced outputs' modes, compact dates, offsets and JSON hints."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+
+def test_the_output_stays_private_while_written_and_gets_the_replaced_mode_after(tmp_path: Path) -> None:
+    # the replaced file's mode was set on the temp file before the writer wrote it: a 0444
+    # file refused the writer (after all the scoring), a 0666 one opened the data to everyone
+    from hourglass.ingest.readers import atomic_output
+
+    for mode in (0o444, 0o666):
+        out = tmp_path / f"alerts{mode:o}.csv"
+        out.write_text("old\n")
+        out.chmod(mode)
+        with atomic_output(out) as tmp:
+            seen = stat.S_IMODE(os.stat(tmp).st_mode)
+            with open(tmp, "w") as fh:  # a read-only mode here would refuse an ordinary user
+                fh.write("new\n")
+        assert seen == 0o600, oct(seen)
+        assert stat.S_IMODE(os.stat(out).st_mode) == mode
+        assert out.read_text() == "new\n"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_a_read_only_output_is_replaced_and_stays_read_only(tmp_path: Path) -> None:
+    import shutil
+    import tempfile
+
+    import hourglass
+
+    if os.geteuid() == 0:  # (root writes anyway: the write runs as nobody, in a folder it can reach)
+        if not os.stat("/tmp").st_mode & stat.S_IXOTH:
+            pytest.skip("no folder an ordinary user can reach")
+        tmp_path = Path(tempfile.mkdtemp(dir="/tmp"))
+        tmp_path.chmod(0o755)
+    try:
+        _replace_read_only(tmp_path, hourglass.__file__)
+    finally:
+        if os.geteuid() == 0:
+            shutil.rmtree(tmp_path)
+
+
+def _replace_read_only(tmp_path: Path, package: str) -> None:
+    names = ["alerts.csv", "alerts.sqlite", "alerts.parquet", "alerts.jsonl.gz"]
+    for name in names:
+        (tmp_path / name).write_text("old\n")
+        (tmp_path / name).chmod(0o444)
+    script = (
+        "import os, sys, pandas as pd\n"
+        "from hourglass.ingest.readers import write_table\n"
+        "import pyarrow.parquet, sqlite3, gzip\n"
+        "if os.geteuid() == 0:\n"
+        "    for n in sys.argv[2:]: os.chown(os.path.join(sys.argv[1], n), 65534, 65534)\n"
+        "    os.chown(sys.argv[1], 65534, 65534)\n"
+        "    os.setgroups([]); os.setgid(65534); os.setuid(65534)\n"
+        "for n in sys.argv[2:]: write_table(pd.DataFrame({'score': [0.5]}), os.path.join(sys.argv[1], n))\n"
+    )
+    env = dict(os.environ, OMP_NUM_THREADS="1",
+               PYTHONPATH=str(Path(package).resolve().parents[1]))
+    res = subprocess.run([sys.executable, "-c", script, str(tmp_path), *names],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert res.returncode == 0, res.stderr
+    for name in names:
+        assert stat.S_IMODE(os.stat(tmp_path / name).st_mode) == 0o444, name
+    assert pd.read_csv(tmp_path / "alerts.csv")["score"].tolist() == [0.5]
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
