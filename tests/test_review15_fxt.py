@@ -8,8 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+
+from hourglass.errors import InputError
 
 
 def test_the_output_stays_private_while_written_and_gets_the_replaced_mode_after(tmp_path: Path) -> None:
@@ -73,3 +76,36 @@ def _replace_read_only(tmp_path: Path, package: str) -> None:
         assert stat.S_IMODE(os.stat(tmp_path / name).st_mode) == 0o444, name
     assert pd.read_csv(tmp_path / "alerts.csv")["score"].tolist() == [0.5]
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_compact_dates_are_judged_on_the_values_present_not_sent_to_1970_by_one_placeholder() -> None:
+    # one 0 or NaN among the first 100 sent the whole column to epoch seconds (1970); the same
+    # value after row 100 was named as the row it is: both now are, and a skip then reads the rest
+    from hourglass._times import read_timestamps, unreadable_times
+
+    good = [20260328] * 200
+    with pytest.raises(InputError, match=r"row 1 is not a timestamp \('0'\)"):
+        read_timestamps(pd.Series([0, *good]), "day")
+    with pytest.raises(InputError, match=r"row 201 is not a timestamp \('0'\)"):
+        read_timestamps(pd.Series([*good, 0]), "day")
+    s = pd.Series([np.nan, *good[:148], 20260230, *good[:50]], dtype=np.float64)
+    bad = unreadable_times(s, "day")
+    assert (np.flatnonzero(bad) + 1).tolist() == [1, 150]  # the missing row and the typo, both
+    ts, _ = read_timestamps(s[~bad].reset_index(drop=True), "day")
+    assert set(map(str, ts)) == {"2026-03-28 00:00:00"}
+    s = pd.Series([0, *good], dtype="Int64")  # (nullable integers, with a missing value too)
+    s[5] = pd.NA
+    assert (np.flatnonzero(unreadable_times(s, "day")) + 1).tolist() == [1, 6]
+
+
+def test_epoch_times_are_told_from_compact_dates_by_their_size_before_any_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    # every numeric time column (each batch of a stream) built text and matched a pattern: 2 ms
+    import hourglass._times as times
+
+    def no_text(*args: object, **kwargs: object) -> None:
+        raise AssertionError("epoch times read as text")
+
+    monkeypatch.setattr(times, "_to_datetime", no_text)
+    for values in ([1_700_000_000], [1_700_000_000_000] * 150, [0.5, 1.5], [np.nan, 1e9]):
+        assert times._compact_dates(pd.Series(values)) is None
+    assert str(times.read_timestamps(pd.Series([1_700_000_000]), "t")[0][0]) == "2023-11-14 22:13:20"
