@@ -98,7 +98,8 @@ def test_compact_dates_are_judged_on_the_values_present_not_sent_to_1970_by_one_
     assert (np.flatnonzero(unreadable_times(s, "day")) + 1).tolist() == [1, 6]
 
 
-def test_epoch_times_are_told_from_compact_dates_by_their_size_before_any_text(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_epoch_times_are_told_from_compact_dates_by_size_before_any_text(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     # every numeric time column (each batch of a stream) built text and matched a pattern: 2 ms
     import hourglass._times as times
 
@@ -109,3 +110,19 @@ def test_epoch_times_are_told_from_compact_dates_by_their_size_before_any_text(m
     for values in ([1_700_000_000], [1_700_000_000_000] * 150, [0.5, 1.5], [np.nan, 1e9]):
         assert times._compact_dates(pd.Series(values)) is None
     assert str(times.read_timestamps(pd.Series([1_700_000_000]), "t")[0][0]) == "2023-11-14 22:13:20"
+
+
+def test_event_sessions_read_compact_dates_a_csv_types_as_numbers_as_dates(tmp_path: Path) -> None:
+    # a CSV's day column (20260101 ...) went straight to epoch seconds: 1970-08-23
+    from hourglass.features.sessions import EventSessions
+
+    days = pd.date_range("2026-01-01", periods=30, freq="D").strftime("%Y%m%d")
+    path = tmp_path / "events.csv"
+    pd.DataFrame({"event": ["login", "read", "exit"] * 10, "day": days}).to_csv(path, index=False)
+    pre = EventSessions(key_column="event", time_column="day", window=86400).fit(str(path))
+    sessions = pre.sessions(str(path))
+    assert sessions.ids[:2] == ["2026-01-01T00:00:00", "2026-01-02T00:00:00"]
+    assert not sessions.stats.get("events_without_time")
+    epoch = pd.DataFrame({"event": ["a", "b"], "t": [1_700_000_000, 1_700_000_060]})  # epoch stays
+    ids = EventSessions(key_column="event", time_column="t", window=3600).fit(epoch).sessions(epoch).ids
+    assert ids == ["2023-11-14T22:00:00"]
