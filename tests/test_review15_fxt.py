@@ -126,3 +126,16 @@ def test_event_sessions_read_compact_dates_a_csv_types_as_numbers_as_dates(tmp_p
     epoch = pd.DataFrame({"event": ["a", "b"], "t": [1_700_000_000, 1_700_000_060]})  # epoch stays
     ids = EventSessions(key_column="event", time_column="t", window=3600).fit(epoch).sessions(epoch).ids
     assert ids == ["2023-11-14T22:00:00"]
+
+
+def test_an_ecs_alert_reads_a_compact_date_given_as_a_json_number_as_that_date() -> None:
+    # a streamed row's "day": 20260106 became @timestamp 1970-08-23 (epoch seconds)
+    from hourglass.serve.ecs import AlertRule, _timestamp, to_ecs
+
+    assert _timestamp(20260106, "day") == "2026-01-06T00:00:00.000Z"
+    assert _timestamp(20260106.0, "day") == "2026-01-06T00:00:00.000Z"
+    assert _timestamp(12345678, "day") == "1970-05-23T21:21:18.000Z"  # no date: epoch seconds
+    assert _timestamp(1_700_000_000, "t") == "2023-11-14T22:13:20.000Z"
+    doc = to_ecs({"score": 2.0, "flag": 1}, AlertRule("autoencoder", "3f9a", threshold=1.5, time_field="day"),
+                 fields={"day": 20260106})
+    assert doc["@timestamp"] == "2026-01-06T00:00:00.000Z"
