@@ -139,3 +139,21 @@ def test_an_ecs_alert_reads_a_compact_date_given_as_a_json_number_as_that_date()
     doc = to_ecs({"score": 2.0, "flag": 1}, AlertRule("autoencoder", "3f9a", threshold=1.5, time_field="day"),
                  fields={"day": 20260106})
     assert doc["@timestamp"] == "2026-01-06T00:00:00.000Z"
+
+
+def test_a_pretty_printed_json_file_gets_the_jq_command_its_first_line_needs(tmp_path: Path) -> None:
+    # every case was told jq -c '.[]' (an object's values, one a line), and an array opening
+    # with '[{' on its first line was still 'line 1: malformed JSON'
+    from hourglass.cli.stream import _pretty_hint
+    from hourglass.ingest import read_table
+
+    p = tmp_path / "events.json"
+    for text, jq in [('[{\n  "a": 1,\n  "b": "x"\n}]\n', "jq -c '.[]'"),
+                     ('[ {\n  "a": 1\n} ]\n', "jq -c '.[]'"), ('[\n  {"a": 1}\n]\n', "jq -c '.[]'"),
+                     ('{\n  "a": 1,\n  "b": "x"\n}\n', "jq -c .")]:
+        p.write_text(text)
+        with pytest.raises(InputError) as err:
+            read_table(p)
+        assert str(err.value).endswith(f"line 1: pretty-printed JSON (a document spread over lines), not "
+                                       f"JSON lines; write one JSON object per line ({jq})"), text
+        assert _pretty_hint(text.splitlines()[0].encode()).endswith(f"through {jq}")

@@ -92,7 +92,7 @@ def test_a_pretty_printed_json_file_is_named_as_such_not_as_a_malformed_first_li
 
     p = tmp_path / "events.json"
     p.write_text('[\n  {"a": 1, "b": "x"},\n  {"a": 2, "b": "y"}\n]\n')
-    with pytest.raises(InputError, match=r"line 1: a JSON document spread over lines \(pretty-printed\)"):
+    with pytest.raises(InputError, match=r"line 1: pretty-printed JSON \(a document spread over lines\)"):
         read_table(p)
     p.write_bytes(b'\xef\xbb\xbf{\n  "a": 1\n}\n')
     with pytest.raises(InputError, match="not JSON lines"):
