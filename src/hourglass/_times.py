@@ -64,8 +64,8 @@ def future_problem(ns: int, value: object, field: str, now: float | None = None)
 
 
 # a time's UTC offset: Z, +01:00, +0100, or the zone named GMT or UTC (what pandas reads as +00:00);
-# not the year of a date that ends the text (16-01-2024: '-2024' is no offset)
-_OFFSET = re.compile(r"(?:Z|(?<!-\d)(?<!-\d\d)[+-]\d{2}:?\d{2}|\s(?:GMT|UTC))$")
+# not the year of a date that ends the text (16-01-2024, 16-Jan-2024: '-2024' is no offset)
+_OFFSET = re.compile(r"(?:Z|(?<!-\d)(?<!-\d\d)(?<!-[A-Za-z]{3})[+-]\d{2}:?\d{2}|\s(?:GMT|UTC))$")
 _MAX_EPOCH_S = 9.2e9  # pandas' Timestamp range ends in 2262
 _CLOCK = r"\d{1,2}:\d{2}(:\d{2}([.,]\d*)?)?"  # 06:55:46, a time of day alone
 # 01/02/2026, 1.2.26, 01-02-2026: day and month in an order the text does not say
