@@ -445,7 +445,7 @@ def json_lines(df: pd.DataFrame) -> str:
     times = [c for c in df.columns if pd.api.types.is_datetime64_any_dtype(df[c])
              or isinstance(df[c].dtype, pd.DatetimeTZDtype)
              # dates (a CSV column of 2024-01-01, Parquet's date32): Python objects pandas wrote
-             # as epoch milliseconds too (strings answer at the first value: no scan of them)
+             # as epoch milliseconds too (infer_dtype checks every value of an object column)
              or (df[c].dtype == object and pd.api.types.infer_dtype(df[c], skipna=True)
                  in ("date", "datetime"))]
     if times:
