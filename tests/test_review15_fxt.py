@@ -157,3 +157,24 @@ def test_a_pretty_printed_json_file_gets_the_jq_command_its_first_line_needs(tmp
         assert str(err.value).endswith(f"line 1: pretty-printed JSON (a document spread over lines), not "
                                        f"JSON lines; write one JSON object per line ({jq})"), text
         assert _pretty_hint(text.splitlines()[0].encode()).endswith(f"through {jq}")
+
+
+def test_a_model_saved_over_a_private_one_stays_private(tmp_path: Path) -> None:
+    # train -o m --force made a 0700 folder of 0600 files 0755/0644
+    from hourglass import AutoEncoder, Pipeline
+    from hourglass.ingest.readers import default_mode
+
+    df = pd.DataFrame({"a": np.arange(40.0), "b": np.arange(40.0) % 5})
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df)
+    out = tmp_path / "m"
+    pipe.save(out)
+    assert stat.S_IMODE(os.stat(out).st_mode) == default_mode(directory=True)
+    names = [p.name for p in out.iterdir()]
+    for name in names:
+        assert stat.S_IMODE(os.stat(out / name).st_mode) == default_mode(directory=False), name
+        (out / name).chmod(0o600)
+    out.chmod(0o700)
+    pipe.save(out)
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o700
+    assert {name: stat.S_IMODE(os.stat(out / name).st_mode) for name in names} == dict.fromkeys(names, 0o600)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]  # nothing left beside it
