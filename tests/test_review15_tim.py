@@ -84,6 +84,9 @@ def test_a_day_first_date_with_dashes_is_not_said_to_have_a_utc_offset() -> None
         read_timestamps(pd.Series(["2024-01-15T10:00:00-05:00", "2024-01-15T10:00:00"]), "ts")
     ts, _ = read_timestamps(pd.Series(["15-01-2024", "16-01-2024"]), "ts")
     assert str(ts[1]) == "2024-01-16 00:00:00"
+    for day in ("16-Jan-2024", "16-JAN-2024"):  # a month's name before the year: no offset either
+        ts, _ = read_timestamps(pd.Series(["15-Jan-2024 10:00", day]), "ts")
+        assert list(map(str, ts)) == ["2024-01-15 10:00:00", "2024-01-16 00:00:00"], day
 
 
 def test_a_pretty_printed_json_file_is_named_as_such_not_as_a_malformed_first_line(
@@ -92,7 +95,7 @@ def test_a_pretty_printed_json_file_is_named_as_such_not_as_a_malformed_first_li
 
     p = tmp_path / "events.json"
     p.write_text('[\n  {"a": 1, "b": "x"},\n  {"a": 2, "b": "y"}\n]\n')
-    with pytest.raises(InputError, match=r"line 1: a JSON document spread over lines \(pretty-printed\)"):
+    with pytest.raises(InputError, match=r"line 1: pretty-printed JSON \(a document spread over lines\)"):
         read_table(p)
     p.write_bytes(b'\xef\xbb\xbf{\n  "a": 1\n}\n')
     with pytest.raises(InputError, match="not JSON lines"):

@@ -64,8 +64,8 @@ def future_problem(ns: int, value: object, field: str, now: float | None = None)
 
 
 # a time's UTC offset: Z, +01:00, +0100, or the zone named GMT or UTC (what pandas reads as +00:00);
-# not the year of a date that ends the text (16-01-2024: '-2024' is no offset)
-_OFFSET = re.compile(r"(?:Z|(?<!-\d)(?<!-\d\d)[+-]\d{2}:?\d{2}|\s(?:GMT|UTC))$")
+# not the year of a date that ends the text (16-01-2024, 16-Jan-2024: '-2024' is no offset)
+_OFFSET = re.compile(r"(?:Z|(?<!-\d)(?<!-\d\d)(?<!-[A-Za-z]{3})[+-]\d{2}:?\d{2}|\s(?:GMT|UTC))$")
 _MAX_EPOCH_S = 9.2e9  # pandas' Timestamp range ends in 2262
 _CLOCK = r"\d{1,2}:\d{2}(:\d{2}([.,]\d*)?)?"  # 06:55:46, a time of day alone
 # 01/02/2026, 1.2.26, 01-02-2026: day and month in an order the text does not say
@@ -538,11 +538,12 @@ _COMPACT = r"\d{8}(?:\d{4}(?:\d{2})?)?"  # 20260328, 202603281200, 2026032812000
 
 def _compact_dates(s: pd.Series) -> pd.Series | None:
     """The numbers ``s`` as text where they are compact dates (``20260328``, ``202603281200``,
-    ``20260328120000``: each of the first 100 a whole number of 8, 12 or 14 digits, nine in ten
-    of them read by pandas as dates), else ``None`` (epoch times). A CSV reader types such a
-    column as numbers: read as epoch seconds, 60 days of ``20260101`` ... became 200 seconds of
-    1970, where the same dates written as JSON strings were read as dates. A later value that is
-    no date is the text path's error naming its row.
+    ``20260328120000``: nine in ten of the values present among the first 100 whole numbers of
+    8, 12 or 14 digits that pandas reads as dates), else ``None`` (epoch times). A CSV reader
+    types such a column as numbers: read as epoch seconds, 60 days of ``20260101`` ... became 200
+    seconds of 1970, where the same dates written as JSON strings were read as dates. A value
+    that is no date (a placeholder ``0``, a mistyped ``20260230``), wherever it is, is the text
+    path's error naming its row (or a row skipped), and a missing one stays missing.
 
     Examples
     --------
@@ -550,6 +551,8 @@ def _compact_dates(s: pd.Series) -> pd.Series | None:
     ['20260328', '20260329']
     >>> _compact_dates(pd.Series([20260328.0] * 100 + [20260329.5])).tolist()[99:]
     ['20260328', '20260329.5']
+    >>> _compact_dates(pd.Series([0.0, np.nan] + [20260328.0] * 20)).tolist()[:3]  # a placeholder
+    ['0', 'nan', '20260328']
     >>> _compact_dates(pd.Series([1_700_000_000, 1_700_000_060])) is None  # epoch seconds
     True
     >>> _compact_dates(pd.Series([20260101, 20260132])) is None  # a counter, 20260132 no date
@@ -557,14 +560,18 @@ def _compact_dates(s: pd.Series) -> pd.Series | None:
     """
     if pd.api.types.is_bool_dtype(s) or not len(s):
         return None
-    v = s.to_numpy(dtype=np.float64, na_value=np.nan)
-    head = v[:100]
-    if not (np.isfinite(head).all() and (head >= 1e7).all() and (head < 1e14).all()
-            and (head == np.round(head)).all()):
+    # (no work on the rest yet: epoch times, every batch of a stream, stop at the sizes)
+    head = np.asarray((s.to_numpy() if isinstance(s.dtype, np.dtype) else
+                       s.iloc[:100].to_numpy(dtype=np.float64, na_value=np.nan))[:100], dtype=np.float64)
+    head = head[np.isfinite(head)]
+    sized = (((head >= 1e7) & (head < 1e8)) | ((head >= 1e11) & (head < 1e12))
+             | ((head >= 1e13) & (head < 1e14))) & (head == np.round(head))
+    if not len(head) or np.count_nonzero(sized) < 0.9 * len(head):
         return None
-    words = pd.Series(head.astype(np.int64).astype(str), dtype="string")
-    if not (words.str.fullmatch(_COMPACT).all() and _to_datetime(words, False).notna().mean() >= 0.9):
+    words = pd.Series(head[sized].astype(np.int64).astype(str), dtype="string")
+    if _to_datetime(words, False).notna().sum() < 0.9 * len(head):
         return None  # (a date mistyped among them, 20260230, is named by the text path's error)
+    v = s.to_numpy(dtype=np.float64, na_value=np.nan)
     with np.errstate(invalid="ignore"):
         whole = np.isfinite(v) & (v == np.round(v)) & (np.abs(v) < 2**53)
     text = np.where(whole, np.where(whole, v, 0).astype(np.int64).astype(str), v.astype(str))

@@ -414,22 +414,24 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
 
 
 def _pretty_hint(raw: Any) -> str:
-    """A hint for a line that opens a pretty-printed JSON document (``[`` or ``{`` alone: ``gcloud
-    logging read --format=json``, ``jq .``), which stream cannot read a line at a time; else ``""``.
+    """A hint for a line that opens a pretty-printed JSON document (``[``, ``[{`` or ``{`` alone:
+    ``gcloud logging read --format=json``, ``jq .``), which stream cannot read a line at a time;
+    else ``""``.
 
     Examples
     --------
     >>> _pretty_hint(b"[\\n")
     "; stream reads one JSON document a line: pipe a JSON array through jq -c '.[]'"
+    >>> _pretty_hint("{")
+    '; stream reads one JSON document a line: pipe a pretty-printed document through jq -c .'
     >>> _pretty_hint("{not json")
     ''
     """
-    text = (raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)).strip()
-    if text in ("[", "[{", "[ {"):
-        return "; stream reads one JSON document a line: pipe a JSON array through jq -c '.[]'"
-    if text == "{":
-        return "; stream reads one JSON document a line: pipe a pretty-printed document through jq -c ."
-    return ""
+    from hourglass.ingest.tables import pretty_json_command  # (an error: pandas loaded already)
+
+    jq = pretty_json_command(raw)
+    what = "a JSON array" if jq == "jq -c '.[]'" else "a pretty-printed document"
+    return "" if jq is None else f"; stream reads one JSON document a line: pipe {what} through {jq}"
 
 
 def _stdin_reader() -> Callable[[int], bytes]:

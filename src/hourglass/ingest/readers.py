@@ -316,10 +316,12 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
         raise OSError(exc.errno, exc.strerror, str(target)) from None
     os.close(fd)
     tmp_path = Path(tmp)
+    # mkstemp's 0600 would outlive the rename; a file replaced keeps its own mode, as one written
+    # in place does (an alerts file made private stayed private, not 0644). Read now, set only
+    # once written: a read-only (0444) file replaced would refuse the writer its own temp file,
+    # and a 0666 one would open the data to everyone while it goes in.
+    mode = _replaced_mode(target)
     try:
-        # mkstemp's 0600 would outlive the rename; a file replaced keeps its own mode, as one
-        # written in place does (an alerts file made private stayed private, not 0644)
-        os.chmod(tmp_path, _replaced_mode(target))
         yield tmp_path
         if is_sqlite(target):  # the journal of the database replaced (a stream killed, a reader
             for side in ("-wal", "-shm", "-journal"):  # open) would be replayed into the new one
@@ -330,6 +332,7 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
                 except OSError as exc:  # (not an OSError: the one below would pass it on as raw)
                     raise InputError(f"{target}{side}: cannot remove the replaced database's {side} "
                                      f"file ({exc.strerror}); remove it, or write elsewhere") from None
+        os.chmod(tmp_path, mode)
         os.replace(tmp_path, target)
     except OSError as exc:
         if str(tmp_path) not in (str(exc.filename), str(exc.filename2)):
@@ -442,7 +445,7 @@ def json_lines(df: pd.DataFrame) -> str:
     times = [c for c in df.columns if pd.api.types.is_datetime64_any_dtype(df[c])
              or isinstance(df[c].dtype, pd.DatetimeTZDtype)
              # dates (a CSV column of 2024-01-01, Parquet's date32): Python objects pandas wrote
-             # as epoch milliseconds too (strings answer at the first value: no scan of them)
+             # as epoch milliseconds too (infer_dtype checks every value of an object column)
              or (df[c].dtype == object and pd.api.types.infer_dtype(df[c], skipna=True)
                  in ("date", "datetime"))]
     if times:

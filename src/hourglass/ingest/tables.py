@@ -149,6 +149,25 @@ def open_text(path: Path) -> io.BufferedIOBase:
 LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
+def pretty_json_command(line: bytes | str) -> str | None:
+    """The ``jq`` command that turns pretty-printed JSON (``jq .``, ``gcloud logging read
+    --format=json``) into JSON lines when ``line``, a first line, opens such a document: ``jq -c
+    '.[]'`` for an array (``[``, ``[{``), ``jq -c .`` for an object (``{``); else ``None``.
+
+    Examples
+    --------
+    >>> pretty_json_command(b"[\\n"), pretty_json_command("[ {"), pretty_json_command(b"\\xef\\xbb\\xbf{")
+    ("jq -c '.[]'", "jq -c '.[]'", 'jq -c .')
+    >>> pretty_json_command('{"a": 1') is None
+    True
+    """
+    text = (line.decode("utf-8", "replace") if isinstance(line, bytes) else str(line)).strip()
+    text = text.lstrip("\ufeff").strip()  # (a byte-order mark before it)
+    if text in ("[", "[{", "[ {"):
+        return "jq -c '.[]'"
+    return "jq -c ." if text == "{" else None
+
+
 def no_lone_surrogates(value: Any) -> Any:
     """``value`` (parsed JSON, changed in place) with each string that holds a lone surrogate
     (JSON's ``\\ud83d`` without its pair: a user agent cut inside an emoji; Python's parser
@@ -1193,13 +1212,12 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                 why = ("undecodable bytes (not UTF-8)" if isinstance(exc, UnicodeDecodeError) else
                        "JSON nested deeper than Python's parser reads" if isinstance(exc, RecursionError)
                        else f"malformed JSON ({json_problem(exc)})")
-                if (not isinstance(exc, UnicodeDecodeError | RecursionError) and not rows
-                        and not stats.rows and raw.strip() in (b"[", b"{", b"\xef\xbb\xbf[",
-                                                               b"\xef\xbb\xbf{")):
-                    # the first line opens a document: the file is one JSON document, not lines
-                    raise InputError(f"{path}: line {lineno}: a JSON document spread over lines "
-                                     "(pretty-printed), not JSON lines; write one object per line "
-                                     "(jq -c '.[]')") from None
+                jq = (pretty_json_command(raw) if not rows and not stats.rows
+                      and not isinstance(exc, UnicodeDecodeError | RecursionError) else None)
+                if jq is not None:  # the first line opens a document: one JSON document, not lines
+                    raise InputError(f"{path}: line {lineno}: pretty-printed JSON (a document spread "
+                                     "over lines), not JSON lines; write one JSON object per line "
+                                     f"({jq})") from None
                 raise InputError(f"{path}: line {lineno}: {why} "
                                  "(use --on-bad-rows skip to skip such rows)") from None
             try:

@@ -31,7 +31,7 @@ from hourglass.detectors import registry
 from hourglass.detectors.base import BaseDetector
 from hourglass.errors import ArtefactError, InputError
 from hourglass.features.registry import features_from_dict
-from hourglass.ingest.readers import default_mode
+from hourglass.ingest.readers import _replaced_mode, default_mode
 from hourglass.thresholds import Threshold, threshold_from_dict
 
 __all__ = ["ARTEFACT_FILES", "FORMAT", "FORMAT_VERSION", "check_replaceable", "is_artefact", "load", "save"]
@@ -248,11 +248,19 @@ def save(pipe: Any, path: str | os.PathLike[str]) -> Path:
         "weights_sha256": hashlib.sha256(weights).hexdigest(),
     }
     config["content_hash"] = _content_hash(config, weights)
+    # a model replaced keeps its folder's and files' modes (a private 0700/0600 one stayed
+    # private, not 0755/0644), a new one gets the umask's; set once written (mkdtemp's 0700 meanwhile)
+    try:
+        folder_mode = os.stat(target).st_mode & 0o777 if target.is_dir() else default_mode(directory=True)
+    except OSError:
+        folder_mode = default_mode(directory=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name[:40]}.", dir=target.parent))  # (any legal name)
-    os.chmod(tmp, default_mode(directory=True))  # mkdtemp's 0700 would outlive the rename
     try:
         (tmp / WEIGHTS).write_bytes(weights)
         (tmp / CONFIG).write_text(json.dumps(config, indent=1, sort_keys=True))
+        for name in (WEIGHTS, CONFIG):
+            os.chmod(tmp / name, _replaced_mode(target / name))
+        os.chmod(tmp, folder_mode)  # mkdtemp's 0700 would outlive the rename
         if target.exists():
             old = _aside(target)
             _remove(old)
@@ -268,7 +276,10 @@ def save(pipe: Any, path: str | os.PathLike[str]) -> Path:
             # a model an interrupted save left aside (see read_config): superseded now
             _remove(_aside(target))
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp.exists():  # (a read-only folder mode given it: its files could not be removed)
+            with contextlib.suppress(OSError):
+                os.chmod(tmp, 0o700)
+            shutil.rmtree(tmp, ignore_errors=True)
     logger.debug("saved model to %s", target)  # the CLI says it on stdout
     return target
 

@@ -279,8 +279,9 @@ def _timestamp(value: Any, field: str, dayfirst: bool | None = None) -> str:
     if isinstance(value, dt.datetime):
         return _iso(value)
     try:  # the common forms without pandas (~100x faster per alert): epoch seconds, ISO-8601
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 9.2e9:
-            return _iso(dt.datetime.fromtimestamp(float(value), dt.UTC))
+        if (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 9.2e9
+                and not (1e7 <= value < 1e8 and value == int(value))):  # (20260328: pandas below
+            return _iso(dt.datetime.fromtimestamp(float(value), dt.UTC))  # reads a compact date)
         if isinstance(value, str):
             return _iso(dt.datetime.fromisoformat(value.strip()))
     except (ValueError, OverflowError, OSError):

@@ -176,7 +176,13 @@ class EventTables:
             col = col.dt.total_seconds()
         num: pd.Series | None = None
         if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
-            num = col
+            from hourglass._times import _compact_dates
+
+            compact = _compact_dates(col)  # 20260328 as a CSV number: that date, not 1970's seconds
+            if compact is None:
+                num = col
+            else:
+                col = compact
         elif not pd.api.types.is_bool_dtype(col):  # epoch times read as text (one bad value);
             text = col.astype("string").str.strip()  # compact dates (20260328) stay dates
             coerced = pd.to_numeric(text, errors="coerce")
