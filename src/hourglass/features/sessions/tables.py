@@ -196,16 +196,17 @@ class EventTables:
         else:
             dayfirst = getattr(self, "dayfirst_", None)
             if dayfirst is None:
-                from hourglass._times import infer_dayfirst, shown_dayfirst
+                from hourglass._times import decided_dayfirst, infer_dayfirst
 
                 try:  # None: no numeric day/month dates (ISO 8601, names)
                     dayfirst = infer_dayfirst(col, self.time_column)
                 except InputError:  # both orders in the column: rows of the other do not read
                     dayfirst = None
-                if learn and dayfirst is not None and shown_dayfirst(col, self.time_column) is not None:
-                    # kept for the later chunks and the model only when a day or month above 12
-                    # told it: a first chunk of 05/02/2024 rows, guessed month first, read the
-                    # 05/02 rows of every later chunk (and of every table scored) as 2 May
+                if learn and dayfirst is not None and decided_dayfirst(col, self.time_column) is not None:
+                    # kept for the later chunks and the model only when the data told it (a day
+                    # or month above 12, or the span): a first chunk of 05/02/2024 rows, guessed
+                    # month first, read the 05/02 rows of every later chunk (and of every table
+                    # scored) as 2 May
                     self.dayfirst_ = dayfirst
             # pandas reads every row in the layout it guesses from the first one: month first,
             # unless told, and a day above 12 then reads as no time at all
