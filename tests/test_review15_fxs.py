@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import pytest
 
+import hourglass.ingest.tables as table_reader
+from hourglass.errors import InputError
 from hourglass.features.sessions import EventSessions, group_events
 
 
@@ -40,3 +46,31 @@ def test_window_names_written_at_once_as_timestamps_write_them() -> None:
     ids, seqs, _, _ = group_events(ev, window=60)
     assert ids == ["2023-11-14T22:13:00", "2023-11-14T22:14:00", "2023-11-14T22:16:00"]
     assert [s.tolist() for s in seqs] == [[1], [2], [3]]
+
+
+def test_json_lines_field_first_given_after_the_first_batch(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # a field the first batch's records lack (a user, a time only later records have) stopped
+    # the read with "no column 'user'" (or "holds no readable time (e.g. 'nan')")
+    monkeypatch.setattr(table_reader, "_JSONL_CHUNK_ROWS", 10)
+    path = tmp_path / "events.jsonl"
+    with path.open("w") as f:
+        for i in range(25):
+            record: dict[str, object] = {"event": "abc"[i % 3]}
+            if i >= 12:
+                record.update(user=f"u{i % 2}", ts=1.7e9 + i)
+            f.write(json.dumps(record) + "\n")
+    pre = EventSessions(session_column="user", key_column="event", time_column="ts")
+    assert [s.tolist() for s in pre.fit_transform(str(path))] == [[1, 3, 2, 1, 3, 2, 1], [2, 1, 3, 2, 1, 3]]
+    sessions = pre.sessions(str(path))
+    assert sessions.stats["events_without_session"] == 12 and sessions.stats["events_without_time"] == 12
+    windows = EventSessions(window=5, key_column="event", time_column="ts").fit(str(path))
+    assert [s.tolist() for s in windows.transform(str(path))] == [[1, 2, 3], [1, 2, 3, 1, 2], [3, 1, 2, 3, 1]]
+    for wrong in ({"session_column": "usr"}, {"session_column": "user", "time_column": "tss"},
+                  {"window": 5, "time_column": "tss"}):  # a name no record has: named at the end
+        with pytest.raises(InputError, match=r"no column '(usr|tss)'; columns are event, user, ts$"):
+            EventSessions(key_column="event", **wrong).fit(str(path))  # type: ignore[arg-type]
+    csv = tmp_path / "events.csv"  # a CSV's header names every column: refused at once
+    pd.DataFrame({"event": ["a", "b"], "user": ["u", "u"]}).to_csv(csv, index=False)
+    with pytest.raises(InputError, match=r"no column 'usr'; columns are event, user$"):
+        EventSessions(session_column="usr", key_column="event").fit(str(csv))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -93,6 +93,12 @@ def _nested_as_text(vals: pd.Series) -> pd.Series:
     return out
 
 
+def _no_column(source: str, missing: list[str], columns: list[str]) -> NoReturn:
+    """The error naming the ``missing`` columns of a table and the first of its ``columns``."""
+    raise InputError(f"{source}: no column {', '.join(map(repr, missing))}; columns "
+                     f"are {', '.join(columns[:8])}{' ...' if len(columns) > 8 else ''}")
+
+
 class EventTables:
     """Event-table input of :class:`~hourglass.features.sessions.EventSessions` (a mixin)."""
 
@@ -120,6 +126,7 @@ class EventTables:
         """The table ``data`` in chunks of about :attr:`chunk_lines` rows (a file is read chunk
         by chunk, never whole)."""
         step = max(int(self.chunk_lines), 1)
+        jsonl = False  # JSON lines: each reader batch has the fields its records have
         if isinstance(data, pd.DataFrame):
             source = "table"
             frames: Iterable[pd.DataFrame] = (data.iloc[lo:lo + step]
@@ -130,6 +137,7 @@ class EventTables:
 
             source = str(data)
             path, fmt = check_path(data), table_format(data)  # JSON lines named .log read as such
+            jsonl = fmt == "jsonl"
             frames = (big.iloc[lo:lo + step]  # a reader chunk (~16 MB) in chunk_lines slices
                       for big in iter_table(path, fmt=fmt)
                       for lo in range(0, len(big), step))
@@ -139,15 +147,16 @@ class EventTables:
         wanted = [c for c in (self.session_column, self.key_column, self.message_column,
                               self.time_column) if c is not None]
         n = 0
+        columns: dict[str, None] = {}  # JSON lines: the fields of every batch, in order
         for df in frames:
             missing = [c for c in wanted if c not in df.columns]
-            if missing and n:  # JSON lines give each batch the fields its records have: a field
-                # past the first batch's records (an optional user, a time) has no value there
-                df = df.assign(**{c: pd.Series(None, index=df.index, dtype=object) for c in missing})
+            if jsonl:  # a field some batches' records lack (an optional user, a time in some
+                # records) has no value there; one that no batch has is named after the last
+                columns.update(dict.fromkeys(map(str, df.columns)))
+                if missing:
+                    df = df.assign(**{c: pd.Series(None, index=df.index, dtype=object) for c in missing})
             elif missing:
-                cols = [str(c) for c in df.columns]
-                raise InputError(f"{source}: no column {', '.join(map(repr, missing))}; columns "
-                                 f"are {', '.join(cols[:8])}{' ...' if len(cols) > 8 else ''}")
+                _no_column(source, missing, [str(c) for c in df.columns])
             twice = [c for c in wanted if int((df.columns == c).sum()) > 1]
             if twice:  # df[c] would be a frame of them all, not the one column
                 raise InputError(f"{source}: column {twice[0]!r} appears "
@@ -156,12 +165,15 @@ class EventTables:
             yield df, source
         if not n:
             raise InputError(f"{source}: no rows")
+        never = [c for c in wanted if c not in columns] if jsonl else []
+        if never:  # a mistyped field name: no record has it
+            _no_column(source, never, list(columns))
 
     def _table_times(self, df: pd.DataFrame, source: str, *, first: bool = True,
                      learn: bool = False) -> np.ndarray:
         """Each row's time (epoch seconds; NaN where it does not read: missing, empty, text no
-        form reads, beyond the year 2262); a ``first`` chunk without one readable time is an
-        error naming the column (a later one, such as a short last slice, counts its rows).
+        form reads, beyond the year 2262); a ``first`` chunk with times but not one readable is
+        an error naming the column (a later one, such as a short last slice, counts its rows).
         Numeric day/month dates (``13/03/2024``) are read in the order of the training table
         (``dayfirst_``, found by :func:`~hourglass._times.infer_dayfirst` in the first chunk
         that tells; ``learn``: while fitting), else in the order this chunk's dates tell."""
@@ -218,10 +230,11 @@ class EventTables:
                 t[missed] = pd.to_datetime(col[missed], errors="coerce", utc=True, format="ISO8601")
             secs = (t - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds().to_numpy(
                 dtype=np.float64, na_value=np.nan)
-        if first and len(secs) and np.isnan(secs).all():
+        if first and len(secs) and np.isnan(secs).all() and (given := col.notna()).any():
+            # (a chunk without a value, JSON records without the field, has rows lacking a time)
             raise InputError(f"{source}: column {self.time_column!r} (time_column) holds no "
-                             f"readable time (e.g. {str(col.iloc[0])[:40]!r}); expected epoch "
-                             "times (s, ms, us or ns) or date-time text", param="time_column")
+                             f"readable time (e.g. {str(col[given].iloc[0])[:40]!r}); expected "
+                             "epoch times (s, ms, us or ns) or date-time text", param="time_column")
         return secs
 
     def _timeless(self, df: pd.DataFrame, times: np.ndarray, rows: np.ndarray, source: str,
