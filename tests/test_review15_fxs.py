@@ -12,6 +12,8 @@ import pytest
 import hourglass.ingest.tables as table_reader
 from hourglass.errors import InputError
 from hourglass.features.sessions import EventSessions, group_events
+from hourglass.ingest import logs
+from hourglass.ingest.logs import LogParser
 
 
 def test_table_day_month_order_told_by_the_span_is_kept() -> None:
@@ -74,3 +76,14 @@ def test_json_lines_field_first_given_after_the_first_batch(tmp_path: Path,
     pd.DataFrame({"event": ["a", "b"], "user": ["u", "u"]}).to_csv(csv, index=False)
     with pytest.raises(InputError, match=r"no column 'usr'; columns are event, user$"):
         EventSessions(session_column="usr", key_column="event").fit(str(csv))
+
+
+def test_one_text_for_lines_names_the_file_reader_fit_can_read_twice(tmp_path: Path) -> None:
+    # the error named read_lines(path), a one-pass generator: fit keys its lines with the
+    # templates learnt by the end of each chunk, not the final ones a re-readable file gets
+    with pytest.raises(InputError, match=r"a file's lines are hourglass\.ingest\.logs\.file_lines\(path\)$"):
+        LogParser("raw").fit("app.log")
+    log = tmp_path / "app.log"
+    log.write_text("open file 1\nclose file 2\n")
+    parser = LogParser("raw").fit(logs.file_lines(log))
+    assert "file_lines" in logs.__all__ and parser.parse(logs.file_lines(log))["key"].tolist() == [1, 2]

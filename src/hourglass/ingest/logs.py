@@ -35,7 +35,7 @@ from hourglass.errors import InputError
 from hourglass.ingest.tables import READ_ERRORS
 
 __all__ = ["DEFAULT_MASKS", "JOURNALD_FIELDS", "LEGACY_MASKS", "LOG_FORMATS", "JournaldHeader", "LogParser",
-           "ParseStats", "TooLongLine", "compressed_kind", "not_lines", "read_lines"]
+           "ParseStats", "TooLongLine", "compressed_kind", "file_lines", "not_lines", "read_lines"]
 
 logger = logging.getLogger(__name__)
 
@@ -414,7 +414,9 @@ def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None) ->
 def not_lines(lines: object, source: str = "lines") -> None:
     """Refuse one text, a path or bytes given for lines of text: iterated, a ``str`` (a log's
     path, say) gave one line per character, learnt as templates or read as sessions without a
-    word.
+    word. The error names :func:`file_lines`: a file's lines that :meth:`LogParser.fit` can read
+    twice (learnt, then keyed with the final templates), which a one-pass
+    :func:`read_lines` cannot.
 
     Examples
     --------
@@ -423,12 +425,12 @@ def not_lines(lines: object, source: str = "lines") -> None:
     Traceback (most recent call last):
     ...
     hourglass.errors.InputError: lines: expected lines of text (a list or an iterator of str), got \
-one str ('app.log'); a file's lines are read_lines(path)
+one str ('app.log'); a file's lines are hourglass.ingest.logs.file_lines(path)
     """
     if isinstance(lines, str | bytes | os.PathLike):
         raise InputError(f"{source}: expected lines of text (a list or an iterator of str), got one "
                          f"{type(lines).__name__} ({str(lines)[:40]!r}); a file's lines are "
-                         "read_lines(path)")
+                         "hourglass.ingest.logs.file_lines(path)")
 
 
 def _utf16_lines(fh: Any, stats: ParseStats | None) -> Iterator[str]:
