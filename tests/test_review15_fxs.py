@@ -87,3 +87,24 @@ def test_one_text_for_lines_names_the_file_reader_fit_can_read_twice(tmp_path: P
     log.write_text("open file 1\nclose file 2\n")
     parser = LogParser("raw").fit(logs.file_lines(log))
     assert "file_lines" in logs.__all__ and parser.parse(logs.file_lines(log))["key"].tolist() == [1, 2]
+
+
+def test_one_text_for_lines_is_refused_before_the_parser_changes() -> None:
+    # the refusal came once reading began: a fitted parser's templates were already replaced
+    # ({} after fit('app.log')), and an unfitted one started Drain and then keyed lines as fitted
+    parser = LogParser("raw").fit(["open file 1", "close file 2"])
+    want = {1: "open file <NUM>", 2: "close file <NUM>"}
+    calls = [lambda: parser.fit("app.log"), lambda: list(parser.fit_chunks("app.log")),
+             lambda: list(parser.learn_chunks(b"app.log")), lambda: parser.learn_lines(Path("app.log")),
+             lambda: list(parser.key_chunks("app.log")), lambda: list(parser.parse_chunks("app.log")),
+             lambda: parser.parse_fields("app.log")]  # type: ignore[arg-type]
+    for call in calls:
+        with pytest.raises(InputError, match="expected lines of text"):
+            call()
+        assert parser.templates() == want and parser.stats_.lines == 2
+    assert parser.parse(["close file 9"])["key"].tolist() == [2]
+    fresh = LogParser("raw")
+    with pytest.raises(InputError, match="expected lines of text"):
+        fresh.learn_lines("x")
+    with pytest.raises(InputError, match="LogParser is not fitted"):
+        fresh.parse(["open file 1"])
