@@ -108,3 +108,17 @@ def test_one_text_for_lines_is_refused_before_the_parser_changes() -> None:
         fresh.learn_lines("x")
     with pytest.raises(InputError, match="LogParser is not fitted"):
         fresh.parse(["open file 1"])
+
+
+@pytest.mark.parametrize(("given", "want_ids"), [
+    (["2024-02-05 10:00", "0", None, None, "2024-02-05 10:01", "0"],
+     ["2024-02-05T10:00:00", "2024-02-05T10:01:00"]),
+    (["1700000000", "bad", "1700000060", "bad"], ["2023-11-14T22:13:00", "2023-11-14T22:14:00"]),
+])
+def test_time_column_half_numbers_among_its_given_values(given: list[object], want_ids: list[str]) -> None:
+    # half of the given values numbers: a "0" placeholder beside each date made the column
+    # epoch times (every window 1970-01-01); an unreadable value beside each epoch time stays
+    # numbers (the dates reader read none)
+    df = pd.DataFrame({"e": ["x", "y"] * (len(given) // 2), "ts": given}, dtype=object)
+    sessions = EventSessions(window=60, key_column="e", time_column="ts").fit(df).sessions(df)
+    assert sessions.ids == want_ids

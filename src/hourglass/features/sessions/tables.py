@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import numpy as np
 import pandas as pd
 
-from hourglass._times import _MAX_EPOCH_S, _dates_among, epoch_seconds
+from hourglass._times import _MAX_EPOCH_S, _dates_among, _to_datetime, epoch_seconds
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions, _whole_ids
 from hourglass.ingest.logs import UNKNOWN, LogParser
@@ -97,6 +97,23 @@ def _no_column(source: str, missing: list[str], columns: list[str]) -> NoReturn:
     """The error naming the ``missing`` columns of a table and the first of its ``columns``."""
     raise InputError(f"{source}: no column {', '.join(map(repr, missing))}; columns "
                      f"are {', '.join(columns[:8])}{' ...' if len(columns) > 8 else ''}")
+
+
+def _numbers_win(text: pd.Series, num: pd.Series) -> bool:
+    """Whether the given values ``text`` of a time column (``num``: as numbers) are epoch times:
+    more than half are numbers, or half and the others are no dates (a ``"0"`` placeholder beside
+    each date is no epoch time; an unreadable value beside each epoch time is no date).
+
+    Examples
+    --------
+    >>> dates, epochs = pd.Series(["2024-02-05 10:00", "0"]), pd.Series(["1700000000", "bad"])
+    >>> _numbers_win(dates, pd.Series([None, 0.0])), _numbers_win(epochs, pd.Series([1.7e9, None]))
+    (False, True)
+    """
+    share = float(num.notna().mean())
+    if share != 0.5:
+        return share > 0.5
+    return not _to_datetime(text[num.isna()].iloc[:100], False, "mixed").notna().any()
 
 
 class EventTables:
@@ -196,7 +213,7 @@ class EventTables:
             # empty (None among Python ints) went to the date reader, which took 1700000000 for
             # nanoseconds (1970-01-01) or read none
             given = text.fillna("").ne("").to_numpy(dtype=bool)
-            if given.any() and coerced[given].notna().mean() >= 0.5 and not _dates_among(text, coerced):
+            if given.any() and _numbers_win(text[given], coerced[given]) and not _dates_among(text, coerced):
                 num = coerced
         if pd.api.types.is_bool_dtype(col):  # True/False is no time (to_datetime made it naive
             secs = np.full(len(col), np.nan)  # NaT, which the UTC epoch below cannot subtract)
