@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -71,7 +72,7 @@ def test_json_lines_field_first_given_after_the_first_batch(tmp_path: Path,
     for wrong in ({"session_column": "usr"}, {"session_column": "user", "time_column": "tss"},
                   {"window": 5, "time_column": "tss"}):  # a name no record has: named at the end
         with pytest.raises(InputError, match=r"no column '(usr|tss)'; columns are event, user, ts$"):
-            EventSessions(key_column="event", **wrong).fit(str(path))  # type: ignore[arg-type]
+            EventSessions(key_column="event", **wrong).fit(str(path))
     csv = tmp_path / "events.csv"  # a CSV's header names every column: refused at once
     pd.DataFrame({"event": ["a", "b"], "user": ["u", "u"]}).to_csv(csv, index=False)
     with pytest.raises(InputError, match=r"no column 'usr'; columns are event, user$"):
@@ -94,10 +95,12 @@ def test_one_text_for_lines_is_refused_before_the_parser_changes() -> None:
     # ({} after fit('app.log')), and an unfitted one started Drain and then keyed lines as fitted
     parser = LogParser("raw").fit(["open file 1", "close file 2"])
     want = {1: "open file <NUM>", 2: "close file <NUM>"}
-    calls = [lambda: parser.fit("app.log"), lambda: list(parser.fit_chunks("app.log")),
-             lambda: list(parser.learn_chunks(b"app.log")), lambda: parser.learn_lines(Path("app.log")),
-             lambda: list(parser.key_chunks("app.log")), lambda: list(parser.parse_chunks("app.log")),
-             lambda: parser.parse_fields("app.log")]  # type: ignore[arg-type]
+    name: Any = "app.log"
+    path: Any = Path(name)
+    calls = [lambda: parser.fit(name), lambda: list(parser.fit_chunks(name)),
+             lambda: list(parser.learn_chunks(name.encode())), lambda: parser.learn_lines(path),
+             lambda: list(parser.key_chunks(name)), lambda: list(parser.parse_chunks(name)),
+             lambda: parser.parse_fields(name)]
     for call in calls:
         with pytest.raises(InputError, match="expected lines of text"):
             call()
