@@ -160,6 +160,40 @@ def infer_dayfirst(values: object, column: str) -> bool | None:
     return None if text is None else _infer_order(text, column)
 
 
+def decided_dayfirst(values: object, column: str) -> bool | None:
+    """The order the data in ``values`` decides, as :func:`infer_dayfirst` finds it (a day or
+    month above 12, else the order under which the times span at most half as long), but
+    ``None`` where only the written convention would choose (no value and no span tells) or
+    they are no numeric dates; an :class:`InputError` naming a row of each where they show both.
+    What the data decided is worth keeping for later data; a convention's guess is not.
+
+    Examples
+    --------
+    >>> hours = [f"{d:02d}/02/2024 {h:02d}:00" for d in (1, 2) for h in range(24)]
+    >>> decided_dayfirst(pd.Series(hours), "ts")  # a day either way, a month the other
+    True
+    >>> decided_dayfirst(pd.Series(["01/02/2026", "13/02/2026"]), "ts")
+    True
+    >>> decided_dayfirst(pd.Series(["05/02/2024 10:00", "05/02/2024 11:00"]), "ts") is None
+    True
+    """
+    text = _date_text(values)
+    if text is None:
+        return None
+    dates = _Dates(text)
+    _refuse_both_orders(dates, text, column)
+    if len(dates.day_rows) or len(dates.month_rows):
+        return bool(len(dates.day_rows))
+    d, m = dates.span(True), dates.span(False)
+    return bool(d < m) if d is not None and m is not None and _spans_tell(d, m) else None
+
+
+def _spans_tell(d: pd.Timedelta, m: pd.Timedelta) -> bool:
+    """Whether the spans of the dates read day first (``d``) and month first (``m``) tell the
+    order: one at most half the other (one date spans 0 either way)."""
+    return bool(d != m and (d * 2 <= m or m * 2 <= d))
+
+
 def shown_dayfirst(values: object, column: str) -> bool | None:
     """The order the numeric dates in ``values`` plainly show: day first where a day is above 12,
     month first where a month is; ``None`` where none tells (or they are no numeric dates); an
@@ -216,7 +250,7 @@ def _infer_order(text: pd.Series, column: str) -> bool:
     k = dates.first_row
     spans = {order: dates.span(order) for order in (True, False)}
     d, m = spans[True], spans[False]
-    if d is not None and m is not None and d != m and (d * 2 <= m or m * 2 <= d):  # (one date: 0, 0)
+    if d is not None and m is not None and _spans_tell(d, m):
         choice, why = d < m, (f"the times then span {_human(min(d, m))}, the other way "
                               f"{_human(max(d, m))}")
     else:  # the written convention: dotted dates are day first, 01/02/2026 month first in pandas

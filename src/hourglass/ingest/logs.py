@@ -35,7 +35,7 @@ from hourglass.errors import InputError
 from hourglass.ingest.tables import READ_ERRORS
 
 __all__ = ["DEFAULT_MASKS", "JOURNALD_FIELDS", "LEGACY_MASKS", "LOG_FORMATS", "JournaldHeader", "LogParser",
-           "ParseStats", "TooLongLine", "compressed_kind", "not_lines", "read_lines"]
+           "ParseStats", "TooLongLine", "compressed_kind", "file_lines", "not_lines", "read_lines"]
 
 logger = logging.getLogger(__name__)
 
@@ -414,7 +414,9 @@ def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None) ->
 def not_lines(lines: object, source: str = "lines") -> None:
     """Refuse one text, a path or bytes given for lines of text: iterated, a ``str`` (a log's
     path, say) gave one line per character, learnt as templates or read as sessions without a
-    word.
+    word. The error names :func:`file_lines`: a file's lines that :meth:`LogParser.fit` can read
+    twice (learnt, then keyed with the final templates), which a one-pass
+    :func:`read_lines` cannot.
 
     Examples
     --------
@@ -423,12 +425,12 @@ def not_lines(lines: object, source: str = "lines") -> None:
     Traceback (most recent call last):
     ...
     hourglass.errors.InputError: lines: expected lines of text (a list or an iterator of str), got \
-one str ('app.log'); a file's lines are read_lines(path)
+one str ('app.log'); a file's lines are hourglass.ingest.logs.file_lines(path)
     """
     if isinstance(lines, str | bytes | os.PathLike):
         raise InputError(f"{source}: expected lines of text (a list or an iterator of str), got one "
                          f"{type(lines).__name__} ({str(lines)[:40]!r}); a file's lines are "
-                         "read_lines(path)")
+                         "hourglass.ingest.logs.file_lines(path)")
 
 
 def _utf16_lines(fh: Any, stats: ParseStats | None) -> Iterator[str]:
@@ -673,6 +675,7 @@ class LogParser:
     def fit(self, lines: Iterable[str]) -> LogParser:
         """Learn templates from ``lines`` (the events are also kept in ``events_``; use
         :meth:`fit_chunks` to learn without keeping them)."""
+        not_lines(lines)  # before anything fitted is replaced: a refused call keeps the parser
         self.events_ = self._frame(self.fit_chunks(lines))
         return self
 
@@ -689,6 +692,7 @@ class LogParser:
         >>> [len(c) for c in p.fit_chunks(["a 1", "a 2", "b 3"], chunk_size=2)], p.stats_.parsed
         ([2, 1], 3)
         """
+        not_lines(lines)
         self._check_params()
         self._compiled = self._compile()
         self._check_groups()
@@ -720,6 +724,7 @@ class LogParser:
         >>> [c["key"].tolist() for c in p.learn_chunks(["open file 3", "stat file 9"])]
         [[1, 3]]
         """
+        not_lines(lines)
         if not hasattr(self, "drain_"):
             raise InputError("LogParser is not fitted")
         yield from self._learn(lines, chunk_size)
@@ -737,6 +742,7 @@ class LogParser:
         >>> [c["key"].tolist() for c in p.key_chunks(["open file 1", "close file 2"])]
         [[1, 2]]
         """
+        not_lines(lines)  # before Drain starts: a refused call left an unfitted parser fitted
         if not hasattr(self, "drain_"):
             self._check_params()
             self._compiled = self._compile()
@@ -749,6 +755,7 @@ class LogParser:
         """The second read after :meth:`learn_lines`: ``lines`` keyed with the final templates
         as :meth:`parse_chunks` keys them, except that a line no template fits (one the first
         read did not see) is learnt rather than keyed unknown; ``stats_`` counts these lines."""
+        not_lines(lines)
         if not hasattr(self, "drain_"):
             raise InputError("LogParser is not fitted")
         self._compiled = getattr(self, "_compiled", None) or self._compile()
@@ -807,6 +814,7 @@ class LogParser:
         >>> [c["key"].tolist() for c in p.parse_chunks(["open file 1", "x", "close f"], chunk_size=2)]
         [[1, 0], [0]]
         """
+        not_lines(lines)
         if not hasattr(self, "drain_"):
             raise InputError("LogParser is not fitted")
         self._compiled = getattr(self, "_compiled", None) or self._compile()
@@ -824,6 +832,7 @@ class LogParser:
         >>> p.parse_fields(["close file 1", "", "x"])[:3]
         ([1, 3], [2, 0], ['close file 1', 'x'])
         """
+        not_lines(lines)
         if not hasattr(self, "drain_"):
             raise InputError("LogParser is not fitted")
         self._compiled = getattr(self, "_compiled", None) or self._compile()
@@ -863,7 +872,7 @@ class LogParser:
         (and not ``learn``), a line that matches no template is learnt rather than keyed unknown."""
         if int(chunk_size) < 1:
             raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
-        not_lines(lines)
+        not_lines(lines)  # (the public methods refuse it first, before changing any state)
         self._syslog_clock: tuple[int, int] | None = None  # a BSD header's year: see _syslog_years
         # numeric dates' day/month order (see _stamp_seconds): the one the training log told
         self._dayfirst: bool | None = getattr(self, "dayfirst_", None)

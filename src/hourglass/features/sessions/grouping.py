@@ -77,17 +77,27 @@ def _whole_ids(col: pd.Series) -> pd.Series:
     return out
 
 
-def _window_id(start: float, whole_us: bool) -> str:
-    """The ISO name of the time window starting at ``start`` (epoch seconds), rounded to the
-    microsecond when ``whole_us`` (steps of whole microseconds start on one).
+def _window_ids(starts: np.ndarray, whole_us: bool) -> list[str]:
+    """The ISO names of the time windows starting at ``starts`` (epoch seconds), rounded to the
+    microsecond when ``whole_us`` (steps of whole microseconds start on one), as
+    ``Timestamp.isoformat`` writes them: a fraction only where there is one.
 
     Examples
     --------
-    >>> _window_id(1117838570.2000000477, True), _window_id(0.25, False)
-    ('2005-06-03T22:42:50.200000', '1970-01-01T00:00:00.250000')
+    >>> _window_ids(np.array([1117838570.2000000477, 1117838571.0]), True)
+    ['2005-06-03T22:42:50.200000', '2005-06-03T22:42:51']
+    >>> _window_ids(np.array([0.25, 1 / 3]), False)
+    ['1970-01-01T00:00:00.250000', '1970-01-01T00:00:00.333333333']
     """
-    t = pd.Timestamp(start, unit="s")
-    return (t.round("us") if whole_us else t).isoformat()
+    if not whole_us:
+        return [pd.Timestamp(float(t), unit="s").isoformat() for t in starts]
+    # from whole microseconds, written at once (a Timestamp a window cost seconds per 200k)
+    us = np.round(starts * 1e6).astype(np.int64)
+    names: list[str] = np.datetime_as_string(us.astype("datetime64[us]"), unit="s").tolist()
+    frac = us % 1_000_000
+    for i in np.flatnonzero(frac):
+        names[i] += f".{int(frac[i]):06d}"
+    return names
 
 
 class SessionGrouper:
@@ -237,7 +247,7 @@ class SessionGrouper:
             # a start is a whole number of microseconds when the step is: named so, not with
             # the float's error in nanoseconds ('22:42:50.200000048' for the window of .2 s)
             us = s * 1e6 >= 1 and abs(s * 1e6 - round(s * 1e6)) < 1e-6
-            ids = [_window_id(t0 + int(g) * s, us) for g in groups]
+            ids = _window_ids(t0 + np.asarray(groups, dtype=np.int64) * s, us)
         else:
             groups, (gk, gl) = _split_by_code(codes.astype(np.int64), keys, lines, within=times)
             names = list(self.index)

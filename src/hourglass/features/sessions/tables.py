@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 import pandas as pd
 
-from hourglass._times import _MAX_EPOCH_S, _dates_among, epoch_seconds
+from hourglass._times import _MAX_EPOCH_S, _dates_among, _to_datetime, epoch_seconds
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions, _whole_ids
 from hourglass.ingest.logs import UNKNOWN, LogParser
@@ -93,6 +93,29 @@ def _nested_as_text(vals: pd.Series) -> pd.Series:
     return out
 
 
+def _no_column(source: str, missing: list[str], columns: list[str]) -> NoReturn:
+    """The error naming the ``missing`` columns of a table and the first of its ``columns``."""
+    raise InputError(f"{source}: no column {', '.join(map(repr, missing))}; columns "
+                     f"are {', '.join(columns[:8])}{' ...' if len(columns) > 8 else ''}")
+
+
+def _numbers_win(text: pd.Series, num: pd.Series) -> bool:
+    """Whether the given values ``text`` of a time column (``num``: as numbers) are epoch times:
+    more than half are numbers, or half and the others are no dates (a ``"0"`` placeholder beside
+    each date is no epoch time; an unreadable value beside each epoch time is no date).
+
+    Examples
+    --------
+    >>> dates, epochs = pd.Series(["2024-02-05 10:00", "0"]), pd.Series(["1700000000", "bad"])
+    >>> _numbers_win(dates, pd.Series([None, 0.0])), _numbers_win(epochs, pd.Series([1.7e9, None]))
+    (False, True)
+    """
+    share = float(num.notna().mean())
+    if share != 0.5:
+        return share > 0.5
+    return not _to_datetime(text[num.isna()].iloc[:100], False, "mixed").notna().any()
+
+
 class EventTables:
     """Event-table input of :class:`~hourglass.features.sessions.EventSessions` (a mixin)."""
 
@@ -120,6 +143,7 @@ class EventTables:
         """The table ``data`` in chunks of about :attr:`chunk_lines` rows (a file is read chunk
         by chunk, never whole)."""
         step = max(int(self.chunk_lines), 1)
+        jsonl = False  # JSON lines: each reader batch has the fields its records have
         if isinstance(data, pd.DataFrame):
             source = "table"
             frames: Iterable[pd.DataFrame] = (data.iloc[lo:lo + step]
@@ -130,6 +154,7 @@ class EventTables:
 
             source = str(data)
             path, fmt = check_path(data), table_format(data)  # JSON lines named .log read as such
+            jsonl = fmt == "jsonl"
             frames = (big.iloc[lo:lo + step]  # a reader chunk (~16 MB) in chunk_lines slices
                       for big in iter_table(path, fmt=fmt)
                       for lo in range(0, len(big), step))
@@ -139,15 +164,16 @@ class EventTables:
         wanted = [c for c in (self.session_column, self.key_column, self.message_column,
                               self.time_column) if c is not None]
         n = 0
+        columns: dict[str, None] = {}  # JSON lines: the fields of every batch, in order
         for df in frames:
             missing = [c for c in wanted if c not in df.columns]
-            if missing and n:  # JSON lines give each batch the fields its records have: a field
-                # past the first batch's records (an optional user, a time) has no value there
-                df = df.assign(**{c: pd.Series(None, index=df.index, dtype=object) for c in missing})
+            if jsonl:  # a field some batches' records lack (an optional user, a time in some
+                # records) has no value there; one that no batch has is named after the last
+                columns.update(dict.fromkeys(map(str, df.columns)))
+                if missing:
+                    df = df.assign(**{c: pd.Series(None, index=df.index, dtype=object) for c in missing})
             elif missing:
-                cols = [str(c) for c in df.columns]
-                raise InputError(f"{source}: no column {', '.join(map(repr, missing))}; columns "
-                                 f"are {', '.join(cols[:8])}{' ...' if len(cols) > 8 else ''}")
+                _no_column(source, missing, [str(c) for c in df.columns])
             twice = [c for c in wanted if int((df.columns == c).sum()) > 1]
             if twice:  # df[c] would be a frame of them all, not the one column
                 raise InputError(f"{source}: column {twice[0]!r} appears "
@@ -156,12 +182,15 @@ class EventTables:
             yield df, source
         if not n:
             raise InputError(f"{source}: no rows")
+        never = [c for c in wanted if c not in columns] if jsonl else []
+        if never:  # a mistyped field name: no record has it
+            _no_column(source, never, list(columns))
 
     def _table_times(self, df: pd.DataFrame, source: str, *, first: bool = True,
                      learn: bool = False) -> np.ndarray:
         """Each row's time (epoch seconds; NaN where it does not read: missing, empty, text no
-        form reads, beyond the year 2262); a ``first`` chunk without one readable time is an
-        error naming the column (a later one, such as a short last slice, counts its rows).
+        form reads, beyond the year 2262); a ``first`` chunk with times but not one readable is
+        an error naming the column (a later one, such as a short last slice, counts its rows).
         Numeric day/month dates (``13/03/2024``) are read in the order of the training table
         (``dayfirst_``, found by :func:`~hourglass._times.infer_dayfirst` in the first chunk
         that tells; ``learn``: while fitting), else in the order this chunk's dates tell."""
@@ -190,7 +219,7 @@ class EventTables:
             # empty (None among Python ints) went to the date reader, which took 1700000000 for
             # nanoseconds (1970-01-01) or read none
             given = text.fillna("").ne("").to_numpy(dtype=bool)
-            if given.any() and coerced[given].notna().mean() >= 0.5 and not _dates_among(text, coerced):
+            if given.any() and _numbers_win(text[given], coerced[given]) and not _dates_among(text, coerced):
                 num = coerced
         if pd.api.types.is_bool_dtype(col):  # True/False is no time (to_datetime made it naive
             secs = np.full(len(col), np.nan)  # NaT, which the UTC epoch below cannot subtract)
@@ -202,16 +231,17 @@ class EventTables:
         else:
             dayfirst = getattr(self, "dayfirst_", None)
             if dayfirst is None:
-                from hourglass._times import infer_dayfirst, shown_dayfirst
+                from hourglass._times import decided_dayfirst, infer_dayfirst
 
                 try:  # None: no numeric day/month dates (ISO 8601, names)
                     dayfirst = infer_dayfirst(col, self.time_column)
                 except InputError:  # both orders in the column: rows of the other do not read
                     dayfirst = None
-                if learn and dayfirst is not None and shown_dayfirst(col, self.time_column) is not None:
-                    # kept for the later chunks and the model only when a day or month above 12
-                    # told it: a first chunk of 05/02/2024 rows, guessed month first, read the
-                    # 05/02 rows of every later chunk (and of every table scored) as 2 May
+                if learn and dayfirst is not None and decided_dayfirst(col, self.time_column) is not None:
+                    # kept for the later chunks and the model only when the data told it (a day
+                    # or month above 12, or the span): a first chunk of 05/02/2024 rows, guessed
+                    # month first, read the 05/02 rows of every later chunk (and of every table
+                    # scored) as 2 May
                     self.dayfirst_ = dayfirst
             # pandas reads every row in the layout it guesses from the first one: month first,
             # unless told, and a day above 12 then reads as no time at all
@@ -223,10 +253,11 @@ class EventTables:
                 t[missed] = pd.to_datetime(col[missed], errors="coerce", utc=True, format="ISO8601")
             secs = (t - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds().to_numpy(
                 dtype=np.float64, na_value=np.nan)
-        if first and len(secs) and np.isnan(secs).all():
+        if first and len(secs) and np.isnan(secs).all() and (given := col.notna()).any():
+            # (a chunk without a value, JSON records without the field, has rows lacking a time)
             raise InputError(f"{source}: column {self.time_column!r} (time_column) holds no "
-                             f"readable time (e.g. {str(col.iloc[0])[:40]!r}); expected epoch "
-                             "times (s, ms, us or ns) or date-time text", param="time_column")
+                             f"readable time (e.g. {str(col[given].iloc[0])[:40]!r}); expected "
+                             "epoch times (s, ms, us or ns) or date-time text", param="time_column")
         return secs
 
     def _timeless(self, df: pd.DataFrame, times: np.ndarray, rows: np.ndarray, source: str,
