@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import numbers
+import sys
 import warnings
 from collections.abc import Callable
 from typing import Any, ClassVar, cast
@@ -403,7 +404,8 @@ class BaseDetector(BaseEstimator):
         unknown = sorted(k for k in params if k not in WARM_START_PARAMS and not k.startswith("threshold__"))
         if unknown:
             raise ValueError(f"warm_start: {unknown[0]!r} cannot change in a warm start (the "
-                             f"model's shape and inputs stay); it takes {', '.join(WARM_START_PARAMS)}")
+                             f"model's shape and inputs stay); it takes {', '.join(WARM_START_PARAMS)} "
+                             "and the threshold rule's own (threshold__q, ...)")
         new = self.clone()
         new.set_state(*self.get_state())
         new.set_params(**params)
@@ -625,8 +627,9 @@ class BaseDetector(BaseEstimator):
         if "events_per_day" in threshold.get_params() and threshold.get_params()["events_per_day"] is None:
             # a per-day budget's event rate may come later, as labels may (a Pipeline's timestamp
             # column; threshold_from_spec leaves it to fit too): its other settings are checked
-            # under a stand-in rate no budget reaches
-            threshold = type(threshold)(**{**threshold.get_params(), "events_per_day": 1e300})
+            # under a stand-in rate no finite budget below the largest float reaches
+            threshold = type(threshold)(**{**threshold.get_params(),
+                                           "events_per_day": sys.float_info.max})
         threshold.check_params()
 
     def _validation_fraction(self) -> float:
