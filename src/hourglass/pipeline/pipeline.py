@@ -439,7 +439,7 @@ class Pipeline:
                 finite = False
             if not finite:
                 shown = "an integer past float's range" if isinstance(events_per_day, int) \
-                    and events_per_day > 0 else repr(events_per_day)
+                    and abs(events_per_day) > 2**1024 else repr(events_per_day)
                 raise InputError(f"with_threshold: events_per_day must be a number > 0 and finite, "
                                  f"got {shown}")
         rate = events_per_day if events_per_day is not None else self.info.get("events_per_day")
