@@ -4,6 +4,7 @@ check: regression tests of defects found."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -68,12 +69,21 @@ def test_stream_keep_of_a_nested_field_names_its_fields(kit: dict[str, Any]) -> 
     data = kit["folder"] / "nested.jsonl"
     rows = kit["frame"].head(20).to_dict("records")
     data.write_text("".join(json.dumps({**r, "src": {"ip": "10.0.0.1"}}) + "\n" for r in rows))
-    for extra in ([], ["--all"]):  # (the check before scoring, and the one of the flagged rows)
+    for extra in ([], ["--all"]):  # (the check before scoring, with or without --all)
         res = runner.invoke(app, ["stream", str(kit["model"]), "--input", str(data), "--keep", "src",
                                   "-q", *extra])
         assert res.exit_code == 2, res.output
         assert (f"--keep: no field 'src' on {data} line 1; the data has 'src' as a nested "
                 "object, read as its fields (src.ip)") in res.stderr, res.stderr
+    # the check of a flagged row when grouping (--group-by): every row, so some are flagged
+    every = kit["folder"] / "nested_all.jsonl"
+    every.write_text("".join(json.dumps({**r, "src": {"ip": "10.0.0.1"}}) + "\n"
+                             for r in kit["frame"].to_dict("records")))
+    res = runner.invoke(app, ["stream", str(kit["model"]), "--input", str(every), "--keep", "src",
+                              "-q", "--group-by", "proto"])
+    assert res.exit_code == 2, res.output
+    assert re.search(r"--keep: no field 'src' on .* line \d+; the data has 'src' as a nested object, "
+                     r"read as its fields \(src\.ip", res.stderr), res.stderr
     res = runner.invoke(app, ["stream", str(kit["model"]), "--input", str(data), "--keep", "host",
                               "-q", "--all"])
     assert res.exit_code == 2 and f"--keep: no field 'host' on {data} line 1\n" in res.stderr

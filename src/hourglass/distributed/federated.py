@@ -1067,7 +1067,11 @@ def _site_names(sent: Sequence[Any]) -> list[str]:
 def _site_list(sites: Any, what: str, one: str) -> list[Any]:
     """``sites`` as a list (any iterable of sites: a list, ``dict.values()``, a Series); a
     DataFrame, a Site, a mapping or a string, which iterate as something else (a DataFrame as
-    its column names: "site 1: its rows are of type str"), or no iterable: ``InputError``."""
+    its column names: "site 1: its rows are of type str"), an array or Series of numbers (one
+    site's rows, not sites: each row would be a site), or no iterable: ``InputError``."""
+    if isinstance(sites, np.ndarray | pd.Series) and (sites.ndim != 1 or sites.dtype != object):
+        raise InputError(f"sites: expected a list of {what}, one per site, got a "
+                         f"{type(sites).__name__} of {sites.dtype}; [{one}] for a run of one site")
     if not isinstance(sites, pd.DataFrame | Site | Mapping | str | bytes):
         try:
             return list(sites)
