@@ -43,3 +43,51 @@ def test_with_threshold_names_a_huge_negative_rate_without_its_digits(tmp_path) 
     for rate in (-10**400, -10**5000):  # (the second's digits are past Python's str() limit)
         with pytest.raises(InputError, match=r"events_per_day must be .* got an integer past float's"):
             pipe.with_threshold("p99", events_per_day=rate)
+
+
+def _stream_models(tmp_path):  # an entity model and a series model that keep no date order
+    import numpy as np
+    import pandas as pd
+
+    from hourglass import Pipeline, load
+    from hourglass.detectors import TCNAutoEncoder
+    from hourglass.features.entity import EntityWindows
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"host": rng.choice(["a", "b"], 200),
+                       "ts": np.sort(rng.integers(1_700_000_000, 1_700_000_000 + 6 * 3600, 200)),
+                       "bytes": rng.integers(1, 1000, 200).astype(float)})
+    Pipeline(AutoEncoder(hidden=(2, 1), epochs=1, verbose=0, random_state=0),
+             features=EntityWindows("host", "ts", bucket="1h", numeric=("bytes",))).fit(df).save(
+        tmp_path / "ent")
+    t = np.arange(120)
+    series = pd.DataFrame({"ts": (pd.Timestamp("2024-05-01") + pd.to_timedelta(t * 10, unit="s"))
+                           .strftime("%Y-%m-%dT%H:%M:%S"), "cpu": np.sin(t / 6), "mem": np.cos(t / 9)})
+    tcn = Pipeline(TCNAutoEncoder(window=8, channels=(4,), epochs=1, verbose=0, random_state=0),
+                   features=TimeSeriesPreprocessor("ts")).fit(series)
+    return load(tmp_path / "ent"), tcn
+
+
+def test_a_streams_first_batch_takes_its_order_from_dates_valid_in_some_order(tmp_path) -> None:
+    # a first batch holding a date valid in no order (31/13: both numbers above 12) fell back to
+    # reading row by row by the written convention: 01/02 fixed month first and every 13/02 of
+    # the day-first stream after it was a bad line; one stray month-first row among day-first
+    # ones did the same
+    from hourglass.cli.stream_entity import EntityStream
+    from hourglass.serve.series_stream import SeriesStreamScorer
+
+    ent, tcn = _stream_models(tmp_path)
+    for times, bad_lines in (
+            (["01/02/2026 00:05:00", "31/13/2026 00:00:00", "13/02/2026 00:05:00",
+              "13/02/2026 01:05:00"], [2]),
+            (["01/02/2026 00:05:00", "02/13/2026 00:05:00", "13/02/2026 00:05:00",
+              "14/02/2026 00:05:00", "15/02/2026 00:05:00"], [2])):
+        s = EntityStream(ent, wall=lambda: 1.9e9)
+        _, bad = s.feed([{"host": "a", "ts": t, "bytes": 1.0} for t in times],
+                        list(range(1, len(times) + 1)), stop_at_bad=False)
+        assert s.dayfirst is True and [line for line, _ in bad] == bad_lines, bad
+        scorer = SeriesStreamScorer.from_pipeline(tcn)
+        got = scorer._times([(i, {"ts": t}) for i, t in enumerate(times, 1)])
+        assert scorer.dayfirst is True
+        assert [i for i, g in enumerate(got, 1) if isinstance(g, InputError)] == bad_lines, got

@@ -214,6 +214,40 @@ def shown_dayfirst(values: object, column: str) -> bool | None:
     return True if len(dates.day_rows) else False if len(dates.month_rows) else None
 
 
+def batch_dayfirst(values: object, column: str) -> bool | None:
+    """The order to read one batch's numeric dates in, row by row, where the batch as a whole did
+    not read (a stream's bad row): :func:`infer_dayfirst`'s, leaving out dates valid in no order
+    (``31/13/2026``: both numbers above 12 tell nothing); where the rest show both orders, the
+    order more of them show (at a tie, the first row's that shows one), not the written
+    convention's guess on a row that shows none. ``None`` where they are no numeric dates.
+
+    Examples
+    --------
+    >>> batch_dayfirst(pd.Series(["01/02/2026", "31/13/2026", "13/02/2026"]), "ts")
+    True
+    >>> batch_dayfirst(pd.Series(["01/02/2026", "02/13/2026", "13/02/2026", "14/02/2026"]), "ts")
+    True
+    >>> batch_dayfirst(pd.Series(["2026-02-13"]), "ts") is None
+    True
+    """
+    text = _date_text(values)
+    if text is None:
+        return None
+    dates = _Dates(text)
+    nowhere = np.intersect1d(dates.day_rows, dates.month_rows)
+    if len(nowhere):
+        text = text.drop(index=nowhere).reset_index(drop=True)
+        if text.empty:
+            return None
+        dates = _Dates(text)
+    day, month = len(dates.day_rows), len(dates.month_rows)
+    if day and month:
+        return day > month if day != month else bool(dates.day_rows[0] < dates.month_rows[0])
+    if not (len(dates.day_rows) or len(dates.month_rows) or _numeric_dates(text)):
+        return None
+    return _infer_order(text, column)
+
+
 def _date_text(values: object) -> pd.Series | None:
     """``values`` as stripped text where they hold numeric day/month dates, else ``None``
     (numbers, epoch seconds, times already, ISO 8601 text)."""

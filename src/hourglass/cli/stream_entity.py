@@ -143,10 +143,11 @@ class EntityStream:
         the first rows holding them tell, and every later row in that one: read batch by batch
         in each batch's own order, one date was two days (2 January, then 1 February once a
         batch held ``13/02/2026``). That order is the one the whole batch of the first such
-        dates shows (:func:`~hourglass._times.infer_dayfirst`), also where a bad row in it sends
-        the rows one by one; it is kept once a row is read. A later date in the other order is
+        dates shows (:func:`~hourglass._times.infer_dayfirst`; where a bad row in it sends the
+        rows one by one, :func:`~hourglass._times.batch_dayfirst`, which leaves out dates valid
+        in no order); it is kept once a row is read. A later date in the other order is
         a bad row, found with the batch's others in one pass (the rest read in one call)."""
-        from hourglass._times import DateOrderError, _Dates, infer_dayfirst
+        from hourglass._times import DateOrderError, _Dates, batch_dayfirst
         from hourglass.features.entity import _read_times
 
         col = self.timestamp_col
@@ -186,10 +187,7 @@ class EntityStream:
                 return out, why
         hint = self.dayfirst
         if hint is None and todo:  # the order the batch's dates show (or the guess), not one row's
-            try:
-                hint = infer_dayfirst(pd.Series([values[i] for i in todo], dtype=object), col)
-            except InputError:  # both orders: each row then tells its own until one is read
-                hint = None
+            hint = batch_dayfirst(pd.Series([values[i] for i in todo], dtype=object), col)
         for i in todo:
             v = values[i]
             try:

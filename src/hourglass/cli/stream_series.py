@@ -3,7 +3,8 @@ per flagged step out, each step scored from the window that ends at it (causal).
 
 The lines come in micro-batches from :class:`hourglass.cli.stream.LineBatcher`; the scoring is
 :class:`hourglass.serve.series_stream.SeriesStreamScorer`. Nothing is kept across batches but
-the last ``window - 1`` steps and the counters.
+the last ``window - 1`` steps, the counters and the day/month order of numeric dates, once the
+stream's first ones fixed it (a model that keeps none).
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hourglass._times import DateOrderError, _Dates, future_problem, infer_dayfirst, read_timestamps
+from hourglass._times import DateOrderError, _Dates, batch_dayfirst, future_problem, read_timestamps
 from hourglass.errors import InputError
 from hourglass.features.timeseries import _CLIP, _span
 from hourglass.serve.scoring import ModelScorer
@@ -51,7 +51,9 @@ class SeriesStreamScorer(ModelScorer):
     """A saved time-series model that scores a series step by step, as its rows arrive.
 
     Build it with :meth:`from_pipeline` (or from a model directory); feed it ``(line, row)``
-    pairs with :meth:`feed`. Nothing is kept but the last ``window - 1`` steps and counters.
+    pairs with :meth:`feed`. Nothing is kept but the last ``window - 1`` steps, counters and the
+    day/month order of numeric dates, once the stream's first ones fixed it (a model that keeps
+    none).
 
     Examples
     --------
@@ -197,10 +199,7 @@ class SeriesStreamScorer(ModelScorer):
                     out[i] = one
                 return out
             if len(have) > 1 and dayfirst is None:  # the order the batch shows, not one row's
-                try:
-                    hint = infer_dayfirst(values, ts)
-                except (InputError, OverflowError):  # both orders: each row tells its own
-                    hint = None
+                hint = batch_dayfirst(values, ts)
             for i in have:  # (OverflowError: an epoch integer of 400 digits, past any float)
                 value = rows[i][1][ts]
                 if len(have) > 1:
