@@ -143,7 +143,7 @@ class EventTables:
         """The table ``data`` in chunks of about :attr:`chunk_lines` rows (a file is read chunk
         by chunk, never whole)."""
         step = max(int(self.chunk_lines), 1)
-        jsonl = False  # JSON lines: each reader batch has the fields its records have
+        jsonl = False  # JSON lines, .evtx: each reader batch has the fields its records have
         if isinstance(data, pd.DataFrame):
             source = "table"
             frames: Iterable[pd.DataFrame] = (data.iloc[lo:lo + step]
@@ -154,7 +154,7 @@ class EventTables:
 
             source = str(data)
             path, fmt = check_path(data), table_format(data)  # JSON lines named .log read as such
-            jsonl = fmt == "jsonl"
+            jsonl = fmt in ("jsonl", "evtx")
             frames = (big.iloc[lo:lo + step]  # a reader chunk (~16 MB) in chunk_lines slices
                       for big in iter_table(path, fmt=fmt)
                       for lo in range(0, len(big), step))
@@ -164,7 +164,7 @@ class EventTables:
         wanted = [c for c in (self.session_column, self.key_column, self.message_column,
                               self.time_column) if c is not None]
         n = 0
-        columns: dict[str, None] = {}  # JSON lines: the fields of every batch, in order
+        columns: dict[str, None] = {}  # JSON lines, .evtx: the fields of every batch, in order
         for df in frames:
             missing = [c for c in wanted if c not in df.columns]
             if jsonl:  # a field some batches' records lack (an optional user, a time in some
