@@ -7,6 +7,7 @@ import sys
 import types
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from hourglass.errors import InputError
@@ -35,3 +36,19 @@ def test_evtx_field_missing_from_some_batches(tmp_path: Path, monkeypatch: pytes
     with pytest.raises(InputError, match=r"no column 'TargetUser'; columns are timestamp, "):
         EventSessions(session_column="TargetUser", key_column="EventID").fit(str(path))
 
+
+def test_time_column_checked_in_first_chunk_holding_a_time() -> None:
+    # a first chunk without a time value made the column's check skip: a time column with not
+    # one readable value was accepted and every row counted as lacking a time
+    bad = pd.DataFrame({"u": ["a", "b"] * 4, "e": list("xyzwxyzw"),
+                        "ts": [None] * 4 + ["soon", "later", "x", "y"]})
+    pre = EventSessions(session_column="u", key_column="e", time_column="ts")
+    pre.chunk_lines = 4
+    with pytest.raises(InputError, match=r"'ts' \(time_column\) holds no readable time \(e.g. 'soon'\)"):
+        pre.fit(bad)
+    good = bad.assign(ts=[None] * 4 + [1.7e9 + i for i in range(4)])  # later times read: fine
+    sessions = pre.fit(good).sessions(good)
+    assert sessions.stats["events_without_time"] == 4 and sessions.ids == ["a", "b"]
+    late = good.assign(ts=[None] * 4 + [1.7e9, 1.7e9 + 1, "x", "y"])  # a later chunk's bad rows count
+    pre.chunk_lines = 2
+    assert pre.fit(late).sessions(late).stats["events_without_time"] == 6

@@ -189,8 +189,9 @@ class EventTables:
     def _table_times(self, df: pd.DataFrame, source: str, *, first: bool = True,
                      learn: bool = False) -> np.ndarray:
         """Each row's time (epoch seconds; NaN where it does not read: missing, empty, text no
-        form reads, beyond the year 2262); a ``first`` chunk with times but not one readable is
-        an error naming the column (a later one, such as a short last slice, counts its rows).
+        form reads, beyond the year 2262); a ``first`` chunk with times (the first that holds any
+        time value) but not one readable is an error naming the column (a later one, such as a
+        short last slice, counts its rows).
         Numeric day/month dates (``13/03/2024``) are read in the order of the training table
         (``dayfirst_``, found by :func:`~hourglass._times.infer_dayfirst` in the first chunk
         that tells; ``learn``: while fitting), else in the order this chunk's dates tell."""
@@ -288,9 +289,10 @@ class EventTables:
                 else "placed last in their session")
 
     def _table_events(self, df: pd.DataFrame, source: str, offset: int, stats: dict[str, Any],
-                      *, learn: bool) -> pd.DataFrame:
+                      *, learn: bool, first_times: bool = True) -> pd.DataFrame:
         """Events of one table chunk whose first row is row ``offset + 1``: ``line`` (row),
-        ``key``, ``time`` and the session column; counts are added to ``stats``."""
+        ``key``, ``time`` and the session column; counts are added to ``stats``
+        (``first_times``: no earlier chunk held a time value, see :meth:`_table_times`)."""
         stats["lines"] = stats.get("lines", 0) + len(df)
         for k in ("parsed", "unknown_template", "events_without_key"):
             stats.setdefault(k, 0)
@@ -348,7 +350,7 @@ class EventTables:
                 stats["unknown_template"] += int((keys == UNKNOWN).sum())
             ev = pd.DataFrame({"key": keys})
             stats["parsed"] += len(ev)
-        times = self._table_times(df, source, first=offset == 0, learn=learn)
+        times = self._table_times(df, source, first=first_times, learn=learn)
         timeless = self._timeless(df, times, rows, source, offset, stats)
         if self.window is not None and timeless.any():  # no window to place them in: left out
             ev, rows = ev.loc[~timeless].reset_index(drop=True), rows[~timeless]
@@ -419,9 +421,11 @@ class EventTables:
             self.dayfirst_ = None  # the order of numeric dates, once a chunk tells
             if self.message_column is not None:  # read twice: learnt, then keyed with the final templates
                 self._learn_templates(data)
+        timed = self.time_column is None  # a chunk held a time value (the first such is checked)
         for df, source in self._table_frames(data):
-            grouper.add(self._table_events(df, source, offset, stats, learn=learn))
+            grouper.add(self._table_events(df, source, offset, stats, learn=learn, first_times=not timed))
             offset += len(df)
+            timed = timed or bool(df[self.time_column].notna().any())
         if learn and self.key_column is not None:
             grouper.map_keys(self._final_keys())
             del self._seen_names
