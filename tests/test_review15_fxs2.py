@@ -21,7 +21,9 @@ def test_evtx_field_missing_from_some_batches(tmp_path: Path, monkeypatch: pytes
     # first batch's (or only a later batch's) records have stopped the read with
     # "no column 'TargetUserName'"
     monkeypatch.setitem(sys.modules, "evtx", types.SimpleNamespace(PyEvtxParser=_FakeParser))
-    monkeypatch.setitem(iter_evtx.__kwdefaults__, "chunk_rows", 10)
+    defaults = iter_evtx.__kwdefaults__
+    assert defaults is not None
+    monkeypatch.setitem(defaults, "chunk_rows", 10)  # batches of 10 records, not 50,000
     path = tmp_path / "Security.evtx"
     path.write_bytes(b"ElfFile\x00" + bytes(4088))
     logons = [_event(4624, data={"TargetUserName": f"u{i % 2}"}) for i in range(10)]
