@@ -143,7 +143,7 @@ class EventTables:
         """The table ``data`` in chunks of about :attr:`chunk_lines` rows (a file is read chunk
         by chunk, never whole)."""
         step = max(int(self.chunk_lines), 1)
-        jsonl = False  # JSON lines: each reader batch has the fields its records have
+        jsonl = False  # JSON lines, .evtx: each reader batch has the fields its records have
         if isinstance(data, pd.DataFrame):
             source = "table"
             frames: Iterable[pd.DataFrame] = (data.iloc[lo:lo + step]
@@ -154,7 +154,7 @@ class EventTables:
 
             source = str(data)
             path, fmt = check_path(data), table_format(data)  # JSON lines named .log read as such
-            jsonl = fmt == "jsonl"
+            jsonl = fmt in ("jsonl", "evtx")
             frames = (big.iloc[lo:lo + step]  # a reader chunk (~16 MB) in chunk_lines slices
                       for big in iter_table(path, fmt=fmt)
                       for lo in range(0, len(big), step))
@@ -164,7 +164,7 @@ class EventTables:
         wanted = [c for c in (self.session_column, self.key_column, self.message_column,
                               self.time_column) if c is not None]
         n = 0
-        columns: dict[str, None] = {}  # JSON lines: the fields of every batch, in order
+        columns: dict[str, None] = {}  # JSON lines, .evtx: the fields of every batch, in order
         for df in frames:
             missing = [c for c in wanted if c not in df.columns]
             if jsonl:  # a field some batches' records lack (an optional user, a time in some
@@ -189,8 +189,9 @@ class EventTables:
     def _table_times(self, df: pd.DataFrame, source: str, *, first: bool = True,
                      learn: bool = False) -> np.ndarray:
         """Each row's time (epoch seconds; NaN where it does not read: missing, empty, text no
-        form reads, beyond the year 2262); a ``first`` chunk with times but not one readable is
-        an error naming the column (a later one, such as a short last slice, counts its rows).
+        form reads, beyond the year 2262); a ``first`` chunk with times (the first that holds any
+        time value) but not one readable is an error naming the column (a later one, such as a
+        short last slice, counts its rows).
         Numeric day/month dates (``13/03/2024``) are read in the order of the training table
         (``dayfirst_``, found by :func:`~hourglass._times.infer_dayfirst` in the first chunk
         that tells; ``learn``: while fitting), else in the order this chunk's dates tell."""
@@ -288,9 +289,10 @@ class EventTables:
                 else "placed last in their session")
 
     def _table_events(self, df: pd.DataFrame, source: str, offset: int, stats: dict[str, Any],
-                      *, learn: bool) -> pd.DataFrame:
+                      *, learn: bool, first_times: bool = True) -> pd.DataFrame:
         """Events of one table chunk whose first row is row ``offset + 1``: ``line`` (row),
-        ``key``, ``time`` and the session column; counts are added to ``stats``."""
+        ``key``, ``time`` and the session column; counts are added to ``stats``
+        (``first_times``: no earlier chunk held a time value, see :meth:`_table_times`)."""
         stats["lines"] = stats.get("lines", 0) + len(df)
         for k in ("parsed", "unknown_template", "events_without_key"):
             stats.setdefault(k, 0)
@@ -348,7 +350,7 @@ class EventTables:
                 stats["unknown_template"] += int((keys == UNKNOWN).sum())
             ev = pd.DataFrame({"key": keys})
             stats["parsed"] += len(ev)
-        times = self._table_times(df, source, first=offset == 0, learn=learn)
+        times = self._table_times(df, source, first=first_times, learn=learn)
         timeless = self._timeless(df, times, rows, source, offset, stats)
         if self.window is not None and timeless.any():  # no window to place them in: left out
             ev, rows = ev.loc[~timeless].reset_index(drop=True), rows[~timeless]
@@ -419,9 +421,11 @@ class EventTables:
             self.dayfirst_ = None  # the order of numeric dates, once a chunk tells
             if self.message_column is not None:  # read twice: learnt, then keyed with the final templates
                 self._learn_templates(data)
+        timed = self.time_column is None  # a chunk held a time value (the first such is checked)
         for df, source in self._table_frames(data):
-            grouper.add(self._table_events(df, source, offset, stats, learn=learn))
+            grouper.add(self._table_events(df, source, offset, stats, learn=learn, first_times=not timed))
             offset += len(df)
+            timed = timed or bool(df[self.time_column].notna().any())
         if learn and self.key_column is not None:
             grouper.map_keys(self._final_keys())
             del self._seen_names
