@@ -353,6 +353,10 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
         compact = _compact_dates(s)
         if compact is None:
             return _epoch_times(s, cells, column), None
+        stray = _compact_strays(s)
+        if stray.any():  # (text would read -1 as the year -1, 2026 as its first day)
+            i = int(np.flatnonzero(stray)[0])  # (quoted as the text path quotes a typo)
+            raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({compact.iloc[i]!r})")
         s = compact  # 20260328 as a CSV or JSON number: the date its text is, not 1970's seconds
     text = s.astype("string").str.strip()
     clock = text.iloc[:100].str.fullmatch(_CLOCK).fillna(False).to_numpy(dtype=bool)
@@ -542,6 +546,8 @@ def unreadable_times(values: object, column: str, dayfirst: bool | None = None) 
     if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s):
         return absent
     compact = _compact_dates(s) if pd.api.types.is_numeric_dtype(s) else None
+    if compact is not None:
+        absent |= _compact_strays(s)  # (0, -1 as text: the years 0 and -1)
     if compact is None and pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         num = s.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
@@ -572,12 +578,13 @@ _COMPACT = r"\d{8}(?:\d{4}(?:\d{2})?)?"  # 20260328, 202603281200, 2026032812000
 
 def _compact_dates(s: pd.Series) -> pd.Series | None:
     """The numbers ``s`` as text where they are compact dates (``20260328``, ``202603281200``,
-    ``20260328120000``: nine in ten of the values present among the first 100 whole numbers of
-    8, 12 or 14 digits that pandas reads as dates), else ``None`` (epoch times). A CSV reader
-    types such a column as numbers: read as epoch seconds, 60 days of ``20260101`` ... became 200
-    seconds of 1970, where the same dates written as JSON strings were read as dates. A value
-    that is no date (a placeholder ``0``, a mistyped ``20260230``), wherever it is, is the text
-    path's error naming its row (or a row skipped), and a missing one stays missing.
+    ``20260328120000``: of the values from ``1e7`` up among the first 100, most of those present,
+    nine in ten whole numbers of 8, 12 or 14 digits that pandas reads as dates), else ``None``
+    (epoch times). A CSV reader types such a column as numbers: read as epoch seconds, 60 days of
+    ``20260101`` ... became 200 seconds of 1970, where the same dates written as JSON strings were
+    read as dates. A value that is no date, wherever it is, is an error naming its row (or a row
+    skipped): a mistyped ``20260230`` the text path's, a placeholder (``0``, ``-1``) one that
+    :func:`_compact_strays` finds; a missing one stays missing.
 
     Examples
     --------
@@ -587,6 +594,8 @@ def _compact_dates(s: pd.Series) -> pd.Series | None:
     ['20260328', '20260329.5']
     >>> _compact_dates(pd.Series([0.0, np.nan] + [20260328.0] * 20)).tolist()[:3]  # a placeholder
     ['0', 'nan', '20260328']
+    >>> _compact_dates(pd.Series([20260328] * 8 + [0])) is None  # a short column, one placeholder
+    False
     >>> _compact_dates(pd.Series([1_700_000_000, 1_700_000_060])) is None  # epoch seconds
     True
     >>> _compact_dates(pd.Series([20260101, 20260132])) is None  # a counter, 20260132 no date
@@ -597,10 +606,10 @@ def _compact_dates(s: pd.Series) -> pd.Series | None:
     # (no work on the rest yet: epoch times, every batch of a stream, stop at the sizes)
     head = np.asarray((s.to_numpy() if isinstance(s.dtype, np.dtype) else
                        s.iloc[:100].to_numpy(dtype=np.float64, na_value=np.nan))[:100], dtype=np.float64)
-    head = head[np.isfinite(head)]
-    sized = (((head >= 1e7) & (head < 1e8)) | ((head >= 1e11) & (head < 1e12))
-             | ((head >= 1e13) & (head < 1e14))) & (head == np.round(head))
-    if not len(head) or np.count_nonzero(sized) < 0.9 * len(head):
+    present = np.count_nonzero(~np.isnan(head))
+    head = head[head >= 1e7]  # (placeholders, 0 or -1, are neither dates nor such epoch times)
+    sized = _compact_sized(head)
+    if not len(head) or 2 * len(head) <= present or np.count_nonzero(sized) < 0.9 * len(head):
         return None
     words = pd.Series(head[sized].astype(np.int64).astype(str), dtype="string")
     if _to_datetime(words, False).notna().sum() < 0.9 * len(head):
@@ -610,6 +619,27 @@ def _compact_dates(s: pd.Series) -> pd.Series | None:
         whole = np.isfinite(v) & (v == np.round(v)) & (np.abs(v) < 2**53)
     text = np.where(whole, np.where(whole, v, 0).astype(np.int64).astype(str), v.astype(str))
     return pd.Series(text, dtype=object)
+
+
+def _compact_sized(v: np.ndarray) -> np.ndarray:
+    """Whether each number of ``v`` is a whole number of 8, 12 or 14 digits (``20260328``)."""
+    with np.errstate(invalid="ignore"):
+        return ((((v >= 1e7) & (v < 1e8)) | ((v >= 1e11) & (v < 1e12)) | ((v >= 1e13) & (v < 1e14)))
+                & (v == np.round(v)))
+
+
+def _compact_strays(s: pd.Series) -> np.ndarray:
+    """Whether each value of ``s``, numbers :func:`_compact_dates` takes for compact dates, is
+    present but no 8-, 12- or 14-digit whole number: a placeholder (``0``, ``-1``, ``2026``) that
+    the text path would read as the year 0, -1 or 2026, not an error or a row skipped.
+
+    Examples
+    --------
+    >>> _compact_strays(pd.Series([20260328, -1, 2026, np.nan, 202603281200])).tolist()
+    [False, True, True, False, False]
+    """
+    v = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    return ~np.isnan(v) & ~_compact_sized(v)
 
 
 def _dates_among(text: pd.Series, num: pd.Series) -> bool:
