@@ -62,3 +62,16 @@ def test_skip_drops_a_placeholder_among_compact_dates(tmp_path: Path) -> None:
     kept = skip_unreadable_times(df, "day", None, "skip", stats, data)
     assert len(kept) == 39 and stats.bad_rows == 1 and -1 not in kept["day"].tolist()
     assert read_timestamps(kept["day"], "day")[0].min() == pd.Timestamp("2026-01-01")
+
+
+@pytest.mark.parametrize("month", ["Jan", "March", "June", "December"])
+def test_named_month_date_has_no_offset(month: str) -> None:
+    ts = read_timestamps(pd.Series([f"15-{month}-2024 10:00", f"16-{month}-2024"]), "ts")[0]
+    assert ts[1].day == 16 and ts[0].hour == 10
+
+
+def test_named_month_date_time_with_offset_still_has_one() -> None:
+    with pytest.raises(InputError, match="has no UTC offset but row 1"):
+        read_timestamps(pd.Series(["16-March-2024 10:00-05:00", "16-March-2024"]), "ts")
+    with pytest.raises(InputError, match=r"row 2 \('16-March-2024 10:00-05:00'\) has a UTC offset"):
+        read_timestamps(pd.Series(["16-March-2024 11:00", "16-March-2024 10:00-05:00"]), "ts")

@@ -66,6 +66,8 @@ def future_problem(ns: int, value: object, field: str, now: float | None = None)
 # a time's UTC offset: Z, +01:00, +0100, or the zone named GMT or UTC (what pandas reads as +00:00);
 # not the year of a date that ends the text (16-01-2024, 16-Jan-2024: '-2024' is no offset)
 _OFFSET = re.compile(r"(?:Z|(?<!-\d)(?<!-\d\d)(?<!-[A-Za-z]{3})[+-]\d{2}:?\d{2}|\s(?:GMT|UTC))$")
+# a date that ends in its year after a month's name (16-March-2024, 16-December-2024): no offset
+_NAMED_DAY = re.compile(r"\d{1,2}-[A-Za-z]{3,9}-\d{4}$")
 _MAX_EPOCH_S = 9.2e9  # pandas' Timestamp range ends in 2262
 _CLOCK = r"\d{1,2}:\d{2}(:\d{2}([.,]\d*)?)?"  # 06:55:46, a time of day alone
 # 01/02/2026, 1.2.26, 01-02-2026: day and month in an order the text does not say
@@ -406,7 +408,8 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
         good = np.flatnonzero(~bad)
         if len(good) and not pd.isna(text.iloc[i]):
             j = int(good[0])
-            has, had = bool(_OFFSET.search(str(text.iloc[i]))), bool(_OFFSET.search(str(text.iloc[j])))
+            has, had = (bool(_OFFSET.search(t) and not _NAMED_DAY.search(t))
+                        for t in (str(text.iloc[i]), str(text.iloc[j])))
             alone = not _to_datetime(text.iloc[i:i + 1], order).isna().all()  # '--' is no time at all
             if has != had and alone:
                 raise InputError(
@@ -686,7 +689,7 @@ def _mixed_layouts(text: pd.Series, ts: pd.DatetimeIndex, bad: np.ndarray
 
 def _one_offset_kind(text: pd.Series) -> bool:
     """Whether every time of ``text`` has a UTC offset, or none has."""
-    has = text.str.contains(_OFFSET).fillna(False)
+    has = (text.str.contains(_OFFSET) & ~text.str.contains(_NAMED_DAY)).fillna(False)
     return bool(has.all() or not has.any())
 
 
