@@ -66,6 +66,8 @@ def future_problem(ns: int, value: object, field: str, now: float | None = None)
 # a time's UTC offset: Z, +01:00, +0100, or the zone named GMT or UTC (what pandas reads as +00:00);
 # not the year of a date that ends the text (16-01-2024, 16-Jan-2024: '-2024' is no offset)
 _OFFSET = re.compile(r"(?:Z|(?<!-\d)(?<!-\d\d)(?<!-[A-Za-z]{3})[+-]\d{2}:?\d{2}|\s(?:GMT|UTC))$")
+# a date that ends in its year after a month's name (16-March-2024, 16-December-2024): no offset
+_NAMED_DAY = re.compile(r"\d{1,2}-[A-Za-z]{3,9}-\d{4}$")
 _MAX_EPOCH_S = 9.2e9  # pandas' Timestamp range ends in 2262
 _CLOCK = r"\d{1,2}:\d{2}(:\d{2}([.,]\d*)?)?"  # 06:55:46, a time of day alone
 # 01/02/2026, 1.2.26, 01-02-2026: day and month in an order the text does not say
@@ -387,6 +389,10 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
         compact = _compact_dates(s)
         if compact is None:
             return _epoch_times(s, cells, column), None
+        stray = _compact_strays(s)
+        if stray.any():  # (text would read -1 as the year -1, 2026 as its first day)
+            i = int(np.flatnonzero(stray)[0])  # (quoted as the text path quotes a typo)
+            raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({compact.iloc[i]!r})")
         s = compact  # 20260328 as a CSV or JSON number: the date its text is, not 1970's seconds
     text = s.astype("string").str.strip()
     clock = text.iloc[:100].str.fullmatch(_CLOCK).fillna(False).to_numpy(dtype=bool)
@@ -436,7 +442,8 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
         good = np.flatnonzero(~bad)
         if len(good) and not pd.isna(text.iloc[i]):
             j = int(good[0])
-            has, had = bool(_OFFSET.search(str(text.iloc[i]))), bool(_OFFSET.search(str(text.iloc[j])))
+            has, had = (bool(_OFFSET.search(t) and not _NAMED_DAY.search(t))
+                        for t in (str(text.iloc[i]), str(text.iloc[j])))
             alone = not _to_datetime(text.iloc[i:i + 1], order).isna().all()  # '--' is no time at all
             if has != had and alone:
                 raise InputError(
@@ -576,6 +583,8 @@ def unreadable_times(values: object, column: str, dayfirst: bool | None = None) 
     if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s):
         return absent
     compact = _compact_dates(s) if pd.api.types.is_numeric_dtype(s) else None
+    if compact is not None:
+        absent |= _compact_strays(s)  # (0, -1 as text: the years 0 and -1)
     if compact is None and pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         num = s.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
@@ -606,12 +615,13 @@ _COMPACT = r"\d{8}(?:\d{4}(?:\d{2})?)?"  # 20260328, 202603281200, 2026032812000
 
 def _compact_dates(s: pd.Series) -> pd.Series | None:
     """The numbers ``s`` as text where they are compact dates (``20260328``, ``202603281200``,
-    ``20260328120000``: nine in ten of the values present among the first 100 whole numbers of
-    8, 12 or 14 digits that pandas reads as dates), else ``None`` (epoch times). A CSV reader
-    types such a column as numbers: read as epoch seconds, 60 days of ``20260101`` ... became 200
-    seconds of 1970, where the same dates written as JSON strings were read as dates. A value
-    that is no date (a placeholder ``0``, a mistyped ``20260230``), wherever it is, is the text
-    path's error naming its row (or a row skipped), and a missing one stays missing.
+    ``20260328120000``: of the values from ``1e7`` up among the first 100, most of those present,
+    nine in ten whole numbers of 8, 12 or 14 digits that pandas reads as dates), else ``None``
+    (epoch times). A CSV reader types such a column as numbers: read as epoch seconds, 60 days of
+    ``20260101`` ... became 200 seconds of 1970, where the same dates written as JSON strings were
+    read as dates. A value that is no date, wherever it is, is an error naming its row (or a row
+    skipped): a mistyped ``20260230`` the text path's, a placeholder (``0``, ``-1``) one that
+    :func:`_compact_strays` finds; a missing one stays missing.
 
     Examples
     --------
@@ -621,6 +631,8 @@ def _compact_dates(s: pd.Series) -> pd.Series | None:
     ['20260328', '20260329.5']
     >>> _compact_dates(pd.Series([0.0, np.nan] + [20260328.0] * 20)).tolist()[:3]  # a placeholder
     ['0', 'nan', '20260328']
+    >>> _compact_dates(pd.Series([20260328] * 8 + [0])) is None  # a short column, one placeholder
+    False
     >>> _compact_dates(pd.Series([1_700_000_000, 1_700_000_060])) is None  # epoch seconds
     True
     >>> _compact_dates(pd.Series([20260101, 20260132])) is None  # a counter, 20260132 no date
@@ -631,10 +643,10 @@ def _compact_dates(s: pd.Series) -> pd.Series | None:
     # (no work on the rest yet: epoch times, every batch of a stream, stop at the sizes)
     head = np.asarray((s.to_numpy() if isinstance(s.dtype, np.dtype) else
                        s.iloc[:100].to_numpy(dtype=np.float64, na_value=np.nan))[:100], dtype=np.float64)
-    head = head[np.isfinite(head)]
-    sized = (((head >= 1e7) & (head < 1e8)) | ((head >= 1e11) & (head < 1e12))
-             | ((head >= 1e13) & (head < 1e14))) & (head == np.round(head))
-    if not len(head) or np.count_nonzero(sized) < 0.9 * len(head):
+    present = np.count_nonzero(~np.isnan(head))
+    head = head[head >= 1e7]  # (placeholders, 0 or -1, are neither dates nor such epoch times)
+    sized = _compact_sized(head)
+    if not len(head) or 2 * len(head) <= present or np.count_nonzero(sized) < 0.9 * len(head):
         return None
     words = pd.Series(head[sized].astype(np.int64).astype(str), dtype="string")
     if _to_datetime(words, False).notna().sum() < 0.9 * len(head):
@@ -644,6 +656,27 @@ def _compact_dates(s: pd.Series) -> pd.Series | None:
         whole = np.isfinite(v) & (v == np.round(v)) & (np.abs(v) < 2**53)
     text = np.where(whole, np.where(whole, v, 0).astype(np.int64).astype(str), v.astype(str))
     return pd.Series(text, dtype=object)
+
+
+def _compact_sized(v: np.ndarray) -> np.ndarray:
+    """Whether each number of ``v`` is a whole number of 8, 12 or 14 digits (``20260328``)."""
+    with np.errstate(invalid="ignore"):
+        return ((((v >= 1e7) & (v < 1e8)) | ((v >= 1e11) & (v < 1e12)) | ((v >= 1e13) & (v < 1e14)))
+                & (v == np.round(v)))
+
+
+def _compact_strays(s: pd.Series) -> np.ndarray:
+    """Whether each value of ``s``, numbers :func:`_compact_dates` takes for compact dates, is
+    present but no 8-, 12- or 14-digit whole number: a placeholder (``0``, ``-1``, ``2026``) that
+    the text path would read as the year 0, -1 or 2026, not an error or a row skipped.
+
+    Examples
+    --------
+    >>> _compact_strays(pd.Series([20260328, -1, 2026, np.nan, 202603281200])).tolist()
+    [False, True, True, False, False]
+    """
+    v = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    return ~np.isnan(v) & ~_compact_sized(v)
 
 
 def _dates_among(text: pd.Series, num: pd.Series) -> bool:
@@ -690,7 +723,7 @@ def _mixed_layouts(text: pd.Series, ts: pd.DatetimeIndex, bad: np.ndarray
 
 def _one_offset_kind(text: pd.Series) -> bool:
     """Whether every time of ``text`` has a UTC offset, or none has."""
-    has = text.str.contains(_OFFSET).fillna(False)
+    has = (text.str.contains(_OFFSET) & ~text.str.contains(_NAMED_DAY)).fillna(False)
     return bool(has.all() or not has.any())
 
 

@@ -445,7 +445,8 @@ def json_lines(df: pd.DataFrame) -> str:
     times = [c for c in df.columns if pd.api.types.is_datetime64_any_dtype(df[c])
              or isinstance(df[c].dtype, pd.DatetimeTZDtype)
              # dates (a CSV column of 2024-01-01, Parquet's date32): Python objects pandas wrote
-             # as epoch milliseconds too (infer_dtype checks every value of an object column)
+             # as epoch milliseconds too (infer_dtype stops at the first value that is no date: a
+             # column of text at its first, a column of dates after all of them)
              or (df[c].dtype == object and pd.api.types.infer_dtype(df[c], skipna=True)
                  in ("date", "datetime"))]
     if times:

@@ -206,13 +206,13 @@ class EventTables:
             col = col.dt.total_seconds()
         num: pd.Series | None = None
         if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
-            from hourglass._times import _compact_dates
+            from hourglass._times import _compact_dates, _compact_strays
 
             compact = _compact_dates(col)  # 20260328 as a CSV number: that date, not 1970's seconds
             if compact is None:
                 num = col
-            else:
-                col = compact
+            else:  # a placeholder among them (0, -1) no time, not the year 0 or -1
+                col = compact.mask(_compact_strays(col))
         elif not pd.api.types.is_bool_dtype(col):  # epoch times read as text (one bad value);
             text = col.astype("string").str.strip()  # compact dates (20260328) stay dates
             coerced = pd.to_numeric(text, errors="coerce")
