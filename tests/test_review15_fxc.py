@@ -37,10 +37,17 @@ def kit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {"data": data, "model": model, "folder": folder, "frame": frame}
 
 
-def test_explain_shows_kept_times_and_durations_as_pandas_does(kit: dict[str, Any]) -> None:
+def test_explain_shows_kept_times_and_durations_as_pandas_does(kit: dict[str, Any],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     # the screen table showed a kept time as numpy's '2024-01-01T00:12:00.000000' and a
     # duration as '12000000 microseconds' (the file written was right); a float column's whole
     # numbers show as integers and every missing cell as <missing>
+    from hourglass.cli import _output
+
+    # a screen wide enough for every cell whatever the terminal (a dumb or 80-column one, or a
+    # width fixed by an earlier test, cut '<missing>' to '<missing…')
+    monkeypatch.setattr(_output.out, "_width", 250)
+    monkeypatch.setattr(_output.out, "_height", 50)
     frame = kit["frame"].assign(ts=pd.date_range("2024-01-01", periods=300, freq="min"),
                                 dur=pd.to_timedelta(np.arange(300), unit="s"),
                                 port=np.where(np.arange(300) % 2 == 0, np.nan, 443.0),

@@ -61,7 +61,8 @@ def test_svdd_no_normal_training_row() -> None:
     y = np.ones(12, dtype=int)
     y[np.random.default_rng(0).permutation(12)[0]] = 0
     det = DeepSVDD(hidden=(8, 4), epochs=1, verbose=0, device="cpu")
-    with pytest.raises(InputError, match=r"every training row \(11\) is labelled an anomaly"):
+    with pytest.raises(InputError, match=r"every training row \(11 of 12, after the 1 held out\) is "
+                                         r"labelled an anomaly"):
         det.fit(_rows(12), y)
     assert not hasattr(det, "module_")
 
