@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import shutil
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +11,7 @@ import pytest
 
 from hourglass import AutoEncoder, Pipeline, load
 from hourglass.errors import ArtefactError
-from hourglass.pipeline.artefact import _content_hash
+from tests._artefacts import rehashed
 
 
 @pytest.fixture(scope="module")
@@ -34,17 +31,6 @@ def saved(table: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> Path
     return out
 
 
-def _rehashed(src: Path, dst: Path, edit: Callable[[dict[str, Any]], None]) -> Path:
-    """A copy of the model ``src`` at ``dst`` with its config edited and the hash recomputed
-    (what a hand edit that knows the format can do)."""
-    shutil.copytree(src, dst)
-    config = json.loads((dst / "config.json").read_text())
-    edit(config)
-    config["content_hash"] = _content_hash(config, (dst / "weights.safetensors").read_bytes())
-    (dst / "config.json").write_text(json.dumps(config))
-    return dst
-
-
 @pytest.mark.parametrize(("key", "value", "kind"), [
     ("label_col", ["label"], "a string"), ("time_col", 5, "a string"), ("dataset", [], "a string"),
     ("fit_seconds", "x", "a number"), ("events_per_day", True, "a number")])
@@ -56,7 +42,7 @@ def test_hand_edited_info_scalars_are_refused_on_load(saved: Path, tmp_path: Pat
     def edit(config: dict[str, Any]) -> None:
         config["info"][key] = value
 
-    bad = _rehashed(saved, tmp_path / "m", edit)
+    bad = rehashed(saved, tmp_path / "m", edit)
     with pytest.raises(ArtefactError, match=rf"'info\.{key}' must be {kind}"):
         load(bad)
 
@@ -65,6 +51,6 @@ def test_legitimate_info_values_still_load(saved: Path, tmp_path: Path, table: p
     def edit(config: dict[str, Any]) -> None:
         config["info"].update({"time_col": "ts", "events_per_day": 86400, "fit_seconds": 2})
 
-    pipe = load(_rehashed(saved, tmp_path / "m", edit))
+    pipe = load(rehashed(saved, tmp_path / "m", edit))
     assert pipe.info["events_per_day"] == 86400 and pipe.score(table).shape == (120,)
     assert pipe.model_card()["training time"].startswith("2.0 s")

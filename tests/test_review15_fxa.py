@@ -3,8 +3,6 @@ pinned here."""
 
 from __future__ import annotations
 
-import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,7 +13,7 @@ import pytest
 
 from hourglass import AutoEncoder, Pipeline, load
 from hourglass.errors import ArtefactError, InputError
-from hourglass.pipeline.artefact import _content_hash
+from tests._artefacts import rehashed
 from tests._cli import one_line_error
 
 
@@ -35,16 +33,6 @@ def saved(table: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> Path
     return out
 
 
-def _rehashed(src: Path, dst: Path, edit: Callable[[dict[str, Any]], None]) -> Path:
-    """A copy of the model ``src`` at ``dst`` with its config edited and the hash recomputed."""
-    shutil.copytree(src, dst)
-    config = json.loads((dst / "config.json").read_text())
-    edit(config)
-    config["content_hash"] = _content_hash(config, (dst / "weights.safetensors").read_bytes())
-    (dst / "config.json").write_text(json.dumps(config))
-    return dst
-
-
 def _info(**values: Any) -> Callable[[dict[str, Any]], None]:
     def edit(config: dict[str, Any]) -> None:
         config["info"].update(values)
@@ -55,7 +43,7 @@ def test_model_card_reads_null_figures_as_absent(saved: Path, tmp_path: Path) ->
     # a null fit_seconds loaded, then the model card ('evaluate --report') failed with
     # "TypeError: unsupported format string passed to NoneType.__format__"; so did a null
     # threshold value in the re-threshold record and null site rows in the federated one
-    pipe = load(_rehashed(saved, tmp_path / "m", _info(fit_seconds=None)))
+    pipe = load(rehashed(saved, tmp_path / "m", _info(fit_seconds=None)))
     assert pipe.model_card()["training time"].startswith("n/a")
     again = pipe.with_threshold("percentile:95")
     again.info["rethresholded_from"]["threshold_value"] = None
@@ -75,13 +63,13 @@ def test_numbers_past_float_range_or_no_rate_are_refused_on_load(saved: Path, tm
     # an integer past float's range passed as "a number", then 'hourglass threshold', the model
     # card and a per-day budget failed with "OverflowError: int too large to convert to float";
     # a rate <= 0 (which no save writes) loaded and 'hourglass threshold' spoke of "-5 rows per day"
-    bad = _rehashed(saved, tmp_path / "m", _info(**{key: value}))
+    bad = rehashed(saved, tmp_path / "m", _info(**{key: value}))
     with pytest.raises(ArtefactError, match=rf"'info\.{key}' must be a number.*, found {found}"):
         load(bad)
 
 
 def test_threshold_cli_refuses_a_rate_past_float_range_in_one_line(saved: Path, tmp_path: Path) -> None:
-    bad = _rehashed(saved, tmp_path / "m", _info(events_per_day=10**400))
+    bad = rehashed(saved, tmp_path / "m", _info(events_per_day=10**400))
     one_line_error(["threshold", str(bad)], "'info.events_per_day' must be a number > 0, found int 1000")
 
 
@@ -99,7 +87,7 @@ def test_with_threshold_refuses_a_rate_a_saved_model_could_not_load(saved: Path,
 def test_normal_that_is_not_a_list_is_refused_on_load(saved: Path, tmp_path: Path, value: Any) -> None:
     # 'normal: 5' loaded, then 'hourglass evaluate' (and a warm start) failed with
     # "TypeError: 'int' object is not iterable"; a string was read as its characters
-    bad = _rehashed(saved, tmp_path / "m", _info(normal=value))
+    bad = rehashed(saved, tmp_path / "m", _info(normal=value))
     with pytest.raises(ArtefactError, match=r"'info\.normal' must be an array"):
         load(bad)
 
@@ -107,17 +95,17 @@ def test_normal_that_is_not_a_list_is_refused_on_load(saved: Path, tmp_path: Pat
 def test_normal_as_every_writer_saves_it_loads(saved: Path, tmp_path: Path) -> None:
     assert load(saved).info["normal"] == ["normal"]
     for i, value in enumerate(([], None, ["0", "benign"])):
-        assert load(_rehashed(saved, tmp_path / f"m{i}", _info(normal=value))).info["normal"] == value
+        assert load(rehashed(saved, tmp_path / f"m{i}", _info(normal=value))).info["normal"] == value
 
 
 @pytest.mark.parametrize("value", ["yes", 1, []])
 def test_time_dayfirst_that_is_not_a_bool_is_refused_on_load(saved: Path, tmp_path: Path, value: Any) -> None:
     # "time_dayfirst": "no" loaded and was read as true by 'score --suppress' (the order of the
     # numeric dates of a 'between' rule) and by the service
-    bad = _rehashed(saved, tmp_path / "m", _info(time_col="ts", time_dayfirst=value))
+    bad = rehashed(saved, tmp_path / "m", _info(time_col="ts", time_dayfirst=value))
     with pytest.raises(ArtefactError, match=r"'info\.time_dayfirst' must be true or false"):
         load(bad)
     for i, ok in enumerate((True, False, None)):
-        pipe = load(_rehashed(saved, tmp_path / f"ok{i}", _info(time_col="ts", time_dayfirst=ok)))
+        pipe = load(rehashed(saved, tmp_path / f"ok{i}", _info(time_col="ts", time_dayfirst=ok)))
         assert pipe.info["time_dayfirst"] is ok
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +14,8 @@ import pytest
 
 from hourglass import AutoEncoder, Pipeline, load
 from hourglass.errors import ArtefactError, InputError
-from hourglass.pipeline.artefact import _content_hash, check_replaceable
+from hourglass.pipeline.artefact import check_replaceable
+from tests._artefacts import rehashed
 from tests._cli import one_line_error
 
 FAST = ["--epochs", "1", "-q"]
@@ -51,17 +50,6 @@ def test_save_to_a_dangling_link_is_refused_before_training(tmp_path: Path, pipe
     one_line_error(["train", str(data), "-o", str(link), *FAST], "which does not exist")
 
 
-def _rehashed(src: Path, dst: Path, edit: Callable[[dict[str, Any]], None]) -> Path:
-    """A copy of the model ``src`` at ``dst`` with its config edited and the hash recomputed
-    (what a hand edit that knows the format can do)."""
-    shutil.copytree(src, dst)
-    config = json.loads((dst / "config.json").read_text())
-    edit(config)
-    config["content_hash"] = _content_hash(config, (dst / "weights.safetensors").read_bytes())
-    (dst / "config.json").write_text(json.dumps(config))
-    return dst
-
-
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory: pytest.TempPathFactory, pipe: Pipeline) -> Path:
     out = tmp_path_factory.mktemp("saved") / "model"
@@ -74,7 +62,7 @@ def test_load_refuses_an_info_section_that_is_no_object(tmp_path: Path, saved: P
                                                         value: object) -> None:
     # the layout check lets an optional section be null: load then failed with
     # AttributeError ('NoneType' object has no attribute 'setdefault'), a traceback in the CLI
-    model = _rehashed(saved, tmp_path / "m", lambda c: c.update(info=value))
+    model = rehashed(saved, tmp_path / "m", lambda c: c.update(info=value))
     if value is None:  # no record at all: the model loads and scores as saved
         assert load(model).info["versions"]
     else:
@@ -116,7 +104,7 @@ def test_load_checks_the_type_of_the_info_records_it_reads(tmp_path: Path, saved
                                                            value: object, match: str) -> None:
     # a hand-edited record of the wrong kind loaded, then failed as a TypeError traceback in
     # 'hourglass stream' (optional_fields -1: 'int' object is not iterable) or the model card
-    model = _rehashed(saved, tmp_path / "m", lambda c: c["info"].update({key: value}))
+    model = rehashed(saved, tmp_path / "m", lambda c: c["info"].update({key: value}))
     with pytest.raises(ArtefactError, match=re.escape(match)):
         load(model)
 
@@ -126,7 +114,7 @@ def test_a_null_threshold_fit_record_reads_as_none(tmp_path: Path, saved: Path,
     # "threshold_fit": null passes the layout (an optional record): the model card said
     # AttributeError ('NoneType' object has no attribute 'get'); a warm start of a model with
     # "optional_fields": null said TypeError
-    model = _rehashed(saved, tmp_path / "m", lambda c: c["info"].update(threshold_fit=None,
+    model = rehashed(saved, tmp_path / "m", lambda c: c["info"].update(threshold_fit=None,
                                                                           optional_fields=None))
     pipe = load(model)
     assert "held-out normal training rows" in pipe.model_card()["threshold fitted on"]
@@ -149,7 +137,7 @@ def test_null_info_or_versions_load_export_and_check(tmp_path: Path, saved: Path
                                                      table: pd.DataFrame) -> None:
     # "info": null loaded, but 'export --check-data' read the config again and failed with an
     # AttributeError; "versions": null (which the layout allows too) failed load() so
-    model = _rehashed(saved, tmp_path / "m", lambda c: c.update(info=None))
+    model = rehashed(saved, tmp_path / "m", lambda c: c.update(info=None))
     data, out = tmp_path / "t.csv", tmp_path / "m.onnx"
     table.to_csv(data, index=False)
     from hourglass.cli import app
@@ -158,6 +146,6 @@ def test_null_info_or_versions_load_export_and_check(tmp_path: Path, saved: Path
     res = runner.invoke(app, ["export", str(model), "--onnx", str(out), "--check-data", str(data), "-q"])
     assert res.exit_code == 0, res.output
     assert out.is_file()
-    other = _rehashed(saved, tmp_path / "v", lambda c: c.update(versions=None))
+    other = rehashed(saved, tmp_path / "v", lambda c: c.update(versions=None))
     with pytest.raises(ArtefactError, match="saved by hourglass None"):
         load(other)
