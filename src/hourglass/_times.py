@@ -82,6 +82,14 @@ class DateOrderError(InputError):
         super().__init__(message)
         self.detail = detail
 
+    def stream_detail(self, own_order: bool) -> str:
+        """``detail`` as a stream says it: where a model keeps no date order (``own_order``), the
+        order is that of the stream's first such dates, not of the model's training data."""
+        if own_order:
+            return self.detail.replace("the order of the model's training data",
+                                       "the order of the stream's first such dates")
+        return self.detail
+
 
 def _no_missing(s: pd.Series, column: str) -> None:
     """:class:`InputError` naming the first row of ``s`` without a time (null, NaN, empty text)."""

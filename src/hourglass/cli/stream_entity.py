@@ -163,7 +163,7 @@ class EntityStream:
             dates = _Dates(text)
             against = set((dates.month_rows if self.dayfirst else dates.day_rows).tolist())
             for i in against:
-                why[i] = f"field {col!r}: {values[i]!r} {self._order_text(exc.detail)}"
+                why[i] = f"field {col!r}: {values[i]!r} {exc.stream_detail(self.own_order)}"
             todo = [i for i in todo if i not in against]
             parsed = []
             if todo:  # the rest in one read
@@ -194,7 +194,7 @@ class EntityStream:
                 one, order = _read_times(pd.Series([v], dtype=object), col,
                                          self.dayfirst if self.dayfirst is not None else hint)
             except InputError as exc:
-                why[i] = (f"field {col!r}: {v!r} {self._order_text(exc.detail)}"
+                why[i] = (f"field {col!r}: {v!r} {exc.stream_detail(self.own_order)}"
                           if isinstance(exc, DateOrderError)
                           else f"field {col!r} is not a timestamp ({v!r})")
                 continue
@@ -209,14 +209,6 @@ class EntityStream:
                 self.dayfirst = order
             out[i] = int(one.as_unit("ns").asi8[0])
         return out, why
-
-    def _order_text(self, detail: str) -> str:
-        """A date-order error's ``detail``, naming where the order comes from: the stream's
-        first numeric dates for a model that keeps none."""
-        if self.own_order:
-            return detail.replace("the order of the model's training data",
-                                  "the order of the stream's first such dates")
-        return detail
 
     def _problem(self, row: dict[str, Any]) -> str | None:
         if row.get(self.timestamp_col) is None:

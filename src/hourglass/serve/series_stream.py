@@ -193,7 +193,7 @@ class SeriesStreamScorer(ModelScorer):
                 against = set((dates.month_rows if dayfirst else dates.day_rows).tolist())
                 for k in against:
                     out[have[k]] = InputError(f"timestamp {ts!r}: {values.iloc[k]!r} "
-                                              f"{self._order_text(exc.detail)}")
+                                              f"{exc.stream_detail(self._own_order)}")
                 rest = [i for k, i in enumerate(have) if k not in against]
                 for i, one in zip(rest, self._times([rows[i] for i in rest], hint), strict=True):
                     out[i] = one
@@ -207,7 +207,7 @@ class SeriesStreamScorer(ModelScorer):
                     continue
                 shown = (f"an integer of {len(str(abs(value)))} digits"
                          if isinstance(exc, OverflowError) and isinstance(value, int) else repr(value))
-                out[i] = InputError(f"timestamp {ts!r}: {value!r} {self._order_text(exc.detail)}"
+                out[i] = InputError(f"timestamp {ts!r}: {value!r} {exc.stream_detail(self._own_order)}"
                                     if isinstance(exc, DateOrderError)
                                     else f"timestamp {ts!r}: not a time ({shown})")
             return out
@@ -220,14 +220,6 @@ class SeriesStreamScorer(ModelScorer):
             ahead = future_problem(v, rows[i][1][ts], ts)  # a clock saying 2100: all else out of order
             out[i] = (v, aware) if ahead is None else InputError(ahead)
         return out
-
-    def _order_text(self, detail: str) -> str:
-        """A date-order error's ``detail``, naming where the order comes from: the stream's
-        first numeric dates for a model that keeps none."""
-        if self._own_order:
-            return detail.replace("the order of the model's training data",
-                                  "the order of the stream's first such dates")
-        return detail
 
     def _same_zone(self, aware: bool, value: Any) -> None:
         """Refuse a time with a UTC offset after steps without one, or the other way round (as
