@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -27,3 +28,23 @@ def digest(model: Path) -> str:
     """SHA-256 of a saved model's config and weights (to check that a command left it alone)."""
     return hashlib.sha256((model / "config.json").read_bytes()
                           + (model / "weights.safetensors").read_bytes()).hexdigest()
+
+
+def small_labelled_model(folder: Path) -> dict[str, Any]:
+    """An autoencoder trained by ``hourglass train`` on a small labelled table in ``folder``:
+    the table (``frame``, written to ``data``), the ``model`` and the ``folder``."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    label = np.where(np.arange(300) % 30 == 0, "attack", "normal")
+    frame = pd.DataFrame({"bytes": rng.lognormal(5, 1, 300), "pkts": rng.poisson(8, 300),
+                          "proto": rng.choice(["tcp", "udp"], 300), "label": label})
+    data = folder / "flows.csv"
+    frame.to_csv(data, index=False)
+    model = folder / "m"
+    res = runner.invoke(app, ["train", str(data), "-o", str(model), "--label-col", "label",
+                              "--normal", "normal", "--epochs", "1", "--hidden", "4,2",
+                              "--batch-size", "64", "-q"])
+    assert res.exit_code == 0, res.output
+    return {"data": data, "model": model, "folder": folder, "frame": frame}

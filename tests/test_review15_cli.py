@@ -5,31 +5,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from hourglass.cli import app
-from tests._cli import one_line_error, runner
+from tests._cli import one_line_error, runner, small_labelled_model
 
 
 @pytest.fixture(scope="module")
-def kit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def kit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """An autoencoder trained on a small labelled table."""
-    folder = tmp_path_factory.mktemp("review15")
-    rng = np.random.default_rng(0)
-    label = np.where(np.arange(300) % 30 == 0, "attack", "normal")
-    frame = pd.DataFrame({"bytes": rng.lognormal(5, 1, 300), "pkts": rng.poisson(8, 300),
-                          "proto": rng.choice(["tcp", "udp"], 300), "label": label})
-    data = folder / "flows.csv"
-    frame.to_csv(data, index=False)
-    common = ["--label-col", "label", "--normal", "normal", "--epochs", "1", "--hidden", "4,2",
-              "--batch-size", "64", "-q"]
-    model = folder / "m"
-    res = runner.invoke(app, ["train", str(data), "-o", str(model), *common])
-    assert res.exit_code == 0, res.output
-    return {"data": data, "model": model, "folder": folder}
+    return small_labelled_model(tmp_path_factory.mktemp("review15"))
 
 
 def _train(kit: dict[str, Path], name: str, *args: str) -> list[str]:

@@ -16,25 +16,13 @@ from hourglass import Pipeline
 from hourglass.cli import app
 from hourglass.detectors import TCNAutoEncoder
 from hourglass.features.timeseries import TimeSeriesPreprocessor
-from tests._cli import one_line_error, runner
+from tests._cli import one_line_error, runner, small_labelled_model
 
 
 @pytest.fixture(scope="module")
 def kit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """An autoencoder trained on a small labelled table."""
-    folder = tmp_path_factory.mktemp("fxc")
-    rng = np.random.default_rng(0)
-    label = np.where(np.arange(300) % 30 == 0, "attack", "normal")
-    frame = pd.DataFrame({"bytes": rng.lognormal(5, 1, 300), "pkts": rng.poisson(8, 300),
-                          "proto": rng.choice(["tcp", "udp"], 300), "label": label})
-    data = folder / "flows.csv"
-    frame.to_csv(data, index=False)
-    model = folder / "m"
-    res = runner.invoke(app, ["train", str(data), "-o", str(model), "--label-col", "label",
-                              "--normal", "normal", "--epochs", "1", "--hidden", "4,2",
-                              "--batch-size", "64", "-q"])
-    assert res.exit_code == 0, res.output
-    return {"data": data, "model": model, "folder": folder, "frame": frame}
+    return small_labelled_model(tmp_path_factory.mktemp("fxc"))
 
 
 def test_explain_shows_kept_times_and_durations_as_pandas_does(kit: dict[str, Any],
