@@ -40,7 +40,7 @@ def test_with_threshold_names_a_huge_negative_rate_without_its_digits(tmp_path) 
 
     df = pd.DataFrame(np.random.default_rng(0).normal(size=(80, 2)), columns=["a", "b"])
     pipe = Pipeline(AutoEncoder(hidden=(4,), epochs=1, verbose=0)).fit(df)
-    for rate in (-10**400, -10**5000):  # (the second's digits are past Python's str() limit)
+    for rate in (-10**400, -10**5000, 2**1024):  # (-10**5000's digits are past str()'s limit)
         with pytest.raises(InputError, match=r"events_per_day must be .* got an integer past float's"):
             pipe.with_threshold("p99", events_per_day=rate)
 
@@ -91,3 +91,17 @@ def test_a_streams_first_batch_takes_its_order_from_dates_valid_in_some_order(tm
         got = scorer._times([(i, {"ts": t}) for i, t in enumerate(times, 1)])
         assert scorer.dayfirst is True
         assert [i for i, g in enumerate(got, 1) if isinstance(g, InputError)] == bad_lines, got
+
+
+def test_a_text_time_read_outside_the_nanosecond_range_is_a_row_error() -> None:
+    # '-1' among compact dates given as text was read as the year -1 (and '1600-01-01' as such):
+    # every later step (buckets, windows, a stream's batch) failed with pandas'
+    # OutOfBoundsDatetime traceback
+    import pandas as pd
+
+    from hourglass._times import read_timestamps
+
+    for values, row in ((["20260328"] * 20 + ["-1"], 21), (["2024-01-01", "1600-01-01"], 2)):
+        with pytest.raises(InputError, match=rf"row {row} is not a timestamp .*outside 1677-2262"):
+            read_timestamps(pd.Series(values, dtype=object), "day")
+    assert str(read_timestamps(pd.Series(["1677-09-22", "2262-04-10"]), "day")[0][1]) == "2262-04-10 00:00:00"

@@ -468,6 +468,14 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
         i = int(np.flatnonzero(yearless)[0])
         raise InputError(f"column {column!r}: row {i + 1} ({text.iloc[i]!r}) has no year; give times "
                          "with the year (pandas would date them in the year 1)")
+    if ts.unit != "ns":  # a text read past pandas' nanosecond range ('-1' as the year -1): every
+        # later step (windows, buckets, 'as_unit("ns")') failed with a traceback
+        naive = ts.tz_convert("UTC").tz_localize(None) if ts.tz is not None else ts
+        past = np.asarray((naive < pd.Timestamp.min) | (naive > pd.Timestamp.max))
+        if past.any():
+            i = int(np.flatnonzero(past)[0])
+            raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({text.iloc[i]!r}: "
+                             "read as a time outside 1677-2262, the range times are held in)")
     return (ts.tz_convert("UTC") if ts.tz is not None else ts), (bool(dayfirst) if numeric else None)
 
 

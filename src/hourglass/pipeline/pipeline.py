@@ -433,13 +433,15 @@ class Pipeline:
 
         self._check_fitted()
         if events_per_day is not None:
+            past = False  # an int past float's range (its digits may be too many to print)
             try:
                 finite = 0 < float(events_per_day) < float("inf")
-            except (TypeError, ValueError, OverflowError):  # not a number, or an int past float's
+            except OverflowError:
+                finite, past = False, True
+            except (TypeError, ValueError):  # not a number
                 finite = False
             if not finite:
-                shown = "an integer past float's range" if isinstance(events_per_day, int) \
-                    and abs(events_per_day) > 2**1024 else repr(events_per_day)
+                shown = "an integer past float's range" if past else repr(events_per_day)
                 raise InputError(f"with_threshold: events_per_day must be a number > 0 and finite, "
                                  f"got {shown}")
         rate = events_per_day if events_per_day is not None else self.info.get("events_per_day")
