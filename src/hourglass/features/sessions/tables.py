@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -246,7 +247,9 @@ class EventTables:
                     self.dayfirst_ = dayfirst
             # pandas reads every row in the layout it guesses from the first one: month first,
             # unless told, and a day above 12 then reads as no time at all
-            t = pd.to_datetime(col, errors="coerce", utc=True, dayfirst=bool(dayfirst))
+            with warnings.catch_warnings():  # 'Could not infer format' for text that is no time:
+                warnings.simplefilter("ignore", UserWarning)  # such rows are counted, not warned
+                t = pd.to_datetime(col, errors="coerce", utc=True, dayfirst=bool(dayfirst))
             missed = (t.isna() & col.notna()).to_numpy()
             if missed.any():  # pandas reads every row in the first one's layout: ISO 8601 times
                 # with and without fractions (Go's RFC3339Nano leaves trailing zeros out) differ
