@@ -105,3 +105,22 @@ def test_a_text_time_read_outside_the_nanosecond_range_is_a_row_error() -> None:
         with pytest.raises(InputError, match=rf"row {row} is not a timestamp .*outside 1677-2262"):
             read_timestamps(pd.Series(values, dtype=object), "day")
     assert str(read_timestamps(pd.Series(["1677-09-22", "2262-04-10"]), "day")[0][1]) == "2262-04-10 00:00:00"
+
+
+def test_registry_get_and_predict_batches_refuse_what_they_cannot_use_by_name() -> None:
+    # registry.get(5) was an AttributeError from .strip(); predict_batches(batch_size=0) was
+    # range()'s "arg 3 must not be zero", a fraction its TypeError
+    import numpy as np
+
+    from hourglass.detectors import registry
+    from hourglass.nn.training import predict_batches
+
+    with pytest.raises(InputError, match=r"a model name is text, got 5; available: .*autoencoder"):
+        registry.get(5)  # type: ignore[arg-type]
+    x = [np.ones((4, 2), dtype=np.float32)]
+    for size in (0, 2.5, True):
+        with pytest.raises(ValueError, match=r"batch_size must be an integer >= 1"):
+            predict_batches(lambda b: b[0].sum(dim=1), x, batch_size=size)  # type: ignore[arg-type]
+    three = np.int64(3)  # a numpy integer, as a computed size may be
+    got = predict_batches(lambda b: b[0].sum(dim=1), x, batch_size=three)  # type: ignore[arg-type]
+    assert got.tolist() == [2.0] * 4

@@ -140,6 +140,8 @@ def get(name: str) -> type[BaseDetector]:
     >>> get("autoencoder").__name__
     'AutoEncoder'
     """
+    if not isinstance(name, str):  # (5 was an AttributeError from .strip())
+        raise InputError(f"a model name is text, got {name!r}; available: {', '.join(_ENTRIES)}")
     key = name.strip().lower().replace("_", "-")
     if key not in _ENTRIES:
         raise InputError(f"unknown model {name!r}; available: {', '.join(_ENTRIES)}")

@@ -679,6 +679,8 @@ def predict_batches(
     ...                 batch_size=2).tolist()
     [3.0, 3.0, 3.0, 3.0, 3.0]
     """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer) or batch_size < 1:
+        raise ValueError(f"predict_batches: batch_size must be an integer >= 1, got {batch_size!r}")
     n = data[0].shape[0]
     # a longer array was silently cut to n rows, a shorter one's last batch broadcast
     rows = [int(t.shape[0]) for t in data]
