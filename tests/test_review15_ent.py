@@ -11,21 +11,14 @@ import pytest
 from hourglass import Pipeline, load
 from hourglass.detectors import AutoEncoder
 from hourglass.features.entity import EntityWindows
-
-
-def _flows(n: int = 300, seed: int = 0) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    return pd.DataFrame({"host": rng.choice(["a", "b", "c"], n),
-                         "ts": np.sort(rng.integers(1_700_000_000, 1_700_000_000 + 6 * 3600, n)),
-                         "bytes": rng.integers(1, 1000, n).astype(float),
-                         "dst_port": rng.choice([22, 80, 443], n)})
+from tests.test_review12_ent import _flows
 
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ew = EntityWindows("host", "ts", bucket="10min", numeric=("bytes",), categorical=("dst_port",))
     pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, random_state=0),
-                    features=ew).fit(_flows())
+                    features=ew).fit(_flows(300))
     out = tmp_path_factory.mktemp("ent15") / "M"
     pipe.save(out)
     return out

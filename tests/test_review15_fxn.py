@@ -9,6 +9,7 @@ import torch
 from hourglass.detectors import Ensemble
 from hourglass.errors import InputError
 from hourglass.thresholds import Percentile
+from tests._nn import MeanModule
 
 SMALL = {"hidden": (4, 2)}
 KW = dict(epochs=1, verbose=0, device="cpu")
@@ -35,17 +36,6 @@ def test_an_ensembles_own_bad_random_state_is_not_blamed_on_member_0() -> None:
             call()
 
 
-class _Mean(torch.nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.mu = torch.nn.Parameter(torch.zeros(2))
-
-    def loss(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
-        return ((batch[0] - self.mu) ** 2).mean()
-
-    def score(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
-        return ((batch[0] - self.mu) ** 2).mean(dim=1)
-
 
 def test_a_training_row_that_overflows_is_said_not_blamed_on_the_learning_rate() -> None:
     from hourglass.nn import TrainConfig, train_module
@@ -53,7 +43,7 @@ def test_a_training_row_that_overflows_is_said_not_blamed_on_the_learning_rate()
 
     X = torch.ones(16, 2)
     X[3, 0] = 1e25  # finite in float32; its squared error under the starting weights is not
-    m = _Mean()
+    m = MeanModule()
     config = TrainConfig(epochs=2, lr=0.01, patience=None, verbose=0)
     with pytest.raises(TrainingDiverged, match="some training rows hold values whose error overflows "
                                                "float32 under the starting weights") as info:
@@ -64,7 +54,7 @@ def test_a_training_row_that_overflows_is_said_not_blamed_on_the_learning_rate()
     X = torch.ones(16, 2)
     config = TrainConfig(epochs=1, lr=1e30, batch_size=4, patience=None, verbose=0)
     with pytest.raises(TrainingDiverged, match=r"at epoch 1 .*lower the learning rate"):
-        train_module(_Mean(), (X,), None, config, generator=torch.Generator().manual_seed(0))
+        train_module(MeanModule(), (X,), None, config, generator=torch.Generator().manual_seed(0))
 
 
 def test_a_warm_start_row_that_overflows_under_the_parents_scale_names_the_data() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from hourglass.errors import InputError
 from hourglass.features.sessions import EventSessions, group_events
 from hourglass.ingest import logs
 from hourglass.ingest.logs import LogParser
+from tests.test_review15_sess import events_jsonl
 
 
 def test_table_day_month_order_told_by_the_span_is_kept() -> None:
@@ -56,13 +56,7 @@ def test_json_lines_field_first_given_after_the_first_batch(tmp_path: Path,
     # a field the first batch's records lack (a user, a time only later records have) stopped
     # the read with "no column 'user'" (or "holds no readable time (e.g. 'nan')")
     monkeypatch.setattr(table_reader, "_JSONL_CHUNK_ROWS", 10)
-    path = tmp_path / "events.jsonl"
-    with path.open("w") as f:
-        for i in range(25):
-            record: dict[str, object] = {"event": "abc"[i % 3]}
-            if i >= 12:
-                record.update(user=f"u{i % 2}", ts=1.7e9 + i)
-            f.write(json.dumps(record) + "\n")
+    path = events_jsonl(tmp_path / "events.jsonl", lambda i: i >= 12)
     pre = EventSessions(session_column="user", key_column="event", time_column="ts")
     assert [s.tolist() for s in pre.fit_transform(str(path))] == [[1, 3, 2, 1, 3, 2, 1], [2, 1, 3, 2, 1, 3]]
     sessions = pre.sessions(str(path))

@@ -9,6 +9,7 @@ import torch
 from hourglass.detectors import AutoEncoder
 from hourglass.errors import InputError
 from hourglass.thresholds import Percentile
+from tests._nn import MeanModule
 
 KW = dict(hidden=(4, 2), epochs=2, verbose=0, device="cpu")
 
@@ -82,17 +83,6 @@ def test_a_held_out_row_that_overflows_is_said_not_blamed_on_the_learning_rate()
     assert "learning rate" not in str(info.value)
 
 
-class _Shift(torch.nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.b = torch.nn.Parameter(torch.zeros(2))
-
-    def loss(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
-        return ((batch[0] - self.b) ** 2).mean()
-
-    def score(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
-        return ((batch[0] - self.b) ** 2).mean(dim=1)
-
 
 @pytest.mark.parametrize(("train", "val", "match"), [
     ((10, 8), None, r"train tensors have different numbers of rows \(10, 8\)"),
@@ -107,7 +97,7 @@ def test_train_module_refuses_tensors_of_different_lengths(
         return (torch.zeros(rows[0], 2), *(torch.zeros(r) for r in rows[1:]))
 
     with pytest.raises(ValueError, match=match):
-        train_module(_Shift(), tensors(train), None if val is None else tensors(val),
+        train_module(MeanModule(), tensors(train), None if val is None else tensors(val),
                      TrainConfig(epochs=1, verbose=0), generator=torch.Generator().manual_seed(0))
 
 
@@ -117,7 +107,8 @@ def test_train_module_refuses_a_fractional_epochs_or_batch_size_by_name(setting:
 
     config = TrainConfig(**{"epochs": 2, "verbose": 0, setting: 2.0})  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=rf"TrainConfig\.{setting} must be an integer, got 2\.0"):
-        train_module(_Shift(), (torch.zeros(8, 2),), None, config, generator=torch.Generator().manual_seed(0))
+        train_module(MeanModule(), (torch.zeros(8, 2),), None, config,
+                     generator=torch.Generator().manual_seed(0))
 
 
 def test_check_is_fitted_says_unfitted_after_a_fit_that_failed_on_the_data() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -14,18 +15,24 @@ from hourglass.features.sessions import EventSessions, group_events, read_key_se
 from hourglass.ingest.logs import LogParser
 
 
+def events_jsonl(path: Path, with_user: Callable[[int], bool]) -> Path:
+    """25 JSON-lines events keyed a, b, c in turn; record ``i`` has a user (u0/u1) and a time
+    where ``with_user(i)``, else neither field."""
+    with path.open("w") as f:
+        for i in range(25):
+            record: dict[str, object] = {"event": "abc"[i % 3]}
+            if with_user(i):
+                record.update(user=f"u{i % 2}", ts=1.7e9 + i)
+            f.write(json.dumps(record) + "\n")
+    return path
+
+
 def test_json_lines_table_whose_later_records_lack_a_field(tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     # JSON lines are read in batches of records, each with the fields its records have: a batch
     # past the records with a user or a time stopped the read with "no column 'user'"
     monkeypatch.setattr(table_reader, "_JSONL_CHUNK_ROWS", 10)
-    path = tmp_path / "events.jsonl"
-    with path.open("w") as f:
-        for i in range(25):
-            record: dict[str, object] = {"event": "abc"[i % 3]}
-            if i < 12:
-                record.update(user=f"u{i % 2}", ts=1.7e9 + i)
-            f.write(json.dumps(record) + "\n")
+    path = events_jsonl(tmp_path / "events.jsonl", lambda i: i < 12)
     pre = EventSessions(session_column="user", key_column="event", time_column="ts")
     assert [s.tolist() for s in pre.fit_transform(str(path))] == [[1, 3, 2, 1, 3, 2], [2, 1, 3, 2, 1, 3]]
     sessions = pre.sessions(str(path))

@@ -16,6 +16,7 @@ from hourglass.errors import InputError
 from hourglass.nn import TrainConfig, resolve_device, train_module
 from hourglass.nn.training import TrainingDiverged
 from tests._cli import one_line_error, runner
+from tests._nn import MeanModule
 
 FAST = ["--hidden", "4,2", "--epochs", "1", "-q"]
 
@@ -63,17 +64,6 @@ def test_a_diverging_training_run_is_one_line_exit_2(files: dict[str, Path]) -> 
     assert not out.exists()
 
 
-class _Mean(torch.nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.mu = torch.nn.Parameter(torch.zeros(2))
-
-    def loss(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
-        return ((batch[0] - self.mu) ** 2).mean()
-
-    def score(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
-        return ((batch[0] - self.mu) ** 2).mean(dim=1)
-
 
 @pytest.mark.parametrize("held_out", [True, False])
 def test_the_last_step_diverging_is_not_kept_as_the_model(held_out: bool) -> None:
@@ -84,7 +74,7 @@ def test_the_last_step_diverging_is_not_kept_as_the_model(held_out: bool) -> Non
     config = TrainConfig(epochs=1, lr=1e21, clip_grad_norm=None, optimizer=torch.optim.SGD,
                          patience=None, verbose=0)
     with pytest.raises(TrainingDiverged, match="training diverged at epoch 1"):
-        train_module(_Mean(), (X,), val, config, generator=torch.Generator().manual_seed(0))
+        train_module(MeanModule(), (X,), val, config, generator=torch.Generator().manual_seed(0))
     assert issubclass(TrainingDiverged, FloatingPointError)  # as before, for library callers
 
 
