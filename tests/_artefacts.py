@@ -9,6 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from hourglass.pipeline.artefact import _content_hash
 
 
@@ -20,3 +23,10 @@ def rehashed(src: Path, dst: Path, edit: Callable[[dict[str, Any]], None]) -> Pa
     config["content_hash"] = _content_hash(config, (dst / "weights.safetensors").read_bytes())
     (dst / "config.json").write_text(json.dumps(config))
     return dst
+
+
+def small_table() -> pd.DataFrame:
+    """120 rows of two numeric columns and a protocol, for a model to save and edit."""
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({"a": rng.normal(size=120), "b": rng.exponential(size=120),
+                         "proto": rng.choice(["tcp", "udp"], 120)})

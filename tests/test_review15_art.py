@@ -5,20 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from hourglass import AutoEncoder, Pipeline, load
 from hourglass.errors import ArtefactError
-from tests._artefacts import rehashed
+from tests._artefacts import rehashed, small_table
 
 
 @pytest.fixture(scope="module")
 def table() -> pd.DataFrame:
-    rng = np.random.default_rng(0)
-    return pd.DataFrame({"a": rng.normal(size=120), "b": rng.exponential(size=120),
-                         "proto": rng.choice(["tcp", "udp"], 120)})
+    return small_table()
 
 
 @pytest.fixture(scope="module")

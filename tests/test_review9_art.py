@@ -15,7 +15,7 @@ import pytest
 from hourglass import AutoEncoder, Pipeline, load
 from hourglass.errors import ArtefactError, InputError
 from hourglass.pipeline.artefact import check_replaceable
-from tests._artefacts import rehashed
+from tests._artefacts import rehashed, small_table
 from tests._cli import one_line_error
 
 FAST = ["--epochs", "1", "-q"]
@@ -23,9 +23,7 @@ FAST = ["--epochs", "1", "-q"]
 
 @pytest.fixture(scope="module")
 def table() -> pd.DataFrame:
-    rng = np.random.default_rng(0)
-    return pd.DataFrame({"a": rng.normal(size=120), "b": rng.exponential(size=120),
-                         "proto": rng.choice(["tcp", "udp"], 120)})
+    return small_table()
 
 
 @pytest.fixture(scope="module")
