@@ -9,7 +9,7 @@ import torch
 from hourglass.detectors import AutoEncoder, EventCountAutoEncoder, TCNAutoEncoder
 from hourglass.errors import InputError
 from hourglass.nn import TrainConfig, train_module
-from tests.test_review2_rv_export import _Mean
+from tests._nn import MeanModule
 
 _X = np.random.default_rng(0).normal(size=(200, 20)).astype("float32")
 _S = np.c_[np.sin(np.arange(200) / 5), np.cos(np.arange(200) / 5)].astype("float32")
@@ -71,7 +71,7 @@ def test_one_training_session_with_batch_norm_is_named() -> None:
 ])
 def test_train_module_names_a_config_it_cannot_run(rows: int, config: TrainConfig, match: str) -> None:
     with pytest.raises(ValueError, match=match):
-        train_module(_Mean(), (torch.ones(rows, 2),), None, config, generator=torch.Generator())
+        train_module(MeanModule(), (torch.ones(rows, 2),), None, config, generator=torch.Generator())
 
 
 def test_seams_given_as_one_number_are_named() -> None:
