@@ -188,7 +188,10 @@ class Threshold(ABC):
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON state (class, params, fitted value)."""
-        d: dict[str, Any] = {"class": type(self).__name__, "params": self.get_params()}
+        # numpy scalars as Python numbers (DSPOT(depth=np.int64(20)) from a grid: a model with
+        # it failed to save, json has no int64)
+        d: dict[str, Any] = {"class": type(self).__name__,
+                             "params": {k: plain(v) for k, v in self.get_params().items()}}
         if hasattr(self, "value_"):
             d["value"] = self.value_
             d["n_fit"] = self.n_fit_
@@ -226,6 +229,17 @@ class Threshold(ABC):
         return type(other) is type(self) and self.to_dict() == other.to_dict()
 
     __hash__ = None  # type: ignore[assignment]
+
+
+def plain(value: Any) -> Any:
+    """``value`` with a numpy scalar as the Python number it holds (JSON has no ``int64``).
+
+    Examples
+    --------
+    >>> plain(np.int64(20)), plain(np.float32(0.5)), plain("day")
+    (20, 0.5, 'day')
+    """
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def share_count(share: float, n: int) -> int:

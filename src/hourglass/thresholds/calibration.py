@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from hourglass.errors import InputError, NotFittedError
-from hourglass.thresholds.base import quantile, real_scores
+from hourglass.thresholds.base import plain, quantile, real_scores
 from hourglass.thresholds.evt import GPDFit, tail_quantile
 
 __all__ = ["SEVERITIES", "Calibrator"]
@@ -164,8 +164,8 @@ class Calibrator:
 
     def to_dict(self) -> dict[str, Any]:
         self._check()
-        return {"level": self.level, "n_knots": self.n_knots,
-                "severity_cuts": list(self.severity_cuts), "n_fit": self.n_fit_,
+        return {"level": plain(self.level), "n_knots": plain(self.n_knots),
+                "severity_cuts": [plain(c) for c in self.severity_cuts], "n_fit": self.n_fit_,
                 "knots": self.knots_.tolist(), "knot_probs": self.knot_probs_.tolist(),
                 "tail": None if self.tail_ is None else self.tail_.to_dict(),
                 **({"knot_probs_below": self.knot_probs_below_.tolist()}

@@ -1,0 +1,49 @@
+"""Thresholds: JSON state of rules built with numpy numbers, ..."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.thresholds import (
+    DSPOT,
+    SPOT,
+    AlertBudget,
+    BestFBeta,
+    Contamination,
+    Fixed,
+    Percentile,
+    threshold_from_dict,
+)
+from hourglass.thresholds.calibration import Calibrator
+
+
+@pytest.mark.parametrize("rule", [
+    DSPOT(1e-3, depth=np.int64(20)), SPOT(np.float32(1e-3), refit_every=np.int64(5)),
+    AlertBudget(np.int64(5), per="10k"), BestFBeta(np.float32(2.0)), Contamination(np.float32(0.1)),
+    Fixed(np.int64(3)), Percentile(np.float64(99.5))])
+def test_a_rule_with_numpy_numbers_saves_as_plain_json(rule: object) -> None:
+    s = np.random.default_rng(0).exponential(size=3000)
+    fitted = rule.fit(s, (s > 3).astype(int)) if isinstance(rule, BestFBeta) else rule.fit(s)
+    back = threshold_from_dict(json.loads(json.dumps(fitted.to_dict())))
+    assert back.value_ == fitted.value_ and back.describe() == fitted.describe()
+    cal = Calibrator(level=np.float32(0.98), n_knots=np.int64(65)).fit(s)
+    again = Calibrator.from_dict(json.loads(json.dumps(cal.to_dict())))
+    assert again.transform([5.0]) == cal.transform([5.0])
+
+
+@pytest.mark.filterwarnings("ignore:POT. only")
+def test_a_pipeline_whose_rule_has_a_numpy_depth_saves_and_loads(tmp_path: Path) -> None:
+    from hourglass import AutoEncoder, Pipeline, load
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.exponential(size=1500), "b": rng.normal(size=1500)})
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0),
+                    threshold=DSPOT(1e-3, depth=np.int64(5))).fit(df)
+    pipe.save(tmp_path / "m")  # was a TypeError: Object of type int64 is not JSON serializable
+    back = load(tmp_path / "m")
+    assert back.threshold_.depth == 5 and back.threshold_.value_ == pipe.threshold_.value_
