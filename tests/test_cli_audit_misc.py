@@ -158,7 +158,9 @@ def test_threshold_json_writes_the_what_if_rows(files: dict[str, Path]) -> None:
     doc = json.loads(res.stdout)  # the JSON alone on stdout; the table went to stderr
     assert doc["kind"] == "time-series" and doc["unit"] == "steps" and doc["n_scores"] > 0
     (row,) = doc["rules"]
-    assert row["spec"] == "percentile:99.5" and row["expected"] == pytest.approx(0.005)
+    n = doc["n_scores"]  # the mean rate of the 99.5th percentile of n held-out scores
+    assert row["spec"] == "percentile:99.5"
+    assert row["expected"] == pytest.approx((n - 0.995 * (n - 1)) / (n + 1))
     assert row["stream"] is not None and "thresholds for" in res.stderr
     out = files["dir"] / "t.json"
     one_line_error(["threshold", str(files["model"]), "--threshold", "percentile:99.5", "--json", str(out),

@@ -258,7 +258,7 @@ def test_an_entity_bucket_model_takes_its_bucket_rate_for_a_per_day_budget(tmp_p
     assert res.exit_code == 0, res.output
     pipe = load(new)
     want = thresholds.AlertBudget(2, per="day", events_per_day=rate).fit(pipe.detector_.val_scores_)
-    assert pipe.threshold_.value_ == want.value_ and "2 alerts/day expected" in res.stderr
+    assert pipe.threshold_.value_ == want.value_ and "-> alert budget 2 per day at" in res.stderr
     scored = tmp_path / "b.csv"
     res = runner.invoke(app, ["score", str(new), str(data), "-o", str(scored)])
     assert res.exit_code == 0, res.output

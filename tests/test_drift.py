@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from hourglass import load
 from hourglass.cli.app import app
 from hourglass.errors import InputError
 from hourglass.thresholds import (
@@ -88,7 +89,8 @@ def test_runs_of_alerts_count_as_runs() -> None:
 
 def test_expected_rate_of_each_rule() -> None:
     s = np.random.default_rng(0).exponential(size=10_000)
-    assert expected_alert_rate(Percentile(99.5).fit(s)).rate == pytest.approx(0.005)
+    # the mean rate of the 99.5th percentile of 10,000 scores: (n - 0.995 (n - 1)) / (n + 1)
+    assert expected_alert_rate(Percentile(99.5).fit(s)).rate == pytest.approx(0.0050990, abs=1e-7)
     assert expected_alert_rate(Contamination(0.02).fit(s)).rate == 0.02
     assert expected_alert_rate(POT(1e-4).fit(s)).rate == 1e-4
     assert expected_alert_rate(AlertBudget(5, per="10k").fit(s)).rate == pytest.approx(5e-4)
@@ -160,7 +162,9 @@ def test_score_says_when_the_alert_rate_is_far_above_the_promise(files: dict[str
                               "--chunk-mb", "0.05"])
     assert res.exit_code == 0, res.output
     warned = [ln for ln in res.stderr.splitlines() if ln.startswith("warning: drift check")]
-    assert len(warned) == 1 and "vs 1.0% expected on held-out normal data" in warned[0]
+    expected = load(files["model"]).threshold_
+    rate = f"vs {100 * expected.expected_rate(expected.n_fit_):.1f}% expected on held-out normal data"
+    assert len(warned) == 1 and rate in warned[0]
     assert "drift warning fired 1 time(s)" in res.stderr
     out_off = files["dir"] / "shifted_scores_off.csv"
     res = runner.invoke(app, ["score", str(files["model"]), str(files["shifted"]), "-o", str(out_off),
@@ -228,6 +232,7 @@ def test_health_reports_the_recent_alert_rate(files: dict[str, Path]) -> None:
     assert drift["rows"] == 600 and drift["window_rows"] == 400
     assert drift["window_rate"] == pytest.approx(np.mean(flags[-400:]))
     assert drift["warning"] is True and drift["warnings"] == 1 and drift["p_value"] < 1e-6
-    assert drift["expected_rate"] == pytest.approx(0.01)
+    model = load(files["model"]).threshold_  # percentile 99 of its held-out scores: their mean rate
+    assert drift["expected_rate"] == pytest.approx(model.expected_rate(model.n_fit_))
     off = TestClient(create_app(files["model"], api_key=key["X-API-Key"], drift_window=0))
     assert "drift" not in off.get("/health").json()

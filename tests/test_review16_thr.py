@@ -1,4 +1,4 @@
-"""Thresholds: JSON state of rules built with numpy numbers, ..."""
+"""Thresholds: JSON state of rules built with numpy numbers, the expected rate of a percentile."""
 
 from __future__ import annotations
 
@@ -11,12 +11,15 @@ import pytest
 
 from hourglass.thresholds import (
     DSPOT,
+    POT,
     SPOT,
     AlertBudget,
+    AlertRateMonitor,
     BestFBeta,
     Contamination,
     Fixed,
     Percentile,
+    expected_alert_rate,
     threshold_from_dict,
 )
 from hourglass.thresholds.calibration import Calibrator
@@ -47,3 +50,20 @@ def test_a_pipeline_whose_rule_has_a_numpy_depth_saves_and_loads(tmp_path: Path)
     pipe.save(tmp_path / "m")  # was a TypeError: Object of type int64 is not JSON serializable
     back = load(tmp_path / "m")
     assert back.threshold_.depth == 5 and back.threshold_.value_ == pipe.threshold_.value_
+
+
+@pytest.mark.filterwarnings("ignore:POT. only")
+def test_the_expected_rate_of_a_percentile_of_few_scores_is_its_real_rate() -> None:
+    s = np.random.default_rng(3).exponential(size=120)
+    # percentile 99.9 sits between the two largest of 120 scores, below the cut-off POT falls
+    # back to, yet it promised 0.1% where POT promised 0.84%
+    low, high = Percentile(99.9).fit(s), POT(1e-4).fit(s)
+    assert low.value_ < high.value_
+    assert expected_alert_rate(low).rate > expected_alert_rate(high).rate
+    assert expected_alert_rate(low).rate == pytest.approx(low.expected_rate(120))
+    # measured: the share of fresh normal scores above the percentile of 120 held-out ones
+    rng = np.random.default_rng(4)
+    rates = [float((rng.exponential(size=2000) > Percentile(99).fit(rng.exponential(size=120)).value_).mean())
+             for _ in range(300)]
+    assert float(np.mean(rates)) == pytest.approx(expected_alert_rate(Percentile(99).fit(s)).rate, rel=0.1)
+    assert AlertRateMonitor.from_threshold(low).expected == expected_alert_rate(low).rate
