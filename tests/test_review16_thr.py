@@ -67,3 +67,15 @@ def test_the_expected_rate_of_a_percentile_of_few_scores_is_its_real_rate() -> N
              for _ in range(300)]
     assert float(np.mean(rates)) == pytest.approx(expected_alert_rate(Percentile(99).fit(s)).rate, rel=0.1)
     assert AlertRateMonitor.from_threshold(low).expected == expected_alert_rate(low).rate
+
+
+def test_the_expected_rate_of_a_contamination_below_one_score_is_one_in_n_plus_one() -> None:
+    s = np.random.default_rng(5).exponential(size=300)
+    rule = Contamination(0.001).fit(s)  # 0.3 of a score: none flagged, the cut-off is the largest
+    assert rule.value_ == s.max() and int(rule.predict(s).sum()) == 0
+    assert expected_alert_rate(rule).rate == pytest.approx(1 / 301)  # was 0.001, 3x too few
+    rng = np.random.default_rng(6)
+    fresh = [float((rng.exponential(size=2000) > Contamination(0.001).fit(rng.exponential(size=300)).value_)
+                   .mean()) for _ in range(300)]
+    assert float(np.mean(fresh)) == pytest.approx(1 / 301, rel=0.15)
+    assert expected_alert_rate(Contamination(0.02).fit(s)).rate == 0.02  # a share of whole scores

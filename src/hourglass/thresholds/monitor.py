@@ -107,8 +107,9 @@ def expected_alert_rate(threshold: Any, normal_scores: object | None = None) -> 
 
     The rule's own promise where it has one: ``Percentile(q)`` → the mean rate of the
     percentile of its ``n`` fitted scores (:meth:`~hourglass.thresholds.Percentile.expected_rate`:
-    near ``1 - q/100`` for large ``n``, more for few scores),
-    ``Contamination(c)`` → ``c``, ``POT``/``SPOT``/``DSPOT`` → the risk ``q``, ``AlertBudget`` →
+    near ``1 - q/100`` for large ``n``, more for few scores), ``Contamination(c)`` → ``c`` (at
+    least ``1 / (n + 1)``: a share below ``1 / n`` flags none of the ``n`` scores, and a fresh
+    one exceeds the largest that often), ``POT``/``SPOT``/``DSPOT`` → the risk ``q``, ``AlertBudget`` →
     its risk (budget / events) (either, where it fell back to the empirical quantile of too few
     scores for ``q``, that quantile's mean rate, at least ``1 / (n + 1)``), ``FalseAlarmBound`` →
     its mean rate ``expected_rate_`` (below the bound ``alpha``). Any other rule (fixed,
@@ -142,6 +143,9 @@ def expected_alert_rate(threshold: Any, normal_scores: object | None = None) -> 
             rate = float(threshold.expected_rate(n_fit))
     elif name == "Contamination":
         rate = float(threshold.c)
+        if n_fit:  # a share below 1 / n flags none of the n scores: its cut-off is the largest,
+            # which a fresh normal score exceeds 1 time in n + 1 (0.001 of 300: 0.33%, not 0.1%)
+            rate = max(rate, 1.0 / (n_fit + 1.0))
     elif name in ("POT", "SPOT", "DSPOT"):
         rate = float(threshold.q)
         if n_fit and getattr(threshold, "fit_", None) is None:  # no GPD tail: the empirical
