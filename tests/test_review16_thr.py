@@ -79,3 +79,12 @@ def test_the_expected_rate_of_a_contamination_below_one_score_is_one_in_n_plus_o
                    .mean()) for _ in range(300)]
     assert float(np.mean(fresh)) == pytest.approx(1 / 301, rel=0.15)
     assert expected_alert_rate(Contamination(0.02).fit(s)).rate == 0.02  # a share of whole scores
+
+
+@pytest.mark.parametrize("scores", [-np.random.default_rng(0).exponential(size=500),
+                                    np.random.default_rng(0).pareto(0.3, size=3000)])
+def test_a_score_near_the_largest_float_calibrates_to_one_without_a_warning(scores: np.ndarray) -> None:
+    cal = Calibrator().fit(scores)
+    assert cal.tail_ is not None  # the GPD tail's survival (was an 'overflow encountered' warning)
+    assert cal.transform([1e308, 1.7e308]).tolist() == [1.0, 1.0]
+    assert cal.severity([1e308]).tolist() == ["critical"]
