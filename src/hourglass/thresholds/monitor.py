@@ -139,7 +139,7 @@ def expected_alert_rate(threshold: Any, normal_scores: object | None = None) -> 
     if name == "Percentile":
         rate = round(1.0 - float(threshold.q) / 100.0, 12)
         if n_fit:  # the mean rate of the percentile of n_fit scores (as a tail rule's fallback
-            # to it): percentile 99.9 of 120 scores flags 0.84% of fresh normal rows, not 0.1%
+            # to it): percentile 99.9 of 120 scores flags 0.92% of fresh normal rows, not 0.1%
             rate = float(threshold.expected_rate(n_fit))
     elif name == "Contamination":
         rate = float(threshold.c)
