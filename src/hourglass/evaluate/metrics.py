@@ -258,6 +258,8 @@ def evaluate_scores(
     ks = tuple(ks)  # (a generator is read twice)
     for k in ks:  # every k, also those past the rows or not ranked (one class)
         _check_k(k)
+    # an integral float is that integer: its key is "10", not "10.0" (10 and 10.0 are one k)
+    ks = tuple(dict.fromkeys(int(k) for k in ks))
     out = binary_metrics(y_true, s, y_pred)
     y = check_labels(y_true, s.size, what="y_true")  # 0/1 as numbers ("0"/"1" text too)
     one_class = bool(y.size) and not 0 < int(np.count_nonzero(y)) < y.size
