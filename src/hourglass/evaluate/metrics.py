@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numbers
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -13,7 +13,7 @@ from hourglass.errors import InputError
 from hourglass.features.validation import check_labels
 from hourglass.thresholds.base import real_scores
 
-__all__ = ["binary_metrics", "check_scores", "per_class_detection"]
+__all__ = ["binary_metrics", "check_scores", "class_codes", "per_class_detection"]
 
 
 def _safe_div(a: float, b: float) -> float:
@@ -125,17 +125,40 @@ def per_class_detection(
     if names.size != pred.size:
         raise InputError(f"{names.size} class labels for {pred.size} predictions")
     pred = check_labels(pred, pred.size, what="y_pred").astype(np.int64)
-    if mapping:
-        names = np.array([mapping.get(v, v) if v not in normal else v for v in names])
     # counted in one pass (a mask per class was quadratic: 20,000 label values took 6 s)
-    uniq, inverse = np.unique(names, return_inverse=True)
-    counts = np.bincount(inverse.ravel(), minlength=uniq.size)
-    hits = np.bincount(inverse.ravel(), weights=pred, minlength=uniq.size)
+    inverse, uniq = class_codes(names, mapping, normal)
+    counts = np.bincount(inverse, minlength=uniq.size)
+    hits = np.bincount(inverse, weights=pred, minlength=uniq.size)
     out: dict[str, dict[str, float | int]] = {}
     for i in sorted(range(uniq.size), key=lambda k: (str(uniq[k]) in normal, str(uniq[k]))):
         n, hit = int(counts[i]), int(round(hits[i]))
         out[str(uniq[i])] = {"n": n, "detected": hit, "rate": _safe_div(hit, n)}
     return out
+
+
+def class_codes(names: np.ndarray, mapping: Mapping[str, str] | None = None,
+                normal: tuple[str, ...] | Sequence[str] = ()) -> tuple[np.ndarray, np.ndarray]:
+    """(code per row, the distinct names) of the text labels ``names``, each mapped through
+    ``mapping`` first (a name missing from it, or one of ``normal``, keeps its own name).
+
+    Hashed, not sorted, and mapped once per distinct name: ``np.unique`` of 2 million labels
+    took 5 s and a lookup per row 1 s more; the order of the names is their first appearance.
+
+    Examples
+    --------
+    >>> codes, names = class_codes(np.array(["smurf", "normal", "nmap", "smurf"]), {"smurf": "DoS"})
+    >>> codes.tolist(), names.tolist()
+    ([0, 1, 2, 0], ['DoS', 'normal', 'nmap'])
+    """
+    import pandas as pd
+
+    codes, uniq = pd.factorize(np.asarray(names).ravel())
+    uniq = np.asarray(uniq, dtype=object)
+    if mapping:
+        mapped = np.array([v if v in normal else mapping.get(v, v) for v in uniq.tolist()], dtype=object)
+        merged, uniq = pd.factorize(mapped)  # two names of one category count as one
+        codes, uniq = merged[codes], np.asarray(uniq, dtype=object)
+    return np.asarray(codes, dtype=np.int64), uniq
 
 
 def _check_k(k: object) -> None:
@@ -258,6 +281,8 @@ def evaluate_scores(
     ks = tuple(ks)  # (a generator is read twice)
     for k in ks:  # every k, also those past the rows or not ranked (one class)
         _check_k(k)
+    # an integral float is that integer: its key is "10", not "10.0" (10 and 10.0 are one k)
+    ks = tuple(dict.fromkeys(int(k) for k in ks))
     out = binary_metrics(y_true, s, y_pred)
     y = check_labels(y_true, s.size, what="y_true")  # 0/1 as numbers ("0"/"1" text too)
     one_class = bool(y.size) and not 0 < int(np.count_nonzero(y)) < y.size

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from hourglass.errors import InputError
-from hourglass.evaluate.metrics import check_scores, evaluate_scores, threshold_curve
+from hourglass.evaluate.metrics import check_scores, class_codes, evaluate_scores, threshold_curve
 from hourglass.features.validation import check_labels
 
 __all__ = ["FIGURES", "TABLES", "render_report"]
@@ -95,15 +95,14 @@ def _groups(classes: np.ndarray | None, y: np.ndarray, categories: Mapping[str, 
             normal: Sequence[str], max_groups: int = 8) -> dict[str, np.ndarray]:
     if classes is None:
         return {"normal": y == 0, "anomaly": y == 1}
-    names = classes
-    if categories:
-        names = np.array([v if v in normal else categories.get(v, v) for v in classes])
-    uniq, counts = np.unique(names, return_counts=True)
+    codes, uniq = class_codes(classes, categories, tuple(normal))  # (np.unique: 5 s on 2M rows)
+    counts = np.bincount(codes, minlength=uniq.size)
     order = sorted(zip(uniq.tolist(), counts.tolist(), strict=True),
-                   key=lambda t: (t[0] not in normal, -t[1]))
+                   key=lambda t: (t[0] not in normal, -t[1], t[0]))
     keep = [n for n, _ in order[:max_groups]]
-    out = {n: names == n for n in keep}
-    rest = ~np.isin(names, keep)
+    index = {n: i for i, n in enumerate(uniq.tolist())}
+    out = {n: codes == index[n] for n in keep}
+    rest = ~np.isin(codes, [index[n] for n in keep])
     if rest.any():  # named apart from a kept class called so (whose rows it replaced)
         name = "other classes"
         while name in out:
