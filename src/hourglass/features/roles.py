@@ -44,9 +44,15 @@ _WHOLE_FLOAT = re.compile(r"^(-?\d+)\.0+$")
 _FEW = 256
 
 
+#: the spellings of a boolean that pandas and Arrow read as one (``true`` in a CSV is ``True``)
+_BOOLS = {"true": "True", "false": "False"}
+
+
 def _whole(text: str) -> str:
     """:func:`canonical_text` of one value."""
     text = _WHOLE_FLOAT.sub(r"\1", text)
+    if len(text) in (4, 5) and text.lower() in _BOOLS:
+        return _BOOLS[text.lower()]
     return "0" if text == "-0" else text
 
 
@@ -54,20 +60,27 @@ def canonical_text(values: pd.Series) -> pd.Series:
     """Whole numbers written as floats (``"80.0"``) as integers (``"80"``): a column of integer
     codes reads as floats as soon as one of its cells is empty, and its values must not change
     with that. Negative zero is zero (``-0.0 == 0.0``: pandas counts them as one value, written
-    as whichever came first).
+    as whichever came first). A boolean is ``True`` or ``False`` however its text is written
+    (``true``, ``FALSE``): a CSV column of ``true``/``false`` reads as booleans, and the same
+    column with one other word in it (or a JSON string ``"true"``) as text, which must not make
+    each of its values one never seen.
 
     Examples
     --------
-    >>> canonical_text(pd.Series(["80.0", "-3.00", "0.5", "tcp", "1e+20", "-0.0"])).tolist()
-    ['80', '-3', '0.5', 'tcp', '1e+20', '0']
+    >>> canonical_text(pd.Series(["80.0", "-3.00", "0.5", "tcp", "1e+20", "-0.0", "true", "FALSE"])).tolist()
+    ['80', '-3', '0.5', 'tcp', '1e+20', '0', 'True', 'False']
     """
-    return values.str.replace(_WHOLE_FLOAT.pattern, r"\1", regex=True).replace("-0", "0")
+    text = values.str.replace(_WHOLE_FLOAT.pattern, r"\1", regex=True).replace("-0", "0")
+    lower = text.str.lower()
+    for spelled, value in _BOOLS.items():
+        text = text.mask((lower == spelled).fillna(False), value)
+    return text
 
 
 def factorize_strings(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(codes, uniques): ``uniques[codes]`` are the values as stripped strings (whole numbers
-    without ``.0``, see :func:`canonical_text`), missing and empty → ``"<missing>"``. Work per
-    distinct value, so a chunk of a million rows stays cheap.
+    without ``.0``, booleans as ``True``/``False``, see :func:`canonical_text`), missing and
+    empty → ``"<missing>"``. Work per distinct value, so a chunk of a million rows stays cheap.
 
     Examples
     --------
