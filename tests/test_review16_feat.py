@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hourglass.errors import InputError
 from hourglass.features import TabularPreprocessor
+from hourglass.features.timeseries import TimeSeriesPreprocessor
 
 
 def _flags(n: int = 40) -> pd.DataFrame:
@@ -36,3 +38,25 @@ def test_a_boolean_column_scored_as_its_text_is_no_unseen_value(spell: object) -
         X = p.transform(train)
         assert not X[:, unseen].any()
         assert p.transform(train.assign(syn="maybe"))[:, unseen].all()  # a new word still is unseen
+
+
+def test_a_sum_of_missing_values_only_is_missing_not_zero() -> None:
+    # agg="sum": a step whose rows were all NaN (a sensor that did not report) read as a measured
+    # 0, past fill="none" (no error), the fill policy and the missing mask; a step with no row at
+    # all stays 0 (a minute without events)
+    times = pd.date_range("2024-01-01", periods=8, freq="1min").astype(str).tolist()
+    df = pd.DataFrame({"ts": times, "v": [1.0, 2.0, 3.0, np.nan, 5.0, 6.0, 7.0, 8.0],
+                       "w": np.arange(8.0)})
+    first = r"column 'v': 1 missing value\(s\), first at timestamp 2024-01-01 00:03"
+    with pytest.raises(InputError, match=first):
+        TimeSeriesPreprocessor("ts", freq="1min", agg="sum", scaler="none").fit(df)
+    with pytest.raises(InputError, match="column 'v': 1 missing"):  # the same timestamp twice too
+        TimeSeriesPreprocessor("ts", agg="sum", scaler="none").fit(pd.concat([df, df.iloc[[3]]]))
+    pre = TimeSeriesPreprocessor("ts", freq="1min", agg="sum", scaler="none", fill="ffill",
+                                 missing_mask=True).fit(df)
+    X = pre.transform(df)
+    assert pre.feature_names_ == ["v", "w", "v__missing"]
+    assert X[:, 0].tolist() == [1.0, 2.0, 3.0, 3.0, 5.0, 6.0, 7.0, 8.0]
+    assert X[:, 2].tolist() == [0, 0, 0, 1, 0, 0, 0, 0]
+    gap = df.drop(index=[5])  # no row at 00:05: a sum of nothing is 0, as before
+    assert pre.transform(gap)[:, 1].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 0.0, 6.0, 7.0]

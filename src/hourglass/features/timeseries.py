@@ -354,7 +354,8 @@ class TimeSeriesPreprocessor:
         Column with the timestamps; ``None``: rows are consecutive, equally spaced steps.
     freq
         Grid step as a pandas offset (``"1s"``, ``"5min"``): values are aggregated into grid
-        buckets with ``agg`` (empty buckets become missing; 0 for ``sum``). ``None``: the
+        buckets with ``agg`` (empty buckets become missing; 0 for ``sum``; a bucket of missing
+        values only is missing). ``None``: the
         timestamps must already be regular (else an error naming this option). ``"rows"``:
         timestamps only order the rows, which are taken as equally spaced (SKAB's protocol counts
         rows).
@@ -596,8 +597,17 @@ class TimeSeriesPreprocessor:
     def _merge(self, groups: Any) -> pd.DataFrame:
         """The values of each grid bucket (or timestamp) combined by ``agg``: a bucket with no
         value is missing, except for ``sum``, whose empty bucket is 0 (totals per step from event
-        rows: a minute without events is a true 0, and models trained so keep scoring)."""
-        return groups.agg(self.agg)
+        rows: a minute without events is a true 0, and models trained so keep scoring). A bucket
+        whose rows are all missing values is missing for ``sum`` too (pandas' sum of them is 0: a
+        sensor that did not report read as a measured 0, past the fill policy and the missing
+        mask)."""
+        if self.agg != "sum":
+            return groups.agg(self.agg)
+        out = groups.sum(min_count=1)
+        empty = (groups.size() == 0).to_numpy()
+        if empty.any():
+            out.iloc[empty] = 0.0
+        return out
 
     def _limit(self) -> int | None:
         """``fill_limit`` as the int pandas takes (``2.0`` from a config is 2)."""
