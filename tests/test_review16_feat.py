@@ -60,3 +60,23 @@ def test_a_sum_of_missing_values_only_is_missing_not_zero() -> None:
     assert X[:, 2].tolist() == [0, 0, 0, 1, 0, 0, 0, 0]
     gap = df.drop(index=[5])  # no row at 00:05: a sum of nothing is 0, as before
     assert pre.transform(gap)[:, 1].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 0.0, 6.0, 7.0]
+
+
+def test_a_duration_channel_is_read_in_seconds_whatever_its_unit() -> None:
+    # a Parquet duration column was ignored as "non-numeric"; named in columns, it was read in
+    # the count of its dtype's unit: a model trained on timedelta64[us] read timedelta64[ns]
+    # (or an Arrow duration) 1,000 times larger, without a word
+    import pyarrow as pa
+
+    lat = pd.to_timedelta(np.arange(10.0) ** 2, unit="ms").astype("timedelta64[us]")
+    df = pd.DataFrame({"lat": lat, "v": np.arange(10.0)})
+    pre = TimeSeriesPreprocessor(scaler="none").fit(df)
+    assert pre.channels_ == ["lat", "v"]
+    want = (np.arange(10.0) ** 2 / 1000).astype(np.float32)
+    for unit in (lat.astype("timedelta64[ns]"), lat.astype(pd.ArrowDtype(pa.duration("ms")))):
+        assert np.array_equal(pre.transform(df.assign(lat=unit))[:, 0], want)
+    scaled = TimeSeriesPreprocessor(columns=["lat"]).fit(df)
+    assert scaled.offset_[0] == pytest.approx(want.mean(), rel=1e-6)
+    loaded = TimeSeriesPreprocessor.from_dict(json.loads(json.dumps(scaled.to_dict())))
+    nanos = df.assign(lat=lat.astype("timedelta64[ns]"))
+    assert np.array_equal(loaded.transform(nanos), scaled.transform(df))

@@ -35,6 +35,7 @@ from pandas.tseries.frequencies import to_offset
 from hourglass._params import check_numeric_params
 from hourglass._times import parse_timestamps, read_timestamps
 from hourglass.errors import InputError, NotFittedError
+from hourglass.features.tabular import _is_duration
 from hourglass.features.validation import check_name_lists
 
 __all__ = ["TimeSeriesPreprocessor", "epoch_channel", "sliding_windows", "window_starts", "windows_to_points",
@@ -260,10 +261,10 @@ def windows_to_points_channels(
 def _numeric_channel(s: pd.Series) -> bool:
     """Whether column ``s`` is a channel: numbers, or text that is numbers in (nearly) every row
     (a stray word in it is then an error naming the row, as at scoring, not a silently lost
-    channel)."""
+    channel), or durations (read in seconds)."""
     if pd.api.types.is_bool_dtype(s):
         return False
-    if pd.api.types.is_numeric_dtype(s):
+    if pd.api.types.is_numeric_dtype(s) or _is_duration(s):
         return True
     present = s.dropna().astype("string").str.strip()
     present = present[present != ""]
@@ -313,8 +314,8 @@ def epoch_channel(name: str, s: pd.Series) -> str | None:
 def _epoch_unit(name: str, s: pd.Series) -> tuple[str, str] | None:
     """:func:`epoch_channel`'s finding as ``(unit, why)``: the epoch unit (``second``,
     ``millisecond`` ...) and why; ``None`` when the column is no epoch time."""
-    if pd.api.types.is_complex_dtype(s):  # no time (and refused as a channel by _frame)
-        return None
+    if pd.api.types.is_complex_dtype(s) or _is_duration(s):  # no time (a complex channel is
+        return None  # refused by _frame; a duration is a length of time, read in seconds)
     v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     if len(v) < 3 or not np.isfinite(v).all() or not (v == np.round(v)).all():
         return None
@@ -486,6 +487,8 @@ class TimeSeriesPreprocessor:
         values = {}
         for c in cols:
             s = df[c]
+            if _is_duration(s):  # its seconds, as the tabular features read it, whatever its unit
+                s = s.dt.total_seconds()
             if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
                 conv = pd.to_numeric(s, errors="coerce")
                 bad = conv.isna() & s.notna()
