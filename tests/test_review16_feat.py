@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -80,3 +81,34 @@ def test_a_duration_channel_is_read_in_seconds_whatever_its_unit() -> None:
     loaded = TimeSeriesPreprocessor.from_dict(json.loads(json.dumps(scaled.to_dict())))
     nanos = df.assign(lat=lat.astype("timedelta64[ns]"))
     assert np.array_equal(loaded.transform(nanos), scaled.transform(df))
+
+
+def test_bytes_that_are_no_utf8_are_an_input_error_naming_the_column(tmp_path: Path) -> None:
+    # a Parquet binary column reads as bytes cells; one that is no UTF-8 raised a bare
+    # UnicodeDecodeError from fit and transform ("error: 'utf-8' codec can't decode byte 0xff in
+    # position 0" from the command line, no column named)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from hourglass.features.statistics import site_schema
+    from tests._cli import one_line_error, small_labelled_model
+
+    good = pd.DataFrame({"b": [1.0, 2.0, 3.0, 4.0], "proto": [b"tcp", b"udp", b"tcp", b"udp"]})
+    pre = TabularPreprocessor().fit(good)
+    assert pre.feature_names_ == ["b", "proto=tcp", "proto=udp", "proto=<unseen>"]  # UTF-8 bytes read
+    bad = good.assign(proto=[b"tcp", b"\xff\xfe", b"tcp", b"udp"])
+    said = r"column 'proto': a cell holds bytes that are no UTF-8 text \(b'\\xff\\xfe', row 2\)"
+    for call in (lambda: TabularPreprocessor().fit(bad), lambda: pre.transform(bad),
+                 lambda: pre.transform(pd.concat([bad] * 300)),
+                 lambda: site_schema(TabularPreprocessor().get_params(), bad)):
+        with pytest.raises(InputError, match=said):
+            call()
+    assert TabularPreprocessor(drop=["proto"]).fit(bad).feature_names_ == ["b"]
+    made = small_labelled_model(tmp_path)
+    frame = made["frame"].drop(columns="label")
+    proto = [b"\xff" if i == 7 else p.encode() for i, p in enumerate(frame["proto"])]
+    table = pa.table({"bytes": frame["bytes"], "pkts": frame["pkts"], "proto": pa.array(proto, pa.binary())})
+    pq.write_table(table, tmp_path / "new.parquet")
+    out = tmp_path / "scores.csv"
+    one_line_error(["score", str(made["model"]), str(tmp_path / "new.parquet"), "-o", str(out)],
+                   "column 'proto': a cell holds bytes that are no UTF-8 text (b'\\xff', row 8)", out)

@@ -134,10 +134,11 @@ def _listed(names: list[str], most: int = 12) -> str:
     more = f" ... and {len(names) - most} more" if len(names) > most else ""
     return ", ".join(names[:most]) + more
 
-#: what a TypeError from a list or mapping cell, an Arrow error from a nested Arrow column, or
-#: the encoding error of text UTF-8 cannot hold, is caught as around fit and transform (then
+#: what a TypeError from a list or mapping cell, an Arrow error from a nested Arrow column, the
+#: encoding error of text UTF-8 cannot hold, or the decoding error of bytes that are no UTF-8
+#: (a Parquet binary column), is caught as around fit and transform (then
 #: :func:`refuse_unhashable` names the column)
-CELL_ERRORS = (TypeError, pa.ArrowNotImplementedError, UnicodeEncodeError)
+CELL_ERRORS = (TypeError, pa.ArrowNotImplementedError, UnicodeEncodeError, UnicodeDecodeError)
 
 
 def _refuse_non_utf8(df: pd.DataFrame, skip: Container[str]) -> None:
@@ -158,6 +159,24 @@ def _refuse_non_utf8(df: pd.DataFrame, skip: Container[str]) -> None:
                                      f"surrogate: {shown!r}, row {i + 1}); escape it first, as the "
                                      "command line reads JSON (hourglass.ingest.tables.utf8_text)"
                                      ) from None
+
+
+def _refuse_undecodable(df: pd.DataFrame, skip: Container[str]) -> None:
+    """Raise :class:`InputError` naming the first cell of ``df`` (columns named in ``skip``
+    aside) that holds bytes which are no UTF-8 text (a Parquet ``binary`` column: pandas reads
+    its cells as ``bytes`` and decodes them as UTF-8 to compare them)."""
+    for j, c in enumerate(df.columns):
+        if str(c) in skip or not pd.api.types.is_object_dtype(df.dtypes.iloc[j]):
+            continue
+        for i, v in enumerate(df.iloc[:, j].to_numpy(dtype=object)):
+            if isinstance(v, bytes | bytearray):
+                try:
+                    v.decode()
+                except UnicodeDecodeError:
+                    raise InputError(f"column {str(c)!r}: a cell holds bytes that are no UTF-8 text "
+                                     f"({bytes(v[:40])!r}, row {i + 1}); decode the column first "
+                                     f"(e.g. df[{str(c)!r}].str.decode('latin-1')), or drop the "
+                                     "column") from None
 
 
 def _distinct(values: pd.Series, dropped: bool) -> int | None:
@@ -198,8 +217,8 @@ def refuse_unhashable(df: pd.DataFrame, exc: Exception, skip: Container[str] = (
     aside) that is a list, a mapping or another unhashable object, when ``exc`` is the error
     such a cell made (pandas cannot count or compare it), or the first list, struct or map column
     of Arrow type (``read_parquet(..., dtype_backend="pyarrow")``; Arrow cannot count those
-    either), or the first text cell that UTF-8 cannot hold when ``exc`` is the error it made;
-    return for any other error."""
+    either), or the first text cell that UTF-8 cannot hold (or bytes that are no UTF-8) when
+    ``exc`` is the error it made; return for any other error."""
     for c in df.columns:
         dtype = df[c].dtype if df.columns.is_unique else None
         if (str(c) not in skip and isinstance(dtype, pd.ArrowDtype)
@@ -208,6 +227,9 @@ def refuse_unhashable(df: pd.DataFrame, exc: Exception, skip: Container[str] = (
                              "or text: flatten it into columns, or drop the column") from None
     if isinstance(exc, UnicodeEncodeError):
         _refuse_non_utf8(df, skip)
+        return
+    if isinstance(exc, UnicodeDecodeError):
+        _refuse_undecodable(df, skip)
         return
     if "unhashable" not in str(exc):
         return
