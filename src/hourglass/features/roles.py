@@ -71,9 +71,13 @@ def canonical_text(values: pd.Series) -> pd.Series:
     ['80', '-3', '0.5', 'tcp', '1e+20', '0', 'True', 'False']
     """
     text = values.str.replace(_WHOLE_FLOAT.pattern, r"\1", regex=True).replace("-0", "0")
-    lower = text.str.lower()
-    for spelled, value in _BOOLS.items():
-        text = text.mask((lower == spelled).fillna(False), value)
+    short = text.str.len().isin((4, 5)).to_numpy(dtype=bool, na_value=False)  # true, false
+    if short.any():
+        lower = text[short].str.lower()
+        for spelled, value in _BOOLS.items():
+            at = np.flatnonzero(short)[(lower == spelled).to_numpy(dtype=bool, na_value=False)]
+            if len(at):
+                text.iloc[at] = value
     return text
 
 
