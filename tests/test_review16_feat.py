@@ -112,3 +112,34 @@ def test_bytes_that_are_no_utf8_are_an_input_error_naming_the_column(tmp_path: P
     out = tmp_path / "scores.csv"
     one_line_error(["score", str(made["model"]), str(tmp_path / "new.parquet"), "-o", str(out)],
                    "column 'proto': a cell holds bytes that are no UTF-8 text (b'\\xff', row 8)", out)
+
+
+def test_numbers_as_text_with_a_missing_spelling_read_as_the_csv_reads_them() -> None:
+    # JSON lines bring numbers as text with 'N/A', 'null' or 'NaN' for a missing value, which the
+    # CSV reader takes as missing: the column was read as text (dropped as near-unique, or
+    # hashed), and a model trained on numbers refused 'NaN' at scoring ("expected numbers")
+    rng = np.random.default_rng(0)
+    values = rng.lognormal(5, 1, 200).round()
+    values[::10] = np.nan
+    numbers = pd.DataFrame({"bytes": values, "proto": ["tcp", "udp"] * 100})
+    for spelled in ("N/A", "null", "NaN", "?"):
+        text = numbers.assign(bytes=[spelled if np.isnan(v) else str(int(v)) for v in values])
+        pre = TabularPreprocessor().fit(text)
+        assert pre.roles_["bytes"] == "numeric"
+        assert pre.reasons_["bytes"] == f"numbers stored as text ({spelled!r} missing)"
+        assert pre.indicators_ == ["bytes"]
+        want = TabularPreprocessor().fit(numbers)
+        assert np.array_equal(pre.transform(text), want.transform(numbers))
+        assert np.array_equal(want.transform(text), want.transform(numbers))
+        assert np.array_equal(want.transform(text.iloc[:3]), want.transform(numbers.iloc[:3]))
+        assert not want.unreadable_rows(text).any()
+    # text whose words only look like such a spelling stays text
+    regions = pd.DataFrame({"region": ["NA", "EU", "AS", "NA"] * 5, "b": np.arange(20.0)})
+    assert TabularPreprocessor().fit(regions).categories_["region"] == ["AS", "EU", "NA"]
+
+
+def test_every_missing_spelling_of_the_table_reader_is_a_placeholder() -> None:
+    from hourglass.features.roles import PLACEHOLDERS
+    from hourglass.ingest.tables import NULL_VALUES
+
+    assert set(NULL_VALUES) - {""} <= set(PLACEHOLDERS)

@@ -23,8 +23,12 @@ ROLES = ("numeric", "categorical", "hash", "ip", "port", "drop")
 MISSING = "<missing>"
 #: Text that stands for "no value" in a numeric column of a generic CSV (Zeek's and Bro-style
 #: exports write ``-`` for unset, ``(empty)`` for an empty set): missing, not a category. (The
-#: Zeek, VPC flow and UNSW-NB15 readers turn ``-`` into a missing value already.)
-PLACEHOLDERS = ("-", "(empty)")
+#: Zeek, VPC flow and UNSW-NB15 readers turn ``-`` into a missing value already.) Also the
+#: spellings the table reader takes for a missing cell (``NaN``, ``N/A``, ``null`` ...:
+#: :data:`hourglass.ingest.tables.NULL_VALUES`), which reach a numeric column as text from JSON
+#: lines, a scoring request or a stream: the same values as a CSV must read alike.
+PLACEHOLDERS = ("-", "(empty)", "NaN", "nan", "NA", "N/A", "n/a", "NULL", "null", "None", "-nan", "#N/A",
+                "?")
 
 _ID_NAMES = {"id", "flowid", "uid", "timestamp", "ts", "time", "stime", "ltime", "starttime",
              "endtime", "date", "datetime", "eventtime", "firstseen", "lastseen"}
@@ -153,16 +157,28 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
     placeholder = sample.isin(PLACEHOLDERS)
     real = sample[~placeholder]  # '-' is unset (Windows logons write it for a local address)
     if len(real) and real.map(lambda v: bool(_IPV4.match(v)) or (":" in v and _is_ip(v))).mean() > 0.95:
-        return "ip", "IP address values" + (" ('-' missing)" if placeholder.any() else "")
+        return "ip", "IP address values" + _unset_said(sample[placeholder])
     conv = pd.to_numeric(sample.mask(placeholder), errors="coerce")
     if conv.notna().any() and (conv.notna() | placeholder).mean() >= 0.99:
-        return "numeric", "numbers stored as text" + (" ('-' missing)" if placeholder.any() else "")
+        return "numeric", "numbers stored as text" + _unset_said(sample[placeholder])
     n_unique = int(present.nunique())
     if n_unique > 50 and n_unique > 0.5 * len(present):
         return "drop", f"near-unique text ({n_unique} distinct of {len(present)})"
     if n_unique > max_categories:
         return "hash", f"{n_unique} distinct values > max_categories={max_categories}"
     return "categorical", "text values"
+
+
+def _unset_said(unset: pd.Series) -> str:
+    """The note on the placeholders of a column read as numbers or addresses, for its reason.
+
+    Examples
+    --------
+    >>> _unset_said(pd.Series(["-", "N/A", "-"])), _unset_said(pd.Series([], dtype=object))
+    (" ('-', 'N/A' missing)", '')
+    """
+    seen = list(dict.fromkeys(unset.tolist()))
+    return f" ({', '.join(map(repr, seen[:3]))} missing)" if seen else ""
 
 
 #: pandas' name for a CSV's empty header cell (``df.to_csv()`` writes the index under one) and
