@@ -143,3 +143,13 @@ def test_every_missing_spelling_of_the_table_reader_is_a_placeholder() -> None:
     from hourglass.ingest.tables import NULL_VALUES
 
     assert set(NULL_VALUES) - {""} <= set(PLACEHOLDERS)
+
+
+def test_a_channel_named_in_columns_and_in_drop_is_refused() -> None:
+    # columns=['a', 'b'], drop=['a'] modelled 'a' and ignored the drop without a word
+    df = pd.DataFrame({"a": np.arange(6.0), "b": np.arange(6.0) ** 2})
+    pre = TimeSeriesPreprocessor(columns=["b"]).fit(df)
+    with pytest.raises(InputError, match="columns: 'a' is in drop too; give it one place"):
+        TimeSeriesPreprocessor(columns=["a", "b"], drop=["a"]).fit(df)
+    assert pre.channels_ == ["b"]
+    assert TimeSeriesPreprocessor(columns=["a"], drop=["b"]).fit(df).channels_ == ["a"]

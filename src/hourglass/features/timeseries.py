@@ -705,6 +705,11 @@ class TimeSeriesPreprocessor:
                 raise InputError(f"columns: {str(self.timestamp_col)!r} is the timestamp column "
                                  "(timestamp_col), not a channel; leave it out of columns",
                                  param="columns")
+            dropped = {str(c) for c in (() if self.drop is None else self.drop)}
+            both = [c for c in cols if c in dropped]  # the channel was modelled, the drop ignored
+            if both:
+                raise InputError(f"columns: {both[0]!r} is in drop too; give it one place (a "
+                                 "channel in columns, or a column in drop)", param="columns")
         else:
             cols = [str(c) for c in df.columns if str(c) not in skip and _numeric_channel(df[c])]
             ignored = [str(c) for c in df.columns if str(c) not in skip and str(c) not in cols]
