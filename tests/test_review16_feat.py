@@ -153,3 +153,24 @@ def test_a_channel_named_in_columns_and_in_drop_is_refused() -> None:
         TimeSeriesPreprocessor(columns=["a", "b"], drop=["a"]).fit(df)
     assert pre.channels_ == ["b"]
     assert TimeSeriesPreprocessor(columns=["a"], drop=["b"]).fit(df).channels_ == ["a"]
+
+
+def test_a_series_channel_of_numbers_as_text_reads_its_missing_spellings_as_gaps() -> None:
+    # '-', 'N/A' or a blank among numbers as text (JSON lines, a scoring request): the channel
+    # was left out at fit ("ignoring non-numeric column(s)") and each was an error at scoring
+    # ("expected numbers, found '-'"), where the table reader and the tabular features read a
+    # missing value, for the fill policy to bridge
+    text = [str(float(i)) for i in range(20)]
+    text[5], text[9], text[12] = "N/A", "-", " "
+    df = pd.DataFrame({"v": text, "w": np.arange(20.0) ** 2})
+    with pytest.raises(InputError, match=r"column 'v': 3 missing value\(s\), first at row 6; set fill"):
+        TimeSeriesPreprocessor().fit(df)
+    pre = TimeSeriesPreprocessor(fill="interpolate", scaler="none").fit(df)
+    assert pre.channels_ == ["v", "w"]
+    assert pre.transform(df)[:, 0].tolist() == list(np.arange(20.0))
+    numbers = df.assign(v=np.arange(20.0))
+    strict = TimeSeriesPreprocessor(scaler="none").fit(numbers)
+    with pytest.raises(InputError, match=r"column 'v': 3 missing value\(s\), first at row 6; the model"):
+        strict.transform(df)
+    with pytest.raises(InputError, match=r"column 'v': expected numbers, found 'oops' \(row 4\)"):
+        pre.transform(df.assign(v=df["v"].where(df.index != 3, "oops")))

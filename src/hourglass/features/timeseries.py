@@ -35,6 +35,7 @@ from pandas.tseries.frequencies import to_offset
 from hourglass._params import check_numeric_params
 from hourglass._times import parse_timestamps, read_timestamps
 from hourglass.errors import InputError, NotFittedError
+from hourglass.features.roles import PLACEHOLDERS
 from hourglass.features.tabular import _is_duration
 from hourglass.features.validation import check_name_lists
 
@@ -267,7 +268,7 @@ def _numeric_channel(s: pd.Series) -> bool:
     if pd.api.types.is_numeric_dtype(s) or _is_duration(s):
         return True
     present = s.dropna().astype("string").str.strip()
-    present = present[present != ""]
+    present = present[(present != "") & ~present.isin(PLACEHOLDERS)]  # '-', 'N/A': no value
     return bool(len(present)) and pd.to_numeric(present.iloc[:2000], errors="coerce").notna().mean() >= 0.99
 
 
@@ -490,6 +491,10 @@ class TimeSeriesPreprocessor:
             if _is_duration(s):  # its seconds, as the tabular features read it, whatever its unit
                 s = s.dt.total_seconds()
             if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+                if not pd.api.types.is_bool_dtype(s):  # an empty cell, '-' or 'N/A' is a missing
+                    # value, as the table reader and the tabular features read them
+                    text = s.astype("string").str.strip()
+                    s = s.mask(((text == "") | text.isin(PLACEHOLDERS)).to_numpy(dtype=bool, na_value=False))
                 conv = pd.to_numeric(s, errors="coerce")
                 bad = conv.isna() & s.notna()
                 if bad.any():
