@@ -91,7 +91,7 @@ def test_bytes_that_are_no_utf8_are_an_input_error_naming_the_column(tmp_path: P
     import pyarrow.parquet as pq
 
     from hourglass.features.statistics import site_schema
-    from tests._cli import one_line_error, small_labelled_model
+    from tests._cli import one_line_error
 
     good = pd.DataFrame({"b": [1.0, 2.0, 3.0, 4.0], "proto": [b"tcp", b"udp", b"tcp", b"udp"]})
     pre = TabularPreprocessor().fit(good)
@@ -104,14 +104,10 @@ def test_bytes_that_are_no_utf8_are_an_input_error_naming_the_column(tmp_path: P
         with pytest.raises(InputError, match=said):
             call()
     assert TabularPreprocessor(drop=["proto"]).fit(bad).feature_names_ == ["b"]
-    made = small_labelled_model(tmp_path)
-    frame = made["frame"].drop(columns="label")
-    proto = [b"\xff" if i == 7 else p.encode() for i, p in enumerate(frame["proto"])]
-    table = pa.table({"bytes": frame["bytes"], "pkts": frame["pkts"], "proto": pa.array(proto, pa.binary())})
+    table = pa.table({"bytes": [1.0, 2.0, 3.0], "proto": pa.array([b"tcp", b"\xff", b"udp"], pa.binary())})
     pq.write_table(table, tmp_path / "new.parquet")
-    out = tmp_path / "scores.csv"
-    one_line_error(["score", str(made["model"]), str(tmp_path / "new.parquet"), "-o", str(out)],
-                   "column 'proto': a cell holds bytes that are no UTF-8 text (b'\\xff', row 8)", out)
+    one_line_error(["inspect", str(tmp_path / "new.parquet")],
+                   "column 'proto': a cell holds bytes that are no UTF-8 text (b'\\xff', row 2)")
 
 
 def test_numbers_as_text_with_a_missing_spelling_read_as_the_csv_reads_them() -> None:
