@@ -11,7 +11,6 @@ step.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -20,27 +19,13 @@ import pandas as pd
 
 from hourglass._times import parse_timestamps
 from hourglass.errors import InputError
-from hourglass.serve.scoring import ModelScorer, records_frame
+from hourglass.serve.scoring import ModelScorer, records_frame, wide_ints_as_floats
 
 if TYPE_CHECKING:
     from hourglass.serve.ecs import AlertRule
 
 __all__ = ["SeriesScorer", "window_steps"]
 
-
-
-def _as_float(v: int) -> float:
-    """An integer as a float, ±inf past float's range (``float()`` rounds up to just past it).
-
-    Examples
-    --------
-    >>> _as_float(10**400), _as_float(-10**400), _as_float(2**1024 - 2**971)
-    (inf, -inf, 1.7976931348623157e+308)
-    """
-    try:
-        return float(v)
-    except OverflowError:
-        return math.inf if v > 0 else -math.inf
 
 
 def window_steps(detector: Any) -> int:
@@ -150,12 +135,7 @@ class SeriesScorer(ModelScorer):
         df = records_frame(rows, self.columns, self._needed)
         if self._label and self._label in df.columns:
             df = df.drop(columns=[self._label])
-        for c in df.columns:  # a JSON integer no float holds (400 digits): the infinity its text
-            col = df[c]  # reads as in a file, not an OverflowError (a 500) in the conversion
-            if col.dtype == object and pd.api.types.infer_dtype(col, skipna=True) != "string" \
-                    and any(type(v) is int and v.bit_length() > 1023 for v in col):
-                df[c] = [_as_float(v) if type(v) is int and v.bit_length() > 1023 else v for v in col]
-        return df
+        return wide_ints_as_floats(df)  # 400 digits: infinite, as in a file (not a 500)
 
     def score(self, rows: Sequence[Mapping[str, Any]], *, explain: int | None = None,
               explain_flagged: bool = False) -> dict[str, Any]:
