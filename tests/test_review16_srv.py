@@ -60,3 +60,73 @@ def _json_with_inf(body: Any) -> bytes:
     import json
 
     return json.dumps(body).encode()  # Infinity, which the service's parser takes
+
+
+@pytest.fixture(scope="module")
+def series_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, Any]]]:
+    """A small time-series model (timestamp column ``ts``) and a series of 12 rows."""
+    import numpy as np
+    import pandas as pd
+
+    from hourglass import Pipeline
+    from hourglass.detectors import LSTMAutoEncoder
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    t = pd.date_range("2024-01-01", periods=60, freq="1min").astype(str)
+    series = pd.DataFrame({"ts": t, "cpu": np.sin(np.arange(60) / 4), "mem": np.cos(np.arange(60) / 5)})
+    out = tmp_path_factory.mktemp("srv_series") / "m"
+    Pipeline(LSTMAutoEncoder(window=8, hidden=4, epochs=1, verbose=0),
+             features=TimeSeriesPreprocessor("ts")).fit(series).save(out)
+    return out, series.head(12).to_dict("records")
+
+
+@pytest.fixture(scope="module")
+def events_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small event-table model: sessions per ``user``, keys from ``event``."""
+    import numpy as np
+    import pandas as pd
+
+    from hourglass import Pipeline
+    from hourglass.detectors.sequence_ae import EventCountAutoEncoder
+    from hourglass.features.sessions import EventSessions
+
+    events = pd.DataFrame({"user": np.repeat([f"u{i}" for i in range(20)], 4),
+                           "event": ["login", "read", "write", "logout"] * 20})
+    out = tmp_path_factory.mktemp("srv_events") / "m"
+    Pipeline(EventCountAutoEncoder(hidden=(4, 2), epochs=1, verbose=0),
+             features=EventSessions(session_column="user", key_column="event")).fit(events).save(out)
+    return out
+
+
+def test_keys_a_series_model_ignores_may_hold_objects_and_arrays(
+        series_model: tuple[Path, list[dict[str, Any]]]) -> None:
+    model, rows = series_model
+    with TestClient(create_app(model, api_key=KEY)) as c:
+        plain = c.post("/score", json={"rows": rows}, headers=AUTH)
+        assert plain.status_code == 200, plain.text
+        # a collector's metadata beside the channels: was a 422 ("row 1, column 'host': expected a
+        # number, text, true/false or null, got an object") though /docs says other keys are ignored
+        extra = [{**r, "host": {"name": "web1"}, "tags": ["prod"]} for r in rows]
+        r = c.post("/score", json={"rows": extra}, headers=AUTH)
+        assert r.status_code == 200, r.text
+        assert r.json() == plain.json()
+        nested = [{"ts": r["ts"], "cpu": r["cpu"], "mem": r["mem"]} for r in rows]
+        nested[0] = {"ts": rows[0]["ts"], "cpu": [1], "mem": rows[0]["mem"]}
+        r = c.post("/score", json={"rows": nested}, headers=AUTH)
+        assert (r.status_code, r.json()["detail"]) == (
+            422, "column 'cpu': expected numbers, found '[1]' (row 1)")
+
+
+def test_keys_an_event_table_model_ignores_may_hold_objects_and_arrays(events_model: Path) -> None:
+    rows = [{"user": "a", "event": "login"}, {"user": "a", "event": "read"}, {"user": "b", "event": "sudo"}]
+    with TestClient(create_app(events_model, api_key=KEY)) as c:
+        plain = c.post("/score", json={"rows": rows}, headers=AUTH)
+        assert plain.status_code == 200, plain.text
+        extra = [{**r, "src": {"ip": "10.0.0.5"}, "tags": ["x"]} for r in rows]
+        r = c.post("/score", json={"rows": extra}, headers=AUTH)
+        assert r.status_code == 200, r.text
+        assert r.json() == plain.json()
+        # an object in the session column is read as its fields, as a JSON-lines file is
+        r = c.post("/score", json={"rows": [{"user": {"name": "a"}, "event": "login"}]}, headers=AUTH)
+        assert (r.status_code, r.json()["detail"]) == (
+            422, "rows: no row has column 'user' (each row needs user, event)")

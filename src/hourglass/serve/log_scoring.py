@@ -22,6 +22,7 @@ import numpy as np
 from hourglass.errors import InputError
 from hourglass.features.sessions import Sessions
 from hourglass.features.sessions.keys import int_keys
+from hourglass.ingest.tables import flatten_json
 from hourglass.serve.scoring import ModelScorer, model_records
 
 if TYPE_CHECKING:
@@ -145,7 +146,8 @@ class LogScorer(ModelScorer):
             lines = [np.full(len(s), i + 1, dtype=np.int64) for i, s in enumerate(seqs)]
             return Sessions(ids, seqs, lines, {"lines": len(seqs), "sessions": len(seqs)})
         if self.body == "rows":
-            data: Any = model_records(items, self.columns)  # other keys: not made into columns
+            data: Any = flatten_json(model_records(items, self.columns))  # other keys: not made into
+            # columns; an array as its JSON text, as score reads a file (objects: flat_record)
             missing = [c for c in self.columns if c not in data.columns]
             if missing:
                 raise InputError(f"rows: no row has column {missing[0]!r} (each row needs "

@@ -15,8 +15,7 @@ __all__ = ["ALERT_FORMATS", "BODIES", "KEY_MAX", "BodyShape", "BucketScore", "Co
            "LogResponse", "RecordLinesRequest", "ScoreRequest", "ScoreResponse", "SeriesRequest",
            "SeriesResponse", "SessionScore", "SessionsRequest"]
 
-Value = str | int | float | bool | None
-#: a table row's value: also a nested object (its fields become columns named by their path,
+#: a row's value: also a nested object (its fields become columns named by their path,
 #: ``source.ip``) or an array (read as its JSON text), as ``hourglass score`` reads JSON lines
 RowValue = str | int | float | bool | None | list[Any] | dict[str, Any]
 #: a DeepLog key: a non-negative integer (JSON numbers above 2**53 lose precision in most clients)
@@ -29,7 +28,6 @@ ALERT_FORMATS = ("hourglass", "ecs")
 #: items (``{"rows": [1, 1, ...]}``, 8 MB) took a minute and gigabytes before the 4xx.
 _FIRST = Field(fail_fast=True)
 TableRows = Annotated[list[Annotated[dict[str, RowValue], _FIRST]], _FIRST]
-ValueRows = Annotated[list[Annotated[dict[str, Value], _FIRST]], _FIRST]
 Lines = Annotated[list[str], _FIRST]
 Sessions = Annotated[list[Annotated[list[Key], _FIRST]], _FIRST]
 AlertFormat = Literal["hourglass", "ecs"]
@@ -106,11 +104,13 @@ class SeriesRequest(BaseModel):
         {"rows": [{"timestamp": "2024-01-01 00:00:00", "cpu": 0.31, "mem": 0.52},
                   {"timestamp": "2024-01-01 00:01:00", "cpu": 0.29, "mem": 0.53}], "explain": 2}]})
 
-    rows: ValueRows = Field(
+    rows: TableRows = Field(
         description="The series, one object per time step, each with the timestamp column (if the "
                     "model has one) and every channel (GET /health lists them and 'min_rows', the "
                     "length of one window). The series is aligned as in training (sorted, "
-                    "resampled with the model's freq); other keys are ignored.")
+                    "resampled with the model's freq). A nested object's fields are columns named "
+                    "by their path ({\"host\": {\"cpu\": ...}} is host.cpu); an array is read as "
+                    "its JSON text. Other keys are ignored, whatever they hold.")
     explain: StrictInt | None = Field(
         default=None, ge=1, le=100,
         description="Name this many channels per row in 'why' (largest part of the step's score "
@@ -182,9 +182,11 @@ class EventRowsRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"rows": [{"user": "alice", "event": "login"}, {"user": "alice", "event": "read"}]}]})
 
-    rows: ValueRows = Field(
+    rows: TableRows = Field(
         description="One object per event with the session, key or message (and time) columns "
-                    "the model was trained with (GET /health lists them).")
+                    "the model was trained with (GET /health lists them). A nested object's fields "
+                    "are columns named by their path ({\"user\": {\"name\": ...}} is user.name); "
+                    "an array is read as its JSON text. Other keys are ignored, whatever they hold.")
     explain: StrictBool = Field(
         default=False, description="Add each flagged session's first unexpected event and the "
                                    "keys the model expected there.")
