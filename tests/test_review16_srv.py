@@ -130,3 +130,24 @@ def test_keys_an_event_table_model_ignores_may_hold_objects_and_arrays(events_mo
         r = c.post("/score", json={"rows": [{"user": {"name": "a"}, "event": "login"}]}, headers=AUTH)
         assert (r.status_code, r.json()["detail"]) == (
             422, "rows: no row has column 'user' (each row needs user, event)")
+
+
+def test_explain_all_without_explain_or_with_ecs_is_refused_not_ignored(
+        series_model: tuple[Path, list[dict[str, Any]]], entity: TestClient,
+        entity_model: tuple[Path, list[dict[str, Any]]]) -> None:
+    model, rows = series_model
+    with TestClient(create_app(model, api_key=KEY)) as c:
+        r = c.post("/score", json={"rows": rows, "explain_all": True}, headers=AUTH)  # was a 200, no 'why'
+        assert (r.status_code, r.json()["detail"]) == (422, (
+            "explain_all: explains every row with 'explain' (how many channels to name); give 'explain' too"))
+        r = c.post("/score", json={"rows": rows, "explain": 1, "explain_all": True, "alert_format": "ecs"},
+                   headers=AUTH)
+        assert r.status_code == 422 and r.json()["detail"].startswith(
+            "explain_all: an ECS answer holds the flagged rows alone"), r.text
+        r = c.post("/score", json={"rows": rows, "explain": 1, "explain_all": True}, headers=AUTH)
+        assert r.status_code == 200 and None not in r.json()["why"], r.text
+        r = c.post("/score", json={"rows": rows, "explain_all": False}, headers=AUTH)
+        assert r.status_code == 200 and "why" not in r.json(), r.text
+    r = entity.post("/score", json={"rows": entity_model[1], "explain_all": True}, headers=AUTH)
+    assert (r.status_code, r.json()["detail"]) == (422, (
+        "explain_all: explains every bucket with 'explain' (how many features to name); give 'explain' too"))

@@ -340,6 +340,9 @@ class HostedModel:
             if request is None:
                 status, message = validation_message(errors, body)
                 return status, {"detail": message}
+        refused = _explain_all_refusal(request, scorer.kind)
+        if refused is not None:  # else accepted and ignored: nothing more explained, not a word
+            return 422, {"detail": refused}
         items = getattr(request, body.field)
         expand = self.expand if body.field == "rows" else None  # rows that may be pages of events
         if len(items) > max_rows and expand is None:  # before the rows are copied (flattened)
@@ -790,6 +793,31 @@ def _shapes(scorer: Any) -> tuple[type[BaseModel], type[BaseModel]]:
     if getattr(scorer, "line_parse", None) is not None:  # cef, leef, panos, kv, auditd: the lines
         return RecordLinesRequest, ScoreResponse
     return ScoreRequest, ScoreResponse
+
+
+def _explain_all_refusal(request: Any, kind: str) -> str | None:
+    """Why a request's ``"explain_all": true`` cannot be honoured (``None``: it can, or it is
+    not asked for): without ``explain`` nothing is explained, and an ECS answer holds the flagged
+    rows (time steps, buckets) alone.
+
+    Examples
+    --------
+    >>> from hourglass.serve.schemas import SeriesRequest
+    >>> _explain_all_refusal(SeriesRequest(rows=[], explain_all=True), "timeseries")
+    "explain_all: explains every row with 'explain' (how many channels to name); give 'explain' too"
+    >>> _explain_all_refusal(SeriesRequest(rows=[], explain=2, explain_all=True), "timeseries") is None
+    True
+    """
+    if not getattr(request, "explain_all", False):
+        return None
+    what, names = ("bucket", "features") if kind == "entity" else ("row", "channels")
+    if request.explain is None:
+        return (f"explain_all: explains every {what} with 'explain' (how many {names} to name); "
+                "give 'explain' too")
+    if request.alert_format == "ecs":
+        return (f"explain_all: an ECS answer holds the flagged {what}s alone (each explained); "
+                "leave explain_all out, or ask for the hourglass answer")
+    return None
 
 
 def _drift_monitor(pipe: Any, window: int) -> Any:

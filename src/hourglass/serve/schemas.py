@@ -117,7 +117,8 @@ class SeriesRequest(BaseModel):
                     "first), for the rows whose time step is flagged; only for models that split "
                     "their score by channel (autoencoders, forecaster; GET /health says 'explain').")
     explain_all: StrictBool = Field(
-        default=False, description="With 'explain': explain every row, not only the flagged ones.")
+        default=False, description="With 'explain': explain every row, not only the flagged ones "
+                                   "(without 'explain', or with alert_format 'ecs': a 422).")
     alert_format: AlertFormat = _alert_format()
 
 
@@ -240,7 +241,8 @@ class EntityRequest(BaseModel):
                     "flagged bucket in 'why', largest share of its score first, with their values "
                     "as counted, as 'hourglass explain --top k' names them.")
     explain_all: StrictBool = Field(
-        default=False, description="With 'explain': explain every bucket, not only the flagged ones.")
+        default=False, description="With 'explain': explain every bucket, not only the flagged ones "
+                                   "(without 'explain', or with alert_format 'ecs': a 422).")
     alert_format: AlertFormat = _alert_format()
 
 
