@@ -151,3 +151,19 @@ def test_explain_all_without_explain_or_with_ecs_is_refused_not_ignored(
     r = entity.post("/score", json={"rows": entity_model[1], "explain_all": True}, headers=AUTH)
     assert (r.status_code, r.json()["detail"]) == (422, (
         "explain_all: explains every bucket with 'explain' (how many features to name); give 'explain' too"))
+
+
+def test_the_drift_check_of_a_series_counts_its_time_steps_not_its_rows(
+        series_model: tuple[Path, list[dict[str, Any]]]) -> None:
+    model, rows = series_model
+    sent = [*rows, dict(rows[3]), dict(rows[3])]  # a step sent three times: one step, as score merges it
+    with TestClient(create_app(model, api_key=KEY, drift_window=50)) as c:
+        r = c.post("/score", json={"rows": sent}, headers=AUTH)
+        assert r.status_code == 200 and r.json()["steps"] == 12 and len(r.json()["flags"]) == 14, r.text
+        drift = c.get("/health").json()["drift"]
+        assert (drift["rows"], drift["flagged"]) == (12, sum(r.json()["flags"][:12]))  # was 14 rows
+        ecs = c.post("/score", json={"rows": sent, "alert_format": "ecs"}, headers=AUTH).json()
+        drift = c.get("/health").json()["drift"]
+        assert (drift["rows"], drift["flagged"]) == (24, 2 * ecs["count"])
+        metrics = c.get("/metrics", headers=AUTH).text
+    assert 'hourglass_scored_total{unit="rows"} 28' in metrics  # the rows answered, as before

@@ -76,8 +76,8 @@ def serve(
     HTTPS, so the key does not travel in clear; without it, put a TLS proxy in front of any
     address other than localhost. Scores, flags, calibrated probabilities and
     severities are those 'hourglass score' writes for the same rows. GET /health also reports
-    the drift check: the flag rate of the last --drift-window scored rows beside the rate the
-    threshold promises, and whether it is far too high.
+    the drift check: the flag rate of the last --drift-window scored rows (of a time series:
+    time steps) beside the rate the threshold promises, and whether it is far too high.
 
     With --suppress FILE (read once at start) a flagged row that a rule of the TOML file matches
     is answered with flag 0 and 'suppressed' naming the rule (ECS answers: no alert,

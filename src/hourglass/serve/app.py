@@ -293,8 +293,12 @@ class HostedModel:
                 "request": info["request"], "score": f"/models/{self.name}/score",
                 "health": f"/models/{self.name}/health"}
 
-    def watch(self, content: dict[str, Any], started: float) -> dict[str, Any]:
-        """Count a scored request and feed its flags to the drift check; ``content`` unchanged."""
+    def watch(self, content: dict[str, Any], started: float, steps: Sequence[int] | None = None,
+              ) -> dict[str, Any]:
+        """Count a scored request and feed its flags to the drift check; ``content`` unchanged.
+        A time series' drift check counts its grid steps, as ``hourglass score`` counts them
+        (its expected rate and runs are those of steps): ``steps``, their flags in time order, or
+        from an ECS answer its ``steps`` and alerts (one a flagged step)."""
         flags = _flags_of(content)
         self.metrics.count_scored(time.perf_counter() - started, scored=len(flags), flagged=sum(flags))
         silenced = content.get("suppressed")
@@ -309,8 +313,11 @@ class HostedModel:
         if counts:
             self.metrics.count_suppressed(counts)
         if self.drift is not None:
+            if steps is None and "steps" in content and "alerts" in content:  # a series' ECS answer
+                n, k = int(content["steps"]), min(int(content["count"]), int(content["steps"]))
+                steps = [0] * (n - k) + [1] * k
             with self.drift_lock:
-                for event in self.drift.update(flags):
+                for event in self.drift.update(flags if steps is None else steps):
                     log = logger.warning if event.kind == "fired" else logger.info
                     log("drift check%s: %s", self._of, event.describe())
         return content
@@ -400,8 +407,9 @@ class HostedModel:
                                                     explain_all=request.explain_all), started)
             if scorer.kind == "timeseries":
                 series = cast("SeriesScorer", scorer)  # the scorer of a time-series model
-                return 200, self.watch(series.score(items, explain=request.explain,
-                                                    explain_flagged=not request.explain_all), started)
+                answer, steps = series.score_steps(items, explain=request.explain,
+                                                   explain_flagged=not request.explain_all)
+                return 200, self.watch(answer, started, steps=steps)
             return 200, self.watch(scorer.score(items, explain=request.explain), started)
         except InputError as exc:
             return 422, {"detail": _one_line(exc)}
@@ -572,9 +580,8 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
     max_rows
         Most rows (log lines, sessions) per request; more is ``413``.
     drift_window
-        ``/health`` reports the flag rate of the last this many scored rows (sessions, buckets)
-        beside the
-        rate the threshold promises, with the drift check's p-value and warning
+        ``/health`` reports the flag rate of the last this many scored rows (sessions, time
+        steps, buckets) beside the rate the threshold promises, with the drift check's p-value and warning
         (:func:`~hourglass.serve.drift.drift_monitor`); 0: not reported.
     rate_limit
         Most requests a minute from one client address (bursts of a sixth of it), to any route

@@ -350,9 +350,10 @@ class HealthResponse(BaseModel):
     sessions: dict[str, Any] | None = Field(default=None, description="Logs: how events group "
                                                                       "into sessions.")
     drift: dict[str, Any] | None = Field(default=None, description="The drift check: the flag rate "
-                                         "of the last 'window' scored rows (sessions, buckets) beside the "
-                                         "rate the threshold promises on held-out normal data "
-                                         "('expected_rate'), its one-sided p-value, 'warning' "
+                                         "of the last 'window' scored rows (sessions, time steps, "
+                                         "buckets) beside the rate the threshold promises on "
+                                         "held-out normal data ('expected_rate'), its one-sided "
+                                         "p-value, 'warning' "
                                          "(true while the rate is far too high: normal traffic may "
                                          "have drifted from training, or an attack is under way) "
                                          "and the warnings so far.")

@@ -169,6 +169,14 @@ class SeriesScorer(ModelScorer):
         """
         return self._score(rows, explain=explain, explain_flagged=explain_flagged)[0]
 
+    def score_steps(self, rows: Sequence[Mapping[str, Any]], *, explain: int | None = None,
+                    explain_flagged: bool = False) -> tuple[dict[str, Any], list[int]]:
+        """:meth:`score`'s answer and the flag of each grid step, in time order (what a drift
+        check of steps counts: a step of several rows is one step, as ``hourglass score``
+        counts it)."""
+        result, _, grid = self._score(rows, explain=explain, explain_flagged=explain_flagged)
+        return result, np.asarray(grid["flags"]).astype(int).tolist()
+
     def _score(self, rows: Sequence[Mapping[str, Any]], *, explain: int | None,
                explain_flagged: bool) -> tuple[dict[str, Any], np.ndarray, dict[str, Any]]:
         """:meth:`score`'s answer, each row's grid step, and the grid's ``index``, ``scores``,
