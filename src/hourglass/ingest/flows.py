@@ -10,7 +10,8 @@ AWS VPC Flow Logs.
   missing; the preprocessing imputes them and adds an indicator), ``Label`` = ``BENIGN``
   (2017) or ``Benign`` (2018); ``Flow ID``/``Timestamp`` dropped, IPs and ports get their roles.
 * ``zeek-conn``: Zeek's TSV logs (``#separator``, ``#fields``, ``#types`` header lines, ``-`` for
-  unset, ``(empty)``, a ``#close`` trailer) and Zeek JSON logs (one object per line). No label
+  unset, ``(empty)``, a ``#close`` trailer; the ``\\xNN`` escapes of values undone, as the same
+  log written as JSON holds them) and Zeek JSON logs (one object per line). No label
   column by default; labelled exports (e.g. IoT-23 ``conn.log.labeled``) take ``--label-col``.
 * ``aws-vpc-flow``: Amazon VPC Flow Logs as delivered to S3 (``.log.gz``): space-separated, a
   header line naming the fields (``version account-id interface-id srcaddr dstaddr srcport
@@ -34,6 +35,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from hourglass._limits import MAX_LINE_BYTES
 from hourglass.errors import InputError
@@ -236,6 +238,41 @@ AWS_VPC_FLOW = _VpcSpec(
 _ZEEK_ESCAPE = re.compile(r"\\x([0-9A-Fa-f]{2})")  # a '#separator' line's character, as Zeek writes it
 _ZEEK_TYPES = {"time": pa.float64(), "interval": pa.float64(), "double": pa.float64(),
                "count": pa.float64(), "int": pa.float64(), "port": pa.float64()}
+# a TSV value's escaped bytes: Zeek writes a backslash, a byte that is no printable ASCII (UTF-8
+# too, unless LogAscii::enable_utf_8), the separators and a value that reads as '-' or
+# '(empty)' as \xNN, so that every '\x' in a value starts one (a backslash itself is \x5c)
+_ZEEK_VALUE_ESCAPES = re.compile(r"(?:\\x[0-9A-Fa-f]{2})+")
+
+
+def _zeek_unescaped(text: str) -> str:
+    r"""A Zeek TSV value with its ``\xNN`` escapes undone (a run of them decoded as UTF-8 together;
+    bytes that are no UTF-8 stay as written).
+
+    Examples
+    --------
+    >>> _zeek_unescaped(r"/a\x09b\x5cc"), _zeek_unescaped(r"caf\xc3\xa9"), _zeek_unescaped(r"\xff")
+    ('/a\tb\\c', 'café', '\\xff')
+    """
+    return _ZEEK_VALUE_ESCAPES.sub(
+        lambda m: bytes.fromhex(m.group(0).replace("\\x", "")).decode("utf-8", "backslashreplace"), text)
+
+
+def _zeek_values(df: pd.DataFrame) -> pd.DataFrame:
+    """The text columns of a chunk of a Zeek TSV log with their values' escapes undone, as the
+    same log written as JSON holds them."""
+    for c in df.columns:
+        col = df[c]
+        if pd.api.types.is_numeric_dtype(col.dtype):
+            continue
+        try:  # (Arrow strings as they are; an object column of text converted)
+            found = pc.match_substring(pa.array(col.array, from_pandas=True), "\\x")
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            continue  # no text column
+        if not pc.any(found).as_py():
+            continue
+        escaped = found.fill_null(False).to_numpy(zero_copy_only=False)
+        df[c] = col.where(~escaped, col[escaped].map(_zeek_unescaped))
+    return df
 
 
 def _sniff_zeek(head: bytes) -> bool:
@@ -318,7 +355,7 @@ class ZeekSpec(DatasetSpec):
                     raise InputError(f"{p}: no {missing[0]!r} field; is this a Zeek log?")
                 self.check(df, p)
                 first = False
-            yield df
+            yield df if json_lines else _zeek_values(df)
 
 
 # The other Zeek logs read by the same spec (dns.log, http.log, ssl.log, files.log ...): their
