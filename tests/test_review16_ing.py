@@ -30,3 +30,66 @@ def test_zeek_tsv_values_have_their_escapes_undone(tmp_path: Path) -> None:
     assert df["uri"].tolist() == ["/a\tb\\c", "/plain", "/bad\\xff"]  # (no UTF-8: as written)
     assert df["user_agent"].iloc[0] == "-" and df["user_agent"].isna().iloc[1]  # escaped '-' vs unset
     assert df["id.orig_p"].tolist() == [40000, 40001, 40002]
+
+
+_AUDIT_EVENTS = [
+    ['type=SYSCALL msg=audit(1700000000.123:4242): arch=c000003e syscall=59 success=yes exit=0 '
+     'ppid=811 pid=812 auid=1000 uid=1000 comm="ls" exe="/usr/bin/ls" key="exec"',
+     'type=EXECVE msg=audit(1700000000.123:4242): argc=2 a0="ls" a1="-l"',
+     'type=CWD msg=audit(1700000000.123:4242): cwd="/home/alice"',
+     'type=PATH msg=audit(1700000000.123:4242): item=0 name="/usr/bin/ls" inode=1311',
+     'type=PROCTITLE msg=audit(1700000000.123:4242): proctitle=6C73002D6C'],
+    ["type=USER_LOGIN msg=audit(1700000001.512:4243): pid=811 uid=0 auid=1000 ses=3 "
+     "msg='op=login id=1000 exe=\"/usr/sbin/sshd\" addr=10.0.0.9 terminal=ssh res=success'"],
+    ['type=SYSCALL msg=audit(1700000002.001:4244): arch=c000003e syscall=257 success=no exit=-13 '
+     'uid=1000 comm="cat" exe="/usr/bin/cat" key="shadow"',
+     'type=CWD msg=audit(1700000002.001:4244): cwd="/tmp"',
+     'type=PATH msg=audit(1700000002.001:4244): item=0 name="/etc/shadow" inode=7',
+     'type=PROCTITLE msg=audit(1700000002.001:4244): proctitle=636174002F6574632F736861646F77'],
+]
+
+
+def _ausearch(events: list[list[str]]) -> str:
+    """The events as ``ausearch`` prints them: '----', 'time->...', then the records newest first."""
+    out = []
+    for records in events:
+        out += ["----", "time->Tue Nov 14 22:13:20 2023", *reversed(records)]
+    return "\n".join(out) + "\n"
+
+
+def test_ausearch_output_reads_as_the_audit_log_it_came_from(tmp_path: Path) -> None:
+    """``ausearch -k key > events.log`` writes '----' and 'time->...' before each event and the
+    event's records newest first (PROCTITLE ... SYSCALL): with --format auditd line 1 was 'not a
+    Linux audit record', with --on-bad-rows skip each command became two rows (its PROCTITLE,
+    which ends an event, alone, then the rest), and --format auto read it as a one-column CSV."""
+    from hourglass.ingest.formats import sniff_format
+
+    log = tmp_path / "audit.log"
+    log.write_text("\n".join(r for e in _AUDIT_EVENTS for r in e) + "\n")
+    out = tmp_path / "ausearch.log"
+    out.write_text(_ausearch(_AUDIT_EVENTS))
+    assert sniff_format(out).name == "auditd"
+    spec = get_format("auditd")
+    raw, searched = spec.read(log), spec.read(out)
+    assert len(searched) == 3
+    assert searched["records"].tolist() == ["SYSCALL EXECVE CWD PATH PROCTITLE", "USER_LOGIN",
+                                            "SYSCALL CWD PATH PROCTITLE"]
+    assert searched["cmdline"].tolist()[::2] == ["ls -l", "cat /etc/shadow"]
+    assert searched[sorted(raw.columns)].equals(raw[sorted(raw.columns)])
+
+
+def test_ausearch_output_streams_as_its_file_reads() -> None:
+    """``stream`` of an auditd model reads ausearch's lines as the file reader does: its
+    separators are no bad lines, and each event's records come whole."""
+    from hourglass.cli.stream import _INPUT_END, _parse
+
+    spec = get_format("auditd")
+    lines = _ausearch(_AUDIT_EVENTS).encode().splitlines()
+    batch: list[tuple[int, bytes]] = [(n, line) for n, line in enumerate(lines, start=1)]
+    bad: list[int] = []
+    rows, numbers, error = _parse([*batch, (len(lines) + 1, _INPUT_END)], "-", "error", bad,
+                                  spec, spec.events())
+    assert error is None and bad == []
+    assert [r["records"] for r in rows] == ["SYSCALL EXECVE CWD PATH PROCTITLE", "USER_LOGIN",
+                                            "SYSCALL CWD PATH PROCTITLE"]
+    assert numbers == [3, 10, 13]  # each event at its first record's line

@@ -351,6 +351,8 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
 
     parse = getattr(line_spec, "parse", None)
     expand = getattr(line_spec, "expand", None) if parse is None else None
+    # a blank line, or one a format's tools write between records (ausearch's '----')
+    no_record = getattr(line_spec, "no_record", None) if parse is not None else None
 
     rows: list[dict[str, Any]] = []
     lines: list[int] = []
@@ -369,7 +371,9 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
             raw = raw.removeprefix(b"\xef\xbb\xbf")
         if isinstance(raw, LongLine):
             problem: str | None = too_long(raw.length, MAX_LINE_BYTES)
-        elif not raw.strip():
+        elif not raw.strip() or (no_record is not None and no_record(raw)):
+            if events is not None and raw.strip():  # ausearch's '----': the event before it, whole
+                completed(events.between())
             continue
         elif parse is not None:
             row = parse(raw)

@@ -37,7 +37,9 @@ replaced and NULs (between a command line's arguments) read as spaces. ``(null)`
 The translations auditd's ``log_format = ENRICHED`` appends after a ``\\x1d`` character
 (``UID="root" AUID="alice" SYSCALL=execve ARCH=x86_64``) are columns under their own
 upper-case names, beside the raw numbers (``uid`` is ``0``, ``UID`` is ``root``). Whatever
-precedes ``type=`` (a syslog header, ``node=``) is no column.
+precedes ``type=`` (a syslog header, ``node=``) is no column. ``ausearch``'s output (without
+``-i``) reads as the log does: its ``----`` and ``time->...`` lines are passed over, and the
+records of each event, which it writes newest first, are taken in audit's order.
 
 The records of an event are adjacent or near each other: an event ends with its ``EOE`` or
 ``PROCTITLE`` record, or with its only record where that is of a kind audit writes alone
@@ -238,7 +240,8 @@ def _summary_record(line: bytes) -> dict[str, Any] | None:
 
 
 def looks_like_auditd(head: bytes) -> bool:
-    """Whether a file's first bytes are audit records (the first non-blank line is one).
+    """Whether a file's first bytes are audit records (the first non-blank line is one; as
+    ``ausearch`` writes them, the first after its ``----`` and ``time->...`` lines).
 
     Examples
     --------
@@ -246,8 +249,14 @@ def looks_like_auditd(head: bytes) -> bool:
     True
     >>> looks_like_auditd(b"date=2023-11-14 time=22:13:20 srcip=10.0.0.5 action=deny\\n")
     False
+    >>> looks_like_auditd(b"----\\ntime->Tue Nov 14 22:13:20 2023\\ntype=EOE msg=audit(1700000000.1:7): \\n")
+    True
     """
-    return _first_line_parses(head, parse_auditd)
+    text = head.removeprefix(b"\xef\xbb\xbf")
+    lines = text.split(b"\n", 8)
+    if len(lines) > 2 and lines[0].strip() == b"----" and _ausearch_line(lines[1]):
+        text = b"\n".join(lines[2:])
+    return _first_line_parses(text, parse_auditd)
 
 
 def _alone(kind: str) -> bool:
@@ -386,12 +395,45 @@ class AuditEvents:
         #: Records dropped because their event had already been completed (see :meth:`add`).
         self.late = 0
         self._late_said = 0
+        # ausearch's output (once its '----' came): the records since the last one, newest first
+        self._block: list[tuple[dict[str, Any], int]] | None = None
 
     def add(self, record: dict[str, Any], line: int = 0) -> list[tuple[int, dict[str, Any]]]:
         """Add one record (a row of :func:`parse_auditd`, read at ``line``); the events this
         completed, each as (the line of its first record, its row). A record of an event
         completed without its end (one of the last ``remember``) came late: it is dropped
-        (counted in :attr:`late`), not made an event of its own."""
+        (counted in :attr:`late`), not made an event of its own. After a :meth:`between`, the
+        records are held until the next one (or :meth:`close`)."""
+        if self._block is not None:
+            self._block.append((record, line))
+            return []
+        return self._add(record, line)
+
+    def between(self) -> list[tuple[int, dict[str, Any]]]:
+        """The line ``ausearch`` writes before each event (``----``): the records since the last
+        one, which it writes newest first (``PROCTITLE ... SYSCALL``), are added in the order
+        audit wrote them, each at the line of the first of them; the events that completed.
+
+        Examples
+        --------
+        >>> events = AuditEvents()
+        >>> events.between()
+        []
+        >>> for n, line in enumerate(["type=PROCTITLE msg=audit(1700000000.1:7): proctitle=6C73",
+        ...                           "type=CWD msg=audit(1700000000.1:7): cwd=\\"/root\\"",
+        ...                           "type=SYSCALL msg=audit(1700000000.1:7): syscall=59"], start=2):
+        ...     events.add(parse_auditd(line), n)
+        []
+        []
+        []
+        >>> [(line, row["type"], row["records"], row["cmdline"]) for line, row in events.between()]
+        [(2, 'SYSCALL', 'SYSCALL CWD PROCTITLE', 'ls')]
+        """
+        block, self._block = self._block or [], []
+        first = block[0][1] if block else 0
+        return [done for record, _ in reversed(block) for done in self._add(record, first)]
+
+    def _add(self, record: dict[str, Any], line: int) -> list[tuple[int, dict[str, Any]]]:
         kind = _code(record["type"])
         node = record.get("node")
         now = record["timestamp"]
@@ -450,7 +492,9 @@ class AuditEvents:
         >>> AuditEvents().close()
         []
         """
-        done = [(event.first_line, _event_row(event.records)) for event in self._open.values()]
+        done = self.between() if self._block else []
+        self._block = None
+        done += [(event.first_line, _event_row(event.records)) for event in self._open.values()]
         self._open.clear()
         if self.late > self._late_said:
             logger.info("%d audit record(s) came after their event was completed (a clock step, "
@@ -480,6 +524,19 @@ def auditd_events(lines: Iterable[str | bytes]) -> list[dict[str, Any]]:
     return rows
 
 
+def _ausearch_line(line: str | bytes) -> bool:
+    """Whether ``line`` is one ``ausearch`` writes between events (``----``, then
+    ``time->Tue Nov 14 22:13:20 2023``), not a record.
+
+    Examples
+    --------
+    >>> _ausearch_line(b"----\\n"), _ausearch_line("time->Tue Nov 14 22:13:20 2023"), _ausearch_line("x")
+    (True, True, False)
+    """
+    text = line.strip() if isinstance(line, str) else line.strip().decode("utf-8", "replace")
+    return text == "----" or text.startswith("time->")
+
+
 @dataclass(frozen=True)
 class _AuditdSpec(_LineSpec):
     """Audit lines read into one row per event (:class:`AuditEvents`); ``stream`` and the
@@ -487,6 +544,10 @@ class _AuditdSpec(_LineSpec):
 
     def events(self) -> AuditEvents | None:
         return AuditEvents()
+
+    def no_record(self, line: str | bytes) -> bool:
+        """A blank line, or one ``ausearch`` writes between events (``----``, ``time->...``)."""
+        return not line.strip() or _ausearch_line(line)
 
 
 # fmt "jsonl": each event kind has its own fields, as JSON lines' rows vary

@@ -423,7 +423,9 @@ class _LineSpec(DatasetSpec):
                         continue
                     if number == 1:  # a byte-order mark before a blank line: a blank line too
                         raw = raw.removeprefix(b"\xef\xbb\xbf")
-                    if not raw.strip():
+                    if self.no_record(raw):
+                        if events is not None and raw.strip():  # ausearch's '----' before an event
+                            rows.extend(event for _, event in events.between())
                         continue
                     row = self._record(raw)
                     if row is None:
@@ -462,6 +464,18 @@ class _LineSpec(DatasetSpec):
         True
         """
         return None
+
+    def no_record(self, line: str | bytes) -> bool:
+        """Whether ``line`` holds no record and is no malformed one either, to be passed over:
+        a blank line (and, for a format whose tools write them, the lines between records:
+        ``ausearch``'s ``----`` and ``time->...``).
+
+        Examples
+        --------
+        >>> CEF.no_record(b" \\r\\n"), CEF.no_record("----"), CEF.no_record(b"x")
+        (True, False, False)
+        """
+        return not line.strip()
 
     def _record(self, raw: bytes) -> Any:
         """What :meth:`_table` makes a table of, of one line (``None``: no record): its row."""
