@@ -32,16 +32,19 @@ def _reference(spec: _LineSpec, path: Path, chunk_bytes: int) -> tuple[list[pd.D
     """The plain reading (lines skipped where they hold no record, as ``--on-bad-rows skip``)."""
     stats = ReadStats()
     frames: list[pd.DataFrame] = []
+    text: set[str] = set()  # columns an earlier chunk had as text: text in the later ones too
 
     def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
         stats.rows += len(rows)
         df = pd.DataFrame.from_records(rows)
         for c in df.columns:
-            if c in spec.text_columns or spec.roles.get(c) in ("categorical", "hash", "drop"):
+            if c in spec.text_columns or spec.roles.get(c) in ("categorical", "hash", "drop") or c in text:
                 continue
             num = pd.to_numeric(df[c], errors="coerce")
             if num.notna().sum() == df[c].notna().sum() and df[c].notna().any():
                 df[c] = num
+            elif df[c].notna().any():
+                text.add(c)
         return df
 
     rows: list[dict[str, Any]] = []

@@ -93,3 +93,25 @@ def test_ausearch_output_streams_as_its_file_reads() -> None:
     assert [r["records"] for r in rows] == ["SYSCALL EXECVE CWD PATH PROCTITLE", "USER_LOGIN",
                                             "SYSCALL CWD PATH PROCTITLE"]
     assert numbers == [3, 10, 13]  # each event at its first record's line
+
+
+def test_line_format_chunks_join_without_numbers_and_text_in_one_column(tmp_path: Path) -> None:
+    """A CEF (LEEF, kv, PAN-OS, audit) file is typed a chunk (16 MiB) at a time: a field of
+    numbers in the first chunk and of words later was joined as floats and strings in one column
+    (``0.5`` beside ``'n/a'``), and a field of words first and numbers later had the later ones
+    respelled (``07048`` as ``7048``). It is text throughout, the later chunks as written."""
+    from hourglass.ingest.readers import _concat_chunks
+
+    lines = [f"CEF:0|A|B|1|2|n|3|src=10.0.0.{i} ratio={f'{i / 8:.2f}' if i < 40 else 'n/a'} "
+             f"zip={'AB12' if i < 40 else f'0{7000 + i}'} spt={1000 + i}" for i in range(80)]
+    path = tmp_path / "fw.cef"
+    path.write_text("\n".join(lines) + "\n")
+    chunks = list(get_format("cef").iter_chunks(path, chunk_bytes=2000))
+    assert len(chunks) > 2
+    df = _concat_chunks(chunks)
+    assert df["ratio"].map(type).eq(str).all() and df["ratio"].iloc[-1] == "n/a"
+    assert df["ratio"].iloc[4] == "0.5"  # (a number of the first chunk, as text)
+    assert df["zip"].tolist()[-3:] == ["07077", "07078", "07079"]
+    assert df["spt"].tolist() == list(range(1000, 1080))  # numbers throughout stay numbers
+    whole = get_format("cef").read(path)
+    assert whole["zip"].tolist() == df["zip"].tolist()

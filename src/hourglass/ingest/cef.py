@@ -32,10 +32,12 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import logging
 import os
 import re
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -53,6 +55,8 @@ from hourglass.ingest.tables import (
     check_log_text,
     open_text,
 )
+
+_log = logging.getLogger("hourglass")
 
 __all__ = ["CEF", "CEF_HEADER", "CEF_ROLES", "LEEF", "LEEF_HEADER", "LEEF_ROLES", "looks_like_cef",
            "looks_like_leef", "parse_cef", "parse_leef"]
@@ -411,6 +415,10 @@ class _LineSpec(DatasetSpec):
         rows: list[Any] = []
         size = 0
         events = self.events()  # records gathered into events (audit), or None: a row a line
+        # each column's type as the first chunk that had values gave it (True: numbers), kept
+        # in the later chunks: a file is not read as ints in its first 16 MiB and text after
+        kinds: dict[str, bool] = {}
+        first_line = 1  # the first line of the chunk under way
         try:
             with open_text(p) as fh:
                 for number, raw in enumerate(_bounded_lines(fh), start=1):
@@ -442,14 +450,14 @@ class _LineSpec(DatasetSpec):
                         rows.extend(event for _, event in events.add(row, number))
                     size += len(raw)
                     if size >= chunk_bytes and rows:  # (audit: no event completed yet, none out)
-                        yield self._frame(rows, stats)
-                        rows, size = [], 0
+                        yield self._frame(rows, stats, kinds, (p, first_line))
+                        rows, size, first_line = [], 0, number + 1
         except READ_ERRORS as exc:
             raise InputError(f"{p}: cannot read ({exc})") from None
         if events is not None:
             rows.extend(event for _, event in events.close())
         if rows:  # none at all: the caller says "no data rows"
-            yield self._frame(rows, stats)
+            yield self._frame(rows, stats, kinds, (p, first_line))
 
     def events(self) -> Any:
         """What gathers the rows of :attr:`parse` into events, where a format's event spans
@@ -485,16 +493,31 @@ class _LineSpec(DatasetSpec):
         """The rows as a table, as ``pd.DataFrame.from_records`` makes one."""
         return pd.DataFrame.from_records(records)
 
-    def _frame(self, rows: list[Any], stats: ReadStats | None) -> pd.DataFrame:
+    def _frame(self, rows: list[Any], stats: ReadStats | None, kinds: dict[str, bool] | None = None,
+               where: tuple[Path, int] | None = None) -> pd.DataFrame:
+        """The rows as a table, counts and ports as numbers; with ``kinds`` (each column's type
+        as the earlier chunks of the file gave it: ``True`` numbers), a column that was text
+        before stays text, as the sender wrote it (the file's chunks are joined as text
+        throughout where one has text: :func:`~hourglass.ingest.readers._concat_chunks`); this
+        chunk's types go into ``kinds``. ``where``: the file and the chunk's first line, for the
+        line that turns an earlier chunk's numbers to text."""
         if stats is not None:
             stats.rows += len(rows)
         df = self._table(rows)
         for c in df.columns:  # counts and ports as numbers, as a CSV reader would type them
             if c in self.text_columns or self.roles.get(c) in ("categorical", "hash", "drop"):
                 continue  # codes as the sender spells them (logid="0000000013"), as stream reads them
+            was = None if kinds is None else kinds.get(c)
+            if was is False:  # text in an earlier chunk: text throughout, as written
+                continue
             num = _numbers(df[c])
             if num is not None:
                 df[c] = num
+            elif was and where is not None:  # numbers before, text from this chunk on
+                _log.info("%s: column %r holds text from line %d on (its earlier values, numbers, "
+                          "are read as text too)", where[0], c, where[1])
+            if kinds is not None and df[c].notna().any():  # text once: text from then on
+                kinds[c] = num is not None
         return df
 
 

@@ -114,16 +114,18 @@ def _restore_integers(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _as_text_throughout(chunks: list[pd.DataFrame]) -> list[pd.DataFrame]:
-    """A column that a later chunk has as text (64-bit ids that met a value past int64) is text
-    in the earlier chunks too, written as read: never ints and strings in one column. Columns are
-    matched by name: chunks of JSON lines may order their fields differently, or lack one.
+    """A column that a later chunk has as text (64-bit ids that met a value past int64; a line
+    format's field of numbers in the first chunk, of words later) is text in the earlier chunks
+    too, written as read (a float that is whole as an integer): never numbers and strings in one
+    column. Columns are matched by name: chunks of JSON lines may order their fields differently,
+    or lack one.
 
     Examples
     --------
-    >>> a = pd.DataFrame({"id": [1], "n": [1]})
-    >>> b = pd.DataFrame({"n": [2], "id": ["x"]})
+    >>> a = pd.DataFrame({"id": [1], "n": [1], "r": [0.5], "w": [7.0]})
+    >>> b = pd.DataFrame({"n": [2], "id": ["x"], "r": ["n/a"], "w": ["y"]})
     >>> pd.concat(_as_text_throughout([a, b]), ignore_index=True).to_dict("list")
-    {'id': ['1', 'x'], 'n': [1, 2]}
+    {'id': ['1', 'x'], 'n': [1, 2], 'r': ['0.5', 'n/a'], 'w': ['7', 'y']}
     """
     names = list(dict.fromkeys(c for ch in chunks for c in ch.columns))
     for name in names:
@@ -132,10 +134,26 @@ def _as_text_throughout(chunks: list[pd.DataFrame]) -> list[pd.DataFrame]:
         if not text:
             continue
         for ch in having:
-            if pd.api.types.is_integer_dtype(ch[name].dtype):
-                as_text = ch[name].map(lambda v: None if pd.isna(v) else str(v))
+            dtype = ch[name].dtype
+            if pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype):
+                as_text = ch[name].map(_number_text)
                 ch.isetitem(ch.columns.get_loc(name), as_text.astype(text[0]))
     return chunks
+
+
+def _number_text(v: Any) -> str | None:
+    """A number as text (a whole float as an integer, ``7`` not ``7.0``); ``None`` for a missing one.
+
+    Examples
+    --------
+    >>> _number_text(7.0), _number_text(0.25), _number_text(float("nan")), _number_text(2 ** 63 - 1)
+    ('7', '0.25', None, '9223372036854775807')
+    """
+    if pd.isna(v):
+        return None
+    if isinstance(v, float) and v.is_integer() and abs(v) < 2.0 ** 53:
+        return str(int(v))
+    return str(v)
 
 
 def _exact_throughout(chunks: list[pd.DataFrame]) -> list[pd.DataFrame]:
