@@ -115,3 +115,36 @@ def test_line_format_chunks_join_without_numbers_and_text_in_one_column(tmp_path
     assert df["spt"].tolist() == list(range(1000, 1080))  # numbers throughout stay numbers
     whole = get_format("cef").read(path)
     assert whole["zip"].tolist() == df["zip"].tolist()
+
+
+def test_zeek_logs_of_another_layout_joined_into_one_file_are_refused(tmp_path: Path) -> None:
+    """Zeek logs joined into one file (``zcat conn.*.log.gz``) repeat their header lines: the
+    same ``#fields`` again is passed over, but one naming other fields (another Zeek version, a
+    script that logs more, another log) had its rows read under the first one's names (the same
+    number of fields: values silently under the wrong names) or stopped at 'expected 7 fields,
+    found 8'. It is refused at its line, in either --on-bad-rows mode."""
+    import pytest
+
+    from hourglass.errors import InputError
+    from hourglass.ingest.tables import ReadStats
+
+    fields = ["ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto"]
+    types = ["time", "string", "addr", "port", "addr", "port", "enum"]
+    row = ["1700000000.5", "C1", "10.0.0.5", "40000", "10.0.0.1", "80", "tcp"]
+    first = _zeek_tsv(tmp_path / "a.log", fields, types, [row]).read_text()
+    again = first + first  # the same layout twice: read as one
+    assert len(get_format("zeek-conn").read(_write(tmp_path / "same.log", again))) == 2
+    swapped = ["ts", "uid", "id.resp_h", "id.resp_p", "id.orig_h", "id.orig_p", "proto"]
+    more = [*fields, "ip_proto"]
+    for name, other in (("swapped", swapped), ("more", more)):
+        second = _zeek_tsv(tmp_path / "b.log", other, types + ["count"] * (len(other) - len(types)),
+                           [row + ["6"] * (len(other) - len(row))]).read_text()
+        path = _write(tmp_path / f"{name}.log", first + second)
+        for mode in ("error", "skip"):
+            with pytest.raises(InputError, match=r"line 15: a '#fields' line that names other fields"):
+                get_format("zeek-conn").read(path, on_bad_rows=mode, stats=ReadStats())
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path

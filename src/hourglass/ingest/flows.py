@@ -26,6 +26,7 @@ AWS VPC Flow Logs.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -257,6 +258,25 @@ def _zeek_unescaped(text: str) -> str:
         lambda m: bytes.fromhex(m.group(0).replace("\\x", "")).decode("utf-8", "backslashreplace"), text)
 
 
+def _other_fields(fields: list[str], sep: str, line: str) -> str | None:
+    """What is wrong with a ``#fields`` line after the data began (Zeek logs joined into one
+    file, ``zcat conn.*.log.gz``) that names other fields than the first one: the rows after it
+    would be read under the first one's names. ``None`` for any other comment line.
+
+    Examples
+    --------
+    >>> _other_fields(["ts", "uid"], "\\t", "#fields\\tts\\tuid"), _other_fields(["ts"], "\\t", "#close\\tx")
+    (None, None)
+    >>> _other_fields(["ts", "uid"], "\\t", "#fields\\tuid\\tts")[:55]
+    "a '#fields' line that names other fields than the first"
+    """
+    key, _, rest = line.rstrip("\r\n").partition(sep)
+    if key != "#fields" or rest.split(sep) == fields:
+        return None
+    return ("a '#fields' line that names other fields than the first one's (Zeek logs of different "
+            "layouts joined into one file?); read each layout's logs as a file of its own")
+
+
 def _zeek_values(df: pd.DataFrame) -> pd.DataFrame:
     """The text columns of a chunk of a Zeek TSV log with their values' escapes undone, as the
     same log written as JSON holds them."""
@@ -343,7 +363,8 @@ class ZeekSpec(DatasetSpec):
             types = {f: _ZEEK_TYPES.get(kinds.get(f, ""), pa.string()) for f in fields}
             chunks = iter_table(p, fmt="tsv", sep=sep, names=fields, skip_rows=n, on_bad_rows=on_bad_rows,
                                 chunk_bytes=chunk_bytes, stats=stats, null_values=nulls,
-                                quote=False, column_types=types, comment="#", used=used)
+                                quote=False, column_types=types, comment="#", used=used,
+                                comment_check=functools.partial(_other_fields, fields, sep))
         else:
             raise InputError(f"{p}: not a Zeek log (expected '#separator'/'#fields' header lines "
                              "or JSON objects)")

@@ -719,7 +719,7 @@ def _iter_csv(
     path: Path, *, sep: str, names: Sequence[str] | None, skip_rows: int, on_bad_rows: str,
     chunk_bytes: int, stats: ReadStats, null_values: Sequence[str], quote: bool,
     column_types: dict[str, pa.DataType] | None, comment: str | None, header_rows: bool = False,
-    used: Collection[str] | None = None,
+    used: Collection[str] | None = None, comment_check: Callable[[str], str | None] | None = None,
 ) -> Iterator[pd.DataFrame]:
     if names is None:
         names = _csv_header(path, sep, skip_rows)
@@ -735,7 +735,11 @@ def _iter_csv(
 
     def on_invalid(row: Any) -> str:
         if comment is not None and row.text.startswith(comment):
-            return "skip"  # trailer lines such as Zeek's '#close'
+            problem = None if comment_check is None else comment_check(row.text)
+            if problem is None:
+                return "skip"  # trailer lines such as Zeek's '#close'
+            pending.update(line=row.number, text=row.text, problem=problem)  # (in either mode)
+            return "error"
         if on_bad_rows == "skip":
             if not probing[0]:  # a line number of the filtered stream is one of the file's
                 invalid[0] += 1
@@ -776,6 +780,8 @@ def _iter_csv(
             # the first data line already: the whole file is likely in another layout
             layout = ("the first data line: is the file in this layout (--format, --dataset)? "
                       if line == skip_rows + 1 else "")
+            if "problem" in pending:  # a comment line comment_check refused
+                return InputError(f"{path}: {where}: {pending['problem']}")
             return InputError(f"{path}: {where}: expected {pending['expected']} fields, found "
                               f"{pending['actual']} ({layout}use --on-bad-rows skip to skip such rows)")
         msg = str(exc)
@@ -1533,6 +1539,7 @@ def iter_table(
     header_rows: bool = False,
     page: Callable[[Any], list[dict[str, Any]] | None] | None = None,
     used: Collection[str] | None = None,
+    comment_check: Callable[[str], str | None] | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Yield DataFrames of about ``chunk_bytes`` of input each.
 
@@ -1567,6 +1574,10 @@ def iter_table(
     header_rows
         CSV/TSV: a row that repeats the header (CIC-IDS2018's files, concatenated exports) is
         dropped and counted in ``stats`` in either ``on_bad_rows`` mode.
+    comment_check
+        CSV/TSV: what is wrong with a ``comment`` line that may not be passed over (a Zeek log's
+        second ``#fields`` line naming other fields), or ``None`` for one that may; a problem
+        stops the read, naming the line, in either ``on_bad_rows`` mode.
     used
         CSV/TSV: the columns the caller reads (``None``: all of them). A later value that does
         not fit the first block's type of another column turns that column to text from there
@@ -1614,7 +1625,7 @@ def iter_table(
                            skip_rows=skip_rows, on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,
                            stats=stats, null_values=null_values, quote=quote,
                            column_types=column_types, comment=comment, header_rows=header_rows,
-                           used=used)
+                           used=used, comment_check=comment_check)
     else:
         raise InputError(f"unknown table format {fmt!r}; use csv, tsv, parquet, jsonl or evtx")
     for df in chunks:
