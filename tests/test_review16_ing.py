@@ -4,6 +4,7 @@ showed the defect."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from hourglass.ingest.formats import get_format
 
@@ -148,3 +149,21 @@ def test_zeek_logs_of_another_layout_joined_into_one_file_are_refused(tmp_path: 
 def _write(path: Path, text: str) -> Path:
     path.write_text(text)
     return path
+
+
+def test_line_format_bytes_that_are_no_utf8_are_said(tmp_path: Path, caplog: Any) -> None:
+    """A CEF line with Latin-1 bytes (a relay's ``café``) was read with U+FFFD in their place
+    without a word; it still is (one character costs no event), with one warning that counts
+    such lines and names the first."""
+    import logging
+
+    path = tmp_path / "fw.cef"
+    path.write_bytes(b"CEF:0|Acme|FW|1|2|login|3|src=10.0.0.1 suser=ann\n"
+                     b"CEF:0|Acme|FW|1|2|login|3|src=10.0.0.2 suser=caf\xe9\n"
+                     b"CEF:0|Acme|FW|1|2|login|3|src=10.0.0.3 suser=caf\xc3\xa9\n"
+                     b"CEF:0|Acme|FW|1|2|login|3|src=10.0.0.4 suser=\xff\xfe\n")
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        df = get_format("cef").read(path)
+    assert df["suser"].tolist() == ["ann", "caf\ufffd", "café", "\ufffd\ufffd"]
+    said = [r.getMessage() for r in caplog.records if "no UTF-8" in r.getMessage()]
+    assert len(said) == 1 and "2 line(s)" in said[0] and "first: line 2" in said[0]

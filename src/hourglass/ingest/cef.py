@@ -384,6 +384,21 @@ def _bounded_lines(fh: Any, limit: int = MAX_LINE_BYTES) -> Iterator[bytes | Non
         yield None
 
 
+def _utf8(raw: bytes) -> bool:
+    """Whether ``raw`` is UTF-8 text.
+
+    Examples
+    --------
+    >>> _utf8("café".encode()), _utf8("café".encode("latin-1"))
+    (True, False)
+    """
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 _RECORD_NOUNS = {"panos": "PAN-OS", "kv": "key=value", "auditd": "Linux audit"}
 
 
@@ -419,6 +434,7 @@ class _LineSpec(DatasetSpec):
         # in the later chunks: a file is not read as ints in its first 16 MiB and text after
         kinds: dict[str, bool] = {}
         first_line = 1  # the first line of the chunk under way
+        undecodable: list[int] = []  # the lines with bytes that are no UTF-8 (read as U+FFFD)
         try:
             with open_text(p) as fh:
                 for number, raw in enumerate(_bounded_lines(fh), start=1):
@@ -444,6 +460,8 @@ class _LineSpec(DatasetSpec):
                         if stats is not None:
                             stats.skipped(number)
                         continue
+                    if not raw.isascii() and not _utf8(raw):
+                        undecodable.append(number)
                     if events is None:
                         rows.append(row)
                     else:
@@ -456,6 +474,9 @@ class _LineSpec(DatasetSpec):
             raise InputError(f"{p}: cannot read ({exc})") from None
         if events is not None:
             rows.extend(event for _, event in events.close())
+        if undecodable:  # read leniently (one Latin-1 character costs no event), and said so
+            _log.warning("%s: %d line(s) hold bytes that are no UTF-8 (first: line %d), read with "
+                         "U+FFFD in their place", p, len(undecodable), undecodable[0])
         if rows:  # none at all: the caller says "no data rows"
             yield self._frame(rows, stats, kinds, (p, first_line))
 
