@@ -916,9 +916,12 @@ class DeepDetector(BaseDetector):
     def _check_common(self) -> None:
         from hourglass.nn.blocks import ACTIVATIONS
 
-        activation = getattr(self, "activation", None)
-        if isinstance(activation, str) and activation not in ACTIVATIONS:  # else said after reading data
-            raise ValueError(f"activation: unknown {activation!r}; choose from {sorted(ACTIVATIONS)}")
+        # any value of a detector's activation that names none (["relu"], 5, None): fit said so
+        # only after reading the data, a list as TypeError "unhashable type" from the network
+        if "activation" in self._get_param_names():
+            activation = self.get_params(deep=False)["activation"]
+            if not isinstance(activation, str) or activation not in ACTIVATIONS:
+                raise ValueError(f"activation: unknown {activation!r}; choose from {sorted(ACTIVATIONS)}")
         resolve_device(self.device)
         check_at_least_one(self, "epochs")
         check_batch_size(self)

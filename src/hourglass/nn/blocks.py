@@ -53,7 +53,7 @@ def mlp(
       (2): Linear(in_features=8, out_features=2, bias=True)
     )
     """
-    if activation not in ACTIVATIONS:
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:  # a list is unhashable
         raise ValueError(f"activation: unknown {activation!r}; choose from {sorted(ACTIVATIONS)}")
     layers: list[nn.Module] = []
     n = len(sizes) - 1
