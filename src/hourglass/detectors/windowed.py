@@ -247,9 +247,28 @@ class WindowDetector(DeepDetector):
         super().validate_params()
 
     # -- input hooks --------------------------------------------------------------------------
+    def _window_shape(self) -> tuple[int, int]:
+        """``(window, horizon)`` as set now (horizon 0 for a model that forecasts nothing)."""
+        return int(self.window), int(getattr(self, "horizon", 0))
+
+    def _check_trained_on(self) -> None:
+        """Refuse to score, save or warm start with another ``window`` (or a forecaster's
+        ``horizon``) than the network was trained with (``set_params`` after ``fit``): a
+        recurrent network reads windows of any length, so the series was scored, and its steps
+        flagged, through windows the network never learnt, and the artefact saved them so."""
+        trained = getattr(self, "trained_on_", None)
+        if trained is None:
+            return
+        names = ("window", "horizon") if hasattr(self, "horizon") else ("window",)
+        for name, was, now in zip(names, trained, self._window_shape(), strict=False):
+            if now != was:
+                raise InputError(f"{type(self).__name__}: {name} is {now!r}, but the network was "
+                                 f"trained with {was!r}; fit again, or set {name}={was!r}")
+
     def _validate(self, X: object, *, reset: bool) -> np.ndarray:
         self._check_window()
         if not reset:
+            self._check_trained_on()
             self._check_column_names(X, what="series")
         Xa = check_array(X, n_features=None if reset else self.n_features_in_, what="series")
         if reset:
@@ -472,6 +491,7 @@ class WindowDetector(DeepDetector):
         self._check_last_series(X)
         if X_val is not None and X_val.shape[0] < self._length():
             X_val = None
+        self.trained_on_ = self._window_shape()
         self.linear_path_scores_: dict[str, float] = {}
         if getattr(self, "linear_path", "none") == "auto":
             self._fit_auto(X, X_val, y)
@@ -556,6 +576,9 @@ class WindowDetector(DeepDetector):
         module.error_scale.copy_(torch.from_numpy(scale.astype(np.float32)))
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        # an artefact records the parameters, not trained_on_: saved (or copied for a warm
+        # start) under another window, the network would load and score under the wrong one
+        self._check_trained_on()
         meta, arrays = super()._get_state()
         if hasattr(self, "linear_path"):
             meta["linear_path"] = self.linear_path_
@@ -590,6 +613,7 @@ class WindowDetector(DeepDetector):
         self.stream_val_scores_ = (None if scores is None
                                    else state_vector(arrays, "stream_val_scores", np.float64))
         super()._set_state(meta, arrays)
+        self.trained_on_ = self._window_shape()
 
     def window_scores(self, X: object) -> np.ndarray:
         """One score per window (stride 1): window ``i`` starts at step ``i``."""
