@@ -34,19 +34,21 @@ def _series(n: int = 80, channels: int = 2) -> np.ndarray:
 
 @pytest.mark.parametrize(("name", "change"), [
     ("lstm-ae", {"window": 16}), ("cnn-lstm", {"window": 16}), ("tcn-ae", {"window": 16}),
-    ("lstm-forecaster", {"window": 16}), ("lstm-forecaster", {"horizon": 2})])
+    ("lstm-forecaster", {"window": 16}), ("lstm-forecaster", {"horizon": 2}),
+    ("gru-ae", {"score_reduce": "max"})])
 def test_window_detector_refuses_another_window_than_it_was_trained_with(name: str, change: dict) -> None:
     X = _series()
     det = registry.get(name)(window=8, epochs=1, verbose=0, device="cpu").fit(X)
-    before = det.score(X)
+    before, original = det.score(X), det.get_params()
     det.set_params(**change)
     # an LSTM reads windows of any length: scored (and saved) silently through windows of 16
-    # steps it never learnt; a TCN stopped with torch's "mat1 and mat2 shapes cannot be multiplied"
+    # steps it never learnt; a TCN stopped with torch's "mat1 and mat2 shapes cannot be
+    # multiplied"; score_reduce="max" was compared with the threshold fitted on mean scores
     key = next(iter(change))
     for call in (lambda: det.score(X), det.get_state, lambda: det.warm_start(X, epochs=1)):
-        with pytest.raises(InputError, match=f"{key} is {change[key]}, but the network was trained with"):
+        with pytest.raises(InputError, match=f"{key} is {change[key]!r}, but the model was fitted with"):
             call()
-    det.set_params(window=8, horizon=1) if name == "lstm-forecaster" else det.set_params(window=8)
+    det.set_params(**{k: original[k] for k in change})
     assert np.array_equal(det.score(X), before)
 
 
@@ -57,3 +59,18 @@ def test_window_detector_loaded_from_its_state_scores_under_its_window() -> None
     twin = registry.get("gru-ae")(window=8, epochs=1, verbose=0, device="cpu")
     twin.set_state(meta, arrays)
     assert np.array_equal(twin.score(X), det.score(X))
+
+
+def test_sequence_autoencoder_refuses_another_reduce_than_it_was_fitted_with() -> None:
+    from hourglass.detectors import SequenceAutoEncoder
+
+    sessions = [np.array([1, 2, 3, 4])] * 20
+    det = SequenceAutoEncoder(hidden=8, code=2, epochs=1, verbose=0, device="cpu").fit(sessions)
+    before = det.score(sessions)
+    det.set_params(reduce="mean")
+    # mean surprises were compared with the threshold fitted on each session's maximum
+    for call in (lambda: det.score(sessions), lambda: det.explain(sessions), det.get_state):
+        with pytest.raises(InputError, match="reduce is 'mean', but the model was fitted with 'max'"):
+            call()
+    det.set_params(reduce="max")
+    assert np.array_equal(det.score(sessions), before)

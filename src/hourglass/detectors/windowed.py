@@ -247,23 +247,28 @@ class WindowDetector(DeepDetector):
         super().validate_params()
 
     # -- input hooks --------------------------------------------------------------------------
-    def _window_shape(self) -> tuple[int, int]:
-        """``(window, horizon)`` as set now (horizon 0 for a model that forecasts nothing)."""
-        return int(self.window), int(getattr(self, "horizon", 0))
+    def _window_shape(self) -> tuple[int, int, str]:
+        """``(window, horizon, score_reduce)`` as set now (horizon 0 for a model that forecasts
+        nothing): what :meth:`_check_trained_on` compares with the fit's (``trained_on_``)."""
+        return int(self.window), int(getattr(self, "horizon", 0)), str(self.score_reduce)
 
     def _check_trained_on(self) -> None:
         """Refuse to score, save or warm start with another ``window`` (or a forecaster's
-        ``horizon``) than the network was trained with (``set_params`` after ``fit``): a
-        recurrent network reads windows of any length, so the series was scored, and its steps
-        flagged, through windows the network never learnt, and the artefact saved them so."""
+        ``horizon``) than the network was trained with, or another ``score_reduce`` than the
+        threshold was fitted under (``set_params`` after ``fit``): a recurrent network reads
+        windows of any length, so the series was scored, and its steps flagged, through windows
+        the network never learnt; the maximum of the windows covering a step was compared with a
+        threshold fitted on their mean. The artefact saved either so."""
         trained = getattr(self, "trained_on_", None)
         if trained is None:
             return
-        names = ("window", "horizon") if hasattr(self, "horizon") else ("window",)
-        for name, was, now in zip(names, trained, self._window_shape(), strict=False):
+        for name, was, now in zip(("window", "horizon", "score_reduce"), trained, self._window_shape(),
+                                  strict=False):
             if now != was:
-                raise InputError(f"{type(self).__name__}: {name} is {now!r}, but the network was "
-                                 f"trained with {was!r}; fit again, or set {name}={was!r}")
+                why = ("its threshold is on scores reduced so" if name == "score_reduce"
+                       else "the network learnt windows of that shape")
+                raise InputError(f"{type(self).__name__}: {name} is {now!r}, but the model was "
+                                 f"fitted with {was!r} ({why}); fit again, or set {name}={was!r}")
 
     def _validate(self, X: object, *, reset: bool) -> np.ndarray:
         self._check_window()
