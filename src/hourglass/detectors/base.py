@@ -945,6 +945,29 @@ class DeepDetector(BaseDetector):
         if not weight >= 0:
             raise ValueError(f"label_weight must be >= 0, got {weight}")
 
+    #: Parameters the network is built to score with (AnoGAN's latent search, the VAE's β).
+    _scoring_params: ClassVar[tuple[str, ...]] = ()
+
+    def _record_built_with(self) -> None:
+        """Note the :attr:`_scoring_params` the network was built with (``built_with_``)."""
+        params = self.get_params(deep=False)
+        self.built_with_ = {name: params[name] for name in self._scoring_params}
+
+    def _check_built_with(self) -> None:
+        """Refuse to score, save or export with another value of a :attr:`_scoring_params`
+        than the network was built with (``set_params`` after ``fit``): the network went on
+        scoring with its own, while the artefact saved the new one, so the loaded model scored
+        differently from the one saved."""
+        built = getattr(self, "built_with_", None)
+        if not built:
+            return
+        params = self.get_params(deep=False)
+        for name, was in built.items():
+            if params[name] != was:
+                raise InputError(f"{type(self).__name__}: {name} is {params[name]!r}, but the model "
+                                 f"was fitted with {was!r} (its network scores with it, and its "
+                                 f"threshold is on those scores); fit again, or set {name}={was!r}")
+
     def _build_module(self, n_features: int) -> torch.nn.Module:
         raise NotImplementedError
 
@@ -1012,8 +1035,10 @@ class DeepDetector(BaseDetector):
                 module, train, val, config, generator=gen, description=type(self).__name__)
         self.module_ = module
         self.device_ = device
+        self._record_built_with()
 
     def _score(self, X: Any) -> np.ndarray:
+        self._check_built_with()
         self.module_.eval()
         return predict_batches(module_score(self.module_), [X], device=self.device_,
                                batch_size=self._score_batch_size())
@@ -1029,6 +1054,7 @@ class DeepDetector(BaseDetector):
         if not self.get_tags()["onnx_export"]:
             raise InputError(f"{type(self).__name__}: scoring is not one feed-forward torch graph "
                              "on the feature matrix")
+        self._check_built_with()
         self.module_.eval()
         return _ModuleScore(self.module_).eval()
 
@@ -1041,6 +1067,7 @@ class DeepDetector(BaseDetector):
         return 16384
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        self._check_built_with()  # an artefact records the parameters, not built_with_
         arrays = {f"module.{k}": v.detach().cpu().numpy()
                   for k, v in self.module_.state_dict().items()}
         meta: dict[str, Any] = {}
@@ -1062,6 +1089,7 @@ class DeepDetector(BaseDetector):
             raise InputError(f"saved weights do not fit {type(self).__name__}: {detail[:300]}") from None
         self.module_ = module.to(device).eval()
         self.device_ = device
+        self._record_built_with()
         if "history" in meta:  # kept, so that saving the loaded model again keeps it too
             try:
                 self.history_ = TrainHistory.from_dict(meta["history"])
