@@ -182,6 +182,8 @@ device, verbose, random_state
     _tags: ClassVar[dict[str, Any]] = {"supports_explain": False, "supports_labels": False,
                                        "gradients": False}
     _no_gradients_reason: ClassVar[str] = "its score comes from an isolation forest (trees have no gradient)"
+    # the columns the forest was grown on: the code, and the error when use_error
+    _scoring_params: ClassVar[tuple[str, ...]] = ("use_error",)
 
     def __init__(
         self,
@@ -247,6 +249,7 @@ device, verbose, random_state
         self.forest_ = ArrayForest.from_sklearn(forest)
 
     def _score(self, X: np.ndarray) -> np.ndarray:
+        self._check_built_with()
         return self.forest_.score(self._latent(X))
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
