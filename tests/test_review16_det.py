@@ -99,3 +99,20 @@ def test_scoring_parameter_changed_after_fit_is_refused_not_saved(name: str, par
     twin = registry.get(name)(epochs=1, verbose=0, device="cpu", **params)
     twin.set_state(meta, arrays)
     assert np.array_equal(twin.score(X), before)
+
+
+def test_ensemble_refuses_to_score_or_save_after_its_detectors_were_changed() -> None:
+    from hourglass.detectors import Ensemble
+
+    X = np.random.default_rng(0).normal(size=(60, 3)).astype(np.float32)
+    spec = (("autoencoder", {"hidden": (4, 2)}), ("deep-svdd", {"hidden": (4,)}))
+    ens = Ensemble(detectors=spec, epochs=1, verbose=0, device="cpu").fit(X)
+    before = ens.score(X)
+    ens.set_params(detectors=(("autoencoder", {"hidden": (8, 2)}), ("deep-svdd", {"hidden": (4,)})))
+    # the fitted members went on scoring, and the artefact saved named the new ones: loading it
+    # failed with "saved weights do not fit AutoEncoder: size mismatch ..."
+    for call in (lambda: ens.score(X), ens.get_state):
+        with pytest.raises(InputError, match="detectors were changed since fit"):
+            call()
+    ens.set_params(detectors=(("autoencoder", {"hidden": (4, 2)}), ("deep-svdd", {"hidden": (4,)})))
+    assert np.array_equal(ens.score(X), before)  # an equal specification is the fitted one

@@ -230,6 +230,7 @@ class Ensemble(BaseDetector):
         self.calibration_ = [(r, float(r.mean()), float(r.std()) or 1.0) for r in refs]
         # the rules the threshold was fitted under (by fit, or saved with it)
         self.combined_by_ = (self.calibration, self.combine)
+        self.members_from_ = self.detectors  # the specification members_ were made from
 
     def _check_rules(self) -> None:
         """Refuse to score, save or build gradients under another ``calibration`` or ``combine``
@@ -242,6 +243,16 @@ class Ensemble(BaseDetector):
     def _rules_mismatch(self) -> str | None:
         """What differs between the ``calibration``/``combine`` fitted and those set now
         (``None`` when nothing does): what :meth:`_check_rules` and :meth:`why_no_gradients` say."""
+        made_from = getattr(self, "members_from_", self.detectors)
+        if made_from is not self.detectors:
+            try:
+                same = bool(made_from == self.detectors)
+            except (TypeError, ValueError):  # a member spec whose == is no truth value
+                same = False
+            if not same:
+                return ("detectors were changed since fit (the members fitted then still score, "
+                        "and an artefact would name the new ones, which their saved weights do not "
+                        "fit); fit again, or set detectors back")
         fitted = getattr(self, "combined_by_", (self.calibration, self.combine))
         for name, was, now in zip(("calibration", "combine"), fitted,
                                   (self.calibration, self.combine), strict=True):
