@@ -146,6 +146,10 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
     _tags: ClassVar[dict[str, Any]] = {"input": "events", "supports_explain": True, "warm_start": True}
 
     module_: _SeqAENet
+    # reduce: the threshold is on session scores reduced so (a mean surprise compared with a
+    # cut-off on the maximum flagged none); max_length: the chunk length (length_) came from it,
+    # and an artefact saved under a smaller one would not load
+    _scoring_params: ClassVar[tuple[str, ...]] = ("reduce", "max_length")
 
     def __init__(
         self,
@@ -234,21 +238,10 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
 
     def _fit(self, X: Packed, X_val: Packed | None, y: np.ndarray | None) -> None:
         self.length_ = int(min(int(self.max_length), int(X.lengths.max()) + 1))
-        self.reduced_by_ = str(self.reduce)
         super()._fit(X, X_val, y)
 
-    def _check_reduce(self) -> None:
-        """Refuse to score, explain or save under another ``reduce`` than the fit's
-        (``set_params`` after ``fit``): the threshold was fitted on session scores reduced so
-        (the mean surprise of a session compared with a cut-off on the maximum flagged none)."""
-        fitted = getattr(self, "reduced_by_", str(self.reduce))
-        if str(self.reduce) != fitted:
-            raise InputError(f"SequenceAutoEncoder: reduce is {self.reduce!r}, but the model was "
-                             f"fitted with {fitted!r} (its threshold is on those scores); fit "
-                             f"again, or set reduce={fitted!r}")
-
     def _score(self, X: Packed) -> np.ndarray:
-        self._check_reduce()
+        self._check_built_with()
         self.module_.eval()
         M, sess = self._chunks(X, self.length_)
         rows, inv, _ = _unique_chunks(M, self.n_features_in_ + 3)
@@ -275,7 +268,7 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
         [4]
         """
         self._check_fitted()
-        self._check_reduce()
+        self._check_built_with()
         top = check_top(top)
         Xp = self._validate(X, reset=False)
         M, sess = self._chunks(Xp, self.length_)
@@ -327,7 +320,6 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
 
     # -- state --------------------------------------------------------------------------------
     def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        self._check_reduce()  # an artefact records the parameter, not reduced_by_
         meta, arrays = super()._get_state()
         return {**meta, "length": self.length_}, arrays
 
@@ -341,7 +333,6 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
             raise InputError(f"detector state has chunk length {length!r}; expected a whole "
                              f"number from 1 to max_length ({self.max_length})")
         self.length_ = int(length)
-        self.reduced_by_ = str(self.reduce)
         super()._set_state(meta, arrays)
 
 
