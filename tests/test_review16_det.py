@@ -84,6 +84,7 @@ def test_sequence_autoencoder_refuses_another_reduce_than_it_was_fitted_with() -
 @pytest.mark.parametrize(("name", "params", "change"), [
     ("anogan", {"min_steps": 0, "search_steps": 2}, {"search_steps": 30}),
     ("anogan", {"min_steps": 0, "search_steps": 2}, {"lam": 0.9}),
+    ("encoder-gan", {"min_steps": 0}, {"lam": 0.9}),
     ("vae", {"hidden": (4, 2)}, {"beta": 50.0}),
     # the forest grown on the code and the error: an IndexError from the forest without the error
     ("latent-iforest", {"hidden": (4, 2), "n_estimators": 10}, {"use_error": False})])

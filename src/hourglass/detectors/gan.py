@@ -478,6 +478,8 @@ class EncoderGAN(_GANDetector):
         self.verbose = verbose
         self.random_state = random_state
 
+    _scoring_params: ClassVar[tuple[str, ...]] = ("lam",)  # the score's mix, baked into the network
+
     def _build_module(self, n_features: int) -> nn.Module:
         return EncoderGANModule(n_features, tuple(int(h) for h in self.hidden), lam=float(self.lam),
                                 w_rec=float(self.w_rec), d_zz=bool(self.latent_cycle),
