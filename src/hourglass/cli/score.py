@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -224,10 +225,14 @@ def score(
     with user_errors():
         with (chunk_writer(output, table=table) if rule is None else
               alert_file(output, alert_columns("table", ecs=True), table=table)) as writer:
+            # the columns read besides the model's: --keep, the rules' and, for ECS alerts, those
+            # with an ECS name (any other turns to text where a later chunk has text in it)
             for df, result in score_chunks(pipe, data, spec, on_bad_rows, stats,
                                             chunk_bytes=chunk_size,
-                                            reads=None if silencer is not None or rule is not None
-                                            else keep or ()):  # rules, ECS fields: any column
+                                            reads=[*(keep or ()), *(silencer.rules.columns if
+                                                                    silencer is not None else ())],
+                                            reads_also=None if rule is None else functools.partial(
+                                                _ecs_named_column, fmt=rule.data_format)):
                 if silencer is not None:  # (on the columns read: not the empty --keep ones)
                     silencer.frame(df, result)
                 df = kept.add(df)
@@ -255,6 +260,13 @@ def score(
               f"{f', {silencer.text()}' if silencer is not None else ''}", highlight=False)
     drift.summary()
     say_wrote(output)
+
+
+def _ecs_named_column(column: str, fmt: str | None) -> bool:
+    """Whether an ECS alert takes ``column`` of a ``fmt`` table (it has an ECS name)."""
+    from hourglass.serve.ecs import ecs_target
+
+    return ecs_target(column, fmt) is not None
 
 
 def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None, *, skip: bool = False,
@@ -328,8 +340,8 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
                alert_columns("group", keep=list(dict.fromkeys([*grouping.keys, *(keep or [])]))))
     n_rows = flagged = 0
     with alert_file(output, columns, table=table) as writer:
-        reads = None if silencer is not None or rule is not None else [*grouping.keys, *(keep or []),
-                                                    *([time_col] if time_col else [])]
+        reads = [*grouping.keys, *(keep or []), *([time_col] if time_col else []),
+                 *(silencer.rules.columns if silencer is not None else ())]
         for df, result in score_chunks(pipe, data, spec, on_bad_rows, stats,
                                         chunk_bytes=chunk_bytes(chunk_mb), reads=reads):
             if silencer is not None:  # a silenced row feeds no group

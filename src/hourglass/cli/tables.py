@@ -298,22 +298,27 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
                  stats: ReadStats, label_col: str | None = None, normal: list[str] | None = None,
                  chunk_bytes: int = CHUNK_BYTES, extra_drop: tuple[str, ...] = (),
                  reads: Collection[str] | None = (),
+                 reads_also: Callable[[str], bool] | None = None,
                  ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
     """(input chunk, score/flag frame) pairs, streamed with bounded memory for tabular models.
 
     Non-tabular models (sequences, windows) need the whole input at once and get it in one piece.
     ``reads``: the columns the caller reads from the chunks besides the model's, label and time
-    columns (``--keep``, group keys); ``None``: any column (every column read strictly). Another
-    column whose values turn from numbers to text in a later chunk is text from there on
-    instead of stopping the run: the model does not read it.
+    columns (``--keep``, group keys, suppression rules' columns); ``None``: any column (every
+    column read strictly); ``reads_also``: whether the caller reads a column of some other name
+    too (the columns an ECS alert takes, by their names). Another column whose values turn from
+    numbers to text in a later chunk is text from there on instead of stopping the run: the
+    model does not read it.
     """
     check_label = label_col is not None
     label_col = label_col or pipe.info.get("label_col")
     streaming = getattr(pipe.features_, "output", "tabular") == "tabular" and \
         spec is not None and hasattr(spec, "iter_chunks")
-    used = None if reads is None else {*map(str, getattr(pipe.features_, "columns_", ())), *reads,
-                                       *(str(c) for c in (label_col, pipe.info.get("time_col"),
-                                                          *extra_drop) if c)}
+    used: Collection[str] | None = None if reads is None else {
+        *map(str, getattr(pipe.features_, "columns_", ())), *reads,
+        *(str(c) for c in (label_col, pipe.info.get("time_col"), *extra_drop) if c)}
+    if used is not None and reads_also is not None:
+        used = _ReadColumns(used, reads_also)
     if used is not None and streaming and not _takes_used(spec):
         used = None  # a format of register_format's protocol without the keyword: read strictly
     loose = {} if used is None else {"used": used}
@@ -425,6 +430,29 @@ def skip_bad_values(pipe: Pipeline, df: pd.DataFrame, work: Callable[[pd.DataFra
             if _BAD_VALUE.search(str(again)) is None:
                 raise about_file(at_file_rows(again, stats.known(offset + pos)), data) from None
             exc, bad = again, np.zeros(len(df), dtype=bool)
+
+
+class _ReadColumns(Collection[str]):
+    """The columns a caller reads: the named ones, and any other that ``also`` accepts.
+
+    Examples
+    --------
+    >>> cols = _ReadColumns({"bytes"}, lambda c: c.endswith("_ip"))
+    >>> "bytes" in cols, "src_ip" in cols, "note" in cols, sorted(cols)
+    (True, True, False, ['bytes'])
+    """
+
+    def __init__(self, named: Collection[str], also: Callable[[str], bool]) -> None:
+        self.named, self.also = set(named), also
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.named or (isinstance(name, str) and self.also(name))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.named)
+
+    def __len__(self) -> int:
+        return len(self.named)
 
 
 def _takes_used(spec: Any) -> bool:

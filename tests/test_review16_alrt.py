@@ -1,0 +1,53 @@
+"""Regression tests: alert outputs, suppression rules and grouped alerts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.cli import app
+from tests._cli import runner, small_labelled_model
+
+
+@pytest.fixture(scope="module")
+def labelled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return small_labelled_model(tmp_path_factory.mktemp("alrt16"))
+
+
+def _late_text_table(folder: Path, frame: pd.DataFrame) -> Path:
+    """``frame`` repeated to span several chunks, with a column the model never read whose
+    numbers turn to text in the last rows."""
+    big = pd.concat([frame.drop(columns=["label"])] * 20, ignore_index=True)
+    note = np.arange(len(big)).astype(str).astype(object)
+    note[-3:] = "unknown"
+    big["note"] = note
+    big["src_ip"] = np.where(np.arange(len(big)) % 2 == 0, "10.0.0.5", "10.0.0.9")
+    path = folder / "late_text.csv"
+    big.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("extra", [["--suppress", "RULES"], ["--alert-format", "ecs"],
+                                   ["--group-by", "src_ip", "--suppress", "RULES"]])
+def test_score_options_do_not_read_unused_columns_strictly(labelled: dict[str, Any], tmp_path: Path,
+                                                          extra: list[str]) -> None:
+    # --suppress and --alert-format ecs read every column strictly: a column neither the model
+    # nor the rules nor ECS read, numbers then text, stopped the run as a "malformed value"
+    data = _late_text_table(tmp_path, labelled["frame"])
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rule]]\nname = "backup"\nmatch = { src_ip = "10.0.0.5" }\n')
+    base = ["score", str(labelled["model"]), str(data), "--chunk-mb", "0.02", "-q"]
+    plain = runner.invoke(app, [*base, "-o", str(tmp_path / "plain.csv")])
+    assert plain.exit_code == 0, plain.output
+    out = tmp_path / "out.jsonl"
+    res = runner.invoke(app, [*base, "-o", str(out), *[str(rules) if a == "RULES" else a for a in extra]])
+    assert res.exit_code == 0, res.output
+    lines = out.read_text().splitlines()
+    assert lines
+    if "--suppress" in extra and "--group-by" not in extra:
+        got = pd.read_json(out, lines=True)
+        assert len(got) == 6000 and (got["suppressed"] == "backup").sum() > 0
