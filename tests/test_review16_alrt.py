@@ -51,3 +51,36 @@ def test_score_options_do_not_read_unused_columns_strictly(labelled: dict[str, A
     if "--suppress" in extra and "--group-by" not in extra:
         got = pd.read_json(out, lines=True)
         assert len(got) == 6000 and (got["suppressed"] == "backup").sum() > 0
+
+
+@pytest.mark.parametrize("suffix", ["csv", "jsonl", "parquet", "sqlite"])
+def test_kept_64_bit_ids_with_a_missing_one_are_written_exact(labelled: dict[str, Any], tmp_path: Path,
+                                                              suffix: str) -> None:
+    # the reader keeps such a column exact (nullable integers), but the output took its values
+    # through floats: 9007199254740997 was written as 9007199254740996 (9.007199254740996e+15)
+    import pyarrow.parquet as pq
+
+    frame = labelled["frame"].drop(columns=["label"]).head(50).copy()
+    ids = [str(2**53 + 1 + i) for i in range(len(frame))]
+    ids[0] = ""
+    frame["flow_id"] = ids
+    data = tmp_path / "ids.csv"
+    frame.to_csv(data, index=False)
+    out = tmp_path / f"scored.{suffix}"
+    res = runner.invoke(app, ["score", str(labelled["model"]), str(data), "--keep", "flow_id", "-q",
+                              "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    if suffix == "sqlite":
+        import sqlite3
+
+        got = [r[0] for r in sqlite3.connect(out).execute("SELECT flow_id FROM alerts ORDER BY row")]
+    elif suffix == "parquet":
+        got = pq.read_table(out).column("flow_id").to_pylist()
+    else:
+        import json
+
+        cells = (pd.read_csv(out, dtype=str, keep_default_na=False)["flow_id"].tolist() if suffix == "csv"
+                 else [json.loads(line)["flow_id"] for line in out.read_text().splitlines()])
+        assert all(c in ("", None) or str(c).isdigit() for c in cells), cells[:3]  # no 9.0e+15
+        got = [int(c) if c not in ("", None) else None for c in cells]
+    assert got == [None, *(int(i) for i in ids[1:])]

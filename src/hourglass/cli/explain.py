@@ -106,7 +106,7 @@ def explain(
     from hourglass.ingest.readers import detect_format
     from hourglass.ingest.writers import chunk_writer
     from hourglass.pipeline import load
-    from hourglass.serve.ecs import whole_values
+    from hourglass.serve.ecs import column_values, whole_values
 
     setup_logging(quiet)
     stats = ReadStats()
@@ -180,7 +180,7 @@ def explain(
                                       "method": why["method"].to_numpy()})
                 kept_cols = [kept_df.loc[pick, c] for c in keep or []]
                 for c, col in zip(keep or [], kept_cols, strict=True):
-                    frame[c] = whole_values(col) if whole_ints else col.to_numpy()
+                    frame[c] = whole_values(col) if whole_ints else column_values(col)
                 writer.write(frame)
                 shown_kept = [_kept_cells(col) for col in kept_cols]
                 for k, rec in enumerate(frame.itertuples(index=False)):

@@ -130,7 +130,7 @@ def score(
     from hourglass.ingest.sqlite import is_sqlite
     from hourglass.ingest.writers import chunk_writer
     from hourglass.pipeline import load
-    from hourglass.serve.ecs import whole_values
+    from hourglass.serve.ecs import column_values, whole_values
 
     group_by = group_columns(group_by_opts)
     setup_logging(quiet)
@@ -246,7 +246,7 @@ def score(
                                            first_row=n_rows - len(df), stats=stats))
                     continue
                 for c in keep or []:
-                    result[c] = whole_values(df[c]) if whole_ints else df[c].to_numpy()
+                    result[c] = whole_values(df[c]) if whole_ints else column_values(df[c])
                 if anomalies_only:
                     result = result[result["flag"] == 1]
                 writer.write(result)

@@ -50,8 +50,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ECS_FIELDS", "ECS_VERSION", "SEVERITY_NUMBERS", "AlertRule", "ecs_named", "ecs_target",
-           "frame_alerts",
+__all__ = ["ECS_FIELDS", "ECS_VERSION", "SEVERITY_NUMBERS", "AlertRule", "column_values", "ecs_named",
+           "ecs_target", "frame_alerts",
            "to_ecs", "whole_values", "with_verdict"]
 
 ECS_VERSION = "8.11.0"
@@ -632,10 +632,30 @@ def with_verdict(alert: Mapping[str, Any], detector: Any) -> dict[str, Any]:
     return out
 
 
+def column_values(col: Any) -> Any:
+    """A column's values as written: a nullable integer column (64-bit ids with a missing value,
+    read exact) as its integers and missing values, where ``to_numpy`` would give floats that
+    round the ids past 2**53 (``9007199254740997`` written as ``9.007199254740996e+15``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> column_values(pd.Series([9007199254740997, None], dtype="Int64")).tolist()
+    [9007199254740997, <NA>]
+    >>> column_values(pd.Series([1.5, 2.0])).tolist()
+    [1.5, 2.0]
+    """
+    import numpy as np
+
+    if not isinstance(col.dtype, np.dtype) and getattr(col.dtype, "kind", "") in ("i", "u"):
+        return col.array
+    return col.to_numpy()
+
+
 def whole_values(col: Any) -> Any:
     """A float column's values with each whole finite float as the whole number it is (a CSV's
     integer column with an empty cell reads as floats: its ``22.0`` is the ``22`` written);
-    other columns' values as they are.
+    other columns' values as they are (:func:`column_values`).
 
     Examples
     --------
@@ -645,7 +665,9 @@ def whole_values(col: Any) -> Any:
     """
     import numpy as np
 
-    values = col.to_numpy()
+    values = column_values(col)
+    if not isinstance(values, np.ndarray):
+        return values
     if values.dtype.kind != "f":
         return values
     out = values.astype(object)
