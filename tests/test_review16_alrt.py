@@ -84,3 +84,24 @@ def test_kept_64_bit_ids_with_a_missing_one_are_written_exact(labelled: dict[str
         assert all(c in ("", None) or str(c).isdigit() for c in cells), cells[:3]  # no 9.0e+15
         got = [int(c) if c not in ("", None) else None for c in cells]
     assert got == [None, *(int(i) for i in ids[1:])]
+
+
+def test_grouping_by_64_bit_ids_with_a_missing_one_keeps_the_ids_apart(labelled: dict[str, Any],
+                                                                       tmp_path: Path) -> None:
+    # the group keys went through floats: two ids one apart past 2**53 were one group, named by
+    # an id neither row had (9.007199254740996e+15)
+    import json
+
+    frame = labelled["frame"].drop(columns=["label"]).head(60).copy()
+    frame["bytes"] = 1e9  # every row flagged
+    ids = [str(2**53 + 4 + i % 2) for i in range(len(frame))]
+    ids[0] = ""
+    frame["flow_id"] = ids
+    data = tmp_path / "ids.csv"
+    frame.to_csv(data, index=False)
+    out = tmp_path / "groups.jsonl"
+    res = runner.invoke(app, ["score", str(labelled["model"]), str(data), "--group-by", "flow_id",
+                              "--group-window", "1000", "-q", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    groups = {g["flow_id"]: g["count"] for g in map(json.loads, out.read_text().splitlines())}
+    assert groups == {None: 1, 2**53 + 4: 29, 2**53 + 5: 30}

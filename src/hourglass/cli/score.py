@@ -329,6 +329,7 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
 
     from hourglass.cli._groups import NO_TIME, Grouping, whole
     from hourglass.cli.tables import no_rows_error, score_chunks
+    from hourglass.serve.ecs import column_values
     from hourglass.serve.sinks import alert_columns, alert_file
 
     time_col = timestamp_col or pipe.info.get("time_col")
@@ -353,7 +354,7 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
             drift.update(flags)
             idx = np.flatnonzero(flags == 1)
             flagged += len(idx)
-            keys = list(zip(*(df[c].to_numpy()[idx] for c in grouping.keys), strict=True))
+            keys = list(zip(*(column_values(df[c])[idx] for c in grouping.keys), strict=True))
             if ecs_time is not None:  # one that does not read stops the run, as without --group-by
                 _check_ecs_times(grouping, df[ecs_time].iloc[idx], idx, n_rows, data, ecs_time, stats)
             alerts = [{"row": n_rows + int(i), "score": float(s), "severity": str(v),
