@@ -105,3 +105,50 @@ def test_grouping_by_64_bit_ids_with_a_missing_one_keeps_the_ids_apart(labelled:
     assert res.exit_code == 0, res.output
     groups = {g["flow_id"]: g["count"] for g in map(json.loads, out.read_text().splitlines())}
     assert groups == {None: 1, 2**53 + 4: 29, 2**53 + 5: 30}
+
+
+@pytest.fixture(scope="module")
+def timed_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An autoencoder trained with an ISO-8601 time column (so it keeps no day/month order)."""
+    folder = tmp_path_factory.mktemp("alrt16_timed")
+    rng = np.random.default_rng(1)
+    train = pd.DataFrame({"ts": pd.date_range("2026-11-01", periods=200, freq="1h").strftime(
+        "%Y-%m-%dT%H:%M:%SZ"), "bytes": rng.lognormal(5, 1, 200), "pkts": rng.poisson(8, 200)})
+    train.to_csv(folder / "train.csv", index=False)
+    res = runner.invoke(app, ["train", str(folder / "train.csv"), "-o", str(folder / "m"), "--timestamp-col",
+                              "ts", "--epochs", "1", "--hidden", "4,2", "-q"])
+    assert res.exit_code == 0, res.output
+    return folder / "m"
+
+
+def _day_first_rows() -> pd.DataFrame:
+    """Rows with day-first dates (13/12/2026 tells the order); the anomalous ones (huge bytes)
+    all on 06/12/2026 at 02:10, which alone would read as 12 June."""
+    n = 60
+    odd = np.arange(n) % 10 == 0
+    when = [("06/12/2026 02:10:00" if odd[i] else f"{13 + i % 5}/12/2026 0{i % 9}:00:00") for i in range(n)]
+    return pd.DataFrame({"ts": when, "bytes": np.where(odd, 1e12, 150.0), "pkts": np.where(odd, 9000, 8)})
+
+
+def test_between_reads_the_flagged_rows_dates_in_the_whole_datas_order(timed_model: Path,
+                                                                       tmp_path: Path) -> None:
+    # the rules read the times of the flagged rows alone: all of them ambiguous (day <= 12), read
+    # month first (12 June), so the patch window of 6 December silenced none of them, while the
+    # ECS alerts of the same rows said 2026-12-06T02:10
+    import json
+
+    rows = _day_first_rows()
+    data = tmp_path / "day_first.csv"
+    rows.to_csv(data, index=False)
+    rules = tmp_path / "window.toml"
+    rules.write_text('[[rule]]\nname = "patch"\nbetween = [2026-12-06T02:00:00Z, 2026-12-06T04:00:00Z]\n')
+    out = tmp_path / "scored.jsonl"
+    res = runner.invoke(app, ["score", str(timed_model), str(data), "--suppress", str(rules), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    got = pd.read_json(out, lines=True)
+    assert (got["suppressed"] == "patch").sum() == 6 and got["flag"].sum() == 0
+    lines = "".join(json.dumps(r) + "\n" for r in rows.to_dict("records"))
+    res = runner.invoke(app, ["stream", str(timed_model), "--suppress", str(rules), "--all"], input=lines)
+    assert res.exit_code == 0, res.output
+    streamed = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    assert len(streamed) == 60 and sum(a["suppressed"] == "patch" for a in streamed) == 6

@@ -438,6 +438,9 @@ class TableScorer(ModelScorer):
         columns = list(dict.fromkeys([*rules.columns, *([rules.time_col] if rules.uses_time else [])]))
         sub = flatten_json(pd.DataFrame.from_records(self._flat_rows([rows[i] for i in pick.tolist()]),
                                                      columns=columns))
+        if rules.uses_time and rules.dayfirst is None and len(pick) < len(rows):  # the request's
+            rules = rules.ordered_by(pd.Series(  # date order, not the flagged rows' alone
+                [r.get(str(rules.time_col)) for r in self._flat_rows(rows)], dtype=object))
         names = np.full(len(flags), "", dtype=object)
         names[pick] = rules.names(sub)
         return np.where(names != "", 0, flags), names

@@ -591,9 +591,34 @@ class Suppressions:
         pick = np.flatnonzero(flags == 1)
         if len(pick) and self.rules:
             sub = df.iloc[pick] if len(pick) < len(df) else df
-            names[pick] = self.names(sub)
+            rules = self.ordered_by(df[self.time_col]) if len(pick) < len(df) and \
+                self.time_col in df.columns else self
+            names[pick] = rules.names(sub)
             flags = np.where(names != "", 0, flags)
         return flags, names
+
+    def ordered_by(self, values: Any) -> Suppressions:
+        """These rules reading numeric day/month dates (``06/12/2026``) in the order the whole
+        batch's times ``values`` show, where the model keeps none (``dayfirst`` is ``None``): the
+        flagged rows alone may all be ambiguous (day 12 or less) and read the other way than
+        the batch, and its alerts' times, are read. The rules as they are otherwise.
+
+        Examples
+        --------
+        >>> rules = Suppressions.parse('[[rule]]\\nname = "w"\\nbetween = [2026-12-06, 2026-12-06]\\n',
+        ...                            "r.toml").for_times("ts", None, "the data")
+        >>> rules.ordered_by(pd.Series(["06/12/2026 02:00", "13/12/2026 02:00"])).dayfirst
+        True
+        """
+        if not self.uses_time or self.dayfirst is not None or self.time_col in (None, _BUCKET_START):
+            return self
+        from hourglass._times import infer_dayfirst
+
+        try:
+            order = infer_dayfirst(values, str(self.time_col))
+        except InputError:  # both orders: each value is read as it reads (see _times)
+            return self
+        return self if order is None else replace(self, dayfirst=order)
 
     def _check_time(self) -> None:
         """An :class:`InputError` when a rule has ``between`` and no time column is bound."""
