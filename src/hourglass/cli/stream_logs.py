@@ -147,10 +147,9 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
                         lines = lines[:bad[0]]
                         problem = HourglassError(f"{where} {bad[1]}")
                 write(scorer.feed(lines))
-                if problem is not None:  # the sessions still open are scored, as at the end of
-                    write(scorer.finish())  # the input (their lines came before the bad one)
-                    raise problem
-        except KeyboardInterrupt:  # Ctrl-C, SIGTERM: so are they here
-            write(scorer.finish())
+                if problem is not None:  # the sessions still open are scored below, as at the
+                    raise problem  # end of the input (their lines came before the bad one)
+        except (KeyboardInterrupt, HourglassError):  # Ctrl-C, SIGTERM, a read error (a truncated
+            write(scorer.finish())  # .gz, an I/O error after the lines read): so are they here
             raise
         write(scorer.finish())

@@ -1,0 +1,44 @@
+"""``hourglass stream``: what a stream that stops early still scores and writes."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+
+import pytest
+import typer
+
+from hourglass.cli import stream as stream_module
+from hourglass.cli import stream_logs
+from hourglass.detectors.deeplog import DeepLog
+from hourglass.features.sessions import EventSessions
+from hourglass.pipeline import Pipeline
+from hourglass.serve.log_stream import LogStreamScorer
+from hourglass.serve.sinks import JsonLinesSink
+
+
+@pytest.fixture(scope="module")
+def block_model() -> Pipeline:
+    log = [f"{op} blk_{b}" for b in range(40) for op in ("open", "read", "close")]
+    return Pipeline(detector=DeepLog(window=2, top_g=1, hidden=16, layers=1, epochs=40, lr=0.03,
+                                     verbose=0, random_state=0),
+                    features=EventSessions(format="raw", session_regex=r"blk_\d+")).fit(log)
+
+
+def test_a_log_stream_cut_by_a_read_error_still_closes_its_open_sessions(
+        block_model: Pipeline) -> None:
+    # a truncated .gz (or an I/O error) stopped the stream with every session read so far still
+    # open: their ends were never checked (whole-session models: never scored), no alert at all
+    # for lines that were read; they close as at a line that stops the stream
+    data = gzip.compress(b"open blk_900\nread blk_900\nclose blk_900\nopen blk_901\n")[:-6]
+    out = io.BytesIO()
+    scorer = LogStreamScorer(block_model)
+    with pytest.raises(typer.Exit) as stop:
+        stream_logs.run(scorer, stream_module._gunzip_if_gzip(io.BytesIO(data).read, "<stdin>"),
+                        JsonLinesSink(out), where="<stdin>", batch=10, max_delay=0.05,
+                        on_bad_rows="skip", output=None)
+    assert stop.value.exit_code == 2
+    alerts = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [(a["session"], a["key"], a["closed"]) for a in alerts] == [("blk_901", "<end>", "end")]
+    assert scorer.counts()["live"] == 0
