@@ -42,3 +42,18 @@ def test_a_log_stream_cut_by_a_read_error_still_closes_its_open_sessions(
     alerts = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [(a["session"], a["key"], a["closed"]) for a in alerts] == [("blk_901", "<end>", "end")]
     assert scorer.counts()["live"] == 0
+
+
+def test_audit_events_open_at_a_read_error_are_completed_before_it_is_raised() -> None:
+    # the records of an audit event read before a truncated .gz (an I/O error) were dropped:
+    # only Ctrl-C and SIGTERM completed the events still open; a read error does so too
+    from hourglass.errors import HourglassError
+
+    data = gzip.compress(b"record 1\nrecord 2\n")[:-6]
+    batches = stream_module.LineBatcher(stream_module._gunzip_if_gzip(io.BytesIO(data).read, "x"),
+                                        size=10, max_delay=0.05)
+    seen = []
+    with pytest.raises(HourglassError, match="cannot read the gzip stream"):
+        for batch in stream_module._ended(batches, events=object()):
+            seen.append([line for _, line in batch])
+    assert seen == [[b"record 1", b"record 2"], [stream_module._INPUT_END]]

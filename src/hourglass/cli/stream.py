@@ -92,13 +92,14 @@ _INPUT_END = _InputEnd()
 
 def _ended(batches: Iterable[list[tuple[int, bytes]]], events: Any) -> Iterator[list[tuple[int, bytes]]]:
     """``batches``, then, with ``events``, one batch of :data:`_INPUT_END` at the end of the input
-    (also on Ctrl-C or SIGTERM, before that is raised: the events of the lines read come out)."""
+    (also on Ctrl-C, SIGTERM or a read error such as a truncated ``.gz``, before that is raised:
+    the events of the lines read come out)."""
     if events is None:
         yield from batches
         return
     try:
         yield from batches
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, HourglassError):
         yield [(0, _INPUT_END)]
         raise
     yield [(0, _INPUT_END)]
