@@ -459,7 +459,7 @@ def _gunzip_if_gzip(read: Callable[[int], bytes], name: str) -> Callable[[int], 
     ``score -`` and ``--input FILE`` read one; the stream stopped at line 1, "not valid JSON");
     the first read happens at the first call (in the reader's thread), not here. A truncated or
     corrupt stream is one line naming the input, and so is one compressed otherwise (bzip2, xz,
-    zstd, zip: its bytes were read as lines).
+    zstd, zip: its bytes were read as lines). UTF-16 with a byte-order mark is decoded to UTF-8.
 
     Examples
     --------
@@ -495,6 +495,9 @@ def _gunzip_if_gzip(read: Callable[[int], bytes], name: str) -> Callable[[int], 
                 break
             head += more
         _refuse_packed(head, name)
+        if head[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with a byte-order mark, decoded as
+            state["read"] = _utf16_reads(head, read)  # --input FILE decodes it (its first line
+            return checked(n)  # was read by json's own guess, then "line 2: not valid JSON")
         if head[:2] != b"\x1f\x8b":
             state["read"] = read
             return head
@@ -508,6 +511,33 @@ def _gunzip_if_gzip(read: Callable[[int], bytes], name: str) -> Callable[[int], 
             raise HourglassError(f"{name}: cannot read the gzip stream ({exc})") from None
 
     return lambda n: checked(n) if "read" in state else first(n)
+
+
+def _utf16_reads(head: bytes, read: Callable[[int], bytes]) -> Callable[[int], bytes]:
+    """Reads of a UTF-16 pipe (its first bytes ``head``, byte-order mark first) as UTF-8 bytes,
+    bad code units replaced, as ``--input FILE`` reads a UTF-16 file.
+
+    Examples
+    --------
+    >>> import io
+    >>> data = "a=é\\n".encode("utf-16")
+    >>> r = _utf16_reads(data[:3], io.BytesIO(data[3:]).read)
+    >>> r(100), r(100), r(100)
+    (b'a=\\xc3\\xa9\\n', b'', b'')
+    """
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-16")(errors="replace")
+    pending = [head]
+
+    def decoded(n: int) -> bytes:
+        while True:
+            raw = pending.pop() if pending else read(n)
+            text = decoder.decode(raw, final=not raw)
+            if text or not raw:
+                return text.encode("utf-8")
+
+    return decoded
 
 
 def _refuse_packed(head: bytes, name: str) -> None:
