@@ -73,3 +73,34 @@ def test_utf16_on_standard_input_is_decoded_as_an_input_file_is() -> None:
         assert problem is None
         assert rows == [{"user": "zoë", "n": 1}, {"user": "ann", "n": 2}, {"user": "bo", "n": 3}]
         assert numbers == [1, 2, 4]
+
+
+def test_the_drift_check_of_a_log_stream_sees_every_part_of_a_split_session() -> None:
+    # a session longer than max_events is scored in parts; each part closed was one flag the
+    # drift check never got (closed sessions were counted as sessions - live, not the parts)
+    from hourglass.detectors.sequence_ae import EventCountAutoEncoder
+
+    log = [f"{op} blk_{b}" for b in range(30) for op in ("open", "read", "close")]
+    pipe = Pipeline(detector=EventCountAutoEncoder(hidden=[4], epochs=1, verbose=0, random_state=0),
+                    features=EventSessions(format="raw", session_regex=r"blk_\d+")).fit(log)
+    scorer = LogStreamScorer(pipe, max_events=2)
+
+    class Drift:
+        monitor = object()
+
+        def __init__(self) -> None:
+            self.flags: list[int] = []
+
+        def update(self, flags: object) -> None:
+            self.flags.extend(int(f) for f in flags)  # type: ignore[attr-defined]
+
+        def summary(self) -> None:
+            pass
+
+    drift = Drift()
+    data = b"open blk_1\nread blk_1\nclose blk_1\nopen blk_2\nread blk_2\nclose blk_2\n"
+    stream_logs.run(scorer, io.BytesIO(data).read, JsonLinesSink(io.BytesIO()), where="<stdin>",
+                    batch=10, max_delay=0.05, on_bad_rows="skip", output=None, drift=drift)
+    counts = scorer.counts()
+    assert (counts["sessions"], counts["split"]) == (2, 2)
+    assert len(drift.flags) == 4  # blk_1 and blk_2, each in two parts

@@ -125,7 +125,7 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
     def write(alerts: list[dict[str, Any]]) -> None:
         if watch:
             c = scorer.counts()
-            n = c["sessions"] - c["live"] - closed[0]
+            n = c["sessions"] + c["split"] - c["live"] - closed[0]  # (each part of a split one)
             closed[0] += n
             k = min(len(alerts), n)
             drift.update(np.r_[np.zeros(n - k, dtype=np.int8), np.ones(k, dtype=np.int8)])
