@@ -64,8 +64,9 @@ def test_utf16_on_standard_input_is_decoded_as_an_input_file_is() -> None:
     # guess and stopped at line 2 ("'utf-16-be' codec can't decode byte 0x00"); a log model's
     # lines were NUL-riddled text; it is decoded, as --input FILE decodes it
     text = '{"user": "zoë", "n": 1}\n{"user": "ann", "n": 2}\n\n{"user": "bo", "n": 3}\n'
-    for encoding in ("utf-16", "utf-16-be"):
+    for encoding, packed in (("utf-16", False), ("utf-16-be", False), ("utf-16", True)):
         data = text.encode(encoding) if encoding == "utf-16" else b"\xfe\xff" + text.encode(encoding)
+        data = gzip.compress(data) if packed else data
         read = stream_module._gunzip_if_gzip(io.BytesIO(data).read, "<stdin>")
         lines = [pair for batch in stream_module.LineBatcher(read, size=10, max_delay=0.05)
                  for pair in batch]

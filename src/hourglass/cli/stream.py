@@ -501,8 +501,13 @@ def _gunzip_if_gzip(read: Callable[[int], bytes], name: str) -> Callable[[int], 
         if head[:2] != b"\x1f\x8b":
             state["read"] = read
             return head
-        state["read"] = gzip.GzipFile(fileobj=_Rest(head), mode="rb").read1  # type: ignore[call-overload]
-        return checked(n)
+        unpacked = gzip.GzipFile(fileobj=_Rest(head), mode="rb").read1  # type: ignore[call-overload]
+        state["read"] = unpacked
+        text = checked(n)
+        if text[:2] in (b"\xff\xfe", b"\xfe\xff"):  # a gzip-compressed UTF-16 file (as above)
+            state["read"] = _utf16_reads(text, unpacked)
+            return checked(n)
+        return text
 
     def checked(n: int) -> bytes:
         try:
