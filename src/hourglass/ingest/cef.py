@@ -425,6 +425,25 @@ class _LineSpec(DatasetSpec):
     def iter_chunks(self, path: str | os.PathLike[str], *, on_bad_rows: str = "error",
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
                     used: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
+        return self._chunks(path, on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes, stats=stats)
+
+    def read(self, path: str | os.PathLike[str], *, on_bad_rows: str = "error",
+             stats: ReadStats | None = None) -> pd.DataFrame:
+        """Read a whole file of this format: its fields are typed once the whole file is read,
+        so a value is spelled the same whatever chunk it falls in (``07048`` stays ``07048``
+        in a column that holds a word further down, as in a file read in one chunk)."""
+        chunks = list(self._chunks(path, on_bad_rows=on_bad_rows, chunk_bytes=CHUNK_BYTES, stats=stats,
+                                    typed=False))
+        if not chunks:
+            raise InputError(f"{path}: no data rows")
+        df = chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
+        return self._typed(df)
+
+    def _chunks(self, path: str | os.PathLike[str], *, on_bad_rows: str = "error",
+                chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
+                typed: bool = True) -> Iterator[pd.DataFrame]:
+        """The rows of :meth:`iter_chunks`; ``typed=False``: every field as written (no numbers
+        yet: :meth:`read` types the whole file at once)."""
         p = check_path(path)
         check_log_text(p)  # UTF-16, gzip without .gz ...: said so, not 'not a CEF record'
         rows: list[Any] = []
@@ -432,7 +451,7 @@ class _LineSpec(DatasetSpec):
         events = self.events()  # records gathered into events (audit), or None: a row a line
         # each column's type as the first chunk that had values gave it (True: numbers), kept
         # in the later chunks: a file is not read as ints in its first 16 MiB and text after
-        kinds: dict[str, bool] = {}
+        kinds: dict[str, bool] | None = {} if typed else None
         first_line = 1  # the first line of the chunk under way
         undecodable: list[int] = []  # the lines with bytes that are no UTF-8 (read as U+FFFD)
         try:
@@ -468,7 +487,7 @@ class _LineSpec(DatasetSpec):
                         rows.extend(event for _, event in events.add(row, number))
                     size += len(raw)
                     if size >= chunk_bytes and rows:  # (audit: no event completed yet, none out)
-                        yield self._frame(rows, stats, kinds, (p, first_line))
+                        yield self._frame(rows, stats, kinds, (p, first_line), typed=typed)
                         rows, size, first_line = [], 0, number + 1
         except READ_ERRORS as exc:
             raise InputError(f"{p}: cannot read ({exc})") from None
@@ -478,7 +497,7 @@ class _LineSpec(DatasetSpec):
             _log.warning("%s: %d line(s) hold bytes that are no UTF-8 (first: line %d), read with "
                          "U+FFFD in their place", p, len(undecodable), undecodable[0])
         if rows:  # none at all: the caller says "no data rows"
-            yield self._frame(rows, stats, kinds, (p, first_line))
+            yield self._frame(rows, stats, kinds, (p, first_line), typed=typed)
 
     def events(self) -> Any:
         """What gathers the rows of :attr:`parse` into events, where a format's event spans
@@ -515,16 +534,22 @@ class _LineSpec(DatasetSpec):
         return pd.DataFrame.from_records(records)
 
     def _frame(self, rows: list[Any], stats: ReadStats | None, kinds: dict[str, bool] | None = None,
-               where: tuple[Path, int] | None = None) -> pd.DataFrame:
+               where: tuple[Path, int] | None = None, typed: bool = True) -> pd.DataFrame:
         """The rows as a table, counts and ports as numbers; with ``kinds`` (each column's type
         as the earlier chunks of the file gave it: ``True`` numbers), a column that was text
         before stays text, as the sender wrote it (the file's chunks are joined as text
         throughout where one has text: :func:`~hourglass.ingest.readers._concat_chunks`); this
         chunk's types go into ``kinds``. ``where``: the file and the chunk's first line, for the
-        line that turns an earlier chunk's numbers to text."""
+        line that turns an earlier chunk's numbers to text. ``typed=False``: the fields as
+        written (:meth:`_typed` later)."""
         if stats is not None:
             stats.rows += len(rows)
         df = self._table(rows)
+        return self._typed(df, kinds, where) if typed else df
+
+    def _typed(self, df: pd.DataFrame, kinds: dict[str, bool] | None = None,
+               where: tuple[Path, int] | None = None) -> pd.DataFrame:
+        """``df`` with counts and ports as numbers (:meth:`_frame`'s ``kinds`` and ``where``)."""
         for c in df.columns:  # counts and ports as numbers, as a CSV reader would type them
             if c in self.text_columns or self.roles.get(c) in ("categorical", "hash", "drop"):
                 continue  # codes as the sender spells them (logid="0000000013"), as stream reads them
@@ -560,6 +585,8 @@ def _numbers(col: pd.Series) -> pd.Series | None:
         return None  # to_numeric reads each value alone: one that is no number fails the column
     if isinstance(col.dtype, pd.StringDtype) and col.dtype.storage == "pyarrow":
         arr = pa.array(col.array)
+        if isinstance(arr, pa.ChunkedArray):  # a file's chunks joined before typing
+            arr = arr.combine_chunks()
         if pc.all(pc.match_substring_regex(arr, _INTEGER)).as_py():  # nulls skipped
             ints = pc.cast(arr, pa.int64())
             values = (ints if count == len(col) else pc.cast(ints, pa.float64())).to_numpy(

@@ -114,46 +114,63 @@ def _restore_integers(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _as_text_throughout(chunks: list[pd.DataFrame]) -> list[pd.DataFrame]:
-    """A column that a later chunk has as text (64-bit ids that met a value past int64; a line
-    format's field of numbers in the first chunk, of words later) is text in the earlier chunks
-    too, written as read (a float that is whole as an integer): never numbers and strings in one
-    column. Columns are matched by name: chunks of JSON lines may order their fields differently,
-    or lack one.
+    """A column that a later chunk has as text is text in the earlier chunks too, written as
+    read: ints where the text is 64-bit ids that met a value past int64; ints and floats (a
+    float that is whole as an integer) where the later chunk holds strings alone (a line
+    format's field of numbers in the first chunk, of words later, in a training sample). A
+    JSON column whose later chunk holds numbers beside strings keeps its floats, as a file read
+    in one chunk gives them. Columns are matched by name: chunks of JSON lines may order their
+    fields differently, or lack one.
 
     Examples
     --------
-    >>> a = pd.DataFrame({"id": [1], "n": [1], "r": [0.5], "w": [7.0]})
-    >>> b = pd.DataFrame({"n": [2], "id": ["x"], "r": ["n/a"], "w": ["y"]})
+    >>> a = pd.DataFrame({"id": [1], "n": [1], "r": [0.5], "w": [7.0], "j": [0.5]})
+    >>> b = pd.DataFrame({"n": [2, 3], "id": ["x", "y"], "r": ["n/a", "-"], "w": ["y", "z"],
+    ...                   "j": pd.Series([1.5, "n/a"], dtype=object)})
     >>> pd.concat(_as_text_throughout([a, b]), ignore_index=True).to_dict("list")
-    {'id': ['1', 'x'], 'n': [1, 2], 'r': ['0.5', 'n/a'], 'w': ['7', 'y']}
+    {'id': ['1', 'x', 'y'], 'n': [1, 2, 3], 'r': ['0.5', 'n/a', '-'], 'w': ['7', 'y', 'z'], \
+'j': [0.5, 1.5, 'n/a']}
     """
     names = list(dict.fromkeys(c for ch in chunks for c in ch.columns))
     for name in names:
         having = [ch for ch in chunks if name in ch.columns]
-        text = [ch[name].dtype for ch in having if pd.api.types.is_string_dtype(ch[name].dtype)]
+        text = [ch[name] for ch in having if pd.api.types.is_string_dtype(ch[name].dtype)]
         if not text:
             continue
+        words = all(pd.api.types.infer_dtype(t, skipna=True) in ("string", "empty") for t in text)
         for ch in having:
             dtype = ch[name].dtype
-            if pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype):
-                as_text = ch[name].map(_number_text)
-                ch.isetitem(ch.columns.get_loc(name), as_text.astype(text[0]))
+            if pd.api.types.is_integer_dtype(dtype) or (words and pd.api.types.is_float_dtype(dtype)):
+                as_text = pd.Series(_numbers_text(ch[name].to_numpy()), index=ch.index, dtype=object)
+                ch.isetitem(ch.columns.get_loc(name), as_text.astype(text[0].dtype))
     return chunks
 
 
-def _number_text(v: Any) -> str | None:
-    """A number as text (a whole float as an integer, ``7`` not ``7.0``); ``None`` for a missing one.
+def _numbers_text(v: np.ndarray) -> np.ndarray:
+    """Numbers as text, an object array (a whole float as an integer, ``7`` not ``7.0``;
+    ``None`` for a missing one), in a few array operations (only the floats that are not whole
+    go through Python's ``str``, one call each).
 
     Examples
     --------
-    >>> _number_text(7.0), _number_text(0.25), _number_text(float("nan")), _number_text(2 ** 63 - 1)
-    ('7', '0.25', None, '9223372036854775807')
+    >>> _numbers_text(np.array([7.0, 0.25, np.nan, 1e300])).tolist()
+    ['7', '0.25', None, '1e+300']
+    >>> _numbers_text(np.array([2 ** 63 - 1, 5])).tolist()
+    ['9223372036854775807', '5']
+    >>> _numbers_text(pd.array([3, None], dtype="Int64").to_numpy(object)).tolist()
+    ['3', None]
     """
-    if pd.isna(v):
-        return None
-    if isinstance(v, float) and v.is_integer() and abs(v) < 2.0 ** 53:
-        return str(int(v))
-    return str(v)
+    if v.dtype.kind in "iu":
+        return v.astype(str).astype(object)
+    if v.dtype.kind != "f":  # nullable ints: objects with pd.NA
+        return np.array([None if pd.isna(x) else str(x) for x in v.tolist()], dtype=object)
+    out = np.full(len(v), None, dtype=object)
+    with np.errstate(invalid="ignore"):
+        whole = np.isfinite(v) & (v == np.round(v)) & (np.abs(v) < 2.0 ** 53)
+    out[whole] = v[whole].astype(np.int64).astype(str)
+    rest = ~whole & ~np.isnan(v)
+    out[rest] = [str(x) for x in v[rest].tolist()]
+    return out
 
 
 def _exact_throughout(chunks: list[pd.DataFrame]) -> list[pd.DataFrame]:

@@ -1,0 +1,67 @@
+"""Chunk joins of line formats and JSON lines, ausearch output in the service, joined Zeek
+layouts, undecodable bytes in ``stream``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.ingest import get_format
+from hourglass.ingest.readers import _concat_chunks
+
+
+def _zip_cef(path: Path) -> Path:
+    lines = [f"CEF:0|A|B|1|2|n|3|src=10.0.0.{i} zip={'0' + str(7000 + i) if i < 40 else 'AB12'} "
+             f"ratio={'0.50' if i < 40 else 'n/a'}" for i in range(80)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_line_format_read_spells_a_value_the_same_whatever_its_chunk(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import hourglass.ingest.cef as cef
+
+    p = _zip_cef(tmp_path / "fw.cef")
+    whole = get_format("cef").read(p)
+    monkeypatch.setattr(cef, "CHUNK_BYTES", 2000)  # three chunks
+    monkeypatch.setitem(cef._LineSpec.iter_chunks.__kwdefaults__, "chunk_bytes", 2000)
+    chunked = get_format("cef").read(p)
+    assert chunked["zip"].tolist()[:2] == ["07000", "07001"] == whole["zip"].tolist()[:2]
+    assert chunked["ratio"].tolist()[:2] == ["0.50", "0.50"]
+    pd.testing.assert_frame_equal(chunked, whole)
+
+
+def test_line_format_numbers_stay_numbers_when_read_in_chunks(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import hourglass.ingest.cef as cef
+
+    p = tmp_path / "n.cef"
+    p.write_text("".join(f"CEF:0|A|B|1|2|n|3|src=10.0.0.{i % 9} cnt={i}\n" for i in range(80)))
+    monkeypatch.setattr(cef, "CHUNK_BYTES", 500)
+    monkeypatch.setitem(cef._LineSpec.iter_chunks.__kwdefaults__, "chunk_bytes", 500)
+    df = get_format("cef").read(p)
+    assert pd.api.types.is_integer_dtype(df["cnt"]) and df["cnt"].tolist() == list(range(80))
+
+
+def test_json_lines_join_keeps_floats_as_a_single_read_does(tmp_path: Path) -> None:
+    a = pd.DataFrame({"x": [0.5, 7.0], "y": [1, 2]})
+    b = pd.DataFrame({"x": pd.Series([1.5, "n/a"], dtype=object), "y": [3, 4]})
+    joined = _concat_chunks([a, b])
+    p = tmp_path / "m.jsonl"
+    p.write_text('{"x":0.5,"y":1}\n{"x":7.0,"y":2}\n{"x":1.5,"y":3}\n{"x":"n/a","y":4}\n')
+    single = get_format("jsonl").read(p)
+    assert joined["x"].tolist() == single["x"].tolist() == [0.5, 7.0, 1.5, "n/a"]
+
+
+def test_joining_float_chunks_as_text_is_vectorised() -> None:
+    v = np.random.default_rng(0).normal(size=200_000).round(4)
+    v[::7] = np.round(v[::7] * 1000)
+    v[3] = np.nan
+    a = pd.DataFrame({"x": v})
+    b = pd.DataFrame({"x": ["n/a"]})
+    out = _concat_chunks([a, b])["x"].tolist()
+    want = [None if np.isnan(x) else str(int(x)) if x == round(x) else str(x) for x in v.tolist()]
+    assert [None if pd.isna(x) else x for x in out[:-1]] == want and out[-1] == "n/a"
