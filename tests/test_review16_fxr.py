@@ -65,3 +65,27 @@ def test_joining_float_chunks_as_text_is_vectorised() -> None:
     out = _concat_chunks([a, b])["x"].tolist()
     want = [None if np.isnan(x) else str(int(x)) if x == round(x) else str(x) for x in v.tolist()]
     assert [None if pd.isna(x) else x for x in out[:-1]] == want and out[-1] == "n/a"
+
+
+def _zeek_tsv(fields: list[str], types: list[str], rows: list[list[str]]) -> str:
+    head = ["#separator \\x09", "#set_separator\t,", "#empty_field\t(empty)", "#unset_field\t-",
+            "#path\tconn", "#fields\t" + "\t".join(fields), "#types\t" + "\t".join(types)]
+    return "\n".join([*head, *("\t".join(r) for r in rows), "#close\t2026-01-01-00-00-00"]) + "\n"
+
+
+@pytest.mark.parametrize("mode", ["error", "skip"])
+@pytest.mark.parametrize("lead", ["ts", "uid"])
+def test_zeek_joined_layout_one_field_narrower_is_refused_at_its_fields_line(
+        tmp_path: Path, mode: str, lead: str) -> None:
+    from hourglass.errors import InputError
+
+    fields = ["ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto"]
+    types = ["time", "string", "addr", "port", "addr", "port", "enum"]
+    row = ["1700000000.5", "C1", "10.0.0.5", "40000", "10.0.0.1", "80", "tcp"]
+    if lead == "uid":  # a layout whose first field is text: its '#fields' line reads as a row
+        fields, types, row = fields[1:2] + fields[:1] + fields[2:], types[1:2] + types[:1] + types[2:], \
+            row[1:2] + row[:1] + row[2:]
+    p = tmp_path / "joined.log"
+    p.write_text(_zeek_tsv(fields, types, [row] * 3) + _zeek_tsv(fields[:-1], types[:-1], [row[:-1]] * 3))
+    with pytest.raises(InputError, match=r"line 17: a '#fields' line that names other fields"):
+        get_format("zeek-conn").read(p, on_bad_rows=mode)

@@ -277,6 +277,22 @@ def _other_fields(fields: list[str], sep: str, line: str) -> str | None:
             "layouts joined into one file?); read each layout's logs as a file of its own")
 
 
+def _other_layout(path: Path, start: int, fields: list[str], sep: str,
+                  upto: int | None) -> tuple[int, str] | None:
+    """The first ``#fields`` line after the header's ``start`` lines, up to line ``upto``
+    (``None``: the whole file), that names other fields than ``fields``: its number and what
+    is wrong (:func:`_other_fields`); ``None`` where there is none."""
+    with open_text(path) as fh:
+        for number, raw in enumerate(iter(lambda: fh.readline(MAX_LINE_BYTES + 1), b""), start=1):
+            if upto is not None and number > upto:
+                break
+            if number > start and raw.startswith(b"#fields"):
+                problem = _other_fields(fields, sep, raw.decode("utf-8", "replace"))
+                if problem is not None:
+                    return number, problem
+    return None
+
+
 def _zeek_values(df: pd.DataFrame) -> pd.DataFrame:
     """The text columns of a chunk of a Zeek TSV log with their values' escapes undone, as the
     same log written as JSON holds them."""
@@ -369,14 +385,29 @@ class ZeekSpec(DatasetSpec):
             raise InputError(f"{p}: not a Zeek log (expected '#separator'/'#fields' header lines "
                              "or JSON objects)")
         first, json_lines = True, not head.startswith(b"#")
-        for df in chunks:
-            if first:  # a '#fields' header says the file is Zeek's (files.log has no id.orig_h)
-                missing = [c for c in ("id.orig_h", "id.resp_h") if c not in df.columns]
-                if missing and json_lines and self.name == "zeek-conn":
-                    raise InputError(f"{p}: no {missing[0]!r} field; is this a Zeek log?")
-                self.check(df, p)
-                first = False
-            yield df if json_lines else _zeek_values(df)
+        try:
+            for df in chunks:
+                if first:  # a '#fields' header says the file is Zeek's (files.log has no id.orig_h)
+                    missing = [c for c in ("id.orig_h", "id.resp_h") if c not in df.columns]
+                    if missing and json_lines and self.name == "zeek-conn":
+                        raise InputError(f"{p}: no {missing[0]!r} field; is this a Zeek log?")
+                    self.check(df, p)
+                    first = False
+                if not json_lines:
+                    lead = df.get(fields[0])  # a '#fields' line as wide as a row: read as one
+                    if lead is not None and lead.dtype.kind not in "fiub" and (lead == "#fields").any():
+                        raise InputError(f"{p}: a '#fields' line read as a row")
+                yield df if json_lines else _zeek_values(df)
+        except InputError as exc:
+            # a later '#fields' line of a layout one field narrower has as many values as a row:
+            # it is read as one (failing on a value, or its rows failing on their count)
+            if json_lines:
+                raise
+            at = re.search(r": line (\d+):", str(exc))
+            found = _other_layout(p, n, fields, sep, int(at.group(1)) if at else None)
+            if found is None:
+                raise
+            raise InputError(f"{p}: line {found[0]}: {found[1]}") from None
 
 
 # The other Zeek logs read by the same spec (dns.log, http.log, ssl.log, files.log ...): their
