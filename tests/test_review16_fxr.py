@@ -89,3 +89,27 @@ def test_zeek_joined_layout_one_field_narrower_is_refused_at_its_fields_line(
     p.write_text(_zeek_tsv(fields, types, [row] * 3) + _zeek_tsv(fields[:-1], types[:-1], [row[:-1]] * 3))
     with pytest.raises(InputError, match=r"line 17: a '#fields' line that names other fields"):
         get_format("zeek-conn").read(p, on_bad_rows=mode)
+
+
+def test_service_reads_ausearch_lines_as_the_file_reader(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from hourglass.cli import app
+    from hourglass.serve.app import create_app
+    from tests._cli import runner
+    from tests.test_review16_ing import _AUDIT_EVENTS, _ausearch
+
+    events = [[r.replace(":4242", f":{4242 + 10 * i}").replace(":4243", f":{4243 + 10 * i}")
+               .replace(":4244", f":{4244 + 10 * i}") for r in ev] for i in range(40) for ev in _AUDIT_EVENTS]
+    (tmp_path / "a.log").write_text(_ausearch(events))
+    res = runner.invoke(app, ["train", str(tmp_path / "a.log"), "--format", "auditd", "--epochs", "1",
+                              "--hidden", "4,2", "--seed", "0", "-o", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    client = TestClient(create_app(tmp_path / "m", api_key="k" * 20))
+    lines = _ausearch(_AUDIT_EVENTS[:1]).splitlines()  # '----', 'time->', the records newest first
+    key = {"X-API-Key": "k" * 20}
+    as_written = client.post("/score", json={"lines": lines}, headers=key)
+    in_order = client.post("/score", json={"lines": lines[:1:-1]}, headers=key)
+    assert as_written.status_code == 200, as_written.text
+    assert len(as_written.json()["scores"]) == 1
+    assert as_written.json()["scores"] == in_order.json()["scores"]

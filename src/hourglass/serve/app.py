@@ -380,8 +380,11 @@ class HostedModel:
                     if records:  # one record and blank lines around it: that record (on a copy)
                         items = list(sent) if items is sent else items
                         items[i] = records[0]
-            rows = [table.line_parse(line) for line in items]
-            bad = next((i for i, row in enumerate(rows) if row is None), None)
+            no_record = table.line_no_record  # ausearch's '----' and 'time->' lines: passed over
+            between = [bool(no_record is not None and line.strip() and no_record(line)) for line in items]
+            rows = [None if skip else table.line_parse(line)
+                    for line, skip in zip(items, between, strict=True)]
+            bad = next((i for i, row in enumerate(rows) if row is None and not between[i]), None)
             if bad is not None:
                 from hourglass.ingest.cef import record_noun
 
@@ -389,13 +392,15 @@ class HostedModel:
                 return 422, {"detail": f"lines[{bad}]: not a {name} record ({str(items[bad])[:60]!r})"}
             events = table.line_events() if table.line_events is not None else None
             if events is not None:  # audit records: one row per event, the request's events closed
-                done = [event for i, row in enumerate(rows) for event in events.add(row, i)]
+                done = [event for i, row in enumerate(rows)  # ausearch's events: each in audit's order
+                        for event in (events.between() if between[i] else events.add(row, i))]
                 rows = [row for _, row in done + events.close()]
                 if not rows:  # EOE records alone: the end of events sent before (not 'rows: ...')
                     return 422, {"detail": f"lines: no event to score in the {len(items):,} line(s) (records "
                                            "that only end an event, as EOE does, make none; send an "
                                            "event's records in one request)"}
-            items = rows
+            items = [row for row, skip in zip(rows, between, strict=True) if not skip] if events is None \
+                else rows
         try:
             if request.alert_format == "ecs":
                 return 200, self.watch(scorer.score_ecs(items, self.rule, explain=request.explain), started)

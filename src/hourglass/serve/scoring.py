@@ -290,6 +290,8 @@ class TableScorer(ModelScorer):
 
         spec = line_format(pipe.info.get("dataset"))
         self.line_parse: Any = getattr(spec, "parse", None)
+        # a line that holds no record and is passed over, as the file reader does (ausearch's '----')
+        self.line_no_record: Any = getattr(spec, "no_record", None)
         # audit records: a request's lines gathered into events, one row each (None: a row a line)
         self.line_events: Any = spec.events if spec is not None and spec.events() is not None else None
         self.explain_unavailable: str | None = explainable(pipe)
