@@ -113,3 +113,21 @@ def test_service_reads_ausearch_lines_as_the_file_reader(tmp_path: Path) -> None
     assert as_written.status_code == 200, as_written.text
     assert len(as_written.json()["scores"]) == 1
     assert as_written.json()["scores"] == in_order.json()["scores"]
+
+
+def test_stream_warns_once_for_lines_with_bytes_that_are_no_utf8(tmp_path: Path) -> None:
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    def line(i: int, user: bytes) -> bytes:
+        return (b"CEF:0|A|B|1|2|n|3|src=10.0.0.%d spt=%d suser=" % (i % 5, 1000 + i % 7)) + user + b"\n"
+
+    lines = [line(i, b"caf\xe9" if i % 10 == 3 else b"bob") for i in range(60)]
+    (tmp_path / "t.cef").write_bytes(b"".join(lines))
+    res = runner.invoke(app, ["train", str(tmp_path / "t.cef"), "--format", "cef", "--epochs", "1",
+                              "--hidden", "4,2", "--seed", "0", "-o", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["stream", str(tmp_path / "m"), "--all"], input=b"".join(lines[:20]))
+    assert res.exit_code == 0, res.output
+    said = [ln for ln in res.stderr.splitlines() if "no UTF-8" in ln]
+    assert len(said) == 1 and "2 line(s)" in said[0] and "line 4" in said[0], res.stderr

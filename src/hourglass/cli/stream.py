@@ -347,7 +347,7 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
     into events: the rows are the events completed, each at the line of its first record; before
     a bad line that stops the stream, and at :data:`_INPUT_END`, the events still open are
     completed."""
-    from hourglass.ingest.cef import record_noun
+    from hourglass.ingest.cef import _utf8, record_noun
     from hourglass.ingest.tables import flat_record
 
     parse = getattr(line_spec, "parse", None)
@@ -357,6 +357,7 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
 
     rows: list[dict[str, Any]] = []
     lines: list[int] = []
+    undecodable: list[int] = []  # lines with bytes that are no UTF-8 (read with U+FFFD), said once
 
     def completed(done: list[tuple[int, dict[str, Any]]]) -> None:
         for line, event in done:
@@ -380,6 +381,8 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
             row = parse(raw)
             problem = None if row is not None else (f"not a {record_noun(line_spec.name)} record "
                                                     f"(expected '{line_spec.expected}')")
+            if row is not None and type(raw) is bytes and not raw.isascii() and not _utf8(raw):
+                undecodable.append(number)
         else:
             try:
                 row = json.loads(raw)
@@ -414,8 +417,19 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
         else:
             if events is not None:  # the events of the records before the bad line go out
                 completed(events.close())
+            _say_undecodable(where, undecodable)
             return rows, lines, HourglassError(f"{where} line {number}: {problem}")
+    _say_undecodable(where, undecodable)
     return rows, lines, None
+
+
+def _say_undecodable(where: str, numbers: list[int]) -> None:
+    """One warning for a batch's lines whose bytes are no UTF-8 (``numbers``), as the file
+    reader gives one for a file's."""
+    if numbers:
+        logging.getLogger("hourglass").warning(
+            "%s: %d line(s) hold bytes that are no UTF-8 (first: line %d), read with U+FFFD in their "
+            "place", where, len(numbers), numbers[0])
 
 
 def _pretty_hint(raw: Any) -> str:
