@@ -131,3 +131,20 @@ def test_stream_warns_once_for_lines_with_bytes_that_are_no_utf8(tmp_path: Path)
     assert res.exit_code == 0, res.output
     said = [ln for ln in res.stderr.splitlines() if "no UTF-8" in ln]
     assert len(said) == 1 and "2 line(s)" in said[0] and "line 4" in said[0], res.stderr
+
+
+def test_audit_log_after_ausearch_output_reads_in_order_not_held(tmp_path: Path) -> None:
+    from hourglass.ingest.auditd import AuditEvents, parse_auditd
+    from tests.test_review16_ing import _AUDIT_EVENTS, _ausearch
+
+    raw = [[r.replace(":4242", f":{5000 + i}").replace("1700000000.", f"{1700000100 + i}.") for r in
+            _AUDIT_EVENTS[0]] for i in range(3)]
+    p = tmp_path / "mixed.log"
+    p.write_text(_ausearch(_AUDIT_EVENTS[:1]) + "\n".join(r for ev in raw for r in ev) + "\n")
+    df = get_format("auditd").read(p)
+    assert df["serial"].tolist() == ["4242", "5000", "5001", "5002"]
+    assert set(df["records"]) == {"SYSCALL EXECVE CWD PATH PROCTITLE"}
+    events = AuditEvents()
+    events.between()
+    done = [d for ev in raw for r in ev for d in events.add(parse_auditd(r))]
+    assert [row["serial"] for _, row in done] == ["5000", "5001", "5002"]  # each out at its end, not held

@@ -403,10 +403,31 @@ class AuditEvents:
         completed, each as (the line of its first record, its row). A record of an event
         completed without its end (one of the last ``remember``) came late: it is dropped
         (counted in :attr:`late`), not made an event of its own. After a :meth:`between`, the
-        records are held until the next one (or :meth:`close`)."""
-        if self._block is not None:
-            self._block.append((record, line))
-            return []
+        records are held until the next one (or :meth:`close`), as long as they are one event's:
+        a record of another event (an audit log after ``ausearch``'s output), or more records
+        than :attr:`max_open`, ends that, the records held taken as ``ausearch``'s event and
+        the later ones as they come.
+
+        Examples
+        --------
+        >>> events = AuditEvents()
+        >>> _ = events.between()
+        >>> events.add(parse_auditd("type=PROCTITLE msg=audit(1700000000.1:7): proctitle=6C73"), 2)
+        []
+        >>> [(line, row["serial"]) for line, row in events.add(
+        ...     parse_auditd("type=SYSCALL msg=audit(1700000005.1:8): syscall=2"), 3)]
+        [(2, '7')]
+        """
+        block = self._block
+        if block is not None:
+            first = block[0][0] if block else record
+            if len(block) < self.max_open and (record.get("node"), record["serial"], record["timestamp"]) \
+                    == (first.get("node"), first["serial"], first["timestamp"]):
+                block.append((record, line))
+                return []
+            done = self.between()
+            self._block = None  # no more ausearch events (until its next '----')
+            return done + self._add(record, line)
         return self._add(record, line)
 
     def between(self) -> list[tuple[int, dict[str, Any]]]:
