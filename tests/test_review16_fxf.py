@@ -1,0 +1,46 @@
+"""Feature preprocessing: unusual cells (bytes, Arrow text, placeholders) and saved state."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from hourglass.errors import InputError
+from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+
+def _channel(values: list[object], dtype: object = object) -> pd.DataFrame:
+    return pd.DataFrame({"v": pd.array(values, dtype=dtype), "w": np.arange(float(len(values)))})
+
+
+@pytest.mark.parametrize("dtype", [object, pd.ArrowDtype(pa.binary())])
+def test_a_series_channel_of_bytes_that_are_no_utf8_names_column_row_and_bytes(dtype: object) -> None:
+    # a Parquet binary column: astype("string") raised a bare UnicodeDecodeError
+    df = _channel([b"1", b"2", b"\xff", b"4", b"5", b"6"], dtype)
+    with pytest.raises(InputError, match=r"column 'v': expected numbers, found b'\\xff' \(row 3\)"):
+        TimeSeriesPreprocessor(columns=["v", "w"], scaler="none", fill="ffill").fit(df)
+
+
+def test_a_series_picks_its_channels_past_bytes_that_are_no_utf8(caplog: pytest.LogCaptureFixture) -> None:
+    few = _channel([b"1", b"2", b"\xff", b"4", b"5", b"6"])  # mostly no number: not a channel, said
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        pre = TimeSeriesPreprocessor(scaler="none").fit(few)
+    assert pre.channels_ == ["w"] and "ignoring non-numeric column(s): v" in caplog.text
+    many = [str(i).encode() for i in range(300)]
+    many[5] = b"\xff"  # numbers in (nearly) every row: a channel, its stray cell named
+    with pytest.raises(InputError, match=r"column 'v': expected numbers, found b'\\xff' \(row 6\)"):
+        TimeSeriesPreprocessor(scaler="none").fit(_channel(many))  # type: ignore[arg-type]
+
+
+def test_a_word_in_an_arrow_text_channel_is_no_gap_to_fill() -> None:
+    # Arrow's to_numeric gives NaN, which Arrow does not count as missing: the word was filled
+    df = _channel(["1", "2", "oops", "4", "5", "6"], pd.ArrowDtype(pa.string()))
+    with pytest.raises(InputError, match=r"column 'v': expected numbers, found 'oops' \(row 3\)"):
+        TimeSeriesPreprocessor(columns=["v", "w"], scaler="none", fill="ffill").fit(df)
+    gaps = _channel(["1", "2", "N/A", "4", None, "6"], pd.ArrowDtype(pa.string()))
+    pre = TimeSeriesPreprocessor(columns=["v", "w"], scaler="none", fill="ffill").fit(gaps)
+    assert pre.transform(gaps)[:, 0].tolist() == [1.0, 2.0, 2.0, 4.0, 4.0, 6.0]
