@@ -44,3 +44,43 @@ def test_a_word_in_an_arrow_text_channel_is_no_gap_to_fill() -> None:
     gaps = _channel(["1", "2", "N/A", "4", None, "6"], pd.ArrowDtype(pa.string()))
     pre = TimeSeriesPreprocessor(columns=["v", "w"], scaler="none", fill="ffill").fit(gaps)
     assert pre.transform(gaps)[:, 0].tolist() == [1.0, 2.0, 2.0, 4.0, 4.0, 6.0]
+
+
+def _events(n: int = 120) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=n, freq="7s").astype(str),
+                         "user": [f"u{i % 4}".encode() for i in range(n)],
+                         "proto": [p.encode() for p in rng.choice(["tcp", "udp"], n)],
+                         "bytes": rng.integers(1, 1000, n).astype(float)})
+
+
+@pytest.mark.parametrize("column", ["proto", "user"])
+def test_entity_features_name_bytes_that_are_no_utf8(column: str) -> None:
+    from hourglass.features.entity import EntityWindows
+
+    bad = _events()
+    bad.loc[5, column] = b"\xff"
+    want = rf"column '{column}': a cell holds bytes that are no UTF-8 text \(b'\\xff', row 6\)"
+    with pytest.raises(InputError, match=want):
+        EntityWindows("user", "ts", bucket="1min").fit(bad)
+    fitted = EntityWindows("user", "ts", bucket="1min").fit(_events())
+    with pytest.raises(InputError, match=want):
+        fitted.transform(bad)
+    if column == "user":
+        with pytest.raises(InputError, match=want):
+            EntityWindows("user", "ts", bucket="1min").row_keys(bad)
+    dropped = _events().assign(note=[b"\xff"] * 120)  # a column the features do not read
+    assert EntityWindows("user", "ts", bucket="1min", drop=("note",)).fit(dropped).transform(dropped).shape[0]
+
+
+def test_an_arrow_binary_column_of_bytes_that_are_no_utf8_is_named() -> None:
+    from hourglass.features import TabularPreprocessor
+
+    binary = pd.ArrowDtype(pa.binary())
+    good = pd.DataFrame({"b": [1.0, 2.0, 3.0, 4.0], "proto": pd.array([b"tcp", b"udp"] * 2, dtype=binary)})
+    bad = good.assign(proto=pd.array([b"tcp", b"\xff", b"tcp", b"udp"], dtype=binary))
+    want = r"column 'proto': a cell holds bytes that are no UTF-8 text \(b'\\xff', row 2\)"
+    with pytest.raises(InputError, match=want):
+        TabularPreprocessor().fit(bad)
+    with pytest.raises(InputError, match=want):
+        TabularPreprocessor().fit(good).transform(bad)

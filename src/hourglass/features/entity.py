@@ -22,7 +22,7 @@ from hourglass._times import read_timestamps
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features._grouped import Groups, distinct_top, numeric_stats
 from hourglass.features.roles import PLACEHOLDERS, factorize_strings, infer_role
-from hourglass.features.tabular import TabularPreprocessor
+from hourglass.features.tabular import TabularPreprocessor, _refuse_undecodable
 from hourglass.features.validation import check_name_lists
 
 __all__ = ["ENTITY_CASES", "KEYS", "EntityWindows", "parse_bucket"]
@@ -370,14 +370,8 @@ class EntityWindows:
             fitting = what.startswith("fit")  # (a refit: the columns read are not yet known)
             if not fitting and (hasattr(self, "feature_names_") or what == "group"):
                 read = {*getattr(self, "columns_", ()), self.entity_col, self.timestamp_col}
-            elif self.numeric is not None or self.categorical is not None:
-                read = {*map(str, () if self.numeric is None else self.numeric),
-                        *map(str, () if self.categorical is None else self.categorical),
-                        self.entity_col, self.timestamp_col}
-            else:  # every column may be aggregated, but those dropped
-                dropped = {*map(str, () if self.drop is None else self.drop)}
-                dropped |= {str(k) for k, v in (self.roles or {}).items() if v == "drop"}
-                read = set(dup) - dropped
+            else:
+                read = self._fit_reads(dup)
             dup = [c for c in dup if c in read]
             if dup:
                 raise InputError(f"column names repeat: {', '.join(map(repr, dup[:5]))} (as text); "
@@ -396,6 +390,25 @@ class EntityWindows:
                 raise InputError(f"{name}: no column {col!r} in the data"
                                  + (f"; {nested}" if nested else f" (columns: {have})"), param=name)
         return df
+
+    def _fit_reads(self, columns: Sequence[str]) -> set[str]:
+        """Which of ``columns`` a fit may read: those named (``numeric``, ``categorical``, the
+        entity and timestamp columns), or every one not dropped (``drop``, a ``drop`` role)."""
+        if self.numeric is not None or self.categorical is not None:
+            return {*map(str, () if self.numeric is None else self.numeric),
+                    *map(str, () if self.categorical is None else self.categorical),
+                    str(self.entity_col), str(self.timestamp_col)}
+        dropped = {*map(str, () if self.drop is None else self.drop)}
+        dropped |= {str(k) for k, v in (self.roles or {}).items() if v == "drop"}
+        return set(columns) - dropped
+
+    @staticmethod
+    def _refuse_bytes(df: pd.DataFrame, read: set[str]) -> None:
+        """After a ``UnicodeDecodeError``: :class:`InputError` naming the first cell of bytes that
+        are no UTF-8 (a Parquet ``binary`` column) in a column of ``read``, as the tabular
+        features name it (the error named no column)."""
+        df = df.rename(columns=str)
+        _refuse_undecodable(df, skip={c for c in df.columns if c not in read})
 
     def _resolve_columns(self, df: pd.DataFrame) -> tuple[list[str], list[str]]:
         keys = {self.entity_col, self.timestamp_col}
@@ -450,9 +463,11 @@ class EntityWindows:
         before = dict(self.__dict__)
         try:
             return self._fit(df)
-        except BaseException:
+        except BaseException as exc:
             self.__dict__.clear()
             self.__dict__.update(before)
+            if isinstance(exc, UnicodeDecodeError) and isinstance(df, pd.DataFrame):
+                self._refuse_bytes(df, self._fit_reads(list(map(str, df.columns))))
             raise
 
     def _fit(self, df: pd.DataFrame) -> EntityWindows:
@@ -603,7 +618,11 @@ class EntityWindows:
         self._check_params()
         assert self.entity_col is not None and self.timestamp_col is not None  # _check_params: text
         df = self._check_frame(df, "group")
-        codes, names = self._entities(df[self.entity_col])
+        try:
+            codes, names = self._entities(df[self.entity_col])
+        except UnicodeDecodeError:
+            self._refuse_bytes(df, {self.entity_col})
+            raise
         # the fitted date order; before a fit, the one given (as fit reads the rows)
         order = self.dayfirst_ if hasattr(self, "dayfirst_") else self.dayfirst
         ts = _times(df[self.timestamp_col], self.timestamp_col, order)
@@ -614,7 +633,12 @@ class EntityWindows:
         bucket start and end, row count) and the aggregates the features are made from, sorted by
         entity then bucket start."""
         self._check_fitted()
-        return self._aggregate(self._checked(df))
+        df = self._checked(df)
+        try:
+            return self._aggregate(df)
+        except UnicodeDecodeError:
+            self._refuse_bytes(df, set(self.columns_))
+            raise
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "feature_names_"):

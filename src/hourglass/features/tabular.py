@@ -164,9 +164,14 @@ def _refuse_non_utf8(df: pd.DataFrame, skip: Container[str]) -> None:
 def _refuse_undecodable(df: pd.DataFrame, skip: Container[str]) -> None:
     """Raise :class:`InputError` naming the first cell of ``df`` (columns named in ``skip``
     aside) that holds bytes which are no UTF-8 text (a Parquet ``binary`` column: pandas reads
-    its cells as ``bytes`` and decodes them as UTF-8 to compare them)."""
+    its cells as ``bytes`` and decodes them as UTF-8 to compare them; an Arrow ``binary``
+    column of ``dtype_backend="pyarrow"`` too)."""
     for j, c in enumerate(df.columns):
-        if str(c) in skip or not pd.api.types.is_object_dtype(df.dtypes.iloc[j]):
+        dtype = df.dtypes.iloc[j]
+        binary = isinstance(dtype, pd.ArrowDtype) and (pa.types.is_binary(dtype.pyarrow_dtype)
+                                                       or pa.types.is_large_binary(dtype.pyarrow_dtype)
+                                                       or pa.types.is_fixed_size_binary(dtype.pyarrow_dtype))
+        if str(c) in skip or not (pd.api.types.is_object_dtype(dtype) or binary):
             continue
         for i, v in enumerate(df.iloc[:, j].to_numpy(dtype=object)):
             if isinstance(v, bytes | bytearray):
