@@ -84,3 +84,39 @@ def test_an_arrow_binary_column_of_bytes_that_are_no_utf8_is_named() -> None:
         TabularPreprocessor().fit(bad)
     with pytest.raises(InputError, match=want):
         TabularPreprocessor().fit(good).transform(bad)
+
+
+def _tags(n: int = 600) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    tag = np.array([f"t{i}" for i in rng.integers(0, 120, n)], dtype=object)
+    tag[::3] = "true"
+    return pd.DataFrame({"b": rng.lognormal(5, 1, n), "tag": tag})
+
+
+@pytest.mark.parametrize("rows", [600, 5])
+def test_a_hashed_value_spelled_true_hashes_as_written(rows: int) -> None:
+    # models saved before hashed 'true' as written; hashing it as 'True' moved a third of the
+    # rows a saved model was fitted on to another bucket, without a word
+    from hourglass.features import TabularPreprocessor
+    from hourglass.features.roles import stable_hash
+
+    df = _tags()
+    pre = TabularPreprocessor(max_categories=32).fit(df)
+    assert pre.roles_["tag"] == "hash"
+    k = pre.hashed_["tag"]
+    want, other = stable_hash(np.array(["true", "True"], dtype=object), k)
+    assert want != other
+    X = pre.transform(df.iloc[:rows])
+    block = X[:, [pre.feature_names_.index(f"tag#{j}") for j in range(k)]]
+    assert (block[::3].argmax(axis=1) == want).all()
+
+
+def test_entity_names_and_rule_globs_read_true_as_written() -> None:
+    from hourglass.features.entity import EntityWindows
+    from hourglass.serve.suppress import Suppressions
+
+    entity, _ = EntityWindows("host", "ts", bucket="1min").row_keys(
+        pd.DataFrame({"host": ["true", "b"], "ts": [59, 61]}))
+    assert entity.tolist() == ["true", "b"]
+    rules = Suppressions.parse('[[rule]]\nname = "r"\nmatch = { tag = "tr*" }\n')
+    assert rules.names(pd.DataFrame({"tag": ["true", "trap", "x"]})).tolist() == ["r", "r", ""]

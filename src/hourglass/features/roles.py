@@ -52,29 +52,36 @@ _FEW = 256
 _BOOLS = {"true": "True", "false": "False"}
 
 
-def _whole(text: str) -> str:
+def _whole(text: str, bools: bool = False) -> str:
     """:func:`canonical_text` of one value."""
     text = _WHOLE_FLOAT.sub(r"\1", text)
-    if len(text) in (4, 5) and text.lower() in _BOOLS:
+    if bools and len(text) in (4, 5) and text.lower() in _BOOLS:
         return _BOOLS[text.lower()]
     return "0" if text == "-0" else text
 
 
-def canonical_text(values: pd.Series) -> pd.Series:
+def canonical_text(values: pd.Series, *, bools: bool = False) -> pd.Series:
     """Whole numbers written as floats (``"80.0"``) as integers (``"80"``): a column of integer
     codes reads as floats as soon as one of its cells is empty, and its values must not change
     with that. Negative zero is zero (``-0.0 == 0.0``: pandas counts them as one value, written
-    as whichever came first). A boolean is ``True`` or ``False`` however its text is written
-    (``true``, ``FALSE``): a CSV column of ``true``/``false`` reads as booleans, and the same
-    column with one other word in it (or a JSON string ``"true"``) as text, which must not make
-    each of its values one never seen.
+    as whichever came first). With ``bools`` (the values of a one-hot category), a boolean is
+    ``True`` or ``False`` however its text is written (``true``, ``FALSE``): a CSV column of
+    ``true``/``false`` reads as booleans, and the same column with one other word in it (or a
+    JSON string ``"true"``) as text, which must not make each of its values one never seen.
+    Without it the text is kept as written: hashed values hash as they always did (a saved
+    model's features do not change), entity names and the cells a rule's glob matches read as
+    written.
 
     Examples
     --------
-    >>> canonical_text(pd.Series(["80.0", "-3.00", "0.5", "tcp", "1e+20", "-0.0", "true", "FALSE"])).tolist()
-    ['80', '-3', '0.5', 'tcp', '1e+20', '0', 'True', 'False']
+    >>> canonical_text(pd.Series(["80.0", "-3.00", "0.5", "tcp", "1e+20", "-0.0", "true"])).tolist()
+    ['80', '-3', '0.5', 'tcp', '1e+20', '0', 'true']
+    >>> canonical_text(pd.Series(["true", "FALSE", "trUE!"]), bools=True).tolist()
+    ['True', 'False', 'trUE!']
     """
     text = values.str.replace(_WHOLE_FLOAT.pattern, r"\1", regex=True).replace("-0", "0")
+    if not bools:
+        return text
     short = text.str.len().isin((4, 5)).to_numpy(dtype=bool, na_value=False)  # true, false
     if short.any():
         lower = text[short].str.lower()
@@ -85,9 +92,9 @@ def canonical_text(values: pd.Series) -> pd.Series:
     return text
 
 
-def factorize_strings(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def factorize_strings(s: pd.Series, *, bools: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(codes, uniques): ``uniques[codes]`` are the values as stripped strings (whole numbers
-    without ``.0``, booleans as ``True``/``False``, see :func:`canonical_text`), missing and
+    without ``.0``, with ``bools`` booleans as ``True``/``False``: see :func:`canonical_text`), missing and
     empty → ``"<missing>"``. Work per distinct value, so a chunk of a million rows stays cheap.
 
     Examples
@@ -101,18 +108,19 @@ def factorize_strings(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     text = pd.Series(np.asarray(uniques, dtype=object)).astype("string").str.strip()
     if len(text) > _FEW:
-        text = canonical_text(text)
+        text = canonical_text(text, bools=bools)
     u = text.fillna(MISSING).replace("", MISSING).to_numpy(dtype=object)
     if len(u) <= _FEW:  # a chunk's distinct values are usually few: a Python loop beats pandas
-        u = np.array([_whole(v) for v in u], dtype=object)
+        u = np.array([_whole(v, bools) for v in u], dtype=object)
     canon_codes, canon = pd.factorize(np.append(u, MISSING).astype(object))
     codes = np.where(codes >= 0, canon_codes[np.maximum(codes, 0)], canon_codes[-1])
     return codes.astype(np.int64), np.asarray(canon, dtype=object)
 
 
-def string_values(s: pd.Series) -> np.ndarray:
-    """Values as an object array of stripped strings; missing → ``"<missing>"``."""
-    codes, uniques = factorize_strings(s)
+def string_values(s: pd.Series, *, bools: bool = False) -> np.ndarray:
+    """Values as an object array of stripped strings; missing → ``"<missing>"`` (``bools``: see
+    :func:`factorize_strings`)."""
+    codes, uniques = factorize_strings(s, bools=bools)
     return uniques[codes]
 
 

@@ -273,7 +273,7 @@ def _site_schema(params: Mapping[str, Any], df: pd.DataFrame) -> dict[str, Any]:
                          moments=_moments(finite), sketch=_sketch(finite))
         elif role in ("categorical", "hash"):
             if role == "categorical":
-                counts = pd.Series(string_values(s)).value_counts()
+                counts = pd.Series(string_values(s, bools=True)).value_counts()
                 entry["counts"] = {str(k): int(v) for k, v in counts.items()}
                 entry["missing"] = int(counts.get("<missing>", 0))
                 entry["unique"] = int(len(counts) - (entry["missing"] > 0))

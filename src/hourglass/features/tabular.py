@@ -66,7 +66,7 @@ def _skew(x: np.ndarray) -> float:
 
 @functools.lru_cache(maxsize=256)
 def _known_index(values: tuple[str, ...]) -> pd.Index:
-    canon = pd.Index(canonical_text(pd.Series(values, dtype="string")).to_numpy(dtype=object))
+    canon = pd.Index(canonical_text(pd.Series(values, dtype="string"), bools=True).to_numpy(dtype=object))
     return canon if canon.is_unique else pd.Index(values, dtype=object)
 
 
@@ -708,7 +708,7 @@ class TabularPreprocessor:
         for c in cols:
             role = self.roles_[c]
             if role == "categorical":
-                counts = pd.Series(string_values(df[c])).value_counts()
+                counts = pd.Series(string_values(df[c], bools=True)).value_counts()
                 self.profile_[c].update(_category_profile(counts, n))
                 self.categories_[c] = sorted(str(v) for v in counts.index[counts >= need])
                 rare = sorted(str(v) for v in counts.index[counts < need])
@@ -871,7 +871,7 @@ class TabularPreprocessor:
                 seen -= X[:, start + cats.index(MISSING)].sum()
             if seen >= _UNSEEN_SHARE * n:  # the values seen outnumber what a warning allows
                 continue
-            codes, uniques = factorize_strings(df.rename(columns=str)[c])
+            codes, uniques = factorize_strings(df.rename(columns=str)[c], bools=True)
             counts = np.bincount(codes, minlength=len(uniques))
             present = uniques != MISSING
             known = _known(cats).get_indexer(uniques) >= 0
@@ -964,7 +964,7 @@ class TabularPreprocessor:
         """Per row, the position of its one-hot in categorical column ``c``'s block (known value,
         ``<other>``, or ``<unseen>`` last)."""
         cats = self.categories_[c]
-        codes, uniques = factorize_strings(s)
+        codes, uniques = factorize_strings(s, bools=True)  # 'true' is the training column's True
         width = len(cats) + (c in self.other_) + 1
         col = _known(cats).get_indexer(uniques)  # per distinct value, then per row
         if c in self.other_:
