@@ -120,3 +120,21 @@ def test_entity_names_and_rule_globs_read_true_as_written() -> None:
     assert entity.tolist() == ["true", "b"]
     rules = Suppressions.parse('[[rule]]\nname = "r"\nmatch = { tag = "tr*" }\n')
     assert rules.names(pd.DataFrame({"tag": ["true", "trap", "x"]})).tolist() == ["r", "r", ""]
+
+
+def test_a_series_model_saved_before_durations_read_in_seconds_reads_them_as_fitted() -> None:
+    lat = pd.to_timedelta(np.arange(1.0, 11.0), unit="ms").astype("timedelta64[us]")
+    df = pd.DataFrame({"lat": lat, "v": np.arange(10.0)})
+    # such a model was fitted on the numbers of the dtype's unit (microseconds here)
+    as_fitted = df.assign(lat=lat.to_numpy().view(np.int64).astype(np.float64))
+    old = TimeSeriesPreprocessor(columns=["lat", "v"]).fit(as_fitted).to_dict()
+    old.pop("durations")
+    pre = TimeSeriesPreprocessor.from_dict(old)
+    np.testing.assert_array_equal(pre.transform(df), pre.transform(as_fitted))
+    assert TimeSeriesPreprocessor.from_dict(pre.to_dict()).to_dict()["durations"] == "unit"
+    # a model fitted now reads seconds, whatever the unit, and keeps doing so once saved
+    new = TimeSeriesPreprocessor.from_dict(TimeSeriesPreprocessor(columns=["lat", "v"]).fit(df).to_dict())
+    np.testing.assert_allclose(new.transform(df.assign(lat=lat.astype("timedelta64[ns]"))),
+                               new.transform(df.assign(lat=lat.total_seconds())))
+    with pytest.raises(InputError, match="malformed"):
+        TimeSeriesPreprocessor.from_dict({**new.to_dict(), "durations": "hours"})

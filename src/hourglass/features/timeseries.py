@@ -507,11 +507,15 @@ class TimeSeriesPreprocessor:
         values = {}
         for c in cols:
             s = df[c]
-            if _is_duration(s):  # its seconds, as the tabular features read it, whatever its unit
-                s = s.dt.total_seconds()
+            if _is_duration(s):
+                if getattr(self, "durations_", "seconds") == "seconds":
+                    s = s.dt.total_seconds()  # as the tabular features read it, whatever its unit
+                else:  # a model saved before durations were read in seconds: fitted on the numbers
+                    self._warn_duration_unit(c, s)  # of the dtype's unit, read so
             if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
-                if not pd.api.types.is_bool_dtype(s):  # an empty cell, '-' or 'N/A' is a missing
-                    # value, as the table reader and the tabular features read them
+                if not (pd.api.types.is_bool_dtype(s) or _is_duration(s)):
+                    # an empty cell, '-' or 'N/A' is a missing value, as the table reader and the
+                    # tabular features read them
                     text = _text(s)
                     s = s.mask(((text == "") | text.isin(PLACEHOLDERS)).to_numpy(dtype=bool, na_value=False))
                 conv = pd.to_numeric(s, errors="coerce")
@@ -624,6 +628,17 @@ class TimeSeriesPreprocessor:
                 f"stretch of time; give it {trained} steps (resample the data), or retrain with "
                 f"--freq {trained} to resample any series onto that grid")
 
+    def _warn_duration_unit(self, c: str, s: pd.Series) -> None:
+        """Warn once per channel that duration channel ``c`` is read in its dtype's unit, as this
+        model (saved before durations were read in seconds) was fitted on it."""
+        warned: set[str] = self.__dict__.setdefault("_duration_warned", set())
+        if c not in warned:
+            warned.add(c)
+            logger.warning("column %r: a duration read as numbers of its dtype's unit (%s), as this "
+                           "model, saved before durations were read in seconds, was fitted on it; "
+                           "data in another unit reads wrong: retrain to read it in seconds", c,
+                           s.dtype)
+
     def _merge(self, groups: Any) -> pd.DataFrame:
         """The values of each grid bucket (or timestamp) combined by ``agg``: a bucket with no
         value is missing, except for ``sum``, whose empty bucket is 0 (totals per step from event
@@ -718,6 +733,7 @@ class TimeSeriesPreprocessor:
         if not isinstance(df, pd.DataFrame):
             raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
         self.step_ = None  # the regular step of a series without freq, set by _frame
+        self.durations_ = "seconds"  # a duration channel's values (a model saved before: "unit")
         if self.timestamp_col is None and self.freq not in (None, "rows"):  # never applied
             raise InputError(f"freq: {self.freq!r} resamples by time and needs the timestamp "
                              "column (timestamp_col, --timestamp-col); without one the rows are "
@@ -892,6 +908,7 @@ class TimeSeriesPreprocessor:
                 "channels": self.channels_, "masked": self.masked_, "columns": self.columns_,
                 "feature_names": self.feature_names_,
                 "offset": [float(v) for v in self.offset_], "scale": [float(v) for v in self.scale_],
+                "durations": getattr(self, "durations_", "seconds"),
                 **({} if getattr(self, "dayfirst_", None) is None else {"dayfirst": self.dayfirst_}),
                 **({} if getattr(self, "step_", None) is None else {"step": self.step_})}
 
@@ -916,6 +933,10 @@ class TimeSeriesPreprocessor:
             self.scale_ = np.asarray(d["scale"], dtype=np.float64)
             self.dayfirst_ = None if d.get("dayfirst") is None else bool(d["dayfirst"])
             self.step_ = None if d.get("step") is None else str(d["step"])
+            # saved before durations were read in seconds: they were numbers of their dtype's unit
+            self.durations_ = d.get("durations", "unit")
+            if self.durations_ not in ("seconds", "unit"):
+                raise ValueError(f"durations: {self.durations_!r}")
             if self.step_ is not None:
                 pd.Timedelta(to_offset(self.step_))  # a step that does not parse: said at load
         except (KeyError, TypeError, ValueError) as exc:
