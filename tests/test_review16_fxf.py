@@ -138,3 +138,22 @@ def test_a_series_model_saved_before_durations_read_in_seconds_reads_them_as_fit
                                new.transform(df.assign(lat=lat.total_seconds())))
     with pytest.raises(InputError, match="malformed"):
         TimeSeriesPreprocessor.from_dict({**new.to_dict(), "durations": "hours"})
+
+
+def test_a_stream_step_with_a_placeholder_channel_is_a_missing_value() -> None:
+    # 'score' reads '', '-', 'N/A' in a channel as a missing value; the stream said
+    # "expected a number, got 'N/A'" as for a word
+    from hourglass import Pipeline
+    from hourglass.detectors import TCNAutoEncoder
+    from hourglass.serve.series_stream import SeriesStreamScorer
+
+    t = np.arange(80)
+    df = pd.DataFrame({"cpu": 50 + 20 * np.sin(t / 6), "mem": 10 + np.cos(t / 9)})
+    pipe = Pipeline(TCNAutoEncoder(window=4, channels=(4,), epochs=1, verbose=0, random_state=0),
+                    features=TimeSeriesPreprocessor()).fit(df)
+    stream = SeriesStreamScorer.from_pipeline(pipe)
+    rows = [{"cpu": v, "mem": 10.0} for v in (50.0, "N/A", " ", "-", "NaN", "x", 51.0)]
+    _, bad = stream.feed(list(enumerate(rows, start=1)))
+    assert [line for line, _ in bad] == [2, 3, 4, 5, 6]
+    assert all("channel 'cpu' is a missing value" in why for _, why in bad[:4])
+    assert "expected a number, got 'x'" in bad[4][1]

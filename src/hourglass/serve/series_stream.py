@@ -40,6 +40,7 @@ import pandas as pd
 
 from hourglass._times import DateOrderError, _Dates, batch_dayfirst, future_problem, read_timestamps
 from hourglass.errors import InputError
+from hourglass.features.roles import PLACEHOLDERS
 from hourglass.features.timeseries import _CLIP, _span
 from hourglass.serve.scoring import ModelScorer
 from hourglass.serve.series_scoring import window_steps
@@ -156,6 +157,10 @@ class SeriesStreamScorer(ModelScorer):
             if v is None:
                 raise InputError(f"channel {c!r} is null (stream does not fill gaps; every step "
                                  "needs every channel)")
+            if isinstance(v, str) and (not v.strip() or v.strip() in PLACEHOLDERS):
+                # (what 'score' reads as a missing value, not as a word that is no number)
+                raise InputError(f"channel {c!r} is a missing value ({v!r}; stream does not fill "
+                                 "gaps; every step needs every channel)")
             if isinstance(v, bool) or (isinstance(v, str) and (not v.isascii() or "_" in v)):
                 # (Python reads '1_000' and '１２' as numbers, 'score' does not: such a step would
                 # be scored here and refused there)
