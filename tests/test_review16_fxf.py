@@ -157,3 +157,20 @@ def test_a_stream_step_with_a_placeholder_channel_is_a_missing_value() -> None:
     assert [line for line, _ in bad] == [2, 3, 4, 5, 6]
     assert all("channel 'cpu' is a missing value" in why for _, why in bad[:4])
     assert "expected a number, got 'x'" in bad[4][1]
+
+
+@pytest.mark.parametrize("column", ["user", "event"])
+def test_an_event_table_names_bytes_that_are_no_utf8(column: str) -> None:
+    from hourglass.features.sessions.events import EventSessions
+
+    good = pd.DataFrame({"user": [b"a", b"b", b"a", b"a", b"b"], "event": [b"login", b"login", b"read",
+                                                                          b"exit", b"exit"]})
+    bad = good.copy()
+    bad.loc[3, column] = b"\xff"
+    want = rf"column '{column}': a cell holds bytes that are no UTF-8 text \(b'\\xff', row 4\)"
+    pre = EventSessions(session_column="user", key_column="event")
+    pre.chunk_lines = 2  # the row of the table, not of its chunk
+    with pytest.raises(InputError, match=want):
+        pre.fit(bad)
+    with pytest.raises(InputError, match=want):
+        pre.fit(good).transform(bad)

@@ -161,11 +161,12 @@ def _refuse_non_utf8(df: pd.DataFrame, skip: Container[str]) -> None:
                                      ) from None
 
 
-def _refuse_undecodable(df: pd.DataFrame, skip: Container[str]) -> None:
+def _refuse_undecodable(df: pd.DataFrame, skip: Container[str], first_row: int = 0) -> None:
     """Raise :class:`InputError` naming the first cell of ``df`` (columns named in ``skip``
     aside) that holds bytes which are no UTF-8 text (a Parquet ``binary`` column: pandas reads
     its cells as ``bytes`` and decodes them as UTF-8 to compare them; an Arrow ``binary``
-    column of ``dtype_backend="pyarrow"`` too)."""
+    column of ``dtype_backend="pyarrow"`` too); ``first_row``: the rows of the table before
+    ``df``'s first (a chunk of a file)."""
     for j, c in enumerate(df.columns):
         dtype = df.dtypes.iloc[j]
         binary = isinstance(dtype, pd.ArrowDtype) and (pa.types.is_binary(dtype.pyarrow_dtype)
@@ -179,7 +180,8 @@ def _refuse_undecodable(df: pd.DataFrame, skip: Container[str]) -> None:
                     v.decode()
                 except UnicodeDecodeError:
                     raise InputError(f"column {str(c)!r}: a cell holds bytes that are no UTF-8 text "
-                                     f"({bytes(v[:40])!r}, row {i + 1}); decode the column first "
+                                     f"({bytes(v[:40])!r}, row {first_row + i + 1}); decode the "
+                                     "column first "
                                      f"(e.g. df[{str(c)!r}].str.decode('latin-1')), or drop the "
                                      "column") from None
 

@@ -373,9 +373,25 @@ class EventTables:
         learning took the key of the template it fitted then, which a template learnt in a later
         chunk can change, and scoring keys it with the final templates."""
         parser = self._parser()
+        offset = 0
         for df, _ in self._table_frames(data):
-            parser.learn_lines(self._messages(df))
+            try:
+                parser.learn_lines(self._messages(df))
+            except UnicodeDecodeError:
+                self._refuse_bytes(df, offset)
+                raise
+            offset += len(df)
         self.parser_ = parser
+
+    def _refuse_bytes(self, df: pd.DataFrame, offset: int) -> None:
+        """After a ``UnicodeDecodeError`` in table chunk ``df`` (``offset``: the rows before it):
+        :class:`InputError` naming the first cell of bytes that are no UTF-8 (a Parquet
+        ``binary`` column) in a column the events are read from, its row and its bytes."""
+        from hourglass.features.tabular import _refuse_undecodable
+
+        read = {str(c) for c in (self.session_column, self.key_column, self.message_column,
+                                 self.time_column) if c is not None}
+        _refuse_undecodable(df, skip={str(c) for c in df.columns if str(c) not in read}, first_row=offset)
 
     def _learn_keys(self, vals: pd.Series, source: str, rows: np.ndarray) -> np.ndarray:
         """Provisional keys of one training chunk of the key column: every distinct value is
@@ -426,7 +442,12 @@ class EventTables:
                 self._learn_templates(data)
         timed = self.time_column is None  # a chunk held a time value (the first such is checked)
         for df, source in self._table_frames(data):
-            grouper.add(self._table_events(df, source, offset, stats, learn=learn, first_times=not timed))
+            try:
+                grouper.add(self._table_events(df, source, offset, stats, learn=learn,
+                                               first_times=not timed))
+            except UnicodeDecodeError:
+                self._refuse_bytes(df, offset)
+                raise
             offset += len(df)
             timed = timed or bool(df[self.time_column].notna().any())
         if learn and self.key_column is not None:
