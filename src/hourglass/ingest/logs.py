@@ -638,6 +638,23 @@ class LogParser:
             drain.get_seq_distance = _seq_distance(drain.param_str)
         return drain
 
+    def has_times(self) -> bool:
+        """Whether the lines of this format carry an event time: a built-in format that has one
+        (all but ``raw``), or a header regex with a ``timestamp`` group (the only group read as
+        the time).
+
+        Examples
+        --------
+        >>> LogParser("hdfs").has_times(), LogParser("raw").has_times()
+        (True, False)
+        >>> LogParser(r"(?P<time>\\S+) (?P<content>.*)").has_times()
+        False
+        """
+        if self.format in LOG_FORMATS:
+            return LOG_FORMATS[self.format][1] is not None
+        compiled = getattr(self, "_compiled", None) or self._compile()
+        return "timestamp" in compiled.header.groupindex
+
     def mask(self, content: str) -> str:
         """The message with every mask applied (what Drain sees).
 

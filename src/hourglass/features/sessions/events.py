@@ -20,7 +20,7 @@ from hourglass.errors import InputError, NotFittedError
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions
 from hourglass.features.sessions.keys import read_key_sequences
 from hourglass.features.sessions.tables import SESSION_FIELD, EventTables, timeless_text
-from hourglass.ingest.logs import RULES, LogParser, file_lines
+from hourglass.ingest.logs import LOG_FORMATS, RULES, LogParser, file_lines
 
 __all__ = ["EventSessions"]
 
@@ -188,6 +188,13 @@ class EventSessions(EventTables):
         a header's ``time`` field is dropped for) grouped each line, template, message or time
         stamp into a session of its own, and a live log (``hourglass stream``) grouped ``time``
         by the header's text, or failed on ``content``."""
+        if self.window is not None and not parser.has_times():
+            what = (f"the {self.format!r} format has no time stamp" if self.format in LOG_FORMATS else
+                    "the header regex has no (?P<timestamp>...) group (a group named otherwise, "
+                    "such as 'time' or 'date', is not read as the event time)")
+            raise InputError(f"window: {what}, so its lines have no time to cut windows from; "
+                             "group by session_regex or session_column, or read the time with a "
+                             "header regex whose (?P<timestamp>...) group holds it", param="window")
         if self.session_column is None:
             return
         fields = _session_fields(parser)

@@ -1,0 +1,38 @@
+"""Raw logs end to end: times in header formats, session labels from log lines, alerts."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from hourglass.errors import InputError
+from hourglass.features.sessions import EventSessions
+from tests._cli import one_line_error
+
+pytest.importorskip("drain3")
+
+ZK = ["2015-07-29 17:41:44,747 - INFO - Notification time out: 3200",
+      "2015-07-29 17:42:44,747 - INFO - Received connection request /10.10.34.11:45307",
+      "2015-07-29 17:51:44,747 - INFO - Notification time out: 6400"]
+
+
+@pytest.mark.parametrize("fmt, said", [
+    ("raw", "the 'raw' format has no time stamp"),
+    (r"^(?P<time>\S+ \S+) - (?P<level>\w+) - (?P<content>.*)$", "has no (?P<timestamp>...) group"),
+])
+def test_windows_of_a_format_without_times_are_refused_up_front(fmt: str, said: str,
+                                                                 tmp_path: Path) -> None:
+    # the log was read twice (templates learnt, every line keyed) to stop at 'no event has a
+    # readable time stamp in this input', naming neither the format nor the group it lacks
+    with pytest.raises(InputError, match=rf"^window: .*{re.escape(said)}.*no time to cut windows") as info:
+        EventSessions(format=fmt, window=600).fit(ZK)
+    assert info.value.param == "window"
+    log = tmp_path / "zk.log"
+    log.write_text("\n".join(ZK) + "\n")
+    one_line_error(["train", str(log), "--format", fmt, "--model", "deeplog", "--window", "600",
+                    "-o", str(tmp_path / "m")], said, out=tmp_path / "m")
+    named = r"^(?P<timestamp>\S+ \S+) - (?P<level>\w+) - (?P<content>.*)$"  # the group it needs
+    pre = EventSessions(format=named, window=600)
+    assert [len(s) for s in pre.fit_transform(ZK)] == [2, 1]
