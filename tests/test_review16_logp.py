@@ -36,3 +36,13 @@ def test_windows_of_a_format_without_times_are_refused_up_front(fmt: str, said: 
     named = r"^(?P<timestamp>\S+ \S+) - (?P<level>\w+) - (?P<content>.*)$"  # the group it needs
     pre = EventSessions(format=named, window=600)
     assert [len(s) for s in pre.fit_transform(ZK)] == [2, 1]
+
+
+def test_a_blank_label_field_marks_a_line_normal(tmp_path: Path) -> None:
+    # a log that marks only its anomalous lines (an empty first field elsewhere): every session
+    # was an anomaly of the class '' in evaluate --label-field, its metrics computed on that
+    fmt = r"^(?P<label>[^,]*),(?P<timestamp>\d+),(?P<content>(?P<user>u\d) .*)$"
+    lines = [f"{'ATTACK' if i == 5 else ''},{1700000000 + i},u{i % 3} login {i}" for i in range(12)]
+    pre = EventSessions(format=fmt, session_column="user").fit(lines)
+    assert pre.line_labels(lines, "label", ["-"]) == {6: "ATTACK"}
+    assert pre.line_labels([" ,1700000000,u1 login 1"], "label", ["-"]) == {}

@@ -294,7 +294,8 @@ class EventSessions(EventTables):
     def line_labels(self, data: Any, field: str, normal: Iterable[str]) -> dict[int, str]:
         """The header ``field`` of each line of the log ``data`` whose value is not one of
         ``normal`` (line number → value): labels a log carries itself, such as BGL's first
-        field (``-`` on a normal line, the alert category otherwise).
+        field (``-`` on a normal line, the alert category otherwise). A blank value labels
+        nothing: the line is normal (a log that marks only its anomalous lines).
 
         Only those lines are kept, so the memory grows with the labelled lines, not the log.
 
@@ -323,8 +324,10 @@ class EventSessions(EventTables):
         for lineno, line in enumerate(lines, 1):
             m = header.match(line)
             value = None if m is None else m.group(field)
-            if value is not None and value.strip() not in skip:
-                out[lineno] = value.strip()
+            # a blank value labels nothing (a log that marks only its anomalous lines): read
+            # as a label, every session of such a log was an anomaly of the class ''
+            if value is not None and (value := value.strip()) and value not in skip:
+                out[lineno] = value
         return out
 
     def _texts(self, data: Any, wanted: set[int]) -> dict[int, str]:
