@@ -46,3 +46,20 @@ def test_a_blank_label_field_marks_a_line_normal(tmp_path: Path) -> None:
     pre = EventSessions(format=fmt, session_column="user").fit(lines)
     assert pre.line_labels(lines, "label", ["-"]) == {6: "ATTACK"}
     assert pre.line_labels([" ,1700000000,u1 login 1"], "label", ["-"]) == {}
+
+
+def test_a_bsd_stamp_in_a_timestamp_group_is_dated_as_syslog_dates_it() -> None:
+    # 'Jun 14 15:16:01' in a header regex's timestamp group read as 1 AD, i.e. no time at all:
+    # --window stopped at 'no event has a readable time stamp', though --format syslog reads it
+    from hourglass.ingest.logs import LogParser
+
+    rows = [("Dec 31 23:59:58", "open 1"), ("Dec 31 23:59:59", "close 1"),
+            ("Jan  1 00:00:02", "open 2"), ("Jan  1 00:01:03", "close 2")]
+    mine = LogParser(r"^(?P<timestamp>\w{3} +\d+ [\d:.]+) relay \| (?P<content>.*)$")
+    got = mine.fit([f"{t} relay | {c}" for t, c in rows]).events_["time"].to_numpy()
+    want = LogParser("syslog").fit([f"{t} h app: {c}" for t, c in rows]).events_["time"].to_numpy()
+    assert want[0] == want[1] - 1 == want[2] - 4 and got.tolist() == want.tolist()  # a year on
+    assert mine.parse(["Dec 31 23:59:58.25 relay | open 9"])["time"].tolist() == [want[0] + 0.25]
+    fmt = r"^(?P<timestamp>\w{3} +\d+ [\d:.]+) relay \| (?P<content>.*)$"
+    windows = EventSessions(format=fmt, window=60).fit_transform([f"{t} relay | {c}" for t, c in rows])
+    assert [len(w) for w in windows] == [2, 1, 1]  # minutes 23:59, 00:00 and 00:01

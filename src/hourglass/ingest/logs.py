@@ -213,6 +213,8 @@ LOG_FORMATS: dict[str, tuple[str | JournaldHeader, str | None]] = {
 }
 
 _MONTHS = {name: i for i, name in enumerate(calendar.month_abbr) if name}
+# a BSD syslog time stamp alone (no year), as a header regex's timestamp group may hold it
+_BSD_STAMP = re.compile(r"^\s*([A-Z][a-z]{2}) +(\d{1,2}) (\d\d:\d\d:\d\d(?:[.,]\d{1,9})?)\s*$")
 
 
 def _utc_today() -> datetime.date:
@@ -518,7 +520,8 @@ class LogParser:
         :class:`JournaldHeader`), ``"raw"`` (the whole line is the message), or a regular
         expression with a named group ``content`` (optionally ``timestamp``: an epoch time in
         seconds, or milliseconds, microseconds or nanoseconds as its size gives, or date-time
-        text, UTC unless it has an offset) for other layouts.
+        text, UTC unless it has an offset; a BSD syslog stamp, ``Jun 14 15:16:01``, is dated as
+        the ``syslog`` format dates it) for other layouts.
     masks
         ``(NAME, regex)`` pairs applied to the message before template mining; ``None`` uses
         :data:`DEFAULT_MASKS` (block ids, IPs, hex, paths, numbers; :data:`LEGACY_MASKS` with
@@ -1029,10 +1032,33 @@ class LogParser:
         """:func:`_text_seconds` of one chunk's time stamps, numeric day/month dates read in the
         order an earlier chunk of the read told (``01/02/2024`` in a chunk of one day was read
         month first, 2 January, after a chunk whose ``31/01/2024`` said day first: the same
-        text dated a month apart by where a chunk of the file began)."""
+        text dated a month apart by where a chunk of the file began), and BSD syslog stamps
+        without a year (``Jun 14 15:16:01``) dated as the ``syslog`` format dates them."""
         secs, order = _text_times(text, getattr(self, "_dayfirst", None))
         self._dayfirst = order
+        # 'Jun 14 15:16:01', a BSD syslog stamp: no year, which pandas sets to 1 AD (no time)
+        maybe = np.flatnonzero(~(secs > -2.2e9))  # unread or before 1900: only those looked at
+        if len(maybe):
+            parts = text.iloc[maybe].astype(str).str.extract(_BSD_STAMP)
+            bsd = parts[0].notna().to_numpy()
+            if bsd.any():
+                secs = secs.copy()
+                secs[maybe[bsd]] = self._bsd_seconds(parts[bsd])
         return secs
+
+    def _bsd_seconds(self, parts: pd.DataFrame) -> np.ndarray:
+        """Seconds since the epoch of BSD syslog stamps (columns month name, day, time of day),
+        dated in the years :meth:`_syslog_years` gives, as the ``syslog`` format's lines are."""
+        month = parts[0].map(_MONTHS).to_numpy(np.float64)
+        day = pd.to_numeric(parts[1], errors="coerce").to_numpy(np.float64)
+        years = self._syslog_years(month, day)
+        date = pd.to_datetime(pd.Series(years, dtype=object).astype(str).to_numpy() + " "
+                              + parts[0].to_numpy(dtype=str) + " " + parts[1].to_numpy(dtype=str),
+                              format="%Y %b %d", errors="coerce")
+        clock = pd.to_timedelta(parts[2].str.replace(",", ".", regex=False).to_numpy(dtype=str),
+                                errors="coerce")
+        secs = ((date - pd.Timestamp("1970-01-01")) + clock).total_seconds()
+        return np.asarray(secs, dtype=np.float64)
 
     def _syslog_years(self, month: np.ndarray, day: np.ndarray) -> np.ndarray:
         """The year of each BSD syslog line (``Feb 29 00:00:01`` has none). The first line is
