@@ -188,13 +188,6 @@ class EventSessions(EventTables):
         a header's ``time`` field is dropped for) grouped each line, template, message or time
         stamp into a session of its own, and a live log (``hourglass stream``) grouped ``time``
         by the header's text, or failed on ``content``."""
-        if self.window is not None and not parser.has_times():
-            what = (f"the {self.format!r} format has no time stamp" if self.format in LOG_FORMATS else
-                    "the header regex has no (?P<timestamp>...) group (a group named otherwise, "
-                    "such as 'time' or 'date', is not read as the event time)")
-            raise InputError(f"window: {what}, so its lines have no time to cut windows from; "
-                             "group by session_regex or session_column, or read the time with a "
-                             "header regex whose (?P<timestamp>...) group holds it", param="window")
         if self.session_column is None:
             return
         fields = _session_fields(parser)
@@ -245,7 +238,14 @@ class EventSessions(EventTables):
         lines, _ = self._lines(data)
         parser = self._parser()
         self._check_session_field(parser)
-        grouper = self._grouper() if group else None
+        grouper = self._grouper() if group else None  # (window and step values checked first)
+        if self.window is not None and not parser.has_times():
+            what = (f"the {self.format!r} format has no time stamp" if self.format in LOG_FORMATS else
+                    "the header regex has no (?P<timestamp>...) group (a group named otherwise, "
+                    "such as 'time' or 'date', is not read as the event time)")
+            raise InputError(f"window: {what}, so its lines have no time to cut windows from; "
+                             "group by session_regex or session_column, or read the time with a "
+                             "header regex whose (?P<timestamp>...) group holds it", param="window")
         for chunk in parser.fit_chunks(lines, self.chunk_lines):
             if grouper is not None:
                 grouper.add(chunk)
