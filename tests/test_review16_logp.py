@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from hourglass.cli import app
 from hourglass.errors import InputError
 from hourglass.features.sessions import EventSessions
-from tests._cli import one_line_error
+from hourglass.ingest.logs import LogParser
+from tests._cli import one_line_error, runner
 
 pytest.importorskip("drain3")
 
@@ -51,8 +53,6 @@ def test_a_blank_label_field_marks_a_line_normal(tmp_path: Path) -> None:
 def test_a_bsd_stamp_in_a_timestamp_group_is_dated_as_syslog_dates_it() -> None:
     # 'Jun 14 15:16:01' in a header regex's timestamp group read as 1 AD, i.e. no time at all:
     # --window stopped at 'no event has a readable time stamp', though --format syslog reads it
-    from hourglass.ingest.logs import LogParser
-
     rows = [("Dec 31 23:59:58", "open 1"), ("Dec 31 23:59:59", "close 1"),
             ("Jan  1 00:00:02", "open 2"), ("Jan  1 00:01:03", "close 2")]
     mine = LogParser(r"^(?P<timestamp>\w{3} +\d+ [\d:.]+) relay \| (?P<content>.*)$")
@@ -63,3 +63,17 @@ def test_a_bsd_stamp_in_a_timestamp_group_is_dated_as_syslog_dates_it() -> None:
     fmt = r"^(?P<timestamp>\w{3} +\d+ [\d:.]+) relay \| (?P<content>.*)$"
     windows = EventSessions(format=fmt, window=60).fit_transform([f"{t} relay | {c}" for t, c in rows])
     assert [len(w) for w in windows] == [2, 1, 1]  # minutes 23:59, 00:00 and 00:01
+
+
+def test_a_log_of_blank_lines_is_said_to_be_blank_when_scored(tmp_path: Path) -> None:
+    # 'no sessions found (2 lines)': the count of blank lines, kept, was never said
+    log = tmp_path / "train.log"
+    log.write_text("".join(f"081109 2036{i % 60:02d} 148 INFO dfs.DataNode: {'open' if i % 2 else 'close'} "
+                           f"blk_{i // 2} size {i}\n" for i in range(40)))
+    res = runner.invoke(app, ["train", str(log), "--format", "hdfs", "--session-regex", r"blk_-?\d+",
+                              "--model", "deeplog", "--epochs", "1", "-o", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    blank = tmp_path / "blank.log"
+    blank.write_text("\n  \n")
+    one_line_error(["score", str(tmp_path / "m"), str(blank), "-o", str(tmp_path / "a.jsonl")],
+                   "no sessions found (2 lines, 2 were blank)", out=tmp_path / "a.jsonl")

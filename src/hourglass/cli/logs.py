@@ -162,6 +162,7 @@ def _summary_line(stats: dict[str, Any], features: Any = None) -> str:
     window = getattr(features, "window", None)
     parts = [f"{stats.get('lines', 0)} {'rows' if named else 'lines'}"]
     for key, label in (("unmatched", "were not key sequences" if keys else "matched no header format"),
+                       ("blank", "were blank"),
                        ("bad_encoding", "had bad encoding (replaced)"),
                        ("unknown_template", "had a key unseen in training" if keys or named else
                         "had a template unseen in training"),
