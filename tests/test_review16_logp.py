@@ -77,3 +77,16 @@ def test_a_log_of_blank_lines_is_said_to_be_blank_when_scored(tmp_path: Path) ->
     blank.write_text("\n  \n")
     one_line_error(["score", str(tmp_path / "m"), str(blank), "-o", str(tmp_path / "a.jsonl")],
                    "no sessions found (2 lines, 2 were blank)", out=tmp_path / "a.jsonl")
+
+
+def test_a_late_december_line_after_the_new_year_stays_in_the_old_year() -> None:
+    # several relays' lines a second out of order at midnight on new year's eve: the December
+    # line after a January one was dated December of the new year, and every line after it a
+    # year ahead (in the future)
+    lines = ["Dec 31 23:59:58 h1 app: open 1", "Jan  1 00:00:01 h2 app: close 2",
+             "Dec 31 23:59:59 h3 app: open 3", "Jan  1 00:00:03 h2 app: close 4"]
+    t = LogParser("syslog").fit(lines).events_["time"].to_numpy()
+    assert (t - t[0]).tolist() == [0.0, 3.0, 1.0, 5.0]
+    parser = LogParser("syslog").fit(lines)  # carried across chunks: a line a chunk, alike
+    chunked = [x for c in parser.parse_chunks(lines, chunk_size=1) for x in c["time"].tolist()]
+    assert chunked == t.tolist()

@@ -1065,7 +1065,8 @@ class LogParser:
         dated in the most recent year that puts it no later than tomorrow (UTC; a day of slack for
         clocks ahead), so a read is never dated in the future and a December log read in January
         stays in last year; the year goes forward where the month goes back by more than six
-        (``Dec 31`` then ``Jan 1``), carried across the chunks of one read, so a file read whole or
+        (``Dec 31`` then ``Jan 1``) and back where a December line follows a January one (a
+        late ``Dec 31`` line after ``Jan 1``), carried across the chunks of one read, so a file read whole or
         in chunks gets the same years. A ``Feb 29`` in the first chunk in a year that is not a leap
         year moves the read back to the last leap year before it (a later one has no date). A
         time stamp with a year (RFC 3339) needs none of this.
@@ -1077,7 +1078,11 @@ class LogParser:
             return years
         clock = getattr(self, "_syslog_clock", None)
         prev = np.concatenate([[m[0] if clock is None else clock[1]], m[:-1]])
-        turns = np.cumsum(prev - m > 6)
+        # a year on where the month goes back by more than six, and back where a December line
+        # follows a January one: written before the new year and logged after a line of the new
+        # year (a relay's late line), it is in the old year (it was dated a year ahead, and so
+        # was every line after it); a longer gap forward (Mar, then Dec) stays in its year
+        turns = np.cumsum((prev - m > 6).astype(np.int64) - ((prev == 1) & (m == 12)).astype(np.int64))
         if clock is None:  # the first line: the latest year in which it is not after tomorrow
             ref = _utc_today() + datetime.timedelta(days=1)
             first_day = day[known][0]
