@@ -454,14 +454,16 @@ def _warm_series(data: Path, output: Path, parent: Any, parent_dir: Path, *, dat
     held = len(det.val_index_)
     ws = pipe.info["warm_start"]
     ws["parent"]["path"] = str(parent_dir)
-    ws["new_rows"] = int(len(part))
+    ws["new_rows"] = int(len(part))  # the file's rows; ws["rows"]: its steps on the model's grid
+    new_steps = int(ws["rows"])
     if replayed is not None:
         ws["replay"] = {**replayed, **ws.get("replay", {})}
     ws["frozen"] = {"window": int(det.window), "linear_path": getattr(det, "linear_path_", None),
                     "channels": list(pipe.features_.feature_names_)}
     pipe.info.update({
         "source": shown(data), "dataset": reader, "label_col": label,
-        "n_train_rows": int(len(part)) + (replayed["rows"] if replayed else 0),
+        # steps, as train counts them (a --freq grid resamples the rows, duplicates merge)
+        "n_train_rows": new_steps + (int(ws["replay"]["steps"]) if replayed is not None else 0),
         "held_out": {"fraction": float(getattr(det, "validation_fraction", 0.0)), "rows": held,
                      "used_for": ("early stopping, the threshold and the stream threshold; never "
                                   "trained on" if held else "none held out: the thresholds use "
@@ -473,7 +475,7 @@ def _warm_series(data: Path, output: Path, parent: Any, parent_dir: Path, *, dat
     extra = (f" + {ws['replay']['steps']:,} replayed steps of {replay_data}" if replayed is not None
              else "")
     err.print(f"continued {name} from {parent_dir} on "
-              f"{fitted_text(int(len(part)), held, 'steps')} of {data}{extra} ({ws['epochs_run']} epochs, "
+              f"{fitted_text(new_steps, held, 'steps')} of {data}{extra} ({ws['epochs_run']} epochs, "
               f"best {ws['best_epoch']}; preprocessing, window and architecture frozen) in "
               f"{info['fit_seconds']:.1f}s; threshold {threshold_text(info)}", highlight=False)
     print_stream_threshold(info)

@@ -335,7 +335,10 @@ class Pipeline:
         else:
             X = self.transform(df)
         entity = getattr(self.features_, "output", "tabular") == "entity"
-        n_new = len(X) if events or entity or not isinstance(df, pd.DataFrame) else len(df)
+        series = getattr(self.features_, "output", "tabular") == "timeseries"
+        # as fit counts them: sessions, (entity, bucket) rows, a series' time steps (resampled to
+        # its grid, duplicates merged), else table rows
+        n_new = len(X) if events or entity or series or not isinstance(df, pd.DataFrame) else len(df)
         replayed = None
         asked = {**det.get_params(), **params}.get("validation_fraction")
         if replay is not None:
@@ -364,7 +367,6 @@ class Pipeline:
         new._fit_threshold(rule, val)
         history = getattr(new.detector_, "history_", None)
         parent = getattr(self, "artefact_", None) or {}
-        series = getattr(self.features_, "output", "tabular") == "timeseries"
         for key in ("stream_threshold", "stream_threshold_value"):
             new.info.pop(key, None)  # the parent's; refitted below when the detector has one
         stream = getattr(new.detector_, "stream_threshold_", None)
@@ -632,9 +634,12 @@ class Pipeline:
         fit_on = info.get("threshold_fit") or {}  # null in a hand-edited config: no record
         versions = info.get("versions") or {}
         feats = self.features_
+        # what n_train_rows counts (as fit and warm_start count it)
+        unit = {"entity": "(entity, bucket) rows", "timeseries": "steps", "events": "sessions"}.get(
+            getattr(feats, "output", ""), "rows")
         card = {
             "data": (f"{info.get('source', 'n/a')} ({info.get('dataset') or 'generic layout'}); "
-                     f"{info.get('n_train_rows', 'n/a')} training rows"
+                     f"{info.get('n_train_rows', 'n/a')} training {unit}"
                      + (f", label column {info['label_col']!r}" if info.get("label_col") else "")
                      + (f", normal = {info['normal']}" if info.get("normal") else "")),
             "features": (f"{len(getattr(feats, 'columns_', ()))} input columns → "
@@ -660,8 +665,6 @@ class Pipeline:
         ws = info.get("warm_start")
         if ws:
             parent = ws.get("parent") or {}
-            unit = ("(entity, bucket) rows" if getattr(self.features_, "output", "") == "entity"
-                    else "rows")
             card["warm start"] = (
                 f"continued on {ws.get('rows')} {unit} on {ws.get('date')} from "
                 f"{parent.get('path') or 'a model in memory'}"
