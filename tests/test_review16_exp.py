@@ -58,3 +58,23 @@ def test_model_card_counts_a_series_in_steps_and_a_log_in_sessions() -> None:
     assert warm.info["warm_start"]["rows"] == warm.info["n_train_rows"] == 80
     assert "continued on 80 steps" in warm.model_card()["warm start"]
     assert "itself trained on 80 steps" in warm.model_card()["warm start"]
+
+
+def test_warm_start_too_few_held_out_scores_gives_advice_a_warm_start_takes(tmp_path: Path) -> None:
+    """A false-alarm bound the new rows are too few for was refused with '--param
+    validation_fraction=0.2' and 'fpr:RATE@CONFIDENCE' as the remedy, both refused by a warm
+    start: the advice is now what a warm start takes."""
+    from tests._cli import one_line_error
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"bytes": rng.lognormal(5, 1, 1700), "proto": rng.choice(["tcp", "udp"], 1700)})
+    frame.to_csv(tmp_path / "old.csv", index=False)
+    frame.head(300).to_csv(tmp_path / "new.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "old.csv"), "-o", str(tmp_path / "m"), "--epochs", "1",
+                              "--hidden", "4,2", "--threshold", "fpr:0.02", "-q"])
+    assert res.exit_code == 0, res.output
+    args = ["train", str(tmp_path / "new.csv"), "-o", str(tmp_path / "w"),
+            "--warm-start", str(tmp_path / "m"), "--epochs", "1", "-q"]
+    one_line_error(args, "needs at least 149: a warm start keeps", tmp_path / "w")
+    line = runner.invoke(app, args).stderr
+    assert "--replay-data OLD" in line and "--param" not in line and "fpr:RATE" not in line

@@ -5,9 +5,11 @@ preprocessing frozen, and save the result as a new model."""
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import logging
 import math
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +99,26 @@ def replay_count(replay: float, n_new: int, n_old: int) -> int:
     if replay * n_new >= n_old:
         return int(n_old)
     return int(round(replay * n_new))
+
+
+@contextlib.contextmanager
+def _kept_rule(parent: Any, parent_dir: Path, unit: str, replay: bool = True) -> Iterator[None]:
+    """Say a threshold rule's refusal of too few held-out scores (``FalseAlarmBound``, ``DSPOT``)
+    as a warm start can act on it: its advice (``--param validation_fraction``, another
+    ``--threshold``) names options a warm start refuses, as it keeps the parent's rule and
+    held-out share."""
+    try:
+        yield
+    except InputError as exc:
+        what = getattr(exc, "too_few_scores", None)
+        if what is None:
+            raise
+        more = f"more normal {unit}" + (" (or old ones too: --replay-data OLD)" if replay else "")
+        share = parent.detector_.get_params().get("validation_fraction")
+        held = f" ({float(share):.0%})" if isinstance(share, int | float) else ""
+        raise HourglassError(f"{what}: a warm start keeps {parent_dir}'s threshold rule and held-out "
+                             f"share{held}; give it {more}, or train a new model ('hourglass train' "
+                             "without --warm-start)") from None
 
 
 def _check_settings(parent: Any, params: dict[str, Any]) -> None:
@@ -278,9 +300,10 @@ def warm_start_command(
             raise HourglassError(f"--dataset: not used by entity models ({name}); leave it out")
         params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
                              batch_size=batch_size, lr=lr)
-        warm_entity(data, output, parent, parent_dir, label_col=label_col, normal=normal, fmt=fmt,
-                    on_bad_rows=on_bad_rows, params=params, replay_data=replay_data,
-                    replay=replay, seed=seed)
+        with _kept_rule(parent, parent_dir, "rows"):
+            warm_entity(data, output, parent, parent_dir, label_col=label_col, normal=normal, fmt=fmt,
+                        on_bad_rows=on_bad_rows, params=params, replay_data=replay_data,
+                        replay=replay, seed=seed)
         return
     if kind == "time-series":
         refused: dict[str, object] = {"--normal": normal, "--format": given("fmt", fmt, "auto"),
@@ -292,8 +315,9 @@ def warm_start_command(
                                      "and training settings")
         params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
                              batch_size=batch_size, lr=lr)
-        _warm_series(data, output, parent, parent_dir, dataset=dataset, label_col=label_col,
-                     params=params, replay_data=replay_data, replay=replay)
+        with _kept_rule(parent, parent_dir, "steps"):
+            _warm_series(data, output, parent, parent_dir, dataset=dataset, label_col=label_col,
+                         params=params, replay_data=replay_data, replay=replay)
         return
     if kind == "log":
         parsed = parent.info.get("format")
@@ -309,7 +333,8 @@ def warm_start_command(
                 raise HourglassError(f"{opt}: not for a log model ({name}); {why}")
         params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
                              batch_size=batch_size, lr=lr)
-        _warm_logs(data, output, parent, parent_dir, params=params)
+        with _kept_rule(parent, parent_dir, "sessions", replay=False):
+            _warm_logs(data, output, parent, parent_dir, params=params)
         return
     if parent.threshold_.requires_labels:
         raise HourglassError(f"--warm-start {parent_dir}: its threshold ({parent.threshold_.describe()}) "
@@ -334,7 +359,8 @@ def warm_start_command(
     params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
                          batch_size=batch_size, lr=lr)
     try:
-        pipe = parent.warm_start(feats, **params)
+        with _kept_rule(parent, parent_dir, "rows"):
+            pipe = parent.warm_start(feats, **params)
     except InputError as exc:  # a row number counts the rows trained on: tell NEW's data row
         if replayed is not None or sampled is not None:
             raise

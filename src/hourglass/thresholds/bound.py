@@ -110,12 +110,13 @@ class FalseAlarmBound(Threshold):
         alpha, confidence = float(self.alpha), float(self.confidence)
         need = min_normal_scores(alpha, confidence)
         if n < need:
-            raise InputError(
-                f"FalseAlarmBound: {n:,} held-out normal scores cannot bound the false-alarm rate "
-                f"at {alpha:g} with {100 * confidence:g}% confidence; that needs at least {need:,} (more "
-                f"normal training rows or a larger held-out share when training (--param "
-                f"validation_fraction=0.2), a higher rate alpha or a lower confidence "
-                f"(fpr:RATE@CONFIDENCE))")
+            what = (f"FalseAlarmBound: {n:,} held-out normal scores cannot bound the false-alarm rate "
+                    f"at {alpha:g} with {100 * confidence:g}% confidence; that needs at least {need:,}")
+            exc = InputError(f"{what} (more normal training rows or a larger held-out share when "
+                             "training (--param validation_fraction=0.2), a higher rate alpha or a "
+                             "lower confidence (fpr:RATE@CONFIDENCE))")
+            setattr(exc, "too_few_scores", what)  # noqa: B010 (a warm start gives its own advice)
+            raise exc
 
     def _fit(self, scores: np.ndarray, y: object | None) -> float:
         n, alpha, confidence = scores.size, float(self.alpha), float(self.confidence)

@@ -269,9 +269,12 @@ class DSPOT(SPOT):
     def check_n_scores(self, n: int) -> None:
         d = int(self.depth)
         if n < d + 10 * int(self.min_peaks):
-            raise InputError(f"DSPOT: {n} scores are too few for depth {d}; need at "
-                             f"least {d + 10 * int(self.min_peaks)}: choose a smaller depth "
-                             "(--threshold dspot:Q/DEPTH) or hold out more normal data")
+            need = d + 10 * int(self.min_peaks)
+            what = f"DSPOT: {n} scores are too few for depth {d}; need at least {need}"
+            exc = InputError(f"{what}: choose a smaller depth (--threshold dspot:Q/DEPTH) or hold out "
+                             "more normal data")
+            setattr(exc, "too_few_scores", what)  # noqa: B010 (a warm start gives its own advice)
+            raise exc
 
     def _fit(self, scores: np.ndarray, y: object | None) -> float:
         d = int(self.depth)
