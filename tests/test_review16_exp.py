@@ -78,3 +78,24 @@ def test_warm_start_too_few_held_out_scores_gives_advice_a_warm_start_takes(tmp_
     one_line_error(args, "needs at least 149: a warm start keeps", tmp_path / "w")
     line = runner.invoke(app, args).stderr
     assert "--replay-data OLD" in line and "--param" not in line and "fpr:RATE" not in line
+
+
+def test_export_check_data_of_an_entity_model_says_it_checked_buckets(tmp_path: Path) -> None:
+    """An entity-bucket model's parity check scores the (entity, bucket) rows the first
+    --check-rows table rows group into: the line said '12 rows of FILE' for them."""
+    rng = np.random.default_rng(0)
+    n = 1200
+    frame = pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=n, freq="7s").astype(str),
+                          "host": rng.choice(["a", "b", "c"], n), "bytes": rng.exponential(100, n)})
+    data = tmp_path / "flows.csv"
+    frame.to_csv(data, index=False)
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(data), "-o", str(model), "--entity-col", "host",
+                              "--timestamp-col", "ts", "--bucket", "5min", "--epochs", "1", "-q"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["export", str(model), "--onnx", str(tmp_path / "m.onnx"),
+                              "--check-data", str(data), "--check-rows", "300"])
+    assert res.exit_code == 0, res.output
+    line = " ".join(res.stderr.split())
+    # 300 rows 7 s apart span 34 minutes 53 s: 7 five-minute buckets for each of the 3 hosts
+    assert "parity on 21 (entity, bucket) rows grouped from the first 300 rows of" in line, line

@@ -31,12 +31,14 @@ __all__ = ["export"]
 
 
 def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
-                on_bad_rows: str) -> tuple[Any, int]:
+                on_bad_rows: str) -> tuple[Any, int, str, str]:
     """The first ``n`` rows of ``data`` (read in chunks), without the model's label and time
-    columns, preprocessed as the model does (the feature matrix the parity check scores), and
-    the number of rows skipped (``--on-bad-rows skip``: malformed, or with a value the model
-    refuses). A model that cannot be exported is refused first: read as its table, a log or a
-    series file would only give an error about the file."""
+    columns, preprocessed as the model does (the feature matrix the parity check scores), the
+    number of rows skipped (``--on-bad-rows skip``: malformed, or with a value the model
+    refuses), what the matrix's rows are (``rows``; an entity-bucket model's: the ``(entity,
+    bucket) rows`` the table rows were grouped into) and, in words, where they come from. A
+    model that cannot be exported is refused first: read as its table, a log or a series file
+    would only give an error about the file."""
     import pandas as pd
 
     from hourglass.cli._schema import resolve_spec
@@ -83,9 +85,11 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
     # as score does with --on-bad-rows skip: a row whose value the model refuses (text in a
     # numeric column) is left out, not the end of the check
     skip = on_bad_rows == "skip" and getattr(pipe.features_, "output", "tabular") == "tabular"
+    unit = "(entity, bucket) rows" if getattr(pipe.features_, "output", "tabular") == "entity" else "rows"
     name, malformed, n_rows = f"--check-data {data}", stats.bad_rows, len(rows)
     try:  # every row preprocessed here, so that an error in any of them names the file
-        return pipe.transform(rows), malformed
+        X = pipe.transform(rows)
+        return X, malformed, unit, _came_from(unit, n_rows, data)
     except InputError as exc:
         if not skip or _BAD_VALUE.search(str(exc)) is None:
             raise about_file(exc, name) from None
@@ -95,7 +99,13 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
         raise HourglassError(f"{name}: every row read was skipped (--on-bad-rows skip: {n_rows:,} with a "
                              f"value the model refuses{also}), none left to check parity on; the first: "
                              f"{stats.refused}") from None
-    return X, stats.bad_rows
+    return X, stats.bad_rows, unit, _came_from(unit, len(rows), data)
+
+
+def _came_from(unit: str, n_rows: int, data: Path) -> str:
+    """Where the checked rows come from, for the parity line: ``rows of DATA``, or an
+    entity-bucket model's ``(entity, bucket) rows grouped from the first N rows of DATA``."""
+    return f"rows of {data}" if unit == "rows" else f"{unit} grouped from the first {n_rows:,} rows of {data}"
 
 
 def export(
@@ -149,10 +159,11 @@ def export(
         except ImportError as exc:
             raise HourglassError(f"ONNX export needs the onnx extra: pip install 'hourglass[onnx]' "
                                  f"({exc})") from None
-        sample, skipped = None, 0
+        sample, skipped, unit, what = None, 0, "rows", "generated rows"
         try:
             if check_data is not None:
-                sample, skipped = _first_rows(model, check_data, check_rows, dataset, fmt, on_bad_rows)
+                sample, skipped, unit, what = _first_rows(model, check_data, check_rows, dataset, fmt,
+                                                          on_bad_rows)
             done = export_onnx(model, onnx_path, opset=opset, check_rows=check_rows, sample=sample)
         except (MemoryError, RuntimeError) as exc:  # the rows checked, not training: name them
             if out_of_memory(exc):
@@ -161,7 +172,6 @@ def export(
                 advice = f"checking parity on {rows}: give a lower --check-rows"
                 setattr(exc, "hourglass_advice", advice)  # noqa: B010 (read by user_errors)
             raise
-    what = "generated rows" if check_data is None else f"rows of {check_data}"
     skips = f"; {skipped:,} row(s) skipped: --on-bad-rows skip" if skipped else ""
     err.print(f"parity on {done.rows_checked:,} {what} ({done.flagged:,} flagged{skips}): max "
               f"relative difference {done.max_rel_diff:.2g} (tolerance {RTOL:g}), max absolute "
@@ -175,6 +185,6 @@ def export(
                   f"check more rows (--check-rows, now {check_rows:,}) or a file with rows on both "
                   "sides of it (normal and anomalous)")
         logging.getLogger(__name__).warning(
-            "%s of the %s rows checked was flagged, so the flags were compared on one side of the "
-            "threshold only: %s", side, f"{done.rows_checked:,}", advice)
+            "%s of the %s %s checked was flagged, so the flags were compared on one side of the "
+            "threshold only: %s", side, f"{done.rows_checked:,}", unit, advice)
     say_wrote(done.path, f" ({done.model}, {done.n_features} features, opset {opset})")
