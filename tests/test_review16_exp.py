@@ -99,3 +99,19 @@ def test_export_check_data_of_an_entity_model_says_it_checked_buckets(tmp_path: 
     line = " ".join(res.stderr.split())
     # 300 rows 7 s apart span 34 minutes 53 s: 7 five-minute buckets for each of the 3 hosts
     assert "parity on 21 (entity, bucket) rows grouped from the first 300 rows of" in line, line
+
+
+def test_series_warm_start_with_replay_names_a_too_short_new_series(tmp_path: Path) -> None:
+    """With --replay-data, NEW too short to train on before its held-out tail was refused as
+    'the last joined series starts at step 300 ...': it is named as the file, in its own steps."""
+    from tests._cli import one_line_error
+
+    old, new = _minute_series(tmp_path / "old.csv", 1500, 0), _minute_series(tmp_path / "new.csv", 60, 1)
+    parent = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(old), "-o", str(parent), "--model", "lstm-ae", "--freq", "5min",
+                              "--timestamp-col", "ts", "--window", "8", "--epochs", "1", "-q"])
+    assert res.exit_code == 0, res.output
+    one_line_error(["train", str(new), "-o", str(tmp_path / "w"), "--warm-start", str(parent),
+                    "--epochs", "1", "--replay-data", str(old), "--replay", "100"],
+                   f"{new}: 12 steps on {parent}'s grid, of which 4 before its held-out tail",
+                   tmp_path / "w")

@@ -475,7 +475,18 @@ def _warm_series(data: Path, output: Path, parent: Any, parent_dir: Path, *, dat
         if steps < length:
             raise HourglassError(f"--replay-data {replay_data}: {steps} steps to replay, shorter than "
                                  f"one window of {parent_dir} ({length} steps)")
-    pipe = parent.warm_start(part, replay=old, **params)
+    try:
+        pipe = parent.warm_start(part, replay=old, **params)
+    except InputError as exc:
+        trained = getattr(exc, "last_series_steps", None)
+        if trained is None or replay_data is None:
+            raise
+        # NEW is the last of the joined series: said as the file, not as steps of the join
+        length = int(parent.detector_._length())
+        raise HourglassError(f"{data}: {len(parent.transform(part)):,} steps on {parent_dir}'s grid, "
+                             f"of which {trained:,} before its held-out tail; a warm start with "
+                             f"--replay-data trains on at least one window ({length} steps) of the new "
+                             "series before that tail: give a longer new series") from None
     det = pipe.detector_
     held = len(det.val_index_)
     ws = pipe.info["warm_start"]
