@@ -59,13 +59,15 @@ class GPDFit:
     def survival(self, x: np.ndarray) -> np.ndarray:
         """P(score > x) for ``x >= t`` (tail share times the GPD survival function)."""
         share = self.n_peaks / self.n
-        # a score near the largest float: its excess over sigma (or times gamma) overflows to
-        # inf, whose survival is 0, the limit (it was an 'overflow encountered' RuntimeWarning)
+        # a score near the largest float: its excess (or times gamma) overflows to inf, whose
+        # survival is 0, the limit (it was an 'overflow encountered' RuntimeWarning); the
+        # expression is otherwise left as it is, (gamma * y) / sigma: regrouped, the last bit of
+        # a probability would change and a saved model would calibrate differently
         with np.errstate(over="ignore"):
             y = np.maximum(np.asarray(x, dtype=np.float64) - self.t, 0.0)
             if abs(self.gamma) < 1e-9:
-                return share * np.exp(-(y / self.sigma))
-            base = np.maximum(1.0 + self.gamma * (y / self.sigma), 0.0)
+                return share * np.exp(-y / self.sigma)
+            base = np.maximum(1.0 + self.gamma * y / self.sigma, 0.0)
         with np.errstate(divide="ignore"):
             return share * np.where(base > 0, base ** (-1.0 / self.gamma), 0.0)
 
