@@ -126,7 +126,7 @@ def expected_alert_rate(threshold: Any, normal_scores: object | None = None) -> 
     >>> r = expected_alert_rate(Percentile(99).fit(s))
     >>> round(r.rate, 4), r.n_ref
     (0.011, 1000)
-    >>> round(expected_alert_rate(Percentile(99).fit(s[:100])).rate, 4)   # 1 - q/100 of few scores
+    >>> round(expected_alert_rate(Percentile(99).fit(s[:100])).rate, 4)   # 100 scores: not 1 - q/100
     0.0197
     >>> expected_alert_rate(Fixed(949.5).fit(s), s).rate
     0.05
