@@ -347,7 +347,7 @@ class HostedModel:
             if request is None:
                 status, message = validation_message(errors, body)
                 return status, {"detail": message}
-        refused = _explain_all_refusal(request, scorer.kind)
+        refused = _explain_all_refusal(request, scorer.kind, getattr(scorer, "explain_unavailable", None))
         if refused is not None:  # else accepted and ignored: nothing more explained, not a word
             return 422, {"detail": refused}
         items = getattr(request, body.field)
@@ -807,10 +807,11 @@ def _shapes(scorer: Any) -> tuple[type[BaseModel], type[BaseModel]]:
     return ScoreRequest, ScoreResponse
 
 
-def _explain_all_refusal(request: Any, kind: str) -> str | None:
+def _explain_all_refusal(request: Any, kind: str, unavailable: str | None = None) -> str | None:
     """Why a request's ``"explain_all": true`` cannot be honoured (``None``: it can, or it is
-    not asked for): without ``explain`` nothing is explained, and an ECS answer holds the flagged
-    rows (time steps, buckets) alone.
+    not asked for): a model that cannot explain (``unavailable``: why) explains nothing, without
+    ``explain`` nothing is explained, and an ECS answer holds the flagged rows (time steps,
+    buckets) alone.
 
     Examples
     --------
@@ -819,9 +820,13 @@ def _explain_all_refusal(request: Any, kind: str) -> str | None:
     "explain_all: explains every row with 'explain' (how many channels to name); give 'explain' too"
     >>> _explain_all_refusal(SeriesRequest(rows=[], explain=2, explain_all=True), "timeseries") is None
     True
+    >>> _explain_all_refusal(SeriesRequest(rows=[], explain_all=True), "timeseries", "no parts")
+    'explain_all: no parts'
     """
     if not getattr(request, "explain_all", False):
         return None
+    if unavailable is not None:  # (not "give 'explain' too": that is refused in turn)
+        return f"explain_all: {unavailable}"
     what, names = ("bucket", "features") if kind == "entity" else ("row", "channels")
     if request.explain is None:
         return (f"explain_all: explains every {what} with 'explain' (how many {names} to name); "
