@@ -30,6 +30,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from hourglass._numbers import wide_ints_as_inf
 from hourglass.errors import InputError
 
 __all__ = ["FUTURE_LIMIT", "DateOrderError", "epoch_seconds", "future_problem", "infer_dayfirst",
@@ -392,6 +393,8 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
         try:  # whole numbers exact (nanoseconds past float64's 2**53)
             s = s.astype(np.int64 if kind == "integer" else np.float64)
         except OverflowError:  # past int64: refused as out of range
+            # (a JSON integer of 400 digits: inf, as its text in a CSV file, quoted as such)
+            s = cells = wide_ints_as_inf(s)
             s = s.astype(np.float64)
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         compact = _compact_dates(s)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hourglass._numbers import to_numbers
 from hourglass._times import read_timestamps
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features._grouped import Groups, distinct_top, numeric_stats
@@ -54,7 +55,7 @@ def _number_values(s: pd.Series) -> np.ndarray | None:
         present = s.dropna()
         text = present.astype("string").str.strip()
         present = present[(text != "") & ~text.isin(PLACEHOLDERS)]
-        conv = pd.to_numeric(present, errors="coerce")
+        conv = to_numbers(present)
         if len(present) == 0 or conv.notna().mean() < 0.99:
             return None
         v = conv.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -512,9 +513,9 @@ class EntityWindows:
             present = s.dropna()
             text = present.astype("string").str.strip()  # blank, '-', '(empty)': missing values
             present = present[((text != "") & ~text.isin(PLACEHOLDERS)).to_numpy(dtype=bool)].iloc[:2000]
-            if len(present) and pd.to_numeric(present, errors="coerce").notna().mean() < 0.5:
+            if len(present) and to_numbers(present).notna().mean() < 0.5:
                 text = s.astype("string").str.strip()
-                bad = (pd.to_numeric(s, errors="coerce").isna() & s.notna() & (text != "")
+                bad = (to_numbers(s).isna() & s.notna() & (text != "")
                        & ~text.isin(PLACEHOLDERS)).fillna(False).to_numpy(dtype=bool)
                 i = int(np.flatnonzero(bad)[0])
                 raise InputError(f"column {c!r}: data row {i + 1} is not a number ({s.iloc[i]!r}): a "
@@ -525,7 +526,7 @@ class EntityWindows:
     def _numbers(self, s: pd.Series, c: str) -> np.ndarray:
         if pd.api.types.is_bool_dtype(s):
             return s.to_numpy(dtype=np.float64)
-        v = pd.to_numeric(s, errors="coerce")
+        v = to_numbers(s)  # a JSON integer of 400 digits: inf, as its text in a CSV file
         bad = v.isna().to_numpy() & s.notna().to_numpy()
         if bad.any():  # blank, '-' and '(empty)' are missing values, as the column's role read them
             text = s.astype("string").str.strip()

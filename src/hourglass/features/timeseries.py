@@ -32,6 +32,7 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 from pandas.tseries.frequencies import to_offset
 
+from hourglass._numbers import to_numbers
 from hourglass._params import check_numeric_params
 from hourglass._times import parse_timestamps, read_timestamps
 from hourglass.errors import InputError, NotFittedError
@@ -336,7 +337,7 @@ def _epoch_unit(name: str, s: pd.Series) -> tuple[str, str] | None:
     ``millisecond`` ...) and why; ``None`` when the column is no epoch time."""
     if pd.api.types.is_complex_dtype(s) or _is_duration(s):  # no time (a complex channel is
         return None  # refused by _frame; a duration is a length of time, read in seconds)
-    v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    v = to_numbers(s).to_numpy(dtype=np.float64, na_value=np.nan)
     if len(v) < 3 or not np.isfinite(v).all() or not (v == np.round(v)).all():
         return None
     d = np.diff(v)
@@ -518,7 +519,7 @@ class TimeSeriesPreprocessor:
                     # tabular features read them
                     text = _text(s)
                     s = s.mask(((text == "") | text.isin(PLACEHOLDERS)).to_numpy(dtype=bool, na_value=False))
-                conv = pd.to_numeric(s, errors="coerce")
+                conv = to_numbers(s)  # a JSON integer of 400 digits: inf, as its text in a CSV file
                 # (an Arrow column's text that is no number converts to NaN, which Arrow does
                 # not count as missing: read as floats, or it passed as a gap to fill)
                 bad = pd.Series(np.isnan(conv.to_numpy(dtype=np.float64, na_value=np.nan))
@@ -870,7 +871,7 @@ class TimeSeriesPreprocessor:
         if not hasattr(self, "channels_"):
             raise NotFittedError("TimeSeriesPreprocessor is not fitted; call fit(df) first")
         raw = pd.Series(np.asarray(labels, dtype=object).ravel())
-        y = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64)
+        y = to_numbers(raw).to_numpy(dtype=np.float64)
         bad = ~np.isin(y, (0.0, 1.0))  # text, a missing label or another class: never 'normal'
         if bad.any():
             i = int(np.flatnonzero(bad)[0])

@@ -21,7 +21,7 @@ import pandas as pd
 from hourglass.errors import InputError
 from hourglass.features.entity import KEYS
 from hourglass.ingest.tables import flat_record, flatten_json
-from hourglass.serve.scoring import ModelScorer, model_records, wide_ints_as_floats
+from hourglass.serve.scoring import ModelScorer, model_records
 
 if TYPE_CHECKING:
     from hourglass.serve.ecs import AlertRule
@@ -220,7 +220,6 @@ class EntityScorer(ModelScorer):
         if len(rows) == 0:
             raise InputError("rows: no rows to score (empty list)")
         df = flatten_json(model_records(rows, self.columns, others=6))  # 6: for a message
-        df = wide_ints_as_floats(df)  # 400 digits: infinite, as in a file (not a 500)
         df = self.pipeline.with_absent_fields(df)  # Windows events: a field no row has is missing
         col = self.timestamp_col
         if col in df.columns:  # a column no row has: the features' own message, below

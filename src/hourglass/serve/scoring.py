@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 import os
 import threading
 from collections.abc import Mapping, Sequence
@@ -28,8 +27,7 @@ if TYPE_CHECKING:
     from hourglass.serve.series_scoring import SeriesScorer
     from hourglass.serve.suppress import Suppressions
 
-__all__ = ["ModelScorer", "TableScorer", "load_scorer", "model_records", "records_frame",
-           "wide_ints_as_floats"]
+__all__ = ["ModelScorer", "TableScorer", "load_scorer", "model_records", "records_frame"]
 
 logger = logging.getLogger(__name__)
 
@@ -74,41 +72,6 @@ def model_records(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, 
     if not keep:  # from_records(..., columns=[]) would lose the row count
         return pd.DataFrame(index=pd.RangeIndex(len(rows)))
     return pd.DataFrame.from_records(rows, columns=keep)
-
-
-def _as_float(v: int) -> float:
-    """An integer as a float, ±inf past float's range (``float()`` rounds up to just past it).
-
-    Examples
-    --------
-    >>> _as_float(10**400), _as_float(-10**400), _as_float(2**1024 - 2**971)
-    (inf, -inf, 1.7976931348623157e+308)
-    """
-    try:
-        return float(v)
-    except OverflowError:
-        return math.inf if v > 0 else -math.inf
-
-
-def wide_ints_as_floats(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with each JSON integer no float holds (400 digits) as the infinity its text reads
-    as in a file, so the model's checks name it (an infinite value, not a number, not a time)
-    rather than the conversion to floats failing with an ``OverflowError`` (a ``500``). Only
-    object columns that hold non-text values are looked at; ``df`` itself is left as it is.
-
-    Examples
-    --------
-    >>> wide_ints_as_floats(pd.DataFrame({"a": [1, 10**400], "b": ["x", "y"]}))["a"].tolist()
-    [1.0, inf]
-    """
-    out = df
-    for c in df.columns:
-        col = df[c]
-        if (col.dtype == object and pd.api.types.infer_dtype(col, skipna=True) != "string"
-                and any(type(v) is int and v.bit_length() > 1023 for v in col)):
-            out = df.copy() if out is df else out
-            out[c] = [_as_float(v) if type(v) is int and v.bit_length() > 1023 else v for v in col]
-    return out
 
 
 def records_frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],

@@ -20,7 +20,7 @@ import pandas as pd
 from hourglass._times import parse_timestamps
 from hourglass.errors import InputError
 from hourglass.ingest.tables import flatten_json
-from hourglass.serve.scoring import ModelScorer, records_frame, wide_ints_as_floats
+from hourglass.serve.scoring import ModelScorer, records_frame
 
 if TYPE_CHECKING:
     from hourglass.serve.ecs import AlertRule
@@ -136,8 +136,9 @@ class SeriesScorer(ModelScorer):
         df = records_frame(rows, self.columns, self._needed)
         if self._label and self._label in df.columns:
             df = df.drop(columns=[self._label])
-        df = flatten_json(df)  # an array as its JSON text, as score reads a file (objects: flat_record)
-        return wide_ints_as_floats(df)  # 400 digits: infinite, as in a file (not a 500)
+        # an array as its JSON text, as score reads a file (objects: flat_record); a JSON integer
+        # of 400 digits is read by the features as a file's is (inf)
+        return flatten_json(df)
 
     def score(self, rows: Sequence[Mapping[str, Any]], *, explain: int | None = None,
               explain_flagged: bool = False) -> dict[str, Any]:

@@ -210,8 +210,8 @@ class SeriesStreamScorer(ModelScorer):
                 if len(have) > 1:
                     out[i] = self._times([rows[i]], hint)[0]
                     continue
-                shown = (f"an integer of {len(str(abs(value)))} digits"
-                         if isinstance(exc, OverflowError) and isinstance(value, int) else repr(value))
+                shown = (f"an integer of {len(str(abs(value)))} digits"  # (read as inf, no time)
+                         if type(value) is int and value.bit_length() > 1023 else repr(value))
                 out[i] = InputError(f"timestamp {ts!r}: {value!r} {exc.stream_detail(self._own_order)}"
                                     if isinstance(exc, DateOrderError)
                                     else f"timestamp {ts!r}: not a time ({shown})")
