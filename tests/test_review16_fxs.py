@@ -143,3 +143,28 @@ def test_a_file_number_of_400_digits_reads_as_infinite_in_score_stream_and_the_l
     cpu = _jsonl([*records[3:], *records[:3]], tmp_path / "cpu.jsonl", "cpu", str(10**400))
     one_line_error(["score", str(series_model), str(cpu), "-o", str(tmp_path / "cpu.csv")],
                    "column 'cpu': infinite value", tmp_path / "cpu.csv")
+
+
+def test_an_ecs_answer_leaves_the_drift_window_the_other_answer_leaves(
+        gan_series: tuple[Path, pd.DataFrame], entity_model: tuple[Path, list[dict[str, Any]]]) -> None:
+    model, series = gan_series
+    rows = series.to_dict("records")
+    for r in rows[8:11]:
+        r["cpu"] = 50.0  # flagged steps early in the series, none in the last 10
+    drift = {}
+    for fmt in ("hourglass", "ecs"):
+        with TestClient(create_app(model, api_key=KEY, drift_window=10)) as c:
+            r = c.post("/score", json={"rows": rows, "alert_format": fmt}, headers=AUTH)
+            assert r.status_code == 200, r.text
+            drift[fmt] = c.get("/health").json()["drift"]
+            if fmt == "hourglass":  # one step a row: some flagged steps come before unflagged ones
+                flags = r.json()["flags"]
+                assert 0 < sum(flags) and flags != sorted(flags), flags
+    assert drift["ecs"] == drift["hourglass"]  # was fed the flagged steps last: another window
+    model, flows = entity_model
+    for fmt in ("hourglass", "ecs"):
+        with TestClient(create_app(model, api_key=KEY, drift_window=3)) as c:
+            r = c.post("/score", json={"rows": flows, "alert_format": fmt}, headers=AUTH)
+            assert r.status_code == 200, r.text
+            drift[fmt] = c.get("/health").json()["drift"]
+    assert drift["ecs"] == drift["hourglass"] and drift["ecs"]["rows"] > 3

@@ -293,12 +293,13 @@ class HostedModel:
                 "request": info["request"], "score": f"/models/{self.name}/score",
                 "health": f"/models/{self.name}/health"}
 
-    def watch(self, content: dict[str, Any], started: float, steps: Sequence[int] | None = None,
+    def watch(self, content: dict[str, Any], started: float, drift_flags: Sequence[int] | None = None,
               ) -> dict[str, Any]:
         """Count a scored request and feed its flags to the drift check; ``content`` unchanged.
-        A time series' drift check counts its grid steps, as ``hourglass score`` counts them
-        (its expected rate and runs are those of steps): ``steps``, their flags in time order, or
-        from an ECS answer its ``steps`` and alerts (one a flagged step)."""
+        ``drift_flags``: what the drift check takes instead of the answer's flags: a time series'
+        grid steps, in time order, as ``hourglass score`` counts them (its expected rate and runs
+        are those of steps); for an ECS answer (the flagged ones alone) the flags the other answer
+        gives, in its order, so that either answer leaves the same drift window."""
         flags = _flags_of(content)
         self.metrics.count_scored(time.perf_counter() - started, scored=len(flags), flagged=sum(flags))
         silenced = content.get("suppressed")
@@ -313,11 +314,8 @@ class HostedModel:
         if counts:
             self.metrics.count_suppressed(counts)
         if self.drift is not None:
-            if steps is None and "steps" in content and "alerts" in content:  # a series' ECS answer
-                n, k = int(content["steps"]), min(int(content["count"]), int(content["steps"]))
-                steps = [0] * (n - k) + [1] * k
             with self.drift_lock:
-                for event in self.drift.update(flags if steps is None else steps):
+                for event in self.drift.update(flags if drift_flags is None else drift_flags):
                     log = logger.warning if event.kind == "fired" else logger.info
                     log("drift check%s: %s", self._of, event.describe())
         return content
@@ -402,8 +400,10 @@ class HostedModel:
             items = [row for row, skip in zip(rows, between, strict=True) if not skip] if events is None \
                 else rows
         try:
-            if request.alert_format == "ecs":
-                return 200, self.watch(scorer.score_ecs(items, self.rule, explain=request.explain), started)
+            if request.alert_format == "ecs":  # the drift check fed as for the other answer
+                order: list[int] = []
+                answer = scorer.score_ecs(items, self.rule, explain=request.explain, flags_out=order)
+                return 200, self.watch(answer, started, drift_flags=order)
             if scorer.kind == "events":
                 return 200, self.watch(scorer.score(items, explain=request.explain), started)
             if scorer.kind == "entity":
@@ -414,7 +414,7 @@ class HostedModel:
                 series = cast("SeriesScorer", scorer)  # the scorer of a time-series model
                 answer, steps = series.score_steps(items, explain=request.explain,
                                                    explain_flagged=not request.explain_all)
-                return 200, self.watch(answer, started, steps=steps)
+                return 200, self.watch(answer, started, drift_flags=steps)
             return 200, self.watch(scorer.score(items, explain=request.explain), started)
         except InputError as exc:
             return 422, {"detail": _one_line(exc)}

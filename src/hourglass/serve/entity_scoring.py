@@ -266,12 +266,13 @@ class EntityScorer(ModelScorer):
         return {"buckets": buckets, "rows": len(df)}, out
 
     def score_ecs(self, items: Sequence[Mapping[str, Any]], rule: AlertRule, *, explain: Any = None,
-                  now: dt.datetime | None = None) -> dict[str, Any]:
+                  now: dt.datetime | None = None, flags_out: list[int] | None = None) -> dict[str, Any]:
         """One ECS document per flagged (entity, bucket), the document ``hourglass score
         --alert-format ecs`` writes for it (bucket start as ``@timestamp``, the entity in the ECS
         field its column names); with ``explain``, its ``top_feature`` and ``why`` too (as
         ``hourglass stream --explain`` adds them). Also ``rows`` and ``buckets``: what was scored;
-        with suppression rules, ``suppressed``: the alerts they silenced, per rule.
+        with suppression rules, ``suppressed``: the alerts they silenced, per rule. ``flags_out``,
+        when given, is extended with each bucket's flag, in the order :meth:`score` lists them.
 
         Examples
         --------
@@ -296,6 +297,8 @@ class EntityScorer(ModelScorer):
         from hourglass.serve.ecs import frame_alerts
 
         result, out = self._score(items, explain=explain, explain_all=False)
+        if flags_out is not None:
+            flags_out.extend(int(b["flag"]) for b in result["buckets"])
         docs = frame_alerts(out.drop(columns=["suppressed"], errors="ignore"), rule,
                             now=now or dt.datetime.now(dt.UTC))
         answer: dict[str, Any] = {"alerts": docs, "count": len(docs), "rows": result["rows"],

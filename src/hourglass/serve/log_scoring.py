@@ -215,14 +215,17 @@ class LogScorer(ModelScorer):
                           if v is None or isinstance(v, (int, np.integer))}}
 
     def score_ecs(self, items: Sequence[Any], rule: AlertRule, *, explain: Any = False,
-                  now: dt.datetime | None = None) -> dict[str, Any]:
+                  now: dt.datetime | None = None, flags_out: list[int] | None = None) -> dict[str, Any]:
         """One ECS document per flagged session (its ``session``, ``score``, ``calibrated``,
         ``severity``, ``n_events``, ``first_line`` and, with ``explain``, ``unexpected`` event
         under ``hourglass``; the scoring time as ``@timestamp``), and the counts of
-        :meth:`score` (``sessions``: how many were scored)."""
+        :meth:`score` (``sessions``: how many were scored). ``flags_out``, when given, is extended
+        with each session's flag, in the order :meth:`score` lists them."""
         from hourglass.serve.ecs import to_ecs
 
         result = self.score(items, explain=bool(explain))
+        if flags_out is not None:
+            flags_out.extend(int(s["flag"]) for s in result["sessions"])
         now = now or dt.datetime.now(dt.UTC)
         docs = [to_ecs({k: v for k, v in s.items() if k != "flag"}, rule, now=now)
                 for s in result["sessions"] if s["flag"] == 1]

@@ -188,9 +188,11 @@ class ModelScorer:
                 "threshold_value": float(self.pipeline.threshold_.value_), "explain": explain}
 
     def score_ecs(self, items: Sequence[Any], rule: AlertRule, *, explain: Any = None,
-                  now: dt.datetime | None = None) -> dict[str, Any]:
+                  now: dt.datetime | None = None, flags_out: list[int] | None = None) -> dict[str, Any]:
         """The flagged rows, time steps or sessions of ``items`` (what :meth:`score` takes) as ECS
-        alert documents (``alerts``, ``count``) and the counts of what was scored."""
+        alert documents (``alerts``, ``count``) and the counts of what was scored. ``flags_out``,
+        when given, is extended with the flag of each row, time step, bucket or session scored,
+        in the order the answer of :meth:`score` gives them (what a drift check takes)."""
         raise NotImplementedError
 
     def _verdicts(self, scores: np.ndarray, flags: Any = None
@@ -411,12 +413,13 @@ class TableScorer(ModelScorer):
         return np.where(names != "", 0, flags), names
 
     def score_ecs(self, items: Sequence[Mapping[str, Any]], rule: AlertRule, *, explain: Any = None,
-                  now: dt.datetime | None = None) -> dict[str, Any]:
+                  now: dt.datetime | None = None, flags_out: list[int] | None = None) -> dict[str, Any]:
         """One ECS document per flagged row (``hourglass.row``: its position in ``items``, from
         0). A row's keys that are no model column (``src_ip``, ``site``...), and its model columns
         with an ECS name (:data:`~hourglass.serve.ecs.ECS_FIELDS`: ``proto``, ``dst_port``...), go
         with the alert: to their ECS field, or under ``hourglass.fields``; the model's timestamp
-        column, when the row has it, is the event time (``@timestamp``).
+        column, when the row has it, is the event time (``@timestamp``). ``flags_out``, when
+        given, is extended with each row's flag, in the order of ``items``.
 
         Examples
         --------
@@ -436,6 +439,8 @@ class TableScorer(ModelScorer):
         from hourglass.serve.ecs import ecs_target, to_ecs
 
         result = self.score(items, explain=explain, explain_flagged=True)
+        if flags_out is not None:
+            flags_out.extend(int(f) for f in result["flags"])
         now = now or dt.datetime.now(dt.UTC)
         docs = []
         for i in np.flatnonzero(np.asarray(result["flags"]) == 1).tolist():

@@ -210,11 +210,12 @@ class SeriesScorer(ModelScorer):
         return result, at, grid
 
     def score_ecs(self, items: Sequence[Mapping[str, Any]], rule: AlertRule, *, explain: Any = None,
-                  now: dt.datetime | None = None) -> dict[str, Any]:
+                  now: dt.datetime | None = None, flags_out: list[int] | None = None) -> dict[str, Any]:
         """One ECS document per flagged time step of the series, as ``hourglass score
         --alert-format ecs`` writes: the step's time (a model with a timestamp column; else its
         ``step`` number) is ``@timestamp``, ``hourglass.rows`` lists the positions (from 0) of the
         rows sent that fall in the step; with ``explain``, the step's ``top_channel`` and ``why``.
+        ``flags_out``, when given, is extended with the flag of each grid step, in time order.
 
         Examples
         --------
@@ -240,6 +241,8 @@ class SeriesScorer(ModelScorer):
         from hourglass.serve.ecs import to_ecs
 
         result, at, grid = self._score(items, explain=explain, explain_flagged=True)
+        if flags_out is not None:
+            flags_out.extend(np.asarray(grid["flags"]).astype(int).tolist())
         now = now or dt.datetime.now(dt.UTC)
         docs = []
         for k in np.flatnonzero(grid["flags"] == 1).tolist():
