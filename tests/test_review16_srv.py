@@ -11,30 +11,17 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hourglass.serve.app import create_app
-
-KEY = "test-key-0123456789abcdef"
-AUTH = {"X-API-Key": KEY}
+from tests._serve import AUTH, KEY, client_of, small_entity_model
 
 
 @pytest.fixture(scope="module")
 def entity_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, Any]]]:
-    """A small entity-bucket model and some rows of flows it scores."""
-    from hourglass import Pipeline
-    from hourglass.detectors import AutoEncoder
-    from hourglass.features.entity import EntityWindows
-    from hourglass.ingest.synthetic import port_scan_flows
-
-    flows, _ = port_scan_flows(hosts=3, days=0.3, scan_flows=0, seed=1)
-    out = tmp_path_factory.mktemp("srv_entity") / "m"
-    Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0),
-             features=EntityWindows("src_ip", "ts", bucket="5min")).fit(flows).save(out)
-    rows = flows.head(20).to_dict("records")
-    return out, [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()} for r in rows]
+    return small_entity_model(tmp_path_factory.mktemp("srv_entity"))
 
 
 @pytest.fixture(scope="module")
 def entity(entity_model: tuple[Path, list[dict[str, Any]]]) -> Iterator[TestClient]:
-    with TestClient(create_app(entity_model[0], api_key=KEY), raise_server_exceptions=False) as c:
+    with client_of(entity_model[0]) as c:
         yield c
 
 

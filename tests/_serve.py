@@ -1,0 +1,38 @@
+"""Helpers for the service tests: a small entity-bucket model and a client for it."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from hourglass.serve.app import create_app
+
+KEY = "test-key-0123456789abcdef"
+AUTH = {"X-API-Key": KEY}
+
+
+def small_entity_model(directory: Path) -> tuple[Path, list[dict[str, Any]]]:
+    """A small entity-bucket model (entity ``src_ip``, time ``ts``) saved under ``directory``, and
+    20 rows of the flows it was fitted on, as plain JSON values."""
+    from hourglass import Pipeline
+    from hourglass.detectors import AutoEncoder
+    from hourglass.features.entity import EntityWindows
+    from hourglass.ingest.synthetic import port_scan_flows
+
+    flows, _ = port_scan_flows(hosts=3, days=0.3, scan_flows=0, seed=1)
+    out = directory / "m"
+    Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0),
+             features=EntityWindows("src_ip", "ts", bucket="5min")).fit(flows).save(out)
+    rows = flows.head(20).to_dict("records")
+    return out, [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()} for r in rows]
+
+
+@contextlib.contextmanager
+def client_of(model: Path) -> Iterator[TestClient]:
+    """A test client of the service of ``model`` whose server errors come back as 500 answers."""
+    with TestClient(create_app(model, api_key=KEY), raise_server_exceptions=False) as c:
+        yield c
