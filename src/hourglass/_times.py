@@ -106,7 +106,26 @@ def _no_missing(s: pd.Series, column: str) -> None:
 
 def _text(values: object) -> pd.Series:
     s = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values).ravel())
-    return s.reset_index(drop=True).astype("string").str.strip()
+    s = s.reset_index(drop=True)
+    try:
+        return s.astype("string").str.strip()
+    except UnicodeDecodeError:  # bytes that are no UTF-8 (a Parquet binary column): U+FFFD here,
+        # for the order a column's dates show; reading the times names the cell
+        return s.map(lambda v: v.decode(errors="replace") if isinstance(v, bytes | bytearray) else v
+                     ).astype("string").str.strip()
+
+
+def _refuse_undecodable(s: pd.Series, column: str) -> None:
+    """:class:`InputError` naming the first cell of ``s`` that holds bytes which are no UTF-8 text
+    (a Parquet ``binary`` column), as the tabular features name it."""
+    for i, v in enumerate(s.to_numpy(dtype=object)):
+        if isinstance(v, bytes | bytearray):
+            try:
+                v.decode()
+            except UnicodeDecodeError:
+                raise InputError(f"column {column!r}: a cell holds bytes that are no UTF-8 text "
+                                 f"({bytes(v[:40])!r}, row {i + 1}); decode the column first "
+                                 f"(e.g. df[{column!r}].str.decode('latin-1'))") from None
 
 
 class _Dates:
@@ -381,6 +400,16 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
     """
     s = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values).ravel())
     s = s.reset_index(drop=True)
+    try:
+        return _read_timestamps(s, column, dayfirst)
+    except UnicodeDecodeError:  # a Parquet binary column: pandas decodes its bytes as UTF-8
+        _refuse_undecodable(s, column)
+        raise
+
+
+def _read_timestamps(s: pd.Series, column: str, dayfirst: bool | None
+                     ) -> tuple[pd.DatetimeIndex, bool | None]:
+    """:func:`read_timestamps` of the column ``s`` (a fresh index)."""
     _no_missing(s, column)  # also a NaT in a column a reader already typed as times (CSV, Parquet)
     if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s):
         ts = pd.DatetimeIndex(s)

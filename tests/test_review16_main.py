@@ -1,0 +1,48 @@
+"""Times read from a Parquet binary column holding bytes that are no UTF-8: one error naming the
+column, the row and the bytes, wherever a time column is read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from hourglass.errors import InputError
+from hourglass.features.entity import EntityWindows
+from hourglass.features.timeseries import TimeSeriesPreprocessor
+from tests._cli import one_line_error
+
+NAMED = r"column 'ts': a cell holds bytes that are no UTF-8 text \(b'\\xff', row 6\)"
+
+
+def _times(n: int) -> list[bytes]:
+    ts = [s.encode() for s in pd.date_range("2024-01-01", periods=n, freq="7s").astype(str)]
+    ts[5] = b"\xff"
+    return ts
+
+
+def test_a_time_column_of_bytes_that_are_no_utf8_is_named_by_every_reader() -> None:
+    flows = pd.DataFrame({"ts": _times(40), "user": [f"u{i % 4}" for i in range(40)],
+                          "bytes": np.arange(40.0)})
+    ent = EntityWindows("user", "ts", bucket="1min")
+    for call in (ent.fit, ent.row_keys):  # row_keys was a bare UnicodeDecodeError
+        with pytest.raises(InputError, match=NAMED):
+            call(flows)
+    series = pd.DataFrame({"ts": _times(40), "v": np.arange(40.0)})
+    with pytest.raises(InputError, match=NAMED):  # an explicit time column: was UnicodeDecodeError
+        TimeSeriesPreprocessor(timestamp_col="ts").fit(series)
+
+
+def test_train_by_entity_on_such_a_time_column_says_which_cell(tmp_path: Path) -> None:
+    n = 200
+    data = tmp_path / "flows.parquet"
+    pq.write_table(pa.table({"ts": pa.array(_times(n), pa.binary()),
+                             "user": [f"u{i % 4}" for i in range(n)],
+                             "bytes": np.arange(n, dtype=float)}), data)
+    out = tmp_path / "m"
+    one_line_error(["train", str(data), "--entity-col", "user", "--timestamp-col", "ts", "--bucket",
+                    "1min", "-o", str(out), "--epochs", "1"], "a cell holds bytes that are no UTF-8", out)
