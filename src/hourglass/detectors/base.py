@@ -13,12 +13,14 @@ hold more than a torch module).
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import logging
+import math
 import numbers
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, ClassVar, cast
 
 import numpy as np
@@ -841,6 +843,26 @@ class BaseDetector(BaseEstimator):
         return sk_clone(self)
 
 
+def _same_setting(now: Any, was: Any) -> bool:
+    """Whether a parameter set now is the one a model was fitted with: numbers by value (0.1 and
+    ``np.float32(0.1)``, 8 and 8.0; a boolean only as a boolean), a list as the tuple it holds,
+    a dict key by key, anything else by ``==``."""
+    flags = isinstance(now, bool | np.bool_), isinstance(was, bool | np.bool_)
+    if any(flags):
+        return all(flags) and bool(now) == bool(was)
+    if isinstance(now, numbers.Real) and isinstance(was, numbers.Real):
+        a, b = float(now), float(was)
+        return a == b or math.isclose(a, b, rel_tol=1e-6)
+    if isinstance(now, list | tuple) and isinstance(was, list | tuple):
+        return len(now) == len(was) and all(_same_setting(a, b) for a, b in zip(now, was, strict=True))
+    if isinstance(now, dict) and isinstance(was, dict):
+        return now.keys() == was.keys() and all(_same_setting(now[k], was[k]) for k in now)
+    try:
+        return bool(now == was)
+    except (TypeError, ValueError):  # an object whose == is no truth value
+        return False
+
+
 class DeepDetector(BaseDetector):
     """Base of torch detectors: builds the module in ``fit`` and runs the one training loop.
 
@@ -945,28 +967,36 @@ class DeepDetector(BaseDetector):
         if not weight >= 0:
             raise ValueError(f"label_weight must be >= 0, got {weight}")
 
-    #: Parameters the network is built to score with (AnoGAN's latent search, the VAE's β).
-    _scoring_params: ClassVar[tuple[str, ...]] = ()
+    #: Parameters that may change after fit: the training settings a warm start takes and the
+    #: threshold rule (fitted again apart). Every other one shaped the network or its scores.
+    _free_after_fit: ClassVar[frozenset[str]] = frozenset(WARM_START_PARAMS)
 
     def _record_built_with(self) -> None:
-        """Note the :attr:`_scoring_params` the network was built with (``built_with_``)."""
-        params = self.get_params(deep=False)
-        self.built_with_ = {name: params[name] for name in self._scoring_params}
+        """Note the parameters the network was built and fitted under (``built_with_``: a deep
+        copy, so that a list or dict changed in place is noticed too), all but
+        :attr:`_free_after_fit`."""
+        self.built_with_ = {name: copy.deepcopy(getattr(self, name)) for name in self._get_param_names()
+                            if name not in self._free_after_fit}
 
-    def _check_built_with(self) -> None:
-        """Refuse to score, save or export with another value of a :attr:`_scoring_params`
-        than the network was built with (``set_params`` after ``fit``): the network went on
-        scoring with its own, while the artefact saved the new one, so the loaded model scored
-        differently from the one saved."""
-        built = getattr(self, "built_with_", None)
+    def _check_built_with(self, skip: Collection[str] = ()) -> None:
+        """Refuse to score, save, export or warm start with another value of a parameter than
+        the network was built and fitted under (``set_params`` after ``fit``; ``skip`` names
+        those the caller does not depend on): the network went on scoring with its own, while
+        the artefact saved the new one, so the loaded model scored differently or did not load."""
+        built = self.__dict__.get("built_with_")
         if not built:
             return
-        params = self.get_params(deep=False)
         for name, was in built.items():
-            if params[name] != was:
-                raise InputError(f"{type(self).__name__}: {name} is {params[name]!r}, but the model "
-                                 f"was fitted with {was!r} (its network scores with it, and its "
-                                 f"threshold is on those scores); fit again, or set {name}={was!r}")
+            now = getattr(self, name, was)
+            if now is was or name in skip or _same_setting(now, was):
+                continue
+            raise InputError(f"{type(self).__name__}: {name} is {now!r}, but the model was fitted "
+                             f"with {was!r} (its network was built and its threshold fitted under "
+                             f"it); fit again, or set {name}={was!r}")
+
+    def _check_fitted(self) -> None:
+        super()._check_fitted()
+        self._check_built_with()
 
     def _build_module(self, n_features: int) -> torch.nn.Module:
         raise NotImplementedError

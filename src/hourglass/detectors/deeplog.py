@@ -13,6 +13,7 @@ session score is the maximum over its events; the default threshold is ``Fixed(t
 from __future__ import annotations
 
 import warnings
+from collections.abc import Collection
 from typing import Any, ClassVar
 
 import numpy as np
@@ -212,6 +213,10 @@ class DeepLog(EventsInput, DeepDetector):
     def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         super()._set_state(meta, arrays)
         self.trained_on_ = (int(self.window), bool(self.end_token))
+
+    def _check_built_with(self, skip: Collection[str] = ()) -> None:
+        self._check_trained_on()  # said first, in its own words
+        super()._check_built_with(skip)
 
     def _check_trained_on(self) -> None:
         """Refuse to score, save or warm start with another ``window`` or ``end_token`` than the

@@ -275,9 +275,6 @@ class AnoGAN(_GANDetector):
             raise ValueError(f"search_lr must be > 0, got {self.search_lr}")
         check_rate(self, "search_lr")
 
-    # the latent search's settings, baked into the network (AnoGANModule)
-    _scoring_params: ClassVar[tuple[str, ...]] = ("lam", "search_steps", "search_lr", "prior")
-
     def _build_module(self, n_features: int) -> nn.Module:
         return AnoGANModule(n_features, tuple(int(h) for h in self.hidden), lam=float(self.lam),
                             kappa=float(self.kappa), search_steps=int(self.search_steps),
@@ -477,8 +474,6 @@ class EncoderGAN(_GANDetector):
         self.device = device
         self.verbose = verbose
         self.random_state = random_state
-
-    _scoring_params: ClassVar[tuple[str, ...]] = ("lam",)  # the score's mix, baked into the network
 
     def _build_module(self, n_features: int) -> nn.Module:
         return EncoderGANModule(n_features, tuple(int(h) for h in self.hidden), lam=float(self.lam),

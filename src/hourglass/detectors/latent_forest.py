@@ -182,8 +182,6 @@ device, verbose, random_state
     _tags: ClassVar[dict[str, Any]] = {"supports_explain": False, "supports_labels": False,
                                        "gradients": False}
     _no_gradients_reason: ClassVar[str] = "its score comes from an isolation forest (trees have no gradient)"
-    # the columns the forest was grown on: the code, and the error when use_error
-    _scoring_params: ClassVar[tuple[str, ...]] = ("use_error",)
 
     def __init__(
         self,

@@ -146,10 +146,6 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
     _tags: ClassVar[dict[str, Any]] = {"input": "events", "supports_explain": True, "warm_start": True}
 
     module_: _SeqAENet
-    # reduce: the threshold is on session scores reduced so (a mean surprise compared with a
-    # cut-off on the maximum flagged none); max_length: the chunk length (length_) came from it,
-    # and an artefact saved under a smaller one would not load
-    _scoring_params: ClassVar[tuple[str, ...]] = ("reduce", "max_length")
 
     def __init__(
         self,

@@ -90,7 +90,6 @@ label_margin, label_weight, threshold, device, verbose, random_state
 
     _tags: ClassVar[dict[str, Any]] = {"supports_explain": True, "supports_labels": True, "onnx_export": True,
                                        "gradients": True, "warm_start": True}
-    _scoring_params: ClassVar[tuple[str, ...]] = ("beta",)  # the score is the β-weighted ELBO
 
     def __init__(
         self,

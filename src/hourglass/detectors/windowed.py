@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import numbers
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -251,6 +251,10 @@ class WindowDetector(DeepDetector):
         """``(window, horizon, score_reduce)`` as set now (horizon 0 for a model that forecasts
         nothing): what :meth:`_check_trained_on` compares with the fit's (``trained_on_``)."""
         return int(self.window), int(getattr(self, "horizon", 0)), str(self.score_reduce)
+
+    def _check_built_with(self, skip: Collection[str] = ()) -> None:
+        self._check_trained_on()  # said first, in its own words
+        super()._check_built_with(skip)
 
     def _check_trained_on(self) -> None:
         """Refuse to score, save or warm start with another ``window`` (or a forecaster's
