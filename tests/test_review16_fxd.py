@@ -73,3 +73,24 @@ def test_training_settings_and_the_threshold_rule_still_change_after_fit() -> No
     twin.set_state(meta, arrays)
     assert np.array_equal(twin.score(X), before)
     assert det.warm_start(X, epochs=1).score(X).shape == (200,)
+
+
+def test_sequence_autoencoder_takes_a_max_length_no_shorter_than_its_chunks() -> None:
+    from hourglass.detectors import SequenceAutoEncoder
+
+    sessions = [np.array([1, 2, 3, 4])] * 20
+    det = SequenceAutoEncoder(hidden=8, code=2, epochs=1, verbose=0, device="cpu").fit(sessions)
+    before = det.score(sessions)
+    assert det.length_ == 5
+    for longer in (256, 5):  # chunks of 5 events still fit: nothing scored or saved changes
+        det.set_params(max_length=longer)
+        assert np.array_equal(det.score(sessions), before)
+        meta, arrays = det.get_state()
+        twin = SequenceAutoEncoder(**det.get_params(deep=False))
+        twin.set_state(meta, arrays)
+        assert np.array_equal(twin.score(sessions), before)
+    det.set_params(max_length=4)  # an artefact saved so would not load
+    for call in (lambda: det.score(sessions), det.get_state):
+        with pytest.raises(InputError, match="max_length is 4, below the chunk length 5 the model "
+                                             "was fitted with"):
+            call()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
+from collections.abc import Collection
 from typing import Any, ClassVar
 
 import numpy as np
@@ -231,6 +232,20 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
         M, _ = self._chunks(X, self.length_)
         rows, _, counts = _unique_chunks(M, self.n_features_in_ + 3)
         return torch.from_numpy(np.ascontiguousarray(rows)), torch.from_numpy(counts.astype(np.float32))
+
+    # max_length only bounds the chunk length fit chose (length_): any value no shorter scores
+    # and saves the same
+    _free_after_fit: ClassVar[frozenset[str]] = DeepDetector._free_after_fit | {"max_length"}
+
+    def _check_built_with(self, skip: Collection[str] = ()) -> None:
+        super()._check_built_with(skip)
+        length = self.__dict__.get("length_")
+        most = self.max_length
+        if length is not None and "built_with_" in self.__dict__ and not (
+                isinstance(most, numbers.Integral) and not isinstance(most, bool) and int(most) >= length):
+            raise InputError(f"{type(self).__name__}: max_length is {most!r}, below the chunk length "
+                             f"{length} the model was fitted with (an artefact saved so would not "
+                             f"load); fit again, or set max_length to at least {length}")
 
     def _fit(self, X: Packed, X_val: Packed | None, y: np.ndarray | None) -> None:
         self.length_ = int(min(int(self.max_length), int(X.lengths.max()) + 1))
