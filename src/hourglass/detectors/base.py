@@ -846,7 +846,10 @@ class BaseDetector(BaseEstimator):
 def _same_setting(now: Any, was: Any) -> bool:
     """Whether a parameter set now is the one a model was fitted with: numbers by value (0.1 and
     ``np.float32(0.1)``, 8 and 8.0; a boolean only as a boolean), a list as the tuple it holds,
-    a dict key by key, anything else by ``==``."""
+    a dict key by key, a detector (an ensemble's member) by its parameters, anything else by
+    ``==``."""
+    if now is was:
+        return True
     flags = isinstance(now, bool | np.bool_), isinstance(was, bool | np.bool_)
     if any(flags):
         return all(flags) and bool(now) == bool(was)
@@ -857,6 +860,8 @@ def _same_setting(now: Any, was: Any) -> bool:
         return len(now) == len(was) and all(_same_setting(a, b) for a, b in zip(now, was, strict=True))
     if isinstance(now, dict) and isinstance(was, dict):
         return now.keys() == was.keys() and all(_same_setting(now[k], was[k]) for k in now)
+    if type(now) is type(was) and isinstance(now, BaseEstimator):  # a detector: its parameters
+        return _same_setting(now.get_params(deep=False), was.get_params(deep=False))
     try:
         return bool(now == was)
     except (TypeError, ValueError):  # an object whose == is no truth value

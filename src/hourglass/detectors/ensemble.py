@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import numbers
 from typing import Any, ClassVar
 
@@ -9,7 +10,7 @@ import numpy as np
 import torch
 
 from hourglass.detectors import registry
-from hourglass.detectors.base import BaseDetector
+from hourglass.detectors.base import BaseDetector, _same_setting
 from hourglass.errors import InputError
 from hourglass.nn.training import TrainingDiverged
 from hourglass.thresholds import Threshold
@@ -230,7 +231,9 @@ class Ensemble(BaseDetector):
         self.calibration_ = [(r, float(r.mean()), float(r.std()) or 1.0) for r in refs]
         # the rules the threshold was fitted under (by fit, or saved with it)
         self.combined_by_ = (self.calibration, self.combine)
-        self.members_from_ = self.detectors  # the specification members_ were made from
+        # the specification members_ were made from, copied: a member spec edited in place
+        # (detectors[0][1]["hidden"] = ..., or a member instance's set_params) is noticed too
+        self.members_from_ = copy.deepcopy(self.detectors)
 
     def _check_rules(self) -> None:
         """Refuse to score, save or build gradients under another ``calibration`` or ``combine``
@@ -244,15 +247,10 @@ class Ensemble(BaseDetector):
         """What differs between the ``calibration``/``combine`` fitted and those set now
         (``None`` when nothing does): what :meth:`_check_rules` and :meth:`why_no_gradients` say."""
         made_from = getattr(self, "members_from_", self.detectors)
-        if made_from is not self.detectors:
-            try:
-                same = bool(made_from == self.detectors)
-            except (TypeError, ValueError):  # a member spec whose == is no truth value
-                same = False
-            if not same:
-                return ("detectors were changed since fit (the members fitted then still score, "
-                        "and an artefact would name the new ones, which their saved weights do not "
-                        "fit); fit again, or set detectors back")
+        if not _same_setting(self.detectors, made_from):
+            return ("detectors were changed since fit (the members fitted then still score, "
+                    "and an artefact would name the new ones, which their saved weights do not "
+                    "fit); fit again, or set detectors back")
         fitted = getattr(self, "combined_by_", (self.calibration, self.combine))
         for name, was, now in zip(("calibration", "combine"), fitted,
                                   (self.calibration, self.combine), strict=True):
