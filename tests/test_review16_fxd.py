@@ -125,3 +125,16 @@ def test_ensemble_notices_a_member_changed_in_place(how: str) -> None:
     twin = Ensemble(**ens.get_params(deep=False))
     twin.set_state(meta, arrays)
     assert np.array_equal(twin.score(X), before)
+
+
+def test_window_scores_take_another_score_reduce_but_not_another_window() -> None:
+    X = np.random.default_rng(0).normal(size=(80, 2)).astype(np.float32)
+    det = registry.get("gru-ae")(window=8, epochs=1, verbose=0, device="cpu").fit(X)
+    before = det.window_scores(X)
+    det.set_params(score_reduce="max")  # per-window scores involve no reduction
+    assert np.array_equal(det.window_scores(X), before)
+    with pytest.raises(InputError, match="score_reduce is 'max', but the model was fitted with"):
+        det.score(X)
+    det.set_params(score_reduce="mean", window=16)
+    with pytest.raises(InputError, match="window is 16, but the model was fitted with 8"):
+        det.window_scores(X)

@@ -253,31 +253,32 @@ class WindowDetector(DeepDetector):
         return int(self.window), int(getattr(self, "horizon", 0)), str(self.score_reduce)
 
     def _check_built_with(self, skip: Collection[str] = ()) -> None:
-        self._check_trained_on()  # said first, in its own words
+        self._check_trained_on(skip)  # said first, in its own words
         super()._check_built_with(skip)
 
-    def _check_trained_on(self) -> None:
+    def _check_trained_on(self, skip: Collection[str] = ()) -> None:
         """Refuse to score, save or warm start with another ``window`` (or a forecaster's
         ``horizon``) than the network was trained with, or another ``score_reduce`` than the
         threshold was fitted under (``set_params`` after ``fit``): a recurrent network reads
         windows of any length, so the series was scored, and its steps flagged, through windows
         the network never learnt; the maximum of the windows covering a step was compared with a
-        threshold fitted on their mean. The artefact saved either so."""
+        threshold fitted on their mean. The artefact saved either so. ``skip`` names those the
+        caller does not depend on (per-window scores: ``score_reduce``)."""
         trained = getattr(self, "trained_on_", None)
         if trained is None:
             return
         for name, was, now in zip(("window", "horizon", "score_reduce"), trained, self._window_shape(),
                                   strict=False):
-            if now != was:
+            if now != was and name not in skip:
                 why = ("its threshold is on scores reduced so" if name == "score_reduce"
                        else "the network learnt windows of that shape")
                 raise InputError(f"{type(self).__name__}: {name} is {now!r}, but the model was "
                                  f"fitted with {was!r} ({why}); fit again, or set {name}={was!r}")
 
-    def _validate(self, X: object, *, reset: bool) -> np.ndarray:
+    def _validate(self, X: object, *, reset: bool, skip: Collection[str] = ()) -> np.ndarray:
         self._check_window()
         if not reset:
-            self._check_trained_on()
+            self._check_trained_on(skip)
             self._check_column_names(X, what="series")
         Xa = check_array(X, n_features=None if reset else self.n_features_in_, what="series")
         if reset:
@@ -629,8 +630,10 @@ class WindowDetector(DeepDetector):
 
     def window_scores(self, X: object) -> np.ndarray:
         """One score per window (stride 1): window ``i`` starts at step ``i``."""
-        self._check_fitted()
-        return self._window_scores(self._validate(X, reset=False))
+        # no reduction touches them: only window and horizon must be the fit's
+        super(DeepDetector, self)._check_fitted()
+        self._check_built_with(skip=("score_reduce",))
+        return self._window_scores(self._validate(X, reset=False, skip=("score_reduce",)))
 
     def _window_scores(self, X: np.ndarray) -> np.ndarray:
         self.module_.eval()
