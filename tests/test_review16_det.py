@@ -59,6 +59,10 @@ def test_window_detector_loaded_from_its_state_scores_under_its_window() -> None
     twin = registry.get("gru-ae")(window=8, epochs=1, verbose=0, device="cpu")
     twin.set_state(meta, arrays)
     assert np.array_equal(twin.score(X), det.score(X))
+    twin.set_params(window=16)  # a loaded model knows the window its network was trained with too
+    for call in (lambda: twin.score(X), twin.get_state, lambda: twin.window_scores(X)):
+        with pytest.raises(InputError, match="window is 16, but the model was fitted with 8"):
+            call()
 
 
 def test_sequence_autoencoder_refuses_another_reduce_than_it_was_fitted_with() -> None:
