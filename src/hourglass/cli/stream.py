@@ -518,6 +518,12 @@ def _gunzip_if_gzip(read: Callable[[int], bytes], name: str) -> Callable[[int], 
         unpacked = gzip.GzipFile(fileobj=_Rest(head), mode="rb").read1  # type: ignore[call-overload]
         state["read"] = unpacked
         text = checked(n)
+        # the mark needs two bytes; a slow pipe's first decompressed chunk may be one
+        while 0 < len(text) < 2 and b"\n" not in text:
+            more = checked(n)
+            if not more:
+                break
+            text += more
         if text[:2] in (b"\xff\xfe", b"\xfe\xff"):  # a gzip-compressed UTF-16 file (as above)
             state["read"] = _utf16_reads(text, unpacked)
             return checked(n)
