@@ -5,9 +5,19 @@ from __future__ import annotations
 
 import gzip
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import pytest
+import typer
 
 from hourglass.cli import stream as stream_module
+from hourglass.cli import stream_logs
+from hourglass.detectors.deeplog import DeepLog
+from hourglass.errors import HourglassError
+from hourglass.features.sessions import EventSessions
+from hourglass.pipeline import Pipeline
+from hourglass.serve.log_stream import LogStreamScorer
 
 
 def _trickle(data: bytes) -> Callable[[int], bytes]:
@@ -34,3 +44,47 @@ def test_gzip_compressed_utf16_arriving_a_byte_at_a_time_is_decoded() -> None:
 def test_a_one_byte_gzip_line_is_not_held_back_for_a_byte_order_mark() -> None:
     read = stream_module._gunzip_if_gzip(_trickle(gzip.compress(b"\n")), "x")
     assert read(100) == b"\n" and read(100) == b""
+
+
+class _RefusingSink:
+    """An output whose every write fails, as a SQLite file locked by another writer does."""
+
+    def __init__(self) -> None:
+        self.attempts: list[int] = []
+
+    def write(self, alerts: Sequence[Mapping[str, Any]]) -> None:
+        if alerts:
+            self.attempts.append(len(alerts))
+            raise HourglassError("alerts.sqlite: could not append to table 'alerts' (database is locked)")
+
+    def fileno(self) -> int:
+        raise OSError("no file descriptor")
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def block_model() -> Pipeline:
+    log = [f"{op} blk_{b}" for b in range(40) for op in ("open", "read", "close")]
+    return Pipeline(detector=DeepLog(window=2, top_g=1, hidden=16, layers=1, epochs=40, lr=0.03,
+                                     verbose=0, random_state=0),
+                    features=EventSessions(format="raw", session_regex=r"blk_\d+")).fit(log)
+
+
+def test_a_log_stream_whose_output_refuses_a_write_does_not_write_to_it_again(
+        block_model: Pipeline, capsys: pytest.CaptureFixture[str]) -> None:
+    # a write the output refused (a locked SQLite file) was caught as a read error: every open
+    # session was closed and written to the same output again (a second 30 s busy wait), and the
+    # summary counted the alerts of that second, failed write
+    sink = _RefusingSink()
+    scorer = LogStreamScorer(block_model)
+    data = b"open blk_900\nclose blk_900\nopen blk_901\n"  # an unexpected 'close'; blk_901 left open
+    with pytest.raises(typer.Exit) as stop:
+        stream_logs.run(scorer, io.BytesIO(data).read, sink, where="<stdin>", batch=10,
+                        max_delay=0.05, on_bad_rows="skip", output=None)
+    assert stop.value.exit_code == 2
+    assert sink.attempts == [1]
+    assert scorer.counts()["live"] == 2  # the sessions were not closed into the refused output
+    err = capsys.readouterr().err
+    assert "database is locked" in err and ", 1 alerts" in err  # (the one alert refused)

@@ -109,6 +109,7 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
     started = False
     watch = drift is not None and drift.monitor is not None and scorer.mode == "session"
     closed = [0]
+    refused: list[HourglassError] = []  # a write the output refused (a locked SQLite file)
 
     def summary() -> None:
         counts = scorer.counts()
@@ -129,7 +130,11 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
             closed[0] += n
             k = min(len(alerts), n)
             drift.update(np.r_[np.zeros(n - k, dtype=np.int8), np.ones(k, dtype=np.int8)])
-        sink.write([render(a) for a in alerts] if render is not None else alerts)
+        try:
+            sink.write([render(a) for a in alerts] if render is not None else alerts)
+        except HourglassError as exc:
+            refused.append(exc)
+            raise
 
     with stream_guard(sink, output, summary, lambda: started):
         tick = None if idle_timeout is None else min(max(idle_timeout / 4, 0.05), 1.0)
@@ -150,6 +155,7 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
                 if problem is not None:  # the sessions still open are scored below, as at the
                     raise problem  # end of the input (their lines came before the bad one)
         except (KeyboardInterrupt, HourglassError):  # Ctrl-C, SIGTERM, a read error (a truncated
-            write(scorer.finish())  # .gz, an I/O error after the lines read): so are they here
+            if not refused:  # .gz, an I/O error after the lines read): so are they here; not
+                write(scorer.finish())  # after a failed write: the output would refuse them too
             raise
         write(scorer.finish())
