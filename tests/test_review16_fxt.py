@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
 import typer
 
+from hourglass.cli import app, stream_logs
 from hourglass.cli import stream as stream_module
-from hourglass.cli import stream_logs
 from hourglass.detectors.deeplog import DeepLog
 from hourglass.errors import HourglassError
 from hourglass.features.sessions import EventSessions
 from hourglass.pipeline import Pipeline
 from hourglass.serve.log_stream import LogStreamScorer
+from tests._cli import runner, small_labelled_model
 
 
 def _trickle(data: bytes) -> Callable[[int], bytes]:
@@ -88,3 +91,29 @@ def test_a_log_stream_whose_output_refuses_a_write_does_not_write_to_it_again(
     assert scorer.counts()["live"] == 2  # the sessions were not closed into the refused output
     err = capsys.readouterr().err
     assert "database is locked" in err and ", 1 alerts" in err  # (the one alert refused)
+
+
+def test_a_grouped_stream_whose_output_refuses_a_write_does_not_write_to_it_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # --group-by: a write of the groups due that the output refused (a locked SQLite file) was
+    # caught as a line that stops the stream, and the open groups were written to it again
+    from hourglass.serve.sinks import SQLiteSink
+
+    model = small_labelled_model(tmp_path)["model"]
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text("".join(json.dumps({"bytes": 1e9 * (i + 1), "pkts": 10 ** 6, "proto": "tcp"}) + "\n"
+                            for i in range(12)))
+    attempts: list[int] = []
+
+    def refuse(self: SQLiteSink, alerts: Sequence[Mapping[str, Any]]) -> None:
+        if alerts:
+            attempts.append(len(alerts))
+            raise HourglassError("alerts.sqlite: could not append to table 'alerts' (database is locked)")
+
+    monkeypatch.setattr(SQLiteSink, "write", refuse)
+    res = runner.invoke(app, ["stream", str(model), "--input", str(rows), "--group-by", "proto",
+                              "--group-window", "4", "--batch", "6", "--output",
+                              str(tmp_path / "alerts.sqlite")])
+    assert res.exit_code == 2, res.output
+    assert "database is locked" in res.stderr
+    assert attempts == [1]

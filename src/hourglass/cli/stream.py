@@ -1226,6 +1226,14 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
     newest = None
     threshold = scorer.pipeline.detector_.threshold_
     first_value = float(threshold.value_)
+    failed_write: list[HourglassError] = []  # a write the output refused (a locked SQLite file)
+
+    def write(alerts: list[dict[str, Any]]) -> None:
+        try:
+            sink.write(alerts)
+        except HourglassError as exc:
+            failed_write.append(exc)
+            raise
 
     def summary() -> None:
         took = time.perf_counter() - start
@@ -1248,7 +1256,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                 now = time.monotonic()
                 if not lines_batch:  # quiet input: groups may be due by the wall clock
                     if idle_timeout is not None and now - last_line >= idle_timeout:
-                        sink.write(grouping.render(grouping.groups.elapse(now - newest_at)))
+                        write(grouping.render(grouping.groups.elapse(now - newest_at)))
                     continue
                 last_line = now
                 rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad, line_spec, events)
@@ -1329,10 +1337,11 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                         due = grouping.groups.advance(times=times if times is not None else [])
                     else:
                         due = grouping.groups.advance(rows=n_rows)
-                    sink.write(grouping.render(early + due))  # one flush, or transaction, per batch
+                    write(grouping.render(early + due))  # one flush, or transaction, per batch
                 if problem is not None:
                     raise problem
         except (KeyboardInterrupt, HourglassError):  # Ctrl-C, a bad line: the open groups still
-            sink.write(grouping.render(grouping.groups.close()))  # go out (their rows came before)
+            if not failed_write:  # go out (their rows came before); not after a failed write: the
+                write(grouping.render(grouping.groups.close()))  # output would refuse them too
             raise
-        sink.write(grouping.render(grouping.groups.close()))
+        write(grouping.render(grouping.groups.close()))
