@@ -952,7 +952,8 @@ def stream(
     Each input line is one JSON object with the model's columns (as in training; other keys are
     ignored); a model trained on the cef, leef, panos, kv or auditd format reads such lines instead
     (auditd: the records of an event gathered into one row, written once its last record, EOE or
-    PROCTITLE, came, or once later records or the end of input completed it). Rows are
+    PROCTITLE, came, or once later records or the end of input completed it; Ctrl-C, SIGTERM
+    and a read error, such as a truncated .gz, complete it too). Rows are
     scored in micro-batches of up to --batch rows, or what arrived within --max-delay-ms, so
     alerts follow a slow producer within that delay; memory stays bounded whatever the input's
     length. Each alert is a line {"row", "score", "severity", "calibrated"} (row counts data
@@ -970,6 +971,7 @@ def stream(
     keys it predicts from the session's last keys: one alert per unexpected event {"session",
     "line", "position", "key", "template", "seen_in_training", "rank", "score", "expected"
     (keys and templates), "text"}; a session's end is checked when it closes (end of input,
+    Ctrl-C, SIGTERM, a line that stops the stream, a read error such as a truncated .gz,
     --idle-timeout, or evicted beyond --max-sessions). Whole-session models (autoencoders,
     event-ensemble) score each session as it closes, with the alert 'score' writes. Lines that
     match no header format are counted (--on-bad-rows error: stop there).
