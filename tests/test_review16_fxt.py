@@ -117,3 +117,41 @@ def test_a_grouped_stream_whose_output_refuses_a_write_does_not_write_to_it_agai
     assert res.exit_code == 2, res.output
     assert "database is locked" in res.stderr
     assert attempts == [1]
+
+
+@pytest.fixture(scope="module")
+def audit_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import numpy as np
+
+    from tests.test_auditd import _event
+
+    d = tmp_path_factory.mktemp("audit")
+    rng = np.random.default_rng(0)
+    (d / "audit.log").write_text("".join(line + "\n" for i in range(120) for line in _event(rng, i)))
+    res = runner.invoke(app, ["train", str(d / "audit.log"), "--epochs", "1", "--hidden", "4",
+                              "--seed", "0", "-q", "-o", str(d / "model")])
+    assert res.exit_code == 0, res.output
+    return d / "model"
+
+
+def test_the_audit_events_open_at_a_truncated_gz_are_completed_and_scored(
+        audit_model: Path, tmp_path: Path) -> None:
+    # a read error (a truncated .gz) stops the stream with exit code 2; the events whose records
+    # were read, the last one still open (no EOE, nothing after it), are scored and written first
+    import numpy as np
+
+    from tests.test_auditd import _event
+
+    rng = np.random.default_rng(1)
+    events = [_event(rng, 5000 + i, "shell") for i in range(4)]
+    events[-1] = [r for r in events[-1] if not r.startswith(("type=EOE", "type=PROCTITLE"))]
+    data = tmp_path / "audit.log.gz"
+    data.write_bytes(gzip.compress("".join(r + "\n" for e in events for r in e).encode())[:-6])
+    res = runner.invoke(app, ["stream", str(audit_model), "--all", "--keep", "exe", "--keep", "serial",
+                              "--input", str(data)])
+    assert res.exit_code == 2, res.output
+    assert "cannot read the gzip stream" in res.stderr
+    alerts = [json.loads(line) for line in res.stdout.splitlines()]
+    assert [a["row"] for a in alerts] == [0, 1, 2, 3]
+    assert [a["serial"] for a in alerts] == ["6000", "6001", "6002", "6003"]  # (1000 + i)
+    assert all(a["exe"] == "/usr/bin/nc.openbsd" and np.isfinite(a["score"]) for a in alerts)
