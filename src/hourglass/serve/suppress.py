@@ -659,7 +659,7 @@ class Suppressions:
             self._read_parts(values, np.flatnonzero(~bad), each)
         # a value rejected beside others may read among the rejected ones of its kind (numbers,
         # text), as long as a pass finds one readable
-        numeric = pd.to_numeric(values, errors="coerce").notna().to_numpy(dtype=bool)
+        numeric = _numbers(values)
         for left in (np.flatnonzero(bad & numeric), np.flatnonzero(bad & ~numeric)):
             while len(left):
                 try:
@@ -689,6 +689,23 @@ class Suppressions:
                 half = len(idx) // 2
                 self._read_parts(values, idx[:half], each)
                 self._read_parts(values, idx[half:], each)
+
+def _numbers(values: pd.Series) -> np.ndarray:
+    """Whether each of ``values`` (distinct cells) is a number or a number's text; a JSON integer
+    no float holds (``1`` and 400 zeros, where ``pd.to_numeric`` raises an OverflowError) is one,
+    as its text is.
+
+    Examples
+    --------
+    >>> _numbers(pd.Series([10**400, "2026-12-06", 1.5], dtype=object)).tolist()
+    [True, False, True]
+    """
+    try:
+        return pd.to_numeric(values, errors="coerce").notna().to_numpy(dtype=bool)
+    except OverflowError:  # a Python int past float64: read as its text (infinite)
+        wide = values.map(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v)
+        return pd.to_numeric(wide, errors="coerce").notna().to_numpy(dtype=bool)
+
 
 # what reading a time can raise: an unreadable value, one past pandas' range (OutOfBoundsDatetime
 # is a ValueError), an epoch number too large for an int64

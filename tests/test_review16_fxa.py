@@ -1,0 +1,63 @@
+"""--suppress between and ECS alert times read a batch's numeric dates in one order; wide JSON
+integers as times; explain --keep of 64-bit ids."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.cli import app
+from tests._cli import runner
+
+KEY = "k" * 20
+DECEMBER = '[[rule]]\nname = "patch"\nbetween = [2026-12-06T02:00:00Z, 2026-12-06T04:00:00Z]\n'
+JUNE = '[[rule]]\nname = "june"\nbetween = [2026-06-12T02:00:00Z, 2026-06-12T04:00:00Z]\n'
+
+
+@pytest.fixture(scope="module")
+def timed_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An autoencoder trained with an ISO-8601 time column (so it keeps no day/month order)."""
+    folder = tmp_path_factory.mktemp("fxa16_timed")
+    rng = np.random.default_rng(1)
+    train = pd.DataFrame({"ts": pd.date_range("2026-11-01", periods=200, freq="1h").strftime(
+        "%Y-%m-%dT%H:%M:%SZ"), "bytes": rng.lognormal(5, 1, 200), "pkts": rng.poisson(8, 200)})
+    train.to_csv(folder / "train.csv", index=False)
+    res = runner.invoke(app, ["train", str(folder / "train.csv"), "-o", str(folder / "m"), "--timestamp-col",
+                              "ts", "--epochs", "1", "--hidden", "4,2", "-q"])
+    assert res.exit_code == 0, res.output
+    return folder / "m"
+
+
+def _client(model: Path, rules: Path | None) -> Any:
+    from fastapi.testclient import TestClient
+
+    from hourglass.serve.app import create_app
+    from hourglass.serve.suppress import load_suppressions
+
+    app_ = create_app(model, api_key=KEY, suppress=load_suppressions(rules) if rules else None)
+    return TestClient(app_, raise_server_exceptions=False)
+
+
+def test_a_time_no_float_holds_is_not_matched_by_between(timed_model: Path, tmp_path: Path) -> None:
+    # a flagged row whose time is a JSON integer of 401 digits: pd.to_numeric raised an
+    # OverflowError (serve: a 500; stream: a traceback, exit code 1)
+    rules = tmp_path / "dec.toml"
+    rules.write_text(DECEMBER)
+    big = "1" + "0" * 400
+    lines = (f'{{"ts": {big}, "bytes": 1e12, "pkts": 9000}}\n'
+             '{"ts": "2026-12-06T02:00:00Z", "bytes": 100, "pkts": 8}\n')
+    res = runner.invoke(app, ["stream", str(timed_model), "--suppress", str(rules), "--all"], input=lines)
+    assert res.exit_code == 0, res.output
+    got = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    assert [a["flag"] for a in got] == [1, 0] and got[0]["suppressed"] == ""
+    body = ('{"rows": [{"ts": ' + big + ', "bytes": 1e12, "pkts": 9000}, '
+            '{"ts": "2026-12-06T02:00:00Z", "bytes": 100, "pkts": 8}]}')
+    answer = _client(timed_model, rules).post("/score", content=body, headers={
+        "X-API-Key": KEY, "Content-Type": "application/json"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["flags"] == [1, 0] and answer.json()["suppressed"] == ["", ""]
