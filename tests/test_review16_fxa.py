@@ -61,3 +61,37 @@ def test_a_time_no_float_holds_is_not_matched_by_between(timed_model: Path, tmp_
         "X-API-Key": KEY, "Content-Type": "application/json"})
     assert answer.status_code == 200, answer.text
     assert answer.json()["flags"] == [1, 0] and answer.json()["suppressed"] == ["", ""]
+
+
+def _day_first_rows() -> pd.DataFrame:
+    """Rows with day-first dates (13/12/2026 tells the order); the anomalous ones (huge bytes)
+    all on 06/12/2026 at 02:10, which alone would read as 12 June."""
+    n = 60
+    odd = np.arange(n) % 10 == 0
+    when = [("06/12/2026 02:10:00" if odd[i] else f"{13 + i % 5}/12/2026 0{i % 9}:00:00") for i in range(n)]
+    return pd.DataFrame({"ts": when, "bytes": np.where(odd, 1e12, 150.0), "pkts": np.where(odd, 9000, 8)})
+
+
+def test_a_date_valid_in_no_order_does_not_undo_the_batch_order(timed_model: Path, tmp_path: Path) -> None:
+    # one unflagged row's '31/31/2026' (day and month above 12) made the whole chunk "show both
+    # orders", and the flagged 06/12/2026 rows were read alone (12 June): 6 flagged, 0 suppressed
+    rows = _day_first_rows()
+    rows.loc[1, "ts"] = "31/31/2026 00:00:00"
+    data = tmp_path / "bad_day.csv"
+    rows.to_csv(data, index=False)
+    rules = tmp_path / "dec.toml"
+    rules.write_text(DECEMBER)
+    out = tmp_path / "scored.jsonl"
+    res = runner.invoke(app, ["score", str(timed_model), str(data), "--suppress", str(rules), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    got = pd.read_json(out, lines=True)
+    assert (got["suppressed"] == "patch").sum() == 6 and got["flag"].sum() == 0
+    lines = "".join(json.dumps(r) + "\n" for r in rows.to_dict("records"))
+    res = runner.invoke(app, ["stream", str(timed_model), "--suppress", str(rules), "--all"], input=lines)
+    assert res.exit_code == 0, res.output
+    streamed = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    assert sum(a["suppressed"] == "patch" for a in streamed) == 6 and sum(a["flag"] for a in streamed) == 0
+    answer = _client(timed_model, rules).post("/score", json={"rows": rows.to_dict("records")},
+                                              headers={"X-API-Key": KEY})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["suppressed"].count("patch") == 6 and sum(answer.json()["flags"]) == 0

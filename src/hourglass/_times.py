@@ -33,8 +33,9 @@ import pandas as pd
 from hourglass._numbers import wide_ints_as_inf
 from hourglass.errors import InputError
 
-__all__ = ["FUTURE_LIMIT", "DateOrderError", "epoch_seconds", "future_problem", "infer_dayfirst",
-           "mixed_units", "parse_timestamps", "read_timestamps", "steps_per_day", "unreadable_times"]
+__all__ = ["FUTURE_LIMIT", "DateOrderError", "chunk_dayfirst", "epoch_seconds", "future_problem",
+           "infer_dayfirst", "mixed_units", "parse_timestamps", "read_timestamps", "steps_per_day",
+           "unreadable_times"]
 
 logger = logging.getLogger(__name__)
 _WARNED: set[str] = set()  # columns whose date order or epoch units were already said (once a run)
@@ -274,6 +275,37 @@ def batch_dayfirst(values: object, column: str) -> bool | None:
     if day and month:
         return day > month if day != month else bool(dates.day_rows[0] < dates.month_rows[0])
     if not (len(dates.day_rows) or len(dates.month_rows) or _numeric_dates(text)):
+        return None
+    return _infer_order(text, column)
+
+
+def chunk_dayfirst(values: object, column: str) -> bool | None:
+    """The one order a chunk's, batch's or request's numeric dates are read in where no model
+    keeps one: that of :func:`infer_dayfirst`, leaving out dates valid in no order
+    (``31/31/2026``: a bad row, which tells nothing); ``None`` where they are no numeric dates, or
+    where the rest show both orders (each time is then read as it reads). What a
+    ``--suppress between`` rule and the alerts' times read the flagged rows' dates in.
+
+    Examples
+    --------
+    >>> chunk_dayfirst(pd.Series(["06/12/2026", "31/31/2026", "13/12/2026"]), "ts")
+    True
+    >>> chunk_dayfirst(pd.Series(["13/02/2026", "02/13/2026"]), "ts") is None
+    True
+    >>> chunk_dayfirst(pd.Series(["2026-12-06T02:00:00Z"]), "ts") is None
+    True
+    """
+    text = _date_text(values)
+    if text is None:
+        return None
+    dates = _Dates(text)
+    nowhere = np.intersect1d(dates.day_rows, dates.month_rows)
+    if len(nowhere):
+        text = text.drop(index=nowhere).reset_index(drop=True)
+        if not _numeric_dates(text):
+            return None
+        dates = _Dates(text)
+    if len(dates.day_rows) and len(dates.month_rows):
         return None
     return _infer_order(text, column)
 

@@ -612,12 +612,9 @@ class Suppressions:
         """
         if not self.uses_time or self.dayfirst is not None or self.time_col in (None, _BUCKET_START):
             return self
-        from hourglass._times import infer_dayfirst
+        from hourglass._times import chunk_dayfirst
 
-        try:
-            order = infer_dayfirst(values, str(self.time_col))
-        except InputError:  # both orders: each value is read as it reads (see _times)
-            return self
+        order = chunk_dayfirst(values, str(self.time_col))  # (a date valid in no order left out)
         return self if order is None else replace(self, dayfirst=order)
 
     def _check_time(self) -> None:
