@@ -34,8 +34,8 @@ from hourglass._numbers import wide_ints_as_inf
 from hourglass.errors import InputError
 
 __all__ = ["FUTURE_LIMIT", "DateOrderError", "chunk_dayfirst", "epoch_seconds", "future_problem",
-           "infer_dayfirst", "mixed_units", "parse_timestamps", "read_timestamps", "steps_per_day",
-           "unreadable_times"]
+           "holds_numeric_dates", "infer_dayfirst", "mixed_units", "parse_timestamps", "read_timestamps",
+           "steps_per_day", "unreadable_times"]
 
 logger = logging.getLogger(__name__)
 _WARNED: set[str] = set()  # columns whose date order or epoch units were already said (once a run)
@@ -277,6 +277,19 @@ def batch_dayfirst(values: object, column: str) -> bool | None:
     if not (len(dates.day_rows) or len(dates.month_rows) or _numeric_dates(text)):
         return None
     return _infer_order(text, column)
+
+
+def holds_numeric_dates(values: object) -> bool:
+    """Whether ``values`` (a column) hold numeric day/month dates (``06/12/2026``) whose order
+    matters, as :func:`infer_dayfirst` judges them (its first 100 values): not numbers (epoch
+    times), times already, nor ISO 8601 text, which read alike in either order.
+
+    Examples
+    --------
+    >>> holds_numeric_dates(pd.Series(["06/12/2026 02:10"])), holds_numeric_dates(pd.Series(["2026-12-06"]))
+    (True, False)
+    """
+    return _date_text(values) is not None
 
 
 def chunk_dayfirst(values: object, column: str) -> bool | None:

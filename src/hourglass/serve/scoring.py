@@ -12,6 +12,7 @@ import logging
 import os
 import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import numpy as np
@@ -405,12 +406,58 @@ class TableScorer(ModelScorer):
         columns = list(dict.fromkeys([*rules.columns, *([rules.time_col] if rules.uses_time else [])]))
         sub = flatten_json(pd.DataFrame.from_records(self._flat_rows([rows[i] for i in pick.tolist()]),
                                                      columns=columns))
-        if rules.uses_time and rules.dayfirst is None and len(pick) < len(rows):  # the request's
-            rules = rules.ordered_by(pd.Series(  # date order, not the flagged rows' alone
-                [r.get(str(rules.time_col)) for r in self._flat_rows(rows)], dtype=object))
+        model_time = self.pipeline.info.get("time_col")
+        if rules.uses_time and rules.dayfirst is None and model_time and rules.time_col == model_time:
+            # the request's order, not the flagged rows' alone (as its alerts' times are read)
+            order = self.date_order(rows, sub[str(rules.time_col)].tolist())
+            if order is not None:
+                rules = replace(rules, dayfirst=order)
         names = np.full(len(flags), "", dtype=object)
         names[pick] = rules.names(sub)
         return np.where(names != "", 0, flags), names
+
+    def date_order(self, rows: Sequence[Mapping[str, Any]], times: Sequence[Any] | None = None
+                   ) -> bool | None:
+        """The day/month order the numeric dates (``06/12/2026``) of the model's time column are
+        read in for the batch ``rows``, by its ``--suppress between`` rules and its alerts' times
+        (ECS ``@timestamp``) alike: the model's (its training data's), else the one the whole
+        batch shows (:func:`~hourglass._times.chunk_dayfirst`: a flagged row's ambiguous date
+        alone would be read by the written convention); ``None`` where none tells (no time
+        column, no such dates). ``times``: those of the rows read (the flagged ones, in order);
+        where they hold no numeric dates (ISO 8601, epoch numbers: read alike in either order)
+        the batch is not read.
+
+        Examples
+        --------
+        >>> import tempfile, numpy as np, pandas as pd
+        >>> from pathlib import Path
+        >>> from hourglass import Pipeline, AutoEncoder
+        >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0))
+        >>> pipe = pipe.fit(pd.DataFrame({"bytes": np.arange(60.0)}))
+        >>> pipe.info = {**pipe.info, "time_col": "ts"}  # (train --timestamp-col ts on ISO times)
+        >>> out = Path(tempfile.mkdtemp()) / "model"
+        >>> pipe.save(out)
+        >>> scorer = TableScorer(out)
+        >>> rows = [{"ts": "06/12/2026 02:10", "bytes": 1.0}, {"ts": "13/12/2026 02:10", "bytes": 2.0}]
+        >>> scorer.date_order(rows, ["06/12/2026 02:10"]), scorer.date_order(rows, ["2026-12-06"])
+        (True, None)
+        """
+        info = self.pipeline.info
+        if info.get("time_dayfirst") is not None:
+            return bool(info["time_dayfirst"])
+        column = info.get("time_col")
+        if not column:
+            return None
+        from hourglass._times import chunk_dayfirst, holds_numeric_dates
+
+        if times is not None:
+            read = pd.Series(list(times), dtype=object)
+            if not holds_numeric_dates(read):
+                return None
+            if len(read) == len(rows):  # every row: the batch's times themselves
+                return chunk_dayfirst(read, str(column))
+        return chunk_dayfirst(pd.Series([r.get(str(column)) for r in self._flat_rows(rows)], dtype=object),
+                              str(column))
 
     def score_ecs(self, items: Sequence[Mapping[str, Any]], rule: AlertRule, *, explain: Any = None,
                   now: dt.datetime | None = None, flags_out: list[int] | None = None) -> dict[str, Any]:
