@@ -121,3 +121,40 @@ def test_an_iso_request_does_not_read_the_date_order(timed_model: Path, tmp_path
     assert calls == []
     day_first = _day_first_rows().to_dict("records")
     assert scorer.score(day_first)["suppressed"].count("patch") == 6 and calls  # read where it matters
+
+
+@pytest.mark.parametrize("window", ["december", "june"])
+def test_ecs_alert_times_read_the_dates_as_the_rules_do(timed_model: Path, tmp_path: Path,
+                                                        window: str) -> None:
+    # stream and serve stamped each ECS alert with its own row's date alone (06/12/2026: 12 June)
+    # while --suppress read it in the batch's order (6 December): a 12 June window silenced none
+    # of the alerts stamped 12 June, a 6 December window silenced alerts that never said so
+    rows = _day_first_rows()
+    rules = tmp_path / f"{window}.toml"
+    rules.write_text(DECEMBER if window == "december" else JUNE)
+    name = "patch" if window == "december" else "june"
+    silenced = 6 if window == "december" else 0
+    data = tmp_path / "day_first.csv"
+    rows.to_csv(data, index=False)
+    out = tmp_path / "alerts.jsonl"
+    res = runner.invoke(app, ["score", str(timed_model), str(data), "--suppress", str(rules),
+                              "--alert-format", "ecs", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    scored = [json.loads(line) for line in out.read_text().splitlines()]
+    lines = "".join(json.dumps(r) + "\n" for r in rows.to_dict("records"))
+    res = runner.invoke(app, ["stream", str(timed_model), "--suppress", str(rules), "--alert-format", "ecs"],
+                        input=lines)
+    assert res.exit_code == 0, res.output
+    assert f"{silenced} suppressed ({name}: {silenced})" in res.stderr
+    streamed = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    client = _client(timed_model, rules)
+    answer = client.post("/score", json={"rows": rows.to_dict("records"), "alert_format": "ecs"},
+                         headers={"X-API-Key": KEY})
+    assert answer.status_code == 200, answer.text
+    served = answer.json()["alerts"]
+    assert answer.json()["suppressed"] == ({name: silenced} if silenced else {})
+    plain = client.post("/score", json={"rows": rows.to_dict("records")}, headers={"X-API-Key": KEY}).json()
+    assert plain["suppressed"].count(name) == silenced  # serve's between reads the request's order
+    for docs in (scored, streamed, served):
+        assert len(docs) == 6 - silenced
+        assert {d["@timestamp"] for d in docs} <= {"2026-12-06T02:10:00.000Z"}

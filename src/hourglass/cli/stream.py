@@ -1136,6 +1136,9 @@ def stream(
             problem = refused or problem  # a refused row comes before any malformed line
             if rows and result is not None:
                 out_docs: list[dict[str, Any]] = []
+                # the alerts' times in the batch's date order, as --suppress reads them
+                written = [1] * len(rows) if all_rows else result["flags"][:len(rows)]
+                batch_rule = None if rule is None else scorer.batch_rule(rule, rows, written)
                 for i, row in enumerate(rows):
                     flag = result["flags"][i]
                     if not flag and not all_rows:
@@ -1156,7 +1159,7 @@ def stream(
                         fields = {**ecs_named(row, rule.data_format), **kept}
                         ecs_alert = {**alert, "threshold": float(threshold.value_)}
                         try:
-                            doc = to_ecs(ecs_alert, rule, fields=fields, timestamp=when)
+                            doc = to_ecs(ecs_alert, batch_rule or rule, fields=fields, timestamp=when)
                         except InputError as exc:  # a time that is no time
                             if on_bad_rows != "skip":  # the rows before it go out
                                 problem = HourglassError(f"{where} line {lines[i]}: {exc}")

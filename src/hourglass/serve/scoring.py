@@ -459,6 +459,19 @@ class TableScorer(ModelScorer):
         return chunk_dayfirst(pd.Series([r.get(str(column)) for r in self._flat_rows(rows)], dtype=object),
                               str(column))
 
+    def batch_rule(self, rule: AlertRule, rows: Sequence[Mapping[str, Any]], flags: Sequence[int]
+                   ) -> AlertRule:
+        """``rule`` reading the flagged rows' event times (its ``time_field``, the model's time
+        column) in the batch's day/month order (:meth:`date_order`), as the suppression rules read
+        them: alone, ``06/12/2026`` would be 12 June in an alert that a 6 December window left
+        unsilenced. ``rule`` itself where the model keeps an order or none tells."""
+        column = self.pipeline.info.get("time_col")
+        pick = np.flatnonzero(np.asarray(flags) == 1)
+        if rule.time_dayfirst is not None or not column or rule.time_field != column or not len(pick):
+            return rule
+        order = self.date_order(rows, [rows[i].get(str(column)) for i in pick.tolist()])
+        return rule if order is None else replace(rule, time_dayfirst=order)
+
     def score_ecs(self, items: Sequence[Mapping[str, Any]], rule: AlertRule, *, explain: Any = None,
                   now: dt.datetime | None = None, flags_out: list[int] | None = None) -> dict[str, Any]:
         """One ECS document per flagged row (``hourglass.row``: its position in ``items``, from
@@ -489,6 +502,7 @@ class TableScorer(ModelScorer):
         if flags_out is not None:
             flags_out.extend(int(f) for f in result["flags"])
         now = now or dt.datetime.now(dt.UTC)
+        rule = self.batch_rule(rule, items, result["flags"])  # the request's date order
         docs = []
         for i in np.flatnonzero(np.asarray(result["flags"]) == 1).tolist():
             alert = {"row": i, "score": result["scores"][i], "calibrated": result["calibrated"][i],
