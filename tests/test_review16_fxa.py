@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from hourglass.cli import app
-from tests._cli import runner
+from tests._cli import runner, small_labelled_model
 
 KEY = "k" * 20
 DECEMBER = '[[rule]]\nname = "patch"\nbetween = [2026-12-06T02:00:00Z, 2026-12-06T04:00:00Z]\n'
@@ -158,3 +158,36 @@ def test_ecs_alert_times_read_the_dates_as_the_rules_do(timed_model: Path, tmp_p
     for docs in (scored, streamed, served):
         assert len(docs) == 6 - silenced
         assert {d["@timestamp"] for d in docs} <= {"2026-12-06T02:10:00.000Z"}
+
+
+def test_explain_keeps_64_bit_ids_with_a_missing_one_exact(tmp_path: Path) -> None:
+    # explain --keep wrote such ids through floats: 9007199254740997 as 9.007199254740996e+15
+    labelled = small_labelled_model(tmp_path)
+    frame = labelled["frame"].drop(columns=["label"]).head(40).copy()
+    frame["bytes"] = 1e9  # every row flagged, the one without an id among them
+    ids = [str(2**53 + 1 + i) for i in range(len(frame))]
+    ids[0] = ""
+    frame["flow_id"] = ids
+    data = tmp_path / "ids.csv"
+    frame.to_csv(data, index=False)
+    for suffix in ("csv", "jsonl", "parquet"):
+        out = tmp_path / f"explained.{suffix}"
+        res = runner.invoke(app, ["explain", str(labelled["model"]), str(data), "--keep", "flow_id", "-q",
+                                  "-o", str(out)])
+        assert res.exit_code == 0, res.output
+        if suffix == "csv":
+            got = pd.read_csv(out, dtype=str, keep_default_na=False)
+            cells = dict(zip(got["row"].astype(int), got["flow_id"], strict=True))
+        elif suffix == "parquet":
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(out)  # (pandas would read int64 with a null as floats)
+            cells = dict(zip(table.column("row").to_pylist(), table.column("flow_id").to_pylist(),
+                             strict=True))
+        else:
+            docs = [json.loads(line) for line in out.read_text().splitlines()]
+            cells = {d["row"]: d["flow_id"] for d in docs}
+        assert len(cells) == len(ids), "explain left out rows"
+        for row, cell in cells.items():
+            want = ids[row]
+            assert pd.isna(cell) or cell == "" if want == "" else str(cell) == want, (suffix, row, cell)
