@@ -115,21 +115,23 @@ def _restore_integers(df: pd.DataFrame) -> pd.DataFrame:
 
 def _as_text_throughout(chunks: list[pd.DataFrame]) -> list[pd.DataFrame]:
     """A column that a later chunk has as text is text in the earlier chunks too, written as
-    read: ints where the text is 64-bit ids that met a value past int64; ints and floats (a
-    float that is whole as an integer) where the later chunk holds strings alone (a line
-    format's field of numbers in the first chunk, of words later, in a training sample). A
-    JSON column whose later chunk holds numbers beside strings keeps its floats, as a file read
-    in one chunk gives them. Columns are matched by name: chunks of JSON lines may order their
-    fields differently, or lack one.
+    read, where the later chunk holds strings alone: ints where the text is 64-bit ids that met
+    a value past int64 (exactly, nullable Int64 ids with a missing value too); ints and floats
+    (a float that is whole as an integer) of a line format's field of numbers in the first
+    chunk, of words later, in a training sample. A JSON column whose later chunk holds numbers
+    beside strings keeps its numbers, ints as ints (exactly, a missing one ``None``) and floats
+    as floats, as a file read in one chunk gives them. Columns are matched by name: chunks of
+    JSON lines may order their fields differently, or lack one.
 
     Examples
     --------
-    >>> a = pd.DataFrame({"id": [1], "n": [1], "r": [0.5], "w": [7.0], "j": [0.5]})
+    >>> a = pd.DataFrame({"id": [1], "n": [1], "r": [0.5], "w": [7.0], "j": [0.5], "k": [4]})
     >>> b = pd.DataFrame({"n": [2, 3], "id": ["x", "y"], "r": ["n/a", "-"], "w": ["y", "z"],
-    ...                   "j": pd.Series([1.5, "n/a"], dtype=object)})
+    ...                   "j": pd.Series([1.5, "n/a"], dtype=object),
+    ...                   "k": pd.Series(["n/a", 2.5], dtype=object)})
     >>> pd.concat(_as_text_throughout([a, b]), ignore_index=True).to_dict("list")
     {'id': ['1', 'x', 'y'], 'n': [1, 2, 3], 'r': ['0.5', 'n/a', '-'], 'w': ['7', 'y', 'z'], \
-'j': [0.5, 1.5, 'n/a']}
+'j': [0.5, 1.5, 'n/a'], 'k': [4, 'n/a', 2.5]}
     """
     names = list(dict.fromkeys(c for ch in chunks for c in ch.columns))
     for name in names:
@@ -139,17 +141,25 @@ def _as_text_throughout(chunks: list[pd.DataFrame]) -> list[pd.DataFrame]:
             continue
         words = all(pd.api.types.infer_dtype(t, skipna=True) in ("string", "empty") for t in text)
         for ch in having:
-            dtype = ch[name].dtype
-            if pd.api.types.is_integer_dtype(dtype) or (words and pd.api.types.is_float_dtype(dtype)):
-                as_text = pd.Series(_numbers_text(ch[name].to_numpy()), index=ch.index, dtype=object)
+            col = ch[name]
+            nullable = isinstance(col.dtype, pd.api.extensions.ExtensionDtype)
+            if words and (pd.api.types.is_integer_dtype(col.dtype) or pd.api.types.is_float_dtype(col.dtype)):
+                values = col.array if nullable else col.to_numpy()  # not through float64: exact
+                as_text = pd.Series(_numbers_text(values), index=ch.index, dtype=object)
                 ch.isetitem(ch.columns.get_loc(name), as_text.astype(text[0].dtype))
+            elif nullable and pd.api.types.is_integer_dtype(col.dtype):
+                # numbers beside strings: Python ints, as a single read has them, not pd.NA
+                ints = pd.Series(col.array.to_numpy(dtype=object, na_value=None), index=ch.index,
+                                 dtype=object)
+                ch.isetitem(ch.columns.get_loc(name), ints)
     return chunks
 
 
-def _numbers_text(v: np.ndarray) -> np.ndarray:
+def _numbers_text(v: np.ndarray | pd.api.extensions.ExtensionArray) -> np.ndarray:
     """Numbers as text, an object array (a whole float as an integer, ``7`` not ``7.0``;
     ``None`` for a missing one), in a few array operations (only the floats that are not whole
-    go through Python's ``str``, one call each).
+    go through Python's ``str``, one call each); nullable ints (64-bit ids with a missing
+    value) exactly, as pandas writes them as strings, not through float64.
 
     Examples
     --------
@@ -157,9 +167,15 @@ def _numbers_text(v: np.ndarray) -> np.ndarray:
     ['7', '0.25', None, '1e+300']
     >>> _numbers_text(np.array([2 ** 63 - 1, 5])).tolist()
     ['9223372036854775807', '5']
+    >>> _numbers_text(pd.array([2 ** 60 + 1, None], dtype="Int64")).tolist()
+    ['1152921504606846977', None]
     >>> _numbers_text(pd.array([3, None], dtype="Int64").to_numpy(object)).tolist()
     ['3', None]
     """
+    if isinstance(v, pd.api.extensions.ExtensionArray):
+        if pd.api.types.is_integer_dtype(v.dtype):
+            return np.asarray(v.astype("string").to_numpy(dtype=object, na_value=None), dtype=object)
+        v = v.to_numpy(dtype=np.float64, na_value=np.nan)  # nullable floats
     if v.dtype.kind in "iu":
         return v.astype(str).astype(object)
     if v.dtype.kind != "f":  # nullable ints: objects with pd.NA
