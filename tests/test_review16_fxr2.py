@@ -4,6 +4,7 @@ service."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -55,3 +56,52 @@ def test_json_ints_beside_later_strings_read_in_chunks_as_in_one(
         assert [None if pd.isna(v) else v for v in got] == want
         assert not any(v is pd.NA for v in got)
         assert np.array_equal(pd.isna(chunked["id"]).to_numpy(), pd.isna(single["id"]).to_numpy())
+
+
+@pytest.fixture(scope="module")
+def audit_client(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from hourglass.cli import app
+    from tests._cli import runner
+    from tests._serve import client_of
+    from tests.test_review16_ing import _AUDIT_EVENTS, _ausearch
+
+    tmp = tmp_path_factory.mktemp("audit")
+    events = [[r.replace(":4242", f":{4242 + 10 * i}").replace(":4243", f":{4243 + 10 * i}")
+               .replace(":4244", f":{4244 + 10 * i}") for r in ev] for i in range(40) for ev in _AUDIT_EVENTS]
+    (tmp / "a.log").write_text(_ausearch(events))
+    res = runner.invoke(app, ["train", str(tmp / "a.log"), "--format", "auditd", "--epochs", "1",
+                              "--hidden", "4,2", "--seed", "0", "-o", str(tmp / "m")])
+    assert res.exit_code == 0, res.output
+    with client_of(tmp / "m") as c:
+        yield c
+
+
+def _score(client: Any, lines: list[str]) -> Any:
+    from tests._serve import AUTH
+
+    return client.post("/score", json={"lines": lines}, headers=AUTH)
+
+
+def test_service_refuses_ausearch_separators_alone_saying_so(audit_client: Any) -> None:
+    from tests.test_review16_ing import _AUDIT_EVENTS, _ausearch
+
+    lines = _ausearch(_AUDIT_EVENTS[:1]).splitlines()
+    res = _score(audit_client, lines[:2])  # '----' and 'time->...': no record at all
+    assert res.status_code == 422
+    detail = res.json()["detail"]
+    assert detail.startswith("lines: no Linux audit record among the 2 line(s)") and "'----'" in detail
+    assert "EOE" not in detail
+
+
+def test_service_passes_over_ausearch_separators_inside_an_item(audit_client: Any) -> None:
+    from tests.test_review16_ing import _AUDIT_EVENTS, _ausearch
+
+    lines = _ausearch(_AUDIT_EVENTS[:1]).splitlines()  # '----', 'time->', the records newest first
+    one_item = _score(audit_client, ["\n".join([*lines[:2], lines[-1]])])
+    as_items = _score(audit_client, [*lines[:2], lines[-1]])
+    assert one_item.status_code == as_items.status_code == 200, one_item.text
+    assert one_item.json()["scores"] == as_items.json()["scores"] and len(as_items.json()["scores"]) == 1
+    whole = _score(audit_client, ["\n".join(lines[:2]), *lines[2:]])  # the separators as one item
+    assert whole.status_code == 200 and whole.json()["scores"] == _score(audit_client, lines).json()["scores"]
+    two = _score(audit_client, ["\n".join([lines[0], lines[-2], lines[-1]])])
+    assert two.status_code == 422 and two.json()["detail"].startswith("lines[0]: holds 2 records")

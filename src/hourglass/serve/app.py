@@ -369,17 +369,22 @@ class HostedModel:
                 return 422, {"detail": "lines: no lines to score (empty list)"}
             table = cast("TableScorer", scorer)  # only a table model's request has such lines
             sent = items
+            no_record = table.line_no_record  # ausearch's '----' and 'time->' lines: passed over
+
+            def separator(part: str) -> bool:
+                return bool(no_record is not None and part.strip() and no_record(part))
+
             for i, line in enumerate(sent):  # two records in one item were scored as one row
-                if "\n" in line:  # blank parts skipped, as a file's blank lines are
-                    records = [part for part in line.split("\n") if part.strip()]
+                if "\n" in line:  # blank parts and ausearch's separators skipped, as a file's are
+                    parts = [part for part in line.split("\n") if part.strip()]
+                    records = [part for part in parts if not separator(part)]
                     if len(records) > 1:
                         return 422, {"detail": f"lines[{i}]: holds {len(records)} records (line breaks "
                                                "inside); send one record per item of \"lines\""}
-                    if records:  # one record and blank lines around it: that record (on a copy)
+                    if parts:  # one record (or separators alone) amid the rest: that part (on a copy)
                         items = list(sent) if items is sent else items
-                        items[i] = records[0]
-            no_record = table.line_no_record  # ausearch's '----' and 'time->' lines: passed over
-            between = [bool(no_record is not None and line.strip() and no_record(line)) for line in items]
+                        items[i] = records[0] if records else parts[0]
+            between = [separator(line) for line in items]
             rows = [None if skip else table.line_parse(line)
                     for line, skip in zip(items, between, strict=True)]
             bad = next((i for i, row in enumerate(rows) if row is None and not between[i]), None)
@@ -393,6 +398,13 @@ class HostedModel:
                 done = [event for i, row in enumerate(rows)  # ausearch's events: each in audit's order
                         for event in (events.between() if between[i] else events.add(row, i))]
                 rows = [row for _, row in done + events.close()]
+                if not rows and all(between):  # ausearch's separators, no record
+                    from hourglass.ingest.cef import record_noun
+
+                    noun = record_noun(scorer.pipeline.info.get("dataset"))
+                    return 422, {"detail": f"lines: no {noun} record among the {len(items):,} line(s) "
+                                           "(only ausearch's '----' and 'time->' lines, which separate "
+                                           "events); send the events' records"}
                 if not rows:  # EOE records alone: the end of events sent before (not 'rows: ...')
                     return 422, {"detail": f"lines: no event to score in the {len(items):,} line(s) (records "
                                            "that only end an event, as EOE does, make none; send an "
