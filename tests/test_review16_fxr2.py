@@ -105,3 +105,20 @@ def test_service_passes_over_ausearch_separators_inside_an_item(audit_client: An
     assert whole.status_code == 200 and whole.json()["scores"] == _score(audit_client, lines).json()["scores"]
     two = _score(audit_client, ["\n".join([lines[0], lines[-2], lines[-1]])])
     assert two.status_code == 422 and two.json()["detail"].startswith("lines[0]: holds 2 records")
+
+
+def test_ausearch_event_of_many_records_is_one_row(tmp_path: Path) -> None:
+    from hourglass.ingest.auditd import MAX_OPEN
+
+    head = 'msg=audit(1700000000.1:7):'
+    recs = [f'type=SYSCALL {head} syscall=59 success=yes exit=0 comm="ls" exe="/bin/ls"',
+            *(f'type=PATH {head} item={i} name="/f{i}"' for i in range(MAX_OPEN + 76)),
+            f"type=PROCTITLE {head} proctitle=6C73"]
+    lines = ["----", "time->Tue Nov 14 22:13:20 2023", *recs[::-1],  # ausearch: newest first
+             "----", "time->Tue Nov 14 22:13:21 2023", "type=SYSCALL msg=audit(1700000001.1:8): syscall=2"]
+    p = tmp_path / "big.log"
+    p.write_text("\n".join(lines) + "\n")
+    df = get_format("auditd").read(p)
+    assert df["serial"].tolist() == ["7", "8"]
+    assert df["type"].iloc[0] == "SYSCALL" and df["path_count"].iloc[0] == MAX_OPEN + 76
+    assert df["records"].iloc[0] == "SYSCALL PATH PROCTITLE"

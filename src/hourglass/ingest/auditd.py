@@ -403,10 +403,10 @@ class AuditEvents:
         completed, each as (the line of its first record, its row). A record of an event
         completed without its end (one of the last ``remember``) came late: it is dropped
         (counted in :attr:`late`), not made an event of its own. After a :meth:`between`, the
-        records are held until the next one (or :meth:`close`), as long as they are one event's:
-        a record of another event (an audit log after ``ausearch``'s output), or more records
-        than :attr:`max_open`, ends that, the records held taken as ``ausearch``'s event and
-        the later ones as they come.
+        records are held until the next one (or :meth:`close`), as long as they are one event's
+        (however many: an open event holds all its records too): a record of another event (an
+        audit log after ``ausearch``'s output) ends that, the records held taken as
+        ``ausearch``'s event and the later ones as they come.
 
         Examples
         --------
@@ -421,7 +421,7 @@ class AuditEvents:
         block = self._block
         if block is not None:
             first = block[0][0] if block else record
-            if len(block) < self.max_open and (record.get("node"), record["serial"], record["timestamp"]) \
+            if (record.get("node"), record["serial"], record["timestamp"]) \
                     == (first.get("node"), first["serial"], first["timestamp"]):
                 block.append((record, line))
                 return []
