@@ -56,7 +56,7 @@ def test_json_lines_join_keeps_floats_as_a_single_read_does(tmp_path: Path) -> N
     assert joined["x"].tolist() == single["x"].tolist() == [0.5, 7.0, 1.5, "n/a"]
 
 
-def test_joining_float_chunks_as_text_is_vectorised() -> None:
+def test_joining_float_chunks_as_text_spells_each_as_read() -> None:
     v = np.random.default_rng(0).normal(size=200_000).round(4)
     v[::7] = np.round(v[::7] * 1000)
     v[3] = np.nan
