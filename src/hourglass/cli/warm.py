@@ -102,18 +102,37 @@ def replay_count(replay: float, n_new: int, n_old: int) -> int:
 
 
 @contextlib.contextmanager
-def _kept_rule(parent: Any, parent_dir: Path, unit: str, replay: bool = True) -> Iterator[None]:
+def _kept_rule(parent: Any, parent_dir: Path, kind: str,
+               replayed: tuple[float, int, int] | None = None) -> Iterator[None]:
     """Say a threshold rule's refusal of too few held-out scores (``FalseAlarmBound``, ``DSPOT``)
     as a warm start can act on it: its advice (``--param validation_fraction``, another
     ``--threshold``) names options a warm start refuses, as it keeps the parent's rule and
-    held-out share."""
+    held-out share.
+
+    ``kind``: the parent's (:func:`~hourglass.cli._common.model_kind`). A table's or an entity
+    model's held-out slice is drawn from the new and the replayed rows together, so replaying
+    (more) old rows helps; a series' held-out tail is the new series' own last steps (replayed
+    steps add none) and a log model takes no replay: more new data is the advice there.
+    ``replayed``: with ``--replay-data``, (the ``--replay`` multiple, OLD's rows or buckets
+    taken, OLD's in all): a larger ``--replay`` while it takes less than all of OLD."""
     try:
         yield
     except InputError as exc:
         what = getattr(exc, "too_few_scores", None)
         if what is None:
             raise
-        more = f"more normal {unit}" + (" (or old ones too: --replay-data OLD)" if replay else "")
+        unit = {"time-series": "steps", "log": "sessions",
+                "entity": "(entity, bucket) rows"}.get(kind, "rows")
+        more = f"more normal {unit}"
+        if kind == "time-series":
+            more = ("a longer new series (the held-out tail is the last steps of the new series; "
+                    "replayed steps add none)")
+        elif kind != "log" and replayed is None:
+            more += " (or old ones too: --replay-data OLD)"
+        elif kind != "log" and replayed is not None:
+            multiple, taken, of = replayed
+            more += (f" or a larger --replay (now {multiple:g}: {taken:,} of the {of:,} old {unit} "
+                     "replayed)" if taken < of else f" (--replay already takes all {of:,} old {unit})")
         share = parent.detector_.get_params().get("validation_fraction")
         held = f" ({float(share):.0%})" if isinstance(share, int | float) else ""
         raise HourglassError(f"{what}: a warm start keeps {parent_dir}'s threshold rule and held-out "
@@ -300,10 +319,9 @@ def warm_start_command(
             raise HourglassError(f"--dataset: not used by entity models ({name}); leave it out")
         params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
                              batch_size=batch_size, lr=lr)
-        with _kept_rule(parent, parent_dir, "rows"):
-            warm_entity(data, output, parent, parent_dir, label_col=label_col, normal=normal, fmt=fmt,
-                        on_bad_rows=on_bad_rows, params=params, replay_data=replay_data,
-                        replay=replay, seed=seed)
+        warm_entity(data, output, parent, parent_dir, label_col=label_col, normal=normal, fmt=fmt,
+                    on_bad_rows=on_bad_rows, params=params, replay_data=replay_data, replay=replay,
+                    seed=seed)
         return
     if kind == "time-series":
         refused: dict[str, object] = {"--normal": normal, "--format": given("fmt", fmt, "auto"),
@@ -315,7 +333,7 @@ def warm_start_command(
                                      "and training settings")
         params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
                              batch_size=batch_size, lr=lr)
-        with _kept_rule(parent, parent_dir, "steps"):
+        with _kept_rule(parent, parent_dir, kind):
             _warm_series(data, output, parent, parent_dir, dataset=dataset, label_col=label_col,
                          params=params, replay_data=replay_data, replay=replay)
         return
@@ -333,7 +351,7 @@ def warm_start_command(
                 raise HourglassError(f"{opt}: not for a log model ({name}); {why}")
         params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
                              batch_size=batch_size, lr=lr)
-        with _kept_rule(parent, parent_dir, "sessions", replay=False):
+        with _kept_rule(parent, parent_dir, kind):
             _warm_logs(data, output, parent, parent_dir, params=params)
         return
     if parent.threshold_.requires_labels:
@@ -359,7 +377,8 @@ def warm_start_command(
     params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
                          batch_size=batch_size, lr=lr)
     try:
-        with _kept_rule(parent, parent_dir, "rows"):
+        with _kept_rule(parent, parent_dir, kind, replayed=None if replayed is None else
+                        (replay, replayed["rows"], replayed["of"])):
             pipe = parent.warm_start(feats, **params)
     except InputError as exc:  # a row number counts the rows trained on: tell NEW's data row
         if replayed is not None or sampled is not None:

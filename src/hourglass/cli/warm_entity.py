@@ -211,7 +211,7 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
     import pandas as pd
 
     from hourglass.cli.entity import warn_bucket_length, warn_early_times, warn_few_buckets
-    from hourglass.cli.warm import replay_count
+    from hourglass.cli.warm import _kept_rule, replay_count
     from hourglass.features.entity import parse_bucket
     from hourglass.ingest import ReadStats
 
@@ -258,7 +258,9 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
                     "which": "a seeded sample of OLD's normal (entity, bucket) rows, aggregated on "
                              "their own (none merges with a new bucket)"}
     try:
-        pipe = parent.warm_start(rows, replay=old, **params)
+        with _kept_rule(parent, parent_dir, "entity", replayed=None if replayed is None else
+                        (replay, replayed["buckets"], replayed["of"])):
+            pipe = parent.warm_start(rows, replay=old, **params)
     except InputError as exc:
         _about_new_rows(exc, parent, rows, seen["at"], data)
         if old is not None:  # else OLD's replayed rows raise it: told as OLD's, named so
