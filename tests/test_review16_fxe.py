@@ -101,3 +101,42 @@ def test_entity_refusal_with_replay_data_advises_a_larger_replay(tmp_path: Path)
     line = _refusal([*args, "--replay-data", str(tmp_path / "old.csv")], out)
     assert "more normal (entity, bucket) rows or a larger --replay (now 1: " in line, line
     assert "--replay-data OLD" not in line, line
+
+
+def test_train_extra_normal_names_a_too_short_data_in_its_own_steps(tmp_path: Path) -> None:
+    """DATA, the last of the series joined with --extra-normal, too short to train on before its
+    held-out tail was refused as 'the last joined series starts at step 300 and training stops
+    at step 304': steps of a join the user never sees. It is named as the file, in its steps."""
+    old, new = _minute_series(tmp_path / "old.csv", 1500, 0), _minute_series(tmp_path / "new.csv", 60, 1)
+    one_line_error(["train", str(new), "-o", str(tmp_path / "m"), "--model", "lstm-ae", "--freq", "5min",
+                    "--timestamp-col", "ts", "--window", "8", "--epochs", "1", "--extra-normal", str(old)],
+                   f"{new}: 12 steps on the model's grid, of which 4 before its held-out tail; with "
+                   "--extra-normal, training takes at least one window (8 steps)", tmp_path / "m")
+
+
+def test_library_warm_start_with_replay_names_the_new_series_in_its_own_steps() -> None:
+    """Pipeline.warm_start(new, replay=old) with a new series too short before its held-out tail
+    said where the joined series' last part starts and stops (steps 300 and 304): it says the
+    new series' steps; a detector fitted with seams says the last series' own steps too."""
+    from hourglass import Pipeline
+    from hourglass.detectors import LSTMAutoEncoder
+    from hourglass.errors import InputError
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    def series(n: int, seed: int) -> pd.DataFrame:
+        rng = np.random.default_rng(seed)
+        return pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=n, freq="1min").astype(str),
+                             "cpu": np.sin(np.arange(n) / 30) + 0.05 * rng.normal(size=n)})
+
+    pipe = Pipeline(LSTMAutoEncoder(window=8, hidden=4, epochs=1, verbose=0),
+                    features=TimeSeriesPreprocessor(timestamp_col="ts", freq="5min")).fit(series(1500, 0))
+    with pytest.raises(InputError) as info:
+        pipe.warm_start(series(60, 1), replay=series(1500, 0), epochs=1)
+    said = str(info.value)
+    assert said.startswith("warm start: the new series has 12 steps, of which 4 before its held-out "
+                           "tail"), said
+    assert "step 300" not in said and "at least one window (8 steps)" in said, said
+    det = LSTMAutoEncoder(window=8, hidden=4, epochs=1, verbose=0)
+    with pytest.raises(InputError, match=r"the last joined series has 5 steps before its held-out "
+                                         r"tail, fewer than one window \(8 steps\)"):
+        det.fit(np.random.default_rng(0).normal(size=(440, 1)).astype(np.float32), seams=[391])

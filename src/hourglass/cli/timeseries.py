@@ -132,7 +132,8 @@ def train_timeseries(
     extras = [_read_extra(p, ds, label, own, data, features.drop) for p in extra_normal or ()]
     extra_steps: list[int] = []
     if extras:
-        extra_steps = _fit_with_extra(pipe, own, extras, list(extra_normal or ()))
+        part = " (its protocol's training part)" if len(train_df) < len(df) else ""
+        extra_steps = _fit_with_extra(pipe, own, extras, list(extra_normal or ()), data=f"{data}{part}")
     else:
         pipe.fit(own)
     _warn_label_channel(pipe.features_.channels_, data)
@@ -226,10 +227,11 @@ def _read_extra(path: Path, ds: TimeSeriesDataset | None, label: str | None,
 
 
 def _fit_with_extra(pipe: Pipeline, own: pd.DataFrame, extras: list[pd.DataFrame],
-                    sources: list[Path] | None = None) -> list[int]:
+                    sources: list[Path] | None = None, data: str = "DATA") -> list[int]:
     """``Pipeline.fit`` for DATA's training part ``own`` with extra normal recordings in front:
     preprocessing fitted on ``own`` only, the detector on the joined series with its seams.
-    Returns the time steps of each recording (on the model's grid)."""
+    Returns the time steps of each recording (on the model's grid). ``data``: how an error
+    names DATA."""
     template = pipe.features
     assert template is not None and pipe.detector is not None
     pipe.features_ = type(template)(**template.get_params())
@@ -252,6 +254,15 @@ def _fit_with_extra(pipe: Pipeline, own: pd.DataFrame, extras: list[pd.DataFrame
     assert isinstance(pipe.detector_, WindowDetector)  # --extra-normal: time-series models only
     try:
         pipe.detector_.fit(X, seams=seams)
+    except InputError as exc:
+        trained = getattr(exc, "last_series_steps", None)
+        if trained is None:
+            raise
+        # DATA is the last of the joined series: said as the file, in its own steps
+        raise HourglassError(f"{data}: {len(X_own):,} steps on the model's grid, of which {trained:,} "
+                             "before its held-out tail; with --extra-normal, training takes at least "
+                             f"one window ({pipe.detector_._length()} steps) of DATA's own before "
+                             "that tail: give a longer DATA series") from None
     finally:  # the share asked for (of DATA's rows), not of this joined series: what the model
         # card says and what a warm start of the saved model holds out of its new series
         pipe.detector_.set_params(validation_fraction=frac)

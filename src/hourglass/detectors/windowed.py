@@ -491,10 +491,9 @@ class WindowDetector(DeepDetector):
     def _check_last_series(self, X: np.ndarray) -> None:
         seams = getattr(self, "_seams", ())
         if seams and X.shape[0] < seams[-1] + self._length():
-            exc = InputError(f"the last joined series starts at step {seams[-1]} and training stops "
-                             f"at step {X.shape[0]} (the held-out tail is the rest): it needs at "
-                             f"least {self._length()} training steps of its own before the tail; "
-                             "pass a longer last series")
+            exc = InputError(f"the last joined series has {X.shape[0] - seams[-1]} steps before its "
+                             f"held-out tail, fewer than one window ({self._length()} steps): it "
+                             "trains on at least one window of its own; pass a longer last series")
             # its training steps, for a caller that names that series (a warm start's new one)
             setattr(exc, "last_series_steps", int(X.shape[0] - seams[-1]))  # noqa: B010
             raise exc

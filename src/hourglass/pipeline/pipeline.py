@@ -349,7 +349,19 @@ class Pipeline:
         new = Pipeline(detector=self.detector, features=self.features, threshold=self.threshold)
         new.features_ = features_from_dict(self.features_.to_dict())  # frozen: a copy of the fitted state
         val = new._validation_rows(X_val, y_val)
-        new.detector_ = det.warm_start(X, y, threshold=None if needs_labels else rule, **params)
+        try:
+            new.detector_ = det.warm_start(X, y, threshold=None if needs_labels else rule, **params)
+        except InputError as exc:
+            trained = getattr(exc, "last_series_steps", None)
+            if trained is None or replayed is None:
+                raise
+            # the new series is the last of the joined ones: said in its own steps
+            again = InputError(f"warm start: the new series has {n_new} steps, of which {trained} "
+                               f"before its held-out tail; with replay it trains on at least one "
+                               f"window ({int(det._length())} steps) of its own before that tail: "
+                               "pass a longer new series")
+            setattr(again, "last_series_steps", trained)  # noqa: B010
+            raise again from None
         if replayed is not None and asked is not None:  # the share asked for, of the new steps
             # (scaled to the joined series for this fit only): a later warm start holds out as much
             new.detector_.set_params(validation_fraction=asked)
