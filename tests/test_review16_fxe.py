@@ -140,3 +140,41 @@ def test_library_warm_start_with_replay_names_the_new_series_in_its_own_steps() 
     with pytest.raises(InputError, match=r"the last joined series has 5 steps before its held-out "
                                          r"tail, fewer than one window \(8 steps\)"):
         det.fit(np.random.default_rng(0).normal(size=(440, 1)).astype(np.float32), seams=[391])
+
+
+def test_library_warm_start_with_replay_counts_the_replayed_steps_as_the_cli(tmp_path: Path) -> None:
+    """Pipeline.warm_start(new, replay=old) recorded n_train_rows as the new steps only (card:
+    '300 training steps') where hourglass train --warm-start --replay-data records new and
+    replayed steps (450) for the same data: both count what the detector trained on."""
+    from hourglass import Pipeline, load
+    from hourglass.detectors import AutoEncoder
+    from hourglass.features.entity import EntityWindows
+
+    old, new = _minute_series(tmp_path / "old.csv", 1500, 0), _minute_series(tmp_path / "new.csv", 1500, 1)
+    parent, child = tmp_path / "m", tmp_path / "w"
+    res = runner.invoke(app, ["train", str(old), "-o", str(parent), "--model", "lstm-ae", "--freq", "5min",
+                              "--timestamp-col", "ts", "--window", "8", "--hidden", "4", "--epochs", "1",
+                              "-q"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["train", str(new), "-o", str(child), "--warm-start", str(parent),
+                              "--epochs", "1", "--replay-data", str(old), "--replay", "0.5", "-q"])
+    assert res.exit_code == 0, res.output
+    cli = json.loads((child / "config.json").read_text())["info"]
+    # the CLI replays the last 750 rows of OLD: 150 steps on the 5-minute grid
+    warm = load(parent).warm_start(pd.read_csv(new), replay=pd.read_csv(old).iloc[750:], epochs=1)
+    assert warm.info["n_train_rows"] == cli["n_train_rows"] == 450, (warm.info, cli)
+    assert warm.info["warm_start"]["rows"] == cli["warm_start"]["rows"] == 300
+    assert "450 training steps" in warm.model_card()["data"]
+
+    rng = np.random.default_rng(0)
+    n = 1200
+    flows = pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=n, freq="20s").astype(str),
+                          "host": rng.choice(["a", "b", "c"], n), "bytes": rng.exponential(100, n)})
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0),
+                    features=EntityWindows("host", "ts", bucket="1min")).fit(flows.iloc[600:])
+    warm = pipe.warm_start(flows.iloc[:300], replay=flows.iloc[600:], epochs=1)
+    replay = warm.info["warm_start"]["replay"]
+    # 100 minutes of 3 hosts (204 buckets) + 200 minutes (413), held out from all 617 together
+    assert (replay["new_buckets"], replay["buckets"]) == (204, 413)
+    assert warm.info["warm_start"]["rows"] == 204 and warm.info["n_train_rows"] == 617
+    assert len(warm.detector_.val_index_) == 62

@@ -284,7 +284,8 @@ class Pipeline:
         forgetting: transformed with the frozen preprocessing on its own and put in front of
         ``df`` as a separate recording (no window spans the join); the held-out tail stays
         the last ``validation_fraction`` of ``df``'s steps. ``info["warm_start"]["replay"]``
-        records its steps.
+        records its steps; ``info["n_train_rows"]`` counts them with the new ones (as
+        ``hourglass train --warm-start`` does), ``info["warm_start"]["rows"]`` the new ones.
 
         For an entity-bucket pipeline (:class:`~hourglass.features.EntityWindows`) ``df`` holds
         the new table rows: they are grouped with the parent's entity column, timestamp column
@@ -292,7 +293,8 @@ class Pipeline:
         buckets; the held-out slice is a seeded share of the new (entity, bucket) rows, and
         ``info["warm_start"]["rows"]`` counts buckets. ``replay``: old normal rows, aggregated
         on their own (an old bucket never merges with a new one of the same entity and time)
-        and trained on beside the new buckets; ``info["warm_start"]["replay"]`` counts them.
+        and trained on beside the new buckets; ``info["warm_start"]["replay"]`` counts them, and
+        ``info["n_train_rows"]`` counts them with the new ones.
 
         For a log pipeline ``df`` is the new log (or event table): it is parsed with the
         parent's session rule and template miner, whose templates stay as they are (a template
@@ -385,7 +387,9 @@ class Pipeline:
         if stream is not None:  # what 'hourglass stream' applies (one window ending at each step)
             new.info.update({"stream_threshold": stream.describe(), "stream_threshold_value": stream.value_})
         new.info.update({
-            "n_train_rows": n_new,
+            # what the detector trained on (and held out of), as fit and 'hourglass train' count
+            # it: the replayed steps or buckets too
+            "n_train_rows": n_new if replayed is None else int(len(X)),
             "fit_seconds": time.perf_counter() - start,
             "threshold": new.threshold_.describe(), "threshold_value": new.threshold_.value_,
             "warm_start": {
