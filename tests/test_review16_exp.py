@@ -42,7 +42,8 @@ def test_series_warm_start_counts_the_steps_on_the_models_grid(tmp_path: Path) -
 
 
 def test_model_card_counts_a_series_in_steps_and_a_log_in_sessions() -> None:
-    """The card's counts are what n_train_rows holds: a series' steps (not 'rows')."""
+    """The card's counts are what n_train_rows holds: a series' steps and a log's sessions (not
+    'rows')."""
     from hourglass import Pipeline
     from hourglass.detectors import LSTMAutoEncoder
     from hourglass.features.timeseries import TimeSeriesPreprocessor
@@ -58,6 +59,22 @@ def test_model_card_counts_a_series_in_steps_and_a_log_in_sessions() -> None:
     assert warm.info["warm_start"]["rows"] == warm.info["n_train_rows"] == 80
     assert "continued on 80 steps" in warm.model_card()["warm start"]
     assert "itself trained on 80 steps" in warm.model_card()["warm start"]
+
+    from hourglass.detectors import EventCountAutoEncoder
+    from hourglass.features import EventSessions
+
+    # 40 users, one session each of 4 events (160 rows): counted in sessions
+    log = pd.DataFrame({"user": np.repeat([f"u{i}" for i in range(40)], 4),
+                        "event": ["login", "read", "write", "logout"] * 40, "ts": np.arange(160.0)})
+    sessions = EventSessions(session_column="user", key_column="event", time_column="ts")
+    pipe = Pipeline(EventCountAutoEncoder(hidden=(4, 2), epochs=1, verbose=0), features=sessions).fit(log)
+    assert pipe.info["n_train_rows"] == 40
+    assert "40 training sessions" in pipe.model_card()["data"]
+    warm = pipe.warm_start(log.iloc[:120], epochs=1)  # 30 users' sessions
+    assert warm.info["warm_start"]["rows"] == warm.info["n_train_rows"] == 30
+    assert "30 training sessions" in warm.model_card()["data"]
+    assert "continued on 30 sessions" in warm.model_card()["warm start"]
+    assert "itself trained on 40 sessions" in warm.model_card()["warm start"]
 
 
 def test_warm_start_too_few_held_out_scores_gives_advice_a_warm_start_takes(tmp_path: Path) -> None:
