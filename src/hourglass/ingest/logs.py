@@ -893,7 +893,7 @@ class LogParser:
         if int(chunk_size) < 1:
             raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
         not_lines(lines)  # (the public methods refuse it first, before changing any state)
-        self._syslog_clock: tuple[int, int] | None = None  # a BSD header's year: see _syslog_years
+        self._syslog_clock: tuple[int, int, float] | None = None  # a BSD header's year: see _syslog_years
         # numeric dates' day/month order (see _stamp_seconds): the one the training log told
         self._dayfirst: bool | None = getattr(self, "dayfirst_", None)
         stats = self.stats_ = ParseStats()
@@ -1065,24 +1065,30 @@ class LogParser:
         dated in the most recent year that puts it no later than tomorrow (UTC; a day of slack for
         clocks ahead), so a read is never dated in the future and a December log read in January
         stays in last year; the year goes forward where the month goes back by more than six
-        (``Dec 31`` then ``Jan 1``) and back where a December line follows a January one (a
-        late ``Dec 31`` line after ``Jan 1``), carried across the chunks of one read, so a file read whole or
-        in chunks gets the same years. A ``Feb 29`` in the first chunk in a year that is not a leap
-        year moves the read back to the last leap year before it (a later one has no date). A
-        time stamp with a year (RFC 3339) needs none of this.
+        (``Dec 31`` then ``Jan 1``) and back where a December line follows a January one by a
+        week or less back in time (a late ``Dec 31`` line after ``Jan 1``; ``Jan 5`` then
+        ``Dec 2`` is a sparse log's eleven months forward, in the same year), carried across the
+        chunks of one read, so a file read whole or in chunks gets the same years. A ``Feb 29``
+        in the first chunk in a year that is not a leap year moves the read back to the last leap
+        year before it (a later one has no date). A time stamp with a year (RFC 3339) needs none
+        of this.
         """
         known = ~np.isnan(month)
         m = month[known].astype(np.int64)
         years = np.zeros(len(month), np.int64)
         if not len(m):
             return years
+        d = day[known]
         clock = getattr(self, "_syslog_clock", None)
         prev = np.concatenate([[m[0] if clock is None else clock[1]], m[:-1]])
+        prev_day = np.concatenate([[d[0] if clock is None else clock[2]], d[:-1]])
         # a year on where the month goes back by more than six, and back where a December line
-        # follows a January one: written before the new year and logged after a line of the new
-        # year (a relay's late line), it is in the old year (it was dated a year ahead, and so
-        # was every line after it); a longer gap forward (Mar, then Dec) stays in its year
-        turns = np.cumsum((prev - m > 6).astype(np.int64) - ((prev == 1) & (m == 12)).astype(np.int64))
+        # follows a January one by a week or less back in time: written before the new year and
+        # logged after a line of the new year (a relay's late line), it is in the old year (it
+        # was dated a year ahead, and so was every line after it). A December line further
+        # from the January one (Jan 5, then Dec 2: a sparse log) is months forward, in its year
+        late = (prev == 1) & (m == 12) & (prev_day + (31 - d) <= 7)  # (an unread day: never late)
+        turns = np.cumsum((prev - m > 6).astype(np.int64) - late.astype(np.int64))
         if clock is None:  # the first line: the latest year in which it is not after tomorrow
             ref = _utc_today() + datetime.timedelta(days=1)
             first_day = day[known][0]
@@ -1096,7 +1102,7 @@ class LogParser:
         else:
             base = clock[0]
         years[known] = base + turns
-        self._syslog_clock = (int(years[known][-1]), int(m[-1]))
+        self._syslog_clock = (int(years[known][-1]), int(m[-1]), float(d[-1]))
         return years
 
     # -- results ------------------------------------------------------------------------------

@@ -1,0 +1,35 @@
+"""Syslog years across a sparse new year, and the sessions' --window refusals."""
+
+from __future__ import annotations
+
+import datetime
+
+import pandas as pd
+import pytest
+
+
+@pytest.mark.parametrize("fmt", ["syslog", r"^(?P<timestamp>\w{3} +\d+ [\d:]+) (?P<content>.*)$"])
+def test_a_december_line_months_after_a_january_one_stays_in_its_year(
+        monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    from hourglass.ingest import logs
+
+    monkeypatch.setattr(logs, "_utc_today", lambda: datetime.date(2026, 12, 3))
+    lines = ["Jan  5 10:00:00 h sshd[1]: Failed password for root",
+             "Dec  2 10:00:00 h sshd[2]: Failed password for root",
+             "Dec  2 10:00:05 h sshd[2]: Failed password for admin"]
+    t = pd.to_datetime(logs.LogParser(fmt).fit(lines).events_["time"], unit="s")
+    assert [str(x) for x in t] == ["2026-01-05 10:00:00", "2026-12-02 10:00:00", "2026-12-02 10:00:05"]
+    # a late line at the turn of the year (a day before the January line) is still last year's,
+    # whole or one line a chunk
+    late = ["Jan  1 00:00:01 h a: x", "Dec 31 23:59:59 h a: y", "Jan  1 00:00:03 h a: z",
+            "Jan  2 00:00:00 h a: x", "Dec 28 00:00:00 h a: y"]
+    want = ["2026-01-01 00:00:01", "2025-12-31 23:59:59", "2026-01-01 00:00:03",
+            "2026-01-02 00:00:00", "2025-12-28 00:00:00"]
+    p = logs.LogParser(fmt).fit(late)
+    assert [str(x) for x in pd.to_datetime(p.events_["time"], unit="s")] == want
+    for size in (1, 2):
+        got = pd.concat(list(p.parse_chunks(late, chunk_size=size)))["time"]
+        assert [str(x) for x in pd.to_datetime(got, unit="s")] == want
+    # a forward span of months across chunks stays in its year too
+    got = pd.concat(list(logs.LogParser(fmt).fit(lines).parse_chunks(lines, chunk_size=1)))["time"]
+    assert pd.to_datetime(got, unit="s").dt.year.tolist() == [2026, 2026, 2026]
