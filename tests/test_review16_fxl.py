@@ -7,6 +7,12 @@ import datetime
 import pandas as pd
 import pytest
 
+from hourglass.errors import InputError
+from hourglass.features.sessions import EventSessions
+
+ZK = ["2015-07-29 17:41:44,747 - INFO - Notification time out: 3200",
+      "2015-07-29 17:42:44,747 - INFO - Received connection request /10.10.34.11:45307"]
+
 
 @pytest.mark.parametrize("fmt", ["syslog", r"^(?P<timestamp>\w{3} +\d+ [\d:]+) (?P<content>.*)$"])
 def test_a_december_line_months_after_a_january_one_stays_in_its_year(
@@ -33,3 +39,16 @@ def test_a_december_line_months_after_a_january_one_stays_in_its_year(
     # a forward span of months across chunks stays in its year too
     got = pd.concat(list(logs.LogParser(fmt).fit(lines).parse_chunks(lines, chunk_size=1)))["time"]
     assert pd.to_datetime(got, unit="s").dt.year.tolist() == [2026, 2026, 2026]
+
+
+@pytest.mark.parametrize("method", ["fit", "fit_transform"])
+@pytest.mark.parametrize(("kw", "want"), [({"window": -1}, "got window=-1"),
+                                          ({"window": 600, "step": -5}, "got window=600, step=-5")])
+def test_a_bad_window_value_is_named_before_a_format_without_times_is_refused(
+        method: str, kw: dict[str, float], want: str) -> None:
+    with pytest.raises(InputError, match=want):
+        getattr(EventSessions(format="raw", **kw), method)(ZK)
+    # a good value on a format without times: the refusal
+    with pytest.raises(InputError, match="the 'raw' format has no time stamp"):
+        getattr(EventSessions(format="raw", window=600), method)(ZK)
+

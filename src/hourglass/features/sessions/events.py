@@ -238,7 +238,9 @@ class EventSessions(EventTables):
         lines, _ = self._lines(data)
         parser = self._parser()
         self._check_session_field(parser)
-        grouper = self._grouper() if group else None  # (window and step values checked first)
+        # built by fit() too: it checks the grouping values (a bad window or step, a regex)
+        # before a format without times is refused for window
+        grouper: SessionGrouper | None = self._grouper()
         if self.window is not None and not parser.has_times():
             what = (f"the {self.format!r} format has no time stamp" if self.format in LOG_FORMATS else
                     "the header regex has no (?P<timestamp>...) group (a group named otherwise, "
@@ -246,6 +248,8 @@ class EventSessions(EventTables):
             raise InputError(f"window: {what}, so its lines have no time to cut windows from; "
                              "group by session_regex or session_column, or read the time with a "
                              "header regex whose (?P<timestamp>...) group holds it", param="window")
+        if not group:
+            grouper = None
         for chunk in parser.fit_chunks(lines, self.chunk_lines):
             if grouper is not None:
                 grouper.add(chunk)
