@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from hourglass.errors import InputError
 from hourglass.features.sessions import EventSessions
+from tests._cli import one_line_error
 
 ZK = ["2015-07-29 17:41:44,747 - INFO - Notification time out: 3200",
       "2015-07-29 17:42:44,747 - INFO - Received connection request /10.10.34.11:45307"]
@@ -52,3 +55,42 @@ def test_a_bad_window_value_is_named_before_a_format_without_times_is_refused(
     with pytest.raises(InputError, match="the 'raw' format has no time stamp"):
         getattr(EventSessions(format="raw", window=600), method)(ZK)
 
+
+SYSLOG = ["Jun 14 15:16:01 combo sshd[19939]: authentication failure; rhost=1.2.3.4",
+          "Jun 14 15:16:02 combo sshd[19937]: check pass; user unknown"]
+
+
+def _cli_words(make: Callable[[], object]) -> str:
+    """The message the CLI prints for the InputError ``make`` raises."""
+    from hourglass.cli._options import option_message
+
+    with pytest.raises(InputError) as err:
+        make()
+    return option_message(str(err.value), err.value.param)
+
+
+def test_the_grouping_refusals_name_every_option_they_suggest(tmp_path: Path) -> None:
+    from hourglass.features.sessions.live import _session_rule
+
+    msg = _cli_words(lambda: EventSessions(format="raw", window=600).fit(ZK))
+    assert msg.startswith("--window: the 'raw' format")
+    assert "group by --session-regex or --session-col," in msg
+    msg = _cli_words(lambda: EventSessions(format="syslog", session_column="time").fit(SYSLOG))
+    assert msg.startswith("--session-col: 'time'") and "(group by time with --window)" in msg
+    msg = _cli_words(lambda: EventSessions(format="syslog", session_column="content").fit(SYSLOG))
+    assert "(use --session-regex for an id in it)" in msg
+    msg = _cli_words(lambda: EventSessions(format="syslog", session_column="key").fit(SYSLOG))
+    assert msg.startswith("--session-col: no field 'key'")
+    msg = _cli_words(lambda: EventSessions(key_column="k", session_column="s", session_regex="x").fit(
+        pd.DataFrame({"k": [1], "s": ["a"]})))
+    assert msg.startswith("--session-regex: an event table groups by --session-col (or --window "
+                          "with --timestamp-col)"), msg
+    windowed = EventSessions(format="syslog", window=60).fit(SYSLOG)
+    msg = _cli_words(lambda: _session_rule(windowed))
+    assert "(--session-regex or --session-col)" in msg
+    # the CLI itself
+    log = tmp_path / "zk.log"
+    log.write_text("\n".join(ZK) + "\n")
+    one_line_error(["train", str(log), "--format", "raw", "--model", "deeplog", "--window", "600",
+                    "-o", str(tmp_path / "m")], "group by --session-regex or --session-col,",
+                   out=tmp_path / "m")

@@ -164,7 +164,8 @@ class EventSessions(EventTables):
         if self.is_table:
             if self.session_regex is not None:  # a table's events have no 'content' to search
                 raise InputError("session_regex: an event table groups by session_column (or "
-                                 "window with time_column)", param="session_regex")
+                                 "window with time_column)",
+                                 param=("session_regex", "session_column", "window", "time_column"))
             if self.key_column is not None and self.message_column is not None:
                 raise InputError("key_column and message_column: give one (keys, or messages to "
                                  "mine templates from)", param=("key_column", "message_column"))
@@ -199,13 +200,14 @@ class EventSessions(EventTables):
                                     if col == "time" else "it is each line's message (use "
                                     "session_regex for an id in it)")
                                  + f"; the {self.format!r} header's other fields are "
-                                 f"{', '.join(fields) if fields else 'none'}", param="session_column")
+                                 f"{', '.join(fields) if fields else 'none'}",
+                                 param=("session_column", "window", "session_regex"))
             why = {"time": " ('time' is each line's event time: group by time with window)",
                    "line": " ('line' is a column the log parser makes)",
                    "key": " ('key' is a column the log parser makes)"}.get(col, "")
             raise InputError(f"session_column: no field {col!r} in the {self.format!r} header{why}; "
                              f"its fields are {', '.join(fields) if fields else 'none'}",
-                             param="session_column")
+                             param=("session_column", "window"))
 
     # -- fit / transform ---------------------------------------------------------------------
     def fit(self, data: Any) -> EventSessions:
@@ -247,7 +249,8 @@ class EventSessions(EventTables):
                     "such as 'time' or 'date', is not read as the event time)")
             raise InputError(f"window: {what}, so its lines have no time to cut windows from; "
                              "group by session_regex or session_column, or read the time with a "
-                             "header regex whose (?P<timestamp>...) group holds it", param="window")
+                             "header regex whose (?P<timestamp>...) group holds it",
+                             param=("window", "session_regex", "session_column"))
         if not group:
             grouper = None
         for chunk in parser.fit_chunks(lines, self.chunk_lines):

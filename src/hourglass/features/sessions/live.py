@@ -91,7 +91,8 @@ def _session_rule(features: EventSessions) -> tuple[re.Pattern[str] | None, str 
                              param="session_column")
         return None, features.session_column
     raise InputError("streaming needs sessions by an id (session_regex or session_column); this "
-                     "model groups events into time windows", param="window")
+                     "model groups events into time windows",
+                     param=("window", "session_regex", "session_column"))
 
 
 @dataclass
