@@ -94,3 +94,14 @@ def test_the_grouping_refusals_name_every_option_they_suggest(tmp_path: Path) ->
     one_line_error(["train", str(log), "--format", "raw", "--model", "deeplog", "--window", "600",
                     "-o", str(tmp_path / "m")], "group by --session-regex or --session-col,",
                    out=tmp_path / "m")
+
+
+def test_readme_says_which_label_source_leaves_blank_labels_out() -> None:
+    text = " ".join((Path(__file__).parents[1] / "README.md").read_text().split())
+    start = text.index("`evaluate` takes session labels from `--labels FILE`")
+    labels_file, rest = text[start:].split("`--all-sessions", 1)
+    label_field = rest.split("`--label-field FIELD`", 1)[1].split("Benchmarks:", 1)[0]
+    # a blank label in the labels file: no label, left out; a blank field of a line: normal
+    assert "blank" in labels_file and "left out of the metrics" in labels_file
+    assert "every session is labelled" in label_field
+    assert "blank is normal too, not left out" in label_field
