@@ -522,8 +522,11 @@ class TimeSeriesPreprocessor:
                 conv = to_numbers(s)  # a JSON integer of 400 digits: inf, as its text in a CSV file
                 # (an Arrow column's text that is no number converts to NaN, which Arrow does
                 # not count as missing: read as floats, or it passed as a gap to fill)
-                bad = pd.Series(np.isnan(conv.to_numpy(dtype=np.float64, na_value=np.nan))
-                                & s.notna().to_numpy(dtype=bool), index=s.index)
+                if pd.api.types.is_complex_dtype(conv):  # refused below, its imaginary parts kept
+                    bad = conv.isna() & s.notna()
+                else:
+                    bad = pd.Series(np.isnan(conv.to_numpy(dtype=np.float64, na_value=np.nan))
+                                    & s.notna().to_numpy(dtype=bool), index=s.index)
                 if bad.any():
                     i = int(np.flatnonzero(bad.to_numpy())[0])
                     raise InputError(f"column {c!r}: expected numbers, found {s.iloc[i]!r} "
