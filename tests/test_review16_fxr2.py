@@ -122,3 +122,22 @@ def test_ausearch_event_of_many_records_is_one_row(tmp_path: Path) -> None:
     assert df["serial"].tolist() == ["7", "8"]
     assert df["type"].iloc[0] == "SYSCALL" and df["path_count"].iloc[0] == MAX_OPEN + 76
     assert df["records"].iloc[0] == "SYSCALL PATH PROCTITLE"
+
+
+def test_the_service_reads_separators_glued_to_a_record_as_their_own_lines(audit_client: Any) -> None:
+    from tests.test_review16_ing import _AUDIT_EVENTS, _ausearch
+
+    lines = _ausearch(_AUDIT_EVENTS[:2]).splitlines()  # two events, each newest record first
+    glued, i = [], 0
+    while i < len(lines):  # each '----' and 'time->' pair joined to the record after it
+        if lines[i] == "----":
+            glued.append("\n".join(lines[i:i + 3]))
+            i += 3
+        else:
+            glued.append(lines[i])
+            i += 1
+    as_items = _score(audit_client, lines)
+    joined = _score(audit_client, glued)
+    assert as_items.status_code == joined.status_code == 200, joined.text
+    assert joined.json()["scores"] == as_items.json()["scores"]  # was a third event: its PROCTITLE
+    assert len(joined.json()["scores"]) == 2

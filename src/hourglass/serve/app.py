@@ -374,16 +374,22 @@ class HostedModel:
             def separator(part: str) -> bool:
                 return bool(no_record is not None and part.strip() and no_record(part))
 
+            origin = list(range(len(sent)))  # the item each line came from (for the errors)
             for i, line in enumerate(sent):  # two records in one item were scored as one row
-                if "\n" in line:  # blank parts and ausearch's separators skipped, as a file's are
+                if "\n" in line:  # blank parts skipped, as a file's are
                     parts = [part for part in line.split("\n") if part.strip()]
                     records = [part for part in parts if not separator(part)]
                     if len(records) > 1:
                         return 422, {"detail": f"lines[{i}]: holds {len(records)} records (line breaks "
                                                "inside); send one record per item of \"lines\""}
-                    if parts:  # one record (or separators alone) amid the rest: that part (on a copy)
+                    if parts:  # one record amid ausearch's separators: each part a line of its own
+                        # (on a copy), so that the separators still close and order its event
                         items = list(sent) if items is sent else items
-                        items[i] = records[0] if records else parts[0]
+                        items[i] = parts
+            if items is not sent:
+                origin = [i for i, item in enumerate(items)
+                          for _ in (item if isinstance(item, list) else [item])]
+                items = [part for item in items for part in (item if isinstance(item, list) else [item])]
             between = [separator(line) for line in items]
             rows = [None if skip else table.line_parse(line)
                     for line, skip in zip(items, between, strict=True)]
@@ -392,7 +398,8 @@ class HostedModel:
                 from hourglass.ingest.cef import record_noun
 
                 name = record_noun(scorer.pipeline.info.get("dataset"))
-                return 422, {"detail": f"lines[{bad}]: not a {name} record ({str(items[bad])[:60]!r})"}
+                return 422, {"detail": f"lines[{origin[bad]}]: not a {name} record "
+                                       f"({str(items[bad])[:60]!r})"}
             events = table.line_events() if table.line_events is not None else None
             if events is not None:  # audit records: one row per event, the request's events closed
                 done = [event for i, row in enumerate(rows)  # ausearch's events: each in audit's order
@@ -402,11 +409,11 @@ class HostedModel:
                     from hourglass.ingest.cef import record_noun
 
                     noun = record_noun(scorer.pipeline.info.get("dataset"))
-                    return 422, {"detail": f"lines: no {noun} record among the {len(items):,} line(s) "
+                    return 422, {"detail": f"lines: no {noun} record among the {len(sent):,} line(s) "
                                            "(only ausearch's '----' and 'time->' lines, which separate "
                                            "events); send the events' records"}
                 if not rows:  # EOE records alone: the end of events sent before (not 'rows: ...')
-                    return 422, {"detail": f"lines: no event to score in the {len(items):,} line(s) (records "
+                    return 422, {"detail": f"lines: no event to score in the {len(sent):,} line(s) (records "
                                            "that only end an event, as EOE does, make none; send an "
                                            "event's records in one request)"}
             items = [row for row, skip in zip(rows, between, strict=True) if not skip] if events is None \
