@@ -46,3 +46,21 @@ def test_train_by_entity_on_such_a_time_column_says_which_cell(tmp_path: Path) -
     out = tmp_path / "m"
     one_line_error(["train", str(data), "--entity-col", "user", "--timestamp-col", "ts", "--bucket",
                     "1min", "-o", str(out), "--epochs", "1"], "a cell holds bytes that are no UTF-8", out)
+
+
+def test_a_sparse_syslogs_december_line_is_never_dated_after_tomorrow(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime
+
+    from hourglass.ingest import logs
+
+    lines = ["Jan  5 10:00:00 h sshd[1]: Failed password for root",
+             "Dec  2 10:00:00 h sshd[2]: late relayed line",
+             "Jan  6 10:00:00 h sshd[3]: Failed password for admin"]
+    monkeypatch.setattr(logs, "_utc_today", lambda: datetime.date(2027, 1, 10))  # read in January
+    t = pd.to_datetime(logs.LogParser("syslog").fit(lines).events_["time"], unit="s")
+    assert [str(x)[:10] for x in t] == ["2027-01-05", "2026-12-02", "2027-01-06"]  # was 2027-12-02
+    monkeypatch.setattr(logs, "_utc_today", lambda: datetime.date(2026, 12, 3))  # read in December
+    t = pd.to_datetime(logs.LogParser("syslog").fit(lines[:2]).events_["time"], unit="s")
+    assert [str(x)[:10] for x in t] == ["2026-01-05", "2026-12-02"]  # a sparse log: months forward
+
