@@ -290,7 +290,8 @@ class Pipeline:
         For an entity-bucket pipeline (:class:`~hourglass.features.EntityWindows`) ``df`` holds
         the new table rows: they are grouped with the parent's entity column, timestamp column
         and bucket, aggregated over the parent's columns and scaled as the parent scaled its
-        buckets; the held-out slice is a seeded share of the new (entity, bucket) rows, and
+        buckets; the held-out slice is a seeded share of the (entity, bucket) rows trained on
+        (the new ones, and the replayed ones with ``replay``), and
         ``info["warm_start"]["rows"]`` counts buckets. ``replay``: old normal rows, aggregated
         on their own (an old bucket never merges with a new one of the same entity and time)
         and trained on beside the new buckets; ``info["warm_start"]["replay"]`` counts them, and
