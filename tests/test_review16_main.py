@@ -64,3 +64,27 @@ def test_a_sparse_syslogs_december_line_is_never_dated_after_tomorrow(
     t = pd.to_datetime(logs.LogParser("syslog").fit(lines[:2]).events_["time"], unit="s")
     assert [str(x)[:10] for x in t] == ["2026-01-05", "2026-12-02"]  # a sparse log: months forward
 
+
+
+def test_a_json_integer_of_400_digits_is_a_clear_error_or_inf_where_numbers_are_read(
+        tmp_path: Path) -> None:
+    import json
+
+    from hourglass.cli import app
+    from hourglass.features.sessions import EventSessions
+    from tests._cli import runner
+    from tests._serve import small_entity_model
+
+    pre = EventSessions(session_column="sid", key_column="k").fit(
+        pd.DataFrame({"sid": ["a", "a"], "k": [1, 2]}))
+    wide = pd.DataFrame({"sid": ["a", "a"], "k": pd.Series([1, 10**400], dtype=object)})
+    with pytest.raises(InputError, match="the model was trained on integer keys"):  # was an
+        pre.sessions(wide)  # OverflowError (a traceback, a 500 from the service)
+    model, rows = small_entity_model(tmp_path)
+    rows[5]["bytes"] = 10**400  # read as inf, as a file's 1e400: --on-bad-rows skip crashed on it
+    data = tmp_path / "flows.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    for extra in ([], ["--on-bad-rows", "skip"]):
+        out = tmp_path / f"out{len(extra)}.csv"
+        res = runner.invoke(app, ["score", str(model), str(data), "-o", str(out), *extra])
+        assert res.exit_code == 0 and out.exists(), res.output

@@ -70,6 +70,7 @@ def _number_mask(df: pd.DataFrame, columns: Sequence[str], where: object,
                  others: np.ndarray, stats: ReadStats) -> np.ndarray:
     """The rows of ``df`` whose value in one of ``columns`` is text that is no number (said, the
     first named); none where no row of ``others`` (the rows not skipped otherwise) would be left."""
+    from hourglass._numbers import to_numbers
     from hourglass.features.roles import PLACEHOLDERS
 
     bad = np.zeros(len(df), dtype=bool)
@@ -78,7 +79,7 @@ def _number_mask(df: pd.DataFrame, columns: Sequence[str], where: object,
         s = df[c] if c in df.columns else None
         if s is None or pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
             continue
-        these = pd.to_numeric(s, errors="coerce").isna().to_numpy() & s.notna().to_numpy()
+        these = to_numbers(s).isna().to_numpy() & s.notna().to_numpy()  # (400 digits: inf)
         if these.any():
             text = s.astype("string").str.strip()
             these &= ((text != "") & ~text.isin(PLACEHOLDERS)).fillna(False).to_numpy(dtype=bool)

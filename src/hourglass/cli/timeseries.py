@@ -16,6 +16,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from hourglass._numbers import to_numbers
 from hourglass.cli._common import check_model_dir, model_params
 from hourglass.cli._output import fitted_text, print_stream_threshold, threshold_text
 from hourglass.cli._schema import _LABEL_NAMES
@@ -189,7 +190,7 @@ def _warn_label_channel(channels: Sequence[str], data: Path) -> None:
 def _warn_labelled_training(labels: pd.Series, label: str, data: Path, *, protocol: bool) -> None:
     """A series cannot leave its anomalous steps out (windows need consecutive steps): say that
     the model trains on them, rather than let --label-col look like it filtered them."""
-    y = pd.to_numeric(labels, errors="coerce")
+    y = to_numbers(labels)  # an integer of 400 digits: inf, not normal
     bad = (y.fillna(1) != 0).to_numpy()  # text or a missing label: not known to be normal
     if bad.any():
         first = int(np.flatnonzero(bad)[0])

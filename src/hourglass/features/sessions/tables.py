@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import numpy as np
 import pandas as pd
 
+from hourglass._numbers import to_numbers
 from hourglass._times import _MAX_EPOCH_S, _dates_among, _to_datetime, epoch_seconds
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions, _whole_ids
@@ -327,7 +328,7 @@ class EventTables:
             if learn:
                 keys = self._learn_keys(vals, source, offset + rows)
             elif self.key_names_ is None:
-                num = pd.to_numeric(vals, errors="coerce")
+                num = to_numbers(vals)  # an integer of 400 digits: inf, refused
                 bad = (num.isna() | (num != num.round()) | ~(num.abs() < 2**63)).to_numpy()
                 if bad.any():
                     i = int(np.flatnonzero(bad)[0])
