@@ -244,9 +244,10 @@ def test_saved_tanh_deep_svdd_warm_starts(tmp_path: Path) -> None:
     X = np.random.default_rng(0).normal(size=(200, 4)).astype("float32")
     with pytest.raises(ValueError, match="activation='tanh' is bounded"):
         DeepSVDD(hidden=(8, 4), activation="tanh", epochs=1, verbose=0).fit(X)  # a new network
-    old = DeepSVDD(hidden=(8, 4), epochs=1, verbose=0, random_state=0).fit(X)
-    old.activation = "tanh"  # as a model saved before the refusal holds it
-    old.set_state(*old.get_state())
+    fitted = DeepSVDD(hidden=(8, 4), epochs=1, verbose=0, random_state=0).fit(X)
+    # as a model saved before the refusal loads: its config says tanh, its network is built so
+    old = DeepSVDD(hidden=(8, 4), activation="tanh", epochs=1, verbose=0, random_state=0)
+    old.set_state(*fitted.get_state())
     warm = old.warm_start(X, epochs=1)  # was refused: its activation cannot change in a warm start
     assert warm.activation == "tanh" and np.isfinite(warm.score(X)).all()
 

@@ -1,0 +1,30 @@
+"""Regression tests: a fitted deep detector (or an ensemble's member) takes the settings changed
+after fit that neither its network nor its threshold depends on, and compares the others by value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hourglass.cli import app
+from hourglass.detectors import AutoEncoder, DeepSVDD, Ensemble, registry
+from tests._cli import runner
+
+
+def _rows(n: int = 60, features: int = 3) -> np.ndarray:
+    return np.random.default_rng(0).normal(size=(n, features)).astype(np.float32)
+
+
+def _sessions(n: int = 40) -> list[np.ndarray]:
+    rng = np.random.default_rng(0)
+    return [rng.integers(0, 5, size=int(rng.integers(2, 6))) for _ in range(n)]
+
+
+def test_a_deep_svdd_given_a_bounded_activation_after_fit_is_refused_in_its_words() -> None:
+    X = _rows(200, 4)
+    det = DeepSVDD(hidden=(8, 4), epochs=1, verbose=0, random_state=0).fit(X)
+    det.set_params(activation="tanh")
+    with pytest.raises(Exception, match="activation is 'tanh', but the model was fitted with 'leaky_relu'"):
+        det.warm_start(X, epochs=1)
