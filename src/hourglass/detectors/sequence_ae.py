@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import numbers
 from collections.abc import Collection
 from typing import Any, ClassVar
@@ -241,8 +242,10 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
         super()._check_built_with(skip)
         length = self.__dict__.get("length_")
         most = self.max_length
+        # compared by value, as fit reads it (int(max_length)): 64.0 and np.int64(64) are 64
         if length is not None and "built_with_" in self.__dict__ and not (
-                isinstance(most, numbers.Integral) and not isinstance(most, bool) and int(most) >= length):
+                isinstance(most, numbers.Real) and not isinstance(most, bool | np.bool_)
+                and math.isfinite(most) and int(most) >= length):
             raise InputError(f"{type(self).__name__}: max_length is {most!r}, below the chunk length "
                              f"{length} the model was fitted with (an artefact saved so would not "
                              f"load); fit again, or set max_length to at least {length}")
