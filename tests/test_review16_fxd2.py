@@ -42,6 +42,31 @@ def test_cli_trains_a_sequence_autoencoder_with_a_whole_float_max_length(tmp_pat
     assert (tmp_path / "m" / "config.json").exists()
 
 
+@pytest.mark.parametrize(("name", "params", "change", "data"), [
+    ("deeplog", {"window": 2, "hidden": 8, "top_g": 2}, {"chunk_events": 64}, "sessions"),
+    ("gru-ae", {"window": 8, "stride": 4}, {"stride": 1}, "series"),
+    ("autoencoder", {"hidden": (4, 2)}, {"label_weight": 2.0, "label_margin": 3.0}, "rows"),
+    ("sparse-autoencoder", {"hidden": (4, 2)}, {"sparsity_weight": 0.5, "rho": 0.2}, "rows"),
+    ("denoising-autoencoder", {"hidden": (4, 2)}, {"noise_std": 0.5, "mask_rate": 0.3}, "rows"),
+    ("deep-svdd", {"hidden": (4,)}, {"label_weight": 2.0}, "rows"),
+    ("ganomaly", {"hidden": (4,), "min_steps": 0}, {"w_con": 10.0, "lr_d": 1e-3, "ema_decay": None},
+     "rows"),
+    ("encoder-gan", {"hidden": (4,), "min_steps": 0}, {"w_rec": 0.5, "gradient_penalty": 1.0}, "rows")])
+def test_training_only_settings_change_freely_after_fit(name: str, params: dict, change: dict,
+                                                       data: str) -> None:
+    # they shape the training loss, the training windows or a memory bound, never a score: they
+    # were refused as though "its network was built and its threshold fitted under it"
+    X: object = {"sessions": _sessions(), "series": _rows(120), "rows": _rows()}[data]
+    det = registry.get(name)(epochs=1, verbose=0, device="cpu", **params).fit(X)
+    before = det.score(X)
+    det.set_params(**change)
+    assert np.array_equal(det.score(X), before)
+    meta, arrays = det.get_state()
+    twin = registry.get(name)(**det.get_params(deep=False))
+    twin.set_state(meta, arrays)
+    assert np.array_equal(twin.score(X), before)
+
+
 def test_a_deep_svdd_given_a_bounded_activation_after_fit_is_refused_in_its_words() -> None:
     X = _rows(200, 4)
     det = DeepSVDD(hidden=(8, 4), epochs=1, verbose=0, random_state=0).fit(X)

@@ -430,6 +430,10 @@ class AutoEncoder(ReconstructionMixin, DeepDetector):
     input_offset_: np.ndarray | None
     input_scale_: np.ndarray | None
 
+    # the labelled rows' margin loss: training only (scores are reconstruction errors)
+    _free_after_fit: ClassVar[frozenset[str]] = (
+        DeepDetector._free_after_fit | {"label_margin", "label_weight"})
+
     def __init__(
         self,
         hidden: tuple[int, ...] = (128, 64, 32, 16),

@@ -6,6 +6,8 @@ support and score (mean squared reconstruction error of the clean input).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import torch
 from torch import nn
 
@@ -111,6 +113,10 @@ random_state
     True
     """
 
+    # the sparsity penalty: a training loss term only
+    _free_after_fit: ClassVar[frozenset[str]] = (
+        AutoEncoder._free_after_fit | {"sparsity", "rho", "sparsity_weight"})
+
     def __init__(
         self,
         hidden: tuple[int, ...] = (128, 64, 32, 16),
@@ -196,6 +202,10 @@ random_state
     >>> bool(det.score(X[:1] + 10)[0] > det.score(X[:1])[0])
     True
     """
+
+    # the corruption of training rows (scores and the validation loss see clean rows)
+    _free_after_fit: ClassVar[frozenset[str]] = (
+        AutoEncoder._free_after_fit | {"noise", "noise_std", "mask_rate"})
 
     def __init__(
         self,

@@ -973,7 +973,9 @@ class DeepDetector(BaseDetector):
             raise ValueError(f"label_weight must be >= 0, got {weight}")
 
     #: Parameters that may change after fit: the training settings a warm start takes and the
-    #: threshold rule (fitted again apart). Every other one shaped the network or its scores.
+    #: threshold rule (fitted again apart); a subclass adds its own training-only ones (loss
+    #: weights, training windows' stride, a memory bound). Every other one shaped the network or
+    #: its scores.
     _free_after_fit: ClassVar[frozenset[str]] = frozenset(WARM_START_PARAMS)
 
     def _record_built_with(self) -> None:

@@ -84,6 +84,10 @@ label_weight, threshold, device, verbose, random_state
 
     module_: _SVDDModule
 
+    # the labelled rows' margin loss: training only
+    _free_after_fit: ClassVar[frozenset[str]] = (
+        DeepDetector._free_after_fit | {"label_margin", "label_weight"})
+
     def __init__(
         self,
         hidden: tuple[int, ...] = (64, 32),

@@ -113,6 +113,9 @@ class DeepLog(EventsInput, DeepDetector):
 
     module_: _DeepLogNet
 
+    # a memory bound: how many events are scored at a time, not their scores
+    _free_after_fit: ClassVar[frozenset[str]] = DeepDetector._free_after_fit | {"chunk_events"}
+
     def __init__(
         self,
         window: int = 10,

@@ -135,6 +135,11 @@ class _GANDetector(DeepDetector):
     # TrainConfig.group_epochs: about ``epochs`` checks when ``min_steps`` adds epochs
     _group_epochs: ClassVar[bool] = False
 
+    # the discriminator's rate, its gradient penalty, the weight averaging and the least
+    # number of steps: training only
+    _free_after_fit: ClassVar[frozenset[str]] = (
+        DeepDetector._free_after_fit | {"lr_d", "gradient_penalty", "ema_decay", "min_steps"})
+
     def _check_params(self) -> None:
         check_hidden(self)
         check_at_least_one(self, "latent_dim")
@@ -333,6 +338,9 @@ class GANomaly(_GANDetector):
 
     module_: GANomalyModule
 
+    # the generator's loss weights (the score is the latent distance)
+    _free_after_fit: ClassVar[frozenset[str]] = _GANDetector._free_after_fit | {"w_adv", "w_con", "w_enc"}
+
     def __init__(
         self,
         hidden: tuple[int, ...] = (128, 64),
@@ -430,6 +438,9 @@ class EncoderGAN(_GANDetector):
     _weights: ClassVar[tuple[str, ...]] = ("lam", "w_rec")
 
     module_: EncoderGANModule
+
+    # the reconstruction loss weight (lam weighs the score and stays)
+    _free_after_fit: ClassVar[frozenset[str]] = _GANDetector._free_after_fit | {"w_rec"}
 
     def __init__(
         self,

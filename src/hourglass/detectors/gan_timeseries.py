@@ -167,6 +167,11 @@ class GANomaly1D(WindowDetector):
 
     module_: _GANomaly1DModule
 
+    # GANomaly's training settings: the loss weights, the discriminator's rate, its
+    # gradient penalty, the weight averaging and the least number of steps
+    _free_after_fit: ClassVar[frozenset[str]] = WindowDetector._free_after_fit | {
+        "w_adv", "w_con", "w_enc", "lr_d", "gradient_penalty", "ema_decay", "min_steps"}
+
     def __init__(
         self,
         window: int = 32,

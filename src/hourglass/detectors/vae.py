@@ -91,6 +91,10 @@ label_margin, label_weight, threshold, device, verbose, random_state
     _tags: ClassVar[dict[str, Any]] = {"supports_explain": True, "supports_labels": True, "onnx_export": True,
                                        "gradients": True, "warm_start": True}
 
+    # the labelled rows' margin loss: training only
+    _free_after_fit: ClassVar[frozenset[str]] = (
+        DeepDetector._free_after_fit | {"label_margin", "label_weight"})
+
     def __init__(
         self,
         hidden: tuple[int, ...] = (128, 64, 16),

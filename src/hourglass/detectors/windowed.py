@@ -209,6 +209,9 @@ class WindowDetector(DeepDetector):
     #: why :meth:`score_channels` is refused, for a subclass whose score has no part per channel
     explain_refusal: ClassVar[str | None] = None
 
+    # the step between training windows (every window is scored)
+    _free_after_fit: ClassVar[frozenset[str]] = DeepDetector._free_after_fit | {"stride"}
+
     def _length(self) -> int:
         """Steps in one window tensor."""
         return int(self.window)
