@@ -67,6 +67,20 @@ def test_training_only_settings_change_freely_after_fit(name: str, params: dict,
     assert np.array_equal(twin.score(X), before)
 
 
+def test_an_ensemble_members_training_setting_changes_freely() -> None:
+    X = _rows(200, 4)
+    ae = AutoEncoder(hidden=(8, 2), epochs=1)
+    ens = Ensemble(detectors=[ae, ("deep-svdd", {"hidden": (4,)})], epochs=1, verbose=0).fit(X)
+    before = ens.score(X)
+    ae.set_params(verbose=0, epochs=5, label_weight=2.0)
+    ens.detectors[1][1]["epochs"] = 3
+    assert np.array_equal(ens.score(X), before)
+    ens.get_state()
+    ae.set_params(hidden=(8, 3))  # a setting its network was built under is still refused
+    with pytest.raises(Exception, match="detectors were changed since fit"):
+        ens.score(X)
+
+
 def test_a_deep_svdd_given_a_bounded_activation_after_fit_is_refused_in_its_words() -> None:
     X = _rows(200, 4)
     det = DeepSVDD(hidden=(8, 4), epochs=1, verbose=0, random_state=0).fit(X)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import copy
+import functools
 import numbers
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 import torch
@@ -48,6 +49,55 @@ def _label(m: BaseDetector) -> str:
         return registry.name_of(type(m))
     except InputError:
         return type(m).__name__
+
+
+@functools.cache
+def _fixed_params(cls: Any) -> tuple[str, ...]:
+    """The parameters of detector class ``cls`` that a fitted member's weights depend on: all but
+    its ``_free_after_fit`` (training settings a fitted deep detector takes changed)."""
+    free: frozenset[str] = getattr(cls, "_free_after_fit", frozenset())
+    names = cls._get_param_names() if isinstance(cls, type) and issubclass(cls, BaseDetector) else ()
+    return tuple(n for n in names if n not in free)
+
+
+@functools.cache
+def _free_of(name: str) -> frozenset[str]:
+    """The free settings (``_free_after_fit``) of the detector registered as ``name``."""
+    try:
+        return frozenset(getattr(registry.get(name), "_free_after_fit", frozenset()))
+    except InputError:  # an unknown name: refused by fit before this
+        return frozenset()
+
+
+def _member_settings(spec: object, keep: bool = True) -> object:
+    """What of one entry of ``detectors`` its fitted member depends on: a detector instance's
+    parameters but its free ones (read from the instance, no ``get_params``), a (name, params)
+    pair's params but the free ones of the named class; anything else itself. Copies when
+    ``keep`` (what fit keeps), so that a list or dict changed in place later is noticed."""
+    cp = copy.deepcopy if keep else _same
+    if isinstance(spec, BaseDetector):
+        state, kind = vars(spec), type(spec)
+        return kind, {n: cp(state.get(n)) for n in _fixed_params(cast(Any, kind))}
+    if (isinstance(spec, (tuple, list)) and len(spec) == 2 and isinstance(spec[0], str)
+            and isinstance(spec[1], dict)):
+        free = _free_of(spec[0])
+        return spec[0], {k: cp(v) for k, v in spec[1].items() if k not in free}
+    return cp(spec)
+
+
+def _same(value: object) -> object:
+    return value
+
+
+def _unchanged(now: object, was: object) -> bool:
+    """``now == was`` (fast: the usual case, nothing changed) or else :func:`_same_setting`
+    (numbers by value, a list as its tuple, ...)."""
+    try:
+        if bool(now == was):
+            return True
+    except (TypeError, ValueError):  # an array's == is no truth value
+        pass
+    return _same_setting(now, was)
 
 
 def _member(spec: object, position: int) -> BaseDetector:
@@ -232,8 +282,9 @@ class Ensemble(BaseDetector):
         # the rules the threshold was fitted under (by fit, or saved with it)
         self.combined_by_ = (self.calibration, self.combine)
         # the specification members_ were made from, copied: a member spec edited in place
-        # (detectors[0][1]["hidden"] = ..., or a member instance's set_params) is noticed too
-        self.members_from_ = copy.deepcopy(self.detectors)
+        # (detectors[0][1]["hidden"] = ..., or a member instance's set_params) is noticed too;
+        # a member's free settings (its training settings: epochs, verbose, ...) are left out
+        self.members_from_ = [_member_settings(spec) for spec in self.detectors]
 
     def _check_rules(self) -> None:
         """Refuse to score, save or build gradients under another ``calibration`` or ``combine``
@@ -246,8 +297,9 @@ class Ensemble(BaseDetector):
     def _rules_mismatch(self) -> str | None:
         """What differs between the ``calibration``/``combine`` fitted and those set now
         (``None`` when nothing does): what :meth:`_check_rules` and :meth:`why_no_gradients` say."""
-        made_from = getattr(self, "members_from_", self.detectors)
-        if not _same_setting(self.detectors, made_from):
+        made_from = getattr(self, "members_from_", None)
+        if made_from is not None and not _unchanged(
+                [_member_settings(spec, keep=False) for spec in self.detectors], made_from):
             return ("detectors were changed since fit (the members fitted then still score, "
                     "and an artefact would name the new ones, which their saved weights do not "
                     "fit); fit again, or set detectors back")
