@@ -56,8 +56,12 @@ def test_the_same_setting_in_another_type_is_no_change() -> None:
     det = registry.get("encoder-gan")(hidden=(4,), lam=0.1, min_steps=0, epochs=1, verbose=0,
                                       device="cpu").fit(X)
     before = det.score(X)
-    det.set_params(lam=np.float32(0.1), hidden=[4])  # 0.1 as float32, the tuple as a list
+    # 0.1 read back from a float32 (0.10000000149011612 != 0.1), the tuple as a list ([4] != (4,))
+    det.set_params(lam=float(np.float32(0.1)), hidden=[4])
     assert np.array_equal(det.score(X), before)
+    det.set_params(lam=0.1000001 * 1.1)  # another value is still refused
+    with pytest.raises(InputError, match=r"lam is 0\.11"):
+        det.score(X)
 
 
 def test_training_settings_and_the_threshold_rule_still_change_after_fit() -> None:
