@@ -87,3 +87,29 @@ def test_a_deep_svdd_given_a_bounded_activation_after_fit_is_refused_in_its_word
     det.set_params(activation="tanh")
     with pytest.raises(Exception, match="activation is 'tanh', but the model was fitted with 'leaky_relu'"):
         det.warm_start(X, epochs=1)
+
+
+def test_a_series_stream_takes_another_score_reduce_as_window_scores_does() -> None:
+    import pandas as pd
+
+    from hourglass import Pipeline
+    from hourglass.detectors import LSTMAutoEncoder
+    from hourglass.errors import InputError
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+    from hourglass.serve.series_stream import SeriesStreamScorer
+
+    t = np.arange(80)
+    series = pd.DataFrame({"cpu": np.sin(t / 4), "mem": np.cos(t / 5)})
+    pipe = Pipeline(LSTMAutoEncoder(window=8, hidden=4, epochs=1, verbose=0, device="cpu"),
+                    features=TimeSeriesPreprocessor()).fit(series)
+    rows = list(enumerate(series.iloc[:20].to_dict("records"), start=1))
+    before, _ = SeriesStreamScorer.from_pipeline(pipe).feed(rows, all_steps=True)
+    pipe.detector_.set_params(score_reduce="max")  # the stream scores windows: no reduction
+    stream = SeriesStreamScorer.from_pipeline(pipe)
+    after, _ = stream.feed(rows, all_steps=True)
+    assert after == before and len(after) == 13
+    with pytest.raises(InputError, match=r"explain: .*score_reduce is 'max'"):
+        stream.feed(rows, explain=2)  # per-step parts still refuse it
+    pipe.detector_.set_params(window=6)  # another window is refused everywhere
+    with pytest.raises(InputError, match="window is 6"):
+        SeriesStreamScorer.from_pipeline(pipe)

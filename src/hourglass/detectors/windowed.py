@@ -441,7 +441,17 @@ class WindowDetector(DeepDetector):
                            self.stream_threshold_why_)
 
     def stream_threshold_missing(self) -> str | None:
-        """``None`` when :attr:`stream_threshold_` exists, else why it does not (one line)."""
+        """``None`` when :attr:`stream_threshold_` exists, else why it does not (one line).
+
+        A stream then scores windows (:meth:`window_scores`) against the stream threshold and
+        calibration, fitted on causal window scores that no reduction touches: another
+        ``score_reduce`` than the fit's is taken, as :meth:`window_scores` takes it. Without
+        them the threshold fitted on reduced scores is applied, and ``score_reduce`` is refused."""
+        super(DeepDetector, self)._check_fitted()
+        self._check_built_with(skip=("score_reduce",))
+        if (getattr(self, "stream_threshold_", None) is not None
+                and getattr(self, "stream_calibrator_", None) is not None):
+            return None
         self._check_fitted()
         if getattr(self, "stream_threshold_", None) is not None:
             return None

@@ -107,6 +107,11 @@ class SeriesStreamScorer(ModelScorer):
         from hourglass.explain.timeseries import series_explainable
 
         self.explain_unavailable: str | None = series_explainable(pipe)
+        if self.explain_unavailable is None:
+            try:  # per-step parts refuse a setting changed since fit (score_reduce), windows do not
+                det._check_fitted()
+            except InputError as exc:
+                self.explain_unavailable = str(exc)
         width = len(self.channels) + self.n_masked
         self._tail = np.empty((0, width), dtype=np.float32)  # the last window - 1 scaled steps
         self._tail_raw = np.empty((0, len(self.channels)), dtype=np.float64)
