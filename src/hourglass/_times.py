@@ -116,17 +116,27 @@ def _text(values: object) -> pd.Series:
                      ).astype("string").str.strip()
 
 
-def _refuse_undecodable(s: pd.Series, column: str) -> None:
+def refuse_undecodable(s: pd.Series, column: str, first_row: int = 0, more: str = "") -> None:
     """:class:`InputError` naming the first cell of ``s`` that holds bytes which are no UTF-8 text
-    (a Parquet ``binary`` column), as the tabular features name it."""
+    (a Parquet ``binary`` column), its row (after ``first_row`` rows before ``s``: a chunk of a
+    file) and its bytes; ``more``: other advice, after the message's.
+
+    Examples
+    --------
+    >>> try:
+    ...     refuse_undecodable(pd.Series([b"a", b"\\xff"]), "user")
+    ... except InputError as exc:
+    ...     print(str(exc)[:65])
+    column 'user': a cell holds bytes that are no UTF-8 text (b'\\xff'
+    """
     for i, v in enumerate(s.to_numpy(dtype=object)):
         if isinstance(v, bytes | bytearray):
             try:
                 v.decode()
             except UnicodeDecodeError:
                 raise InputError(f"column {column!r}: a cell holds bytes that are no UTF-8 text "
-                                 f"({bytes(v[:40])!r}, row {i + 1}); decode the column first "
-                                 f"(e.g. df[{column!r}].str.decode('latin-1'))") from None
+                                 f"({bytes(v[:40])!r}, row {first_row + i + 1}); decode the column "
+                                 f"first (e.g. df[{column!r}].str.decode('latin-1')){more}") from None
 
 
 class _Dates:
@@ -262,15 +272,10 @@ def batch_dayfirst(values: object, column: str) -> bool | None:
     True
     """
     text = _date_text(values)
-    if text is None:
+    told = None if text is None else _told(text)
+    if told is None:
         return None
-    dates = _Dates(text)
-    nowhere = np.intersect1d(dates.day_rows, dates.month_rows)
-    if len(nowhere):
-        text = text.drop(index=nowhere).reset_index(drop=True)
-        if text.empty:
-            return None
-        dates = _Dates(text)
+    text, dates, _ = told
     day, month = len(dates.day_rows), len(dates.month_rows)
     if day and month:
         return day > month if day != month else bool(dates.day_rows[0] < dates.month_rows[0])
@@ -309,18 +314,27 @@ def chunk_dayfirst(values: object, column: str) -> bool | None:
     True
     """
     text = _date_text(values)
-    if text is None:
+    told = None if text is None else _told(text)
+    if told is None:
         return None
-    dates = _Dates(text)
-    nowhere = np.intersect1d(dates.day_rows, dates.month_rows)
-    if len(nowhere):
-        text = text.drop(index=nowhere).reset_index(drop=True)
-        if not _numeric_dates(text):
-            return None
-        dates = _Dates(text)
+    text, dates, dropped = told
+    if dropped and not _numeric_dates(text):
+        return None
     if len(dates.day_rows) and len(dates.month_rows):
         return None
     return _infer_order(text, column)
+
+
+def _told(text: pd.Series) -> tuple[pd.Series, _Dates, bool] | None:
+    """The dates of ``text`` that tell an order: those valid in no order (``31/13/2026``: both
+    numbers above 12, a bad row) left out; their :class:`_Dates`; whether any was left out.
+    ``None`` where none is left."""
+    dates = _Dates(text)
+    nowhere = np.intersect1d(dates.day_rows, dates.month_rows)
+    if not len(nowhere):
+        return text, dates, False
+    text = text.drop(index=nowhere).reset_index(drop=True)
+    return None if text.empty else (text, _Dates(text), True)
 
 
 def _date_text(values: object) -> pd.Series | None:
@@ -448,7 +462,7 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
     try:
         return _read_timestamps(s, column, dayfirst)
     except UnicodeDecodeError:  # a Parquet binary column: pandas decodes its bytes as UTF-8
-        _refuse_undecodable(s, column)
+        refuse_undecodable(s, column)
         raise
 
 
