@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 
 from hourglass._params import check_numeric_params
+from hourglass._times import refuse_undecodable
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.roles import (
     MISSING,
@@ -174,16 +175,7 @@ def _refuse_undecodable(df: pd.DataFrame, skip: Container[str], first_row: int =
                                                        or pa.types.is_fixed_size_binary(dtype.pyarrow_dtype))
         if str(c) in skip or not (pd.api.types.is_object_dtype(dtype) or binary):
             continue
-        for i, v in enumerate(df.iloc[:, j].to_numpy(dtype=object)):
-            if isinstance(v, bytes | bytearray):
-                try:
-                    v.decode()
-                except UnicodeDecodeError:
-                    raise InputError(f"column {str(c)!r}: a cell holds bytes that are no UTF-8 text "
-                                     f"({bytes(v[:40])!r}, row {first_row + i + 1}); decode the "
-                                     "column first "
-                                     f"(e.g. df[{str(c)!r}].str.decode('latin-1')), or drop the "
-                                     "column") from None
+        refuse_undecodable(df.iloc[:, j], str(c), first_row, more=", or drop the column")
 
 
 def _distinct(values: pd.Series, dropped: bool) -> int | None:
