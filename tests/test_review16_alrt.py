@@ -107,10 +107,8 @@ def test_grouping_by_64_bit_ids_with_a_missing_one_keeps_the_ids_apart(labelled:
     assert groups == {None: 1, 2**53 + 4: 29, 2**53 + 5: 30}
 
 
-@pytest.fixture(scope="module")
-def timed_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def train_timed_model(folder: Path) -> Path:
     """An autoencoder trained with an ISO-8601 time column (so it keeps no day/month order)."""
-    folder = tmp_path_factory.mktemp("alrt16_timed")
     rng = np.random.default_rng(1)
     train = pd.DataFrame({"ts": pd.date_range("2026-11-01", periods=200, freq="1h").strftime(
         "%Y-%m-%dT%H:%M:%SZ"), "bytes": rng.lognormal(5, 1, 200), "pkts": rng.poisson(8, 200)})
@@ -121,7 +119,12 @@ def timed_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / "m"
 
 
-def _day_first_rows() -> pd.DataFrame:
+@pytest.fixture(scope="module")
+def timed_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return train_timed_model(tmp_path_factory.mktemp("alrt16_timed"))
+
+
+def day_first_rows() -> pd.DataFrame:
     """Rows with day-first dates (13/12/2026 tells the order); the anomalous ones (huge bytes)
     all on 06/12/2026 at 02:10, which alone would read as 12 June."""
     n = 60
@@ -137,7 +140,7 @@ def test_between_reads_the_flagged_rows_dates_in_the_whole_datas_order(timed_mod
     # ECS alerts of the same rows said 2026-12-06T02:10
     import json
 
-    rows = _day_first_rows()
+    rows = day_first_rows()
     data = tmp_path / "day_first.csv"
     rows.to_csv(data, index=False)
     rules = tmp_path / "window.toml"

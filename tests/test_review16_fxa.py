@@ -7,12 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from hourglass.cli import app
 from tests._cli import runner, small_labelled_model
+from tests.test_review16_alrt import day_first_rows, train_timed_model
 
 KEY = "k" * 20
 DECEMBER = '[[rule]]\nname = "patch"\nbetween = [2026-12-06T02:00:00Z, 2026-12-06T04:00:00Z]\n'
@@ -21,16 +21,7 @@ JUNE = '[[rule]]\nname = "june"\nbetween = [2026-06-12T02:00:00Z, 2026-06-12T04:
 
 @pytest.fixture(scope="module")
 def timed_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An autoencoder trained with an ISO-8601 time column (so it keeps no day/month order)."""
-    folder = tmp_path_factory.mktemp("fxa16_timed")
-    rng = np.random.default_rng(1)
-    train = pd.DataFrame({"ts": pd.date_range("2026-11-01", periods=200, freq="1h").strftime(
-        "%Y-%m-%dT%H:%M:%SZ"), "bytes": rng.lognormal(5, 1, 200), "pkts": rng.poisson(8, 200)})
-    train.to_csv(folder / "train.csv", index=False)
-    res = runner.invoke(app, ["train", str(folder / "train.csv"), "-o", str(folder / "m"), "--timestamp-col",
-                              "ts", "--epochs", "1", "--hidden", "4,2", "-q"])
-    assert res.exit_code == 0, res.output
-    return folder / "m"
+    return train_timed_model(tmp_path_factory.mktemp("fxa16_timed"))
 
 
 def _client(model: Path, rules: Path | None) -> Any:
@@ -63,19 +54,10 @@ def test_a_time_no_float_holds_is_not_matched_by_between(timed_model: Path, tmp_
     assert answer.json()["flags"] == [1, 0] and answer.json()["suppressed"] == ["", ""]
 
 
-def _day_first_rows() -> pd.DataFrame:
-    """Rows with day-first dates (13/12/2026 tells the order); the anomalous ones (huge bytes)
-    all on 06/12/2026 at 02:10, which alone would read as 12 June."""
-    n = 60
-    odd = np.arange(n) % 10 == 0
-    when = [("06/12/2026 02:10:00" if odd[i] else f"{13 + i % 5}/12/2026 0{i % 9}:00:00") for i in range(n)]
-    return pd.DataFrame({"ts": when, "bytes": np.where(odd, 1e12, 150.0), "pkts": np.where(odd, 9000, 8)})
-
-
 def test_a_date_valid_in_no_order_does_not_undo_the_batch_order(timed_model: Path, tmp_path: Path) -> None:
     # one unflagged row's '31/31/2026' (day and month above 12) made the whole chunk "show both
     # orders", and the flagged 06/12/2026 rows were read alone (12 June): 6 flagged, 0 suppressed
-    rows = _day_first_rows()
+    rows = day_first_rows()
     rows.loc[1, "ts"] = "31/31/2026 00:00:00"
     data = tmp_path / "bad_day.csv"
     rows.to_csv(data, index=False)
@@ -119,7 +101,7 @@ def test_an_iso_request_does_not_read_the_date_order(timed_model: Path, tmp_path
     result = scorer.score(rows)
     assert result["suppressed"][0] == "patch" and result["flags"][0] == 0
     assert calls == []
-    day_first = _day_first_rows().to_dict("records")
+    day_first = day_first_rows().to_dict("records")
     assert scorer.score(day_first)["suppressed"].count("patch") == 6 and calls  # read where it matters
 
 
@@ -129,7 +111,7 @@ def test_ecs_alert_times_read_the_dates_as_the_rules_do(timed_model: Path, tmp_p
     # stream and serve stamped each ECS alert with its own row's date alone (06/12/2026: 12 June)
     # while --suppress read it in the batch's order (6 December): a 12 June window silenced none
     # of the alerts stamped 12 June, a 6 December window silenced alerts that never said so
-    rows = _day_first_rows()
+    rows = day_first_rows()
     rules = tmp_path / f"{window}.toml"
     rules.write_text(DECEMBER if window == "december" else JUNE)
     name = "patch" if window == "december" else "june"
