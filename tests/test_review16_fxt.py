@@ -15,12 +15,11 @@ import typer
 
 from hourglass.cli import app, stream_logs
 from hourglass.cli import stream as stream_module
-from hourglass.detectors.deeplog import DeepLog
 from hourglass.errors import HourglassError
-from hourglass.features.sessions import EventSessions
 from hourglass.pipeline import Pipeline
 from hourglass.serve.log_stream import LogStreamScorer
 from tests._cli import runner, small_labelled_model
+from tests.test_review16_strm import fit_block_model
 
 
 def _trickle(data: bytes) -> Callable[[int], bytes]:
@@ -69,10 +68,7 @@ class _RefusingSink:
 
 @pytest.fixture(scope="module")
 def block_model() -> Pipeline:
-    log = [f"{op} blk_{b}" for b in range(40) for op in ("open", "read", "close")]
-    return Pipeline(detector=DeepLog(window=2, top_g=1, hidden=16, layers=1, epochs=40, lr=0.03,
-                                     verbose=0, random_state=0),
-                    features=EventSessions(format="raw", session_regex=r"blk_\d+")).fit(log)
+    return fit_block_model()
 
 
 def test_a_log_stream_whose_output_refuses_a_write_does_not_write_to_it_again(

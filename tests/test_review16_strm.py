@@ -18,12 +18,17 @@ from hourglass.serve.log_stream import LogStreamScorer
 from hourglass.serve.sinks import JsonLinesSink
 
 
-@pytest.fixture(scope="module")
-def block_model() -> Pipeline:
+def fit_block_model() -> Pipeline:
+    """A DeepLog model of a raw log whose sessions are block ids (open, read, close each)."""
     log = [f"{op} blk_{b}" for b in range(40) for op in ("open", "read", "close")]
     return Pipeline(detector=DeepLog(window=2, top_g=1, hidden=16, layers=1, epochs=40, lr=0.03,
                                      verbose=0, random_state=0),
                     features=EventSessions(format="raw", session_regex=r"blk_\d+")).fit(log)
+
+
+@pytest.fixture(scope="module")
+def block_model() -> Pipeline:
+    return fit_block_model()
 
 
 def test_a_log_stream_cut_by_a_read_error_still_closes_its_open_sessions(
