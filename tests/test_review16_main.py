@@ -60,6 +60,13 @@ def test_a_sparse_syslogs_december_line_is_never_dated_after_tomorrow(
     monkeypatch.setattr(logs, "_utc_today", lambda: datetime.date(2027, 1, 10))  # read in January
     t = pd.to_datetime(logs.LogParser("syslog").fit(lines).events_["time"], unit="s")
     assert [str(x)[:10] for x in t] == ["2027-01-05", "2026-12-02", "2027-01-06"]  # was 2027-12-02
+    for today, months, want in ((datetime.date(2027, 1, 10), ("Jan", "Nov"), "2026-11-02"),
+                                (datetime.date(2027, 2, 10), ("Feb", "Dec"), "2026-12-02")):
+        monkeypatch.setattr(logs, "_utc_today", lambda today=today: today)  # months on: the year before
+        sparse = [f"{months[0]}  5 10:00:00 h a[1]: x", f"{months[1]}  2 10:00:00 h a[2]: y",
+                  f"{months[0]}  6 10:00:00 h a[3]: z"]
+        t = pd.to_datetime(logs.LogParser("syslog").fit(sparse).events_["time"], unit="s")
+        assert [str(x)[:10] for x in t][1:] == [want, f"{today.year}-{today.month:02d}-06"]
     monkeypatch.setattr(logs, "_utc_today", lambda: datetime.date(2026, 12, 3))  # read in December
     t = pd.to_datetime(logs.LogParser("syslog").fit(lines[:2]).events_["time"], unit="s")
     assert [str(x)[:10] for x in t] == ["2026-01-05", "2026-12-02"]  # a sparse log: months forward
@@ -88,3 +95,10 @@ def test_a_json_integer_of_400_digits_is_a_clear_error_or_inf_where_numbers_are_
         out = tmp_path / f"out{len(extra)}.csv"
         res = runner.invoke(app, ["score", str(model), str(data), "-o", str(out), *extra])
         assert res.exit_code == 0 and out.exists(), res.output
+
+
+def test_a_time_of_bytes_that_are_no_utf8_is_an_unreadable_time_for_skip() -> None:
+    from hourglass._times import unreadable_times
+
+    bad = unreadable_times(pd.Series(_times(8), dtype=object), "ts")  # was a bare UnicodeDecodeError
+    assert bad.tolist() == [False] * 5 + [True] + [False] * 2

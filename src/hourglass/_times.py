@@ -695,7 +695,7 @@ def unreadable_times(values: object, column: str, dayfirst: bool | None = None) 
     if compact is None and pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         num = s.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
-        text = (s if compact is None else compact).astype("string").str.strip()
+        text = _text(s if compact is None else compact)  # (bytes that are no UTF-8: unreadable)
         absent |= (text == "").fillna(True).to_numpy(dtype=bool)
         coerced = pd.to_numeric(text, errors="coerce")
         given = coerced.notna().to_numpy(dtype=bool)
