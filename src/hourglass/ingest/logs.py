@@ -1067,8 +1067,8 @@ class LogParser:
         stays in last year; the year goes forward where the month goes back by more than six
         (``Dec 31`` then ``Jan 1``) and back where a December line follows a January one by a
         week or less back in time (a late ``Dec 31`` line after ``Jan 1``; ``Jan 5`` then
-        ``Dec 2`` is a sparse log's eleven months forward, in the same year, unless that year puts
-        it after tomorrow), carried across the
+        ``Dec 2`` is a sparse log's eleven months forward, in the same year; a line months forward
+        that its year would put after tomorrow is in the year before), carried across the
         chunks of one read, so a file read whole or in chunks gets the same years. A ``Feb 29``
         in the first chunk in a year that is not a leap year moves the read back to the last leap
         year before it (a later one has no date). A time stamp with a year (RFC 3339) needs none
@@ -1103,10 +1103,10 @@ class LogParser:
         else:
             base = clock[0]
         ref = _utc_today() + datetime.timedelta(days=1)
-        ahead = (prev == 1) & (m == 12) & ~late & ((base + turns > ref.year) | (
-            (base + turns == ref.year) & ((ref.month < 12) | (np.nan_to_num(d, nan=1) > ref.day))))
-        if ahead.any():  # a sparse log's December line that its year would put after tomorrow:
-            # a late line of the old year after all (a read is never dated in the future)
+        ahead = (m > prev) & ~late & ((base + turns > ref.year) | ((base + turns == ref.year) & (
+            (m > ref.month) | ((m == ref.month) & (np.nan_to_num(d, nan=1) > ref.day)))))
+        if ahead.any():  # a sparse log's line months on (Jan 5, then Nov 2) that its year would
+            # put after tomorrow: a line of the year before (a read is never dated in the future)
             turns = np.cumsum((prev - m > 6).astype(np.int64) - (late | ahead).astype(np.int64))
         years[known] = base + turns
         self._syslog_clock = (int(years[known][-1]), int(m[-1]), float(d[-1]))
