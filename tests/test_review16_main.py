@@ -102,3 +102,22 @@ def test_a_time_of_bytes_that_are_no_utf8_is_an_unreadable_time_for_skip() -> No
 
     bad = unreadable_times(pd.Series(_times(8), dtype=object), "ts")  # was a bare UnicodeDecodeError
     assert bad.tolist() == [False] * 5 + [True] + [False] * 2
+
+
+def test_settings_free_after_fit_are_still_checked_and_center_eps_is_free() -> None:
+    from hourglass.detectors import registry
+    from tests.conftest import DATA, FAST_PARAMS
+
+    events = DATA["events"]()
+    log = registry.get("deeplog")(**FAST_PARAMS["deeplog"]).fit(events["train"])
+    log.set_params(chunk_events=0)  # free after fit, but no value fit takes: was range()'s error
+    with pytest.raises(ValueError, match="chunk_events must be >= 1, got 0"):
+        log.score(events["test_normal"])
+    seq = registry.get("sequence-autoencoder")(**{**FAST_PARAMS["sequence-autoencoder"], "epochs": 2})
+    seq.fit(events["train"]).set_params(max_length=64.5)  # was scored and saved, then no warm start
+    with pytest.raises(ValueError, match=r"max_length must be an integer, got 64\.5"):
+        seq.score(events["test_normal"])
+    tab = DATA["tabular"]()
+    svdd = registry.get("deep-svdd")(**{**FAST_PARAMS["deep-svdd"], "epochs": 2}).fit(tab["train"])
+    before = svdd.score(tab["test_normal"])
+    np.testing.assert_array_equal(svdd.set_params(center_eps=0.5).score(tab["test_normal"]), before)

@@ -984,6 +984,8 @@ class DeepDetector(BaseDetector):
         :attr:`_free_after_fit`."""
         self.built_with_ = {name: copy.deepcopy(getattr(self, name)) for name in self._get_param_names()
                             if name not in self._free_after_fit}
+        self.free_with_ = {name: getattr(self, name) for name in self._get_param_names()
+                           if name in self._free_after_fit}
 
     def _check_built_with(self, skip: Collection[str] = ()) -> None:
         """Refuse to score, save, export or warm start with another value of a parameter than
@@ -1000,6 +1002,12 @@ class DeepDetector(BaseDetector):
             raise InputError(f"{type(self).__name__}: {name} is {now!r}, but the model was fitted "
                              f"with {was!r} (its network was built and its threshold fitted under "
                              f"it); fit again, or set {name}={was!r}")
+        free = self.__dict__.get("free_with_")
+        if free and any(getattr(self, name, was) is not was for name, was in free.items()):
+            # a setting free after fit changed since: still one fit would take (chunk_events=0
+            # was a bare ValueError from range() at scoring, and saved so, no warm start took it)
+            self.validate_params()
+            self.free_with_ = {name: getattr(self, name, was) for name, was in free.items()}
 
     def _check_fitted(self) -> None:
         super()._check_fitted()

@@ -84,9 +84,10 @@ label_weight, threshold, device, verbose, random_state
 
     module_: _SVDDModule
 
-    # the labelled rows' margin loss: training only
+    # the labelled rows' margin loss, and the nudge of the centre fit computed once (saved as
+    # a buffer): training only
     _free_after_fit: ClassVar[frozenset[str]] = (
-        DeepDetector._free_after_fit | {"label_margin", "label_weight"})
+        DeepDetector._free_after_fit | {"label_margin", "label_weight", "center_eps"})
 
     def __init__(
         self,

@@ -243,6 +243,9 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
         length = self.__dict__.get("length_")
         most = self.max_length
         # compared by value, as fit reads it (int(max_length)): 64.0 and np.int64(64) are 64
+        if (length is not None and isinstance(most, numbers.Real) and not isinstance(most, bool | np.bool_)
+                and math.isfinite(most) and not float(most).is_integer()):
+            raise InputError(f"{type(self).__name__}: max_length must be an integer, got {most!r}")
         if length is not None and "built_with_" in self.__dict__ and not (
                 isinstance(most, numbers.Real) and not isinstance(most, bool | np.bool_)
                 and math.isfinite(most) and int(most) >= length):
