@@ -1005,8 +1005,11 @@ class DeepDetector(BaseDetector):
         free = self.__dict__.get("free_with_")
         if free and any(getattr(self, name, was) is not was for name, was in free.items()):
             # a setting free after fit changed since: still one fit would take (chunk_events=0
-            # was a bare ValueError from range() at scoring, and saved so, no warm start took it)
-            self.validate_params()
+            # was a bare ValueError from range() at scoring, and saved so, no warm start took it);
+            # the kinds and each detector's own ranges, not the device (a model saved on a Mac
+            # with 'mps' saves and scores on any machine) nor the training loop's settings
+            check_numeric_params(self, refuse_none=True)
+            self._check_params()
             self.free_with_ = {name: getattr(self, name, was) for name, was in free.items()}
 
     def _check_fitted(self) -> None:
