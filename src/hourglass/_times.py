@@ -105,15 +105,28 @@ def _no_missing(s: pd.Series, column: str) -> None:
                          f"({int(absent.sum())} row(s) lack it)")
 
 
-def _text(values: object) -> pd.Series:
-    s = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values).ravel())
-    s = s.reset_index(drop=True)
+def stripped_text(s: pd.Series) -> pd.Series:
+    """``s`` as stripped text (``string`` dtype, missing cells ``<NA>``, its index kept). A cell
+    of bytes that are no UTF-8 (a Parquet ``binary`` column) reads with U+FFFD where a byte does
+    not decode: no number, no placeholder, no time (``astype("string")`` raised a bare
+    ``UnicodeDecodeError`` that named no column); the readers that need its value name the cell.
+
+    Examples
+    --------
+    >>> stripped_text(pd.Series([b" 1", b"\\xff", None], dtype=object)).str.isdigit().tolist()
+    [True, False, <NA>]
+    """
     try:
         return s.astype("string").str.strip()
-    except UnicodeDecodeError:  # bytes that are no UTF-8 (a Parquet binary column): U+FFFD here,
-        # for the order a column's dates show; reading the times names the cell
-        return s.map(lambda v: v.decode(errors="replace") if isinstance(v, bytes | bytearray) else v
-                     ).astype("string").str.strip()
+    except UnicodeDecodeError:
+        return pd.Series([v.decode("utf-8", "replace") if isinstance(v, bytes | bytearray) else v
+                          for v in s.to_numpy(dtype=object)], index=s.index,
+                         dtype=object).astype("string").str.strip()
+
+
+def _text(values: object) -> pd.Series:
+    s = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values).ravel())
+    return stripped_text(s.reset_index(drop=True))
 
 
 def refuse_undecodable(s: pd.Series, column: str, first_row: int = 0, more: str = "") -> None:
@@ -271,8 +284,7 @@ def batch_dayfirst(values: object, column: str) -> bool | None:
     >>> batch_dayfirst(pd.Series(["2026-02-13"]), "ts") is None
     True
     """
-    text = _date_text(values)
-    told = None if text is None else _told(text)
+    told = _told(values)
     if told is None:
         return None
     text, dates, _ = told
@@ -313,8 +325,7 @@ def chunk_dayfirst(values: object, column: str) -> bool | None:
     >>> chunk_dayfirst(pd.Series(["2026-12-06T02:00:00Z"]), "ts") is None
     True
     """
-    text = _date_text(values)
-    told = None if text is None else _told(text)
+    told = _told(values)
     if told is None:
         return None
     text, dates, dropped = told
@@ -325,10 +336,14 @@ def chunk_dayfirst(values: object, column: str) -> bool | None:
     return _infer_order(text, column)
 
 
-def _told(text: pd.Series) -> tuple[pd.Series, _Dates, bool] | None:
-    """The dates of ``text`` that tell an order: those valid in no order (``31/13/2026``: both
-    numbers above 12, a bad row) left out; their :class:`_Dates`; whether any was left out.
-    ``None`` where none is left."""
+def _told(values: object) -> tuple[pd.Series, _Dates, bool] | None:
+    """The numeric day/month dates of ``values`` (a column, as text) that tell an order: those
+    valid in no order (``31/13/2026``: both numbers above 12, a bad row) left out; their
+    :class:`_Dates`; whether any was left out. ``None`` where the column holds no such dates, or
+    none is left."""
+    text = _date_text(values)
+    if text is None:
+        return None
     dates = _Dates(text)
     nowhere = np.intersect1d(dates.day_rows, dates.month_rows)
     if not len(nowhere):

@@ -34,7 +34,7 @@ from pandas.tseries.frequencies import to_offset
 
 from hourglass._numbers import to_numbers
 from hourglass._params import check_numeric_params
-from hourglass._times import parse_timestamps, read_timestamps
+from hourglass._times import parse_timestamps, read_timestamps, stripped_text
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.roles import PLACEHOLDERS
 from hourglass.features.tabular import _is_duration
@@ -260,25 +260,6 @@ def windows_to_points_channels(
     return p[arg]
 
 
-def _text(s: pd.Series) -> pd.Series:
-    """``s`` as stripped text (``string`` dtype, missing cells ``<NA>``). A cell of bytes that
-    are no UTF-8 (a Parquet ``binary`` column) reads with U+FFFD where a byte does not decode: no
-    number, no placeholder, no time, so it is a value that is no number (``astype("string")``
-    raised a bare ``UnicodeDecodeError`` that named no column).
-
-    Examples
-    --------
-    >>> _text(pd.Series([b" 1", b"\\xff", None], dtype=object)).str.isdigit().tolist()
-    [True, False, <NA>]
-    """
-    try:
-        return s.astype("string").str.strip()
-    except UnicodeDecodeError:
-        return pd.Series([v.decode("utf-8", "replace") if isinstance(v, bytes | bytearray) else v
-                          for v in s.to_numpy(dtype=object)], index=s.index,
-                         dtype=object).astype("string").str.strip()
-
-
 def _numeric_channel(s: pd.Series) -> bool:
     """Whether column ``s`` is a channel: numbers, or text that is numbers in (nearly) every row
     (a stray word in it is then an error naming the row, as at scoring, not a silently lost
@@ -287,7 +268,7 @@ def _numeric_channel(s: pd.Series) -> bool:
         return False
     if pd.api.types.is_numeric_dtype(s) or _is_duration(s):
         return True
-    present = _text(s.dropna())
+    present = stripped_text(s.dropna())
     present = present[(present != "") & ~present.isin(PLACEHOLDERS)]  # '-', 'N/A': no value
     return bool(len(present)) and pd.to_numeric(present.iloc[:2000], errors="coerce").notna().mean() >= 0.99
 
@@ -362,7 +343,7 @@ def _epoch_unit(name: str, s: pd.Series) -> tuple[str, str] | None:
 def _reads_as_times(s: pd.Series) -> bool:
     """Whether text column ``s`` holds date-times (``2024-05-01 00:00``, ISO 8601) in (nearly)
     every row."""
-    present = _text(s.dropna().iloc[:200])
+    present = stripped_text(s.dropna().iloc[:200])
     dated = present.str.contains(r"^\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}", regex=True)
     return bool(len(present)) and float(dated.fillna(False).mean()) >= 0.95
 
@@ -517,7 +498,7 @@ class TimeSeriesPreprocessor:
                 if not (pd.api.types.is_bool_dtype(s) or _is_duration(s)):
                     # an empty cell, '-' or 'N/A' is a missing value, as the table reader and the
                     # tabular features read them
-                    text = _text(s)
+                    text = stripped_text(s)
                     s = s.mask(((text == "") | text.isin(PLACEHOLDERS)).to_numpy(dtype=bool, na_value=False))
                 conv = to_numbers(s)  # a JSON integer of 400 digits: inf, as its text in a CSV file
                 # (an Arrow column's text that is no number converts to NaN, which Arrow does
