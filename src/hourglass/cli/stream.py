@@ -468,6 +468,17 @@ def _stdin_reader() -> Callable[[int], bytes]:
     return _gunzip_if_gzip(read, "<stdin>")
 
 
+def _at_least(least: int, head: bytes, read: Callable[[int], bytes], n: int) -> bytes:
+    """``head``, the first bytes read, with more reads of ``n`` until it holds ``least`` bytes, a
+    line's end, or the input ends (a pipe may give a byte at a time)."""
+    while 0 < len(head) < least and b"\n" not in head:
+        more = read(n)
+        if not more:
+            break
+        head += more
+    return head
+
+
 def _gunzip_if_gzip(read: Callable[[int], bytes], name: str) -> Callable[[int], bytes]:
     """``read`` of a pipe, decompressed when its first bytes are gzip's (``stream < log.gz``, as
     ``score -`` and ``--input FILE`` read one; the stream stopped at line 1, "not valid JSON");
@@ -501,13 +512,8 @@ def _gunzip_if_gzip(read: Callable[[int], bytes], name: str) -> Callable[[int], 
             return read(n if n > 0 else 1 << 16)
 
     def first(n: int) -> bytes:
-        head = read(n)
         # the magics need up to six bytes; a pipe may give fewer (a short first line: no magic)
-        while 0 < len(head) < 6 and b"\n" not in head:
-            more = read(n)
-            if not more:
-                break
-            head += more
+        head = _at_least(6, read(n), read, n)
         _refuse_packed(head, name)
         if head[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with a byte-order mark, decoded as
             state["read"] = _utf16_reads(head, read)  # --input FILE decodes it (its first line
@@ -517,13 +523,8 @@ def _gunzip_if_gzip(read: Callable[[int], bytes], name: str) -> Callable[[int], 
             return head
         unpacked = gzip.GzipFile(fileobj=_Rest(head), mode="rb").read1  # type: ignore[call-overload]
         state["read"] = unpacked
-        text = checked(n)
         # the mark needs two bytes; a slow pipe's first decompressed chunk may be one
-        while 0 < len(text) < 2 and b"\n" not in text:
-            more = checked(n)
-            if not more:
-                break
-            text += more
+        text = _at_least(2, checked(n), checked, n)
         if text[:2] in (b"\xff\xfe", b"\xfe\xff"):  # a gzip-compressed UTF-16 file (as above)
             state["read"] = _utf16_reads(text, unpacked)
             return checked(n)
