@@ -8,7 +8,13 @@ import numbers
 import re
 from typing import Any
 
+import numpy as np
+
 __all__ = ["check_numeric_params"]
+
+
+_SWITCHES = frozenset({"verbose"})
+"""Numeric parameters that are also on/off switches: ``verbose=True`` is 1, as in scikit-learn."""
 
 
 def _is_number(value: object) -> bool:
@@ -24,8 +30,14 @@ def _check_type(name: str, value: object, default: object, prefix: str,
     (``batch_size: int | str = 1024`` takes ``"auto"``)."""
     if value is None or default is None:
         return
-    if isinstance(default, bool) and not isinstance(value, bool | numbers.Integral):
+    if isinstance(default, bool) and not (isinstance(value, bool | np.bool_)
+                                          or (isinstance(value, numbers.Integral) and value in (0, 1))):
         raise error(f"{prefix}{name} must be true or false, got {value!r}")
+    if (isinstance(value, bool | np.bool_) and _is_number(default) and name not in _SWITCHES
+            and "bool" not in re.findall(r"\w+", str(annotation))):
+        # True is 1 to Python: --param lr=true trained at a learning rate of 1, patience=true
+        # stopped after one epoch without a word
+        raise error(f"{prefix}{name} must be a number, got {value!r}")
     if isinstance(value, str) and "str" in re.findall(r"\w+", str(annotation)):
         return
     if _is_number(default) and not isinstance(value, numbers.Real):
@@ -44,8 +56,10 @@ def _check_none(name: str, value: object, param: inspect.Parameter | None, prefi
     if value is not None or param is None or param.annotation is inspect.Parameter.empty:
         return
     default, annotation = param.default, param.annotation
-    if "None" in str(annotation) or isinstance(default, bool):
+    if "None" in str(annotation):
         return
+    if isinstance(default, bool):  # None was read as false: standardize=None trained on raw inputs
+        raise error(f"{prefix}{name} must be true or false, got None")
     if _is_number(default):
         raise error(f"{prefix}{name} must be a number, got None")
     if isinstance(default, tuple | list) and default and all(map(_is_number, default)):

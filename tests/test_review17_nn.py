@@ -1,0 +1,47 @@
+"""Regression tests: the base detector contract, the autoencoders and the shared training loop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hourglass.detectors import AutoEncoder
+from tests._cli import one_line_error
+
+KW = dict(hidden=(4, 2), epochs=2, verbose=0, device="cpu")
+
+
+def _X(n: int = 60, d: int = 3, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).normal(size=(n, d)).astype("float32")
+
+
+@pytest.mark.parametrize(("param", "value", "said"), [
+    ("lr", True, "lr must be a number, got True"),
+    ("patience", True, "patience must be a number, got True"),
+    ("epochs", False, "epochs must be a number, got False"),
+    ("random_state", True, "random_state must be a number, got True"),
+    ("standardize", None, "standardize must be true or false, got None"),
+    ("batch_norm", 2, "batch_norm must be true or false, got 2"),
+])
+def test_a_flag_for_a_number_or_none_for_a_flag_is_refused_not_read_as_one_or_false(
+        param: str, value: object, said: str) -> None:
+    ae = AutoEncoder(**{**KW, param: value})
+    with pytest.raises(ValueError, match=said):
+        ae.validate_params()
+    with pytest.raises(ValueError, match=said):
+        ae.fit(_X())
+
+
+def test_switch_like_values_that_mean_what_they_say_are_still_taken() -> None:
+    for params in ({"verbose": True}, {"standardize": np.True_}, {"batch_norm": 0}):
+        AutoEncoder(**{**KW, **params}).validate_params()
+
+
+def test_cli_param_true_for_a_learning_rate_is_one_clear_error(tmp_path: Path) -> None:
+    data = tmp_path / "t.csv"
+    np.savetxt(data, _X(), delimiter=",", header="a,b,c", comments="", fmt="%.4f")
+    out = tmp_path / "m"
+    one_line_error(["train", str(data), "-o", str(out), "--model", "autoencoder", "--epochs", "1",
+                    "--quiet", "--param", "lr=true"], "lr must be a number, got True", out)
