@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hourglass.detectors import AutoEncoder
+from hourglass.detectors import AutoEncoder, DenoisingAutoEncoder, SparseAutoEncoder
 from tests._cli import one_line_error
 
 KW = dict(hidden=(4, 2), epochs=2, verbose=0, device="cpu")
@@ -45,3 +45,20 @@ def test_cli_param_true_for_a_learning_rate_is_one_clear_error(tmp_path: Path) -
     out = tmp_path / "m"
     one_line_error(["train", str(data), "-o", str(out), "--model", "autoencoder", "--epochs", "1",
                     "--quiet", "--param", "lr=true"], "lr must be a number, got True", out)
+
+
+@pytest.mark.parametrize("cls", [AutoEncoder, SparseAutoEncoder, DenoisingAutoEncoder])
+def test_validate_params_says_batches_of_one_row_cannot_train_batch_norm_as_fit_does(cls: type) -> None:
+    det = cls(**{**KW, "batch_size": 1, "batch_norm": True})
+    with pytest.raises(ValueError, match=r"batch_size=1: .* batch normalisation") as told:
+        det.validate_params()
+    with pytest.raises(ValueError) as fitted:
+        det.fit(_X())
+    assert str(told.value) == str(fitted.value)
+
+
+def test_batches_of_one_row_without_batch_norm_layers_are_still_valid() -> None:
+    AutoEncoder(**{**KW, "batch_size": 1, "batch_norm": False}).validate_params()
+    sparse = SparseAutoEncoder(**{**KW, "hidden": (2,), "batch_size": 1, "batch_norm": True})
+    sparse.validate_params()  # a sigmoid code layer and no other hidden layer: no norm to train
+    assert sparse.fit(_X(20)).score(_X(2)).shape == (2,)

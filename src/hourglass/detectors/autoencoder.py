@@ -488,6 +488,19 @@ class AutoEncoder(ReconstructionMixin, DeepDetector):
         if self.score_norm not in ("none", "feature"):
             raise ValueError(f"score_norm must be 'none' or 'feature', got {self.score_norm!r}")
 
+    def validate_params(self) -> None:
+        super().validate_params()
+        bs = self.batch_size
+        if not isinstance(bs, str) and int(bs) < 2 and self._builds_batch_norm():
+            # what fit says after reading the data (a federated run, after its statistics rounds)
+            raise ValueError(f"batch_size={bs}: {type(self).__name__}'s network has batch "
+                             "normalisation, which cannot train on batches of one row; use "
+                             "batch_size >= 2 (or batch_norm=False)")
+
+    def _builds_batch_norm(self) -> bool:
+        """Whether the network has batch-norm layers (``batch_norm`` on any hidden layer)."""
+        return bool(self.batch_norm)
+
     def _fit(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
         if getattr(self, "standardize", False):
             ref = X[np.asarray(y) == 0] if y is not None and np.any(y == 0) else X

@@ -161,6 +161,10 @@ random_state
         if not float(self.sparsity_weight) >= 0:
             raise ValueError(f"sparsity_weight must be >= 0, got {self.sparsity_weight}")
 
+    def _builds_batch_norm(self) -> bool:
+        # the code layer is a sigmoid with no norm before it: one hidden layer has none
+        return bool(self.batch_norm) and len(tuple(self.hidden)) > 1
+
     def _build_module(self, n_features: int) -> nn.Module:
         return _SparseModule(n_features, tuple(int(h) for h in self.hidden), self.activation,
                              float(self.dropout), bool(self.batch_norm), float(self.label_margin),
