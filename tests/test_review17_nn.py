@@ -62,3 +62,11 @@ def test_batches_of_one_row_without_batch_norm_layers_are_still_valid() -> None:
     sparse = SparseAutoEncoder(**{**KW, "hidden": (2,), "batch_size": 1, "batch_norm": True})
     sparse.validate_params()  # a sigmoid code layer and no other hidden layer: no norm to train
     assert sparse.fit(_X(20)).score(_X(2)).shape == (2,)
+
+
+def test_the_gradient_baseline_is_a_typical_normal_row_not_pulled_by_labelled_anomalies() -> None:
+    X = _X(40)
+    X[:10] += 100.0  # labelled anomalies, a quarter of the rows
+    y = np.r_[np.ones(10), np.zeros(30)].astype(int)
+    ae = AutoEncoder(**{**KW, "validation_fraction": 0.0}).fit(X, y)
+    np.testing.assert_allclose(ae.gradient_baseline_, np.median(X[10:], axis=0), rtol=1e-6)

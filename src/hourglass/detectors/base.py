@@ -484,8 +484,11 @@ class BaseDetector(BaseEstimator):
         self.val_scores_ = np.asarray(val_scores, dtype=np.float64)
         self.val_index_ = np.asarray(val_idx, dtype=np.int64)  # which rows were held out
         if self.get_tags()["gradients"] and isinstance(Xa, np.ndarray) and Xa.ndim == 2:
-            # the baseline of integrated gradients: a typical training row, feature by feature
-            self.gradient_baseline_ = np.median(self._take(Xa, train_idx), axis=0).astype(np.float32)
+            # the baseline of integrated gradients: a typical training row, feature by feature;
+            # a normal one (labelled anomalies moved it toward themselves, as they would the
+            # standardisation, which leaves them out too)
+            typical = train_idx if labels is None else train_idx[labels[train_idx] == 0]
+            self.gradient_baseline_ = np.median(self._take(Xa, typical), axis=0).astype(np.float32)
         self.threshold_ = type(threshold)(**threshold.get_params()).fit(
             self.val_scores_, on=self.val_scores_source())
         self.calibrator_ = Calibrator().fit(self.val_scores_)
