@@ -70,3 +70,20 @@ def test_the_gradient_baseline_is_a_typical_normal_row_not_pulled_by_labelled_an
     y = np.r_[np.ones(10), np.zeros(30)].astype(int)
     ae = AutoEncoder(**{**KW, "validation_fraction": 0.0}).fit(X, y)
     np.testing.assert_allclose(ae.gradient_baseline_, np.median(X[10:], axis=0), rtol=1e-6)
+
+
+@pytest.mark.parametrize("width", [2**70, 2**31])
+def test_a_width_no_network_can_hold_is_a_parameter_error_not_torch_s(width: int) -> None:
+    ae = AutoEncoder(**{**KW, "hidden": (width, 2)})
+    with pytest.raises(ValueError, match=f"hidden: a layer of {width:,} units is wider"):
+        ae.validate_params()
+    with pytest.raises(ValueError, match="is wider than"):
+        ae.fit(_X())
+
+
+def test_cli_hidden_too_wide_is_one_clear_error(tmp_path: Path) -> None:
+    data = tmp_path / "t.csv"
+    np.savetxt(data, _X(), delimiter=",", header="a,b,c", comments="", fmt="%.4f")
+    out = tmp_path / "m"
+    one_line_error(["train", str(data), "-o", str(out), "--model", "autoencoder", "--epochs", "1",
+                    "--quiet", "--hidden", f"{2**70},2"], "is wider than", out)

@@ -212,11 +212,22 @@ def check_rate(det: Any, name: str) -> None:
                          f"(1 - beta1), is a float32), got {getattr(det, name)}")
 
 
+WIDTH_TOP = 2**31 - 1
+"""Widest layer ``hidden`` may ask for: torch sizes a layer's weights with 64-bit counts, and a
+wider one is a layer of over two billion weights per input (a width past 2**63 was torch's
+TypeError "Overflow when unpacking long", a traceback from the CLI's ``--hidden``)."""
+
+
 def check_hidden(det: Any) -> None:
-    """Raise ``ValueError`` unless ``det.hidden`` is a non-empty tuple of positive widths."""
+    """Raise ``ValueError`` unless ``det.hidden`` is a non-empty tuple of positive widths of at
+    most :data:`WIDTH_TOP`."""
     hidden = det.hidden
     if len(tuple(hidden)) == 0 or any(int(h) < 1 for h in hidden):
         raise ValueError(f"hidden must be a non-empty tuple of positive widths, got {hidden}")
+    wide = [int(h) for h in hidden if int(h) > WIDTH_TOP]
+    if wide:
+        raise ValueError(f"hidden: a layer of {wide[0]:,} units is wider than the {WIDTH_TOP:,} a "
+                         f"network can hold; give smaller widths, got {hidden}")
 
 
 def check_dropout(det: Any) -> None:
