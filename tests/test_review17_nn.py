@@ -87,3 +87,21 @@ def test_cli_hidden_too_wide_is_one_clear_error(tmp_path: Path) -> None:
     out = tmp_path / "m"
     one_line_error(["train", str(data), "-o", str(out), "--model", "autoencoder", "--epochs", "1",
                     "--quiet", "--hidden", f"{2**70},2"], "is wider than", out)
+
+
+class _Sink:
+    """A standard error that takes writes and has no ``isatty`` (a logging wrapper's)."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        return None
+
+
+@pytest.mark.parametrize("stream", [None, _Sink()])
+def test_training_with_verbose_and_no_terminal_stream_trains_without_a_bar(
+        stream: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stderr", stream)  # pythonw, or a service that replaced it
+    ae = AutoEncoder(**{**KW, "verbose": 1}).fit(_X())
+    assert len(ae.history_.train_loss) == 2

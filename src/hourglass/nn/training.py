@@ -265,8 +265,10 @@ def _batches(n: int, batch_size: int) -> list[tuple[int, int]]:
 
 
 def _progress(verbose: int, total: int, description: str) -> Progress | None:
-    """A rich progress bar on an interactive terminal, else ``None``."""
-    if verbose <= 0 or not sys.stderr.isatty():
+    """A rich progress bar on an interactive terminal, else ``None`` (also where there is no
+    standard error, ``pythonw`` or a service's ``None``, or it is a stream without ``isatty``)."""
+    isatty = getattr(sys.stderr, "isatty", None)
+    if verbose <= 0 or isatty is None or not isatty():
         return None
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
