@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from hourglass.detectors import AutoEncoder, DenoisingAutoEncoder, SparseAutoEncoder
+from hourglass.errors import InputError
 from tests._cli import one_line_error
 
 KW = dict(hidden=(4, 2), epochs=2, verbose=0, device="cpu")
@@ -105,3 +106,21 @@ def test_training_with_verbose_and_no_terminal_stream_trains_without_a_bar(
     monkeypatch.setattr("sys.stderr", stream)  # pythonw, or a service that replaced it
     ae = AutoEncoder(**{**KW, "verbose": 1}).fit(_X())
     assert len(ae.history_.train_loss) == 2
+
+
+def test_a_whole_number_setting_one_apart_from_the_fitted_one_is_a_change() -> None:
+    from hourglass.detectors.base import _same_setting
+
+    assert not _same_setting(1_000_001, 1_000_000)
+    assert not _same_setting((2**60 + 1, 2), (2**60, 2))
+    assert _same_setting(np.int64(8), 8) and _same_setting(8.0, 8)
+    assert _same_setting(np.float32(0.1), 0.1)
+
+
+def test_a_network_one_unit_wider_than_fitted_is_refused_before_it_saves_an_unloadable_model() -> None:
+    ae = AutoEncoder(**{**KW, "hidden": (1_000_000, 1), "epochs": 1, "batch_norm": False}).fit(_X(12))
+    ae.set_params(hidden=(1_000_001, 1))
+    with pytest.raises(InputError, match=r"hidden is \(1000001, 1\), but the model was fitted with"):
+        ae.score(_X(2))
+    with pytest.raises(InputError, match="hidden is"):
+        ae.get_state()

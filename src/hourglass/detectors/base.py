@@ -867,6 +867,10 @@ def _same_setting(now: Any, was: Any) -> bool:
     flags = isinstance(now, bool | np.bool_), isinstance(was, bool | np.bool_)
     if any(flags):
         return all(flags) and bool(now) == bool(was)
+    if isinstance(now, numbers.Integral) and isinstance(was, numbers.Integral):
+        # whole numbers exactly: a width of 1,000,001 is no 1,000,000 (within the float tolerance
+        # below, it scored, then saved a model whose weights did not fit its own config)
+        return int(now) == int(was)
     if isinstance(now, numbers.Real) and isinstance(was, numbers.Real):
         a, b = float(now), float(was)
         return a == b or math.isclose(a, b, rel_tol=1e-6)
