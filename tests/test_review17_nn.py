@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -124,3 +125,21 @@ def test_a_network_one_unit_wider_than_fitted_is_refused_before_it_saves_an_unlo
         ae.score(_X(2))
     with pytest.raises(InputError, match="hidden is"):
         ae.get_state()
+
+
+@pytest.mark.parametrize(("cls", "param", "value", "said"), [
+    (AutoEncoder, "label_margin", 1e39, "label_margin must be at most 3.4e+38"),
+    (AutoEncoder, "label_weight", 1e39, "label_weight must be at most 3.4e+38"),
+    (SparseAutoEncoder, "sparsity_weight", 1e39, "sparsity_weight must be at most 3.4e+38"),
+    (SparseAutoEncoder, "rho", 1e-300, "rho must be at least 1.18e-38"),
+    (DenoisingAutoEncoder, "noise_std", 1e39, "noise_std must be at most 3.4e+38"),
+])
+def test_a_loss_setting_past_float32_is_named_not_training_diverged_blaming_the_data(
+        cls: type, param: str, value: float, said: str) -> None:
+    det = cls(**{**KW, param: value})
+    with pytest.raises(ValueError, match=re.escape(said)):
+        det.validate_params()
+    y = np.zeros(60, dtype=int)
+    y[:3] = 1
+    with pytest.raises(ValueError, match=re.escape(said)):
+        det.fit(_X(), y)

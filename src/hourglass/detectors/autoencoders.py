@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+import numpy as np
 import torch
 from torch import nn
 
 from hourglass.detectors.autoencoder import AutoEncoder, _AEModule
+from hourglass.detectors.base import check_float32
 from hourglass.nn import mlp
 from hourglass.thresholds import Threshold
 
@@ -19,6 +21,8 @@ __all__ = ["DenoisingAutoEncoder", "SparseAutoEncoder"]
 
 _SPARSITY = ("l1", "kl", "both")
 _NOISE = ("gaussian", "mask", "both")
+RHO_LEAST = float(np.finfo(np.float32).tiny)
+"""Smallest ``rho``: the KL penalty computes in float32, where a smaller target is 0."""
 
 
 class _SparseModule(_AEModule):
@@ -158,8 +162,12 @@ random_state
             raise ValueError(f"sparsity must be one of {_SPARSITY}, got {self.sparsity!r}")
         if not 0 < float(self.rho) < 1:
             raise ValueError(f"rho must be in (0, 1), got {self.rho}")
+        if float(self.rho) < RHO_LEAST:  # 0 in float32: the KL penalty was NaN, "training diverged"
+            raise ValueError(f"rho must be at least {RHO_LEAST:.3g} (the smallest normal float32), "
+                             f"got {self.rho}")
         if not float(self.sparsity_weight) >= 0:
             raise ValueError(f"sparsity_weight must be >= 0, got {self.sparsity_weight}")
+        check_float32(self, "sparsity_weight")
 
     def _builds_batch_norm(self) -> bool:
         # the code layer is a sigmoid with no norm before it: one hidden layer has none
@@ -252,6 +260,7 @@ random_state
             raise ValueError(f"noise must be one of {_NOISE}, got {self.noise!r}")
         if not float(self.noise_std) >= 0:
             raise ValueError(f"noise_std must be >= 0, got {self.noise_std}")
+        check_float32(self, "noise_std")
         if not 0 <= float(self.mask_rate) < 1:
             raise ValueError(f"mask_rate must be in [0, 1), got {self.mask_rate}")
 

@@ -218,6 +218,19 @@ wider one is a layer of over two billion weights per input (a width past 2**63 w
 TypeError "Overflow when unpacking long", a traceback from the CLI's ``--hidden``)."""
 
 
+FLOAT32_TOP = float(np.finfo(np.float32).max)
+"""Largest setting a network's float32 arithmetic holds: a loss weight or margin beyond it is
+``inf`` in the first step, and training stopped with "training diverged", blaming the data."""
+
+
+def check_float32(det: Any, *names: str) -> None:
+    """Raise ``ValueError`` naming the first of the settings ``names`` above :data:`FLOAT32_TOP`."""
+    for name in names:
+        value = getattr(det, name)
+        if float(value) > FLOAT32_TOP:
+            raise ValueError(f"{name} must be at most {FLOAT32_TOP:.3g} (a float32), got {value}")
+
+
 def check_hidden(det: Any) -> None:
     """Raise ``ValueError`` unless ``det.hidden`` is a non-empty tuple of positive widths of at
     most :data:`WIDTH_TOP`."""
@@ -989,6 +1002,7 @@ class DeepDetector(BaseDetector):
         weight = float(getattr(self, "label_weight", 1.0))
         if not weight >= 0:
             raise ValueError(f"label_weight must be >= 0, got {weight}")
+        check_float32(self, *[n for n in ("label_margin", "label_weight") if hasattr(self, n)])
 
     #: Parameters that may change after fit: the training settings a warm start takes and the
     #: threshold rule (fitted again apart); a subclass adds its own training-only ones (loss
