@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from hourglass.cli import app
 from hourglass.detectors import AutoEncoder, DenoisingAutoEncoder, SparseAutoEncoder
 from hourglass.errors import InputError
-from tests._cli import one_line_error
+from tests._cli import one_line_error, runner
 
 KW = dict(hidden=(4, 2), epochs=2, verbose=0, device="cpu")
 
@@ -143,3 +144,17 @@ def test_a_loss_setting_past_float32_is_named_not_training_diverged_blaming_the_
     y[:3] = 1
     with pytest.raises(ValueError, match=re.escape(said)):
         det.fit(_X(), y)
+
+
+def test_cli_warm_start_still_takes_batches_of_one_row_its_frozen_batch_norm_can_train_on(
+        tmp_path: Path) -> None:
+    data = tmp_path / "t.csv"
+    np.savetxt(data, _X(), delimiter=",", header="a,b,c", comments="", fmt="%.4f")
+    base, warm = tmp_path / "base", tmp_path / "warm"
+    common = ["--epochs", "1", "--quiet"]
+    fit = runner.invoke(app, ["train", str(data), "-o", str(base), "--hidden", "4,2", *common])
+    assert fit.exit_code == 0, fit.output
+    res = runner.invoke(app, ["train", str(data), "--warm-start", str(base), "-o", str(warm),
+                              "--batch-size", "1", *common])
+    assert res.exit_code == 0, res.output
+    assert (warm / "config.json").exists()

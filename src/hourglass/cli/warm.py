@@ -146,7 +146,14 @@ def _check_settings(parent: Any, params: dict[str, Any]) -> None:
     det = parent.detector_
     # its own parameters only: a threshold rule's nested ones ('threshold__q' of a model trained
     # with --threshold percentile:95) are no parameters of the detector's class
-    finish_params(type(det), parent.model_name, {**det.get_params(deep=False), **params}, [])
+    merged = {**det.get_params(deep=False), **params}
+    bs = merged.get("batch_size")
+    if (getattr(det, "_warm_freeze_batch_norm", False) and isinstance(bs, int) and not isinstance(bs, bool)
+            and bs == 1):
+        # a warm start keeps batch-norm layers frozen (they normalise with the parent's running
+        # statistics), so batches of one row train, which a fresh fit's check refuses
+        merged["batch_size"] = 2
+    finish_params(type(det), parent.model_name, merged, [])
 
 
 def _refuse_label_read(parent: Any, parent_dir: Path, label_col: str | None) -> None:
