@@ -198,12 +198,29 @@ def _module_keys(detector: BaseDetector, n_features: int) -> list[str]:
     return list(detector._build_module(n_features).state_dict())
 
 
+@contextlib.contextmanager
+def _quiet(*names: str) -> Iterator[None]:
+    """The warnings of the loggers ``names`` (and their children) left out of the log: those of
+    a threshold that is fitted only to be thrown away (a placeholder's, a site's local epochs'),
+    which would speak of scores no threshold of the run is fitted on."""
+    loggers = [logging.getLogger(n) for n in names]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+
+
 def _placeholder_state(n_features: int) -> dict[str, Any]:
     """The bookkeeping a fitted detector holds besides its weights, for a detector rebuilt from
     global weights only (its own threshold is never used: the server fits the real one)."""
     s = np.zeros(2)
-    return {"n_features_in": n_features, "threshold": Percentile(99.0).fit(s).to_dict(),
-            "calibration": Calibrator().fit(s).to_dict()}
+    with _quiet("hourglass.thresholds"):  # "percentile 99 of 2 held-out scores": of none of the run's
+        return {"n_features_in": n_features, "threshold": Percentile(99.0).fit(s).to_dict(),
+                "calibration": Calibrator().fit(s).to_dict()}
 
 
 def _detector_from(template: BaseDetector, n_features: int, arrays: Sequence[np.ndarray],
@@ -426,7 +443,10 @@ class Site:
         # scores than a small site holds out (one under 2 sends no threshold and takes part)
         det.set_params(threshold=None)
         # the split inside warm_start is seeded as in _inputs: the same held-out rows every round
-        new = det.warm_start(self.X_, epochs=epochs, update_batch_norm=True, proximal_mu=proximal_mu)
+        # quietly: that threshold's notes ("percentile 99 of 10 held-out scores", "no held-out
+        # rows, so the threshold is fitted on training scores") are of none the run fits
+        with _quiet("hourglass.thresholds", "hourglass.detectors.base"):
+            new = det.warm_start(self.X_, epochs=epochs, update_batch_norm=True, proximal_mu=proximal_mu)
         _, arrays = new.get_state()
         keys = _module_keys(self.detector, self.X_.shape[1])
         out = [np.asarray(parameters[0]), np.asarray(parameters[1])] + [arrays[f"module.{k}"] for k in keys]
@@ -565,15 +585,10 @@ class FederatedServer:
         """Fit the threshold rule on ``n`` made-up scores, quietly: an ``InputError`` when it
         cannot be fitted on ``n`` unlabelled held-out scores (the rules that refuse too few
         scores, ``FalseAlarmBound`` and ``DSPOT``, count them only)."""
-        quiet = logging.getLogger("hourglass.thresholds")  # the made-up fit's notes are not the run's
-        level = quiet.level
-        quiet.setLevel(logging.CRITICAL)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                self._rule().fit(np.linspace(0.0, 1.0, n), on=HELD_OUT)
-        finally:
-            quiet.setLevel(level)
+        # the made-up fit's notes are not the run's
+        with _quiet("hourglass.thresholds"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self._rule().fit(np.linspace(0.0, 1.0, n), on=HELD_OUT)
 
     def _check_held_out(self, held: Sequence[int]) -> None:
         """In round 1, refuse held-out counts on which a site's own threshold, or the shared one,

@@ -1,0 +1,41 @@
+"""Regression tests: federated training (its rounds, messages and saved models) and the Spark scorer."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hourglass.detectors import AutoEncoder
+from hourglass.distributed.federated import run_federated
+
+
+def _det(**kw: Any) -> AutoEncoder:
+    return AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, random_state=0, **kw)
+
+
+def test_a_run_logs_no_note_of_the_thresholds_it_throws_away(caplog: Any) -> None:
+    # every round rebuilt the global model with a placeholder threshold fitted on 2 made-up
+    # scores and each site's local epochs fitted one more: 600 held-out rows in all logged
+    # "percentile 99 of 2 held-out normal scores: expect about 33.7% ..." round after round
+    rng = np.random.default_rng(0)
+    sites = [pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)}) for n in (3000, 3000)]
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        run_federated(sites, _det(), rounds=2)
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_a_small_site_adds_no_note_of_its_local_threshold(caplog: Any) -> None:
+    # a 5-row site holds none out: its local epochs' threshold (thrown away) said "no held-out
+    # rows, so the threshold is fitted on training scores" every round; the shared threshold's
+    # own note (10 held-out scores in all), and that of the other site's own (its 10), stay
+    rng = np.random.default_rng(1)
+    sites = [pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)}) for n in (100, 5)]
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        pipe = run_federated(sites, _det(), rounds=2)
+    notes = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert pipe.detector_.threshold_.n_fit_ == 10
+    assert len(notes) == 2 and all("percentile 99 of 10 held-out normal scores" in n for n in notes), notes
+
