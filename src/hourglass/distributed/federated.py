@@ -633,6 +633,7 @@ class FederatedServer:
             parts = self._statistics("schema round", replies, ("rows", "columns"))
             with _unreadable("schema round"):
                 self.schema_ = merge_schema(parts, max_categories=int(self.params_["max_categories"]))
+                self.missing_ = _with_missing(self.schema_, parts)
             held = self._held_out_rows(self.site_rows_)
             if sum(held) < 2:
                 rows = ", ".join(map(str, self.site_rows_))
@@ -940,6 +941,8 @@ class FederatedServer:
         pipe.info = {
             "source": "federated training (rows stay at the sites)",
             "n_train_rows": int(self.schema_["rows"]), "n_features": d,
+            # as a pooled fit's: a row sent to 'stream' or the service may leave these out
+            "optional_fields": [c for c in self.features_.columns_ if c in self.missing_],
             "fit_seconds": self.fit_seconds_,
             "threshold_fit": {"on": on, "scores": HELD_OUT, "rows": n,
                               "anomalous": 0, "normal": n},
@@ -1061,6 +1064,18 @@ def _number(value: Any) -> float:
         return float(value)
     except (TypeError, ValueError, OverflowError):
         return float("nan")
+
+
+def _with_missing(merged: Mapping[str, Any], parts: Sequence[Mapping[str, Any]]) -> set[str]:
+    """The columns with a missing value in some row of some site, as a pooled fit finds them
+    (:attr:`~hourglass.pipeline.Pipeline.optional_fields`), from the statistics of round 1: a
+    missing count (a numeric column's ``-`` and empty text counted there, a category's
+    ``<missing>``), an absent port or address, or a text column with fewer values than rows."""
+    out = {c for c, m in merged["columns"].items() if m.get("missing") or m.get("absent")}
+    for p in parts:
+        out |= {c for c, e in p["columns"].items()
+                if e.get("missing") or e.get("absent") or ("present" in e and e["present"] < int(p["rows"]))}
+    return out
 
 
 def _site_names(sent: Sequence[Any]) -> list[str]:
