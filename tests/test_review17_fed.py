@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hourglass import Pipeline
+from hourglass import Pipeline, load
 from hourglass.detectors import AutoEncoder
 from hourglass.distributed.federated import run_federated
+from hourglass.distributed.spark import score_partitions
 from hourglass.errors import InputError
 from hourglass.features.tabular import TabularPreprocessor
 from hourglass.serve.scoring import TableScorer
@@ -62,3 +63,24 @@ def test_a_federated_model_lets_a_row_leave_out_a_field_the_sites_had_missing(tm
     assert len(got["scores"]) == 1
     with pytest.raises(InputError, match="proto"):
         TableScorer(tmp_path / "m").score([{"bytes": 50.0}])
+
+
+def test_spark_keeps_a_struct_column_whole_beside_the_fields_the_model_reads(tmp_path: Path) -> None:
+    # the batch's struct column 'source' (spark.read.json of nested JSON) was flattened into
+    # source.ip / source.port for the model, and keep=["source"] then stopped the task with
+    # "keep: no column 'source' in the batch", naming the flattened columns; an empty batch,
+    # with no row to read the struct's fields from, stopped it on keep=["source.ip"]
+    rng = np.random.default_rng(0)
+    flat = pd.DataFrame({"source.ip": rng.choice(["10.0.0.1", "10.0.0.2"], 60),
+                         "source.port": rng.choice([80.0, 443.0], 60), "bytes": rng.exponential(100, 60)})
+    Pipeline(_det()).fit(flat).save(tmp_path / "m")
+    structs = [{"ip": a, "port": p} for a, p in zip(flat["source.ip"], flat["source.port"], strict=True)]
+    nested = pd.DataFrame({"source": structs, "bytes": flat["bytes"], "id": range(60)})
+    fn = score_partitions(tmp_path / "m", keep=["id", "source", "source.ip"])
+    out = pd.concat(list(fn(iter([nested.head(20), nested.iloc[20:20], nested.tail(40)]))), ignore_index=True)
+    assert list(out.columns[-3:]) == ["id", "source", "source.ip"]
+    assert out["source"].tolist() == nested["source"].tolist()
+    assert out["source.ip"].tolist() == flat["source.ip"].tolist()
+    assert np.allclose(out["score"], load(tmp_path / "m").score(flat))
+    with pytest.raises(InputError, match="keep: no column 'src'"):
+        list(score_partitions(tmp_path / "m", keep=["src"])(iter([nested])))

@@ -111,18 +111,23 @@ class PartitionScorer:
             yield self._score(pipe, batch, columns, meta)
 
     def _score(self, pipe: Any, batch: pd.DataFrame, columns: list[str], meta: list[str]) -> pd.DataFrame:
+        given = batch
         if not {*columns, *self.keep} <= set(batch.columns):  # struct columns (nested JSON)?
             from hourglass.ingest.tables import flatten_json
 
             batch = flatten_json(batch.copy())  # their fields as source.ip ..., as score reads
-        missing = [c for c in self.keep if c not in batch.columns]
-        if missing:
+        # a kept column as the batch gave it (a struct column whole), else a field of one (source.ip)
+        kept = {c: given if c in given.columns else batch for c in self.keep}
+        missing = [c for c in self.keep if c not in kept[c].columns]
+        if missing and len(given) == 0:  # no row to read a struct's fields from (source.ip)
+            kept.update({c: pd.DataFrame({c: pd.Series(dtype=object)}) for c in missing})
+        elif missing:
             raise InputError(f"keep: no column {missing[0]!r} in the batch (columns: "
-                             f"{', '.join(map(str, batch.columns[:8]))})")
-        repeated = [c for c in self.keep if (batch.columns == c).sum() > 1]  # (a join's both sides)
+                             f"{', '.join(map(str, given.columns[:8]))})")
+        repeated = [c for c in self.keep if (kept[c].columns == c).sum() > 1]  # (a join's both sides)
         if repeated:
-            raise InputError(f"keep: the batch has {(batch.columns == repeated[0]).sum()} columns named "
-                             f"{repeated[0]!r}; rename them apart to keep one")
+            raise InputError(f"keep: the batch has {(kept[repeated[0]].columns == repeated[0]).sum()} "
+                             f"columns named {repeated[0]!r}; rename them apart to keep one")
         out = pd.DataFrame({c: pd.Series(dtype=t) for c, t in (
             ("score", "float64"), ("flag", "int32"), ("calibrated", "float64"), ("severity", object))})
         if self.explain:
@@ -130,7 +135,7 @@ class PartitionScorer:
             out["why"] = pd.Series(dtype=object)
         if len(batch) == 0:
             for c in self.keep:
-                out[c] = batch[c]
+                out[c] = kept[c][c]
             return out
         # the model's columns only when all are there (else the pipeline names what is missing);
         # the label and time columns were never features, as for 'hourglass score'
@@ -153,7 +158,7 @@ class PartitionScorer:
                 out.loc[pick, "top_column"] = why["top_column"].astype(str).to_numpy()
                 out.loc[pick, "why"] = why["why"].astype(str).to_numpy()
         for c in self.keep:
-            out[c] = batch[c].to_numpy()
+            out[c] = kept[c][c].to_numpy()
         if self.anomalies_only:
             out = out[flags == 1].reset_index(drop=True)
         return out
@@ -172,8 +177,9 @@ def score_partitions(model_dir: str | os.PathLike[str], *, keep: Sequence[str] |
         executor can read (shared storage, or the same path on each node). Each task loads it
         once, checking its content hash as :func:`hourglass.load` does.
     keep
-        Input columns copied into the output after the score columns (ids, addresses...); a
-        mapping (column → Spark type, as :func:`output_schema` takes it) works too.
+        Input columns copied into the output after the score columns (ids, addresses...; a
+        struct column whole, ``source``, or one of its fields, ``source.ip``); a mapping
+        (column → Spark type, as :func:`output_schema` takes it) works too.
     explain
         With ``n > 0``, ``top_column`` and ``why`` (the ``n`` columns with the largest share, as
         ``hourglass explain`` gives them) for each flagged row; ``None`` for the others.
