@@ -12,7 +12,7 @@ import pytest
 
 from hourglass import Pipeline, load
 from hourglass.detectors import AutoEncoder
-from hourglass.distributed.federated import run_federated
+from hourglass.distributed.federated import FederatedServer, run_federated
 from hourglass.distributed.spark import score_partitions
 from hourglass.errors import InputError
 from hourglass.features.tabular import TabularPreprocessor
@@ -84,3 +84,13 @@ def test_spark_keeps_a_struct_column_whole_beside_the_fields_the_model_reads(tmp
     assert np.allclose(out["score"], load(tmp_path / "m").score(flat))
     with pytest.raises(InputError, match="keep: no column 'src'"):
         list(score_partitions(tmp_path / "m", keep=["src"])(iter([nested])))
+
+
+def test_the_server_refuses_a_bad_preprocessing_setting_when_built() -> None:
+    # the detector's settings were checked when the server was built, the preprocessing's only
+    # once every site had connected and answered round 1, each naming it as its own ("site 1: ...")
+    for kw, match in ((dict(scaler="bogus"), "scaler: unknown 'bogus'"),
+                      (dict(max_categories=0), "max_categories"), (dict(max_corr=2.0), "max_corr")):
+        with pytest.raises(InputError, match=match) as err:
+            FederatedServer(_det(), TabularPreprocessor(**kw), rounds=1)
+        assert not str(err.value).startswith("site")

@@ -511,6 +511,8 @@ class FederatedServer:
         check_federated_detector(detector)
         _check_features(features)
         detector.validate_params()  # a bad setting now, not after the statistics rounds
+        if features is not None:  # and the preprocessing's (each site said it as its own: "site 1: ...")
+            features._check_params()
         for name, value in (("rounds", rounds), ("local_epochs", local_epochs)):
             if (isinstance(value, bool) or not isinstance(value, numbers.Real)
                     or not float(value).is_integer() or value < 1):
