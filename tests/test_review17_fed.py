@@ -94,3 +94,13 @@ def test_the_server_refuses_a_bad_preprocessing_setting_when_built() -> None:
         with pytest.raises(InputError, match=match) as err:
             FederatedServer(_det(), TabularPreprocessor(**kw), rounds=1)
         assert not str(err.value).startswith("site")
+
+
+def test_the_detectors_own_epochs_is_not_what_a_site_trains_per_round() -> None:
+    # as documented now: rounds x local_epochs; the detector's epochs (which the sites must share)
+    # changes nothing
+    rng = np.random.default_rng(2)
+    sites = [pd.DataFrame({"a": rng.normal(size=80), "b": rng.normal(size=80)}) for _ in range(2)]
+    one, five = (run_federated(sites, AutoEncoder(hidden=(4, 2), epochs=e, verbose=0, random_state=0),
+                               rounds=2, local_epochs=1) for e in (1, 5))
+    assert np.array_equal(one.score(sites[0]), five.score(sites[0]))

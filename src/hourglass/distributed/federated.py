@@ -475,7 +475,9 @@ class FederatedServer:
     rounds
         FedAvg rounds.
     local_epochs
-        Epochs each site trains per round (early stopping on its held-out rows still applies).
+        Epochs each site trains per round (early stopping on its held-out rows still applies):
+        ``rounds * local_epochs`` in all. The detector's own ``epochs`` is not used (the sites
+        must still agree on it, as on every setting).
     proximal_mu
         FedProx (Li et al. 2020): each site's local loss gets ``proximal_mu / 2 *
         ||w - w_global||^2``, pulling its weights toward the round's global ones (sent to the
