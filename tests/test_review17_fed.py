@@ -12,7 +12,7 @@ import pytest
 
 from hourglass import Pipeline, load
 from hourglass.detectors import AutoEncoder
-from hourglass.distributed.federated import FederatedServer, run_federated
+from hourglass.distributed.federated import FederatedServer, Site, run_federated
 from hourglass.distributed.spark import score_partitions
 from hourglass.errors import InputError
 from hourglass.features.tabular import TabularPreprocessor
@@ -104,3 +104,23 @@ def test_the_detectors_own_epochs_is_not_what_a_site_trains_per_round() -> None:
     one, five = (run_federated(sites, AutoEncoder(hidden=(4, 2), epochs=e, verbose=0, random_state=0),
                                rounds=2, local_epochs=1) for e in (1, 5))
     assert np.array_equal(one.score(sites[0]), five.score(sites[0]))
+
+
+def test_a_sites_own_model_keeps_no_other_sites_figures(tmp_path: Path) -> None:
+    # the model handed to site k held every site's row counts, held-out medians and losses per
+    # round (and the share of each one's scores above site k's threshold); the shared model keeps them
+    rng = np.random.default_rng(3)
+    sites = [pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)}) for n in (120, 80, 60)]
+    named = [Site(d, _det(), name=n) for d, n in zip(sites, "xyz", strict=True)]
+    shared = (server := FederatedServer(_det(), rounds=2).run(named)).pipeline()
+    every = shared.info["federated"]
+    assert every["rows"] == [120, 80, 60] and len(every["held_out"]) == 3
+    paths = server.save(tmp_path / "m")
+    own = load(paths["y"])
+    fed = own.info["federated"]
+    assert fed["sites"] == 3 and fed["rows"] == [80] and fed["site_names"] == ["y"]
+    assert fed["held_out"] == [{**every["held_out"][1], "flagged": fed["held_out"][0]["flagged"]}]
+    assert [h["rows"] for h in fed["history"]] == [[72], [72]]
+    assert [h["held_out_loss"] for h in fed["history"]] == [[h["held_out_loss"][1]] for h in every["history"]]
+    assert own.model_card()["federated"].startswith("3 sites (site y's 80 rows), FedAvg")
+    assert shared.model_card()["federated"].startswith("3 sites (120 + 80 + 60 rows), FedAvg")

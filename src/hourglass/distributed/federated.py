@@ -913,6 +913,8 @@ class FederatedServer:
         while each site's own threshold keeps its false-positive rate near the rule's
         (``Percentile(99)``: 1 %) and its calibrated scores
         (:meth:`~hourglass.pipeline.Pipeline.calibrated_score`) comparable with the other sites'.
+        Its ``info["federated"]`` holds site ``k``'s figures only (rows, held-out summary, losses
+        per round): the others' stay with the server and the shared model.
         """
         if not hasattr(self, "site_summaries_"):
             raise InputError("the federated run has not finished (no held-out summaries yet)")
@@ -959,6 +961,11 @@ class FederatedServer:
                           "history": self.history_,
                           "threshold": "shared" if k is None else f"site {self.site_names_[k]}"},
         }
+        if k is not None:  # the model handed to site k: of the sites, its own figures only
+            pipe.info["federated"].update(
+                rows=[self.site_rows_[k]], site_names=[self.site_names_[k]], held_out=[per_site[k]],
+                history=[{**h, "held_out_loss": [h["held_out_loss"][k]], "rows": [h["rows"][k]]}
+                         for h in self.history_])
         return pipe
 
     def _site_index(self, site: int | str) -> int:

@@ -703,8 +703,11 @@ class Pipeline:
                 + "; refitted on the same held-out scores, not retrained")
         fed = info.get("federated")
         if fed:
+            rows, names = fed.get("rows") or [], fed.get("site_names") or []
+            own = len(rows) == 1 and fed.get("sites") != 1 and names  # a site's own model: its rows only
+            told = f"site {names[0]}'s {rows[0]} rows" if own else f"{' + '.join(map(str, rows))} rows"
             card["federated"] = (
-                f"{fed.get('sites')} sites ({' + '.join(map(str, fed.get('rows') or []))} rows), "
+                f"{fed.get('sites')} sites ({told}), "
                 f"{fed.get('aggregation', 'FedAvg')}, {fed.get('rounds')} rounds x "
                 f"{fed.get('local_epochs')} local epochs; preprocessing from merged site statistics")
         return card
