@@ -124,3 +124,26 @@ def test_a_sites_own_model_keeps_no_other_sites_figures(tmp_path: Path) -> None:
     assert [h["held_out_loss"] for h in fed["history"]] == [[h["held_out_loss"][1]] for h in every["history"]]
     assert own.model_card()["federated"].startswith("3 sites (site y's 80 rows), FedAvg")
     assert shared.model_card()["federated"].startswith("3 sites (120 + 80 + 60 rows), FedAvg")
+
+
+def test_spark_scores_a_batch_whose_struct_is_null_in_every_row(tmp_path: Path) -> None:
+    # spark.read.json gives a null struct where a record has no 'source': a batch with no row
+    # holding one flattened to no source.ip / source.port, and the task stopped with "column(s)
+    # the model needs are missing" (fields the model saw missing in training: scored as missing)
+    rng = np.random.default_rng(0)
+    flat = pd.DataFrame({"source.ip": rng.choice(["10.0.0.1", "10.0.0.2", None], 60),
+                         "source.port": rng.choice([80.0, 443.0, np.nan], 60),
+                         "bytes": rng.exponential(100, 60)})
+    Pipeline(_det()).fit(flat).save(tmp_path / "m")
+    for only in ([], ["source.ip", "source.port"]):  # the model may read the struct's fields alone
+        if only:
+            Pipeline(_det()).fit(flat[only]).save(tmp_path / "m")
+        nulls = pd.DataFrame({"source": [None] * 4, "bytes": [1.0, 2.0, 3.0, 4.0], "id": range(4)})
+        empty = nulls.assign(source=[{"ip": None, "port": None}] * 4)
+        fn = score_partitions(tmp_path / "m", keep=["id"])
+        got, want = (next(iter(fn(iter([b])))) for b in (nulls, empty))
+        assert got["id"].tolist() == [0, 1, 2, 3]
+        assert np.array_equal(got["score"], want["score"])
+    Pipeline(_det()).fit(flat).save(tmp_path / "m2")
+    with pytest.raises(InputError, match=r"missing: .*bytes"):  # a column the batch lacks is still refused
+        list(score_partitions(tmp_path / "m2")(iter([nulls.drop(columns=["bytes"])])))

@@ -116,6 +116,14 @@ class PartitionScorer:
             from hourglass.ingest.tables import flatten_json
 
             batch = flatten_json(batch.copy())  # their fields as source.ip ..., as score reads
+            # a struct null in every row of the batch gives no field: each of the model's is missing
+            structs = {str(c) for c in given.columns}
+            absent = [c for c in columns if c not in batch.columns]
+            if absent and all(str(c).split(".")[0] in structs for c in absent):
+                roles, n = getattr(pipe.features_, "roles_", {}), len(batch)
+                fill = {c: np.full(n, np.nan) if roles.get(c, "numeric") == "numeric"
+                        else np.full(n, None, dtype=object) for c in absent}
+                batch = pd.concat([batch, pd.DataFrame(fill, index=batch.index)], axis=1)
         # a kept column as the batch gave it (a struct column whole), else a field of one (source.ip)
         kept = {c: given if c in given.columns else batch for c in self.keep}
         missing = [c for c in self.keep if c not in kept[c].columns]
