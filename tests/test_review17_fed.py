@@ -147,3 +147,19 @@ def test_spark_scores_a_batch_whose_struct_is_null_in_every_row(tmp_path: Path) 
     Pipeline(_det()).fit(flat).save(tmp_path / "m2")
     with pytest.raises(InputError, match=r"missing: .*bytes"):  # a column the batch lacks is still refused
         list(score_partitions(tmp_path / "m2")(iter([nulls.drop(columns=["bytes"])])))
+
+
+def test_spark_keeps_a_field_of_a_null_struct_and_refuses_one_its_struct_lacks(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    flat = pd.DataFrame({"source.ip": rng.choice(["10.0.0.1", None], 40), "bytes": rng.exponential(100, 40)})
+    Pipeline(_det()).fit(flat).save(tmp_path / "m")
+    nulls = pd.DataFrame({"source": [None] * 3, "bytes": [1.0, 2.0, 3.0]})
+    out = next(iter(score_partitions(tmp_path / "m", keep=["source.ip"])(iter([nulls]))))
+    assert out["source.ip"].tolist() == [None, None, None]
+    # a struct with rows has every field of its type: a field it lacks is no missing value
+    other = pd.DataFrame({"source": [{"addr": "10.0.0.1"}] * 3, "bytes": [1.0, 2.0, 3.0]})
+    with pytest.raises(InputError, match=r"missing: source\.ip"):
+        list(score_partitions(tmp_path / "m")(iter([other])))
+    both = other.assign(**{"source.ip": "10.0.0.1"})
+    with pytest.raises(InputError, match=r"keep: no column 'source\.port'"):
+        list(score_partitions(tmp_path / "m", keep=["source.port"])(iter([both])))

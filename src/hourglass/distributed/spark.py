@@ -117,9 +117,8 @@ class PartitionScorer:
 
             batch = flatten_json(batch.copy())  # their fields as source.ip ..., as score reads
             # a struct null in every row of the batch gives no field: each of the model's is missing
-            structs = {str(c) for c in given.columns}
             absent = [c for c in columns if c not in batch.columns]
-            if absent and all(str(c).split(".")[0] in structs for c in absent):
+            if absent and all(_null_struct(given, c) for c in absent):
                 roles, n = getattr(pipe.features_, "roles_", {}), len(batch)
                 fill = {c: np.full(n, np.nan) if roles.get(c, "numeric") == "numeric"
                         else np.full(n, None, dtype=object) for c in absent}
@@ -127,9 +126,11 @@ class PartitionScorer:
         # a kept column as the batch gave it (a struct column whole), else a field of one (source.ip)
         kept = {c: given if c in given.columns else batch for c in self.keep}
         missing = [c for c in self.keep if c not in kept[c].columns]
-        if missing and len(given) == 0:  # no row to read a struct's fields from (source.ip)
-            kept.update({c: pd.DataFrame({c: pd.Series(dtype=object)}) for c in missing})
-        elif missing:
+        # no row to read a struct's fields from (source.ip): an empty batch, a struct null in every row
+        kept.update({c: pd.DataFrame({c: np.full(len(given), None, dtype=object)}) for c in missing
+                     if len(given) == 0 or _null_struct(given, c)})
+        missing = [c for c in self.keep if c not in kept[c].columns]
+        if missing:
             raise InputError(f"keep: no column {missing[0]!r} in the batch (columns: "
                              f"{', '.join(map(str, given.columns[:8]))})")
         repeated = [c for c in self.keep if (kept[c].columns == c).sum() > 1]  # (a join's both sides)
@@ -170,6 +171,13 @@ class PartitionScorer:
         if self.anomalies_only:
             out = out[flags == 1].reset_index(drop=True)
         return out
+
+
+def _null_struct(batch: pd.DataFrame, field: str) -> bool:
+    """Whether ``field`` (``source.ip``) is of a struct column of ``batch`` (``source``) that is
+    null in every row: flattened, it gives no field at all."""
+    head = str(field).split(".")[0]
+    return "." in str(field) and head in batch.columns and bool(batch[head].isna().all())
 
 
 def score_partitions(model_dir: str | os.PathLike[str], *, keep: Sequence[str] | Mapping[str, str] = (),
