@@ -25,3 +25,19 @@ def test_gzip_name_in_capitals_is_decompressed(tmp_path: Path, name: str, mode: 
     assert df.shape == (500, 2) and df["b"].tolist() == [2 * i for i in range(500)]
     assert stats.bad_rows == 0
     assert sum(len(c) for c in iter_table(p, fmt="csv" if sep == "," else "tsv", chunk_bytes=1024)) == 500
+
+
+def test_cicflowmeter_undecodable_line_in_the_first_block_is_skipped(tmp_path: Path) -> None:
+    # a format that repeats its header parsed the first block as text, which refused the bytes
+    # that are no UTF-8 as an error even with --on-bad-rows skip
+    from hourglass.ingest import get_format
+
+    lines = [b" Flow ID, Src Port,Flow Duration, Label"]
+    lines += [f"f{i},{i},{i * 10},BENIGN".encode() for i in range(50)]
+    lines[20] = b"f19,19,\xff\xfe,BENIGN"
+    p = tmp_path / "cic.csv"
+    p.write_bytes(b"\n".join(lines) + b"\n")
+    stats = ReadStats()
+    df = get_format("cicflowmeter").read(p, on_bad_rows="skip", stats=stats)
+    assert len(df) == 49 and stats.bad_rows == 1 and stats.bad_lines == [21]
+    assert df["Flow Duration"].dtype.kind in "if" and 190 not in df["Flow Duration"].tolist()

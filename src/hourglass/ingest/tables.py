@@ -869,7 +869,8 @@ def _iter_csv(
     except pa.ArrowInvalid as exc:
         if "empty" in str(exc).lower() and not pending:
             raise InputError(f"{path}: no data rows") from None
-        if on_bad_rows != "skip" or not on_invalid.undecodable:  # type: ignore[attr-defined]
+        undecodable = on_invalid.undecodable or "invalid utf8" in str(exc).lower()  # type: ignore[attr-defined]
+        if on_bad_rows != "skip" or not undecodable:  # (as text, the probe of header rows says so)
             raise fail(exc) from None
         # skip mode, and a malformed row of the first block is not even UTF-8
         filtered = True
