@@ -27,6 +27,25 @@ def test_gzip_name_in_capitals_is_decompressed(tmp_path: Path, name: str, mode: 
     assert sum(len(c) for c in iter_table(p, fmt="csv" if sep == "," else "tsv", chunk_bytes=1024)) == 500
 
 
+@pytest.mark.parametrize("n", [300, 60000])  # the repeated header in the first block, and past it
+@pytest.mark.parametrize("mode", ["error", "skip"])
+def test_plain_csv_header_repeated_inside_is_no_data_row(tmp_path: Path, n: int, mode: str) -> None:
+    # 'cat a.csv b.csv > all.csv': the second header was a row of text (label 'label': an attack
+    # row) and turned every column of its block to text, so train fitted what score refused
+    part = "bytes,proto,label\n" + "".join(f"{i},{'tcp' if i % 2 else 'udp'},normal\n" for i in range(n))
+    p = tmp_path / "all.csv"
+    p.write_text(part + part)
+    stats = ReadStats()
+    df = read_table(p, on_bad_rows=mode, stats=stats)
+    assert len(df) == 2 * n and stats.bad_rows == 1 and stats.bad_lines == [n + 2]
+    assert df["bytes"].dtype.kind == "i" and df["bytes"].tolist() == [*range(n), *range(n)]
+    assert set(df["label"]) == {"normal"}
+    # a one-column table keeps a value that happens to be its name
+    one = tmp_path / "one.csv"
+    one.write_text("host\nhost\nweb\n")
+    assert read_table(one)["host"].tolist() == ["host", "web"]
+
+
 def test_cicflowmeter_undecodable_line_in_the_first_block_is_skipped(tmp_path: Path) -> None:
     # a format that repeats its header parsed the first block as text, which refused the bytes
     # that are no UTF-8 as an error even with --on-bad-rows skip

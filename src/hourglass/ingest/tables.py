@@ -721,9 +721,14 @@ def _iter_csv(
     column_types: dict[str, pa.DataType] | None, comment: str | None, header_rows: bool = False,
     used: Collection[str] | None = None, comment_check: Callable[[str], str | None] | None = None,
 ) -> Iterator[pd.DataFrame]:
+    given_header_rows = header_rows
     if names is None:
         names = _csv_header(path, sep, skip_rows)
         skip_rows += 1
+        # a line that repeats the header (files joined with cat, an export appended to) is no
+        # data row: dropped and counted, as a format's repeated header is (it was read as a row
+        # of text: an attack row of label 'label', every column of its block text)
+        header_rows = header_rows or len(names) > 1
     if not _has_rows(path, skip_rows, comment):
         return
     names = list(names)
@@ -760,6 +765,9 @@ def _iter_csv(
     # one made the chunker fail (then the file is read again, past the rows already yielded).
     head = read_head(path, _BLOCK_BYTES)
     multiline = [quote and _quoted_newline(head)]
+    # the first block is parsed as text, less its repeated header rows, only where one may be
+    # (a format that repeats its header, or the header line again in the head)
+    probe_headers = header_rows and (given_header_rows or _line_again(head, skip_rows - 1))
 
     def options(types: dict[str, pa.DataType] | None, block: int, threads: bool = True) -> dict[str, Any]:
         return {
@@ -811,7 +819,7 @@ def _iter_csv(
         return pacsv.open_csv(source, **options(types, min(chunk_bytes, 1 << 20), threads=False))
 
     def infer(source: Callable[[], Any]) -> dict[str, pa.DataType]:
-        if header_rows:  # types from the first block less the rows that repeat the header
+        if probe_headers:  # types from the first block less the rows that repeat the header
             probe = first_block(source(), {n: pa.string() for n in names})
             try:
                 block = probe.read_next_batch()
@@ -1145,6 +1153,23 @@ def _quoted_newline(head: bytes) -> bool:
     data = np.frombuffer(head, np.uint8, count=head.rfind(b"\n") + 1)  # the last line may be cut
     quotes = np.flatnonzero(data == ord('"'))
     return bool((np.searchsorted(quotes, np.flatnonzero(data == ord("\n"))) % 2).any())
+
+
+def _line_again(head: bytes, index: int) -> bool:
+    """Whether line ``index`` (from 0) of ``head`` (a header line, a byte-order mark and spaces
+    aside) comes again as a whole line later in ``head``.
+
+    Examples
+    --------
+    >>> _line_again(b"a,b\\r\\n1,2\\r\\na,b\\r\\n", 0), _line_again(b"\\n\\xef\\xbb\\xbfa,b\\n1,2\\n", 1)
+    (True, False)
+    """
+    lines = head.split(b"\n", index + 1)
+    if len(lines) <= index + 1:
+        return False
+    line = lines[index].removeprefix(b"\xef\xbb\xbf").strip()
+    pattern = rb"\n[ \t]*(?:\xef\xbb\xbf)?[ \t]*" + re.escape(line) + rb"[ \t]*\r?(?:\n|$)"
+    return bool(line) and re.search(pattern, b"\n" + lines[index + 1]) is not None
 
 
 def _header_mask(batch: pa.RecordBatch, headers: Mapping[str, pa.Array]) -> np.ndarray:
@@ -1589,7 +1614,8 @@ def iter_table(
         ``ValueError`` it raises is a bad row.
     header_rows
         CSV/TSV: a row that repeats the header (CIC-IDS2018's files, concatenated exports) is
-        dropped and counted in ``stats`` in either ``on_bad_rows`` mode.
+        dropped and counted in ``stats`` in either ``on_bad_rows`` mode; always so for a header
+        read from the file (``names`` not given) that names two columns or more.
     comment_check
         CSV/TSV: what is wrong with a ``comment`` line that may not be passed over (a Zeek log's
         second ``#fields`` line naming other fields), or ``None`` for one that may; a problem
