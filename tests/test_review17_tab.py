@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from hourglass.errors import InputError
 from hourglass.ingest.readers import read_table
 from hourglass.ingest.tables import ReadStats, iter_table
 
@@ -60,3 +61,36 @@ def test_cicflowmeter_undecodable_line_in_the_first_block_is_skipped(tmp_path: P
     df = get_format("cicflowmeter").read(p, on_bad_rows="skip", stats=stats)
     assert len(df) == 49 and stats.bad_rows == 1 and stats.bad_lines == [21]
     assert df["Flow Duration"].dtype.kind in "if" and 190 not in df["Flow Duration"].tolist()
+
+
+@pytest.mark.parametrize("mode", ["error", "skip"])
+def test_line_of_spaces_is_a_blank_line(tmp_path: Path, mode: str) -> None:
+    # a hand-edited file's line of spaces stopped the read ('expected 2 fields, found 1') where
+    # an empty line is passed over; the lines of later rows are still told right
+    rows = [f"{i},{i}" for i in range(120000)]
+    rows[100000] = "100000,oops"
+    p = tmp_path / "ws.csv"
+    p.write_text("a,b\n1,2\n   \n" + "\n".join(rows[:70000]) + "\n \t \n" + "\n".join(rows[70000:]) + "\n  ")
+    stats = ReadStats()
+    if mode == "error":
+        with pytest.raises(InputError, match=r"line 100005: column 'b': malformed value 'oops'"):
+            read_table(p, stats=stats)
+    else:
+        df = read_table(p, on_bad_rows=mode, stats=stats)
+        assert len(df) == 120000 and stats.bad_rows == 1 and stats.bad_lines == [100005]
+    one = tmp_path / "one.csv"  # one column: a value of spaces is a value
+    one.write_text("name\nx\n  \ny\n")
+    assert len(read_table(one)) == 3
+
+
+def test_tsv_line_of_tabs_is_a_row_and_later_lines_stay_right(tmp_path: Path) -> None:
+    # a line of tabs alone is a row of missing values in a TSV, not a blank line
+    rows = [f"{i}\t{i}" for i in range(120000)]
+    rows[100000] = "100000\toops"
+    p = tmp_path / "t.tsv"
+    p.write_text("a\tb\n\t\n" + "\n".join(rows) + "\n")
+    with pytest.raises(InputError, match=r"line 100003: column 'b': malformed value 'oops'"):
+        read_table(p)
+    stats = ReadStats()
+    df = read_table(p, on_bad_rows="skip", stats=stats)
+    assert len(df) == 120000 and df["a"].isna().sum() == 1 and stats.bad_lines == [100003]

@@ -401,13 +401,15 @@ class _RowLines:
     """The file line of each data row, for rows dropped after pyarrow parsed them (asked in order:
     one forward read of the file, stopped where the last row asked for is). Rows are counted as
     pyarrow does: past ``skip_rows`` lines, empty lines and ``comment`` lines not counted, nor
-    undecodable lines where those are filtered out; a quoted field with line breaks (``quote``)
-    goes on to the line that closes it, the row's line its first."""
+    undecodable lines where those are filtered out, nor, with ``blank`` (the delimiter and the
+    number of columns), lines of white space alone of another number of fields; a quoted field
+    with line breaks (``quote``) goes on to the line that closes it, the row's line its first."""
 
     def __init__(self, path: Path, skip_rows: int, comment: str | None, decodable: bool,
-                 quote: bool) -> None:
+                 quote: bool, blank: tuple[str, int] | None = None) -> None:
         self._fh = open_text(path)
         self._quote = quote
+        self._blank = None if blank is None else (blank[0].encode(), blank[1])
         self._comment = None if comment is None else comment.encode()
         self._decodable = decodable
         self.line = self.rows = 0
@@ -432,6 +434,9 @@ class _RowLines:
             text = raw.rstrip(b"\r\n")
             if not text or (self._comment is not None and text.startswith(self._comment)):
                 continue
+            if self._blank is not None and not text.strip() and \
+                    text.count(self._blank[0]) + 1 != self._blank[1]:
+                continue  # (as on_invalid passes it over)
             if self._decodable:
                 try:
                     raw.decode("utf-8")
@@ -732,6 +737,9 @@ def _iter_csv(
     if not _has_rows(path, skip_rows, comment):
         return
     names = list(names)
+    # a line of spaces (a hand-edited file's last line) is a blank line, not a row of one field
+    # (it stopped the read, 'expected 3 fields, found 1'); in a one-column table it is a value
+    blank = (sep, len(names)) if len(names) > 1 else None
     pending: dict[str, Any] = {}
     probing = [True]  # the type-inference pass must not count skipped rows
     filtering: list[_DecodableLines | None] = [None]  # the stream of the pass, when filtered
@@ -739,6 +747,8 @@ def _iter_csv(
     _install_unraisablehook()
 
     def on_invalid(row: Any) -> str:
+        if blank is not None and not row.text.strip():
+            return "skip"  # a line of white space alone, as an empty line: no row, no bad row
         if comment is not None and row.text.startswith(comment):
             problem = None if comment_check is None else comment_check(row.text)
             if problem is None:
@@ -962,7 +972,8 @@ def _iter_csv(
         reader = pacsv.open_csv(source, **options(read_types, min(chunk_bytes, _BLOCK_BYTES)))
         gathered: list[pa.RecordBatch] = []
         size = rows = kept = 0
-        lines = _RowLines(path, skip_rows, comment, decodable=filtering[0] is not None, quote=quote)
+        lines = _RowLines(path, skip_rows, comment, decodable=filtering[0] is not None, quote=quote,
+                          blank=blank)
         try:
             for batch in reader:
                 n = batch.num_rows
