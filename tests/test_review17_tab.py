@@ -94,3 +94,28 @@ def test_tsv_line_of_tabs_is_a_row_and_later_lines_stay_right(tmp_path: Path) ->
     stats = ReadStats()
     df = read_table(p, on_bad_rows="skip", stats=stats)
     assert len(df) == 120000 and df["a"].isna().sum() == 1 and stats.bad_lines == [100003]
+
+
+@pytest.mark.parametrize("name", ["flows.csv.bz2", "flows.csv.xz", "flows.zip", "flows.jsonl.bz2"])
+def test_other_compressed_data_is_named(tmp_path: Path, name: str) -> None:
+    # was 'binary data (NUL bytes) ... (a UTF-16 text file? save it as UTF-8)'
+    import bz2
+    import lzma
+    import zipfile
+
+    from tests._cli import one_line_error
+
+    text = b'{"a": 1}\n' if "jsonl" in name else b"a,b\n1,2\n"
+    p = tmp_path / name
+    if name.endswith(".bz2"):
+        p.write_bytes(bz2.compress(text))
+    elif name.endswith(".xz"):
+        p.write_bytes(lzma.compress(text))
+    else:
+        with zipfile.ZipFile(p, "w") as z:
+            z.writestr("flows.csv", text)
+    kinds = {"bz2": "bzip2-compressed", "xz": "xz-compressed", "zip": "zip-compressed"}
+    what = kinds[name.rsplit(".", 1)[1]]
+    with pytest.raises(InputError, match=f"{name}: {what}, and only gzip is read directly"):
+        read_table(p)
+    one_line_error(["inspect", str(p)], f"{what}, and only gzip is read directly")

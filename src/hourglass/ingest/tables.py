@@ -511,11 +511,23 @@ def check_text(path: str | os.PathLike[str], head: bytes) -> None:
     if head.startswith(b"\x1f\x8b"):
         raise InputError(f"{path}: gzip-compressed data in a file not named .gz; name it "
                          f"{Path(path).name}.gz (or decompress it)")
+    packed = _packed(head)
+    if packed is not None:  # (not 'binary data ... a UTF-16 text file?')
+        raise InputError(f"{path}: {packed[0]}-compressed, and only gzip is read directly; decompress "
+                         f"it first and pipe the text in as DATA - (e.g. {packed[1]} FILE | hourglass ... -)")
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(f"{path}: UTF-16 text; save it as UTF-8")
     if b"\x00" in head[:8192] or _control_share(head[:8192]) > 0.05:
         raise InputError(f"{path}: binary data (NUL bytes), not a CSV/TSV/JSONL table or a text "
                          "log (a UTF-16 text file? save it as UTF-8)")
+
+
+def _packed(head: bytes) -> tuple[str, str] | None:
+    """The compression other than gzip of a file whose first bytes are ``head``, and the tool that
+    writes its text out, as the log readers tell it (:func:`hourglass.ingest.logs.compressed_kind`)."""
+    from hourglass.ingest.logs import compressed_kind  # (it imports this module)
+
+    return compressed_kind(head[:6])
 
 
 # a file's first bytes that say it is no text log: .evtx, Parquet, gzip without .gz, UTF-16
@@ -534,7 +546,7 @@ def check_log_text(path: Path) -> None:
     >>> check_log_text(Path(__file__))  # (text: nothing said)
     """
     head = read_head(path, 1024)
-    if head.startswith(_NOT_TEXT) or _utf16_or_binary(head):
+    if head.startswith(_NOT_TEXT) or _packed(head) is not None or _utf16_or_binary(head):
         check_text(path, head)
 
 
