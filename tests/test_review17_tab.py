@@ -119,3 +119,31 @@ def test_other_compressed_data_is_named(tmp_path: Path, name: str) -> None:
     with pytest.raises(InputError, match=f"{name}: {what}, and only gzip is read directly"):
         read_table(p)
     one_line_error(["inspect", str(p)], f"{what}, and only gzip is read directly")
+
+
+@pytest.mark.parametrize("mode", ["error", "skip"])
+@pytest.mark.parametrize("zoned_first", [False, True])
+def test_later_time_with_or_without_offset_reads_as_utc(tmp_path: Path, mode: str, zoned_first: bool) -> None:
+    # pyarrow's column of the first block's kind of time refused the other kind past it: a
+    # later '...Z' row stopped the read (skip mode dropped it as malformed)
+    import pandas as pd
+
+    first = "2024-01-01T10:{:02d}:00Z" if zoned_first else "2024-01-01 10:{:02d}:00"
+    rows = [f"{first.format(i % 60)},{i}" for i in range(80000)]
+    rows += ["2024-01-02T12:00:00+02:00,1", "2024-01-02 10:00:00.5,2", "2024-01-02T10:00:01Z,3"]
+    p = tmp_path / "t.csv"
+    p.write_text("ts,v\n" + "\n".join(rows) + "\n")
+    stats = ReadStats()
+    df = read_table(p, on_bad_rows=mode, stats=stats)
+    assert len(df) == 80003 and stats.bad_rows == 0
+    got = pd.to_datetime(df["ts"].iloc[-3:], utc=True).tolist()
+    assert got == [pd.Timestamp(t, tz="UTC") for t in ("2024-01-02 10:00:00", "2024-01-02 10:00:00.5",
+                                                         "2024-01-02 10:00:01")]
+    bad = tmp_path / "bad.csv"  # a value that is no time is still a bad row
+    bad.write_text("ts,v\n" + "\n".join(rows) + "\nnot a time,4\n")
+    if mode == "error":
+        with pytest.raises(InputError, match=r"line 80005: column 'ts': malformed value 'not a time'"):
+            read_table(bad)
+    else:
+        stats = ReadStats()
+        assert len(read_table(bad, on_bad_rows="skip", stats=stats)) == 80003 and stats.bad_lines == [80005]

@@ -973,7 +973,7 @@ def _iter_csv(
                 stats.bad_lines.append(number)
         if bad.any():
             batch = batch.filter(pa.array(~bad))
-        columns = [pc.cast(col, converted[name]) if name in converted else col
+        columns = [_cast_text(col, converted[name]) if name in converted else col
                    for name, col in zip(batch.schema.names, batch.columns, strict=True)]
         return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
 
@@ -1141,11 +1141,40 @@ def _fine_time(typ: pa.DataType) -> pa.DataType:
     return pa.timestamp("us", tz=typ.tz) if typ.unit in ("s", "ms") else typ
 
 
+#: the end of a time with a UTC offset (``Z``, ``+02:00``, ``-0500``)
+_ZONED = r"(?:[zZ]|[+-]\d{2}(?::?\d{2})?)\s*$"
+
+
+def _cast_text(col: pa.Array, typ: pa.DataType) -> pa.Array:
+    """The text column ``col`` as ``typ``. A time column takes times with a UTC offset where the
+    first block had none, and times without one where it had them, as the time rules read
+    them (an offset converted to UTC; no offset: UTC): pyarrow refuses either in the other's
+    column, and a later ``...Z`` row stopped the read (or was skipped as malformed).
+
+    Examples
+    --------
+    >>> _cast_text(pa.array(["2024-01-01 10:00:00", "2024-01-01T12:00:00+02:00"]),
+    ...            pa.timestamp("us")).to_pylist()[1]
+    datetime.datetime(2024, 1, 1, 10, 0)
+    """
+    try:
+        return pc.cast(col, typ)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        if not (pa.types.is_timestamp(typ) and pa.types.is_string(col.type)):
+            raise
+    zoned = pc.fill_null(pc.match_substring_regex(col, _ZONED), False)
+    empty = pa.nulls(len(col), pa.string())
+    with_zone = pc.cast(pc.if_else(zoned, col, empty), pa.timestamp(typ.unit, tz=typ.tz or "UTC"))
+    without = pc.cast(pc.if_else(zoned, empty, col), pa.timestamp(typ.unit))
+    # (a cast between a zoned and a naive time keeps the instant: naive times are UTC's)
+    return pc.if_else(zoned, pc.cast(with_zone, typ), pc.cast(without, typ))
+
+
 def _unconvertible(col: pa.Array, typ: pa.DataType, offset: int = 0) -> list[int]:
     """Positions of the values of the text column ``col`` that do not convert to ``typ`` (found
     by halving: a clean column costs one conversion)."""
     try:
-        pc.cast(col, typ)
+        _cast_text(col, typ)
         return []
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         if len(col) <= 1:
