@@ -147,3 +147,12 @@ def test_later_time_with_or_without_offset_reads_as_utc(tmp_path: Path, mode: st
     else:
         stats = ReadStats()
         assert len(read_table(bad, on_bad_rows="skip", stats=stats)) == 80003 and stats.bad_lines == [80005]
+
+
+@pytest.mark.parametrize("again", ['"bytes","proto"', " bytes , proto ", "\ufeffbytes,proto\r"])
+def test_header_repeated_quoted_or_spaced_otherwise_is_no_data_row(tmp_path: Path, again: str) -> None:
+    p = tmp_path / "t.csv"
+    p.write_text(f"bytes,proto\n1,tcp\n{again}\n2,udp\n", encoding="utf-8")
+    stats = ReadStats()
+    df = read_table(p, stats=stats)
+    assert df["bytes"].tolist() == [1, 2] and stats.bad_rows == 1 and stats.bad_lines == [3]

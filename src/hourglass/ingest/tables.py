@@ -1208,20 +1208,26 @@ def _quoted_newline(head: bytes) -> bool:
 
 
 def _line_again(head: bytes, index: int) -> bool:
-    """Whether line ``index`` (from 0) of ``head`` (a header line, a byte-order mark and spaces
-    aside) comes again as a whole line later in ``head``.
+    """Whether line ``index`` (from 0) of ``head`` (a header line) comes again later in ``head``,
+    its quotes, blanks and byte-order marks aside (a cheap test: :func:`_header_mask` decides).
 
     Examples
     --------
-    >>> _line_again(b"a,b\\r\\n1,2\\r\\na,b\\r\\n", 0), _line_again(b"\\n\\xef\\xbb\\xbfa,b\\n1,2\\n", 1)
-    (True, False)
+    >>> _line_again(b"a,b\\r\\n1,2\\r\\n\\"a\\", b \\r\\n", 0)
+    True
+    >>> _line_again(b"\\n\\xef\\xbb\\xbfa,b\\n1,2\\n", 1)
+    False
     """
     lines = head.split(b"\n", index + 1)
     if len(lines) <= index + 1:
         return False
-    line = lines[index].removeprefix(b"\xef\xbb\xbf").strip()
-    pattern = rb"\n[ \t]*(?:\xef\xbb\xbf)?[ \t]*" + re.escape(line) + rb"[ \t]*\r?(?:\n|$)"
-    return bool(line) and re.search(pattern, b"\n" + lines[index + 1]) is not None
+    line = _bare(lines[index])
+    return bool(line) and b"\n" + line + b"\n" in b"\n" + _bare(lines[index + 1]) + b"\n"
+
+
+def _bare(text: bytes) -> bytes:
+    """``text`` without quotes, blanks, carriage returns and UTF-8 byte-order marks."""
+    return text.replace(b"\xef\xbb\xbf", b"").translate(None, b'" \t\r')
 
 
 def _header_mask(batch: pa.RecordBatch, headers: Mapping[str, pa.Array]) -> np.ndarray:
