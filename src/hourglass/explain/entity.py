@@ -77,14 +77,26 @@ def top_values(features: EntityWindows, rows: pd.DataFrame, agg: pd.DataFrame, c
     """
     if len(agg) == 0:
         return []
+    return _top_values(rows, agg, column, _row_buckets(features, rows, agg))
+
+
+def _row_buckets(features: EntityWindows, rows: pd.DataFrame, agg: pd.DataFrame) -> np.ndarray:
+    """Per row of ``rows``: the position of its (entity, bucket) among ``agg``'s rows, ``-1``
+    for a row of another bucket; ``ValueError`` if ``rows`` lack some of ``agg``'s rows."""
     entity, start = features.row_keys(rows)
     buckets = pd.MultiIndex.from_arrays([agg["entity"].to_numpy(dtype=object),
                                          pd.DatetimeIndex(agg["bucket_start"])])
     where = buckets.get_indexer(pd.MultiIndex.from_arrays([entity, start]))
+    if not np.array_equal(np.bincount(where[where >= 0], minlength=len(agg)), agg["rows"].to_numpy()):
+        raise ValueError("top_values: rows are not the table rows agg was aggregated from")
+    return where
+
+
+def _top_values(rows: pd.DataFrame, agg: pd.DataFrame, column: str, where: np.ndarray) -> list[str]:
+    """:func:`top_values` of the rows whose bucket (position among ``agg``'s rows, ``-1``: none)
+    is ``where`` (:func:`_row_buckets`)."""
     take = np.flatnonzero(where >= 0)
     bucket = where[take]
-    if not np.array_equal(np.bincount(bucket, minlength=len(agg)), agg["rows"].to_numpy()):
-        raise ValueError("top_values: rows are not the table rows agg was aggregated from")
     values = rows.rename(columns=str)[column].iloc[take].reset_index(drop=True)
     codes, uniques = factorize_strings(values)
     # (bucket, value) pairs in the order first seen: within a bucket, its values in row order
@@ -178,14 +190,18 @@ def bucket_reasons(pipe: Pipeline, agg: pd.DataFrame, X: np.ndarray, *, rows: pd
     names = [f.readable(c) for c in columns]
     medians = training_medians(f)
     named: dict[int, list[str]] = {}  # top-share feature → its value per bucket
-    if rows is not None:
-        for j in np.unique(order):
-            if columns[j].endswith(":top_share"):
-                shown = np.flatnonzero((order == j).any(axis=1))
-                values = top_values(f, rows, agg.iloc[shown], columns[j].rpartition(":")[0])
-                named[int(j)] = [""] * len(agg)
-                for i, v in zip(shown.tolist(), values, strict=True):
-                    named[int(j)][i] = v
+    shares = [int(j) for j in np.unique(order) if columns[j].endswith(":top_share")]
+    if rows is not None and shares:
+        # each row's bucket found once (its time read once), not once per top share shown
+        in_bucket = _row_buckets(f, rows, agg)
+        for j in shares:
+            shown = np.flatnonzero((order == j).any(axis=1))
+            at = np.full(len(agg) + 1, -1, dtype=np.int64)  # (position -1: a row of no bucket)
+            at[shown] = np.arange(len(shown))
+            values = _top_values(rows, agg.iloc[shown], columns[j].rpartition(":")[0], at[in_bucket])
+            named[j] = [""] * len(agg)
+            for i, v in zip(shown.tolist(), values, strict=True):
+                named[j][i] = v
 
     def reason(i: int, j: int) -> str:
         c = columns[j]

@@ -1,0 +1,61 @@
+"""Entity-bucket features, explanations and commands: regression tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass import Pipeline
+from hourglass.detectors import AutoEncoder
+from hourglass.features.entity import EntityWindows
+
+
+def _events(n: int = 400, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"host": rng.choice(["a", "b", "c"], n),
+                         "ts": np.sort(rng.integers(1_700_000_000, 1_700_000_000 + 4 * 3600, n)),
+                         "bytes": rng.integers(1, 1000, n).astype(float),
+                         "proto": rng.choice(["tcp", "udp", "icmp"], n),
+                         "dst_port": rng.choice([22, 80, 443, 8080], n),
+                         "user": rng.choice(["x", "y"], n)})
+
+
+@pytest.fixture(scope="module")
+def shares_pipe() -> Pipeline:
+    ew = EntityWindows("host", "ts", bucket="10min", numeric=("bytes",),
+                       categorical=("proto", "dst_port", "user"))
+    return Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, random_state=0),
+                    features=ew).fit(_events())
+
+
+def test_bucket_reasons_read_the_rows_times_once(shares_pipe: Pipeline,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # each top-value share among the reasons read every row's entity and time again (and matched
+    # every row to its bucket again): 'explain' of a large file took seconds per share shown
+    from hourglass.explain import bucket_reasons
+    from hourglass.explain.entity import top_values
+
+    df = _events(seed=1)
+    f = shares_pipe.features_
+    agg = f.aggregate(df)
+    X = f.encode(agg)
+    calls = []
+    read = EntityWindows.row_keys
+
+    def spy(self: EntityWindows, rows: pd.DataFrame) -> tuple[np.ndarray, pd.DatetimeIndex]:
+        calls.append(len(rows))
+        return read(self, rows)
+
+    monkeypatch.setattr(EntityWindows, "row_keys", spy)
+    why = bucket_reasons(shares_pipe, agg, X, rows=df, top=len(f.feature_names_))
+    assert calls == [len(df)]
+    # the values named are top_values' own, bucket by bucket
+    monkeypatch.setattr(EntityWindows, "row_keys", read)
+    for column in ("proto", "dst_port", "user"):
+        for i, value in enumerate(top_values(f, df, agg, column)):
+            assert f"top {column}={value} share=" in why["why"].iloc[i]
+    # a part of the buckets: the values of those buckets only
+    part = agg.iloc[[1, 4]]
+    some = bucket_reasons(shares_pipe, part, X[[1, 4]], rows=df, top=len(f.feature_names_))
+    assert some["why"].tolist() == why["why"].iloc[[1, 4]].tolist()
