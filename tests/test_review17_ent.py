@@ -59,3 +59,33 @@ def test_bucket_reasons_read_the_rows_times_once(shares_pipe: Pipeline,
     part = agg.iloc[[1, 4]]
     some = bucket_reasons(shares_pipe, part, X[[1, 4]], rows=df, top=len(f.feature_names_))
     assert some["why"].tolist() == why["why"].iloc[[1, 4]].tolist()
+
+
+@pytest.mark.parametrize(("kw", "said"), [
+    ({"drop": ("host",)}, "drop: 'host' is the entity column"),
+    ({"drop": ["bytes", "ts"]}, "drop: 'ts' is the timestamp column"),
+    ({"roles": {"ts": "numeric"}}, "roles: 'ts' is the timestamp column"),
+    ({"roles": {"host": "drop"}}, "roles: 'host' is the entity column"),
+])
+def test_a_key_column_dropped_or_given_a_role_is_refused(kw: dict, said: str) -> None:
+    # EntityWindows('host', 'ts', roles={'ts': 'numeric'}) fitted without a word and never summed
+    # the times; drop=('host',) still grouped per host (the CLI refuses both)
+    from hourglass.errors import InputError
+
+    ew = EntityWindows("host", "ts", bucket="10min", **kw)
+    with pytest.raises(InputError, match=said):
+        ew.fit(_events(60))
+    assert not hasattr(ew, "feature_names_")
+
+
+def test_a_saved_model_whose_drop_names_a_key_column_still_loads_and_scores(tmp_path) -> None:
+    # models saved before the refusal (the CLI let '--drop host' through) keep working
+    from hourglass import load
+
+    ew = EntityWindows("host", "ts", bucket="10min", numeric=("bytes",), categorical=())
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, random_state=0), features=ew)
+    pipe.fit(_events(200))
+    pipe.features_.drop = ("host",)  # as such a model saved it
+    pipe.save(tmp_path / "M")
+    df = _events(80, seed=2)
+    np.testing.assert_array_equal(load(tmp_path / "M").score(df), pipe.score(df))

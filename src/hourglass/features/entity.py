@@ -244,13 +244,14 @@ class EntityWindows:
     scaler
         Scaling of the aggregate columns (see :class:`TabularPreprocessor`).
     drop
-        Columns never aggregated when the columns are inferred.
+        Columns never aggregated when the columns are inferred (the entity and timestamp columns,
+        which group the rows, are refused at fit).
     roles
         When the columns are inferred: column → ``"numeric"`` (summed, averaged, maximised),
         ``"categorical"`` (distinct values counted) or ``"drop"`` (not aggregated), overriding
         the inferred role of those columns (a file format's own roles: Windows record numbers
         and process ids dropped, event ids, tasks and opcodes counted as codes); columns the
-        data lacks are ignored.
+        data lacks are ignored; a role for the entity or timestamp column is refused at fit.
     entity_case
         How entity names are compared: ``"exact"`` (the default; ``alice`` and ``Alice`` are two
         entities, as Linux user names are) or ``"fold"`` (names case-folded with
@@ -474,6 +475,7 @@ class EntityWindows:
     def _fit(self, df: pd.DataFrame) -> EntityWindows:
         self._check_params()
         assert self.entity_col is not None and self.timestamp_col is not None  # _check_params: text
+        self._refuse_key_roles()
         df = self._check_frame(df, "fit the entity features on")
         self.not_aggregated_: dict[str, str] = {}  # column -> why (this fit's; not saved)
         self.numeric_, self.categorical_ = self._resolve_columns(df)
@@ -501,6 +503,22 @@ class EntityWindows:
         logger.info("entity features: %d rows -> %d (entity, %s bucket) rows, %d entities",
                     len(df), len(agg), self.bucket, agg["entity"].nunique())
         return self
+
+    def _refuse_key_roles(self) -> None:
+        """A ``drop`` or ``roles`` entry naming the entity or timestamp column is an error: the
+        rows are grouped on them whatever it says (it was ignored without a word). Checked at
+        fit only: a model saved with such an entry still loads and scores as it did."""
+        keys = {str(self.entity_col): "entity", str(self.timestamp_col): "timestamp"}
+        for c in map(str, () if self.drop is None else self.drop):
+            if c in keys:
+                raise InputError(f"drop: {c!r} is the {keys[c]} column, which groups the rows into "
+                                 "(entity, bucket) rows and is never aggregated; leave it out",
+                                 param="drop")
+        for c, role in (self.roles or {}).items():
+            if str(c) in keys:
+                raise InputError(f"roles: {str(c)!r} is the {keys[str(c)]} column, which groups the "
+                                 f"rows into (entity, bucket) rows; it takes no role ({role!r})",
+                                 param="roles")
 
     def _refuse_text_to_sum(self, df: pd.DataFrame) -> None:
         """A column of text named to be summed (``numeric``, the CLI's ``--aggregate``) is an
