@@ -89,3 +89,29 @@ def test_a_saved_model_whose_drop_names_a_key_column_still_loads_and_scores(tmp_
     pipe.save(tmp_path / "M")
     df = _events(80, seed=2)
     np.testing.assert_array_equal(load(tmp_path / "M").score(df), pipe.score(df))
+
+
+def test_inspect_previews_the_buckets_train_builds_from_labelled_rows(tmp_path) -> None:
+    # inspect --label-col kept the normal rows of attack buckets (thinned buckets), where train
+    # leaves out every bucket holding an attack row: it previewed more rows and buckets, and other
+    # scaling, than the model train then built
+    import json
+
+    from hourglass import load
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    df = _events(600)
+    df["label"] = "normal"
+    df.loc[df.index % 37 == 5, "label"] = "scan"
+    df.to_csv(tmp_path / "d.csv", index=False)
+    common = [str(tmp_path / "d.csv"), "--entity-col", "host", "--timestamp-col", "ts", "--bucket",
+              "10min", "--label-col", "label", "--normal", "normal"]
+    res = runner.invoke(app, ["inspect", *common, "--json", str(tmp_path / "i.json")])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["train", *common, "-o", str(tmp_path / "M"), "--epochs", "1", "-q"])
+    assert res.exit_code == 0, res.output
+    seen, info = json.loads((tmp_path / "i.json").read_text()), load(tmp_path / "M").info["entity"]
+    assert info["rows_left_out_with_attacks"] > (df["label"] == "scan").sum()  # thinned buckets
+    assert (seen["rows"], seen["buckets"]) == (info["rows_trained"], info["buckets"])
+    assert seen["fitted_on_normal_rows"] == info["rows_trained"]

@@ -358,12 +358,25 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
     fitted_on = None
     at = np.arange(len(df)) if stats is None else stats.known(np.arange(len(df)))
     skipped_rows = 0 if stats is None else stats.bad_rows
-    if label_col is not None and label_col in df.columns:  # train aggregates the normal rows
+    if label_col is not None and label_col in df.columns:  # train aggregates the normal buckets
         normal_rows = pd.Series(label_strings(df[label_col])).isin(normal_values or []).to_numpy()
-        df = df.drop(columns=[label_col])
         if normal_rows.any():
-            df, fitted_on = df.loc[normal_rows].reset_index(drop=True), int(normal_rows.sum())
-            at = at[normal_rows]
+            # as train: every (entity, bucket) holding an anomalous row is left out whole (its
+            # normal rows too: a thinned bucket is not normal), rows without a label too
+            from hourglass.cli.entity import check_entity_case, normal_buckets
+            from hourglass.features.entity import EntityWindows, parse_bucket
+
+            parse_bucket(bucket)
+            check_entity_case(entity_case)
+            probe = EntityWindows(entity_col, timestamp_col, bucket=bucket, numeric=(),
+                                  categorical=(), entity_case=entity_case)
+            try:
+                df, _, at = normal_buckets(df, probe, label_col, list(normal_values or []), data, stats)
+            except InputError as exc:  # its rows: positions among the rows read, told as the file's
+                raise at_file_rows(exc, at) from None
+            fitted_on = len(df)
+        else:
+            df = df.drop(columns=[label_col])
     df = df.drop(columns=[c for c in drop if c in df.columns and c not in (entity_col, timestamp_col)])
     try:
         built = inspect_entity(df, spec, entity_col=entity_col, timestamp_col=timestamp_col,
