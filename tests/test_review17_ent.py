@@ -115,3 +115,24 @@ def test_inspect_previews_the_buckets_train_builds_from_labelled_rows(tmp_path) 
     assert info["rows_left_out_with_attacks"] > (df["label"] == "scan").sum()  # thinned buckets
     assert (seen["rows"], seen["buckets"]) == (info["rows_trained"], info["buckets"])
     assert seen["fitted_on_normal_rows"] == info["rows_trained"]
+
+
+def test_explain_and_inspect_say_how_many_rows_have_no_entity(tmp_path) -> None:
+    # 'score' warns that rows without an entity value are grouped as one entity '<missing>';
+    # 'explain' listed such buckets among the flagged ones and 'inspect' counted them, silently
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    df = _events(300)
+    df.loc[df.index % 10 == 0, "host"] = None
+    df.to_csv(tmp_path / "d.csv", index=False)
+    ew = EntityWindows("host", "ts", bucket="10min", numeric=("bytes",), categorical=("proto",))
+    Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, random_state=0),
+             features=ew).fit(_events(300)).save(tmp_path / "M")
+    said = "30 of 300 rows (10.0%) have no 'host' value; they are grouped as the one entity '<missing>'"
+    for args in (["score", str(tmp_path / "M"), str(tmp_path / "d.csv"), "-o", str(tmp_path / "s.csv")],
+                 ["explain", str(tmp_path / "M"), str(tmp_path / "d.csv")],
+                 ["inspect", str(tmp_path / "d.csv"), "--entity-col", "host", "--timestamp-col", "ts"]):
+        res = runner.invoke(app, args)
+        assert res.exit_code == 0, res.output
+        assert res.stderr.count(said) == 1, (args[0], res.stderr)

@@ -763,6 +763,8 @@ def inspect_entity(df: pd.DataFrame, spec: Any, *, entity_col: str, timestamp_co
     sizes = pd.DataFrame({"e": ent, "b": times.floor(parse_bucket(bucket))}).groupby(["e", "b"]).size()
     buckets = sizes.index.to_frame(index=False)
     warn_bucket_length(times, sizes.to_numpy(), bucket, where)  # what train would say
+    warn_missing_entity(pd.DataFrame({"entity": buckets["e"], "rows": sizes.to_numpy()}), entity_col,
+                        len(df), where)
     warn_early_times(times, timestamp_col, where)
     columns = []
     own = format_roles(spec, df.columns)

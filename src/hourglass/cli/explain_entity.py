@@ -27,7 +27,7 @@ def explain_entity(pipe: Any, model: Path, data: Path, *, command: Any, top: int
     ``output`` gets every explained bucket (written atomically)."""
     import pandas as pd
 
-    from hourglass.cli.entity import _read
+    from hourglass.cli.entity import _read, warn_missing_entity
     from hourglass.cli.tables import at_file_rows, skip_unreadable_rows
     from hourglass.explain import bucket_reasons, explainable
     from hourglass.features.entity import KEYS
@@ -53,6 +53,7 @@ def explain_entity(pipe: Any, model: Path, data: Path, *, command: Any, top: int
         raise at_file_rows(exc, stats.known(np.arange(len(df)))) from None
     X = f.encode(agg)
     result = bucket_rows(pipe, agg[list(KEYS)], X)
+    warn_missing_entity(agg, f.entity_col, len(df), data)  # as 'score' says it
     is_flagged = result["flag"].to_numpy() == 1
     pick = np.ones(len(result), dtype=bool) if all_rows else is_flagged
     why = bucket_reasons(pipe, agg.loc[pick], X[pick], rows=full, top=top, method=method)
