@@ -136,3 +136,28 @@ def test_explain_and_inspect_say_how_many_rows_have_no_entity(tmp_path) -> None:
         res = runner.invoke(app, args)
         assert res.exit_code == 0, res.output
         assert res.stderr.count(said) == 1, (args[0], res.stderr)
+
+
+def test_inspect_reads_the_normal_rows_dates_in_the_whole_files_order(tmp_path) -> None:
+    # only the attack rows (13/02) tell that the dates are day first; train reads the normal rows
+    # so, where inspect read them month first (01/02 and 01/03 as 2 and 3 January): one bucket of
+    # 7 days per host and a warning that the bucket is longer than the data's span
+    import json
+
+    from hourglass import load
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    rows = [{"host": "ab"[k % 2], "ts": f"{d:02d}/{m:02d}/2026 {k % 10:02d}:{k % 60:02d}",
+             "bytes": k, "label": "scan" if d == 13 else "normal"}
+            for d, m in ((1, 2), (1, 3), (13, 2)) for k in range(40)]
+    pd.DataFrame(rows).to_csv(tmp_path / "d.csv", index=False)
+    common = [str(tmp_path / "d.csv"), "--entity-col", "host", "--timestamp-col", "ts", "--bucket",
+              "7D", "--label-col", "label", "--normal", "normal"]
+    res = runner.invoke(app, ["inspect", *common, "--json", str(tmp_path / "i.json")])
+    assert res.exit_code == 0, res.output
+    assert "longer than the data's time span" not in res.stderr and "month first" not in res.stderr
+    res = runner.invoke(app, ["train", *common, "-o", str(tmp_path / "M"), "--epochs", "1", "-q"])
+    assert res.exit_code == 0, res.output
+    info = load(tmp_path / "M").info["entity"]
+    assert json.loads((tmp_path / "i.json").read_text())["buckets"] == info["buckets"] == 4

@@ -736,8 +736,9 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
 def inspect_entity(df: pd.DataFrame, spec: Any, *, entity_col: str, timestamp_col: str,
                    bucket: str, numeric: list[str] | None, distinct: list[str] | None,
                    drop: list[str], roles: dict[str, str], scaler: str, where: object = "inspect",
-                   entity_case: str = "exact") -> dict[str, Any]:
-    """What ``train --entity-col`` would build from ``df`` (the inspected rows): per column, the
+                   entity_case: str = "exact", dayfirst: bool | None = None) -> dict[str, Any]:
+    """What ``train --entity-col`` would build from ``df`` (the inspected rows; ``dayfirst``: the
+    order of numeric dates, as train takes it from the whole file): per column, the
     aggregates it gives per (entity, bucket), or why it gives none; the buckets and entities;
     the features left after scaling (constant and near-duplicate aggregates dropped). A bucket
     that does not suit the rows is warned of as ``train`` warns (naming ``where``)."""
@@ -753,6 +754,7 @@ def inspect_entity(df: pd.DataFrame, spec: Any, *, entity_col: str, timestamp_co
                              numeric=tuple(numeric or ()) if given else None,
                              categorical=tuple(distinct or ()) if given else None,
                              scaler=scaler, drop=tuple(drop), entity_case=entity_case,
+                             dayfirst=dayfirst,
                              roles=None if given else entity_roles(spec, roles, df, keys))
     features.fit(df)
     kept: dict[str, int] = {}

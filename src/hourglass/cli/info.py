@@ -355,7 +355,7 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
     from hourglass.cli.tables import at_file_rows
     from hourglass.errors import InputError
 
-    fitted_on = None
+    fitted_on, order = None, None
     at = np.arange(len(df)) if stats is None else stats.known(np.arange(len(df)))
     skipped_rows = 0 if stats is None else stats.bad_rows
     if label_col is not None and label_col in df.columns:  # train aggregates the normal buckets
@@ -364,13 +364,15 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
             # as train: every (entity, bucket) holding an anomalous row is left out whole (its
             # normal rows too: a thinned bucket is not normal), rows without a label too
             from hourglass.cli.entity import check_entity_case, normal_buckets
-            from hourglass.features.entity import EntityWindows, parse_bucket
+            from hourglass.features.entity import EntityWindows, _read_times, parse_bucket
 
             parse_bucket(bucket)
             check_entity_case(entity_case)
-            probe = EntityWindows(entity_col, timestamp_col, bucket=bucket, numeric=(),
-                                  categorical=(), entity_case=entity_case)
             try:
+                if timestamp_col in df.columns:  # the whole file's date order (01/02 or 13/02), as train
+                    order = _read_times(df[timestamp_col], timestamp_col)[1]  # reads the normal rows in
+                probe = EntityWindows(entity_col, timestamp_col, bucket=bucket, numeric=(),
+                                      categorical=(), entity_case=entity_case, dayfirst=order)
                 df, _, at = normal_buckets(df, probe, label_col, list(normal_values or []), data, stats)
             except InputError as exc:  # its rows: positions among the rows read, told as the file's
                 raise at_file_rows(exc, at) from None
@@ -381,7 +383,8 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
     try:
         built = inspect_entity(df, spec, entity_col=entity_col, timestamp_col=timestamp_col,
                                bucket=bucket, numeric=aggregate, distinct=distinct, drop=drop,
-                               roles=roles, scaler=scaler, where=data, entity_case=entity_case)
+                               roles=roles, scaler=scaler, where=data, entity_case=entity_case,
+                               dayfirst=order)
     except InputError as exc:  # its rows: positions among the rows inspected, told as the file's
         raise at_file_rows(exc, at) from None
     report = {"file": shown(data), "format": getattr(spec, "name", None), "label_col": label_col,
