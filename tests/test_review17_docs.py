@@ -33,3 +33,26 @@ def test_the_keys_the_readme_says_evaluate_json_holds_are_there(labelled: dict[s
     assert res.exit_code == 0, res.output
     keys = set(json.loads(out.read_text()))
     assert named - {"per_category"} <= keys, named - keys  # categories: nsl-kdd's only
+
+
+def test_severity_is_rarity_and_the_readme_no_longer_says_it_agrees_with_the_flag() -> None:
+    import collections
+
+    import numpy as np
+    import pandas as pd
+
+    from hourglass import Pipeline, thresholds
+    from hourglass.detectors import AutoEncoder
+
+    assert "flag and severity agree as for the other models" not in TEXT
+    assert "they need not agree" in TEXT
+    rng = np.random.default_rng(0)
+    train = pd.DataFrame(rng.normal(size=(600, 4)), columns=list("abcd"))
+    new = pd.DataFrame(rng.normal(size=(3000, 4)) * 1.3, columns=list("abcd"))
+    seen = collections.Counter()
+    for rule in (thresholds.Percentile(99), thresholds.FalseAlarmBound(0.05)):
+        pipe = Pipeline(detector=AutoEncoder(hidden=(4, 2), epochs=2, random_state=0), threshold=rule).fit(train)
+        det = pipe.detector_
+        seen.update(zip(pipe.predict(new).tolist(), det.calibrator_.severity(pipe.score(new)).tolist()))
+    assert seen[(1, "low")] > 0  # flagged just above a 99th percentile of 60 scores: rarer than 1 in 60
+    assert seen[(0, "medium")] > 0  # below a higher cut, yet rarer than 1 in 100
