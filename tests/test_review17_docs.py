@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests._cli import runner, small_labelled_model
-
 from hourglass.cli import app
+from tests._cli import runner, small_labelled_model
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 TEXT = README.read_text(encoding="utf-8")
@@ -51,8 +50,33 @@ def test_severity_is_rarity_and_the_readme_no_longer_says_it_agrees_with_the_fla
     new = pd.DataFrame(rng.normal(size=(3000, 4)) * 1.3, columns=list("abcd"))
     seen = collections.Counter()
     for rule in (thresholds.Percentile(99), thresholds.FalseAlarmBound(0.05)):
-        pipe = Pipeline(detector=AutoEncoder(hidden=(4, 2), epochs=2, random_state=0), threshold=rule).fit(train)
-        det = pipe.detector_
-        seen.update(zip(pipe.predict(new).tolist(), det.calibrator_.severity(pipe.score(new)).tolist()))
+        det = AutoEncoder(hidden=(4, 2), epochs=2, random_state=0)
+        pipe = Pipeline(detector=det, threshold=rule).fit(train)
+        severity = pipe.detector_.calibrator_.severity(pipe.score(new)).tolist()
+        seen.update(zip(pipe.predict(new).tolist(), severity, strict=True))
     assert seen[(1, "low")] > 0  # flagged just above a 99th percentile of 60 scores: rarer than 1 in 60
     assert seen[(0, "medium")] > 0  # below a higher cut, yet rarer than 1 in 100
+
+
+def test_a_flag_parameter_takes_true_false_and_numpy_bools_and_refuses_other_numbers(
+        tmp_path: Path, labelled: dict[str, Path]) -> None:
+    import numpy as np
+    import pandas as pd
+
+    import hourglass
+    from hourglass import Pipeline
+    from hourglass.detectors import AutoEncoder
+    from tests._cli import one_line_error
+
+    # the README: "a value of the wrong kind is an error naming the parameter"
+    one_line_error(["train", str(labelled["data"]), "--label-col", "label", "--normal", "normal",
+                    "--param", "standardize=3", "-o", str(tmp_path / "m3")],
+                   "standardize must be true or false, got 3", out=tmp_path / "m3")
+    X = np.random.default_rng(0).normal(size=(64, 3))
+    with pytest.raises(ValueError, match="batch_norm must be true or false"):
+        AutoEncoder(epochs=1, batch_norm=np.int64(2)).fit(X)
+    # a grid's np.array([True, False]) hands numpy bools: fitted and saved as the bools they are
+    pipe = Pipeline(detector=AutoEncoder(epochs=1, hidden=(4, 2), standardize=np.False_)).fit(
+        pd.DataFrame(X, columns=list("abc")))
+    pipe.save(tmp_path / "np")
+    assert hourglass.load(tmp_path / "np").detector_.get_params()["standardize"] is False

@@ -121,7 +121,7 @@ def _encode(value: Any) -> Any:
         return [_encode(v) for v in value]
     if isinstance(value, dict):
         return {str(k): _encode(v) for k, v in value.items()}
-    if isinstance(value, (np.integer, np.floating)):
+    if isinstance(value, (np.integer, np.floating, np.bool_)):  # a grid's np.array([True, False])
         return value.item()
     if isinstance(value, torch.device):  # device=torch.device("cuda:0"), which training takes:
         return str(value)  # saved as the name it reads the same from ("cuda:0", "cpu")
