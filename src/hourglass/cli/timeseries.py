@@ -60,11 +60,16 @@ def is_timeseries_dataset(name: str | None) -> bool:
 
 def _read(path: Path, ds: TimeSeriesDataset | None, need_labels: bool = True, *,
           scoring: bool = False) -> pd.DataFrame:
-    from hourglass.cli._spool import folder_shown
+    from hourglass.cli._spool import folder_shown, source_files
 
     if ds is not None and folder_shown(path) is not None:  # SKAB, NAB: each file its own series
-        raise HourglassError(f"--dataset {ds.name}: one series a file, and {folder_shown(path)} are "
-                             "several; give them one at a time")
+        files = source_files(path)
+        if len(files) != 1:
+            raise HourglassError(f"--dataset {ds.name}: one series a file, and {folder_shown(path)} "
+                                 "are several; give them one at a time")
+        # a pattern (or folder) of one file: that file, where it lies (NAB's windows and ASD/SMD's
+        # test_label files are found from its folder, not from the temporary copy's)
+        path = files[0]
     return ds.read(path, need_labels=need_labels, scoring=scoring) if ds is not None else read_table(path)
 
 

@@ -1,0 +1,81 @@
+"""Time series: dataset readers and the time-series CLI (train, score, evaluate, explain)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.cli import app
+from tests._cli import runner
+
+
+def _skab_file(path: Path, n: int = 460, seed: int = 0) -> pd.DataFrame:
+    """A small SKAB-like file: ';'-separated, 1 Hz, two sensors, anomaly and changepoint."""
+    rng = np.random.default_rng(seed)
+    t = pd.date_range("2020-03-09 10:00:00", periods=n, freq="1s")
+    df = pd.DataFrame({"datetime": t.strftime("%Y-%m-%d %H:%M:%S"),
+                       "A": np.sin(np.arange(n) / 6) + rng.normal(0, 0.05, n),
+                       "B": rng.normal(0, 1, n)})
+    df["anomaly"] = 0.0
+    df.loc[430:445, "anomaly"] = 1.0
+    df["changepoint"] = 0.0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(path, sep=";", index=False)
+    return df
+
+
+@pytest.fixture(scope="module")
+def skab_model(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("skab")
+    data = folder / "valve" / "0.csv"
+    _skab_file(data)
+    model = folder / "m"
+    res = runner.invoke(app, ["train", str(data), "--dataset", "skab", "--model", "lstm-ae",
+                              "--epochs", "1", "--window", "8", "--hidden", "4", "-o", str(model), "-q"])
+    assert res.exit_code == 0, res.output
+    return {"data": data, "model": model, "folder": folder}
+
+
+def _json(res_path: Path) -> dict:
+    import json
+
+    return json.loads(res_path.read_text())
+
+
+def test_dataset_pattern_of_one_file_is_that_file(skab_model: dict[str, Path], tmp_path: Path) -> None:
+    """A quoted pattern (or folder) that matches one file of a dataset reads that file, as given by
+    name: it was refused as 'several' series ('(1 files) are several')."""
+    data, model = skab_model["data"], skab_model["model"]
+    direct, pattern = tmp_path / "d.json", tmp_path / "p.json"
+    res = runner.invoke(app, ["evaluate", str(model), str(data), "--json", str(direct)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["evaluate", str(model), str(data.parent / "0.cs?"), "--json", str(pattern)])
+    assert res.exit_code == 0, res.output
+    a, b = _json(direct), _json(pattern)
+    assert a["n_steps"] == b["n_steps"] == 60 and a["tp"] == b["tp"] and a["fp"] == b["fp"]
+    res = runner.invoke(app, ["score", str(model), str(data.parent), "-o", str(tmp_path / "s.csv")])
+    assert res.exit_code == 0, res.output
+    assert len(pd.read_csv(tmp_path / "s.csv")) == 460
+
+
+def test_dataset_pattern_of_one_asd_test_file_keeps_its_labels(tmp_path: Path) -> None:
+    """An ASD test file named by a pattern is read where it lies, so its test_label file is found."""
+    rng = np.random.default_rng(1)
+    for part in ("train", "test", "test_label"):
+        (tmp_path / part).mkdir()
+    np.savetxt(tmp_path / "train" / "e.txt", rng.normal(size=(120, 2)), delimiter=",")
+    np.savetxt(tmp_path / "test" / "e.txt", rng.normal(size=(60, 2)), delimiter=",")
+    (tmp_path / "test_label" / "e.txt").write_text("".join("1\n" if 40 <= i < 45 else "0\n"
+                                                           for i in range(60)))
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(tmp_path / "train" / "e.txt"), "--dataset", "asd",
+                              "--model", "lstm-ae", "--epochs", "1", "--window", "8", "--hidden", "4",
+                              "-o", str(model), "-q"])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "r.json"
+    res = runner.invoke(app, ["evaluate", str(model), str(tmp_path / "test" / "e.tx?"), "--json", str(out)])
+    assert res.exit_code == 0, res.output
+    assert _json(out)["n_anomalies"] == 5
