@@ -79,3 +79,16 @@ def test_dataset_pattern_of_one_asd_test_file_keeps_its_labels(tmp_path: Path) -
     res = runner.invoke(app, ["evaluate", str(model), str(tmp_path / "test" / "e.tx?"), "--json", str(out)])
     assert res.exit_code == 0, res.output
     assert _json(out)["n_anomalies"] == 5
+
+
+def test_evaluate_skab_label_col_anomaly_is_its_label(skab_model: dict[str, Path], tmp_path: Path) -> None:
+    """``--label-col anomaly`` on a SKAB file evaluates on its 'anomaly' column (which the reader
+    gives as 'label'): it was 'has no label column 'anomaly'' about a file that has one."""
+    data, model = skab_model["data"], skab_model["model"]
+    plain, named = tmp_path / "a.json", tmp_path / "b.json"
+    res = runner.invoke(app, ["evaluate", str(model), str(data), "--json", str(plain)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["evaluate", str(model), str(data), "--label-col", "anomaly",
+                              "--json", str(named)])
+    assert res.exit_code == 0, res.output
+    assert _json(named)["n_anomalies"] == _json(plain)["n_anomalies"] == 16

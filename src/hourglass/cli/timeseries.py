@@ -337,6 +337,8 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
     if ds is not None:
         df = ds.test_part(df)
     label = label_col or pipe.info.get("label_col") or LABEL
+    if ds is not None and label not in df.columns and label == ds.source_label:
+        label = LABEL  # SKAB's own 'anomaly' column, which its reader gives as 'label'
     if label not in df.columns:
         raise HourglassError(f"--label-col: {data} has no label column {label!r}")
     if label in pipe.features_.channels_:  # its values would be scored, labels read as input

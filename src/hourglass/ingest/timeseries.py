@@ -310,6 +310,8 @@ class TimeSeriesDataset:
         rounded down.
     train_cap
         With ``train_fraction``: the most training rows (NAB's 750).
+    source_label
+        The file's own name of the column read as ``label`` (SKAB's ``anomaly``), or ``None``.
     """
 
     name: str
@@ -319,6 +321,7 @@ class TimeSeriesDataset:
     train_rows: int | None = None
     train_fraction: float | None = None
     train_cap: int | None = None
+    source_label: str | None = None
 
     def read(self, path: str | os.PathLike[str], *, need_labels: bool = True,
              scoring: bool = False) -> pd.DataFrame:
@@ -366,7 +369,8 @@ class TimeSeriesDataset:
 
 
 TIMESERIES_DATASETS: dict[str, TimeSeriesDataset] = {
-    "skab": TimeSeriesDataset("skab", "datetime", "rows", drop=("changepoint",), train_rows=400),
+    "skab": TimeSeriesDataset("skab", "datetime", "rows", drop=("changepoint",), train_rows=400,
+                              source_label="anomaly"),
     "nab": TimeSeriesDataset("nab", "timestamp", None, train_fraction=0.15,
                              train_cap=750),
     "asd": TimeSeriesDataset("asd", None, None),
