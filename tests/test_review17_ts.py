@@ -92,3 +92,23 @@ def test_evaluate_skab_label_col_anomaly_is_its_label(skab_model: dict[str, Path
                               "--json", str(named)])
     assert res.exit_code == 0, res.output
     assert _json(named)["n_anomalies"] == _json(plain)["n_anomalies"] == 16
+
+
+@pytest.mark.parametrize("extra", [["--timestamp-col", "ts", "--freq", "rows"], [], ["--dataset", "skab"]])
+def test_freq_agg_where_nothing_is_combined_is_refused(tmp_path: Path, extra: list[str]) -> None:
+    """--freq-agg with rows as the steps (--freq rows, SKAB's grid, or no timestamp column)
+    combines nothing: it was accepted and ignored (duplicate times stayed separate steps)."""
+    from tests._cli import one_line_error
+
+    if "--dataset" in extra:
+        data = tmp_path / "0.csv"
+        _skab_file(data)
+    else:
+        data = tmp_path / "s.csv"
+        t = pd.date_range("2024-01-01", periods=60, freq="1min").strftime("%Y-%m-%d %H:%M:%S")
+        pd.DataFrame({"ts": [*t, t[-1]], "v": np.arange(61.0)}).to_csv(data, index=False)
+        if not extra:
+            pd.DataFrame({"v": np.arange(61.0)}).to_csv(data, index=False)
+    model = tmp_path / "m"
+    one_line_error(["train", str(data), "--model", "lstm-ae", "--epochs", "1", "--window", "4",
+                    "--freq-agg", "max", *extra, "-o", str(model)], "--freq-agg max: combines", model)

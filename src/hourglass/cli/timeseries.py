@@ -125,9 +125,18 @@ def train_timeseries(
         raise HourglassError(f"--drop: no column {missing[0]!r} in {data}; columns are "
                              f"{', '.join(map(str, list(df.columns)[:8]))}"
                              f"{' ...' if df.shape[1] > 8 else ''}")
+    grid = freq or (ds.freq if ds else None)
+    if agg is not None and (time_col is None or grid == "rows"):  # nothing it would combine
+        why = ("without a timestamp column (--timestamp-col) the rows are the steps" if time_col is None
+               else f"with --freq rows{' (--dataset ' + ds.name + ')' if ds and not freq else ''} "
+               "each row is its own step")
+        raise HourglassError(f"--freq-agg {agg}: combines the rows of one --freq grid step or of one "
+                             f"timestamp, and {why}: nothing is combined; leave it out"
+                             + (", or give --timestamp-col" if time_col is None else
+                                ", or give --freq a time step (e.g. --freq 1min)"))
     features = TimeSeriesPreprocessor(
         timestamp_col=time_col,
-        freq=freq or (ds.freq if ds else None), agg=agg or "mean", fill=fill or "none",
+        freq=grid, agg=agg or "mean", fill=fill or "none",
         fill_limit=fill_limit,
         drop=tuple(c for c in (*drop, *(ds.drop if ds else ()), label) if c))
     cls = registry.get(model)
