@@ -294,6 +294,12 @@ _LAYOUT: dict[str, tuple[type, bool]] = {
     "info.optional_fields": (list, False), "info.threshold_fit": (dict, False),
     "info.warm_start": (dict, False), "info.rethresholded_from": (dict, False),
     "info.federated": (dict, False),
+    # inside those records, what the model card reads as a record, a number or a list
+    "info.warm_start.parent": (dict, False), "info.warm_start.unknown": (dict, False),
+    "info.warm_start.unknown.events": (float, False),
+    "info.warm_start.unknown.unknown_events": (float, False),
+    "info.warm_start.unknown.sessions_with_unknown": (float, False),
+    "info.rethresholded_from.threshold_value": (float, False), "info.federated.rows": (list, False),
     # the columns score, explain and export leave out of the features, the format that decides
     # whether fields may be absent, and the figures the model card prints as numbers
     "info.label_col": (str, False), "info.time_col": (str, False), "info.dataset": (str, False),

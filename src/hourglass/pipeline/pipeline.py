@@ -692,8 +692,8 @@ class Pipeline:
             unknown = ws.get("unknown")
             if unknown:  # a log model: how much of the new log its frozen vocabulary missed
                 card["warm start"] += (
-                    f"; {unknown['unknown_events']} of {unknown['events']} new events had an "
-                    f"unknown key ({unknown['sessions_with_unknown']} sessions, not trained on)")
+                    f"; {unknown.get('unknown_events')} of {unknown.get('events')} new events had "
+                    f"an unknown key ({unknown.get('sessions_with_unknown')} sessions, not trained on)")
         rt = info.get("rethresholded_from")
         if rt:
             card["re-thresholded"] = (

@@ -1,0 +1,53 @@
+"""Saved models: hand edits and damage that loading must refuse with one clear error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass import AutoEncoder, Pipeline, load
+from hourglass.errors import ArtefactError
+from tests._artefacts import rehashed, small_table
+
+
+@pytest.fixture(scope="module")
+def table() -> pd.DataFrame:
+    return small_table()
+
+
+@pytest.fixture(scope="module")
+def saved(table: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("art17") / "model"
+    Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(table).save(out)
+    return out
+
+
+@pytest.mark.parametrize(("key", "record", "said"), [
+    ("warm_start", {"parent": "x"}, "'info.warm_start.parent' must be an object"),
+    ("warm_start", {"unknown": {"events": "x", "unknown_events": 1, "sessions_with_unknown": 1}},
+     "'info.warm_start.unknown.events' must be a number"),
+    ("rethresholded_from", {"threshold_value": "x"},
+     "'info.rethresholded_from.threshold_value' must be a number"),
+    ("federated", {"rows": 5}, "'info.federated.rows' must be an array")])
+def test_a_lineage_record_the_model_card_cannot_read_is_refused_on_load(
+        saved: Path, tmp_path: Path, key: str, record: dict[str, Any], said: str) -> None:
+    """These loaded, then 'hourglass evaluate' died on the model card with a traceback."""
+    model = rehashed(saved, tmp_path / "m", lambda c: c["info"].update({key: record}))
+    with pytest.raises(ArtefactError, match=said):
+        load(model)
+
+
+def test_lineage_records_as_written_still_load_and_print(saved: Path, tmp_path: Path,
+                                                         table: pd.DataFrame) -> None:
+    records = {"warm_start": {"parent": {"path": "p", "content_hash": "abc", "n_train_rows": 5},
+                              "rows": 3, "date": "2026-01-01", "unknown": {"events": 3}},
+               "rethresholded_from": {"threshold_value": None, "date": "2026-01-01"},
+               "federated": {"rows": [60, 60], "sites": 2}}
+    pipe = load(rehashed(saved, tmp_path / "m", lambda c: c["info"].update(records)))
+    card = pipe.model_card()
+    assert "None of 3 new events" in card["warm start"] and "60 + 60 rows" in card["federated"]
+    assert np.array_equal(pipe.score(table), load(saved).score(table))
