@@ -51,3 +51,45 @@ def test_lineage_records_as_written_still_load_and_print(saved: Path, tmp_path: 
     card = pipe.model_card()
     assert "None of 3 new events" in card["warm start"] and "60 + 60 rows" in card["federated"]
     assert np.array_equal(pipe.score(table), load(saved).score(table))
+
+
+def _reweighted(src: Path, dst: Path, name: str, dtype: Any) -> Path:
+    """A copy of ``src`` whose saved array ``name`` is cast to ``dtype`` (hashes recomputed)."""
+    import hashlib
+    import shutil
+
+    import safetensors.numpy
+
+    shutil.copytree(src, dst)
+    arrays = safetensors.numpy.load((dst / "weights.safetensors").read_bytes())
+    arrays[name] = arrays[name].astype(dtype)
+    weights = safetensors.numpy.save(arrays)
+    (dst / "weights.safetensors").write_bytes(weights)
+    return rehashed(dst, dst.with_name(dst.name + "-h"),
+                    lambda c: c.update(weights_sha256=hashlib.sha256(weights).hexdigest()))
+
+
+@pytest.mark.parametrize(("name", "dtype", "said"), [
+    ("detector.input_offset", np.int64, "'input_offset' holds int64, expected float32"),
+    ("detector.input_scale", np.float16, "'input_scale' holds float16, expected float32"),
+    ("detector.val_index", np.float64, "'val_index' holds float64, expected int64"),
+    ("detector.module.encoder.0.weight", np.int32, "'encoder.0.weight' holds int32, expected float32"),
+    ("detector.module.encoder.1.num_batches_tracked", np.float32,
+     "'encoder.1.num_batches_tracked' holds float32, expected int64")])
+def test_weights_of_another_dtype_are_refused(saved: Path, tmp_path: Path, name: str, dtype: Any,
+                                              said: str) -> None:
+    """An int64 offset or int32 weight matrix was cast silently: the model loaded and scored
+    differently from the one saved."""
+    model = _reweighted(saved, tmp_path / "m", name, dtype)
+    with pytest.raises(ArtefactError, match=said):
+        load(model)
+
+
+def test_a_latent_forest_cut_of_another_dtype_is_refused(table: pd.DataFrame, tmp_path: Path) -> None:
+    from hourglass.detectors import LatentIForest
+
+    Pipeline(LatentIForest(hidden=(4, 2), epochs=1, n_estimators=5, verbose=0)).fit(table).save(
+        tmp_path / "f")
+    model = _reweighted(tmp_path / "f", tmp_path / "m", "detector.forest.threshold", np.float32)
+    with pytest.raises(ArtefactError, match="threshold holds float32, expected float64"):
+        load(model)

@@ -105,12 +105,16 @@ def state_vector(arrays: dict[str, np.ndarray], name: str, dtype: Any,
     ...
     hourglass.errors.ArtefactError: detector state: array 'input_offset' has shape (3,), expected (4,)...
     """
-    a = np.asarray(arrays[name], dtype=dtype)
-    if a.ndim != 1 or (length is not None and len(a) != length):
+    raw = np.asarray(arrays[name])
+    if raw.ndim != 1 or (length is not None and len(raw) != length):
         want = f"({length},) (one value per input column)" if length is not None else "one dimension"
-        raise ArtefactError(f"detector state: array {name!r} has shape {a.shape}, expected {want}; "
+        raise ArtefactError(f"detector state: array {name!r} has shape {raw.shape}, expected {want}; "
                             "the artefact was modified")
-    return a
+    if raw.dtype != np.dtype(dtype):  # saved as exactly this: int64 offsets or float16 scores
+        # would be cast silently, to other scores than the model's
+        raise ArtefactError(f"detector state: array {name!r} holds {raw.dtype}, expected "
+                            f"{np.dtype(dtype)}; the artefact was modified")
+    return raw
 
 
 def overflow_as_inf(scores: object) -> np.ndarray:
@@ -1162,6 +1166,11 @@ class DeepDetector(BaseDetector):
         module = self._build_module(self.n_features_in_)
         state = {k[len("module."):]: torch.from_numpy(np.array(v))
                  for k, v in arrays.items() if k.startswith("module.")}
+        for key, want in module.state_dict().items():
+            if key in state and state[key].dtype != want.dtype:  # load_state_dict would cast it
+                raise InputError(f"saved weights do not fit {type(self).__name__}: {key!r} holds "
+                                 f"{str(state[key].dtype)[6:]}, expected {str(want.dtype)[6:]}; the artefact "
+                                 "was modified")  # (torch.float32: float32)
         try:
             module.load_state_dict(state, strict=True)
         except RuntimeError as exc:

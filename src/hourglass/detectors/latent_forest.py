@@ -100,6 +100,11 @@ class ArrayForest:
                          max_samples=int(max_samples))
         except KeyError as exc:
             raise InputError(f"saved forest is missing {exc}") from None
+        for name in ("left", "right", "feature", "threshold", "n_samples", "roots"):
+            want = np.float64 if name == "threshold" else np.int64  # as from_sklearn writes them
+            if getattr(forest, name).dtype != want:  # a cut cast to other values splits other rows
+                raise InputError(f"saved forest: {name} holds {getattr(forest, name).dtype}, expected "
+                                 f"{np.dtype(want)}; the artefact was modified")
         n = forest.left.shape[0]
         for name in ("left", "right", "feature", "threshold", "n_samples"):
             if getattr(forest, name).shape != (n,):
