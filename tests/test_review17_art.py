@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from hourglass import AutoEncoder, Pipeline, load
-from hourglass.errors import ArtefactError
+from hourglass.errors import ArtefactError, InputError
 from tests._artefacts import rehashed, small_table
 
 
@@ -93,3 +93,11 @@ def test_a_latent_forest_cut_of_another_dtype_is_refused(table: pd.DataFrame, tm
     model = _reweighted(tmp_path / "f", tmp_path / "m", "detector.forest.threshold", np.float32)
     with pytest.raises(ArtefactError, match="threshold holds float32, expected float64"):
         load(model)
+
+
+def test_saving_under_a_file_names_it(saved: Path, tmp_path: Path) -> None:
+    (tmp_path / "notes").write_text("mine")
+    with pytest.raises(InputError, match="notes: output folder does not exist "
+                       r"\(a file of that name does\)"):
+        load(saved).save(tmp_path / "notes" / "model")
+    assert (tmp_path / "notes").read_text() == "mine"

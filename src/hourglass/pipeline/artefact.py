@@ -226,8 +226,9 @@ def save(pipe: Any, path: str | os.PathLike[str]) -> Path:
     pipe._check_fitted()
     target = Path(os.path.abspath(_model_path(path)))  # "." and "dir/.." get a real name to rename
     check_replaceable(target)  # the swap below removes the old folder: nothing else may be in it
-    if not target.parent.exists():
-        raise InputError(f"{target.parent}: output folder does not exist")
+    if not target.parent.is_dir():  # (a file there: mkdtemp's bare NotADirectoryError)
+        raise InputError(f"{target.parent}: output folder does not exist"
+                         + (" (a file of that name does)" if target.parent.exists() else ""))
     det: BaseDetector = pipe.detector_
     meta, arrays = det.get_state()
     tensors = {f"detector.{k}": np.ascontiguousarray(v) for k, v in arrays.items()}
