@@ -101,3 +101,27 @@ def test_saving_under_a_file_names_it(saved: Path, tmp_path: Path) -> None:
                        r"\(a file of that name does\)"):
         load(saved).save(tmp_path / "notes" / "model")
     assert (tmp_path / "notes").read_text() == "mine"
+
+
+@pytest.fixture(scope="module")
+def series_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from hourglass.detectors import LSTMAutoEncoder
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    series = pd.DataFrame({"cpu": np.sin(np.arange(120) / 4), "mem": np.cos(np.arange(120) / 5)})
+    out = tmp_path_factory.mktemp("art17s") / "model"
+    Pipeline(LSTMAutoEncoder(window=8, hidden=4, epochs=1, verbose=0),
+             features=TimeSeriesPreprocessor()).fit(series).save(out)
+    return out
+
+
+@pytest.mark.parametrize("edit", [
+    {"masked": ["disk"]},  # no such channel: a KeyError at scoring
+    {"masked": "cpu"},  # text: read as the channels 'c', 'p', 'u'
+    {"channels": ["mem", "cpu"]},  # each channel scaled by the other's offset and scale
+])
+def test_series_channels_that_disagree_with_the_feature_names_are_refused(
+        series_model: Path, tmp_path: Path, edit: dict[str, Any]) -> None:
+    model = rehashed(series_model, tmp_path / "m", lambda c: c["features"].update(edit))
+    with pytest.raises(ArtefactError, match="channels, masked channels and feature names do not match"):
+        load(model)

@@ -932,6 +932,13 @@ class TimeSeriesPreprocessor:
                 and np.isfinite(self.scale_).all() and (self.scale_ != 0).all()):
             raise InputError(f"preprocessing state is malformed (offset/scale: {n} finite values "
                              "expected, scales non-zero)")
+        # as fit writes them: the masked channels among the channels, and one feature per channel
+        # then per masked channel (a name edited in one list only failed at scoring as a KeyError,
+        # or scaled each channel by another's offset and scale)
+        if not (all(isinstance(c, str) for c in self.channels_) and set(self.masked_) <= set(self.channels_)
+                and self.feature_names_ == [*self.channels_, *(f"{c}__missing" for c in self.masked_)]):
+            raise InputError("preprocessing state is malformed (channels, masked channels and feature "
+                             "names do not match)")
         return self
 
 
