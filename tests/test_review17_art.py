@@ -125,3 +125,33 @@ def test_series_channels_that_disagree_with_the_feature_names_are_refused(
     model = rehashed(series_model, tmp_path / "m", lambda c: c["features"].update(edit))
     with pytest.raises(ArtefactError, match="channels, masked channels and feature names do not match"):
         load(model)
+
+
+@pytest.fixture(scope="module")
+def event_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame]:
+    from hourglass.detectors import EventCountAutoEncoder
+    from hourglass.features import EventSessions
+
+    rng = np.random.default_rng(0)
+    events = pd.DataFrame({"session": np.repeat(np.arange(40), 6), "event": rng.choice(["a", "b", "c"], 240)})
+    out = tmp_path_factory.mktemp("art17e") / "model"
+    Pipeline(EventCountAutoEncoder(hidden=(4, 2), epochs=1, verbose=0),
+             features=EventSessions(format="table", session_column="session", key_column="event")
+             ).fit(events).save(out)
+    return out, events
+
+
+@pytest.mark.parametrize("names", [["a", "b"], ["b", "a", "c"], ["a", "a", "c"], [1, 2, 3], "abc"])
+def test_event_key_names_that_disagree_with_the_feature_names_are_refused(
+        event_model: tuple[Path, pd.DataFrame], tmp_path: Path, names: Any) -> None:
+    """Each loaded and read the log's values as other keys (or unknown ones): other scores."""
+    model = rehashed(event_model[0], tmp_path / "m", lambda c: c["features"].update(key_names=names))
+    with pytest.raises(ArtefactError, match="the key names and feature names do not match"):
+        load(model)
+
+
+def test_an_event_table_model_still_loads_to_its_scores(event_model: tuple[Path, pd.DataFrame],
+                                                        tmp_path: Path) -> None:
+    model, events = event_model
+    copy = rehashed(model, tmp_path / "m", lambda c: None)
+    assert np.array_equal(load(copy).score(events), load(model).score(events))

@@ -440,8 +440,17 @@ class EventSessions(EventTables):
             self.columns_ = []
             self.feature_names_ = list(d["feature_names"])
             names = d.get("key_names")
-            self.key_names_ = None if names is None else [str(n) for n in names]
+            self.key_names_ = None if names is None else list(names)
             self.dayfirst_ = None if d.get("dayfirst") is None else bool(d["dayfirst"])
         except (KeyError, TypeError) as exc:
             raise InputError(f"session preprocessing state is malformed ({exc})") from None
+        # as fit writes them: the key column's values as text, sorted, each once, and numbered
+        # from 1 in the feature names (a name edited, dropped or repeated read the log's values
+        # as other keys, or as unknown ones: other scores)
+        if names is not None and not (
+                isinstance(names, list) and all(isinstance(n, str) for n in names)
+                and names == sorted(set(names))
+                and self.feature_names_ == [f"{i + 1}: {n}" for i, n in enumerate(names)]):
+            raise InputError("session preprocessing state is malformed (the key names and feature "
+                             "names do not match)")
         return self
