@@ -155,3 +155,37 @@ def test_an_event_table_model_still_loads_to_its_scores(event_model: tuple[Path,
     model, events = event_model
     copy = rehashed(model, tmp_path / "m", lambda c: None)
     assert np.array_equal(load(copy).score(events), load(model).score(events))
+
+
+@pytest.fixture(scope="module")
+def entity_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame]:
+    from hourglass.features import EntityWindows
+
+    rng = np.random.default_rng(0)
+    flows = pd.DataFrame({"host": rng.choice(["h1", "h2", "h3"], 300),
+                          "ts": pd.date_range("2024-01-01", periods=300, freq="1min").astype(str),
+                          "bytes": rng.exponential(100, 300), "proto": rng.choice(["tcp", "udp"], 300)})
+    out = tmp_path_factory.mktemp("art17n") / "model"
+    Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0),
+             features=EntityWindows(entity_col="host", timestamp_col="ts", bucket="10min")
+             ).fit(flows).save(out)
+    return out, flows
+
+
+@pytest.mark.parametrize("edit", [
+    {"categorical": "proto"},  # text for the list: read as the columns 'p', 'r', 'o', ...
+    {"categorical": []},  # the proto aggregates then have no column: a KeyError at scoring
+    {"numeric": ["bytes", "packets"]},
+    {"aggregates": ["count", "bytes:mean", "bytes:sum", "bytes:max", "proto:distinct", "proto:top_share"]}])
+def test_entity_columns_that_disagree_with_the_aggregates_are_refused(
+        entity_model: tuple[Path, pd.DataFrame], tmp_path: Path, edit: dict[str, Any]) -> None:
+    model = rehashed(entity_model[0], tmp_path / "m", lambda c: c["features"].update(edit))
+    with pytest.raises(ArtefactError, match="the aggregated columns, their statistics and the aggregates"):
+        load(model)
+
+
+def test_an_entity_model_still_loads_to_its_scores(entity_model: tuple[Path, pd.DataFrame],
+                                                   tmp_path: Path) -> None:
+    model, flows = entity_model
+    copy = rehashed(model, tmp_path / "m", lambda c: None)
+    assert np.array_equal(load(copy).score(flows), load(model).score(flows))

@@ -789,4 +789,15 @@ class EntityWindows:
             raise InputError(f"entity feature state is malformed ({exc})") from None
         if self.feature_names_ != self.tabular_.feature_names_:
             raise InputError("entity feature state is malformed (feature names do not match)")
+        # as fit writes them from the aggregated columns and the statistics (a column edited in
+        # one list only, or text for a list, was a KeyError traceback at scoring)
+        shares = (":distinct", ":top_share") if self.top_share else (":distinct",)
+        aggregates = ["count", *(f"{c}:{s}" for c in self.numeric_ for s in self.stats),
+                      *(f"{c}{s}" for c in self.categorical_ for s in shares)]
+        if not (isinstance(d["numeric"], list) and isinstance(d["categorical"], list)
+                and self.aggregates_ == aggregates
+                and self.columns_ == [self.entity_col, self.timestamp_col, *self.numeric_,
+                                      *self.categorical_]):
+            raise InputError("entity feature state is malformed (the aggregated columns, their "
+                             "statistics and the aggregates do not match)")
         return self
