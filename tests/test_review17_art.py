@@ -189,3 +189,48 @@ def test_an_entity_model_still_loads_to_its_scores(entity_model: tuple[Path, pd.
     model, flows = entity_model
     copy = rehashed(model, tmp_path / "m", lambda c: None)
     assert np.array_equal(load(copy).score(flows), load(model).score(flows))
+
+
+@pytest.fixture(scope="module")
+def ensemble_model(table: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from hourglass.detectors import Ensemble
+
+    out = tmp_path_factory.mktemp("art17x") / "model"
+    Pipeline(Ensemble(detectors=("autoencoder", "vae"), epochs=1, verbose=0)).fit(table).save(out)
+    return out
+
+
+@pytest.mark.parametrize(("param", "value", "said"), [
+    ("combine", "zzz", "combine must be one of"), ("calibration", "Rank", "calibration must be one of")])
+def test_an_ensemble_setting_edited_to_no_such_value_is_refused(
+        ensemble_model: Path, tmp_path: Path, param: str, value: str, said: str) -> None:
+    """Both loaded and combined the members otherwise: other scores, without a word."""
+    model = rehashed(ensemble_model, tmp_path / "m", lambda c: c["detector"]["params"].update({param: value}))
+    with pytest.raises(ArtefactError, match=said):
+        load(model)
+
+
+@pytest.mark.parametrize(("param", "value", "said"), [
+    ("standardize", "false", "standardize must be true or false, got 'false'"),
+    ("score_norm", "Feature", "score_norm must be 'none' or 'feature'"),
+    ("hidden", {"__tuple__": [4.5, 2]}, "hidden must be an integer, got 4.5")])
+def test_a_setting_of_the_wrong_kind_is_refused_on_load(saved: Path, tmp_path: Path, param: str,
+                                                         value: Any, said: str) -> None:
+    model = rehashed(saved, tmp_path / "m", lambda c: c["detector"]["params"].update({param: value}))
+    with pytest.raises(ArtefactError, match=said):
+        load(model)
+
+
+def test_models_saved_for_a_gpu_still_load_where_there_is_none(
+        ensemble_model: Path, saved: Path, tmp_path: Path, table: pd.DataFrame) -> None:
+    """The settings are checked as fit checks them, less the device: a model trained on a GPU
+    scores on a CPU-only machine (an ensemble's member named with its own device too)."""
+    def to_gpu(config: dict[str, Any]) -> None:
+        params = config["detector"]["params"]
+        params["device"] = "cuda"
+        if "detectors" in params:
+            params["detectors"] = {"__tuple__": [{"__tuple__": ["autoencoder", {"device": "cuda:0"}]}, "vae"]}
+
+    for model in (saved, ensemble_model):
+        moved = load(rehashed(model, tmp_path / model.parent.name, to_gpu))
+        assert np.array_equal(moved.score(table), load(model).score(table))

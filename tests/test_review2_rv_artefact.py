@@ -57,7 +57,7 @@ def _refused(args: list[str], match: str) -> None:
     ("features.hashed", None, "preprocessing state is malformed"),  # was a traceback (load)
     ("features.params.categorical", 5, "TypeError"),              # was a traceback (rebuild)
     ("features.params.drop", 5, "TypeError"),  # (None: no column, since drop=None is allowed)
-    ("detector.params.hidden.__tuple__.0", -1, "negative dimension"),  # torch's RuntimeError
+    ("detector.params.hidden.__tuple__.0", -1, "hidden must be a non-empty tuple of positive widths"),
 ])
 def test_tampered_config_is_one_line(kit: dict[str, Path], tmp_path: Path, path: str, value: object,
                                      match: str) -> None:

@@ -453,6 +453,34 @@ def _check_calibration(det: BaseDetector) -> None:
     det.calibrate(np.concatenate([scores, [-top - 1.0, 0.0, top + 1.0, 10.0 * top + 1.0]]))
 
 
+def _on_cpu(spec: Any) -> Any:
+    """An ensemble member's spec (a detector, a name, or a name and its parameters) with its
+    device the CPU; a detector is changed in place (:func:`_check_params` works on a clone)."""
+    if isinstance(spec, BaseDetector):
+        params = spec.get_params(deep=False)
+        if "device" in params:
+            spec.set_params(device="cpu")
+        if isinstance(params.get("detectors"), tuple | list):
+            spec.set_params(detectors=type(params["detectors"])(_on_cpu(m) for m in params["detectors"]))
+        return spec
+    if isinstance(spec, tuple | list) and len(spec) == 2 and isinstance(spec[1], dict) \
+            and "device" in spec[1]:
+        return (spec[0], {**spec[1], "device": "cpu"})  # (as a tuple: the spec is only checked)
+    return spec
+
+
+def _check_params(det: BaseDetector) -> None:
+    """Check the saved parameters as fit checks them (their kinds and each detector's ranges), but
+    not the device (a model trained on a GPU loads on a machine without one): an edited
+    ``combine="zzz"`` loaded and combined its members otherwise, ``standardize="false"`` (text)
+    read as true. A refusal is a ``ValueError`` or :class:`InputError` naming the parameter."""
+    from hourglass._params import check_numeric_params
+
+    probe = _on_cpu(det.clone())
+    check_numeric_params(probe, refuse_none=True)
+    probe._check_params()
+
+
 def load(path: str | os.PathLike[str]) -> Any:
     """Load a saved pipeline. Refuses tampered, incomplete or incompatible artefacts.
 
@@ -486,6 +514,7 @@ def load(path: str | os.PathLike[str]) -> Any:
     try:
         det_cfg = config["detector"]
         det = _build_detector(det_cfg["name"], det_cfg["params"])
+        _check_params(det)
         det_arrays = {k[len("detector."):]: v for k, v in arrays.items()
                       if k.startswith("detector.")}
         state = _decode(det_cfg["state"])
