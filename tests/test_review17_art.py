@@ -234,3 +234,23 @@ def test_models_saved_for_a_gpu_still_load_where_there_is_none(
     for model in (saved, ensemble_model):
         moved = load(rehashed(model, tmp_path / model.parent.name, to_gpu))
         assert np.array_equal(moved.score(table), load(model).score(table))
+
+
+def test_a_tensor_of_a_dtype_numpy_lacks_is_one_clear_error(saved: Path, tmp_path: Path) -> None:
+    """A weight cast to bfloat16 (to make the file smaller) was a KeyError 'BF16' traceback."""
+    import hashlib
+    import shutil
+
+    import safetensors.torch
+    import torch
+
+    shutil.copytree(saved, tmp_path / "m")
+    tensors = safetensors.torch.load((tmp_path / "m" / "weights.safetensors").read_bytes())
+    name = "detector.module.encoder.0.weight"
+    tensors[name] = tensors[name].to(torch.bfloat16)
+    weights = safetensors.torch.save(tensors)
+    (tmp_path / "m" / "weights.safetensors").write_bytes(weights)
+    model = rehashed(tmp_path / "m", tmp_path / "h",
+                     lambda c: c.update(weights_sha256=hashlib.sha256(weights).hexdigest()))
+    with pytest.raises(ArtefactError, match="holds a tensor of dtype BF16, which hourglass never saves"):
+        load(model)

@@ -511,6 +511,9 @@ def load(path: str | os.PathLike[str]) -> Any:
         arrays = safetensors.numpy.load(weights)
     except SafetensorError as exc:
         raise ArtefactError(f"{Path(path) / WEIGHTS}: corrupt ({exc})") from None
+    except KeyError as exc:  # a dtype numpy has none of (BF16, F8_E4M3): the dtype's name
+        raise ArtefactError(f"{Path(path) / WEIGHTS}: holds a tensor of dtype {exc.args[0]}, which "
+                            "hourglass never saves; the artefact was modified") from None
     try:
         det_cfg = config["detector"]
         det = _build_detector(det_cfg["name"], det_cfg["params"])
