@@ -53,8 +53,9 @@ def test_lineage_records_as_written_still_load_and_print(saved: Path, tmp_path: 
     assert np.array_equal(pipe.score(table), load(saved).score(table))
 
 
-def _reweighted(src: Path, dst: Path, name: str, dtype: Any) -> Path:
-    """A copy of ``src`` whose saved array ``name`` is cast to ``dtype`` (hashes recomputed)."""
+def _reweighted(src: Path, dst: Path, name: str, dtype: Any, value: Any = None) -> Path:
+    """A copy of ``src`` whose saved array ``name`` is cast to ``dtype`` (or is ``value``;
+    hashes recomputed)."""
     import hashlib
     import shutil
 
@@ -62,7 +63,7 @@ def _reweighted(src: Path, dst: Path, name: str, dtype: Any) -> Path:
 
     shutil.copytree(src, dst)
     arrays = safetensors.numpy.load((dst / "weights.safetensors").read_bytes())
-    arrays[name] = arrays[name].astype(dtype)
+    arrays[name] = arrays[name].astype(dtype) if value is None else np.asarray(value, dtype=dtype)
     weights = safetensors.numpy.save(arrays)
     (dst / "weights.safetensors").write_bytes(weights)
     return rehashed(dst, dst.with_name(dst.name + "-h"),
@@ -254,3 +255,13 @@ def test_a_tensor_of_a_dtype_numpy_lacks_is_one_clear_error(saved: Path, tmp_pat
                      lambda c: c.update(weights_sha256=hashlib.sha256(weights).hexdigest()))
     with pytest.raises(ArtefactError, match="holds a tensor of dtype BF16, which hourglass never saves"):
         load(model)
+
+
+@pytest.mark.parametrize("vocab", [[1, 2, 2], [2, 1, 3]])
+def test_a_log_models_key_vocabulary_out_of_order_is_refused(
+        event_model: tuple[Path, pd.DataFrame], tmp_path: Path, vocab: list[int]) -> None:
+    """Keys are looked up by bisection: a vocabulary edited out of order read keys as others."""
+    model = _reweighted(event_model[0], tmp_path / "m", "detector.vocab", np.int64, vocab)
+    with pytest.raises(ArtefactError, match="the key vocabulary is not sorted with each key once"):
+        load(model)
+

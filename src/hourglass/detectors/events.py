@@ -262,4 +262,8 @@ class EventsInput:
             raise InputError("detector state is missing the key vocabulary") from None
         if len(self.vocab_) != self.n_features_in_:
             raise InputError("detector state: vocabulary size does not match n_features_in")
+        if (np.diff(self.vocab_) <= 0).any():  # fit's np.unique: a key repeated or out of order
+            # read each later key as another one's index (other scores)
+            raise InputError("detector state: the key vocabulary is not sorted with each key once; "
+                             "the artefact was modified")
         super()._set_state(meta, arrays)  # type: ignore[misc]
