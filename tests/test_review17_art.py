@@ -265,3 +265,21 @@ def test_a_log_models_key_vocabulary_out_of_order_is_refused(
     with pytest.raises(ArtefactError, match="the key vocabulary is not sorted with each key once"):
         load(model)
 
+
+@pytest.mark.parametrize(("key", "value", "said"), [
+    ("events_per_day", 0, "'info.events_per_day' must be a number > 0"),
+    ("normal", "benign", "'info.normal' must be an array"),
+    ("label_col", 5, "'info.label_col' must be a string")])
+def test_save_refuses_an_info_record_that_load_would_refuse(saved: Path, tmp_path: Path, key: str,
+                                                            value: Any, said: str) -> None:
+    """The model was written (over a good one too), then every load of it was refused."""
+    import shutil
+
+    shutil.copytree(saved, tmp_path / "m")
+    before = (tmp_path / "m" / "config.json").read_bytes()
+    pipe = load(saved)
+    pipe.info[key] = value
+    with pytest.raises(InputError, match=f"{said}.*; not saved, as loading it would refuse that"):
+        pipe.save(tmp_path / "m")
+    assert (tmp_path / "m" / "config.json").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]

@@ -249,6 +249,10 @@ def save(pipe: Any, path: str | os.PathLike[str]) -> Path:
         "weights_sha256": hashlib.sha256(weights).hexdigest(),
     }
     config["content_hash"] = _content_hash(config, weights)
+    try:  # what load checks (a record set in pipe.info by hand): not a model that cannot load,
+        _check_layout(target, config)  # nor one put in place of a good one
+    except ArtefactError as exc:
+        raise InputError(f"{exc}; not saved, as loading it would refuse that") from None
     # a model replaced keeps its folder's and files' modes (a private 0700/0600 one stayed
     # private, not 0755/0644), a new one gets the umask's; set once written (mkdtemp's 0700 meanwhile)
     try:
