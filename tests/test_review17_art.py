@@ -283,3 +283,14 @@ def test_save_refuses_an_info_record_that_load_would_refuse(saved: Path, tmp_pat
         pipe.save(tmp_path / "m")
     assert (tmp_path / "m" / "config.json").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
+
+
+@pytest.mark.parametrize(("q", "said"), [(150, "Percentile: q must be in"), ("x", "Percentile: q must be")])
+def test_a_saved_threshold_rule_out_of_its_range_is_refused_on_load(saved: Path, tmp_path: Path, q: Any,
+                                                                     said: str) -> None:
+    """The model card printed 'percentile 150', and 'hourglass threshold' said only "could not
+    convert string to float: 'x'"."""
+    model = rehashed(saved, tmp_path / "m",
+                     lambda c: c["detector"]["state"]["threshold"]["params"].update(q=q))
+    with pytest.raises(ArtefactError, match=said):
+        load(model)

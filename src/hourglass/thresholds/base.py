@@ -316,6 +316,7 @@ def threshold_from_dict(d: dict[str, Any]) -> Threshold:
     if name not in _THRESHOLDS:
         raise InputError(f"unknown threshold class {name!r}; known: {sorted(_THRESHOLDS)}")
     t = _THRESHOLDS[name](**d.get("params", {}))
+    t.check_params()  # as its fit checked them: a saved q=150 or q="x" failed only on a refit
     if "value" in d:
         t.value_ = float(d["value"])
         if np.isnan(t.value_):  # every comparison with NaN is False: nothing would ever be flagged
