@@ -202,7 +202,7 @@ def evaluate(
         "--report", help="Write a self-contained HTML report (figures inline, no network).")] = None,
     timestamp_col: Annotated[str | None, typer.Option(
         "--timestamp-col", help="Timestamp column of DATA: alerts per day from its event rate "
-                                "(tables).")] = None,
+                                "(tables; not with --events-per-day).")] = None,
     time_col: DeprecatedTimeColOpt = None,
     events_per_day: Annotated[float | None, typer.Option(
         "--events-per-day", help="Event rate for expected alerts per day (default: the model's).")
@@ -350,6 +350,10 @@ def evaluate(
         if label_col in getattr(pipe.features_, "columns_", ()):  # it said the column was missing
             raise HourglassError(f"--label-col {label_col}: is a column the model scores, not a "
                                  "label; give the column that marks each row normal or not")
+        if time_col is not None and events_per_day is not None:  # the rate given wins: the column
+            raise HourglassError(  # would be read for nothing, its rate silently set aside
+                f"--timestamp-col {time_col} and --events-per-day {events_per_day:g}: both give the "
+                "event rate for alerts per day; give one of them")
         given_time, time_col = time_col, time_col or pipe.info.get("time_col")
         if given_time is not None and given_time in map(str, getattr(pipe.features_, "columns_", ())):
             # left out of the scored columns as a time column, it was then 'missing' from the data
