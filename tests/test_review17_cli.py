@@ -28,3 +28,11 @@ def test_evaluate_refuses_timestamp_col_with_events_per_day(labelled: dict[str, 
     one_line_error(["evaluate", str(labelled["model"]), str(labelled["timed"]), "--timestamp-col", "ts",
                     "--events-per-day", "1000", "--json", str(out), "-q"],
                    "--timestamp-col ts and --events-per-day 1000: both give the event rate", out)
+
+
+def test_time_series_only_options_name_every_time_series_model(labelled: dict[str, Any]) -> None:
+    """The list of time-series models an error gives was fixed and left ganomaly-1d out."""
+    out = labelled["folder"] / "ts-opt"
+    for opts in (["--freq", "1min"], ["--extra-normal", str(labelled["data"])]):
+        one_line_error(["train", str(labelled["data"]), "-o", str(out), *opts, "-q"],
+                       "cnn-lstm, ganomaly-1d)", out)

@@ -38,7 +38,9 @@ __all__ = ["evaluate_timeseries", "is_timeseries_dataset", "read_series", "repor
 
 logger = logging.getLogger("hourglass")
 
-_TS_MODELS = "lstm-ae, gru-ae, lstm-forecaster, tcn-ae, conv2d-ae, cnn-lstm"
+#: every registered time-series detector, as errors list them (ganomaly-1d included: a fixed list
+#: left it out of "--freq/--fill... are for time-series models (...)")
+_TS_MODELS = ", ".join(name for name, entry in registry.entries().items() if entry.input == "timeseries")
 
 
 def wants_timeseries(model: str, dataset: str | None, *ts_options: object) -> bool:
