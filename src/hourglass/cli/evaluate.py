@@ -171,6 +171,27 @@ def _event_rate(times: Any, column: str, data: Path, *, given: bool) -> float | 
     return None
 
 
+def _refuse_unused_label_options(labels: Path | None, all_sessions: str | None, label_field: str | None,
+                                 *, label_col: str | None, normal: list[str] | None,
+                                 id_col_typed: bool) -> None:
+    """Refuse the session-label options a log model's evaluation would ignore: ``--label-col``
+    and ``--id-col`` name columns of a ``--labels`` file, so they do nothing with
+    ``--all-sessions`` or ``--label-field``; ``--normal`` does nothing with ``--all-sessions``
+    (which labels every session itself). Two label sources or none: the evaluation's own error."""
+    if labels is not None or (all_sessions is None) == (label_field is None):
+        return
+    source = "--all-sessions" if all_sessions is not None else "--label-field"
+    if label_col is not None:
+        raise HourglassError(f"--label-col {label_col}: the label column of a --labels FILE; not "
+                             f"used with {source}, leave it out")
+    if id_col_typed:
+        raise HourglassError(f"--id-col: the session-id column of a --labels FILE; not used with "
+                             f"{source}, leave it out")
+    if normal and all_sessions is not None:
+        raise HourglassError(f"--normal: --all-sessions {all_sessions} labels every session itself; "
+                             "leave --normal out")
+
+
 def _write_metrics(json_out: Path | None, summary: dict[str, Any], report: Path | None,
                    page: str | None) -> None:
     """Write ``--json`` (the summary) and ``--report`` (the HTML page): both files or neither."""
@@ -309,6 +330,8 @@ def evaluate(
             raise HourglassError("--labels/--all-sessions/--label-field: only for log models; label "
                                  "a table with --label-col")
         if is_logs:
+            _refuse_unused_label_options(labels, all_sessions, label_field, label_col=label_col,
+                                         normal=normal, id_col_typed="id_col" in typed_options(ctx))
             log_summary, log_arrays = log_cli.evaluate_logs(
                 pipe, data, labels=labels, id_col=id_col, label_col=label_col, normal=normal,
                 all_sessions=all_sessions, strict=strict, label_field=label_field)
