@@ -145,26 +145,33 @@ class EventTables:
         """The table ``data`` in chunks of about :attr:`chunk_lines` rows (a file is read chunk
         by chunk, never whole)."""
         step = max(int(self.chunk_lines), 1)
+        wanted = [c for c in (self.session_column, self.key_column, self.message_column,
+                              self.time_column) if c is not None]
         jsonl = False  # JSON lines, .evtx: each reader batch has the fields its records have
         if isinstance(data, pd.DataFrame):
             source = "table"
             frames: Iterable[pd.DataFrame] = (data.iloc[lo:lo + step]
                                               for lo in range(0, len(data), step))
         elif isinstance(data, (str, os.PathLike)):
+            import pyarrow as pa
+
             from hourglass.ingest.readers import check_path, table_format
             from hourglass.ingest.tables import iter_table
 
             source = str(data)
             path, fmt = check_path(data), table_format(data)  # JSON lines named .log read as such
             jsonl = fmt in ("jsonl", "evtx")
+            # a CSV's session ids as written: typed from the first block, '007' and '7' were one
+            # session '7' (and '007' in a chunk that also held a name), and a name after a
+            # first block of numbers stopped the read; a column no event is read from never does
+            text = {self.session_column: pa.string()} if fmt in ("csv", "tsv") and \
+                self.session_column is not None else None
             frames = (big.iloc[lo:lo + step]  # a reader chunk (~16 MB) in chunk_lines slices
-                      for big in iter_table(path, fmt=fmt)
+                      for big in iter_table(path, fmt=fmt, column_types=text, used=wanted)
                       for lo in range(0, len(big), step))
         else:
             raise InputError(f"an event table is a DataFrame or a CSV/Parquet/JSONL path, got "
                              f"{type(data).__name__}")
-        wanted = [c for c in (self.session_column, self.key_column, self.message_column,
-                              self.time_column) if c is not None]
         n = 0
         columns: dict[str, None] = {}  # JSON lines, .evtx: the fields of every batch, in order
         for df in frames:

@@ -1,0 +1,45 @@
+"""Event tables as sessions: session ids read from a CSV, chunked reads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hourglass.features.sessions import EventSessions
+
+
+def _sessions(path: Path, chunk_lines: int | None = None) -> dict[str, list[int]]:
+    pre = EventSessions(session_column="sid", key_column="event", time_column="ts")
+    if chunk_lines is not None:
+        pre.chunk_lines = chunk_lines
+    pre.fit(path)
+    s = pre.sessions(path)
+    return {i: q.tolist() for i, q in zip(s.ids, s.sequences, strict=True)}
+
+
+def test_csv_session_ids_are_read_as_written(tmp_path: Path) -> None:
+    # '007' and '7' are two sessions, named as the file writes them, whatever else the file holds
+    f = tmp_path / "ev.csv"
+    f.write_text("sid,event,ts\n007,a,1\n007,b,2\n7,c,3\n")
+    assert _sessions(f) == {"007": [1, 2], "7": [3]}
+    g = tmp_path / "ev2.csv"
+    g.write_text("sid,event,ts\n007,a,1\n007,b,2\n7,c,3\nx9,a,4\n")
+    assert _sessions(g) == {"007": [1, 2], "7": [3], "x9": [1]}
+
+
+def test_csv_late_text_in_session_or_ignored_column_is_read(tmp_path: Path) -> None:
+    # past the first block a session named 'x9' (its column numeric until then), or text in a
+    # column no event is read from, stopped the read with 'malformed value'
+    n = 120_000
+    df = pd.DataFrame({"sid": (np.arange(n) % 50).astype(object),
+                       "event": np.array(["a", "b", "c"])[np.arange(n) % 3],
+                       "ts": np.arange(n), "extra": np.arange(n).astype(object)})
+    df.loc[n - 1, "extra"] = "oops"
+    df.loc[n - 2, "sid"] = "x9"
+    f = tmp_path / "big.csv"
+    df.to_csv(f, index=False)
+    got = _sessions(f)
+    assert len(got) == 51 and got["x9"] == [(n - 2) % 3 + 1]
+    assert sum(map(len, got.values())) == n
