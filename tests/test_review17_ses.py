@@ -43,3 +43,39 @@ def test_csv_late_text_in_session_or_ignored_column_is_read(tmp_path: Path) -> N
     got = _sessions(f)
     assert len(got) == 51 and got["x9"] == [(n - 2) % 3 + 1]
     assert sum(map(len, got.values())) == n
+
+
+def _late_value_table(tmp_path: Path, column: str, value: object) -> tuple[Path, Path]:
+    """A CSV past one read block whose last row holds ``value`` in ``column`` (numbers before),
+    and the same table without that row."""
+    n = 120_000
+    df = pd.DataFrame({"sid": np.arange(n) % 50, "event": np.arange(n) % 3,
+                       "ts": 1_700_000_000 + np.arange(n)[::-1]})
+    df[column] = df[column].astype(object)
+    df.loc[n - 1, column] = value
+    whole, less = tmp_path / "whole.csv", tmp_path / "less.csv"
+    df.to_csv(whole, index=False)
+    df.iloc[:-1].to_csv(less, index=False)
+    return whole, less
+
+
+def test_csv_late_unreadable_time_is_counted_not_fatal(tmp_path: Path) -> None:
+    # the README: a time that does not read is counted and its event goes last in its session;
+    # past the first block it stopped the read ('malformed value')
+    whole, less = _late_value_table(tmp_path, "ts", "garbage")
+    pre = EventSessions(session_column="sid", key_column="event", time_column="ts").fit(whole)
+    got = pre.sessions(whole)
+    assert got.stats["events_without_time"] == 1 and "garbage" in got.stats["first_without_time"]
+    ref = pre.sessions(less)
+    assert got.ids == ref.ids
+    last = got.ids.index(str((120_000 - 1) % 50))
+    for i, (a, b) in enumerate(zip(got.sequences, ref.sequences, strict=True)):
+        assert a.tolist() == b.tolist() + ([(120_000 - 1) % 3] if i == last else [])
+
+
+def test_csv_late_key_name_after_integer_keys(tmp_path: Path) -> None:
+    # a key name past a first block of integer keys: names for the whole model (it stopped the read)
+    whole, _ = _late_value_table(tmp_path, "event", "E5")
+    pre = EventSessions(session_column="sid", key_column="event", time_column="ts").fit(whole)
+    assert pre.key_names_ == ["0", "1", "2", "E5"]
+    assert sorted({int(k) for s in pre.transform(whole) for k in s}) == [1, 2, 3, 4]

@@ -163,11 +163,14 @@ class EventTables:
             jsonl = fmt in ("jsonl", "evtx")
             # a CSV's session ids as written: typed from the first block, '007' and '7' were one
             # session '7' (and '007' in a chunk that also held a name), and a name after a
-            # first block of numbers stopped the read; a column no event is read from never does
+            # first block of numbers stopped the read. A later value that does not fit its
+            # column's first-block type turns the column to text from there on (used=()), which
+            # every column here reads: a time that does not read is counted, as the README says
+            # (it stopped the read, 'malformed value'), a key name after integer keys is a name
             text = {self.session_column: pa.string()} if fmt in ("csv", "tsv") and \
                 self.session_column is not None else None
             frames = (big.iloc[lo:lo + step]  # a reader chunk (~16 MB) in chunk_lines slices
-                      for big in iter_table(path, fmt=fmt, column_types=text, used=wanted)
+                      for big in iter_table(path, fmt=fmt, column_types=text, used=())
                       for lo in range(0, len(big), step))
         else:
             raise InputError(f"an event table is a DataFrame or a CSV/Parquet/JSONL path, got "
