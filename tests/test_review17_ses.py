@@ -79,3 +79,35 @@ def test_csv_late_key_name_after_integer_keys(tmp_path: Path) -> None:
     pre = EventSessions(session_column="sid", key_column="event", time_column="ts").fit(whole)
     assert pre.key_names_ == ["0", "1", "2", "E5"]
     assert sorted({int(k) for s in pre.transform(whole) for k in s}) == [1, 2, 3, 4]
+
+
+def test_malformed_table_rows_are_skipped_and_counted_or_refused_with_strict(tmp_path: Path) -> None:
+    # a malformed row stopped every read, advising '--on-bad-rows skip', which log models refuse
+    from hourglass.cli import app
+    from tests._cli import one_line_error, runner
+
+    train = tmp_path / "train.csv"
+    rows = [f"u{u},{['login', 'read', 'exit'][j % 3]},{u * 100 + j}" for u in range(12) for j in range(5)]
+    train.write_text("user,event,ts\n" + "\n".join(rows) + "\n")
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(train), "--model", "event-count-autoencoder", "--session-col",
+                              "user", "--key-col", "event", "--timestamp-col", "ts", "-o", str(model),
+                              "--epochs", "1", "-q"])
+    assert res.exit_code == 0, res.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("user,event,ts\nu1,login,1\nu1,read,2,extra\nu2,read,3\n")
+    out = tmp_path / "s.csv"
+    res = runner.invoke(app, ["score", str(model), str(bad), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "1 rows were malformed (skipped)" in res.stderr
+    got = pd.read_csv(out)
+    assert got["session"].tolist() == ["u1", "u2"] and got["n_events"].tolist() == [1, 1]
+    jl = tmp_path / "bad.jsonl"
+    jl.write_text('{"user": "u1", "event": "login", "ts": 1}\n{bad\n'
+                  '{"user": "u2", "event": "read", "ts": 3}\n')
+    for path in (bad, jl):
+        one_line_error(["score", str(model), str(path), "-o", str(tmp_path / "x.csv"), "--strict"],
+                       "line 2" if path == jl else "line 3", tmp_path / "x.csv")
+        res = runner.invoke(app, ["score", str(model), str(path), "-o", str(tmp_path / "x.csv"), "--strict"])
+        assert "without --strict such rows are skipped" in res.stderr
+        assert "--on-bad-rows" not in res.stderr

@@ -180,9 +180,9 @@ MessageColOpt = Annotated[str | None, typer.Option(
                           "templates (instead of --key-col).")]
 StrictOpt = Annotated[bool, typer.Option(
     "--strict", help="Logs: stop at the first line that matches no header format (an event "
-                     "table: the first row whose --timestamp-col time does not read; a key "
-                     "file: the first line that is no keys; else counted and, with --window, "
-                     "left out).")]
+                     "table: the first malformed row, or row whose --timestamp-col time does not "
+                     "read; a key file: the first line that is no keys; else counted and, with "
+                     "--window, left out).")]
 LabelsOpt = Annotated[Path | None, typer.Option(
     "--labels", help="Logs: CSV of session labels, a session-id column (--id-col) and a label "
                      "column (--label-col, default Label), e.g. HDFS anomaly_label.csv.")]

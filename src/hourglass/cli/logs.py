@@ -169,6 +169,7 @@ def _summary_line(stats: dict[str, Any], features: Any = None) -> str:
                        ("events_without_session", "events had no session id" if window is None
                         else "events had no readable time (no window)"),
                        ("events_without_key", "rows had an empty key or message"),
+                       ("bad_rows", "rows were malformed (skipped)"),
                        ("empty_sessions_skipped", "empty sessions skipped")):
         if stats.get(key):
             parts.append(f"{stats[key]} {label}")

@@ -24,6 +24,9 @@ from hourglass.errors import InputError, NotFittedError
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions, _whole_ids
 from hourglass.ingest.logs import UNKNOWN, LogParser
 
+if TYPE_CHECKING:
+    from hourglass.ingest.tables import ReadStats
+
 __all__ = ["SESSION_FIELD", "EventTables", "timeless_text"]
 
 #: The field a table's session id travels under to the grouper: not the table's own column name,
@@ -118,6 +121,21 @@ def _numbers_win(text: pd.Series, num: pd.Series) -> bool:
     return not _to_datetime(text[num.isna()].iloc[:100], False, "mixed").notna().any()
 
 
+def _strict_hint(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """``frames``, whose reader's error for a malformed row (read with ``--strict``) names the
+    option that skips such rows here: not ``--on-bad-rows``, which log models refuse."""
+    try:
+        yield from frames
+    except InputError as exc:
+        msg = str(exc)
+        for what in ("rows", "lines", "records", "events"):
+            msg = msg.replace(f"use --on-bad-rows skip to skip such {what}",
+                              "without --strict such rows are skipped and counted")
+        if msg == str(exc):
+            raise
+        raise InputError(msg) from None
+
+
 class EventTables:
     """Event-table input of :class:`~hourglass.features.sessions.EventSessions` (a mixin)."""
 
@@ -141,9 +159,11 @@ class EventTables:
 
         def _finish(self, grouper: SessionGrouper, stats: dict[str, Any]) -> Sessions: ...
 
-    def _table_frames(self, data: Any) -> Iterator[tuple[pd.DataFrame, str]]:
+    def _table_frames(self, data: Any, read: ReadStats | None = None) -> Iterator[tuple[pd.DataFrame, str]]:
         """The table ``data`` in chunks of about :attr:`chunk_lines` rows (a file is read chunk
-        by chunk, never whole)."""
+        by chunk, never whole). A malformed row of a file (a wrong field count, a line that is
+        no JSON) is skipped and counted in ``read``, as a log's line that matches no header is;
+        with :attr:`strict` it is an error naming its line."""
         step = max(int(self.chunk_lines), 1)
         wanted = [c for c in (self.session_column, self.key_column, self.message_column,
                               self.time_column) if c is not None]
@@ -170,7 +190,9 @@ class EventTables:
             text = {self.session_column: pa.string()} if fmt in ("csv", "tsv") and \
                 self.session_column is not None else None
             frames = (big.iloc[lo:lo + step]  # a reader chunk (~16 MB) in chunk_lines slices
-                      for big in iter_table(path, fmt=fmt, column_types=text, used=())
+                      for big in _strict_hint(iter_table(
+                          path, fmt=fmt, column_types=text, used=(), stats=read,
+                          on_bad_rows="error" if self.strict else "skip"))
                       for lo in range(0, len(big), step))
         else:
             raise InputError(f"an event table is a DataFrame or a CSV/Parquet/JSONL path, got "
@@ -452,7 +474,10 @@ class EventTables:
             if self.message_column is not None:  # read twice: learnt, then keyed with the final templates
                 self._learn_templates(data)
         timed = self.time_column is None  # a chunk held a time value (the first such is checked)
-        for df, source in self._table_frames(data):
+        from hourglass.ingest.tables import ReadStats
+
+        read = ReadStats()
+        for df, source in self._table_frames(data, read):
             try:
                 grouper.add(self._table_events(df, source, offset, stats, learn=learn,
                                                first_times=not timed))
@@ -467,6 +492,10 @@ class EventTables:
         if learn and self.message_column is not None and not stats.get("parsed"):
             raise InputError(f"{source}: column {self.message_column!r} (message_column) holds no "
                              "message text", param="message_column")
+        if read.bad_rows:  # (said by _finish)
+            stats["bad_rows"] = read.bad_rows
+            if read.bad_lines:
+                stats["first_bad_line"] = int(read.bad_lines[0])
         out = self._finish(grouper, stats)
         # an alert quotes its event's message, or its key's name (an unseen name is key 0: the
         # name says what it was)
