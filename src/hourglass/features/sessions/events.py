@@ -361,7 +361,8 @@ class EventSessions(EventTables):
             logger.warning("%d row(s) had an empty %s; left out", stats["events_without_key"],
                            "key (--key-col)" if self.key_column is not None else "message")
         if stats.get("bad_rows"):  # an event table's malformed rows (wrong field count, bad JSON)
-            logger.warning("%d malformed row(s) skipped%s; --strict stops at the first",
+            logger.warning("%d malformed row(s) skipped%s; the rows after one are numbered (an "
+                           "alert's line) among the rows kept; --strict stops at the first",
                            stats["bad_rows"], f" (first: line {stats['first_bad_line']})"
                            if stats.get("first_bad_line") else "")
         if stats.get("events_without_time"):  # a time that does not read: no window for it
