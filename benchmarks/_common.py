@@ -32,6 +32,28 @@ def data_dir(option: str | None, *need: str) -> Path:
     return root
 
 
+def names(option: str, value: str, known: Sequence[str]) -> list[str]:
+    """The comma-separated names of ``value``, each once and in order; a name not in ``known``
+    (or an empty one) stops the script with one line naming it and the known names, before any
+    work (not a traceback after the names listed before it have run).
+
+    Examples
+    --------
+    >>> names("--sets", "a,b,a", ["a", "b", "c"])
+    ['a', 'b']
+    """
+    got = list(dict.fromkeys(v.strip() for v in value.split(",")))
+    bad = [repr(n) if not n else n for n in got if n not in known]
+    if bad:
+        raise SystemExit(f"{option}: unknown {', '.join(bad)}; known: {', '.join(known)}")
+    return got
+
+
+def odds_sets(root: Path) -> list[str]:
+    """The ODDS/ADBench sets of ``root`` (a folder of ``<name>.npz`` files), sorted."""
+    return sorted(p.stem for p in root.glob("*.npz"))
+
+
 def timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[Any, float]:
     """Run ``fn`` ``repeat`` times; return the last result and the median seconds."""
     times, out = [], None

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, NslKddFiles, data_dir, header, markdown_table, write_result
+from _common import REPO, NslKddFiles, data_dir, header, markdown_table, names, odds_sets, write_result
 from hourglass.detectors import AnoGAN, AutoEncoder, EncoderGAN, GANomaly
 
 ODDS = ("38_thyroid", "6_cardio", "30_satellite", "28_pendigits", "18_Ionosphere", "16_http")
@@ -125,7 +125,7 @@ def part_odds(args: argparse.Namespace, models: list[str]) -> list[dict[str, Any
 
     root = data_dir(args.data, "odds_adbench") / "odds_adbench"
     out = []
-    for set_name in args.sets.split(","):
+    for set_name in names("--sets", args.sets, odds_sets(root)):
         with np.load(root / f"{set_name}.npz", allow_pickle=False) as f:
             X_all, y_all = f["X"].astype(np.float64), f["y"].astype(int)
         print(f"{set_name}: {X_all.shape}", flush=True)

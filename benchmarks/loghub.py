@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, grouping_accuracy, header, markdown_table, timed, write_result
+from _common import data_dir, grouping_accuracy, header, markdown_table, names, timed, write_result
 from hourglass.ingest.logs import LogParser, file_lines
 
 # log4j-style date and time, as Hadoop, Spark and Zookeeper write them
@@ -162,7 +162,7 @@ def main() -> None:
     args = ap.parse_args()
     logging.basicConfig(level=logging.ERROR)
     root = data_dir(args.data, "loghub_2k")
-    sets = args.sets.split(",") if args.sets else list(FORMATS)
+    sets = names("--sets", args.sets, list(FORMATS)) if args.sets else list(FORMATS)
     masks = None
     if args.masks_json:
         import json

@@ -41,11 +41,12 @@ import torch
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import NslKddFiles, data_dir, header, markdown_table, write_result
+from _common import NslKddFiles, data_dir, header, markdown_table, names, odds_sets, write_result
 from hourglass import detectors as hd
 
 logger = logging.getLogger("benchmarks.tabular")
 
+PROTOCOLS = ("normal-only", "pyod")
 ODDS_SETS = ("18_Ionosphere", "6_cardio", "38_thyroid", "28_pendigits", "30_satellite", "16_http")
 
 
@@ -209,12 +210,9 @@ def _pm(values: list[float]) -> str:
 def run(args: argparse.Namespace) -> str:
     root = data_dir(args.data, *("nsl_kdd" if s == "nsl_kdd" else "odds_adbench"
                                  for s in args.sets.split(",")))
-    models = args.models.split(",")
-    for m in models:
-        if m not in MODELS:
-            raise SystemExit(f"unknown model {m}; known: {', '.join(MODELS)}")
-    sets = args.sets.split(",")
-    protocols = args.protocols.split(",")
+    models = names("--models", args.models, list(MODELS))
+    sets = names("--sets", args.sets, [*odds_sets(root / "odds_adbench"), "nsl_kdd"])
+    protocols = names("--protocols", args.protocols, PROTOCOLS)
     results: dict[tuple[str, str, str], dict[str, list[float]]] = {}
     started = time.perf_counter()
     nsl = NslKdd(root / "nsl_kdd").load() if "nsl_kdd" in sets else None
@@ -316,10 +314,11 @@ def _targets(results: dict, sets: list[str], proto: str, models: list[str]) -> s
 
 def semi_supervised(args: argparse.Namespace) -> str:
     """NSL-KDD: normal-only vs normal + labelled anomalies (``--label-rate`` of training rows)."""
+    semi_models = names("--semi-models", args.semi_models, list(MODELS))
     nsl = NslKdd(data_dir(args.data, "nsl_kdd") / "nsl_kdd").load()
     a = nsl.arrays
     rows = []
-    for m in args.semi_models.split(","):
+    for m in semi_models:
         res: dict[str, list[float]] = {"unsup": [], "semi": []}
         for seed in range(args.seeds):
             rng = np.random.default_rng(seed)
@@ -367,6 +366,8 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     warnings.filterwarnings("ignore")
     torch.set_num_threads(args.threads)  # one thread each: fair, and no thrashing on a shared CPU
+    if args.semi:  # before the main comparison runs, not after it
+        names("--semi-models", args.semi_models, list(MODELS))
     text = run(args) if args.models else ""
     if args.semi:
         text += semi_supervised(args)

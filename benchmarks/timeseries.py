@@ -80,7 +80,7 @@ import torch
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, header, markdown_table, write_result
+from _common import data_dir, header, markdown_table, names, write_result
 from hourglass.detectors import registry
 from hourglass.evaluate import timeseries_metrics, tsb_sliding_window
 from hourglass.features.timeseries import (
@@ -405,7 +405,8 @@ def main() -> None:
     torch.set_num_threads(1)
     threadpool_limits(1)
     folders = {"skab": "skab", "asd": "asd_interfusion", "nab": "nab"}
-    root = data_dir(args.data, *(folders[d] for d in args.datasets.split(",") if d in folders))
+    datasets = names("--datasets", args.datasets, list(folders))  # before the first one runs
+    root = data_dir(args.data, *(folders[d] for d in datasets))
     models = args.models.split(",")
     named = [n for n, e in registry.entries().items() if e.input == "timeseries"]
     known = [*named, *BASELINES]
@@ -417,7 +418,7 @@ def main() -> None:
              "VUS-PR (mean)", "VUS-ROC (mean)", "event recall", "PA-F1 (point-adjusted)",
              "fit s (median)",
              "fit CPU s (median)"]
-    for ds in args.datasets.split(","):
+    for ds in datasets:
         t = time.perf_counter()
         use = [m for m in models if m != "pyod-lstmad" or ds in args.lstmad_on.split(",")]
         if ds == "skab":

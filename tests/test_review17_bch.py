@@ -1,0 +1,104 @@
+"""Benchmark scripts: option checks and split helpers, each test one defect fixed."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+
+@pytest.fixture(autouse=True)
+def _script_state() -> Iterator[None]:
+    """A script's ``main()`` sets process-wide state (loggers, warning filters, torch's and BLAS's
+    threads): put back after each test."""
+    import logging
+    import warnings
+
+    import torch
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    log, root = logging.getLogger("hourglass"), logging.getLogger()
+    level, root_level, handlers = log.level, root.level, root.handlers[:]
+    threads = torch.get_num_threads()
+    pools = {p["prefix"]: p["num_threads"] for p in threadpool_info()}
+    with warnings.catch_warnings():
+        yield
+    log.setLevel(level)
+    root.setLevel(root_level)
+    root.handlers[:] = handlers
+    torch.set_num_threads(threads)
+    threadpool_limits(limits=pools)
+
+
+def _odds(root: Path, *sets: str) -> Path:
+    """A data folder with tiny ODDS-style sets (40 rows, 3 features, 10% anomalies)."""
+    folder = root / "odds_adbench"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for name in sets:
+        np.savez(folder / f"{name}.npz", X=rng.normal(size=(40, 3)), y=np.r_[np.zeros(36), np.ones(4)])
+    return root
+
+
+def test_names_keeps_order_drops_repeats_and_refuses_unknown_or_empty() -> None:
+    from _common import names
+
+    assert names("--sets", "b,a,b", ["a", "b"]) == ["b", "a"]
+    with pytest.raises(SystemExit, match=r"^--sets: unknown c, ''; known: a, b$"):
+        names("--sets", "a,c,", ["a", "b"])
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--sets", "18_lonosphere"], "--sets: unknown 18_lonosphere; known: 18_Ionosphere, nsl_kdd"),
+    (["--sets", "18_Ionosphere", "--protocols", "normal"], "--protocols: unknown normal"),
+    (["--sets", "18_Ionosphere", "--semi", "--semi-models", "hg-ea"], "--semi-models: unknown hg-ea"),
+])
+def test_tabular_refuses_an_unknown_set_protocol_or_semi_model_before_training(
+        argv: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tabular
+
+    def trained(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a model trained before the options were checked")
+
+    monkeypatch.setattr(tabular, "_evaluate", trained)
+    monkeypatch.setattr(tabular, "write_result", trained)
+    monkeypatch.setattr(sys, "argv", ["tabular.py", "--data", str(_odds(tmp_path, "18_Ionosphere")),
+                                      "--models", "iforest", "--seeds", "1", *argv])
+    with pytest.raises(SystemExit, match=message):  # FileNotFoundError / KeyError tracebacks
+        tabular.main()
+
+
+def test_gan_refuses_an_unknown_set_before_training(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gan
+
+    monkeypatch.setattr(sys, "argv", ["gan.py", "--part", "odds", "--data", str(_odds(tmp_path, "6_cardio")),
+                                      "--sets", "6_cardio,6_cadrio", "--seeds", "1"])
+    with pytest.raises(SystemExit, match="--sets: unknown 6_cadrio; known: 6_cardio"):
+        gan.main()  # 6_cardio trained, then a FileNotFoundError traceback
+
+
+def test_loghub_refuses_an_unknown_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import loghub
+
+    (tmp_path / "loghub_2k").mkdir()
+    monkeypatch.setattr(sys, "argv", ["loghub.py", "--data", str(tmp_path), "--sets", "hdfs", "--no-write"])
+    with pytest.raises(SystemExit, match=r"--sets: unknown hdfs; known: .*HDFS"):
+        loghub.main()  # KeyError: 'hdfs'
+
+
+def test_timeseries_refuses_an_unknown_dataset_before_the_first_runs(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import timeseries
+
+    def ran(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a dataset ran before --datasets was checked")
+
+    monkeypatch.setattr(timeseries, "skab_series", ran)
+    monkeypatch.setattr(sys, "argv", ["timeseries.py", "--data", str(tmp_path), "--datasets", "skab,smd"])
+    with pytest.raises(SystemExit, match="--datasets: unknown smd; known: skab, asd, nab"):
+        timeseries.main()  # skab ran in full, then "unknown dataset smd"
