@@ -49,6 +49,18 @@ def names(option: str, value: str, known: Sequence[str]) -> list[str]:
     return got
 
 
+def need_pyod(option: str, picked: Sequence[str], pyod: Sequence[str]) -> None:
+    """Stop with one line when a name of ``picked`` is a PyOD baseline (in ``pyod``) and PyOD (the
+    ``bench`` extra) is not installed: before any data is read or model trained, not an import
+    traceback when the baseline is built."""
+    import importlib.util
+
+    wanted = [m for m in picked if m in pyod]
+    if wanted and importlib.util.find_spec("pyod") is None:
+        raise SystemExit(f"{option}: {', '.join(wanted)} need PyOD, which is not installed here: "
+                         'pip install -c constraints.txt -e ".[bench]", or leave them out')
+
+
 def odds_sets(root: Path) -> list[str]:
     """The ODDS/ADBench sets of ``root`` (a folder of ``<name>.npz`` files), sorted."""
     return sorted(p.stem for p in root.glob("*.npz"))

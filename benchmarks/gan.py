@@ -38,7 +38,17 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, NslKddFiles, data_dir, header, markdown_table, names, odds_sets, write_result
+from _common import (
+    REPO,
+    NslKddFiles,
+    data_dir,
+    header,
+    markdown_table,
+    names,
+    need_pyod,
+    odds_sets,
+    write_result,
+)
 from hourglass.detectors import AnoGAN, AutoEncoder, EncoderGAN, GANomaly
 
 ODDS = ("38_thyroid", "6_cardio", "30_satellite", "28_pendigits", "18_Ionosphere", "16_http")
@@ -502,6 +512,7 @@ def main() -> None:
     unknown = [m for m in models if m not in MODELS]
     if unknown:  # before the first set trains, not after the models listed before it
         raise SystemExit(f"--models: unknown {', '.join(unknown)}; known: {', '.join(MODELS)}")
+    need_pyod("--models", models, [m for m in MODELS if m.startswith("pyod-")])
     start = time.perf_counter()
     rows = part_odds(args, models) if args.part == "odds" else part_nsl(args, models)
     out = _save(args, rows, time.perf_counter() - start)

@@ -25,12 +25,15 @@ import warnings
 import numpy as np
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
-from _common import NSL_CATEGORIES, NslKddFiles, header, markdown_table, timed, write_result
+from _common import NSL_CATEGORIES, NslKddFiles, header, markdown_table, need_pyod, timed, write_result
+from _common import names as named
 from hourglass.detectors import AutoEncoder
 from hourglass.evaluate import binary_metrics, per_class_detection
 from hourglass.thresholds import POT, AlertBudget, BestF1, Percentile, Threshold
 
 CATS = NSL_CATEGORIES
+MODELS = ("hourglass-ae", "pyod-ae", "iforest", "ecod")
+PYOD = ("pyod-ae", "ecod")
 
 
 class _Sklearn:
@@ -128,6 +131,8 @@ def main() -> None:
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore")
+    names = named("--models", args.models, MODELS)  # a name given twice runs once
+    need_pyod("--models", names, PYOD)  # before the files are read and the first model trains
     nsl = NslKddFiles(args.data, "KDDTrain+", "KDDTest+", "KDDTest-21")
     spec, train = nsl.spec, nsl.files["KDDTrain+"]
     tests = {k: nsl.files[k] for k in ("KDDTest+", "KDDTest-21")}
@@ -145,7 +150,6 @@ def main() -> None:
     big = np.ascontiguousarray(big[: args.throughput_rows])
     rows = []
     models_fitted = []
-    names = list(dict.fromkeys(args.models.split(",")))  # a name given twice runs once
     for name, model in make_models(names, args.seed).items():
         models_fitted.append(model)
         _, fit_s = timed(lambda m=model: m.fit(X_fit))

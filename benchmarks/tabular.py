@@ -41,7 +41,7 @@ import torch
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import NslKddFiles, data_dir, header, markdown_table, names, odds_sets, write_result
+from _common import NslKddFiles, data_dir, header, markdown_table, names, need_pyod, odds_sets, write_result
 from hourglass import detectors as hd
 
 logger = logging.getLogger("benchmarks.tabular")
@@ -366,8 +366,10 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     warnings.filterwarnings("ignore")
     torch.set_num_threads(args.threads)  # one thread each: fair, and no thrashing on a shared CPU
+    pyod = [m for m in MODELS if m.startswith("pyod-") or m == "ecod"]
+    need_pyod("--models", names("--models", args.models, list(MODELS)) if args.models else [], pyod)
     if args.semi:  # before the main comparison runs, not after it
-        names("--semi-models", args.semi_models, list(MODELS))
+        need_pyod("--semi-models", names("--semi-models", args.semi_models, list(MODELS)), pyod)
     text = run(args) if args.models else ""
     if args.semi:
         text += semi_supervised(args)

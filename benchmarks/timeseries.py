@@ -80,7 +80,7 @@ import torch
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, header, markdown_table, names, write_result
+from _common import data_dir, header, markdown_table, names, need_pyod, write_result
 from hourglass.detectors import registry
 from hourglass.evaluate import timeseries_metrics, tsb_sliding_window
 from hourglass.features.timeseries import (
@@ -406,6 +406,8 @@ def main() -> None:
     threadpool_limits(1)
     folders = {"skab": "skab", "asd": "asd_interfusion", "nab": "nab"}
     datasets = names("--datasets", args.datasets, list(folders))  # before the first one runs
+    need_pyod("--models", [m for m in args.models.split(",") if m != "pyod-lstmad"
+                           or set(datasets) & set(args.lstmad_on.split(","))], ["pyod-lstmad"])
     root = data_dir(args.data, *(folders[d] for d in datasets))
     models = args.models.split(",")
     named = [n for n, e in registry.entries().items() if e.input == "timeseries"]

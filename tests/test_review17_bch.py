@@ -77,7 +77,7 @@ def test_gan_refuses_an_unknown_set_before_training(tmp_path: Path, monkeypatch:
     import gan
 
     monkeypatch.setattr(sys, "argv", ["gan.py", "--part", "odds", "--data", str(_odds(tmp_path, "6_cardio")),
-                                      "--sets", "6_cardio,6_cadrio", "--seeds", "1"])
+                                      "--sets", "6_cardio,6_cadrio", "--seeds", "1", "--models", "hg-ae"])
     with pytest.raises(SystemExit, match="--sets: unknown 6_cadrio; known: 6_cardio"):
         gan.main()  # 6_cardio trained, then a FileNotFoundError traceback
 
@@ -102,3 +102,48 @@ def test_timeseries_refuses_an_unknown_dataset_before_the_first_runs(
     monkeypatch.setattr(sys, "argv", ["timeseries.py", "--data", str(tmp_path), "--datasets", "skab,smd"])
     with pytest.raises(SystemExit, match="--datasets: unknown smd; known: skab, asd, nab"):
         timeseries.main()  # skab ran in full, then "unknown dataset smd"
+
+
+def _no_pyod(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PyOD (the ``bench`` extra) absent, whether or not it is installed here."""
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "pyod" else find_spec(name, *a))
+
+
+@pytest.mark.parametrize("script, argv, message", [
+    ("nsl_kdd", ["--models", "iforest,ecod"], "--models: ecod need PyOD"),
+    ("nsl_kdd", ["--models", "iforest,ecdo"], "--models: unknown ecdo"),
+    ("tabular", ["--sets", "18_Ionosphere", "--models", "iforest,pyod-ae"], "--models: pyod-ae need PyOD"),
+    ("tabular", ["--sets", "18_Ionosphere", "--models", "", "--semi", "--semi-models", "ecod"],
+     "--semi-models: ecod need PyOD"),
+    ("gan", ["--part", "odds", "--sets", "18_Ionosphere", "--models", "hg-ae,pyod-alad"],
+     "--models: pyod-alad need PyOD"),
+    ("timeseries", ["--datasets", "skab", "--models", "pca,pyod-lstmad"], "--models: pyod-lstmad need PyOD"),
+])
+def test_scripts_name_a_missing_pyod_before_reading_data(
+        script: str, argv: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    module = __import__(script)
+    _no_pyod(monkeypatch)
+    root = _odds(tmp_path, "18_Ionosphere")
+    for folder in ("nsl_kdd", "skab"):  # empty: reading them would fail with a traceback
+        (root / folder).mkdir()
+    monkeypatch.setattr(module, "write_result", lambda *a: pytest.fail("a result was written"))
+    monkeypatch.setattr(sys, "argv", [f"{script}.py", "--data", str(root), *argv])
+    with pytest.raises(SystemExit, match=message):  # ModuleNotFoundError: No module named 'pyod'
+        module.main()
+
+
+def test_timeseries_does_not_ask_for_pyod_where_lstmad_does_not_run(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import timeseries
+
+    _no_pyod(monkeypatch)
+    monkeypatch.setattr(timeseries, "asd_series", lambda *a: pytest.skip("reached the data: no PyOD stop"))
+    (tmp_path / "asd_interfusion").mkdir()
+    monkeypatch.setattr(sys, "argv", ["timeseries.py", "--data", str(tmp_path), "--datasets", "asd",
+                                      "--models", "pca,pyod-lstmad"])
+    with pytest.raises(pytest.skip.Exception):
+        timeseries.main()
