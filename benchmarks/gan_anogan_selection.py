@@ -31,7 +31,17 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import NSL_CATEGORIES, REPO, NslKddFiles, data_dir, header, markdown_table, write_result
+from _common import (
+    NSL_CATEGORIES,
+    REPO,
+    NslKddFiles,
+    data_dir,
+    header,
+    markdown_table,
+    names,
+    odds_sets,
+    write_result,
+)
 from hourglass.detectors import AnoGAN, EncoderGAN, GANomaly
 
 ODDS = ("38_thyroid", "6_cardio", "30_satellite", "28_pendigits", "18_Ionosphere", "16_http")
@@ -104,10 +114,11 @@ def main() -> None:
     configs: dict[str, dict[str, Any]] = json.loads(args.configs)
     root = data_dir(args.data, *("nsl_kdd" if s == "NSL-KDD" else "odds_adbench"
                                  for s in args.sets.split(",")))
+    sets = names("--sets", args.sets, [*odds_sets(root / "odds_adbench"), "NSL-KDD"])
     rows: list[dict[str, Any]] = []
     # not gan_*.json: gan.py's report reads those
     out = RESULTS / f"{args.model.replace('-', '_')}_selection{'_' + args.tag if args.tag else ''}.json"
-    for set_name in args.sets.split(","):
+    for set_name in sets:
         for seed in range(args.seeds):
             if set_name == "NSL-KDD":
                 Xf, Xh, Xa, cats = nsl_split(root / "nsl_kdd", seed, args.nsl_max_train)

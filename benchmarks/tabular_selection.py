@@ -36,7 +36,7 @@ import torch
 from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, header, markdown_table, write_result
+from _common import data_dir, header, markdown_table, names, odds_sets, write_result
 from hourglass.detectors import AutoEncoder
 from hourglass.detectors import autoencoder as hd_ae
 from hourglass.detectors import base as hd_base
@@ -104,9 +104,13 @@ def _train_split(name: str, root: Path, nsl: NslKdd | None, seed: int, max_train
 
 
 def run(args: argparse.Namespace) -> str:
-    sets = args.sets.split(",")
-    root = data_dir(args.data, *("nsl_kdd" if s == "nsl_kdd" else "odds_adbench" for s in sets))
-    variants = args.variants.split("|")
+    variants = list(dict.fromkeys(args.variants.split("|")))
+    if unknown := [v for v in variants if v not in VARIANTS]:  # before the first set trains
+        raise SystemExit(f"--variants: unknown {', '.join(map(repr, unknown))}; known: "
+                         + " | ".join(VARIANTS))
+    root = data_dir(args.data, *("nsl_kdd" if s == "nsl_kdd" else "odds_adbench"
+                                 for s in args.sets.split(",")))
+    sets = names("--sets", args.sets, [*odds_sets(root / "odds_adbench"), "nsl_kdd"])
     nsl = NslKdd(root / "nsl_kdd").load() if "nsl_kdd" in sets else None
     res: dict[tuple[str, str], list[float]] = {}
     fit_s: dict[tuple[str, str], list[float]] = {}

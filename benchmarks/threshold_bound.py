@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, header, markdown_table, write_result
+from _common import data_dir, header, markdown_table, names, odds_sets, write_result
 from hourglass.detectors import AutoEncoder
 from hourglass.thresholds import FalseAlarmBound, Percentile, Threshold, min_normal_scores
 from tabular import NslKdd, _minmax
@@ -49,11 +49,12 @@ def _load(root: Path, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
 def run(args: argparse.Namespace) -> str:
     root = data_dir(args.data, *("nsl_kdd" if s == "nsl_kdd" else "odds_adbench"
                                  for s in args.sets.split(",")))
+    sets = names("--sets", args.sets, [*odds_sets(root / "odds_adbench"), "nsl_kdd"])
     torch.set_num_threads(1)
     logging.getLogger("hourglass").setLevel(logging.WARNING)
     rows: list[list[object]] = []
     started = time.perf_counter()
-    for name in args.sets.split(","):
+    for name in sets:
         normal, anomalies, shifted = _load(root, name)
         per_rule: dict[str, dict[str, list[float]]] = {r: {"fpr": [], "recall": [], "shift": []}
                                                        for r, _, _ in RULES}

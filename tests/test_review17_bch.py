@@ -147,3 +147,26 @@ def test_timeseries_does_not_ask_for_pyod_where_lstmad_does_not_run(tmp_path: Pa
                                       "--models", "pca,pyod-lstmad"])
     with pytest.raises(pytest.skip.Exception):
         timeseries.main()
+
+
+@pytest.mark.parametrize("script, argv, message", [
+    ("tabular_selection", ["--sets", "18_Ionosphere,6_cadrio"],
+     "--sets: unknown 6_cadrio; known: 18_Ionosphere, nsl_kdd"),
+    ("tabular_selection", ["--sets", "18_Ionosphere", "--variants", "batch auto|batch 2048"],
+     "--variants: unknown 'batch 2048'; known: batch 1024 | batch auto | "),
+    ("threshold_bound", ["--sets", "18_Ionosphere,thyroid"],
+     "--sets: unknown thyroid; known: 18_Ionosphere, nsl_kdd"),
+    ("gan_anogan_selection", ["--sets", "18_Ionosphere,nsl_kdd", "--configs", '{"a": {}}'],
+     "--sets: unknown nsl_kdd; known: 18_Ionosphere, NSL-KDD"),
+])
+def test_selection_scripts_refuse_an_unknown_set_or_variant_before_training(
+        script: str, argv: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    module = __import__(script)
+    root = _odds(tmp_path, "18_Ionosphere")
+    (root / "nsl_kdd").mkdir()
+    monkeypatch.setattr(module, "write_result", lambda *a: pytest.fail("a result was written"))
+    monkeypatch.setattr(sys, "argv", [f"{script}.py", "--data", str(root), "--seeds", "1", *argv])
+    with pytest.raises(SystemExit, match=re.escape(message)):  # a traceback after the sets before it ran
+        module.main()
