@@ -150,6 +150,24 @@ def errors(r: dict[str, object], top: int = 5) -> str:
     return "\n".join(f"  - {s}" for _, s in out[:top])
 
 
+def read_masks(path: str) -> tuple[tuple[str, str], ...]:
+    """``--masks-json``: the [NAME, regex] pairs of the JSON file at ``path``; a file that cannot
+    be read, is not JSON or holds no valid pairs stops the script with one line naming it."""
+    import json
+
+    from hourglass.errors import InputError
+
+    try:
+        got = json.loads(Path(path).read_text(encoding="utf-8"))
+        if not isinstance(got, list):
+            raise ValueError(f"expected a JSON array of [NAME, regex] pairs, got {type(got).__name__}")
+        masks = tuple(tuple(m) if isinstance(m, list) else (m,) for m in got)
+        LogParser(FORMATS["Apache"][0], masks=masks)._compile()  # checks the pairs, compiles each regex
+    except (OSError, UnicodeDecodeError, ValueError, InputError) as e:
+        raise SystemExit(f"--masks-json {path}: {e}") from None
+    return masks
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data")
@@ -163,16 +181,13 @@ def main() -> None:
     logging.basicConfig(level=logging.ERROR)
     root = data_dir(args.data, "loghub_2k")
     sets = names("--sets", args.sets, list(FORMATS)) if args.sets else list(FORMATS)
-    masks = None
-    if args.masks_json:
-        import json
-        masks = tuple(tuple(m) for m in json.loads(Path(args.masks_json).read_text()))
+    masks = read_masks(args.masks_json) if args.masks_json else None
     results, before = [], {}
     for s in sets:
-        r = run_set(root, s, LogParser(FORMATS[s][0], masks=masks))  # type: ignore[arg-type]
+        r = run_set(root, s, LogParser(FORMATS[s][0], masks=masks))
         results.append(r)
         if not args.no_before:  # the defaults before rules 2, similarity 0.7 and depth 5
-            old = LogParser(FORMATS[s][0], masks=masks, sim_th=0.5, depth=4,  # type: ignore[arg-type]
+            old = LogParser(FORMATS[s][0], masks=masks, sim_th=0.5, depth=4,
                             rules=1)
             before[s] = float(run_set(root, s, old, repeat=1)["ga"])  # type: ignore[arg-type]
         print(f"{s}: GA {r['ga']:.4f}", flush=True)

@@ -170,3 +170,24 @@ def test_selection_scripts_refuse_an_unknown_set_or_variant_before_training(
     monkeypatch.setattr(sys, "argv", [f"{script}.py", "--data", str(root), "--seeds", "1", *argv])
     with pytest.raises(SystemExit, match=re.escape(message)):  # a traceback after the sets before it ran
         module.main()
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "No such file"),
+    ("[[", "Expecting value"),
+    ('{"IP": "x"}', "expected a JSON array of [NAME, regex] pairs, got dict"),
+    ('[["IP"]]', "masks: expected (NAME, regex) pairs, got ('IP',)"),
+    ('[["IP", "(\\\\d+"]]', "masks: bad regular expression for 'IP'"),
+])
+def test_loghub_masks_json_error_is_one_line(content: str | None, message: str, tmp_path: Path) -> None:
+    import re
+
+    from loghub import read_masks
+
+    path = tmp_path / "masks.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(SystemExit, match=rf"^--masks-json {re.escape(str(path))}: .*{re.escape(message)}"):
+        read_masks(str(path))  # JSONDecodeError / FileNotFoundError / InputError tracebacks
+    path.write_text('[["NUM", "\\\\d+"]]')
+    assert read_masks(str(path)) == (("NUM", r"\d+"),)
