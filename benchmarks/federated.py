@@ -254,6 +254,35 @@ def summarise(runs: list[list[dict[str, Any]]]) -> list[list[Any]]:
     return out
 
 
+def _schedule(option: str, text: str) -> tuple[int, int]:
+    """``ROUNDSxLOCAL_EPOCHS`` as two positive integers; anything else stops with one line."""
+    parts = text.strip().split("x")
+    if len(parts) != 2 or not all(p.strip().isdigit() and int(p) > 0 for p in parts):
+        raise SystemExit(f"{option}: {text!r} is not ROUNDSxLOCAL_EPOCHS (two positive integers, "
+                         "e.g. 10x4)")
+    return int(parts[0]), int(parts[1])
+
+
+def parse_options(args: argparse.Namespace
+                  ) -> tuple[list[int], list[tuple[int, int]], tuple[int, int] | None, tuple[float, ...]]:
+    """(seeds, schedules, the new schedule or None, FedProx mus) of the command line; a value that
+    is not one stops the script with one line naming the option (not a ValueError traceback
+    after the data was read)."""
+    try:
+        seeds = [int(s) for s in args.seeds.split(",")]
+    except ValueError:
+        raise SystemExit(f"--seeds: {args.seeds!r} is not a comma-separated list of integers") from None
+    schedules = [_schedule("--schedules", x) for x in args.schedules.split(",")]
+    new = _schedule("--new-schedule", args.new_schedule) if args.new_schedule else None
+    try:
+        mus = tuple(float(m) for m in args.mus.split(",")) if args.mus else ()
+    except ValueError:
+        raise SystemExit(f"--mus: {args.mus!r} is not a comma-separated list of numbers") from None
+    if any(not m >= 0 or m == float("inf") for m in mus):
+        raise SystemExit(f"--mus: {args.mus!r}: each mu must be a finite number >= 0")
+    return seeds, schedules, new, mus
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data")
@@ -269,13 +298,10 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore", category=UserWarning)
     torch.set_num_threads(1)
+    seeds, schedules, new, mus = parse_options(args)  # before the files are read
     nsl = NslKddFiles(args.data, "KDDTrain+", "KDDTest+")
-    seeds = [int(s) for s in args.seeds.split(",")]
     start = time.perf_counter()
-    schedules = [(int(a), int(b)) for a, b in (x.split("x") for x in args.schedules.split(","))]
-    new = tuple(int(v) for v in args.new_schedule.split("x")) if args.new_schedule else None
-    mus = tuple(float(m) for m in args.mus.split(",")) if args.mus else ()
-    runs = [run_seed(nsl, s, schedules, batch_norm=not args.no_batch_norm, new=new, mus=mus)  # type: ignore[arg-type]
+    runs = [run_seed(nsl, s, schedules, batch_norm=not args.no_batch_norm, new=new, mus=mus)
             for s in seeds]
     chosen = [f"{r['split']}: " + ", ".join(f"seed {s} mu={r2['mu']:g} (validation ROC-AUC {r2['val']:.4f})"
                                             for s, r2 in zip(seeds, [run[i] for run in runs], strict=True))

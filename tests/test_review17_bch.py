@@ -191,3 +191,32 @@ def test_loghub_masks_json_error_is_one_line(content: str | None, message: str, 
         read_masks(str(path))  # JSONDecodeError / FileNotFoundError / InputError tracebacks
     path.write_text('[["NUM", "\\\\d+"]]')
     assert read_masks(str(path)) == (("NUM", r"\d+"),)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--schedules", "20x2,10"], "--schedules: '10' is not ROUNDSxLOCAL_EPOCHS"),
+    (["--schedules", "0x2"], "--schedules: '0x2' is not ROUNDSxLOCAL_EPOCHS"),
+    (["--new-schedule", "10-4"], "--new-schedule: '10-4' is not ROUNDSxLOCAL_EPOCHS"),
+    (["--seeds", "0,one"], "--seeds: '0,one' is not a comma-separated list of integers"),
+    (["--mus", "0.1,x"], "--mus: '0.1,x' is not a comma-separated list of numbers"),
+    (["--mus", "-1"], "--mus: '-1': each mu must be a finite number >= 0"),
+])
+def test_federated_refuses_a_bad_option_before_reading_the_data(
+        argv: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    import federated
+
+    monkeypatch.setattr(federated, "NslKddFiles", lambda *a: pytest.fail("the data was read first"))
+    monkeypatch.setattr(sys, "argv", ["federated.py", "--data", str(tmp_path), *argv])
+    with pytest.raises(SystemExit, match=re.escape(message)):  # a ValueError traceback after the read
+        federated.main()
+
+
+def test_federated_options_parse() -> None:
+    import argparse
+
+    from federated import parse_options
+
+    args = argparse.Namespace(seeds="0,2", schedules="20x2, 10x4", new_schedule="", mus="0,0.1")
+    assert parse_options(args) == ([0, 2], [(20, 2), (10, 4)], None, (0.0, 0.1))
