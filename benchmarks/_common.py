@@ -49,6 +49,25 @@ def names(option: str, value: str, known: Sequence[str]) -> list[str]:
     return got
 
 
+def ints(option: str, value: str, least: int = 0) -> list[int]:
+    """The comma-separated integers of ``value`` (each at least ``least``); anything else stops the
+    script with one line naming the option, before any work (not a ValueError traceback later).
+
+    Examples
+    --------
+    >>> ints("--seeds", "0, 1,2")
+    [0, 1, 2]
+    """
+    try:
+        got = [int(v) for v in value.split(",")]
+    except ValueError:
+        got = []
+    if not got or min(got) < least:
+        raise SystemExit(f"{option}: {value!r} is not a comma-separated list of integers"
+                         + (f" >= {least}" if least else ""))
+    return got
+
+
 def need_pyod(option: str, picked: Sequence[str], pyod: Sequence[str]) -> None:
     """Stop with one line when a name of ``picked`` is a PyOD baseline (in ``pyod``) and PyOD (the
     ``bench`` extra) is not installed: before any data is read or model trained, not an import

@@ -83,7 +83,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
 
-from _common import data_dir, header, markdown_table, run_measured, write_result
+from _common import data_dir, header, ints, markdown_table, run_measured, write_result
 from hourglass import Pipeline
 from hourglass.detectors import AutoEncoder
 from hourglass.features import EntityWindows
@@ -498,7 +498,8 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(1)
-    seeds = [int(s) for s in args.seeds.split(",")]
+    seeds = ints("--seeds", args.seeds)
+    scan_flows = ints("--scan-flows", args.scan_flows, least=1)
     if args.part == "speed":
         body = speed_part(float(args.big_days.split(",")[0]), args.big_hosts, args.before_src, args.rounds,
                           args.stream_rows)
@@ -522,7 +523,7 @@ def main() -> None:
         return
     root = data_dir(args.data, "mordor_otrf")  # the OTRF part comes after minutes of synthetic runs
     text = [header("Entity buckets (EntityWindows) against row-level scoring"), __doc__.split("\n\n", 1)[1]]
-    for n in (int(v) for v in args.scan_flows.split(",")):
+    for n in scan_flows:
         runs = [synthetic(seed, n) for seed in seeds]
         table = []
         for k in ("entity AE", "entity IForest", "count only", "row AE, bucket max", "row AE, bucket mean"):

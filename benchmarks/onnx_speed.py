@@ -23,7 +23,7 @@ import onnxruntime as ort
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import NslKddFiles, header, markdown_table, timed, write_result
+from _common import NslKddFiles, header, ints, markdown_table, timed, write_result
 from hourglass import Pipeline
 from hourglass.detectors import AutoEncoder
 from hourglass.pipeline.export import RTOL, export_onnx
@@ -39,6 +39,7 @@ def main() -> None:
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore")
+    threads_list = ints("--threads", args.threads, least=1)  # before the model trains
     nsl = NslKddFiles(args.data, "KDDTrain+", "KDDTest+")
     test, normal = nsl.files["KDDTest+"], nsl.normal()
     pipe = Pipeline(AutoEncoder(epochs=args.epochs, verbose=0), features=nsl.preprocessor())
@@ -54,7 +55,7 @@ def main() -> None:
     big = np.ascontiguousarray(np.tile(X, (args.rows // len(X) + 1, 1))[: args.rows])
     det = pipe.detector_
     rows = []
-    for threads in (int(t) for t in args.threads.split(",")):
+    for threads in threads_list:
         torch.set_num_threads(threads)
         opts = ort.SessionOptions()
         opts.intra_op_num_threads, opts.inter_op_num_threads = threads, 1
@@ -65,7 +66,7 @@ def main() -> None:
                                    for lo in range(0, len(big), n)])
 
         want, torch_s = timed(lambda: det.score(big), repeat=args.repeat)
-        got_one, one_s = timed(lambda sess=sess: sess.run(["score"], {"features": big})[0],
+        got_one, one_s = timed(lambda sess=sess: sess.run(["score"], {"features": big})[0],  # type: ignore[misc]
                                repeat=args.repeat)
         got_b, b_s = timed(lambda: ort_batches(16384), repeat=args.repeat)
         same = bool(np.array_equal(det.threshold_predict(got_one), det.threshold_predict(want))

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
-from _common import NslKddFiles, header, markdown_table, write_result
+from _common import NslKddFiles, header, ints, markdown_table, write_result
 from hourglass import Pipeline
 from hourglass.detectors import AutoEncoder
 from hourglass.evaluate import binary_metrics
@@ -148,8 +148,8 @@ def main() -> None:
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore")
+    seeds = ints("--seeds", args.seeds)  # before the files are read
     nsl = NslKddFiles(args.data, "KDDTrain+", "KDDTest+")
-    seeds = [int(s) for s in args.seeds.split(",")]
     rows = [r for seed in seeds for r in run_seed(nsl, seed)]
     metrics = ["ROC-AUC", "PR-AUC", "F1", "precision", "recall", "FPR"]
     names = list(dict.fromkeys(r["model"] for r in rows))

@@ -45,7 +45,7 @@ import pandas as pd
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, header, markdown_table, write_result
+from _common import data_dir, header, ints, markdown_table, write_result
 from hourglass.detectors import DeepLog, EventCountAutoEncoder, SequenceAutoEncoder
 from hourglass.evaluate import binary_metrics
 
@@ -129,7 +129,7 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     warnings.simplefilter("ignore", UserWarning)
     torch.set_num_threads(1)
-    seeds = [int(s) for s in args.seeds.split(",")]
+    seeds = ints("--seeds", args.seeds)  # before the data is read and the first model trains
     unknown = [m for m in args.models.split(",") if m not in MODELS]
     if unknown:  # before the data is read and the first model trains
         raise SystemExit(f"--models: unknown {', '.join(unknown)}; known: {', '.join(MODELS)}")

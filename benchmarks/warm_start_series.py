@@ -55,7 +55,7 @@ import torch
 from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, header, markdown_table, write_result
+from _common import data_dir, header, ints, markdown_table, write_result
 from hourglass import Pipeline
 from hourglass.detectors import registry
 from hourglass.features.timeseries import TimeSeriesPreprocessor
@@ -129,13 +129,13 @@ def main() -> None:
                if m.strip().lower().replace("_", "-") not in known]
     if unknown:  # before the data is read and the first model trains
         raise SystemExit(f"--models: unknown {', '.join(unknown)}; known: {', '.join(known)}")
+    seeds = ints("--seeds", args.seeds)
     root = data_dir(args.data, "skab") / "skab" / "data"
     ds = get_timeseries_dataset("skab")
     assert ds is not None
     free = ds.read(root / "anomaly-free" / "anomaly-free.csv")
     train, a, b = (free.iloc[lo:hi].reset_index(drop=True) for lo, hi in (TRAIN, STRETCH_A, STRETCH_B))
     labelled = [ds.read(root / f) for f in SAME_REGIME]
-    seeds = [int(s) for s in args.seeds.split(",")]
     rows: dict[tuple[str, str], list[list[float]]] = {}
     secs: dict[tuple[str, str], list[float]] = {}
     for model in args.models.split(","):

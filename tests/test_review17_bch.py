@@ -220,3 +220,34 @@ def test_federated_options_parse() -> None:
 
     args = argparse.Namespace(seeds="0,2", schedules="20x2, 10x4", new_schedule="", mus="0,0.1")
     assert parse_options(args) == ([0, 2], [(20, 2), (10, 4)], None, (0.0, 0.1))
+
+
+def test_ints_reads_integers_and_refuses_anything_else() -> None:
+    from _common import ints
+
+    assert ints("--seeds", "3, 0") == [3, 0]
+    for bad in ("0,x", "", "1.5"):
+        with pytest.raises(SystemExit, match=r"^--seeds: .* is not a comma-separated list of integers$"):
+            ints("--seeds", bad)
+    with pytest.raises(SystemExit, match=r"^--threads: '0' is not a comma-separated list of integers >= 1$"):
+        ints("--threads", "0", least=1)
+
+
+@pytest.mark.parametrize("script, argv, stop, message", [
+    ("entity", ["--scan-flows", "60,lots"], "synthetic", "--scan-flows: '60,lots' is not"),
+    ("entity", ["--seeds", "0,a"], "synthetic", "--seeds: '0,a' is not"),
+    ("warm_start", ["--seeds", "a"], "NslKddFiles", "--seeds: 'a' is not"),
+    ("warm_start_logs", ["--seeds", "0;1"], "data_dir", "--seeds: '0;1' is not"),
+    ("warm_start_series", ["--seeds", "one"], "data_dir", "--seeds: 'one' is not"),
+    ("onnx_speed", ["--threads", "1,two"], "NslKddFiles", "--threads: '1,two' is not"),
+])
+def test_scripts_refuse_a_bad_integer_list_before_any_work(
+        script: str, argv: list[str], stop: str, message: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    module = __import__(script)
+    monkeypatch.setattr(module, stop, lambda *a, **k: pytest.fail(f"{stop} ran before the option check"))
+    monkeypatch.setattr(sys, "argv", [f"{script}.py", "--data", str(tmp_path), *argv])
+    with pytest.raises(SystemExit, match=re.escape(message)):  # a ValueError traceback, for entity
+        module.main()                                          # after the first scan size had run
