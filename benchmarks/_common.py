@@ -68,6 +68,26 @@ def ints(option: str, value: str, least: int = 0) -> list[int]:
     return got
 
 
+def positive(text: str) -> int:
+    """argparse ``type`` of a count option: an integer >= 1 (``--limit -1`` took all files but the
+    last, ``--limit 0`` or ``--seeds 0`` ran nothing and stopped on an empty table).
+
+    Examples
+    --------
+    >>> positive("3")
+    3
+    """
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer >= 1")
+    return value
+
+
 def need_pyod(option: str, picked: Sequence[str], pyod: Sequence[str]) -> None:
     """Stop with one line when a name of ``picked`` is a PyOD baseline (in ``pyod``) and PyOD (the
     ``bench`` extra) is not installed: before any data is read or model trained, not an import

@@ -47,6 +47,7 @@ from _common import (
     names,
     need_pyod,
     odds_sets,
+    positive,
     write_result,
 )
 from hourglass.detectors import AnoGAN, AutoEncoder, EncoderGAN, GANomaly
@@ -484,9 +485,9 @@ def main() -> None:
     ap.add_argument("--data", help="folder holding odds_adbench/ and nsl_kdd/")
     ap.add_argument("--models", default=",".join(MODELS))
     ap.add_argument("--sets", default=",".join(ODDS))
-    ap.add_argument("--seeds", type=int, default=5)
-    ap.add_argument("--max-train", type=int, default=2000)
-    ap.add_argument("--nsl-max-train", type=int, default=10000)
+    ap.add_argument("--seeds", type=positive, default=5)
+    ap.add_argument("--max-train", type=positive, default=2000)
+    ap.add_argument("--nsl-max-train", type=positive, default=10000)
     ap.add_argument("--pyod-anogan-rows", type=int, default=500)
     ap.add_argument("--pyod-anogan-epochs", type=int, default=20)
     ap.add_argument("--same-rows", action="store_true",

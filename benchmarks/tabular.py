@@ -41,7 +41,17 @@ import torch
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import NslKddFiles, data_dir, header, markdown_table, names, need_pyod, odds_sets, write_result
+from _common import (
+    NslKddFiles,
+    data_dir,
+    header,
+    markdown_table,
+    names,
+    need_pyod,
+    odds_sets,
+    positive,
+    write_result,
+)
 from hourglass import detectors as hd
 
 logger = logging.getLogger("benchmarks.tabular")
@@ -350,13 +360,13 @@ def main() -> None:
     ap.add_argument("--models", default=",".join(MODELS))
     ap.add_argument("--sets", default=",".join((*ODDS_SETS, "nsl_kdd")))
     ap.add_argument("--protocols", default="normal-only,pyod")
-    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--seeds", type=positive, default=5)
     ap.add_argument("--pyod-deep-seeds", type=int, default=2)
     ap.add_argument("--every-seed", default="pyod-ae",
                     help="PyOD deep models run on every seed despite --pyod-deep-seeds (the AE "
                          "target compares against pyod-ae)")
-    ap.add_argument("--max-train", type=int, default=5000)
-    ap.add_argument("--max-test", type=int, default=20000)
+    ap.add_argument("--max-train", type=positive, default=5000)
+    ap.add_argument("--max-test", type=positive, default=20000)
     ap.add_argument("--semi", action="store_true", help="also run the semi-supervised comparison")
     ap.add_argument("--semi-models", default="hg-ae,hg-deep-svdd")
     ap.add_argument("--label-rate", type=float, default=0.01)

@@ -80,7 +80,7 @@ import torch
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, header, markdown_table, names, need_pyod, write_result
+from _common import data_dir, header, markdown_table, names, need_pyod, positive, write_result
 from hourglass.detectors import registry
 from hourglass.evaluate import timeseries_metrics, tsb_sliding_window
 from hourglass.features.timeseries import (
@@ -374,8 +374,8 @@ def main() -> None:
     ap.add_argument("--datasets", default="skab,asd",
                     help="each dataset writes benchmarks/results/timeseries-<dataset>.md")
     ap.add_argument("--models", default=",".join((*DEEP, *BASELINES)))
-    ap.add_argument("--window", type=int, default=32)
-    ap.add_argument("--epochs", type=int, default=20,
+    ap.add_argument("--window", type=positive, default=32)
+    ap.add_argument("--epochs", type=positive, default=20,
                     help="max epochs of the hourglass models (their default; early stopping)")
     ap.add_argument("--score-norm", default="channel", choices=("channel", "none"),
                     help="score_norm of the hourglass models that have it (their default: channel)")
@@ -394,7 +394,7 @@ def main() -> None:
                     help="step between ASD training windows (SKAB uses 1)")
     ap.add_argument("--nab-categories", default="realKnownCause,realAWSCloudwatch",
                     help="NAB folders to use (comma-separated)")
-    ap.add_argument("--limit", type=int, default=None, help="first N files/servers only")
+    ap.add_argument("--limit", type=positive, default=None, help="first N files/servers only")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--tag", default="", help="suffix of the result file name")
     args = ap.parse_args()

@@ -251,3 +251,22 @@ def test_scripts_refuse_a_bad_integer_list_before_any_work(
     monkeypatch.setattr(sys, "argv", [f"{script}.py", "--data", str(tmp_path), *argv])
     with pytest.raises(SystemExit, match=re.escape(message)):  # a ValueError traceback, for entity
         module.main()                                          # after the first scan size had run
+
+
+@pytest.mark.parametrize("script, argv, message", [
+    ("timeseries", ["--limit", "-1"], "argument --limit: '-1' is not an integer >= 1"),
+    ("timeseries", ["--limit", "0"], "argument --limit: '0' is not an integer >= 1"),
+    ("timeseries", ["--window", "0"], "argument --window: '0' is not an integer >= 1"),
+    ("tabular", ["--seeds", "0"], "argument --seeds: '0' is not an integer >= 1"),
+    ("tabular", ["--max-test", "-5"], "argument --max-test: '-5' is not an integer >= 1"),
+    ("gan", ["--part", "odds", "--seeds", "0"], "argument --seeds: '0' is not an integer >= 1"),
+])
+def test_count_options_below_one_are_refused(script: str, argv: list[str], message: str, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    module = __import__(script)
+    monkeypatch.setattr(sys, "argv", [f"{script}.py", "--data", str(tmp_path), *argv])
+    with pytest.raises(SystemExit) as exc:  # --limit -1 ran every file but the last, 0 ran none
+        module.main()
+    assert exc.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1].endswith(message)
