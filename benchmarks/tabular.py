@@ -378,8 +378,9 @@ def main() -> None:
     torch.set_num_threads(args.threads)  # one thread each: fair, and no thrashing on a shared CPU
     pyod = [m for m in MODELS if m.startswith("pyod-") or m == "ecod"]
     need_pyod("--models", names("--models", args.models, list(MODELS)) if args.models else [], pyod)
-    if args.semi:  # before the main comparison runs, not after it
+    if args.semi:  # before the main comparison runs, not after it (its table was lost)
         need_pyod("--semi-models", names("--semi-models", args.semi_models, list(MODELS)), pyod)
+        data_dir(args.data, "nsl_kdd")
     text = run(args) if args.models else ""
     if args.semi:
         text += semi_supervised(args)

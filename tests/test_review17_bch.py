@@ -270,3 +270,15 @@ def test_count_options_below_one_are_refused(script: str, argv: list[str], messa
         module.main()
     assert exc.value.code == 2
     assert capsys.readouterr().err.strip().splitlines()[-1].endswith(message)
+
+
+def test_tabular_semi_checks_nsl_kdd_before_the_main_comparison(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import tabular
+
+    monkeypatch.setattr(tabular, "run", lambda *a: pytest.fail("the main comparison ran first"))
+    monkeypatch.setattr(sys, "argv", ["tabular.py", "--data", str(_odds(tmp_path, "18_Ionosphere")),
+                                      "--sets", "18_Ionosphere", "--models", "iforest", "--semi",
+                                      "--semi-models", "hg-ae"])
+    with pytest.raises(SystemExit, match="has no nsl_kdd/"):  # after every set had run: its table lost
+        tabular.main()
