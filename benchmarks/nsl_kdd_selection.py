@@ -30,7 +30,7 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import NSL_CATEGORIES, NslKddFiles, header, markdown_table, write_result
+from _common import NSL_CATEGORIES, NslKddFiles, header, ints, markdown_table, write_result
 from hourglass.detectors import AutoEncoder
 from hourglass.evaluate import binary_metrics
 
@@ -42,6 +42,18 @@ GRID: list[tuple[dict[str, Any], dict[str, Any]]] = [
     ({}, {"activation": "elu"}), ({}, {"hidden": (128, 64, 32, 8)}), ({}, {"weight_decay": 1e-5}),
     ({}, {"dropout": 0.1}), ({}, {"batch_norm": True}),
 ]
+
+
+def _dicts(option: str, text: str) -> list[dict[str, Any]]:
+    """``--configs`` / ``--pre``: a JSON list of parameter objects; anything else stops the script
+    with one line naming the option."""
+    try:
+        got = json.loads(text)
+    except ValueError as e:
+        raise SystemExit(f"{option}: not JSON ({e})") from None
+    if not isinstance(got, list) or not got or not all(isinstance(d, dict) for d in got):
+        raise SystemExit(f"{option}: expected a non-empty JSON list of objects, e.g. '[{{\"lr\": 0.001}}]'")
+    return got
 
 
 def main() -> None:
@@ -56,6 +68,12 @@ def main() -> None:
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore")
+    grid = GRID[:2] if args.quick else GRID
+    if args.configs:  # read before the files are: a bad value is one line, not a traceback later
+        seeds = ints("--seeds", args.seeds)
+        grid = [(pre_kw, {**cfg, "random_state": seed})
+                for pre_kw in (_dicts("--pre", args.pre) if args.pre else [{}])
+                for cfg in _dicts("--configs", args.configs) for seed in seeds]
     nsl = NslKddFiles(args.data, "KDDTrain+", "KDDTest+")
     test, normal = nsl.files["KDDTest+"], nsl.normal()
     att, att_cat = nsl.attacks()
@@ -64,11 +82,6 @@ def main() -> None:
     fit_rows, hold = normal.iloc[order[n_hold:]], normal.iloc[order[:n_hold]]
     y_test = (test.label != "normal").to_numpy().astype(int)
     rows = []
-    grid = GRID[:2] if args.quick else GRID
-    if args.configs:
-        grid = [(pre_kw, {**cfg, "random_state": int(seed)})
-                for pre_kw in (json.loads(args.pre) if args.pre else [{}])
-                for cfg in json.loads(args.configs) for seed in args.seeds.split(",")]
     for pre_kw, cfg in grid:
         pre = nsl.preprocessor(**pre_kw).fit(fit_rows)
         Xf, Xh, Xa, Xt = (pre.transform(d) for d in (fit_rows, hold, att.drop(columns=["label"]),

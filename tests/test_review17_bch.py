@@ -282,3 +282,27 @@ def test_tabular_semi_checks_nsl_kdd_before_the_main_comparison(tmp_path: Path,
                                       "--semi-models", "hg-ae"])
     with pytest.raises(SystemExit, match="has no nsl_kdd/"):  # after every set had run: its table lost
         tabular.main()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--configs", "[{lr: 1}]"], "--configs: not JSON"),
+    (["--configs", '{"lr": 0.001}'], "--configs: expected a non-empty JSON list of objects"),
+    (["--configs", "[{}]", "--pre", "[1]"], "--pre: expected a non-empty JSON list of objects"),
+    (["--configs", "[{}]", "--seeds", "0,x"], "--seeds: '0,x' is not a comma-separated list of integers"),
+])
+def test_nsl_kdd_selection_refuses_bad_grid_options_before_reading_data(
+        argv: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    import nsl_kdd_selection
+
+    monkeypatch.setattr(nsl_kdd_selection, "NslKddFiles", lambda *a: pytest.fail("the data was read first"))
+    monkeypatch.setattr(sys, "argv", ["nsl_kdd_selection.py", "--data", str(tmp_path), *argv])
+    with pytest.raises(SystemExit, match=re.escape(message)):  # JSONDecodeError / ValueError tracebacks
+        nsl_kdd_selection.main()
+
+
+def test_nsl_kdd_selection_reads_a_grid_of_objects() -> None:
+    from nsl_kdd_selection import _dicts
+
+    assert _dicts("--configs", '[{"lr": 0.01}, {}]') == [{"lr": 0.01}, {}]
