@@ -406,9 +406,14 @@ def main() -> None:
     threadpool_limits(1)
     folders = {"skab": "skab", "asd": "asd_interfusion", "nab": "nab"}
     datasets = names("--datasets", args.datasets, list(folders))  # before the first one runs
+    lstmad_on = names("--lstmad-on", args.lstmad_on, list(folders)) if args.lstmad_on else []
     need_pyod("--models", [m for m in args.models.split(",") if m != "pyod-lstmad"
-                           or set(datasets) & set(args.lstmad_on.split(","))], ["pyod-lstmad"])
+                           or set(datasets) & set(lstmad_on)], ["pyod-lstmad"])
     root = data_dir(args.data, *(folders[d] for d in datasets))
+    if "nab" in datasets:  # a misspelt category was skipped without a word
+        cats = sorted(p.name for p in (root / "nab" / "data").iterdir() if p.is_dir()) \
+            if (root / "nab" / "data").is_dir() else []
+        names("--nab-categories", args.nab_categories, cats)
     models = args.models.split(",")
     named = [n for n, e in registry.entries().items() if e.input == "timeseries"]
     known = [*named, *BASELINES]
@@ -422,7 +427,7 @@ def main() -> None:
              "fit CPU s (median)"]
     for ds in datasets:
         t = time.perf_counter()
-        use = [m for m in models if m != "pyod-lstmad" or ds in args.lstmad_on.split(",")]
+        use = [m for m in models if m != "pyod-lstmad" or ds in lstmad_on]
         if ds == "skab":
             series = skab_series(root / "skab", args.limit, not args.no_skab_extra)
             n_extra = sum(s.extra_rows > 0 for s in series)

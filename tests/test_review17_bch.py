@@ -306,3 +306,22 @@ def test_nsl_kdd_selection_reads_a_grid_of_objects() -> None:
     from nsl_kdd_selection import _dicts
 
     assert _dicts("--configs", '[{"lr": 0.01}, {}]') == [{"lr": 0.01}, {}]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--datasets", "skab", "--lstmad-on", "SKAB"], "--lstmad-on: unknown SKAB; known: skab, asd, nab"),
+    (["--datasets", "skab,nab", "--nab-categories", "realKnownCause,realAWS"],
+     "--nab-categories: unknown realAWS; known: realAWSCloudwatch, realKnownCause"),
+])
+def test_timeseries_refuses_a_misspelt_lstmad_dataset_or_nab_category(
+        argv: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    import timeseries
+
+    for folder in ("skab", "nab/data/realKnownCause", "nab/data/realAWSCloudwatch"):
+        (tmp_path / folder).mkdir(parents=True)
+    monkeypatch.setattr(timeseries, "skab_series", lambda *a: pytest.fail("a dataset ran first"))
+    monkeypatch.setattr(sys, "argv", ["timeseries.py", "--data", str(tmp_path), "--models", "pca", *argv])
+    with pytest.raises(SystemExit, match=re.escape(message)):  # LSTMAD ran nowhere / realAWS* was skipped
+        timeseries.main()
