@@ -128,7 +128,7 @@ class PartitionScorer:
         missing = [c for c in self.keep if c not in kept[c].columns]
         # no row to read a struct's fields from (source.ip): an empty batch, a struct null in every row
         kept.update({c: pd.DataFrame({c: np.full(len(given), None, dtype=object)}) for c in missing
-                     if len(given) == 0 or _null_struct(given, c)})
+                     if _null_struct(given, c)})
         missing = [c for c in self.keep if c not in kept[c].columns]
         if missing:
             raise InputError(f"keep: no column {missing[0]!r} in the batch (columns: "
@@ -175,9 +175,13 @@ class PartitionScorer:
 
 def _null_struct(batch: pd.DataFrame, field: str) -> bool:
     """Whether ``field`` (``source.ip``) is of a struct column of ``batch`` (``source``) that is
-    null in every row: flattened, it gives no field at all."""
+    null in every row (or of an empty batch): flattened, it gives no field at all. A column of
+    numbers (``bytes``, NaN in every row) is no struct: ``bytes.x`` is then no field of it."""
     head = str(field).split(".")[0]
-    return "." in str(field) and head in batch.columns and bool(batch[head].isna().all())
+    if "." not in str(field) or head not in batch.columns:
+        return False
+    col = batch[head]  # (a DataFrame when two columns share the name: no one struct)
+    return isinstance(col, pd.Series) and col.dtype == object and bool(col.isna().all())
 
 
 def score_partitions(model_dir: str | os.PathLike[str], *, keep: Sequence[str] | Mapping[str, str] = (),
