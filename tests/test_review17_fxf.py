@@ -32,3 +32,25 @@ def test_spark_refuses_a_kept_column_the_empty_batch_lacks(tmp_path: Path, keep:
     nan = flat.assign(a=np.nan)  # a column of numbers, NaN in every row, is no null struct
     with pytest.raises(InputError, match=re.escape("keep: no column 'a.x'")):
         list(score_partitions(tmp_path / "m", keep=["a.x"])(iter([nan])))
+
+
+def _events(n: int = 300, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"host": rng.choice(["a", "b", "c"], n),
+                         "ts": np.sort(rng.integers(1_700_000_000, 1_700_000_000 + 4 * 3600, n)),
+                         "bytes": rng.integers(1, 1000, n).astype(float),
+                         "proto": rng.choice(["tcp", "udp", "icmp"], n)})
+
+
+def test_an_entity_model_with_a_statistic_named_twice_loads(tmp_path: Path) -> None:
+    # stats=("sum", "sum") fits one bytes:sum aggregate; the load check expected two and refused
+    # the saved model as malformed
+    from hourglass import load
+    from hourglass.features.entity import EntityWindows
+
+    df = _events()
+    ew = EntityWindows("host", "ts", bucket="10min", numeric=("bytes",), categorical=("proto",),
+                       stats=("sum", "max", "sum"))
+    pipe = Pipeline(_det(), features=ew).fit(df)
+    pipe.save(tmp_path / "m")
+    assert np.array_equal(load(tmp_path / "m").score(df), pipe.score(df))

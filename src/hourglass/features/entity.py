@@ -792,8 +792,9 @@ class EntityWindows:
         # as fit writes them from the aggregated columns and the statistics (a column edited in
         # one list only, or text for a list, was a KeyError traceback at scoring)
         shares = (":distinct", ":top_share") if self.top_share else (":distinct",)
-        aggregates = ["count", *(f"{c}:{s}" for c in self.numeric_ for s in self.stats),
-                      *(f"{c}{s}" for c in self.categorical_ for s in shares)]
+        aggregates = list(dict.fromkeys([  # (a statistic named twice, stats=("sum", "sum"): once)
+            "count", *(f"{c}:{s}" for c in self.numeric_ for s in self.stats),
+            *(f"{c}{s}" for c in self.categorical_ for s in shares)]))
         if not (isinstance(d["numeric"], list) and isinstance(d["categorical"], list)
                 and self.aggregates_ == aggregates
                 and self.columns_ == [self.entity_col, self.timestamp_col, *self.numeric_,
