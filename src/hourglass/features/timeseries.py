@@ -363,7 +363,9 @@ class TimeSeriesPreprocessor:
         timestamps only order the rows, which are taken as equally spaced (SKAB's protocol counts
         rows).
     agg
-        Aggregation of several values in one grid bucket (and of duplicate timestamps).
+        Aggregation of several values in one grid bucket (and of duplicate timestamps); another
+        than ``"mean"`` is refused at fit where nothing is combined (no ``timestamp_col``, or
+        ``freq="rows"``).
     fill
         Missing values: ``"none"`` (an error naming the column and the first timestamp),
         ``"ffill"`` (carry the last value forward, at most ``fill_limit`` steps),
@@ -723,6 +725,11 @@ class TimeSeriesPreprocessor:
             raise InputError(f"freq: {self.freq!r} resamples by time and needs the timestamp "
                              "column (timestamp_col, --timestamp-col); without one the rows are "
                              "the steps", param="freq")
+        if self.agg != "mean" and (self.timestamp_col is None or self.freq == "rows"):  # never applied
+            why = ("without a timestamp column (timestamp_col, --timestamp-col) the rows are the steps"
+                   if self.timestamp_col is None else "with freq 'rows' each row is its own step")
+            raise InputError(f"agg: {self.agg!r} combines the rows of one freq grid step or of one "
+                             f"timestamp, and {why}: nothing is combined; leave it out", param="agg")
         df = df.rename(columns=str)  # a NumPy array's frame names its columns 0, 1, ...: '0', '1'
         skip = {*map(str, () if self.drop is None else self.drop), str(self.timestamp_col)}
         if self.columns is None:  # every column not dropped may be a channel
