@@ -49,3 +49,19 @@ def test_agg_where_it_combines_still_fits_loads_and_warm_starts(tmp_path: Path) 
     np.testing.assert_allclose(loaded.score(df), pipe.score(df), rtol=1e-6)
     warm = loaded.warm_start(df, epochs=1)
     assert warm.features_.agg == "max" and np.isfinite(warm.score(df)).all()
+
+
+def test_freq_agg_on_a_dataset_without_times_does_not_ask_for_a_timestamp_column(tmp_path: Path) -> None:
+    """ASD/SMD files are numbers only: the refusal told to 'give --timestamp-col', which no column
+    of theirs can be (a column of measurements read as times: 'timestamps are irregular')."""
+    from hourglass.cli import app
+    from tests._cli import one_line_error, runner
+
+    (tmp_path / "train").mkdir()
+    data = tmp_path / "train" / "e.txt"
+    np.savetxt(data, np.random.default_rng(0).normal(size=(60, 2)), delimiter=",")
+    args = ["train", str(data), "--dataset", "asd", "--model", "lstm-ae", "--epochs", "1",
+            "--window", "4", "--freq-agg", "max", "-o", str(tmp_path / "m")]
+    one_line_error(args, "--dataset asd's files have no time column", tmp_path / "m")
+    res = runner.invoke(app, args)
+    assert "--timestamp-col" not in res.output

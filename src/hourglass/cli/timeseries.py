@@ -129,12 +129,14 @@ def train_timeseries(
                              f"{' ...' if df.shape[1] > 8 else ''}")
     grid = freq or (ds.freq if ds else None)
     if agg is not None and (time_col is None or grid == "rows"):  # nothing it would combine
-        why = ("without a timestamp column (--timestamp-col) the rows are the steps" if time_col is None
+        untimed = ds.name if ds is not None and time_col is None else None  # ASD, SMD: numbers only
+        why = (f"--dataset {untimed}'s files have no time column: the rows are the steps" if untimed
+               else "without a timestamp column (--timestamp-col) the rows are the steps" if time_col is None
                else f"with --freq rows{' (--dataset ' + ds.name + ')' if ds and not freq else ''} "
                "each row is its own step")
         raise HourglassError(f"--freq-agg {agg}: combines the rows of one --freq grid step or of one "
                              f"timestamp, and {why}: nothing is combined; leave it out"
-                             + (", or give --timestamp-col" if time_col is None else
+                             + ("" if untimed else ", or give --timestamp-col" if time_col is None else
                                 ", or give --freq a time step (e.g. --freq 1min)"))
     features = TimeSeriesPreprocessor(
         timestamp_col=time_col,
