@@ -933,8 +933,8 @@ def _iter_csv(
         # the rows of ``batch`` whose text columns convert (the others counted as bad rows: only
         # a repeated header row in error mode, see ``refused``), those columns converted;
         # ``first_row``: the data rows of the pass before this batch, ``kept``: those kept
-        if not converted:
-            return batch
+        if not converted and not (headers and all(pa.types.is_string(t) for t in batch.schema.types)):
+            return batch  # (a column of another type refused a header row: see ``refused``)
 
         def line(i: int) -> int | None:  # the file line of row i of the batch, where it is sure
             if invalid[0]:
@@ -1237,9 +1237,13 @@ def _header_mask(batch: pa.RecordBatch, headers: Mapping[str, pa.Array]) -> np.n
         if not pa.types.is_string(col.type) or name not in headers:
             return np.zeros(batch.num_rows, bool)
         if i == 0:  # the header of a file joined on, saved with a UTF-8 byte-order mark
+            if not pc.any(pc.match_substring(col, min(headers[name].to_pylist(), key=len))).as_py():
+                return np.zeros(batch.num_rows, bool)  # (cheap: a table of text checks each batch)
             col = pc.utf8_ltrim(col, characters="\ufeff")
         same &= pc.fill_null(pc.is_in(pc.utf8_trim_whitespace(col), value_set=headers[name]),
                              False).to_numpy(zero_copy_only=False)
+        if not same.any():  # (a table of text: most batches hold no header row)
+            break
     return same
 
 

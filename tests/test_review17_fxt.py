@@ -1,0 +1,28 @@
+"""Regression tests: CSV/TSV repeated headers and times with and without offsets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from hourglass.ingest.readers import read_table
+from hourglass.ingest.tables import ReadStats, iter_table
+
+
+@pytest.mark.parametrize("n", [3, 400])  # the repeated header in the first block, and past it
+@pytest.mark.parametrize("mode", ["error", "skip"])
+def test_text_table_header_repeated_inside_is_no_data_row(tmp_path: Path, n: int, mode: str) -> None:
+    # a table of text columns alone: no column refused the header line, which stayed a data row
+    part = "user,action\n" + "".join(f"u{i},{'login' if i % 2 else 'logout'}\n" for i in range(n))
+    p = tmp_path / "all.csv"
+    p.write_text(part + part)
+    stats = ReadStats()
+    df = pd.concat(iter_table(p, fmt="csv", on_bad_rows=mode, stats=stats, chunk_bytes=1024))
+    assert len(df) == 2 * n and "user" not in set(df["user"]) and "action" not in set(df["action"])
+    assert stats.bad_rows == 1 and stats.bad_lines == [n + 2]
+    # a row that equals the header in some columns only is data
+    q = tmp_path / "some.csv"
+    q.write_text("user,action\nalice,login\nuser,logout\nbob,action\n")
+    assert read_table(q, on_bad_rows=mode)["user"].tolist() == ["alice", "user", "bob"]
