@@ -26,3 +26,16 @@ def test_text_table_header_repeated_inside_is_no_data_row(tmp_path: Path, n: int
     q = tmp_path / "some.csv"
     q.write_text("user,action\nalice,login\nuser,logout\nbob,action\n")
     assert read_table(q, on_bad_rows=mode)["user"].tolist() == ["alice", "user", "bob"]
+
+
+@pytest.mark.parametrize("mode", ["error", "skip"])
+def test_date_alone_next_to_a_time_with_offset_in_a_later_block(tmp_path: Path, mode: str) -> None:
+    # '2024-01-05' ends like an offset ('-05'): read as one, it stopped the read ("malformed
+    # value (expected a zone offset ...)", no line) in either mode
+    rows = "".join(f"2024-01-01 10:00:{i % 60:02d},{i}\n" for i in range(300))
+    p = tmp_path / "t.csv"
+    p.write_text("ts,x\n" + rows + "2024-01-05,1\n2024-01-05T10:00:00+02:00,2\n")
+    stats = ReadStats()
+    df = pd.concat(iter_table(p, fmt="csv", on_bad_rows=mode, stats=stats, chunk_bytes=1024))
+    assert len(df) == 302 and stats.bad_rows == 0
+    assert [str(t) for t in df["ts"].iloc[-2:]] == ["2024-01-05 00:00:00", "2024-01-05 08:00:00"]

@@ -1141,8 +1141,9 @@ def _fine_time(typ: pa.DataType) -> pa.DataType:
     return pa.timestamp("us", tz=typ.tz) if typ.unit in ("s", "ms") else typ
 
 
-#: the end of a time with a UTC offset (``Z``, ``+02:00``, ``-0500``)
-_ZONED = r"(?:[zZ]|[+-]\d{2}(?::?\d{2})?)\s*$"
+#: the end of a time with a UTC offset (``10:00Z``, ``10:00:00.5+02:00``, ``T10-0500``), after its
+#: clock time: a date alone (``2024-01-05``) ends in no offset
+_ZONED = r"[T ]\d{2}(?::?\d{2}){0,2}(?:[.,]\d+)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)\s*$"
 
 
 def _cast_text(col: pa.Array, typ: pa.DataType) -> pa.Array:
