@@ -39,3 +39,20 @@ def test_date_alone_next_to_a_time_with_offset_in_a_later_block(tmp_path: Path, 
     df = pd.concat(iter_table(p, fmt="csv", on_bad_rows=mode, stats=stats, chunk_bytes=1024))
     assert len(df) == 302 and stats.bad_rows == 0
     assert [str(t) for t in df["ts"].iloc[-2:]] == ["2024-01-05 00:00:00", "2024-01-05 08:00:00"]
+
+
+@pytest.mark.parametrize("mode", ["error", "skip"])
+def test_header_with_an_empty_cell_repeated_inside_is_no_data_row(tmp_path: Path, mode: str) -> None:
+    # pandas' to_csv writes its index under an empty header cell (',bytes,proto'): two such
+    # files joined kept the second header as a data row, and 'bytes' became text
+    part = pd.DataFrame({"bytes": [10, 20, 30], "proto": ["tcp", "udp", "tcp"]}).to_csv()
+    p = tmp_path / "all.csv"
+    p.write_text(part + part)
+    stats = ReadStats()
+    df = read_table(p, on_bad_rows=mode, stats=stats)
+    assert df["bytes"].tolist() == [10, 20, 30, 10, 20, 30] and "proto" not in set(df["proto"])
+    assert stats.bad_rows == 1 and stats.bad_lines == [5]
+    # a row with a missing value where the header cell is empty, other values not the names
+    q = tmp_path / "data.csv"
+    q.write_text(",bytes,proto\n0,10,tcp\n,20,proto\n")
+    assert read_table(q, on_bad_rows=mode)["proto"].tolist() == ["tcp", "proto"]

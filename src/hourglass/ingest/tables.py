@@ -1237,23 +1237,31 @@ def _header_mask(batch: pa.RecordBatch, headers: Mapping[str, pa.Array]) -> np.n
     for i, (name, col) in enumerate(zip(batch.schema.names, batch.columns, strict=True)):
         if not pa.types.is_string(col.type) or name not in headers:
             return np.zeros(batch.num_rows, bool)
+        shortest = min(headers[name].to_pylist(), key=len)
         if i == 0:  # the header of a file joined on, saved with a UTF-8 byte-order mark
-            if not pc.any(pc.match_substring(col, min(headers[name].to_pylist(), key=len))).as_py():
+            if shortest and not pc.any(pc.match_substring(col, shortest)).as_py():
                 return np.zeros(batch.num_rows, bool)  # (cheap: a table of text checks each batch)
             col = pc.utf8_ltrim(col, characters="\ufeff")
-        same &= pc.fill_null(pc.is_in(pc.utf8_trim_whitespace(col), value_set=headers[name]),
-                             False).to_numpy(zero_copy_only=False)
+        # an empty header cell (pandas' index column, 'Unnamed: 0') is a missing value in the row
+        match = pc.fill_null(pc.is_in(pc.utf8_trim_whitespace(col), value_set=headers[name]), False)
+        if not shortest:
+            match = pc.or_(match, pc.is_null(col))
+        same &= match.to_numpy(zero_copy_only=False)
         if not same.any():  # (a table of text: most batches hold no header row)
             break
     return same
 
 
 def _header_spellings(names: Sequence[str]) -> dict[str, pa.Array]:
-    """Each column's name as a header row spells it (``x.1``, the second ``x``, as ``x``)."""
+    """Each column's name as a header row spells it (``x.1``, the second ``x``, as ``x``;
+    ``Unnamed: 0``, an empty header cell as :func:`dedupe_names` names it, also as nothing)."""
     out: dict[str, pa.Array] = {}
-    for name in names:
+    for i, name in enumerate(names):
         base, _, n = name.rpartition(".")
-        out[name] = pa.array([name, base] if base and n.isdigit() else [name])
+        spelled = [name, base] if base and n.isdigit() else [name]
+        if name == f"Unnamed: {i}":
+            spelled.append("")
+        out[name] = pa.array(spelled, pa.string())
     return out
 
 
