@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from hourglass.errors import InputError
 from hourglass.ingest.readers import read_table
 from hourglass.ingest.tables import ReadStats, iter_table
 
@@ -56,3 +57,17 @@ def test_header_with_an_empty_cell_repeated_inside_is_no_data_row(tmp_path: Path
     q = tmp_path / "data.csv"
     q.write_text(",bytes,proto\n0,10,tcp\n,20,proto\n")
     assert read_table(q, on_bad_rows=mode)["proto"].tolist() == ["tcp", "proto"]
+
+
+def test_headerless_csv_time_with_offset_in_a_later_block(tmp_path: Path) -> None:
+    # column names given (a header-less file read through the library): a later time with an
+    # offset still stopped the read in error mode ('expected no zone offset'), as it did before
+    # for every CSV; a value that is no time still stops it, naming its line
+    rows = "".join(f"2024-01-01 10:00:{i % 60:02d},{i}\n" for i in range(300))
+    p = tmp_path / "t.csv"
+    p.write_text(rows + "2024-01-05T10:00:00+02:00,1\n")
+    df = pd.concat(iter_table(p, fmt="csv", names=["ts", "x"], chunk_bytes=1024))
+    assert len(df) == 301 and str(df["ts"].iloc[-1]) == "2024-01-05 08:00:00"
+    p.write_text(rows + "2024-01-05T10:00:00+02:00,1\nsoon,2\n")
+    with pytest.raises(InputError, match="line 302: column 'ts': malformed value 'soon'"):
+        list(iter_table(p, fmt="csv", names=["ts", "x"], chunk_bytes=1024))

@@ -1025,7 +1025,10 @@ def _iter_csv(
         if name in ids and pa.types.is_int64(types[name]) and name not in converted:
             types[name] = pa.string()  # 64-bit ids with a later value that is no int64: text
             return True
-        if on_bad_rows != "skip" and not header_rows and (used is None or name in used):
+        # (a time column too: a later time with a UTC offset, or without one, is read as text and
+        # converted by the time rules, see _cast_text; one that is no time stays an error)
+        if on_bad_rows != "skip" and not header_rows and (used is None or name in used) \
+                and not (name in types and pa.types.is_timestamp(types[name])):
             return False
         if converted:
             return False
