@@ -227,7 +227,11 @@ def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
         with alert_file(output, alert_columns("log", ecs=ecs_rule is not None), table=table) as sink:
             sink.write(alerts)
     else:
+        # calibrated and severity as every other model's table and the service give them
+        det = pipe.detector_
         frame = pd.DataFrame({"session": sessions.ids, "score": scores, "flag": flags,
+                              "calibrated": np.asarray(det.calibrate(scores), dtype=np.float64),
+                              "severity": np.asarray(det.severity(scores)).astype(str),
                               "n_events": [len(s) for s in sessions.sequences],
                               "first_line": [int(x[0]) for x in sessions.lines]})
         if anomalies_only:

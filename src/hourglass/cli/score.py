@@ -73,7 +73,8 @@ def score(
     Input is streamed in chunks and the output written incrementally to a temporary file that is
     renamed into place at the end, so files larger than memory score in bounded memory. For a log
     model, DATA is a log file and --output gets one JSON alert per flagged session (.jsonl) with
-    its unexpected event, or a table of every session's score (.csv/.parquet). For an
+    its unexpected event, or a table of every session (.csv/.parquet): session, score, flag,
+    calibrated, severity, n_events, first_line. For an
     entity-bucket model (trained with --entity-col), DATA is a table and --output gets one row
     per (entity, time bucket): entity, bucket_start, bucket_end, rows, score, flag, calibrated,
     severity (--keep is refused; 'hourglass explain' says why a bucket was flagged). For a
