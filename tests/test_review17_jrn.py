@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -58,3 +59,21 @@ def test_log_score_table_has_the_services_calibrated_and_severity(deeplog_model:
     np.testing.assert_allclose(table["calibrated"], served["calibrated"], rtol=1e-6)
     assert table["severity"].astype(str).tolist() == served["severity"].tolist()
     assert table["flag"].sum() >= 1
+
+
+def test_log_alerts_carry_the_sessions_calibrated_and_severity(deeplog_model: dict[str, Path]) -> None:
+    """A log model's JSON alerts ('score -o alerts.jsonl', and the SQLite table's documents)
+    carry each flagged session's calibrated probability and severity, as the session table and
+    /score give them (they had the raw score only)."""
+    folder, model, test = deeplog_model["folder"], deeplog_model["model"], deeplog_model["test"]
+    table_out, alerts_out = folder / "all.csv", folder / "alerts.jsonl"
+    for out in (table_out, alerts_out):
+        res = runner.invoke(app, ["score", str(model), str(test), "-o", str(out), "-q"])
+        assert res.exit_code == 0, res.output
+    table = pd.read_csv(table_out, dtype={"session": str})
+    flagged = table[table["flag"] == 1].set_index("session")
+    alerts = [json.loads(line) for line in alerts_out.read_text().splitlines()]
+    assert [a["session"] for a in alerts] == flagged.index.tolist() and alerts
+    for a in alerts:
+        assert a["severity"] == flagged.loc[a["session"], "severity"]
+        assert a["calibrated"] == pytest.approx(flagged.loc[a["session"], "calibrated"], rel=1e-9)

@@ -64,10 +64,15 @@ def session_alerts(detector: Any, sessions: Sessions, scores: np.ndarray, flags:
                    ) -> list[dict[str, Any]]:
     """One alert per flagged session, with its first unexpected event and the expected keys.
 
+    Each alert holds the session's id, ``score``, ``calibrated`` probability and ``severity``
+    (the detector's, as ``hourglass score``'s session table and the service give them), the
+    ``threshold``, ``n_events``, ``first_line`` and the ``unexpected`` event.
+
     Parameters
     ----------
     detector
-        A fitted ``events`` detector with an ``explain(sequences, top)`` method.
+        A fitted ``events`` detector with an ``explain(sequences, top)`` method (and
+        ``calibrate`` and ``severity``, as every fitted detector has).
     sessions
         The scored sessions (ids, key sequences, line numbers; ``events`` or ``text_of`` for
         the raw text of the unexpected lines).
@@ -90,6 +95,8 @@ def session_alerts(detector: Any, sessions: Sessions, scores: np.ndarray, flags:
     ...                    {k: f"step {k}" for k in range(1, 7)})[0]
     >>> a["session"], a["unexpected"]["line"], a["unexpected"]["template"]
     ('blk_7', 12, 'step 4')
+    >>> sorted(a)[:4]
+    ['calibrated', 'first_line', 'n_events', 'score']
     >>> [e["template"] for e in a["unexpected"]["expected"]]
     ['step 3']
     """
@@ -116,7 +123,11 @@ def session_alerts(detector: Any, sessions: Sessions, scores: np.ndarray, flags:
             content_by_line = sessions.text_of(wanted)  # type: ignore[misc]
     alerts = []
     quoted: dict[tuple[int, str], dict[str, Any]] = {}  # a line in many sessions is read once
-    for i, e in zip(flagged, explained, strict=True):
+    # the session's calibrated probability and severity, as the service's /score gives them
+    flagged_scores = np.asarray(scores, dtype=np.float64)[flagged]
+    calibrated: Any = np.asarray(detector.calibrate(flagged_scores), dtype=np.float64) if len(flagged) else []
+    severity: Any = np.asarray(detector.severity(flagged_scores)).astype(str) if len(flagged) else []
+    for k, (i, e) in enumerate(zip(flagged, explained, strict=True)):
         lines = sessions.lines[i]
         pos = int(e["position"])
         at_end = e["key"] == "<end>"
@@ -145,6 +156,7 @@ def session_alerts(detector: Any, sessions: Sessions, scores: np.ndarray, flags:
             {"key": k, "template": _template(templates, k), **({"p": p} if p is not None else {})}
             for k, p in zip(e["expected"], probs, strict=True)]
         alerts.append({"session": sessions.ids[i], "score": round(float(scores[i]), 6),
+                       "calibrated": float(calibrated[k]), "severity": str(severity[k]),
                        "threshold": thr, "n_events": len(sessions.sequences[i]),
                        "first_line": int(lines[0]) if len(lines) else None,
                        "unexpected": unexpected})

@@ -615,7 +615,8 @@ def _entity_fields(doc: dict[str, Any], column: str | None, entity: Any, fmt: st
 
 def with_verdict(alert: Mapping[str, Any], detector: Any) -> dict[str, Any]:
     """``alert`` with the ``calibrated`` probability and ``severity`` of its ``score`` added
-    from the fitted ``detector`` when it lacks them (log alerts carry only a raw score).
+    from the fitted ``detector`` when it lacks them (a DeepLog event alert of 'hourglass stream'
+    carries only a raw score).
 
     Examples
     --------
