@@ -831,8 +831,8 @@ def _mixed_layouts(text: pd.Series, ts: pd.DatetimeIndex, bad: np.ndarray
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         try:
-            rest = pd.DatetimeIndex(pd.to_datetime(text.iloc[rows], errors="coerce", format="mixed",
-                                                   utc=ts.tz is not None))
+            rest = pd.DatetimeIndex(leap_to_datetime(text.iloc[rows], format="mixed",
+                                                     utc=ts.tz is not None))
         except (ValueError, TypeError):
             return ts, bad
     if (rest.tz is None) != (ts.tz is None) or rest.isna().all():
@@ -849,15 +849,49 @@ def _one_offset_kind(text: pd.Series) -> bool:
     return bool(has.all() or not has.any())
 
 
-def _to_datetime(text: pd.Series, dayfirst: bool, fmt: str | None = None) -> pd.DatetimeIndex:
-    """``text`` as times (unreadable ones ``NaT``); different UTC offsets as UTC instants."""
+# a leap second's clock (23:59:60, 00:59:60+01:00): the seconds field 60 after hours and minutes
+_LEAP = re.compile(r"(?<=\d:[0-5]\d):60(?=$|[.,]\d|[\sZz+-])")
+
+
+def leap_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
+    """:func:`pandas.to_datetime` of ``values`` (``errors="coerce"``; ``kwargs`` passed on), a
+    leap second (``2016-12-31T23:59:60Z``) read as the second after ``23:59:59``, as POSIX
+    time counts it. pandas reads ``23:59:60`` as no time when it is the first row (it fixes
+    the layout) or with an offset, else as the next second: the same row was refused, or
+    read, by its place in the column.
+
+    Examples
+    --------
+    >>> leap_to_datetime(pd.Series(["2016-12-31T23:59:60Z"]), utc=True).tolist()
+    [Timestamp('2017-01-01 00:00:00+0000', tz='UTC')]
+    >>> leap_to_datetime(pd.Series(["2016-12-31 23:59:60.5"])).tolist()
+    [Timestamp('2017-01-01 00:00:00.500000')]
+    """
+    leap = None
+    if values.dtype == object or pd.api.types.is_string_dtype(values):
+        try:
+            text = values.astype("string")
+        except UnicodeDecodeError:  # (a Parquet binary column: the caller's error names it)
+            text = values.iloc[:0].astype("string")
+        if text.str.contains(":60", regex=False).fillna(False).any():
+            hit = text.str.contains(_LEAP).fillna(False).to_numpy(dtype=bool)
+            if hit.any():
+                leap, values = hit, values.where(~hit, text.str.replace(_LEAP, ":59", regex=True))
     with warnings.catch_warnings():  # pandas' notes on formats: the caller's errors say what counts
         warnings.simplefilter("ignore", UserWarning)
-        try:
-            return pd.DatetimeIndex(pd.to_datetime(text, errors="coerce", dayfirst=dayfirst, format=fmt))
-        except (ValueError, TypeError):  # different UTC offsets: the instants are still defined
-            return pd.DatetimeIndex(pd.to_datetime(text, errors="coerce", utc=True, dayfirst=dayfirst,
-                                                   format=fmt))
+        out = pd.Series(pd.to_datetime(values, errors="coerce", **kwargs))
+    if leap is not None:
+        out = out.where(~leap, out + pd.Timedelta(seconds=1))
+    return out
+
+
+def _to_datetime(text: pd.Series, dayfirst: bool, fmt: str | None = None) -> pd.DatetimeIndex:
+    """``text`` as times (unreadable ones ``NaT``); different UTC offsets as UTC instants; a
+    leap second as the next second (:func:`leap_to_datetime`)."""
+    try:
+        return pd.DatetimeIndex(leap_to_datetime(text, dayfirst=dayfirst, format=fmt))
+    except (ValueError, TypeError):  # different UTC offsets: the instants are still defined
+        return pd.DatetimeIndex(leap_to_datetime(text, utc=True, dayfirst=dayfirst, format=fmt))
 
 
 def steps_per_day(freq: str | None) -> float | None:

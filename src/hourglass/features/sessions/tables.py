@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass._numbers import to_numbers
-from hourglass._times import _MAX_EPOCH_S, _dates_among, _to_datetime, epoch_seconds
+from hourglass._times import _MAX_EPOCH_S, _dates_among, _to_datetime, epoch_seconds, leap_to_datetime
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions, _whole_ids
 from hourglass.ingest.logs import UNKNOWN, LogParser
@@ -282,12 +282,12 @@ class EventTables:
             # unless told, and a day above 12 then reads as no time at all
             with warnings.catch_warnings():  # 'Could not infer format' for text that is no time:
                 warnings.simplefilter("ignore", UserWarning)  # such rows are counted, not warned
-                t = pd.to_datetime(col, errors="coerce", utc=True, dayfirst=bool(dayfirst))
+                t = leap_to_datetime(col, utc=True, dayfirst=bool(dayfirst))
             missed = (t.isna() & col.notna()).to_numpy()
             if missed.any():  # pandas reads every row in the first one's layout: ISO 8601 times
                 # with and without fractions (Go's RFC3339Nano leaves trailing zeros out) differ
                 t = t.copy()
-                t[missed] = pd.to_datetime(col[missed], errors="coerce", utc=True, format="ISO8601")
+                t[missed] = leap_to_datetime(col[missed], utc=True, format="ISO8601")
             secs = (t - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds().to_numpy(
                 dtype=np.float64, na_value=np.nan)
         if first and len(secs) and np.isnan(secs).all() and (given := col.notna()).any():

@@ -1,0 +1,43 @@
+"""Regression tests: timestamps read alike by every reader."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.errors import InputError
+
+LEAP = pd.Timestamp("2017-01-01 00:00:00", tz="UTC")  # the second after 2016-12-31 23:59:59
+
+
+@pytest.mark.parametrize("rows", [
+    ["2016-12-31T23:59:60Z", "2017-01-01T00:00:01Z"],  # a leap second first, with an offset
+    ["2016-12-31T23:59:59Z", "2016-12-31T23:59:60Z"],
+    ["2016-12-31 23:59:60", "2017-01-01 00:00:01"],  # first, no offset
+    ["2017-01-01T00:59:60+01:00", "2017-01-01T00:00:01Z"],
+])
+def test_a_leap_second_reads_as_the_next_second_wherever_it_stands(rows: list[str]) -> None:
+    from hourglass._times import read_timestamps, unreadable_times
+    from hourglass.features.sessions import EventSessions
+    from hourglass.ingest.logs import _text_times
+
+    leap = [i for i, r in enumerate(rows) if ":60" in r][0]
+    ts, _ = read_timestamps(pd.Series(rows), "ts")
+    got = ts[leap] if ts.tz is not None else ts[leap].tz_localize("UTC")
+    assert got == LEAP
+    assert not unreadable_times(pd.Series(rows), "ts").any()  # not skipped as a bad row
+    table = EventSessions(time_column="ts")._table_times(pd.DataFrame({"ts": rows}), "t")
+    assert table[leap] == LEAP.timestamp()
+    assert _text_times(pd.Series(rows), None)[0][leap] == LEAP.timestamp()
+
+
+def test_a_leap_second_with_a_fraction_and_a_plain_60_elsewhere() -> None:
+    from hourglass._times import leap_to_datetime, read_timestamps
+
+    ts, _ = read_timestamps(pd.Series(["2016-12-31 23:59:60.250", "2016-12-31 23:59:59"]), "ts")
+    assert str(ts[0]) == "2017-01-01 00:00:00.250000"
+    # a minute of 60 is no leap second: still no time
+    assert leap_to_datetime(pd.Series(["2016-12-31 23:60:00"])).isna().all()
+    with pytest.raises(InputError, match="row 1 is not a timestamp"):
+        read_timestamps(pd.Series(["2016-12-31 23:60:00"]), "ts")
