@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -22,7 +21,7 @@ def test_a_leap_second_reads_as_the_next_second_wherever_it_stands(rows: list[st
     from hourglass.features.sessions import EventSessions
     from hourglass.ingest.logs import _text_times
 
-    leap = [i for i, r in enumerate(rows) if ":60" in r][0]
+    leap = next(i for i, r in enumerate(rows) if ":60" in r)
     ts, _ = read_timestamps(pd.Series(rows), "ts")
     got = ts[leap] if ts.tz is not None else ts[leap].tz_localize("UTC")
     assert got == LEAP
@@ -41,3 +40,15 @@ def test_a_leap_second_with_a_fraction_and_a_plain_60_elsewhere() -> None:
     assert leap_to_datetime(pd.Series(["2016-12-31 23:60:00"])).isna().all()
     with pytest.raises(InputError, match="row 1 is not a timestamp"):
         read_timestamps(pd.Series(["2016-12-31 23:60:00"]), "ts")
+
+
+@pytest.mark.parametrize("far", ["3000-01-01 02:00:00", "1600-01-01 02:00:00", "2263-01-01T02:00:00"])
+def test_a_date_past_pandas_range_is_a_bad_row_that_skip_leaves_out(far: str) -> None:
+    from hourglass._times import read_timestamps, unreadable_times
+
+    col = pd.Series(["2026-01-01 00:00:00", "2026-01-01 01:00:00", far, "2026-01-01 03:00:00"])
+    with pytest.raises(InputError, match=r"row 3 is not a timestamp .*outside 1677-2262"):
+        read_timestamps(col, "ts")
+    bad = unreadable_times(col, "ts")
+    assert bad.tolist() == [False, False, True, False]  # skipped, so the rest reads
+    assert len(read_timestamps(col[~bad], "ts")[0]) == 3

@@ -576,13 +576,21 @@ def _read_timestamps(s: pd.Series, column: str, dayfirst: bool | None
                          "with the year (pandas would date them in the year 1)")
     if ts.unit != "ns":  # a text read past pandas' nanosecond range ('-1' as the year -1): every
         # later step (windows, buckets, 'as_unit("ns")') failed with a traceback
-        naive = ts.tz_convert("UTC").tz_localize(None) if ts.tz is not None else ts
-        past = np.asarray((naive < pd.Timestamp.min) | (naive > pd.Timestamp.max))
+        past = _out_of_range(ts)
         if past.any():
             i = int(np.flatnonzero(past)[0])
             raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({text.iloc[i]!r}: "
                              "read as a time outside 1677-2262, the range times are held in)")
     return (ts.tz_convert("UTC") if ts.tz is not None else ts), (bool(dayfirst) if numeric else None)
+
+
+def _out_of_range(ts: pd.DatetimeIndex) -> np.ndarray:
+    """Which times of ``ts`` lie outside pandas' nanosecond range (1677-2262): text such as
+    ``3000-01-01`` reads in a coarser unit, but no later step (windows, buckets) can hold it."""
+    if ts.unit == "ns":
+        return np.zeros(len(ts), dtype=bool)
+    naive = ts.tz_convert("UTC").tz_localize(None) if ts.tz is not None else ts
+    return np.asarray((naive < pd.Timestamp.min) | (naive > pd.Timestamp.max), dtype=bool)
 
 
 _UNIT_NAMES = ("seconds", "milliseconds", "microseconds", "nanoseconds")
@@ -688,7 +696,8 @@ def mixed_units(values: np.ndarray) -> list[tuple[int, str]]:
 
 def unreadable_times(values: object, column: str, dayfirst: bool | None = None) -> np.ndarray:
     """Which rows of ``values`` (a column) hold no readable time: missing or empty, text no
-    form reads, a number past pandas' range (the year 2262) in every epoch unit. What
+    form reads or reads outside pandas' range (1677-2262: ``3000-01-01``, which
+    :func:`read_timestamps` refuses), a number past that range in every epoch unit. What
     ``--on-bad-rows skip`` leaves out; the rest is read by :func:`read_timestamps`, whose
     column-wide checks (times with and without an offset, dates without a year) still apply.
 
@@ -725,8 +734,8 @@ def unreadable_times(values: object, column: str, dayfirst: bool | None = None) 
                 if int(iso.isna().sum()) < int(bad.sum()):
                     ts, bad = iso, np.asarray(iso.isna())
             if bad.any() and not order and (~bad).any():
-                bad = _mixed_layouts(text, ts, bad)[1]
-            return absent | bad
+                ts, bad = _mixed_layouts(text, ts, bad)
+            return absent | bad | _out_of_range(ts)
         num = coerced.to_numpy(dtype=np.float64, na_value=np.nan)
     with np.errstate(invalid="ignore"):
         return absent | ~(np.abs(epoch_seconds(num, column)) < _MAX_EPOCH_S)
