@@ -52,3 +52,23 @@ def test_a_date_past_pandas_range_is_a_bad_row_that_skip_leaves_out(far: str) ->
     bad = unreadable_times(col, "ts")
     assert bad.tolist() == [False, False, True, False]  # skipped, so the rest reads
     assert len(read_timestamps(col[~bad], "ts")[0]) == 3
+
+
+@pytest.mark.parametrize(("rows", "want"), [
+    (["2026-02-01T00:00:00", "13/02/2026 00:00:01", "01/02/2026 00:00:02"],
+     ["2026-02-01 00:00:00", "2026-02-13 00:00:01", "2026-02-01 00:00:02"]),
+    (["13/02/2026 00:00:01", "2026-02-01 05:00:00", "01/02/2026 00:00:02"],
+     ["2026-02-13 00:00:01", "2026-02-01 05:00:00", "2026-02-01 00:00:02"]),
+])
+def test_iso_dates_beside_numeric_ones_read_each_in_its_own_layout(rows: list[str], want: list[str]) -> None:
+    from hourglass._times import read_timestamps, unreadable_times
+
+    ts, dayfirst = read_timestamps(pd.Series(rows), "ts")
+    assert [str(t) for t in ts] == want and dayfirst is True  # ISO 2026-02-01 is never 2 January
+    assert not unreadable_times(pd.Series(rows), "ts").any()
+    # a model's order reads them alike
+    assert read_timestamps(pd.Series(rows), "ts", dayfirst=True)[0].equals(ts)
+    with pytest.raises(InputError, match=r"row 4 is not a timestamp \('soon'\)"):
+        read_timestamps(pd.Series([*rows, "soon"]), "ts")
+    assert unreadable_times(pd.Series([*rows, "soon", "3000-01-01 00:00:00"]), "ts").tolist() == \
+        [False, False, False, True, True]

@@ -551,6 +551,14 @@ def _read_timestamps(s: pd.Series, column: str, dayfirst: bool | None
             ts, bad = iso, np.asarray(iso.isna())
         if bad.any():  # other layouts with and without fractions ('... 00:00:51.123 UTC'), row by row
             ts, bad = _mixed_layouts(text, ts, bad)
+    elif bad.any() and numeric and _one_offset_kind(text):
+        # numeric dates beside ISO 8601 ones (two feeds appended): pandas reads every row in the
+        # first row's layout, with the order a numeric date's (2026-02-01 as 2 January); the
+        # numeric dates in the column's order, the others without it, each in its own layout
+        dated = text.str.match(_NUMERIC_DATE).fillna(False).to_numpy(dtype=bool)
+        if not dated.all():
+            ts = _to_datetime(text, False)
+            ts, bad = _mixed_layouts(text, ts, np.asarray(ts.isna()) | dated, order)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         good = np.flatnonzero(~bad)
@@ -733,8 +741,8 @@ def unreadable_times(values: object, column: str, dayfirst: bool | None = None) 
                 iso = _to_datetime(text, order, "ISO8601")
                 if int(iso.isna().sum()) < int(bad.sum()):
                     ts, bad = iso, np.asarray(iso.isna())
-            if bad.any() and not order and (~bad).any():
-                ts, bad = _mixed_layouts(text, ts, bad)
+            if bad.any() and (~bad).any():
+                ts, bad = _mixed_layouts(text, ts, bad, order)
             return absent | bad | _out_of_range(ts)
         num = coerced.to_numpy(dtype=np.float64, na_value=np.nan)
     with np.errstate(invalid="ignore"):
@@ -832,22 +840,39 @@ def _dates_among(text: pd.Series, num: pd.Series) -> bool:
     return bool(read.all() or (read & compact).any())
 
 
-def _mixed_layouts(text: pd.Series, ts: pd.DatetimeIndex, bad: np.ndarray
+def _mixed_layouts(text: pd.Series, ts: pd.DatetimeIndex, bad: np.ndarray, dayfirst: bool = False
                    ) -> tuple[pd.DatetimeIndex, np.ndarray]:
     """``ts`` with its unread rows (``bad``) read each in its own layout (pandas' ``mixed``, only
-    for those rows: it parses value by value), when they come out alike aware or naive."""
+    for those rows: it parses value by value), when they come out alike aware or naive; numeric
+    day/month dates among them (``01/02/2026``) in the order ``dayfirst``, the others without it
+    (pandas' ``dayfirst`` would also read an ISO ``2026-02-01`` as 2 January)."""
     rows = np.flatnonzero(bad)
+    part = text.iloc[rows]
+    numeric = part.str.match(_NUMERIC_DATE).fillna(False).to_numpy(dtype=bool) if dayfirst \
+        else np.zeros(len(rows), dtype=bool)
+    utc = ts.tz is not None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         try:
-            rest = pd.DatetimeIndex(leap_to_datetime(text.iloc[rows], format="mixed",
-                                                     utc=ts.tz is not None))
-        except (ValueError, TypeError):
+            read = pd.Series(pd.NaT, index=part.index, dtype="datetime64[us, UTC]" if utc
+                             else "datetime64[us]")
+            for which, order in ((~numeric, False), (numeric, True)):
+                if which.any():
+                    got = leap_to_datetime(part[which], format="mixed", utc=utc, dayfirst=order)
+                    if (getattr(got.dt, "tz", None) is None) == utc and got.notna().any():
+                        return ts, bad  # aware beside naive: the caller names the offsets
+                    read[which] = got.dt.as_unit("us")
+            rest = pd.DatetimeIndex(read)
+        except (ValueError, TypeError, AttributeError):
             return ts, bad
     if (rest.tz is None) != (ts.tz is None) or rest.isna().all():
         return ts, bad
-    out = pd.Series(ts.as_unit("ns"))
-    out.iloc[rows] = rest.as_unit("ns")
+    try:
+        out = pd.Series(ts.as_unit("ns"))
+        out.iloc[rows] = rest.as_unit("ns")
+    except pd.errors.OutOfBoundsDatetime:  # (3000-01-01: the caller names the row past the range)
+        out = pd.Series(ts.as_unit("us"))
+        out.iloc[rows] = rest.as_unit("us")
     merged = pd.DatetimeIndex(out)
     return merged, np.asarray(merged.isna())
 
