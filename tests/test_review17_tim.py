@@ -72,3 +72,26 @@ def test_iso_dates_beside_numeric_ones_read_each_in_its_own_layout(rows: list[st
         read_timestamps(pd.Series([*rows, "soon"]), "ts")
     assert unreadable_times(pd.Series([*rows, "soon", "3000-01-01 00:00:00"]), "ts").tolist() == \
         [False, False, False, True, True]
+
+
+@pytest.mark.parametrize(("rows", "want"), [
+    # two ISO dates, then a day-first one: the ISO ones were read as 2 January
+    (["2026-02-01T00:00:00", "2026-02-01T00:00:01", "13/02/2026 00:00:01"],
+     ["2026-02-01 00:00:00", "2026-02-01 00:00:01", "2026-02-13 00:00:01"]),
+    (["2026-02-01T00:00:00", "13/02/2026 00:00:01", "01/02/2026 00:00:02"],
+     ["2026-02-01 00:00:00", "2026-02-13 00:00:01", "2026-02-01 00:00:02"]),
+    # numeric dates with and without seconds (the second was no time)
+    (["13/02/2026 00:00:01", "14/02/2026 10:00", "junk"],
+     ["2026-02-13 00:00:01", "2026-02-14 10:00:00", "NaT"]),
+    (["02/13/2026 00:00:01", "02/14/2026 10:00"], ["2026-02-13 00:00:01", "2026-02-14 10:00:00"]),
+])
+def test_event_table_times_read_iso_and_numeric_dates_as_time_columns_do(rows: list[str],
+                                                                         want: list[str]) -> None:
+    from hourglass._times import read_timestamps
+    from hourglass.features.sessions import EventSessions
+
+    chunk = pd.DataFrame({"ts": rows}, index=range(7, 7 + len(rows)))  # (a later chunk's index)
+    secs = EventSessions(time_column="ts")._table_times(chunk, "t")
+    assert [str(t) for t in pd.to_datetime(secs, unit="s")] == want
+    read = [r for r, w in zip(rows, want, strict=True) if w != "NaT"]
+    assert [str(t) for t in read_timestamps(pd.Series(read), "ts")[0]] == [w for w in want if w != "NaT"]

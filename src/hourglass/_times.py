@@ -555,10 +555,12 @@ def _read_timestamps(s: pd.Series, column: str, dayfirst: bool | None
         # numeric dates beside ISO 8601 ones (two feeds appended): pandas reads every row in the
         # first row's layout, with the order a numeric date's (2026-02-01 as 2 January); the
         # numeric dates in the column's order, the others without it, each in its own layout
+        # (numeric dates with and without seconds: '13/02/2026 00:00:01', '14/02/2026 10:00')
         dated = text.str.match(_NUMERIC_DATE).fillna(False).to_numpy(dtype=bool)
         if not dated.all():
             ts = _to_datetime(text, False)
-            ts, bad = _mixed_layouts(text, ts, np.asarray(ts.isna()) | dated, order)
+            bad = np.asarray(ts.isna()) | dated
+        ts, bad = _mixed_layouts(text, ts, bad, order)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         good = np.flatnonzero(~bad)

@@ -19,7 +19,16 @@ import numpy as np
 import pandas as pd
 
 from hourglass._numbers import to_numbers
-from hourglass._times import _MAX_EPOCH_S, _dates_among, _to_datetime, epoch_seconds, leap_to_datetime
+from hourglass._times import (
+    _MAX_EPOCH_S,
+    _NUMERIC_DATE,
+    _dates_among,
+    _mixed_layouts,
+    _to_datetime,
+    epoch_seconds,
+    leap_to_datetime,
+    stripped_text,
+)
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions, _whole_ids
 from hourglass.ingest.logs import UNKNOWN, LogParser
@@ -280,14 +289,29 @@ class EventTables:
                     self.dayfirst_ = dayfirst
             # pandas reads every row in the layout it guesses from the first one: month first,
             # unless told, and a day above 12 then reads as no time at all
+            # the order for the numeric dates only: pandas' dayfirst also reads an ISO 2024-02-01
+            # beside them as 1 February's day and month swapped (2 January)
+            dated = np.zeros(len(col), dtype=bool)
+            if dayfirst is not None and (col.dtype == object or pd.api.types.is_string_dtype(col)):
+                dated = stripped_text(col).str.match(_NUMERIC_DATE).fillna(False).to_numpy(dtype=bool)
+            split = dated if dayfirst else np.zeros(len(col), dtype=bool)
             with warnings.catch_warnings():  # 'Could not infer format' for text that is no time:
                 warnings.simplefilter("ignore", UserWarning)  # such rows are counted, not warned
-                t = leap_to_datetime(col, utc=True, dayfirst=bool(dayfirst))
+                t = leap_to_datetime(col.where(~split) if split.any() else col, utc=True)
+                if split.any():
+                    t = t.dt.as_unit("us")
+                    t[split] = leap_to_datetime(col[split], utc=True, dayfirst=True).dt.as_unit("us")
             missed = (t.isna() & col.notna()).to_numpy()
             if missed.any():  # pandas reads every row in the first one's layout: ISO 8601 times
                 # with and without fractions (Go's RFC3339Nano leaves trailing zeros out) differ
                 t = t.copy()
                 t[missed] = leap_to_datetime(col[missed], utc=True, format="ISO8601")
+                missed = (t.isna() & col.notna()).to_numpy()
+                if missed.any() and (~missed).any() and dated.any():  # other layouts, row by row
+                    # (numeric dates with and without seconds), as the time-series reader does
+                    ts, _ = _mixed_layouts(stripped_text(col).reset_index(drop=True),
+                                           pd.DatetimeIndex(t.dt.tz_convert("UTC")), missed, bool(dayfirst))
+                    t = pd.Series(ts, index=col.index)
             secs = (t - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds().to_numpy(
                 dtype=np.float64, na_value=np.nan)
         if first and len(secs) and np.isnan(secs).all() and (given := col.notna()).any():
