@@ -77,8 +77,11 @@ def test_an_output_that_replaces_a_private_file_keeps_its_permissions(tmp_path: 
 def test_a_day_first_date_with_dashes_is_not_said_to_have_a_utc_offset() -> None:
     from hourglass._times import read_timestamps
 
-    with pytest.raises(InputError) as info:  # '-2024', the year, was read as an offset of -20:24
-        read_timestamps(pd.Series(["15-01-2024 10:00", "16-01-2024"]), "ts")
+    # '-2024', the year, was read as an offset of -20:24; each row now reads in its own layout
+    ts, _ = read_timestamps(pd.Series(["15-01-2024 10:00", "16-01-2024"]), "ts")
+    assert list(map(str, ts)) == ["2024-01-15 10:00:00", "2024-01-16 00:00:00"]
+    with pytest.raises(InputError) as info:
+        read_timestamps(pd.Series(["15-01-2024 10:00", "16-01-2024 soon"]), "ts")
     assert "offset" not in str(info.value) and "row 2" in str(info.value)
     with pytest.raises(InputError, match=r"row 2 \('2024-01-15T10:00:00'\) has no UTC offset"):
         read_timestamps(pd.Series(["2024-01-15T10:00:00-05:00", "2024-01-15T10:00:00"]), "ts")
