@@ -32,12 +32,12 @@ def test_a_leap_second_reads_as_the_next_second_wherever_it_stands(rows: list[st
 
 
 def test_a_leap_second_with_a_fraction_and_a_plain_60_elsewhere() -> None:
-    from hourglass._times import leap_to_datetime, read_timestamps
+    from hourglass._times import read_timestamps, text_to_datetime
 
     ts, _ = read_timestamps(pd.Series(["2016-12-31 23:59:60.250", "2016-12-31 23:59:59"]), "ts")
     assert str(ts[0]) == "2017-01-01 00:00:00.250000"
     # a minute of 60 is no leap second: still no time
-    assert leap_to_datetime(pd.Series(["2016-12-31 23:60:00"])).isna().all()
+    assert text_to_datetime(pd.Series(["2016-12-31 23:60:00"])).isna().all()
     with pytest.raises(InputError, match="row 1 is not a timestamp"):
         read_timestamps(pd.Series(["2016-12-31 23:60:00"]), "ts")
 
@@ -95,3 +95,24 @@ def test_event_table_times_read_iso_and_numeric_dates_as_time_columns_do(rows: l
     assert [str(t) for t in pd.to_datetime(secs, unit="s")] == want
     read = [r for r, w in zip(rows, want, strict=True) if w != "NaT"]
     assert [str(t) for t in read_timestamps(pd.Series(read), "ts")[0]] == [w for w in want if w != "NaT"]
+
+
+@pytest.mark.parametrize("text", [
+    "Mon Jun 01 00:00:00 GMT+02:00 2026",  # Java's Date.toString() in a zone without a name
+    "2026-06-01 00:00:00 UTC+2",
+    "2026-06-01 00:00:00 GMT+02:00",
+    "2026-06-01T00:00:00UTC+0200",
+])
+def test_an_offset_after_gmt_or_utc_is_ahead_of_utc_in_every_reader(text: str) -> None:
+    from hourglass._times import read_timestamps
+    from hourglass.features.sessions import EventSessions
+    from hourglass.ingest.logs import _text_times
+
+    want = pd.Timestamp("2026-05-31 22:00:00", tz="UTC")  # not 02:00, four hours off
+    rows = [text, text.replace("00:00:00", "00:00:01")]
+    assert read_timestamps(pd.Series(rows), "ts")[0][0] == want
+    table = EventSessions(time_column="ts")._table_times(pd.DataFrame({"ts": rows}), "t")
+    assert table[0] == want.timestamp()
+    assert _text_times(pd.Series(rows), None)[0][0] == want.timestamp()
+    behind = read_timestamps(pd.Series([text.replace("+", "-")] * 2), "ts")[0][0]
+    assert behind == pd.Timestamp("2026-06-01 02:00:00", tz="UTC")

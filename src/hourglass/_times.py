@@ -860,7 +860,7 @@ def _mixed_layouts(text: pd.Series, ts: pd.DatetimeIndex, bad: np.ndarray, dayfi
                              else "datetime64[us]")
             for which, order in ((~numeric, False), (numeric, True)):
                 if which.any():
-                    got = leap_to_datetime(part[which], format="mixed", utc=utc, dayfirst=order)
+                    got = text_to_datetime(part[which], format="mixed", utc=utc, dayfirst=order)
                     if (getattr(got.dt, "tz", None) is None) == utc and got.notna().any():
                         return ts, bad  # aware beside naive: the caller names the offsets
                     read[which] = got.dt.as_unit("us")
@@ -889,19 +889,37 @@ def _one_offset_kind(text: pd.Series) -> bool:
 _LEAP = re.compile(r"(?<=\d:[0-5]\d):60(?=$|[.,]\d|[\sZz+-])")
 
 
-def leap_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
-    """:func:`pandas.to_datetime` of ``values`` (``errors="coerce"``; ``kwargs`` passed on), a
-    leap second (``2016-12-31T23:59:60Z``) read as the second after ``23:59:59``, as POSIX
-    time counts it. pandas reads ``23:59:60`` as no time when it is the first row (it fixes
-    the layout) or with an offset, else as the next second: the same row was refused, or
-    read, by its place in the column.
+# an offset after the zone name GMT or UTC: 'GMT+02:00', 'UTC+2', 'GMT-0530'
+_ZONE_OFFSET = re.compile(r"(?<![A-Za-z])(?:GMT|UTC)\s?(?P<sign>[+-])(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?(?!\d)")
+
+_ZONE_SIGN = re.compile(r"(?<![A-Za-z])(?:GMT|UTC)\s?[+-]\d")  # (the same, to look for: no groups)
+
+
+def _plain_offset(match: re.Match[str]) -> str:
+    """A :data:`_ZONE_OFFSET` match as the plain offset it names (``GMT+2``: ``+02:00``)."""
+    return f"{match['sign']}{int(match['h']):02d}:{match['m'] or '00'}"
+
+
+def text_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
+    """:func:`pandas.to_datetime` of ``values`` (``errors="coerce"``; ``kwargs`` passed on), with
+    two of its readings of text made the one a log means:
+
+    - a leap second (``2016-12-31T23:59:60Z``) is the second after ``23:59:59``, as POSIX time
+      counts it (pandas read ``23:59:60`` as no time when it was the first row, which fixes the
+      layout, or had an offset, else as the next second: refused or read by its place);
+    - an offset after ``GMT`` or ``UTC`` (``GMT+02:00``, ``UTC+2``, Java's ``Date.toString()``
+      ``Mon Jun 01 00:00:00 GMT+02:00 2026``) is the offset it reads as, two hours ahead of
+      UTC (pandas took ``UTC+2`` and a ``GMT+02:00`` before the year for two hours behind, POSIX
+      zone names' sign: the time four hours off, where ``GMT+02:00`` at the end was right).
 
     Examples
     --------
-    >>> leap_to_datetime(pd.Series(["2016-12-31T23:59:60Z"]), utc=True).tolist()
+    >>> text_to_datetime(pd.Series(["2016-12-31T23:59:60Z"]), utc=True).tolist()
     [Timestamp('2017-01-01 00:00:00+0000', tz='UTC')]
-    >>> leap_to_datetime(pd.Series(["2016-12-31 23:59:60.5"])).tolist()
+    >>> text_to_datetime(pd.Series(["2016-12-31 23:59:60.5"])).tolist()
     [Timestamp('2017-01-01 00:00:00.500000')]
+    >>> text_to_datetime(pd.Series(["Mon Jun 01 00:00:00 GMT+02:00 2026"]), utc=True).tolist()
+    [Timestamp('2026-05-31 22:00:00+0000', tz='UTC')]
     """
     leap = None
     if values.dtype == object or pd.api.types.is_string_dtype(values):
@@ -909,6 +927,10 @@ def leap_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
             text = values.astype("string")
         except UnicodeDecodeError:  # (a Parquet binary column: the caller's error names it)
             text = values.iloc[:0].astype("string")
+        hit = text.str.contains(_ZONE_SIGN).fillna(False).to_numpy(dtype=bool)
+        if hit.any():
+            text = text.where(~hit, text.str.replace(_ZONE_OFFSET, _plain_offset, regex=True))
+            values = values.where(~hit, text)
         if text.str.contains(":60", regex=False).fillna(False).any():
             hit = text.str.contains(_LEAP).fillna(False).to_numpy(dtype=bool)
             if hit.any():
@@ -923,11 +945,11 @@ def leap_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
 
 def _to_datetime(text: pd.Series, dayfirst: bool, fmt: str | None = None) -> pd.DatetimeIndex:
     """``text`` as times (unreadable ones ``NaT``); different UTC offsets as UTC instants; a
-    leap second as the next second (:func:`leap_to_datetime`)."""
+    leap second as the next second (:func:`text_to_datetime`)."""
     try:
-        return pd.DatetimeIndex(leap_to_datetime(text, dayfirst=dayfirst, format=fmt))
+        return pd.DatetimeIndex(text_to_datetime(text, dayfirst=dayfirst, format=fmt))
     except (ValueError, TypeError):  # different UTC offsets: the instants are still defined
-        return pd.DatetimeIndex(leap_to_datetime(text, utc=True, dayfirst=dayfirst, format=fmt))
+        return pd.DatetimeIndex(text_to_datetime(text, utc=True, dayfirst=dayfirst, format=fmt))
 
 
 def steps_per_day(freq: str | None) -> float | None:

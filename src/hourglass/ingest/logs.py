@@ -35,8 +35,8 @@ from hourglass._times import (
     _Dates,
     epoch_seconds,
     infer_dayfirst,
-    leap_to_datetime,
     mixed_units,
+    text_to_datetime,
 )
 from hourglass.errors import InputError
 from hourglass.ingest.tables import READ_ERRORS
@@ -1027,7 +1027,7 @@ class LogParser:
             text = pd.Series(years, dtype=object).astype(str) + " " + pd.Series(fields["month"]) + " " + \
                 pd.Series(fields["day"]) + " " + pd.Series(fields["time"])
             fmt = "%Y " + fmt
-        t = leap_to_datetime(text, format=fmt)
+        t = text_to_datetime(text, format=fmt)
         secs = (t - pd.Timestamp("1970-01-01")).dt.total_seconds()
         out = secs.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
         stamped = (pd.Series(fields.get("timestamp", [""] * n), dtype=object) != "").to_numpy()
@@ -1260,9 +1260,9 @@ def _text_times(text: pd.Series, dayfirst: bool | None) -> tuple[np.ndarray, boo
             if dayfirst is not None else np.zeros(len(clean), dtype=bool)
         # the first value's layout: vectorised; in microseconds throughout (a layout read later
         # may have a fraction where the first had whole seconds: pandas keeps each one's unit)
-        t = leap_to_datetime(clean.where(~num) if num.any() else clean, utc=True).dt.as_unit("us")
+        t = text_to_datetime(clean.where(~num) if num.any() else clean, utc=True).dt.as_unit("us")
         if num.any():
-            t[num] = leap_to_datetime(clean[num], utc=True, dayfirst=dayfirst).dt.as_unit("us")
+            t[num] = text_to_datetime(clean[num], utc=True, dayfirst=dayfirst).dt.as_unit("us")
         rest = t.isna().to_numpy()
         if rest.any():  # web servers' common log format: looked for only where nothing was read
             pos = np.flatnonzero(rest)
@@ -1270,13 +1270,13 @@ def _text_times(text: pd.Series, dayfirst: bool | None) -> tuple[np.ndarray, boo
             if clf.any():
                 pos = pos[clf]
                 clean.iloc[pos] = clean.iloc[pos].str.replace(_CLF_DATE, r"\1 ", n=1, regex=True).to_numpy()
-                read = leap_to_datetime(clean.iloc[pos], utc=True)
+                read = text_to_datetime(clean.iloc[pos], utc=True)
                 t.iloc[pos] = read.dt.as_unit("us").array
                 rest = t.isna().to_numpy()
         # other layouts, value by value (slow, but only for those), numeric dates in the order
         for part, order in ((rest & ~num, {}), (rest & num, {"dayfirst": dayfirst})):
             if part.any():
-                t[part] = leap_to_datetime(clean[part], utc=True, format="mixed",
+                t[part] = text_to_datetime(clean[part], utc=True, format="mixed",
                                            **order).dt.as_unit("us")
     secs = (t - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds()
     return secs.to_numpy(dtype=np.float64, na_value=np.nan), told

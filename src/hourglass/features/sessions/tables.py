@@ -26,8 +26,8 @@ from hourglass._times import (
     _mixed_layouts,
     _to_datetime,
     epoch_seconds,
-    leap_to_datetime,
     stripped_text,
+    text_to_datetime,
 )
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions, _whole_ids
@@ -297,15 +297,15 @@ class EventTables:
             split = dated if dayfirst else np.zeros(len(col), dtype=bool)
             with warnings.catch_warnings():  # 'Could not infer format' for text that is no time:
                 warnings.simplefilter("ignore", UserWarning)  # such rows are counted, not warned
-                t = leap_to_datetime(col.where(~split) if split.any() else col, utc=True)
+                t = text_to_datetime(col.where(~split) if split.any() else col, utc=True)
                 if split.any():
                     t = t.dt.as_unit("us")
-                    t[split] = leap_to_datetime(col[split], utc=True, dayfirst=True).dt.as_unit("us")
+                    t[split] = text_to_datetime(col[split], utc=True, dayfirst=True).dt.as_unit("us")
             missed = (t.isna() & col.notna()).to_numpy()
             if missed.any():  # pandas reads every row in the first one's layout: ISO 8601 times
                 # with and without fractions (Go's RFC3339Nano leaves trailing zeros out) differ
                 t = t.copy()
-                t[missed] = leap_to_datetime(col[missed], utc=True, format="ISO8601")
+                t[missed] = text_to_datetime(col[missed], utc=True, format="ISO8601")
                 missed = (t.isna() & col.notna()).to_numpy()
                 if missed.any() and (~missed).any() and dated.any():  # other layouts, row by row
                     # (numeric dates with and without seconds), as the time-series reader does
