@@ -116,3 +116,13 @@ def test_an_offset_after_gmt_or_utc_is_ahead_of_utc_in_every_reader(text: str) -
     assert _text_times(pd.Series(rows), None)[0][0] == want.timestamp()
     behind = read_timestamps(pd.Series([text.replace("+", "-")] * 2), "ts")[0][0]
     assert behind == pd.Timestamp("2026-06-01 02:00:00", tz="UTC")
+
+
+@pytest.mark.parametrize("clock", ["1:00 PM", "01:00:00 a.m.", "06:55:46Z", "06:55:46 +0000", "06:55:46 UTC"])
+def test_a_time_of_day_on_a_12_hour_clock_or_with_an_offset_is_refused_not_dated_today(clock: str) -> None:
+    from hourglass._times import read_timestamps
+
+    with pytest.raises(InputError, match=r"row 1 \(.*\) is a time of day without a date"):
+        read_timestamps(pd.Series([clock, clock]), "ts")  # (it took the day of the run: train
+    # and score on different days put the same rows on different days)
+    assert str(read_timestamps(pd.Series([f"2026-01-01 {clock}"] * 2), "ts")[0][0]).startswith("2026-01-01")

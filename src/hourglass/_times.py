@@ -71,7 +71,9 @@ _OFFSET = re.compile(r"(?:Z|(?<!-\d)(?<!-\d\d)(?<!-[A-Za-z]{3})[+-]\d{2}:?\d{2}|
 # a date that ends in its year after a month's name (16-March-2024, 16-December-2024): no offset
 _NAMED_DAY = re.compile(r"\d{1,2}-[A-Za-z]{3,9}-\d{4}$")
 _MAX_EPOCH_S = 9.2e9  # pandas' Timestamp range ends in 2262
-_CLOCK = r"\d{1,2}:\d{2}(:\d{2}([.,]\d*)?)?"  # 06:55:46, a time of day alone
+# 06:55:46, a time of day alone; also on a 12-hour clock (1:00 PM) or with an offset (06:55:46Z)
+_CLOCK = (r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d*)?)?(?:\s?[AaPp]\.?[Mm]\.?)?"
+          r"(?:\s?(?:[Zz]|[+-]\d{2}(?::?\d{2})?|(?:GMT|UTC)(?:[+-]\d{1,2}(?::?\d{2})?)?))?")
 # 01/02/2026, 1.2.26, 01-02-2026: day and month in an order the text does not say
 _NUMERIC_DATE = r"(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?:\d{4}|\d{2})(?!\d)"
 
