@@ -126,3 +126,17 @@ def test_a_time_of_day_on_a_12_hour_clock_or_with_an_offset_is_refused_not_dated
         read_timestamps(pd.Series([clock, clock]), "ts")  # (it took the day of the run: train
     # and score on different days put the same rows on different days)
     assert str(read_timestamps(pd.Series([f"2026-01-01 {clock}"] * 2), "ts")[0][0]).startswith("2026-01-01")
+
+
+def test_rfc3339_lowercase_z_is_utc_as_upper_case_z_is() -> None:
+    from hourglass._times import read_timestamps
+    from hourglass.features.sessions import EventSessions
+
+    for rows in (["2026-01-01t00:00:00z", "2026-01-01T00:00:01Z"],
+                 ["2026-01-01T00:00:00Z", "2026-01-01t00:00:01.5z"]):
+        ts, _ = read_timestamps(pd.Series(rows), "ts")
+        assert str(ts.tz) == "UTC" and ts[0] == pd.Timestamp("2026-01-01", tz="UTC")
+        table = EventSessions(time_column="ts")._table_times(pd.DataFrame({"ts": rows}), "t")
+        assert table[0] == ts[0].timestamp() and table[1] == ts[1].timestamp()
+    with pytest.raises(InputError, match=r"row 2 \('2026-01-01t00:00:01z'\) has a UTC offset but row 1"):
+        read_timestamps(pd.Series(["2026-01-01T00:00:00", "2026-01-01t00:00:01z"]), "ts")

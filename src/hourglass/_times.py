@@ -67,7 +67,7 @@ def future_problem(ns: int, value: object, field: str, now: float | None = None)
 
 # a time's UTC offset: Z, +01:00, +0100, or the zone named GMT or UTC (what pandas reads as +00:00);
 # not the year of a date that ends the text (16-01-2024, 16-Jan-2024: '-2024' is no offset)
-_OFFSET = re.compile(r"(?:Z|(?<!-\d)(?<!-\d\d)(?<!-[A-Za-z]{3})[+-]\d{2}:?\d{2}|\s(?:GMT|UTC))$")
+_OFFSET = re.compile(r"(?:Z|(?<=\d)z|(?<!-\d)(?<!-\d\d)(?<!-[A-Za-z]{3})[+-]\d{2}:?\d{2}|\s(?:GMT|UTC))$")
 # a date that ends in its year after a month's name (16-March-2024, 16-December-2024): no offset
 _NAMED_DAY = re.compile(r"\d{1,2}-[A-Za-z]{3,9}-\d{4}$")
 _MAX_EPOCH_S = 9.2e9  # pandas' Timestamp range ends in 2262
@@ -912,7 +912,9 @@ def text_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
     - an offset after ``GMT`` or ``UTC`` (``GMT+02:00``, ``UTC+2``, Java's ``Date.toString()``
       ``Mon Jun 01 00:00:00 GMT+02:00 2026``) is the offset it reads as, two hours ahead of
       UTC (pandas took ``UTC+2`` and a ``GMT+02:00`` before the year for two hours behind, POSIX
-      zone names' sign: the time four hours off, where ``GMT+02:00`` at the end was right).
+      zone names' sign: the time four hours off, where ``GMT+02:00`` at the end was right);
+    - RFC 3339's lowercase ``z`` (``2026-01-01t00:00:00z``) is UTC, as ``Z`` is (pandas read it
+      as no offset: a column of both was refused as mixing times with and without one).
 
     Examples
     --------
@@ -923,31 +925,46 @@ def text_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
     >>> text_to_datetime(pd.Series(["Mon Jun 01 00:00:00 GMT+02:00 2026"]), utc=True).tolist()
     [Timestamp('2026-05-31 22:00:00+0000', tz='UTC')]
     """
-    leap = None
+    text = None
     if values.dtype == object or pd.api.types.is_string_dtype(values):
         try:
             text = values.astype("string")
         except UnicodeDecodeError:  # (a Parquet binary column: the caller's error names it)
-            text = values.iloc[:0].astype("string")
+            text = None
+    if text is not None:
         # (plain substrings first: the pattern over every row cost more than the read itself)
         named = (text.str.contains("GMT", regex=False) | text.str.contains("UTC", regex=False)
                  ).fillna(False).to_numpy(dtype=bool)
-        hit = named.copy()
         if named.any():
+            hit = named.copy()
             hit[named] = text[named].str.contains(_ZONE_SIGN).fillna(False).to_numpy(dtype=bool)
-        if hit.any():
-            text = text.where(~hit, text.str.replace(_ZONE_OFFSET, _plain_offset, regex=True))
-            values = values.where(~hit, text)
-        if text.str.contains(":60", regex=False).fillna(False).any():
-            hit = text.str.contains(_LEAP).fillna(False).to_numpy(dtype=bool)
             if hit.any():
-                leap, values = hit, values.where(~hit, text.str.replace(_LEAP, ":59", regex=True))
+                text = text.where(~hit, text.str.replace(_ZONE_OFFSET, _plain_offset, regex=True))
+                values = values.where(~hit, text)
+        low = text.str.endswith("z").fillna(False).to_numpy(dtype=bool)
+        if low.any():  # RFC 3339's lowercase 'z' (UTC), which pandas read as no offset at all
+            low[low] = text[low].str.contains(r"\dz$").fillna(False).to_numpy(dtype=bool)
+            if low.any():
+                upper = text.str.slice(0, -1).str.replace(r"^(\d{4}-\d{2}-\d{2})t", r"\1T", regex=True)
+                text = text.where(~low, upper + "Z")  # (and its lowercase 't', 2026-01-01t00:00z)
+                values = values.where(~low, text)
+    out = _coerced(values, kwargs)
+    if text is None or not (missed := (out.isna() & text.notna()).to_numpy(dtype=bool)).any():
+        return out  # (a leap second is looked for only where a row failed)
+    if not text[missed].str.contains(":60", regex=False).fillna(False).any():
+        return out
+    leap = text.str.contains(_LEAP).fillna(False).to_numpy(dtype=bool)
+    if leap.any():
+        values = values.where(~leap, text.str.replace(_LEAP, ":59", regex=True))
+    out = _coerced(values, kwargs)
+    return out.where(~leap, out + pd.Timedelta(seconds=1)) if leap.any() else out
+
+
+def _coerced(values: pd.Series, kwargs: dict[str, object]) -> pd.Series:
+    """:func:`pandas.to_datetime` of ``values`` (``errors="coerce"``), quiet, as a Series."""
     with warnings.catch_warnings():  # pandas' notes on formats: the caller's errors say what counts
         warnings.simplefilter("ignore", UserWarning)
-        out = pd.Series(pd.to_datetime(values, errors="coerce", **kwargs))
-    if leap is not None:
-        out = out.where(~leap, out + pd.Timedelta(seconds=1))
-    return out
+        return pd.Series(pd.to_datetime(values, errors="coerce", **kwargs))
 
 
 def _to_datetime(text: pd.Series, dayfirst: bool, fmt: str | None = None) -> pd.DatetimeIndex:
