@@ -40,6 +40,8 @@ def _check_type(name: str, value: object, default: object, prefix: str,
         raise error(f"{prefix}{name} must be a number, got {value!r}")
     if isinstance(value, str) and "str" in re.findall(r"\w+", str(annotation)):
         return
+    if isinstance(value, bool | np.bool_) and name in _SWITCHES:  # verbose=np.True_ as verbose=True
+        return
     if _is_number(default) and not isinstance(value, numbers.Real):
         raise error(f"{prefix}{name} must be a number, got {value!r}")
     if isinstance(default, tuple | list) and default and all(map(_is_number, default)) and (
