@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import numpy as np
+import pandas as pd
 import pytest
 
+from hourglass import Pipeline
 from hourglass.detectors import AutoEncoder, Ensemble
+from hourglass.errors import ArtefactError
+from hourglass.pipeline import artefact
+from tests._artefacts import rehashed
 
 KW = dict(hidden=(4, 2), epochs=1, device="cpu")
 
@@ -24,3 +32,50 @@ def test_verbose_as_a_numpy_bool_is_taken_as_verbose_true_is(make: object) -> No
     for value in (True, np.True_, np.False_):
         make(value).validate_params()  # type: ignore[operator]
     make(np.False_).fit(_X())  # type: ignore[operator]
+
+
+def _saved_as(src: Path, dst: Path, params: dict[str, object]) -> Path:
+    def edit(config: dict[str, Any]) -> None:
+        config["detector"]["params"].update(params)
+    return rehashed(src, dst, edit)
+
+
+@pytest.mark.parametrize("params", [
+    {"standardize": 2}, {"batch_norm": 3}, {"lr": True}, {"patience": True},
+])
+def test_a_model_saved_with_a_setting_fit_took_before_loads_and_scores_as_it_did(
+        tmp_path: Path, params: dict[str, object]) -> None:
+    # 'hourglass train --param standardize=2' (or lr=true) trained and saved such models: the
+    # value reads as it did (2: true, true: 1); loading refused them ('standardize must be true
+    # or false, got 2'), so a model that scored could no longer be used
+    df = pd.DataFrame(_X(), columns=["a", "b", "c"])
+    pipe = Pipeline(AutoEncoder(**KW, verbose=0, standardize=True, batch_norm=True)).fit(df)
+    pipe.save(tmp_path / "m")
+    loaded = artefact.load(_saved_as(tmp_path / "m", tmp_path / "old", params))
+    assert np.array_equal(loaded.score(df), pipe.score(df))
+
+
+def test_a_model_saved_with_none_for_a_flag_loads_and_scores_as_it_did(tmp_path: Path) -> None:
+    df = pd.DataFrame(_X(), columns=["a", "b", "c"])
+    pipe = Pipeline(AutoEncoder(**KW, verbose=0, standardize=False)).fit(df)  # None read as false
+    pipe.save(tmp_path / "m")
+    loaded = artefact.load(_saved_as(tmp_path / "m", tmp_path / "old", {"standardize": None}))
+    assert np.array_equal(loaded.score(df), pipe.score(df))
+
+
+def test_an_ensemble_member_saved_with_such_a_setting_loads(tmp_path: Path) -> None:
+    df = pd.DataFrame(_X(), columns=["a", "b", "c"])
+    member = ("autoencoder", {"hidden": (4, 2), "standardize": True, "lr": 0.001})
+    pipe = Pipeline(Ensemble(detectors=(member,), epochs=1, verbose=0, device="cpu")).fit(df)
+    pipe.save(tmp_path / "m")
+    old = {"detectors": {"__tuple__": [["autoencoder", {"hidden": {"__tuple__": [4, 2]},
+                                                         "standardize": 2, "lr": 0.001}]]}}
+    loaded = artefact.load(_saved_as(tmp_path / "m", tmp_path / "old", old))
+    assert np.array_equal(loaded.score(df), pipe.score(df))
+
+
+def test_text_for_a_flag_is_still_refused_on_load(tmp_path: Path) -> None:
+    df = pd.DataFrame(_X(), columns=["a", "b", "c"])
+    Pipeline(AutoEncoder(**KW, verbose=0)).fit(df).save(tmp_path / "m")
+    with pytest.raises(ArtefactError, match="standardize must be true or false, got 'false'"):
+        artefact.load(_saved_as(tmp_path / "m", tmp_path / "old", {"standardize": "false"}))

@@ -2,19 +2,46 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import inspect
 import math
 import numbers
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
-__all__ = ["check_numeric_params"]
+__all__ = ["check_numeric_params", "saved_kinds"]
 
 
 _SWITCHES = frozenset({"verbose"})
 """Numeric parameters that are also on/off switches: ``verbose=True`` is 1, as in scikit-learn."""
+
+
+_SAVED: contextvars.ContextVar[bool] = contextvars.ContextVar("hourglass_saved_kinds", default=False)
+
+
+@contextlib.contextmanager
+def saved_kinds() -> Iterator[None]:
+    """Within it, :func:`check_numeric_params` takes the kinds models were trained and saved with
+    before a fit refused them, each of which reads as it always did: any integer for a flag
+    (``standardize=2``: true), ``None`` for a flag (false) and a flag for a number
+    (``lr=true``: 1). Loading checks a saved model's parameters in it: a model trained with
+    such a setting scores as it did, and loads as it did.
+
+    Examples
+    --------
+    >>> from hourglass.detectors import AutoEncoder
+    >>> with saved_kinds():
+    ...     check_numeric_params(AutoEncoder(standardize=2, lr=True), refuse_none=True)
+    """
+    token = _SAVED.set(True)
+    try:
+        yield
+    finally:
+        _SAVED.reset(token)
 
 
 def _is_number(value: object) -> bool:
@@ -30,11 +57,12 @@ def _check_type(name: str, value: object, default: object, prefix: str,
     (``batch_size: int | str = 1024`` takes ``"auto"``)."""
     if value is None or default is None:
         return
-    if isinstance(default, bool) and not (isinstance(value, bool | np.bool_)
-                                          or (isinstance(value, numbers.Integral) and value in (0, 1))):
+    saved = _SAVED.get()  # a saved model's: any integer for a flag, a flag for a number
+    if isinstance(default, bool) and not (isinstance(value, bool | np.bool_) or (
+            isinstance(value, numbers.Integral) and (saved or value in (0, 1)))):
         raise error(f"{prefix}{name} must be true or false, got {value!r}")
     if (isinstance(value, bool | np.bool_) and _is_number(default) and name not in _SWITCHES
-            and "bool" not in re.findall(r"\w+", str(annotation))):
+            and not saved and "bool" not in re.findall(r"\w+", str(annotation))):
         # True is 1 to Python: --param lr=true trained at a learning rate of 1, patience=true
         # stopped after one epoch without a word
         raise error(f"{prefix}{name} must be a number, got {value!r}")
@@ -60,7 +88,8 @@ def _check_none(name: str, value: object, param: inspect.Parameter | None, prefi
     default, annotation = param.default, param.annotation
     if "None" in str(annotation):
         return
-    if isinstance(default, bool):  # None was read as false: standardize=None trained on raw inputs
+    if isinstance(default, bool) and not _SAVED.get():  # None was read as false: standardize=None
+        # trained on raw inputs (a model saved so still loads: it reads as it did)
         raise error(f"{prefix}{name} must be true or false, got None")
     if _is_number(default):
         raise error(f"{prefix}{name} must be a number, got None")

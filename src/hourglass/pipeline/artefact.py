@@ -477,12 +477,15 @@ def _check_params(det: BaseDetector) -> None:
     """Check the saved parameters as fit checks them (their kinds and each detector's ranges), but
     not the device (a model trained on a GPU loads on a machine without one): an edited
     ``combine="zzz"`` loaded and combined its members otherwise, ``standardize="false"`` (text)
-    read as true. A refusal is a ``ValueError`` or :class:`InputError` naming the parameter."""
-    from hourglass._params import check_numeric_params
+    read as true. The kinds earlier versions trained and saved (``standardize=2``, ``lr=true``)
+    are taken (:func:`~hourglass._params.saved_kinds`): such a model scores as it always did.
+    A refusal is a ``ValueError`` or :class:`InputError` naming the parameter."""
+    from hourglass._params import check_numeric_params, saved_kinds
 
     probe = _on_cpu(det.clone())
-    check_numeric_params(probe, refuse_none=True)
-    probe._check_params()
+    with saved_kinds():
+        check_numeric_params(probe, refuse_none=True)
+        probe._check_params()
 
 
 def load(path: str | os.PathLike[str]) -> Any:
