@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from hourglass._params import check_numeric_params
+from hourglass._params import check_numeric_params, saved_kinds
 from hourglass.errors import InputError, NotFittedError
 
 __all__ = ["HELD_OUT", "TRAINING", "Contamination", "Fixed", "Percentile", "Threshold", "real_scores",
@@ -316,7 +316,8 @@ def threshold_from_dict(d: dict[str, Any]) -> Threshold:
     if name not in _THRESHOLDS:
         raise InputError(f"unknown threshold class {name!r}; known: {sorted(_THRESHOLDS)}")
     t = _THRESHOLDS[name](**d.get("params", {}))
-    t.check_params()  # as its fit checked them: a saved q=150 or q="x" failed only on a refit
+    with saved_kinds():  # the kinds its fit took when it was saved (min_tail=True: 1) still load
+        t.check_params()  # as its fit checked them: a saved q=150 or q="x" failed only on a refit
     if "value" in d:
         t.value_ = float(d["value"])
         if np.isnan(t.value_):  # every comparison with NaN is False: nothing would ever be flagged
