@@ -11,7 +11,7 @@ import pytest
 
 from hourglass import Pipeline
 from hourglass.detectors import AutoEncoder, Ensemble
-from hourglass.errors import ArtefactError
+from hourglass.errors import ArtefactError, InputError
 from hourglass.pipeline import artefact
 from hourglass.thresholds import AlertBudget
 from tests._artefacts import rehashed
@@ -96,3 +96,15 @@ def test_a_threshold_rule_saved_with_a_setting_its_fit_took_before_loads(tmp_pat
     loaded = artefact.load(rehashed(tmp_path / "m", tmp_path / "old", edit))
     assert loaded.detector_.threshold_.value_ == pipe.detector_.threshold_.value_
     assert np.array_equal(loaded.predict(df), pipe.predict(df))
+
+
+def test_onnx_export_under_a_folder_that_is_a_file_says_so(tmp_path: Path) -> None:
+    # as Pipeline.save says it: the export ran, then a bare NotADirectoryError traceback
+    from hourglass.pipeline.export import export_onnx
+
+    df = pd.DataFrame(_X(), columns=["a", "b", "c"])
+    Pipeline(AutoEncoder(**KW, verbose=0)).fit(df).save(tmp_path / "m")
+    (tmp_path / "notes").write_text("x")
+    with pytest.raises(InputError, match=r"notes: output folder does not exist \(a file of that name"):
+        export_onnx(tmp_path / "m", tmp_path / "notes" / "m.onnx")
+    assert (tmp_path / "notes").read_text() == "x"

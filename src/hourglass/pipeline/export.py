@@ -281,8 +281,9 @@ def export_onnx(model: Pipeline | str | os.PathLike[str], path: str | os.PathLik
     target = Path(path)
     if target.is_dir():
         raise InputError(f"{target}: is a directory, expected an .onnx file name")
-    if not target.parent.exists():
-        raise InputError(f"{target.parent}: output folder does not exist")
+    if not target.parent.is_dir():  # (a file there: a bare NotADirectoryError after the export)
+        raise InputError(f"{target.parent}: output folder does not exist"
+                         + (" (a file of that name does)" if target.parent.exists() else ""))
     pipe, content_hash = _resolve(model)
     why_not = export_refusal(pipe)
     if why_not is not None:
