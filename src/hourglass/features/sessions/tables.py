@@ -145,6 +145,38 @@ def _strict_hint(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         raise InputError(msg) from None
 
 
+_WHOLE_WITH_FRACTION = r"^(-?(?:0|[1-9][0-9]*))\.0+$"
+
+
+def _written_ids(df: pd.DataFrame, column: str | None) -> pd.DataFrame:
+    """A CSV chunk ``df`` whose session ids (``column``, read as text) are named as JSON lines and
+    Parquet of the same table name them: without the spaces around a cell, and a whole number
+    written with a zero fraction (``7.0``, as pandas writes an integer column with an empty cell)
+    as that number, ``7``; ``007``, ``7.5`` and names stay as written.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"s": [" 7", "7.0", "007", "7.5", "1e3", "-3.00"]})
+    >>> _written_ids(df, "s")["s"].tolist()
+    ['7', '7', '007', '7.5', '1e3', '-3']
+    """
+    if column is None or column not in df.columns or not len(df):
+        return df
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    col = df[column]
+    arr = pa.array(col, from_pandas=True)  # (the reader's text column: no copy)
+    if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+        return df
+    fixed = pc.utf8_trim_whitespace(arr)
+    if pc.any(pc.match_substring(fixed, ".")).as_py():  # (a plain search first: the regex is slow)
+        fixed = pc.replace_substring_regex(fixed, pattern=_WHOLE_WITH_FRACTION, replacement="\\1")
+    if fixed.equals(arr):  # (the usual case: nothing to rename)
+        return df
+    return df.assign(**{column: pd.Series(fixed.to_pylist(), index=df.index, dtype=col.dtype)})
+
+
 class EventTables:
     """Event-table input of :class:`~hourglass.features.sessions.EventSessions` (a mixin)."""
 
@@ -198,10 +230,11 @@ class EventTables:
             # (it stopped the read, 'malformed value'), a key name after integer keys is a name
             text = {self.session_column: pa.string()} if fmt in ("csv", "tsv") and \
                 self.session_column is not None else None
+            ids = self.session_column if text is not None else None
             frames = (big.iloc[lo:lo + step]  # a reader chunk (~16 MB) in chunk_lines slices
-                      for big in _strict_hint(iter_table(
+                      for big in map(lambda chunk: _written_ids(chunk, ids), _strict_hint(iter_table(
                           path, fmt=fmt, column_types=text, used=(), stats=read,
-                          on_bad_rows="error" if self.strict else "skip"))
+                          on_bad_rows="error" if self.strict else "skip")))
                       for lo in range(0, len(big), step))
         else:
             raise InputError(f"an event table is a DataFrame or a CSV/Parquet/JSONL path, got "
