@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import os
@@ -77,8 +78,6 @@ def positive(text: str) -> int:
     >>> positive("3")
     3
     """
-    import argparse
-
     try:
         value = int(text)
     except ValueError:
@@ -151,6 +150,24 @@ def write_result(name: str, text: str) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)
     return out
+
+
+def no_write_option(ap: argparse.ArgumentParser, files: str) -> None:
+    """Add ``--no-write`` to the parser ``ap``: print the tables only and leave ``files`` (the
+    committed full-run results) as they are; a partial or smoke run would overwrite them."""
+    ap.add_argument("--no-write", action="store_true",
+                    help=f"print only, do not write {files} (for partial or smoke runs)")
+
+
+def not_written(name: str) -> str:
+    """The line a script prints instead of writing ``results/<name>`` under ``--no-write``.
+
+    Examples
+    --------
+    >>> not_written("x.md")
+    'not written (--no-write): results/x.md left as it is'
+    """
+    return f"not written (--no-write): results/{name} left as it is"
 
 
 def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:

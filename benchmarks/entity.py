@@ -83,7 +83,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
 
-from _common import data_dir, header, ints, markdown_table, run_measured, write_result
+from _common import (
+    data_dir,
+    header,
+    ints,
+    markdown_table,
+    no_write_option,
+    not_written,
+    run_measured,
+    write_result,
+)
 from hourglass import Pipeline
 from hourglass.detectors import AutoEncoder
 from hourglass.features import EntityWindows
@@ -492,6 +501,7 @@ def main() -> None:
     ap.add_argument("--big-days", default="14,28")
     ap.add_argument("--big-hosts", type=int, default=60)
     ap.add_argument("--before-src")
+    no_write_option(ap, "results/entity*.md")
     args = ap.parse_args()
     logging.disable(logging.WARNING)
     warnings.filterwarnings("ignore")
@@ -505,9 +515,10 @@ def main() -> None:
                           args.stream_rows)
         intro = __doc__.split("``--part speed``", 1)[1].split("\n\n", 1)[0]
         print(body, flush=True)
-        out = write_result("entity_speed", "\n".join([header("Entity models: the cost of the aggregation"),
-                                                       "``--part speed``" + intro, body]))
-        print(f"written to {out}")
+        page = "\n".join([header("Entity models: the cost of the aggregation"), "``--part speed``" + intro,
+                          body])
+        print(not_written("entity_speed.md") if args.no_write
+              else f"written to {write_result('entity_speed', page)}")
         return
     if args.part != "scan-otrf":
         body = (warm_part(seeds) if args.part == "warm"
@@ -517,9 +528,9 @@ def main() -> None:
         title = ("Entity models: warm start on shifted traffic" if args.part == "warm"
                  else "Entity models: evaluate of a large file, read in chunks")
         print(body, flush=True)
-        out = write_result("entity_warm_start" if args.part == "warm" else "entity_evaluate",
-                           "\n".join([header(title), intro, body]))
-        print(f"written to {out}")
+        name, page = ("entity_warm_start" if args.part == "warm" else "entity_evaluate",
+                      "\n".join([header(title), intro, body]))
+        print(not_written(f"{name}.md") if args.no_write else f"written to {write_result(name, page)}")
         return
     root = data_dir(args.data, "mordor_otrf")  # the OTRF part comes after minutes of synthetic runs
     text = [header("Entity buckets (EntityWindows) against row-level scoring"), __doc__.split("\n\n", 1)[1]]
@@ -567,8 +578,8 @@ def main() -> None:
                  + markdown_table(["recording", "buckets", "technique", *names], detail) + "\n")
         print(part, flush=True)
         text.append(part)
-    out = write_result("entity", "\n".join(text))
-    print(f"written to {out}")
+    body = "\n".join(text)
+    print(not_written("entity.md") if args.no_write else f"written to {write_result('entity', body)}")
 
 
 if __name__ == "__main__":

@@ -46,6 +46,8 @@ from _common import (
     markdown_table,
     names,
     need_pyod,
+    no_write_option,
+    not_written,
     odds_sets,
     positive,
     write_result,
@@ -157,12 +159,15 @@ def part_odds(args: argparse.Namespace, models: list[str]) -> list[dict[str, Any
     return out
 
 
-def _save(args: argparse.Namespace, rows: list[dict[str, Any]], seconds: float | None = None) -> Path:
-    RESULTS.mkdir(parents=True, exist_ok=True)
+def _save(args: argparse.Namespace, rows: list[dict[str, Any]], seconds: float | None = None) -> str:
+    """Write ``results/gan_<part>[_<tag>].json`` (unless ``--no-write``); the line to print."""
     out = RESULTS / f"gan_{args.part}{'_' + args.tag if args.tag else ''}.json"
+    if args.no_write:
+        return not_written(out.name)
+    RESULTS.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"args": vars(args), "seconds": seconds, "written": time.time(),
                                "rows": rows}, indent=1))
-    return out
+    return f"written to {out}"
 
 
 def part_nsl(args: argparse.Namespace, models: list[str]) -> list[dict[str, Any]]:
@@ -495,6 +500,7 @@ def main() -> None:
                          "extrapolation); sets are labelled '(same rows)'")
     ap.add_argument("--tag", default="", help="suffix of the JSON file (runs in pieces)")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (the machine is shared)")
+    no_write_option(ap, "results/gan_<part>[_<tag>].json (--part report: results/gan.md)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore")
@@ -507,7 +513,7 @@ def main() -> None:
     if args.part == "report":
         text = report(args)
         print(text)
-        print(f"written to {write_result('gan', text)}")
+        print(not_written("gan.md") if args.no_write else f"written to {write_result('gan', text)}")
         return
     models = args.models.split(",")
     unknown = [m for m in models if m not in MODELS]
@@ -516,8 +522,8 @@ def main() -> None:
     need_pyod("--models", models, [m for m in MODELS if m.startswith("pyod-")])
     start = time.perf_counter()
     rows = part_odds(args, models) if args.part == "odds" else part_nsl(args, models)
-    out = _save(args, rows, time.perf_counter() - start)
-    print(f"{args.part}: {time.perf_counter() - start:.0f}s, written to {out}")
+    saved = _save(args, rows, time.perf_counter() - start)
+    print(f"{args.part}: {time.perf_counter() - start:.0f}s, {saved}")
 
 
 if __name__ == "__main__":

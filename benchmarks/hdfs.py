@@ -36,7 +36,15 @@ import pandas as pd
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, grouping_accuracy, header, markdown_table, write_result
+from _common import (
+    data_dir,
+    grouping_accuracy,
+    header,
+    markdown_table,
+    no_write_option,
+    not_written,
+    write_result,
+)
 from hourglass.detectors.deeplog import DeepLog
 from hourglass.detectors.event_ensemble import EventEnsemble
 from hourglass.detectors.sequence_ae import EventCountAutoEncoder, SequenceAutoEncoder
@@ -402,6 +410,7 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=60)
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads (1 is fastest on a shared 2-core machine)")
+    no_write_option(ap, "results/hdfs.md")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     torch.set_num_threads(args.threads)
@@ -419,8 +428,8 @@ def main() -> None:
               f"{args.seed}, {args.epochs} epochs max, torch threads {args.threads}). Total run "
               f"{total / 60:.1f} min.\n\n"
             + "\n".join(parts))
-    path = write_result("hdfs", body)
-    print(f"wrote {path} in {total:.0f}s")
+    done = not_written("hdfs.md") if args.no_write else f"wrote {write_result('hdfs', body)}"
+    print(f"{done} in {total:.0f}s")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,17 @@ import warnings
 import numpy as np
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
-from _common import NSL_CATEGORIES, NslKddFiles, header, markdown_table, need_pyod, timed, write_result
+from _common import (
+    NSL_CATEGORIES,
+    NslKddFiles,
+    header,
+    markdown_table,
+    need_pyod,
+    no_write_option,
+    not_written,
+    timed,
+    write_result,
+)
 from _common import names as named
 from hourglass.detectors import AutoEncoder
 from hourglass.evaluate import binary_metrics, per_class_detection
@@ -128,6 +138,7 @@ def main() -> None:
                     help="skip the threshold-rule comparison on the hourglass autoencoder")
     ap.add_argument("--throughput-rows", type=int, default=500_000,
                     help="rows (tiled test data) for the scoring-speed measurement")
+    no_write_option(ap, "results/nsl_kdd*.md")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore")
@@ -190,9 +201,10 @@ def main() -> None:
                  "between KDDTrain+ and KDDTest+ normal traffic, which no threshold fitted on training "
                  "data can see.\n\n" + ttable + "\n")
         print(ttable)
-        print(f"written to {write_result('nsl_kdd_thresholds', ttext)}")
+        print(not_written("nsl_kdd_thresholds.md") if args.no_write
+              else f"written to {write_result('nsl_kdd_thresholds', ttext)}")
     name = "nsl_kdd" if args.scaler == "minmax" else f"nsl_kdd_{args.scaler}"
-    print(f"\nwritten to {write_result(name, text)}")
+    print("\n" + (not_written(f"{name}.md") if args.no_write else f"written to {write_result(name, text)}"))
 
 
 if __name__ == "__main__":

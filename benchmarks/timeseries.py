@@ -80,7 +80,17 @@ import torch
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, header, markdown_table, names, need_pyod, positive, write_result
+from _common import (
+    data_dir,
+    header,
+    markdown_table,
+    names,
+    need_pyod,
+    no_write_option,
+    not_written,
+    positive,
+    write_result,
+)
 from hourglass.detectors import registry
 from hourglass.evaluate import timeseries_metrics, tsb_sliding_window
 from hourglass.features.timeseries import (
@@ -397,6 +407,7 @@ def main() -> None:
     ap.add_argument("--limit", type=positive, default=None, help="first N files/servers only")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--tag", default="", help="suffix of the result file name")
+    no_write_option(ap, "results/timeseries-<dataset><tag>.md")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("hourglass").setLevel(logging.WARNING)
@@ -462,7 +473,8 @@ def main() -> None:
             f"{args.lstmad_epochs} epochs{'' if 'pyod-lstmad' in use else ' (not run here)'}. "
             f"Rows sorted by PR-AUC.\n\n{table}\n\nWall time {wall:.0f} s "
             f"(command: {' '.join(sys.argv)}).\n")
-        print(f"wrote {write_result(f'timeseries-{ds}{args.tag}', text)}")
+        name = f"timeseries-{ds}{args.tag}"
+        print(not_written(f"{name}.md") if args.no_write else f"wrote {write_result(name, text)}")
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
-from _common import NslKddFiles, header, ints, markdown_table, write_result
+from _common import NslKddFiles, header, ints, markdown_table, no_write_option, not_written, write_result
 from hourglass import Pipeline
 from hourglass.detectors import AutoEncoder
 from hourglass.evaluate import binary_metrics
@@ -145,6 +145,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", help="folder holding nsl_kdd/ (default: ../shared/data or $HOURGLASS_DATA)")
     ap.add_argument("--seeds", default="0,1,2")
+    no_write_option(ap, "results/warm_start.md")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore")
@@ -216,7 +217,8 @@ Per seed (threshold = each model's own; epochs = best epoch (of those run)):
 {per_seed}
 """)
     print(summary_table)
-    print(f"\nwritten to {write_result('warm_start', text)}")
+    print("\n" + (not_written("warm_start.md") if args.no_write
+                  else f"written to {write_result('warm_start', text)}"))
 
 
 if __name__ == "__main__":

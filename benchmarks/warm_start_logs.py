@@ -45,7 +45,7 @@ import pandas as pd
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, header, ints, markdown_table, write_result
+from _common import data_dir, header, ints, markdown_table, no_write_option, not_written, write_result
 from hourglass.detectors import DeepLog, EventCountAutoEncoder, SequenceAutoEncoder
 from hourglass.evaluate import binary_metrics
 
@@ -125,6 +125,7 @@ def main() -> None:
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--models", default=",".join(MODELS))
+    no_write_option(ap, "results/warm_start_logs.md")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     warnings.simplefilter("ignore", UserWarning)
@@ -166,8 +167,9 @@ def main() -> None:
               f"normal sessions (keys not in OLD: {new_keys or 'none'}); test: {len(test):,} "
               f"sessions, {int(y.sum())} anomalous. Mean ± sd over seeds {args.seeds}.\n\n"
             + table + "\n")
-    path = write_result("warm_start_logs", body)
-    print(f"wrote {path} in {total:.0f}s")
+    done = (not_written("warm_start_logs.md") if args.no_write
+            else f"wrote {write_result('warm_start_logs', body)}")
+    print(f"{done} in {total:.0f}s")
 
 
 if __name__ == "__main__":

@@ -55,7 +55,7 @@ import torch
 from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, header, ints, markdown_table, write_result
+from _common import data_dir, header, ints, markdown_table, no_write_option, not_written, write_result
 from hourglass import Pipeline
 from hourglass.detectors import registry
 from hourglass.features.timeseries import TimeSeriesPreprocessor
@@ -120,6 +120,7 @@ def main() -> None:
     ap.add_argument("--models", default="lstm-ae,tcn-ae")
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--epochs", type=int, default=20)
+    no_write_option(ap, "results/warm_start_series.md")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore")
@@ -190,7 +191,7 @@ def main() -> None:
                               "rows 0-2,999 flagged",
                               "ROC-AUC", "PR-AUC", "F1", "FPR labelled files", "fit s"], table)
             + "\n")
-    print(write_result("warm_start_series", text))
+    print(not_written("warm_start_series.md") if args.no_write else write_result("warm_start_series", text))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,113 @@
+"""Benchmark scripts: partial runs leave the committed result files alone (``--no-write``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+
+@pytest.fixture(autouse=True)
+def _script_state() -> Iterator[None]:
+    """A script's ``main()`` sets process-wide state (loggers, warning filters, torch's threads):
+    put back after each test."""
+    import logging
+    import warnings
+
+    import torch
+
+    log, root = logging.getLogger("hourglass"), logging.getLogger()
+    level, root_level, handlers, disabled = log.level, root.level, root.handlers[:], root.manager.disable
+    threads = torch.get_num_threads()
+    with warnings.catch_warnings():
+        yield
+    log.setLevel(level)
+    root.setLevel(root_level)
+    root.handlers[:] = handlers
+    logging.disable(disabled)
+    torch.set_num_threads(threads)
+
+
+class _Parsed(Exception):
+    pass
+
+
+@pytest.mark.parametrize("script, argv", [
+    ("nsl_kdd", []), ("timeseries", []), ("gan", ["--part", "odds"]), ("entity", []), ("hdfs", []),
+    ("warm_start", []), ("warm_start_logs", []), ("warm_start_series", []), ("loghub", []),
+])
+def test_scripts_that_write_a_committed_result_take_no_write(script: str, argv: list[str],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    module = __import__(script)
+    parse = argparse.ArgumentParser.parse_args
+
+    def stop(self: argparse.ArgumentParser, *a: object, **k: object) -> None:
+        raise _Parsed(parse(self, *a, **k))  # type: ignore[arg-type]
+
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", stop)
+    monkeypatch.setattr(sys, "argv", [f"{script}.py", *argv, "--no-write"])
+    with pytest.raises(_Parsed) as got:  # was "unrecognized arguments: --no-write"
+        module.main()
+    assert got.value.args[0].no_write is True
+
+
+def test_gan_no_write_leaves_the_json_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gan
+
+    monkeypatch.setattr(gan, "RESULTS", tmp_path / "results")
+    args = argparse.Namespace(part="odds", tag="", no_write=True)
+    assert "not written" in gan._save(args, [{"set": "a"}])  # after each set, and at the end
+    assert not (tmp_path / "results").exists()
+    args.no_write = False
+    assert gan._save(args, [{"set": "a"}]).startswith("written to ")
+    assert (tmp_path / "results" / "gan_odds.json").exists()
+
+
+def test_hdfs_no_write_prints_and_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    import hdfs
+
+    monkeypatch.setattr(hdfs, "write_result", lambda *a: pytest.fail("results/hdfs.md overwritten"))
+    monkeypatch.setattr(hdfs, "data_dir", lambda *a, **k: tmp_path)
+    for name in ("protocol1", "protocol2", "protocol3"):
+        monkeypatch.setattr(hdfs, name, lambda root, seed, epochs, n=name: (f"table of {n}", {}))
+    monkeypatch.setattr(sys, "argv", ["hdfs.py", "--no-write"])
+    hdfs.main()
+    out = capsys.readouterr().out
+    assert "table of protocol3" in out and "not written (--no-write): results/hdfs.md" in out
+
+
+def test_entity_no_write_prints_and_writes_nothing(monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    import entity
+
+    monkeypatch.setattr(entity, "write_result", lambda *a: pytest.fail("results/entity_speed.md overwritten"))
+    monkeypatch.setattr(entity, "speed_part", lambda *a, **k: "speed table")
+    monkeypatch.setattr(sys, "argv", ["entity.py", "--part", "speed", "--no-write"])
+    entity.main()
+    out = capsys.readouterr().out
+    assert "speed table" in out and "results/entity_speed.md left as it is" in out
+
+
+
+def test_nsl_kdd_no_write_runs_and_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    import nsl_kdd
+    from hourglass.ingest import demo_path
+
+    (tmp_path / "nsl_kdd").mkdir()
+    for name, part in (("KDDTrain+", "train"), ("KDDTest+", "test"), ("KDDTest-21", "test")):
+        shutil.copy(demo_path(part), tmp_path / "nsl_kdd" / f"{name}.txt.gz")
+    monkeypatch.setattr(nsl_kdd, "write_result", lambda *a: pytest.fail("results/nsl_kdd.md overwritten"))
+    monkeypatch.setattr(sys, "argv", ["nsl_kdd.py", "--data", str(tmp_path), "--models", "iforest",
+                                      "--throughput-rows", "200", "--no-write"])
+    nsl_kdd.main()  # a smoke run like this one replaced the committed full-run nsl_kdd.md
+    out = capsys.readouterr().out
+    assert "| iforest | KDDTest+ |" in out and "results/nsl_kdd.md left as it is" in out
