@@ -421,10 +421,11 @@ def main() -> None:
     need_pyod("--models", [m for m in args.models.split(",") if m != "pyod-lstmad"
                            or set(datasets) & set(lstmad_on)], ["pyod-lstmad"])
     root = data_dir(args.data, *(folders[d] for d in datasets))
+    nab_cats: list[str] = []
     if "nab" in datasets:  # a misspelt category was skipped without a word
         cats = sorted(p.name for p in (root / "nab" / "data").iterdir() if p.is_dir()) \
             if (root / "nab" / "data").is_dir() else []
-        names("--nab-categories", args.nab_categories, cats)
+        nab_cats = names("--nab-categories", args.nab_categories, cats)  # as checked: stripped, once each
     models = args.models.split(",")
     named = [n for n, e in registry.entries().items() if e.input == "timeseries"]
     known = [*named, *BASELINES]
@@ -451,7 +452,7 @@ def main() -> None:
             stride = str(args.asd_stride)
         elif ds == "nab":
             use = [m for m in use if m != "pca-norm"]  # = pca up to a constant on one channel
-            cats = args.nab_categories.split(",")
+            cats = nab_cats
             series, skipped = nab_series(root / "nab", cats, args.window, args.limit)
             title = (f"NAB ({len(series)} series of {', '.join(cats)}; NAB's probation, "
                      f"min(15%, 750 rows), trains, rest test; skipped: {'; '.join(skipped) or 'none'})")

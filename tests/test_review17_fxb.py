@@ -111,3 +111,25 @@ def test_nsl_kdd_no_write_runs_and_writes_nothing(tmp_path: Path, monkeypatch: p
     nsl_kdd.main()  # a smoke run like this one replaced the committed full-run nsl_kdd.md
     out = capsys.readouterr().out
     assert "| iforest | KDDTest+ |" in out and "results/nsl_kdd.md left as it is" in out
+
+
+@pytest.mark.parametrize("value", ["realKnownCause, realAWSCloudwatch", "realAWSCloudwatch,realKnownCause,"
+                                   "realAWSCloudwatch"])
+def test_timeseries_reads_the_nab_categories_it_checked(value: str, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import timeseries
+
+    for folder in ("nab/data/realKnownCause", "nab/data/realAWSCloudwatch"):
+        (tmp_path / folder).mkdir(parents=True)
+    read: list[list[str]] = []
+
+    def nab_series(root: Path, categories: list[str], *a: object) -> None:
+        read.append(categories)
+        raise _Parsed
+
+    monkeypatch.setattr(timeseries, "nab_series", nab_series)
+    monkeypatch.setattr(sys, "argv", ["timeseries.py", "--data", str(tmp_path), "--datasets", "nab",
+                                      "--models", "pca", "--nab-categories", value])
+    with pytest.raises(_Parsed):  # ' realAWSCloudwatch' passed the check, then was skipped without a
+        timeseries.main()         # word; a category named twice ran its series twice
+    assert sorted(read[0]) == ["realAWSCloudwatch", "realKnownCause"]
