@@ -63,9 +63,9 @@ def ints(option: str, value: str, least: int = 0) -> list[int]:
         got = [int(v) for v in value.split(",")]
     except ValueError:
         got = []
-    if not got or min(got) < least:
+    if not got or min(got) < least:  # '-1' is a list of integers: say which bound it misses
         raise SystemExit(f"{option}: {value!r} is not a comma-separated list of integers"
-                         + (f" >= {least}" if least else ""))
+                         + (f" >= {least}" if least or got else ""))
     return got
 
 

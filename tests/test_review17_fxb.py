@@ -133,3 +133,13 @@ def test_timeseries_reads_the_nab_categories_it_checked(value: str, tmp_path: Pa
     with pytest.raises(_Parsed):  # ' realAWSCloudwatch' passed the check, then was skipped without a
         timeseries.main()         # word; a category named twice ran its series twice
     assert sorted(read[0]) == ["realAWSCloudwatch", "realKnownCause"]
+
+
+def test_a_negative_seed_is_refused_with_a_true_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    import warm_start
+
+    monkeypatch.setattr(warm_start, "NslKddFiles", lambda *a: pytest.fail("the data was read first"))
+    monkeypatch.setattr(sys, "argv", ["warm_start.py", "--seeds", "0,-1"])
+    with pytest.raises(SystemExit) as got:  # said "'0,-1' is not a comma-separated list of integers"
+        warm_start.main()
+    assert str(got.value.code) == "--seeds: '0,-1' is not a comma-separated list of integers >= 0"
