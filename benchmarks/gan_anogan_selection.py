@@ -40,6 +40,7 @@ from _common import (
     markdown_table,
     names,
     odds_sets,
+    positive,
     write_result,
 )
 from hourglass.detectors import AnoGAN, EncoderGAN, GANomaly
@@ -99,9 +100,9 @@ def main() -> None:
     ap.add_argument("--data")
     ap.add_argument("--configs", required=True, help='JSON {"name": {detector kwargs}, ...}')
     ap.add_argument("--sets", default=",".join(ODDS) + ",NSL-KDD")
-    ap.add_argument("--seeds", type=int, default=2)
-    ap.add_argument("--max-train", type=int, default=2000)
-    ap.add_argument("--nsl-max-train", type=int, default=10000)
+    ap.add_argument("--seeds", type=positive, default=2)
+    ap.add_argument("--max-train", type=positive, default=2000)
+    ap.add_argument("--nsl-max-train", type=positive, default=10000)
     ap.add_argument("--tag", default="")
     ap.add_argument("--model", choices=tuple(MODELS), default="anogan")
     args = ap.parse_args()

@@ -36,7 +36,7 @@ import torch
 from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, header, markdown_table, names, odds_sets, write_result
+from _common import data_dir, header, markdown_table, names, odds_sets, positive, write_result
 from hourglass.detectors import AutoEncoder
 from hourglass.detectors import autoencoder as hd_ae
 from hourglass.detectors import base as hd_base
@@ -191,8 +191,8 @@ def main() -> None:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", help="folder holding odds_adbench/ and nsl_kdd/")
     ap.add_argument("--sets", default=",".join((*ODDS_SETS, "nsl_kdd")))
-    ap.add_argument("--seeds", type=int, default=3)
-    ap.add_argument("--max-train", type=int, default=3000)
+    ap.add_argument("--seeds", type=positive, default=3)
+    ap.add_argument("--max-train", type=positive, default=3000)
     ap.add_argument("--variants", default="|".join(VARIANTS), help="names separated by |")
     ap.add_argument("--nsl-tail", action="store_true", help="the threshold check (see above)")
     ap.add_argument("--out", default="tabular_selection")

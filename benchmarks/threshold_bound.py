@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, header, markdown_table, names, odds_sets, write_result
+from _common import data_dir, header, markdown_table, names, odds_sets, positive, write_result
 from hourglass.detectors import AutoEncoder
 from hourglass.thresholds import FalseAlarmBound, Percentile, Threshold, min_normal_scores
 from tabular import NslKdd, _minmax
@@ -111,9 +111,9 @@ def run(args: argparse.Namespace) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=None)
-    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--seeds", type=positive, default=5)
     ap.add_argument("--sets", default=DEFAULT_SETS)
-    ap.add_argument("--max-train", type=int, default=20000)
+    ap.add_argument("--max-train", type=positive, default=20000)
     ap.add_argument("--out", default="threshold_bound")
     text = run(ap.parse_args())
     print(text)

@@ -143,3 +143,24 @@ def test_a_negative_seed_is_refused_with_a_true_message(monkeypatch: pytest.Monk
     with pytest.raises(SystemExit) as got:  # said "'0,-1' is not a comma-separated list of integers"
         warm_start.main()
     assert str(got.value.code) == "--seeds: '0,-1' is not a comma-separated list of integers >= 0"
+
+
+@pytest.mark.parametrize("script, argv, message", [
+    ("tabular_selection", ["--seeds", "0"], "argument --seeds: '0' is not an integer >= 1"),
+    ("tabular_selection", ["--max-train", "-1"], "argument --max-train: '-1' is not an integer >= 1"),
+    ("threshold_bound", ["--seeds", "0"], "argument --seeds: '0' is not an integer >= 1"),
+    ("gan_anogan_selection", ["--configs", "{}", "--seeds", "0"],
+     "argument --seeds: '0' is not an integer >= 1"),
+    ("gan_anogan_selection", ["--configs", "{}", "--nsl-max-train", "0"],
+     "argument --nsl-max-train: '0' is not an integer >= 1"),
+])
+def test_selection_count_options_below_one_are_refused(script: str, argv: list[str], message: str,
+                                                       tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    module = __import__(script)
+    monkeypatch.setattr(module, "write_result", lambda *a: pytest.fail("an empty table was written"))
+    monkeypatch.setattr(sys, "argv", [f"{script}.py", "--data", str(tmp_path), *argv])
+    with pytest.raises(SystemExit) as exc:  # --seeds 0: a KeyError traceback (tabular_selection) or
+        module.main()                       # an empty table over threshold_bound.md
+    assert exc.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1].endswith(message)
