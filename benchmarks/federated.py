@@ -62,7 +62,7 @@ import torch
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
-from _common import NslKddFiles, header, markdown_table, write_result
+from _common import NslKddFiles, header, ints, markdown_table, write_result
 from hourglass import Pipeline
 from hourglass.detectors import AutoEncoder
 from hourglass.distributed.federated import FederatedServer, Site
@@ -268,10 +268,7 @@ def parse_options(args: argparse.Namespace
     """(seeds, schedules, the new schedule or None, FedProx mus) of the command line; a value that
     is not one stops the script with one line naming the option (not a ValueError traceback
     after the data was read)."""
-    try:
-        seeds = [int(s) for s in args.seeds.split(",")]
-    except ValueError:
-        raise SystemExit(f"--seeds: {args.seeds!r} is not a comma-separated list of integers") from None
+    seeds = ints("--seeds", args.seeds)  # >= 0: random_state refuses a negative seed after the read
     schedules = [_schedule("--schedules", x) for x in args.schedules.split(",")]
     new = _schedule("--new-schedule", args.new_schedule) if args.new_schedule else None
     try:

@@ -164,3 +164,14 @@ def test_selection_count_options_below_one_are_refused(script: str, argv: list[s
         module.main()                       # an empty table over threshold_bound.md
     assert exc.value.code == 2
     assert capsys.readouterr().err.strip().splitlines()[-1].endswith(message)
+
+
+def test_federated_refuses_a_negative_seed_before_reading_the_data(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import federated
+
+    monkeypatch.setattr(federated, "NslKddFiles", lambda *a: pytest.fail("the data was read first"))
+    monkeypatch.setattr(sys, "argv", ["federated.py", "--data", str(tmp_path), "--seeds", "0,-1"])
+    with pytest.raises(SystemExit) as got:  # "random_state must be None or an integer in [0, 2**64)"
+        federated.main()                    # traceback after the files were read
+    assert str(got.value.code) == "--seeds: '0,-1' is not a comma-separated list of integers >= 0"
