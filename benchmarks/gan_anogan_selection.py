@@ -113,7 +113,7 @@ def main() -> None:
     torch.set_num_threads(1)
     torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))])  # one-time lazy imports, outside timing
     configs: dict[str, dict[str, Any]] = json.loads(args.configs)
-    root = data_dir(args.data, *("nsl_kdd" if s == "NSL-KDD" else "odds_adbench"
+    root = data_dir(args.data, *("nsl_kdd" if s.strip() == "NSL-KDD" else "odds_adbench"
                                  for s in args.sets.split(",")))
     sets = names("--sets", args.sets, [*odds_sets(root / "odds_adbench"), "NSL-KDD"])
     rows: list[dict[str, Any]] = []
