@@ -1236,23 +1236,37 @@ def _bare(text: bytes) -> bytes:
 
 def _header_mask(batch: pa.RecordBatch, headers: Mapping[str, pa.Array]) -> np.ndarray:
     """Which rows of ``batch`` repeat the header (every column text, spelled as its name)."""
-    same = np.ones(batch.num_rows, bool)
-    for i, (name, col) in enumerate(zip(batch.schema.names, batch.columns, strict=True)):
-        if not pa.types.is_string(col.type) or name not in headers:
-            return np.zeros(batch.num_rows, bool)
+    none = np.zeros(batch.num_rows, bool)
+    if not all(pa.types.is_string(col.type) and name in headers
+               for name, col in zip(batch.schema.names, batch.columns, strict=True)):
+        return none
+    # candidates first: a header cell holds its column's name (each spelling holds the shortest),
+    # a test far cheaper than trimming and comparing every value (a table of text checks each
+    # batch, and 'user42' under 'user' would make every row of it one)
+    candidates: pa.Array | None = None
+    for name, col in zip(batch.schema.names, batch.columns, strict=True):
         shortest = min(headers[name].to_pylist(), key=len)
+        if shortest:
+            found = pc.fill_null(pc.match_substring(col, shortest), False)
+            candidates = found if candidates is None else pc.and_(candidates, found)
+            if not pc.any(candidates).as_py():
+                return none
+    rows = np.arange(batch.num_rows) if candidates is None else np.flatnonzero(
+        candidates.to_numpy(zero_copy_only=False))
+    part = batch.take(pa.array(rows, pa.int64())) if len(rows) < batch.num_rows else batch
+    same = np.ones(len(rows), bool)
+    for i, (name, col) in enumerate(zip(part.schema.names, part.columns, strict=True)):
         if i == 0:  # the header of a file joined on, saved with a UTF-8 byte-order mark
-            if shortest and not pc.any(pc.match_substring(col, shortest)).as_py():
-                return np.zeros(batch.num_rows, bool)  # (cheap: a table of text checks each batch)
             col = pc.utf8_ltrim(col, characters="\ufeff")
         # an empty header cell (pandas' index column, 'Unnamed: 0') is a missing value in the row
         match = pc.fill_null(pc.is_in(pc.utf8_trim_whitespace(col), value_set=headers[name]), False)
-        if not shortest:
+        if "" in headers[name].to_pylist():
             match = pc.or_(match, pc.is_null(col))
         same &= match.to_numpy(zero_copy_only=False)
-        if not same.any():  # (a table of text: most batches hold no header row)
-            break
-    return same
+        if not same.any():
+            return none
+    none[rows[same]] = True
+    return none
 
 
 def _header_spellings(names: Sequence[str]) -> dict[str, pa.Array]:
