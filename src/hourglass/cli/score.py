@@ -90,8 +90,9 @@ def score(
     A .sqlite/.sqlite3/.db --output is a SQLite database with one table (--sqlite-table, default
     'alerts') of typed columns: the rows a CSV would hold (times as ISO-8601 text); a log
     model's alerts, as the JSONL has them (session, score, line, key, template ... and the whole
-    alert as JSON in 'doc'); with --alert-format ecs the main ECS fields (timestamp, severity,
-    risk_score, rule, message, source/destination ip ...) and the whole document in 'doc'.
+    alert as JSON in 'doc', its calibrated and severity there only); with --alert-format ecs the
+    main ECS fields (timestamp, severity, risk_score, rule, message, source/destination ip ...)
+    and the whole document in 'doc'.
 
     With --group-by COLS (table models; a .jsonl or SQLite --output) the flagged rows are
     grouped: one alert per value of COLS and --group-window (a time length, by the rows' times in
