@@ -319,6 +319,15 @@ class TableScorer(ModelScorer):
                          **({"optional": True} if c in self.optional else {})} for c in self.columns],
         }
 
+    def keyless_rows(self, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+        """The indices of the ``rows`` that :meth:`frame` refuses for a model column left out, all
+        of them in one pass (a caller that skips bad rows needs no call per bad row); none for
+        Windows events and Zeek logs (:attr:`sparse_fields`), which may leave any column out."""
+        if self.sparse_fields or not self._needed:
+            return []
+        needed = self._needed
+        return [i for i, row in enumerate(self._flat_rows(rows)) if not needed <= row.keys()]
+
     def frame(self, rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         """``rows`` as the table the model reads; every row must carry every model column
         (``null`` is a missing value, imputed as in training; a key left out is an error) —
