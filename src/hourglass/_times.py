@@ -709,7 +709,8 @@ def mixed_units(values: np.ndarray) -> list[tuple[int, str]]:
 def unreadable_times(values: object, column: str, dayfirst: bool | None = None) -> np.ndarray:
     """Which rows of ``values`` (a column) hold no readable time: missing or empty, text no
     form reads or reads outside pandas' range (1677-2262: ``3000-01-01``, which
-    :func:`read_timestamps` refuses), a number past that range in every epoch unit. What
+    :func:`read_timestamps` refuses; not a date without a year, which it refuses as such), a
+    number past that range in every epoch unit. What
     ``--on-bad-rows skip`` leaves out; the rest is read by :func:`read_timestamps`, whose
     column-wide checks (times with and without an offset, dates without a year) still apply.
 
@@ -747,7 +748,12 @@ def unreadable_times(values: object, column: str, dayfirst: bool | None = None) 
                     ts, bad = iso, np.asarray(iso.isna())
             if bad.any() and (~bad).any():
                 ts, bad = _mixed_layouts(text, ts, bad, order)
-            return absent | bad | _out_of_range(ts)
+            far = _out_of_range(ts)
+            if far.any():  # a date without a year ('Mar 03 09:14:07', read in the year 1) is kept:
+                # read_timestamps refuses it as such ('has no year'), not as no time at all
+                far &= ~(np.asarray(ts.year == 1) & ~text.str.contains("0001", regex=False)
+                         .fillna(False).to_numpy(dtype=bool))
+            return absent | bad | far
         num = coerced.to_numpy(dtype=np.float64, na_value=np.nan)
     with np.errstate(invalid="ignore"):
         return absent | ~(np.abs(epoch_seconds(num, column)) < _MAX_EPOCH_S)

@@ -1,0 +1,30 @@
+"""Regression tests: timestamp readings that every reader and ``--on-bad-rows skip`` share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests._cli import one_line_error
+
+
+@pytest.mark.parametrize("rows", [
+    ["Mar 03 09:14:07", "Mar 03 09:14:08"],
+    ["2026-03-03 09:14:06", "Mar 03 09:14:07", "Mar 03 09:14:08"],
+])
+def test_skip_keeps_a_date_without_a_year_so_the_read_names_it(rows: list[str]) -> None:
+    from hourglass._times import unreadable_times
+
+    assert not unreadable_times(pd.Series(rows), "ts").any()
+    # a year of 0001 written out and a year past 2262 are still no time a later step can hold
+    assert unreadable_times(pd.Series(["0001-01-01 00:00:00", "2026-01-01"]), "ts").tolist() == [True, False]
+
+
+def test_train_skip_on_syslog_stamps_without_a_year_says_the_year_is_missing(tmp_path: Path) -> None:
+    data = tmp_path / "bsd.csv"
+    data.write_text("ts,value\n" + "".join(f"Mar 03 09:14:{i},{i}\n" for i in range(10, 40)))
+    out = tmp_path / "model"
+    one_line_error(["train", str(data), "-o", str(out), "--timestamp-col", "ts", "--on-bad-rows", "skip"],
+                   "row 1 ('Mar 03 09:14:10') has no year", out)
