@@ -28,3 +28,15 @@ def test_train_skip_on_syslog_stamps_without_a_year_says_the_year_is_missing(tmp
     out = tmp_path / "model"
     one_line_error(["train", str(data), "-o", str(out), "--timestamp-col", "ts", "--on-bad-rows", "skip"],
                    "row 1 ('Mar 03 09:14:10') has no year", out)
+
+
+@pytest.mark.parametrize("storage", ["pyarrow", "python", None])
+def test_gmt_offsets_and_lowercase_z_read_in_every_storage_and_slice(storage: str | None) -> None:
+    from hourglass._times import text_to_datetime
+
+    rows = ["2026-06-01T00:00:00Z"] * 3 + ["Mon Jun 01 00:00:00 GMT+02:00 2026", "2026-06-01t00:00:00z"]
+    col = pd.Series(rows, dtype=object if storage is None else pd.StringDtype(storage))
+    for part in (col, col.iloc[3:], col.iloc[2:4]):  # (slices share the column's buffers)
+        got = text_to_datetime(part, utc=True, format="mixed")
+        assert got.loc[3:].tolist() == [pd.Timestamp("2026-05-31 22:00:00", tz="UTC"),
+                                        pd.Timestamp("2026-06-01 00:00:00", tz="UTC")][:len(got.loc[3:])]
