@@ -40,3 +40,19 @@ def test_gmt_offsets_and_lowercase_z_read_in_every_storage_and_slice(storage: st
         got = text_to_datetime(part, utc=True, format="mixed")
         assert got.loc[3:].tolist() == [pd.Timestamp("2026-05-31 22:00:00", tz="UTC"),
                                         pd.Timestamp("2026-06-01 00:00:00", tz="UTC")][:len(got.loc[3:])]
+
+
+@pytest.mark.parametrize("clock", ["06:55:46", "1:00 PM", "06:55:46Z", "06:55:46 +0000"])
+def test_event_tables_and_log_stamps_do_not_date_a_time_of_day_on_the_day_of_the_run(clock: str) -> None:
+    import numpy as np
+
+    from hourglass.features.sessions import EventSessions
+    from hourglass.ingest.logs import _text_seconds
+
+    now = pd.Timestamp.now(tz="UTC").floor("s")
+    rows = ["2026-01-01 00:00:00Z", clock, now.isoformat()]  # (a time dated today still reads)
+    for secs in (EventSessions(time_column="ts")._table_times(pd.DataFrame({"ts": rows}), "t"),
+                 _text_seconds(pd.Series(rows))):
+        assert secs[0] == pd.Timestamp("2026-01-01", tz="UTC").timestamp()
+        assert np.isnan(secs[1])  # no readable time: counted as such, not dated today
+        assert secs[2] == now.timestamp()

@@ -596,6 +596,30 @@ def _read_timestamps(s: pd.Series, column: str, dayfirst: bool | None
     return (ts.tz_convert("UTC") if ts.tz is not None else ts), (bool(dayfirst) if numeric else None)
 
 
+def dated_today(text: pd.Series, secs: np.ndarray) -> np.ndarray:
+    """Which rows of ``text`` (read as epoch seconds ``secs``, NaN where unread) are a time of
+    day without a date (``06:55:46``, ``1:00 PM``, ``06:55:46Z``), which pandas dates on the day
+    of the run: only the rows read within two days of now are looked at (a cheap screen).
+
+    Examples
+    --------
+    >>> now = time.time()
+    >>> dated_today(pd.Series(["06:55:46", "2026-01-01 06:55", "x"]), np.array([now, now, np.nan])).tolist()
+    [True, False, False]
+    """
+    with np.errstate(invalid="ignore"):
+        near = np.abs(np.asarray(secs, dtype=np.float64) - time.time()) < 2 * 86400.0
+    out = np.zeros(len(text), dtype=bool)
+    if near.any():  # (live data is all near: then the text must begin 'H:' or 'HH:' to be looked at)
+        rows = np.flatnonzero(near)
+        part = stripped_text(text.iloc[rows])
+        first = part.str.slice(1, 3).str.contains(":", regex=False).fillna(False).to_numpy(dtype=bool)
+        if first.any():
+            rows, part = rows[first], part[first]
+            out[rows] = part.str.fullmatch(_CLOCK).fillna(False).to_numpy(dtype=bool)
+    return out
+
+
 def _out_of_range(ts: pd.DatetimeIndex) -> np.ndarray:
     """Which times of ``ts`` lie outside pandas' nanosecond range (1677-2262): text such as
     ``3000-01-01`` reads in a coarser unit, but no later step (windows, buckets) can hold it."""

@@ -33,6 +33,7 @@ from hourglass._params import check_numeric_params
 from hourglass._times import (
     _NUMERIC_DATE,
     _Dates,
+    dated_today,
     epoch_seconds,
     infer_dayfirst,
     mixed_units,
@@ -1278,8 +1279,12 @@ def _text_times(text: pd.Series, dayfirst: bool | None) -> tuple[np.ndarray, boo
             if part.any():
                 t[part] = text_to_datetime(clean[part], utc=True, format="mixed",
                                            **order).dt.as_unit("us")
-    secs = (t - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds()
-    return secs.to_numpy(dtype=np.float64, na_value=np.nan), told
+    secs = (t - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds().to_numpy(
+        dtype=np.float64, na_value=np.nan)
+    today = dated_today(clean, secs)  # '06:55:46', '1:00 PM': pandas dated it on the day of the run
+    if today.any():
+        secs = np.where(today, np.nan, secs)
+    return secs, told
 
 
 def file_lines(path: str | os.PathLike[str]) -> Iterable[str]:

@@ -25,6 +25,7 @@ from hourglass._times import (
     _dates_among,
     _mixed_layouts,
     _to_datetime,
+    dated_today,
     epoch_seconds,
     stripped_text,
     text_to_datetime,
@@ -347,6 +348,9 @@ class EventTables:
                     t = pd.Series(ts, index=col.index)
             secs = (t - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds().to_numpy(
                 dtype=np.float64, na_value=np.nan)
+            today = dated_today(col, secs)  # '06:55:46', '1:00 PM': pandas dated it today
+            if today.any():
+                secs = np.where(today, np.nan, secs)
         if first and len(secs) and np.isnan(secs).all() and (given := col.notna()).any():
             # (a chunk without a value, JSON records without the field, has rows lacking a time)
             raise InputError(f"{source}: column {self.time_column!r} (time_column) holds no "
