@@ -56,3 +56,15 @@ def test_event_tables_and_log_stamps_do_not_date_a_time_of_day_on_the_day_of_the
         assert secs[0] == pd.Timestamp("2026-01-01", tz="UTC").timestamp()
         assert np.isnan(secs[1])  # no readable time: counted as such, not dated today
         assert secs[2] == now.timestamp()
+
+
+@pytest.mark.parametrize("clock", ["06:55:46", "1:00 PM", "06:55:46.5"])
+def test_a_time_of_day_past_the_first_hundred_rows_is_refused_not_dated_today(clock: str) -> None:
+    from hourglass._times import read_timestamps
+    from hourglass.errors import InputError
+
+    col = pd.Series([f"2026-01-01 00:{i // 60:02d}:{i % 60:02d}" for i in range(150)] + [clock])
+    with pytest.raises(InputError, match=rf"row 151 \('{clock}'\) is a time of day without a date"):
+        read_timestamps(col, "ts")
+    now = pd.Timestamp.now().floor("s")  # a time dated today still reads
+    assert read_timestamps(pd.Series([str(now)] * 150), "ts")[0][0] == now

@@ -26,6 +26,7 @@ import logging
 import re
 import time
 import warnings
+from typing import NoReturn
 
 import numpy as np
 import pandas as pd
@@ -513,10 +514,7 @@ def _read_timestamps(s: pd.Series, column: str, dayfirst: bool | None
     text = s.astype("string").str.strip()
     clock = text.iloc[:100].str.fullmatch(_CLOCK).fillna(False).to_numpy(dtype=bool)
     if clock.any():  # pandas would date it today: other days' data would fall on the same one
-        i = int(np.flatnonzero(clock)[0])
-        raise InputError(f"column {column!r}: row {i + 1} ({text.iloc[i]!r}) is a time of day without "
-                         "a date; give a column with the date and the time (e.g. join a log's date "
-                         "and time fields into one)")
+        _refuse_clock(text, int(np.flatnonzero(clock)[0]), column)
     numeric = _numeric_dates(text)
     head = pd.to_numeric(text.iloc[:100].astype(object), errors="coerce")
     if not numeric and head.notna().any() and not _dates_among(text.iloc[:100], head):
@@ -579,6 +577,10 @@ def _read_timestamps(s: pd.Series, column: str, dayfirst: bool | None
         none = "" if len(good) or len(text) < 2 else \
             f"; no row of the {len(text)} is (is {column!r} the time column?)"
         raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({s.iloc[i]!r}){none}")
+    naive = ts.tz_convert("UTC").tz_localize(None) if ts.tz is not None else ts
+    today = dated_today(text, np.asarray(naive.asi8, dtype=np.float64) / _PER_SECOND[naive.unit])
+    if today.any():  # (past the first 100 rows, which are looked at before the read)
+        _refuse_clock(text, int(np.flatnonzero(today)[0]), column)
     yearless = np.asarray(ts.year == 1)
     if yearless.any():
         yearless &= ~text.str.contains("0001", regex=False).fillna(False).to_numpy(dtype=bool)
@@ -594,6 +596,16 @@ def _read_timestamps(s: pd.Series, column: str, dayfirst: bool | None
             raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({text.iloc[i]!r}: "
                              "read as a time outside 1677-2262, the range times are held in)")
     return (ts.tz_convert("UTC") if ts.tz is not None else ts), (bool(dayfirst) if numeric else None)
+
+
+_PER_SECOND = {"s": 1.0, "ms": 1e3, "us": 1e6, "ns": 1e9}
+
+
+def _refuse_clock(text: pd.Series, i: int, column: str) -> NoReturn:
+    """:class:`InputError` naming row ``i`` of ``text``, a time of day without a date."""
+    raise InputError(f"column {column!r}: row {i + 1} ({text.iloc[i]!r}) is a time of day without "
+                     "a date; give a column with the date and the time (e.g. join a log's date "
+                     "and time fields into one)")
 
 
 def dated_today(text: pd.Series, secs: np.ndarray) -> np.ndarray:
