@@ -107,6 +107,15 @@ def threshold_fit_info(detector: BaseDetector) -> dict[str, Any]:
     return {"on": on, "scores": detector.val_scores_source(), "rows": n, "anomalous": 0, "normal": n}
 
 
+#: ``info`` keys of a parent that a warm-started pipeline does not inherit: records of the
+#: parent's own fit and training read (its file, the rows skipped or sampled, its held-out slice,
+#: ``--extra-normal`` recordings, entity bucket counts, log parse counts, a re-threshold).
+_PARENT_ONLY = frozenset({
+    "versions", "threshold_fit", "fit_seconds", "warm_start", "torch_threads", "rethresholded_from",
+    "source", "sampled", "skipped_rows", "held_out", "extra_normal", "entity", "parse",
+})
+
+
 def _needs_labelled_rows(rule: Threshold | None, X_val: object, y_val: object, method: str,
                          data: str) -> bool:
     """Whether ``rule`` is fitted on labelled validation rows; refuses ``X_val`` without ``y_val``
@@ -272,8 +281,9 @@ class Pipeline:
         :meth:`fit`, which a rule needing labels requires). Adam restarts (its state is not
         saved). ``params``: training settings to change (``epochs``, ``lr``,
         ``random_state``, ...). ``info["warm_start"]`` records the parent (its artefact's
-        content hash when it was loaded from one), the rows used and the date. ``self`` is
-        unchanged.
+        content hash when it was loaded from one), the rows used and the date; the parent's
+        records of its own training read (``info`` ``source``, ``held_out``, ``extra_normal``,
+        ...) are not carried over. ``self`` is unchanged.
 
         For a time-series pipeline ``df`` is the new series: its channels, scaling, time grid
         (``freq``) and fill stay the parent's, the held-out slice is the contiguous last
@@ -368,10 +378,10 @@ class Pipeline:
         if replayed is not None and asked is not None:  # the share asked for, of the new steps
             # (scaled to the joined series for this fit only): a later warm start holds out as much
             new.detector_.set_params(validation_fraction=asked)
-        # the parent's re-threshold is no record of this model: retrained, its threshold refitted
-        new.info = {k: v for k, v in self.info.items()
-                    if k not in ("versions", "threshold_fit", "fit_seconds", "warm_start", "torch_threads",
-                                 "rethresholded_from")}
+        # the parent's re-threshold is no record of this model: retrained, its threshold refitted;
+        # nor is what the parent's training read (its file, rows skipped or sampled, held-out
+        # slice, extra recordings, buckets, parse counts): info["warm_start"]["parent"] names it
+        new.info = {k: v for k, v in self.info.items() if k not in _PARENT_ONLY}
         torch = sys.modules.get("torch")
         if torch is not None:  # as fit records it
             new.info["torch_threads"] = int(torch.get_num_threads())
