@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from hourglass import load
@@ -49,3 +50,36 @@ def test_series_warm_start_does_not_claim_the_parents_extra_normal(tmp_path: Pat
     info = json.loads((tmp_path / "S2" / "config.json").read_text())["info"]
     assert not info.get("extra_normal")
     assert info["n_train_rows"] == info["warm_start"]["rows"] == len(pd.read_csv(tmp_path / "new.csv"))
+
+
+def _flows(n: int, seed: int, start: str) -> pd.DataFrame:
+    """``n`` rows of hosts a-d over two days from ``start``: time, host, bytes, port."""
+    rng = np.random.default_rng(seed)
+    t = pd.Timestamp(start) + pd.to_timedelta(np.sort(rng.integers(0, 86400 * 2, n)), unit="s")
+    return pd.DataFrame({"ts": t.strftime("%Y-%m-%d %H:%M:%S"), "host": rng.choice(list("abcd"), n),
+                         "bytes": rng.lognormal(5, 1, n), "port": rng.choice([80, 443, 22], n)})
+
+
+def test_entity_warm_start_says_rows_without_an_entity_are_grouped_as_one(tmp_path: Path) -> None:
+    """NEW rows with no entity value were grouped as the entity '<missing>' and trained on without
+    a word, where 'train' warns of them."""
+    _flows(1500, 0, "2026-01-01").to_csv(tmp_path / "old.csv", index=False)
+    new = _flows(1500, 1, "2026-01-05")
+    new.loc[[3, 40, 41], "host"] = None
+    new.to_csv(tmp_path / "new.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "old.csv"), "--entity-col", "host", "--timestamp-col",
+                              "ts", "--bucket", "1h", "--aggregate", "bytes", "--epochs", "1",
+                              "-o", str(tmp_path / "E"), "-q"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["train", str(tmp_path / "new.csv"), "--warm-start", str(tmp_path / "E"),
+                              "--epochs", "1", "-o", str(tmp_path / "E2")])
+    assert res.exit_code == 0, res.output
+    assert "3 of 1500 rows (0.2%) have no 'host' value; they are grouped as the one entity" in res.stderr
+    old = _flows(1500, 0, "2026-01-01")
+    old.loc[[7], "host"] = None
+    old.to_csv(tmp_path / "old2.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "new.csv"), "--warm-start", str(tmp_path / "E"),
+                              "--epochs", "1", "--replay-data", str(tmp_path / "old2.csv"), "--replay", "100",
+                              "-o", str(tmp_path / "E3")])
+    assert res.exit_code == 0, res.output
+    assert "--replay-data" in res.stderr and "1 of 1500 rows (0.1%) have no 'host'" in res.stderr

@@ -210,7 +210,12 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
     import numpy as np
     import pandas as pd
 
-    from hourglass.cli.entity import warn_bucket_length, warn_early_times, warn_few_buckets
+    from hourglass.cli.entity import (
+        warn_bucket_length,
+        warn_early_times,
+        warn_few_buckets,
+        warn_missing_entity,
+    )
     from hourglass.cli.warm import _kept_rule, replay_count
     from hourglass.features.entity import parse_bucket
     from hourglass.ingest import ReadStats
@@ -304,6 +309,13 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
                      warm=True)  # the data's span, not the buckets'
     warn_bucket_length(times, sizes.to_numpy(), f.bucket, data, warm=True)
     warn_early_times(times, f.timestamp_col, data)
+    # rows without an entity value, grouped as one entity and trained on: said as train says it
+    warn_missing_entity(pd.DataFrame({"entity": ent}).value_counts("entity").rename("rows").reset_index(),
+                        f.entity_col, len(rows), data)
+    if old is not None:
+        old_ent = f.row_keys(old)[0]
+        warn_missing_entity(pd.DataFrame({"entity": old_ent}).value_counts("entity").rename("rows")
+                            .reset_index(), f.entity_col, len(old), f"--replay-data {replay_data}")
     # n_train_rows counts the replayed buckets too (the held-out slice is drawn from all of them)
     what = (f": {buckets:,} of {data} + {replayed['buckets']:,} replayed from {replay_data}"
             if replayed else f" of {data}")
