@@ -441,10 +441,12 @@ def train_command(
 ) -> Pipeline:
     """``hourglass train`` for a time-series model: check everything, train, save."""
     cls = registry.get(model)
-    if window is not None and (not np.isfinite(window) or window != int(window) or window < 2):
-        # (int() of inf raised OverflowError, a traceback; of nan a line naming no option)
-        raise HourglassError(f"--window: a time-series window is a whole number of steps "
-                             f">= 2, got {window:g}")
+    if window is not None and (not np.isfinite(window) or window != int(window)):
+        # (int() of inf raised OverflowError, a traceback; of nan a line naming no option);
+        # a whole number too small is the model's to refuse: it names its own minimum (2 steps,
+        # ganomaly-1d's convolutions 7 and more)
+        raise HourglassError(f"--window: a time-series window is a whole number of steps, "
+                             f"got {window:g}")
     kwargs = model_params(cls, model, seed=seed, device=device, quiet=quiet, epochs=epochs,
                           batch_size=batch_size, lr=lr, hidden=hidden, extra=params,
                           **({} if window is None else {"window": int(window)}))

@@ -201,14 +201,23 @@ class GANomaly1D(WindowDetector):
     ) -> None:
         store_params(self, locals())
 
-    def _check_params(self) -> None:
-        check_at_least_one(self, "filters", "latent_dim")
+    def _check_window(self) -> None:
+        # before the windowed detectors' own checks: their floor (2 steps) is not this model's,
+        # and window=1 must name the minimum the convolutions need, not a smaller one
+        self._check_convolutions()
+        super()._check_window()
+
+    def _check_convolutions(self) -> None:
         k = int(self.kernel_size)
         if k < 3 or k % 2 == 0:
             raise ValueError(f"kernel_size must be odd and >= 3, got {self.kernel_size}")
         if int(self.window) < min_window(k):
             raise ValueError(f"window must be >= {min_window(k)} steps for kernel_size={k} (the "
                              f"receptive field of {_LEVELS} stride-2 convolutions), got {self.window}")
+
+    def _check_params(self) -> None:
+        check_at_least_one(self, "filters", "latent_dim")
+        self._check_convolutions()
         check_adversarial(self, self._weights)
 
     def _build_module(self, n_features: int) -> nn.Module:
