@@ -113,6 +113,19 @@ def _check_number(name: str, value: object, default: object, prefix: str,
         raise error(f"{prefix}{name} must be an integer, got {value}")
 
 
+_SIGNATURES: dict[Any, tuple[Any, bool]] = {}
+
+
+def _signature(cls: Any) -> tuple[Any, bool]:
+    """``cls.__init__``'s parameters and whether its ``get_params`` takes ``deep``: read once per
+    class (``inspect.signature`` was most of the time loading an ensemble spent checking it)."""
+    found = _SIGNATURES.get(cls)
+    if found is None:
+        found = _SIGNATURES[cls] = (inspect.signature(cls.__init__).parameters,
+                                    "deep" in inspect.signature(cls.get_params).parameters)
+    return found
+
+
 def check_numeric_params(est: Any, prefix: str = "", error: type[Exception] = ValueError,
                          refuse_none: bool = False) -> None:
     """Raise ``ValueError`` naming the first numeric hyper-parameter that is NaN/inf, that is
@@ -149,8 +162,7 @@ def check_numeric_params(est: Any, prefix: str = "", error: type[Exception] = Va
     ...
     ValueError: epochs must be a number, got None
     """
-    params = inspect.signature(type(est).__init__).parameters
-    takes_deep = "deep" in inspect.signature(est.get_params).parameters
+    params, takes_deep = _signature(type(est))
     values = est.get_params(deep=False) if takes_deep else est.get_params()
     for name, value in values.items():
         default = params[name].default if name in params else None

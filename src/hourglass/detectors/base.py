@@ -262,6 +262,10 @@ def _check_threshold_kind(threshold: object) -> None:
         raise ValueError(f"threshold must be a hourglass Threshold ({hint}), got {threshold!r}")
 
 
+_PARAM_NAMES: dict[type, tuple[str, ...]] = {}
+"""Each detector class's parameter names (:meth:`BaseDetector._get_param_names`)."""
+
+
 class BaseDetector(BaseEstimator):
     """Common base of all detectors: validation, the held-out split and the threshold.
 
@@ -316,6 +320,15 @@ class BaseDetector(BaseEstimator):
 
     #: Why this detector's score has no gradient (said when gradient attributions are refused).
     _no_gradients_reason: ClassVar[str] = "its score is not a differentiable function of the input"
+
+    @classmethod
+    def _get_param_names(cls) -> list[str]:
+        # scikit-learn reads __init__'s signature again at every get_params, set_params and
+        # clone: once per class is enough (most of what loading an ensemble spent checking it)
+        names = _PARAM_NAMES.get(cls)
+        if names is None:
+            names = _PARAM_NAMES[cls] = tuple(super()._get_param_names())
+        return list(names)
 
     # -- tags ---------------------------------------------------------------------------------
     @classmethod
