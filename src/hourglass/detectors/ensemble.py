@@ -396,7 +396,10 @@ class Ensemble(BaseDetector):
                 raise InputError(f"ensemble member {i}: saved {entry.get('name')!r}, parameters "
                                  f"name {registry.name_of(type(m))!r}")
             prefix = f"member{i}."
-            m.set_state(entry["state"], {k[len(prefix):]: v for k, v in arrays.items()
-                                         if k.startswith(prefix)})
+            try:
+                m.set_state(entry["state"], {k[len(prefix):]: v for k, v in arrays.items()
+                                             if k.startswith(prefix)})
+            except InputError as exc:  # every member has a 'val_scores': say whose it is
+                raise type(exc)(f"ensemble member {i} ({_label(m)}): {exc}") from None
         self.members_ = members
         self._calibrate()

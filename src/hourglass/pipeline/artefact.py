@@ -542,8 +542,10 @@ def load(path: str | os.PathLike[str]) -> Any:
         info = _decode(config.get("info") or {})
         if not isinstance(info, dict):  # {"__tuple__": ...}: no mapping to record lineage in
             raise TypeError(f"'info' must be an object, found {type(info).__name__}")
-    except ArtefactError:
-        raise
+    except ArtefactError as exc:  # a state array of another shape or dtype: say which artefact too
+        if str(path) in str(exc):
+            raise
+        raise ArtefactError(f"{path}: {exc}") from None
     except InputError as exc:  # a part refused its saved state: say which artefact
         raise ArtefactError(f"{path}: {exc}") from None
     except (RuntimeError, MemoryError) as exc:
