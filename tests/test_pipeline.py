@@ -186,7 +186,8 @@ def test_artefact_predating_a_parameter_loads_as_it_was_built(tmp_path: Path, na
 
     rng = np.random.default_rng(0)
     df = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200)})
-    pipe = Pipeline(registry.get(name)(**params, **{param: False}, verbose=0)).fit(df)
+    was = registry.get(name)._params_before_added[param]  # prior=0.0: a weight takes no False
+    pipe = Pipeline(registry.get(name)(**params, **{param: was}, verbose=0)).fit(df)
     path = tmp_path / "m"
     pipe.save(path)
     config = json.loads((path / "config.json").read_text())
