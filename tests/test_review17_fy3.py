@@ -54,3 +54,23 @@ def test_an_ensemble_members_state_array_of_another_dtype_names_the_member(
     with pytest.raises(ArtefactError, match=said) as info:
         load(model)
     assert str(info.value).startswith(f"{model}: ")
+
+
+@pytest.mark.parametrize("edit", [{"standardize": 2, "batch_norm": 3}, {"standardize": None}])
+def test_a_model_saved_with_a_setting_an_earlier_version_took_still_warm_starts(
+        table: pd.DataFrame, tmp_path: Path, edit: dict[str, object]) -> None:
+    """It loaded and scored, but 'hourglass train --warm-start' refused it ('batch_norm must be
+    true or false, got 3'), a setting no warm start may change: it could never be retrained."""
+    from tests._artefacts import rehashed
+
+    kept = {k: (True if v else False) for k, v in edit.items()}  # what the saved kinds read as
+    src = tmp_path / "src"
+    Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, **kept)).fit(table).save(src)
+    old = rehashed(src, tmp_path / "old", lambda c: c["detector"]["params"].update(edit))
+    new = load(old).warm_start(table.iloc[:80], epochs=1)
+    assert np.array_equal(new.score(table), load(src).warm_start(table.iloc[:80], epochs=1).score(table))
+
+
+def test_a_warm_start_still_refuses_a_flag_for_a_training_setting(saved: Path, table: pd.DataFrame) -> None:
+    with pytest.raises(ValueError, match="lr must be a number, got True"):
+        load(saved).warm_start(table.iloc[:80], lr=True)

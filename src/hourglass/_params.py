@@ -8,7 +8,7 @@ import inspect
 import math
 import numbers
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 import numpy as np
@@ -49,7 +49,7 @@ def _is_number(value: object) -> bool:
 
 
 def _check_type(name: str, value: object, default: object, prefix: str,
-                error: type[Exception], annotation: object = None) -> None:
+                error: type[Exception], annotation: object = None, saved: bool = False) -> None:
     """Refuse a value whose kind cannot be what the default's kind promises: text where the
     default is a number or a flag (``--param standardize=False`` is the string ``'False'``,
     which Python would take as true), a single number where the default is a tuple of numbers.
@@ -57,7 +57,7 @@ def _check_type(name: str, value: object, default: object, prefix: str,
     (``batch_size: int | str = 1024`` takes ``"auto"``)."""
     if value is None or default is None:
         return
-    saved = _SAVED.get()  # a saved model's: any integer for a flag, a flag for a number
+    # saved: a saved model's setting, which takes any integer for a flag, a flag for a number
     if isinstance(default, bool) and not (isinstance(value, bool | np.bool_) or (
             isinstance(value, numbers.Integral) and (saved or value in (0, 1)))):
         raise error(f"{prefix}{name} must be true or false, got {value!r}")
@@ -79,7 +79,7 @@ def _check_type(name: str, value: object, default: object, prefix: str,
 
 
 def _check_none(name: str, value: object, param: inspect.Parameter | None, prefix: str,
-                error: type[Exception]) -> None:
+                error: type[Exception], saved: bool = False) -> None:
     """Refuse ``None`` for a parameter whose default is a number or a tuple of numbers and whose
     annotation does not admit ``None`` (``epochs: int = 10``; ``int()`` would refuse it deep
     inside ``fit``). ``patience: int | None = 5`` takes it; an unannotated parameter is not checked."""
@@ -88,7 +88,7 @@ def _check_none(name: str, value: object, param: inspect.Parameter | None, prefi
     default, annotation = param.default, param.annotation
     if "None" in str(annotation):
         return
-    if isinstance(default, bool) and not _SAVED.get():  # None was read as false: standardize=None
+    if isinstance(default, bool) and not saved:  # None was read as false: standardize=None
         # trained on raw inputs (a model saved so still loads: it reads as it did)
         raise error(f"{prefix}{name} must be true or false, got None")
     if _is_number(default):
@@ -127,7 +127,7 @@ def _signature(cls: Any) -> tuple[Any, bool]:
 
 
 def check_numeric_params(est: Any, prefix: str = "", error: type[Exception] = ValueError,
-                         refuse_none: bool = False) -> None:
+                         refuse_none: bool = False, saved: Collection[str] = ()) -> None:
     """Raise ``ValueError`` naming the first numeric hyper-parameter that is NaN/inf, that is
     a fractional number where the default is an integer (also inside tuples such as ``hidden``),
     or whose kind does not match its default's: text for a number or a flag, a single number
@@ -141,6 +141,8 @@ def check_numeric_params(est: Any, prefix: str = "", error: type[Exception] = Va
     numbers unless its annotation admits ``None`` (``epochs=None``; ``patience=None`` is fine).
     Range checks (``lr > 0``, ``dropout`` in [0, 1), ...) stay with each detector; this generic
     pass makes sure none of them is ever handed a NaN, which compares false with everything.
+    ``saved``: the parameters that keep a saved model's settings (a warm start's model shape),
+    checked as within :func:`saved_kinds` (all of them are, within it).
 
     Examples
     --------
@@ -166,10 +168,11 @@ def check_numeric_params(est: Any, prefix: str = "", error: type[Exception] = Va
     values = est.get_params(deep=False) if takes_deep else est.get_params()
     for name, value in values.items():
         default = params[name].default if name in params else None
+        lenient = _SAVED.get() or name in saved
         _check_type(name, value, default, prefix, error,
-                    params[name].annotation if name in params else None)
+                    params[name].annotation if name in params else None, lenient)
         if refuse_none:
-            _check_none(name, value, params.get(name), prefix, error)
+            _check_none(name, value, params.get(name), prefix, error, lenient)
         if isinstance(value, tuple | list):
             inner = default[0] if isinstance(default, tuple | list) and default else None
             for item in value:

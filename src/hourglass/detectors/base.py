@@ -462,7 +462,10 @@ class BaseDetector(BaseEstimator):
     def _fit_rows(self, X: object, y: object | None, *, warm: bool) -> BaseDetector:
         """``fit`` (``warm=False``) or ``warm_start`` on the copy (``warm=True``: the fitted
         input schema is checked, not reset, and ``_fit_more`` continues from the weights)."""
-        check_numeric_params(self, refuse_none=True)
+        # a warm start keeps the saved model's shape: its settings read as when it was trained
+        # (standardize=2 by an earlier version); what a warm start may change is checked as fit does
+        check_numeric_params(self, refuse_none=True, saved=() if not warm else [
+            name for name in self._get_param_names() if name not in WARM_START_PARAMS])
         Xa = self._validate(X, reset=not warm)
         n = self._n_samples(Xa)
         if n < 2 and self.get_tags()["input"] == "tabular":  # batch norm, scales, a spread: none from one row
