@@ -23,7 +23,7 @@ def _script_state() -> Iterator[None]:
     from threadpoolctl import threadpool_info, threadpool_limits
 
     log, root = logging.getLogger("hourglass"), logging.getLogger()
-    level, root_level, handlers = log.level, root.level, root.handlers[:]
+    level, root_level, handlers, disabled = log.level, root.level, root.handlers[:], root.manager.disable
     threads = torch.get_num_threads()
     pools = {p["prefix"]: p["num_threads"] for p in threadpool_info()}
     with warnings.catch_warnings():
@@ -31,6 +31,7 @@ def _script_state() -> Iterator[None]:
     log.setLevel(level)
     root.setLevel(root_level)
     root.handlers[:] = handlers
+    logging.disable(disabled)  # (entity.py's main() turns warnings off process-wide)
     torch.set_num_threads(threads)
     threadpool_limits(limits=pools)
 
