@@ -9,31 +9,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests._scripts import script_state
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
 
 @pytest.fixture(autouse=True)
 def _script_state() -> Iterator[None]:
-    """A script's ``main()`` sets process-wide state (loggers, warning filters, torch's and BLAS's
-    threads): put back after each test."""
-    import logging
-    import warnings
-
-    import torch
-    from threadpoolctl import threadpool_info, threadpool_limits
-
-    log, root = logging.getLogger("hourglass"), logging.getLogger()
-    level, root_level, handlers, disabled = log.level, root.level, root.handlers[:], root.manager.disable
-    threads = torch.get_num_threads()
-    pools = {p["prefix"]: p["num_threads"] for p in threadpool_info()}
-    with warnings.catch_warnings():
+    """A script's ``main()`` sets process-wide state: put back after each test."""
+    with script_state():
         yield
-    log.setLevel(level)
-    root.setLevel(root_level)
-    root.handlers[:] = handlers
-    logging.disable(disabled)  # (entity.py's main() turns warnings off process-wide)
-    torch.set_num_threads(threads)
-    threadpool_limits(limits=pools)
 
 
 def _odds(root: Path, *sets: str) -> Path:

@@ -9,28 +9,16 @@ from pathlib import Path
 
 import pytest
 
+from tests._scripts import script_state
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
 
 @pytest.fixture(autouse=True)
 def _script_state() -> Iterator[None]:
-    """A script's ``main()`` sets process-wide state (loggers, warning filters, torch's threads):
-    put back after each test."""
-    import logging
-    import warnings
-
-    import torch
-
-    log, root = logging.getLogger("hourglass"), logging.getLogger()
-    level, root_level, handlers, disabled = log.level, root.level, root.handlers[:], root.manager.disable
-    threads = torch.get_num_threads()
-    with warnings.catch_warnings():
+    """A script's ``main()`` sets process-wide state: put back after each test."""
+    with script_state():
         yield
-    log.setLevel(level)
-    root.setLevel(root_level)
-    root.handlers[:] = handlers
-    logging.disable(disabled)
-    torch.set_num_threads(threads)
 
 
 class _Parsed(Exception):

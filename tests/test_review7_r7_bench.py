@@ -9,32 +9,16 @@ from pathlib import Path
 
 import pytest
 
+from tests._scripts import script_state
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
 
 @pytest.fixture(autouse=True)
 def _script_state() -> Iterator[None]:
-    """A script's ``main()`` sets process-wide state (the hourglass logger's level, the root
-    logger, warning filters, torch's and BLAS's threads): put back after each test, so that the
-    tests run after these in the same worker see what they expect (timeseries.py's main() left
-    the hourglass logger at WARNING: a later stream's drift summary line went missing)."""
-    import logging
-    import warnings
-
-    import torch
-    from threadpoolctl import threadpool_info, threadpool_limits
-
-    log, root = logging.getLogger("hourglass"), logging.getLogger()
-    level, root_level, handlers = log.level, root.level, root.handlers[:]
-    threads = torch.get_num_threads()
-    pools = {p["prefix"]: p["num_threads"] for p in threadpool_info()}
-    with warnings.catch_warnings():
+    """A script's ``main()`` sets process-wide state: put back after each test."""
+    with script_state():
         yield
-    log.setLevel(level)
-    root.setLevel(root_level)
-    root.handlers[:] = handlers
-    torch.set_num_threads(threads)
-    threadpool_limits(limits=pools)
 
 
 def _work_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
