@@ -30,3 +30,12 @@ def small_table() -> pd.DataFrame:
     rng = np.random.default_rng(0)
     return pd.DataFrame({"a": rng.normal(size=120), "b": rng.exponential(size=120),
                          "proto": rng.choice(["tcp", "udp"], 120)})
+
+
+def small_saved_model(table: pd.DataFrame, folder: Path) -> Path:
+    """A one-epoch autoencoder of ``table`` saved as ``folder/model``, for a test to load or edit."""
+    from hourglass import AutoEncoder, Pipeline
+
+    out = folder / "model"
+    Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(table).save(out)
+    return out

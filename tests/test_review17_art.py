@@ -11,7 +11,7 @@ import pytest
 
 from hourglass import AutoEncoder, Pipeline, load
 from hourglass.errors import ArtefactError, InputError
-from tests._artefacts import rehashed, small_table
+from tests._artefacts import rehashed, small_saved_model, small_table
 
 
 @pytest.fixture(scope="module")
@@ -21,9 +21,7 @@ def table() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def saved(table: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("art17") / "model"
-    Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(table).save(out)
-    return out
+    return small_saved_model(table, tmp_path_factory.mktemp("art17"))
 
 
 @pytest.mark.parametrize(("key", "record", "said"), [

@@ -10,7 +10,7 @@ import pytest
 
 from hourglass import AutoEncoder, Pipeline, load
 from hourglass.errors import ArtefactError
-from tests._artefacts import small_table
+from tests._artefacts import small_saved_model, small_table
 from tests.test_review17_art import _reweighted
 
 
@@ -21,9 +21,7 @@ def table() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def saved(table: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("fy3") / "model"
-    Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(table).save(out)
-    return out
+    return small_saved_model(table, tmp_path_factory.mktemp("fy3"))
 
 
 @pytest.fixture(scope="module")
