@@ -87,17 +87,54 @@ def wants_entity(entity_col: str | None, bucket: str | None, timestamp_col: str 
     return True
 
 
-def _read(data: Path, fmt: str, on_bad_rows: str, stats: ReadStats) -> pd.DataFrame:
-    return _read_spec(data, fmt, on_bad_rows, stats)[0]
+def _read(data: Path, fmt: str, on_bad_rows: str, stats: ReadStats, ids: str | None = None,
+          ) -> pd.DataFrame:
+    return _read_spec(data, fmt, on_bad_rows, stats, ids)[0]
 
 
-def _read_spec(data: Path, fmt: str, on_bad_rows: str, stats: ReadStats) -> tuple[pd.DataFrame, Any]:
-    """(rows, format spec) of DATA."""
+def _read_spec(data: Path, fmt: str, on_bad_rows: str, stats: ReadStats, ids: str | None = None,
+               ) -> tuple[pd.DataFrame, Any]:
+    """(rows, format spec) of DATA; a CSV's entity ids (column ``ids``) as written (see
+    :func:`ids_as_written`)."""
     spec, _, _ = resolve_spec(None, None, None, fmt, data)
-    df = read_data(data, spec, on_bad_rows, stats)
+    df = read_data(data, ids_as_written(spec, ids), on_bad_rows, stats)
     if len(df) == 0:
         raise HourglassError(f"{data}: no data rows")
     return df, spec
+
+
+def ids_as_written(spec: Any, ids: str | None) -> Any:
+    """``spec`` reading a CSV/TSV's entity column ``ids`` as text as written, and naming its ids
+    as JSON lines, Parquet and the service name them (:func:`~hourglass.ingest.tables.written_ids`:
+    ' 7' and '7.0' are '7'; '01' stays '01'). Typed from the file, '1', '01' and '1.0' were one
+    entity."""
+    if spec is None or ids is None or getattr(spec, "fmt", None) not in ("csv", "tsv"):
+        return spec
+    return _IdsAsWritten(spec, ids)
+
+
+class _IdsAsWritten:
+    """A format spec whose reads name a CSV's entity ids as written (:func:`ids_as_written`)."""
+
+    def __init__(self, spec: Any, ids: str) -> None:
+        import dataclasses
+
+        self._ids = ids
+        self._spec = spec if ids in spec.text_columns else \
+            dataclasses.replace(spec, text_columns=(*spec.text_columns, ids))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._spec, name)
+
+    def iter_chunks(self, path: Any, **kwargs: Any) -> Any:
+        from hourglass.ingest.tables import written_ids
+
+        return (written_ids(df, self._ids) for df in self._spec.iter_chunks(path, **kwargs))
+
+    def read(self, path: Any, **kwargs: Any) -> pd.DataFrame:
+        from hourglass.ingest.tables import written_ids
+
+        return written_ids(self._spec.read(path, **kwargs), self._ids)
 
 
 _ENTITY_ROLES = ("numeric", "categorical", "drop")
@@ -343,7 +380,7 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
     check_tabular_model(cls, model)
     check_model_dir(output, data)
     stats = ReadStats()
-    df, spec = _read_spec(data, fmt, on_bad_rows, stats)
+    df, spec = _read_spec(data, fmt, on_bad_rows, stats, entity_col)
     df = skip_unreadable_times(df, timestamp_col, None, on_bad_rows, stats, data)
     given = bool(numeric or distinct)
     if given and roles:
@@ -516,8 +553,8 @@ def _read_in_chunks(pipe: Pipeline, data: Path, *, fmt: str, on_bad_rows: str, p
     if spec is None or not hasattr(spec, "iter_chunks") or rows_vary_in_columns(pipe, spec, data):
         return None, stats
     try:
-        chunks = spec.iter_chunks(data, on_bad_rows=on_bad_rows, stats=stats,
-                                  chunk_bytes=SCORE_CHUNK_BYTES or CHUNK_BYTES)
+        chunks = ids_as_written(spec, pipe.features_.entity_col).iter_chunks(
+            data, on_bad_rows=on_bad_rows, stats=stats, chunk_bytes=SCORE_CHUNK_BYTES or CHUNK_BYTES)
         done = _in_chunks(pipe, chunks if prepare is None else prepare(chunks), marks=prepare is not None,
                           source=data)
     except HourglassError as exc:
@@ -547,8 +584,8 @@ def score_entity(pipe: Pipeline, data: Path, output: Path, *, fmt: str, on_bad_r
 
     done, stats = _read_in_chunks(pipe, data, fmt=fmt, on_bad_rows=on_bad_rows)
     if done is None:
-        df = _read(data, fmt, on_bad_rows, stats)
         f = pipe.features_
+        df = _read(data, fmt, on_bad_rows, stats, f.entity_col)
         df = skip_unreadable_rows(df, f.timestamp_col, getattr(f, "dayfirst_", None), f.numeric_,
                                   on_bad_rows, stats, data)
         try:
@@ -697,8 +734,8 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
         keys, n_anom = keys[list(KEYS)], marked.anomalous
     else:
         stats = ReadStats()
-        df = _read(data, fmt, on_bad_rows, stats)
         f = pipe.features_
+        df = _read(data, fmt, on_bad_rows, stats, f.entity_col)
         df = skip_unreadable_rows(df, f.timestamp_col, getattr(f, "dayfirst_", None), f.numeric_,
                                   on_bad_rows, stats, data)
         at = stats.known(np.arange(len(df)))  # the file's data row of each row kept (-1: not known)

@@ -152,6 +152,7 @@ def inspect(
         warn_label_as_feature,
     )
     from hourglass.cli._skip import skip_unreadable_times
+    from hourglass.cli.entity import ids_as_written
     from hourglass.ingest import ReadStats, atomic_output, label_strings, read_table
     from hourglass.ingest.timeseries import TIMESERIES_DATASETS
 
@@ -183,7 +184,8 @@ def inspect(
                              spec.time_col if spec is not None else None)
         stats = ReadStats()
         parts, n, cut = [], 0, False
-        chunks = (spec.iter_chunks(data, on_bad_rows=on_bad_rows, stats=stats) if spec is not None
+        chunks = (ids_as_written(spec, entity_col).iter_chunks(data, on_bad_rows=on_bad_rows, stats=stats)
+                  if spec is not None
                   else iter([read_table(data, on_bad_rows=on_bad_rows, stats=stats)]))
         for chunk in chunks:
             parts.append(chunk.iloc[: rows - n])

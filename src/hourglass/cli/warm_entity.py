@@ -73,7 +73,7 @@ def _read_rows(path: Path, parent: Any, parent_dir: Path, *, label_col: str | No
     from hourglass.cli.tables import skip_unreadable_times
 
     f = parent.features_
-    df = _read(path, fmt, on_bad_rows, stats)
+    df = _read(path, fmt, on_bad_rows, stats, f.entity_col)
     for col, role in ((f.entity_col, "entity"), (f.timestamp_col, "timestamp")):
         if col not in df.columns:
             have = ", ".join(map(str, list(df.columns)[:6]))

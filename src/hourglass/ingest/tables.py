@@ -1650,6 +1650,39 @@ def _iter_parquet(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
         raise InputError(f"{path}: cannot read as parquet ({exc})") from None
 
 
+_WHOLE_WITH_FRACTION = r"^(-?(?:0|[1-9][0-9]*))\.0+$"
+
+
+def written_ids(df: pd.DataFrame, column: str | None) -> pd.DataFrame:
+    """A CSV chunk ``df`` whose ids (``column``: session or entity ids, read as text) are named as
+    JSON lines and Parquet of the same table name them: without the spaces around a cell, and a
+    whole number written with a zero fraction (``7.0``, as pandas writes an integer column with
+    an empty cell) as that number, ``7``; ``007``, ``7.5`` and names stay as written.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"s": [" 7", "7.0", "007", "7.5", "1e3", "-3.00"]})
+    >>> written_ids(df, "s")["s"].tolist()
+    ['7', '7', '007', '7.5', '1e3', '-3']
+    """
+    if column is None or column not in df.columns or not len(df):
+        return df
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    col = df[column]
+    arr = pa.array(col, from_pandas=True)  # (the reader's text column: no copy)
+    if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+        return df
+    fixed = pc.utf8_trim_whitespace(arr)
+    if pc.any(pc.match_substring(fixed, ".")).as_py():  # (a plain search first: the regex is slow)
+        fixed = pc.replace_substring_regex(fixed, pattern=_WHOLE_WITH_FRACTION, replacement="\\1")
+    if fixed.equals(arr):  # (the usual case: nothing to rename)
+        return df
+    return df.assign(**{column: pd.Series(fixed.to_pylist(), index=df.index, dtype=col.dtype)})
+
+
+
 def iter_table(
     path: str | os.PathLike[str],
     *,
