@@ -9,6 +9,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -199,3 +200,37 @@ def preprocessor_for(df: pd.DataFrame, source: str, *, spec: DatasetSpec | None,
                             if c not in (roles or {}) and c not in user_dropped)]
     return TabularPreprocessor(categorical=cats or None, drop=(*drop, *(spec.drop if spec else ())),
                                roles=all_roles or None, scaler=scaler)
+
+
+def ids_as_written(spec: Any, ids: str | None) -> Any:
+    """``spec`` reading a CSV/TSV's entity column ``ids`` as text as written, and naming its ids
+    as JSON lines, Parquet and the service name them (:func:`~hourglass.ingest.tables.written_ids`:
+    ' 7' and '7.0' are '7'; '01' stays '01'). Typed from the file, '1', '01' and '1.0' were one
+    entity."""
+    if spec is None or ids is None or getattr(spec, "fmt", None) not in ("csv", "tsv"):
+        return spec
+    return _IdsAsWritten(spec, ids)
+
+
+class _IdsAsWritten:
+    """A format spec whose reads name a CSV's entity ids as written (:func:`ids_as_written`)."""
+
+    def __init__(self, spec: Any, ids: str) -> None:
+        import dataclasses
+
+        self._ids = ids
+        self._spec = spec if ids in spec.text_columns else \
+            dataclasses.replace(spec, text_columns=(*spec.text_columns, ids))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._spec, name)
+
+    def iter_chunks(self, path: Any, **kwargs: Any) -> Any:
+        from hourglass.ingest.tables import written_ids
+
+        return (written_ids(df, self._ids) for df in self._spec.iter_chunks(path, **kwargs))
+
+    def read(self, path: Any, **kwargs: Any) -> pd.DataFrame:
+        from hourglass.ingest.tables import written_ids
+
+        return written_ids(self._spec.read(path, **kwargs), self._ids)

@@ -146,13 +146,13 @@ def inspect(
 
     from hourglass.cli._schema import (
         format_time_column,
+        ids_as_written,
         is_log_format,
         preprocessor_for,
         resolve_spec,
         warn_label_as_feature,
     )
     from hourglass.cli._skip import skip_unreadable_times
-    from hourglass.cli.entity import ids_as_written
     from hourglass.ingest import ReadStats, atomic_output, label_strings, read_table
     from hourglass.ingest.timeseries import TIMESERIES_DATASETS
 
