@@ -243,8 +243,13 @@ def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
             f"{int(np.sum(flags))} flagged")
 
 
-def read_session_labels(path: Path, *, id_col: str, label_col: str) -> pd.Series:
+def read_session_labels(path: Path, *, id_col: str, label_col: str,
+                        table_ids: bool = False) -> pd.Series:
     """Labels per session id (strings, stripped) from a CSV/TSV (``.gz`` read directly).
+
+    ``table_ids``: the sessions labelled are an event table's, whose CSV ids are read as written
+    by :func:`~hourglass.ingest.tables.written_ids` (``7.0``, as pandas writes an integer column
+    with an empty cell, is ``7``; ``007`` stays): the labels' ids are read by the same rule.
 
     Examples
     --------
@@ -270,6 +275,10 @@ def read_session_labels(path: Path, *, id_col: str, label_col: str) -> pd.Series
         # READ_ERRORS: a damaged .gz raises EOFError, which click would report as 'Aborted!'
         raise HourglassError(f"--labels {path}: not a readable CSV ({exc})") from None
     df = pd.DataFrame({"id": df[id_col].str.strip(), "label": df[label_col].str.strip()})
+    if table_ids:
+        from hourglass.ingest.tables import written_ids
+
+        df = written_ids(df, "id")
     df = df.drop_duplicates()
     labels = pd.Series(df["label"].to_numpy(), index=df["id"].to_numpy(), dtype=object)
     dup = labels.index[labels.index.duplicated()]
@@ -297,7 +306,8 @@ def evaluate_logs(pipe: Pipeline, data: Path, *, labels: Path | None, id_col: st
         raise HourglassError(f"--all-sessions: expected normal or anomaly, got {all_sessions!r}")
     table = None
     if labels is not None:
-        table = read_session_labels(labels, id_col=id_col, label_col=label_col or "Label")
+        table = read_session_labels(labels, id_col=id_col, label_col=label_col or "Label",
+                                    table_ids=bool(pipe.features_.is_table))
     if label_field is not None:  # checked (and read) before the sessions are
         normal_values = list(normal) if normal else ["-", *DEFAULT_NORMAL]
         marked = pipe.features_.line_labels(data, label_field, normal_values)
