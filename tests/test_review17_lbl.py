@@ -38,3 +38,30 @@ def test_session_labels_written_by_pandas_with_a_gap_label_table_sessions(tmp_pa
         {"007": "Anomaly", "8": "Normal"}
     assert read_session_labels(odd, id_col="user", label_col="Label").to_dict() == \
         {"007": "Anomaly", "8.00": "Normal"}
+
+
+def test_warm_start_series_counts_a_missing_label_as_not_normal(tmp_path: Path) -> None:
+    # a missing label was normal to a warm start ('' on its normal list) while train counts it
+    # as not known to be normal
+    import numpy as np
+
+    from hourglass.cli import app
+    from tests._cli import runner
+    from tests._warm_series import series_frame, series_parent
+
+    files = series_parent(tmp_path)
+    new = series_frame(200, 2)
+    new["label"] = 0.0
+    new.loc[[5, 9], "label"] = np.nan
+    new.to_csv(files["new"], index=False)
+    args = ["train", str(files["new"]), "--warm-start", str(files["model"]), "--label-col", "label",
+            "--epochs", "1", "-q"]
+    res = runner.invoke(app, [*args, "-o", str(tmp_path / "W")])
+    assert res.exit_code != 0
+    msg = " ".join(res.output.split())
+    assert "marks 2 of the 200 steps trained on as not labelled normal" in msg and "2 without a label" in msg
+    assert not (tmp_path / "W").exists()
+    new["label"] = 0.0  # all labelled normal: trained on
+    new.to_csv(files["new"], index=False)
+    res = runner.invoke(app, [*args, "-o", str(tmp_path / "W2")])
+    assert res.exit_code == 0, res.output

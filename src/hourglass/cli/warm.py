@@ -441,12 +441,16 @@ def _normal_series(path: Path, reader: str | None, train_part: bool, label: str 
         part = ds.train_part(df) if ds is not None else df
     if label is not None and label in part.columns:
         marks = label_strings(part[label])
-        anomalous = int(np.isin(marks, ["0", "", "normal", "False", "false"], invert=True).sum())
-        if anomalous:
-            raise HourglassError(f"{what}: label column {label!r} marks {anomalous} of the {len(part)} "
-                                 "steps trained on as anomalous; a warm start trains on a normal "
-                                 "stretch (give --dataset NAME for its protocol's normal training "
-                                 "part, or a file of normal steps)")
+        # a missing label ('' here) is not known to be normal, as train counts it
+        missing = int((marks == "").sum())
+        bad = int(np.isin(marks, ["0", "normal", "False", "false"], invert=True).sum())
+        if bad:
+            which = f" ({missing} without a label: a missing label is not known to be normal)" \
+                if missing else ""
+            raise HourglassError(f"{what}: label column {label!r} marks {bad} of the {len(part)} "
+                                 f"steps trained on as not labelled normal{which}; a warm start "
+                                 "trains on a normal stretch (give --dataset NAME for its "
+                                 "protocol's normal training part, or a file of normal steps)")
         part = part.drop(columns=[label])
     return part
 
