@@ -39,8 +39,8 @@ from typing import Any
 
 import typer
 
-__all__ = ["STDIN_NAME", "folder_as_file", "folder_shown", "pattern_as_file", "remove_spooled", "shown",
-           "shown_name", "stdin_as_file"]
+__all__ = ["STDIN_NAME", "folder_as_file", "folder_shown", "pattern_as_file", "piped", "remove_spooled",
+           "shown", "shown_name", "stdin_as_file"]
 
 STDIN_NAME = "standard input"
 """How messages, model cards and reports name DATA given as ``-``."""
@@ -230,6 +230,21 @@ def folder_shown(path: object) -> str | None:
     True
     """
     return _SHOWN.get(str(path))
+
+
+def piped(path: object) -> str | None:
+    """How messages name DATA when ``path`` is the copy of standard input (``-``) or of a named
+    pipe, a file with no folder of its own beside it; else ``None``.
+
+    Examples
+    --------
+    >>> piped(Path("flows.csv")) is None
+    True
+    """
+    text = str(path)
+    if text in _FILES:
+        return STDIN_NAME
+    return _SHOWN[text] if text in _SHOWN and text not in _SOURCES else None
 
 
 def source_files(path: Path) -> list[Path]:

@@ -62,8 +62,19 @@ def is_timeseries_dataset(name: str | None) -> bool:
 
 def _read(path: Path, ds: TimeSeriesDataset | None, need_labels: bool = True, *,
           scoring: bool = False) -> pd.DataFrame:
-    from hourglass.cli._spool import folder_shown, source_files
+    from hourglass.cli._spool import folder_shown, piped, source_files
 
+    # NAB's windows (when needed: new data of a NAB model needs none) and ASD/SMD's test_label
+    # file are found from the file's folder, which the copy of a pipe lacks: the series was read
+    # unlabelled, a test file all trained on
+    labelled = ds is not None and not scoring and (ds.name in ("asd", "smd") or
+                                                   (ds.name == "nab" and need_labels))
+    pipe = piped(path) if labelled else None
+    if ds is not None and pipe is not None:
+        where = "NAB's labels/combined_windows.json" if ds.name == "nab" else \
+            f"{ds.name.upper()}'s test_label/ file"
+        raise HourglassError(f"--dataset {ds.name}: {pipe} has no folder, and the series' labels "
+                             f"({where}) are found from the file's folder; give the file's path")
     if ds is not None and folder_shown(path) is not None:  # SKAB, NAB: each file its own series
         files = source_files(path)
         if len(files) != 1:
