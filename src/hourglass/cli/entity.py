@@ -16,6 +16,7 @@ from hourglass.cli._schema import ids_as_written, warn_label_as_feature
 from hourglass.cli._spool import shown
 from hourglass.cli.tables import (
     at_file_rows,
+    attack_capture,
     read_data,
     resolve_spec,
     skip_unreadable_rows,
@@ -710,8 +711,17 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
             keep = unlabelled_rows(labels_all, normal, label_col, str(data), "left out of the metrics",
                                    stats=stats)
             df, at = df.loc[keep].reset_index(drop=True), at[keep]
-        feats, labels, is_anom = split_labels(df, label_col, normal, str(data))
-        assert labels is not None and is_anom is not None
+        capture = None if labels_all is None else attack_capture(label_strings(df[label_col]),
+                                                                  normal, label_col, str(data))
+        if capture is not None:  # an attack capture: evaluated as a table model's (see evaluate)
+            logger.warning("%s: every row counts as an anomaly; precision, F1, FPR and the AUCs "
+                           "need normal buckets (n/a)", capture)
+            feats, labels = df.drop(columns=[label_col]), label_strings(df[label_col])
+            is_anom = np.ones(len(labels), dtype=np.int8)
+        else:
+            feats, split, anom = split_labels(df, label_col, normal, str(data))
+            assert split is not None and anom is not None
+            labels, is_anom = split, anom
         start = time.perf_counter()
         try:
             keys, X = pipe.features_.transform_with_keys(pipe.with_absent_fields(feats))

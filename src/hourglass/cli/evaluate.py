@@ -252,6 +252,7 @@ def evaluate(
     from hourglass.cli import timeseries as ts_cli
     from hourglass.cli.tables import (
         at_file_rows,
+        attack_capture,
         no_rows_error,
         resolve_spec,
         score_chunks,
@@ -260,8 +261,7 @@ def evaluate(
     )
     from hourglass.errors import InputError
     from hourglass.evaluate import evaluate_scores
-    from hourglass.ingest import ReadStats, label_strings, labels_seen
-    from hourglass.ingest.formats import other_spellings
+    from hourglass.ingest import ReadStats, label_strings
     from hourglass.pipeline import load
 
     setup_logging(quiet)
@@ -428,15 +428,10 @@ def evaluate(
             all_labels = all_labels[labelled]
         classes: np.ndarray | None  # each row's label (not --labels, the log models' label file)
         is_anom: np.ndarray | None
-        if not np.isin(all_labels, normal_values).any() and normal_values:
-            # an attack capture alone is worth evaluating (detection rate per class); train needs
-            # normal rows, evaluate does not, but a --normal typo must not pass unseen
-            seen = sorted(set(all_labels.tolist()))
-            what = f"{data}: no row has {label_col} in {normal_values} ({labels_seen(seen, normal_values)})"
-            spelt = other_spellings(seen, normal_values)
-            if spelt:  # 'false' for False, 'Benign' for benign: a --normal slip, not an attack capture
-                raise HourglassError(f"{what}; give --normal {spelt[0]} (counting every row as an "
-                                     "anomaly would hide it)")
+        # an attack capture alone is worth evaluating (detection rate per class); train needs
+        # normal rows, evaluate does not, but a --normal typo must not pass unseen
+        what = attack_capture(all_labels, normal_values, label_col, str(data))
+        if what is not None:
             if report is not None:
                 raise HourglassError(f"--report: needs both normal and anomalous rows; {what}")
             logging.getLogger("hourglass").warning(

@@ -36,10 +36,10 @@ from hourglass.thresholds import threshold_from_spec
 
 _T = TypeVar("_T")
 
-__all__ = ["UNKNOWN_ROW", "about_file", "at_file_rows", "no_rows_error", "preprocessor_for", "read_data",
-           "read_for_training", "resolve_spec", "score_chunks", "scores_frame", "skip_bad_values",
-           "skip_unreadable_rows", "skip_unreadable_times", "split_labels", "train_pipeline",
-           "unlabelled_rows"]
+__all__ = ["UNKNOWN_ROW", "about_file", "at_file_rows", "attack_capture", "no_rows_error",
+           "preprocessor_for", "read_data", "read_for_training", "resolve_spec", "score_chunks",
+           "scores_frame", "skip_bad_values", "skip_unreadable_rows", "skip_unreadable_times",
+           "split_labels", "train_pipeline", "unlabelled_rows"]
 
 
 _ROW_REF = re.compile(r"\b(data )?row (\d+)\b")
@@ -141,6 +141,24 @@ def split_labels(
         seen = sorted(set(labels.tolist()))
         raise HourglassError(f"{where}: no rows with {label_col} in {normal}; {labels_seen(seen, normal)}")
     return df.drop(columns=[label_col]), labels, (~is_normal).astype(np.int8)
+
+
+def attack_capture(labels: np.ndarray, normal: list[str], label_col: str, where: str) -> str | None:
+    """``None`` when some row of ``labels`` is normal (or no ``normal`` is given); else the words
+    saying no row is, for ``evaluate``'s warning that every row counts as an anomaly (an attack
+    capture alone is worth evaluating: the detection rate per class). A normal value spelt
+    otherwise ('Benign' for benign) is a ``--normal`` slip, refused rather than hidden."""
+    from hourglass.ingest.formats import other_spellings
+
+    if not normal or np.isin(labels, normal).any():
+        return None
+    seen = sorted(set(labels.tolist()))
+    what = f"{where}: no row has {label_col} in {normal} ({labels_seen(seen, normal)})"
+    spelt = other_spellings(seen, normal)
+    if spelt:
+        raise HourglassError(f"{what}; give --normal {spelt[0]} (counting every row as an "
+                             "anomaly would hide it)")
+    return what
 
 
 def unlabelled_rows(labels: np.ndarray, normal: list[str], label_col: str, where: str,
