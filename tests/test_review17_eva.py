@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from hourglass.cli import app
@@ -47,3 +50,54 @@ def test_entity_evaluate_takes_an_attack_capture(entity: dict[str, Path]) -> Non
     res = runner.invoke(app, ["evaluate", str(entity["model"]), str(entity["attacks"]),
                               "--label-col", "label", "--normal", "Scan"])
     assert res.exit_code == 2 and "give --normal scan" in res.stderr
+
+
+def _metrics(n: int) -> pd.DataFrame:
+    t = np.arange(n)
+    return pd.DataFrame({
+        "ts": (pd.Timestamp("2024-05-01") + pd.to_timedelta(t * 10, unit="s")).strftime("%Y-%m-%dT%H:%M:%S"),
+        "cpu": 50 + 20 * np.sin(t / 6), "mem": 1000 + 100 * np.cos(t / 9)})
+
+
+@pytest.fixture(scope="module")
+def series(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from hourglass import Pipeline
+    from hourglass.detectors import TCNAutoEncoder
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    out = tmp_path_factory.mktemp("series") / "model"
+    Pipeline(TCNAutoEncoder(window=8, channels=(4,), epochs=1, verbose=0, random_state=0),
+             features=TimeSeriesPreprocessor("ts")).fit(_metrics(200)).save(out)
+    return out
+
+
+def _rows_with_a_flag(n: int, at: int, value: Any) -> list[dict[str, Any]]:
+    rows = _metrics(n).to_dict("records")
+    rows = [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()} for r in rows]
+    rows[at]["cpu"] = value
+    return rows
+
+
+@pytest.mark.parametrize("command", ["score", "stream"])
+def test_a_boolean_series_channel_is_refused_in_the_cli(series: Path, tmp_path: Path,
+                                                        command: str) -> None:
+    data = tmp_path / "m.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in _rows_with_a_flag(30, 4, True)))
+    args = [command, str(series), str(data), "-o", str(tmp_path / "s.csv")] if command == "score" \
+        else [command, str(series), "--input", str(data)]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.stderr
+    assert ("column 'cpu': expected numbers, found True (row 5)" if command == "score" else  # a step a line
+            "m.jsonl line 5: channel 'cpu': expected a number, got True") in res.stderr.splitlines()[0]
+
+
+def test_a_boolean_series_channel_is_refused_by_the_service(series: Path) -> None:
+    from tests._serve import AUTH, client_of
+
+    with client_of(series) as client:
+        res = client.post("/score", json={"rows": _rows_with_a_flag(30, 4, False)}, headers=AUTH)
+        assert 400 <= res.status_code < 500, res.text
+        assert "column 'cpu': expected numbers, found False (row 5)" in res.text
+        assert client.post("/score", json={"rows": _rows_with_a_flag(30, 4, 1.0)},
+                           headers=AUTH).status_code == 200

@@ -497,6 +497,13 @@ class TimeSeriesPreprocessor:
                 else:  # a model saved before durations were read in seconds: fitted on the numbers
                     self._warn_duration_unit(c, s)  # of the dtype's unit, read so
             if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+                # a boolean (JSON true/false) is no reading: refused, as a table model refuses it
+                flags = (s.notna().to_numpy(dtype=bool) if pd.api.types.is_bool_dtype(s) else
+                         np.fromiter((isinstance(v, (bool, np.bool_)) for v in s), bool, len(s)))
+                if flags.any():
+                    i = int(np.flatnonzero(flags)[0])
+                    raise InputError(f"column {c!r}: expected numbers, found {bool(s.iloc[i])!r} "
+                                     f"(row {_first_row(df) + i + 1})")
                 if not (pd.api.types.is_bool_dtype(s) or _is_duration(s)):
                     # an empty cell, '-' or 'N/A' is a missing value, as the table reader and the
                     # tabular features read them
