@@ -101,3 +101,27 @@ def test_a_boolean_series_channel_is_refused_by_the_service(series: Path) -> Non
         assert "column 'cpu': expected numbers, found False (row 5)" in res.text
         assert client.post("/score", json={"rows": _rows_with_a_flag(30, 4, 1.0)},
                            headers=AUTH).status_code == 200
+
+
+def test_a_boolean_timestamp_is_quoted_as_written(series: Path, entity: dict[str, Path],
+                                                  tmp_path: Path) -> None:
+    from hourglass._times import read_timestamps
+    from hourglass.errors import InputError
+
+    with pytest.raises(InputError, match=r"^column 't': row 1 is not a timestamp \(true\)"):
+        read_timestamps(pd.Series([True, False]), "t")
+    with pytest.raises(InputError, match=r"row 2 is not a timestamp \(false; the column holds epoch"):
+        read_timestamps(pd.Series([1714521600, False, 1714521700, 1714521800], dtype=object), "t")
+    rows = _rows_with_a_flag(30, 0, 1.0)
+    rows[0]["ts"] = True
+    data = tmp_path / "m.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    res = runner.invoke(app, ["score", str(series), str(data), "-o", str(tmp_path / "s.csv")])
+    assert res.exit_code == 2 and "row 1 is not a timestamp (true)" in res.stderr, res.output
+    assert "np.True_" not in res.stderr
+    flows = pd.read_csv(entity["attacks"]).head(5)
+    flows["ts"] = True
+    flows.to_csv(tmp_path / "f.csv", index=False)
+    res = runner.invoke(app, ["score", str(entity["model"]), str(tmp_path / "f.csv"),
+                              "-o", str(tmp_path / "e.csv")])
+    assert res.exit_code == 2 and "is not a timestamp (true)" in res.stderr, res.output

@@ -26,7 +26,7 @@ import logging
 import re
 import time
 import warnings
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -35,8 +35,8 @@ from hourglass._numbers import wide_ints_as_inf
 from hourglass.errors import InputError
 
 __all__ = ["FUTURE_LIMIT", "DateOrderError", "chunk_dayfirst", "epoch_seconds", "future_problem",
-           "holds_numeric_dates", "infer_dayfirst", "mixed_units", "parse_timestamps", "read_timestamps",
-           "steps_per_day", "unreadable_times"]
+           "holds_numeric_dates", "infer_dayfirst", "mixed_units", "parse_timestamps", "quoted_cell",
+           "read_timestamps", "steps_per_day", "unreadable_times"]
 
 logger = logging.getLogger(__name__)
 _WARNED: set[str] = set()  # columns whose date order or epoch units were already said (once a run)
@@ -509,7 +509,8 @@ def _read_timestamps(s: pd.Series, column: str, dayfirst: bool | None
         stray = _compact_strays(s)
         if stray.any():  # (text would read -1 as the year -1, 2026 as its first day)
             i = int(np.flatnonzero(stray)[0])  # (quoted as the text path quotes a typo)
-            raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({compact.iloc[i]!r})")
+            raise InputError(f"column {column!r}: row {i + 1} is not a timestamp "
+                             f"({quoted_cell(compact.iloc[i])})")
         s = compact  # 20260328 as a CSV or JSON number: the date its text is, not 1970's seconds
     text = s.astype("string").str.strip()
     clock = text.iloc[:100].str.fullmatch(_CLOCK).fillna(False).to_numpy(dtype=bool)
@@ -525,8 +526,8 @@ def _read_timestamps(s: pd.Series, column: str, dayfirst: bool | None
         if given.mean() >= 0.5:
             if not given.all():
                 i = int(np.flatnonzero(~given)[0])
-                raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({s.iloc[i]!r}; "
-                                 "the column holds epoch times)")
+                raise InputError(f"column {column!r}: row {i + 1} is not a timestamp "
+                                 f"({quoted_cell(s.iloc[i])}; the column holds epoch times)")
             return _epoch_times(pd.Series(num.to_numpy()), s, column), None  # int64 exact
     if numeric and dayfirst is None:
         dayfirst = _infer_order(text, column)
@@ -576,7 +577,8 @@ def _read_timestamps(s: pd.Series, column: str, dayfirst: bool | None
                     "give every time an offset, or none")
         none = "" if len(good) or len(text) < 2 else \
             f"; no row of the {len(text)} is (is {column!r} the time column?)"
-        raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({s.iloc[i]!r}){none}")
+        raise InputError(f"column {column!r}: row {i + 1} is not a timestamp "
+                         f"({quoted_cell(s.iloc[i])}){none}")
     naive = ts.tz_convert("UTC").tz_localize(None) if ts.tz is not None else ts
     today = dated_today(text, np.asarray(naive.asi8, dtype=np.float64) / _PER_SECOND[naive.unit])
     if today.any():  # (past the first 100 rows, which are looked at before the read)
@@ -644,6 +646,19 @@ def _out_of_range(ts: pd.DatetimeIndex) -> np.ndarray:
 _UNIT_NAMES = ("seconds", "milliseconds", "microseconds", "nanoseconds")
 
 
+def quoted_cell(x: Any) -> str:
+    """A cell as an error quotes it: as the user wrote it, a boolean as JSON's ``true``/``false``
+    (not ``np.True_``), a number plain (not ``np.int64(...)``), text quoted.
+
+    Examples
+    --------
+    >>> quoted_cell(np.True_), quoted_cell(False), quoted_cell(np.int64(7)), quoted_cell("x")
+    ('true', 'false', '7', "'x'")
+    """
+    x = x.item() if isinstance(x, np.generic) else x
+    return ("true" if x else "false") if isinstance(x, bool) else repr(x)
+
+
 def _epoch_times(s: pd.Series, cells: pd.Series, column: str) -> pd.DatetimeIndex:
     """The epoch times ``s`` (numbers, no missing one), or :class:`InputError` quoting the cell
     of ``cells`` (the column as given: ``'99999999999999999999'``, not ``1e+20``) out of range."""
@@ -651,9 +666,8 @@ def _epoch_times(s: pd.Series, cells: pd.Series, column: str) -> pd.DatetimeInde
     bad = ~(np.abs(v) < _MAX_EPOCH_S)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        x = cells.iloc[i]
-        x = x.item() if isinstance(x, np.generic) else x  # 1714521600000, not np.int64(...)
-        raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({x!r}; numbers "
+        x = quoted_cell(cells.iloc[i])  # 1714521600000, not np.int64(...)
+        raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({x}; numbers "
                          "are read as epoch seconds, milliseconds, microseconds or nanoseconds "
                          "by their size, up to the year 2262)")
     return pd.DatetimeIndex(_epoch_ns(s).view("datetime64[ns]"))

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hourglass._times import future_problem
+from hourglass._times import future_problem, quoted_cell
 from hourglass.cli._output import err, settle_bad_lines, skipped_lines_text
 from hourglass.errors import HourglassError, InputError
 
@@ -196,7 +196,7 @@ class EntityStream:
             except InputError as exc:
                 why[i] = (f"field {col!r}: {v!r} {exc.stream_detail(self.own_order)}"
                           if isinstance(exc, DateOrderError)
-                          else f"field {col!r} is not a timestamp ({v!r})")
+                          else f"field {col!r} is not a timestamp ({quoted_cell(v)})")
                 continue
             aware = one.tz is not None
             if self.aware is None:
