@@ -87,6 +87,24 @@ def positive(text: str) -> int:
     return value
 
 
+def seed_arg(text: str) -> int:
+    """argparse ``type`` of ``--seed``: an integer from 0 to 2**32 - 1, what numpy's and
+    scikit-learn's generators take (``--seed -1`` stopped with a traceback after the data was read).
+
+    Examples
+    --------
+    >>> seed_arg("7")
+    7
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer from 0 to {2**32 - 1}")
+    return value
+
+
 def need_pyod(option: str, picked: Sequence[str], pyod: Sequence[str]) -> None:
     """Stop with one line when a name of ``picked`` is a PyOD baseline (in ``pyod``) and PyOD (the
     ``bench`` extra) is not installed: before any data is read or model trained, not an import

@@ -33,6 +33,7 @@ from _common import (
     need_pyod,
     no_write_option,
     not_written,
+    seed_arg,
     timed,
     write_result,
 )
@@ -129,7 +130,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", help="folder holding nsl_kdd/ (default: ../shared/data or $HOURGLASS_DATA)")
     ap.add_argument("--models", default="hourglass-ae,pyod-ae,iforest,ecod")
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=seed_arg, default=0)
     ap.add_argument("--scaler", default="minmax",
                     help="TabularPreprocessor scaler (minmax, standard, robust, quantile); a "
                          "non-default one writes results/nsl_kdd_<scaler>.md")

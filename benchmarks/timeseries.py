@@ -89,6 +89,7 @@ from _common import (
     no_write_option,
     not_written,
     positive,
+    seed_arg,
     write_result,
 )
 from hourglass.detectors import registry
@@ -405,7 +406,7 @@ def main() -> None:
     ap.add_argument("--nab-categories", default="realKnownCause,realAWSCloudwatch",
                     help="NAB folders to use (comma-separated)")
     ap.add_argument("--limit", type=positive, default=None, help="first N files/servers only")
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=seed_arg, default=0)
     ap.add_argument("--tag", default="", help="suffix of the result file name")
     no_write_option(ap, "results/timeseries-<dataset><tag>.md")
     args = ap.parse_args()

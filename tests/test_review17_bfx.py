@@ -1,0 +1,34 @@
+"""Benchmark scripts: a bad ``--seed`` and options that only work with others stop at parsing."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests._scripts import script_state
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+
+@pytest.fixture(autouse=True)
+def _script_state() -> Iterator[None]:
+    """A script's ``main()`` sets process-wide state: put back after each test."""
+    with script_state():
+        yield
+
+
+@pytest.mark.parametrize("script", ["nsl_kdd", "timeseries"])
+@pytest.mark.parametrize("value", ["-1", "4294967296", "x"])
+def test_a_seed_numpy_cannot_take_is_refused_at_parsing(script: str, value: str, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    module = __import__(script)
+    monkeypatch.setattr(sys, "argv", [f"{script}.py", "--data", str(tmp_path), "--seed", value])
+    with pytest.raises(SystemExit) as stop:
+        module.main()
+    assert stop.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "--seed" in err and "from 0 to 4294967295" in err
