@@ -13,6 +13,8 @@ used to choose anything.
 ``--configs`` (a JSON list of AutoEncoder parameter changes) replaces the grid; each runs once
 per seed in ``--seeds`` (the model's ``random_state``; the held-out split stays seed 0) and per
 preprocessing change in ``--pre`` (a JSON list of TabularPreprocessor parameter changes).
+``--seeds`` and ``--pre`` apply to ``--configs`` only: without it they are refused in one line
+(``--configs '[{}]'`` runs the defaults).
 """
 
 from __future__ import annotations
@@ -62,15 +64,19 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="only the first two configurations")
     ap.add_argument("--configs", help="JSON list of AutoEncoder parameter dicts (replaces the grid)")
     ap.add_argument("--pre", help="JSON list of TabularPreprocessor parameter dicts, crossed with --configs")
-    ap.add_argument("--seeds", default="0", help="comma-separated random_state values per config")
+    ap.add_argument("--seeds", help="comma-separated random_state values per config (default 0)")
     ap.add_argument("--norms", default="none,feature", help="score_norm values to try")
     ap.add_argument("--out", default="nsl_kdd_selection", help="result file name (no .md)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore")
     grid = GRID[:2] if args.quick else GRID
+    for option, value in (("--pre", args.pre), ("--seeds", args.seeds)):
+        if value is not None and not args.configs:  # the built-in grid sets its own: it went unused
+            raise SystemExit(f"{option}: applies to --configs only (the built-in grid sets its own); "
+                             "pass --configs '[{}]' to run the defaults with it")
     if args.configs:  # read before the files are: a bad value is one line, not a traceback later
-        seeds = ints("--seeds", args.seeds)
+        seeds = ints("--seeds", args.seeds or "0")
         grid = [(pre_kw, {**cfg, "random_state": seed})
                 for pre_kw in (_dicts("--pre", args.pre) if args.pre else [{}])
                 for cfg in _dicts("--configs", args.configs) for seed in seeds]
