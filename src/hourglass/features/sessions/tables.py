@@ -320,6 +320,19 @@ class EventTables:
             today = dated_today(col, secs)  # '06:55:46', '1:00 PM': pandas dated it today
             if today.any():
                 secs = np.where(today, np.nan, secs)
+            yearless = np.array((t.dt.year == 1).fillna(False), dtype=bool)
+            if yearless.any():  # 'Mar 03 09:14:07' (BSD syslog): pandas dated it in the year 1,
+                # which put a Dec->Jan crossing out of order; no time, as read_timestamps has it
+                yearless[yearless] = ~col[yearless].astype(str).str.contains("0001", regex=False) \
+                    .to_numpy(dtype=bool)
+            if yearless.any():
+                if first and np.isnan(secs[~yearless]).all():  # not one dated time: said as such
+                    i = int(np.flatnonzero(yearless)[0])
+                    raise InputError(f"{source}: column {self.time_column!r} (time_column) holds "
+                                     f"times without a year (e.g. {str(col.iloc[i])[:40]!r}); give "
+                                     "times with the year (pandas would date them in the year 1)",
+                                     param="time_column")
+                secs = np.where(yearless, np.nan, secs)
         if first and len(secs) and np.isnan(secs).all() and (given := col.notna()).any():
             # (a chunk without a value, JSON records without the field, has rows lacking a time)
             raise InputError(f"{source}: column {self.time_column!r} (time_column) holds no "
