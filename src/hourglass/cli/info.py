@@ -154,12 +154,12 @@ def inspect(
     )
     from hourglass.cli._skip import skip_unreadable_times
     from hourglass.ingest import ReadStats, atomic_output, label_strings, read_table
-    from hourglass.ingest.timeseries import TIMESERIES_DATASETS
+    from hourglass.ingest.timeseries import get_timeseries_dataset
 
     setup_logging(True)
     with user_errors():
         for opt, name in (("--format", fmt), ("--dataset", dataset)):
-            if name is not None and (is_log_format(name) or name in TIMESERIES_DATASETS):
+            if name is not None and (is_log_format(name) or get_timeseries_dataset(name) is not None):
                 raise HourglassError(f"{opt} {name}: inspect describes tables (flows, CSV/TSV/"
                                      "Parquet/JSONL); logs and time series have no column roles")
         check_not_input(json_out, "--json", data)
