@@ -266,6 +266,8 @@ def evaluate(
 
     setup_logging(quiet)
     with user_errors():
+        # the option as typed: an error quoting --timestamp-col to a user who typed --time-col
+        time_opt = "--time-col" if timestamp_col is None and time_col is not None else "--timestamp-col"
         time_col = timestamp_option(timestamp_col, time_col)
         if events_per_day is not None and not 0 < events_per_day < float("inf"):
             raise HourglassError(f"--events-per-day: must be > 0 and finite, got {events_per_day}")
@@ -375,12 +377,12 @@ def evaluate(
                                  "label; give the column that marks each row normal or not")
         if time_col is not None and events_per_day is not None:  # the rate given wins: the column
             raise HourglassError(  # would be read for nothing, its rate silently set aside
-                f"--timestamp-col {time_col} and --events-per-day {events_per_day:g}: both give the "
+                f"{time_opt} {time_col} and --events-per-day {events_per_day:g}: both give the "
                 "event rate for alerts per day; give one of them")
         given_time, time_col = time_col, time_col or pipe.info.get("time_col")
         if given_time is not None and given_time in map(str, getattr(pipe.features_, "columns_", ())):
             # left out of the scored columns as a time column, it was then 'missing' from the data
-            raise HourglassError(f"--timestamp-col {given_time}: is a column the model scores, not a "
+            raise HourglassError(f"{time_opt} {given_time}: is a column the model scores, not a "
                                  "time column; give the column that holds each row's time (or "
                                  "--events-per-day)")
         stats = ReadStats()
@@ -410,7 +412,7 @@ def evaluate(
             from hourglass.ingest.tables import nested_note
 
             nested = nested_note([time_col], columns)  # --timestamp-col event, read as event.created
-            raise HourglassError(f"--timestamp-col: no column {time_col!r} in {data}"
+            raise HourglassError(f"{time_opt}: no column {time_col!r} in {data}"
                                  + (f"; {nested}" if nested else ""))
         if events_per_day is None:
             events_per_day = pipe.info.get("events_per_day")
