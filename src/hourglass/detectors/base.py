@@ -235,6 +235,13 @@ def check_float32(det: Any, *names: str) -> None:
             raise ValueError(f"{name} must be at most {FLOAT32_TOP:.3g} (a float32), got {value}")
 
 
+def _out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` is torch's (or Python's) out-of-memory error, the CPU's or the GPU's."""
+    text = str(exc)
+    return (isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError"
+            or "out of memory" in text.lower() or "can't allocate memory" in text)
+
+
 def check_hidden(det: Any) -> None:
     """Raise ``ValueError`` unless ``det.hidden`` is a non-empty tuple of positive widths of at
     most :data:`WIDTH_TOP`."""
@@ -1085,6 +1092,23 @@ class DeepDetector(BaseDetector):
     def _fit_more(self, X: Any, X_val: Any | None, y: np.ndarray | None) -> None:
         self._train(X, X_val, y, module=self.module_)
 
+    def _new_module(self, device: torch.device) -> torch.nn.Module:
+        """The network to train, on ``device``. One that does not fit in memory is an input
+        error naming its widths: the network, not the batch size, is what to change."""
+        try:
+            return self._build_module(self.n_features_in_).to(device)
+        except (MemoryError, RuntimeError) as exc:
+            if not _out_of_memory(exc):
+                raise
+            where = "GPU memory" if device.type == "cuda" else "memory"
+            hidden = getattr(self, "hidden", None)
+            if hidden is None:
+                raise InputError(f"the network on {self.n_features_in_:,} inputs does not fit in "
+                                 f"{where}; give a smaller network") from None
+            widths = ",".join(map(str, hidden)) if isinstance(hidden, (tuple, list)) else hidden
+            raise InputError(f"hidden {widths}: the network on {self.n_features_in_:,} inputs does "
+                             f"not fit in {where}; give smaller widths", param="hidden") from None
+
     def _train(self, X: Any, X_val: Any | None, y: np.ndarray | None,
                module: torch.nn.Module | None) -> None:
         """Train a new module (``module=None``) or continue training ``module`` (warm start:
@@ -1098,7 +1122,7 @@ class DeepDetector(BaseDetector):
         with torch.random.fork_rng(devices=devices), deterministic_cudnn(device):
             torch.manual_seed(seed)
             if module is None:
-                module = self._build_module(self.n_features_in_).to(device)
+                module = self._new_module(device)
             else:
                 module = module.to(device)
             train = tuple(t.to(device) for t in self._train_tensors(X, y))
