@@ -6,7 +6,7 @@ Every problem with what a user handed in (data, options, artefacts) is an :class
 
 from __future__ import annotations
 
-__all__ = ["ArtefactError", "HourglassError", "InputError", "NotFittedError", "json_problem"]
+__all__ = ["ArtefactError", "HourglassError", "InputError", "NotFittedError", "json_problem", "out_of_memory"]
 
 
 class HourglassError(Exception):
@@ -98,3 +98,19 @@ def json_problem(exc: Exception) -> str:
     if not isinstance(msg, str) or not isinstance(col, int):
         return str(exc) or type(exc).__name__
     return f"{msg.removesuffix(' at')} at column {col}"
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` says memory ran out: Python's ``MemoryError``, torch's
+    ``OutOfMemoryError`` (CUDA) or its CPU allocator's error (a plain ``RuntimeError``).
+
+    Examples
+    --------
+    >>> out_of_memory(RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to ..."))
+    True
+    >>> out_of_memory(RuntimeError("mat1 and mat2 shapes cannot be multiplied"))
+    False
+    """
+    text = str(exc)
+    return (isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError"
+            or "out of memory" in text.lower() or "can't allocate memory" in text)

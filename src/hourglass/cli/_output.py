@@ -23,7 +23,7 @@ from rich.text import Text
 
 from hourglass.cli._options import option_message
 from hourglass.cli._spool import shown
-from hourglass.errors import HourglassError
+from hourglass.errors import HourglassError, out_of_memory
 
 if TYPE_CHECKING:
     from hourglass.ingest import ReadStats
@@ -322,22 +322,6 @@ def disk_full_text(exc: OSError) -> str:
     """
     what = (exc.strerror or "no space left on device").rstrip(".")
     return f"{what[:1].lower()}{what[1:]}: free some space or write the output elsewhere"
-
-
-def out_of_memory(exc: BaseException) -> bool:
-    """Whether ``exc`` says memory ran out: Python's ``MemoryError``, torch's
-    ``OutOfMemoryError`` (CUDA) or its CPU allocator's error (a plain ``RuntimeError``).
-
-    Examples
-    --------
-    >>> out_of_memory(RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to ..."))
-    True
-    >>> out_of_memory(RuntimeError("mat1 and mat2 shapes cannot be multiplied"))
-    False
-    """
-    text = str(exc)
-    return (isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError"
-            or "out of memory" in text.lower() or "can't allocate memory" in text)
 
 
 def out_of_memory_text(exc: BaseException) -> str:

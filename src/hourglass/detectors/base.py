@@ -31,7 +31,7 @@ from sklearn.base import clone as sk_clone
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 
 from hourglass._params import check_numeric_params
-from hourglass.errors import ArtefactError, InputError, NotFittedError
+from hourglass.errors import ArtefactError, InputError, NotFittedError, out_of_memory
 from hourglass.features.validation import check_array, check_labels
 from hourglass.nn import (
     TrainConfig,
@@ -233,13 +233,6 @@ def check_float32(det: Any, *names: str) -> None:
         value = getattr(det, name)
         if float(value) > FLOAT32_TOP:
             raise ValueError(f"{name} must be at most {FLOAT32_TOP:.3g} (a float32), got {value}")
-
-
-def _out_of_memory(exc: BaseException) -> bool:
-    """Whether ``exc`` is torch's (or Python's) out-of-memory error, the CPU's or the GPU's."""
-    text = str(exc)
-    return (isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError"
-            or "out of memory" in text.lower() or "can't allocate memory" in text)
 
 
 def check_hidden(det: Any) -> None:
@@ -1098,7 +1091,7 @@ class DeepDetector(BaseDetector):
         try:
             return self._build_module(self.n_features_in_).to(device)
         except (MemoryError, RuntimeError) as exc:
-            if not _out_of_memory(exc):
+            if not out_of_memory(exc):
                 raise
             where = "GPU memory" if device.type == "cuda" else "memory"
             hidden = getattr(self, "hidden", None)
