@@ -1667,9 +1667,6 @@ def written_ids(df: pd.DataFrame, column: str | None) -> pd.DataFrame:
     """
     if column is None or column not in df.columns or not len(df):
         return df
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     col = df[column]
     arr = pa.array(col, from_pandas=True)  # (the reader's text column: no copy)
     if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
