@@ -197,13 +197,14 @@ def read_smd(path: str | os.PathLike[str], *, labels: bool = True) -> pd.DataFra
     except READ_ERRORS as exc:
         raise InputError(f"{p}: cannot read ({exc})") from None
     df.columns = [f"m{i + 1}" for i in range(df.shape[1])]
-    entity = p.name.removesuffix(".gz")
+    entity = p.name[:-3] if p.name.lower().endswith(".gz") else p.name  # (.gz in any case)
     # the folders of the file, also for a path relative to the current folder ('e.txt' inside
     # test/: its parent '.' is no 'test', and the test file was read unlabelled, all training)
     folder = Path(os.path.abspath(p)).parent
     label_file = folder.parent / "test_label" / entity
-    if not label_file.is_file():  # gzip-compressed, as the series may be
-        label_file = label_file.with_name(entity + ".gz")
+    for suffix in (".gz", ".GZ"):  # gzip-compressed, as the series may be
+        if not label_file.is_file():
+            label_file = label_file.with_name(entity + suffix)
     if labels and folder.name == "test" and label_file.is_file():
         found = _labels(label_file)
         if found.size != len(df):
@@ -257,8 +258,9 @@ def read_interpretation_labels(path: str | os.PathLike[str], *, end_inclusive: b
     [(5, 8, [1, 3])]
     """
     out = []
-    opener = gzip.open if str(path).endswith(".gz") else open
     try:
+        with open(path, "rb") as raw:  # gzip by its magic bytes (a '.GZ' file was read as text)
+            opener = gzip.open if raw.read(2) == b"\x1f\x8b" else open
         with opener(path, "rt", encoding="utf-8-sig") as fh:  # (a byte-order mark: not line 1's)
             for lineno, line in enumerate(fh, 1):
                 line = line.strip()
