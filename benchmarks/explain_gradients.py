@@ -40,6 +40,7 @@ from _common import (
     header,
     markdown_table,
     run_measured,
+    seed_arg,
     timed,
     write_result,
 )
@@ -87,7 +88,7 @@ def main() -> None:
     ap.add_argument("--data", default=None)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--steps", type=int, default=64)
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=seed_arg, default=0)
     args = ap.parse_args()
     torch.set_num_threads(1)
 

@@ -43,6 +43,7 @@ from _common import (
     markdown_table,
     no_write_option,
     not_written,
+    seed_arg,
     write_result,
 )
 from hourglass.detectors.deeplog import DeepLog
@@ -406,7 +407,7 @@ def protocol3(root: Path, seed: int, epochs: int) -> tuple[str, dict[str, float]
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data")
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=seed_arg, default=0)
     ap.add_argument("--epochs", type=int, default=60)
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads (1 is fastest on a shared 2-core machine)")

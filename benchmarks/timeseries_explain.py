@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, write_result
+from _common import data_dir, seed_arg, write_result
 from hourglass.cli._common import parse_value
 from hourglass.cli.timeseries import train_timeseries
 from hourglass.explain import step_errors
@@ -66,7 +66,7 @@ def main() -> None:
     parser.add_argument("--data", default=None)
     parser.add_argument("--groups", default="valve1,valve2,other")
     parser.add_argument("--long", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=seed_arg, default=0)
     parser.add_argument("--param", action="append", default=[],
                         help="KEY=VALUE detector parameter for both models (repeatable), e.g. "
                              "linear_path=pca; the result file gets a suffix naming them")
