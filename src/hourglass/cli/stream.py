@@ -1179,7 +1179,9 @@ def stream(
                     if rule is not None:
                         when = row.get(rule.time_field) if rule.time_field else None
                         fields = {**ecs_named(row, rule.data_format), **kept}
-                        ecs_alert = {**alert, "threshold": float(threshold.value_)}
+                        # under --adapt the cut-off this row met (the threshold moves within a batch)
+                        cut = result["thresholds"][i] if "thresholds" in result else float(threshold.value_)
+                        ecs_alert = {**alert, "threshold": cut}
                         try:
                             doc = to_ecs(ecs_alert, batch_rule or rule, fields=fields, timestamp=when)
                         except InputError as exc:  # a time that is no time

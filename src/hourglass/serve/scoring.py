@@ -369,7 +369,8 @@ class TableScorer(ModelScorer):
         ``explain`` (columns named per row) the ``top_column`` and ``why`` of each row (with
         ``explain_flagged``, of the flagged rows only: the others get ``None``). With ``adapt``, a
         streaming threshold (SPOT, DSPOT: :attr:`can_adapt`) flags the rows in order and learns
-        from the unflagged ones, so the next call sees the moved threshold."""
+        from the unflagged ones, so the next call sees the moved threshold; ``thresholds`` then
+        holds the cut-off each row was flagged against."""
         if adapt and not self.can_adapt:
             raise InputError(f"adapt: the threshold of this model ({self.pipeline.threshold_.describe()}) "
                              "does not adapt; train with --threshold spot:Q or dspot:Q")
@@ -378,8 +379,8 @@ class TableScorer(ModelScorer):
         df = self.frame(rows)
         with self._lock:
             scores = self.pipeline.score(df)
-            flags, calibrated, severity = self._verdicts(
-                scores, self.pipeline.detector_.threshold_.update(scores) if adapt else None)
+            threshold = self.pipeline.detector_.threshold_
+            flags, calibrated, severity = self._verdicts(scores, threshold.update(scores) if adapt else None)
             suppressed = None
             if self.suppression is not None and flags.any():
                 flags, suppressed = self._suppressed(rows, flags)
@@ -387,6 +388,8 @@ class TableScorer(ModelScorer):
                 "scores": np.asarray(scores, dtype=np.float64).tolist(), "flags": flags.tolist(),
                 "calibrated": calibrated.tolist(), "severity": severity.tolist(),
             }
+            if adapt:  # the cut-off each row met: the threshold moves within the batch
+                result["thresholds"] = threshold.cutoffs_.tolist()
             if self.suppression is not None:
                 result["suppressed"] = [""] * len(df) if suppressed is None else suppressed.tolist()
             if explain is not None:

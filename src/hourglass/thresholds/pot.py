@@ -196,6 +196,11 @@ class SPOT(POT):
     def update(self, scores: object) -> np.ndarray:
         """Flag each score in order and learn from the normal ones; returns 0/1 flags.
 
+        ``cutoffs_`` then holds, per score, the cut-off it was compared with (in score units:
+        for :class:`DSPOT`, the moving mean then plus the tail quantile): the threshold moves
+        within a batch, so ``value_`` after it is not the one an earlier score was flagged
+        against.
+
         An :class:`~hourglass.errors.InputError` (scores that are not finite, or, for
         :class:`DSPOT`, a running sum or cut-off past the largest float) may come after some
         scores of the batch were learned: fit the rule again after it.
@@ -205,7 +210,12 @@ class SPOT(POT):
         s = real_scores(scores, f"{type(self).__name__}.update").ravel()
         if not np.isfinite(s).all():
             raise InputError(f"{type(self).__name__}.update: scores contain NaN or inf")
-        flags = np.fromiter((self._step(float(x)) for x in s), dtype=np.int8, count=s.size)
+        flags = np.empty(s.size, dtype=np.int8)
+        cutoffs = np.empty(s.size, dtype=np.float64)
+        for i, x in enumerate(s.tolist()):
+            cutoffs[i] = self._current_value()  # the cut-off this score meets (it moves as it learns)
+            flags[i] = self._step(x)
+        self.cutoffs_ = cutoffs
         value = self._current_value()
         if not math.isfinite(value):  # DSPOT: the moving mean plus the tail quantile overflowed
             raise InputError(f"{type(self).__name__}.update: the cut-off (the mean of the last normal "

@@ -1,0 +1,55 @@
+"""Thresholds: streaming cut-offs per row, re-thresholding series models from Python, and the
+rules' behaviour on unusual scores."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass import AutoEncoder, Pipeline, load
+from hourglass.cli import app
+from hourglass.thresholds import DSPOT, SPOT
+from tests._cli import runner
+
+
+@pytest.mark.parametrize("rule", [SPOT(1e-2, refit_every=5), DSPOT(1e-2, depth=10, refit_every=5)])
+def test_update_records_the_cut_off_each_score_was_flagged_against(rule: SPOT) -> None:
+    rng = np.random.default_rng(0)
+    rule.fit(rng.exponential(size=2000))
+    stream = np.linspace(0, 3, 3000) + rng.exponential(size=3000)
+    flags = rule.update(stream)
+    cuts = rule.cutoffs_
+    assert cuts.shape == stream.shape and np.unique(cuts).size > 10  # it moved within the batch
+    assert flags.tolist() == (stream > cuts).astype(int).tolist()
+    assert cuts[0] != rule.value_
+
+
+def test_adapted_ecs_alerts_carry_the_cut_off_their_row_met(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=2000)
+    train = pd.DataFrame({"a": a, "b": a + 0.1 * rng.normal(size=2000)})
+    model = tmp_path / "m"
+    Pipeline(AutoEncoder(hidden=(4, 2), epochs=5, verbose=0),
+             threshold=DSPOT(1e-2, depth=10)).fit(train).save(model)
+    a = rng.normal(size=1000)
+    off = np.linspace(0, 1.5, 1000) + 0.1 * rng.normal(size=1000)
+    off[::23] += 3
+    rows = pd.DataFrame({"a": a, "b": a + off})
+    data = tmp_path / "rows.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows.to_dict("records")), encoding="utf-8")
+    out = tmp_path / "alerts.jsonl"
+    res = runner.invoke(app, ["stream", str(model), "-i", str(data), "--adapt", "--alert-format", "ecs",
+                              "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    docs = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    # the same rows through the saved rule: the cut-off each row met
+    pipe = load(model)
+    flags = pipe.threshold_.update(pipe.score(rows))
+    assert [d["hourglass"]["row"] for d in docs] == np.flatnonzero(flags).tolist() != []
+    for doc in docs:
+        h = doc["hourglass"]
+        assert h["threshold"] == pipe.threshold_.cutoffs_[h["row"]] < h["score"], doc["message"]
