@@ -53,3 +53,24 @@ def test_adapted_ecs_alerts_carry_the_cut_off_their_row_met(tmp_path: Path) -> N
     for doc in docs:
         h = doc["hourglass"]
         assert h["threshold"] == pipe.threshold_.cutoffs_[h["row"]] < h["score"], doc["message"]
+
+
+def test_with_threshold_takes_a_series_grid_rate_for_a_per_day_budget(tmp_path: Path) -> None:
+    t = np.arange(800)
+    data = tmp_path / "series.csv"
+    pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=800, freq="1min"),
+                  "cpu": np.sin(t / 5) + 0.05 * np.random.default_rng(0).normal(size=800)}).to_csv(
+        data, index=False)
+    model = tmp_path / "s"
+    res = runner.invoke(app, ["train", str(data), "--timestamp-col", "ts", "--freq", "1min", "--model",
+                              "lstm-ae", "--window", "8", "--hidden", "4", "--epochs", "1", "-q",
+                              "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    pipe = load(model)
+    assert pipe.info.get("events_per_day") is None  # the rate is the grid's: 1,440 steps a day
+    new = pipe.with_threshold("budget:10/day")
+    assert new.threshold_.events_per_day == 1440.0
+    out = tmp_path / "s2"
+    res = runner.invoke(app, ["threshold", str(model), "--threshold", "budget:10/day", "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    assert load(out).threshold_.value_ == new.threshold_.value_  # as the CLI applies it

@@ -431,7 +431,8 @@ class Pipeline:
 
         ``rule`` is a :class:`~hourglass.thresholds.Threshold` or a spec such as ``"fpr:0.001"``
         (:func:`~hourglass.thresholds.threshold_from_spec`; a per-day budget takes its event rate
-        from ``events_per_day``, else from ``info["events_per_day"]``). A time-series model's
+        from ``events_per_day``, else from ``info["events_per_day"]``, else, for a time series
+        on a fixed ``freq`` grid, from its steps per day, as training does). A time-series model's
         stream threshold is fitted with the same rule on its causal held-out scores. Refused: a
         rule that needs labels (best F1: fit with ``X_val``/``y_val`` instead), a model that
         keeps no held-out scores (federated with ``held_out="summaries"``), a time-series model
@@ -474,6 +475,10 @@ class Pipeline:
                 raise InputError(f"with_threshold: events_per_day must be a number > 0 and finite, "
                                  f"got {shown}")
         rate = events_per_day if events_per_day is not None else self.info.get("events_per_day")
+        if rate is None and getattr(self.features_, "output", "") == "timeseries":
+            from hourglass._times import steps_per_day
+
+            rate = steps_per_day(getattr(self.features_, "freq", None))  # its grid (as train takes it)
         if isinstance(rule, str):
             rule = threshold_from_spec(rule, events_per_day=rate)
         if not isinstance(rule, Threshold):
