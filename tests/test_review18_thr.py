@@ -74,3 +74,15 @@ def test_with_threshold_takes_a_series_grid_rate_for_a_per_day_budget(tmp_path: 
     res = runner.invoke(app, ["threshold", str(model), "--threshold", "budget:10/day", "-o", str(out), "-q"])
     assert res.exit_code == 0, res.output
     assert load(out).threshold_.value_ == new.threshold_.value_  # as the CLI applies it
+
+
+def test_the_readme_gives_the_drift_checks_rate_of_a_tail_rule_on_few_scores() -> None:
+    from hourglass.thresholds import POT, expected_alert_rate
+
+    held_out = np.random.default_rng(0).exponential(size=300)
+    with pytest.warns(UserWarning, match="only 6 peaks"):
+        rule = POT(1e-4).fit(held_out)
+    rate = expected_alert_rate(rule).rate
+    assert f"{100 * rate:.2f} %" == "0.34 %"
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "(`pot:1e-4` on 300 held-out scores: 0.34 %)" in " ".join(readme.split())
