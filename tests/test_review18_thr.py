@@ -86,3 +86,21 @@ def test_the_readme_gives_the_drift_checks_rate_of_a_tail_rule_on_few_scores() -
     assert f"{100 * rate:.2f} %" == "0.34 %"
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert "(`pot:1e-4` on 300 held-out scores: 0.34 %)" in " ".join(readme.split())
+
+
+def test_the_readme_lists_the_keys_of_the_what_if_json(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    data = tmp_path / "t.csv"
+    pd.DataFrame({"a": rng.exponential(size=400), "b": rng.normal(size=400)}).to_csv(data, index=False)
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(data), "--epochs", "1", "-q", "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["threshold", str(model), "--threshold", "percentile:95", "--json", "-", "-q"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    readme = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text(
+        encoding="utf-8").split())
+    said = readme[readme.index("writes the rows for scripts"):][:600]
+    for key in [*doc["rules"][0], *(k for k in doc if k not in ("model", "model_name", "kind", "unit"))]:
+        assert f"`{key}`" in said, key
+    assert isinstance(doc["scores"], str)  # what the scores are, not the scores

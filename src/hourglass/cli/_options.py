@@ -458,8 +458,9 @@ RethresholdEventsOpt = Annotated[float | None, typer.Option(
                              "day and budget:N/day (default: the model's, from its training "
                              "--events-per-day, --timestamp-col or --freq grid).")]
 RethresholdJsonOpt = Annotated[Path | None, typer.Option(
-    "--json", help="Without -o: also write the table's rows, the held-out scores they rest on and "
-                   "the notes as JSON (- for standard output; the table then goes to stderr).")]
+    "--json", help="Without -o: also write the table's rows, what the held-out scores they rest on "
+                   "are and how many (not the scores) and the notes as JSON (- for standard output; "
+                   "the table then goes to stderr).")]
 ForceOpt = Annotated[bool, typer.Option(
     "--force", help="With -o: replace an existing model directory (MODEL itself included).")]
 TrainForceOpt = Annotated[bool, typer.Option(
