@@ -28,31 +28,68 @@ def test_update_records_the_cut_off_each_score_was_flagged_against(rule: SPOT) -
     assert cuts[0] != rule.value_
 
 
-def test_adapted_ecs_alerts_carry_the_cut_off_their_row_met(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def drifting(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A table model with a DSPOT threshold and rows whose normal level drifts, with spikes."""
+    d = tmp_path_factory.mktemp("adapt")
     rng = np.random.default_rng(0)
     a = rng.normal(size=2000)
     train = pd.DataFrame({"a": a, "b": a + 0.1 * rng.normal(size=2000)})
-    model = tmp_path / "m"
+    model = d / "m"
     Pipeline(AutoEncoder(hidden=(4, 2), epochs=5, verbose=0),
              threshold=DSPOT(1e-2, depth=10)).fit(train).save(model)
     a = rng.normal(size=1000)
     off = np.linspace(0, 1.5, 1000) + 0.1 * rng.normal(size=1000)
     off[::23] += 3
-    rows = pd.DataFrame({"a": a, "b": a + off})
-    data = tmp_path / "rows.jsonl"
+    rows = pd.DataFrame({"a": a, "b": a + off, "src": [f"h{i % 3}" for i in range(1000)]})
+    data = d / "rows.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows.to_dict("records")), encoding="utf-8")
-    out = tmp_path / "alerts.jsonl"
-    res = runner.invoke(app, ["stream", str(model), "-i", str(data), "--adapt", "--alert-format", "ecs",
-                              "-o", str(out), "-q"])
+    return {"dir": d, "model": model, "data": data}
+
+
+def _cut_offs(files: dict[str, Path]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rows' scores, flags and the cut-off each met, through the saved rule."""
+    pipe = load(files["model"])
+    lines = files["data"].read_text(encoding="utf-8").splitlines()
+    rows = pd.DataFrame.from_records([json.loads(line) for line in lines]).drop(columns="src")
+    scores = pipe.score(rows)
+    flags = pipe.threshold_.update(scores)
+    return scores, flags, pipe.threshold_.cutoffs_
+
+
+def test_adapted_ecs_alerts_carry_the_cut_off_their_row_met(drifting: dict[str, Path]) -> None:
+    out = drifting["dir"] / "alerts.jsonl"
+    res = runner.invoke(app, ["stream", str(drifting["model"]), "-i", str(drifting["data"]), "--adapt",
+                              "--alert-format", "ecs", "-o", str(out), "-q"])
     assert res.exit_code == 0, res.output
     docs = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    # the same rows through the saved rule: the cut-off each row met
-    pipe = load(model)
-    flags = pipe.threshold_.update(pipe.score(rows))
+    _, flags, cuts = _cut_offs(drifting)
     assert [d["hourglass"]["row"] for d in docs] == np.flatnonzero(flags).tolist() != []
     for doc in docs:
         h = doc["hourglass"]
-        assert h["threshold"] == pipe.threshold_.cutoffs_[h["row"]] < h["score"], doc["message"]
+        assert h["threshold"] == cuts[h["row"]] < h["score"], doc["message"]
+        assert f"> threshold {cuts[h['row']]:.4g}" in doc["message"]
+
+
+def test_adapted_grouped_ecs_alerts_carry_the_cut_off_of_their_top_row(drifting: dict[str, Path]) -> None:
+    out = drifting["dir"] / "groups.jsonl"
+    res = runner.invoke(app, ["stream", str(drifting["model"]), "-i", str(drifting["data"]), "--adapt",
+                              "--alert-format", "ecs", "--group-by", "src", "--group-window", "100",
+                              "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    docs = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    _, _, cuts = _cut_offs(drifting)
+    assert docs
+    for doc in docs:
+        h = doc["hourglass"]
+        cut = cuts[h["top_row"]]
+        assert h["threshold"] == cut < h["max_score"], doc["message"]
+        assert f"> threshold {cut:.4g}," in doc["message"]
+    plain = drifting["dir"] / "groups-plain.jsonl"  # the plain groups keep their fields
+    res = runner.invoke(app, ["stream", str(drifting["model"]), "-i", str(drifting["data"]), "--adapt",
+                              "--group-by", "src", "--group-window", "100", "-o", str(plain), "-q"])
+    assert res.exit_code == 0, res.output
+    assert all("threshold" not in json.loads(line) for line in plain.read_text(encoding="utf-8").splitlines())
 
 
 def test_with_threshold_takes_a_series_grid_rate_for_a_per_day_budget(tmp_path: Path) -> None:

@@ -1330,6 +1330,10 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                         if explain is not None:
                             alert["top_column"] = result["top_column"][i]
                             alert["why"] = result["why"][i]
+                        if grouping.rule is not None and "thresholds" in result:
+                            # --adapt: the cut-off this row met, for its group's ECS alert (a kept
+                            # column of that name, set below, stays the field it was)
+                            alert["threshold"] = result["thresholds"][i]
                         absent = next((c for c in keep or [] if c not in row), None)
                         if absent is not None and not scorer.sparse_fields:  # the stream stops here,
                             from hourglass.cli.stream_series import no_kept_field

@@ -376,7 +376,9 @@ score 4.2 > threshold 1.5, critical)'
     who = ", ".join(f"{k}={_key_text(group.get(k))}" for k in keys)
     n = group["count"]
     level = f", {group['severity']}" if group.get("severity") else ""
-    vs = f" > threshold {rule.threshold:.4g}" if rule.threshold is not None else ""
+    # the cut-off its highest row met (a streaming threshold moves: --adapt), else the model's
+    cut = alert.get("threshold", rule.threshold)
+    vs = f" > threshold {float(cut):.4g}" if cut is not None else ""
     why = f": {group['why']}" if group.get("why") else ""
     doc["message"] = (f"hourglass {rule.name}: {n} anomalous row{'s' if n != 1 else ''} from {who}, "
                       f"rows {group['first_row']}-{group['last_row']} (highest: row {group['top_row']}, "
