@@ -141,3 +141,15 @@ def test_the_readme_lists_the_keys_of_the_what_if_json(tmp_path: Path) -> None:
     for key in [*doc["rules"][0], *(k for k in doc if k not in ("model", "model_name", "kind", "unit"))]:
         assert f"`{key}`" in said, key
     assert isinstance(doc["scores"], str)  # what the scores are, not the scores
+
+
+@pytest.mark.parametrize("per", ["Day", "d", "DAY"])
+def test_with_threshold_takes_the_models_rate_for_a_budget_per_day_spelt_any_way(per: str) -> None:
+    from hourglass.thresholds import AlertBudget
+
+    df = pd.DataFrame({"a": np.random.default_rng(0).exponential(size=400)})
+    pipe = Pipeline(AutoEncoder(hidden=(2,), epochs=1, verbose=0)).fit(df)
+    pipe.info["events_per_day"] = 5000.0
+    new = pipe.with_threshold(AlertBudget(5, per=per))
+    assert new.threshold_.events_per_day == 5000.0
+    assert new.threshold_.value_ == pipe.with_threshold(AlertBudget(5, per="day")).threshold_.value_

@@ -25,6 +25,7 @@ from hourglass.ingest import label_strings, labels_seen
 from hourglass.ingest.tables import nested_note
 from hourglass.pipeline.pipeline import Pipeline
 from hourglass.thresholds import HELD_OUT, TRAINING, Fixed, Percentile, Threshold
+from hourglass.thresholds.budget import per_day
 
 __all__ = ["BASELINES", "DEFAULT_MODELS", "METRICS", "TEST_FRACTION", "Benchmark", "check_baselines",
            "check_models", "split_labelled", "summarize", "table_models"]
@@ -239,7 +240,7 @@ class Benchmark:
             raise InputError(f"--threshold: {threshold.describe()}: benchmark fits every threshold on "
                              "held-out normal training rows only, never on labelled rows (use "
                              "percentile, contamination, pot or budget:N/10k)")
-        if getattr(threshold, "per", None) == "day" and getattr(threshold, "events_per_day", None) is None:
+        if per_day(threshold) and getattr(threshold, "events_per_day", None) is None:
             raise InputError("--threshold: a per-day alert budget needs the event rate, which "
                              "benchmark does not take; use budget:N/10k")
         for where, df in ((train_name, train), (test_name, test)):

@@ -460,6 +460,7 @@ class Pipeline:
         import datetime
 
         from hourglass.thresholds import threshold_from_spec
+        from hourglass.thresholds.budget import per_day
 
         self._check_fitted()
         if events_per_day is not None:
@@ -495,7 +496,7 @@ class Pipeline:
             raise InputError("this time-series model keeps no causal held-out scores (saved before "
                              "stream thresholds existed), so its stream threshold could not follow "
                              "a new rule; retrain it")
-        if getattr(rule, "per", None) == "day" and getattr(rule, "events_per_day", None) is None:
+        if per_day(rule) and getattr(rule, "events_per_day", None) is None:
             rule = type(rule)(**{**rule.get_params(), "events_per_day": rate})
             if rate is None:
                 raise InputError(f"{rule.describe()}: a per-day budget needs the event rate, which "

@@ -13,7 +13,7 @@ from hourglass.errors import InputError
 from hourglass.thresholds.base import Threshold, cut_between, share_count
 from hourglass.thresholds.evt import tail_quantile
 
-__all__ = ["AlertBudget", "events_per_day"]
+__all__ = ["AlertBudget", "events_per_day", "per_day"]
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,18 @@ def events_per_day(timestamps: object, *, column: str = "timestamp") -> float:
     if span <= 0:
         raise InputError(f"column {column!r}: all timestamps are equal; cannot derive an event rate")
     return float(len(ts) / span)
+
+
+def per_day(rule: object) -> bool:
+    """Whether ``rule`` is a per-day :class:`AlertBudget`, its ``per`` spelt in any of the ways it
+    takes (``"day"``, ``"d"``, any case): such a rule needs an event rate.
+
+    Examples
+    --------
+    >>> per_day(AlertBudget(5, per="Day")), per_day(AlertBudget(5, per="10k"))
+    (True, False)
+    """
+    return isinstance(rule, AlertBudget) and _PER.get(str(rule.per).lower()) == "day"
 
 
 class AlertBudget(Threshold):
