@@ -78,8 +78,8 @@ its flag, decided by float32 rounding, is not compared."""
 ROUNDING_FACTOR = 4.0
 """Where torch's own float32 score is further than :data:`RTOL` from the same network's score in
 float64 on the rows checked (a score that is a small difference of large values: GANomaly's
-``z - ẑ`` of a well-trained model on a wide table, an autoencoder's reconstruction of features
-far from zero with no scaling), the tolerance is this many times that rounding: the graph is
+``z - ẑ`` of a well-trained model on a wide table, a Deep SVDD's distance to its centre once
+trained close to it), the tolerance is this many times that rounding: the graph is
 held to torch's own precision, not to a better one (and a row whose torch score lies within
 the tolerance of the threshold is on it)."""
 
