@@ -242,21 +242,29 @@ def labels_seen(seen: Any, wanted: Any, n: int = 8) -> str:
 def other_spellings(seen: Any, wanted: Any) -> list[str]:
     """The values of ``seen`` that are a ``wanted`` value in another case or number spelling
     (``False`` for ``false``: a CSV reader types a true/false column as booleans; ``1.0`` for
-    ``1``), sorted.
+    ``1``; ``False`` for ``0`` and ``True`` for ``1``, the booleans of a 0/1 column), sorted.
 
     Examples
     --------
     >>> other_spellings(["False", "True", "attack"], ["false"]), other_spellings(["0.0"], ["0"])
     (['False'], ['0.0'])
+    >>> other_spellings(["False", "True"], ["0"]), other_spellings(["0", "1"], ["False"])
+    (['False'], ['0'])
     """
     wants = [str(w) for w in wanted]
     return sorted({str(v) for v in seen if str(v) not in wants and any(
         str(v).strip().lower() == w.strip().lower() or _same_number(str(v), w) for w in wants)})
 
 
+_TRUTH = {"false": 0.0, "true": 1.0}  # a true/false column typed as booleans is the 0/1 labels
+
+
 def _same_number(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` spell one number (``1.0`` and ``1``; ``False`` and ``0``)."""
     try:
-        return float(a) == float(b)
+        x = _TRUTH.get(a.strip().lower(), None)
+        y = _TRUTH.get(b.strip().lower(), None)
+        return (float(a) if x is None else x) == (float(b) if y is None else y)
     except ValueError:
         return False
 

@@ -1,0 +1,40 @@
+"""Evaluation metrics, report and the evaluate / benchmark commands: regression tests of defects
+found and fixed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests._cli import one_line_error, small_labelled_model
+
+
+@pytest.fixture(scope="module")
+def labelled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A small table model (normal = 'normal') and its labelled table."""
+    return small_labelled_model(tmp_path_factory.mktemp("eval18"))
+
+
+def test_normal_0_on_a_true_false_label_column_is_refused_naming_false(labelled: dict[str, Any]) -> None:
+    # a 0/1 label column read as booleans: '--normal 0' meant False; every row counted as an
+    # anomaly (a warning, then n/a metrics) instead of the did-you-mean train gives
+    frame = labelled["frame"].assign(label=labelled["frame"]["label"] == "attack")
+    data = labelled["folder"] / "bool.csv"
+    frame.to_csv(data, index=False)
+    out = labelled["folder"] / "bool.json"
+    one_line_error(["evaluate", str(labelled["model"]), str(data), "--normal", "0", "--json", str(out)],
+                   "give --normal False", out)
+    # and the other way round: a model whose normal label is False, on a 0/1 column
+    frame.assign(label=frame["label"].astype(int)).to_csv(data, index=False)
+    one_line_error(["evaluate", str(labelled["model"]), str(data), "--normal", "False", "--json",
+                    str(out)], "give --normal 0", out)
+
+
+def test_other_spellings_reads_booleans_as_0_and_1() -> None:
+    from hourglass.ingest.formats import other_spellings
+
+    assert other_spellings(["False", "True"], ["0"]) == ["False"]
+    assert other_spellings(["False", "True"], ["1.0"]) == ["True"]
+    assert other_spellings(["0", "1"], ["true"]) == ["1"]
+    assert other_spellings(["attack", "normal"], ["0"]) == []
