@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 
 from tests._cli import one_line_error, small_labelled_model
@@ -38,3 +39,21 @@ def test_other_spellings_reads_booleans_as_0_and_1() -> None:
     assert other_spellings(["False", "True"], ["1.0"]) == ["True"]
     assert other_spellings(["0", "1"], ["true"]) == ["1"]
     assert other_spellings(["attack", "normal"], ["0"]) == []
+
+
+def test_report_of_a_class_named_in_a_script_the_font_lacks_warns_nothing() -> None:
+    # matplotlib warned once per missing character ('Glyph 25915 ... missing from font(s)'),
+    # lines printed amid evaluate's output, --quiet or not
+    import warnings
+
+    from hourglass.evaluate.report import render_report
+
+    rng = np.random.default_rng(0)
+    y = np.r_[np.zeros(60, int), np.ones(20, int)]
+    s = np.r_[rng.normal(0, 1, 60), rng.normal(3, 1, 20)]
+    classes = np.where(y == 1, "攻撃🔥", "normal")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        page, m = render_report(y_true=y, scores=s, y_pred=(s > 2).astype(int), threshold=2.0,
+                                threshold_rule="fixed", classes=classes)
+    assert "攻撃🔥" in page and m["per_class"]["攻撃🔥"]["n"] == 20
