@@ -57,3 +57,23 @@ def test_report_of_a_class_named_in_a_script_the_font_lacks_warns_nothing() -> N
         page, m = render_report(y_true=y, scores=s, y_pred=(s > 2).astype(int), threshold=2.0,
                                 threshold_rule="fixed", classes=classes)
     assert "攻撃🔥" in page and m["per_class"]["攻撃🔥"]["n"] == 20
+
+
+def test_report_counts_sessions_as_sessions_like_the_terminal() -> None:
+    # the per-class table's column, the precision@k note and the histogram's caption said 'rows'
+    # for a log model's sessions (the terminal's table: 'sessions')
+    import re
+
+    from hourglass.evaluate.report import render_report
+
+    rng = np.random.default_rng(1)
+    y = np.r_[np.zeros(60, int), np.ones(20, int)]
+    s = np.r_[rng.normal(0, 1, 60), rng.normal(3, 1, 20)]
+    page, _ = render_report(y_true=y, scores=s, y_pred=(s > 2).astype(int), threshold=2.0,
+                            threshold_rule="fixed", classes=np.where(y == 1, "Anomaly", "Normal"),
+                            normal=["Normal"], unit="sessions")
+    table = re.search(r'<table id="tbl-per-class">.*?</table>', page, re.S)
+    assert table is not None and "<th>sessions</th>" in table.group(0)
+    assert "highest-scoring sessions" in page and "share of its sessions" in page
+    assert not re.search(r"\brows\b", re.sub(r'<table id="tbl-model-card".*?</table>', "", page, flags=re.S)
+                         .split("<h2>Model card</h2>")[0])

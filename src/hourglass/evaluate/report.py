@@ -192,8 +192,8 @@ def render_report(
         "</div>",
         "<h2>Scores per class</h2>",
         _figure("fig-hist", plots.histogram_figure(s, _groups(names, y, categories, normal), threshold),
-                "Each class's score distribution (as a share of its rows); rows right of the dashed "
-                "line are flagged."),
+                f"Each class's score distribution (as a share of its {unit}); {unit} right of the "
+                "dashed line are flagged."),
         "<h2>Choosing another operating point</h2>",
         _figure("fig-threshold", plots.threshold_figure(curve, threshold, events_per_day),
                 "Precision, recall and false-positive rate (left axis) and alert volume (right axis, "
@@ -202,17 +202,17 @@ def render_report(
         _figure("fig-confusion", plots.confusion_figure(m["tp"], m["fp"], m["tn"], m["fn"]),
                 "Counts and share of each true class."),
         "<h2>Detection per class</h2>",
-        _table("tbl-per-class", ["class", "rows", "flagged", "rate", ""],
+        _table("tbl-per-class", ["class", unit, "flagged", "rate", ""],
                _class_rows(m["per_class"], normal) if "per_class" in m else
                [["normal (FPR)", m["tn"] + m["fp"], m["fp"], m["fpr"], ""],
                 ["anomaly (detection rate)", m["tp"] + m["fn"], m["tp"], m["recall"], ""]]),
     ]
     if "per_category" in m:
         parts += ["<h2>Detection per category</h2>",
-                  _table("tbl-per-category", ["category", "rows", "flagged", "rate", ""],
+                  _table("tbl-per-category", ["category", unit, "flagged", "rate", ""],
                          _class_rows(m["per_category"], normal))]
     parts += ["<h2>Precision at k</h2>",
-              '<p class="note">Share of true anomalies among the k highest-scoring rows — what an '
+              f'<p class="note">Share of true anomalies among the k highest-scoring {_e(unit)} — what an '
               "analyst working down the queue sees.</p>",
               _table("tbl-precision-at-k", ["k", "precision@k"],
                      [[k, v] for k, v in m["precision_at_k"].items()])]
