@@ -3,9 +3,11 @@ found and fixed."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from tests._cli import one_line_error, small_labelled_model
@@ -77,3 +79,39 @@ def test_report_counts_sessions_as_sessions_like_the_terminal() -> None:
     assert "highest-scoring sessions" in page and "share of its sessions" in page
     assert not re.search(r"\brows\b", re.sub(r'<table id="tbl-model-card".*?</table>', "", page, flags=re.S)
                          .split("<h2>Model card</h2>")[0])
+
+
+def test_series_labels_true_false_read_as_0_1_and_text_labels_refused(tmp_path: Path) -> None:
+    # as the README says: 0/1 per row (true/false too); text labels stop evaluate naming the row
+    import json
+
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    rng = np.random.default_rng(0)
+    n = 240
+    v = np.sin(np.arange(n) / 6) + rng.normal(0, 0.1, n)
+    y = np.zeros(n, int)
+    y[200:215] = 1
+    v[200:215] += 3
+    frame = pd.DataFrame({"v": v, "label": y})
+    frame.iloc[:160].assign(label=0).to_csv(tmp_path / "train.csv", index=False)
+    test = frame.iloc[160:]
+    test.to_csv(tmp_path / "01.csv", index=False)
+    test.assign(label=test["label"] == 1).to_csv(tmp_path / "tf.csv", index=False)
+    test.assign(label=np.where(test["label"] == 1, "attack", "normal")).to_csv(tmp_path / "text.csv",
+                                                                                index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "train.csv"), "--model", "lstm-ae", "--window", "8",
+                              "--epochs", "1", "--label-col", "label", "-o", str(tmp_path / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+    got = []
+    for name in ("01", "tf"):
+        res = runner.invoke(app, ["evaluate", str(tmp_path / "m"), str(tmp_path / f"{name}.csv"),
+                                  "--json", str(tmp_path / f"{name}.json")])
+        assert res.exit_code == 0, res.output
+        got.append(json.loads((tmp_path / f"{name}.json").read_text()))
+    assert got[0]["n_anomalies"] == got[1]["n_anomalies"] == 15
+    assert got[0]["roc_auc"] == got[1]["roc_auc"]
+    one_line_error(["evaluate", str(tmp_path / "m"), str(tmp_path / "text.csv")], "holds 'normal'")
+    one_line_error(["evaluate", str(tmp_path / "m"), str(tmp_path / "text.csv"), "--normal", "normal"],
+                   "--normal: not used by time-series models")
