@@ -115,3 +115,18 @@ def test_series_labels_true_false_read_as_0_1_and_text_labels_refused(tmp_path: 
     one_line_error(["evaluate", str(tmp_path / "m"), str(tmp_path / "text.csv")], "holds 'normal'")
     one_line_error(["evaluate", str(tmp_path / "m"), str(tmp_path / "text.csv"), "--normal", "normal"],
                    "--normal: not used by time-series models")
+
+
+def test_benchmark_too_few_held_out_scores_advises_benchmarks_options(labelled: dict[str, Any]) -> None:
+    # the advice was train's '--param validation_fraction=0.2', an option benchmark does not take
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    out = labelled["folder"] / "bench.json"
+    for extra, advice in (([], "give more normal training rows (now "),
+                          (["--max-train", "50"], "give a larger --max-train (now 50 of the ")):
+        args = ["benchmark", str(labelled["data"]), "--label-col", "label", "--normal", "normal",
+                "--models", "none", "--seeds", "1", "--threshold", "fpr:0.01", "--json", str(out), *extra]
+        one_line_error(args, advice, out)
+        res = runner.invoke(app, args)
+        assert "--param" not in res.stderr and "fpr:RATE@CONFIDENCE" in res.stderr

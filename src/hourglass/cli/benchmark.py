@@ -54,6 +54,8 @@ from hourglass.errors import HourglassError, InputError
 if TYPE_CHECKING:
     from rich.table import Table
 
+    from hourglass.pipeline.benchmark import Benchmark
+
 __all__ = ["benchmark", "results_table", "suite_files"]
 
 SUITES = ("nsl-kdd", "nsl-kdd-sample")
@@ -175,6 +177,22 @@ def _name(path: Path) -> str:
     'flows.csv'
     """
     return shown_name(path)
+
+
+def _more_held_out(bench: Benchmark, split: bool, max_train: int | None) -> str:
+    """What gives a threshold rule more held-out normal scores in a benchmark (which sets no
+    model's held-out share: ``train``'s ``--param validation_fraction`` is no option here)."""
+    n = len(bench.X_train_)
+    if max_train is not None and max_train < n:
+        more = f"a larger --max-train (now {max_train:,} of the {n:,} normal training rows)"
+    else:
+        more = f"more normal training rows (now {n:,}" + (
+            "; a smaller --test-fraction leaves more" if split else "") + ")"
+    other = ("a higher rate or a lower confidence (fpr:RATE@CONFIDENCE)"
+             if type(bench.threshold).__name__ == "FalseAlarmBound" else "a smaller depth (dspot:Q/DEPTH)"
+             if type(bench.threshold).__name__ == "DSPOT" else "another rule")
+    return (f"each model holds out about 10% of its normal training rows for the threshold: give "
+            f"{more}, or {other}")
 
 
 def _split_names(text: str) -> list[str]:
@@ -308,6 +326,10 @@ def benchmark(
             except ValueError as exc:  # an InputError too; the line names the run it stopped
                 if isinstance(exc, InputError) and rule is not None and str(exc).startswith(
                         f"{type(rule).__name__}:"):  # e.g. fpr:RATE on too few held-out rows
+                    few = getattr(exc, "too_few_scores", None)
+                    if few is not None:  # its advice (--param validation_fraction) is train's
+                        raise HourglassError(f"--threshold {threshold}: {running[0]}: {few}; "
+                                             f"{_more_held_out(bench, test is None, max_train)}") from None
                     raise HourglassError(f"--threshold {threshold}: {running[0]}: {exc}") from None
                 # e.g. a PyOD baseline refusing --max-train's few rows: which of the runs it was
                 raise HourglassError(f"{running[0]}: {exc}") from exc
