@@ -130,3 +130,16 @@ def test_benchmark_too_few_held_out_scores_advises_benchmarks_options(labelled: 
         one_line_error(args, advice, out)
         res = runner.invoke(app, args)
         assert "--param" not in res.stderr and "fpr:RATE@CONFIDENCE" in res.stderr
+
+
+def test_benchmark_says_a_few_held_out_scores_warning_once_with_its_own_advice(
+        labelled: dict[str, Any]) -> None:
+    # one warning per model and seed (12 alike for the defaults), each advising train's --param
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    res = runner.invoke(app, ["benchmark", str(labelled["data"]), "--label-col", "label", "--normal",
+                              "normal", "--models", "none", "--baselines", "iforest", "--seeds", "3"])
+    assert res.exit_code == 0, res.output
+    lines = [ln for ln in res.stderr.splitlines() if ln.startswith("percentile 99 of")]
+    assert len(lines) == 1 and "--param" not in lines[0] and "more normal training rows" in lines[0]
