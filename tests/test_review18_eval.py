@@ -143,3 +143,18 @@ def test_benchmark_says_a_few_held_out_scores_warning_once_with_its_own_advice(
     assert res.exit_code == 0, res.output
     lines = [ln for ln in res.stderr.splitlines() if ln.startswith("percentile 99 of")]
     assert len(lines) == 1 and "--param" not in lines[0] and "more normal training rows" in lines[0]
+
+
+def test_table_report_without_an_event_rate_names_evaluates_own_options(labelled: dict[str, Any]) -> None:
+    # it said 'train with --timestamp-col or --events-per-day': evaluate takes both itself
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    page = labelled["folder"] / "rate.html"
+    base = ["evaluate", str(labelled["model"]), str(labelled["data"]), "--report", str(page)]
+    res = runner.invoke(app, base)
+    assert res.exit_code == 0, res.output
+    assert "no event rate: evaluate with --events-per-day N or --timestamp-col COLUMN" in page.read_text()
+    res = runner.invoke(app, [*base, "--events-per-day", "50000"])
+    assert res.exit_code == 0, res.output
+    assert "no event rate" not in page.read_text() and "alerts/day" in page.read_text()

@@ -466,6 +466,8 @@ def evaluate(
                 classes=classes, categories=categories, normal=normal_values,
                 events_per_day=events_per_day, model_card=pipe.model_card(), data_name=shown(data),
                 trained_on_it=on_training_file,
+                # evaluate takes both options itself: no retraining needed for the rate
+                no_rate="evaluate with --events-per-day N or --timestamp-col COLUMN (or train with one)",
                 title=f"hourglass evaluation: {pipe.info.get('model', 'model')} on {shown_name(data)}")
         _write_metrics(json_out, summary, report, page)
     report_skipped(stats, data)
