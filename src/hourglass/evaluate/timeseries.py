@@ -125,11 +125,16 @@ def timeseries_metrics(y_true: object, scores: object, y_pred: object,
     p = check_labels(y_pred, s.size, what="y_pred")
     out = binary_metrics(y, s, p)
     true_events = events(y)
-    alarms = events(p)
     ttd = time_to_detect(y, p)
     found = [t for t in ttd if t is not None]
     ev_recall = float(np.mean([t is not None for t in ttd])) if true_events else 0.0
-    ev_precision = (float(np.mean([bool(y[lo:hi].any()) for lo, hi in alarms])) if alarms else 0.0)
+    # alarm runs that overlap an event, counted at once (a noisy threshold makes 10^5 runs on a
+    # series of 10^6 steps: a slice per run took 0.8 s)
+    edges = np.diff(np.r_[0, p, 0])
+    alarm_lo, alarm_hi = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    anomalous_before = np.r_[0, np.cumsum(y)]
+    ev_precision = (float(np.mean(anomalous_before[alarm_hi] > anomalous_before[alarm_lo]))
+                    if alarm_lo.size else 0.0)
     # point-adjusted decisions only change the confusion counts: no second pass over the AUCs
     tp, fp, _, fn = _confusion(y, point_adjust(y, p))
     pa_precision, pa_recall, pa_f1 = _precision_recall_f1(tp, fp, fn)
@@ -138,7 +143,7 @@ def timeseries_metrics(y_true: object, scores: object, y_pred: object,
         "event_recall": ev_recall,
         "event_precision": ev_precision,
         "event_f1": _safe_div(2 * ev_precision * ev_recall, ev_precision + ev_recall),
-        "n_alarm_runs": len(alarms),
+        "n_alarm_runs": int(alarm_lo.size),
         "time_to_detect": ttd,
         "mean_time_to_detect": float(np.mean(found)) if found else None,
         "pa_precision": pa_precision,
