@@ -524,7 +524,8 @@ class BaseDetector(BaseEstimator):
             logger.warning("%s: no held-out %s (%s), so the threshold is fitted on training "
                            "scores", type(self).__name__, unit, why)
             # the normal ones, as from held-out rows
-            val_scores = self._score(Xa if labels is None else self._take(Xa, np.flatnonzero(labels == 0)))
+            val_scores = (self._training_scores(Xa) if labels is None
+                          else self._score(self._take(Xa, np.flatnonzero(labels == 0))))
         self.val_scores_ = np.asarray(val_scores, dtype=np.float64)
         self.val_index_ = np.asarray(val_idx, dtype=np.int64)  # which rows were held out
         if self.get_tags()["gradients"] and isinstance(Xa, np.ndarray) and Xa.ndim == 2:
@@ -794,6 +795,11 @@ class BaseDetector(BaseEstimator):
 
     def _take(self, X: Any, idx: np.ndarray) -> Any:
         return X[idx]
+
+    def _training_scores(self, X: Any) -> np.ndarray:
+        """Scores of all of ``fit``'s rows ``X``, which the threshold and the calibration are
+        fitted on when nothing is held out (a subclass may leave some rows' scores out)."""
+        return self._score(X)
 
     def _default_threshold(self) -> Threshold:
         """Threshold used when ``threshold`` is ``None``."""

@@ -15,6 +15,7 @@ import dataclasses
 import logging
 import numbers
 from collections.abc import Collection, Iterable, Sequence
+from itertools import pairwise
 from typing import Any, ClassVar
 
 import numpy as np
@@ -370,9 +371,11 @@ class WindowDetector(DeepDetector):
         Xa = self._validate(X, reset=False)
         # the scores a live stream gives: one window ending at each step of the held-out tail
         # (windows inside the tail only, as the averaged held-out scores are)
-        tail = self._take(Xa, self.val_index_) if len(self.val_index_) else Xa
+        # (nothing held out: the joined series' windows inside one recording, as for the threshold)
+        parts = [self._take(Xa, self.val_index_)] if len(self.val_index_) else self._seam_parts(Xa)
         # None in a model saved before stream thresholds existed
-        self.stream_val_scores_: np.ndarray | None = np.asarray(self._window_scores(tail), dtype=np.float64)
+        self.stream_val_scores_: np.ndarray | None = np.concatenate(
+            [np.asarray(self._window_scores(part), dtype=np.float64) for part in parts])
         self.stream_calibrator_: Calibrator | None = Calibrator().fit(self.stream_val_scores_)
         self._fit_stream_threshold(self.threshold_)
         return self
@@ -501,6 +504,19 @@ class WindowDetector(DeepDetector):
         view = series.unfold(0, length, 1)  # (n - length + 1, C, length), a view
         return (view[torch.from_numpy(starts)].transpose(1, 2).contiguous(),)
 
+    def _seam_parts(self, X: np.ndarray) -> list[np.ndarray]:
+        """``X``, a series that starts at the first step of ``fit``'s input, cut at the fit's
+        seams: the parts at least one window long (views). A window across a seam joins two
+        recordings end to end, a jump no real series makes: with nothing held out, the threshold,
+        the calibration and the channels' error scales are fitted on the windows inside one
+        recording only, as the network was trained on them."""
+        length = self._length()
+        bounds = [0, *(s for s in getattr(self, "_seams", ()) if s < X.shape[0]), X.shape[0]]
+        return [X[a:b] for a, b in pairwise(bounds) if b - a >= length]
+
+    def _training_scores(self, X: np.ndarray) -> np.ndarray:
+        return np.concatenate([self._score(part) for part in self._seam_parts(X)])
+
     def _check_last_series(self, X: np.ndarray) -> None:
         seams = getattr(self, "_seams", ())
         if seams and X.shape[0] < seams[-1] + self._length():
@@ -531,7 +547,7 @@ class WindowDetector(DeepDetector):
             X_val = None
         super()._fit_more(X, X_val, y)
         if getattr(self, "score_norm", "none") == "channel":
-            self._fit_error_scale(X_val if X_val is not None else X)
+            self._fit_error_scale(X_val if X_val is not None else X, at_start=X_val is None)
 
     def _fit_variant(self, path: str, X: np.ndarray, X_val: np.ndarray | None,
                      y: np.ndarray | None) -> None:
@@ -539,7 +555,7 @@ class WindowDetector(DeepDetector):
         self.linear_path_ = path
         super()._fit(X, X_val, y)
         if getattr(self, "score_norm", "none") == "channel":
-            self._fit_error_scale(X_val if X_val is not None else X)
+            self._fit_error_scale(X_val if X_val is not None else X, at_start=X_val is None)
 
     def _fit_auto(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
         """``linear_path="auto"``: train both variants and keep the one that separates synthetic
@@ -584,18 +600,21 @@ class WindowDetector(DeepDetector):
                     type(self).__name__, self.linear_path_, self.linear_path_scores_["none"],
                     self.linear_path_scores_["pca"])
 
-    def _fit_error_scale(self, X: np.ndarray) -> None:
+    def _fit_error_scale(self, X: np.ndarray, at_start: bool = False) -> None:
         """Each channel's mean error over the windows of ``X`` (the held-out normal tail): the
         unit its error is scored in, so a channel that is always hard to predict (noise) does not
         drown one that is normally exact. Floored at 1% of the channels' mean (a channel
-        reconstructed exactly must not divide by ~0)."""
+        reconstructed exactly must not divide by ~0). ``at_start``: ``X`` is the training series
+        (nothing held out), whose windows across the fit's seams are left out (:meth:`_seam_parts`)."""
         module = self.module_
         if not isinstance(module, ChannelScaled):
             raise ValueError(f"score_norm='channel': {type(self).__name__}'s network gives no "
                              "error per channel")
         module.eval()
-        err = predict_batches(module.channel_errors, [sliding_windows(X, self._length())],
-                              device=self.device_, batch_size=self._score_batch_size())
+        err = np.concatenate([
+            predict_batches(module.channel_errors, [sliding_windows(part, self._length())],
+                            device=self.device_, batch_size=self._score_batch_size())
+            for part in (self._seam_parts(X) if at_start else [X])])
         scale = err.mean(axis=0)
         scale = np.maximum(scale, max(float(scale.mean()), 1e-12) * 1e-2)
         module.error_scale.copy_(torch.from_numpy(scale.astype(np.float32)))

@@ -1,0 +1,49 @@
+"""Regression tests: the time-series detectors (windows, seams), the table detectors and the
+training loop."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hourglass.detectors import LSTMAutoEncoder, TCNAutoEncoder
+from hourglass.features.timeseries import sliding_windows
+from hourglass.nn import predict_batches
+from hourglass.thresholds import Percentile
+
+
+def _two_recordings(n: int = 120, jump: float = 3.0) -> np.ndarray:
+    t = np.arange(n)
+    a = np.c_[np.sin(t / 5), np.cos(t / 5)].astype("float32")
+    return np.concatenate([a, a + jump])  # the second recording at another level
+
+
+@pytest.mark.parametrize("kind", [TCNAutoEncoder, LSTMAutoEncoder])
+def test_nothing_held_out_with_seams_fits_on_windows_inside_one_recording(kind):
+    # the windows across the join are no series the model will see: with nothing held out
+    # (validation_fraction=0) the threshold, the calibration, the stream threshold and the
+    # channels' error scales were fitted on them too, and a threshold sat at the join's score
+    X = _two_recordings()
+    kw = dict(window=8, epochs=1, verbose=0, validation_fraction=0.0, threshold=Percentile(99))
+    det = kind(**kw).fit(X, seams=[120])
+    inside = np.r_[det.score(X[:120]), det.score(X[120:])]
+    np.testing.assert_array_equal(det.val_scores_, inside)
+    assert det.threshold_.value_ == Percentile(99).fit(inside).value_
+    causal = np.r_[det.window_scores(X[:120]), det.window_scores(X[120:])]
+    np.testing.assert_array_equal(det.stream_val_scores_, causal)
+    module = det.module_
+    errors = np.concatenate([predict_batches(module.channel_errors, [sliding_windows(x, 8)])
+                             for x in (X[:120], X[120:])])
+    # each channel's scale: its mean error over those windows
+    np.testing.assert_allclose(module.error_scale.numpy(), errors.mean(axis=0), rtol=1e-5)
+    # a warm start with a replayed recording in front does the same
+    new = det.warm_start(X, epochs=1, seams=[120])
+    np.testing.assert_array_equal(new.val_scores_, np.r_[new.score(X[:120]), new.score(X[120:])])
+
+
+def test_seams_with_a_held_out_tail_keep_fitting_on_the_tail():
+    X = _two_recordings()
+    det = TCNAutoEncoder(window=8, epochs=1, verbose=0).fit(X, seams=[120])
+    tail = X[det.val_index_[0]:]
+    np.testing.assert_array_equal(det.val_scores_, det.score(tail))
+    np.testing.assert_array_equal(det.stream_val_scores_, det.window_scores(tail))
