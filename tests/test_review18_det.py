@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from hourglass.detectors import LSTMAutoEncoder, TCNAutoEncoder
+from hourglass.errors import InputError
 from hourglass.features.timeseries import sliding_windows
 from hourglass.nn import predict_batches
 from hourglass.thresholds import Percentile
@@ -47,3 +48,23 @@ def test_seams_with_a_held_out_tail_keep_fitting_on_the_tail():
     tail = X[det.val_index_[0]:]
     np.testing.assert_array_equal(det.val_scores_, det.score(tail))
     np.testing.assert_array_equal(det.stream_val_scores_, det.window_scores(tail))
+
+
+def test_a_seam_outside_the_series_is_named():
+    X = _two_recordings()
+    for seam in (240, 1000):
+        said = rf"seams must be steps inside the series \(1 to 239.*got \[{seam}\]"
+        with pytest.raises(ValueError, match=said):
+            LSTMAutoEncoder(window=8, hidden=4, epochs=1, verbose=0).fit(X, seams=[seam])
+
+
+def test_a_held_out_tail_reaching_before_the_last_seam_is_named():
+    # was "the last joined series has -24 steps before its held-out tail"
+    X = _two_recordings()
+    det = LSTMAutoEncoder(window=8, hidden=4, epochs=1, verbose=0, validation_fraction=0.6)
+    with pytest.raises(InputError, match=r"validation_fraction=0.6 holds out the last 144 of 240 steps, "
+                                         r"which reach back before the last seam \(step 120\)"):
+        det.fit(X, seams=[120])
+    fitted = LSTMAutoEncoder(window=8, hidden=4, epochs=1, verbose=0).fit(X, seams=[120])
+    with pytest.raises(InputError, match="reach back before the last seam"):
+        fitted.warm_start(X, seams=[120], validation_fraction=0.6)

@@ -300,7 +300,12 @@ class WindowDetector(DeepDetector):
 
     def _split(self, n: int, frac: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Contiguous split: the last share ``frac`` of the steps (at least one window) is held out;
-        nothing is held out when the head would be shorter than one window."""
+        nothing is held out when the head would be shorter than one window. With ``fit``'s seams,
+        each must be a step inside the series, and the tail must lie after the last one."""
+        seams = getattr(self, "_seams", ())
+        if seams and seams[-1] >= n:
+            raise ValueError(f"seams must be steps inside the series (1 to {n - 1}: where a later "
+                             f"series starts), got {list(seams)} for a series of {n} steps")
         length = self._length()
         n_val = int(round(frac * n))
         if 0 < n_val < length:
@@ -309,6 +314,11 @@ class WindowDetector(DeepDetector):
             logger.warning("%s: series of %d steps is too short to hold out a tail of %d",
                            type(self).__name__, n, n_val)
             n_val = 0
+        if n_val and seams and n - n_val < seams[-1]:
+            raise InputError(f"validation_fraction={frac} holds out the last {n_val} of {n} steps, "
+                             f"which reach back before the last seam (step {seams[-1]}): the held-out "
+                             "tail is taken from the last joined series alone; use a smaller "
+                             "validation_fraction or a longer last series")
         return np.arange(n - n_val), np.arange(n - n_val, n)
 
     def _take(self, X: np.ndarray, idx: np.ndarray) -> np.ndarray:
