@@ -3,10 +3,19 @@ training loop."""
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pytest
 
-from hourglass.detectors import LSTMAutoEncoder, TCNAutoEncoder
+from hourglass.detectors import (
+    DeepLog,
+    GRUAutoEncoder,
+    LSTMAutoEncoder,
+    LSTMForecaster,
+    SequenceAutoEncoder,
+    TCNAutoEncoder,
+)
 from hourglass.errors import InputError
 from hourglass.features.timeseries import sliding_windows
 from hourglass.nn import predict_batches
@@ -68,3 +77,26 @@ def test_a_held_out_tail_reaching_before_the_last_seam_is_named():
     fitted = LSTMAutoEncoder(window=8, hidden=4, epochs=1, verbose=0).fit(X, seams=[120])
     with pytest.raises(InputError, match="reach back before the last seam"):
         fitted.warm_start(X, seams=[120], validation_fraction=0.6)
+
+
+@pytest.mark.parametrize(("kind", "layers"), [(LSTMAutoEncoder, "num_layers"), (GRUAutoEncoder, "num_layers"),
+                                              (LSTMForecaster, "num_layers"), (SequenceAutoEncoder, "layers"),
+                                              (DeepLog, "layers")])
+def test_dropout_that_a_one_layer_network_ignores_is_said(kind, layers, caplog):
+    # dropout acts between stacked recurrent layers: with one layer, dropout=0.5 trained (and
+    # scored) exactly as dropout=0, without a word
+    if kind.get_tags()["input"] == "events":
+        X: object = [np.arange(1, 13)] * 20
+        kw: dict = {"hidden": 4, "epochs": 1, "verbose": 0}
+    else:
+        X, kw = _two_recordings()[:120], {"window": 8, "hidden": 4, "epochs": 1, "verbose": 0}
+    with caplog.at_level(logging.WARNING, logger="hourglass.detectors.base"):
+        kind(**kw, dropout=0.5, **{layers: 1}).fit(X)
+    said = [r.getMessage() for r in caplog.records if "dropout" in r.getMessage()]
+    assert said == [f"{kind.__name__}: dropout=0.5 has no effect with {layers}=1 (dropout acts between "
+                    f"stacked recurrent layers); set {layers}=2 or more to use it"]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="hourglass.detectors.base"):
+        kind(**kw, dropout=0.5, **{layers: 2}).fit(X)
+        kind(**kw, dropout=0.0, **{layers: 1}).fit(X)
+    assert not [r for r in caplog.records if "dropout" in r.getMessage()]

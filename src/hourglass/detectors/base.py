@@ -254,6 +254,20 @@ def check_dropout(det: Any) -> None:
         raise ValueError(f"dropout must be in [0, 1), got {dropout}")
 
 
+def warn_unused_dropout(det: Any) -> None:
+    """Say so (a logged warning) when ``det``'s ``dropout`` has no effect: a recurrent network's
+    dropout acts between its stacked layers (PyTorch's rule), and ``num_layers`` (``layers``)
+    is 1, so there are none."""
+    params = det.get_params(deep=False)
+    name = next((n for n in ("num_layers", "layers") if n in params), None)
+    if name is None or "dropout" not in params or not float(params["dropout"]) > 0:
+        return
+    if int(params[name]) == 1:
+        logger.warning("%s: dropout=%s has no effect with %s=1 (dropout acts between stacked "
+                       "recurrent layers); set %s=2 or more to use it", type(det).__name__,
+                       params["dropout"], name, name)
+
+
 def _check_threshold_kind(threshold: object) -> None:
     """Raise ``ValueError`` unless ``threshold`` is a hourglass :class:`Threshold` instance."""
     if not isinstance(threshold, Threshold):
@@ -481,6 +495,8 @@ class BaseDetector(BaseEstimator):
                               UserWarning, stacklevel=3)  # fit(), then its caller
                 labels = None
         self._check_params()
+        if not warm:  # a warm start keeps the network's shape, and said it at fit
+            warn_unused_dropout(self)
         threshold = self._threshold_rule()  # before training: a wrong rule is said now
         frac = self._validation_fraction()
         train_idx, val_idx = self._split(n, frac, np.random.default_rng(self._seed()))
