@@ -4,6 +4,7 @@ training loop."""
 from __future__ import annotations
 
 import logging
+import re
 
 import numpy as np
 import pytest
@@ -100,3 +101,24 @@ def test_dropout_that_a_one_layer_network_ignores_is_said(kind, layers, caplog):
         kind(**kw, dropout=0.5, **{layers: 2}).fit(X)
         kind(**kw, dropout=0.0, **{layers: 1}).fit(X)
     assert not [r for r in caplog.records if "dropout" in r.getMessage()]
+
+
+def test_a_network_too_big_for_memory_names_every_width_not_hidden_alone(monkeypatch):
+    # a huge code on lstm-ae was '--hidden 32: the network on 2 inputs does not fit in memory;
+    # give smaller widths', blaming a width at its default
+    build = LSTMAutoEncoder._build_window_module
+
+    def huge(self, n):  # what torch raises for a layer past the machine's memory
+        if int(self.code) > 1000:
+            raise RuntimeError("[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: "
+                               "can't allocate memory: you tried to allocate 128000000000 bytes")
+        return build(self, n)
+
+    monkeypatch.setattr(LSTMAutoEncoder, "_build_window_module", huge)
+    X = _two_recordings()[:120]
+    with pytest.raises(InputError, match=re.escape(
+            "the network on 2 inputs does not fit in memory (hidden 32, code 1000000000); give "
+            "smaller widths")) as caught:
+        LSTMAutoEncoder(window=8, code=1_000_000_000, epochs=1, verbose=0).fit(X)
+    assert caught.value.param == ("hidden", "code")
+    LSTMAutoEncoder(window=8, code=4, hidden=4, epochs=1, verbose=0).fit(X)

@@ -254,6 +254,10 @@ def check_dropout(det: Any) -> None:
         raise ValueError(f"dropout must be in [0, 1), got {dropout}")
 
 
+#: Parameters that size a detector's network (named when the network does not fit in memory).
+_NETWORK_WIDTHS = ("hidden", "embed", "filters", "channels", "code")
+
+
 def warn_unused_dropout(det: Any) -> None:
     """Say so (a logged warning) when ``det``'s ``dropout`` has no effect: a recurrent network's
     dropout acts between its stacked layers (PyTorch's rule), and ``num_layers`` (``layers``)
@@ -1116,13 +1120,20 @@ class DeepDetector(BaseDetector):
             if not out_of_memory(exc):
                 raise
             where = "GPU memory" if device.type == "cuda" else "memory"
-            hidden = getattr(self, "hidden", None)
-            if hidden is None:
+            params = self.get_params(deep=False)
+            # every width the network is built from: a huge code was blamed on hidden, at its
+            # default, when the detector had one
+            sizes = {name: params[name] for name in _NETWORK_WIDTHS if name in params}
+            if not sizes:
                 raise InputError(f"the network on {self.n_features_in_:,} inputs does not fit in "
                                  f"{where}; give a smaller network") from None
-            widths = ",".join(map(str, hidden)) if isinstance(hidden, (tuple, list)) else hidden
-            raise InputError(f"hidden {widths}: the network on {self.n_features_in_:,} inputs does "
-                             f"not fit in {where}; give smaller widths", param="hidden") from None
+            shown = ", ".join(f"{name} {','.join(map(str, v)) if isinstance(v, (tuple, list)) else v}"
+                              for name, v in sizes.items())
+            if list(sizes) == ["hidden"]:
+                raise InputError(f"{shown}: the network on {self.n_features_in_:,} inputs does "
+                                 f"not fit in {where}; give smaller widths", param="hidden") from None
+            raise InputError(f"the network on {self.n_features_in_:,} inputs does not fit in {where} "
+                             f"({shown}); give smaller widths", param=tuple(sizes)) from None
 
     def _train(self, X: Any, X_val: Any | None, y: np.ndarray | None,
                module: torch.nn.Module | None) -> None:
