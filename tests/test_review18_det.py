@@ -122,3 +122,22 @@ def test_a_network_too_big_for_memory_names_every_width_not_hidden_alone(monkeyp
         LSTMAutoEncoder(window=8, code=1_000_000_000, epochs=1, verbose=0).fit(X)
     assert caught.value.param == ("hidden", "code")
     LSTMAutoEncoder(window=8, code=4, hidden=4, epochs=1, verbose=0).fit(X)
+
+
+def test_an_ensemble_member_whose_held_out_scores_are_equal_up_to_rounding_has_unit_spread():
+    # an isolation forest on constant rows scores every row 0.5 up to the rounding of its path
+    # lengths: the held-out scores' standard deviation was 5.6e-17, and the member's calibrated
+    # score of those very rows 1.0 (a row scored one last bit off would be 1e16)
+    from hourglass.detectors import Ensemble
+
+    X = np.ones((100, 3), dtype="float32")
+    ens = Ensemble(detectors=(("latent-iforest", {"hidden": (4, 2), "n_estimators": 10}),),
+                   epochs=1, verbose=0).fit(X)
+    std = ens.calibration_[0][2]
+    assert std == 1.0
+    assert np.abs(ens.member_scores(X[:5])).max() < 1e-6
+    # a member whose held-out scores do vary keeps their standard deviation
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(100, 3)).astype("float32")
+    ens = Ensemble(detectors=(("deep-svdd", {"hidden": (4, 2)}),), epochs=1, verbose=0).fit(Z)
+    assert ens.calibration_[0][2] == pytest.approx(float(ens.members_[0].val_scores_.std()), rel=1e-12)

@@ -100,6 +100,16 @@ def _unchanged(now: object, was: object) -> bool:
     return _same_setting(now, was)
 
 
+def _spread(ref: np.ndarray) -> float:
+    """The standard deviation of a member's held-out scores ``ref``, the unit of its calibrated
+    score; 1 when they do not vary. Scores equal up to a few float32 roundings (identical rows
+    scored in other batches, a forest's path lengths averaged in another order) do not vary
+    either: their standard deviation of ~1e-17 made a row scored as the held-out ones z = 1, and
+    one a last bit off z = 1e8."""
+    std = float(ref.std())
+    return std if std > _RANK_TOL * float(np.abs(ref).max(initial=0.0)) else 1.0
+
+
 def _member(spec: object, position: int) -> BaseDetector:
     """A fresh, unfitted detector from one entry of ``detectors``."""
     if isinstance(spec, BaseDetector):
@@ -278,7 +288,7 @@ class Ensemble(BaseDetector):
 
     def _calibrate(self) -> None:
         refs = [np.sort(m.val_scores_) for m in self.members_]
-        self.calibration_ = [(r, float(r.mean()), float(r.std()) or 1.0) for r in refs]
+        self.calibration_ = [(r, float(r.mean()), _spread(r)) for r in refs]
         # the rules the threshold was fitted under (by fit, or saved with it)
         self.combined_by_ = (self.calibration, self.combine)
         # the specification members_ were made from, copied: a member spec edited in place
