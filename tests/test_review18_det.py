@@ -141,3 +141,14 @@ def test_an_ensemble_member_whose_held_out_scores_are_equal_up_to_rounding_has_u
     Z = rng.normal(size=(100, 3)).astype("float32")
     ens = Ensemble(detectors=(("deep-svdd", {"hidden": (4, 2)}),), epochs=1, verbose=0).fit(Z)
     assert ens.calibration_[0][2] == pytest.approx(float(ens.members_[0].val_scores_.std()), rel=1e-12)
+
+
+def test_a_forecaster_horizon_past_the_series_names_horizon_too():
+    X = _two_recordings()[:100]
+    with pytest.raises(InputError, match=re.escape(
+            "series has 100 time steps, shorter than one window of 108 (window=8 + horizon=100); pass "
+            "a longer series (or train a model with a smaller --window or horizon)")):
+        LSTMForecaster(window=8, horizon=100, hidden=4, epochs=1, verbose=0).fit(X)
+    with pytest.raises(InputError, match=re.escape("(window=120); pass a longer series (or train a "
+                                                   "model with a smaller --window)")):
+        LSTMAutoEncoder(window=120, hidden=4, epochs=1, verbose=0).fit(X)

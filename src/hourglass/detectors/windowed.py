@@ -291,11 +291,14 @@ class WindowDetector(DeepDetector):
         length = self._length()
         if Xa.shape[0] < length:
             # a forecaster's window tensor is its context plus the steps it predicts
+            forecast = length != int(self.window)
             sizes = f"window={self.window}" + (f" + horizon={getattr(self, 'horizon', '?')}"
-                                               if length != int(self.window) else "")
+                                               if forecast else "")
+            # a horizon longer than the series was blamed on --window alone
+            smaller = "--window or horizon" if forecast else "--window"
             raise InputError(f"series has {Xa.shape[0]} time steps, shorter than one window of "
                              f"{length} ({sizes}); pass a longer series (or train "
-                             "a model with a smaller --window)")
+                             f"a model with a smaller {smaller})")
         return Xa
 
     def _split(self, n: int, frac: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
