@@ -152,15 +152,3 @@ def test_a_forecaster_horizon_past_the_series_names_horizon_too():
     with pytest.raises(InputError, match=re.escape("(window=120); pass a longer series (or train a "
                                                    "model with a smaller --window)")):
         LSTMAutoEncoder(window=120, hidden=4, epochs=1, verbose=0).fit(X)
-
-
-def test_auto_batch_size_of_a_window_detector_is_sized_on_its_training_windows():
-    # batch_size="auto" promises AUTO_BATCH_STEPS optimiser steps per epoch; sized on the 1,000
-    # time steps it chose 64, and the 243 windows of stride 4 made 4 steps
-    from hourglass.detectors.base import AUTO_BATCH_STEPS
-
-    det = LSTMAutoEncoder(window=32, stride=4, batch_size="auto")
-    windows = len(range(0, 1000 - 32 + 1, 4))
-    batch = det._train_config(1000).batch_size
-    assert batch == 32 and -(-windows // batch) >= AUTO_BATCH_STEPS  # batches per epoch
-    assert LSTMAutoEncoder(window=32, stride=4, batch_size=100)._train_config(1000).batch_size == 100

@@ -697,12 +697,7 @@ class WindowDetector(DeepDetector):
         """The loop's settings, the validation-loss passes bounded as scoring passes are: at most
         :data:`SCORE_BATCH_VALUES` input values (the loop's default of 4,096 windows a pass held
         2.5 GB of activations in :class:`~hourglass.detectors.Conv2DAutoEncoder` for windows of
-        128 steps × 128 channels), never fewer windows than a training batch. ``n_rows`` (time
-        steps) counts as the training windows they give: what ``batch_size="auto"`` is sized on
-        (sized on the steps, a stride of 4 gave a quarter of its optimiser steps per epoch)."""
-        length = self._length()
-        if n_rows is not None and n_rows >= length:
-            n_rows = len(window_starts(n_rows, length, max(int(self.stride), 1)))
+        128 steps × 128 channels), never fewer windows than a training batch."""
         return self._bounded_eval(super()._train_config(n_rows))
 
     def _bounded_eval(self, config: TrainConfig) -> TrainConfig:
