@@ -21,7 +21,7 @@ from hourglass.ingest.formats import format_roles
 from hourglass.ingest.logs import LOG_FORMATS
 from hourglass.ingest.tables import nested_note
 
-__all__ = ["check_format_name", "is_log_format", "preprocessor_for", "resolve_spec"]
+__all__ = ["check_format_name", "is_log_format", "preprocessor_for", "resolve_spec", "text_as_trained"]
 
 
 def is_log_format(fmt: str | None) -> bool:
@@ -200,6 +200,36 @@ def preprocessor_for(df: pd.DataFrame, source: str, *, spec: DatasetSpec | None,
                             if c not in (roles or {}) and c not in user_dropped)]
     return TabularPreprocessor(categorical=cats or None, drop=(*drop, *(spec.drop if spec else ())),
                                roles=all_roles or None, scaler=scaler)
+
+
+#: the dtypes (as a fitted preprocessor's profile names them) of a column read as text
+_TEXT_DTYPES = ("object", "str", "string")
+
+
+def text_as_trained(spec: Any, features: Any) -> Any:
+    """``spec`` reading a CSV/TSV's categorical and hashed columns as text as written where the
+    model read them as text in training (``ver`` of ``1.0``, ``1.10`` and ``beta``; a user id of
+    ``007``). A CSV column is typed from its file's first block: in a file to score whose values
+    of the column all look like numbers, ``1.10`` read as ``1.1`` and ``007`` as ``7``, values never
+    seen in training, which the same rows sent as JSON lines, to ``stream`` or to the service were
+    not. Columns typed as numbers in training are read as they were.
+
+    Examples
+    --------
+    >>> from hourglass.ingest import resolve_format
+    >>> pre = TabularPreprocessor().fit(pd.DataFrame({"ver": ["1.10", "beta"], "n": [1, 2]}))
+    >>> text_as_trained(resolve_format("csv"), pre).text_columns
+    ('ver',)
+    """
+    import dataclasses
+
+    if (not isinstance(spec, DatasetSpec) or spec.fmt not in ("csv", "tsv")
+            or getattr(features, "output", None) != "tabular"):
+        return spec
+    roles, profile = getattr(features, "roles_", {}), getattr(features, "profile_", {})
+    text = [c for c, r in roles.items() if r in ("categorical", "hash") and c not in spec.text_columns
+            and str(profile.get(c, {}).get("dtype", "")).startswith(_TEXT_DTYPES)]
+    return dataclasses.replace(spec, text_columns=(*spec.text_columns, *text)) if text else spec
 
 
 def ids_as_written(spec: Any, ids: str | None) -> Any:

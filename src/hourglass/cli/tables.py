@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass.cli._output import err
-from hourglass.cli._schema import preprocessor_for, resolve_spec, warn_label_as_feature
+from hourglass.cli._schema import preprocessor_for, resolve_spec, text_as_trained, warn_label_as_feature
 from hourglass.cli._skip import skip_unreadable_rows, skip_unreadable_times
 from hourglass.cli._spool import shown
 from hourglass.detectors import registry
@@ -330,6 +330,7 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
     """
     check_label = label_col is not None
     label_col = label_col or pipe.info.get("label_col")
+    spec = text_as_trained(spec, pipe.features_)  # a text category read as written, as trained
     streaming = getattr(pipe.features_, "output", "tabular") == "tabular" and \
         spec is not None and hasattr(spec, "iter_chunks")
     used: Collection[str] | None = None if reads is None else {
@@ -340,7 +341,7 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
     if used is not None and streaming and not _takes_used(spec):
         used = None  # a format of register_format's protocol without the keyword: read strictly
     loose = {} if used is None else {"used": used}
-    chunks = (prefetch(spec.iter_chunks(data, on_bad_rows=on_bad_rows,  # type: ignore[union-attr]
+    chunks = (prefetch(spec.iter_chunks(data, on_bad_rows=on_bad_rows,
                                         stats=stats, chunk_bytes=chunk_bytes, **loose)) if streaming
               else iter([read_data(data, spec, on_bad_rows, stats)]))
     # a chunk of JSON lines can lack a field that rows further on have: missing in its rows;

@@ -1,0 +1,44 @@
+"""Tabular features: the same rows give the same features whichever way they reach the model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hourglass.cli import app
+from tests._cli import runner
+
+
+def _scores(path: Path) -> np.ndarray:
+    return pd.read_csv(path)["score"].to_numpy()
+
+
+def test_a_text_category_of_a_csv_whose_values_look_like_numbers_is_read_as_written(tmp_path: Path) -> None:
+    # 'ver' holds a word in training, so it is text there ('1.10'); a file to score whose values
+    # all look like numbers was typed as floats (1.1): '1.10' read as '1.1', <unseen>, its score
+    # raised, and not the score of the same row sent as JSON lines or to the service
+    rng = np.random.default_rng(0)
+    n = 200
+    train = pd.DataFrame({"bytes": rng.integers(1, 1000, n),
+                          "ver": rng.choice(["1.0", "1.10", "007", "beta"], n),
+                          "user": [f"{i % 60:03d}" if i % 7 else "root" for i in range(n)]})
+    train.to_csv(tmp_path / "train.csv", index=False)
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(tmp_path / "train.csv"), "-o", str(model), "--epochs", "1",
+                              "--hidden", "4,2", "-q"])
+    assert res.exit_code == 0, res.output
+    rows = train[(train["ver"] != "beta") & (train["user"] != "root")].head(60)
+    rows.to_csv(tmp_path / "rows.csv", index=False)
+    with open(tmp_path / "rows.jsonl", "w") as f:
+        for r in rows.to_dict(orient="records"):
+            f.write(json.dumps({k: v.item() if hasattr(v, "item") else v for k, v in r.items()}) + "\n")
+    for name in ("rows.csv", "rows.jsonl", "train.csv"):
+        res = runner.invoke(app, ["score", str(model), str(tmp_path / name), "-o",
+                                  str(tmp_path / f"{name}.scores.csv"), "-q"])
+        assert res.exit_code == 0, res.output
+    want = _scores(tmp_path / "train.csv.scores.csv")[rows.index.to_numpy()]
+    assert np.array_equal(_scores(tmp_path / "rows.jsonl.scores.csv"), want)
+    assert np.array_equal(_scores(tmp_path / "rows.csv.scores.csv"), want)
