@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,8 @@ from hourglass.ingest.formats import format_roles
 from hourglass.ingest.logs import LOG_FORMATS
 from hourglass.ingest.tables import nested_note
 
-__all__ = ["check_format_name", "is_log_format", "preprocessor_for", "resolve_spec", "text_as_trained"]
+__all__ = ["check_format_name", "chosen_text", "is_log_format", "preprocessor_for", "read_as_text",
+           "resolve_spec", "text_as_trained"]
 
 
 def is_log_format(fmt: str | None) -> bool:
@@ -206,6 +207,37 @@ def preprocessor_for(df: pd.DataFrame, source: str, *, spec: DatasetSpec | None,
 _TEXT_DTYPES = ("object", "str", "string")
 
 
+def read_as_text(spec: Any, columns: Iterable[str]) -> Any:
+    """``spec`` reading the CSV/TSV ``columns`` as text as written (other columns are typed from
+    the file's first block; other formats are read as they are).
+
+    Examples
+    --------
+    >>> from hourglass.ingest import resolve_format
+    >>> read_as_text(resolve_format("csv"), ["code", "code"]).text_columns
+    ('code',)
+    """
+    import dataclasses
+
+    if not isinstance(spec, DatasetSpec) or spec.fmt not in ("csv", "tsv"):
+        return spec
+    new = tuple(dict.fromkeys(c for c in map(str, columns) if c not in spec.text_columns))
+    return dataclasses.replace(spec, text_columns=(*spec.text_columns, *new)) if new else spec
+
+
+def chosen_text(categorical: Sequence[str] | None, roles: Mapping[str, str] | None) -> list[str]:
+    """The columns ``--categorical`` or ``--role COL=categorical|hash`` name: read as text as
+    written by ``train`` and ``inspect`` (a code ``007`` is ``007``, as from JSON lines or the
+    service, not the number 7).
+
+    Examples
+    --------
+    >>> chosen_text(["code"], {"user": "hash", "bytes": "numeric"})
+    ['code', 'user']
+    """
+    return [*(categorical or ()), *(c for c, r in (roles or {}).items() if r in ("categorical", "hash"))]
+
+
 def text_as_trained(spec: Any, features: Any) -> Any:
     """``spec`` reading a CSV/TSV's categorical and hashed columns as text as written where the
     model read them as text in training (``ver`` of ``1.0``, ``1.10`` and ``beta``; a user id of
@@ -221,15 +253,11 @@ def text_as_trained(spec: Any, features: Any) -> Any:
     >>> text_as_trained(resolve_format("csv"), pre).text_columns
     ('ver',)
     """
-    import dataclasses
-
-    if (not isinstance(spec, DatasetSpec) or spec.fmt not in ("csv", "tsv")
-            or getattr(features, "output", None) != "tabular"):
+    if getattr(features, "output", None) != "tabular":
         return spec
     roles, profile = getattr(features, "roles_", {}), getattr(features, "profile_", {})
-    text = [c for c, r in roles.items() if r in ("categorical", "hash") and c not in spec.text_columns
-            and str(profile.get(c, {}).get("dtype", "")).startswith(_TEXT_DTYPES)]
-    return dataclasses.replace(spec, text_columns=(*spec.text_columns, *text)) if text else spec
+    return read_as_text(spec, [c for c, r in roles.items() if r in ("categorical", "hash")
+                               and str(profile.get(c, {}).get("dtype", "")).startswith(_TEXT_DTYPES)])
 
 
 def ids_as_written(spec: Any, ids: str | None) -> Any:

@@ -145,10 +145,12 @@ def inspect(
     import pandas as pd
 
     from hourglass.cli._schema import (
+        chosen_text,
         format_time_column,
         ids_as_written,
         is_log_format,
         preprocessor_for,
+        read_as_text,
         resolve_spec,
         warn_label_as_feature,
     )
@@ -183,6 +185,8 @@ def inspect(
             refuse_key_drops(drop, entity_col, timestamp_col if timestamp_col is not None else
                              spec.time_col if spec is not None else None)
         stats = ReadStats()
+        if entity_col is None and bucket is None:  # as train reads them: '007' as written
+            spec = read_as_text(spec, chosen_text(categorical, parse_roles(role)))
         parts, n, cut = [], 0, False
         chunks = (ids_as_written(spec, entity_col).iter_chunks(data, on_bad_rows=on_bad_rows, stats=stats)
                   if spec is not None

@@ -162,7 +162,7 @@ def train(
     from hourglass.cli import entity as entity_cli
     from hourglass.cli import logs as log_cli
     from hourglass.cli import timeseries as ts_cli
-    from hourglass.cli._schema import check_format_name, format_time_column
+    from hourglass.cli._schema import check_format_name, chosen_text, format_time_column, read_as_text
     from hourglass.cli.tables import (
         read_for_training,
         resolve_spec,
@@ -321,6 +321,7 @@ def train(
         check_model_dir(output, data)
         log_cli.check_tabular_model(cls, model)
         stats = ReadStats()
+        spec = read_as_text(spec, chosen_text(categorical, roles))  # '007' as written, as JSON gives it
         df, sampled = read_for_training(data, spec, on_bad_rows, stats, memory_budget,
                                          sample_rows, seed)
         if time_col is None and spec is not None:

@@ -180,6 +180,7 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
     training file of a model trained without labels) is read as the parent's data."""
     import numpy as np
 
+    from hourglass.cli._schema import text_as_trained
     from hourglass.cli.tables import (
         about_file,
         at_file_rows,
@@ -192,6 +193,7 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
 
     log = logging.getLogger("hourglass")
     spec, label_col, normal_values = resolve_spec(dataset, label_col, normal, fmt, path)
+    spec = text_as_trained(spec, parent.features_)  # a text category read as written, as trained
     df, sampled = read_for_training(path, spec, on_bad_rows, stats, memory_budget, sample_rows, seed)
     if replayed and label_col is not None and label_col not in df.columns:
         label_col, normal_values, normal = None, [], None  # NEW's label and normal values, not OLD's
