@@ -76,3 +76,39 @@ def test_a_column_given_as_categorical_is_trained_on_its_text_as_written(tmp_pat
     want = _scores(tmp_path / "train.csv.scores.csv")[:50]  # (another batch: float rounding)
     assert np.allclose(_scores(tmp_path / "rows.jsonl.scores.csv"), want, rtol=1e-5)
     assert np.allclose(_scores(tmp_path / "rows.csv.scores.csv"), want, rtol=1e-5)
+
+
+def test_a_column_of_dates_is_no_category(tmp_path: Path) -> None:
+    # the CSV reader gives an ISO date column as datetime.date objects (Parquet and Arrow too,
+    # JSON lines as text): each day was a one-hot category, every later day <unseen>
+    import datetime
+
+    from hourglass.features import TabularPreprocessor
+
+    days = pd.date_range("2024-01-01", periods=10)
+    frames = {
+        "dates": pd.Series([d.date() for d in days], dtype=object),
+        "datetimes": pd.Series([d.to_pydatetime() for d in days], dtype=object),
+        "iso text": pd.Series(days.strftime("%Y-%m-%d")),
+        "iso times": pd.Series(days.strftime("%Y-%m-%dT%H:%M:%S.%fZ")),
+        "arrow dates": pd.Series([d.date() for d in days], dtype="date32[pyarrow]"),
+    }
+    for what, day in frames.items():
+        df = pd.DataFrame({"day": day.repeat(3).reset_index(drop=True), "bytes": np.arange(30.0) % 7})
+        pre = TabularPreprocessor().fit(df)
+        assert pre.roles_["day"] == "drop", what
+        later = df.assign(day=[datetime.date(2024, 2, 1)] * 30)
+        assert np.array_equal(pre.transform(later), pre.transform(df)), what
+    # text that only starts like a date, or a code, stays a category
+    for text in (["2024-01-01 maintenance", "2024-01-02 backup"], ["2024-01", "2024-02"],
+                 ["v2024-01-01", "x"]):
+        pre = TabularPreprocessor().fit(pd.DataFrame({"day": text * 5, "bytes": np.arange(10.0)}))
+        assert pre.roles_["day"] == "categorical", text
+    # through the command line: inspect says why
+    path = tmp_path / "days.csv"
+    table = pd.DataFrame({"day": days.strftime("%Y-%m-%d").repeat(3), "bytes": np.arange(30) % 7})
+    table.to_csv(path, index=False)
+    res = runner.invoke(app, ["inspect", str(path), "--json", str(tmp_path / "schema.json")])
+    assert res.exit_code == 0, res.output
+    shown = {c["column"]: c for c in json.loads((tmp_path / "schema.json").read_text())["columns"]}
+    assert shown["day"]["role"] == "drop"

@@ -37,6 +37,10 @@ _IP_NAMES = {"ip", "srcip", "dstip", "destip", "sourceip", "destinationip", "ido
 _PORT_NAMES = {"port", "sport", "dport", "dsport", "srcport", "dstport", "destport", "sourceport",
                "destinationport", "idorigp", "idrespp", "srcpt", "dstpt"}
 _IPV4 = re.compile(r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$")
+#: an ISO 8601 date, or date and time (``str`` of a ``datetime.date`` or ``datetime``, with its
+#: offset), as a whole value
+_ISO_TIME = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+             r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?)?")
 _HEX = re.compile(r"0x[0-9a-f]+")
 
 
@@ -140,6 +144,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
     ('port', 'port name')
     >>> infer_role("dest_port", pd.Series([443, 80]), max_categories=100)
     ('port', 'port name')
+    >>> infer_role("day", pd.Series(["2024-01-05", "2024-01-06"]), max_categories=100)
+    ('drop', 'date/time values')
     """
     key = _norm(name)
     leaf = _norm(name.rsplit(".", 1)[-1]) if "." in name else key
@@ -164,6 +170,10 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
     sample = present.iloc[:2000].astype(str).str.strip()
     placeholder = sample.isin(PLACEHOLDERS)
     real = sample[~placeholder]  # '-' is unset (Windows logons write it for a local address)
+    if len(real) and real.str.fullmatch(_ISO_TIME).all():
+        # dates as the CSV, Parquet and Arrow readers give them (datetime.date objects), or ISO
+        # text: as categories, every later day would be a value never seen
+        return "drop", "date/time values" + _unset_said(sample[placeholder])
     if len(real) and real.map(lambda v: bool(_IPV4.match(v)) or (":" in v and _is_ip(v))).mean() > 0.95:
         return "ip", "IP address values" + _unset_said(sample[placeholder])
     conv = pd.to_numeric(sample.mask(placeholder), errors="coerce")

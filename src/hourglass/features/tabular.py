@@ -329,7 +329,8 @@ class TabularPreprocessor:
       ``hash_buckets`` one-hot buckets;
     * ``ip``: private/public, IPv6 and a hashed /24 subnet bucket; ``port``: well-known /
       registered / ephemeral bucket plus one-hot of the most frequent training ports;
-    * ``drop``: identifiers and timestamps (``Flow ID``, ``uid``, ``Timestamp``, near-unique text).
+    * ``drop``: identifiers and timestamps (``Flow ID``, ``uid``, ``Timestamp``, dates and ISO 8601
+      date/time text, near-unique text).
 
     Numeric columns constant in training, and numeric columns whose correlation with an earlier
     one exceeds ``max_corr``, are dropped (and logged). A categorical column with one value in
