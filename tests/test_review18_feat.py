@@ -112,3 +112,26 @@ def test_a_column_of_dates_is_no_category(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     shown = {c["column"]: c for c in json.loads((tmp_path / "schema.json").read_text())["columns"]}
     assert shown["day"]["role"] == "drop"
+
+
+def test_epoch_times_under_a_time_name_are_no_feature() -> None:
+    # flow_start_time of epoch seconds was a numeric feature, scaled on the training week: the
+    # same flows a month later lay past the scale, every one of them flagged
+    from hourglass.features import TabularPreprocessor
+
+    rng = np.random.default_rng(0)
+    n = 60
+    t = 1_704_067_200 + np.sort(rng.integers(0, 7 * 86_400, n))
+    df = pd.DataFrame({"flow_start_time": t, "end_time_ms": (t + 5) * 1000.0,
+                       "login_date": 20240101 + np.arange(n) % 28, "seen_time": (t + 9).astype(str),
+                       "response_time": rng.gamma(2.0, 0.1, n), "bytes": rng.lognormal(5, 1, n)})
+    pre = TabularPreprocessor().fit(df)
+    assert {c: r for c, r in pre.roles_.items() if r == "drop"} == dict.fromkeys(
+        ["flow_start_time", "end_time_ms", "login_date", "seen_time"], "drop")
+    assert pre.roles_["response_time"] == "numeric"  # a duration measured: small numbers
+    month = 30 * 86_400
+    later = df.assign(flow_start_time=df["flow_start_time"] + month,
+                      end_time_ms=df["end_time_ms"] + month * 1000.0, login_date=df["login_date"] + 100,
+                      seen_time=(t + 9 + month).astype(str))
+    assert np.array_equal(pre.transform(later), pre.transform(df))
+    assert "epoch" in pre.reasons_["flow_start_time"]

@@ -162,7 +162,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
     if pd.api.types.is_numeric_dtype(s):
         if _INDEX_NAME.fullmatch(name.strip()) and _row_numbers(s):
             return "drop", "row numbers (a table's index saved as a column)"
-        return "numeric", "numeric values"
+        clock = _clock_numbers(name, s)
+        return ("drop", clock) if clock else ("numeric", "numeric values")
     present = s.dropna()
     present = present[present.astype("string").str.strip() != ""]
     if len(present) == 0:
@@ -178,13 +179,45 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
         return "ip", "IP address values" + _unset_said(sample[placeholder])
     conv = pd.to_numeric(sample.mask(placeholder), errors="coerce")
     if conv.notna().any() and (conv.notna() | placeholder).mean() >= 0.99:
-        return "numeric", "numbers stored as text" + _unset_said(sample[placeholder])
+        clock = _clock_numbers(name, conv)
+        return ("drop", clock) if clock else ("numeric", "numbers stored as text"
+                                              + _unset_said(sample[placeholder]))
     n_unique = int(present.nunique())
     if n_unique > 50 and n_unique > 0.5 * len(present):
         return "drop", f"near-unique text ({n_unique} distinct of {len(present)})"
     if n_unique > max_categories:
         return "hash", f"{n_unique} distinct values > max_categories={max_categories}"
     return "categorical", "text values"
+
+
+#: names of times and dates (``flow_start_time``, ``login_date``, ``end_time_ms``: ``_`` left out)
+_TIME_NAME = re.compile(r"(time|date|timestamp)(ms|us|ns|sec|s)?$")
+
+
+def _clock_numbers(name: str, s: pd.Series) -> str:
+    """Why the numbers ``s`` of column ``name`` are times, not a feature, or ``""``: under a
+    time's name, epoch times (from 1973 on, in any unit) or dates written as numbers
+    (``20240105``). As a feature they would grow past training with every day scored: every
+    later row an anomaly. Durations under such names (``response_time``) are smaller numbers.
+
+    Examples
+    --------
+    >>> _clock_numbers("flow_start_time", pd.Series([1.7e9, 1.7e9 + 5]))
+    'epoch times under a time name'
+    >>> _clock_numbers("login_date", pd.Series([20240105])), _clock_numbers("response_time", pd.Series([0.2]))
+    ('dates written as numbers under a date name', '')
+    """
+    if _TIME_NAME.search(name.lower().replace("_", "")) is None or pd.api.types.is_complex_dtype(s):
+        return ""  # (complex numbers are refused where the column is read)
+    v = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    v = v[np.isfinite(v)]
+    if not len(v):
+        return ""
+    month, day = (v // 100) % 100, v % 100
+    if ((v == np.round(v)) & (v >= 19000101) & (v <= 21001231) & (month >= 1) & (month <= 12)
+            & (day >= 1) & (day <= 31)).all():
+        return "dates written as numbers under a date name"
+    return "epoch times under a time name" if float(np.median(np.abs(v))) >= 1e8 else ""
 
 
 def _unset_said(unset: pd.Series) -> str:
