@@ -134,4 +134,19 @@ def test_epoch_times_under_a_time_name_are_no_feature() -> None:
                       end_time_ms=df["end_time_ms"] + month * 1000.0, login_date=df["login_date"] + 100,
                       seen_time=(t + 9 + month).astype(str))
     assert np.array_equal(pre.transform(later), pre.transform(df))
-    assert "epoch" in pre.reasons_["flow_start_time"]
+    assert pre.reasons_["flow_start_time"] == "times"  # as the entity features say it
+
+
+def test_times_written_as_text_under_a_time_name_are_no_feature() -> None:
+    # login_time of '01/05/2024 10:05' (no ISO layout: text to the CSV reader) was hashed, or
+    # one-hot encoded with each later time <unseen>
+    from hourglass.features import TabularPreprocessor
+
+    t = pd.Timestamp("2024-01-05") + pd.to_timedelta(np.arange(0, 300 * 60, 60), unit="s")
+    df = pd.DataFrame({"login_time": t.strftime("%m/%d/%Y %H:%M"), "seen_date": t.strftime("%d %b %Y"),
+                       "run_time": ["fast", "slow"] * 150, "bytes": np.arange(300.0) % 11})
+    pre = TabularPreprocessor().fit(df)
+    assert pre.roles_["login_time"] == pre.roles_["seen_date"] == "drop", pre.reasons_
+    assert pre.roles_["run_time"] == "categorical"  # words, not times
+    later = df.assign(login_time=(t + pd.Timedelta(days=40)).strftime("%m/%d/%Y %H:%M"))
+    assert np.array_equal(pre.transform(later), pre.transform(df))

@@ -182,6 +182,11 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
         clock = _clock_numbers(name, conv)
         return ("drop", clock) if clock else ("numeric", "numbers stored as text"
                                               + _unset_said(sample[placeholder]))
+    if _TIME_NAME.search(name.lower().replace("_", "")) is not None:
+        from hourglass.features.entity import _reads_as_times  # (it imports this module)
+
+        if _reads_as_times(name, present):  # '01/05/2024 10:05': hashed, or each later one unseen
+            return "drop", "times"
     n_unique = int(present.nunique())
     if n_unique > 50 and n_unique > 0.5 * len(present):
         return "drop", f"near-unique text ({n_unique} distinct of {len(present)})"
@@ -195,7 +200,7 @@ _TIME_NAME = re.compile(r"(time|date|timestamp)(ms|us|ns|sec|s)?$")
 
 
 def _clock_numbers(name: str, s: pd.Series) -> str:
-    """Why the numbers ``s`` of column ``name`` are times, not a feature, or ``""``: under a
+    """``"times"`` when the numbers ``s`` of column ``name`` are times, not a feature, else ``""``: under a
     time's name, epoch times (from 1973 on, in any unit) or dates written as numbers
     (``20240105``). As a feature they would grow past training with every day scored: every
     later row an anomaly. Durations under such names (``response_time``) are smaller numbers.
@@ -203,9 +208,9 @@ def _clock_numbers(name: str, s: pd.Series) -> str:
     Examples
     --------
     >>> _clock_numbers("flow_start_time", pd.Series([1.7e9, 1.7e9 + 5]))
-    'epoch times under a time name'
+    'times'
     >>> _clock_numbers("login_date", pd.Series([20240105])), _clock_numbers("response_time", pd.Series([0.2]))
-    ('dates written as numbers under a date name', '')
+    ('times', '')
     """
     if _TIME_NAME.search(name.lower().replace("_", "")) is None or pd.api.types.is_complex_dtype(s):
         return ""  # (complex numbers are refused where the column is read)
@@ -216,8 +221,8 @@ def _clock_numbers(name: str, s: pd.Series) -> str:
     month, day = (v // 100) % 100, v % 100
     if ((v == np.round(v)) & (v >= 19000101) & (v <= 21001231) & (month >= 1) & (month <= 12)
             & (day >= 1) & (day <= 31)).all():
-        return "dates written as numbers under a date name"
-    return "epoch times under a time name" if float(np.median(np.abs(v))) >= 1e8 else ""
+        return "times"  # dates written as numbers
+    return "times" if float(np.median(np.abs(v))) >= 1e8 else ""  # epoch times
 
 
 def _unset_said(unset: pd.Series) -> str:

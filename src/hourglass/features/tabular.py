@@ -330,7 +330,7 @@ class TabularPreprocessor:
     * ``ip``: private/public, IPv6 and a hashed /24 subnet bucket; ``port``: well-known /
       registered / ephemeral bucket plus one-hot of the most frequent training ports;
     * ``drop``: identifiers and timestamps (``Flow ID``, ``uid``, ``Timestamp``, dates and ISO 8601
-      date/time text, epoch times under a time's name, near-unique text).
+      date/time text, epoch times or times as text under a time's name, near-unique text).
 
     Numeric columns constant in training, and numeric columns whose correlation with an earlier
     one exceeds ``max_corr``, are dropped (and logged). A categorical column with one value in
