@@ -109,9 +109,9 @@ def test_unusual_iam_calls_are_flagged_and_streamed_alike(kit: dict[str, Any]) -
 
 def test_not_cloudtrail(tmp_path: Path) -> None:
     data = tmp_path / "ct.json"
-    data.write_text('{"Records": {"eventName": "x"}}')  # no list: read as one JSON line
+    data.write_text('{"Records": {"eventName": "x"}}')  # no list: refused as such
     one_line_error(["train", str(data), "--format", "cloudtrail", "-o", str(tmp_path / "m")],
-                   "no 'eventTime' field; is this a CloudTrail log?", tmp_path / "m")
+                   "line 1: 'Records' is no list (an object)", tmp_path / "m")
     data.write_text('{"Records": [{"eventName": "x"}, 7]}')
     one_line_error(["train", str(data), "--format", "cloudtrail", "-o", str(tmp_path / "m")],
                    "Records[1] is no JSON object", tmp_path / "m")

@@ -179,7 +179,7 @@ def test_entra_graph_page_lines_and_diagnostic_records_read_alike(tmp_path: Path
 
 def test_event_hooks_are_the_formats_own() -> None:
     assert event_format("okta").name == "okta" and event_format("entra-signin").name == "entra-signin"
-    assert event_format("cloudtrail") is None and event_format("jsonl") is None
+    assert event_format("jsonl") is None
     lifted = get_format("entra-signin").event(_diagnostic(GRAPH_SIGNIN))
     assert lifted["appDisplayName"] == "Office 365 Exchange Online" and "properties" not in lifted
     assert get_format("entra-signin").event(lifted) == lifted  # applied twice: the same row

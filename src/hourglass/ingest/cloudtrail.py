@@ -44,6 +44,7 @@ import pandas as pd
 
 from hourglass.errors import InputError
 from hourglass.ingest.datasets import DatasetSpec, require_fields
+from hourglass.ingest.jsondoc import _json_kind
 from hourglass.ingest.readers import check_path
 from hourglass.ingest.tables import (
     CHUNK_BYTES,
@@ -54,6 +55,7 @@ from hourglass.ingest.tables import (
     cut_top_keys,
     first_json_object,
     flatten_json,
+    iter_table,
     no_lone_surrogates,
     open_text,
     read_head,
@@ -262,13 +264,82 @@ class _CloudTrailSpec(DatasetSpec):
                 out[c] = "drop"
         return out
 
+    def event(self, record: dict[str, Any]) -> dict[str, Any]:
+        """A record as the format's row: the record itself (its fields are flattened as any
+        JSON's); what makes the format one that ``stream`` and the service pass each JSON row
+        through :meth:`expand`, as the file is read."""
+        return record
+
+    def refusal(self, record: dict[str, Any]) -> str | None:
+        """Why ``record`` is no CloudTrail record though it comes as one (an EventBridge event,
+        a digest file), named for a message; else ``None``.
+
+        Examples
+        --------
+        >>> CLOUDTRAIL.refusal({"detail-type": "AWS API Call via CloudTrail", "detail": {}})
+        "an EventBridge event (the CloudTrail record under 'detail'); give the records: jq -c .detail"
+        >>> CLOUDTRAIL.refusal({"eventName": "GetObject"}) is None
+        True
+        """
+        if isinstance(record.get("detail"), dict) and "detail-type" in record:
+            return ("an EventBridge event (the CloudTrail record under 'detail'); give the records: "
+                    "jq -c .detail")
+        if _DIGEST <= record.keys():
+            return ("a CloudTrail digest (the hashes of log files, under CloudTrail-Digest/), not a "
+                    "log record")
+        return None
+
+    def expand(self, value: object) -> list[dict[str, Any]]:
+        """The records of one JSON value of a stream's line or a service's row, as the file is
+        read: a delivered file's ``{"Records": [...]}`` (``zcat CloudTrail/*.json.gz``: one file
+        a line) gives its records, one record itself.
+
+        Raises
+        ------
+        ValueError
+            The value is no JSON object, its ``Records`` no list of objects, or it is an
+            EventBridge event or a digest (:meth:`refusal`; the message says which).
+
+        Examples
+        --------
+        >>> [r["eventName"] for r in CLOUDTRAIL.expand({"Records": [{"eventName": "A"}, {"eventName": "B"}]})]
+        ['A', 'B']
+        """
+        if isinstance(value, dict) and "Records" in value:
+            records = value["Records"]
+            if not isinstance(records, list):
+                raise ValueError(f"'Records' is no list ({_json_kind(records)})")
+            for i, r in enumerate(records):
+                if not isinstance(r, dict):
+                    raise ValueError(f"Records[{i}] is no JSON object ({_json_kind(r)})")
+            return records
+        if not isinstance(value, dict):
+            raise ValueError(f"expected a JSON object, got {_json_kind(value)}")
+        problem = self.refusal(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return [value]
+
+    def page_rows(self, value: object) -> list[dict[str, Any]] | None:
+        """The records of a JSON line that holds a delivered file (``{"Records": [...]}``) in a
+        file of JSON lines, as :meth:`expand` gives them (an array, which the format never is,
+        refused); ``None`` for one record."""
+        if isinstance(value, list) or (isinstance(value, dict) and "Records" in value):
+            return self.expand(value)
+        return None
+
     def iter_chunks(self, path: str | os.PathLike[str], *, on_bad_rows: str = "error",
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
                     used: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
         p = check_path(path)
         if not _RECORDS.match(read_head(p, 4096).removeprefix(b"\xef\xbb\xbf")):  # one event a line
-            yield from super().iter_chunks(p, on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,
-                                           stats=stats)
+            first_chunk = True  # (a delivered file on a later line: its records, as stream reads it)
+            for df in iter_table(p, fmt="jsonl", on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,
+                                 stats=stats, page=self.page_rows):
+                if first_chunk:
+                    self.check(df, p)
+                    first_chunk = False
+                yield df
             return
         records: list[dict[str, Any]] = []
         n, first = 0, True

@@ -119,13 +119,14 @@ def event_format(name: object) -> Any:
     """The format called ``name`` when it passes each JSON record through an ``event`` of its
     own before flattening it (``okta``: the list of targets summarised; ``entra-signin``: a
     diagnostic envelope's sign-in lifted out; ``k8s-audit``, ``gcp-audit``: the chosen fields
-    of an audit event, its bodies left out): what ``stream`` and the service pass such a
-    model's JSON rows through, as the file was read; else ``None``.
+    of an audit event, its bodies left out; ``cloudtrail``: a delivered file's ``Records``):
+    what ``stream`` and the service pass such a model's JSON rows through, as the file was
+    read; else ``None``.
 
     Examples
     --------
-    >>> event_format("okta").name, event_format("cloudtrail"), event_format(None)
-    ('okta', None, None)
+    >>> event_format("okta").name, event_format("cloudtrail").name, event_format("zeek-conn")
+    ('okta', 'cloudtrail', None)
     """
     spec = all_formats().get(str(name).strip().lower()) if name is not None else None
     return spec if callable(getattr(spec, "event", None)) else None

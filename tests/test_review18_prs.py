@@ -1,0 +1,80 @@
+"""Format parsers: CloudTrail delivered files on a stream's lines, and other line-format cases."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.cli import app
+from hourglass.ingest.formats import event_format, get_format
+from tests._cli import one_line_error, runner
+
+
+def _trail(i: int) -> dict[str, Any]:
+    return {"eventVersion": "1.08", "eventTime": f"2024-01-01T00:{i // 60 % 60:02d}:{i % 60:02d}Z",
+            "eventSource": "s3.amazonaws.com", "eventName": ("GetObject", "PutObject", "ListBuckets")[i % 3],
+            "awsRegion": "us-east-1", "sourceIPAddress": f"10.0.0.{i % 5}", "userAgent": "aws-cli",
+            "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::1:user/a", "accountId": "1"},
+            "eventID": f"e{i}", "readOnly": i % 2 == 0, "eventType": "AwsApiCall",
+            "recipientAccountId": "1"}
+
+
+@pytest.fixture(scope="module")
+def trail_model(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    d = tmp_path_factory.mktemp("trail")
+    train = d / "train.jsonl"
+    train.write_text("".join(json.dumps(_trail(i)) + "\n" for i in range(200)))
+    res = runner.invoke(app, ["train", str(train), "-o", str(d / "model"), "--epochs", "2", "--seed", "0"])
+    assert res.exit_code == 0, res.output
+    test = [_trail(i) for i in range(200, 212)]
+    lines = d / "test.jsonl"
+    lines.write_text("".join(json.dumps(r) + "\n" for r in test))
+    res = runner.invoke(app, ["score", str(d / "model"), str(lines), "-o", str(d / "scores.csv")])
+    assert res.exit_code == 0, res.output
+    return {"dir": d, "model": d / "model", "test": test,
+            "scores": pd.read_csv(d / "scores.csv")["score"].to_numpy()}
+
+
+def test_cloudtrail_delivered_files_stream_as_their_records(trail_model: dict[str, Any]) -> None:
+    """'zcat CloudTrail/*.json.gz | hourglass stream M': each line a delivered file
+    ({"Records": [...]}), which score reads as its records; stream stopped with 'none of the
+    model's columns' (the line read as one row of a 'Records' field)."""
+    test = trail_model["test"]
+    text = json.dumps({"Records": test[:5]}) + "\n" + json.dumps({"Records": test[5:]}) + "\n"
+    res = runner.invoke(app, ["stream", str(trail_model["model"]), "--all", "--keep", "eventID"], input=text)
+    assert res.exit_code == 0, res.output
+    alerts = [json.loads(x) for x in res.stdout.splitlines()]
+    assert [a["eventID"] for a in alerts] == [r["eventID"] for r in test]
+    np.testing.assert_allclose([a["score"] for a in alerts], trail_model["scores"], rtol=1e-4)
+    assert event_format("cloudtrail") is get_format("cloudtrail")
+
+
+def test_cloudtrail_file_of_json_lines_with_a_delivered_file_on_a_later_line(
+        trail_model: dict[str, Any], tmp_path: Path) -> None:
+    """A JSON-lines file with a {"Records": [...]} document on a later line: its records are
+    rows, as stream reads the line; it was one row with every field missing, scored silently."""
+    test = trail_model["test"]
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text(json.dumps(test[0]) + "\n" + json.dumps({"Records": test[1:11]}) + "\n"
+                     + json.dumps(test[11]) + "\n")
+    out = tmp_path / "s.csv"
+    res = runner.invoke(app, ["score", str(trail_model["model"]), str(mixed), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    np.testing.assert_allclose(pd.read_csv(out)["score"].to_numpy(), trail_model["scores"], rtol=1e-4)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(test[0]) + "\n" + json.dumps({"Records": [test[1], 7]}) + "\n")
+    one_line_error(["score", str(trail_model["model"]), str(bad), "-o", str(tmp_path / "b.csv")],
+                   "line 2: Records[1] is no JSON object (a number)", tmp_path / "b.csv")
+
+
+def test_cloudtrail_eventbridge_event_streamed_is_refused_by_name(trail_model: dict[str, Any]) -> None:
+    event = {"version": "0", "detail-type": "AWS API Call via CloudTrail", "source": "aws.s3",
+             "detail": trail_model["test"][0]}
+    res = runner.invoke(app, ["stream", str(trail_model["model"])], input=json.dumps(event) + "\n")
+    assert res.exit_code == 2, res.output
+    assert "line 1: an EventBridge event" in res.stderr and "jq -c .detail" in res.stderr
