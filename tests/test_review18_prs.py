@@ -78,3 +78,50 @@ def test_cloudtrail_eventbridge_event_streamed_is_refused_by_name(trail_model: d
     res = runner.invoke(app, ["stream", str(trail_model["model"])], input=json.dumps(event) + "\n")
     assert res.exit_code == 2, res.output
     assert "line 1: an EventBridge event" in res.stderr and "jq -c .detail" in res.stderr
+
+
+_RSYSLOG_START = ('Nov 14 22:13:19 fw1 rsyslogd: [origin software="rsyslogd" swVersion="8.2102.0" '
+                  'x-pid="812" x-info="https://www.rsyslog.com"] start')
+
+
+def _cef(i: int) -> str:
+    return (f"<134>Nov 14 22:13:20 fw1 CEF:0|Acme|FW|1.0|100|conn|3|src=10.0.0.{i % 9} dst=10.1.0.1 "
+            f"spt={1000 + i} dpt=443 in={i * 10} out={i * 7} act=allow rt={1700000000000 + i * 1000}")
+
+
+def _leef(i: int) -> str:
+    return (f"<13>Jan 18 11:07:53 host LEEF:1.0|IBM|QRadar|7|42|src=10.0.0.{i}\tdst=10.0.1.1\t"
+            f"srcPort={1000 + i}\tdstPort=443\tusrName=bob")
+
+
+def _audit(i: int) -> str:
+    return (f"Nov 14 22:13:20 h audispd: node=h type=USER_LOGIN msg=audit(1700000{i:03d}.512:{87 + i}): "
+            "pid=811 uid=0 auid=1000 ses=3 msg='op=login id=1000 exe=\"/usr/sbin/sshd\" addr=10.0.0.9 "
+            "terminal=ssh res=success'")
+
+
+@pytest.mark.parametrize(("fmt", "make"), [("cef", _cef), ("leef", _leef), ("auditd", _audit)])
+def test_log_whose_first_line_is_another_syslog_message_is_sniffed_as_its_records(
+        tmp_path: Path, fmt: str, make: Any) -> None:
+    """A CEF, LEEF or audit log whose first line is rsyslog's start message was sniffed as 'kv'
+    and read as key=value pairs (CEF's header, its first extension key and rt in seconds lost,
+    silently); it is now its format, the first line named as no record."""
+    from hourglass.ingest.formats import sniff_format
+
+    p = tmp_path / f"log.{fmt}"
+    p.write_text(_RSYSLOG_START + "\n" + "".join(make(i) + "\n" for i in range(30)))
+    assert sniff_format(p).name == fmt
+    one_line_error(["inspect", str(p)], "line 1: not a ")
+    res = runner.invoke(app, ["inspect", str(p), "--on-bad-rows", "skip"])
+    assert res.exit_code == 0, res.output
+    assert f"format {fmt}," in res.stdout and "lines 1" in res.output
+
+
+def test_table_whose_text_column_holds_cef_stays_a_table(tmp_path: Path) -> None:
+    from hourglass.ingest.formats import sniff_format
+
+    p = tmp_path / "t.csv"
+    p.write_text("time,message\n" + "".join(f'{i},"{_cef(i)[5:]}"\n' for i in range(20)))
+    assert sniff_format(p).name == "csv"
+    p.write_text(_RSYSLOG_START + "\n" + _cef(0) + "\n" + "".join("plain syslog line\n" for _ in range(6)))
+    assert sniff_format(p).name != "cef"  # a record or two among other lines: no CEF log

@@ -101,6 +101,8 @@ REMEMBER_CLOSED = 4096
 # audit(SECONDS.MILLIS:SERIAL); msg= is absent from kernel lines.
 _HEAD = re.compile(r"(?:node=([^\s=]+) )?type=([A-Za-z0-9_]+(?:\[\d{1,5}\])?) (?:msg=)?"
                    r"audit\((\d{1,12}(?:\.\d{1,9})?):(\d{1,20})\):?")
+# where a record starts on a line (what sniffing looks for past a first line of another kind)
+_START = re.compile(rb"(?:node=\S+ )?type=[A-Za-z0-9_]+(?:\[\d{1,5}\])? (?:msg=)?audit\(")
 # key=value: the value in double quotes, in single quotes, or bare (one group each); a key starts
 # a word (tried inside one, a long word costs its length squared)
 _PAIR = re.compile(r"""(?<![\w\-])([A-Za-z_][\w\-]*(?:\[\d+\])?)=(?:"([^"]*)"|'([^']*)'|([^\s"']*))""")
@@ -241,7 +243,8 @@ def _summary_record(line: bytes) -> dict[str, Any] | None:
 
 def looks_like_auditd(head: bytes) -> bool:
     """Whether a file's first bytes are audit records (the first non-blank line is one; as
-    ``ausearch`` writes them, the first after its ``----`` and ``time->...`` lines).
+    ``ausearch`` writes them, the first after its ``----`` and ``time->...`` lines; or more
+    than half of the first eight lines are, a syslog line of another kind first).
 
     Examples
     --------
@@ -256,7 +259,7 @@ def looks_like_auditd(head: bytes) -> bool:
     lines = text.split(b"\n", 8)
     if len(lines) > 2 and lines[0].strip() == b"----" and _ausearch_line(lines[1]):
         text = b"\n".join(lines[2:])
-    return _first_line_parses(text, parse_auditd)
+    return _first_line_parses(text, parse_auditd, _START)
 
 
 def _alone(kind: str) -> bool:

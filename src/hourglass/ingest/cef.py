@@ -189,7 +189,8 @@ def parse_cef(line: str | bytes) -> dict[str, Any] | None:
 
 
 def looks_like_cef(head: bytes) -> bool:
-    """Whether a file's first bytes are CEF lines (the first non-blank line holds a CEF record).
+    """Whether a file's first bytes are CEF lines: the first non-blank line holds a CEF record,
+    or more than half of the first eight do (a syslog line of another kind first).
 
     Examples
     --------
@@ -200,7 +201,7 @@ def looks_like_cef(head: bytes) -> bool:
     >>> looks_like_cef(b'{"message": "CEF:0|Acme|FW|1|1|x|3|src=10.0.0.1"}\\n')  # JSON lines
     False
     """
-    return _first_line_parses(head, parse_cef)
+    return _first_line_parses(head, parse_cef, _START)
 
 
 _LEEF_START = re.compile(rb"LEEF:(\d+(?:\.\d+)?)\|")
@@ -342,23 +343,61 @@ def parse_leef(line: str | bytes) -> dict[str, Any] | None:
 
 
 def looks_like_leef(head: bytes) -> bool:
-    """Whether a file's first bytes are LEEF lines (the first non-blank line holds a record).
+    """Whether a file's first bytes are LEEF lines: the first non-blank line holds a record, or
+    more than half of the first eight do (a syslog line of another kind first).
 
     Examples
     --------
     >>> looks_like_leef(b"<13>Jan 18 11:07:53 host LEEF:1.0|IBM|QRadar|7|42|src=10.0.0.1\\n")
     True
     """
-    return _first_line_parses(head, parse_leef)
+    return _first_line_parses(head, parse_leef, _LEEF_START)
 
 
-def _first_line_parses(head: bytes, parse: Callable[[bytes], Any]) -> bool:
+# a syslog line's start: a priority (and RFC 5424's version), then a BSD or an RFC 3339 time
+_SYSLOG_LINE = re.compile(rb"\s*(?:<\d{1,3}>\s*(?:1 )?)?(?:[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}"
+                          rb"|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2})")
+
+
+def _first_line_parses(head: bytes, parse: Callable[[bytes], Any],
+                       marker: re.Pattern[bytes] | None = None) -> bool:
     """Whether the first non-blank line of ``head`` parses; a JSON object never does (a Filebeat
-    or Elastic export holds a CEF line in its ``message``: JSON lines, not CEF)."""
-    for line in head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 8)[:8]:
-        if line.strip():
-            return parse(line) is not None and not _json_object(line)
-    return False
+    or Elastic export holds a CEF line in its ``message``: JSON lines, not CEF). With ``marker``
+    (where a record starts: ``CEF:0|``), also where the first line is a syslog message that holds
+    none but more than half of the first eight lines do, each record starting the line or after
+    a syslog header (a space, a tab or a priority's ``>``): a log whose first line is one of
+    another kind (rsyslog's ``[origin software="rsyslogd" ...] start``), which the read then
+    names as the line holding no record; a table (its header first) whose text column holds
+    records stays a table, and a record inside a quoted field is none of those lines.
+
+    Examples
+    --------
+    >>> cef = [b"<134>Nov 14 22:13:20 fw1 CEF:0|Acme|FW|1|1|x|3|src=10.0.0.%d" % i for i in range(4)]
+    >>> head = b"\\n".join([b"Nov 14 22:13:19 fw1 rsyslogd: start", *cef, b""])
+    >>> _first_line_parses(head, parse_cef), _first_line_parses(head, parse_cef, _START)
+    (False, True)
+    >>> csv = b"\\n".join([b"time,message", *(b'1,"%s"' % line[5:] for line in cef), b""])
+    >>> _first_line_parses(csv, parse_cef, _START)
+    False
+    """
+    pieces = head.removeprefix(b"\xef\xbb\xbf").split(b"\n")
+    first = next((ln for ln in pieces[:8] if ln.strip()), None)
+    if first is None:
+        return False
+    if parse(first) is not None and not _json_object(first):
+        return True
+    if marker is None or _SYSLOG_LINE.match(first) is None:  # (a table's header, a JSON object)
+        return False
+    # the first eight whole lines (the last piece may be cut short by the head's end)
+    complete = [ln for ln in pieces[:-1] if ln.strip()][:8]
+
+    def record(line: bytes) -> bool:
+        m = marker.search(line)
+        return (m is not None and (m.start() == 0 or line[m.start() - 1:m.start()] in (b" ", b"\t", b">"))
+                and line.count(b'"', 0, m.start()) % 2 == 0  # not inside a quoted field
+                and parse(line) is not None and not _json_object(line))
+
+    return len(complete) > 1 and 2 * sum(map(record, complete)) > len(complete)
 
 
 def _json_object(line: bytes) -> bool:
