@@ -268,7 +268,7 @@ def _old_parse_cef(line: bytes) -> dict[str, Any] | None:
     fields, extension = parsed
     row: dict[str, Any] = dict(zip(cef.CEF_HEADER, fields, strict=True))
     parts = cef._KEY.split(extension)
-    pairs = {parts[j]: (v.strip() if "\\" not in v else cef._value(v))
+    pairs = {parts[j]: (v.strip() if "\\" not in v else cef._value(v)) or None  # (empty: missing)
              for j in range(1, len(parts) - 1, 2) for v in (parts[j + 1],)}
     labelled = [k for k in pairs if k.endswith("Label") and cef._CUSTOM.fullmatch(k[:-5])] \
         if "Label=" in extension else []

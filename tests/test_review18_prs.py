@@ -125,3 +125,27 @@ def test_table_whose_text_column_holds_cef_stays_a_table(tmp_path: Path) -> None
     assert sniff_format(p).name == "csv"
     p.write_text(_RSYSLOG_START + "\n" + _cef(0) + "\n" + "".join("plain syslog line\n" for _ in range(6)))
     assert sniff_format(p).name != "cef"  # a record or two among other lines: no CEF log
+
+
+@pytest.mark.parametrize("fmt", ["cef", "leef"])
+def test_empty_value_is_missing_and_keeps_a_count_column_numeric(tmp_path: Path, fmt: str) -> None:
+    """One line with 'in=' (an empty value, as connectors write an unset field) turned the whole
+    byte-count column to text (the model then read bytes as categories); it is missing, as a
+    CSV's empty cell, in the file reader and in stream's parse alike."""
+    spec = get_format(fmt)
+    if fmt == "cef":
+        lines = [f"CEF:0|Acme|FW|1.0|100|conn|3|src=10.0.0.{i} in={i * 10} suser=bob" for i in range(9)]
+        lines[4] = "CEF:0|Acme|FW|1.0|100|conn|3|src=10.0.0.4 in= suser="
+    else:
+        lines = [f"LEEF:1.0|Acme|FW|1.0|100|src=10.0.0.{i}\tin={i * 10}\tusrName=bob" for i in range(9)]
+        lines[4] = "LEEF:1.0|Acme|FW|1.0|100|src=10.0.0.4\tin=\tusrName="
+    p = tmp_path / f"t.{fmt}"
+    p.write_text("\n".join(lines) + "\n")
+    df = spec.read(p)
+    assert pd.api.types.is_numeric_dtype(df["in"]) and np.isnan(df["in"][4]) and df["in"][5] == 50
+    user = "suser" if fmt == "cef" else "usrName"
+    assert pd.isna(df[user][4]) and df[user][0] == "bob"
+    row = spec.parse(lines[4])
+    assert row["in"] is None and row[user] is None
+    escaped = spec.parse(lines[4].replace("src=10.0.0.4", "msg=a\\=b"))
+    assert escaped["in"] is None and (fmt == "leef" or escaped["msg"] == "a=b")

@@ -11,7 +11,8 @@ extension's ``key=value`` pairs under their CEF keys (``src``, ``dst``, ``spt``,
 its label gives (``cs1Label=Rule cs1=web`` is the column ``Rule``; without a label it stays
 ``cs1``), and the label fields themselves are no columns. Escapes are undone (``\\|`` in the
 header; ``\\=``, ``\\\\``, ``\\n``, ``\\r`` in values; a backslash before any other
-character is kept as written: ``fname=C:\\Windows\\Temp``); whatever precedes ``CEF:`` (the
+character is kept as written: ``fname=C:\\Windows\\Temp``); an empty value (``suser=``) is
+missing, as a CSV's empty cell (a count column with one stays numbers); whatever precedes ``CEF:`` (the
 syslog header) is left out. ``rt`` (the time the device saw the event) is the event time; written as
 epoch milliseconds, as most devices do, it is read as seconds; written as a date
 (``Mar 03 2025 09:14:07 GMT``) it is read as one (a zone's abbreviation, ``CET``, ``PST`` ...,
@@ -168,11 +169,13 @@ def parse_cef(line: str | bytes) -> dict[str, Any] | None:
     fields, extension = parsed
     row: dict[str, Any] = dict(zip(CEF_HEADER, fields, strict=True))
     parts = _keys_split(extension)  # [text before the first key, key, value, key, value, ...]
+    # an empty value (suser=) is missing, as a CSV's empty cell
     if "\\" in extension:
-        pairs = {parts[j]: (v.strip() if "\\" not in v else _value(v))
+        pairs = {parts[j]: (v.strip() if "\\" not in v else _value(v)) or None
                  for j in range(1, len(parts) - 1, 2) for v in (parts[j + 1],)}
     else:
-        pairs = dict(zip(parts[1::2], map(str.strip, parts[2::2]), strict=True))
+        values = list(map(str.strip, parts[2::2]))
+        pairs = dict(zip(parts[1::2], values if all(values) else [v or None for v in values], strict=True))
     labelled = [k for k in pairs if "Label" in k and _CUSTOM_LABEL.fullmatch(k)] \
         if "Label=" in extension else []
     for key in labelled:  # cs1Label=Rule cs1=web: the column 'Rule'
@@ -327,10 +330,10 @@ def parse_leef(line: str | bytes) -> dict[str, Any] | None:
     if rsyslog or delimiter in attributes:
         split = _RSYSLOG_TAB.split(attributes) if rsyslog else attributes.split(delimiter)
         pairs = (a.partition("=") for a in split)
-        row.update((k.strip(), v.strip()) for k, eq, v in pairs if eq and k.strip())
+        row.update((k.strip(), v.strip() or None) for k, eq, v in pairs if eq and k.strip())
     else:
         parts = _keys_split(attributes)
-        row.update((parts[j], parts[j + 1].strip()) for j in range(1, len(parts) - 1, 2))
+        row.update((parts[j], parts[j + 1].strip() or None) for j in range(1, len(parts) - 1, 2))
     dev_time = row.get("devTime")
     if isinstance(dev_time, str) and _MS.fullmatch(dev_time):
         row["devTime"] = int(dev_time) / 1000.0
