@@ -100,12 +100,21 @@ def _audit(i: int) -> str:
             "terminal=ssh res=success'")
 
 
-@pytest.mark.parametrize(("fmt", "make"), [("cef", _cef), ("leef", _leef), ("auditd", _audit)])
+def _panos(i: int) -> str:
+    return (f"<14>Nov 14 22:13:20 fw1 1,2024/11/14 22:13:20,0123456789,TRAFFIC,end,2561,2024/11/14 22:13:20,"
+            f"10.0.0.{i},93.184.216.34,0.0.0.0,0.0.0.0,allow-web,,,ssl,vsys1,trust,untrust,ethernet1/1,"
+            f"ethernet1/2,log-fwd,2024/11/14 22:13:20,{1000 + i},1,{50000 + i},443,0,0,0x400019,tcp,allow,"
+            f"{5000 + i},1200,3800,20")
+
+
+@pytest.mark.parametrize(("fmt", "make"), [("cef", _cef), ("leef", _leef), ("auditd", _audit),
+                                           ("panos", _panos)])
 def test_log_whose_first_line_is_another_syslog_message_is_sniffed_as_its_records(
         tmp_path: Path, fmt: str, make: Any) -> None:
     """A CEF, LEEF or audit log whose first line is rsyslog's start message was sniffed as 'kv'
     and read as key=value pairs (CEF's header, its first extension key and rt in seconds lost,
-    silently); it is now its format, the first line named as no record."""
+    silently), a PAN-OS log as a CSV of one column; it is now its format, the first line named
+    as no record."""
     from hourglass.ingest.formats import sniff_format
 
     p = tmp_path / f"log.{fmt}"
@@ -123,6 +132,9 @@ def test_table_whose_text_column_holds_cef_stays_a_table(tmp_path: Path) -> None
     p = tmp_path / "t.csv"
     p.write_text("time,message\n" + "".join(f'{i},"{_cef(i)[5:]}"\n' for i in range(20)))
     assert sniff_format(p).name == "csv"
+    header = "domain,receive_time,serial,type,subtype,config_ver,time_generated,src,dst"
+    p.write_text(header + "\n" + "".join(_panos(i).split(" fw1 ")[1] + "\n" for i in range(20)))
+    assert sniff_format(p).name == "csv"  # a PAN-OS web export, its header first
     p.write_text(_RSYSLOG_START + "\n" + _cef(0) + "\n" + "".join("plain syslog line\n" for _ in range(6)))
     assert sniff_format(p).name != "cef"  # a record or two among other lines: no CEF log
 

@@ -140,6 +140,10 @@ _MAX_FIELDS = 1024
 _RECORD = re.compile(r"(?<![^\s>,\ufeff])(\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}"
                      r":\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?),[^,\"]*,([A-Z]+),")
 
+# where a record starts on a line, its first field (what sniffing looks for past a first line of
+# another kind)
+_START = re.compile(rb"[^\s,]*,(?:\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}),")
+
 
 def _fields(text: str) -> list[str]:
     if '"' not in text:  # no quoted field: a plain split says the same, faster
@@ -227,7 +231,8 @@ def _row(values: list[str]) -> dict[str, Any]:
 
 def looks_like_panos(head: bytes) -> bool:
     """Whether a file's first bytes are PAN-OS syslog lines (the first non-blank line is one:
-    a CSV file's header line never is).
+    a CSV file's header line never is; or, the first a syslog line of another kind, more than
+    half of the first eight are).
 
     Examples
     --------
@@ -236,7 +241,7 @@ def looks_like_panos(head: bytes) -> bool:
     >>> looks_like_panos(b"receive_time,serial,type\\n2024/11/14 22:13:20,012,TRAFFIC\\n")
     False
     """
-    return _first_line_parses(head, parse_panos)
+    return _first_line_parses(head, parse_panos, _START)
 
 
 @functools.lru_cache(maxsize=4096)
