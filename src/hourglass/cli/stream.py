@@ -338,11 +338,12 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
     (:func:`~hourglass.ingest.formats.line_format`: the model's ``cef``, ``leef``, ``panos``,
     ``kv``, ``auditd``), the lines are such records, not JSON; with a format of JSON events of its
     own (:func:`~hourglass.ingest.formats.event_format`: ``okta``, ``entra-signin``,
-    ``k8s-audit``, ``gcp-audit``) each JSON object is passed through its ``expand``, as the file
-    was read: a page (an Event Hub message ``{"records": [...]}``, a Graph page, an Okta array,
-    a Kubernetes ``EventList``, a ``gcloud`` array) gives its events, each at the page's line; a
-    record of another kind (an Entra ``AuditLogs`` record, an Okta Event Hook delivery, a
-    Kubernetes core ``Event``, a Cloud Logging entry with a ``jsonPayload``) is a bad line,
+    ``k8s-audit``, ``gcp-audit``, ``cloudtrail``) each JSON object is passed through its ``expand``,
+    as the file was read: a page (an Event Hub message ``{"records": [...]}``, a Graph page, an Okta
+    array, a Kubernetes ``EventList``, a ``gcloud`` array, a CloudTrail file's ``{"Records": [...]}``)
+    gives its events, each at the page's line; a record of another kind (an Entra ``AuditLogs``
+    record, an Okta Event Hook delivery, a Kubernetes core ``Event``, a Cloud Logging entry with a
+    ``jsonPayload``, an EventBridge event) is a bad line,
     named. With ``events`` (the format's ``events()``: audit records) the records are gathered
     into events: the rows are the events completed, each at the line of its first record; before
     a bad line that stops the stream, and at :data:`_INPUT_END`, the events still open are
