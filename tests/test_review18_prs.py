@@ -161,3 +161,33 @@ def test_empty_value_is_missing_and_keeps_a_count_column_numeric(tmp_path: Path,
     assert row["in"] is None and row[user] is None
     escaped = spec.parse(lines[4].replace("src=10.0.0.4", "msg=a\\=b"))
     assert escaped["in"] is None and (fmt == "leef" or escaped["msg"] == "a=b")
+
+
+@pytest.mark.parametrize(("fmt", "make"), [("cef", _cef), ("leef", _leef), ("auditd", _audit),
+                                           ("panos", _panos), ("kv", lambda i: f"a={i} b=2 c=3 d=x")])
+def test_json_lines_of_records_are_refused_by_a_named_line_format(tmp_path: Path, fmt: str,
+                                                                  make: Any) -> None:
+    """'--format cef' on a Filebeat/Elastic export ({"message": "CEF:0|..."} a line) parsed the
+    record inside the JSON, the JSON's tail in its last value (rt '1700000000000"}'), its escapes
+    left in: silently wrong values. A JSON line is no record of a line format: refused, saying so."""
+    spec = get_format(fmt)
+    lines = [json.dumps({"@timestamp": "2024-01-01T00:00:00Z", "message": make(i)}) for i in range(5)]
+    assert all(spec.parse(line) is None and spec.parse(line.encode()) is None for line in lines)
+    assert spec.parse(make(1)) is not None
+    p = tmp_path / "export.json"
+    p.write_text("\n".join(lines) + "\n")
+    one_line_error(["inspect", str(p), "--format", fmt], "line 1: not a ")
+    res = runner.invoke(app, ["inspect", str(p), "--format", fmt])
+    assert "the line is a JSON object (JSON lines): give the records themselves, e.g. jq -r .message" \
+        in res.stderr
+
+
+def test_stream_of_a_cef_model_refuses_a_json_line(tmp_path: Path) -> None:
+    p = tmp_path / "fw.cef"
+    p.write_text("".join(_cef(i) + "\n" for i in range(120)))
+    res = runner.invoke(app, ["train", str(p), "-o", str(tmp_path / "m"), "--epochs", "1"])
+    assert res.exit_code == 0, res.output
+    line = json.dumps({"message": _cef(3)})
+    res = runner.invoke(app, ["stream", str(tmp_path / "m")], input=line + "\n")
+    assert res.exit_code == 2, res.output
+    assert "line 1: not a CEF record" in res.stderr and "the line is a JSON object" in res.stderr

@@ -348,7 +348,7 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
     into events: the rows are the events completed, each at the line of its first record; before
     a bad line that stops the stream, and at :data:`_INPUT_END`, the events still open are
     completed."""
-    from hourglass.ingest.cef import _utf8, record_noun
+    from hourglass.ingest.cef import JSON_LINE_HINT, _utf8, json_line, record_noun
     from hourglass.ingest.tables import flat_record
 
     parse = getattr(line_spec, "parse", None)
@@ -381,7 +381,9 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
         elif parse is not None:
             row = parse(raw)
             problem = None if row is not None else (f"not a {record_noun(line_spec.name)} record "
-                                                    f"(expected '{line_spec.expected}')")
+                                                    f"(expected '{line_spec.expected}')"
+                                                    + (JSON_LINE_HINT.replace(" FILE", "")
+                                                       if json_line(raw) else ""))
             if row is not None and type(raw) is bytes and not raw.isascii() and not _utf8(raw):
                 undecodable.append(number)
         else:

@@ -78,7 +78,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from hourglass.ingest.cef import _first_line_parses, _LineSpec
+from hourglass.ingest.cef import _first_line_parses, _LineSpec, json_line
 
 logger = logging.getLogger(__name__)
 
@@ -200,7 +200,7 @@ def _parse(line: str | bytes, summary: bool) -> dict[str, Any] | None:
     record has some twenty)."""
     text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
     head = _HEAD.search(text)
-    if head is None:
+    if head is None or json_line(text):  # (a JSON line holding a record in a field: none)
         return None
     node, kind, seconds, serial = head.groups()
     row: dict[str, Any] = {"timestamp": float(seconds), "serial": serial}

@@ -59,8 +59,8 @@ from hourglass.ingest.tables import (
 
 _log = logging.getLogger("hourglass")
 
-__all__ = ["CEF", "CEF_HEADER", "CEF_ROLES", "LEEF", "LEEF_HEADER", "LEEF_ROLES", "looks_like_cef",
-           "looks_like_leef", "parse_cef", "parse_leef"]
+__all__ = ["CEF", "CEF_HEADER", "CEF_ROLES", "JSON_LINE_HINT", "LEEF", "LEEF_HEADER", "LEEF_ROLES",
+           "json_line", "looks_like_cef", "looks_like_leef", "parse_cef", "parse_leef"]
 
 #: The header's fields after ``CEF:`` (the version), in order.
 CEF_HEADER = ("cef_version", "device_vendor", "device_product", "device_version", "signature_id",
@@ -160,7 +160,7 @@ def parse_cef(line: str | bytes) -> dict[str, Any] | None:
     """
     raw = line if isinstance(line, bytes) else line.encode("utf-8", "surrogatepass")
     start = _START.search(raw)
-    if start is None:
+    if start is None or json_line(raw):  # (a JSON line holding a record in a field: none)
         return None
     text = raw[start.start() + 4:].decode("utf-8", "replace").rstrip("\r\n")
     parsed = _header(text)
@@ -310,7 +310,7 @@ def parse_leef(line: str | bytes) -> dict[str, Any] | None:
     """
     raw = line if isinstance(line, bytes) else line.encode("utf-8", "surrogatepass")
     start = _LEEF_START.search(raw)
-    if start is None:
+    if start is None or json_line(raw):
         return None
     version = start.group(1).decode()
     text = raw[start.end():].decode("utf-8", "replace").rstrip("\r\n")
@@ -403,13 +403,33 @@ def _first_line_parses(head: bytes, parse: Callable[[bytes], Any],
     return len(complete) > 1 and 2 * sum(map(record, complete)) > len(complete)
 
 
-def _json_object(line: bytes) -> bool:
-    if not line.lstrip().startswith(b"{"):
+def _json_object(line: bytes | str) -> bool:
+    if line.lstrip()[:1] not in (b"{", "{"):
         return False
     try:
         return isinstance(json.loads(line), dict)
     except ValueError:
         return False
+
+
+def json_line(line: bytes | str) -> bool:
+    """Whether ``line`` is a JSON object: JSON lines (a Filebeat or Elastic export, the record
+    inside its ``message``), no line of a line format, whatever its fields hold.
+
+    Examples
+    --------
+    >>> json_line(b'{"message": "CEF:0|Acme|FW|1|1|x|3|src=10.0.0.1"}'), json_line("CEF:0|a|b|c|d|e|f|")
+    (True, False)
+    """
+    first = line[:1]
+    if first not in (b"{", "{") and not (first.isspace() and line.lstrip()[:1] in (b"{", "{")):
+        return False
+    return _json_object(line)
+
+
+#: What an error about a line that is a JSON object adds (:func:`json_line`).
+JSON_LINE_HINT = ("; the line is a JSON object (JSON lines): give the records themselves, e.g. "
+                  "jq -r .message FILE")
 
 
 def _bounded_lines(fh: Any, limit: int = MAX_LINE_BYTES) -> Iterator[bytes | None]:
@@ -515,9 +535,10 @@ class _LineSpec(DatasetSpec):
                     row = self._record(raw)
                     if row is None:
                         if on_bad_rows != "skip":
+                            hint = JSON_LINE_HINT if json_line(raw) else ""
                             raise InputError(f"{p}: line {number}: not a {record_noun(self.name)} record "
                                              f"(expected '{self.expected}'; use --on-bad-rows skip "
-                                             "to skip such lines)")
+                                             f"to skip such lines){hint}")
                         if stats is not None:
                             stats.skipped(number)
                         continue

@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from hourglass.ingest.cef import _LineSpec
+from hourglass.ingest.cef import _LineSpec, json_line
 
 __all__ = ["KV", "KV_ROLES", "looks_like_kv", "parse_kv"]
 
@@ -131,6 +131,8 @@ def parse_kv(line: str | bytes) -> dict[str, Any] | None:
     1700000000.1234567
     """
     text = (line.decode("utf-8", "replace") if isinstance(line, bytes) else line).removeprefix("\ufeff")
+    if json_line(text):  # JSON lines: pairs inside a field's text are no key=value line
+        return None
     pri = _PRI.match(text)  # '<189>date=...': the first key follows the priority, not a space
     pairs = _PAIR.findall(text if pri is None else text[pri.end():])
     if len(pairs) < _MIN_PAIRS:

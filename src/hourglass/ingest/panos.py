@@ -52,7 +52,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.arrays import ArrowStringArray
 
-from hourglass.ingest.cef import _first_line_parses, _LineSpec
+from hourglass.ingest.cef import _first_line_parses, _LineSpec, json_line
 
 __all__ = ["LOG_TYPES", "PANOS", "PANOS_FIELDS", "PANOS_ROLES", "looks_like_panos", "parse_panos"]
 
@@ -159,7 +159,7 @@ def _values(line: str | bytes) -> list[str] | None:
     it), or ``None`` when the line holds no PAN-OS log."""
     text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
     m = _RECORD.search(text)
-    if m is None or m.group(2) not in LOG_TYPES:
+    if m is None or m.group(2) not in LOG_TYPES or json_line(text):
         return None
     start = m.start()
     if start > 0 and text[start - 1] == ",":  # the first field: back to the syslog header's end
