@@ -730,14 +730,15 @@ class LogParser:
         # the order of numeric dates the log told (a day above 12), for the logs scored later: a
         # day of 05/02/2024 lines tells none, and was read 2 May after a training log of 31/01
         self.dayfirst_ = self._dayfirst
+        where = _where(lines)  # a file's errors name it, as scoring's do
         if not self.stats_.lines:
-            raise InputError("the log is empty (no lines to learn templates from)")
+            raise InputError(f"{where}the log is empty (no lines to learn templates from)")
         if self.stats_.blank == self.stats_.lines:  # none to match: not 'no line matched the header'
-            raise InputError(f"the log is empty: its {self.stats_.lines} line(s) are all blank (no "
-                             "lines to learn templates from)")
+            raise InputError(f"{where}the log is empty: its {self.stats_.lines} line(s) are all blank "
+                             "(no lines to learn templates from)")
         if not self.stats_.parsed:
             first = self.stats_.first_unmatched_reason
-            raise InputError(f"no log line matched the header format {self.format!r} "
+            raise InputError(f"{where}no log line matched the header format {self.format!r} "
                              f"({self.stats_.summary()})" + (f"; the first, {first}" if first else ""))
 
     def learn_chunks(self, lines: Iterable[str], chunk_size: int = 65_536) -> Iterator[pd.DataFrame]:
@@ -937,8 +938,8 @@ class LogParser:
                 if stats.first_unmatched is None:
                     stats.first_unmatched = lineno
                     stats.first_unmatched_reason = self.unmatched_text(lineno, line)
-                if self.strict:
-                    raise InputError(stats.first_unmatched_reason or "")
+                if self.strict:  # (a file's line named with the file, as a table's bad row is)
+                    raise InputError(_where(lines) + (stats.first_unmatched_reason or ""))
                 continue
             if records and m.replaced:  # type: ignore[union-attr]
                 replaced += 1
@@ -987,12 +988,14 @@ class LogParser:
         if not frames:  # a micro-batch of a live log: its caller reports the counts
             return
         if stats.unmatched and stats.parsed:  # none parsed: the caller's error says it all
+            where = _where(lines)  # a file's first such line named with the file
             if records:  # what the line is, as a regex cannot say
-                logger.warning("%d of %d lines were no journal record with a MESSAGE (first: %s); "
-                               "skipped", stats.unmatched, stats.lines, stats.first_unmatched_reason)
+                logger.warning("%d of %d lines were no journal record with a MESSAGE (first: %s%s); "
+                               "skipped", stats.unmatched, stats.lines, where,
+                               stats.first_unmatched_reason)
             else:
-                logger.warning("%d of %d lines matched no '%s' header (first: line %d); skipped",
-                               stats.unmatched, stats.lines, self.format, stats.first_unmatched)
+                logger.warning("%d of %d lines matched no '%s' header (first: %sline %d); skipped",
+                               stats.unmatched, stats.lines, self.format, where, stats.first_unmatched)
         if stats.bad_encoding and stats.parsed:  # none parsed: the caller's error counts them
             logger.warning("%d line(s) had bytes that are not UTF-8; replaced with U+FFFD",
                            stats.bad_encoding)
@@ -1206,6 +1209,12 @@ class _Counted:
 
     def __iter__(self) -> Iterator[str]:
         return read_lines(self.path, self.stats)
+
+
+def _where(lines: object) -> str:
+    """``"PATH: "`` for the lines of a file (:func:`file_lines`), which a message about one of
+    its lines starts with (``app.log: line 8: ...``); ``""`` for lines given in memory."""
+    return f"{lines.path}: " if isinstance(lines, _Counted) else ""
 
 
 # the date of web servers' and proxies' common log format (10/Oct/2000:13:55:36 -0700) and the

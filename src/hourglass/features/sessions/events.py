@@ -390,7 +390,8 @@ class EventSessions(EventTables):
         if sessions is None:
             return self.transform(data)
         if not len(sessions):
-            raise InputError("no sessions found in the training log" + self._no_session_hint())
+            where = f"{data}: " if isinstance(data, (str, os.PathLike)) else ""  # a file: named
+            raise InputError(f"{where}no sessions found in the training log" + self._no_session_hint())
         return sessions.sequences
 
     def _no_session_hint(self) -> str:

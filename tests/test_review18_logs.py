@@ -1,0 +1,92 @@
+"""Logs: raw log files, their sessions and the log models, from the command line and in Python."""
+
+from __future__ import annotations
+
+import gzip
+import logging
+from pathlib import Path
+
+import pytest
+
+from hourglass.errors import InputError
+from hourglass.features.sessions import EventSessions
+from hourglass.ingest.logs import LogParser, file_lines
+from tests._cli import one_line_error
+
+pytest.importorskip("drain3")
+
+HDFS = "081110 {t:06d} 100 INFO dfs.DataNode: {msg}"
+
+
+def hdfs_lines(blocks: int, start: int = 0) -> list[str]:
+    ops = ("Receiving block blk_{b} src: /10.0.0.{n}:50010",
+           "PacketResponder {n} for block blk_{b} terminating", "Verification succeeded for blk_{b}")
+    return [HDFS.format(t=100000 + 3 * b + i, msg=op.format(b=b, n=b % 7))
+            for b in range(start, start + blocks) for i, op in enumerate(ops)]
+
+
+@pytest.fixture(scope="module")
+def log_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from hourglass.cli.app import app
+    from tests._cli import runner
+
+    folder = tmp_path_factory.mktemp("logs18")
+    data = folder / "train.log"
+    data.write_text("\n".join(hdfs_lines(60)) + "\n")
+    model = folder / "m"
+    res = runner.invoke(app, ["train", str(data), "--format", "hdfs", "--session-regex", r"blk_-?\d+",
+                              "--model", "deeplog", "--epochs", "1", "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    return model
+
+
+# -- a bad line of a log file is named with its file ------------------------------------------
+def test_strict_error_names_the_file_and_its_line(tmp_path: Path, log_model: Path) -> None:
+    data = tmp_path / "new.log"
+    data.write_text("\n".join([*hdfs_lines(2), "not an hdfs line", *hdfs_lines(1, 5)]) + "\n")
+    one_line_error(["score", str(log_model), str(data), "-o", str(tmp_path / "a.jsonl"), "--strict"],
+                   f"{data}: line 7: does not match the 'hdfs' header format", tmp_path / "a.jsonl")
+    one_line_error(["train", str(data), "--format", "hdfs", "--session-regex", r"blk_-?\d+", "--model",
+                    "deeplog", "--strict", "-o", str(tmp_path / "m")],
+                   f"{data}: line 7: does not match the 'hdfs' header format", tmp_path / "m")
+
+
+def test_a_folder_s_bad_line_is_named_in_its_own_file(tmp_path: Path, log_model: Path) -> None:
+    """A folder is read as one copy of its files: its line 7 is line 1 of the second file."""
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    (folder / "a.log").write_text("\n".join(hdfs_lines(2)) + "\n")
+    with gzip.open(folder / "b.log.gz", "wt") as fh:
+        fh.write("not an hdfs line\n" + "\n".join(hdfs_lines(1, 5)) + "\n")
+    one_line_error(["score", str(log_model), str(folder), "-o", str(tmp_path / "a.jsonl"), "--strict"],
+                   "b.log.gz: line 1: does not match the 'hdfs' header format", tmp_path / "a.jsonl")
+
+
+def test_training_errors_name_the_log_file(tmp_path: Path) -> None:
+    args = ["--format", "hdfs", "--session-regex", r"blk_-?\d+", "--model", "deeplog", "-o",
+            str(tmp_path / "m")]
+    empty, blank, other = tmp_path / "empty.log", tmp_path / "blank.log", tmp_path / "other.log"
+    empty.write_text("")
+    blank.write_text("\n \n")
+    other.write_text("Jun 14 15:16:01 combo sshd[1]: hello\n")
+    one_line_error(["train", str(empty), *args], f"{empty}: the log is empty", tmp_path / "m")
+    one_line_error(["train", str(blank), *args], f"{blank}: the log is empty: its 2 line(s)", tmp_path / "m")
+    one_line_error(["train", str(other), *args],
+                   f"{other}: no log line matched the header format 'hdfs'", tmp_path / "m")
+    good = tmp_path / "good.log"
+    good.write_text("\n".join(hdfs_lines(10)) + "\n")
+    with pytest.raises(InputError, match=f"^{good}: no sessions found in the training log"):
+        EventSessions(format="hdfs", session_regex="zzz").fit_transform(str(good))
+
+
+def test_skipped_lines_warning_names_the_file(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    data = tmp_path / "x.log"
+    data.write_text("\n".join([*hdfs_lines(2), "garbage", *hdfs_lines(1, 4)]) + "\n")
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        LogParser("hdfs").fit(file_lines(data))
+    assert f"1 of 10 lines matched no 'hdfs' header (first: {data}: line 7); skipped" in caplog.text
+    with caplog.at_level(logging.WARNING, logger="hourglass"):  # lines in memory: no file to name
+        LogParser("hdfs").fit([*hdfs_lines(2), "garbage"])
+    assert "(first: line 7); skipped" in caplog.text
+    with pytest.raises(InputError, match=r"^line 7: does not match"):
+        EventSessions(format="hdfs", session_regex=r"blk_\d+", strict=True).fit([*hdfs_lines(2), "garbage"])
