@@ -90,3 +90,49 @@ def test_skipped_lines_warning_names_the_file(tmp_path: Path, caplog: pytest.Log
     assert "(first: line 7); skipped" in caplog.text
     with pytest.raises(InputError, match=r"^line 7: does not match"):
         EventSessions(format="hdfs", session_regex=r"blk_\d+", strict=True).fit([*hdfs_lines(2), "garbage"])
+
+
+# -- keys a model never saw are counted for key files and integer keys too -----------------------
+@pytest.fixture(scope="module")
+def key_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from hourglass.cli.app import app
+    from tests._cli import runner
+
+    folder = tmp_path_factory.mktemp("keys18")
+    (folder / "train.txt").write_text("1 2 3 4 5\n" * 40)
+    res = runner.invoke(app, ["train", str(folder / "train.txt"), "--format", "keys", "--model", "deeplog",
+                              "--epochs", "1", "-o", str(folder / "m")])
+    assert res.exit_code == 0, res.output
+    return folder / "m"
+
+
+def test_unseen_keys_are_counted_by_score_as_by_stream_and_service(tmp_path: Path, key_model: Path) -> None:
+    from hourglass.cli.app import app
+    from hourglass.serve.log_scoring import LogScorer
+    from tests._cli import runner
+
+    data = tmp_path / "new.txt"
+    data.write_text("1 2 3\n1 99 3\n7 7\n")  # three events of keys never seen
+    res = runner.invoke(app, ["score", str(key_model), str(data), "-o", str(tmp_path / "s.csv")])
+    assert res.exit_code == 0, res.output
+    assert "3 lines, 3 keys were never seen in training; scored 3 sessions" in res.stderr
+    res = runner.invoke(app, ["stream", str(key_model)], input=data.read_text())
+    assert "3 keys never seen in training" in res.stderr, res.output
+    result = LogScorer(key_model).score([[1, 2, 3], [1, 99, 3], [7, 7]])
+    assert result["unknown_templates"] == 3 and result["parse"]["unknown_template"] == 3
+
+
+def test_unseen_integer_keys_of_a_table_are_counted(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from hourglass.cli.logs import _read_sessions
+    from hourglass.detectors import DeepLog
+    from hourglass.pipeline import Pipeline
+
+    df = pd.DataFrame({"user": [f"u{i // 2}" for i in range(40)], "ev": [1, 2] * 20})
+    pipe = Pipeline(DeepLog(window=2, top_g=1, hidden=8, epochs=1, verbose=0),
+                    features=EventSessions(session_column="user", key_column="ev")).fit(df)
+    new = tmp_path / "new.csv"
+    pd.DataFrame({"user": ["a", "a", "b"], "ev": [1, 88, 1]}).to_csv(new, index=False)
+    sessions = _read_sessions(pipe.features_, new, strict=False, detector=pipe.detector_)
+    assert sessions.stats["unknown_template"] == 1  # key 88, never seen (was 0: not counted)

@@ -22,6 +22,7 @@ from hourglass.errors import HourglassError
 from hourglass.evaluate import evaluate_scores
 from hourglass.explain import session_alerts
 from hourglass.features.sessions import EventSessions, Sessions
+from hourglass.features.sessions.keys import unseen_keys
 from hourglass.features.sessions.tables import timeless_text
 from hourglass.ingest.readers import detect_format, write_table
 from hourglass.ingest.sqlite import is_sqlite
@@ -164,8 +165,8 @@ def _summary_line(stats: dict[str, Any], features: Any = None) -> str:
     for key, label in (("unmatched", "were not key sequences" if keys else "matched no header format"),
                        ("blank", "were blank"),
                        ("bad_encoding", "had bad encoding (replaced)"),
-                       ("unknown_template", "had a key unseen in training" if keys or named else
-                        "had a template unseen in training"),
+                       ("unknown_template", "keys were never seen in training" if keys else
+                        "had a key unseen in training" if named else "had a template unseen in training"),
                        ("events_without_session", "events had no session id" if window is None
                         else "events had no readable time (no window)"),
                        ("events_without_key", "rows had an empty key or message"),
@@ -178,8 +179,11 @@ def _summary_line(stats: dict[str, Any], features: Any = None) -> str:
     return ", ".join(parts)
 
 
-def _read_sessions(features: EventSessions, data: Path, *, strict: bool) -> Sessions:
-    """The sessions of the log ``data`` under a trained ``features`` (``--strict`` applied)."""
+def _read_sessions(features: EventSessions, data: Path, *, strict: bool,
+                   detector: Any = None) -> Sessions:
+    """The sessions of the log ``data`` under a trained ``features`` (``--strict`` applied);
+    with the model's ``detector``, the events of keys it never saw counted (``unknown_template``)
+    where the keys are the input's own (a key file, integer keys), as the stream counts them."""
     # this command's --strict, not the training's: a model trained with --strict skips and counts
     # the lines that match no header, as the option's help says, unless --strict is given again
     features.strict = strict
@@ -188,6 +192,8 @@ def _read_sessions(features: EventSessions, data: Path, *, strict: bool) -> Sess
     if not data.exists():
         raise HourglassError(f"{data}: no such file")
     sessions = features.sessions(str(data))
+    if detector is not None and features.keys_as_given and len(sessions):
+        sessions.stats["unknown_template"] = unseen_keys(sessions.sequences, detector.vocab_)
     if not len(sessions):
         fmt = "table" if features.is_table else features.format
         parse = getattr(features.parser_, "stats_", None)
@@ -207,7 +213,7 @@ def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
     ECS documents; ``drift`` (a :class:`~hourglass.cli._drift.DriftCheck`) gets the sessions'
     flags."""
     features = pipe.features_
-    sessions = _read_sessions(features, data, strict=strict)
+    sessions = _read_sessions(features, data, strict=strict, detector=pipe.detector_)
     start = time.perf_counter()
     scores = pipe.detector_.score(sessions.sequences)
     flags = pipe.detector_.threshold_predict(scores)
@@ -311,7 +317,7 @@ def evaluate_logs(pipe: Pipeline, data: Path, *, labels: Path | None, id_col: st
     if label_field is not None:  # checked (and read) before the sessions are
         normal_values = list(normal) if normal else ["-", *DEFAULT_NORMAL]
         marked = pipe.features_.line_labels(data, label_field, normal_values)
-    sessions = _read_sessions(pipe.features_, data, strict=strict)
+    sessions = _read_sessions(pipe.features_, data, strict=strict, detector=pipe.detector_)
     n = len(sessions)
     if label_field is not None:
         classes = np.array([next((marked[int(x)] for x in lines if int(x) in marked), normal_values[0])

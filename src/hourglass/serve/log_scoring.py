@@ -21,7 +21,7 @@ import numpy as np
 
 from hourglass.errors import InputError
 from hourglass.features.sessions import Sessions
-from hourglass.features.sessions.keys import int_keys
+from hourglass.features.sessions.keys import int_keys, unseen_keys
 from hourglass.ingest.tables import flatten_json
 from hourglass.serve.scoring import ModelScorer, model_records
 
@@ -188,6 +188,8 @@ class LogScorer(ModelScorer):
         det = self.pipeline.detector_
         with self._lock:
             sessions = self.sessions(items)
+            if self.features.keys_as_given:  # keys never seen: counted as score and stream count them
+                sessions.stats["unknown_template"] = unseen_keys(sessions.sequences, det.vocab_)
             scores = np.asarray(det.score(sessions.sequences), dtype=np.float64)
             flags, calibrated, severity = self._verdicts(scores)
             alerts: dict[int, dict[str, Any]] = {}

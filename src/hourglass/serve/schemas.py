@@ -215,8 +215,9 @@ class LogResponse(BaseModel):
 
     sessions: list[SessionScore]
     unparsed_lines: int = Field(description="Lines that matched no header format (not scored).")
-    unknown_templates: int = Field(description="Events whose template was never seen in training "
-                                               "(scored as the unknown key).")
+    unknown_templates: int = Field(description="Events whose template (or key, for key sequences and "
+                                               "integer keys) was never seen in training (scored as "
+                                               "the unknown key).")
     parse: dict[str, int | None] = Field(description="All parse and grouping counts.")
 
 
@@ -294,7 +295,7 @@ class EcsResponse(BaseModel):
     unparsed_lines: int | None = Field(default=None, description="Logs: lines that matched no "
                                                                  "header format (not scored).")
     unknown_templates: int | None = Field(default=None, description="Logs: events whose template "
-                                                                    "was never seen in training.")
+                                                                    "(or key) was never seen in training.")
     parse: dict[str, int | None] | None = Field(default=None, description="Logs: all parse and "
                                                                           "grouping counts.")
     suppressed: dict[str, int] | None = Field(default=None, description="With suppression rules "

@@ -129,6 +129,16 @@ class EventSessions(EventTables):
         """Whether the input is an event table (``key_column`` or ``message_column``)."""
         return self.key_column is not None or self.message_column is not None
 
+    @property
+    def keys_as_given(self) -> bool:
+        """Whether the events' keys are the input's own integers (a key file, ``format="keys"``,
+        or a key column of integers), not keys this preprocessing gives: which of them are
+        unknown only the detector's vocabulary tells (:func:`~hourglass.features.sessions.keys.unseen_keys`),
+        so :meth:`sessions` cannot count them as it counts unseen templates and key names."""
+        if self.is_table:
+            return self.key_column is not None and getattr(self, "key_names_", None) is None
+        return self.format == "keys"
+
     def _parser(self) -> LogParser:
         masks = None if self.masks is None else tuple(tuple(m) for m in self.masks)
         fmt = "raw" if self.is_table else self.format

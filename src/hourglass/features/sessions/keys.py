@@ -13,7 +13,7 @@ from hourglass._limits import too_long
 from hourglass.errors import InputError
 from hourglass.ingest.logs import TooLongLine, not_lines
 
-__all__ = ["count_vectors", "int_keys", "key_sequence", "read_key_sequences"]
+__all__ = ["count_vectors", "int_keys", "key_sequence", "read_key_sequences", "unseen_keys"]
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +125,19 @@ def read_key_sequences(lines: Iterable[str], *, strict: bool = False, source: st
     if counts["empty_sessions_skipped"]:
         logger.info("%s: %d empty session(s) skipped", source, counts["empty_sessions_skipped"])
     return ids, seqs, counts
+
+
+def unseen_keys(sequences: list[np.ndarray], vocab: np.ndarray) -> int:
+    """How many events of ``sequences`` hold a key outside ``vocab`` (a detector's sorted
+    ``vocab_``): the keys a model has never seen, which it scores as one "unknown" key.
+
+    Examples
+    --------
+    >>> unseen_keys([np.array([1, 2, 9]), np.array([9])], np.array([1, 2, 3]))
+    2
+    """
+    flat = np.concatenate(sequences) if sequences else np.zeros(0, np.int64)
+    return int((~np.isin(flat, vocab)).sum())
 
 
 def count_vectors(sequences: list[np.ndarray], n_keys: int) -> np.ndarray:
