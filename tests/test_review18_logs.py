@@ -136,3 +136,29 @@ def test_unseen_integer_keys_of_a_table_are_counted(tmp_path: Path) -> None:
     pd.DataFrame({"user": ["a", "a", "b"], "ev": [1, 88, 1]}).to_csv(new, index=False)
     sessions = _read_sessions(pipe.features_, new, strict=False, detector=pipe.detector_)
     assert sessions.stats["unknown_template"] == 1  # key 88, never seen (was 0: not counted)
+
+
+# -- a log without one session: the error is the one line said -----------------------------------
+def test_no_session_is_one_line_not_warnings_first(tmp_path: Path, log_model: Path) -> None:
+    data = tmp_path / "nosession.log"  # a line matching no header, and lines without a block id
+    data.write_text("\n".join([HDFS.format(t=1, msg="Verification succeeded"), "garbage"] * 3) + "\n")
+    one_line_error(["score", str(log_model), str(data), "-o", str(tmp_path / "a.csv")],
+                   f"{data}: no sessions found (6 lines, 3 matched no header format", tmp_path / "a.csv")
+    one_line_error(["train", str(data), "--format", "hdfs", "--session-regex", r"blk_-?\d+", "--model",
+                    "deeplog", "-o", str(tmp_path / "m")],
+                   f"{data}: no sessions found in the training log", tmp_path / "m")
+
+
+def test_skipped_lines_are_still_warned_when_there_are_sessions(caplog: pytest.LogCaptureFixture) -> None:
+    lines = [*hdfs_lines(3), "garbage", HDFS.format(t=1, msg="no block here")]
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        pre = EventSessions(format="hdfs", session_regex=r"blk_\d+")
+        pre.fit_transform(lines)
+        assert caplog.text.count("1 of 11 lines matched no 'hdfs' header (first: line 10)") == 1
+        assert caplog.text.count("1 event(s) had no session id; left out") == 1
+        caplog.clear()
+        assert len(pre.sessions(lines)) == 3
+    assert "1 of 11 lines matched no 'hdfs' header (first: line 10)" in caplog.text
+    assert "1 event(s) had no session id; left out" in caplog.text
+    assert not pre.parser_.defer_warnings  # scoring elsewhere warns at once again
+

@@ -565,6 +565,8 @@ class LogParser:
         self.max_children = max_children
         self.strict = strict
         self.rules = rules
+        #: a read's warnings wait for :meth:`warn_counts` (not a parameter: never saved)
+        self.defer_warnings = False
 
     def get_params(self) -> dict[str, Any]:
         """Constructor arguments (JSON-ready)."""
@@ -987,16 +989,28 @@ class LogParser:
                    (rows_line, rows_key, rows_content, fields))
         if not frames:  # a micro-batch of a live log: its caller reports the counts
             return
-        if stats.unmatched and stats.parsed:  # none parsed: the caller's error says it all
-            where = _where(lines)  # a file's first such line named with the file
-            if records:  # what the line is, as a regex cannot say
+        self._where = _where(lines)  # a file's first such line named with the file
+        if not self.defer_warnings:
+            self.warn_counts()
+
+    def warn_counts(self) -> None:
+        """Log the warnings of the last read (lines that matched no header, bytes that are not
+        UTF-8), unless none parsed (the caller's error then says it all). A read warns at its
+        end, unless ``defer_warnings`` is set: a caller that may still find the read an error
+        (no sessions in it) calls this once it knows it is not, so that the error is one line."""
+        stats = getattr(self, "stats_", None)
+        if stats is None or not stats.parsed:
+            return
+        where = getattr(self, "_where", "")
+        if stats.unmatched:
+            if isinstance(self._compiled.header, JournaldHeader):  # what the line is, as a regex cannot say
                 logger.warning("%d of %d lines were no journal record with a MESSAGE (first: %s%s); "
                                "skipped", stats.unmatched, stats.lines, where,
                                stats.first_unmatched_reason)
             else:
                 logger.warning("%d of %d lines matched no '%s' header (first: %sline %d); skipped",
                                stats.unmatched, stats.lines, self.format, where, stats.first_unmatched)
-        if stats.bad_encoding and stats.parsed:  # none parsed: the caller's error counts them
+        if stats.bad_encoding:
             logger.warning("%d line(s) had bytes that are not UTF-8; replaced with U+FFFD",
                            stats.bad_encoding)
 

@@ -263,13 +263,25 @@ class EventSessions(EventTables):
                              param=("window", "session_regex", "session_column"))
         if not group:
             grouper = None
-        for chunk in parser.fit_chunks(lines, self.chunk_lines):
-            if grouper is not None:
-                grouper.add(chunk)
+        parser.defer_warnings = grouper is not None  # said once sessions are found (see _said)
+        try:
+            for chunk in parser.fit_chunks(lines, self.chunk_lines):
+                if grouper is not None:
+                    grouper.add(chunk)
+        finally:
+            parser.defer_warnings = False
         self.fit_stats_ = parser.stats_.to_dict()
         self.parser_ = parser
         self.feature_names_ = [f"{k}: {t}" for k, t in sorted(parser.templates().items())]
-        return None if grouper is None else self._finish(grouper, dict(self.fit_stats_))
+        return None if grouper is None else self._said(self._finish(grouper, dict(self.fit_stats_)))
+
+    def _said(self, sessions: Sessions) -> Sessions:
+        """``sessions``, after the parser's warnings about the lines it skipped when there are
+        sessions: without any, the caller's error ('no sessions found', with the counts) is the
+        one line said."""
+        if len(sessions) and self.parser_ is not None:
+            self.parser_.warn_counts()
+        return sessions
 
     def sessions(self, data: Any, *, keep_events: bool = False) -> Sessions:
         """Parse ``data`` with the fitted templates and group it; counts in ``Sessions.stats``.
@@ -297,11 +309,15 @@ class EventSessions(EventTables):
         kept: list[pd.DataFrame] = []
         parser = self.parser_
         assert parser is not None  # fit on a log (not a key file or a table) always sets it
-        for chunk in parser.parse_chunks(lines, self.chunk_lines):
-            grouper.add(chunk)
-            if keep_events:
-                kept.append(chunk)
-        out = self._finish(grouper, parser.stats_.to_dict())
+        parser.defer_warnings = True  # said once sessions are found (see _said)
+        try:
+            for chunk in parser.parse_chunks(lines, self.chunk_lines):
+                grouper.add(chunk)
+                if keep_events:
+                    kept.append(chunk)
+        finally:
+            parser.defer_warnings = False
+        out = self._said(self._finish(grouper, parser.stats_.to_dict()))
         if keep_events:
             out.events = parser._frame(kept)
         elif isinstance(data, (str, os.PathLike, list, tuple)):

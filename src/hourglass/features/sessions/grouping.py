@@ -252,7 +252,8 @@ class SessionGrouper:
             groups, (gk, gl) = _split_by_code(codes.astype(np.int64), keys, lines, within=times)
             names = list(self.index)
             ids = [names[g] for g in groups]
-        if counts["events_without_session"]:  # in time windows: a time stamp that does not read
+        # (no session at all: the caller's error, with the counts, is the one line said)
+        if counts["events_without_session"] and ids:  # in time windows: a time stamp that does not read
             logger.warning("%d event(s) had %s; left out", counts["events_without_session"],
                            "no session id" if self.window is None else "no readable time (no window)")
         if counts["empty_sessions_skipped"]:
