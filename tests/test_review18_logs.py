@@ -162,3 +162,18 @@ def test_skipped_lines_are_still_warned_when_there_are_sessions(caplog: pytest.L
     assert "1 event(s) had no session id; left out" in caplog.text
     assert not pre.parser_.defer_warnings  # scoring elsewhere warns at once again
 
+
+# -- an event ensemble's alert names the member that raised it, as the README says --------------
+def test_ensemble_alert_names_its_member() -> None:
+    import numpy as np
+
+    from hourglass.detectors import EventEnsemble
+    from hourglass.explain import session_alerts
+    from hourglass.features.sessions import Sessions
+
+    ens = EventEnsemble(detectors=(("deeplog", {"window": 2, "top_g": 1, "hidden": 8, "layers": 1}),),
+                        epochs=2, verbose=0).fit([np.array([1, 2, 3, 4])] * 30)
+    s = Sessions(["a"], [np.array([1, 9, 3])], [np.array([5, 6, 7])])
+    alerts = session_alerts(ens, s, ens.score(s.sequences), np.array([1]), {})
+    assert alerts[0]["unexpected"]["member"] == "deeplog"
+    assert alerts[0]["unexpected"]["line"] in (5, 6, 7)

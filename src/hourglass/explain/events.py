@@ -66,7 +66,8 @@ def session_alerts(detector: Any, sessions: Sessions, scores: np.ndarray, flags:
 
     Each alert holds the session's id, ``score``, ``calibrated`` probability and ``severity``
     (the detector's, as ``hourglass score``'s session table and the service give them), the
-    ``threshold``, ``n_events``, ``first_line`` and the ``unexpected`` event.
+    ``threshold``, ``n_events``, ``first_line`` and the ``unexpected`` event (for an
+    :class:`~hourglass.detectors.EventEnsemble`, with the ``member`` that raised the alert).
 
     Parameters
     ----------
@@ -147,6 +148,8 @@ def session_alerts(detector: Any, sessions: Sessions, scores: np.ndarray, flags:
         }
         if "rank" in e:
             unexpected["rank"] = e["rank"]
+        if "member" in e:  # an ensemble's: the member whose explanation this is (it raised the alert)
+            unexpected["member"] = e["member"]
         if line is not None and line in content_by_line:
             if (line, full) not in quoted:
                 quoted[(line, full)] = _quote(full, content_by_line[line])
