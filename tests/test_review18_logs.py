@@ -177,3 +177,11 @@ def test_ensemble_alert_names_its_member() -> None:
     alerts = session_alerts(ens, s, ens.score(s.sequences), np.array([1]), {})
     assert alerts[0]["unexpected"]["member"] == "deeplog"
     assert alerts[0]["unexpected"]["line"] in (5, 6, 7)
+
+
+def test_warm_start_without_a_session_is_one_line_with_the_counts(tmp_path: Path, log_model: Path) -> None:
+    data = tmp_path / "nosession.log"
+    data.write_text("\n".join([HDFS.format(t=1, msg="Verification succeeded"), "garbage"] * 2) + "\n")
+    one_line_error(["train", str(data), "--warm-start", str(log_model), "-o", str(tmp_path / "m2")],
+                   "warm start: no sessions found in the new log (every line was skipped or had no session "
+                   "id: 4 lines, 2 matched no header format, 2 events had no session id)", tmp_path / "m2")
