@@ -185,3 +185,18 @@ def test_warm_start_without_a_session_is_one_line_with_the_counts(tmp_path: Path
     one_line_error(["train", str(data), "--warm-start", str(log_model), "-o", str(tmp_path / "m2")],
                    "warm start: no sessions found in the new log (every line was skipped or had no session "
                    "id: 4 lines, 2 matched no header format, 2 events had no session id)", tmp_path / "m2")
+
+
+def test_stream_all_refusal_fits_a_whole_session_model(tmp_path: Path) -> None:
+    """An event-count autoencoder writes one alert per flagged session, not per event."""
+    from hourglass.cli.app import app
+    from tests._cli import runner
+
+    data = tmp_path / "train.log"
+    data.write_text("\n".join(hdfs_lines(30)) + "\n")
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(data), "--format", "hdfs", "--session-regex", r"blk_-?\d+",
+                              "--model", "event-count-autoencoder", "--epochs", "1", "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["stream", str(model), "--all"], input=hdfs_lines(1)[0] + "\n")
+    assert res.exit_code == 2 and "per flagged session as it closes" in res.stderr, res.output

@@ -30,8 +30,8 @@ def open_log_scorer(pipe: Any, model: Path, *, explain: int | None, keep: list[s
                                                "the keys expected"),
             (bool(keep), "--keep", "a log line has no fields to copy"),
             (adapt, "--adapt", "its threshold is not refitted online"),
-            (all_rows, "--all", "it writes one alert per unexpected event; 'hourglass score' "
-                                "scores every session")):
+            (all_rows, "--all", "it writes one alert per unexpected event (DeepLog) or per flagged "
+                                "session as it closes; 'hourglass score' scores every session")):
         if given:
             raise HourglassError(f"{option}: not for a log model ({why}); log models take "
                                  "--max-sessions, --idle-timeout, --on-bad-rows")
