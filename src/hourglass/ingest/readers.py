@@ -338,6 +338,8 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     ``-`` is standard output, and a device or a named pipe (``/dev/null``, ``/dev/stdout``) is
     written into rather than replaced: the temporary file then lives in the system's temporary
     folder and its bytes are copied out when the block succeeds, so a failure sends nothing.
+    A symbolic link is followed: the file it names is replaced (beside which the temporary file
+    is made), and the link stays, as a shell's ``>`` writes through it.
 
     Examples
     --------
@@ -356,6 +358,8 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
         yield from _through_output(str(path))
         return
     target = Path(path)
+    if target.is_symlink():  # (a rename would put the file in the link's place, the file it
+        target = Path(os.path.realpath(target))  # names left as it was)
     if target.is_dir():
         raise InputError(f"{target}: is a directory, expected a file name")
     if not target.parent.exists():
