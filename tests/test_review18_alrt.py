@@ -35,3 +35,33 @@ def test_score_output_through_a_symbolic_link_writes_the_linked_file(labelled: d
         rows = [json.loads(line) for line in (real / name).read_text().splitlines()]
         assert len(rows) == len(labelled["frame"])
     assert [p.name for p in real.iterdir()] == [name]  # no temporary file left beside it
+
+
+def test_suppress_match_on_a_column_a_csv_reads_as_times_matches_the_text_written(
+        labelled: dict[str, Any], tmp_path: Path) -> None:
+    import pandas as pd
+
+    frame = labelled["frame"].drop(columns=["label"]).copy()
+    seen = pd.date_range("2024-01-01", periods=len(frame), freq="7s")
+    frame["seen"] = seen.strftime("%Y-%m-%dT%H:%M:%S")  # ISO text, as a CSV holds it
+    frame["seen_utc"] = seen.strftime("%Y-%m-%dT%H:%M:%S+0000")
+    data = tmp_path / "timed.csv"
+    frame.to_csv(data, index=False)
+    first = tmp_path / "first.csv"
+    assert runner.invoke(app, ["score", str(labelled["model"]), str(data), "-o", str(first)]).exit_code == 0
+    flagged = pd.read_csv(first).query("flag == 1")["row"].tolist()
+    assert len(flagged) >= 2
+    a, b = flagged[:2]
+    rules = tmp_path / "rules.toml"
+    rules.write_text(f'[[rule]]\nname = "one"\nmatch = {{ seen = "{frame["seen"][a]}" }}\n'
+                     f'[[rule]]\nname = "two"\nmatch = {{ seen_utc = "{frame["seen_utc"][b]}" }}\n'
+                     '[[rule]]\nname = "glob"\nmatch = { seen = "1999-*" }\n')
+    out = tmp_path / "out.csv"
+    res = runner.invoke(app, ["score", str(labelled["model"]), str(data), "-o", str(out),
+                              "--suppress", str(rules)])
+    assert res.exit_code == 0, res.output
+    scored = pd.read_csv(out, keep_default_na=False).set_index("row")
+    assert scored.loc[a, "suppressed"] == "one" and scored.loc[a, "flag"] == 0
+    assert scored.loc[b, "suppressed"] == "two" and scored.loc[b, "flag"] == 0
+    assert (scored["suppressed"] != "").sum() == 2
+    assert "2 suppressed (one: 1, two: 1, glob: 0)" in res.output

@@ -204,6 +204,33 @@ class Condition:
             mask |= self._in_networks(values)
         return mask & (values != MISSING)
 
+    def test_times(self, values: np.ndarray) -> np.ndarray:
+        """:meth:`test` for the distinct cells of a column read as times (a CSV's ISO-8601 text,
+        which its reader turns into times, or a Parquet time column), given as :func:`_time_text`
+        writes them: a value of the rule that reads as a date-time matches the cells of that
+        instant (``2024-01-01T00:00:28+0000``, ``2024-01-01 00:00:28`` and ``...28Z`` alike, a
+        time without an offset taken as UTC), as the text written matches in a JSON row; a
+        glob is matched on that text (``2024-01-01T00:*``).
+
+        Examples
+        --------
+        >>> cells = _time_text(pd.Series(pd.to_datetime(["2024-01-01 00:00:28", None])))
+        >>> cells.tolist()
+        ['2024-01-01T00:00:28', '<missing>']
+        >>> Condition.of(["2024-01-01T00:00:28+00:00"], "x").test_times(cells).tolist()
+        [True, False]
+        """
+        from hourglass.features.roles import MISSING
+
+        exact = [t for t in map(_rule_time_text, self.exact) if t is not None]
+        mask = np.isin(values, np.array(exact, dtype=object)) if exact else \
+            np.zeros(len(values), dtype=bool)
+        if self.globs and len(values):
+            text = pd.Series(values, dtype=object).astype(str)
+            for g in self.globs:
+                mask |= text.str.match(fnmatch.translate(g)).to_numpy(dtype=bool)
+        return mask & (values != MISSING)
+
     def _in_networks(self, values: np.ndarray) -> np.ndarray:
         """Which ``values`` are addresses in one of the networks: IPv4 text read in arrays (a
         Python ``ip_address`` per value would cost 15 µs each), IPv6 value by value."""
@@ -557,6 +584,7 @@ class Suppressions:
             return out
         open_ = np.ones(len(df), dtype=bool)
         coded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        timed: set[str] = set()  # the columns read as times
         times: np.ndarray | None = None
         for rule in rules:
             hit = open_.copy()
@@ -565,9 +593,14 @@ class Suppressions:
                     hit[:] = False
                     break
                 if column not in coded:
-                    coded[column] = factorize_strings(_as_written(df[column].reset_index(drop=True)))
+                    cells = df[column].reset_index(drop=True)
+                    if _is_time_column(cells):  # (read as times: the text written is gone)
+                        timed.add(column)
+                        coded[column] = _time_cells(cells)
+                    else:
+                        coded[column] = factorize_strings(_as_written(cells))
                 codes, uniques = coded[column]
-                hit &= cond.test(uniques)[codes]
+                hit &= (cond.test_times(uniques) if column in timed else cond.test(uniques))[codes]
                 if not hit.any():
                     break
             if rule.between is not None and hit.any():
@@ -686,6 +719,69 @@ class Suppressions:
                 half = len(idx) // 2
                 self._read_parts(values, idx[:half], each)
                 self._read_parts(values, idx[half:], each)
+
+def _is_time_column(s: pd.Series) -> bool:
+    """Whether ``s`` holds times (naive or with a zone) rather than the text written."""
+    return pd.api.types.is_datetime64_any_dtype(s.dtype)
+
+
+def _time_text(s: pd.Series) -> np.ndarray:
+    """A time column's cells as the text :meth:`Condition.test_times` compares: ISO 8601 in
+    UTC without an offset (a naive time taken as UTC), ``<missing>`` where there is none.
+
+    Examples
+    --------
+    >>> _time_text(pd.Series(pd.to_datetime(["2024-01-01T02:00:28.5+02:00"]))).tolist()
+    ['2024-01-01T00:00:28.500000']
+    """
+    from hourglass.features.roles import MISSING
+
+    if getattr(s.dtype, "tz", None) is not None:
+        s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+    return np.array([MISSING if v is pd.NaT else v.isoformat() for v in s], dtype=object)
+
+
+_DATE_START = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _rule_time_text(value: str) -> str | None:
+    """A rule's value as :func:`_time_text` writes a cell of that instant, ``None`` when it is
+    no date-time (``2024-01-01`` is its midnight).
+
+    Examples
+    --------
+    >>> _rule_time_text("2024-01-01T00:00:28+0000"), _rule_time_text("2024-01-01 02:00:28.5+02:00")
+    ('2024-01-01T00:00:28', '2024-01-01T00:00:28.500000')
+    >>> _rule_time_text("10.0.0.5") is None, _rule_time_text("2024-13-45") is None
+    (True, True)
+    """
+    if not _DATE_START.match(value):
+        return None
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, OverflowError):
+        return None
+    if ts is pd.NaT:
+        return None
+    if ts.tz is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return str(ts.isoformat())
+
+
+def _time_cells(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, uniques) of a time column as :func:`~hourglass.features.roles.factorize_strings`
+    gives them for text, the distinct times written by :func:`_time_text` (per distinct value).
+
+    Examples
+    --------
+    >>> codes, uniques = _time_cells(pd.Series(pd.to_datetime(["2024-01-01", None, "2024-01-01"])))
+    >>> uniques[codes].tolist()
+    ['2024-01-01T00:00:00', '<missing>', '2024-01-01T00:00:00']
+    """
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    text = np.append(_time_text(pd.Series(uniques)), _time_text(pd.Series([pd.NaT])))
+    return np.where(codes >= 0, codes, len(text) - 1).astype(np.int64), text
+
 
 def _numbers(values: pd.Series) -> np.ndarray:
     """Whether each of ``values`` (distinct cells) is a number or a number's text; a JSON integer
