@@ -65,3 +65,32 @@ def test_suppress_match_on_a_column_a_csv_reads_as_times_matches_the_text_writte
     assert scored.loc[b, "suppressed"] == "two" and scored.loc[b, "flag"] == 0
     assert (scored["suppressed"] != "").sum() == 2
     assert "2 suppressed (one: 1, two: 1, glob: 0)" in res.output
+
+
+def test_grouping_by_a_nanosecond_time_column_writes_its_time_not_an_integer(
+        labelled: dict[str, Any], tmp_path: Path) -> None:
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    frame = labelled["frame"].drop(columns=["label"]).copy()
+    frame["day"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(frame.index // 100, unit="D")
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.set_column(table.schema.get_field_index("day"), "day",
+                             table["day"].cast(pa.timestamp("ns")))
+    data = tmp_path / "days.parquet"
+    pq.write_table(table, data)
+    out = tmp_path / "groups.jsonl"
+    res = runner.invoke(app, ["score", str(labelled["model"]), str(data), "-o", str(out),
+                              "--group-by", "day", "--group-window", "1000"])
+    assert res.exit_code == 0, res.output
+    groups = [json.loads(line) for line in out.read_text().splitlines()]
+    assert groups and {g["day"] for g in groups} <= {"2024-01-01T00:00:00", "2024-01-02T00:00:00",
+                                                     "2024-01-03T00:00:00"}
+    ecs = tmp_path / "groups.ecs.jsonl"
+    res = runner.invoke(app, ["score", str(labelled["model"]), str(data), "-o", str(ecs),
+                              "--group-by", "day", "--group-window", "1000", "--alert-format", "ecs"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(ecs.read_text().splitlines()[0])
+    assert doc["hourglass"]["group"]["day"] == groups[0]["day"]
+    assert f"from day={groups[0]['day']}," in doc["message"]

@@ -314,9 +314,18 @@ def _plain(value: Any) -> Any:
     ('["b", "a"]', '{"x": null, "y": 1}', None, '10.0.0.5')
     >>> _plain(np.float64(80.0)), _plain(80.0), _plain(0.5), _plain(True)
     (80, 80, 0.5, True)
+    >>> _plain(np.datetime64("2024-01-01T00:00:28", "ns")), _plain(np.datetime64("NaT", "ns"))
+    (Timestamp('2024-01-01 00:00:28'), None)
     """
     if isinstance(value, (list, dict)):
         return json.dumps(value, sort_keys=True, default=str)
+    if isinstance(value, (np.datetime64, np.timedelta64)):  # (item() of a nanosecond one: an int)
+        if np.isnat(value):
+            return None
+        try:
+            return pd.Timestamp(value) if isinstance(value, np.datetime64) else pd.Timedelta(value)
+        except (ValueError, OverflowError):  # beyond pandas' range: as the outputs write it
+            return value
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         try:
             value = value.item()

@@ -411,7 +411,11 @@ def _key_text(value: Any) -> str:
     >>> import numpy as np
     >>> [_key_text(v) for v in (None, float("nan"), float("inf"), True, np.False_, 443.0, "10.0.0.5")]
     ['null', 'null', 'null', 'true', 'false', '443', '10.0.0.5']
+    >>> _key_text(dt.datetime(2024, 1, 1, 0, 0, 28))
+    '2024-01-01T00:00:28'
     """
+    if isinstance(value, (dt.date, dt.time)):  # (pandas' Timestamp too) its ISO text, as in JSON
+        return value.isoformat()
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy's own scalars
         value = value.item()
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
