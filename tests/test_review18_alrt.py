@@ -94,3 +94,35 @@ def test_grouping_by_a_nanosecond_time_column_writes_its_time_not_an_integer(
     doc = json.loads(ecs.read_text().splitlines()[0])
     assert doc["hourglass"]["group"]["day"] == groups[0]["day"]
     assert f"from day={groups[0]['day']}," in doc["message"]
+
+
+def test_stream_output_rotated_while_it_runs_gets_the_later_alerts_anew(labelled: dict[str, Any],
+                                                                      tmp_path: Path) -> None:
+    import threading
+    import time
+
+    rows = [json.dumps(r) for r in labelled["frame"].drop(columns=["label"]).head(10).to_dict("records")]
+    fifo = tmp_path / "rows.fifo"
+    os.mkfifo(fifo)
+    out = tmp_path / "alerts.jsonl"
+    rotated = tmp_path / "alerts.jsonl.1"
+
+    def feed() -> None:
+        with open(fifo, "w") as fh:
+            fh.write("\n".join(rows[:5]) + "\n")
+            fh.flush()
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and (
+                    not out.exists() or len(out.read_text().splitlines()) < 5):
+                time.sleep(0.02)
+            out.rename(rotated)  # logrotate's move, while the stream runs
+            fh.write("\n".join(rows[5:]) + "\n")
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    res = runner.invoke(app, ["stream", str(labelled["model"]), "-i", str(fifo), "-o", str(out), "--all",
+                              "--max-delay-ms", "20"])
+    writer.join()
+    assert res.exit_code == 0, res.output
+    assert [json.loads(line)["row"] for line in rotated.read_text().splitlines()] == [0, 1, 2, 3, 4]
+    assert [json.loads(line)["row"] for line in out.read_text().splitlines()] == [5, 6, 7, 8, 9]

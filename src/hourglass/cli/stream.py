@@ -854,7 +854,8 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
                        alert_columns(kind, ecs=ecs, keep=[*(keep or ()), *named]))
             sink: Any = SQLiteSink(output, columns, table=table)
         else:
-            sink = JsonLinesSink(_append(output) if output is not None else sys.stdout.buffer)
+            sink = JsonLinesSink(sys.stdout.buffer) if output is None else \
+                JsonLinesSink(_append(output), path=output, reopen=lambda: _append(output))
     return scorer, read, sink, rule
 
 

@@ -224,6 +224,12 @@ class JsonLinesSink:
     """Writes alerts as JSON lines to a binary file (``sys.stdout.buffer`` or an opened file),
     flushed after each :meth:`write`.
 
+    With ``path`` and ``reopen`` (a file appended to), a file that was moved away or removed
+    since the last write (``logrotate`` renaming ``alerts.jsonl`` to ``alerts.jsonl.1``) is
+    left to its new name: the alerts go to a file at ``path`` again (``reopen()`` opens it), as
+    a log file's writer does after a rotation, not on into the rotated (or compressed, deleted)
+    file.
+
     Examples
     --------
     >>> import io
@@ -231,14 +237,45 @@ class JsonLinesSink:
     >>> JsonLinesSink(buf).write([{"row": 1, "score": 2.5}])
     >>> buf.getvalue()
     b'{"row": 1, "score": 2.5}\\n'
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "alerts.jsonl"
+    >>> sink = JsonLinesSink(open(p, "ab"), path=p, reopen=lambda: open(p, "ab"))
+    >>> sink.write([{"row": 1}])
+    >>> _ = p.rename(p.with_name("alerts.jsonl.1"))
+    >>> sink.write([{"row": 2}]); sink.close()
+    >>> p.read_text(), p.with_name("alerts.jsonl.1").read_text()
+    ('{"row": 2}\\n', '{"row": 1}\\n')
     """
 
-    def __init__(self, fh: IO[bytes]) -> None:
-        self.fh = fh
+    def __init__(self, fh: IO[bytes], *, path: str | os.PathLike[str] | None = None,
+                 reopen: Callable[[], IO[bytes]] | None = None) -> None:
+        self.fh, self.path, self._reopen = fh, path, reopen
+
+    def _moved(self) -> bool:
+        """Whether the file written is no longer the one at :attr:`path` (rotated, removed)."""
+        if self.path is None or self._reopen is None:
+            return False
+        try:
+            now = os.stat(self.path)
+        except FileNotFoundError:
+            return True
+        except OSError:
+            return False
+        try:
+            mine = os.fstat(self.fh.fileno())
+        except (OSError, ValueError):  # (no descriptor, a closed file)
+            return False
+        return (now.st_dev, now.st_ino) != (mine.st_dev, mine.st_ino)
 
     def write(self, alerts: Sequence[Mapping[str, Any]]) -> None:
-        """Write ``alerts``, one a line, and flush."""
+        """Write ``alerts``, one a line, and flush (to a new file at :attr:`path` once the one
+        written was moved away)."""
         if alerts:
+            if self._moved():
+                assert self._reopen is not None
+                fh = self._reopen()
+                self.fh.close()
+                self.fh = fh
             self.fh.write(("\n".join(json_line(a) for a in alerts) + "\n").encode())
         self.fh.flush()
 
