@@ -126,3 +126,31 @@ def test_stream_output_rotated_while_it_runs_gets_the_later_alerts_anew(labelled
     assert res.exit_code == 0, res.output
     assert [json.loads(line)["row"] for line in rotated.read_text().splitlines()] == [0, 1, 2, 3, 4]
     assert [json.loads(line)["row"] for line in out.read_text().splitlines()] == [5, 6, 7, 8, 9]
+
+
+def test_suppress_match_on_a_column_a_csv_reads_as_numbers_matches_the_text_written(
+        labelled: dict[str, Any], tmp_path: Path) -> None:
+    import pandas as pd
+
+    frame = labelled["frame"].drop(columns=["label"]).copy()
+    frame["acct"] = [f"{i % 7:05d}" for i in range(len(frame))]  # read as the numbers 0-6
+    frame["fee"] = ["2.50" if i % 2 else "1" for i in range(len(frame))]  # read as floats
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rule]]\nname = "acct"\nmatch = { acct = "00004" }\n'
+                     '[[rule]]\nname = "fee"\nmatch = { fee = "2.50" }\n')
+    counts = {}
+    for name in ("rows.csv", "rows.jsonl"):
+        data = tmp_path / name
+        if name.endswith(".csv"):
+            frame.to_csv(data, index=False)
+        else:
+            frame.to_json(data, orient="records", lines=True)
+        out = tmp_path / f"{name}.out.csv"
+        res = runner.invoke(app, ["score", str(labelled["model"]), str(data), "-o", str(out),
+                                  "--suppress", str(rules)])
+        assert res.exit_code == 0, res.output
+        scored = pd.read_csv(out, keep_default_na=False)
+        counts[name] = scored["suppressed"].value_counts().to_dict()
+        hit = scored["suppressed"] == "acct"
+        assert hit.any() and (frame["acct"][scored["row"][hit]] == "00004").all()
+    assert counts["rows.csv"] == counts["rows.jsonl"]

@@ -39,8 +39,10 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import functools
 import ipaddress
 import logging
+import math
 import re
 import time
 import tomllib
@@ -230,6 +232,21 @@ class Condition:
             for g in self.globs:
                 mask |= text.str.match(fnmatch.translate(g)).to_numpy(dtype=bool)
         return mask & (values != MISSING)
+
+    def for_numbers(self) -> Condition:
+        """This condition for the cells of a column read as numbers (a CSV's ``00042`` or
+        ``2.50``, which its reader turns into ``42`` and ``2.5``): each value that is a number's
+        text also matches as that number (``"00042"`` matches the cell ``42``, ``"2.50"`` the
+        cell ``2.5``), as it matches the text written in a JSON row.
+
+        Examples
+        --------
+        >>> cond = Condition.of(["00042", "2.50", "1e3", "ftp"], "x").for_numbers()
+        >>> cond.test(np.array(["42", "2.5", "1000", "ftp", "43"], dtype=object)).tolist()
+        [True, True, True, True, False]
+        """
+        extra = _number_forms(self.exact)
+        return replace(self, exact=tuple(dict.fromkeys((*self.exact, *extra)))) if extra else self
 
     def _in_networks(self, values: np.ndarray) -> np.ndarray:
         """Which ``values`` are addresses in one of the networks: IPv4 text read in arrays (a
@@ -585,6 +602,7 @@ class Suppressions:
         open_ = np.ones(len(df), dtype=bool)
         coded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         timed: set[str] = set()  # the columns read as times
+        numeric: set[str] = set()  # the columns read as numbers
         times: np.ndarray | None = None
         for rule in rules:
             hit = open_.copy()
@@ -598,8 +616,12 @@ class Suppressions:
                         timed.add(column)
                         coded[column] = _time_cells(cells)
                     else:
+                        if _is_number_column(cells):  # (likewise: 00042 read as 42)
+                            numeric.add(column)
                         coded[column] = factorize_strings(_as_written(cells))
                 codes, uniques = coded[column]
+                if column in numeric:
+                    cond = cond.for_numbers()
                 hit &= (cond.test_times(uniques) if column in timed else cond.test(uniques))[codes]
                 if not hit.any():
                     break
@@ -719,6 +741,45 @@ class Suppressions:
                 half = len(idx) // 2
                 self._read_parts(values, idx[:half], each)
                 self._read_parts(values, idx[half:], each)
+
+def _is_number_column(s: pd.Series) -> bool:
+    """Whether ``s`` holds numbers (not booleans) rather than the text written."""
+    return pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
+
+
+_NUMBER_TEXT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+@functools.lru_cache(maxsize=4096)
+def _number_forms(values: tuple[str, ...]) -> tuple[str, ...]:
+    """The texts a column of numbers gives its cells (:func:`~hourglass.features.roles.factorize_strings`)
+    for those of ``values`` that are a number's text other than that one (``00042`` -> ``42``,
+    ``2.50`` -> ``2.5``); read once per rule.
+
+    Examples
+    --------
+    >>> _number_forms(("00042", "2.50", "42", "ftp", "1e999"))
+    ('42', '2.5')
+    """
+    from hourglass.features.roles import factorize_strings
+
+    out: list[str] = []
+    for text in values:
+        t = text.strip()
+        if not _NUMBER_TEXT.match(t):
+            continue
+        try:  # (int: a text of thousands of digits is refused, as Python's int() refuses it)
+            number: int | float = int(t) if t.lstrip("+-").isdigit() else float(t)
+        except ValueError:
+            continue
+        if isinstance(number, float) and not math.isfinite(number):
+            continue
+        codes, uniques = factorize_strings(pd.Series([number]))
+        form = str(uniques[codes[0]])
+        if form != text and form not in out:
+            out.append(form)
+    return tuple(out)
+
 
 def _is_time_column(s: pd.Series) -> bool:
     """Whether ``s`` holds times (naive or with a zone) rather than the text written."""
