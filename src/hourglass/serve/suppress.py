@@ -799,7 +799,14 @@ def _time_text(s: pd.Series) -> np.ndarray:
 
     if getattr(s.dtype, "tz", None) is not None:
         s = s.dt.tz_convert("UTC").dt.tz_localize(None)
-    return np.array([MISSING if v is pd.NaT else v.isoformat() for v in s], dtype=object)
+    arr = s.to_numpy()  # (in the column's own unit: no overflow past 2262)
+    missing = np.isnat(arr)
+    out = np.datetime_as_string(arr, unit="s").astype(object)  # whole seconds, in arrays
+    fraction = np.flatnonzero(~missing & (arr != arr.astype("datetime64[s]")))
+    for i in fraction:  # a fraction of a second: as Timestamp.isoformat writes it
+        out[i] = pd.Timestamp(arr[i]).isoformat()
+    out[missing] = MISSING
+    return out
 
 
 _DATE_START = re.compile(r"^\d{4}-\d{2}-\d{2}")
