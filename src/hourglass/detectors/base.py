@@ -255,7 +255,7 @@ def check_dropout(det: Any) -> None:
 
 
 #: Parameters that size a detector's network (named when the network does not fit in memory).
-_NETWORK_WIDTHS = ("hidden", "embed", "filters", "channels", "code")
+_NETWORK_WIDTHS = ("hidden", "embed", "filters", "channels", "code", "latent_dim")
 
 
 def warn_unused_dropout(det: Any) -> None:
