@@ -52,3 +52,25 @@ def test_ganomaly_1d_too_big_for_memory_names_its_latent_dim(monkeypatch):
     with pytest.raises(InputError, match=re.escape("(filters 4, latent_dim 1000000000); give smaller")):
         GANomaly1D(window=16, filters=4, latent_dim=1_000_000_000, epochs=1, min_steps=0,
                    verbose=0).fit(X)
+
+
+def test_report_histogram_axis_counts_sessions_as_its_caption_does(monkeypatch) -> None:
+    # the caption said 'share of its sessions' and the figure's axis 'share of the class's rows'
+    from hourglass.evaluate import plots
+    from hourglass.evaluate.report import render_report
+
+    labels: list[str] = []
+    png = plots._png
+
+    def spy(fig):
+        labels.extend(ax.get_ylabel() for ax in fig.axes)
+        return png(fig)
+
+    monkeypatch.setattr(plots, "_png", spy)
+    rng = np.random.default_rng(1)
+    y = np.r_[np.zeros(60, int), np.ones(20, int)]
+    s = np.r_[rng.normal(0, 1, 60), rng.normal(3, 1, 20)]
+    render_report(y_true=y, scores=s, y_pred=(s > 2).astype(int), threshold=2.0, threshold_rule="fixed",
+                  classes=np.where(y == 1, "Anomaly", "Normal"), normal=["Normal"], unit="sessions")
+    assert "share of the class's sessions" in labels
+    assert not [t for t in labels if "rows" in t]

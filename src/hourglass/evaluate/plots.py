@@ -114,8 +114,10 @@ def _hist_edges(s: np.ndarray) -> tuple[np.ndarray, bool]:
     return edges, log
 
 
-def histogram_figure(s: np.ndarray, groups: Mapping[str, np.ndarray], threshold: float) -> str:
-    """Score histogram per class (share of each class's rows), threshold as a vertical line."""
+def histogram_figure(s: np.ndarray, groups: Mapping[str, np.ndarray], threshold: float,
+                     unit: str = "rows") -> str:
+    """Score histogram per class (share of each class's ``unit``: rows, sessions, time steps,
+    entity buckets), threshold as a vertical line."""
     fig, ax = _fig(9.4, 4.2)
     edges, log = _hist_edges(s)
     if log:
@@ -136,7 +138,7 @@ def histogram_figure(s: np.ndarray, groups: Mapping[str, np.ndarray], threshold:
         labels.append(f"{_plain(name)} ({vals.size:,})")
     handles.append(ax.axvline(threshold, color="#d62728", ls="--", lw=1.5))
     labels.append(f"threshold {threshold:.4g}")
-    ax.set(xlabel="anomaly score" + (" (log scale)" if log else ""), ylabel="share of the class's rows",
+    ax.set(xlabel="anomaly score" + (" (log scale)" if log else ""), ylabel=f"share of the class's {unit}",
            title="Score distribution per class")
     ax.legend(handles, labels, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return _png(fig)

@@ -191,7 +191,8 @@ def render_report(
                 "Precision-recall curve; the red dot is the model's threshold."),
         "</div>",
         "<h2>Scores per class</h2>",
-        _figure("fig-hist", plots.histogram_figure(s, _groups(names, y, categories, normal), threshold),
+        _figure("fig-hist", plots.histogram_figure(s, _groups(names, y, categories, normal), threshold,
+                                                  unit=unit),
                 f"Each class's score distribution (as a share of its {unit}); {unit} right of the "
                 "dashed line are flagged."),
         "<h2>Choosing another operating point</h2>",
