@@ -74,3 +74,28 @@ def test_report_histogram_axis_counts_sessions_as_its_caption_does(monkeypatch) 
                   classes=np.where(y == 1, "Anomaly", "Normal"), normal=["Normal"], unit="sessions")
     assert "share of the class's sessions" in labels
     assert not [t for t in labels if "rows" in t]
+
+
+def test_a_rule_too_few_training_scores_support_is_refused_before_training_with_seams(monkeypatch):
+    # with nothing held out, a joined recording shorter than one window gives no training scores
+    # (no window inside it): the rule's needs were checked against every step (210), the rule then
+    # fitted on 200 after training, and refused only then
+    from hourglass.detectors import LSTMAutoEncoder
+    from hourglass.thresholds import FalseAlarmBound
+    from hourglass.thresholds.bound import min_normal_scores
+
+    trained: list[int] = []
+    fit = LSTMAutoEncoder._fit
+    monkeypatch.setattr(LSTMAutoEncoder, "_fit", lambda self, *a: (trained.append(1), fit(self, *a)))
+    assert min_normal_scores(0.01, 0.867) == 201
+    t = np.arange(200)
+    own = np.c_[np.sin(t / 5)].astype("float32")
+    X = np.concatenate([own[:10] + 1, own])
+    det = LSTMAutoEncoder(window=16, hidden=4, code=2, epochs=1, verbose=0, validation_fraction=0.0,
+                          threshold=FalseAlarmBound(0.01, confidence=0.867))
+    with pytest.raises(InputError, match="200 held-out normal scores cannot bound"):
+        det.fit(X, seams=[10])
+    assert not trained
+    # the rule the scores do support trains, and is fitted on the 200 steps of the long recording
+    det.set_params(threshold=FalseAlarmBound(0.01, confidence=0.86)).fit(X, seams=[10])
+    assert trained and det.val_scores_.size == 200

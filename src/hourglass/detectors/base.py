@@ -527,8 +527,11 @@ class BaseDetector(BaseEstimator):
                              "anomaly (1), which leaves no normal scores to fit the threshold on; "
                              f"give more normal {unit} or a larger validation_fraction")
         # the rule's needs in scores (DSPOT's depth) are known now: said before training
-        scored = val_idx if n_val else np.arange(n)
-        threshold.check_n_scores(len(scored) if labels is None else int((labels[scored] == 0).sum()))
+        if labels is None:  # nothing held out: the training scores the threshold is fitted on
+            threshold.check_n_scores(n_val if n_val else self._n_training_scores(n))
+        else:
+            scored = val_idx if n_val else np.arange(n)
+            threshold.check_n_scores(int((labels[scored] == 0).sum()))
         y_train = None if labels is None else labels[train_idx]
         # held-out rows given to ``_fit`` (early stopping) are normal ones: labels say which
         fit_val = val_idx if labels is None else val_idx[labels[val_idx] == 0]
@@ -820,6 +823,11 @@ class BaseDetector(BaseEstimator):
         """Scores of all of ``fit``'s rows ``X``, which the threshold and the calibration are
         fitted on when nothing is held out (a subclass may leave some rows' scores out)."""
         return self._score(X)
+
+    def _n_training_scores(self, n: int) -> int:
+        """How many scores :meth:`_training_scores` gives for ``fit``'s ``n`` rows (checked
+        against the threshold rule's needs before training)."""
+        return n
 
     def _default_threshold(self) -> Threshold:
         """Threshold used when ``threshold`` is ``None``."""

@@ -523,12 +523,21 @@ class WindowDetector(DeepDetector):
         recordings end to end, a jump no real series makes: with nothing held out, the threshold,
         the calibration and the channels' error scales are fitted on the windows inside one
         recording only, as the network was trained on them."""
+        return [X[a:b] for a, b in self._seam_bounds(X.shape[0])]
+
+    def _seam_bounds(self, n: int) -> list[tuple[int, int]]:
+        """The ``(start, end)`` steps of the parts :meth:`_seam_parts` cuts a series of ``n``
+        steps into."""
         length = self._length()
-        bounds = [0, *(s for s in getattr(self, "_seams", ()) if s < X.shape[0]), X.shape[0]]
-        return [X[a:b] for a, b in pairwise(bounds) if b - a >= length]
+        bounds = [0, *(s for s in getattr(self, "_seams", ()) if s < n), n]
+        return [(a, b) for a, b in pairwise(bounds) if b - a >= length]
 
     def _training_scores(self, X: np.ndarray) -> np.ndarray:
         return np.concatenate([self._score(part) for part in self._seam_parts(X)])
+
+    def _n_training_scores(self, n: int) -> int:
+        # a joined series shorter than one window gives none (no window inside it)
+        return sum(b - a for a, b in self._seam_bounds(n))
 
     def _check_last_series(self, X: np.ndarray) -> None:
         seams = getattr(self, "_seams", ())
