@@ -199,11 +199,22 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
 _TIME_NAME = re.compile(r"(time|date|timestamp)(ms|us|ns|sec|s)?$")
 
 
+#: epoch times in seconds from 1973-03 to 2099 (``1e8`` to ``4.1e9``); in ms, us and ns the same
+#: times times 1e3, 1e6 and 1e9 (the four ranges do not overlap)
+_EPOCH_SECONDS = (1e8, 4.1e9)
+#: the most a column of clock readings spans, as a part of its largest value: 5% of an epoch
+#: time of 2024 is 2.7 years; a counter (``cpu_time_ns``, ``uptime``) spans far more of its own
+_CLOCK_SPAN = 0.05
+
+
 def _clock_numbers(name: str, s: pd.Series) -> str:
     """``"times"`` when the numbers ``s`` of column ``name`` are times, not a feature, else ``""``: under a
-    time's name, epoch times (from 1973 on, in any unit) or dates written as numbers
-    (``20240105``). As a feature they would grow past training with every day scored: every
-    later row an anomaly. Durations under such names (``response_time``) are smaller numbers.
+    time's name, dates written as numbers (``20240105``), or epoch times: every value within the
+    epoch range (1973 to 2099) of one unit (seconds, ms, us or ns), together spanning a small part
+    of their magnitude, as clock readings of days or months do. As a feature such times would grow
+    past training with every day scored: every later row an anomaly. Durations and counters
+    under such names (``response_time``, a cumulative ``cpu_time_ns``, ``uptime`` in ms) are
+    smaller numbers or spread over orders of magnitude: they stay features.
 
     Examples
     --------
@@ -211,18 +222,24 @@ def _clock_numbers(name: str, s: pd.Series) -> str:
     'times'
     >>> _clock_numbers("login_date", pd.Series([20240105])), _clock_numbers("response_time", pd.Series([0.2]))
     ('times', '')
+    >>> _clock_numbers("cpu_time_ns", pd.Series([3e8, 2e10, 7e11]))
+    ''
     """
     if _TIME_NAME.search(name.lower().replace("_", "")) is None or pd.api.types.is_complex_dtype(s):
         return ""  # (complex numbers are refused where the column is read)
     v = s.to_numpy(dtype=np.float64, na_value=np.nan)
-    v = v[np.isfinite(v)]
+    v = v[np.isfinite(v) & (v != 0)]  # (0: a time never set)
     if not len(v):
         return ""
     month, day = (v // 100) % 100, v % 100
     if ((v == np.round(v)) & (v >= 19000101) & (v <= 21001231) & (month >= 1) & (month <= 12)
             & (day >= 1) & (day <= 31)).all():
         return "times"  # dates written as numbers
-    return "times" if float(np.median(np.abs(v))) >= 1e8 else ""  # epoch times
+    low, high = float(v.min()), float(v.max())
+    for unit in (1.0, 1e3, 1e6, 1e9):
+        if _EPOCH_SECONDS[0] * unit <= low and high <= _EPOCH_SECONDS[1] * unit:
+            return "times" if high - low <= _CLOCK_SPAN * high else ""  # epoch times
+    return ""
 
 
 def _unset_said(unset: pd.Series) -> str:

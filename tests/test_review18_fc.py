@@ -1,0 +1,71 @@
+"""Tabular features: which columns are times, and which are read as text, whichever way rows come."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.cli import app
+from hourglass.features import TabularPreprocessor
+from tests._cli import runner
+
+
+def _counters(n: int = 300) -> pd.DataFrame:
+    """Measured amounts under a time's name: cumulative counters, uptimes, long waits."""
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({
+        "cpu_time_ns": np.cumsum(rng.integers(10**6, 10**8, n)),
+        "process_cpu_time_us": rng.integers(10**7, 10**10, n),
+        "uptime": rng.integers(10**8, 10**10, n),
+        "uptime_ms": rng.integers(10**6, 10**10, n),
+        "total_time": rng.integers(10**7, 10**10, n),
+        "wait_time": rng.integers(10**8, 5 * 10**8, n),
+        "runtime_ns": rng.lognormal(19, 1, n),
+        "bytes": rng.lognormal(5, 1, n),
+    })
+
+
+@pytest.mark.parametrize("as_text", [False, True])
+def test_counters_and_durations_under_a_time_name_stay_features(as_text: bool) -> None:
+    # a value over 1e8 under a name ending in 'time' is no clock: cumulative CPU time in ns, an
+    # uptime in ms or a wait of seconds spread over orders of magnitude; dropping them is a
+    # detection lost without a word
+    df = _counters()
+    if as_text:
+        df = df.astype(str)
+    pre = TabularPreprocessor().fit(df)
+    kept = {c: pre.roles_[c] for c in df.columns}
+    assert kept == dict.fromkeys(df.columns, "numeric"), pre.reasons_
+
+
+def test_clock_readings_under_a_time_name_are_still_dropped() -> None:
+    # epoch times of a few days in each unit, some left unset (0), and dates as numbers
+    rng = np.random.default_rng(1)
+    n = 300
+    t = 1_704_067_200 + np.sort(rng.integers(0, 30 * 86_400, n)).astype(np.int64)
+    df = pd.DataFrame({"flow_start_time": t, "end_time_ms": t * 1000 + 5, "seen_time_us": t * 10**6,
+                       "last_login_time": np.where(np.arange(n) % 5 == 0, 0, t),
+                       "event_time_ns": (t * 10**9).astype(str), "login_date": 20240101 + np.arange(n) % 28,
+                       "bytes": rng.lognormal(5, 1, n)})
+    pre = TabularPreprocessor().fit(df)
+    assert {c for c, r in pre.roles_.items() if r == "drop"} == set(df.columns) - {"bytes"}, pre.reasons_
+    assert set(pre.reasons_[c] for c in df.columns if c != "bytes") == {"times"}
+
+
+def test_a_counter_under_a_time_name_is_kept_by_train_and_shown_by_inspect(tmp_path: Path) -> None:
+    df = _counters(200)
+    path = tmp_path / "hosts.csv"
+    df.to_csv(path, index=False)
+    res = runner.invoke(app, ["inspect", str(path), "--json", str(tmp_path / "schema.json")])
+    assert res.exit_code == 0, res.output
+    shown = {c["column"]: c["role"] for c in json.loads((tmp_path / "schema.json").read_text())["columns"]}
+    assert shown["cpu_time_ns"] == shown["uptime_ms"] == "numeric", shown
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(path), "-o", str(model), "--epochs", "1", "--hidden", "4,2", "-q"])
+    assert res.exit_code == 0, res.output
+    roles = json.loads((model / "config.json").read_text())["features"]["roles"]
+    assert roles["cpu_time_ns"] == roles["total_time"] == "numeric", roles
