@@ -69,3 +69,21 @@ def test_a_counter_under_a_time_name_is_kept_by_train_and_shown_by_inspect(tmp_p
     assert res.exit_code == 0, res.output
     roles = json.loads((model / "config.json").read_text())["features"]["roles"]
     assert roles["cpu_time_ns"] == roles["total_time"] == "numeric", roles
+
+
+def test_text_under_a_time_name_that_names_no_date_stays_a_category() -> None:
+    # durations, versions and ranges under a time's name read loosely as times ('3s' as 3 seconds
+    # past midnight, '1-2' as January 2, '10.0.19045' laid out as a date): they were dropped as
+    # 'times', a feature lost; times of days are still dropped
+    rng = np.random.default_rng(2)
+    n = 300
+    words = {"cpu_time": ["1s", "3s", "8s"], "patch_date": ["1.2.3", "1.2.4", "2.0.1"],
+             "ver_date": ["10.0.19045", "10.0.22631"], "kernel_time": ["5.15.0-91", "6.1.0-13"],
+             "wait_times": ["1-2", "3-5", "5-10"], "release_date": ["v1.2.3", "v1.2.4"]}
+    t = pd.Timestamp("2024-01-05") + pd.to_timedelta(np.arange(n) * 60, unit="s")
+    df = pd.DataFrame({**{c: rng.choice(v, n) for c, v in words.items()},
+                       "login_time": t.strftime("%m/%d/%Y %H:%M"), "seen_date": t.strftime("%d %b %Y"),
+                       "syslog_time": t.strftime("%b %d %H:%M:%S"), "bytes": rng.lognormal(5, 1, n)})
+    pre = TabularPreprocessor().fit(df)
+    assert {c: pre.roles_[c] for c in words} == dict.fromkeys(words, "categorical"), pre.reasons_
+    assert pre.roles_["login_time"] == pre.roles_["seen_date"] == pre.roles_["syslog_time"] == "drop"

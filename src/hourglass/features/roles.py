@@ -182,11 +182,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
         clock = _clock_numbers(name, conv)
         return ("drop", clock) if clock else ("numeric", "numbers stored as text"
                                               + _unset_said(sample[placeholder]))
-    if _TIME_NAME.search(name.lower().replace("_", "")) is not None:
-        from hourglass.features.entity import _reads_as_times  # (it imports this module)
-
-        if _reads_as_times(name, present):  # '01/05/2024 10:05': hashed, or each later one unseen
-            return "drop", "times"
+    if _TIME_NAME.search(name.lower().replace("_", "")) is not None and _dated_text(name, real):
+        return "drop", "times"  # '01/05/2024 10:05': hashed, or each later one unseen
     n_unique = int(present.nunique())
     if n_unique > 50 and n_unique > 0.5 * len(present):
         return "drop", f"near-unique text ({n_unique} distinct of {len(present)})"
@@ -240,6 +237,42 @@ def _clock_numbers(name: str, s: pd.Series) -> str:
         if _EPOCH_SECONDS[0] * unit <= low and high <= _EPOCH_SECONDS[1] * unit:
             return "times" if high - low <= _CLOCK_SPAN * high else ""  # epoch times
     return ""
+
+
+#: a date within a text: a year (``2024``, not a part of a longer number) or a month's name
+_DATED = re.compile(r"(?<![0-9])(?:19|20)[0-9]{2}(?![0-9])|(?<![a-z])(?:jan|feb|mar|apr|may|jun|jul|aug|sep"
+                    r"|oct|nov|dec)[a-z]*(?![a-z])", re.IGNORECASE)
+#: the layout of a date or a time (``05/01/2024``, ``10:05``, ``05/Jan/2024``)
+_TIME_LAYOUT = re.compile(r"[0-9]{1,4}[-/.:][0-9]{1,2}[-/.:][0-9]{1,4}|[0-9]{1,2}:[0-9]{2}"
+                          r"|[0-9]{1,2}/[A-Za-z]{3}/[0-9]{4}")
+
+
+def _dated_text(name: str, real: pd.Series) -> bool:
+    """Whether the text ``real`` (stripped, no placeholder) of column ``name`` holds dates: times
+    of days (``01/05/2024 10:05``, ``05 Jan 2024``), as a category each later day never seen.
+    Each value must name a date (a year or a month) and read as a time (or most of them have a
+    date's layout the time reader does not take, ``05/Jan/2024:10:05:00 +0000``): a version
+    (``1.2.3``, ``10.0.19045``), a duration (``3s``, ``0:01:02``) or a range (``1-2``) under a
+    time's name stays text.
+
+    Examples
+    --------
+    >>> _dated_text("login_time", pd.Series(["01/05/2024 10:05", "05 Jan 2024"]))
+    True
+    >>> _dated_text("cpu_time", pd.Series(["3s", "8s"])), _dated_text("patch_date", pd.Series(["1.2.3"]))
+    (False, False)
+    """
+    from hourglass._times import unreadable_times
+
+    sample = real.iloc[:200].reset_index(drop=True)
+    if not len(sample):
+        return False
+    dated = sample.str.contains(_DATED).to_numpy(dtype=bool)
+    if not dated.all() and float(dated.mean()) < 0.5:
+        return False
+    read = dated & ~unreadable_times(sample, name)
+    laid_out = dated & sample.str.contains(_TIME_LAYOUT).to_numpy(dtype=bool)
+    return float(read.mean()) >= 0.95 or float(laid_out.mean()) >= 0.5
 
 
 def _unset_said(unset: pd.Series) -> str:
