@@ -262,7 +262,9 @@ def benchmark(
     data_on_stdout(json_out)  # '-': the data alone on stdout, the command's lines on stderr
     import time
 
-    from hourglass.cli._schema import preprocessor_for
+    import pandas as pd
+
+    from hourglass.cli._schema import chosen_text, preprocessor_for, read_as_text
     from hourglass.cli.tables import read_data, resolve_spec
     from hourglass.ingest import ReadStats, atomic_output
     from hourglass.pipeline.benchmark import Benchmark, split_labelled, summarize
@@ -297,6 +299,7 @@ def benchmark(
         rule = threshold_from_spec(threshold) if threshold else None
         names, base = _split_names(models), _split_names(baselines)
         stats = ReadStats()
+        spec = read_as_text(spec, chosen_text(categorical, parse_roles(role)))  # '007' as train reads it
         df = read_data(data, spec, on_bad_rows, stats)
         if test is None:
             train_df, test_df = split_labelled(df, label_col, normal_values, test_fraction=test_fraction,
@@ -305,6 +308,10 @@ def benchmark(
             test_name = f"{_name(data)} (test {test_fraction:.0%}, stratified, seed {seed})"
         else:
             test_spec, _, _ = resolve_spec(dataset, label_col, normal, fmt, test)
+            # the training file's text columns as text ('1.10', '007' as written), as score reads
+            # a file with a model's categories: typed from the test file, 1.10 read as 1.1, unseen
+            test_spec = read_as_text(test_spec, [c for c in df.columns if c != label_col and (
+                df[c].dtype == object or isinstance(df[c].dtype, pd.StringDtype))])
             train_df, test_df = df, read_data(test, test_spec, on_bad_rows, stats)
             train_name, test_name = _name(data), _name(test)
         features = preprocessor_for(train_df.drop(columns=[label_col], errors="ignore"), str(data),
