@@ -117,3 +117,28 @@ def test_benchmark_reads_a_test_file_s_text_categories_as_its_training_file_has_
         metrics.append([(m["model"], m["roc_auc"]["mean"], m["pr_auc"]["mean"])
                         for m in [*found["models"], *found.get("baselines", [])]])
     assert metrics[0] == metrics[1]
+
+
+def test_a_csv_scored_with_a_model_of_a_parquet_dictionary_column_reads_it_as_text(tmp_path: Path) -> None:
+    # a Parquet dictionary column (pandas 'category') of versions: the model knows '1.10'; a CSV of
+    # the same rows, whose versions all look like numbers, was typed as floats: 1.10 read as 1.1,
+    # never seen, and the rows scored higher than the same rows read from Parquet
+    rng = np.random.default_rng(0)
+    n = 200
+    train = pd.DataFrame({"bytes": rng.integers(1, 1000, n), "ver": rng.choice(["1.0", "1.10", "beta"], n)})
+    train["ver"] = train["ver"].astype("category")
+    train.to_parquet(tmp_path / "train.parquet")
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(tmp_path / "train.parquet"), "-o", str(model), "--epochs", "1",
+                              "--hidden", "4,2", "-q"])
+    assert res.exit_code == 0, res.output
+    rows = train[train["ver"] != "beta"]
+    rows.to_parquet(tmp_path / "rows.parquet")
+    rows.astype({"ver": str}).to_csv(tmp_path / "rows.csv", index=False)
+    scores = []
+    for name in ("rows.parquet", "rows.csv"):
+        res = runner.invoke(app, ["score", str(model), str(tmp_path / name), "-o",
+                                  str(tmp_path / f"{name}.scores.csv"), "-q"])
+        assert res.exit_code == 0, res.output
+        scores.append(pd.read_csv(tmp_path / f"{name}.scores.csv")["score"].to_numpy())
+    assert np.allclose(scores[0], scores[1], rtol=1e-5)

@@ -203,8 +203,10 @@ def preprocessor_for(df: pd.DataFrame, source: str, *, spec: DatasetSpec | None,
                                roles=all_roles or None, scaler=scaler)
 
 
-#: the dtypes (as a fitted preprocessor's profile names them) of a column read as text
-_TEXT_DTYPES = ("object", "str", "string")
+#: the dtypes (as a fitted preprocessor's profile names them) of a column read as text: a Parquet
+#: or Arrow dictionary column is a ``category``, of text as written (its numbers read as text
+#: give the same category: ``80.0`` is ``80`` either way)
+_TEXT_DTYPES = ("object", "str", "string", "category")
 
 
 def read_as_text(spec: Any, columns: Iterable[str]) -> Any:
@@ -244,7 +246,8 @@ def text_as_trained(spec: Any, features: Any) -> Any:
     ``007``). A CSV column is typed from its file's first block: in a file to score whose values
     of the column all look like numbers, ``1.10`` read as ``1.1`` and ``007`` as ``7``, values never
     seen in training, which the same rows sent as JSON lines, to ``stream`` or to the service were
-    not. Columns typed as numbers in training are read as they were.
+    not. Columns typed as numbers in training are read as they were; a Parquet dictionary column
+    (``category``) as text.
 
     Examples
     --------

@@ -311,7 +311,7 @@ def benchmark(
             # the training file's text columns as text ('1.10', '007' as written), as score reads
             # a file with a model's categories: typed from the test file, 1.10 read as 1.1, unseen
             test_spec = read_as_text(test_spec, [c for c in df.columns if c != label_col and (
-                df[c].dtype == object or isinstance(df[c].dtype, pd.StringDtype))])
+                df[c].dtype == object or isinstance(df[c].dtype, pd.StringDtype | pd.CategoricalDtype))])
             train_df, test_df = df, read_data(test, test_spec, on_bad_rows, stats)
             train_name, test_name = _name(data), _name(test)
         features = preprocessor_for(train_df.drop(columns=[label_col], errors="ignore"), str(data),
