@@ -1250,6 +1250,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
     """A table model's stream with ``--group-by``: flagged rows counted into groups, each
     written once its window closes (see ``stream``'s docstring)."""
     from hourglass.cli._groups import NO_TIME, shown_value
+    from hourglass.serve.grouping import CUT_OFF
 
     n_rows = flagged = 0
     bad = SkippedLines()
@@ -1334,10 +1335,6 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                         if explain is not None:
                             alert["top_column"] = result["top_column"][i]
                             alert["why"] = result["why"][i]
-                        if grouping.rule is not None and "thresholds" in result:
-                            # --adapt: the cut-off this row met, for its group's ECS alert (a kept
-                            # column of that name, set below, stays the field it was)
-                            alert["threshold"] = result["thresholds"][i]
                         absent = next((c for c in keep or [] if c not in row), None)
                         if absent is not None and not scorer.sparse_fields:  # the stream stops here,
                             from hourglass.cli.stream_series import no_kept_field
@@ -1354,6 +1351,10 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                             rows, lines = rows[:i], lines[:i]
                             break
                         alert.update({c: row.get(c) for c in keep or []})
+                        if grouping.rule is not None and "thresholds" in result:
+                            # --adapt: the cut-off this row met, for its group's ECS alert (under
+                            # a key of its own: a kept or key column may be named 'threshold')
+                            alert[CUT_OFF] = result["thresholds"][i]
                         alerts.append(alert)
                         keys.append(tuple(row.get(k) for k in grouping.keys))
                         untimed = times is None or times[i] == NO_TIME  # (skip: its own alert)

@@ -43,7 +43,7 @@ from typing import Any
 
 from hourglass.errors import InputError
 
-__all__ = ["GROUP_FIELDS", "AlertGroups", "group_to_ecs", "parse_group_by", "parse_group_window"]
+__all__ = ["CUT_OFF", "GROUP_FIELDS", "AlertGroups", "group_to_ecs", "parse_group_by", "parse_group_window"]
 
 #: The fields of a grouped alert besides its key columns and kept fields.
 GROUP_FIELDS = ("group_by", "count", "first_row", "last_row", "first_time", "last_time",
@@ -52,6 +52,11 @@ GROUP_FIELDS = ("group_by", "count", "first_row", "last_row", "first_time", "las
 _RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
 _EPOCH = dt.datetime(1970, 1, 1)
 _OWN = {"row", "score", "severity", "calibrated", "top_column", "why", "flag"}
+CUT_OFF = "\x00cut_off"
+"""The key under which a flagged row's alert may carry the cut-off it met (``stream --adapt``:
+a streaming threshold moves), for its group's ECS alert: a name no input column has, so that a
+kept or key column named ``threshold`` neither hides it nor is replaced by it. It never reaches
+the output (:func:`group_to_ecs` takes it out)."""
 
 
 def parse_group_by(text: str | Sequence[str]) -> list[str]:
@@ -348,7 +353,9 @@ score 4.2 > threshold 1.5, critical)'
 
     keys = [k for k in str(group["group_by"]).split(",") if k]
     fields = {k: group.get(k) for k in (*keys, *kept)}
-    alert = {k: v for k, v in group.items() if k not in fields}
+    alert = {k: v for k, v in group.items() if k not in fields and k != CUT_OFF}
+    if group.get(CUT_OFF) is not None:  # the cut-off its highest row met (--adapt)
+        alert["threshold"] = group[CUT_OFF]
     alert["score"], alert["calibrated"] = group["max_score"], group.get("max_calibrated")
     # a row without a readable time (--on-bad-rows skip): the scoring time, not its kept value;
     # likewise a kept (or key) time of windows of rows (no time read) that is none (empty,

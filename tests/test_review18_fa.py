@@ -1,0 +1,67 @@
+"""Streaming cut-offs of grouped ECS alerts whatever the input's columns are named, and the drift
+check's promised rate of each threshold rule as the README gives it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass import AutoEncoder, Pipeline, load
+from hourglass.cli import app
+from hourglass.thresholds import DSPOT
+from tests._cli import runner
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+@pytest.fixture(scope="module")
+def drifting(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A table model with a DSPOT threshold, and rows whose normal level drifts (with spikes)
+    that carry a column named ``threshold``."""
+    d = tmp_path_factory.mktemp("adapt")
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=2000)
+    train = pd.DataFrame({"a": a, "b": a + 0.1 * rng.normal(size=2000)})
+    model = d / "m"
+    Pipeline(AutoEncoder(hidden=(4, 2), epochs=5, verbose=0),
+             threshold=DSPOT(1e-2, depth=10)).fit(train).save(model)
+    a = rng.normal(size=1000)
+    off = np.linspace(0, 1.5, 1000) + 0.1 * rng.normal(size=1000)
+    off[::23] += 3
+    rows = pd.DataFrame({"a": a, "b": a + off, "src": [f"h{i % 3}" for i in range(1000)],
+                         "threshold": [f"t{i % 2}" for i in range(1000)]})
+    data = d / "rows.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows.to_dict("records")), encoding="utf-8")
+    pipe = load(model)
+    cuts_of = pipe.threshold_
+    cuts_of.update(pipe.score(rows[["a", "b"]]))
+    np.save(d / "cuts.npy", cuts_of.cutoffs_)
+    return {"dir": d, "model": model, "data": data, "cuts": d / "cuts.npy"}
+
+
+@pytest.mark.parametrize("extra", [["--keep", "threshold"], ["--group-by", "threshold"]])
+def test_grouped_ecs_alerts_carry_the_cut_off_of_their_top_row_beside_a_column_named_threshold(
+        drifting: dict[str, Path], extra: list[str]) -> None:
+    # the top row's cut-off and the input's 'threshold' column shared one key: the kept (or key)
+    # value won, and the alert said 'score 3.857 > threshold 4.123' (the threshold before the
+    # stream) for a row flagged against 3.146
+    out = drifting["dir"] / f"groups{extra[0]}.jsonl"
+    res = runner.invoke(app, ["stream", str(drifting["model"]), "-i", str(drifting["data"]), "--adapt",
+                              "--alert-format", "ecs", "--group-by", "src", "--group-window", "100",
+                              *extra, "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    docs = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    cuts = np.load(drifting["cuts"])
+    assert docs
+    for doc in docs:
+        h = doc["hourglass"]
+        cut = cuts[h["top_row"]]
+        assert h["threshold"] == cut < h["max_score"], doc["message"]
+        assert f"> threshold {cut:.4g}," in doc["message"]
+        kept = h["group"] if extra[0] == "--group-by" else h["fields"]
+        assert kept["threshold"] in ("t0", "t1")  # the column's own value stays the field it was
+        assert not any(str(k).startswith("\x00") for k in h)
