@@ -65,3 +65,17 @@ def test_grouped_ecs_alerts_carry_the_cut_off_of_their_top_row_beside_a_column_n
         kept = h["group"] if extra[0] == "--group-by" else h["fields"]
         assert kept["threshold"] in ("t0", "t1")  # the column's own value stays the field it was
         assert not any(str(k).startswith("\x00") for k in h)
+
+
+def test_the_readme_gives_the_drift_checks_rate_of_a_per_day_budget() -> None:
+    # the drift check expects N / events per day of budget:N/day (its risk), which the README
+    # listed under 'other rules: their rate on the held-out normal scores'
+    from hourglass.thresholds import AlertBudget
+    from hourglass.thresholds.monitor import expected_alert_rate
+
+    scores = np.random.default_rng(0).exponential(size=5000)
+    rule = AlertBudget(20, per="day", events_per_day=1000).fit(scores)
+    assert expected_alert_rate(rule, scores).rate == pytest.approx(20 / 1000)
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    para = text[text.index("A threshold promises a false-alarm rate"):][:900]
+    assert "`budget:N/day`: N in the day's events (N / events per day)" in para
