@@ -79,3 +79,23 @@ def test_the_readme_gives_the_drift_checks_rate_of_a_per_day_budget() -> None:
     text = " ".join(README.read_text(encoding="utf-8").split())
     para = text[text.index("A threshold promises a false-alarm rate"):][:900]
     assert "`budget:N/day`: N in the day's events (N / events per day)" in para
+
+
+def test_dspot_flags_a_score_exactly_when_it_is_above_the_cut_off_it_records() -> None:
+    # DSPOT flags x - mean > z, and recorded mean + z: a score equal to that (to the last bit)
+    # could be flagged, its ECS alert saying 'score 1.963 > threshold 1.963'
+    import copy
+    import math
+
+    seen = 0
+    for seed in (0, 5, 8):
+        rule = DSPOT(1e-2, depth=7, refit_every=5).fit(
+            np.random.default_rng(seed).exponential(size=600) * 0.37 + 0.11)
+        mid = rule.value_
+        for x in (math.nextafter(math.nextafter(mid, 0), 0), math.nextafter(mid, 0), mid,
+                  math.nextafter(mid, 9), math.nextafter(math.nextafter(mid, 9), 9)):
+            one = copy.deepcopy(rule)
+            flag = int(one.update([x])[0])
+            assert flag == int(x > one.cutoffs_[0]), (seed, x, one.cutoffs_[0])
+            seen += flag
+    assert seen  # some of them are flagged

@@ -213,7 +213,7 @@ class SPOT(POT):
         flags = np.empty(s.size, dtype=np.int8)
         cutoffs = np.empty(s.size, dtype=np.float64)
         for i, x in enumerate(s.tolist()):
-            cutoffs[i] = self._current_value()  # the cut-off this score meets (it moves as it learns)
+            cutoffs[i] = self._cut_off()  # the cut-off this score meets (it moves as it learns)
             flags[i] = self._step(x)
         self.cutoffs_ = cutoffs
         value = self._current_value()
@@ -225,6 +225,11 @@ class SPOT(POT):
         return flags
 
     def _current_value(self) -> float:
+        return self.z_
+
+    def _cut_off(self) -> float:
+        """The largest score :meth:`_step` would not flag now: a score is flagged exactly when
+        it is above this."""
         return self.z_
 
     # -- state -----------------------------------------------------------------------------
@@ -321,6 +326,20 @@ class DSPOT(SPOT):
 
     def _current_value(self) -> float:
         return self.window_sum_ / len(self.window_) + self.z_
+
+    def _cut_off(self) -> float:
+        # _step flags x - mean > z, which rounds apart from x > mean + z by a last bit (a score
+        # equal to mean + z could be flagged): the largest x with x - mean <= z, a few steps of
+        # one float from mean + z
+        mean, z = self.window_sum_ / len(self.window_), self.z_
+        cut = mean + z
+        if not math.isfinite(cut):  # (update refuses such a cut-off)
+            return cut
+        while cut - mean > z:
+            cut = math.nextafter(cut, -math.inf)
+        while math.nextafter(cut, math.inf) - mean <= z:
+            cut = math.nextafter(cut, math.inf)
+        return cut
 
     def _step(self, x: float) -> int:
         dev = x - self.window_sum_ / len(self.window_)
