@@ -10,9 +10,10 @@ AWS VPC Flow Logs.
   missing; the preprocessing imputes them and adds an indicator), ``Label`` = ``BENIGN``
   (2017) or ``Benign`` (2018); ``Flow ID``/``Timestamp`` dropped, IPs and ports get their roles.
 * ``zeek-conn``: Zeek's TSV logs (``#separator``, ``#fields``, ``#types`` header lines, ``-`` for
-  unset, ``(empty)``, a ``#close`` trailer; the ``\\xNN`` escapes of values undone, as the same
-  log written as JSON holds them) and Zeek JSON logs (one object per line). No label
-  column by default; labelled exports (e.g. IoT-23 ``conn.log.labeled``) take ``--label-col``.
+  unset, ``(empty)``, a ``#close`` trailer; the ``\\xNN`` escapes of values undone and ``bool``
+  fields' ``T``/``F`` read as booleans, as the same log written as JSON holds them) and Zeek JSON
+  logs (one object per line). No label column by default; labelled exports (e.g. IoT-23
+  ``conn.log.labeled``) take ``--label-col``.
 * ``aws-vpc-flow``: Amazon VPC Flow Logs as delivered to S3 (``.log.gz``): space-separated, a
   header line naming the fields (``version account-id interface-id srcaddr dstaddr srcport
   dstport protocol packets bytes start end action log-status`` by default; custom formats name
@@ -293,11 +294,27 @@ def _other_layout(path: Path, start: int, fields: list[str], sep: str,
     return None
 
 
-def _zeek_values(df: pd.DataFrame) -> pd.DataFrame:
-    """The text columns of a chunk of a Zeek TSV log with their values' escapes undone, as the
-    same log written as JSON holds them."""
+_ZEEK_BOOLS = {"T": True, "F": False}
+
+
+def _zeek_values(df: pd.DataFrame, kinds: dict[str, str] | None = None) -> pd.DataFrame:
+    """The text columns of a chunk of a Zeek TSV log with their values' escapes undone, and its
+    ``bool`` fields (``T``/``F``) as booleans, as the same log written as JSON holds them.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"local_orig": ["T", "F", None], "x": ["T", "F", None]})
+    >>> _zeek_values(df, {"local_orig": "bool", "x": "string"}).to_dict("list")
+    {'local_orig': [True, False, nan], 'x': ['T', 'F', nan]}
+    """
+    bools = {c for c, kind in (kinds or {}).items() if kind == "bool" and c in df.columns}
+    for c in bools:
+        values = df[c].map(_ZEEK_BOOLS)  # (a value neither T nor F: missing, as '-' is)
+        df[c] = values.astype(bool) if values.notna().all() else values.astype(object)
     for c in df.columns:
         col = df[c]
+        if c in bools:
+            continue
         if pd.api.types.is_numeric_dtype(col.dtype):
             continue
         try:  # (Arrow strings as they are; an object column of text converted)
@@ -397,7 +414,7 @@ class ZeekSpec(DatasetSpec):
                     lead = df.get(fields[0])  # a '#fields' line as wide as a row: read as one
                     if lead is not None and lead.dtype.kind not in "fiub" and (lead == "#fields").any():
                         raise InputError(f"{p}: a '#fields' line read as a row")
-                yield df if json_lines else _zeek_values(df)
+                yield df if json_lines else _zeek_values(df, kinds)
         except InputError as exc:
             # a later '#fields' line of a layout one field narrower has as many values as a row:
             # it is read as one (failing on a value, or its rows failing on their count)

@@ -1,0 +1,51 @@
+"""Flow records and table I/O: each test pinned by the input that showed the defect."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hourglass.ingest.formats import get_format
+
+_CONN_FIELDS = ["ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto", "orig_bytes",
+                "local_orig", "local_resp"]
+_CONN_TYPES = ["time", "string", "addr", "port", "addr", "port", "enum", "count", "bool", "bool"]
+
+
+def _zeek_tsv(path: Path, fields: list[str], types: list[str], rows: list[list[str]]) -> Path:
+    head = ["#separator \\x09", "#set_separator\t,", "#empty_field\t(empty)", "#unset_field\t-",
+            f"#path\t{path.stem}", "#fields\t" + "\t".join(fields), "#types\t" + "\t".join(types)]
+    path.write_text("\n".join([*head, *("\t".join(r) for r in rows), "#close\t2026-01-01-00-00-00"]) + "\n")
+    return path
+
+
+def test_zeek_tsv_bools_read_as_the_json_log_holds_them(tmp_path: Path) -> None:
+    """Zeek writes a ``bool`` field as ``T``/``F`` in TSV and ``true``/``false`` in JSON: the TSV
+    values stayed the words 'T'/'F', so a model trained on conn.log saw every ``local_orig`` of
+    the same log written as JSON (True/False) as a category never seen."""
+    from hourglass.features.roles import factorize_strings
+
+    rows = [["1700000000.5", "C1", "10.0.0.5", "40000", "10.0.0.1", "80", "tcp", "10", "T", "F"],
+            ["1700000001.5", "C2", "10.0.0.6", "40001", "10.0.0.1", "53", "udp", "20", "F", "-"]]
+    tsv = get_format("zeek-conn").read(_zeek_tsv(tmp_path / "conn.log", _CONN_FIELDS, _CONN_TYPES, rows))
+    lines = [{"ts": 1700000000.5, "uid": "C1", "id.orig_h": "10.0.0.5", "id.orig_p": 40000,
+              "id.resp_h": "10.0.0.1", "id.resp_p": 80, "proto": "tcp", "orig_bytes": 10,
+              "local_orig": True, "local_resp": False},
+             {"ts": 1700000001.5, "uid": "C2", "id.orig_h": "10.0.0.6", "id.orig_p": 40001,
+              "id.resp_h": "10.0.0.1", "id.resp_p": 53, "proto": "udp", "orig_bytes": 20,
+              "local_orig": False}]
+    path = tmp_path / "conn.json"
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    js = get_format("zeek-conn").read(path)
+    assert tsv["local_orig"].tolist() == [True, False] == js["local_orig"].tolist()
+    assert tsv["local_resp"].isna().tolist() == [False, True] == js["local_resp"].isna().tolist()
+    for c in ("local_orig", "local_resp"):
+        (a, ua), (b, ub) = factorize_strings(tsv[c], bools=True), factorize_strings(js[c], bools=True)
+        assert ua[a].tolist() == ub[b].tolist()  # the categories a model sees
+    # a string field that happens to hold 'T' stays text
+    rows = [["1700000000.5", "C1", "10.0.0.5", "40000", "10.0.0.1", "80", "T", "10", "T", "T"]]
+    df = get_format("zeek-conn").read(_zeek_tsv(tmp_path / "c2.log", _CONN_FIELDS,
+                                                ["time", "string", "addr", "port", "addr", "port",
+                                                 "string", "count", "bool", "string"], rows))
+    assert df["proto"].tolist() == ["T"] and df["local_resp"].tolist() == ["T"]
+    assert df["local_orig"].tolist() == [True]
