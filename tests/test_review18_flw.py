@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
+
 from hourglass.ingest.formats import get_format
 
 _CONN_FIELDS = ["ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto", "orig_bytes",
@@ -49,3 +51,36 @@ def test_zeek_tsv_bools_read_as_the_json_log_holds_them(tmp_path: Path) -> None:
                                                  "string", "count", "bool", "string"], rows))
     assert df["proto"].tolist() == ["T"] and df["local_resp"].tolist() == ["T"]
     assert df["local_orig"].tolist() == [True]
+
+
+def test_a_repeated_header_row_leaves_64_bit_columns_exact_numbers(tmp_path: Path) -> None:
+    """A column of whole numbers past 2**53 is read as exact int64; a row repeating the header
+    (CIC-IDS2018's files, CSVs joined with ``cat``) made it text ('9007199254740993'), so the
+    same counter was a number in one file and a hashed category in the other."""
+    from hourglass.ingest.readers import read_table
+    from hourglass.ingest.tables import ReadStats
+
+    head = "Flow ID,Dst Port,Protocol,Flow Duration,Tot Fwd Pkts,Flow Byts/s,Label\n"
+    rows = ["1-2,53,17,100,2,Infinity,Benign", "1-3,53,17,300,9007199254740993,-Infinity,DDoS",
+            "1-4,80,6,5,1,12.5,Benign", "1-5,80,6,7,,1.5,Benign"]
+    one = tmp_path / "one.csv"
+    one.write_text(head + "\n".join(rows) + "\n")
+    joined = tmp_path / "joined.csv"
+    joined.write_text(head + "\n".join(rows[:2]) + "\n" + head + "\n".join(rows[2:]) + "\n")
+    for spec in (get_format("cicflowmeter"), None):
+        frames = []
+        for path in (one, joined):
+            stats = ReadStats()
+            df = spec.read(path, stats=stats) if spec is not None else read_table(path, stats=stats)
+            assert stats.rows == 4 and stats.bad_rows == (path == joined)
+            frames.append(df)
+        for df in frames:
+            assert pd.api.types.is_integer_dtype(df["Tot Fwd Pkts"].dtype), df["Tot Fwd Pkts"].dtype
+            assert df["Tot Fwd Pkts"].tolist()[:3] == [2, 9007199254740993, 1]
+            assert df["Tot Fwd Pkts"].isna().tolist() == [False, False, False, True]
+            assert df["Flow Byts/s"].tolist()[:2] == [float("inf"), float("-inf")]
+    # a value that is no int64 after the repeated header still makes the column text, exactly
+    bad = tmp_path / "bad.csv"
+    bad.write_text(head + rows[1] + "\n" + head + "1-9,80,6,5,x12,1.0,Benign\n")
+    df = get_format("cicflowmeter").read(bad)
+    assert df["Tot Fwd Pkts"].tolist() == ["9007199254740993", "x12"]

@@ -945,7 +945,8 @@ def _iter_csv(
             bad |= _header_mask(batch, headers)
         header = bad.copy()  # lines, not data rows: they leave the rows' numbers as they are
         for name, typ in converted.items():
-            wrong = _unconvertible(batch.column(name), typ)
+            # (a repeated header row's value, which fits no column, is dropped, not converted)
+            wrong = [i for i in _unconvertible(batch.column(name), typ) if not bad[i]]
             if wrong and name in ids and pa.types.is_int64(typ):  # ids: the column as text
                 converted[name] = types[name] = pa.string()
                 continue
@@ -1022,9 +1023,9 @@ def _iter_csv(
             name = names[int(msg.split("column #", 1)[1].split(":", 1)[0])]
         except (ValueError, IndexError):
             name = None
-        if name in ids and pa.types.is_int64(types[name]) and name not in converted:
+        if name in ids and pa.types.is_int64(types[name]) and name not in converted and not headers:
             types[name] = pa.string()  # 64-bit ids with a later value that is no int64: text
-            return True
+            return True  # (one a repeated header row refused: converted below, the row dropped)
         # (a time column too: a later time with a UTC offset, or without one, is read as text and
         # converted by the time rules, see _cast_text; one that is no time stays an error)
         if on_bad_rows != "skip" and not header_rows and (used is None or name in used) \
