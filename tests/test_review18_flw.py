@@ -84,3 +84,39 @@ def test_a_repeated_header_row_leaves_64_bit_columns_exact_numbers(tmp_path: Pat
     bad.write_text(head + rows[1] + "\n" + head + "1-9,80,6,5,x12,1.0,Benign\n")
     df = get_format("cicflowmeter").read(bad)
     assert df["Tot Fwd Pkts"].tolist() == ["9007199254740993", "x12"]
+
+
+def test_zeek_tsv_sets_and_vectors_read_as_the_json_log_holds_them(tmp_path: Path) -> None:
+    """A Zeek TSV set or vector (dns.log's ``answers`` and ``TTLs``, http.log's ``tags``) is its
+    elements joined by ``#set_separator``, an empty one ``(empty)``; the JSON log writes a JSON
+    array, which the JSON reader keeps as its JSON text. The TSV gave 'a.example,1.2.3.4' (an
+    escaped comma in an element undone into a separator) and an empty set as missing, so a
+    model trained on one form of the log hashed every answer of the other differently."""
+    from hourglass.features.roles import factorize_strings
+
+    fields = ["ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "query", "qtype",
+              "answers", "TTLs", "tags"]
+    types = ["time", "string", "addr", "port", "addr", "port", "string", "count", "vector[string]",
+             "vector[interval]", "set[enum]"]
+    rows = [["1.5", "C1", "10.0.0.1", "1234", "10.0.0.2", "53", "caf\\xc3\\xa9.example", "1",
+             "a.example,1.2.3.4,x\\x2cy", "60.000000,5.500000,1.000000", "A"],
+            ["2.5", "C2", "10.0.0.1", "1235", "10.0.0.2", "53", "(empty)", "28", "(empty)", "(empty)",
+             "(empty)"],
+            ["3.5", "C3", "10.0.0.1", "1236", "10.0.0.2", "53", "b.example", "-", "-", "-", "-"]]
+    tsv = get_format("zeek-conn").read(_zeek_tsv(tmp_path / "dns.log", fields, types, rows))
+    lines = [{"ts": 1.5, "uid": "C1", "id.orig_h": "10.0.0.1", "id.orig_p": 1234, "id.resp_h": "10.0.0.2",
+              "id.resp_p": 53, "query": "café.example", "qtype": 1,
+              "answers": ["a.example", "1.2.3.4", "x,y"], "TTLs": [60.0, 5.5, 1.0], "tags": ["A"]},
+             {"ts": 2.5, "uid": "C2", "id.orig_h": "10.0.0.1", "id.orig_p": 1235, "id.resp_h": "10.0.0.2",
+              "id.resp_p": 53, "query": "", "qtype": 28, "answers": [], "TTLs": [], "tags": []},
+             {"ts": 3.5, "uid": "C3", "id.orig_h": "10.0.0.1", "id.orig_p": 1236, "id.resp_h": "10.0.0.2",
+              "id.resp_p": 53, "query": "b.example"}]
+    path = tmp_path / "dns.json"
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    js = get_format("zeek-conn").read(path)
+    assert tsv["answers"].tolist()[:2] == ['["a.example", "1.2.3.4", "x,y"]', "[]"]
+    assert tsv["TTLs"].tolist()[:2] == ["[60.0, 5.5, 1.0]", "[]"]
+    for c in ("query", "answers", "TTLs", "tags"):
+        (a, ua), (b, ub) = factorize_strings(tsv[c]), factorize_strings(js[c])
+        assert ua[a].tolist() == ub[b].tolist(), c
+    assert tsv[["answers", "TTLs", "tags"]].iloc[2].isna().all()  # unset: missing, as absent in JSON

@@ -10,8 +10,9 @@ AWS VPC Flow Logs.
   missing; the preprocessing imputes them and adds an indicator), ``Label`` = ``BENIGN``
   (2017) or ``Benign`` (2018); ``Flow ID``/``Timestamp`` dropped, IPs and ports get their roles.
 * ``zeek-conn``: Zeek's TSV logs (``#separator``, ``#fields``, ``#types`` header lines, ``-`` for
-  unset, ``(empty)``, a ``#close`` trailer; the ``\\xNN`` escapes of values undone and ``bool``
-  fields' ``T``/``F`` read as booleans, as the same log written as JSON holds them) and Zeek JSON
+  unset, ``(empty)``, a ``#close`` trailer; the ``\\xNN`` escapes of values undone, ``bool``
+  fields' ``T``/``F`` read as booleans, sets and vectors as their JSON text, ``["a", "b"]``, as
+  the same log written as JSON holds them) and Zeek JSON
   logs (one object per line). No label column by default; labelled exports (e.g. IoT-23
   ``conn.log.labeled``) take ``--label-col``.
 * ``aws-vpc-flow``: Amazon VPC Flow Logs as delivered to S3 (``.log.gz``): space-separated, a
@@ -27,6 +28,7 @@ AWS VPC Flow Logs.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -35,6 +37,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -295,25 +298,68 @@ def _other_layout(path: Path, start: int, fields: list[str], sep: str,
 
 
 _ZEEK_BOOLS = {"T": True, "F": False}
+_ZEEK_CONTAINER = re.compile(r"(?:set|vector)\[(\w+)\]")  # a '#types' entry: set[string], vector[count]
 
 
-def _zeek_values(df: pd.DataFrame, kinds: dict[str, str] | None = None) -> pd.DataFrame:
-    """The text columns of a chunk of a Zeek TSV log with their values' escapes undone, and its
-    ``bool`` fields (``T``/``F``) as booleans, as the same log written as JSON holds them.
+def _zeek_element(text: str, kind: str) -> object:
+    """One element of a Zeek TSV set or vector, as the JSON log writes it: a number for the
+    numeric types, a boolean for ``bool``, else the text with its escapes undone."""
+    if kind in ("count", "int", "port"):
+        with contextlib.suppress(ValueError):
+            return int(text)
+    elif kind in ("double", "interval", "time"):
+        with contextlib.suppress(ValueError):
+            return float(text)
+    elif kind == "bool" and text in _ZEEK_BOOLS:
+        return _ZEEK_BOOLS[text]
+    return _zeek_unescaped(text)
+
+
+def _zeek_container(value: object, kind: str, set_sep: str) -> object:
+    """A Zeek TSV set or vector value (``a,b``) as the JSON reader gives the same field of the
+    JSON log: its JSON text (``["a", "b"]``)."""
+    if not isinstance(value, str):
+        return value
+    return json.dumps([_zeek_element(v, kind) for v in value.split(set_sep)], sort_keys=True)
+
+
+def _zeek_values(df: pd.DataFrame, kinds: dict[str, str] | None = None, empty: str = "(empty)",
+                 set_sep: str = ",") -> pd.DataFrame:
+    """The text columns of a chunk of a Zeek TSV log as the same log written as JSON holds
+    them: values' escapes undone, ``bool`` fields (``T``/``F``) booleans, sets and vectors
+    (``a,b``, elements split at ``set_sep``) their JSON text (``["a", "b"]``, an ``empty`` one
+    ``[]``), an ``empty`` string missing, as the JSON log's ``""`` reads.
 
     Examples
     --------
-    >>> df = pd.DataFrame({"local_orig": ["T", "F", None], "x": ["T", "F", None]})
-    >>> _zeek_values(df, {"local_orig": "bool", "x": "string"}).to_dict("list")
-    {'local_orig': [True, False, nan], 'x': ['T', 'F', nan]}
+    >>> df = pd.DataFrame({"local_orig": ["T", "F", None], "x": ["T", "(empty)", None],
+    ...                    "TTLs": ["60.000000,5.500000", "(empty)", None]})
+    >>> _zeek_values(df, {"local_orig": "bool", "x": "string", "TTLs": "vector[interval]"}).to_dict("list")
+    {'local_orig': [True, False, nan], 'x': ['T', nan, nan], 'TTLs': ['[60.0, 5.5]', '[]', nan]}
     """
-    bools = {c for c, kind in (kinds or {}).items() if kind == "bool" and c in df.columns}
-    for c in bools:
-        values = df[c].map(_ZEEK_BOOLS)  # (a value neither T nor F: missing, as '-' is)
-        df[c] = values.astype(bool) if values.notna().all() else values.astype(object)
+    kinds = kinds or {}
+    done: set[str] = set()
+    for c in df.columns:
+        kind = kinds.get(c, "")
+        col = df[c]
+        if pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+            continue
+        blank = (col == empty).fillna(False).to_numpy(dtype=bool)
+        if kind == "bool":
+            values = col.map(_ZEEK_BOOLS)  # (a value neither T nor F: missing, as '-' is)
+            df[c] = values.astype(bool) if values.notna().all() else values.astype(object)
+            done.add(c)
+        elif (container := _ZEEK_CONTAINER.fullmatch(kind)) is not None:
+            codes, uniques = pd.factorize(col.astype(object).where(~blank, None))  # (each value once)
+            text = [_zeek_container(v, container.group(1), set_sep) for v in uniques]
+            values = pd.Series(np.array([*text, np.nan], dtype=object)[codes], index=df.index, dtype=object)
+            df[c] = values.where(~blank, "[]")
+            done.add(c)
+        elif blank.any():
+            df[c] = col.where(~blank, None)
     for c in df.columns:
         col = df[c]
-        if c in bools:
+        if c in done:
             continue
         if pd.api.types.is_numeric_dtype(col.dtype):
             continue
@@ -345,10 +391,10 @@ def _sniff_zeek(head: bytes) -> bool:
 class ZeekSpec(DatasetSpec):
     """Zeek logs, TSV (``#fields`` header) or JSON; the layout is read from the file itself."""
 
-    def _tsv_header(self, path: Path) -> tuple[int, list[str], dict[str, str], list[str], str]:
+    def _tsv_header(self, path: Path) -> tuple[int, list[str], dict[str, str], list[str], str, str]:
         fields: list[str] = []
         types: list[str] = []
-        unset, empty, n, sep = "-", "(empty)", 0, "\t"
+        unset, empty, n, sep, set_sep = "-", "(empty)", 0, "\t", ","
         with open_text(path) as fh:
             # bounded reads: a data line without a line break is not held to learn it is data
             while raw := fh.readline(MAX_LINE_BYTES + 1):
@@ -374,6 +420,8 @@ class ZeekSpec(DatasetSpec):
                     fields = rest.split(sep)
                 elif key == "#types":
                     types = rest.split(sep)
+                elif key == "#set_separator":
+                    set_sep = _ZEEK_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), rest) or ","
                 elif key == "#unset_field":
                     unset = rest
                 elif key == "#empty_field":
@@ -381,7 +429,7 @@ class ZeekSpec(DatasetSpec):
         if not fields:
             raise InputError(f"{path}: a Zeek TSV log needs a '#fields' header line")
         kinds = dict(zip(fields, types, strict=False))
-        return n, fields, kinds, [unset, empty], sep
+        return n, fields, kinds, [unset, empty], sep, set_sep
 
     def iter_chunks(self, path: str | os.PathLike[str], *, on_bad_rows: str = "error",
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
@@ -392,8 +440,11 @@ class ZeekSpec(DatasetSpec):
         if head.startswith(b"{"):
             chunks = iter_table(p, fmt="jsonl", on_bad_rows=on_bad_rows, stats=stats)
         elif head.startswith(b"#"):
-            n, fields, kinds, nulls, sep = self._tsv_header(p)
+            n, fields, kinds, (unset, empty), sep, set_sep = self._tsv_header(p)
             types = {f: _ZEEK_TYPES.get(kinds.get(f, ""), pa.string()) for f in fields}
+            # (the empty value is read as written: an empty set is '[]', an empty string missing;
+            # Zeek writes it for no number)
+            nulls = [unset]
             chunks = iter_table(p, fmt="tsv", sep=sep, names=fields, skip_rows=n, on_bad_rows=on_bad_rows,
                                 chunk_bytes=chunk_bytes, stats=stats, null_values=nulls,
                                 quote=False, column_types=types, comment="#", used=used,
@@ -414,7 +465,7 @@ class ZeekSpec(DatasetSpec):
                     lead = df.get(fields[0])  # a '#fields' line as wide as a row: read as one
                     if lead is not None and lead.dtype.kind not in "fiub" and (lead == "#fields").any():
                         raise InputError(f"{p}: a '#fields' line read as a row")
-                yield df if json_lines else _zeek_values(df, kinds)
+                yield df if json_lines else _zeek_values(df, kinds, empty, set_sep)
         except InputError as exc:
             # a later '#fields' line of a layout one field narrower has as many values as a row:
             # it is read as one (failing on a value, or its rows failing on their count)
