@@ -120,3 +120,25 @@ def test_zeek_tsv_sets_and_vectors_read_as_the_json_log_holds_them(tmp_path: Pat
         (a, ua), (b, ub) = factorize_strings(tsv[c]), factorize_strings(js[c])
         assert ua[a].tolist() == ub[b].tolist(), c
     assert tsv[["answers", "TTLs", "tags"]].iloc[2].isna().all()  # unset: missing, as absent in JSON
+
+
+def test_sqlite_output_keeps_a_boolean_field_with_missing_values_integer(tmp_path: Path) -> None:
+    """A kept JSON or Zeek boolean field that some rows lack is an object column of True/False/
+    missing: the CSV and JSON lines write true/false, but the SQLite table made it a TEXT column
+    holding '1' and '0' (``typeof`` text), unlike a boolean column without gaps (INTEGER)."""
+    import sqlite3
+
+    from hourglass.ingest.writers import chunk_writer
+
+    target = tmp_path / "alerts.sqlite"
+    with chunk_writer(target) as w:
+        w.write(pd.DataFrame({"row": [0, 1, 2], "local_orig": pd.Series([True, None, False], dtype=object),
+                              "note": pd.Series(["a", None, "b"], dtype=object)}))
+        w.write(pd.DataFrame({"row": [3], "local_orig": pd.Series([True], dtype=object),
+                              "note": pd.Series(["c"], dtype=object)}))
+    conn = sqlite3.connect(target)
+    types = {r[1]: r[2] for r in conn.execute("PRAGMA table_info(alerts)")}
+    assert types == {"row": "INTEGER", "local_orig": "INTEGER", "note": "TEXT"}
+    rows = conn.execute("SELECT local_orig, typeof(local_orig) FROM alerts ORDER BY row").fetchall()
+    assert rows == [(1, "integer"), (None, "null"), (0, "integer"), (1, "integer")]
+    conn.close()

@@ -85,6 +85,22 @@ def sql_type(dtype: Any) -> str:
     return {"i": "INTEGER", "u": "INTEGER", "b": "INTEGER", "f": "REAL"}.get(kind, "TEXT")
 
 
+def _column_type(col: pd.Series) -> str:
+    """The SQLite column type of ``col``: its dtype's (:func:`sql_type`), but an object column of
+    booleans with missing values (a JSON or Zeek ``true``/``false`` field some rows lack) is
+    ``INTEGER``, as a boolean column is, not text holding '1' and '0'.
+
+    Examples
+    --------
+    >>> _column_type(pd.Series([True, None, False], dtype=object)), _column_type(pd.Series(["a", None]))
+    ('INTEGER', 'TEXT')
+    """
+    if pd.api.types.is_object_dtype(col.dtype) and col.notna().any() \
+            and pd.api.types.infer_dtype(col, skipna=True) == "boolean":
+        return "INTEGER"
+    return sql_type(col.dtype)
+
+
 def _item(value: np.generic) -> Any:
     """The Python value a numpy scalar holds (``.item()``; a long double's ``.item()`` is a long
     double again: a float)."""
@@ -409,7 +425,8 @@ class SQLiteWriter:
             self._conn = connect(self.path)
             self._conn.execute("PRAGMA synchronous=OFF")  # a temporary file: renamed once complete
             self._names = [str(c) for c in df.columns]
-            ensure_table(self._conn, self.table, [(str(c), sql_type(t)) for c, t in df.dtypes.items()],
+            ensure_table(self._conn, self.table,
+                         [(str(df.columns[i]), _column_type(df.iloc[:, i])) for i in range(df.shape[1])],
                          self._where)
         elif [str(c) for c in df.columns] != self._names:
             raise ValueError(f"SQLiteWriter: columns changed from {self._names} to {list(df.columns)}")
