@@ -344,19 +344,25 @@ def _zeek_values(df: pd.DataFrame, kinds: dict[str, str] | None = None, empty: s
         col = df[c]
         if pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
             continue
-        blank = (col == empty).fillna(False).to_numpy(dtype=bool)
         if kind == "bool":
-            values = col.map(_ZEEK_BOOLS)  # (a value neither T nor F: missing, as '-' is)
-            df[c] = values.astype(bool) if values.notna().all() else values.astype(object)
+            true = (col == "T").to_numpy(dtype=bool, na_value=False)
+            false = (col == "F").to_numpy(dtype=bool, na_value=False)
+            if (true | false).all():
+                df[c] = true
+            else:  # (a value neither T nor F: missing, as '-' is)
+                out = np.full(len(col), np.nan, dtype=object)
+                out[true], out[false] = True, False
+                df[c] = out
             done.add(c)
         elif (container := _ZEEK_CONTAINER.fullmatch(kind)) is not None:
-            codes, uniques = pd.factorize(col.astype(object).where(~blank, None))  # (each value once)
-            text = [_zeek_container(v, container.group(1), set_sep) for v in uniques]
-            values = pd.Series(np.array([*text, np.nan], dtype=object)[codes], index=df.index, dtype=object)
-            df[c] = values.where(~blank, "[]")
+            codes, uniques = pd.factorize(col)  # (each value once; missing: -1)
+            text = ["[]" if v == empty else _zeek_container(v, container.group(1), set_sep) for v in uniques]
+            df[c] = np.array([*text, np.nan], dtype=object)[codes]
             done.add(c)
-        elif blank.any():
-            df[c] = col.where(~blank, None)
+        elif kind in ("string", ""):  # (Zeek writes it for no address, enum or number)
+            blank = (col == empty).to_numpy(dtype=bool, na_value=False)
+            if blank.any():
+                df[c] = col.where(~blank, None)
     for c in df.columns:
         col = df[c]
         if c in done:
