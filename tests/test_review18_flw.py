@@ -142,3 +142,39 @@ def test_sqlite_output_keeps_a_boolean_field_with_missing_values_integer(tmp_pat
     rows = conn.execute("SELECT local_orig, typeof(local_orig) FROM alerts ORDER BY row").fetchall()
     assert rows == [(1, "integer"), (None, "null"), (0, "integer"), (1, "integer")]
     conn.close()
+
+
+def test_iot23_labelled_conn_log_reads_its_label_fields(tmp_path: Path) -> None:
+    """IoT-23's ``conn.log.labeled`` (the labelled export the format's docs name for
+    ``--label-col``) joins its last three fields by three spaces, in ``#fields``, ``#types`` and
+    every row: they were read as one column 'tunnel_parents   label   detailed-label', so
+    ``--label-col label`` stopped with "no label column 'label'", and without it the labels were
+    one-hot features. The fields are split; ``detailed-label`` (the attack's name) is no feature."""
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    fields = ["ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto", "duration",
+              "orig_bytes", "conn_state", "tunnel_parents   label   detailed-label"]
+    types = ["time", "string", "addr", "port", "addr", "port", "enum", "interval", "count", "string",
+             "set[string]   string   string"]
+    rows = []
+    for i in range(200):
+        bad = i % 10 == 0
+        rows.append([f"{1525879831 + i}.5", f"C{i}", "192.168.100.103", str(40000 + i), f"65.1.2.{i % 200}",
+                     "23" if bad else "443", "tcp", f"{(i % 7) / 3:.6f}", str(100 + (i * 37) % 400),
+                     "S0" if bad else "SF",
+                     "-   Malicious   PartOfAHorizontalPortScan" if bad else "(empty)   Benign   -"])
+    log = _zeek_tsv(tmp_path / "conn.log.labeled", fields, types, rows)
+    df = get_format("zeek-conn").read(log)
+    assert list(df.columns[-3:]) == ["tunnel_parents", "label", "detailed-label"]
+    assert df["label"].value_counts().to_dict() == {"Benign": 180, "Malicious": 20}
+    assert df["detailed-label"].iloc[0] == "PartOfAHorizontalPortScan" and df["detailed-label"].isna().iloc[1]
+    assert df["tunnel_parents"].isna().iloc[0] and df["tunnel_parents"].iloc[1] == "[]"
+    assert df["orig_bytes"].iloc[1] == 137 and len(df) == 200
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(log), "--label-col", "label", "--normal", "Benign",
+                              "-o", str(model), "--epochs", "1", "--hidden", "4,2", "-q"])
+    assert res.exit_code == 0, res.output
+    config = json.loads((model / "config.json").read_text())
+    assert config["features"]["roles"].keys().isdisjoint({"label", "detailed-label"})
+    assert config["info"]["n_train_rows"] == 180  # the Benign rows

@@ -14,7 +14,9 @@ AWS VPC Flow Logs.
   fields' ``T``/``F`` read as booleans, sets and vectors as their JSON text, ``["a", "b"]``, as
   the same log written as JSON holds them) and Zeek JSON
   logs (one object per line). No label column by default; labelled exports (e.g. IoT-23
-  ``conn.log.labeled``) take ``--label-col``.
+  ``conn.log.labeled``, whose last fields, ``tunnel_parents   label   detailed-label``, are
+  joined by three spaces: split) take ``--label-col``; IoT-23's ``detailed-label`` is never a
+  feature.
 * ``aws-vpc-flow``: Amazon VPC Flow Logs as delivered to S3 (``.log.gz``): space-separated, a
   header line naming the fields (``version account-id interface-id srcaddr dstaddr srcport
   dstport protocol packets bytes start end action log-status`` by default; custom formats name
@@ -380,6 +382,62 @@ def _zeek_values(df: pd.DataFrame, kinds: dict[str, str] | None = None, empty: s
     return df
 
 
+_SPACED = re.compile(r" {2,}")  # the run of spaces IoT-23's labelled logs put between their last fields
+
+
+def _spaced_fields(fields: list[str], types: list[str]) -> dict[str, tuple[str, list[str], list[str]]]:
+    """The ``#fields`` entries that are several fields joined by a run of spaces, as IoT-23's
+    ``conn.log.labeled`` writes its last three (``tunnel_parents   label   detailed-label``, each
+    row's values joined the same way): entry -> (the run of spaces, the fields' names, their
+    ``#types``). Zeek's own field names hold no space.
+
+    Examples
+    --------
+    >>> _spaced_fields(["ts", "tunnel_parents   label   detailed-label"],
+    ...                ["time", "set[string]   string   string"])
+    {'tunnel_parents   label   detailed-label': ('   ', ['tunnel_parents', 'label', 'detailed-label'], \
+['set[string]', 'string', 'string'])}
+    """
+    out: dict[str, tuple[str, list[str], list[str]]] = {}
+    kinds = dict(zip(fields, types, strict=False))
+    for name in fields:
+        run = _SPACED.search(name)
+        if run is None:
+            continue
+        names = name.split(run.group(0))
+        if any(not n.strip() or n != n.strip() for n in names):
+            continue  # (not one run between names: left as it is)
+        parts = kinds.get(name, "").split(run.group(0))
+        out[name] = (run.group(0), names, parts if len(parts) == len(names) else [""] * len(names))
+    return out
+
+
+def _split_spaced(df: pd.DataFrame, spaced: dict[str, tuple[str, list[str], list[str]]],
+                  unset: str, path: Path) -> pd.DataFrame:
+    """``df`` with each column of :func:`_spaced_fields` split into its fields, in its place
+    (the unset value missing, numbers of a numeric ``#types`` entry read as numbers)."""
+    for name, (run, names, kinds) in spaced.items():
+        if name not in df.columns:
+            continue
+        at = df.columns.get_loc(name)
+        col = df[name].astype("string") if not pd.api.types.is_string_dtype(df[name].dtype) else df[name]
+        parts = col.str.split(run, n=len(names) - 1, expand=True, regex=False)
+        pieces: dict[str, pd.Series] = {}
+        for i, (field_name, kind) in enumerate(zip(names, kinds, strict=True)):
+            piece = parts[i] if i in parts.columns else pd.Series(None, index=df.index, dtype="string")
+            piece = piece.where(piece != unset)
+            if kind in _ZEEK_TYPES:
+                try:
+                    piece = pd.to_numeric(piece).astype(float)
+                except (ValueError, TypeError):
+                    raise InputError(f"{path}: field {field_name!r}: a value that is no number "
+                                     f"({kind}), in {name!r}") from None
+            pieces[field_name] = piece
+        left, right = df.iloc[:, :at], df.iloc[:, at + 1:]
+        df = pd.concat([left, pd.DataFrame(pieces, index=df.index), right], axis=1)
+    return df
+
+
 def _sniff_zeek(head: bytes) -> bool:
     head = head.removeprefix(_BOM).lstrip()
     if head.startswith(b"#separator") or b"\n#fields\t" in head[:4096]:
@@ -443,11 +501,16 @@ class ZeekSpec(DatasetSpec):
         p = check_path(path)
         check_log_text(p)  # UTF-16, gzip without .gz ...: said so, not 'not a Zeek log'
         head = read_head(p, 4096).removeprefix(_BOM).lstrip()  # (blank lines before the header)
+        spaced: dict[str, tuple[str, list[str], list[str]]] = {}
         if head.startswith(b"{"):
             chunks = iter_table(p, fmt="jsonl", on_bad_rows=on_bad_rows, stats=stats)
         elif head.startswith(b"#"):
             n, fields, kinds, (unset, empty), sep, set_sep = self._tsv_header(p)
             types = {f: _ZEEK_TYPES.get(kinds.get(f, ""), pa.string()) for f in fields}
+            spaced = _spaced_fields(fields, [kinds.get(f, "") for f in fields])
+            for name, (_, names, parts) in spaced.items():
+                types[name] = pa.string()
+                kinds.update(zip(names, parts, strict=True))
             # (the empty value is read as written: an empty set is '[]', an empty string missing;
             # Zeek writes it for no number)
             nulls = [unset]
@@ -461,6 +524,8 @@ class ZeekSpec(DatasetSpec):
         first, json_lines = True, not head.startswith(b"#")
         try:
             for df in chunks:
+                if not json_lines and spaced:
+                    df = _split_spaced(df, spaced, unset, p)
                 if first:  # a '#fields' header says the file is Zeek's (files.log has no id.orig_h)
                     missing = [c for c in ("id.orig_h", "id.resp_h") if c not in df.columns]
                     if missing and json_lines and self.name == "zeek-conn":
@@ -502,6 +567,7 @@ ZEEK_CONN = ZeekSpec(
     columns=None,
     label_col=None,
     normal=(),
+    drop=("detailed-label",),  # IoT-23's attack name beside its label: the label in other words
     description="Zeek conn.log, TSV ('#fields' header, '-' unset) or JSON lines; dns, http, ssl, "
                 "files ... logs too",
     roles={"ts": "drop", "uid": "drop", "id.orig_h": "ip", "id.resp_h": "ip",
