@@ -178,3 +178,28 @@ def test_iot23_labelled_conn_log_reads_its_label_fields(tmp_path: Path) -> None:
     config = json.loads((model / "config.json").read_text())
     assert config["features"]["roles"].keys().isdisjoint({"label", "detailed-label"})
     assert config["info"]["n_train_rows"] == 180  # the Benign rows
+
+
+def test_cic_ids2017_web_attack_labels_in_windows_1252_read(tmp_path: Path) -> None:
+    """CIC-IDS2017's CSVs were written on Windows: the web attacks' labels hold an en dash in
+    Windows-1252 (``Web Attack \\x96 Brute Force``), no UTF-8. The file stopped at the first
+    such row ('undecodable bytes'), and with --on-bad-rows skip every web attack row was
+    dropped, the attacks an evaluation is about. It reads as Windows-1252; UTF-8 stays UTF-8."""
+    from hourglass.ingest.tables import ReadStats
+
+    head = " Destination Port, Flow Duration, Flow Bytes/s, Fwd Header Length, Fwd Header Length, Label\n"
+    rows = ["80,100,Infinity,20,20,BENIGN", "80,7,1.5,20,20,Web Attack \u2013 Brute Force",
+            "443,50,NaN,40,40,BENIGN", "80,9,2.5,20,20,Web Attack \u2013 XSS", ",,,,,"]
+    path = tmp_path / "Thursday-WorkingHours-Morning-WebAttacks.pcap_ISCX.csv"
+    path.write_bytes((head + "\n".join(rows) + "\n").encode("cp1252"))
+    spec = get_format("cicflowmeter")
+    for mode in ("error", "skip"):
+        stats = ReadStats()
+        df = spec.read(path, on_bad_rows=mode, stats=stats)
+        assert stats.rows == 5 and stats.bad_rows == 0
+        labels = ["BENIGN", "Web Attack – Brute Force", "BENIGN", "Web Attack – XSS"]
+        assert df["Label"].tolist()[:4] == labels
+        assert df["Destination Port"].tolist()[:4] == [80, 80, 443, 80]
+    utf8 = tmp_path / "utf8.csv"
+    utf8.write_text(head + "80,7,1.5,20,20,Web Attack – Brute Force\n80,1,1,1,1,Bénin\n", encoding="utf-8")
+    assert spec.read(utf8)["Label"].tolist() == ["Web Attack – Brute Force", "Bénin"]

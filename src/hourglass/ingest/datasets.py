@@ -18,7 +18,15 @@ import pyarrow as pa
 
 from hourglass.errors import InputError
 from hourglass.ingest.readers import _concat_chunks, _restore_integers, check_path
-from hourglass.ingest.tables import CHUNK_BYTES, NULL_VALUES, ReadStats, iter_table, read_head
+from hourglass.ingest.tables import (
+    CHUNK_BYTES,
+    NULL_VALUES,
+    READ_ERRORS,
+    ReadStats,
+    iter_table,
+    open_text,
+    read_head,
+)
 
 __all__ = ["DATASETS", "DatasetSpec", "demo_path", "first_line", "get_dataset", "require_fields"]
 
@@ -81,6 +89,43 @@ def first_line(head: bytes) -> tuple[int, bytes]:
     return head[:len(head) - len(body)].count(b"\n"), body.split(b"\n", 1)[0]
 
 
+_ASCII = bytes(range(128))
+# Windows-1252's punctuation (0x80-0x9F: the euro sign, dashes, curly quotes, ellipsis ...), the
+# bytes a Windows tool writes beyond ASCII in text that is otherwise ASCII; UTF-8 has none of them
+# but after a lead byte
+_CP1252_PUNCTUATION = bytes(b for b in range(0x80, 0xA0) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D))
+
+
+def _windows_1252(path: Path) -> bool:
+    """Whether the file at ``path`` (decompressed) is ASCII text but for some of Windows-1252's
+    punctuation (CIC-IDS2017's ``Web Attack \x96 Brute Force``): such a file is no UTF-8, and
+    reads as Windows-1252. A file with any other byte beyond ASCII (UTF-8 text, a corrupted
+    line) is read as UTF-8, as any other. Read through once, in blocks (ASCII blocks at memory
+    speed).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "a.csv").write_bytes(b"l\\nWeb Attack \\x96 XSS\\n")
+    >>> _ = (d / "b.csv").write_bytes("l\\nWeb Attack \\u2013 XSS\\n".encode())
+    >>> _windows_1252(d / "a.csv"), _windows_1252(d / "b.csv")
+    (True, False)
+    """
+    found = False
+    try:
+        with open_text(path) as fh:
+            while block := fh.read(16 << 20):
+                if block.isascii():
+                    continue
+                if block.translate(None, _ASCII).translate(None, _CP1252_PUNCTUATION):
+                    return False  # another byte: UTF-8 (or no text), read as before
+                found = True
+    except READ_ERRORS:
+        return False  # (said by the read itself, naming the file)
+    return found
+
+
 def _first_line(path: Path) -> tuple[int, bytes]:
     """:func:`first_line` of the file at ``path``."""
     return first_line(read_head(path, 8192))
@@ -128,6 +173,10 @@ class DatasetSpec:
     header_rows
         Whether a row that repeats the header may come inside the file (CIC-IDS2018): such rows
         are dropped and counted as bad rows, in either ``on_bad_rows`` mode.
+    legacy_encoding
+        The encoding of a file of this format that is ASCII but for some Windows-1252
+        punctuation, no UTF-8 (CIC-IDS2017's CSVs, written on Windows, where a label holds an en
+        dash, ``Web Attack \x96 Brute Force``: ``cp1252``); any other file is read as UTF-8.
     time_col
         The column holding each record's own time (Zeek's ``ts``), when the format has one:
         ``train`` takes it as ``--timestamp-col`` unless told otherwise, so that alerts carry
@@ -165,6 +214,7 @@ class DatasetSpec:
     text_columns: tuple[str, ...] = ()
     time_col: str | None = None
     header_rows: bool = False
+    legacy_encoding: str | None = None
 
     def sniff(self, head: bytes) -> bool:
         """Whether a file starting with ``head`` looks like this format."""
@@ -209,10 +259,13 @@ class DatasetSpec:
         names = self._names(p)
         text = {c: pa.string() for c in self.text_columns if names is None or c in names}
         own = type(self).normalise is DatasetSpec.normalise  # the file's columns are the frame's
+        encoding = self.legacy_encoding if self.legacy_encoding is not None \
+            and self.fmt in ("csv", "tsv") and _windows_1252(p) else "utf8"
         for df in iter_table(p, fmt=self.fmt, names=names, on_bad_rows=on_bad_rows,
                              chunk_bytes=chunk_bytes, stats=stats, null_values=self.null_values,
                              column_types=text or None, header_rows=self.header_rows,
-                             skip_rows=self._header_lines(p, names), used=used if own else None):
+                             skip_rows=self._header_lines(p, names), used=used if own else None,
+                             encoding=encoding):
             df = self.normalise(df)
             if first:
                 self.check(df, p)

@@ -8,7 +8,9 @@ AWS VPC Flow Logs.
 * ``cicflowmeter``: column names with leading spaces (stripped), ``Fwd Header Length`` twice (the
   second becomes ``Fwd Header Length.1``), ``Infinity``/``NaN`` in the rate columns (read as inf /
   missing; the preprocessing imputes them and adds an indicator), ``Label`` = ``BENIGN``
-  (2017) or ``Benign`` (2018); ``Flow ID``/``Timestamp`` dropped, IPs and ports get their roles.
+  (2017) or ``Benign`` (2018); ``Flow ID``/``Timestamp`` dropped, IPs and ports get their roles;
+  a file that is ASCII but for Windows-1252's punctuation is read as Windows-1252 (CIC-IDS2017's
+  ``Web Attack \x96 Brute Force``).
 * ``zeek-conn``: Zeek's TSV logs (``#separator``, ``#fields``, ``#types`` header lines, ``-`` for
   unset, ``(empty)``, a ``#close`` trailer; the ``\\xNN`` escapes of values undone, ``bool``
   fields' ``T``/``F`` read as booleans, sets and vectors as their JSON text, ``["a", "b"]``, as
@@ -134,6 +136,7 @@ CICFLOWMETER = DatasetSpec(
     sniffer=_sniff_cic,
     time_col="Timestamp",
     header_rows=True,  # CIC-IDS2018's files repeat their header inside
+    legacy_encoding="cp1252",  # CIC-IDS2017's web attacks: 'Web Attack \x96 Brute Force'
 )
 
 

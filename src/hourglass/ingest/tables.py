@@ -737,6 +737,7 @@ def _iter_csv(
     chunk_bytes: int, stats: ReadStats, null_values: Sequence[str], quote: bool,
     column_types: dict[str, pa.DataType] | None, comment: str | None, header_rows: bool = False,
     used: Collection[str] | None = None, comment_check: Callable[[str], str | None] | None = None,
+    encoding: str = "utf8",
 ) -> Iterator[pd.DataFrame]:
     given_header_rows = header_rows
     if names is None:
@@ -794,7 +795,7 @@ def _iter_csv(
     def options(types: dict[str, pa.DataType] | None, block: int, threads: bool = True) -> dict[str, Any]:
         return {
             "read_options": pacsv.ReadOptions(column_names=names, skip_rows=skip_rows,
-                                              block_size=block, use_threads=threads),
+                                              block_size=block, use_threads=threads, encoding=encoding),
             "parse_options": pacsv.ParseOptions(delimiter=sep, quote_char='"' if quote else False,
                                                 newlines_in_values=multiline[0],
                                                 invalid_row_handler=on_invalid),
@@ -1700,6 +1701,7 @@ def iter_table(
     page: Callable[[Any], list[dict[str, Any]] | None] | None = None,
     used: Collection[str] | None = None,
     comment_check: Callable[[str], str | None] | None = None,
+    encoding: str = "utf8",
 ) -> Iterator[pd.DataFrame]:
     """Yield DataFrames of about ``chunk_bytes`` of input each.
 
@@ -1744,6 +1746,8 @@ def iter_table(
         not fit the first block's type of another column turns that column to text from there
         on, in either ``on_bad_rows`` mode, instead of stopping the read or dropping the row:
         scoring must not stop over a column its model ignores.
+    encoding
+        CSV/TSV: the text's encoding (``"cp1252"``: a Windows tool's file that is no UTF-8).
 
     Column types come from the first block (1 MiB). In skip mode a later value that does not fit
     its column's type (a word in a numeric column) makes its row a bad row, counted and skipped;
@@ -1786,7 +1790,7 @@ def iter_table(
                            skip_rows=skip_rows, on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,
                            stats=stats, null_values=null_values, quote=quote,
                            column_types=column_types, comment=comment, header_rows=header_rows,
-                           used=used, comment_check=comment_check)
+                           used=used, comment_check=comment_check, encoding=encoding)
     else:
         raise InputError(f"unknown table format {fmt!r}; use csv, tsv, parquet, jsonl or evtx")
     for df in chunks:
