@@ -22,7 +22,7 @@ from hourglass._numbers import to_numbers
 from hourglass._times import read_timestamps
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features._grouped import Groups, distinct_top, numeric_stats
-from hourglass.features.roles import PLACEHOLDERS, factorize_strings, infer_role
+from hourglass.features.roles import PLACEHOLDERS, clock_values, factorize_strings, infer_role
 from hourglass.features.tabular import TabularPreprocessor, _refuse_undecodable
 from hourglass.features.validation import check_name_lists
 
@@ -65,9 +65,11 @@ def _number_values(s: pd.Series) -> np.ndarray | None:
 def _is_time(name: str, s: pd.Series) -> bool:
     """Whether column ``name`` holds times (by name, or text that reads as date-times): a time's
     distinct count per bucket is the row count again, its sum means nothing. A column of numbers
-    named like a time is one when its numbers are epoch times (from 1973 on, in any unit), dates
-    (``20240105``) or never decrease from row to row (a clock, relative times); others are
-    durations measured (``response_time``, ``cpu_time``, ``uptime``), aggregated as numbers; text
+    named like a time is one when its numbers are epoch times (all within 1973-2099 in one unit,
+    s, ms, us or ns, spanning under 5% of their size: :func:`~hourglass.features.roles.clock_values`,
+    as the tabular roles read them), dates (``20240105``) or never decrease from row to row (a
+    clock, relative times); others are durations and counters measured (``response_time``, a
+    cumulative ``cpu_time`` of 3e8..7e11 ns, ``uptime``), aggregated as numbers, however large; text
     or booleans named so are times when they read as times (``candidate``, ``container_runtime``,
     ``overtime`` do not)."""
     if _TIME_NAME.search(name.lower().replace("_", "")):
@@ -76,10 +78,8 @@ def _is_time(name: str, s: pd.Series) -> bool:
             return _reads_as_times(name, s)
         if len(v) < 2:
             return True
-        month, day = (v // 100) % 100, v % 100
-        dates = ((v == np.round(v)) & (v >= 19000101) & (v <= 21001231) & (month >= 1) & (month <= 12)
-                 & (day >= 1) & (day <= 31)).all()  # 20240105: a date written as a number
-        return bool(np.median(np.abs(v)) >= 1e8 or dates or (np.diff(v) >= 0).all())
+        # epoch times, or dates written as numbers (20240105): the tabular roles' test
+        return clock_values(v) or bool((np.diff(v) >= 0).all())
     if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
         return False
     sample = s.dropna().astype(str).str.strip().iloc[:200]

@@ -16,8 +16,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["PLACEHOLDERS", "ROLES", "canonical_text", "factorize_strings", "infer_role", "ip_parts",
-           "ipv4_bucket", "ipv4_private", "port_numbers", "separated_number", "stable_hash", "string_values"]
+__all__ = ["PLACEHOLDERS", "ROLES", "canonical_text", "clock_values", "factorize_strings", "infer_role",
+           "ip_parts", "ipv4_bucket", "ipv4_private", "port_numbers", "separated_number", "stable_hash",
+           "string_values"]
 
 ROLES = ("numeric", "categorical", "hash", "ip", "port", "drop")
 MISSING = "<missing>"
@@ -224,19 +225,34 @@ def _clock_numbers(name: str, s: pd.Series) -> str:
     """
     if _TIME_NAME.search(name.lower().replace("_", "")) is None or pd.api.types.is_complex_dtype(s):
         return ""  # (complex numbers are refused where the column is read)
-    v = s.to_numpy(dtype=np.float64, na_value=np.nan)
-    v = v[np.isfinite(v) & (v != 0)]  # (0: a time never set)
+    return "times" if clock_values(s.to_numpy(dtype=np.float64, na_value=np.nan)) else ""
+
+
+def clock_values(values: np.ndarray) -> bool:
+    """Whether the numbers ``values`` (float64; missing ones and ``0``, a time never set, left
+    out) are dates written as numbers (``20240105``) or epoch times: every value within the epoch
+    range (1973 to 2099) of one unit (seconds, ms, us or ns), together spanning under 5% of their
+    magnitude. The value test of :func:`_clock_numbers`, shared with the entity features.
+
+    Examples
+    --------
+    >>> clock_values(np.array([1.7e12, 1.7e12 + 9e5, 0.0])), clock_values(np.array([20240105.0]))
+    (True, True)
+    >>> clock_values(np.array([3e8, 2e10, 7e11])), clock_values(np.array([1e8, 5e8]))
+    (False, False)
+    """
+    v = values[np.isfinite(values) & (values != 0)]  # (0: a time never set)
     if not len(v):
-        return ""
+        return False
     month, day = (v // 100) % 100, v % 100
     if ((v == np.round(v)) & (v >= 19000101) & (v <= 21001231) & (month >= 1) & (month <= 12)
             & (day >= 1) & (day <= 31)).all():
-        return "times"  # dates written as numbers
+        return True  # dates written as numbers
     low, high = float(v.min()), float(v.max())
     for unit in (1.0, 1e3, 1e6, 1e9):
         if _EPOCH_SECONDS[0] * unit <= low and high <= _EPOCH_SECONDS[1] * unit:
-            return "times" if high - low <= _CLOCK_SPAN * high else ""  # epoch times
-    return ""
+            return high - low <= _CLOCK_SPAN * high  # epoch times
+    return False
 
 
 #: a date within a text: a year (``2024``, not a part of a longer number) or a month's name
