@@ -50,3 +50,35 @@ def test_epoch_times_and_dates_still_left_out() -> None:
     df["login_time"] = 1.7e9 + rng.uniform(0, 86400 * 30, len(df))
     ew = _fit(df)
     assert ew.numeric_ == ["bytes"] and ew.not_aggregated_ == {"login_time": "times"}
+
+
+def test_one_entity_counter_in_time_order_is_aggregated() -> None:
+    # one process's cumulative cpu_time and one host's uptime, reported in time order, never
+    # decrease, as a clock does: by their values they are counters still (the row roles keep
+    # them), aggregated, as they are in a file of several hosts
+    rng = np.random.default_rng(3)
+    n = 120
+    one = pd.DataFrame({"host": "web1", "ts": pd.date_range("2024-01-01", periods=n, freq="1min"),
+                        "bytes": rng.integers(1, 1000, n),
+                        "cpu_time": np.cumsum(rng.uniform(1e6, 5e7, n)),
+                        "uptime": 3600.0 + 60.0 * np.arange(n)})
+    ew = _fit(one)
+    assert ew.numeric_ == ["bytes", "cpu_time", "uptime"] and ew.not_aggregated_ == {}
+    many = _hosts(n)  # hosts taking turns, each with its own counter
+    many["cpu_time"] = many.groupby("host")["bytes"].cumsum() * 1e6
+    assert _fit(many).numeric_ == ["bytes", "cpu_time"]
+    # a file sorted by host: each host's counter never decreases, the whole column does
+    assert _fit(many.sort_values(["host", "ts"], kind="stable")).numeric_ == ["bytes", "cpu_time"]
+
+
+def test_clock_shared_by_hosts_taking_turns_is_left_out() -> None:
+    # seconds since the capture began, over the rows of four hosts in turn: a clock, never
+    # decreasing across entities, left out as before (with a gap and a placeholder too)
+    df = _hosts()
+    df["rel_time"] = np.arange(len(df)) * 0.5
+    ew = _fit(df)
+    assert ew.numeric_ == ["bytes"] and ew.not_aggregated_ == {"rel_time": "times"}
+    text = df.assign(rel_time=df["rel_time"].astype(str).where(df.index % 7 != 3, "-"))
+    assert _fit(text).not_aggregated_ == {"rel_time": "times"}
+    assert _is_time("rel_time", pd.Series([0.0, 1.5, 2.0]))  # no entities given: by order alone
+    assert not _is_time("rel_time", pd.Series([0.0, 1.5, 2.0]), pd.Series(["a", "a", "a"]))

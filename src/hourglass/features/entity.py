@@ -62,14 +62,17 @@ def _number_values(s: pd.Series) -> np.ndarray | None:
     return v[np.isfinite(v)]
 
 
-def _is_time(name: str, s: pd.Series) -> bool:
+def _is_time(name: str, s: pd.Series, entities: pd.Series | None = None) -> bool:
     """Whether column ``name`` holds times (by name, or text that reads as date-times): a time's
     distinct count per bucket is the row count again, its sum means nothing. A column of numbers
     named like a time is one when its numbers are epoch times (all within 1973-2099 in one unit,
     s, ms, us or ns, spanning under 5% of their size: :func:`~hourglass.features.roles.clock_values`,
-    as the tabular roles read them), dates (``20240105``) or never decrease from row to row (a
-    clock, relative times); others are durations and counters measured (``response_time``, a
-    cumulative ``cpu_time`` of 3e8..7e11 ns, ``uptime``), aggregated as numbers, however large; text
+    as the tabular roles read them), dates (``20240105``) or never decrease from row to row while
+    the rows of several ``entities`` take turns (a clock of all rows, relative times: one entity's
+    counter, a process's cumulative ``cpu_time`` or a host's ``uptime`` in time order, never
+    decreases too, and by its values is no clock); others are durations and counters measured
+    (``response_time``, a cumulative ``cpu_time`` of 3e8..7e11 ns, ``uptime``), aggregated as
+    numbers, however large; text
     or booleans named so are times when they read as times (``candidate``, ``container_runtime``,
     ``overtime`` do not)."""
     if _TIME_NAME.search(name.lower().replace("_", "")):
@@ -79,12 +82,36 @@ def _is_time(name: str, s: pd.Series) -> bool:
         if len(v) < 2:
             return True
         # epoch times, or dates written as numbers (20240105): the tabular roles' test
-        return clock_values(v) or bool((np.diff(v) >= 0).all())
+        return clock_values(v) or (bool((np.diff(v) >= 0).all()) and _taking_turns(s, entities))
     if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
         return False
     sample = s.dropna().astype(str).str.strip().iloc[:200]
     sample = sample[sample.str.contains(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", regex=True)]
     return len(sample) > 0 and len(sample) >= 0.95 * min(200, int(s.notna().sum()))
+
+
+def _taking_turns(s: pd.Series, entities: pd.Series | None) -> bool:
+    """Whether, among the rows where ``s`` holds a number, those of more than one of ``entities``
+    take turns (an entity's rows come again after another's): numbers that never decrease over
+    such rows are a clock the entities share, not a counter each keeps (one entity's counter, or
+    each entity's in a file sorted by entity, never decreases alone).
+
+    Examples
+    --------
+    >>> _taking_turns(pd.Series([1, 2, 3]), pd.Series(["a", "b", "a"]))
+    True
+    >>> _taking_turns(pd.Series([1, 2, 3]), pd.Series(["a", "a", "b"]))
+    False
+    >>> _taking_turns(pd.Series([1, None, 3]), pd.Series(["a", "b", "a"]))
+    False
+    """
+    if entities is None:
+        return True
+    num = s if pd.api.types.is_numeric_dtype(s) else to_numbers(s)
+    present = np.isfinite(num.to_numpy(dtype=np.float64, na_value=np.nan))
+    codes = pd.factorize(entities.to_numpy()[present])[0]
+    runs = 1 + int(np.count_nonzero(codes[1:] != codes[:-1])) if len(codes) else 0
+    return runs > len(np.unique(codes))
 
 
 def _reads_as_times(name: str, s: pd.Series) -> bool:
@@ -445,7 +472,7 @@ class EntityWindows:
                     continue
             else:
                 role, why = infer_role(c, df[c], max_categories=50)
-            if c not in given and role != "drop" and _is_time(c, df[c]):
+            if c not in given and role != "drop" and _is_time(c, df[c], df[self.entity_col]):
                 role, why = "drop", "times"
             if role == "numeric" and not _is_code(c, df[c]):
                 num.append(c)
