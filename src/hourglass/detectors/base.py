@@ -398,7 +398,8 @@ class BaseDetector(BaseEstimator):
         """Fit on ``X`` (normal rows unless ``y`` marks known anomalies) and return ``self``.
 
         A share ``validation_fraction`` of the rows is held out: deep models watch its loss for
-        early stopping, and the threshold is fitted on its scores.
+        early stopping, and the threshold is fitted on its scores. With ``y``, the held-out rows
+        are its normal ones: a labelled anomaly drawn there is trained on instead.
 
         A refit starts from nothing: the previous fit's state is dropped first, so a fit that
         fails leaves the detector unfitted (``score`` raises ``NotFittedError``), never half one
@@ -526,6 +527,13 @@ class BaseDetector(BaseEstimator):
             raise InputError(f"y: every held-out {unit[:-1]} ({n_val} of {n}) is labelled an "
                              "anomaly (1), which leaves no normal scores to fit the threshold on; "
                              f"give more normal {unit} or a larger validation_fraction")
+        if labels is not None and n_val and (labels[val_idx] == 1).any():
+            # a labelled anomaly is trained on, never held out: the held-out rows serve early
+            # stopping and the threshold, which take normal ones only, so one drawn there was
+            # neither trained on nor scored (1 label in 10 did nothing, without a word)
+            train_idx = np.sort(np.r_[train_idx, val_idx[labels[val_idx] == 1]])
+            val_idx = val_idx[labels[val_idx] == 0]
+            n_val = len(val_idx)
         # the rule's needs in scores (DSPOT's depth) are known now: said before training
         if labels is None:  # nothing held out: the training scores the threshold is fitted on
             threshold.check_n_scores(n_val if n_val else self._n_training_scores(n))

@@ -1,0 +1,33 @@
+"""Regression tests: known anomalies (semi-supervised training with fit(X, y))."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hourglass.detectors import AutoEncoder, DeepSVDD
+
+KW = dict(hidden=(3, 2), epochs=30, verbose=0, device="cpu", patience=None)
+
+
+def _planted(n: int = 40, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Normal rows and one labelled anomaly (row 0)."""
+    X = np.random.default_rng(seed).normal(size=(n, 4)).astype("float32")
+    X[0] = [2.0, 2.0, -2.0, 2.0]
+    y = np.zeros(n, dtype=np.int64)
+    y[0] = 1
+    return X, y
+
+
+@pytest.mark.parametrize("cls", [AutoEncoder, DeepSVDD])
+@pytest.mark.parametrize("seed", [1, 7])  # seeds whose held-out share draws row 0
+def test_a_labelled_anomaly_is_trained_on_never_held_out(cls: type, seed: int) -> None:
+    X, y = _planted()
+    det = cls(**KW, validation_fraction=0.25, random_state=seed)
+    weak = det.clone().set_params(label_weight=0.0).fit(X, y)
+    strong = det.clone().set_params(label_weight=20.0).fit(X, y)
+    assert 0 not in strong.val_index_ and len(strong.val_index_) > 0
+    # held out, the label was neither trained on nor scored: its weight changed nothing
+    assert strong.score(X)[0] > weak.score(X)[0]
+    # the held-out rows (early stopping, the threshold) are normal ones
+    assert (y[strong.val_index_] == 0).all()
