@@ -31,3 +31,33 @@ def test_a_labelled_anomaly_is_trained_on_never_held_out(cls: type, seed: int) -
     assert strong.score(X)[0] > weak.score(X)[0]
     # the held-out rows (early stopping, the threshold) are normal ones
     assert (y[strong.val_index_] == 0).all()
+
+
+def test_a_batch_of_labelled_anomalies_alone_is_not_pushed() -> None:
+    import torch
+
+    from hourglass.nn import labelled_margin_loss
+
+    v = torch.tensor([1.0, 3.0], requires_grad=True)
+    loss = labelled_margin_loss(v, (v, torch.ones(2)), margin=10.0)
+    loss.backward()
+    assert float(loss.detach()) == 0.0 and v.grad is not None and not v.grad.any()
+
+
+def test_batches_of_one_labelled_row_do_not_blow_up_the_model() -> None:
+    from hourglass.detectors import VariationalAutoEncoder
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4)).astype("float32")
+    y = np.zeros(60, dtype=np.int64)
+    y[:25] = 1
+    X[:25] += 1.5
+    vae = VariationalAutoEncoder(epochs=20, batch_size=1, verbose=0, patience=None, random_state=0)
+    plain = vae.clone().fit(X[25:]).score(X[25:]).mean()
+    labelled = vae.clone().fit(X, y)
+    s = labelled.score(X)
+    # each one-row batch pushed its anomaly against itself, at every step: the labelled scores
+    # grew without bound (35,000) and dragged the normal rows' fit (scores 80 times higher)
+    assert np.isfinite(s).all() and s[25:].mean() < 3 * plain
+    assert s[:25].mean() < 100 * s[25:].mean()
+    assert s[:25].mean() > s[25:].mean()
