@@ -61,3 +61,18 @@ def test_batches_of_one_labelled_row_do_not_blow_up_the_model() -> None:
     assert np.isfinite(s).all() and s[25:].mean() < 3 * plain
     assert s[:25].mean() < 100 * s[25:].mean()
     assert s[:25].mean() > s[25:].mean()
+
+
+@pytest.mark.parametrize("dtype", ["boolean", "Int64"])
+def test_a_missing_label_in_a_nullable_column_is_named_by_row(dtype: str) -> None:
+    import pandas as pd
+
+    from hourglass.errors import InputError
+
+    X, y = _planted()
+    labels = pd.Series(y, dtype=dtype)
+    labels[4] = pd.NA
+    # a pandas 'boolean' column said "found <NA>", naming no row
+    with pytest.raises(InputError, match=r"^y: labels must be 0 \(normal\) or 1 \(anomaly\), found a "
+                                         r"missing label \(row 5\)$"):
+        AutoEncoder(**KW).fit(X, labels)

@@ -154,10 +154,12 @@ def check_labels(y: object, n_rows: int, *, what: str = "y") -> np.ndarray:
     try:
         values = arr.astype(np.float64)
     except (TypeError, ValueError, OverflowError):  # overflow: an int past float's range
-        odd = next((v for v in arr.tolist() if not _is_binary(v)), None)
+        i, odd = next(((i, v) for i, v in enumerate(arr.tolist()) if not _is_binary(v)), (0, None))
         # (the repr of an int past 4,300 digits raises ValueError)
         found = "an integer past float's range" if isinstance(odd, int) and odd.bit_length() > 1024 \
             else repr(odd)
+        if odd is pd.NA or odd is pd.NaT:  # pandas' nullable missing value, as a NaN is said
+            found = f"a missing label (row {i + 1})"
         raise InputError(f"{what}: labels must be 0 (normal) or 1 (anomaly), found {found}") from None
     if not np.isin(values, (0.0, 1.0)).all():
         i = int(np.flatnonzero(~np.isin(values, (0.0, 1.0)))[0])
