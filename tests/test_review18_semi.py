@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -76,3 +78,23 @@ def test_a_missing_label_in_a_nullable_column_is_named_by_row(dtype: str) -> Non
     with pytest.raises(InputError, match=r"^y: labels must be 0 \(normal\) or 1 \(anomaly\), found a "
                                          r"missing label \(row 5\)$"):
         AutoEncoder(**KW).fit(X, labels)
+
+
+def test_train_says_when_a_normal_value_spelt_otherwise_counts_as_an_attack(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    rng = np.random.default_rng(0)
+    label = np.array(["normal"] * 150 + ["Normal"] * 40 + ["attack"] * 10)
+    frame = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200), "label": label})
+    frame.to_csv(tmp_path / "flows.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "flows.csv"), "-o", str(tmp_path / "m"),
+                              "--label-col", "label", "--normal", "normal", "--epochs", "1",
+                              "--hidden", "4,2"])
+    assert res.exit_code == 0, res.output
+    # the 40 'Normal' rows were left out of training as attacks, without a word
+    said = " ".join(res.stderr.split())
+    assert "'Normal' (40 rows), a normal value ('normal') spelt otherwise, and counted as anomalous" in said
+    assert "give it to --normal too" in said

@@ -140,7 +140,25 @@ def split_labels(
     if not is_normal.any():
         seen = sorted(set(labels.tolist()))
         raise HourglassError(f"{where}: no rows with {label_col} in {normal}; {labels_seen(seen, normal)}")
+    _warn_other_spellings(labels[~is_normal], normal, label_col, where)
     return df.drop(columns=[label_col]), labels, (~is_normal).astype(np.int8)
+
+
+def _warn_other_spellings(anomalous: np.ndarray, normal: list[str], label_col: str, where: str) -> None:
+    """Warn when label values counted as anomalies are a normal value spelt otherwise
+    (``Normal`` beside ``normal``, ``0.0`` beside ``0``): those rows were left out of training,
+    or counted as attacks, without a word."""
+    from hourglass.ingest.formats import other_spellings
+
+    values, counts = np.unique(anomalous.astype(str), return_counts=True)
+    spelt = other_spellings(values.tolist(), normal)
+    if spelt:
+        n = dict(zip(values.tolist(), counts.tolist(), strict=True))
+        said = ", ".join(f"{v!r} ({n[v]:,} rows)" for v in spelt)
+        logging.getLogger("hourglass").warning(
+            "%s: %s %s: %s, a normal value (%s) spelt otherwise, and counted as anomalous; give it "
+            "to --normal too if those rows are normal", where, label_col,
+            "values" if len(spelt) > 1 else "value", said, ", ".join(map(repr, normal)))
 
 
 def attack_capture(labels: np.ndarray, normal: list[str], label_col: str, where: str) -> str | None:
