@@ -98,3 +98,23 @@ def test_train_says_when_a_normal_value_spelt_otherwise_counts_as_an_attack(tmp_
     said = " ".join(res.stderr.split())
     assert "'Normal' (40 rows), a normal value ('normal') spelt otherwise, and counted as anomalous" in said
     assert "give it to --normal too" in said
+
+
+def test_pipeline_labels_per_table_row_for_entity_buckets_are_refused_as_such() -> None:
+    import pandas as pd
+
+    from hourglass import Pipeline
+    from hourglass.errors import InputError
+    from hourglass.features import EntityWindows
+
+    rng = np.random.default_rng(0)
+    n = 400
+    df = pd.DataFrame({"ts": np.sort(rng.integers(0, 86_400, n)),
+                       "src": rng.choice(["a", "b", "c"], n), "bytes": rng.lognormal(6, 1, n)})
+    y = np.zeros(n, dtype=np.int64)
+    y[::40] = 1
+    pipe = Pipeline(AutoEncoder(**KW), features=EntityWindows("src", "ts", bucket="1h"))
+    # said 'y: has 400 labels for 72 rows', as if the labels were too many
+    with pytest.raises(InputError, match=r"^y: has 400 labels, one per row of the data, but "
+                                         r"EntityWindows makes \d+ \(entity, bucket\) rows of them"):
+        pipe.fit(df, y)

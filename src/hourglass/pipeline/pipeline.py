@@ -116,6 +116,28 @@ _PARENT_ONLY = frozenset({
 })
 
 
+def _refuse_labels_per_table_row(y: object | None, df: object, X: Any, features: Any, method: str) -> None:
+    """Refuse ``y`` given one label per row of ``df`` when ``features`` makes other rows of them
+    (sessions, (entity, bucket) rows, time steps): it was said as 'y: has 3,000 labels for 192
+    rows', as if the labels were too many."""
+    if y is None or not isinstance(df, pd.DataFrame) or len(df) == len(X):
+        return
+    try:
+        n = int(np.asarray(y).size)
+    except ValueError:  # ragged: check_labels says it
+        return
+    if n != len(df):
+        return
+    unit = {"events": "sessions", "timeseries": "time steps"}.get(
+        getattr(features, "output", "tabular"), "rows")
+    if getattr(features, "output", None) == "entity":
+        unit = "(entity, bucket) rows"
+    raise InputError(f"y: has {n:,} labels, one per row of the data, but {type(features).__name__} "
+                     f"makes {len(X):,} {unit} of them, which the detector is fitted on: {method} "
+                     f"takes one label (1: anomaly) per one of those, in the order the features "
+                     "give them")
+
+
 def _needs_labelled_rows(rule: Threshold | None, X_val: object, y_val: object, method: str,
                          data: str) -> bool:
     """Whether ``rule`` is fitted on labelled validation rows; refuses ``X_val`` without ``y_val``
@@ -176,6 +198,11 @@ class Pipeline:
             y_val: object | None = None) -> Pipeline:
         """Fit the preprocessing and the detector on (normal) training rows ``df``.
 
+        ``y`` marks known anomalies (1; 0 normal) for the detectors tagged ``supports_labels``
+        (others warn and ignore it): one label per row the detector is fitted on, a table row,
+        or with other features one per session, (entity, bucket) row or time step, in the order
+        the features give them.
+
         The threshold is fitted on the detector's held-out slice of ``df`` — unless a labelled
         validation set ``X_val``/``y_val`` (1 = anomaly) is given: then it is fitted on the scores
         of those rows (required for rules that need labels, such as best F1). Carve ``X_val``
@@ -210,6 +237,7 @@ class Pipeline:
                              f"{type(detector).__name__} takes {kind} input")
         self.features_: Any = type(template)(**template.get_params())  # any preprocessing class
         X = self.features_.fit_transform(df)
+        _refuse_labels_per_table_row(y, df, X, self.features_, "Pipeline.fit")
         rule = self.threshold if self.threshold is not None else detector.get_params().get("threshold")
         needs_labels = _needs_labelled_rows(rule, X_val, y_val, "Pipeline.fit", "the training data")
         self.detector_ = detector.clone()
@@ -356,6 +384,7 @@ class Pipeline:
         # as fit counts them: sessions, (entity, bucket) rows, a series' time steps (resampled to
         # its grid, duplicates merged), else table rows
         n_new = len(X) if events or entity or series or not isinstance(df, pd.DataFrame) else len(df)
+        _refuse_labels_per_table_row(y, df, X, self.features_, "Pipeline.warm_start")
         replayed = None
         asked = {**det.get_params(), **params}.get("validation_fraction")
         if replay is not None:
