@@ -118,3 +118,19 @@ def test_pipeline_labels_per_table_row_for_entity_buckets_are_refused_as_such() 
     with pytest.raises(InputError, match=r"^y: has 400 labels, one per row of the data, but "
                                          r"EntityWindows makes \d+ \(entity, bucket\) rows of them"):
         pipe.fit(df, y)
+
+
+@pytest.mark.parametrize("item", ["label_margin=50", "label_weight=9"])
+def test_train_refuses_the_labelled_loss_settings_it_never_uses(tmp_path: Path, item: str) -> None:
+    import pandas as pd
+
+    from tests._cli import one_line_error
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60),
+                          "label": np.where(np.arange(60) % 10 == 0, "attack", "normal")})
+    frame.to_csv(tmp_path / "flows.csv", index=False)
+    # train fits on the normal rows only: the model was saved with the setting, weights unchanged
+    one_line_error(["train", str(tmp_path / "flows.csv"), "-o", str(tmp_path / "m"), "--label-col",
+                    "label", "--normal", "normal", "--epochs", "1", "--param", item],
+                   f"--param {item.split('=')[0]}: train fits on the normal rows only", tmp_path / "m")

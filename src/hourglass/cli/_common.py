@@ -240,7 +240,15 @@ def model_params(cls: type, model: str, *, seed: int, device: str, quiet: bool, 
     if hidden is not None:  # '--hidden ""' is refused by the parse, not trained with the default
         params["hidden"] = hidden_param(cls, model, hidden)
     params.update(fixed)
-    return finish_params(cls, model, params, extra)
+    params = finish_params(cls, model, params, extra)
+    for item in extra:  # accepted, saved in the model, and without effect
+        key = item.partition("=")[0].strip()
+        if key in ("label_margin", "label_weight"):
+            raise HourglassError(f"--param {key}: train fits on the normal rows only (rows labelled "
+                                 "otherwise are left out), so the loss on known anomalies that it "
+                                 "sets never runs; train with known anomalies in Python: "
+                                 "fit(X, y) or Pipeline.fit(df, y)")
+    return params
 
 
 #: the most bytes of input one streamed chunk is read in (a larger --chunk-mb reads no more at once)
