@@ -134,3 +134,14 @@ def test_train_refuses_the_labelled_loss_settings_it_never_uses(tmp_path: Path, 
     one_line_error(["train", str(tmp_path / "flows.csv"), "-o", str(tmp_path / "m"), "--label-col",
                     "label", "--normal", "normal", "--epochs", "1", "--param", item],
                    f"--param {item.split('=')[0]}: train fits on the normal rows only", tmp_path / "m")
+
+
+def test_models_says_labels_are_for_fit_in_python_not_train() -> None:
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    res = runner.invoke(app, ["models"])
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.stdout.split())
+    # 'labels = fit uses known anomalies' read as if train --label-col used them
+    assert "labels = fit(X, y) in Python uses known anomalies (y=1; train fits on normal rows only)" in said

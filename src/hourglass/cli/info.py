@@ -64,7 +64,8 @@ def models() -> None:
         t.add_row(name, INPUT_NAMES.get(entry.input, entry.input),
                   " ".join(registry.CAPABILITIES.get(name, ())) or "-", entry.summary)
     out.print(t)
-    out.print("also: labels = fit uses known anomalies (y=1); explain = says why a row or session was "
+    out.print("also: labels = fit(X, y) in Python uses known anomalies (y=1; train fits on normal rows "
+              "only); explain = says why a row or session was "
               "flagged; onnx = hourglass export --onnx; gradients = explain by integrated gradients; "
               "retrain = hourglass train NEW --warm-start MODEL", highlight=False)
 
