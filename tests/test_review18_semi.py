@@ -145,3 +145,20 @@ def test_models_says_labels_are_for_fit_in_python_not_train() -> None:
     said = " ".join(res.stdout.split())
     # 'labels = fit uses known anomalies' read as if train --label-col used them
     assert "labels = fit(X, y) in Python uses known anomalies (y=1; train fits on normal rows only)" in said
+
+
+def test_the_model_card_says_how_many_training_rows_were_labelled_anomalies(tmp_path: Path) -> None:
+    import pandas as pd
+
+    import hourglass
+    from hourglass import Pipeline
+
+    X, y = _planted(60)
+    df = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    pipe = Pipeline(AutoEncoder(**{**KW, "epochs": 2})).fit(df, y)
+    # '60 training rows', as if all were normal
+    assert pipe.model_card()["data"].endswith("60 training rows (1 of them labelled anomalies: fit with y)")
+    pipe.save(tmp_path / "m")
+    loaded = hourglass.load(tmp_path / "m")
+    assert loaded.model_card()["data"] == pipe.model_card()["data"]
+    assert "labelled" not in loaded.fit(df).model_card()["data"]  # a refit without y

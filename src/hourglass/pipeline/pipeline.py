@@ -62,7 +62,7 @@ _FROZEN = {
 #: ``dataset``, ``label_col``, ``events_per_day``, ...) stays.
 _FIT_RECORDS = ("n_train_rows", "n_features", "optional_fields", "fit_seconds", "torch_threads",
                 "threshold", "threshold_value", "stream_threshold", "stream_threshold_value",
-                "warm_start", "rethresholded_from", "federated", "versions")
+                "warm_start", "rethresholded_from", "federated", "versions", "n_labelled_anomalies")
 
 
 def _missing_in(df: pd.DataFrame, columns: Any, roles: Any = None) -> list[str]:
@@ -260,6 +260,9 @@ class Pipeline:
         per_row = (isinstance(df, pd.DataFrame) and kind == "tabular"
                    and getattr(self.features_, "output", "tabular") != "entity")
         self.info["n_train_rows"] = len(df) if per_row else len(X)
+        if y is not None and self.detector_.get_tags()["supports_labels"]:
+            # trained on as known anomalies (semi-supervised): not normal rows, as the card said
+            self.info["n_labelled_anomalies"] = int((check_labels(y, len(X)) == 1).sum())
         self.info["n_features"] = len(self.features_.feature_names_)
         torch = sys.modules.get("torch")
         if torch is not None:  # sums split over threads round differently: a seed repeats a run
@@ -706,6 +709,8 @@ class Pipeline:
         card = {
             "data": (f"{info.get('source', 'n/a')} ({info.get('dataset') or 'generic layout'}); "
                      f"{info.get('n_train_rows', 'n/a')} training {unit}"
+                     + (f" ({info['n_labelled_anomalies']} of them labelled anomalies: fit with y)"
+                        if info.get("n_labelled_anomalies") else "")
                      + (f", label column {info['label_col']!r}" if info.get("label_col") else "")
                      + (f", normal = {info['normal']}" if info.get("normal") else "")),
             "features": (f"{len(getattr(feats, 'columns_', ()))} input columns → "
