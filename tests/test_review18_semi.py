@@ -162,3 +162,26 @@ def test_the_model_card_says_how_many_training_rows_were_labelled_anomalies(tmp_
     loaded = hourglass.load(tmp_path / "m")
     assert loaded.model_card()["data"] == pipe.model_card()["data"]
     assert "labelled" not in loaded.fit(df).model_card()["data"]  # a refit without y
+
+
+@pytest.mark.parametrize("y", [["0", "0", "1", "1"], [False, False, True, True]])
+def test_a_threshold_reads_labels_as_a_detector_does(y: list[object]) -> None:
+    from hourglass.thresholds import BestF1, Percentile
+
+    s = np.array([0.1, 0.2, 0.9, 0.8])
+    # '1' as text was 'labels must be 0 (normal) or 1 (anomaly)', which fit(X, y) takes
+    assert BestF1().fit(s, y).value_ == BestF1().fit(s, [0, 0, 1, 1]).value_
+    assert Percentile(50).fit(s, y).n_fit_ == 2
+
+
+def test_a_missing_label_given_to_a_threshold_is_an_input_error() -> None:
+    import pandas as pd
+
+    from hourglass.errors import InputError
+    from hourglass.thresholds import BestF1
+
+    y = pd.Series([False, False, True, None], dtype="boolean")
+    # a TypeError 'boolean value of NA is ambiguous'
+    with pytest.raises(InputError, match=r"^BestF1: y: labels must be 0 \(normal\) or 1 \(anomaly\), "
+                                         r"found a missing label \(row 4\)$"):
+        BestF1().fit(np.array([0.1, 0.2, 0.9, 0.8]), y)

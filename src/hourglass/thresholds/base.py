@@ -131,12 +131,15 @@ class Threshold(ABC):
         self.check_params()
         labels = None
         if y is not None:
+            from hourglass.features.validation import check_labels  # pandas: only with labels
+
             labels = np.asarray(y).ravel()
             if labels.size != s.size:
                 raise InputError(f"{name}: {labels.size} labels for {s.size} scores")
-            if not np.isin(labels, (0, 1)).all():
-                raise InputError(f"{name}: labels must be 0 (normal) or 1 (anomaly)")
-            labels = labels.astype(np.int8)
+            try:  # as a detector's fit reads them ('1' and booleans too; a missing one by row)
+                labels = check_labels(labels, s.size)
+            except InputError as exc:  # (a pandas NA in an object array: a TypeError from isin)
+                raise InputError(f"{name}: {exc}") from None
             if not (labels == 0).any():
                 raise InputError(f"{name}: the validation set has no normal rows; the threshold "
                                  "needs normal scores to fit on")
