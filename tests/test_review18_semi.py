@@ -54,7 +54,7 @@ def test_batches_of_one_labelled_row_do_not_blow_up_the_model() -> None:
     y = np.zeros(60, dtype=np.int64)
     y[:25] = 1
     X[:25] += 1.5
-    vae = VariationalAutoEncoder(epochs=20, batch_size=1, verbose=0, patience=None, random_state=0)
+    vae = VariationalAutoEncoder(epochs=8, batch_size=1, verbose=0, patience=None, random_state=0)
     plain = vae.clone().fit(X[25:]).score(X[25:]).mean()
     labelled = vae.clone().fit(X, y)
     s = labelled.score(X)
