@@ -185,3 +185,18 @@ def test_a_missing_label_given_to_a_threshold_is_an_input_error() -> None:
     with pytest.raises(InputError, match=r"^BestF1: y: labels must be 0 \(normal\) or 1 \(anomaly\), "
                                          r"found a missing label \(row 4\)$"):
         BestF1().fit(np.array([0.1, 0.2, 0.9, 0.8]), y)
+
+
+def test_the_ignored_labels_warning_from_a_pipeline_points_at_the_callers_line() -> None:
+    import pandas as pd
+
+    from hourglass import Pipeline
+    from hourglass.detectors import LatentIForest
+
+    X, y = _planted(60)
+    df = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    pipe = Pipeline(LatentIForest(hidden=(4, 2), epochs=1, n_estimators=5, verbose=0))
+    # it pointed at hourglass/pipeline/pipeline.py, the package's own call of fit
+    with pytest.warns(UserWarning, match="LatentIForest does not use labels; y is ignored") as record:
+        pipe.fit(df, y)
+    assert record[0].filename == __file__

@@ -18,6 +18,7 @@ import dataclasses
 import logging
 import math
 import numbers
+import os
 import sys
 import warnings
 from collections.abc import Callable, Collection
@@ -284,6 +285,17 @@ _PARAM_NAMES: dict[type, tuple[str, ...]] = {}
 """Each detector class's parameter names (:meth:`BaseDetector._get_param_names`)."""
 
 
+def _caller_outside_package() -> int:
+    """The ``stacklevel`` that points a warning raised by the calling function at the first
+    caller outside the hourglass package (a user's ``fit`` or ``Pipeline.fit`` line, not the
+    package's own call inside ``Pipeline.fit``)."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # .../hourglass/
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 class BaseDetector(BaseEstimator):
     """Common base of all detectors: validation, the held-out split and the threshold.
 
@@ -497,7 +509,7 @@ class BaseDetector(BaseEstimator):
                                  "rows (0)")
             if not self.get_tags()["supports_labels"]:
                 warnings.warn(f"{type(self).__name__} does not use labels; y is ignored",
-                              UserWarning, stacklevel=3)  # fit(), then its caller
+                              UserWarning, stacklevel=_caller_outside_package())
                 labels = None
         self._check_params()
         if not warm:  # a warm start keeps the network's shape, and said it at fit
