@@ -333,9 +333,21 @@ class _CloudTrailSpec(DatasetSpec):
                     used: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
         p = check_path(path)
         if not _RECORDS.match(read_head(p, 4096).removeprefix(b"\xef\xbb\xbf")):  # one event a line
-            first_chunk = True  # (a delivered file on a later line: its records, as stream reads it)
+            first_chunk, seen = True, False  # (a delivered file on a later line: its records, as stream
+            # reads it; an EventBridge event or a digest after a record a bad line, as stream has it:
+            # a file that starts with them is of their kind, refused as such by check)
+
+            def page(value: object) -> list[dict[str, Any]] | None:
+                nonlocal seen
+                rows = self.page_rows(value)
+                problem = self.refusal(value) if rows is None and isinstance(value, dict) else None
+                if problem is not None and seen:
+                    raise ValueError(problem)
+                seen = seen or problem is None
+                return rows
+
             for df in iter_table(p, fmt="jsonl", on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,
-                                 stats=stats, page=self.page_rows):
+                                 stats=stats, page=page):
                 if first_chunk:
                     self.check(df, p)
                     first_chunk = False
@@ -349,6 +361,18 @@ class _CloudTrailSpec(DatasetSpec):
                     n += 1
                     part = document.get("Records") if isinstance(document, dict) else None
                     of = f" of document {n}" if n > 1 else ""
+                    if isinstance(document, dict) and "Records" not in document:
+                        # one record on a line of its own among the files, as stream reads that line
+                        problem = self.refusal(document)
+                        if problem is None:
+                            part = [document]
+                        elif on_bad_rows != "skip":
+                            raise InputError(f"{p}: line {line}: {problem} (use --on-bad-rows skip to "
+                                             "skip such lines)")
+                        else:
+                            if stats is not None:
+                                stats.skipped(line)
+                            continue
                     if not isinstance(part, list):
                         raise InputError(f"{p}: line {line}: not a CloudTrail file: 'Records'{of} "
                                          "is no list")

@@ -1,0 +1,93 @@
+"""Format parsers: CloudTrail files read as stream reads their lines, PAN-OS sniffing, and the
+service's answer to a JSON line sent to a line-format model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.cli import app
+from tests._cli import one_line_error, runner
+
+
+def _trail(i: int) -> dict[str, Any]:
+    return {"eventVersion": "1.08", "eventTime": f"2024-01-01T00:{i // 60 % 60:02d}:{i % 60:02d}Z",
+            "eventSource": "s3.amazonaws.com", "eventName": ("GetObject", "PutObject", "ListBuckets")[i % 3],
+            "awsRegion": "us-east-1", "sourceIPAddress": f"10.0.0.{i % 5}", "userAgent": "aws-cli",
+            "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::1:user/a", "accountId": "1"},
+            "eventID": f"e{i}", "readOnly": i % 2 == 0, "eventType": "AwsApiCall",
+            "recipientAccountId": "1"}
+
+
+_BRIDGE = {"version": "0", "detail-type": "AWS API Call via CloudTrail", "source": "aws.s3",
+           "detail": _trail(1)}
+
+
+@pytest.fixture(scope="module")
+def trail(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    d = tmp_path_factory.mktemp("trail")
+    train = d / "train.jsonl"
+    train.write_text("".join(json.dumps(_trail(i)) + "\n" for i in range(200)))
+    res = runner.invoke(app, ["train", str(train), "-o", str(d / "model"), "--epochs", "2", "--seed", "0"])
+    assert res.exit_code == 0, res.output
+    return {"dir": d, "model": d / "model", "test": [_trail(i) for i in range(200, 208)]}
+
+
+def _streamed(model: Path, text: str, *args: str) -> tuple[list[str], list[float], str]:
+    res = runner.invoke(app, ["stream", str(model), "--all", "--keep", "eventID", *args], input=text)
+    assert res.exit_code == 0, res.output
+    alerts = [json.loads(x) for x in res.stdout.splitlines()]
+    return [a["eventID"] for a in alerts], [a["score"] for a in alerts], res.stderr
+
+
+def _scored(model: Path, path: Path, *args: str) -> tuple[list[str], list[float], str]:
+    out = path.with_suffix(".scores.csv")
+    res = runner.invoke(app, ["score", str(model), str(path), "-o", str(out), "--keep", "eventID", *args])
+    assert res.exit_code == 0, res.output
+    df = pd.read_csv(out)
+    return list(df["eventID"]), list(df["score"]), res.stderr
+
+
+def test_cloudtrail_file_of_delivered_files_with_a_record_on_a_later_line(trail: dict[str, Any],
+                                                                         tmp_path: Path) -> None:
+    """A file that starts with a delivered file ({"Records": [...]}) and holds one record on a
+    later line was refused with "'Records' of document 2 is no list" (it has no 'Records'),
+    while stream scored the line's record; it is now that record, as stream reads it."""
+    test = trail["test"]
+    text = (json.dumps({"Records": test[:3]}) + "\n" + json.dumps(test[3]) + "\n"
+            + json.dumps({"Records": test[4:]}) + "\n")
+    p = tmp_path / "mixed.json"
+    p.write_text(text)
+    ids, scores, _ = _scored(trail["model"], p)
+    s_ids, s_scores, _ = _streamed(trail["model"], text)
+    assert ids == s_ids == [r["eventID"] for r in test]
+    np.testing.assert_allclose(scores, s_scores, rtol=1e-4)
+    p.write_text(text + json.dumps(_BRIDGE) + "\n")  # a later EventBridge event: named, as stream has it
+    one_line_error(["score", str(trail["model"]), str(p), "-o", str(tmp_path / "b.csv")],
+                   "line 4: an EventBridge event", tmp_path / "b.csv")
+    ids, _, err = _scored(trail["model"], p, "--on-bad-rows", "skip")
+    assert ids == [r["eventID"] for r in test] and "lines 4" in err
+
+
+def test_cloudtrail_eventbridge_event_on_a_later_json_line_is_a_bad_line(trail: dict[str, Any],
+                                                                        tmp_path: Path) -> None:
+    """An EventBridge event on a later line of a file of records refused the whole file (score),
+    or, past the first chunk, was one row with every field missing, where stream names the line
+    and --on-bad-rows skip skips it: score now does as stream."""
+    test = trail["test"]
+    text = "".join(json.dumps(r) + "\n" for r in test[:2]) + json.dumps(_BRIDGE) + "\n" \
+        + "".join(json.dumps(r) + "\n" for r in test[2:])
+    p = tmp_path / "lines.jsonl"
+    p.write_text(text)
+    one_line_error(["score", str(trail["model"]), str(p), "-o", str(tmp_path / "b.csv")],
+                   "line 3: an EventBridge event (the CloudTrail record under 'detail'); give the "
+                   "records: jq -c .detail", tmp_path / "b.csv")
+    ids, scores, err = _scored(trail["model"], p, "--on-bad-rows", "skip")
+    s_ids, s_scores, s_err = _streamed(trail["model"], text, "--on-bad-rows", "skip")
+    assert ids == s_ids == [r["eventID"] for r in test] and "lines 3" in err and "lines 3" in s_err
+    np.testing.assert_allclose(scores, s_scores, rtol=1e-4)
