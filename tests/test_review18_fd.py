@@ -91,3 +91,31 @@ def test_cloudtrail_eventbridge_event_on_a_later_json_line_is_a_bad_line(trail: 
     s_ids, s_scores, s_err = _streamed(trail["model"], text, "--on-bad-rows", "skip")
     assert ids == s_ids == [r["eventID"] for r in test] and "lines 3" in err and "lines 3" in s_err
     np.testing.assert_allclose(scores, s_scores, rtol=1e-4)
+
+
+_RSYSLOG_START = ('Nov 14 22:13:19 fw1 rsyslogd: [origin software="rsyslogd" swVersion="8.2102.0" '
+                  'x-pid="812" x-info="https://www.rsyslog.com"] start')
+
+
+def _panos(i: int, when: str) -> str:
+    return (f"<14>Nov 14 22:13:20 fw1 1,{when},0123456789,TRAFFIC,end,2561,{when},10.0.0.{i},"
+            f"93.184.216.34,0.0.0.0,0.0.0.0,allow-web,,,ssl,vsys1,trust,untrust,ethernet1/1,ethernet1/2,"
+            f"log-fwd,{when},{1000 + i},1,{50000 + i},443,0,0,0x400019,tcp,allow,{5000 + i},1200,3800,20")
+
+
+@pytest.mark.parametrize("when", ["2024-11-14T22:13:20.123+00:00", "2024-11-14T22:13:20Z"])
+def test_panos_log_of_iso_receive_times_after_another_syslog_message_is_panos(tmp_path: Path,
+                                                                            when: str) -> None:
+    """PAN-OS lines whose receive time is ISO 8601 with a fraction or a zone (which parse_panos
+    reads, and which sniff as panos when the first line is one) were sniffed as a CSV of one
+    column when rsyslog's start line came first; they are panos, as the plain receive time is."""
+    from hourglass.ingest.formats import sniff_format
+
+    records = "".join(_panos(i, when) + "\n" for i in range(12))
+    p = tmp_path / "fw.log"
+    p.write_text(records)
+    assert sniff_format(p).name == "panos"
+    p.write_text(_RSYSLOG_START + "\n" + records)
+    assert sniff_format(p).name == "panos"
+    res = runner.invoke(app, ["inspect", str(p), "--on-bad-rows", "skip"])
+    assert res.exit_code == 0 and "format panos, 12 rows" in res.stdout, res.output

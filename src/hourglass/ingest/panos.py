@@ -142,7 +142,8 @@ _RECORD = re.compile(r"(?<![^\s>,\ufeff])(\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}|\d
 
 # where a record starts on a line, its first field (what sniffing looks for past a first line of
 # another kind)
-_START = re.compile(rb"[^\s,]*,(?:\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}),")
+_START = re.compile(rb"[^\s,]*,(?:\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}"
+                    rb"(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?),")  # (the receive times _RECORD reads)
 
 
 def _fields(text: str) -> list[str]:
