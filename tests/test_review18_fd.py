@@ -119,3 +119,27 @@ def test_panos_log_of_iso_receive_times_after_another_syslog_message_is_panos(tm
     assert sniff_format(p).name == "panos"
     res = runner.invoke(app, ["inspect", str(p), "--on-bad-rows", "skip"])
     assert res.exit_code == 0 and "format panos, 12 rows" in res.stdout, res.output
+
+
+def test_service_of_a_cef_model_says_a_json_line_is_json(tmp_path: Path) -> None:
+    """A JSON line (a Filebeat export's event, the record in its "message") sent to a CEF model's
+    service was 'not a CEF record' and no more, where the file reader and stream say that the
+    line is a JSON object and how to get the records; the service now says so too."""
+    from tests._serve import AUTH, client_of
+
+    lines = [f"<134>Nov 14 22:13:20 fw1 CEF:0|Acme|FW|1.0|100|conn|3|src=10.0.0.{i % 9} dst=10.1.0.1 "
+             f"spt={1000 + i} dpt=443 in={i * 10} act=allow rt={1700000000000 + i * 1000}"
+             for i in range(120)]
+    p = tmp_path / "fw.cef"
+    p.write_text("\n".join(lines) + "\n")
+    res = runner.invoke(app, ["train", str(p), "-o", str(tmp_path / "m"), "--epochs", "1"])
+    assert res.exit_code == 0, res.output
+    with client_of(tmp_path / "m") as client:
+        answer = client.post("/score", json={"lines": [lines[0], json.dumps({"message": lines[1]})]},
+                             headers=AUTH)
+        assert answer.status_code == 422, answer.text
+        detail = answer.json()["detail"]
+        assert detail.startswith("lines[1]: not a CEF record") and "the line is a JSON object" in detail
+        assert "jq -r .message" in detail
+        plain = client.post("/score", json={"lines": [lines[0], "not cef"]}, headers=AUTH).json()["detail"]
+        assert plain == "lines[1]: not a CEF record ('not cef')"

@@ -395,11 +395,12 @@ class HostedModel:
                     for line, skip in zip(items, between, strict=True)]
             bad = next((i for i, row in enumerate(rows) if row is None and not between[i]), None)
             if bad is not None:
-                from hourglass.ingest.cef import record_noun
+                from hourglass.ingest.cef import JSON_LINE_HINT, json_line, record_noun
 
                 name = record_noun(scorer.pipeline.info.get("dataset"))
+                hint = JSON_LINE_HINT.replace(" FILE", "") if json_line(str(items[bad])) else ""
                 return 422, {"detail": f"lines[{origin[bad]}]: not a {name} record "
-                                       f"({str(items[bad])[:60]!r})"}
+                                       f"({str(items[bad])[:60]!r}){hint}"}
             events = table.line_events() if table.line_events is not None else None
             if events is not None:  # audit records: one row per event, the request's events closed
                 done = [event for i, row in enumerate(rows)  # ausearch's events: each in audit's order
