@@ -143,3 +143,36 @@ def test_service_of_a_cef_model_says_a_json_line_is_json(tmp_path: Path) -> None
         assert "jq -r .message" in detail
         plain = client.post("/score", json={"lines": [lines[0], "not cef"]}, headers=AUTH).json()["detail"]
         assert plain == "lines[1]: not a CEF record ('not cef')"
+
+
+@pytest.mark.parametrize("fmt", ["kv", "cef", "leef", "panos", "auditd"])
+def test_a_line_of_deeply_nested_json_is_a_bad_line_not_a_traceback(tmp_path: Path, fmt: str) -> None:
+    """A line opening a JSON object nested deeper than Python's parser reads ended the read of a
+    line-format file (and stream) with a RecursionError traceback; it is judged as a line again:
+    refused as no record, naming its line (exit 2)."""
+    from hourglass.ingest.formats import get_format
+
+    good = {"kv": "a=1 b=2 c=3", "cef": "CEF:0|a|b|c|d|e|f|x=1", "leef": "LEEF:1.0|a|b|c|d|x=1",
+            "panos": "1,2024/11/14 22:13:20,0123456789,SYSTEM,general,0,2024/11/14 22:13:20,,general",
+            "auditd": "type=USER_LOGIN msg=audit(1700000000.512:87): pid=1 uid=0 res=success"}[fmt]
+    deep = '{"a": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    assert get_format(fmt).parse(deep) is None and get_format(fmt).parse(deep.encode()) is None
+    p = tmp_path / "deep.log"
+    p.write_text(good + "\n" + deep + "\n")
+    one_line_error(["inspect", str(p), "--format", fmt], "line 2: not a ")
+
+
+@pytest.mark.parametrize("fmt", ["cef", "kv"])
+def test_a_json_line_with_bytes_that_are_no_utf8_is_no_record_either(tmp_path: Path, fmt: str) -> None:
+    """A JSON line of an export whose record holds a byte that is no UTF-8 (a relay's Latin-1
+    user name) was still read as a record, the JSON's tail in its last value ('bob\\ufffd"}'),
+    silently, where the other JSON lines are refused; it is no record either."""
+    from hourglass.ingest.formats import get_format
+
+    record = {"cef": b"CEF:0|Acme|FW|1.0|100|conn|3|src=10.0.0.1 suser=jos\xe9",
+              "kv": b"src=10.0.0.1 dst=10.0.0.2 user=jos\xe9"}[fmt]
+    line = b'{"@timestamp": "2024-01-01T00:00:00Z", "message": "' + record + b'"}'
+    assert get_format(fmt).parse(record) is not None and get_format(fmt).parse(line) is None
+    p = tmp_path / "export.json"
+    p.write_bytes(line + b"\n")
+    one_line_error(["inspect", str(p), "--format", fmt], "line 1: not a ")

@@ -406,9 +406,10 @@ def _first_line_parses(head: bytes, parse: Callable[[bytes], Any],
 def _json_object(line: bytes | str) -> bool:
     if line.lstrip()[:1] not in (b"{", "{"):
         return False
-    try:
-        return isinstance(json.loads(line), dict)
-    except ValueError:
+    try:  # (bytes that are no UTF-8, a relay's Latin-1 name, read as U+FFFD, as the line formats read them)
+        return isinstance(json.loads(line.decode("utf-8", "replace") if isinstance(line, bytes) else line),
+                          dict)
+    except (ValueError, RecursionError):  # (nested deeper than Python's parser reads: judged as a line)
         return False
 
 
