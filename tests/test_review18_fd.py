@@ -176,3 +176,20 @@ def test_a_json_line_with_bytes_that_are_no_utf8_is_no_record_either(tmp_path: P
     p = tmp_path / "export.json"
     p.write_bytes(line + b"\n")
     one_line_error(["inspect", str(p), "--format", fmt], "line 1: not a ")
+
+
+def test_cloudtrail_stream_of_an_array_of_records_names_the_way_to_json_lines(trail: dict[str, Any],
+                                                                             tmp_path: Path) -> None:
+    """A line holding an array of records (jq -c .Records) streamed to a CloudTrail model said
+    'expected a JSON object, got an array' and no more, since CloudTrail's lines pass through its
+    own reading; it says again how to send them (jq -c '.[]'), as for any other model, and the
+    file reader alike."""
+    text = json.dumps(trail["test"][:3]) + "\n"
+    res = runner.invoke(app, ["stream", str(trail["model"])], input=text)
+    assert res.exit_code == 2, res.output
+    assert "line 1: expected a JSON object, got an array of objects (send one object a line, JSON lines: " \
+        "jq -c '.[]')" in res.stderr
+    p = tmp_path / "arr.jsonl"
+    p.write_text(json.dumps(trail["test"][0]) + "\n" + text)
+    one_line_error(["score", str(trail["model"]), str(p), "-o", str(tmp_path / "a.csv")],
+                   "line 2: expected a JSON object, got an array of objects", tmp_path / "a.csv")

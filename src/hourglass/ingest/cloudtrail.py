@@ -313,6 +313,9 @@ class _CloudTrailSpec(DatasetSpec):
                 if not isinstance(r, dict):
                     raise ValueError(f"Records[{i}] is no JSON object ({_json_kind(r)})")
             return records
+        if isinstance(value, list) and value and isinstance(value[0], dict):  # (jq -c .Records)
+            raise ValueError("expected a JSON object, got an array of objects (send one object a line, "
+                             "JSON lines: jq -c '.[]')")
         if not isinstance(value, dict):
             raise ValueError(f"expected a JSON object, got {_json_kind(value)}")
         problem = self.refusal(value)
