@@ -72,6 +72,10 @@ def test_cloudtrail_file_of_delivered_files_with_a_record_on_a_later_line(trail:
                    "line 4: an EventBridge event", tmp_path / "b.csv")
     ids, _, err = _scored(trail["model"], p, "--on-bad-rows", "skip")
     assert ids == [r["eventID"] for r in test] and "lines 4" in err
+    p.write_text(text + json.dumps(test[:2]) + "\n")  # an array: so named, not "'Records' ... is no list"
+    one_line_error(["score", str(trail["model"]), str(p), "-o", str(tmp_path / "b.csv")],
+                   "line 4: expected a JSON object, got an array of objects (send one object a line",
+                   tmp_path / "b.csv")
 
 
 def test_cloudtrail_eventbridge_event_on_a_later_json_line_is_a_bad_line(trail: dict[str, Any],

@@ -364,15 +364,14 @@ class _CloudTrailSpec(DatasetSpec):
                     n += 1
                     part = document.get("Records") if isinstance(document, dict) else None
                     of = f" of document {n}" if n > 1 else ""
-                    if isinstance(document, dict) and "Records" not in document:
+                    if not isinstance(document, dict) or "Records" not in document:
                         # one record on a line of its own among the files, as stream reads that line
-                        problem = self.refusal(document)
-                        if problem is None:
-                            part = [document]
-                        elif on_bad_rows != "skip":
-                            raise InputError(f"{p}: line {line}: {problem} (use --on-bad-rows skip to "
-                                             "skip such lines)")
-                        else:
+                        try:
+                            part = self.expand(document)
+                        except ValueError as exc:  # an EventBridge event, an array: named, as stream does
+                            if on_bad_rows != "skip":
+                                raise InputError(f"{p}: line {line}: {exc} (use --on-bad-rows skip to "
+                                                 "skip such lines)") from None
                             if stats is not None:
                                 stats.skipped(line)
                             continue
