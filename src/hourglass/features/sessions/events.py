@@ -273,7 +273,13 @@ class EventSessions(EventTables):
         self.fit_stats_ = parser.stats_.to_dict()
         self.parser_ = parser
         self.feature_names_ = [f"{k}: {t}" for k, t in sorted(parser.templates().items())]
-        return None if grouper is None else self._said(self._finish(grouper, dict(self.fit_stats_)))
+        if grouper is None:
+            return None
+        sessions = self._finish(grouper, dict(self.fit_stats_))
+        # the grouping's counts too (events without a session id, empty windows), as an event
+        # table's fit and every later reading of a log count them
+        self.fit_stats_ = {k: v for k, v in sessions.stats.items() if k != "sessions"}
+        return self._said(sessions)
 
     def _said(self, sessions: Sessions) -> Sessions:
         """``sessions``, after the parser's warnings about the lines it skipped when there are
