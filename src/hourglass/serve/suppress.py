@@ -214,7 +214,8 @@ class Condition:
         writes them: a value of the rule that reads as a date-time matches the cells of that
         instant (``2024-01-01T00:00:28+0000``, ``2024-01-01 00:00:28`` and ``...28Z`` alike, a
         time without an offset taken as UTC), as the text written matches in a JSON row; a
-        glob is matched on that text (``2024-01-01T00:*``).
+        glob is matched on that text, with a ``T`` or a space between the date and the time
+        (``2024-01-01T00:*``, ``2024-01-01 00:*``).
 
         Examples
         --------
@@ -222,6 +223,8 @@ class Condition:
         >>> cells.tolist()
         ['2024-01-01T00:00:28', '<missing>']
         >>> Condition.of(["2024-01-01T00:00:28+00:00"], "x").test_times(cells).tolist()
+        [True, False]
+        >>> Condition.of(["2024-01-01 00:*"], "x").test_times(cells).tolist()
         [True, False]
         """
         from hourglass.features.roles import MISSING
@@ -231,8 +234,11 @@ class Condition:
             np.zeros(len(values), dtype=bool)
         if self.globs and len(values):
             text = pd.Series(values, dtype=object).astype(str)
+            # (also with a space for the T: a CSV's own "2024-01-01 00:00:28", which its glob matches)
+            spaced = text.str.replace("T", " ", n=1, regex=False)
             for g in self.globs:
-                mask |= text.str.match(fnmatch.translate(g)).to_numpy(dtype=bool)
+                pattern = fnmatch.translate(g)
+                mask |= (text.str.match(pattern) | spaced.str.match(pattern)).to_numpy(dtype=bool)
         return mask & (values != MISSING)
 
     def for_numbers(self) -> Condition:
