@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from hourglass.ingest.readers import read_table
+from hourglass.errors import InputError
+from hourglass.ingest.readers import atomic_output, read_table
 from hourglass.serve.suppress import Suppressions
+from tests._cli import one_line_error, small_labelled_model
 
 
 def _rule(column: str, value: str) -> Suppressions:
@@ -41,3 +46,56 @@ def test_suppress_many_rules_on_a_number_column_stay_fast_per_batch() -> None:
     took = time.perf_counter() - start
     assert names.tolist() == ["", "", "padded", *[""] * 7, "r7"]
     assert took < 3.0, took  # (was 2 ms a rule, 7 s here: each rule's numbers read per batch)
+
+
+@pytest.fixture(scope="module")
+def labelled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return small_labelled_model(tmp_path_factory.mktemp("fe18"))
+
+
+def test_output_link_loop_is_one_line_and_the_link_stays(labelled: dict[str, Any], tmp_path: Path) -> None:
+    loop = tmp_path / "a.csv"
+    loop.symlink_to(tmp_path / "b.csv")
+    (tmp_path / "b.csv").symlink_to(loop)
+    one_line_error(["score", str(labelled["model"]), str(labelled["data"]), "-o", str(loop)],
+                   f"--output {loop}: a symbolic link that leads to no file")
+    with pytest.raises(InputError, match="leads to no file"):
+        with atomic_output(loop) as tmp:
+            tmp.write_text("x")
+    assert loop.is_symlink() and os.readlink(loop) == str(tmp_path / "b.csv")  # not replaced by a file
+
+
+def test_output_link_into_a_missing_folder_is_refused_before_the_work(labelled: dict[str, Any],
+                                                                        tmp_path: Path) -> None:
+    link = tmp_path / "alerts.csv"
+    link.symlink_to(tmp_path / "gone" / "alerts.csv")
+    one_line_error(["score", str(labelled["model"]), str(labelled["data"]), "-o", str(link)],
+                   f"--output {link}: output folder {tmp_path / 'gone'} does not exist")
+
+
+def test_output_link_checks_the_folder_of_the_file_it_names(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    from hourglass.cli._common import check_not_input
+    from hourglass.errors import HourglassError
+
+    closed, open_ = tmp_path / "closed", tmp_path / "open"
+    closed.mkdir()
+    open_.mkdir()
+    (closed / "kept.csv").write_text("old\n")  # a file that may be written, in a folder that takes no file
+    (closed / "to-open.csv").symlink_to(open_ / "alerts.csv")
+    (open_ / "to-closed.csv").symlink_to(closed / "kept.csv")
+    real = tempfile.NamedTemporaryFile
+
+    def refusing(*args: Any, **kwargs: Any) -> Any:  # the folder 'closed' takes no new file
+        if Path(kwargs.get("dir", "")).resolve() == closed.resolve():
+            raise PermissionError(13, "Permission denied")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "NamedTemporaryFile", refusing)
+    check_not_input(closed / "to-open.csv", "--output")  # the temporary file goes beside alerts.csv
+    with pytest.raises(HourglassError) as exc:  # said before the work, naming the folder written
+        check_not_input(open_ / "to-closed.csv", "--output")
+    assert str(exc.value) == (f"--output {open_ / 'to-closed.csv'}: cannot write in {closed} "
+                              "(Permission denied)")

@@ -352,9 +352,15 @@ def check_not_input(output: Path | None, option: str, data: Path | None = None,
         raise HourglassError(f"{option} {output}: cannot write it ({exc.strerror or exc})") from None
     if is_dir:  # said now, not after scoring a whole log or series
         raise HourglassError(f"{option} {output}: is a directory, expected a file name")
-    if not output.parent.is_dir():
-        raise HourglassError(f"{option} {output}: output folder {output.parent} does not exist")
-    _check_writable(output, option, appends)
+    from hourglass.ingest.readers import linked_output
+
+    try:  # a symbolic link: the file it names is written, in its own folder
+        target = linked_output(output)
+    except InputError as exc:
+        raise HourglassError(f"{option} {exc}") from None
+    if not target.parent.is_dir():
+        raise HourglassError(f"{option} {output}: output folder {target.parent} does not exist")
+    _check_writable(target, option, appends, shown_as=output)
     from hourglass.cli._spool import shown, source_files
 
     out = output.resolve()
@@ -369,7 +375,8 @@ def check_not_input(output: Path | None, option: str, data: Path | None = None,
                              "another path")
 
 
-def _check_writable(output: Path, option: str, appends: bool = False) -> None:
+def _check_writable(output: Path, option: str, appends: bool = False, *,
+                    shown_as: Path | None = None) -> None:
     """Refuse, before any work, an output whose folder takes no new file (the temp file the
     output is written to and renamed from could not be made there, after all the work), or, when
     the command ``appends`` to an existing plain file, a file that cannot be appended to (its
@@ -379,17 +386,18 @@ def _check_writable(output: Path, option: str, appends: bool = False) -> None:
     from hourglass.ingest.readers import is_stream_output
     from hourglass.ingest.sqlite import is_sqlite
 
+    shown = output if shown_as is None else shown_as  # (the name given, a link's file checked)
     if is_stream_output(output):  # written through, not created beside
         return
     if appends and output.is_file() and not is_sqlite(output):  # SQLite writes a journal beside
         if not os.access(output, os.W_OK):
-            raise HourglassError(f"{option} {output}: cannot append to it (permission denied)")
+            raise HourglassError(f"{option} {shown}: cannot append to it (permission denied)")
         return
     try:  # a short name: the user's own may be near the file-name limit
         with tempfile.NamedTemporaryFile(dir=output.parent, prefix=".hourglass-", suffix=".check"):
             pass
     except OSError as exc:
-        raise HourglassError(f"{option} {output}: cannot write in {output.parent} "
+        raise HourglassError(f"{option} {shown}: cannot write in {output.parent} "
                              f"({exc.strerror or exc})") from None
 
 

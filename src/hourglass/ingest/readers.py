@@ -357,9 +357,7 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     if is_stream_output(path):
         yield from _through_output(str(path))
         return
-    target = Path(path)
-    if target.is_symlink():  # (a rename would put the file in the link's place, the file it
-        target = Path(os.path.realpath(target))  # names left as it was)
+    target = linked_output(path)
     if target.is_dir():
         raise InputError(f"{target}: is a directory, expected a file name")
     if not target.parent.exists():
@@ -397,6 +395,32 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def linked_output(path: str | os.PathLike[str]) -> Path:
+    """The file an output ``path`` writes: the one a symbolic link names (followed to the end,
+    relative links read from their own folder, a dangling one naming the file to make), else
+    ``path``; an :class:`InputError` for a link loop, which names no file (a rename would put a
+    file in the link's place).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> (d / "link.csv").symlink_to("real.csv")
+    >>> linked_output(d / "link.csv") == d.resolve() / "real.csv", linked_output(d / "x.csv") == d / "x.csv"
+    (True, True)
+    """
+    target = Path(path)
+    if not target.is_symlink():
+        return target
+    try:
+        return Path(os.path.realpath(target, strict=True))
+    except FileNotFoundError:  # (a dangling link: the file it names is made, as a shell's > does)
+        return Path(os.path.realpath(target))
+    except OSError as exc:  # ELOOP
+        raise InputError(f"{target}: a symbolic link that leads to no file "
+                         f"({exc.strerror or exc})") from None
 
 
 def _replaced_mode(target: Path) -> int:
