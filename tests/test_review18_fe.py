@@ -99,3 +99,34 @@ def test_output_link_checks_the_folder_of_the_file_it_names(tmp_path: Path,
         check_not_input(open_ / "to-closed.csv", "--output")
     assert str(exc.value) == (f"--output {open_ / 'to-closed.csv'}: cannot write in {closed} "
                               "(Permission denied)")
+
+
+def test_stream_file_that_cannot_be_opened_anew_after_rotation_keeps_the_alerts(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import json
+
+    from hourglass.serve.sinks import JsonLinesSink
+
+    path, rotated = tmp_path / "alerts.jsonl", tmp_path / "alerts.jsonl.1"
+    allowed = {"now": True}
+
+    def reopen() -> Any:  # logrotate's new file, made with an owner the stream is not (EACCES)
+        if not allowed["now"]:
+            raise PermissionError(13, "Permission denied", str(path))
+        return open(path, "ab")
+
+    sink = JsonLinesSink(open(path, "ab"), path=path, reopen=reopen)
+    sink.write([{"row": 1}])
+    path.rename(rotated)
+    allowed["now"] = False
+    with caplog.at_level("WARNING"):
+        sink.write([{"row": 2}])  # no traceback: on into the file it has, said once
+        sink.write([{"row": 3}])
+    said = [r.getMessage() for r in caplog.records if "cannot start the file anew" in r.getMessage()]
+    assert said == [f"{path}: cannot start the file anew after it was moved away (Permission denied); "
+                    "the alerts go on into the file moved"]
+    allowed["now"] = True
+    sink.write([{"row": 4}])  # once it can, the file at the name again
+    sink.close()
+    assert [json.loads(x)["row"] for x in rotated.read_text().splitlines()] == [1, 2, 3]
+    assert [json.loads(x)["row"] for x in path.read_text().splitlines()] == [4]

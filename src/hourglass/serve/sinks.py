@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -38,6 +39,8 @@ from hourglass.ingest.sqlite import (
     strict_json,
 )
 from hourglass.ingest.tables import utf8_text  # (the readers' rule for text UTF-8 cannot hold)
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["Column", "JsonLinesSink", "SQLiteSink", "alert_columns", "alert_file", "json_line", "utf8_text"]
 
@@ -250,6 +253,7 @@ class JsonLinesSink:
     def __init__(self, fh: IO[bytes], *, path: str | os.PathLike[str] | None = None,
                  reopen: Callable[[], IO[bytes]] | None = None) -> None:
         self.fh, self.path, self._reopen = fh, path, reopen
+        self._unopened = False  # the file at path could not be opened anew (said once)
 
     def _moved(self) -> bool:
         """Whether the file written is no longer the one at :attr:`path` (rotated, removed)."""
@@ -269,13 +273,22 @@ class JsonLinesSink:
 
     def write(self, alerts: Sequence[Mapping[str, Any]]) -> None:
         """Write ``alerts``, one a line, and flush (to a new file at :attr:`path` once the one
-        written was moved away)."""
+        written was moved away; while none can be opened there, a folder or a file the stream
+        may not write in its place, into the one moved away, said once)."""
         if alerts:
             if self._moved():
                 assert self._reopen is not None
-                fh = self._reopen()
-                self.fh.close()
-                self.fh = fh
+                try:
+                    fh = self._reopen()
+                except OSError as exc:  # (a live stream does not stop, nor lose the alerts, for it)
+                    if not self._unopened:
+                        logger.warning("%s: cannot start the file anew after it was moved away (%s); "
+                                       "the alerts go on into the file moved", self.path,
+                                       exc.strerror or exc)
+                    self._unopened = True
+                else:
+                    self.fh.close()
+                    self.fh, self._unopened = fh, False
             self.fh.write(("\n".join(json_line(a) for a in alerts) + "\n").encode())
         self.fh.flush()
 
