@@ -130,3 +130,12 @@ def test_stream_file_that_cannot_be_opened_anew_after_rotation_keeps_the_alerts(
     sink.close()
     assert [json.loads(x)["row"] for x in rotated.read_text().splitlines()] == [1, 2, 3]
     assert [json.loads(x)["row"] for x in path.read_text().splitlines()] == [4]
+
+
+def test_suppress_number_rule_matches_a_number_whatever_its_batch_neighbours() -> None:
+    rules = _rule("fee", "2.50")
+    alone = pd.DataFrame.from_records([{"fee": 2.5}, {"fee": 1.0}])
+    mixed = pd.DataFrame.from_records([{"fee": 2.5}, {"fee": "n/a"}, {"fee": "2.5"}, {"fee": True}])
+    assert rules.names(alone).tolist() == ["r", ""]
+    # the number 2.5 as in a batch of numbers alone; the text "2.5" is not the rule's text "2.50"
+    assert rules.names(mixed).tolist() == ["r", "", "", ""]

@@ -611,7 +611,7 @@ class Suppressions:
         open_ = np.ones(len(df), dtype=bool)
         coded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         timed: set[str] = set()  # the columns read as times
-        numeric: set[str] = set()  # the columns read as numbers
+        numeric: dict[str, np.ndarray] = {}  # the columns holding numbers: which of their rows do
         times: np.ndarray | None = None
         for rule in rules:
             hit = open_.copy()
@@ -625,13 +625,18 @@ class Suppressions:
                         timed.add(column)
                         coded[column] = _time_cells(cells)
                     else:
-                        if _is_number_column(cells):  # (likewise: 00042 read as 42)
-                            numeric.add(column)
+                        numbers = _number_rows(cells)  # (likewise: 00042 read as 42)
+                        if numbers is not None:
+                            numeric[column] = numbers
                         coded[column] = factorize_strings(_as_written(cells))
                 codes, uniques = coded[column]
-                if column in numeric:
-                    cond = cond.for_numbers()
-                hit &= (cond.test_times(uniques) if column in timed else cond.test(uniques))[codes]
+                if column in timed:
+                    hit &= cond.test_times(uniques)[codes]
+                elif column in numeric and cond.numbers:  # a number's other text: its number cells
+                    hit &= cond.test(uniques)[codes] | (
+                        cond.for_numbers().test(uniques)[codes] & numeric[column])
+                else:
+                    hit &= cond.test(uniques)[codes]
                 if not hit.any():
                     break
             if rule.between is not None and hit.any():
@@ -751,9 +756,32 @@ class Suppressions:
                 self._read_parts(values, idx[:half], each)
                 self._read_parts(values, idx[half:], each)
 
-def _is_number_column(s: pd.Series) -> bool:
-    """Whether ``s`` holds numbers (not booleans) rather than the text written."""
-    return pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
+def _number_rows(s: pd.Series) -> np.ndarray | None:
+    """Which rows of ``s`` hold numbers (not booleans) rather than the text written: all of a
+    column of numbers, those of a column of mixed values that are (a micro-batch of JSON rows
+    whose ``fee`` is ``2.5`` in one and ``"n/a"`` in another, a row's match not to hang on its
+    neighbours); ``None`` when none do. Per distinct value.
+
+    Examples
+    --------
+    >>> _number_rows(pd.Series([2.5, "n/a", True, 3])).tolist(), _number_rows(pd.Series(["x"]))
+    ([True, False, False, True], None)
+    """
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return None
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return np.ones(len(s), dtype=bool)
+    if s.dtype != object:
+        return None
+    try:
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    except TypeError:  # (unhashable cells: no numbers among them to read)
+        return None
+    kinds = np.array([isinstance(v, (int, float, np.integer, np.floating))
+                      and not isinstance(v, (bool, np.bool_)) for v in uniques.tolist()] + [False],
+                     dtype=bool)
+    rows = kinds[np.where(codes >= 0, codes, len(kinds) - 1)]
+    return rows if rows.any() else None
 
 
 _NUMBER_TEXT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
