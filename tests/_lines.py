@@ -33,3 +33,13 @@ def train_score_stream(train: Path, test: Path, labels: np.ndarray, out: Path) -
     assert res.exit_code == 0, res.output
     doc: dict[str, Any] = json.loads(res.stdout.splitlines()[0])
     return doc
+
+
+def cloudtrail_record(i: int) -> dict[str, Any]:
+    """The ``i``-th of a run of small CloudTrail records (S3 calls of one IAM user)."""
+    return {"eventVersion": "1.08", "eventTime": f"2024-01-01T00:{i // 60 % 60:02d}:{i % 60:02d}Z",
+            "eventSource": "s3.amazonaws.com", "eventName": ("GetObject", "PutObject", "ListBuckets")[i % 3],
+            "awsRegion": "us-east-1", "sourceIPAddress": f"10.0.0.{i % 5}", "userAgent": "aws-cli",
+            "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::1:user/a", "accountId": "1"},
+            "eventID": f"e{i}", "readOnly": i % 2 == 0, "eventType": "AwsApiCall",
+            "recipientAccountId": "1"}

@@ -7,13 +7,13 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from hourglass import AutoEncoder, Pipeline, load
+from hourglass import load
 from hourglass.cli import app
 from hourglass.thresholds import DSPOT
 from tests._cli import runner
+from tests._drifting import drifting_model
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -22,25 +22,13 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 def drifting(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A table model with a DSPOT threshold, and rows whose normal level drifts (with spikes)
     that carry a column named ``threshold``."""
-    d = tmp_path_factory.mktemp("adapt")
-    rng = np.random.default_rng(0)
-    a = rng.normal(size=2000)
-    train = pd.DataFrame({"a": a, "b": a + 0.1 * rng.normal(size=2000)})
-    model = d / "m"
-    Pipeline(AutoEncoder(hidden=(4, 2), epochs=5, verbose=0),
-             threshold=DSPOT(1e-2, depth=10)).fit(train).save(model)
-    a = rng.normal(size=1000)
-    off = np.linspace(0, 1.5, 1000) + 0.1 * rng.normal(size=1000)
-    off[::23] += 3
-    rows = pd.DataFrame({"a": a, "b": a + off, "src": [f"h{i % 3}" for i in range(1000)],
-                         "threshold": [f"t{i % 2}" for i in range(1000)]})
-    data = d / "rows.jsonl"
-    data.write_text("".join(json.dumps(r) + "\n" for r in rows.to_dict("records")), encoding="utf-8")
+    files, rows = drifting_model(tmp_path_factory.mktemp("adapt"), threshold_column=True)
+    d, model = files["dir"], files["model"]
     pipe = load(model)
     cuts_of = pipe.threshold_
     cuts_of.update(pipe.score(rows[["a", "b"]]))
     np.save(d / "cuts.npy", cuts_of.cutoffs_)
-    return {"dir": d, "model": model, "data": data, "cuts": d / "cuts.npy"}
+    return {**files, "cuts": d / "cuts.npy"}
 
 
 @pytest.mark.parametrize("extra", [["--keep", "threshold"], ["--group-by", "threshold"]])

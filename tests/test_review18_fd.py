@@ -13,29 +13,20 @@ import pytest
 
 from hourglass.cli import app
 from tests._cli import one_line_error, runner
-
-
-def _trail(i: int) -> dict[str, Any]:
-    return {"eventVersion": "1.08", "eventTime": f"2024-01-01T00:{i // 60 % 60:02d}:{i % 60:02d}Z",
-            "eventSource": "s3.amazonaws.com", "eventName": ("GetObject", "PutObject", "ListBuckets")[i % 3],
-            "awsRegion": "us-east-1", "sourceIPAddress": f"10.0.0.{i % 5}", "userAgent": "aws-cli",
-            "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::1:user/a", "accountId": "1"},
-            "eventID": f"e{i}", "readOnly": i % 2 == 0, "eventType": "AwsApiCall",
-            "recipientAccountId": "1"}
-
+from tests._lines import cloudtrail_record
 
 _BRIDGE = {"version": "0", "detail-type": "AWS API Call via CloudTrail", "source": "aws.s3",
-           "detail": _trail(1)}
+           "detail": cloudtrail_record(1)}
 
 
 @pytest.fixture(scope="module")
 def trail(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     d = tmp_path_factory.mktemp("trail")
     train = d / "train.jsonl"
-    train.write_text("".join(json.dumps(_trail(i)) + "\n" for i in range(200)))
+    train.write_text("".join(json.dumps(cloudtrail_record(i)) + "\n" for i in range(200)))
     res = runner.invoke(app, ["train", str(train), "-o", str(d / "model"), "--epochs", "2", "--seed", "0"])
     assert res.exit_code == 0, res.output
-    return {"dir": d, "model": d / "model", "test": [_trail(i) for i in range(200, 208)]}
+    return {"dir": d, "model": d / "model", "test": [cloudtrail_record(i) for i in range(200, 208)]}
 
 
 def _streamed(model: Path, text: str, *args: str) -> tuple[list[str], list[float], str]:

@@ -13,25 +13,17 @@ import pytest
 from hourglass.cli import app
 from hourglass.ingest.formats import event_format, get_format
 from tests._cli import one_line_error, runner
-
-
-def _trail(i: int) -> dict[str, Any]:
-    return {"eventVersion": "1.08", "eventTime": f"2024-01-01T00:{i // 60 % 60:02d}:{i % 60:02d}Z",
-            "eventSource": "s3.amazonaws.com", "eventName": ("GetObject", "PutObject", "ListBuckets")[i % 3],
-            "awsRegion": "us-east-1", "sourceIPAddress": f"10.0.0.{i % 5}", "userAgent": "aws-cli",
-            "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::1:user/a", "accountId": "1"},
-            "eventID": f"e{i}", "readOnly": i % 2 == 0, "eventType": "AwsApiCall",
-            "recipientAccountId": "1"}
+from tests._lines import cloudtrail_record
 
 
 @pytest.fixture(scope="module")
 def trail_model(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     d = tmp_path_factory.mktemp("trail")
     train = d / "train.jsonl"
-    train.write_text("".join(json.dumps(_trail(i)) + "\n" for i in range(200)))
+    train.write_text("".join(json.dumps(cloudtrail_record(i)) + "\n" for i in range(200)))
     res = runner.invoke(app, ["train", str(train), "-o", str(d / "model"), "--epochs", "2", "--seed", "0"])
     assert res.exit_code == 0, res.output
-    test = [_trail(i) for i in range(200, 212)]
+    test = [cloudtrail_record(i) for i in range(200, 212)]
     lines = d / "test.jsonl"
     lines.write_text("".join(json.dumps(r) + "\n" for r in test))
     res = runner.invoke(app, ["score", str(d / "model"), str(lines), "-o", str(d / "scores.csv")])

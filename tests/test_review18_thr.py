@@ -14,6 +14,7 @@ from hourglass import AutoEncoder, Pipeline, load
 from hourglass.cli import app
 from hourglass.thresholds import DSPOT, SPOT
 from tests._cli import runner
+from tests._drifting import drifting_model
 
 
 @pytest.mark.parametrize("rule", [SPOT(1e-2, refit_every=5), DSPOT(1e-2, depth=10, refit_every=5)])
@@ -31,20 +32,7 @@ def test_update_records_the_cut_off_each_score_was_flagged_against(rule: SPOT) -
 @pytest.fixture(scope="module")
 def drifting(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A table model with a DSPOT threshold and rows whose normal level drifts, with spikes."""
-    d = tmp_path_factory.mktemp("adapt")
-    rng = np.random.default_rng(0)
-    a = rng.normal(size=2000)
-    train = pd.DataFrame({"a": a, "b": a + 0.1 * rng.normal(size=2000)})
-    model = d / "m"
-    Pipeline(AutoEncoder(hidden=(4, 2), epochs=5, verbose=0),
-             threshold=DSPOT(1e-2, depth=10)).fit(train).save(model)
-    a = rng.normal(size=1000)
-    off = np.linspace(0, 1.5, 1000) + 0.1 * rng.normal(size=1000)
-    off[::23] += 3
-    rows = pd.DataFrame({"a": a, "b": a + off, "src": [f"h{i % 3}" for i in range(1000)]})
-    data = d / "rows.jsonl"
-    data.write_text("".join(json.dumps(r) + "\n" for r in rows.to_dict("records")), encoding="utf-8")
-    return {"dir": d, "model": model, "data": data}
+    return drifting_model(tmp_path_factory.mktemp("adapt"))[0]
 
 
 def _cut_offs(files: dict[str, Path]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
