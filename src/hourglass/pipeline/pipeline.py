@@ -16,6 +16,7 @@ import pandas as pd
 from hourglass.detectors.autoencoder import AutoEncoder
 from hourglass.detectors.base import BaseDetector
 from hourglass.errors import InputError, NotFittedError
+from hourglass.features.roles import MISSING
 from hourglass.features.tabular import TabularPreprocessor
 from hourglass.features.validation import check_labels
 from hourglass.thresholds import HELD_OUT, Threshold
@@ -660,10 +661,45 @@ class Pipeline:
                     else np.full(len(df), None, dtype=object)) for c in absent}
         return pd.concat([df, pd.DataFrame(fill, index=df.index)], axis=1)  # one block, not one insert each
 
+    def with_zeek_words(self, df: pd.DataFrame) -> pd.DataFrame:
+        """``df`` with the booleans of a Zeek ``bool`` field (``local_orig``) written back as
+        ``T``/``F`` for a model that learnt them as those words (trained on a Zeek TSV log before
+        such fields were read as booleans), so that it scores them as it learnt them, not as
+        values never seen; ``df`` itself otherwise (other models, a JSON log's model).
+
+        Examples
+        --------
+        >>> from hourglass import AutoEncoder
+        >>> df = pd.DataFrame({"bytes": [1.0, 2.0] * 20, "local_orig": ["T", "F"] * 20})
+        >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df)
+        >>> pipe.info["dataset"] = "zeek-conn"
+        >>> pipe.with_zeek_words(pd.DataFrame({"bytes": [1.0], "local_orig": [True]}))["local_orig"].tolist()
+        ['T']
+        """
+        if self.info.get("dataset") != "zeek-conn" or not isinstance(df, pd.DataFrame):
+            return df
+        words: dict[str, pd.Series] = {}
+        for c, cats in (getattr(self.features_, "categories_", None) or {}).items():
+            if c not in df.columns or not cats or not set(cats) <= {"T", "F", MISSING}:
+                continue
+            col = df[c]
+            if pd.api.types.is_bool_dtype(col.dtype) or (
+                    pd.api.types.is_object_dtype(col.dtype) and col.notna().any()
+                    and pd.api.types.infer_dtype(col, skipna=True) == "boolean"):
+                words[c] = col.map({True: "T", False: "F"}).astype(object)
+        if not words:
+            return df
+        if not getattr(self, "_warned_zeek_words", False):
+            self._warned_zeek_words = True
+            logger.info("column(s) %s: booleans read as the model learnt them, 'T'/'F' (a model "
+                        "trained on a Zeek TSV log read them as words; retrain to read them as the "
+                        "JSON log's true/false)", ", ".join(words))
+        return df.assign(**words)
+
     def transform(self, df: pd.DataFrame) -> np.ndarray:
         """The feature matrix the detector sees for ``df``."""
         self._check_fitted()
-        df = self.with_absent_fields(df)
+        df = self.with_zeek_words(self.with_absent_fields(df))
         X = self.features_.transform(df)
         extra = self.features_.extra_columns(df)
         if extra and tuple(extra) != getattr(self, "_warned_extra", None):
