@@ -259,13 +259,14 @@ class DatasetSpec:
         names = self._names(p)
         text = {c: pa.string() for c in self.text_columns if names is None or c in names}
         own = type(self).normalise is DatasetSpec.normalise  # the file's columns are the frame's
-        encoding = self.legacy_encoding if self.legacy_encoding is not None \
-            and self.fmt in ("csv", "tsv") and _windows_1252(p) else "utf8"
+        legacy = self.legacy_encoding
+        fallback = (lambda: legacy if _windows_1252(p) else None) \
+            if legacy is not None and self.fmt in ("csv", "tsv") else None
         for df in iter_table(p, fmt=self.fmt, names=names, on_bad_rows=on_bad_rows,
                              chunk_bytes=chunk_bytes, stats=stats, null_values=self.null_values,
                              column_types=text or None, header_rows=self.header_rows,
                              skip_rows=self._header_lines(p, names), used=used if own else None,
-                             encoding=encoding):
+                             fallback_encoding=fallback):
             df = self.normalise(df)
             if first:
                 self.check(df, p)

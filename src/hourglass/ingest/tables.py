@@ -737,7 +737,7 @@ def _iter_csv(
     chunk_bytes: int, stats: ReadStats, null_values: Sequence[str], quote: bool,
     column_types: dict[str, pa.DataType] | None, comment: str | None, header_rows: bool = False,
     used: Collection[str] | None = None, comment_check: Callable[[str], str | None] | None = None,
-    encoding: str = "utf8",
+    encoding: str = "utf8", fallback_encoding: Callable[[], str | None] | None = None,
 ) -> Iterator[pd.DataFrame]:
     given_header_rows = header_rows
     if names is None:
@@ -787,6 +787,8 @@ def _iter_csv(
     # a third of the parse time, so only when the first block has such a field, or once a later
     # one made the chunker fail (then the file is read again, past the rows already yielded).
     head = read_head(path, _BLOCK_BYTES)
+    if fallback_encoding is not None and not head.isascii():  # (else asked at a byte that is no UTF-8)
+        encoding, fallback_encoding = fallback_encoding() or encoding, None
     multiline = [quote and _quoted_newline(head)]
     # the first block is parsed as text, less its repeated header rows, only where one may be
     # (a format that repeats its header, or the header line again in the head)
@@ -1068,6 +1070,16 @@ def _iter_csv(
                 pending.clear()
                 first_exc = first_exc or exc
                 continue
+            if fallback_encoding is not None and (
+                    on_invalid.undecodable or "utf8" in str(exc).lower()):  # type: ignore[attr-defined]
+                # bytes that are no UTF-8 past the first block: the file's own encoding, asked
+                # once, read again in it past the rows yielded (ASCII, the same in either)
+                encoding, fallback_encoding = fallback_encoding() or encoding, None
+                if encoding != "utf8":
+                    on_invalid.undecodable = False  # type: ignore[attr-defined]
+                    pending.clear()
+                    first_exc = first_exc or exc
+                    continue
             if on_bad_rows != "skip" or pending or decodable:
                 raise fail(exc) from first_exc
             first_exc = first_exc or exc
@@ -1702,6 +1714,7 @@ def iter_table(
     used: Collection[str] | None = None,
     comment_check: Callable[[str], str | None] | None = None,
     encoding: str = "utf8",
+    fallback_encoding: Callable[[], str | None] | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Yield DataFrames of about ``chunk_bytes`` of input each.
 
@@ -1748,6 +1761,10 @@ def iter_table(
         scoring must not stop over a column its model ignores.
     encoding
         CSV/TSV: the text's encoding (``"cp1252"``: a Windows tool's file that is no UTF-8).
+    fallback_encoding
+        CSV/TSV read as UTF-8: called once, where the first block (1 MiB) has a byte beyond ASCII
+        or a later one is no UTF-8, for the encoding to read the file in instead (``None``: UTF-8,
+        bytes that are no UTF-8 bad rows as ever). A file of ASCII costs no look at its bytes.
 
     Column types come from the first block (1 MiB). In skip mode a later value that does not fit
     its column's type (a word in a numeric column) makes its row a bad row, counted and skipped;
@@ -1790,7 +1807,8 @@ def iter_table(
                            skip_rows=skip_rows, on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,
                            stats=stats, null_values=null_values, quote=quote,
                            column_types=column_types, comment=comment, header_rows=header_rows,
-                           used=used, comment_check=comment_check, encoding=encoding)
+                           used=used, comment_check=comment_check, encoding=encoding,
+                           fallback_encoding=fallback_encoding)
     else:
         raise InputError(f"unknown table format {fmt!r}; use csv, tsv, parquet, jsonl or evtx")
     for df in chunks:
