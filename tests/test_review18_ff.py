@@ -84,3 +84,26 @@ def test_cic_windows_1252_is_looked_for_only_when_a_byte_is_no_ascii(tmp_path: P
         assert (df["Flow Duration"].to_numpy() == np.arange(25000)).all()
         assert (df["Label"] == "Web Attack \u2013 XSS").sum() == 1000
     assert looked == [late, late]
+
+
+def test_a_model_that_learnt_zeek_sets_as_words_says_retrain(tmp_path: Path, caplog) -> None:
+    """A model trained on a Zeek TSV log's sets as they were once read (``a,b``) sees every set
+    read now (``["a", "b"]``) as a value never seen: every score rises. It says so once, naming
+    the column and 'retrain'; a model that learnt the JSON text says nothing."""
+    import logging
+
+    from hourglass import AutoEncoder, Pipeline
+
+    answers = ["a.example,1.2.3.4", "1.2.3.5", None] * 20
+    old = pd.DataFrame({"bytes": np.arange(60.0), "answers": answers})
+    new = old.assign(answers=['["a.example", "1.2.3.4"]', '["1.2.3.5"]', "[]"] * 20)
+    for frame, warned in ((old, True), (new, False)):
+        pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(frame)
+        pipe.info["dataset"] = "zeek-conn"
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="hourglass.pipeline.pipeline"):
+            pipe.score(new)
+            pipe.score(new)
+        said = [r.getMessage() for r in caplog.records if "retrain" in r.getMessage()]
+        assert len(said) == (1 if warned else 0), said
+        assert not warned or "answers" in said[0]

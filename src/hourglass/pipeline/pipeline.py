@@ -679,7 +679,11 @@ class Pipeline:
         if self.info.get("dataset") != "zeek-conn" or not isinstance(df, pd.DataFrame):
             return df
         words: dict[str, pd.Series] = {}
-        for c, cats in (getattr(self.features_, "categories_", None) or {}).items():
+        categories = getattr(self.features_, "categories_", None) or {}
+        if not getattr(self, "_checked_zeek_sets", False):
+            self._checked_zeek_sets = True
+            self._warn_zeek_sets(df, categories)
+        for c, cats in categories.items():
             if c not in df.columns or not cats or not set(cats) <= {"T", "F", MISSING}:
                 continue
             col = df[c]
@@ -695,6 +699,27 @@ class Pipeline:
                         "trained on a Zeek TSV log read them as words; retrain to read them as the "
                         "JSON log's true/false)", ", ".join(words))
         return df.assign(**words)
+
+    @staticmethod
+    def _warn_zeek_sets(df: pd.DataFrame, categories: dict[str, list[str]]) -> None:
+        """Warn once, naming them, of the categorical columns a model learnt as a Zeek TSV log's
+        sets and vectors were once read (``a,b``) that ``df`` holds as their JSON text
+        (``["a", "b"]``, as the JSON log and the TSV log now read): every such value reads as
+        never seen, and the model must be retrained."""
+        old = []
+        for c, cats in categories.items():
+            seen = [v for v in cats if v != MISSING]
+            if c not in df.columns or not seen or any(v.startswith("[") for v in seen) \
+                    or pd.api.types.is_numeric_dtype(df[c].dtype) or pd.api.types.is_bool_dtype(df[c].dtype):
+                continue
+            values = df[c].iloc[:1000].dropna()
+            if len(values) and values.astype(str).str.startswith("[").all():
+                old.append(c)
+        if old:
+            logger.warning("column(s) %s: the model learnt them as a Zeek TSV log's sets were once "
+                           "read ('a,b'); they read now as the JSON log holds them ('[\"a\", \"b\"]'), "
+                           "values it never saw that raise every score: retrain the model",
+                           ", ".join(old))
 
     def transform(self, df: pd.DataFrame) -> np.ndarray:
         """The feature matrix the detector sees for ``df``."""
