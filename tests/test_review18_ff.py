@@ -107,3 +107,33 @@ def test_a_model_that_learnt_zeek_sets_as_words_says_retrain(tmp_path: Path, cap
         said = [r.getMessage() for r in caplog.records if "retrain" in r.getMessage()]
         assert len(said) == (1 if warned else 0), said
         assert not warned or "answers" in said[0]
+
+
+def test_iot23_label_is_no_feature_without_label_col(tmp_path: Path) -> None:
+    """IoT-23's ``conn.log.labeled`` trained without ``--label-col``: its ``detailed-label`` was
+    left out of the features but its ``label`` (Benign/Malicious) became one, the answer given
+    to an unsupervised model. Neither is a feature; ``--label-col label`` still reads it."""
+    import json
+
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    fields = ["ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto", "orig_bytes",
+              "tunnel_parents   label   detailed-label"]
+    types = ["time", "string", "addr", "port", "addr", "port", "enum", "count",
+             "set[string]   string   string"]
+    rows = [[f"{1525879831 + i}.5", f"C{i}", "192.168.100.103", str(40000 + i), f"65.1.2.{i % 200}",
+             "23" if i % 10 == 0 else "443", "tcp", str(100 + (i * 37) % 400),
+             "-   Malicious   PartOfAHorizontalPortScan" if i % 10 == 0 else "(empty)   Benign   -"]
+            for i in range(120)]
+    head = ["#separator \\x09", "#set_separator\t,", "#empty_field\t(empty)", "#unset_field\t-",
+            "#path\tconn", "#fields\t" + "\t".join(fields), "#types\t" + "\t".join(types)]
+    log = tmp_path / "conn.log.labeled"
+    log.write_text("\n".join([*head, *("\t".join(r) for r in rows)]) + "\n")
+    for args, name in (([], "plain"), (["--label-col", "label", "--normal", "Benign"], "labelled")):
+        res = runner.invoke(app, ["train", str(log), "-o", str(tmp_path / name), "--epochs", "1",
+                                  "--hidden", "4,2", "-q", *args])
+        assert res.exit_code == 0, res.output
+        columns = json.loads((tmp_path / name / "config.json").read_text())["features"]["columns"]
+        assert "label" not in columns and "detailed-label" not in columns, columns
+        assert "orig_bytes" in columns

@@ -17,8 +17,8 @@ AWS VPC Flow Logs.
   the same log written as JSON holds them) and Zeek JSON
   logs (one object per line). No label column by default; labelled exports (e.g. IoT-23
   ``conn.log.labeled``, whose last fields, ``tunnel_parents   label   detailed-label``, are
-  joined by three spaces: split) take ``--label-col``; IoT-23's ``detailed-label`` is never a
-  feature.
+  joined by three spaces: split) take ``--label-col``; IoT-23's ``label`` and
+  ``detailed-label`` are never features.
 * ``aws-vpc-flow``: Amazon VPC Flow Logs as delivered to S3 (``.log.gz``): space-separated, a
   header line naming the fields (``version account-id interface-id srcaddr dstaddr srcport
   dstport protocol packets bytes start end action log-status`` by default; custom formats name
@@ -570,7 +570,7 @@ ZEEK_CONN = ZeekSpec(
     columns=None,
     label_col=None,
     normal=(),
-    drop=("detailed-label",),  # IoT-23's attack name beside its label: the label in other words
+    drop=("label", "detailed-label"),  # IoT-23's labels (--label-col label), never a feature
     description="Zeek conn.log, TSV ('#fields' header, '-' unset) or JSON lines; dns, http, ssl, "
                 "files ... logs too",
     roles={"ts": "drop", "uid": "drop", "id.orig_h": "ip", "id.resp_h": "ip",
