@@ -12,7 +12,7 @@ import pytest
 
 from hourglass import AutoEncoder, Pipeline, load
 from hourglass.cli import app
-from hourglass.thresholds import DSPOT, SPOT
+from hourglass.thresholds import DSPOT, SPOT, Percentile
 from tests._cli import runner
 from tests._drifting import drifting_model
 
@@ -135,8 +135,8 @@ def test_the_readme_lists_the_keys_of_the_what_if_json(tmp_path: Path) -> None:
 def test_with_threshold_takes_the_models_rate_for_a_budget_per_day_spelt_any_way(per: str) -> None:
     from hourglass.thresholds import AlertBudget
 
-    df = pd.DataFrame({"a": np.random.default_rng(0).exponential(size=400)})
-    pipe = Pipeline(AutoEncoder(hidden=(2,), epochs=1, verbose=0)).fit(df)
+    df = pd.DataFrame({"a": np.random.default_rng(0).exponential(size=6000)})  # (600 held out: a GPD tail)
+    pipe = Pipeline(AutoEncoder(hidden=(2,), epochs=1, verbose=0), threshold=Percentile(99)).fit(df)
     pipe.info["events_per_day"] = 5000.0
     new = pipe.with_threshold(AlertBudget(5, per=per))
     assert new.threshold_.events_per_day == 5000.0
