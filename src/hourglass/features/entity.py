@@ -462,6 +462,9 @@ class EntityWindows:
         skip = keys | {str(c) for c in drop}
         self.not_aggregated_.update({str(c): "--drop" for c in drop if str(c) in df.columns})
         given = {str(k): v for k, v in (self.roles or {}).items()}
+        # the entities as the rows are grouped (stripped, folded with entity_case="fold"): names
+        # written 'h1' and 'h1 ' are one entity, whose rows take no turns with each other
+        entities = pd.Series(self._entities(df[self.entity_col])[0], index=df.index)
         for c in df.columns:
             if c in skip:
                 continue
@@ -472,7 +475,7 @@ class EntityWindows:
                     continue
             else:
                 role, why = infer_role(c, df[c], max_categories=50)
-            if c not in given and role != "drop" and _is_time(c, df[c], df[self.entity_col]):
+            if c not in given and role != "drop" and _is_time(c, df[c], entities):
                 role, why = "drop", "times"
             if role == "numeric" and not _is_code(c, df[c]):
                 num.append(c)

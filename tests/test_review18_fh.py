@@ -1,0 +1,26 @@
+"""Entity features' time rule: which numbers under a time's name are left out as times."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from hourglass.features.entity import EntityWindows
+
+N = 40
+TS = pd.date_range("2024-01-01", periods=N, freq="1min").astype(str)
+
+
+def test_one_entity_written_two_ways_keeps_its_counter() -> None:
+    # 'h1' and 'h1 ' (and 'H1' under entity_case="fold") are one entity: its cumulative cpu_time
+    # is its own counter, aggregated as for a file that writes the name one way
+    base = pd.DataFrame({"host": ["h1"] * N, "ts": TS, "cpu_time": np.arange(N) * 1e9,
+                         "bytes": np.arange(N, dtype=float)})
+    assert "cpu_time" in EntityWindows("host", "ts").fit(base).numeric_
+    spaced = base.assign(host=["h1", "h1 "] * (N // 2))
+    assert "cpu_time" in EntityWindows("host", "ts").fit(spaced).numeric_
+    cased = base.assign(host=["h1", "H1"] * (N // 2))
+    assert "cpu_time" in EntityWindows("host", "ts", entity_case="fold").fit(cased).numeric_
+    # two hosts in turn: a clock they share, still left out
+    two = base.assign(host=["h1", "h2"] * (N // 2))
+    ew = EntityWindows("host", "ts").fit(two)
+    assert "cpu_time" not in ew.numeric_ and ew.not_aggregated_["cpu_time"] == "times"
