@@ -24,3 +24,17 @@ def test_one_entity_written_two_ways_keeps_its_counter() -> None:
     two = base.assign(host=["h1", "h2"] * (N // 2))
     ew = EntityWindows("host", "ts").fit(two)
     assert "cpu_time" not in ew.numeric_ and ew.not_aggregated_["cpu_time"] == "times"
+
+
+def test_epoch_times_with_an_unset_sentinel_are_times() -> None:
+    # a logon_time in epoch seconds with -1 for 'never', rows of two hosts out of order: times,
+    # left out (they were summed per bucket)
+    rng = np.random.default_rng(0)
+    logon = np.where(np.arange(N) % 7 == 0, -1.0, 1.7e9 + rng.integers(0, 100_000, N))
+    df = pd.DataFrame({"host": rng.choice(["a", "b"], N), "ts": TS, "logon_time": logon,
+                       "bytes": np.arange(N, dtype=float)})
+    ew = EntityWindows("host", "ts").fit(df)
+    assert ew.numeric_ == ["bytes"] and ew.not_aggregated_["logon_time"] == "times"
+    # a duration of 1e8..5e8 ns with a -1 is still a duration, summed
+    wait = np.where(np.arange(N) % 7 == 0, -1.0, rng.uniform(1e8, 5e8, N))
+    assert "wait_time" in EntityWindows("host", "ts").fit(df.assign(wait_time=wait)).numeric_

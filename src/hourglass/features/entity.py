@@ -67,22 +67,23 @@ def _is_time(name: str, s: pd.Series, entities: pd.Series | None = None) -> bool
     distinct count per bucket is the row count again, its sum means nothing. A column of numbers
     named like a time is one when its numbers are epoch times (all within 1973-2099 in one unit,
     s, ms, us or ns, spanning under 5% of their size: :func:`~hourglass.features.roles.clock_values`,
-    as the tabular roles read them), dates (``20240105``) or never decrease from row to row while
-    the rows of several ``entities`` take turns (a clock of all rows, relative times: one entity's
-    counter, a process's cumulative ``cpu_time`` or a host's ``uptime`` in time order, never
-    decreases too, and by its values is no clock); others are durations and counters measured
+    as the tabular roles read them; a negative number such as ``-1`` is an unset time, as ``0``
+    is), dates (``20240105``) or never decrease from row to row while the rows of several
+    ``entities`` take turns (a clock of all rows, relative times: one entity's counter, a
+    process's cumulative ``cpu_time`` or a host's ``uptime`` in time order, never decreases too,
+    and by its values is no clock); others are durations and counters measured
     (``response_time``, a cumulative ``cpu_time`` of 3e8..7e11 ns, ``uptime``), aggregated as
-    numbers, however large; text
-    or booleans named so are times when they read as times (``candidate``, ``container_runtime``,
-    ``overtime`` do not)."""
+    numbers, however large; text or booleans named so are times when they read as times
+    (``candidate``, ``container_runtime``, ``overtime`` do not)."""
     if _TIME_NAME.search(name.lower().replace("_", "")):
         v = _number_values(s)
         if v is None:  # text or booleans: times when they read as such ('candidate', 'overtime' do not)
             return _reads_as_times(name, s)
         if len(v) < 2:
             return True
-        # epoch times, or dates written as numbers (20240105): the tabular roles' test
-        return clock_values(v) or (bool((np.diff(v) >= 0).all()) and _taking_turns(s, entities))
+        # epoch times, or dates written as numbers (20240105): the tabular roles' test, on the
+        # positive numbers (-1, as 0, is an unset time: a logon_time of -1 for never is no sum)
+        return clock_values(v[v > 0]) or (bool((np.diff(v) >= 0).all()) and _taking_turns(s, entities))
     if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
         return False
     sample = s.dropna().astype(str).str.strip().iloc[:200]
