@@ -38,3 +38,17 @@ def test_epoch_times_with_an_unset_sentinel_are_times() -> None:
     # a duration of 1e8..5e8 ns with a -1 is still a duration, summed
     wait = np.where(np.arange(N) % 7 == 0, -1.0, rng.uniform(1e8, 5e8, N))
     assert "wait_time" in EntityWindows("host", "ts").fit(df.assign(wait_time=wait)).numeric_
+
+
+def test_a_column_that_never_changes_is_no_clock() -> None:
+    # a wait_time of 0 throughout (or 5 throughout), hosts in turn: aggregated, as for one host
+    # (it was left out as 'times'; a change at scoring time is what the model should see)
+    df = pd.DataFrame({"host": ["a", "b"] * (N // 2), "ts": TS, "bytes": np.arange(N, dtype=float)})
+    for value in (0.0, 5.0):
+        ew = EntityWindows("host", "ts").fit(df.assign(wait_time=value))
+        assert "wait_time" in ew.numeric_, ew.not_aggregated_
+    one = EntityWindows("host", "ts").fit(df.assign(host="a", wait_time=0.0))
+    assert "wait_time" in one.numeric_
+    # a shared clock over hosts in turn (seconds since the capture began) is still left out
+    ew = EntityWindows("host", "ts").fit(df.assign(capture_time=np.arange(N) * 60.0))
+    assert ew.not_aggregated_["capture_time"] == "times"

@@ -68,8 +68,8 @@ def _is_time(name: str, s: pd.Series, entities: pd.Series | None = None) -> bool
     named like a time is one when its numbers are epoch times (all within 1973-2099 in one unit,
     s, ms, us or ns, spanning under 5% of their size: :func:`~hourglass.features.roles.clock_values`,
     as the tabular roles read them; a negative number such as ``-1`` is an unset time, as ``0``
-    is), dates (``20240105``) or never decrease from row to row while the rows of several
-    ``entities`` take turns (a clock of all rows, relative times: one entity's counter, a
+    is), dates (``20240105``) or never decrease (and do change) from row to row while the rows
+    of several ``entities`` take turns (a clock of all rows, relative times: one entity's counter, a
     process's cumulative ``cpu_time`` or a host's ``uptime`` in time order, never decreases too,
     and by its values is no clock); others are durations and counters measured
     (``response_time``, a cumulative ``cpu_time`` of 3e8..7e11 ns, ``uptime``), aggregated as
@@ -83,7 +83,10 @@ def _is_time(name: str, s: pd.Series, entities: pd.Series | None = None) -> bool
             return True
         # epoch times, or dates written as numbers (20240105): the tabular roles' test, on the
         # positive numbers (-1, as 0, is an unset time: a logon_time of -1 for never is no sum)
-        return clock_values(v[v > 0]) or (bool((np.diff(v) >= 0).all()) and _taking_turns(s, entities))
+        # a clock moves: numbers that never change (a wait_time of 0 throughout) are no clock
+        step = np.diff(v)
+        return clock_values(v[v > 0]) or (bool((step >= 0).all() and (step > 0).any())
+                                          and _taking_turns(s, entities))
     if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
         return False
     sample = s.dropna().astype(str).str.strip().iloc[:200]
