@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -62,7 +62,8 @@ def _number_values(s: pd.Series) -> np.ndarray | None:
     return v[np.isfinite(v)]
 
 
-def _is_time(name: str, s: pd.Series, entities: pd.Series | None = None) -> bool:
+def _is_time(name: str, s: pd.Series,
+             entities: pd.Series | Callable[[], pd.Series] | None = None) -> bool:
     """Whether column ``name`` holds times (by name, or text that reads as date-times): a time's
     distinct count per bucket is the row count again, its sum means nothing. A column of numbers
     named like a time is one when its numbers are epoch times (all within 1973-2099 in one unit,
@@ -74,7 +75,8 @@ def _is_time(name: str, s: pd.Series, entities: pd.Series | None = None) -> bool
     and by its values is no clock); others are durations and counters measured
     (``response_time``, a cumulative ``cpu_time`` of 3e8..7e11 ns, ``uptime``), aggregated as
     numbers, however large; text or booleans named so are times when they read as times
-    (``candidate``, ``container_runtime``, ``overtime`` do not)."""
+    (``candidate``, ``container_runtime``, ``overtime`` do not). ``entities`` may be a function
+    that gives them, called only for numbers that may be such a clock."""
     if _TIME_NAME.search(name.lower().replace("_", "")):
         v = _number_values(s)
         if v is None:  # text or booleans: times when they read as such ('candidate', 'overtime' do not)
@@ -83,10 +85,13 @@ def _is_time(name: str, s: pd.Series, entities: pd.Series | None = None) -> bool
             return True
         # epoch times, or dates written as numbers (20240105): the tabular roles' test, on the
         # positive numbers (-1, as 0, is an unset time: a logon_time of -1 for never is no sum)
+        if clock_values(v[v > 0]):
+            return True
         # a clock moves: numbers that never change (a wait_time of 0 throughout) are no clock
         step = np.diff(v)
-        return clock_values(v[v > 0]) or (bool((step >= 0).all() and (step > 0).any())
-                                          and _taking_turns(s, entities))
+        if not ((step >= 0).all() and (step > 0).any()):
+            return False
+        return _taking_turns(s, entities() if callable(entities) else entities)
     if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
         return False
     sample = s.dropna().astype(str).str.strip().iloc[:200]
@@ -466,9 +471,16 @@ class EntityWindows:
         skip = keys | {str(c) for c in drop}
         self.not_aggregated_.update({str(c): "--drop" for c in drop if str(c) in df.columns})
         given = {str(k): v for k, v in (self.roles or {}).items()}
-        # the entities as the rows are grouped (stripped, folded with entity_case="fold"): names
-        # written 'h1' and 'h1 ' are one entity, whose rows take no turns with each other
-        entities = pd.Series(self._entities(df[self.entity_col])[0], index=df.index)
+        grouped: list[pd.Series] = []
+
+        def entities() -> pd.Series:
+            """The entities as the rows are grouped (stripped, folded with entity_case="fold"):
+            names written 'h1' and 'h1 ' are one entity, whose rows take no turns with each other
+            (read once, and only for a column that may be a clock)."""
+            if not grouped:
+                grouped.append(pd.Series(self._entities(df[self.entity_col])[0], index=df.index))
+            return grouped[0]
+
         for c in df.columns:
             if c in skip:
                 continue
