@@ -389,6 +389,7 @@ class Pipeline:
         # its grid, duplicates merged), else table rows
         n_new = len(X) if events or entity or series or not isinstance(df, pd.DataFrame) else len(df)
         _refuse_labels_per_table_row(y, df, X, self.features_, "Pipeline.warm_start")
+        n_x = len(X)  # y's length: one label per new row (replayed ones are added below)
         replayed = None
         asked = {**det.get_params(), **params}.get("validation_fraction")
         if replay is not None:
@@ -419,6 +420,10 @@ class Pipeline:
         # nor is what the parent's training read (its file, rows skipped or sampled, held-out
         # slice, extra recordings, buckets, parse counts): info["warm_start"]["parent"] names it
         new.info = {k: v for k, v in self.info.items() if k not in _PARENT_ONLY}
+        # the parent's count of labelled anomalies is no record of this model's training rows
+        new.info.pop("n_labelled_anomalies", None)
+        if y is not None and new.detector_.get_tags()["supports_labels"]:
+            new.info["n_labelled_anomalies"] = int((check_labels(y, n_x) == 1).sum())
         torch = sys.modules.get("torch")
         if torch is not None:  # as fit records it
             new.info["torch_threads"] = int(torch.get_num_threads())

@@ -1,0 +1,29 @@
+"""Known anomalies (fit(X, y)): what a warm start records, labels read by every path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from hourglass import AutoEncoder, Pipeline
+
+
+def _table(n: int = 200) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+
+
+def test_warm_start_records_its_own_labelled_anomalies_not_the_parents() -> None:
+    df = _table()
+    y = np.zeros(len(df), dtype=int)
+    y[:4] = 1
+    parent = Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0)).fit(df, y)
+    assert parent.info["n_labelled_anomalies"] == 4
+    plain = parent.warm_start(df, epochs=1)  # no labels: every new row is a normal one
+    assert "n_labelled_anomalies" not in plain.info
+    assert "labelled anomalies" not in plain.model_card()["data"]
+    y2 = np.zeros(len(df), dtype=int)
+    y2[:10] = 1
+    labelled = parent.warm_start(df, y2, epochs=1)
+    assert labelled.info["n_labelled_anomalies"] == 10
+    assert "(10 of them labelled anomalies" in labelled.model_card()["data"]
