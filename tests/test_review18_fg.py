@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -27,3 +29,18 @@ def test_warm_start_records_its_own_labelled_anomalies_not_the_parents() -> None
     labelled = parent.warm_start(df, y2, epochs=1)
     assert labelled.info["n_labelled_anomalies"] == 10
     assert "(10 of them labelled anomalies" in labelled.model_card()["data"]
+
+
+def test_train_refuses_a_label_loss_setting_of_an_ensemble_member(tmp_path: Path) -> None:
+    from tests._cli import one_line_error
+
+    rng = np.random.default_rng(0)
+    data = tmp_path / "t.csv"
+    pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60),
+                  "label": np.where(np.arange(60) % 20 == 0, "attack", "normal")}).to_csv(data, index=False)
+    for key in ("label_margin", "label_weight"):
+        one_line_error(["train", str(data), "-o", str(tmp_path / "m"), "--model", "ensemble",
+                        "--label-col", "label", "--normal", "normal", "--epochs", "1", "--param",
+                        f'detectors=[["autoencoder", {{"{key}": 5}}], "latent-iforest"]'],
+                       f"--param detectors[0] (autoencoder): {key}: train fits on the normal rows only",
+                       tmp_path / "m")

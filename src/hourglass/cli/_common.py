@@ -243,12 +243,29 @@ def model_params(cls: type, model: str, *, seed: int, device: str, quiet: bool, 
     params = finish_params(cls, model, params, extra)
     for item in extra:  # accepted, saved in the model, and without effect
         key = item.partition("=")[0].strip()
-        if key in ("label_margin", "label_weight"):
-            raise HourglassError(f"--param {key}: train fits on the normal rows only (rows labelled "
+        said = key if key in _LABEL_PARAMS else _member_label_param(params) if key == "detectors" else None
+        if said is not None:
+            raise HourglassError(f"--param {said}: train fits on the normal rows only (rows labelled "
                                  "otherwise are left out), so the loss on known anomalies that it "
                                  "sets never runs; train with known anomalies in Python: "
                                  "fit(X, y) or Pipeline.fit(df, y)")
     return params
+
+
+#: the settings of the loss on known anomalies (fit(X, y)), which train never runs
+_LABEL_PARAMS = ("label_margin", "label_weight")
+
+
+def _member_label_param(params: dict[str, Any]) -> str | None:
+    """``detectors[i]: label_margin`` when an ensemble member's settings (``--param
+    detectors=[["autoencoder", {"label_margin": 5}]]``) set a loss on known anomalies, else ``None``."""
+    for i, spec in enumerate(params.get("detectors") or ()):
+        settings = spec[1] if isinstance(spec, (tuple, list)) and len(spec) == 2 else None
+        if isinstance(settings, dict):
+            key = next((k for k in _LABEL_PARAMS if k in settings), None)
+            if key is not None:
+                return f"detectors[{i}] ({spec[0]}): {key}"
+    return None
 
 
 #: the most bytes of input one streamed chunk is read in (a larger --chunk-mb reads no more at once)
