@@ -44,3 +44,27 @@ def test_train_refuses_a_label_loss_setting_of_an_ensemble_member(tmp_path: Path
                         f'detectors=[["autoencoder", {{"{key}": 5}}], "latent-iforest"]'],
                        f"--param detectors[0] (autoencoder): {key}: train fits on the normal rows only",
                        tmp_path / "m")
+
+
+def test_entity_evaluate_warns_of_a_normal_value_spelt_otherwise(tmp_path: Path) -> None:
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    rng = np.random.default_rng(0)
+    n = 600
+    label = np.where(np.arange(n) % 50 == 0, "attack", "normal").astype(object)
+    label[5:40] = "Normal"
+    data = tmp_path / "e.csv"
+    pd.DataFrame({"ts": (pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(n) * 60, "s")).astype(str),
+                  "user": rng.choice(["u1", "u2", "u3"], n), "bytes": rng.exponential(100, n),
+                  "label": label}).to_csv(data, index=False)
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(data), "-o", str(model), "--entity-col", "user",
+                              "--timestamp-col", "ts", "--bucket", "10min", "--label-col", "label",
+                              "--normal", "normal", "--epochs", "2"])
+    assert res.exit_code == 0, res.output
+    said = "label value: 'Normal' (35 rows), a normal value ('normal') spelt otherwise"
+    assert said in res.stderr
+    res = runner.invoke(app, ["evaluate", str(model), str(data), "--label-col", "label", "--normal", "normal"])
+    assert res.exit_code == 0, res.output
+    assert res.stderr.count(said) == 1, res.stderr

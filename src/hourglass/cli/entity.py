@@ -23,6 +23,7 @@ from hourglass.cli.tables import (
     skip_unreadable_times,
     split_labels,
     unlabelled_rows,
+    warn_other_spellings,
 )
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError, InputError
@@ -603,6 +604,7 @@ class _LabelledChunks:
         self.rows = self.unlabelled = self.anomalous = 0
         self.first_unlabelled: int | None = None
         self.first_normal: str | None = None
+        self.anomalous_values: dict[str, int] = {}  # rows per label value counted as an anomaly
 
     def __call__(self, chunks: Any) -> Any:
         for chunk in chunks:
@@ -623,6 +625,10 @@ class _LabelledChunks:
             labels = labels[keep]
             anom = (~np.isin(labels, self.normal)).astype(np.int8)
             self.anomalous += int(anom.sum())
+            if anom.any():  # for the whole read's warning of a normal value spelt otherwise
+                values, counts = np.unique(labels[anom == 1].astype(str), return_counts=True)
+                for v, c in zip(values.tolist(), counts.tolist(), strict=True):
+                    self.anomalous_values[v] = self.anomalous_values.get(v, 0) + c
             if self.first_normal is None and (anom == 0).any():
                 self.first_normal = str(labels[anom == 0][0])
             out = chunk.loc[keep].drop(columns=[self.label_col]).reset_index(drop=True)
@@ -640,6 +646,7 @@ class _LabelledChunks:
             logger.warning("%s: %d row(s) have no value in label column %r%s; left out of the "
                            "metrics", self.where, self.unlabelled, self.label_col,
                            f" (first: data row {row})" if row is not None else "")
+        warn_other_spellings(self.anomalous_values, self.normal, self.label_col, self.where)
         return True
 
 

@@ -39,7 +39,7 @@ _T = TypeVar("_T")
 __all__ = ["UNKNOWN_ROW", "about_file", "at_file_rows", "attack_capture", "no_rows_error",
            "preprocessor_for", "read_data", "read_for_training", "resolve_spec", "score_chunks",
            "scores_frame", "skip_bad_values", "skip_unreadable_rows", "skip_unreadable_times",
-           "split_labels", "train_pipeline", "unlabelled_rows"]
+           "split_labels", "train_pipeline", "unlabelled_rows", "warn_other_spellings"]
 
 
 _ROW_REF = re.compile(r"\b(data )?row (\d+)\b")
@@ -148,12 +148,19 @@ def _warn_other_spellings(anomalous: np.ndarray, normal: list[str], label_col: s
     """Warn when label values counted as anomalies are a normal value spelt otherwise
     (``Normal`` beside ``normal``, ``0.0`` beside ``0``): those rows were left out of training,
     or counted as attacks, without a word."""
+    values, counts = np.unique(anomalous.astype(str), return_counts=True)
+    warn_other_spellings(dict(zip(values.tolist(), counts.tolist(), strict=True)), normal, label_col, where)
+
+
+def warn_other_spellings(counts: dict[str, int], normal: list[str], label_col: str, where: str) -> None:
+    """:func:`split_labels`' warning from the row count of each label value counted as an
+    anomaly (a read in chunks adds them up): one line naming each value that is a ``normal``
+    value in another case or number spelling."""
     from hourglass.ingest.formats import other_spellings
 
-    values, counts = np.unique(anomalous.astype(str), return_counts=True)
-    spelt = other_spellings(values.tolist(), normal)
+    spelt = other_spellings(list(counts), normal)
     if spelt:
-        n = dict(zip(values.tolist(), counts.tolist(), strict=True))
+        n = counts
         said = ", ".join(f"{v!r} ({n[v]:,} rows)" for v in spelt)
         logging.getLogger("hourglass").warning(
             "%s: %s %s: %s, a normal value (%s) spelt otherwise, and counted as anomalous; give it "
