@@ -65,6 +65,32 @@ def test_entity_evaluate_warns_of_a_normal_value_spelt_otherwise(tmp_path: Path)
     assert res.exit_code == 0, res.output
     said = "label value: 'Normal' (35 rows), a normal value ('normal') spelt otherwise"
     assert said in res.stderr
-    res = runner.invoke(app, ["evaluate", str(model), str(data), "--label-col", "label", "--normal", "normal"])
+    res = runner.invoke(app, ["evaluate", str(model), str(data), "--label-col", "label",
+                              "--normal", "normal"])
     assert res.exit_code == 0, res.output
     assert res.stderr.count(said) == 1, res.stderr
+
+
+def test_log_evaluate_warns_of_a_normal_value_spelt_otherwise(tmp_path: Path) -> None:
+    from hourglass.cli import app
+    from tests._cli import runner
+    from tests.test_logs import hdfs_log
+
+    train = tmp_path / "train.log"
+    train.write_text("\n".join(hdfs_log(30)) + "\n")
+    model = tmp_path / "M"
+    res = runner.invoke(app, ["train", str(train), "--format", "hdfs", "--session-regex", r"blk_-?\d+",
+                              "--model", "deeplog", "-o", str(model), "--epochs", "2", "--param",
+                              "window=3", "--param", "top_g=1", "--hidden", "8", "-q"])
+    assert res.exit_code == 0, res.output
+    log = tmp_path / "new.log"
+    log.write_text("\n".join(hdfs_log(12, seed=4, anomalous=(3, 7))) + "\n")
+    marks = ["Anomaly" if j in (3, 7) else "Normal" if j < 8 else "normal" for j in range(12)]
+    rows = [f"blk_{'-' if j % 2 else ''}{1000 + j},{mark}" for j, mark in enumerate(marks)]
+    labels = tmp_path / "labels.csv"
+    labels.write_text("BlockId,Label\n" + "\n".join(rows) + "\n")
+    res = runner.invoke(app, ["evaluate", str(model), str(log), "--labels", str(labels),
+                              "--normal", "Normal"])
+    assert res.exit_code == 0, res.output
+    assert ("Label value: 'normal' (4 sessions), a normal value ('Normal') spelt otherwise"
+            in " ".join(res.stderr.split())), res.stderr

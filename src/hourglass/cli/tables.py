@@ -152,20 +152,20 @@ def _warn_other_spellings(anomalous: np.ndarray, normal: list[str], label_col: s
     warn_other_spellings(dict(zip(values.tolist(), counts.tolist(), strict=True)), normal, label_col, where)
 
 
-def warn_other_spellings(counts: dict[str, int], normal: list[str], label_col: str, where: str) -> None:
-    """:func:`split_labels`' warning from the row count of each label value counted as an
-    anomaly (a read in chunks adds them up): one line naming each value that is a ``normal``
-    value in another case or number spelling."""
+def warn_other_spellings(counts: dict[str, int], normal: list[str], label_col: str, where: str,
+                         unit: str = "rows") -> None:
+    """:func:`split_labels`' warning from the count of ``unit`` (rows; a log's sessions) of each
+    label value counted as an anomaly (a read in chunks adds them up): one line naming each value
+    that is a ``normal`` value in another case or number spelling."""
     from hourglass.ingest.formats import other_spellings
 
     spelt = other_spellings(list(counts), normal)
     if spelt:
-        n = counts
-        said = ", ".join(f"{v!r} ({n[v]:,} rows)" for v in spelt)
+        said = ", ".join(f"{v!r} ({counts[v]:,} {unit})" for v in spelt)
         logging.getLogger("hourglass").warning(
             "%s: %s %s: %s, a normal value (%s) spelt otherwise, and counted as anomalous; give it "
-            "to --normal too if those rows are normal", where, label_col,
-            "values" if len(spelt) > 1 else "value", said, ", ".join(map(repr, normal)))
+            "to --normal too if those %s are normal", where, label_col,
+            "values" if len(spelt) > 1 else "value", said, ", ".join(map(repr, normal)), unit)
 
 
 def attack_capture(labels: np.ndarray, normal: list[str], label_col: str, where: str) -> str | None:
