@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from hourglass import AutoEncoder, Pipeline
 
@@ -94,3 +96,17 @@ def test_log_evaluate_warns_of_a_normal_value_spelt_otherwise(tmp_path: Path) ->
     assert res.exit_code == 0, res.output
     assert ("Label value: 'normal' (4 sessions), a normal value ('Normal') spelt otherwise"
             in " ".join(res.stderr.split())), res.stderr
+
+
+def test_benchmark_warns_of_a_normal_value_spelt_otherwise(caplog: pytest.LogCaptureFixture) -> None:
+    from hourglass.pipeline.benchmark import Benchmark
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300), "y": "n"})
+    df.loc[:9, "y"] = "attack"
+    test = df.copy()
+    test.loc[20:24, "y"] = "N"
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        Benchmark(df, test, label_col="y", normal=["n"], models=(), seeds=(0,))
+    said = [r.getMessage() for r in caplog.records if "spelt otherwise" in r.getMessage()]
+    assert len(said) == 1 and "y value: 'N' (5 rows), a normal value ('n') spelt otherwise" in said[0], said

@@ -134,6 +134,22 @@ def _is_anomaly(df: pd.DataFrame, label_col: str, normal: Sequence[str], where: 
     return labels, (~np.isin(labels, list(normal))).astype(np.int8)
 
 
+def _warn_other_spellings(labels: np.ndarray, is_anom: np.ndarray, normal: Sequence[str],
+                          label_col: str, where: str) -> None:
+    """Warn when label values counted as anomalies are a ``normal`` value spelt otherwise
+    (``Normal`` beside ``normal``, ``0.0`` beside ``0``), as ``train`` and ``evaluate`` do."""
+    from hourglass.ingest.formats import other_spellings
+
+    values, counts = np.unique(labels[is_anom == 1].astype(str), return_counts=True)
+    spelt = other_spellings(values.tolist(), list(normal))
+    if spelt:
+        n = dict(zip(values.tolist(), counts.tolist(), strict=True))
+        logger.warning("%s: %s %s: %s, a normal value (%s) spelt otherwise, and counted as anomalous; "
+                       "give it to --normal too if those rows are normal", where, label_col,
+                       "values" if len(spelt) > 1 else "value",
+                       ", ".join(f"{v!r} ({n[v]:,} rows)" for v in spelt), ", ".join(map(repr, normal)))
+
+
 def _drop_unlabelled(df: pd.DataFrame, label_col: str, normal: Sequence[str], where: str) -> pd.DataFrame:
     labels = label_strings(df[label_col])
     empty = labels == ""
@@ -252,7 +268,9 @@ class Benchmark:
             seen = sorted(set(labels.tolist()))
             raise InputError(f"{train_name}: no normal rows ({label_col} in {list(normal)}) to train "
                              f"on; {labels_seen(seen, normal)}")
+        _warn_other_spellings(labels, is_anom, normal, label_col, train_name)
         self.test_labels_, self.y_test_ = _is_anomaly(test, label_col, normal, test_name)
+        _warn_other_spellings(self.test_labels_, self.y_test_, normal, label_col, test_name)
         if not self.y_test_.any():
             raise InputError(f"{test_name}: no anomalous rows (all {label_col} in {list(normal)}): "
                              "ROC-AUC, PR-AUC and recall are undefined without them")
