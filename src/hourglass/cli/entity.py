@@ -17,6 +17,7 @@ from hourglass.cli._spool import shown
 from hourglass.cli.tables import (
     at_file_rows,
     attack_capture,
+    label_counts,
     read_data,
     resolve_spec,
     skip_unreadable_rows,
@@ -626,8 +627,7 @@ class _LabelledChunks:
             anom = (~np.isin(labels, self.normal)).astype(np.int8)
             self.anomalous += int(anom.sum())
             if anom.any():  # for the whole read's warning of a normal value spelt otherwise
-                values, counts = np.unique(labels[anom == 1].astype(str), return_counts=True)
-                for v, c in zip(values.tolist(), counts.tolist(), strict=True):
+                for v, c in label_counts(labels[anom == 1]).items():
                     self.anomalous_values[v] = self.anomalous_values.get(v, 0) + c
             if self.first_normal is None and (anom == 0).any():
                 self.first_normal = str(labels[anom == 0][0])

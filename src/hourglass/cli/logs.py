@@ -352,10 +352,9 @@ def evaluate_logs(pipe: Pipeline, data: Path, *, labels: Path | None, id_col: st
     seconds = time.perf_counter() - start
     y = (~np.isin(classes, normal_values)).astype(np.int8)
     if all_sessions is None and y.any():  # 'Normal' beside --normal normal: attacks, said as train says it
-        from hourglass.cli.tables import warn_other_spellings
+        from hourglass.cli.tables import label_counts, warn_other_spellings
 
-        values, counts = np.unique(classes[y == 1].astype(str), return_counts=True)
-        warn_other_spellings(dict(zip(values.tolist(), counts.tolist(), strict=True)), normal_values,
+        warn_other_spellings(label_counts(classes[y == 1]), normal_values,
                              label_field if label_field is not None else label_col or "Label",
                              f"--labels {labels}" if labels is not None else str(data), "sessions")
     metrics = evaluate_scores(y, scores, flags, classes=classes, normal=tuple(normal_values))

@@ -140,10 +140,11 @@ def _warn_other_spellings(labels: np.ndarray, is_anom: np.ndarray, normal: Seque
     (``Normal`` beside ``normal``, ``0.0`` beside ``0``), as ``train`` and ``evaluate`` do."""
     from hourglass.ingest.formats import other_spellings
 
-    values, counts = np.unique(labels[is_anom == 1].astype(str), return_counts=True)
-    spelt = other_spellings(values.tolist(), list(normal))
+    # counted by hashing, not sorting (np.unique): a large file's labels count fast
+    n = {str(v): int(c) for v, c in pd.Series(labels[is_anom == 1], dtype=object)
+         .value_counts(sort=False, dropna=False).items()}
+    spelt = other_spellings(list(n), list(normal))
     if spelt:
-        n = dict(zip(values.tolist(), counts.tolist(), strict=True))
         logger.warning("%s: %s %s: %s, a normal value (%s) spelt otherwise, and counted as anomalous; "
                        "give it to --normal too if those rows are normal", where, label_col,
                        "values" if len(spelt) > 1 else "value",
