@@ -110,3 +110,21 @@ def test_benchmark_warns_of_a_normal_value_spelt_otherwise(caplog: pytest.LogCap
         Benchmark(df, test, label_col="y", normal=["n"], models=(), seeds=(0,))
     said = [r.getMessage() for r in caplog.records if "spelt otherwise" in r.getMessage()]
     assert len(said) == 1 and "y value: 'N' (5 rows), a normal value ('n') spelt otherwise" in said[0], said
+
+
+def test_log_warm_start_counts_the_labelled_anomalies_it_trained_on() -> None:
+    from hourglass.detectors import EventCountAutoEncoder
+    from hourglass.features.sessions import EventSessions
+
+    events = ["login", "read", "write", "logout"]
+    rows = [{"user": f"u{i}", "event": e, "ts": float(j)} for i in range(30) for j, e in enumerate(events)]
+    df = pd.DataFrame(rows)
+    pre = EventSessions(session_column="user", key_column="event", time_column="ts")
+    pipe = Pipeline(EventCountAutoEncoder(hidden=(4, 2), epochs=2, verbose=0), features=pre).fit(df)
+    new = df.copy()
+    new.loc[new["user"].isin(["u0", "u1"]) & (new["event"] == "read"), "event"] = "sudo"  # unknown key
+    y = np.zeros(30, dtype=int)
+    y[[0, 1, 2]] = 1  # sessions u0 and u1 hold an unknown key: not trained on
+    warm = pipe.warm_start(new, y, epochs=1)
+    assert warm.info["warm_start"]["unknown"]["trained_sessions"] == warm.info["n_train_rows"] == 28
+    assert warm.info["n_labelled_anomalies"] == 1

@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from hourglass.detectors.base import state_vector
 from hourglass.errors import InputError
+from hourglass.features.validation import check_labels
 
 __all__ = ["EventsInput", "Packed", "check_top", "dedup_rows", "with_end"]
 
@@ -238,6 +239,9 @@ class EventsInput:
             labels = labels[keep]
         new = super().warm_start(sessions, labels, **params)  # type: ignore[misc]
         new.warm_unknown_ = stats
+        # the labelled anomalies among the sessions trained on (those with an unknown key are not)
+        new.warm_labelled_anomalies_ = None if labels is None else int(
+            np.count_nonzero(check_labels(labels, len(labels)) == 1))
         return new
 
     def _n_samples(self, X: Any) -> int:

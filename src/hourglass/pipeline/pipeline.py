@@ -423,7 +423,9 @@ class Pipeline:
         # the parent's count of labelled anomalies is no record of this model's training rows
         new.info.pop("n_labelled_anomalies", None)
         if y is not None and new.detector_.get_tags()["supports_labels"]:
-            new.info["n_labelled_anomalies"] = int((check_labels(y, n_x) == 1).sum())
+            kept = getattr(new.detector_, "warm_labelled_anomalies_", None)  # a log's: sessions kept
+            new.info["n_labelled_anomalies"] = (int((check_labels(y, n_x) == 1).sum()) if kept is None
+                                                else kept)
         torch = sys.modules.get("torch")
         if torch is not None:  # as fit records it
             new.info["torch_threads"] = int(torch.get_num_threads())
