@@ -252,22 +252,36 @@ def other_spellings(seen: Any, wanted: Any) -> list[str]:
     >>> other_spellings(["False", "True"], ["0"]), other_spellings(["0", "1"], ["False"])
     (['False'], ['0'])
     """
-    wants = [str(w) for w in wanted]
-    return sorted({str(v) for v in seen if str(v) not in wants and any(
-        str(v).strip().lower() == w.strip().lower() or _same_number(str(v), w) for w in wants)})
+    wants = {str(w) for w in wanted}
+    lows = {w.strip().lower() for w in wants}
+    numbers = {x for x in map(_number, wants) if x is not None}
+    out = set()
+    for v in map(str, seen):  # one pass, set look-ups: a label column of 500,000 values took seconds
+        if v in wants:
+            continue
+        low = v.strip().lower()
+        # float() reads only text that starts with a digit, a sign, '.', inf or nan (ASCII or not)
+        if low in lows or (numbers and (low[:1] in _NUMBER_START or not low[:1].isascii())
+                           and _number(v) in numbers):
+            out.add(v)
+    return sorted(out)
+
+
+_NUMBER_START = frozenset("0123456789+-.inft")  # (t, f: true, false)
+
+
+def _number(a: str) -> float | None:
+    """``a`` as a number (``True``/``False`` as 1/0), or ``None`` when it is none."""
+    x = _TRUTH.get(a.strip().lower(), None)
+    if x is not None:
+        return x
+    try:
+        return float(a)
+    except ValueError:
+        return None
 
 
 _TRUTH = {"false": 0.0, "true": 1.0}  # a true/false column typed as booleans is the 0/1 labels
-
-
-def _same_number(a: str, b: str) -> bool:
-    """Whether ``a`` and ``b`` spell one number (``1.0`` and ``1``; ``False`` and ``0``)."""
-    try:
-        x = _TRUTH.get(a.strip().lower(), None)
-        y = _TRUTH.get(b.strip().lower(), None)
-        return (float(a) if x is None else x) == (float(b) if y is None else y)
-    except ValueError:
-        return False
 
 
 def label_strings(labels: pd.Series) -> np.ndarray:
