@@ -400,10 +400,13 @@ def _check_writable(output: Path, option: str, appends: bool = False, *,
     folder may well be closed to new files: a service's pre-created log file)."""
     import tempfile
 
-    from hourglass.ingest.readers import is_stream_output
+    from hourglass.ingest.readers import is_stream_output, stdout_closed
     from hourglass.ingest.sqlite import is_sqlite
 
     shown = output if shown_as is None else shown_as  # (the name given, a link's file checked)
+    if str(output) == "-" and stdout_closed():  # said now, not after all the work
+        raise HourglassError(f"{option} -: standard output is closed; give a file name, or leave "
+                             "standard output open")
     if is_stream_output(output):  # written through, not created beside
         return
     if appends and output.is_file() and not is_sqlite(output):  # SQLite writes a journal beside

@@ -778,6 +778,11 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
         # a missing folder, or the input itself (the stream would read its own alerts)
         check_not_input(output, "--output", data=input_file, model=model, appends=True)
         check_stream_output(output)
+        from hourglass.ingest.readers import stdout_closed
+
+        if output is None and stdout_closed():
+            raise HourglassError("standard output is closed: the alerts have nowhere to go; give "
+                                 "--output FILE, or leave standard output open")
         table = sqlite_table(table, output, "table" in (typed or ()))
         if ecs and all_rows:
             raise HourglassError("--all: writes unflagged rows too; --alert-format ecs writes "

@@ -23,7 +23,7 @@ from hourglass.ingest.sqlite import SQLiteWriter, is_sqlite
 from hourglass.ingest.tables import ReadStats, iter_table, read_head
 
 __all__ = ["atomic_output", "check_path", "default_mode", "detect_format", "is_stream_output",
-           "json_lines", "open_output", "read_table", "table_format", "write_table"]
+           "json_lines", "open_output", "read_table", "stdout_closed", "table_format", "write_table"]
 
 _FORMATS = ("csv", "tsv", "parquet", "jsonl", "evtx")
 
@@ -444,8 +444,17 @@ def _replaced_mode(target: Path) -> int:
     return stat.S_IMODE(mode) & 0o777 if stat.S_ISREG(mode) else default_mode(directory=False)
 
 
+def stdout_closed() -> bool:
+    """Whether the process was started with standard output closed (``>&-``): Python then has
+    no ``sys.stdout``, and data for ``-`` has nowhere to go."""
+    return sys.stdout is None
+
+
 def _through_output(target: str) -> Iterator[Path]:
     """:func:`atomic_output` for standard output (``-``), a device or a named pipe."""
+    if target == "-" and stdout_closed():
+        raise InputError("-: standard output is closed; give a file name, or leave standard "
+                         "output open")
     folder = Path(tempfile.mkdtemp(prefix="hourglass-output-"))
     tmp_path = folder / "output"
     tmp_path.touch()

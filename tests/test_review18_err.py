@@ -1,0 +1,72 @@
+"""The CLI's error policy in a hostile environment: closed descriptors, interrupted writes, a
+damaged model folder, as a user meets them from a shell."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests._cli import one_line_error, small_labelled_model
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return small_labelled_model(tmp_path_factory.mktemp("err"))
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), env.get("PYTHONPATH", "")])
+    return env
+
+
+def _run(args: list[str], cwd: Path, *, close_stdout: bool = False,
+         stdin: Any = subprocess.DEVNULL) -> subprocess.CompletedProcess[bytes]:
+    """``python -m hourglass ARGS`` as a process, with its standard output closed (``>&-``)
+    when asked."""
+    return subprocess.run([sys.executable, "-m", "hourglass", *args], cwd=cwd, env=_env(),
+                          stdin=stdin, stdout=None if close_stdout else subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=120,
+                          preexec_fn=(lambda: os.close(1)) if close_stdout else None)
+
+
+def _one_line(res: subprocess.CompletedProcess[bytes], code: int, match: str) -> None:
+    text = res.stderr.decode()
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    assert res.returncode == code, text
+    assert "Traceback" not in text and len(lines) == 1, text
+    assert match in lines[0], lines[0]
+
+
+def test_closed_standard_output_is_one_line(trained: dict[str, Any]) -> None:
+    """``score -o - >&-``: one line and exit code 2 before any work (was an AttributeError
+    traceback, exit code 1, once the whole input was scored)."""
+    res = _run(["score", str(trained["model"]), str(trained["data"]), "-o", "-"], trained["folder"],
+               close_stdout=True)
+    _one_line(res, 2, "--output -: standard output is closed")
+
+
+@pytest.mark.parametrize("args", [
+    ["stream", "{model}", "--input", "{rows}"],
+    ["evaluate", "{model}", "{data}", "--label-col", "label", "--normal", "normal", "--json", "-"],
+    ["explain", "{model}", "{data}", "--output", "-"],
+])
+def test_closed_standard_output_other_commands(trained: dict[str, Any], args: list[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same for the stream's alerts (was a traceback at its start) and the other outputs
+    that can be ``-``."""
+    from hourglass.ingest import readers
+
+    folder: Path = trained["folder"]
+    rows = folder / "rows.jsonl"
+    trained["frame"].drop(columns="label").head(5).to_json(rows, orient="records", lines=True)
+    names = {"model": str(trained["model"]), "data": str(trained["data"]), "rows": str(rows)}
+    monkeypatch.setattr(readers, "stdout_closed", lambda: True)
+    one_line_error([a.format(**names) for a in args], "standard output is closed")
