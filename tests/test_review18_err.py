@@ -70,3 +70,45 @@ def test_closed_standard_output_other_commands(trained: dict[str, Any], args: li
     names = {"model": str(trained["model"]), "data": str(trained["data"]), "rows": str(rows)}
     monkeypatch.setattr(readers, "stdout_closed", lambda: True)
     one_line_error([a.format(**names) for a in args], "standard output is closed")
+
+
+@pytest.mark.parametrize("name", ["scores.sqlite", "scores.csv"])
+def test_disk_full_while_writing_is_one_line(trained: dict[str, Any], name: str,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A disk that fills while ``score`` writes: one line in the system's words and exit code 1,
+    nothing left behind. A SQLite output was a traceback (sqlite3.OperationalError: database or
+    disk is full) that left the temporary database's journal beside the output; pyarrow's
+    CSV writer's line read 'error writing bytes to file. Detail: [errno 28] ...'."""
+    import errno
+    import sqlite3
+
+    from hourglass.ingest import sqlite, writers
+    from tests._cli import runner
+
+    folder: Path = trained["folder"] / name.replace(".", "_")
+    folder.mkdir()
+    if name.endswith(".sqlite"):
+        opened = sqlite.connect
+
+        def small(path: Any, **kwargs: Any) -> sqlite3.Connection:  # a disk of a few pages
+            conn = opened(path, **kwargs)
+            conn.execute("PRAGMA journal_mode=DELETE")
+            conn.execute("PRAGMA max_page_count=3")
+            return conn
+
+        monkeypatch.setattr(sqlite, "connect", small)
+    else:
+        def full(self: Any, df: Any) -> None:
+            raise OSError(errno.ENOSPC, "error writing bytes to file. Detail: [errno 28] No space "
+                          "left on device")
+
+        monkeypatch.setattr(writers.ChunkWriter, "write", full)
+    from hourglass.cli import app
+
+    res = runner.invoke(app, ["score", str(trained["model"]), str(trained["data"]), "-o",
+                              str(folder / name)])
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert res.exit_code == 1, res.output
+    assert lines == ["error: no space left on device: free some space or write the output elsewhere"], \
+        res.stderr
+    assert list(folder.iterdir()) == []

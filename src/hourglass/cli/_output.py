@@ -319,8 +319,12 @@ def disk_full_text(exc: OSError) -> str:
     --------
     >>> disk_full_text(OSError(28, "No space left on device"))
     'no space left on device: free some space or write the output elsewhere'
+    >>> disk_full_text(OSError(28, "error writing bytes to file. Detail: [errno 28] No space left"))
+    'no space left on device: free some space or write the output elsewhere'
     """
-    what = (exc.strerror or "no space left on device").rstrip(".")
+    # the system's words for the errno, not a library's wrapping of them (pyarrow's "error
+    # writing bytes to file. Detail: [errno 28] No space left on device")
+    what = (os.strerror(exc.errno) if exc.errno else exc.strerror or "no space left on device").rstrip(".")
     return f"{what[:1].lower()}{what[1:]}: free some space or write the output elsewhere"
 
 

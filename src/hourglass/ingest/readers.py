@@ -395,6 +395,9 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+        for side in ("-journal", "-wal", "-shm"):  # a database's, left by a write that failed
+            with contextlib.suppress(OSError):
+                os.unlink(f"{tmp_path}{side}")
 
 
 def linked_output(path: str | os.PathLike[str]) -> Path:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import errno
 import json
 import math
 import os
@@ -25,8 +26,8 @@ import pandas as pd
 from hourglass.errors import HourglassError, InputError
 
 __all__ = ["SQLITE_SUFFIXES", "SQLiteWriter", "check_column_names", "check_table_name", "connect",
-           "ensure_table", "insert_rows", "is_sqlite", "json_default", "json_or_text", "parquet_value",
-           "sql_type", "sql_value", "strict_json"]
+           "disk_full", "ensure_table", "insert_rows", "is_sqlite", "json_default", "json_or_text",
+           "parquet_value", "sql_type", "sql_value", "strict_json"]
 
 #: File name endings written as a SQLite database.
 SQLITE_SUFFIXES = ("sqlite", "sqlite3", "db")
@@ -395,6 +396,22 @@ def insert_rows(conn: sqlite3.Connection, table: str, names: Sequence[str],
         conn.executemany(sql, ([sql_value(v) for v in row] for row in rows))
 
 
+def disk_full(exc: sqlite3.OperationalError, where: str) -> Exception:
+    """SQLite's error for a write to ``where``: a full disk (``SQLITE_FULL``) as the
+    ``OSError`` (``ENOSPC``) any other writer raises, so that it is said as one; another error
+    as :class:`HourglassError` naming the file.
+
+    Examples
+    --------
+    >>> full = sqlite3.OperationalError("database or disk is full")
+    >>> full.sqlite_errorcode = sqlite3.SQLITE_FULL
+    >>> disk_full(full, "a.db")
+    OSError(28, 'No space left on device')
+    """
+    if getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_FULL:
+        return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), where)
+    return HourglassError(f"{where}: could not write to the database ({exc})")
+
 class SQLiteWriter:
     """Appends DataFrames (same columns each time) to ``table`` of the database at ``path``, one
     transaction per frame; the table's columns come from the first frame. ``target`` is the
@@ -431,8 +448,11 @@ class SQLiteWriter:
         elif [str(c) for c in df.columns] != self._names:
             raise ValueError(f"SQLiteWriter: columns changed from {self._names} to {list(df.columns)}")
         self.rows += len(df)
-        insert_rows(self._conn, self.table, self._names or [],
-                    df.astype(object).itertuples(index=False, name=None))
+        try:
+            insert_rows(self._conn, self.table, self._names or [],
+                        df.astype(object).itertuples(index=False, name=None))
+        except sqlite3.OperationalError as exc:
+            raise disk_full(exc, self._where) from None
 
     def close(self) -> None:
         """Close the database (an empty result still gets a file, with no table)."""

@@ -31,6 +31,7 @@ from hourglass.ingest.sqlite import (
     check_column_names,
     check_table_name,
     connect,
+    disk_full,
     ensure_table,
     insert_rows,
     is_sqlite,
@@ -178,6 +179,8 @@ class SQLiteSink:
             try:
                 insert_rows(self._conn, self.table, [c.name for c in self.columns], rows)
             except sqlite3.OperationalError as exc:  # locked for longer than the timeout, disk full
+                if getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_FULL:
+                    raise disk_full(exc, self._where) from None
                 hint = _LOCKED_HINT if _locked(exc) else ""
                 raise HourglassError(f"{self._where}: could not append to table {self.table!r} "
                                      f"({exc}){hint}") from None
