@@ -112,3 +112,31 @@ def test_disk_full_while_writing_is_one_line(trained: dict[str, Any], name: str,
     assert lines == ["error: no space left on device: free some space or write the output elsewhere"], \
         res.stderr
     assert list(folder.iterdir()) == []
+
+
+def test_sqlite_output_on_a_full_disk_is_disk_full(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database that cannot get its first page or its table for want of space is a full
+    disk (one line, exit code 1), not 'cannot open it as a SQLite database' (exit code 2, the
+    file blamed) nor 'could not read or create table'."""
+    import errno
+    import sqlite3
+
+    from hourglass.ingest import sqlite
+
+    full = sqlite3.OperationalError("database or disk is full")
+    full.sqlite_errorcode = sqlite3.SQLITE_FULL  # type: ignore[attr-defined]
+
+    def no_room(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        raise full
+
+    with monkeypatch.context() as m:
+        m.setattr(sqlite.sqlite3, "connect", no_room)
+        with pytest.raises(OSError) as opened:
+            sqlite.connect(tmp_path / "a.sqlite")
+    assert opened.value.errno == errno.ENOSPC
+    conn = sqlite.connect(tmp_path / "b.sqlite")
+    conn.execute("PRAGMA max_page_count=1")  # a disk with room for the header alone
+    with pytest.raises(OSError) as created:
+        sqlite.ensure_table(conn, "alerts", [("row", "INTEGER")], "b.sqlite")
+    conn.close()
+    assert created.value.errno == errno.ENOSPC and created.value.filename == "b.sqlite"

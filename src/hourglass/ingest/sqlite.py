@@ -307,6 +307,8 @@ def connect(path: str | os.PathLike[str], *, wal: bool = False) -> sqlite3.Conne
             conn.close()
         if isinstance(exc, sqlite3.OperationalError) and _locked(exc):  # (a database, in use)
             raise HourglassError(f"{path}: could not open the database ({exc}){_LOCKED_HINT}") from None
+        if _full(exc):  # no room for the new database's first page: not a bad file
+            raise disk_full(exc, str(path)) from None
         raise InputError(f"{path}: cannot open it as a SQLite database ({exc})") from None
     return conn
 
@@ -377,6 +379,8 @@ def ensure_table(conn: sqlite3.Connection, table: str, columns: Sequence[tuple[s
                 conn.execute(f"CREATE TABLE IF NOT EXISTS {_quote(table)} ({cols})")
                 return
     except sqlite3.OperationalError as exc:  # locked by another writer past the timeout, disk full
+        if _full(exc):
+            raise disk_full(exc, where) from None
         hint = _LOCKED_HINT if _locked(exc) else ""
         raise HourglassError(f"{where}: could not read or create table {table!r} ({exc}){hint}") from None
     if have != want:
@@ -396,7 +400,12 @@ def insert_rows(conn: sqlite3.Connection, table: str, names: Sequence[str],
         conn.executemany(sql, ([sql_value(v) for v in row] for row in rows))
 
 
-def disk_full(exc: sqlite3.OperationalError, where: str) -> Exception:
+def _full(exc: sqlite3.Error) -> bool:
+    """Whether ``exc`` is SQLite's 'database or disk is full' (``SQLITE_FULL``)."""
+    return getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_FULL
+
+
+def disk_full(exc: sqlite3.Error, where: str) -> Exception:
     """SQLite's error for a write to ``where``: a full disk (``SQLITE_FULL``) as the
     ``OSError`` (``ENOSPC``) any other writer raises, so that it is said as one; another error
     as :class:`HourglassError` naming the file.
@@ -408,7 +417,7 @@ def disk_full(exc: sqlite3.OperationalError, where: str) -> Exception:
     >>> disk_full(full, "a.db")
     OSError(28, 'No space left on device')
     """
-    if getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_FULL:
+    if _full(exc):
         return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), where)
     return HourglassError(f"{where}: could not write to the database ({exc})")
 
