@@ -140,3 +140,12 @@ def test_sqlite_output_on_a_full_disk_is_disk_full(tmp_path: Path, monkeypatch: 
         sqlite.ensure_table(conn, "alerts", [("row", "INTEGER")], "b.sqlite")
     conn.close()
     assert created.value.errno == errno.ENOSPC and created.value.filename == "b.sqlite"
+
+
+@pytest.mark.parametrize("value", ["false", "no", "off", "FALSE", " 0 "])
+def test_debug_variable_off_values_keep_one_line(tmp_path: Path, value: str,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """``HOURGLASS_DEBUG=false`` (a unit file's or CI's way to say off) printed a traceback
+    before every input error; it is off, as ``0`` is."""
+    monkeypatch.setenv("HOURGLASS_DEBUG", value)
+    one_line_error(["inspect", str(tmp_path / "missing.csv")], "missing.csv")

@@ -304,9 +304,10 @@ _DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
 def _debug_traceback() -> None:
-    """With ``HOURGLASS_DEBUG`` set (not ``0``/empty), the handled exception's traceback on
+    """With ``HOURGLASS_DEBUG`` set (not empty, ``0``, ``false``, ``no`` or ``off``: a unit file's
+    ``HOURGLASS_DEBUG=false`` turns it off, not on), the handled exception's traceback on
     stderr."""
-    if os.environ.get("HOURGLASS_DEBUG", "").strip() not in ("", "0"):
+    if os.environ.get("HOURGLASS_DEBUG", "").strip().lower() not in ("", "0", "false", "no", "off"):
         traceback.print_exc(file=sys.stderr)
 
 
