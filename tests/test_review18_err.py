@@ -149,3 +149,47 @@ def test_debug_variable_off_values_keep_one_line(tmp_path: Path, value: str,
     before every input error; it is off, as ``0`` is."""
     monkeypatch.setenv("HOURGLASS_DEBUG", value)
     one_line_error(["inspect", str(tmp_path / "missing.csv")], "missing.csv")
+
+
+@pytest.fixture()
+def socket_path() -> Any:
+    """A Unix socket's path (short: socket paths are limited to about 100 bytes)."""
+    import shutil
+    import socket
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="hg-", dir="/tmp"))
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(folder / "s"))
+    try:
+        yield folder / "s"
+    finally:
+        sock.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.parametrize("args", [
+    ["score", "{model}", "{data}", "-o", "{sock}"],
+    ["stream", "{model}", "--input", "{rows}", "--output", "{sock}"],
+    ["evaluate", "{model}", "{data}", "--label-col", "label", "--normal", "normal", "--json", "{sock}"],
+])
+def test_output_to_a_socket_is_refused_first(trained: dict[str, Any], socket_path: Path,
+                                             args: list[str]) -> None:
+    """An output path that is a Unix socket: one line and exit code 2 before any work (was an
+    OSError traceback, 'No such device or address', once the input was scored)."""
+    folder: Path = trained["folder"]
+    rows = folder / "rows.jsonl"
+    trained["frame"].drop(columns="label").head(5).to_json(rows, orient="records", lines=True)
+    names = {"model": str(trained["model"]), "data": str(trained["data"]), "rows": str(rows),
+             "sock": str(socket_path)}
+    one_line_error([a.format(**names) for a in args], "is a socket")
+
+
+def test_written_through_output_that_cannot_be_opened(socket_path: Path) -> None:
+    """A device or socket that refuses to be opened when the output is written through (the
+    command's own check passed over it): an input error naming it, not a raw OSError."""
+    from hourglass.errors import InputError
+    from hourglass.ingest.readers import atomic_output
+
+    with pytest.raises(InputError, match="cannot write it"), atomic_output(socket_path) as tmp:
+        tmp.write_text("x")

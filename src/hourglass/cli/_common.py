@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from collections.abc import Container, Sequence
 from pathlib import Path
 from typing import Any
@@ -408,6 +409,9 @@ def _check_writable(output: Path, option: str, appends: bool = False, *,
         raise HourglassError(f"{option} -: standard output is closed; give a file name, or leave "
                              "standard output open")
     if is_stream_output(output):  # written through, not created beside
+        if str(output) != "-" and stat.S_ISSOCK(os.stat(output).st_mode):  # (open() refuses one)
+            raise HourglassError(f"{option} {output}: is a socket, not a file, a pipe or a device; "
+                                 "give a file name")
         return
     if appends and output.is_file() and not is_sqlite(output):  # SQLite writes a journal beside
         if not os.access(output, os.W_OK):

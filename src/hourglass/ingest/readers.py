@@ -469,7 +469,11 @@ def _through_output(target: str) -> Iterator[Path]:
                 shutil.copyfileobj(src, sys.stdout.buffer)
                 sys.stdout.buffer.flush()
             else:
-                with open(target, "wb") as dst:
+                try:
+                    dst = open(target, "wb")
+                except OSError as exc:  # a socket, a device without its hardware (/dev/tty, no terminal)
+                    raise InputError(f"{target}: cannot write it ({exc.strerror or exc})") from None
+                with dst:
                     shutil.copyfileobj(src, dst)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
