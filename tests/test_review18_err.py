@@ -193,3 +193,25 @@ def test_written_through_output_that_cannot_be_opened(socket_path: Path) -> None
 
     with pytest.raises(InputError, match="cannot write it"), atomic_output(socket_path) as tmp:
         tmp.write_text("x")
+
+
+def test_stream_output_that_cannot_be_opened(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``stream --output /dev/tty`` with no terminal (the open fails with ENXIO): one line naming
+    the option (was an OSError traceback)."""
+    import builtins
+    import errno
+
+    from hourglass.cli import stream
+    from hourglass.errors import HourglassError
+
+    target = tmp_path / "alerts.jsonl"
+    real_open = builtins.open
+
+    def no_device(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if str(file) == str(target) and "a" in mode:
+            raise OSError(errno.ENXIO, os.strerror(errno.ENXIO), str(file))
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", no_device)
+    with pytest.raises(HourglassError, match=r"--output .*alerts\.jsonl: cannot write it \(No such device"):
+        stream._append(target)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import errno
 import functools
 import io
 import json
@@ -879,7 +880,12 @@ def _append(path: Path) -> io.BufferedWriter:
     >>> p.read_bytes()
     b'{"row": 1, "sco\\n{"row": 2}\\n'
     """
-    fh = open(path, "ab")
+    try:
+        fh = open(path, "ab")
+    except OSError as exc:  # a device without its hardware (/dev/tty, no terminal); a full disk
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):  # is said as one
+            raise
+        raise HourglassError(f"--output {path}: cannot write it ({exc.strerror or exc})") from None
     if path.is_file() and fh.tell() > 0:
         with open(path, "rb") as old:
             old.seek(-1, os.SEEK_END)
