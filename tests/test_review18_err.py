@@ -215,3 +215,12 @@ def test_stream_output_that_cannot_be_opened(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setattr(builtins, "open", no_device)
     with pytest.raises(HourglassError, match=r"--output .*alerts\.jsonl: cannot write it \(No such device"):
         stream._append(target)
+
+
+def test_output_inside_a_file_says_it_is_a_file(trained: dict[str, Any]) -> None:
+    """``-o flows.csv/x.csv`` (a file given as the folder): the line said 'output folder
+    flows.csv does not exist' of a file that is there; it now says what it is."""
+    data = str(trained["data"])
+    one_line_error(["score", str(trained["model"]), data, "-o", f"{data}/x.csv"],
+                   "flows.csv is a file, not a folder")
+    one_line_error(["train", data, "-o", f"{data}/m", "--epochs", "1"], "flows.csv is a file, not a folder")

@@ -326,7 +326,7 @@ def check_model_dir(output: Path, *inputs: Path | None) -> None:
         raise HourglassError("--output -: a model is a folder (config.json + weights), not a "
                              "stream; give the folder's path")
     if not output.parent.is_dir():
-        raise HourglassError(f"{output}: output folder {output.parent} does not exist")
+        raise HourglassError(f"{output}: output folder {output.parent} {_not_folder(output.parent)}")
     resolved = output.resolve()
     if Path.cwd().resolve().is_relative_to(resolved):  # "-o ." would rename the folder we stand in
         raise HourglassError(f"--output {output}: is the current folder or one above it; give the "
@@ -377,7 +377,8 @@ def check_not_input(output: Path | None, option: str, data: Path | None = None,
     except InputError as exc:
         raise HourglassError(f"{option} {exc}") from None
     if not target.parent.is_dir():
-        raise HourglassError(f"{option} {output}: output folder {target.parent} does not exist")
+        raise HourglassError(f"{option} {output}: output folder {target.parent} "
+                             f"{_not_folder(target.parent)}")
     _check_writable(target, option, appends, shown_as=output)
     from hourglass.cli._spool import shown, source_files
 
@@ -391,6 +392,17 @@ def check_not_input(output: Path | None, option: str, data: Path | None = None,
     if model is not None and (model / "config.json").is_file() and out.parent == model.resolve():
         raise HourglassError(f"{option} {output}: is inside the model directory {model}; choose "
                              "another path")
+
+
+def _not_folder(parent: Path) -> str:
+    """Why an output's folder ``parent`` takes no file: it is a file, or it does not exist.
+
+    Examples
+    --------
+    >>> _not_folder(Path("no-such-folder"))
+    'does not exist'
+    """
+    return "is a file, not a folder" if parent.exists() else "does not exist"
 
 
 def _check_writable(output: Path, option: str, appends: bool = False, *,
