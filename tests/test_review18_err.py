@@ -224,3 +224,14 @@ def test_output_inside_a_file_says_it_is_a_file(trained: dict[str, Any]) -> None
     one_line_error(["score", str(trained["model"]), data, "-o", f"{data}/x.csv"],
                    "flows.csv is a file, not a folder")
     one_line_error(["train", data, "-o", f"{data}/m", "--epochs", "1"], "flows.csv is a file, not a folder")
+
+
+def test_tables_on_a_full_disk_are_one_line(tmp_path: Path) -> None:
+    """``hourglass formats > /dev/full`` (or a log file on a full disk): one line and exit code 1,
+    as a data output on a full disk (was an OSError traceback from the console's write)."""
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    with open("/dev/full", "wb") as full:
+        res = subprocess.run([sys.executable, "-m", "hourglass", "formats"], cwd=tmp_path, env=_env(),
+                             stdin=subprocess.DEVNULL, stdout=full, stderr=subprocess.PIPE, timeout=120)
+    _one_line(res, 1, "error: no space left on device")

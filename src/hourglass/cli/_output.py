@@ -45,6 +45,7 @@ __all__ = [
     "out",
     "out_of_memory",
     "out_of_memory_text",
+    "output_full",
     "output_name",
     "print_stream_threshold",
     "reader_gone",
@@ -133,6 +134,25 @@ def reader_gone() -> Iterator[None]:
             os.dup2(devnull, fd)
         os.close(devnull)
         raise typer.Exit(READER_GONE) from None
+
+
+@contextlib.contextmanager
+def output_full() -> Iterator[None]:
+    """End a command whose own lines or tables found standard output on a full disk
+    (``hourglass models > /dev/full``, a log file on a full disk) with one line and exit code 1,
+    as a data output on a full disk ends (:func:`user_errors`); standard output then points at
+    the null device, so that Python's flush at exit raises no second error."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in _DISK_FULL:
+            raise
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+        with contextlib.suppress(OSError):  # (standard error on the full disk too)
+            err.print(error_line(disk_full_text(exc)), highlight=False)
+        raise typer.Exit(1) from None
 
 
 def _reader_closed(fd: int) -> bool:

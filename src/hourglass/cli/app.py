@@ -37,6 +37,7 @@ from hourglass.cli._output import (
     error_line,
     interruption_reported,
     out,
+    output_full,
     reader_gone,
     release_stdout,
     sigterm_as_exception,
@@ -71,7 +72,7 @@ class _Commands(TyperGroup):
             return super().make_context(*args, **kwargs)
 
     def invoke(self, ctx: Any) -> Any:  # the command
-        with reader_gone():
+        with reader_gone(), output_full():
             return super().invoke(ctx)
 
 
