@@ -140,16 +140,20 @@ def reader_gone() -> Iterator[None]:
 def output_full() -> Iterator[None]:
     """End a command whose own lines or tables found standard output on a full disk
     (``hourglass models > /dev/full``, a log file on a full disk) with one line and exit code 1,
-    as a data output on a full disk ends (:func:`user_errors`); standard output then points at
-    the null device, so that Python's flush at exit raises no second error."""
+    as a data output on a full disk ends (:func:`user_errors`); a full standard output then
+    points at the null device, so that Python's flush at exit raises no second error."""
     try:
         yield
     except OSError as exc:
         if exc.errno not in _DISK_FULL:
             raise
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-        os.close(devnull)
+        try:
+            if sys.stdout is not None:
+                sys.stdout.flush()
+        except OSError:  # the full output is standard output: pointed at the null device
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.close(devnull)
         with contextlib.suppress(OSError):  # (standard error on the full disk too)
             err.print(error_line(disk_full_text(exc)), highlight=False)
         raise typer.Exit(1) from None
