@@ -235,3 +235,20 @@ def test_tables_on_a_full_disk_are_one_line(tmp_path: Path) -> None:
         res = subprocess.run([sys.executable, "-m", "hourglass", "formats"], cwd=tmp_path, env=_env(),
                              stdin=subprocess.DEVNULL, stdout=full, stderr=subprocess.PIPE, timeout=120)
     _one_line(res, 1, "error: no space left on device")
+
+
+def test_terminal_as_data_names_no_other_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DATA ``-`` on a terminal: the hint showed ``hourglass score MODEL - -o -`` to ``train``
+    and ``inspect`` too; it now names no command (the line's 'see ... --help' names this one)."""
+    import typer
+
+    from hourglass.cli import _spool
+
+    class Terminal:
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(_spool.sys, "stdin", Terminal())
+    with pytest.raises(typer.BadParameter) as refused:
+        _spool.stdin_as_file(Path("-"))
+    assert "terminal" in str(refused.value) and "hourglass score" not in str(refused.value)

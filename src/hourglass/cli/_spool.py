@@ -90,7 +90,8 @@ def stdin_as_file(value: Path | None) -> Path | None:
                                  "only one of them can be -")
     if stream.isatty():
         raise typer.BadParameter("'-' reads standard input, which is a terminal here; pipe the "
-                                 "data in (zcat flows.csv.gz | hourglass score MODEL - -o -)")
+                                 "data in (zcat flows.csv.gz | hourglass COMMAND ... -), or give "
+                                 "the file's name")
     folder = Path(tempfile.mkdtemp(prefix="hourglass-stdin-"))
     _FOLDERS.append(folder)
     path = folder / "stdin"
