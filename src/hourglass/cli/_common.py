@@ -370,10 +370,11 @@ def check_not_input(output: Path | None, option: str, data: Path | None = None,
         raise HourglassError(f"{option} {output}: cannot write it ({exc.strerror or exc})") from None
     if is_dir:  # said now, not after scoring a whole log or series
         raise HourglassError(f"{option} {output}: is a directory, expected a file name")
-    from hourglass.ingest.readers import linked_output
+    from hourglass.ingest.readers import is_stream_output, linked_output
 
-    try:  # a symbolic link: the file it names is written, in its own folder
-        target = linked_output(output)
+    try:  # a symbolic link: the file it names is written, in its own folder (a device or a pipe,
+        # /dev/stdout among them, is written through: its link may name no file, "pipe:[123]")
+        target = output if is_stream_output(output) else linked_output(output)
     except InputError as exc:
         raise HourglassError(f"{option} {exc}") from None
     if not target.parent.is_dir():
