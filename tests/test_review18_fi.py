@@ -24,3 +24,29 @@ def test_output_dev_stdout_into_a_pipe_is_accepted(tmp_path: Path) -> None:
     for output in ("/dev/stdout", str(link)):  # (its link names "pipe:[123]", no file)
         res = _check_in_a_pipe(output)
         assert res.returncode == 0 and res.stderr.strip() == "ok", res.stderr
+
+
+def test_model_output_link_loop_is_one_line_before_the_work(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from tests._cli import one_line_error
+
+    loop = tmp_path / "m"
+    loop.symlink_to(tmp_path / "n")
+    (tmp_path / "n").symlink_to(loop)
+    data = tmp_path / "flows.csv"
+    pd.DataFrame({"bytes": [1.0, 2.0, 3.0, 4.0] * 5, "pkts": [1, 2, 3, 4] * 5}).to_csv(data, index=False)
+    one_line_error(["train", str(data), "-o", str(loop), "--epochs", "1", "-q"],
+                   f"--output {loop}: a symbolic link that leads to no file")
+    assert loop.is_symlink() and (tmp_path / "n").is_symlink()  # the links left as they were
+
+
+def test_threshold_output_link_loop_is_one_line(tmp_path: Path) -> None:
+    from tests._cli import one_line_error, small_labelled_model
+
+    model = small_labelled_model(tmp_path)["model"]
+    loop = tmp_path / "m2"
+    loop.symlink_to(tmp_path / "n2")
+    (tmp_path / "n2").symlink_to(loop)
+    one_line_error(["threshold", str(model), "--threshold", "fpr:0.01", "-o", str(loop)],
+                   f"-o {loop}: a symbolic link that leads to no file")

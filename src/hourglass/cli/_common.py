@@ -12,7 +12,8 @@ from typing import Any
 from hourglass.cli._options import OPTION_OF_PARAM
 from hourglass.errors import HourglassError, InputError
 
-__all__ = ["UNUSED_BY", "base_params", "check_model_dir", "check_not_input", "check_output_type",
+__all__ = ["UNUSED_BY", "base_params", "check_model_dir", "check_not_input", "check_not_loop",
+           "check_output_type",
            "chunk_bytes", "finish_params", "hidden_param", "model_kind", "model_params", "parse_hidden",
            "parse_value", "refuse_existing_model", "refuse_kept_outputs", "refuse_label_in_columns",
            "refuse_normal_without_label", "refuse_unused", "typed_options"]
@@ -325,6 +326,7 @@ def check_model_dir(output: Path, *inputs: Path | None) -> None:
     if str(output) == "-":
         raise HourglassError("--output -: a model is a folder (config.json + weights), not a "
                              "stream; give the folder's path")
+    check_not_loop(output)
     if not output.parent.is_dir():
         raise HourglassError(f"{output}: output folder {output.parent} {_not_folder(output.parent)}")
     resolved = output.resolve()
@@ -346,6 +348,22 @@ def check_model_dir(output: Path, *inputs: Path | None) -> None:
     except InputError as exc:
         raise HourglassError(f"--output {exc}") from None
     _check_writable(output, "--output")  # the model is written beside it and renamed into place
+
+
+def check_not_loop(output: Path, option: str = "--output") -> None:
+    """Refuse, as one line, an ``output`` that is a symbolic link loop: it names no file nor
+    folder (and :meth:`pathlib.Path.resolve` raises a ``RuntimeError`` on it).
+
+    Examples
+    --------
+    >>> check_not_loop(Path("model"))
+    """
+    from hourglass.ingest.readers import linked_output
+
+    try:
+        linked_output(output)
+    except InputError as exc:
+        raise HourglassError(f"{option} {exc}") from None
 
 
 def check_not_input(output: Path | None, option: str, data: Path | None = None,

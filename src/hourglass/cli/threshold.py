@@ -68,7 +68,7 @@ def threshold(
     records it (info.rethresholded_from).
     """
     data_on_stdout(json_out)  # '--json -': the JSON alone on stdout, the table on stderr
-    from hourglass.cli._common import check_model_dir, check_not_input
+    from hourglass.cli._common import check_model_dir, check_not_input, check_not_loop
     from hourglass.pipeline.artefact import load
 
     setup_logging(quiet)
@@ -86,6 +86,7 @@ def threshold(
         if events_per_day is not None and not 0 < events_per_day < float("inf"):  # inf: saved by -o
             raise HourglassError(f"--events-per-day: must be > 0 and finite, got {events_per_day}")
         if output is not None:
+            check_not_loop(output, "-o")
             inside = output.resolve().is_relative_to(model.resolve())
             if inside and output.resolve() != model.resolve():
                 raise HourglassError(f"-o {output}: is inside the model directory {model}; choose "
