@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 _ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,3 +51,24 @@ def test_threshold_output_link_loop_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "n2").symlink_to(loop)
     one_line_error(["threshold", str(model), "--threshold", "fpr:0.01", "-o", str(loop)],
                    f"-o {loop}: a symbolic link that leads to no file")
+
+
+def test_suppress_number_rules_match_the_cells_once_per_rule(monkeypatch: Any) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from hourglass.serve.suppress import Condition, Suppressions
+
+    n = 200
+    text = "".join(f'[[rule]]\nname = "r{i}"\nmatch = {{ port = "0{i + 20000}" }}\n' for i in range(n))
+    rules = Suppressions.parse(text + '[[rule]]\nname = "fee"\nmatch = { fee = "2.50" }\n', "r.toml")
+    df = pd.DataFrame({"port": np.arange(40) + 20000 - 20,
+                       "fee": pd.Series([2.5, "n/a", "2.5", "2.50"] * 10, dtype=object)})
+    calls = []
+    test = Condition.test
+    monkeypatch.setattr(Condition, "test", lambda self, values: calls.append(1) or test(self, values))
+    names = rules.names(df).tolist()
+    assert names[:20] == ["fee", "", "", "fee"] * 5  # the number 2.5 and the text "2.50", not "2.5"
+    assert names[20:] == [f"r{i}" for i in range(20)]
+    assert len(calls) == n + 1  # one match of the distinct cells a rule (was two: 0.055 s a batch
+    # of 1,024 rows for 5,000 rules of port = "0N", 0.034 s before its number forms were kept)

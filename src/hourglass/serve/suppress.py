@@ -633,8 +633,15 @@ class Suppressions:
                 if column in timed:
                     hit &= cond.test_times(uniques)[codes]
                 elif column in numeric and cond.numbers:  # a number's other text: its number cells
-                    hit &= cond.test(uniques)[codes] | (
-                        cond.for_numbers().test(uniques)[codes] & numeric[column])
+                    accepted = cond.test(uniques)
+                    other = np.isin(uniques, np.array(cond.numbers, dtype=object)) & ~accepted
+                    rows = numeric[column]
+                    if rows is _ALL:  # (all of them: one look-up of the cells' codes, as for text)
+                        hit &= (accepted | other)[codes]
+                    elif other.any():
+                        hit &= accepted[codes] | (other[codes] & rows)
+                    else:
+                        hit &= accepted[codes]
                 else:
                     hit &= cond.test(uniques)[codes]
                 if not hit.any():
@@ -756,21 +763,26 @@ class Suppressions:
                 self._read_parts(values, idx[:half], each)
                 self._read_parts(values, idx[half:], each)
 
+_ALL = np.ones(0, dtype=bool)  # (:func:`_number_rows` of a column of numbers: every row)
+
+
 def _number_rows(s: pd.Series) -> np.ndarray | None:
     """Which rows of ``s`` hold numbers (not booleans) rather than the text written: all of a
     column of numbers, those of a column of mixed values that are (a micro-batch of JSON rows
     whose ``fee`` is ``2.5`` in one and ``"n/a"`` in another, a row's match not to hang on its
-    neighbours); ``None`` when none do. Per distinct value.
+    neighbours), :data:`_ALL` for a column of numbers; ``None`` when none do. Per distinct value.
 
     Examples
     --------
     >>> _number_rows(pd.Series([2.5, "n/a", True, 3])).tolist(), _number_rows(pd.Series(["x"]))
     ([True, False, False, True], None)
+    >>> _number_rows(pd.Series([1, 2])) is _ALL
+    True
     """
     if pd.api.types.is_bool_dtype(s.dtype):
         return None
     if pd.api.types.is_numeric_dtype(s.dtype):
-        return np.ones(len(s), dtype=bool)
+        return _ALL
     if s.dtype != object:
         return None
     try:
