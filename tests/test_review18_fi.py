@@ -72,3 +72,22 @@ def test_suppress_number_rules_match_the_cells_once_per_rule(monkeypatch: Any) -
     assert names[20:] == [f"r{i}" for i in range(20)]
     assert len(calls) == n + 1  # one match of the distinct cells a rule (was two: 0.055 s a batch
     # of 1,024 rows for 5,000 rules of port = "0N", 0.034 s before its number forms were kept)
+
+
+def test_stream_file_removed_with_its_folder_is_not_said_to_go_on(tmp_path: Path, caplog: Any) -> None:
+    import shutil
+
+    from hourglass.serve.sinks import JsonLinesSink
+
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    path = folder / "alerts.jsonl"
+    sink = JsonLinesSink(open(path, "ab"), path=path, reopen=lambda: open(path, "ab"))
+    sink.write([{"row": 1}])
+    shutil.rmtree(folder)  # (the file and its folder gone: no file can be made at the name)
+    with caplog.at_level("WARNING"):
+        sink.write([{"row": 2}])
+    sink.close()
+    said = [r.getMessage() for r in caplog.records if "cannot start the file anew" in r.getMessage()]
+    assert said == [f"{path}: cannot start the file anew after it was removed (No such file or directory); "
+                    "the alerts go into the removed file and are lost until one can be made there"]

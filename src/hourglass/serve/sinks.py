@@ -274,10 +274,22 @@ class JsonLinesSink:
             return False
         return (now.st_dev, now.st_ino) != (mine.st_dev, mine.st_ino)
 
+    def _gone(self) -> tuple[str, str]:
+        """How the file written left :attr:`path`, and where the alerts go now: moved away (they go
+        on into it), or removed, which no name shows any more (they are lost)."""
+        try:
+            removed = os.fstat(self.fh.fileno()).st_nlink == 0
+        except (OSError, ValueError):
+            removed = False
+        if removed:
+            return "removed", "the alerts go into the removed file and are lost until one can be made there"
+        return "moved away", "the alerts go on into the file moved"
+
     def write(self, alerts: Sequence[Mapping[str, Any]]) -> None:
         """Write ``alerts``, one a line, and flush (to a new file at :attr:`path` once the one
         written was moved away; while none can be opened there, a folder or a file the stream
-        may not write in its place, into the one moved away, said once)."""
+        may not write in its place, into the one moved away, said once: a removed one keeps
+        none)."""
         if alerts:
             if self._moved():
                 assert self._reopen is not None
@@ -285,9 +297,9 @@ class JsonLinesSink:
                     fh = self._reopen()
                 except OSError as exc:  # (a live stream does not stop, nor lose the alerts, for it)
                     if not self._unopened:
-                        logger.warning("%s: cannot start the file anew after it was moved away (%s); "
-                                       "the alerts go on into the file moved", self.path,
-                                       exc.strerror or exc)
+                        how, where = self._gone()
+                        logger.warning("%s: cannot start the file anew after it was %s (%s); %s",
+                                       self.path, how, exc.strerror or exc, where)
                     self._unopened = True
                 else:
                     self.fh.close()
