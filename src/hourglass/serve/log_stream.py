@@ -7,7 +7,8 @@ kept (:class:`~hourglass.features.sessions.live.LiveSessions`).
 
 * Next-event models (tag ``online_events``: DeepLog) check every event as it arrives against
   the keys predicted from the session's last ``window`` keys; all the events of a micro-batch go
-  through the network together. An event scoring above the threshold is one alert. When a
+  through the network together. An event scoring above the threshold is one alert (its line's
+  ``text`` and ``parameters`` quoted as ``hourglass score``'s alert quotes them). When a
   session closes (end of input, idle for ``idle_timeout`` seconds, or evicted as the least
   recently seen beyond ``max_sessions``), the end of the session is checked too (models trained
   with ``end_token``). On the same log, the sessions alerted on are the sessions batch scoring
@@ -29,7 +30,7 @@ import numpy as np
 
 from hourglass._limits import too_long
 from hourglass.errors import InputError
-from hourglass.explain.events import _template, clip, session_alerts
+from hourglass.explain.events import _quote, _template, session_alerts
 from hourglass.features.sessions import Sessions
 from hourglass.features.sessions.keys import key_sequence
 from hourglass.features.sessions.live import ClosedSession, LiveSessions, line_events
@@ -249,19 +250,20 @@ class LogStreamScorer:
         seen = key == "<end>" or int(self.detector._map_keys(np.array([key]))[0]) < \
             self.detector.n_features_in_
         if key == "<end>":
-            template = _template(self.templates, "<end>")
+            template = full = _template(self.templates, "<end>")
         elif seen or (key in self.templates and key != 0):
             template = _template(self.templates, key)
+            full = self.templates.get(key, template)  # unclipped
         else:
-            template = _template(self.templates, None)
+            template = full = _template(self.templates, None)
         alert: dict[str, Any] = {
             "session": session, "line": line, "position": position, "key": key,
             "template": template, "seen_in_training": seen, "rank": rank,
             "score": round(score, 6), "threshold": self.threshold,
             "expected": [{"key": k, "template": _template(self.templates, k), "p": p}
                          for k, p in zip(expected, expected_p, strict=True)]}
-        if content:
-            alert["text"] = clip(content)
+        if content:  # its text and parameters, as score's and the service's alerts quote them
+            alert.update(_quote(full, content))
         if closed is not None:
             alert["closed"] = closed
         return alert

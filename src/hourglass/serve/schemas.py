@@ -206,8 +206,8 @@ class SessionScore(BaseModel):
                                                "first event in the request, from 1.")
     unexpected: dict[str, Any] | None = Field(
         default=None, description="With 'explain', for a flagged session: the first unexpected "
-                                  "event (position, line, key, template, text) and the 'expected' "
-                                  "keys with their templates.")
+                                  "event (position, line, key, template, text, parameters) and the "
+                                  "'expected' keys with their templates.")
 
 
 class LogResponse(BaseModel):
