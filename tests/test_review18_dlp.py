@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -67,3 +68,20 @@ def test_streamed_deeplog_alert_quotes_the_parameters_score_and_the_service_quot
     served = LogScorer(deeplog_dir).score(LIVE, explain=True)["sessions"]
     assert _quoted(next(s["unexpected"] for s in served if s["flag"])) == _quoted(batch)
 
+
+
+# -- (3) an event ensemble's alert lists its DeepLog member's top_g expected keys -----------------
+def test_event_ensemble_alert_lists_its_deeplog_members_top_g_expected_keys() -> None:
+    from hourglass.detectors.event_ensemble import EventEnsemble
+    from hourglass.explain import session_alerts
+    from hourglass.features.sessions import Sessions
+
+    normal = [np.array([1, 2, 3, 4, 5, 6, 7, 8])] * 40 + [np.array([1, 2, 4, 3, 5, 6, 7, 8])] * 40
+    ens = EventEnsemble(detectors=(("deeplog", {"window": 3, "top_g": 2, "hidden": 16, "layers": 1,
+                                                "epochs": 30, "lr": 0.03}),), verbose=0).fit(normal)
+    s = Sessions(["a"], [np.array([1, 2, 3, 8, 5, 6, 7, 4])], [np.arange(1, 9)])
+    scores = ens.score(s.sequences)
+    alert = session_alerts(ens, s, scores, np.array([1]))[0]["unexpected"]
+    assert alert["member"] == "deeplog"
+    assert len(alert["expected"]) == 2  # the keys DeepLog accepts there, not 5
+    assert len(session_alerts(ens, s, scores, np.array([1]), top=3)[0]["unexpected"]["expected"]) == 3

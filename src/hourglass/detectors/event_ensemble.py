@@ -108,10 +108,12 @@ class EventEnsemble(Ensemble):
         self.vocab_ = np.unique(np.concatenate([m.vocab_ for m in self.members_]))
         self.n_features_in_ = len(self.vocab_)
 
-    def explain(self, X: object, top: int = 9) -> list[dict[str, Any]]:
+    def explain(self, X: object, top: int | None = None) -> list[dict[str, Any]]:
         """Per session: the explanation of the member with the highest calibrated score (see
         that detector's ``explain``), plus ``"member"``, its registry name (its class name for
-        a class not registered).
+        a class not registered). ``top``: how many expected keys to list; ``None``, each
+        member's own number: DeepLog's ``top_g`` (the keys it accepts), 5 for a member without
+        one (as :func:`~hourglass.explain.session_alerts` lists for it alone).
 
         Examples
         --------
@@ -122,7 +124,7 @@ class EventEnsemble(Ensemble):
         'event-count-autoencoder'
         """
         self._check_fitted()
-        top = check_top(top)
+        top = None if top is None else check_top(top)
         sessions = self._validate(X, reset=False)
         best = np.argmax(self._calibrated(sessions), axis=0)
         out: list[dict[str, Any]] = [{} for _ in sessions]
@@ -135,6 +137,7 @@ class EventEnsemble(Ensemble):
                     out[i] = {"position": 0, "key": None, "score": float("nan"), "expected": [],
                               "expected_p": [], "member": _label(m)}
                 continue
-            for i, e in zip(idx, m.explain(self._take(sessions, idx), top=top), strict=True):
+            own = top if top is not None else int(getattr(m, "top_g", 5))
+            for i, e in zip(idx, m.explain(self._take(sessions, idx), top=own), strict=True):
                 out[i] = {**e, "member": _label(m)}
         return out

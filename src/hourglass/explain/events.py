@@ -82,7 +82,8 @@ def session_alerts(detector: Any, sessions: Sessions, scores: np.ndarray, flags:
     templates
         Template text per key (from the fitted parser), if the input was raw text.
     top
-        How many expected keys to list (default: the detector's ``top_g``, else 5).
+        How many expected keys to list (default: the detector's ``top_g``, else 5; for an
+        event ensemble, the ``top_g`` of the member that raised the alert, else 5).
 
     Examples
     --------
@@ -105,8 +106,9 @@ def session_alerts(detector: Any, sessions: Sessions, scores: np.ndarray, flags:
         raise InputError(f"{type(detector).__name__} cannot explain its alerts")
     templates = templates or {}
     flagged = np.flatnonzero(np.asarray(flags) == 1)
-    if top is None:
+    if top is None and not hasattr(detector, "members_"):
         top = int(getattr(detector, "top_g", 5))
+    # (an event ensemble, with top None: each member's own number, its DeepLog's top_g)
     explained: list[dict[str, Any]] = []
     for lo in range(0, len(flagged), _BATCH):  # bounded memory for many alerts
         explained += detector.explain([sessions.sequences[i] for i in flagged[lo:lo + _BATCH]],
