@@ -16,6 +16,7 @@ from hourglass.detectors.deeplog import DeepLog
 from hourglass.features.sessions import EventSessions
 from hourglass.pipeline import Pipeline
 from hourglass.serve.log_scoring import LogScorer
+from hourglass.serve.log_stream import LogStreamScorer
 
 REGEX = r"blk_\d+"
 
@@ -85,3 +86,33 @@ def test_event_ensemble_alert_lists_its_deeplog_members_top_g_expected_keys() ->
     assert alert["member"] == "deeplog"
     assert len(alert["expected"]) == 2  # the keys DeepLog accepts there, not 5
     assert len(session_alerts(ens, s, scores, np.array([1]), top=3)[0]["unexpected"]["expected"]) == 3
+
+
+# -- (2) unknown templates: lines on every path, and so described --------------------------------
+TWO_SESSIONS = ["receiving blk_1 from 10.0.0.1 size 5", "receiving blk_2 from 10.0.0.1 size 5",
+                "mystery replication of blk_1 to blk_2 started", "close blk_1", "close blk_2"]
+
+
+def test_a_line_naming_two_sessions_is_one_unknown_template_on_every_path_and_in_the_schema(
+        deeplog_dir: Path, tmp_path: Path) -> None:
+    from hourglass.cli.stream_logs import summary_line
+    from hourglass.pipeline.artefact import load
+    from hourglass.serve.schemas import EcsResponse, LogResponse
+
+    src = tmp_path / "two.log"
+    src.write_text("\n".join(TWO_SESSIONS) + "\n")
+    r = CliRunner().invoke(app, ["score", str(deeplog_dir), str(src), "-o", str(tmp_path / "s.csv")])
+    assert r.exit_code == 0, r.output
+    assert "5 lines, 1 had a template unseen in training" in r.stderr
+    scorer = LogStreamScorer(load(deeplog_dir))
+    scorer.feed(list(enumerate(TWO_SESSIONS, 1)))
+    scorer.finish()
+    counts = scorer.counts()
+    assert counts["unknown_template"] == 1 and counts["events"] == 6  # the line: 2 events
+    assert "5 lines from x: 5 parsed, 1 with an unknown template" in summary_line(counts, "x", 1.0, "event")
+    served = LogScorer(deeplog_dir).score(TWO_SESSIONS)
+    assert served["unknown_templates"] == served["parse"]["unknown_template"] == 1
+    # the service's description says what it counts: lines, not events
+    for schema in (LogResponse, EcsResponse):
+        text = schema.model_fields["unknown_templates"].description or ""
+        assert "line" in text.lower() and not text.lower().startswith(("events", "logs: events")), text

@@ -215,9 +215,12 @@ class LogResponse(BaseModel):
 
     sessions: list[SessionScore]
     unparsed_lines: int = Field(description="Lines that matched no header format (not scored).")
-    unknown_templates: int = Field(description="Events whose template (or key, for key sequences and "
-                                               "integer keys) was never seen in training (scored as "
-                                               "the unknown key).")
+    unknown_templates: int = Field(description="Lines (event table rows) whose template was never "
+                                               "seen in training, scored as the unknown key; a line "
+                                               "naming several sessions counts once, as in the "
+                                               "'parse' counts and hourglass score's and stream's "
+                                               "summaries. For key sequences and integer keys: the "
+                                               "keys never seen in training.")
     parse: dict[str, int | None] = Field(description="All parse and grouping counts.")
 
 
@@ -294,8 +297,11 @@ class EcsResponse(BaseModel):
                                                           "pairs scored.")
     unparsed_lines: int | None = Field(default=None, description="Logs: lines that matched no "
                                                                  "header format (not scored).")
-    unknown_templates: int | None = Field(default=None, description="Logs: events whose template "
-                                                                    "(or key) was never seen in training.")
+    unknown_templates: int | None = Field(default=None, description="Logs: lines (rows) whose "
+                                                                    "template was never seen in "
+                                                                    "training, a line naming several "
+                                                                    "sessions once (key sequences, "
+                                                                    "integer keys: keys never seen).")
     parse: dict[str, int | None] | None = Field(default=None, description="Logs: all parse and "
                                                                           "grouping counts.")
     suppressed: dict[str, int] | None = Field(default=None, description="With suppression rules "
