@@ -562,6 +562,7 @@ class TabularPreprocessor:
         self._fit_categorical(df, cols)
         self.columns_ = [c for c in cols if self.roles_[c] != "drop"]
         self.feature_names_ = self._feature_names()
+        self.columns_ = self._used_columns()
         if not self.feature_names_:
             hint = ""
             if len(cols) == 1:  # a log or a ';'-separated file read as a one-column table
@@ -1054,6 +1055,13 @@ class TabularPreprocessor:
             cols += [c] * (len(_PORT_BUCKETS) + len(ports))
         return cols
 
+    def _used_columns(self) -> list[str]:
+        """The columns of ``columns_`` that a feature comes from: a numeric column dropped in
+        training (constant, near-duplicate, low variance) and feeding no missing indicator is
+        not read, so a file to score need not carry it (``columns_`` was once saved with them)."""
+        used = set(self.feature_columns())
+        return [c for c in self.columns_ if c in used]
+
     def extra_columns(self, df: pd.DataFrame) -> list[str]:
         """Columns of ``df`` that the fitted preprocessing does not know (ignored)."""
         known = set(self.columns_) | set(self.roles_) | self._dropped()
@@ -1230,4 +1238,5 @@ class TabularPreprocessor:
                         and (np.diff(q) >= -1e-9 * np.abs(q).max()).all()):
                     raise InputError(f"preprocessing state is malformed (quantiles of {c!r}: at least "
                                      "two finite values expected, in ascending order)")
+        self.columns_ = self._used_columns()  # a model saved with its dropped columns among them
         return self
