@@ -84,8 +84,8 @@ def test_reproducible_with_random_state(parent: Pipeline) -> None:
 
 
 def test_schema_and_unsupported_models_and_params_are_refused(parent: Pipeline) -> None:
-    with pytest.raises(InputError, match="missing: c"):
-        parent.warm_start(_frame(100, 0.0, 5).drop(columns=["c"]))
+    with pytest.raises(InputError, match="missing: b"):
+        parent.warm_start(_frame(100, 0.0, 5).drop(columns=["b"]))
     with pytest.raises(ValueError, match="'hidden' cannot change"):
         parent.warm_start(_frame(100, 0.0, 5), hidden=(8, 2))
     forest = Pipeline(LatentIForest(hidden=(8, 2), epochs=2, n_estimators=10, verbose=0)).fit(
@@ -134,7 +134,7 @@ def _cli_files(d: Path) -> dict[str, Path]:
     new.loc[:29, ["a", "label"]] = [40.0, "attack"]
     old.to_csv(d / "old.csv", index=False)
     new.to_csv(d / "new.csv", index=False)
-    new.drop(columns=["c"]).to_csv(d / "bad.csv", index=False)
+    new.drop(columns=["b"]).to_csv(d / "bad.csv", index=False)
     res = runner.invoke(app, ["train", str(d / "old.csv"), "-o", str(d / "m1"), "--label-col", "label",
                               "--normal", "benign", "--epochs", "5", "--hidden", "8,4", "-q"])
     assert res.exit_code == 0, res.output
@@ -167,7 +167,7 @@ def test_cli_warm_start_records_provenance_and_refuses_cleanly(tmp_path: Path) -
     _one_line_error(["train", str(f["new"]), "-o", str(tmp_path / "m3"), "--replay-data", str(f["old"])],
                     "only with --warm-start", tmp_path / "m3")
     _one_line_error(["train", str(f["bad"]), "--warm-start", str(f["m1"]), "-o", str(tmp_path / "m3")],
-                    "missing: c", tmp_path / "m3")
+                    "missing: b", tmp_path / "m3")
     _one_line_error(["train", str(f["new"]), "--warm-start", str(f["m1"]), "-o", str(tmp_path / "m3"),
                      "--hidden", "4,2"], "--hidden: a warm start keeps", tmp_path / "m3")
     res = runner.invoke(app, ["train", str(f["old"]), "-o", str(tmp_path / "lif"), "--label-col",
