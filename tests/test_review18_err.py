@@ -214,7 +214,7 @@ def test_stream_output_that_cannot_be_opened(tmp_path: Path, monkeypatch: pytest
 
     monkeypatch.setattr(builtins, "open", no_device)
     with pytest.raises(HourglassError, match=r"--output .*alerts\.jsonl: cannot write it \(No such device"):
-        stream._append(target)
+        stream._append_at_start(target)
 
 
 def test_output_inside_a_file_says_it_is_a_file(trained: dict[str, Any]) -> None:

@@ -861,7 +861,7 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
             sink: Any = SQLiteSink(output, columns, table=table)
         else:
             sink = JsonLinesSink(sys.stdout.buffer) if output is None else \
-                JsonLinesSink(_append(output), path=output, reopen=lambda: _append(output))
+                JsonLinesSink(_append_at_start(output), path=output, reopen=lambda: _append(output))
     return scorer, read, sink, rule
 
 
@@ -880,12 +880,7 @@ def _append(path: Path) -> io.BufferedWriter:
     >>> p.read_bytes()
     b'{"row": 1, "sco\\n{"row": 2}\\n'
     """
-    try:
-        fh = open(path, "ab")
-    except OSError as exc:  # a device without its hardware (/dev/tty, no terminal); a full disk
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):  # is said as one
-            raise
-        raise HourglassError(f"--output {path}: cannot write it ({exc.strerror or exc})") from None
+    fh = open(path, "ab")  # (an OSError: a live stream's reopening warns and goes on)
     if path.is_file() and fh.tell() > 0:
         with open(path, "rb") as old:
             old.seek(-1, os.SEEK_END)
@@ -893,6 +888,17 @@ def _append(path: Path) -> io.BufferedWriter:
                 fh.write(b"\n")
                 fh.flush()
     return fh
+
+
+def _append_at_start(path: Path) -> io.BufferedWriter:
+    """:func:`_append` for the stream's start: a device that refuses to open (``/dev/tty`` with
+    no terminal) is one line naming ``--output``; a full disk is said as one."""
+    try:
+        return _append(path)
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            raise
+        raise HourglassError(f"--output {path}: cannot write it ({exc.strerror or exc})") from None
 
 
 @contextlib.contextmanager
