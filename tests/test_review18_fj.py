@@ -28,3 +28,25 @@ def test_stream_file_that_cannot_be_made_anew_keeps_the_stream_going(
     sink.close()
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "cannot start the file anew after it was removed" in warnings[0]
+
+
+def test_debug_traceback_for_tables_on_a_full_disk(tmp_path: Path) -> None:
+    """``HOURGLASS_DEBUG=1 hourglass formats > /dev/full``: the traceback before the disk-full
+    line, as for every other one-line error (the README's promise); none came."""
+    import os
+    import subprocess
+    import sys
+
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, OMP_NUM_THREADS="1", HOURGLASS_DEBUG="1",
+               PYTHONPATH=os.pathsep.join([str(root / "src"), os.environ.get("PYTHONPATH", "")]))
+    with open("/dev/full", "wb") as full:
+        res = subprocess.run([sys.executable, "-m", "hourglass", "formats"], cwd=tmp_path, env=env,
+                             stdin=subprocess.DEVNULL, stdout=full, stderr=subprocess.PIPE, timeout=120)
+    text = res.stderr.decode()
+    assert res.returncode == 1, text
+    assert text.startswith("Traceback") and "OSError: [Errno 28]" in text, text
+    assert text.rstrip().splitlines()[-1] == ("error: no space left on device: free some space or write "
+                                              "the output elsewhere"), text

@@ -140,8 +140,9 @@ def reader_gone() -> Iterator[None]:
 def output_full() -> Iterator[None]:
     """End a command whose own lines or tables found standard output on a full disk
     (``hourglass models > /dev/full``, a log file on a full disk) with one line and exit code 1,
-    as a data output on a full disk ends (:func:`user_errors`); a full standard output then
-    points at the null device, so that Python's flush at exit raises no second error."""
+    as a data output on a full disk ends (:func:`user_errors`, ``HOURGLASS_DEBUG`` included); a
+    full standard output then points at the null device, so that Python's flush at exit raises
+    no second error."""
     try:
         yield
     except OSError as exc:
@@ -155,6 +156,7 @@ def output_full() -> Iterator[None]:
             os.dup2(devnull, 1)
             os.close(devnull)
         with contextlib.suppress(OSError):  # (standard error on the full disk too)
+            _debug_traceback()
             err.print(error_line(disk_full_text(exc)), highlight=False)
         raise typer.Exit(1) from None
 
