@@ -50,3 +50,27 @@ def test_debug_traceback_for_tables_on_a_full_disk(tmp_path: Path) -> None:
     assert text.startswith("Traceback") and "OSError: [Errno 28]" in text, text
     assert text.rstrip().splitlines()[-1] == ("error: no space left on device: free some space or write "
                                               "the output elsewhere"), text
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], []])
+def test_group_options_on_a_full_standard_output(tmp_path: Path, args: list[str]) -> None:
+    """``hourglass --version > /dev/full`` (or ``--help``, or no command: the help): one line and
+    exit code 1, as a command's own lines on a full standard output end; the group's options
+    were read outside that handling and stopped with an OSError traceback."""
+    import os
+    import subprocess
+    import sys
+
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, OMP_NUM_THREADS="1",
+               PYTHONPATH=os.pathsep.join([str(root / "src"), os.environ.get("PYTHONPATH", "")]))
+    env.pop("HOURGLASS_DEBUG", None)
+    with open("/dev/full", "wb") as full:
+        res = subprocess.run([sys.executable, "-m", "hourglass", *args], cwd=tmp_path, env=env,
+                             stdin=subprocess.DEVNULL, stdout=full, stderr=subprocess.PIPE, timeout=120)
+    text = res.stderr.decode()
+    assert res.returncode == 1 and "Traceback" not in text, text
+    assert text.splitlines() == ["error: no space left on device: free some space or write the output "
+                                 "elsewhere"], text

@@ -65,10 +65,12 @@ class _Commands(TyperGroup):
     """The command group: a reader that closes the output early (``... -o - | head -1``) ends
     any command quietly, with exit code 141 (:func:`~hourglass.cli._output.reader_gone`), where
     click ended it with exit code 1. The help pages (``--help | head``) still end with exit
-    code 1, quietly: typer writes them with a console of its own, which exits itself."""
+    code 1, quietly: typer writes them with a console of its own, which exits itself. A full
+    standard output (``hourglass --version > /dev/full``) is one line, exit code 1
+    (:func:`~hourglass.cli._output.output_full`), while the options are read too."""
 
-    def make_context(self, *args: Any, **kwargs: Any) -> Any:  # option parsing
-        with reader_gone():
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:  # option parsing (--version, --help)
+        with reader_gone(), output_full():
             return super().make_context(*args, **kwargs)
 
     def invoke(self, ctx: Any) -> Any:  # the command
