@@ -4,6 +4,7 @@ standard output closed or full, a socket or device as the output."""
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,31 @@ def test_group_options_on_a_full_standard_output(tmp_path: Path, args: list[str]
     assert res.returncode == 1 and "Traceback" not in text, text
     assert text.splitlines() == ["error: no space left on device: free some space or write the output "
                                  "elsewhere"], text
+
+
+@pytest.mark.parametrize("errno_name", ["ENOSPC", "EDQUOT"])
+def test_output_folder_on_a_full_disk_is_disk_full(tmp_path: Path, errno_name: str,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """An output whose folder cannot take even the check's empty file for want of space (no
+    block or inode left, a quota reached): the disk-full line and exit code 1, as every other
+    output on a full disk ends (README); it was the input error 'cannot write in FOLDER (No
+    space left on device)', exit code 2."""
+    import errno
+    import tempfile
+
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    code = getattr(errno, errno_name)
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(code, os.strerror(code), str(tmp_path / ".hourglass-x.check"))
+
+    data = tmp_path / "flows.csv"
+    data.write_text("a,b\n1,2\n3,4\n")
+    monkeypatch.setattr(tempfile, "NamedTemporaryFile", full)
+    res = runner.invoke(app, ["inspect", str(data), "--json", str(tmp_path / "out.json")])
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert res.exit_code == 1, res.output
+    assert len(lines) == 1 and lines[0].endswith(": free some space or write the output elsewhere"), lines
+    assert not (tmp_path / "out.json").exists()
