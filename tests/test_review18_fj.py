@@ -103,3 +103,26 @@ def test_output_folder_on_a_full_disk_is_disk_full(tmp_path: Path, errno_name: s
     assert res.exit_code == 1, res.output
     assert len(lines) == 1 and lines[0].endswith(": free some space or write the output elsewhere"), lines
     assert not (tmp_path / "out.json").exists()
+
+
+def test_dev_stdout_with_standard_output_closed(tmp_path: Path) -> None:
+    """``score -o /dev/stdout >&-``: the line for ``-o -`` ('standard output is closed'), not
+    'cannot write in /proc/1234/fd (No such file or directory)' of a folder the user never
+    named."""
+    import subprocess
+    import sys
+
+    if not Path("/dev/stdout").is_symlink():
+        pytest.skip("no /dev/stdout link here")
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, OMP_NUM_THREADS="1",
+               PYTHONPATH=os.pathsep.join([str(root / "src"), os.environ.get("PYTHONPATH", "")]))
+    data = tmp_path / "flows.csv"
+    data.write_text("a,b\n1,2\n3,4\n")
+    res = subprocess.run([sys.executable, "-m", "hourglass", "inspect", str(data), "--json", "/dev/stdout"],
+                         cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         timeout=120, preexec_fn=lambda: os.close(1))
+    text = res.stderr.decode()
+    assert res.returncode == 2, text
+    assert text.splitlines() == ["error: --json /dev/stdout: standard output is closed; give a file name, "
+                                 "or leave standard output open"], text

@@ -389,8 +389,11 @@ def check_not_input(output: Path | None, option: str, data: Path | None = None,
         raise HourglassError(f"{option} {output}: cannot write it ({exc.strerror or exc})") from None
     if is_dir:  # said now, not after scoring a whole log or series
         raise HourglassError(f"{option} {output}: is a directory, expected a file name")
-    from hourglass.ingest.readers import is_stream_output, linked_output
+    from hourglass.ingest.readers import is_stream_output, linked_output, stdout_closed
 
+    if stdout_closed() and _names_stdout(output):  # (its link names a descriptor that is not there)
+        raise HourglassError(f"{option} {output}: standard output is closed; give a file name, or "
+                             "leave standard output open")
     try:  # a symbolic link: the file it names is written, in its own folder (a device or a pipe,
         # /dev/stdout among them, is written through: its link may name no file, "pipe:[123]")
         target = output if is_stream_output(output) else linked_output(output)
@@ -412,6 +415,19 @@ def check_not_input(output: Path | None, option: str, data: Path | None = None,
     if model is not None and (model / "config.json").is_file() and out.parent == model.resolve():
         raise HourglassError(f"{option} {output}: is inside the model directory {model}; choose "
                              "another path")
+
+
+def _names_stdout(output: Path) -> bool:
+    """Whether ``output`` names standard output's descriptor (``/dev/stdout``, ``/dev/fd/1``).
+
+    Examples
+    --------
+    >>> _names_stdout(Path("/dev/stdout")), _names_stdout(Path("scores.csv"))
+    (True, False)
+    """
+    if str(output) in ("/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"):
+        return True
+    return os.path.realpath(output) in (f"/proc/{os.getpid()}/fd/1", "/dev/fd/1")
 
 
 def _not_folder(parent: Path) -> str:
