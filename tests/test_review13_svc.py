@@ -82,7 +82,7 @@ def test_model_names_that_differ_in_punctuation_get_distinct_operation_ids(tmp_p
 
 
 def test_a_missing_column_detail_lists_only_the_columns_a_row_needs(tmp_path: Path) -> None:
-    df = _table().assign(dur=np.arange(60.0))
+    df = _table().assign(dur=np.random.default_rng(0).exponential(size=60))  # (not a copy of bytes: read)
     df.loc[4, "proto"] = None  # proto optional: a row may leave it out
     Pipeline(AutoEncoder(hidden=(2,), epochs=1, verbose=0)).fit(df).save(tmp_path / "m")
     client = TestClient(create_app(tmp_path / "m", api_key=KEY))
