@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,3 +35,14 @@ def drifting_model(d: Path, *, threshold_column: bool = False) -> tuple[dict[str
     data = d / "rows.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows.to_dict("records")), encoding="utf-8")
     return {"dir": d, "model": model, "data": data}, rows
+
+
+def check_group_cut_offs(docs: list[dict[str, Any]], cuts: np.ndarray) -> None:
+    """Each grouped ECS alert of ``docs`` carries, and its message states, the cut-off its top row
+    met (``cuts`` by row), below the group's highest score."""
+    assert docs
+    for doc in docs:
+        h = doc["hourglass"]
+        cut = cuts[h["top_row"]]
+        assert h["threshold"] == cut < h["max_score"], doc["message"]
+        assert f"> threshold {cut:.4g}," in doc["message"]

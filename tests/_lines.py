@@ -43,3 +43,12 @@ def cloudtrail_record(i: int) -> dict[str, Any]:
             "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::1:user/a", "accountId": "1"},
             "eventID": f"e{i}", "readOnly": i % 2 == 0, "eventType": "AwsApiCall",
             "recipientAccountId": "1"}
+
+
+def cloudtrail_model(d: Path) -> Path:
+    """A table model trained (2 epochs, seed 0) on 200 :func:`cloudtrail_record` lines in ``d``."""
+    train = d / "train.jsonl"
+    train.write_text("".join(json.dumps(cloudtrail_record(i)) + "\n" for i in range(200)))
+    res = runner.invoke(app, ["train", str(train), "-o", str(d / "model"), "--epochs", "2", "--seed", "0"])
+    assert res.exit_code == 0, res.output
+    return d / "model"

@@ -13,7 +13,7 @@ import pytest
 
 from hourglass.cli import app
 from tests._cli import one_line_error, runner
-from tests._lines import cloudtrail_record
+from tests._lines import cloudtrail_model, cloudtrail_record
 
 _BRIDGE = {"version": "0", "detail-type": "AWS API Call via CloudTrail", "source": "aws.s3",
            "detail": cloudtrail_record(1)}
@@ -22,10 +22,7 @@ _BRIDGE = {"version": "0", "detail-type": "AWS API Call via CloudTrail", "source
 @pytest.fixture(scope="module")
 def trail(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     d = tmp_path_factory.mktemp("trail")
-    train = d / "train.jsonl"
-    train.write_text("".join(json.dumps(cloudtrail_record(i)) + "\n" for i in range(200)))
-    res = runner.invoke(app, ["train", str(train), "-o", str(d / "model"), "--epochs", "2", "--seed", "0"])
-    assert res.exit_code == 0, res.output
+    cloudtrail_model(d)
     return {"dir": d, "model": d / "model", "test": [cloudtrail_record(i) for i in range(200, 208)]}
 
 

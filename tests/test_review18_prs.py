@@ -13,16 +13,13 @@ import pytest
 from hourglass.cli import app
 from hourglass.ingest.formats import event_format, get_format
 from tests._cli import one_line_error, runner
-from tests._lines import cloudtrail_record
+from tests._lines import cloudtrail_model, cloudtrail_record
 
 
 @pytest.fixture(scope="module")
 def trail_model(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     d = tmp_path_factory.mktemp("trail")
-    train = d / "train.jsonl"
-    train.write_text("".join(json.dumps(cloudtrail_record(i)) + "\n" for i in range(200)))
-    res = runner.invoke(app, ["train", str(train), "-o", str(d / "model"), "--epochs", "2", "--seed", "0"])
-    assert res.exit_code == 0, res.output
+    cloudtrail_model(d)
     test = [cloudtrail_record(i) for i in range(200, 212)]
     lines = d / "test.jsonl"
     lines.write_text("".join(json.dumps(r) + "\n" for r in test))

@@ -14,7 +14,7 @@ from hourglass import AutoEncoder, Pipeline, load
 from hourglass.cli import app
 from hourglass.thresholds import DSPOT, SPOT, Percentile
 from tests._cli import runner
-from tests._drifting import drifting_model
+from tests._drifting import check_group_cut_offs, drifting_model
 
 
 @pytest.mark.parametrize("rule", [SPOT(1e-2, refit_every=5), DSPOT(1e-2, depth=10, refit_every=5)])
@@ -66,13 +66,7 @@ def test_adapted_grouped_ecs_alerts_carry_the_cut_off_of_their_top_row(drifting:
                               "-o", str(out), "-q"])
     assert res.exit_code == 0, res.output
     docs = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    _, _, cuts = _cut_offs(drifting)
-    assert docs
-    for doc in docs:
-        h = doc["hourglass"]
-        cut = cuts[h["top_row"]]
-        assert h["threshold"] == cut < h["max_score"], doc["message"]
-        assert f"> threshold {cut:.4g}," in doc["message"]
+    check_group_cut_offs(docs, _cut_offs(drifting)[2])
     plain = drifting["dir"] / "groups-plain.jsonl"  # the plain groups keep their fields
     res = runner.invoke(app, ["stream", str(drifting["model"]), "-i", str(drifting["data"]), "--adapt",
                               "--group-by", "src", "--group-window", "100", "-o", str(plain), "-q"])
