@@ -13,8 +13,8 @@ AWS VPC Flow Logs.
   ``Web Attack \x96 Brute Force``).
 * ``zeek-conn``: Zeek's TSV logs (``#separator``, ``#fields``, ``#types`` header lines, ``-`` for
   unset, ``(empty)``, a ``#close`` trailer; the ``\\xNN`` escapes of values undone, ``bool``
-  fields' ``T``/``F`` read as booleans, sets and vectors as their JSON text, ``["a", "b"]``, as
-  the same log written as JSON holds them) and Zeek JSON
+  fields' ``T``/``F`` read as booleans (another value a malformed row), sets and vectors as
+  their JSON text, ``["a", "b"]``, as the same log written as JSON holds them) and Zeek JSON
   logs (one object per line). No label column by default; labelled exports (e.g. IoT-23
   ``conn.log.labeled``, whose last fields, ``tunnel_parents   label   detailed-label``, are
   joined by three spaces: split) take ``--label-col``; IoT-23's ``label`` and
@@ -54,6 +54,7 @@ from hourglass.ingest.tables import (
     CHUNK_BYTES,
     NULL_VALUES,
     ReadStats,
+    _RowLines,
     check_log_text,
     iter_table,
     open_text,
@@ -206,6 +207,7 @@ class _VpcSpec(DatasetSpec):
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
                     used: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
         p = check_path(path)
+        stats = stats if stats is not None else ReadStats()
         check_log_text(p)  # UTF-16, gzip without .gz ...: said so, not 'expected 14 fields'
         head = read_head(p, 8192)
         first_fields = _first_line(head).split(" ")
@@ -354,7 +356,7 @@ def _zeek_values(df: pd.DataFrame, kinds: dict[str, str] | None = None, empty: s
             false = (col == "F").to_numpy(dtype=bool, na_value=False)
             if (true | false).all():
                 df[c] = true
-            else:  # (a value neither T nor F: missing, as '-' is)
+            else:  # (missing: '-'; a value neither T nor F is a malformed row, see _BoolCheck)
                 out = np.full(len(col), np.nan, dtype=object)
                 out[true], out[false] = True, False
                 df[c] = out
@@ -383,6 +385,69 @@ def _zeek_values(df: pd.DataFrame, kinds: dict[str, str] | None = None, empty: s
         escaped = found.fill_null(False).to_numpy(zero_copy_only=False)
         df[c] = col.where(~escaped, col[escaped].map(_zeek_unescaped))
     return df
+
+
+class _BoolCheck:
+    """The rows of a Zeek TSV log whose ``bool`` field holds neither ``T``, ``F`` nor the unset
+    value (``t``, ``1``, a damaged value): malformed rows, an error naming the file, line and
+    field, or (``on_bad_rows="skip"``) skipped and counted in ``stats``, not read as missing.
+    The chunks are asked in order; ``n`` header lines, ``width`` fields a row."""
+
+    def __init__(self, path: Path, n: int, sep: str, width: int, on_bad_rows: str,
+                 stats: ReadStats) -> None:
+        self._path, self._n, self._blank = path, n, (sep, width) if width > 1 else None
+        self._skip, self._stats = on_bad_rows == "skip", stats
+        self._lines: _RowLines | None = None
+        self._seen = self._kept = 0  # data rows the reader handed out, those kept here
+        self._bad: list[int | None] = []  # the lines of the rows skipped here
+        self._first_skip: int | None = None  # the stats' first skip as this check last left it
+
+    def _line(self, row: int) -> int | None:
+        """The file line of data row ``row`` (1-based) of the reader's rows."""
+        if self._lines is None:
+            self._lines = _RowLines(self._path, self._n, "#", decodable=False, quote=False,
+                                    blank=self._blank)
+        return self._lines.line_of(row)
+
+    def checked(self, df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+        seen, self._seen = self._seen, self._seen + len(df)
+        bad = np.zeros(len(df), bool)
+        for c in columns:
+            col = df[c]
+            if pd.api.types.is_bool_dtype(col.dtype):
+                continue
+            wrong = (col.notna() & ~col.isin(list(_ZEEK_BOOLS))).to_numpy(dtype=bool)
+            if wrong.any() and not self._skip:
+                i = int(np.flatnonzero(wrong)[0])
+                line = self._line(seen + i + 1)
+                where = f"line {line}" if line is not None else f"data row {seen + i + 1}"
+                raise InputError(f"{self._path}: {where}: field {c!r}: malformed value "
+                                 f"{col.iloc[i]!r} (a Zeek bool is T or F; use --on-bad-rows "
+                                 "skip to skip such rows)")
+            bad |= wrong
+        # (rows the reader skipped before: its rows' lines are no longer sure)
+        sure = self._stats.first_skip is None or self._stats.first_skip == self._first_skip
+        for k, i in enumerate(np.flatnonzero(bad).tolist()):
+            self._bad.append(self._line(seen + i + 1) if sure else None)
+            self._stats.note_skip(self._kept + i - k)
+        self._first_skip = self._stats.first_skip
+        self._kept += len(df) - int(bad.sum())
+        if not bad.any():
+            return df
+        self._stats.rows -= int(bad.sum())  # (counted as handed out by the reader)
+        return df[~bad].reset_index(drop=True)
+
+    def close(self) -> None:
+        """Count the rows skipped here (once the reader is done: a pass of it over the file
+        again counts its own bad rows afresh)."""
+        if self._lines is not None:
+            self._lines.close()
+            self._lines = None
+        for line in self._bad:
+            self._stats.bad_rows += 1
+            if line is not None and len(self._stats.bad_lines) < 10:
+                self._stats.bad_lines.append(line)
+        self._bad = []
 
 
 _SPACED = re.compile(r" {2,}")  # the run of spaces IoT-23's labelled logs put between their last fields
@@ -502,6 +567,7 @@ class ZeekSpec(DatasetSpec):
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
                     used: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
         p = check_path(path)
+        stats = stats if stats is not None else ReadStats()
         check_log_text(p)  # UTF-16, gzip without .gz ...: said so, not 'not a Zeek log'
         head = read_head(p, 4096).removeprefix(_BOM).lstrip()  # (blank lines before the header)
         spaced: dict[str, tuple[str, list[str], list[str]]] = {}
@@ -525,10 +591,13 @@ class ZeekSpec(DatasetSpec):
             raise InputError(f"{p}: not a Zeek log (expected '#separator'/'#fields' header lines "
                              "or JSON objects)")
         first, json_lines = True, not head.startswith(b"#")
+        bools = _BoolCheck(p, n, sep, len(fields), on_bad_rows, stats) if not json_lines else None
         try:
             for df in chunks:
                 if not json_lines and spaced:
                     df = _split_spaced(df, spaced, unset, p)
+                if bools is not None:
+                    df = bools.checked(df, [c for c in df.columns if kinds.get(c) == "bool"])
                 if first:  # a '#fields' header says the file is Zeek's (files.log has no id.orig_h)
                     missing = [c for c in ("id.orig_h", "id.resp_h") if c not in df.columns]
                     if missing and json_lines and self.name == "zeek-conn":
@@ -550,6 +619,9 @@ class ZeekSpec(DatasetSpec):
             if found is None:
                 raise
             raise InputError(f"{p}: line {found[0]}: {found[1]}") from None
+        finally:
+            if bools is not None:
+                bools.close()
 
 
 # The other Zeek logs read by the same spec (dns.log, http.log, ssl.log, files.log ...): their
