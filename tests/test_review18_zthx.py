@@ -43,3 +43,24 @@ def test_zeek_bool_t_f_and_unset_read_as_before(tmp_path: Path) -> None:
     stats = ReadStats()
     df = next(iter(ZEEK_CONN.iter_chunks(_zeek_log(tmp_path, "T"), stats=stats)))
     assert len(df) == 12 and stats.bad_rows == 0
+
+
+def test_threshold_events_per_day_documented_as_the_new_models_rate() -> None:
+    from hourglass.cli._options import RethresholdEventsOpt
+
+    text = " ".join(RethresholdEventsOpt.__metadata__[0].help.split())
+    assert "with -o, NEW's event rate whatever the rule" in text
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text().split())
+    assert "(with `-o NEW` it becomes NEW's event rate whatever the rule" in readme
+
+
+def test_threshold_o_saves_events_per_day_with_any_rule() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from hourglass import AutoEncoder, Pipeline
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"bytes": rng.exponential(100, 600), "port": rng.integers(0, 9, 600)})
+    pipe = Pipeline(AutoEncoder(hidden=(4,), epochs=1, verbose=0)).fit(df)
+    assert pipe.with_threshold("percentile:99.9", events_per_day=5000).info["events_per_day"] == 5000

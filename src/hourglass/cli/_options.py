@@ -456,7 +456,9 @@ RethresholdOutputOpt = Annotated[Path | None, typer.Option(
 RethresholdEventsOpt = Annotated[float | None, typer.Option(
     "--events-per-day", help="Event rate (rows, sessions, steps or buckets per day) for alerts per "
                              "day and budget:N/day (default: the model's, from its training "
-                             "--events-per-day, --timestamp-col or --freq grid).")]
+                             "--events-per-day, --timestamp-col or --freq grid); with -o, "
+                             "NEW's event rate whatever the rule, as train --events-per-day "
+                             "sets it (its model card, evaluate's alerts per day).")]
 RethresholdJsonOpt = Annotated[Path | None, typer.Option(
     "--json", help="Without -o: also write the table's rows, what the held-out scores they rest on "
                    "are and how many (not the scores) and the notes as JSON (- for standard output; "

@@ -484,7 +484,8 @@ class Pipeline:
         that cannot be fitted on the scores (e.g. ``fpr:0.001`` on too few), and an
         ``events_per_day`` that is not a number > 0 and finite (a saved model with one would
         not load). ``info`` records
-        the new rule and, in ``info["rethresholded_from"]``, the previous rule and value and the
+        the new rule, ``events_per_day`` where given (the model's event rate then, whatever the
+        rule, as training's), and, in ``info["rethresholded_from"]``, the previous rule and value and the
         parent (its artefact's content hash when it was loaded from one). ``self`` is unchanged.
 
         Examples
