@@ -402,7 +402,8 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
 
 def linked_output(path: str | os.PathLike[str]) -> Path:
     """The file an output ``path`` writes: the one a symbolic link names (followed to the end,
-    relative links read from their own folder, a dangling one naming the file to make), else
+    relative links read from their own folder, a dangling one naming the file to make, even one
+    under a path that is a file or missing, for the caller to say why), else
     ``path``; an :class:`InputError` for a link loop, which names no file (a rename would put a
     file in the link's place).
 
@@ -419,7 +420,8 @@ def linked_output(path: str | os.PathLike[str]) -> Path:
         return target
     try:
         return Path(os.path.realpath(target, strict=True))
-    except FileNotFoundError:  # (a dangling link: the file it names is made, as a shell's > does)
+    except (FileNotFoundError, NotADirectoryError):  # (a dangling link: the file it names is
+        # made, as a shell's > does; one under a file names that file, which the caller says)
         return Path(os.path.realpath(target))
     except OSError as exc:  # ELOOP
         raise InputError(f"{target}: a symbolic link that leads to no file "

@@ -88,7 +88,10 @@ def check_replaceable(path: str | os.PathLike[str]) -> None:
     target = Path(path)
     if not target.exists():
         if target.is_symlink():  # a link to nothing: the rename into place would fail after training
-            raise InputError(f"{target}: is a link to {os.readlink(target)}, which does not exist; "
+            folder = Path(os.path.realpath(target)).parent  # (a file there: its own name for it)
+            why = (f"whose folder {folder} is a file, not a folder" if folder.is_file()
+                   else "which does not exist")
+            raise InputError(f"{target}: is a link to {os.readlink(target)}, {why}; "
                              "remove the link or choose another output path")
         return
     if not target.is_dir():
