@@ -16,8 +16,8 @@ from hourglass.errors import HourglassError, InputError
 __all__ = ["UNUSED_BY", "base_params", "check_model_dir", "check_not_input", "check_not_loop",
            "check_output_type",
            "chunk_bytes", "finish_params", "hidden_param", "model_kind", "model_params", "parse_hidden",
-           "parse_value", "refuse_existing_model", "refuse_kept_outputs", "refuse_label_in_columns",
-           "refuse_normal_without_label", "refuse_unused", "typed_options"]
+           "parse_value", "refuse_closed_stdout", "refuse_existing_model", "refuse_kept_outputs",
+           "refuse_label_in_columns", "refuse_normal_without_label", "refuse_unused", "typed_options"]
 
 _PYTHON_WORDS: dict[str, Any] = {"True": True, "False": False, "None": None}
 
@@ -415,6 +415,23 @@ def check_not_input(output: Path | None, option: str, data: Path | None = None,
     if model is not None and (model / "config.json").is_file() and out.parent == model.resolve():
         raise HourglassError(f"{option} {output}: is inside the model directory {model}; choose "
                              "another path")
+
+
+def refuse_closed_stdout(result: str, option: str | None = None) -> None:
+    """Refuse, before any work, a command whose ``result`` is printed on standard output when the
+    process was started with it closed (``>&-``): the result would go nowhere, the exit code 0;
+    ``option`` names the file option that writes it elsewhere.
+
+    Examples
+    --------
+    >>> refuse_closed_stdout("the explanations", "--output")  # (standard output is open here)
+    """
+    from hourglass.ingest.readers import stdout_closed
+
+    if stdout_closed():
+        give = f"give {option} FILE, or leave" if option else "leave"
+        raise HourglassError(f"standard output is closed ({result} would go there); {give} "
+                             "standard output open")
 
 
 def _names_stdout(output: Path) -> bool:

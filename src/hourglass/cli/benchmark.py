@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hourglass.cli._common import check_not_input
+from hourglass.cli._common import check_not_input, refuse_closed_stdout
 from hourglass.cli._options import (
     BenchBaselinesOpt,
     BenchDataArg,
@@ -272,6 +272,8 @@ def benchmark(
 
     setup_logging(quiet)
     with user_errors():
+        if json_out is None:  # the tables are the result: said now, not after the training
+            refuse_closed_stdout("the results", "--json")
         if suite is not None:
             if data is not None or test is not None:
                 raise HourglassError(f"--suite {suite}: takes no DATA or --test (it names its files)")

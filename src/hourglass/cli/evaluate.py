@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from hourglass.cli._common import check_not_input, model_kind, refuse_unused, typed_options
+from hourglass.cli._common import (
+    check_not_input,
+    model_kind,
+    refuse_closed_stdout,
+    refuse_unused,
+    typed_options,
+)
 from hourglass.cli._options import (
     AllSessionsOpt,
     BadRowsOpt,
@@ -266,6 +272,8 @@ def evaluate(
 
     setup_logging(quiet)
     with user_errors():
+        if json_out is None and report is None:  # the tables are the result
+            refuse_closed_stdout("the metrics", "--json")
         # the option as typed: an error quoting --timestamp-col to a user who typed --time-col
         time_opt = "--time-col" if timestamp_col is None and time_col is not None else "--timestamp-col"
         time_col = timestamp_option(timestamp_col, time_col)

@@ -13,6 +13,7 @@ from hourglass.cli._common import (
     check_not_input,
     check_output_type,
     chunk_bytes,
+    refuse_closed_stdout,
     refuse_kept_outputs,
     typed_options,
 )
@@ -115,6 +116,8 @@ def explain(
     used = ""  # the explanation method, said once
     best: list[tuple[float, int, list[str]]] = []  # (score, row, cells): the --limit highest
     with user_errors():
+        if output is None:  # the table is the result: said now, not after scoring the input
+            refuse_closed_stdout("the explained rows", "--output")
         chunk_size = chunk_bytes(chunk_mb)
         if method not in METHODS:  # said before loading the model, naming the option
             raise HourglassError(f"--method: expected one of {', '.join(METHODS)}, got {method!r}")

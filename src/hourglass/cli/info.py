@@ -10,7 +10,12 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from hourglass.cli._common import check_not_input, refuse_label_in_columns, refuse_normal_without_label
+from hourglass.cli._common import (
+    check_not_input,
+    refuse_closed_stdout,
+    refuse_label_in_columns,
+    refuse_normal_without_label,
+)
 from hourglass.cli._options import (
     AggregateOpt,
     BucketOpt,
@@ -53,6 +58,8 @@ def models() -> None:
     """List the registered detectors."""
     from hourglass.detectors import registry  # its data only: no detector, no torch is imported
 
+    with user_errors():  # the list is the result
+        refuse_closed_stdout("the list")
     t = Table(title="hourglass detectors", header_style="bold")
     names = registry.entries()
     # a name is what '--model' takes: never cut to 'denoising-autoenco…' (a pipe is 80 wide)
@@ -76,6 +83,8 @@ def formats() -> None:
     from hourglass.cli._options import LOG_FORMAT_HELP
     from hourglass.ingest import all_formats
 
+    with user_errors():  # the list is the result
+        refuse_closed_stdout("the list")
     t = Table(title="hourglass input formats", header_style="bold")
     t.add_column("name", no_wrap=True, min_width=max(map(len, [*all_formats(), *LOG_FORMAT_HELP])))
     t.add_column("label column")
@@ -161,6 +170,8 @@ def inspect(
 
     setup_logging(True)
     with user_errors():
+        if json_out is None:  # the table is the result
+            refuse_closed_stdout("the schema", "--json")
         for opt, name in (("--format", fmt), ("--dataset", dataset)):
             if name is not None and (is_log_format(name) or get_timeseries_dataset(name) is not None):
                 raise HourglassError(f"{opt} {name}: inspect describes tables (flows, CSV/TSV/"

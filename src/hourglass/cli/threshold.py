@@ -68,12 +68,14 @@ def threshold(
     records it (info.rethresholded_from).
     """
     data_on_stdout(json_out)  # '--json -': the JSON alone on stdout, the table on stderr
-    from hourglass.cli._common import check_model_dir, check_not_input, check_not_loop
+    from hourglass.cli._common import check_model_dir, check_not_input, check_not_loop, refuse_closed_stdout
     from hourglass.pipeline.artefact import load
 
     setup_logging(quiet)
     specs = list(rules or [])
     with user_errors():
+        if json_out is None and output is None:  # the what-if table is the result
+            refuse_closed_stdout("the what-if table", "--json")
         if json_out is not None and output is not None:
             raise HourglassError(f"--json {json_out}: writes the what-if table, which -o does not "
                                  "show; leave one of them out")
