@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import stat
@@ -486,7 +485,9 @@ def _check_writable(output: Path, option: str, appends: bool = False, *,
         with tempfile.NamedTemporaryFile(dir=output.parent, prefix=".hourglass-", suffix=".check"):
             pass
     except OSError as exc:
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):  # no block, inode or quota left: a full
+        from hourglass.cli._output import DISK_FULL
+
+        if exc.errno in DISK_FULL:  # no block, inode or quota left: a full
             raise OSError(exc.errno, exc.strerror, str(shown)) from None  # disk (exit 1), not bad input
         raise HourglassError(f"{option} {shown}: cannot write in {output.parent} "
                              f"({exc.strerror or exc})") from None

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from hourglass.ingest import ReadStats
 
 __all__ = [
+    "DISK_FULL",
     "READER_GONE",
     "StderrHandler",
     "class_table",
@@ -146,7 +147,7 @@ def output_full() -> Iterator[None]:
     try:
         yield
     except OSError as exc:
-        if exc.errno not in _DISK_FULL:
+        if exc.errno not in DISK_FULL:
             raise
         try:
             if sys.stdout is not None:
@@ -319,14 +320,15 @@ def user_errors() -> Iterator[None]:
             text = f"{exc.filename}: {exc.strerror}" if exc.filename is not None else str(exc)
             err.print(error_line(text), highlight=False)
             raise typer.Exit(2) from None
-        if exc.errno not in _DISK_FULL:
+        if exc.errno not in DISK_FULL:
             raise
         _debug_traceback()
         err.print(error_line(disk_full_text(exc)), highlight=False)
         raise typer.Exit(1) from None
 
 
-_DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+#: the errno values of a write that found the disk full (or a quota or file-size limit reached)
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
 def _debug_traceback() -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import errno
 import functools
 import io
 import json
@@ -51,6 +50,7 @@ from hourglass.cli._options import (
     sqlite_table,
 )
 from hourglass.cli._output import (
+    DISK_FULL,
     SHOWN_BAD_LINES,
     end_by_sigterm,
     err,
@@ -896,7 +896,7 @@ def _append_at_start(path: Path) -> io.BufferedWriter:
     try:
         return _append(path)
     except OSError as exc:
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        if exc.errno in DISK_FULL:
             raise
         raise HourglassError(f"--output {path}: cannot write it ({exc.strerror or exc})") from None
 

@@ -140,7 +140,8 @@ class Condition:
     globs: tuple[str, ...] = ()
     networks: tuple[IpNetwork, ...] = ()
     #: the texts a column of numbers writes for those of :attr:`exact` that are a number's text
-    #: written otherwise (``00042`` -> ``42``), read once with the rules (:meth:`for_numbers`)
+    #: written otherwise (``00042`` -> ``42``), read once with the rules (matched on a
+    #: number column's number cells only)
     numbers: tuple[str, ...] = ()
 
     @classmethod
@@ -240,22 +241,6 @@ class Condition:
                 pattern = fnmatch.translate(g)
                 mask |= (text.str.match(pattern) | spaced.str.match(pattern)).to_numpy(dtype=bool)
         return mask & (values != MISSING)
-
-    def for_numbers(self) -> Condition:
-        """This condition for the cells of a column read as numbers (a CSV's ``00042`` or
-        ``2.50``, which its reader turns into ``42`` and ``2.5``): each value that is a number's
-        text also matches as that number (``"00042"`` matches the cell ``42``, ``"2.50"`` the
-        cell ``2.5``), as it matches the text written in a JSON row.
-
-        Examples
-        --------
-        >>> cond = Condition.of(["00042", "2.50", "1e3", "ftp"], "x").for_numbers()
-        >>> cond.test(np.array(["42", "2.5", "1000", "ftp", "43"], dtype=object)).tolist()
-        [True, True, True, True, False]
-        """
-        if not self.numbers:  # (the usual case, a rule's number written as a column writes it)
-            return self
-        return replace(self, exact=tuple(dict.fromkeys((*self.exact, *self.numbers))), numbers=())
 
     def _in_networks(self, values: np.ndarray) -> np.ndarray:
         """Which ``values`` are addresses in one of the networks: IPv4 text read in arrays (a
