@@ -708,6 +708,36 @@ class Pipeline:
                         "JSON log's true/false)", ", ".join(words))
         return df.assign(**words)
 
+    def with_windows_forms(self, df: pd.DataFrame) -> pd.DataFrame:
+        """``df`` with each Windows event value the model never saw but saw written another way
+        (a ``Keywords`` mask as signed decimal or hex text, a ``ProviderGuid`` in either letter
+        case: exports of one event log differ so) read as the spelling the model learnt, for a
+        model trained on Windows events (``evtx``, ``windows-json``); ``df`` itself otherwise.
+
+        Examples
+        --------
+        >>> from hourglass import AutoEncoder
+        >>> df = pd.DataFrame({"n": [1.0, 2.0] * 20, "Keywords": ["0x8020000000000000"] * 40})
+        >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df)
+        >>> pipe.info["dataset"] = "windows-json"
+        >>> new = pd.DataFrame({"n": [1.0], "Keywords": [-9214364837600034816]})
+        >>> pipe.with_windows_forms(new)["Keywords"].tolist()
+        ['0x8020000000000000']
+        """
+        if self.info.get("dataset") not in ("evtx", "windows-json") or not isinstance(df, pd.DataFrame):
+            return df
+        from hourglass.ingest.evtx import windows_forms
+
+        forms = windows_forms(df, getattr(self.features_, "categories_", None) or {})
+        if not forms:
+            return df
+        if not getattr(self, "_warned_windows_forms", False):
+            self._warned_windows_forms = True
+            logger.info("column(s) %s: values written another way than in training (a Keywords "
+                        "mask in hex or decimal, a GUID's letter case) read as the model learnt them",
+                        ", ".join(forms))
+        return df.assign(**forms)
+
     @staticmethod
     def _warn_zeek_sets(df: pd.DataFrame, categories: dict[str, list[str]]) -> None:
         """Warn once, naming them, of the categorical columns a model learnt as a Zeek TSV log's
@@ -732,7 +762,7 @@ class Pipeline:
     def transform(self, df: pd.DataFrame) -> np.ndarray:
         """The feature matrix the detector sees for ``df``."""
         self._check_fitted()
-        df = self.with_zeek_words(self.with_absent_fields(df))
+        df = self.with_windows_forms(self.with_zeek_words(self.with_absent_fields(df)))
         X = self.features_.transform(df)
         extra = self.features_.extra_columns(df)
         if extra and tuple(extra) != getattr(self, "_warned_extra", None):
