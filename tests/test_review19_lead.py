@@ -63,3 +63,34 @@ def test_a_plain_json_model_keeps_its_values_as_written(tmp_path: Path) -> None:
     assert pipe.with_windows_forms(new) is new
     pipe.info["dataset"] = "windows-json"
     np.testing.assert_allclose(pipe.score(new), pipe.score(old), rtol=1e-6)
+
+
+def test_a_folder_s_log_alerts_name_each_file_and_its_line(tmp_path: Path) -> None:
+    from tests.test_review18_logs import HDFS, hdfs_lines
+
+    train = tmp_path / "train.log"
+    train.write_text("\n".join(hdfs_lines(60)) + "\n")
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(train), "--format", "hdfs", "--session-regex", r"blk_-?\d+",
+                              "--model", "deeplog", "--epochs", "2", "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    (folder / "a.log").write_text("\n".join(hdfs_lines(3)) + "\n")
+    odd = HDFS.format(t=200000, msg="Exception in receiveBlock for block blk_90 java.io.IOException")
+    (folder / "b.log").write_text("\n".join([*hdfs_lines(1, 80), odd]) + "\n")
+    out = tmp_path / "alerts.jsonl"
+    res = runner.invoke(app, ["score", str(model), str(folder), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    alerts = {a["session"]: a for a in map(json.loads, out.read_text().splitlines())}
+    # the copy's line 13 (9 lines of a.log, then b.log's 4th): said as line 13, no file named
+    assert alerts["blk_90"]["file"] == str(folder / "b.log")
+    assert alerts["blk_90"]["first_line"] == 4
+    assert alerts["blk_90"]["unexpected"]["line"] == 4
+    assert alerts["blk_90"]["unexpected"]["file"] == str(folder / "b.log")
+    table = tmp_path / "sessions.csv"
+    res = runner.invoke(app, ["score", str(model), str(folder), "-o", str(table)])
+    assert res.exit_code == 0, res.output
+    frame = pd.read_csv(table).set_index("session")
+    assert frame.loc["blk_80", ["file", "first_line"]].tolist() == [str(folder / "b.log"), 1]
+    assert frame.loc["blk_2", ["file", "first_line"]].tolist() == [str(folder / "a.log"), 7]

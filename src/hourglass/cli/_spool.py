@@ -163,6 +163,37 @@ def _not_a_model(folder: Path) -> None:
                                  "data file, a folder of data files, a pattern, or -)")
 
 
+def _where(starts: list[tuple[int, str, int]], line: int) -> tuple[str, int]:
+    """(the file, its line) of a joined copy's ``line``, by the copy's ``starts`` (per file: its
+    first line in the copy, its name, that line's number in the file); ("", ``line``): not known."""
+    first, file, own = next(((a, f, o) for a, f, o in reversed(starts) if a <= line), (1, "", 1))
+    return (file, line - first + own) if file else ("", line)
+
+
+def line_source(path: Path, line: int) -> tuple[str, int] | None:
+    """The file and its line number that line ``line`` of DATA's copy ``path`` came from, when
+    ``path`` joins the files of a folder or a pattern (:func:`folder_as_file`); else ``None``
+    (``line`` is the file's own).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "a.log").write_text("one\\ntwo\\n")
+    >>> _ = (d / "b.log").write_text("three\\n")
+    >>> one = folder_as_file(d)
+    >>> name, line = line_source(one, 3)
+    >>> Path(name).name, line, line_source(Path("app.log"), 3)
+    ('b.log', 1, None)
+    >>> remove_spooled()
+    """
+    starts = _STARTS.get(str(path))
+    if not starts:
+        return None
+    file, own = _where(starts, int(line))
+    return (file, own) if file else None
+
+
 def shown(value: object) -> str:
     """``str(value)`` with the temporary copy of standard input named as the user gave it
     (:data:`STDIN_NAME`): for messages, model cards and reports about DATA ``-``.
@@ -181,10 +212,7 @@ def shown(value: object) -> str:
         starts = _STARTS.get(name, [])
 
         def where(line: int, starts: list[tuple[int, str, int]] = starts) -> tuple[str, int]:
-            """(the file, its line) of the copy's ``line`` ("", ``line``: not known)."""
-            first, file, own = next(((a, f, o) for a, f, o in reversed(starts) if a <= line),
-                                    (1, "", 1))
-            return (file, line - first + own) if file else ("", line)
+            return _where(starts, line)
 
         def in_file(m: re.Match[str]) -> str:
             file, line = where(int(m.group(1)))

@@ -15,7 +15,7 @@ from rich.console import Console
 from hourglass.cli._common import check_model_dir, model_params
 from hourglass.cli._output import fitted_text, threshold_text
 from hourglass.cli._schema import is_log_format
-from hourglass.cli._spool import shown, shown_name
+from hourglass.cli._spool import line_source, shown, shown_name
 from hourglass.detectors import registry
 from hourglass.detectors.base import BaseDetector
 from hourglass.errors import HourglassError
@@ -205,6 +205,25 @@ def _read_sessions(features: EventSessions, data: Path, *, strict: bool,
     return sessions
 
 
+def _in_files(data: Path, alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``alerts`` of the log ``data`` with their line numbers (``first_line``, the unexpected
+    event's ``line``) those of the files a folder or a pattern joined, each named (``file``
+    beside it); ``alerts`` themselves for one file."""
+    if line_source(data, 1) is None:
+        return alerts
+    for alert in alerts:
+        first = alert.get("first_line")
+        place = line_source(data, first) if first is not None else None
+        if place is not None:
+            alert["file"], alert["first_line"] = place
+        unexpected = alert.get("unexpected") or {}
+        line = unexpected.get("line")
+        place = line_source(data, line) if line is not None else None
+        if place is not None:
+            unexpected["file"], unexpected["line"] = place
+    return alerts
+
+
 def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
                anomalies_only: bool, ecs_rule: Any = None, drift: Any = None,
                table: str = "alerts") -> str:
@@ -224,7 +243,8 @@ def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
     if ecs_rule is not None or detect_format(output) == "jsonl" or is_sqlite(output):
         from hourglass.serve.sinks import alert_columns, alert_file
 
-        alerts = session_alerts(pipe.detector_, sessions, scores, flags, features.templates())
+        alerts = _in_files(data, session_alerts(pipe.detector_, sessions, scores, flags,
+                                                features.templates()))
         if ecs_rule is not None:
             from hourglass.serve.ecs import to_ecs, with_verdict
 
@@ -240,6 +260,10 @@ def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
                               "severity": np.asarray(det.severity(scores)).astype(str),
                               "n_events": [len(s) for s in sessions.sequences],
                               "first_line": [int(x[0]) for x in sessions.lines]})
+        if line_source(data, 1) is not None:  # a folder's or a pattern's files: each line in its own
+            places = [line_source(data, n) for n in frame["first_line"].tolist()]
+            frame["first_line"] = [p[1] if p else n for p, n in zip(places, frame["first_line"], strict=True)]
+            frame.insert(frame.columns.get_loc("first_line"), "file", [p[0] if p else "" for p in places])
         if anomalies_only:
             frame = frame[frame["flag"] == 1]
         write_table(frame, output)

@@ -446,7 +446,8 @@ def _message(alert: Mapping[str, Any], rule: AlertRule, threshold: float | None)
 
     def event_text(e: Mapping[str, Any]) -> str:
         where = "at the session's end" if e.get("key") == "<end>" else (
-            f"at line {e['line']}" if e.get("line") is not None else f"at position {e.get('position')}")
+            f"at line {e['line']}" + (f" of {e['file']}" if e.get("file") else "")
+            if e.get("line") is not None else f"at position {e.get('position')}")
         what = repr(e.get("template") or e.get("key"))
         novel = "" if e.get("seen_in_training", True) else ", never seen in training"
         expected = [str(x.get("template") or x.get("key")) for x in e.get("expected") or []][:3]
