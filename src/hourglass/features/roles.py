@@ -208,8 +208,9 @@ _CLOCK_SPAN = 0.05
 def _clock_numbers(name: str, s: pd.Series) -> str:
     """``"times"`` when the numbers ``s`` of column ``name`` are times, not a feature, else ``""``: under a
     time's name, dates written as numbers (``20240105``), or epoch times: every value within the
-    epoch range (1973 to 2099) of one unit (seconds, ms, us or ns), together spanning a small part
-    of their magnitude, as clock readings of days or months do. As a feature such times would grow
+    epoch range (1973 to 2099) of its unit (seconds, ms, us or ns; ``0`` and ``-1`` unset),
+    together spanning a small part of their magnitude, as clock readings of days or months do.
+    As a feature such times would grow
     past training with every day scored: every later row an anomaly. Durations and counters
     under such names (``response_time``, a cumulative ``cpu_time_ns``, ``uptime`` in ms) are
     smaller numbers or spread over orders of magnitude: they stay features.
@@ -229,29 +230,35 @@ def _clock_numbers(name: str, s: pd.Series) -> str:
 
 
 def clock_values(values: np.ndarray) -> bool:
-    """Whether the numbers ``values`` (float64; missing ones and ``0``, a time never set, left
-    out) are dates written as numbers (``20240105``) or epoch times: every value within the epoch
-    range (1973 to 2099) of one unit (seconds, ms, us or ns), together spanning under 5% of their
-    magnitude. The value test of :func:`_clock_numbers`, shared with the entity features.
+    """Whether the numbers ``values`` (float64; missing ones, ``0`` and negative ones such as
+    ``-1``, a time never set, left out) are dates written as numbers (``20240105``) or epoch
+    times: every value within the epoch range (1973 to 2099) of its unit (seconds, ms, us or ns,
+    by its size, as the time columns read them: one feed's milliseconds after another's seconds
+    are still one clock), together spanning under 5% of their magnitude. The value test of
+    :func:`_clock_numbers`, shared with the entity features.
 
     Examples
     --------
     >>> clock_values(np.array([1.7e12, 1.7e12 + 9e5, 0.0])), clock_values(np.array([20240105.0]))
     (True, True)
+    >>> clock_values(np.array([1.7e9, -1.0])), clock_values(np.array([1.7e9, 1.7e12 + 6e4]))
+    (True, True)
     >>> clock_values(np.array([3e8, 2e10, 7e11])), clock_values(np.array([1e8, 5e8]))
     (False, False)
     """
-    v = values[np.isfinite(values) & (values != 0)]  # (0: a time never set)
+    v = values[np.isfinite(values) & (values > 0)]  # (0 or -1: a time never set)
     if not len(v):
         return False
     month, day = (v // 100) % 100, v % 100
     if ((v == np.round(v)) & (v >= 19000101) & (v <= 21001231) & (month >= 1) & (month <= 12)
             & (day >= 1) & (day <= 31)).all():
         return True  # dates written as numbers
-    low, high = float(v.min()), float(v.max())
-    for unit in (1.0, 1e3, 1e6, 1e9):
-        if _EPOCH_SECONDS[0] * unit <= low and high <= _EPOCH_SECONDS[1] * unit:
-            return high - low <= _CLOCK_SPAN * high  # epoch times
+    # each value in the unit its size gives (below 1e11 seconds, then ms, us, ns: each unit's
+    # epoch range lies within its size's), as seconds
+    seconds = v / np.select([v < 1e11, v < 1e14, v < 1e17], [1.0, 1e3, 1e6], 1e9)
+    low, high = float(seconds.min()), float(seconds.max())
+    if _EPOCH_SECONDS[0] <= low and high <= _EPOCH_SECONDS[1]:
+        return high - low <= _CLOCK_SPAN * high  # epoch times
     return False
 
 
