@@ -36,3 +36,24 @@ def test_counters_under_a_time_name_stay_features(values: list[float]) -> None:
     from hourglass.features.roles import infer_role
 
     assert infer_role("cpu_time_ns", pd.Series(values), max_categories=50)[0] == "numeric"
+
+
+MS_1999 = [915148800000, 915148860000]  # epoch milliseconds of 1999: 12 digits, as 20260328 has 8
+
+
+@pytest.mark.parametrize("values", [MS_1999, [str(v) for v in MS_1999], [float(v) for v in MS_1999]])
+def test_epoch_milliseconds_before_2001_are_times_not_compact_dates_of_the_year_9151(
+        values: list[object]) -> None:
+    from hourglass._times import parse_timestamps, unreadable_times
+    from hourglass.features.sessions import EventSessions
+    from hourglass.serve.ecs import _timestamp
+
+    want = pd.Timestamp("1999-01-01 00:01:00")
+    s = pd.Series(values, dtype=object if isinstance(values[0], str) else None)
+    assert parse_timestamps(s, "ts")[1] == want
+    assert not unreadable_times(s, "ts").any()  # not skipped as a bad row
+    table = EventSessions(time_column="ts")._table_times(pd.DataFrame({"ts": s}), "t")
+    assert table[1] == want.timestamp()
+    assert _timestamp(values[1], "ts") == "1999-01-01T00:01:00.000Z"
+    # compact dates of 12 digits are still dates
+    assert parse_timestamps(pd.Series([202603281200]), "ts")[0] == pd.Timestamp("2026-03-28 12:00")

@@ -848,8 +848,9 @@ def _compact_dates(s: pd.Series) -> pd.Series | None:
     if not len(head) or 2 * len(head) <= present or np.count_nonzero(sized) < 0.9 * len(head):
         return None
     words = pd.Series(head[sized].astype(np.int64).astype(str), dtype="string")
-    if _to_datetime(words, False).notna().sum() < 0.9 * len(head):
-        return None  # (a date mistyped among them, 20260230, is named by the text path's error)
+    if np.count_nonzero(_read_in_range(words)) < 0.9 * len(head):
+        return None  # (a date mistyped among them, 20260230, is named by the text path's error;
+        # epoch milliseconds before 2001-09-09 have 12 digits, 978307200000 no date of the year 9783)
     v = s.to_numpy(dtype=np.float64, na_value=np.nan)
     with np.errstate(invalid="ignore"):
         whole = np.isfinite(v) & (v == np.round(v)) & (np.abs(v) < 2**53)
@@ -895,9 +896,22 @@ def _dates_among(text: pd.Series, num: pd.Series) -> bool:
     head = text[ahead].iloc[:100]
     if not len(head):
         return False
-    read = np.asarray(_to_datetime(head, False).notna(), dtype=bool)
+    read = _read_in_range(head)
     compact = head.str.fullmatch(_COMPACT).fillna(False).to_numpy(dtype=bool)
     return bool(read.all() or (read & compact).any())
+
+
+def _read_in_range(text: pd.Series) -> np.ndarray:
+    """Which cells of ``text`` pandas reads as a date within its nanosecond range (1677-2262):
+    ``978307200000``, epoch milliseconds of 2001, reads as the year 9783, no date it could hold.
+
+    Examples
+    --------
+    >>> _read_in_range(pd.Series(["20260328", "978307200000", "x"], dtype="string")).tolist()
+    [True, False, False]
+    """
+    ts = _to_datetime(text, False)
+    return np.asarray(ts.notna(), dtype=bool) & ~_out_of_range(ts)
 
 
 def _mixed_layouts(text: pd.Series, ts: pd.DatetimeIndex, bad: np.ndarray, dayfirst: bool = False
