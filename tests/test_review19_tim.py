@@ -57,3 +57,21 @@ def test_epoch_milliseconds_before_2001_are_times_not_compact_dates_of_the_year_
     assert _timestamp(values[1], "ts") == "1999-01-01T00:01:00.000Z"
     # compact dates of 12 digits are still dates
     assert parse_timestamps(pd.Series([202603281200]), "ts")[0] == pd.Timestamp("2026-03-28 12:00")
+
+
+@pytest.mark.parametrize("far", ["3000-05-01T12:00:00Z", "1600-05-01 12:00:00", "2263-01-01T00:00:00+00:00"])
+def test_a_log_or_event_table_time_past_pandas_range_is_no_readable_time(far: str) -> None:
+    from hourglass._times import unreadable_times
+    from hourglass.features.sessions import EventSessions
+    from hourglass.ingest.logs import _text_seconds
+
+    rows = ["2024-05-01T12:00:00Z", far]
+    assert unreadable_times(pd.Series(rows), "ts").tolist() == [False, True]  # the column readers'
+    secs = _text_seconds(pd.Series(rows))
+    assert secs[0] == pd.Timestamp("2024-05-01", tz="UTC").timestamp() + 12 * 3600
+    assert np.isnan(secs[1])  # was the seconds of the year 3000: a lone session in its own window
+    table = EventSessions(time_column="ts")._table_times(pd.DataFrame({"ts": rows}), "t")
+    assert not np.isnan(table[0]) and np.isnan(table[1])
+    # epoch numbers past 2262 were no time already
+    nums = EventSessions(time_column="ts")._table_times(pd.DataFrame({"ts": [1.7e9, 3.25e10]}), "t")
+    assert np.isnan(nums[1])

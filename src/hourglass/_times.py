@@ -35,8 +35,8 @@ from hourglass._numbers import wide_ints_as_inf
 from hourglass.errors import InputError
 
 __all__ = ["FUTURE_LIMIT", "DateOrderError", "chunk_dayfirst", "epoch_seconds", "future_problem",
-           "holds_numeric_dates", "infer_dayfirst", "mixed_units", "parse_timestamps", "quoted_cell",
-           "read_timestamps", "steps_per_day", "unreadable_times"]
+           "holds_numeric_dates", "infer_dayfirst", "mixed_units", "parse_timestamps", "past_range",
+           "quoted_cell", "read_timestamps", "steps_per_day", "unreadable_times"]
 
 logger = logging.getLogger(__name__)
 _WARNED: set[str] = set()  # columns whose date order or epoch units were already said (once a run)
@@ -641,6 +641,21 @@ def _out_of_range(ts: pd.DatetimeIndex) -> np.ndarray:
         return np.zeros(len(ts), dtype=bool)
     naive = ts.tz_convert("UTC").tz_localize(None) if ts.tz is not None else ts
     return np.asarray((naive < pd.Timestamp.min) | (naive > pd.Timestamp.max), dtype=bool)
+
+
+def past_range(secs: np.ndarray) -> np.ndarray:
+    """Which epoch seconds ``secs`` (read from date-time text) lie outside pandas' nanosecond
+    range (1677-2262), as :func:`_out_of_range` finds of times: ``3000-01-01`` is no time that
+    windows or buckets can hold, however the text reads (NaN is not past it).
+
+    Examples
+    --------
+    >>> past_range(np.array([1.7e9, 3.25e10, -1.17e10, np.nan])).tolist()
+    [False, True, True, False]
+    """
+    with np.errstate(invalid="ignore"):
+        return np.asarray((secs < pd.Timestamp.min.value / 1e9) | (secs > pd.Timestamp.max.value / 1e9),
+                          dtype=bool)
 
 
 _UNIT_NAMES = ("seconds", "milliseconds", "microseconds", "nanoseconds")

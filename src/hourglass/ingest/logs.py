@@ -37,6 +37,7 @@ from hourglass._times import (
     epoch_seconds,
     infer_dayfirst,
     mixed_units,
+    past_range,
     text_to_datetime,
 )
 from hourglass.errors import InputError
@@ -1305,8 +1306,11 @@ def _text_times(text: pd.Series, dayfirst: bool | None) -> tuple[np.ndarray, boo
     secs = (t - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds().to_numpy(
         dtype=np.float64, na_value=np.nan)
     today = dated_today(clean, secs)  # '06:55:46', '1:00 PM': pandas dated it on the day of the run
-    if today.any():
-        secs = np.where(today, np.nan, secs)
+    # '3000-05-01T12:00:00Z' (a clock gone wrong): no readable time, as an epoch number past
+    # 2262 is none (its line was a lone session in a window of the year 3000)
+    gone = today | past_range(secs)
+    if gone.any():
+        secs = np.where(gone, np.nan, secs)
     return secs, told
 
 

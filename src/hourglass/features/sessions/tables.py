@@ -27,6 +27,7 @@ from hourglass._times import (
     _to_datetime,
     dated_today,
     epoch_seconds,
+    past_range,
     stripped_text,
     text_to_datetime,
 )
@@ -320,6 +321,9 @@ class EventTables:
             today = dated_today(col, secs)  # '06:55:46', '1:00 PM': pandas dated it today
             if today.any():
                 secs = np.where(today, np.nan, secs)
+            far = past_range(secs)  # '3000-01-01': no time, as epoch numbers past 2262 are none
+            if far.any():
+                secs = np.where(far, np.nan, secs)
             yearless = np.array((t.dt.year == 1).fillna(False), dtype=bool)
             if yearless.any():  # 'Mar 03 09:14:07' (BSD syslog): pandas dated it in the year 1,
                 # which put a Dec->Jan crossing out of order; no time, as read_timestamps has it
