@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
+
+from hourglass.errors import InputError
 
 CLOCK = 1.7e9 + np.arange(10) * 60.0  # ten minutes of epoch seconds
 
@@ -75,3 +79,35 @@ def test_a_log_or_event_table_time_past_pandas_range_is_no_readable_time(far: st
     # epoch numbers past 2262 were no time already
     nums = EventSessions(time_column="ts")._table_times(pd.DataFrame({"ts": [1.7e9, 3.25e10]}), "t")
     assert np.isnan(nums[1])
+
+
+def _far_table(path: Path) -> Path:
+    rng = np.random.default_rng(0)
+    ts = [f"2024-05-01T{i // 60:02d}:{i % 60:02d}:00" for i in range(120)]
+    ts[60] = "3000-05-01T01:00:00"  # ISO text the CSV reader types as a time, past pandas' range
+    pd.DataFrame({"ts": ts, "host": [f"h{i % 3}" for i in range(120)],
+                  "bytes": rng.integers(100, 1000, 120)}).to_csv(path, index=False)
+    return path
+
+
+def test_a_typed_time_past_pandas_range_is_one_line_naming_the_row_and_skip_leaves_it_out(
+        tmp_path: Path) -> None:
+    from hourglass._times import read_timestamps, unreadable_times
+    from hourglass.cli import app
+    from tests._cli import one_line_error, runner
+
+    typed = pd.Series(pd.to_datetime(["2024-05-01", "3000-05-01"]).as_unit("us"))
+    with pytest.raises(InputError, match=r"row 2 is not a timestamp \('3000-05-01 00:00:00'.*1677-2262"):
+        read_timestamps(typed, "ts")
+    assert unreadable_times(typed, "ts").tolist() == [False, True]
+    data = _far_table(tmp_path / "far.csv")
+    for extra in (["--entity-col", "host", "--bucket", "10min"], []):
+        # (entity buckets failed with pandas' 'Out of bounds nanosecond timestamp: 3000-05-01
+        # 01:00:00' after training; a table trained with the time among its rows)
+        one_line_error(["train", str(data), "--timestamp-col", "ts", "--epochs", "1", *extra,
+                        "-o", str(tmp_path / "m")], "row 61 is not a timestamp", tmp_path / "m")
+    res = runner.invoke(app, ["train", str(data), "--timestamp-col", "ts", "--epochs", "1", "--entity-col",
+                              "host", "--bucket", "10min", "--on-bad-rows", "skip",
+                              "-o", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    assert "skipped 1 malformed row" in res.output

@@ -490,6 +490,11 @@ def _read_timestamps(s: pd.Series, column: str, dayfirst: bool | None
     _no_missing(s, column)  # also a NaT in a column a reader already typed as times (CSV, Parquet)
     if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s):
         ts = pd.DatetimeIndex(s)
+        past = _out_of_range(ts)  # a CSV's or Parquet's '3000-05-01T01:40:00', typed as a time
+        if past.any():  # (every later step failed with pandas' 'Out of bounds nanosecond timestamp')
+            i = int(np.flatnonzero(past)[0])
+            raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({str(ts[i])!r}: "
+                             "a time outside 1677-2262, the range times are held in)")
         return (ts.tz_convert("UTC") if ts.tz is not None else ts), None
     if pd.api.types.is_complex_dtype(s):  # float64 would drop the imaginary parts unsaid
         raise InputError(f"column {column!r}: holds complex numbers, not times")
@@ -790,7 +795,7 @@ def unreadable_times(values: object, column: str, dayfirst: bool | None = None) 
     s = s.reset_index(drop=True)
     absent = np.array(s.isna(), dtype=bool)
     if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s):
-        return absent
+        return absent | _out_of_range(pd.DatetimeIndex(s))  # (a typed '3000-01-01': no time)
     compact = _compact_dates(s) if pd.api.types.is_numeric_dtype(s) else None
     if compact is not None:
         absent |= _compact_strays(s)  # (0, -1 as text: the years 0 and -1)
