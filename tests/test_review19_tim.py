@@ -111,3 +111,30 @@ def test_a_typed_time_past_pandas_range_is_one_line_naming_the_row_and_skip_leav
                               "-o", str(tmp_path / "m")])
     assert res.exit_code == 0, res.output
     assert "skipped 1 malformed row" in res.output
+
+
+ISO_100 = [f"2024-02-{1 + i // 24:02d}T{i % 24:02d}:00:00" for i in range(100)]
+
+
+@pytest.mark.parametrize("tail", [["13/02/2024 10:00", "01/02/2024 10:00"],
+                                  ["01/02/2024 10:00", "13/02/2024 10:00"]])
+@pytest.mark.parametrize("head", [ISO_100[:5], ISO_100])
+def test_numeric_dates_first_met_past_row_100_are_read_in_the_one_order_they_show(
+        head: list[str], tail: list[str]) -> None:
+    from hourglass._times import read_timestamps
+    from hourglass.features.sessions import EventSessions
+    from hourglass.ingest.logs import _text_times
+
+    want = sorted(pd.to_datetime(["2024-02-01 10:00", "2024-02-13 10:00"]).as_unit("s").asi8.tolist())
+    # an event table read them as no time at all, a log's time stamps each in its own order
+    table = EventSessions(time_column="ts")._table_times(pd.DataFrame({"ts": head + tail}), "t")
+    assert sorted(table[-2:].tolist()) == want
+    secs, told = _text_times(pd.Series(head + tail), None)
+    assert sorted(secs[-2:].tolist()) == want and told is True
+    ts, dayfirst = read_timestamps(pd.Series(head + tail), "ts")
+    # 01/02/2024 beside 13/02/2024 is 1 February, wherever the feed's rows begin (it was 2
+    # January after 100 ISO rows, the other order than its neighbour's)
+    assert sorted(ts[-2:].astype(str)) == ["2024-02-01 10:00:00", "2024-02-13 10:00:00"]
+    assert dayfirst is True  # kept with the model, so later data reads alike
+    with pytest.raises(InputError, match=r"row 101 .* puts the day first"):
+        read_timestamps(pd.Series([*ISO_100, "13/02/2024 10:00"]), "ts", dayfirst=False)

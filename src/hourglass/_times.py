@@ -534,20 +534,29 @@ def _read_timestamps(s: pd.Series, column: str, dayfirst: bool | None
                 raise InputError(f"column {column!r}: row {i + 1} is not a timestamp "
                                  f"({quoted_cell(s.iloc[i])}; the column holds epoch times)")
             return _epoch_times(pd.Series(num.to_numpy()), s, column), None  # int64 exact
-    if numeric and dayfirst is None:
-        dayfirst = _infer_order(text, column)
-    elif numeric:  # the model's order: pandas would quietly swap a date that does not fit it
-        dates = _Dates(text)
-        against = dates.month_rows if dayfirst else dates.day_rows
-        if len(against):
-            i = int(against[0])
-            detail = (f"puts the {'month' if dayfirst else 'day'} first; dates are read "
-                      f"{'day first (DD/MM/YYYY)' if dayfirst else 'month first (MM/DD/YYYY)'}, "
-                      "the order of the model's training data")
-            raise DateOrderError(f"column {column!r}: row {i + 1} ({text.iloc[i]!r}) {detail}",
-                                 detail)
-    order = bool(dayfirst) and numeric  # pandas' dayfirst would also read 2026-02-01 as 2 Jan
-    ts = _to_datetime(text, order)
+    while True:
+        if numeric and dayfirst is None:
+            dayfirst = _infer_order(text, column)
+        elif numeric:  # the model's order: pandas would quietly swap a date that does not fit it
+            dates = _Dates(text)
+            against = dates.month_rows if dayfirst else dates.day_rows
+            if len(against):
+                i = int(against[0])
+                detail = (f"puts the {'month' if dayfirst else 'day'} first; dates are read "
+                          f"{'day first (DD/MM/YYYY)' if dayfirst else 'month first (MM/DD/YYYY)'}, "
+                          "the order of the model's training data")
+                raise DateOrderError(f"column {column!r}: row {i + 1} ({text.iloc[i]!r}) {detail}",
+                                     detail)
+        order = bool(dayfirst) and numeric  # pandas' dayfirst would also read 2026-02-01 as 2 Jan
+        ts = _to_datetime(text, order)
+        if numeric or not ts.isna().any():
+            break
+        unread = np.asarray(ts.isna())
+        if not text[unread].str.match(_NUMERIC_DATE).fillna(False).any():
+            break
+        # numeric dates first met past the rows looked at (ISO rows, then another feed's
+        # 13/02/2024 and 01/02/2024): read in one order as such a column is, not each row's own
+        numeric = True
     bad = np.asarray(ts.isna())
     if bad.any() and not numeric and _one_offset_kind(text):
         # pandas reads every row in the first row's layout: ISO 8601 times with and without

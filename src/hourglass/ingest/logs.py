@@ -1298,6 +1298,22 @@ def _text_times(text: pd.Series, dayfirst: bool | None) -> tuple[np.ndarray, boo
                 read = text_to_datetime(clean.iloc[pos], utc=True)
                 t.iloc[pos] = read.dt.as_unit("us").array
                 rest = t.isna().to_numpy()
+        if rest.any() and dayfirst is None and told is None:
+            # numeric dates first met past the values the order is looked for in (ISO stamps,
+            # then another source's 13/02/2024 and 01/02/2024): in the one order they show, not
+            # each its own (01/02/2024 was 2 January beside 13/02/2024)
+            late = np.flatnonzero(rest)
+            late = late[clean.iloc[late].str.match(_NUMERIC_DATE).fillna(False).to_numpy(dtype=bool)]
+            if len(late):
+                try:
+                    dayfirst = infer_dayfirst(clean.iloc[late], "timestamp")
+                except InputError:  # both orders among them: each value read as it reads
+                    dayfirst = None
+                if dayfirst is not None:
+                    num = np.zeros(len(clean), dtype=bool)
+                    num[late] = True
+                    dates = _Dates(clean.iloc[late].reset_index(drop=True))
+                    told = dayfirst if len(dates.day_rows) or len(dates.month_rows) else None
         # other layouts, value by value (slow, but only for those), numeric dates in the order
         for part, order in ((rest & ~num, {}), (rest & num, {"dayfirst": dayfirst})):
             if part.any():

@@ -233,6 +233,28 @@ class EventTables:
         if never:  # a mistyped field name: no record has it
             _no_column(source, never, list(columns))
 
+    def _late_order(self, col: pd.Series, missed: np.ndarray, learn: bool
+                    ) -> tuple[bool | None, np.ndarray]:
+        """The order of the numeric day/month dates among the unread rows ``missed`` of the time
+        column ``col`` (``None`` where they show both, or there are none) and which rows of
+        ``col`` hold such dates; kept for later chunks while fitting (``learn``) where the data
+        decided it, as the first chunk's order is."""
+        from hourglass._times import decided_dayfirst, infer_dayfirst
+
+        none = np.zeros(len(col), dtype=bool)
+        part = col[missed]
+        if not stripped_text(part).str.match(_NUMERIC_DATE).fillna(False).any():
+            return None, none
+        try:
+            dayfirst = infer_dayfirst(part, str(self.time_column))
+        except InputError:  # both orders among them: each read as it reads
+            return None, none
+        if dayfirst is None:
+            return None, none
+        if learn and decided_dayfirst(part, str(self.time_column)) is not None:
+            self.dayfirst_ = dayfirst
+        return dayfirst, stripped_text(col).str.match(_NUMERIC_DATE).fillna(False).to_numpy(dtype=bool)
+
     def _table_times(self, df: pd.DataFrame, source: str, *, first: bool = True,
                      learn: bool = False) -> np.ndarray:
         """Each row's time (epoch seconds; NaN where it does not read: missing, empty, text no
@@ -311,6 +333,12 @@ class EventTables:
                 t = t.copy()
                 t[missed] = text_to_datetime(col[missed], utc=True, format="ISO8601")
                 missed = (t.isna() & col.notna()).to_numpy()
+                if missed.any() and dayfirst is None and (col.dtype == object
+                                                          or pd.api.types.is_string_dtype(col)):
+                    # numeric dates first met past the rows the order is looked for in (ISO rows,
+                    # then another feed's 13/02/2024 and 01/02/2024): no time at all, where
+                    # fewer ISO rows before them read them in the order they show
+                    dayfirst, dated = self._late_order(col, missed, learn)
                 if missed.any() and (~missed).any() and dated.any():  # other layouts, row by row
                     # (numeric dates with and without seconds), as the time-series reader does
                     ts, _ = _mixed_layouts(stripped_text(col).reset_index(drop=True),
