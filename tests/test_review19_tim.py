@@ -138,3 +138,23 @@ def test_numeric_dates_first_met_past_row_100_are_read_in_the_one_order_they_sho
     assert dayfirst is True  # kept with the model, so later data reads alike
     with pytest.raises(InputError, match=r"row 101 .* puts the day first"):
         read_timestamps(pd.Series([*ISO_100, "13/02/2024 10:00"]), "ts", dayfirst=False)
+
+
+@pytest.mark.parametrize("rows", [
+    ["2024-03-31 01:30:00.5 +0100 CET", "2024-03-31 03:30:00 +0200 CEST"],  # Go's time.String()
+    ["2024-03-31 00:30:00.500000 +0000 UTC", "2024-03-31 01:30:00 +0000 UTC"],
+])
+def test_a_zone_name_after_a_numeric_offset_is_read_by_the_offset(rows: list[str]) -> None:
+    from hourglass._times import read_timestamps, unreadable_times
+    from hourglass.features.sessions import EventSessions
+    from hourglass.ingest.logs import _text_seconds
+
+    want = [pd.Timestamp("2024-03-31 00:30:00.5", tz="UTC"), pd.Timestamp("2024-03-31 01:30", tz="UTC")]
+    ts, _ = read_timestamps(pd.Series(rows), "ts")  # was: row 1 is not a timestamp, no row is
+    assert list(ts) == want
+    assert not unreadable_times(pd.Series(rows), "ts").any()
+    secs = [t.timestamp() for t in want]
+    assert _text_seconds(pd.Series(rows)).tolist() == secs
+    assert EventSessions(time_column="ts")._table_times(pd.DataFrame({"ts": rows}), "t").tolist() == secs
+    with pytest.raises(InputError, match=r"row 2 .* has no UTC offset but row 1"):  # still said
+        read_timestamps(pd.Series([rows[0], "2024-03-31 03:30:00"]), "ts")

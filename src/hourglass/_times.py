@@ -68,7 +68,8 @@ def future_problem(ns: int, value: object, field: str, now: float | None = None)
 
 # a time's UTC offset: Z, +01:00, +0100, or the zone named GMT or UTC (what pandas reads as +00:00);
 # not the year of a date that ends the text (16-01-2024, 16-Jan-2024: '-2024' is no offset)
-_OFFSET = re.compile(r"(?:Z|(?<=\d)z|(?<!-\d)(?<!-\d\d)(?<!-[A-Za-z]{3})[+-]\d{2}:?\d{2}|\s(?:GMT|UTC))$")
+_OFFSET = re.compile(r"(?:Z|(?<=\d)z|(?<!-\d)(?<!-\d\d)(?<!-[A-Za-z]{3})[+-]\d{2}:?\d{2}(?:\s[A-Z]{2,5})?"
+                     r"|\s(?:GMT|UTC))$")
 # a date that ends in its year after a month's name (16-March-2024, 16-December-2024): no offset
 _NAMED_DAY = re.compile(r"\d{1,2}-[A-Za-z]{3,9}-\d{4}$")
 _MAX_EPOCH_S = 9.2e9  # pandas' Timestamp range ends in 2262
@@ -990,6 +991,11 @@ def _one_offset_kind(text: pd.Series) -> bool:
 _LEAP = re.compile(r"(?<=\d:[0-5]\d):60(?=$|[.,]\d|[\sZz+-])")
 
 
+# a zone's name after a numeric offset, as Go's time.String() writes it ('+0200 CEST', '+0000 UTC'):
+# the offset names the instant, the name (which pandas does not read) says nothing more
+_NAME_AFTER_OFFSET = re.compile(r"(?<=\d)(\s?[+-]\d{2}:?\d{2})\s+[A-Z]{2,5}$")
+_NAMED_OFFSET = re.compile(r"(?<=\d)\s?[+-]\d{2}:?\d{2}\s+[A-Z]{2,5}$")  # (the same, to look for)
+
 # an offset after the zone name GMT or UTC: 'GMT+02:00', 'UTC+2', 'GMT-0530'
 _ZONE_OFFSET = re.compile(r"(?<![A-Za-z])(?:GMT|UTC)\s?(?P<sign>[+-])(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?(?!\d)")
 
@@ -1051,7 +1057,14 @@ def text_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
                 values = values.where(~low, text)
     out = _coerced(values, kwargs)
     if text is None or not (missed := (out.isna() & text.notna()).to_numpy(dtype=bool)).any():
-        return out  # (a leap second is looked for only where a row failed)
+        return out  # (a leap second, a zone's name after an offset, looked for only where a row failed)
+    named = np.zeros(len(text), dtype=bool)
+    named[missed] = text[missed].str.contains(_NAMED_OFFSET).fillna(False).to_numpy(dtype=bool)
+    if named.any():  # Go's time.String(): '2024-01-01 10:00:00.5 +0200 CEST': the offset tells
+        text = text.where(~named, text.str.replace(_NAME_AFTER_OFFSET, r"\1", regex=True))
+        values = values.where(~named, text)
+        out = _coerced(values, kwargs)
+        missed = (out.isna() & text.notna()).to_numpy(dtype=bool)
     if not text[missed].str.contains(":60", regex=False).fillna(False).any():
         return out
     leap = text.str.contains(_LEAP).fillna(False).to_numpy(dtype=bool)
