@@ -158,3 +158,22 @@ def test_a_zone_name_after_a_numeric_offset_is_read_by_the_offset(rows: list[str
     assert EventSessions(time_column="ts")._table_times(pd.DataFrame({"ts": rows}), "t").tolist() == secs
     with pytest.raises(InputError, match=r"row 2 .* has no UTC offset but row 1"):  # still said
         read_timestamps(pd.Series([rows[0], "2024-03-31 03:30:00"]), "ts")
+
+
+@pytest.mark.parametrize("values", [
+    [20231114221300 + i for i in range(0, 50, 7)],  # YYYYMMDDHHMMSS, as the time reader reads them
+    [202311142200 + i for i in range(0, 50, 7)],  # YYYYMMDDHHMM
+    [20231114, 20231201, 20240105],
+])
+def test_dates_written_as_12_or_14_digit_numbers_are_dropped_as_times(values: list[int]) -> None:
+    from hourglass._times import parse_timestamps
+    from hourglass.features.entity import _is_time
+    from hourglass.features.roles import infer_role
+
+    s = pd.Series(values)
+    assert parse_timestamps(s, "ts")[0].year == 2023  # read as the dates they are
+    # (14 digits: kept as a numeric feature in tables and summed per entity bucket)
+    assert infer_role("flow_start_time", s, max_categories=50) == ("drop", "times")
+    assert _is_time("flow_start_time", s, pd.Series(["h1"] * len(s)))
+    bad = pd.Series([*values[:-1], 20231114221399])  # no such second: a counter, not a date
+    assert infer_role("cpu_time_ns", bad, max_categories=50)[0] == "numeric"

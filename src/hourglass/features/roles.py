@@ -231,7 +231,8 @@ def _clock_numbers(name: str, s: pd.Series) -> str:
 
 def clock_values(values: np.ndarray) -> bool:
     """Whether the numbers ``values`` (float64; missing ones, ``0`` and negative ones such as
-    ``-1``, a time never set, left out) are dates written as numbers (``20240105``) or epoch
+    ``-1``, a time never set, left out) are dates written as numbers (``20240105``,
+    ``20231114221320``: :func:`_number_dates`) or epoch
     times: every value within the epoch range (1973 to 2099) of its unit (seconds, ms, us or ns,
     by its size, as the time columns read them: one feed's milliseconds after another's seconds
     are still one clock), together spanning under 5% of their magnitude. The value test of
@@ -249,9 +250,7 @@ def clock_values(values: np.ndarray) -> bool:
     v = values[np.isfinite(values) & (values > 0)]  # (0 or -1: a time never set)
     if not len(v):
         return False
-    month, day = (v // 100) % 100, v % 100
-    if ((v == np.round(v)) & (v >= 19000101) & (v <= 21001231) & (month >= 1) & (month <= 12)
-            & (day >= 1) & (day <= 31)).all():
+    if _number_dates(v):
         return True  # dates written as numbers
     # each value in the unit its size gives (below 1e11 seconds, then ms, us, ns: each unit's
     # epoch range lies within its size's), as seconds
@@ -260,6 +259,32 @@ def clock_values(values: np.ndarray) -> bool:
     if _EPOCH_SECONDS[0] <= low and high <= _EPOCH_SECONDS[1]:
         return high - low <= _CLOCK_SPAN * high  # epoch times
     return False
+
+
+def _number_dates(v: np.ndarray) -> bool:
+    """Whether every number of ``v`` is a date written as a whole number of 8, 12 or 14 digits,
+    ``YYYYMMDD[HHMM[SS]]`` of 1900 to 2100, as the time columns read them (``20240105``,
+    ``20231114221320``).
+
+    Examples
+    --------
+    >>> _number_dates(np.array([20240105.0, 202401051330.0, 20231114221320.0]))
+    True
+    >>> _number_dates(np.array([20240105.0, 20231114221390.0])), _number_dates(np.array([1.7e9]))
+    (False, False)
+    """
+    with np.errstate(invalid="ignore"):
+        clock = np.select([(v >= 1e7) & (v < 1e8), (v >= 1e11) & (v < 1e12), (v >= 1e13) & (v < 1e14)],
+                          [0, 4, 6], -1)  # the digits after the date's 8
+        if not ((clock >= 0) & (v == np.round(v))).all():
+            return False
+        date, rest = np.divmod(v, 10.0 ** clock)
+        month, day = (date // 100) % 100, date % 100
+        hour = np.where(clock > 0, rest // 10.0 ** np.maximum(clock - 2, 0), 0)
+        minute = np.where(clock > 0, (rest // 10.0 ** np.maximum(clock - 4, 0)) % 100, 0)
+        second = np.where(clock == 6, rest % 100, 0)
+        return bool(((date >= 19000101) & (date <= 21001231) & (month >= 1) & (month <= 12) & (day >= 1)
+                     & (day <= 31) & (hour < 24) & (minute < 60) & (second <= 60)).all())
 
 
 #: a date within a text: a year (``2024``, not a part of a longer number) or a month's name
