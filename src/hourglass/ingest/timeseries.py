@@ -150,22 +150,30 @@ def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | Non
     try:
         for lo, hi in table[key]:
             lo, hi = _utc_naive(lo), _utc_naive(hi)
+            if hi < lo:  # an end before its start marked no row: the window silently lost
+                raise InputError(f"{wpath}: a window of {key!r} ends before it starts "
+                                 f"({lo} > {hi}); a window is [start, end]")
             label[((ts >= lo) & (ts <= hi)).to_numpy()] = 1
     except (TypeError, ValueError):
-        raise InputError(f"{wpath}: the windows of {key!r} are not pairs of date-times "
-                         f"({str(table[key])[:80]})") from None
+        raise InputError(f"{wpath}: the windows of {key!r} are not pairs of date-times as text "
+                         f"('2014-02-19 10:50:00', as NAB writes them), got {str(table[key])[:80]}"
+                         ) from None
     df[LABEL] = label
     return df
 
 
 def _utc_naive(value: object) -> pd.Timestamp:
-    """A window bound as a time without offset (UTC, when it has one).
+    """A window bound, date-time text as NAB writes it, as a time without offset (UTC, when it
+    has one); anything else is a :class:`ValueError` (an epoch number read as nanoseconds of
+    1970 marked no row of the series).
 
     Examples
     --------
     >>> _utc_naive("2014-02-19 10:50:00+01:00"), _utc_naive("2014-02-19 10:50:00.000000")
     (Timestamp('2014-02-19 09:50:00'), Timestamp('2014-02-19 10:50:00'))
     """
+    if not isinstance(value, str):  # a number was read as nanoseconds of 1970: no row marked
+        raise ValueError("not a date-time text")
     t = pd.Timestamp(value)
     if t is pd.NaT:
         raise ValueError("no time")

@@ -1,0 +1,40 @@
+"""Time series: dataset readers, the CLI's series paths and their documentation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.errors import InputError
+from hourglass.ingest.timeseries import read_nab
+
+
+def _nab_layout(tmp_path: Path, windows: object) -> Path:
+    """A NAB-layout copy (data/cat/s.csv beside labels/combined_windows.json): 96 half hours."""
+    (tmp_path / "data" / "cat").mkdir(parents=True)
+    (tmp_path / "labels").mkdir()
+    t = pd.date_range("2014-07-01", periods=96, freq="30min")
+    series = tmp_path / "data" / "cat" / "s.csv"
+    pd.DataFrame({"timestamp": t.strftime("%Y-%m-%d %H:%M:%S"),
+                  "value": np.arange(96.0)}).to_csv(series, index=False)
+    (tmp_path / "labels" / "combined_windows.json").write_text(json.dumps({"cat/s.csv": windows}))
+    return series
+
+
+@pytest.mark.parametrize("windows", [
+    [["2014-07-01 12:00:00", "2014-07-01 06:00:00"]],  # an end before its start
+    [[1404216000, 1404237600]],  # epoch seconds: read as nanoseconds of 1970
+])
+def test_nab_windows_that_mark_nothing_are_refused(tmp_path: Path, windows: object) -> None:
+    series = _nab_layout(tmp_path, windows)
+    with pytest.raises(InputError, match=r"ends before it starts|as text"):
+        read_nab(series)
+
+
+def test_nab_window_text_still_labels_its_rows(tmp_path: Path) -> None:
+    series = _nab_layout(tmp_path, [["2014-07-01 06:00:00.000000", "2014-07-01 12:00:00.000000"]])
+    assert int(read_nab(series)["label"].sum()) == 13  # 06:00 to 12:00, both ends
