@@ -38,3 +38,19 @@ def test_nab_windows_that_mark_nothing_are_refused(tmp_path: Path, windows: obje
 def test_nab_window_text_still_labels_its_rows(tmp_path: Path) -> None:
     series = _nab_layout(tmp_path, [["2014-07-01 06:00:00.000000", "2014-07-01 12:00:00.000000"]])
     assert int(read_nab(series)["label"].sum()) == 13  # 06:00 to 12:00, both ends
+
+
+def test_fill_zero_is_the_training_mean_as_help_and_readme_say() -> None:
+    from hourglass.cli import app
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+    from tests._cli import runner
+
+    t = pd.date_range("2024-01-01", periods=6, freq="1min")
+    df = pd.DataFrame({"t": t.delete(3), "req": [500.0, 510.0, 490.0, 505.0, 495.0]})
+    pre = TimeSeriesPreprocessor("t", freq="1min", fill="zero", scaler="standard").fit(df)
+    values = pre.transform(df)[:, 0] * pre.scale_[0] + pre.offset_[0]
+    assert values[3] == pytest.approx(df["req"].mean())  # the gap: the mean, not 0 requests
+    res = runner.invoke(app, ["train", "--help"], env={"COLUMNS": "300"})
+    assert "training mean, not a reading of 0" in " ".join(res.output.split())
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8").split())
+    assert "`zero` is 0 after scaling: the channel's training mean" in readme

@@ -210,7 +210,8 @@ InspectTimestampOpt = Annotated[str | None, typer.Option(
 FreqOpt = Annotated[str | None, typer.Option(
     "--freq", help="Time series: resample onto this grid (e.g. 1min), or 'rows'.")]
 FillOpt = Annotated[str | None, typer.Option(
-    "--fill", help="Time series: fill gaps with ffill, interpolate or zero.")]
+    "--fill", help="Time series: fill gaps with ffill, interpolate or zero (0 after scaling: the "
+                 "channel's training mean, not a reading of 0).")]
 FillLimitOpt = Annotated[int | None, typer.Option(
     "--fill-limit", help="Time series: longest gap (steps) --fill may bridge.")]
 FreqAggOpt = Annotated[str | None, typer.Option(
