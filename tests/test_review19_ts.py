@@ -54,3 +54,28 @@ def test_fill_zero_is_the_training_mean_as_help_and_readme_say() -> None:
     assert "training mean, not a reading of 0" in " ".join(res.output.split())
     readme = " ".join((Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8").split())
     assert "`zero` is 0 after scaling: the channel's training mean" in readme
+
+
+def _series_csv(path: Path, n: int = 120, shift: float = 0.0) -> Path:
+    t = np.arange(n)
+    pd.DataFrame({"cpu": np.sin(t / 4) + shift, "mem": np.cos(t / 6)}).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("how", ["same", "link", "folder"])
+def test_extra_normal_that_is_data_is_refused(tmp_path: Path, how: str) -> None:
+    from tests._cli import one_line_error
+
+    data = _series_csv(tmp_path / "a.csv")
+    extra = data
+    if how == "link":
+        extra = tmp_path / "alias.csv"
+        extra.symlink_to(data)
+    elif how == "folder":  # DATA a folder that holds the extra recording
+        (tmp_path / "rec").mkdir()
+        extra = _series_csv(tmp_path / "rec" / "b.csv", shift=0.1)
+        _series_csv(tmp_path / "rec" / "c.csv")
+        data = tmp_path / "rec"
+    out = tmp_path / "m"
+    one_line_error(["train", str(data), "--model", "lstm-ae", "--window", "8", "--epochs", "1",
+                    "--extra-normal", str(extra), "-o", str(out)], "is DATA", out)
