@@ -79,3 +79,20 @@ def test_extra_normal_that_is_data_is_refused(tmp_path: Path, how: str) -> None:
     out = tmp_path / "m"
     one_line_error(["train", str(data), "--model", "lstm-ae", "--window", "8", "--epochs", "1",
                     "--extra-normal", str(extra), "-o", str(out)], "is DATA", out)
+
+
+def test_warm_start_replay_of_a_file_of_data_is_refused(tmp_path: Path) -> None:
+    from hourglass.cli import app
+    from tests._cli import one_line_error, runner
+
+    (tmp_path / "new").mkdir()
+    old = _series_csv(tmp_path / "old.csv")
+    _series_csv(tmp_path / "new" / "b.csv", shift=0.1)
+    last = _series_csv(tmp_path / "new" / "c.csv", shift=0.2)  # NEW's held-out tail is its end
+    parent = tmp_path / "parent"
+    res = runner.invoke(app, ["train", str(old), "--model", "lstm-ae", "--window", "8",
+                              "--epochs", "1", "-o", str(parent)])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "child"
+    one_line_error(["train", str(tmp_path / "new"), "--warm-start", str(parent), "--replay-data",
+                    str(last), "--epochs", "1", "-o", str(out)], "is DATA (one of the files", out)

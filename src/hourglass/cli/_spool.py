@@ -27,6 +27,7 @@ import gzip
 import io
 import json
 import logging
+import os
 import re
 import shutil
 import stat
@@ -39,8 +40,8 @@ from typing import Any
 
 import typer
 
-__all__ = ["STDIN_NAME", "folder_as_file", "folder_shown", "pattern_as_file", "piped", "remove_spooled",
-           "shown", "shown_name", "stdin_as_file"]
+__all__ = ["STDIN_NAME", "folder_as_file", "folder_shown", "pattern_as_file", "piped", "reads_file",
+           "remove_spooled", "shown", "shown_name", "stdin_as_file"]
 
 STDIN_NAME = "standard input"
 """How messages, model cards and reports name DATA given as ``-``."""
@@ -286,6 +287,27 @@ def source_files(path: Path) -> list[Path]:
     [PosixPath('flows.csv')]
     """
     return list(_SOURCES.get(str(path), [path]))
+
+
+def reads_file(data: Path, path: Path) -> bool:
+    """Whether DATA (a file, or the copy of a folder or pattern) reads the file ``path``: ``path``
+    is DATA or one of its files (a link to one, or another spelling of its path, included).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "a.csv").write_text("x\\n1\\n")
+    >>> reads_file(d / "a.csv", d / "." / "a.csv"), reads_file(d / "a.csv", d / "b.csv")
+    (True, False)
+    """
+    for own in source_files(data):
+        try:
+            if os.path.samefile(own, path):
+                return True
+        except (OSError, ValueError):  # one of them missing (said where it is read)
+            continue
+    return False
 
 
 def _open(path: Path) -> Any:

@@ -5,7 +5,6 @@ metrics (point-wise first, point-adjusted labelled)."""
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import time
 from collections.abc import Sequence
@@ -192,24 +191,15 @@ def train_timeseries(
     return pipe
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    """Whether ``a`` and ``b`` are one file (a link or another spelling of its path included)."""
-    try:
-        return os.path.samefile(a, b)
-    except (OSError, ValueError):  # one of them missing (said where it is read)
-        return False
-
-
 def _refuse_extra_is_data(data: Path, extra_normal: Sequence[Path]) -> None:
     """Refuse an ``--extra-normal`` file that is DATA (or one of the files of its folder or
     pattern): DATA's held-out tail would be trained on in the extra copy, and the threshold
     fitted on steps the model has learnt (too low: normal data flagged)."""
-    from hourglass.cli._spool import source_files
+    from hourglass.cli._spool import reads_file, source_files
 
-    own = source_files(data)
-    which = "itself" if len(own) == 1 else "(one of the files it reads)"
+    which = "itself" if len(source_files(data)) == 1 else "(one of the files it reads)"
     for extra in extra_normal:
-        if str(extra) != "-" and any(_same_file(extra, f) for f in own):
+        if str(extra) != "-" and reads_file(data, extra):
             raise HourglassError(f"--extra-normal {extra}: is DATA {which}: its steps, the held-out "
                                  "tail included, would be trained on, and the threshold fitted on "
                                  "steps the model has learnt; give another recording of normal "

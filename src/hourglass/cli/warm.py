@@ -29,7 +29,7 @@ from hourglass.cli._output import (
     report_skipped,
     threshold_text,
 )
-from hourglass.cli._spool import shown
+from hourglass.cli._spool import reads_file, shown, source_files
 from hourglass.errors import HourglassError, InputError
 
 __all__ = ["FROZEN_OPTIONS", "given_options", "typed_options", "warm_start_command"]
@@ -281,8 +281,10 @@ def warm_start_command(
         if not size > 0:  # as train refuses them (NaN too): a warm start read on with them
             raise HourglassError(f"{opt}: must be > 0, got {size}")
     if replay_data is not None and str(replay_data) != "-" and str(data) != "-" \
-            and replay_data.resolve() == data.resolve():
-        raise HourglassError(f"--replay-data {replay_data}: is DATA itself: its rows would be "
+            and (replay_data.resolve() == data.resolve() or reads_file(data, replay_data)):
+        # (a file of DATA's folder or pattern too: a series' replayed last rows were its tail)
+        which = "itself" if len(source_files(data)) == 1 else "(one of the files it reads)"
+        raise HourglassError(f"--replay-data {replay_data}: is DATA {which}: its rows would be "
                              "replayed as old ones and the held-out rows trained on; give the "
                              "parent's old data, or leave --replay-data out")
     check_model_dir(output, data, replay_data)
