@@ -96,3 +96,13 @@ def test_warm_start_replay_of_a_file_of_data_is_refused(tmp_path: Path) -> None:
     out = tmp_path / "child"
     one_line_error(["train", str(tmp_path / "new"), "--warm-start", str(parent), "--replay-data",
                     str(last), "--epochs", "1", "-o", str(out)], "is DATA (one of the files", out)
+
+
+def test_extra_normal_shorter_than_a_window_is_refused(tmp_path: Path) -> None:
+    from tests._cli import one_line_error
+
+    data = _series_csv(tmp_path / "a.csv")
+    short = _series_csv(tmp_path / "short.csv", n=5)  # no window of 8 fits: none of it trained on
+    out = tmp_path / "m"
+    one_line_error(["train", str(data), "--model", "lstm-ae", "--window", "8", "--epochs", "1",
+                    "--extra-normal", str(short), "-o", str(out)], "shorter than one window", out)

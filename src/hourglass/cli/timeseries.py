@@ -289,6 +289,14 @@ def _fit_with_extra(pipe: Pipeline, own: pd.DataFrame, extras: list[pd.DataFrame
         except InputError as exc:  # name the file: DATA itself is fine
             where = sources[i] if sources else f"#{i + 1}"
             raise HourglassError(f"--extra-normal {where}: {exc}") from None
+    assert isinstance(pipe.detector, WindowDetector)  # --extra-normal: time-series models only
+    length = pipe.detector._length()
+    for i, x in enumerate(parts):  # no training window fits inside it: trained on none of it
+        if len(x) < length:
+            where = sources[i] if sources else f"#{i + 1}"
+            raise HourglassError(f"--extra-normal {where}: {len(x):,} steps on the model's grid, "
+                                 f"shorter than one window ({length} steps): no training window "
+                                 "fits inside it; give a longer recording, or leave it out")
     seams = np.cumsum([len(x) for x in parts]).tolist()
     pipe.detector_ = pipe.detector.clone()
     if pipe.threshold is not None:
