@@ -106,3 +106,28 @@ def test_extra_normal_shorter_than_a_window_is_refused(tmp_path: Path) -> None:
     out = tmp_path / "m"
     one_line_error(["train", str(data), "--model", "lstm-ae", "--window", "8", "--epochs", "1",
                     "--extra-normal", str(short), "-o", str(out)], "shorter than one window", out)
+
+
+def _skab_csv(path: Path, n: int) -> Path:
+    t = pd.date_range("2020-03-09 10:14:33", periods=n, freq="1s")
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"datetime": t.strftime("%Y-%m-%d %H:%M:%S"), "A": np.sin(np.arange(n) / 5),
+                  "B": rng.normal(0, 1, n), "anomaly": (np.arange(n) >= n - 30).astype(float),
+                  "changepoint": 0.0}).to_csv(path, sep=";", index=False)
+    return path
+
+
+def test_a_window_longer_than_the_protocol_part_names_the_part(tmp_path: Path) -> None:
+    from hourglass.cli import app
+    from tests._cli import one_line_error, runner
+
+    data = _skab_csv(tmp_path / "s.csv", 460)  # 400 rows train, 60 test
+    one_line_error(["train", str(data), "--dataset", "skab", "--model", "lstm-ae", "--window", "420",
+                    "--epochs", "1", "-o", str(tmp_path / "m0")],
+                   "the skab protocol's training part (its first 400 of 460 rows): series has 400")
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(data), "--dataset", "skab", "--model", "lstm-ae",
+                              "--window", "80", "--epochs", "1", "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    one_line_error(["evaluate", str(model), str(data)],
+                   "the skab protocol's test part (its rows 401 to 460): series has 60 time steps")

@@ -166,7 +166,13 @@ def train_timeseries(
         part = " (its protocol's training part)" if len(train_df) < len(df) else ""
         extra_steps = _fit_with_extra(pipe, own, extras, list(extra_normal or ()), data=f"{data}{part}")
     else:
-        pipe.fit(own)
+        try:
+            pipe.fit(own)
+        except InputError as exc:  # 'series has 400 time steps' of a 600-row file: say which part
+            if len(train_df) < len(df) and exc.param is None:  # (an option's error names the option)
+                exc.args = (f"{shown(data)}: the {ds.name if ds else ''} protocol's training part (its "
+                            f"first {len(train_df):,} of {len(df):,} rows): {exc}",)
+            raise
     _warn_label_channel(pipe.features_.channels_, data)
     held = float(getattr(pipe.detector_, "validation_fraction", 0.0))
     if len(train_df) < len(df):  # a dataset protocol's training part
@@ -382,6 +388,7 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
     name = dataset or pipe.info.get("dataset")
     ds = _dataset(name)
     df = _read(data, ds)
+    n_rows = len(df)
     if ds is not None:
         df = ds.test_part(df)
     label = label_col or pipe.info.get("label_col") or LABEL
@@ -395,7 +402,14 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
                              f"with --label-col {label} or --drop {label})")
     start = time.perf_counter()
     grid: list[np.ndarray] = []
-    result = score_timeseries(pipe, df, grid, warn_extra=False)
+    try:
+        result = score_timeseries(pipe, df, grid, warn_extra=False)
+    except InputError as exc:  # 'series has 200 time steps' of a 600-row file: say which part
+        if ds is not None and exc.param is None:
+            first = n_rows - len(df)  # the rows before the test part
+            exc.args = (f"{shown(data)}: the {ds.name} protocol's test part (its rows {first + 1:,} "
+                        f"to {first + len(df):,}): {exc}",)
+        raise
     seconds = time.perf_counter() - start
     y = pipe.features_.align_labels(df, df[label].to_numpy(), column=f"label column {label!r}")
     warn_extra_columns(pipe, df, label)
