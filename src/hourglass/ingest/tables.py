@@ -655,7 +655,9 @@ def _fields(line: str, sep: str) -> int:
 def sniff_delimiter(path: str | os.PathLike[str], skip_rows: int = 0) -> str:
     """The delimiter of a CSV file with a header line: of comma, semicolon, tab and pipe, the
     one that splits the header (quotes respected) into the most fields, the same number on the
-    first data line; a tie is a comma. Spreadsheets set to a European locale export ``;``.
+    first data line; a tie is a comma. Spreadsheets set to a European locale export ``;``. The
+    header is the first line after ``skip_rows`` that holds anything, as the reader takes it
+    (blank lines before it are passed over: :func:`_blank_lines`).
     Decimal commas (``3,25``) are not converted: such a column reads as text, and training says
     so (a number with a separator, read as text).
 
@@ -665,10 +667,12 @@ def sniff_delimiter(path: str | os.PathLike[str], skip_rows: int = 0) -> str:
     >>> d = Path(tempfile.mkdtemp())
     >>> _ = (d / "eu.csv").write_text('"host, name";bytes;label\\na;15;normal\\n')
     >>> _ = (d / "us.csv").write_text("host,bytes,label\\na,1.5,normal\\n")
-    >>> sniff_delimiter(d / "eu.csv"), sniff_delimiter(d / "us.csv")
-    (';', ',')
+    >>> _ = (d / "blank.csv").write_text("\\n\\nhost;bytes\\na;15\\n")
+    >>> sniff_delimiter(d / "eu.csv"), sniff_delimiter(d / "us.csv"), sniff_delimiter(d / "blank.csv")
+    (';', ',', ';')
     """
     p = Path(path)
+    skip_rows += _blank_lines(p, skip_rows)  # (a header after blank lines is still the header)
     with open_text(p) as fh:
         for i in range(skip_rows):
             _text_line(fh, p, i + 1)
