@@ -21,3 +21,27 @@ def test_inspect_names_the_delimiter_of_a_header_after_blank_lines(tmp_path: Pat
     report = json.loads(out.read_text())
     assert report["format"] == "csv (semicolon-separated)"
     assert [c["column"] for c in report["columns"]] == ["host", "bytes", "pkts"]
+
+
+def test_a_later_time_with_nanoseconds_reads_in_a_column_of_whole_seconds(tmp_path: Path) -> None:
+    """A CSV time column typed from a first block of whole seconds (``10:00:05Z``) refused a later
+    valid RFC 3339 time with nanoseconds (Go's ``10:00:00.123456789Z``; .NET writes seven
+    digits): the read stopped ('malformed value'), or the row was skipped as malformed. It
+    reads, cut to the column's microseconds."""
+    import pandas as pd
+
+    from hourglass.ingest.tables import ReadStats, iter_table
+
+    rows = [f"2024-01-01T10:{i // 60 % 60:02d}:{i % 60:02d}Z,{i}" for i in range(3000)]
+    rows[2500] = "2024-01-01T10:00:00.123456789Z,2500"
+    rows[2600] = "2024-01-01T12:00:00.1234567+02:00,2600"
+    path = tmp_path / "events.csv"
+    path.write_text("time,v\n" + "\n".join(rows) + "\n")
+    for mode in ("error", "skip"):
+        stats = ReadStats()
+        df = pd.concat(list(iter_table(path, fmt="csv", chunk_bytes=1024, on_bad_rows=mode, stats=stats)),
+                       ignore_index=True)
+        assert len(df) == stats.rows == 3000 and stats.bad_rows == 0
+        assert df["time"].iloc[2500] == pd.Timestamp("2024-01-01T10:00:00.123456Z")
+        assert df["time"].iloc[2600] == pd.Timestamp("2024-01-01T10:00:00.123456Z")
+        assert df["time"].iloc[2599] == pd.Timestamp("2024-01-01T10:43:19Z")

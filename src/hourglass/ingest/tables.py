@@ -1162,6 +1162,9 @@ def _fine_time(typ: pa.DataType) -> pa.DataType:
     return pa.timestamp("us", tz=typ.tz) if typ.unit in ("s", "ms") else typ
 
 
+#: the digits of a second's fraction a time column of each unit holds
+_FRACTION_DIGITS = {"s": 0, "ms": 3, "us": 6, "ns": 9}
+
 #: the end of a time with a UTC offset (``10:00Z``, ``10:00:00.5+02:00``, ``T10-0500``), after its
 #: clock time: a date alone (``2024-01-05``) ends in no offset
 _ZONED = r"[T ]\d{2}(?::?\d{2}){0,2}(?:[.,]\d+)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)\s*$"
@@ -1171,19 +1174,27 @@ def _cast_text(col: pa.Array, typ: pa.DataType) -> pa.Array:
     """The text column ``col`` as ``typ``. A time column takes times with a UTC offset where the
     first block had none, and times without one where it had them, as the time rules read
     them (an offset converted to UTC; no offset: UTC): pyarrow refuses either in the other's
-    column, and a later ``...Z`` row stopped the read (or was skipped as malformed).
+    column, and a later ``...Z`` row stopped the read (or was skipped as malformed). A time
+    with a finer fraction of a second than the column holds (Go's RFC 3339 nanoseconds,
+    ``10:00:00.123456789Z``; .NET's seven digits) is cut to it: pyarrow refuses it too.
 
     Examples
     --------
     >>> _cast_text(pa.array(["2024-01-01 10:00:00", "2024-01-01T12:00:00+02:00"]),
     ...            pa.timestamp("us")).to_pylist()[1]
     datetime.datetime(2024, 1, 1, 10, 0)
+    >>> _cast_text(pa.array(["2024-01-01T10:00:00.123456789Z"]), pa.timestamp("us", tz="UTC")
+    ...            ).to_pylist()[0].isoformat()
+    '2024-01-01T10:00:00.123456+00:00'
     """
     try:
         return pc.cast(col, typ)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         if not (pa.types.is_timestamp(typ) and pa.types.is_string(col.type)):
             raise
+    digits = _FRACTION_DIGITS[typ.unit]  # (a fraction past them: cut, not a malformed time)
+    finer = rf"(:\d{{2}}\.\d{{{digits}}})\d+" if digits else r"(:\d{2})\.\d+"
+    col = pc.replace_substring_regex(col, pattern=finer, replacement="\\1")
     zoned = pc.fill_null(pc.match_substring_regex(col, _ZONED), False)
     empty = pa.nulls(len(col), pa.string())
     with_zone = pc.cast(pc.if_else(zoned, col, empty), pa.timestamp(typ.unit, tz=typ.tz or "UTC"))
