@@ -45,3 +45,37 @@ def test_a_later_time_with_nanoseconds_reads_in_a_column_of_whole_seconds(tmp_pa
         assert df["time"].iloc[2500] == pd.Timestamp("2024-01-01T10:00:00.123456Z")
         assert df["time"].iloc[2600] == pd.Timestamp("2024-01-01T10:00:00.123456Z")
         assert df["time"].iloc[2599] == pd.Timestamp("2024-01-01T10:43:19Z")
+
+
+def test_an_unset_value_past_the_first_block_is_a_missing_number(tmp_path: Path) -> None:
+    """``-`` (or ``(empty)``) in a column of numbers is a missing value where the first block
+    has it (the column reads as text, its numbers read by the preprocessing); one past the first
+    block stopped the read ('malformed value '-'') or, with --on-bad-rows skip, dropped its row,
+    so the same file trained or scored only where the unset value did not come late."""
+    import numpy as np
+    import pandas as pd
+
+    from hourglass.ingest.tables import ReadStats, iter_table
+    from tests._cli import small_labelled_model
+
+    rows = [f"{i},{i % 7}" for i in range(3000)]
+    rows[2500], rows[2700] = "-,1", "(empty), -"
+    path = tmp_path / "t.csv"
+    path.write_text("bytes,pkts\n" + "\n".join(rows) + "\n")
+    for mode in ("error", "skip"):
+        stats = ReadStats()
+        df = pd.concat(list(iter_table(path, fmt="csv", chunk_bytes=1024, on_bad_rows=mode, stats=stats)),
+                       ignore_index=True)
+        assert len(df) == 3000 and stats.bad_rows == 0
+        assert np.isnan(df["bytes"].iloc[[2500, 2700]]).all() and np.isnan(df["pkts"].iloc[2700])
+        assert df["bytes"].iloc[2501] == 2501
+    small = small_labelled_model(tmp_path)
+    frame = small["frame"].copy()
+    frame["bytes"] = frame["bytes"].astype(object)
+    frame.loc[250, "bytes"] = "-"
+    data = tmp_path / "later.csv"
+    frame.to_csv(data, index=False)
+    out = tmp_path / "scores.csv"
+    res = runner.invoke(app, ["score", str(small["model"]), str(data), "-o", str(out), "--chunk-mb", "0.001"])
+    assert res.exit_code == 0, res.output
+    assert len(pd.read_csv(out)) == 300

@@ -1162,6 +1162,10 @@ def _fine_time(typ: pa.DataType) -> pa.DataType:
     return pa.timestamp("us", tz=typ.tz) if typ.unit in ("s", "ms") else typ
 
 
+#: an unset value in a column of numbers, as the preprocessing reads it (its ``PLACEHOLDERS``):
+#: missing in a later block too (pyarrow's null spellings aside, which the reader knows)
+_UNSET = pa.array([*NULL_VALUES, "-", "(empty)"], pa.string())
+
 #: the digits of a second's fraction a time column of each unit holds
 _FRACTION_DIGITS = {"s": 0, "ms": 3, "us": 6, "ns": 9}
 
@@ -1174,7 +1178,8 @@ def _cast_text(col: pa.Array, typ: pa.DataType) -> pa.Array:
     """The text column ``col`` as ``typ``. A time column takes times with a UTC offset where the
     first block had none, and times without one where it had them, as the time rules read
     them (an offset converted to UTC; no offset: UTC): pyarrow refuses either in the other's
-    column, and a later ``...Z`` row stopped the read (or was skipped as malformed). A time
+    column, and a later ``...Z`` row stopped the read (or was skipped as malformed). A number
+    column takes an unset value (``-``, ``(empty)``, :data:`NULL_VALUES`) as a missing number. A time
     with a finer fraction of a second than the column holds (Go's RFC 3339 nanoseconds,
     ``10:00:00.123456789Z``; .NET's seven digits) is cut to it: pyarrow refuses it too.
 
@@ -1186,11 +1191,20 @@ def _cast_text(col: pa.Array, typ: pa.DataType) -> pa.Array:
     >>> _cast_text(pa.array(["2024-01-01T10:00:00.123456789Z"]), pa.timestamp("us", tz="UTC")
     ...            ).to_pylist()[0].isoformat()
     '2024-01-01T10:00:00.123456+00:00'
+    >>> _cast_text(pa.array(["5", " - ", "(empty)", None]), pa.float64()).to_pylist()
+    [5.0, None, None, None]
     """
     try:
         return pc.cast(col, typ)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        if not (pa.types.is_timestamp(typ) and pa.types.is_string(col.type)):
+        if not pa.types.is_string(col.type):
+            raise
+        if pa.types.is_integer(typ) or pa.types.is_floating(typ):
+            # '-' or '(empty)' (Zeek's, firewalls' unset) is a missing number wherever it comes,
+            # as in the first block (where it makes the column text, its numbers then read)
+            unset = pc.fill_null(pc.is_in(pc.utf8_trim_whitespace(col), value_set=_UNSET), False)
+            return pc.cast(pc.if_else(unset, pa.nulls(len(col), pa.string()), col), typ)
+        if not pa.types.is_timestamp(typ):
             raise
     digits = _FRACTION_DIGITS[typ.unit]  # (a fraction past them: cut, not a malformed time)
     finer = rf"(:\d{{2}}\.\d{{{digits}}})\d+" if digits else r"(:\d{2})\.\d+"
