@@ -79,3 +79,26 @@ def test_an_unset_value_past_the_first_block_is_a_missing_number(tmp_path: Path)
     res = runner.invoke(app, ["score", str(small["model"]), str(data), "-o", str(out), "--chunk-mb", "0.001"])
     assert res.exit_code == 0, res.output
     assert len(pd.read_csv(out)) == 300
+
+
+def test_rows_the_model_refused_stay_counted_when_the_reader_reads_again(tmp_path: Path) -> None:
+    """``score --on-bad-rows skip``: a row whose value the model refused (text in a numeric
+    column) was counted as skipped, then lost from the count when the reader read the file again
+    (a later value that does not fit its column's type): 'skipped 1 malformed row(s)' while two
+    rows were left out of the scores."""
+    import pandas as pd
+
+    from tests._cli import small_labelled_model
+
+    small = small_labelled_model(tmp_path)
+    frame = small["frame"].astype({"bytes": object, "pkts": object})
+    frame.loc[5, "bytes"] = "oops"  # in the first block: a text column, refused by the model
+    frame.loc[250, "pkts"] = "word"  # past it: the reader reads the file again
+    data = tmp_path / "two_bad.csv"
+    frame.to_csv(data, index=False)
+    out = tmp_path / "scores.csv"
+    res = runner.invoke(app, ["score", str(small["model"]), str(data), "-o", str(out), "--chunk-mb", "0.001",
+                              "--on-bad-rows", "skip"])
+    assert res.exit_code == 0, res.output
+    assert len(pd.read_csv(out)) == 298
+    assert "skipped 2 malformed row(s)" in res.stderr, res.stderr

@@ -449,10 +449,59 @@ class _RowLines:
         self._fh.close()
 
 
+class _PassCount:
+    """The bad rows one pass of the CSV reader counts in ``stats``. A later pass reads the file
+    again and counts its bad rows again: it takes back the earlier pass's count first
+    (:meth:`undo`), and leaves the others as they are: rows a scorer left out of the chunks
+    handed out meanwhile (``score --on-bad-rows skip``, a value the model refuses), which a
+    reset of the count lost ('skipped 1 malformed row(s)' of two).
+
+    Examples
+    --------
+    >>> stats = ReadStats()
+    >>> count = _PassCount(stats)
+    >>> count.skipped(7)
+    >>> stats.skipped(None)  # (a row the caller left out)
+    >>> count.undo()
+    >>> stats.bad_rows, stats.bad_lines
+    (1, [])
+    """
+
+    def __init__(self, stats: ReadStats) -> None:
+        self.stats, self.rows, self.lines = stats, 0, list[int]()
+
+    def skipped(self, line: int | None, at: int | None = None) -> None:
+        """:meth:`ReadStats.skipped`, counted as this pass's."""
+        before = len(self.stats.bad_lines)
+        self.stats.skipped(line, at)
+        self._count(line, before)
+
+    def header(self, line: int | None) -> None:
+        """Count a line that repeats the header: a bad row, but no data row (no ``first_skip``)."""
+        before = len(self.stats.bad_lines)
+        self.stats.bad_rows += 1
+        if line is not None and before < 10:
+            self.stats.bad_lines.append(line)
+        self._count(line, before)
+
+    def _count(self, line: int | None, before: int) -> None:
+        self.rows += 1
+        if line is not None and len(self.stats.bad_lines) > before:
+            self.lines.append(line)
+
+    def undo(self) -> None:
+        """Take back the bad rows (and their lines) counted so far."""
+        self.stats.bad_rows -= self.rows
+        for line in self.lines:
+            with contextlib.suppress(ValueError):
+                self.stats.bad_lines.remove(line)
+        self.rows, self.lines = 0, []
+
+
 class _DecodableLines(io.RawIOBase):
     """A byte stream of the lines of a file that decode as UTF-8 (the others are counted)."""
 
-    def __init__(self, path: Path, stats: ReadStats) -> None:
+    def __init__(self, path: Path, stats: ReadStats | _PassCount) -> None:
         self._fh = open_text(path)
         self._stats = stats
         self._buf = b""
@@ -761,6 +810,7 @@ def _iter_csv(
     probing = [True]  # the type-inference pass must not count skipped rows
     filtering: list[_DecodableLines | None] = [None]  # the stream of the pass, when filtered
     invalid = [0]  # rows of this pass pyarrow's handler skipped (then later rows' lines are unsure)
+    counted = _PassCount(stats)  # the bad rows of the pass
     _install_unraisablehook()
 
     def on_invalid(row: Any) -> str:
@@ -779,7 +829,7 @@ def _iter_csv(
                     line = _line_of(path, row.text) if len(stats.bad_lines) < 10 else None
                 else:
                     line = row.number if filtering[0] is None else filtering[0].file_line(row.number)
-                stats.skipped(line)
+                counted.skipped(line)
             return "skip"
         pending.update(line=row.number, text=row.text, expected=row.expected_columns,
                        actual=row.actual_columns)
@@ -974,11 +1024,9 @@ def _iter_csv(
         for k, row in enumerate(np.flatnonzero(bad).tolist()):  # (k: the rows dropped before it)
             number = line(row) if len(stats.bad_lines) < 10 else None
             if not header[row]:
-                stats.skipped(number, at=kept + row - k)
+                counted.skipped(number, at=kept + row - k)
                 continue
-            stats.bad_rows += 1  # a header line, no data row: the rows' numbers stay as they are
-            if number is not None and len(stats.bad_lines) < 10:
-                stats.bad_lines.append(number)
+            counted.header(number)  # a header line, no data row: the rows' numbers stay as they are
         if bad.any():
             batch = batch.filter(pa.array(~bad))
         columns = [_cast_text(col, converted[name]) if name in converted else col
@@ -1047,14 +1095,15 @@ def _iter_csv(
     yielded = 0
     first_exc: Exception | None = None
     decodable = filtered
+    stats.bad_rows, stats.bad_lines = 0, []  # (a stats read into before: counted afresh, as ever)
     while True:
         # Passes over the file, each past the rows already yielded: again when pyarrow refused a
         # block (a value of a later row that does not fit, or, in skip mode, undecodable bytes:
         # then through a filter that drops the lines that are not UTF-8).
-        stats.bad_rows, stats.bad_lines = 0, []  # a pass counts every bad row again (first_skip:
-        # the lowest of the passes, a row skipped again after rows handed out told by the first)
+        counted.undo()  # a pass counts every bad row again (first_skip: the lowest of the
+        # passes, a row skipped again after rows handed out told by the first)
         invalid[0] = 0
-        stream = _DecodableLines(path, stats) if decodable else None
+        stream = _DecodableLines(path, counted) if decodable else None
         filtering[0] = stream
         try:
             seen = 0
