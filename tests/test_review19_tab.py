@@ -102,3 +102,18 @@ def test_rows_the_model_refused_stay_counted_when_the_reader_reads_again(tmp_pat
     assert res.exit_code == 0, res.output
     assert len(pd.read_csv(out)) == 298
     assert "skipped 2 malformed row(s)" in res.stderr, res.stderr
+
+
+def test_an_unset_value_past_the_first_block_of_a_boolean_column_is_missing(tmp_path: Path) -> None:
+    """As for numbers: a ``-`` past the first block of a column of ``true``/``false`` stopped
+    the read; it is a missing value, as in the first block."""
+    import pandas as pd
+
+    from hourglass.ingest.tables import iter_table
+
+    rows = [f"{'true' if i % 2 else 'false'},{i}" for i in range(3000)]
+    rows[2500] = "-,2500"
+    path = tmp_path / "flags.csv"
+    path.write_text("flag,v\n" + "\n".join(rows) + "\n")
+    df = pd.concat(list(iter_table(path, fmt="csv", chunk_bytes=1024)), ignore_index=True)
+    assert len(df) == 3000 and pd.isna(df["flag"].iloc[2500]) and df["flag"].iloc[2501] is True

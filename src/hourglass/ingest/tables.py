@@ -1228,9 +1228,10 @@ def _cast_text(col: pa.Array, typ: pa.DataType) -> pa.Array:
     first block had none, and times without one where it had them, as the time rules read
     them (an offset converted to UTC; no offset: UTC): pyarrow refuses either in the other's
     column, and a later ``...Z`` row stopped the read (or was skipped as malformed). A number
-    column takes an unset value (``-``, ``(empty)``, :data:`NULL_VALUES`) as a missing number. A time
-    with a finer fraction of a second than the column holds (Go's RFC 3339 nanoseconds,
-    ``10:00:00.123456789Z``; .NET's seven digits) is cut to it: pyarrow refuses it too.
+    (or boolean) column takes an unset value (``-``, ``(empty)``, :data:`NULL_VALUES`) as a
+    missing value. A time with a finer fraction of a second than the column holds (Go's RFC
+    3339 nanoseconds, ``10:00:00.123456789Z``; .NET's seven digits) is cut to it: pyarrow
+    refuses it too.
 
     Examples
     --------
@@ -1248,8 +1249,8 @@ def _cast_text(col: pa.Array, typ: pa.DataType) -> pa.Array:
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         if not pa.types.is_string(col.type):
             raise
-        if pa.types.is_integer(typ) or pa.types.is_floating(typ):
-            # '-' or '(empty)' (Zeek's, firewalls' unset) is a missing number wherever it comes,
+        if pa.types.is_integer(typ) or pa.types.is_floating(typ) or pa.types.is_boolean(typ):
+            # '-' or '(empty)' (Zeek's, firewalls' unset) is a missing value wherever it comes,
             # as in the first block (where it makes the column text, its numbers then read)
             unset = pc.fill_null(pc.is_in(pc.utf8_trim_whitespace(col), value_set=_UNSET), False)
             return pc.cast(pc.if_else(unset, pa.nulls(len(col), pa.string()), col), typ)
