@@ -117,3 +117,23 @@ def test_an_unset_value_past_the_first_block_of_a_boolean_column_is_missing(tmp_
     path.write_text("flag,v\n" + "\n".join(rows) + "\n")
     df = pd.concat(list(iter_table(path, fmt="csv", chunk_bytes=1024)), ignore_index=True)
     assert len(df) == 3000 and pd.isna(df["flag"].iloc[2500]) and df["flag"].iloc[2501] is True
+
+
+def test_iot23_spaced_fields_split_by_distinct_value() -> None:
+    """IoT-23's ``tunnel_parents   label   detailed-label`` is split once per distinct value (it
+    was split row by row: ~9 s a million rows, ten times the read); each row gets its own
+    fields, a short or missing value missing ones, the unset value missing."""
+    import numpy as np
+    import pandas as pd
+
+    from hourglass.ingest.flows import _split_spaced, _spaced_fields
+
+    values = np.array(["-   Malicious   C&C", "(empty)   Benign   -", "x   Benign", None] * 50, dtype=object)
+    df = pd.DataFrame({"ts": np.arange(200.0), "tunnel_parents   label   detailed-label": values})
+    spaced = _spaced_fields(list(df.columns), ["time", "set[string]   string   string"])
+    out = _split_spaced(df, spaced, "-", Path("conn.log.labeled"))
+    assert list(out.columns) == ["ts", "tunnel_parents", "label", "detailed-label"]
+    assert out.iloc[:4].to_dict("list") == {
+        "ts": [0.0, 1.0, 2.0, 3.0], "tunnel_parents": [np.nan, "(empty)", "x", np.nan],
+        "label": ["Malicious", "Benign", "Benign", np.nan], "detailed-label": ["C&C", np.nan, np.nan, np.nan]}
+    assert out["label"].value_counts().to_dict() == {"Benign": 100, "Malicious": 50}
