@@ -126,7 +126,7 @@ def test_iot23_spaced_fields_split_by_distinct_value() -> None:
     import numpy as np
     import pandas as pd
 
-    from hourglass.ingest.flows import _split_spaced, _spaced_fields
+    from hourglass.ingest.flows import _spaced_fields, _split_spaced
 
     values = np.array(["-   Malicious   C&C", "(empty)   Benign   -", "x   Benign", None] * 50, dtype=object)
     df = pd.DataFrame({"ts": np.arange(200.0), "tunnel_parents   label   detailed-label": values})
