@@ -137,3 +137,23 @@ def test_iot23_spaced_fields_split_by_distinct_value() -> None:
         "ts": [0.0, 1.0, 2.0, 3.0], "tunnel_parents": [np.nan, "(empty)", "x", np.nan],
         "label": ["Malicious", "Benign", "Benign", np.nan], "detailed-label": ["C&C", np.nan, np.nan, np.nan]}
     assert out["label"].value_counts().to_dict() == {"Benign": 100, "Malicious": 50}
+
+
+def test_a_header_name_with_a_line_break_is_one_header(tmp_path: Path) -> None:
+    """A spreadsheet's header cell holding a line break (``"Bytes<Alt+Enter>Sent"``, quoted
+    over two lines) was taken as a one-line header: the read stopped at 'line 2: expected 1
+    fields, found 2'. The quoted name goes on to the line that closes it; rows, counts and
+    line numbers are the file's."""
+    import pandas as pd
+
+    from hourglass.ingest.tables import ReadStats, iter_table
+
+    for sep in (",", ";"):
+        path = tmp_path / f"sheet{sep == ';'}.csv"
+        rows = [sep.join((str(i), "tcp" if i % 2 else "udp")) for i in range(50)]
+        rows[30] = sep.join(("30", "tcp", "extra"))
+        path.write_text(sep.join(('"Bytes\nSent"', "proto")) + "\n" + "\n".join(rows) + "\n")
+        stats = ReadStats()
+        df = pd.concat(list(iter_table(path, fmt="csv", on_bad_rows="skip", stats=stats)))
+        assert list(df.columns) == ["Bytes\nSent", "proto"] and len(df) == stats.rows == 49
+        assert stats.bad_lines == [33]  # (header lines 1-2, data row 31)

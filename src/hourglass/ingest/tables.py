@@ -663,17 +663,47 @@ def _text_line(fh: Any, path: Path, lineno: int) -> bytes:
     return bytes(raw)
 
 
+#: the most lines a header's quoted names may run over (a spreadsheet's cell with line breaks)
+_HEADER_LINES = 100
+
+
 def _csv_header(path: Path, sep: str, skip_rows: int) -> list[str]:
+    """The column names of the header after ``skip_rows`` lines (:func:`_csv_header_lines`)."""
+    return _csv_header_lines(path, sep, skip_rows)[0]
+
+
+def _csv_header_lines(path: Path, sep: str, skip_rows: int) -> tuple[list[str], int]:
+    """The column names of the header after ``skip_rows`` lines (stripped, duplicates renamed),
+    and the lines it takes: more than one where a quoted name holds a line break (a
+    spreadsheet's header cell ``"Bytes<Alt+Enter>Sent"``; its rows then were read from the
+    header's second line, 'line 2: expected 1 fields, found 2').
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_text('"bytes\\nsent",proto\\n1,tcp\\n')
+    >>> _csv_header_lines(p, ",", 0)
+    (['bytes\\nsent', 'proto'], 2)
+    """
     check_text(path, read_head(path, 8192))
+    n_lines = 1
     with open_text(path) as fh:
         for i in range(skip_rows):
             _text_line(fh, path, i + 1)
         raw = _text_line(fh, path, skip_rows + 1)
+        while raw.count(b'"') % 2 and n_lines < _HEADER_LINES:  # a quoted name goes on
+            more = _text_line(fh, path, skip_rows + n_lines + 1)
+            if not more:
+                break
+            raw += more
+            n_lines += 1
     text = raw.decode("utf-8", "replace").rstrip("\r\n").removeprefix("\ufeff")  # UTF-8 BOM
     if not text.strip():
         raise InputError(f"{path}: empty file")
     try:
-        raw_names = [str(n).strip() for n in next(iter(csv.reader([text], delimiter=sep)))]
+        raw_names = [str(n).strip() for n in next(iter(csv.reader(io.StringIO(text, newline=""),
+                                                                   delimiter=sep)))]
     except csv.Error as exc:
         raise InputError(f"{path}: line {skip_rows + 1}: unreadable header ({exc})") from None
     names = dedupe_names(raw_names)
@@ -688,7 +718,7 @@ def _csv_header(path: Path, sep: str, skip_rows: int) -> list[str]:
                        first, counts[first],
                        ", ".join(repr(n) for n, r in zip(names, raw_names, strict=True)
                                  if r == first))
-    return names
+    return names, n_lines
 
 
 _DELIMITERS = (",", ";", "\t", "|")
@@ -696,7 +726,7 @@ _DELIMITERS = (",", ";", "\t", "|")
 
 def _fields(line: str, sep: str) -> int:
     try:
-        return len(next(csv.reader([line], delimiter=sep)))
+        return len(next(csv.reader(io.StringIO(line, newline=""), delimiter=sep)))
     except (csv.Error, StopIteration):
         return 0
 
@@ -725,9 +755,14 @@ def sniff_delimiter(path: str | os.PathLike[str], skip_rows: int = 0) -> str:
     with open_text(p) as fh:
         for i in range(skip_rows):
             _text_line(fh, p, i + 1)
-        header = _text_line(fh, p, skip_rows + 1).decode("utf-8", "replace").rstrip("\r\n")
-        header = header.removeprefix("\ufeff")
-        first = _text_line(fh, p, skip_rows + 2).decode("utf-8", "replace").rstrip("\r\n")
+        raw, n_lines = _text_line(fh, p, skip_rows + 1), 1
+        while raw.count(b'"') % 2 and n_lines < _HEADER_LINES:  # a quoted name goes on
+            more = _text_line(fh, p, skip_rows + n_lines + 1)
+            if not more:
+                break
+            raw, n_lines = raw + more, n_lines + 1
+        header = raw.decode("utf-8", "replace").rstrip("\r\n").removeprefix("\ufeff")
+        first = _text_line(fh, p, skip_rows + n_lines + 1).decode("utf-8", "replace").rstrip("\r\n")
     counts = {sep: _fields(header, sep) for sep in _DELIMITERS}
     agree = [sep for sep in _DELIMITERS
              if counts[sep] > 1 and (not first or _fields(first, sep) == counts[sep])]
@@ -794,8 +829,8 @@ def _iter_csv(
 ) -> Iterator[pd.DataFrame]:
     given_header_rows = header_rows
     if names is None:
-        names = _csv_header(path, sep, skip_rows)
-        skip_rows += 1
+        names, header_lines = _csv_header_lines(path, sep, skip_rows)
+        skip_rows += header_lines
         # a line that repeats the header (files joined with cat, an export appended to) is no
         # data row: dropped and counted, as a format's repeated header is (it was read as a row
         # of text: an attack row of label 'label', every column of its block text)
