@@ -157,3 +157,22 @@ def test_a_header_name_with_a_line_break_is_one_header(tmp_path: Path) -> None:
         df = pd.concat(list(iter_table(path, fmt="csv", on_bad_rows="skip", stats=stats)))
         assert list(df.columns) == ["Bytes\nSent", "proto"] and len(df) == stats.rows == 49
         assert stats.bad_lines == [33]  # (header lines 1-2, data row 31)
+
+
+def test_a_windows_1252_cic_file_with_a_repeated_header_in_its_first_block(tmp_path: Path) -> None:
+    """A CICFlowMeter CSV in Windows-1252 whose first block repeats its header: the block less
+    that row was written out as UTF-8 and read back as Windows-1252, so a label with a curly
+    quote (``\\x94``, UTF-8 ``e2 80 9d``; 0x9d has no Windows-1252 character) stopped every
+    command with "'charmap' codec can't decode byte 0x9d" and no file named."""
+    from hourglass.ingest.formats import get_format
+    from hourglass.ingest.tables import ReadStats
+
+    head = " Destination Port, Flow Duration, Flow Bytes/s, Label\n"
+    rows = ["80,100,1.5,BENIGN", "80,7,1.5,Web Attack \u201dX\u201d", head.strip(), "443,50,2.5,BENIGN"]
+    path = tmp_path / "Thursday-WorkingHours.pcap_ISCX.csv"
+    path.write_bytes((head + "\n".join(rows) + "\n").encode("cp1252"))
+    for mode in ("error", "skip"):
+        stats = ReadStats()
+        df = get_format("cicflowmeter").read(path, on_bad_rows=mode, stats=stats)
+        assert df["Label"].tolist() == ["BENIGN", "Web Attack \u201dX\u201d", "BENIGN"]
+        assert stats.rows == 3 and stats.bad_rows == 1  # the repeated header line

@@ -952,6 +952,8 @@ def _iter_csv(
                         null_replacement=null_values[0] if null_values else "")
                     buf.write("\n".join(lines.to_pylist()).encode() + b"\n")
                 data = buf.getvalue()
+                if encoding.replace("-", "").lower() != "utf8":  # (written as UTF-8, read in it)
+                    data = data.decode("utf-8").encode(encoding)
 
                 def source() -> Any:
                     return pa.BufferReader(data)
