@@ -176,3 +176,24 @@ def test_a_windows_1252_cic_file_with_a_repeated_header_in_its_first_block(tmp_p
         df = get_format("cicflowmeter").read(path, on_bad_rows=mode, stats=stats)
         assert df["Label"].tolist() == ["BENIGN", "Web Attack \u201dX\u201d", "BENIGN"]
         assert stats.rows == 3 and stats.bad_rows == 1  # the repeated header line
+
+
+def test_chunk_mb_bounds_the_chunks_of_json_lines(tmp_path: Path) -> None:
+    """``--chunk-mb`` (MB of input per streamed chunk) was ignored for JSON lines: a chunk was
+    always 50,000 rows, however large each row (CloudTrail or Okta events of kilobytes: a chunk
+    of hundreds of MB whatever the option said). Chunks now hold about ``chunk_bytes`` of lines;
+    every row once, in order (Zeek's JSON logs too)."""
+    from hourglass.ingest.formats import get_format
+    from hourglass.ingest.tables import ReadStats, iter_table
+
+    path = tmp_path / "events.jsonl"
+    path.write_text("".join(json.dumps({"n": i, "msg": "x" * 100}) + "\n" for i in range(200)))
+    stats = ReadStats()
+    chunks = list(iter_table(path, fmt="jsonl", chunk_bytes=4096, stats=stats))
+    assert len(chunks) >= 5 and all(len(c) <= 40 for c in chunks)
+    assert [n for c in chunks for n in c["n"]] == list(range(200)) and stats.rows == 200
+    conn = tmp_path / "conn.json"
+    conn.write_text("".join(json.dumps({"ts": 1.7e9 + i, "id.orig_h": "10.0.0.1", "id.resp_h": "10.0.0.2",
+                                        "orig_bytes": i}) + "\n" for i in range(200)))
+    zeek = list(get_format("zeek-conn").iter_chunks(conn, chunk_bytes=2048))
+    assert len(zeek) > 1 and sum(map(len, zeek)) == 200

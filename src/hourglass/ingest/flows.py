@@ -583,7 +583,7 @@ class ZeekSpec(DatasetSpec):
         head = read_head(p, 4096).removeprefix(_BOM).lstrip()  # (blank lines before the header)
         spaced: dict[str, tuple[str, list[str], list[str]]] = {}
         if head.startswith(b"{"):
-            chunks = iter_table(p, fmt="jsonl", on_bad_rows=on_bad_rows, stats=stats)
+            chunks = iter_table(p, fmt="jsonl", on_bad_rows=on_bad_rows, stats=stats, chunk_bytes=chunk_bytes)
         elif head.startswith(b"#"):
             n, fields, kinds, (unset, empty), sep, set_sep = self._tsv_header(p)
             types = {f: _ZEEK_TYPES.get(kinds.get(f, ""), pa.string()) for f in fields}

@@ -1414,10 +1414,12 @@ def _header_spellings(names: Sequence[str]) -> dict[str, pa.Array]:
 
 def _iter_jsonl(path: Path, *, on_bad_rows: str, stats: ReadStats,
                 event: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
-                page: Callable[[Any], list[dict[str, Any]] | None] | None = None) -> Iterator[pd.DataFrame]:
+                page: Callable[[Any], list[dict[str, Any]] | None] | None = None,
+                chunk_bytes: int = CHUNK_BYTES) -> Iterator[pd.DataFrame]:
     check_log_text(path)  # UTF-16, gzip without .gz ...: said so, not 'line 1: undecodable bytes'
     try:
-        yield from _iter_jsonl_lines(path, on_bad_rows=on_bad_rows, stats=stats, event=event, page=page)
+        yield from _iter_jsonl_lines(path, on_bad_rows=on_bad_rows, stats=stats, event=event, page=page,
+                                     chunk_bytes=chunk_bytes)
     except READ_ERRORS as exc:
         raise InputError(f"{path}: cannot read ({exc})") from None
 
@@ -1444,11 +1446,13 @@ def _line_length(readline: Callable[[int], bytes], head: bytes, limit: int = MAX
 def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                       event: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
                       page: Callable[[Any], list[dict[str, Any]] | None] | None = None,
-                      ) -> Iterator[pd.DataFrame]:
+                      chunk_bytes: int = CHUNK_BYTES) -> Iterator[pd.DataFrame]:
     """The rows of a JSON-lines file: each line's object (through ``event``), or, where ``page``
     gives rows for a line's value (a page of events: a JSON array, an object holding them), those
-    rows (a ``ValueError`` it raises: a bad row, named by its message)."""
+    rows (a ``ValueError`` it raises: a bad row, named by its message); a chunk of them for each
+    ``chunk_bytes`` of lines (at most :data:`_JSONL_CHUNK_ROWS` rows)."""
     rows: list[dict[str, Any]] = []
+    size = 0  # the bytes of the lines of the rows gathered
     with open_text(path) as fh:
         readline, lineno = fh.readline, 0
         while raw := readline(MAX_LINE_BYTES + 1):  # bounded: not a whole file with no line break
@@ -1497,9 +1501,10 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                 rows.extend(events)
             elif isinstance(obj, dict):  # (an array is a page: page gives its rows)
                 rows.append(obj if event is None else event(obj))
-            if len(rows) >= _JSONL_CHUNK_ROWS:
+            size += len(raw)
+            if len(rows) >= _JSONL_CHUNK_ROWS or (size >= chunk_bytes and rows):
                 yield _json_frame(rows)
-                rows = []
+                rows, size = [], 0
     if rows:
         yield _json_frame(rows)
 
@@ -1849,7 +1854,8 @@ def iter_table(
         :class:`InputError` naming file and line; ``"skip"``: such rows are skipped and counted
         in ``stats``.
     chunk_bytes
-        Input bytes per chunk (CSV/TSV); Parquet, JSONL and EVTX yield row batches.
+        Input bytes per chunk (CSV/TSV, JSON lines: at most 50,000 rows); Parquet and EVTX
+        yield row batches.
     stats
         Filled with the row counts as the chunks are consumed.
     sep, skip_rows, null_values, quote, column_types, comment
@@ -1900,7 +1906,8 @@ def iter_table(
     if fmt == "parquet":
         chunks = _iter_parquet(p, max(1, chunk_bytes // 100))
     elif fmt == "jsonl":
-        chunks = _iter_jsonl(p, on_bad_rows=on_bad_rows, stats=stats, event=event, page=page)
+        chunks = _iter_jsonl(p, on_bad_rows=on_bad_rows, stats=stats, event=event, page=page,
+                             chunk_bytes=chunk_bytes)
     elif fmt == "evtx":
         from hourglass.ingest.evtx import iter_evtx
 
