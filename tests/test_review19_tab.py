@@ -157,6 +157,10 @@ def test_a_header_name_with_a_line_break_is_one_header(tmp_path: Path) -> None:
         df = pd.concat(list(iter_table(path, fmt="csv", on_bad_rows="skip", stats=stats)))
         assert list(df.columns) == ["Bytes\nSent", "proto"] and len(df) == stats.rows == 49
         assert stats.bad_lines == [33]  # (header lines 1-2, data row 31)
+    path = tmp_path / "inch.csv"  # a '"' inside a name opens no quoted name
+    path.write_text('name,size ("),x\n1,2,3\n4,5,6\n')
+    df = next(iter_table(path, fmt="csv"))
+    assert list(df.columns) == ["name", 'size (")', "x"] and len(df) == 2
 
 
 def test_a_windows_1252_cic_file_with_a_repeated_header_in_its_first_block(tmp_path: Path) -> None:

@@ -667,6 +667,37 @@ def _text_line(fh: Any, path: Path, lineno: int) -> bytes:
 _HEADER_LINES = 100
 
 
+def _open_quote(text: bytes, seps: bytes) -> bool:
+    """Whether ``text`` (a header's lines) ends inside a quoted field: one whose ``"`` opens it,
+    at the start of the text or after one of ``seps`` (a ``"`` inside a field, ``size (")``, is
+    a character; ``""`` inside a quoted field an escaped quote).
+
+    Examples
+    --------
+    >>> _open_quote(b'"bytes\\n', b","), _open_quote(b'a,"b ""x"" c",d\\n', b",")
+    (True, False)
+    >>> _open_quote(b'name,size ("),x\\n', b","), _open_quote(b'\\xef\\xbb\\xbf"a', b",")
+    (False, True)
+    """
+    text = text.removeprefix(b"\xef\xbb\xbf")
+    if b'"' not in text:
+        return False
+    inside, start, i = False, True, 0
+    while i < len(text):
+        c = text[i:i + 1]
+        if inside:
+            if c == b'"':
+                if text[i + 1:i + 2] == b'"':
+                    i += 2
+                    continue
+                inside = False
+        elif c == b'"' and start:
+            inside = True
+        start = not inside and c in seps
+        i += 1
+    return inside
+
+
 def _csv_header(path: Path, sep: str, skip_rows: int) -> list[str]:
     """The column names of the header after ``skip_rows`` lines (:func:`_csv_header_lines`)."""
     return _csv_header_lines(path, sep, skip_rows)[0]
@@ -692,7 +723,7 @@ def _csv_header_lines(path: Path, sep: str, skip_rows: int) -> tuple[list[str], 
         for i in range(skip_rows):
             _text_line(fh, path, i + 1)
         raw = _text_line(fh, path, skip_rows + 1)
-        while raw.count(b'"') % 2 and n_lines < _HEADER_LINES:  # a quoted name goes on
+        while _open_quote(raw, sep.encode()) and n_lines < _HEADER_LINES:  # a quoted name goes on
             more = _text_line(fh, path, skip_rows + n_lines + 1)
             if not more:
                 break
@@ -756,8 +787,8 @@ def sniff_delimiter(path: str | os.PathLike[str], skip_rows: int = 0) -> str:
         for i in range(skip_rows):
             _text_line(fh, p, i + 1)
         raw, n_lines = _text_line(fh, p, skip_rows + 1), 1
-        while raw.count(b'"') % 2 and n_lines < _HEADER_LINES:  # a quoted name goes on
-            more = _text_line(fh, p, skip_rows + n_lines + 1)
+        while _open_quote(raw, "".join(_DELIMITERS).encode()) and n_lines < _HEADER_LINES:
+            more = _text_line(fh, p, skip_rows + n_lines + 1)  # (a quoted name goes on)
             if not more:
                 break
             raw, n_lines = raw + more, n_lines + 1
