@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from hourglass.cli import app
 from tests._cli import runner
 
@@ -201,3 +203,21 @@ def test_chunk_mb_bounds_the_chunks_of_json_lines(tmp_path: Path) -> None:
                                         "orig_bytes": i}) + "\n" for i in range(200)))
     zeek = list(get_format("zeek-conn").iter_chunks(conn, chunk_bytes=2048))
     assert len(zeek) > 1 and sum(map(len, zeek)) == 200
+
+
+def test_a_quote_inside_a_field_leaves_later_lines_named(tmp_path: Path) -> None:
+    """A '"' inside a field (``5" screen``) is a character, as the reader reads it; the count of
+    lines took it for an open quoted field and ran on to the end of the file, so a later bad
+    row was 'data row 2501 (its line is not known)', and skipped rows had no lines."""
+    from hourglass.errors import InputError
+    from hourglass.ingest.tables import ReadStats, iter_table
+
+    rows = [f"{i},{i},m" for i in range(3000)]
+    rows[3], rows[2500] = '3,3,5" screen', "2500,bad,x"
+    path = tmp_path / "items.csv"
+    path.write_text("a,b,msg\n" + "\n".join(rows) + "\n")
+    with pytest.raises(InputError, match=r"items\.csv: line 2502: column 'b': malformed value 'bad'"):
+        list(iter_table(path, fmt="csv", chunk_bytes=1024))
+    stats = ReadStats()
+    list(iter_table(path, fmt="csv", chunk_bytes=1024, on_bad_rows="skip", stats=stats))
+    assert stats.bad_rows == 1 and stats.bad_lines == [2502]

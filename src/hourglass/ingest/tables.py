@@ -406,9 +406,9 @@ class _RowLines:
     with line breaks (``quote``) goes on to the line that closes it, the row's line its first."""
 
     def __init__(self, path: Path, skip_rows: int, comment: str | None, decodable: bool,
-                 quote: bool, blank: tuple[str, int] | None = None) -> None:
+                 quote: bool, blank: tuple[str, int] | None = None, sep: str = ",") -> None:
         self._fh = open_text(path)
-        self._quote = quote
+        self._quote, self._sep = quote, sep.encode()
         self._blank = None if blank is None else (blank[0].encode(), blank[1])
         self._comment = None if comment is None else comment.encode()
         self._decodable = decodable
@@ -425,7 +425,8 @@ class _RowLines:
                 return None
             self.line += 1
             start = self.line
-            while self._quote and raw.count(b'"') % 2:  # a quoted field goes on past the line
+            # a quoted field goes on past the line (a '"' inside a field, 5" screen, opens none)
+            while self._quote and raw.count(b'"') % 2 and _open_quote(raw, self._sep):
                 more = self._fh.readline()
                 if not more:
                     break
@@ -1109,7 +1110,7 @@ def _iter_csv(
         gathered: list[pa.RecordBatch] = []
         size = rows = kept = 0
         lines = _RowLines(path, skip_rows, comment, decodable=filtering[0] is not None, quote=quote,
-                          blank=blank)
+                          blank=blank, sep=sep)
         try:
             for batch in reader:
                 n = batch.num_rows
