@@ -221,3 +221,23 @@ def test_a_quote_inside_a_field_leaves_later_lines_named(tmp_path: Path) -> None
     stats = ReadStats()
     list(iter_table(path, fmt="csv", chunk_bytes=1024, on_bad_rows="skip", stats=stats))
     assert stats.bad_rows == 1 and stats.bad_lines == [2502]
+
+
+def test_an_excel_sep_line_names_the_delimiter(tmp_path: Path) -> None:
+    """Excel's ``sep=;`` line before the header was read as the header: one column ``sep=``
+    (and an empty one), the read stopped at the first row ('expected 2 fields, found 3'). It
+    names the delimiter; the header is the next line, and line numbers stay the file's."""
+    from hourglass.errors import InputError
+    from hourglass.ingest.tables import iter_table
+
+    path = tmp_path / "export.csv"
+    path.write_bytes(b"\xef\xbb\xbfsep=;\r\nhost;bytes;label\r\na;15;x\r\nb;2;y\r\nc;3\r\n")
+    with pytest.raises(InputError, match=r"export\.csv: line 5: expected 3 fields, found 2"):
+        list(iter_table(path, fmt="csv"))
+    path.write_bytes(b"sep=;\nhost;bytes;label\na;15;x\nb;2;y\n")
+    df = next(iter_table(path, fmt="csv"))
+    assert list(df.columns) == ["host", "bytes", "label"] and df["bytes"].tolist() == [15, 2]
+    out = tmp_path / "schema.json"
+    res = runner.invoke(app, ["inspect", str(path), "--json", str(out)])
+    assert res.exit_code == 0, res.output
+    assert json.loads(out.read_text())["format"] == "csv (semicolon-separated)"

@@ -768,7 +768,8 @@ def sniff_delimiter(path: str | os.PathLike[str], skip_rows: int = 0) -> str:
     one that splits the header (quotes respected) into the most fields, the same number on the
     first data line; a tie is a comma. Spreadsheets set to a European locale export ``;``. The
     header is the first line after ``skip_rows`` that holds anything, as the reader takes it
-    (blank lines before it are passed over: :func:`_blank_lines`).
+    (blank lines before it are passed over: :func:`_blank_lines`); a ``sep=;`` line there
+    (Excel's) names the delimiter (:func:`_sep_hint`).
     Decimal commas (``3,25``) are not converted: such a column reads as text, and training says
     so (a number with a separator, read as text).
 
@@ -784,6 +785,9 @@ def sniff_delimiter(path: str | os.PathLike[str], skip_rows: int = 0) -> str:
     """
     p = Path(path)
     skip_rows += _blank_lines(p, skip_rows)  # (a header after blank lines is still the header)
+    hint = _sep_hint(p, skip_rows)
+    if hint is not None:
+        return hint
     with open_text(p) as fh:
         for i in range(skip_rows):
             _text_line(fh, p, i + 1)
@@ -800,6 +804,27 @@ def sniff_delimiter(path: str | os.PathLike[str], skip_rows: int = 0) -> str:
              if counts[sep] > 1 and (not first or _fields(first, sep) == counts[sep])]
     pool = agree or [sep for sep in _DELIMITERS if counts[sep] > 1]
     return max(pool, key=lambda sep: counts[sep]) if pool else ","  # max: the first of a tie
+
+
+def _sep_hint(path: Path, skip_rows: int) -> str | None:
+    """The delimiter a ``sep=;`` line after the first ``skip_rows`` lines names (Excel's hint,
+    before a CSV file's header: a comma, semicolon, tab or pipe), else ``None``. Read as the
+    header, it named one column and stopped the read at the first row ('expected 2 fields').
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_text("sep=;\\na;b\\n1;2\\n")
+    >>> _sep_hint(p, 0), _sep_hint(p, 1)
+    (';', None)
+    """
+    with open_text(path) as fh:
+        for i in range(skip_rows):
+            _text_line(fh, path, i + 1)
+        line = fh.readline(64).removeprefix(b"\xef\xbb\xbf").rstrip(b"\r\n")
+    hint = line.decode("utf-8", "replace").removeprefix("sep=") if line.startswith(b"sep=") else ""
+    return hint if len(hint) == 1 and hint in _DELIMITERS else None
 
 
 def _blank_lines(path: Path, skip_rows: int) -> int:
@@ -1948,6 +1973,10 @@ def iter_table(
         if names is None and p.is_file():  # the header is the first line that holds anything
             try:
                 skip_rows += _blank_lines(p, skip_rows)
+                hint = _sep_hint(p, skip_rows)
+                if hint is not None:  # Excel's 'sep=;' line: the delimiter, before the header
+                    skip_rows += 1 + _blank_lines(p, skip_rows + 1)
+                    sep = sep or hint
             except READ_ERRORS:
                 pass  # said by the read itself, naming the file
         if sep is None and fmt == "csv" and names is None and p.is_file():
