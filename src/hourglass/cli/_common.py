@@ -416,6 +416,30 @@ def check_not_input(output: Path | None, option: str, data: Path | None = None,
                              "another path")
 
 
+def check_output_kind(output: Path | None, option: str, kinds: tuple[str, ...], what: str) -> None:
+    """Refuse, before any work, an output file named for another type than ``what`` is written
+    to it (``--json metrics.txt``, ``--report report.pdf``): ``kinds`` are the suffixes that fit,
+    the first one suggested. A name without a suffix, ``-`` and a device or named pipe are taken.
+
+    Examples
+    --------
+    >>> check_output_kind(Path("bench.csv"), "--json", (".json",), "JSON")
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.HourglassError: --json bench.csv: writes JSON, not '.csv'; name it bench.json
+    >>> check_output_kind(Path("m.JSON"), "--json", (".json",), "JSON")
+    """
+    if output is None or not output.suffix or output.suffix.lower() in kinds:
+        return
+    from hourglass.ingest.readers import is_stream_output
+
+    if is_stream_output(output):
+        return
+    stem = output.stem  # r.html.gz: r.html, not r.html.html
+    name = stem if stem.lower().endswith(kinds) else f"{stem}{kinds[0]}"
+    raise HourglassError(f"{option} {output}: writes {what}, not '{output.suffix}'; name it {name}")
+
+
 def refuse_closed_stdout(result: str, option: str | None = None) -> None:
     """Refuse, before any work, a command whose ``result`` is printed on standard output when the
     process was started with it closed (``>&-``): the result would go nowhere, the exit code 0;

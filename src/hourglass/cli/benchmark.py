@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hourglass.cli._common import check_not_input, refuse_closed_stdout
+from hourglass.cli._common import check_not_input, check_output_kind, refuse_closed_stdout
 from hourglass.cli._options import (
     BenchBaselinesOpt,
     BenchDataArg,
@@ -285,6 +285,7 @@ def benchmark(
             raise HourglassError("DATA: give a labelled table, or --suite nsl-kdd")
         check_not_input(json_out, "--json", data)
         check_not_input(json_out, "--json", test)
+        check_output_kind(json_out, "--json", (".json",), "JSON")
         if test is not None and test_fraction is not None:  # given, even as the default 0.3
             raise HourglassError(f"--test-fraction {test_fraction:g}: splits DATA when there is no "
                                  f"test file; {test} is the test part here: leave it out")

@@ -14,6 +14,7 @@ import typer
 
 from hourglass.cli._common import (
     check_not_input,
+    check_output_kind,
     model_kind,
     refuse_closed_stdout,
     refuse_unused,
@@ -282,12 +283,8 @@ def evaluate(
         for opt, path, kinds in (("--json", json_out, (".json",)), ("--report", report, (".html", ".htm"))):
             check_not_input(path, opt, data, model)
             check_not_input(path, opt, labels)
-            if path is not None and path.suffix and path.suffix.lower() not in kinds:
-                # a report.pdf of HTML opens in no PDF viewer (as --output refuses scores.xlsx)
-                stem = path.stem  # r.html.gz: r.html, not r.html.html
-                name = stem if stem.lower().endswith(kinds) else f"{stem}{kinds[0]}"
-                raise HourglassError(f"{opt} {path}: writes {kinds[0][1:].upper()}, not "
-                                     f"'{path.suffix}'; name it {name}")
+            # a report.pdf of HTML opens in no PDF viewer (as --output refuses scores.xlsx)
+            check_output_kind(path, opt, kinds, kinds[0][1:].upper())
         if json_out is not None and report is not None and json_out.resolve() == report.resolve():
             raise HourglassError(f"--json and --report: both are {json_out}; give two paths")
         pipe = load(model)

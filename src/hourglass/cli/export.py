@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from hourglass.cli._common import check_not_input
+from hourglass.cli._common import check_not_input, check_output_kind
 from hourglass.cli._options import (
     ModelArg,
     QuietOpt,
@@ -144,11 +144,7 @@ def export(
     setup_logging(quiet)
     with user_errors():
         check_not_input(onnx_path, "--onnx", data=check_data, model=model)
-        if onnx_path.suffix and onnx_path.suffix.lower() != ".onnx":  # as evaluate's --report
-            stem = onnx_path.stem  # model.onnx.gz: model.onnx, not model.onnx.onnx
-            name = stem if stem.lower().endswith(".onnx") else f"{stem}.onnx"
-            raise HourglassError(f"--onnx {onnx_path}: writes an ONNX model, not '{onnx_path.suffix}'; "
-                                 f"name it {name}")
+        check_output_kind(onnx_path, "--onnx", (".onnx",), "an ONNX model")  # as evaluate's --report
         if check_data is None:  # they read --check-data: given without it, they would do nothing
             for opt, value, default in (("--dataset", dataset, None), ("--format", fmt, "auto"),
                                         ("--on-bad-rows", on_bad_rows, "error")):

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from hourglass.cli._common import (
     check_not_input,
+    check_output_kind,
     refuse_closed_stdout,
     refuse_label_in_columns,
     refuse_normal_without_label,
@@ -177,6 +178,7 @@ def inspect(
                 raise HourglassError(f"{opt} {name}: inspect describes tables (flows, CSV/TSV/"
                                      "Parquet/JSONL); logs and time series have no column roles")
         check_not_input(json_out, "--json", data)
+        check_output_kind(json_out, "--json", (".json",), "JSON")
         typed_label = label_col
         spec, label_col, normal_values = resolve_spec(dataset, label_col, normal, fmt, data)
         # as train: the label is never a feature ('no column label' was false), read after this;

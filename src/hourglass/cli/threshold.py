@@ -68,7 +68,13 @@ def threshold(
     records it (info.rethresholded_from).
     """
     data_on_stdout(json_out)  # '--json -': the JSON alone on stdout, the table on stderr
-    from hourglass.cli._common import check_model_dir, check_not_input, check_not_loop, refuse_closed_stdout
+    from hourglass.cli._common import (
+        check_model_dir,
+        check_not_input,
+        check_not_loop,
+        check_output_kind,
+        refuse_closed_stdout,
+    )
     from hourglass.pipeline.artefact import load
 
     setup_logging(quiet)
@@ -80,6 +86,7 @@ def threshold(
             raise HourglassError(f"--json {json_out}: writes the what-if table, which -o does not "
                                  "show; leave one of them out")
         check_not_input(json_out, "--json", model=model)
+        check_output_kind(json_out, "--json", (".json",), "JSON")
         if output is not None and len(specs) != 1:
             raise HourglassError(f"-o {output}: give exactly one --threshold rule to apply "
                                  f"(got {len(specs)}); without -o, several are compared")

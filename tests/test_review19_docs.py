@@ -1,0 +1,36 @@
+"""The README's commands and claims, run as a user reads them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests._cli import one_line_error, small_labelled_model
+
+
+@pytest.fixture(scope="module")
+def labelled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return small_labelled_model(tmp_path_factory.mktemp("docs"))
+
+
+@pytest.mark.parametrize("command", ["threshold", "benchmark", "inspect"])
+def test_json_output_named_for_another_type_is_refused(labelled: dict[str, Any], command: str) -> None:
+    # README, Errors: an output whose suffix is of another type than what is written is refused
+    # before anything is written, as evaluate's --json m.txt and --report r.pdf are
+    out = labelled["folder"] / f"{command}.csv"
+    args = {"threshold": ["threshold", str(labelled["model"])],
+            "benchmark": ["benchmark", str(labelled["data"]), "--label-col", "label", "--normal", "normal",
+                          "--models", "autoencoder", "--seeds", "1", "--epochs", "1"],
+            "inspect": ["inspect", str(labelled["data"])]}[command]
+    one_line_error([*args, "--json", str(out)], f"--json {out}: writes JSON, not '.csv'; name it "
+                   f"{command}.json", out)
+
+
+def test_json_output_kind_is_checked_alike_everywhere(labelled: dict[str, Any]) -> None:
+    folder: Path = labelled["folder"]
+    one_line_error(["evaluate", str(labelled["model"]), str(labelled["data"]), "--json",
+                    str(folder / "m.txt")], "writes JSON, not '.txt'", folder / "m.txt")
+    one_line_error(["export", str(labelled["model"]), "--onnx", str(folder / "m.onnx.gz")],
+                   "writes an ONNX model, not '.gz'; name it", folder / "m.onnx.gz")
