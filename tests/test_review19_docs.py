@@ -34,3 +34,16 @@ def test_json_output_kind_is_checked_alike_everywhere(labelled: dict[str, Any]) 
                     str(folder / "m.txt")], "writes JSON, not '.txt'", folder / "m.txt")
     one_line_error(["export", str(labelled["model"]), "--onnx", str(folder / "m.onnx.gz")],
                    "writes an ONNX model, not '.gz'; name it", folder / "m.onnx.gz")
+
+
+def test_the_layout_names_every_threshold_rule() -> None:
+    # README, Layout: the thresholds row lists the rule classes; fpr: (FalseAlarmBound) was missing
+    from hourglass.thresholds import threshold_from_spec
+
+    text = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in text.splitlines() if line.startswith("| `hourglass.thresholds` |"))
+    specs = ["percentile:99", "fpr:0.01", "contamination:0.01", "fixed:1", "pot:1e-4", "spot:1e-4",
+             "dspot:1e-4", "budget:5/10k", "best-f1", "best-fbeta:0.5"]
+    for spec in specs:
+        assert f"`{type(threshold_from_spec(spec)).__name__}`" in row, spec
+    assert "`AlertRateMonitor`" in row  # the drift check's class, named in Drift and retraining
