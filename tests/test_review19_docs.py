@@ -47,3 +47,41 @@ def test_the_layout_names_every_threshold_rule() -> None:
     for spec in specs:
         assert f"`{type(threshold_from_spec(spec)).__name__}`" in row, spec
     assert "`AlertRateMonitor`" in row  # the drift check's class, named in Drift and retraining
+
+
+def test_a_bound_on_training_scores_names_them_not_held_out_ones() -> None:
+    # README, Thresholds: without a hold-out the rule is fitted on the training scores and says so
+    # wherever it is shown; FalseAlarmBound's refusal called them held-out normal scores
+    import numpy as np
+
+    from hourglass.detectors import AutoEncoder
+    from hourglass.errors import InputError
+    from hourglass.thresholds import TRAINING, FalseAlarmBound
+
+    training = r"^FalseAlarmBound: 100 training scores \(no held-out rows\) cannot"
+    with pytest.raises(InputError, match=training):
+        FalseAlarmBound(0.01).fit(np.arange(100.0), on=TRAINING)
+    with pytest.raises(InputError, match=r"^FalseAlarmBound: 100 held-out normal scores cannot"):
+        FalseAlarmBound(0.01).fit(np.arange(100.0))
+    X = np.random.default_rng(0).normal(size=(120, 3))
+    with pytest.raises(InputError, match=r"120 training scores \(no held-out rows\) cannot bound"):
+        AutoEncoder(hidden=(2,), epochs=1, validation_fraction=0.0, threshold=FalseAlarmBound(0.01)).fit(X)
+
+
+def test_the_what_if_table_of_a_model_without_held_out_rows_says_training(tmp_path: Path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    data = tmp_path / "t.csv"
+    pd.DataFrame({"a": np.random.default_rng(0).normal(size=60)}).to_csv(data, index=False)
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(data), "-o", str(model), "--epochs", "1", "--hidden", "2",
+                              "--param", "validation_fraction=0", "-q"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["threshold", str(model)], env={"COLUMNS": "250"})
+    assert res.exit_code == 0, res.output
+    assert "flagged (training)" in res.stdout and "held-out" not in res.stdout.splitlines()[2]
+    assert "60 training scores (no held-out rows) cannot bound" in res.output

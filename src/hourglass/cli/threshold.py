@@ -278,8 +278,10 @@ def _print_table(pipe: Pipeline, model: Path, rows: list[dict[str, Any]], notes:
     det = pipe.detector_
     n, unit = int(det.val_scores_.size), _UNIT[model_kind(pipe)]
     series = getattr(det, "stream_val_scores_", None) is not None
-    headers = ["", "spec", "rule", "cut-off", "flagged (held-out)", "expected rate",
-               f"alerts /10k {unit}"]
+    held = det.val_scores_source() == HELD_OUT
+    # the scores the rules are tried on: training scores when nothing was held out
+    headers = ["", "spec", "rule", "cut-off", f"flagged ({'held-out' if held else 'training'})",
+               "expected rate", f"alerts /10k {unit}"]
     if rate is not None:
         headers.append("alerts /day")
     if series:
@@ -295,7 +297,6 @@ def _print_table(pipe: Pipeline, model: Path, rows: list[dict[str, Any]], notes:
         cells.append(row)
     table = rich_table(f"thresholds for {model} ({pipe.model_name})", headers, cells)
     table_console().print(table)
-    held = det.val_scores_source() == HELD_OUT
     marked = any(r["current"] for r in rows)
     current = det.threshold_
     foot = [("* the model's current rule. " if marked else

@@ -548,10 +548,11 @@ class BaseDetector(BaseEstimator):
             n_val = len(val_idx)
         # the rule's needs in scores (DSPOT's depth) are known now: said before training
         if labels is None:  # nothing held out: the training scores the threshold is fitted on
-            threshold.check_n_scores(n_val if n_val else self._n_training_scores(n))
+            threshold.check_n_scores(n_val if n_val else self._n_training_scores(n),
+                                     None if n_val else TRAINING)
         else:
             scored = val_idx if n_val else np.arange(n)
-            threshold.check_n_scores(int((labels[scored] == 0).sum()))
+            threshold.check_n_scores(int((labels[scored] == 0).sum()), None if n_val else TRAINING)
         y_train = None if labels is None else labels[train_idx]
         # held-out rows given to ``_fit`` (early stopping) are normal ones: labels say which
         fit_val = val_idx if labels is None else val_idx[labels[val_idx] == 0]

@@ -148,7 +148,11 @@ class Threshold(ABC):
         elif self.requires_labels:
             raise InputError(f"{name} needs a labelled validation set (scores and 0/1 labels with "
                              "both classes); fit it with fit(scores, y)")
-        self.value_ = float(self._fit(s, labels))
+        self._fitting_on = on  # what the scores are, for a message of _fit (check_n_scores)
+        try:
+            self.value_ = float(self._fit(s, labels))
+        finally:
+            del self._fitting_on
         self.n_fit_ = int(s.size)
         self.fitted_on_ = on
         self._check_size()
@@ -169,9 +173,11 @@ class Threshold(ABC):
         check_numeric_params(self, prefix=f"{type(self).__name__}: ", error=InputError, refuse_none=True)
         self._check_params()
 
-    def check_n_scores(self, n: int) -> None:
+    def check_n_scores(self, n: int, on: str | None = None) -> None:
         """Raise ``InputError`` when ``n`` scores are too few to fit this rule at all (a
-        detector's ``fit`` asks before training, once it knows how many it will hold out)."""
+        detector's ``fit`` asks before training, once it knows how many it will hold out);
+        ``on`` says what the scores are, as :meth:`fit` takes it (``None``: held-out normal
+        scores)."""
 
     def _check_size(self) -> None:
         """After a fit: log a warning when ``n_fit_`` scores are too few for the rule."""

@@ -19,7 +19,7 @@ import numpy as np
 from scipy.stats import binom
 
 from hourglass.errors import InputError
-from hourglass.thresholds.base import Threshold
+from hourglass.thresholds.base import HELD_OUT, Threshold
 
 __all__ = ["FalseAlarmBound", "min_normal_scores"]
 
@@ -96,9 +96,11 @@ class FalseAlarmBound(Threshold):
         if not 0 < float(self.confidence) < 1:
             raise InputError(f"FalseAlarmBound: confidence must be in (0, 1), got {self.confidence}")
 
-    def check_n_scores(self, n: int) -> None:
+    def check_n_scores(self, n: int, on: str | None = None) -> None:
         """Raise :class:`InputError` when ``n`` held-out normal scores cannot give the bound
-        (:func:`min_normal_scores`): a detector asks before it trains, not after.
+        (:func:`min_normal_scores`): a detector asks before it trains, not after. ``on`` says
+        what the scores are (``None``: held-out normal scores; :data:`TRAINING` when nothing was
+        held out), as the message then names them.
 
         Examples
         --------
@@ -110,7 +112,7 @@ class FalseAlarmBound(Threshold):
         alpha, confidence = float(self.alpha), float(self.confidence)
         need = min_normal_scores(alpha, confidence)
         if n < need:
-            what = (f"FalseAlarmBound: {n:,} held-out normal scores cannot bound the false-alarm rate "
+            what = (f"FalseAlarmBound: {n:,} {on or HELD_OUT} cannot bound the false-alarm rate "
                     f"at {alpha:g} with {100 * confidence:g}% confidence; that needs at least {need:,}")
             exc = InputError(f"{what} (more normal training rows or a larger held-out share when "
                              "training (--param validation_fraction=0.2), a higher rate alpha or a "
@@ -120,7 +122,7 @@ class FalseAlarmBound(Threshold):
 
     def _fit(self, scores: np.ndarray, y: object | None) -> float:
         n, alpha, confidence = scores.size, float(self.alpha), float(self.confidence)
-        self.check_n_scores(n)
+        self.check_n_scores(n, getattr(self, "_fitting_on", None))
         # P(rate > alpha) for the cut-off at rank k, k = 1..n: P(Binomial(n, 1 - alpha) >= k)
         risk = binom.sf(np.arange(n), n, 1.0 - alpha)
         k = int(np.flatnonzero(risk <= 1.0 - confidence)[0]) + 1

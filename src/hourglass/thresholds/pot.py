@@ -281,7 +281,7 @@ class DSPOT(SPOT):
         if int(self.depth) < 1:
             raise InputError(f"DSPOT: depth must be >= 1, got {self.depth}")
 
-    def check_n_scores(self, n: int) -> None:
+    def check_n_scores(self, n: int, on: str | None = None) -> None:
         d = int(self.depth)
         if n < d + 10 * int(self.min_peaks):
             need = d + 10 * int(self.min_peaks)
