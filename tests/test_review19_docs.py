@@ -85,3 +85,16 @@ def test_the_what_if_table_of_a_model_without_held_out_rows_says_training(tmp_pa
     assert res.exit_code == 0, res.output
     assert "flagged (training)" in res.stdout and "held-out" not in res.stdout.splitlines()[2]
     assert "60 training scores (no held-out rows) cannot bound" in res.output
+
+
+def test_the_drift_peak_names_the_rows_it_was_measured_over() -> None:
+    # score --drift-window 10 said 'peak 71.4% over 10 rows': 5 flags of the first 7 rows, a rate
+    # no 10 rows can have; the peak now names its own window
+    from hourglass.thresholds import AlertRateMonitor
+
+    mon = AlertRateMonitor(expected=0.02, window=10)
+    mon.update([0, 0, 1, 1, 1, 1, 1] + [0] * 93)
+    assert mon.peak_rate == pytest.approx(5 / 7) and "peak 71.4% over 7 rows" in mon.summary()
+    full = AlertRateMonitor(expected=0.02, window=10)
+    full.update([0] * 20 + [1] * 8 + [0] * 20)
+    assert "peak 80.0% over 10 rows" in full.summary()

@@ -326,6 +326,7 @@ class AlertRateMonitor:
         self.in_episode = False
         self.events: list[DriftEvent] = []  # the fired events of the run (cleared ones not kept)
         self.peak_rate = 0.0
+        self.peak_rows = 0  # the rows the peak rate was measured over (fewer than window early on)
         step = max(1, math.ceil(self.window / _GRID))
         # window sizes tested: a partial window of n rows uses the critical counts of the next
         # size up (more rows, higher counts: conservative); the full window its own
@@ -399,7 +400,10 @@ class AlertRateMonitor:
             events.append(ev)
             i += 1
         if tested.any():
-            self.peak_rate = max(self.peak_rate, float((counts[tested] / seen[tested]).max()))
+            rates = counts[tested] / seen[tested]
+            top = int(rates.argmax())
+            if float(rates[top]) > self.peak_rate:
+                self.peak_rate, self.peak_rows = float(rates[top]), int(seen[tested][top])
         # keep the last w flags in the ring buffer
         tail = f[-w:]
         pos = (self._pos + np.arange(f.size - tail.size, f.size)) % w
@@ -457,8 +461,8 @@ class AlertRateMonitor:
             return f"{head}; no drift warning (window {self.window:,} {u})"
         first = self.events[0]
         rows = ", ".join(f"{e.row:,}" for e in self.events[:5]) + (" ..." if self.episodes > 5 else "")
-        # fewer rows than a window: the windows tested were partial ones, of at least min_rows
-        span = f"{self.window:,} {u}" if self.rows >= self.window else f"up to {self.rows:,} {u}"
+        # the peak's own window: a partial one (at least min_rows) before the first window filled
+        span = f"{self.peak_rows:,} {u}"
         return (f"{head}; drift warning fired {self.episodes} time(s) (at {one} {rows}; peak "
                 f"{_pct(self.peak_rate)} over {span}, first {_p(first.p_value)}"
                 f"{', still on at the end' if self.in_episode else ''}): normal traffic may have "
