@@ -98,3 +98,23 @@ def test_the_drift_peak_names_the_rows_it_was_measured_over() -> None:
     full = AlertRateMonitor(expected=0.02, window=10)
     full.update([0] * 20 + [1] * 8 + [0] * 20)
     assert "peak 80.0% over 10 rows" in full.summary()
+
+
+def test_the_longest_table_row_is_as_the_errors_section_says(labelled: dict[str, Any]) -> None:
+    # README, Errors: a row over 2 MiB is refused naming its line (it said 'a row longer than
+    # 1 MiB', but one of 1 to 2 MiB is read where it spans no more than two 1 MiB blocks)
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    folder: Path = labelled["folder"]
+    lines = labelled["data"].read_text().splitlines()
+    for size, ok in ((3 << 19, True), (5 << 19, False)):  # 1.5 MiB, 2.5 MiB
+        data = folder / f"long{size}.csv"
+        data.write_text("\n".join([lines[0], lines[1] + "x" * size, *lines[2:]]) + "\n")
+        out = folder / f"long{size}_scores.csv"
+        res = runner.invoke(app, ["score", str(labelled["model"]), str(data), "-o", str(out), "-q"])
+        if ok:
+            assert res.exit_code == 0, res.output
+        else:
+            one_line_error(["score", str(labelled["model"]), str(data), "-o", str(out)],
+                           "line 2 is longer than 1,048,576 bytes, the most a table row may hold", out)
