@@ -46,7 +46,8 @@ LABEL = "label"
 def read_skab(path: str | os.PathLike[str], *, scoring: bool = False) -> pd.DataFrame:
     """One SKAB file: ``datetime``, 8 sensors, ``label`` (from ``anomaly``) and ``changepoint``.
     A file with a ``label`` column beside ``anomaly`` is refused where labels are read (training,
-    extra normal data, a warm start); ``scoring`` it leaves that column out.
+    extra normal data, a warm start); ``scoring`` it leaves that column out. The same rows as
+    Parquet, JSON lines or a CSV of another delimiter are read as any table is.
 
     Examples
     --------
@@ -59,12 +60,22 @@ def read_skab(path: str | os.PathLike[str], *, scoring: bool = False) -> pd.Data
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: no such file")
-    try:
-        df = pd.read_csv(p, sep=";")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(f"{p}: not a SKAB file ({exc})") from None
-    except READ_ERRORS as exc:  # e.g. a truncated .gz (EOFError: click would say only 'Aborted!')
-        raise InputError(f"{p}: cannot read ({exc})") from None
+    from hourglass.ingest.readers import table_format
+
+    df = None
+    if table_format(p) == "csv":
+        try:
+            df = pd.read_csv(p, sep=";")
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            raise InputError(f"{p}: not a SKAB file ({exc})") from None
+        except READ_ERRORS as exc:  # e.g. a truncated .gz (EOFError: click would say only 'Aborted!')
+            raise InputError(f"{p}: cannot read ({exc})") from None
+    if df is None or "datetime" not in df.columns:
+        # the same rows as Parquet, JSON lines or a ','-separated CSV (a copy converted by a
+        # tool): read as any table is, so `score` takes what `stream` and the service take
+        other = read_table(p)
+        if "datetime" in other.columns or df is None:
+            df = other
     if "datetime" not in df.columns or df.shape[1] < 2:
         found = ", ".join(map(str, df.columns[:4]))  # a ','-separated file: its whole header
         raise InputError(f"{p}: expected ';'-separated SKAB columns starting with 'datetime', "
