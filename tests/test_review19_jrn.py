@@ -66,3 +66,51 @@ def test_a_skab_model_scores_its_rows_in_any_table_format(skab_model: dict[str, 
     np.testing.assert_allclose(got["score"], want["score"], rtol=1e-6)
     assert got["flag"].tolist() == want["flag"].tolist()
     assert got["severity"].tolist() == want["severity"].tolist()
+
+
+def _series_rows(stamps: list) -> list[dict]:
+    """Steps of the SKAB-like sensors, B far off its training level (every step flagged)."""
+    rng = np.random.default_rng(3)
+    return [{"datetime": t, "A": float(np.sin(i / 6) + rng.normal(0, 0.05)), "B": float(rng.normal() + 40)}
+            for i, t in enumerate(stamps)]
+
+
+@pytest.mark.parametrize("form", ["epoch", "offset"])
+def test_a_series_stream_writes_each_steps_time_as_score_does(skab_model: dict[str, Path], tmp_path: Path,
+                                                               form: str) -> None:
+    """The series stream's alerts carried the timestamp as sent (an epoch number 1583746216, a
+    local time with its offset) where 'score' writes the same step's time as ISO 8601 (UTC for an
+    offset); its ECS documents' hourglass.timestamp and message likewise. Now both write it alike."""
+    import json
+
+    start = pd.Timestamp("2020-03-09 10:00:00")
+    times = [start + pd.Timedelta(seconds=i) for i in range(30)]
+    stamps = ([int((t - pd.Timestamp("1970-01-01")) / pd.Timedelta("1s")) for t in times] if form == "epoch"
+              else [t.tz_localize("UTC").tz_convert("Europe/Paris").isoformat() for t in times])
+    data = tmp_path / "s.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in _series_rows(stamps)))
+    model = str(skab_model["model"])
+    scored = tmp_path / "scored.jsonl"
+    res = runner.invoke(app, ["score", model, str(data), "-o", str(scored), "-q"])
+    assert res.exit_code == 0, res.output
+    want = {i: json.loads(line)["datetime"] for i, line in enumerate(scored.read_text().splitlines())}
+    streamed = tmp_path / "streamed.jsonl"
+    res = runner.invoke(app, ["stream", model, "-i", str(data), "-o", str(streamed), "--all", "-q"])
+    assert res.exit_code == 0, res.output
+    alerts = [json.loads(line) for line in streamed.read_text().splitlines()]
+    assert alerts
+    assert all(a["timestamp"] == want[a["row"]] for a in alerts), (alerts[0], want[alerts[0]["row"]])
+    ecs_score, ecs_stream = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    for cmd, out in ((["score", model, str(data)], ecs_score),
+                     (["stream", model, "-i", str(data)], ecs_stream)):
+        res = runner.invoke(app, [*cmd, "-o", str(out), "--alert-format", "ecs", "-q"])
+        assert res.exit_code == 0, res.output
+    by_time = {d["@timestamp"]: d for d in map(json.loads, ecs_score.read_text().splitlines())}
+    docs = [json.loads(line) for line in ecs_stream.read_text().splitlines()]
+    common = [d for d in docs if d["@timestamp"] in by_time]  # flagged by both (stream: causal)
+    assert common
+    for doc in docs:
+        assert doc["hourglass"]["timestamp"] == doc["@timestamp"]
+        assert f"time step {doc['@timestamp']} " in doc["message"]
+    for doc in common:
+        assert doc["hourglass"]["timestamp"] == by_time[doc["@timestamp"]]["hourglass"]["timestamp"]

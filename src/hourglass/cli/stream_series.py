@@ -118,6 +118,8 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
     :class:`~hourglass.serve.ecs.AlertRule`) each alert is written as an ECS document, its kept
     fields mapped to ECS names where they have one and its step's timestamp as ``@timestamp``."""
     if rule is not None:
+        import pandas as pd
+
         from hourglass.serve.ecs import to_ecs
 
     from hourglass.cli.stream import LineBatcher, SkippedLines, _parse, stream_guard
@@ -157,7 +159,9 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
                 row = by_line[alert["line"]]
                 alert.update({c: row[c] for c in keep or []})  # (checked above)
             if rule is not None:
-                alerts = [to_ecs({k: v for k, v in a.items() if k not in (keep or ())}, rule,
+                # the step's time as 'score --alert-format ecs' gives it: ISO 8601 UTC with 'Z'
+                alerts = [to_ecs({k: (pd.Timestamp(v) if k == "timestamp" else v)
+                                  for k, v in a.items() if k not in (keep or ())}, rule,
                                  fields={c: a[c] for c in keep or ()}) for a in alerts]
             sink.write(alerts)
             settle_bad_lines(bad_rows, bad, on_bad_rows, where, problem)

@@ -48,6 +48,19 @@ from hourglass.serve.series_scoring import window_steps
 __all__ = ["SeriesStreamScorer"]
 
 
+def step_time(ns: int, aware: bool) -> str:
+    """A step's time (``ns`` since the epoch, UTC when ``aware``) as ``hourglass score`` writes
+    a series' timestamp column to JSON lines.
+
+    Examples
+    --------
+    >>> step_time(1583750089 * 10**9, False), step_time(1583750089 * 10**9, True)
+    ('2020-03-09T10:34:49', '2020-03-09T10:34:49+00:00')
+    """
+    when = pd.Timestamp(ns, unit="ns")
+    return (when.tz_localize("UTC") if aware else when).isoformat()
+
+
 class SeriesStreamScorer(ModelScorer):
     """A saved time-series model that scores a series step by step, as its rows arrive.
 
@@ -288,7 +301,9 @@ class SeriesStreamScorer(ModelScorer):
                 self._counts["restarts"] += 1
                 self._flush_tail(stretches)
                 stretches.append((self._tail[:0], self._tail_raw[:0], []))
-            stamp = row[self.timestamp_col] if self.timestamp_col is not None else None
+            # the step's time as 'score' writes it (ISO 8601; UTC where the input had an
+            # offset), not the value as sent: an epoch number or 03/09/2020 read as a time
+            stamp = None if when is None else step_time(*when)
             stretches[-1][2].append((line, row, raw, stamp))
         self._flush_tail(stretches)
         alerts: list[dict[str, Any]] = []
