@@ -114,3 +114,33 @@ def test_a_series_stream_writes_each_steps_time_as_score_does(skab_model: dict[s
         assert f"time step {doc['@timestamp']} " in doc["message"]
     for doc in common:
         assert doc["hourglass"]["timestamp"] == by_time[doc["@timestamp"]]["hourglass"]["timestamp"]
+
+
+def test_log_alerts_carry_the_sessions_score_unrounded(tmp_path: Path) -> None:
+    """'score -o alerts.jsonl' (and the ECS and SQLite alerts, a session model's stream) rounded a
+    session's score to 6 decimals, where the CSV of every session and the service give it whole:
+    for an event-count autoencoder, whose scores are small, 1e-5 apart and more, and an alert's
+    score could even fall below its own threshold. They now carry the same number."""
+    import json
+
+    rng = np.random.default_rng(0)
+    normal = [[1, 2, 3, 4, 5] * int(rng.integers(1, 4)) + [6] for _ in range(150)]
+    odd = [[3] * 40, [2] * 25 + [6], [1, 2, 9, 9, 9, 9, 9, 6], [5] * 12, [1, 6] * 20]
+    train, test = tmp_path / "train.txt", tmp_path / "test.txt"
+    train.write_text("".join(" ".join(map(str, s)) + "\n" for s in normal))
+    test.write_text("".join(" ".join(map(str, s)) + "\n" for s in normal[:20] + odd))
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(train), "-o", str(model), "--model", "event-count-autoencoder",
+                              "--format", "keys", "--epochs", "5", "-q"])
+    assert res.exit_code == 0, res.output
+    table = tmp_path / "all.csv"
+    alerts = tmp_path / "alerts.jsonl"
+    for out in (table, alerts):
+        res = runner.invoke(app, ["score", str(model), str(test), "-o", str(out), "-q"])
+        assert res.exit_code == 0, res.output
+    every = pd.read_csv(table, dtype={"session": str}).set_index("session")
+    docs = [json.loads(line) for line in alerts.read_text().splitlines()]
+    assert docs and len(docs) == int(every["flag"].sum())
+    for doc in docs:
+        assert doc["score"] == every.loc[str(doc["session"]), "score"]
+        assert doc["score"] > doc["threshold"]

@@ -146,7 +146,7 @@ def session_alerts(detector: Any, sessions: Sessions, scores: np.ndarray, flags:
             template = full = _template(templates, None)
         unexpected: dict[str, Any] = {
             "position": pos, "line": line, "key": key, "template": template,
-            "seen_in_training": seen, "score": round(float(e["score"]), 6),
+            "seen_in_training": seen, "score": float(e["score"]),
         }
         if "rank" in e:
             unexpected["rank"] = e["rank"]
@@ -160,7 +160,7 @@ def session_alerts(detector: Any, sessions: Sessions, scores: np.ndarray, flags:
         unexpected["expected"] = [
             {"key": k, "template": _template(templates, k), **({"p": p} if p is not None else {})}
             for k, p in zip(e["expected"], probs, strict=True)]
-        alerts.append({"session": sessions.ids[i], "score": round(float(scores[i]), 6),
+        alerts.append({"session": sessions.ids[i], "score": float(scores[i]),
                        "calibrated": float(calibrated[k]), "severity": str(severity[k]),
                        "threshold": thr, "n_events": len(sessions.sequences[i]),
                        "first_line": int(lines[0]) if len(lines) else None,

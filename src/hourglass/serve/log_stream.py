@@ -259,7 +259,7 @@ class LogStreamScorer:
         alert: dict[str, Any] = {
             "session": session, "line": line, "position": position, "key": key,
             "template": template, "seen_in_training": seen, "rank": rank,
-            "score": round(score, 6), "threshold": self.threshold,
+            "score": float(score), "threshold": self.threshold,
             "expected": [{"key": k, "template": _template(self.templates, k), "p": p}
                          for k, p in zip(expected, expected_p, strict=True)]}
         if content:  # its text and parameters, as score's and the service's alerts quote them
