@@ -144,3 +144,30 @@ def test_log_alerts_carry_the_sessions_score_unrounded(tmp_path: Path) -> None:
     for doc in docs:
         assert doc["score"] == every.loc[str(doc["session"]), "score"]
         assert doc["score"] > doc["threshold"]
+
+
+def test_an_entity_streams_ecs_alerts_are_scores(tmp_path: Path) -> None:
+    """stream's ECS alerts of an entity-bucket model carried hourglass.flag, which score's and the
+    service's ECS alerts of the same buckets have not (every document is an alert): now the
+    documents hold the same fields whichever command wrote them."""
+    import json
+
+    from tests._serve import small_entity_model
+
+    model, rows = small_entity_model(tmp_path)
+    for r in rows[::3]:
+        r["bytes"] = 10 ** 9  # some buckets far off: flagged on either path
+    data = tmp_path / "flows.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    docs = {}
+    for cmd in (["score", str(model), str(data)], ["stream", str(model), "-i", str(data)]):
+        out = tmp_path / f"{cmd[0]}.jsonl"
+        res = runner.invoke(app, [*cmd, "-o", str(out), "--alert-format", "ecs", "-q"])
+        assert res.exit_code == 0, res.output
+        docs[cmd[0]] = {(d["hourglass"]["entity"], d["event"]["start"]): d
+                        for d in map(json.loads, out.read_text().splitlines())}
+    assert docs["score"] and docs["score"].keys() == docs["stream"].keys()
+    for key, doc in docs["score"].items():
+        twin = docs["stream"][key]
+        assert set(twin["hourglass"]) == set(doc["hourglass"]), key
+        assert twin["hourglass"]["score"] == pytest.approx(doc["hourglass"]["score"], rel=1e-6)

@@ -426,7 +426,8 @@ def run(scorer: EntityStream, read: Callable[[int], bytes], sink: Any, *, where:
         if rule is not None:
             from hourglass.serve.ecs import to_ecs
 
-            docs = [to_ecs(d, rule) for d in docs]
+            # as score's and the service's ECS alerts: every document is an alert (no 'flag')
+            docs = [to_ecs({k: v for k, v in d.items() if k != "flag"}, rule) for d in docs]
         sink.write(docs)
 
     with stream_guard(sink, output, summary, lambda: bool(c["rows"] or bad)):
