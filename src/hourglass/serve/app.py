@@ -954,18 +954,26 @@ def _is_utf8(raw: bytes) -> bool:
 _DETAIL_CHARS = 400
 
 
+#: What :meth:`str.splitlines` breaks a line at, each as its escape (a newline as ``\\n``).
+_LINE_BREAKS = {ord(ch): repr(ch)[1:-1] for ch in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
+
+
 def _one_line(exc: Exception) -> str:
-    """The first line of ``exc``'s message, at most :data:`_DETAIL_CHARS` long: a longer one
-    keeps its start and its end (where the row is named), the middle left out.
+    """``exc``'s message as one line, at most :data:`_DETAIL_CHARS` long: a line break in it (a
+    client's name or value quoted as it is, e.g. a key holding a newline in a list of the
+    request's columns) as its escape, so that nothing after it is lost; a longer one keeps its
+    start and its end (where the row is named), the middle left out.
 
     Examples
     --------
     >>> line = _one_line(InputError(f"column 'bytes': expected numbers, found '{'x' * 5000}' (row 1)"))
     >>> len(line), line[300:337], line[-12:]
     (395, '... (4,690 characters left out) ...xx', "xxx' (row 1)")
+    >>> _one_line(InputError("no column 'src_ip' in the data (columns: a\\nb, ts)"))
+    "no column 'src_ip' in the data (columns: a\\\\nb, ts)"
     """
     text = str(exc).strip()
-    line = text.splitlines()[0] if text else type(exc).__name__
+    line = text.translate(_LINE_BREAKS) if text else type(exc).__name__
     if len(line) <= _DETAIL_CHARS:
         return line
     head, tail = line[:_DETAIL_CHARS - 100], line[-60:]

@@ -1,0 +1,28 @@
+"""The scoring service: details that keep the whole message, and the guards' and answers' edges."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests._serve import AUTH, client_of, small_entity_model
+
+Entity = tuple[Path, list[dict[str, Any]]]
+
+
+@pytest.fixture(scope="module")
+def entity(tmp_path_factory: pytest.TempPathFactory) -> Entity:
+    return small_entity_model(tmp_path_factory.mktemp("entity"))
+
+
+def test_a_key_with_a_line_break_keeps_the_rest_of_the_detail(entity: Entity) -> None:
+    model, _ = entity
+    with client_of(model) as client:
+        r = client.post("/score", json={"rows": [{"a\nb": 1, "c\u2028d": 2}]}, headers=AUTH)
+    assert r.status_code == 422
+    detail = r.json()["detail"]
+    # the columns the request has are listed whole: the text after the line break was cut off
+    assert detail.endswith("(columns: a\\nb, c\\u2028d)"), detail
+    assert "\n" not in detail and "\u2028" not in detail
