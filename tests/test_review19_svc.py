@@ -26,3 +26,25 @@ def test_a_key_with_a_line_break_keeps_the_rest_of_the_detail(entity: Entity) ->
     # the columns the request has are listed whole: the text after the line break was cut off
     assert detail.endswith("(columns: a\\nb, c\\u2028d)"), detail
     assert "\n" not in detail and "\u2028" not in detail
+
+
+@pytest.mark.parametrize(("sent", "words"), [(5, "a number"), (2.5, "a number"), ("x", "text")])
+def test_a_wrong_item_is_named_in_jsons_words(sent: object, words: str) -> None:
+    from pydantic import ValidationError
+
+    from hourglass.serve.app import validation_message
+    from hourglass.serve.schemas import BODIES, LinesRequest, SessionsRequest
+
+    bodies = ((SessionsRequest, {"sessions": [[1], sent]}), (LinesRequest, {"lines": ["ok", sent]}))
+    for request, body in bodies:
+        if request is LinesRequest and isinstance(sent, str):
+            continue  # text is a line
+        try:
+            request.model_validate(body)
+        except ValidationError as exc:
+            status, detail = validation_message(exc.errors(include_url=False), BODIES[request])
+        else:
+            raise AssertionError(f"{body} validated")
+        # was 'got int', 'got float', 'got str': Python's names of the types
+        assert status == 422 and detail.endswith(f", got {words}"), detail
+        assert detail.startswith(("session 2: expected an array", "line 2: expected text")), detail

@@ -176,7 +176,7 @@ def test_log_lines_score_as_hourglass_score_does(logs: TestClient, kit: dict[str
     ({"lines": ["", "garbage", "more garbage"]},
      "lines: no sessions found in 3 lines (2 matched no header format, 1 blank); the model reads 'hdfs'"),
     ({"rows": [{"a": 1}]}, 'body: expected a JSON object {"lines": ["raw log line", ...]}'),
-    ({"lines": ["ok", 5]}, "line 2: expected text (one log line), got int"),
+    ({"lines": ["ok", 5]}, "line 2: expected text (one log line), got a number"),
     ({"lines": "one line"}, "lines: Input should be a valid array"),
     ({"lines": ["x"], "explain": "yes"}, "explain: Input should be a valid boolean"),
 ])
@@ -222,7 +222,7 @@ def test_key_sequences_score_as_hourglass_score_does(keys: TestClient, kit: dict
     ({"sessions": [[1, -2]]}, 422, "session 1, key 2: expected an integer key >= 0, got -2"),
     ({"sessions": [[1, "a"]]}, 422, "session 1, key 2: expected an integer key >= 0, got 'a'"),
     ({"sessions": [[1, 2.5]]}, 422, "session 1, key 2: expected an integer key >= 0, got 2.5"),
-    ({"sessions": [5]}, 422, "session 1: expected an array of integer keys, got int"),
+    ({"sessions": [5]}, 422, "session 1: expected an array of integer keys, got a number"),
     ({"lines": ["5 5 22"]}, 422, 'body: expected a JSON object {"sessions": [[key, key, ...], ...]}'),
     ({"sessions": [[1]] * 51}, 413, "too many sessions (51; the limit is 50"),
 ])

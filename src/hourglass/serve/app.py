@@ -130,8 +130,16 @@ def _bounded(text: str) -> str:
 
 
 def _json_type(value: object) -> str:
-    """What a client sent, in JSON's words where Python's differ (``null``, not ``NoneType``)."""
-    names: dict[type, str] = {dict: "an object", list: "an array", type(None): "null", bool: "true/false"}
+    """What a client sent, in JSON's words where Python's differ (``null``, not ``NoneType``; ``a
+    number``, not ``int``).
+
+    Examples
+    --------
+    >>> [_json_type(v) for v in (5, 1.5, "x", None, True, [1], {})]
+    ['a number', 'a number', 'text', 'null', 'true/false', 'an array', 'an object']
+    """
+    names: dict[type, str] = {dict: "an object", list: "an array", type(None): "null", bool: "true/false",
+                              int: "a number", float: "a number", str: "text"}
     return names.get(type(value), type(value).__name__)
 
 
