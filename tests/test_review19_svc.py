@@ -48,3 +48,15 @@ def test_a_wrong_item_is_named_in_jsons_words(sent: object, words: str) -> None:
         # was 'got int', 'got float', 'got str': Python's names of the types
         assert status == 422 and detail.endswith(f", got {words}"), detail
         assert detail.startswith(("session 2: expected an array", "line 2: expected text")), detail
+
+
+@pytest.mark.parametrize(("body", "detail"), [
+    (b'{"rows": [{"a": 1}, "x"]}', "row 2: expected a JSON object {column: value, ...}, got text"),
+    (b'{"rows": [null]}', "row 1: expected a JSON object {column: value, ...}, got null"),
+    (b'{"rows": {"a": 1}}', "rows: expected an array, got an object"),
+])
+def test_a_row_or_rows_of_the_wrong_kind_say_what_came(entity: Entity, body: bytes, detail: str) -> None:
+    model, _ = entity
+    with client_of(model) as client:  # was pydantic's 'Input should be an object' (a valid array)
+        r = client.post("/score", content=body, headers={**AUTH, "Content-Type": "application/json"})
+    assert (r.status_code, r.json()) == (422, {"detail": detail})

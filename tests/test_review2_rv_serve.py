@@ -76,7 +76,8 @@ def test_a_body_of_many_wrong_items_stops_at_the_first(shape: Any, body: dict[st
 def test_many_wrong_rows_answer_the_first_one(client: TestClient) -> None:
     body = json.dumps({"rows": [ROW, ROW] + [1] * 200_000})
     r = client.post("/score", content=body, headers=JSON)
-    assert (r.status_code, r.json()) == (422, {"detail": "row 3: Input should be an object"})
+    assert (r.status_code, r.json()) == (
+        422, {"detail": "row 3: expected a JSON object {column: value, ...}, got a number"})
 
 
 def test_health_and_metrics_answer_while_scoring_fills_the_worker_threads(model: Path) -> None:

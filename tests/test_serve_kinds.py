@@ -177,7 +177,7 @@ def test_log_lines_score_as_hourglass_score_does(logs: TestClient, kit: dict[str
      "lines: no sessions found in 3 lines (2 matched no header format, 1 blank); the model reads 'hdfs'"),
     ({"rows": [{"a": 1}]}, 'body: expected a JSON object {"lines": ["raw log line", ...]}'),
     ({"lines": ["ok", 5]}, "line 2: expected text (one log line), got a number"),
-    ({"lines": "one line"}, "lines: Input should be a valid array"),
+    ({"lines": "one line"}, "lines: expected an array, got text"),
     ({"lines": ["x"], "explain": "yes"}, "explain: Input should be a valid boolean"),
 ])
 def test_bad_log_requests_get_one_line(logs: TestClient, body: dict[str, Any], detail: str) -> None:

@@ -172,6 +172,12 @@ def validation_message(errors: Sequence[Mapping[str, Any]], body: BodyShape = BO
     >>> validation_message([{"type": "string_type", "loc": ("lines", 1), "input": None}],
     ...                    BODIES[LinesRequest])
     (422, 'line 2: expected text (one log line), got null')
+    >>> validation_message([{"type": "dict_type", "loc": ("rows", 2), "input": [1],
+    ...                      "msg": "Input should be an object"}])
+    (422, 'row 3: expected a JSON object {column: value, ...}, got an array')
+    >>> validation_message([{"type": "list_type", "loc": ("rows",), "input": "all",
+    ...                      "msg": "Input should be a valid array"}])
+    (422, 'rows: expected an array, got text')
     """
     first = errors[0]
     kind, loc = first.get("type", ""), tuple(first.get("loc", ()))
@@ -189,6 +195,11 @@ def validation_message(errors: Sequence[Mapping[str, Any]], body: BodyShape = BO
     if where.startswith("row ") and ", column " in where:
         return 422, (f"{where}: expected a number, text, true/false or null, got "
                      f"{_json_type(first.get('input'))}")
+    if where.startswith("row "):  # a row that is no object (a column's value is named above)
+        return 422, (f"{where}: expected a JSON object {{column: value, ...}}, got "
+                     f"{_json_type(first.get('input'))}")
+    if kind == "list_type" and where == body.field:
+        return 422, f"{where}: expected an array, got {_json_type(first.get('input'))}"
     if where.startswith("line ") and len(loc) == 2:
         return 422, f"{where}: expected text (one log line), got {_json_type(first.get('input'))}"
     if where.startswith("session ") and ", key " in where:
