@@ -682,13 +682,16 @@ def _without_keyless(scorer: Any, rows: list[dict[str, Any]], lines: list[int], 
 def _score_before_bad(score: Callable[[list[dict[str, Any]]], dict[str, Any]],
                       rows: list[dict[str, Any]], lines: list[int], where: str,
                       skipped: list[int] | None = None,
+                      unreadable: Callable[[list[dict[str, Any]]], list[int]] | None = None,
                       ) -> tuple[list[dict[str, Any]], list[int], dict[str, Any] | None,
                                  HourglassError | None]:
     """Score a batch's rows; when the scorer refuses one (a missing column, text in a numeric
     one), the rows before it are scored instead and the error comes back with them, so their
     alerts are written before the stream stops, as for a malformed line. With ``skipped``
     (``--on-bad-rows skip``) a refused row is left out instead (its line appended to
-    ``skipped``) and the others are scored."""
+    ``skipped``) and the others are scored; ``unreadable`` (the scorer's
+    :meth:`~hourglass.serve.TableScorer.unreadable_rows`) then finds every row with text in a
+    numeric column at once, so a batch with many of them is not scored again per such row."""
     from hourglass.errors import InputError
 
     problem = None
@@ -698,6 +701,12 @@ def _score_before_bad(score: Callable[[list[dict[str, Any]]], dict[str, Any]],
         except InputError as exc:
             m = _ROW_REF.search(str(exc))
             i = int(m.group(1)) - 1 if m else -1
+            drop = set(unreadable(rows)) if skipped is not None and unreadable is not None else set()
+            if skipped is not None and drop:  # every such row left out in one pass
+                skipped.extend(lines[j] for j in sorted(drop))
+                kept = [j for j in range(len(rows)) if j not in drop]
+                rows, lines = [rows[j] for j in kept], [lines[j] for j in kept]
+                continue
             if skipped is not None:
                 if not 0 <= i < len(rows):  # no row named: each row alone, in order
                     return _score_each(score, rows, lines, skipped)
@@ -1175,7 +1184,8 @@ def stream(
             rows, lines, result, refused = _score_before_bad(
                 lambda rs: scorer.score([_flat(r) for r in rs], explain=explain,
                                         explain_flagged=not all_rows, adapt=adapt),
-                rows, lines, where, bad if on_bad_rows == "skip" else None)
+                rows, lines, where, bad if on_bad_rows == "skip" else None,
+                lambda rs: scorer.unreadable_rows([_flat(r) for r in rs]))
             problem = refused or problem  # a refused row comes before any malformed line
             if rows and result is not None:
                 out_docs: list[dict[str, Any]] = []
@@ -1336,7 +1346,8 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                     rows, lines, scored, refused = _score_before_bad(
                         lambda rs: scorer.score([_flat(r) for r in rs], explain=explain,
                                                 explain_flagged=True, adapt=adapt),
-                        rows, lines, where, bad if on_bad_rows == "skip" else None)
+                        rows, lines, where, bad if on_bad_rows == "skip" else None,
+                        lambda rs: scorer.unreadable_rows([_flat(r) for r in rs]))
                     problem = refused or problem  # a refused row comes before any malformed line
                     if times is not None and len(lines) < len(read_lines):  # rows left out
                         at_line = {line: j for j, line in enumerate(read_lines)}

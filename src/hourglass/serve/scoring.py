@@ -328,6 +328,20 @@ class TableScorer(ModelScorer):
         needed = self._needed
         return [i for i, row in enumerate(self._flat_rows(rows)) if not needed <= row.keys()]
 
+    def unreadable_rows(self, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+        """The indices of the ``rows`` that :meth:`score` refuses for text that is no number in a
+        column read as numbers (``expected numbers, found 'abc'``), all of them in one pass, as
+        :meth:`keyless_rows` finds those without a model column; none when :meth:`frame`
+        refuses the rows for another reason (the scoring names it)."""
+        finder = getattr(self.pipeline.features_, "unreadable_rows", None)
+        if finder is None or not rows:
+            return []
+        try:
+            df = self.frame(rows)
+        except InputError:
+            return []
+        return np.flatnonzero(finder(df)).tolist()
+
     def frame(self, rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         """``rows`` as the table the model reads; every row must carry every model column
         (``null`` is a missing value, imputed as in training; a key left out is an error) —

@@ -1,0 +1,60 @@
+"""``hourglass stream`` (table, log and time-series models): what it reads and writes against
+``hourglass score`` on the same rows, its counts and its errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hourglass.cli.app import app
+from hourglass.serve import TableScorer
+from tests._cli import runner, small_labelled_model
+
+
+@pytest.fixture(scope="module")
+def kit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return small_labelled_model(tmp_path_factory.mktemp("stm"))
+
+
+def _rows(kit: dict[str, Any], n: int) -> list[dict[str, Any]]:
+    frame = kit["frame"].drop(columns=["label"]).head(n)
+    return [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
+            for r in frame.to_dict("records")]
+
+
+def _alerts(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def test_skip_finds_every_row_with_text_in_a_number_column_in_one_pass(
+        kit: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    rows = _rows(kit, 120)
+    for i in range(1, len(rows), 2):  # half the rows: text where a number belongs
+        rows[i] = {**rows[i], "pkts": "unknown"}
+    data = tmp_path / "rows.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    calls = []
+    score = TableScorer.score
+
+    def counted(self: TableScorer, *args: Any, **kwargs: Any) -> Any:
+        calls.append(len(args[0]))
+        return score(self, *args, **kwargs)
+
+    monkeypatch.setattr(TableScorer, "score", counted)
+    res = runner.invoke(app, ["stream", str(kit["model"]), "--all", "--on-bad-rows", "skip",
+                              "--batch", "200", "--drift-window", "0"], input=data.read_text())
+    assert res.exit_code == 0, res.output
+    # one refused call, then the 60 good rows at once (was a call per bad row: 61 calls)
+    assert calls == [120, 60], calls
+    assert "skipped 60 malformed line(s) (lines 2, 4, 6" in res.stderr
+    streamed = _alerts(res.stdout)
+    assert [a["row"] for a in streamed] == list(range(60))
+    # the same scores as the good rows alone
+    good = "".join(json.dumps(r) + "\n" for r in rows[::2])
+    monkeypatch.setattr(TableScorer, "score", score)
+    alone = runner.invoke(app, ["stream", str(kit["model"]), "--all", "--drift-window", "0"], input=good)
+    assert alone.exit_code == 0, alone.output
+    assert [a["score"] for a in streamed] == [a["score"] for a in _alerts(alone.stdout)]
