@@ -58,3 +58,20 @@ def test_skip_finds_every_row_with_text_in_a_number_column_in_one_pass(
     alone = runner.invoke(app, ["stream", str(kit["model"]), "--all", "--drift-window", "0"], input=good)
     assert alone.exit_code == 0, alone.output
     assert [a["score"] for a in streamed] == [a["score"] for a in _alerts(alone.stdout)]
+
+
+def test_a_csv_or_parquet_input_is_told_as_such(kit: dict[str, Any], tmp_path: Path) -> None:
+    from tests._cli import one_line_error
+
+    one_line_error(["stream", str(kit["model"]), "--input", str(kit["data"])],
+                   "line 1: not valid JSON (Expecting value at column 1); the line looks like the "
+                   "header of a CSV file: stream reads JSON lines; score it with 'hourglass score'")
+    parquet = tmp_path / "flows.parquet"
+    kit["frame"].to_parquet(parquet)
+    one_line_error(["stream", str(kit["model"]), "--input", str(parquet)],
+                   "; the input is a Parquet file: stream reads JSON lines")
+    res = runner.invoke(app, ["stream", str(kit["model"])], input="bytes\tpkts\tproto\n")
+    assert res.exit_code == 2 and "header of a TSV file" in res.stderr, res.output
+    # a damaged JSON line is not taken for a table's header
+    res = runner.invoke(app, ["stream", str(kit["model"])], input='{"bytes": 1, "pkts": 2\n')
+    assert res.exit_code == 2 and "header" not in res.stderr, res.output

@@ -399,7 +399,8 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
                     problem = ("expected a JSON object, got an array of objects (send one object a "
                                "line, JSON lines: jq -c '.[]')")
             except ValueError as exc:  # also bad UTF-8, a number of more digits than Python reads
-                problem = f"not valid JSON ({json_problem(exc).split('; use sys.')[0]})" + _pretty_hint(raw)
+                problem = (f"not valid JSON ({json_problem(exc).split('; use sys.')[0]})"
+                           + (_pretty_hint(raw) or _table_hint(raw, number)))
             except RecursionError:  # ~1,000 arrays or objects deep (one line could stop the stream)
                 problem = "not read: JSON nested deeper than Python's parser reads"
             if expand is not None and isinstance(row, (dict, list)):
@@ -455,6 +456,34 @@ def _pretty_hint(raw: Any) -> str:
     jq = pretty_json_command(raw)
     what = "a JSON array" if jq == "jq -c '.[]'" else "a pretty-printed document"
     return "" if jq is None else f"; stream reads one JSON document a line: pipe {what} through {jq}"
+
+
+def _table_hint(raw: bytes, number: int) -> str:
+    """A hint for line 1 of a CSV or TSV file (its header) or of a Parquet file, which stream
+    does not read (``cat flows.csv | hourglass stream M``, ``--input flows.parquet``), as
+    ``score`` does; else ``""``.
+
+    Examples
+    --------
+    >>> _table_hint(b"bytes,pkts,proto", 1)[:46]
+    '; the line looks like the header of a CSV file'
+    >>> _table_hint(b"PAR1", 1)[:43]
+    '; the input is a Parquet file: stream reads'
+    >>> _table_hint(b"bytes,pkts,proto", 2), _table_hint(b'{"a": 1,', 1), _table_hint(b"oops", 1)
+    ('', '', '')
+    """
+    if number != 1:
+        return ""
+    head = bytes(raw[:4096]).removeprefix(b"\xef\xbb\xbf").strip()
+    todo = ("score it with 'hourglass score', or send its rows as JSON lines (one object a line)")
+    if head.startswith(b"PAR1"):
+        return f"; the input is a Parquet file: stream reads JSON lines; {todo}"
+    if not head or head[:1] in b'{["' or b"{" in head:
+        return ""
+    for sep, kind in ((b"\t", "TSV"), (b",", "CSV")):
+        if sep in head:
+            return f"; the line looks like the header of a {kind} file: stream reads JSON lines; {todo}"
+    return ""
 
 
 def _stdin_reader() -> Callable[[int], bytes]:
