@@ -75,3 +75,39 @@ def test_a_csv_or_parquet_input_is_told_as_such(kit: dict[str, Any], tmp_path: P
     # a damaged JSON line is not taken for a table's header
     res = runner.invoke(app, ["stream", str(kit["model"])], input='{"bytes": 1, "pkts": 2\n')
     assert res.exit_code == 2 and "header" not in res.stderr, res.output
+
+
+def test_lines_after_the_line_that_stops_the_stream_are_not_counted_as_skipped(kit: dict[str, Any]) -> None:
+    rows = _rows(kit, 6)
+    lines = [json.dumps({**rows[0], "site": "a"}), json.dumps(rows[1]), json.dumps({**rows[2], "site": "c"}),
+             "{not json", json.dumps({**rows[3], "site": "d"})]
+    text = "\n".join(lines) + "\n"
+    for size in ("1", "100"):  # the same summary whatever the batching
+        res = runner.invoke(app, ["stream", str(kit["model"]), "--keep", "site", "--on-bad-rows", "skip",
+                                  "--batch", size, "--drift-window", "0"], input=text)
+        assert res.exit_code == 2, res.output
+        assert "--keep: no field 'site' on <stdin> line 2" in res.stderr
+        assert "streamed 1 rows" in res.stderr and "skipped" not in res.stderr, (size, res.stderr)
+
+
+def test_a_series_stream_counts_no_skipped_line_after_its_stop(tmp_path: Path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    n = 120
+    t = pd.date_range("2024-05-01", periods=n, freq="min")
+    frame = pd.DataFrame({"time": t.strftime("%Y-%m-%dT%H:%M:%S"), "cpu": np.sin(np.arange(n) / 5),
+                          "mem": np.cos(np.arange(n) / 7)})
+    frame.to_csv(tmp_path / "m.csv", index=False)
+    model = tmp_path / "model"
+    res = runner.invoke(app, ["train", str(tmp_path / "m.csv"), "-m", "lstm-ae", "--timestamp-col", "time",
+                              "-o", str(model), "--epochs", "1", "--param", "window=4", "-q"])
+    assert res.exit_code == 0, res.output
+    steps = [{**r, "host": "h"} for r in frame.head(6).to_dict("records")]
+    del steps[2]["host"]
+    text = "".join(json.dumps(s) + "\n" for s in steps[:4]) + "{oops\n" + json.dumps(steps[4]) + "\n"
+    res = runner.invoke(app, ["stream", str(model), "--keep", "host", "--on-bad-rows", "skip",
+                              "--drift-window", "0"], input=text)
+    assert res.exit_code == 2, res.output
+    assert "--keep: no field 'host' on <stdin> line 3" in res.stderr
+    assert "skipped" not in res.stderr, res.stderr

@@ -63,7 +63,7 @@ from hourglass.cli._output import (
 from hourglass.cli._suppress import SuppressOpt
 from hourglass.errors import HourglassError, json_problem
 
-__all__ = ["LineBatcher", "SkippedLines", "stream"]
+__all__ = ["LineBatcher", "SkippedLines", "skipped_before", "stream"]
 
 _EOF = object()
 _STOPPED = object()  # what a wait gives once SIGINT or SIGTERM came (see _stop_signals)
@@ -426,6 +426,28 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
             return rows, lines, HourglassError(f"{where} line {number}: {problem}")
     _say_undecodable(where, undecodable)
     return rows, lines, None
+
+
+def skipped_before(bad: list[int], skipped: list[int], problem: Exception | None, where: str) -> None:
+    """Count ``skipped``, the lines of a batch left out (``--on-bad-rows skip``), into ``bad``;
+    when ``problem``, the error that stops the stream within the batch (a ``--keep`` field
+    missing), names its line, only those before it: the lines after it were read with the batch
+    but never reached, and the summary counted them as skipped (``--batch 1`` did not).
+
+    Examples
+    --------
+    >>> bad = []
+    >>> skipped_before(bad, [2, 9], HourglassError("--keep: no field 'ip' on x.jsonl line 5"), "x.jsonl")
+    >>> bad
+    [2]
+    >>> skipped_before(bad, [7], None, "x.jsonl"); bad
+    [2, 7]
+    """
+    stop = None
+    if problem is not None:
+        m = re.search(rf"{re.escape(where)} line (\d+)\b", str(problem))
+        stop = int(m.group(1)) if m else None
+    bad.extend(line for line in skipped if stop is None or line < stop)
 
 
 def _say_undecodable(where: str, numbers: list[int]) -> None:
@@ -1199,7 +1221,8 @@ def stream(
 
     with stream_guard(sink, output, summary, lambda: bool(n_rows or bad)):
         for lines_batch in _ended(LineBatcher(read, batch, max_delay_ms / 1000), events):
-            rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad, line_spec, events)
+            skipped: list[int] = []  # this batch's malformed lines (skip): counted up to a stop
+            rows, lines, problem = _parse(lines_batch, where, on_bad_rows, skipped, line_spec, events)
             for i, row in enumerate(rows if keep and not scorer.sparse_fields else ()):
                 absent = next((c for c in keep or [] if c not in row), None)
                 if absent is not None:  # Windows events: null; else the stream stops at this line
@@ -1272,6 +1295,7 @@ def stream(
                     silencer.count(result["suppressed"][:len(rows)])
                 drift.update(flags)
                 sink.write(out_docs)  # one flush, or one transaction, per batch
+            skipped_before(bad, skipped, problem, where)
             if problem is not None:
                 raise problem
 
@@ -1349,7 +1373,8 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                         write(grouping.render(grouping.groups.elapse(now - newest_at)))
                     continue
                 last_line = now
-                rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad, line_spec, events)
+                skipped: list[int] = []  # this batch's skipped lines: counted up to a stop
+                rows, lines, problem = _parse(lines_batch, where, on_bad_rows, skipped, line_spec, events)
                 if rows:
                     keyless: list[int] = []  # (--on-bad-rows skip: counted, as malformed lines)
                     for i, row in enumerate(rows if not scorer.sparse_fields else ()):
@@ -1363,7 +1388,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                             rows, lines = rows[:i], lines[:i]
                             break
                     if keyless:
-                        bad.extend(lines[i] for i in keyless)
+                        skipped.extend(lines[i] for i in keyless)
                         kept = sorted(set(range(len(rows))) - set(keyless))
                         rows, lines = [rows[i] for i in kept], [lines[i] for i in kept]
                     times, rows, lines, late_problem = _group_times(grouping, rows, lines, n_rows, where,
@@ -1371,11 +1396,11 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                     problem = late_problem or problem  # an unreadable time comes before a malformed line
                     read_lines = lines
                     if on_bad_rows == "skip":
-                        rows, lines = _without_keyless(scorer, rows, lines, bad)
+                        rows, lines = _without_keyless(scorer, rows, lines, skipped)
                     rows, lines, scored, refused = _score_before_bad(
                         lambda rs: scorer.score([_flat(r) for r in rs], explain=explain,
                                                 explain_flagged=True, adapt=adapt),
-                        rows, lines, where, bad if on_bad_rows == "skip" else None,
+                        rows, lines, where, skipped if on_bad_rows == "skip" else None,
                         lambda rs: scorer.unreadable_rows([_flat(r) for r in rs]))
                     problem = refused or problem  # a refused row comes before any malformed line
                     if times is not None and len(lines) < len(read_lines):  # rows left out
@@ -1435,6 +1460,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                     else:
                         due = grouping.groups.advance(rows=n_rows)
                     write(grouping.render(early + due))  # one flush, or transaction, per batch
+                skipped_before(bad, skipped, problem, where)
                 if problem is not None:
                     raise problem
         except (KeyboardInterrupt, HourglassError):  # Ctrl-C, a bad line: the open groups still

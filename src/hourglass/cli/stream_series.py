@@ -122,7 +122,7 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
 
         from hourglass.serve.ecs import to_ecs
 
-    from hourglass.cli.stream import LineBatcher, SkippedLines, _parse, stream_guard
+    from hourglass.cli.stream import LineBatcher, SkippedLines, _parse, skipped_before, stream_guard
 
     start = time.perf_counter()
     bad = SkippedLines()  # their count and the first few: nothing grows with a long run
@@ -139,7 +139,8 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
 
     with stream_guard(sink, output, summary, lambda: bool(scorer.counts()["rows"] or bad)):
         for lines_batch in LineBatcher(read, batch, max_delay):
-            rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad)
+            skipped: list[int] = []  # this batch's malformed lines (skip): counted up to a stop
+            rows, lines, problem = _parse(lines_batch, where, on_bad_rows, skipped)
             for i, row in enumerate(rows if keep else ()):
                 absent = next((c for c in keep or [] if c not in row), None)
                 if absent is not None:  # the stream stops at this line; the steps before it are
@@ -164,5 +165,6 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
                                   for k, v in a.items() if k not in (keep or ())}, rule,
                                  fields={c: a[c] for c in keep or ()}) for a in alerts]
             sink.write(alerts)
+            skipped_before(bad, skipped, problem, where)
             settle_bad_lines(bad_rows, bad, on_bad_rows, where, problem)
     return None
