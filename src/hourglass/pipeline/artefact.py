@@ -480,8 +480,9 @@ def _check_params(det: BaseDetector) -> None:
     """Check the saved parameters as fit checks them (their kinds and each detector's ranges), but
     not the device (a model trained on a GPU loads on a machine without one): an edited
     ``combine="zzz"`` loaded and combined its members otherwise, ``standardize="false"`` (text)
-    read as true. The kinds earlier versions trained and saved (``standardize=2``, ``lr=true``)
-    are taken (:func:`~hourglass._params.saved_kinds`): such a model scores as it always did.
+    read as true, a series model's ``stride=0`` failed every score. The kinds earlier versions
+    trained and saved (``standardize=2``, ``lr=true``) are taken
+    (:func:`~hourglass._params.saved_kinds`): such a model scores as it always did.
     A refusal is a ``ValueError`` or :class:`InputError` naming the parameter."""
     from hourglass._params import check_numeric_params, saved_kinds
 
@@ -489,6 +490,11 @@ def _check_params(det: BaseDetector) -> None:
     with saved_kinds():
         check_numeric_params(probe, refuse_none=True)
         probe._check_params()
+        # a series model's window settings (window, stride, score_reduce, score_norm,
+        # linear_path), which scoring reads: an edited stride=0 loaded and failed every score
+        check_window = getattr(probe, "_check_window", None)
+        if callable(check_window):
+            check_window()
 
 
 def load(path: str | os.PathLike[str]) -> Any:
