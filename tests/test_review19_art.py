@@ -14,7 +14,7 @@ from hourglass import Pipeline, load
 from hourglass.detectors import LSTMAutoEncoder
 from hourglass.errors import ArtefactError
 from hourglass.features.timeseries import TimeSeriesPreprocessor
-from tests._artefacts import rehashed
+from tests._artefacts import rehashed, small_saved_model, small_table
 
 
 @pytest.fixture(scope="module")
@@ -48,3 +48,37 @@ def test_a_series_scoring_setting_changed_within_range_still_loads(
     edited = rehashed(series_model, tmp_path / "m",
                       lambda c: c["detector"]["params"].__setitem__("score_reduce", "max"))
     assert np.isfinite(load(edited).score(series)).all()
+
+
+@pytest.fixture(scope="module")
+def table_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame]:
+    table = small_table()
+    return small_saved_model(table, tmp_path_factory.mktemp("art19t")), table
+
+
+def _knots(edit: Any) -> Any:
+    return lambda c: edit(c["detector"]["state"]["calibration"])
+
+
+@pytest.mark.parametrize(("edit", "said"), [
+    (lambda cal: cal["knots"].__setitem__(3, float("nan")), "knots must be finite and increasing"),
+    (lambda cal: cal["knots"].reverse(), "knots must be finite and increasing"),
+    (lambda cal: cal["knot_probs"].__setitem__(5, 7.0), "non-decreasing values in \\[0, 1\\]"),
+    (lambda cal: cal["knot_probs"].pop(), "knots for")])
+def test_calibration_knots_edited_out_of_order_are_refused_on_load(
+        table_model: tuple[Path, pd.DataFrame], tmp_path: Path, edit: Any, said: str) -> None:
+    """Such knots loaded and gave rows no calibrated probability nor severity (a NaN knot), or
+    probabilities unrelated to the scores (knots reversed), without a word."""
+    edited = rehashed(table_model[0], tmp_path / "m", _knots(edit))
+    with pytest.raises(ArtefactError, match=f"{edited}: calibration state is malformed.*{said}"):
+        load(edited)
+
+
+def test_calibration_of_tied_held_out_scores_saves_and_loads(tmp_path: Path) -> None:
+    """All held-out scores alike: one knot, its probability below its own; still loads."""
+    from hourglass.thresholds.calibration import Calibrator
+
+    cal = Calibrator().fit(np.ones(30))
+    back = Calibrator.from_dict(cal.to_dict())
+    scores = np.array([0.5, 1.0, 2.0])
+    np.testing.assert_array_equal(back.transform(scores), cal.transform(scores))

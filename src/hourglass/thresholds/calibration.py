@@ -187,4 +187,22 @@ class Calibrator:
             c.tail_ = None if d["tail"] is None else GPDFit(**d["tail"])
         except (KeyError, TypeError) as exc:
             raise InputError(f"calibration state is incomplete ({exc})") from None
+        c._check_knots()
         return c
+
+    def _check_knots(self) -> None:
+        """Refuse saved knots that :meth:`fit` cannot have made: a NaN knot left some scores
+        without a probability or severity, knots out of order (``np.interp`` takes them
+        increasing) mapped scores to unrelated probabilities, with no word."""
+        knots, probs, below = self.knots_, self.knot_probs_, self.knot_probs_below_
+        why = None
+        if knots.ndim != 1 or knots.size < 1 or probs.shape != knots.shape:
+            why = f"{knots.size} knots for {probs.size} probabilities"
+        elif not np.isfinite(knots).all() or (np.diff(knots) <= 0).any():
+            why = "knots must be finite and increasing"
+        elif not (np.isfinite(probs).all() and np.isfinite(below).all()) \
+                or (np.diff(probs) < 0).any() or min(probs.min(), below.min()) < 0 \
+                or max(probs.max(), below.max()) > 1:
+            why = "knot probabilities must be non-decreasing values in [0, 1]"
+        if why is not None:
+            raise InputError(f"calibration state is malformed ({why})")
