@@ -4,6 +4,7 @@ anyone editing one can) are refused in one line, never with a traceback or a hug
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -146,15 +147,16 @@ def test_saving_twice_over_a_link_to_a_model(kit: dict[str, Path], tmp_path: Pat
 
 
 @pytest.mark.parametrize(("path", "value", "match"), [
-    ("detector.state.calibration.n_fit", 0, "ZeroDivisionError"),  # was a traceback on scoring
-    ("detector.state.calibration.knots", [], "array of sample points is empty"),  # was unnamed
+    # was a traceback on scoring
+    ("detector.state.calibration.n_fit", 0, "artefact config is incomplete or invalid (ZeroDivisionError"),
+    ("detector.state.calibration.knots", [], "calibration state is malformed (0 knots"),  # was unnamed
 ])
 def test_a_calibration_that_cannot_calibrate_is_refused_on_load(kit: dict[str, Path], tmp_path: Path,
                                                                path: str, value: object, match: str) -> None:
     model = _tampered(kit["ae"], tmp_path / "m", path, value)
     out = tmp_path / "s.csv"
     _refused(["score", str(model), str(kit["data"]), "-o", str(out)], match)
-    with pytest.raises(ArtefactError, match=f"{model}: artefact config is incomplete or invalid"):
+    with pytest.raises(ArtefactError, match=re.escape(f"{model}: {match}")):
         load(model)
     assert not out.exists()
 
