@@ -82,3 +82,40 @@ def test_calibration_of_tied_held_out_scores_saves_and_loads(tmp_path: Path) -> 
     back = Calibrator.from_dict(cal.to_dict())
     scores = np.array([0.5, 1.0, 2.0])
     np.testing.assert_array_equal(back.transform(scores), cal.transform(scores))
+
+
+def _with_weights(src: Path, dst: Path, edit: Any) -> Path:
+    """A copy of the model ``src`` at ``dst`` with its weight arrays edited, hashes recomputed."""
+    import hashlib
+    import json
+
+    import safetensors.numpy
+
+    from hourglass.pipeline.artefact import _content_hash
+
+    dst.mkdir()
+    arrays = safetensors.numpy.load((src / "weights.safetensors").read_bytes())
+    edit(arrays)
+    weights = safetensors.numpy.save(arrays)
+    (dst / "weights.safetensors").write_bytes(weights)
+    config = json.loads((src / "config.json").read_text())
+    config["weights_sha256"] = hashlib.sha256(weights).hexdigest()
+    config["content_hash"] = _content_hash(config, weights)
+    (dst / "config.json").write_text(json.dumps(config))
+    return dst
+
+
+@pytest.mark.parametrize("which", ["running_var", "0.weight", "input_scale"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_weights_holding_nan_or_inf_are_refused_on_load(
+        table_model: tuple[Path, pd.DataFrame], tmp_path: Path, which: str, bad: float) -> None:
+    """Such a model loaded and scored every row inf, flagged and critical, with no word."""
+    def edit(arrays: dict[str, np.ndarray]) -> None:
+        key = next(k for k in sorted(arrays) if k.endswith(which))
+        arrays[key].reshape(-1)[0] = bad
+
+    edited = _with_weights(table_model[0], tmp_path / "m", edit)
+    with pytest.raises(ArtefactError, match=f"{edited}: weights.safetensors: tensor 'detector.*{which}' "
+                                            "holds NaN or inf"):
+        load(edited)
+

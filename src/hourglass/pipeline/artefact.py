@@ -445,6 +445,19 @@ def _check_member_sizes(det: BaseDetector, meta: Any, arrays: dict[str, np.ndarr
                 raise ArtefactError(f"ensemble member {i}: {exc}") from None
 
 
+def _check_finite_weights(arrays: dict[str, np.ndarray]) -> None:
+    """Refuse network weights (``module.*``, an ensemble member's ``member{i}.module.*``) and
+    input standardisation that hold NaN or inf: training refuses such weights ("training
+    diverged"), so only a damaged or edited file has them, and they scored every row ``inf``,
+    flagged and critical, with no word."""
+    for key, value in arrays.items():
+        parts = key.split(".")
+        if ("module" in parts[:-1] or parts[-1] in ("input_offset", "input_scale")) \
+                and value.dtype.kind == "f" and not np.isfinite(value).all():
+            raise ArtefactError(f"{WEIGHTS}: tensor 'detector.{key}' holds NaN or inf, which training "
+                                "never saves; the artefact was modified or is damaged")
+
+
 #: Values a network built from the saved parameters may have beyond the saved weights before
 #: :func:`_check_module_size` refuses it unbuilt (smaller mismatches: set_state names the array)
 _SLACK = 1_000_000
@@ -537,6 +550,7 @@ def load(path: str | os.PathLike[str]) -> Any:
         det_arrays = {k[len("detector."):]: v for k, v in arrays.items()
                       if k.startswith("detector.")}
         state = _decode(det_cfg["state"])
+        _check_finite_weights(det_arrays)
         _check_module_size(det, state, det_arrays)
         _check_member_sizes(det, state, det_arrays)
         det.set_state(state, det_arrays)
