@@ -119,3 +119,17 @@ def test_weights_holding_nan_or_inf_are_refused_on_load(
                                             "holds NaN or inf"):
         load(edited)
 
+
+
+@pytest.mark.parametrize(("field", "value"), [("sigma", -1.0), ("sigma", float("nan")), ("t", float("inf")),
+                                              ("n_peaks", 0), ("n", "x")])
+def test_a_calibration_tail_edited_out_of_range_is_refused(field: str, value: Any) -> None:
+    """A tail of negative scale called the largest scores 'low', a NaN one 'critical' at once."""
+    from hourglass.errors import InputError
+    from hourglass.thresholds.calibration import Calibrator
+
+    saved = Calibrator().fit(np.random.default_rng(0).gamma(2.0, size=20_000)).to_dict()
+    assert saved["tail"] is not None
+    Calibrator.from_dict(saved)  # as saved: loads
+    with pytest.raises(InputError, match="calibration state is malformed \\(its tail needs"):
+        Calibrator.from_dict({**saved, "tail": {**saved["tail"], field: value}})

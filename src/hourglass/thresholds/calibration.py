@@ -191,9 +191,10 @@ class Calibrator:
         return c
 
     def _check_knots(self) -> None:
-        """Refuse saved knots that :meth:`fit` cannot have made: a NaN knot left some scores
-        without a probability or severity, knots out of order (``np.interp`` takes them
-        increasing) mapped scores to unrelated probabilities, with no word."""
+        """Refuse saved knots and tail that :meth:`fit` cannot have made: a NaN knot left some
+        scores without a probability or severity, knots out of order (``np.interp`` takes them
+        increasing) or a tail of negative scale mapped scores to unrelated probabilities (the
+        largest scores 'low'), with no word."""
         knots, probs, below = self.knots_, self.knot_probs_, self.knot_probs_below_
         why = None
         if knots.ndim != 1 or knots.size < 1 or probs.shape != knots.shape:
@@ -204,5 +205,15 @@ class Calibrator:
                 or (np.diff(probs) < 0).any() or min(probs.min(), below.min()) < 0 \
                 or max(probs.max(), below.max()) > 1:
             why = "knot probabilities must be non-decreasing values in [0, 1]"
+        elif self.tail_ is not None:  # its probabilities past the largest knot
+            tail = self.tail_
+            try:
+                ok = all(math.isfinite(float(v)) for v in (tail.t, tail.gamma, tail.sigma)) \
+                    and float(tail.sigma) > 0 and 0 < int(tail.n_peaks) <= int(tail.n)
+            except (TypeError, ValueError, OverflowError):  # text, a list: no number at all
+                ok = False
+            if not ok:
+                why = ("its tail needs a finite t, gamma and sigma > 0, and 0 < n_peaks <= n, got "
+                       f"{tail}")
         if why is not None:
             raise InputError(f"calibration state is malformed ({why})")
