@@ -133,3 +133,25 @@ def test_a_calibration_tail_edited_out_of_range_is_refused(field: str, value: An
     Calibrator.from_dict(saved)  # as saved: loads
     with pytest.raises(InputError, match="calibration state is malformed \\(its tail needs"):
         Calibrator.from_dict({**saved, "tail": {**saved["tail"], field: value}})
+
+
+def test_a_save_never_deletes_a_users_folder_named_as_its_aside(
+        table_model: tuple[Path, pd.DataFrame], tmp_path: Path) -> None:
+    """A save removes ``.NAME.old`` beside its target (where the model it replaces waits): a
+    folder of the user's by that name was deleted with no word."""
+    pipe = load(table_model[0])
+    mine = tmp_path / ".new.old"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine")
+    from hourglass.errors import InputError
+
+    with pytest.raises(InputError, match=r"\.new\.old is in the way"):
+        pipe.save(tmp_path / "new")
+    assert (mine / "notes.txt").read_text() == "mine" and not (tmp_path / "new").exists()
+    # what an interrupted save left there (a model's own files) is still cleared by the next save
+    (mine / "notes.txt").unlink()
+    pipe.save(mine.with_name("left"))
+    for name in ("config.json", "weights.safetensors"):
+        (mine / name).write_bytes((tmp_path / "left" / name).read_bytes())
+    pipe.save(tmp_path / "new")
+    assert not mine.exists() and load(tmp_path / "new").info == pipe.info

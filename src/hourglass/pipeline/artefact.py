@@ -86,6 +86,7 @@ def check_replaceable(path: str | os.PathLike[str]) -> None:
     hourglass.errors.InputError: ...: holds notes.txt, which is not part of the model there; ...
     """
     target = Path(path)
+    _check_aside_free(target)
     if not target.exists():
         if target.is_symlink():  # a link to nothing: the rename into place would fail after training
             folder = Path(os.path.realpath(target)).parent  # (a file there: its own name for it)
@@ -108,6 +109,23 @@ def check_replaceable(path: str | os.PathLike[str]) -> None:
         raise InputError(f"{target}: holds {others[0]}, which is not part of the model there; "
                          "replacing the model would delete it: move it out or choose another "
                          "output path")
+
+
+def _check_aside_free(target: Path) -> None:
+    """Raise :class:`InputError` unless what a save at ``target`` removes beside it (its
+    :func:`_aside` name, where the model it replaces waits until the new one is in place) is
+    absent, a link, or a model an interrupted save left there (only :data:`ARTEFACT_FILES`): a
+    user's own ``.NAME.old`` folder was deleted with no word."""
+    old = _aside(Path(os.path.abspath(target)))
+    if old.is_symlink() or not old.exists():
+        return
+    try:
+        stale = old.is_dir() and all(name in ARTEFACT_FILES for name in os.listdir(old))
+    except OSError:
+        stale = False
+    if not stale:
+        raise InputError(f"{target}: {old} is in the way (a save moves the model it replaces to that "
+                         "name, and removes what is there); move it or choose another output path")
 
 
 def _encode(value: Any) -> Any:
