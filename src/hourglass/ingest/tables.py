@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import gzip
 import io
 import json
@@ -425,13 +426,16 @@ class _RowLines:
                 return None
             self.line += 1
             start = self.line
-            # a quoted field goes on past the line (a '"' inside a field, 5" screen, opens none)
-            while self._quote and raw.count(b'"') % 2 and _open_quote(raw, self._sep):
+            # a quoted field goes on past the line (a '"' inside a field, 5" screen, opens none;
+            # one may come before a field that does: an even count of '"' on the line)
+            inside = self._quote and _ends_open(raw, False, self._sep)
+            while inside:
                 more = self._fh.readline()
                 if not more:
                     break
                 self.line += 1
                 raw += more
+                inside = _ends_open(more, True, self._sep)  # (the new line alone: no rescan)
             text = raw.rstrip(b"\r\n")
             if not text or (self._comment is not None and text.startswith(self._comment)):
                 continue
@@ -697,6 +701,47 @@ def _open_quote(text: bytes, seps: bytes) -> bool:
         start = not inside and c in seps
         i += 1
     return inside
+
+
+@functools.lru_cache(maxsize=8)
+def _open_field(sep: bytes) -> re.Pattern[bytes]:
+    """A line, from a field's start, whose last field is a quoted one left open (fields split
+    by ``sep``; a ``"`` opens a field only at its start, ``""`` inside it an escaped quote)."""
+    s = re.escape(sep)
+    rest = rb'[^' + s + rb']*'
+    field = rb'(?:"(?:[^"]|"")*+"' + rest + rb'|[^"' + s + rb']' + rest + rb')?'
+    return re.compile(rb'(?:' + field + s + rb')*+"(?:[^"]|"")*+')
+
+
+_CLOSING = re.compile(rb'(?:[^"]|"")*+"')  # the rest of a quoted field, to its closing '"'
+
+
+def _ends_open(line: bytes, inside: bool, sep: bytes) -> bool:
+    """Whether a CSV row is inside a quoted field at the end of ``line``, one of its lines
+    (``inside``: whether it was at its start), as the CSV reader quotes: a ``"`` inside a
+    field (``5" screen``) is a character, one at a field's start opens a quoted field, which
+    goes on past line breaks to its closing ``"``.
+
+    Examples
+    --------
+    >>> _ends_open(b'a,5" x,"multi\\n', False, b","), _ends_open(b'a,5" x\\n', False, b",")
+    (True, False)
+    >>> _ends_open(b'line",2\\n', True, b","), _ends_open(b'a "" b\\n', True, b",")
+    (False, True)
+    >>> _ends_open(b'x,"a ""b"" c",d\\n', False, b","), _ends_open(b'end",x,"again\\n', True, b",")
+    (False, True)
+    """
+    if b'"' not in line:
+        return inside
+    if inside:
+        closed = _CLOSING.match(line)
+        if closed is None:
+            return True
+        k = line.find(sep, closed.end())
+        if k < 0:
+            return False
+        line = line[k + len(sep):]
+    return _open_field(sep).fullmatch(line) is not None
 
 
 def _csv_header(path: Path, sep: str, skip_rows: int) -> list[str]:
