@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from hourglass.errors import InputError
@@ -27,3 +28,16 @@ def test_late_bad_value_names_its_line_after_a_quote_inside_a_field(tmp_path: Pa
         list(iter_table(p, fmt="csv"))
     line = head.count("\n") + 300 + 1
     assert f"line {line}: column 'c': malformed value 'zz'" in str(exc.value)
+
+
+def test_go_times_past_the_first_block_read_by_their_offset(tmp_path: Path) -> None:
+    """Go's time.String() times ('+0200 CEST') past a first block of ISO times: the CSV reader
+    refused them ('malformed value'; skipped as malformed rows with skip), where the same text
+    in the first block was read by its offset."""
+    p = tmp_path / "t.csv"
+    p.write_text("ts,v\n" + "".join(f"2024-03-0{1 + i % 9}T10:00:00Z,{i}\n" for i in range(60_000))
+                 + "2024-03-31 03:30:00 +0200 CEST,1\n2024-03-31 03:30:00.123456789 +0000 UTC,2\n")
+    df = pd.concat(list(iter_table(p, fmt="csv")))
+    assert len(df) == 60_002
+    assert [str(t) for t in df["ts"].iloc[-2:]] == ["2024-03-31 01:30:00+00:00",
+                                                    "2024-03-31 03:30:00.123456+00:00"]

@@ -1357,6 +1357,9 @@ _UNSET = pa.array([*NULL_VALUES, "-", "(empty)"], pa.string())
 #: the digits of a second's fraction a time column of each unit holds
 _FRACTION_DIGITS = {"s": 0, "ms": 3, "us": 6, "ns": 9}
 
+#: an offset after a clock time and a space, a zone's name after it (``10:00:00 +0200 CEST``)
+_NAMED_ZONE = r"(:\d{2}(?:[.,]\d+)?)\s+([+-]\d{2}:?\d{2})(?:\s+[A-Z]{2,5})?\s*$"
+
 #: the end of a time with a UTC offset (``10:00Z``, ``10:00:00.5+02:00``, ``T10-0500``), after its
 #: clock time: a date alone (``2024-01-05``) ends in no offset
 _ZONED = r"[T ]\d{2}(?::?\d{2}){0,2}(?:[.,]\d+)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)\s*$"
@@ -1398,6 +1401,9 @@ def _cast_text(col: pa.Array, typ: pa.DataType) -> pa.Array:
     digits = _FRACTION_DIGITS[typ.unit]  # (a fraction past them: cut, not a malformed time)
     finer = rf"(:\d{{2}}\.\d{{{digits}}})\d+" if digits else r"(:\d{2})\.\d+"
     col = pc.replace_substring_regex(col, pattern=finer, replacement="\\1")
+    # an offset after a space, a zone's name after it (Go's time.String(): '10:00:00 +0200 CEST'),
+    # read by the offset, as the time rules read it: pyarrow takes the offset alone, unspaced
+    col = pc.replace_substring_regex(col, pattern=_NAMED_ZONE, replacement="\\1\\2")
     zoned = pc.fill_null(pc.match_substring_regex(col, _ZONED), False)
     empty = pa.nulls(len(col), pa.string())
     with_zone = pc.cast(pc.if_else(zoned, col, empty), pa.timestamp(typ.unit, tz=typ.tz or "UTC"))
