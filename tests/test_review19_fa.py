@@ -41,3 +41,18 @@ def test_go_times_past_the_first_block_read_by_their_offset(tmp_path: Path) -> N
     assert len(df) == 60_002
     assert [str(t) for t in df["ts"].iloc[-2:]] == ["2024-03-31 01:30:00+00:00",
                                                     "2024-03-31 03:30:00.123456+00:00"]
+
+
+def test_suppression_rules_read_late_numeric_dates_in_the_order_they_show() -> None:
+    """A batch of ISO times, then another feed's 13/02/2024 and 01/02/2024 past its first 100
+    rows, scored by a model that keeps no order: the time columns read both as February, while
+    the suppression rules' and the alerts' order (chunk_dayfirst) saw none and read 01/02/2024
+    alone as 2 January, outside a 'between' of 1 February."""
+    from hourglass._times import chunk_dayfirst
+    from hourglass.serve.suppress import Suppressions
+
+    times = pd.Series(["2024-02-10T10:00:00"] * 120 + ["13/02/2024 10:00", "01/02/2024 10:00"])
+    assert chunk_dayfirst(times, "ts") is True
+    rules = Suppressions.parse('[[rule]]\nname = "w"\nbetween = [2024-02-01, 2024-02-01T23:59:59]\n',
+                               "r.toml").for_times("ts", None, "the data")
+    assert rules.ordered_by(times).dayfirst is True

@@ -329,23 +329,26 @@ def chunk_dayfirst(values: object, column: str) -> bool | None:
     >>> chunk_dayfirst(pd.Series(["2026-12-06T02:00:00Z"]), "ts") is None
     True
     """
-    told = _told(values)
+    told = _told(values, late=True)
     if told is None:
         return None
     text, dates, dropped = told
-    if dropped and not _numeric_dates(text):
+    if dropped and not text.str.match(_NUMERIC_DATE).fillna(False).any():
         return None
     if len(dates.day_rows) and len(dates.month_rows):
         return None
     return _infer_order(text, column)
 
 
-def _told(values: object) -> tuple[pd.Series, _Dates, bool] | None:
+def _told(values: object, late: bool = False) -> tuple[pd.Series, _Dates, bool] | None:
     """The numeric day/month dates of ``values`` (a column, as text) that tell an order: those
     valid in no order (``31/13/2026``: both numbers above 12, a bad row) left out; their
     :class:`_Dates`; whether any was left out. ``None`` where the column holds no such dates, or
-    none is left."""
+    none is left. ``late``: dates first met past its first 100 values count too
+    (:func:`_late_date_text`)."""
     text = _date_text(values)
+    if text is None and late:
+        text = _late_date_text(values)
     if text is None:
         return None
     dates = _Dates(text)
@@ -365,6 +368,28 @@ def _date_text(values: object) -> pd.Series | None:
     if not _numeric_dates(_text(s.iloc[:100])):
         return None
     return _text(s)
+
+
+def _late_date_text(values: object) -> pd.Series | None:
+    """``values`` as stripped text where numeric day/month dates first come past its first 100
+    values (ISO times, then another feed's ``13/02/2026`` and ``01/02/2026``), as the time
+    columns read them in one order (:func:`read_timestamps`), else ``None``.
+
+    Examples
+    --------
+    >>> _late_date_text(pd.Series(["2026-02-01T10:00:00"] * 100 + ["13/02/2026 10:00"])).iloc[-1]
+    '13/02/2026 10:00'
+    >>> _late_date_text(pd.Series(["2026-02-01T10:00:00"] * 101)) is None
+    True
+    """
+    s = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values).ravel())
+    if len(s) <= 100 or not (s.dtype == object or pd.api.types.is_string_dtype(s)):
+        return None
+    text = _text(s)
+    rest = text.iloc[100:]
+    # (a numeric date has its first separator second or third: the pattern only there)
+    rest = rest[rest.str.slice(1, 3).str.contains(r"[/.-]").fillna(False).to_numpy(dtype=bool)]
+    return text if rest.str.match(_NUMERIC_DATE).fillna(False).any() else None
 
 
 def _refuse_both_orders(dates: _Dates, text: pd.Series, column: str) -> None:
