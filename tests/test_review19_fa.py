@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from hourglass.errors import InputError
-from hourglass.ingest.tables import iter_table
+from hourglass.ingest.tables import ReadStats, iter_table
 
 # a first block (1 MiB) of text and numbers: a later value that does not fit is named by its line
 _PAD = "".join(f"padpadpadpadpadpadpad,q,{i},{i * 2}\n" for i in range(60_000))
@@ -56,3 +56,18 @@ def test_suppression_rules_read_late_numeric_dates_in_the_order_they_show() -> N
     rules = Suppressions.parse('[[rule]]\nname = "w"\nbetween = [2024-02-01, 2024-02-01T23:59:59]\n',
                                "r.toml").for_times("ts", None, "the data")
     assert rules.ordered_by(times).dayfirst is True
+
+
+@pytest.mark.parametrize("rows", [50, 500])
+def test_a_header_quote_no_line_closes_leaves_the_rows_as_rows(tmp_path: Path, rows: int) -> None:
+    """A header with a quote that no line closes (id,"name,value): its next 99 lines were taken
+    for a quoted name of the header, a short file read as no rows at all without a word, a longer
+    one stopped at 'line 101' as its first data line (with skip: 99 rows gone uncounted); it is
+    the one-line header it was, and the read names line 2."""
+    p = tmp_path / "t.csv"
+    p.write_text('id,"name,value\n' + "".join(f"{i},n{i},{i}\n" for i in range(rows)))
+    with pytest.raises(InputError, match="line 2: expected 2 fields, found 3"):
+        list(iter_table(p, fmt="csv"))
+    stats = ReadStats()
+    assert sum(len(df) for df in iter_table(p, fmt="csv", on_bad_rows="skip", stats=stats)) == 0
+    assert stats.bad_rows == rows and stats.bad_lines[0] == 2

@@ -744,6 +744,37 @@ def _ends_open(line: bytes, inside: bool, sep: bytes) -> bool:
     return _open_field(sep).fullmatch(line) is not None
 
 
+def _header_text(fh: Any, path: Path, skip_rows: int, seps: bytes) -> tuple[bytes, int, list[bytes]]:
+    """The header line after ``skip_rows`` lines of the open file ``fh`` (just past them), the
+    lines it takes, and the lines read past it: a quoted name (``"`` at a field's start, fields
+    split by one of ``seps``) goes on to the line that closes it (at most :data:`_HEADER_LINES`);
+    a quote that no line closes is no such name (a header left malformed: its first line alone,
+    whose read names the error; its rows were taken for the header's, silently or as 'line 101').
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_text('"bytes\\nsent",proto\\n1,tcp\\n')
+    >>> with open_text(p) as fh:
+    ...     _header_text(fh, p, 0, b",")[:2]
+    (b'"bytes\\nsent",proto\\n', 2)
+    >>> _ = p.write_text('id,"name,value\\n1,a,2\\n')
+    >>> with open_text(p) as fh:
+    ...     _header_text(fh, p, 0, b",")
+    (b'id,"name,value\\n', 1, [b'1,a,2\\n'])
+    """
+    lines = [_text_line(fh, path, skip_rows + 1)]
+    while _open_quote(b"".join(lines), seps) and len(lines) < _HEADER_LINES:
+        more = _text_line(fh, path, skip_rows + len(lines) + 1)
+        if not more:
+            break
+        lines.append(more)
+    if len(lines) > 1 and _open_quote(b"".join(lines), seps):  # never closed
+        return lines[0], 1, lines[1:]
+    return b"".join(lines), len(lines), []
+
+
 def _csv_header(path: Path, sep: str, skip_rows: int) -> list[str]:
     """The column names of the header after ``skip_rows`` lines (:func:`_csv_header_lines`)."""
     return _csv_header_lines(path, sep, skip_rows)[0]
@@ -764,17 +795,10 @@ def _csv_header_lines(path: Path, sep: str, skip_rows: int) -> tuple[list[str], 
     (['bytes\\nsent', 'proto'], 2)
     """
     check_text(path, read_head(path, 8192))
-    n_lines = 1
     with open_text(path) as fh:
         for i in range(skip_rows):
             _text_line(fh, path, i + 1)
-        raw = _text_line(fh, path, skip_rows + 1)
-        while _open_quote(raw, sep.encode()) and n_lines < _HEADER_LINES:  # a quoted name goes on
-            more = _text_line(fh, path, skip_rows + n_lines + 1)
-            if not more:
-                break
-            raw += more
-            n_lines += 1
+        raw, n_lines, _ = _header_text(fh, path, skip_rows, sep.encode())
     text = raw.decode("utf-8", "replace").rstrip("\r\n").removeprefix("\ufeff")  # UTF-8 BOM
     if not text.strip():
         raise InputError(f"{path}: empty file")
@@ -836,14 +860,10 @@ def sniff_delimiter(path: str | os.PathLike[str], skip_rows: int = 0) -> str:
     with open_text(p) as fh:
         for i in range(skip_rows):
             _text_line(fh, p, i + 1)
-        raw, n_lines = _text_line(fh, p, skip_rows + 1), 1
-        while _open_quote(raw, "".join(_DELIMITERS).encode()) and n_lines < _HEADER_LINES:
-            more = _text_line(fh, p, skip_rows + n_lines + 1)  # (a quoted name goes on)
-            if not more:
-                break
-            raw, n_lines = raw + more, n_lines + 1
+        raw, n_lines, after = _header_text(fh, p, skip_rows, "".join(_DELIMITERS).encode())
         header = raw.decode("utf-8", "replace").rstrip("\r\n").removeprefix("\ufeff")
-        first = _text_line(fh, p, skip_rows + n_lines + 1).decode("utf-8", "replace").rstrip("\r\n")
+        first = (after[0] if after else _text_line(fh, p, skip_rows + n_lines + 1)).decode(
+            "utf-8", "replace").rstrip("\r\n")
     counts = {sep: _fields(header, sep) for sep in _DELIMITERS}
     agree = [sep for sep in _DELIMITERS
              if counts[sep] > 1 and (not first or _fields(first, sep) == counts[sep])]
