@@ -71,3 +71,17 @@ def test_a_header_quote_no_line_closes_leaves_the_rows_as_rows(tmp_path: Path, r
     stats = ReadStats()
     assert sum(len(df) for df in iter_table(p, fmt="csv", on_bad_rows="skip", stats=stats)) == 0
     assert stats.bad_rows == rows and stats.bad_lines[0] == 2
+
+
+def test_rows_skipped_on_a_second_pass_keep_file_order(tmp_path: Path) -> None:
+    """A CSV read again past a later value that does not fit (a column the caller does not read)
+    counted its malformed rows again after the rows its caller left out meanwhile: 'skipped 2
+    malformed row(s) (lines 40, 3)'."""
+    p = tmp_path / "t.csv"
+    p.write_text("a,x\n1,2\n1,2,3\n" + "".join(f"{i},{i}\n" for i in range(200_000)) + "5,word\n")
+    stats = ReadStats()
+    for k, _ in enumerate(iter_table(p, fmt="csv", on_bad_rows="skip", stats=stats, used=["a"],
+                                     chunk_bytes=1 << 20)):
+        if k == 0:
+            stats.skipped(40)  # (a row the caller left out: a value its model refused)
+    assert (stats.bad_rows, stats.bad_lines) == (2, [3, 40])

@@ -493,6 +493,8 @@ class _PassCount:
         self.rows += 1
         if line is not None and len(self.stats.bad_lines) > before:
             self.lines.append(line)
+            # in file order among the rows a caller left out meanwhile (a pass again: 'lines 40, 3')
+            self.stats.bad_lines.sort()
 
     def undo(self) -> None:
         """Take back the bad rows (and their lines) counted so far."""
