@@ -22,6 +22,7 @@ folder a day, each holding every log type, gives its connection logs in time ord
 
 from __future__ import annotations
 
+import bisect
 import glob
 import gzip
 import io
@@ -167,8 +168,13 @@ def _not_a_model(folder: Path) -> None:
 def _where(starts: list[tuple[int, str, int]], line: int) -> tuple[str, int]:
     """(the file, its line) of a joined copy's ``line``, by the copy's ``starts`` (per file: its
     first line in the copy, its name, that line's number in the file); ("", ``line``): not known."""
-    first, file, own = next(((a, f, o) for a, f, o in reversed(starts) if a <= line), (1, "", 1))
-    return (file, line - first + own) if file else ("", line)
+    # the last file starting at or before ``line``: a bisection, as a session table asks once per
+    # session (a scan of every file's start per line took seconds for a folder of 1,000 files)
+    k = bisect.bisect_right(starts, line, key=lambda s: s[0]) - 1
+    if k < 0 or not starts[k][1]:
+        return ("", line)
+    first, file, own = starts[k]
+    return (file, line - first + own)
 
 
 def line_source(path: Path, line: int) -> tuple[str, int] | None:
