@@ -27,3 +27,31 @@ def test_a_folder_s_line_lookup_does_not_scan_every_file(tmp_path: Path) -> None
         assert time.perf_counter() - start < 1.0  # a bisection: ~0.1 s; the scan: 2 s and more
     finally:
         remove_spooled()
+
+
+def test_a_folder_of_event_tables_names_no_wrong_file(tmp_path: Path) -> None:
+    # a table of events numbers its sessions' rows, not lines: the folder's row 10 (b.csv's first
+    # row, after a.csv's 9) was said as 'a.csv', line 10, a file of 9 rows
+    import pandas as pd
+
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    msgs = ["login ok", "read file", "logout"]
+    train = tmp_path / "train.csv"
+    train.write_text("session,message\n" + "".join(f"u{s},{m}\n" for s in range(60) for m in msgs))
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(train), "--session-col", "session", "--key-col", "message",
+                              "--model", "deeplog", "--epochs", "1", "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    rows = "".join(f"a{s},{m}\n" for s in range(3) for m in msgs)
+    (folder / "a.csv").write_text("session,message\n" + rows)
+    (folder / "b.csv").write_text("session,message\n" + "".join(f"b0,{m}\n" for m in msgs))
+    out = tmp_path / "s.csv"
+    res = runner.invoke(app, ["score", str(model), str(folder), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    frame = pd.read_csv(out).set_index("session")
+    assert "file" not in frame.columns or frame.loc["b0", "file"] != str(folder / "a.csv")
+    assert frame.loc["b0", "first_line"] == 10  # the 10th row of the joined rows, as before

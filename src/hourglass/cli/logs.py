@@ -205,11 +205,19 @@ def _read_sessions(features: EventSessions, data: Path, *, strict: bool,
     return sessions
 
 
-def _in_files(data: Path, alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _by_file(features: EventSessions, data: Path) -> bool:
+    """Whether the sessions' line numbers of the log ``data`` are said in the files a folder or
+    a pattern joined: lines of a log read by lines; a table of events numbers its rows (the
+    joined rows, a header of each file left out), which are no line of the copy."""
+    return line_source(data, 1) is not None and not features.is_table
+
+
+def _in_files(data: Path, alerts: list[dict[str, Any]], features: EventSessions) -> list[dict[str, Any]]:
     """``alerts`` of the log ``data`` with their line numbers (``first_line``, the unexpected
     event's ``line``) those of the files a folder or a pattern joined, each named (``file``
-    beside it); ``alerts`` themselves for one file."""
-    if line_source(data, 1) is None:
+    beside it); ``alerts`` themselves for one file, or for a table of events (rows, not lines:
+    :func:`_by_file`)."""
+    if not _by_file(features, data):
         return alerts
     for alert in alerts:
         first = alert.get("first_line")
@@ -244,7 +252,7 @@ def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
         from hourglass.serve.sinks import alert_columns, alert_file
 
         alerts = _in_files(data, session_alerts(pipe.detector_, sessions, scores, flags,
-                                                features.templates()))
+                                                features.templates()), features)
         if ecs_rule is not None:
             from hourglass.serve.ecs import to_ecs, with_verdict
 
@@ -260,7 +268,7 @@ def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
                               "severity": np.asarray(det.severity(scores)).astype(str),
                               "n_events": [len(s) for s in sessions.sequences],
                               "first_line": [int(x[0]) for x in sessions.lines]})
-        if line_source(data, 1) is not None:  # a folder's or a pattern's files: each line in its own
+        if _by_file(features, data):  # a folder's or a pattern's files: each line in its own
             places = [line_source(data, n) for n in frame["first_line"].tolist()]
             frame["first_line"] = [p[1] if p else n for p, n in zip(places, frame["first_line"], strict=True)]
             frame.insert(frame.columns.get_loc("first_line"), "file", [p[0] if p else "" for p in places])
