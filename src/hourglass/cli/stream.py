@@ -491,6 +491,8 @@ def _table_hint(raw: bytes, number: int) -> str:
     '; the line looks like the header of a CSV file'
     >>> _table_hint(b"PAR1", 1)[:43]
     '; the input is a Parquet file: stream reads'
+    >>> _table_hint(b'"bytes","pkts","proto"', 1)[:46]  # quoted names (R's write.csv, Excel)
+    '; the line looks like the header of a CSV file'
     >>> _table_hint(b"bytes,pkts,proto", 2), _table_hint(b'{"a": 1,', 1), _table_hint(b"oops", 1)
     ('', '', '')
     """
@@ -500,10 +502,11 @@ def _table_hint(raw: bytes, number: int) -> str:
     todo = ("score it with 'hourglass score', or send its rows as JSON lines (one object a line)")
     if head.startswith(b"PAR1"):
         return f"; the input is a Parquet file: stream reads JSON lines; {todo}"
-    if not head or head[:1] in b'{["' or b"{" in head:
+    if not head or head[:1] in b"{[" or b"{" in head:
         return ""
+    quoted = head[:1] == b'"'  # a header whose names are quoted: "bytes","pkts" (not JSON text)
     for sep, kind in ((b"\t", "TSV"), (b",", "CSV")):
-        if sep in head:
+        if (b'"' + sep if quoted else sep) in head:
             return f"; the line looks like the header of a {kind} file: stream reads JSON lines; {todo}"
     return ""
 
