@@ -64,7 +64,7 @@ def _knots(edit: Any) -> Any:
     (lambda cal: cal["knots"].__setitem__(3, float("nan")), "knots must be finite and increasing"),
     (lambda cal: cal["knots"].reverse(), "knots must be finite and increasing"),
     (lambda cal: cal["knot_probs"].__setitem__(5, 7.0), "non-decreasing values in \\[0, 1\\]"),
-    (lambda cal: cal["knot_probs"].pop(), "knots for")])
+    (lambda cal: cal["knot_probs"].pop(), "as many numbers")])
 def test_calibration_knots_edited_out_of_order_are_refused_on_load(
         table_model: tuple[Path, pd.DataFrame], tmp_path: Path, edit: Any, said: str) -> None:
     """Such knots loaded and gave rows no calibrated probability nor severity (a NaN knot), or

@@ -28,3 +28,21 @@ def test_stream_names_a_table_file_whose_header_names_are_quoted(model: dict[str
                    f"line 1: not valid JSON (Extra data at column {9 if kind == 'TSV' else 8}); the line "
                    f"looks like the header of a {kind} file: stream reads JSON lines; score it with "
                    "'hourglass score'")
+
+
+@pytest.mark.parametrize(("knots", "probs", "shapes"), [
+    ([[0.5, 1.0]], [[0.2, 0.9]], "(1, 2) and (1, 2)"), (0.5, 0.2, "() and ()"), ([], [], "(0,) and (0,)"),
+    ([0.5, 1.0], [0.9], "(2,) and (1,)")])
+def test_calibration_knots_of_another_shape_are_named_truly(knots: Any, probs: Any, shapes: str) -> None:
+    """Saved knots that are no flat list (nested, a bare number) or none at all are refused with
+    what is wrong; the message said '2 knots for 2 probabilities', a mismatch there is not."""
+    import numpy as np
+
+    from hourglass.errors import InputError
+    from hourglass.thresholds.calibration import Calibrator
+
+    saved = Calibrator().fit(np.random.default_rng(0).exponential(size=300)).to_dict()
+    with pytest.raises(InputError) as info:
+        Calibrator.from_dict({**saved, "knots": knots, "knot_probs": probs})
+    assert str(info.value) == ("calibration state is malformed (knots and knot_probs must be flat lists "
+                               f"of as many numbers, at least one; got shapes {shapes})")

@@ -149,7 +149,8 @@ def test_saving_twice_over_a_link_to_a_model(kit: dict[str, Path], tmp_path: Pat
 @pytest.mark.parametrize(("path", "value", "match"), [
     # was a traceback on scoring
     ("detector.state.calibration.n_fit", 0, "artefact config is incomplete or invalid (ZeroDivisionError"),
-    ("detector.state.calibration.knots", [], "calibration state is malformed (0 knots"),  # was unnamed
+    ("detector.state.calibration.knots", [],  # was unnamed
+     "calibration state is malformed (knots and knot_probs must be flat lists of as many numbers"),
 ])
 def test_a_calibration_that_cannot_calibrate_is_refused_on_load(kit: dict[str, Path], tmp_path: Path,
                                                                path: str, value: object, match: str) -> None:

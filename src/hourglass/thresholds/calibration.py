@@ -198,7 +198,8 @@ class Calibrator:
         knots, probs, below = self.knots_, self.knot_probs_, self.knot_probs_below_
         why = None
         if knots.ndim != 1 or knots.size < 1 or probs.shape != knots.shape:
-            why = f"{knots.size} knots for {probs.size} probabilities"
+            why = (f"knots and knot_probs must be flat lists of as many numbers, at least one; got "
+                   f"shapes {knots.shape} and {probs.shape}")
         elif not np.isfinite(knots).all() or (np.diff(knots) <= 0).any():
             why = "knots must be finite and increasing"
         elif not (np.isfinite(probs).all() and np.isfinite(below).all()) \
