@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -46,3 +47,28 @@ def test_calibration_knots_of_another_shape_are_named_truly(knots: Any, probs: A
         Calibrator.from_dict({**saved, "knots": knots, "knot_probs": probs})
     assert str(info.value) == ("calibration state is malformed (knots and knot_probs must be flat lists "
                                f"of as many numbers, at least one; got shapes {shapes})")
+
+
+def test_what_a_save_removes_at_dot_name_old_is_what_the_readme_says(tmp_path: Path) -> None:
+    """README 'What is saved': a model folder at ``.NAME.old`` (what an interrupted save leaves,
+    or a copy kept there by hand) is removed by a save at NAME; a folder with other files is
+    refused and kept."""
+    import shutil
+
+    from hourglass.errors import InputError
+    from hourglass.pipeline.artefact import load
+    from tests._artefacts import small_saved_model, small_table
+
+    model = small_saved_model(small_table(), tmp_path)
+    pipe = load(model)
+    kept = tmp_path / ".model.old"
+    shutil.copytree(model, kept)
+    pipe.save(model)
+    assert not kept.exists()
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "so a model you keep as `.NAME.old` yourself is removed too" in " ".join(readme.split())
+    kept.mkdir()
+    (kept / "notes.txt").write_text("mine")
+    with pytest.raises(InputError, match=r"\.model\.old is in the way"):
+        pipe.save(model)
+    assert (kept / "notes.txt").read_text() == "mine"
