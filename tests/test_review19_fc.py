@@ -72,3 +72,53 @@ def test_what_a_save_removes_at_dot_name_old_is_what_the_readme_says(tmp_path: P
     with pytest.raises(InputError, match=r"\.model\.old is in the way"):
         pipe.save(model)
     assert (kept / "notes.txt").read_text() == "mine"
+
+
+def _with_array_edited(src: Path, dst: Path, key: str, value: float) -> Path:
+    """A copy of the model ``src`` at ``dst`` whose weights array ``key`` is all ``value``,
+    its hashes recomputed (what an edit by someone who knows the format gives)."""
+    import hashlib
+    import json
+    import shutil
+
+    import numpy as np
+    import safetensors.numpy
+
+    from hourglass.pipeline.artefact import _content_hash
+
+    shutil.copytree(src, dst)
+    arrays = safetensors.numpy.load_file(dst / "weights.safetensors")
+    arrays[key] = np.full_like(arrays[key], value)
+    raw = safetensors.numpy.save(arrays)
+    (dst / "weights.safetensors").write_bytes(raw)
+    config = json.loads((dst / "config.json").read_text())
+    config["weights_sha256"] = hashlib.sha256(raw).hexdigest()
+    config["content_hash"] = _content_hash(config, raw)
+    (dst / "config.json").write_text(json.dumps(config))
+    return dst
+
+
+@pytest.mark.parametrize(("name", "params", "key"), [
+    ("ensemble", {"detectors": (("autoencoder", {"hidden": (4, 2), "epochs": 1}),
+                                ("autoencoder", {"hidden": (3,), "epochs": 1}))},
+     "detector.member0.val_scores"),
+    ("latent-iforest", {"hidden": (4, 2), "epochs": 1, "n_estimators": 5}, "detector.forest.threshold"),
+])
+def test_nan_in_saved_arrays_beside_the_network_weights_is_refused_on_load(
+        tmp_path: Path, name: str, params: dict[str, Any], key: str) -> None:
+    """NaN in an ensemble member's held-out scores (every row then scored inf and flagged) or in
+    a latent forest's split values (every row flagged) loaded with no word, as NaN in the
+    network weights did; load refuses it, naming the array."""
+    from hourglass import Pipeline
+    from hourglass.detectors import registry
+    from hourglass.errors import ArtefactError
+    from hourglass.pipeline.artefact import load
+    from tests._artefacts import small_table
+
+    table = small_table()
+    model = tmp_path / "m"
+    Pipeline(registry.get(name)(**params, verbose=0)).fit(table).save(model)
+    load(model)  # as saved: loads
+    edited = _with_array_edited(model, tmp_path / "edited", key, float("nan"))
+    with pytest.raises(ArtefactError, match=f"tensor '{key}' holds NaN or inf, which training never saves"):
+        load(edited)

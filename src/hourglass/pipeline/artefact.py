@@ -464,14 +464,14 @@ def _check_member_sizes(det: BaseDetector, meta: Any, arrays: dict[str, np.ndarr
 
 
 def _check_finite_weights(arrays: dict[str, np.ndarray]) -> None:
-    """Refuse network weights (``module.*``, an ensemble member's ``member{i}.module.*``) and
-    input standardisation that hold NaN or inf: training refuses such weights ("training
-    diverged"), so only a damaged or edited file has them, and they scored every row ``inf``,
-    flagged and critical, with no word."""
+    """Refuse saved arrays of numbers that hold NaN or inf: network weights (``module.*``, an
+    ensemble member's ``member{i}.module.*``) and input standardisation (training refuses such
+    weights: "training diverged"), held-out scores (an ensemble scales its members' scores by
+    them; the calibration refuses non-finite ones), a latent forest's split values, the
+    explanations' baseline row. Training saves none, so only a damaged or edited file has them,
+    and they scored every row ``inf`` or flagged every row, with no word."""
     for key, value in arrays.items():
-        parts = key.split(".")
-        if ("module" in parts[:-1] or parts[-1] in ("input_offset", "input_scale")) \
-                and value.dtype.kind == "f" and not np.isfinite(value).all():
+        if value.dtype.kind == "f" and not np.isfinite(value).all():
             raise ArtefactError(f"{WEIGHTS}: tensor 'detector.{key}' holds NaN or inf, which training "
                                 "never saves; the artefact was modified or is damaged")
 
