@@ -122,3 +122,12 @@ def test_nan_in_saved_arrays_beside_the_network_weights_is_refused_on_load(
     edited = _with_array_edited(model, tmp_path / "edited", key, float("nan"))
     with pytest.raises(ArtefactError, match=f"tensor '{key}' holds NaN or inf, which training never saves"):
         load(edited)
+
+
+def test_a_json_line_that_lost_its_brace_is_not_called_a_table_header() -> None:
+    """Quoted names are a CSV header's only when they are no object's fields: a line 1 whose
+    opening brace was lost stays JSON's error alone."""
+    from hourglass.cli.stream import _table_hint
+
+    assert _table_hint(b'"bytes": 1, "proto": "tcp"}', 1) == ""
+    assert _table_hint(b'"bytes","proto"', 1).startswith("; the line looks like the header of a CSV file")

@@ -495,6 +495,8 @@ def _table_hint(raw: bytes, number: int) -> str:
     '; the line looks like the header of a CSV file'
     >>> _table_hint(b"bytes,pkts,proto", 2), _table_hint(b'{"a": 1,', 1), _table_hint(b"oops", 1)
     ('', '', '')
+    >>> _table_hint(b'"a": "x", "b": "y"}', 1)  # JSON whose opening brace is lost: no table
+    ''
     """
     if number != 1:
         return ""
@@ -505,6 +507,8 @@ def _table_hint(raw: bytes, number: int) -> str:
     if not head or head[:1] in b"{[" or b"{" in head:
         return ""
     quoted = head[:1] == b'"'  # a header whose names are quoted: "bytes","pkts" (not JSON text)
+    if quoted and (b'":' in head or b"}" in head):  # an object's fields without its brace
+        return ""
     for sep, kind in ((b"\t", "TSV"), (b",", "CSV")):
         if (b'"' + sep if quoted else sep) in head:
             return f"; the line looks like the header of a {kind} file: stream reads JSON lines; {todo}"
