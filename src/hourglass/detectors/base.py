@@ -37,6 +37,7 @@ from hourglass.features.validation import check_array, check_labels
 from hourglass.nn import (
     TrainConfig,
     TrainHistory,
+    check_device,
     deterministic_cudnn,
     predict_batches,
     proximal_term,
@@ -713,8 +714,12 @@ class BaseDetector(BaseEstimator):
         self._validation_fraction()
         self._check_params()
         self._seed()  # random_state's range, which fit checks too
-        # the rule's kind and settings (a rule that needs labels is fine here: a Pipeline given
-        # labelled validation rows fits it; a detector's own fit says it needs them)
+        self._check_threshold_setting()
+
+    def _check_threshold_setting(self) -> None:
+        """Check the rule ``threshold``'s kind and settings (a rule that needs labels is fine
+        here: a Pipeline given labelled validation rows fits it; a detector's own fit says it
+        needs them)."""
         threshold = getattr(self, "threshold", None)
         threshold = threshold if threshold is not None else self._default_threshold()
         _check_threshold_kind(threshold)
@@ -1113,10 +1118,17 @@ class DeepDetector(BaseDetector):
         if free and any(getattr(self, name, was) is not was for name, was in free.items()):
             # a setting free after fit changed since: still one fit would take (chunk_events=0
             # was a bare ValueError from range() at scoring, and saved so, no warm start took it);
-            # the kinds and each detector's own ranges, not the device (a model saved on a Mac
-            # with 'mps' saves and scores on any machine) nor the training loop's settings
+            # the kinds and each detector's own ranges, not whether this machine has the device
+            # (a model saved on a Mac with 'mps' saves and scores on any machine) nor the
+            # training loop's settings
             check_numeric_params(self, refuse_none=True)
             self._check_params()
+            # the device's kind and the threshold rule, as loading checks them: a 'tpu' or a
+            # Percentile(150) scored (neither is read then), saved, and the model did not load
+            if "device" in free:
+                check_device(self.device)
+            if "threshold" in free:
+                self._check_threshold_setting()
             self.free_with_ = {name: getattr(self, name, was) for name, was in free.items()}
 
     def _check_fitted(self) -> None:

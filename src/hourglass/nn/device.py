@@ -10,7 +10,7 @@ import torch
 
 from hourglass.errors import InputError
 
-__all__ = ["deterministic_cudnn", "resolve_device"]
+__all__ = ["check_device", "deterministic_cudnn", "resolve_device"]
 
 logger = logging.getLogger(__name__)
 
@@ -29,23 +29,14 @@ def resolve_device(device: str | torch.device = "auto", *, fallback: bool = Fals
     >>> resolve_device("cpu")
     device(type='cpu')
     """
-    if isinstance(device, torch.device):
-        dev = device
-    elif device == "auto":
+    if not isinstance(device, torch.device) and device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    else:
-        try:
-            dev = torch.device(device)
-        except (RuntimeError, TypeError):
-            raise InputError(f"device: unknown device {device!r}; use 'auto', 'cpu' or 'cuda'") from None
+    dev = _device_kind(device)
     if dev.type == "cpu":
         return dev
     if dev.type != "cuda":  # another accelerator (Apple's mps, Intel's xpu): when this torch has it
         if _has_backend(dev.type):
             return dev
-        if dev.type not in ("mps", "xpu"):  # meta, hip, ...: no device to train or score on
-            raise InputError(f"device: {str(dev)!r} is not a device to train or score on; use "
-                             "'auto', 'cpu' or 'cuda'")
         missing = f"this PyTorch has no {dev.type} device available"
     elif not torch.cuda.is_available():
         missing = "no CUDA device is available"
@@ -57,6 +48,40 @@ def resolve_device(device: str | torch.device = "auto", *, fallback: bool = Fals
         logger.warning("device: %r is not available here (%s); using the CPU", str(dev), missing)
         return torch.device("cpu")
     raise InputError(f"device: {str(dev)!r} was asked for but {missing}")
+
+
+def check_device(device: object) -> None:
+    """Raise :class:`InputError` unless ``device`` names a device :func:`resolve_device` takes on
+    some machine (``"auto"``, ``"cpu"``, ``"cuda[:N]"``, ``"mps"``, ``"xpu"``), whether or not this
+    one has it: what a saved model's device must be for the model to load anywhere.
+
+    Examples
+    --------
+    >>> check_device("cuda:1")
+    >>> check_device("tpu")
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: device: unknown device 'tpu'; use 'auto', 'cpu' or 'cuda'
+    """
+    if isinstance(device, torch.device) or device != "auto":
+        _device_kind(device)
+
+
+def _device_kind(device: object) -> torch.device:
+    """``device`` (not ``"auto"``) as a :class:`torch.device` of a kind to train or score on, or
+    :class:`InputError`."""
+    if isinstance(device, torch.device):
+        dev = device
+    else:
+        try:
+            dev = torch.device(device)  # type: ignore[call-overload]
+        except (RuntimeError, TypeError):
+            raise InputError(f"device: unknown device {device!r}; use 'auto', 'cpu' or 'cuda'") from None
+    if dev.type not in ("cpu", "cuda", "mps", "xpu") and not _has_backend(dev.type):
+        # meta, hip, ...: no device to train or score on
+        raise InputError(f"device: {str(dev)!r} is not a device to train or score on; use "
+                         "'auto', 'cpu' or 'cuda'")
+    return dev
 
 
 def _has_backend(kind: str) -> bool:

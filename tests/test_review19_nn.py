@@ -1,0 +1,50 @@
+"""The training loop and the deep-detector contract: settings changed after fit, and what saves."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass import AutoEncoder, Pipeline, load
+from hourglass.errors import InputError
+from hourglass.thresholds import Contamination, Percentile
+
+
+@pytest.fixture(scope="module")
+def fitted_pipe() -> Pipeline:
+    df = pd.DataFrame({"a": np.arange(50.0), "b": np.arange(50.0) % 7})
+    return Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0, device="cpu",
+                                threshold=Percentile(99))).fit(df)
+
+
+@pytest.mark.parametrize(("params", "match"), [
+    ({"device": "tpu"}, "unknown device 'tpu'"),
+    ({"device": "meta"}, "'meta' is not a device"),
+    ({"threshold__q": 150}, "q must be in"),
+    ({"threshold": Contamination(5.0)}, "c must be in"),
+])
+def test_a_free_setting_changed_to_what_no_load_takes_is_refused_not_saved(
+        fitted_pipe: Pipeline, tmp_path: Path, params: dict, match: str) -> None:
+    pipe = copy.deepcopy(fitted_pipe)
+    df = pd.DataFrame({"a": [1.0, 2.0], "b": [1.0, 3.0]})
+    pipe.detector_.set_params(**params)
+    with pytest.raises((InputError, ValueError), match=match):
+        pipe.score(df)
+    with pytest.raises((InputError, ValueError), match=match):
+        pipe.save(tmp_path / "model")
+    assert not (tmp_path / "model").exists()
+
+
+def test_a_device_this_machine_lacks_still_scores_saves_and_loads(fitted_pipe: Pipeline,
+                                                                  tmp_path: Path) -> None:
+    pipe = copy.deepcopy(fitted_pipe)
+    df = pd.DataFrame({"a": [1.0, 2.0], "b": [1.0, 3.0]})
+    before = pipe.score(df)
+    pipe.detector_.set_params(device="mps", threshold__q=95)
+    assert np.array_equal(pipe.score(df), before)
+    pipe.save(tmp_path / "model")
+    assert np.array_equal(load(tmp_path / "model").score(df), before)
