@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 
 from hourglass import AutoEncoder, Pipeline, load
 from hourglass.errors import InputError
+from hourglass.nn import TrainHistory
 from hourglass.thresholds import Contamination, Percentile
 
 
@@ -48,3 +50,15 @@ def test_a_device_this_machine_lacks_still_scores_saves_and_loads(fitted_pipe: P
     assert np.array_equal(pipe.score(df), before)
     pipe.save(tmp_path / "model")
     assert np.array_equal(load(tmp_path / "model").score(df), before)
+
+
+
+
+def test_a_small_training_loss_survives_the_saved_history() -> None:
+    # a well-fitted network on features of tiny spread, not standardised: losses below 5e-7,
+    # which the saved history (an artefact's, a loaded model's history_) held as 0.0
+    history = TrainHistory([0.25, 4.2e-7, 3.1e-8], [5.5e-7, 2.4e-8, 2.6e-8], best_epoch=2, seconds=1.5)
+    loaded = TrainHistory.from_dict(json.loads(json.dumps(history.to_dict())))
+    assert np.allclose(loaded.val_loss, history.val_loss, rtol=1e-5, atol=0)
+    assert np.allclose(loaded.train_loss, history.train_loss, rtol=1e-5, atol=0)
+    assert loaded.val_loss.index(min(loaded.val_loss)) + 1 == loaded.best_epoch
