@@ -984,9 +984,10 @@ class DeepDetector(BaseDetector):
 
     Subclasses implement ``_build_module(n_features)`` returning a module with ``loss(batch)``
     and ``score(batch)``. Detectors tagged ``supports_labels`` get batches ``(x, y)`` when the
-    training labels hold at least one anomaly (``(x,)`` otherwise; early stopping then watches
-    the training loss, labels included); ``_init_module`` may set
-    data-dependent buffers (a centre, feature scales) before training.
+    training labels hold at least one anomaly (``(x,)`` otherwise); early stopping watches the
+    label-free loss of the held-out normal rows, or, when none are held out (under 10 rows,
+    ``validation_fraction=0``), the training loss, labelled rows included. ``_init_module`` may
+    set data-dependent buffers (a centre, feature scales) before training.
 
     Examples
     --------
