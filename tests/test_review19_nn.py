@@ -62,3 +62,20 @@ def test_a_small_training_loss_survives_the_saved_history() -> None:
     assert np.allclose(loaded.val_loss, history.val_loss, rtol=1e-5, atol=0)
     assert np.allclose(loaded.train_loss, history.train_loss, rtol=1e-5, atol=0)
     assert loaded.val_loss.index(min(loaded.val_loss)) + 1 == loaded.best_epoch
+
+
+def test_an_ensemble_whose_threshold_rule_was_set_out_of_range_after_fit_is_not_saved(
+        tmp_path: Path) -> None:
+    from hourglass.detectors import DeepSVDD, Ensemble
+
+    df = pd.DataFrame({"a": np.arange(50.0), "b": np.arange(50.0) % 7})
+    members = [AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, device="cpu"),
+               DeepSVDD(hidden=(4,), epochs=1, verbose=0, device="cpu")]
+    pipe = Pipeline(Ensemble(detectors=members, threshold=Percentile(99))).fit(df)
+    pipe.detector_.set_params(threshold__q=150)
+    with pytest.raises((InputError, ValueError), match="q must be in"):
+        pipe.save(tmp_path / "model")
+    assert not (tmp_path / "model").exists()
+    pipe.detector_.set_params(threshold__q=95)
+    pipe.save(tmp_path / "model")
+    assert np.array_equal(load(tmp_path / "model").score(df), pipe.score(df))

@@ -901,6 +901,9 @@ class BaseDetector(BaseEstimator):
     def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """Fitted state as (plain-JSON dict, named arrays) — what an artefact stores."""
         self._check_fitted()
+        # the rule saved with the parameters is checked on load: a Percentile(150) set after fit
+        # (which scores: the fitted threshold is another) saved a model that did not load
+        self._check_threshold_setting()
         meta, arrays = self._get_state()
         meta = {"n_features_in": int(self.n_features_in_),
                 "threshold": self.threshold_.to_dict(),
