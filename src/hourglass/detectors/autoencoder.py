@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from hourglass.detectors._reconstruction import ReconstructionMixin
+from hourglass.detectors._reconstruction import ReconstructionMixin, feature_error_rows
 from hourglass.detectors.base import DeepDetector, check_dropout, check_hidden, module_score, state_vector
 from hourglass.errors import InputError
 from hourglass.nn import TrainConfig, labelled_margin_loss, mlp, predict_batches
@@ -554,7 +554,8 @@ class AutoEncoder(ReconstructionMixin, DeepDetector):
                 ref = X[np.asarray(y) == 0]
             else:
                 ref = X
-            err = predict_batches(self.module_.raw_errors, [ref], device=self.device_)
+            err = predict_batches(self.module_.raw_errors, [ref], device=self.device_,
+                                  batch_size=feature_error_rows(ref.shape[1]))
             # floor: a feature reconstructed exactly on normal data must not divide by ~0
             scale = err.mean(axis=0)
             scale = np.maximum(scale, max(float(scale.mean()), 1e-12) * 1e-2)
