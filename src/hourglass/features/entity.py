@@ -22,7 +22,7 @@ from hourglass._numbers import to_numbers
 from hourglass._times import read_timestamps
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features._grouped import Groups, distinct_top, numeric_stats
-from hourglass.features.roles import PLACEHOLDERS, clock_values, factorize_strings, infer_role
+from hourglass.features.roles import _TIME_NAME, PLACEHOLDERS, clock_values, factorize_strings, infer_role
 from hourglass.features.tabular import TabularPreprocessor, _refuse_undecodable
 from hourglass.features.validation import check_name_lists
 
@@ -40,7 +40,6 @@ _ROLES = ("numeric", "categorical", "drop")
 #: How entity names are compared: ``"exact"`` (as written, stripped) or ``"fold"``
 #: (:meth:`str.casefold`: ``Alice``, ``ALICE`` and ``alice`` are one entity).
 ENTITY_CASES = ("exact", "fold")
-_TIME_NAME = re.compile(r"(time|date|timestamp)$")
 _TIME_LOOK = r"\d{1,4}[-/.:]\d{1,2}[-/.:]\d{1,4}|\d{1,2}:\d{2}|\d{1,2}/[A-Za-z]{3}/\d{4}"
 
 
@@ -65,6 +64,7 @@ def _number_values(s: pd.Series) -> np.ndarray | None:
 def _is_time(name: str, s: pd.Series,
              entities: pd.Series | Callable[[], pd.Series] | None = None) -> bool:
     """Whether column ``name`` holds times (by name, or text that reads as date-times): a time's
+    name is the row roles' (``login_time``, ``event_date``, ``end_time_ms``, ``capture_time_s``); a time's
     distinct count per bucket is the row count again, its sum means nothing. A column of numbers
     named like a time is one when its numbers are epoch times (all within 1973-2099 in one unit,
     s, ms, us or ns, spanning under 5% of their size: :func:`~hourglass.features.roles.clock_values`,
