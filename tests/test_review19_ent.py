@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -23,3 +25,31 @@ def test_a_shared_clock_under_a_time_name_with_a_unit_is_left_out() -> None:
     # one host's counter under such a name is still a feature (no entities taking turns)
     one = df[df["host"] == "a"].reset_index(drop=True)
     assert "uptime_s" in EntityWindows("host", "ts").fit(one.assign(uptime_s=one["rel_time"])).numeric_
+
+
+def test_a_bucket_of_a_fraction_of_the_times_unit_is_cut(tmp_path: Path) -> None:
+    # a Parquet file's times in milliseconds (timestamp[ms], as Spark and Arrow write them) and a
+    # 1500us bucket: train, inspect and score stopped with pandas' 'freq=<1500 * Micros> is
+    # incompatible with unit=ms'
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    t = pd.to_datetime(1_709_251_200_000 + np.arange(40) * 700, unit="ms").as_unit("ms")
+    df = pd.DataFrame({"h": ["a", "b"] * 20, "ts": t, "n": np.arange(40) % 5})
+    ew = EntityWindows("h", "ts", bucket="1500us").fit(df)
+    agg = ew.aggregate(df)
+    ns = pd.DataFrame({"h": df["h"], "ts": t.as_unit("ns"), "n": df["n"]})
+    keys = ["entity", "bucket_start", "rows"]
+    assert agg[keys].equals(ew.aggregate(ns)[keys])
+    assert int(agg["rows"].sum()) == 40
+    assert (pd.DatetimeIndex(agg["bucket_start"]).asi8 % 1_500_000 == 0).all()
+    ent, start = ew.row_keys(df)
+    assert len(set(zip(ent, start, strict=True))) == len(agg)
+    df.to_parquet(tmp_path / "d.parquet")
+    res = runner.invoke(app, ["train", str(tmp_path / "d.parquet"), "--entity-col", "h", "--timestamp-col",
+                              "ts", "--bucket", "1500us", "--param", "epochs=1", "-o", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["score", str(tmp_path / "m"), str(tmp_path / "d.parquet"), "-o",
+                              str(tmp_path / "s.csv")])
+    assert res.exit_code == 0, res.output
+    assert len(pd.read_csv(tmp_path / "s.csv")) == len(agg)

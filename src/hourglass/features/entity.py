@@ -197,8 +197,11 @@ def _times(s: pd.Series, column: str, dayfirst: bool | None = None) -> pd.Dateti
 def _read_times(s: pd.Series, column: str, dayfirst: bool | None = None
                 ) -> tuple[pd.DatetimeIndex, bool | None]:
     """:func:`_times` and the order of its numeric dates (:func:`read_timestamps`, which reads
-    epoch times written as text; compact dates, 20260328, stay dates, not 1970's seconds)."""
-    return read_timestamps(s, column, dayfirst=dayfirst)
+    epoch times written as text; compact dates, 20260328, stay dates, not 1970's seconds), in
+    nanoseconds: a Parquet column of milliseconds (``timestamp[ms]``) floored to a bucket that is
+    no whole number of them (``1500us``) was pandas' 'freq ... is incompatible with unit=ms'."""
+    ts, order = read_timestamps(s, column, dayfirst=dayfirst)
+    return ts.as_unit("ns"), order  # (within 1677-2262: read_timestamps refuses others)
 
 
 def _group_key(codes: np.ndarray, names: np.ndarray, starts: pd.DatetimeIndex,
