@@ -53,3 +53,35 @@ def test_a_bucket_of_a_fraction_of_the_times_unit_is_cut(tmp_path: Path) -> None
                               str(tmp_path / "s.csv")])
     assert res.exit_code == 0, res.output
     assert len(pd.read_csv(tmp_path / "s.csv")) == len(agg)
+
+
+def test_bucket_labels_are_the_most_frequent_attack_first_seen_among_ties() -> None:
+    # evaluate named each anomalous bucket's class with a Python function per bucket (500,000 rows,
+    # 81,668 anomalous buckets: 23.5 s); counted at once, the classes are the same
+    from hourglass.cli.entity import _bucket_marks, bucket_labels
+
+    rng = np.random.default_rng(0)
+    n = 3000
+    times = pd.date_range("2024-03-31T00:00:00+01:00", periods=n, freq="7s").strftime("%Y-%m-%dT%H:%M:%S%z")
+    df = pd.DataFrame({"h": rng.integers(0, 40, n).astype(str), "ts": list(times)})
+    labels = np.where(rng.random(n) < 0.3, rng.choice(["dos", "scan", "brute"], n), "normal").astype(object)
+    is_anom = (labels != "normal").astype(np.int8)
+    ew = EntityWindows("h", "ts", bucket="5min", numeric=(), categorical=()).fit(df)
+    keys = ew.aggregate(df)[["entity", "bucket_start", "bucket_end", "rows"]]
+    y, lab, _ = _bucket_marks(ew, df, labels, is_anom, keys)
+    ent, start = ew.row_keys(df)
+    rows = pd.DataFrame({"e": ent, "b": start, "label": labels})[is_anom == 1]
+    want = rows.groupby(["e", "b"], sort=False)["label"].agg(lambda s: s.value_counts().index[0])
+    got = pd.Series(lab, index=pd.MultiIndex.from_frame(keys[["entity", "bucket_start"]]))
+    assert (got.dropna() == want.reindex(got.dropna().index)).all() and got.notna().sum() == len(want)
+    assert int(y.sum()) == len(want) and got.isna().sum() == int((y == 0).sum())
+    # a tie: the label seen first in the bucket
+    one = pd.DataFrame({"h": ["a"] * 4 + ["b"], "ts": [0, 1, 2, 3, 4]})
+    f1 = EntityWindows("h", "ts", numeric=(), categorical=()).fit(one)
+    k1 = f1.aggregate(one)[["entity", "bucket_start", "bucket_end", "rows"]]
+    marks = _bucket_marks(f1, one, np.array(["scan", "dos", "dos", "scan", "dos"], dtype=object),
+                          np.ones(5, dtype=np.int8), k1)
+    assert marks[1].tolist() == ["scan", "dos"]
+    # no anomalous row: every bucket normal, named by the first normal label
+    y0, names = bucket_labels(f1, one, np.array(["ok"] * 5, dtype=object), np.zeros(5, dtype=np.int8), k1)
+    assert y0.tolist() == [0, 0] and names.tolist() == ["ok", "ok"]

@@ -136,20 +136,44 @@ def entity_roles(spec: Any, given: dict[str, str], df: pd.DataFrame, keys: tuple
 def _bucket_marks(features: EntityWindows, df: pd.DataFrame, labels: np.ndarray,
                   is_anom: np.ndarray, keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per row of ``keys``: 1 when any of its rows in ``df`` is anomalous, the most frequent
-    anomalous label of its rows (``None`` for a bucket without one), and 1 when it holds both
-    anomalous and normal rows (a mixed bucket)."""
+    anomalous label of its rows (of labels as frequent, the first in row order; ``None`` for a
+    bucket without one), and 1 when it holds both anomalous and normal rows (a mixed bucket)."""
     ent, start = features.row_keys(df)
     rows = pd.DataFrame({"entity": ent, "bucket_start": start, "y": is_anom, "label": labels})
     marks = rows.groupby(["entity", "bucket_start"], sort=False)["y"]
     y, least = marks.max(), marks.min()
-    bad = rows[rows["y"] == 1]
-    top = (bad.groupby(["entity", "bucket_start"], sort=False)["label"]
-           .agg(lambda s: s.value_counts().index[0]))
+    top = _top_labels(rows[rows["y"] == 1])
     idx = pd.MultiIndex.from_frame(keys[["entity", "bucket_start"]])
-    lab = top.reindex(idx).to_numpy(dtype=object)
+    lab = top.reindex(idx).to_numpy(dtype=object, copy=True)
     lab[pd.isna(lab)] = None
     y_b = y.reindex(idx).to_numpy(dtype=np.int8)
     return y_b, lab, ((y_b == 1) & (least.reindex(idx).to_numpy() == 0)).astype(np.int8)
+
+
+def _top_labels(bad: pd.DataFrame) -> pd.Series:
+    """Per (entity, bucket_start) of the anomalous rows ``bad``: their most frequent ``label``,
+    of labels as frequent the first in row order (counted at once, not bucket by bucket).
+
+    Examples
+    --------
+    >>> bad = pd.DataFrame({"entity": ["a", "a", "b", "a", "b"], "bucket_start": 0,
+    ...                     "label": ["dos", "scan", "scan", "scan", "dos"]})
+    >>> _top_labels(bad).to_dict()
+    {('a', 0): 'scan', ('b', 0): 'scan'}
+    """
+    if not len(bad):
+        return pd.Series([], dtype=object, index=pd.MultiIndex.from_frame(bad[["entity", "bucket_start"]]))
+    group = bad.groupby(["entity", "bucket_start"], sort=False).ngroup().to_numpy()
+    codes, uniques = pd.factorize(bad["label"].to_numpy(dtype=object))
+    width = max(len(uniques), 1)
+    pair, first = pd.factorize(group.astype(np.int64) * width + codes)  # (group, label) first seen
+    count = np.bincount(pair, minlength=len(first))
+    pair_group, pair_label = first // width, first % width
+    order = np.lexsort((np.arange(len(first)), -count, pair_group))  # most rows, then first seen
+    lead = order[np.r_[True, pair_group[order][1:] != pair_group[order][:-1]]]
+    at = np.unique(group, return_index=True)[1]  # each group's first row, in group order (as lead)
+    index = pd.MultiIndex.from_frame(bad.iloc[at][["entity", "bucket_start"]])
+    return pd.Series(np.asarray(uniques, dtype=object)[pair_label[lead]], index=index)
 
 
 def bucket_labels(features: EntityWindows, df: pd.DataFrame, labels: np.ndarray,
