@@ -85,3 +85,28 @@ def test_bucket_labels_are_the_most_frequent_attack_first_seen_among_ties() -> N
     # no anomalous row: every bucket normal, named by the first normal label
     y0, names = bucket_labels(f1, one, np.array(["ok"] * 5, dtype=object), np.zeros(5, dtype=np.int8), k1)
     assert y0.tolist() == [0, 0] and names.tolist() == ["ok", "ok"]
+
+
+def test_buckets_without_a_varying_aggregate_are_said_as_such(tmp_path: Path) -> None:
+    # every (host, 1h bucket) held one row with bytes=5: train and inspect said 'no usable feature
+    # column: every column is constant ... (one column only, 'count': a log file needs a log
+    # --format, a table a header line naming its columns)', a table's words for a log read as one
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    ts = 1_709_251_200 + np.arange(60) * 3600
+    host = np.where(np.arange(60) % 2 == 0, "h1", "h2")
+    pd.DataFrame({"ts": ts, "host": host}).to_csv(tmp_path / "keys.csv", index=False)
+    pd.DataFrame({"ts": ts, "host": host, "bytes": 5}).to_csv(tmp_path / "const.csv", index=False)
+    common = ["--entity-col", "host", "--timestamp-col", "ts", "--bucket", "1h"]
+    for args, said in (
+            (["train", str(tmp_path / "keys.csv"), *common, "-o", str(tmp_path / "m")],
+             "every aggregate (rows) is the same, or missing, in all 60 (host, 1h bucket) rows"),
+            (["train", str(tmp_path / "const.csv"), *common, "-o", str(tmp_path / "m")],
+             "(rows, sum bytes, mean bytes, max bytes) is the same"),
+            (["inspect", str(tmp_path / "const.csv"), *common], "no usable bucket feature")):
+        res = runner.invoke(app, args)
+        last = res.stderr.strip().splitlines()[-1]
+        assert res.exit_code == 2 and "Traceback" not in res.stderr, res.stderr
+        assert last.startswith("error: ") and said in last and "--format" not in last, last
+        assert not (tmp_path / "m").exists()

@@ -540,7 +540,19 @@ class EntityWindows:
         self.aggregates_ = list(values.columns)
         self.tabular_ = TabularPreprocessor(
             roles=dict.fromkeys(self.aggregates_, "numeric"), log1p="none", scaler=self.scaler)
-        self.tabular_.fit(values)
+        try:
+            self.tabular_.fit(values)
+        except InputError as exc:
+            if not str(exc).startswith("no usable feature column"):
+                raise
+            # (the table's words told a user of an entity model to give a log --format or a header)
+            shown = ", ".join(self.readable(c) for c in self.aggregates_[:6])
+            more = " ..." if len(self.aggregates_) > 6 else ""
+            raise InputError(
+                f"no usable bucket feature: every aggregate ({shown}{more}) is the same, or "
+                f"missing, in all {len(agg):,} ({self.entity_col}, {self.bucket} bucket) rows: "
+                "nothing tells one bucket from another; aggregate columns whose values vary "
+                "(--aggregate/--distinct), or give another --bucket") from None
         self.feature_names_ = list(self.tabular_.feature_names_)
         self.n_buckets_ = len(agg)
         # each aggregate's median over the training buckets as counted, for explanations: the
