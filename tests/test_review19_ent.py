@@ -110,3 +110,19 @@ def test_buckets_without_a_varying_aggregate_are_said_as_such(tmp_path: Path) ->
         assert res.exit_code == 2 and "Traceback" not in res.stderr, res.stderr
         assert last.startswith("error: ") and said in last and "--format" not in last, last
         assert not (tmp_path / "m").exists()
+
+
+def test_inspect_names_the_formats_own_time_field_a_file_lacks(tmp_path: Path) -> None:
+    # CEF lines without 'rt': train said the format's event time is not in the data, inspect
+    # blamed '--timestamp-col: no column 'rt'', an option the user never gave
+    from hourglass.cli import app
+    from tests._cli import one_line_error, runner
+
+    lines = [f"<134>Mar  3 09:14:{10 + i} fw1 CEF:0|Vendor|FW|1.0|100|Allow|3|src=10.0.0.{i % 3} "
+             f"dpt={i % 5 + 20} out={i * 10}" for i in range(30)]
+    (tmp_path / "fw.cef").write_text("\n".join(lines) + "\n")
+    said = "fw.cef: the data format's event time 'rt' is not in the data; give --timestamp-col COLUMN"
+    one_line_error(["inspect", str(tmp_path / "fw.cef"), "--entity-col", "src"], said)
+    res = runner.invoke(app, ["train", str(tmp_path / "fw.cef"), "--entity-col", "src", "-o",
+                              str(tmp_path / "m")])  # (after its line saying the buckets are cut on rt)
+    assert res.exit_code == 2 and said in res.stderr.strip().splitlines()[-1], res.stderr

@@ -45,7 +45,7 @@ from hourglass.cli._output import (
     user_errors,
 )
 from hourglass.cli._spool import shown, stdin_as_file
-from hourglass.errors import HourglassError
+from hourglass.errors import HourglassError, InputError
 
 # The library is imported inside the commands, so that 'hourglass --help' answers at once.
 
@@ -232,8 +232,9 @@ def inspect(
         if entity_col is not None or bucket is not None:  # imports the models' side: only then
             from hourglass.cli import entity as entity_cli
 
+            own_time = timestamp_col is None  # the format's event time, as train takes it
             if timestamp_col is None and entity_col is not None and spec is not None:
-                timestamp_col = spec.time_col  # the format's event time, as train takes it
+                timestamp_col = spec.time_col
             entity_cli.wants_entity(entity_col, bucket, timestamp_col)  # the options' own errors
             if categorical:
                 raise HourglassError("--categorical: not for entity-bucket models (--distinct "
@@ -249,12 +250,19 @@ def inspect(
             report_skipped(stats, data)
             # the rows read above (as train reads them): never the whole file again, which held
             # all of it in memory whatever --rows said
-            _inspect_entity(df, spec, data, label_col=typed_label,  # as train: only --label-col
-                            normal_values=normal_values,
-                            entity_col=entity_col, timestamp_col=timestamp_col, bucket=bucket or "5min",
-                            aggregate=aggregate, distinct=distinct, drop=drop or [],
-                            roles=parse_roles(role), scaler=scaler, json_out=json_out,
-                            entity_case=entity_case or "exact", stats=stats)
+            try:
+                _inspect_entity(df, spec, data, label_col=typed_label,  # as train: only --label-col
+                                normal_values=normal_values,
+                                entity_col=entity_col, timestamp_col=timestamp_col, bucket=bucket or "5min",
+                                aggregate=aggregate, distinct=distinct, drop=drop or [],
+                                roles=parse_roles(role), scaler=scaler, json_out=json_out,
+                                entity_case=entity_case or "exact", stats=stats)
+            except InputError as exc:  # the format's own time field, which this file lacks (as train)
+                if own_time and getattr(exc, "param", None) == "timestamp_col":
+                    raise HourglassError(f"{shown(data)}: the data format's event time "
+                                         f"{timestamp_col!r} is not in the data; give --timestamp-col "
+                                         "COLUMN") from None
+                raise
             return
         if aggregate or distinct:
             raise HourglassError("--aggregate/--distinct: only with --entity-col COLUMN")
