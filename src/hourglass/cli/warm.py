@@ -101,13 +101,36 @@ def replay_count(replay: float, n_new: int, n_old: int) -> int:
     return int(round(replay * n_new))
 
 
+class _WarmAdvice(logging.Filter):
+    """A warning's advice to change an option a warm start refuses (a percentile fitted on few
+    held-out scores: ``--param validation_fraction``; a series' held-out tail of few windows: that
+    and ``--window``) said as a warm start can act on it: ``more`` (see :func:`_kept_rule`)."""
+
+    def __init__(self, more: str, kept: str) -> None:
+        super().__init__()
+        from hourglass.detectors.windowed import FEW_WINDOWS_ADVICE
+        from hourglass.thresholds.base import FEW_SCORES_ADVICE
+
+        self.said = {FEW_SCORES_ADVICE: f"{more}; {kept}",
+                     FEW_WINDOWS_ADVICE: f"{more}; {kept} and window"}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        for advice, said in self.said.items():
+            if advice in text:
+                record.msg, record.args = text.replace(advice, said), ()
+                break
+        return True
+
+
 @contextlib.contextmanager
 def _kept_rule(parent: Any, parent_dir: Path, kind: str,
                replayed: tuple[float, int, int] | None = None) -> Iterator[None]:
     """Say a threshold rule's refusal of too few held-out scores (``FalseAlarmBound``, ``DSPOT``)
     as a warm start can act on it: its advice (``--param validation_fraction``, another
     ``--threshold``) names options a warm start refuses, as it keeps the parent's rule and
-    held-out share.
+    held-out share. The warnings of a threshold (or a series' held-out tail) resting on few
+    held-out scores are said so too (their advice: ``--param validation_fraction``, ``--window``).
 
     ``kind``: the parent's (:func:`~hourglass.cli._common.model_kind`). A table's or an entity
     model's held-out slice is drawn from the new and the replayed rows together, so replaying
@@ -115,29 +138,35 @@ def _kept_rule(parent: Any, parent_dir: Path, kind: str,
     steps add none) and a log model takes no replay: more new data is the advice there.
     ``replayed``: with ``--replay-data``, (the ``--replay`` multiple, OLD's rows or buckets
     taken, OLD's in all): a larger ``--replay`` while it takes less than all of OLD."""
+    unit = {"time-series": "steps", "log": "sessions", "entity": "(entity, bucket) rows"}.get(kind, "rows")
+    more = f"more normal {unit}"
+    if kind == "time-series":
+        more = ("a longer new series (the held-out tail is the last steps of the new series; "
+                "replayed steps add none)")
+    elif kind != "log" and replayed is None:
+        more += " (or old ones too: --replay-data OLD)"
+    elif kind != "log" and replayed is not None:
+        multiple, taken, of = replayed
+        more += (f" or a larger --replay (now {multiple:g}: {taken:,} of the {of:,} old {unit} "
+                 "replayed)" if taken < of else f" (--replay already takes all {of:,} old {unit})")
+    share = parent.detector_.get_params().get("validation_fraction")
+    held = f" ({float(share):.0%})" if isinstance(share, int | float) else ""
+    advice = _WarmAdvice(more, f"a warm start keeps {parent_dir}'s held-out share{held}")
+    handlers = list(logging.getLogger().handlers)
+    for h in handlers:
+        h.addFilter(advice)
     try:
         yield
     except InputError as exc:
         what = getattr(exc, "too_few_scores", None)
         if what is None:
             raise
-        unit = {"time-series": "steps", "log": "sessions",
-                "entity": "(entity, bucket) rows"}.get(kind, "rows")
-        more = f"more normal {unit}"
-        if kind == "time-series":
-            more = ("a longer new series (the held-out tail is the last steps of the new series; "
-                    "replayed steps add none)")
-        elif kind != "log" and replayed is None:
-            more += " (or old ones too: --replay-data OLD)"
-        elif kind != "log" and replayed is not None:
-            multiple, taken, of = replayed
-            more += (f" or a larger --replay (now {multiple:g}: {taken:,} of the {of:,} old {unit} "
-                     "replayed)" if taken < of else f" (--replay already takes all {of:,} old {unit})")
-        share = parent.detector_.get_params().get("validation_fraction")
-        held = f" ({float(share):.0%})" if isinstance(share, int | float) else ""
         raise HourglassError(f"{what}: a warm start keeps {parent_dir}'s threshold rule and held-out "
                              f"share{held}; give it {more}, or train a new model ('hourglass train' "
                              "without --warm-start)") from None
+    finally:
+        for h in handlers:
+            h.removeFilter(advice)
 
 
 def _check_settings(parent: Any, params: dict[str, Any]) -> None:

@@ -107,6 +107,12 @@ AUTO_MIN_WINDOWS = 8
 #: channels' error scales) rest on too few of them (one window: every held-out step gets the same
 #: score, and the threshold is that score).
 FEW_HELD_OUT_WINDOWS = 8
+
+#: What the warning of a held-out tail of few windows advises (``train``'s options; a warm start,
+#: which keeps the window and the held-out share, says it as it can act on it).
+FEW_WINDOWS_ADVICE = ("a longer series, a larger held-out share (--param validation_fraction=F) or a "
+                      "smaller window (--window)")
+
 AUTO_MAX_WINDOWS = 512
 #: Most input values (windows × steps × channels) one scoring pass of a window detector holds
 #: (:meth:`WindowDetector._score_batch_size`): 1,024 windows up to 4,096 values each.
@@ -402,9 +408,9 @@ class WindowDetector(DeepDetector):
             return
         logger.warning("%s: the held-out tail (the last %d steps) holds only %d window(s) of %d "
                        "steps, and the threshold rests on them (it may flag much of normal data); "
-                       "hold out at least %d steps (a longer series, or a larger share: --param "
-                       "validation_fraction=F) or use a smaller window (--window)",
-                       type(self).__name__, n_val, n_win, length, length + FEW_HELD_OUT_WINDOWS - 1)
+                       "hold out at least %d steps: %s",
+                       type(self).__name__, n_val, n_win, length, length + FEW_HELD_OUT_WINDOWS - 1,
+                       FEW_WINDOWS_ADVICE)
 
     def warm_start(self, X: object, y: object | None = None, *, update_batch_norm: bool = False,
                    seams: Sequence[int] | None = None, proximal_mu: float = 0.0,

@@ -25,6 +25,11 @@ TRAINING = "training scores (no held-out rows)"
 
 logger = logging.getLogger(__name__)
 
+#: What the warning of a percentile fitted on few scores advises (``train``'s options; a warm
+#: start and a benchmark say it as they can act on it).
+FEW_SCORES_ADVICE = ("more normal data, or a larger held-out share when training, --param "
+                     "validation_fraction=...")
+
 _THRESHOLDS: dict[str, type[Threshold]] = {}
 
 
@@ -383,10 +388,9 @@ class Percentile(Threshold):
             need = math.ceil(2.0 * (1.0 - target) / target - 3.0)
             logger.warning("percentile %g of %d %s: expect about %.1f%% of normal data (rows, "
                            "sessions, windows) to score above it, not %.3g%% (%d or more scores "
-                           "bring it within 1.5x: more normal data, or a larger held-out share when "
-                           "training, --param validation_fraction=...)",
+                           "bring it within 1.5x: %s)",
                            float(self.q), self.n_fit_, self._fitted_on(), 100 * rate, 100 * target,
-                           need)
+                           need, FEW_SCORES_ADVICE)
 
     def describe(self) -> str:
         return f"percentile {self.q} of {self._fitted_on()}"

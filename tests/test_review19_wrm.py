@@ -1,0 +1,40 @@
+"""Warm start (``train --warm-start``): what it says and records of the model it continues."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hourglass.cli import app
+from tests._cli import runner, small_labelled_model
+from tests._warm_series import series_frame
+
+
+def test_few_held_out_warnings_advise_what_a_warm_start_takes(tmp_path: Path) -> None:
+    """A warm start on few new rows warned that the threshold rests on few held-out scores and
+    advised '--param validation_fraction=...' (and for a series '--window'), options a warm
+    start refuses; the advice is now more new data (or old rows replayed) and says that the
+    held-out share and the window are the parent's."""
+    made = small_labelled_model(tmp_path)
+    res = runner.invoke(app, ["train", str(made["data"]), "--warm-start", str(made["model"]), "-o",
+                              str(tmp_path / "m2"), "--epochs", "1"])
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.stderr.split())
+    assert "percentile 99 of" in said and "--param" not in said, said
+    assert "more normal rows (or old ones too: --replay-data OLD); a warm start keeps" in said, said
+    series_frame(300, 1).to_csv(tmp_path / "old.csv", index=False)
+    series_frame(120, 2).to_csv(tmp_path / "new.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "old.csv"), "-m", "tcn-ae", "--timestamp-col", "ts",
+                              "--window", "8", "--epochs", "1", "-o", str(tmp_path / "S"), "-q"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["train", str(tmp_path / "new.csv"), "--warm-start", str(tmp_path / "S"),
+                              "--epochs", "1", "-o", str(tmp_path / "S2")])
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.stderr.split())
+    assert "holds only 5 window(s) of 8 steps" in said, said
+    assert "--param" not in said and "--window" not in said, said
+    assert "a longer new series" in said and "held-out share (10%) and window" in said, said
+    # train itself still advises its own options
+    res = runner.invoke(app, ["train", str(tmp_path / "new.csv"), "-m", "tcn-ae", "--timestamp-col", "ts",
+                              "--window", "8", "--epochs", "1", "-o", str(tmp_path / "S3")])
+    assert res.exit_code == 0, res.output
+    assert "--param validation_fraction=F" in " ".join(res.stderr.split())
