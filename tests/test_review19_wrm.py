@@ -38,3 +38,34 @@ def test_few_held_out_warnings_advise_what_a_warm_start_takes(tmp_path: Path) ->
                               "--window", "8", "--epochs", "1", "-o", str(tmp_path / "S3")])
     assert res.exit_code == 0, res.output
     assert "--param validation_fraction=F" in " ".join(res.stderr.split())
+
+
+def test_model_card_names_the_replayed_old_data(tmp_path: Path) -> None:
+    """A warm start with --replay-data: the model card said 'continued on 540 rows' (a table: the
+    replayed old rows among them) or 'continued on 120 steps' (a series: beside them) and never
+    named the old data trained on too; it now says how much was replayed and from where."""
+    from hourglass import load
+
+    made = small_labelled_model(tmp_path)
+    new = tmp_path / "new.csv"
+    made["frame"].head(200).to_csv(new, index=False)
+    res = runner.invoke(app, ["train", str(new), "--warm-start", str(made["model"]), "-o",
+                              str(tmp_path / "m2"), "--epochs", "1", "--replay-data", str(made["data"]),
+                              "--replay", "0.5", "-q"])
+    assert res.exit_code == 0, res.output
+    card = load(tmp_path / "m2").model_card()["warm start"]
+    assert card.startswith(f"continued on 289 rows (of which 96 replayed from {made['data']}) on "), card
+    series_frame(300, 1).to_csv(tmp_path / "old.csv", index=False)
+    series_frame(200, 2).to_csv(tmp_path / "snew.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "old.csv"), "-m", "tcn-ae", "--timestamp-col", "ts",
+                              "--window", "8", "--epochs", "1", "-o", str(tmp_path / "S"), "-q"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["train", str(tmp_path / "snew.csv"), "--warm-start", str(tmp_path / "S"),
+                              "--epochs", "1", "-o", str(tmp_path / "S2"), "--replay-data",
+                              str(tmp_path / "old.csv"), "--replay", "0.5", "-q"])
+    assert res.exit_code == 0, res.output
+    card = load(tmp_path / "S2").model_card()["warm start"]
+    old = tmp_path / "old.csv"
+    assert card.startswith(f"continued on 200 steps (+ 100 steps replayed from {old}) on"), card
+    plain = load(tmp_path / "S").warm_start(series_frame(200, 3), epochs=1)
+    assert "replayed" not in plain.model_card()["warm start"]

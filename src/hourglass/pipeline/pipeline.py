@@ -117,6 +117,30 @@ _PARENT_ONLY = frozenset({
 })
 
 
+def _replay_card(replay: Any, unit: str) -> str:
+    """The model card's words for a warm start's replayed old data (``info["warm_start"]["replay"]``):
+    a series' steps and an entity model's buckets beside the new ones, a table's rows among them
+    (``hourglass train --warm-start --replay-data`` trains a table on both as one); ``""``
+    without.
+
+    Examples
+    --------
+    >>> _replay_card({"steps": 150, "source": "old.csv"}, "steps")
+    ' (+ 150 steps replayed from old.csv)'
+    >>> _replay_card({"rows": 95, "source": "old.csv"}, "rows")
+    ' (of which 95 replayed from old.csv)'
+    """
+    if not isinstance(replay, dict):
+        return ""
+    count = next((replay[k] for k in ("steps", "buckets") if replay.get(k) is not None), None)
+    where = f" from {replay['source']}" if replay.get("source") else ""
+    if count is not None:
+        return f" (+ {count} {unit} replayed{where})"
+    if replay.get("rows") is not None:
+        return f" (of which {replay['rows']} replayed{where})"
+    return ""
+
+
 def _refuse_labels_per_table_row(y: object | None, df: object, X: Any, features: Any, method: str) -> None:
     """Refuse ``y`` given one label per row of ``df`` when ``features`` makes other rows of them
     (sessions, (entity, bucket) rows, time steps): it was said as 'y: has 3,000 labels for 192
@@ -836,7 +860,8 @@ class Pipeline:
         if ws:
             parent = ws.get("parent") or {}
             card["warm start"] = (
-                f"continued on {ws.get('rows')} {unit} on {ws.get('date')} from "
+                f"continued on {ws.get('rows')} {unit}{_replay_card(ws.get('replay'), unit)} on "
+                f"{ws.get('date')} from "
                 f"{parent.get('path') or 'a model in memory'}"
                 + (f" (content hash {str(parent['content_hash'])[:12]})"
                    if parent.get("content_hash") else "")
