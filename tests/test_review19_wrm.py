@@ -69,3 +69,43 @@ def test_model_card_names_the_replayed_old_data(tmp_path: Path) -> None:
     assert card.startswith(f"continued on 200 steps (+ 100 steps replayed from {old}) on"), card
     plain = load(tmp_path / "S").warm_start(series_frame(200, 3), epochs=1)
     assert "replayed" not in plain.model_card()["warm start"]
+
+
+def test_replay_data_reads_a_folder_a_pattern_or_standard_input(tmp_path: Path) -> None:
+    """A model trained on a folder of files could not replay it: '--replay-data old/' was 'is a
+    directory, expected a data file', a quoted pattern 'no such file' and '-' 'no such file';
+    OLD is now read as DATA is (each file of the folder or pattern, standard input), and a folder
+    of OLD that holds DATA's file is refused as DATA itself is."""
+    import pandas as pd
+
+    from hourglass import load
+
+    made = small_labelled_model(tmp_path)
+    old = tmp_path / "old"
+    old.mkdir()
+    frame = made["frame"]
+    frame.iloc[:150].to_csv(old / "a.csv", index=False)
+    frame.iloc[150:].to_csv(old / "b.csv", index=False)
+    new = tmp_path / "new.csv"
+    frame.head(100).assign(bytes=frame["bytes"].head(100) * 2).to_csv(new, index=False)
+    for i, given in enumerate([str(old), str(old / "*.csv")]):
+        out = tmp_path / f"w{i}"
+        res = runner.invoke(app, ["train", str(new), "--warm-start", str(made["model"]), "-o", str(out),
+                                  "--epochs", "1", "--replay-data", given, "--replay", "2", "-q"])
+        assert res.exit_code == 0, res.output
+        replay = load(out).info["warm_start"]["replay"]
+        assert replay["of"] == 290 and replay["rows"] == 2 * 96, replay  # both files' normal rows
+        assert replay["source"] == (f"{old}/ (2 files)" if i == 0 else f"{given} (2 files)"), replay
+    out = tmp_path / "w2"
+    res = runner.invoke(app, ["train", str(new), "--warm-start", str(made["model"]), "-o", str(out),
+                              "--epochs", "1", "--replay-data", "-", "-q"], input=(old / "a.csv").read_text())
+    assert res.exit_code == 0, res.output
+    assert load(out).info["warm_start"]["replay"] | {"seed": 0} == {
+        "source": "standard input", "fraction": 1.0, "rows": 96, "of": 145, "seed": 0, "skipped_rows": 0}
+    # a folder of OLD holding DATA's file: DATA's rows replayed as old ones
+    pd.read_csv(new).to_csv(old / "c.csv", index=False)
+    res = runner.invoke(app, ["train", str(old / "c.csv"), "--warm-start", str(made["model"]), "-o",
+                              str(tmp_path / "w3"), "--epochs", "1", "--replay-data", str(old)])
+    assert res.exit_code == 2 and not (tmp_path / "w3").exists()
+    assert f"--replay-data {old}/ (3 files): reads {old / 'c.csv'}, which is DATA itself" in \
+        " ".join(res.stderr.split()), res.stderr

@@ -229,9 +229,10 @@ WarmStartOpt = Annotated[Path | None, typer.Option(
          "threshold rule stay as they are (frozen); the thresholds are refitted on a fresh "
          "held-out part of DATA (a series: its last steps).")]
 ReplayDataOpt = Annotated[Path | None, typer.Option(
-    "--replay-data", metavar="OLD",
+    "--replay-data", metavar="OLD", callback=stdin_as_file,
     help="With --warm-start: also train on a seeded sample of OLD's normal rows (e.g. the "
-         "model's training file), so the old normal traffic is not forgotten. A series model: "
+         "model's training file, folder or pattern; - reads standard input), so the old normal "
+         "traffic is not forgotten. A series model: "
          "OLD's last steps, as a separate recording; an entity model: a sample of OLD's normal "
          "buckets. Not for log models.")]
 ReplayOpt = Annotated[float, typer.Option(

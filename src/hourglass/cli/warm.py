@@ -309,13 +309,17 @@ def warm_start_command(
     for opt, size in (("--memory-budget", memory_budget), ("--sample-rows", sample_rows)):
         if not size > 0:  # as train refuses them (NaN too): a warm start read on with them
             raise HourglassError(f"{opt}: must be > 0, got {size}")
-    if replay_data is not None and str(replay_data) != "-" and str(data) != "-" \
-            and (replay_data.resolve() == data.resolve() or reads_file(data, replay_data)):
-        # (a file of DATA's folder or pattern too: a series' replayed last rows were its tail)
-        which = "itself" if len(source_files(data)) == 1 else "(one of the files it reads)"
-        raise HourglassError(f"--replay-data {replay_data}: is DATA {which}: its rows would be "
-                             "replayed as old ones and the held-out rows trained on; give the "
-                             "parent's old data, or leave --replay-data out")
+    if replay_data is not None and str(replay_data) != "-" and str(data) != "-":
+        # (a file of DATA's folder or pattern too: a series' replayed last rows were its tail;
+        # and OLD's folder or pattern holding one of DATA's files)
+        olds = source_files(replay_data)
+        both = next((f for f in olds if reads_file(data, f)), None)
+        if replay_data.resolve() == data.resolve() or both is not None:
+            which = ("itself" if len(source_files(data)) == 1 else "(one of the files it reads)")
+            what = f"is DATA {which}" if len(olds) == 1 else f"reads {both}, which is DATA {which}"
+            raise HourglassError(f"--replay-data {replay_data}: {what}: its rows would be replayed "
+                                 "as old ones and the held-out rows trained on; give the parent's "
+                                 "old data, or leave --replay-data out")
     check_model_dir(output, data, replay_data)
     if output.resolve() == parent_dir.resolve():
         raise HourglassError(f"--output {output}: is the --warm-start model; write the new model "
@@ -517,7 +521,7 @@ def _warm_series(data: Path, output: Path, parent: Any, parent_dir: Path, *, dat
                              f"--replay-data {replay_data}")
         want = replay_count(replay, len(part), len(old))
         replayed = {"source": shown(replay_data), "multiple": replay, "rows": want, "of": len(old),
-                    "which": f"the last {want} rows of {replay_data} (a contiguous stretch), "
+                    "which": f"the last {want} rows of {shown(replay_data)} (a contiguous stretch), "
                              "trained on as a separate recording in front of the new series"}
         whole, n_old = old, len(old)
         old = old.iloc[n_old - want:]
