@@ -109,3 +109,28 @@ def test_replay_data_reads_a_folder_a_pattern_or_standard_input(tmp_path: Path) 
     assert res.exit_code == 2 and not (tmp_path / "w3").exists()
     assert f"--replay-data {old}/ (3 files): reads {old / 'c.csv'}, which is DATA itself" in \
         " ".join(res.stderr.split()), res.stderr
+
+
+def test_warm_start_of_a_federated_model_is_no_federated_model(tmp_path: Path) -> None:
+    """A federated model continued on central rows kept the parent's federated record: its card
+    said '2 sites (150 + 150 rows), FedAvg ...' and its info a shared threshold fitted on the
+    sites' summaries, while the threshold was refitted on the new held-out rows. The child
+    records its own warm start; the parent (federated training) is named in its lineage."""
+    import numpy as np
+    import pandas as pd
+
+    from hourglass import load
+    from hourglass.detectors import AutoEncoder
+    from hourglass.distributed.federated import run_federated
+
+    rng = np.random.default_rng(0)
+    sites = [pd.DataFrame({"bytes": rng.exponential(100, 150), "proto": rng.choice(["tcp", "udp"], 150)})
+             for _ in range(2)]
+    run_federated(sites, AutoEncoder(hidden=(4, 2), epochs=1, verbose=0), rounds=1, local_epochs=1,
+                  held_out="summaries").save(tmp_path / "F")
+    new = sites[0].head(100).assign(bytes=lambda d: d["bytes"] * 2)
+    child = load(tmp_path / "F").warm_start(new, epochs=1)
+    assert "federated" not in child.info and "federated" not in child.model_card()
+    assert child.info["warm_start"]["parent"]["source"] == "federated training (rows stay at the sites)"
+    assert child.model_card()["threshold fitted on"].startswith("held-out normal training rows")
+    assert len(child.detector_.val_scores_) == 10

@@ -110,10 +110,11 @@ def threshold_fit_info(detector: BaseDetector) -> dict[str, Any]:
 
 #: ``info`` keys of a parent that a warm-started pipeline does not inherit: records of the
 #: parent's own fit and training read (its file, the rows skipped or sampled, its held-out slice,
-#: ``--extra-normal`` recordings, entity bucket counts, log parse counts, a re-threshold).
+#: ``--extra-normal`` recordings, entity bucket counts, log parse counts, a re-threshold, a
+#: federated run's sites, rounds and shared threshold).
 _PARENT_ONLY = frozenset({
     "versions", "threshold_fit", "fit_seconds", "warm_start", "torch_threads", "rethresholded_from",
-    "source", "sampled", "skipped_rows", "held_out", "extra_normal", "entity", "parse",
+    "source", "sampled", "skipped_rows", "held_out", "extra_normal", "entity", "parse", "federated",
 })
 
 
