@@ -71,13 +71,17 @@ def explanation_method(pipe: Pipeline, method: str = "auto") -> str:
         raise InputError(f"explanations are for table and entity-bucket models; this model ({name}) reads "
                          f"{pipe.features_.output} data")
     recon = _has_reconstruction(det)
+    why = det.why_no_gradients() if not recon or method == "gradients" else None
     if method == "reconstruction" or (method == "auto" and recon):
         if not recon:
+            # the gradients method is offered only where it works (AnoGAN and an isolation
+            # forest have neither: the message says why, not to try the other method)
+            other = ("or use the gradients method" if why is None
+                     else f"(nor do gradients explain it: {why})")
             raise InputError(f"{name} has no per-feature reconstruction error to explain its scores "
                              "with; train an autoencoder-type model (autoencoder, sparse-autoencoder, "
-                             "denoising-autoencoder, vae) or use the gradients method")
+                             f"denoising-autoencoder, vae) {other}")
         return "reconstruction"
-    why = det.why_no_gradients()
     if why is not None:
         if method == "gradients":
             raise InputError(f"{name} cannot be explained by gradients: {why}")
