@@ -39,3 +39,26 @@ def test_readme_says_stream_explains_gradient_models_too() -> None:
     said = text[start:start + 600]
     assert "autoencoder-type models; refused with one line for others" not in said
     assert "integrated gradients" in said
+
+
+def test_rows_of_every_column_type_are_quoted_in_their_own_order() -> None:
+    from hourglass.detectors import AutoEncoder
+    from hourglass.explain import explain_rows
+
+    rng = np.random.default_rng(1)
+    n = 300
+    df = pd.DataFrame({"x": rng.normal(size=n).astype("float32"),
+                       "k": pd.array(rng.integers(0, 4, n), dtype="Int64"),
+                       "s": pd.array(rng.choice(["a", "b"], n), dtype="string[pyarrow]"),
+                       "ok": rng.choice([True, False], n)})
+    pipe = Pipeline(detector=AutoEncoder(hidden=(6, 2), epochs=1, verbose=0)).fit(df)
+    odd = pd.DataFrame({"x": np.array([np.nan, 1.5], dtype="float32"),
+                        "k": pd.array([pd.NA, 3], dtype="Int64"),
+                        "s": pd.array([None, "zz"], dtype="string[pyarrow]"),
+                        "ok": [True, False]}, index=[7, 3])
+    why = explain_rows(pipe, odd, top=4)
+    assert why.index.tolist() == [7, 3]
+    first = dict(part.split(" (")[0].split("=", 1) for part in why.loc[7, "why"].split("; "))
+    second = dict(part.split(" (")[0].split("=", 1) for part in why.loc[3, "why"].split("; "))
+    assert first == {"x": "<missing>", "k": "<missing>", "s": "<missing>", "ok": "True"}
+    assert second == {"x": "1.5", "k": "3", "s": "zz", "ok": "False"}
