@@ -62,3 +62,18 @@ def test_rows_of_every_column_type_are_quoted_in_their_own_order() -> None:
     second = dict(part.split(" (")[0].split("=", 1) for part in why.loc[3, "why"].split("; "))
     assert first == {"x": "<missing>", "k": "<missing>", "s": "<missing>", "ok": "True"}
     assert second == {"x": "1.5", "k": "3", "s": "zz", "ok": "False"}
+
+
+def test_the_screen_shows_the_highest_rows_of_every_chunk(tmp_path: Path) -> None:
+    from hourglass.cli import app
+    from tests._cli import runner, small_labelled_model
+
+    kit = small_labelled_model(tmp_path)
+    out = tmp_path / "why.csv"
+    res = runner.invoke(app, ["explain", str(kit["model"]), str(kit["data"]), "--all", "--limit", "3",
+                                 "--keep", "proto", "--chunk-mb", "0.001", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    written = pd.read_csv(out).sort_values(["score", "row"], ascending=[False, True]).head(3)
+    shown = [int(line.split("│")[1]) for line in res.stdout.splitlines()
+             if line.startswith("│") and line.split("│")[1].strip().isdigit()]
+    assert shown == written["row"].tolist()

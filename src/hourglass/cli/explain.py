@@ -185,15 +185,24 @@ def explain(
                 for c, col in zip(keep or [], kept_cols, strict=True):
                     frame[c] = whole_values(col) if whole_ints else column_values(col)
                 writer.write(frame)
+                if not limit:
+                    continue
+                # a row's screen cells are made only when it enters the --limit highest (an
+                # --all of a big file made them for every row, to show 20)
                 shown_kept = [_kept_cells(col) for col in kept_cols]
-                for k, rec in enumerate(frame.itertuples(index=False)):
-                    cells = [str(rec.row), f"{rec.score:.4g}", str(rec.severity),
-                             *[v[k] for v in shown_kept], on_screen(rec.why)]
-                    item = (float(rec.score), -int(rec.row), cells)
+                why_text = frame["why"].tolist()
+                severities = frame["severity"].tolist()
+                for k, (score, row) in enumerate(zip(frame["score"].tolist(), frame["row"].tolist(),
+                                                     strict=True)):
+                    key = (float(score), -int(row))
+                    if len(best) >= limit and key <= best[0][:2]:
+                        continue
+                    cells = [str(row), f"{score:.4g}", str(severities[k]),
+                             *[v[k] for v in shown_kept], on_screen(why_text[k])]
                     if len(best) < limit:
-                        heapq.heappush(best, item)
-                    elif limit and item[:2] > best[0][:2]:
-                        heapq.heapreplace(best, item)
+                        heapq.heappush(best, (*key, cells))
+                    else:
+                        heapq.heapreplace(best, (*key, cells))
             if n_rows == 0:  # as evaluate and inspect say it, and nothing written
                 raise no_rows_error(data, stats)
             kept.check()
