@@ -468,7 +468,10 @@ class EventTables:
         ev["line"] = offset + rows + 1
         ev["time"] = times[rows]
         if self.session_column is not None:
-            ev[SESSION_FIELD] = df[self.session_column].iloc[rows].to_numpy()
+            # the column's own values (.array), not to_numpy(): a 64-bit integer id in a column
+            # with a missing one (pandas' Int64) became a float64, which rounded neighbouring
+            # ids past 2**53 into one session named '1.7000000001234568e+18'
+            ev[SESSION_FIELD] = df[self.session_column].iloc[rows].array
         return ev
 
     def _messages(self, df: pd.DataFrame) -> list[str]:

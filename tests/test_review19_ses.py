@@ -1,0 +1,36 @@
+"""Event tables as sessions: session ids, keys, times and labels of tables of events."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from hourglass.features.sessions import EventSessions
+
+BIG = 1_700_000_000_123_456_789  # a 64-bit id past 2**53 (float64 rounds it)
+
+
+def test_64_bit_session_ids_beside_a_missing_one_stay_apart(tmp_path: Path) -> None:
+    # a session column of 64-bit integers with one missing value (pandas' Int64) went to the
+    # grouper as float64: four sessions merged into one named '1.7000000001234568e+18'
+    recs: list[dict[str, object]] = [{"sid": BIG + s, "ev": "abc"[j], "t": 1_700_000_000 + 10 * s + j}
+                                     for s in range(4) for j in range(3)]
+    recs.append({"ev": "a", "t": 1_700_000_100})
+    jsonl = tmp_path / "ev.jsonl"
+    jsonl.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    parquet = tmp_path / "ev.parquet"
+    pq.write_table(pa.table({"sid": pa.array([r.get("sid") for r in recs], pa.int64()),
+                             "ev": [r["ev"] for r in recs], "t": [r["t"] for r in recs]}), parquet)
+    frame = pd.DataFrame({"sid": pd.array([r.get("sid") for r in recs], dtype="Int64"),
+                          "ev": [r["ev"] for r in recs], "t": [r["t"] for r in recs]})
+    want = [str(BIG + s) for s in range(4)]
+    for data in (str(jsonl), str(parquet), frame):
+        pre = EventSessions(session_column="sid", key_column="ev", time_column="t")
+        assert [s.tolist() for s in pre.fit_transform(data)] == [[1, 2, 3]] * 4
+        sessions = pre.sessions(data)
+        assert sessions.ids == want, data
+        assert sessions.stats["events_without_session"] == 1
