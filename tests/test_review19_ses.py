@@ -9,7 +9,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from hourglass.cli import app
 from hourglass.features.sessions import EventSessions
+from tests._cli import one_line_error, runner
 
 BIG = 1_700_000_000_123_456_789  # a 64-bit id past 2**53 (float64 rounds it)
 
@@ -34,3 +36,28 @@ def test_64_bit_session_ids_beside_a_missing_one_stay_apart(tmp_path: Path) -> N
         sessions = pre.sessions(data)
         assert sessions.ids == want, data
         assert sessions.stats["events_without_session"] == 1
+
+
+def test_a_table_without_a_session_says_why_in_one_line(tmp_path: Path) -> None:
+    # training said only 'no sessions found in the training log' (blank session cells: no word
+    # why), and a warning about the empty keys came before the error: two lines
+    blank_ids = tmp_path / "ids.csv"
+    pd.DataFrame({"u": [""] * 6, "e": list("abcabc"), "t": range(6)}).to_csv(blank_ids, index=False)
+    blank_keys = tmp_path / "keys.csv"
+    pd.DataFrame({"u": ["a", "b"] * 3, "e": [""] * 6, "t": range(6)}).to_csv(blank_keys, index=False)
+    base = ["--model", "deeplog", "--session-col", "u", "--key-col", "e", "--epochs", "1"]
+    one_line_error(["train", str(blank_ids), *base, "-o", str(tmp_path / "m1")],
+                   f"{blank_ids}: no sessions found in the training log (6 rows, 6 events had no "
+                   "session id)", tmp_path / "m1")
+    one_line_error(["train", str(blank_keys), *base, "-o", str(tmp_path / "m2")],
+                   f"{blank_keys}: no sessions found in the training log (6 rows, 6 rows had an empty "
+                   "key or message)", tmp_path / "m2")
+    good = tmp_path / "good.csv"
+    pd.DataFrame({"u": [f"u{i % 4}" for i in range(24)], "e": list("abc") * 8,
+                  "t": range(24)}).to_csv(good, index=False)
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(good), *base, "-o", str(model), "-q"])
+    assert res.exit_code == 0, res.output
+    one_line_error(["score", str(model), str(blank_keys), "-o", str(tmp_path / "a.csv")],
+                   f"{blank_keys}: no sessions found (6 rows, 6 rows had an empty key or message)",
+                   tmp_path / "a.csv")
