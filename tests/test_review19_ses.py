@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from hourglass.cli import app
 from hourglass.features.sessions import EventSessions
@@ -61,3 +62,17 @@ def test_a_table_without_a_session_says_why_in_one_line(tmp_path: Path) -> None:
     one_line_error(["score", str(model), str(blank_keys), "-o", str(tmp_path / "a.csv")],
                    f"{blank_keys}: no sessions found (6 rows, 6 rows had an empty key or message)",
                    tmp_path / "a.csv")
+
+
+def test_warm_start_on_a_table_without_a_session_names_its_empty_keys(tmp_path: Path) -> None:
+    from hourglass.detectors import EventCountAutoEncoder
+    from hourglass.errors import InputError
+    from hourglass.pipeline import Pipeline
+
+    good = pd.DataFrame({"u": [f"u{i % 5}" for i in range(30)], "e": list("abc") * 10, "t": range(30)})
+    pipe = Pipeline(EventCountAutoEncoder(hidden=(4, 2), epochs=1, verbose=0),
+                    features=EventSessions(session_column="u", key_column="e", time_column="t")).fit(good)
+    blank = good.assign(e="")  # the warning about the empty keys is no longer said before the error
+    said = r"had no session id: 30 rows, 30 rows had an empty key or message\)"
+    with pytest.raises(InputError, match=r"new log \(every line was skipped or " + said):
+        pipe.warm_start(blank)
