@@ -76,3 +76,39 @@ def test_warm_start_on_a_table_without_a_session_names_its_empty_keys(tmp_path: 
     said = r"had no session id: 30 rows, 30 rows had an empty key or message\)"
     with pytest.raises(InputError, match=r"new log \(every line was skipped or " + said):
         pipe.warm_start(blank)
+
+
+def test_a_folder_of_event_tables_names_each_session_s_own_file_and_row(tmp_path: Path) -> None:
+    # an event table's rows were mapped to the files of a folder as if they were the lines of the
+    # joined copy: a session first seen in row 1 of b.csv was said to start at 'a.csv' line 4
+    good = tmp_path / "good.csv"
+    pd.DataFrame({"u": [f"u{i % 4}" for i in range(24)], "e": list("abc") * 8,
+                  "t": range(24)}).to_csv(good, index=False)
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(good), "--model", "deeplog", "--session-col", "u", "--key-col",
+                              "e", "--timestamp-col", "t", "--epochs", "1", "-o", str(model), "-q"])
+    assert res.exit_code == 0, res.output
+    csvs, jsonl = tmp_path / "csvs", tmp_path / "jsonl"
+    csvs.mkdir()
+    jsonl.mkdir()
+    parts = {"a": [("x", "a", 1), ("x", "b", 2), ("y", "a", 3)],
+             "b": [("z", "a", 4), ("z", "zzz", 5), ("w", "c", 6)]}  # zzz: unseen, z flagged
+    for name, rows in parts.items():
+        frame = pd.DataFrame(rows, columns=["u", "e", "t"])
+        frame.to_csv(csvs / f"{name}.csv", index=False)
+        frame.to_json(jsonl / f"{name}.jsonl", orient="records", lines=True)
+    for folder, ext in ((csvs, "csv"), (jsonl, "jsonl")):
+        out = tmp_path / f"scores_{ext}.csv"
+        res = runner.invoke(app, ["score", str(model), str(folder), "-o", str(out)])
+        assert res.exit_code == 0, res.output
+        got = pd.read_csv(out).set_index("session")
+        want = {"x": ("a", 1), "y": ("a", 3), "z": ("b", 1), "w": ("b", 3)}
+        assert {s: (Path(f).stem, int(n)) for s, f, n in
+                zip(got.index, got["file"], got["first_line"], strict=True)} == want, ext
+        alerts = tmp_path / f"alerts_{ext}.jsonl"
+        res = runner.invoke(app, ["score", str(model), str(folder), "-o", str(alerts)])
+        assert res.exit_code == 0, res.output
+        [alert] = [json.loads(line) for line in alerts.read_text().splitlines()]
+        assert alert["session"] == "z" and Path(alert["file"]).name == f"b.{ext}"
+        assert alert["first_line"] == 1
+        assert alert["unexpected"]["line"] == 2 and Path(alert["unexpected"]["file"]).name == f"b.{ext}"
