@@ -112,3 +112,21 @@ def test_a_folder_of_event_tables_names_each_session_s_own_file_and_row(tmp_path
         assert alert["session"] == "z" and Path(alert["file"]).name == f"b.{ext}"
         assert alert["first_line"] == 1
         assert alert["unexpected"]["line"] == 2 and Path(alert["unexpected"]["file"]).name == f"b.{ext}"
+
+
+def test_whole_numbers_written_with_a_fraction_beside_names_are_those_numbers(tmp_path: Path) -> None:
+    # a JSON field of names and numbers (an object column): 7.0 named session '7.0', another than
+    # the 7 of the same table, and key 4624.0 was the name '4624.0', unknown to a table of 4624
+    train = tmp_path / "train.jsonl"
+    recs = [{"sid": 7.0, "ev": 4624.0, "t": 1}, {"sid": "x", "ev": "E5", "t": 2},
+            {"sid": 7, "ev": 4625, "t": 3}, {"sid": "x", "ev": 4624, "t": 4}]
+    train.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    pre = EventSessions(session_column="sid", key_column="ev", time_column="t")
+    assert [s.tolist() for s in pre.fit_transform(str(train))] == [[1, 2], [3, 1]]
+    assert pre.key_names_ == ["4624", "4625", "E5"]
+    assert pre.sessions(str(train)).ids == ["7", "x"]
+    new = tmp_path / "new.csv"
+    pd.DataFrame({"sid": [7, 7], "ev": [4624, 4625], "t": [1, 2]}).to_csv(new, index=False)
+    sessions = pre.sessions(str(new))
+    assert [s.tolist() for s in sessions.sequences] == [[1, 2]]
+    assert sessions.stats["unknown_template"] == 0
