@@ -130,3 +130,16 @@ def test_whole_numbers_written_with_a_fraction_beside_names_are_those_numbers(tm
     sessions = pre.sessions(str(new))
     assert [s.tolist() for s in sessions.sequences] == [[1, 2]]
     assert sessions.stats["unknown_template"] == 0
+
+
+def test_a_table_of_messages_is_counted_in_rows(tmp_path: Path) -> None:
+    # a table with a message column was summed up in a log's words: '8 lines'
+    data = tmp_path / "msgs.csv"
+    pd.DataFrame({"u": ["a", "b"] * 4, "m": ["open file 1", "close file"] * 4}).to_csv(data, index=False)
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(data), "--model", "event-count-autoencoder", "--session-col", "u",
+                              "--message-col", "m", "--epochs", "1", "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["score", str(model), str(data), "-o", str(tmp_path / "s.csv")])
+    assert res.exit_code == 0, res.output
+    assert "8 rows; scored 2 sessions" in res.stderr and "8 lines" not in res.stderr

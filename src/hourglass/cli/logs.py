@@ -161,7 +161,8 @@ def _summary_line(stats: dict[str, Any], features: Any = None) -> str:
     keys = getattr(features, "format", None) == "keys"
     named = getattr(features, "key_column", None) is not None
     window = getattr(features, "window", None)
-    parts = [f"{stats.get('lines', 0)} {'rows' if named else 'lines'}"]
+    # an event table is rows, with a message column too (it said '2000 lines' of a CSV)
+    parts = [f"{stats.get('lines', 0)} {'rows' if getattr(features, 'is_table', False) else 'lines'}"]
     for key, label in (("unmatched", "were not key sequences" if keys else "matched no header format"),
                        ("blank", "were blank"),
                        ("bad_encoding", "had bad encoding (replaced)"),
