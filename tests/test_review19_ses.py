@@ -143,3 +143,11 @@ def test_a_table_of_messages_is_counted_in_rows(tmp_path: Path) -> None:
     res = runner.invoke(app, ["score", str(model), str(data), "-o", str(tmp_path / "s.csv")])
     assert res.exit_code == 0, res.output
     assert "8 rows; scored 2 sessions" in res.stderr and "8 lines" not in res.stderr
+
+
+def test_scoring_a_frame_without_a_session_says_why() -> None:
+    from hourglass.errors import InputError
+
+    pre = EventSessions(session_column="u", key_column="e").fit(pd.DataFrame({"u": ["a", "b"], "e": [1, 2]}))
+    with pytest.raises(InputError, match=r"had no session id: 2 rows, 2 rows had an empty key or message\)"):
+        pre.transform(pd.DataFrame({"u": ["a", "b"], "e": [None, None]}))

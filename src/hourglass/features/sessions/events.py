@@ -412,7 +412,7 @@ class EventSessions(EventTables):
             if not sessions.stats.get("lines"):
                 raise InputError("no sessions found: the log is empty (no lines)")
             raise InputError("no sessions found in the log (every line was skipped or had no "
-                             "session id)")
+                             f"session id: {self._counts(sessions.stats)})")
         return sessions.sequences
 
     def fit_transform(self, data: Any) -> list[np.ndarray]:
