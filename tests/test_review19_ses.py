@@ -151,3 +151,14 @@ def test_scoring_a_frame_without_a_session_says_why() -> None:
     pre = EventSessions(session_column="u", key_column="e").fit(pd.DataFrame({"u": ["a", "b"], "e": [1, 2]}))
     with pytest.raises(InputError, match=r"had no session id: 2 rows, 2 rows had an empty key or message\)"):
         pre.transform(pd.DataFrame({"u": ["a", "b"], "e": [None, None]}))
+
+
+def test_a_true_or_false_is_no_integer_key() -> None:
+    # a model of integer keys read JSON's true as key 1 (and false as key 0), without a word
+    from hourglass.errors import InputError
+
+    pre = EventSessions(session_column="u", key_column="e").fit(pd.DataFrame({"u": ["a", "a"], "e": [1, 2]}))
+    for keys in (pd.Series([2, True], dtype=object), pd.Series([True, False])):
+        with pytest.raises(InputError, match="the model was trained on integer keys, found 'True'"):
+            pre.sessions(pd.DataFrame({"u": ["a", "a"], "e": keys}))
+    assert [s.tolist() for s in pre.transform(pd.DataFrame({"u": ["a"], "e": [2.0]}))] == [[2]]

@@ -459,8 +459,16 @@ class EventTables:
             if learn:
                 keys = self._learn_keys(vals, source, offset + rows)
             elif self.key_names_ is None:
-                num = to_numbers(vals)  # an integer of 400 digits: inf, refused
+                # true/false is no key: to_numeric read a JSON true as key 1, unsaid, and a column
+                # of them stopped with an OverflowError traceback (training names such a column,
+                # never integer keys)
+                boolean = pd.api.types.is_bool_dtype(vals.dtype)
+                num = to_numbers(vals.astype(np.int64) if boolean else vals)  # 400 digits: inf, refused
                 bad = (num.isna() | (num != num.round()) | ~(num.abs() < 2**63)).to_numpy()
+                if boolean:
+                    bad = np.ones(len(vals), dtype=bool)
+                elif pd.api.types.is_object_dtype(vals.dtype):
+                    bad = bad | vals.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy(dtype=bool)
                 if bad.any():
                     i = int(np.flatnonzero(bad)[0])
                     raise InputError(f"{source}: row {offset + int(rows[i]) + 1}: column "
