@@ -161,7 +161,8 @@ def _summary_line(stats: dict[str, Any], features: Any = None) -> str:
     keys = getattr(features, "format", None) == "keys"
     named = getattr(features, "key_column", None) is not None
     window = getattr(features, "window", None)
-    parts = [f"{stats.get('lines', 0)} {'rows' if named else 'lines'}"]
+    # an event table is rows, with a message column too (it said '2000 lines' of a CSV)
+    parts = [f"{stats.get('lines', 0)} {'rows' if getattr(features, 'is_table', False) else 'lines'}"]
     for key, label in (("unmatched", "were not key sequences" if keys else "matched no header format"),
                        ("blank", "were blank"),
                        ("bad_encoding", "had bad encoding (replaced)"),
@@ -205,28 +206,40 @@ def _read_sessions(features: EventSessions, data: Path, *, strict: bool,
     return sessions
 
 
-def _by_file(features: EventSessions, data: Path) -> bool:
-    """Whether the sessions' line numbers of the log ``data`` are said in the files a folder or
-    a pattern joined: lines of a log read by lines; a table of events numbers its rows (the
-    joined rows, a header of each file left out), which are no line of the copy."""
-    return line_source(data, 1) is not None and not features.is_table
+def _header_lines(features: EventSessions, data: Path) -> int:
+    """Lines of the copy of a folder or pattern (``data``) before its first row: the header of
+    an event table's CSV/TSV files (its events are numbered by row, from the first data row), none
+    for a log, a key file or JSON lines."""
+    if not features.is_table:
+        return 0
+    from hourglass.ingest.readers import table_format
+
+    return 1 if table_format(data) in ("csv", "tsv") else 0
 
 
-def _in_files(data: Path, alerts: list[dict[str, Any]], features: EventSessions) -> list[dict[str, Any]]:
+def _place(data: Path, number: int, header: int) -> tuple[str, int] | None:
+    """(the file, its own line or row) of line or row ``number`` of the copy ``data`` joining a
+    folder's or a pattern's files (``header``: :func:`_header_lines`; each file's own header is
+    left out of its rows as the first file's is); ``None`` for one file."""
+    place = line_source(data, number + header)
+    return None if place is None else (place[0], place[1] - header)
+
+
+def _in_files(data: Path, alerts: list[dict[str, Any]], header: int = 0) -> list[dict[str, Any]]:
     """``alerts`` of the log ``data`` with their line numbers (``first_line``, the unexpected
     event's ``line``) those of the files a folder or a pattern joined, each named (``file``
-    beside it); ``alerts`` themselves for one file, or for a table of events (rows, not lines:
-    :func:`_by_file`)."""
-    if not _by_file(features, data):
+    beside it); ``alerts`` themselves for one file. An event table's numbers are rows
+    (``header``: the lines before its first row, :func:`_header_lines`), in their own file."""
+    if line_source(data, 1) is None:
         return alerts
     for alert in alerts:
         first = alert.get("first_line")
-        place = line_source(data, first) if first is not None else None
+        place = _place(data, first, header) if first is not None else None
         if place is not None:
             alert["file"], alert["first_line"] = place
         unexpected = alert.get("unexpected") or {}
         line = unexpected.get("line")
-        place = line_source(data, line) if line is not None else None
+        place = _place(data, line, header) if line is not None else None
         if place is not None:
             unexpected["file"], unexpected["line"] = place
     return alerts
@@ -252,7 +265,7 @@ def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
         from hourglass.serve.sinks import alert_columns, alert_file
 
         alerts = _in_files(data, session_alerts(pipe.detector_, sessions, scores, flags,
-                                                features.templates()), features)
+                                                features.templates()), _header_lines(features, data))
         if ecs_rule is not None:
             from hourglass.serve.ecs import to_ecs, with_verdict
 
@@ -268,8 +281,9 @@ def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
                               "severity": np.asarray(det.severity(scores)).astype(str),
                               "n_events": [len(s) for s in sessions.sequences],
                               "first_line": [int(x[0]) for x in sessions.lines]})
-        if _by_file(features, data):  # a folder's or a pattern's files: each line in its own
-            places = [line_source(data, n) for n in frame["first_line"].tolist()]
+        if line_source(data, 1) is not None:  # a folder's or a pattern's files: each line in its own
+            header = _header_lines(features, data)  # an event table's rows: in their own file
+            places = [_place(data, n, header) for n in frame["first_line"].tolist()]
             frame["first_line"] = [p[1] if p else n for p, n in zip(places, frame["first_line"], strict=True)]
             frame.insert(frame.columns.get_loc("first_line"), "file", [p[0] if p else "" for p in places])
         if anomalies_only:

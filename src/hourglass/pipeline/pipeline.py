@@ -399,9 +399,8 @@ class Pipeline:
             if not len(sessions):
                 where = f"{df}: " if isinstance(df, str | os.PathLike) else ""  # a file: name it
                 st = sessions.stats  # the counts (no warning says them before this one line)
-                said = ", ".join(f"{st[k]} {label}" for k, label in (
-                    ("lines", "lines"), ("unmatched", "matched no header format"), ("blank", "blank"),
-                    ("events_without_session", "events had no session id")) if st.get(k))
+                # (an event table's rows too: empty keys, malformed rows, times that do not read)
+                said = self.features_._counts(st) if st.get("lines") else ""
                 raise InputError(f"{where}warm start: no sessions found in the new log (every line "
                                  "was skipped or had no session id" + (f": {said})" if said else ")"))
             X = sessions.sequences

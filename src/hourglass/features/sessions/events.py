@@ -389,15 +389,16 @@ class EventSessions(EventTables):
 
     def _finish(self, grouper: SessionGrouper, stats: dict[str, Any]) -> Sessions:
         ids, seqs, line_nos, counts = grouper.finish()
-        if stats.get("events_without_key"):  # an empty key or message cell: not an event
+        # (no session at all: the caller's error, with these counts, is the one line said)
+        if seqs and stats.get("events_without_key"):  # an empty key or message cell: not an event
             logger.warning("%d row(s) had an empty %s; left out", stats["events_without_key"],
                            "key (--key-col)" if self.key_column is not None else "message")
-        if stats.get("bad_rows"):  # an event table's malformed rows (wrong field count, bad JSON)
+        if seqs and stats.get("bad_rows"):  # an event table's malformed rows (wrong field count, bad JSON)
             logger.warning("%d malformed row(s) skipped%s; the rows after one are numbered (an "
                            "alert's line) among the rows kept; --strict stops at the first",
                            stats["bad_rows"], f" (first: line {stats['first_bad_line']})"
                            if stats.get("first_bad_line") else "")
-        if stats.get("events_without_time"):  # a time that does not read: no window for it
+        if seqs and stats.get("events_without_time"):  # a time that does not read: no window for it
             logger.warning("%s; %s; --strict stops at the first",
                            timeless_text(stats, self.time_column), self._timeless_fate())
         stats.update(counts)
@@ -411,7 +412,7 @@ class EventSessions(EventTables):
             if not sessions.stats.get("lines"):
                 raise InputError("no sessions found: the log is empty (no lines)")
             raise InputError("no sessions found in the log (every line was skipped or had no "
-                             "session id)")
+                             f"session id: {self._counts(sessions.stats)})")
         return sessions.sequences
 
     def fit_transform(self, data: Any) -> list[np.ndarray]:
@@ -423,8 +424,24 @@ class EventSessions(EventTables):
             return self.transform(data)
         if not len(sessions):
             where = f"{data}: " if isinstance(data, (str, os.PathLike)) else ""  # a file: named
-            raise InputError(f"{where}no sessions found in the training log" + self._no_session_hint())
+            raise InputError(f"{where}no sessions found in the training log ({self._counts(sessions.stats)})"
+                             + self._no_session_hint())
         return sessions.sequences
+
+    def _counts(self, stats: dict[str, Any]) -> str:
+        """What became of the lines (or rows) of an input without a session: ``10 rows, 10
+        events had no session id``, as scoring says it (no warning said them before)."""
+        parts = [f"{stats.get('lines', 0)} {'rows' if self.is_table else 'lines'}"]
+        for key, label in (("unmatched", "matched no header format"), ("blank", "were blank"),
+                           ("events_without_key", "rows had an empty key or message"),
+                           ("events_without_session", "events had no session id"
+                            if self.window is None else "events had no readable time (no window)"),
+                           ("bad_rows", "rows were malformed (skipped)")):
+            if stats.get(key):
+                parts.append(f"{stats[key]} {label}")
+        if stats.get("events_without_time"):
+            parts.append(timeless_text(stats, self.time_column))
+        return ", ".join(parts)
 
     def _no_session_hint(self) -> str:
         """Where ``session_regex`` looked, when it found no id: a syslog process id, say, is in

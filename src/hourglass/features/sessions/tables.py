@@ -10,6 +10,7 @@ time and session columns) and groups them with a
 from __future__ import annotations
 
 import json
+import math
 import os
 import warnings
 from collections.abc import Iterable, Iterator
@@ -65,6 +66,29 @@ def timeless_text(stats: dict[str, Any], column: str | None) -> str:
             + (f" (first: {first})" if first else ""))
 
 
+def _whole_in_mixed(vals: pd.Series) -> pd.Series:
+    """``vals`` with each whole float of a column of mixed values (JSON lines whose field holds
+    names and numbers) as an integer: ``7.0`` beside ``"x"`` named a session (or key) ``7.0``,
+    another than the ``7`` of the same table (:func:`~hourglass.features.sessions.grouping._whole_ids`
+    reads a column of numbers so, not one of objects).
+
+    Examples
+    --------
+    >>> _whole_in_mixed(pd.Series([7.0, "x", 7, 7.5, None], dtype=object)).tolist()
+    [7, 'x', 7, 7.5, None]
+    """
+    if not pd.api.types.is_object_dtype(vals.dtype) or pd.api.types.infer_dtype(
+            vals, skipna=True) not in ("mixed", "mixed-integer", "mixed-integer-float", "floating"):
+        return vals
+
+    def whole(v: Any) -> Any:
+        if isinstance(v, float) and math.isfinite(v) and v == round(v) and abs(v) < 2**53:
+            return int(v)
+        return v
+
+    return vals.map(whole)
+
+
 def _key_text(vals: pd.Series) -> pd.Series:
     """Key values as the text of their names: a whole number in a float column (a numeric column
     with an empty cell reads as floats) is written as an integer, ``4624``, as in a column
@@ -75,7 +99,7 @@ def _key_text(vals: pd.Series) -> pd.Series:
     >>> _key_text(pd.Series([4624.0, 1.5])).tolist(), _key_text(pd.Series([4624, 7])).tolist()
     (['4624', '1.5'], ['4624', '7'])
     """
-    return _whole_ids(vals).astype(str)
+    return _whole_ids(_whole_in_mixed(vals)).astype(str)
 
 
 def _nested_as_text(vals: pd.Series) -> pd.Series:
@@ -435,8 +459,16 @@ class EventTables:
             if learn:
                 keys = self._learn_keys(vals, source, offset + rows)
             elif self.key_names_ is None:
-                num = to_numbers(vals)  # an integer of 400 digits: inf, refused
+                # true/false is no key: to_numeric read a JSON true as key 1, unsaid, and a column
+                # of them stopped with an OverflowError traceback (training names such a column,
+                # never integer keys)
+                boolean = pd.api.types.is_bool_dtype(vals.dtype)
+                num = to_numbers(vals.astype(np.int64) if boolean else vals)  # 400 digits: inf, refused
                 bad = (num.isna() | (num != num.round()) | ~(num.abs() < 2**63)).to_numpy()
+                if boolean:
+                    bad = np.ones(len(vals), dtype=bool)
+                elif pd.api.types.is_object_dtype(vals.dtype):
+                    bad = bad | vals.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy(dtype=bool)
                 if bad.any():
                     i = int(np.flatnonzero(bad)[0])
                     raise InputError(f"{source}: row {offset + int(rows[i]) + 1}: column "
@@ -468,7 +500,10 @@ class EventTables:
         ev["line"] = offset + rows + 1
         ev["time"] = times[rows]
         if self.session_column is not None:
-            ev[SESSION_FIELD] = df[self.session_column].iloc[rows].to_numpy()
+            # the column's own values (.array), not to_numpy(): a 64-bit integer id in a column
+            # with a missing one (pandas' Int64) became a float64, which rounded neighbouring
+            # ids past 2**53 into one session named '1.7000000001234568e+18'
+            ev[SESSION_FIELD] = _whole_in_mixed(df[self.session_column].iloc[rows]).array
         return ev
 
     def _messages(self, df: pd.DataFrame) -> list[str]:
