@@ -443,7 +443,13 @@ def test_cli_serve_refuses_an_unusable_certificate_with_one_line(model: Path, tm
                      "--tls-cert/--tls-key: cannot use", env=env)
 
 
-def test_rate_limit_answers_429_with_retry_after_per_client(model: Path) -> None:
+def test_rate_limit_answers_429_with_retry_after_per_client(model: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import hourglass.serve.security as security
+
+    # the clock stands still: on a loaded machine a second could pass and refill one request
+    wait = security.RateLimit.wait
+    monkeypatch.setattr(security.RateLimit, "wait", lambda self, client, now=None: wait(self, client, 1000.0))
     app = create_app(model, api_key=KEY, rate_limit=60)  # bursts of 10, one more a second
     with TestClient(app) as c:
         assert c.get("/health").json()["rate_limit_per_minute"] == 60
