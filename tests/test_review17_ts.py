@@ -10,28 +10,14 @@ import pytest
 
 from hourglass.cli import app
 from tests._cli import runner
-
-
-def _skab_file(path: Path, n: int = 460, seed: int = 0) -> pd.DataFrame:
-    """A small SKAB-like file: ';'-separated, 1 Hz, two sensors, anomaly and changepoint."""
-    rng = np.random.default_rng(seed)
-    t = pd.date_range("2020-03-09 10:00:00", periods=n, freq="1s")
-    df = pd.DataFrame({"datetime": t.strftime("%Y-%m-%d %H:%M:%S"),
-                       "A": np.sin(np.arange(n) / 6) + rng.normal(0, 0.05, n),
-                       "B": rng.normal(0, 1, n)})
-    df["anomaly"] = 0.0
-    df.loc[430:445, "anomaly"] = 1.0
-    df["changepoint"] = 0.0
-    path.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(path, sep=";", index=False)
-    return df
+from tests._skab import skab_file
 
 
 @pytest.fixture(scope="module")
 def skab_model(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("skab")
     data = folder / "valve" / "0.csv"
-    _skab_file(data)
+    skab_file(data)
     model = folder / "m"
     res = runner.invoke(app, ["train", str(data), "--dataset", "skab", "--model", "lstm-ae",
                               "--epochs", "1", "--window", "8", "--hidden", "4", "-o", str(model), "-q"])
@@ -102,7 +88,7 @@ def test_freq_agg_where_nothing_is_combined_is_refused(tmp_path: Path, extra: li
 
     if "--dataset" in extra:
         data = tmp_path / "0.csv"
-        _skab_file(data)
+        skab_file(data)
     else:
         data = tmp_path / "s.csv"
         t = pd.date_range("2024-01-01", periods=60, freq="1min").strftime("%Y-%m-%d %H:%M:%S")
