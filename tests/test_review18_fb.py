@@ -93,7 +93,7 @@ def test_a_rule_too_few_training_scores_support_is_refused_before_training_with_
     X = np.concatenate([own[:10] + 1, own])
     det = LSTMAutoEncoder(window=16, hidden=4, code=2, epochs=1, verbose=0, validation_fraction=0.0,
                           threshold=FalseAlarmBound(0.01, confidence=0.867))
-    with pytest.raises(InputError, match="200 held-out normal scores cannot bound"):
+    with pytest.raises(InputError, match=r"200 training scores \(no held-out rows\) cannot bound"):
         det.fit(X, seams=[10])
     assert not trained
     # the rule the scores do support trains, and is fitted on the 200 steps of the long recording
