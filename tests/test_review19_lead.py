@@ -94,3 +94,18 @@ def test_a_folder_s_log_alerts_name_each_file_and_its_line(tmp_path: Path) -> No
     frame = pd.read_csv(table).set_index("session")
     assert frame.loc["blk_80", ["file", "first_line"]].tolist() == [str(folder / "b.log"), 1]
     assert frame.loc["blk_2", ["file", "first_line"]].tolist() == [str(folder / "a.log"), 7]
+
+
+def test_a_named_pipe_called_config_json_is_no_model_and_no_hang(tmp_path: Path) -> None:
+    import os
+
+    from hourglass.pipeline.artefact import is_artefact
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    os.mkfifo(folder / "config.json")
+    # read as a model's config, the pipe blocked for ever: 'train -o out' hung
+    assert is_artefact(folder) is False
+    res = runner.invoke(app, ["train", str(_events(tmp_path / "e.jsonl", hex_text=True)), "-o",
+                              str(folder), "--epochs", "1"])
+    assert res.exit_code == 2 and "Traceback" not in res.output, res.output

@@ -60,8 +60,11 @@ def is_artefact(path: str | os.PathLike[str]) -> bool:
     >>> is_artefact(folder)
     True
     """
+    target = Path(path) / CONFIG
     try:
-        config = json.loads((Path(path) / CONFIG).read_text(encoding="utf-8"))
+        if not target.is_file():  # a named pipe there would be read for ever (no writer comes)
+            return False
+        config = json.loads(target.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError, RecursionError):  # (JSON nested too deep)
         return False
     return isinstance(config, dict) and config.get("format") == FORMAT
