@@ -21,3 +21,17 @@ def skab_file(path: Path, n: int = 460, seed: int = 0) -> pd.DataFrame:
     path.parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(path, sep=";", index=False)
     return df
+
+
+def train_skab_model(folder: Path, data: Path) -> dict[str, Path]:
+    """A small LSTM autoencoder trained by ``hourglass train --dataset skab`` on a
+    :func:`skab_file` written at ``data``: the ``data``, the ``model`` and the ``folder``."""
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    skab_file(data)
+    model = folder / "m"
+    res = runner.invoke(app, ["train", str(data), "--dataset", "skab", "--model", "lstm-ae",
+                              "--epochs", "1", "--window", "8", "--hidden", "4", "-o", str(model), "-q"])
+    assert res.exit_code == 0, res.output
+    return {"data": data, "model": model, "folder": folder}

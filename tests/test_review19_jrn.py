@@ -10,19 +10,13 @@ import pytest
 
 from hourglass.cli import app
 from tests._cli import runner
-from tests._skab import skab_file
+from tests._skab import train_skab_model
 
 
 @pytest.fixture(scope="module")
 def skab_model(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("skab")
-    data = folder / "0.csv"
-    skab_file(data)
-    model = folder / "m"
-    res = runner.invoke(app, ["train", str(data), "--dataset", "skab", "--model", "lstm-ae",
-                              "--epochs", "1", "--window", "8", "--hidden", "4", "-o", str(model), "-q"])
-    assert res.exit_code == 0, res.output
-    return {"data": data, "model": model, "folder": folder}
+    return train_skab_model(folder, folder / "0.csv")
 
 
 def _scored(model: Path, data: Path, out: Path) -> pd.DataFrame:
