@@ -22,6 +22,10 @@ __all__ = ["SessionGrouper", "Sessions", "group_events"]
 
 logger = logging.getLogger(__name__)
 
+#: The most event copies overlapping time windows may make (``window / step`` copies of each
+#: event): 100 million, about 5 GiB of index arrays. More stops with an error naming a step.
+MAX_WINDOW_EVENTS = 100_000_000
+
 
 @dataclass
 class Sessions:
@@ -238,6 +242,14 @@ class SessionGrouper:
             last = np.floor(rel / s + eps).astype(np.int64)         # last window holding the event
             first = np.maximum(np.floor((rel - w) / s + eps).astype(np.int64) + 1, 0)
             n_win = last - first + 1
+            copies = int(n_win.sum())
+            if copies > MAX_WINDOW_EVENTS:  # (each copy costs ~50 bytes in the arrays below)
+                raise InputError(
+                    f"window/step: each event falls in {math.ceil(w / s):,} overlapping windows "
+                    f"(window={w:g} s, step={s:g} s), so {len(codes):,} events would be copied "
+                    f"{copies:,} times (about {copies * 50 / 2**30:.0f} GiB); the most is "
+                    f"{MAX_WINDOW_EVENTS:,}: give a larger step (e.g. step={w / 10:g})",
+                    param=("window", "step"))
             rows = np.repeat(np.arange(len(codes)), n_win)
             offs = np.arange(n_win.sum()) - np.repeat(np.cumsum(n_win) - n_win, n_win)
             win = np.repeat(first, n_win) + offs
