@@ -320,7 +320,9 @@ class GANomaly(_GANDetector):
     Parameters
     ----------
     w_adv, w_con, w_enc
-        Weights of the adversarial, contextual and latent losses (the paper's 1, 50, 1).
+        Weights of the adversarial, contextual and latent losses (the paper's 1, 50, 1). Early
+        stopping watches ``w_con`` · contextual + ``w_enc`` · latent error of the held-out rows;
+        with ``w_con = w_enc = 0`` (feature matching alone), the two errors unweighted.
     {common}
     Examples
     --------

@@ -424,9 +424,14 @@ class GANomalyModule(nn.Module):
                 + self.w_enc * (z - z_hat).pow(2).mean())
 
     def loss(self, batch: Batch) -> torch.Tensor:
+        """The label-free validation criterion: ``w_con`` · contextual + ``w_enc`` · latent error
+        of the rows, the generator side's non-adversarial terms; with both weights 0 (the
+        adversarial-only objective), the two errors unweighted: the weighted sum is then 0 at
+        every epoch, and early stopping kept the first epoch's networks."""
         x = batch[0]
         z, x_hat, z_hat = self(x)
-        return self.w_con * (x_hat - x).abs().mean() + self.w_enc * (z - z_hat).pow(2).mean()
+        w_con, w_enc = (self.w_con, self.w_enc) if self.w_con or self.w_enc else (1.0, 1.0)
+        return w_con * (x_hat - x).abs().mean() + w_enc * (z - z_hat).pow(2).mean()
 
     def score(self, batch: Batch) -> torch.Tensor:
         z, _, z_hat = self(batch[0])
