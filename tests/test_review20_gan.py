@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from hourglass.detectors import GANomaly, GANomaly1D
+from hourglass.errors import InputError
 
 
 def _rows(n: int = 300, seed: int = 0) -> np.ndarray:
@@ -32,3 +33,21 @@ def test_ganomaly_without_contextual_and_latent_weights_still_judges_its_epochs(
     assert min(det.history_.val_loss) > 0
     assert len(set(det.history_.val_loss)) == len(det.history_.val_loss)
     assert det.history_.best_epoch == 1 + int(np.argmin(det.history_.val_loss))
+
+
+def test_ganomaly_1d_one_training_window_names_the_held_out_tail_not_the_stride() -> None:
+    # 64 steps, window 32: the held-out tail (10%, rounded up to a window) left one training
+    # window, and the advice was "a longer series or a smaller window or stride"; no stride cuts
+    # one window's steps into two, and the tail was never named
+    S = _series(64)[:, :1]
+    det = GANomaly1D(window=32, filters=2, latent_dim=2, epochs=1, min_steps=0, verbose=0, device="cpu")
+    with pytest.raises(InputError) as info:
+        det.fit(S)
+    msg = str(info.value)
+    assert "after the last 32 steps held out by validation_fraction=0.1" in msg
+    assert msg.endswith("pass a longer series, use a smaller window or a smaller validation_fraction "
+                        "(0 holds nothing out)")
+    assert "stride" not in msg.split(":", 2)[-1]
+    with pytest.raises(InputError, match=r"or use a smaller window$"):
+        det.fit(S[:32])
+    det.set_params(validation_fraction=0.0).fit(S)  # what the message advises trains

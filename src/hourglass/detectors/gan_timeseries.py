@@ -237,19 +237,32 @@ class GANomaly1D(WindowDetector):
         train_on_reconstruction(self, X, X_val, y, module)
 
     def _fit(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
+        held = 0 if X_val is None else int(X_val.shape[0])
         n_windows = len(window_starts(X.shape[0], self._length(), int(self.stride)))
         if n_windows < 2:  # the latent scale is a spread over training windows: none from one
-            self._few_windows(n_windows, X.shape[0])
+            # (the last window always ends at the last step: one window means one window's
+            # steps, which no stride cuts into two)
+            self._few_windows(n_windows, X.shape[0], held, stride_helps=False)
         super()._fit(X, X_val, y)
         windows = self._train_tensors(X, None)[0]
         if len(windows) < 2:  # fewer once windows spanning a seam are left out
-            self._few_windows(len(windows), X.shape[0])
+            self._few_windows(len(windows), X.shape[0], held, stride_helps=True)
         rows = np.sort(np.random.default_rng(self._seed()).permutation(len(windows))
                        [:_CALIBRATION_WINDOWS])
         self.module_.calibrate(windows[torch.from_numpy(rows)], batch_size=self._score_batch_size())
 
-    def _few_windows(self, n_windows: int, n_steps: int) -> NoReturn:
-        raise InputError(f"{type(self).__name__}: {n_steps} training steps give {n_windows} "
+    def _few_windows(self, n_windows: int, n_steps: int, held: int, *, stride_helps: bool) -> NoReturn:
+        """Refuse a fit of fewer than 2 training windows, with the fixes that give more: a
+        held-out tail (``held`` steps) is named, and a smaller stride advised only where it
+        would help (``stride_helps``)."""
+        after = (f" (after the last {held} steps held out by validation_fraction="
+                 f"{self.validation_fraction})") if held else ""
+        fixes = ["pass a longer series", "use a smaller window"]
+        if stride_helps:
+            fixes.append("a smaller stride")
+        if held:
+            fixes.append("a smaller validation_fraction (0 holds nothing out)")
+        raise InputError(f"{type(self).__name__}: {n_steps} training steps{after} give {n_windows} "
                          f"training window(s) of {self.window} (stride={self.stride}); fitting "
                          "needs at least 2 (its latent error scale is a spread over windows): "
-                         "pass a longer series or use a smaller window or stride")
+                         f"{', '.join(fixes[:-1])} or {fixes[-1]}")
