@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import pytest
 
-from hourglass.detectors import GANomaly, GANomaly1D
+import hourglass
+from hourglass import Pipeline
+from hourglass.detectors import AnoGAN, GANomaly, GANomaly1D
 from hourglass.errors import InputError
 
 
@@ -51,3 +56,21 @@ def test_ganomaly_1d_one_training_window_names_the_held_out_tail_not_the_stride(
     with pytest.raises(InputError, match=r"or use a smaller window$"):
         det.fit(S[:32])
     det.set_params(validation_fraction=0.0).fit(S)  # what the message advises trains
+
+
+def test_anogan_kappa_is_a_training_loss_weight_free_after_fit(tmp_path: Path) -> None:
+    # kappa weighs feature matching in the encoder's training loss only, but a set_params after
+    # fit refused scoring and saving: "its network was built and its threshold fitted under it"
+    X = _rows(120)
+    det = AnoGAN(hidden=(4,), latent_dim=1, epochs=1, min_steps=0, verbose=0, device="cpu").fit(X)
+    before = det.score(X[:5])
+    det.set_params(kappa=2.5)
+    np.testing.assert_array_equal(det.score(X[:5]), before)
+    Pipeline(det.set_params(kappa=1.0)).fit(pd.DataFrame(X, columns=list("abcde"))).save(tmp_path / "m")
+    pipe = hourglass.load(tmp_path / "m")
+    pipe.detector_.set_params(kappa=3.0)
+    pipe.save(tmp_path / "m2")
+    assert hourglass.load(tmp_path / "m2").detector_.kappa == 3.0
+    det.set_params(lam=0.5)  # lam weighs the score: still refused
+    with pytest.raises(InputError, match=r"lam is 0\.5, but the model was fitted with 0\.1"):
+        det.score(X[:5])

@@ -220,6 +220,9 @@ class AnoGAN(_GANDetector):
     _weights: ClassVar[tuple[str, ...]] = ("lam", "kappa", "prior")
     _group_epochs: ClassVar[bool] = True
 
+    # the encoder's training loss weight (lam and prior weigh the score and stay)
+    _free_after_fit: ClassVar[frozenset[str]] = _GANDetector._free_after_fit | {"kappa"}
+
     module_: AnoGANModule
 
     def __init__(
