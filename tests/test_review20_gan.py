@@ -74,3 +74,15 @@ def test_anogan_kappa_is_a_training_loss_weight_free_after_fit(tmp_path: Path) -
     det.set_params(lam=0.5)  # lam weighs the score: still refused
     with pytest.raises(InputError, match=r"lam is 0\.5, but the model was fitted with 0\.1"):
         det.score(X[:5])
+
+
+def test_anogan_patience_counts_groups_of_epochs_when_min_steps_adds_epochs() -> None:
+    # the docstring said patience counted epochs; with min_steps adding epochs it counts the
+    # judgements, one per group of total // epochs epochs
+    assert "``patience`` then counts\n    those judgements, not epochs" in (AnoGAN.__doc__ or "")
+    X = _rows(100)
+    det = AnoGAN(hidden=(4,), latent_dim=1, epochs=4, min_steps=40, patience=None, verbose=0,
+                 device="cpu").fit(X)
+    assert len(det.history_.train_loss) == 40  # one step an epoch: 40 epochs
+    assert len(det.history_.val_loss) == 4  # judged every 10 epochs
+    assert det.history_.best_epoch % 10 == 0

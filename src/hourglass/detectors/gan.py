@@ -179,6 +179,12 @@ class AnoGAN(_GANDetector):
     validation ROC-AUC over the seven sets from 0.903 to 0.914 (3 seeds), mostly through steadier
     runs on pendigits and satellite; it fell on Ionosphere and NSL-KDD.
 
+    When ``min_steps`` adds epochs past ``epochs`` (a few hundred rows: one step an epoch),
+    the model is judged once per group of ``total epochs // epochs`` epochs rather than after
+    every one (each judgement is a held-out pass and a weight swap): ``patience`` then counts
+    those judgements, not epochs (``patience=5`` on 400 epochs of 20 groups: 100 epochs without
+    improvement), and ``history_.val_loss`` holds one value per judgement.
+
     Parameters
     ----------
     lam
