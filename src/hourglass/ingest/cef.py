@@ -55,6 +55,7 @@ from hourglass.ingest.tables import (
     ReadStats,
     check_log_text,
     open_text,
+    read_head,
 )
 
 _log = logging.getLogger("hourglass")
@@ -447,6 +448,43 @@ def _bounded_lines(fh: Any, limit: int = MAX_LINE_BYTES) -> Iterator[bytes | Non
         yield None
 
 
+def cr_ended(head: bytes) -> bool:
+    r"""Whether a file starting ``head`` ends its lines with a carriage return alone (as classic
+    Mac OS and some exporters write them): a CR with text after it, and no line feed at all.
+
+    Examples
+    --------
+    >>> cr_ended(b"a=1 b=2 c=3\rd=4 e=5 f=6\r"), cr_ended(b"a\r\nb\r\n"), cr_ended(b"a\r")
+    (True, False, False)
+    """
+    return b"\n" not in head and b"\r" in head.rstrip(b"\r")
+
+
+class _CrLines:
+    """A binary file whose lines end with a carriage return alone, read by ``readline`` as one
+    whose lines end with a line feed (each CR given as LF, so lengths are unchanged)."""
+
+    def __init__(self, fh: Any, block: int = 1 << 20) -> None:
+        self._fh, self._block, self._buf, self._at = fh, block, b"", 0
+
+    def readline(self, limit: int = -1) -> bytes:
+        while True:
+            end = self._buf.find(b"\r", self._at)
+            if end >= 0 and (limit < 0 or end - self._at < limit):
+                line = self._buf[self._at:end] + b"\n"
+                self._at = end + 1
+                return line
+            if limit >= 0 and len(self._buf) - self._at >= limit:
+                line = self._buf[self._at:self._at + limit]
+                self._at += limit
+                return line
+            block = self._fh.read(self._block)
+            if not block:
+                line, self._buf, self._at = self._buf[self._at:], b"", 0
+                return line
+            self._buf, self._at = self._buf[self._at:] + block, 0
+
+
 def _utf8(raw: bytes) -> bool:
     """Whether ``raw`` is UTF-8 text.
 
@@ -518,8 +556,9 @@ class _LineSpec(DatasetSpec):
         first_line = 1  # the first line of the chunk under way
         undecodable: list[int] = []  # the lines with bytes that are no UTF-8 (read as U+FFFD)
         try:
+            cr = cr_ended(read_head(p))  # lines ended by a CR alone: each its own record
             with open_text(p) as fh:
-                for number, raw in enumerate(_bounded_lines(fh), start=1):
+                for number, raw in enumerate(_bounded_lines(_CrLines(fh) if cr else fh), start=1):
                     if raw is None:  # longer than the limit: its bytes were read past, not kept
                         if on_bad_rows != "skip":
                             raise InputError(f"{p}: line {number}: longer than {MAX_LINE_BYTES >> 20} MiB "

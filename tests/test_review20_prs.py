@@ -1,0 +1,46 @@
+"""Format parsers: line endings, messages and edge cases of the format readers."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from hourglass.ingest.formats import get_format, sniff_format
+
+_CR_LINES = {
+    "cef": [f"<134>Nov 14 22:13:2{i} fw1 CEF:0|Acme|FW|1.0|100|conn|5|src=10.0.0.{i} dpt=443 in={100 + i}"
+            for i in range(4)],
+    "leef": [f"LEEF:1.0|IBM|QRadar|7|42|src=10.0.0.{i}\tdst=10.0.0.9\tsrcPort={1000 + i}" for i in range(4)],
+    "kv": [f'date=2023-11-14 time=22:13:2{i} devname="FGT 1" srcip=10.0.0.{i} sentbyte={100 + i}'
+           for i in range(4)],
+    "auditd": [f"type=USER_LOGIN msg=audit(170000000{i}.512:8{i}): pid=811 uid=0 auid=1000 ses=3 "
+               f"msg='op=login id=1000 addr=10.0.0.{i} terminal=ssh res=success'" for i in range(4)],
+}
+
+
+@pytest.mark.parametrize("fmt", sorted(_CR_LINES))
+@pytest.mark.parametrize("gz", [False, True])
+def test_line_formats_read_lines_ended_by_a_carriage_return_alone(tmp_path: Path, fmt: str, gz: bool) -> None:
+    """A log whose lines end with CR alone (classic Mac OS, some exporters) was one row: every
+    record after the first run into the first one's last value (4 records -> 1 row, silently)."""
+    data = "\r".join(_CR_LINES[fmt]).encode() + b"\r"
+    p = tmp_path / ("x.log.gz" if gz else "x.log")
+    p.write_bytes(gzip.compress(data) if gz else data)
+    df = get_format(fmt).read(p)
+    assert len(df) == 4
+    assert sniff_format(p).name == fmt
+    ip = {"cef": "src", "leef": "src", "kv": "srcip", "auditd": "addr"}[fmt]
+    assert df[ip].tolist() == [f"10.0.0.{i}" for i in range(4)]
+
+
+def test_cr_lines_bounded_as_lf_lines() -> None:
+    """The CR reader gives the lines (and the too-long ones) as the LF reader does."""
+    import io
+
+    from hourglass.ingest.cef import _bounded_lines, _CrLines
+
+    text = b"a\rbb\r" + b"x" * 50 + b"\rccc"
+    got = list(_bounded_lines(_CrLines(io.BytesIO(text), block=7), limit=10))
+    assert got == [b"a\n", b"bb\n", None, b"ccc"]
