@@ -44,3 +44,28 @@ def test_cr_lines_bounded_as_lf_lines() -> None:
     text = b"a\rbb\r" + b"x" * 50 + b"\rccc"
     got = list(_bounded_lines(_CrLines(io.BytesIO(text), block=7), limit=10))
     assert got == [b"a\n", b"bb\n", None, b"ccc"]
+
+
+@pytest.mark.parametrize(("line", "said"), [
+    (b"null", "line 2: expected a JSON object, got null (use --on-bad-rows skip"),
+    (b'"x"', "line 2: expected a JSON object, got a string"),
+    (b"7", "line 2: expected a JSON object, got a number"),
+    (b'[{"a": 1}]', "line 2: expected a JSON object, got an array of objects (send one object a line, "
+                    "JSON lines: jq -c '.[]')"),
+])
+def test_json_line_that_is_no_object_is_said_in_json_words(tmp_path: Path, line: bytes, said: str) -> None:
+    """A JSON line that is valid JSON but no object was 'malformed JSON (expected a JSON object,
+    got NoneType)' (or 'got list', 'got str'): Python's names, and no malformed JSON at all; the
+    EVE, Winlogbeat and JSON-lines readers now say it as stream does (exit 2), or skip it."""
+    from tests._cli import one_line_error
+
+    ev = b'{"timestamp": "2024-01-01T00:00:00.000000+0000", "event_type": "flow", "src_ip": "10.0.0.1"}'
+    p = tmp_path / "eve.json"
+    p.write_bytes(ev + b"\n" + line + b"\n" + ev + b"\n")
+    one_line_error(["inspect", str(p), "--format", "suricata-eve"], said)
+    one_line_error(["inspect", str(p)], said)  # (sniffed: suricata-eve)
+    from hourglass.ingest.tables import ReadStats
+
+    stats = ReadStats()
+    assert len(get_format("suricata-eve").read(p, on_bad_rows="skip", stats=stats)) == 2
+    assert stats.bad_rows == 1

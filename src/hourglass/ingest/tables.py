@@ -1601,8 +1601,6 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                 if not line.strip():
                     continue
                 obj = json.loads(line.rstrip("\r\n"))  # a cut line: "unterminated", not "control character"
-                if not isinstance(obj, dict) and not (page is not None and isinstance(obj, list)):
-                    raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
             except (UnicodeDecodeError, ValueError, RecursionError) as exc:
                 # RecursionError: arrays or objects nested ~1,000 deep, a bad line as stream has it
                 if on_bad_rows == "skip":
@@ -1619,6 +1617,13 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                                      f"({jq})") from None
                 raise InputError(f"{path}: line {lineno}: {why} "
                                  "(use --on-bad-rows skip to skip such rows)") from None
+            if not isinstance(obj, dict) and not (page is not None and isinstance(obj, list)):
+                # valid JSON, but no row: said as stream says it (not 'malformed JSON ... got NoneType')
+                if on_bad_rows == "skip":
+                    stats.skipped(lineno, at=stats.rows + len(rows))
+                    continue
+                raise InputError(f"{path}: line {lineno}: {not_an_object(obj)} "
+                                 "(use --on-bad-rows skip to skip such rows)")
             try:
                 events = page(obj) if page is not None else None
             except ValueError as exc:
@@ -1637,6 +1642,25 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                 rows, size = [], 0
     if rows:
         yield _json_frame(rows)
+
+
+def not_an_object(value: object) -> str:
+    """What a JSON line that is no object is told (``expected a JSON object, got null``), in
+    JSON's words, not Python's; an array of objects with how to make them lines.
+
+    Examples
+    --------
+    >>> not_an_object(None), not_an_object(3)
+    ('expected a JSON object, got null', 'expected a JSON object, got a number')
+    >>> not_an_object([{"a": 1}])
+    "expected a JSON object, got an array of objects (send one object a line, JSON lines: jq -c '.[]')"
+    """
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return ("expected a JSON object, got an array of objects (send one object a line, JSON lines: "
+                "jq -c '.[]')")
+    kind = {list: "an array", str: "a string", bool: "true/false", type(None): "null"}.get(
+        type(value), "a number")
+    return f"expected a JSON object, got {kind}"
 
 
 # the types of a JSON value that is neither an object nor an array
