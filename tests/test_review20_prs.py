@@ -69,3 +69,23 @@ def test_json_line_that_is_no_object_is_said_in_json_words(tmp_path: Path, line:
     stats = ReadStats()
     assert len(get_format("suricata-eve").read(p, on_bad_rows="skip", stats=stats)) == 2
     assert stats.bad_rows == 1
+
+
+@pytest.mark.parametrize("fmt", [None, "auditd"])
+def test_line_format_log_as_an_event_table_is_refused_by_name(tmp_path: Path, fmt: str | None) -> None:
+    """train --key-col/--message-col on a CEF (or audit, key=value) log read it as a CSV whose
+    header was its first record, '--format cef' accepted and not used: 'read as pipe-separated',
+    then "no column 'src', 'signature_id'; columns are <134>Nov 14 ... CEF:0, Acme, ...". It is
+    now refused as the log it is, naming the format (exit 2), nothing written."""
+    from tests._cli import one_line_error
+
+    lines = {None: _CR_LINES["cef"], "cef": _CR_LINES["cef"], "auditd": _CR_LINES["auditd"],
+             "kv": _CR_LINES["kv"]}[fmt]
+    data = tmp_path / "x.log"
+    data.write_text("\n".join(lines * 5) + "\n")
+    noun = {None: "CEF", "cef": "CEF", "auditd": "Linux audit", "kv": "key=value"}[fmt]
+    out = tmp_path / "m"
+    one_line_error(["train", str(data), *(["--format", fmt] if fmt else []), "--key-col", "severity",
+                    "--session-col", "src", "--model", "event-count-autoencoder", "-o", str(out)],
+                   f"{noun} lines (--format {fmt or 'cef'}), which an event table (--key-col/--message-col) "
+                   "does not read", out)

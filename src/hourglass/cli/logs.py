@@ -99,6 +99,8 @@ def train_logs(data: Path, output: Path, *, fmt: str, model: str, epochs: int | 
     check_model_dir(output, data)
     if not data.exists():
         raise HourglassError(f"{data}: no such file")
+    if table:
+        _refuse_line_log(data, fmt)
     if table and time_col is None:
         time_col = _format_time_col(data, fmt)
     features = EventSessions(format="table" if table else fmt, session_regex=session_regex,
@@ -121,6 +123,24 @@ def train_logs(data: Path, output: Path, *, fmt: str, model: str, epochs: int | 
     })
     pipe.save(output)
     return pipe
+
+
+def _refuse_line_log(data: Path, fmt: str) -> None:
+    """Refuse a log of a line format (CEF, LEEF, PAN-OS, key=value, audit: named by ``--format``
+    or sniffed) as an event table: the table reader reads CSV/TSV/Parquet/JSONL and ``.evtx``, and
+    would take such a log for a CSV whose header is its first record."""
+    from hourglass.ingest import resolve_format
+    from hourglass.ingest.cef import record_noun
+    from hourglass.ingest.formats import line_format
+
+    if not data.is_file():
+        return
+    spec = line_format(resolve_format(fmt, data).name)
+    if spec is not None:
+        raise HourglassError(
+            f"{shown(data)}: {record_noun(spec.name)} lines (--format {spec.name}), which an event "
+            "table (--key-col/--message-col) does not read: it reads CSV, TSV, Parquet, JSON lines "
+            "or .evtx; drop --key-col/--message-col to train a table model on the log's records")
 
 
 def _format_time_col(data: Path, fmt: str) -> str | None:
