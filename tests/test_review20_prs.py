@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,41 @@ def test_line_format_log_as_an_event_table_is_refused_by_name(tmp_path: Path, fm
                     "--session-col", "src", "--model", "event-count-autoencoder", "-o", str(out)],
                    f"{noun} lines (--format {fmt or 'cef'}), which an event table (--key-col/--message-col) "
                    "does not read", out)
+
+
+def _signin(i: int, category: str = "SignInLogs") -> dict[str, object]:
+    return {"time": f"2024-01-01T00:00:{i:02d}Z", "category": category, "operationName": "Sign-in activity",
+            "properties": {"createdDateTime": f"2024-01-01T00:00:{i:02d}Z", "appDisplayName": "Portal",
+                           "userPrincipalName": "ann@example.com", "status": {"errorCode": 0},
+                           "ipAddress": f"10.0.0.{i}"}}
+
+
+@pytest.mark.parametrize("shape", ["lines", "event-hub"])
+def test_other_category_among_sign_ins_is_a_bad_record_not_the_whole_file(tmp_path: Path, shape: str) -> None:
+    """An AuditLogs record among Entra sign-ins (an Event Hub carries every category) refused the
+    whole file, without a line, even with --on-bad-rows skip (stream skips it as a bad line); it
+    is now named by its line (and event, in an Event Hub message), or skipped and counted."""
+    import json
+
+    from hourglass.errors import InputError
+    from hourglass.ingest.tables import ReadStats
+
+    rows = [_signin(i) for i in range(30)]
+    audit = {"time": "2024-01-01T00:00:10Z", "category": "AuditLogs", "operationName": "Add user",
+             "properties": {"activityDisplayName": "Add user"}}
+    docs = [*rows[:10], audit, *rows[10:]] if shape == "lines" else \
+        [{"records": rows[:10]}, {"records": [*rows[10:20], audit]}, {"records": rows[20:]}]
+    p = tmp_path / "signins.json"
+    p.write_text("".join(json.dumps(d) + "\n" for d in docs))
+    spec = get_format("entra-signin")
+    assert sniff_format(p) is spec
+    where = "line 11" if shape == "lines" else "page 2 (line 2): event 10"
+    with pytest.raises(InputError, match=re.escape(where) + ": a record of category 'AuditLogs', not a"):
+        spec.read(p)
+    stats = ReadStats()
+    df = spec.read(p, on_bad_rows="skip", stats=stats)
+    assert df["ipAddress"].tolist() == [f"10.0.0.{i}" for i in range(30)]
+    assert stats.bad_rows == 1
+    p.write_text("".join(json.dumps(d) + "\n" for d in [audit, *rows]))  # a file of another kind
+    with pytest.raises(InputError, match="records of category 'AuditLogs', not sign-ins"):
+        spec.read(p, on_bad_rows="skip")

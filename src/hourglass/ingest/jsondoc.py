@@ -270,8 +270,23 @@ class JsonEventsSpec(DatasetSpec):
         page = document_start(head, self.wrappers, self.lead) is not None
         pretty = not page and pretty_object(head)
         if not page and not pretty:  # one event a line
+            seen = False  # an event of the format read: a record it refuses later is a bad line
+
+            def rows_of(value: object) -> list[dict[str, Any]] | None:
+                # a record the format refuses (an AuditLogs record among sign-ins, an Event Hook
+                # delivery among Okta events) after its events: named by its line, as stream names
+                # it, or skipped with --on-bad-rows skip; a file that starts with one is of that
+                # kind, refused as such by check
+                nonlocal seen
+                rows = self.page_rows(value)
+                problem = self.refusal(value) if rows is None and isinstance(value, dict) else None
+                if problem is not None and seen:
+                    raise ValueError(problem)
+                seen = seen or problem is None
+                return rows
+
             for df in iter_table(p, fmt="jsonl", on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,
-                                 stats=stats, event=self.event, page=self.page_rows):
+                                 stats=stats, event=self.event, page=rows_of):
                 self.check(df, p)  # each chunk: records of another kind later on refused too
                 yield df
             return
@@ -302,7 +317,7 @@ class JsonEventsSpec(DatasetSpec):
         refused by name by :meth:`check`)."""
         from hourglass.ingest.cloudtrail import _BadJson, _documents
 
-        page, found = 0, False
+        page, found, seen = 0, False, False
         try:
             with open_text(p) as fh:
                 for line, doc in _documents(fh):
@@ -321,6 +336,18 @@ class JsonEventsSpec(DatasetSpec):
                             if stats is not None:
                                 stats.skipped(line)
                             continue
+                        problem = self.refusal(r)
+                        if problem is not None and seen:  # (the first: check names the file's kind)
+                            # an AuditLogs record in an Event Hub message of sign-ins: named, or skipped
+                            if on_bad_rows != "skip":
+                                where = f"line {line}" if r is doc else \
+                                    f"page {page + 1} (line {line}): event {i}"
+                                raise InputError(f"{p}: {where}: {problem} (use --on-bad-rows skip to skip "
+                                                 "such events)")
+                            if stats is not None:
+                                stats.skipped(line)
+                            continue
+                        seen = seen or problem is None
                         found = True
                         yield self.event(r)
                     page += 1
