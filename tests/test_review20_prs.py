@@ -130,3 +130,18 @@ def test_other_category_among_sign_ins_is_a_bad_record_not_the_whole_file(tmp_pa
     p.write_text("".join(json.dumps(d) + "\n" for d in [audit, *rows]))  # a file of another kind
     with pytest.raises(InputError, match="records of category 'AuditLogs', not sign-ins"):
         spec.read(p, on_bad_rows="skip")
+
+
+def test_json_lines_ended_by_a_carriage_return_alone_are_read_as_lines(tmp_path: Path) -> None:
+    """JSON lines ended by CR alone were refused as 'line 1: malformed JSON (Extra data at column
+    95)': the whole file one line; each is now its own row, as with LF or CR LF."""
+    import json
+
+    events = [{"timestamp": f"2024-01-01T00:00:0{i}.000000+0000", "event_type": "flow",
+               "src_ip": f"10.0.0.{i}"} for i in range(5)]
+    p = tmp_path / "eve.json"
+    p.write_text("".join(json.dumps(e) + "\r" for e in events), newline="")
+    spec = sniff_format(p)
+    assert spec.name == "suricata-eve"
+    assert spec.read(p)["src_ip"].tolist() == [f"10.0.0.{i}" for i in range(5)]
+    assert get_format("jsonl").read(p)["src_ip"].tolist() == [f"10.0.0.{i}" for i in range(5)]
