@@ -196,7 +196,7 @@ def test_gcp_text_entry_among_audit_entries_with_null_payloads_is_still_refused(
     text = {"logName": "projects/p/logs/app", "timestamp": "2026-01-05T08:00:01Z", "textPayload": None}
     p = tmp_path / "audit.jsonl"
     p.write_text(json.dumps(audit) + "\n" + json.dumps(text) + "\n")
-    with pytest.raises(InputError, match=r"audit\.jsonl: line 2: a log entry with textPayload, not an audit log"):
+    with pytest.raises(InputError, match=r"audit\.jsonl: line 2: a log entry with textPayload, not an audit"):
         get_format("gcp-audit").read(p)
 
 
