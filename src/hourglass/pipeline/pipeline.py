@@ -328,6 +328,9 @@ class Pipeline:
                    replay: pd.DataFrame | None = None, **params: Any) -> Pipeline:
         """A new pipeline: this fitted one's detector trained further on (normal) rows ``df``.
 
+        ``y`` marks known anomalies among the new rows as in :meth:`fit` (one label per row the
+        detector trains on, of ``df`` alone: the rows of ``replay`` are normal ones).
+
         The preprocessing stays **frozen**: the same columns, features and scaling as this
         pipeline's (``df`` must have this model's input columns, checked as :meth:`score`
         checks them; a category value never seen in the first training data stays "unseen").
@@ -418,6 +421,9 @@ class Pipeline:
         asked = {**det.get_params(), **params}.get("validation_fraction")
         if replay is not None:
             X, params, replayed = self._with_replay(X, replay, params)
+            if y is not None:  # the replayed rows are old normal ones: labelled 0, where they sit
+                labels, old_rows = check_labels(y, n_x), np.zeros(len(X) - n_x, dtype=np.int8)
+                y = np.r_[old_rows, labels] if series else np.r_[labels, old_rows]
         old = det.threshold_
         rule = params.pop("threshold", type(old)(**old.get_params()))
         needs_labels = _needs_labelled_rows(rule, X_val, y_val, "Pipeline.warm_start", "the new data")
@@ -448,7 +454,7 @@ class Pipeline:
         new.info.pop("n_labelled_anomalies", None)
         if y is not None and new.detector_.get_tags()["supports_labels"]:
             kept = getattr(new.detector_, "warm_labelled_anomalies_", None)  # a log's: sessions kept
-            new.info["n_labelled_anomalies"] = (int((check_labels(y, n_x) == 1).sum()) if kept is None
+            new.info["n_labelled_anomalies"] = (int((check_labels(y, len(X)) == 1).sum()) if kept is None
                                                 else kept)
         torch = sys.modules.get("torch")
         if torch is not None:  # as fit records it

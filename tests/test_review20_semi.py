@@ -1,0 +1,61 @@
+"""Regression tests: known anomalies (semi-supervised training with fit(X, y) and warm starts)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.detectors import AutoEncoder
+
+KW: dict[str, Any] = dict(hidden=(4, 2), epochs=2, verbose=0, device="cpu", patience=None)
+
+
+def _flows(n: int, rng: np.random.Generator, day: int = 0) -> pd.DataFrame:
+    return pd.DataFrame({"ts": np.sort(rng.integers(0, 86_400, n)) + day * 86_400,
+                         "src": rng.choice(["a", "b", "c"], n), "bytes": rng.lognormal(6, 1, n)})
+
+
+def test_entity_warm_start_with_labels_and_replay_labels_the_new_buckets_only(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from hourglass import Pipeline
+    from hourglass.features import EntityWindows
+
+    rng = np.random.default_rng(0)
+    pipe = Pipeline(AutoEncoder(**KW), features=EntityWindows("src", "ts", bucket="1h")).fit(_flows(600, rng))
+    new, old = _flows(600, rng, day=1), _flows(300, rng)
+    n_new = len(pipe.transform(new))
+    y = np.zeros(n_new, dtype=np.int64)
+    y[:3] = 1
+    seen: list[np.ndarray] = []
+    warm = AutoEncoder.warm_start
+
+    def spy(self: AutoEncoder, X: Any, y: Any = None, **kw: Any) -> Any:
+        seen.append(np.asarray(y))
+        return warm(self, X, y, **kw)
+
+    monkeypatch.setattr(AutoEncoder, "warm_start", spy)
+    # said 'y: has 72 labels for 141 rows': the replayed buckets had no labels
+    out = pipe.warm_start(new, y, replay=old, epochs=1)
+    n_old = out.info["warm_start"]["replay"]["buckets"]
+    assert seen[0].tolist() == [1, 1, 1] + [0] * (n_new - 3 + n_old)
+    assert out.info["n_labelled_anomalies"] == 3
+
+
+def test_series_warm_start_with_labels_and_replay_warns_the_labels_are_ignored() -> None:
+    from hourglass import Pipeline
+    from hourglass.detectors import LSTMAutoEncoder
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    t = np.arange(240)
+    series = pd.DataFrame({"v": np.sin(t / 5)})
+    det = LSTMAutoEncoder(window=8, hidden=4, epochs=1, verbose=0, device="cpu")
+    pipe = Pipeline(det, features=TimeSeriesPreprocessor()).fit(series)
+    y = np.zeros(240, dtype=np.int64)
+    y[100] = 1
+    # said 'y: has 240 labels for 480 rows' before the warning that the model takes no labels
+    with pytest.warns(UserWarning, match="does not use labels; y is ignored"):
+        out = pipe.warm_start(series, y, replay=series, epochs=1)
+    assert out.info["warm_start"]["replay"]["steps"] == 240
