@@ -59,3 +59,17 @@ def test_series_warm_start_with_labels_and_replay_warns_the_labels_are_ignored()
     with pytest.warns(UserWarning, match="does not use labels; y is ignored"):
         out = pipe.warm_start(series, y, replay=series, epochs=1)
     assert out.info["warm_start"]["replay"]["steps"] == 240
+
+
+def test_a_bad_label_in_a_log_warm_start_is_named_by_its_session_among_those_given() -> None:
+    from hourglass.detectors.registry import get
+    from hourglass.errors import InputError
+
+    det = get("event-count-autoencoder")(**KW).fit([np.array([1, 2, 3, 4])] * 40)
+    # ten sessions holding a key never seen (9) are left out of the training
+    new = [np.array([1, 9, 3, 4])] * 10 + [np.array([1, 2, 3, 4])] * 30
+    y = np.zeros(40)
+    y[12] = np.nan
+    # said 'row 3': its place among the 30 sessions kept
+    with pytest.raises(InputError, match=r"found a missing label \(row 13\)$"):
+        det.warm_start(new, y, epochs=1)

@@ -236,7 +236,9 @@ class EventsInput:
             labels = np.asarray(y).ravel()
             if len(labels) != len(packed):
                 raise InputError(f"y: {len(labels)} labels for {len(packed)} sessions")
-            labels = labels[keep]
+            # read before the sessions holding an unknown key are left out: a bad label is named
+            # by its session among those given, not among those kept
+            labels = check_labels(labels, len(labels))[keep]
         new = super().warm_start(sessions, labels, **params)  # type: ignore[misc]
         new.warm_unknown_ = stats
         # the labelled anomalies among the sessions trained on (those with an unknown key are not)
