@@ -73,3 +73,32 @@ def test_a_bad_label_in_a_log_warm_start_is_named_by_its_session_among_those_giv
     # said 'row 3': its place among the 30 sessions kept
     with pytest.raises(InputError, match=r"found a missing label \(row 13\)$"):
         det.warm_start(new, y, epochs=1)
+
+
+def _entity_file(path: Any) -> None:
+    rng = np.random.default_rng(0)
+    rows = [{"ts": h * 3600 + k * 60, "host": host, "bytes": float(rng.lognormal(6, 1)), "label": "normal"}
+            for h in range(40) for host in ("a", "b", "c") for k in range(4)]
+    df = pd.DataFrame(rows)
+    df.loc[1, "label"] = ""  # host a, hour 0: one of its four rows has no label
+    df.loc[(df.host == "b") & (df.ts // 3600 == 5), "label"] = ["normal", "attack", "normal", "normal"]
+    df.to_csv(path, index=False)
+
+
+def test_entity_train_leaves_out_a_bucket_holding_a_row_without_a_label(tmp_path: Any) -> None:
+    import json
+
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    _entity_file(tmp_path / "flows.csv")
+    res = runner.invoke(app, ["train", str(tmp_path / "flows.csv"), "--entity-col", "host",
+                              "--timestamp-col", "ts", "--bucket", "1h", "--label-col", "label",
+                              "--normal", "normal", "-o", str(tmp_path / "m"), "--epochs", "1",
+                              "--hidden", "4,2"])
+    assert res.exit_code == 0, res.output
+    assert "not trained on, nor the other rows of their buckets" in " ".join(res.stderr.split())
+    info = json.loads((tmp_path / "m" / "config.json").read_text())["info"]["entity"]
+    # the unlabelled row was dropped and the other three rows of its bucket trained on as a
+    # normal bucket of three rows (119 buckets, 475 rows): a thinned bucket, not known normal
+    assert (info["buckets"], info["rows_trained"], info["rows_left_out_with_attacks"]) == (118, 472, 4)

@@ -311,32 +311,40 @@ def normal_buckets(df: pd.DataFrame, features: EntityWindows, label_col: str | N
                    ) -> tuple[pd.DataFrame, int, np.ndarray]:
     """(rows, rows left out, the rows' positions): ``df`` without its label column and without
     every (entity, bucket) of ``features``' grouping that holds an anomalous row (a thinned
-    bucket is not normal); rows without a label are left out too (the first named as ``stats``,
-    the read's counts, tells its data row: see :func:`unlabelled_rows`). No ``label_col``:
+    bucket is not normal); rows without a label are left out too, with their buckets (the rest
+    of such a bucket is a thinned one, not known to be normal; the first named as ``stats``, the
+    read's counts, tells its data row: see :func:`unlabelled_rows`). No ``label_col``:
     ``df`` as it is. The positions are each row's in ``df`` (its data row less one), ``-1``
     where ``stats`` says a skipped row may come before it: for :func:`at_file_rows`."""
     at = np.arange(len(df)) if stats is None else stats.known(np.arange(len(df)))
     if label_col is None:
         return df, 0, at
     labels = label_strings(df[label_col]) if label_col in df.columns else None
+    keep = np.ones(len(df), dtype=bool)
     if labels is not None:
-        keep = unlabelled_rows(labels, normal, label_col, str(data), "not trained on", stats=stats)
-        df, at = df.loc[keep].reset_index(drop=True), at[keep]
-    feats, labels, is_anom = split_labels(df, label_col, normal, str(data))
-    assert is_anom is not None
+        keep = unlabelled_rows(labels, normal, label_col, str(data),
+                               "not trained on, nor the other rows of their buckets", stats=stats)
+    _, _, labelled_anom = split_labels(df.loc[keep], label_col, normal, str(data))
+    assert labelled_anom is not None
+    is_anom = np.zeros(len(df), dtype=np.int8)
+    is_anom[keep] = labelled_anom
+    feats = df.drop(columns=[label_col])
     probe = EntityWindows(features.entity_col, features.timestamp_col, bucket=features.bucket,
                           numeric=(), categorical=(),
                           entity_case=getattr(features, "entity_case", "exact"),
                           # numeric dates in the order the model reads them (its fit's, or given)
                           dayfirst=getattr(features, "dayfirst_", features.dayfirst))
     ent, start = probe.row_keys(feats)
-    bad = pd.DataFrame({"e": ent, "b": start, "y": is_anom}).groupby(["e", "b"])["y"].transform("max")
-    normal_rows = bad.to_numpy() == 0
+    # a row without a label marks its bucket as an attack row does: neither is known normal
+    grouped = pd.DataFrame({"e": ent, "b": start, "y": is_anom, "u": ~keep}).groupby(["e", "b"])
+    attack = grouped["y"].transform("max").to_numpy() == 1
+    normal_rows = ~attack & ~grouped["u"].transform("max").to_numpy()
     rows = feats.loc[normal_rows].reset_index(drop=True)
     if not len(rows):
-        raise HourglassError(f"{data}: every bucket holds an anomalous row; nothing normal to "
-                             "train on")
-    return rows, int(bad.to_numpy().sum()), at[normal_rows]
+        raise HourglassError(f"{data}: every bucket holds an anomalous row"
+                             + ("" if keep.all() else " or a row without a label")
+                             + "; nothing normal to train on")
+    return rows, int((attack & keep).sum()), at[normal_rows]
 
 
 def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: str, bucket: str,
