@@ -102,3 +102,37 @@ def test_entity_train_leaves_out_a_bucket_holding_a_row_without_a_label(tmp_path
     # the unlabelled row was dropped and the other three rows of its bucket trained on as a
     # normal bucket of three rows (119 buckets, 475 rows): a thinned bucket, not known normal
     assert (info["buckets"], info["rows_trained"], info["rows_left_out_with_attacks"]) == (118, 472, 4)
+
+
+@pytest.mark.parametrize("column", ["label", "verdict", 7])
+def test_pipeline_fit_warns_when_a_feature_tells_the_labels(column: Any) -> None:
+    import warnings
+
+    from hourglass import Pipeline
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=120), "b": rng.normal(size=120)})
+    y = np.zeros(120, dtype=np.int64)
+    y[:3] = 1
+    # a label named like one (its text), or the 0/1 labels themselves under another name
+    df[column] = np.where(y == 1, "attack", "normal") if column == "label" else y
+    # the known anomalies were told to the model by a feature (label=attack), without a word
+    with pytest.warns(UserWarning, match=rf"^Pipeline.fit: column '{column}' is a feature and looks "
+                                         r"like the labels y: the model learns the known anomalies"):
+        Pipeline(AutoEncoder(**KW)).fit(df, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Pipeline(AutoEncoder(**KW)).fit(df.drop(columns=[column]), y)  # no feature tells them
+
+
+def test_pipeline_fit_with_no_labelled_anomaly_warns_of_no_label_column() -> None:
+    import warnings
+
+    from hourglass import Pipeline
+
+    rng = np.random.default_rng(0)
+    # a service class, named like a label: with no known anomaly in y it tells none
+    df = pd.DataFrame({"a": rng.normal(size=120), "class": rng.choice(["web", "dns"], 120)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Pipeline(AutoEncoder(**KW)).fit(df, np.zeros(120, dtype=np.int64))

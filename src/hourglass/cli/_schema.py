@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from hourglass._labels import looks_like_label
 from hourglass.cli._common import feature_option, refuse_format_drop
 from hourglass.errors import HourglassError, InputError
 from hourglass.features.tabular import TabularPreprocessor
@@ -68,16 +69,10 @@ def check_format_name(fmt: str | None) -> None:
                          "a (?P<content>...) group")
 
 
-# Column names that usually hold a row's verdict: trained on as a feature they teach the model
-# the labels (attack rows included), which train would do without a word.
-_LABEL_NAMES = frozenset({"label", "labels", "class", "attack", "attack_cat", "attack_type",
-                          "is_attack", "is_anomaly", "anomaly", "malicious"})
-
-
 def warn_label_as_feature(features: Sequence[str], label_col: str | None, source: str) -> None:
     """Warn when, without a label column, a column named like one (``label``, ``attack_cat``...)
     is one of ``features`` (the input columns the model uses, or inspect shows)."""
-    named = [str(c) for c in features if str(c).strip().lower() in _LABEL_NAMES]
+    named = [str(c) for c in features if looks_like_label(c)]
     if label_col is None and named:
         logging.getLogger("hourglass").warning(
             "%s: column %r looks like a label, and without --label-col it is a feature, and "

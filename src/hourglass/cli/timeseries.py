@@ -16,10 +16,10 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from hourglass._labels import LABEL_NAMES
 from hourglass._numbers import to_numbers
 from hourglass.cli._common import check_model_dir, model_params
 from hourglass.cli._output import fitted_text, print_stream_threshold, threshold_text
-from hourglass.cli._schema import _LABEL_NAMES
 from hourglass.cli._spool import shown, shown_name
 from hourglass.detectors import registry
 from hourglass.detectors.windowed import WindowDetector
@@ -231,7 +231,7 @@ def refuse_dataset_label_col(ds: TimeSeriesDataset | None, label_col: str | None
 def _warn_label_channel(channels: Sequence[str], data: Path) -> None:
     """Warn when a channel is named like a label (``label``, ``anomaly``...): modelled as a
     measurement, its anomalous steps are input the model learns, as table models warn."""
-    named = [c for c in channels if str(c).strip().lower() in _LABEL_NAMES]
+    named = [c for c in channels if str(c).strip().lower() in LABEL_NAMES]
     if named:
         logger.warning("%s: column %r looks like a label, and without --label-col it is a channel "
                        "the model reads; give --label-col %s (or --drop %s)", data, named[0],

@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import time
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -164,6 +165,30 @@ def _refuse_labels_per_table_row(y: object | None, df: object, X: Any, features:
                      "give them")
 
 
+def _warn_labels_as_feature(df: pd.DataFrame, labels: np.ndarray, columns: list[Any]) -> None:
+    """Warn when one of ``columns`` (the input columns the model reads) is named like a label
+    (``label``, ``attack_cat``, ...) or holds the labels ``y`` themselves: a feature that tells
+    which rows are the known anomalies teaches the model the labels, not the anomalies, and is
+    missing (or is the answer) where the model scores."""
+    from hourglass._labels import looks_like_label
+    from hourglass.detectors.base import _caller_outside_package
+
+    if not labels.any():  # no known anomaly to tell (a column of zeros is no label)
+        return
+    by_name = {str(k): k for k in df.columns}  # the features name columns as text (1 is '1')
+    for c in columns:
+        told = looks_like_label(c)
+        col = by_name.get(str(c))
+        if not told and col is not None and df[col].dtype.kind in "biuf":
+            told = bool(np.array_equal(df[col].to_numpy(dtype=np.float64, na_value=np.nan), labels))
+        if told:
+            warnings.warn(f"Pipeline.fit: column {c!r} is a feature and looks like the labels y: the "
+                          "model learns the known anomalies from it; leave it out of df (or give "
+                          f"TabularPreprocessor(drop=[{c!r}]))", UserWarning,
+                          stacklevel=_caller_outside_package())
+            return
+
+
 def _needs_labelled_rows(rule: Threshold | None, X_val: object, y_val: object, method: str,
                          data: str) -> bool:
     """Whether ``rule`` is fitted on labelled validation rows; refuses ``X_val`` without ``y_val``
@@ -264,6 +289,10 @@ class Pipeline:
         self.features_: Any = type(template)(**template.get_params())  # any preprocessing class
         X = self.features_.fit_transform(df)
         _refuse_labels_per_table_row(y, df, X, self.features_, "Pipeline.fit")
+        if (y is not None and detector.get_tags()["supports_labels"] and isinstance(df, pd.DataFrame)
+                and getattr(self.features_, "output", None) == "tabular"):
+            _warn_labels_as_feature(df, check_labels(y, len(X)),
+                                    list(getattr(self.features_, "columns_", [])))
         rule = self.threshold if self.threshold is not None else detector.get_params().get("threshold")
         needs_labels = _needs_labelled_rows(rule, X_val, y_val, "Pipeline.fit", "the training data")
         self.detector_ = detector.clone()
