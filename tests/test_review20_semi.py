@@ -136,3 +136,36 @@ def test_pipeline_fit_with_no_labelled_anomaly_warns_of_no_label_column() -> Non
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         Pipeline(AutoEncoder(**KW)).fit(df, np.zeros(120, dtype=np.int64))
+
+
+@pytest.mark.parametrize("whole", [False, True])
+def test_entity_evaluate_leaves_out_a_bucket_holding_a_row_without_a_label(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch, whole: bool) -> None:
+    import hourglass.cli.entity as entity_cli
+    from hourglass.cli import app
+    from hourglass.ingest import ReadStats
+    from hourglass.pipeline import load
+    from tests._cli import runner
+
+    _entity_file(tmp_path / "flows.csv")
+    df = pd.read_csv(tmp_path / "flows.csv", keep_default_na=False)
+    clean = df.drop(columns=["label"])
+    clean.to_csv(tmp_path / "clean.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "clean.csv"), "--entity-col", "host",
+                              "--timestamp-col", "ts", "--bucket", "1h", "-o", str(tmp_path / "m"),
+                              "--epochs", "1", "--hidden", "4,2"])
+    assert res.exit_code == 0, res.output
+    pipe = load(tmp_path / "m")
+    full = pipe.score(df.drop(columns=["label"]))  # every bucket, as score gives it
+    if whole:
+        monkeypatch.setattr(entity_cli, "_read_in_chunks", lambda *a, **k: (None, ReadStats()))
+    summary, arrays, _ = entity_cli.evaluate_entity(pipe, tmp_path / "flows.csv", label_col="label",
+                                                    normal=["normal"], fmt="auto", on_bad_rows="error")
+    # bucket (a, hour 0) was scored from its 3 labelled rows, a bucket that score never sees
+    assert summary["buckets"] == len(full) - 1 and summary["rows"] == len(df) - 1
+    np.testing.assert_allclose(arrays["score"], full[1:], rtol=1e-6)
+    assert summary["anomalous_buckets"] == 1
+    res = runner.invoke(app, ["evaluate", str(tmp_path / "m"), str(tmp_path / "flows.csv"),
+                              "--label-col", "label", "--normal", "normal"])
+    assert res.exit_code == 0, res.output
+    assert "left out of the metrics, with their buckets" in " ".join(res.stderr.split())

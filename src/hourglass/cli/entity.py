@@ -137,16 +137,22 @@ def _bucket_marks(features: EntityWindows, df: pd.DataFrame, labels: np.ndarray,
                   is_anom: np.ndarray, keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per row of ``keys``: 1 when any of its rows in ``df`` is anomalous, the most frequent
     anomalous label of its rows (of labels as frequent, the first in row order; ``None`` for a
-    bucket without one), and 1 when it holds both anomalous and normal rows (a mixed bucket)."""
+    bucket without one), and 1 when it holds both anomalous and normal rows (a mixed bucket).
+    A row marked ``-1`` in ``is_anom`` has no label: a bucket holding one and no anomalous row
+    is neither normal nor anomalous, marked ``-1`` too."""
     ent, start = features.row_keys(df)
     rows = pd.DataFrame({"entity": ent, "bucket_start": start, "y": is_anom, "label": labels})
-    marks = rows.groupby(["entity", "bucket_start"], sort=False)["y"]
-    y, least = marks.max(), marks.min()
+    groups = ["entity", "bucket_start"]
+    y = rows.groupby(groups, sort=False)["y"].max()
+    # the least mark of the labelled rows (NaN: none), and whether any row has no label
+    least = rows["y"].where(rows["y"] >= 0).groupby([rows[g] for g in groups], sort=False).min()
+    unlabelled = rows["y"].lt(0).groupby([rows[g] for g in groups], sort=False).any()
     top = _top_labels(rows[rows["y"] == 1])
-    idx = pd.MultiIndex.from_frame(keys[["entity", "bucket_start"]])
+    idx = pd.MultiIndex.from_frame(keys[groups])
     lab = top.reindex(idx).to_numpy(dtype=object, copy=True)
     lab[pd.isna(lab)] = None
-    y_b = y.reindex(idx).to_numpy(dtype=np.int8)
+    y_b = y.reindex(idx).to_numpy(dtype=np.int8, copy=True)
+    y_b[unlabelled.reindex(idx).to_numpy(dtype=bool) & (y_b != 1)] = -1
     return y_b, lab, ((y_b == 1) & (least.reindex(idx).to_numpy() == 0)).astype(np.int8)
 
 
@@ -655,15 +661,16 @@ class _LabelledChunks:
                     self.first_unlabelled = self.rows + int(np.flatnonzero(~keep)[0]) + 1
                 self.unlabelled += int((~keep).sum())
             self.rows += len(chunk)
-            labels = labels[keep]
-            anom = (~np.isin(labels, self.normal)).astype(np.int8)
-            self.anomalous += int(anom.sum())
-            if anom.any():  # for the whole read's warning of a normal value spelt otherwise
+            # a row without a label stays in its bucket (the bucket is scored as it is), marked
+            # -1: the bucket is then left out of the metrics unless an attack row marks it
+            anom = np.where(keep, ~np.isin(labels, self.normal), -1).astype(np.int8)
+            self.anomalous += int((anom == 1).sum())
+            if (anom == 1).any():  # for the whole read's warning of a normal value spelt otherwise
                 for v, c in label_counts(labels[anom == 1]).items():
                     self.anomalous_values[v] = self.anomalous_values.get(v, 0) + c
             if self.first_normal is None and (anom == 0).any():
                 self.first_normal = str(labels[anom == 0][0])
-            out = chunk.loc[keep].drop(columns=[self.label_col]).reset_index(drop=True)
+            out = chunk.drop(columns=[self.label_col]).reset_index(drop=True)
             out[_LABEL], out[_ANOM] = labels, anom
             yield out
 
@@ -676,7 +683,7 @@ class _LabelledChunks:
         if self.unlabelled:
             row = stats.data_row(int(self.first_unlabelled or 1) - 1)
             logger.warning("%s: %d row(s) have no value in label column %r%s; left out of the "
-                           "metrics", self.where, self.unlabelled, self.label_col,
+                           "metrics, with their buckets", self.where, self.unlabelled, self.label_col,
                            f" (first: data row {row})" if row is not None else "")
         warn_other_spellings(self.anomalous_values, self.normal, self.label_col, self.where)
         return True
@@ -737,7 +744,7 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
         y, classes = keys["y"].to_numpy(dtype=np.int8), _normal_filled(keys["label"].to_numpy(),
                                                                       str(marked.first_normal))
         mixed = keys["mixed"].to_numpy(dtype=np.int8)
-        keys, n_anom = keys[list(KEYS)], marked.anomalous
+        keys, n_anom, n_rows = keys[list(KEYS)], marked.anomalous, n_rows - marked.unlabelled
     else:
         stats = ReadStats()
         f = pipe.features_
@@ -746,21 +753,26 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
                                   on_bad_rows, stats, data)
         at = stats.known(np.arange(len(df)))  # the file's data row of each row kept (-1: not known)
         labels_all = label_strings(df[label_col]) if label_col in df.columns else None
+        keep = np.ones(len(df), dtype=bool)
         if labels_all is not None:
-            keep = unlabelled_rows(labels_all, normal, label_col, str(data), "left out of the metrics",
-                                   stats=stats)
-            df, at = df.loc[keep].reset_index(drop=True), at[keep]
-        capture = None if labels_all is None else attack_capture(label_strings(df[label_col]),
-                                                                  normal, label_col, str(data))
+            # a row without a label stays in its bucket (scored as it is), marked -1: the bucket
+            # is left out of the metrics unless an attack row marks it
+            keep = unlabelled_rows(labels_all, normal, label_col, str(data),
+                                   "left out of the metrics, with their buckets", stats=stats)
+        capture = None if labels_all is None else attack_capture(labels_all[keep], normal, label_col,
+                                                                  str(data))
         if capture is not None:  # an attack capture: evaluated as a table model's (see evaluate)
             logger.warning("%s: every row counts as an anomaly; precision, F1, FPR and the AUCs "
                            "need normal buckets (n/a)", capture)
-            feats, labels = df.drop(columns=[label_col]), label_strings(df[label_col])
-            is_anom = np.ones(len(labels), dtype=np.int8)
+            assert labels_all is not None  # an attack capture is read from the labels
+            feats, labels = df.drop(columns=[label_col]), labels_all
+            is_anom = np.where(keep, 1, -1).astype(np.int8)
         else:
-            feats, split, anom = split_labels(df, label_col, normal, str(data))
+            _, split, anom = split_labels(df.loc[keep], label_col, normal, str(data))
             assert split is not None and anom is not None
-            labels, is_anom = split, anom
+            feats, labels = df.drop(columns=[label_col]), label_strings(df[label_col])
+            is_anom = np.full(len(df), -1, dtype=np.int8)
+            is_anom[keep] = anom
         start = time.perf_counter()
         try:
             keys, X = pipe.features_.transform_with_keys(pipe.with_absent_fields(feats))
@@ -769,8 +781,15 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
         y, lab, mixed = _bucket_marks(pipe.features_, feats, labels, is_anom, keys)
         normal_rows = labels[np.asarray(is_anom) == 0]
         classes = _normal_filled(lab, str(normal_rows[0]) if len(normal_rows) else "normal")
-        n_rows, n_anom = len(feats), int(is_anom.sum())
+        n_rows, n_anom = int(keep.sum()), int((is_anom == 1).sum())
     result = bucket_rows(pipe, keys, X)
+    known = y >= 0  # a bucket holding a row without a label, and no attack row, is neither class
+    if not known.any():
+        raise HourglassError(f"{data}: every bucket holds a row without a label and no attack row; "
+                             "no bucket to evaluate")
+    if not known.all():
+        result = result.loc[known].reset_index(drop=True)
+        y, classes, mixed = y[known], classes[known], mixed[known]
     seconds = time.perf_counter() - start
     warn_missing_entity(keys, pipe.features_.entity_col, n_rows, data)
     per_day = pipe.info.get("events_per_day")
