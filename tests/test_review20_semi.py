@@ -169,3 +169,24 @@ def test_entity_evaluate_leaves_out_a_bucket_holding_a_row_without_a_label(
                               "--label-col", "label", "--normal", "normal"])
     assert res.exit_code == 0, res.output
     assert "left out of the metrics, with their buckets" in " ".join(res.stderr.split())
+
+
+def test_a_margin_near_float32s_top_pushes_instead_of_making_the_loss_nan() -> None:
+    import torch
+
+    from hourglass.nn import labelled_margin_loss
+
+    v = torch.tensor([4.0, 4.0, 4.0, 1.0], requires_grad=True)
+    y = torch.tensor([0.0, 0.0, 0.0, 1.0])
+    # 1e38 · 4 is inf in float32: the normal rows' 0 · inf made the loss NaN, and fit said
+    # "training diverged ... scale the inputs", blaming the data for a setting fit accepted
+    loss = labelled_margin_loss(v, (v, y), margin=1e38)
+    loss.backward()
+    assert torch.isfinite(loss) and v.grad is not None and torch.isfinite(v.grad).all()
+    assert float(loss.detach()) == pytest.approx((12 + 4 * (np.log(1e38) + np.log(4.0))) / 4, rel=1e-5)
+    rng = np.random.default_rng(0)
+    X = (rng.normal(size=(80, 4)) * 100).astype("float32")
+    labels = np.zeros(80, dtype=np.int64)
+    labels[:3] = 1
+    det = AutoEncoder(**{**KW, "epochs": 2}, standardize=False, label_margin=1e37).fit(X, labels)
+    assert np.isfinite(det.score(X)).all()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 __all__ = ["labelled_margin_loss"]
@@ -51,6 +53,10 @@ def labelled_margin_loss(
     # a batch without a normal row has no reference: its labelled rows are left where they are
     # (measured against their own mean they were pushed at every step, without bound)
     ref = ((values * normal).sum() / n_normal.clamp(min=1.0)).detach().clamp(min=eps)
-    push = torch.relu(torch.log(margin * ref) - torch.log(values + eps))
+    scaled = margin * ref
+    # log(margin · m): a margin near float32's top times a mean above 1 overflows to inf, and
+    # the normal rows' 0 · inf made the loss NaN ("training diverged", the data blamed)
+    target = torch.where(torch.isfinite(scaled), torch.log(scaled), math.log(margin) + torch.log(ref))
+    push = torch.relu(target - torch.log(values + eps))
     total = (values * normal).sum() + weight * (y * ref * push).sum() * (n_normal > 0)
     return total / (n_normal + n_anomal).clamp(min=1.0)
