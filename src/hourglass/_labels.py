@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-__all__ = ["LABEL_NAMES", "looks_like_label"]
+from collections.abc import Iterable
+
+__all__ = ["LABEL_NAMES", "label_like", "looks_like_label"]
 
 #: Column names that usually hold a row's verdict: trained on as a feature they teach the model
-#: the labels (attack rows included).
+#: the labels (attack rows included). ``y`` is the label of the ODDS/ADBench sets,
+#: ``changepoint`` SKAB's second label column (beside ``anomaly``).
 LABEL_NAMES = frozenset({"label", "labels", "class", "attack", "attack_cat", "attack_type",
-                         "is_attack", "is_anomaly", "anomaly", "malicious"})
+                         "is_attack", "is_anomaly", "anomaly", "malicious", "y", "changepoint",
+                         "outlier", "is_outlier"})
 
 
 def looks_like_label(name: object) -> bool:
-    """Whether the column ``name`` is named like a label.
+    """Whether the column ``name`` is named like a label (whatever columns stand beside it; see
+    :func:`label_like` for ``y`` beside an ``x``).
 
     Examples
     --------
@@ -19,3 +24,24 @@ def looks_like_label(name: object) -> bool:
     (True, False)
     """
     return str(name).strip().lower() in LABEL_NAMES
+
+
+def label_like(columns: Iterable[object], label_col: str | None = None) -> list[str]:
+    """The columns of ``columns`` named like a label (``label``, ``attack_cat``, ``y``...), other
+    than ``label_col`` itself; ``y`` beside an ``x`` or ``z`` is an axis (an accelerometer's, a
+    position's), not a label.
+
+    Examples
+    --------
+    >>> label_like(["bytes", "label", "attack_cat"], "label")
+    ['attack_cat']
+    >>> label_like(["bytes", "Label ", "y"])
+    ['Label ', 'y']
+    >>> label_like(["x", "y", "z"])
+    []
+    """
+    columns = list(columns)
+    names = {str(c).strip().lower() for c in columns}
+    axes = bool(names & {"x", "z"})
+    return [str(c) for c in columns if looks_like_label(c) and str(c) != label_col
+            and not (axes and str(c).strip().lower() == "y")]

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from hourglass._labels import looks_like_label
+from hourglass._labels import label_like
 from hourglass.cli._common import feature_option, refuse_format_drop
 from hourglass.errors import HourglassError, InputError
 from hourglass.features.tabular import TabularPreprocessor
@@ -69,15 +69,30 @@ def check_format_name(fmt: str | None) -> None:
                          "a (?P<content>...) group")
 
 
-def warn_label_as_feature(features: Sequence[str], label_col: str | None, source: str) -> None:
-    """Warn when, without a label column, a column named like one (``label``, ``attack_cat``...)
-    is one of ``features`` (the input columns the model uses, or inspect shows)."""
-    named = [str(c) for c in features if looks_like_label(c)]
-    if label_col is None and named:
-        logging.getLogger("hourglass").warning(
-            "%s: column %r looks like a label, and without --label-col it is a feature, and "
+def warn_label_as_feature(features: Sequence[str], label_col: str | None, source: str, *,
+                          what: str = "a feature") -> None:
+    """Warn when a column named like a label (``label``, ``attack_cat``...) is one of
+    ``features`` (the input columns the model uses, or inspect shows): without a label column,
+    every row is trained on; beside one (``--label-col anomaly`` and SKAB's ``changepoint``,
+    ``label`` and UNSW-NB15's ``attack_cat``), the model reads the verdicts as input.
+    ``what`` names what such a column becomes (``a channel`` for a time series)."""
+    named = label_like(features, label_col)
+    if not named:
+        return
+    log = logging.getLogger("hourglass")
+    if label_col is None:
+        log.warning(
+            "%s: column %r looks like a label, and without --label-col it is %s, and "
             "every row (attacks included) is trained on; give --label-col %s --normal VALUE to "
-            "train on the normal rows only, or --drop %s", source, named[0], named[0], named[0])
+            "train on the normal rows only, or --drop %s", source, named[0], what, named[0], named[0])
+    else:
+        one = len(named) == 1
+        cols = ", ".join(repr(c) for c in named)
+        log.warning("%s: %s %s, named like a label, %s %s beside --label-col %s: the model reads "
+                    "its verdicts as input (and evaluate's figures flatter it); --drop %s unless "
+                    "it is a measurement", source, "column" if one else "columns", cols,
+                    "is" if one else "are", what if one else what.removeprefix("a ") + "s",
+                    label_col, " --drop ".join(named))
 
 
 def resolve_spec(dataset: str | None, label_col: str | None, normal: list[str] | None,

@@ -435,7 +435,8 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
     except InputError as exc:  # its row: a position among the rows trained on, told as the file's
         raise at_file_rows(exc, at) from None
     held = len(pipe.detector_.val_index_)
-    warn_label_as_feature(pipe.features_.columns_[2:], label_col, str(data))  # after the keys
+    if label_col is None:  # beside a label its rows are left out, so no verdict is aggregated
+        warn_label_as_feature(pipe.features_.columns_[2:], label_col, str(data))  # after the keys
     counts = pd.DataFrame({"entity": ent}).value_counts("entity").rename("rows").reset_index()
     warn_missing_entity(counts, entity_col, len(df), data)
     warn_few_buckets(len(keys), int(keys["entity"].nunique()), len(pipe.features_.feature_names_),

@@ -289,7 +289,8 @@ def inspect(
             df = df.drop(columns=[timestamp_col])
         format_drop = list(getattr(spec, "drop", ()) or ())
         schema = pre.fit(df).describe()
-        warn_label_as_feature([d["column"] for d in schema if d["role"] != "drop"], label_col, str(data))
+        warn_label_as_feature([d["column"] for d in schema if d["role"] != "drop"
+                               and (label_col is None or d["features"])], label_col, str(data))
         shape = spec.name if spec else None
         if shape == "csv" and Path(data).is_file():  # a European spreadsheet export says so
             from hourglass.ingest.tables import SEPARATOR_NAMES, sniff_delimiter

@@ -301,7 +301,11 @@ def train_pipeline(
     except InputError as exc:  # a row number counts the rows trained on: tell the file's row
         from_val = X_val is not None and getattr(exc, "fit_stage", None) == "detector"  # carved rows
         raise at_file_rows(exc, val_rows if from_val else rows) from None
-    warn_label_as_feature(list(getattr(pipe.features_, "roles_", {})), label_col, source)
+    used = list(getattr(pipe.features_, "roles_", {}))
+    if label_col is not None and hasattr(pipe.features_, "feature_columns"):  # beside a label: only
+        made = set(pipe.features_.feature_columns())  # what makes features (attack_cat is constant,
+        used = [c for c in used if c in made]  # so dropped, on normal rows)
+    warn_label_as_feature(used, label_col, source)
     held = float(getattr(detector, "validation_fraction", 0.0))
     pipe.info["threshold_fit"].update(carve)
     pipe.info.update({

@@ -16,10 +16,11 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from hourglass._labels import LABEL_NAMES
+from hourglass._labels import label_like
 from hourglass._numbers import to_numbers
 from hourglass.cli._common import check_model_dir, model_params
 from hourglass.cli._output import fitted_text, print_stream_threshold, threshold_text
+from hourglass.cli._schema import warn_label_as_feature
 from hourglass.cli._spool import shown, shown_name
 from hourglass.detectors import registry
 from hourglass.detectors.windowed import WindowDetector
@@ -173,7 +174,7 @@ def train_timeseries(
                 exc.args = (f"{shown(data)}: the {ds.name if ds else ''} protocol's training part (its "
                             f"first {len(train_df):,} of {len(df):,} rows): {exc}",)
             raise
-    _warn_label_channel(pipe.features_.channels_, data)
+    _warn_label_channel(pipe.features_.channels_, data, label)
     held = float(getattr(pipe.detector_, "validation_fraction", 0.0))
     if len(train_df) < len(df):  # a dataset protocol's training part
         logger.info("trained on the first %d of %d rows of %s", len(train_df), len(df), data)
@@ -228,10 +229,14 @@ def refuse_dataset_label_col(ds: TimeSeriesDataset | None, label_col: str | None
                          f"{LABEL!r}, {why}); leave --label-col out{hint}")
 
 
-def _warn_label_channel(channels: Sequence[str], data: Path) -> None:
+def _warn_label_channel(channels: Sequence[str], data: Path, label_col: str | None = None) -> None:
     """Warn when a channel is named like a label (``label``, ``anomaly``...): modelled as a
-    measurement, its anomalous steps are input the model learns, as table models warn."""
-    named = [c for c in channels if str(c).strip().lower() in LABEL_NAMES]
+    measurement, its anomalous steps are input the model learns, as table models warn; beside
+    ``label_col`` (``--label-col anomaly`` and SKAB's ``changepoint``) too."""
+    if label_col is not None:
+        warn_label_as_feature(channels, label_col, str(data), what="a channel")
+        return
+    named = label_like(channels, None)
     if named:
         logger.warning("%s: column %r looks like a label, and without --label-col it is a channel "
                        "the model reads; give --label-col %s (or --drop %s)", data, named[0],

@@ -250,10 +250,10 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
                     "normal; give --label-col and --normal if the file holds labels", path,
                     parent.info["label_col"])
     elif label_col is None and not replayed:  # as train warns: a verdict column is ignored
-        from hourglass._labels import LABEL_NAMES
+        from hourglass._labels import label_like
 
         used = {str(c) for c in getattr(parent.features_, "columns_", ())}
-        named = [str(c) for c in df.columns if str(c).strip().lower() in LABEL_NAMES and str(c) not in used]
+        named = [c for c in label_like(df.columns) if c not in used]
         if named:
             log.warning("%s: column %r looks like a label, and without --label-col every row "
                         "(attacks included) is trained on as normal; give --label-col %s --normal "

@@ -170,14 +170,15 @@ def _warn_labels_as_feature(df: pd.DataFrame, labels: np.ndarray, columns: list[
     (``label``, ``attack_cat``, ...) or holds the labels ``y`` themselves: a feature that tells
     which rows are the known anomalies teaches the model the labels, not the anomalies, and is
     missing (or is the answer) where the model scores."""
-    from hourglass._labels import looks_like_label
+    from hourglass._labels import label_like
     from hourglass.detectors.base import _caller_outside_package
 
     if not labels.any():  # no known anomaly to tell (a column of zeros is no label)
         return
     by_name = {str(k): k for k in df.columns}  # the features name columns as text (1 is '1')
+    named = set(label_like(map(str, df.columns)))  # ('y' beside an 'x' is an axis)
     for c in columns:
-        told = looks_like_label(c)
+        told = str(c) in named
         col = by_name.get(str(c))
         if not told and col is not None and df[col].dtype.kind in "biuf":
             told = bool(np.array_equal(df[col].to_numpy(dtype=np.float64, na_value=np.nan), labels))
