@@ -261,6 +261,31 @@ def fedavg(replies: Sequence[tuple[Sequence[np.ndarray], int]]) -> list[np.ndarr
     return out
 
 
+def _site_path(base: Path, name: str) -> Path:
+    """Where :meth:`FederatedServer.save` puts site ``name``'s own model beside ``base``."""
+    return base.with_name(f"{base.name}-site-{name}")
+
+
+def _check_targets(base: Path, targets: Sequence[Path]) -> None:
+    """Refuse (``InputError``) model directories ``targets`` (beside ``base``) that a save would
+    refuse: one holding more than an earlier model's files, or a folder that is missing or takes
+    no new file (the models are written there and renamed into place)."""
+    import tempfile
+
+    from hourglass.pipeline.artefact import check_replaceable
+
+    for target in targets:
+        check_replaceable(target)
+    if not base.parent.is_dir():
+        raise InputError(f"{base.parent}: output folder does not exist"
+                         + (" (a file of that name does)" if base.parent.exists() else ""))
+    try:
+        with tempfile.TemporaryDirectory(dir=base.parent, prefix=".hourglass-"):
+            pass
+    except OSError as exc:
+        raise InputError(f"{base}: cannot write in {base.parent} ({exc.strerror or exc})") from None
+
+
 class Site:
     """One site of a federated run: its rows stay here; it answers the server's rounds.
 
@@ -540,6 +565,7 @@ class FederatedServer:
         self._check_rule()
         self.history_: list[dict[str, Any]] = []
         self._still = False  # a train round has left the global model as it was (logged once)
+        self._run_sites = False  # round 1 of the current run merged (the sites' names known)
         self._start = time.perf_counter()
 
     @property
@@ -560,6 +586,7 @@ class FederatedServer:
         config: dict[str, Any] = {"phase": phase}
         if phase == "schema":  # the run starts (not when the server was built: sites may connect late)
             self._start = time.perf_counter()
+            self._run_sites = False  # an earlier run's sites are not this one's
             config["spec"] = _spec(self.detector, self.features)
             return [], config
         if phase == "scales":
@@ -624,7 +651,7 @@ class FederatedServer:
         if not replies:
             raise InputError(f"round {server_round} ({phase}): no site answered")
         if phase == "schema":  # a run starts: nothing of an earlier one carries over
-            self.history_, self._still = [], False
+            self.history_, self._still, self._run_sites = [], False, False
             for stale in ("site_summaries_", "site_scores_", "scores_"):
                 self.__dict__.pop(stale, None)
             bad = [n for _, n, _ in replies
@@ -651,6 +678,7 @@ class FederatedServer:
                                  "more scores is sent: the shared threshold would have none to be "
                                  "fitted on; raise validation_fraction, add rows or use held_out='scores'")
             self._check_held_out(held)
+            self._run_sites = True
         elif phase == "scales":
             pre = schema_preprocessor(self.params_, self.schema_)
             parts = self._statistics("scales round", replies, ("rows",))
@@ -1032,8 +1060,6 @@ class FederatedServer:
         ...     sorted(p.name for p in server.save(f"{tmp}/model").values())
         ['model', 'model-site-east', 'model-site-west']
         """
-        from hourglass.pipeline.artefact import check_replaceable
-
         base = Path(os.path.abspath(path))  # "." and "dir/.." get a real name, as Pipeline.save's
         pipes = {"shared": (base, self.pipeline())}
         for k, name in enumerate(self.site_names_):
@@ -1041,16 +1067,29 @@ class FederatedServer:
                 logger.warning("site %s: %d held-out rows, no model of its own saved (needs 2)",
                                name, self.site_summaries_[k]["rows"])
                 continue
-            pipes[name] = (base.with_name(f"{base.name}-site-{name}"), self.pipeline(site=k + 1))
+            pipes[name] = (_site_path(base, name), self.pipeline(site=k + 1))
         # every target checked before any is written: a refused one would leave the others of
         # this run beside models of an earlier run
-        for target, _ in pipes.values():
-            check_replaceable(target)
-        if not base.parent.exists():
-            raise InputError(f"{base.parent}: output folder does not exist")
+        _check_targets(base, [target for target, _ in pipes.values()])
         for target, pipe in pipes.values():
             pipe.save(target)
         return {key: target for key, (target, _) in pipes.items()}
+
+    def check_save(self, path: str | Path) -> None:
+        """Refuse (``InputError``) now what :meth:`save` would refuse at the end of the run: a
+        folder that does not exist or takes no new file, or a target that holds something other
+        than an earlier model. Before round 1 it checks the shared model's path; once round 1
+        is merged, each site's too (``<path>-site-<name>``, for the sites that hold out the 2
+        rows a model of their own needs). A run over Flower (:func:`~hourglass.distributed.
+        flower.flower_server_app` with ``save``) checks both, so a save it could not make stops
+        the run before its training, not after it."""
+        base = Path(os.path.abspath(path))
+        targets = [base]
+        if getattr(self, "_run_sites", False):  # round 1 of this run merged: the sites are known
+            held = self._held_out_rows(self.site_rows_)
+            targets += [_site_path(base, name) for name, h in zip(self.site_names_, held, strict=True)
+                        if h >= 2]
+        _check_targets(base, targets)
 
 
 @contextlib.contextmanager

@@ -211,6 +211,10 @@ def flower_server_app(server: FederatedServer, *, sites: int, save: str | Path |
     ``name``, else ``partition-<id>`` in a simulation, else its position among the sorted node
     ids from 1) to ``save`` or, without it, to the run config's ``save`` key if set
     (``flwr run . -c "save='model'"``; under ``flwr run`` the ServerApp is its own process).
+    Those paths are checked before the rounds (:meth:`FederatedServer.check_save`: the shared
+    model's before the first, each site's once round 1 names the sites): a folder that does not
+    exist or a path that holds something other than an earlier model stops the run then, not
+    after its training.
     """
     flwr = _flwr()
     try:
@@ -228,6 +232,9 @@ def flower_server_app(server: FederatedServer, *, sites: int, save: str | Path |
 
     @app.main()
     def main(grid: Any, context: Any) -> None:
+        target = save if save is not None else context.run_config.get("save")
+        if target:  # a save refused after every round would lose the trained model
+            server.check_save(str(target))
         deadline = None if site_timeout is None else time.monotonic() + site_timeout
         while len(nodes := sorted(grid.get_node_ids())) < n_sites:
             left = None if deadline is None else deadline - time.monotonic()
@@ -256,7 +263,8 @@ def flower_server_app(server: FederatedServer, *, sites: int, save: str | Path |
                                  f"{', '.join(map(str, nodes))}; every site must answer once")
             replies.sort(key=lambda m: nodes.index(m.metadata.src_node_id))
             server.aggregate(rnd, [_reply_parts(m, rnd) for m in replies])
-        target = save if save is not None else context.run_config.get("save")
+            if target and rnd == 1:  # the sites' names known: their models' paths too
+                server.check_save(str(target))
         if target:
             paths = server.save(str(target))
             logger.info("federated models saved: %s", ", ".join(f"{k} {v}" for k, v in paths.items()))

@@ -1,0 +1,161 @@
+"""Federated training and its Flower apps: the save paths checked before the rounds, the
+records a saved federated model keeps, and the threshold rebuilt from the sites' summaries."""
+
+from __future__ import annotations
+
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.detectors import AutoEncoder
+from hourglass.distributed.federated import FederatedServer, Site
+from hourglass.errors import InputError
+
+
+def _det() -> AutoEncoder:
+    return AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, device="cpu", random_state=0)
+
+
+def _rows(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"a": rng.normal(size=n), "b": rng.exponential(2.0, n)})
+
+
+# -- flower_server_app: where the models go, checked before the rounds ---------------------------
+
+
+class _Sent(Exception):
+    """Raised by the grid when the server sends the round it stops at."""
+
+
+class _Reply:
+    def __init__(self, content: Any, src: int) -> None:
+        self.content = content
+        self.metadata = types.SimpleNamespace(src_node_id=src)
+
+    def has_error(self) -> bool:
+        return False
+
+
+class _Grid:
+    """Flower's grid with the sites in this process: each node's Site answers its messages; the
+    round ``stop`` is not sent (``_Sent``)."""
+
+    def __init__(self, sites: dict[int, Site], stop: int) -> None:
+        self.sites, self.stop, self.rounds = sites, stop, 0
+
+    def get_node_ids(self) -> list[int]:
+        return list(self.sites)
+
+    def send_and_receive(self, msgs: Any, timeout: Any = None) -> Any:
+        self.rounds += 1
+        if self.rounds == self.stop:
+            raise _Sent(self.rounds)
+        out = []
+        for m in msgs:
+            arrays, n, metrics = self.sites[m.dst_node_id].fit(m.content["arrays"].to_numpy_ndarrays(),
+                                                               dict(m.content["config"]))
+            out.append(_Reply({"arrays": _arrays(arrays), "metrics": {**metrics, "num-examples": n}},
+                              m.dst_node_id))
+        return out
+
+
+def _arrays(arrays: Any) -> Any:
+    kept = [np.asarray(a) for a in arrays]
+    return types.SimpleNamespace(to_numpy_ndarrays=lambda: list(kept))
+
+
+@pytest.fixture
+def fake_flwr(monkeypatch: pytest.MonkeyPatch) -> None:
+    class ServerApp:
+        def main(self) -> Any:
+            def keep(fn: Any) -> Any:
+                self.fn = fn
+                return fn
+            return keep
+
+    class Message:
+        def __init__(self, content: Any, message_type: Any, dst_node_id: int) -> None:
+            self.content, self.dst_node_id = content, dst_node_id
+
+    flwr = types.ModuleType("flwr")
+    flwr.serverapp = types.SimpleNamespace(ServerApp=ServerApp)  # type: ignore[attr-defined]
+    app = types.ModuleType("flwr.app")
+    app.ArrayRecord = _arrays  # type: ignore[attr-defined]
+    app.ConfigRecord = dict  # type: ignore[attr-defined]
+    app.RecordDict = dict  # type: ignore[attr-defined]
+    app.Message = Message  # type: ignore[attr-defined]
+    app.MessageType = types.SimpleNamespace(TRAIN="train")  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "flwr", flwr)
+    monkeypatch.setitem(sys.modules, "flwr.app", app)
+
+
+def _server_app(save: Path | None, run_config: dict[str, Any] | None = None) -> Any:
+    from hourglass.distributed.flower import flower_server_app
+
+    app = flower_server_app(FederatedServer(_det(), rounds=1), sites=2, save=save)
+    return lambda grid: app.fn(grid, types.SimpleNamespace(run_config=run_config or {}))
+
+
+def _grid(stop: int) -> _Grid:
+    return _Grid({1: Site(_rows(60, 1), _det(), name="east"), 2: Site(_rows(40, 2), _det(), name="west")},
+                 stop)
+
+
+def test_the_server_app_refuses_a_save_folder_that_does_not_exist_before_any_round(
+        fake_flwr: None, tmp_path: Path) -> None:
+    grid = _grid(stop=1)
+    with pytest.raises(InputError, match=r"nowhere: output folder does not exist"):
+        _server_app(tmp_path / "nowhere" / "model")(grid)
+    assert grid.rounds == 0  # no round was sent: the sites trained nothing for a model not saved
+    # the run config's save key is checked as well
+    with pytest.raises(InputError, match=r"nowhere: output folder does not exist"):
+        _server_app(None, {"save": str(tmp_path / "nowhere" / "model")})(grid)
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "notes.txt").write_text("mine")
+    with pytest.raises(InputError, match=r"model: exists and is not a model directory"):
+        _server_app(tmp_path / "model")(grid)
+    assert grid.rounds == 0
+    with pytest.raises(_Sent):  # a path it can save to: the rounds start
+        _server_app(tmp_path / "fresh")(grid)
+
+
+def test_the_server_app_refuses_a_sites_save_path_once_round_1_names_the_sites(
+        fake_flwr: None, tmp_path: Path) -> None:
+    (tmp_path / "model-site-west").write_text("not a model")
+    grid = _grid(stop=2)
+    with pytest.raises(InputError, match=r"model-site-west: exists and is not a model directory"):
+        _server_app(tmp_path / "model")(grid)
+    assert grid.rounds == 1  # refused after the schema round, before any training round
+    assert not (tmp_path / "model").exists()
+
+
+def test_the_server_app_runs_every_round_and_saves_each_model(fake_flwr: None, tmp_path: Path) -> None:
+    import hourglass
+
+    grid = _grid(stop=0)
+    _server_app(tmp_path / "model")(grid)
+    assert grid.rounds == 5  # schema, scales, inputs, 1 train, scores
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model", "model-site-east", "model-site-west"]
+    shared = hourglass.load(tmp_path / "model")
+    assert shared.info["federated"]["site_names"] == ["east", "west"]
+
+
+def test_check_save_checks_the_sites_paths_of_the_current_run_only(tmp_path: Path) -> None:
+    det = _det()
+    server = FederatedServer(det, rounds=1)
+    (tmp_path / "m-site-east").write_text("x")
+    server.check_save(tmp_path / "m")  # no run yet: the shared path only
+    server.run([Site(_rows(60, 1), det, name="east"), Site(_rows(40, 2), det, name="west")])
+    with pytest.raises(InputError, match="m-site-east: exists and is not a model directory"):
+        server.check_save(tmp_path / "m")
+    with pytest.raises(InputError, match="m-site-east"):
+        server.save(tmp_path / "m")
+    assert not (tmp_path / "m").exists()  # nothing of the set written
+    server.configure(1)  # a new run starts: its sites are not yet known
+    server.check_save(tmp_path / "m")
