@@ -159,3 +159,29 @@ def test_check_save_checks_the_sites_paths_of_the_current_run_only(tmp_path: Pat
     assert not (tmp_path / "m").exists()  # nothing of the set written
     server.configure(1)  # a new run starts: its sites are not yet known
     server.check_save(tmp_path / "m")
+
+
+# -- FederatedServer.save: no model of an earlier run among this run's ---------------------------
+
+
+def test_a_site_without_a_model_in_this_run_keeps_no_model_of_an_earlier_run(tmp_path: Path,
+                                                                            caplog: Any) -> None:
+    import hourglass
+
+    det = _det()
+    first = FederatedServer(det, rounds=1).run([Site(_rows(60, 1), det, name="east"),
+                                                Site(_rows(40, 2), det, name="west")])
+    first.save(tmp_path / "m")
+    (tmp_path / "keep-site-west").mkdir()  # a folder of the user's, beside another run's name
+    (tmp_path / "keep-site-west" / "notes.txt").write_text("mine")
+    # west now holds out 1 row: no model of its own in this run
+    second = FederatedServer(det, rounds=2).run([Site(_rows(80, 3), det, name="east"),
+                                                 Site(_rows(12, 4), det, name="west")])
+    with caplog.at_level("WARNING", logger="hourglass.distributed.federated"):
+        paths = second.save(tmp_path / "m")
+    assert sorted(paths) == ["east", "shared"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep-site-west", "m", "m-site-east"]
+    assert "m-site-west: removed, a model of an earlier run (site west has none in this run)" in caplog.text
+    assert hourglass.load(tmp_path / "m-site-east").info["federated"]["rounds"] == 2
+    second.save(tmp_path / "keep")  # what is not a model is left as it was, and is no error
+    assert (tmp_path / "keep-site-west" / "notes.txt").read_text() == "mine"

@@ -266,6 +266,21 @@ def _site_path(base: Path, name: str) -> Path:
     return base.with_name(f"{base.name}-site-{name}")
 
 
+def _earlier_model(path: Path) -> bool:
+    """Whether ``path`` is a folder (no link) that holds a model and nothing else: what saving
+    there would replace, and what :meth:`FederatedServer.save` removes where a site of the run
+    has no model (anything else there is left alone)."""
+    from hourglass.pipeline.artefact import check_replaceable, is_artefact
+
+    if path.is_symlink() or not path.is_dir() or not is_artefact(path):
+        return False
+    try:
+        check_replaceable(path)
+    except InputError:
+        return False
+    return True
+
+
 def _check_targets(base: Path, targets: Sequence[Path]) -> None:
     """Refuse (``InputError``) model directories ``targets`` (beside ``base``) that a save would
     refuse: one holding more than an earlier model's files, or a folder that is missing or takes
@@ -1045,7 +1060,9 @@ class FederatedServer:
         """Save the shared model to ``path`` and each site's own (:meth:`pipeline` ``(site=k)``)
         beside it, to ``<path>-site-<name>`` (``name``: the site's, else its position from 1);
         each an ordinary artefact (``hourglass.load``, ``hourglass score``). A site with under 2
-        held-out rows has no model of its own: skipped with a warning. Returns the paths, by
+        held-out rows has no model of its own: skipped with a warning, and an earlier run's model
+        at its path (a folder holding only a model's files) is removed once this run's are saved,
+        so that no model of another run stands among this run's. Returns the paths, by
         ``"shared"`` and the site names.
 
         Examples
@@ -1060,12 +1077,17 @@ class FederatedServer:
         ...     sorted(p.name for p in server.save(f"{tmp}/model").values())
         ['model', 'model-site-east', 'model-site-west']
         """
+        from hourglass.pipeline.artefact import _remove
+
         base = Path(os.path.abspath(path))  # "." and "dir/.." get a real name, as Pipeline.save's
         pipes = {"shared": (base, self.pipeline())}
+        stale = []  # an earlier run's model of a site that has none in this run
         for k, name in enumerate(self.site_names_):
             if self.site_summaries_[k]["threshold"] is None:
                 logger.warning("site %s: %d held-out rows, no model of its own saved (needs 2)",
                                name, self.site_summaries_[k]["rows"])
+                if _earlier_model(_site_path(base, name)):
+                    stale.append(_site_path(base, name))
                 continue
             pipes[name] = (_site_path(base, name), self.pipeline(site=k + 1))
         # every target checked before any is written: a refused one would leave the others of
@@ -1073,6 +1095,10 @@ class FederatedServer:
         _check_targets(base, [target for target, _ in pipes.values()])
         for target, pipe in pipes.values():
             pipe.save(target)
+        for old in stale:
+            _remove(old)
+            logger.warning("%s: removed, a model of an earlier run (site %s has none in this run)",
+                           old, old.name[len(base.name) + len("-site-"):])
         return {key: target for key, (target, _) in pipes.items()}
 
     def check_save(self, path: str | Path) -> None:
