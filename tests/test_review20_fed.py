@@ -185,3 +185,39 @@ def test_a_site_without_a_model_in_this_run_keeps_no_model_of_an_earlier_run(tmp
     assert hourglass.load(tmp_path / "m-site-east").info["federated"]["rounds"] == 2
     second.save(tmp_path / "keep")  # what is not a model is left as it was, and is no error
     assert (tmp_path / "keep-site-west" / "notes.txt").read_text() == "mine"
+
+
+# -- a federated model re-thresholded: each site's share above the new threshold -----------------
+
+
+def _unlike_server() -> FederatedServer:
+    det = _det()
+    west = _rows(200, 2)
+    west["a"] = west["a"] * 3.0
+    return FederatedServer(det, rounds=2).run([Site(_rows(400, 1), det, name="east"),
+                                               Site(west, det, name="west")])
+
+
+def test_a_rethresholded_federated_model_records_each_sites_share_above_the_new_threshold(
+        tmp_path: Path) -> None:
+    import hourglass
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    server = _unlike_server()
+    for pipe, parts in ((server.pipeline(), (40, 20)), (server.pipeline(site="west"), (20,))):
+        new = pipe.with_threshold("percentile:80")
+        scores, start = new.detector_.val_scores_, 0
+        for site, rows in zip(new.info["federated"]["held_out"], parts, strict=True):
+            share = float(new.detector_.threshold_predict(scores[start:start + rows]).mean())
+            assert site["rows"] == rows and site["flagged"] == pytest.approx(share)
+            start += rows
+        assert new.info["federated"]["held_out"] != pipe.info["federated"]["held_out"]
+        # the same scores: still those of the sites' held-out rows under the final global model
+        assert new.info["threshold_fit"]["on"] == pipe.info["threshold_fit"]["on"]
+    server.save(tmp_path / "m")
+    res = runner.invoke(app, ["threshold", str(tmp_path / "m"), "--threshold", "percentile:80",
+                              "-o", str(tmp_path / "m80")])
+    assert res.exit_code == 0, res.output
+    saved = hourglass.load(tmp_path / "m80").info["federated"]["held_out"]
+    assert saved == server.pipeline().with_threshold("percentile:80").info["federated"]["held_out"]

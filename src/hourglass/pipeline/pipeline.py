@@ -119,6 +119,26 @@ _PARENT_ONLY = frozenset({
 })
 
 
+def _refederated(info: dict[str, Any], det: BaseDetector) -> bool:
+    """For a federated model re-thresholded on the held-out scores it keeps (its sites', in site
+    order): each site's share above the new threshold in ``info["federated"]["held_out"]`` (the
+    record of the share above the old one would say a site is flagged as before). ``True`` when
+    ``info`` is such a model's and was updated."""
+    fed = info.get("federated")
+    sites = fed.get("held_out") if isinstance(fed, dict) else None
+    scores = det.val_scores_
+    if (not isinstance(sites, list) or not all(isinstance(s, dict) for s in sites)
+            or sum(int(s.get("rows") or 0) for s in sites) != scores.size):
+        return False
+    start = 0
+    for site in sites:
+        rows = int(site.get("rows") or 0)
+        part = scores[start:start + rows]
+        site["flagged"] = round(float(det.threshold_predict(part).mean()), 6) if rows else 0.0
+        start += rows
+    return True
+
+
 def _replay_card(replay: Any, unit: str) -> str:
     """The model card's words for a warm start's replayed old data (``info["warm_start"]["replay"]``):
     a series' steps and an entity model's buckets beside the new ones, a table's rows among them
@@ -619,9 +639,12 @@ class Pipeline:
             new.info.update({"stream_threshold": stream.describe(), "stream_threshold_value": stream.value_})
         if events_per_day is not None:
             new.info["events_per_day"] = float(events_per_day)
+        fit_on = threshold_fit_info(new.detector_)
+        if _refederated(new.info, new.detector_):  # the same scores: what they are stays said
+            fit_on["on"] = (self.info.get("threshold_fit") or {}).get("on", fit_on["on"])
         new.info.update({
             "threshold": new.threshold_.describe(), "threshold_value": new.threshold_.value_,
-            "threshold_fit": threshold_fit_info(new.detector_),
+            "threshold_fit": fit_on,
             "rethresholded_from": {
                 "content_hash": parent.get("content_hash"), "path": parent.get("path"),
                 "threshold": old.describe(), "threshold_value": old.value_,
