@@ -249,3 +249,29 @@ def test_the_pseudo_union_of_many_held_out_scores_is_quick_and_each_value_as_ask
     assert np.array_equal(np.maximum.accumulate(together[:101]), together[:101])
     assert np.array_equal(together[101:], alone[101:])
     assert np.allclose(together[:101], alone[:101], rtol=0, atol=1e-12)
+
+
+# -- a site that holds no row out: its saved record is JSON ---------------------------------------
+
+
+def test_a_site_without_held_out_rows_leaves_no_nan_in_the_saved_config(tmp_path: Path, caplog: Any) -> None:
+    import json
+
+    import hourglass
+
+    det = _det()
+    server = FederatedServer(det, rounds=2)
+    with caplog.at_level("INFO", logger="hourglass.distributed.federated"):
+        server.run([Site(_rows(60, 1), det, name="east"), Site(_rows(9, 2), det, name="tiny")])
+    assert [h["held_out_loss"][1] for h in server.history_] == [None, None]
+    assert "sites' held-out losses" in caplog.text and ", none" in caplog.text
+    server.save(tmp_path / "m")
+
+    def refuse(token: str) -> None:
+        raise AssertionError(f"config.json holds {token}, which JSON has not")
+
+    text = (tmp_path / "m" / "config.json").read_text()
+    json.loads(text, parse_constant=refuse)  # as a strict reader (JavaScript's, jq's) reads it
+    history = hourglass.load(tmp_path / "m").info["federated"]["history"]
+    assert [h["held_out_loss"][1] for h in history] == [None, None]
+    assert all(isinstance(h["held_out_loss"][0], float) for h in history)

@@ -715,7 +715,7 @@ class FederatedServer:
             self.history_.append({"round": int(server_round) - 3, "held_out_loss": losses,
                                   "rows": [int(n) for _, n, _ in replies]})
             logger.info("federated round %d of %d: sites' held-out losses %s", server_round - 3,
-                        self.rounds, ", ".join(f"{v:.4g}" for v in losses))
+                        self.rounds, ", ".join("none" if v is None else f"{v:.4g}" for v in losses))
             unchanged = all(np.array_equal(a, b) for a, b in zip(before, self.weights_, strict=True))
             if unchanged and not self._still:
                 self._still = True
@@ -1134,12 +1134,15 @@ def _unreadable(what: str, problem: str = "the sites' statistics cannot be merge
                          "run the same hourglass version?") from None
 
 
-def _number(value: Any) -> float:
-    """A site's metric as a float (NaN for what is no number)."""
+def _number(value: Any) -> float | None:
+    """A site's metric as a float; ``None`` for what is no finite number (a site that holds no
+    row out has no held-out loss): the record is saved in ``config.json``, whose JSON has no NaN
+    (a bare ``NaN`` there is no JSON to any reader but Python's)."""
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError, OverflowError):
-        return float("nan")
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _with_missing(merged: Mapping[str, Any], parts: Sequence[Mapping[str, Any]]) -> set[str]:
