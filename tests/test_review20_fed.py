@@ -275,3 +275,18 @@ def test_a_site_without_held_out_rows_leaves_no_nan_in_the_saved_config(tmp_path
     history = hourglass.load(tmp_path / "m").info["federated"]["history"]
     assert [h["held_out_loss"][1] for h in history] == [None, None]
     assert all(isinstance(h["held_out_loss"][0], float) for h in history)
+
+
+def test_the_server_app_checks_the_sites_of_its_own_run_not_of_an_earlier_one(fake_flwr: None,
+                                                                              tmp_path: Path) -> None:
+    from hourglass.distributed.flower import flower_server_app
+
+    det = _det()
+    server = FederatedServer(det, rounds=1)
+    server.run([Site(_rows(60, 1), det, name="north"), Site(_rows(40, 2), det, name="south")])
+    (tmp_path / "m-site-north").write_text("the earlier run's site, not this one's")
+    app = flower_server_app(server, sites=2, save=tmp_path / "m")
+    grid = _grid(stop=2)  # east and west this time
+    with pytest.raises(_Sent):
+        app.fn(grid, types.SimpleNamespace(run_config={}))
+    assert grid.rounds == 2

@@ -1101,17 +1101,17 @@ class FederatedServer:
                            old, old.name[len(base.name) + len("-site-"):])
         return {key: target for key, (target, _) in pipes.items()}
 
-    def check_save(self, path: str | Path) -> None:
+    def check_save(self, path: str | Path, *, sites: bool = True) -> None:
         """Refuse (``InputError``) now what :meth:`save` would refuse at the end of the run: a
         folder that does not exist or takes no new file, or a target that holds something other
-        than an earlier model. Before round 1 it checks the shared model's path; once round 1
-        is merged, each site's too (``<path>-site-<name>``, for the sites that hold out the 2
-        rows a model of their own needs). A run over Flower (:func:`~hourglass.distributed.
+        than an earlier model. The shared model's path; once round 1 of the current run is
+        merged, each site's too (``<path>-site-<name>``, for the sites that hold out the 2 rows
+        a model of their own needs), unless ``sites=False``. A run over Flower (:func:`~hourglass.distributed.
         flower.flower_server_app` with ``save``) checks both, so a save it could not make stops
         the run before its training, not after it."""
         base = Path(os.path.abspath(path))
         targets = [base]
-        if getattr(self, "_run_sites", False):  # round 1 of this run merged: the sites are known
+        if sites and getattr(self, "_run_sites", False):  # round 1 of this run merged: sites known
             held = self._held_out_rows(self.site_rows_)
             targets += [_site_path(base, name) for name, h in zip(self.site_names_, held, strict=True)
                         if h >= 2]

@@ -234,7 +234,7 @@ def flower_server_app(server: FederatedServer, *, sites: int, save: str | Path |
     def main(grid: Any, context: Any) -> None:
         target = save if save is not None else context.run_config.get("save")
         if target:  # a save refused after every round would lose the trained model
-            server.check_save(str(target))
+            server.check_save(str(target), sites=False)  # (an earlier run's sites are not this one's)
         deadline = None if site_timeout is None else time.monotonic() + site_timeout
         while len(nodes := sorted(grid.get_node_ids())) < n_sites:
             left = None if deadline is None else deadline - time.monotonic()
