@@ -290,3 +290,29 @@ def test_the_server_app_checks_the_sites_of_its_own_run_not_of_an_earlier_one(fa
     with pytest.raises(_Sent):
         app.fn(grid, types.SimpleNamespace(run_config={}))
     assert grid.rounds == 2
+
+
+# -- a column the preprocessing drops by name: a site may lack it --------------------------------
+
+
+def test_a_column_given_the_drop_role_may_be_missing_at_a_site_as_with_drop() -> None:
+    from hourglass.distributed.federated import run_federated
+    from hourglass.features import TabularPreprocessor
+    from hourglass.features.statistics import merge_schema, site_schema
+
+    east = _rows(100, 1).assign(ticket=[f"T{i}" for i in range(100)], label="normal")
+    west = _rows(80, 2)
+    by_role = TabularPreprocessor(roles={"ticket": "drop", "label": "drop"})
+    by_drop = TabularPreprocessor(drop=["ticket", "label"])
+    pipes = [run_federated([east, west], _det(), pre, rounds=1) for pre in (by_role, by_drop)]
+    assert pipes[0].features_.columns_ == pipes[1].features_.columns_ == ["a", "b"]
+    assert pipes[0].features_.roles_["ticket"] == "drop"
+    assert np.array_equal(pipes[0].score(west), pipes[1].score(west))
+    # a column dropped at one site only by inference (near-unique text there) still needs every site
+    params = TabularPreprocessor().get_params()
+    with pytest.raises(InputError, match=r"other columns than site 1 \(differ: it lacks 'label', 'ticket'"):
+        merge_schema([site_schema(params, east), site_schema(params, west)])
+    # and a feature given a role other than drop too
+    roles = TabularPreprocessor(roles={"label": "categorical"}).get_params()
+    with pytest.raises(InputError, match=r"site 2 has other columns than site 1 \(differ: it lacks 'label'"):
+        merge_schema([site_schema(roles, east.drop(columns="ticket")), site_schema(roles, west)])

@@ -376,14 +376,21 @@ def _merge_role(c: str, entries: list[dict[str, Any]], max_categories: int) -> t
 
 
 def merge_schema(parts: Sequence[Mapping[str, Any]], *, max_categories: int = 50) -> dict[str, Any]:
-    """Merge the sites' :func:`site_schema` statistics (every site must have the same columns;
+    """Merge the sites' :func:`site_schema` statistics (every site must have the same columns,
+    but for those the preprocessing is given the role ``drop`` of, ``roles={c: "drop"}``;
     the first site's order is kept). ``max_categories`` is the preprocessor's."""
     if not parts:
         raise InputError("no site statistics to merge")
-    order = list(parts[0]["columns"])
+    # a column the preprocessing drops by name (roles={c: "drop"}) is no feature: a site may lack
+    # it, as a pooled fit's transform takes rows without it (drop=[c] leaves it out at the site)
+    given_drop = {c for p in parts for c, e in p["columns"].items()
+                  if e.get("role") == "drop" and e.get("why") == "given"}
+    order = list(dict.fromkeys(c for p in parts for c in p["columns"]
+                               if p is parts[0] or c in given_drop))
+    first = set(parts[0]["columns"]) - given_drop
     for i, p in enumerate(parts[1:], start=2):
-        if set(p["columns"]) != set(order):
-            lacks, extra = sorted(set(order) - set(p["columns"])), sorted(set(p["columns"]) - set(order))
+        if set(p["columns"]) - given_drop != first:
+            lacks, extra = sorted(first - set(p["columns"])), sorted(set(p["columns"]) - given_drop - first)
             what = "; ".join(f"{how} {', '.join(map(repr, cols[:5]))}" + (" ..." if len(cols) > 5 else "")
                              for how, cols in (("lacks", lacks), ("has, unlike site 1,", extra)) if cols)
             raise InputError(f"site {i} has other columns than site 1 (differ: it {what}); "
@@ -391,7 +398,7 @@ def merge_schema(parts: Sequence[Mapping[str, Any]], *, max_categories: int = 50
     merged: dict[str, Any] = {"rows": sum(int(p["rows"]) for p in parts), "sites": len(parts),
                               "columns": {}}
     for c in order:
-        entries = [{**p["columns"][c], "site_rows": int(p["rows"])} for p in parts]
+        entries = [{**p["columns"][c], "site_rows": int(p["rows"])} for p in parts if c in p["columns"]]
         blank = [_no_value(e) for e in entries]
         mixed = any(blank) and not all(blank)
         # a site without a value in the column has no say in its role: the others decide; nor
