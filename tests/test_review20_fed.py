@@ -316,3 +316,32 @@ def test_a_column_given_the_drop_role_may_be_missing_at_a_site_as_with_drop() ->
     roles = TabularPreprocessor(roles={"label": "categorical"}).get_params()
     with pytest.raises(InputError, match=r"site 2 has other columns than site 1 \(differ: it lacks 'label'"):
         merge_schema([site_schema(roles, east.drop(columns="ticket")), site_schema(roles, west)])
+
+
+# -- the caller's torch random numbers ---------------------------------------------------------
+
+
+def test_a_federated_run_and_loading_its_model_leave_the_callers_torch_rng_alone(tmp_path: Path) -> None:
+    import torch
+
+    import hourglass
+    from hourglass.distributed.federated import run_federated
+
+    def after(work: Any) -> torch.Tensor:
+        torch.manual_seed(7)
+        work()
+        return torch.rand(3)
+
+    untouched = after(lambda: None)
+    sites = [_rows(60, 1), _rows(40, 2)]
+    pipe = run_federated(sites, _det(), rounds=1)
+    assert torch.equal(after(lambda: run_federated(sites, _det(), rounds=1)), untouched)
+    pipe.save(tmp_path / "m")
+    assert torch.equal(after(lambda: hourglass.load(tmp_path / "m")), untouched)
+    # as a pooled fit leaves it (its training draws from a generator of its own)
+    assert torch.equal(after(lambda: hourglass.Pipeline(_det()).fit(_rows(60, 1))), untouched)
+    # and the scores are those of the model, not of the caller's random state
+    torch.manual_seed(1)
+    first = hourglass.load(tmp_path / "m").score(_rows(20, 3))
+    torch.manual_seed(2)
+    assert np.array_equal(hourglass.load(tmp_path / "m").score(_rows(20, 3)), first)

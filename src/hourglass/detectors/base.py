@@ -1274,7 +1274,10 @@ class DeepDetector(BaseDetector):
         # a model saved with device="cuda" scores on the CPU of a machine without one (a
         # warning says so); training there (fit, warm_start) still refuses the missing device
         device = resolve_device(self.device, fallback=True)
-        module = self._build_module(self.n_features_in_)
+        # the weights it draws are replaced by the saved ones: the caller's torch RNG untouched
+        # (loading a model, or a warm start's copy, moved a seeded torch.rand's numbers after it)
+        with torch.random.fork_rng(devices=[]):
+            module = self._build_module(self.n_features_in_)
         state = {k[len("module."):]: torch.from_numpy(np.array(v))
                  for k, v in arrays.items() if k.startswith("module.")}
         for key, want in module.state_dict().items():

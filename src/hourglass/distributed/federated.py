@@ -195,7 +195,8 @@ def _spec_diff(site: str, server: str) -> str:
 
 
 def _module_keys(detector: BaseDetector, n_features: int) -> list[str]:
-    return list(detector._build_module(n_features).state_dict())
+    with torch.random.fork_rng(devices=[]):  # built for its names: the caller's torch RNG untouched
+        return list(detector._build_module(n_features).state_dict())
 
 
 @contextlib.contextmanager
