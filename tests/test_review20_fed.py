@@ -345,3 +345,14 @@ def test_a_federated_run_and_loading_its_model_leave_the_callers_torch_rng_alone
     first = hourglass.load(tmp_path / "m").score(_rows(20, 3))
     torch.manual_seed(2)
     assert np.array_equal(hourglass.load(tmp_path / "m").score(_rows(20, 3)), first)
+
+
+def test_sites_too_small_to_hold_rows_out_are_not_told_to_raise_validation_fraction() -> None:
+    from hourglass.distributed.federated import run_federated
+
+    with pytest.raises(InputError, match=r"0 held-out rows in all \(sites of 9, 8 rows; .*needs at least 2; "
+                                         r"add rows \(validation_fraction holds none out below 10\)") as err:
+        run_federated([_rows(9, 1), _rows(8, 2)], _det().set_params(validation_fraction=0.5))
+    assert "raise validation_fraction" not in str(err.value)
+    with pytest.raises(InputError, match=r"needs at least 2; raise validation_fraction or add rows"):
+        run_federated([_rows(12, 1), _rows(8, 2)], _det().set_params(validation_fraction=0.05))

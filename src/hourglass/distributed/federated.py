@@ -684,9 +684,11 @@ class FederatedServer:
             held = self._held_out_rows(self.site_rows_)
             if sum(held) < 2:
                 rows = ", ".join(map(str, self.site_rows_))
+                # (a larger validation_fraction holds out nothing more at sites under 10 rows)
+                advice = ("raise validation_fraction or add rows" if max(self.site_rows_) >= 10 else
+                          "add rows (validation_fraction holds none out below 10) or pool the sites' rows")
                 raise InputError(f"{sum(held)} held-out rows in all (sites of {rows} rows; a site under 10 "
-                                 "rows holds none out): the shared threshold needs at least 2; raise "
-                                 "validation_fraction or add rows")
+                                 f"rows holds none out): the shared threshold needs at least 2; {advice}")
             if self.held_out == "summaries" and max(held) < 2:
                 # a site under 2 held-out rows sends no calibration to rebuild scores from
                 raise InputError("held_out='summaries': no site holds out 2 or more rows (held out: "
