@@ -227,6 +227,12 @@ def _what_if(pipe: Pipeline, parsed: list[tuple[str, Threshold]], rate: float | 
     det = pipe.detector_
     scores, on = det.val_scores_, det.val_scores_source()
     causal = getattr(det, "stream_val_scores_", None)
+    causal_on = on
+    if causal is not None:  # what the stream threshold's own fit calls them (its warnings name them)
+        from hourglass.detectors.windowed import CAUSAL_HELD_OUT, CAUSAL_TRAINING
+        from hourglass.thresholds import HELD_OUT
+
+        causal_on = CAUSAL_HELD_OUT if on == HELD_OUT else CAUSAL_TRAINING
     current = det.threshold_
     explicit = bool(parsed)
     if not explicit:
@@ -251,7 +257,7 @@ def _what_if(pipe: Pipeline, parsed: list[tuple[str, Threshold]], rate: float | 
         stream = None
         if causal is not None:
             try:
-                stream = _fit(rule, causal, on)
+                stream = _fit(rule, causal, causal_on)
             except InputError:
                 stream = None
         rows.append(_row(spec, fitted, scores, stream, same, rate))

@@ -1,0 +1,42 @@
+"""Thresholds: the what-if table of a time-series model, and the rules on unusual scores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.cli import app
+from tests._cli import runner
+
+FAST = ["--epochs", "1", "-q"]
+
+
+@pytest.fixture(scope="module")
+def series_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small LSTM autoencoder on a two-channel series (120 held-out steps)."""
+    d = tmp_path_factory.mktemp("series")
+    t = np.arange(1200)
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"cpu": np.sin(t / 5) + 0.05 * rng.normal(size=t.size),
+                  "mem": np.cos(t / 7)}).to_csv(d / "series.csv", index=False)
+    model = d / "S"
+    res = runner.invoke(app, ["train", str(d / "series.csv"), "--model", "lstm-ae", "--window", "8",
+                              "--hidden", "4", *FAST, "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    return model
+
+
+def test_what_if_stream_cut_offs_name_the_causal_scores_they_are_fitted_on(series_model: Path) -> None:
+    from hourglass import load
+
+    pipe = load(series_model)
+    n_causal = pipe.detector_.stream_val_scores_.size
+    res = runner.invoke(app, ["threshold", str(series_model), "--threshold", "percentile:99.9"])
+    assert res.exit_code == 0, res.output
+    # the warning of the stream cut-off's fit on few scores names them as -o's fit does
+    assert (f"percentile 99.9 of {n_causal} causal held-out normal scores (the window ending at "
+            "each step)") in res.stderr
+    assert f"percentile 99.9 of {n_causal} held-out normal scores" not in res.stderr
