@@ -40,3 +40,18 @@ def test_what_if_stream_cut_offs_name_the_causal_scores_they_are_fitted_on(serie
     assert (f"percentile 99.9 of {n_causal} causal held-out normal scores (the window ending at "
             "each step)") in res.stderr
     assert f"percentile 99.9 of {n_causal} held-out normal scores" not in res.stderr
+
+
+def test_what_if_footnote_of_a_series_with_nothing_held_out_names_causal_training_scores(
+        tmp_path: Path) -> None:
+    t = np.arange(400)
+    pd.DataFrame({"cpu": np.sin(t / 5), "mem": np.cos(t / 7)}).to_csv(tmp_path / "s.csv", index=False)
+    model = tmp_path / "S0"
+    res = runner.invoke(app, ["train", str(tmp_path / "s.csv"), "--model", "lstm-ae", "--window", "8",
+                              "--hidden", "4", "--param", "validation_fraction=0", *FAST, "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["threshold", str(model), "--threshold", "percentile:95"])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.stdout.split())
+    assert "the same rule on 393 causal training (no held-out rows) scores" in text
+    assert "causal held-out" not in text

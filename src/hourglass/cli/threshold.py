@@ -318,7 +318,8 @@ def _print_table(pipe: Pipeline, model: Path, rows: list[dict[str, Any]], notes:
         foot.append(f"alerts /day at {rate:,.6g} {unit} per day (false alarms only; attacks come on "
                     "top).")
     if series:
-        foot.append(f"stream cut-off: the same rule on {det.stream_val_scores_.size:,} causal held-out "
+        causal = "held-out" if held else "training (no held-out rows)"
+        foot.append(f"stream cut-off: the same rule on {det.stream_val_scores_.size:,} causal {causal} "
                     "scores (the window ending at each step), what 'hourglass stream' applies.")
     # the top-g rule is Fixed(top_g); a cut-off of another value (fixed:2.5) is the user's own
     if (hasattr(det, "top_g") and type(det.threshold_).__name__ == "Fixed"
