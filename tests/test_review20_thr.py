@@ -55,3 +55,12 @@ def test_what_if_footnote_of_a_series_with_nothing_held_out_names_causal_trainin
     text = " ".join(res.stdout.split())
     assert "the same rule on 393 causal training (no held-out rows) scores" in text
     assert "causal held-out" not in text
+
+
+def test_a_per_day_budget_on_a_quiet_source_names_its_event_rate() -> None:
+    from hourglass.thresholds import AlertBudget
+
+    scores = np.random.default_rng(0).exponential(size=500)
+    rule = AlertBudget(0.05, per="day", events_per_day=0.4).fit(scores)
+    assert rule.describe() == "alert budget 0.05 per day at 0.4 events/day on normal traffic"
+    assert "at 2,881 events/day" in AlertBudget(5, per="day", events_per_day=2880.96).describe()

@@ -136,6 +136,8 @@ class AlertBudget(Threshold):
 
     def describe(self) -> str:
         per = _PER.get(str(self.per).lower(), self.per)
-        rate = (f" at {float(self.events_per_day):,.0f} events/day"
-                if per == "day" and self.events_per_day else "")
+        rate = ""
+        if per == "day" and self.events_per_day:
+            epd = float(self.events_per_day)  # under 10 a day (a quiet entity): not rounded to 0
+            rate = f" at {epd:,.0f} events/day" if epd >= 10 else f" at {epd:.3g} events/day"
         return f"alert budget {self.n:g} per {per}{rate} on normal traffic{self._fitted_on_note()}"
