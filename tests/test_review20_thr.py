@@ -64,3 +64,26 @@ def test_a_per_day_budget_on_a_quiet_source_names_its_event_rate() -> None:
     rule = AlertBudget(0.05, per="day", events_per_day=0.4).fit(scores)
     assert rule.describe() == "alert budget 0.05 per day at 0.4 events/day on normal traffic"
     assert "at 2,881 events/day" in AlertBudget(5, per="day", events_per_day=2880.96).describe()
+
+
+@pytest.mark.parametrize(("rule", "says"), [
+    ("spot:0.05", "update() (hourglass stream --adapt) leaves the cut-off where it is"),
+    ("dspot:0.05/20", "only the mean of the last 20 normal scores moves it")])
+def test_a_streaming_rule_whose_risk_is_not_in_the_tail_says_it_cannot_adapt(
+        rule: str, says: str, caplog: pytest.LogCaptureFixture) -> None:
+    from hourglass.thresholds import SPOT, threshold_from_spec
+
+    rng = np.random.default_rng(0)
+    t = threshold_from_spec(rule)
+    with caplog.at_level("WARNING", logger="hourglass.thresholds"):
+        t.fit(rng.exponential(size=3000))
+    text = " ".join(r.getMessage() for r in caplog.records)
+    assert "risk q=0.05 is not below the tail share 1 - level = 0.02" in text and says in text
+    if type(t) is SPOT:  # what the warning says: the stream never moves it
+        before = t.value_
+        t.update(3 * rng.exponential(size=5000))
+        assert t.value_ == before
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="hourglass.thresholds"):
+        threshold_from_spec("spot:0.01").fit(rng.exponential(size=3000))
+    assert not [r for r in caplog.records if "tail share" in r.getMessage()]

@@ -160,6 +160,21 @@ class SPOT(POT):
     def _fit(self, scores: np.ndarray, y: object | None) -> float:
         return self._init_tail(scores)
 
+    def _check_size(self) -> None:
+        """After a fit: a warning when ``q`` is not below the tail share ``1 - level``: the
+        cut-off is then an empirical quantile at or below the initial threshold ``t_``, every
+        score above ``t_`` is an alarm, never a peak, and the tail :meth:`update` streams with
+        can never move."""
+        q, level = float(self.q), float(self.level)
+        if q >= 1.0 - level:
+            moves = (f"only the mean of the last {self.depth} normal scores moves it"
+                     if isinstance(self, DSPOT)
+                     else "update() (hourglass stream --adapt) leaves the cut-off where it is")
+            logger.warning("%s: risk q=%g is not below the tail share 1 - level = %g, so no score "
+                           "above the %g quantile is ever learned and its tail never follows the "
+                           "stream (%s); choose q well below %g for a threshold that adapts",
+                           type(self).__name__, q, 1.0 - level, level, moves, 1.0 - level)
+
     def _refit(self) -> None:
         peaks = np.fromiter(self.peaks_, dtype=np.float64)
         if peaks.size < int(self.min_peaks):
