@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from hourglass.cli import app
-from tests._cli import runner
+from tests._cli import one_line_error, runner
 
 FAST = ["--epochs", "1", "-q"]
 
@@ -87,3 +87,24 @@ def test_a_streaming_rule_whose_risk_is_not_in_the_tail_says_it_cannot_adapt(
     with caplog.at_level("WARNING", logger="hourglass.thresholds"):
         threshold_from_spec("spot:0.01").fit(rng.exponential(size=3000))
     assert not [r for r in caplog.records if "tail share" in r.getMessage()]
+
+
+@pytest.mark.parametrize("kind", ["series", "log", "entity"])
+def test_a_labelled_rule_refused_for_a_model_kind_names_the_bound_rule_among_the_others(
+        kind: str, tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    data = tmp_path / ("keys" if kind == "log" else "d.csv")
+    if kind == "log":
+        data.write_text("".join(" ".join(map(str, rng.integers(1, 6, 8))) + "\n" for _ in range(50)))
+        extra = ["--format", "keys", "--model", "event-count-autoencoder"]
+    elif kind == "series":
+        pd.DataFrame({"cpu": rng.normal(size=200)}).to_csv(data, index=False)
+        extra = ["--model", "lstm-ae", "--window", "8"]
+    else:
+        pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=300, freq="10s"),
+                      "src": rng.choice(["a", "b"], 300), "bytes": rng.exponential(size=300)}
+                     ).to_csv(data, index=False)
+        extra = ["--entity-col", "src", "--timestamp-col", "ts", "--bucket", "1min"]
+    out = tmp_path / "m"
+    one_line_error(["train", str(data), *extra, "--threshold", "best-f1", *FAST, "-o", str(out)],
+                   "use percentile, fpr,", out)

@@ -427,7 +427,8 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
     rule = threshold_from_spec(threshold, events_per_day=per_day) if threshold else None
     if rule is not None and rule.requires_labels:
         raise HourglassError(f"--threshold {threshold}: a labelled threshold is not available "
-                             "for entity-bucket models; use percentile, contamination, pot or budget")
+                             "for entity-bucket models; use percentile, fpr, contamination, pot, spot, "
+                             "dspot, budget or fixed")
     pipe = Pipeline(detector=cls(**params), features=features, threshold=rule)
     start_t = time.perf_counter()
     try:

@@ -74,7 +74,7 @@ def train_logs(data: Path, output: Path, *, fmt: str, model: str, epochs: int | 
     thr = threshold_from_spec(threshold) if threshold else None
     if thr is not None and thr.requires_labels:
         raise HourglassError(f"--threshold {threshold}: needs labelled validation sessions, and a log "
-                             "model trains without labels; use percentile, pot, spot, dspot, "
+                             "model trains without labels; use percentile, fpr, pot, spot, dspot, "
                              "contamination, budget:N/10k or fixed")
     if getattr(thr, "per", None) == "day":
         raise HourglassError(f"--threshold {threshold}: a per-day budget needs an event rate, which "

@@ -512,7 +512,7 @@ def train_command(
         rule = threshold_from_spec(threshold)
         if rule.requires_labels:
             raise HourglassError(f"--threshold {threshold}: needs labelled validation rows, and a "
-                                 "time series trains on normal steps only; use percentile, pot, "
+                                 "time series trains on normal steps only; use percentile, fpr, pot, "
                                  "spot, dspot, budget, contamination or fixed")
         if getattr(rule, "per", None) == "day":
             per_day = _steps_per_day(freq or getattr(_dataset(dataset), "freq", None), threshold)
