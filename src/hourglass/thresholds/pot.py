@@ -162,11 +162,10 @@ class SPOT(POT):
 
     def _check_size(self) -> None:
         """After a fit: a warning when ``q`` is not below the tail share ``1 - level``: the
-        cut-off is then an empirical quantile at or below the initial threshold ``t_``, every
-        score above ``t_`` is an alarm, never a peak, and the tail :meth:`update` streams with
-        can never move."""
+        cut-off is then at or below the initial threshold ``t_``, every score above ``t_`` is an
+        alarm, never a peak, and the tail :meth:`update` streams with can never move."""
         q, level = float(self.q), float(self.level)
-        if q >= 1.0 - level:
+        if q >= round(1.0 - level, 12):  # (1 - 0.98 is 0.020000000000000018: q=0.02 is no tail risk)
             moves = (f"only the mean of the last {self.depth} normal scores moves it"
                      if isinstance(self, DSPOT)
                      else "update() (hourglass stream --adapt) leaves the cut-off where it is")
