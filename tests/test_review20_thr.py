@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -109,3 +110,24 @@ def test_a_labelled_rule_refused_for_a_model_kind_names_the_bound_rule_among_the
     out = tmp_path / "m"
     one_line_error(["train", str(data), *extra, "--threshold", "best-f1", *FAST, "-o", str(out)],
                    "use percentile, fpr,", out)
+
+
+def test_what_if_says_why_a_rule_has_no_stream_cut_off(tmp_path: Path) -> None:
+    from hourglass import load
+
+    t = np.arange(600)  # 60 held-out steps, 53 causal ones: fpr:0.05 needs 59
+    pd.DataFrame({"cpu": np.sin(t / 5), "mem": np.cos(t / 7)}).to_csv(tmp_path / "s.csv", index=False)
+    model = tmp_path / "S"
+    res = runner.invoke(app, ["train", str(tmp_path / "s.csv"), "--model", "lstm-ae", "--window", "8",
+                              "--hidden", "4", *FAST, "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    det = load(model).detector_
+    assert det.val_scores_.size >= 59 > det.stream_val_scores_.size
+    res = runner.invoke(app, ["threshold", str(model), "--threshold", "fpr:0.05", "--json", "-"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["rules"][0]["stream"] is None
+    note = " ".join(doc["notes"])
+    assert note.startswith("fpr:0.05: no stream cut-off (n/a): the rule could not be fitted on the causal")
+    assert f"FalseAlarmBound: {det.stream_val_scores_.size} causal held-out normal scores" in note
+    assert "fpr:0.05: no stream cut-off" in " ".join(res.stderr.split())  # the table's footnote
