@@ -131,3 +131,21 @@ def test_what_if_says_why_a_rule_has_no_stream_cut_off(tmp_path: Path) -> None:
     assert note.startswith("fpr:0.05: no stream cut-off (n/a): the rule could not be fitted on the causal")
     assert f"FalseAlarmBound: {det.stream_val_scores_.size} causal held-out normal scores" in note
     assert "fpr:0.05: no stream cut-off" in " ".join(res.stderr.split())  # the table's footnote
+
+
+def test_a_stream_without_its_own_threshold_expects_the_rate_it_flags_causal_scores_at(
+        series_model: Path) -> None:
+    from hourglass import load
+    from hourglass.serve.drift import drift_monitor
+
+    pipe = load(series_model)
+    det = pipe.detector_
+    det.stream_threshold_ = None  # as when the rule could not be fitted on the causal scores
+    det.stream_threshold_why_ = "the rule could not be fitted on the causal scores"
+    causal, cut = det.stream_val_scores_, det.threshold_.value_
+    # the stream flags causal scores against the averaged scores' cut-off: at their rate on them
+    k = int((causal > cut).sum())
+    want = min(max(k, 0.5), causal.size - 0.5) / causal.size
+    mon = drift_monitor(pipe, 500, causal=True)
+    assert mon.expected == want and mon.n_ref == causal.size
+    assert mon.expected != drift_monitor(pipe, 500).expected  # (score: the averaged scores' rate)

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from hourglass.thresholds import AlertRateMonitor
+from hourglass.thresholds import AlertRateMonitor, Fixed
 from hourglass.thresholds.monitor import mean_run_length
 
 __all__ = ["drift_monitor"]
@@ -20,7 +20,9 @@ def drift_monitor(pipe: Any, window: int = 1000, *, causal: bool = False) -> Ale
     Time-series models raise alerts in runs of neighbouring steps: the monitor counts runs
     (``run_length`` measured on the held-out normal scores, in time order). With ``causal`` (a
     step-by-step stream), a series model's stream threshold and its causal held-out scores are
-    the reference where the model has them, since those flag the streamed steps. Raises
+    the reference where the model has them, since those flag the streamed steps; without a
+    stream threshold, the rate at which the threshold fitted on averaged scores (which the
+    stream then applies) flags the causal held-out scores. Raises
     :class:`~hourglass.errors.InputError` when the threshold's rate cannot be known.
 
     Examples
@@ -38,8 +40,15 @@ def drift_monitor(pipe: Any, window: int = 1000, *, causal: bool = False) -> Ale
     run_length = 1.0
     if getattr(pipe.features_, "output", "tabular") == "timeseries":
         stream = getattr(det, "stream_threshold_", None)
-        if causal and stream is not None and getattr(det, "stream_val_scores_", None) is not None:
-            threshold, normal = stream, det.stream_val_scores_
+        causal_scores = getattr(det, "stream_val_scores_", None)
+        if causal and causal_scores is not None and np.asarray(causal_scores).size:
+            if stream is not None:
+                threshold, normal = stream, causal_scores
+            else:  # the stream applies the cut-off fitted on averaged scores to causal ones, which
+                # it flags more often (4.4% of them for a percentile 99 of averaged scores): its
+                # rate on the causal held-out scores is the one to expect
+                threshold = Fixed(float(threshold.value_)).fit(causal_scores, on=det.val_scores_source())
+                normal = causal_scores
         run_length = mean_run_length(threshold.predict(np.asarray(normal)))
     unit = {"timeseries": "steps", "events": "sessions", "entity": "buckets"}.get(
         getattr(pipe.features_, "output", ""), "rows")
