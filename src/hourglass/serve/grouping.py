@@ -183,9 +183,9 @@ class AlertGroups:
         window = self._window(row, time_ns)
         if self.closed_before is not None and window < self.closed_before:
             self.counts["late"] += 1  # every such row (its window was handed back), not each group
-        g = self.open.get((key, window))
+        g = self.open.get((_ident(key), window))
         if g is None:
-            g = self.open[(key, window)] = _Group(key, window, row, time_ns, dict(alert))
+            g = self.open[(_ident(key), window)] = _Group(key, window, row, time_ns, dict(alert))
             self._note_first(g)
         self.counts["flagged"] += 1
         g.count += 1
@@ -218,7 +218,7 @@ class AlertGroups:
             self._oldest = [(o.first_row, next(self._seq), k, o) for k, o in self.open.items()]
             heapq.heapify(self._oldest)
             return
-        heapq.heappush(self._oldest, (g.first_row, next(self._seq), (g.key, g.window), g))
+        heapq.heappush(self._oldest, (g.first_row, next(self._seq), (_ident(g.key), g.window), g))
 
     def _pop_oldest(self) -> tuple[tuple[Any, ...], int]:
         """The key of the open group with the oldest first row (ties: the first opened)."""
@@ -325,6 +325,28 @@ class AlertGroups:
             out.append(doc)
         self.counts["groups"] += len(out)
         return out
+
+
+_BOOLEAN = object()  # (marks a true/false key value apart from the number Python equates it with)
+
+
+def _ident(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A group's key values as the open groups are looked up by: a true/false value apart from
+    the number Python's equality makes it (``True == 1``), so that the rows whose key is ``1``
+    and those whose key is ``true`` are two groups, each showing its own value, as ``"1"`` and
+    ``1`` are.
+
+    Examples
+    --------
+    >>> _ident((True, 1)) == _ident((1, 1)), _ident(("10.0.0.5", 443)) == ("10.0.0.5", 443)
+    (False, True)
+    """
+    def boolean(v: Any) -> bool:  # (numpy's too)
+        return isinstance(v, bool) or getattr(getattr(v, "dtype", None), "kind", "") == "b"
+
+    if not any(boolean(v) for v in key):
+        return key
+    return tuple((_BOOLEAN, bool(v)) if boolean(v) else v for v in key)
 
 
 def group_to_ecs(group: Mapping[str, Any], rule: Any, *, kept: Sequence[str] = (),
