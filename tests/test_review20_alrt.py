@@ -41,3 +41,40 @@ def test_group_by_a_key_of_true_and_of_1_writes_two_groups(labelled: dict[str, A
     groups = {json.dumps(g["k"]): g["count"] for g in map(json.loads, out.read_text().splitlines())}
     # true apart from 1 (and false from 0): each group shows the value its rows have
     assert groups == {"true": 2, "1": 4, '"1"': 2, "false": 2, "0": 2}, groups
+
+
+def test_score_jsonl_holds_the_scores_the_sqlite_output_and_the_stream_hold(labelled: dict[str, Any],
+                                                                            tmp_path: Path) -> None:
+    import sqlite3
+
+    rows = labelled["frame"].drop(columns=["label"]).head(40).to_dict("records")
+    data = tmp_path / "rows.jsonl"
+    data.write_text("".join(json.dumps({k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()})
+                            + "\n" for r in rows))
+    jsonl, db, streamed = tmp_path / "s.jsonl", tmp_path / "s.sqlite", tmp_path / "st.jsonl"
+    for out in (jsonl, db):
+        res = runner.invoke(app, ["score", str(labelled["model"]), str(data), "-o", str(out)])
+        assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["stream", str(labelled["model"]), "-i", str(data), "--all",
+                              "-o", str(streamed)])
+    assert res.exit_code == 0, res.output
+    written = [json.loads(line) for line in jsonl.read_text().splitlines()]
+    with sqlite3.connect(db) as conn:
+        stored = conn.execute("SELECT score, calibrated FROM alerts ORDER BY row").fetchall()
+    live = [(a["score"], a["calibrated"]) for a in map(json.loads, streamed.read_text().splitlines())]
+    # the same numbers, to the last bit (pandas' JSON had cut them at 15 decimal places)
+    assert [(a["score"], a["calibrated"]) for a in written] == stored
+    assert [s for s, _ in live] == [s for s, _ in stored]
+    assert all(isinstance(a["calibrated"], float) for a in written)  # 1.0, not 1
+
+
+def test_json_lines_keeps_a_tiny_score_whole() -> None:
+    import pandas as pd
+
+    from hourglass.ingest.readers import json_lines
+
+    frame = pd.DataFrame({"row": [0, 1], "score": [1.234567890123e-9, 3e-17], "flag": [True, False],
+                          "why": ['a "b"\nc', None]})
+    back = [json.loads(line) for line in json_lines(frame).splitlines()]
+    assert back == [{"row": 0, "score": 1.234567890123e-9, "flag": True, "why": 'a "b"\nc'},
+                    {"row": 1, "score": 3e-17, "flag": False, "why": None}]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import io
+import json
 import os
 import shutil
 import stat
@@ -520,9 +521,11 @@ def open_output(tmp: Path, target: str | os.PathLike[str], *, text: bool = True)
 def json_lines(df: pd.DataFrame) -> str:
     """``df`` as JSON lines (one object per row, each line ending in a newline; ``""`` for no
     rows), times as ISO 8601 text as the CSV and SQLite outputs write them, not pandas' epoch
-    milliseconds (which drop a UTC offset and read as a number in a SIEM). Floats carry 15
-    decimal places (pandas' most; its default of 10 turned a score of 1e-12 into 0); NaN, and
-    ±inf (JSON has no infinity), are ``null``.
+    milliseconds (which drop a UTC offset and read as a number in a SIEM). A float is written
+    as the shortest text that reads back as the same number, as the CSV and SQLite outputs, the
+    stream's alerts and the service hold it (pandas' JSON cuts at 15 decimal places: a score of
+    5.3772125244140625 read back as 5.377212524414062, 1.234567890123e-9 as 1.234568e-9); NaN,
+    and ±inf (JSON has no infinity), are ``null``.
 
     Examples
     --------
@@ -531,8 +534,10 @@ def json_lines(df: pd.DataFrame) -> str:
     {"ts":"2024-05-01T00:01:00","score":1.5}
     {"ts":null,"score":2.0}
     >>> print(json_lines(pd.DataFrame({"score": [1.234567890123e-9, float("inf")]})), end="")
-    {"score":0.000000001234568}
+    {"score":1.234567890123e-9}
     {"score":null}
+    >>> print(json_lines(pd.DataFrame({"score": [5.3772125244140625], "n": [-0.0]})), end="")
+    {"score":5.3772125244140625,"n":-0.0}
     >>> import datetime
     >>> print(json_lines(pd.DataFrame({"day": [datetime.date(2024, 1, 1)]})), end="")
     {"day":"2024-01-01"}
@@ -550,9 +555,55 @@ def json_lines(df: pd.DataFrame) -> str:
         df = df.copy()
         for c in times:
             df[c] = df[c].map(lambda v: None if pd.isna(v) else v.isoformat()).astype(object)
-    text = df.to_json(orient="records", lines=True, double_precision=15)
-    # whether pandas ends ``lines=True`` output with a newline depends on its version
-    return text if text.endswith("\n") else text + "\n"
+    # numbers and booleans of numpy's dtypes: written here; the other columns as pandas writes them
+    plain = [isinstance(t, np.dtype) and t.kind in "fiub" for t in df.dtypes]
+    if not any(isinstance(t, np.dtype) and t.kind == "f" for t in df.dtypes) or \
+            df.columns.duplicated().any():  # (pandas refuses duplicate names itself)
+        text = df.to_json(orient="records", lines=True, double_precision=15)
+        # whether pandas ends ``lines=True`` output with a newline depends on its version
+        return text if text.endswith("\n") else text + "\n"
+    # each float column as its shortest exact text (an integer's or a boolean's as it is), the
+    # other columns (runs of them) as pandas writes them; each row's parts joined in order
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def lit(text: str) -> Any:
+        return pa.scalar(text, pa.large_string())
+
+    parts: list[Any] = []
+    i = 0
+    while i < df.shape[1]:
+        j = i + 1
+        while j < df.shape[1] and plain[j] == plain[i]:
+            j += 1
+        if plain[i]:
+            for k in range(i, j):
+                name = lit(f"{json.dumps(str(df.columns[k]))}:")
+                col = df.iloc[:, k].to_numpy()
+                if col.dtype.kind == "b":
+                    text = pc.if_else(pa.array(col), lit("true"), lit("false"))
+                elif col.dtype.kind in "iu":
+                    text = pc.cast(pa.array(col), pa.large_string())
+                else:
+                    values = pa.array(col.astype(np.float64), from_pandas=False)
+                    text = pc.cast(values, pa.large_string())  # (64-bit offsets: no 2 GiB limit)
+                    # a whole number keeps its '.0' (2.0, not 2: a float, as Python's json writes)
+                    text = pc.if_else(pc.match_substring_regex(text, r"[.e]"), text,
+                                      pc.binary_join_element_wise(text, lit(".0"), lit("")))
+                    text = pc.if_else(pc.is_finite(values), text, lit("null"))
+                parts.append(pc.binary_join_element_wise(name, text, lit("")))
+        else:
+            lines = df.iloc[:, i:j].to_json(orient="records", lines=True, double_precision=15)
+            # (one line a row: pandas escapes every line break inside a value)
+            each = pc.list_flatten(pc.split_pattern(pa.array([lines.rstrip("\n")], pa.large_string()), "\n"))
+            parts.append(pc.utf8_slice_codeunits(each, 1, -1))  # the '{...}' of each row opened
+        i = j
+    rows = pc.binary_join_element_wise(lit("{"), pc.binary_join_element_wise(*parts, lit(",")), lit("}\n"),
+                                       lit(""))
+    if rows.offset or rows.null_count:  # (never so far: the rows' text is read from its buffer)
+        return "".join(rows.to_pylist())
+    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64, count=len(rows) + 1)
+    return rows.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]].decode("utf-8")
 
 
 def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *, table: str = "alerts") -> None:
