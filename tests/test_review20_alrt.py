@@ -78,3 +78,43 @@ def test_json_lines_keeps_a_tiny_score_whole() -> None:
     back = [json.loads(line) for line in json_lines(frame).splitlines()]
     assert back == [{"row": 0, "score": 1.234567890123e-9, "flag": True, "why": 'a "b"\nc'},
                     {"row": 1, "score": 3e-17, "flag": False, "why": None}]
+
+
+@pytest.mark.parametrize(("before", "extra", "match"), [
+    ("src_ip,bytes\n10.0.0.5,12\n", [], "its last line is no JSON alert ('10.0.0.5,12')"),
+    ('{"row": 3, "score": 9.5, "severity": "high", "calibrated": 0.99}\n', ["--alert-format", "ecs"],
+     "holds hourglass alerts (its last line); this stream writes ECS documents"),
+    ('{"@timestamp": "2024-01-01T00:00:00.000Z", "ecs": {"version": "8.11.0"}, "hourglass": {"row": 3}}\n',
+     [], "holds ECS documents (its last line); this stream writes hourglass alerts"),
+    ('{"row": 3, "score": 9.5, "severity": "high", "calibrated": 0.99}\n', ["--group-by", "proto"],
+     "holds one alert per flagged row (its last line); this stream writes grouped alerts"),
+])
+def test_stream_refuses_to_append_alerts_of_another_shape(labelled: dict[str, Any], tmp_path: Path,
+                                                          before: str, extra: list[str], match: str) -> None:
+    rows = _flagged_lines(labelled, 3)
+    data = tmp_path / "rows.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "alerts.jsonl"
+    out.write_text(before)
+    res = runner.invoke(app, ["stream", str(labelled["model"]), "-i", str(data), "-o", str(out), *extra])
+    assert res.exit_code == 2, res.output
+    lines = [ln for ln in res.stderr.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1 and match in lines[0], res.stderr
+    assert out.read_text() == before  # left as it was
+
+
+def test_stream_appends_to_alerts_of_its_own_shape(labelled: dict[str, Any], tmp_path: Path) -> None:
+    rows = _flagged_lines(labelled, 3)
+    data = tmp_path / "rows.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "alerts.jsonl"
+    for extra in ([], ["--explain", "1"], ["--all"]):  # the fields vary, the shape is one
+        res = runner.invoke(app, ["stream", str(labelled["model"]), "-i", str(data), "-o", str(out), *extra])
+        assert res.exit_code == 0, res.output
+    assert len(out.read_text().splitlines()) == 9
+    ecs = tmp_path / "alerts.ecs.jsonl"
+    for _ in range(2):
+        res = runner.invoke(app, ["stream", str(labelled["model"]), "-i", str(data), "-o", str(ecs),
+                                  "--alert-format", "ecs"])
+        assert res.exit_code == 0, res.output
+    assert len(ecs.read_text().splitlines()) == 6

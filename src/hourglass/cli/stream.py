@@ -927,9 +927,80 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
                        alert_columns(kind, ecs=ecs, keep=[*(keep or ()), *named]))
             sink: Any = SQLiteSink(output, columns, table=table)
         else:
+            if output is not None:
+                check_appended(output, ecs=ecs, grouped=group[0] is not None and kind == "table")
             sink = JsonLinesSink(sys.stdout.buffer) if output is None else \
                 JsonLinesSink(_append_at_start(output), path=output, reopen=lambda: _append(output))
     return scorer, read, sink, rule
+
+
+#: how far from its end an output's last line is looked for (an ECS document is a few kB)
+_TAIL = 1 << 16
+
+
+def check_appended(path: Path, *, ecs: bool, grouped: bool) -> None:
+    """Refuse to append JSON alerts to a file whose last line is no JSON object (a CSV, a log,
+    a compressed file given a ``.jsonl`` name) or an alert of another shape: ECS documents
+    after hourglass alerts or the reverse (``--alert-format``), grouped alerts after one alert
+    a row or the reverse (``--group-by``), which a SIEM's ingest of the file would take for its
+    own. An empty file, a device or pipe, and a last line left unended (a stream killed while
+    writing: :func:`_append` ends it) are not judged.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "alerts.jsonl"
+    >>> _ = p.write_text('{"row": 1, "score": 2.5}\\n')
+    >>> check_appended(p, ecs=False, grouped=False)
+    >>> check_appended(p, ecs=True, grouped=False)
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.HourglassError: --output ...: holds hourglass alerts (its last line); this stream \
+writes ECS documents (--alert-format ecs): choose another file, or leave --alert-format ecs out
+    """
+    try:
+        if not path.is_file() or path.stat().st_size == 0:
+            return
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            fh.seek(max(0, size - _TAIL))
+            tail = fh.read(_TAIL)
+    except OSError:  # (opening it to append says why)
+        return
+    lines = tail.split(b"\n")[:-1]  # complete lines (the last, unended, is a killed stream's)
+    if size > _TAIL:
+        lines = lines[1:]  # (the first began before the tail)
+    last = next((line for line in reversed(lines) if line.strip()), None)
+    if last is None:
+        return
+    try:
+        doc = json.loads(last.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        doc = None
+    if not isinstance(doc, dict):
+        from hourglass.cli._groups import shown_value
+
+        try:
+            text = shown_value(last.decode("utf-8").strip())
+        except UnicodeDecodeError:
+            text = "no UTF-8 text: a compressed or binary file"
+        raise HourglassError(f"--output {path}: its last line is no JSON alert ({text}); stream "
+                             "appends JSON lines: choose another file")
+    was_ecs = "ecs" in doc and "@timestamp" in doc
+    inner = doc.get("hourglass") if was_ecs else doc
+    was_grouped = isinstance(inner, dict) and "group_by" in inner
+    if was_ecs != ecs:
+        what = ("ECS documents (--alert-format ecs)", "hourglass alerts")
+        held, writes = (what[0], what[1]) if was_ecs else (what[1], what[0])
+        fix = "give --alert-format ecs" if was_ecs else "leave --alert-format ecs out"
+        raise HourglassError(f"--output {path}: holds {held.split(' (')[0]} (its last line); this "
+                             f"stream writes {writes}: choose another file, or {fix}")
+    if was_grouped != grouped:
+        held, writes = ("grouped alerts", "one alert per flagged row") if was_grouped else \
+            ("one alert per flagged row", "grouped alerts (--group-by)")
+        fix = "give --group-by as that stream did" if was_grouped else "leave --group-by out"
+        raise HourglassError(f"--output {path}: holds {held} (its last line); this stream writes "
+                             f"{writes}: choose another file, or {fix}")
 
 
 def _append(path: Path) -> io.BufferedWriter:
