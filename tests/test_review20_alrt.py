@@ -118,3 +118,24 @@ def test_stream_appends_to_alerts_of_its_own_shape(labelled: dict[str, Any], tmp
                                   "--alert-format", "ecs"])
         assert res.exit_code == 0, res.output
     assert len(ecs.read_text().splitlines()) == 6
+
+
+def test_score_group_by_writes_an_untimed_row_s_alert_before_the_open_groups(labelled: dict[str, Any],
+                                                                              tmp_path: Path) -> None:
+    import pandas as pd
+
+    frame = labelled["frame"].drop(columns=["label"]).head(6).copy()
+    frame["bytes"] = 1e12  # every row flagged
+    frame["ts"] = pd.date_range("2024-01-01", periods=6, freq="10s").strftime("%Y-%m-%dT%H:%M:%S")
+    frame.loc[3, "ts"] = "garbage"
+    frame["site"] = "lab"
+    data = tmp_path / "rows.csv"
+    frame.to_csv(data, index=False)
+    out = tmp_path / "groups.jsonl"
+    res = runner.invoke(app, ["score", str(labelled["model"]), str(data), "--group-by", "site",
+                              "--timestamp-col", "ts", "--on-bad-rows", "skip", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    groups = [json.loads(line) for line in out.read_text().splitlines()]
+    # as the README says: the untimed row's own alert first, then the group of the rows around it
+    assert [(g["first_row"], g["count"], g["window_start"]) for g in groups] == \
+        [(3, 1, None), (0, 5, "2024-01-01T00:00:00")]
