@@ -139,3 +139,35 @@ def test_score_group_by_writes_an_untimed_row_s_alert_before_the_open_groups(lab
     # as the README says: the untimed row's own alert first, then the group of the rows around it
     assert [(g["first_row"], g["count"], g["window_start"]) for g in groups] == \
         [(3, 1, None), (0, 5, "2024-01-01T00:00:00")]
+
+
+@pytest.mark.parametrize("name", ["out.csv", "out.tsv.gz"])
+def test_chunked_csv_output_takes_a_column_of_whole_numbers_that_meets_a_fraction_or_text(
+        tmp_path: Path, name: str) -> None:
+    import pandas as pd
+
+    from hourglass.ingest.writers import chunk_writer
+
+    target = tmp_path / name
+    with chunk_writer(target) as w:
+        w.write(pd.DataFrame({"row": [0, 1], "dur": [3, 4], "port": [80, 443]}))
+        w.write(pd.DataFrame({"row": [2], "dur": [2.5], "port": ["http"]}))
+        w.write(pd.DataFrame({"row": [3], "dur": [7], "port": [22]}))
+    back = pd.read_csv(target, sep="\t" if ".tsv" in name else ",", dtype=str)
+    assert back.to_dict("list") == {"row": ["0", "1", "2", "3"], "dur": ["3", "4", "2.5", "7"],
+                                    "port": ["80", "443", "http", "22"]}
+
+
+def test_score_csv_keeps_a_json_field_whose_later_rows_hold_fractions(labelled: dict[str, Any],
+                                                                      tmp_path: Path) -> None:
+    rows = labelled["frame"].drop(columns=["label"]).to_dict("records")
+    data = tmp_path / "rows.jsonl"
+    data.write_text("".join(json.dumps({**{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()},
+                                        "dur": 3 if i < 200 else 2.5}) + "\n" for i, r in enumerate(rows)))
+    out = tmp_path / "scores.csv"
+    res = runner.invoke(app, ["score", str(labelled["model"]), str(data), "--keep", "dur", "-o", str(out),
+                              "--chunk-mb", "0.005"])
+    assert res.exit_code == 0, res.output
+    import pandas as pd
+
+    assert pd.read_csv(out)["dur"].tolist() == [3.0] * 200 + [2.5] * 100

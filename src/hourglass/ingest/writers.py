@@ -51,10 +51,7 @@ class ChunkWriter:
                 or pa.types.is_duration(f.type) for f in table.schema):
             table = _arrow_table(_as_text_values(df))
         if self._schema is None:
-            # a column empty in the first chunk (a kept JSON field no row of it has) is text, so
-            # that the values of later chunks fit; a null column could hold nothing else
-            self._schema = pa.schema([f.with_type(pa.string()) if pa.types.is_null(f.type) else f
-                                      for f in table.schema])
+            self._schema = _fitting(table.schema)
             if self._schema != table.schema:
                 table = table.cast(self._schema)
             if self._fmt == "parquet":
@@ -62,19 +59,32 @@ class ChunkWriter:
             else:
                 self._sink = (pa.CompressedOutputStream(str(self._tmp), "gzip") if self._gz
                               else pa.OSFile(str(self._tmp), "wb"))
-                opts = pacsv.WriteOptions(delimiter="\t" if self._fmt == "tsv" else ",",
-                                          quoting_style="needed")
-                self._writer = pacsv.CSVWriter(self._sink, self._schema, write_options=opts)
+                self._writer = pacsv.CSVWriter(self._sink, self._schema, write_options=self._options())
         elif table.schema != self._schema:
             try:
                 table = table.cast(self._schema)
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError) as exc:
-                changed = [f.name for f, g in zip(table.schema, self._schema, strict=False)
-                           if f.type != g.type and not pa.types.is_null(f.type)]
-                raise InputError(f"output column(s) {', '.join(changed) or '?'}: values of another "
-                                 f"type than in the rows before ({exc}); write JSON lines "
-                                 "(.jsonl) to keep them as they are") from None
+                if self._fmt != "parquet" and table.schema.names == self._schema.names:
+                    # CSV text has no column types: a column of whole numbers that meets a
+                    # fraction (a JSON field 3, later 2.5) or text goes on in the chunk's own
+                    # type, under the header written (Parquet's columns hold one type)
+                    self._writer.close()  # (the sink stays open)
+                    self._schema = _fitting(table.schema)
+                    table = table.cast(self._schema)
+                    self._writer = pacsv.CSVWriter(self._sink, self._schema,
+                                                   write_options=self._options(header=False))
+                else:
+                    changed = [f.name for f, g in zip(table.schema, self._schema, strict=False)
+                               if f.type != g.type and not pa.types.is_null(f.type)]
+                    raise InputError(f"output column(s) {', '.join(changed) or '?'}: values of another "
+                                     f"type than in the rows before ({exc}); write CSV or JSON lines "
+                                     "(.jsonl) to keep them as they are") from None
         self._writer.write_table(table)
+
+    def _options(self, header: bool = True) -> pacsv.WriteOptions:
+        """The CSV (or TSV) writer's options: values quoted where needed, the header or not."""
+        return pacsv.WriteOptions(delimiter="\t" if self._fmt == "tsv" else ",", quoting_style="needed",
+                                  include_header=header)
 
     def close(self) -> None:
         """Flush and close (an empty result still gets a file, with a header where possible)."""
@@ -86,6 +96,12 @@ class ChunkWriter:
                 self._sink.close()
         else:
             open_output(self._tmp, self._target, text=False).close()
+
+
+def _fitting(schema: pa.Schema) -> pa.Schema:
+    """``schema`` with a column empty in its chunk (a kept JSON field no row of it has) as text,
+    so that the values of later chunks fit; a null column could hold nothing else."""
+    return pa.schema([f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in schema])
 
 
 def _json_text(df: pd.DataFrame) -> str:
