@@ -171,3 +171,17 @@ def test_score_csv_keeps_a_json_field_whose_later_rows_hold_fractions(labelled: 
     import pandas as pd
 
     assert pd.read_csv(out)["dur"].tolist() == [3.0] * 200 + [2.5] * 100
+
+
+def test_json_lines_writes_a_float32_column_as_the_csv_does(tmp_path: Path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from hourglass.ingest.readers import json_lines
+    from hourglass.ingest.writers import chunk_writer
+
+    frame = pd.DataFrame({"ratio": np.array([0.1, 2.5, np.nan], dtype=np.float32)})
+    assert json_lines(frame) == '{"ratio":0.1}\n{"ratio":2.5}\n{"ratio":null}\n'  # (not 0.100000001490116)
+    with chunk_writer(tmp_path / "r.csv") as w:
+        w.write(frame)
+    assert (tmp_path / "r.csv").read_text().splitlines()[1:] == ["0.1", "2.5", ""]

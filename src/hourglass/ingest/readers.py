@@ -585,7 +585,9 @@ def json_lines(df: pd.DataFrame) -> str:
                 elif col.dtype.kind in "iu":
                     text = pc.cast(pa.array(col), pa.large_string())
                 else:
-                    values = pa.array(col.astype(np.float64), from_pandas=False)
+                    # (a float32 column, a Parquet file's: its own shortest text, as the CSV's)
+                    values = pa.array(col if col.dtype.kind == "f" and col.dtype.itemsize in (4, 8)
+                                      else col.astype(np.float64), from_pandas=False)
                     text = pc.cast(values, pa.large_string())  # (64-bit offsets: no 2 GiB limit)
                     # a whole number keeps its '.0' (2.0, not 2: a float, as Python's json writes)
                     text = pc.if_else(pc.match_substring_regex(text, r"[.e]"), text,
