@@ -16,7 +16,8 @@ __all__ = ["UNUSED_BY", "base_params", "check_model_dir", "check_not_input", "ch
            "check_output_type",
            "chunk_bytes", "finish_params", "hidden_param", "model_kind", "model_params", "parse_hidden",
            "parse_value", "refuse_closed_stdout", "refuse_existing_model", "refuse_kept_outputs",
-           "refuse_label_in_columns", "refuse_normal_without_label", "refuse_unused", "typed_options"]
+           "refuse_label_in_columns", "refuse_normal_without_label", "refuse_typed_defaults", "refuse_unused",
+           "typed_options"]
 
 _PYTHON_WORDS: dict[str, Any] = {"True": True, "False": False, "None": None}
 
@@ -218,8 +219,8 @@ def model_params(cls: type, model: str, *, seed: int, device: str, quiet: bool, 
     (:func:`hidden_param`), the command's own ``fixed`` ones (e.g. ``window``), then the
     ``--param`` items (:func:`finish_params`: unknown keys refused, values validated). A
     ``--param`` setting what ``--epochs``, ``--batch-size``, ``--lr``, ``--hidden``, ``--seed`` or
-    ``--device`` (given other than their defaults, 0 and auto) or an option of the command
-    (``--window``) also set is refused.
+    ``--device`` (given other than their defaults, 0 and auto; typed at them:
+    :func:`refuse_typed_defaults`) or an option of the command (``--window``) also set is refused.
 
     Examples
     --------
@@ -252,6 +253,29 @@ def model_params(cls: type, model: str, *, seed: int, device: str, quiet: bool, 
                                  "sets never runs; train with known anomalies in Python: "
                                  "fit(X, y) or Pipeline.fit(df, y)")
     return params
+
+
+def refuse_typed_defaults(extra: list[str], typed: set[str]) -> None:
+    """Refuse a ``--param random_state=...`` or ``--param device=...`` beside ``--seed`` or
+    ``--device`` typed at its default (``--seed 0``, ``--device auto``; ``typed``: the
+    :func:`typed_options`): :func:`model_params` sees only values, and the ``--param`` one
+    silently won over the option the user gave.
+
+    Examples
+    --------
+    >>> refuse_typed_defaults(["random_state=5"], {"seed"})
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.HourglassError: --param random_state=... and --seed both set random_state; give it once
+    >>> refuse_typed_defaults(["random_state=5"], set())
+    """
+    for item in extra:
+        key, sep, _ = item.partition("=")
+        key = key.strip()
+        if sep and (key, OPTION_OF_PARAM.get(key)) in (("random_state", "--seed"), ("device", "--device")) \
+                and OPTION_OF_PARAM[key][2:] in typed:
+            raise HourglassError(f"--param {key}=... and {OPTION_OF_PARAM[key]} both set {key}; "
+                                 "give it once")
 
 
 #: the settings of the loss on known anomalies (fit(X, y)), which train never runs

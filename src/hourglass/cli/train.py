@@ -13,6 +13,7 @@ from hourglass.cli._common import (
     refuse_existing_model,
     refuse_label_in_columns,
     refuse_normal_without_label,
+    refuse_typed_defaults,
     refuse_unused,
     typed_options,
 )
@@ -205,6 +206,7 @@ def train(
                                    "sample_rows": sample_rows}, typed), typed=typed)
         return
     with user_errors():
+        refuse_typed_defaults(param or [], typed)  # '--seed 0 --param random_state=5': seed 5
         if replay_data is not None or replay != 1.0 or "replay" in typed:
             raise HourglassError("--replay-data/--replay: only with --warm-start MODEL")
         timestamp_col = timestamp_option(timestamp_col, time_col)
