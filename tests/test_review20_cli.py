@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from tests._cli import one_line_error
+from hourglass.cli import app
+from tests._cli import one_line_error, runner
 
 
 @pytest.fixture
@@ -31,3 +33,24 @@ def test_train_refuses_param_beside_option_typed_at_its_default(flows: Path, typ
     out = flows.parent / "m"
     one_line_error(["train", str(flows), "-o", str(out), "--epochs", "1", *typed, "--param", param],
                    match, out)
+
+
+def test_evaluate_refuses_the_table_models_timestamp_column_as_label(tmp_path: Path) -> None:
+    # its times were read as labels: every row an anomaly, precision, FPR and the AUCs n/a
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=120, freq="1min").astype(str),
+                          "bytes": rng.lognormal(5, 1, 120), "pkts": rng.poisson(8, 120),
+                          "label": np.where(np.arange(120) % 20 == 0, "attack", "normal")})
+    data = tmp_path / "flows.csv"
+    frame.to_csv(data, index=False)
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(data), "-o", str(model), "--label-col", "label", "--normal",
+                              "normal", "--timestamp-col", "ts", "--epochs", "1", "-q"])
+    assert res.exit_code == 0, res.output
+    metrics = tmp_path / "metrics.json"
+    one_line_error(["evaluate", str(model), str(data), "--label-col", "ts", "--json", str(metrics)],
+                   "--label-col ts: is the model's timestamp column, not a label (the model was trained "
+                   "with --label-col label)", metrics)
+    res = runner.invoke(app, ["evaluate", str(model), str(data), "--json", str(metrics)])
+    assert res.exit_code == 0, res.output
+    assert json.loads(metrics.read_text())["n_anomalies"] == 6

@@ -380,6 +380,12 @@ def evaluate(
         if label_col in getattr(pipe.features_, "columns_", ()):  # it said the column was missing
             raise HourglassError(f"--label-col {label_col}: is a column the model scores, not a "
                                  "label; give the column that marks each row normal or not")
+        if label_col is not None and label_col == pipe.info.get("time_col"):  # its times read as
+            trained = pipe.info.get("label_col")  # labels: every row 'an anomaly', metrics n/a
+            raise HourglassError(f"--label-col {label_col}: is the model's timestamp column, not a "
+                                 "label (" + (f"the model was trained with --label-col {trained}"
+                                              if trained else "it was trained without --label-col")
+                                 + "); give the column that marks each row normal or not")
         if time_col is not None and events_per_day is not None:  # the rate given wins: the column
             raise HourglassError(  # would be read for nothing, its rate silently set aside
                 f"{time_opt} {time_col} and --events-per-day {events_per_day:g}: both give the "
