@@ -54,3 +54,26 @@ def test_evaluate_refuses_the_table_models_timestamp_column_as_label(tmp_path: P
     res = runner.invoke(app, ["evaluate", str(model), str(data), "--json", str(metrics)])
     assert res.exit_code == 0, res.output
     assert json.loads(metrics.read_text())["n_anomalies"] == 6
+
+
+def _hdfs_log(path: Path) -> Path:
+    rng = np.random.default_rng(2)
+    events = ["Receiving block", "Received block", "PacketResponder terminating", "Deleting block"]
+    path.write_text("".join(f"081109 20{i // 60:02d}{i % 60:02d} 148 INFO dfs.DataNode$PacketResponder: "
+                            f"{events[rng.integers(4)]} blk_{i % 40} of size {rng.integers(1, 9999)}\n"
+                            for i in range(300)))
+    return path
+
+
+def test_time_window_log_model_given_a_table_says_no_line_matched(tmp_path: Path, flows: Path) -> None:
+    # it said '--window: no event has a readable time stamp in this input', an option not typed
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(_hdfs_log(tmp_path / "h.log")), "--format", "hdfs", "--window",
+                              "3", "--model", "deeplog", "--epochs", "1", "-o", str(model), "-q"])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "s.csv"
+    said = "no sessions found (121 lines, 121 matched no header format)"
+    one_line_error(["score", str(model), str(flows), "-o", str(out)], said, out)
+    one_line_error(["evaluate", str(model), str(flows), "--all-sessions", "normal"], said)
+    one_line_error(["train", str(flows), "--warm-start", str(model), "-o", str(tmp_path / "w")],
+                   "121 matched no header format", tmp_path / "w")

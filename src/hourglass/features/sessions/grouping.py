@@ -225,6 +225,8 @@ class SessionGrouper:
         self.parts = []
         counts = self.counts
         if self.window is not None:
+            if not len(codes) and not counts["events_without_session"]:  # no event at all (no line
+                return [], [], [], dict(counts)  # matched the format): the caller's counted error
             if not len(codes):
                 raise InputError("window: no event has a readable time stamp in this input",
                                  param="window")
