@@ -41,7 +41,7 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
     would only give an error about the file."""
     import pandas as pd
 
-    from hourglass.cli._schema import resolve_spec
+    from hourglass.cli._schema import ids_as_written, resolve_spec, text_as_trained
     from hourglass.cli.tables import _BAD_VALUE, about_file, read_data, rows_vary_in_columns, skip_bad_values
     from hourglass.ingest import ReadStats
     from hourglass.pipeline import load
@@ -53,6 +53,12 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
         raise InputError(f"cannot export to ONNX: {why_not}")
 
     spec, _, _ = resolve_spec(dataset, None, None, fmt, data)
+    # read as score reads the file: a CSV's text category as written where training read it as
+    # text ('1.10' is no 1.1, '007' no 7), an entity-bucket model's ids as written ('01' is no 1)
+    if getattr(pipe.features_, "output", "tabular") == "entity":
+        spec = ids_as_written(spec, pipe.features_.entity_col)
+    else:
+        spec = text_as_trained(spec, pipe.features_)
     stats = ReadStats()  # the malformed rows the reader skipped
     chunked = spec is not None and hasattr(spec, "iter_chunks")
     chunks: Any = None  # the chunks not read yet, when the file was not read to its end
