@@ -68,3 +68,22 @@ def test_check_data_keeps_entity_ids_as_written_as_score_does(
     X = _checked_rows(monkeypatch, [str(tmp_path / "m"), "--onnx", str(tmp_path / "m.onnx"),
                                     "--check-data", str(tmp_path / "check.csv"), "--check-rows", str(n)])
     assert X.shape == pipe.transform(df).shape
+
+
+def test_check_data_reads_a_column_the_model_does_not_read_as_score_does(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 'note' is numbers in the file's first block (1 MiB) and text further on: score reads it
+    # (the model does not), export stopped ("malformed value 'see ticket'") on a row past those
+    # it checks
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"x": rng.normal(size=300), "y": rng.normal(size=300)})
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0)).fit(df)
+    pipe.save(tmp_path / "m")
+    rows = pd.DataFrame({"x": rng.normal(size=40_000), "y": rng.normal(size=40_000),
+                         "note": np.arange(40_000).astype(object)})
+    rows.loc[39_000, "note"] = "see ticket"
+    rows.to_csv(tmp_path / "check.csv", index=False)
+    args = [str(tmp_path / "m"), "--onnx", str(tmp_path / "m.onnx"), "--check-data",
+            str(tmp_path / "check.csv"), "--check-rows", "100"]
+    X = _checked_rows(monkeypatch, args)
+    np.testing.assert_array_equal(X, pipe.transform(rows[["x", "y"]].head(100)))

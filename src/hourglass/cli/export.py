@@ -42,7 +42,14 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
     import pandas as pd
 
     from hourglass.cli._schema import ids_as_written, resolve_spec, text_as_trained
-    from hourglass.cli.tables import _BAD_VALUE, about_file, read_data, rows_vary_in_columns, skip_bad_values
+    from hourglass.cli.tables import (
+        _BAD_VALUE,
+        _takes_used,
+        about_file,
+        read_data,
+        rows_vary_in_columns,
+        skip_bad_values,
+    )
     from hourglass.ingest import ReadStats
     from hourglass.pipeline import load
     from hourglass.pipeline.export import export_refusal
@@ -62,9 +69,15 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
     stats = ReadStats()  # the malformed rows the reader skipped
     chunked = spec is not None and hasattr(spec, "iter_chunks")
     chunks: Any = None  # the chunks not read yet, when the file was not read to its end
+    info = pipe.info  # (as loaded: a null "info" reads as no record)
+    meta_cols = [str(c) for c in (info.get("label_col"), info.get("time_col")) if c]
+    # as score reads a table model's file: a column the model does not read whose numbers turn
+    # to text further on is text from there on, not the end of the check
+    loose = {"used": {*map(str, pipe.features_.columns_), *meta_cols}} if (
+        chunked and getattr(pipe.features_, "output", "tabular") == "tabular" and _takes_used(spec)) else {}
     if spec is not None and chunked:
         parts, got = [], 0
-        for df in (reader := spec.iter_chunks(data, on_bad_rows=on_bad_rows, stats=stats)):
+        for df in (reader := spec.iter_chunks(data, on_bad_rows=on_bad_rows, stats=stats, **loose)):
             parts.append(df)
             got += len(df)
             if got >= n:
@@ -76,8 +89,7 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
     if frame.empty:  # said here, naming the file, not as the parity check's 'empty data'
         raise HourglassError(f"--check-data {data}: no data rows" + (
             f" ({stats.bad_rows:,} malformed row(s) skipped)" if stats.bad_rows else ""))
-    info = pipe.info  # (as loaded: a null "info" reads as no record)
-    meta = [c for c in (info.get("label_col"), info.get("time_col")) if c and c in frame.columns]
+    meta = [c for c in meta_cols if c in frame.columns]
     rows = frame.drop(columns=meta).head(n)
     if chunked and rows_vary_in_columns(pipe, spec, data):
         # JSON lines, events: the first rows may lack a field later ones have; as score reads
