@@ -50,10 +50,9 @@ def test_check_data_reads_a_text_category_as_written_as_score_does(
     np.testing.assert_array_equal(X, pipe.transform(rows.reset_index(drop=True)))
 
 
-def test_check_data_keeps_entity_ids_as_written_as_score_does(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # ids '01' and '1' are two entities for score; read typed from the CSV they were one, and
-    # the parity check grouped the rows into half as many (entity, bucket) rows
+def _entity_model(folder: Path) -> tuple[Pipeline, pd.DataFrame]:
+    """An entity-bucket autoencoder saved to ``folder / "m"`` and its table, whose user ids
+    '01' and '1' are two entities."""
     from hourglass.features.entity import EntityWindows
 
     rng = np.random.default_rng(0)
@@ -63,11 +62,33 @@ def test_check_data_keeps_entity_ids_as_written_as_score_does(
                        "user": rng.choice(["01", "1", "02", "2"], n), "bytes": rng.exponential(100, n)})
     feats = EntityWindows("user", "ts", bucket="2h")
     pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0), features=feats).fit(df)
-    pipe.save(tmp_path / "m")
+    pipe.save(folder / "m")
+    return pipe, df
+
+
+def test_check_data_keeps_entity_ids_as_written_as_score_does(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # ids '01' and '1' are two entities for score; read typed from the CSV they were one, and
+    # the parity check grouped the rows into half as many (entity, bucket) rows
+    pipe, df = _entity_model(tmp_path)
     df.to_csv(tmp_path / "check.csv", index=False)
     X = _checked_rows(monkeypatch, [str(tmp_path / "m"), "--onnx", str(tmp_path / "m.onnx"),
-                                    "--check-data", str(tmp_path / "check.csv"), "--check-rows", str(n)])
+                                    "--check-data", str(tmp_path / "check.csv"), "--check-rows", "600"])
     assert X.shape == pipe.transform(df).shape
+
+
+def test_check_data_skips_an_entity_row_without_a_time_as_score_does(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # score --on-bad-rows skip leaves the row out; export --on-bad-rows skip stopped on it
+    pipe, df = _entity_model(tmp_path)
+    df.loc[5, "ts"] = "not a time"
+    df.to_csv(tmp_path / "check.csv", index=False)
+    args = [str(tmp_path / "m"), "--onnx", str(tmp_path / "m.onnx"), "--check-data",
+            str(tmp_path / "check.csv"), "--check-rows", "600", "--on-bad-rows", "skip"]
+    X = _checked_rows(monkeypatch, args)
+    np.testing.assert_array_equal(X, pipe.transform(df.drop(index=5)))
+    res = runner.invoke(app, ["export", *args])
+    assert res.exit_code == 0 and "1 row(s) skipped: --on-bad-rows skip" in " ".join(res.stderr.split())
 
 
 def test_check_data_reads_a_column_the_model_does_not_read_as_score_does(

@@ -100,6 +100,14 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
             rows = filled
     if chunks is not None and hasattr(chunks, "close"):
         chunks.close()  # the file read no further
+    if getattr(pipe.features_, "output", "tabular") == "entity":
+        from hourglass.cli._skip import skip_unreadable_rows
+
+        # as score does with --on-bad-rows skip: a row whose time or summed value is unreadable
+        # is left out (counted), not the end of the check
+        f = pipe.features_
+        rows = skip_unreadable_rows(rows, f.timestamp_col, getattr(f, "dayfirst_", None), f.numeric_,
+                                    on_bad_rows, stats, data)
     # as score does with --on-bad-rows skip: a row whose value the model refuses (text in a
     # numeric column) is left out, not the end of the check
     skip = on_bad_rows == "skip" and getattr(pipe.features_, "output", "tabular") == "tabular"
