@@ -575,7 +575,7 @@ class WindowDetector(DeepDetector):
             X_val = None
         super()._fit_more(X, X_val, y)
         if getattr(self, "score_norm", "none") == "channel":
-            self._fit_error_scale(X_val if X_val is not None else X, at_start=X_val is None)
+            self._fit_error_scale(*self._error_scale_series(X, X_val))
 
     def _fit_variant(self, path: str, X: np.ndarray, X_val: np.ndarray | None,
                      y: np.ndarray | None) -> None:
@@ -583,7 +583,17 @@ class WindowDetector(DeepDetector):
         self.linear_path_ = path
         super()._fit(X, X_val, y)
         if getattr(self, "score_norm", "none") == "channel":
-            self._fit_error_scale(X_val if X_val is not None else X, at_start=X_val is None)
+            self._fit_error_scale(*self._error_scale_series(X, X_val))
+
+    def _error_scale_series(self, X: np.ndarray, X_val: np.ndarray | None) -> tuple[np.ndarray, bool]:
+        """The series the channels' error scales are fitted on, and whether it is the training
+        series ``X`` (``at_start`` of :meth:`_fit_error_scale`): the held-out tail ``X_val`` when
+        it holds at least :data:`FEW_HELD_OUT_WINDOWS` windows, else the training series. Scales
+        fitted on a tail of a few windows are the threshold's own sample: with one window every
+        held-out score is exactly 1 and so is the threshold, whatever the tail's errors."""
+        if X_val is not None and X_val.shape[0] - self._length() + 1 >= FEW_HELD_OUT_WINDOWS:
+            return X_val, False
+        return X, True
 
     def _fit_auto(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
         """``linear_path="auto"``: train both variants and keep the one that separates synthetic
@@ -633,7 +643,9 @@ class WindowDetector(DeepDetector):
         unit its error is scored in, so a channel that is always hard to predict (noise) does not
         drown one that is normally exact. Floored at 1% of the channels' mean (a channel
         reconstructed exactly must not divide by ~0). ``at_start``: ``X`` is the training series
-        (nothing held out), whose windows across the fit's seams are left out (:meth:`_seam_parts`)."""
+        (nothing held out, or a tail of fewer than :data:`FEW_HELD_OUT_WINDOWS` windows: see
+        :meth:`_error_scale_series`), whose windows across the fit's seams are left out
+        (:meth:`_seam_parts`)."""
         module = self.module_
         if not isinstance(module, ChannelScaled):
             raise ValueError(f"score_norm='channel': {type(self).__name__}'s network gives no "

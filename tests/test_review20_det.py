@@ -1,0 +1,39 @@
+"""Regression tests: the window, recurrent, convolutional and table deep detectors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from hourglass.detectors import TCNAutoEncoder
+
+
+def _series(n: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return np.c_[np.sin(t / 5), np.cos(t / 7), 0.3 * rng.normal(size=n)].astype(np.float32)
+
+
+def test_channel_scale_of_a_tail_of_one_window_is_not_fitted_on_that_window() -> None:
+    # 100 steps, window 16: the held-out tail is one window; its channels' error scales were that
+    # window's own errors, so every held-out score was exactly 1.0 and the threshold 1.0 whatever
+    # the tail's errors. The scales now come from the training windows.
+    X = _series(100)
+    det = TCNAutoEncoder(window=16, channels=(4,), epochs=2, verbose=0, random_state=0).fit(X)
+    assert len(det.val_index_) - 16 + 1 == 1
+    assert not np.allclose(det.val_scores_, 1.0)
+    assert det.threshold_.value_ != pytest.approx(1.0)
+    head = X[: det.val_index_[0]]
+    errs = det.module_.channel_errors((torch.from_numpy(
+        np.lib.stride_tricks.sliding_window_view(head, 16, axis=0).transpose(0, 2, 1).copy()),))
+    assert np.allclose(det.module_.error_scale.numpy(), errs.detach().numpy().mean(0), rtol=1e-5)
+
+
+def test_channel_scale_of_a_tail_of_enough_windows_is_still_that_tail() -> None:
+    X = _series(400)
+    det = TCNAutoEncoder(window=16, channels=(4,), epochs=2, verbose=0, random_state=0).fit(X)
+    tail = X[det.val_index_]
+    view = np.lib.stride_tricks.sliding_window_view(tail, 16, axis=0).transpose(0, 2, 1).copy()
+    errs = det.module_.channel_errors((torch.from_numpy(view),)).detach().numpy().mean(0)
+    assert np.allclose(det.module_.error_scale.numpy(), errs, rtol=1e-5)
