@@ -37,3 +37,15 @@ def test_channel_scale_of_a_tail_of_enough_windows_is_still_that_tail() -> None:
     view = np.lib.stride_tricks.sliding_window_view(tail, 16, axis=0).transpose(0, 2, 1).copy()
     errs = det.module_.channel_errors((torch.from_numpy(view),)).detach().numpy().mean(0)
     assert np.allclose(det.module_.error_scale.numpy(), errs, rtol=1e-5)
+
+
+def test_warm_start_on_a_tail_of_one_window_fits_the_channel_scale_on_the_new_training_windows() -> None:
+    det = TCNAutoEncoder(window=16, channels=(4,), epochs=2, verbose=0, random_state=0).fit(_series(400))
+    X = _series(100, seed=1) + 0.2
+    new = det.warm_start(X, epochs=1)
+    assert len(new.val_index_) == 16
+    assert not np.allclose(new.val_scores_, 1.0)
+    head = X[: new.val_index_[0]]
+    view = np.lib.stride_tricks.sliding_window_view(head, 16, axis=0).transpose(0, 2, 1).copy()
+    errs = new.module_.channel_errors((torch.from_numpy(view),)).detach().numpy().mean(0)
+    assert np.allclose(new.module_.error_scale.numpy(), errs, rtol=1e-5)

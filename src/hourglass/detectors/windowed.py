@@ -422,7 +422,8 @@ class WindowDetector(DeepDetector):
         held-out tail is the contiguous last ``validation_fraction`` of ``X``, as in a first
         fit (after the last of ``seams``, as in :meth:`fit`: e.g. old normal steps replayed in
         front of the new series, no window spanning the join). On that tail the network's
-        error scales (``score_norm="channel"``), the threshold and calibration (averaged
+        error scales (``score_norm="channel"``; on the training windows when the tail holds
+        fewer than :data:`FEW_HELD_OUT_WINDOWS`), the threshold and calibration (averaged
         per-step scores) and the stream threshold and calibration (causal scores: the window
         ending at each step) are fitted again. ``update_batch_norm`` and ``proximal_mu`` (a
         pull toward the current weights) as in :meth:`BaseDetector.warm_start`.
