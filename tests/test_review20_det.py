@@ -49,3 +49,18 @@ def test_warm_start_on_a_tail_of_one_window_fits_the_channel_scale_on_the_new_tr
     view = np.lib.stride_tricks.sliding_window_view(head, 16, axis=0).transpose(0, 2, 1).copy()
     errs = new.module_.channel_errors((torch.from_numpy(view),)).detach().numpy().mean(0)
     assert np.allclose(new.module_.error_scale.numpy(), errs, rtol=1e-5)
+
+
+def test_forecaster_horizon_spreads_a_spike_over_the_steps_before_it_as_documented() -> None:
+    # the docstring said a step's score is the error of the forecasts made for it; with
+    # horizon 3 the two steps before a spike are raised too (a forecast's error is shared by its
+    # horizon), which the docstring now says
+    from hourglass.detectors import LSTMForecaster
+
+    X = np.sin(np.arange(300) / 4)[:, None].astype(np.float32)
+    det = LSTMForecaster(window=8, horizon=3, hidden=8, num_layers=1, epochs=2, verbose=0).fit(X)
+    spiked = X.copy()
+    spiked[200] += 3.0
+    lift = det.score(spiked) - det.score(X)
+    assert np.all(lift[198:200] > 0.05) and np.allclose(lift[:197], 0.0, atol=1e-6)
+    assert "steps before it too" in " ".join((LSTMForecaster.__doc__ or "").split())

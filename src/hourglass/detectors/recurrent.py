@@ -167,16 +167,19 @@ class LSTMForecaster(WindowDetector):
     (Telemanom-style, Hundman et al. 2018).
 
     A stacked LSTM reads ``window`` steps and predicts the next ``horizon`` steps of every
-    channel; the score of a step is the mean absolute error of the forecasts made for it (with
-    ``horizon > 1`` each step is forecast several times and ``score_reduce`` combines them). The
-    first ``window`` steps of a series have no forecast and take the first forecast's score.
+    channel; a forecast's error is its mean absolute error over its ``horizon`` steps, and the
+    score of a step combines (``score_reduce``) the errors of the forecasts whose horizon holds
+    it. With ``horizon > 1`` a forecast's error is shared by all of its steps, so a step also
+    carries the errors made for up to ``horizon - 1`` steps on either side: a spike raises the
+    scores of the ``horizon - 1`` steps before it too. The first ``window`` steps of a series
+    have no forecast and take the first forecast's score.
 
     Parameters
     ----------
     window
         Context steps fed to the LSTM; the series must be longer than ``window + horizon - 1``.
     horizon
-        Steps predicted at once.
+        Steps predicted at once (1, the default, scores each step by its own forecast alone).
     stride, score_reduce, score_norm
         As for :class:`LSTMAutoEncoder` (errors are absolute forecast errors).
     hidden, num_layers, dropout
