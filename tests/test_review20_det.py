@@ -64,3 +64,13 @@ def test_forecaster_horizon_spreads_a_spike_over_the_steps_before_it_as_document
     lift = det.score(spiked) - det.score(X)
     assert np.all(lift[198:200] > 0.05) and np.allclose(lift[:197], 0.0, atol=1e-6)
     assert "steps before it too" in " ".join((LSTMForecaster.__doc__ or "").split())
+
+
+def test_an_empty_session_at_fit_is_not_said_to_be_a_scoring_error() -> None:
+    from hourglass.detectors import EventCountAutoEncoder
+    from hourglass.errors import InputError
+
+    sessions = [np.array([1, 2, 3])] * 10 + [np.array([], dtype=np.int64)]
+    with pytest.raises(InputError, match="session 10 is empty") as info:
+        EventCountAutoEncoder(hidden=(4, 2), epochs=1, verbose=0).fit(sessions)
+    assert "scoring" not in str(info.value)

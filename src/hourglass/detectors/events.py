@@ -134,7 +134,7 @@ class EventsInput:
                 raise InputError(f"session {i}: expected a 1-D sequence of integer keys, "
                                  f"got shape {a.shape}")
             if a.size == 0:
-                raise InputError(f"session {i} is empty; drop empty sessions before scoring "
+                raise InputError(f"session {i} is empty; drop empty sessions first "
                                  "(EventSessions skips and counts them)")
             if a.dtype.kind == "u" and a.max() >= 2**63:  # astype(int64) would wrap it negative
                 EventsInput._too_large(a[a >= 2**63][0], i)
