@@ -67,7 +67,8 @@ class TCNAutoEncoder(WindowDetector):
         windows, and ``"mean"``/``"max"`` of the window scores covering a step.
     score_norm
         ``"channel"`` (each channel's error in units of its mean error on the held-out normal
-        tail) or ``"none"``, as for :class:`~hourglass.detectors.LSTMAutoEncoder`.
+        tail, or on the training windows when the tail holds fewer than 8 windows) or
+        ``"none"``, as for :class:`~hourglass.detectors.LSTMAutoEncoder`.
     linear_path
         ``"pca"`` (a frozen window-PCA path; this network reconstructs its residual),
         ``"none"`` or ``"auto"`` (chosen at fit by synthetic anomalies injected into the
@@ -166,7 +167,8 @@ class Conv2DAutoEncoder(WindowDetector):
         windows, and ``"mean"``/``"max"`` of the window scores covering a step.
     score_norm
         ``"channel"`` (each channel's error in units of its mean error on the held-out normal
-        tail) or ``"none"``, as for :class:`~hourglass.detectors.LSTMAutoEncoder`.
+        tail, or on the training windows when the tail holds fewer than 8 windows) or
+        ``"none"``, as for :class:`~hourglass.detectors.LSTMAutoEncoder`.
     linear_path
         ``"pca"`` (a frozen window-PCA path; this network reconstructs its residual),
         ``"none"`` or ``"auto"`` (chosen at fit by synthetic anomalies injected into the
@@ -250,7 +252,8 @@ class CNNLSTM(WindowDetector):
         windows, and ``"mean"``/``"max"`` of the window scores covering a step.
     score_norm
         ``"channel"`` (each channel's error in units of its mean error on the held-out normal
-        tail) or ``"none"``, as for :class:`~hourglass.detectors.LSTMAutoEncoder`.
+        tail, or on the training windows when the tail holds fewer than 8 windows) or
+        ``"none"``, as for :class:`~hourglass.detectors.LSTMAutoEncoder`.
     linear_path
         ``"pca"`` (a frozen window-PCA path; this network reconstructs its residual),
         ``"none"`` or ``"auto"`` (chosen at fit by synthetic anomalies injected into the

@@ -92,8 +92,9 @@ _RNN_AE_DOC = """{cell} autoencoder over sliding windows; a step's score is the 
         ``"mean"`` or ``"max"`` of the window scores covering a step.
     score_norm
         ``"channel"``: each channel's error is divided by its mean error on the held-out normal
-        tail before the channels are averaged, so every channel counts in units of its own
-        normal error (a noisy channel cannot drown a quiet one). ``"none"``: plain mean.
+        tail (on the training windows when the tail holds fewer than 8 windows) before the
+        channels are averaged, so every channel counts in units of its own normal error (a noisy
+        channel cannot drown a quiet one). ``"none"``: plain mean.
     linear_path
         ``"pca"``: reconstruct a window as its PCA reconstruction (directions explaining 90% of
         the training windows' variance, fitted once and frozen) plus this autoencoder's
