@@ -771,7 +771,8 @@ class WindowDetector(DeepDetector):
         A window's score is the mean over channels of each channel's error (mean squared
         reconstruction error over the window for an autoencoder, mean absolute forecast error
         for a forecaster), each divided by its ``error_scale``: its mean error on the held-out
-        normal tail with ``score_norm="channel"`` (the default), else 1. Channel ``c``'s part of
+        normal tail with ``score_norm="channel"`` (the default; on the training windows when
+        the tail holds fewer than :data:`FEW_HELD_OUT_WINDOWS`), else 1. Channel ``c``'s part of
         a window is ``error_c / error_scale_c / channels``, so the parts add up to the window's
         score; windows are mapped to steps as :meth:`score` does (``score_reduce="mean"``: each
         part averaged over the windows covering the step; ``"max"``: the parts of the window
