@@ -171,20 +171,31 @@ def _check_k(k: object) -> None:
 
 
 def precision_at_k(y_true: object, scores: object, k: int) -> float:
-    """Share of anomalies among the ``k`` highest-scoring rows (ties broken by row order).
+    """Share of anomalies among the ``k`` highest-scoring rows.
+
+    Rows tied at the ``k``-th highest score share its places: the tied group counts with its own
+    share of anomalies (the expected precision when ties are taken in a random order), so the
+    figure does not depend on the order of the rows (row order made a model scoring every row
+    alike look perfect on a file listing its attacks first, and useless listed last).
 
     Examples
     --------
     >>> precision_at_k([0, 1, 1, 0], [0.1, 0.9, 0.8, 0.7], 2)
     1.0
+    >>> precision_at_k([1, 0, 0, 0], [0.5, 0.5, 0.5, 0.5], 2)  # one anomaly among 4 tied rows
+    0.25
     """
     s = check_scores(scores)
     y = check_labels(y_true, s.size, what="y_true")
     _check_k(k)
     if s.size == 0:  # the share of none is NaN (numpy's 'Mean of empty slice' warning beside it)
         raise InputError("precision@k: no rows to rank")
-    top = np.argsort(-s, kind="stable")[: int(k)]
-    return float(y[top].mean())
+    k = min(int(k), s.size)
+    cut = np.partition(s, s.size - k)[s.size - k]  # the k-th highest score
+    above, tied = s > cut, s == cut
+    n_above = int(np.count_nonzero(above))
+    hits = float(np.count_nonzero(y[above])) + (k - n_above) * float(np.mean(y[tied]))
+    return hits / k
 
 
 def alert_volume(y_pred: object, events_per_day: float | None = None) -> dict[str, float | None]:

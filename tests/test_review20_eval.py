@@ -1,0 +1,23 @@
+"""Evaluation metrics, report and the evaluate / benchmark commands: regression tests of defects
+found and fixed."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hourglass.evaluate import evaluate_scores, precision_at_k
+
+
+def test_precision_at_k_of_tied_scores_does_not_depend_on_row_order() -> None:
+    # a model scoring every row alike: precision@10 was 1.0 with the attacks listed first and
+    # 0.0 with them last (ROC-AUC 0.5 either way); the tied rows count with their share (0.1)
+    y = np.r_[np.ones(20, int), np.zeros(180, int)]
+    s = np.full(200, 0.5)
+    first = evaluate_scores(y, s, np.zeros(200, int))["precision_at_k"]
+    last = evaluate_scores(y[::-1], s, np.zeros(200, int))["precision_at_k"]
+    assert first == last == {"10": 0.1, "100": 0.1}
+    # ties only at the cut: 2 rows above it (1 anomaly), then 2 places among 4 tied rows holding 1
+    y2 = np.array([1, 0, 1, 0, 0, 0, 0])
+    s2 = np.array([0.9, 0.8, 0.5, 0.5, 0.5, 0.5, 0.1])
+    assert precision_at_k(y2, s2, 4) == (1 + 2 * 0.25) / 4
+    assert precision_at_k(y2, s2, 2) == 0.5  # no tie at the cut: as before
