@@ -4,8 +4,12 @@ found and fixed."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from hourglass.errors import InputError
 from hourglass.evaluate import evaluate_scores, precision_at_k
+from hourglass.evaluate.timeseries import timeseries_metrics
+from hourglass.evaluate.vus import vus_volumes
 
 
 def test_precision_at_k_of_tied_scores_does_not_depend_on_row_order() -> None:
@@ -21,3 +25,16 @@ def test_precision_at_k_of_tied_scores_does_not_depend_on_row_order() -> None:
     s2 = np.array([0.9, 0.8, 0.5, 0.5, 0.5, 0.5, 0.1])
     assert precision_at_k(y2, s2, 4) == (1 + 2 * 0.25) / 4
     assert precision_at_k(y2, s2, 2) == 0.5  # no tie at the cut: as before
+
+
+@pytest.mark.parametrize("kwargs", [{"sliding_window": -1}, {"sliding_window": 2.5},
+                                    {"n_thresholds": 0}, {"n_thresholds": True}])
+def test_vus_bad_buffer_or_threshold_count_is_an_input_error(kwargs: dict[str, object]) -> None:
+    # a plain ValueError: a caller catching hourglass' InputError (as the CLI and the service
+    # do) let it through as a traceback
+    with pytest.raises(InputError, match=next(iter(kwargs))):
+        vus_volumes([0, 1, 1, 0], [0.1, 0.9, 0.8, 0.2], **kwargs)  # type: ignore[arg-type]
+    if "sliding_window" in kwargs:  # as timeseries_metrics passes it on
+        with pytest.raises(InputError, match="sliding_window"):
+            timeseries_metrics([0, 1, 1, 0], [0.1, 0.9, 0.8, 0.2], [0, 1, 1, 0],
+                               sliding_window=kwargs["sliding_window"])  # type: ignore[arg-type]

@@ -141,9 +141,9 @@ def vus_volumes(y_true: object, scores: object, sliding_window: int = 100,
     s = check_scores(scores)  # numbers, finite (text gave numpy's 'could not convert')
     y = check_labels(y_true, s.size, what="y_true")
     if not _whole(sliding_window) or sliding_window < 0:
-        raise ValueError(f"sliding_window: a whole number of steps >= 0, got {sliding_window!r}")
+        raise InputError(f"sliding_window: a whole number of steps >= 0, got {sliding_window!r}")
     if not _whole(n_thresholds) or n_thresholds < 1:
-        raise ValueError(f"n_thresholds: a whole number >= 1, got {n_thresholds!r}")
+        raise InputError(f"n_thresholds: a whole number >= 1, got {n_thresholds!r}")
     n, n_thr, max_w = s.size, int(n_thresholds), int(sliding_window)
     n_pos = int(y.sum())
     if n_pos in (0, n):
