@@ -38,3 +38,27 @@ def test_vus_bad_buffer_or_threshold_count_is_an_input_error(kwargs: dict[str, o
         with pytest.raises(InputError, match="sliding_window"):
             timeseries_metrics([0, 1, 1, 0], [0.1, 0.9, 0.8, 0.2], [0, 1, 1, 0],
                                sliding_window=kwargs["sliding_window"])  # type: ignore[arg-type]
+
+
+def test_report_alert_axis_counts_sessions_as_its_table_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the threshold figure's alert axis said 'alerts per 10k events' for a log model's sessions
+    # (and a series' time steps) beside the table's 'alerts per 10k sessions'
+    from matplotlib.figure import Figure
+
+    from hourglass.evaluate import plots
+    from hourglass.evaluate.report import render_report
+
+    labels: list[str] = []
+
+    def keep(fig: Figure) -> str:
+        labels.extend(ax.get_ylabel() for ax in fig.axes)
+        return ""
+
+    monkeypatch.setattr(plots, "_png", keep)
+    rng = np.random.default_rng(0)
+    y = np.r_[np.zeros(40, int), np.ones(10, int)]
+    s = np.r_[rng.normal(0, 1, 40), rng.normal(3, 1, 10)]
+    page, _ = render_report(y_true=y, scores=s, y_pred=(s > 2).astype(int), threshold=2.0,
+                            threshold_rule="t", unit="sessions")
+    assert "alerts per 10k sessions" in page
+    assert "alerts per 10k sessions" in labels and "alerts per 10k events" not in labels

@@ -145,8 +145,10 @@ def histogram_figure(s: np.ndarray, groups: Mapping[str, np.ndarray], threshold:
 
 
 def threshold_figure(curve: Mapping[str, np.ndarray], threshold: float,
-                     events_per_day: float | None) -> str:
-    """Precision, recall and alert volume against the threshold: pick another operating point."""
+                     events_per_day: float | None, unit: str = "events") -> str:
+    """Precision, recall and alert volume against the threshold: pick another operating point
+    (``unit``: what the alerts are counted among without an event rate, as the report's table
+    counts them: events, sessions, time steps, entity buckets)."""
     fig, ax = _fig(10.4, 4.2)
     t = curve["threshold"]
     log = _log_axis(t)
@@ -162,7 +164,7 @@ def threshold_figure(curve: Mapping[str, np.ndarray], threshold: float,
     if events_per_day:
         vol, what = curve["alert_share"] * events_per_day, "alerts per day"
     else:
-        vol, what = curve["alert_share"] * 1e4, "alerts per 10k events"
+        vol, what = curve["alert_share"] * 1e4, f"alerts per 10k {unit}"
     ax2.plot(t, np.maximum(vol, 1e-3), color=_COLORS[2], lw=1.8, ls="--", label=what)
     ax2.set_yscale("log")
     ax2.set_ylabel(what, color=_COLORS[2])

@@ -196,7 +196,7 @@ def render_report(
                 f"Each class's score distribution (as a share of its {unit}); {unit} right of the "
                 "dashed line are flagged."),
         "<h2>Choosing another operating point</h2>",
-        _figure("fig-threshold", plots.threshold_figure(curve, threshold, events_per_day),
+        _figure("fig-threshold", plots.threshold_figure(curve, threshold, events_per_day, unit=per),
                 "Precision, recall and false-positive rate (left axis) and alert volume (right axis, "
                 "log scale) for every threshold; the red line is the model's."),
         "<h2>Confusion matrix</h2>",
