@@ -3,13 +3,17 @@ found and fixed."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from hourglass.errors import InputError
 from hourglass.evaluate import evaluate_scores, precision_at_k
 from hourglass.evaluate.timeseries import timeseries_metrics
 from hourglass.evaluate.vus import vus_volumes
+from tests._cli import one_line_error
 
 
 def test_precision_at_k_of_tied_scores_does_not_depend_on_row_order() -> None:
@@ -62,3 +66,20 @@ def test_report_alert_axis_counts_sessions_as_its_table_does(monkeypatch: pytest
                             threshold_rule="t", unit="sessions")
     assert "alerts per 10k sessions" in page
     assert "alerts per 10k sessions" in labels and "alerts per 10k events" not in labels
+
+
+def test_benchmark_label_column_blank_in_every_row_is_said_so(tmp_path: Path) -> None:
+    # a test file whose labels are all blank was refused as having 'no anomalous rows (all label
+    # in ['normal'])', as if every row were labelled normal
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60),
+                          "label": np.where(np.arange(60) % 10 == 0, "attack", "normal")})
+    data, blank = tmp_path / "flows.csv", tmp_path / "blank.csv"
+    frame.to_csv(data, index=False)
+    frame.assign(label="").head(20).to_csv(blank, index=False)
+    out = tmp_path / "b.json"
+    common = ["--label-col", "label", "--normal", "normal", "--models", "none", "--seeds", "1",
+              "--json", str(out)]
+    for args in (["benchmark", str(data), "--test", str(blank)],
+                 ["benchmark", str(blank), "--test", str(data)], ["benchmark", str(blank)]):
+        one_line_error(args + common, "blank.csv: label column 'label' is empty in every row (20 rows)", out)

@@ -156,6 +156,8 @@ def _drop_unlabelled(df: pd.DataFrame, label_col: str, normal: Sequence[str], wh
     empty = labels == ""
     if "" in normal or not empty.any():
         return df
+    if empty.all():  # then 'no anomalous rows (all label in [...])', as if every row were normal
+        raise InputError(f"{where}: label column {label_col!r} is empty in every row ({len(df):,} rows)")
     logger.warning("%s: %d row(s) have no value in label column %r; left out", where,
                    int(empty.sum()), label_col)
     return df.loc[~empty].reset_index(drop=True)
@@ -182,6 +184,8 @@ def split_labelled(df: pd.DataFrame, label_col: str, normal: Sequence[str], *,
     # goes with the normal rows): counted as anomalies, they spread the true anomalies unevenly
     # (1 to 5 of 10 in the test part, by seed)
     blank = (labels == "") & ("" not in normal)
+    if blank.size and blank.all():  # not split first, to be told of a part
+        raise InputError(f"{where}: label column {label_col!r} is empty in every row ({len(df):,} rows)")
     groups = np.where(blank, 2 if blank.sum() >= 2 else 0, is_anom)
     strat = groups if np.bincount(groups, minlength=3)[:2].min() >= 2 else None
     try:
