@@ -83,3 +83,23 @@ def test_benchmark_label_column_blank_in_every_row_is_said_so(tmp_path: Path) ->
     for args in (["benchmark", str(data), "--test", str(blank)],
                  ["benchmark", str(blank), "--test", str(data)], ["benchmark", str(blank)]):
         one_line_error(args + common, "blank.csv: label column 'label' is empty in every row (20 rows)", out)
+
+
+def test_point_adjust_and_time_to_detect_match_their_definition_per_event() -> None:
+    # computed for all events at once (a slice per event took 0.8 s for 180,000 events): the
+    # same figures as the definition, event by event, on random series (empty, no event, edges)
+    from hourglass.evaluate.timeseries import events, point_adjust, time_to_detect
+
+    rng = np.random.default_rng(0)
+    for _ in range(400):
+        n = int(rng.integers(0, 25))
+        y = (rng.random(n) < rng.random()).astype(int)
+        p = (rng.random(n) < rng.random()).astype(int)
+        adjusted, delays = p.copy(), []
+        for lo, hi in events(y):
+            if p[lo:hi].any():
+                adjusted[lo:hi] = 1
+            hits = np.flatnonzero(p[lo:hi])
+            delays.append(int(hits[0]) if hits.size else None)
+        assert point_adjust(y, p).tolist() == adjusted.tolist()
+        assert time_to_detect(y, p) == delays
