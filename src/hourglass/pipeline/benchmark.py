@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hourglass._labels import label_like
 from hourglass.detectors import registry
 from hourglass.errors import InputError
 from hourglass.evaluate import binary_metrics, per_class_detection
@@ -297,6 +298,13 @@ class Benchmark:
                     f"has column(s) not in {train_name}: {', '.join(map(repr, extra[:5]))}")
             raise InputError(f"{test_name}: {what}; the test file needs the training file's columns")
         self.X_test_ = test[[c for c in train_cols if c in test_cols]]
+        told = [c for c in label_like(train_cols, label_col) if c not in never]
+        if told:  # attack_cat beside label: the test labels in other words, scored as a feature
+            logger.warning("%s: column %r looks like a label too (beside --label-col %s), and every "
+                           "model takes it as a feature: it learns the normal rows' value of it and "
+                           "flags every other, so the test labels are told to it and the figures "
+                           "flatter it; give --drop %s if it holds the verdict", train_name, told[0],
+                           label_col, told[0])
         self.label_col, self.normal = label_col, list(normal)
         self.seeds, self.threshold = [int(s) for s in seeds], threshold
         self.params, self.max_train = dict(params or {}), max_train
