@@ -136,3 +136,25 @@ def test_a_second_label_column_fed_as_a_feature_is_warned_of(tmp_path: Path,
     assert res.exit_code == 0, res.output
     assert "column 'attack_cat', named like a label, is a feature beside --label-col label" in res.stderr, \
         res.stderr
+
+
+def test_evaluate_warns_of_a_model_scoring_a_column_named_like_a_label(tmp_path: Path) -> None:
+    # a model trained with attack_cat as a feature (before train warned of it) scored on labelled
+    # rows: near-perfect figures from the labels themselves, and evaluate said nothing
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    rng = np.random.default_rng(1)
+    label = np.where(np.arange(120) % 10 == 0, "attack", "normal")
+    frame = pd.DataFrame({"a": rng.normal(size=120), "label": label,
+                          "attack_cat": np.where(label == "normal", "Normal", "DoS")})
+    data = tmp_path / "flows.csv"
+    frame.to_csv(data, index=False)
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(data), "--label-col", "label", "--normal", "normal",
+                              "--epochs", "1", "--hidden", "4,2", "-o", str(model), "-q"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["evaluate", str(model), str(data), "--json", str(tmp_path / "e.json")])
+    assert res.exit_code == 0, res.output
+    assert "the model takes column 'attack_cat', named like a label" in res.stderr, res.stderr
+    assert "--drop attack_cat" in res.stderr

@@ -114,6 +114,23 @@ def _warn_trained_on(pipe: Pipeline, data: Path, model: Path) -> bool:
     return True
 
 
+def _warn_label_feature(pipe: Pipeline, label_col: str, data: Path) -> None:
+    """Warn when the model takes a column named like a label (``attack_cat`` beside the labels
+    in ``label_col``) as a feature: trained on the normal rows, it learnt their value of it and
+    flags every other, so the figures rest on the labels themselves."""
+    from hourglass._labels import label_like
+
+    roles = getattr(pipe.features_, "roles_", None)
+    used = ([c for c, r in roles.items() if r != "drop"] if isinstance(roles, dict)
+            else list(getattr(pipe.features_, "columns_", ())))
+    told = label_like(map(str, used), str(label_col))
+    if told:
+        logging.getLogger("hourglass").warning(
+            "%s: the model takes column %r, named like a label, as a feature: if it holds the "
+            "rows' verdict (as %s does), these figures flatter it; retrain with --drop %s",
+            shown(data), told[0], label_col, told[0])
+
+
 def _check_report_classes(report: Path | None, y: Any, data: Path, unit: str) -> None:
     """Refuse ``--report`` (before anything is written) when ``y`` holds one class only: the
     report's curves and AUCs compare anomalies with normal ``unit``."""
@@ -386,6 +403,7 @@ def evaluate(
                                  "label (" + (f"the model was trained with --label-col {trained}"
                                               if trained else "it was trained without --label-col")
                                  + "); give the column that marks each row normal or not")
+        _warn_label_feature(pipe, label_col, data)
         if time_col is not None and events_per_day is not None:  # the rate given wins: the column
             raise HourglassError(  # would be read for nothing, its rate silently set aside
                 f"{time_opt} {time_col} and --events-per-day {events_per_day:g}: both give the "
