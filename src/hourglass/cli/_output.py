@@ -43,6 +43,7 @@ __all__ = [
     "is_sigterm_handler",
     "metrics_table",
     "on_screen",
+    "os_error_text",
     "out",
     "out_of_memory",
     "out_of_memory_text",
@@ -305,6 +306,8 @@ def user_errors() -> Iterator[None]:
     except (HourglassError, ValueError, FileNotFoundError, PermissionError) as exc:
         _debug_traceback()
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if isinstance(exc, OSError) and exc.strerror and msg.startswith("[Errno"):
+            msg = os_error_text(exc)  # the file and the system's words, not Python's repr
         msg = option_message(msg, getattr(exc, "param", None))
         err.print(error_line(msg), highlight=False)
         raise typer.Exit(2) from None
@@ -325,6 +328,20 @@ def user_errors() -> Iterator[None]:
         _debug_traceback()
         err.print(error_line(disk_full_text(exc)), highlight=False)
         raise typer.Exit(1) from None
+
+
+def os_error_text(exc: OSError) -> str:
+    """A file error as one line, as ``cat`` says it: the file, then the system's words (Python's
+    own text, ``[Errno 13] Permission denied: 'm/config.json'``, speaks to developers).
+
+    Examples
+    --------
+    >>> os_error_text(PermissionError(13, "Permission denied", "m/config.json"))
+    'm/config.json: Permission denied'
+    >>> os_error_text(FileNotFoundError(2, "No such file or directory"))
+    'No such file or directory'
+    """
+    return str(exc.strerror) if exc.filename is None else f"{exc.filename}: {exc.strerror}"
 
 
 #: the errno values of a write that found the disk full (or a quota or file-size limit reached)
