@@ -35,3 +35,42 @@ def test_an_unreadable_model_file_is_named_as_the_system_says(trained: dict[str,
     out = trained["folder"] / "unread.csv"
     one_line_error(["score", str(trained["model"]), str(trained["data"]), "-o", str(out)],
                    f"error: {denied}: Permission denied", out)
+
+
+def test_an_alert_rule_and_an_onnx_export_name_the_model_loaded(trained: dict[str, Any], tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A model retrained in place (``train --force``, ``threshold -o M --force``) while ``score
+    --alert-format ecs``, ``stream`` or ``serve`` started, or ``export`` ran: the ECS alerts'
+    rule.id and the ONNX metadata's content hash were read from the folder a second time, so they
+    named the new model while the alerts and the graph came from the old one."""
+    import shutil
+
+    import onnx
+
+    from hourglass.pipeline import artefact, export
+    from hourglass.pipeline.artefact import load
+    from hourglass.serve.ecs import AlertRule
+
+    model = tmp_path / "m"
+    shutil.copytree(trained["model"], model)
+    old = load(model)
+    (tmp_path / "new").mkdir()
+    other = small_labelled_model(tmp_path / "new")["model"]  # the retrained one, put in place
+    other_pipe = load(other)
+    other_pipe.info["note"] = "retrained"
+    other_pipe.save(model)
+    assert load(model).artefact_["content_hash"] != old.artefact_["content_hash"]
+    assert AlertRule.from_model(model, old).id == old.artefact_["content_hash"]
+
+    real_load = artefact.load
+
+    def replace_then_load(path: Any) -> Any:  # the swap lands between two reads of the folder
+        other_pipe.info["note"] = "retrained again"
+        other_pipe.save(path)
+        return real_load(path)
+
+    monkeypatch.setattr(export, "load", replace_then_load)
+    onnx_path = tmp_path / "m.onnx"
+    export.export_onnx(model, onnx_path)
+    props = {p.key: p.value for p in onnx.load(str(onnx_path)).metadata_props}
+    assert props["hourglass.content_hash"] == real_load(model).artefact_["content_hash"]

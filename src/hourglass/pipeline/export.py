@@ -38,7 +38,7 @@ from hourglass.detectors.base import _ModuleScore, module_score
 from hourglass.errors import HourglassError, InputError
 from hourglass.features.validation import check_array
 from hourglass.ingest import atomic_output
-from hourglass.pipeline.artefact import load, read_config
+from hourglass.pipeline.artefact import load
 from hourglass.pipeline.pipeline import Pipeline
 
 __all__ = [
@@ -145,8 +145,8 @@ def _resolve(model: Pipeline | str | os.PathLike[str]) -> tuple[Pipeline, str | 
     if isinstance(model, Pipeline):
         model._check_fitted()
         return model, None
-    config, _ = read_config(model)
-    return load(model), str(config["content_hash"])
+    pipe = load(model)  # its own hash: the folder read again may hold another model by now
+    return pipe, str(pipe.artefact_["content_hash"])
 
 
 def _sample(pipe: Pipeline, sample: pd.DataFrame | np.ndarray | None, n_rows: int,

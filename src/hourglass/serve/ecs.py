@@ -234,7 +234,9 @@ class AlertRule:
 
     @classmethod
     def from_model(cls, model: str | os.PathLike[str], pipe: Any) -> AlertRule:
-        """The rule of the saved model in directory ``model``, loaded as ``pipe``.
+        """The rule of the saved model in directory ``model``, loaded as ``pipe``: its id is the
+        content hash of the artefact ``pipe`` was loaded from, even if ``model`` was replaced
+        since (``model``'s ``config.json`` is read only for a pipeline not loaded from a folder).
 
         Examples
         --------
@@ -250,12 +252,17 @@ class AlertRule:
         """
         from hourglass.pipeline.artefact import CONFIG
 
-        config = json.loads((Path(model) / CONFIG).read_text(encoding="utf-8"))
+        # the hash of the artefact ``pipe`` was loaded from: the folder read again may hold
+        # another model by now (retrained or re-thresholded in place meanwhile)
+        loaded = getattr(pipe, "artefact_", None) or {}
+        content_hash = loaded.get("content_hash")
+        if content_hash is None:
+            content_hash = json.loads((Path(model) / CONFIG).read_text(encoding="utf-8"))["content_hash"]
         info = getattr(pipe, "info", {}) or {}
         name = pipe.model_name
         output = getattr(pipe.features_, "output", "tabular")
         entity = getattr(pipe.features_, "entity_col", None) if output == "entity" else None
-        return cls(name=str(name), id=str(config["content_hash"]),
+        return cls(name=str(name), id=str(content_hash),
                    input=_DATASETS.get(output, output), data_format=info.get("dataset"),
                    threshold=float(pipe.detector_.threshold_.value_),
                    time_field=info.get("time_col"), entity_field=None if entity is None else str(entity),
