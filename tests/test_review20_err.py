@@ -4,12 +4,33 @@ damaged model folders, as a user meets them from a shell."""
 from __future__ import annotations
 
 import errno
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests._cli import one_line_error, small_labelled_model
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[bytes]:
+    """``python -m hourglass ARGS`` as a process, with ``env`` added to its environment."""
+    full = dict(os.environ, OMP_NUM_THREADS="1", **env)
+    full["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), full.get("PYTHONPATH", "")])
+    return subprocess.run([sys.executable, "-m", "hourglass", *args], cwd=cwd, env=full,
+                          stdin=subprocess.DEVNULL, capture_output=True, timeout=120)
+
+
+def _one_line(res: subprocess.CompletedProcess[bytes], code: int, match: str) -> None:
+    text = res.stderr.decode()
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    assert res.returncode == code, text
+    assert "Traceback" not in text and len(lines) == 1, text
+    assert match in lines[0], lines[0]
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +95,15 @@ def test_an_alert_rule_and_an_onnx_export_name_the_model_loaded(trained: dict[st
     export.export_onnx(model, onnx_path)
     props = {p.key: p.value for p in onnx.load(str(onnx_path)).metadata_props}
     assert props["hourglass.content_hash"] == real_load(model).artefact_["content_hash"]
+
+
+@pytest.mark.parametrize("value", ["100000", "99999999999999999999"])
+def test_a_thread_count_past_any_machine_is_refused(trained: dict[str, Any], value: str) -> None:
+    """``HOURGLASS_THREADS=100000``: one line and exit code 2 (was torch starting threads until
+    the system refused them: a traceback, then a segmentation fault; a number past 64 bits was
+    torch's "Overflow when unpacking long long" traceback)."""
+    out = trained["folder"] / "threads.csv"
+    res = _run(["score", str(trained["model"]), str(trained["data"]), "-o", str(out)], trained["folder"],
+               HOURGLASS_THREADS=value)
+    _one_line(res, 2, "HOURGLASS_THREADS")
+    assert "less than or equal to 1024" in res.stderr.decode() and not out.exists()

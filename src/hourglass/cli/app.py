@@ -111,6 +111,11 @@ def idle_threads(default: int, cpus: int | None, load: float | None) -> int:
     return max(1, min(default, int(cpus - load + 0.5)))
 
 
+#: most torch threads ``--threads`` takes: ``HOURGLASS_THREADS=100000`` (a typo, a core count
+#: times a thousand) ended in a traceback as the system refused the threads and then a
+#: segmentation fault (exit 139); a number past 64 bits in a traceback from torch
+MAX_THREADS = 1024
+
 # commands that never run torch: no thread setting, no torch import for them
 _NO_TORCH = frozenset({"formats", "inspect", "models"})
 
@@ -140,9 +145,9 @@ def _global_options(
         "--version", is_eager=True, callback=_print_version,
         help="Print hourglass' version (with torch's, numpy's and python's) and exit.")] = False,
     threads: Annotated[int | None, typer.Option(
-        "--threads", envvar="HOURGLASS_THREADS", min=1,
-        help="CPU threads for torch (default: the CPUs not busy with other jobs, at most "
-             "torch's choice).")] = None,
+        "--threads", envvar="HOURGLASS_THREADS", min=1, max=MAX_THREADS,
+        help=f"CPU threads for torch, 1 to {MAX_THREADS} (default: the CPUs not busy with other "
+             "jobs, at most torch's choice).")] = None,
 ) -> None:
     """Deep-learning anomaly detection for security telemetry."""
     release_stdout()  # a command that writes data to '-' moves its own lines to stderr ...
