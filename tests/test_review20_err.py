@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests._cli import one_line_error, small_labelled_model
+from tests._cli import one_line_error, runner, small_labelled_model
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -107,3 +107,28 @@ def test_a_thread_count_past_any_machine_is_refused(trained: dict[str, Any], val
                HOURGLASS_THREADS=value)
     _one_line(res, 2, "HOURGLASS_THREADS")
     assert "less than or equal to 1024" in res.stderr.decode() and not out.exists()
+
+
+def test_a_file_of_a_folder_that_cannot_be_read_is_named_once(trained: dict[str, Any], tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder DATA holding a file the system refuses to read (chmod 000; root reads it anyway,
+    so the refusal is simulated): 'rows: b.csv: cannot read (Permission denied)', not Python's
+    "([Errno 13] Permission denied: 'rows/b.csv')" naming it a second time."""
+    from hourglass.cli import _spool, app
+
+    folder = tmp_path / "rows"
+    folder.mkdir()
+    for name in ("a.csv", "b.csv"):
+        (folder / name).write_bytes(trained["data"].read_bytes())
+    real_open = _spool._open
+
+    def refuse(path: Path) -> Any:
+        if path.name == "b.csv":
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path)
+
+    monkeypatch.setattr(_spool, "_open", refuse)
+    out = tmp_path / "scores.csv"
+    res = runner.invoke(app, ["score", str(trained["model"]), str(folder), "-o", str(out)])
+    assert res.exit_code == 2 and not out.exists(), res.output
+    assert "cannot read (Permission denied)" in res.stderr and "Errno" not in res.stderr, res.stderr

@@ -6,7 +6,8 @@ Every problem with what a user handed in (data, options, artefacts) is an :class
 
 from __future__ import annotations
 
-__all__ = ["ArtefactError", "HourglassError", "InputError", "NotFittedError", "json_problem", "out_of_memory"]
+__all__ = ["ArtefactError", "HourglassError", "InputError", "NotFittedError", "json_problem", "out_of_memory",
+           "read_problem"]
 
 
 class HourglassError(Exception):
@@ -98,6 +99,23 @@ def json_problem(exc: Exception) -> str:
     if not isinstance(msg, str) or not isinstance(col, int):
         return str(exc) or type(exc).__name__
     return f"{msg.removesuffix(' at')} at column {col}"
+
+
+def read_problem(exc: BaseException) -> str:
+    """Why a file could not be read, for a message that names the file already: the system's
+    words for a file error (not Python's ``[Errno 13] Permission denied: 'x.csv'``, which names
+    it again), else the error's own text.
+
+    Examples
+    --------
+    >>> read_problem(PermissionError(13, "Permission denied", "flows/b.csv"))
+    'Permission denied'
+    >>> read_problem(EOFError("Compressed file ended before the end-of-stream marker was reached"))
+    'Compressed file ended before the end-of-stream marker was reached'
+    """
+    if isinstance(exc, OSError) and exc.strerror:
+        return str(exc.strerror)
+    return str(exc) or type(exc).__name__
 
 
 def out_of_memory(exc: BaseException) -> bool:

@@ -41,6 +41,8 @@ from typing import Any
 
 import typer
 
+from hourglass.errors import read_problem
+
 __all__ = ["STDIN_NAME", "folder_as_file", "folder_shown", "pattern_as_file", "piped", "reads_file",
            "remove_spooled", "shown", "shown_name", "stdin_as_file"]
 
@@ -145,7 +147,7 @@ def _copied(value: Path) -> Path:
         raise typer.BadParameter(f"{value}: cannot write its copy in {folder.parent} "
                                  f"({exc.__cause__}); free space there or set TMPDIR") from None
     except OSError as exc:
-        raise typer.BadParameter(f"{value}: cannot read ({exc})") from None
+        raise typer.BadParameter(f"{value}: cannot read ({read_problem(exc)})") from None
     if _magic_suffix(path) == ".gz" and not path.name.lower().endswith(".gz"):
         # '<(cat flows.csv.gz)', /dev/stdin fed a .gz: read as such, as '-' is
         path = path.rename(path.with_name(path.name + ".gz"))
@@ -460,7 +462,7 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                                  f"({exc.__cause__}); free space there or set TMPDIR") from None
     except (OSError, EOFError, zlib.error) as exc:  # a .gz cut short (being compressed), damaged
         where = f"{name}: {_relative(path, name)}" if path is not None else name
-        raise typer.BadParameter(f"{where}: cannot read ({exc})") from None
+        raise typer.BadParameter(f"{where}: cannot read ({read_problem(exc)})") from None
     if len(kinds) > 1:
         raise typer.BadParameter(f"{name}: holds CloudTrail files and other files; give a folder "
                                  "of one layout")

@@ -45,7 +45,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hourglass.errors import InputError
+from hourglass.errors import InputError, read_problem
 from hourglass.ingest.datasets import DatasetSpec
 from hourglass.ingest.readers import check_path
 from hourglass.ingest.tables import (
@@ -602,7 +602,7 @@ class _LineSpec(DatasetSpec):
                         yield self._frame(rows, stats, kinds, (p, first_line), typed=typed)
                         rows, size, first_line = [], 0, number + 1
         except READ_ERRORS as exc:
-            raise InputError(f"{p}: cannot read ({exc})") from None
+            raise InputError(f"{p}: cannot read ({read_problem(exc)})") from None
         if events is not None:
             rows.extend(event for _, event in events.close())
         if undecodable:  # read leniently (one Latin-1 character costs no event), and said so

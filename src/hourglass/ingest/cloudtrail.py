@@ -42,7 +42,7 @@ from typing import Any
 
 import pandas as pd
 
-from hourglass.errors import InputError
+from hourglass.errors import InputError, read_problem
 from hourglass.ingest.datasets import DatasetSpec, require_fields
 from hourglass.ingest.jsondoc import _json_kind
 from hourglass.ingest.readers import check_path
@@ -398,7 +398,7 @@ class _CloudTrailSpec(DatasetSpec):
         except (ValueError, UnicodeDecodeError) as exc:
             raise InputError(f"{p}: not a CloudTrail file: not valid JSON ({exc})") from None
         except READ_ERRORS as exc:
-            raise InputError(f"{p}: cannot read ({exc})") from None
+            raise InputError(f"{p}: cannot read ({read_problem(exc)})") from None
         if records:
             yield self._frame(records, p, first, stats)
 

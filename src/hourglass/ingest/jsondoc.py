@@ -31,7 +31,7 @@ from typing import Any, cast
 
 import pandas as pd
 
-from hourglass.errors import InputError
+from hourglass.errors import InputError, read_problem
 from hourglass.ingest.datasets import DatasetSpec
 from hourglass.ingest.readers import check_path
 from hourglass.ingest.tables import (
@@ -357,6 +357,6 @@ class JsonEventsSpec(DatasetSpec):
         except UnicodeDecodeError as exc:
             raise InputError(f"{p}: not {self.kind}: undecodable bytes (not UTF-8: {exc})") from None
         except READ_ERRORS as exc:
-            raise InputError(f"{p}: cannot read ({exc})") from None
+            raise InputError(f"{p}: cannot read ({read_problem(exc)})") from None
         if not found:
             raise InputError(f"{p}: no events (empty pages)")

@@ -40,7 +40,7 @@ from hourglass._times import (
     past_range,
     text_to_datetime,
 )
-from hourglass.errors import InputError
+from hourglass.errors import InputError, read_problem
 from hourglass.ingest.tables import READ_ERRORS
 
 __all__ = ["DEFAULT_MASKS", "JOURNALD_FIELDS", "LEGACY_MASKS", "LOG_FORMATS", "JournaldHeader", "LogParser",
@@ -419,7 +419,7 @@ def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None) ->
                     line = line.removeprefix("\ufeff")  # a UTF-8 byte-order mark
                 yield line.rstrip("\r\n").replace("\x00", "")
     except READ_ERRORS as exc:
-        raise InputError(f"{p}: cannot read ({exc})") from None
+        raise InputError(f"{p}: cannot read ({read_problem(exc)})") from None
 
 
 def not_lines(lines: object, source: str = "lines") -> None:

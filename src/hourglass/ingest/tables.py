@@ -38,7 +38,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from hourglass._limits import MAX_LINE_BYTES, too_long
-from hourglass.errors import InputError, json_problem
+from hourglass.errors import InputError, json_problem, read_problem
 
 logger = logging.getLogger(__name__)
 # a repeated header name that is a known quirk of a format (CICFlowMeter), not a mistake
@@ -308,7 +308,7 @@ def read_head(path: Path, n_bytes: int = 65536) -> bytes:
         raise InputError(f"{path}: not gzip-compressed, though its name ends in .gz; rename "
                          "it without .gz") from None
     except READ_ERRORS as exc:
-        raise InputError(f"{path}: cannot read ({exc})") from None
+        raise InputError(f"{path}: cannot read ({read_problem(exc)})") from None
 
 
 def _raw_head(path: Path, n_bytes: int) -> bytes:
@@ -1135,7 +1135,7 @@ def _iter_csv(
             for probe in probes:
                 probe.close()
     except READ_ERRORS as exc:
-        raise InputError(f"{path}: cannot read ({exc})") from None
+        raise InputError(f"{path}: cannot read ({read_problem(exc)})") from None
     probing[0] = False
     types = {**inferred, **(column_types or {})}
     # Columns of whole numbers past 2**53 kept exact as int64 (64-bit ids): one with a missing
@@ -1299,7 +1299,7 @@ def _iter_csv(
             first_exc = first_exc or exc
             decodable = True
         except READ_ERRORS as exc:
-            raise InputError(f"{path}: cannot read ({exc})") from None
+            raise InputError(f"{path}: cannot read ({read_problem(exc)})") from None
         finally:
             if stream is not None:
                 stream.close()
@@ -1551,7 +1551,7 @@ def _iter_jsonl(path: Path, *, on_bad_rows: str, stats: ReadStats,
         yield from _iter_jsonl_lines(path, on_bad_rows=on_bad_rows, stats=stats, event=event, page=page,
                                      chunk_bytes=chunk_bytes)
     except READ_ERRORS as exc:
-        raise InputError(f"{path}: cannot read ({exc})") from None
+        raise InputError(f"{path}: cannot read ({read_problem(exc)})") from None
 
 
 def _line_length(readline: Callable[[int], bytes], head: bytes, limit: int = MAX_LINE_BYTES) -> int:
@@ -2083,7 +2083,7 @@ def iter_table(
             try:
                 sep = sniff_delimiter(p, skip_rows)
             except READ_ERRORS as exc:
-                raise InputError(f"{p}: cannot read ({exc})") from None
+                raise InputError(f"{p}: cannot read ({read_problem(exc)})") from None
             if sep != "," and str(p) not in _SAID_DELIMITER:
                 _SAID_DELIMITER.add(str(p))
                 logger.info("%s: read as %s-separated", p, SEPARATOR_NAMES[sep])

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass._times import parse_timestamps, unreadable_times
-from hourglass.errors import InputError
+from hourglass.errors import InputError, read_problem
 from hourglass.ingest.readers import read_table
 from hourglass.ingest.tables import READ_ERRORS
 
@@ -69,7 +69,7 @@ def read_skab(path: str | os.PathLike[str], *, scoring: bool = False) -> pd.Data
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
             raise InputError(f"{p}: not a SKAB file ({exc})") from None
         except READ_ERRORS as exc:  # e.g. a truncated .gz (EOFError: click would say only 'Aborted!')
-            raise InputError(f"{p}: cannot read ({exc})") from None
+            raise InputError(f"{p}: cannot read ({read_problem(exc)})") from None
     if df is None or "datetime" not in df.columns:
         # the same rows as Parquet, JSON lines or a ','-separated CSV (a copy converted by a
         # tool): read as any table is, so `score` takes what `stream` and the service take
@@ -214,7 +214,7 @@ def read_smd(path: str | os.PathLike[str], *, labels: bool = True) -> pd.DataFra
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, UnicodeDecodeError):
         raise InputError(f"{p}: expected comma-separated numbers (ASD/SMD format)") from None
     except READ_ERRORS as exc:
-        raise InputError(f"{p}: cannot read ({exc})") from None
+        raise InputError(f"{p}: cannot read ({read_problem(exc)})") from None
     df.columns = [f"m{i + 1}" for i in range(df.shape[1])]
     entity = p.name[:-3] if p.name.lower().endswith(".gz") else p.name  # (.gz in any case)
     # the folders of the file, also for a path relative to the current folder ('e.txt' inside
@@ -243,7 +243,7 @@ def _labels(path: Path) -> np.ndarray:
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not a text file of labels ({exc})") from None
     except READ_ERRORS as exc:  # (a truncated .gz too)
-        raise InputError(f"{path}: cannot read ({exc})") from None
+        raise InputError(f"{path}: cannot read ({read_problem(exc)})") from None
     labels: list[float] = []
     for number, line in enumerate(text.splitlines(), start=1):
         value = line.split("#", 1)[0].strip()
@@ -303,7 +303,7 @@ def read_interpretation_labels(path: str | os.PathLike[str], *, end_inclusive: b
     except UnicodeDecodeError as exc:  # a binary file, or a missing one: one error naming it
         raise InputError(f"{path}: not a text file of labels ({exc})") from None
     except READ_ERRORS as exc:
-        raise InputError(f"{path}: cannot read ({exc})") from None
+        raise InputError(f"{path}: cannot read ({read_problem(exc)})") from None
     return out
 
 
