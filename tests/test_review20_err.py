@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from hourglass.cli import app
 from tests._cli import one_line_error, runner, small_labelled_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,7 +115,7 @@ def test_a_file_of_a_folder_that_cannot_be_read_is_named_once(trained: dict[str,
     """A folder DATA holding a file the system refuses to read (chmod 000; root reads it anyway,
     so the refusal is simulated): 'rows: b.csv: cannot read (Permission denied)', not Python's
     "([Errno 13] Permission denied: 'rows/b.csv')" naming it a second time."""
-    from hourglass.cli import _spool, app
+    from hourglass.cli import _spool
 
     folder = tmp_path / "rows"
     folder.mkdir()
@@ -132,3 +133,20 @@ def test_a_file_of_a_folder_that_cannot_be_read_is_named_once(trained: dict[str,
     res = runner.invoke(app, ["score", str(trained["model"]), str(folder), "-o", str(out)])
     assert res.exit_code == 2 and not out.exists(), res.output
     assert "cannot read (Permission denied)" in res.stderr and "Errno" not in res.stderr, res.stderr
+
+
+@pytest.mark.parametrize("pattern", [False, True])
+def test_a_dangling_link_in_a_folder_data_is_said(trained: dict[str, Any], tmp_path: Path,
+                                                  pattern: bool) -> None:
+    """A folder (or pattern) DATA holding a symbolic link to a file rotated away: the link is
+    named in a warning, its rows not read (it was left out without a word)."""
+    folder = tmp_path / "rows"
+    folder.mkdir()
+    (folder / "a.csv").write_bytes(trained["data"].read_bytes())
+    (folder / "b.csv").symlink_to(tmp_path / "rotated.csv")
+    out = tmp_path / "scores.csv"
+    data = f"{folder}/*.csv" if pattern else str(folder)
+    res = runner.invoke(app, ["score", str(trained["model"]), data, "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "b.csv: a symbolic link to a missing file" in res.stderr and "rotated.csv" in res.stderr
+    assert len(out.read_text().splitlines()) == 1 + len(trained["frame"])

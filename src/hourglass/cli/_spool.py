@@ -338,6 +338,7 @@ def folder_as_file(folder: Path) -> Path:
     >>> remove_spooled()
     """
     files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    _note_dangling(sorted(p for p in folder.iterdir() if not p.name.startswith(".")), str(folder))
     if not files:
         inner = any(p.is_dir() and not p.name.startswith(".") for p in folder.iterdir())
         hint = (f"; for the files of its subfolders give a pattern in quotes, e.g. "
@@ -365,7 +366,9 @@ def pattern_as_file(pattern: str) -> Path:
     ('x,y\\n1,2\\n3,4\\n', True)
     >>> remove_spooled()
     """
-    files = sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
+    matches = sorted(Path(p) for p in glob.glob(pattern, recursive=True))
+    files = [p for p in matches if p.is_file()]
+    _note_dangling(matches, pattern)
     if not files:
         raise typer.BadParameter(f"{pattern}: no file matches this pattern (nor is it a file or "
                                  "a folder)")
@@ -625,6 +628,16 @@ def _check_layout(layouts: dict[bool, Path], path: Path, line: bytes, name: str)
             f"{name}: holds files of different layouts: {_relative(layouts[True], name)} is JSON lines, "
             f"{_relative(layouts[False], name)} is text lines (CSV, TSV or a log); a folder or a pattern is "
             "read as files of one format, one after the other: if they differ, give them apart")
+
+
+def _note_dangling(paths: list[Path], name: str) -> None:
+    """Note (:func:`say_notes`) each of ``paths`` that is a symbolic link to a missing file (a log
+    rotated away, a disk not mounted): left out of DATA ``name``, and its rows with it, which
+    went unsaid."""
+    for path in paths:
+        if path.is_symlink() and not path.exists():
+            _NOTES.append(f"{name}: left out {_relative(path, name)}: a symbolic link to a missing "
+                          f"file ({os.readlink(path)}); its rows are not read")
 
 
 def say_notes() -> None:
