@@ -150,3 +150,14 @@ def test_a_dangling_link_in_a_folder_data_is_said(trained: dict[str, Any], tmp_p
     assert res.exit_code == 0, res.output
     assert "b.csv: a symbolic link to a missing file" in res.stderr and "rotated.csv" in res.stderr
     assert len(out.read_text().splitlines()) == 1 + len(trained["frame"])
+
+
+def test_the_version_with_standard_output_closed(tmp_path: Path) -> None:
+    """``hourglass --version >&-``: one line and exit code 2, as ``models`` and ``formats`` (the
+    version went nowhere, exit code 0)."""
+    res = subprocess.run([sys.executable, "-m", "hourglass", "--version"], cwd=tmp_path,
+                         env=dict(os.environ, PYTHONPATH=os.pathsep.join(
+                             [str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])),
+                         stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120,
+                         preexec_fn=lambda: os.close(1))
+    _one_line(res, 2, "standard output is closed (the version would go there)")

@@ -42,6 +42,7 @@ from hourglass.cli._output import (
     release_stdout,
     sigterm_as_exception,
     sigterm_seen,
+    user_errors,
 )
 from hourglass.cli._spool import remove_spooled
 from hourglass.cli.benchmark import benchmark
@@ -124,6 +125,10 @@ def _print_version(value: bool) -> None:
     """``--version``: the package version and the versions that decide a model's numbers."""
     if not value:
         return
+    from hourglass.cli._common import refuse_closed_stdout
+
+    with user_errors():  # (>&-: the version would go nowhere, exit code 0)
+        refuse_closed_stdout("the version")
     from importlib.metadata import PackageNotFoundError, version
 
     from hourglass import __version__
