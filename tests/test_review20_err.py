@@ -161,3 +161,17 @@ def test_the_version_with_standard_output_closed(tmp_path: Path) -> None:
                          stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120,
                          preexec_fn=lambda: os.close(1))
     _one_line(res, 2, "standard output is closed (the version would go there)")
+
+
+def test_a_socket_as_data_is_called_a_socket(trained: dict[str, Any], tmp_path: Path) -> None:
+    """DATA that is a Unix socket (a log daemon's /dev/log, a collector's): 'a socket, not a data
+    file' (was 'not a regular file (a pipe or a device)')."""
+    import socket
+
+    path = tmp_path / "s.sock"
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(path))
+        out = tmp_path / "scores.csv"
+        res = runner.invoke(app, ["score", str(trained["model"]), str(path), "-o", str(out)])
+    assert res.exit_code == 2 and not out.exists(), res.output
+    assert f"{path}: a socket, not a data file" in " ".join(res.stderr.split()), res.stderr

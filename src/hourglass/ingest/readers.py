@@ -276,6 +276,8 @@ def check_path(path: str | os.PathLike[str]) -> Path:
         raise InputError(f"{p}: no such file")
     if p.is_dir():
         raise InputError(f"{p}: is a directory, expected a data file")
+    if p.is_socket():  # (no pipe nor device: it cannot be opened at all)
+        raise InputError(f"{p}: a socket, not a data file; save the data to a file")
     if not p.is_file():  # a pipe or a device: its size says nothing, and it can be read once only
         raise InputError(f"{p}: not a regular file (a pipe or a device); save the data to a file")
     if p.stat().st_size == 0:
