@@ -175,3 +175,39 @@ def test_a_socket_as_data_is_called_a_socket(trained: dict[str, Any], tmp_path: 
         res = runner.invoke(app, ["score", str(trained["model"]), str(path), "-o", str(out)])
     assert res.exit_code == 2 and not out.exists(), res.output
     assert f"{path}: a socket, not a data file" in " ".join(res.stderr.split()), res.stderr
+
+
+def test_a_model_replaced_while_it_is_read_loads(trained: dict[str, Any], tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A model retrained in place (``train --force``) between the reads of its config and its
+    weights, as a scoring job started beside a nightly retraining: the new model loads (was
+    'content hash mismatch; the artefact was modified or is incomplete, refusing to load it');
+    a model whose files disagree for good is still refused."""
+    import shutil
+
+    from hourglass.errors import ArtefactError
+    from hourglass.pipeline.artefact import load
+
+    model = tmp_path / "m"
+    shutil.copytree(trained["model"], model)
+    res = runner.invoke(app, ["train", str(trained["data"]), "-o", str(tmp_path / "new"), "--label-col",
+                              "label", "--normal", "normal", "--epochs", "1", "--hidden", "4,2",
+                              "--seed", "7", "-q"])
+    assert res.exit_code == 0, res.output
+    other = load(tmp_path / "new")
+    other.info["note"] = "retrained"
+    real_bytes = Path.read_bytes
+    swaps = []
+
+    def swap_first(self: Path) -> bytes:
+        if self.name == "weights.safetensors" and not swaps:
+            swaps.append(self)
+            other.save(model)  # lands between the config read and the weights read
+        return real_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", swap_first)
+    assert load(model).info["note"] == "retrained" and swaps
+    monkeypatch.undo()
+    (model / "weights.safetensors").write_bytes(real_bytes(model / "weights.safetensors")[:-1] + b"x")
+    with pytest.raises(ArtefactError, match="content hash mismatch"):
+        load(model)

@@ -370,7 +370,26 @@ def _check_layout(p: Path, config: dict[str, Any]) -> None:
 
 
 def read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
-    """Read and verify an artefact's config and weight bytes (hash and format checked)."""
+    """Read and verify an artefact's config and weight bytes (hash and format checked).
+
+    A model replaced while it is read (``train --force`` or ``threshold -o MODEL --force``
+    swapping the folder between the reads of its two files) is read again, once, before its
+    hash is called a mismatch."""
+    try:
+        return _read_config(path)
+    except _Mismatch:
+        try:
+            return _read_config(path)
+        except _Mismatch as exc:
+            raise ArtefactError(str(exc)) from None
+
+
+class _Mismatch(ArtefactError):
+    """The content hash does not match: the files changed, or were read across a replacement."""
+
+
+def _read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
+    """:func:`read_config`, once."""
     p = _model_path(path)
     if not p.is_dir():
         old = _aside(p)
@@ -399,7 +418,7 @@ def read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
                             f"hourglass {hourglass.__version__} (reads version {FORMAT_VERSION})")
     weights = (p / WEIGHTS).read_bytes()
     if config.get("content_hash") != _content_hash(config, weights):
-        raise ArtefactError(f"{p}: content hash mismatch; the artefact was modified or is "
+        raise _Mismatch(f"{p}: content hash mismatch; the artefact was modified or is "
                             "incomplete, refusing to load it")
     _check_layout(p, config)
     saved = config.get("versions") or {}  # (null: the layout allows it)
