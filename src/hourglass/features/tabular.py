@@ -12,7 +12,7 @@ import functools
 import logging
 import numbers
 from collections import Counter
-from collections.abc import Callable, Container, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -418,8 +418,10 @@ class TabularPreprocessor:
     def get_params(self) -> dict[str, Any]:
         """Constructor arguments (JSON-ready: a NumPy number or name, ``np.int64(16)``, as its
         Python value)."""
-        def items(v: Any) -> list[Any]:
-            return [_plain(x) for x in v]
+        def items(v: Any) -> Any:
+            # a value no list (log1p=True) as given: the parameter check names it at fit
+            return [_plain(x) for x in v] if isinstance(v, Iterable) and not isinstance(v, str | bytes) \
+                else _plain(v)
 
         return {
             "categorical": None if self.categorical is None else items(self.categorical),
@@ -455,6 +457,15 @@ class TabularPreprocessor:
         check_name_lists(self, "categorical", "drop")
         if self.log1p is None:  # not read as 'none': say what is expected
             raise InputError("log1p: expected 'auto', 'none' or column names, got None", param="log1p")
+        if isinstance(self.log1p, str) and self.log1p not in ("auto", "none"):
+            raise InputError(f"log1p: expected 'auto', 'none' or a list of column names, got {self.log1p!r}"
+                             f" (for that one column, write [{self.log1p!r}])", param="log1p")
+        if isinstance(self.log1p, bytes) or not isinstance(self.log1p, str | Iterable):
+            # log1p=True: a raw "'bool' object is not iterable" at fit (get_params too); bytes
+            # were read as their byte values
+            hint = " (True: 'auto', False: 'none')" if isinstance(self.log1p, bool | np.bool_) else ""
+            raise InputError(f"log1p: expected 'auto', 'none' or a list of column names, got "
+                             f"{type(self.log1p).__name__} {self.log1p!r}{hint}", param="log1p")
         if self.scaler not in _SCALERS:
             raise InputError(f"scaler: unknown {self.scaler!r}; choose from {', '.join(_SCALERS)}",
                              param="scaler")
@@ -541,11 +552,13 @@ class TabularPreprocessor:
         except BaseException as exc:
             # the columns this fit dropped (drop=, a 'drop' role given or inferred): not the cause
             roles = self.__dict__.get("roles_")
-            skip = self._dropped() | ({c for c, r in roles.items() if r == "drop"}
-                                      if roles is not None and roles is not before.get("roles_") else set())
             self.__dict__.clear()
             self.__dict__.update(before)
             if isinstance(exc, CELL_ERRORS):
+                # (only here: drop=5, refused by the parameter check, is no set of names)
+                skip = self._dropped() | ({c for c, r in roles.items() if r == "drop"}
+                                          if roles is not None and roles is not before.get("roles_")
+                                          else set())
                 refuse_unhashable(df, exc, skip=skip)
             raise
 

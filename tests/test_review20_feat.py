@@ -1,0 +1,51 @@
+"""Tabular features: parameter checks, role inference and the transform at scoring."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from hourglass.errors import InputError
+from hourglass.features.tabular import TabularPreprocessor
+from hourglass.features.validation import check_name_lists
+
+
+def _frame() -> pd.DataFrame:
+    return pd.DataFrame({"a": [1.0, 2.0, 300.0, 4.0, 5.0], "b": ["x", "y", "x", "y", "x"]})
+
+
+@pytest.mark.parametrize(("value", "match"), [
+    (True, "got bool True (True: 'auto', False: 'none')"),
+    (False, "got bool False"),
+    (1, "got int 1"),
+    (b"a", "got bytes"),
+    ("a", "write ['a']"),
+])
+def test_log1p_not_a_list_is_one_clear_error(value: object, match: str) -> None:
+    pre = TabularPreprocessor(log1p=value)  # type: ignore[arg-type]
+    assert pre.get_params()["log1p"] == value  # no TypeError before fit
+    with pytest.raises(InputError, match="log1p: expected 'auto', 'none' or a list of column names") as e:
+        pre.fit(_frame())
+    assert match in str(e.value)
+    assert not hasattr(pre, "feature_names_")
+
+
+def test_log1p_list_still_taken() -> None:
+    assert TabularPreprocessor(log1p=("a",)).fit(_frame()).log1p_ == ["a"]
+
+
+@pytest.mark.parametrize("kw", [{"drop": 5}, {"categorical": True}, {"categorical": 1.5}])
+def test_name_list_not_a_list_is_one_clear_error(kw: dict[str, object]) -> None:
+    name = next(iter(kw))
+    with pytest.raises(InputError, match=f"{name}: expected a list of names, got"):
+        TabularPreprocessor(**kw).fit(_frame())  # type: ignore[arg-type]
+
+
+def test_check_name_lists_refuses_a_number() -> None:
+    class Est:
+        stats = 3
+        drop = None
+
+    check_name_lists(Est(), "drop")  # None: none
+    with pytest.raises(InputError, match=r"stats: expected a list of names, got int 3; write \[3\]"):
+        check_name_lists(Est(), "stats")
