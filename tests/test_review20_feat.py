@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from hourglass.errors import InputError
+from hourglass.features.roles import factorize_strings
 from hourglass.features.tabular import TabularPreprocessor
 from hourglass.features.validation import check_name_lists
 
@@ -49,3 +51,23 @@ def test_check_name_lists_refuses_a_number() -> None:
     check_name_lists(Est(), "drop")  # None: none
     with pytest.raises(InputError, match=r"stats: expected a list of names, got int 3; write \[3\]"):
         check_name_lists(Est(), "stats")
+
+
+def test_true_and_one_in_one_column_are_two_values_whatever_the_batch() -> None:
+    # JSON's true and 1 in one field: pandas takes True == 1, so the value written first stood
+    # for both, and a row's features hung on the other rows of its batch
+    tr = pd.DataFrame({"cat": pd.Series(["tcp", True, 1, "udp", False, 0] * 5, dtype=object),
+                       "dst_port": pd.Series([80, 443, True, "53", 80, 22] * 5, dtype=object),
+                       "x": [float(i) for i in range(30)]})
+    pre = TabularPreprocessor().fit(tr)
+    assert {"cat=1", "cat=True", "cat=0", "cat=False"} <= set(pre.feature_names_)
+    te = pd.DataFrame({"cat": pd.Series([True, "tcp", 1, "1"], dtype=object),
+                       "dst_port": pd.Series([True, 80, "x", 1], dtype=object), "x": [1.0, 2.0, 3.0, 4.0]})
+    together = pre.transform(te)
+    alone = np.vstack([pre.transform(te.iloc[[i]]) for i in range(len(te))])
+    np.testing.assert_array_equal(together, alone)
+    names = pre.feature_names_
+    assert together[2, names.index("cat=1")] == 1 and together[2, names.index("cat=True")] == 0
+    assert together[3, names.index("dst_port:well-known")] == 1  # port 1, not a missing port
+    codes, uniques = factorize_strings(pd.Series([1, True, 0, False], dtype=object), bools=True)
+    assert uniques[codes].tolist() == ["1", "True", "0", "False"]

@@ -8,6 +8,7 @@ pandas' fixed-key SipHash, never Python's salted ``hash``.
 from __future__ import annotations
 
 import ipaddress
+import numbers
 import re
 from typing import Any
 
@@ -97,6 +98,14 @@ def canonical_text(values: pd.Series, *, bools: bool = False) -> pd.Series:
     return text
 
 
+def _bool_or_flag(uniques: np.ndarray) -> bool:
+    """Whether the distinct values of an object column hold a boolean or a number 0 or 1 (which
+    pandas takes for the same value); text only is the quick answer."""
+    if pd.api.types.infer_dtype(uniques, skipna=True) in ("string", "empty"):
+        return False
+    return any(isinstance(u, numbers.Number | np.bool_) and u in (0, 1) for u in uniques)  # bool: a Number
+
+
 def factorize_strings(s: pd.Series, *, bools: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(codes, uniques): ``uniques[codes]`` are the values as stripped strings (whole numbers
     without ``.0``, with ``bools`` booleans as ``True``/``False``: see :func:`canonical_text`), missing and
@@ -111,6 +120,16 @@ def factorize_strings(s: pd.Series, *, bools: bool = False) -> tuple[np.ndarray,
     if isinstance(s.dtype, pd.CategoricalDtype):
         s = s.astype(object)
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    if s.dtype == object and _bool_or_flag(uniques):
+        # True == 1 and False == 0 to pandas: a cell True and a cell 1 (JSON's true and 1) were
+        # one value, written as whichever came first, so that 1 read as 'True' (or True as
+        # '1') in one batch and as itself in another; a boolean is keyed by its text instead
+        cells = s.to_numpy(dtype=object)
+        flags = np.fromiter((type(v) is bool or type(v) is np.bool_ for v in cells), bool, len(cells))
+        if flags.any():
+            cells = cells.copy()
+            cells[flags] = np.where(cells[flags].astype(bool), "True", "False")
+            codes, uniques = pd.factorize(cells, use_na_sentinel=True)
     text = pd.Series(np.asarray(uniques, dtype=object)).astype("string").str.strip()
     if len(text) > _FEW:
         text = canonical_text(text, bools=bools)
