@@ -8,6 +8,7 @@ import pytest
 
 from hourglass.errors import InputError
 from hourglass.features.roles import factorize_strings
+from hourglass.features.statistics import site_schema
 from hourglass.features.tabular import TabularPreprocessor
 from hourglass.features.validation import check_name_lists
 
@@ -71,3 +72,17 @@ def test_true_and_one_in_one_column_are_two_values_whatever_the_batch() -> None:
     assert together[3, names.index("dst_port:well-known")] == 1  # port 1, not a missing port
     codes, uniques = factorize_strings(pd.Series([1, True, 0, False], dtype=object), bools=True)
     assert uniques[codes].tolist() == ["1", "True", "0", "False"]
+
+
+def test_text_in_a_column_read_as_numbers_says_how_to_change_the_role() -> None:
+    df = pd.DataFrame({"code": [str(i) for i in range(300)], "x": np.arange(300.0)})
+    df.loc[150, "code"] = "oops"
+    with pytest.raises(InputError, match=r"found 'oops' \(row 151\); the column was read as numbers.*"
+                                         r"--role code=categorical"):
+        TabularPreprocessor().fit(df)
+    with pytest.raises(InputError, match=r"found 'oops' \(row 151\)$"):  # a role given: no hint
+        TabularPreprocessor(roles={"code": "numeric"}).fit(df)
+    params = TabularPreprocessor().get_params()
+    with pytest.raises(InputError, match="--role code=categorical"):
+        site_schema(params, df)
+    assert TabularPreprocessor(categorical=["code"]).fit(df).roles_["code"] == "categorical"

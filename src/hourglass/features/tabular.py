@@ -605,7 +605,8 @@ class TabularPreprocessor:
         return df, cols
 
     def _fit_numeric(self, df: pd.DataFrame, num_cols: list[str]) -> None:
-        raw = self._numeric_frame(df, num_cols, allow_missing=self.impute != "error")
+        inferred = {c for c in num_cols if self.reasons_[c].startswith("numbers stored as text")}
+        raw = self._numeric_frame(df, num_cols, allow_missing=self.impute != "error", inferred=inferred)
         for c in num_cols:  # as read: a '-' or an empty text cell is missing, not a value
             self.profile_[c].update(_value_profile(raw[c]))
         finite = {c: raw[c][np.isfinite(raw[c])] for c in num_cols}
@@ -775,8 +776,10 @@ class TabularPreprocessor:
 
     # -- transform ----------------------------------------------------------------------------
     @staticmethod
-    def _numeric_frame(df: pd.DataFrame, cols: Sequence[str], *, allow_missing: bool
-                       ) -> dict[str, np.ndarray]:
+    def _numeric_frame(df: pd.DataFrame, cols: Sequence[str], *, allow_missing: bool,
+                       inferred: Container[str] = ()) -> dict[str, np.ndarray]:
+        """The columns ``cols`` of ``df`` read as float64 numbers; ``inferred``: the columns whose
+        numeric role was inferred from text (the error for text there says how to change it)."""
         out = {}
         for c in cols:
             s = df[c]
@@ -791,8 +794,11 @@ class TabularPreprocessor:
                     i = int(np.flatnonzero(bad.to_numpy())[0])
                     found = s.iloc[i]  # a plain value in the message, not np.True_
                     found = found.item() if isinstance(found, np.generic) else found
+                    how = (f"; the column was read as numbers, as nearly all of its values are: fix "
+                           f"the cell, or give the column another role (--role {c}=categorical)"
+                           if c in inferred else "")
                     raise InputError(f"column {c!r}: expected numbers, found {found!r} "
-                                     f"(row {i + 1})")
+                                     f"(row {i + 1}){how}")
                 s = conv
             v = s.to_numpy(dtype=np.float64, na_value=np.nan)
             if not allow_missing:
