@@ -9,7 +9,7 @@ import pytest
 from hourglass.errors import InputError
 from hourglass.features.roles import factorize_strings
 from hourglass.features.statistics import site_schema
-from hourglass.features.tabular import TabularPreprocessor
+from hourglass.features.tabular import _NULL_TEXT, TabularPreprocessor
 from hourglass.features.validation import check_name_lists
 
 
@@ -86,3 +86,22 @@ def test_text_in_a_column_read_as_numbers_says_how_to_change_the_role() -> None:
     with pytest.raises(InputError, match="--role code=categorical"):
         site_schema(params, df)
     assert TabularPreprocessor(categorical=["code"]).fit(df).roles_["code"] == "categorical"
+
+
+def test_null_spellings_in_a_text_column_read_as_the_table_reader_reads_them() -> None:
+    # a CSV's 'N/A', 'null', '?' are missing cells; the same rows as JSON lines, a service
+    # request or a stream came as text and lit <unseen> (scores of the same rows differed)
+    from hourglass.ingest.tables import NULL_VALUES
+
+    assert set(_NULL_TEXT) == set(NULL_VALUES) - {""}
+    tr = pd.DataFrame({"proto": ["tcp", "udp", None, "tcp", "udp", None] * 5, "x": np.arange(30.0)})
+    pre = TabularPreprocessor().fit(tr)
+    as_csv = pre.transform(pd.DataFrame({"proto": [None, None, "tcp", "-"], "x": [1.0, 2.0, 3.0, 4.0]}))
+    as_json = pd.DataFrame({"proto": ["N/A", " null ", "tcp", "-"], "x": [1.0, 2.0, 3.0, 4.0]})
+    np.testing.assert_array_equal(pre.transform(as_json), as_csv)
+    np.testing.assert_array_equal(pre._transform_general(as_json), as_csv)
+    assert as_csv[3, pre.feature_names_.index("proto=<unseen>")] == 1  # '-' is text to the reader too
+    # a model trained on the text itself keeps it as its value
+    pre = TabularPreprocessor().fit(pd.DataFrame({"proto": ["N/A", "tcp"] * 5, "x": np.arange(10.0)}))
+    row = pre.transform(pd.DataFrame({"proto": ["N/A"], "x": [1.0]}))[0]
+    assert row[pre.feature_names_.index("proto=N/A")] == 1

@@ -48,6 +48,10 @@ logger = logging.getLogger(__name__)
 _UNSEEN_MIN_VALUES = 50
 _UNSEEN_SHARE = 0.01
 
+#: text the table reader takes for a missing cell of a text column (``NULL_VALUES`` of
+#: :mod:`hourglass.ingest.tables` less the empty cell; ``-`` and ``(empty)`` stay text there)
+_NULL_TEXT = np.array(sorted(set(PLACEHOLDERS) - {"-", "(empty)"}), dtype=object)
+
 _SCALERS = ("minmax", "standard", "robust", "quantile", "none")
 _IMPUTE = ("median", "constant", "error")
 _PORT_BUCKETS = ("well-known", "registered", "ephemeral")
@@ -888,7 +892,7 @@ class TabularPreprocessor:
                 continue
             codes, uniques = factorize_strings(df.rename(columns=str)[c], bools=True)
             counts = np.bincount(codes, minlength=len(uniques))
-            present = uniques != MISSING
+            present = (uniques != MISSING) & ~np.isin(uniques, _NULL_TEXT)  # 'N/A' as a CSV reads it
             known = _known(cats).get_indexer(uniques) >= 0
             if c in self.other_:
                 known |= _known(self.other_[c]).get_indexer(uniques) >= 0
@@ -985,6 +989,15 @@ class TabularPreprocessor:
         if c in self.other_:
             col = np.where((col < 0) & (_known(self.other_[c]).get_indexer(uniques) >= 0),
                            len(cats), col)
+        null = (col < 0) & np.isin(uniques, _NULL_TEXT)
+        if null.any():
+            # 'N/A', 'null', '?' ...: the table reader's missing cells, so a CSV trained on never
+            # holds them as values; from JSON lines, the service or a stream they come as text,
+            # and read as missing as the same rows of a CSV do (unless training saw the text)
+            at = int(_known(cats).get_indexer([MISSING])[0])
+            if at < 0 and c in self.other_ and MISSING in self.other_[c]:
+                at = len(cats)
+            col = np.where(null, at, col)
         col = np.where(col >= 0, col, width - 1)
         return col[codes]
 
