@@ -105,3 +105,15 @@ def test_null_spellings_in_a_text_column_read_as_the_table_reader_reads_them() -
     pre = TabularPreprocessor().fit(pd.DataFrame({"proto": ["N/A", "tcp"] * 5, "x": np.arange(10.0)}))
     row = pre.transform(pd.DataFrame({"proto": ["N/A"], "x": [1.0]}))[0]
     assert row[pre.feature_names_.index("proto=N/A")] == 1
+
+
+@pytest.mark.parametrize("kw", [{"drop": "gen"}, {"drop": "map"}, {"categorical": "gen"}, {"log1p": "gen"}])
+def test_one_pass_name_lists_are_refused_not_read_as_empty(kw: dict[str, str]) -> None:
+    # drop=map(str, cols): the first look took the names, the fit saw none, and the label
+    # column stayed in as a feature without a word
+    name = next(iter(kw))
+    value = map(str, ["label"]) if kw[name] == "map" else (c for c in ["label"])
+    df = pd.DataFrame({"a": [1.0, 2.0, 300.0, 4.0, 5.0], "label": [0.0, 1.0, 0.0, 1.0, 0.0]})
+    with pytest.raises(InputError, match=f"{name}: expected .* a one-pass .*; write list"):
+        TabularPreprocessor(**{name: value}).fit(df)  # type: ignore[arg-type]
+    assert TabularPreprocessor(drop=list(map(str, ["label"]))).fit(df).feature_names_ == ["a"]

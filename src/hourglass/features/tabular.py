@@ -12,7 +12,7 @@ import functools
 import logging
 import numbers
 from collections import Counter
-from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -464,6 +464,9 @@ class TabularPreprocessor:
         if isinstance(self.log1p, str) and self.log1p not in ("auto", "none"):
             raise InputError(f"log1p: expected 'auto', 'none' or a list of column names, got {self.log1p!r}"
                              f" (for that one column, write [{self.log1p!r}])", param="log1p")
+        if isinstance(self.log1p, Iterator):  # read once: the fit saw no name (log1p silently none)
+            raise InputError(f"log1p: expected 'auto', 'none' or a list of column names, got a one-pass "
+                             f"{type(self.log1p).__name__}; write list(...) around it", param="log1p")
         if isinstance(self.log1p, bytes) or not isinstance(self.log1p, str | Iterable):
             # log1p=True: a raw "'bool' object is not iterable" at fit (get_params too); bytes
             # were read as their byte values

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -189,6 +189,11 @@ def check_name_lists(est: object, *names: str) -> None:
         if isinstance(value, str | bytes):
             raise InputError(f"{name}: expected a list of names, got the string {value!r} (read as "
                              f"its letters); write [{value!r}]", param=name)
+        if isinstance(value, Iterator):
+            # a generator or map() is read once: the first look took its names, and the fit that
+            # followed saw none (drop=map(str, cols) kept the label column as a feature)
+            raise InputError(f"{name}: expected a list of names, got a one-pass {type(value).__name__}; "
+                             f"write list(...) around it", param=name)
         if value is not None and not isinstance(value, Iterable):
             # drop=5 or categorical=True: a raw "'int' object is not iterable" at fit
             hint = "" if isinstance(value, bool | np.bool_) else f"; write [{value!r}] for one column"
