@@ -224,6 +224,11 @@ LOG_FORMATS: dict[str, tuple[str | JournaldHeader, str | None]] = {
 _MONTHS = {name: i for i, name in enumerate(calendar.month_abbr) if name}
 # a BSD syslog time stamp alone (no year), as a header regex's timestamp group may hold it
 _BSD_STAMP = re.compile(r"^\s*([A-Z][a-z]{2}) +(\d{1,2}) (\d\d:\d\d:\d\d(?:[.,]\d{1,9})?)\s*$")
+# a date of six digits, year first, with a time of day: MySQL's log stamp before 5.7 ('151104
+# 11:22:33', ' 9:02:03' for an hour of one digit) and HDFS's ('081109 203615'); pandas read it
+# month first and year last (081109: 11 August 2009), so each next day fell a year later
+_YYMMDD = re.compile(r"^\s*(?P<date>\d{6})(?:[ T]+(?P<h>\d{1,2}):(?P<m>\d\d):(?P<s>\d\d)|"
+                     r"[ T](?P<h2>\d\d)(?P<m2>\d\d)(?P<s2>\d\d))(?P<frac>[.,]\d{1,9})?\s*$")
 
 
 def _utc_today() -> datetime.date:
@@ -1062,6 +1067,11 @@ class LogParser:
         without a year (``Jun 14 15:16:01``) dated as the ``syslog`` format dates them."""
         secs, order = _text_times(text, getattr(self, "_dayfirst", None))
         self._dayfirst = order
+        compact = text.astype(str).str.extract(_YYMMDD)
+        six = compact["date"].notna().to_numpy()
+        if six.any():  # yymmdd, as MySQL and HDFS write it (pandas read it mmddyy)
+            secs = secs.copy()
+            secs[six] = _yymmdd_seconds(compact[six])
         # 'Jun 14 15:16:01', a BSD syslog stamp: no year, which pandas sets to 1 AD (no time)
         maybe = np.flatnonzero(~(secs > -2.2e9))  # unread or before 1900: only those looked at
         if len(maybe):
@@ -1328,6 +1338,29 @@ def _text_times(text: pd.Series, dayfirst: bool | None) -> tuple[np.ndarray, boo
     if gone.any():
         secs = np.where(gone, np.nan, secs)
     return secs, told
+
+
+def _yymmdd_seconds(parts: pd.DataFrame) -> np.ndarray:
+    """Seconds since the epoch (UTC) of dates of six digits, year first, and their time of day
+    (the groups of ``_YYMMDD``); NaN for a month or day that does not exist.
+
+    Examples
+    --------
+    >>> t = pd.Series(["151104 11:22:33", "081109 203615", "151104  9:02:03.5", "151340 00:00:00"])
+    >>> _yymmdd_seconds(t.str.extract(_YYMMDD)).tolist()  # 2015-11-04 11:22:33, 2008-11-09 20:36:15, ...
+    [1446636153.0, 1226262975.0, 1446627723.5, nan]
+    """
+    date = pd.to_datetime(parts["date"].to_numpy(dtype=str), format="%y%m%d", errors="coerce")
+    h = parts["h"].fillna(parts["h2"]).to_numpy(dtype=str)
+    m = parts["m"].fillna(parts["m2"]).to_numpy(dtype=str)
+    s = parts["s"].fillna(parts["s2"]).to_numpy(dtype=str)
+    frac = parts["frac"].fillna("").str.replace(",", ".", regex=False).to_numpy(dtype=str)
+    clock = pd.to_timedelta(np.char.add(np.char.add(np.char.add(np.char.add(
+        np.char.add(h, ":"), m), ":"), s), frac), errors="coerce")
+    secs = ((date - pd.Timestamp("1970-01-01")) + clock).total_seconds()
+    bad = np.asarray(parts["h"].fillna(parts["h2"]).astype(int) > 23) | \
+        np.asarray(parts["m"].fillna(parts["m2"]).astype(int) > 59)
+    return np.where(bad, np.nan, np.asarray(secs, dtype=np.float64))
 
 
 def file_lines(path: str | os.PathLike[str]) -> Iterable[str]:

@@ -1,0 +1,44 @@
+"""Raw logs: header time stamps, sessions and the log models' paths (training, scoring, streaming)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.features.sessions import EventSessions
+from hourglass.ingest.logs import LogParser
+
+pytest.importorskip("drain3")
+
+STAMPED = r"^(?P<timestamp>\d{6} +\d{1,2}:?\d\d:?\d\d) (?P<content>.*)$"
+
+
+@pytest.mark.parametrize(("stamps", "expected"), [
+    # HDFS's layout under a header regex of one's own: yymmdd HHMMSS
+    (["081109 235930", "081110 000010"], ["2008-11-09 23:59:30", "2008-11-10 00:00:10"]),
+    # MySQL's log before 5.7: yymmdd H:MM:SS, an hour of one digit after two spaces
+    (["151104 11:22:33", "151105  9:02:03"], ["2015-11-04 11:22:33", "2015-11-05 09:02:03"]),
+])
+def test_six_digit_dates_read_year_first(stamps: list[str], expected: list[str]) -> None:
+    lines = [f"{s} connect user {i}" for i, s in enumerate(stamps)]
+    events = LogParser(STAMPED).fit(lines).parse(lines)
+    got = pd.to_datetime(events["time"].to_numpy(), unit="s").astype(str).tolist()
+    assert got == expected  # was month first, year last: 2009-08-11 and 2010-08-11, a year apart
+
+
+def test_six_digit_dates_cut_windows_across_midnight() -> None:
+    lines = [f"0811{d} {t} step {i % 3} done" for i, (d, t) in
+             enumerate([("09", "235910"), ("09", "235950"), ("10", "000005"), ("10", "000040")])]
+    pre = EventSessions(format=STAMPED, window=60)
+    sessions = pre._fit(lines, group=True)
+    assert sessions is not None
+    assert sessions.ids == ["2008-11-09T23:59:00", "2008-11-10T00:00:00"]
+    assert [s.tolist() for s in sessions.lines] == [[1, 2], [3, 4]]
+    assert sessions.stats["empty_sessions_skipped"] == 0  # was 525,599 empty windows (a year)
+
+
+def test_six_digit_date_that_is_no_date_has_no_time() -> None:
+    lines = ["151340 10:00:00 month 13 day 40", "151104 10:00:00 fine"]
+    t = LogParser(STAMPED).fit(lines).parse(lines)["time"].to_numpy()
+    assert np.isnan(t[0]) and t[1] == pd.Timestamp("2015-11-04 10:00:00").timestamp()
