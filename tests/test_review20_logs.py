@@ -42,3 +42,35 @@ def test_six_digit_date_that_is_no_date_has_no_time() -> None:
     lines = ["151340 10:00:00 month 13 day 40", "151104 10:00:00 fine"]
     t = LogParser(STAMPED).fit(lines).parse(lines)["time"].to_numpy()
     assert np.isnan(t[0]) and t[1] == pd.Timestamp("2015-11-04 10:00:00").timestamp()
+
+
+def test_stream_session_alert_is_scores_less_the_quoted_text() -> None:
+    from typer.testing import CliRunner
+
+    from hourglass.cli import app
+    from hourglass.detectors import EventCountAutoEncoder
+    from hourglass.explain import session_alerts
+    from hourglass.pipeline import Pipeline
+    from hourglass.serve.log_stream import LogStreamScorer
+
+    log = [f"{op} file blk_{b} size {b * 7}" for b in range(60) for op in ("open", "read", "close")]
+    pipe = Pipeline(detector=EventCountAutoEncoder(hidden=(4, 2), epochs=3, verbose=0),
+                    features=EventSessions(format="raw", session_regex=r"blk_\d+")).fit(log)
+    new = ["open file blk_900 size 1", "read file blk_900 size 1", "read file blk_900 size 1",
+           "read file blk_900 size 1", "open file blk_901 size 2", "close file blk_901 size 2"]
+    scorer = LogStreamScorer(pipe)
+    streamed = scorer.feed(list(enumerate(new, 1))) + scorer.finish()
+    sessions = pipe.features_.sessions(new)
+    det = pipe.detector_
+    scores = det.score(sessions.sequences)
+    scored = session_alerts(det, sessions, scores, det.threshold_predict(scores),
+                            pipe.features_.templates())
+    assert streamed and [a["session"] for a in streamed] == [a["session"] for a in scored]
+    for live, batch in zip(streamed, scored, strict=True):
+        assert "text" in batch["unexpected"] and "text" not in live["unexpected"]
+        quoted = {"text", "parameters", "parameters_omitted"}
+        assert {k: v for k, v in live.items() if k != "closed"} == \
+            {**batch, "unexpected": {k: v for k, v in batch["unexpected"].items() if k not in quoted}}
+    # what stream --help and the README promise: score's alert less the quoted text
+    help_text = " ".join(CliRunner().invoke(app, ["stream", "--help"], terminal_width=200).output.split())
+    assert "less the unexpected event's \"text\" and \"parameters\"" in help_text

@@ -1152,8 +1152,10 @@ def stream(
     (keys and templates), "text"}; a session's end is checked when it closes (end of input,
     Ctrl-C, SIGTERM, a line that stops the stream, a read error such as a truncated .gz,
     --idle-timeout, or evicted beyond --max-sessions). Whole-session models (autoencoders,
-    event-ensemble) score each session as it closes, with the alert 'score' writes. Lines that
-    match no header format are counted (--on-bad-rows error: stop there).
+    event-ensemble) score each session as it closes, with the alert 'score' writes less the
+    unexpected event's "text" and "parameters" (a live session keeps its keys and line numbers,
+    not its lines; "line" names the line). Lines that match no header format are counted
+    (--on-bad-rows error: stop there).
 
     A time-series model reads one JSON object per time step (its channels, and its timestamp
     column if it has one). Each step, once a full window is there, is scored from the one window
