@@ -74,3 +74,12 @@ def test_stream_session_alert_is_scores_less_the_quoted_text() -> None:
     # what stream --help and the README promise: score's alert less the quoted text
     help_text = " ".join(CliRunner().invoke(app, ["stream", "--help"], terminal_width=200).output.split())
     assert "less the unexpected event's \"text\" and \"parameters\"" in help_text
+
+
+def test_event_table_six_digit_dates_read_year_first() -> None:
+    df = pd.DataFrame({"event": ["x", "y", "x", "y"],
+                       "ts": ["081109 235910", "081109 235950", "081110 000005", "081110 000040"]})
+    sessions = EventSessions(window=60, key_column="event", time_column="ts")._fit(df, group=True)
+    assert sessions is not None
+    assert sessions.ids == ["2008-11-09T23:59:00", "2008-11-10T00:00:00"]  # was 2009-08-11, 2010-08-11
+    assert sessions.stats["empty_sessions_skipped"] == 0

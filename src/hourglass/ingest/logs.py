@@ -44,7 +44,8 @@ from hourglass.errors import InputError, read_problem
 from hourglass.ingest.tables import READ_ERRORS
 
 __all__ = ["DEFAULT_MASKS", "JOURNALD_FIELDS", "LEGACY_MASKS", "LOG_FORMATS", "JournaldHeader", "LogParser",
-           "ParseStats", "TooLongLine", "compressed_kind", "file_lines", "not_lines", "read_lines"]
+           "ParseStats", "TooLongLine", "compressed_kind", "file_lines", "not_lines", "read_lines",
+           "yymmdd_times"]
 
 logger = logging.getLogger(__name__)
 
@@ -1067,11 +1068,10 @@ class LogParser:
         without a year (``Jun 14 15:16:01``) dated as the ``syslog`` format dates them."""
         secs, order = _text_times(text, getattr(self, "_dayfirst", None))
         self._dayfirst = order
-        compact = text.astype(str).str.extract(_YYMMDD)
-        six = compact["date"].notna().to_numpy()
+        six, at = yymmdd_times(text, first_only=False)
         if six.any():  # yymmdd, as MySQL and HDFS write it (pandas read it mmddyy)
             secs = secs.copy()
-            secs[six] = _yymmdd_seconds(compact[six])
+            secs[six] = at
         # 'Jun 14 15:16:01', a BSD syslog stamp: no year, which pandas sets to 1 AD (no time)
         maybe = np.flatnonzero(~(secs > -2.2e9))  # unread or before 1900: only those looked at
         if len(maybe):
@@ -1338,6 +1338,32 @@ def _text_times(text: pd.Series, dayfirst: bool | None) -> tuple[np.ndarray, boo
     if gone.any():
         secs = np.where(gone, np.nan, secs)
     return secs, told
+
+
+def yymmdd_times(text: pd.Series, *, first_only: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The values of ``text`` that are a date of six digits, year first, with a time of day
+    (``151104 11:22:33``, MySQL's log before 5.7; ``081109 203615``, HDFS's), which pandas reads
+    month first and year last, and their seconds since the epoch (UTC; NaN for a month or day
+    that does not exist). ``first_only``: look at every value only when the first one is such
+    a date (the layout pandas reads the rest in), at no cost for other columns.
+
+    Examples
+    --------
+    >>> yymmdd_times(pd.Series(["081109 203615", "2008-11-09 20:36:15"]), first_only=True)
+    (array([ True, False]), array([1.22626298e+09]))
+    """
+    none = np.zeros(len(text), dtype=bool), np.zeros(0)
+    if not (text.dtype == object or pd.api.types.is_string_dtype(text)) or not len(text):
+        return none
+    if first_only:
+        first = text.dropna()
+        if not len(first) or not _YYMMDD.match(str(first.iloc[0])):
+            return none
+    parts = text.astype(str).str.extract(_YYMMDD)
+    six = parts["date"].notna().to_numpy()
+    if not six.any():
+        return none
+    return six, _yymmdd_seconds(parts[six])
 
 
 def _yymmdd_seconds(parts: pd.DataFrame) -> np.ndarray:

@@ -34,7 +34,7 @@ from hourglass._times import (
 )
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions, _whole_ids
-from hourglass.ingest.logs import UNKNOWN, LogParser
+from hourglass.ingest.logs import UNKNOWN, LogParser, yymmdd_times
 from hourglass.ingest.tables import written_ids as _written_ids
 
 if TYPE_CHECKING:
@@ -370,6 +370,10 @@ class EventTables:
                     t = pd.Series(ts, index=col.index)
             secs = (t - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds().to_numpy(
                 dtype=np.float64, na_value=np.nan)
+            six, at = yymmdd_times(col, first_only=True)  # '151104 11:22:33': pandas read it mmddyy
+            if six.any():
+                secs = secs.copy()
+                secs[six] = at
             today = dated_today(col, secs)  # '06:55:46', '1:00 PM': pandas dated it today
             if today.any():
                 secs = np.where(today, np.nan, secs)
