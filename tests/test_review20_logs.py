@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -83,3 +85,23 @@ def test_event_table_six_digit_dates_read_year_first() -> None:
     assert sessions is not None
     assert sessions.ids == ["2008-11-09T23:59:00", "2008-11-10T00:00:00"]  # was 2009-08-11, 2010-08-11
     assert sessions.stats["empty_sessions_skipped"] == 0
+
+
+def test_journald_lone_surrogate_escape_is_replaced_and_saved(tmp_path: Path) -> None:
+    from hourglass.detectors import EventCountAutoEncoder
+    from hourglass.pipeline import Pipeline
+
+    msgs = ["Started unit {i}", "Stopped unit {i}", "bad \\ud800 char {i}"]
+    log = tmp_path / "journal.json"
+    log.write_text("".join(
+        f'{{"MESSAGE": "{msgs[i % 3].format(i=i)}", "__REALTIME_TIMESTAMP": '
+        f'"{1_700_000_000_000_000 + i}", "_PID": "{i // 3}"}}\n' for i in range(90)))
+    pipe = Pipeline(EventCountAutoEncoder(hidden=(4, 2), epochs=1, verbose=0),
+                    features=EventSessions(format="journald", session_column="pid")).fit(str(log))
+    assert pipe.features_.fit_stats_["bad_encoding"] == 30  # counted as bytes replaced are
+    assert any("\ufffd" in t for t in pipe.features_.templates().values())
+    pipe.save(tmp_path / "m")  # was: 'utf-8' codec can't encode character '\ud800' (no model)
+    from hourglass import load
+
+    loaded = load(tmp_path / "m")
+    assert np.array_equal(loaded.score(str(log)), pipe.score(str(log)))

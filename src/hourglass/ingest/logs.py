@@ -106,6 +106,10 @@ def _journal_value(value: Any) -> tuple[str | None, bool]:
     return json.dumps(value), False
 
 
+# a UTF-16 surrogate alone: what a JSON escape such as \ud800 decodes to, no character
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 class JournaldHeader:
     """The ``journald`` log format: one JSON object a line, as ``journalctl -o json`` (or
     ``-o json-seq``) writes the journal, read into the same named fields a header regex gives
@@ -158,6 +162,13 @@ class JournaldHeader:
                     break
             fields[name] = text
         fields["timestamp"] = _micro_seconds(fields["timestamp"])
+        if "\\ud" in line or "\\uD" in line:  # a lone surrogate escape ('\\ud800'): no character
+            # in any encoding, which failed every write of the text (templates, alerts) later
+            for name, text in fields.items():
+                clean = _LONE_SURROGATE.sub("\ufffd", text)
+                if clean != text:
+                    fields[name] = clean
+                    replaced = replaced or name == "content"
         return _Record(fields, replaced)
 
     @staticmethod
