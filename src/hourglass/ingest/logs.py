@@ -1079,7 +1079,7 @@ class LogParser:
         without a year (``Jun 14 15:16:01``) dated as the ``syslog`` format dates them."""
         secs, order = _text_times(text, getattr(self, "_dayfirst", None))
         self._dayfirst = order
-        six, at = yymmdd_times(text, first_only=False)
+        six, at = yymmdd_times(text, first_only=True)  # (the first stamp: the layout of the rest)
         if six.any():  # yymmdd, as MySQL and HDFS write it (pandas read it mmddyy)
             secs = secs.copy()
             secs[six] = at
@@ -1367,8 +1367,10 @@ def yymmdd_times(text: pd.Series, *, first_only: bool) -> tuple[np.ndarray, np.n
     if not (text.dtype == object or pd.api.types.is_string_dtype(text)) or not len(text):
         return none
     if first_only:
-        first = text.dropna()
-        if not len(first) or not _YYMMDD.match(str(first.iloc[0])):
+        head = text.iloc[0]
+        if head is None or head != head:  # (a missing value: the first one present)
+            head = next(iter(text.dropna()), None)
+        if head is None or not _YYMMDD.match(str(head)):
             return none
     parts = text.astype(str).str.extract(_YYMMDD)
     six = parts["date"].notna().to_numpy()
