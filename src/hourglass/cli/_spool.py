@@ -35,11 +35,13 @@ import stat
 import sys
 import tempfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import typer
+
+from hourglass._eol import CrToLf, cr_ended
 
 from hourglass.errors import read_problem
 
@@ -57,6 +59,7 @@ _STARTS: dict[str, list[tuple[int, str, int]]] = {}
 _CHUNK = 1 << 20
 _NOTES: list[str] = []  # warnings about DATA noted by the argument callbacks (say_notes)
 _SOURCES: dict[str, list[Path]] = {}  # a folder's or pattern's copy -> the files copied into it
+_HEAD = 1 << 16  # the bytes of a file that tell whether its lines end with a CR alone
 _NO_HEADER = (b"{", b"[", b"#")  # a file's first line starting so is no header line
 
 
@@ -412,6 +415,11 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                             lines += len(records)
                             continue
                         src = io.BytesIO(text)  # not CloudTrail after all: its text as it is
+                    head = src.read(_HEAD)  # lines ended by a CR alone: copied as LF-ended lines,
+                    if cr_ended(head):  # as the readers take such a file given alone
+                        src = io.BufferedReader(_Chain(head, src, CrToLf()))
+                    elif head:
+                        src = io.BufferedReader(_Chain(head, src))
                     # a byte-order mark (Windows tools write one in each file) is left out: past
                     # the first file it is in the middle of the copy, where no reader skips it
                     first = src.readline().removeprefix(b"\xef\xbb\xbf")
@@ -550,15 +558,26 @@ def _peek_line(src: Any) -> tuple[bytes, Any]:
 
 
 class _Chain(io.RawIOBase):
-    """``head`` (bytes read ahead) then the rest of ``rest``, as one stream."""
+    """``head`` (bytes read ahead) then the rest of ``rest``, as one stream; each piece passed
+    through ``convert`` where given (a CR-ended file's line ends made LFs)."""
 
-    def __init__(self, head: bytes, rest: Any) -> None:
-        self.head, self.rest = head, rest
+    def __init__(self, head: bytes, rest: Any, convert: Callable[[bytes], bytes] | None = None) -> None:
+        self.head, self.rest, self.convert = head, rest, convert
+        self.held = b""  # converted bytes the caller's buffer had no room for
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
+        if self.convert is not None:
+            while not self.held:
+                piece, self.head = (self.head, b"") if self.head else (self.rest.read(len(buffer)), b"")
+                if not piece:
+                    break
+                self.held = self.convert(piece)
+            data, self.held = self.held[:len(buffer)], self.held[len(buffer):]
+            buffer[:len(data)] = data
+            return len(data)
         data = self.head[:len(buffer)] if self.head else self.rest.read(len(buffer))
         self.head = self.head[len(data):] if self.head else b""
         buffer[:len(data)] = data

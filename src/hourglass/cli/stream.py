@@ -29,6 +29,7 @@ from typing import Annotated, Any
 
 import typer
 
+from hourglass._eol import CrToLf
 from hourglass._limits import MAX_LINE_BYTES, too_long
 from hourglass.cli._options import (
     AlertFormatOpt,
@@ -111,6 +112,9 @@ def _line(head: bytes, length: int) -> bytes:
     return head if length <= MAX_LINE_BYTES else LongLine(head[:MAX_LINE_BYTES], length)
 
 
+_CR_HEAD = 1 << 16  # the bytes of input that tell whether its lines end with a CR alone
+
+
 class LineBatcher:
     """Lines read with ``read`` (e.g. ``os.read`` on a file descriptor) in batches of at most
     ``size`` lines, or fewer when no new line came within ``max_delay`` seconds of the batch's
@@ -148,7 +152,19 @@ class LineBatcher:
         try:
             rest: list[bytes] = []  # the pieces of a line not ended yet (joined once: a long
             size = 0  # line costs its length, not its length squared); and its length so far
+            convert: Callable[[bytes], bytes] | None = None  # lines ended by a CR alone: made LF's
+            told = 0  # the bytes read before an LF, or a CR with text after it, told the line ends
             while chunk := read(_READ_BYTES):
+                if told < _CR_HEAD:  # (as the file readers tell by a file's first 64 KiB)
+                    if b"\n" in chunk:
+                        told = _CR_HEAD
+                    elif b"\r" in (b"".join(rest) + chunk).rstrip(b"\r"):
+                        convert, told = CrToLf(), _CR_HEAD
+                        chunk, rest, size = b"".join(rest) + chunk, [], 0
+                    else:
+                        told += len(chunk)
+                if convert is not None:
+                    chunk = convert(chunk)
                 if b"\n" not in chunk:
                     if size <= MAX_LINE_BYTES:  # past the limit its bytes are counted, not kept
                         rest.append(chunk)

@@ -45,6 +45,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hourglass._eol import cr_ended
 from hourglass.errors import InputError, read_problem
 from hourglass.ingest.datasets import DatasetSpec
 from hourglass.ingest.readers import check_path
@@ -446,18 +447,6 @@ def _bounded_lines(fh: Any, limit: int = MAX_LINE_BYTES) -> Iterator[bytes | Non
         while line and not line.endswith(b"\n"):  # the rest of the long line, a piece at a time
             line = fh.readline(1 << 20)
         yield None
-
-
-def cr_ended(head: bytes) -> bool:
-    r"""Whether a file starting ``head`` ends its lines with a carriage return alone (as classic
-    Mac OS and some exporters write them): a CR with text after it, and no line feed at all.
-
-    Examples
-    --------
-    >>> cr_ended(b"a=1 b=2 c=3\rd=4 e=5 f=6\r"), cr_ended(b"a\r\nb\r\n"), cr_ended(b"a\r")
-    (True, False, False)
-    """
-    return b"\n" not in head and b"\r" in head.rstrip(b"\r")
 
 
 _EOL = re.compile(rb"\r\n?|\n")  # a line's end: CR, LF or CR LF

@@ -1,0 +1,81 @@
+"""Regression tests: lines ended by a carriage return alone read the same on every path."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hourglass.cli import app
+from tests._cli import runner, small_labelled_model
+
+_CEF = [f"<134>Nov 14 22:13:2{i} fw1 CEF:0|Acme|FW|1.0|100|conn|5|src=10.0.0.{i} dpt=443 in={100 + i}"
+        for i in range(4)]
+_EVE = [json.dumps({"timestamp": f"2024-01-01T00:00:0{i}.000000+0000", "event_type": "flow",
+                    "src_ip": f"10.0.0.{i}"}) for i in range(5)]
+
+
+@pytest.fixture(scope="module")
+def labelled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return small_labelled_model(tmp_path_factory.mktemp("fa20"))
+
+
+@pytest.mark.parametrize(("lines", "fmt", "rows"), [(_CEF, "cef", 8), (_EVE, None, 10)])
+@pytest.mark.parametrize("gz", [False, True])
+def test_folder_of_cr_ended_files_reads_each_line(tmp_path: Path, lines: list[str], fmt: str | None,
+                                                  rows: int, gz: bool) -> None:
+    """A folder (or pattern) of CR-ended logs was copied as they were, so the copy's lines were
+    one a file: 2 CEF files of 4 records read as 1 row (silently), JSON lines refused as
+    'malformed JSON (Extra data ...)', while each file alone reads a row a line."""
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    for name in ("a", "b"):
+        data = ("\r".join(lines) + "\r").encode()
+        target = folder / (f"{name}.log.gz" if gz else f"{name}.log")
+        target.write_bytes(gzip.compress(data) if gz else data)
+    for data in (folder, f"{folder}/*"):
+        res = runner.invoke(app, ["inspect", str(data), *(["--format", fmt] if fmt else [])])
+        assert res.exit_code == 0, res.output
+        assert f"{rows} rows inspected" in res.output, res.output
+
+
+def test_folder_keeps_crlf_and_lf_files_as_they_are(tmp_path: Path) -> None:
+    """CR LF files, and a CR inside a quoted CSV field of an LF file, are not split further."""
+    import pandas as pd
+
+    from hourglass.cli._spool import folder_as_file, remove_spooled
+
+    (tmp_path / "a.csv").write_bytes(b'x,note\r\n1,"a\rb"\r\n2,c\r\n')
+    (tmp_path / "b.csv").write_bytes(b'x,note\n3,"d\re"\n')
+    try:
+        frame = pd.read_csv(folder_as_file(tmp_path))
+    finally:
+        remove_spooled()
+    assert frame["x"].tolist() == [1, 2, 3]
+    assert frame["note"].tolist() == ["a\rb", "c", "d\re"]
+
+
+def test_cr_to_lf_over_pieces() -> None:
+    from hourglass._eol import CrToLf
+
+    text = b"a\r\nb\rc\n\r\nd\r"
+    for size in (1, 2, 3, len(text)):
+        convert = CrToLf()
+        assert b"".join(convert(text[i:i + size]) for i in range(0, len(text), size)) == b"a\nb\nc\n\nd\n"
+
+
+def test_stream_reads_cr_ended_json_lines(labelled: dict[str, Any], tmp_path: Path) -> None:
+    """stream split its input on LF only: JSON rows ended by CR alone (as score reads them, a row
+    a line) stopped at 'line 1: not valid JSON'."""
+    rows = labelled["frame"].drop(columns=["label"]).head(6).to_dict("records")
+    text = "".join(json.dumps({k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}) + "\r"
+                   for r in rows)
+    data = tmp_path / "rows.jsonl"
+    data.write_bytes(text.encode())
+    out = tmp_path / "alerts.jsonl"
+    res = runner.invoke(app, ["stream", str(labelled["model"]), "-i", str(data), "--all", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert [a["row"] for a in map(json.loads, out.read_text().splitlines())] == list(range(6))
