@@ -572,7 +572,9 @@ def json_lines(df: pd.DataFrame) -> str:
     def lit(text: str) -> Any:
         return pa.scalar(text, pa.large_string())
 
-    parts: list[Any] = []
+    # every row's pieces joined in one pass (a join a column, then one a row, took three times
+    # as long): '{', each field's name, its text (and a float's '.0'), ',' between, '}' LF
+    pieces: list[Any] = [lit("{")]
     i = 0
     while i < df.shape[1]:
         j = i + 1
@@ -580,30 +582,32 @@ def json_lines(df: pd.DataFrame) -> str:
             j += 1
         if plain[i]:
             for k in range(i, j):
-                name = lit(f"{json.dumps(str(df.columns[k]))}:")
+                pieces.append(lit(f"{json.dumps(str(df.columns[k]))}:"))
                 col = df.iloc[:, k].to_numpy()
                 if col.dtype.kind == "b":
-                    text = pc.if_else(pa.array(col), lit("true"), lit("false"))
+                    pieces.append(pc.if_else(pa.array(col), lit("true"), lit("false")))
                 elif col.dtype.kind in "iu":
-                    text = pc.cast(pa.array(col), pa.large_string())
+                    pieces.append(pc.cast(pa.array(col), pa.large_string()))
                 else:
                     # (a float32 column, a Parquet file's: its own shortest text, as the CSV's)
                     values = pa.array(col if col.dtype.kind == "f" and col.dtype.itemsize in (4, 8)
                                       else col.astype(np.float64), from_pandas=False)
                     text = pc.cast(values, pa.large_string())  # (64-bit offsets: no 2 GiB limit)
+                    finite = pc.is_finite(values)
+                    pieces.append(pc.if_else(finite, text, lit("null")))
                     # a whole number keeps its '.0' (2.0, not 2: a float, as Python's json writes)
-                    text = pc.if_else(pc.match_substring_regex(text, r"[.e]"), text,
-                                      pc.binary_join_element_wise(text, lit(".0"), lit("")))
-                    text = pc.if_else(pc.is_finite(values), text, lit("null"))
-                parts.append(pc.binary_join_element_wise(name, text, lit("")))
+                    whole = pc.and_(finite, pc.invert(pc.or_(pc.match_substring(text, "."),
+                                                             pc.match_substring(text, "e"))))
+                    pieces.append(pc.if_else(whole, lit(".0"), lit("")))
+                pieces.append(lit(","))
         else:
             lines = df.iloc[:, i:j].to_json(orient="records", lines=True, double_precision=15)
             # (one line a row: pandas escapes every line break inside a value)
             each = pc.list_flatten(pc.split_pattern(pa.array([lines.rstrip("\n")], pa.large_string()), "\n"))
-            parts.append(pc.utf8_slice_codeunits(each, 1, -1))  # the '{...}' of each row opened
+            pieces += [pc.utf8_slice_codeunits(each, 1, -1), lit(",")]  # the '{...}' of each row opened
         i = j
-    rows = pc.binary_join_element_wise(lit("{"), pc.binary_join_element_wise(*parts, lit(",")), lit("}\n"),
-                                       lit(""))
+    pieces[-1] = lit("}\n")
+    rows = pc.binary_join_element_wise(*pieces, lit(""))
     if rows.offset or rows.null_count:  # (never so far: the rows' text is read from its buffer)
         return "".join(rows.to_pylist())
     offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64, count=len(rows) + 1)
