@@ -79,3 +79,23 @@ def test_stream_reads_cr_ended_json_lines(labelled: dict[str, Any], tmp_path: Pa
     res = runner.invoke(app, ["stream", str(labelled["model"]), "-i", str(data), "--all", "-o", str(out)])
     assert res.exit_code == 0, res.output
     assert [a["row"] for a in map(json.loads, out.read_text().splitlines())] == list(range(6))
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_csv_with_lines_ended_by_a_carriage_return_alone_is_read(tmp_path: Path, gz: bool) -> None:
+    """A CR-ended CSV (an old Excel for Mac export) was refused as 'no data rows': its header was
+    taken for the whole file's one line, though the CR-ended logs and JSON lines read a row a line
+    (and the same file read in a folder did); its rows are now read (a CR inside quotes stays)."""
+    from hourglass.ingest.formats import get_format, sniff_format
+
+    data = b'host,bytes,note\ra,1,"x\ry"\rb,2,z\r\rc,3,w\r'
+    p = tmp_path / ("mac.csv.gz" if gz else "mac.csv")
+    p.write_bytes(gzip.compress(data) if gz else data)
+    assert sniff_format(p).name == "csv"
+    df = get_format("csv").read(p)
+    assert df.to_dict("records") == [{"host": "a", "bytes": 1, "note": "x\ry"},
+                                     {"host": "b", "bytes": 2, "note": "z"},
+                                     {"host": "c", "bytes": 3, "note": "w"}]
+    crlf = tmp_path / "win.csv"
+    crlf.write_bytes(b'host,bytes,note\r\na,1,"x\ry"\r\nb,2,z\r\n')
+    assert get_format("csv").read(crlf)["note"].tolist() == ["x\ry", "z"]

@@ -782,6 +782,19 @@ def _csv_header(path: Path, sep: str, skip_rows: int) -> list[str]:
     return _csv_header_lines(path, sep, skip_rows)[0]
 
 
+@contextlib.contextmanager
+def _open_lines(path: Path) -> Iterator[Any]:
+    """``path`` opened as :func:`open_text` opens it, to be read with ``readline``: a file whose
+    lines end with a carriage return alone (told by its first 64 KiB) gives them as LF-ended
+    lines, as pyarrow's CSV reader takes them."""
+    from hourglass._eol import cr_ended
+    from hourglass.ingest.cef import _CrLines  # (cef reads its lines with these tables)
+
+    cr = cr_ended(read_head(path))
+    with open_text(path) as fh:
+        yield _CrLines(fh) if cr else fh
+
+
 def _csv_header_lines(path: Path, sep: str, skip_rows: int) -> tuple[list[str], int]:
     """The column names of the header after ``skip_rows`` lines (stripped, duplicates renamed),
     and the lines it takes: more than one where a quoted name holds a line break (a
@@ -797,7 +810,7 @@ def _csv_header_lines(path: Path, sep: str, skip_rows: int) -> tuple[list[str], 
     (['bytes\\nsent', 'proto'], 2)
     """
     check_text(path, read_head(path, 8192))
-    with open_text(path) as fh:
+    with _open_lines(path) as fh:
         for i in range(skip_rows):
             _text_line(fh, path, i + 1)
         raw, n_lines, _ = _header_text(fh, path, skip_rows, sep.encode())
@@ -932,7 +945,7 @@ def _has_rows(path: Path, skip_rows: int, comment: str | None) -> bool:
     >>> _has_rows(p, 1, None), _has_rows(p, 0, None)
     (False, True)
     """
-    with open_text(path) as fh:
+    with _open_lines(path) as fh:
         for i in range(skip_rows):
             _text_line(fh, path, i + 1)
         start = True  # at a line's start (a long line is read in pieces: not held whole)
@@ -1581,7 +1594,8 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
     gives rows for a line's value (a page of events: a JSON array, an object holding them), those
     rows (a ``ValueError`` it raises: a bad row, named by its message); a chunk of them for each
     ``chunk_bytes`` of lines (at most :data:`_JSONL_CHUNK_ROWS` rows)."""
-    from hourglass.ingest.cef import _CrLines, cr_ended  # (cef reads its lines with these tables)
+    from hourglass._eol import cr_ended
+    from hourglass.ingest.cef import _CrLines  # (cef reads its lines with these tables)
 
     rows: list[dict[str, Any]] = []
     size = 0  # the bytes of the lines of the rows gathered
