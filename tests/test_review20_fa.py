@@ -99,3 +99,41 @@ def test_csv_with_lines_ended_by_a_carriage_return_alone_is_read(tmp_path: Path,
     crlf = tmp_path / "win.csv"
     crlf.write_bytes(b'host,bytes,note\r\na,1,"x\ry"\r\nb,2,z\r\n')
     assert get_format("csv").read(crlf)["note"].tolist() == ["x\ry", "z"]
+
+
+def test_service_item_of_cr_ended_records_is_refused_as_lf_ones_are(tmp_path: Path) -> None:
+    """An item of "lines" holding several CR-ended records (a CR-ended file sent whole, as
+    'jq -Rs' sends it) was scored as one record, silently; as with LF-ended ones it is refused
+    by name (HTTP 422), while a record with a CR LF or CR after it is still that record."""
+    from fastapi.testclient import TestClient
+
+    from hourglass.serve import create_app
+    from tests.test_review13_svc import train_cef_model
+
+    model, lines = train_cef_model(tmp_path)
+    client = TestClient(create_app(model, api_key="test-key-0123456789abcdef"))
+    auth = {"X-API-Key": "test-key-0123456789abcdef"}
+    a, b = lines[:2]
+    r = client.post("/score", json={"lines": [b, a + "\r" + b + "\r"]}, headers=auth)
+    assert (r.status_code, r.json()["detail"]) == (
+        422, 'lines[1]: holds 2 records (line breaks inside); send one record per item of "lines"')
+    alone = client.post("/score", json={"lines": [a, b]}, headers=auth).json()["scores"]
+    r = client.post("/score", json={"lines": ["\r" + a + "\r", b + "\r\n"]}, headers=auth)
+    assert r.status_code == 200 and r.json()["scores"] == alone, r.text
+
+
+def test_log_scorer_item_of_cr_ended_log_lines_is_refused(tmp_path: Path) -> None:
+    from hourglass.errors import InputError
+    from hourglass.serve.log_scoring import LogScorer
+    from tests.test_logs import hdfs_log
+    from tests.test_serve_audit import _ok
+
+    (tmp_path / "train.log").write_text("\n".join(hdfs_log(6)) + "\n")
+    _ok(["train", tmp_path / "train.log", "--format", "hdfs", "--session-regex", r"blk_-?\d+", "--model",
+         "deeplog", "--epochs", "1", "--param", "window=3", "--param", "top_g=1", "--hidden", "4",
+         "--param", "layers=1", "-o", tmp_path / "log", "-q"])
+    scorer = LogScorer(tmp_path / "log")
+    lines = hdfs_log(3)
+    with pytest.raises(InputError, match=r"^line 2: holds 2 log lines \(line breaks inside\)"):
+        scorer.score([lines[0], lines[1] + "\r" + lines[2], *lines[3:]])
+    assert scorer.score(["\r" + lines[0], *lines[1:-1], lines[-1] + "\r \r"]) == scorer.score(lines)

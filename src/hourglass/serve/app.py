@@ -73,6 +73,7 @@ DEFAULT_MAX_BODY_BYTES = 8 * 2**20
 DEFAULT_MAX_ROWS = 100_000
 KEY_HEADER = "X-API-Key"
 _METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+_LINE_BREAK = re.compile(r"\r\n?|\n")  # a line's end in an item of "lines": CR LF, CR or LF
 _UTF8_BOM = b"\xef\xbb\xbf"
 
 
@@ -395,8 +396,9 @@ class HostedModel:
 
             origin = list(range(len(sent)))  # the item each line came from (for the errors)
             for i, line in enumerate(sent):  # two records in one item were scored as one row
-                if "\n" in line:  # blank parts skipped, as a file's are
-                    parts = [part for part in line.split("\n") if part.strip()]
+                if "\n" in line or "\r" in line.rstrip("\r"):  # blank parts skipped, as a file's are
+                    # (a CR with text after it ends a line too, as in a CR-ended file)
+                    parts = [part for part in _LINE_BREAK.split(line) if part.strip()]
                     records = [part for part in parts if not separator(part)]
                     if len(records) > 1:
                         return 422, {"detail": f"lines[{i}]: holds {len(records)} records (line breaks "

@@ -14,6 +14,7 @@ import copy
 import datetime as dt
 import math
 import numbers
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -158,8 +159,9 @@ class LogScorer(ModelScorer):
             data = [line.replace("\x00", "") if "\x00" in line else line for line in items]
             data[0] = data[0].removeprefix("\ufeff")
             for i, line in enumerate(data):  # a whole file in one item ('jq -Rs'): say so
-                if "\n" in line:  # blank parts skipped, as a log's blank lines are
-                    records = [part for part in line.split("\n") if part.strip()]
+                if "\n" in line or "\r" in line.rstrip("\r"):  # blank parts skipped, as a log's are
+                    # (a CR with text after it ends a line too, as in a CR-ended file)
+                    records = [part for part in re.split(r"\r\n?|\n", line) if part.strip()]
                     if len(records) > 1:
                         raise InputError(f"line {i + 1}: holds {len(records)} log lines (line breaks "
                                          f"inside); send one log line per item of \"lines\"")
