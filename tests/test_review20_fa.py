@@ -137,3 +137,21 @@ def test_log_scorer_item_of_cr_ended_log_lines_is_refused(tmp_path: Path) -> Non
     with pytest.raises(InputError, match=r"^line 2: holds 2 log lines \(line breaks inside\)"):
         scorer.score([lines[0], lines[1] + "\r" + lines[2], *lines[3:]])
     assert scorer.score(["\r" + lines[0], *lines[1:-1], lines[-1] + "\r \r"]) == scorer.score(lines)
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_log_lines_ended_by_a_carriage_return_alone(tmp_path: Path, gz: bool) -> None:
+    """The log models' reader (hdfs, syslog, raw, --log-regex) took a CR-ended log for one line,
+    silently (one session of one event), while the CEF/kv readers read such a log a line a
+    record; each CR-ended line is now a line (CR LF logs unchanged)."""
+    from hourglass.ingest.logs import read_lines
+    from tests.test_logs import hdfs_log
+
+    lines = hdfs_log(4)
+    data = ("\r".join(lines) + "\r").encode()
+    p = tmp_path / ("x.log.gz" if gz else "x.log")
+    p.write_bytes(gzip.compress(data) if gz else data)
+    assert list(read_lines(p)) == lines
+    crlf = tmp_path / "crlf.log"
+    crlf.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    assert list(read_lines(crlf)) == lines

@@ -3,6 +3,9 @@ pandas: the readers of a file, a folder's copy and the stream tell such text the
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 __all__ = ["CrToLf", "cr_ended"]
 
 
@@ -37,3 +40,37 @@ class CrToLf:
             piece = piece[1:]
         self._after_cr = piece.endswith(b"\r")
         return piece.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+
+
+_EOL = re.compile(rb"\r\n?|\n")  # a line's end: CR, LF or CR LF
+
+
+class _CrLines:
+    """A binary file whose lines end with a carriage return alone, read by ``readline`` as one
+    whose lines end with a line feed (a CR, LF or CR LF each given as LF: a line feed later in
+    such a file ends a line too)."""
+
+    def __init__(self, fh: Any, block: int = 1 << 20) -> None:
+        self._fh, self._block, self._buf, self._at, self._eof = fh, block, b"", 0, False
+
+    def readline(self, limit: int = -1) -> bytes:
+        while True:
+            m = _EOL.search(self._buf, self._at)
+            # a CR that ends what was read may have its LF in the next block
+            pending = m is not None and not self._eof and m.end() == len(self._buf) and m.group() == b"\r"
+            if m is not None and not pending and (limit < 0 or m.start() - self._at < limit):
+                line = self._buf[self._at:m.start()] + b"\n"
+                self._at = m.end()
+                return line
+            if limit >= 0 and len(self._buf) - self._at >= limit:
+                line = self._buf[self._at:self._at + limit]
+                self._at += limit
+                return line
+            if self._eof:
+                line, self._buf, self._at = self._buf[self._at:], b"", 0
+                return line
+            block = self._fh.read(self._block)
+            if block:
+                self._buf, self._at = self._buf[self._at:] + block, 0
+            else:
+                self._eof = True

@@ -45,7 +45,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hourglass._eol import cr_ended
+from hourglass._eol import _CrLines, cr_ended
 from hourglass.errors import InputError, read_problem
 from hourglass.ingest.datasets import DatasetSpec
 from hourglass.ingest.readers import check_path
@@ -447,40 +447,6 @@ def _bounded_lines(fh: Any, limit: int = MAX_LINE_BYTES) -> Iterator[bytes | Non
         while line and not line.endswith(b"\n"):  # the rest of the long line, a piece at a time
             line = fh.readline(1 << 20)
         yield None
-
-
-_EOL = re.compile(rb"\r\n?|\n")  # a line's end: CR, LF or CR LF
-
-
-class _CrLines:
-    """A binary file whose lines end with a carriage return alone, read by ``readline`` as one
-    whose lines end with a line feed (a CR, LF or CR LF each given as LF: a line feed later in
-    such a file ends a line too)."""
-
-    def __init__(self, fh: Any, block: int = 1 << 20) -> None:
-        self._fh, self._block, self._buf, self._at, self._eof = fh, block, b"", 0, False
-
-    def readline(self, limit: int = -1) -> bytes:
-        while True:
-            m = _EOL.search(self._buf, self._at)
-            # a CR that ends what was read may have its LF in the next block
-            pending = m is not None and not self._eof and m.end() == len(self._buf) and m.group() == b"\r"
-            if m is not None and not pending and (limit < 0 or m.start() - self._at < limit):
-                line = self._buf[self._at:m.start()] + b"\n"
-                self._at = m.end()
-                return line
-            if limit >= 0 and len(self._buf) - self._at >= limit:
-                line = self._buf[self._at:self._at + limit]
-                self._at += limit
-                return line
-            if self._eof:
-                line, self._buf, self._at = self._buf[self._at:], b"", 0
-                return line
-            block = self._fh.read(self._block)
-            if block:
-                self._buf, self._at = self._buf[self._at:] + block, 0
-            else:
-                self._eof = True
 
 
 def _utf8(raw: bytes) -> bool:

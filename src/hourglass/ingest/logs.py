@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hourglass._eol import _CrLines, cr_ended
 from hourglass._limits import MAX_LINE_BYTES, too_long
 from hourglass._params import check_numeric_params
 from hourglass._times import (
@@ -418,11 +419,14 @@ def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None) ->
         if not gz and p.name.lower().endswith(".gz") and p.stat().st_size:
             raise InputError(f"{p}: not gzip-compressed, though its name ends in .gz; rename it "
                              "without .gz (or compress it)")
+        with (gzip.open if gz else open)(p, "rb") as fh:  # lines ended by a CR alone: each a line,
+            cr = cr_ended(fh.read(1 << 16))  # as the table formats' readers take them
         with (gzip.open if gz else open)(p, "rb") as fh:
             if fh.peek(2)[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 (Windows tools write it)
                 yield from _utf16_lines(fh, stats)
                 return
-            for lineno, raw in enumerate(_bounded(fh.readline, MAX_LINE_BYTES, b"\n")):
+            readline = _CrLines(fh).readline if cr else fh.readline
+            for lineno, raw in enumerate(_bounded(readline, MAX_LINE_BYTES, b"\n")):
                 if type(raw) is TooLongLine:
                     yield raw
                     continue

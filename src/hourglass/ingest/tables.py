@@ -787,8 +787,7 @@ def _open_lines(path: Path) -> Iterator[Any]:
     """``path`` opened as :func:`open_text` opens it, to be read with ``readline``: a file whose
     lines end with a carriage return alone (told by its first 64 KiB) gives them as LF-ended
     lines, as pyarrow's CSV reader takes them."""
-    from hourglass._eol import cr_ended
-    from hourglass.ingest.cef import _CrLines  # (cef reads its lines with these tables)
+    from hourglass._eol import _CrLines, cr_ended
 
     cr = cr_ended(read_head(path))
     with open_text(path) as fh:
@@ -1594,8 +1593,7 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
     gives rows for a line's value (a page of events: a JSON array, an object holding them), those
     rows (a ``ValueError`` it raises: a bad row, named by its message); a chunk of them for each
     ``chunk_bytes`` of lines (at most :data:`_JSONL_CHUNK_ROWS` rows)."""
-    from hourglass._eol import cr_ended
-    from hourglass.ingest.cef import _CrLines  # (cef reads its lines with these tables)
+    from hourglass._eol import _CrLines, cr_ended
 
     rows: list[dict[str, Any]] = []
     size = 0  # the bytes of the lines of the rows gathered
