@@ -418,8 +418,8 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                     head = src.read(_HEAD)  # lines ended by a CR alone: copied as LF-ended lines,
                     if cr_ended(head):  # as the readers take such a file given alone
                         src = io.BufferedReader(_Chain(head, src, CrToLf()))
-                    elif head:
-                        src = io.BufferedReader(_Chain(head, src))
+                    else:
+                        src.seek(0)  # (a gzip file's first 64 KiB decompressed again: cheap)
                     # a byte-order mark (Windows tools write one in each file) is left out: past
                     # the first file it is in the middle of the copy, where no reader skips it
                     first = src.readline().removeprefix(b"\xef\xbb\xbf")
