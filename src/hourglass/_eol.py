@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["CrToLf", "cr_ended"]
+__all__ = ["CrLines", "CrToLf", "cr_ended"]
 
 
 def cr_ended(head: bytes) -> bool:
@@ -45,7 +45,7 @@ class CrToLf:
 _EOL = re.compile(rb"\r\n?|\n")  # a line's end: CR, LF or CR LF
 
 
-class _CrLines:
+class CrLines:
     """A binary file whose lines end with a carriage return alone, read by ``readline`` as one
     whose lines end with a line feed (a CR, LF or CR LF each given as LF: a line feed later in
     such a file ends a line too)."""

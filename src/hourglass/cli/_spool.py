@@ -42,7 +42,6 @@ from typing import Any
 import typer
 
 from hourglass._eol import CrToLf, cr_ended
-
 from hourglass.errors import read_problem
 
 __all__ = ["STDIN_NAME", "folder_as_file", "folder_shown", "pattern_as_file", "piped", "reads_file",

@@ -45,7 +45,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hourglass._eol import _CrLines, cr_ended
+from hourglass._eol import CrLines, cr_ended
 from hourglass.errors import InputError, read_problem
 from hourglass.ingest.datasets import DatasetSpec
 from hourglass.ingest.readers import check_path
@@ -522,7 +522,7 @@ class _LineSpec(DatasetSpec):
         try:
             cr = cr_ended(read_head(p))  # lines ended by a CR alone: each its own record
             with open_text(p) as fh:
-                for number, raw in enumerate(_bounded_lines(_CrLines(fh) if cr else fh), start=1):
+                for number, raw in enumerate(_bounded_lines(CrLines(fh) if cr else fh), start=1):
                     if raw is None:  # longer than the limit: its bytes were read past, not kept
                         if on_bad_rows != "skip":
                             raise InputError(f"{p}: line {number}: longer than {MAX_LINE_BYTES >> 20} MiB "

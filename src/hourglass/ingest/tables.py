@@ -787,11 +787,11 @@ def _open_lines(path: Path) -> Iterator[Any]:
     """``path`` opened as :func:`open_text` opens it, to be read with ``readline``: a file whose
     lines end with a carriage return alone (told by its first 64 KiB) gives them as LF-ended
     lines, as pyarrow's CSV reader takes them."""
-    from hourglass._eol import _CrLines, cr_ended
+    from hourglass._eol import CrLines, cr_ended
 
     cr = cr_ended(read_head(path))
     with open_text(path) as fh:
-        yield _CrLines(fh) if cr else fh
+        yield CrLines(fh) if cr else fh
 
 
 def _csv_header_lines(path: Path, sep: str, skip_rows: int) -> tuple[list[str], int]:
@@ -1593,13 +1593,13 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
     gives rows for a line's value (a page of events: a JSON array, an object holding them), those
     rows (a ``ValueError`` it raises: a bad row, named by its message); a chunk of them for each
     ``chunk_bytes`` of lines (at most :data:`_JSONL_CHUNK_ROWS` rows)."""
-    from hourglass._eol import _CrLines, cr_ended
+    from hourglass._eol import CrLines, cr_ended
 
     rows: list[dict[str, Any]] = []
     size = 0  # the bytes of the lines of the rows gathered
     cr = cr_ended(read_head(path))  # lines ended by a CR alone (classic Mac OS): each a line
     with open_text(path) as fh:
-        readline, lineno = (_CrLines(fh) if cr else fh).readline, 0
+        readline, lineno = (CrLines(fh) if cr else fh).readline, 0
         while raw := readline(MAX_LINE_BYTES + 1):  # bounded: not a whole file with no line break
             lineno += 1
             if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):  # read past, not held
