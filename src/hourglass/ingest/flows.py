@@ -24,7 +24,8 @@ AWS VPC Flow Logs.
   dstport protocol packets bytes start end action log-status`` by default; custom formats name
   more, ``vpc-id``, ``tcp-flags``, ``pkt-srcaddr``, ``flow-direction`` ...), ``-`` where a field
   has no value (``NODATA``/``SKIPDATA`` records). Files joined into one (``zcat *.log.gz``) read
-  as one: the header lines they repeat are dropped and counted as bad rows. A header-less file
+  as one: the header lines they repeat are dropped and counted as bad rows; a header line of
+  other fields (logs of another format joined in) is refused at its line. A header-less file
   (a CloudWatch Logs export) is read with the default fields; one in a custom format (more or
   fewer fields) is refused, naming the header line it needs. ``start`` (epoch seconds) is the
   event time; ``start`` and ``end`` (the aggregation window the record covers) are no features.
@@ -199,6 +200,57 @@ def _custom_without_header(fields: list[str]) -> bool:
             and len(fields[1]) == 12 and fields[1].isdigit() and fields[2].startswith("eni-"))
 
 
+# A line that starts with a lower-case letter: a header line's candidates (a record of the
+# default format starts with its version number, and one holds addresses, numbers, '-')
+_VPC_LOWER_LINE = re.compile(rb"(?m)^[a-z][^\n]*")
+# fields a record holds numbers in: text there in a chunk is a header line read as a record
+_VPC_NUMBERS = ("version", "srcport", "dstport", "packets", "bytes", "start", "end")
+
+
+def _other_vpc_header(path: Path, header: list[str] | None, start: int, upto: int | None = None,
+                      ) -> tuple[int, str] | None:
+    """The first header line after line ``start`` (the header line's; 0 for a header-less file)
+    that does not name the fields ``header`` does (``None``: a header-less file, whose every
+    header line is one), up to line ``upto``: its number and what is wrong; ``None`` where there
+    is none. Such a line was read as a record, and the records after it under the first line's
+    names (``srcport`` and ``dstport`` swapped, ``bytes`` read as ``packets``), unsaid.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "flows.log"
+    >>> _ = p.write_text("version srcaddr dstaddr action\\n2 10.0.0.1 10.0.0.2 ACCEPT\\n"
+    ...                  "version srcaddr dstaddr action\\nversion dstaddr srcaddr action\\n")
+    >>> _other_vpc_header(p, ["version", "srcaddr", "dstaddr", "action"], 1)[0]
+    4
+    """
+    what = ("a header line naming other fields than the first one's (flow logs of different formats "
+            "joined into one file?); read each format's logs as a file of its own" if header is not None
+            else "a header line in a file whose first line is a record (files with and without header "
+            "lines joined?); put the header line first, or read each file on its own")
+    line, tail = 0, b""  # (the lines before this block; the unfinished line of the one before)
+    with open_text(path) as fh:
+        while True:
+            data = fh.read(1 << 22)
+            block = tail + data if data else tail + b"\n" if tail else b""
+            if not block:
+                return None
+            end = block.rfind(b"\n") + 1
+            block, tail = block[:end], block[end:]
+            at = 0
+            for m in _VPC_LOWER_LINE.finditer(block):
+                line += block.count(b"\n", at, m.start())
+                at = m.start()
+                if upto is not None and line + 1 > upto:
+                    return None
+                if line + 1 <= start:
+                    continue
+                fields = m.group(0).rstrip(b"\r").decode("utf-8", "replace").split(" ")
+                if fields != header and _header_line(fields):
+                    return line + 1, what
+            line += block.count(b"\n", at)
+
+
 @dataclass(frozen=True)
 class _VpcSpec(DatasetSpec):
     """AWS VPC Flow Logs: space-separated, with or without the header line."""
@@ -219,13 +271,37 @@ class _VpcSpec(DatasetSpec):
                              "put the format's field names (version account-id interface-id ...) "
                              "as the first line")
         first = True
+        start = first_line(head)[0] + 1 if header else 0  # the header line (blank lines before it)
+        scanned = False
+
+        def other_header(upto: int | None = None) -> None:
+            """Refuse a later header line of other fields (:func:`_other_vpc_header`)."""
+            found = _other_vpc_header(p, first_fields if header else None, start, upto)
+            if found is not None:
+                raise InputError(f"{p}: line {found[0]}: {found[1]}")
+
         # S3 delivers a header line in each file: files joined into one (zcat *.log.gz) repeat it,
         # rows dropped and counted. (The repeated-header filter re-reads the first block as quoted
         # CSV: quotes on, which VPC fields, ids, addresses, numbers and words, never hold.)
-        for df in iter_table(p, fmt="csv", sep=" ", names=None if header else VPC_DEFAULT_FIELDS,
-                             on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes, stats=stats,
-                             null_values=(*NULL_VALUES, "-"), quote=header, header_rows=header,
-                             column_types={c: pa.string() for c in self.text_columns}, used=used):
+        chunks = iter_table(p, fmt="csv", sep=" ", names=None if header else VPC_DEFAULT_FIELDS,
+                            on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes, stats=stats,
+                            null_values=(*NULL_VALUES, "-"), quote=header, header_rows=header,
+                            column_types={c: pa.string() for c in self.text_columns}, used=used)
+        while True:
+            skipped = stats.first_skip  # (a repeated header line dropped sets none: no data row)
+            try:
+                df = next(chunks)
+            except StopIteration:
+                return
+            except InputError as exc:  # a header line of other fields, read as a record?
+                at = re.search(r": line (\d+):", str(exc))
+                other_header(int(at.group(1)) if at else None)
+                raise
+            if not scanned and (stats.first_skip != skipped or any(
+                    c in df.columns and not pd.api.types.is_numeric_dtype(df[c].dtype)
+                    for c in _VPC_NUMBERS)):
+                scanned = True  # (a row skipped, or text where numbers go: looked for once)
+                other_header()
             if first:
                 require_fields(df, p, ("srcaddr", "dstaddr"), "an AWS VPC flow log")
                 first = False
