@@ -51,3 +51,20 @@ def test_vpc_flow_logs_joined_with_the_same_header_still_read_as_one(tmp_path: P
     df = get_format("aws-vpc-flow").read(path, stats=stats)
     assert len(df) == 6000 and stats.bad_rows == 1 and stats.bad_lines == [3002]
     assert df["packets"].tolist() == [i + 1 for i in range(3000)] * 2
+
+
+def test_zeek_log_whose_every_row_is_skipped_says_no_data_rows(tmp_path: Path) -> None:
+    """A Zeek TSV log whose every row has a malformed ``bool`` (skipped with ``--on-bad-rows
+    skip``) left the training an empty table: a warning that ``ts`` holds no times, then 'no rows
+    to fit the preprocessing on (empty data)', naming no file; it now says so as a CSV of bad
+    rows alone does."""
+    from tests._cli import one_line_error
+
+    path = tmp_path / "conn.log"
+    path.write_text("#separator \\x09\n#fields\tts\tid.orig_h\tid.resp_h\tlocal_orig\n"
+                    "#types\ttime\taddr\taddr\tbool\n1.5\t10.0.0.1\t10.0.0.2\tx\n"
+                    "2.5\t10.0.0.1\t10.0.0.2\ty\n#close\t2026-01-01-00-00-00\n")
+    one_line_error(["train", str(path), "--on-bad-rows", "skip", "-o", str(tmp_path / "m"), "--epochs", "1"],
+                   "conn.log: no data rows", tmp_path / "m")
+    with pytest.raises(InputError, match="no data rows"):
+        get_format("zeek-conn").read(path, on_bad_rows="skip")

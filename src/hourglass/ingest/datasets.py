@@ -280,7 +280,7 @@ class DatasetSpec:
         A file whose layout does not match the format raises :class:`InputError`.
         """
         chunks = list(self.iter_chunks(path, on_bad_rows=on_bad_rows, stats=stats))
-        if not chunks:
+        if not sum(len(c) for c in chunks):  # (a chunk whose every row a format's check skipped)
             raise InputError(f"{path}: no data rows")
         df = _concat_chunks(chunks)  # a column a later chunk has as text is text throughout
         return _restore_integers(df) if self.fmt in ("csv", "tsv") else df
