@@ -237,6 +237,8 @@ def _other_vpc_header(path: Path, header: list[str] | None, start: int, upto: in
                 return None
             end = block.rfind(b"\n") + 1
             block, tail = block[:end], block[end:]
+            if len(tail) > MAX_LINE_BYTES:  # a line no header is (nor held whole: no line break)
+                tail = b""
             at = 0
             for m in _VPC_LOWER_LINE.finditer(block):
                 line += block.count(b"\n", at, m.start())
@@ -287,25 +289,30 @@ class _VpcSpec(DatasetSpec):
                             on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes, stats=stats,
                             null_values=(*NULL_VALUES, "-"), quote=header, header_rows=header,
                             column_types={c: pa.string() for c in self.text_columns}, used=used)
-        while True:
-            skipped = stats.first_skip  # (a repeated header line dropped sets none: no data row)
-            try:
-                df = next(chunks)
-            except StopIteration:
-                return
-            except InputError as exc:  # a header line of other fields, read as a record?
-                at = re.search(r": line (\d+):", str(exc))
-                other_header(int(at.group(1)) if at else None)
-                raise
-            if not scanned and (stats.first_skip != skipped or any(
-                    c in df.columns and not pd.api.types.is_numeric_dtype(df[c].dtype)
-                    for c in _VPC_NUMBERS)):
-                scanned = True  # (a row skipped, or text where numbers go: looked for once)
-                other_header()
-            if first:
-                require_fields(df, p, ("srcaddr", "dstaddr"), "an AWS VPC flow log")
-                first = False
-            yield df
+        try:
+            while True:
+                skipped = stats.first_skip  # (a repeated header line dropped sets none: no data row)
+                try:
+                    df = next(chunks)
+                except StopIteration:
+                    return
+                except InputError as exc:  # a header line of other fields, read as a record?
+                    at = re.search(r": line (\d+):", str(exc))
+                    other_header(int(at.group(1)) if at else None)
+                    raise
+                if not scanned and (stats.first_skip != skipped or any(
+                        c in df.columns and not pd.api.types.is_numeric_dtype(df[c].dtype)
+                        for c in _VPC_NUMBERS)):
+                    scanned = True  # (a row skipped, or text where numbers go: looked for once)
+                    other_header()
+                if first:
+                    require_fields(df, p, ("srcaddr", "dstaddr"), "an AWS VPC flow log")
+                    first = False
+                yield df
+        finally:
+            close = getattr(chunks, "close", None)  # (a reader stopped early: its file closed now)
+            if close is not None:
+                close()
 
 
 AWS_VPC_FLOW = _VpcSpec(
