@@ -314,17 +314,21 @@ def _buckets_per_day(keys: pd.DataFrame, bucket: str) -> float:
 
 def normal_buckets(df: pd.DataFrame, features: EntityWindows, label_col: str | None,
                    normal: list[str], data: Path, stats: ReadStats | None = None,
-                   ) -> tuple[pd.DataFrame, int, np.ndarray]:
-    """(rows, rows left out, the rows' positions): ``df`` without its label column and without
+                   ) -> tuple[pd.DataFrame, int, int, np.ndarray]:
+    """(rows, rows left out with attacks, rows left out without a label, the rows' positions):
+    ``df`` without its label column and without
     every (entity, bucket) of ``features``' grouping that holds an anomalous row (a thinned
     bucket is not normal); rows without a label are left out too, with their buckets (the rest
     of such a bucket is a thinned one, not known to be normal; the first named as ``stats``, the
     read's counts, tells its data row: see :func:`unlabelled_rows`). No ``label_col``:
-    ``df`` as it is. The positions are each row's in ``df`` (its data row less one), ``-1``
-    where ``stats`` says a skipped row may come before it: for :func:`at_file_rows`."""
+    ``df`` as it is. The rows left out with attacks are the labelled rows of a bucket holding an
+    attack row; those without a label, every other row left out (a row without a label, and the
+    labelled rows of its bucket when no attack row marks it): the three counts add up to
+    ``len(df)``. The positions are each row's in ``df`` (its data row less one), ``-1`` where
+    ``stats`` says a skipped row may come before it: for :func:`at_file_rows`."""
     at = np.arange(len(df)) if stats is None else stats.known(np.arange(len(df)))
     if label_col is None:
-        return df, 0, at
+        return df, 0, 0, at
     labels = label_strings(df[label_col]) if label_col in df.columns else None
     keep = np.ones(len(df), dtype=bool)
     if labels is not None:
@@ -350,7 +354,8 @@ def normal_buckets(df: pd.DataFrame, features: EntityWindows, label_col: str | N
         raise HourglassError(f"{data}: every bucket holds an anomalous row"
                              + ("" if keep.all() else " or a row without a label")
                              + "; nothing normal to train on")
-    return rows, int((attack & keep).sum()), at[normal_rows]
+    with_attacks = int((attack & keep).sum())
+    return rows, with_attacks, len(df) - len(rows) - with_attacks, at[normal_rows]
 
 
 def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: str, bucket: str,
@@ -411,7 +416,7 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
                              roles=None if given else entity_roles(
                                  spec, roles or {}, df, (entity_col, timestamp_col, label_col or "")))
     n_rows = len(df)
-    df, left_out, at = normal_buckets(df, features, label_col, normal, data, stats)
+    df, left_out, unlabelled, at = normal_buckets(df, features, label_col, normal, data, stats)
     drop_cols = [c for c in drop if c in df.columns and c not in (entity_col, timestamp_col)]
     if drop_cols:
         df = df.drop(columns=drop_cols)
@@ -451,7 +456,8 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
         "n_train_rows": len(keys),
         "entity": {"entity_col": entity_col, "timestamp_col": timestamp_col, "bucket": bucket,
                    "rows": n_rows, "rows_trained": len(df), "rows_left_out_with_attacks": left_out,
-                   "buckets": len(keys), "entities": int(keys["entity"].nunique())},
+                   "rows_left_out_without_label": unlabelled, "buckets": len(keys),
+                   "entities": int(keys["entity"].nunique())},
         "held_out": {"fraction": float(getattr(pipe.detector_, "validation_fraction", 0.0)),
                      "rows": held, "seed": params.get("random_state", 0),
                      "used_for": "early stopping, calibration and the threshold; never trained on",
