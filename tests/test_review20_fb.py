@@ -43,3 +43,14 @@ def test_entity_train_and_warm_start_count_every_row_left_out(tmp_path: Path) ->
     info = json.loads((tmp_path / "w" / "config.json").read_text())["info"]["entity"]
     assert info["rows"] == len(df) == info["rows_trained"] + info["rows_left_out_with_attacks"] \
         + info["rows_left_out_without_label"]
+
+
+def test_evaluate_refuses_a_label_column_typed_as_the_timestamp_column(tmp_path: Path) -> None:
+    from tests._cli import one_line_error, small_labelled_model
+
+    made = small_labelled_model(tmp_path)
+    frame = made["frame"].assign(ts=pd.date_range("2024-01-01", periods=300, freq="min").astype(str))
+    frame.to_csv(tmp_path / "timed.csv", index=False)
+    # the times were read as labels: every row 'an anomaly', precision, FPR and the AUCs n/a
+    one_line_error(["evaluate", str(made["model"]), str(tmp_path / "timed.csv"), "--label-col", "ts",
+                    "--timestamp-col", "ts"], "--label-col ts and --timestamp-col ts: one column cannot")
