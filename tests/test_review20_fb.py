@@ -54,3 +54,26 @@ def test_evaluate_refuses_a_label_column_typed_as_the_timestamp_column(tmp_path:
     # the times were read as labels: every row 'an anomaly', precision, FPR and the AUCs n/a
     one_line_error(["evaluate", str(made["model"]), str(tmp_path / "timed.csv"), "--label-col", "ts",
                     "--timestamp-col", "ts"], "--label-col ts and --timestamp-col ts: one column cannot")
+
+
+def test_entity_evaluate_counts_the_rows_of_the_buckets_it_evaluates(tmp_path: Path) -> None:
+    import pytest
+
+    import hourglass.cli.entity as entity_cli
+    from hourglass.ingest import ReadStats
+    from hourglass.pipeline import load
+
+    df = _entity_file(tmp_path / "flows.csv")
+    df.drop(columns=["label"]).to_csv(tmp_path / "clean.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "clean.csv"), *ENTITY, "-o", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    pipe = load(tmp_path / "m")
+    for whole in (False, True):
+        with pytest.MonkeyPatch.context() as mp:
+            if whole:
+                mp.setattr(entity_cli, "_read_in_chunks", lambda *a, **k: (None, ReadStats()))
+            summary, _, _ = entity_cli.evaluate_entity(pipe, tmp_path / "flows.csv", label_col="label",
+                                                       normal=["normal"], fmt="auto", on_bad_rows="error")
+        # 119 buckets of 4 rows: the bucket of the unlabelled row is out of the metrics, and its 3
+        # labelled rows with it (it said 479 rows for the 476 of the buckets evaluated)
+        assert (summary["buckets"], summary["rows"], summary["anomalous_rows"]) == (119, 476, 1)
