@@ -134,10 +134,12 @@ def entity_roles(spec: Any, given: dict[str, str], df: pd.DataFrame, keys: tuple
 
 
 def _bucket_marks(features: EntityWindows, df: pd.DataFrame, labels: np.ndarray,
-                  is_anom: np.ndarray, keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                  is_anom: np.ndarray, keys: pd.DataFrame
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per row of ``keys``: 1 when any of its rows in ``df`` is anomalous, the most frequent
     anomalous label of its rows (of labels as frequent, the first in row order; ``None`` for a
-    bucket without one), and 1 when it holds both anomalous and normal rows (a mixed bucket).
+    bucket without one), 1 when it holds both anomalous and normal rows (a mixed bucket), and
+    how many of its rows have a label.
     A row marked ``-1`` in ``is_anom`` has no label: a bucket holding one and no anomalous row
     is neither normal nor anomalous, marked ``-1`` too."""
     ent, start = features.row_keys(df)
@@ -147,13 +149,15 @@ def _bucket_marks(features: EntityWindows, df: pd.DataFrame, labels: np.ndarray,
     # the least mark of the labelled rows (NaN: none), and whether any row has no label
     least = rows["y"].where(rows["y"] >= 0).groupby([rows[g] for g in groups], sort=False).min()
     unlabelled = rows["y"].lt(0).groupby([rows[g] for g in groups], sort=False).any()
+    labelled = rows["y"].ge(0).groupby([rows[g] for g in groups], sort=False).sum()
     top = _top_labels(rows[rows["y"] == 1])
     idx = pd.MultiIndex.from_frame(keys[groups])
     lab = top.reindex(idx).to_numpy(dtype=object, copy=True)
     lab[pd.isna(lab)] = None
     y_b = y.reindex(idx).to_numpy(dtype=np.int8, copy=True)
     y_b[unlabelled.reindex(idx).to_numpy(dtype=bool) & (y_b != 1)] = -1
-    return y_b, lab, ((y_b == 1) & (least.reindex(idx).to_numpy() == 0)).astype(np.int8)
+    return (y_b, lab, ((y_b == 1) & (least.reindex(idx).to_numpy() == 0)).astype(np.int8),
+            labelled.reindex(idx).to_numpy(dtype=np.int64))
 
 
 def _top_labels(bad: pd.DataFrame) -> pd.Series:
@@ -186,7 +190,7 @@ def bucket_labels(features: EntityWindows, df: pd.DataFrame, labels: np.ndarray,
                   is_anom: np.ndarray, keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Per row of ``keys`` (entity, bucket start): 1 when any of its rows is anomalous, and its
     label (the most frequent anomalous label of its rows, else the normal one)."""
-    y_b, lab, _ = _bucket_marks(features, df, labels, is_anom, keys)
+    y_b, lab, _, _ = _bucket_marks(features, df, labels, is_anom, keys)
     normal = labels[np.asarray(is_anom) == 0]
     return y_b, _normal_filled(lab, str(normal[0]) if len(normal) else "normal")
 
@@ -314,17 +318,21 @@ def _buckets_per_day(keys: pd.DataFrame, bucket: str) -> float:
 
 def normal_buckets(df: pd.DataFrame, features: EntityWindows, label_col: str | None,
                    normal: list[str], data: Path, stats: ReadStats | None = None,
-                   ) -> tuple[pd.DataFrame, int, np.ndarray]:
-    """(rows, rows left out, the rows' positions): ``df`` without its label column and without
+                   ) -> tuple[pd.DataFrame, int, int, np.ndarray]:
+    """(rows, rows left out with attacks, rows left out without a label, the rows' positions):
+    ``df`` without its label column and without
     every (entity, bucket) of ``features``' grouping that holds an anomalous row (a thinned
     bucket is not normal); rows without a label are left out too, with their buckets (the rest
     of such a bucket is a thinned one, not known to be normal; the first named as ``stats``, the
     read's counts, tells its data row: see :func:`unlabelled_rows`). No ``label_col``:
-    ``df`` as it is. The positions are each row's in ``df`` (its data row less one), ``-1``
-    where ``stats`` says a skipped row may come before it: for :func:`at_file_rows`."""
+    ``df`` as it is. The rows left out with attacks are the labelled rows of a bucket holding an
+    attack row; those without a label, every other row left out (a row without a label, and the
+    labelled rows of its bucket when no attack row marks it): the three counts add up to
+    ``len(df)``. The positions are each row's in ``df`` (its data row less one), ``-1`` where
+    ``stats`` says a skipped row may come before it: for :func:`at_file_rows`."""
     at = np.arange(len(df)) if stats is None else stats.known(np.arange(len(df)))
     if label_col is None:
-        return df, 0, at
+        return df, 0, 0, at
     labels = label_strings(df[label_col]) if label_col in df.columns else None
     keep = np.ones(len(df), dtype=bool)
     if labels is not None:
@@ -350,7 +358,8 @@ def normal_buckets(df: pd.DataFrame, features: EntityWindows, label_col: str | N
         raise HourglassError(f"{data}: every bucket holds an anomalous row"
                              + ("" if keep.all() else " or a row without a label")
                              + "; nothing normal to train on")
-    return rows, int((attack & keep).sum()), at[normal_rows]
+    with_attacks = int((attack & keep).sum())
+    return rows, with_attacks, len(df) - len(rows) - with_attacks, at[normal_rows]
 
 
 def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: str, bucket: str,
@@ -411,7 +420,7 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
                              roles=None if given else entity_roles(
                                  spec, roles or {}, df, (entity_col, timestamp_col, label_col or "")))
     n_rows = len(df)
-    df, left_out, at = normal_buckets(df, features, label_col, normal, data, stats)
+    df, left_out, unlabelled, at = normal_buckets(df, features, label_col, normal, data, stats)
     drop_cols = [c for c in drop if c in df.columns and c not in (entity_col, timestamp_col)]
     if drop_cols:
         df = df.drop(columns=drop_cols)
@@ -451,7 +460,8 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
         "n_train_rows": len(keys),
         "entity": {"entity_col": entity_col, "timestamp_col": timestamp_col, "bucket": bucket,
                    "rows": n_rows, "rows_trained": len(df), "rows_left_out_with_attacks": left_out,
-                   "buckets": len(keys), "entities": int(keys["entity"].nunique())},
+                   "rows_left_out_without_label": unlabelled, "buckets": len(keys),
+                   "entities": int(keys["entity"].nunique())},
         "held_out": {"fraction": float(getattr(pipe.detector_, "validation_fraction", 0.0)),
                      "rows": held, "seed": params.get("random_state", 0),
                      "used_for": "early stopping, calibration and the threshold; never trained on",
@@ -465,6 +475,8 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
 
 #: Hidden columns carrying each row's label and 0/1 anomaly mark through ``evaluate``'s chunks.
 _LABEL, _ANOM = "\x00label", "\x00anomalous"
+#: The keys' hidden column of each bucket's labelled rows (:func:`_bucket_marks`).
+_ROWS = "\x00rows"
 
 
 def _in_chunks(pipe: Pipeline, chunks: Any, *, marks: bool = False, source: object = "data",
@@ -493,7 +505,7 @@ def _in_chunks(pipe: Pipeline, chunks: Any, *, marks: bool = False, source: obje
         k = agg[list(KEYS)]
         if marks:
             k = k.copy()
-            k["y"], k["label"], k["mixed"] = _bucket_marks(f, df, df[_LABEL].to_numpy(),
+            k["y"], k["label"], k["mixed"], k[_ROWS] = _bucket_marks(f, df, df[_LABEL].to_numpy(),
                                                            df[_ANOM].to_numpy(), k)
         keys.append(k)
         feats.append(f.encode(agg))
@@ -745,7 +757,7 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
         keys, X, n_rows = done
         y, classes = keys["y"].to_numpy(dtype=np.int8), _normal_filled(keys["label"].to_numpy(),
                                                                       str(marked.first_normal))
-        mixed = keys["mixed"].to_numpy(dtype=np.int8)
+        mixed, labelled = keys["mixed"].to_numpy(dtype=np.int8), keys[_ROWS].to_numpy(dtype=np.int64)
         keys, n_anom, n_rows = keys[list(KEYS)], marked.anomalous, n_rows - marked.unlabelled
     else:
         stats = ReadStats()
@@ -780,7 +792,7 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
             keys, X = pipe.features_.transform_with_keys(pipe.with_absent_fields(feats))
         except InputError as exc:  # its rows: positions among the rows labelled, told as the file's
             raise at_file_rows(exc, at) from None
-        y, lab, mixed = _bucket_marks(pipe.features_, feats, labels, is_anom, keys)
+        y, lab, mixed, labelled = _bucket_marks(pipe.features_, feats, labels, is_anom, keys)
         normal_rows = labels[np.asarray(is_anom) == 0]
         classes = _normal_filled(lab, str(normal_rows[0]) if len(normal_rows) else "normal")
         n_rows, n_anom = int(keep.sum()), int((is_anom == 1).sum())
@@ -792,13 +804,15 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
     if not known.all():
         result = result.loc[known].reset_index(drop=True)
         y, classes, mixed = y[known], classes[known], mixed[known]
+    # the labelled rows of the buckets evaluated (those of a bucket left out are not in the metrics)
+    evaluated_rows = n_rows - int(labelled[~known].sum())
     seconds = time.perf_counter() - start
     warn_missing_entity(keys, pipe.features_.entity_col, n_rows, data)
     per_day = pipe.info.get("events_per_day")
     metrics = evaluate_scores(y, result["score"], result["flag"], classes=classes,
                               normal=tuple(normal), events_per_day=per_day)
     summary = {**metrics, "unit": "entity buckets", "buckets": len(result),
-               "anomalous_buckets": int(y.sum()), "mixed_buckets": int(mixed.sum()), "rows": n_rows,
+               "anomalous_buckets": int(y.sum()), "mixed_buckets": int(mixed.sum()), "rows": evaluated_rows,
                "anomalous_rows": n_anom, "bucket_label": BUCKET_LABEL,
                "threshold": pipe.threshold_.describe(), "threshold_value": pipe.threshold_.value_,
                "score_seconds": seconds}

@@ -403,6 +403,10 @@ def evaluate(
                                  "label (" + (f"the model was trained with --label-col {trained}"
                                               if trained else "it was trained without --label-col")
                                  + "); give the column that marks each row normal or not")
+        if label_col is not None and label_col == time_col:  # the same misread, the column typed
+            raise HourglassError(f"--label-col {label_col} and {time_opt} {time_col}: one column "
+                                 "cannot be both the labels and the time stamps; give the column "
+                                 "that marks each row normal or not")
         _warn_label_feature(pipe, label_col, data)
         if time_col is not None and events_per_day is not None:  # the rate given wins: the column
             raise HourglassError(  # would be read for nothing, its rate silently set aside

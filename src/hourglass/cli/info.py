@@ -402,7 +402,7 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
                     order = _read_times(df[timestamp_col], timestamp_col)[1]  # reads the normal rows in
                 probe = EntityWindows(entity_col, timestamp_col, bucket=bucket, numeric=(),
                                       categorical=(), entity_case=entity_case, dayfirst=order)
-                df, _, at = normal_buckets(df, probe, label_col, list(normal_values or []), data, stats)
+                df, _, _, at = normal_buckets(df, probe, label_col, list(normal_values or []), data, stats)
             except InputError as exc:  # its rows: positions among the rows read, told as the file's
                 raise at_file_rows(exc, at) from None
             fitted_on = len(df)

@@ -176,7 +176,8 @@ def _rows(df: Any, path: Path, parent: Any, read: dict[str, Any],
             f = _in_order(f, dayfirst)
     if label_col is None and parent.info.get("label_col"):  # a bad time's error before the warning
         f.row_keys(df)
-    rows, left_out, at = normal_buckets(df, f, label_col, list(normal or []), path, read.get("stats"))
+    rows, left_out, unlabelled, at = normal_buckets(df, f, label_col, list(normal or []), path,
+                                                    read.get("stats"))
     notes: list[tuple[int, str]] = []  # said once every file has been read: errors come alone
     if inherited:
         notes.append((logging.INFO, f"{path}: label column {label_col!r} (as the parent model's), "
@@ -186,7 +187,8 @@ def _rows(df: Any, path: Path, parent: Any, read: dict[str, Any],
                                        "parent model's): every bucket is trained on as normal; give "
                                        "--label-col and --normal if the file holds labels"))
     return rows, {"label_col": label_col, "normal": list(normal or []), "rows": n_rows,
-                  "rows_trained": len(rows), "rows_left_out_with_attacks": left_out, "notes": notes,
+                  "rows_trained": len(rows), "rows_left_out_with_attacks": left_out,
+                  "rows_left_out_without_label": unlabelled, "notes": notes,
                   "dayfirst": getattr(f, "dayfirst_", None), "at": at}
 
 
@@ -291,6 +293,7 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
         "entity": {"entity_col": f.entity_col, "timestamp_col": f.timestamp_col, "bucket": f.bucket,
                    "rows": seen["rows"], "rows_trained": seen["rows_trained"],
                    "rows_left_out_with_attacks": seen["rows_left_out_with_attacks"],
+                   "rows_left_out_without_label": seen["rows_left_out_without_label"],
                    "buckets": buckets, "entities": int(pd.unique(ent).size)},
         "held_out": {"fraction": float(getattr(det, "validation_fraction", 0.0)), "rows": held,
                      "seed": seed,
