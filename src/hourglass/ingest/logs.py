@@ -1376,11 +1376,44 @@ def yymmdd_times(text: pd.Series, *, first_only: bool) -> tuple[np.ndarray, np.n
             head = next(iter(text.dropna()), None)
         if head is None or not _YYMMDD.match(str(head)):
             return none
-    parts = text.astype(str).str.extract(_YYMMDD)
-    six = parts["date"].notna().to_numpy()
+    values = text.astype(str)
+    six = values.str.match(_YYMMDD).to_numpy(dtype=bool)
     if not six.any():
         return none
-    return six, _yymmdd_seconds(parts[six])
+    return six, _yymmdd_layouts(values[six])
+
+
+# the layouts of _YYMMDD that pandas reads with a fixed format (in C; the regex's groups, taken
+# value by value, cost 22 us a stamp: 1.4 s a 65,536-line chunk, ten times the read of the rest)
+_YYMMDD_FORMATS = ("%y%m%d %H%M%S", "%y%m%d %H:%M:%S", "%y%m%d %H%M%S.%f", "%y%m%d %H:%M:%S.%f")
+
+
+def _yymmdd_layouts(text: pd.Series) -> np.ndarray:
+    """:func:`_yymmdd_seconds` of values that match ``_YYMMDD``: the first value's layout read
+    with a fixed format first, the others (a 'T' between date and time, a decimal comma, a month
+    or day that does not exist) by the regex's groups.
+
+    Examples
+    --------
+    >>> _yymmdd_layouts(pd.Series(["081109 203615", "081109T203616", "151104  9:02:03.5"])).tolist()
+    [1226262975.0, 1226262976.0, 1446627723.5]
+    """
+    clean = text.str.strip()
+    first = clean.iloc[0]
+    formats = sorted(_YYMMDD_FORMATS, key=lambda f: ((":" in f) != (":" in first),
+                                                    (".%f" in f) != ("." in first)))
+    secs = np.full(len(clean), np.nan)
+    left = np.ones(len(clean), dtype=bool)
+    for fmt in formats:
+        at = np.flatnonzero(left)
+        t = pd.to_datetime(clean.iloc[at], format=fmt, errors="coerce")
+        read = t.notna().to_numpy()
+        secs[at[read]] = (t[read] - pd.Timestamp("1970-01-01")).dt.total_seconds().to_numpy(np.float64)
+        left[at[read]] = False
+        if not left.any():
+            return secs
+    secs[left] = _yymmdd_seconds(clean[left].str.extract(_YYMMDD))
+    return secs
 
 
 def _yymmdd_seconds(parts: pd.DataFrame) -> np.ndarray:
