@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -32,3 +34,51 @@ def test_yymmdd_stamps_read_by_a_fixed_format_not_value_by_value(monkeypatch: py
     assert secs[-1] == pd.Timestamp("2015-11-04 23:59:59").timestamp()
     assert sum(seen) <= 3  # only the 'T', the decimal comma and the dates that do not exist
 
+
+
+def _cr_and_lf(tmp_path: Path, text: bytes) -> list[Path]:
+    """``text`` (LF-ended) written as it is and with each LF a CR alone, gzipped too."""
+    import gzip
+
+    lf, cr, crgz = tmp_path / "lf.csv", tmp_path / "cr.csv", tmp_path / "cr.csv.gz"
+    lf.write_bytes(text)
+    cr.write_bytes(text.replace(b"\n", b"\r"))
+    crgz.write_bytes(gzip.compress(text.replace(b"\n", b"\r")))
+    return [lf, cr, crgz]
+
+
+def _read(path: Path, **kw: object) -> tuple[pd.DataFrame | str, int, list[int]]:
+    from hourglass.errors import InputError
+    from hourglass.ingest.readers import read_table
+    from hourglass.ingest.tables import ReadStats
+
+    stats = ReadStats()
+    try:
+        return read_table(path, stats=stats, **kw), stats.bad_rows, stats.bad_lines  # type: ignore[arg-type]
+    except InputError as exc:
+        return str(exc).split(": ", 1)[1], stats.bad_rows, stats.bad_lines
+
+
+_ROWS = b"a,b,c\n" + b"".join(b"%d,x%d,%d\n" % (i, i, 2 * i) for i in range(10))
+
+
+@pytest.mark.parametrize("name, text, kw", [
+    ("header repeated (exports joined)", _ROWS + b"a,b,c\n99,y,1\n", {}),
+    ("blank line before the header", b"\n" + _ROWS, {}),
+    ("a row that is not UTF-8, skipped", _ROWS.replace(b"x3", b"x\xe93"), {"on_bad_rows": "skip"}),
+    ("a row that is not UTF-8", _ROWS.replace(b"x3", b"x\xe93"), {}),
+    ("semicolons", _ROWS.replace(b",", b";"), {}),
+])
+def test_cr_ended_csv_reads_as_its_lf_ended_twin(tmp_path: Path, name: str, text: bytes,
+                                                 kw: dict[str, object]) -> None:
+    # the repeated header made every column text (numbers as categories), a blank first line
+    # 'empty file', an undecodable row 'line 1' (or every row dropped with it)
+    results = [_read(p, **kw) for p in _cr_and_lf(tmp_path, text)]
+    lf = results[0]
+    for got in results[1:]:
+        if isinstance(lf[0], str):
+            assert got[0] == lf[0].replace("lf.csv", "cr.csv"), name
+            continue
+        assert isinstance(got[0], pd.DataFrame), (name, got[0])
+        pd.testing.assert_frame_equal(got[0], lf[0])
+        assert got[1:] == lf[1:], name

@@ -3,10 +3,11 @@ pandas: the readers of a file, a folder's copy and the stream tell such text the
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
-__all__ = ["CrLines", "CrToLf", "cr_ended"]
+__all__ = ["CrLines", "CrToLf", "CrToLfReader", "cr_ended"]
 
 
 def cr_ended(head: bytes) -> bool:
@@ -40,6 +41,39 @@ class CrToLf:
             piece = piece[1:]
         self._after_cr = piece.endswith(b"\r")
         return piece.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+
+
+class CrToLfReader(io.RawIOBase):
+    r"""A binary file whose lines end with a carriage return alone, read (wrapped in an
+    :class:`io.BufferedReader`: ``readline``, iteration, ``read``) as one whose lines end with a
+    line feed, each piece through :class:`CrToLf`; closing it closes the file.
+
+    Examples
+    --------
+    >>> with io.BufferedReader(CrToLfReader(io.BytesIO(b"a,b\r1,2\r\n3,4"))) as fh:
+    ...     list(fh)
+    [b'a,b\n', b'1,2\n', b'3,4']
+    """
+
+    def __init__(self, fh: Any) -> None:
+        self._fh, self._convert, self._held = fh, CrToLf(), b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._held:
+            piece = self._fh.read(len(buffer))
+            if not piece:
+                return 0
+            self._held = self._convert(piece)
+        data, self._held = self._held[:len(buffer)], self._held[len(buffer):]
+        buffer[:len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
 
 
 _EOL = re.compile(rb"\r\n?|\n")  # a line's end: CR, LF or CR LF

@@ -37,6 +37,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from hourglass._eol import CrToLf, CrToLfReader, cr_ended
 from hourglass._limits import MAX_LINE_BYTES, too_long
 from hourglass.errors import InputError, json_problem, read_problem
 
@@ -51,8 +52,8 @@ SEPARATOR_NAMES = {";": "semicolon", "\t": "tab", "|": "pipe", ",": "comma"}
 __all__ = ["BAD_ROWS", "CHUNK_BYTES", "LONE_SURROGATE", "MAX_LINE_BYTES", "READ_ERRORS", "SEPARATOR_NAMES",
            "UNKNOWN_ROW", "ReadStats", "check_log_text", "check_text", "cut_top_keys", "dedupe_names",
            "first_json_object", "flat_record", "flatten_json", "has_nested", "iter_table", "nested_note",
-           "no_lone_surrogates", "open_text", "path_order", "prefetch", "read_head", "sniff_delimiter",
-           "top_keys", "utf8_text"]
+           "no_lone_surrogates", "open_lines", "open_text", "path_order", "prefetch", "read_head",
+           "sniff_delimiter", "top_keys", "utf8_text"]
 
 BAD_ROWS = ("error", "skip")
 CHUNK_BYTES = 16 << 20
@@ -144,6 +145,16 @@ def open_text(path: Path) -> io.BufferedIOBase:
     if path.name.lower().endswith(".gz"):
         return gzip.open(path, "rb")
     return open(path, "rb")
+
+
+def open_lines(path: Path) -> io.BufferedIOBase:
+    """:func:`open_text`, to be read by its lines: a file whose lines end with a carriage return
+    alone (told by its first 64 KiB, :func:`hourglass._eol.cr_ended`) gives them as LF-ended
+    lines, as pyarrow's CSV reader takes them (its header, blank lines, a bad row's line and
+    the repeated header lines found as in an LF-ended file)."""
+    if not cr_ended(read_head(path)):
+        return open_text(path)
+    return io.BufferedReader(CrToLfReader(open_text(path)), 1 << 20)
 
 
 #: The JSON escape of a surrogate (``\\ud83d``): a line holding none has no lone surrogate.
@@ -378,7 +389,7 @@ def _check_bad_rows(on_bad_rows: str) -> None:
 
 def _line_of(path: Path, text: str | None, *, undecodable: bool = False) -> int | None:
     """Find the line of a bad row on the error path (pyarrow does not always know it)."""
-    with open_text(path) as fh:
+    with open_lines(path) as fh:
         for lineno, raw in enumerate(fh, 1):
             if undecodable:
                 try:
@@ -391,7 +402,7 @@ def _line_of(path: Path, text: str | None, *, undecodable: bool = False) -> int 
 
 
 def _first_line_longer(path: Path, limit: int) -> int | None:
-    with open_text(path) as fh:
+    with open_lines(path) as fh:
         for lineno, raw in enumerate(fh, 1):
             if len(raw) > limit:
                 return lineno
@@ -408,7 +419,7 @@ class _RowLines:
 
     def __init__(self, path: Path, skip_rows: int, comment: str | None, decodable: bool,
                  quote: bool, blank: tuple[str, int] | None = None, sep: str = ",") -> None:
-        self._fh = open_text(path)
+        self._fh = open_lines(path)
         self._quote, self._sep = quote, sep.encode()
         self._blank = None if blank is None else (blank[0].encode(), blank[1])
         self._comment = None if comment is None else comment.encode()
@@ -509,7 +520,7 @@ class _DecodableLines(io.RawIOBase):
     """A byte stream of the lines of a file that decode as UTF-8 (the others are counted)."""
 
     def __init__(self, path: Path, stats: ReadStats | _PassCount) -> None:
-        self._fh = open_text(path)
+        self._fh = open_lines(path)
         self._stats = stats
         self._buf = b""
         self._lineno = 0
@@ -782,18 +793,6 @@ def _csv_header(path: Path, sep: str, skip_rows: int) -> list[str]:
     return _csv_header_lines(path, sep, skip_rows)[0]
 
 
-@contextlib.contextmanager
-def _open_lines(path: Path) -> Iterator[Any]:
-    """``path`` opened as :func:`open_text` opens it, to be read with ``readline``: a file whose
-    lines end with a carriage return alone (told by its first 64 KiB) gives them as LF-ended
-    lines, as pyarrow's CSV reader takes them."""
-    from hourglass._eol import CrLines, cr_ended
-
-    cr = cr_ended(read_head(path))
-    with open_text(path) as fh:
-        yield CrLines(fh) if cr else fh
-
-
 def _csv_header_lines(path: Path, sep: str, skip_rows: int) -> tuple[list[str], int]:
     """The column names of the header after ``skip_rows`` lines (stripped, duplicates renamed),
     and the lines it takes: more than one where a quoted name holds a line break (a
@@ -809,7 +808,7 @@ def _csv_header_lines(path: Path, sep: str, skip_rows: int) -> tuple[list[str], 
     (['bytes\\nsent', 'proto'], 2)
     """
     check_text(path, read_head(path, 8192))
-    with _open_lines(path) as fh:
+    with open_lines(path) as fh:
         for i in range(skip_rows):
             _text_line(fh, path, i + 1)
         raw, n_lines, _ = _header_text(fh, path, skip_rows, sep.encode())
@@ -871,7 +870,7 @@ def sniff_delimiter(path: str | os.PathLike[str], skip_rows: int = 0) -> str:
     hint = _sep_hint(p, skip_rows)
     if hint is not None:
         return hint
-    with open_text(p) as fh:
+    with open_lines(p) as fh:
         for i in range(skip_rows):
             _text_line(fh, p, i + 1)
         raw, n_lines, after = _header_text(fh, p, skip_rows, "".join(_DELIMITERS).encode())
@@ -898,7 +897,7 @@ def _sep_hint(path: Path, skip_rows: int) -> str | None:
     >>> _sep_hint(p, 0), _sep_hint(p, 1)
     (';', None)
     """
-    with open_text(path) as fh:
+    with open_lines(path) as fh:
         for i in range(skip_rows):
             _text_line(fh, path, i + 1)
         line = fh.readline(64).removeprefix(b"\xef\xbb\xbf").rstrip(b"\r\n")
@@ -919,7 +918,7 @@ def _blank_lines(path: Path, skip_rows: int) -> int:
     (2, 0)
     """
     n = 0
-    with open_text(path) as fh:
+    with open_lines(path) as fh:
         for i in range(skip_rows):
             _text_line(fh, path, i + 1)
         while raw := _text_line(fh, path, skip_rows + n + 1):
@@ -944,7 +943,7 @@ def _has_rows(path: Path, skip_rows: int, comment: str | None) -> bool:
     >>> _has_rows(p, 1, None), _has_rows(p, 0, None)
     (False, True)
     """
-    with _open_lines(path) as fh:
+    with open_lines(path) as fh:
         for i in range(skip_rows):
             _text_line(fh, path, i + 1)
         start = True  # at a line's start (a long line is read in pieces: not held whole)
@@ -1012,6 +1011,8 @@ def _iter_csv(
     # a third of the parse time, so only when the first block has such a field, or once a later
     # one made the chunker fail (then the file is read again, past the rows already yielded).
     head = read_head(path, _BLOCK_BYTES)
+    if cr_ended(head[:1 << 16]):  # lines ended by a CR alone: looked at as the LF-ended lines they are
+        head = CrToLf()(head)
     if fallback_encoding is not None and not head.isascii():  # (else asked at a byte that is no UTF-8)
         encoding, fallback_encoding = fallback_encoding() or encoding, None
     multiline = [quote and _quoted_newline(head)]
