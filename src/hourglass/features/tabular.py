@@ -1194,6 +1194,10 @@ class TabularPreprocessor:
         """
         try:
             self = cls(**_drop_wins(dict(d["params"])))
+            try:  # drop=5: no list of names (read at every transform)
+                check_name_lists(self, "categorical", "drop")
+            except InputError as exc:
+                raise InputError(f"preprocessing state is malformed ({exc})") from None
             self.columns_ = list(d["columns"])
             self.numeric_ = list(d["numeric"])
             self.constant_ = list(d["constant"])
