@@ -16,7 +16,7 @@ from hourglass.errors import HourglassError
 if TYPE_CHECKING:
     from hourglass.ingest import ReadStats
 
-__all__ = ["skip_unreadable_rows", "skip_unreadable_times"]
+__all__ = ["skip_text_in_numbers", "skip_unreadable_rows", "skip_unreadable_times"]
 
 
 def skip_unreadable_times(df: pd.DataFrame, column: str, dayfirst: bool | None, on_bad_rows: str,
@@ -38,6 +38,22 @@ def skip_unreadable_rows(df: pd.DataFrame, column: str, dayfirst: bool | None, n
         return df
     bad = _time_mask(df, column, dayfirst, where, stats)
     bad |= _number_mask(df, numbers, where, ~bad, stats)
+    if not bad.any():
+        return df
+    stats.bad_rows += int(bad.sum())
+    stats.note_skip(int(np.flatnonzero(bad)[0]))
+    return df.loc[~bad].reset_index(drop=True)
+
+
+def skip_text_in_numbers(df: pd.DataFrame, numbers: Sequence[str], on_bad_rows: str,
+                         stats: ReadStats, where: object) -> pd.DataFrame:
+    """``df`` without the rows whose value in one of ``numbers`` (an entity model's summed
+    columns) is text that is no number, counted in ``stats`` as skipped rows, with
+    ``--on-bad-rows skip`` (else ``df``: the fit names the first one), as
+    :func:`skip_unreadable_rows` skips them (for rows whose times were already checked)."""
+    if on_bad_rows != "skip" or not len(numbers):
+        return df
+    bad = _number_mask(df, numbers, where, np.ones(len(df), dtype=bool), stats)
     if not bad.any():
         return df
     stats.bad_rows += int(bad.sum())

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass.cli._schema import ids_as_written, warn_label_as_feature
+from hourglass.cli._skip import skip_text_in_numbers
 from hourglass.cli._spool import shown
 from hourglass.cli.tables import (
     at_file_rows,
@@ -419,6 +420,10 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
                              entity_case=entity_case, dayfirst=order,
                              roles=None if given else entity_roles(
                                  spec, roles or {}, df, (entity_col, timestamp_col, label_col or "")))
+    # --on-bad-rows skip: a row with text that is no number in a summed column is skipped and
+    # counted, as score skips it (the fit stopped at it)
+    df = skip_text_in_numbers(df, features.summed_columns(df, label_col) if on_bad_rows == "skip"
+                              else [], on_bad_rows, stats, data)
     n_rows = len(df)
     df, left_out, unlabelled, at = normal_buckets(df, features, label_col, normal, data, stats)
     drop_cols = [c for c in drop if c in df.columns and c not in (entity_col, timestamp_col)]

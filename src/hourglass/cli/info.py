@@ -247,6 +247,20 @@ def inspect(
                                      "column is either aggregated or dropped")
             assert entity_col is not None and timestamp_col is not None
             df = skip_unreadable_times(df, timestamp_col, None, on_bad_rows, stats, shown(data))
+            if on_bad_rows == "skip":  # text in a column train would sum: skipped, as train skips it
+                from hourglass.cli._skip import skip_text_in_numbers
+                from hourglass.cli.entity import entity_roles  # (inspect --entity-col imports it anyway)
+                from hourglass.features.entity import EntityWindows
+
+                given = bool(aggregate or distinct)
+                keys = (entity_col, timestamp_col, typed_label or "")
+                probe = EntityWindows(entity_col, timestamp_col, drop=tuple(drop or ()),
+                                      numeric=tuple(aggregate or ()) if given else None,
+                                      categorical=tuple(distinct or ()) if given else None,
+                                      entity_case=entity_case or "exact", roles=None if given else
+                                      entity_roles(spec, parse_roles(role), df, keys))
+                df = skip_text_in_numbers(df, probe.summed_columns(df, typed_label), on_bad_rows,
+                                          stats, shown(data))
             report_skipped(stats, data)
             # the rows read above (as train reads them): never the whole file again, which held
             # all of it in memory whatever --rows said

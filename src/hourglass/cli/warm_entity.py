@@ -70,7 +70,7 @@ def _read_rows(path: Path, parent: Any, parent_dir: Path, *, label_col: str | No
     (``--replay-data``): ``--label-col`` names NEW's column; an OLD file without it (the
     training file of a model trained without labels) is read as the parent's data."""
     from hourglass.cli.entity import _read
-    from hourglass.cli.tables import skip_unreadable_times
+    from hourglass.cli.tables import skip_unreadable_rows
 
     f = parent.features_
     df = _read(path, fmt, on_bad_rows, stats, f.entity_col)
@@ -79,9 +79,10 @@ def _read_rows(path: Path, parent: Any, parent_dir: Path, *, label_col: str | No
             have = ", ".join(map(str, list(df.columns)[:6]))
             raise HourglassError(f"{what}: no column {col!r} (the {role} column of {parent_dir}; "
                                  f"columns: {have}{' ...' if df.shape[1] > 6 else ''})")
-    # --on-bad-rows skip: a row without a readable time is skipped and counted, as train skips it
-    df = skip_unreadable_times(df, f.timestamp_col, getattr(f, "dayfirst_", None), on_bad_rows,
-                               stats, what)
+    # --on-bad-rows skip: a row without a readable time, or with text that is no number in a
+    # column the model sums, is skipped and counted, as train and score skip it
+    df = skip_unreadable_rows(df, f.timestamp_col, getattr(f, "dayfirst_", None), f.numeric_,
+                              on_bad_rows, stats, what)
     if replayed and label_col is not None and label_col not in df.columns:
         label_col, normal = None, None
     inherited = label_col is None and parent.info.get("label_col") in df.columns

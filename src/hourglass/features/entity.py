@@ -505,6 +505,27 @@ class EntityWindows:
                 self.not_aggregated_[c] = why
         return num, cat
 
+    def summed_columns(self, df: pd.DataFrame, label_col: str | None = None) -> list[str]:
+        """The columns a fit on ``df`` (less ``label_col``) would sum, average and maximise: those
+        named (``numeric``), else those the column roles choose. Needs no fit and changes
+        nothing; empty where the entity or timestamp column is missing (the fit names it).
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"host": ["a", "b"], "ts": [0, 1], "bytes": [5, 7], "proto": ["tcp", "udp"]})
+        >>> EntityWindows("host", "ts").summed_columns(df)
+        ['bytes']
+        """
+        if self.numeric is not None or self.categorical is not None:
+            return list(dict.fromkeys(str(c) for c in self.numeric or ()))
+        df = df.rename(columns=str)
+        if self.entity_col not in df.columns or self.timestamp_col not in df.columns:
+            return []
+        probe = EntityWindows(**self.get_params())
+        probe.not_aggregated_ = {}
+        rows = df.drop(columns=[label_col]) if label_col is not None and label_col in df.columns else df
+        return probe._resolve_columns(rows)[0]
+
     def fit(self, df: pd.DataFrame) -> EntityWindows:
         """Choose the columns, aggregate the training rows and fit the tabular preprocessing.
 

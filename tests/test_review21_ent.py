@@ -1,0 +1,61 @@
+"""Entity-bucket features, commands and scoring: regression tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hourglass.cli import app
+from tests._cli import runner
+
+
+def _flows(n: int = 400, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    t = 1_709_251_200 + np.sort(rng.uniform(0, 4 * 3600, n)).round()
+    return pd.DataFrame({"host": rng.choice(["h1", "h2", "h3"], n), "ts": t.astype(np.int64),
+                         "bytes": rng.integers(1, 5000, n).astype(object),
+                         "dport": rng.choice([22, 80, 443], n),
+                         "label": np.where(np.arange(n) % 97 == 5, "attack", "normal")})
+
+
+def test_skip_mode_skips_text_in_a_summed_column_when_training(tmp_path: Path) -> None:
+    # score, evaluate and explain --on-bad-rows skip skip a row whose summed column holds a word;
+    # train, a warm start and inspect stopped at it ("data row 51 is not a number ('oops')")
+    df = _flows()
+    df.loc[50, "bytes"] = "oops"
+    data = tmp_path / "d.csv"
+    df.to_csv(data, index=False)
+    base = ["--entity-col", "host", "--timestamp-col", "ts", "--bucket", "10min", "--label-col", "label",
+            "--normal", "normal", "--epochs", "1"]
+    res = runner.invoke(app, ["train", str(data), *base, "-o", str(tmp_path / "m")])
+    assert res.exit_code == 2 and "data row 51 is not a number" in res.stderr, res.output
+    for named in ([], ["--aggregate", "bytes", "--distinct", "dport"]):
+        model = tmp_path / f"m{len(named)}"
+        res = runner.invoke(app, ["train", str(data), *base, *named, "--on-bad-rows", "skip",
+                                  "-o", str(model)])
+        assert res.exit_code == 0, res.output
+        assert "row 51, column 'bytes': 'oops'" in res.stderr
+        info = json.loads((model / "config.json").read_text())["info"]
+        assert info["skipped_rows"] == 1 and info["entity"]["rows"] == len(df) - 1
+        ent = info["entity"]
+        assert ent["rows_trained"] + ent["rows_left_out_with_attacks"] + ent["rows_left_out_without_label"] \
+            == len(df) - 1
+    # the model's buckets hold every other row: as score with skip reads the same file
+    res = runner.invoke(app, ["score", str(tmp_path / "m0"), str(data), "--on-bad-rows", "skip", "-o",
+                              str(tmp_path / "s.csv")])
+    assert res.exit_code == 0, res.output
+    assert int(pd.read_csv(tmp_path / "s.csv")["rows"].sum()) == len(df) - 1
+    res = runner.invoke(app, ["train", str(data), "--warm-start", str(tmp_path / "m0"), "--epochs", "1",
+                              "--on-bad-rows", "skip", "-o", str(tmp_path / "w")])
+    assert res.exit_code == 0, res.output
+    assert "row 51, column 'bytes': 'oops'" in res.stderr
+    res = runner.invoke(app, ["inspect", str(data), "--entity-col", "host", "--timestamp-col", "ts",
+                              "--on-bad-rows", "skip", "--json", str(tmp_path / "i.json")])
+    assert res.exit_code == 0, res.output
+    report = json.loads((tmp_path / "i.json").read_text())
+    assert report["rows"] == len(df) - 1 and report["skipped_rows"] == 1
+    assert next(c for c in report["columns"] if c["column"] == "bytes")["role"] == "numeric"
+
