@@ -59,3 +59,23 @@ def test_skip_mode_skips_text_in_a_summed_column_when_training(tmp_path: Path) -
     assert report["rows"] == len(df) - 1 and report["skipped_rows"] == 1
     assert next(c for c in report["columns"] if c["column"] == "bytes")["role"] == "numeric"
 
+
+def test_buckets_over_more_than_292_years_are_grouped_and_sorted() -> None:
+    # times 1700 and 2200 (both within pandas' range): the bucket index, nanoseconds since the
+    # first start, wrapped round in int64, and the rows came out of (entity, bucket start) order
+    from hourglass.features.entity import EntityWindows
+
+    rng = np.random.default_rng(0)
+    n = 80
+    ns = rng.integers(pd.Timestamp("1690-01-01").value, pd.Timestamp("2250-01-01").value, n) // 10**9 * 10**9
+    t = pd.to_datetime(ns[rng.integers(0, n, n)])  # (some times twice)
+    df = pd.DataFrame({"h": rng.choice(list("abcde"), n), "ts": t.strftime("%Y-%m-%dT%H:%M:%S"),
+                       "n": rng.integers(1, 9, n)})
+    ew = EntityWindows("h", "ts", bucket="1D", log1p="none", numeric=("n",), categorical=())
+    agg = ew.fit(df).aggregate(df)
+    want = (df.assign(b=pd.to_datetime(df["ts"]).dt.floor("1D")).groupby(["h", "b"])["n"]
+            .agg(["size", "sum"]).reset_index())
+    assert agg["entity"].tolist() == want["h"].tolist()
+    assert pd.DatetimeIndex(agg["bucket_start"]).equals(pd.DatetimeIndex(want["b"]))
+    assert agg["rows"].tolist() == want["size"].tolist()
+    assert agg["n:sum"].tolist() == want["sum"].astype(float).tolist()

@@ -212,11 +212,13 @@ def _group_key(codes: np.ndarray, names: np.ndarray, starts: pd.DatetimeIndex,
     rank[np.argsort(names.astype(str), kind="stable")] = np.arange(len(names))
     at = starts.asi8
     lo = int(at.min())
-    step = int(bucket // pd.Timedelta(1, unit=starts.unit))
-    if step < 1 or ((at - lo) % step).any():  # bucket starts are multiples of the bucket
-        step = int(np.gcd.reduce(at - lo)) or 1
-    index = (at - lo) // step
-    n_buckets = int(index.max()) + 1
+    n_buckets = 1 << 62  # (the starts' distinct values below, where the grid would not fit)
+    if int(at.max()) - lo < 1 << 62:  # else at - lo wraps round in int64 (1700 and 2200)
+        step = int(bucket // pd.Timedelta(1, unit=starts.unit))
+        if step < 1 or ((at - lo) % step).any():  # bucket starts are multiples of the bucket
+            step = int(np.gcd.reduce(at - lo)) or 1
+        index = (at - lo) // step
+        n_buckets = int(index.max()) + 1
     if len(names) * n_buckets >= 1 << 62:
         index = np.unique(at, return_inverse=True)[1].reshape(-1)
         n_buckets = int(index.max()) + 1
