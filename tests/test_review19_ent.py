@@ -68,7 +68,7 @@ def test_bucket_labels_are_the_most_frequent_attack_first_seen_among_ties() -> N
     is_anom = (labels != "normal").astype(np.int8)
     ew = EntityWindows("h", "ts", bucket="5min", numeric=(), categorical=()).fit(df)
     keys = ew.aggregate(df)[["entity", "bucket_start", "bucket_end", "rows"]]
-    y, lab, _ = _bucket_marks(ew, df, labels, is_anom, keys)
+    y, lab, _, _ = _bucket_marks(ew, df, labels, is_anom, keys)
     ent, start = ew.row_keys(df)
     rows = pd.DataFrame({"e": ent, "b": start, "label": labels})[is_anom == 1]
     want = rows.groupby(["e", "b"], sort=False)["label"].agg(lambda s: s.value_counts().index[0])
