@@ -79,3 +79,12 @@ def test_buckets_over_more_than_292_years_are_grouped_and_sorted() -> None:
     assert pd.DatetimeIndex(agg["bucket_start"]).equals(pd.DatetimeIndex(want["b"]))
     assert agg["rows"].tolist() == want["size"].tolist()
     assert agg["n:sum"].tolist() == want["sum"].astype(float).tolist()
+
+
+def test_the_summed_columns_named_as_an_index() -> None:
+    from hourglass.features.entity import EntityWindows
+
+    df = pd.DataFrame({"h": ["a", "b"], "ts": [0, 1], "b": [1, 2], "p": ["x", "y"]})
+    ew = EntityWindows("h", "ts", numeric=pd.Index(["b", "b"]), categorical=pd.Index(["p"]))
+    assert ew.summed_columns(df) == ["b"]
+    assert EntityWindows("h", "ts").summed_columns(df.assign(label=[0, 1]), "label") == ["b"]

@@ -519,7 +519,7 @@ class EntityWindows:
         ['bytes']
         """
         if self.numeric is not None or self.categorical is not None:
-            return list(dict.fromkeys(str(c) for c in self.numeric or ()))
+            return list(dict.fromkeys(str(c) for c in (() if self.numeric is None else self.numeric)))
         df = df.rename(columns=str)
         if self.entity_col not in df.columns or self.timestamp_col not in df.columns:
             return []
