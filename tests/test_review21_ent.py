@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from hourglass.cli import app
 from tests._cli import runner
@@ -88,3 +90,38 @@ def test_the_summed_columns_named_as_an_index() -> None:
     ew = EntityWindows("h", "ts", numeric=pd.Index(["b", "b"]), categorical=pd.Index(["p"]))
     assert ew.summed_columns(df) == ["b"]
     assert EntityWindows("h", "ts").summed_columns(df.assign(label=[0, 1]), "label") == ["b"]
+
+
+def test_times_further_apart_than_a_time_length_train_and_inspect(tmp_path: Path,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    # one row dated 1700 among 2024's: train, inspect and a warm start stopped with pandas' 'Result
+    # is too large for pandas.Timedelta. Convert inputs to datetime.datetime ...' (the time span)
+    from hourglass.cli.entity import warn_bucket_length
+
+    df = _flows().drop(columns=["label"])
+    df["bytes"] = df["bytes"].astype(int)
+    df["ts"] = pd.to_datetime(df["ts"], unit="s").dt.strftime("%Y-%m-%dT%H:%M:%S")
+    df.loc[3, "ts"] = "1700-01-01T00:00:00"
+    data = tmp_path / "d.csv"
+    df.to_csv(data, index=False)
+    keys = ["--entity-col", "host", "--timestamp-col", "ts", "--bucket", "10min"]
+    res = runner.invoke(app, ["train", str(data), *keys, "--epochs", "1", "-o", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    assert "Timedelta" not in res.output and "shorter than the resolution" not in res.stderr
+    info = json.loads((tmp_path / "m" / "config.json").read_text())["info"]
+    assert 0 < info["events_per_day"] < 1  # ~200 buckets over 324 years
+    res = runner.invoke(app, ["inspect", str(data), *keys])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["train", str(data), "--warm-start", str(tmp_path / "m"), "--epochs", "1",
+                              "-o", str(tmp_path / "w")])
+    assert res.exit_code == 0, res.output
+    # the times' resolution across such a span: still the gaps' greatest common divisor
+    t = pd.DatetimeIndex(["1700-01-01T00:00:00", "2200-01-01T00:00:00", "2200-01-01T00:00:30"])
+    caplog.clear()
+    log = logging.getLogger("hourglass")  # (the commands above may stop its propagation)
+    log.addHandler(caplog.handler)
+    try:
+        warn_bucket_length(t, np.array([1, 2]), "10s", "x")
+    finally:
+        log.removeHandler(caplog.handler)
+    assert "shorter than the resolution of the times (30 s)" in caplog.text

@@ -37,7 +37,7 @@ from hourglass.serve.entity_scoring import bucket_rows
 from hourglass.thresholds import threshold_from_spec
 
 __all__ = ["CHUNK_LATENESS", "bucket_labels", "evaluate_entity", "format_time", "normal_buckets",
-           "score_entity", "train_entity", "wants_entity", "warn_bucket_length"]
+           "score_entity", "time_span", "train_entity", "wants_entity", "warn_bucket_length"]
 
 logger = logging.getLogger("hourglass")
 
@@ -237,6 +237,23 @@ def warn_few_buckets(n_buckets: int, n_entities: int, n_features: int, bucket: s
 SINGLE_ROW_SHARE = 0.8
 
 
+def time_span(times: pd.DatetimeIndex) -> pd.Timedelta:
+    """The newest of ``times`` less the oldest, at most :attr:`pandas.Timedelta.max` (times of
+    1700 and 2200, both within pandas' range, lie further apart than a time length holds).
+
+    Examples
+    --------
+    >>> time_span(pd.DatetimeIndex(["2024-01-01", "2024-01-02"]))
+    Timedelta('1 days 00:00:00')
+    >>> time_span(pd.DatetimeIndex(["1700-01-01", "2200-01-01"])) == pd.Timedelta.max
+    True
+    """
+    if not len(times):
+        return pd.Timedelta(0)
+    ns = int(times.max().value) - int(times.min().value)  # (Python integers: no wrap round)
+    return pd.Timedelta(min(ns, int(pd.Timedelta.max.value)))
+
+
 def warn_bucket_length(times: pd.DatetimeIndex, rows_per_bucket: np.ndarray, bucket: str,
                        where: object, *, warm: bool = False) -> None:
     """Warn when ``bucket`` does not suit the training rows: longer than their time span (one
@@ -256,7 +273,7 @@ def warn_bucket_length(times: pd.DatetimeIndex, rows_per_bucket: np.ndarray, buc
         What the warnings name (the data file).
     """
     td = parse_bucket(bucket)
-    span = times.max() - times.min()
+    span = time_span(times)
     name, use = (("the parent model's bucket", "train a new model (not --warm-start) with a --bucket")
                  if warm else ("--bucket", "use a --bucket"))
     if span < td:
@@ -264,7 +281,9 @@ def warn_bucket_length(times: pd.DatetimeIndex, rows_per_bucket: np.ndarray, buc
                        "a single bucket, so the model learns from one row per entity; %s "
                        "well under the span", where, name, bucket, _span_text(span), use)
     at = np.unique(times.as_unit("ns").asi8)
-    step = int(np.gcd.reduce(at - at[0])) if len(at) > 1 else 0
+    # (the gaps between sorted times as unsigned: exact, where at - at[0] wraps round in int64)
+    step = min(int(np.gcd.reduce(np.diff(at.view(np.uint64)))), int(pd.Timedelta.max.value)) \
+        if len(at) > 1 else 0
     if td.value < step:
         logger.warning("%s: %s %s is shorter than the resolution of the times (%s): the "
                        "buckets are %s in effect, most of them empty", where, name, bucket,
@@ -313,7 +332,8 @@ def _span_text(span: pd.Timedelta) -> str:
 
 
 def _buckets_per_day(keys: pd.DataFrame, bucket: str) -> float:
-    span = (keys["bucket_end"].max() - keys["bucket_start"].min()) / pd.Timedelta("1D")
+    span = (int(keys["bucket_end"].max().value) - int(keys["bucket_start"].min().value)) \
+        / pd.Timedelta("1D").value  # (Python integers: 1700 to 2200 is past a time length)
     return float(len(keys) / max(span, parse_bucket(bucket) / pd.Timedelta("1D")))
 
 
@@ -455,7 +475,7 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
     counts = pd.DataFrame({"entity": ent}).value_counts("entity").rename("rows").reset_index()
     warn_missing_entity(counts, entity_col, len(df), data)
     warn_few_buckets(len(keys), int(keys["entity"].nunique()), len(pipe.features_.feature_names_),
-                     bucket, times.max() - times.min(), data)  # the data's span, not the buckets'
+                     bucket, time_span(times), data)  # the data's span, not the buckets'
     warn_bucket_length(times, sizes.to_numpy(), bucket, data)
     warn_early_times(times, timestamp_col, data)
     pipe.info.update({

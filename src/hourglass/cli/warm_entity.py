@@ -214,6 +214,7 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
     import pandas as pd
 
     from hourglass.cli.entity import (
+        time_span,
         warn_bucket_length,
         warn_early_times,
         warn_few_buckets,
@@ -309,7 +310,7 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
     sizes = (pd.DataFrame({"entity": ent, "bucket_start": times.floor(parse_bucket(f.bucket))})
              .groupby(["entity", "bucket_start"], sort=False).size())
     warn_few_buckets(int(pipe.info["n_train_rows"]), int(pd.unique(ent).size),
-                     len(f.feature_names_), f.bucket, times.max() - times.min(), data,
+                     len(f.feature_names_), f.bucket, time_span(times), data,
                      warm=True)  # the data's span, not the buckets'
     warn_bucket_length(times, sizes.to_numpy(), f.bucket, data, warm=True)
     warn_early_times(times, f.timestamp_col, data)
