@@ -125,3 +125,19 @@ def test_times_further_apart_than_a_time_length_train_and_inspect(tmp_path: Path
     finally:
         log.removeHandler(caplog.handler)
     assert "shorter than the resolution of the times (30 s)" in caplog.text
+
+
+def test_a_table_model_with_times_further_apart_than_a_time_length_trains(tmp_path: Path) -> None:
+    # the event rate of a table model's --timestamp-col stopped train the same way (the span)
+    from hourglass.thresholds import events_per_day
+
+    far = pd.DatetimeIndex(["1700-01-01", "2200-01-01"]).as_unit("ns")
+    assert events_per_day(far) == pytest.approx(2 / 182_621)
+    df = _flows().drop(columns=["host"])
+    df["bytes"] = df["bytes"].astype(int)
+    df["ts"] = pd.to_datetime(df["ts"] + 0.25, unit="s").dt.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    df.loc[3, "ts"] = "1700-01-01T00:00:00.000000"
+    df.to_csv(tmp_path / "d.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "d.csv"), "--timestamp-col", "ts", "--label-col",
+                              "label", "--normal", "normal", "--epochs", "1", "-o", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output

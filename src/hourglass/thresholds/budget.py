@@ -33,7 +33,8 @@ def events_per_day(timestamps: object, *, column: str = "timestamp") -> float:
     ts = parse_timestamps(values, column)  # numbers are epoch seconds
     if len(ts) == 0:  # NaT - NaT: the rate was NaN
         raise InputError(f"column {column!r}: no timestamps; cannot derive an event rate")
-    span = (ts.max() - ts.min()).total_seconds() / 86400.0
+    # (Python integers: times of 1700 and 2200 lie further apart than a pandas time length holds)
+    span = (int(ts.max().value) - int(ts.min().value)) / 86_400e9
     if span <= 0:
         raise InputError(f"column {column!r}: all timestamps are equal; cannot derive an event rate")
     return float(len(ts) / span)
