@@ -21,7 +21,7 @@ import pandas as pd
 from hourglass.errors import InputError
 from hourglass.features.entity import KEYS
 from hourglass.ingest.tables import flat_record, flatten_json
-from hourglass.serve.scoring import ModelScorer, model_records
+from hourglass.serve.scoring import ModelScorer, model_records, refuse_nested
 
 if TYPE_CHECKING:
     from hourglass.serve.ecs import AlertRule
@@ -219,6 +219,7 @@ class EntityScorer(ModelScorer):
         rows = [flat_record(row if event is None else event(row)) for row in rows]  # source.ip, as a file
         if len(rows) == 0:
             raise InputError("rows: no rows to score (empty list)")
+        refuse_nested(rows, self.columns, frozenset())  # a column sent as an object: not missing
         df = flatten_json(model_records(rows, self.columns, others=6))  # 6: for a message
         df = self.pipeline.with_absent_fields(df)  # Windows events: a field no row has is missing
         col = self.timestamp_col

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from hourglass.serve.series_scoring import SeriesScorer
     from hourglass.serve.suppress import Suppressions
 
-__all__ = ["ModelScorer", "TableScorer", "load_scorer", "model_records", "records_frame"]
+__all__ = ["ModelScorer", "TableScorer", "load_scorer", "model_records", "records_frame", "refuse_nested"]
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +73,44 @@ def model_records(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, 
     if not keep:  # from_records(..., columns=[]) would lose the row count
         return pd.DataFrame(index=pd.RangeIndex(len(rows)))
     return pd.DataFrame.from_records(rows, columns=keep)
+
+
+def refuse_nested(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
+                   needed: frozenset[str]) -> None:
+    """An :class:`InputError` for the first row that sends a model column a row may leave out
+    (not in ``needed``: an optional column, any column of Windows events and Zeek logs) as a
+    nested object (``{"bytes": {"x": 1}}``, read as its fields, ``bytes.x``, which the model does
+    not read), as :func:`records_frame` refuses a column every row needs sent so: else the row
+    was scored with that column missing (imputed), the value sent unread, not a word.
+
+    Examples
+    --------
+    >>> refuse_nested([{"a": 1}, {"a": 2, "b.x": 1}], ["a", "b"], frozenset({"a"}))
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: row 2: missing column 'b': the row has 'b' as a nested object, ...
+    >>> refuse_nested([{"a": 1, "b.x": 1}], ["a", "b", "b.x"], frozenset({"a"}))  # b.x: a column
+    """
+    leave_out = [c for c in columns if c not in needed]
+    if not leave_out or not rows:
+        return
+    keys: set[Any] = set()
+    for row in rows:  # (no view object a row: 100,000 of them at once set the collector going)
+        keys.update(row)
+    model = set(columns)
+    dotted = {k for k in keys if isinstance(k, str) and "." in k and k not in model}
+    if not dotted:
+        return
+    for c in leave_out:
+        fields = {k for k in dotted if k.startswith(f"{c}.")}
+        if not fields:
+            continue
+        for i, row in enumerate(rows):
+            if c not in row and not fields.isdisjoint(row.keys()):
+                note = nested_note([c], ("".join(escapes(str(k))) for k in row))
+                raise InputError(f"row {i + 1}: missing column {c!r}: "
+                                 f"{note.replace('the data has', 'the row has')}; send {c!r} as a "
+                                 "plain value (null for a missing one)")
 
 
 def records_frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
@@ -348,6 +386,7 @@ class TableScorer(ModelScorer):
         except for Windows events and Zeek logs (:attr:`Pipeline.sparse_fields`), where a key
         left out is a missing value too, and a row must carry at least one model column."""
         rows = self._flat_rows(rows)
+        refuse_nested(rows, self.columns, self._needed)
         if self.sparse_fields:
             if len(rows) == 0:
                 raise InputError("rows: no rows to score (empty list)")
