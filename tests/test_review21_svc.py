@@ -74,3 +74,41 @@ def test_entity_column_sent_as_an_object_is_refused(entity: tuple[Path, list[dic
             assert r.json()["detail"].startswith(
                 f"row 4: missing column '{col}': the row has '{col}' as a nested object"), r.text
         assert client.post("/score", json={"rows": rows}, headers=AUTH).status_code == 200
+
+
+def _event_table_model(folder: Path, keys: list[str]) -> Path:
+    from hourglass import Pipeline
+    from hourglass.detectors import EventCountAutoEncoder
+    from hourglass.features import EventSessions
+
+    rows = [{"user": f"u{u}", "event": e} for u in range(30) for e in keys * 2]
+    out = folder / "events"
+    Pipeline(EventCountAutoEncoder(hidden=(4, 2), epochs=1, verbose=0),
+             features=EventSessions(session_column="user", key_column="event")).fit(
+        pd.DataFrame(rows)).save(out)
+    return out
+
+
+def test_event_table_key_spelled_as_a_missing_cell_is_no_key(tmp_path: Path) -> None:
+    """An event table's key 'N/A' (or 'null', '?': what the CSV reader takes for a missing cell)
+    sent as JSON rows was a key never seen, counted unknown and scored so (a session flagged
+    critical where 'hourglass score' of the same rows as a CSV leaves the event out, an empty
+    key); it is now no key, as the CSV reads it, unless training named a key so."""
+    model = _event_table_model(tmp_path, ["login", "read", "write", "logout"])
+    events = ["login", "read", "N/A", "write", "null", "logout"]
+    with TestClient(create_app(model, api_key=KEY)) as client:
+        r = client.post("/score", json={"rows": [{"user": "x", "event": e} for e in events]}, headers=AUTH)
+        clean = client.post("/score", json={"rows": [{"user": "x", "event": e} for e in events
+                                                     if e not in ("N/A", "null")]}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    answer = r.json()
+    assert answer["unknown_templates"] == 0 and answer["parse"]["events_without_key"] == 2
+    assert answer["sessions"][0]["score"] == clean.json()["sessions"][0]["score"]
+    assert answer["sessions"][0]["n_events"] == 4
+    # a model that learnt 'N/A' as a key (trained on rows holding it) keeps it
+    (tmp_path / "named").mkdir()
+    named = _event_table_model(tmp_path / "named", ["login", "N/A", "logout"])
+    with TestClient(create_app(named, api_key=KEY)) as client:
+        r = client.post("/score", json={"rows": [{"user": "x", "event": e} for e in ("login", "N/A")]},
+                        headers=AUTH)
+    assert r.json()["unknown_templates"] == 0 and r.json()["sessions"][0]["n_events"] == 2, r.text
