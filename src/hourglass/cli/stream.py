@@ -959,8 +959,11 @@ def check_appended(path: Path, *, ecs: bool, grouped: bool) -> None:
     a compressed file given a ``.jsonl`` name) or an alert of another shape: ECS documents
     after hourglass alerts or the reverse (``--alert-format``), grouped alerts after one alert
     a row or the reverse (``--group-by``), which a SIEM's ingest of the file would take for its
-    own. An empty file, a device or pipe, and a last line left unended (a stream killed while
-    writing: :func:`_append` ends it) are not judged.
+    own. A compressed file (gzip, bzip2, xz, zstd, zip) or a Parquet one is told by its first
+    bytes, whatever its lines (a small one may hold no line break at all). An empty file, a
+    device or pipe, and a last line left unended (a stream killed while writing: :func:`_append`
+    ends it) are not judged, but for a file of that one line alone, which must open a JSON
+    object as an alert does.
 
     Examples
     --------
@@ -974,21 +977,33 @@ def check_appended(path: Path, *, ecs: bool, grouped: bool) -> None:
     hourglass.errors.HourglassError: --output ...: holds hourglass alerts (its last line); this stream \
 writes ECS documents (--alert-format ecs): choose another file, or leave --alert-format ecs out
     """
+    from hourglass.ingest.logs import compressed_kind
+
     try:
         if not path.is_file() or path.stat().st_size == 0:
             return
         size = path.stat().st_size
         with open(path, "rb") as fh:
+            head = fh.read(6)
             fh.seek(max(0, size - _TAIL))
             tail = fh.read(_TAIL)
     except OSError:  # (opening it to append says why)
         return
+    packed = ("gzip",) if head[:2] == b"\x1f\x8b" else ("Parquet",) if head[:4] == b"PAR1" else \
+        compressed_kind(head)
+    if packed is not None:
+        kind = f"a {packed[0]} file" if packed[0] == "Parquet" else f"{packed[0]}-compressed"
+        raise HourglassError(f"--output {path}: {kind} (its first bytes), no JSON alerts; stream "
+                             "appends plain JSON lines: choose another file")
     lines = tail.split(b"\n")[:-1]  # complete lines (the last, unended, is a killed stream's)
     if size > _TAIL:
         lines = lines[1:]  # (the first began before the tail)
     last = next((line for line in reversed(lines) if line.strip()), None)
     if last is None:
-        return
+        unended = tail.removeprefix(b"\xef\xbb\xbf").strip()
+        if size > _TAIL or not unended or unended.startswith(b"{"):
+            return  # (a killed stream's first alert, cut short)
+        last = unended
     try:
         doc = json.loads(last.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):

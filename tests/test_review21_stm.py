@@ -1,0 +1,61 @@
+"""Regression tests: ``hourglass stream`` (table, log and time-series streams, their output)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hourglass.cli import app
+from tests._cli import runner, small_labelled_model
+
+
+@pytest.fixture(scope="module")
+def labelled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return small_labelled_model(tmp_path_factory.mktemp("stm21"))
+
+
+def _rows_file(labelled: dict[str, Any], folder: Path, n: int = 3) -> Path:
+    """``n`` rows of the training table as JSON lines, each made to be flagged."""
+    rows = labelled["frame"].drop(columns=["label"]).head(n).to_dict("records")
+    data = folder / "rows.jsonl"
+    data.write_text("".join(json.dumps({**{k: (v.item() if hasattr(v, "item") else v)
+                                           for k, v in r.items()}, "bytes": 1e12}) + "\n"
+                            for r in rows))
+    return data
+
+
+@pytest.mark.parametrize("packed", ["gzip", "parquet"])
+def test_stream_refuses_to_append_to_a_compressed_file_without_a_line_break(
+        labelled: dict[str, Any], tmp_path: Path, packed: str) -> None:
+    data = _rows_file(labelled, tmp_path)
+    out = tmp_path / "alerts.jsonl"
+    if packed == "parquet":
+        before = b"PAR1\x15\x04\x15\x10\x15\x14L\x15\x02\x15\x00"
+    else:  # a small gzip file holds no 0x0a byte at all often; find one such
+        text = b'{"row": 0, "score": 2.5, "severity": "high", "calibrated": 0.99}\n'
+        before = next(b for b in (gzip.compress(text * k, mtime=m) for k in range(1, 9) for m in range(50))
+                      if b"\n" not in b)
+    out.write_bytes(before)
+    res = runner.invoke(app, ["stream", str(labelled["model"]), "-i", str(data), "-o", str(out)])
+    assert res.exit_code == 2, res.output
+    lines = [ln for ln in res.stderr.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1 and "(its first bytes), no JSON alerts" in lines[0], res.stderr
+    assert out.read_bytes() == before  # left as it was (alerts appended to it made it unreadable)
+
+
+def test_stream_refuses_a_file_of_one_unended_line_that_is_no_alert(labelled: dict[str, Any],
+                                                                    tmp_path: Path) -> None:
+    data = _rows_file(labelled, tmp_path)
+    out = tmp_path / "alerts.jsonl"
+    out.write_text("src_ip,bytes")  # a CSV header written without a line break
+    res = runner.invoke(app, ["stream", str(labelled["model"]), "-i", str(data), "-o", str(out)])
+    assert res.exit_code == 2 and "its last line is no JSON alert ('src_ip,bytes')" in res.stderr, res.output
+    assert out.read_text() == "src_ip,bytes"
+    out.write_text('{"row": 0, "sco')  # a stream killed while writing its first alert: appended to
+    res = runner.invoke(app, ["stream", str(labelled["model"]), "-i", str(data), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert [json.loads(line)["row"] for line in out.read_text().splitlines()[1:]] == [0, 1, 2]
