@@ -59,3 +59,22 @@ def test_stream_refuses_a_file_of_one_unended_line_that_is_no_alert(labelled: di
     res = runner.invoke(app, ["stream", str(labelled["model"]), "-i", str(data), "-o", str(out)])
     assert res.exit_code == 0, res.output
     assert [json.loads(line)["row"] for line in out.read_text().splitlines()[1:]] == [0, 1, 2]
+
+
+def test_stream_appends_to_its_alerts_behind_a_byte_order_mark(labelled: dict[str, Any],
+                                                               tmp_path: Path) -> None:
+    data = _rows_file(labelled, tmp_path)
+    out = tmp_path / "alerts.jsonl"
+    before = '\ufeff{"row": 0, "score": 2.5, "severity": "high", "calibrated": 0.99}\n'
+    out.write_text(before, encoding="utf-8")  # as an editor or PowerShell's Set-Content saves it
+    res = runner.invoke(app, ["stream", str(labelled["model"]), "-i", str(data), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert len(out.read_text(encoding="utf-8-sig").splitlines()) == 4
+    res = runner.invoke(app, ["stream", str(labelled["model"]), "-i", str(data), "-o", str(out),
+                              "--alert-format", "ecs"])  # the shape is still judged
+    assert res.exit_code == 2 and "holds hourglass alerts" in res.stderr, res.output
+    ecs = tmp_path / "alerts.ecs.jsonl"
+    ecs.write_text('\ufeff{"@timestamp": "2024-01-01T00:00:00.000Z", "ecs": {"version": "8.11.0"}, '
+                   '"hourglass": {"row": 3}}\n', encoding="utf-8")
+    res = runner.invoke(app, ["stream", str(labelled["model"]), "-i", str(data), "-o", str(ecs)])
+    assert res.exit_code == 2 and "holds ECS documents" in res.stderr, res.output

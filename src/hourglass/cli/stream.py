@@ -1005,7 +1005,7 @@ writes ECS documents (--alert-format ecs): choose another file, or leave --alert
             return  # (a killed stream's first alert, cut short)
         last = unended
     try:
-        doc = json.loads(last.decode("utf-8"))
+        doc = json.loads(last.removeprefix(b"\xef\xbb\xbf").decode("utf-8"))  # (a BOM: line 1 of a file)
     except (UnicodeDecodeError, ValueError):
         doc = None
     if not isinstance(doc, dict):
