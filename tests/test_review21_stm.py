@@ -78,3 +78,35 @@ def test_stream_appends_to_its_alerts_behind_a_byte_order_mark(labelled: dict[st
                    '"hourglass": {"row": 3}}\n', encoding="utf-8")
     res = runner.invoke(app, ["stream", str(labelled["model"]), "-i", str(data), "-o", str(ecs)])
     assert res.exit_code == 2 and "holds ECS documents" in res.stderr, res.output
+
+
+def test_a_producer_s_first_cr_ended_line_is_scored_without_waiting_for_the_next() -> None:
+    import threading
+    import time
+
+    from hourglass.cli.stream import LineBatcher
+
+    more = threading.Event()
+    parts = iter([b'{"a": 1}\r', b'{"a": 2}\r'])
+
+    def read(n: int) -> bytes:  # a slow producer: its second line comes only once asked for
+        part = next(parts, b"")
+        if part == b'{"a": 2}\r':
+            more.wait(10)
+        return part
+
+    batches = iter(LineBatcher(read, size=100, max_delay=0.05))
+    began = time.monotonic()
+    first = next(batches)
+    assert [line for _, line in first] == [b'{"a": 1}'] and time.monotonic() - began < 5
+    more.set()
+    assert [[line for _, line in b] for b in batches] == [[b'{"a": 2}']]
+
+
+@pytest.mark.parametrize("parts", [[b"a\r", b"b\r", b"\n"], [b"a\r", b"\nb\r\n"], [b"a\r", b"b\r"]])
+def test_cr_and_cr_lf_lines_split_over_reads_read_as_whole_lines(parts: list[bytes]) -> None:
+    from hourglass.cli.stream import LineBatcher
+
+    it = iter(parts)
+    lines = [line for b in LineBatcher(lambda n: next(it, b""), size=100, max_delay=0.05) for _, line in b]
+    assert [line.rstrip(b"\r") for line in lines] == [b"a", b"b"]  # no blank line of a CR LF's LF

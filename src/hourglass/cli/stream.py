@@ -153,18 +153,22 @@ class LineBatcher:
             rest: list[bytes] = []  # the pieces of a line not ended yet (joined once: a long
             size = 0  # line costs its length, not its length squared); and its length so far
             convert: Callable[[bytes], bytes] | None = None  # lines ended by a CR alone: made LF's
-            told = 0  # the bytes read before an LF, or a CR with text after it, told the line ends
+            told = 0  # the bytes read before an LF, or a CR, told how the lines end
             while chunk := read(_READ_BYTES):
                 if told < _CR_HEAD:  # (as the file readers tell by a file's first 64 KiB)
                     if b"\n" in chunk:
                         told = _CR_HEAD
-                    elif b"\r" in (b"".join(rest) + chunk).rstrip(b"\r"):
+                    # a CR with text after it, or one that ends what came (a producer's first
+                    # CR-ended line waited for the next line: a CR LF split here is one end too)
+                    elif b"\r" in chunk:
                         convert, told = CrToLf(), _CR_HEAD
                         chunk, rest, size = b"".join(rest) + chunk, [], 0
                     else:
                         told += len(chunk)
                 if convert is not None:
                     chunk = convert(chunk)
+                    if not chunk:  # the LF of a CR LF split over two reads: no line of its own
+                        continue
                 if b"\n" not in chunk:
                     if size <= MAX_LINE_BYTES:  # past the limit its bytes are counted, not kept
                         rest.append(chunk)
