@@ -185,6 +185,49 @@ def _refuse_labels_per_table_row(y: object | None, df: object, X: Any, features:
                      "give them")
 
 
+def _without_beyond_scale(X: np.ndarray, y: object | None, features: TabularPreprocessor,
+                          ) -> tuple[np.ndarray, object | None, dict[str, Any] | None]:
+    """The rows of a warm start's feature matrix ``X`` (and of their labels ``y``) whose numeric
+    features the frozen preprocessing ``features`` can read, and what was left out (``None``:
+    nothing). A ±inf in a column that held none when the parent was fitted (CIC's ``Infinity``
+    rates), or a number far past its scale, is the scale's extreme (:data:`_CLIP`) as scoring
+    reads it: trained on as normal and held out, such a row set the threshold there (2e18),
+    so that the new model flagged nothing. A first fit imputes them and learns an indicator; a
+    warm start cannot add one, so the rows are left out, counted and said.
+
+    Examples
+    --------
+    >>> pre = TabularPreprocessor().fit(pd.DataFrame({"n": [1.0, 2.0, 3.0]}))
+    >>> X = pre.transform(pd.DataFrame({"n": [2.0, float("inf"), 1.0]}))
+    >>> X2, _, beyond = _without_beyond_scale(X, None, pre)
+    >>> len(X2), beyond["rows"], beyond["columns"]
+    (2, 1, ['n'])
+    """
+    from hourglass.features.tabular import _CLIP
+
+    k = len(features.numeric_)
+    if not k or not len(X):
+        return X, y, None
+    extreme = np.abs(X[:, :k]) >= np.float32(_CLIP)
+    rows = extreme.any(axis=1)
+    n = int(rows.sum())
+    if not n:
+        return X, y, None
+    columns = [str(c) for c, hit in zip(features.numeric_, extreme.any(axis=0), strict=True) if hit]
+    said = ", ".join(columns[:5]) + (" ..." if len(columns) > 5 else "")
+    if n == len(X):
+        raise InputError(f"warm start: every one of the {n:,} new rows holds a value the model's frozen "
+                         f"scale cannot read (column(s) {said}: infinite, or far past the values it was "
+                         "trained on); train a new model to learn them")
+    logger.warning("warm start: %d of the %d new rows left out: column(s) %s hold a value the model's "
+                   "frozen scale cannot read (infinite, or far past the values it was trained on), "
+                   "which trained on as normal would set the threshold beyond every score; train a "
+                   "new model to learn them", n, len(X), said)
+    if y is not None:
+        y = check_labels(y, len(X))[~rows]
+    return X[~rows], y, {"rows": n, "columns": columns}
+
+
 def _warn_labels_as_feature(df: pd.DataFrame, labels: np.ndarray, columns: list[Any]) -> None:
     """Warn when one of ``columns`` (the input columns the model reads) is named like a label
     (``label``, ``attack_cat``, ...) or holds the labels ``y`` themselves: a feature that tells
@@ -466,6 +509,10 @@ class Pipeline:
         # its grid, duplicates merged), else table rows
         n_new = len(X) if events or entity or series or not isinstance(df, pd.DataFrame) else len(df)
         _refuse_labels_per_table_row(y, df, X, self.features_, "Pipeline.warm_start")
+        beyond = None
+        if isinstance(self.features_, TabularPreprocessor) and isinstance(X, np.ndarray):
+            X, y, beyond = _without_beyond_scale(X, y, self.features_)
+            n_new = len(X)
         n_x = len(X)  # y's length: one label per new row (replayed ones are added below)
         replayed = None
         asked = {**det.get_params(), **params}.get("validation_fraction")
@@ -544,6 +591,8 @@ class Pipeline:
         })
         if replayed is not None:
             new.info["warm_start"]["replay"] = replayed
+        if beyond is not None:
+            new.info["warm_start"]["rows_beyond_scale"] = beyond
         if events:
             new.info["warm_start"].update({"parse": parse, "unknown": new.detector_.warm_unknown_})
             new.info["n_train_rows"] = new.detector_.warm_unknown_["trained_sessions"]
