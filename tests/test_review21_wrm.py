@@ -54,3 +54,51 @@ def test_python_warm_start_drops_their_labels_too() -> None:
     pipe2 = pipe.warm_start(new, y, epochs=1)
     assert pipe2.info["warm_start"]["rows"] == 199
     assert pipe2.info.get("n_labelled_anomalies", 1) == 1
+
+
+def _entity_rows(n: int, seed: int, start: str) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    t = pd.Timestamp(start) + pd.to_timedelta(np.sort(rng.integers(0, 2 * 86400, n)), unit="s")
+    return pd.DataFrame({"ts": t.strftime("%Y-%m-%d %H:%M:%S"), "user": rng.choice(["u1", "u2", "u3"], n),
+                         "bytes": rng.lognormal(5, 1, n)})
+
+
+def test_entity_and_series_warm_starts_warn_of_a_label_column_left_unread(tmp_path: Path) -> None:
+    """A NEW file holding a label-like column beside a parent trained without labels: the table
+    warm start warns that every row (attacks included) is trained on as normal; the entity and
+    the series warm starts trained on the attack buckets and the anomalous steps without a word."""
+    old = tmp_path / "old.csv"
+    _entity_rows(600, 0, "2026-01-05").to_csv(old, index=False)
+    parent = tmp_path / "em"
+    res = runner.invoke(app, ["train", str(old), "--entity-col", "user", "--timestamp-col", "ts",
+                              "--bucket", "1h", "-o", str(parent), "--epochs", "1", "-q"])
+    assert res.exit_code == 0, res.output
+    new = _entity_rows(600, 1, "2026-02-05").assign(label=["attack", *["normal"] * 599])
+    data = tmp_path / "new.csv"
+    new.to_csv(data, index=False)
+    res = runner.invoke(app, ["train", str(data), "--warm-start", str(parent), "-o", str(tmp_path / "em2"),
+                              "--epochs", "1"])
+    assert res.exit_code == 0, res.output
+    assert "column 'label' looks like a label, and without --label-col every bucket" in res.stderr
+    # the old data replayed is the parent's (no labels to read): no warning about it
+    res = runner.invoke(app, ["train", str(old), "--warm-start", str(parent), "-o", str(tmp_path / "em3"),
+                              "--epochs", "1"])
+    assert res.exit_code == 0 and "looks like a label" not in res.stderr, res.output
+
+    n = 300
+    steps = np.arange(n)
+    hours = pd.date_range("2026-01-01", periods=n, freq="h").strftime("%Y-%m-%d %H:%M")
+    series = pd.DataFrame({"time": hours,
+                           "cpu": np.sin(steps * 2 * np.pi / 24), "mem": np.cos(steps * 2 * np.pi / 24)})
+    s_old = tmp_path / "s_old.csv"
+    series.to_csv(s_old, index=False)
+    sm = tmp_path / "sm"
+    res = runner.invoke(app, ["train", str(s_old), "-m", "lstm-ae", "--timestamp-col", "time",
+                              "--window", "8", "-o", str(sm), "--epochs", "1", "--hidden", "4", "-q"])
+    assert res.exit_code == 0, res.output
+    s_new = tmp_path / "s_new.csv"
+    series.assign(anomaly=(steps // 10 == 12).astype(int)).to_csv(s_new, index=False)
+    res = runner.invoke(app, ["train", str(s_new), "--warm-start", str(sm), "-o", str(tmp_path / "sm2"),
+                              "--epochs", "1"])
+    assert res.exit_code == 0, res.output
+    assert "column 'anomaly' looks like a label, and without --label-col every step" in res.stderr

@@ -512,6 +512,16 @@ def _warm_series(data: Path, output: Path, parent: Any, parent_dir: Path, *, dat
                                     inherited=dataset is None)
     label = label_col or parent.info.get("label_col")
     part = _normal_series(data, reader, dataset is not None, label, label_col, str(data))
+    if label is None:  # as a table's warm start warns: a verdict column is ignored, not checked
+        from hourglass._labels import label_like
+
+        used = {str(c) for c in getattr(parent.features_, "columns_", ())}
+        named = [c for c in label_like(part.columns) if c not in used]
+        if named:
+            logging.getLogger("hourglass").warning(
+                "%s: column %r looks like a label, and without --label-col every step (anomalies "
+                "included) is trained on as normal; give --label-col %s to refuse a stretch it "
+                "marks not normal", data, named[0], named[0])
     old = None
     replayed: dict[str, Any] | None = None
     if replay_data is not None:

@@ -95,7 +95,8 @@ def _read_rows(path: Path, parent: Any, parent_dir: Path, *, label_col: str | No
     if needed:  # as 'hourglass score' words it
         raise HourglassError(f"{what}: column(s) the model needs are missing: {', '.join(needed[:3])}"
                              f"{' ...' if len(needed) > 3 else ''}")
-    return df, {"label_col": label_col, "normal": normal, "inherited": inherited, "stats": stats}
+    return df, {"label_col": label_col, "normal": normal, "inherited": inherited, "stats": stats,
+                "replayed": replayed}
 
 
 def _at_rows(exc: InputError, stats: Any, n: int) -> InputError:
@@ -187,6 +188,15 @@ def _rows(df: Any, path: Path, parent: Any, read: dict[str, Any],
         notes.append((logging.WARNING, f"{path}: no label column {parent.info['label_col']!r} (the "
                                        "parent model's): every bucket is trained on as normal; give "
                                        "--label-col and --normal if the file holds labels"))
+    elif label_col is None and not read.get("replayed"):  # as train and a table's warm start warn
+        from hourglass._labels import label_like
+
+        named = [c for c in label_like(df.columns) if c not in set(map(str, f.columns_))]
+        if named:  # a verdict column is ignored: its attack buckets would be trained on
+            notes.append((logging.WARNING, f"{path}: column {named[0]!r} looks like a label, and "
+                                           "without --label-col every bucket (attacks included) is "
+                                           f"trained on as normal; give --label-col {named[0]} "
+                                           "--normal VALUE to train on the normal buckets only"))
     return rows, {"label_col": label_col, "normal": list(normal or []), "rows": n_rows,
                   "rows_trained": len(rows), "rows_left_out_with_attacks": left_out,
                   "rows_left_out_without_label": unlabelled, "notes": notes,
