@@ -31,6 +31,10 @@ def test_rows_beyond_the_frozen_scale_are_left_out_not_made_the_threshold(tmp_pa
     info = json.loads((out / "config.json").read_text())["info"]
     assert info["warm_start"]["rows_beyond_scale"] == {"rows": 3, "columns": ["bytes"]}
     assert info["threshold_value"] < 1e3 and info["n_train_rows"] == 287
+    from hourglass.pipeline import load
+
+    card = load(out).model_card()["warm start"]
+    assert "3 new rows left out (a value beyond the frozen scale in bytes)" in card
     # all rows beyond the scale: one line, no model
     bad = tmp_path / "bad.csv"
     new.loc[[1, 2, 3]].to_csv(bad, index=False)
