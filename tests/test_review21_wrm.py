@@ -106,3 +106,39 @@ def test_entity_and_series_warm_starts_warn_of_a_label_column_left_unread(tmp_pa
                               "--epochs", "1"])
     assert res.exit_code == 0, res.output
     assert "column 'anomaly' looks like a label, and without --label-col every step" in res.stderr
+
+
+def test_a_table_warm_start_reads_the_times_as_train_does_in_the_kept_order(tmp_path: Path) -> None:
+    """A table model's time column (--timestamp-col) was dropped from NEW unread: a row whose
+    time does not read was trained on (train refuses it; --on-bad-rows skip skips it), and NEW's
+    day-first dates were taken by a model that reads them month first (its kept order)."""
+    from tests._cli import one_line_error
+
+    rng = np.random.default_rng(0)
+    n = 300
+    times = pd.date_range("2026-01-13", periods=n, freq="10min")
+    frame = pd.DataFrame({"when": times.strftime("%m/%d/%Y %H:%M"), "bytes": rng.lognormal(5, 1, n),
+                          "proto": rng.choice(["tcp", "udp"], n)})
+    old = tmp_path / "old.csv"
+    frame.to_csv(old, index=False)
+    parent = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(old), "--timestamp-col", "when", "-o", str(parent),
+                              "--epochs", "1", "--hidden", "4,2", "-q"])
+    assert res.exit_code == 0, res.output
+    assert json.loads((parent / "config.json").read_text())["info"]["time_dayfirst"] is False
+    bad = frame.copy()
+    bad.loc[3, "when"] = "notatime"
+    data = tmp_path / "bad.csv"
+    bad.to_csv(data, index=False)
+    out = tmp_path / "m2"
+    one_line_error(["train", str(data), "--warm-start", str(parent), "-o", str(out), "--epochs", "1"],
+                   "bad.csv: column 'when': row 4 is not a timestamp", out)
+    res = runner.invoke(app, ["train", str(data), "--warm-start", str(parent), "-o", str(out),
+                              "--epochs", "1", "--on-bad-rows", "skip"])
+    assert res.exit_code == 0, res.output
+    info = json.loads((out / "config.json").read_text())["info"]
+    assert info["skipped_rows"] == 1 and info["n_train_rows"] == n - 1 and info["time_dayfirst"] is False
+    day_first = tmp_path / "day_first.csv"
+    frame.assign(when=times.strftime("%d/%m/%Y %H:%M")).to_csv(day_first, index=False)
+    one_line_error(["train", str(day_first), "--warm-start", str(parent), "-o", str(tmp_path / "m3"),
+                    "--epochs", "1"], "puts the day first; dates are read month first", tmp_path / "m3")

@@ -232,7 +232,16 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
     if not replayed:  # as train refuses it: --normal was ignored, every row trained on as normal
         refuse_normal_without_label(normal, label_col)
     time_col = parent.info.get("time_col")
-    if time_col is not None and time_col in df.columns:
+    if time_col is not None and time_col in df.columns:  # its times read as train reads them, in
+        from hourglass._times import read_timestamps  # the day/month order the model keeps
+        from hourglass.cli._skip import skip_unreadable_times
+
+        kept = parent.info.get("time_dayfirst")
+        df = skip_unreadable_times(df, time_col, kept, on_bad_rows, stats, str(path))
+        try:
+            read_timestamps(df[time_col], time_col, kept)
+        except InputError as exc:  # its row: a position among the rows kept, told as the file's
+            raise about_file(at_file_rows(exc, stats.known(np.arange(len(df)))), path) from None
         df = df.drop(columns=[time_col])
     if label_col is not None and label_col not in df.columns:  # alone: not after the schema
         split_labels(df, label_col, normal_values, str(path))   # check's 'ignoring column' warning
