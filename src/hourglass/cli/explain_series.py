@@ -11,7 +11,12 @@ import numpy as np
 
 from hourglass.cli._common import refuse_unused
 from hourglass.cli._output import err, on_screen, out, rich_table, say_wrote
-from hourglass.cli.timeseries import read_series, warn_extra_columns
+from hourglass.cli.timeseries import (
+    UNTIMED_MODEL_HINT,
+    read_series,
+    refuse_joined_files,
+    warn_extra_columns,
+)
 from hourglass.errors import HourglassError
 from hourglass.explain.timeseries import (
     flagged_stretches,
@@ -46,6 +51,7 @@ def explain_series(pipe: Any, model: Path, data: Path, *, command: Any, dataset:
     why_not = series_explainable(pipe)
     if why_not is not None:
         raise HourglassError(f"{model}: {why_not}")
+    refuse_joined_files(data, pipe.features_.timestamp_col, UNTIMED_MODEL_HINT)
     df = read_series(data, dataset or pipe.info.get("dataset"), need_labels=False, scoring=True)
     errors = step_errors(pipe, df)
     warn_extra_columns(pipe, df)

@@ -33,11 +33,16 @@ from hourglass.pipeline import Pipeline
 from hourglass.pipeline.pipeline import threshold_fit_info
 from hourglass.thresholds import threshold_from_spec
 
-__all__ = ["evaluate_timeseries", "is_timeseries_dataset", "read_series", "report_train",
+__all__ = ["UNTIMED_MODEL_HINT", "evaluate_timeseries", "is_timeseries_dataset", "read_series",
+           "refuse_joined_files", "report_train",
            "score_command", "score_timeseries", "scored_steps_text", "train_command",
            "train_timeseries", "wants_timeseries", "warn_extra_columns"]
 
 logger = logging.getLogger("hourglass")
+
+#: what to do with several files for a model that reads rows as steps (trained without a timestamp column)
+UNTIMED_MODEL_HINT = ("the model reads rows as steps (trained without --timestamp-col): give the files "
+                      "one at a time")
 
 #: every registered time-series detector, as errors list them (ganomaly-1d included: a fixed list
 #: left it out of "--freq/--fill... are for time-series models (...)")
@@ -95,6 +100,21 @@ def read_series(path: Path, dataset: str | None, *, need_labels: bool = True,
     return _read(path, _dataset(dataset), need_labels, scoring=scoring)
 
 
+def refuse_joined_files(path: Path, timestamp_col: str | None, hint: str) -> None:
+    """Refuse a folder or pattern of several files as one series whose rows are its steps (no
+    timestamp column): the files were joined end to end in name order (``conn.log.2`` before
+    ``conn.log.1``, whatever their times), and the model trained on, or scored, windows across
+    each join, a jump no recording makes. ``hint``: what to do instead."""
+    from hourglass.cli._spool import folder_shown, source_files
+
+    files = source_files(path)
+    if timestamp_col is not None or len(files) < 2:
+        return
+    raise HourglassError(f"{folder_shown(path) or path}: {len(files)} files, and without a timestamp "
+                         "column the rows are the time steps: they would be joined end to end in name "
+                         f"order into one series, with windows across each join; {hint}")
+
+
 def _dataset(name: str | None) -> TimeSeriesDataset | None:
     if name is None:
         return None
@@ -122,6 +142,11 @@ def train_timeseries(
     ds = _dataset(dataset)
     refuse_dataset_label_col(ds, label_col)
     _refuse_extra_is_data(data, extra_normal or [])
+    if timestamp_col is None and ds is None:  # (a dataset's folder is refused as one file a series)
+        for given in (data, *(extra_normal or ())):
+            refuse_joined_files(given, None, "give one recording as DATA and each other one with "
+                                "its own --extra-normal FILE (no window spans two), or give "
+                                "--timestamp-col to order their rows by time")
     df = _read(data, ds)
     label = label_col or (LABEL if ds is not None else None)
     train_df = ds.train_part(df) if ds is not None else df
@@ -392,6 +417,7 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
     """
     name = dataset or pipe.info.get("dataset")
     ds = _dataset(name)
+    refuse_joined_files(data, pipe.features_.timestamp_col, UNTIMED_MODEL_HINT)
     df = _read(data, ds)
     n_rows = len(df)
     if ds is not None:
@@ -554,6 +580,7 @@ def score_command(pipe: Pipeline, data: Path, output: Path, *, dataset: str | No
     if keep:
         raise HourglassError("--keep: not available for time-series models (the output has one "
                              "row per time step, with its timestamp)")
+    refuse_joined_files(data, pipe.features_.timestamp_col, UNTIMED_MODEL_HINT)
     df = read_series(data, dataset or pipe.info.get("dataset"), need_labels=False, scoring=True)
     result = score_timeseries(pipe, df)
     line = scored_steps_text(len(result), len(df), pipe.features_.freq, int(result["flag"].sum()))

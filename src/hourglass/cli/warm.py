@@ -520,6 +520,13 @@ def _warm_series(data: Path, output: Path, parent: Any, parent_dir: Path, *, dat
     ts_cli.refuse_dataset_label_col(ts_cli._dataset(reader), label_col, warm=True,
                                     inherited=dataset is None)
     label = label_col or parent.info.get("label_col")
+    if reader is None:  # (a dataset's folder is refused as one file a series)
+        for given, what in ((data, "give the new recording alone"),
+                            (replay_data, "give the old recording alone to --replay-data")):
+            if given is not None:
+                ts_cli.refuse_joined_files(given, parent.features_.timestamp_col,
+                                           f"the model reads rows as steps (trained without "
+                                           f"--timestamp-col): {what}")
     part = _normal_series(data, reader, dataset is not None, label, label_col, str(data))
     if label is None:  # as a table's warm start warns: a verdict column is ignored, not checked
         from hourglass._labels import label_like
