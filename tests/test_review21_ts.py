@@ -86,3 +86,41 @@ def test_several_timed_files_are_one_series_in_time_order(tmp_path: Path) -> Non
                               "--timestamp-col", "ts", "-q", "-o", str(out)])
     assert res.exit_code == 0, res.output
     assert load(out).info["n_train_rows"] == 240
+
+
+def test_a_nab_model_evaluates_a_labelled_series_outside_nab_layout(tmp_path: Path) -> None:
+    """A NAB model's evaluate read every file with NAB's reader (the model's dataset, never
+    typed): a labelled series outside NAB's layout was refused, saying to 'leave --dataset out'.
+    It is now evaluated whole on its own label column; a file in the layout keeps the protocol."""
+    import json
+
+    from hourglass.cli import app
+
+    (tmp_path / "data" / "cat").mkdir(parents=True)
+    (tmp_path / "labels").mkdir()
+    t = pd.date_range("2014-01-01", periods=720, freq="1h")
+    v = np.sin(np.arange(720) / 5)
+    v[600:610] += 4
+    series = tmp_path / "data" / "cat" / "s.csv"
+    pd.DataFrame({"timestamp": t.strftime("%Y-%m-%d %H:%M:%S"), "value": v}).to_csv(series, index=False)
+    (tmp_path / "labels" / "combined_windows.json").write_text(json.dumps(
+        {"cat/s.csv": [["2014-01-25 23:00:00", "2014-01-26 12:00:00"]]}))
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(series), "--dataset", "nab", "--model", "lstm-ae", "--window", "8",
+                              "--epochs", "1", "-q", "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    own = tmp_path / "own.csv"
+    frame = pd.read_csv(series).assign(label=0)
+    frame.loc[600:609, "label"] = 1
+    frame.to_csv(own, index=False)
+    metrics = tmp_path / "own.json"
+    res = runner.invoke(app, ["evaluate", str(model), str(own), "--json", str(metrics)])
+    assert res.exit_code == 0, res.output
+    got = json.loads(metrics.read_text())
+    assert (got["n"], got["n_anomalies"], got["evaluated_rows"]) == (720, 10, "the whole file")
+    res = runner.invoke(app, ["evaluate", str(model), str(series), "--json", str(metrics)])
+    assert res.exit_code == 0, res.output
+    got = json.loads(metrics.read_text())  # the windows (00:00 to 12:00 of day 26: 14 hours) after 108 rows
+    assert (got["n"], got["n_anomalies"], got["evaluated_rows"]) == (612, 14, "the protocol's test part")
+    frame.drop(columns=["label"]).to_csv(own, index=False)
+    one_line_error(["evaluate", str(model), str(own)], "no label column 'label', and no NAB label windows")

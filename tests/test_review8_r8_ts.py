@@ -137,9 +137,9 @@ def test_nab_model_scores_and_explains_new_unlabelled_data(tmp_path) -> None:
     r = runner.invoke(app, ["explain", str(tmp_path / "M"), str(tmp_path / "new" / "fresh.csv"),
                             "--limit", "1"])
     assert r.exit_code == 0, r.output
-    # evaluate still needs the labels, and says so in one line
+    # evaluate still needs the labels (a label column, or NAB's windows), and says so in one line
     r = runner.invoke(app, ["evaluate", str(tmp_path / "M"), str(tmp_path / "new" / "fresh.csv")])
-    assert r.exit_code == 2 and "no windows for 'new/fresh.csv'" in r.stderr
+    assert r.exit_code == 2 and "no label column 'label', and no NAB label windows" in r.stderr
 
 
 @pytest.mark.parametrize("limit", [2.0, "2"])

@@ -28,7 +28,7 @@ from hourglass.errors import HourglassError, InputError
 from hourglass.evaluate import timeseries_metrics, tsb_sliding_window
 from hourglass.features.timeseries import TimeSeriesPreprocessor
 from hourglass.ingest import read_table, write_table
-from hourglass.ingest.timeseries import LABEL, TimeSeriesDataset, get_timeseries_dataset
+from hourglass.ingest.timeseries import LABEL, WINDOWS_READ, TimeSeriesDataset, get_timeseries_dataset
 from hourglass.pipeline import Pipeline
 from hourglass.pipeline.pipeline import threshold_fit_info
 from hourglass.thresholds import threshold_from_spec
@@ -418,7 +418,13 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
     name = dataset or pipe.info.get("dataset")
     ds = _dataset(name)
     refuse_joined_files(data, pipe.features_.timestamp_col, UNTIMED_MODEL_HINT)
-    df = _read(data, ds)
+    # a NAB model's reader, not asked for (--dataset): a series outside NAB's layout (no label
+    # windows for it) is any labelled series, evaluated whole on its own label column; it was
+    # refused, saying to leave out a --dataset that was never given
+    own_labels = dataset is None and ds is not None and ds.name == "nab"
+    df = _read(data, ds, need_labels=not own_labels)
+    if own_labels and WINDOWS_READ not in df.attrs:
+        ds = None
     n_rows = len(df)
     if ds is not None:
         df = ds.test_part(df)
@@ -426,7 +432,9 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
     if ds is not None and label not in df.columns and label == ds.source_label:
         label = LABEL  # SKAB's own 'anomaly' column, which its reader gives as 'label'
     if label not in df.columns:
-        raise HourglassError(f"--label-col: {data} has no label column {label!r}")
+        windows = (", and no NAB label windows for it (labels/combined_windows.json in the folders "
+                   "above the file)" if own_labels else "")
+        raise HourglassError(f"--label-col: {data} has no label column {label!r}{windows}")
     if label in pipe.features_.channels_:  # its values would be scored, labels read as input
         raise HourglassError(f"--label-col {label}: is a channel the model scores, not a label; "
                              "give the column that marks each step normal or not (or retrain "

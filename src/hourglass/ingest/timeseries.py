@@ -41,6 +41,8 @@ __all__ = ["TIMESERIES_DATASETS", "TimeSeriesDataset", "get_timeseries_dataset",
            "read_interpretation_labels", "read_nab", "read_skab", "read_smd"]
 
 LABEL = "label"
+#: the key of ``DataFrame.attrs`` where :func:`read_nab` names the windows file its labels are from
+WINDOWS_READ = "nab_windows"
 
 
 def read_skab(path: str | os.PathLike[str], *, scoring: bool = False) -> pd.DataFrame:
@@ -110,6 +112,7 @@ def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | Non
     ``need_labels=False`` (scoring new data), a series without windows (no windows file, or
     none for it) is read without a ``label`` column instead of refused. With ``labels=False``
     (scoring) no windows are looked up at all: a broken windows file does not stop scoring.
+    Labels from windows: the frame's ``attrs["nab_windows"]`` names the windows file.
     """
     p = Path(path)
     df = read_table(p)
@@ -170,6 +173,7 @@ def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | Non
                          f"('2014-02-19 10:50:00', as NAB writes them), got {str(table[key])[:80]}"
                          ) from None
     df[LABEL] = label
+    df.attrs[WINDOWS_READ] = str(wpath)  # the labels are the windows' (not a column of the file's)
     return df
 
 
