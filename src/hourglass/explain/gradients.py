@@ -6,8 +6,9 @@ For a detector whose score ``f`` is a differentiable torch function of the featu
     ``a_j = (x_j − b_j) · ∫₀¹ ∂f/∂x_j (b + α (x − b)) dα``
 
 (Sundararajan et al., ICML 2017), with ``b`` the detector's baseline: the feature-wise median
-of its training rows (``gradient_baseline_``) — for a one-hot column its majority category when
-one holds over half the rows (``flag=SF`` on NSL-KDD), else no category at all. Completeness
+of its training rows (``gradient_baseline_``). A one-hot feature's median is 1 for a category
+held by over half the rows (``flag=SF`` on NSL-KDD), else 0: no category at all when none holds
+over half, but 0.5 for each of two categories tied at exactly half the rows. Completeness
 makes the numbers checkable: the attributions of a row add up to ``f(x) − f(b)``, the rise of
 its score above a typical normal row. The integral is a midpoint rule over ``steps`` points;
 :func:`integrated_gradients` returns the scores too, so the gap can be measured
