@@ -1,0 +1,40 @@
+"""Reading the same rows alike from every source, and the fixes around it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.features.tabular import TabularPreprocessor
+
+
+def _users(n: int, missing: object) -> pd.DataFrame:
+    users = [f"u{i % 70}" if i % 10 else missing for i in range(n)]
+    return pd.DataFrame({"user": users, "bytes": np.arange(n, dtype=np.float64)})
+
+
+@pytest.mark.parametrize("n", [30, 2000])  # the small-batch road (service, stream) and the general one
+def test_hashed_missing_spelling_reads_as_csv_missing(n: int) -> None:
+    pre = TabularPreprocessor(roles={"user": "hash"}).fit(_users(300, np.nan))  # a CSV: 'N/A' read as NaN
+    as_csv = pre.transform(_users(n, np.nan))
+    for spelled in ("N/A", "null", "?", "NA"):  # the same rows from JSON lines or a request
+        np.testing.assert_array_equal(pre.transform(_users(n, spelled)), as_csv)
+    restored = TabularPreprocessor.from_dict(pre.to_dict())
+    np.testing.assert_array_equal(restored.transform(_users(n, "N/A")), as_csv)
+
+
+def test_hashed_missing_spelling_trained_as_text_stays_text() -> None:
+    pre = TabularPreprocessor(roles={"user": "hash"}).fit(_users(300, "N/A"))  # JSON lines: text
+    assert not np.array_equal(pre.transform(_users(30, "N/A")), pre.transform(_users(30, None)))
+    np.testing.assert_array_equal(
+        TabularPreprocessor.from_dict(pre.to_dict()).transform(_users(30, "N/A")),
+        pre.transform(_users(30, "N/A")))
+
+
+def test_hashed_state_saved_before_keeps_its_hashing() -> None:
+    pre = TabularPreprocessor(roles={"user": "hash"}).fit(_users(300, np.nan))
+    state = pre.to_dict()
+    del state["hash_nulls"]  # as saved before: 'N/A' hashed as its text
+    old = TabularPreprocessor.from_dict(state)
+    assert not np.array_equal(old.transform(_users(30, "N/A")), old.transform(_users(30, np.nan)))
