@@ -38,3 +38,26 @@ def test_hashed_state_saved_before_keeps_its_hashing() -> None:
     del state["hash_nulls"]  # as saved before: 'N/A' hashed as its text
     old = TabularPreprocessor.from_dict(state)
     assert not np.array_equal(old.transform(_users(30, "N/A")), old.transform(_users(30, np.nan)))
+
+
+@pytest.mark.parametrize("values, first", [
+    (["151104 11:22:33", "151104 23:59:59", "151105 00:00:01.25"], "2015-11-04 11:22:33"),
+    (["081109 203615", "081109 203616"], "2008-11-09 20:36:15"),
+    (["151104 11:22:33", "2015-11-04 12:00:00"], "2015-11-04 11:22:33"),
+])
+def test_six_digit_dates_read_year_first_in_every_time_column(values: list[str], first: str) -> None:
+    from hourglass._times import parse_timestamps
+    from hourglass.features.entity import _read_times
+
+    ts, _ = _read_times(pd.Series(values), "ts")  # an entity model's --timestamp-col
+    assert ts[0] == pd.Timestamp(first)
+    assert ts.is_monotonic_increasing  # no year between two days
+    assert parse_timestamps(pd.Series(values), "ts")[0] == pd.Timestamp(first)  # series, service
+
+
+def test_six_digit_date_with_no_such_month_is_refused() -> None:
+    from hourglass._times import parse_timestamps
+    from hourglass.errors import InputError
+
+    with pytest.raises(InputError, match="row 1 is not a timestamp"):
+        parse_timestamps(pd.Series(["151340 00:00:00", "151104 11:22:33"]), "ts")
