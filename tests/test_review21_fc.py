@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -90,3 +92,43 @@ def test_booleans_beside_zero_and_one_stay_apart() -> None:
     for cells in ([1, True, "x", 0, False], [True, 1, False, 0], [True, "x", False], [0, 1, "x"]):
         codes, uniques = factorize_strings(pd.Series(cells, dtype=object), bools=True)
         assert uniques[codes].tolist() == [str(c) for c in cells]
+
+
+def test_service_record_holding_a_cr_with_a_line_feed_after_it_is_one_record(tmp_path: Path) -> None:
+    """A file with line feeds reads a CR inside a line as text; an item of "lines" with a CR LF
+    or LF after such a record was refused as holding 2 records."""
+    from fastapi.testclient import TestClient
+
+    from hourglass.serve import create_app
+    from tests.test_review13_svc import train_cef_model
+
+    model, lines = train_cef_model(tmp_path)
+    client = TestClient(create_app(model, api_key="test-key-0123456789abcdef"))
+    auth = {"X-API-Key": "test-key-0123456789abcdef"}
+    record = lines[0] + " cs1=x\ry"
+    alone = client.post("/score", json={"lines": [record, lines[1]]}, headers=auth)
+    assert alone.status_code == 422  # no line feed: a CR-ended text, two lines
+    (tmp_path / "one.cef").write_text(record + "\n" + lines[1] + "\n", newline="")
+    from hourglass.ingest.formats import get_format
+
+    assert len(get_format("cef").read(tmp_path / "one.cef")) == 2  # the file: one record a line
+    for item in (record + "\r\n", record + "\n"):
+        r = client.post("/score", json={"lines": [item, lines[1]]}, headers=auth)
+        assert r.status_code == 200 and len(r.json()["scores"]) == 2, r.text
+
+
+def test_log_scorer_line_holding_a_cr_with_a_line_feed_after_it_is_one_line(tmp_path: Path) -> None:
+    from hourglass.serve.log_scoring import LogScorer
+    from tests.test_logs import hdfs_log
+    from tests.test_serve_audit import _ok
+
+    (tmp_path / "train.log").write_text("\n".join(hdfs_log(6)) + "\n")
+    _ok(["train", tmp_path / "train.log", "--format", "hdfs", "--session-regex", r"blk_-?\d+", "--model",
+         "deeplog", "--epochs", "1", "--param", "window=3", "--param", "top_g=1", "--hidden", "4",
+         "--param", "layers=1", "-o", tmp_path / "log", "-q"])
+    scorer = LogScorer(tmp_path / "log")
+    lines = hdfs_log(3)
+    inner = lines[1] + " x\ry"
+    crlf = scorer.score([lines[0], inner + "\r\n", *lines[2:]])  # was 'line 2: holds 2 log lines'
+    assert crlf == scorer.score([lines[0], inner + "\n", *lines[2:]])
+    assert crlf
