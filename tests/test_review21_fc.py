@@ -132,3 +132,24 @@ def test_log_scorer_line_holding_a_cr_with_a_line_feed_after_it_is_one_line(tmp_
     crlf = scorer.score([lines[0], inner + "\r\n", *lines[2:]])  # was 'line 2: holds 2 log lines'
     assert crlf == scorer.score([lines[0], inner + "\n", *lines[2:]])
     assert crlf
+
+
+def test_evaluate_says_nothing_of_a_label_like_column_the_model_reads_for_no_feature(tmp_path: Path) -> None:
+    # attack_cat constant: dropped at fit, no feature comes from it; evaluate said the model takes
+    # it as a feature and that the figures flatter it
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    rng = np.random.default_rng(1)
+    label = np.where(np.arange(120) % 10 == 0, "attack", "normal")
+    frame = pd.DataFrame({"a": rng.normal(size=120), "b": rng.normal(size=120), "label": label,
+                          "attack_cat": 0})
+    data = tmp_path / "flows.csv"
+    frame.to_csv(data, index=False)
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(data), "--label-col", "label", "--normal", "normal",
+                              "--epochs", "1", "--hidden", "4,2", "-o", str(model), "-q"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["evaluate", str(model), str(data), "--json", str(tmp_path / "e.json")])
+    assert res.exit_code == 0, res.output
+    assert "named like a label" not in res.stderr, res.stderr

@@ -121,7 +121,10 @@ def _warn_label_feature(pipe: Pipeline, label_col: str, data: Path) -> None:
     from hourglass._labels import label_like
 
     roles = getattr(pipe.features_, "roles_", None)
-    used = ([c for c, r in roles.items() if r != "drop"] if isinstance(roles, dict)
+    fed = getattr(pipe.features_, "_used_columns", None)  # a table model's: the columns a feature
+    # comes from (one dropped at fit as constant or a near-duplicate is read by none)
+    used = (list(fed()) if callable(fed)
+            else [c for c, r in roles.items() if r != "drop"] if isinstance(roles, dict)
             else list(getattr(pipe.features_, "columns_", ())))
     told = label_like(map(str, used), str(label_col))
     if told:
