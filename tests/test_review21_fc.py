@@ -153,3 +153,19 @@ def test_evaluate_says_nothing_of_a_label_like_column_the_model_reads_for_no_fea
     res = runner.invoke(app, ["evaluate", str(model), str(data), "--json", str(tmp_path / "e.json")])
     assert res.exit_code == 0, res.output
     assert "named like a label" not in res.stderr, res.stderr
+
+
+def test_many_distinct_numbers_beside_text_cost_no_loop_over_them() -> None:
+    import time
+
+    from hourglass.features.roles import _bool_or_flag
+
+    uniques = np.arange(2, 400_002).astype(object)
+    uniques[0] = "x"
+    start = time.perf_counter()
+    assert _bool_or_flag(uniques) == []
+    took = time.perf_counter() - start
+    uniques[1] = np.True_
+    uniques[2] = 1.0
+    assert _bool_or_flag(uniques) == [1, 2]
+    assert took < 0.08  # a Python loop over them: 0.16 s to 0.3 s here

@@ -8,7 +8,6 @@ pandas' fixed-key SipHash, never Python's salted ``hash``.
 from __future__ import annotations
 
 import ipaddress
-import numbers
 import re
 from typing import Any
 
@@ -103,8 +102,9 @@ def _bool_or_flag(uniques: np.ndarray) -> list[int]:
     or 1 (which pandas takes for the same value); text only is the quick answer."""
     if pd.api.types.infer_dtype(uniques, skipna=True) in ("string", "empty"):
         return []
-    return [i for i, u in enumerate(uniques)  # (a bool is a Number)
-            if isinstance(u, numbers.Number | np.bool_) and u in (0, 1)]
+    # a hashed look-up, equal as Python's == is (True, 1, 1.0, np.int8(1)): a loop in Python
+    # over a million distinct values took 0.8 s
+    return np.flatnonzero(pd.Series(uniques, dtype=object).isin([0, 1]).to_numpy()).tolist()
 
 
 def factorize_strings(s: pd.Series, *, bools: bool = False) -> tuple[np.ndarray, np.ndarray]:
