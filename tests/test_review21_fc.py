@@ -169,3 +169,19 @@ def test_many_distinct_numbers_beside_text_cost_no_loop_over_them() -> None:
     uniques[2] = 1.0
     assert _bool_or_flag(uniques) == [1, 2]
     assert took < 0.08  # a Python loop over them: 0.16 s to 0.3 s here
+
+
+def test_the_version_imports_neither_pandas_nor_torch(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    code = ("import runpy, sys\nsys.argv = ['hourglass', '--version']\ntry:\n"
+            "    runpy.run_module('hourglass', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('pandas', 'torch') if m in sys.modules), file=sys.stderr)")
+    res = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=os.pathsep.join(
+                             [str(root / "src"), os.environ.get("PYTHONPATH", "")])), timeout=120)
+    assert res.stdout.startswith("hourglass "), res.stdout + res.stderr
+    assert res.stderr.strip().splitlines()[-1] == "[]", res.stderr
