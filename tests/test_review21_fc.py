@@ -185,3 +185,26 @@ def test_the_version_imports_neither_pandas_nor_torch(tmp_path: Path) -> None:
                              [str(root / "src"), os.environ.get("PYTHONPATH", "")])), timeout=120)
     assert res.stdout.startswith("hourglass "), res.stdout + res.stderr
     assert res.stderr.strip().splitlines()[-1] == "[]", res.stderr
+
+
+def test_evaluate_refusing_its_options_says_one_line(tmp_path: Path) -> None:
+    # a model taking attack_cat as a feature: its warning came before an option error, two lines
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    rng = np.random.default_rng(1)
+    label = np.where(np.arange(120) % 10 == 0, "attack", "normal")
+    frame = pd.DataFrame({"a": rng.normal(size=120), "label": label,
+                          "attack_cat": np.where(label == "normal", "Normal", "DoS")})
+    data = tmp_path / "flows.csv"
+    frame.to_csv(data, index=False)
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(data), "--label-col", "label", "--normal", "normal",
+                              "--epochs", "1", "--hidden", "4,2", "-o", str(model), "-q"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["evaluate", str(model), str(data), "--timestamp-col", "a",
+                              "--events-per-day", "100"])
+    assert res.exit_code == 2
+    assert res.stderr.strip().splitlines() == [
+        "error: --timestamp-col a and --events-per-day 100: both give the event rate for alerts per "
+        "day; give one of them"], res.stderr
