@@ -7,7 +7,7 @@ import io
 import re
 from typing import Any
 
-__all__ = ["CrLines", "CrToLf", "CrToLfReader", "cr_ended"]
+__all__ = ["CrLines", "CrToLf", "CrToLfReader", "cr_ended", "text_lines"]
 
 
 def cr_ended(head: bytes) -> bool:
@@ -20,6 +20,22 @@ def cr_ended(head: bytes) -> bool:
     (True, False, False)
     """
     return b"\n" not in head and b"\r" in head.rstrip(b"\r")
+
+
+def text_lines(text: str) -> list[str]:
+    r"""The lines of ``text`` as a file holding it is read: with a line feed in it, an LF or a
+    CR LF ends a line and a CR alone is text within one (as a record's value may hold it); without
+    one, a CR ends a line (a CR-ended file: :func:`cr_ended`).
+
+    Examples
+    --------
+    >>> text_lines("a=1\rb\r\nc=2\n"), text_lines("a=1\rc=2\r")
+    (['a=1\rb', 'c=2', ''], ['a=1', 'c=2', ''])
+    """
+    return _LF_EOL.split(text) if "\n" in text else text.split("\r")
+
+
+_LF_EOL = re.compile(r"\r?\n")  # a line's end in a text with line feeds: LF or CR LF
 
 
 class CrToLf:

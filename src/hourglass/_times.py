@@ -586,6 +586,8 @@ def _read_timestamps(s: pd.Series, column: str, dayfirst: bool | None
         # numeric dates first met past the rows looked at (ISO rows, then another feed's
         # 13/02/2024 and 01/02/2024): read in one order as such a column is, not each row's own
         numeric = True
+    if not numeric:
+        ts = _year_first_dates(text, ts)
     bad = np.asarray(ts.isna())
     if bad.any() and not numeric and _one_offset_kind(text):
         # pandas reads every row in the first row's layout: ISO 8601 times with and without
@@ -1141,6 +1143,40 @@ def _coerced(values: pd.Series, kwargs: dict[str, object]) -> pd.Series:
     with warnings.catch_warnings():  # pandas' notes on formats: the caller's errors say what counts
         warnings.simplefilter("ignore", UserWarning)
         return pd.Series(pd.to_datetime(values, errors="coerce", **kwargs))
+
+
+#: a value that opens with six digits and a time (``151104 11:22:33``): see :func:`_year_first_dates`
+_SIX_DIGIT_DATE = re.compile(r"^\s*\d{6}[ T]+\d")
+
+
+def _year_first_dates(text: pd.Series, ts: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """``ts`` with the dates of six digits, year first, and their time of day (``151104
+    11:22:33``, MySQL's log before 5.7; ``081109 203615``, HDFS's) read so, as a log header's
+    and an event table's are: pandas reads them month first and year last (2004-11-15 for
+    2015-11-04, a year between two days). Looked at only when the first value is such a date."""
+    head = text.iloc[0] if len(text) else None
+    if head is None or pd.isna(head) or not _SIX_DIGIT_DATE.match(str(head)):
+        return ts
+    from hourglass.ingest.logs import _YYMMDD
+
+    parts = text.astype(object).str.extract(_YYMMDD)
+    six = parts["date"].notna().to_numpy()
+    if not six.any():
+        return ts
+    parts = parts[six]
+    date = pd.to_datetime(parts["date"], format="%y%m%d", errors="coerce")
+    h = parts["h"].fillna(parts["h2"]).str.zfill(2)
+    m, sec = parts["m"].fillna(parts["m2"]), parts["s"].fillna(parts["s2"])
+    iso = (date.dt.strftime("%Y-%m-%d") + "T" + h + ":" + m + ":" + sec
+           + parts["frac"].fillna("").str.replace(",", ".", regex=False))
+    read = _to_datetime(iso.where(date.notna()), False, "ISO8601")  # a month 13: NaT, refused
+    if six.all():
+        return read
+    if ts.tz is not None:
+        read = read.tz_localize("UTC")
+    out = ts.to_series(index=range(len(ts)))
+    out.iloc[np.flatnonzero(six)] = read.as_unit(ts.unit).to_numpy()
+    return pd.DatetimeIndex(out)
 
 
 def _to_datetime(text: pd.Series, dayfirst: bool, fmt: str | None = None) -> pd.DatetimeIndex:

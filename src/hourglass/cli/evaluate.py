@@ -121,7 +121,10 @@ def _warn_label_feature(pipe: Pipeline, label_col: str, data: Path) -> None:
     from hourglass._labels import label_like
 
     roles = getattr(pipe.features_, "roles_", None)
-    used = ([c for c, r in roles.items() if r != "drop"] if isinstance(roles, dict)
+    fed = getattr(pipe.features_, "_used_columns", None)  # a table model's: the columns a feature
+    # comes from (one dropped at fit as constant or a near-duplicate is read by none)
+    used = (list(fed()) if callable(fed)
+            else [c for c, r in roles.items() if r != "drop"] if isinstance(roles, dict)
             else list(getattr(pipe.features_, "columns_", ())))
     told = label_like(map(str, used), str(label_col))
     if told:
@@ -407,7 +410,6 @@ def evaluate(
             raise HourglassError(f"--label-col {label_col} and {time_opt} {time_col}: one column "
                                  "cannot be both the labels and the time stamps; give the column "
                                  "that marks each row normal or not")
-        _warn_label_feature(pipe, label_col, data)
         if time_col is not None and events_per_day is not None:  # the rate given wins: the column
             raise HourglassError(  # would be read for nothing, its rate silently set aside
                 f"{time_opt} {time_col} and --events-per-day {events_per_day:g}: both give the "
@@ -452,6 +454,7 @@ def evaluate(
         if not result_parts or not sum(len(p) for p in result_parts):
             raise no_rows_error(data, stats)
         on_training_file = _warn_trained_on(pipe, data, model)
+        _warn_label_feature(pipe, label_col, data)  # (once the rows are scored: not beside an error)
         result = pd.concat(result_parts, ignore_index=True)
         all_labels = np.concatenate(label_parts)
         # rows skipped before it (malformed, or values the model refuses) shift the positions

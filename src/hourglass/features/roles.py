@@ -8,7 +8,6 @@ pandas' fixed-key SipHash, never Python's salted ``hash``.
 from __future__ import annotations
 
 import ipaddress
-import numbers
 import re
 from typing import Any
 
@@ -98,12 +97,14 @@ def canonical_text(values: pd.Series, *, bools: bool = False) -> pd.Series:
     return text
 
 
-def _bool_or_flag(uniques: np.ndarray) -> bool:
-    """Whether the distinct values of an object column hold a boolean or a number 0 or 1 (which
-    pandas takes for the same value); text only is the quick answer."""
+def _bool_or_flag(uniques: np.ndarray) -> list[int]:
+    """The positions among the distinct values of an object column of a boolean or a number 0
+    or 1 (which pandas takes for the same value); text only is the quick answer."""
     if pd.api.types.infer_dtype(uniques, skipna=True) in ("string", "empty"):
-        return False
-    return any(isinstance(u, numbers.Number | np.bool_) and u in (0, 1) for u in uniques)  # bool: a Number
+        return []
+    # a hashed look-up, equal as Python's == is (True, 1, 1.0, np.int8(1)): a loop in Python
+    # over a million distinct values took 0.8 s
+    return np.flatnonzero(pd.Series(uniques, dtype=object).isin([0, 1]).to_numpy()).tolist()
 
 
 def factorize_strings(s: pd.Series, *, bools: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -120,15 +121,19 @@ def factorize_strings(s: pd.Series, *, bools: bool = False) -> tuple[np.ndarray,
     if isinstance(s.dtype, pd.CategoricalDtype):
         s = s.astype(object)
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    if s.dtype == object and _bool_or_flag(uniques):
+    flag_values = _bool_or_flag(uniques) if s.dtype == object else []
+    if flag_values:
         # True == 1 and False == 0 to pandas: a cell True and a cell 1 (JSON's true and 1) were
         # one value, written as whichever came first, so that 1 read as 'True' (or True as
-        # '1') in one batch and as itself in another; a boolean is keyed by its text instead
+        # '1') in one batch and as itself in another; a boolean is keyed by its text instead.
+        # Only the cells of those values are looked at one by one (a column of numbers and text
+        # holding a 0 or a 1 paid a pass over every cell: 1M cells 0.16 s -> 0.36 s)
         cells = s.to_numpy(dtype=object)
-        flags = np.fromiter((type(v) is bool or type(v) is np.bool_ for v in cells), bool, len(cells))
-        if flags.any():
+        at = np.flatnonzero(np.isin(codes, flag_values))
+        flags = np.fromiter((type(v) is bool or type(v) is np.bool_ for v in cells[at]), bool, len(at))
+        if flags.any() and not flags.all():  # both kinds: else each value is its own already
             cells = cells.copy()
-            cells[flags] = np.where(cells[flags].astype(bool), "True", "False")
+            cells[at[flags]] = np.where(cells[at[flags]].astype(bool), "True", "False")
             codes, uniques = pd.factorize(cells, use_na_sentinel=True)
     text = pd.Series(np.asarray(uniques, dtype=object)).astype("string").str.strip()
     if len(text) > _FEW:

@@ -529,6 +529,7 @@ def schema_preprocessor(params: Mapping[str, Any], merged: Mapping[str, Any]) ->
         pre.log1p_ = [str(c) for c in pre.log1p if str(c) in kept]  # as the pooled fit: constant ones dropped
     pre.numeric_ = kept
     pre.categories_, pre.other_, pre.hashed_, pre.ips_, pre.ports_ = {}, {}, {}, {}, {}
+    pre.hash_nulls_ = {}  # (no site tells of its text): 'N/A' in a hashed column reads as missing
     for c in cols:
         role = pre.roles_[c]
         if role == "categorical":

@@ -720,6 +720,7 @@ class TabularPreprocessor:
         self.categories_: dict[str, list[str]] = {}
         self.other_: dict[str, list[str]] = {}
         self.hashed_: dict[str, int] = {}
+        self.hash_nulls_: dict[str, list[str]] | None = {}
         self.ips_: dict[str, int] = {}
         self.ports_: dict[str, list[int]] = {}
         for c in cols:
@@ -733,6 +734,10 @@ class TabularPreprocessor:
                     self.other_[c] = rare
             elif role == "hash":
                 self.hashed_[c] = int(self.hash_buckets)
+                # the missing spellings ('N/A', 'null' ...) training held as text (JSON lines, a
+                # frame): hashed as text still; any other reads as missing, as a CSV reads it
+                uniques = factorize_strings(df[c])[1]
+                self.hash_nulls_[c] = sorted(str(v) for v in uniques[np.isin(uniques, _NULL_TEXT)])
             elif role == "ip":
                 self.ips_[c] = int(self.hash_buckets)
                 absent = ip_parts(df[c], 1)[3]
@@ -1007,6 +1012,14 @@ class TabularPreprocessor:
     def _hash_columns(self, c: str, s: pd.Series) -> np.ndarray:
         """Per row, the bucket of hashed column ``c``."""
         codes, uniques = factorize_strings(s)
+        nulls = getattr(self, "hash_nulls_", None)  # None: a state saved before they were read so
+        if nulls is not None:
+            # 'N/A', 'null', '?' ...: the table reader's missing cells; from JSON lines, the service
+            # or a stream they come as text, and hash as the same rows of a CSV do (as missing),
+            # unless training held the text
+            null = np.isin(uniques, _NULL_TEXT) & ~np.isin(uniques, np.array(nulls.get(c, []), dtype=object))
+            if null.any():
+                uniques = np.where(null, MISSING, uniques).astype(object)
         return stable_hash(uniques, self.hashed_[c])[codes]
 
     def _encode(self, df: pd.DataFrame, raw: dict[str, np.ndarray],
@@ -1173,6 +1186,7 @@ class TabularPreprocessor:
             "categories": self.categories_,
             "other": self.other_,
             "hashed": self.hashed_,
+            **({} if getattr(self, "hash_nulls_", None) is None else {"hash_nulls": self.hash_nulls_}),
             "ips": self.ips_,
             "ports": self.ports_,
             "offset": [float(v) for v in self.offset_],
@@ -1223,6 +1237,9 @@ class TabularPreprocessor:
             self.indicators_ = list(d.get("indicators", []))
             self.other_ = {k: list(v) for k, v in d.get("other", {}).items()}
             self.hashed_ = {k: int(v) for k, v in in_order(d.get("hashed", {}))}
+            nulls = d.get("hash_nulls")  # absent in a state saved before: 'N/A' hashed as text
+            self.hash_nulls_ = None if nulls is None else {str(k): [str(x) for x in v]
+                                                           for k, v in nulls.items()}
             self.ips_ = {k: int(v) for k, v in in_order(d.get("ips", {}))}
             self.ports_ = {k: [int(p) for p in v] for k, v in in_order(d.get("ports", {}))}
             self.quantiles_ = {k: [float(q) for q in v] for k, v in d.get("quantiles", {}).items()}

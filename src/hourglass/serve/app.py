@@ -31,6 +31,7 @@ from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, Field, ValidationError
 
 import hourglass
+from hourglass._eol import text_lines
 from hourglass.errors import InputError
 from hourglass.ingest.formats import event_format
 from hourglass.ingest.tables import flat_record
@@ -73,7 +74,6 @@ DEFAULT_MAX_BODY_BYTES = 8 * 2**20
 DEFAULT_MAX_ROWS = 100_000
 KEY_HEADER = "X-API-Key"
 _METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-_LINE_BREAK = re.compile(r"\r\n?|\n")  # a line's end in an item of "lines": CR LF, CR or LF
 _UTF8_BOM = b"\xef\xbb\xbf"
 
 
@@ -397,8 +397,9 @@ class HostedModel:
             origin = list(range(len(sent)))  # the item each line came from (for the errors)
             for i, line in enumerate(sent):  # two records in one item were scored as one row
                 if "\n" in line or "\r" in line.rstrip("\r"):  # blank parts skipped, as a file's are
-                    # (a CR with text after it ends a line too, as in a CR-ended file)
-                    parts = [part for part in _LINE_BREAK.split(line) if part.strip()]
+                    # (a CR with text after it ends a line too, as in a CR-ended file; in an
+                    # item with line feeds it is text, as a file with them reads it)
+                    parts = [part for part in text_lines(line) if part.strip()]
                     records = [part for part in parts if not separator(part)]
                     if len(records) > 1:
                         return 422, {"detail": f"lines[{i}]: holds {len(records)} records (line breaks "

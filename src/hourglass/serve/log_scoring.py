@@ -14,12 +14,12 @@ import copy
 import datetime as dt
 import math
 import numbers
-import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from hourglass._eol import text_lines
 from hourglass.errors import InputError
 from hourglass.features.sessions import Sessions
 from hourglass.features.sessions.keys import int_keys, unseen_keys
@@ -160,8 +160,9 @@ class LogScorer(ModelScorer):
             data[0] = data[0].removeprefix("\ufeff")
             for i, line in enumerate(data):  # a whole file in one item ('jq -Rs'): say so
                 if "\n" in line or "\r" in line.rstrip("\r"):  # blank parts skipped, as a log's are
-                    # (a CR with text after it ends a line too, as in a CR-ended file)
-                    records = [part for part in re.split(r"\r\n?|\n", line) if part.strip()]
+                    # (a CR with text after it ends a line too, as in a CR-ended file; in an
+                    # item with line feeds it is text, as a log with them reads it)
+                    records = [part for part in text_lines(line) if part.strip()]
                     if len(records) > 1:
                         raise InputError(f"line {i + 1}: holds {len(records)} log lines (line breaks "
                                          f"inside); send one log line per item of \"lines\"")
