@@ -30,6 +30,17 @@ def digest(model: Path) -> str:
                           + (model / "weights.safetensors").read_bytes()).hexdigest()
 
 
+def labelled_model_of(frame: Any, folder: Path) -> tuple[Path, Path]:
+    """(data, model): ``frame`` written to ``folder/flows.csv`` and an autoencoder trained on it
+    by ``hourglass train --label-col label --normal normal`` (one epoch, tiny)."""
+    data, model = folder / "flows.csv", folder / "m"
+    frame.to_csv(data, index=False)
+    res = runner.invoke(app, ["train", str(data), "--label-col", "label", "--normal", "normal",
+                              "--epochs", "1", "--hidden", "4,2", "-o", str(model), "-q"])
+    assert res.exit_code == 0, res.output
+    return data, model
+
+
 def small_labelled_model(folder: Path) -> dict[str, Any]:
     """An autoencoder trained by ``hourglass train`` on a small labelled table in ``folder``:
     the table (``frame``, written to ``data``), the ``model`` and the ``folder``."""

@@ -142,18 +142,13 @@ def test_evaluate_warns_of_a_model_scoring_a_column_named_like_a_label(tmp_path:
     # a model trained with attack_cat as a feature (before train warned of it) scored on labelled
     # rows: near-perfect figures from the labels themselves, and evaluate said nothing
     from hourglass.cli import app
-    from tests._cli import runner
+    from tests._cli import labelled_model_of, runner
 
     rng = np.random.default_rng(1)
     label = np.where(np.arange(120) % 10 == 0, "attack", "normal")
     frame = pd.DataFrame({"a": rng.normal(size=120), "label": label,
                           "attack_cat": np.where(label == "normal", "Normal", "DoS")})
-    data = tmp_path / "flows.csv"
-    frame.to_csv(data, index=False)
-    model = tmp_path / "m"
-    res = runner.invoke(app, ["train", str(data), "--label-col", "label", "--normal", "normal",
-                              "--epochs", "1", "--hidden", "4,2", "-o", str(model), "-q"])
-    assert res.exit_code == 0, res.output
+    data, model = labelled_model_of(frame, tmp_path)
     res = runner.invoke(app, ["evaluate", str(model), str(data), "--json", str(tmp_path / "e.json")])
     assert res.exit_code == 0, res.output
     assert "the model takes column 'attack_cat', named like a label" in res.stderr, res.stderr

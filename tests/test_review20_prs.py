@@ -40,12 +40,13 @@ def test_cr_lines_bounded_as_lf_lines() -> None:
     """The CR reader gives the lines (and the too-long ones) as the LF reader does."""
     import io
 
-    from hourglass.ingest.cef import CrLines, _bounded_lines
+    from hourglass._eol import cr_lines
+    from hourglass.ingest.cef import _bounded_lines
 
     text = b"a\rbb\r" + b"x" * 50 + b"\rccc"
-    got = list(_bounded_lines(CrLines(io.BytesIO(text), block=7), limit=10))
+    got = list(_bounded_lines(cr_lines(io.BytesIO(text), block=7), limit=10))
     assert got == [b"a\n", b"bb\n", None, b"ccc"]
-    mixed = CrLines(io.BytesIO(b"a\r\nb\rc\nd\r\re"), block=2)  # (a CR LF split over two blocks)
+    mixed = cr_lines(io.BytesIO(b"a\r\nb\rc\nd\r\re"), block=2)  # (a CR LF split over two blocks)
     assert list(_bounded_lines(mixed)) == [b"a\n", b"b\n", b"c\n", b"d\n", b"\n", b"e"]
 
 

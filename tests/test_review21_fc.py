@@ -138,18 +138,13 @@ def test_evaluate_says_nothing_of_a_label_like_column_the_model_reads_for_no_fea
     # attack_cat constant: dropped at fit, no feature comes from it; evaluate said the model takes
     # it as a feature and that the figures flatter it
     from hourglass.cli import app
-    from tests._cli import runner
+    from tests._cli import labelled_model_of, runner
 
     rng = np.random.default_rng(1)
     label = np.where(np.arange(120) % 10 == 0, "attack", "normal")
     frame = pd.DataFrame({"a": rng.normal(size=120), "b": rng.normal(size=120), "label": label,
                           "attack_cat": 0})
-    data = tmp_path / "flows.csv"
-    frame.to_csv(data, index=False)
-    model = tmp_path / "m"
-    res = runner.invoke(app, ["train", str(data), "--label-col", "label", "--normal", "normal",
-                              "--epochs", "1", "--hidden", "4,2", "-o", str(model), "-q"])
-    assert res.exit_code == 0, res.output
+    data, model = labelled_model_of(frame, tmp_path)
     res = runner.invoke(app, ["evaluate", str(model), str(data), "--json", str(tmp_path / "e.json")])
     assert res.exit_code == 0, res.output
     assert "named like a label" not in res.stderr, res.stderr
@@ -190,18 +185,13 @@ def test_the_version_imports_neither_pandas_nor_torch(tmp_path: Path) -> None:
 def test_evaluate_refusing_its_options_says_one_line(tmp_path: Path) -> None:
     # a model taking attack_cat as a feature: its warning came before an option error, two lines
     from hourglass.cli import app
-    from tests._cli import runner
+    from tests._cli import labelled_model_of, runner
 
     rng = np.random.default_rng(1)
     label = np.where(np.arange(120) % 10 == 0, "attack", "normal")
     frame = pd.DataFrame({"a": rng.normal(size=120), "label": label,
                           "attack_cat": np.where(label == "normal", "Normal", "DoS")})
-    data = tmp_path / "flows.csv"
-    frame.to_csv(data, index=False)
-    model = tmp_path / "m"
-    res = runner.invoke(app, ["train", str(data), "--label-col", "label", "--normal", "normal",
-                              "--epochs", "1", "--hidden", "4,2", "-o", str(model), "-q"])
-    assert res.exit_code == 0, res.output
+    data, model = labelled_model_of(frame, tmp_path)
     res = runner.invoke(app, ["evaluate", str(model), str(data), "--timestamp-col", "a",
                               "--events-per-day", "100"])
     assert res.exit_code == 2

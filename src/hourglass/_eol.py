@@ -7,7 +7,7 @@ import io
 import re
 from typing import Any
 
-__all__ = ["CrLines", "CrToLf", "CrToLfReader", "cr_ended", "text_lines"]
+__all__ = ["CrToLf", "CrToLfReader", "cr_ended", "cr_lines", "text_lines"]
 
 
 def cr_ended(head: bytes) -> bool:
@@ -92,35 +92,15 @@ class CrToLfReader(io.RawIOBase):
         super().close()
 
 
-_EOL = re.compile(rb"\r\n?|\n")  # a line's end: CR, LF or CR LF
+def cr_lines(fh: Any, block: int = 1 << 20) -> io.BufferedReader:
+    r"""The binary file ``fh``, whose lines end with a carriage return alone, to be read by its
+    lines (``readline``, iteration) as LF-ended ones: a :class:`CrToLfReader` buffered by
+    ``block`` bytes (a CR, LF or CR LF each given as LF: a line feed later in such a file ends a
+    line too); closing it closes ``fh``.
 
-
-class CrLines:
-    """A binary file whose lines end with a carriage return alone, read by ``readline`` as one
-    whose lines end with a line feed (a CR, LF or CR LF each given as LF: a line feed later in
-    such a file ends a line too)."""
-
-    def __init__(self, fh: Any, block: int = 1 << 20) -> None:
-        self._fh, self._block, self._buf, self._at, self._eof = fh, block, b"", 0, False
-
-    def readline(self, limit: int = -1) -> bytes:
-        while True:
-            m = _EOL.search(self._buf, self._at)
-            # a CR that ends what was read may have its LF in the next block
-            pending = m is not None and not self._eof and m.end() == len(self._buf) and m.group() == b"\r"
-            if m is not None and not pending and (limit < 0 or m.start() - self._at < limit):
-                line = self._buf[self._at:m.start()] + b"\n"
-                self._at = m.end()
-                return line
-            if limit >= 0 and len(self._buf) - self._at >= limit:
-                line = self._buf[self._at:self._at + limit]
-                self._at += limit
-                return line
-            if self._eof:
-                line, self._buf, self._at = self._buf[self._at:], b"", 0
-                return line
-            block = self._fh.read(self._block)
-            if block:
-                self._buf, self._at = self._buf[self._at:] + block, 0
-            else:
-                self._eof = True
+    Examples
+    --------
+    >>> list(cr_lines(io.BytesIO(b"a\rb\r\nc\nd"), block=2))
+    [b'a\n', b'b\n', b'c\n', b'd']
+    """
+    return io.BufferedReader(CrToLfReader(fh), block)

@@ -1152,24 +1152,18 @@ _SIX_DIGIT_DATE = re.compile(r"^\s*\d{6}[ T]+\d")
 def _year_first_dates(text: pd.Series, ts: pd.DatetimeIndex) -> pd.DatetimeIndex:
     """``ts`` with the dates of six digits, year first, and their time of day (``151104
     11:22:33``, MySQL's log before 5.7; ``081109 203615``, HDFS's) read so, as a log header's
-    and an event table's are: pandas reads them month first and year last (2004-11-15 for
-    2015-11-04, a year between two days). Looked at only when the first value is such a date."""
+    and an event table's are (:func:`hourglass.ingest.logs.yymmdd_times`, to the microsecond):
+    pandas reads them month first and year last (2004-11-15 for 2015-11-04, a year between two
+    days). Looked at only when the first value is such a date."""
     head = text.iloc[0] if len(text) else None
     if head is None or pd.isna(head) or not _SIX_DIGIT_DATE.match(str(head)):
         return ts
-    from hourglass.ingest.logs import _YYMMDD
+    from hourglass.ingest.logs import yymmdd_times
 
-    parts = text.astype(object).str.extract(_YYMMDD)
-    six = parts["date"].notna().to_numpy()
+    six, secs = yymmdd_times(text, first_only=False)
     if not six.any():
         return ts
-    parts = parts[six]
-    date = pd.to_datetime(parts["date"], format="%y%m%d", errors="coerce")
-    h = parts["h"].fillna(parts["h2"]).str.zfill(2)
-    m, sec = parts["m"].fillna(parts["m2"]), parts["s"].fillna(parts["s2"])
-    iso = (date.dt.strftime("%Y-%m-%d") + "T" + h + ":" + m + ":" + sec
-           + parts["frac"].fillna("").str.replace(",", ".", regex=False))
-    read = _to_datetime(iso.where(date.notna()), False, "ISO8601")  # a month 13: NaT, refused
+    read = pd.DatetimeIndex(pd.to_datetime(np.round(secs * 1e6), unit="us"))  # (a month 13: NaT)
     if six.all():
         return read
     if ts.tz is not None:

@@ -35,13 +35,13 @@ import stat
 import sys
 import tempfile
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from hourglass._eol import CrToLf, cr_ended
+from hourglass._eol import cr_ended, cr_lines
 from hourglass.errors import read_problem
 
 __all__ = ["STDIN_NAME", "folder_as_file", "folder_shown", "pattern_as_file", "piped", "reads_file",
@@ -416,7 +416,7 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                         src = io.BytesIO(text)  # not CloudTrail after all: its text as it is
                     head = src.read(_HEAD)  # lines ended by a CR alone: copied as LF-ended lines,
                     if cr_ended(head):  # as the readers take such a file given alone
-                        src = io.BufferedReader(_Chain(head, src, CrToLf()))
+                        src = cr_lines(_Chain(head, src))
                     else:
                         src.seek(0)  # (a gzip file's first 64 KiB decompressed again: cheap)
                     # a byte-order mark (Windows tools write one in each file) is left out: past
@@ -557,26 +557,15 @@ def _peek_line(src: Any) -> tuple[bytes, Any]:
 
 
 class _Chain(io.RawIOBase):
-    """``head`` (bytes read ahead) then the rest of ``rest``, as one stream; each piece passed
-    through ``convert`` where given (a CR-ended file's line ends made LFs)."""
+    """``head`` (bytes read ahead) then the rest of ``rest``, as one stream."""
 
-    def __init__(self, head: bytes, rest: Any, convert: Callable[[bytes], bytes] | None = None) -> None:
-        self.head, self.rest, self.convert = head, rest, convert
-        self.held = b""  # converted bytes the caller's buffer had no room for
+    def __init__(self, head: bytes, rest: Any) -> None:
+        self.head, self.rest = head, rest
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        if self.convert is not None:
-            while not self.held:
-                piece, self.head = (self.head, b"") if self.head else (self.rest.read(len(buffer)), b"")
-                if not piece:
-                    break
-                self.held = self.convert(piece)
-            data, self.held = self.held[:len(buffer)], self.held[len(buffer):]
-            buffer[:len(data)] = data
-            return len(data)
         data = self.head[:len(buffer)] if self.head else self.rest.read(len(buffer))
         self.head = self.head[len(data):] if self.head else b""
         buffer[:len(data)] = data

@@ -16,9 +16,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["PLACEHOLDERS", "ROLES", "canonical_text", "clock_values", "factorize_strings", "infer_role",
-           "ip_parts", "ipv4_bucket", "ipv4_private", "port_numbers", "separated_number", "stable_hash",
-           "string_values"]
+__all__ = ["NULL_TEXT", "PLACEHOLDERS", "ROLES", "TEXT_NUMBERS", "canonical_text", "clock_values",
+           "factorize_strings", "infer_role", "ip_parts", "ipv4_bucket", "ipv4_private", "port_numbers",
+           "separated_number", "stable_hash", "string_values"]
 
 ROLES = ("numeric", "categorical", "hash", "ip", "port", "drop")
 MISSING = "<missing>"
@@ -30,6 +30,12 @@ MISSING = "<missing>"
 #: lines, a scoring request or a stream: the same values as a CSV must read alike.
 PLACEHOLDERS = ("-", "(empty)", "NaN", "nan", "NA", "N/A", "n/a", "NULL", "null", "None", "-nan", "#N/A",
                 "?")
+#: the missing spellings of a text cell (:data:`PLACEHOLDERS` less ``-`` and ``(empty)``, which
+#: stay text there): the table reader reads them as missing; from JSON lines, the service or a
+#: stream they come as text
+NULL_TEXT = tuple(sorted(set(PLACEHOLDERS) - {"-", "(empty)"}))
+#: the reason a column of text is given the numeric role (its values nearly all numbers)
+TEXT_NUMBERS = "numbers stored as text"
 
 _ID_NAMES = {"id", "flowid", "uid", "timestamp", "ts", "time", "stime", "ltime", "starttime",
              "endtime", "date", "datetime", "eventtime", "firstseen", "lastseen"}
@@ -205,7 +211,7 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
     conv = pd.to_numeric(sample.mask(placeholder), errors="coerce")
     if conv.notna().any() and (conv.notna() | placeholder).mean() >= 0.99:
         clock = _clock_numbers(name, conv)
-        return ("drop", clock) if clock else ("numeric", "numbers stored as text"
+        return ("drop", clock) if clock else ("numeric", TEXT_NUMBERS
                                               + _unset_said(sample[placeholder]))
     if _TIME_NAME.search(name.lower().replace("_", "")) is not None and _dated_text(name, real):
         return "drop", "times"  # '01/05/2024 10:05': hashed, or each later one unseen

@@ -255,8 +255,8 @@ def _site_schema(params: Mapping[str, Any], df: pd.DataFrame) -> dict[str, Any]:
     pre = TabularPreprocessor(**params)
     df, cols = pre._prepare(df)
     num_cols = [c for c in cols if pre.roles_[c] == "numeric"]
-    inferred = {c for c in num_cols if pre.reasons_[c].startswith("numbers stored as text")}
-    raw = pre._numeric_frame(df, num_cols, allow_missing=pre.impute != "error", inferred=inferred)
+    raw = pre._numeric_frame(df, num_cols, allow_missing=pre.impute != "error",
+                             inferred=pre._text_numbers(num_cols))
     columns: dict[str, Any] = {}
     for c in cols:
         role = pre.roles_[c]

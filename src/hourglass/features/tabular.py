@@ -24,8 +24,10 @@ from hourglass._times import refuse_undecodable
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.roles import (
     MISSING,
+    NULL_TEXT,
     PLACEHOLDERS,
     ROLES,
+    TEXT_NUMBERS,
     canonical_text,
     factorize_strings,
     infer_role,
@@ -48,9 +50,7 @@ logger = logging.getLogger(__name__)
 _UNSEEN_MIN_VALUES = 50
 _UNSEEN_SHARE = 0.01
 
-#: text the table reader takes for a missing cell of a text column (``NULL_VALUES`` of
-#: :mod:`hourglass.ingest.tables` less the empty cell; ``-`` and ``(empty)`` stay text there)
-_NULL_TEXT = np.array(sorted(set(PLACEHOLDERS) - {"-", "(empty)"}), dtype=object)
+_NULL_TEXT = np.array(NULL_TEXT, dtype=object)  # (np.isin of object arrays)
 
 _SCALERS = ("minmax", "standard", "robust", "quantile", "none")
 _IMPUTE = ("median", "constant", "error")
@@ -612,8 +612,8 @@ class TabularPreprocessor:
         return df, cols
 
     def _fit_numeric(self, df: pd.DataFrame, num_cols: list[str]) -> None:
-        inferred = {c for c in num_cols if self.reasons_[c].startswith("numbers stored as text")}
-        raw = self._numeric_frame(df, num_cols, allow_missing=self.impute != "error", inferred=inferred)
+        raw = self._numeric_frame(df, num_cols, allow_missing=self.impute != "error",
+                                  inferred=self._text_numbers(num_cols))
         for c in num_cols:  # as read: a '-' or an empty text cell is missing, not a value
             self.profile_[c].update(_value_profile(raw[c]))
         finite = {c: raw[c][np.isfinite(raw[c])] for c in num_cols}
@@ -785,6 +785,11 @@ class TabularPreprocessor:
     @staticmethod
     def _heavy_tailed(v: np.ndarray) -> bool:
         return bool(len(v) and v.min() >= 0 and v.max() > 10 and _skew(v) > 2)
+
+    def _text_numbers(self, num_cols: Sequence[str]) -> set[str]:
+        """The columns of ``num_cols`` given the numeric role because nearly all of their text is
+        numbers (an error for text there says how to change it)."""
+        return {c for c in num_cols if self.reasons_[c].startswith(TEXT_NUMBERS)}
 
     # -- transform ----------------------------------------------------------------------------
     @staticmethod

@@ -45,7 +45,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hourglass._eol import CrLines, cr_ended
 from hourglass.errors import InputError, read_problem
 from hourglass.ingest.datasets import DatasetSpec
 from hourglass.ingest.readers import check_path
@@ -55,8 +54,7 @@ from hourglass.ingest.tables import (
     READ_ERRORS,
     ReadStats,
     check_log_text,
-    open_text,
-    read_head,
+    open_lines,
 )
 
 _log = logging.getLogger("hourglass")
@@ -520,9 +518,8 @@ class _LineSpec(DatasetSpec):
         first_line = 1  # the first line of the chunk under way
         undecodable: list[int] = []  # the lines with bytes that are no UTF-8 (read as U+FFFD)
         try:
-            cr = cr_ended(read_head(p))  # lines ended by a CR alone: each its own record
-            with open_text(p) as fh:
-                for number, raw in enumerate(_bounded_lines(CrLines(fh) if cr else fh), start=1):
+            with open_lines(p) as fh:  # lines ended by a CR alone: each its own record
+                for number, raw in enumerate(_bounded_lines(fh), start=1):
                     if raw is None:  # longer than the limit: its bytes were read past, not kept
                         if on_bad_rows != "skip":
                             raise InputError(f"{p}: line {number}: longer than {MAX_LINE_BYTES >> 20} MiB "

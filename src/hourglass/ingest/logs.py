@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hourglass._eol import CrLines, cr_ended
+from hourglass._eol import cr_ended, cr_lines
 from hourglass._limits import MAX_LINE_BYTES, too_long
 from hourglass._params import check_numeric_params
 from hourglass._times import (
@@ -425,7 +425,7 @@ def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None) ->
             if fh.peek(2)[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 (Windows tools write it)
                 yield from _utf16_lines(fh, stats)
                 return
-            readline = CrLines(fh).readline if cr else fh.readline
+            readline = cr_lines(fh).readline if cr else fh.readline
             for lineno, raw in enumerate(_bounded(readline, MAX_LINE_BYTES, b"\n")):
                 if type(raw) is TooLongLine:
                     yield raw

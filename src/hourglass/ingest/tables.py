@@ -37,7 +37,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from hourglass._eol import CrToLf, CrToLfReader, cr_ended
+from hourglass._eol import CrToLf, cr_ended, cr_lines
 from hourglass._limits import MAX_LINE_BYTES, too_long
 from hourglass.errors import InputError, json_problem, read_problem
 
@@ -154,7 +154,7 @@ def open_lines(path: Path) -> io.BufferedIOBase:
     the repeated header lines found as in an LF-ended file)."""
     if not cr_ended(read_head(path)):
         return open_text(path)
-    return io.BufferedReader(CrToLfReader(open_text(path)), 1 << 20)
+    return cr_lines(open_text(path))
 
 
 #: The JSON escape of a surrogate (``\\ud83d``): a line holding none has no lone surrogate.
@@ -1594,13 +1594,10 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
     gives rows for a line's value (a page of events: a JSON array, an object holding them), those
     rows (a ``ValueError`` it raises: a bad row, named by its message); a chunk of them for each
     ``chunk_bytes`` of lines (at most :data:`_JSONL_CHUNK_ROWS` rows)."""
-    from hourglass._eol import CrLines, cr_ended
-
     rows: list[dict[str, Any]] = []
     size = 0  # the bytes of the lines of the rows gathered
-    cr = cr_ended(read_head(path))  # lines ended by a CR alone (classic Mac OS): each a line
-    with open_text(path) as fh:
-        readline, lineno = (CrLines(fh) if cr else fh).readline, 0
+    with open_lines(path) as fh:  # lines ended by a CR alone (classic Mac OS): each a line
+        readline, lineno = fh.readline, 0
         while raw := readline(MAX_LINE_BYTES + 1):  # bounded: not a whole file with no line break
             lineno += 1
             if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):  # read past, not held

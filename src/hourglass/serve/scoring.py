@@ -66,15 +66,21 @@ def model_records(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, 
     >>> list(model_records([{"x": 1, "y": 2, "a": 3}], ["a"], others=1).columns)
     ['a', 'x']
     """
-    present: set[Any] = set()
-    for row in rows:  # (no view object a row: 100,000 of them at once set the collector going)
-        present.update(row)
+    present = _keys(rows)
     model = set(columns)
     keep = [c for c in columns if c in present]
     keep += [k for k in (rows[0] if len(rows) else ()) if k not in model][:others]
     if not keep:  # from_records(..., columns=[]) would lose the row count
         return pd.DataFrame(index=pd.RangeIndex(len(rows)))
     return pd.DataFrame.from_records(rows, columns=keep)
+
+
+def _keys(rows: Sequence[Mapping[str, Any]]) -> set[Any]:
+    """The keys of all ``rows``."""
+    keys: set[Any] = set()
+    for row in rows:  # (no view object a row: 100,000 of them at once set the collector going)
+        keys.update(row)
+    return keys
 
 
 def refuse_nested(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
@@ -96,11 +102,8 @@ def refuse_nested(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
     leave_out = [c for c in columns if c not in needed]
     if not leave_out or not rows:
         return
-    keys: set[Any] = set()
-    for row in rows:  # (no view object a row: 100,000 of them at once set the collector going)
-        keys.update(row)
     model = set(columns)
-    dotted = {k for k in keys if isinstance(k, str) and "." in k and k not in model}
+    dotted = {k for k in _keys(rows) if isinstance(k, str) and "." in k and k not in model}
     if not dotted:
         return
     for c in leave_out:

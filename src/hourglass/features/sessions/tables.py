@@ -33,7 +33,7 @@ from hourglass._times import (
     text_to_datetime,
 )
 from hourglass.errors import InputError, NotFittedError
-from hourglass.features.roles import PLACEHOLDERS
+from hourglass.features.roles import NULL_TEXT
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions, _whole_ids
 from hourglass.ingest.logs import UNKNOWN, LogParser, yymmdd_times
 from hourglass.ingest.tables import written_ids as _written_ids
@@ -47,11 +47,6 @@ __all__ = ["SESSION_FIELD", "EventTables", "timeless_text"]
 #: which may be ``key``, ``line`` or ``time`` (a session column named ``key`` replaced every
 #: event's key with its session id, and one named ``line`` every line number)
 SESSION_FIELD = "session"
-
-
-#: a key cell the table reader takes for a missing cell (:data:`~hourglass.ingest.tables.NULL_VALUES`
-#: less the empty one, which is handled apart: ``-`` and ``(empty)`` stay text there)
-_NULL_TEXT = sorted(set(PLACEHOLDERS) - {"-", "(empty)"})
 
 
 def timeless_text(stats: dict[str, Any], column: str | None) -> str:
@@ -466,7 +461,7 @@ class EventTables:
                 ok = ok & (text.str.len() > 0).to_numpy()
                 if not learn:  # 'N/A', 'null' ... (JSON lines, the service, a stream): no key, as
                     # the same rows of a CSV read them, unless training named a key so
-                    null = text.isin(_NULL_TEXT).to_numpy(copy=True)
+                    null = text.isin(NULL_TEXT).to_numpy(copy=True)
                     if null.any() and self.key_names_ is not None:
                         null &= ~text.isin(self.key_names_).to_numpy()
                     ok = ok & ~null
