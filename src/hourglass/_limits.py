@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-__all__ = ["MAX_LINE_BYTES", "too_long"]
+import json
+import re
+from typing import Any
+
+__all__ = ["MAX_JSON_DEPTH", "MAX_LINE_BYTES", "check_json_depth", "loads_json", "raw_decode_json",
+           "too_long"]
 
 #: The longest line a line-by-line reader keeps (``stream``, the CEF/LEEF/PAN-OS/key=value
 #: formats): a longer one is a bad line, read past, not held (a source without line breaks cannot
@@ -19,3 +24,77 @@ def too_long(length: int, limit: int = MAX_LINE_BYTES) -> str:
     'longer than 16 MiB (20,000,000 bytes): not read'
     """
     return f"longer than {limit >> 20} MiB ({length:,} bytes): not read"
+
+
+#: The deepest nesting of JSON arrays and objects a reader takes. Python 3.11's parser stopped at
+#: about 1,000 levels with a ``RecursionError`` that every reader turns into a bad line or a clear
+#: error; from 3.12 the parser goes deeper, and the code that walks the parsed values (flattening
+#: nested fields, escaping lone surrogates) would then stop mid-way with a traceback. The same
+#: limit on every Python keeps the answer the same. Real records nest a few levels.
+MAX_JSON_DEPTH = 400
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_JSON_STRING_BYTES = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_NOT_BRACKET_BYTES = re.compile(rb"[^\[\]{}]+")
+
+
+def check_json_depth(text: str | bytes, start: int = 0, end: int | None = None,
+                     limit: int = MAX_JSON_DEPTH) -> None:
+    """Raise ``RecursionError`` when ``text[start:end]`` nests arrays or objects deeper than
+    ``limit``, as Python 3.11's parser did past its stack, whatever this Python's parser takes.
+
+    Brackets inside strings do not count. A text holding fewer opening brackets than ``limit``
+    is passed at the cost of two counts.
+
+    Examples
+    --------
+    >>> check_json_depth('{"a": [[1], "[[["]}', limit=3)
+    >>> check_json_depth("[" * 5 + "]" * 5, limit=4)
+    Traceback (most recent call last):
+    ...
+    RecursionError: JSON nested deeper than 4 levels
+    """
+    stop = len(text) if end is None else end
+    opening = (text.count(b"[", start, stop) + text.count(b"{", start, stop) if isinstance(text, bytes)
+               else text.count("[", start, stop) + text.count("{", start, stop))
+    if opening <= limit:
+        return
+    if isinstance(text, bytes):
+        brackets = _NOT_BRACKET_BYTES.sub(b"", _JSON_STRING_BYTES.sub(b"", text[start:stop])).decode("ascii")
+    else:
+        brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text[start:stop]))
+    depth = 0
+    for c in brackets:
+        if c in "[{":
+            depth += 1
+            if depth > limit:
+                raise RecursionError(f"JSON nested deeper than {limit} levels")
+        else:
+            depth -= 1
+
+
+def loads_json(text: str | bytes) -> Any:
+    """``json.loads(text)`` after :func:`check_json_depth`: a document nested deeper than
+    :data:`MAX_JSON_DEPTH` raises ``RecursionError`` on every Python version.
+
+    Examples
+    --------
+    >>> loads_json('{"a": [1, 2]}')
+    {'a': [1, 2]}
+    """
+    check_json_depth(text)
+    return json.loads(text)
+
+
+def raw_decode_json(decoder: json.JSONDecoder, text: str, at: int = 0) -> tuple[Any, int]:
+    """``decoder.raw_decode(text, at)``, then :func:`check_json_depth` on the document read.
+
+    Examples
+    --------
+    >>> raw_decode_json(json.JSONDecoder(), '  {"a": 1} [2]', 2)
+    ({'a': 1}, 10)
+    """
+    value, end = decoder.raw_decode(text, at)
+    check_json_depth(text, at, end)
+    return value, end

@@ -42,6 +42,7 @@ from typing import Any
 import typer
 
 from hourglass._eol import cr_ended, cr_lines
+from hourglass._limits import loads_json
 from hourglass.errors import read_problem
 
 __all__ = ["STDIN_NAME", "folder_as_file", "folder_shown", "pattern_as_file", "piped", "reads_file",
@@ -624,7 +625,7 @@ def _check_layout(layouts: dict[bool, Path], path: Path, line: bytes, name: str)
         return
     if head.startswith(b"{"):
         try:
-            if len(head) > _CHUNK or not isinstance(json.loads(head), dict):
+            if len(head) > _CHUNK or not isinstance(loads_json(head), dict):
                 return
         except (ValueError, RecursionError):
             return
@@ -671,8 +672,8 @@ def _cloudtrail_records(text: bytes) -> list[Any] | None:
     if not text.lstrip().startswith(b'{"Records"'):
         return None
     try:
-        records = json.loads(text).get("Records")
-    except ValueError:
+        records = loads_json(text).get("Records")
+    except (ValueError, RecursionError):
         return None
     return records if isinstance(records, list) else None
 

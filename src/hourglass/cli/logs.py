@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from pathlib import Path
@@ -12,6 +11,7 @@ import numpy as np
 import pandas as pd
 from rich.console import Console
 
+from hourglass._limits import loads_json
 from hourglass.cli._common import check_model_dir, model_params
 from hourglass.cli._output import fitted_text, threshold_text
 from hourglass.cli._schema import is_log_format
@@ -156,7 +156,7 @@ def _format_time_col(data: Path, fmt: str) -> str | None:
         return None
     lines = read_head(data).removeprefix(b"\xef\xbb\xbf").split(b"\n")
     try:
-        first = json.loads(next((ln for ln in lines if ln.strip()), b""))
+        first = loads_json(next((ln for ln in lines if ln.strip()), b""))
     except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         return None
     if not isinstance(first, dict) or col not in flat_record(first):

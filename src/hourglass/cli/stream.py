@@ -30,7 +30,7 @@ from typing import Annotated, Any
 import typer
 
 from hourglass._eol import CrToLf
-from hourglass._limits import MAX_LINE_BYTES, too_long
+from hourglass._limits import MAX_JSON_DEPTH, MAX_LINE_BYTES, loads_json, too_long
 from hourglass.cli._options import (
     AlertFormatOpt,
     DriftWindowOpt,
@@ -409,7 +409,7 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
                 undecodable.append(number)
         else:
             try:
-                row = json.loads(raw)
+                row = loads_json(raw)
                 if b"\\ud" in raw.lower():  # a lone surrogate (\ud800) is no UTF-8 character:
                     from hourglass.ingest.tables import no_lone_surrogates  # (pandas: loaded already)
 
@@ -422,7 +422,7 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
                 problem = (f"not valid JSON ({json_problem(exc).split('; use sys.')[0]})"
                            + (_pretty_hint(raw) or _table_hint(raw, number)))
             except RecursionError:  # ~1,000 arrays or objects deep (one line could stop the stream)
-                problem = "not read: JSON nested deeper than Python's parser reads"
+                problem = f"not read: JSON nested deeper than {MAX_JSON_DEPTH} levels"
             if expand is not None and isinstance(row, (dict, list)):
                 try:  # a page (Event Hub message, Graph page, Okta array): its events, as a file's
                     row, problem = expand(row), None
@@ -1009,8 +1009,8 @@ writes ECS documents (--alert-format ecs): choose another file, or leave --alert
             return  # (a killed stream's first alert, cut short)
         last = unended
     try:
-        doc = json.loads(last.removeprefix(b"\xef\xbb\xbf").decode("utf-8"))  # (a BOM: line 1 of a file)
-    except (UnicodeDecodeError, ValueError):
+        doc = loads_json(last.removeprefix(b"\xef\xbb\xbf").decode("utf-8"))  # (a BOM: line 1 of a file)
+    except (UnicodeDecodeError, ValueError, RecursionError):
         doc = None
     if not isinstance(doc, dict):
         from hourglass.cli._groups import shown_value

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import logging
 import os
 import re
@@ -45,6 +44,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hourglass._limits import loads_json
 from hourglass.errors import InputError, read_problem
 from hourglass.ingest.datasets import DatasetSpec
 from hourglass.ingest.readers import check_path
@@ -407,9 +407,9 @@ def _json_object(line: bytes | str) -> bool:
     if line.lstrip()[:1] not in (b"{", "{"):
         return False
     try:  # (bytes that are no UTF-8, a relay's Latin-1 name, read as U+FFFD, as the line formats read them)
-        return isinstance(json.loads(line.decode("utf-8", "replace") if isinstance(line, bytes) else line),
+        return isinstance(loads_json(line.decode("utf-8", "replace") if isinstance(line, bytes) else line),
                           dict)
-    except (ValueError, RecursionError):  # (nested deeper than Python's parser reads: judged as a line)
+    except (ValueError, RecursionError):  # (nested deeper than MAX_JSON_DEPTH: judged as a line)
         return False
 
 

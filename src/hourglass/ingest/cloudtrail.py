@@ -42,6 +42,7 @@ from typing import Any
 
 import pandas as pd
 
+from hourglass._limits import MAX_JSON_DEPTH, raw_decode_json
 from hourglass.errors import InputError, read_problem
 from hourglass.ingest.datasets import DatasetSpec, require_fields
 from hourglass.ingest.jsondoc import _json_kind
@@ -205,7 +206,7 @@ def _documents(fh: Any, block: int | None = None) -> Iterator[tuple[int, Any]]:
         at = _SPACE.match(text, at).end()  # type: ignore[union-attr]  # (\s* always matches)
         if at < len(text):
             try:
-                document, end = decoder.raw_decode(text, at)
+                document, end = raw_decode_json(decoder, text, at)
                 if LONE_SURROGATE.search(text, at, end):  # (a pair too: kept as it is)
                     document = no_lone_surrogates(document)
             except json.JSONDecodeError as exc:
@@ -215,7 +216,7 @@ def _documents(fh: Any, block: int | None = None) -> Iterator[tuple[int, Any]]:
                     raise _BadJson(line_at(exc.pos), f"{exc.msg.removesuffix(' at')} at column "
                                                      f"{column_at(exc.pos)}") from None
             except RecursionError:  # arrays or objects ~1,000 deep (whole: the stack, not the block)
-                raise _BadJson(line_at(at), "JSON nested deeper than Python's parser reads") from None
+                raise _BadJson(line_at(at), f"JSON nested deeper than {MAX_JSON_DEPTH} levels") from None
             else:
                 yield line_at(at), document
                 at, want = end, block

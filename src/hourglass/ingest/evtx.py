@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hourglass._limits import loads_json
 from hourglass.errors import InputError
 from hourglass.ingest.tables import cut_top_keys, first_json_object
 
@@ -304,10 +305,10 @@ def iter_evtx(path: str | Path, *, on_bad_rows: str = "error", stats: Any = None
         position += 1
         try:
             item = next(records)
-            row = flatten_event(json.loads(item["data"]))
+            row = flatten_event(loads_json(item["data"]))
         except StopIteration:
             break
-        except (RuntimeError, OSError, ValueError, KeyError, TypeError) as exc:
+        except (RuntimeError, OSError, ValueError, KeyError, TypeError) as exc:  # (and RecursionError)
             if on_bad_rows != "skip":
                 raise InputError(f"{p}: record {position}: unreadable ({exc}) "
                                  "(use --on-bad-rows skip to skip such records)") from None

@@ -47,7 +47,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hourglass._limits import MAX_LINE_BYTES
+from hourglass._limits import MAX_LINE_BYTES, loads_json
 from hourglass.errors import InputError
 from hourglass.ingest.datasets import DatasetSpec, first_line, require_fields
 from hourglass.ingest.readers import check_path
@@ -605,8 +605,8 @@ def _sniff_zeek(head: bytes) -> bool:
     if head.startswith(b"#separator") or b"\n#fields\t" in head[:4096]:
         return True
     try:
-        obj = json.loads(_first_line(head))
-    except ValueError:
+        obj = loads_json(_first_line(head))
+    except (ValueError, RecursionError):
         return False
     if isinstance(obj, dict) and isinstance(obj.get("id"), dict):  # a shipper that nests them
         obj = {f"id.{k}": v for k, v in obj["id"].items()}

@@ -31,6 +31,7 @@ from typing import Any, cast
 
 import pandas as pd
 
+from hourglass._limits import raw_decode_json
 from hourglass.errors import InputError, read_problem
 from hourglass.ingest.datasets import DatasetSpec
 from hourglass.ingest.readers import check_path
@@ -108,8 +109,8 @@ def first_event(head: bytes, wrappers: tuple[str, ...], lead: bytes = ODATA_LEAD
         return first_json_object(head)
     text = head[start:].decode("utf-8", "replace").lstrip().removeprefix("\ufeff")
     try:
-        obj, _ = json.JSONDecoder().raw_decode(text)
-    except ValueError:  # the first event runs past the head
+        obj, _ = raw_decode_json(json.JSONDecoder(), text)
+    except (ValueError, RecursionError):  # the first event runs past the head
         return None
     return obj if isinstance(obj, dict) else None
 

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass._eol import cr_ended, cr_lines
-from hourglass._limits import MAX_LINE_BYTES, too_long
+from hourglass._limits import MAX_LINE_BYTES, loads_json, too_long
 from hourglass._params import check_numeric_params
 from hourglass._times import (
     _NUMERIC_DATE,
@@ -178,7 +178,7 @@ class JournaldHeader:
         if not text.startswith("{"):
             return None
         try:
-            return json.loads(text)
+            return loads_json(text)
         except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
             return None
 

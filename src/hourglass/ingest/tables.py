@@ -38,7 +38,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from hourglass._eol import CrToLf, cr_ended, cr_lines
-from hourglass._limits import MAX_LINE_BYTES, too_long
+from hourglass._limits import MAX_JSON_DEPTH, MAX_LINE_BYTES, loads_json, raw_decode_json, too_long
 from hourglass.errors import InputError, json_problem, read_problem
 
 logger = logging.getLogger(__name__)
@@ -240,8 +240,8 @@ def first_json_object(head: bytes) -> dict[str, Any] | None:
     for line in head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 8)[:8]:
         if line.strip():
             try:
-                obj = json.loads(line)
-            except ValueError:
+                obj = loads_json(line)
+            except (ValueError, RecursionError):
                 return None
             return obj if isinstance(obj, dict) else None
     return None
@@ -298,12 +298,12 @@ def top_keys(text: bytes) -> set[str]:
             if not decoded.startswith(":", i):
                 break
             keys.add(key)
-            _, i = decoder.raw_decode(decoded, skip(i + 1))
+            _, i = raw_decode_json(decoder, decoded, skip(i + 1))
             i = skip(i)
             if not decoded.startswith(",", i):
                 break
             i = skip(i + 1)
-    except ValueError:  # the value (or key) the end of text cuts
+    except (ValueError, RecursionError):  # the value (or key) the end of text cuts; nested too deep
         pass
     return keys
 
@@ -1613,14 +1613,14 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                     line = line[1:]  # a file joined on after it (cat a.jsonl b.jsonl)
                 if not line.strip():
                     continue
-                obj = json.loads(line.rstrip("\r\n"))  # a cut line: "unterminated", not "control character"
+                obj = loads_json(line.rstrip("\r\n"))  # a cut line: "unterminated", not "control character"
             except (UnicodeDecodeError, ValueError, RecursionError) as exc:
                 # RecursionError: arrays or objects nested ~1,000 deep, a bad line as stream has it
                 if on_bad_rows == "skip":
                     stats.skipped(lineno, at=stats.rows + len(rows))
                     continue
                 why = ("undecodable bytes (not UTF-8)" if isinstance(exc, UnicodeDecodeError) else
-                       "JSON nested deeper than Python's parser reads" if isinstance(exc, RecursionError)
+                       f"JSON nested deeper than {MAX_JSON_DEPTH} levels" if isinstance(exc, RecursionError)
                        else f"malformed JSON ({json_problem(exc)})")
                 jq = (pretty_json_command(raw) if not rows and not stats.rows
                       and not isinstance(exc, UnicodeDecodeError | RecursionError) else None)

@@ -23,7 +23,6 @@ literature (each folder's SOURCE.md):
 from __future__ import annotations
 
 import gzip
-import json
 import math
 import os
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from hourglass._limits import loads_json
 from hourglass._times import parse_timestamps, unreadable_times
 from hourglass.errors import InputError, read_problem
 from hourglass.ingest.readers import read_table
@@ -131,7 +131,7 @@ def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | Non
                          "the file; keep NAB's layout (data/<category>/<series>.csv beside labels/), "
                          "or give the series a 0/1 label column and leave --dataset out")
     try:
-        table = json.loads(wpath.read_text(encoding="utf-8"))
+        table = loads_json(wpath.read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError) as exc:  # (JSON and UTF-8 errors are ValueErrors)
         said = "nested too deep" if isinstance(exc, RecursionError) else str(exc).split("; use sys.")[0]
         raise InputError(f"{wpath}: unreadable windows file ({said})") from None

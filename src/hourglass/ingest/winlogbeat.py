@@ -14,7 +14,6 @@ as a category, both read the same.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Collection, Iterable, Iterator
@@ -23,6 +22,7 @@ from typing import ClassVar
 
 import pandas as pd
 
+from hourglass._limits import loads_json
 from hourglass.errors import InputError
 from hourglass.ingest.datasets import DatasetSpec
 from hourglass.ingest.evtx import EVTX_ROLES, ROW_ONLY_ROLES
@@ -150,8 +150,8 @@ def looks_like_winlogbeat(head: bytes) -> bool:
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
-        except ValueError:  # a line cut by the head's length: its top-level keys before the cut
+            obj = loads_json(line)
+        except (ValueError, RecursionError):  # cut by the head's length: its top-level keys before the cut
             keys = cut_top_keys(head)
             return bool({"winlog.event_id", "winlog.channel"} & keys) \
                 or ("winlog" in keys and _CUT_WINLOG.search(line) is not None)

@@ -27,6 +27,7 @@ import torch
 from safetensors import SafetensorError
 
 import hourglass
+from hourglass._limits import loads_json
 from hourglass.detectors import registry
 from hourglass.detectors.base import BaseDetector
 from hourglass.errors import ArtefactError, InputError
@@ -64,7 +65,7 @@ def is_artefact(path: str | os.PathLike[str]) -> bool:
     try:
         if not target.is_file():  # a named pipe there would be read for ever (no writer comes)
             return False
-        config = json.loads(target.read_text(encoding="utf-8"))
+        config = loads_json(target.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError, RecursionError):  # (JSON nested too deep)
         return False
     return isinstance(config, dict) and config.get("format") == FORMAT
@@ -400,7 +401,7 @@ def _read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
     if not (p / CONFIG).is_file() or not (p / WEIGHTS).is_file():
         raise ArtefactError(f"{p}: not a hourglass model (missing {CONFIG} or {WEIGHTS})")
     try:
-        config = json.loads((p / CONFIG).read_text(encoding="utf-8"))
+        config = loads_json((p / CONFIG).read_text(encoding="utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:  # ValueError: a JSONDecodeError, or an
         # integer of more digits than Python converts (4300), which is no JSONDecodeError
         raise ArtefactError(f"{p / CONFIG}: corrupt ({exc}); the artefact was modified") from None

@@ -946,10 +946,11 @@ def _with_lone_surrogates(request_model: type[BaseModel], raw: bytes) -> Any:
         return None
     import json
 
+    from hourglass._limits import loads_json
     from hourglass.ingest.tables import no_lone_surrogates
 
     try:
-        value = json.loads(raw)
+        value = loads_json(raw)
     except json.JSONDecodeError as exc:
         raise ValidationError.from_exception_data(request_model.__name__, [{
             "type": "json_invalid", "loc": (), "input": b"",
