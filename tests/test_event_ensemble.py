@@ -93,7 +93,8 @@ def test_cli_trains_and_scores_an_event_ensemble(tmp_path) -> None:  # type: ign
                               [*_sessions(1, 20), *_reordered(_sessions(2, 5))]) + "\n")
     model = tmp_path / "M"
     r = runner.invoke(app, ["train", str(keys), "--format", "keys", "--model", "event-ensemble",
-                            "--epochs", "30", "-o", str(model), "-q"])
+                            "--epochs", "30", "-o", str(model), "-q",
+                            "--device", "cpu"])  # (its bound was set on the CPU)
     assert r.exit_code == 0, r.output
     out = tmp_path / "alerts.jsonl"
     r = runner.invoke(app, ["score", str(model), str(test), "-o", str(out)])

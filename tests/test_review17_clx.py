@@ -55,7 +55,8 @@ def test_train_names_a_network_too_wide_for_memory(tmp_path: Path, monkeypatch: 
         return build(self, n)
 
     monkeypatch.setattr(AutoEncoder, "_build_module", huge)
-    args = ["train", str(data), "--epochs", "1", "--batch-size", "16", "-q"]
+    # (on the CPU: the words of a CPU allocator; a GPU's say 'GPU memory')
+    args = ["train", str(data), "--epochs", "1", "--batch-size", "16", "-q", "--device", "cpu"]
     one_line_error([*args, "-o", str(tmp_path / "m"), "--hidden", "2000000000,2"],
                    "--hidden 2000000000,2: the network on 3 inputs does not fit in memory; give "
                    "smaller widths", tmp_path / "m")

@@ -35,7 +35,7 @@ def test_nothing_held_out_with_seams_fits_on_windows_inside_one_recording(kind):
     # (validation_fraction=0) the threshold, the calibration, the stream threshold and the
     # channels' error scales were fitted on them too, and a threshold sat at the join's score
     X = _two_recordings()
-    kw = dict(window=8, epochs=1, verbose=0, validation_fraction=0.0, threshold=Percentile(99))
+    kw = dict(window=8, epochs=1, verbose=0, validation_fraction=0.0, threshold=Percentile(99), device="cpu")
     det = kind(**kw).fit(X, seams=[120])
     inside = np.r_[det.score(X[:120]), det.score(X[120:])]
     np.testing.assert_array_equal(det.val_scores_, inside)
@@ -119,7 +119,7 @@ def test_a_network_too_big_for_memory_names_every_width_not_hidden_alone(monkeyp
     with pytest.raises(InputError, match=re.escape(
             "the network on 2 inputs does not fit in memory (hidden 32, code 1000000000); give "
             "smaller widths")) as caught:
-        LSTMAutoEncoder(window=8, code=1_000_000_000, epochs=1, verbose=0).fit(X)
+        LSTMAutoEncoder(window=8, code=1_000_000_000, epochs=1, verbose=0, device="cpu").fit(X)
     assert caught.value.param == ("hidden", "code")
     LSTMAutoEncoder(window=8, code=4, hidden=4, epochs=1, verbose=0).fit(X)
 

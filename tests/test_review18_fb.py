@@ -29,7 +29,7 @@ def test_a_gan_too_big_for_memory_names_its_latent_dim_not_hidden_alone(name, mo
 
     monkeypatch.setattr(cls, "_build_module", huge)
     X = np.random.default_rng(0).normal(size=(40, 3)).astype("float32")
-    det = cls(hidden=(8, 4), latent_dim=1_000_000_000, epochs=1, verbose=0)
+    det = cls(hidden=(8, 4), latent_dim=1_000_000_000, epochs=1, verbose=0, device="cpu")  # (CPU words)
     with pytest.raises(InputError, match=re.escape(
             "the network on 3 inputs does not fit in memory (hidden 8,4, latent_dim 1000000000); "
             "give smaller widths")) as caught:

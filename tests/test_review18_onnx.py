@@ -84,7 +84,7 @@ def test_an_autoencoder_scores_features_far_from_zero_without_cancellation(offse
 
     rng = np.random.default_rng(0)
     df = pd.DataFrame({"counter": offset + rng.normal(size=300), "b": rng.normal(size=300)})
-    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=3, verbose=0),
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=3, verbose=0, device="cpu"),
                     features=TabularPreprocessor(scaler="none", log1p=[])).fit(df)
     det = pipe.detector_
     X = pipe.transform(df[:50])

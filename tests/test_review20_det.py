@@ -20,7 +20,7 @@ def test_channel_scale_of_a_tail_of_one_window_is_not_fitted_on_that_window() ->
     # window's own errors, so every held-out score was exactly 1.0 and the threshold 1.0 whatever
     # the tail's errors. The scales now come from the training windows.
     X = _series(100)
-    det = TCNAutoEncoder(window=16, channels=(4,), epochs=2, verbose=0, random_state=0).fit(X)
+    det = TCNAutoEncoder(window=16, channels=(4,), epochs=2, verbose=0, random_state=0, device="cpu").fit(X)
     assert len(det.val_index_) - 16 + 1 == 1
     assert not np.allclose(det.val_scores_, 1.0)
     assert det.threshold_.value_ != pytest.approx(1.0)
@@ -32,7 +32,7 @@ def test_channel_scale_of_a_tail_of_one_window_is_not_fitted_on_that_window() ->
 
 def test_channel_scale_of_a_tail_of_enough_windows_is_still_that_tail() -> None:
     X = _series(400)
-    det = TCNAutoEncoder(window=16, channels=(4,), epochs=2, verbose=0, random_state=0).fit(X)
+    det = TCNAutoEncoder(window=16, channels=(4,), epochs=2, verbose=0, random_state=0, device="cpu").fit(X)
     tail = X[det.val_index_]
     view = np.lib.stride_tricks.sliding_window_view(tail, 16, axis=0).transpose(0, 2, 1).copy()
     errs = det.module_.channel_errors((torch.from_numpy(view),)).detach().numpy().mean(0)
@@ -40,7 +40,8 @@ def test_channel_scale_of_a_tail_of_enough_windows_is_still_that_tail() -> None:
 
 
 def test_warm_start_on_a_tail_of_one_window_fits_the_channel_scale_on_the_new_training_windows() -> None:
-    det = TCNAutoEncoder(window=16, channels=(4,), epochs=2, verbose=0, random_state=0).fit(_series(400))
+    det = TCNAutoEncoder(window=16, channels=(4,), epochs=2, verbose=0, random_state=0,
+                         device="cpu").fit(_series(400))
     X = _series(100, seed=1) + 0.2
     new = det.warm_start(X, epochs=1)
     assert len(new.val_index_) == 16

@@ -34,8 +34,8 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def _train(files: dict[str, Path], name: str, *args: str) -> Path:
-    out = files["dir"] / name
-    res = runner.invoke(app, ["train", str(files["train"]), *FAST, "-o", str(out), *args])
+    out = files["dir"] / name  # (on the CPU: scores are compared with those of a CPU-loaded copy)
+    res = runner.invoke(app, ["train", str(files["train"]), *FAST, "-o", str(out), "--device", "cpu", *args])
     assert res.exit_code == 0, res.output
     return out
 

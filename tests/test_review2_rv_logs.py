@@ -15,7 +15,8 @@ from hourglass.ingest.logs import LogParser
 
 def _deeplog() -> DeepLog:
     normal = [np.array([1, 2, 3, 4, 5, 6])] * 50
-    return DeepLog(window=3, top_g=1, hidden=16, layers=1, epochs=60, lr=0.03, verbose=0).fit(normal)
+    return DeepLog(window=3, top_g=1, hidden=16, layers=1, epochs=60, lr=0.03, verbose=0,
+                  device="cpu").fit(normal)  # (its module is fed CPU tensors below)
 
 
 def test_rank_is_the_true_rank_when_p_is_below_float32_resolution() -> None:
