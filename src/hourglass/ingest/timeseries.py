@@ -16,7 +16,8 @@ literature (each folder's SOURCE.md):
   15% trained on labelled anomaly windows of the long series, ``machine_temperature_system_failure``
   and five of the tweet series, and tested on less).
 * ``asd`` / ``smd``: header-less comma-separated rows (``train/<entity>.txt[.gz]``,
-  ``test/<entity>.txt[.gz]``), labels one per line in ``test_label/<entity>.txt``. A file under
+  ``test/<entity>.txt[.gz]``; a first line of column names alone is left out), labels one per
+  line in ``test_label/<entity>.txt``. A file under
   ``train/`` is all training data; a file under ``test/`` is all test data, labelled.
 """
 
@@ -35,7 +36,7 @@ from hourglass._limits import loads_json
 from hourglass._times import parse_timestamps, unreadable_times
 from hourglass.errors import InputError, read_problem
 from hourglass.ingest.readers import read_table
-from hourglass.ingest.tables import READ_ERRORS
+from hourglass.ingest.tables import READ_ERRORS, check_log_text
 
 __all__ = ["TIMESERIES_DATASETS", "TimeSeriesDataset", "get_timeseries_dataset",
            "read_interpretation_labels", "read_nab", "read_skab", "read_smd"]
@@ -69,6 +70,7 @@ def read_skab(path: str | os.PathLike[str], *, scoring: bool = False) -> pd.Data
         try:
             df = pd.read_csv(p, sep=";")
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            check_log_text(p)  # gzip without .gz, UTF-16 ...: said so, not 'not a SKAB file'
             raise InputError(f"{p}: not a SKAB file ({exc})") from None
         except READ_ERRORS as exc:  # e.g. a truncated .gz (EOFError: click would say only 'Aborted!')
             raise InputError(f"{p}: cannot read ({read_problem(exc)})") from None
@@ -196,7 +198,9 @@ def _utc_naive(value: object) -> pd.Timestamp:
 
 
 def read_smd(path: str | os.PathLike[str], *, labels: bool = True) -> pd.DataFrame:
-    """One ASD/SMD entity file: header-less numbers → columns ``m1``…``mD``; for a file under
+    """One ASD/SMD entity file: header-less numbers → columns ``m1``…``mD`` (a first line of
+    column names alone, no field a number, is left out: the columns are ``m1``…``mD`` all the
+    same; one mixing names and numbers is an :class:`InputError` naming it); for a file under
     ``test/``, the labels of ``../test_label/<entity>.txt`` (or ``.txt.gz``) as ``label`` (when
     that file exists and ``labels``: scoring reads no labels, and a label file that does not
     match the series does not stop it).
@@ -213,10 +217,23 @@ def read_smd(path: str | os.PathLike[str], *, labels: bool = True) -> pd.DataFra
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: no such file")
+    first: list[str] = []
     try:
-        df = pd.read_csv(p, header=None, dtype=np.float64)
+        # a first line of column names alone (a copy saved with its header): left out, the
+        # columns named m1..mD all the same (as a header-less copy of the entity names them)
+        first = _first_fields(pd.read_csv(p, header=None, nrows=1, dtype=str,
+                                          keep_default_na=False))
+        skip = int(bool(first) and not any(map(_number, first)))
+        df = pd.read_csv(p, header=None, dtype=np.float64, skiprows=skip)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, UnicodeDecodeError):
-        raise InputError(f"{p}: expected comma-separated numbers (ASD/SMD format)") from None
+        check_log_text(p)  # gzip without .gz, UTF-16 ...: said so, not 'expected numbers'
+        if any(map(_number, first)) and not all(map(_number, first)):
+            raise InputError(f"{p}: line 1 mixes numbers and text ({','.join(first)[:80]!r}); "
+                             "expected comma-separated numbers (ASD/SMD format), under one line "
+                             "of column names at most: name every column in it, or remove it"
+                             ) from None
+        raise InputError(f"{p}: expected comma-separated numbers (ASD/SMD format), under one "
+                         "line of column names at most") from None
     except READ_ERRORS as exc:
         raise InputError(f"{p}: cannot read ({read_problem(exc)})") from None
     df.columns = [f"m{i + 1}" for i in range(df.shape[1])]
@@ -234,6 +251,27 @@ def read_smd(path: str | os.PathLike[str], *, labels: bool = True) -> pd.DataFra
             raise InputError(f"{label_file}: {found.size} labels for {len(df)} rows of {p}")
         df[LABEL] = found.astype(np.int8)
     return df
+
+
+def _first_fields(first: pd.DataFrame) -> list[str]:
+    """The fields of ``first`` (a file's first line, read as text), stripped."""
+    return [str(v).strip() for v in first.iloc[0].tolist()] if len(first) else []
+
+
+def _number(field: str) -> bool:
+    """Whether ``field`` reads as a number (``nan`` and ``inf`` too, as the reader takes them);
+    an empty field (a missing value) counts as one: no name.
+
+    Examples
+    --------
+    >>> _number("0.5"), _number("nan"), _number(""), _number("cpu")
+    (True, True, True, False)
+    """
+    try:
+        float(field)
+    except ValueError:
+        return not field
+    return True
 
 
 def _labels(path: Path) -> np.ndarray:

@@ -1,0 +1,59 @@
+"""Review 22 (rd22): ASD/SMD files with a header line, a gzip-compressed SKAB file not named .gz,
+64-bit ids beside a whole float in JSON lines, quoted CRs of CR-ended CSV files in a folder."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from hourglass.errors import InputError
+from hourglass.ingest.timeseries import read_skab, read_smd
+
+
+def _asd(tmp_path: Path, name: str, text: str, labels: str | None = None) -> Path:
+    for part in ("train", "test", "test_label"):
+        (tmp_path / part).mkdir(exist_ok=True)
+    if labels is not None:
+        (tmp_path / "test_label" / name).write_text(labels)
+    path = tmp_path / ("test" if labels is not None else "train") / name
+    path.write_text(text)
+    return path
+
+
+def test_asd_file_with_a_header_line_of_names_is_read_without_it(tmp_path: Path) -> None:
+    # a first line of column names ('cpu,mem') refused the whole file: 'expected comma-separated
+    # numbers (ASD/SMD format)', saying nothing of the header nor what to do
+    plain = read_smd(_asd(tmp_path, "a.txt", "0.1,0.2\n0.3,0.4\n"))
+    named = read_smd(_asd(tmp_path, "b.txt", "cpu,mem\n0.1,0.2\n0.3,0.4\n"))
+    assert named.equals(plain) and named.columns.tolist() == ["m1", "m2"]
+    # labelled: the labels count the data rows, the header no row
+    test = read_smd(_asd(tmp_path, "c.txt", "cpu,mem\n0.1,0.2\n0.3,0.4\n", labels="0\n1\n"))
+    assert test["label"].tolist() == [0, 1] and test["m1"].tolist() == [0.1, 0.3]
+
+
+def test_asd_file_whose_first_line_mixes_names_and_numbers_is_named(tmp_path: Path) -> None:
+    # refused as 'expected comma-separated numbers' without naming the line or what to do
+    with pytest.raises(InputError, match=r"line 1 mixes numbers and text \('cpu,0.5'\).*remove it"):
+        read_smd(_asd(tmp_path, "a.txt", "cpu,0.5\n0.1,0.2\n"))
+    with pytest.raises(InputError, match="expected comma-separated numbers"):  # text further on
+        read_smd(_asd(tmp_path, "b.txt", "0.1,0.2\n0.1,x\n"))
+
+
+@pytest.mark.parametrize("name", ["1.csv", "skab"])
+def test_skab_gzip_file_not_named_gz_is_said_to_be_gzip(tmp_path: Path, name: str) -> None:
+    # said 'not a SKAB file ('utf-8' codec can't decode byte 0x8b in position 1 ...)'
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(b"datetime;A;anomaly;changepoint\n2020-01-01 00:00:00;1;0;0\n"))
+    with pytest.raises(InputError, match=rf"gzip-compressed data in a file not named \.gz; "
+                                         rf"name it {name}\.gz"):
+        read_skab(path)
+
+
+def test_asd_gzip_file_not_named_gz_is_said_to_be_gzip(tmp_path: Path) -> None:
+    # said 'expected comma-separated numbers (ASD/SMD format)'
+    path = tmp_path / "e.txt"
+    path.write_bytes(gzip.compress(b"0.1,0.2\n0.3,0.4\n"))
+    with pytest.raises(InputError, match=r"gzip-compressed data in a file not named \.gz"):
+        read_smd(path)
