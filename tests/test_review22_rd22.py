@@ -6,9 +6,12 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from hourglass.errors import InputError
+from hourglass.ingest.readers import read_table
 from hourglass.ingest.timeseries import read_skab, read_smd
 
 
@@ -57,3 +60,31 @@ def test_asd_gzip_file_not_named_gz_is_said_to_be_gzip(tmp_path: Path) -> None:
     path.write_bytes(gzip.compress(b"0.1,0.2\n0.3,0.4\n"))
     with pytest.raises(InputError, match=r"gzip-compressed data in a file not named \.gz"):
         read_smd(path)
+
+
+@pytest.mark.parametrize("other", ["7.0", "null"])
+def test_json_lines_64_bit_ids_beside_a_whole_float_stay_exact(tmp_path: Path, other: str) -> None:
+    # ids past 2**53 in some records and 7.0 in another became float64: 9007199254740993 read
+    # as 9007199254740992.0 (only a missing value kept them exact, as nullable Int64); and
+    # 2**53 + 1 beside a null was rounded too (it rounds to 2**53, which the check let pass)
+    path = tmp_path / "ids.jsonl"
+    path.write_text(f'{{"id": 9007199254740993}}\n{{"id": 9007199254740995}}\n{{"id": {other}}}\n')
+    col = read_table(path)["id"]
+    assert col.tolist()[:2] == [9007199254740993, 9007199254740995]
+    assert str(col.dtype) == ("int64" if other == "7.0" else "Int64")
+    assert col.tolist()[2] == 7 if other == "7.0" else pd.isna(col.tolist()[2])
+    path.write_text(f'{{"id": 9007199254740993}}\n{{"id": {other}}}\n')  # 2**53 + 1 alone
+    assert read_table(path)["id"].tolist()[0] == 9007199254740993
+    # a fraction is no id: floats as before
+    path.write_text('{"id": 9007199254740993}\n{"id": 7.5}\n')
+    assert read_table(path)["id"].dtype == np.float64
+
+
+def test_json_lines_64_bit_ids_in_one_chunk_and_a_whole_float_in_the_next_stay_exact(
+        tmp_path: Path) -> None:
+    # a chunk of ids (int64) joined to a later chunk with 7.0 (float64) made them float64
+    path = tmp_path / "ids.jsonl"
+    path.write_text("".join(f'{{"id": {2**53 + 1 + 2 * i}}}\n' for i in range(50_000))
+                    + '{"id": 7.0}\n')
+    col = read_table(path)["id"]
+    assert col.dtype == np.int64 and col.iloc[0] == 2**53 + 1 and col.iloc[-1] == 7

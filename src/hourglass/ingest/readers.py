@@ -192,16 +192,22 @@ def _numbers_text(v: np.ndarray | pd.api.extensions.ExtensionArray) -> np.ndarra
 
 def _exact_throughout(chunks: list[pd.DataFrame]) -> list[pd.DataFrame]:
     """A column that a chunk has as nullable Int64 (whole numbers past 2**53 with a missing
-    value: 64-bit ids) is Int64 in the chunks that have it as float64 too (small ids and a
-    missing one), so that joining them does not make it Float64, which rounds the large ones.
+    value: 64-bit ids), or as int64 past 2**53 (64-bit ids), is Int64 in the chunks that have it
+    as float64 too (small ids and a missing one, or a whole float: ``7.0``), so that joining them
+    does not make it float64, which rounds the large ones (:func:`_concat_chunks` makes it int64
+    again where no value is missing).
 
     Examples
     --------
     >>> a = pd.DataFrame({"id": pd.array([2**60 + 1, None], dtype="Int64")})
     >>> pd.concat(_exact_throughout([a, pd.DataFrame({"id": [5.0, None]})]))["id"].tolist()
     [1152921504606846977, <NA>, 5, <NA>]
+    >>> b = pd.DataFrame({"id": [2**53 + 1]})
+    >>> pd.concat(_exact_throughout([b, pd.DataFrame({"id": [7.0]})]))["id"].tolist()
+    [9007199254740993, 7]
     """
-    exact = {c for ch in chunks for c, t in ch.dtypes.items() if isinstance(t, pd.Int64Dtype)}
+    exact = {c for ch in chunks for c, t in ch.dtypes.items() if isinstance(t, pd.Int64Dtype)
+             or (t == np.int64 and len(ch) and (ch[c].max() > 2**53 or ch[c].min() < -2**53))}
     for name in exact:
         for ch in chunks:
             if name in ch.columns and ch[name].dtype == np.float64:
@@ -218,7 +224,14 @@ def _concat_chunks(chunks: list[pd.DataFrame]) -> pd.DataFrame:
     :func:`_exact_throughout`), rows numbered afresh."""
     if len(chunks) == 1:
         return chunks[0]
-    return pd.concat(_exact_throughout(_as_text_throughout(chunks)), ignore_index=True)
+    ints = {c for ch in chunks for c, t in ch.dtypes.items() if t == np.int64}
+    df = pd.concat(_exact_throughout(_as_text_throughout(chunks)), ignore_index=True)
+    for name in ints & set(df.columns):
+        col = df[name]
+        if isinstance(col, pd.Series) and isinstance(col.dtype, pd.Int64Dtype) \
+                and not col.isna().any():  # int64, as one chunk has it
+            df[name] = col.to_numpy(np.int64)
+    return df
 
 
 def read_table(

@@ -1872,25 +1872,34 @@ def _json_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 def _records_frame(records: list[dict[str, Any]], index: Any = None) -> pd.DataFrame:
     """Records as a frame whose whole numbers past 2**53 stay exact where a record lacks the key
-    or has ``null`` (pandas makes such a column float64, which rounds 64-bit ids): pandas'
-    nullable Int64, as the CSV reader keeps them.
+    or has ``null``, or where another record has a whole float (``7.0``) in the key (pandas makes
+    such a column float64, which rounds 64-bit ids): int64, as a column of ints alone is read, or
+    pandas' nullable Int64 with a missing value, as the CSV reader keeps them.
 
     Examples
     --------
     >>> _records_frame([{"id": 2**60 + 1}, {"id": None}, {}])["id"].tolist()
     [1152921504606846977, <NA>, <NA>]
+    >>> df = _records_frame([{"id": 2**53 + 1}, {"id": 7.0}])
+    >>> df["id"].dtype, df["id"].tolist()
+    (dtype('int64'), [9007199254740993, 7])
     """
     df = pd.DataFrame.from_records(records, index=index)
     for i, dtype in enumerate(df.dtypes):
         if dtype != np.float64:
             continue
         values = df.iloc[:, i].to_numpy()
-        if not (np.isnan(values).any() and np.nanmax(np.abs(values), initial=0) > 2**53):
+        if not np.nanmax(np.abs(values), initial=0) >= 2**53:  # (2**53 + 1 rounds to 2**53)
             continue
         name = df.columns[i]
         raw = [r.get(name) for r in records]
-        if all(v is None or (type(v) is int and -2**63 <= v < 2**63) for v in raw):
-            df.isetitem(i, pd.array(raw, dtype=pd.Int64Dtype()))
+        if not any(type(v) is int and abs(v) > 2**53 for v in raw):
+            continue  # no 64-bit id: floats as written (1e20 is no id)
+        # a whole float is an int below 2**53 (past it, what it rounded is no longer known)
+        if all(v is None or (type(v) is int and -2**63 <= v < 2**63)
+               or (type(v) is float and v.is_integer() and abs(v) <= 2**53) for v in raw):
+            ints = pd.array([v if v is None else int(v) for v in raw], dtype=pd.Int64Dtype())
+            df.isetitem(i, ints if ints.isna().any() else ints.to_numpy(np.int64))
     return df
 
 
