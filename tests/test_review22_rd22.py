@@ -88,3 +88,21 @@ def test_json_lines_64_bit_ids_in_one_chunk_and_a_whole_float_in_the_next_stay_e
                     + '{"id": 7.0}\n')
     col = read_table(path)["id"]
     assert col.dtype == np.int64 and col.iloc[0] == 2**53 + 1 and col.iloc[-1] == 7
+
+
+@pytest.mark.parametrize("eol", ["\r\n", "\r"])
+def test_folder_of_csv_files_with_a_cr_in_a_quoted_field_reads_as_the_files_alone(
+        tmp_path: Path, eol: str) -> None:
+    # in a folder's copy a CR-ended file's lines were made LF-ended CR by CR, the CR within a
+    # quoted field too: 'a\rb' read alone was 'a\nb' read through the folder
+    from hourglass.cli._spool import folder_as_file, remove_spooled
+
+    (tmp_path / "a.csv").write_bytes(f'id,msg{eol}1,"a\rb"{eol}2,plain{eol}'.encode())
+    (tmp_path / "b.csv").write_bytes(f'id,msg{eol}3,"c\rd ""q\r"" e"{eol}4,x{eol}'.encode())
+    alone = [v for f in ("a.csv", "b.csv") for v in read_table(tmp_path / f)["msg"].tolist()]
+    try:
+        folder = read_table(folder_as_file(tmp_path))
+    finally:
+        remove_spooled()
+    assert alone == ["a\rb", "plain", "c\rd \"q\r\" e", "x"]
+    assert folder["msg"].tolist() == alone and folder["id"].tolist() == [1, 2, 3, 4]

@@ -41,22 +41,46 @@ _LF_EOL = re.compile(r"\r?\n")  # a line's end in a text with line feeds: LF or 
 class CrToLf:
     r"""The pieces of a CR-ended text turned into LF-ended ones as they come: a CR, an LF and a
     CR LF each end a line (a CR LF split over two pieces included), as the file readers take them.
+    With ``quotes``, a CR or LF after an odd number of ``"`` in its line is within a quoted field
+    (a CSV value holding a line break) and kept as it is, as the CSV reader keeps it in such a
+    file read alone.
 
     Examples
     --------
     >>> t = CrToLf()
     >>> t(b"a\rb\r"), t(b"\nc\r\r"), t(b"d\ne")
     (b'a\nb\n', b'c\n\n', b'd\ne')
+    >>> q = CrToLf(quotes=True)
+    >>> q(b'id,m\r1,"a\rb ""c'), q(b'"" d"\r'), q(b'\n2,x\r')
+    (b'id,m\n1,"a\rb ""c', b'"" d"\n', b'2,x\n')
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, quotes: bool = False) -> None:
         self._after_cr = False  # the last piece ended with a CR: an LF first in the next is its own
+        self._quotes = quotes
+        self._quoted = False  # within a quoted field (an odd number of '"' so far in the line)
 
     def __call__(self, piece: bytes) -> bytes:
         if self._after_cr and piece.startswith(b"\n"):
             piece = piece[1:]
-        self._after_cr = piece.endswith(b"\r")
-        return piece.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        if not self._quotes:
+            self._after_cr = piece.endswith(b"\r")
+            return piece.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        self._after_cr = False
+        out: list[bytes] = []
+        at = 0
+        for m in _QUOTE_OR_EOL.finditer(piece):
+            if m.group() == b'"':
+                self._quoted = not self._quoted
+            elif not self._quoted:  # a line's end: an LF
+                out += [piece[at:m.start()], b"\n"]
+                at = m.end()
+                self._after_cr = at == len(piece) and m.group() == b"\r"
+        out.append(piece[at:])
+        return b"".join(out)
+
+
+_QUOTE_OR_EOL = re.compile(rb'"|\r\n?|\n')
 
 
 class CrToLfReader(io.RawIOBase):
@@ -71,8 +95,8 @@ class CrToLfReader(io.RawIOBase):
     [b'a,b\n', b'1,2\n', b'3,4']
     """
 
-    def __init__(self, fh: Any) -> None:
-        self._fh, self._convert, self._held = fh, CrToLf(), b""
+    def __init__(self, fh: Any, *, quotes: bool = False) -> None:
+        self._fh, self._convert, self._held = fh, CrToLf(quotes=quotes), b""
 
     def readable(self) -> bool:
         return True
@@ -92,15 +116,16 @@ class CrToLfReader(io.RawIOBase):
         super().close()
 
 
-def cr_lines(fh: Any, block: int = 1 << 20) -> io.BufferedReader:
+def cr_lines(fh: Any, block: int = 1 << 20, *, quotes: bool = False) -> io.BufferedReader:
     r"""The binary file ``fh``, whose lines end with a carriage return alone, to be read by its
     lines (``readline``, iteration) as LF-ended ones: a :class:`CrToLfReader` buffered by
     ``block`` bytes (a CR, LF or CR LF each given as LF: a line feed later in such a file ends a
-    line too); closing it closes ``fh``.
+    line too; with ``quotes``, not one within a quoted field: :class:`CrToLf`); closing it
+    closes ``fh``.
 
     Examples
     --------
     >>> list(cr_lines(io.BytesIO(b"a\rb\r\nc\nd"), block=2))
     [b'a\n', b'b\n', b'c\n', b'd']
     """
-    return io.BufferedReader(CrToLfReader(fh), block)
+    return io.BufferedReader(CrToLfReader(fh, quotes=quotes), block)

@@ -41,7 +41,7 @@ from typing import Any
 
 import typer
 
-from hourglass._eol import cr_ended, cr_lines
+from hourglass._eol import CrToLf, cr_ended, cr_lines
 from hourglass._limits import loads_json
 from hourglass.errors import read_problem
 
@@ -416,8 +416,12 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                             continue
                         src = io.BytesIO(text)  # not CloudTrail after all: its text as it is
                     head = src.read(_HEAD)  # lines ended by a CR alone: copied as LF-ended lines,
-                    if cr_ended(head):  # as the readers take such a file given alone
-                        src = cr_lines(_Chain(head, src))
+                    if cr_ended(head):  # as the readers take such a file given alone: a CR
+                        # within a quoted field where a CSV reader would find one (its value's)
+                        from hourglass.ingest.tables import _quoted_newline
+
+                        quotes = _quoted_newline(CrToLf()(head))
+                        src = cr_lines(_Chain(head, src), quotes=quotes)
                     else:
                         src.seek(0)  # (a gzip file's first 64 KiB decompressed again: cheap)
                     # a byte-order mark (Windows tools write one in each file) is left out: past
