@@ -420,7 +420,8 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                         # within a quoted field where a CSV reader would find one (its value's)
                         from hourglass.ingest.tables import _quoted_newline
 
-                        quotes = _quoted_newline(CrToLf()(head))
+                        table = path.name.lower().removesuffix(".gz").endswith((".csv", ".tsv"))
+                        quotes = table and _quoted_newline(CrToLf()(head))  # (a log's stray " is text)
                         src = cr_lines(_Chain(head, src), quotes=quotes)
                     else:
                         src.seek(0)  # (a gzip file's first 64 KiB decompressed again: cheap)
