@@ -116,7 +116,7 @@ def test_folder_of_cr_ended_logs_with_a_stray_quote_keeps_their_lines(tmp_path: 
     d = tmp_path / "logs"
     d.mkdir()
     (d / "a.log").write_bytes(b'user "bob logged in\rsecond line\rthird line\r')
-    (d / "b.log").write_bytes(b"fourth line\r")
+    (d / "b.log").write_bytes(b"fourth line\rfifth line\r")
     path = folder_as_file(d)
-    assert path.read_bytes().splitlines() == [b'user "bob logged in', b"second line", b"third line",
-                                              b"fourth line"]
+    assert path.read_bytes().split(b"\n") == [b'user "bob logged in', b"second line", b"third line",
+                                               b"fourth line", b"fifth line", b""]
