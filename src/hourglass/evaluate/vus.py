@@ -114,7 +114,8 @@ def vus_volumes(y_true: object, scores: object, sliding_window: int = 100,
     sliding_window
         ``L``, the largest buffer: buffers ``0 … L`` are averaged (TSB-AD's ``slidingWindow``;
         100 is the default of TSB-AD's ``get_metrics``; its benchmarks pass the ACF period of the
-        series' first channel, :func:`tsb_sliding_window`).
+        series' first channel, :func:`tsb_sliding_window`). At most ``max(2 * n, 100)`` for a
+        series of ``n`` steps: a wider buffer reaches no further step.
     n_thresholds
         Thresholds per buffer (TSB-AD: 250).
 
@@ -144,7 +145,13 @@ def vus_volumes(y_true: object, scores: object, sliding_window: int = 100,
         raise InputError(f"sliding_window: a whole number of steps >= 0, got {sliding_window!r}")
     if not _whole(n_thresholds) or n_thresholds < 1:
         raise InputError(f"n_thresholds: a whole number >= 1, got {n_thresholds!r}")
-    n, n_thr, max_w = s.size, int(n_thresholds), int(sliding_window)
+    n, n_thr = s.size, int(n_thresholds)
+    if sliding_window > max(2 * n, 100):
+        # a buffer w reaches w // 2 steps each side: past 2 n it reaches no further step, and
+        # the L + 1 buffers are computed one by one (10**12 asked for an array of 8 TB)
+        raise InputError(f"sliding_window: at most {max(2 * n, 100):,} steps (twice the series' "
+                         f"{n:,} steps, or TSB-AD's default 100), got {sliding_window!r}")
+    max_w = int(sliding_window)
     n_pos = int(y.sum())
     if n_pos in (0, n):
         return {"vus_roc": None, "vus_pr": None}
@@ -165,7 +172,7 @@ def vus_volumes(y_true: object, scores: object, sliding_window: int = 100,
         h = w // 2
         soft = np.zeros(buffer_steps.size)
         if h:
-            d = np.arange(1, h + 1)
+            d = np.arange(1, min(h, n) + 1)  # steps further off fall outside the series
             right, left = ends[:, None] + d, starts[:, None] - d
             value = np.broadcast_to(np.sqrt(1.0 - d / w), right.shape)
             pos = np.r_[right[right < n], left[left >= 0]]
