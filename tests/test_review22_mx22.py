@@ -3,11 +3,17 @@ appending to an output written by a model of another kind."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
 import pytest
 
+from hourglass.cli import app
 from hourglass.errors import InputError
 from hourglass.evaluate import timeseries_metrics, vus_volumes
-
+from tests._cli import runner
 
 _Y = [0, 0, 0, 1, 1, 0, 0, 0] * 20                # 160 steps: a buffer of at most 320
 _S = [0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0] * 20
@@ -31,3 +37,121 @@ def test_vus_default_buffer_still_taken_on_a_short_series() -> None:
     m = timeseries_metrics([0, 0, 1, 1, 1, 1, 0, 0], [0, .1, .2, .9, .3, .2, .1, 0],
                            [0, 0, 0, 1, 0, 0, 0, 0])
     assert m["vus_pr"] is not None and m["vus_sliding_window"] == 100
+
+
+def _jsonl(frame: pd.DataFrame, path: Path) -> Path:
+    """``frame`` as JSON lines (a missing cell as null), the way a shipper writes it."""
+    with path.open("w") as f:
+        for r in frame.to_dict("records"):
+            f.write(json.dumps({k: None if isinstance(v, float) and np.isnan(v) else v
+                                for k, v in r.items()}) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def entity_case(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """An entity-bucket model (entity ``host``) and 30 rows whose host is 'N/A', 'null', '?' or
+    missing in 13 of them, as CSV and as JSON lines."""
+    folder = tmp_path_factory.mktemp("entity")
+    rng = np.random.default_rng(0)
+    n = 600
+    train = pd.DataFrame({"host": rng.choice(["a", "b", "c"], n),
+                          "ts": pd.date_range("2024-01-01", periods=n, freq="10s").astype(str),
+                          "bytes": rng.lognormal(5, 1, n).round(1)})
+    train.to_csv(folder / "train.csv", index=False)
+    res = runner.invoke(app, ["train", str(folder / "train.csv"), "--entity-col", "host",
+                              "--timestamp-col", "ts", "--bucket", "5min", "--epochs", "1",
+                              "--hidden", "4,2", "-o", str(folder / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+    test = train.head(30).copy()
+    test.loc[:9, "host"] = ["N/A", "null", "?", "N/A", "null", "?", "N/A", "N/A", "N/A", "?"]
+    test.loc[10:12, "host"] = None
+    test.to_csv(folder / "test.csv", index=False)
+    return {"model": folder / "m", "csv": folder / "test.csv",
+            "jsonl": _jsonl(test, folder / "test.jsonl"), "folder": folder}
+
+
+def _score(model: Path, data: Path, out: Path) -> pd.DataFrame:
+    res = runner.invoke(app, ["score", str(model), str(data), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    return pd.read_csv(out, keep_default_na=False)
+
+
+def test_entity_spelled_missing_is_the_missing_entity_in_json_lines(entity_case: dict[str, Path]) -> None:
+    # was: from JSON lines an entity 'N/A' (or 'null', '?') was an entity of its own, where
+    # the same rows of a CSV were the entity '<missing>': another bucket, another score
+    folder = entity_case["folder"]
+    from_csv = _score(entity_case["model"], entity_case["csv"], folder / "csv.csv")
+    from_json = _score(entity_case["model"], entity_case["jsonl"], folder / "json.csv")
+    assert from_csv["entity"].tolist() == ["<missing>", "a", "b", "c"]
+    pd.testing.assert_frame_equal(from_json, from_csv)
+
+
+def test_entity_spelled_missing_in_stream_and_service(entity_case: dict[str, Path]) -> None:
+    # was: the stream and the service grouped 'N/A' as an entity; the stream counted only the
+    # null and blank ones as rows without an entity (3, not 13)
+    from tests._serve import AUTH, client_of
+
+    lines = entity_case["jsonl"].read_text()
+    res = runner.invoke(app, ["stream", str(entity_case["model"])], input=lines)
+    assert res.exit_code == 0, res.output
+    assert "13 row(s) without a 'host' value" in res.stderr
+    streamed = [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
+    assert {r["entity"] for r in streamed} <= {"<missing>", "a", "b", "c"}
+    rows = [json.loads(x) for x in lines.splitlines()]
+    with client_of(entity_case["model"]) as c:
+        r = c.post("/score", json={"rows": rows}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    buckets = r.json()["buckets"]
+    assert [b["entity"] for b in buckets] == ["<missing>", "a", "b", "c"]
+    assert buckets[0]["rows"] == 13
+
+
+@pytest.fixture(scope="module")
+def session_case(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A log model of an event table (``--session-col u --key-col e``) and six events whose
+    session is 'N/A', 'null' or '?' in four, as CSV and as JSON lines."""
+    folder = tmp_path_factory.mktemp("sessions")
+    pd.DataFrame({"u": [f"u{i % 4}" for i in range(40)], "e": list("abcd") * 10,
+                  "t": range(40)}).to_csv(folder / "train.csv", index=False)
+    res = runner.invoke(app, ["train", str(folder / "train.csv"), "--model", "deeplog",
+                              "--session-col", "u", "--key-col", "e", "--timestamp-col", "t",
+                              "--epochs", "1", "-o", str(folder / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+    test = pd.DataFrame([("N/A", "a", 1), ("N/A", "b", 2), ("x", "a", 3), ("null", "c", 4),
+                         ("?", "a", 5), ("x", "b", 6)], columns=["u", "e", "t"])
+    test.to_csv(folder / "test.csv", index=False)
+    return {"model": folder / "m", "csv": folder / "test.csv",
+            "jsonl": _jsonl(test, folder / "test.jsonl"), "folder": folder}
+
+
+def test_session_spelled_missing_is_no_session_in_json_lines(session_case: dict[str, Path]) -> None:
+    # was: from JSON lines 'N/A', 'null' and '?' named sessions of their own; a CSV reads them as
+    # missing: the events have no session id
+    folder = session_case["folder"]
+    from_csv = _score(session_case["model"], session_case["csv"], folder / "csv.csv")
+    from_json = _score(session_case["model"], session_case["jsonl"], folder / "json.csv")
+    assert from_csv["session"].tolist() == ["x"]
+    pd.testing.assert_frame_equal(from_json, from_csv)
+
+
+def test_session_spelled_missing_in_the_service(session_case: dict[str, Path]) -> None:
+    # was: the service answered sessions 'N/A', 'null' and '?'
+    from tests._serve import AUTH, client_of
+
+    rows = [json.loads(x) for x in session_case["jsonl"].read_text().splitlines()]
+    with client_of(session_case["model"]) as c:
+        r = c.post("/score", json={"rows": rows}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    assert [s["session"] for s in r.json()["sessions"]] == ["x"]
+    assert r.json()["parse"]["events_without_session"] == 4
+
+
+def test_session_spelled_missing_in_training_from_json_lines(session_case: dict[str, Path]) -> None:
+    # the grouping itself: a frame (as JSON lines read it) with 'N/A' sessions trains on the
+    # sessions a CSV of it gives
+    from hourglass.features.sessions import EventSessions
+
+    frame = pd.DataFrame({"u": ["N/A", "x", "null", "x", "?", "y"], "e": list("abcabc")})
+    seqs = EventSessions(session_column="u", key_column="e").fit_transform(frame)
+    assert len(seqs) == 2

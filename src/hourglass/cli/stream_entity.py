@@ -36,9 +36,12 @@ import pandas as pd
 from hourglass._times import future_problem, quoted_cell
 from hourglass.cli._output import err, settle_bad_lines, skipped_lines_text
 from hourglass.errors import HourglassError, InputError
+from hourglass.features.roles import NULL_TEXT
 
 __all__ = ["EntityStream", "open_entity_scorer", "parse_lateness", "run"]
 
+#: an entity cell that names no entity: blank, or a missing spelling (as EntityWindows reads it)
+_NO_ENTITY = frozenset(("", *NULL_TEXT))
 
 
 def parse_lateness(text: str | None, bucket: pd.Timedelta) -> pd.Timedelta:
@@ -256,7 +259,8 @@ class EntityStream:
                     self.first_late = (number, str(pd.Timestamp(self.closed_before)))
                 continue
             # a late row is dropped, not scored as '<missing>'
-            if row.get(self.entity_col) is None or str(row[self.entity_col]).strip() == "":
+            # 'N/A', 'null' ... too: the entity '<missing>', as a CSV reads them
+            if row.get(self.entity_col) is None or str(row[self.entity_col]).strip() in _NO_ENTITY:
                 self.counts["no_entity"] += 1
             # only the fields the model reads are held: an event's other fields (a message, a
             # command line) would multiply the memory of the open buckets for nothing; the time

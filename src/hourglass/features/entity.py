@@ -22,8 +22,15 @@ from hourglass._numbers import to_numbers
 from hourglass._times import read_timestamps
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features._grouped import Groups, distinct_top, numeric_stats
-from hourglass.features.roles import _TIME_NAME, PLACEHOLDERS, clock_values, factorize_strings, infer_role
-from hourglass.features.tabular import TabularPreprocessor, _refuse_undecodable
+from hourglass.features.roles import (
+    _TIME_NAME,
+    MISSING,
+    PLACEHOLDERS,
+    clock_values,
+    factorize_strings,
+    infer_role,
+)
+from hourglass.features.tabular import _NULL_TEXT, TabularPreprocessor, _refuse_undecodable
 from hourglass.features.validation import check_name_lists
 
 __all__ = ["ENTITY_CASES", "KEYS", "EntityWindows", "parse_bucket"]
@@ -682,12 +689,22 @@ class EntityWindows:
         ...     pd.Series(["Alice", "ALICE ", None, "alice"]))
         >>> names[codes].tolist()
         ['alice', 'alice', '<missing>', 'alice']
+        >>> codes, names = EntityWindows("u", "ts")._entities(pd.Series(["N/A", None, "a"]))
+        >>> names[codes].tolist()
+        ['<missing>', '<missing>', 'a']
         """
         codes, names = factorize_strings(s.reset_index(drop=True))
-        if getattr(self, "entity_case", "exact") != "fold":
+        null = np.isin(names, _NULL_TEXT)
+        fold = getattr(self, "entity_case", "exact") == "fold"
+        if not fold and not null.any():
             return codes, names
-        folded = np.array([n.casefold() for n in names.tolist()], dtype=object)  # "<missing>" stays
-        fold_codes, fold_names = pd.factorize(folded)
+        # 'N/A', 'null', '?' ...: the table reader's missing cells; from JSON lines, the service
+        # or a stream they came as text and named an entity of their own ('N/A'), where the same
+        # rows of a CSV were the entity '<missing>'
+        names = np.where(null, MISSING, names).astype(object)
+        if fold:
+            names = np.array([n.casefold() for n in names.tolist()], dtype=object)  # "<missing>" stays
+        fold_codes, fold_names = pd.factorize(names)
         return fold_codes[codes].astype(np.int64), np.asarray(fold_names, dtype=object)
 
     def row_keys(self, df: pd.DataFrame) -> tuple[np.ndarray, pd.DatetimeIndex]:

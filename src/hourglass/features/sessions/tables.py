@@ -515,7 +515,12 @@ class EventTables:
             # the column's own values (.array), not to_numpy(): a 64-bit integer id in a column
             # with a missing one (pandas' Int64) became a float64, which rounded neighbouring
             # ids past 2**53 into one session named '1.7000000001234568e+18'
-            ev[SESSION_FIELD] = _whole_in_mixed(df[self.session_column].iloc[rows]).array
+            ids = _whole_in_mixed(df[self.session_column].iloc[rows])
+            if not pd.api.types.is_numeric_dtype(ids):
+                # 'N/A', 'null', '?' ...: no session id, as the same rows of a CSV read them (from
+                # JSON lines or the service they came as text and named a session 'N/A')
+                ids = ids.mask(ids.astype(str).str.strip().isin(NULL_TEXT).to_numpy())
+            ev[SESSION_FIELD] = ids.array
         return ev
 
     def _messages(self, df: pd.DataFrame) -> list[str]:
