@@ -155,3 +155,64 @@ def test_session_spelled_missing_in_training_from_json_lines(session_case: dict[
     frame = pd.DataFrame({"u": ["N/A", "x", "null", "x", "?", "y"], "e": list("abcabc")})
     seqs = EventSessions(session_column="u", key_column="e").fit_transform(frame)
     assert len(seqs) == 2
+
+
+@pytest.fixture(scope="module")
+def table_and_log_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A table model and a log model (key sequences) that stream, with an input for each."""
+    folder = tmp_path_factory.mktemp("kinds")
+    rng = np.random.default_rng(0)
+    flows = pd.DataFrame({"bytes": rng.lognormal(5, 1, 300), "pkts": rng.poisson(8, 300)})
+    flows.to_csv(folder / "flows.csv", index=False)
+    live = flows.head(50).copy()
+    live.loc[len(live)] = {"bytes": 1e9, "pkts": 5000}
+    res = runner.invoke(app, ["train", str(folder / "flows.csv"), "--epochs", "1", "--hidden", "4,2",
+                              "-o", str(folder / "table"), "-q"])
+    assert res.exit_code == 0, res.output
+    (folder / "keys").write_text("\n".join(["1 2 3 4 5 6"] * 60) + "\n")
+    res = runner.invoke(app, ["train", str(folder / "keys"), "--format", "keys", "--model", "deeplog",
+                              "--epochs", "3", "--param", "window=3", "--param", "top_g=1",
+                              "--hidden", "8", "-o", str(folder / "log"), "-q"])
+    assert res.exit_code == 0, res.output
+    (folder / "live_keys").write_text("1 2 3 4 5 6\n1 2 4 3 5 6\n1 2 3 9 5 6\n1 2 3\n")
+    return {"table": folder / "table", "log": folder / "log", "folder": folder,
+            "rows": _jsonl(live, folder / "rows.jsonl"), "keys": folder / "live_keys"}
+
+
+def test_stream_refuses_appending_alerts_of_another_kind_of_model(
+        table_and_log_models: dict[str, Path], tmp_path: Path) -> None:
+    # was: a log model's session alerts were appended after a table model's row alerts (and the
+    # reverse) without a word: one file of two shapes, neither naming its model
+    from tests._cli import one_line_error
+
+    m = table_and_log_models
+    table = ["stream", str(m["table"]), "--input", str(m["rows"])]
+    log = ["stream", str(m["log"]), "--input", str(m["keys"])]
+    out = tmp_path / "alerts.jsonl"
+    assert runner.invoke(app, [*table, "-o", str(out)]).exit_code == 0
+    before = out.read_bytes()
+    assert before
+    one_line_error([*log, "-o", str(out)], f"--output {out}: holds row alerts of a table model "
+                   "(its last line); this stream writes session alerts of a log model")
+    assert out.read_bytes() == before  # nothing appended
+    assert runner.invoke(app, [*table, "-o", str(out)]).exit_code == 0  # the same kind appends
+    other = tmp_path / "sessions.jsonl"
+    assert runner.invoke(app, [*log, "-o", str(other)]).exit_code == 0
+    one_line_error([*table, "-o", str(other)], "holds session alerts of a log model (its last "
+                   "line); this stream writes row alerts of a table model")
+    # a CSV output is refused by its name before anything is made; ECS documents of both mix
+    one_line_error([*table, "-o", str(tmp_path / "a.csv")], "stream appends JSON lines, not CSV",
+                   tmp_path / "a.csv")
+    ecs = tmp_path / "ecs.jsonl"
+    assert runner.invoke(app, [*table, "-o", str(ecs), "--alert-format", "ecs"]).exit_code == 0
+    res = runner.invoke(app, [*log, "-o", str(ecs), "--alert-format", "ecs"])
+    assert res.exit_code == 0, res.output
+
+
+def test_kept_field_named_like_another_kinds_does_not_change_the_kind() -> None:
+    # the kind is told by the fields written first: a table alert keeping a column 'session'
+    # is still a table model's
+    from hourglass.cli.stream import _alert_kind
+
+    assert _alert_kind({"row": 1, "score": 2.0, "session": "s", "line": 3}) == "table"
+    assert _alert_kind({"entity": "a", "bucket_start": "2024-01-01", "row": 2}) == "entity"

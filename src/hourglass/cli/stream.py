@@ -948,7 +948,8 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
             sink: Any = SQLiteSink(output, columns, table=table)
         else:
             if output is not None:
-                check_appended(output, ecs=ecs, grouped=group[0] is not None and kind == "table")
+                check_appended(output, ecs=ecs, grouped=group[0] is not None and kind == "table",
+                               kind=kind)
             sink = JsonLinesSink(sys.stdout.buffer) if output is None else \
                 JsonLinesSink(_append_at_start(output), path=output, reopen=lambda: _append(output))
     return scorer, read, sink, rule
@@ -957,13 +958,44 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
 #: how far from its end an output's last line is looked for (an ECS document is a few kB)
 _TAIL = 1 << 16
 
+#: the alerts of each kind of model, as a refusal names them
+_ALERTS_OF = {"table": "row alerts of a table model", "time-series": "time-step alerts of a "
+              "time-series model", "entity": "(entity, bucket) alerts of an entity-bucket model",
+              "log": "session alerts of a log model"}
 
-def check_appended(path: Path, *, ecs: bool, grouped: bool) -> None:
+
+def _alert_kind(alert: dict[str, Any]) -> str | None:
+    """The kind of model a plain hourglass alert came from, told by the fields each kind writes
+    first (kept input fields, ``--keep``, come after them, so a kept column named ``session``
+    does not make a row alert a session's); ``None`` for none of them (not judged).
+
+    Examples
+    --------
+    >>> _alert_kind({"row": 3, "score": 2.0, "session": "s1"}), _alert_kind({"row": 3, "line": 4})
+    ('table', 'time-series')
+    >>> _alert_kind({"session": "blk_1", "score": 2.0}), _alert_kind({"x": 1})
+    ('log', None)
+    """
+    first = list(alert)[:2]
+    if first[:1] == ["session"]:
+        return "log"
+    if first[:1] == ["entity"] and "bucket_start" in alert:
+        return "entity"
+    if first[:1] == ["row"]:
+        return "time-series" if first[1:] == ["line"] else "table"
+    return None
+
+
+def check_appended(path: Path, *, ecs: bool, grouped: bool, kind: str | None = None) -> None:
     """Refuse to append JSON alerts to a file whose last line is no JSON object (a CSV, a log,
     a compressed file given a ``.jsonl`` name) or an alert of another shape: ECS documents
     after hourglass alerts or the reverse (``--alert-format``), grouped alerts after one alert
-    a row or the reverse (``--group-by``), which a SIEM's ingest of the file would take for its
-    own. A compressed file (gzip, bzip2, xz, zstd, zip) or a Parquet one is told by its first
+    a row or the reverse (``--group-by``), plain alerts of a model of another ``kind``
+    (``table``, ``time-series``, ``entity`` or ``log``: a table's row alerts, then a log's
+    session alerts), which a SIEM's ingest of the file would take for its own (plain alerts
+    name no model; a SQLite output refuses the same mix, its table holding the other kind's
+    columns; ECS documents of any kind mix, each naming its model in ``rule.name``). A
+    compressed file (gzip, bzip2, xz, zstd, zip) or a Parquet one is told by its first
     bytes, whatever its lines (a small one may hold no line break at all). An empty file, a
     device or pipe, and a last line left unended (a stream killed while writing: :func:`_append`
     ends it) are not judged, but for a file of that one line alone, which must open a JSON
@@ -1036,6 +1068,10 @@ writes ECS documents (--alert-format ecs): choose another file, or leave --alert
         fix = "give --group-by as that stream did" if was_grouped else "leave --group-by out"
         raise HourglassError(f"--output {path}: holds {held} (its last line); this stream writes "
                              f"{writes}: choose another file, or {fix}")
+    held_kind = None if was_ecs or was_grouped else _alert_kind(doc)
+    if kind in _ALERTS_OF and held_kind is not None and held_kind != kind:
+        raise HourglassError(f"--output {path}: holds {_ALERTS_OF[held_kind]} (its last line); "
+                             f"this stream writes {_ALERTS_OF[kind]}: choose another file")
 
 
 def _append(path: Path) -> io.BufferedWriter:
