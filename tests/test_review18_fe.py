@@ -65,7 +65,7 @@ def test_output_link_loop_is_one_line_and_the_link_stays(labelled: dict[str, Any
     loop.symlink_to(tmp_path / "b.csv")
     (tmp_path / "b.csv").symlink_to(loop)
     one_line_error(["score", str(labelled["model"]), str(labelled["data"]), "-o", str(loop)],
-                   f"--output {loop}: a symbolic link that leads to no file")
+                   f"--output {loop}: a symbolic link loop, which leads to no file")
     with pytest.raises(InputError, match="leads to no file"):
         with atomic_output(loop) as tmp:
             tmp.write_text("x")

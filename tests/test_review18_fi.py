@@ -38,7 +38,7 @@ def test_model_output_link_loop_is_one_line_before_the_work(tmp_path: Path) -> N
     data = tmp_path / "flows.csv"
     pd.DataFrame({"bytes": [1.0, 2.0, 3.0, 4.0] * 5, "pkts": [1, 2, 3, 4] * 5}).to_csv(data, index=False)
     one_line_error(["train", str(data), "-o", str(loop), "--epochs", "1", "-q"],
-                   f"--output {loop}: a symbolic link that leads to no file")
+                   f"--output {loop}: a symbolic link loop, which leads to no file")
     assert loop.is_symlink() and (tmp_path / "n").is_symlink()  # the links left as they were
 
 
@@ -50,7 +50,7 @@ def test_threshold_output_link_loop_is_one_line(tmp_path: Path) -> None:
     loop.symlink_to(tmp_path / "n2")
     (tmp_path / "n2").symlink_to(loop)
     one_line_error(["threshold", str(model), "--threshold", "fpr:0.01", "-o", str(loop)],
-                   f"-o {loop}: a symbolic link that leads to no file")
+                   f"-o {loop}: a symbolic link loop, which leads to no file")
 
 
 def test_suppress_number_rules_match_the_cells_once_per_rule(monkeypatch: Any) -> None:

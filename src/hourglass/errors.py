@@ -6,8 +6,12 @@ Every problem with what a user handed in (data, options, artefacts) is an :class
 
 from __future__ import annotations
 
-__all__ = ["ArtefactError", "HourglassError", "InputError", "NotFittedError", "json_problem", "out_of_memory",
-           "read_problem"]
+import errno
+import os
+from pathlib import Path
+
+__all__ = ["ArtefactError", "HourglassError", "InputError", "NotFittedError", "is_link_loop", "json_problem",
+           "no_file", "out_of_memory", "read_problem"]
 
 
 class HourglassError(Exception):
@@ -116,6 +120,55 @@ def read_problem(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return str(exc.strerror)
     return str(exc) or type(exc).__name__
+
+
+def is_link_loop(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` cannot be followed to a file or folder because a symbolic link on it
+    leads back to itself (``ln -s loop loop``; the system's ``ELOOP``): it names nothing, and
+    :meth:`pathlib.Path.resolve` raises a ``RuntimeError`` on it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> d = Path(tempfile.mkdtemp())
+    >>> (d / "loop").symlink_to("loop")
+    >>> is_link_loop(d / "loop"), is_link_loop(d / "loop" / "x.csv"), is_link_loop(d / "x.csv")
+    (True, True, False)
+    """
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    except ValueError:  # a NUL in the name: no loop, the caller says what it is
+        return False
+    return False
+
+
+def no_file(path: str | os.PathLike[str]) -> InputError:
+    """The error for ``path``, which names no file: a symbolic link loop (:func:`is_link_loop`),
+    it or a folder on its path, said as such, else ``no such file``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> d = Path(tempfile.mkdtemp())
+    >>> (d / "loop").symlink_to("loop")
+    >>> str(no_file(d / "loop")).endswith("loop: a symbolic link loop, which leads to no file")
+    True
+    >>> str(no_file(d / "loop" / "a.csv")).endswith("a.csv: " + str(d / "loop") + " is a symbolic link loop, which leads to no file")
+    True
+    >>> str(no_file("flows.csv"))
+    'flows.csv: no such file'
+    """
+    if not is_link_loop(path):
+        return InputError(f"{path}: no such file")
+    given = Path(path)
+    loop = next((p for p in reversed(given.parents) if is_link_loop(p)), given)
+    if loop != given:  # a folder on its path: "loop/flows.csv"
+        return InputError(f"{path}: {loop} is a symbolic link loop, which leads to no file")
+    return InputError(f"{path}: a symbolic link loop, which leads to no file")
 
 
 def out_of_memory(exc: BaseException) -> bool:

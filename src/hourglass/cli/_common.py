@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from hourglass.cli._options import OPTION_OF_PARAM
-from hourglass.errors import HourglassError, InputError
+from hourglass.errors import HourglassError, InputError, is_link_loop, no_file
 
 __all__ = ["UNUSED_BY", "base_params", "check_model_dir", "check_not_input", "check_not_loop",
            "check_output_type",
@@ -375,19 +375,15 @@ def check_model_dir(output: Path, *inputs: Path | None) -> None:
 
 
 def check_not_loop(output: Path, option: str = "--output") -> None:
-    """Refuse, as one line, an ``output`` that is a symbolic link loop: it names no file nor
-    folder (and :meth:`pathlib.Path.resolve` raises a ``RuntimeError`` on it).
+    """Refuse, as one line, an ``output`` that is a symbolic link loop, or lies under one: it
+    names no file nor folder (and :meth:`pathlib.Path.resolve` raises a ``RuntimeError`` on it).
 
     Examples
     --------
     >>> check_not_loop(Path("model"))
     """
-    from hourglass.ingest.readers import linked_output
-
-    try:
-        linked_output(output)
-    except InputError as exc:
-        raise HourglassError(f"{option} {exc}") from None
+    if is_link_loop(output):
+        raise HourglassError(f"{option} {no_file(output)}")
 
 
 def check_not_input(output: Path | None, option: str, data: Path | None = None,
@@ -429,6 +425,8 @@ def check_not_input(output: Path | None, option: str, data: Path | None = None,
     from hourglass.cli._spool import shown, source_files
 
     out = output.resolve()
+    if data is not None and is_link_loop(data):  # no file, so not the output: said where it is read
+        data = None
     if data is not None and out == data.resolve():
         raise HourglassError(f"{option} {output}: is the input file {data}; choose another path")
     for file in source_files(data) if data is not None else []:  # a file of a folder or pattern
@@ -495,13 +493,16 @@ def _names_stdout(output: Path) -> bool:
 
 
 def _not_folder(parent: Path) -> str:
-    """Why an output's folder ``parent`` takes no file: it is a file, or it does not exist.
+    """Why an output's folder ``parent`` takes no file: it is a file, a symbolic link loop, or
+    it does not exist.
 
     Examples
     --------
     >>> _not_folder(Path("no-such-folder"))
     'does not exist'
     """
+    if is_link_loop(parent):
+        return "is a symbolic link loop, which leads to no folder"
     return "is a file, not a folder" if parent.exists() else "does not exist"
 
 

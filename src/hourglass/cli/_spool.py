@@ -43,7 +43,7 @@ import typer
 
 from hourglass._eol import CrToLf, cr_ended, cr_lines
 from hourglass._limits import loads_json
-from hourglass.errors import read_problem
+from hourglass.errors import is_link_loop, no_file, read_problem
 
 __all__ = ["STDIN_NAME", "folder_as_file", "folder_shown", "pattern_as_file", "piped", "reads_file",
            "remove_spooled", "shown", "shown_name", "stdin_as_file"]
@@ -80,6 +80,9 @@ def stdin_as_file(value: Path | None) -> Path | None:
         is_folder = value is not None and str(value) != "-" and value.is_dir()
     except OSError as exc:  # a name longer than the file system allows (ENAMETOOLONG)
         raise typer.BadParameter(f"{value}: cannot read it ({exc.strerror or exc})") from None
+    if value is not None and str(value) != "-" and is_link_loop(value):  # (said by every reader
+        # as no file, and a traceback where its path was resolved)
+        raise typer.BadParameter(str(no_file(value)))
     if is_folder and value is not None:
         _not_a_model(value)
         return folder_as_file(value)
@@ -645,12 +648,13 @@ def _check_layout(layouts: dict[bool, Path], path: Path, line: bytes, name: str)
 
 def _note_dangling(paths: list[Path], name: str) -> None:
     """Note (:func:`say_notes`) each of ``paths`` that is a symbolic link to a missing file (a log
-    rotated away, a disk not mounted): left out of DATA ``name``, and its rows with it, which
+    rotated away, a disk not mounted) or a link loop: left out of DATA ``name``, and its rows with it, which
     went unsaid."""
     for path in paths:
         if path.is_symlink() and not path.exists():
-            _NOTES.append(f"{name}: left out {_relative(path, name)}: a symbolic link to a missing "
-                          f"file ({os.readlink(path)}); its rows are not read")
+            what = "a symbolic link loop" if is_link_loop(path) else "a symbolic link to a missing file"
+            _NOTES.append(f"{name}: left out {_relative(path, name)}: {what} ({os.readlink(path)}); "
+                          "its rows are not read")
 
 
 def say_notes() -> None:

@@ -18,7 +18,7 @@ from hourglass.cli._schema import is_log_format
 from hourglass.cli._spool import line_source, shown, shown_name
 from hourglass.detectors import registry
 from hourglass.detectors.base import BaseDetector
-from hourglass.errors import HourglassError
+from hourglass.errors import HourglassError, no_file
 from hourglass.evaluate import evaluate_scores
 from hourglass.explain import session_alerts
 from hourglass.features.sessions import EventSessions, Sessions
@@ -332,7 +332,7 @@ def read_session_labels(path: Path, *, id_col: str, label_col: str,
     {'blk_1': 'Normal', 'blk_2': 'Anomaly'}
     """
     if not path.is_file():
-        raise HourglassError(f"--labels {path}: {'is a directory' if path.is_dir() else 'no such file'}")
+        raise HourglassError(f"--labels {path}: is a directory" if path.is_dir() else f"--labels {no_file(path)}")
     sep = "\t" if ".tsv" in [s.lower() for s in path.suffixes] else ","  # LABELS.TSV too
     try:
         header = list(pd.read_csv(path, sep=sep, nrows=0).columns)

@@ -62,7 +62,7 @@ from hourglass.cli._output import (
     user_errors,
 )
 from hourglass.cli._suppress import SuppressOpt
-from hourglass.errors import HourglassError, json_problem
+from hourglass.errors import HourglassError, json_problem, no_file
 
 __all__ = ["LineBatcher", "SkippedLines", "skipped_before", "stream"]
 
@@ -860,7 +860,7 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
 
         rules = read_rules(suppress)
         if input_file is not None and not input_file.exists():  # a named pipe is fine
-            raise HourglassError(f"--input {input_file}: no such file")
+            raise HourglassError(f"--input {no_file(input_file)}")
         if input_file is not None and input_file.is_dir():
             raise HourglassError(f"--input {input_file}: is a directory, expected a file of JSON lines")
         # a missing folder, or the input itself (the stream would read its own alerts)

@@ -9,6 +9,7 @@ import typer
 
 from hourglass.cli._common import (
     check_model_dir,
+    check_not_loop,
     model_params,
     refuse_existing_model,
     refuse_label_in_columns,
@@ -176,6 +177,10 @@ def train(
 
     setup_logging(quiet)
     typed = typed_options(ctx)  # a default typed ('-m autoencoder', '--scaler minmax') was given
+    with user_errors():  # (Path.resolve raises on a link loop)
+        check_not_loop(output)
+        if warm_start is not None:
+            check_not_loop(warm_start, "--warm-start")
     in_place = warm_start is not None and output.resolve() == warm_start.resolve()
     with user_errors():
         if not in_place:  # a warm start in place has its own refusal: the parent is kept

@@ -41,7 +41,7 @@ from hourglass._times import (
     past_range,
     text_to_datetime,
 )
-from hourglass.errors import InputError, read_problem
+from hourglass.errors import InputError, no_file, read_problem
 from hourglass.ingest.tables import READ_ERRORS
 
 __all__ = ["DEFAULT_MASKS", "JOURNALD_FIELDS", "LEGACY_MASKS", "LOG_FORMATS", "JournaldHeader", "LogParser",
@@ -404,7 +404,7 @@ def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None) ->
     """
     p = Path(path)
     if not p.exists():
-        raise InputError(f"{p}: no such file")
+        raise no_file(p)
     if p.is_dir():
         raise InputError(f"{p}: is a directory, expected a log file")
     try:

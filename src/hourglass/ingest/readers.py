@@ -19,7 +19,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
-from hourglass.errors import InputError
+from hourglass.errors import InputError, no_file
 from hourglass.ingest.sqlite import SQLiteWriter, is_sqlite
 from hourglass.ingest.tables import ReadStats, iter_table, read_head
 
@@ -286,7 +286,7 @@ def check_path(path: str | os.PathLike[str]) -> Path:
     """``path`` as a :class:`Path` if it is an existing file, else :class:`InputError`."""
     p = Path(path)
     if not p.exists():
-        raise InputError(f"{p}: no such file")
+        raise no_file(p)
     if p.is_dir():
         raise InputError(f"{p}: is a directory, expected a data file")
     if p.is_socket():  # (no pipe nor device: it cannot be opened at all)
@@ -439,9 +439,8 @@ def linked_output(path: str | os.PathLike[str]) -> Path:
     except (FileNotFoundError, NotADirectoryError):  # (a dangling link: the file it names is
         # made, as a shell's > does; one under a file names that file, which the caller says)
         return Path(os.path.realpath(target))
-    except OSError as exc:  # ELOOP
-        raise InputError(f"{target}: a symbolic link that leads to no file "
-                         f"({exc.strerror or exc})") from None
+    except OSError:  # ELOOP
+        raise no_file(target) from None
 
 
 def _replaced_mode(target: Path) -> int:

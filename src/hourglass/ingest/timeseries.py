@@ -34,7 +34,7 @@ import pandas as pd
 
 from hourglass._limits import loads_json
 from hourglass._times import parse_timestamps, unreadable_times
-from hourglass.errors import InputError, read_problem
+from hourglass.errors import InputError, no_file, read_problem
 from hourglass.ingest.readers import read_table
 from hourglass.ingest.tables import READ_ERRORS, check_log_text
 
@@ -62,7 +62,7 @@ def read_skab(path: str | os.PathLike[str], *, scoring: bool = False) -> pd.Data
     """
     p = Path(path)
     if not p.is_file():
-        raise InputError(f"{p}: no such file")
+        raise no_file(p)
     from hourglass.ingest.readers import table_format
 
     df = None
@@ -216,7 +216,7 @@ def read_smd(path: str | os.PathLike[str], *, labels: bool = True) -> pd.DataFra
     """
     p = Path(path)
     if not p.is_file():
-        raise InputError(f"{p}: no such file")
+        raise no_file(p)
     first: list[str] = []
     try:
         # a first line of column names alone (a copy saved with its header): left out, the

@@ -1,0 +1,101 @@
+"""Review 22 (cli22): symbolic link loops given as DATA or as an output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hourglass.cli import app
+from hourglass.errors import InputError, is_link_loop, no_file
+from hourglass.ingest.readers import read_table
+from tests._cli import one_line_error, runner, small_labelled_model
+
+LOOP = "a symbolic link loop, which leads to no file"
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return small_labelled_model(tmp_path_factory.mktemp("cli22"))
+
+
+@pytest.fixture()
+def loop(tmp_path: Path) -> Path:
+    link = tmp_path / "loop"
+    link.symlink_to("loop")  # ln -s loop loop
+    return link
+
+
+def _usage_error(args: list[str], match: str, monkeypatch: pytest.MonkeyPatch,
+                 capsys: pytest.CaptureFixture[str], out: Path | None = None) -> None:
+    """``hourglass ARGS`` run as the console script (a DATA argument's refusal is a usage error,
+    one line there): exit code 2 and one stderr line containing ``match``; no ``out``."""
+    from hourglass.cli.app import main
+
+    monkeypatch.setattr("sys.argv", ["hourglass", *args])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert exit_.value.code == 2 and len(lines) == 1 and match in lines[0], lines
+    assert out is None or not out.exists()
+
+
+def test_a_link_loop_as_data_is_one_line(trained: dict[str, Any], loop: Path, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    # what was wrong: DATA a link to itself stopped score -o with a traceback (Path.resolve's
+    # RuntimeError in check_not_input), and explain, score -o - and the readers called it "no such file"
+    model, out = str(trained["model"]), tmp_path / "out.jsonl"
+    for args in (["score", model, str(loop), "-o", str(out)], ["score", model, str(loop), "-o", "-"],
+                 ["explain", model, str(loop)], ["train", str(loop), "-o", str(tmp_path / "m2"), "-q"],
+                 ["evaluate", model, str(loop), "--label-col", "label", "--normal", "normal",
+                  "--json", str(tmp_path / "m.json")]):
+        _usage_error(args, f"{loop}: {LOOP}", monkeypatch, capsys, out)
+    assert not (tmp_path / "m2").exists() and not (tmp_path / "m.json").exists()
+    _usage_error(["score", model, str(loop / "flows.csv"), "-o", str(out)],
+                 f"{loop / 'flows.csv'}: {loop} is {LOOP}", monkeypatch, capsys, out)
+    one_line_error(["stream", model, "--input", str(loop)], f"--input {loop}: {LOOP}")
+    with pytest.raises(InputError, match=LOOP):  # the library's readers say it too
+        read_table(loop)
+
+
+def test_a_link_loop_as_an_output_is_one_line(trained: dict[str, Any], loop: Path, tmp_path: Path) -> None:
+    # what was wrong: an output a link to itself was "a symbolic link that leads to no file", one
+    # under it "output folder ... does not exist", and train --warm-start -o it a traceback
+    model, data = str(trained["model"]), str(trained["data"])
+    for args, option in ((["score", model, data, "-o"], "--output"),
+                         (["explain", model, data, "-o"], "--output"),
+                         (["evaluate", model, data, "--label-col", "label", "--normal", "normal",
+                           "--json"], "--json"),
+                         (["evaluate", model, data, "--label-col", "label", "--normal", "normal",
+                           "--report"], "--report"),
+                         (["stream", model, "-o"], "--output"),
+                         (["train", data, "--epochs", "1", "-q", "-o"], "--output"),
+                         (["train", data, "--warm-start", model, "--epochs", "1", "-q", "-o"], "--output")):
+        one_line_error([*args, str(loop)], f"{option} {loop}: {LOOP}")
+        assert loop.is_symlink()  # the link left as it was
+    one_line_error(["score", model, data, "-o", str(loop / "a.jsonl")],
+                   f"output folder {loop} is a symbolic link loop, which leads to no folder")
+    one_line_error(["train", data, "--warm-start", str(loop), "-o", str(tmp_path / "m3"), "-q"],
+                   f"--warm-start {loop}: {LOOP}", tmp_path / "m3")
+
+
+def test_a_link_loop_in_a_folder_data_is_said_as_a_loop(trained: dict[str, Any], tmp_path: Path) -> None:
+    # what was wrong: the warning called a link to itself in a folder DATA "a symbolic link to a
+    # missing file"
+    folder = tmp_path / "rows"
+    folder.mkdir()
+    (folder / "a.csv").write_bytes(trained["data"].read_bytes())
+    (folder / "b.csv").symlink_to("b.csv")
+    out = tmp_path / "scores.csv"
+    res = runner.invoke(app, ["score", str(trained["model"]), str(folder), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "left out b.csv: a symbolic link loop (b.csv)" in res.stderr, res.stderr
+    assert len(out.read_text().splitlines()) == 1 + len(trained["frame"])
+
+
+def test_no_file_names_the_loop(loop: Path, tmp_path: Path) -> None:
+    # what was wrong: a loop was said as "no such file" (or not at all) by each reader
+    assert is_link_loop(loop) and is_link_loop(loop / "x") and not is_link_loop(tmp_path / "x")
+    assert str(no_file(tmp_path / "x")) == f"{tmp_path / 'x'}: no such file"
