@@ -157,7 +157,7 @@ def no_file(path: str | os.PathLike[str]) -> InputError:
     >>> (d / "loop").symlink_to("loop")
     >>> str(no_file(d / "loop")).endswith("loop: a symbolic link loop, which leads to no file")
     True
-    >>> str(no_file(d / "loop" / "a.csv")).endswith("a.csv: " + str(d / "loop") + " is a symbolic link loop, which leads to no file")
+    >>> str(no_file(d / "loop" / "a.csv")).startswith(f"{d}/loop/a.csv: {d}/loop is a symbolic link loop")
     True
     >>> str(no_file("flows.csv"))
     'flows.csv: no such file'

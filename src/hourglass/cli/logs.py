@@ -332,7 +332,8 @@ def read_session_labels(path: Path, *, id_col: str, label_col: str,
     {'blk_1': 'Normal', 'blk_2': 'Anomaly'}
     """
     if not path.is_file():
-        raise HourglassError(f"--labels {path}: is a directory" if path.is_dir() else f"--labels {no_file(path)}")
+        raise HourglassError(f"--labels {path}: is a directory" if path.is_dir()
+                             else f"--labels {no_file(path)}")
     sep = "\t" if ".tsv" in [s.lower() for s in path.suffixes] else ","  # LABELS.TSV too
     try:
         header = list(pd.read_csv(path, sep=sep, nrows=0).columns)
