@@ -99,3 +99,31 @@ def test_no_file_names_the_loop(loop: Path, tmp_path: Path) -> None:
     # what was wrong: a loop was said as "no such file" (or not at all) by each reader
     assert is_link_loop(loop) and is_link_loop(loop / "x") and not is_link_loop(tmp_path / "x")
     assert str(no_file(tmp_path / "x")) == f"{tmp_path / 'x'}: no such file"
+
+
+@pytest.fixture(scope="module")
+def deeplog(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    from tests.test_logs import _normal
+
+    d = tmp_path_factory.mktemp("cli22-logs")
+    keys, model = d / "keys", d / "M"
+    keys.write_text("\n".join(" ".join(map(str, s)) for s in _normal(40)) + "\n")
+    r = runner.invoke(app, ["train", str(keys), "--format", "keys", "--model", "deeplog", "--epochs", "1",
+                            "--hidden", "8", "-q", "-o", str(model)])
+    assert r.exit_code == 0, r.output
+    return {"keys": keys, "model": model, "dir": d}
+
+
+def test_stream_drift_window_of_an_event_by_event_log_model_is_refused(deeplog: dict[str, Path]) -> None:
+    # what was wrong: stream --drift-window N of a DeepLog model (alerts per event) was accepted
+    # and silently ignored: its stream has no drift check; it is now refused, before the output
+    model, keys, out = str(deeplog["model"]), str(deeplog["keys"]), deeplog["dir"] / "alerts.jsonl"
+    for window in ("10", "1000"):  # typed, though the default
+        one_line_error(["stream", model, "--input", keys, "--drift-window", window, "-o", str(out)],
+                       "--drift-window: not used when streaming an event-by-event log model (deeplog)",
+                       out)
+    for args in (["stream", model, "--input", keys, "--drift-window", "0"], ["stream", model, "--input", keys]):
+        res = runner.invoke(app, args)  # off, or not asked for: streamed as before
+        assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["score", model, keys, "-o", str(out), "--drift-window", "10"])
+    assert res.exit_code == 0 and "window 10 sessions" in res.stderr, res.output  # score checks sessions

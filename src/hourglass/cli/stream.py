@@ -825,7 +825,7 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
           max_sessions: int = 100_000, idle_timeout: float | None = None, ecs: bool = False,
           table: str = "alerts", group: tuple[str | None, str | None, str | None] = (None, None, None),
           suppress: Path | None = None, lateness: str | None = None, typed: set[str] | None = None,
-          ) -> tuple[Any, Callable[[int], bytes], Any, Any]:
+          drift_window: int = 0) -> tuple[Any, Callable[[int], bytes], Any, Any]:
     """Check the options, load the model, open the input and output (one line on error). The
     scorer is a :class:`TableScorer`, or a ``LogStreamScorer`` for a log model; the sink a
     :class:`~hourglass.serve.sinks.JsonLinesSink` (stdout or appended to ``output``) or, for a
@@ -835,7 +835,8 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
     entity model's scorer, its flagged buckets); ``lateness`` is an entity model's. Every option
     is checked before the output is opened (a refused one leaves no new file); ``typed``: the
     options typed (:func:`~hourglass.cli._common.typed_options`), refused when unused though at
-    their defaults."""
+    their defaults; ``drift_window``: the ``--drift-window`` given, refused (typed, not 0) for an
+    event-by-event log model, whose stream has no drift check."""
     from hourglass.cli._common import (  # here only
         check_not_input,
         model_kind,
@@ -900,6 +901,12 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
             scorer = open_log_scorer(pipe, model, explain=explain, keep=keep, adapt=adapt,
                                      all_rows=all_rows, max_sessions=max_sessions,
                                      idle_timeout=idle_timeout)
+            if scorer.mode == "event" and drift_window and "drift_window" in (typed or ()):
+                # (stream_logs.run checks whole-session models only: it was silently ignored)
+                raise HourglassError(f"--drift-window: not used when streaming an event-by-event log "
+                                     f"model ({pipe.model_name}): its alerts are events, its threshold's "
+                                     "rate is per session; leave it out ('hourglass score' checks the "
+                                     "rate of a file's sessions)")
         elif kind == "time-series":
             from hourglass.cli.stream_series import open_series_scorer
 
@@ -1297,7 +1304,7 @@ def stream(
         scorer, read, sink, rule = _open(model, input_file, output, explain, keep, adapt,
                                          on_bad_rows, all_rows, max_sessions, idle_timeout, ecs,
                                          table, (group_by, group_window, timestamp_col), suppress,
-                                         lateness, typed_options(ctx))
+                                         lateness, typed_options(ctx), drift_window)
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     where = str(input_file) if input_file is not None else "<stdin>"
