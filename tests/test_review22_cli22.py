@@ -122,7 +122,8 @@ def test_stream_drift_window_of_an_event_by_event_log_model_is_refused(deeplog: 
         one_line_error(["stream", model, "--input", keys, "--drift-window", window, "-o", str(out)],
                        "--drift-window: not used when streaming an event-by-event log model (deeplog)",
                        out)
-    for args in (["stream", model, "--input", keys, "--drift-window", "0"], ["stream", model, "--input", keys]):
+    for args in (["stream", model, "--input", keys, "--drift-window", "0"],
+                 ["stream", model, "--input", keys]):
         res = runner.invoke(app, args)  # off, or not asked for: streamed as before
         assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["score", model, keys, "-o", str(out), "--drift-window", "10"])
