@@ -128,3 +128,51 @@ def test_stream_drift_window_of_an_event_by_event_log_model_is_refused(deeplog: 
         assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["score", model, keys, "-o", str(out), "--drift-window", "10"])
     assert res.exit_code == 0 and "window 10 sessions" in res.stderr, res.output  # score checks sessions
+
+
+@pytest.fixture(scope="module")
+def timed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    import numpy as np
+    import pandas as pd
+
+    d = tmp_path_factory.mktemp("cli22-timed")
+    rng = np.random.default_rng(1)
+    data, model = d / "flows.csv", d / "m"
+    pd.DataFrame({"bytes": rng.lognormal(5, 1, 300), "pkts": rng.poisson(8, 300),
+                  "ts": pd.date_range("2024-01-01", periods=300, freq="min").astype(str),
+                  "t2": pd.date_range("2024-02-01", periods=300, freq="min").astype(str)}
+                 ).to_csv(data, index=False)
+    r = runner.invoke(app, ["train", str(data), "--timestamp-col", "ts", "--epochs", "1", "--hidden", "4,2",
+                            "-q", "-o", str(model)])
+    assert r.exit_code == 0, r.output
+    return {"data": data, "model": model, "dir": d}
+
+
+@pytest.mark.parametrize("given", [["--timestamp-col", "ts"],
+                                   ["--timestamp-col", "ts", "--timestamp-col", "ts"], ["--time-col", "ts"],
+                                   ["--timestamp-col", "ts", "--time-col", "ts"]])
+def test_table_warm_start_takes_the_models_own_timestamp_column(timed: dict[str, Path],
+                                                                given: list[str]) -> None:
+    # what was wrong: a table warm start of a model trained with --timestamp-col ts refused
+    # --timestamp-col ts itself ("a warm start keeps ...; leave it out"), though it reads ts anyway
+    import json
+
+    out = timed["dir"] / "w"
+    res = runner.invoke(app, ["train", str(timed["data"]), "--warm-start", str(timed["model"]),
+                              "-o", str(out), "--epochs", "1", "-q", "--force", *given])
+    assert res.exit_code == 0, res.output
+    assert json.loads((out / "config.json").read_text())["info"]["time_col"] == "ts"
+
+
+@pytest.mark.parametrize("given", [["--timestamp-col", "t2"],
+                                   ["--timestamp-col", "ts", "--timestamp-col", "t2"], ["--time-col", "t2"],
+                                   ["--timestamp-col", "t2", "--time-col", "t2"]])
+def test_table_warm_start_refuses_another_timestamp_column_naming_both(timed: dict[str, Path],
+                                                                       given: list[str]) -> None:
+    # what was wrong: another column was refused without naming the model's ("leave it out")
+    out = timed["dir"] / "w2"
+    option = given[0]  # (--timestamp-col where both are given)
+    one_line_error(["train", str(timed["data"]), "--warm-start", str(timed["model"]), "-o", str(out),
+                    "--epochs", "1", "-q", *given],
+                   f"{option} t2: {timed['model']} reads the times in 'ts'; a warm start keeps it", out)
+

@@ -21,6 +21,7 @@ from hourglass.cli._common import (
     refuse_normal_without_label,
     typed_options,
 )
+from hourglass.cli._options import timestamp_option
 from hourglass.cli._output import (
     err,
     fitted_text,
@@ -185,6 +186,27 @@ def _check_settings(parent: Any, params: dict[str, Any]) -> None:
     finish_params(type(det), parent.model_name, merged, [])
 
 
+def _check_time_col(parent: Any, parent_dir: Path, kind: str, given: dict[str, Any]) -> None:
+    """Take a ``--timestamp-col`` (or ``--time-col``) in ``given`` (the options given) that names
+    the column the table model ``parent`` was trained with, which its warm start reads anyway;
+    refuse another one, naming both, and any for a model of another kind or trained without one
+    (it keeps the parent's preprocessing)."""
+    if not {"timestamp_col", "time_col"} & set(given):
+        return
+    option = "--timestamp-col" if "timestamp_col" in given else "--time-col"
+    have = parent.info.get("time_col") if kind == "table" else None
+    if have is None:
+        raise HourglassError(f"{option}: a warm start keeps {parent_dir}'s model, preprocessing "
+                             "and threshold rule; leave it out")
+    stamp, alias = given.get("timestamp_col"), given.get("time_col")
+    value = alias if alias is not None else stamp
+    if value == have or (stamp is not None and alias is not None and stamp != alias):
+        timestamp_option(stamp, alias)  # the deprecated alias said, or both refused (not before
+        return  # a refusal of the column: one line)
+    raise HourglassError(f"{option} {value}: {parent_dir} reads the times in {have!r}; a warm start "
+                         f"keeps it (--timestamp-col {have}, or leave it out)")
+
+
 def _refuse_label_read(parent: Any, parent_dir: Path, label_col: str | None) -> None:
     """Refuse a ``--label-col`` that names a column the parent model reads (a feature, its
     entity or timestamp column, its event time), as ``train`` refuses a label that is also a
@@ -343,10 +365,7 @@ def warm_start_command(
         raise HourglassError("--replay: give the old rows to replay with --replay-data OLD")  # refuses it)
     entity = dict(entity or {})
     if kind != "entity":
-        for key in ("timestamp_col", "time_col"):
-            if key in entity:
-                raise HourglassError(f"{FROZEN_OPTIONS[key]}: a warm start keeps {parent_dir}'s model, "
-                                     "preprocessing and threshold rule; leave it out")
+        _check_time_col(parent, parent_dir, kind, entity)
         if kind in ("time-series", "log") and {"memory_budget", "sample_rows"} & set(entity):
             raise HourglassError(f"--memory-budget/--sample-rows: not for a {kind} model ({name}); "
                                  "its warm start reads the whole file, as 'train' does")
