@@ -45,7 +45,7 @@ import pandas as pd
 from hourglass._limits import MAX_JSON_DEPTH, raw_decode_json
 from hourglass.errors import InputError, read_problem
 from hourglass.ingest.datasets import DatasetSpec, require_fields
-from hourglass.ingest.jsondoc import _json_kind
+from hourglass.ingest.jsondoc import _json_kind, line_pages
 from hourglass.ingest.readers import check_path
 from hourglass.ingest.tables import (
     CHUNK_BYTES,
@@ -337,21 +337,10 @@ class _CloudTrailSpec(DatasetSpec):
                     used: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
         p = check_path(path)
         if not _RECORDS.match(read_head(p, 4096).removeprefix(b"\xef\xbb\xbf")):  # one event a line
-            first_chunk, seen = True, False  # (a delivered file on a later line: its records, as stream
-            # reads it; an EventBridge event or a digest after a record a bad line, as stream has it:
-            # a file that starts with them is of their kind, refused as such by check)
-
-            def page(value: object) -> list[dict[str, Any]] | None:
-                nonlocal seen
-                rows = self.page_rows(value)
-                problem = self.refusal(value) if rows is None and isinstance(value, dict) else None
-                if problem is not None and seen:
-                    raise ValueError(problem)
-                seen = seen or problem is None
-                return rows
-
+            first_chunk = True  # (a delivered file on a later line: its records, as stream reads
+            # it; an EventBridge event or a digest after a record a bad line, as stream has it)
             for df in iter_table(p, fmt="jsonl", on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,
-                                 stats=stats, page=page):
+                                 stats=stats, page=line_pages(self)):
                 if first_chunk:
                     self.check(df, p)
                     first_chunk = False

@@ -24,10 +24,10 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import pandas as pd
 
@@ -49,7 +49,7 @@ from hourglass.ingest.tables import (
 )
 
 __all__ = ["ODATA_LEAD", "JsonEventsSpec", "cut_event_head", "document_start", "field_at", "first_event",
-           "pretty_object"]
+           "line_pages", "pretty_object"]
 
 _CHUNK_RECORDS = 50_000
 _BOM = b"\xef\xbb\xbf"
@@ -175,6 +175,45 @@ def _json_kind(value: object) -> str:
     return kinds.get(type(value), "a number")
 
 
+class _PagedSpec(Protocol):
+    """A format whose file of JSON lines may hold pages among its events (its
+    :meth:`page_rows`) and records of another kind (its :meth:`refusal`)."""
+
+    def page_rows(self, value: object) -> list[dict[str, Any]] | None: ...
+
+    def refusal(self, record: dict[str, Any]) -> str | None: ...
+
+
+def line_pages(spec: _PagedSpec) -> Callable[[object], list[dict[str, Any]] | None]:
+    """The ``page`` of :func:`~hourglass.ingest.tables.iter_table` for a file of ``spec``'s
+    events one a line: a page on a line gives its rows (``spec.page_rows``); a record the
+    format refuses (an AuditLogs record among sign-ins, an EventBridge event among CloudTrail
+    records) after an event of the format raises ``ValueError``, so that its line is named, as
+    ``stream`` names it, or skipped with ``--on-bad-rows skip``; a file that starts with one is
+    of that kind, refused as such by the format's ``check``.
+
+    Examples
+    --------
+    >>> spec = JsonEventsSpec(name="x", columns=None, label_col=None, normal=(), fmt="jsonl",
+    ...                       wrappers=("value",))
+    >>> page = line_pages(spec)
+    >>> page({"value": [{"a": 1}]}), page({"a": 1})
+    ([{'a': 1}], None)
+    """
+    seen = False  # an event of the format read
+
+    def page(value: object) -> list[dict[str, Any]] | None:
+        nonlocal seen
+        rows = spec.page_rows(value)
+        problem = spec.refusal(value) if rows is None and isinstance(value, dict) else None
+        if problem is not None and seen:
+            raise ValueError(problem)
+        seen = seen or problem is None
+        return rows
+
+    return page
+
+
 @dataclass(frozen=True)
 class JsonEventsSpec(DatasetSpec):
     """A format of JSON events: one a line, or pages of them (a JSON array, or an object
@@ -271,23 +310,8 @@ class JsonEventsSpec(DatasetSpec):
         page = document_start(head, self.wrappers, self.lead) is not None
         pretty = not page and pretty_object(head)
         if not page and not pretty:  # one event a line
-            seen = False  # an event of the format read: a record it refuses later is a bad line
-
-            def rows_of(value: object) -> list[dict[str, Any]] | None:
-                # a record the format refuses (an AuditLogs record among sign-ins, an Event Hook
-                # delivery among Okta events) after its events: named by its line, as stream names
-                # it, or skipped with --on-bad-rows skip; a file that starts with one is of that
-                # kind, refused as such by check
-                nonlocal seen
-                rows = self.page_rows(value)
-                problem = self.refusal(value) if rows is None and isinstance(value, dict) else None
-                if problem is not None and seen:
-                    raise ValueError(problem)
-                seen = seen or problem is None
-                return rows
-
             for df in iter_table(p, fmt="jsonl", on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,
-                                 stats=stats, event=self.event, page=rows_of):
+                                 stats=stats, event=self.event, page=line_pages(self)):
                 self.check(df, p)  # each chunk: records of another kind later on refused too
                 yield df
             return
