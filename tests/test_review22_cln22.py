@@ -30,3 +30,13 @@ def test_one_page_reader_serves_cloudtrail_and_json_event_formats() -> None:
         page(audit)
     assert line_pages(ENTRA_SIGNIN)(audit) is None  # a reader of its own for each file
 
+
+def test_os_error_text_without_the_systems_words_is_the_errors_own_text() -> None:
+    # what was wrong: os_error_text repeated read_problem's "the system's words" rule without its
+    # fallback, so an OSError with no strerror read 'None'; now it calls read_problem
+    from hourglass.cli._output import os_error_text
+
+    assert os_error_text(OSError("the share went away")) == "the share went away"
+    assert os_error_text(PermissionError(13, "Permission denied", "m/config.json")) == \
+        "m/config.json: Permission denied"
+

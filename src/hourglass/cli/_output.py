@@ -23,7 +23,7 @@ from rich.text import Text
 
 from hourglass.cli._options import option_message
 from hourglass.cli._spool import shown
-from hourglass.errors import HourglassError, out_of_memory
+from hourglass.errors import HourglassError, out_of_memory, read_problem
 
 if TYPE_CHECKING:
     from hourglass.ingest import ReadStats
@@ -320,7 +320,7 @@ def user_errors() -> Iterator[None]:
     except OSError as exc:
         if exc.errno == errno.ENAMETOOLONG:  # a path given: bad input, not a failure
             _debug_traceback()
-            text = f"{exc.filename}: {exc.strerror}" if exc.filename is not None else str(exc)
+            text = os_error_text(exc) if exc.filename is not None else str(exc)
             err.print(error_line(text), highlight=False)
             raise typer.Exit(2) from None
         if exc.errno not in DISK_FULL:
@@ -341,7 +341,8 @@ def os_error_text(exc: OSError) -> str:
     >>> os_error_text(FileNotFoundError(2, "No such file or directory"))
     'No such file or directory'
     """
-    return str(exc.strerror) if exc.filename is None else f"{exc.filename}: {exc.strerror}"
+    problem = read_problem(exc)  # the system's words (the error's own text without them)
+    return problem if exc.filename is None else f"{exc.filename}: {problem}"
 
 
 #: the errno values of a write that found the disk full (or a quota or file-size limit reached)
