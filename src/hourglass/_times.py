@@ -36,7 +36,7 @@ from hourglass.errors import InputError
 
 __all__ = ["FUTURE_LIMIT", "DateOrderError", "chunk_dayfirst", "epoch_seconds", "future_problem",
            "holds_numeric_dates", "infer_dayfirst", "mixed_units", "parse_timestamps", "past_range",
-           "quoted_cell", "read_timestamps", "steps_per_day", "unreadable_times"]
+           "quoted_cell", "read_timestamps", "steps_per_day", "time_length", "unreadable_times"]
 
 logger = logging.getLogger(__name__)
 _WARNED: set[str] = set()  # columns whose date order or epoch units were already said (once a run)
@@ -1180,6 +1180,35 @@ def _to_datetime(text: pd.Series, dayfirst: bool, fmt: str | None = None) -> pd.
         return pd.DatetimeIndex(text_to_datetime(text, dayfirst=dayfirst, format=fmt))
     except (ValueError, TypeError):  # different UTC offsets: the instants are still defined
         return pd.DatetimeIndex(text_to_datetime(text, utc=True, dayfirst=dayfirst, format=fmt))
+
+
+#: pandas' spellings of the time units whose other case it deprecates (``1d``, ``24H``, ``30S``:
+#: a warning now, an error or another reading in pandas 4), lower-cased: the one it keeps
+_UNIT_CASES = {"d": "D", "w": "W", "h": "h", "min": "min", "s": "s", "ms": "ms", "us": "us", "ns": "ns"}
+_UNIT_WORD = re.compile(r"(?<=[\d.\s])[A-Za-z]+")  # a unit after its number
+
+
+def time_length(text: str) -> pd.Timedelta:
+    """``pd.Timedelta`` of a time length a user typed, its units' case as pandas keeps it: a
+    day spelled ``1d`` or ``1D``, an hour ``1h`` or ``1H`` mean what they say without pandas'
+    deprecation warning (``M``, a month or a minute, stays refused; an ISO 8601 duration,
+    ``P1D``, is read as it is).
+
+    Raises
+    ------
+    ValueError
+        ``text`` is no time length (pandas' own error).
+
+    Examples
+    --------
+    >>> time_length("1d") == time_length("1D") == time_length("24H") == time_length("24h")
+    True
+    >>> time_length("1h30min"), time_length("P1D")
+    (Timedelta('0 days 01:30:00'), Timedelta('1 days 00:00:00'))
+    """
+    if not text.lstrip("+-").startswith(("P", "p")):
+        text = _UNIT_WORD.sub(lambda m: _UNIT_CASES.get(m[0].lower(), m[0]), text)
+    return pd.Timedelta(text)
 
 
 def steps_per_day(freq: str | None) -> float | None:

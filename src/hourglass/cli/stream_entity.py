@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hourglass._times import future_problem, quoted_cell
+from hourglass._times import future_problem, quoted_cell, time_length
 from hourglass.cli._output import err, settle_bad_lines, skipped_lines_text
 from hourglass.errors import HourglassError, InputError
 from hourglass.features.roles import NULL_TEXT
@@ -67,7 +67,7 @@ def parse_lateness(text: str | None, bucket: pd.Timedelta) -> pd.Timedelta:
         td = pd.Timedelta(0) if number == 0 else None
     else:
         try:
-            td = pd.Timedelta(s)
+            td = time_length(s)
         except (ValueError, TypeError):
             td = None
     if td is None or pd.isna(td) or td < pd.Timedelta(0):

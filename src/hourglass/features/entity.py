@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass._numbers import to_numbers
-from hourglass._times import read_timestamps
+from hourglass._times import read_timestamps, time_length
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features._grouped import Groups, distinct_top, numeric_stats
 from hourglass.features.roles import (
@@ -165,7 +165,9 @@ def _is_code(name: str, s: pd.Series) -> bool:
 
 
 def parse_bucket(bucket: str) -> pd.Timedelta:
-    """The bucket length of a string such as ``"5min"``, ``"1h"``, ``"30s"`` or ``"1D"``.
+    """The bucket length of a string such as ``"5min"``, ``"1h"``, ``"30s"`` or ``"1D"`` (the
+    units' case as the user likes: ``1d``, ``1D`` and ``24h`` are one day, without pandas'
+    warning for its deprecated spellings).
 
     Examples
     --------
@@ -182,7 +184,7 @@ def parse_bucket(bucket: str) -> pd.Timedelta:
     """
     text = str(bucket).strip()
     try:
-        td = pd.Timedelta(text) if text and not text.lstrip("+-").replace(".", "").isdigit() else None
+        td = time_length(text) if text and not text.lstrip("+-").replace(".", "").isdigit() else None
     except pd.errors.OutOfBoundsTimedelta:  # '1000000D': a length, past what times can hold
         raise InputError(f"bucket: {bucket!r} is too long (at most "
                          f"{pd.Timedelta.max.days:,} days)", param="bucket") from None
