@@ -1253,18 +1253,22 @@ def _iter_csv(
         except (ValueError, IndexError):
             name = None
         if name in ids and pa.types.is_int64(types[name]) and name not in converted and not headers:
-            types[name] = pa.string()  # 64-bit ids with a later value that is no int64: text
+            # 64-bit ids with a later value pyarrow's int64 refuses: read as text and converted,
+            # 7.0 to 7; text where a value is no int64 (a fraction, past int64: see ``checked``)
+            converted[name] = types[name]
             return True  # (one a repeated header row refused: converted below, the row dropped)
         # (a time column too: a later time with a UTC offset, or without one, is read as text and
         # converted by the time rules, see _cast_text; one that is no time stays an error)
         if on_bad_rows != "skip" and not header_rows and (used is None or name in used) \
                 and not (name in types and pa.types.is_timestamp(types[name])):
             return False
-        if converted:
+        if set(converted) - ids:  # (64-bit ids alone converted: the other columns still may be)
             return False
         # every typed column at once: one more pass over the file, not one per column
-        converted.update({n: t for n, t in types.items() if n in names and not pa.types.is_string(t)})
-        return bool(converted)
+        typed = {n: t for n, t in types.items()
+                 if n in names and n not in converted and not pa.types.is_string(t)}
+        converted.update(typed)
+        return bool(typed)
 
     yielded = 0
     first_exc: Exception | None = None
@@ -1340,7 +1344,9 @@ def _fixed_type(f: pa.Field, text: pa.Array | None) -> pa.DataType:
     Numbers are float64, so that a later fraction or empty field cannot change the type half way;
     but a column with a hex number (``0xC000006D``, a Windows status code) is text (pyarrow reads
     hex as an integer the float64 reader then refuses), and a column of whole numbers beyond
-    2**53, which float64 would round (64-bit ids), keeps them exact: int64, or text past int64.
+    2**53, which float64 would round (64-bit ids), keeps them exact: int64 (a value such as
+    ``7.0`` among them read as 7; a real fraction, ``7.5``, leaves the column float64), or text
+    past int64.
 
     Examples
     --------
@@ -1349,6 +1355,10 @@ def _fixed_type(f: pa.Field, text: pa.Array | None) -> pa.DataType:
     >>> _fixed_type(pa.field("a", pa.int64()), pa.array(["9007199254740993", None]))
     DataType(int64)
     >>> _fixed_type(pa.field("a", pa.int64()), pa.array(["5", "-3"]))
+    DataType(double)
+    >>> _fixed_type(pa.field("a", pa.float64()), pa.array(["9007199254740993", "7.0", None]))
+    DataType(int64)
+    >>> _fixed_type(pa.field("a", pa.float64()), pa.array(["9007199254740993", "7.5"]))
     DataType(double)
     """
     if pa.types.is_null(f.type) or pa.types.is_binary(f.type):
@@ -1359,16 +1369,30 @@ def _fixed_type(f: pa.Field, text: pa.Array | None) -> pa.DataType:
         values = pc.utf8_trim_whitespace(text)
         if pc.any(pc.match_substring_regex(values, r"^[+-]?0[xX][0-9a-fA-F]+$")).as_py():
             return pa.string()
+        values = _whole_digits(values)  # (7.0 beside 64-bit ids: a whole number, as JSON's)
         whole = pc.match_substring_regex(values, r"^[+-]?[0-9]+$")
         if pc.all(whole).as_py():
             longest = pc.max(pc.utf8_length(pc.utf8_ltrim(values, characters="+-0"))).as_py() or 0
             if longest >= 16:  # a candidate past 2**53 (9007199254740992, 16 digits)
-                if pa.types.is_integer(f.type):
-                    if _past_float(pc.cast(values, pa.int64())):  # bounds, no abs: -2**63 has none
-                        return pa.int64()
-                elif longest >= 19:  # inferred as double: some value past int64
+                try:
+                    ints = pc.cast(values, pa.int64())
+                except pa.ArrowInvalid:  # (inferred as double:) some value past int64
                     return pa.string()
+                if _past_float(ints):  # bounds, no abs: -2**63 has none
+                    return pa.int64()
     return pa.float64()
+
+
+def _whole_digits(text: pa.Array) -> pa.Array:
+    """The text values of numbers with a fraction of zeros (``7.0``) as whole numbers (``7``),
+    the others as they are: a column of 64-bit ids with such a value stays exact as int64.
+
+    Examples
+    --------
+    >>> _whole_digits(pa.array(["7.0", "-3.", "9007199254740993", "7.5", None])).to_pylist()
+    ['7', '-3', '9007199254740993', '7.5', None]
+    """
+    return pc.replace_substring_regex(text, pattern=r"^\s*([+-]?[0-9]+)\.0*\s*$", replacement="\\1")
 
 
 def _fine_time(typ: pa.DataType) -> pa.DataType:
@@ -1406,9 +1430,10 @@ def _cast_text(col: pa.Array, typ: pa.DataType) -> pa.Array:
     them (an offset converted to UTC; no offset: UTC): pyarrow refuses either in the other's
     column, and a later ``...Z`` row stopped the read (or was skipped as malformed). A number
     (or boolean) column takes an unset value (``-``, ``(empty)``, :data:`NULL_VALUES`) as a
-    missing value. A time with a finer fraction of a second than the column holds (Go's RFC
-    3339 nanoseconds, ``10:00:00.123456789Z``; .NET's seven digits) is cut to it: pyarrow
-    refuses it too.
+    missing value, and an integer column a whole number with a fraction of zeros (``7.0``,
+    beside 64-bit ids) as that integer. A time with a finer fraction of a second than the
+    column holds (Go's RFC 3339 nanoseconds, ``10:00:00.123456789Z``; .NET's seven digits) is
+    cut to it: pyarrow refuses it too.
 
     Examples
     --------
@@ -1420,6 +1445,8 @@ def _cast_text(col: pa.Array, typ: pa.DataType) -> pa.Array:
     '2024-01-01T10:00:00.123456+00:00'
     >>> _cast_text(pa.array(["5", " - ", "(empty)", None]), pa.float64()).to_pylist()
     [5.0, None, None, None]
+    >>> _cast_text(pa.array(["9007199254740993", "7.0", None]), pa.int64()).to_pylist()
+    [9007199254740993, 7, None]
     """
     try:
         return pc.cast(col, typ)
@@ -1430,6 +1457,8 @@ def _cast_text(col: pa.Array, typ: pa.DataType) -> pa.Array:
             # '-' or '(empty)' (Zeek's, firewalls' unset) is a missing value wherever it comes,
             # as in the first block (where it makes the column text, its numbers then read)
             unset = pc.fill_null(pc.is_in(pc.utf8_trim_whitespace(col), value_set=_UNSET), False)
+            if pa.types.is_integer(typ):  # 7.0 in a column of 64-bit ids: 7 (pyarrow refuses it)
+                col = _whole_digits(col)
             return pc.cast(pc.if_else(unset, pa.nulls(len(col), pa.string()), col), typ)
         if not pa.types.is_timestamp(typ):
             raise
@@ -1462,9 +1491,19 @@ def _unconvertible(col: pa.Array, typ: pa.DataType, offset: int = 0) -> list[int
 
 
 def _past_float(col: pa.Array) -> bool:
-    """Whether a numeric column has a value beyond 2**53 either way (float64 no longer exact)."""
+    """Whether a numeric column has a value beyond 2**53 either way (float64 no longer exact);
+    in a float column, 2**53 too (what 2**53 + 1 is read as).
+
+    Examples
+    --------
+    >>> _past_float(pa.array([2**53, 7])), _past_float(pa.array([2**53 + 1, 7]))
+    (False, True)
+    >>> _past_float(pa.array([float(2**53 + 1), 7.0]))
+    True
+    """
     bounds = pc.min_max(col).as_py()
-    return any(v is not None and abs(v) > 2**53 for v in (bounds["min"], bounds["max"]))
+    limit = 2**53 - 1 if pa.types.is_floating(col.type) else 2**53
+    return any(v is not None and abs(v) > limit for v in (bounds["min"], bounds["max"]))
 
 
 def _quoted_newline(head: bytes) -> bool:
