@@ -1,7 +1,10 @@
-"""Review 22 (csv22): 64-bit ids beside a whole float (7.0) in a CSV column stay exact."""
+"""Review 22 (csv22): 64-bit ids beside a whole float (7.0) in a CSV column stay exact; a flagged
+time step named alike in the ECS messages of score, stream and the service."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -63,3 +66,42 @@ def test_csv_ids_beside_7_0_in_the_first_block_stay_int_in_later_chunks(tmp_path
     assert ids.iloc[:2].tolist() == [BIG, 7] and ids.iloc[-3:].isna().tolist() == [False, True, False]
     assert ids.iloc[-1] == 8 and ids.iloc[-3] == 5
 
+
+def _series(n: int, spike: int | None = None) -> pd.DataFrame:
+    t = np.arange(n)
+    df = pd.DataFrame({"cpu": np.sin(t / 4), "mem": np.cos(t / 5)})
+    if spike is not None:
+        df.loc[spike, "cpu"] = 50.0
+    return df
+
+
+def test_series_alert_messages_name_a_time_step_in_score_stream_and_service(tmp_path: Path) -> None:
+    # a series model without a timestamp column: score and the service's ECS messages said
+    # 'anomalous time step 23', stream's said 'anomalous row 30' for the same kind of alert
+    from hourglass.cli.app import app
+    from hourglass.serve.ecs import AlertRule
+    from hourglass.serve.series_scoring import SeriesScorer
+    from tests._cli import runner
+
+    _series(300).to_csv(tmp_path / "train.csv", index=False)
+    test = _series(60, spike=30)
+    test.to_csv(tmp_path / "test.csv", index=False)
+    model = tmp_path / "M"
+    res = runner.invoke(app, ["train", str(tmp_path / "train.csv"), "-m", "lstm-ae", "--window", "8",
+                              "-o", str(model), "-q"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["score", str(model), str(tmp_path / "test.csv"), "--alert-format", "ecs",
+                              "-o", str(tmp_path / "a.jsonl"), "-q"])
+    assert res.exit_code == 0, res.output
+    scored = [json.loads(line)["message"] for line in (tmp_path / "a.jsonl").read_text().splitlines()]
+    lines = "".join(json.dumps(r) + "\n" for r in test.to_dict("records"))
+    res = runner.invoke(app, ["stream", str(model), "--alert-format", "ecs"], input=lines)
+    assert res.exit_code == 0, res.output
+    streamed = [json.loads(line)["message"] for line in res.stdout.splitlines() if line.startswith("{")]
+    scorer = SeriesScorer(model)
+    served = [d["message"] for d in scorer.score_ecs(
+        test.to_dict("records"), AlertRule.from_model(model, scorer.pipeline))["alerts"]]
+    assert scored and streamed and served
+    for message in scored + streamed + served:
+        assert re.match(r"hourglass lstm-ae: anomalous time step \d+ \(score ", message), message
+    assert "hourglass lstm-ae: anomalous time step 30 (" in streamed[0]  # its row 30: step 30

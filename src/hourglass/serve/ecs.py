@@ -474,8 +474,11 @@ def _message(alert: Mapping[str, Any], rule: AlertRule, threshold: float | None)
         why = f": {alert['why']}" if alert.get("why") else ""
         return (f"hourglass {rule.name}: anomalous {rule.entity_field or 'entity'} {alert.get('entity')} "
                 f"in bucket {alert['bucket_start']} to {alert.get('bucket_end')} ({how}{rows}){why}")
+    # a series' flagged step is a time step, as score and the service name it: its time, else its
+    # number (``step``; a stream's alert numbers it ``row``, the same step from 0)
     what = (f"time step {alert['timestamp']}" if "timestamp" in alert else
-            f"time step {alert['step']}" if "step" in alert else f"row {alert.get('row')}")
+            f"time step {alert.get('step', alert.get('row'))}"
+            if "step" in alert or rule.input == "timeseries" else f"row {alert.get('row')}")
     why = f": {alert['why']}" if alert.get("why") else ""
     return f"hourglass {rule.name}: anomalous {what} ({how}){why}"
 
