@@ -65,7 +65,9 @@ def test_ensemble_why_no_gradients_gives_the_fitted_models_reason_before_a_misma
     both = Ensemble(detectors=(("autoencoder", {"hidden": (4, 2)}),
                                ("latent-iforest", {"hidden": (4, 2), "n_estimators": 5})),
                     epochs=1, verbose=0, device="cpu").fit(X)
-    forest = "member 1 (latent-iforest): its score comes from an isolation forest (trees have no gradient)"
+    forest = ("member 1 (latent-iforest): its score comes from an isolation forest (trees have no "
+              "gradient); an ensemble of members with gradients is explained (detectors=('autoencoder',); "
+              "in the CLI: train --model ensemble --param 'detectors=[\"autoencoder\"]')")
     both.set_params(calibration="rank")  # setting back 'zscore' would not give it gradients
     assert both.why_no_gradients() == forest
     both.set_params(calibration="zscore")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 import numbers
 from typing import Any, ClassVar, cast
 
@@ -49,6 +50,15 @@ def _label(m: BaseDetector) -> str:
         return registry.name_of(type(m))
     except InputError:
         return type(m).__name__
+
+
+def _members_with_gradients(members: list[BaseDetector]) -> str:
+    """What to train instead of an ensemble holding a member without gradients: the same
+    ensemble without such members (autoencoder + Deep SVDD where none is left), as a Python
+    ``detectors`` value and as the CLI's ``--param``."""
+    kept = [_label(m) for m in members if m.get_tags()["gradients"]] or ["autoencoder", "deep-svdd"]
+    return (f"an ensemble of members with gradients is explained (detectors={tuple(kept)!r}; in the "
+            f"CLI: train --model ensemble --param 'detectors={json.dumps(kept)}')")
 
 
 @functools.cache
@@ -370,7 +380,9 @@ class Ensemble(BaseDetector):
         for i, m in enumerate(self.members_):
             why = m.why_no_gradients()
             if why is not None:
-                return f"member {i} ({_label(m)}): {why}"
+                # the CLI's default members hold latent-iforest: say which ensemble explains
+                hint = "" if m.get_tags()["gradients"] else f"; {_members_with_gradients(self.members_)}"
+                return f"member {i} ({_label(m)}): {why}{hint}"
         mismatch = self._rules_mismatch()
         if mismatch is not None:
             return mismatch
