@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from hourglass.cli._options import OPTION_OF_PARAM
-from hourglass.errors import HourglassError, InputError, is_link_loop, no_file
+from hourglass.errors import HourglassError, InputError, is_link_loop, no_file, read_problem
 
 __all__ = ["UNUSED_BY", "base_params", "check_model_dir", "check_not_input", "check_not_loop",
            "check_output_type",
@@ -405,7 +405,7 @@ def check_not_input(output: Path | None, option: str, data: Path | None = None,
     try:
         is_dir = output.is_dir()
     except OSError as exc:  # a name longer than the file system allows (ENAMETOOLONG)
-        raise HourglassError(f"{option} {output}: cannot write it ({exc.strerror or exc})") from None
+        raise HourglassError(f"{option} {output}: cannot write it ({read_problem(exc)})") from None
     if is_dir:  # said now, not after scoring a whole log or series
         raise HourglassError(f"{option} {output}: is a directory, expected a file name")
     from hourglass.ingest.readers import is_stream_output, linked_output, stdout_closed
@@ -539,7 +539,7 @@ def _check_writable(output: Path, option: str, appends: bool = False, *,
         if exc.errno in DISK_FULL:  # no block, inode or quota left: a full
             raise OSError(exc.errno, exc.strerror, str(shown)) from None  # disk (exit 1), not bad input
         raise HourglassError(f"{option} {shown}: cannot write in {output.parent} "
-                             f"({exc.strerror or exc})") from None
+                             f"({read_problem(exc)})") from None
 
 
 _OUTPUT_TYPES = ("csv", "tsv", "txt", "parquet", "pq", "jsonl", "ndjson", "json", "sqlite", "sqlite3", "db")

@@ -79,7 +79,7 @@ def stdin_as_file(value: Path | None) -> Path | None:
     try:
         is_folder = value is not None and str(value) != "-" and value.is_dir()
     except OSError as exc:  # a name longer than the file system allows (ENAMETOOLONG)
-        raise typer.BadParameter(f"{value}: cannot read it ({exc.strerror or exc})") from None
+        raise typer.BadParameter(f"{value}: cannot read it ({read_problem(exc)})") from None
     if value is not None and str(value) != "-" and is_link_loop(value):  # (said by every reader
         # as no file, and a traceback where its path was resolved)
         raise typer.BadParameter(str(no_file(value)))

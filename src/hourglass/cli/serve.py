@@ -15,7 +15,7 @@ import typer
 
 from hourglass.cli._options import DriftWindowOpt, QuietOpt
 from hourglass.cli._output import err, setup_logging, user_errors
-from hourglass.errors import HourglassError, InputError
+from hourglass.errors import HourglassError, InputError, read_problem
 
 __all__ = ["listen_sockets", "parse_models", "parse_suppress", "run_server", "serve"]
 
@@ -352,7 +352,7 @@ def listen_sockets(host: str, port: int) -> list[socket.socket]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except OSError as exc:
-        raise HourglassError(f"--host {host}: {exc.strerror or exc}") from None
+        raise HourglassError(f"--host {host}: {read_problem(exc)}") from None
     except UnicodeError:  # a name the IDNA codec refuses ('a..b', a label over 63 characters)
         raise HourglassError(f"--host {host}: not a valid host name or address") from None
     # the whole address: an IPv6 one keeps its flow info and scope ('fe80::1%eth0')
@@ -383,7 +383,7 @@ def _listen(family: int, address: tuple[Any, ...], host: str, *, skip_family: bo
     except OSError as exc:
         if skip_family and exc.errno == errno.EAFNOSUPPORT:
             return None
-        raise HourglassError(f"--host {host}: cannot open a socket for it ({exc.strerror or exc})") from None
+        raise HourglassError(f"--host {host}: cannot open a socket for it ({read_problem(exc)})") from None
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
         if family == socket.AF_INET6 and hasattr(socket, "IPPROTO_IPV6"):  # '::' beside '0.0.0.0'
@@ -394,9 +394,9 @@ def _listen(family: int, address: tuple[Any, ...], host: str, *, skip_family: bo
         sock.close()
         if exc.errno == errno.EADDRNOTAVAIL:  # the host's fault, not the port's
             raise HourglassError(f"--host {host}: not an address of this machine "
-                                 f"({exc.strerror or exc})") from None
+                                 f"({read_problem(exc)})") from None
         raise HourglassError(f"--port {address[1]}: cannot listen on {host} "
-                             f"({exc.strerror or exc})") from None
+                             f"({read_problem(exc)})") from None
     except BaseException:
         sock.close()
         raise

@@ -62,7 +62,7 @@ from hourglass.cli._output import (
     user_errors,
 )
 from hourglass.cli._suppress import SuppressOpt
-from hourglass.errors import HourglassError, json_problem, no_file
+from hourglass.errors import HourglassError, json_problem, no_file, read_problem
 
 __all__ = ["LineBatcher", "SkippedLines", "skipped_before", "stream"]
 
@@ -668,7 +668,7 @@ def _reads(read: Callable[[int], bytes], name: str) -> Callable[[int], bytes]:
         try:
             return read(n)
         except OSError as exc:
-            raise HourglassError(f"{name}: cannot read ({exc.strerror or exc})") from None
+            raise HourglassError(f"{name}: cannot read ({read_problem(exc)})") from None
 
     return checked
 
@@ -696,7 +696,7 @@ def _input_reader(path: Path) -> Callable[[int], bytes]:
     except OSError as exc:
         if fd is not None:
             os.close(fd)
-        raise HourglassError(f"{name}: cannot read ({exc.strerror or exc})") from None
+        raise HourglassError(f"{name}: cannot read ({read_problem(exc)})") from None
     try:  # a file's now, before the output is opened (a named pipe's at its first read)
         _refuse_packed(head, name)
     except HourglassError:
@@ -1114,7 +1114,7 @@ def _append_at_start(path: Path) -> io.BufferedWriter:
     except OSError as exc:
         if exc.errno in DISK_FULL:
             raise
-        raise HourglassError(f"--output {path}: cannot write it ({exc.strerror or exc})") from None
+        raise HourglassError(f"--output {path}: cannot write it ({read_problem(exc)})") from None
 
 
 @contextlib.contextmanager

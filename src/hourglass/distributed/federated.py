@@ -77,7 +77,7 @@ import torch
 
 from hourglass.detectors.base import BaseDetector, DeepDetector
 from hourglass.distributed.summaries import pseudo_union, share_above, site_summary
-from hourglass.errors import InputError
+from hourglass.errors import InputError, read_problem
 from hourglass.features.statistics import (
     SKETCH_POINTS,
     merge_scales,
@@ -299,7 +299,7 @@ def _check_targets(base: Path, targets: Sequence[Path]) -> None:
         with tempfile.TemporaryDirectory(dir=base.parent, prefix=".hourglass-"):
             pass
     except OSError as exc:
-        raise InputError(f"{base}: cannot write in {base.parent} ({exc.strerror or exc})") from None
+        raise InputError(f"{base}: cannot write in {base.parent} ({read_problem(exc)})") from None
 
 
 class Site:

@@ -19,7 +19,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
-from hourglass.errors import InputError, no_file
+from hourglass.errors import InputError, no_file, read_problem
 from hourglass.ingest.sqlite import SQLiteWriter, is_sqlite
 from hourglass.ingest.tables import ReadStats, iter_table, read_head
 
@@ -400,7 +400,7 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
                     pass
                 except OSError as exc:  # (not an OSError: the one below would pass it on as raw)
                     raise InputError(f"{target}{side}: cannot remove the replaced database's {side} "
-                                     f"file ({exc.strerror}); remove it, or write elsewhere") from None
+                                     f"file ({read_problem(exc)}); remove it, or write elsewhere") from None
         os.chmod(tmp_path, mode)
         os.replace(tmp_path, target)
     except OSError as exc:
@@ -489,7 +489,7 @@ def _through_output(target: str) -> Iterator[Path]:
                 try:
                     dst = open(target, "wb")
                 except OSError as exc:  # a socket, a device without its hardware (/dev/tty, no terminal)
-                    raise InputError(f"{target}: cannot write it ({exc.strerror or exc})") from None
+                    raise InputError(f"{target}: cannot write it ({read_problem(exc)})") from None
                 with dst:
                     shutil.copyfileobj(src, dst)
     finally:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from hourglass.errors import HourglassError
+from hourglass.errors import HourglassError, read_problem
 from hourglass.ingest.readers import atomic_output, open_output
 from hourglass.ingest.sqlite import (
     _LOCKED_HINT,
@@ -299,7 +299,7 @@ class JsonLinesSink:
                     if not self._unopened:
                         how, where = self._gone()
                         logger.warning("%s: cannot start the file anew after it was %s (%s); %s",
-                                       self.path, how, exc.strerror or exc, where)
+                                       self.path, how, read_problem(exc), where)
                     self._unopened = True
                 else:
                     self.fh.close()

@@ -53,7 +53,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hourglass.errors import InputError
+from hourglass.errors import InputError, read_problem
 
 __all__ = ["Condition", "Rule", "SuppressionError", "Suppressions", "load_suppressions"]
 
@@ -971,5 +971,5 @@ def load_suppressions(path: str | Path, now: float | None = None) -> Suppression
     except UnicodeDecodeError:
         raise InputError(f"{p}: not UTF-8 text; a suppression file is TOML") from None
     except OSError as exc:  # no permission to read it, an I/O error
-        raise InputError(f"{p}: cannot be read ({exc.strerror or exc})") from None
+        raise InputError(f"{p}: cannot be read ({read_problem(exc)})") from None
     return Suppressions.parse(text, str(p), now)
