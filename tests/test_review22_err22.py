@@ -7,9 +7,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
-from hourglass.errors import HourglassError, InputError
+from hourglass.errors import ArtefactError, HourglassError, InputError
+from tests._cli import one_line_error
 
 
 def test_an_os_error_without_the_systems_words_is_said_by_its_text(
@@ -46,3 +48,27 @@ def test_an_os_error_without_the_systems_words_is_said_by_its_text(
     with pytest.raises(HourglassError) as exc:  # the system's words, as before
         _reads(lambda n: (_ for _ in ()).throw(OSError(5, "Input/output error", "x")), "--input x")(10)
     assert str(exc.value) == "--input x: cannot read (Input/output error)"
+
+
+def test_a_model_argument_that_is_a_link_loop_is_said_as_one(tmp_path: Path) -> None:
+    # 'ln -s loop loop; hourglass score loop data.csv' said 'loop: not a model directory'
+    # (score, evaluate, explain, stream, export, serve all load through read_config)
+    from hourglass import load
+
+    loop = tmp_path / "loop"
+    loop.symlink_to("loop")
+    data = tmp_path / "data.csv"
+    pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0]}).to_csv(data, index=False)
+    with pytest.raises(ArtefactError) as exc:
+        load(loop)
+    assert str(exc.value) == f"{loop}: a symbolic link loop, which leads to no file"
+    with pytest.raises(ArtefactError) as exc:  # a folder on its path
+        load(loop / "model")
+    assert str(exc.value) == f"{loop / 'model'}: {loop} is a symbolic link loop, which leads to no file"
+    out = tmp_path / "alerts.jsonl"
+    onnx = tmp_path / "m.onnx"
+    for args in (["score", str(loop), str(data), "-o", str(out)], ["evaluate", str(loop), str(data)],
+                 ["explain", str(loop), str(data)], ["export", str(loop), "--onnx", str(onnx)]):
+        one_line_error(args, f"{loop}: a symbolic link loop, which leads to no file", out)
+    with pytest.raises(ArtefactError, match="not a model directory"):  # a plain missing one, as before
+        load(tmp_path / "missing")

@@ -30,7 +30,7 @@ import hourglass
 from hourglass._limits import loads_json
 from hourglass.detectors import registry
 from hourglass.detectors.base import BaseDetector
-from hourglass.errors import ArtefactError, InputError
+from hourglass.errors import ArtefactError, InputError, is_link_loop, no_file
 from hourglass.features.registry import features_from_dict
 from hourglass.ingest.readers import _replaced_mode, default_mode
 from hourglass.thresholds import Threshold, threshold_from_dict
@@ -397,6 +397,8 @@ def _read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
         if not p.exists() and (old / CONFIG).is_file():  # killed between save's two renames
             raise ArtefactError(f"{p}: no model here, but a save there was interrupted; the model it "
                                 f"was replacing is {old} (rename it back, or train again)")
+        if is_link_loop(p):  # ('ln -s loop loop'), or a folder on its path: said as such
+            raise ArtefactError(str(no_file(p)))
         raise ArtefactError(f"{p}: not a model directory (train one with 'hourglass train')")
     if not (p / CONFIG).is_file() or not (p / WEIGHTS).is_file():
         raise ArtefactError(f"{p}: not a hourglass model (missing {CONFIG} or {WEIGHTS})")
