@@ -7,11 +7,13 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from hourglass.cli import app
 from hourglass.errors import ArtefactError, HourglassError, InputError
-from tests._cli import one_line_error
+from tests._cli import one_line_error, runner
 
 
 def test_an_os_error_without_the_systems_words_is_said_by_its_text(
@@ -72,3 +74,38 @@ def test_a_model_argument_that_is_a_link_loop_is_said_as_one(tmp_path: Path) -> 
         one_line_error(args, f"{loop}: a symbolic link loop, which leads to no file", out)
     with pytest.raises(ArtefactError, match="not a model directory"):  # a plain missing one, as before
         load(tmp_path / "missing")
+
+
+def _series(n: int) -> pd.DataFrame:
+    t = np.arange(n)
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=n, freq="1min").astype(str),
+                         "a": np.sin(2 * np.pi * t / 25) + 0.05 * rng.normal(size=n),
+                         "b": np.cos(2 * np.pi * t / 25) + 0.05 * rng.normal(size=n)})
+
+
+def test_series_warm_start_takes_its_own_timestamp_column(tmp_path: Path) -> None:
+    # 'train new.csv --warm-start tsmodel/ --timestamp-col ts' was refused even naming the
+    # model's own column, where a table or entity warm start takes it; another is still refused
+    from hourglass import load
+
+    _series(300).to_csv(tmp_path / "old.csv", index=False)
+    _series(240).to_csv(tmp_path / "new.csv", index=False)
+    m1, m2, m3 = tmp_path / "m1", tmp_path / "m2", tmp_path / "m3"
+    res = runner.invoke(app, ["train", str(tmp_path / "old.csv"), "-m", "tcn-ae", "--timestamp-col",
+                                 "ts", "--window", "16", "--epochs", "1", "-o", str(m1), "-q"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["train", str(tmp_path / "new.csv"), "--warm-start", str(m1), "-o",
+                                 str(m2), "--epochs", "1", "--timestamp-col", "ts", "-q"])
+    assert res.exit_code == 0, res.output
+    assert load(m2).features_.timestamp_col == "ts"
+    one_line_error(["train", str(tmp_path / "new.csv"), "--warm-start", str(m1), "-o", str(m3),
+                    "--timestamp-col", "a"],
+                   f"--timestamp-col a: {m1} reads the times in 'ts'; a warm start keeps it", m3)
+    # a series model trained without a timestamp column still refuses one
+    m0 = tmp_path / "m0"
+    res = runner.invoke(app, ["train", str(tmp_path / "old.csv"), "-m", "tcn-ae", "--drop", "ts",
+                                 "--window", "16", "--epochs", "1", "-o", str(m0), "-q"])
+    assert res.exit_code == 0, res.output
+    one_line_error(["train", str(tmp_path / "new.csv"), "--warm-start", str(m0), "-o", str(m3),
+                    "--timestamp-col", "ts"], "--timestamp-col: a warm start keeps", m3)

@@ -142,9 +142,12 @@ def test_cli_warm_start_of_a_series_model(tmp_path: Path) -> None:
                     "missing: b", out)
     res = runner.invoke(app, ["score", str(m1), str(tmp_path / "bad.csv"), "-o", str(tmp_path / "x.csv")])
     assert res.exit_code == 2 and "missing: b" in res.stderr  # the same error as score
-    for opt in (["--window", "8"], ["--freq", "5min"], ["--timestamp-col", "ts"], ["--fill", "ffill"]):
+    for opt in (["--window", "8"], ["--freq", "5min"], ["--fill", "ffill"]):
         _one_line_error(["train", str(tmp_path / "new.csv"), "--warm-start", str(m1), "-o", str(out),
                          *opt], f"{opt[0]}: a warm start keeps", out)
+    # its own timestamp column may be named again (as a table's); another is refused, naming it
+    _one_line_error(["train", str(tmp_path / "new.csv"), "--warm-start", str(m1), "-o", str(out),
+                     "--timestamp-col", "a"], f"--timestamp-col a: {m1} reads the times in 'ts'", out)
     _one_line_error(["train", str(tmp_path / "new.csv"), "--warm-start", str(m1), "-o", str(out),
                      "--normal", "0"], "--normal: not for a time-series model", out)
     for opt in (["--sample-rows", "100"], ["--memory-budget", "64"]):  # not silently ignored

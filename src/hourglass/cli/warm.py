@@ -188,13 +188,14 @@ def _check_settings(parent: Any, params: dict[str, Any]) -> None:
 
 def _check_time_col(parent: Any, parent_dir: Path, kind: str, given: dict[str, Any]) -> None:
     """Take a ``--timestamp-col`` (or ``--time-col``) in ``given`` (the options given) that names
-    the column the table model ``parent`` was trained with, which its warm start reads anyway;
-    refuse another one, naming both, and any for a model of another kind or trained without one
-    (it keeps the parent's preprocessing)."""
+    the column the table or time-series model ``parent`` was trained with, which its warm start
+    reads anyway; refuse another one, naming both, and any for a model of another kind or trained
+    without one (it keeps the parent's preprocessing)."""
     if not {"timestamp_col", "time_col"} & set(given):
         return
     option = "--timestamp-col" if "timestamp_col" in given else "--time-col"
-    have = parent.info.get("time_col") if kind == "table" else None
+    have = (parent.info.get("time_col") if kind == "table"
+            else getattr(parent.features_, "timestamp_col", None) if kind == "time-series" else None)
     if have is None:
         raise HourglassError(f"{option}: a warm start keeps {parent_dir}'s model, preprocessing "
                              "and threshold rule; leave it out")
