@@ -32,14 +32,20 @@ def test_json_chunks_are_joined_by_column_name(tmp_path: Path, monkeypatch: pyte
 
 def test_format_read_has_a_late_text_id_column_as_text_throughout(tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    # train reads through the format's read: a column of 64-bit ids that meets a word in a later
-    # chunk was ints in the first chunks and strings after, in one column
+    # train reads through the format's read: a column of 64-bit ids that meets a number no int64
+    # holds (a fraction) in a later chunk was ints in the first chunks and strings after, in one
+    # column (a word, 'abc', is a malformed value since review 22, kp22, as in any number column)
     monkeypatch.setitem(DatasetSpec.iter_chunks.__kwdefaults__, "chunk_bytes", 1 << 18)
     p = tmp_path / "ids.csv"
-    p.write_text("id,v\n" + "".join(f"{BIG + i},{i}\n" for i in range(40000)) + "abc,1\n")
+    p.write_text("id,v\n" + "".join(f"{BIG + i},{i}\n" for i in range(40000)) + "1.5,1\n")
     df = get_format("csv").read(p)
     assert len(df) == 40001 and set(df["id"].map(type)) == {str}
-    assert df["id"].iloc[0] == str(BIG) and df["id"].iloc[-1] == "abc"
+    assert df["id"].iloc[0] == str(BIG) and df["id"].iloc[-1] == "1.5"
+    p.write_text("id,v\n" + "".join(f"{BIG + i},{i}\n" for i in range(40000)) + "abc,1\n")
+    with pytest.raises(InputError, match="line 40002: column 'id': malformed value 'abc'"):
+        get_format("csv").read(p)
+    df = get_format("csv").read(p, on_bad_rows="skip")
+    assert len(df) == 40000 and df["id"].dtype == "int64" and df["id"].iloc[-1] == BIG + 39999
 
 
 def test_64_bit_ids_with_a_missing_value_stay_exact_in_parquet_and_json_lines(tmp_path: Path) -> None:

@@ -1153,8 +1153,10 @@ def _iter_csv(
     types = {**inferred, **(column_types or {})}
     # Columns of whole numbers past 2**53 kept exact as int64 (64-bit ids): one with a missing
     # value becomes pandas' nullable Int64 (not float64, which rounds), and a later value that is
-    # not an int64 (a fraction, a number past int64) turns the column to text, still exact.
+    # not an int64 (a fraction, a number past int64) turns the column to text, still exact; a
+    # later value that is no number at all (``abc``) is a malformed value, as in any number column.
     ids = {n for n, t in inferred.items() if pa.types.is_int64(t) and n not in (column_types or {})}
+    id_text: set[str] = set()  # ids turned to text for such a number: a word still malformed
     # Columns read as text and converted row by row, after pyarrow refused a later value of one
     # (a repeated header row, a word in a numeric column): name -> the type the column has.
     converted: dict[str, pa.DataType] = {}
@@ -1176,18 +1178,29 @@ def _iter_csv(
             bad |= _header_mask(batch, headers)
         header = bad.copy()  # lines, not data rows: they leave the rows' numbers as they are
         for name, typ in converted.items():
-            # (a repeated header row's value, which fits no column, is dropped, not converted)
-            wrong = [i for i in _unconvertible(batch.column(name), typ) if not bad[i]]
-            if wrong and name in ids and pa.types.is_int64(typ):  # ids: the column as text
-                converted[name] = types[name] = pa.string()
-                continue
+            column = batch.column(name)
+            if name in ids and (pa.types.is_int64(typ) or name in id_text):
+                # 64-bit ids: a value that is no number (``abc``) is malformed, as in a float64
+                # column; a number no int64 holds (a fraction, past int64) turns the column to
+                # text, still exact (the message names the type of the first block)
+                wrong = [i for i in _unconvertible(column, pa.float64()) if not bad[i]]
+                words = set(wrong)
+                if pa.types.is_int64(typ) and any(
+                        not bad[i] and i not in words for i in _unconvertible(column, typ)):
+                    converted[name] = types[name] = pa.string()
+                    id_text.add(name)
+                typ = pa.int64()
+            else:
+                # (a repeated header row's value, which fits no column, is dropped, not converted)
+                wrong = [i for i in _unconvertible(column, typ) if not bad[i]]
             if used is not None and name not in used and any(not bad[i] for i in wrong):
                 converted[name] = types[name] = pa.string()  # a column the caller does not read
+                id_text.discard(name)
                 continue
             for i in wrong:
                 if not bad[i]:
                     if on_bad_rows != "skip":
-                        value = batch.column(name)[i].as_py()
+                        value = column[i].as_py()
                         at = line(i)
                         where = (f"line {at}" if at is not None else  # (header lines: no data row)
                                  f"data row {kept + i - int(bad[:i].sum()) + 1} (its line is not known)")
