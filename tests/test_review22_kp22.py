@@ -4,11 +4,14 @@ document readers."""
 
 from __future__ import annotations
 
+import ast
+import inspect
 from pathlib import Path
 
 import pytest
 
 from hourglass.errors import InputError
+from hourglass.ingest import cloudtrail, jsondoc
 from hourglass.ingest.readers import read_table
 from hourglass.ingest.tables import ReadStats, iter_table
 
@@ -59,3 +62,13 @@ def test_csv_64_bit_ids_turned_to_text_by_a_fraction_still_refuse_a_word(tmp_pat
     df = read_table(path, on_bad_rows=mode, stats=stats, chunk_bytes=200_000)
     assert stats.bad_lines == [120003] and len(df) == 120002
     assert df["id"].iloc[0] == str(BIG) and df["id"].iloc[60000] == "1.5"
+
+
+def test_chunk_records_defined_once() -> None:
+    # _CHUNK_RECORDS = 50_000 was assigned in both jsondoc.py and cloudtrail.py (two numbers to
+    # keep alike); cloudtrail now imports jsondoc's
+    tree = ast.parse(inspect.getsource(cloudtrail))
+    assigned = [t.id for node in tree.body if isinstance(node, ast.Assign)
+                for t in node.targets if isinstance(t, ast.Name)]
+    assert "_CHUNK_RECORDS" not in assigned
+    assert cloudtrail._CHUNK_RECORDS == jsondoc._CHUNK_RECORDS == 50_000

@@ -45,7 +45,7 @@ import pandas as pd
 from hourglass._limits import MAX_JSON_DEPTH, raw_decode_json
 from hourglass.errors import InputError, read_problem
 from hourglass.ingest.datasets import DatasetSpec, require_fields
-from hourglass.ingest.jsondoc import _json_kind, line_pages
+from hourglass.ingest.jsondoc import _CHUNK_RECORDS, _json_kind, line_pages
 from hourglass.ingest.readers import check_path
 from hourglass.ingest.tables import (
     CHUNK_BYTES,
@@ -93,7 +93,6 @@ CLOUDTRAIL_ROLES: dict[str, str] = {
                            "tlsDetails.clientProvidedHostHeader")},
     "sourceIPAddress": "ip",
 }
-_CHUNK_RECORDS = 50_000
 _DIGEST = {"digestStartTime", "digestEndTime", "logFiles"}  # the fields of a digest file
 
 

@@ -51,6 +51,7 @@ from hourglass.ingest.tables import (
 __all__ = ["ODATA_LEAD", "JsonEventsSpec", "cut_event_head", "document_start", "field_at", "first_event",
            "line_pages", "pretty_object"]
 
+#: records gathered into one chunk by the JSON document readers (this one and CloudTrail's)
 _CHUNK_RECORDS = 50_000
 _BOM = b"\xef\xbb\xbf"
 
