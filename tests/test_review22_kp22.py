@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import ast
 import inspect
+import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,40 @@ from hourglass.ingest.readers import read_table
 from hourglass.ingest.tables import ReadStats, iter_table
 
 BIG = 2**60 + 1  # float64 would round it: the column is read as int64 (64-bit ids)
+
+
+def test_stream_other_keep_fields_jsonl_takes_them_sqlite_refuses(tmp_path: Path) -> None:
+    # (decided, pinned: no code changed) a stream with --keep b appended to one with --keep a:
+    # JSON lines took it, SQLite refused it, and nothing said why they differ. The kept fields
+    # are extra keys of a JSON alert (its own fields, the shape a SIEM reads, unchanged), so
+    # .jsonl takes them; a table's columns are fixed, so .sqlite refuses in one line, exit 2,
+    # nothing written (README: both places say so)
+    from hourglass.cli.app import app
+    from tests._cli import one_line_error, runner, small_labelled_model
+
+    made = small_labelled_model(tmp_path)
+    rows = made["frame"].drop(columns="label").assign(a="A", b="B").to_dict("records")
+    events = tmp_path / "events.jsonl"
+    events.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    model = str(made["model"])
+    out = tmp_path / "alerts.jsonl"
+    for keep in ("a", "b"):
+        res = runner.invoke(app, ["stream", model, "-i", str(events), "-o", str(out), "--all",
+                                  "--keep", keep, "-q"])
+        assert res.exit_code == 0, res.output
+    alerts = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(alerts) == 2 * len(rows)
+    assert [a.get("a") for a in alerts[:len(rows)]] == ["A"] * len(rows)
+    assert all("b" in a and "a" not in a for a in alerts[len(rows):])
+    assert {tuple(a)[:2] for a in alerts} == {("row", "score")}
+    db = tmp_path / "alerts.sqlite"
+    res = runner.invoke(app, ["stream", model, "-i", str(events), "-o", str(db), "--all",
+                              "--keep", "a", "-q"])
+    assert res.exit_code == 0, res.output
+    one_line_error(["stream", model, "-i", str(events), "-o", str(db), "--all", "--keep", "b"],
+                   "table 'alerts' has columns")
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*), count(a) FROM alerts").fetchone() == (len(rows), len(rows))
 
 
 def _ids(tmp_path: Path, tail: str, n: int = 60000) -> Path:

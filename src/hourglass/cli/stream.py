@@ -1001,12 +1001,15 @@ def check_appended(path: Path, *, ecs: bool, grouped: bool, kind: str | None = N
     (``table``, ``time-series``, ``entity`` or ``log``: a table's row alerts, then a log's
     session alerts), which a SIEM's ingest of the file would take for its own (plain alerts
     name no model; a SQLite output refuses the same mix, its table holding the other kind's
-    columns; ECS documents of any kind mix, each naming its model in ``rule.name``). A
-    compressed file (gzip, bzip2, xz, zstd, zip) or a Parquet one is told by its first
-    bytes, whatever its lines (a small one may hold no line break at all). An empty file, a
-    device or pipe, and a last line left unended (a stream killed while writing: :func:`_append`
-    ends it) are not judged, but for a file of that one line alone, which must open a JSON
-    object as an alert does.
+    columns; ECS documents of any kind mix, each naming its model in ``rule.name``). Other
+    ``--keep`` fields (or ``--explain``, ``--all``) than the file's last alert's are no other
+    shape: they are extra keys of each JSON object, which a SIEM or ``jq`` reads by name, so
+    they are not judged (a SQLite table, whose columns are fixed, refuses other ``--keep``
+    fields: see the README). A compressed file (gzip, bzip2, xz, zstd, zip) or a Parquet one
+    is told by its first bytes, whatever its lines (a small one may hold no line break at
+    all). An empty file, a device or pipe, and a last line left unended (a stream killed while
+    writing: :func:`_append` ends it) are not judged, but for a file of that one line alone,
+    which must open a JSON object as an alert does.
 
     Examples
     --------
