@@ -23,8 +23,10 @@ from hourglass.errors import HourglassError, InputError
 from hourglass.ingest import (
     DatasetSpec,
     ReadStats,
+    boolean_labels,
     label_strings,
     labels_seen,
+    normal_labels,
     read_table,
     reservoir_sample,
 )
@@ -136,10 +138,12 @@ def split_labels(
     if not normal:
         raise HourglassError("--normal: give the label value(s) of normal rows")
     labels = label_strings(df[label_col])
+    # --normal false on a column of booleans is its False (any case of a boolean spelling)
+    match = normal_labels(normal, boolean_labels(df[label_col]))
     # each distinct value once (hashed): which are normal, and how many rows each anomalous one
     # has for the warning below (sorting millions of labels, np.unique, tripled the split's time)
     codes, values = pd.factorize(labels, use_na_sentinel=False)
-    normal_value = np.isin(np.asarray(values, dtype=object), normal)
+    normal_value = np.isin(np.asarray(values, dtype=object), match)
     is_normal = normal_value[codes]
     if not is_normal.any():
         seen = sorted(set(labels.tolist()))

@@ -4,9 +4,11 @@ from hourglass.ingest.datasets import DATASETS, DatasetSpec, demo_path, get_data
 from hourglass.ingest.formats import (
     FORMATS,
     all_formats,
+    boolean_labels,
     get_format,
     label_strings,
     labels_seen,
+    normal_labels,
     register_format,
     resolve_format,
     sniff_format,
@@ -16,7 +18,7 @@ from hourglass.ingest.sampling import reservoir_sample
 from hourglass.ingest.tables import ReadStats, iter_table
 
 __all__ = ["DATASETS", "FORMATS", "DatasetSpec", "ReadStats", "all_formats", "atomic_output",
-           "demo_path", "get_dataset", "get_format", "is_stream_output", "iter_table", "label_strings",
-           "labels_seen",
+           "boolean_labels", "demo_path", "get_dataset", "get_format", "is_stream_output",
+           "iter_table", "label_strings", "labels_seen", "normal_labels",
            "read_table", "register_format", "reservoir_sample", "resolve_format", "sniff_format",
            "write_table"]

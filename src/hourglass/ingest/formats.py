@@ -38,9 +38,9 @@ from hourglass.ingest.readers import check_path, detect_format, table_format
 from hourglass.ingest.tables import check_text, read_head
 from hourglass.ingest.winlogbeat import WINLOGBEAT
 
-__all__ = ["FORMATS", "all_formats", "event_format", "format_roles", "get_format", "label_strings",
-           "labels_seen", "line_format", "other_spellings", "register_format", "resolve_format",
-           "sniff_format"]
+__all__ = ["FORMATS", "all_formats", "boolean_labels", "event_format", "format_roles", "get_format",
+           "label_strings", "labels_seen", "line_format", "normal_labels", "other_spellings",
+           "register_format", "resolve_format", "sniff_format"]
 
 
 def _table(fmt: str, what: str) -> DatasetSpec:
@@ -282,6 +282,39 @@ def _number(a: str) -> float | None:
 
 
 _TRUTH = {"false": 0.0, "true": 1.0}  # a true/false column typed as booleans is the 0/1 labels
+
+
+def boolean_labels(labels: pd.Series) -> bool:
+    """Whether ``labels`` is a column of booleans (CSV ``True``/``False``, JSON ``true``/``false``,
+    read as booleans), missing labels aside.
+
+    Examples
+    --------
+    >>> boolean_labels(pd.Series([True, None, False])), boolean_labels(pd.Series(["False", "x"]))
+    (True, False)
+    """
+    return bool(pd.api.types.is_bool_dtype(labels)
+                or pd.api.types.infer_dtype(labels, skipna=True) == "boolean")
+
+
+def normal_labels(normal: Any, boolean: bool) -> list[str]:
+    """The ``--normal`` values ``normal`` as :func:`label_strings` spells the labels: of a column
+    of booleans (``boolean``, see :func:`boolean_labels`), a boolean spelling in any case
+    (``false``, ``TRUE``) is the column's ``False``/``True``; other values, and any value of a
+    column of text, stay as given.
+
+    Examples
+    --------
+    >>> normal_labels(["false", "TRUE", "benign"], True), normal_labels(["false"], False)
+    (['False', 'True', 'benign'], ['false'])
+    """
+    values = [str(v) for v in normal]
+    if not boolean:
+        return values
+    return [_BOOLEAN.get(v.strip().lower(), v) for v in values]
+
+
+_BOOLEAN = {"false": "False", "true": "True"}  # label_strings' spelling of a boolean label
 
 
 def label_strings(labels: pd.Series) -> np.ndarray:

@@ -22,7 +22,7 @@ from hourglass.detectors import registry
 from hourglass.errors import InputError
 from hourglass.evaluate import binary_metrics, per_class_detection
 from hourglass.features.tabular import TabularPreprocessor
-from hourglass.ingest import label_strings, labels_seen
+from hourglass.ingest import boolean_labels, label_strings, labels_seen, normal_labels
 from hourglass.ingest.tables import nested_note
 from hourglass.pipeline.pipeline import Pipeline
 from hourglass.thresholds import HELD_OUT, TRAINING, Fixed, Percentile, Threshold
@@ -132,7 +132,8 @@ def _is_anomaly(df: pd.DataFrame, label_col: str, normal: Sequence[str], where: 
                          + (nested_note([label_col], cols)  # labels, read as labels.verdict ...
                             or f"columns are {', '.join(cols[:8])}{' ...' if len(cols) > 8 else ''}"))
     labels = label_strings(df[label_col])
-    return labels, (~np.isin(labels, list(normal))).astype(np.int8)
+    match = normal_labels(normal, boolean_labels(df[label_col]))  # --normal false: a boolean's False
+    return labels, (~np.isin(labels, match)).astype(np.int8)
 
 
 def _warn_other_spellings(labels: np.ndarray, is_anom: np.ndarray, normal: Sequence[str],
@@ -305,7 +306,9 @@ class Benchmark:
                            "flags every other, so the test labels are told to it and the figures "
                            "flatter it; give --drop %s if it holds the verdict", train_name, told[0],
                            label_col, told[0])
-        self.label_col, self.normal = label_col, list(normal)
+        # the test labels' classes: --normal false names a column of booleans' False
+        self.label_col = label_col
+        self.normal = normal_labels(normal, boolean_labels(test[label_col]))
         self.seeds, self.threshold = [int(s) for s in seeds], threshold
         self.params, self.max_train = dict(params or {}), max_train
         self.categories = dict(categories or {})
