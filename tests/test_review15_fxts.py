@@ -91,7 +91,8 @@ def test_warm_start_with_a_dataset_refuses_another_label_column(tmp_path: Path) 
     one_line_error(new, "--label-col changepoint: the model's dataset skab labels its steps", out)
     # its own label column is checked as before
     one_line_error([*new[:-4], "--label-col", "label", "-o", str(out), "--dataset", "skab"],
-                   "label column 'label' marks 20 of the", out)
+                   "20 of the 400 rows of the protocol's training part are not labelled normal in "
+                   "'label'", out)
 
 
 def test_interpretation_labels_refuse_a_range_without_dimensions(tmp_path: Path) -> None:

@@ -61,7 +61,8 @@ def test_warm_start_series_counts_a_missing_label_as_not_normal(tmp_path: Path) 
     res = runner.invoke(app, [*args, "-o", str(tmp_path / "W")])
     assert res.exit_code != 0
     msg = " ".join(res.output.split())
-    assert "marks 2 of the 200 steps trained on as not labelled normal" in msg and "2 without a label" in msg
+    assert "2 of the 200 rows of the training series are not labelled normal" in msg  # train's words
+    assert "2 without a label" in msg
     assert not (tmp_path / "W").exists()
     new["label"] = 0.0  # all labelled normal: trained on
     new.to_csv(files["new"], index=False)

@@ -1,4 +1,5 @@
-"""Review 22: --normal spelt in any case for a label column of booleans."""
+"""Review 22: --normal spelt in any case for a label column of booleans; one label rule for a
+time series' train and warm start."""
 from __future__ import annotations
 
 import json
@@ -104,3 +105,37 @@ def test_benchmark_takes_a_boolean_normal_in_any_case(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "trained on the 189 normal rows" in " ".join(res.output.split())
 
+
+def test_series_train_and_warm_start_read_a_label_column_alike(tmp_path: Path) -> None:
+    # a series warm start checked labels against its own list ('0', 'normal', 'False', 'false'):
+    # text 'normal' passed it while train said those steps are not labelled normal, each in its
+    # own words; both now read the label as 0/1 and say it in the same words
+    from tests._warm_series import series_frame, series_parent
+
+    files = series_parent(tmp_path)
+    new = series_frame(200, 2)
+    new["label"] = "normal"
+    new.loc[[5, 9], "label"] = np.nan
+    new.to_csv(files["new"], index=False)
+    said = (f"{files['new']}: 200 of the 200 rows of the training series are not labelled normal "
+            "in 'label' (first: row 1; 2 without a label: a missing label is not known to be normal)")
+    res = runner.invoke(app, ["train", str(files["new"]), "-m", "tcn-ae", "--timestamp-col", "ts",
+                              "--window", "16", "--epochs", "1", "--label-col", "label",
+                              "-o", str(tmp_path / "T")])
+    assert res.exit_code == 0, res.output
+    assert f"{said}; a time-series model trains on every step" in " ".join(res.stderr.split())
+    warm = ["train", str(files["new"]), "--warm-start", str(files["model"]), "--label-col", "label",
+            "--epochs", "1", "-q", "-o", str(tmp_path / "W")]
+    one_line_error(warm, f"{said}; a warm start trains on a normal stretch", tmp_path / "W")
+    # a column of booleans (False: normal) and of 0.0 are normal to both: trained on, no word
+    for value in (False, 0.0):
+        new["label"] = value
+        new.to_csv(files["new"], index=False)
+        res = runner.invoke(app, warm)
+        assert res.exit_code == 0, res.output
+        assert "not labelled normal" not in res.output
+        res = runner.invoke(app, ["train", str(files["new"]), "-m", "tcn-ae", "--timestamp-col", "ts",
+                                  "--window", "16", "--epochs", "1", "--label-col", "label",
+                                  "-o", str(tmp_path / f"T{value}")])
+        assert res.exit_code == 0 and "not labelled normal" not in res.stderr, res.output
+        (tmp_path / "W").rename(tmp_path / f"W{value}")

@@ -154,7 +154,8 @@ def test_cli_warm_start_of_a_series_model(tmp_path: Path) -> None:
         _one_line_error(["train", str(tmp_path / "new.csv"), "--warm-start", str(m1), "-o", str(out),
                          *opt], "--memory-budget/--sample-rows: not for a time-series model", out)
     _one_line_error(["train", str(tmp_path / "labelled.csv"), "--warm-start", str(m1), "-o", str(out),
-                     "--label-col", "label"], "marks 10 of the 600 steps", out)
+                     "--label-col", "label"], "10 of the 600 rows of the training series are not "
+                    "labelled normal", out)
 
 
 def test_replay_keeps_the_old_normal_series(parent: Pipeline) -> None:

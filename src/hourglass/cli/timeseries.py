@@ -27,14 +27,14 @@ from hourglass.detectors.windowed import WindowDetector
 from hourglass.errors import HourglassError, InputError
 from hourglass.evaluate import timeseries_metrics, tsb_sliding_window
 from hourglass.features.timeseries import TimeSeriesPreprocessor
-from hourglass.ingest import read_table, write_table
+from hourglass.ingest import label_strings, read_table, write_table
 from hourglass.ingest.timeseries import LABEL, WINDOWS_READ, TimeSeriesDataset, get_timeseries_dataset
 from hourglass.pipeline import Pipeline
 from hourglass.pipeline.pipeline import threshold_fit_info
 from hourglass.thresholds import threshold_from_spec
 
-__all__ = ["UNTIMED_MODEL_HINT", "evaluate_timeseries", "is_timeseries_dataset", "read_series",
-           "refuse_joined_files", "report_train",
+__all__ = ["UNTIMED_MODEL_HINT", "evaluate_timeseries", "is_timeseries_dataset", "labelled_not_normal",
+           "not_normal_steps", "read_series", "refuse_joined_files", "report_train",
            "score_command", "score_timeseries", "scored_steps_text", "train_command",
            "train_timeseries", "wants_timeseries", "warn_extra_columns"]
 
@@ -268,17 +268,54 @@ def _warn_label_channel(channels: Sequence[str], data: Path, label_col: str | No
                        named[0], named[0])
 
 
+def not_normal_steps(labels: pd.Series) -> np.ndarray:
+    """Mask of the rows of a series' label column ``labels`` not labelled normal: a series is
+    labelled 0 (normal) or 1 (anomaly), so only 0 (``0.0``, a boolean ``False``) is normal; 1,
+    text (``normal`` too), a missing label and an integer no float holds are not known to be.
+
+    Examples
+    --------
+    >>> not_normal_steps(pd.Series([0, 1.0, "normal", None, False], dtype=object)).tolist()
+    [False, True, True, True, False]
+    """
+    y = to_numbers(labels)  # an integer of 400 digits: inf, not normal
+    return (y.fillna(1) != 0).to_numpy()
+
+
+def labelled_not_normal(labels: pd.Series, label: str, where: object, part: str) -> str | None:
+    """``None`` when every row of ``labels`` is labelled normal (:func:`not_normal_steps`); else
+    the words of ``train``'s warning and a warm start's refusal: how many rows of ``part`` (the
+    training series, the protocol's training part) of ``where`` are not, the first, and how many
+    have no label.
+
+    Examples
+    --------
+    >>> said = labelled_not_normal(pd.Series([0, 1, None]), "label", "s.csv", "the training series")
+    >>> said[:80]
+    "s.csv: 2 of the 3 rows of the training series are not labelled normal in 'label'"
+    >>> said[81:]
+    '(first: row 2; 1 without a label: a missing label is not known to be normal)'
+    >>> labelled_not_normal(pd.Series([0.0, False]), "label", "s.csv", "the training series")
+    """
+    bad = not_normal_steps(labels)
+    if not bad.any():
+        return None
+    first = int(np.flatnonzero(bad)[0])
+    missing = int((label_strings(labels) == "").sum())
+    which = (f"; {missing} without a label: a missing label is not known to be normal"
+             if missing else "")
+    return (f"{where}: {int(bad.sum())} of the {len(labels)} rows of {part} are not labelled normal "
+            f"in {label!r} (first: row {first + 1}{which})")
+
+
 def _warn_labelled_training(labels: pd.Series, label: str, data: Path, *, protocol: bool) -> None:
     """A series cannot leave its anomalous steps out (windows need consecutive steps): say that
     the model trains on them, rather than let --label-col look like it filtered them."""
-    y = to_numbers(labels)  # an integer of 400 digits: inf, not normal
-    bad = (y.fillna(1) != 0).to_numpy()  # text or a missing label: not known to be normal
-    if bad.any():
-        first = int(np.flatnonzero(bad)[0])
-        part = "the protocol's training part" if protocol else "the training series"
-        logger.warning("%s: %d of the %d rows of %s are not labelled normal in %r (first: row %d); "
-                       "a time-series model trains on every step, these included: train on a "
-                       "normal stretch", data, int(bad.sum()), len(labels), part, label, first + 1)
+    part = "the protocol's training part" if protocol else "the training series"
+    said = labelled_not_normal(labels, label, data, part)
+    if said is not None:
+        logger.warning("%s; a time-series model trains on every step, these included: train on a "
+                       "normal stretch", said)
 
 
 def _read_extra(path: Path, ds: TimeSeriesDataset | None, label: str | None,
@@ -288,7 +325,7 @@ def _read_extra(path: Path, ds: TimeSeriesDataset | None, label: str | None,
     which it may lack). A NAB recording needs no label windows: it is normal data."""
     extra = _read(path, ds, need_labels=False)
     if label is not None and label in extra.columns:
-        n_bad = int((pd.to_numeric(extra[label], errors="coerce").fillna(1) != 0).sum())
+        n_bad = int(not_normal_steps(extra[label]).sum())
         if n_bad:
             raise HourglassError(f"--extra-normal {path}: {n_bad} rows have {label!r} not 0; extra "
                                  "data must be normal")

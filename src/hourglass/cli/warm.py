@@ -491,10 +491,7 @@ def _normal_series(path: Path, reader: str | None, train_part: bool, label: str 
                    label_col: str | None, what: str) -> Any:
     """The series of ``path`` read with ``reader`` (its protocol's training part when
     ``train_part``), labelled anomalies refused, the label column dropped."""
-    import numpy as np
-
     from hourglass.cli import timeseries as ts_cli
-    from hourglass.ingest import label_strings
 
     # normal data to train on: a NAB series without label windows is read unlabelled, as
     # --extra-normal and score read one (with windows, its labelled anomalies are refused below)
@@ -506,17 +503,14 @@ def _normal_series(path: Path, reader: str | None, train_part: bool, label: str 
         ds = ts_cli._dataset(reader)
         part = ds.train_part(df) if ds is not None else df
     if label is not None and label in part.columns:
-        marks = label_strings(part[label])
-        # a missing label ('' here) is not known to be normal, as train counts it
-        missing = int((marks == "").sum())
-        bad = int(np.isin(marks, ["0", "normal", "False", "false"], invert=True).sum())
-        if bad:
-            which = f" ({missing} without a label: a missing label is not known to be normal)" \
-                if missing else ""
-            raise HourglassError(f"{what}: label column {label!r} marks {bad} of the {len(part)} "
-                                 f"steps trained on as not labelled normal{which}; a warm start "
-                                 "trains on a normal stretch (give --dataset NAME for its "
-                                 "protocol's normal training part, or a file of normal steps)")
+        # the rule and the words of train's warning ('a missing label is not known to be normal')
+        protocol = train_part and len(part) < len(df)
+        said = ts_cli.labelled_not_normal(part[label], label, what, "the protocol's training part"
+                                          if protocol else "the training series")
+        if said is not None:
+            raise HourglassError(f"{said}; a warm start trains on a normal stretch (give --dataset "
+                                 "NAME for its protocol's normal training part, or a file of "
+                                 "normal steps)")
         part = part.drop(columns=[label])
     return part
 
