@@ -139,3 +139,30 @@ def test_series_train_and_warm_start_read_a_label_column_alike(tmp_path: Path) -
                                   "-o", str(tmp_path / f"T{value}")])
         assert res.exit_code == 0 and "not labelled normal" not in res.stderr, res.output
         (tmp_path / "W").rename(tmp_path / f"W{value}")
+
+
+def test_entity_train_and_evaluate_take_a_boolean_normal_in_any_case(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # an entity model's train refused --normal false on a column of booleans, and its evaluate
+    # read in chunks counted every row an anomaly
+    import hourglass.cli.entity as entity_cli
+    from hourglass.ingest.synthetic import port_scan_flows
+
+    train, _ = port_scan_flows(days=2, scan_flows=0, seed=1)
+    train["label"] = False
+    train.to_csv(tmp_path / "train.csv", index=False)
+    test, scan = port_scan_flows(days=1, scan_flows=60, seed=2)
+    test["label"] = [bool(v) for v in scan["is_scan"]]
+    test.to_csv(tmp_path / "test.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "train.csv"), "--entity-col", "src_ip",
+                              "--timestamp-col", "ts", "--bucket", "5min", "--label-col", "label",
+                              "--normal", "false", "-o", str(tmp_path / "M"), "--epochs", "2",
+                              "--hidden", "8,4", "-q"])
+    assert res.exit_code == 0, res.output
+    for size in (20_000, 0):  # in chunks, and whole
+        monkeypatch.setattr(entity_cli, "SCORE_CHUNK_BYTES", size)
+        out = tmp_path / f"m{size}.json"
+        res = runner.invoke(app, ["evaluate", str(tmp_path / "M"), str(tmp_path / "test.csv"),
+                                  "--label-col", "label", "--normal", "FALSE", "--json", str(out)])
+        assert res.exit_code == 0, res.output
+        assert json.loads(out.read_text())["anomalous_buckets"] == 1
