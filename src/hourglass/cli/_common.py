@@ -9,6 +9,7 @@ from collections.abc import Container, Sequence
 from pathlib import Path
 from typing import Any
 
+from hourglass._limits import MAX_JSON_DEPTH, loads_json
 from hourglass.cli._options import OPTION_OF_PARAM
 from hourglass.errors import HourglassError, InputError, is_link_loop, no_file, read_problem
 
@@ -26,17 +27,31 @@ def parse_value(text: str) -> Any:
     """A ``--param`` value: JSON when it parses (lists become tuples), Python's ``True``,
     ``False`` and ``None`` spelled as such, else the text itself.
 
+    Raises
+    ------
+    InputError
+        JSON nested deeper than :data:`~hourglass._limits.MAX_JSON_DEPTH` levels, or an integer
+        of more digits than Python converts (each a traceback before).
+
     Examples
     --------
     >>> parse_value("3"), parse_value("[8, 4]"), parse_value("relu"), parse_value("False")
     (3, (8, 4), 'relu', False)
+    >>> parse_value("[" * 500 + "]" * 500)
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: JSON nested deeper than 400 levels
     """
     if text.strip() in _PYTHON_WORDS:
         return _PYTHON_WORDS[text.strip()]
     try:
-        value = json.loads(text)
+        value = loads_json(text)
     except json.JSONDecodeError:
         return text
+    except RecursionError:
+        raise InputError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels") from None
+    except ValueError as exc:  # an integer of more digits than Python converts (4300)
+        raise InputError(str(exc).split("; use sys.")[0]) from None
     return tuple(value) if isinstance(value, list) else value
 
 
@@ -188,7 +203,10 @@ def finish_params(cls: type, model: str, params: dict[str, Any], extra: list[str
         key, sep, value = item.partition("=")
         if not sep:
             raise HourglassError(f"--param: expected KEY=VALUE, got {item!r}")
-        params[key.strip()] = parse_value(value)
+        try:
+            params[key.strip()] = parse_value(value)
+        except InputError as exc:
+            raise HourglassError(f"--param {key.strip()}: {exc}") from None
     known = cls().get_params()
     unknown = sorted(set(params) - set(known))
     if unknown:
