@@ -15,7 +15,7 @@ import typer
 
 from hourglass.cli._options import DriftWindowOpt, QuietOpt
 from hourglass.cli._output import err, setup_logging, user_errors
-from hourglass.errors import HourglassError, InputError, read_problem
+from hourglass.errors import HourglassError, InputError, no_file, read_problem
 
 __all__ = ["listen_sockets", "parse_models", "parse_suppress", "run_server", "serve"]
 
@@ -303,7 +303,8 @@ def check_tls(cert: Path | None, key: Path | None) -> None:
 
     for path, option in ((cert, "--tls-cert"), (key, "--tls-key")):
         if path is not None and not path.is_file():
-            raise HourglassError(f"{option} {path}: {'not a file' if path.exists() else 'no such file'}")
+            raise HourglassError(f"{option} {path}: not a file" if path.exists()
+                                 else f"{option} {no_file(path)}")  # (a link loop said as such)
 
     def no_pass_phrase() -> str:  # else OpenSSL prompts on the terminal, and uvicorn again
         raise _EncryptedKey

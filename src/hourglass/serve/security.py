@@ -5,6 +5,7 @@ guards are plain ASGI middleware)."""
 from __future__ import annotations
 
 import asyncio
+import errno
 import hmac
 import json
 import logging
@@ -15,7 +16,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
-from hourglass.errors import InputError
+from hourglass.errors import InputError, no_file
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +86,11 @@ def read_api_key(key_file: str | os.PathLike[str] | None = None,
             key = _first_line(path)
         except FileNotFoundError:
             raise InputError(f"--api-key-file {path}: no such file") from None
-        except (OSError, UnicodeDecodeError) as exc:
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:  # a symbolic link loop: said as such, not '(OSError)'
+                raise InputError(f"--api-key-file {no_file(path)}") from None
+            raise InputError(f"--api-key-file {path}: cannot read it ({type(exc).__name__})") from None
+        except UnicodeDecodeError as exc:
             raise InputError(f"--api-key-file {path}: cannot read it ({type(exc).__name__})") from None
         if not key:
             raise InputError(f"--api-key-file {path}: the file is empty")

@@ -53,7 +53,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hourglass.errors import InputError, read_problem
+from hourglass.errors import InputError, no_file, read_problem
 
 __all__ = ["Condition", "Rule", "SuppressionError", "Suppressions", "load_suppressions"]
 
@@ -958,7 +958,7 @@ def load_suppressions(path: str | Path, now: float | None = None) -> Suppression
     """
     p = Path(path)
     if not p.exists():
-        raise InputError(f"{p}: no such file")
+        raise no_file(p)  # (a symbolic link loop said as such)
     if p.is_dir():
         raise InputError(f"{p}: is a directory, expected a TOML file of [[rule]] tables")
     try:
