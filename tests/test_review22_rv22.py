@@ -3,13 +3,16 @@ link loop rule in the places their changes missed."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from hourglass.cli import app
 from hourglass.errors import HourglassError, InputError
-from tests._cli import one_line_error
+from tests._cli import one_line_error, runner
 
 
 @pytest.fixture()
@@ -72,3 +75,62 @@ def test_serve_key_and_certificate_files_that_are_link_loops_are_named_so(loop: 
         check_tls(loop, None)
     with pytest.raises(HourglassError, match=r"^--tls-cert .*none\.pem: no such file$"):
         check_tls(loop.with_name("none.pem"), None)
+
+
+def test_the_service_and_stream_keep_64_bit_ids_beside_a_null_or_a_whole_float() -> None:
+    # the service and stream built their rows' table with pandas' from_records, which made a
+    # column of 64-bit ids with a null (or a 7.0) in it float64: 2**53 + 1 and 2**53 became one
+    # id, where the same JSON lines read by score stay exact (ingest.tables._records_frame)
+    from hourglass.serve.scoring import model_records
+
+    rows = [{"id": 2**53 + 1, "a": 1}, {"id": None, "a": 2}, {"id": 2**53, "a": 3}]
+    assert model_records(rows, ["id", "a"])["id"].tolist()[::2] == [2**53 + 1, 2**53]
+    assert model_records([{"id": 2**53 + 1}, {"id": 7.0}], ["id"])["id"].tolist() == [2**53 + 1, 7]
+    ordinary = [{"b": 1, "x": 2}, {"a": "q", "b": 2**60}]  # (no id past 2**53 beside a null: as read before)
+    pd.testing.assert_frame_equal(model_records(ordinary, ["a", "b"]),
+                                  pd.DataFrame.from_records(ordinary, columns=["a", "b"]))
+
+
+@pytest.fixture(scope="module")
+def id_entities(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """An entity-bucket model whose entities are 64-bit ids, and rows of them as JSON lines with
+    one row without its host."""
+    folder = tmp_path_factory.mktemp("ids")
+    rng = np.random.default_rng(0)
+    n = 600
+    hosts = [2**53, 2**53 + 1, 2**53 + 3]
+    train = pd.DataFrame({"host": rng.choice(hosts, n),
+                          "ts": pd.date_range("2024-01-01", periods=n, freq="10s").astype(str),
+                          "bytes": rng.lognormal(5, 1, n).round(1)})
+    train.to_csv(folder / "train.csv", index=False)
+    res = runner.invoke(app, ["train", str(folder / "train.csv"), "--entity-col", "host",
+                              "--timestamp-col", "ts", "--bucket", "5min", "--epochs", "1",
+                              "--hidden", "4,2", "-o", str(folder / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+    with (folder / "test.jsonl").open("w") as f:
+        for i, r in enumerate(train.head(30).to_dict("records")):
+            f.write(json.dumps({**r, "host": None if i == 5 else int(r["host"])}) + "\n")
+    return {"model": folder / "m", "jsonl": folder / "test.jsonl", "folder": folder}
+
+
+def test_entity_ids_past_2_53_stay_apart_in_the_service_and_stream(id_entities: dict[str, Path]) -> None:
+    # the ids 2**53 and 2**53 + 1 of rows with one null host were one entity
+    # '9.007199254740992e+15' in the service and the stream, two in score's output
+    from tests._serve import AUTH, client_of
+
+    out = id_entities["folder"] / "scored.csv"
+    res = runner.invoke(app, ["score", str(id_entities["model"]), str(id_entities["jsonl"]), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    scored = pd.read_csv(out, dtype={"entity": str}, keep_default_na=False)
+    expected = sorted(scored["entity"].tolist())
+    assert {"9007199254740992", "9007199254740993"} <= set(expected)
+    lines = id_entities["jsonl"].read_text()
+    rows = [json.loads(x) for x in lines.splitlines()]
+    with client_of(id_entities["model"]) as c:
+        r = c.post("/score", json={"rows": rows}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    assert sorted(b["entity"] for b in r.json()["buckets"]) == expected
+    res = runner.invoke(app, ["stream", str(id_entities["model"]), "--all"], input=lines)
+    assert res.exit_code == 0, res.output
+    streamed = [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
+    assert sorted(s["entity"] for s in streamed) == expected

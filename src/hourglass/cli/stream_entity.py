@@ -314,7 +314,9 @@ class EntityStream:
         if not starts:
             return None
         rows = [r for s in sorted(starts) for r in self.open.pop(s)]
-        df = pd.DataFrame.from_records(rows, columns=self.columns)
+        from hourglass.ingest.tables import _records_frame
+
+        df = _records_frame(rows, columns=self.columns)  # (64-bit ids exact, as a file's)
         times = pd.DatetimeIndex(df[self.timestamp_col].to_numpy(dtype=np.int64).view("M8[ns]"))
         df[self.timestamp_col] = times.tz_localize("UTC") if self.aware else times
         try:  # flagged buckets explained: top_feature and why, None for the others

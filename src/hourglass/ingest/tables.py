@@ -1922,11 +1922,13 @@ def _json_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
         return flatten_json(_records_frame(no_lone_surrogates(rows)))
 
 
-def _records_frame(records: list[dict[str, Any]], index: Any = None) -> pd.DataFrame:
+def _records_frame(records: Sequence[Mapping[str, Any]], index: Any = None,
+                   columns: Sequence[str] | None = None) -> pd.DataFrame:
     """Records as a frame whose whole numbers past 2**53 stay exact where a record lacks the key
     or has ``null``, or where another record has a whole float (``7.0``) in the key (pandas makes
     such a column float64, which rounds 64-bit ids): int64, as a column of ints alone is read, or
-    pandas' nullable Int64 with a missing value, as the CSV reader keeps them.
+    pandas' nullable Int64 with a missing value, as the CSV reader keeps them. ``columns``: those
+    keys alone, in that order (:meth:`pandas.DataFrame.from_records`').
 
     Examples
     --------
@@ -1936,7 +1938,7 @@ def _records_frame(records: list[dict[str, Any]], index: Any = None) -> pd.DataF
     >>> df["id"].dtype, df["id"].tolist()
     (dtype('int64'), [9007199254740993, 7])
     """
-    df = pd.DataFrame.from_records(records, index=index)
+    df = pd.DataFrame.from_records(records, index=index, columns=columns)
     for i, dtype in enumerate(df.dtypes):
         if dtype != np.float64:
             continue

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass.errors import InputError
-from hourglass.ingest.tables import flat_record, flatten_json, nested_note
+from hourglass.ingest.tables import _records_frame, flat_record, flatten_json, nested_note
 
 if TYPE_CHECKING:
     from hourglass.serve.ecs import AlertRule
@@ -72,7 +72,7 @@ def model_records(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, 
     keep += [k for k in (rows[0] if len(rows) else ()) if k not in model][:others]
     if not keep:  # from_records(..., columns=[]) would lose the row count
         return pd.DataFrame(index=pd.RangeIndex(len(rows)))
-    return pd.DataFrame.from_records(rows, columns=keep)
+    return _records_frame(rows, columns=keep)  # (64-bit ids beside a null or 7.0 kept exact, as a file's)
 
 
 def _keys(rows: Sequence[Mapping[str, Any]]) -> set[Any]:
