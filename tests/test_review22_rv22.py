@@ -18,7 +18,8 @@ from tests._cli import one_line_error, runner
 @pytest.fixture()
 def flows(tmp_path: Path) -> Path:
     data = tmp_path / "flows.csv"
-    pd.DataFrame({"a": [float(i) for i in range(20)], "b": [i % 3 for i in range(20)]}).to_csv(data, index=False)
+    frame = pd.DataFrame({"a": [float(i) for i in range(20)], "b": [i % 3 for i in range(20)]})
+    frame.to_csv(data, index=False)
     return data
 
 
