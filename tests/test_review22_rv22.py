@@ -135,3 +135,21 @@ def test_entity_ids_past_2_53_stay_apart_in_the_service_and_stream(id_entities: 
     assert res.exit_code == 0, res.output
     streamed = [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
     assert sorted(s["entity"] for s in streamed) == expected
+
+
+def test_vus_takes_the_cli_buffer_of_a_short_series_without_a_period() -> None:
+    # the new bound on vus_volumes' buffer, max(2 n, 100), refused the 125 steps that
+    # tsb_sliding_window gives a series without an ACF peak: 'hourglass evaluate' of a time-series
+    # model on a labelled series of 60 steps stopped with 'sliding_window: at most 120 steps'
+    from hourglass.evaluate import timeseries_metrics, tsb_sliding_window, vus_volumes
+
+    n = 60
+    y = np.zeros(n, dtype=int)
+    y[40:45] = 1
+    scores = np.random.default_rng(0).random(n)
+    window = tsb_sliding_window(np.linspace(-1.0, 1.0, n))  # a ramp: no period
+    assert window == 125
+    m = timeseries_metrics(y, scores, (scores > 0.9).astype(int), sliding_window=window)
+    assert m["vus_pr"] is not None and m["vus_sliding_window"] == 125
+    with pytest.raises(InputError, match=r"^sliding_window: at most 125 steps .* got 126$"):
+        vus_volumes(y, scores, 126, 8)  # (a buffer past both still refused)

@@ -114,8 +114,9 @@ def vus_volumes(y_true: object, scores: object, sliding_window: int = 100,
     sliding_window
         ``L``, the largest buffer: buffers ``0 … L`` are averaged (TSB-AD's ``slidingWindow``;
         100 is the default of TSB-AD's ``get_metrics``; its benchmarks pass the ACF period of the
-        series' first channel, :func:`tsb_sliding_window`). At most ``max(2 * n, 100)`` for a
-        series of ``n`` steps: a wider buffer reaches no further step.
+        series' first channel, :func:`tsb_sliding_window`). At most ``max(2 * n, 125)`` for a
+        series of ``n`` steps (125: :func:`tsb_sliding_window`'s buffer for a series without a
+        period, however short; above TSB-AD's default 100): a wider buffer reaches no further step.
     n_thresholds
         Thresholds per buffer (TSB-AD: 250).
 
@@ -146,11 +147,13 @@ def vus_volumes(y_true: object, scores: object, sliding_window: int = 100,
     if not _whole(n_thresholds) or n_thresholds < 1:
         raise InputError(f"n_thresholds: a whole number >= 1, got {n_thresholds!r}")
     n, n_thr = s.size, int(n_thresholds)
-    if sliding_window > max(2 * n, 100):
+    bound = max(2 * n, _NO_PERIOD)  # (not 100: evaluate's estimate of a short series is 125)
+    if sliding_window > bound:
         # a buffer w reaches w // 2 steps each side: past 2 n it reaches no further step, and
         # the L + 1 buffers are computed one by one (10**12 asked for an array of 8 TB)
-        raise InputError(f"sliding_window: at most {max(2 * n, 100):,} steps (twice the series' "
-                         f"{n:,} steps, or TSB-AD's default 100), got {sliding_window!r}")
+        raise InputError(f"sliding_window: at most {bound:,} steps (twice the series' {n:,} "
+                         f"steps, or {_NO_PERIOD}, the buffer of a series without a period), got "
+                         f"{sliding_window!r}")
     max_w = int(sliding_window)
     n_pos = int(y.sum())
     if n_pos in (0, n):
@@ -203,6 +206,11 @@ def _segment_max(s: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return np.maximum.reduceat(s, bounds)[::2]
 
 
+#: :func:`tsb_sliding_window`'s buffer for a series without an ACF peak (TSB-AD's); its others
+#: are a lag of the series, shorter than it
+_NO_PERIOD = 125
+
+
 def tsb_sliding_window(x: object, max_lag: int = 400) -> int:
     """TSB-AD's buffer ``L`` for a series: the lag of the highest ACF peak of its first channel.
 
@@ -236,7 +244,7 @@ def tsb_sliding_window(x: object, max_lag: int = 400) -> int:
     v = v - v.mean()
     denom = float(np.dot(v, v))
     if v.size < 8 or denom == 0.0:
-        return 125
+        return _NO_PERIOD
     nfft = 1 << int(np.ceil(np.log2(2 * v.size)))
     spec = np.fft.rfft(v, nfft)
     acf = np.fft.irfft(spec * np.conj(spec), nfft)[: min(max_lag, v.size - 1) + 1] / denom
@@ -244,8 +252,8 @@ def tsb_sliding_window(x: object, max_lag: int = 400) -> int:
     tail = acf[base:]
     peaks = np.flatnonzero((tail[1:-1] > tail[:-2]) & (tail[1:-1] > tail[2:])) + 1
     if peaks.size == 0:
-        return 125
+        return _NO_PERIOD
     best = int(peaks[np.argmax(tail[peaks])])
     if best < 3 or best > 300:
-        return 125
+        return _NO_PERIOD
     return best + base
