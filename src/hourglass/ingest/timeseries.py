@@ -17,7 +17,7 @@ literature (each folder's SOURCE.md):
   and five of the tweet series, and tested on less).
 * ``asd`` / ``smd``: header-less comma-separated rows (``train/<entity>.txt[.gz]``,
   ``test/<entity>.txt[.gz]``; a first line of column names alone is left out), labels one per
-  line in ``test_label/<entity>.txt``. A file under
+  line in ``test_label/<entity>.txt`` (a first line of one word, ``label``, left out). A file under
   ``train/`` is all training data; a file under ``test/`` is all test data, labelled.
 """
 
@@ -26,6 +26,7 @@ from __future__ import annotations
 import gzip
 import math
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +43,8 @@ __all__ = ["TIMESERIES_DATASETS", "TimeSeriesDataset", "get_timeseries_dataset",
            "read_interpretation_labels", "read_nab", "read_skab", "read_smd"]
 
 LABEL = "label"
+#: a ``test_label`` file's header: one word (a letter first; no number, no comma or space)
+_HEADER_WORD = re.compile(r"[^\W\d_][\w.-]*")
 #: the key of ``DataFrame.attrs`` where :func:`read_nab` names the windows file its labels are from
 WINDOWS_READ = "nab_windows"
 
@@ -201,7 +204,8 @@ def read_smd(path: str | os.PathLike[str], *, labels: bool = True) -> pd.DataFra
     """One ASD/SMD entity file: header-less numbers → columns ``m1``…``mD`` (a first line of
     column names alone, no field a number, is left out: the columns are ``m1``…``mD`` all the
     same; one mixing names and numbers is an :class:`InputError` naming it); for a file under
-    ``test/``, the labels of ``../test_label/<entity>.txt`` (or ``.txt.gz``) as ``label`` (when
+    ``test/``, the labels of ``../test_label/<entity>.txt`` (or ``.txt.gz``; a first line of one
+    word, ``label``, left out: the labels count data rows) as ``label`` (when
     that file exists and ``labels``: scoring reads no labels, and a label file that does not
     match the series does not stop it).
 
@@ -276,8 +280,10 @@ def _number(field: str) -> bool:
 
 def _labels(path: Path) -> np.ndarray:
     """The labels of an ASD/SMD ``test_label`` file, one a line (blank lines and ``#`` comments
-    skipped, as ``np.loadtxt`` reads them); a line that is not 0 or 1 (a word, ``0.5``, ``nan``,
-    ``2``) is an :class:`InputError` naming the file and the line."""
+    skipped, as ``np.loadtxt`` reads them); a first line of one word, no number (``label``: a
+    header, as a series file may have one), is left out, the labels counting data rows only;
+    any other line that is not 0 or 1 (a word below the first, ``0.5``, ``nan``, ``2``,
+    ``label,x``) is an :class:`InputError` naming the file and the line."""
     try:
         raw = path.read_bytes()
         # utf-8-sig: a byte-order mark (a file saved by a Windows editor) is no part of line 1
@@ -287,6 +293,7 @@ def _labels(path: Path) -> np.ndarray:
     except READ_ERRORS as exc:  # (a truncated .gz too)
         raise InputError(f"{path}: cannot read ({read_problem(exc)})") from None
     labels: list[float] = []
+    first = True  # no line of content read yet: a header word may stand here
     for number, line in enumerate(text.splitlines(), start=1):
         value = line.split("#", 1)[0].strip()
         if not value:
@@ -295,6 +302,10 @@ def _labels(path: Path) -> np.ndarray:
             label = float(value)
         except ValueError:
             label = math.nan
+            if first and _HEADER_WORD.fullmatch(value):  # 'label' alone: a header, left out
+                first = False
+                continue
+        first = False
         if label not in (0.0, 1.0):  # 0.5 or nan read as int8 became a silent 0 (normal)
             raise InputError(f"{path}: line {number}: expected one 0/1 label a line, got "
                              f"{value[:40]!r}")

@@ -1,0 +1,43 @@
+"""Review 22 (asd22): an ASD/SMD label file's header word; SQLite alert tables whose kept
+columns come in another order or differ."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from hourglass.errors import InputError
+from hourglass.ingest.sqlite import ensure_table
+from hourglass.ingest.timeseries import read_smd
+from hourglass.serve.sinks import SQLiteSink, alert_columns
+
+
+def _entity(root: Path, labels: str) -> Path:
+    (root / "test").mkdir()
+    (root / "test_label").mkdir()
+    (root / "test" / "e.txt").write_text("a,b\n0.1,0.2\n0.3,0.4\n0.5,0.6\n")
+    (root / "test_label" / "e.txt").write_text(labels)
+    return root / "test" / "e.txt"
+
+
+def test_label_file_header_word_is_left_out(tmp_path: Path) -> None:
+    # what was wrong: a test_label file with a header word ('label' on line 1, then 0/1 lines)
+    # was refused ('line 1: expected one 0/1 label a line'), though the series file's header
+    # line is read
+    df = read_smd(_entity(tmp_path, "label\n0\n1\n1\n"))
+    assert df["label"].tolist() == [0, 1, 1]
+
+
+@pytest.mark.parametrize(("text", "line", "got"), [
+    ("0\nlabel\n1\n", 2, "label"),          # a word below the first line
+    ("label\nlabel\n0\n1\n", 2, "label"),   # two header lines
+    ("label,x\n0\n1\n1\n", 1, "label,x"),   # more than one word
+    ("nan\n0\n1\n1\n", 1, "nan"),           # a number, not a word
+])
+def test_label_file_other_text_still_refused(tmp_path: Path, text: str, line: int, got: str) -> None:
+    # what was wrong: nothing (the header word must not open the door to other text): anything
+    # but one header word on the first line is refused with the message as before
+    with pytest.raises(InputError, match=f"line {line}: expected one 0/1 label a line, got '{got}'"):
+        read_smd(_entity(tmp_path, text))
