@@ -41,3 +41,26 @@ def test_label_file_other_text_still_refused(tmp_path: Path, text: str, line: in
     # but one header word on the first line is refused with the message as before
     with pytest.raises(InputError, match=f"line {line}: expected one 0/1 label a line, got '{got}'"):
         read_smd(_entity(tmp_path, text))
+
+
+def test_stream_table_takes_the_same_kept_fields_in_another_order(tmp_path: Path) -> None:
+    # what was wrong: 'stream -o alerts.sqlite --keep a --keep b', then '--keep b --keep a' on the
+    # same table was refused (the column lists compared in order), though rows go in by name
+    path = tmp_path / "alerts.sqlite"
+    with SQLiteSink(path, alert_columns("table", keep=["a", "b"])) as sink:
+        sink.write([{"row": 1, "score": 2.0, "a": "A1", "b": "B1"}])
+    with SQLiteSink(path, alert_columns("table", keep=["b", "a"])) as sink:
+        sink.write([{"row": 2, "score": 3.0, "a": "A2", "b": "B2"}])
+    rows = sqlite3.connect(path).execute("SELECT row, a, b FROM alerts ORDER BY row").fetchall()
+    assert rows == [(1, "A1", "B1"), (2, "A2", "B2")]
+
+
+def test_other_columns_still_refused_in_any_order() -> None:
+    # what was wrong: nothing (the order-free check must not take another table): a column
+    # of another type, or one more, is still refused
+    conn = sqlite3.connect(":memory:")
+    ensure_table(conn, "t", [("row", "INTEGER"), ("score", "REAL")], "a.db")
+    for cols in ([("score", "TEXT"), ("row", "INTEGER")], [("score", "REAL")],
+                 [("score", "REAL"), ("row", "INTEGER"), ("x", "")]):
+        with pytest.raises(InputError, match="choose another table name or file"):
+            ensure_table(conn, "t", cols, "a.db")

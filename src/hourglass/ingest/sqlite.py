@@ -355,8 +355,9 @@ def check_column_names(names: Sequence[str], where: str) -> None:
 def ensure_table(conn: sqlite3.Connection, table: str, columns: Sequence[tuple[str, str]],
                  where: str) -> None:
     """Create ``table`` with ``columns`` (name, type), or check that the existing one has
-    exactly those; a different table raises :class:`InputError` naming both column lists, a
-    database locked by another writer for longer than the timeout :class:`HourglassError`.
+    exactly those, in any order (:func:`insert_rows` names each value's column); a different
+    table raises :class:`InputError` naming both column lists, a database locked by another
+    writer for longer than the timeout :class:`HourglassError`.
 
     Examples
     --------
@@ -368,6 +369,7 @@ def ensure_table(conn: sqlite3.Connection, table: str, columns: Sequence[tuple[s
     ... except InputError as exc:
     ...     print(str(exc)[:63])
     a.db: table 'alerts' has columns (row INTEGER, score REAL), not
+    >>> ensure_table(conn, "alerts", [("score", "REAL"), ("row", "INTEGER")], "a.db")  # reordered
     """
     check_column_names([n for n, _ in columns], where)
     try:
@@ -383,7 +385,7 @@ def ensure_table(conn: sqlite3.Connection, table: str, columns: Sequence[tuple[s
             raise disk_full(exc, where) from None
         hint = _LOCKED_HINT if _locked(exc) else ""
         raise HourglassError(f"{where}: could not read or create table {table!r} ({exc}){hint}") from None
-    if have != want:
+    if sorted(have) != sorted(want):  # (the same columns in another order take the rows)
         def text(cols: list[tuple[str, str]]) -> str:
             return ", ".join(f"{n} {t}".rstrip() for n, t in cols)
 
