@@ -64,3 +64,30 @@ def test_other_columns_still_refused_in_any_order() -> None:
                  [("score", "REAL"), ("row", "INTEGER"), ("x", "")]):
         with pytest.raises(InputError, match="choose another table name or file"):
             ensure_table(conn, "t", cols, "a.db")
+
+
+@pytest.mark.parametrize(("keep", "ours"), [(["c"], "c"), ([], "none"), (["a", "b", "c"], "a, b, c")])
+def test_refusal_names_kept_fields_when_only_they_differ(tmp_path: Path, keep: list[str],
+                                                         ours: str) -> None:
+    # what was wrong: a stream with other --keep fields than the table's was refused with
+    # 'table ... has columns (...), not the (...) written here; choose another table name or
+    # file', not saying that --keep, the usual cause, is where the two differ
+    path = tmp_path / "alerts.sqlite"
+    SQLiteSink(path, alert_columns("table", keep=["a", "b"])).close()
+    with pytest.raises(InputError) as err:
+        SQLiteSink(path, alert_columns("table", keep=keep))
+    msg = str(err.value)
+    assert "\n" not in msg
+    assert (f"written here; they differ only in kept fields (--keep): the table keeps (a, b), "
+            f"this run ({ours}); keep the table's fields, or choose another table name or file"
+            ) in msg
+
+
+def test_refusal_of_another_kind_of_table_names_no_kept_fields(tmp_path: Path) -> None:
+    # what was wrong: nothing (the hint is for kept fields only): a table of another model's
+    # alerts, or ECS documents, is refused as before, no word of --keep
+    path = tmp_path / "alerts.sqlite"
+    SQLiteSink(path, alert_columns("table", keep=["a"])).close()
+    for columns in (alert_columns("time-series", keep=["a"]), alert_columns("table", ecs=True)):
+        with pytest.raises(InputError, match=r"written here; choose another table name or file$"):
+            SQLiteSink(path, columns)

@@ -353,11 +353,16 @@ def check_column_names(names: Sequence[str], where: str) -> None:
 
 
 def ensure_table(conn: sqlite3.Connection, table: str, columns: Sequence[tuple[str, str]],
-                 where: str) -> None:
+                 where: str, *, kept: Sequence[str] | None = None) -> None:
     """Create ``table`` with ``columns`` (name, type), or check that the existing one has
     exactly those, in any order (:func:`insert_rows` names each value's column); a different
     table raises :class:`InputError` naming both column lists, a database locked by another
     writer for longer than the timeout :class:`HourglassError`.
+
+    ``kept``: the names among ``columns`` that are kept input fields (``--keep``), ``None``
+    where the writer keeps none as columns; when the tables differ only in such columns (the
+    others all in the table, its columns beyond them kept ones of an earlier run), the refusal
+    says so, naming the kept columns of each.
 
     Examples
     --------
@@ -389,8 +394,16 @@ def ensure_table(conn: sqlite3.Connection, table: str, columns: Sequence[tuple[s
         def text(cols: list[tuple[str, str]]) -> str:
             return ", ".join(f"{n} {t}".rstrip() for n, t in cols)
 
+        fixed = {c for c in want if c[0] not in (kept or ())}
+        hint = ""
+        if kept is not None and fixed <= set(have):  # e.g. a stream run with other --keep fields
+            theirs = ", ".join(n for n, t in have if (n, t) not in fixed) or "none"
+            ours = ", ".join(n for n, _ in want if n in kept) or "none"
+            hint = (f"; they differ only in kept fields (--keep): the table keeps ({theirs}), "
+                    f"this run ({ours}); keep the table's fields, or")
         raise InputError(f"{where}: table {table!r} has columns ({text(have)}), not the "
-                         f"({text(want)}) written here; choose another table name or file")
+                         f"({text(want)}) written here{hint or ';'} choose another table name "
+                         "or file")
 
 
 def insert_rows(conn: sqlite3.Connection, table: str, names: Sequence[str],

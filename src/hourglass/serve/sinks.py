@@ -49,11 +49,13 @@ __all__ = ["Column", "JsonLinesSink", "SQLiteSink", "alert_columns", "alert_file
 @dataclass(frozen=True)
 class Column:
     """One SQLite column of an alert table: its ``name``, SQLite ``type`` (``""``: each value's
-    own) and the ``paths`` into the alert where its value may be (the first present wins)."""
+    own), the ``paths`` into the alert where its value may be (the first present wins) and
+    whether it is a ``kept`` input field (``--keep``)."""
 
     name: str
     type: str
     paths: tuple[tuple[str, ...], ...]
+    kept: bool = False
 
 
 def _cols(*spec: tuple[str, str] | tuple[str, str, tuple[tuple[str, ...], ...]]) -> tuple[Column, ...]:
@@ -108,7 +110,7 @@ def alert_columns(kind: str, *, ecs: bool = False, keep: Sequence[str] = ()) -> 
         return (*_LOG, _DOC)
     base = {"table": _TABLE, "time-series": _SERIES, "entity": _ENTITY, "group": _GROUP}[kind]
     taken = {c.name for c in base}  # a field kept twice (--keep a --keep a) is one column
-    return base + tuple(Column(k, "", ((k,),)) for k in dict.fromkeys(keep) if k not in taken)
+    return base + tuple(Column(k, "", ((k,),), kept=True) for k in dict.fromkeys(keep) if k not in taken)
 
 
 def _find(alert: Mapping[str, Any], paths: tuple[tuple[str, ...], ...]) -> Any:
@@ -157,8 +159,9 @@ class SQLiteSink:
         check_column_names([c.name for c in self.columns], self._where)
         self._conn = connect(self.path, wal=wal)
         try:
+            # (with a doc column, kept fields are in the document: no column of their own)
             ensure_table(self._conn, self.table, [(c.name, c.type) for c in self.columns],
-                         self._where)
+                         self._where, kept=None if self._doc else [c.name for c in self.columns if c.kept])
         except BaseException:
             self._conn.close()
             raise
