@@ -34,9 +34,9 @@ import pandas as pd
 from hourglass._numbers import wide_ints_as_inf
 from hourglass.errors import InputError
 
-__all__ = ["FUTURE_LIMIT", "DateOrderError", "chunk_dayfirst", "epoch_seconds", "future_problem",
-           "holds_numeric_dates", "infer_dayfirst", "mixed_units", "parse_timestamps", "past_range",
-           "quoted_cell", "read_timestamps", "steps_per_day", "time_length", "unreadable_times"]
+__all__ = ["FUTURE_LIMIT", "DateOrderError", "chunk_dayfirst", "epoch_seconds", "frequency",
+           "future_problem", "holds_numeric_dates", "infer_dayfirst", "mixed_units", "parse_timestamps",
+           "past_range", "quoted_cell", "read_timestamps", "steps_per_day", "time_length", "unreadable_times"]
 
 logger = logging.getLogger(__name__)
 _WARNED: set[str] = set()  # columns whose date order or epoch units were already said (once a run)
@@ -1211,6 +1211,36 @@ def time_length(text: str) -> pd.Timedelta:
     return pd.Timedelta(text)
 
 
+#: pandas' old offset aliases of the time units (``5T``, ``100L``), which pandas 3 refuses: the
+#: spellings it keeps (``5min``, ``100ms``)
+_OLD_ALIASES = {"t": "min", "l": "ms", "u": "us", "n": "ns"}
+
+
+def frequency(text: str) -> str:
+    """A grid step a user typed (``--freq``) in the spelling pandas keeps: its units' case as
+    :func:`time_length` puts it (``1d`` → ``1D``, ``1H`` → ``1h``, ``30S`` → ``30s``) and pandas'
+    old aliases as their names now (``5T`` → ``5min``, ``100L`` → ``100ms``), the number as
+    typed; ``"rows"`` and other words (``MS``: a month's start; ``W-MON``) as they are, for
+    :func:`pandas.tseries.frequencies.to_offset` to read or refuse.
+
+    Examples
+    --------
+    >>> [frequency(f) for f in ("1d", "1D", "1H", "1h", "5min", "5T", "30S", "1W", "rows")]
+    ['1D', '1D', '1h', '1h', '5min', '5min', '30s', '1W', 'rows']
+    """
+    if text == "rows":
+        return text
+
+    def unit(m: re.Match[str]) -> str:
+        word = m[0]
+        if word == "MS":  # (an offset alias of its own: a month's start, not milliseconds)
+            return word
+        low = word.lower()
+        return _UNIT_CASES.get(low) or _OLD_ALIASES.get(low, word)
+
+    return _UNIT_WORD.sub(unit, text.strip())
+
+
 def steps_per_day(freq: str | None) -> float | None:
     """Steps per day of a fixed time grid (``"30min"``, ``"1h"``), or ``None`` when ``freq`` is
     not one (``None``, ``"rows"``, unreadable or not positive).
@@ -1223,7 +1253,7 @@ def steps_per_day(freq: str | None) -> float | None:
     if not freq or freq == "rows":
         return None
     try:
-        step = pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
+        step = pd.Timedelta(pd.tseries.frequencies.to_offset(frequency(freq)))
     except (ValueError, TypeError):
         return None
     return float(pd.Timedelta("1D") / step) if step > pd.Timedelta(0) else None

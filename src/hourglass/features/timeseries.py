@@ -34,7 +34,7 @@ from pandas.tseries.frequencies import to_offset
 
 from hourglass._numbers import to_numbers
 from hourglass._params import check_numeric_params
-from hourglass._times import parse_timestamps, read_timestamps, stripped_text
+from hourglass._times import frequency, parse_timestamps, read_timestamps, stripped_text
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.roles import PLACEHOLDERS
 from hourglass.features.tabular import _is_duration
@@ -454,8 +454,9 @@ class TimeSeriesPreprocessor:
                 raise InputError(f"fill_limit: must be >= 1 and a whole number, or None, got "
                                  f"{self.fill_limit!r}", param="fill_limit")
         if self.freq not in (None, "rows"):
-            try:
-                offset = pd.tseries.frequencies.to_offset(self.freq)
+            try:  # (1H, 1d, 5T: spelled as pandas keeps them, as --bucket and --lateness are)
+                offset = pd.tseries.frequencies.to_offset(
+                    frequency(self.freq) if isinstance(self.freq, str) else self.freq)
             except ValueError:
                 raise InputError(f"freq: {self.freq!r} is not a pandas frequency such as '1s' or "
                                  "'5min' (or 'rows')", param="freq") from None
@@ -724,6 +725,8 @@ class TimeSeriesPreprocessor:
 
     def _fit_grid(self, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         self._check_params()
+        if isinstance(self.freq, str):  # the model keeps the spelling pandas keeps (1d: 1D)
+            self.freq = frequency(self.freq)
         if not isinstance(df, pd.DataFrame):
             raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
         self.step_ = None  # the regular step of a series without freq, set by _frame
@@ -923,7 +926,10 @@ class TimeSeriesPreprocessor:
         ['a']
         """
         try:
-            self = cls(**d["params"])
+            params = dict(d["params"])
+            if isinstance(params.get("freq"), str):  # a model saved with 1H or 1d: as pandas keeps it
+                params["freq"] = frequency(params["freq"])
+            self = cls(**params)
             self.channels_ = list(d["channels"])
             self.masked_ = list(d["masked"])
             self.columns_ = list(d["columns"])
@@ -931,7 +937,7 @@ class TimeSeriesPreprocessor:
             self.offset_ = np.asarray(d["offset"], dtype=np.float64)
             self.scale_ = np.asarray(d["scale"], dtype=np.float64)
             self.dayfirst_ = None if d.get("dayfirst") is None else bool(d["dayfirst"])
-            self.step_ = None if d.get("step") is None else str(d["step"])
+            self.step_ = None if d.get("step") is None else frequency(str(d["step"]))
             # saved before durations were read in seconds: they were numbers of their dtype's unit
             self.durations_ = d.get("durations", "unit")
             if self.durations_ not in ("seconds", "unit"):
