@@ -60,3 +60,24 @@ def test_train_freq_1H_from_the_command_line(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     config = json.loads((out / "config.json").read_text())
     assert '"freq": "1h"' in json.dumps(config) and '"1H"' not in json.dumps(config)
+
+
+def _booleans(folder: Path) -> Path:
+    n = 30
+    pd.DataFrame({"a": np.arange(n), "b": np.arange(n) * 2.0, "host": [f"h{i % 3}" for i in range(n)],
+                  "ts": pd.date_range("2024-01-01", periods=n, freq="1min").astype(str),
+                  "label": [i >= 24 for i in range(n)]}).to_csv(folder / "b.csv", index=False)
+    return folder / "b.csv"
+
+
+@pytest.mark.parametrize("entity", [False, True])
+def test_inspect_normal_false_matches_a_column_of_booleans(tmp_path: Path, entity: bool) -> None:
+    # inspect --normal false on a column of True/False matched no row ('no row has a normal
+    # label value', features fitted on every row) where train and evaluate match its False
+    data, report = _booleans(tmp_path), tmp_path / "r.json"
+    more = ["--entity-col", "host", "--timestamp-col", "ts"] if entity else []
+    res = runner.invoke(app, ["inspect", str(data), "--label-col", "label", "--normal", "false",
+                              *more, "--json", str(report)])
+    assert res.exit_code == 0, res.output
+    # (by entity: h0's row at 00:21 shares its 5min bucket with the attack at 00:24, left out)
+    assert json.loads(report.read_text())["fitted_on_normal_rows"] == (23 if entity else 24)

@@ -166,7 +166,14 @@ def inspect(
         warn_label_as_feature,
     )
     from hourglass.cli._skip import skip_unreadable_times
-    from hourglass.ingest import ReadStats, atomic_output, label_strings, read_table
+    from hourglass.ingest import (
+        ReadStats,
+        atomic_output,
+        boolean_labels,
+        label_strings,
+        normal_labels,
+        read_table,
+    )
     from hourglass.ingest.timeseries import get_timeseries_dataset
 
     setup_logging(True)
@@ -287,8 +294,10 @@ def inspect(
         if label_col is not None and label_col in df.columns:
             values = label_strings(df[label_col])
             labels = pd.Series(values).value_counts()
+            # --normal false on a column of booleans is its False, as train matches it
+            match = normal_labels(normal_values or [], boolean_labels(df[label_col]))
             df = df.drop(columns=[label_col])
-            normal_rows = np.isin(values, normal_values or [])
+            normal_rows = np.isin(values, match)
             if normal_rows.any():  # train fits the preprocessing on the normal rows only
                 df, at = df.loc[normal_rows].reset_index(drop=True), at[normal_rows]
                 fitted_on = int(normal_rows.sum())
@@ -392,7 +401,7 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
     import pandas as pd
 
     from hourglass.cli.entity import FEW_BUCKETS, inspect_entity
-    from hourglass.ingest import atomic_output, label_strings
+    from hourglass.ingest import atomic_output, boolean_labels, label_strings, normal_labels
 
     assert isinstance(df, pd.DataFrame)
     from hourglass.cli.tables import at_file_rows
@@ -402,7 +411,8 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
     at = np.arange(len(df)) if stats is None else stats.known(np.arange(len(df)))
     skipped_rows = 0 if stats is None else stats.bad_rows
     if label_col is not None and label_col in df.columns:  # train aggregates the normal buckets
-        normal_rows = pd.Series(label_strings(df[label_col])).isin(normal_values or []).to_numpy()
+        match = normal_labels(normal_values or [], boolean_labels(df[label_col]))  # false: False
+        normal_rows = pd.Series(label_strings(df[label_col])).isin(match).to_numpy()
         if normal_rows.any():
             # as train: every (entity, bucket) holding an anomalous row is left out whole (its
             # normal rows too: a thinned bucket is not normal), rows without a label too
