@@ -81,3 +81,24 @@ def test_inspect_normal_false_matches_a_column_of_booleans(tmp_path: Path, entit
     assert res.exit_code == 0, res.output
     # (by entity: h0's row at 00:21 shares its 5min bucket with the attack at 00:24, left out)
     assert json.loads(report.read_text())["fitted_on_normal_rows"] == (23 if entity else 24)
+
+
+def test_api_key_file_read_errors_say_the_systems_words(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # serve --api-key-file FILE said 'cannot read it (PermissionError)' (IsADirectoryError,
+    # UnicodeDecodeError): the exception's type, not why the file could not be read
+    from hourglass.errors import InputError
+    from hourglass.serve import security
+
+    with pytest.raises(InputError, match=r"cannot read it \(Is a directory\)$"):
+        security.read_api_key(tmp_path)
+    (tmp_path / "k").write_bytes(b"\xff\xfe\xfa\n")
+    with pytest.raises(InputError, match=r"cannot read it \(not UTF-8 text\)"):
+        security.read_api_key(tmp_path / "k")
+
+    def denied(path: Path) -> str:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(security, "_first_line", denied)
+    with pytest.raises(InputError, match=r"k: cannot read it \(Permission denied\)$"):
+        security.read_api_key(tmp_path / "k")

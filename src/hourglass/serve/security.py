@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
-from hourglass.errors import InputError, no_file
+from hourglass.errors import InputError, no_file, read_problem
 
 logger = logging.getLogger(__name__)
 
@@ -89,9 +89,11 @@ def read_api_key(key_file: str | os.PathLike[str] | None = None,
         except OSError as exc:
             if exc.errno == errno.ELOOP:  # a symbolic link loop: said as such, not '(OSError)'
                 raise InputError(f"--api-key-file {no_file(path)}") from None
-            raise InputError(f"--api-key-file {path}: cannot read it ({type(exc).__name__})") from None
-        except UnicodeDecodeError as exc:
-            raise InputError(f"--api-key-file {path}: cannot read it ({type(exc).__name__})") from None
+            # the system's words ('Permission denied', 'Is a directory'), not '(PermissionError)'
+            raise InputError(f"--api-key-file {path}: cannot read it ({read_problem(exc)})") from None
+        except UnicodeDecodeError:
+            raise InputError(f"--api-key-file {path}: cannot read it (not UTF-8 text); the key "
+                             "alone on its first line") from None
         if not key:
             raise InputError(f"--api-key-file {path}: the file is empty")
         if os.name == "posix" and path.stat().st_mode & 0o077:
