@@ -18,6 +18,7 @@ from rich.table import Table
 
 from hourglass._labels import label_like
 from hourglass._numbers import to_numbers
+from hourglass._times import frequency
 from hourglass.cli._common import check_model_dir, model_params
 from hourglass.cli._output import fitted_text, print_stream_threshold, threshold_text
 from hourglass.cli._schema import warn_label_as_feature
@@ -165,7 +166,7 @@ def train_timeseries(
         raise HourglassError(f"--drop: no column {missing[0]!r} in {data}; columns are "
                              f"{', '.join(map(str, list(df.columns)[:8]))}"
                              f"{' ...' if df.shape[1] > 8 else ''}")
-    grid = freq or (ds.freq if ds else None)
+    grid = frequency(freq) if freq else (ds.freq if ds else None)  # (1H: saved as 1h)
     if agg is not None and (time_col is None or grid == "rows"):  # nothing it would combine
         untimed = ds.name if ds is not None and time_col is None else None  # ASD, SMD: numbers only
         why = (f"--dataset {untimed}'s files have no time column: the rows are the steps" if untimed

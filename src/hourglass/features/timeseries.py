@@ -558,7 +558,7 @@ class TimeSeriesPreprocessor:
         if self.freq == "rows":
             return frame
         if self.freq is not None:
-            step = pd.Timedelta(pd.tseries.frequencies.to_offset(self.freq))
+            step = pd.Timedelta(pd.tseries.frequencies.to_offset(self._grid_freq()))
             steps = (frame.index[-1] - frame.index[0]) / step
             if steps > max(1_000_000, 100 * len(frame)):  # e.g. one time stamp years off
                 # score/evaluate/explain have no --freq: the grid is the model's
@@ -567,7 +567,7 @@ class TimeSeriesPreprocessor:
                 raise InputError(f"column {ts_col!r}: the {self.freq} grid from {frame.index[0]} to "
                                  f"{frame.index[-1]} has {steps:,.0f} steps for {len(frame):,} rows; "
                                  f"check the time stamps, or {hint}")
-            return self._merge(frame.resample(self.freq))
+            return self._merge(frame.resample(self._grid_freq()))
         if frame.index.has_duplicates:
             n_dup = int(frame.index.duplicated().sum())
             if n_dup == len(frame) - 1 and len(frame) > 1:
@@ -723,10 +723,13 @@ class TimeSeriesPreprocessor:
             self.__dict__.update(before)
             raise
 
+    def _grid_freq(self) -> Any:
+        """``freq`` as pandas keeps it (``1H``: ``1h``, ``1d``: ``1D``, ``5T``: ``5min``); the
+        parameter itself stays as given (fit changes no parameter)."""
+        return frequency(self.freq) if isinstance(self.freq, str) else self.freq
+
     def _fit_grid(self, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         self._check_params()
-        if isinstance(self.freq, str):  # the model keeps the spelling pandas keeps (1d: 1D)
-            self.freq = frequency(self.freq)
         if not isinstance(df, pd.DataFrame):
             raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
         self.step_ = None  # the regular step of a series without freq, set by _frame
@@ -906,7 +909,8 @@ class TimeSeriesPreprocessor:
         """Plain-JSON fitted state."""
         if not hasattr(self, "channels_"):
             raise NotFittedError("TimeSeriesPreprocessor is not fitted")
-        return {"class": "TimeSeriesPreprocessor", "params": self.get_params(),
+        params = {**self.get_params(), "freq": self._grid_freq()}  # (1H saved as 1h)
+        return {"class": "TimeSeriesPreprocessor", "params": params,
                 "channels": self.channels_, "masked": self.masked_, "columns": self.columns_,
                 "feature_names": self.feature_names_,
                 "offset": [float(v) for v in self.offset_], "scale": [float(v) for v in self.scale_],
