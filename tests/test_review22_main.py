@@ -64,3 +64,17 @@ def test_a_model_config_past_the_depth_limit_is_corrupt(tmp_path: Path) -> None:
     with pytest.raises(ArtefactError, match="nested too deep"):
         load(tmp_path)
     json.loads((tmp_path / "config.json").read_text())  # (Python's own parser takes it)
+
+
+def test_no_json_with_many_brackets_is_said_as_the_parser_says() -> None:
+    # the depth was checked before the parse: a cut line of 500 '[' and an unterminated string was
+    # 'nested deeper than 400 levels', and a --param text of 500 '[' that is no JSON was refused
+    # rather than taken as text
+    import json
+
+    from hourglass._limits import loads_json
+    from hourglass.cli._common import parse_value
+
+    with pytest.raises(json.JSONDecodeError, match="Unterminated string"):
+        loads_json('{"a": "' + "[" * 500)
+    assert parse_value("x" + "[" * 500) == "x" + "[" * 500

@@ -75,16 +75,19 @@ def check_json_depth(text: str | bytes, start: int = 0, end: int | None = None,
 
 
 def loads_json(text: str | bytes) -> Any:
-    """``json.loads(text)`` after :func:`check_json_depth`: a document nested deeper than
-    :data:`MAX_JSON_DEPTH` raises ``RecursionError`` on every Python version.
+    """``json.loads(text)``, then :func:`check_json_depth`: a document nested deeper than
+    :data:`MAX_JSON_DEPTH` raises ``RecursionError`` on every Python version. A text that is no
+    JSON raises the parser's own error (an unterminated string is said as such, whatever its
+    brackets).
 
     Examples
     --------
     >>> loads_json('{"a": [1, 2]}')
     {'a': [1, 2]}
     """
+    value = json.loads(text)
     check_json_depth(text)
-    return json.loads(text)
+    return value
 
 
 def raw_decode_json(decoder: json.JSONDecoder, text: str, at: int = 0) -> tuple[Any, int]:

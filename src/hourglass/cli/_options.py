@@ -208,7 +208,7 @@ InspectTimestampOpt = Annotated[str | None, typer.Option(
     "--timestamp-col", help="Column with timestamps: for a table, the event time (not a feature); "
                             "with --entity-col, the time the buckets are cut on.")]
 FreqOpt = Annotated[str | None, typer.Option(
-    "--freq", help="Time series: resample onto this grid (e.g. 1min), or 'rows'.")]
+    "--freq", help="Time series: resample onto this grid (e.g. 30s, 1min, 1h, 1D), or 'rows'.")]
 FillOpt = Annotated[str | None, typer.Option(
     "--fill", help="Time series: fill gaps with ffill, interpolate or zero (0 after scaling: the "
                  "channel's training mean, not a reading of 0).")]
