@@ -1214,19 +1214,24 @@ def time_length(text: str) -> pd.Timedelta:
 #: pandas' old offset aliases of the time units (``5T``, ``100L``), which pandas 3 refuses: the
 #: spellings it keeps (``5min``, ``100ms``)
 _OLD_ALIASES = {"t": "min", "l": "ms", "u": "us", "n": "ns"}
+#: a grid step's unit: after its number, or first (``H``, ``T``: pandas' one step of it)
+_STEP_WORD = re.compile(rf"^[A-Za-z]+|{_UNIT_WORD.pattern}")
 
 
 def frequency(text: str) -> str:
     """A grid step a user typed (``--freq``) in the spelling pandas keeps: its units' case as
     :func:`time_length` puts it (``1d`` → ``1D``, ``1H`` → ``1h``, ``30S`` → ``30s``) and pandas'
     old aliases as their names now (``5T`` → ``5min``, ``100L`` → ``100ms``), the number as
-    typed; ``"rows"`` and other words (``MS``: a month's start; ``W-MON``) as they are, for
+    typed, a unit without one (``H``, ``T``: a model saved by an older pandas) too; ``"rows"``
+    and other words (``MS``: a month's start; ``W-MON``) as they are, for
     :func:`pandas.tseries.frequencies.to_offset` to read or refuse.
 
     Examples
     --------
     >>> [frequency(f) for f in ("1d", "1D", "1H", "1h", "5min", "5T", "30S", "1W", "rows")]
     ['1D', '1D', '1h', '1h', '5min', '5min', '30s', '1W', 'rows']
+    >>> [frequency(f) for f in ("H", "T", "S", "D", "MS", "W-MON")]
+    ['h', 'min', 's', 'D', 'MS', 'W-MON']
     """
     if text == "rows":
         return text
@@ -1238,7 +1243,7 @@ def frequency(text: str) -> str:
         low = word.lower()
         return _UNIT_CASES.get(low) or _OLD_ALIASES.get(low, word)
 
-    return _UNIT_WORD.sub(unit, text.strip())
+    return _STEP_WORD.sub(unit, text.strip())
 
 
 def steps_per_day(freq: str | None) -> float | None:
