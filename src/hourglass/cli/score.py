@@ -340,7 +340,7 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
                                      skip=on_bad_rows == "skip")
     ecs_time = grouping.ecs_time_field  # windows of rows: the ECS event time of a flagged row
     columns = (alert_columns("table", ecs=True) if rule is not None else
-               alert_columns("group", keep=list(dict.fromkeys([*grouping.keys, *(keep or [])]))))
+               alert_columns("group", keys=grouping.keys, keep=keep or ()))
     n_rows = flagged = 0
     with alert_file(output, columns, table=table) as writer:
         reads = [*grouping.keys, *(keep or []), *([time_col] if time_col else []),

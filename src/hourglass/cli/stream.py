@@ -946,12 +946,10 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
 
             rule = AlertRule.from_model(model, pipe)
         if output is not None and is_sqlite(output):
-            fields = list(dict.fromkeys([*parse_group_by(group[0]), *(keep or [])])) \
-                if group[0] is not None else []
             named = ["suppressed"] if rules is not None and all_rows else []  # --all: each line's rule
-            columns = (alert_columns("group", keep=fields)
+            columns = (alert_columns("group", keys=parse_group_by(group[0]), keep=keep or ())
                        if group[0] is not None and not ecs else
-                       alert_columns(kind, ecs=ecs, keep=[*(keep or ()), *named]))
+                       alert_columns(kind, ecs=ecs, keep=keep or (), named=named))
             sink: Any = SQLiteSink(output, columns, table=table)
         else:
             if output is not None:

@@ -92,15 +92,23 @@ _ECS = _cols(("timestamp", "TEXT", (("@timestamp",),)), ("severity", "TEXT", (("
 _DOC = Column("doc", "TEXT", ())
 
 
-def alert_columns(kind: str, *, ecs: bool = False, keep: Sequence[str] = ()) -> tuple[Column, ...]:
+def alert_columns(kind: str, *, ecs: bool = False, keep: Sequence[str] = (),
+                  keys: Sequence[str] = (), named: Sequence[str] = ()) -> tuple[Column, ...]:
     """The SQLite columns of the alerts of a ``kind`` model (``table``, ``time-series``,
-    ``entity`` or ``log``; ``group``: grouped table alerts, their key columns in ``keep``), or of
-    their ECS documents with ``ecs``; ``keep``: the kept input fields.
+    ``entity`` or ``log``; ``group``: grouped table alerts), or of their ECS documents with
+    ``ecs``; ``keep``: the kept input fields (``--keep``, each column marked ``kept``).
+
+    ``keys`` (the key columns of grouped alerts, ``--group-by``) come before the kept fields,
+    ``named`` (other fields of the run's own, e.g. ``suppressed``) after them; neither is
+    marked ``kept``, so that a table refused for other key columns is not said to differ in
+    kept fields (a field both a key and kept is one column, a key).
 
     Examples
     --------
     >>> [c.name for c in alert_columns("table", keep=["src_ip", "src_ip"])]
     ['row', 'score', 'flag', 'calibrated', 'severity', 'top_column', 'why', 'src_ip']
+    >>> [(c.name, c.kept) for c in alert_columns("group", keys=["host"], keep=["host", "user"])][-2:]
+    [('host', False), ('user', True)]
     >>> [c.name for c in alert_columns("table", ecs=True)][:4], alert_columns("log")[-1].name
     (['timestamp', 'severity', 'event_severity', 'risk_score'], 'doc')
     """
@@ -110,7 +118,9 @@ def alert_columns(kind: str, *, ecs: bool = False, keep: Sequence[str] = ()) -> 
         return (*_LOG, _DOC)
     base = {"table": _TABLE, "time-series": _SERIES, "entity": _ENTITY, "group": _GROUP}[kind]
     taken = {c.name for c in base}  # a field kept twice (--keep a --keep a) is one column
-    return base + tuple(Column(k, "", ((k,),), kept=True) for k in dict.fromkeys(keep) if k not in taken)
+    own = {*keys, *named}
+    return base + tuple(Column(k, "", ((k,),), kept=k not in own)
+                        for k in dict.fromkeys([*keys, *keep, *named]) if k not in taken)
 
 
 def _find(alert: Mapping[str, Any], paths: tuple[tuple[str, ...], ...]) -> Any:
