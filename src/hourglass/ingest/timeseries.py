@@ -37,7 +37,7 @@ from hourglass._limits import loads_json
 from hourglass._times import parse_timestamps, unreadable_times
 from hourglass.errors import InputError, no_file, read_problem
 from hourglass.ingest.readers import read_table
-from hourglass.ingest.tables import READ_ERRORS, check_log_text
+from hourglass.ingest.tables import READ_ERRORS, check_log_text, open_lines
 
 __all__ = ["TIMESERIES_DATASETS", "TimeSeriesDataset", "get_timeseries_dataset",
            "read_interpretation_labels", "read_nab", "read_skab", "read_smd"]
@@ -222,17 +222,19 @@ def read_smd(path: str | os.PathLike[str], *, labels: bool = True) -> pd.DataFra
     if not p.is_file():
         raise no_file(p)
     first: list[str] = []
+    at = 0  # the first line of content (blank lines above it skipped, as the label file's are)
     try:
         # a first line of column names alone (a copy saved with its header): left out, the
         # columns named m1..mD all the same (as a header-less copy of the entity names them)
         first = _first_fields(pd.read_csv(p, header=None, nrows=1, dtype=str,
                                           keep_default_na=False))
-        skip = int(bool(first) and not any(map(_number, first)))
-        df = pd.read_csv(p, header=None, dtype=np.float64, skiprows=skip)
+        header = bool(first) and not any(map(_number, first))
+        at = _first_content_line(p) if first else 0
+        df = pd.read_csv(p, header=None, dtype=np.float64, skiprows=[at] if header else None)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, UnicodeDecodeError):
         check_log_text(p)  # gzip without .gz, UTF-16 ...: said so, not 'expected numbers'
         if any(map(_number, first)) and not all(map(_number, first)):
-            raise InputError(f"{p}: line 1 mixes numbers and text ({','.join(first)[:80]!r}); "
+            raise InputError(f"{p}: line {at + 1} mixes numbers and text ({','.join(first)[:80]!r}); "
                              "expected comma-separated numbers (ASD/SMD format), under one line "
                              "of column names at most: name every column in it, or remove it"
                              ) from None
@@ -260,6 +262,16 @@ def read_smd(path: str | os.PathLike[str], *, labels: bool = True) -> pd.DataFra
 def _first_fields(first: pd.DataFrame) -> list[str]:
     """The fields of ``first`` (a file's first line, read as text), stripped."""
     return [str(v).strip() for v in first.iloc[0].tolist()] if len(first) else []
+
+
+def _first_content_line(path: Path) -> int:
+    """The index (from 0) of the first line of ``path`` that is not blank (nor only blanks):
+    the line pandas' reader, skipping blank lines, takes first."""
+    with open_lines(path) as fh:
+        for index, line in enumerate(fh):
+            if line.removeprefix(b"\xef\xbb\xbf" if index == 0 else b"").strip():
+                return index
+    return 0
 
 
 def _number(field: str) -> bool:
