@@ -455,8 +455,7 @@ class TimeSeriesPreprocessor:
                                  f"{self.fill_limit!r}", param="fill_limit")
         if self.freq not in (None, "rows"):
             try:  # (1H, 1d, 5T: spelled as pandas keeps them, as --bucket and --lateness are)
-                offset = pd.tseries.frequencies.to_offset(
-                    frequency(self.freq) if isinstance(self.freq, str) else self.freq)
+                offset = pd.tseries.frequencies.to_offset(self._grid_freq())
             except ValueError:
                 raise InputError(f"freq: {self.freq!r} is not a pandas frequency such as '1s' or "
                                  "'5min' (or 'rows')", param="freq") from None

@@ -23,6 +23,7 @@ literature (each folder's SOURCE.md):
 
 from __future__ import annotations
 
+import csv
 import gzip
 import math
 import os
@@ -226,10 +227,8 @@ def read_smd(path: str | os.PathLike[str], *, labels: bool = True) -> pd.DataFra
     try:
         # a first line of column names alone (a copy saved with its header): left out, the
         # columns named m1..mD all the same (as a header-less copy of the entity names them)
-        first = _first_fields(pd.read_csv(p, header=None, nrows=1, dtype=str,
-                                          keep_default_na=False))
+        at, first = _first_line(p)
         header = bool(first) and not any(map(_number, first))
-        at = _first_content_line(p) if first else 0
         df = pd.read_csv(p, header=None, dtype=np.float64, skiprows=[at] if header else None)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, UnicodeDecodeError):
         check_log_text(p)  # gzip without .gz, UTF-16 ...: said so, not 'expected numbers'
@@ -259,19 +258,17 @@ def read_smd(path: str | os.PathLike[str], *, labels: bool = True) -> pd.DataFra
     return df
 
 
-def _first_fields(first: pd.DataFrame) -> list[str]:
-    """The fields of ``first`` (a file's first line, read as text), stripped."""
-    return [str(v).strip() for v in first.iloc[0].tolist()] if len(first) else []
-
-
-def _first_content_line(path: Path) -> int:
-    """The index (from 0) of the first line of ``path`` that is not blank (nor only blanks):
-    the line pandas' reader, skipping blank lines, takes first."""
+def _first_line(path: Path) -> tuple[int, list[str]]:
+    """The index (from 0) of the first line of ``path`` that is not blank (nor only blanks), the
+    line pandas' reader, skipping blank lines, takes first, and its comma-separated fields,
+    stripped (quotes as a CSV reader takes them); ``(0, [])`` for a file of blank lines. Bytes
+    that are no UTF-8 raise ``UnicodeDecodeError``, as the reader would."""
     with open_lines(path) as fh:
         for index, line in enumerate(fh):
-            if line.removeprefix(b"\xef\xbb\xbf" if index == 0 else b"").strip():
-                return index
-    return 0
+            text = line.decode("utf-8").removeprefix("\ufeff" if index == 0 else "")
+            if text.strip():
+                return index, [f.strip() for f in next(csv.reader([text]))]
+    return 0, []
 
 
 def _number(field: str) -> bool:
