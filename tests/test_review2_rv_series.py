@@ -107,7 +107,7 @@ def test_preprocessor_rows_of_a_slice_are_those_of_the_table() -> None:
         TimeSeriesPreprocessor(columns=["w"]).fit(df.iloc[10:])
 
 
-@pytest.mark.parametrize(("freq", "said"), [("W", "calendar step of varying length"),
+@pytest.mark.parametrize(("freq", "said"), [("W", "weeks that end on a weekday"),
                                             ("MS", "calendar step of varying length"),
                                             ("0min", "not a positive step"),
                                             ("-5min", "not a positive step")])

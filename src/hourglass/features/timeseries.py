@@ -459,12 +459,14 @@ class TimeSeriesPreprocessor:
             except ValueError:
                 raise InputError(f"freq: {self.freq!r} is not a pandas frequency such as '1s' or "
                                  "'5min' (or 'rows')", param="freq") from None
-            try:  # the steps of a series are equally long: weeks, months, business days are not
-                step = pd.Timedelta(offset)
+            try:  # a series' steps are fixed lengths: months and business days vary, and a
+                step = pd.Timedelta(offset)  # week (W: W-SUN) is cut at a weekday
             except ValueError:
-                raise InputError(f"freq: {self.freq!r} is a calendar step of varying length; a "
-                                 "series needs a fixed one, such as '1h', '1D' or '7D'",
-                                 param="freq") from None
+                what = (f"weeks that end on a weekday (pandas reads it as {offset.freqstr!r}), not "
+                        f"a fixed length; write '{7 * offset.n}D' for steps of {7 * offset.n} days"
+                        if isinstance(offset, pd.offsets.Week) else "a calendar step of varying "
+                        "length; a series needs a fixed one, such as '1h', '1D' or '7D'")
+                raise InputError(f"freq: {self.freq!r} is {what}", param="freq") from None
             if step <= pd.Timedelta(0):
                 raise InputError(f"freq: {self.freq!r} is not a positive step", param="freq")
 
