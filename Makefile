@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(BIN)/hourglass demo --output demo-model
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks conftest.py
 	$(BIN)/python -m mypy
 
 test: $(STAMP) lint

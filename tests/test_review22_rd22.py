@@ -111,12 +111,15 @@ def test_folder_of_csv_files_with_a_cr_in_a_quoted_field_reads_as_the_files_alon
 def test_folder_of_cr_ended_logs_with_a_stray_quote_keeps_their_lines(tmp_path: Path) -> None:
     # the quoted-CR rule of CSV files also merged a CR-ended log's lines after an odd '"' in one
     # (a message quoting part of a name): read alone, the log reader splits each at its CR
-    from hourglass.cli._spool import folder_as_file
+    from hourglass.cli._spool import folder_as_file, remove_spooled
 
     d = tmp_path / "logs"
     d.mkdir()
     (d / "a.log").write_bytes(b'user "bob logged in\rsecond line\rthird line\r')
     (d / "b.log").write_bytes(b"fourth line\rfifth line\r")
-    path = folder_as_file(d)
-    assert path.read_bytes().split(b"\n") == [b'user "bob logged in', b"second line", b"third line",
-                                               b"fourth line", b"fifth line", b""]
+    try:
+        path = folder_as_file(d)
+        assert path.read_bytes().split(b"\n") == [b'user "bob logged in', b"second line",
+                                                   b"third line", b"fourth line", b"fifth line", b""]
+    finally:
+        remove_spooled()
