@@ -1159,7 +1159,9 @@ def _iter_csv(
     id_text: set[str] = set()  # ids turned to text for such a number: a word still malformed
     # Columns read as text and converted row by row, after pyarrow refused a later value of one
     # (a repeated header row, a word in a numeric column): name -> the type the column has.
-    converted: dict[str, pa.DataType] = {}
+    # 64-bit ids always: pyarrow's int64 reads a later hex number (0x10) as 16, where the first
+    # block's makes the column text (see ``checked``)
+    converted: dict[str, pa.DataType] = {n: types[n] for n in sorted(ids)}
     headers = _header_spellings(names) if header_rows else {}
 
     def checked(batch: pa.RecordBatch, first_row: int, lines: _RowLines, kept: int) -> pa.RecordBatch:
@@ -1181,12 +1183,15 @@ def _iter_csv(
             column = batch.column(name)
             if name in ids and (pa.types.is_int64(typ) or name in id_text):
                 # 64-bit ids: a value that is no number (``abc``) is malformed, as in a float64
-                # column; a number no int64 holds (a fraction, past int64) turns the column to
-                # text, still exact (the message names the type of the first block)
-                wrong = [i for i in _unconvertible(column, pa.float64()) if not bad[i]]
+                # column; a number no int64 holds (a fraction, past int64) or a hex number (as
+                # one in the first block does, :func:`_fixed_type`) turns the column to text,
+                # still exact (the message names the type of the first block)
+                hexed = pc.fill_null(pc.match_substring_regex(pc.utf8_trim_whitespace(column), _HEX), False)
+                hexes = set(np.flatnonzero(hexed.to_numpy(zero_copy_only=False)).tolist())
+                wrong = [i for i in _unconvertible(column, pa.float64()) if not bad[i] and i not in hexes]
                 words = set(wrong)
-                if pa.types.is_int64(typ) and any(
-                        not bad[i] and i not in words for i in _unconvertible(column, typ)):
+                if pa.types.is_int64(typ) and (any(not bad[i] for i in hexes) or any(
+                        not bad[i] and i not in words for i in _unconvertible(column, typ))):
                     converted[name] = types[name] = pa.string()
                     id_text.add(name)
                 typ = pa.int64()
@@ -1265,11 +1270,6 @@ def _iter_csv(
             name = names[int(msg.split("column #", 1)[1].split(":", 1)[0])]
         except (ValueError, IndexError):
             name = None
-        if name in ids and pa.types.is_int64(types[name]) and name not in converted and not headers:
-            # 64-bit ids with a later value pyarrow's int64 refuses: read as text and converted,
-            # 7.0 to 7; text where a value is no int64 (a fraction, past int64: see ``checked``)
-            converted[name] = types[name]
-            return True  # (one a repeated header row refused: converted below, the row dropped)
         # (a time column too: a later time with a UTC offset, or without one, is read as text and
         # converted by the time rules, see _cast_text; one that is no time stays an error)
         if on_bad_rows != "skip" and not header_rows and (used is None or name in used) \
@@ -1350,6 +1350,10 @@ def _csv_source(path: Path) -> Any:
     return path
 
 
+#: a hex number as written (``0xC000006D``), white space aside: text in a column of numbers
+_HEX = r"^[+-]?0[xX][0-9a-fA-F]+$"
+
+
 def _fixed_type(f: pa.Field, text: pa.Array | None) -> pa.DataType:
     """The type a CSV column inferred as ``f`` from the first block is read with throughout;
     ``text``: that block's values of a numeric column as written.
@@ -1380,7 +1384,7 @@ def _fixed_type(f: pa.Field, text: pa.Array | None) -> pa.DataType:
         return f.type
     if text is not None and len(text) and text.null_count < len(text):
         values = pc.utf8_trim_whitespace(text)
-        if pc.any(pc.match_substring_regex(values, r"^[+-]?0[xX][0-9a-fA-F]+$")).as_py():
+        if pc.any(pc.match_substring_regex(values, _HEX)).as_py():
             return pa.string()
         values = _whole_digits(values)  # (7.0 beside 64-bit ids: a whole number, as JSON's)
         whole = pc.match_substring_regex(values, r"^[+-]?[0-9]+$")

@@ -1,0 +1,61 @@
+"""Review 23 (csv23): a CSV read the same whatever its block size (a later hex number beside 64-bit
+ids)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.errors import InputError
+from hourglass.ingest.tables import iter_table
+
+BIG = 9007199254740993  # 2**53 + 1: float64 reads it as 2**53
+SMALL_BLOCK = 4096  # a block of a few hundred rows: the file below is read in several
+
+
+def _read(path: Path, chunk_bytes: int = 16 << 20, on_bad_rows: str = "error") -> pd.DataFrame:
+    return pd.concat(list(iter_table(path, fmt="csv", chunk_bytes=chunk_bytes, on_bad_rows=on_bad_rows)),
+                     ignore_index=True)
+
+
+def _ids_then_hex(tmp_path: Path) -> Path:
+    path = tmp_path / "ids.csv"
+    rows = [f"{BIG},x"] + [f"{i},x" for i in range(2000)] + ["0x10,y", "5,z"]
+    path.write_text("id,b\n" + "\n".join(rows) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("on_bad_rows", ["error", "skip"])
+def test_csv_hex_in_a_later_block_of_64_bit_ids_is_text_as_in_the_first(tmp_path: Path,
+                                                                        on_bad_rows: str) -> None:
+    # a 0x10 in a later block of a column of 64-bit ids was read as 16 (pyarrow's int64 parses
+    # hex), while in the first block it makes the column text: the same file read otherwise
+    path = _ids_then_hex(tmp_path)
+    whole = _read(path, on_bad_rows=on_bad_rows)  # one block
+    blocks = _read(path, SMALL_BLOCK, on_bad_rows=on_bad_rows)
+    assert whole["id"].iloc[-2:].tolist() == ["0x10", "5"]
+    assert blocks["id"].iloc[-2:].tolist() == ["0x10", "5"]
+    assert blocks["id"].astype(str).tolist() == whole["id"].astype(str).tolist()
+
+
+def test_csv_word_in_a_later_block_of_64_bit_ids_still_malformed_beside_hex(tmp_path: Path) -> None:
+    # once a later word made the ids be read as text, the 0x10 before it was named the malformed
+    # value (a word, where it was 16 otherwise); now the hex turns the ids to text, and the word
+    # after it is the malformed value, named by its line
+    path = tmp_path / "ids.csv"
+    rows = [f"{BIG},x"] + [f"{i},x" for i in range(2000)] + ["0x10,y", "abc,z"]
+    path.write_text("id,b\n" + "\n".join(rows) + "\n")
+    with pytest.raises(InputError, match=r"line 2004: column 'id': malformed value 'abc'"):
+        _read(path, SMALL_BLOCK)
+
+
+def test_csv_64_bit_ids_in_later_blocks_stay_exact_int64(tmp_path: Path) -> None:
+    # (pinned beside the fix: the ids are now read as text and converted) exact int64 in every block
+    path = tmp_path / "ids.csv"
+    ids = [BIG + i for i in range(2000)]
+    path.write_text("id,b\n" + "".join(f"{v},x\n" for v in ids))
+    df = _read(path, SMALL_BLOCK)
+    assert df["id"].dtype == np.int64 and df["id"].tolist() == ids
