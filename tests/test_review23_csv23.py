@@ -1,5 +1,5 @@
 """Review 23 (csv23): a CSV read the same whatever its block size (a later hex number beside 64-bit
-ids)."""
+ids); 64-bit ids beside a whole number written with an exponent stay exact, as in JSON lines."""
 
 from __future__ import annotations
 
@@ -59,3 +59,27 @@ def test_csv_64_bit_ids_in_later_blocks_stay_exact_int64(tmp_path: Path) -> None
     path.write_text("id,b\n" + "".join(f"{v},x\n" for v in ids))
     df = _read(path, SMALL_BLOCK)
     assert df["id"].dtype == np.int64 and df["id"].tolist() == ids
+
+
+@pytest.mark.parametrize("chunk_bytes", [16 << 20, SMALL_BLOCK])
+def test_csv_64_bit_ids_beside_an_exponent_stay_exact_as_in_json_lines(tmp_path: Path,
+                                                                      chunk_bytes: int) -> None:
+    # 9007199254740993 beside 1e3 in the first block made the column float64 (the id read as
+    # 9007199254740992), where JSON lines keep it exact (a whole float within 2**53 is an int);
+    # in a later block 1e3 turned the ids to text
+    path = tmp_path / "ids.csv"
+    rows = [f"{BIG},1", "1e3,2"] + [f"{BIG + i},x" for i in range(400)] + ["-1.5E+3,y"]
+    path.write_text("id,b\n" + "\n".join(rows) + "\n")
+    df = _read(path, chunk_bytes)
+    assert df["id"].dtype == np.int64
+    assert df["id"].tolist() == [BIG, 1000] + [BIG + i for i in range(400)] + [-1500]
+    jsonl = tmp_path / "ids.jsonl"
+    jsonl.write_text(f'{{"id": {BIG}}}\n{{"id": 1e3}}\n')
+    assert pd.concat(list(iter_table(jsonl, fmt="jsonl")))["id"].tolist() == [BIG, 1000]
+
+
+def test_csv_64_bit_ids_beside_a_fraction_with_an_exponent_stay_float(tmp_path: Path) -> None:
+    # (pinned beside the fix) 1.25e1 is no whole number, as 7.5 is not: the column stays float64
+    path = tmp_path / "ids.csv"
+    path.write_text(f"id,b\n{BIG},1\n1.25e1,2\n")
+    assert _read(path)["id"].dtype == np.float64

@@ -1362,8 +1362,8 @@ def _fixed_type(f: pa.Field, text: pa.Array | None) -> pa.DataType:
     but a column with a hex number (``0xC000006D``, a Windows status code) is text (pyarrow reads
     hex as an integer the float64 reader then refuses), and a column of whole numbers beyond
     2**53, which float64 would round (64-bit ids), keeps them exact: int64 (a value such as
-    ``7.0`` among them read as 7; a real fraction, ``7.5``, leaves the column float64), or text
-    past int64.
+    ``7.0`` or ``1e3`` among them read as 7, 1000, as JSON lines read them; a real fraction,
+    ``7.5``, leaves the column float64), or text past int64.
 
     Examples
     --------
@@ -1377,6 +1377,8 @@ def _fixed_type(f: pa.Field, text: pa.Array | None) -> pa.DataType:
     DataType(int64)
     >>> _fixed_type(pa.field("a", pa.float64()), pa.array(["9007199254740993", "7.5"]))
     DataType(double)
+    >>> _fixed_type(pa.field("a", pa.float64()), pa.array(["9007199254740993", "1e3"]))
+    DataType(int64)
     """
     if pa.types.is_null(f.type) or pa.types.is_binary(f.type):
         return pa.string()
@@ -1386,7 +1388,7 @@ def _fixed_type(f: pa.Field, text: pa.Array | None) -> pa.DataType:
         values = pc.utf8_trim_whitespace(text)
         if pc.any(pc.match_substring_regex(values, _HEX)).as_py():
             return pa.string()
-        values = _whole_digits(values)  # (7.0 beside 64-bit ids: a whole number, as JSON's)
+        values = _whole_digits(values)  # (7.0, 1e3 beside 64-bit ids: a whole number, as JSON's)
         whole = pc.match_substring_regex(values, r"^[+-]?[0-9]+$")
         if pc.all(whole).as_py():
             longest = pc.max(pc.utf8_length(pc.utf8_ltrim(values, characters="+-0"))).as_py() or 0
@@ -1401,15 +1403,32 @@ def _fixed_type(f: pa.Field, text: pa.Array | None) -> pa.DataType:
 
 
 def _whole_digits(text: pa.Array) -> pa.Array:
-    """The text values of numbers with a fraction of zeros (``7.0``) as whole numbers (``7``),
-    the others as they are: a column of 64-bit ids with such a value stays exact as int64.
+    """The text values of numbers with a fraction of zeros (``7.0``) as whole numbers (``7``), and
+    those written with an exponent (``1e3``) that are whole and within 2**53 (JSON's rule for a
+    float beside 64-bit ids: :func:`_records_frame`) too (``1000``), the others as they are: a
+    column of 64-bit ids with such a value stays exact as int64.
 
     Examples
     --------
     >>> _whole_digits(pa.array(["7.0", "-3.", "9007199254740993", "7.5", None])).to_pylist()
     ['7', '-3', '9007199254740993', '7.5', None]
+    >>> _whole_digits(pa.array([" 1e3", "-1.5E+3", "1.25e1", "1e16", "1e400"])).to_pylist()
+    ['1000', '-1500', '1.25e1', '1e16', '1e400']
     """
-    return pc.replace_substring_regex(text, pattern=r"^\s*([+-]?[0-9]+)\.0*\s*$", replacement="\\1")
+    text = pc.replace_substring_regex(text, pattern=r"^\s*([+-]?[0-9]+)\.0*\s*$", replacement="\\1")
+    exp = pc.fill_null(pc.match_substring_regex(text, _EXPONENT), False)
+    if not pc.any(exp).as_py():
+        return text
+    numbers = pc.cast(pc.utf8_trim_whitespace(pc.if_else(exp, text, pa.nulls(len(text), pa.string()))),
+                      pa.float64())
+    whole = pc.fill_null(pc.and_(pc.equal(numbers, pc.floor(numbers)),
+                                 pc.less_equal(pc.abs(numbers), float(2**53))), False)
+    digits = pc.cast(pc.cast(pc.if_else(whole, numbers, 0.0), pa.int64()), pa.string())
+    return pc.if_else(whole, digits, text)
+
+
+#: a number written with an exponent (``1e3``, ``-1.5E+3``), white space aside
+_EXPONENT = r"^\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]+\s*$"
 
 
 def _fine_time(typ: pa.DataType) -> pa.DataType:
@@ -1448,9 +1467,9 @@ def _cast_text(col: pa.Array, typ: pa.DataType) -> pa.Array:
     column, and a later ``...Z`` row stopped the read (or was skipped as malformed). A number
     (or boolean) column takes an unset value (``-``, ``(empty)``, :data:`NULL_VALUES`) as a
     missing value, and an integer column a whole number with a fraction of zeros (``7.0``,
-    beside 64-bit ids) as that integer. A time with a finer fraction of a second than the
-    column holds (Go's RFC 3339 nanoseconds, ``10:00:00.123456789Z``; .NET's seven digits) is
-    cut to it: pyarrow refuses it too.
+    beside 64-bit ids) or an exponent (``1e3``: :func:`_whole_digits`) as that integer. A time
+    with a finer fraction of a second than the column holds (Go's RFC 3339 nanoseconds,
+    ``10:00:00.123456789Z``; .NET's seven digits) is cut to it: pyarrow refuses it too.
 
     Examples
     --------
