@@ -83,3 +83,37 @@ def test_csv_64_bit_ids_beside_a_fraction_with_an_exponent_stay_float(tmp_path: 
     path = tmp_path / "ids.csv"
     path.write_text(f"id,b\n{BIG},1\n1.25e1,2\n")
     assert _read(path)["id"].dtype == np.float64
+
+
+@pytest.mark.parametrize("suffix", [".txt", ""])
+def test_folder_of_cr_ended_csv_files_not_named_csv_keeps_a_quoted_cr(tmp_path: Path, suffix: str) -> None:
+    # a folder's CR-ended CSV files named .txt (or with no extension), which the format sniffer
+    # reads as CSV, had the CR inside a quoted field copied as a line feed ('one\ntwo'), where the
+    # file read alone keeps it ('one\rtwo'): the quoted-CR rule went by the name .csv/.tsv alone
+    from hourglass.cli._spool import folder_as_file, remove_spooled
+    from hourglass.ingest.readers import read_table
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    first, second = folder / f"a{suffix}", folder / f"b{suffix}"
+    first.write_bytes(b'id,msg\r1,"line one\rline two"\r2,plain\r')
+    second.write_bytes(b'id,msg\r3,"x\ry"\r4,z\r')
+    alone = read_table(first)["msg"].tolist() + read_table(second)["msg"].tolist()
+    assert alone == ["line one\rline two", "plain", "x\ry", "z"]
+    try:
+        assert read_table(folder_as_file(folder))["msg"].tolist() == alone
+    finally:
+        remove_spooled()
+
+
+def test_folder_of_cr_ended_logs_keeps_a_stray_quote_as_text(tmp_path: Path) -> None:
+    # (pinned beside the fix) a log (.log) is text lines: a stray quote does not join its lines
+    from hourglass.cli._spool import folder_as_file, remove_spooled
+
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    (folder / "a.log").write_bytes(b'host=a msg="open\rhost=b msg=x\r')
+    try:
+        assert folder_as_file(folder).read_bytes() == b'host=a msg="open\nhost=b msg=x\n'
+    finally:
+        remove_spooled()

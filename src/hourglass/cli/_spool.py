@@ -43,7 +43,7 @@ import typer
 
 from hourglass._eol import CrToLf, cr_ended, cr_lines
 from hourglass._limits import loads_json
-from hourglass.errors import is_link_loop, no_file, read_problem
+from hourglass.errors import InputError, is_link_loop, no_file, read_problem
 
 __all__ = ["STDIN_NAME", "folder_as_file", "folder_shown", "pattern_as_file", "piped", "reads_file",
            "remove_spooled", "shown", "shown_name", "stdin_as_file"]
@@ -423,8 +423,8 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                         # within a quoted field where a CSV reader would find one (its value's)
                         from hourglass.ingest.tables import _quoted_newline
 
-                        table = path.name.lower().removesuffix(".gz").endswith((".csv", ".tsv"))
-                        quotes = table and _quoted_newline(CrToLf()(head))  # (a log's stray " is text)
+                        # (a log's stray " is text)
+                        quotes = _quoted_newline(CrToLf()(head)) and _csv_table(path)
                         src = cr_lines(_Chain(head, src), quotes=quotes)
                     else:
                         src.seek(0)  # (a gzip file's first 64 KiB decompressed again: cheap)
@@ -557,6 +557,23 @@ def _names_columns(line: bytes, header: bytes) -> bool:
     """
     names = set(_fields(header))
     return len(names) > 1 and len(names & set(_fields(line))) >= max(2, len(names) // 2)
+
+
+def _csv_table(path: Path) -> bool:
+    """Whether ``path`` given alone is read as a CSV or TSV table, whose quoted fields may hold a
+    line break: its name says so (``.csv``, ``.tsv``; ``.gz`` aside), or it is named ``.txt`` or
+    has no extension and the format sniffer reads it as one (a log, ``.log``, is text lines)."""
+    name = path.name.lower().removesuffix(".gz")
+    if name.endswith((".csv", ".tsv")):
+        return True
+    if "." in name and not name.endswith(".txt"):
+        return False
+    from hourglass.ingest.formats import sniff_format
+
+    try:
+        return str(sniff_format(path).name) in ("csv", "tsv")
+    except (InputError, OSError, EOFError, zlib.error):  # (said when the file is copied or read)
+        return False
 
 
 def _peek_line(src: Any) -> tuple[bytes, Any]:
