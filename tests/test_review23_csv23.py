@@ -117,3 +117,81 @@ def test_folder_of_cr_ended_logs_keeps_a_stray_quote_as_text(tmp_path: Path) -> 
         assert folder_as_file(folder).read_bytes() == b'host=a msg="open\nhost=b msg=x\n'
     finally:
         remove_spooled()
+
+
+def _mixed_labels(tmp_path: Path) -> tuple[Path, Path]:
+    # the same rows as CSV and as JSON lines: labels 0 (normal), 1 and true (attacks)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(120, 2)).round(4)
+    labels = ["0"] * 100 + ["1"] * 12 + ["true"] * 8
+    csv = tmp_path / "mix.csv"
+    csv.write_text("a,b,label\n" + "".join(f"{a},{b},{lab}\n" for (a, b), lab in zip(x, labels, strict=True)))
+    jsonl = tmp_path / "mix.jsonl"
+    value = {"0": "0", "1": "1", "true": "true"}
+    jsonl.write_text("".join(f'{{"a": {a}, "b": {b}, "label": {value[lab]}}}\n'
+                             for (a, b), lab in zip(x, labels, strict=True)))
+    return csv, jsonl
+
+
+def test_csv_column_of_0_1_beside_true_is_read_as_written(tmp_path: Path) -> None:
+    # pyarrow read a column of 0, 1 and true as booleans (0 as False): the CSV's labels became
+    # False/True where the same rows as JSON lines keep 0 and 1; a column is booleans only where
+    # every value says true or false (as the README's suppression rules already said)
+    path = tmp_path / "t.csv"
+    path.write_text("a,label\n1,0\n2,1\n3,true\n")
+    assert _read(path)["label"].tolist() == ["0", "1", "true"]
+    path.write_text("a,label\n1,0\n2,1\n")  # (pinned) 0/1 alone: numbers
+    assert _read(path)["label"].tolist() == [0, 1]
+    path.write_text("a,label\n1,true\n2,False\n3,TRUE\n")  # (pinned) true/false alone: booleans
+    assert _read(path)["label"].tolist() == [True, False, True]
+
+
+def test_csv_boolean_column_with_a_later_0_is_a_malformed_value(tmp_path: Path) -> None:
+    # a later block's 0 in a column of booleans was read as False (pyarrow's boolean spellings),
+    # where in the first block it makes the column text: now a malformed value named by its line,
+    # as any later value that does not fit the first block's type (skipped in skip mode)
+    path = tmp_path / "t.csv"
+    path.write_text("a,label\n" + "".join(f"{i},{'true' if i % 2 else 'false'}\n" for i in range(2000))
+                    + "5,0\n")
+    with pytest.raises(InputError, match=r"line 2002: column 'label': malformed value '0'"):
+        _read(path, SMALL_BLOCK)
+    skipped = _read(path, SMALL_BLOCK, on_bad_rows="skip")
+    assert len(skipped) == 2000 and skipped["label"].dtype == bool
+
+
+def test_train_on_labels_0_1_true_splits_csv_and_json_lines_alike(tmp_path: Path) -> None:
+    # 'train --label-col label --normal 0' on a CSV of labels 0, 1, true was refused ('no rows
+    # with label in [0]; values seen: False, True'), while the same rows as JSON lines trained on
+    # the 0 rows; now both train on the 100 rows labelled 0, and --normal false is refused alike
+    from hourglass.cli.app import app
+    from tests._cli import runner
+
+    csv, jsonl = _mixed_labels(tmp_path)
+    for data in (csv, jsonl):
+        res = runner.invoke(app, ["train", str(data), "--label-col", "label", "--normal", "0",
+                                  "--epochs", "1", "-o", str(tmp_path / f"m-{data.suffix[1:]}")])
+        assert res.exit_code == 0, res.output
+        assert "training on 100 normal rows of 120" in res.output
+    said = []
+    for data in (csv, jsonl):
+        res = runner.invoke(app, ["train", str(data), "--label-col", "label", "--normal", "false",
+                                  "--epochs", "1", "-o", str(tmp_path / "no")])
+        assert res.exit_code == 2
+        said.append(res.output)
+    assert all("no rows with label in ['false']" in s and "did you mean '0'?" in s for s in said)
+
+
+def test_series_labels_0_1_beside_true_read_as_in_json_lines() -> None:
+    # a series' CSV label column of 0, 1 and true is now text: 'true' is 1 and 'false' 0, as
+    # JSON lines' booleans beside 0 and 1 are (and as pyarrow's booleans were)
+    from hourglass.cli.timeseries import not_normal_steps
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    df = pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=4, freq="1min").astype(str),
+                       "v": [1.0, 2.0, 3.0, 4.0]})
+    pre = TimeSeriesPreprocessor("ts", freq="1min").fit(df)
+    text = pd.Series(["0", "1", "true", "false"], dtype=object)
+    json_values = pd.Series([0, 1, True, False], dtype=object)
+    assert pre.align_labels(df, text).tolist() == pre.align_labels(df, json_values).tolist() == [0, 1, 1, 0]
+    assert not_normal_steps(text).tolist() == not_normal_steps(json_values).tolist() \
+        == [False, True, True, False]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["as_float", "to_numbers", "wide_ints_as_inf"]
+__all__ = ["as_float", "label_numbers", "to_numbers", "wide_ints_as_inf"]
 
 
 def as_float(v: int) -> float:
@@ -57,3 +57,20 @@ def to_numbers(s: pd.Series) -> pd.Series:
         return pd.to_numeric(s, errors="coerce")
     except OverflowError:
         return pd.to_numeric(wide_ints_as_inf(s), errors="coerce")
+
+
+def label_numbers(s: pd.Series) -> pd.Series:
+    """A series' 0/1 labels ``s`` as numbers (:func:`to_numbers`), the words ``true`` and
+    ``false`` (any case, spaces aside) as 1 and 0: a CSV column of 0 and 1 beside ``true`` is
+    read as its text (no booleans), where JSON lines' ``true`` beside 0 and 1 is a boolean.
+
+    Examples
+    --------
+    >>> label_numbers(pd.Series(["0", "1", " TRUE", "false", "x", None], dtype=object)).tolist()
+    [0.0, 1.0, 1.0, 0.0, nan, nan]
+    """
+    out = to_numbers(s)
+    if s.dtype != object and not pd.api.types.is_string_dtype(s.dtype):
+        return out
+    words = s.astype("string").str.strip().str.lower()
+    return out.mask((words == "true").fillna(False), 1).mask((words == "false").fillna(False), 0)

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hourglass._labels import label_like
-from hourglass._numbers import to_numbers
+from hourglass._numbers import label_numbers
 from hourglass._times import frequency
 from hourglass.cli._common import check_model_dir, model_params
 from hourglass.cli._output import fitted_text, print_stream_threshold, threshold_text
@@ -271,15 +271,16 @@ def _warn_label_channel(channels: Sequence[str], data: Path, label_col: str | No
 
 def not_normal_steps(labels: pd.Series) -> np.ndarray:
     """Mask of the rows of a series' label column ``labels`` not labelled normal: a series is
-    labelled 0 (normal) or 1 (anomaly), so only 0 (``0.0``, a boolean ``False``) is normal; 1,
-    text (``normal`` too), a missing label and an integer no float holds are not known to be.
+    labelled 0 (normal) or 1 (anomaly), so only 0 (``0.0``, a boolean ``False``, the text
+    ``false`` of a CSV column of 0 and 1 beside true/false) is normal; 1, text (``normal``
+    too), a missing label and an integer no float holds are not known to be.
 
     Examples
     --------
     >>> not_normal_steps(pd.Series([0, 1.0, "normal", None, False], dtype=object)).tolist()
     [False, True, True, True, False]
     """
-    y = to_numbers(labels)  # an integer of 400 digits: inf, not normal
+    y = label_numbers(labels)  # an integer of 400 digits: inf, not normal; 'false' normal
     return (y.fillna(1) != 0).to_numpy()
 
 

@@ -32,7 +32,7 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 from pandas.tseries.frequencies import to_offset
 
-from hourglass._numbers import to_numbers
+from hourglass._numbers import label_numbers, to_numbers
 from hourglass._params import check_numeric_params
 from hourglass._times import frequency, parse_timestamps, read_timestamps, stripped_text
 from hourglass.errors import InputError, NotFittedError
@@ -876,7 +876,8 @@ class TimeSeriesPreprocessor:
         if not hasattr(self, "channels_"):
             raise NotFittedError("TimeSeriesPreprocessor is not fitted; call fit(df) first")
         raw = pd.Series(np.asarray(labels, dtype=object).ravel())
-        y = to_numbers(raw).to_numpy(dtype=np.float64)
+        # (true/false as 1/0: a CSV's 0, 1 beside true are text, JSON's true a boolean)
+        y = label_numbers(raw).to_numpy(dtype=np.float64)
         bad = ~np.isin(y, (0.0, 1.0))  # text, a missing label or another class: never 'normal'
         if bad.any():
             i = int(np.flatnonzero(bad)[0])

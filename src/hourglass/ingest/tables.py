@@ -59,6 +59,11 @@ BAD_ROWS = ("error", "skip")
 CHUNK_BYTES = 16 << 20
 # Missing-value spellings (pyarrow's defaults plus the ones seen in flow exports).
 NULL_VALUES = ("", "NaN", "nan", "NA", "N/A", "n/a", "NULL", "null", "None", "-nan", "#N/A", "?")
+# Boolean spellings: pyarrow's less its 1 and 0, so a column is booleans only where it says
+# true/false, as a JSON value does (a column of 0/1 is numbers; 0, 1 beside true is text as
+# written, as JSON lines keep 0, 1 beside true: pyarrow read it False, True, True)
+_TRUE_VALUES = ("true", "True", "TRUE")
+_FALSE_VALUES = ("false", "False", "FALSE")
 _JSONL_CHUNK_ROWS = 50_000
 _BLOCK_BYTES = 1 << 20
 # What reading a damaged file raises: I/O errors, a gzip stream cut short (EOFError) or corrupt
@@ -1028,6 +1033,8 @@ def _iter_csv(
                                                 newlines_in_values=multiline[0],
                                                 invalid_row_handler=on_invalid),
             "convert_options": pacsv.ConvertOptions(null_values=list(null_values),
+                                                    true_values=list(_TRUE_VALUES),
+                                                    false_values=list(_FALSE_VALUES),
                                                     strings_can_be_null=True,
                                                     column_types=types or {}),
         }
@@ -1483,7 +1490,16 @@ def _cast_text(col: pa.Array, typ: pa.DataType) -> pa.Array:
     [5.0, None, None, None]
     >>> _cast_text(pa.array(["9007199254740993", "7.0", None]), pa.int64()).to_pylist()
     [9007199254740993, 7, None]
+    >>> _cast_text(pa.array(["true", "0"]), pa.bool_())
+    Traceback (most recent call last):
+    pyarrow.lib.ArrowInvalid: '0' is no boolean (true/false) of a column of booleans
     """
+    if pa.types.is_boolean(typ) and pa.types.is_string(col.type):
+        # 1 and 0 are no booleans, as the reader takes them (_TRUE_VALUES), where pyarrow casts them
+        digits = pc.fill_null(pc.match_substring_regex(col, r"^\s*[01]\s*$"), False)
+        if pc.any(digits).as_py():
+            at = pc.index(digits, True).as_py()
+            raise pa.ArrowInvalid(f"{col[at].as_py()!r} is no boolean (true/false) of a column of booleans")
     try:
         return pc.cast(col, typ)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
