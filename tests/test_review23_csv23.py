@@ -106,15 +106,20 @@ def test_folder_of_cr_ended_csv_files_not_named_csv_keeps_a_quoted_cr(tmp_path: 
         remove_spooled()
 
 
-def test_folder_of_cr_ended_logs_keeps_a_stray_quote_as_text(tmp_path: Path) -> None:
-    # (pinned beside the fix) a log (.log) is text lines: a stray quote does not join its lines
+@pytest.mark.parametrize(("name", "text"), [
+    ("a.log", b'host=a msg="open\rhost=b msg=x\r'),
+    ("app.txt", b'10:00:00,123 INFO user "bob in\r10:00:01,456 INFO alice out\r10:00:02,789 INFO x\r'),
+])
+def test_folder_of_cr_ended_logs_keeps_a_stray_quote_as_text(tmp_path: Path, name: str, text: bytes) -> None:
+    # (pinned beside the fix) a log's lines are text lines: a stray quote (inside a field, not
+    # opening one, as the CSV reader quotes) joins none, a .txt the sniffer reads as CSV included
     from hourglass.cli._spool import folder_as_file, remove_spooled
 
     folder = tmp_path / "logs"
     folder.mkdir()
-    (folder / "a.log").write_bytes(b'host=a msg="open\rhost=b msg=x\r')
+    (folder / name).write_bytes(text)
     try:
-        assert folder_as_file(folder).read_bytes() == b'host=a msg="open\nhost=b msg=x\n'
+        assert folder_as_file(folder).read_bytes() == text.replace(b"\r", b"\n")
     finally:
         remove_spooled()
 

@@ -423,8 +423,8 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                         # within a quoted field where a CSV reader would find one (its value's)
                         from hourglass.ingest.tables import _quoted_newline
 
-                        # (a log's stray " is text)
-                        quotes = _quoted_newline(CrToLf()(head)) and _csv_table(path)
+                        lf = CrToLf()(head)  # (a log's stray " is text)
+                        quotes = _quoted_newline(lf) and _csv_table(path, lf)
                         src = cr_lines(_Chain(head, src), quotes=quotes)
                     else:
                         src.seek(0)  # (a gzip file's first 64 KiB decompressed again: cheap)
@@ -559,21 +559,33 @@ def _names_columns(line: bytes, header: bytes) -> bool:
     return len(names) > 1 and len(names & set(_fields(line))) >= max(2, len(names) // 2)
 
 
-def _csv_table(path: Path) -> bool:
-    """Whether ``path`` given alone is read as a CSV or TSV table, whose quoted fields may hold a
-    line break: its name says so (``.csv``, ``.tsv``; ``.gz`` aside), or it is named ``.txt`` or
-    has no extension and the format sniffer reads it as one (a log, ``.log``, is text lines)."""
+def _csv_table(path: Path, head: bytes) -> bool:
+    """Whether ``path``, starting with the LF-ended text ``head``, given alone is read as a CSV or
+    TSV table, whose quoted fields may hold a line break: its name says so (``.csv``, ``.tsv``;
+    ``.gz`` aside), or it is named ``.txt`` or has no extension, the format sniffer reads it as
+    such a table and a line of ``head`` ends inside a field quoted from its start, as the CSV
+    reader quotes (a log's lines, ``.log`` or not, are text lines: a stray ``"`` joins none)."""
     name = path.name.lower().removesuffix(".gz")
     if name.endswith((".csv", ".tsv")):
         return True
     if "." in name and not name.endswith(".txt"):
         return False
     from hourglass.ingest.formats import sniff_format
+    from hourglass.ingest.tables import _ends_open, sniff_delimiter
 
     try:
-        return str(sniff_format(path).name) in ("csv", "tsv")
+        fmt = str(sniff_format(path).name)
+        if fmt not in ("csv", "tsv"):
+            return False
+        sep = b"\t" if fmt == "tsv" else sniff_delimiter(path).encode()
     except (InputError, OSError, EOFError, zlib.error):  # (said when the file is copied or read)
         return False
+    inside = False
+    for line in head.split(b"\n")[:-1]:  # (whole lines: the last may be cut)
+        inside = _ends_open(line + b"\n", inside, sep)
+        if inside:
+            return True
+    return False
 
 
 def _peek_line(src: Any) -> tuple[bytes, Any]:
