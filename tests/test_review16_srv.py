@@ -116,7 +116,8 @@ def test_keys_an_event_table_model_ignores_may_hold_objects_and_arrays(events_mo
         # an object in the session column is read as its fields, as a JSON-lines file is
         r = c.post("/score", json={"rows": [{"user": {"name": "a"}, "event": "login"}]}, headers=AUTH)
         assert (r.status_code, r.json()["detail"]) == (
-            422, "rows: no row has column 'user' (each row needs user, event)")
+            422, "rows: no row has column 'user' (each row needs user, event); the rows have "
+            "'user' as a nested object, read as its fields (user.name); send 'user' as a plain value")
 
 
 def test_explain_all_without_explain_or_with_ecs_is_refused_not_ignored(

@@ -23,8 +23,8 @@ from hourglass._eol import text_lines
 from hourglass.errors import InputError
 from hourglass.features.sessions import Sessions
 from hourglass.features.sessions.keys import int_keys, unseen_keys
-from hourglass.ingest.tables import flatten_json
-from hourglass.serve.scoring import ModelScorer, model_records
+from hourglass.ingest.tables import flatten_json, nested_note
+from hourglass.serve.scoring import ModelScorer, escapes, model_records
 
 if TYPE_CHECKING:
     from hourglass.serve.ecs import AlertRule
@@ -150,9 +150,14 @@ class LogScorer(ModelScorer):
             data: Any = flatten_json(model_records(items, self.columns))  # other keys: not made into
             # columns; an array as its JSON text, as score reads a file (objects: flat_record)
             missing = [c for c in self.columns if c not in data.columns]
-            if missing:
+            if missing:  # sent as a nested object, it was read as its fields (user.name, as
+                # the request's parser flattens it): say so, as a table model's rows do
+                sent = dict.fromkeys([*data.columns, *(k for row in items for k in row)])
+                note = nested_note(missing[:1], ("".join(escapes(str(k))) for k in sent))
                 raise InputError(f"rows: no row has column {missing[0]!r} (each row needs "
-                                 f"{', '.join(self.columns)})")
+                                 f"{', '.join(self.columns)})" + (
+                                     f"; {note.replace('the data has', 'the rows have')}; send "
+                                     f"{missing[0]!r} as a plain value" if note else ""))
         else:
             # as 'hourglass score' and 'stream' read a log's lines: NUL characters (the padding a
             # log truncated in place leaves) removed, the first line's byte-order mark too
