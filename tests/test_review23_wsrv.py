@@ -45,3 +45,30 @@ def test_an_event_table_column_sent_as_an_object_is_named_as_one(events_model: P
         r = c.post("/score", json={"rows": [{"user": "a", "what": "login"}]}, headers=AUTH)
         assert (r.status_code, r.json()["detail"]) == (
             422, "rows: no row has column 'event' (each row needs user, event)")
+
+
+def test_a_service_of_several_models_names_their_routes_on_score(tmp_path: Path) -> None:
+    # What was wrong: with a second model, /score is gone (each model answers on
+    # /models/NAME/score), and a client still posting there, as the README's one-model examples
+    # do, got a bare 404 "Not Found", not a word of where the model went. Now the 404 names the
+    # route and the models (as an unknown model's does); a POST without the key stays a 401.
+    import pandas as pd
+
+    from hourglass import Pipeline
+    from hourglass.detectors import AutoEncoder
+    from hourglass.serve.multi import create_models_app
+
+    df = pd.DataFrame({"bytes": [float(i % 7) for i in range(60)], "proto": ["tcp", "udp"] * 30})
+    for name in ("zeek", "vpc"):
+        Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df).save(tmp_path / name)
+    app = create_models_app({"zeek": tmp_path / "zeek", "vpc": tmp_path / "vpc"}, api_key=KEY)
+    with TestClient(app) as c:
+        want = ("no /score here: each model answers on its own route, POST /models/NAME/score "
+                "(the models: zeek, vpc; GET /models)")
+        r = c.post("/score", json={"rows": [{"bytes": 1, "proto": "tcp"}]}, headers=AUTH)
+        assert (r.status_code, r.json()) == (404, {"detail": want, "models": ["zeek", "vpc"]})
+        assert c.get("/score").status_code == 404
+        assert c.post("/score", json={"rows": []}).status_code == 401
+        assert "/score" not in c.get("/openapi.json").json()["paths"]
+        r = c.post("/models/zeek/score", json={"rows": [{"bytes": 1, "proto": "tcp"}]}, headers=AUTH)
+        assert r.status_code == 200, r.text

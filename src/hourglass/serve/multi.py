@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
 import hourglass
@@ -174,6 +174,16 @@ def create_models_app(models: Mapping[str, str | os.PathLike[str]], *, api_key: 
         return PlainTextResponse(metrics.render({name: h.drift_state() for name, h in hosted.items()}),
                                  media_type=_METRICS_TYPE)
 
+    names = ", ".join(hosted)
+
+    async def no_single_route(request: Request) -> JSONResponse:
+        # a client of a one-model service still on its /score: name the routes, not a bare 404
+        return JSONResponse({"detail": f"no /score here: each model answers on its own route, "
+                                       f"POST /models/NAME/score (the models: {names}; GET /models)",
+                             "models": list(hosted)}, status_code=404)
+
+    app.add_api_route("/score", no_single_route, methods=["GET", "POST", "PUT", "PATCH", "DELETE",
+                                                           "HEAD"], include_in_schema=False)
     add_model_routes(app, hosted, limits, require_key)
     set_openapi(app, list(dict.fromkeys(h.request_model for h in hosted.values())))
     return app
