@@ -303,10 +303,12 @@ def train(
         log_cli.report_train(pipe, output, err, out)
         return
     with user_errors():
-        if any(o is not None for o in (session_regex, session_col, window, step)):
-            raise HourglassError("--session-regex/--session-col/--window: these group log lines; "
-                                 "give a log --format (hdfs, bgl, syslog, journald, raw, keys or a regex), "
-                                 "or --key-col/--message-col for an event table")
+        given = [name for name, o in (("--session-regex", session_regex), ("--session-col", session_col),
+                                      ("--window", window), ("--step", step)) if o is not None]
+        if given:  # named as given: --step alone was refused as "--session-regex/--session-col/--window"
+            raise HourglassError(f"{'/'.join(given)}: {'these group' if len(given) > 1 else 'it groups'} "
+                                 "log lines; give a log --format (hdfs, bgl, syslog, journald, raw, keys "
+                                 "or a regex), or --key-col/--message-col for an event table")
         spec, label_col, normal_values = resolve_spec(dataset, label_col, normal, fmt, data)
         refuse_normal_without_label(normal, label_col)
         roles = parse_roles(role)
