@@ -20,24 +20,32 @@ _SWITCHES = frozenset({"verbose"})
 """Numeric parameters that are also on/off switches: ``verbose=True`` is 1, as in scikit-learn."""
 
 
-_SAVED: contextvars.ContextVar[bool] = contextvars.ContextVar("hourglass_saved_kinds", default=False)
+_SAVED: contextvars.ContextVar[bool | frozenset[str]] = contextvars.ContextVar("hourglass_saved_kinds",
+                                                                             default=False)
 
 
 @contextlib.contextmanager
-def saved_kinds() -> Iterator[None]:
+def saved_kinds(names: Collection[str] | None = None) -> Iterator[None]:
     """Within it, :func:`check_numeric_params` takes the kinds models were trained and saved with
     before a fit refused them, each of which reads as it always did: any integer for a flag
     (``standardize=2``: true), ``None`` for a flag (false) and a flag for a number
     (``lr=true``: 1). Loading checks a saved model's parameters in it: a model trained with
-    such a setting scores as it did, and loads as it did.
+    such a setting scores as it did, and loads as it did. ``names``: only these parameters (a
+    warm start's check of its settings: the model's shape as saved, its training settings as
+    a fit checks them); all when ``None``.
 
     Examples
     --------
     >>> from hourglass.detectors import AutoEncoder
     >>> with saved_kinds():
     ...     check_numeric_params(AutoEncoder(standardize=2, lr=True), refuse_none=True)
+    >>> with saved_kinds(["standardize"]):
+    ...     check_numeric_params(AutoEncoder(standardize=2, lr=True), refuse_none=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: lr must be a number, got True
     """
-    token = _SAVED.set(True)
+    token = _SAVED.set(True if names is None else frozenset(names))
     try:
         yield
     finally:
@@ -168,7 +176,8 @@ def check_numeric_params(est: Any, prefix: str = "", error: type[Exception] = Va
     values = est.get_params(deep=False) if takes_deep else est.get_params()
     for name, value in values.items():
         default = params[name].default if name in params else None
-        lenient = _SAVED.get() or name in saved
+        kinds = _SAVED.get()
+        lenient = kinds is True or (isinstance(kinds, frozenset) and name in kinds) or name in saved
         _check_type(name, value, default, prefix, error,
                     params[name].annotation if name in params else None, lenient)
         if refuse_none:

@@ -21,7 +21,7 @@ from hourglass.cli._common import (
     refuse_normal_without_label,
     typed_options,
 )
-from hourglass.cli._options import timestamp_option
+from hourglass.cli._options import OPTION_OF_PARAM, timestamp_option
 from hourglass.cli._output import (
     err,
     fitted_text,
@@ -173,6 +173,9 @@ def _kept_rule(parent: Any, parent_dir: Path, kind: str,
 def _check_settings(parent: Any, params: dict[str, Any]) -> None:
     """Refuse a bad training setting (``--epochs 0``, ``--lr -1``, ``--device tpu``) before any
     data is read, naming the option as ``train`` does."""
+    from hourglass._params import saved_kinds
+    from hourglass.detectors.base import WARM_START_PARAMS
+
     det = parent.detector_
     # its own parameters only: a threshold rule's nested ones ('threshold__q' of a model trained
     # with --threshold percentile:95) are no parameters of the detector's class
@@ -183,7 +186,20 @@ def _check_settings(parent: Any, params: dict[str, Any]) -> None:
         # a warm start keeps batch-norm layers frozen (they normalise with the parent's running
         # statistics), so batches of one row train, which a fresh fit's check refuses
         merged["batch_size"] = 2
-    finish_params(type(det), parent.model_name, merged, [])
+    # the model's shape reads as saved (standardize=2 by an earlier version, which loads and
+    # which BaseDetector.warm_start takes); the training settings are checked as a fit checks them
+    try:
+        with saved_kinds([name for name in merged if name not in WARM_START_PARAMS]):
+            finish_params(type(det), parent.model_name, merged, [])
+    except HourglassError as exc:
+        # a setting saved in the model (lr=true by an earlier version), no option given: the
+        # message named "--lr" as though it had been
+        option = str(exc).split(" ", 1)[0]
+        name = next((k for k, o in OPTION_OF_PARAM.items() if o == option), None)
+        if name is None or name in params:
+            raise
+        raise HourglassError(f"the model's saved {name}{str(exc)[len(option):]}; give {option} to "
+                             "train on with another") from None
 
 
 def _check_time_col(parent: Any, parent_dir: Path, kind: str, given: dict[str, Any]) -> None:
