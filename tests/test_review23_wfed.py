@@ -61,3 +61,19 @@ def test_a_warm_start_names_a_bad_training_setting_saved_in_the_model_as_the_mod
 
     res = runner.invoke(app, [*args, "--lr", "0.001", "--epochs", "1", "-o", str(tmp_path / "new"), "-q"])
     assert res.exit_code == 0, res.output
+
+
+def test_a_single_training_row_of_numbers_is_refused_as_one_row(tmp_path: Path) -> None:
+    # what was wrong: README (Errors) lists "a single training row" among the refused inputs; a
+    # table of one numeric row was refused as "no usable feature column: every column is
+    # constant, dropped or an identifier", which sends the user to their columns, not their rows
+    data = tmp_path / "one.csv"
+    data.write_text("a,b\n1,2\n")
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    res = runner.invoke(app, ["train", str(data), "-o", str(tmp_path / "m")])
+    errors = [ln for ln in res.stderr.splitlines() if ln.startswith("error:")]
+    assert res.exit_code == 2 and len(errors) == 1 and "Traceback" not in res.stderr, res.stderr
+    assert "(1 training row, in which every value is constant; training needs at least 2)" in errors[0]
+    assert not (tmp_path / "m").exists()

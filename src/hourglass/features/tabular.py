@@ -585,7 +585,9 @@ class TabularPreprocessor:
         self.columns_ = self._used_columns()
         if not self.feature_names_:
             hint = ""
-            if len(cols) == 1:  # a log or a ';'-separated file read as a one-column table
+            if len(df) == 1:  # every column of one row is constant: the row count is what to change
+                hint = " (1 training row, in which every value is constant; training needs at least 2)"
+            elif len(cols) == 1:  # a log or a ';'-separated file read as a one-column table
                 hint = (f" (one column only, {cols[0][:50]!r}: a log file needs a log --format, "
                         "a table a header line naming its columns)")
             raise InputError("no usable feature column: every column is constant, dropped or "
