@@ -9,8 +9,9 @@ import pytest
 from tests._cli import one_line_error
 
 
-@pytest.mark.parametrize(("given", "named"), [(["--step", "3"], "--step: it groups log lines"),
-                                              (["--window", "3", "--step", "2"], "--window/--step: these group")])
+@pytest.mark.parametrize(("given", "named"), [
+    (["--step", "3"], "--step: it groups log lines"),
+    (["--window", "3", "--step", "2"], "--window/--step: these group")])
 def test_log_grouping_options_on_a_table_name_the_options_given(tmp_path: Path, given: list[str],
                                                                 named: str) -> None:
     # what was wrong: `hourglass train flows.csv --step 3` (a table, no log format) was refused as
@@ -33,8 +34,8 @@ def _saved_with(tmp_path: Path, edit: dict[str, object]) -> tuple[Path, Path]:
 
 
 @pytest.mark.parametrize("edit", [{"standardize": 2}, {"batch_norm": 3}])
-def test_the_cli_warm_starts_a_model_saved_with_a_kind_an_earlier_version_took(tmp_path: Path,
-                                                                               edit: dict[str, object]) -> None:
+def test_the_cli_warm_starts_a_model_saved_with_a_kind_an_earlier_version_took(
+        tmp_path: Path, edit: dict[str, object]) -> None:
     # what was wrong: README (What is saved) says a model saved with --param standardize=2 "still
     # loads, reads as it did and warm-starts", and BaseDetector.warm_start takes it, but
     # 'hourglass train --warm-start' checked the saved settings as a fresh fit does and refused
