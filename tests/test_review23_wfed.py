@@ -78,3 +78,17 @@ def test_a_single_training_row_of_numbers_is_refused_as_one_row(tmp_path: Path) 
     assert res.exit_code == 2 and len(errors) == 1 and "Traceback" not in res.stderr, res.stderr
     assert "(1 training row, in which every value is constant; training needs at least 2)" in errors[0]
     assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize("command", ["score", "evaluate"])
+def test_a_time_series_dataset_given_to_a_table_model_is_named_as_one(tmp_path: Path, command: str) -> None:
+    # what was wrong: 'hourglass score TABLE-MODEL series.csv --dataset nab' (README, Errors: the
+    # named time-series datasets nab, asd, smd, skab) was refused as "--dataset nab: unknown
+    # format", as though hourglass did not know the name
+    from tests._cli import small_labelled_model
+
+    kit = small_labelled_model(tmp_path)
+    out = ["-o", str(tmp_path / "s.csv")] if command == "score" else []
+    one_line_error([command, str(kit["model"]), str(kit["data"]), "--dataset", "nab", *out],
+                   "--dataset nab: a time-series dataset, which only a time-series model reads",
+                   tmp_path / "s.csv")
