@@ -11,6 +11,7 @@ type, are an error naming the file and line or column, or are skipped and counte
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import csv
 import functools
@@ -23,6 +24,8 @@ import queue
 import re
 import sys
 import threading
+import time
+import weakref
 import zlib
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -385,6 +388,48 @@ def _install_unraisablehook() -> None:
     if sys.unraisablehook is not _note_undecodable_row:  # (re)installed: test runners swap it
         _previous_unraisablehook[0] = sys.unraisablehook
         sys.unraisablehook = _note_undecodable_row
+
+
+class _RowHandler:
+    """The invalid-row handler one pyarrow CSV reader is given: ``handle`` called through a
+    proxy of its own, which only pyarrow holds once the reader is opened.
+
+    pyarrow releases a reader, and with it this handler (taking the GIL), in whichever of its
+    threads finishes the reader's last task, which may come after the read returned or raised
+    (a malformed first block: its error is told before the thread that parsed it lets go). A
+    thread that takes the GIL while the interpreter exits aborts the process ("terminate called
+    without an active exception", exit 134 instead of an error's 2), so the interpreter waits at
+    exit for the handlers pyarrow still holds (:func:`_wait_for_readers`).
+    """
+
+    __slots__ = ("__weakref__", "handle")
+
+    def __init__(self, handle: Callable[[Any], str]) -> None:
+        self.handle = handle
+        _LIVE_HANDLERS.add(self)
+
+    def __call__(self, row: Any) -> str:
+        return self.handle(row)
+
+    @property
+    def undecodable(self) -> bool:  # (see _note_undecodable_row: marked on the handler itself)
+        return bool(getattr(self.handle, "undecodable", False))
+
+    @undecodable.setter
+    def undecodable(self, value: bool) -> None:
+        self.handle.undecodable = value  # type: ignore[attr-defined]
+
+
+_LIVE_HANDLERS: weakref.WeakSet[_RowHandler] = weakref.WeakSet()
+
+
+@atexit.register
+def _wait_for_readers(timeout: float = 2.0) -> None:
+    """Let pyarrow's threads release the readers they still hold before the interpreter exits
+    (at most ``timeout`` seconds: a reader Python itself still holds is released by it)."""
+    deadline = time.monotonic() + timeout
+    while _LIVE_HANDLERS and time.monotonic() < deadline:
+        time.sleep(0.002)  # (sleeping lets go of the GIL, which those threads take)
 
 
 def _check_bad_rows(on_bad_rows: str) -> None:
@@ -1031,7 +1076,7 @@ def _iter_csv(
                                               block_size=block, use_threads=threads, encoding=encoding),
             "parse_options": pacsv.ParseOptions(delimiter=sep, quote_char='"' if quote else False,
                                                 newlines_in_values=multiline[0],
-                                                invalid_row_handler=on_invalid),
+                                                invalid_row_handler=_RowHandler(on_invalid)),
             "convert_options": pacsv.ConvertOptions(null_values=list(null_values),
                                                     true_values=list(_TRUE_VALUES),
                                                     false_values=list(_FALSE_VALUES),
