@@ -15,6 +15,7 @@ import atexit
 import contextlib
 import csv
 import functools
+import gc
 import gzip
 import io
 import json
@@ -426,7 +427,10 @@ _LIVE_HANDLERS: weakref.WeakSet[_RowHandler] = weakref.WeakSet()
 @atexit.register
 def _wait_for_readers(timeout: float = 2.0) -> None:
     """Let pyarrow's threads release the readers they still hold before the interpreter exits
-    (at most ``timeout`` seconds: a reader Python itself still holds is released by it)."""
+    (at most ``timeout`` seconds: a reader Python itself still holds is released by it). The
+    readers only garbage holds, an error's traceback, are freed first, here, by this thread."""
+    if _LIVE_HANDLERS:
+        gc.collect()
     deadline = time.monotonic() + timeout
     while _LIVE_HANDLERS and time.monotonic() < deadline:
         time.sleep(0.002)  # (sleeping lets go of the GIL, which those threads take)
