@@ -1121,8 +1121,8 @@ def _iter_csv(
                           + (f"column {col!r}: " if col else "") + f"malformed value ({detail})")
 
     def first_block(source: Any, types: dict[str, pa.DataType] | None) -> pacsv.CSVStreamingReader:
-        # one block, read in this thread: a malformed first block then raises with no pyarrow
-        # thread left running (one that is when the interpreter exits aborts it, exit 134)
+        # one block, parsed in this thread (pyarrow's I/O thread may still hold the reader
+        # after its error is raised: see _RowHandler, whose wait at exit avoids exit 134)
         return pacsv.open_csv(source, **options(types, min(chunk_bytes, 1 << 20), threads=False))
 
     def infer(source: Callable[[], Any]) -> dict[str, pa.DataType]:
