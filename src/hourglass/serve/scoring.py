@@ -474,8 +474,9 @@ class TableScorer(ModelScorer):
         rules = self.suppression
         pick = np.flatnonzero(flags == 1)
         columns = list(dict.fromkeys([*rules.columns, *([rules.time_col] if rules.uses_time else [])]))
+        # (one row per flagged row even where the rules read no column: all of them expired)
         sub = flatten_json(pd.DataFrame.from_records(self._flat_rows([rows[i] for i in pick.tolist()]),
-                                                     columns=columns))
+                                                     columns=columns, index=range(len(pick))))
         model_time = self.pipeline.info.get("time_col")
         if rules.uses_time and rules.dayfirst is None and model_time and rules.time_col == model_time:
             # the request's order, not the flagged rows' alone (as its alerts' times are read)
