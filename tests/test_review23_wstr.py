@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -71,3 +73,46 @@ def test_serve_with_every_suppression_rule_expired_answers(table_model: dict[str
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["flags"][3] == 1 and body["flags"][17] == 1 and set(body["suppressed"]) == {""}
+
+
+def _write_lock(path: Path) -> sqlite3.Connection:
+    """Another program's open write transaction on a rollback-journal database at ``path``."""
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE t (x)")
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO t VALUES (1)")
+    return other
+
+
+def test_stream_sqlite_waits_for_a_write_transaction_to_end(tmp_path: Path) -> None:
+    # What was wrong: 'stream -o live.sqlite' on a database (not yet in WAL mode: one 'score'
+    # or another program wrote) in which another program held a write transaction was refused
+    # at once, "database is locked", though the README says it waits up to 30 seconds: SQLite
+    # does not wait on the WAL pragma (no busy handler there). Now it is tried until the timeout.
+    from hourglass.ingest.sqlite import connect
+
+    path = tmp_path / "live.sqlite"
+    other = _write_lock(path)
+    threading.Timer(0.5, lambda: other.execute("COMMIT")).start()
+    conn = connect(path, wal=True)
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    finally:
+        conn.close()
+        other.close()
+
+
+def test_stream_sqlite_locked_past_the_timeout_is_one_line(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    # (the timeout still ends the wait: one line saying the database is locked)
+    import hourglass.ingest.sqlite as sq
+    from hourglass.errors import HourglassError
+
+    monkeypatch.setattr(sq, "_BUSY_TIMEOUT_S", 0.3)
+    path = tmp_path / "live.sqlite"
+    other = _write_lock(path)
+    try:
+        with pytest.raises(HourglassError, match="locked"):
+            sq.connect(path, wal=True)
+    finally:
+        other.close()

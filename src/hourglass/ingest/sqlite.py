@@ -16,6 +16,7 @@ import math
 import os
 import re
 import sqlite3
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -297,9 +298,9 @@ def connect(path: str | os.PathLike[str], *, wal: bool = False) -> sqlite3.Conne
     :class:`HourglassError`."""
     conn = None
     try:
-        conn = sqlite3.connect(path, timeout=30.0)
+        conn = sqlite3.connect(path, timeout=_BUSY_TIMEOUT_S)
         if wal:
-            conn.execute("PRAGMA journal_mode=WAL").fetchone()
+            _journal_wal(conn)
         else:
             conn.execute("PRAGMA schema_version").fetchone()  # fails here on a non-database file
     except sqlite3.DatabaseError as exc:
@@ -314,6 +315,23 @@ def connect(path: str | os.PathLike[str], *, wal: bool = False) -> sqlite3.Conne
 
 
 _LOCKED_HINT = "; another program may hold a write transaction on it"
+_BUSY_TIMEOUT_S = 30.0  # how long a writer waits for another program's lock
+
+
+def _journal_wal(conn: sqlite3.Connection) -> None:
+    """Turn on write-ahead logging, waiting up to the busy timeout for another program's write
+    transaction on a rollback-journal database: SQLite answers that one 'locked' at once, its
+    busy handler left out (the pragma holds a shared lock and wants an exclusive one), where
+    every other statement waits the timeout; tried again until then, the lock released between."""
+    deadline = time.monotonic() + _BUSY_TIMEOUT_S
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL").fetchone()
+            return
+        except sqlite3.OperationalError as exc:
+            if not _locked(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _locked(exc: sqlite3.OperationalError) -> bool:
