@@ -881,7 +881,10 @@ class TimeSeriesPreprocessor:
         bad = ~np.isin(y, (0.0, 1.0))  # text, a missing label or another class: never 'normal'
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise InputError(f"{column}: row {_first_row(df) + i + 1} holds {raw.iloc[i]!r}, "
+            # a blank cell (read as NaN) or a null is named as what the user wrote: no label
+            v = raw.iloc[i]
+            held = "no label" if pd.api.types.is_scalar(v) and pd.isna(v) else repr(v)
+            raise InputError(f"{column}: row {_first_row(df) + i + 1} holds {held}, "
                              f"{int(bad.sum())} row(s) "
                              "in all; a series is labelled 0 (normal) or 1 (anomaly) in every row")
         if y.size != len(df):
