@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
+from hourglass.cli import app
 from hourglass.errors import InputError
 from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+runner = CliRunner()
 
 
 def _series(n: int = 120) -> pd.DataFrame:
@@ -31,3 +37,22 @@ def test_a_blank_series_label_is_named_no_label_not_nan(blank: object) -> None:
     labels[2] = "attack"  # text is still quoted as written
     with pytest.raises(InputError, match=r"row 3 holds 'attack'"):
         pre.align_labels(df, labels)
+
+
+def test_extra_normal_with_one_more_column_says_no_missing_none(tmp_path: Path) -> None:
+    # what was wrong: an --extra-normal file with one column more than DATA was refused as
+    # "columns differ from DATA's: missing none; unexpected extra" (and one lacking a column
+    # with "...; unexpected none"); now only what differs is said
+    data, extra, fewer = tmp_path / "data.csv", tmp_path / "extra.csv", tmp_path / "fewer.csv"
+    df = _series()
+    df.to_csv(data, index=False)
+    df.assign(disk=1.0).to_csv(extra, index=False)
+    df.drop(columns=["mem"]).to_csv(fewer, index=False)
+    for path, said in ((extra, "data.csv's: unexpected disk\n"),
+                       (fewer, "data.csv's: missing mem\n")):
+        res = runner.invoke(app, ["train", str(data), "--timestamp-col", "ts", "--model", "lstm-ae",
+                                  "--extra-normal", str(path), "--window", "16", "--epochs", "1",
+                                  "-o", str(tmp_path / "M"), "-q"])
+        assert res.exit_code == 2, res.output
+        assert said in res.output and "none" not in res.output and "Traceback" not in res.output
+        assert not (tmp_path / "M").exists()
