@@ -56,3 +56,20 @@ def test_extra_normal_with_one_more_column_says_no_missing_none(tmp_path: Path) 
         assert res.exit_code == 2, res.output
         assert said in res.output and "none" not in res.output and "Traceback" not in res.output
         assert not (tmp_path / "M").exists()
+
+
+def test_log_label_options_on_a_series_model_say_how_to_label_a_series(tmp_path: Path) -> None:
+    # what was wrong: 'evaluate SERIES_MODEL data.csv --labels FILE' (or --all-sessions,
+    # --label-field) told a time-series user to "label a table with --label-col"; it now
+    # names a series' steps and the 0/1 labels its --label-col holds
+    data = tmp_path / "data.csv"
+    _series().to_csv(data, index=False)
+    model = tmp_path / "M"
+    res = runner.invoke(app, ["train", str(data), "--timestamp-col", "ts", "--model", "lstm-ae",
+                              "--window", "16", "--epochs", "1", "-o", str(model), "-q"])
+    assert res.exit_code == 0, res.output
+    for extra in (["--labels", str(data)], ["--all-sessions", "normal"], ["--label-field", "x"]):
+        res = runner.invoke(app, ["evaluate", str(model), str(data), *extra])
+        assert res.exit_code == 2, res.output
+        assert "only for log models; label a series' steps with --label-col" in res.output
+        assert "a table" not in res.output and "Traceback" not in res.output

@@ -354,8 +354,11 @@ def evaluate(
         return
     with user_errors():
         if not is_logs and (labels is not None or all_sessions is not None or label_field is not None):
-            raise HourglassError("--labels/--all-sessions/--label-field: only for log models; label "
-                                 "a table with --label-col")
+            # a time-series model's steps are labelled by a column too, not as 'a table'
+            how = ("a series' steps with --label-col (0 or 1 in every row)"
+                   if model_kind(pipe) == "time-series" else "a table with --label-col")
+            raise HourglassError("--labels/--all-sessions/--label-field: only for log models; "
+                                 f"label {how}")
         if is_logs:
             _refuse_unused_label_options(labels, all_sessions, label_field, label_col=label_col,
                                          normal=normal, id_col_typed="id_col" in typed_options(ctx))
