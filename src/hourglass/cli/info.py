@@ -228,6 +228,7 @@ def inspect(
             if time_col is not None:
                 df = skip_unreadable_times(df, time_col, None, on_bad_rows, stats, shown(data))
                 n = len(df)  # the rows inspected are those kept, as for malformed rows
+            timestamp_col = time_col  # the format's own, looked for once (its warning said once)
             report_skipped(stats, data)  # rows left out of the preview are said, as train says them
         if typed_label is not None and typed_label not in df.columns:  # as train and benchmark
             from hourglass.ingest.tables import nested_note
@@ -301,8 +302,6 @@ def inspect(
             if normal_rows.any():  # train fits the preprocessing on the normal rows only
                 df, at = df.loc[normal_rows].reset_index(drop=True), at[normal_rows]
                 fitted_on = int(normal_rows.sum())
-        if timestamp_col is None and spec is not None:  # as train: the format's own time field
-            timestamp_col = format_time_column(df, spec)
         pre = preprocessor_for(df, str(data), spec=spec, categorical=categorical or [],
                                drop=drop or [], roles=parse_roles(role), scaler=scaler,
                                time_col=timestamp_col)
