@@ -16,9 +16,10 @@ DataFrames, so it runs (and is tested) without Spark, and hourglass does not dep
 Struct columns (``spark.read.json`` of nested JSON) are read as ``hourglass score`` reads nested
 JSON: each field a column named by its path (``source.ip``).
 
-Only table models: a time-series model scores each step from the windows around it, and a log
-model each session from all of its events, so neither can score the rows of one batch on their
-own (Spark cuts partitions and batches anywhere, in no set order).
+Only table models: a time-series model scores each step from the windows around it, a log
+model each session from all of its events and an entity-bucket model each (entity, bucket) from
+all of its rows, so none can score the rows of one batch on their own (Spark cuts partitions and
+batches anywhere, in no set order).
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ _WHY_NOT = {
                   "'hourglass score' or Pipeline.score",
     "events": "a log model scores each session from all of its events, which Spark spreads over "
               "partitions and batches; score the log with 'hourglass score' or Pipeline.score",
+    "entity": "an entity-bucket model scores each (entity, bucket) from all of its rows, which Spark "
+              "spreads over partitions and batches (a bucket split in two would be scored as two "
+              "partial buckets), and it gives one score per bucket, not per row; score the rows "
+              "with 'hourglass score' or Pipeline.score",
 }
 
 
