@@ -24,3 +24,26 @@ def test_spark_refuses_an_entity_model_saying_why(tmp_path: Path) -> None:
             call()
         assert "one score per bucket, not per row" in str(err.value)
         assert "not independent" not in str(err.value)
+
+
+def test_inspect_entity_warns_of_a_label_column_aggregated_as_train_does(tmp_path: Path) -> None:
+    # What was wrong: 'inspect --entity-col' (which the README says previews what train builds,
+    # and says train's warnings) showed a 'label' column aggregated as a categorical feature
+    # without a word, where 'train --entity-col' (and a table 'inspect') warns that it looks like
+    # a label; it now warns alike, and not with --label-col or --drop label.
+    from hourglass.cli import app
+    from hourglass.ingest.synthetic import port_scan_flows
+    from tests._cli import runner
+
+    flows, scan = port_scan_flows(hosts=3, days=0.2, scan_flows=20, scan_day=0, seed=1)
+    flows["label"] = ["scan" if v else "normal" for v in scan["is_scan"]]
+    data = tmp_path / "flows.csv"
+    flows.to_csv(data, index=False)
+    base = ["inspect", str(data), "--entity-col", "src_ip", "--timestamp-col", "ts"]
+    res = runner.invoke(app, base)
+    assert res.exit_code == 0, res.output
+    assert "column 'label' looks like a label" in res.stderr and "--label-col label" in res.stderr
+    for more in (["--label-col", "label", "--normal", "normal"], ["--drop", "label"]):
+        res = runner.invoke(app, [*base, *more])
+        assert res.exit_code == 0, res.output
+        assert "looks like a label" not in res.stderr, res.stderr

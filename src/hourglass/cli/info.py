@@ -441,6 +441,11 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
         raise at_file_rows(exc, at) from None
     report = {"file": shown(data), "format": getattr(spec, "name", None), "label_col": label_col,
               "fitted_on_normal_rows": fitted_on, "skipped_rows": skipped_rows, **built}
+    if label_col is None:  # as train warns: a label column aggregated as any other
+        from hourglass.cli._schema import warn_label_as_feature
+
+        warn_label_as_feature([d["column"] for d in report["columns"]
+                               if d["role"] in ("numeric", "categorical")], None, str(data))
     if json_out is not None:
         with atomic_output(json_out) as tmp:
             tmp.write_text(json.dumps(report, indent=2))
