@@ -47,3 +47,30 @@ def test_inspect_entity_warns_of_a_label_column_aggregated_as_train_does(tmp_pat
         res = runner.invoke(app, [*base, *more])
         assert res.exit_code == 0, res.output
         assert "looks like a label" not in res.stderr, res.stderr
+
+
+def test_entity_warm_start_leaves_out_buckets_beyond_the_frozen_scale(tmp_path: Path) -> None:
+    # What was wrong: a table warm start leaves out (and counts) new rows holding Infinity, which
+    # the frozen scaling reads as its extreme, but an entity-bucket model's warm start trained on
+    # and held out the buckets summing them: on flows with 8 'Infinity' byte counts its threshold
+    # became 8.45e13, so the new model flagged nothing. Those buckets are now left out and
+    # counted alike (info.warm_start.rows_beyond_scale, in (entity, bucket) rows).
+    import numpy as np
+
+    import hourglass
+    from hourglass.ingest.synthetic import port_scan_flows
+
+    model, _ = small_entity_model(tmp_path)
+    flows, _ = port_scan_flows(hosts=3, days=0.3, scan_flows=0, seed=2)
+    flows["bytes"] = flows["bytes"].astype(float)
+    hit = flows.index[::200][:5]
+    flows.loc[hit, "bytes"] = np.inf
+    parent = hourglass.load(model)
+    n_all = len(parent.features_.transform(flows))
+    keys = parent.features_.transform_with_keys(flows.loc[hit])[0]
+    bad = len(keys[["entity", "bucket_start"]].drop_duplicates())
+    new = parent.warm_start(flows, epochs=1)
+    beyond = new.info["warm_start"]["rows_beyond_scale"]
+    assert beyond["rows"] == bad and "bytes:sum" in beyond["columns"]
+    assert new.info["warm_start"]["rows"] == n_all - bad
+    assert np.isfinite(new.detector_.threshold_.value_) and new.detector_.threshold_.value_ < 1e6

@@ -186,14 +186,15 @@ def _refuse_labels_per_table_row(y: object | None, df: object, X: Any, features:
 
 
 def _without_beyond_scale(X: np.ndarray, y: object | None, features: TabularPreprocessor,
-                          ) -> tuple[np.ndarray, object | None, dict[str, Any] | None]:
+                          unit: str = "rows") -> tuple[np.ndarray, object | None, dict[str, Any] | None]:
     """The rows of a warm start's feature matrix ``X`` (and of their labels ``y``) whose numeric
     features the frozen preprocessing ``features`` can read, and what was left out (``None``:
     nothing). A ±inf in a column that held none when the parent was fitted (CIC's ``Infinity``
     rates), or a number far past its scale, is the scale's extreme (:data:`_CLIP`) as scoring
     reads it: trained on as normal and held out, such a row set the threshold there (2e18),
     so that the new model flagged nothing. A first fit imputes them and learns an indicator; a
-    warm start cannot add one, so the rows are left out, counted and said.
+    warm start cannot add one, so the rows are left out, counted and said. ``unit``: what a row
+    is, in the messages (an entity model's ``(entity, bucket) rows``).
 
     Examples
     --------
@@ -216,13 +217,13 @@ def _without_beyond_scale(X: np.ndarray, y: object | None, features: TabularPrep
     columns = [str(c) for c, hit in zip(features.numeric_, extreme.any(axis=0), strict=True) if hit]
     said = ", ".join(columns[:5]) + (" ..." if len(columns) > 5 else "")
     if n == len(X):
-        raise InputError(f"warm start: every one of the {n:,} new rows holds a value the model's frozen "
+        raise InputError(f"warm start: every one of the {n:,} new {unit} holds a value the model's frozen "
                          f"scale cannot read (column(s) {said}: infinite, or far past the values it was "
                          "trained on); train a new model to learn them")
-    logger.warning("warm start: %d of the %d new rows left out: column(s) %s hold a value the model's "
+    logger.warning("warm start: %d of the %d new %s left out: column(s) %s hold a value the model's "
                    "frozen scale cannot read (infinite, or far past the values it was trained on), "
                    "which trained on as normal would set the threshold beyond every score; train a "
-                   "new model to learn them", n, len(X), said)
+                   "new model to learn them", n, len(X), unit, said)
     if y is not None:
         y = check_labels(y, len(X))[~rows]
     return X[~rows], y, {"rows": n, "columns": columns}
@@ -510,8 +511,12 @@ class Pipeline:
         n_new = len(X) if events or entity or series or not isinstance(df, pd.DataFrame) else len(df)
         _refuse_labels_per_table_row(y, df, X, self.features_, "Pipeline.warm_start")
         beyond = None
-        if isinstance(self.features_, TabularPreprocessor) and isinstance(X, np.ndarray):
-            X, y, beyond = _without_beyond_scale(X, y, self.features_)
+        # (an entity model's bucket features are scaled by its own table preprocessing: a bucket
+        # summing an Infinity set the threshold at 8e13 as a table row did)
+        scaling = self.features_.tabular_ if entity else self.features_
+        if isinstance(scaling, TabularPreprocessor) and isinstance(X, np.ndarray):
+            X, y, beyond = _without_beyond_scale(X, y, scaling,
+                                                 unit="(entity, bucket) rows" if entity else "rows")
             n_new = len(X)
         n_x = len(X)  # y's length: one label per new row (replayed ones are added below)
         replayed = None
