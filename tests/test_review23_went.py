@@ -73,4 +73,5 @@ def test_entity_warm_start_leaves_out_buckets_beyond_the_frozen_scale(tmp_path: 
     beyond = new.info["warm_start"]["rows_beyond_scale"]
     assert beyond["rows"] == bad and "bytes:sum" in beyond["columns"]
     assert new.info["warm_start"]["rows"] == n_all - bad
+    assert f"{bad} new (entity, bucket) rows left out" in new.model_card()["warm start"]
     assert np.isfinite(new.detector_.threshold_.value_) and new.detector_.threshold_.value_ < 1e6

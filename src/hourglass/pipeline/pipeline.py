@@ -981,8 +981,8 @@ class Pipeline:
                 + f", itself trained on {parent.get('n_train_rows')} {unit}; preprocessing frozen"
                 + ("; itself a warm start" if ws.get("previous") else ""))
             beyond = ws.get("rows_beyond_scale")
-            if isinstance(beyond, dict):  # a table: new rows the frozen scaling could not read
-                card["warm start"] += (f"; {beyond.get('rows')} new rows left out (a value beyond the "
+            if isinstance(beyond, dict):  # a table (or its buckets): new rows the scaling could not read
+                card["warm start"] += (f"; {beyond.get('rows')} new {unit} left out (a value beyond the "
                                        f"frozen scale in {', '.join(map(str, beyond.get('columns') or []))})")
             unknown = ws.get("unknown")
             if unknown:  # a log model: how much of the new log its frozen vocabulary missed
