@@ -341,7 +341,11 @@ def read_for_training(path: Path, spec: DatasetSpec | None, on_bad_rows: str, st
     sample, seen = reservoir_sample(spec.iter_chunks(path, on_bad_rows=on_bad_rows, stats=stats),
                                     sample_rows, seed=seed, source=path)
     stats.note_skip(0)  # rows left out of the sample: a position in it is no data row of the file
-    err.print(f"{path} is ~{size / 2**20:,.0f} MB (> --memory-budget {budget_mb:,.0f} MB): "
+    # the budget as given (0.05, not a rounded 0) and a size below 1 MB in bytes, not '~0 MB'
+    budget = float(budget_mb)
+    given = f"{int(budget):,}" if budget.is_integer() else f"{budget:,}"
+    shown = f"~{size / 2**20:,.0f} MB" if size >= 2**20 else f"~{size:,} bytes"
+    err.print(f"{path} is {shown} (> --memory-budget {given} MB): "
               f"training on a uniform sample of {len(sample):,} of {seen:,} rows", highlight=False)
     return sample, {"rows": len(sample), "of": seen, "seed": seed}
 

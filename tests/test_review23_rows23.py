@@ -1,0 +1,49 @@
+"""Regression tests: how outputs number rows after ``--on-bad-rows skip``, and the
+``--memory-budget`` note."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hourglass.cli import app
+from tests._cli import runner
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A table model on two numeric columns a, b, its training file (~60 KB) and inputs with a
+    malformed row in the middle (data row 2 of 4) and at the end."""
+    folder = tmp_path_factory.mktemp("rows23")
+    rng = np.random.default_rng(0)
+    train = folder / "train.csv"
+    train.write_text("a,b\n" + "".join(f"{a:.6f},{b:.6f}\n" for a, b in rng.random((3000, 2))))
+    res = runner.invoke(app, ["train", str(train), "--epochs", "1", "--hidden", "4,2",
+                              "-o", str(folder / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+    middle, end = folder / "middle.csv", folder / "end.csv"
+    middle.write_text("a,b\n1,2\n3,4\n5,x\n7,8\n")
+    end.write_text("a,b\n1,2\n3,4\n7,8\n5,x\n")
+    lines = folder / "middle.jsonl"
+    lines.write_text('{"a": 1, "b": 2}\n{"a": 3, "b": 4}\n{"a": 5, "b": "x"}\n{"a": 7, "b": 8}\n')
+    return {"train": train, "model": folder / "m", "middle": middle, "end": end, "lines": lines}
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())  # (the console wraps long lines)
+
+
+# What was wrong: '--memory-budget 0.05' (MB) was reported as '~0 MB (> --memory-budget 0 MB)':
+# the budget is now shown as given, and a size under 1 MB in bytes.
+def test_memory_budget_below_one_mb_is_shown_as_given(model: dict[str, Path], tmp_path: Path) -> None:
+    res = runner.invoke(app, ["train", str(model["train"]), "--epochs", "1", "--hidden", "4,2",
+                              "--memory-budget", "0.05", "--sample-rows", "500",
+                              "-o", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    size = model["train"].stat().st_size
+    said = _one_line(res.stderr)
+    assert f"is ~{size:,} bytes (> --memory-budget 0.05 MB)" in said, said
+    assert "0 MB" not in said
