@@ -474,12 +474,24 @@ def fitted_text(n_rows: int, held_out: int, unit: str = "rows") -> str:
     return f"{n_rows - held_out:,} {unit} (+{held_out:,} held out)"
 
 
-def report_skipped(stats: ReadStats, path: Path) -> None:
-    """Say on stderr how many malformed rows of ``path`` were skipped (and on which lines)."""
+#: how an output's ``row`` numbers rows once rows were skipped (``--on-bad-rows skip``): the
+#: rows kept, not the file's data rows (a skipped row's place is not always known: pyarrow's
+#: parallel CSV parser does not tell it)
+ROWS_KEPT_NOTE = ("the output's row numbers count the rows kept, from 0: past a skipped row "
+                  "a row's number is lower than its data row in the file by the rows skipped "
+                  "before it")
+
+
+def report_skipped(stats: ReadStats, path: Path, kept: int | None = None) -> None:
+    """Say on stderr how many malformed rows of ``path`` were skipped (and on which lines);
+    ``kept``: the rows an output numbered in a ``row`` column (``score``, ``explain``), which
+    then says how it numbers them where a skipped row may come before a row kept."""
     if stats.bad_rows:
         more = " ..." if stats.bad_rows > len(stats.bad_lines) else ""
         lines = f" (lines {', '.join(map(str, stats.bad_lines))}{more})" if stats.bad_lines else ""
-        err.print(f"skipped {stats.bad_rows} malformed row(s) in {path}{lines}", highlight=False)
+        shifted = kept is not None and stats.first_skip is not None and stats.first_skip < kept
+        note = f"; {ROWS_KEPT_NOTE}" if shifted else ""
+        err.print(f"skipped {stats.bad_rows} malformed row(s) in {path}{lines}{note}", highlight=False)
 
 
 #: malformed line numbers a stream's end summary names

@@ -208,7 +208,7 @@ def explain(
             kept.check()
             if not used:  # nothing flagged: a file with the columns (as score writes), not 0 bytes
                 writer.write(_no_rows(keep or []))
-    report_skipped(stats, data)
+    report_skipped(stats, data, kept=n_rows)
     if limit and best:
         shown = sorted(best, key=lambda t: t[:2], reverse=True)
         what = "rows" if all_rows else "flagged rows"

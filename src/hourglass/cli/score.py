@@ -257,7 +257,7 @@ def score(
             kept.check()
             if silencer is not None:
                 silencer.check()
-    report_skipped(stats, data)
+    report_skipped(stats, data, kept=n_rows)
     err.print(f"scored {n_rows} rows ({spec.name if spec else 'table'}), {flagged} flagged"
               f"{f', {silencer.text()}' if silencer is not None else ''}", highlight=False)
     drift.summary()

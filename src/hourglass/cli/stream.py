@@ -52,6 +52,7 @@ from hourglass.cli._options import (
 )
 from hourglass.cli._output import (
     DISK_FULL,
+    ROWS_KEPT_NOTE,
     SHOWN_BAD_LINES,
     end_by_sigterm,
     err,
@@ -259,6 +260,20 @@ class LineBatcher:
             batch.append((number, item))  # type: ignore[arg-type]
         for i in range(0, len(batch), self.size):
             yield batch[i:i + self.size]
+
+
+def _rows_kept_note(bad: SkippedLines, last_line: int) -> str:
+    """The summary's note on how alerts number rows when a skipped line (the first in ``bad``)
+    came before the last row scored (its input line ``last_line``): they count the rows kept.
+
+    Examples
+    --------
+    >>> bad = SkippedLines()
+    >>> bad.append(4)
+    >>> _rows_kept_note(bad, 3), _rows_kept_note(bad, 5)[:30]
+    ('', "; the output's row numbers cou")
+    """
+    return f"; {ROWS_KEPT_NOTE}" if len(bad) and bad[0] < last_line else ""
 
 
 class SkippedLines(list[int]):
@@ -1214,11 +1229,13 @@ def stream(
     and a read error, such as a truncated .gz, complete it too). Rows are
     scored in micro-batches of up to --batch rows, or what arrived within --max-delay-ms, so
     alerts follow a slow producer within that delay; memory stays bounded whatever the input's
-    length. Each alert is a line {"row", "score", "severity", "calibrated"} (row counts data
-    rows from 0, as 'score' does), plus "top_column" and "why" with --explain, "flag" with --all,
-    and the --keep fields. Output is flushed after each batch. A malformed line (or one longer
-    than 16 MiB, read no further) stops with exit code 2 naming its line (alerts of the rows
-    before it are already written and stay); with --on-bad-rows skip it is counted instead. A
+    length. Each alert is a line {"row", "score", "severity", "calibrated"} (row counts the
+    rows kept from 0, as 'score' does: past a line skipped with --on-bad-rows skip, lower than
+    the row's data row by the lines skipped before it), plus "top_column" and "why" with
+    --explain, "flag" with --all, and the --keep fields. Output is flushed after each batch. A
+    malformed line (or one longer than 16 MiB, read no further) stops with exit code 2 naming
+    its line (alerts of the rows before it are already written and stay); with --on-bad-rows
+    skip it is counted instead. A
     summary (rows, flagged, skipped, rows/s; with --adapt the threshold's first and last value)
     goes to stderr at the end of input, on Ctrl-C (exit code 130) or on SIGTERM (systemctl
     stop, docker stop: the process then ends by the signal, exit status 143); the lines already
@@ -1362,6 +1379,7 @@ def stream(
     n_rows = flagged = 0
     untimed = 0  # ECS alerts of rows without a readable time (--on-bad-rows skip): scoring time
     bad = SkippedLines()
+    last_line = [0]  # the input line of the last row scored (a skipped line before it shifts 'row')
     line_spec, events = _line_reading(scorer.pipeline)
     start = time.perf_counter()
     threshold = scorer.pipeline.detector_.threshold_
@@ -1369,7 +1387,7 @@ def stream(
 
     def summary() -> None:
         took = time.perf_counter() - start
-        skipped = f", {skipped_lines_text(bad)}" if bad else ""
+        skipped = f", {skipped_lines_text(bad)}{_rows_kept_note(bad, last_line[0])}" if bad else ""
         moved = f"; threshold {first_value:.6g} -> {float(threshold.value_):.6g} (--adapt)" if adapt else ""
         silenced = f", {silencer.text()}" if silencer is not None else ""
         if untimed:
@@ -1449,6 +1467,7 @@ def stream(
                     out_docs.append({**alert, **kept})
                 flags = result["flags"][:len(rows)]
                 n_rows += len(rows)
+                last_line[0] = lines[len(rows) - 1] if rows else last_line[0]
                 flagged += sum(flags)
                 if silencer is not None:
                     silencer.count(result["suppressed"][:len(rows)])
@@ -1493,6 +1512,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
 
     n_rows = flagged = 0
     bad = SkippedLines()
+    row_line = [0]  # the input line of the last row scored (a skipped line before it shifts 'row')
     line_spec, events = _line_reading(scorer.pipeline)
     start = time.perf_counter()
     last_line = newest_at = time.monotonic()
@@ -1513,7 +1533,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
         for note in (grouping.untimed_note(where), grouping.ecs_time_note(where)):
             if note:  # (as score says it)
                 logging.getLogger("hourglass").warning("%s", note)
-        skipped = f", {skipped_lines_text(bad)}" if bad else ""
+        skipped = f", {skipped_lines_text(bad)}{_rows_kept_note(bad, row_line[0])}" if bad else ""
         silenced = f", {silencer.text()}" if silencer is not None else ""
         moved = f"; threshold {first_value:.6g} -> {float(threshold.value_):.6g} (--adapt)" if adapt else ""
         err.print(f"streamed {n_rows:,} rows from {where}, {flagged:,} flagged{silenced}{skipped}, "
@@ -1605,6 +1625,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                     if times is not None:  # (a row without a readable time closes no window)
                         times = times[times != NO_TIME]
                     n_rows += len(rows)
+                    row_line[0] = lines[len(rows) - 1] if rows else row_line[0]
                     flagged += sum(flags)
                     if silencer is not None and "suppressed" in result:
                         silencer.count(result["suppressed"][:len(rows)])
