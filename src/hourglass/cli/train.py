@@ -187,8 +187,10 @@ def train(
             refuse_existing_model(output, force)
     if warm_start is not None:
         from hourglass.cli.warm import given_options, refuse_frozen, warm_start_command
+        from hourglass.pipeline.artefact import read_config
 
         with user_errors():
+            read_config(warm_start)  # not a model (missing, a plain folder): said before the options
             refuse_frozen(train, {
                 "model": model, "hidden": hidden, "threshold": threshold, "categorical": categorical,
                 "drop": drop, "param": param, "role": role, "scaler": scaler,
