@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from tests._cli import one_line_error
@@ -24,3 +26,44 @@ def test_a_warm_start_from_what_is_not_a_model_says_so_before_the_frozen_options
     (tmp_path / "plain").mkdir()
     one_line_error(["train", str(data), "--warm-start", str(tmp_path / parent), *frozen,
                     "-o", str(tmp_path / "out")], f"{tmp_path / parent}: {said}", tmp_path / "out")
+
+
+@pytest.fixture(scope="module")
+def stream_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
+    """``stream`` arguments of an entity-bucket, a log and a table model (with time-window
+    groups): each kind that takes --idle-timeout."""
+    from hourglass.cli import app
+    from hourglass.detectors.deeplog import DeepLog
+    from hourglass.features.sessions import EventSessions
+    from hourglass.ingest.synthetic import port_scan_flows
+    from hourglass.pipeline import Pipeline, save
+    from tests._cli import runner
+
+    d = tmp_path_factory.mktemp("idle")
+    flows, _ = port_scan_flows(hosts=3, days=0.5, scan_flows=0, seed=1)
+    flows.to_csv(d / "flows.csv", index=False)
+    res = runner.invoke(app, ["train", str(d / "flows.csv"), "--entity-col", "src_ip", "--timestamp-col",
+                              "ts", "--bucket", "5min", "-o", str(d / "E"), "--epochs", "1",
+                              "--hidden", "4,2", "-q"])
+    assert res.exit_code == 0, res.output
+    save(Pipeline(detector=DeepLog(window=2, top_g=1, epochs=1, verbose=0, random_state=0),
+                  features=EventSessions(format="keys")).fit(["1 2 3"] * 20), d / "L")
+    pd.DataFrame(np.random.default_rng(0).normal(size=(100, 2)), columns=["a", "b"]).to_csv(
+        d / "t.csv", index=False)
+    res = runner.invoke(app, ["train", str(d / "t.csv"), "-o", str(d / "T"), "--epochs", "1",
+                              "--hidden", "2", "-q"])
+    assert res.exit_code == 0, res.output
+    return {"entity": [str(d / "E")], "log": [str(d / "L")],
+            "table": [str(d / "T"), "--group-by", "a", "--group-window", "10m", "--timestamp-col", "a"]}
+
+
+@pytest.mark.parametrize("kind", ["entity", "log", "table"])
+@pytest.mark.parametrize("value", ["-5", "0", "inf"])
+def test_an_idle_timeout_not_above_0_is_one_message_for_every_model_kind(
+        stream_models: dict[str, list[str]], tmp_path: Path, kind: str, value: str) -> None:
+    # what was wrong: 'stream MODEL --idle-timeout -5' got typer's "Input should be greater than or
+    # equal to 0" while 0 got "must be > 0 seconds" (entity), "must be > 0 seconds for a log
+    # model" (log) or was taken (a table model's groups): three rules in three wordings
+    out = tmp_path / "o.jsonl"
+    one_line_error(["stream", *stream_models[kind], "--idle-timeout", value, "-o", str(out)],
+                   f"--idle-timeout: must be a finite number of seconds > 0, got {value}", out)

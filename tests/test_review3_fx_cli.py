@@ -121,7 +121,7 @@ def table_model(table: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[s
     (["--group-window", "50", "--idle-timeout", "1"],
      "--idle-timeout 1: closes time windows by the wall clock; windows of 50 rows (--group-window 50)"),
     (["--idle-timeout", "1"], "windows of 10000 rows (the default without a time column"),
-    (["--idle-timeout", "inf"], "--idle-timeout: a finite number of seconds >= 0, got inf"),
+    (["--idle-timeout", "inf"], "--idle-timeout: must be a finite number of seconds > 0, got inf"),
     # these were refused too, but after the output file was created (empty)
     (["--group-window", "10m"], "--group-window 10m: a time window needs each row's time"),
     (["--group-window", "xyz"], "--group-window: expected a time length"),
@@ -154,7 +154,7 @@ def test_stream_refuses_a_nan_idle_timeout(monkeypatch: pytest.MonkeyPatch,
         _open(table_model["model"], table_model["input"], out, None, None, False, None,
               idle_timeout=float("nan"))
     assert exit_.value.exit_code == 2 and not out.exists()
-    assert "--idle-timeout: a finite number of seconds >= 0, got nan" in capsys.readouterr().err
+    assert "--idle-timeout: must be a finite number of seconds > 0, got nan" in capsys.readouterr().err
 
 
 def test_log_evaluation_on_the_training_file_says_so(monkeypatch: pytest.MonkeyPatch,

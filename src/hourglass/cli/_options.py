@@ -23,7 +23,7 @@ __all__ = ["LOG_FORMAT_HELP", "OPTION_OF_PARAM", "AllSessionsOpt", "BadRowsOpt",
            "parse_roles", "timestamp_option"]
 __all__ += ["DEVICE_HELP", "ExplainBadRowsOpt", "InspectTimestampOpt", "TableBadRowsOpt", "TableDatasetOpt",
             "TableFormatOpt", "TableRoleOpt"]
-__all__ += ["LatenessOpt"]
+__all__ += ["LatenessOpt", "check_idle_timeout"]
 __all__ += ["RethresholdJsonOpt"]
 __all__ += ["FreqAggOpt"]
 __all__ += ["AlertFormatOpt", "ExplainMethodOpt", "ReplayDataOpt", "ReplayOpt", "SqliteTableOpt",
@@ -126,7 +126,7 @@ LatenessOpt = Annotated[str | None, typer.Option(
     "a bucket is closed and scored once the newest time minus this passes its end (default: one "
     "bucket; 0: close at once). A row of a closed bucket is dropped and counted.")]
 IdleTimeoutOpt = Annotated[float | None, typer.Option(
-    "--idle-timeout", min=0, help="Log models: close a session (checking its end, or scoring "
+    "--idle-timeout", help="Log models: close a session (checking its end, or scoring "
     "it) after this many seconds without an event, even while the input is quiet; default: "
     "only on eviction or at the end of input. Entity-bucket models: after this many seconds "
     "without a line, let event time run on with the wall clock from the newest row's arrival "
@@ -251,6 +251,34 @@ AlertFormatOpt = Annotated[str, typer.Option(
 SqliteTableOpt = Annotated[str, typer.Option(
     "--sqlite-table", help="Table the alerts go to when the output is a .sqlite/.sqlite3/.db "
                            "file (SQLite).")]
+
+
+def check_idle_timeout(idle_timeout: float | None) -> None:
+    """Refuse a ``stream --idle-timeout`` that is not a finite number of seconds > 0 (one line,
+    the same for every model kind that takes it: 0 or less never waits, inf and nan never
+    elapse).
+
+    Parameters
+    ----------
+    idle_timeout
+        The option's value in seconds; ``None`` (not given) passes.
+
+    Raises
+    ------
+    HourglassError
+        For 0, a negative number, inf or nan.
+
+    Examples
+    --------
+    >>> check_idle_timeout(None), check_idle_timeout(0.5)
+    (None, None)
+    >>> check_idle_timeout(-5)
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.HourglassError: --idle-timeout: must be a finite number of seconds > 0, got -5
+    """
+    if idle_timeout is not None and not 0 < idle_timeout < float("inf"):  # (nan: neither)
+        raise HourglassError(f"--idle-timeout: must be a finite number of seconds > 0, got {idle_timeout:g}")
 
 
 def sqlite_table(table: str, output: Path | None, typed: bool = False) -> str:

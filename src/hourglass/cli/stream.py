@@ -46,6 +46,7 @@ from hourglass.cli._options import (
     SqliteTableOpt,
     StreamBadRowsOpt,
     alert_format_is_ecs,
+    check_idle_timeout,
     check_stream_output,
     group_columns,
     sqlite_table,
@@ -868,8 +869,7 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
     with user_errors():
         if on_bad_rows not in (None, "error", "skip"):
             raise HourglassError(f"--on-bad-rows: expected error or skip, got {on_bad_rows!r}")
-        if idle_timeout is not None and not 0 <= idle_timeout < float("inf"):  # nan never elapses
-            raise HourglassError(f"--idle-timeout: a finite number of seconds >= 0, got {idle_timeout:g}")
+        check_idle_timeout(idle_timeout)  # before the model is read: one rule for every kind
         refuse_kept_outputs(keep, {"row", "score", "severity", "calibrated", "top_column", "why", "flag",
                                    *(["suppressed"] if suppress is not None else [])})
         from hourglass.cli._suppress import bind_rules, read_rules

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass._times import future_problem, quoted_cell, time_length
+from hourglass.cli._options import check_idle_timeout
 from hourglass.cli._output import err, settle_bad_lines, skipped_lines_text
 from hourglass.errors import HourglassError, InputError
 from hourglass.features.roles import NULL_TEXT
@@ -342,8 +343,7 @@ def open_entity_scorer(pipe: Any, *, explain: int | None, keep: list[str] | None
             raise HourglassError(f"{option}: not available for entity-bucket models (they take "
                                  "--lateness, --idle-timeout, --all, --explain, --alert-format, "
                                  "--on-bad-rows, --batch, --output)")
-    if idle_timeout is not None and not idle_timeout > 0:
-        raise HourglassError(f"--idle-timeout: must be > 0 seconds, got {idle_timeout:g}")
+    check_idle_timeout(idle_timeout)
     if explain is not None:
         from hourglass.explain import explainable
 

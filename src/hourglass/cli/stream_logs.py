@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from hourglass.cli._options import check_idle_timeout
 from hourglass.cli._output import err
 from hourglass.errors import HourglassError
 
@@ -35,8 +36,7 @@ def open_log_scorer(pipe: Any, model: Path, *, explain: int | None, keep: list[s
         if given:
             raise HourglassError(f"{option}: not for a log model ({why}); log models take "
                                  "--max-sessions, --idle-timeout, --on-bad-rows")
-    if idle_timeout is not None and not idle_timeout > 0:  # (the scorer's own line blamed the model)
-        raise HourglassError(f"--idle-timeout: must be > 0 seconds for a log model, got {idle_timeout:g}")
+    check_idle_timeout(idle_timeout)  # (the scorer's own line blamed the model)
     try:
         return LogStreamScorer(pipe, max_sessions=max_sessions, idle_timeout=idle_timeout)
     except HourglassError as exc:
