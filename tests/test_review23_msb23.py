@@ -67,3 +67,24 @@ def test_an_idle_timeout_not_above_0_is_one_message_for_every_model_kind(
     out = tmp_path / "o.jsonl"
     one_line_error(["stream", *stream_models[kind], "--idle-timeout", value, "-o", str(out)],
                    f"--idle-timeout: must be a finite number of seconds > 0, got {value}", out)
+
+
+@pytest.mark.parametrize("held_out", ["scores", "summaries"])
+def test_a_site_that_held_out_no_row_has_no_share_above_the_threshold(held_out: str) -> None:
+    # what was wrong: a 9-row site holds out no row (median None), yet info["federated"]
+    # ["held_out"] gave it "flagged": 0.0, a share of no rows said as "none of its rows are above
+    # the threshold"; a re-threshold (with_threshold) wrote 0.0 again
+    from hourglass.detectors import AutoEncoder
+    from hourglass.distributed.federated import FederatedServer, Site
+
+    det = AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, device="cpu", random_state=0)
+    rng = np.random.default_rng(0)
+    sites = [Site(pd.DataFrame({"a": rng.normal(size=n), "b": rng.exponential(2.0, n)}), det, name=name)
+             for n, name in ((300, "big"), (9, "small"))]
+    server = FederatedServer(det, rounds=1, held_out=held_out).run(sites)
+    big, small = server.pipeline().info["federated"]["held_out"]
+    assert small == {"rows": 0, "median": None, "flagged": None}
+    assert big["rows"] == 30 and isinstance(big["flagged"], float)
+    if held_out == "scores":  # (a summaries model keeps no score to re-threshold on)
+        again = server.pipeline().with_threshold("percentile:80").info["federated"]["held_out"]
+        assert again[1] == small and again[0]["flagged"] != big["flagged"]

@@ -1042,17 +1042,20 @@ class FederatedServer:
 
     def _per_site(self, threshold: Threshold, *, warn: bool) -> list[dict[str, Any]]:
         """Each site's held-out rows, median score and share above ``threshold`` (from its
-        scores, or from its calibration's knots with ``held_out="summaries"``)."""
-        out = []
+        scores, or from its calibration's knots with ``held_out="summaries"``); the share (as
+        the median) is ``None`` for a site that held out no row."""
+        out: list[dict[str, Any]] = []
         for k, summary in enumerate(self.site_summaries_):
             rows = int(summary["rows"])
+            if not rows:  # a share of no rows: none, not 0 (no row of it was below the threshold)
+                out.append({"rows": rows, "median": summary["median"], "flagged": None})
+                continue
             if self.held_out == "scores":
-                sc = self.site_scores_[k]
-                flagged = float(threshold.predict(sc).mean()) if len(sc) else 0.0
+                flagged = float(threshold.predict(self.site_scores_[k]).mean())
             else:  # the share of its pseudo-scores (as the shared fit rebuilt them) above it
                 flagged = share_above(summary, threshold)
             out.append({"rows": rows, "median": summary["median"], "flagged": round(flagged, 6)})
-            if warn and rows and flagged > 0.1:
+            if warn and flagged > 0.1:
                 logger.warning("site %s: %.0f%% of its held-out normal rows are above the shared "
                                "threshold: the global model fits its traffic badly (unlike sites?); "
                                "consider each site's own threshold (pipeline(site=k))",

@@ -122,7 +122,8 @@ _PARENT_ONLY = frozenset({
 def _refederated(info: dict[str, Any], det: BaseDetector) -> bool:
     """For a federated model re-thresholded on the held-out scores it keeps (its sites', in site
     order): each site's share above the new threshold in ``info["federated"]["held_out"]`` (the
-    record of the share above the old one would say a site is flagged as before). ``True`` when
+    record of the share above the old one would say a site is flagged as before; ``None`` for a
+    site that held out no row). ``True`` when
     ``info`` is such a model's and was updated."""
     fed = info.get("federated")
     sites = fed.get("held_out") if isinstance(fed, dict) else None
@@ -134,7 +135,7 @@ def _refederated(info: dict[str, Any], det: BaseDetector) -> bool:
     for site in sites:
         rows = int(site.get("rows") or 0)
         part = scores[start:start + rows]
-        site["flagged"] = round(float(det.threshold_predict(part).mean()), 6) if rows else 0.0
+        site["flagged"] = round(float(det.threshold_predict(part).mean()), 6) if rows else None
         start += rows
     return True
 
