@@ -63,6 +63,7 @@ def test_a_log_models_idle_timeout_of_0_is_named_as_the_option(keys_model: Pipel
     # the line was "MODEL: idle_timeout must be > 0 seconds, got 0.0": the model blamed
     from hourglass.errors import HourglassError
 
-    with pytest.raises(HourglassError, match=r"^--idle-timeout: must be a finite number of seconds > 0, got 0$"):
+    with pytest.raises(HourglassError,
+                       match=r"^--idle-timeout: must be a finite number of seconds > 0, got 0$"):
         stream_logs.open_log_scorer(keys_model, Path("m"), explain=None, keep=None, adapt=False,
                                     all_rows=False, max_sessions=10, idle_timeout=0.0)

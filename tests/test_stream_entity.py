@@ -161,7 +161,8 @@ def test_options_entity_models_do_not_take_are_refused(files: dict[str, Path]) -
         res = _stream(files, *args, input_text="")
         assert res.exit_code == 2 and "not available for entity-bucket models" in res.stderr, res.stderr
     res = _stream(files, "--idle-timeout", "0", input_text="")
-    assert res.exit_code == 2 and "--idle-timeout: must be a finite number of seconds > 0, got 0" in res.stderr, res.stderr
+    said = "--idle-timeout: must be a finite number of seconds > 0, got 0"
+    assert res.exit_code == 2 and said in res.stderr, res.stderr
     res = _stream(files, "--alert-format", "ecs", "--all", input_text="")
     assert res.exit_code == 2 and "--alert-format ecs writes alerts only" in res.stderr, res.stderr
 
