@@ -88,3 +88,21 @@ def test_a_site_that_held_out_no_row_has_no_share_above_the_threshold(held_out: 
     if held_out == "scores":  # (a summaries model keeps no score to re-threshold on)
         again = server.pipeline().with_threshold("percentile:80").info["federated"]["held_out"]
         assert again[1] == small and again[0]["flagged"] != big["flagged"]
+
+
+def test_a_one_row_sites_share_from_its_summary_is_that_of_its_one_score() -> None:
+    # what was wrong: with held_out="summaries" a site that held out one row (10 to 14 rows) sends
+    # no calibration, and its share above the shared threshold was 0.0 even when its one score
+    # (its median) was above it, where held_out="scores" said 1.0
+    from hourglass.detectors import AutoEncoder
+    from hourglass.distributed.federated import FederatedServer
+    from hourglass.distributed.summaries import site_summary
+    from hourglass.thresholds import Percentile
+
+    threshold = Percentile(99).fit(np.arange(100.0))  # 98.01
+    for score, share in ((99.5, 1.0), (50.0, 0.0)):
+        server = FederatedServer(AutoEncoder(verbose=0), held_out="summaries")
+        server.site_summaries_ = [site_summary(np.arange(40.0), Percentile(99)),
+                                  site_summary(np.array([score]), Percentile(99))]
+        server.site_names_ = ["a", "b"]
+        assert [d["flagged"] for d in server._per_site(threshold, warn=False)] == [0.0, share]

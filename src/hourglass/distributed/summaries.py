@@ -98,7 +98,9 @@ def share_above(summary: Mapping[str, Any], threshold: Threshold) -> float:
     under 257 of them (linear between the knots, 1/256 of probability apart): a threshold within
     about 1/256 of probability of a score may count it on the other side. Not the
     calibration's tail probability, which is never 0 above the highest score (``0.5 / n`` at
-    it: a sixth of a 3-row site). 0 for a site that sent no calibration (under 2 scores).
+    it: a sixth of a 3-row site). A one-row site sends no calibration: its median is its one
+    score, flagged (1.0) or not (0.0); 0 for a site of no row (a share of nothing: its caller
+    records none).
 
     Examples
     --------
@@ -107,8 +109,12 @@ def share_above(summary: Mapping[str, Any], threshold: Threshold) -> float:
     >>> s = site_summary(np.arange(40.0), Percentile(99))
     >>> share_above(s, t), share_above(s, Percentile(50).fit(np.arange(78.0)))  # above 98.01; 38.5
     (0.0, 0.025)
+    >>> share_above(site_summary(np.array([99.5]), Percentile(99)), t)
+    1.0
     """
     if summary["calibration"] is None:
+        if int(summary["rows"]) == 1 and summary["median"] is not None:
+            return float(threshold.predict(np.array([float(summary["median"])]))[0])
         return 0.0
     n = int(summary["rows"])
     sketch, probs = calibration_sketch(summary["calibration"]), np.linspace(0.0, 1.0, n)
