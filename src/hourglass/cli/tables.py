@@ -485,7 +485,9 @@ def skip_bad_values(pipe: Pipeline, df: pd.DataFrame, work: Callable[[pd.DataFra
             bad = np.zeros(len(df), dtype=bool)
             bad[i] = True
         for at in pos[bad].tolist():  # (the rows before it: the chunk's first are the file's)
-            stats.skipped(None, at=offset + at)
+            # its line, where the reader tells it (pos: places in the chunk as the reader read it)
+            line = stats.line_of(offset + at) if len(stats.bad_lines) < 10 else None
+            stats.skipped(line, at=offset + at)
         df, pos = df[~bad].reset_index(drop=True), pos[~bad]
         if not len(df):
             return df, None

@@ -518,6 +518,7 @@ class _BoolCheck:
         if not bad.any():
             return df
         self._stats.rows -= int(bad.sum())  # (counted as handed out by the reader)
+        self._stats.lines_of = None  # (a row's place among those kept here is not the reader's)
         return df[~bad].reset_index(drop=True)
 
     def close(self) -> None:

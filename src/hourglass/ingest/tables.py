@@ -12,6 +12,7 @@ type, are an error naming the file and line or column, or are skipped and counte
 from __future__ import annotations
 
 import atexit
+import bisect
 import contextlib
 import csv
 import functools
@@ -28,6 +29,7 @@ import threading
 import time
 import weakref
 import zlib
+from array import array
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -108,6 +110,9 @@ class ReadStats:
     #: repeated header row dropped (``header_rows``) is a line, not a data row: it is counted in
     #: ``bad_rows`` but sets no ``first_skip``. See :meth:`data_row`.
     first_skip: int | None = None
+    #: the reader's file line of the row at a position among the rows it handed out (from 0),
+    #: or ``None`` where it cannot tell; ``None``: a reader that tells none (see :meth:`line_of`)
+    lines_of: Callable[[int], int | None] | None = field(default=None, repr=False, compare=False)
 
     def skipped(self, line: int | None, at: int | None = None) -> None:
         """Count a skipped row: at ``line`` of the file (where known), after ``at`` rows kept
@@ -115,7 +120,7 @@ class ReadStats:
         self.bad_rows += 1
         self.note_skip(self.rows if at is None else at)
         if line is not None and len(self.bad_lines) < 10:
-            self.bad_lines.append(line)
+            bisect.insort(self.bad_lines, line)  # (in file order: a caller's after the reader's)
 
     def note_skip(self, at: int) -> None:
         """Note a row skipped after ``at`` rows kept (the count itself is the caller's)."""
@@ -135,6 +140,22 @@ class ReadStats:
         (3, None)
         """
         return kept + 1 if self.first_skip is None or kept < self.first_skip else None
+
+    def line_of(self, kept: int) -> int | None:
+        """The file line of the row at position ``kept`` (0-based) among the rows the reader
+        handed out, where the reader tells it (JSON lines, CSV), for a row a caller leaves out
+        (``score --on-bad-rows skip``, a value the model refuses); else ``None``.
+
+        Examples
+        --------
+        >>> stats = ReadStats()
+        >>> stats.line_of(2) is None
+        True
+        >>> stats.lines_of = lambda kept: kept + 2  # (a header line)
+        >>> stats.line_of(2)
+        4
+        """
+        return None if self.lines_of is None else self.lines_of(kept)
 
     def known(self, kept: np.ndarray) -> np.ndarray:
         """``kept`` (positions among the rows kept, from 0) with ``-1`` where :meth:`data_row`
@@ -469,10 +490,13 @@ class _RowLines:
     pyarrow does: past ``skip_rows`` lines, empty lines and ``comment`` lines not counted, nor
     undecodable lines where those are filtered out, nor, with ``blank`` (the delimiter and the
     number of columns), lines of white space alone of another number of fields; a quoted field
-    with line breaks (``quote``) goes on to the line that closes it, the row's line its first."""
+    with line breaks (``quote``) goes on to the line that closes it, the row's line its first.
+    A row on a line of ``left_out`` is not counted either (the lines a read left out)."""
 
     def __init__(self, path: Path, skip_rows: int, comment: str | None, decodable: bool,
-                 quote: bool, blank: tuple[str, int] | None = None, sep: str = ",") -> None:
+                 quote: bool, blank: tuple[str, int] | None = None, sep: str = ",",
+                 left_out: Collection[int] = ()) -> None:
+        self._left_out = left_out
         self._fh = open_lines(path)
         self._quote, self._sep = quote, sep.encode()
         self._blank = None if blank is None else (blank[0].encode(), blank[1])
@@ -512,6 +536,8 @@ class _RowLines:
                     raw.decode("utf-8")
                 except UnicodeDecodeError:
                     continue
+            if start in self._left_out:
+                continue
             self.rows += 1
         return start if self.rows == row else None
 
@@ -539,20 +565,34 @@ class _PassCount:
 
     def __init__(self, stats: ReadStats) -> None:
         self.stats, self.rows, self.lines = stats, 0, list[int]()
+        #: the lines any pass left out (bad rows, header lines) where known, and the rows kept
+        #: ahead of the first one whose line is not (at most): past it a row's place among the
+        #: rows kept does not tell its line
+        self.out: set[int] = set()
+        self.first: int | None = None
 
     def skipped(self, line: int | None, at: int | None = None) -> None:
         """:meth:`ReadStats.skipped`, counted as this pass's."""
         before = len(self.stats.bad_lines)
         self.stats.skipped(line, at)
+        self._note(line, at)
         self._count(line, before)
 
-    def header(self, line: int | None) -> None:
+    def header(self, line: int | None, at: int | None = None) -> None:
         """Count a line that repeats the header: a bad row, but no data row (no ``first_skip``)."""
+        self._note(line, at)
         before = len(self.stats.bad_lines)
         self.stats.bad_rows += 1
         if line is not None and before < 10:
             self.stats.bad_lines.append(line)
         self._count(line, before)
+
+    def _note(self, line: int | None, at: int | None) -> None:
+        if line is not None:
+            self.out.add(line)
+            return
+        at = self.stats.rows if at is None else at
+        self.first = at if self.first is None else min(self.first, at)
 
     def _count(self, line: int | None, before: int) -> None:
         self.rows += 1
@@ -1033,9 +1073,28 @@ def _iter_csv(
     pending: dict[str, Any] = {}
     probing = [True]  # the type-inference pass must not count skipped rows
     filtering: list[_DecodableLines | None] = [None]  # the stream of the pass, when filtered
-    invalid = [0]  # rows of this pass pyarrow's handler skipped (then later rows' lines are unsure)
+    # the lines of the rows of this pass pyarrow's handler skipped, no rows of its batches (-1:
+    # one whose line is not sure: then later rows' lines are not either)
+    invalid_lines: set[int] = set()
     counted = _PassCount(stats)  # the bad rows of the pass
     _install_unraisablehook()
+
+    def line_at(kept: int) -> int | None:
+        # the line of the row at position ``kept`` of the rows handed out, where no line the read
+        # left out unnumbered comes before it (read forward to it, past the lines left out:
+        # asked only for a row a caller leaves out)
+        if counted.first is not None and kept >= counted.first:
+            return None
+        lines = _RowLines(path, skip_rows, comment, decodable=False, quote=quote, blank=blank, sep=sep,
+                          left_out=counted.out)
+        try:
+            return lines.line_of(kept + 1)
+        except READ_ERRORS:
+            return None
+        finally:
+            lines.close()
+
+    stats.lines_of = line_at
 
     def on_invalid(row: Any) -> str:
         if blank is not None and not row.text.strip():
@@ -1048,11 +1107,13 @@ def _iter_csv(
             return "error"
         if on_bad_rows == "skip":
             if not probing[0]:  # a line number of the filtered stream is one of the file's
-                invalid[0] += 1
                 if row.number is None:  # parallel parsing numbers no line: found by its text
                     line = _line_of(path, row.text) if len(stats.bad_lines) < 10 else None
+                    if line in invalid_lines:  # (the first line of that text, found again: a
+                        line = None  # row of the same text further on is not placed)
                 else:
                     line = row.number if filtering[0] is None else filtering[0].file_line(row.number)
+                invalid_lines.add(-1 if line is None else line)
                 counted.skipped(line)
             return "skip"
         pending.update(line=row.number, text=row.text, expected=row.expected_columns,
@@ -1228,7 +1289,7 @@ def _iter_csv(
             return batch  # (a column of another type refused a header row: see ``refused``)
 
         def line(i: int) -> int | None:  # the file line of row i of the batch, where it is sure
-            if invalid[0]:
+            if -1 in invalid_lines:  # (a row the handler skipped is no row here: passed over)
                 return None
             return lines.line_of(first_row + i + 1)
         bad = np.zeros(batch.num_rows, bool)
@@ -1274,7 +1335,8 @@ def _iter_csv(
             if not header[row]:
                 counted.skipped(number, at=kept + row - k)
                 continue
-            counted.header(number)  # a header line, no data row: the rows' numbers stay as they are
+            # a header line, no data row: the rows' numbers stay as they are
+            counted.header(number, at=kept + row - k)
         if bad.any():
             batch = batch.filter(pa.array(~bad))
         columns = [_cast_text(col, converted[name]) if name in converted else col
@@ -1289,7 +1351,7 @@ def _iter_csv(
         gathered: list[pa.RecordBatch] = []
         size = rows = kept = 0
         lines = _RowLines(path, skip_rows, comment, decodable=filtering[0] is not None, quote=quote,
-                          blank=blank, sep=sep)
+                          blank=blank, sep=sep, left_out=invalid_lines)
         try:
             for batch in reader:
                 n = batch.num_rows
@@ -1349,7 +1411,7 @@ def _iter_csv(
         # then through a filter that drops the lines that are not UTF-8).
         counted.undo()  # a pass counts every bad row again (first_skip: the lowest of the
         # passes, a row skipped again after rows handed out told by the first)
-        invalid[0] = 0
+        invalid_lines.clear()
         stream = _DecodableLines(path, counted) if decodable else None
         filtering[0] = stream
         try:
@@ -1736,6 +1798,13 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
     ``chunk_bytes`` of lines (at most :data:`_JSONL_CHUNK_ROWS` rows)."""
     rows: list[dict[str, Any]] = []
     size = 0  # the bytes of the lines of the rows gathered
+    handed = 0  # the rows yielded before ``rows``
+    # each row's line, for a row a caller leaves out (stats.line_of): runs of rows on successive
+    # lines, by their first row and its line (a new run at a blank or skipped line); a page's
+    # rows share a line: none told
+    starts, firsts = array("q"), array("q")
+    after = 0  # the line after the last row's
+    stats.lines_of = None if page is not None else functools.partial(_run_line, starts, firsts)
     with open_lines(path) as fh:  # lines ended by a CR alone (classic Mac OS): each a line
         readline, lineno = fh.readline, 0
         while raw := readline(MAX_LINE_BYTES + 1):  # bounded: not a whole file with no line break
@@ -1788,13 +1857,31 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
             if events is not None:
                 rows.extend(events)
             elif isinstance(obj, dict):  # (an array is a page: page gives its rows)
+                if lineno != after:  # (not on the line after the last row's: a new run)
+                    firsts.append(lineno)  # (first: a reader in another thread sees whole runs)
+                    starts.append(handed + len(rows))
+                after = lineno + 1
                 rows.append(obj if event is None else event(obj))
             size += len(raw)
             if len(rows) >= _JSONL_CHUNK_ROWS or (size >= chunk_bytes and rows):
+                handed += len(rows)
                 yield _json_frame(rows)
                 rows, size = [], 0
     if rows:
         yield _json_frame(rows)
+
+
+def _run_line(starts: array[int], firsts: array[int], kept: int) -> int | None:
+    """The line of the row at position ``kept`` (from 0) of a JSON-lines read: in the run of
+    rows on successive lines that starts at row ``starts[i]`` on line ``firsts[i]``.
+
+    Examples
+    --------
+    >>> _run_line(array("q", [0, 2]), array("q", [1, 5]), 3)  # (lines 3, 4 blank)
+    6
+    """
+    i = bisect.bisect_right(starts, kept) - 1
+    return None if i < 0 else firsts[i] + kept - starts[i]
 
 
 def not_an_object(value: object) -> str:
@@ -2221,6 +2308,7 @@ def iter_table(
     _check_bad_rows(on_bad_rows)
     p = Path(path)
     stats = stats if stats is not None else ReadStats()
+    stats.lines_of = None  # (a reader that tells its rows' lines sets its own)
     if fmt == "parquet":
         chunks = _iter_parquet(p, max(1, chunk_bytes // 100))
     elif fmt == "jsonl":
