@@ -491,20 +491,34 @@ class _RowLines:
     undecodable lines where those are filtered out, nor, with ``blank`` (the delimiter and the
     number of columns), lines of white space alone of another number of fields; a quoted field
     with line breaks (``quote``) goes on to the line that closes it, the row's line its first.
-    A row on a line of ``left_out`` is not counted either (the lines a read left out)."""
+    A row on a line of ``left_out`` is not counted either (the lines a read left out). ``at``:
+    the :attr:`place` of an earlier read of the file to go on from (its bytes read past, not
+    looked at again)."""
 
     def __init__(self, path: Path, skip_rows: int, comment: str | None, decodable: bool,
                  quote: bool, blank: tuple[str, int] | None = None, sep: str = ",",
-                 left_out: Collection[int] = ()) -> None:
+                 left_out: Collection[int] = (), at: tuple[int, int, int] | None = None) -> None:
         self._left_out = left_out
         self._fh = open_lines(path)
         self._quote, self._sep = quote, sep.encode()
         self._blank = None if blank is None else (blank[0].encode(), blank[1])
         self._comment = None if comment is None else comment.encode()
         self._decodable = decodable
-        self.line = self.rows = 0
-        while self.line < skip_rows and self._fh.readline():
+        self.line = self.rows = self.offset = 0  # (offset: the bytes read)
+        if at is not None:
+            self.rows, self.line, self.offset = at
+            left = self.offset
+            while left > 0 and (got := len(self._fh.read(min(left, 1 << 20)))):
+                left -= got
+            return
+        while self.line < skip_rows and (raw := self._fh.readline()):
             self.line += 1
+            self.offset += len(raw)
+
+    @property
+    def place(self) -> tuple[int, int, int]:
+        """Where the read is, for another to go on from (``at``): rows, lines and bytes read."""
+        return self.rows, self.line, self.offset
 
     def line_of(self, row: int) -> int | None:
         """The line of data row ``row`` (1-based), ``None`` past the end."""
@@ -525,6 +539,7 @@ class _RowLines:
                 self.line += 1
                 raw += more
                 inside = _ends_open(more, True, self._sep)  # (the new line alone: no rescan)
+            self.offset += len(raw)
             text = raw.rstrip(b"\r\n")
             if not text or (self._comment is not None and text.startswith(self._comment)):
                 continue
@@ -1085,14 +1100,19 @@ def _iter_csv(
         # asked only for a row a caller leaves out)
         if counted.first is not None and kept >= counted.first:
             return None
+        at = looked[0] if looked and looked[0][0] <= kept else None  # (on from the last look)
         lines = _RowLines(path, skip_rows, comment, decodable=False, quote=quote, blank=blank, sep=sep,
-                          left_out=counted.out)
+                          left_out=counted.out, at=at)
         try:
-            return lines.line_of(kept + 1)
+            found = lines.line_of(kept + 1)
+            looked[:] = [lines.place]
+            return found
         except READ_ERRORS:
             return None
         finally:
             lines.close()
+
+    looked: list[tuple[int, int, int]] = []  # where line_at's last look stopped
 
     stats.lines_of = line_at
 
