@@ -223,12 +223,11 @@ def inspect(
                 f" (skipped {stats.bad_rows} malformed row(s))" if stats.bad_rows else ""))
         df = pd.concat(parts, ignore_index=True)
         if entity_col is None and bucket is None:  # as train: a row without a readable time
-            time_col = timestamp_col if timestamp_col is not None else (  # is skipped with
-                format_time_column(df, spec) if spec is not None else None)  # --on-bad-rows skip
-            if time_col is not None:
-                df = skip_unreadable_times(df, time_col, None, on_bad_rows, stats, shown(data))
+            if timestamp_col is None and spec is not None:  # is skipped with --on-bad-rows skip;
+                timestamp_col = format_time_column(df, spec)  # the format's own, looked for once
+            if timestamp_col is not None:
+                df = skip_unreadable_times(df, timestamp_col, None, on_bad_rows, stats, shown(data))
                 n = len(df)  # the rows inspected are those kept, as for malformed rows
-            timestamp_col = time_col  # the format's own, looked for once (its warning said once)
             report_skipped(stats, data)  # rows left out of the preview are said, as train says them
         if typed_label is not None and typed_label not in df.columns:  # as train and benchmark
             from hourglass.ingest.tables import nested_note

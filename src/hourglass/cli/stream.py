@@ -1051,8 +1051,8 @@ writes ECS documents (--alert-format ecs): choose another file, or leave --alert
     packed = ("gzip",) if head[:2] == b"\x1f\x8b" else ("Parquet",) if head[:4] == b"PAR1" else \
         compressed_kind(head)
     if packed is not None:
-        kind = f"a {packed[0]} file" if packed[0] == "Parquet" else f"{packed[0]}-compressed"
-        raise HourglassError(f"--output {path}: {kind} (its first bytes), no JSON alerts; stream "
+        packed_as = f"a {packed[0]} file" if packed[0] == "Parquet" else f"{packed[0]}-compressed"
+        raise HourglassError(f"--output {path}: {packed_as} (its first bytes), no JSON alerts; stream "
                              "appends plain JSON lines: choose another file")
     lines = tail.split(b"\n")[:-1]  # complete lines (the last, unended, is a killed stream's)
     if size > _TAIL:
@@ -1379,7 +1379,7 @@ def stream(
     n_rows = flagged = 0
     untimed = 0  # ECS alerts of rows without a readable time (--on-bad-rows skip): scoring time
     bad = SkippedLines()
-    last_line = [0]  # the input line of the last row scored (a skipped line before it shifts 'row')
+    last_line = 0  # the input line of the last row scored (a skipped line before it shifts 'row')
     line_spec, events = _line_reading(scorer.pipeline)
     start = time.perf_counter()
     threshold = scorer.pipeline.detector_.threshold_
@@ -1387,7 +1387,7 @@ def stream(
 
     def summary() -> None:
         took = time.perf_counter() - start
-        skipped = f", {skipped_lines_text(bad)}{_rows_kept_note(bad, last_line[0])}" if bad else ""
+        skipped = f", {skipped_lines_text(bad)}{_rows_kept_note(bad, last_line)}" if bad else ""
         moved = f"; threshold {first_value:.6g} -> {float(threshold.value_):.6g} (--adapt)" if adapt else ""
         silenced = f", {silencer.text()}" if silencer is not None else ""
         if untimed:
@@ -1467,7 +1467,8 @@ def stream(
                     out_docs.append({**alert, **kept})
                 flags = result["flags"][:len(rows)]
                 n_rows += len(rows)
-                last_line[0] = lines[len(rows) - 1] if rows else last_line[0]
+                if rows:
+                    last_line = lines[len(rows) - 1]
                 flagged += sum(flags)
                 if silencer is not None:
                     silencer.count(result["suppressed"][:len(rows)])
@@ -1512,7 +1513,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
 
     n_rows = flagged = 0
     bad = SkippedLines()
-    row_line = [0]  # the input line of the last row scored (a skipped line before it shifts 'row')
+    row_line = 0  # the input line of the last row scored (a skipped line before it shifts 'row')
     line_spec, events = _line_reading(scorer.pipeline)
     start = time.perf_counter()
     last_line = newest_at = time.monotonic()
@@ -1533,7 +1534,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
         for note in (grouping.untimed_note(where), grouping.ecs_time_note(where)):
             if note:  # (as score says it)
                 logging.getLogger("hourglass").warning("%s", note)
-        skipped = f", {skipped_lines_text(bad)}{_rows_kept_note(bad, row_line[0])}" if bad else ""
+        skipped = f", {skipped_lines_text(bad)}{_rows_kept_note(bad, row_line)}" if bad else ""
         silenced = f", {silencer.text()}" if silencer is not None else ""
         moved = f"; threshold {first_value:.6g} -> {float(threshold.value_):.6g} (--adapt)" if adapt else ""
         err.print(f"streamed {n_rows:,} rows from {where}, {flagged:,} flagged{silenced}{skipped}, "
@@ -1625,7 +1626,8 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                     if times is not None:  # (a row without a readable time closes no window)
                         times = times[times != NO_TIME]
                     n_rows += len(rows)
-                    row_line[0] = lines[len(rows) - 1] if rows else row_line[0]
+                    if rows:
+                        row_line = lines[len(rows) - 1]
                     flagged += sum(flags)
                     if silencer is not None and "suppressed" in result:
                         silencer.count(result["suppressed"][:len(rows)])

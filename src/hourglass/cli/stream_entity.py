@@ -34,7 +34,6 @@ import numpy as np
 import pandas as pd
 
 from hourglass._times import future_problem, quoted_cell, time_length
-from hourglass.cli._options import check_idle_timeout
 from hourglass.cli._output import err, settle_bad_lines, skipped_lines_text
 from hourglass.errors import HourglassError, InputError
 from hourglass.features.roles import NULL_TEXT
@@ -343,7 +342,6 @@ def open_entity_scorer(pipe: Any, *, explain: int | None, keep: list[str] | None
             raise HourglassError(f"{option}: not available for entity-bucket models (they take "
                                  "--lateness, --idle-timeout, --all, --explain, --alert-format, "
                                  "--on-bad-rows, --batch, --output)")
-    check_idle_timeout(idle_timeout)
     if explain is not None:
         from hourglass.explain import explainable
 
