@@ -32,7 +32,7 @@ def saved_kinds(names: Collection[str] | None = None) -> Iterator[None]:
     (``lr=true``: 1). Loading checks a saved model's parameters in it: a model trained with
     such a setting scores as it did, and loads as it did. ``names``: only these parameters (a
     warm start's check of its settings: the model's shape as saved, its training settings as
-    a fit checks them); all when ``None``.
+    a fit checks them); all when ``None``. Within another, the parameters of both.
 
     Examples
     --------
@@ -45,7 +45,9 @@ def saved_kinds(names: Collection[str] | None = None) -> Iterator[None]:
     ...
     ValueError: lr must be a number, got True
     """
-    token = _SAVED.set(True if names is None else frozenset(names))
+    outer = _SAVED.get()
+    inner = True if names is None or outer is True else frozenset(names) | (outer or frozenset())
+    token = _SAVED.set(inner)
     try:
         yield
     finally:
@@ -135,7 +137,7 @@ def _signature(cls: Any) -> tuple[Any, bool]:
 
 
 def check_numeric_params(est: Any, prefix: str = "", error: type[Exception] = ValueError,
-                         refuse_none: bool = False, saved: Collection[str] = ()) -> None:
+                         refuse_none: bool = False) -> None:
     """Raise ``ValueError`` naming the first numeric hyper-parameter that is NaN/inf, that is
     a fractional number where the default is an integer (also inside tuples such as ``hidden``),
     or whose kind does not match its default's: text for a number or a flag, a single number
@@ -149,8 +151,7 @@ def check_numeric_params(est: Any, prefix: str = "", error: type[Exception] = Va
     numbers unless its annotation admits ``None`` (``epochs=None``; ``patience=None`` is fine).
     Range checks (``lr > 0``, ``dropout`` in [0, 1), ...) stay with each detector; this generic
     pass makes sure none of them is ever handed a NaN, which compares false with everything.
-    ``saved``: the parameters that keep a saved model's settings (a warm start's model shape),
-    checked as within :func:`saved_kinds` (all of them are, within it).
+    Within :func:`saved_kinds`, its parameters take the kinds saved models were trained with.
 
     Examples
     --------
@@ -174,10 +175,10 @@ def check_numeric_params(est: Any, prefix: str = "", error: type[Exception] = Va
     """
     params, takes_deep = _signature(type(est))
     values = est.get_params(deep=False) if takes_deep else est.get_params()
+    kinds = _SAVED.get()
     for name, value in values.items():
         default = params[name].default if name in params else None
-        kinds = _SAVED.get()
-        lenient = kinds is True or (isinstance(kinds, frozenset) and name in kinds) or name in saved
+        lenient = kinds is True or (isinstance(kinds, frozenset) and name in kinds)
         _check_type(name, value, default, prefix, error,
                     params[name].annotation if name in params else None, lenient)
         if refuse_none:

@@ -13,6 +13,7 @@ hold more than a torch module).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import logging
@@ -31,7 +32,7 @@ from sklearn.base import BaseEstimator
 from sklearn.base import clone as sk_clone
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 
-from hourglass._params import check_numeric_params
+from hourglass._params import check_numeric_params, saved_kinds
 from hourglass.errors import ArtefactError, InputError, NotFittedError, out_of_memory
 from hourglass.features.validation import check_array, check_labels
 from hourglass.nn import (
@@ -496,8 +497,9 @@ class BaseDetector(BaseEstimator):
         input schema is checked, not reset, and ``_fit_more`` continues from the weights)."""
         # a warm start keeps the saved model's shape: its settings read as when it was trained
         # (standardize=2 by an earlier version); what a warm start may change is checked as fit does
-        check_numeric_params(self, refuse_none=True, saved=() if not warm else [
-            name for name in self._get_param_names() if name not in WARM_START_PARAMS])
+        with saved_kinds([name for name in self._get_param_names()
+                          if name not in WARM_START_PARAMS]) if warm else contextlib.nullcontext():
+            check_numeric_params(self, refuse_none=True)
         Xa = self._validate(X, reset=not warm)
         n = self._n_samples(Xa)
         if n < 2 and self.get_tags()["input"] == "tabular":  # batch norm, scales, a spread: none from one row
