@@ -23,8 +23,8 @@ from hourglass._eol import text_lines
 from hourglass.errors import InputError
 from hourglass.features.sessions import Sessions
 from hourglass.features.sessions.keys import int_keys, unseen_keys
-from hourglass.ingest.tables import flatten_json, nested_note
-from hourglass.serve.scoring import ModelScorer, escapes, model_records
+from hourglass.ingest.tables import flatten_json
+from hourglass.serve.scoring import ModelScorer, model_records, sent_nested
 
 if TYPE_CHECKING:
     from hourglass.serve.ecs import AlertRule
@@ -153,10 +153,10 @@ class LogScorer(ModelScorer):
             if missing:  # sent as a nested object, it was read as its fields (user.name, as
                 # the request's parser flattens it): say so, as a table model's rows do
                 sent = dict.fromkeys([*data.columns, *(k for row in items for k in row)])
-                note = nested_note(missing[:1], ("".join(escapes(str(k))) for k in sent))
+                note = sent_nested(missing[0], sent, "the rows have")
                 raise InputError(f"rows: no row has column {missing[0]!r} (each row needs "
                                  f"{', '.join(self.columns)})" + (
-                                     f"; {note.replace('the data has', 'the rows have')}; send "
+                                     f"; {note}; send "
                                      f"{missing[0]!r} as a plain value" if note else ""))
         else:
             # as 'hourglass score' and 'stream' read a log's lines: NUL characters (the padding a

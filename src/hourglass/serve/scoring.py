@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
@@ -49,6 +49,20 @@ def escapes(text: str) -> list[str]:
     if text.isprintable() and "\\" not in text:
         return list(text)
     return [ch if ch.isprintable() and ch != "\\" else repr(ch)[1:-1] for ch in text]
+
+
+def sent_nested(column: str, keys: Iterable[Any], subject: str = "the row has") -> str:
+    """:func:`~hourglass.ingest.tables.nested_note` for a column a client sent as a JSON object
+    (its keys as the request's parser flattened them, each quoted by :func:`escapes`, so the
+    message stays one line), said of the request's rows (``subject``); ``""`` when none of
+    ``keys`` is a field of ``column``.
+
+    Examples
+    --------
+    >>> sent_nested("proto", ["proto.name", "bytes"])
+    "the row has 'proto' as a nested object, read as its fields (proto.name)"
+    """
+    return nested_note([column], ("".join(escapes(str(k))) for k in keys)).replace("the data has", subject)
 
 
 def model_records(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, others: int = 0,
@@ -112,9 +126,8 @@ def refuse_nested(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
             continue
         for i, row in enumerate(rows):
             if c not in row and not fields.isdisjoint(row.keys()):
-                note = nested_note([c], ("".join(escapes(str(k))) for k in row))
                 raise InputError(f"row {i + 1}: missing column {c!r}: "
-                                 f"{note.replace('the data has', 'the row has')}; send {c!r} as a "
+                                 f"{sent_nested(c, row)}; send {c!r} as a "
                                  "plain value (null for a missing one)")
 
 
@@ -140,11 +153,9 @@ def records_frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
             absent = next(c for c in columns if c in needed and c not in row)
             must = [c for c in columns if c in needed]  # an optional column may be left out
             shown = ", ".join(must[:_SHOWN_COLUMNS]) + (" ..." if len(must) > _SHOWN_COLUMNS else "")
-            nested = nested_note([absent], ("".join(escapes(str(k))) for k in row))  # a client's keys:
-            # {"proto": {"name": "tcp"}} is proto.name; a newline in one escaped, the detail one line
+            nested = sent_nested(absent, row)  # a client's keys: {"proto": {"name": "tcp"}} is proto.name
             if nested:
-                raise InputError(f"row {i + 1}: missing column {absent!r}: "
-                                 f"{nested.replace('the data has', 'the row has')}; send "
+                raise InputError(f"row {i + 1}: missing column {absent!r}: {nested}; send "
                                  f"{absent!r} as a plain value")
             raise InputError(f"row {i + 1}: missing column {absent!r} (each row needs {shown})")
     return model_records(rows, columns)
