@@ -30,6 +30,7 @@ from hourglass.ingest import (
     read_table,
     reservoir_sample,
 )
+from hourglass.ingest.evtx import WINDOWS_FORMS, one_form
 from hourglass.ingest.readers import check_path
 from hourglass.ingest.tables import CHUNK_BYTES, UNKNOWN_ROW, nested_note, prefetch
 from hourglass.pipeline import Pipeline
@@ -227,6 +228,19 @@ def unlabelled_rows(labels: np.ndarray, normal: list[str], label_col: str, where
     return labelled
 
 
+def in_one_form(df: pd.DataFrame, source: str) -> pd.DataFrame:
+    """``df``, Windows events, with each value its exports write in several ways (a ``Keywords``
+    mask in hex or decimal, a GUID's letter case) in one spelling
+    (:func:`~hourglass.ingest.evtx.one_form`), so that a model learns one category per value;
+    said once, naming the columns respelt."""
+    forms = one_form(df)
+    if forms:
+        logging.getLogger("hourglass").info(
+            "%s: column(s) %s: values written more than one way (a Keywords mask in hex or "
+            "decimal, a GUID's letter case) read in one spelling", source, ", ".join(map(str, forms)))
+    return df.assign(**forms) if forms else df
+
+
 def train_pipeline(
     df: pd.DataFrame, *, spec: DatasetSpec | None, label_col: str | None, normal: list[str],
     model: str, params: dict[str, Any], threshold: str | None, categorical: list[str],
@@ -246,6 +260,9 @@ def train_pipeline(
     log = logging.getLogger("hourglass")
     if "seems" in (cols := _columns_are(df)):  # one text column would train a model of nothing
         raise HourglassError(f"{source}: {cols}")
+    windows = spec is not None and spec.name in WINDOWS_FORMS
+    if windows:  # one category per value, however the exports in the file wrote it
+        df = in_one_form(df, source)
     features = preprocessor_for(df, source, spec=spec, categorical=categorical, drop=drop,
                                 roles=roles, scaler=scaler, time_col=time_col)  # before any work
     dayfirst = None
@@ -327,6 +344,7 @@ def train_pipeline(
         "threshold": pipe.threshold_.describe(), "threshold_value": pipe.threshold_.value_,
         "time_col": time_col, "events_per_day": events_per_day,
         **({} if dayfirst is None else {"time_dayfirst": dayfirst}),
+        **({"windows_forms": "one"} if windows else {}),  # scoring reads values so spelt
     })
     return pipe
 

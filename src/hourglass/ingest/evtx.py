@@ -29,10 +29,12 @@ from hourglass.ingest.tables import cut_top_keys, first_json_object
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["EVTX_MAGIC", "EVTX_ROLES", "ROW_ONLY_ROLES", "SYSTEM_COLUMNS", "flatten_event", "iter_evtx",
-           "looks_like_windows_json", "windows_forms"]
+__all__ = ["EVTX_MAGIC", "EVTX_ROLES", "ROW_ONLY_ROLES", "SYSTEM_COLUMNS", "WINDOWS_FORMS", "flatten_event",
+           "iter_evtx", "looks_like_windows_json", "one_form", "windows_forms"]
 
 EVTX_MAGIC = b"ElfFile\x00"
+#: the formats whose exports write one value in several ways (:func:`windows_forms`)
+WINDOWS_FORMS = frozenset({"evtx", "windows-json"})
 SYSTEM_COLUMNS = ("timestamp", "EventRecordID", "EventID", "Provider", "Channel", "Computer",
                   "Level", "Task", "Opcode", "Keywords", "Version", "ProcessID", "ThreadID", "UserID")
 # How the table models read Windows event fields: record numbers, process/thread/logon/handle
@@ -200,22 +202,24 @@ def looks_like_windows_json(head: bytes) -> bool:
 
 def _same_value(column: str) -> Any:
     """How the exports of column ``column`` write one value in several ways, as a function from
-    a value's text to a key equal for all its spellings (``None``: not such a value); ``None``
-    for other columns. ``Keywords`` is a 64-bit mask: hex text (``0x8020000000000000``, the
-    ``.evtx`` reader and newer exports) or a signed decimal (``-9214364837600034816``, NXLog-era
-    exports); a GUID (``ProviderGuid``) is written in either letter case."""
+    a value's text to its one spelling, equal for all its spellings (``None``: not such a
+    value); ``None`` for other columns. ``Keywords`` is a 64-bit mask: hex text
+    (``0x8020000000000000``, the ``.evtx`` reader and newer exports) or a signed decimal
+    (``-9214364837600034816``, NXLog-era exports), spelt as 16 lower-case hex digits after
+    ``0x``; a GUID (``ProviderGuid``) is written in either letter case, with or without braces,
+    spelt in lower case within braces."""
     if column == "Keywords":
-        def mask(text: str) -> int | None:
+        def mask(text: str) -> str | None:
             try:
                 n = int(text, 16) if text[:2].lower() == "0x" else int(text)
             except ValueError:
                 return None
-            return n % (1 << 64) if -(1 << 63) <= n < (1 << 64) else None
+            return f"0x{n % (1 << 64):016x}" if -(1 << 63) <= n < (1 << 64) else None
         return mask
     if column.lower().endswith("guid"):
         def guid(text: str) -> str | None:
             m = _GUID.fullmatch(text.lower())
-            return m.group(1) if m else None
+            return "{" + m.group(1) + "}" if m else None
         return guid
     return None
 
@@ -259,6 +263,35 @@ def windows_forms(df: pd.DataFrame, categories: Mapping[str, Sequence[str]]) -> 
             new[rows] = np.array([spelt[i] for i in codes[rows]], dtype=object)
             out[c] = pd.Series(new, index=df.index, name=c)
     return out
+
+
+def one_form(df: pd.DataFrame) -> dict[str, pd.Series]:
+    """Per column of ``df`` whose values Windows exports write in more than one way
+    (``Keywords``, ``*Guid``: see :func:`_same_value`), the column with each such value in its
+    one spelling (a ``Keywords`` mask as ``0x`` and 16 hex digits, a GUID in lower case within
+    braces), as :func:`windows_forms` respells it for a model that learnt those spellings; columns
+    already so spelt are left out. A model trained on it learns one category per value, however
+    the exports of its training file wrote it.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"Keywords": [-9214364837600034816, "0x8020000000000000", 0],
+    ...                    "ProviderGuid": ["5770385F-C22A-43E0-BF4C-06F5698FFBD9", "x", "x"]})
+    >>> forms = one_form(df)
+    >>> forms["Keywords"].tolist()
+    ['0x8020000000000000', '0x8020000000000000', '0x0000000000000000']
+    >>> forms["ProviderGuid"].tolist()
+    ['{5770385f-c22a-43e0-bf4c-06f5698ffbd9}', 'x', 'x']
+    """
+    from hourglass.features.roles import factorize_strings
+
+    spellings: dict[str, list[str]] = {}
+    for c in df.columns:
+        key = _same_value(str(c))
+        if key is not None:
+            uniques = factorize_strings(df[c])[1]
+            spellings[c] = sorted({k for k in map(key, uniques) if k is not None})
+    return windows_forms(df, spellings)
 
 
 def _parser(path: Path) -> Any:

@@ -851,6 +851,9 @@ class Pipeline:
         (a ``Keywords`` mask as signed decimal or hex text, a ``ProviderGuid`` in either letter
         case: exports of one event log differ so) read as the spelling the model learnt, for a
         model trained on Windows events (``evtx``, ``windows-json``); ``df`` itself otherwise.
+        A model trained in one spelling per value (``info["windows_forms"]`` ``"one"``: ``hourglass
+        train`` respells its training rows so, see :func:`~hourglass.ingest.evtx.one_form`) reads
+        every such value in that spelling, as its training rows were read.
 
         Examples
         --------
@@ -862,11 +865,13 @@ class Pipeline:
         >>> pipe.with_windows_forms(new)["Keywords"].tolist()
         ['0x8020000000000000']
         """
-        if self.info.get("dataset") not in ("evtx", "windows-json") or not isinstance(df, pd.DataFrame):
-            return df
-        from hourglass.ingest.evtx import windows_forms
+        from hourglass.ingest.evtx import WINDOWS_FORMS, one_form, windows_forms
 
-        forms = windows_forms(df, getattr(self.features_, "categories_", None) or {})
+        if self.info.get("dataset") not in WINDOWS_FORMS or not isinstance(df, pd.DataFrame):
+            return df
+        # (a model saved before training so learnt the spellings of its file: each its category)
+        forms = (one_form(df) if self.info.get("windows_forms") == "one"
+                 else windows_forms(df, getattr(self.features_, "categories_", None) or {}))
         if not forms:
             return df
         if not getattr(self, "_warned_windows_forms", False):
