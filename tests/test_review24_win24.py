@@ -121,3 +121,16 @@ def test_a_model_saved_with_both_spellings_scores_as_before(tmp_path: Path) -> N
     X = loaded.transform(rows)
     assert X[0, decimal] > X[0, hexa] and X[1, hexa] > X[1, decimal]
     np.testing.assert_allclose(loaded.score(rows), pipe.score(rows), rtol=1e-6)
+
+
+def test_a_keywords_column_read_as_a_number_is_not_respelt(tmp_path: Path) -> None:
+    # respelt as hex text for training, a Keywords mask the user reads as a number (--role
+    # Keywords=numeric) stopped the training: "expected numbers, found '0x8020000000000000'"
+    train = _write(tmp_path / "train.jsonl", [{**_event(i, hex_text=False), "ProviderGuid": _GUID.lower()}
+                                              for i in range(240)])
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(train), "--format", "windows-json", "-o", str(model),
+                              "--epochs", "2", "--param", "hidden=[8,4]", "--role", "Keywords=numeric"])
+    assert res.exit_code == 0, res.output
+    scored = _write(tmp_path / "s.jsonl", [_event(i, hex_text=False) for i in range(300, 310)])
+    assert np.isfinite(_scores(model, scored, tmp_path / "a.csv")).all()

@@ -307,7 +307,7 @@ def benchmark(
         df = read_data(data, spec, on_bad_rows, stats)
         windows = spec is not None and spec.name in WINDOWS_FORMS
         if windows:  # one category per value, however the exports wrote it (as train reads it)
-            df = in_one_form(df, str(data))
+            df = in_one_form(df, str(data), parse_roles(role))
         if test is None:
             train_df, test_df = split_labelled(df, label_col, normal_values, test_fraction=test_fraction,
                                                seed=seed, where=str(data))
@@ -321,7 +321,7 @@ def benchmark(
                 df[c].dtype == object or isinstance(df[c].dtype, pd.StringDtype | pd.CategoricalDtype))])
             train_df, test_df = df, read_data(test, test_spec, on_bad_rows, stats)
             if windows:
-                test_df = in_one_form(test_df, str(test))
+                test_df = in_one_form(test_df, str(test), parse_roles(role))
             train_name, test_name = _name(data), _name(test)
         features = preprocessor_for(train_df.drop(columns=[label_col], errors="ignore"), str(data),
                                     spec=spec, categorical=categorical or [], drop=drop or [],

@@ -228,12 +228,13 @@ def unlabelled_rows(labels: np.ndarray, normal: list[str], label_col: str, where
     return labelled
 
 
-def in_one_form(df: pd.DataFrame, source: str) -> pd.DataFrame:
+def in_one_form(df: pd.DataFrame, source: str, roles: dict[str, str] | None) -> pd.DataFrame:
     """``df``, Windows events, with each value its exports write in several ways (a ``Keywords``
     mask in hex or decimal, a GUID's letter case) in one spelling
     (:func:`~hourglass.ingest.evtx.one_form`), so that a model learns one category per value;
-    said once, naming the columns respelt."""
-    forms = one_form(df)
+    a column ``roles`` (``--role``) reads as other than categories is left as it is. Said once,
+    naming the columns respelt."""
+    forms = one_form(df, roles)
     if forms:
         logging.getLogger("hourglass").info(
             "%s: column(s) %s: values written more than one way (a Keywords mask in hex or "
@@ -262,7 +263,7 @@ def train_pipeline(
         raise HourglassError(f"{source}: {cols}")
     windows = spec is not None and spec.name in WINDOWS_FORMS
     if windows:  # one category per value, however the exports in the file wrote it
-        df = in_one_form(df, source)
+        df = in_one_form(df, source, roles)
     features = preprocessor_for(df, source, spec=spec, categorical=categorical, drop=drop,
                                 roles=roles, scaler=scaler, time_col=time_col)  # before any work
     dayfirst = None

@@ -265,13 +265,14 @@ def windows_forms(df: pd.DataFrame, categories: Mapping[str, Sequence[str]]) -> 
     return out
 
 
-def one_form(df: pd.DataFrame) -> dict[str, pd.Series]:
+def one_form(df: pd.DataFrame, roles: Mapping[str, str] | None = None) -> dict[str, pd.Series]:
     """Per column of ``df`` whose values Windows exports write in more than one way
     (``Keywords``, ``*Guid``: see :func:`_same_value`), the column with each such value in its
     one spelling (a ``Keywords`` mask as ``0x`` and 16 hex digits, a GUID in lower case within
     braces), as :func:`windows_forms` respells it for a model that learnt those spellings; columns
-    already so spelt are left out. A model trained on it learns one category per value, however
-    the exports of its training file wrote it.
+    already so spelt are left out, and so are those ``roles`` (column → role) reads as other than
+    categories (``categorical``, ``hash``: a ``Keywords`` read as a number stays one). A model
+    trained on it learns one category per value, however the exports of its training file wrote it.
 
     Examples
     --------
@@ -288,7 +289,7 @@ def one_form(df: pd.DataFrame) -> dict[str, pd.Series]:
     spellings: dict[str, list[str]] = {}
     for c in df.columns:
         key = _same_value(str(c))
-        if key is not None:
+        if key is not None and (roles or {}).get(c, "categorical") in ("categorical", "hash"):
             uniques = factorize_strings(df[c])[1]
             spellings[c] = sorted({k for k in map(key, uniques) if k is not None})
     return windows_forms(df, spellings)

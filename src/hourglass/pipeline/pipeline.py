@@ -870,7 +870,8 @@ class Pipeline:
         if self.info.get("dataset") not in WINDOWS_FORMS or not isinstance(df, pd.DataFrame):
             return df
         # (a model saved before training so learnt the spellings of its file: each its category)
-        forms = (one_form(df) if self.info.get("windows_forms") == "one"
+        one = self.info.get("windows_forms") == "one"
+        forms = (one_form(df, getattr(self.features_, "roles_", None)) if one
                  else windows_forms(df, getattr(self.features_, "categories_", None) or {}))
         if not forms:
             return df
