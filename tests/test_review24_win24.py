@@ -134,3 +134,13 @@ def test_a_keywords_column_read_as_a_number_is_not_respelt(tmp_path: Path) -> No
     assert res.exit_code == 0, res.output
     scored = _write(tmp_path / "s.jsonl", [_event(i, hex_text=False) for i in range(300, 310)])
     assert np.isfinite(_scores(model, scored, tmp_path / "a.csv")).all()
+
+
+def test_inspect_previews_one_category_per_value(mixed: dict[str, Path]) -> None:
+    # inspect, the preview of what train makes, counted both spellings of a value as two
+    # categories (three features) where train now learns one
+    res = runner.invoke(app, ["inspect", str(mixed["dir"] / "train.jsonl"), "--format", "windows-json",
+                              "--json", "-"])
+    assert res.exit_code == 0, res.output
+    columns = {c["column"]: c for c in json.loads(res.stdout)["columns"]}
+    assert columns["Keywords"]["unique"] == 1 and columns["ProviderGuid"]["unique"] == 1

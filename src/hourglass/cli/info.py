@@ -166,6 +166,7 @@ def inspect(
         warn_label_as_feature,
     )
     from hourglass.cli._skip import skip_unreadable_times
+    from hourglass.cli.tables import in_one_form
     from hourglass.ingest import (
         ReadStats,
         atomic_output,
@@ -174,6 +175,7 @@ def inspect(
         normal_labels,
         read_table,
     )
+    from hourglass.ingest.evtx import WINDOWS_FORMS
     from hourglass.ingest.timeseries import get_timeseries_dataset
 
     setup_logging(True)
@@ -301,6 +303,8 @@ def inspect(
             if normal_rows.any():  # train fits the preprocessing on the normal rows only
                 df, at = df.loc[normal_rows].reset_index(drop=True), at[normal_rows]
                 fitted_on = int(normal_rows.sum())
+        if spec is not None and spec.name in WINDOWS_FORMS:  # each value in one spelling, as train
+            df = in_one_form(df, str(data), parse_roles(role))
         pre = preprocessor_for(df, str(data), spec=spec, categorical=categorical or [],
                                drop=drop or [], roles=parse_roles(role), scaler=scaler,
                                time_col=timestamp_col)
