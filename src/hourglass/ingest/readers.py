@@ -4,6 +4,7 @@ atomically (temp file, renamed into place)."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import gzip
 import io
 import json
@@ -421,7 +422,8 @@ def linked_output(path: str | os.PathLike[str]) -> Path:
     relative links read from their own folder, a dangling one naming the file to make, even one
     under a path that is a file or missing, for the caller to say why), else
     ``path``; an :class:`InputError` for a link loop, which names no file (a rename would put a
-    file in the link's place).
+    file in the link's place), and for a path that cannot be looked at (a folder on it, or on
+    the link's way, closed to the user: ``Permission denied``), said as such.
 
     Examples
     --------
@@ -432,15 +434,18 @@ def linked_output(path: str | os.PathLike[str]) -> Path:
     (True, True)
     """
     target = Path(path)
-    if not target.is_symlink():
-        return target
     try:
+        if not target.is_symlink():
+            return target
         return Path(os.path.realpath(target, strict=True))
     except (FileNotFoundError, NotADirectoryError):  # (a dangling link: the file it names is
         # made, as a shell's > does; one under a file names that file, which the caller says)
         return Path(os.path.realpath(target))
-    except OSError:  # ELOOP
-        raise no_file(target) from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise no_file(target) from None
+        # (a folder the user may not search: not "no such file", which sent them looking for it)
+        raise InputError(f"{target}: cannot write it ({read_problem(exc)})") from None
 
 
 def _replaced_mode(target: Path) -> int:

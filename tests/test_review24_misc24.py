@@ -1,0 +1,84 @@
+"""Regression tests: outputs in folders closed to the user, spaced 64-bit ids, warm starts'
+parent config read once, entity explanations' severity, compact JSON lines."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import hourglass
+from tests._cli import small_labelled_model
+
+# A script run without the right to pass over file permissions (root, which writes anyway,
+# runs it without CAP_DAC_OVERRIDE): argv[1] the folder, argv[2] the model. It prints one line
+# per case: the library's error, then each command's exit code and stderr.
+_AS_USER = """
+import os, sys
+from typer.testing import CliRunner
+from hourglass.cli import app
+from hourglass.ingest.readers import atomic_output
+d, model = sys.argv[1], sys.argv[2]
+try:
+    with atomic_output(os.path.join(d, "lk", "link.csv")) as tmp:
+        tmp.write_text("x")
+    print("library: written")
+except Exception as exc:
+    print(f"library: {type(exc).__name__}: {exc}")
+flows = os.path.join(d, "flows.csv")
+cases = {
+    "score": ["score", model, flows, "-o", os.path.join(d, "ro", "out.csv")],
+    "score-link": ["score", model, flows, "-o", os.path.join(d, "lk", "link.csv")],
+    "explain": ["explain", model, flows, "-o", os.path.join(d, "ro", "ex.csv")],
+    "stream": ["stream", model, "-o", os.path.join(d, "ro", "s.jsonl")],
+    "train": ["train", flows, "-o", os.path.join(d, "ro", "m2"), "--label-col", "label",
+              "--normal", "normal", "--epochs", "1", "-q"],
+}
+for name, args in cases.items():
+    res = CliRunner().invoke(app, args, input="")
+    lines = [ln for ln in res.stderr.strip().splitlines() if ln.strip()]
+    print(f"{name}: {res.exit_code}: {' | '.join(lines)}")
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_an_output_in_a_folder_closed_to_the_user_is_named_as_permission_denied(tmp_path: Path) -> None:
+    # linked_output took any error following a link (a folder on its way the user may not
+    # search) for a link loop: 'link.csv: no such file', sending the user looking for a file
+    # that is there; it now says 'cannot write it (Permission denied)', and each command that
+    # writes refuses a read-only output folder in one line, exit 2, leaving no file
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("root passes over permissions, and no setpriv to run without that right")
+        caps = "-dac_override,-dac_read_search"
+        prefix = ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}"]
+    d = tmp_path
+    try:
+        made = small_labelled_model(d)
+        for sub in ("ro", "closed", "lk"):
+            (d / sub).mkdir()
+        (d / "lk" / "link.csv").symlink_to(d / "closed" / "out.csv")
+        (d / "ro").chmod(0o555)
+        (d / "closed").chmod(0o000)
+        env = dict(os.environ, OMP_NUM_THREADS="1",
+                   PYTHONPATH=str(Path(hourglass.__file__).resolve().parents[1]))
+        res = subprocess.run([*prefix, sys.executable, "-c", _AS_USER, str(d), str(made["model"])],
+                             capture_output=True, text=True, env=env, timeout=300)
+        assert res.returncode == 0, res.stderr
+        seen = dict(line.split(": ", 1) for line in res.stdout.splitlines())
+        assert seen["library"] == f"InputError: {d}/lk/link.csv: cannot write it (Permission denied)"
+        assert seen["score-link"] == f"2: error: --output {d}/lk/link.csv: cannot write it (Permission denied)"
+        for name, option, out in (("score", "--output", "out.csv"), ("explain", "--output", "ex.csv"),
+                                  ("stream", "--output", "s.jsonl"), ("train", "--output", "m2")):
+            assert seen[name] == (f"2: error: {option} {d}/ro/{out}: cannot write in {d}/ro "
+                                  "(Permission denied)"), name
+        assert list((d / "ro").iterdir()) == []
+    finally:  # (so that pytest can remove them)
+        for sub in ("ro", "closed"):
+            if (d / sub).exists():
+                (d / sub).chmod(0o755)
