@@ -82,3 +82,24 @@ def test_an_output_in_a_folder_closed_to_the_user_is_named_as_permission_denied(
         for sub in ("ro", "closed"):
             if (d / sub).exists():
                 (d / sub).chmod(0o755)
+
+
+@pytest.mark.parametrize("later", [False, True])
+def test_a_64_bit_id_with_spaces_around_reads_as_it_does_without(tmp_path: Path, later: bool) -> None:
+    # a column of 64-bit ids (kept exact as int64) refused ' 7.0 ', ' 7 ' and even an id with
+    # spaces around it as malformed values, where '7.0' read as 7 and the number columns read
+    # ' 2.0 ' as 2.0: the spaces are now taken off as they are there, in the first block or later
+    from hourglass.ingest.readers import read_table
+
+    big = 2**53 + 1
+    rows = [f"{big},1.5", f"{big + 1},0.5"] + [f"{i},{i}" for i in range(200_000 if later else 0)]
+    spaced = [" 7.0 , 2.0 ", " 7 , 2 ", f" {big} ,-1 "]
+    path = tmp_path / "ids.csv"
+    path.write_text("\n".join(["id,x", *rows, *spaced]) + "\n")
+    frame = read_table(path)
+    assert str(frame["id"].dtype) == "int64"
+    assert frame["id"].tolist()[-3:] == [7, 7, big]
+    assert frame["x"].tolist()[-3:] == [2.0, 2.0, -1.0]
+    plain = tmp_path / "plain.csv"
+    plain.write_text(path.read_text().replace(" ", ""))
+    assert read_table(plain).equals(frame)

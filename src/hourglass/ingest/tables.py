@@ -1605,7 +1605,9 @@ def _cast_text(col: pa.Array, typ: pa.DataType) -> pa.Array:
     column, and a later ``...Z`` row stopped the read (or was skipped as malformed). A number
     (or boolean) column takes an unset value (``-``, ``(empty)``, :data:`NULL_VALUES`) as a
     missing value, and an integer column a whole number with a fraction of zeros (``7.0``,
-    beside 64-bit ids) or an exponent (``1e3``: :func:`_whole_digits`) as that integer. A time
+    beside 64-bit ids) or an exponent (``1e3``: :func:`_whole_digits`) as that integer; a
+    number with spaces around it (`` 7.0 ``) reads as it does without, as the CSV reader's
+    number columns read it. A time
     with a finer fraction of a second than the column holds (Go's RFC 3339 nanoseconds,
     ``10:00:00.123456789Z``; .NET's seven digits) is cut to it: pyarrow refuses it too.
 
@@ -1621,6 +1623,8 @@ def _cast_text(col: pa.Array, typ: pa.DataType) -> pa.Array:
     [5.0, None, None, None]
     >>> _cast_text(pa.array(["9007199254740993", "7.0", None]), pa.int64()).to_pylist()
     [9007199254740993, 7, None]
+    >>> _cast_text(pa.array([" 9007199254740993 ", " 7.0 ", " 7 "]), pa.int64()).to_pylist()
+    [9007199254740993, 7, 7]
     >>> _cast_text(pa.array(["true", "0"]), pa.bool_())
     Traceback (most recent call last):
     pyarrow.lib.ArrowInvalid: '0' is no boolean (true/false) of a column of booleans
@@ -1640,6 +1644,8 @@ def _cast_text(col: pa.Array, typ: pa.DataType) -> pa.Array:
             # '-' or '(empty)' (Zeek's, firewalls' unset) is a missing value wherever it comes,
             # as in the first block (where it makes the column text, its numbers then read)
             unset = pc.fill_null(pc.is_in(pc.utf8_trim_whitespace(col), value_set=_UNSET), False)
+            if not pa.types.is_boolean(typ):  # ' 7 ' is 7, as the CSV reader's number columns
+                col = pc.utf8_trim_whitespace(col)  # read it (pyarrow's cast refuses the spaces)
             if pa.types.is_integer(typ):  # 7.0 in a column of 64-bit ids: 7 (pyarrow refuses it)
                 col = _whole_digits(col)
             return pc.cast(pc.if_else(unset, pa.nulls(len(col), pa.string()), col), typ)
