@@ -103,3 +103,45 @@ def test_a_64_bit_id_with_spaces_around_reads_as_it_does_without(tmp_path: Path,
     plain = tmp_path / "plain.csv"
     plain.write_text(path.read_text().replace(" ", ""))
     assert read_table(plain).equals(frame)
+
+
+def test_a_warm_start_reads_the_parent_config_once_and_refuses_as_before(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 'train --warm-start PARENT' read and parsed PARENT/config.json (and its weights) twice:
+    # once to say a folder that is no model is none, then again to load it; the first read is
+    # now the one loaded. A plain folder, a changed byte and an edit the load refuses (its hash
+    # made to fit) are refused as before
+    import hourglass.pipeline.artefact as artefact
+    from tests._artefacts import rehashed
+    from tests._cli import one_line_error, runner
+
+    from hourglass.cli import app
+
+    made = small_labelled_model(tmp_path)
+    reads: list[str] = []
+    real = artefact._read_config
+
+    def counted(path: object) -> tuple[dict[str, object], bytes]:
+        reads.append(str(path))
+        return real(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(artefact, "_read_config", counted)
+    args = ["train", str(made["data"]), "--label-col", "label", "--normal", "normal",
+            "--epochs", "1", "-q"]
+    res = runner.invoke(app, [*args, "--warm-start", str(made["model"]), "-o", str(tmp_path / "w")])
+    assert res.exit_code == 0, res.output
+    assert reads == [str(made["model"])]
+    (tmp_path / "plain").mkdir()
+    changed = tmp_path / "changed"
+    shutil.copytree(made["model"], changed)
+    with open(changed / "weights.safetensors", "r+b") as fh:
+        fh.seek(-1, 2)
+        fh.write(b"x")
+    edited = rehashed(made["model"], tmp_path / "edited",
+                      lambda c: c["detector"].update(name="no-such-model"))
+    for parent, said in (
+            (tmp_path / "plain", "not a hourglass model (missing config.json or weights.safetensors)"),
+            (changed, "content hash mismatch; the artefact was modified or is incomplete"),
+            (edited, "unknown model 'no-such-model'; available: autoencoder")):
+        out = tmp_path / f"from-{parent.name}"
+        one_line_error([*args, "--warm-start", str(parent), "-o", str(out)], f"{parent}: {said}", out)

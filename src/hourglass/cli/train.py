@@ -190,7 +190,8 @@ def train(
         from hourglass.pipeline.artefact import read_config
 
         with user_errors():
-            read_config(warm_start)  # not a model (missing, a plain folder): said before the options
+            parent_read = read_config(warm_start)  # not a model (missing, a plain folder): said
+            # before the options; what it read is the parent loaded (config.json read once)
             refuse_frozen(train, {
                 "model": model, "hidden": hidden, "threshold": threshold, "categorical": categorical,
                 "drop": drop, "param": param, "role": role, "scaler": scaler,
@@ -200,7 +201,7 @@ def train(
                 "key_col": key_col, "message_col": message_col, "freq": freq, "fill": fill,
                 "fill_limit": fill_limit, "freq_agg": freq_agg, "extra_normal": extra_normal}, warm_start,
                 typed)
-            warm_start_command(data, output, warm_start, dataset=dataset, label_col=label_col,
+            warm_start_command(data, output, warm_start, parent_read, dataset=dataset, label_col=label_col,
                                normal=normal, fmt=str(fmt), on_bad_rows=on_bad_rows, epochs=epochs,
                                batch_size=batch_size, lr=lr, seed=seed, device=device, quiet=quiet,
                                memory_budget=memory_budget, sample_rows=sample_rows,

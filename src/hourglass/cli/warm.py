@@ -319,15 +319,18 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
 
 
 def warm_start_command(
-    data: Path, output: Path, parent_dir: Path, *, dataset: str | None, label_col: str | None,
+    data: Path, output: Path, parent_dir: Path, parent_read: tuple[dict[str, Any], bytes], *,
+    dataset: str | None, label_col: str | None,
     normal: list[str] | None, fmt: str, on_bad_rows: str, epochs: int | None,
     batch_size: int | None, lr: float | None, seed: int, device: str, quiet: bool,
     memory_budget: float, sample_rows: int, replay_data: Path | None = None, replay: float = 1.0,
     entity: dict[str, Any] | None = None, typed: set[str] | None = None,
 ) -> None:
-    """Load ``parent_dir``, train it further on the normal rows of ``data`` (plus, with
-    ``replay_data``, a seeded sample of ``replay`` times as many normal rows of that file, so
-    that the old normal traffic is not forgotten), save to ``output``.
+    """Load ``parent_dir`` (from ``parent_read``, its config and weights as
+    :func:`~hourglass.pipeline.artefact.read_config` read them: not read again), train it
+    further on the normal rows of ``data`` (plus, with ``replay_data``, a seeded sample of
+    ``replay`` times as many normal rows of that file, so that the old normal traffic is not
+    forgotten), save to ``output``.
 
     ``entity``: the entity options typed (:data:`~hourglass.cli.warm_entity._OPTIONS` and
     ``--memory-budget``/``--sample-rows``, parameter name → value): an entity-bucket parent
@@ -343,7 +346,7 @@ def warm_start_command(
     from hourglass.cli.tables import at_file_rows
     from hourglass.detectors.base import warm_start_models
     from hourglass.ingest import ReadStats
-    from hourglass.pipeline import load
+    from hourglass.pipeline.artefact import load_read
 
     if not (replay > 0 and math.isfinite(replay)):
         raise HourglassError(f"--replay: must be a finite number > 0, got {replay} (a large "
@@ -375,7 +378,7 @@ def warm_start_command(
     if output.resolve().is_relative_to(parent_dir.resolve()):
         raise HourglassError(f"--output {output}: is inside the --warm-start model {parent_dir}; "
                              "write the new model to another directory")
-    parent = load(parent_dir)
+    parent = load_read(parent_dir, parent_read)
     kind = model_kind(parent)
     name = parent.model_name
     if kind != "log" and given("replay", replay, 1.0) and replay_data is None:  # (a log model

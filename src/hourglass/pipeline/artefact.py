@@ -576,9 +576,28 @@ def load(path: str | os.PathLike[str]) -> Any:
     ...
     hourglass.errors.ArtefactError: ...
     """
+    return load_read(path, read_config(path))
+
+
+def load_read(path: str | os.PathLike[str], read: tuple[dict[str, Any], bytes]) -> Any:
+    """:func:`load` of the artefact at ``path`` whose config and weight bytes ``read`` (from
+    :func:`read_config`, checked there) were read already: a caller that has read them to
+    check the folder is a model builds the pipeline from them, not from a second read.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, pandas as pd
+    >>> from pathlib import Path
+    >>> from hourglass import Pipeline, AutoEncoder
+    >>> df = pd.DataFrame({"a": np.arange(50.0), "b": np.arange(50.0) % 7})
+    >>> out = Path(tempfile.mkdtemp()) / "model"
+    >>> _ = Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0)).fit(df).save(out)
+    >>> load_read(out, read_config(out)).predict(df).shape
+    (50,)
+    """
     from hourglass.pipeline.pipeline import Pipeline
 
-    config, weights = read_config(path)
+    config, weights = read
     try:
         arrays = safetensors.numpy.load(weights)
     except SafetensorError as exc:
