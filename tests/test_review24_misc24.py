@@ -145,3 +145,33 @@ def test_a_warm_start_reads_the_parent_config_once_and_refuses_as_before(
             (edited, "unknown model 'no-such-model'; available: autoencoder")):
         out = tmp_path / f"from-{parent.name}"
         one_line_error([*args, "--warm-start", str(parent), "-o", str(out)], f"{parent}: {said}", out)
+
+
+def test_explain_buckets_gives_the_columns_and_severities_explain_writes(tmp_path: Path) -> None:
+    # the Python explain_buckets gave no 'severity' column where 'hourglass explain -o' wrote one
+    # (the CLI computed it on its own): both now take their verdicts from bucket_verdicts
+    import pandas as pd
+
+    from hourglass import Pipeline
+    from hourglass.cli import app
+    from hourglass.detectors import AutoEncoder
+    from hourglass.explain import explain_buckets
+    from hourglass.features.entity import EntityWindows
+    from hourglass.ingest.synthetic import port_scan_flows
+    from tests._cli import runner
+
+    flows, _ = port_scan_flows(hosts=3, days=0.5, scan_flows=0, seed=1)
+    ew = EntityWindows("src_ip", "ts", numeric=("bytes",), categorical=("dst_port",))
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, random_state=0), features=ew).fit(flows)
+    pipe.save(tmp_path / "m")
+    data = tmp_path / "f.csv"
+    flows.head(200).to_csv(data, index=False)
+    res = runner.invoke(app, ["explain", str(tmp_path / "m"), str(data), "--all", "--top", "2",
+                              "-o", str(tmp_path / "why.csv")])
+    assert res.exit_code == 0, res.output
+    written = pd.read_csv(tmp_path / "why.csv")
+    got = explain_buckets(pipe, pd.read_csv(data), top=2)
+    assert list(got.columns) == list(written.columns)
+    assert "severity" in got.columns
+    assert got["severity"].tolist() == written["severity"].tolist()
+    assert got["why"].tolist() == written["why"].tolist()

@@ -29,7 +29,7 @@ def explain_entity(pipe: Any, model: Path, data: Path, *, command: Any, top: int
 
     from hourglass.cli.entity import _read, warn_missing_entity
     from hourglass.cli.tables import at_file_rows, skip_unreadable_rows
-    from hourglass.explain import bucket_reasons, explainable
+    from hourglass.explain import BUCKET_COLUMNS, bucket_reasons, explainable
     from hourglass.features.entity import KEYS
     from hourglass.ingest import ReadStats
     from hourglass.ingest.writers import chunk_writer
@@ -57,8 +57,7 @@ def explain_entity(pipe: Any, model: Path, data: Path, *, command: Any, top: int
     is_flagged = result["flag"].to_numpy() == 1
     pick = np.ones(len(result), dtype=bool) if all_rows else is_flagged
     why = bucket_reasons(pipe, agg.loc[pick], X[pick], rows=full, top=top, method=method)
-    frame = result.loc[pick, ["entity", "bucket_start", "bucket_end", "rows", "score", "flag",
-                              "severity"]]
+    frame = result.loc[pick, list(BUCKET_COLUMNS)]  # (the columns explain_buckets gives)
     frame = pd.concat([frame, why], axis=1).reset_index(drop=True)
     if output is not None:
         with chunk_writer(output) as writer:

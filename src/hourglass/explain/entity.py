@@ -33,7 +33,12 @@ if TYPE_CHECKING:
     from hourglass.features.entity import EntityWindows
     from hourglass.pipeline import Pipeline
 
-__all__ = ["bucket_reasons", "explain_buckets", "top_values", "training_medians"]
+__all__ = ["BUCKET_COLUMNS", "bucket_reasons", "bucket_verdicts", "explain_buckets", "top_values",
+           "training_medians"]
+
+#: what ``hourglass explain`` writes of a scored (entity, bucket) before its reasons, and
+#: :func:`explain_buckets` gives
+BUCKET_COLUMNS = (*KEYS, "score", "flag", "severity")
 
 #: A named top value longer than this is cut (a command line, a path) and ends in ``…``.
 LONGEST_VALUE = 40
@@ -217,12 +222,42 @@ def bucket_reasons(pipe: Pipeline, agg: pd.DataFrame, X: np.ndarray, *, rows: pd
                          "method": METHOD_NAMES[chosen]}, index=agg.index)
 
 
+def bucket_verdicts(pipe: Pipeline, keys: pd.DataFrame, X: np.ndarray) -> pd.DataFrame:
+    """``keys`` (:data:`~hourglass.features.entity.KEYS` per (entity, bucket)) with the
+    ``score``, ``flag``, ``calibrated`` probability and ``severity`` of its feature row in
+    ``X``, as the detector gives them: what ``score``, ``explain`` and :func:`explain_buckets`
+    give for each bucket.
+
+    Examples
+    --------
+    >>> from hourglass import Pipeline
+    >>> from hourglass.detectors import AutoEncoder
+    >>> from hourglass.features.entity import EntityWindows
+    >>> from hourglass.ingest.synthetic import port_scan_flows
+    >>> flows, _ = port_scan_flows(hosts=2, days=0.3, scan_flows=0)
+    >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0),
+    ...                 features=EntityWindows("src_ip", "ts")).fit(flows)
+    >>> list(bucket_verdicts(pipe, *pipe.features_.transform_with_keys(flows.head(20))).columns)
+    ['entity', 'bucket_start', 'bucket_end', 'rows', 'score', 'flag', 'calibrated', 'severity']
+    """
+    det = pipe.detector_
+    scores = det.score(X)
+    out = keys.copy()
+    out["score"] = scores
+    out["flag"] = det.threshold_predict(scores)
+    out["calibrated"] = det.calibrate(scores)
+    out["severity"] = det.severity(scores)
+    return out
+
+
 def explain_buckets(pipe: Pipeline, df: pd.DataFrame, *, top: int = 3, method: str = "auto",
                     steps: int = 64, flagged_only: bool = False) -> pd.DataFrame:
     """One row per (entity, bucket) of the table rows ``df`` (flagged ones only with
     ``flagged_only``): ``entity``, ``bucket_start``, ``bucket_end``, ``rows``, ``score``,
-    ``flag``, and :func:`bucket_reasons`' ``top_feature``, ``why`` and ``method``, in
-    :meth:`~hourglass.features.entity.EntityWindows.aggregate`'s order. Scores are the
+    ``flag``, ``severity`` (:func:`bucket_verdicts`'), and :func:`bucket_reasons`'
+    ``top_feature``, ``why`` and ``method``, in
+    :meth:`~hourglass.features.entity.EntityWindows.aggregate`'s order: the columns
+    ``hourglass explain -o`` writes (:data:`BUCKET_COLUMNS` and the reasons). Scores are the
     pipeline's own (``pipe.score(df)``).
 
     Examples
@@ -235,19 +270,17 @@ def explain_buckets(pipe: Pipeline, df: pd.DataFrame, *, top: int = 3, method: s
     >>> ew = EntityWindows("src_ip", "ts", numeric=("bytes",), categorical=("dst_port",))
     >>> pipe = Pipeline(AutoEncoder(hidden=(8, 4), epochs=2, verbose=0), features=ew).fit(flows)
     >>> out = explain_buckets(pipe, flows.head(50), top=2)
-    >>> list(out.columns)[:6], int(out["why"].str.count("%").min())
-    (['entity', 'bucket_start', 'bucket_end', 'rows', 'score', 'flag'], 2)
+    >>> list(out.columns)
+    ['entity', 'bucket_start', 'bucket_end', 'rows', 'score', 'flag', 'severity', 'top_feature', 'why', 'method']
+    >>> int(out["why"].str.count("%").min()), set(out["severity"]) <= {"low", "medium", "high", "critical"}
+    (2, True)
     """
     _entity_pipe(pipe, method)
     f = cast("EntityWindows", pipe.features_)  # entity-bucket features (checked just above)
     df = pipe.with_absent_fields(df)
     agg = f.aggregate(df)
     X = f.encode(agg)
-    scores = pipe.detector_.score(X)
-    flags = np.asarray(pipe.detector_.threshold_predict(scores))
-    out: pd.DataFrame = agg[list(KEYS)].copy()
-    out["score"] = scores
-    out["flag"] = flags
-    pick = flags == 1 if flagged_only else np.ones(len(agg), dtype=bool)
+    out = bucket_verdicts(pipe, agg[list(KEYS)], X)
+    pick = out["flag"].to_numpy() == 1 if flagged_only else np.ones(len(agg), dtype=bool)
     why = bucket_reasons(pipe, agg.loc[pick], X[pick], rows=df, top=top, method=method, steps=steps)
-    return pd.concat([out.loc[pick], why], axis=1).reset_index(drop=True)
+    return pd.concat([out.loc[pick, list(BUCKET_COLUMNS)], why], axis=1).reset_index(drop=True)

@@ -35,8 +35,9 @@ def bucket_rows(pipe: Any, keys: pd.DataFrame, X: np.ndarray) -> pd.DataFrame:
     the bucket times as ISO-8601 text (``Z`` for times with a UTC offset; with microseconds for a
     bucket that is not a whole number of seconds, nanoseconds for one that is not a whole number
     of microseconds), and the ``score``,
-    ``flag``, ``calibrated`` probability and ``severity`` of its feature row in ``X`` — the rows
-    ``hourglass score`` writes for an entity-bucket model.
+    ``flag``, ``calibrated`` probability and ``severity`` of its feature row in ``X``
+    (:func:`~hourglass.explain.bucket_verdicts`) — the rows ``hourglass score`` writes for an
+    entity-bucket model.
 
     Examples
     --------
@@ -53,11 +54,10 @@ def bucket_rows(pipe: Any, keys: pd.DataFrame, X: np.ndarray) -> pd.DataFrame:
     >>> out["bucket_start"].iloc[0]
     '2024-01-01T00:00:00'
     """
+    from hourglass.explain.entity import bucket_verdicts
     from hourglass.features.entity import parse_bucket
 
-    det = pipe.detector_
-    scores = det.score(X)
-    out = keys.copy()
+    out = bucket_verdicts(pipe, keys, X)
     # a bucket of a fraction of a second ('500ms', '1.5s'): its times with microseconds, and of a
     # fraction of a microsecond ('500ns') with nanoseconds, else two buckets would share a start
     # and a bucket would end where it starts
@@ -73,10 +73,6 @@ def bucket_rows(pipe: Any, keys: pd.DataFrame, X: np.ndarray) -> pd.DataFrame:
             out[c] = out[c] + pd.Series([f".{v:09d}" for v in ns.tolist()], index=out.index, dtype=object)
         if times.tz is not None:
             out[c] = out[c] + "Z"
-    out["score"] = scores
-    out["flag"] = det.threshold_predict(scores)
-    out["calibrated"] = det.calibrate(scores)
-    out["severity"] = det.severity(scores)
     return out
 
 
