@@ -1,6 +1,12 @@
 """Explanations: why a row, a time step or a session was flagged."""
 
-from hourglass.explain.entity import BUCKET_COLUMNS, bucket_reasons, bucket_verdicts, explain_buckets, top_values
+from hourglass.explain.entity import (
+    BUCKET_COLUMNS,
+    bucket_reasons,
+    bucket_verdicts,
+    explain_buckets,
+    top_values,
+)
 from hourglass.explain.events import session_alerts
 from hourglass.explain.tabular import (
     METHODS,
@@ -17,6 +23,7 @@ from hourglass.explain.timeseries import (
     step_errors,
 )
 
-__all__ = ["BUCKET_COLUMNS", "METHODS", "bucket_reasons", "bucket_verdicts", "column_attributions", "column_errors", "explain_buckets",
-           "explain_rows", "explain_steps", "explainable", "explanation_method", "flagged_stretches",
-           "series_explainable", "session_alerts", "step_errors", "top_values"]
+__all__ = ["BUCKET_COLUMNS", "METHODS", "bucket_reasons", "bucket_verdicts", "column_attributions",
+           "column_errors", "explain_buckets", "explain_rows", "explain_steps", "explainable",
+           "explanation_method", "flagged_stretches", "series_explainable", "session_alerts",
+           "step_errors", "top_values"]
