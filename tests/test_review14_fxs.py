@@ -84,11 +84,11 @@ def test_json_alerts_write_a_numpy_long_double_as_a_number() -> None:
     from hourglass.serve.sinks import json_line
 
     for default in (None, _doc_value):
-        assert json_line({"v": np.longdouble(1.5)}, default=default) == '{"v": 1.5}'
-        assert json_line({"v": np.longdouble("nan")}, default=default) == '{"v": null}'
+        assert json_line({"v": np.longdouble(1.5)}, default=default) == '{"v":1.5}'
+        assert json_line({"v": np.longdouble("nan")}, default=default) == '{"v":null}'
     with pytest.raises(TypeError, match="not JSON serializable"):  # (complex where long double is double)
         json_line({"v": np.clongdouble(1 + 2j)})
-    assert json_line({"v": np.clongdouble(1 + 2j)}, default=_doc_value) == '{"v": "(1+2j)"}'
+    assert json_line({"v": np.clongdouble(1 + 2j)}, default=_doc_value) == '{"v":"(1+2j)"}'
 
 
 @pytest.mark.parametrize("span", ["[2300-01-01T00:00:00, 2400-01-01T00:00:00]",

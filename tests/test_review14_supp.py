@@ -26,7 +26,7 @@ def test_sinks_write_numpy_scalars_as_the_python_values_they_hold(tmp_path: Path
     JsonLinesSink(buf).write([alert])
     assert json.loads(buf.getvalue()) == {"row": 3, "score": 2.5, "flag": 1, "ok": True, "gap": None,
                                           "ts": "2026-01-01T00:00:00", "none": None}
-    assert json_line({"n": np.uint64(2**64 - 1)}) == '{"n": 18446744073709551615}'
+    assert json_line({"n": np.uint64(2**64 - 1)}) == '{"n":18446744073709551615}'
     path = tmp_path / "alerts.sqlite"
     with SQLiteSink(path, alert_columns("log")) as sink:
         sink.write([{"session": "blk_1", "score": np.float64(3.0), "unexpected": {"line": np.int64(4)}}])

@@ -73,7 +73,7 @@ def test_stream_summary_says_rows_count_the_rows_kept(model: dict[str, Path], gr
     res = runner.invoke(app, ["stream", str(model["model"]), "--input", str(model["lines"]),
                               "--on-bad-rows", "skip", *how])
     assert res.exit_code == 0, res.output
-    assert ('"first_row": 2' if grouped else '"row": 2') in res.stdout
+    assert ('"first_row":2' if grouped else '"row":2') in res.stdout
     assert "(lines 3)" in res.stderr and ROWS_KEPT_NOTE in _one_line(res.stderr), res.stderr
 
 

@@ -72,7 +72,8 @@ def test_an_output_in_a_folder_closed_to_the_user_is_named_as_permission_denied(
         assert res.returncode == 0, res.stderr
         seen = dict(line.split(": ", 1) for line in res.stdout.splitlines())
         assert seen["library"] == f"InputError: {d}/lk/link.csv: cannot write it (Permission denied)"
-        assert seen["score-link"] == f"2: error: --output {d}/lk/link.csv: cannot write it (Permission denied)"
+        assert seen["score-link"] == (f"2: error: --output {d}/lk/link.csv: cannot write it "
+                                      "(Permission denied)")
         for name, option, out in (("score", "--output", "out.csv"), ("explain", "--output", "ex.csv"),
                                   ("stream", "--output", "s.jsonl"), ("train", "--output", "m2")):
             assert seen[name] == (f"2: error: {option} {d}/ro/{out}: cannot write in {d}/ro "
@@ -112,10 +113,9 @@ def test_a_warm_start_reads_the_parent_config_once_and_refuses_as_before(
     # now the one loaded. A plain folder, a changed byte and an edit the load refuses (its hash
     # made to fit) are refused as before
     import hourglass.pipeline.artefact as artefact
+    from hourglass.cli import app
     from tests._artefacts import rehashed
     from tests._cli import one_line_error, runner
-
-    from hourglass.cli import app
 
     made = small_labelled_model(tmp_path)
     reads: list[str] = []
@@ -175,3 +175,35 @@ def test_explain_buckets_gives_the_columns_and_severities_explain_writes(tmp_pat
     assert "severity" in got.columns
     assert got["severity"].tolist() == written["severity"].tolist()
     assert got["why"].tolist() == written["why"].tolist()
+
+
+def test_json_lines_are_compact_from_stream_as_from_score(tmp_path: Path) -> None:
+    # 'stream' wrote its JSON lines with a space after each separator ('{"row": 3, "score": ...}'),
+    # as did score's alerts of groups, logs and buckets, where 'score -o x.jsonl' writes them
+    # compactly ('{"row":3,"score":...}'): serve.sinks.json_line now writes them as score does
+    import json
+
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    made = small_labelled_model(tmp_path)
+    rows = made["frame"].drop(columns=["label"]).head(40)
+    text = "".join(json.dumps(r) + "\n" for r in rows.to_dict("records"))
+
+    def compact(lines: list[str]) -> list[str]:
+        return [json.dumps(json.loads(line), separators=(",", ":"), ensure_ascii=False) for line in lines]
+
+    streamed = runner.invoke(app, ["stream", str(made["model"]), "--all", "-q"], input=text)
+    assert streamed.exit_code == 0, streamed.output
+    lines = streamed.stdout.splitlines()
+    assert len(lines) == 40 and lines == compact(lines)
+    res = runner.invoke(app, ["score", str(made["model"]), str(made["data"]), "-q",
+                              "-o", str(tmp_path / "s.jsonl")])
+    assert res.exit_code == 0, res.output
+    scored = (tmp_path / "s.jsonl").read_text().splitlines()
+    assert scored == compact(scored)
+    grouped = runner.invoke(app, ["score", str(made["model"]), str(made["data"]), "--group-by", "proto",
+                                  "-q", "-o", str(tmp_path / "g.jsonl")])
+    assert grouped.exit_code == 0, grouped.output
+    groups = (tmp_path / "g.jsonl").read_text().splitlines()
+    assert groups and groups == compact(groups)

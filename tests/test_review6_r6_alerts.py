@@ -61,7 +61,7 @@ def test_group_key_of_a_column_with_a_gap_is_a_whole_number(tmp_path: Path, mode
                               "-o", str(tmp_path / "g.jsonl"), "-q", "--drift-window", "0"])
     assert res.exit_code == 0, res.output
     scored = (tmp_path / "g.jsonl").read_text()
-    assert '"port": 80,' in scored and "80.0" not in scored  # was "port": 80.0
+    assert '"port":80,' in scored and "80.0" not in scored  # was "port": 80.0
     streamed = runner.invoke(app, ["stream", str(model), "--group-by", "port", "-q", "--drift-window", "0"],
                              input=text)
     assert streamed.exit_code == 0, streamed.output

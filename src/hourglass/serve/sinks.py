@@ -219,7 +219,9 @@ class SQLiteSink:
 
 
 def json_line(alert: Mapping[str, Any], default: Callable[[Any], Any] | None = None) -> str:
-    """``alert`` as one line of strict JSON: a value that is no finite number (NaN, Infinity:
+    """``alert`` as one line of strict JSON, compact (no space after ``,`` or ``:``, as the
+    JSON lines of a frame, :func:`~hourglass.ingest.readers.json_lines`, are written: one
+    format for every command's JSON lines): a value that is no finite number (NaN, Infinity:
     from an input line that had them, in a --keep field) is ``null``, since a SIEM's or ``jq``'s
     JSON reader refuses the bare ``NaN`` that Python's ``json`` writes; a date-time (a kept
     Parquet time column) its ISO-8601 text (``default``: another conversion instead).
@@ -227,16 +229,20 @@ def json_line(alert: Mapping[str, Any], default: Callable[[Any], Any] | None = N
     Examples
     --------
     >>> json_line({"row": 1, "src": float("nan"), "x": [float("inf"), 2.5]})
-    '{"row": 1, "src": null, "x": [null, 2.5]}'
+    '{"row":1,"src":null,"x":[null,2.5]}'
     >>> import datetime as dt
     >>> json_line({"row": 1, "ts": dt.datetime(2026, 1, 1, 0, 0, 1)})
-    '{"row": 1, "ts": "2026-01-01T00:00:01"}'
+    '{"row":1,"ts":"2026-01-01T00:00:01"}'
     """
     default = json_default if default is None else default
     try:
-        return json.dumps(alert, allow_nan=False, default=default)
+        return json.dumps(alert, allow_nan=False, default=default, separators=_COMPACT)
     except ValueError:  # rare: only then is the alert walked
-        return json.dumps(strict_json(alert), allow_nan=False, default=default)
+        return json.dumps(strict_json(alert), allow_nan=False, default=default, separators=_COMPACT)
+
+
+#: JSON's separators without the spaces Python's ``json`` puts after them
+_COMPACT = (",", ":")
 
 
 class JsonLinesSink:
@@ -255,7 +261,7 @@ class JsonLinesSink:
     >>> buf = io.BytesIO()
     >>> JsonLinesSink(buf).write([{"row": 1, "score": 2.5}])
     >>> buf.getvalue()
-    b'{"row": 1, "score": 2.5}\\n'
+    b'{"row":1,"score":2.5}\\n'
     >>> import tempfile
     >>> p = Path(tempfile.mkdtemp()) / "alerts.jsonl"
     >>> sink = JsonLinesSink(open(p, "ab"), path=p, reopen=lambda: open(p, "ab"))
@@ -263,7 +269,7 @@ class JsonLinesSink:
     >>> _ = p.rename(p.with_name("alerts.jsonl.1"))
     >>> sink.write([{"row": 2}]); sink.close()
     >>> p.read_text(), p.with_name("alerts.jsonl.1").read_text()
-    ('{"row": 2}\\n', '{"row": 1}\\n')
+    ('{"row":2}\\n', '{"row":1}\\n')
     """
 
     def __init__(self, fh: IO[bytes], *, path: str | os.PathLike[str] | None = None,
