@@ -20,6 +20,7 @@ from hourglass.cli._skip import skip_unreadable_rows, skip_unreadable_times
 from hourglass.cli._spool import shown
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError, InputError
+from hourglass.features.spellings import one_form
 from hourglass.ingest import (
     DatasetSpec,
     ReadStats,
@@ -30,7 +31,7 @@ from hourglass.ingest import (
     read_table,
     reservoir_sample,
 )
-from hourglass.ingest.evtx import WINDOWS_FORMS, one_form
+from hourglass.ingest.evtx import WINDOWS_FORMS
 from hourglass.ingest.readers import check_path
 from hourglass.ingest.tables import CHUNK_BYTES, UNKNOWN_ROW, nested_note, prefetch
 from hourglass.pipeline import Pipeline
@@ -231,7 +232,7 @@ def unlabelled_rows(labels: np.ndarray, normal: list[str], label_col: str, where
 def in_one_form(df: pd.DataFrame, source: str, roles: dict[str, str] | None) -> pd.DataFrame:
     """``df``, Windows events, with each value its exports write in several ways (a ``Keywords``
     mask in hex or decimal, a GUID's letter case) in one spelling
-    (:func:`~hourglass.ingest.evtx.one_form`), so that a model learns one category per value;
+    (:func:`~hourglass.features.spellings.one_form`), so that a model learns one category per value;
     a column ``roles`` (``--role``) reads as other than categories is left as it is. Said once,
     naming the columns respelt."""
     forms = one_form(df, roles)

@@ -852,7 +852,7 @@ class Pipeline:
         case: exports of one event log differ so) read as the spelling the model learnt, for a
         model trained on Windows events (``evtx``, ``windows-json``); ``df`` itself otherwise.
         A model trained in one spelling per value (``info["windows_forms"]`` ``"one"``: ``hourglass
-        train`` respells its training rows so, see :func:`~hourglass.ingest.evtx.one_form`) reads
+        train`` respells its training rows so, see :func:`~hourglass.features.spellings.one_form`) reads
         every such value in that spelling, as its training rows were read.
 
         Examples
@@ -865,7 +865,8 @@ class Pipeline:
         >>> pipe.with_windows_forms(new)["Keywords"].tolist()
         ['0x8020000000000000']
         """
-        from hourglass.ingest.evtx import WINDOWS_FORMS, one_form, windows_forms
+        from hourglass.features.spellings import one_form, windows_forms
+        from hourglass.ingest.evtx import WINDOWS_FORMS
 
         if self.info.get("dataset") not in WINDOWS_FORMS or not isinstance(df, pd.DataFrame):
             return df

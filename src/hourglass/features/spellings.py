@@ -1,0 +1,112 @@
+"""Values that Windows event exports write in more than one way (a ``Keywords`` mask in hex or
+as a signed decimal, a GUID in either letter case), read as the spelling a model learnt.
+
+Preprocessing knowledge (it matches a fitted model's categories), so it lives here, not with
+the readers in :mod:`hourglass.ingest.evtx`, which must not import the features layer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hourglass.features.roles import factorize_strings
+
+__all__ = ["one_form", "windows_forms"]
+
+_GUID = re.compile(r"\{?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}?")
+
+
+def _same_value(column: str) -> Any:
+    """How the exports of column ``column`` write one value in several ways, as a function from
+    a value's text to its one spelling, equal for all its spellings (``None``: not such a
+    value); ``None`` for other columns. ``Keywords`` is a 64-bit mask: hex text
+    (``0x8020000000000000``, the ``.evtx`` reader and newer exports) or a signed decimal
+    (``-9214364837600034816``, NXLog-era exports), spelt as 16 lower-case hex digits after
+    ``0x``; a GUID (``ProviderGuid``) is written in either letter case, with or without braces,
+    spelt in lower case within braces."""
+    if column == "Keywords":
+        def mask(text: str) -> str | None:
+            try:
+                n = int(text, 16) if text[:2].lower() == "0x" else int(text)
+            except ValueError:
+                return None
+            return f"0x{n % (1 << 64):016x}" if -(1 << 63) <= n < (1 << 64) else None
+        return mask
+    if column.lower().endswith("guid"):
+        def guid(text: str) -> str | None:
+            m = _GUID.fullmatch(text.lower())
+            return "{" + m.group(1) + "}" if m else None
+        return guid
+    return None
+
+
+def windows_forms(df: pd.DataFrame, categories: Mapping[str, Sequence[str]]) -> dict[str, pd.Series]:
+    """Per column of ``df`` whose values Windows exports write in more than one way
+    (``Keywords``, ``*Guid``: see :func:`_same_value`), the column with each value the model
+    never saw but saw written another way replaced by the spelling it learnt (its text in
+    ``categories``, a model's categories per column); columns with no such value are left out.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"Keywords": [-9214364837600034816, 0],
+    ...                    "ProviderGuid": ["{5770385F-C22A-43E0-BF4C-06F5698FFBD9}", "x"]})
+    >>> seen = {"Keywords": ["0x8020000000000000"],
+    ...         "ProviderGuid": ["{5770385f-c22a-43e0-bf4c-06f5698ffbd9}"]}
+    >>> {c: s.tolist() for c, s in windows_forms(df, seen).items()}
+    {'Keywords': ['0x8020000000000000', 0], 'ProviderGuid': ['{5770385f-c22a-43e0-bf4c-06f5698ffbd9}', 'x']}
+    """
+    out: dict[str, pd.Series] = {}
+    for c, cats in categories.items():
+        key = _same_value(str(c))
+        if key is None or c not in df.columns or not cats:
+            continue
+        learnt: dict[Any, str] = {}
+        for v in cats:
+            k = key(v)
+            if k is not None:
+                learnt.setdefault(k, v)
+        if not learnt:
+            continue
+        codes, uniques = factorize_strings(df[c])
+        seen = set(cats)
+        spelt = {i: learnt.get(key(u)) for i, u in enumerate(uniques) if u not in seen}
+        spelt = {i: v for i, v in spelt.items() if v is not None}
+        if spelt:
+            rows = np.isin(codes, list(spelt))
+            new = df[c].to_numpy(dtype=object, copy=True)
+            new[rows] = np.array([spelt[i] for i in codes[rows]], dtype=object)
+            out[c] = pd.Series(new, index=df.index, name=c)
+    return out
+
+
+def one_form(df: pd.DataFrame, roles: Mapping[str, str] | None = None) -> dict[str, pd.Series]:
+    """Per column of ``df`` whose values Windows exports write in more than one way
+    (``Keywords``, ``*Guid``: see :func:`_same_value`), the column with each such value in its
+    one spelling (a ``Keywords`` mask as ``0x`` and 16 hex digits, a GUID in lower case within
+    braces), as :func:`windows_forms` respells it for a model that learnt those spellings; columns
+    already so spelt are left out, and so are those ``roles`` (column → role) reads as other than
+    categories (``categorical``, ``hash``: a ``Keywords`` read as a number stays one). A model
+    trained on it learns one category per value, however the exports of its training file wrote it.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"Keywords": [-9214364837600034816, "0x8020000000000000", 0],
+    ...                    "ProviderGuid": ["5770385F-C22A-43E0-BF4C-06F5698FFBD9", "x", "x"]})
+    >>> forms = one_form(df)
+    >>> forms["Keywords"].tolist()
+    ['0x8020000000000000', '0x8020000000000000', '0x0000000000000000']
+    >>> forms["ProviderGuid"].tolist()
+    ['{5770385f-c22a-43e0-bf4c-06f5698ffbd9}', 'x', 'x']
+    """
+    spellings: dict[str, list[str]] = {}
+    for c in df.columns:
+        key = _same_value(str(c))
+        if key is not None and (roles or {}).get(c, "categorical") in ("categorical", "hash"):
+            uniques = factorize_strings(df[c])[1]
+            spellings[c] = sorted({k for k in map(key, uniques) if k is not None})
+    return windows_forms(df, spellings)
