@@ -762,6 +762,27 @@ class WindowDetector(DeepDetector):
         return self.explain_refusal or (f"{type(self).__name__}'s score has no part per channel "
                                         "to explain it with")
 
+    def channel_error_scale(self) -> np.ndarray | None:
+        """Each channel's normal error, which :meth:`score_channels` divides that channel's part
+        by (``score_norm="channel"``), as float64; ``None`` with ``score_norm="none"`` (the parts
+        are plain errors). What an explanation quotes as a channel's usual error, without the
+        caller reaching into the network.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from hourglass.detectors import LSTMAutoEncoder
+        >>> X = np.c_[np.sin(np.arange(200) / 5), np.cos(np.arange(200) / 5)].astype("float32")
+        >>> det = LSTMAutoEncoder(window=16, hidden=8, epochs=1, verbose=0).fit(X)
+        >>> det.channel_error_scale().shape
+        (2,)
+        """
+        self._check_fitted()
+        module = self.module_
+        if getattr(self, "score_norm", "none") != "channel" or not isinstance(module, ChannelScaled):
+            return None
+        return module.error_scale.detach().cpu().numpy().astype(np.float64)
+
     def score_channels(self, X: object, *, return_scores: bool = False,
                        return_expected: bool = False) -> np.ndarray | tuple[np.ndarray, ...]:
         """Each channel's part of each time step's score: ``(time, channels)``, aligned to the

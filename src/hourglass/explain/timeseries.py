@@ -118,9 +118,7 @@ def step_errors(pipe: Pipeline, df: pd.DataFrame) -> StepErrors:
     channels = [str(c) for c in scaled.columns]
     values = np.column_stack([raw[c].to_numpy(dtype=np.float64) if c in raw.columns
                               else scaled[c].to_numpy(dtype=np.float64) for c in scaled.columns])
-    normal = None
-    if getattr(det, "score_norm", "none") == "channel":
-        normal = det.module_.error_scale.detach().cpu().numpy().astype(np.float64)
+    normal = det.channel_error_scale()
     return StepErrors(scaled.index, np.asarray(scores, dtype=np.float64),
                       np.asarray(det.threshold_predict(scores)).astype(int), parts, channels,
                       values, normal, expected)

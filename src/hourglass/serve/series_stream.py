@@ -404,9 +404,7 @@ class SeriesStreamScorer(ModelScorer):
         exp[:, :k] = exp[:, :k] * self._scale + self._offset
         values = np.concatenate([raw, window[-1, k:].astype(np.float64)])[None, :]
         names = [*self.channels, *(f"{c}__missing" for c in self.pipeline.features_.masked_)]
-        normal = None
-        if getattr(det, "score_norm", "none") == "channel":
-            normal = det.module_.error_scale.detach().cpu().numpy().astype(np.float64)
+        normal = det.channel_error_scale()
         errors = StepErrors(pd.RangeIndex(1), scores[-1:], np.ones(1, dtype=int), parts[-1:],
                             names, values, normal, exp)
         top_channel, text = why_steps(errors, np.array([0]), top=top)
