@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hourglass import _times
 from hourglass.ingest import logs
 
 
@@ -18,14 +19,14 @@ def test_yymmdd_stamps_read_by_a_fixed_format_not_value_by_value(monkeypatch: py
                                                 "081109T203615,25", "151340 00:00:00",
                                                 "151104 24:00:00", " 151104 23:59:59 "], dtype=object)
     expected = logs.yymmdd_times(stamps, first_only=True)
-    slow = logs._yymmdd_seconds
+    slow = _times._yymmdd_seconds  # (moved from hourglass.ingest.logs with yymmdd_times)
     seen: list[int] = []
 
     def counted(parts: pd.DataFrame) -> np.ndarray:
         seen.append(len(parts))
         return slow(parts)
 
-    monkeypatch.setattr(logs, "_yymmdd_seconds", counted)
+    monkeypatch.setattr(_times, "_yymmdd_seconds", counted)
     six, secs = logs.yymmdd_times(stamps, first_only=True)
     assert six.all()
     np.testing.assert_array_equal(secs, expected[1])

@@ -40,6 +40,7 @@ from hourglass._times import (
     mixed_units,
     past_range,
     text_to_datetime,
+    yymmdd_times,
 )
 from hourglass.errors import InputError, no_file, read_problem
 from hourglass.ingest.tables import READ_ERRORS
@@ -237,11 +238,6 @@ LOG_FORMATS: dict[str, tuple[str | JournaldHeader, str | None]] = {
 _MONTHS = {name: i for i, name in enumerate(calendar.month_abbr) if name}
 # a BSD syslog time stamp alone (no year), as a header regex's timestamp group may hold it
 _BSD_STAMP = re.compile(r"^\s*([A-Z][a-z]{2}) +(\d{1,2}) (\d\d:\d\d:\d\d(?:[.,]\d{1,9})?)\s*$")
-# a date of six digits, year first, with a time of day: MySQL's log stamp before 5.7 ('151104
-# 11:22:33', ' 9:02:03' for an hour of one digit) and HDFS's ('081109 203615'); pandas read it
-# month first and year last (081109: 11 August 2009), so each next day fell a year later
-_YYMMDD = re.compile(r"^\s*(?P<date>\d{6})(?:[ T]+(?P<h>\d{1,2}):(?P<m>\d\d):(?P<s>\d\d)|"
-                     r"[ T](?P<h2>\d\d)(?P<m2>\d\d)(?P<s2>\d\d))(?P<frac>[.,]\d{1,9})?\s*$")
 
 
 def _utc_today() -> datetime.date:
@@ -1353,90 +1349,6 @@ def _text_times(text: pd.Series, dayfirst: bool | None) -> tuple[np.ndarray, boo
     if gone.any():
         secs = np.where(gone, np.nan, secs)
     return secs, told
-
-
-def yymmdd_times(text: pd.Series, *, first_only: bool) -> tuple[np.ndarray, np.ndarray]:
-    """The values of ``text`` that are a date of six digits, year first, with a time of day
-    (``151104 11:22:33``, MySQL's log before 5.7; ``081109 203615``, HDFS's), which pandas reads
-    month first and year last, and their seconds since the epoch (UTC; NaN for a month or day
-    that does not exist). ``first_only``: look at every value only when the first one is such
-    a date (the layout pandas reads the rest in), at no cost for other columns.
-
-    Examples
-    --------
-    >>> yymmdd_times(pd.Series(["081109 203615", "2008-11-09 20:36:15"]), first_only=True)
-    (array([ True, False]), array([1.22626298e+09]))
-    """
-    none = np.zeros(len(text), dtype=bool), np.zeros(0)
-    if not (text.dtype == object or pd.api.types.is_string_dtype(text)) or not len(text):
-        return none
-    if first_only:
-        head = text.iloc[0]
-        if head is None or head != head:  # (a missing value: the first one present)
-            head = next(iter(text.dropna()), None)
-        if head is None or not _YYMMDD.match(str(head)):
-            return none
-    values = text.astype(str)
-    six = values.str.match(_YYMMDD).to_numpy(dtype=bool)
-    if not six.any():
-        return none
-    return six, _yymmdd_layouts(values[six])
-
-
-# the layouts of _YYMMDD that pandas reads with a fixed format (in C; the regex's groups, taken
-# value by value, cost 22 us a stamp: 1.4 s a 65,536-line chunk, ten times the read of the rest)
-_YYMMDD_FORMATS = ("%y%m%d %H%M%S", "%y%m%d %H:%M:%S", "%y%m%d %H%M%S.%f", "%y%m%d %H:%M:%S.%f")
-
-
-def _yymmdd_layouts(text: pd.Series) -> np.ndarray:
-    """:func:`_yymmdd_seconds` of values that match ``_YYMMDD``: the first value's layout read
-    with a fixed format first, the others (a 'T' between date and time, a decimal comma, a month
-    or day that does not exist) by the regex's groups.
-
-    Examples
-    --------
-    >>> _yymmdd_layouts(pd.Series(["081109 203615", "081109T203616", "151104  9:02:03.5"])).tolist()
-    [1226262975.0, 1226262976.0, 1446627723.5]
-    """
-    clean = text.str.strip()
-    first = clean.iloc[0]
-    formats = sorted(_YYMMDD_FORMATS, key=lambda f: ((":" in f) != (":" in first),
-                                                    (".%f" in f) != ("." in first)))
-    secs = np.full(len(clean), np.nan)
-    left = np.ones(len(clean), dtype=bool)
-    for fmt in formats:
-        at = np.flatnonzero(left)
-        t = pd.to_datetime(clean.iloc[at], format=fmt, errors="coerce")
-        read = t.notna().to_numpy()
-        secs[at[read]] = (t[read] - pd.Timestamp("1970-01-01")).dt.total_seconds().to_numpy(np.float64)
-        left[at[read]] = False
-        if not left.any():
-            return secs
-    secs[left] = _yymmdd_seconds(clean[left].str.extract(_YYMMDD))
-    return secs
-
-
-def _yymmdd_seconds(parts: pd.DataFrame) -> np.ndarray:
-    """Seconds since the epoch (UTC) of dates of six digits, year first, and their time of day
-    (the groups of ``_YYMMDD``); NaN for a month or day that does not exist.
-
-    Examples
-    --------
-    >>> t = pd.Series(["151104 11:22:33", "081109 203615", "151104  9:02:03.5", "151340 00:00:00"])
-    >>> _yymmdd_seconds(t.str.extract(_YYMMDD)).tolist()  # 2015-11-04 11:22:33, 2008-11-09 20:36:15, ...
-    [1446636153.0, 1226262975.0, 1446627723.5, nan]
-    """
-    date = pd.to_datetime(parts["date"].to_numpy(dtype=str), format="%y%m%d", errors="coerce")
-    h = parts["h"].fillna(parts["h2"]).to_numpy(dtype=str)
-    m = parts["m"].fillna(parts["m2"]).to_numpy(dtype=str)
-    s = parts["s"].fillna(parts["s2"]).to_numpy(dtype=str)
-    frac = parts["frac"].fillna("").str.replace(",", ".", regex=False).to_numpy(dtype=str)
-    clock = pd.to_timedelta(np.char.add(np.char.add(np.char.add(np.char.add(
-        np.char.add(h, ":"), m), ":"), s), frac), errors="coerce")
-    secs = ((date - pd.Timestamp("1970-01-01")) + clock).total_seconds()
-    bad = np.asarray(parts["h"].fillna(parts["h2"]).astype(int) > 23) | \
-        np.asarray(parts["m"].fillna(parts["m2"]).astype(int) > 59)
-    return np.where(bad, np.nan, np.asarray(secs, dtype=np.float64))
 
 
 def file_lines(path: str | os.PathLike[str]) -> Iterable[str]:
