@@ -876,8 +876,10 @@ _COMPACT = r"\d{8}(?:\d{4}(?:\d{2})?)?"  # 20260328, 202603281200, 2026032812000
 def _compact_dates(s: pd.Series) -> pd.Series | None:
     """The numbers ``s`` as text where they are compact dates (``20260328``, ``202603281200``,
     ``20260328120000``: of the values from ``1e7`` up among the first 100, most of those present,
-    nine in ten whole numbers of 8, 12 or 14 digits that pandas reads as dates), else ``None``
-    (epoch times). A CSV reader types such a column as numbers: read as epoch seconds, 60 days of
+    nine in ten whole numbers of 8, 12 or 14 digits that pandas reads as dates; or no more
+    than half of those present, then every one such a date and every other value a placeholder,
+    ``0`` or ``-1``: a file of two rows, ``20260329`` and ``0``), else ``None`` (epoch times).
+    A CSV reader types such a column as numbers: read as epoch seconds, 60 days of
     ``20260101`` ... became 200 seconds of 1970, where the same dates written as JSON strings were
     read as dates. A value that is no date, wherever it is, is an error naming its row (or a row
     skipped): a mistyped ``20260230`` the text path's, a placeholder (``0``, ``-1``) one that
@@ -893,6 +895,10 @@ def _compact_dates(s: pd.Series) -> pd.Series | None:
     ['0', 'nan', '20260328']
     >>> _compact_dates(pd.Series([20260328] * 8 + [0])) is None  # a short column, one placeholder
     False
+    >>> _compact_dates(pd.Series([20260328, 0])).tolist()  # as many placeholders as dates
+    ['20260328', '0']
+    >>> _compact_dates(pd.Series([20260328, 60])) is None  # 60: no placeholder
+    True
     >>> _compact_dates(pd.Series([1_700_000_000, 1_700_000_060])) is None  # epoch seconds
     True
     >>> _compact_dates(pd.Series([20260101, 20260132])) is None  # a counter, 20260132 no date
@@ -903,13 +909,18 @@ def _compact_dates(s: pd.Series) -> pd.Series | None:
     # (no work on the rest yet: epoch times, every batch of a stream, stop at the sizes)
     head = np.asarray((s.to_numpy() if isinstance(s.dtype, np.dtype) else
                        s.iloc[:100].to_numpy(dtype=np.float64, na_value=np.nan))[:100], dtype=np.float64)
-    present = np.count_nonzero(~np.isnan(head))
+    present = head[~np.isnan(head)]
     head = head[head >= 1e7]  # (placeholders, 0 or -1, are neither dates nor such epoch times)
     sized = _compact_sized(head)
-    if not len(head) or 2 * len(head) <= present or np.count_nonzero(sized) < 0.9 * len(head):
+    # no majority of dates (a file of two rows, 20260329 and 0): dates only if every other value
+    # is a placeholder and every date reads (relative seconds, 0 and 60, stay epoch times)
+    few = 2 * len(head) <= len(present)
+    if not len(head) or np.count_nonzero(sized) < (len(head) if few else 0.9 * len(head)):
+        return None
+    if few and not np.isin(present[present < 1e7], (0, -1)).all():
         return None
     words = pd.Series(head[sized].astype(np.int64).astype(str), dtype="string")
-    if np.count_nonzero(_read_in_range(words)) < 0.9 * len(head):
+    if np.count_nonzero(_read_in_range(words)) < (len(head) if few else 0.9 * len(head)):
         return None  # (a date mistyped among them, 20260230, is named by the text path's error;
         # epoch milliseconds before 2001-09-09 have 12 digits, 978307200000 no date of the year 9783)
     v = s.to_numpy(dtype=np.float64, na_value=np.nan)
