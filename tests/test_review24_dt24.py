@@ -48,3 +48,34 @@ def test_a_tiny_epoch_column_with_a_zero_stays_epoch_times(epoch: int) -> None:
     assert read_timestamps(pd.Series([0, 60]), "ts")[0][1] == pd.Timestamp("1970-01-01 00:01:00")
     assert read_timestamps(pd.Series([915148800000, 0]), "ts")[0][0] == pd.Timestamp("1999-01-01")
     assert read_timestamps(pd.Series([20260329, 60]), "ts")[0][1] == pd.Timestamp("1970-01-01 00:01:00")
+
+
+@pytest.mark.parametrize("rows", [
+    [202603291530, 20260329153000, 202603291531],
+    [20260329153000, 202603291530],
+    [20260329, 202603291530, 20260329153001],
+])
+def test_compact_dates_of_12_and_14_digits_each_read_at_their_own_length(rows: list[int]) -> None:
+    # a column of 12- and 14-digit compact dates was refused (20260329153000 read in the first
+    # row's 12-digit layout: no time, then an epoch time past 2262); as text, 202603291530 after a
+    # 14-digit date was read as 15:03. Each is now read at its own length, as numbers and as text
+    from hourglass.features.sessions import EventSessions
+
+    def own(v: int) -> pd.Timestamp:
+        return pd.Timestamp(pd.to_datetime(str(v), format={8: "%Y%m%d", 12: "%Y%m%d%H%M",
+                                                           14: "%Y%m%d%H%M%S"}[len(str(v))]))
+
+    want = [own(v) for v in rows]
+    for s in (pd.Series(rows), pd.Series(rows, dtype=np.float64), pd.Series([str(v) for v in rows])):
+        assert read_timestamps(s, "ts")[0].tolist() == want
+        assert not unreadable_times(s, "ts").any()
+        secs = EventSessions(time_column="ts")._table_times(pd.DataFrame({"ts": s}), "t")
+        assert secs.tolist() == [t.timestamp() for t in want]
+
+
+def test_compact_dates_beside_epoch_numbers_are_still_refused() -> None:
+    # (the refusal for a column truly mixing compact dates with epoch times stays)
+    with pytest.raises(InputError, match=r"row 4 is not a timestamp \(20260329153000; numbers are read"):
+        read_timestamps(pd.Series([1_774_656_051_000] * 3 + [20260329153000]), "ts")
+    with pytest.raises(InputError, match=r"row 21 is not a timestamp \('1774656051'\)"):
+        read_timestamps(pd.Series([202603291530] * 10 + [20260329153000] * 10 + [1_774_656_051]), "ts")

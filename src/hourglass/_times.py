@@ -876,9 +876,10 @@ _COMPACT = r"\d{8}(?:\d{4}(?:\d{2})?)?"  # 20260328, 202603281200, 2026032812000
 def _compact_dates(s: pd.Series) -> pd.Series | None:
     """The numbers ``s`` as text where they are compact dates (``20260328``, ``202603281200``,
     ``20260328120000``: of the values from ``1e7`` up among the first 100, most of those present,
-    nine in ten whole numbers of 8, 12 or 14 digits that pandas reads as dates; or no more
-    than half of those present, then every one such a date and every other value a placeholder,
-    ``0`` or ``-1``: a file of two rows, ``20260329`` and ``0``), else ``None`` (epoch times).
+    nine in ten whole numbers of 8, 12 or 14 digits that pandas reads as dates, each at its own
+    length; or no more than half of those present, then every one such a date and every other
+    value a placeholder, ``0`` or ``-1``: a file of two rows, ``20260329`` and ``0``), else
+    ``None`` (epoch times).
     A CSV reader types such a column as numbers: read as epoch seconds, 60 days of
     ``20260101`` ... became 200 seconds of 1970, where the same dates written as JSON strings were
     read as dates. A value that is no date, wherever it is, is an error naming its row (or a row
@@ -1151,10 +1152,53 @@ def _may_hold(text: pd.Series, chars: bytes) -> bool:
 
 
 def _coerced(values: pd.Series, kwargs: dict[str, object]) -> pd.Series:
-    """:func:`pandas.to_datetime` of ``values`` (``errors="coerce"``), quiet, as a Series."""
+    """:func:`pandas.to_datetime` of ``values`` (``errors="coerce"``), quiet, as a Series; compact
+    dates of several lengths each read at its own (:func:`_compact_lengths`)."""
     with warnings.catch_warnings():  # pandas' notes on formats: the caller's errors say what counts
         warnings.simplefilter("ignore", UserWarning)
-        return pd.Series(pd.to_datetime(values, errors="coerce", **kwargs))
+        out = pd.Series(pd.to_datetime(values, errors="coerce", **kwargs))
+    return _compact_lengths(values, out, kwargs)
+
+
+#: the layout of a compact date (``YYYYMMDD[HHMM[SS]]``) of each length
+_COMPACT_LAYOUTS = {8: "%Y%m%d", 12: "%Y%m%d%H%M", 14: "%Y%m%d%H%M%S"}
+
+
+def _compact_lengths(values: pd.Series, out: pd.Series, kwargs: dict[str, object]) -> pd.Series:
+    """``out``, pandas' read of ``values`` in the layout it found in the first value, with the
+    compact dates of another length than that first value's read at their own length: pandas
+    read ``202603291530`` after ``20260329153000`` as 15:03, and ``20260329153000`` after
+    ``202603291530`` as no time (a column of 12- and 14-digit dates refused). Looked at only
+    when the first value is a compact date and no layout was given.
+
+    Examples
+    --------
+    >>> _coerced(pd.Series(["20260329153000", "202603291530", "20260329"]), {}).tolist()
+    [Timestamp('2026-03-29 15:30:00'), Timestamp('2026-03-29 15:30:00'), Timestamp('2026-03-29 00:00:00')]
+    """
+    if kwargs.get("format") is not None or not pd.api.types.is_datetime64_any_dtype(out):
+        return out
+    first = values.iloc[0] if len(values) else None
+    if not isinstance(first, str):  # (a missing first value: pandas took the first given's layout)
+        given = np.flatnonzero(values.notna().to_numpy(dtype=bool))
+        first = values.iloc[int(given[0])] if len(given) else None
+    if not isinstance(first, str) or not re.fullmatch(_COMPACT, first):
+        return out
+    text = values.astype("string")  # (the first value is text: the column is, or object cells)
+    size = text.str.len().to_numpy(dtype=np.float64, na_value=np.nan)
+    other = np.isin(size, list(_COMPACT_LAYOUTS)) & (size != len(first))
+    if other.any():
+        other[other] = text[other].str.fullmatch(_COMPACT).fillna(False).to_numpy(dtype=bool)
+    if not other.any():
+        return out
+    out = out.copy()
+    rest = {k: v for k, v in kwargs.items() if k != "dayfirst"}  # (a layout has its own order)
+    for length, layout in _COMPACT_LAYOUTS.items():
+        rows = np.flatnonzero(other & (size == length))
+        if len(rows):
+            read = _coerced(text.iloc[rows], {**rest, "format": layout})
+            out.iloc[rows] = read.dt.as_unit(out.dt.unit).to_numpy()
+    return out
 
 
 #: a value that opens with six digits and a time (``151104 11:22:33``): see :func:`_year_first_dates`
