@@ -16,7 +16,10 @@ from __future__ import annotations
 import json
 import logging
 import re
+import zlib
+from bisect import bisect_right
 from collections.abc import Iterator, Mapping
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +87,33 @@ def _records_lost(exc: BaseException) -> int:
         return 1
     first, last = int(m.group(1)), int(m.group(2))
     return last - first + 1 if 0 <= last - first < 1_000_000 else 1
+
+
+def _chunk_ranges(path: Path) -> list[tuple[int, int, int]]:
+    """The whole chunks of the ``.evtx`` file ``path`` whose header is intact (its magic, and
+    its CRC32 over bytes 0-120 and 128-512), as ``(chunk number, first record id, last record
+    id)`` in id order; ``[]`` where two chunks claim the same ids (a log that wrapped round),
+    as then a record's id does not tell its chunk.
+
+    The parser stops reading a chunk, without a word, at a record whose header is damaged
+    (its magic overwritten): these ranges tell how many records each chunk holds."""
+    ranges: list[tuple[int, int, int]] = []
+    with path.open("rb") as f:
+        size = f.seek(0, 2)
+        for k in range(max(0, (size - _HEADER_BYTES) // _CHUNK_BYTES)):
+            f.seek(_HEADER_BYTES + k * _CHUNK_BYTES)
+            head = f.read(512)
+            if len(head) < 512 or head[:8] != b"ElfChnk\x00":
+                continue
+            if zlib.crc32(head[:120] + head[128:]) != int.from_bytes(head[124:128], "little"):
+                continue
+            first, last = int.from_bytes(head[24:32], "little"), int.from_bytes(head[32:40], "little")
+            if 0 <= last - first < _CHUNK_BYTES // 24:  # a record takes at least 24 bytes
+                ranges.append((k, first, last))
+    ranges.sort(key=lambda r: r[1])
+    if any(a[2] >= b[1] for a, b in pairwise(ranges)):
+        return []
+    return ranges
 
 
 def _value(v: Any) -> Any:
@@ -237,8 +267,11 @@ def iter_evtx(path: str | Path, *, on_bad_rows: str = "error", stats: Any = None
     """
     p = Path(path)
     records = iter(_parser(p).records_json())
+    ranges = _chunk_ranges(p)
+    firsts = [r[1] for r in ranges]
+    read = [0] * len(ranges)  # records read of each intact chunk
     rows: list[dict[str, Any]] = []
-    position, bad_in_a_row = 0, 0
+    position, bad_in_a_row, bad = 0, 0, 0
     while True:
         position += 1
         try:
@@ -253,6 +286,7 @@ def iter_evtx(path: str | Path, *, on_bad_rows: str = "error", stats: Any = None
             bad_in_a_row += 1
             lost = _records_lost(exc)  # a chunk's records at once, each counted
             position += lost - 1
+            bad += lost
             if stats is not None:
                 for _ in range(lost):
                     stats.skipped(None)
@@ -261,10 +295,25 @@ def iter_evtx(path: str | Path, *, on_bad_rows: str = "error", stats: Any = None
                                  f"{position}; the file is too damaged to read") from None
             continue
         bad_in_a_row = 0
+        rid = item.get("event_record_id")
+        i = bisect_right(firsts, rid) - 1 if isinstance(rid, int) else -1
+        if i >= 0 and rid <= ranges[i][2]:
+            read[i] += 1
         rows.append(row)
         if len(rows) >= chunk_rows:
             yield pd.DataFrame.from_records(rows)
             rows = []
+    short = [(r, n) for r, n in zip(ranges, read, strict=True) if n < r[2] - r[1] + 1]
+    if short:  # the parser stopped inside a chunk at a damaged record, silently
+        (k, first, last), n = short[0]
+        if on_bad_rows != "skip":
+            raise InputError(f"{p}: chunk {k + 1} holds records {first}..{last}, but only {n} "
+                             f"of its {last - first + 1} could be read: record {first + n} is "
+                             "damaged (use --on-bad-rows skip to skip such records)")
+        unread = sum(r[2] - r[1] + 1 - n for r, n in short) - bad  # those not counted already
+        if stats is not None:
+            for _ in range(max(0, unread)):
+                stats.skipped(None)
     size = p.stat().st_size
     cut = (size - _HEADER_BYTES) % _CHUNK_BYTES != 0
     if rows:

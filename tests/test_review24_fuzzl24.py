@@ -1,0 +1,70 @@
+"""Review 24 (fuzzing the non-table inputs): EVTX files with a damaged record."""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+import zlib
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pandas as pd
+import pytest
+
+from hourglass.errors import InputError
+from hourglass.ingest import ReadStats
+from hourglass.ingest.evtx import iter_evtx
+
+
+def _record(event_id: int) -> dict[str, Any]:
+    return {"Event": {"System": {"EventID": event_id, "Channel": "Security", "Computer": "WS1",
+                                 "TimeCreated": {"#attributes": {"SystemTime": "2024-05-01T10:00:00Z"}}}}}
+
+
+class _StoppingParser:
+    """Stands in for evtx.PyEvtxParser on a chunk whose third record's header is overwritten:
+    the real parser yields the records before it and then ends the chunk without an error."""
+
+    records: ClassVar[list[Any]] = [_record(4624), _record(4625)]
+
+    def __init__(self, path: str, threads: int) -> None:
+        pass
+
+    def records_json(self) -> Any:
+        for i, r in enumerate(self.records):
+            yield {"event_record_id": i + 1, "timestamp": "", "data": json.dumps(r)}
+
+
+def _evtx_with_one_chunk(path: Path, first: int, last: int) -> Path:
+    """A file header and one 64 KiB chunk whose intact header (magic, CRC32) says it holds the
+    records ``first..last``."""
+    head = bytearray(512)
+    head[:8] = b"ElfChnk\x00"
+    for at, n in ((8, first), (16, last), (24, first), (32, last)):
+        head[at:at + 8] = n.to_bytes(8, "little")
+    head[124:128] = zlib.crc32(bytes(head[:120] + head[128:])).to_bytes(4, "little")
+    path.write_bytes(b"ElfFile\x00" + bytes(4088) + bytes(head) + bytes(65536 - 512))
+    return path
+
+
+def test_an_evtx_record_the_parser_stops_at_is_an_error_or_counted(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # What was wrong: a record whose header was damaged (its magic overwritten) made the parser
+    # end its chunk without a word: the records from it on were lost silently (a file whose
+    # first record was damaged read as 'no rows'), though the README says a damaged record is
+    # an error naming it, or skipped and counted with --on-bad-rows skip.
+    monkeypatch.setitem(sys.modules, "evtx", types.SimpleNamespace(PyEvtxParser=_StoppingParser))
+    damaged = _evtx_with_one_chunk(tmp_path / "Security.evtx", 1, 5)
+    with pytest.raises(InputError, match=r"chunk 1 holds records 1\.\.5, but only 2 of its 5 could "
+                                         r"be read: record 3 is damaged \(use --on-bad-rows skip"):
+        list(iter_evtx(damaged))
+    stats = ReadStats()
+    df = pd.concat(iter_evtx(damaged, on_bad_rows="skip", stats=stats))
+    assert len(df) == 2 and stats.bad_rows == 3
+    whole = _evtx_with_one_chunk(tmp_path / "whole.evtx", 1, 2)  # every record read: no word
+    assert len(pd.concat(iter_evtx(whole))) == 2
+    header = bytearray(whole.read_bytes())
+    header[4096 + 8] ^= 0xFF  # a chunk header whose checksum fails is not relied on
+    whole.write_bytes(bytes(header))
+    assert len(pd.concat(iter_evtx(whole))) == 2
