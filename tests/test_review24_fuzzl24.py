@@ -1,4 +1,5 @@
-"""Review 24 (fuzzing the non-table inputs): EVTX files with a damaged record."""
+"""Review 24 (fuzzing the non-table inputs): EVTX files with a damaged record, and JSON lines
+of another kind given as ``--format windows-json``."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 from hourglass.errors import InputError
 from hourglass.ingest import ReadStats
 from hourglass.ingest.evtx import iter_evtx
+from tests._cli import one_line_error
 
 
 def _record(event_id: int) -> dict[str, Any]:
@@ -68,3 +70,22 @@ def test_an_evtx_record_the_parser_stops_at_is_an_error_or_counted(
     header[4096 + 8] ^= 0xFF  # a chunk header whose checksum fails is not relied on
     whole.write_bytes(bytes(header))
     assert len(pd.concat(iter_evtx(whole))) == 2
+
+
+def test_format_windows_json_refuses_json_lines_of_another_kind(tmp_path: Path) -> None:
+    # What was wrong: '--format windows-json' took any JSON lines (flows, an event table) and
+    # trained on them with the Windows roles, where '--format winlogbeat' refuses a file without
+    # its fields and the README says a named format is strict (a file that is not what --format
+    # says fails on its first chunk).
+    other = tmp_path / "flows.jsonl"
+    other.write_text('{"ts": 1, "bytes": 10}\n{"ts": 2, "bytes": 12}\n')
+    one_line_error(["train", str(other), "--format", "windows-json", "-o", str(tmp_path / "m")],
+                   "flows.jsonl: no 'EventID' field; is this a Windows event export", tmp_path / "m")
+    only_id = tmp_path / "ids.jsonl"  # an export without Channel is still one
+    only_id.write_text("".join(json.dumps({"EventID": 4624 + i % 2, "Hostname": "ws1"}) + "\n"
+                               for i in range(40)))
+    from typer.testing import CliRunner
+
+    from hourglass.cli import app
+    res = CliRunner().invoke(app, ["inspect", str(only_id), "--format", "windows-json"])
+    assert res.exit_code == 0, res.output

@@ -24,7 +24,7 @@ from hourglass.errors import InputError
 from hourglass.ingest.auditd import AUDITD
 from hourglass.ingest.cef import CEF, LEEF
 from hourglass.ingest.cloudtrail import CLOUDTRAIL
-from hourglass.ingest.datasets import DATASETS, DatasetSpec
+from hourglass.ingest.datasets import DATASETS, DatasetSpec, require_fields
 from hourglass.ingest.entra import ENTRA_SIGNIN
 from hourglass.ingest.eve import SURICATA_EVE
 from hourglass.ingest.evtx import EVTX_MAGIC, EVTX_ROLES, looks_like_windows_json
@@ -75,8 +75,17 @@ def register_format(spec: Any, *, replace: bool = False) -> Any:
     return spec
 
 
+class _WindowsJsonSpec(DatasetSpec):
+    def check(self, df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+        """Refuse a first chunk without ``EventID`` or ``Channel`` (as ``winlogbeat`` refuses one
+        without ``winlog.event_id`` or ``winlog.channel``): JSON lines of another kind."""
+        if "EventID" not in df.columns and "Channel" not in df.columns:
+            require_fields(df, path, ("EventID",), "a Windows event export (flat JSON lines)")
+        super().check(df, path)
+
+
 #: Windows events exported as flat JSON lines: the EVTX reader's column roles.
-WINDOWS_JSON = DatasetSpec(
+WINDOWS_JSON = _WindowsJsonSpec(
     name="windows-json", columns=None, label_col=None, normal=(), fmt="jsonl", roles=EVTX_ROLES,
     sniffer=looks_like_windows_json,
     description="Windows events as JSON lines (EventID, Channel, ...: OTRF/Mordor, log shippers)")
