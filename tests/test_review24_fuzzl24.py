@@ -89,3 +89,25 @@ def test_format_windows_json_refuses_json_lines_of_another_kind(tmp_path: Path) 
     from hourglass.cli import app
     res = CliRunner().invoke(app, ["inspect", str(only_id), "--format", "windows-json"])
     assert res.exit_code == 0, res.output
+
+
+def test_a_key_file_without_a_session_is_refused_naming_it(tmp_path: Path) -> None:
+    # What was wrong: 'train FILE --format keys' on an empty key file, or one of blank lines,
+    # said 'no sessions found: the log is empty (no lines)' or '... (every line was skipped or
+    # had no session id: 4 lines)' without naming the file (every other log's error names it),
+    # and did not say the 4 blank lines were empty sessions, as score says.
+    empty, blank = tmp_path / "empty.txt", tmp_path / "blank.txt"
+    empty.write_text("")
+    blank.write_text("\n\n\n\n")
+    one_line_error(["train", str(empty), "--format", "keys", "--model", "deeplog", "-o",
+                    str(tmp_path / "m")], f"{empty}: no sessions found: the log is empty", tmp_path / "m")
+    from typer.testing import CliRunner
+
+    from hourglass.cli import app
+    res = CliRunner().invoke(app, ["train", str(blank), "--format", "keys", "--model", "deeplog",
+                                   "-o", str(tmp_path / "m")])
+    assert res.exit_code == 2 and "Traceback" not in res.stderr, res.output
+    last = res.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"error: {blank}: no sessions found in the log") and \
+        "4 lines, 4 empty sessions skipped" in last, last
+    assert not (tmp_path / "m").exists()

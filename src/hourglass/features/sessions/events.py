@@ -409,10 +409,11 @@ class EventSessions(EventTables):
         """Key sequences of ``data`` (one int64 array per session)."""
         sessions = self.sessions(data)
         if not sessions.sequences:
+            where = f"{data}: " if isinstance(data, (str, os.PathLike)) else ""  # a file: named
             if not sessions.stats.get("lines"):
-                raise InputError("no sessions found: the log is empty (no lines)")
-            raise InputError("no sessions found in the log (every line was skipped or had no "
-                             f"session id: {self._counts(sessions.stats)})")
+                raise InputError(f"{where}no sessions found: the log is empty (no lines)")
+            raise InputError(f"{where}no sessions found in the log (every line was skipped or had "
+                             f"no session id: {self._counts(sessions.stats)})")
         return sessions.sequences
 
     def fit_transform(self, data: Any) -> list[np.ndarray]:
@@ -436,7 +437,8 @@ class EventSessions(EventTables):
                            ("events_without_key", "rows had an empty key or message"),
                            ("events_without_session", "events had no session id"
                             if self.window is None else "events had no readable time (no window)"),
-                           ("bad_rows", "rows were malformed (skipped)")):
+                           ("bad_rows", "rows were malformed (skipped)"),
+                           ("empty_sessions_skipped", "empty sessions skipped")):
             if stats.get(key):
                 parts.append(f"{stats[key]} {label}")
         if stats.get("events_without_time"):
