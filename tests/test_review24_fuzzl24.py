@@ -111,3 +111,25 @@ def test_a_key_file_without_a_session_is_refused_naming_it(tmp_path: Path) -> No
     assert last.startswith(f"error: {blank}: no sessions found in the log") and \
         "4 lines, 4 empty sessions skipped" in last, last
     assert not (tmp_path / "m").exists()
+
+
+def test_a_channel_of_numbers_with_a_few_words_says_why_it_is_ignored(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: a metrics column of numbers with a word in 2% of its rows ('high') was
+    # left out of a time-series model with only 'ignoring non-numeric column(s): cpu', so the
+    # channel vanished without the value that made it text (scoring the same file with a model
+    # that has the channel names it: "expected numbers, found 'high' (row 1)").
+    rows = ["ts,cpu,mem"] + [f"2024-05-01T00:{i // 60:02d}:{i % 60:02d},{'high' if i % 50 == 3 else i % 7},"
+                             f"{900 + i % 5}" for i in range(200)]
+    data = tmp_path / "metrics.csv"
+    data.write_text("\n".join(rows) + "\n")
+    from typer.testing import CliRunner
+
+    from hourglass.cli import app
+    with caplog.at_level("WARNING"):
+        res = CliRunner().invoke(app, ["train", str(data), "--timestamp-col", "ts", "--model", "lstm-ae",
+                                       "--window", "8", "--epochs", "1", "-o", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    said = res.stderr + caplog.text
+    assert ("ignoring non-numeric column(s): cpu ('cpu' is numbers but for 4 of 200 values, e.g. "
+            "'high' in row 4: make them numbers, or empty cells for --fill)") in said, said

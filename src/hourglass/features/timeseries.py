@@ -273,6 +273,32 @@ def _numeric_channel(s: pd.Series) -> bool:
     return bool(len(present)) and pd.to_numeric(present.iloc[:2000], errors="coerce").notna().mean() >= 0.99
 
 
+def _mostly_numbers(df: pd.DataFrame, ignored: list[str]) -> str:
+    """For the first of the ``ignored`` columns of ``df`` whose values are mostly numbers, why
+    it is no channel: `` ('cpu' is numbers but for 12 of 600 values, e.g. 'high' in row 51:
+    make them numbers, or empty cells for --fill)``; else ``""``.
+
+    Examples
+    --------
+    >>> print(_mostly_numbers(pd.DataFrame({"cpu": ["1", "2", "high", "4"]}), ["cpu"]).split(":")[0])
+     ('cpu' is numbers but for 1 of 4 values, e.g. 'high' in row 3
+    >>> _mostly_numbers(pd.DataFrame({"host": ["a", "b"]}), ["host"])
+    ''
+    """
+    for c in ignored:
+        text = stripped_text(df[c].dropna())
+        text = text[(text != "") & ~text.isin(PLACEHOLDERS)]
+        words = pd.to_numeric(text, errors="coerce").isna().to_numpy(dtype=bool)
+        if len(text) and words.mean() < 0.5:
+            i = int(np.flatnonzero(words)[0])
+            at = ""
+            if df.index.is_unique:  # the row as score's error names it
+                at = f" in row {_first_row(df) + int(df.index.get_loc(text.index[i])) + 1}"
+            return (f" ({c!r} is numbers but for {int(words.sum())} of {len(text)} values, e.g. "
+                    f"{text.iloc[i]!r}{at}: make them numbers, or empty cells for --fill)")
+    return ""
+
+
 # names a time column goes by (lower case; '_', '-', ' ', '.' and '@' removed), and its prefixes
 # and suffixes ('unix_ts', 'epoch_s', 'event_timestamp')
 _TIME_NAMES = frozenset({"t", "ts", "time", "times", "timestamp", "datetime", "date", "epoch"})
@@ -766,7 +792,7 @@ class TimeSeriesPreprocessor:
                 times = [c for c in ignored if self.timestamp_col is None and _reads_as_times(df[c])]
                 hint = (f" ({times[0]!r} holds times: to use them, set timestamp_col "
                         f"(--timestamp-col {times[0]}); rows are taken as equally spaced steps)"
-                        if times else "")
+                        if times else _mostly_numbers(df, ignored))
                 logger.warning("ignoring non-numeric column(s): %s%s", ", ".join(ignored[:5]), hint)
             if self.timestamp_col is None:  # a time as a channel: every later step looks new
                 for c in cols:  # (channels named in ``columns`` are the caller's choice)
