@@ -133,3 +133,26 @@ def test_a_channel_of_numbers_with_a_few_words_says_why_it_is_ignored(
     said = res.stderr + caplog.text
     assert ("ignoring non-numeric column(s): cpu ('cpu' is numbers but for 4 of 200 values, e.g. "
             "'high' in row 4: make them numbers, or empty cells for --fill)") in said, said
+
+
+def test_skab_label_errors_name_the_files_anomaly_column(tmp_path: Path) -> None:
+    # What was wrong: evaluate --dataset skab named a column the file does not have: a SKAB file
+    # without its 'anomaly' column was 'this file has no labels (column 'label')', and a word in
+    # it "label column 'label': row 405 holds 'maybe'" (the reader's name for SKAB's 'anomaly').
+    head = "datetime;A;B;anomaly;changepoint"
+    rows = [f"2020-03-09 10:{i // 60:02d}:{i % 60:02d};{i % 7}.5;{i % 3}.25;"
+            f"{'maybe' if i == 404 else '0.0'};0.0" for i in range(460)]
+    data, bare = tmp_path / "0.csv", tmp_path / "1.csv"
+    data.write_text("\n".join([head, *rows]) + "\n")
+    bare.write_text("\n".join(["datetime;A;B"] + [r.rsplit(";", 2)[0] for r in rows]) + "\n")
+    from typer.testing import CliRunner
+
+    from hourglass.cli import app
+    model = tmp_path / "m"
+    res = CliRunner().invoke(app, ["train", str(data), "--dataset", "skab", "--model", "lstm-ae",
+                                   "--window", "8", "--epochs", "1", "-o", str(model), "-q"])
+    assert res.exit_code == 0, res.output
+    one_line_error(["evaluate", str(model), str(data), "--dataset", "skab"],
+                   "label column 'anomaly': row 405 holds 'maybe'")
+    one_line_error(["evaluate", str(model), str(bare), "--dataset", "skab"],
+                   "skab: this file has no labels (column 'anomaly')")

@@ -490,7 +490,8 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
                         f"to {first + len(df):,}): {exc}",)
         raise
     seconds = time.perf_counter() - start
-    y = pipe.features_.align_labels(df, df[label].to_numpy(), column=f"label column {label!r}")
+    said = ds.source_label if ds is not None and label == LABEL and ds.source_label else label
+    y = pipe.features_.align_labels(df, df[label].to_numpy(), column=f"label column {said!r}")
     warn_extra_columns(pipe, df, label)
     # VUS-PR's largest buffer as TSB-AD's benchmarks choose it: the ACF period of channel one
     metrics = timeseries_metrics(y, result["score"].to_numpy(), result["flag"].to_numpy(),

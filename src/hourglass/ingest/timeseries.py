@@ -443,8 +443,8 @@ class TimeSeriesDataset:
         """The protocol's test rows of one file (labelled)."""
         cut = self._cut(df)
         if cut is None:
-            raise InputError(f"{self.name}: this file has no labels (column {LABEL!r}); "
-                             "evaluate on a labelled file")
+            raise InputError(f"{self.name}: this file has no labels (column "
+                             f"{self.source_label or LABEL!r}); evaluate on a labelled file")
         part = df.iloc[cut:]
         if len(part) == 0:
             raise InputError(f"{self.name}: no test rows after the first {cut}")
