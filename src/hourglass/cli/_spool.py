@@ -407,6 +407,11 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                         raise typer.BadParameter(
                             f"{name}: {path.name} is {what}: a folder or a pattern is read as "
                             "text files one after the other; give such files one at a time")
+                    if head.startswith(b"\x1f\x8b"):  # (gzip data, decompressed: gzip again)
+                        raise typer.BadParameter(
+                            f"{name}: {_relative(path, name)} is gzip-compressed twice (gzip data "
+                            "inside the gzip data); decompress it once: what zcat writes is a "
+                            ".gz file itself")
                     src = fh
                     if head.lstrip().startswith(b'{"Records"'):  # CloudTrail's files are small
                         text = fh.read()

@@ -533,6 +533,10 @@ def _table_hint(raw: bytes, number: int) -> str:
     ('', '', '')
     >>> _table_hint(b'"a": "x", "b": "y"}', 1)  # JSON whose opening brace is lost: no table
     ''
+    >>> _table_hint(b"\\x1f\\x8b\\x08\\x00", 1)[:42]  # gzip input is decompressed: this is gzip again
+    '; the input is gzip-compressed twice (gzip'
+    >>> _table_hint(bytes(range(1, 20)) + b"\t,", 1)  # random bytes: no TSV header
+    '; the input is binary data, not JSON lines'
     """
     if number != 1:
         return ""
@@ -540,6 +544,13 @@ def _table_hint(raw: bytes, number: int) -> str:
     todo = ("score it with 'hourglass score', or send its rows as JSON lines (one object a line)")
     if head.startswith(b"PAR1"):
         return f"; the input is a Parquet file: stream reads JSON lines; {todo}"
+    if head.startswith(b"\x1f\x8b"):
+        return ("; the input is gzip-compressed twice (gzip data inside the gzip data), and stream "
+                "decompresses it once: decompress it once first (zcat FILE | hourglass stream ...)")
+    from hourglass.ingest.tables import _control_share  # (an error: pandas is loaded already)
+
+    if b"\x00" in head or _control_share(head) > 0.05:  # (as a file given to score is refused)
+        return "; the input is binary data, not JSON lines"
     if not head or head[:1] in b"{[" or b"{" in head:
         return ""
     quoted = head[:1] == b'"'  # a header whose names are quoted: "bytes","pkts" (not JSON text)

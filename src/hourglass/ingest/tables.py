@@ -684,6 +684,11 @@ def check_text(path: str | os.PathLike[str], head: bytes) -> None:
                          "(or auto), not as text")
     if head.startswith(b"PAR1"):
         raise InputError(f"{path}: a Parquet file; read it with --format parquet (or auto)")
+    if head.startswith(b"\x1f\x8b") and Path(path).name.lower().endswith(".gz"):
+        # decompressed once already (a .gz file, standard input's or a folder's copy): gzip again
+        raise InputError(f"{path}: gzip-compressed twice (gzip data inside the gzip data); "
+                         "decompress it once (e.g. zcat FILE | hourglass ... -, which reads the "
+                         "inner gzip)")
     if head.startswith(b"\x1f\x8b"):
         raise InputError(f"{path}: gzip-compressed data in a file not named .gz; name it "
                          f"{Path(path).name}.gz (or decompress it)")

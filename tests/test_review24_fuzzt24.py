@@ -1,0 +1,84 @@
+"""Review 24 (fuzzt24): malformed table inputs given to the CLI each get a line that names what is
+wrong: gzip data compressed twice (a file, standard input, a folder; ``stream``), binary bytes on
+``stream``'s input."""
+
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hourglass.cli import app
+from tests._cli import one_line_error, runner, small_labelled_model
+
+ROWS = b"bytes,proto\n1,tcp\n2,udp\n3,tcp\n"
+
+
+@pytest.fixture(scope="module")
+def labelled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return small_labelled_model(tmp_path_factory.mktemp("fuzz24"))
+
+
+def _twice(tmp_path: Path) -> Path:
+    path = tmp_path / "flows.csv.gz"
+    path.write_bytes(gzip.compress(gzip.compress(ROWS)))
+    return path
+
+
+def test_gzip_compressed_twice_is_named_so_not_a_file_to_rename_dot_gz(tmp_path: Path) -> None:
+    # a .gz holding another gzip file was 'gzip-compressed data in a file not named .gz; name it
+    # flows.csv.gz.gz': the file is named .gz, and renaming it changes nothing
+    path = _twice(tmp_path)
+    one_line_error(["inspect", str(path)], "flows.csv.gz: gzip-compressed twice")
+    res = runner.invoke(app, ["inspect", str(path)])
+    assert "name it" not in res.stderr
+    one_line_error(["train", str(path), "--epochs", "1", "-o", str(tmp_path / "m")], "gzip-compressed twice",
+                   tmp_path / "m")
+
+
+def test_gzip_compressed_twice_on_standard_input_is_named_so(tmp_path: Path) -> None:
+    # '-' fed a doubly compressed file said 'name it stdin.gz.gz': a name the user never gave
+    res = runner.invoke(app, ["inspect", "-"], input=_twice(tmp_path).read_bytes())
+    assert res.exit_code == 2, res.output
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "standard input: gzip-compressed twice" in lines[0], res.stderr
+    assert "stdin.gz" not in res.stderr
+
+
+def test_gzip_compressed_twice_in_a_folder_names_its_file(tmp_path: Path) -> None:
+    # a folder holding a doubly compressed file said 'gzip-compressed data in a file not named
+    # .gz; name it data.gz' (the name of the folder's temporary copy); now it names the file
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    (folder / "a.csv.gz").write_bytes(gzip.compress(ROWS))
+    os.replace(_twice(tmp_path), folder / "b.csv.gz")
+    res = runner.invoke(app, ["inspect", str(folder)])  # (a usage error: one line from main())
+    assert res.exit_code == 2, res.output
+    text = " ".join(res.stderr.replace("│", " ").split())
+    assert "b.csv.gz is gzip-compressed twice" in text, res.stderr
+    assert "data.gz" not in text
+
+
+def test_stream_of_gzip_compressed_twice_names_it(labelled: dict[str, Any], tmp_path: Path) -> None:
+    # stream decompresses a gzip input once; one compressed twice was "not valid JSON ('utf-8'
+    # codec can't decode byte 0x8b ...)" with nothing saying why
+    path = tmp_path / "rows.jsonl.gz"
+    path.write_bytes(gzip.compress(gzip.compress(b'{"bytes": 1, "pkts": 2, "proto": "tcp"}\n')))
+    res = runner.invoke(app, ["stream", str(labelled["model"]), "-i", str(path)])
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.stderr
+    assert "line 1: not valid JSON" in res.stderr and "gzip-compressed twice" in res.stderr, res.stderr
+
+
+def test_stream_of_binary_bytes_is_no_tsv_header(labelled: dict[str, Any], tmp_path: Path) -> None:
+    # random bytes holding a tab on stream's input were 'the line looks like the header of a TSV
+    # file'; they are binary data, as score calls such a file
+    path = tmp_path / "blob.bin"
+    path.write_bytes(bytes([0xF4, 0x01, 0x02, 0x03, 0x09, 0x05, 0x06, 0x2C, 0x07]) * 20 + b"\n")
+    res = runner.invoke(app, ["stream", str(labelled["model"]), "-i", str(path)])
+    assert res.exit_code == 2, res.output
+    assert "the input is binary data, not JSON lines" in res.stderr, res.stderr
+    assert "header of a TSV" not in res.stderr
