@@ -1,6 +1,6 @@
 """Review 24 (fuzzt24): malformed table inputs given to the CLI each get a line that names what is
 wrong: gzip data compressed twice (a file, standard input, a folder; ``stream``), binary bytes on
-``stream``'s input."""
+``stream``'s input, a CSV header line longer than the reader's block."""
 
 from __future__ import annotations
 
@@ -82,3 +82,15 @@ def test_stream_of_binary_bytes_is_no_tsv_header(labelled: dict[str, Any], tmp_p
     assert res.exit_code == 2, res.output
     assert "the input is binary data, not JSON lines" in res.stderr, res.stderr
     assert "header of a TSV" not in res.stderr
+
+
+def test_csv_header_longer_than_the_block_is_named_by_its_line(tmp_path: Path) -> None:
+    # a header line over 1 MiB (200,000 names) was 'malformed value (Could not skip initial 1
+    # rows from CSV file, either file is too short or header is larger than block size)';
+    # it is now said as a long data row is
+    path = tmp_path / "wide.csv"
+    n = 200_000
+    path.write_text(",".join(f"c{i}" for i in range(n)) + "\n" + ",".join("1" * n) + "\n")
+    one_line_error(["inspect", str(path)], "wide.csv: line 1 is longer than 1,048,576 bytes")
+    one_line_error(["train", str(path), "--epochs", "1", "-o", str(tmp_path / "m")],
+                   "line 1 is longer than 1,048,576 bytes", tmp_path / "m")

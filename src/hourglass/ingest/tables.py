@@ -1186,7 +1186,8 @@ def _iter_csv(
             return InputError(f"{path}: {where}: expected {pending['expected']} fields, found "
                               f"{pending['actual']} ({layout}use --on-bad-rows skip to skip such rows)")
         msg = str(exc)
-        if "straddl" in msg:  # a row longer than pyarrow's block
+        if "straddl" in msg or "larger than block size" in msg:  # a row (or the header line:
+            # 'Could not skip initial 1 rows ...') longer than pyarrow's block
             block = min(chunk_bytes, _BLOCK_BYTES)
             line = _first_line_longer(path, block)
             return InputError(f"{path}: line {line} is longer than {block:,} bytes, the most a "
