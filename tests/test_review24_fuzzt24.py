@@ -94,3 +94,15 @@ def test_csv_header_longer_than_the_block_is_named_by_its_line(tmp_path: Path) -
     one_line_error(["inspect", str(path)], "wide.csv: line 1 is longer than 1,048,576 bytes")
     one_line_error(["train", str(path), "--epochs", "1", "-o", str(tmp_path / "m")],
                    "line 1 is longer than 1,048,576 bytes", tmp_path / "m")
+
+
+def test_csv_header_not_utf8_is_refused_as_a_row_is(tmp_path: Path) -> None:
+    # a header with bytes that are no UTF-8 was read with U+FFFD in their place: train made a
+    # model of column 'dur\ufffdation' without a word (score of a clean file then missed
+    # 'dur\ufffdation'), while a data row with such bytes stops the read naming its line
+    path = tmp_path / "flows.csv"
+    path.write_bytes(b"dur\xffation,proto\n" + b"1,tcp\n2,udp\n" * 20)
+    model = tmp_path / "m"
+    for args in (["inspect", str(path)], ["train", str(path), "--epochs", "1", "-o", str(model)],
+                 ["train", str(path), "--epochs", "1", "-o", str(model), "--on-bad-rows", "skip"]):
+        one_line_error(args, "flows.csv: line 1: undecodable bytes (not UTF-8) in the header", model)

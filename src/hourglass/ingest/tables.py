@@ -907,11 +907,12 @@ def _csv_header(path: Path, sep: str, skip_rows: int) -> list[str]:
     return _csv_header_lines(path, sep, skip_rows)[0]
 
 
-def _csv_header_lines(path: Path, sep: str, skip_rows: int) -> tuple[list[str], int]:
+def _csv_header_lines(path: Path, sep: str, skip_rows: int, utf8: bool = False) -> tuple[list[str], int]:
     """The column names of the header after ``skip_rows`` lines (stripped, duplicates renamed),
     and the lines it takes: more than one where a quoted name holds a line break (a
     spreadsheet's header cell ``"Bytes<Alt+Enter>Sent"``; its rows then were read from the
-    header's second line, 'line 2: expected 1 fields, found 2').
+    header's second line, 'line 2: expected 1 fields, found 2'). ``utf8``: a header that is no
+    UTF-8 is an :class:`InputError`, as a data row is (else its bytes read as U+FFFD).
 
     Examples
     --------
@@ -926,6 +927,12 @@ def _csv_header_lines(path: Path, sep: str, skip_rows: int) -> tuple[list[str], 
         for i in range(skip_rows):
             _text_line(fh, path, i + 1)
         raw, n_lines, _ = _header_text(fh, path, skip_rows, sep.encode())
+    if utf8:
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:  # (it was read as 'dur\ufffdation', a column no model has)
+            raise InputError(f"{path}: line {skip_rows + 1}: undecodable bytes (not UTF-8) in the "
+                             "header; save the file as UTF-8") from None
     text = raw.decode("utf-8", "replace").rstrip("\r\n").removeprefix("\ufeff")  # UTF-8 BOM
     if not text.strip():
         raise InputError(f"{path}: empty file")
@@ -1078,7 +1085,8 @@ def _iter_csv(
 ) -> Iterator[pd.DataFrame]:
     given_header_rows = header_rows
     if names is None:
-        names, header_lines = _csv_header_lines(path, sep, skip_rows)
+        names, header_lines = _csv_header_lines(path, sep, skip_rows,
+                                                utf8=encoding == "utf8" and fallback_encoding is None)
         skip_rows += header_lines
         # a line that repeats the header (files joined with cat, an export appended to) is no
         # data row: dropped and counted, as a format's repeated header is (it was read as a row
