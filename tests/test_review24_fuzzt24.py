@@ -106,3 +106,15 @@ def test_csv_header_not_utf8_is_refused_as_a_row_is(tmp_path: Path) -> None:
     for args in (["inspect", str(path)], ["train", str(path), "--epochs", "1", "-o", str(model)],
                  ["train", str(path), "--epochs", "1", "-o", str(model), "--on-bad-rows", "skip"]):
         one_line_error(args, "flows.csv: line 1: undecodable bytes (not UTF-8) in the header", model)
+
+
+def test_json_integer_of_5000_digits_gives_no_python_advice(tmp_path: Path) -> None:
+    # a JSON line holding an integer of 5,000 digits was 'malformed JSON (Exceeds the limit (4300
+    # digits) ...; use sys.set_int_max_str_digits() to increase the limit)' from train, score,
+    # evaluate and inspect: Python's advice, which stream already left out
+    path = tmp_path / "rows.jsonl"
+    path.write_text('{"a": 1, "b": "x"}\n{"a": ' + "9" * 5000 + ', "b": "y"}\n')
+    for args in (["inspect", str(path)], ["train", str(path), "--epochs", "1", "-o", str(tmp_path / "m")]):
+        one_line_error(args, "rows.jsonl: line 2: malformed JSON (Exceeds the limit (4300 digits)",
+                       tmp_path / "m")
+        assert "sys.set_int_max_str_digits" not in runner.invoke(app, args).stderr

@@ -98,10 +98,15 @@ def json_problem(exc: Exception) -> str:
     Unterminated string starting at column 7
     >>> json_problem(ValueError("expected a JSON object, got list"))
     'expected a JSON object, got list'
+    >>> try:  # (Python's advice to raise its limit is none for a user of the command line)
+    ...     json.loads("1" * 5000)
+    ... except ValueError as exc:
+    ...     print(json_problem(exc))
+    Exceeds the limit (4300 digits) for integer string conversion: value has 5000 digits
     """
     msg, col = getattr(exc, "msg", None), getattr(exc, "colno", None)
     if not isinstance(msg, str) or not isinstance(col, int):
-        return str(exc) or type(exc).__name__
+        return (str(exc) or type(exc).__name__).split("; use sys.")[0]
     return f"{msg.removesuffix(' at')} at column {col}"
 
 

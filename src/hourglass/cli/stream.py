@@ -435,7 +435,7 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
                     problem = ("expected a JSON object, got an array of objects (send one object a "
                                "line, JSON lines: jq -c '.[]')")
             except ValueError as exc:  # also bad UTF-8, a number of more digits than Python reads
-                problem = (f"not valid JSON ({json_problem(exc).split('; use sys.')[0]})"
+                problem = (f"not valid JSON ({json_problem(exc)})"
                            + (_pretty_hint(raw) or _table_hint(raw, number)))
             except RecursionError:  # ~1,000 arrays or objects deep (one line could stop the stream)
                 problem = f"not read: JSON nested deeper than {MAX_JSON_DEPTH} levels"
