@@ -118,3 +118,22 @@ def test_json_integer_of_5000_digits_gives_no_python_advice(tmp_path: Path) -> N
         one_line_error(args, "rows.jsonl: line 2: malformed JSON (Exceeds the limit (4300 digits)",
                        tmp_path / "m")
         assert "sys.set_int_max_str_digits" not in runner.invoke(app, args).stderr
+
+
+def test_a_stray_nul_byte_in_a_csv_field_is_read_where_it_stands(tmp_path: Path) -> None:
+    # one NUL byte in a text field of line 3 refused the whole file, 'binary data (NUL bytes),
+    # not a CSV/TSV/JSONL table', while the same byte past the first 8 KiB was read as text (and
+    # stream named a JSON line's NUL by its line); a file of NULs or UTF-16 is still binary
+    rows = b"bytes,proto\n" + b"1,tcp\n2,u\x00dp\n" + b"3,tcp\n" * 20
+    early, late = tmp_path / "early.csv", tmp_path / "late.csv"
+    early.write_bytes(rows)
+    late.write_bytes(b"bytes,proto\n" + b"1,tcp\n" * 3000 + b"2,u\x00dp\n")
+    for path in (early, late):
+        res = runner.invoke(app, ["inspect", str(path)])
+        assert res.exit_code == 0, res.output
+    jsonl = tmp_path / "rows.jsonl"
+    jsonl.write_bytes(b'{"a": 1, "b": "x"}\n{"a": 1}\x00\n' + b'{"a": 2, "b": "y"}\n' * 5)
+    one_line_error(["inspect", str(jsonl)], "rows.jsonl: line 2: malformed JSON")
+    utf16 = tmp_path / "wide.csv"
+    utf16.write_bytes(rows.replace(b"\x00", b"").decode().encode("utf-16-le"))
+    one_line_error(["inspect", str(utf16)], "binary data (NUL bytes)")

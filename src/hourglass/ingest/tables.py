@@ -698,7 +698,9 @@ def check_text(path: str | os.PathLike[str], head: bytes) -> None:
                          f"it first and pipe the text in as DATA - (e.g. {packed[1]} FILE | hourglass ... -)")
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(f"{path}: UTF-16 text; save it as UTF-8")
-    if b"\x00" in head[:8192] or _control_share(head[:8192]) > 0.05:
+    # a stray NUL byte in a text field is no binary file (the same byte past these 8 KiB was
+    # read as text), as check_log_text lets it through in a text log
+    if _utf16_or_binary(head[:8192]) or _control_share(head[:8192]) > 0.05:
         raise InputError(f"{path}: binary data (NUL bytes), not a CSV/TSV/JSONL table or a text "
                          "log (a UTF-16 text file? save it as UTF-8)")
 
