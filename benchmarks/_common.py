@@ -18,6 +18,22 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 
 
+class OptionError(SystemExit):
+    """A bad option or data folder, found before any work: :func:`run_script` prints its one
+    line and exits with code 2, as argparse does for its own errors (a plain ``SystemExit(text)``
+    exits with 1). In process (tests) it is a ``SystemExit`` whose ``code`` is the line."""
+
+
+def run_script(main: Callable[[], object]) -> None:
+    """Run a script's ``main``: an :class:`OptionError` becomes its line on stderr and exit
+    code 2, not exit code 1 (what ``SystemExit(text)`` gives); anything else passes through."""
+    try:
+        main()
+    except OptionError as stop:
+        print(stop.code, file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def data_dir(option: str | None, *need: str) -> Path:
     """``--data`` if given, else ``$HOURGLASS_DATA``, else ``../shared/data`` beside the repo.
 
@@ -25,10 +41,10 @@ def data_dir(option: str | None, *need: str) -> Path:
     line naming it, before any work (not a traceback from the first file read, minutes in)."""
     root = Path(option or os.environ.get("HOURGLASS_DATA") or REPO.parent / "shared" / "data")
     if not root.exists():
-        raise SystemExit(f"data folder {root} not found: pass --data DIR or set HOURGLASS_DATA")
+        raise OptionError(f"data folder {root} not found: pass --data DIR or set HOURGLASS_DATA")
     missing = [name for name in dict.fromkeys(need) if not (root / name).is_dir()]
     if missing:
-        raise SystemExit(f"data folder {root} has no {', '.join(f'{m}/' for m in missing)}: pass "
+        raise OptionError(f"data folder {root} has no {', '.join(f'{m}/' for m in missing)}: pass "
                          "--data DIR (the folder holding the datasets) or set HOURGLASS_DATA")
     return root
 
@@ -46,7 +62,7 @@ def names(option: str, value: str, known: Sequence[str]) -> list[str]:
     got = list(dict.fromkeys(v.strip() for v in value.split(",")))
     bad = [repr(n) if not n else n for n in got if n not in known]
     if bad:
-        raise SystemExit(f"{option}: unknown {', '.join(bad)}; known: {', '.join(known)}")
+        raise OptionError(f"{option}: unknown {', '.join(bad)}; known: {', '.join(known)}")
     return got
 
 
@@ -64,7 +80,7 @@ def ints(option: str, value: str, least: int = 0) -> list[int]:
     except ValueError:
         got = []
     if not got or min(got) < least:  # '-1' is a list of integers: say which bound it misses
-        raise SystemExit(f"{option}: {value!r} is not a comma-separated list of integers"
+        raise OptionError(f"{option}: {value!r} is not a comma-separated list of integers"
                          + (f" >= {least}" if least or got else ""))
     return got
 
@@ -113,7 +129,7 @@ def need_pyod(option: str, picked: Sequence[str], pyod: Sequence[str]) -> None:
 
     wanted = [m for m in picked if m in pyod]
     if wanted and importlib.util.find_spec("pyod") is None:
-        raise SystemExit(f"{option}: {', '.join(wanted)} need PyOD, which is not installed here: "
+        raise OptionError(f"{option}: {', '.join(wanted)} need PyOD, which is not installed here: "
                          'pip install -c constraints.txt -e ".[bench]", or leave them out')
 
 

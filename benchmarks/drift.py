@@ -30,7 +30,7 @@ import warnings
 import numpy as np
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
-from _common import NslKddFiles, data_dir, header, markdown_table, write_result
+from _common import NslKddFiles, OptionError, data_dir, header, markdown_table, run_script, write_result
 from hourglass import Pipeline
 from hourglass.detectors import AutoEncoder
 from hourglass.thresholds import POT, AlertBudget, AlertRateMonitor, Percentile, expected_alert_rate
@@ -215,7 +215,7 @@ def main() -> None:
     ap.add_argument("--no-nsl", action="store_true")
     args = ap.parse_args()
     if args.no_nsl and not args.series:  # it wrote results/drift.md with its title line alone
-        raise SystemExit("--no-nsl without --series: no part left to run")
+        raise OptionError("--no-nsl without --series: no part left to run")
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore")
     # every folder the parts read, checked before the first (minutes) runs
@@ -229,4 +229,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -91,6 +91,7 @@ from _common import (
     no_write_option,
     not_written,
     run_measured,
+    run_script,
     write_result,
 )
 from hourglass import Pipeline
@@ -583,4 +584,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

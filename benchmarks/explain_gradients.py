@@ -40,6 +40,7 @@ from _common import (
     header,
     markdown_table,
     run_measured,
+    run_script,
     seed_arg,
     timed,
     write_result,
@@ -247,4 +248,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -62,7 +62,7 @@ import torch
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
-from _common import NslKddFiles, header, ints, markdown_table, write_result
+from _common import NslKddFiles, OptionError, header, ints, markdown_table, run_script, write_result
 from hourglass import Pipeline
 from hourglass.detectors import AutoEncoder
 from hourglass.distributed.federated import FederatedServer, Site
@@ -258,7 +258,7 @@ def _schedule(option: str, text: str) -> tuple[int, int]:
     """``ROUNDSxLOCAL_EPOCHS`` as two positive integers; anything else stops with one line."""
     parts = text.strip().split("x")
     if len(parts) != 2 or not all(p.strip().isdigit() and int(p) > 0 for p in parts):
-        raise SystemExit(f"{option}: {text!r} is not ROUNDSxLOCAL_EPOCHS (two positive integers, "
+        raise OptionError(f"{option}: {text!r} is not ROUNDSxLOCAL_EPOCHS (two positive integers, "
                          "e.g. 10x4)")
     return int(parts[0]), int(parts[1])
 
@@ -274,9 +274,9 @@ def parse_options(args: argparse.Namespace
     try:
         mus = tuple(float(m) for m in args.mus.split(",")) if args.mus else ()
     except ValueError:
-        raise SystemExit(f"--mus: {args.mus!r} is not a comma-separated list of numbers") from None
+        raise OptionError(f"--mus: {args.mus!r} is not a comma-separated list of numbers") from None
     if any(not m >= 0 or m == float("inf") for m in mus):
-        raise SystemExit(f"--mus: {args.mus!r}: each mu must be a finite number >= 0")
+        raise OptionError(f"--mus: {args.mus!r}: each mu must be a finite number >= 0")
     return seeds, schedules, new, mus
 
 
@@ -343,4 +343,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -39,7 +39,7 @@ import pandas as pd
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
 import hourglass
-from _common import write_result
+from _common import OptionError, run_script, write_result
 from hourglass.detectors import AutoEncoder
 from hourglass.distributed.federated import FederatedServer, Site
 from hourglass.distributed.flower import flower_client, flower_client_app, flower_server_app, flower_strategy
@@ -163,7 +163,7 @@ def main() -> None:
               "environment with flwr (see the top of benchmarks/federated_flower.py)", file=sys.stderr)
         raise SystemExit(2) from None
     if args.api == "deployment" and args.held_out != "scores":
-        raise SystemExit("--held-out summaries: with --api legacy or app")
+        raise OptionError("--held-out summaries: with --api legacy or app")
     det = AutoEncoder(hidden=(16, 4), epochs=1, verbose=0, device="cpu")
     sites = [_flows(n, seed) for seed, n in enumerate((400, 600, 800))]
     server = FederatedServer(det, rounds=3, local_epochs=2, held_out=args.held_out)
@@ -235,4 +235,4 @@ node or client ids); each is loaded back and checked against the in-process run'
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -32,7 +32,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import NslKddFiles, header, markdown_table, write_result
+from _common import NslKddFiles, header, markdown_table, run_script, write_result
 from hourglass.detectors import AutoEncoder
 
 
@@ -159,4 +159,4 @@ def _parse(items: list[str]) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

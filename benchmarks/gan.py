@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (
     REPO,
     NslKddFiles,
+    OptionError,
     data_dir,
     header,
     markdown_table,
@@ -50,6 +51,7 @@ from _common import (
     not_written,
     odds_sets,
     positive,
+    run_script,
     write_result,
 )
 from hourglass.detectors import AnoGAN, AutoEncoder, EncoderGAN, GANomaly
@@ -312,7 +314,7 @@ def report(args: argparse.Namespace) -> str:
     before_lean, _ = _load(RESULTS, skip_tag=ANOGAN_LEAN)  # the same-rows pair before the lean step
     old, _ = _load(RESULTS / "gan_previous")
     if not rows:
-        raise SystemExit("no results yet: run --part odds and --part nsl first")
+        raise OptionError("no results yet: run --part odds and --part nsl first")
     sets = list(dict.fromkeys(r["set"] for r in rows))
     models = [m for m in MODELS if any(r["model"] == m for r in rows)]
     table = []
@@ -518,7 +520,7 @@ def main() -> None:
     models = args.models.split(",")
     unknown = [m for m in models if m not in MODELS]
     if unknown:  # before the first set trains, not after the models listed before it
-        raise SystemExit(f"--models: unknown {', '.join(unknown)}; known: {', '.join(MODELS)}")
+        raise OptionError(f"--models: unknown {', '.join(unknown)}; known: {', '.join(MODELS)}")
     need_pyod("--models", models, [m for m in MODELS if m.startswith("pyod-")])
     start = time.perf_counter()
     rows = part_odds(args, models) if args.part == "odds" else part_nsl(args, models)
@@ -527,4 +529,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

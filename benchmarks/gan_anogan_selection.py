@@ -41,6 +41,7 @@ from _common import (
     names,
     odds_sets,
     positive,
+    run_script,
     write_result,
 )
 from hourglass.detectors import AnoGAN, EncoderGAN, GANomaly
@@ -201,4 +202,4 @@ if __name__ == "__main__":
         print(text)
         print(f"written to {write_result('gan_anogan_selection', text)}")
     else:
-        main()
+        run_script(main)

@@ -24,7 +24,7 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import NSL_CATEGORIES, NslKddFiles, header, markdown_table, write_result
+from _common import NSL_CATEGORIES, NslKddFiles, header, markdown_table, run_script, write_result
 from hourglass.detectors import GANomaly
 
 CATS = NSL_CATEGORIES
@@ -80,4 +80,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

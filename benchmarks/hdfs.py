@@ -43,6 +43,7 @@ from _common import (
     markdown_table,
     no_write_option,
     not_written,
+    run_script,
     seed_arg,
     write_result,
 )
@@ -434,4 +435,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

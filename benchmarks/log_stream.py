@@ -32,7 +32,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-from _common import data_dir, header, markdown_table, run_measured, write_result
+from _common import data_dir, header, markdown_table, run_measured, run_script, write_result
 from hourglass.detectors.deeplog import DeepLog
 from hourglass.features.sessions import EventSessions
 from hourglass.ingest.logs import read_lines
@@ -150,4 +150,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

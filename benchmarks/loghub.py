@@ -26,7 +26,17 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, grouping_accuracy, header, markdown_table, names, timed, write_result
+from _common import (
+    OptionError,
+    data_dir,
+    grouping_accuracy,
+    header,
+    markdown_table,
+    names,
+    run_script,
+    timed,
+    write_result,
+)
 from hourglass.ingest.logs import LogParser, file_lines
 
 # log4j-style date and time, as Hadoop, Spark and Zookeeper write them
@@ -164,7 +174,7 @@ def read_masks(path: str) -> tuple[tuple[str, str], ...]:
         masks = tuple(tuple(m) if isinstance(m, list) else (m,) for m in got)
         LogParser(FORMATS["Apache"][0], masks=masks)._compile()  # checks the pairs, compiles each regex
     except (OSError, UnicodeDecodeError, ValueError, InputError) as e:
-        raise SystemExit(f"--masks-json {path}: {e}") from None
+        raise OptionError(f"--masks-json {path}: {e}") from None
     return masks
 
 
@@ -203,4 +213,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

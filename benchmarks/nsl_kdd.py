@@ -33,6 +33,7 @@ from _common import (
     need_pyod,
     no_write_option,
     not_written,
+    run_script,
     seed_arg,
     timed,
     write_result,
@@ -209,4 +210,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -32,7 +32,16 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import NSL_CATEGORIES, NslKddFiles, header, ints, markdown_table, write_result
+from _common import (
+    NSL_CATEGORIES,
+    NslKddFiles,
+    OptionError,
+    header,
+    ints,
+    markdown_table,
+    run_script,
+    write_result,
+)
 from hourglass.detectors import AutoEncoder
 from hourglass.evaluate import binary_metrics
 
@@ -52,9 +61,9 @@ def _dicts(option: str, text: str) -> list[dict[str, Any]]:
     try:
         got = json.loads(text)
     except ValueError as e:
-        raise SystemExit(f"{option}: not JSON ({e})") from None
+        raise OptionError(f"{option}: not JSON ({e})") from None
     if not isinstance(got, list) or not got or not all(isinstance(d, dict) for d in got):
-        raise SystemExit(f"{option}: expected a non-empty JSON list of objects, e.g. '[{{\"lr\": 0.001}}]'")
+        raise OptionError(f"{option}: expected a non-empty JSON list of objects, e.g. '[{{\"lr\": 0.001}}]'")
     return got
 
 
@@ -73,7 +82,7 @@ def main() -> None:
     grid = GRID[:2] if args.quick else GRID
     for option, value in (("--pre", args.pre), ("--seeds", args.seeds)):
         if value is not None and not args.configs:  # the built-in grid sets its own: it went unused
-            raise SystemExit(f"{option}: applies to --configs only (the built-in grid sets its own); "
+            raise OptionError(f"{option}: applies to --configs only (the built-in grid sets its own); "
                              "pass --configs '[{}]' to run the defaults with it")
     if args.configs:  # read before the files are: a bad value is one line, not a traceback later
         seeds = ints("--seeds", args.seeds or "0")
@@ -117,4 +126,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -23,7 +23,7 @@ import onnxruntime as ort
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import NslKddFiles, header, ints, markdown_table, timed, write_result
+from _common import NslKddFiles, header, ints, markdown_table, run_script, timed, write_result
 from hourglass import Pipeline
 from hourglass.detectors import AutoEncoder
 from hourglass.pipeline.export import RTOL, export_onnx
@@ -96,4 +96,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, header, markdown_table, run_measured, write_result
+from _common import REPO, header, markdown_table, run_measured, run_script, write_result
 
 CHUNK = 500_000
 
@@ -194,4 +194,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -29,7 +29,7 @@ import torch
 from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import NslKddFiles, header, markdown_table, write_result
+from _common import NslKddFiles, header, markdown_table, run_script, write_result
 from hourglass.detectors import AutoEncoder
 
 GROUPS = {"DoS": ("DoS",), "Probe": ("Probe",), "R2L+U2R": ("R2L", "U2R")}
@@ -100,4 +100,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

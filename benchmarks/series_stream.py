@@ -35,7 +35,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-from _common import data_dir, header, markdown_table, run_measured, timed, write_result
+from _common import data_dir, header, markdown_table, run_measured, run_script, timed, write_result
 from hourglass import thresholds
 from hourglass.detectors import LSTMAutoEncoder, TCNAutoEncoder
 from hourglass.features.timeseries import TimeSeriesPreprocessor
@@ -195,4 +195,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

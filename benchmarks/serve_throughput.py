@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, data_dir, header, markdown_table, write_result
+from _common import REPO, data_dir, header, markdown_table, run_script, write_result
 
 sys.path.insert(0, str(REPO / "src"))
 
@@ -319,4 +319,4 @@ def _main_text(args: Any, parts: list[str], table: str, threads: str) -> str:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

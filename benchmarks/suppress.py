@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 import numpy as np
 import pandas as pd
 
-from _common import header, markdown_table, run_measured, write_result
+from _common import header, markdown_table, run_measured, run_script, write_result
 
 RULES = """
 [[rule]]
@@ -128,4 +128,4 @@ def _bench(args: argparse.Namespace, tmp: Path) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -50,6 +50,7 @@ from _common import (
     need_pyod,
     odds_sets,
     positive,
+    run_script,
     write_result,
 )
 from hourglass import detectors as hd
@@ -389,4 +390,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -36,7 +36,17 @@ import torch
 from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, header, markdown_table, names, odds_sets, positive, write_result
+from _common import (
+    OptionError,
+    data_dir,
+    header,
+    markdown_table,
+    names,
+    odds_sets,
+    positive,
+    run_script,
+    write_result,
+)
 from hourglass.detectors import AutoEncoder
 from hourglass.detectors import autoencoder as hd_ae
 from hourglass.detectors import base as hd_base
@@ -106,7 +116,7 @@ def _train_split(name: str, root: Path, nsl: NslKdd | None, seed: int, max_train
 def run(args: argparse.Namespace) -> str:
     variants = list(dict.fromkeys(args.variants.split("|")))
     if unknown := [v for v in variants if v not in VARIANTS]:  # before the first set trains
-        raise SystemExit(f"--variants: unknown {', '.join(map(repr, unknown))}; known: "
+        raise OptionError(f"--variants: unknown {', '.join(map(repr, unknown))}; known: "
                          + " | ".join(VARIANTS))
     root = data_dir(args.data, *("nsl_kdd" if s == "nsl_kdd" else "odds_adbench"
                                  for s in args.sets.split(",")))
@@ -206,4 +216,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

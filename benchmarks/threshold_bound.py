@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, header, markdown_table, names, odds_sets, positive, write_result
+from _common import data_dir, header, markdown_table, names, odds_sets, positive, run_script, write_result
 from hourglass.detectors import AutoEncoder
 from hourglass.thresholds import FalseAlarmBound, Percentile, Threshold, min_normal_scores
 from tabular import NslKdd, _minmax
@@ -122,4 +122,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -81,6 +81,7 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (
+    OptionError,
     data_dir,
     header,
     markdown_table,
@@ -89,6 +90,7 @@ from _common import (
     no_write_option,
     not_written,
     positive,
+    run_script,
     seed_arg,
     write_result,
 )
@@ -433,7 +435,7 @@ def main() -> None:
     # registry names as registry.get reads them (any case, '-' and '_' alike); baselines exactly
     unknown = [m for m in models if m not in BASELINES and m.strip().lower().replace("_", "-") not in named]
     if unknown:  # before the first file trains, not after the models listed before it
-        raise SystemExit(f"--models: unknown {', '.join(unknown)}; known: {', '.join(known)}")
+        raise OptionError(f"--models: unknown {', '.join(unknown)}; known: {', '.join(known)}")
     heads = ["model", "point F1", "precision", "recall", "PR-AUC (mean)", "ROC-AUC (mean)",
              "VUS-PR (mean)", "VUS-ROC (mean)", "event recall", "PA-F1 (point-adjusted)",
              "fit s (median)",
@@ -480,4 +482,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

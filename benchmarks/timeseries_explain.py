@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, seed_arg, write_result
+from _common import data_dir, run_script, seed_arg, write_result
 from hourglass.cli._common import parse_value
 from hourglass.cli.timeseries import train_timeseries
 from hourglass.explain import step_errors
@@ -196,4 +196,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

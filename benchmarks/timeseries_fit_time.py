@@ -24,7 +24,7 @@ import torch
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir
+from _common import data_dir, run_script
 from hourglass.detectors import registry
 from hourglass.features.timeseries import TimeSeriesPreprocessor
 from hourglass.ingest.timeseries import read_smd
@@ -69,4 +69,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -41,7 +41,16 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
-from _common import NslKddFiles, header, ints, markdown_table, no_write_option, not_written, write_result
+from _common import (
+    NslKddFiles,
+    header,
+    ints,
+    markdown_table,
+    no_write_option,
+    not_written,
+    run_script,
+    write_result,
+)
 from hourglass import Pipeline
 from hourglass.detectors import AutoEncoder
 from hourglass.evaluate import binary_metrics
@@ -222,4 +231,4 @@ Per seed (threshold = each model's own; epochs = best epoch (of those run)):
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -45,7 +45,17 @@ import pandas as pd
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, header, ints, markdown_table, no_write_option, not_written, write_result
+from _common import (
+    OptionError,
+    data_dir,
+    header,
+    ints,
+    markdown_table,
+    no_write_option,
+    not_written,
+    run_script,
+    write_result,
+)
 from hourglass.detectors import DeepLog, EventCountAutoEncoder, SequenceAutoEncoder
 from hourglass.evaluate import binary_metrics
 
@@ -133,7 +143,7 @@ def main() -> None:
     seeds = ints("--seeds", args.seeds)  # before the data is read and the first model trains
     unknown = [m for m in args.models.split(",") if m not in MODELS]
     if unknown:  # before the data is read and the first model trains
-        raise SystemExit(f"--models: unknown {', '.join(unknown)}; known: {', '.join(MODELS)}")
+        raise OptionError(f"--models: unknown {', '.join(unknown)}; known: {', '.join(MODELS)}")
     data = load(data_dir(args.data, "hdfs_deeplog"))
     old, new, test, y = data
     vocab_old = set(np.concatenate(old).tolist())
@@ -173,4 +183,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -55,7 +55,17 @@ import torch
 from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, header, ints, markdown_table, no_write_option, not_written, write_result
+from _common import (
+    OptionError,
+    data_dir,
+    header,
+    ints,
+    markdown_table,
+    no_write_option,
+    not_written,
+    run_script,
+    write_result,
+)
 from hourglass import Pipeline
 from hourglass.detectors import registry
 from hourglass.features.timeseries import TimeSeriesPreprocessor
@@ -129,7 +139,7 @@ def main() -> None:
     unknown = [m for m in args.models.split(",")  # as registry.get reads them: any case, '-' or '_'
                if m.strip().lower().replace("_", "-") not in known]
     if unknown:  # before the data is read and the first model trains
-        raise SystemExit(f"--models: unknown {', '.join(unknown)}; known: {', '.join(known)}")
+        raise OptionError(f"--models: unknown {', '.join(unknown)}; known: {', '.join(known)}")
     seeds = ints("--seeds", args.seeds)
     root = data_dir(args.data, "skab") / "skab" / "data"
     ds = get_timeseries_dataset("skab")
@@ -195,4 +205,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -35,7 +35,7 @@ from scipy.stats import spearmanr
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, data_dir
+from _common import REPO, data_dir, run_script
 
 TEST = {"psh_lsass_memory_dump_comsvcs": "comsvcs", "cmd_sam_copy_esentutl": "esentutl",
         "cmd_lsass_memory_dumpert_syscalls": "dumpert", "psh_mavinject_dll_notepad": "mavinject",
@@ -169,4 +169,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -1,0 +1,48 @@
+"""Benchmark scripts walked against benchmarks/README.md: each test one defect fixed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests._scripts import script_state
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+sys.path.insert(0, str(BENCH))
+
+
+@pytest.fixture(autouse=True)
+def _script_state() -> Iterator[None]:
+    """A script's ``main()`` sets process-wide state: put back after each test."""
+    with script_state():
+        yield
+
+
+def test_a_bad_data_folder_exits_with_code_2_in_one_line(tmp_path: Path) -> None:
+    # A missing --data folder (or unknown --sets, --seeds -1, ...) printed its one line but exited
+    # with code 1 (a plain SystemExit(text)), where argparse's own option errors exit with 2.
+    env = {**os.environ, "PYTHONPATH": str(BENCH.parent / "src")}
+    got = subprocess.run([sys.executable, str(BENCH / "warm_start.py"), "--data", str(tmp_path / "no"),
+                          "--no-write"], capture_output=True, text=True, env=env, timeout=300)
+    assert got.returncode == 2, got
+    assert got.stderr.strip() == (f"data folder {tmp_path / 'no'} not found: pass --data DIR or set "
+                                  "HOURGLASS_DATA")
+
+
+def test_run_script_turns_an_option_error_into_exit_code_2(capsys: pytest.CaptureFixture[str]) -> None:
+    # The shared checks (names, ints, data_dir, need_pyod) stopped a script with exit code 1.
+    from _common import names, run_script
+
+    with pytest.raises(SystemExit) as stop:
+        run_script(lambda: names("--sets", "a,x", ["a", "b"]))
+    assert stop.value.code == 2
+    assert capsys.readouterr().err == "--sets: unknown x; known: a, b\n"
+    with pytest.raises(SystemExit) as other:  # a failure at run time keeps its own exit
+        run_script(lambda: (_ for _ in ()).throw(SystemExit("hourglass train failed")))
+    assert other.value.code == "hourglass train failed"
+
