@@ -45,7 +45,7 @@ from hourglass.ingest.synthetic import port_scan_flows
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--hosts", type=int, default=40)
     ap.add_argument("--days", type=float, default=9.0)
     ap.add_argument("--train-days", type=float, default=2.0)

@@ -205,7 +205,7 @@ SKAB_HEAD = ["stream", "scores", "steps", "flagged", "expected", "window", "warn
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data")
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--shuffles", type=int, default=20)

@@ -491,7 +491,7 @@ def json_key(d: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data")
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--scan-flows", default="60,25,12")

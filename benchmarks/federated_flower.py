@@ -147,7 +147,7 @@ def _site_models(save: Path, local: FederatedServer, test: pd.DataFrame) -> list
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--api", choices=("legacy", "app", "deployment"), default="legacy",
                     help="legacy: start_server/start_client (deprecated); app: ServerApp/ClientApp "
                          "under run_simulation; deployment: the same apps under flwr run with a local "

@@ -180,7 +180,7 @@ def measure(src: str, root: Path, flows: Path, port: int, records: list[dict[str
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", help="folder holding nsl_kdd/")
     ap.add_argument("--before", help="src folder of the code to compare against")
     ap.add_argument("--before-label", default="before", help="its column's title (e.g. a commit)")

@@ -69,7 +69,7 @@ def batch_score(pipe: Pipeline, lines: list[str]) -> tuple[float, int, set[str]]
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data")
     ap.add_argument("--lines", type=int, default=200_000)
     ap.add_argument("--train-lines", type=int, default=30_000)

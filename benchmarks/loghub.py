@@ -179,7 +179,7 @@ def read_masks(path: str) -> tuple[tuple[str, str], ...]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data")
     ap.add_argument("--sets", help="comma-separated subset (default: all 16)")
     ap.add_argument("--masks-json", help="a JSON file of [NAME, regex] pairs to use as masks")

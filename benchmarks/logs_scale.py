@@ -141,7 +141,7 @@ def measured(cmd: list[str]) -> tuple[float, float, str]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--lines", type=int, default=1_200_000)
     ap.add_argument("--train-lines", type=int, default=100_000)
     ap.add_argument("--epochs", type=int, default=5)

@@ -119,7 +119,7 @@ def threshold_table(root: Path, seeds: int, skab_train: int) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--epochs", type=int, default=5)

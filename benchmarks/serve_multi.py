@@ -80,7 +80,7 @@ def _run(port: int, path: str, bodies: list[bytes], key: str) -> float:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--requests", type=int, default=300, help="one-row requests per run")
     ap.add_argument("--port", type=int, default=18091)

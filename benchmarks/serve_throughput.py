@@ -244,7 +244,7 @@ def _merged(old: str, main: str | None, entity: str | None) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--port", type=int, default=18081)
     ap.add_argument("--epochs", type=int, default=3)

@@ -65,7 +65,7 @@ def flows(n: int, seed: int, planted: float = 0.0) -> pd.DataFrame:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--planted", type=float, default=0.02)
     ap.add_argument("--epochs", type=int, default=3)

@@ -62,7 +62,7 @@ def _median_seconds(fn, repeat: int = 3) -> float:  # type: ignore[no-untyped-de
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", default=None)
     parser.add_argument("--groups", default="valve1,valve2,other")
     parser.add_argument("--long", type=int, default=100_000)

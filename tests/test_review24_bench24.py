@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -46,3 +47,21 @@ def test_run_script_turns_an_option_error_into_exit_code_2(capsys: pytest.Captur
         run_script(lambda: (_ for _ in ()).throw(SystemExit("hourglass train failed")))
     assert other.value.code == "hourglass train failed"
 
+
+def _first_paragraph(script: str) -> str:
+    doc = ast.get_docstring(ast.parse((BENCH / f"{script}.py").read_text()), clean=False) or ""
+    return " ".join(doc.split("\n\n")[0].split())
+
+
+@pytest.mark.parametrize("script", ["alert_groups", "drift", "entity", "hdfs", "latency", "loghub",
+                                    "serve_multi", "suppress", "timeseries_explain", "warm_start_logs"])
+def test_help_gives_the_whole_first_sentence(script: str, monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    # --help showed the docstring's first line only, cut mid-sentence ("... how many alerts an
+    # analyst gets, and what it").
+    module = __import__(script)
+    monkeypatch.setattr(sys, "argv", [f"{script}.py", "--help"])
+    with pytest.raises(SystemExit) as stop:
+        module.main()
+    assert stop.value.code == 0
+    assert _first_paragraph(script) in " ".join(capsys.readouterr().out.split())
