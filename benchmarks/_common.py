@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import platform
+import shlex
 import statistics
 import subprocess
 import sys
@@ -172,10 +173,28 @@ def load_note() -> str:
     return f"1-minute load average when written: {load:.1f} on {cores} cores ({verdict})."
 
 
-def header(title: str) -> str:
-    """Title line with date, machine and its load, for result files."""
+def command_line() -> str:
+    """The command running now, as it would be typed again from the repository root (with
+    ``OMP_NUM_THREADS`` when it is set: it changes the timings).
+
+    Examples
+    --------
+    >>> command_line().split()[0] in ("python", "OMP_NUM_THREADS=" + os.environ.get("OMP_NUM_THREADS", ""))
+    True
+    """
+    script = Path(sys.argv[0]).resolve()
+    name = script.relative_to(REPO).as_posix() if script.is_relative_to(REPO) else sys.argv[0]
+    threads = os.environ.get("OMP_NUM_THREADS")
+    return shlex.join([*([f"OMP_NUM_THREADS={threads}"] if threads else []), "python", name,
+                       *sys.argv[1:]])
+
+
+def header(title: str, command: bool = True) -> str:
+    """Title line with date, machine and its load, for result files; then the command that wrote
+    the file (``command=False`` for a script that writes its own command line)."""
     return (f"# {title}\n\n{dt.date.today().isoformat()} · {platform.machine()} · "
-            f"{os.cpu_count()} CPU cores · Python {platform.python_version()}\n\n{load_note()}\n")
+            f"{os.cpu_count()} CPU cores · Python {platform.python_version()}\n\n{load_note()}\n"
+            + (f"\nCommand: `{command_line()}`\n" if command else ""))
 
 
 def write_result(name: str, text: str) -> Path:

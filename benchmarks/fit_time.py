@@ -76,7 +76,7 @@ def main() -> None:
     summary += "\n(target: wall <= 10 s on a quiet machine, default parameters)"
     print(summary)
     if args.out:
-        text = (header("AutoEncoder fit time on the 67,343 normal KDDTrain+ rows")
+        text = (header("AutoEncoder fit time on the 67,343 normal KDDTrain+ rows", command=False)
                 + f"\nCommand: `python benchmarks/fit_time.py {' '.join(sys.argv[1:])}`; torch threads "
                   f"{torch.get_num_threads()}; parameters {params}.\n\n"
                 + markdown_table(["fit", "wall s", "CPU s", "epochs", "best epoch", "batch"], rows)
@@ -138,7 +138,7 @@ def _against(args: argparse.Namespace, params: dict[str, object]) -> None:
         f"cpu {statistics.median(r['cpu'] for r in rs):.2f}s" for name, rs in results.items())
     print(summary)
     if args.out:
-        text = (header("AutoEncoder fit time, two versions of the code, fresh processes")
+        text = (header("AutoEncoder fit time, two versions of the code, fresh processes", command=False)
                 + f"\nCommand: `python benchmarks/fit_time.py {' '.join(sys.argv[1:])}`; "
                   f"{len(X):,} rows; parameters {params}.\n\n"
                 + markdown_table(["fit", "wall s", "CPU s", "epochs"], rows)

@@ -425,7 +425,7 @@ def main() -> None:
         parts.append(text)
         figures.update(figs)
     total = time.perf_counter() - t0
-    body = (header("HDFS / BGL log anomaly detection") + "\n"
+    body = (header("HDFS / BGL log anomaly detection", command=False) + "\n"
             + f"Command: `nice -n 10 python benchmarks/hdfs.py {' '.join(sys.argv[1:])}` (seed "
               f"{args.seed}, {args.epochs} epochs max, torch threads {args.threads}). Total run "
               f"{total / 60:.1f} min.\n\n"

@@ -74,7 +74,8 @@ def run(args: argparse.Namespace) -> str:
     for name, vals in res.items():
         per_group = [statistics.mean(vals[i::len(groups)]) for i in range(len(groups))]
         rows.append([name, *(f"{v:.4f}" for v in per_group), f"{statistics.mean(vals):.4f}"])
-    return (header("Semi-supervised AutoEncoder: label weight on held-out attack categories")
+    return (header("Semi-supervised AutoEncoder: label weight on held-out attack categories",
+                   command=False)
             + f"\nCommand: `python benchmarks/semi_selection.py {' '.join(sys.argv[1:])}`\n\n"
             f"Seeds: {args.seeds}. Validation ROC-AUC on KDDTrain+ only: 3,000 unused normal rows "
             "vs up to 3,000 attacks of the held-out group; the labelled 1% come from the other "

@@ -285,7 +285,7 @@ def report(args: argparse.Namespace, results: dict, sizes: dict[str, str], model
         out.append(_targets(results, sets, proto, models))
     setup = "\n".join(f"- `{k}`: {v}" for k, v in sizes.items())
     notes = "\n".join(f"- `{m}`: {MODELS[m].note}" for m in models if MODELS[m].note)
-    return (header("Tabular benchmark: hourglass autoencoder family vs PyOD")
+    return (header("Tabular benchmark: hourglass autoencoder family vs PyOD", command=False)
             + f"\nCommand: `python benchmarks/tabular.py {' '.join(sys.argv[1:])}`\n\n"
             f"Seeds: {args.seeds} (PyOD deep models: first {args.pyod_deep_seeds}, except "
             f"{args.every_seed or 'none'}: all); training split "

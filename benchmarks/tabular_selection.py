@@ -152,7 +152,7 @@ def run(args: argparse.Namespace) -> str:
         per_set = [statistics.mean(res[(s, v)]) for s in sets]
         rows.append([v, *(f"{x:.3f}" for x in per_set), f"{statistics.mean(per_set):.3f}",
                      f"{statistics.median(x for s in sets for x in fit_s[(s, v)]):.1f}"])
-    return (header("AutoEncoder defaults chosen on training splits (tabular sets)")
+    return (header("AutoEncoder defaults chosen on training splits (tabular sets)", command=False)
             + f"\nCommand: `python benchmarks/tabular_selection.py {' '.join(sys.argv[1:])}`\n\n"
             f"Seeds: {args.seeds}; fitted rows capped at {args.max_train}. Validation ROC-AUC "
             "(held-out 20% of the training split's normal rows vs the training split's anomalies; "
@@ -190,7 +190,7 @@ def nsl_tail(args: argparse.Namespace) -> str:
             row += [f"{f1_score(y, s > th):.3f}", f"{np.mean(attack > th):.3f}"]
         row += [f"{np.percentile(normal, 99.9) / np.percentile(normal, 99):.1f}", f"{fit_s:.1f}"]
         rows.append(row)
-    return (header("Standardisation floor vs thresholds (NSL-KDD training data)")
+    return (header("Standardisation floor vs thresholds (NSL-KDD training data)", command=False)
             + f"\nCommand: `python benchmarks/tabular_selection.py {' '.join(sys.argv[1:])}`\n\n"
             + markdown_table(["variant", "ROC-AUC", "F1 @p99", "recall @p99", "F1 @p99.9",
                               "recall @p99.9", "p99.9 / p99", "fit s"], rows) + "\n")

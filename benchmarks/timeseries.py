@@ -467,7 +467,7 @@ def main() -> None:
         table = markdown_table(heads, rows) + choice_text(choices)
         wall = time.perf_counter() - t
         print(f"\n{title}\n{table}\n({wall:.0f}s)", flush=True)
-        text = (header(f"Time series: {title}") + "\n" + __doc__.split("\n\n", 1)[1].split(
+        text = (header(f"Time series: {title}", command=False) + "\n" + __doc__.split("\n\n", 1)[1].split(
             "    nice")[0] + f"\nSettings: window {args.window}; hourglass models at their "
             f"defaults (score_norm={args.score_norm}) except linear_path={args.linear_path} (where "
             f"they have it), at most {args.epochs} epochs "

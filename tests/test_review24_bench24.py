@@ -65,3 +65,16 @@ def test_help_gives_the_whole_first_sentence(script: str, monkeypatch: pytest.Mo
         module.main()
     assert stop.value.code == 0
     assert _first_paragraph(script) in " ".join(capsys.readouterr().out.split())
+
+
+def test_a_result_file_header_says_the_command_that_wrote_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 21 result files (nsl_kdd.md, warm_start.md, threshold_bound.md, ...) did not say the command
+    # that wrote them: only fit_time, hdfs, semi_selection, tabular(_selection) and timeseries
+    # wrote one themselves (and pass command=False).
+    from _common import header
+
+    monkeypatch.setattr(sys, "argv", [str(BENCH / "warm_start.py"), "--seeds", "0,1", "--data", "/d d"])
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert ("\nCommand: `OMP_NUM_THREADS=1 python benchmarks/warm_start.py --seeds 0,1 --data '/d d'`\n"
+            in header("Warm start"))
+    assert "Command:" not in header("Tabular", command=False)
