@@ -197,12 +197,62 @@ def header(title: str, command: bool = True) -> str:
             + (f"\nCommand: `{command_line()}`\n" if command else ""))
 
 
+def result_file(name: str) -> Path:
+    """``benchmarks/results/<name>.md`` (``name`` may be a path of its own, e.g. under /tmp)."""
+    return REPO / "benchmarks" / "results" / f"{name}.md"
+
+
+def _writable(path: Path) -> Path:
+    """``path`` once a file can be written there: its folder is made (as writing would) and a
+    probe file created and removed in it; else the argparse error of an ``--out`` option."""
+    import tempfile
+
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"cannot write {path}: a folder")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}."):
+            pass
+    except OSError as e:
+        raise argparse.ArgumentTypeError(f"cannot write {path}: {e.strerror or e}") from None
+    return path
+
+
+def result_name(text: str) -> str:
+    """argparse ``type`` of a result-name option (``--out NAME``: ``benchmarks/results/NAME.md``):
+    the name, once a file can be written there (an unwritable one stopped the script with a
+    PermissionError traceback after the whole run, its table lost).
+
+    Examples
+    --------
+    >>> result_name("tabular_smoke")
+    'tabular_smoke'
+    """
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty result name")
+    _writable(result_file(text))
+    return text
+
+
+def output_file(text: str) -> Path:
+    """argparse ``type`` of an output-file option (``--out FILE``): the path, once a file can be
+    written there (not a traceback after the run)."""
+    return _writable(Path(text))
+
+
+def write_text(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file renamed into place (an interrupted
+    write leaves the previous file, not half a table); return ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+    return path
+
+
 def write_result(name: str, text: str) -> Path:
-    """Write ``benchmarks/results/<name>.md`` and return its path."""
-    out = REPO / "benchmarks" / "results" / f"{name}.md"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text)
-    return out
+    """Write ``benchmarks/results/<name>.md`` (through a temporary file) and return its path."""
+    return write_text(result_file(name), text)
 
 
 def no_write_option(ap: argparse.ArgumentParser, files: str) -> None:

@@ -62,7 +62,16 @@ import torch
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
-from _common import NslKddFiles, OptionError, header, ints, markdown_table, run_script, write_result
+from _common import (
+    NslKddFiles,
+    OptionError,
+    header,
+    ints,
+    markdown_table,
+    result_name,
+    run_script,
+    write_result,
+)
 from hourglass import Pipeline
 from hourglass.detectors import AutoEncoder
 from hourglass.distributed.federated import FederatedServer, Site
@@ -290,7 +299,7 @@ def main() -> None:
                     help="the schedule of the FedProx / equal-weight / per-site rows ('' for none)")
     ap.add_argument("--mus", default="0.01,0.1,1,10", help="FedProx mu grid, chosen on validation")
     ap.add_argument("--no-batch-norm", action="store_true", help="every model without batch norm")
-    ap.add_argument("--out", default="federated")
+    ap.add_argument("--out", type=result_name, default="federated")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore", category=UserWarning)

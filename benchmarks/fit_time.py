@@ -32,7 +32,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import NslKddFiles, header, markdown_table, run_script, write_result
+from _common import NslKddFiles, header, markdown_table, result_name, run_script, write_result
 from hourglass.detectors import AutoEncoder
 
 
@@ -43,7 +43,7 @@ def main() -> None:
     ap.add_argument("--param", action="append", default=[], help="NAME=VALUE AutoEncoder parameter")
     ap.add_argument("--versus", action="append", default=[],
                     help="NAME=VALUE of a second configuration, timed interleaved with the first")
-    ap.add_argument("--out", help="also write benchmarks/results/OUT.md")
+    ap.add_argument("--out", type=result_name, help="also write benchmarks/results/OUT.md")
     ap.add_argument("--against-src", help="another source tree: fresh-process fits, alternating")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -26,6 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import output_file, run_script, write_text
 from hourglass.ingest.formats import get_format
 from hourglass.ingest.readers import read_table
 
@@ -266,7 +269,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--rows", type=int, default=200_000)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--formats", default=None, help="comma-separated rows to run (default: all)")
-    ap.add_argument("--out", type=Path, default=None, help="also write the table (markdown) here")
+    ap.add_argument("--out", type=output_file, default=None, help="also write the table (markdown) here")
     args = ap.parse_args(argv)
     lines = [f"Reading {args.rows:,} events per format (median of {args.repeats} reads)", "",
              "| format | rows/s | MB/s | columns |", "|---|---:|---:|---:|"]
@@ -294,8 +297,8 @@ def main(argv: list[str] | None = None) -> None:
     text = "\n".join(lines) + "\n"
     print("\n" + text)
     if args.out is not None:
-        args.out.write_text(text)
+        write_text(args.out, text)
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

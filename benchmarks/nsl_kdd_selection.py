@@ -39,6 +39,7 @@ from _common import (
     header,
     ints,
     markdown_table,
+    result_name,
     run_script,
     write_result,
 )
@@ -75,7 +76,7 @@ def main() -> None:
     ap.add_argument("--pre", help="JSON list of TabularPreprocessor parameter dicts, crossed with --configs")
     ap.add_argument("--seeds", help="comma-separated random_state values per config (default 0)")
     ap.add_argument("--norms", default="none,feature", help="score_norm values to try")
-    ap.add_argument("--out", default="nsl_kdd_selection", help="result file name (no .md)")
+    ap.add_argument("--out", type=result_name, default="nsl_kdd_selection", help="result file name (no .md)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore")

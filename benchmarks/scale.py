@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, header, markdown_table, run_measured, run_script, write_result
+from _common import REPO, header, markdown_table, result_name, run_measured, run_script, write_result
 
 CHUNK = 500_000
 
@@ -141,7 +141,8 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--skip-stages", action="store_true", help="only the end-to-end CLI runs")
     ap.add_argument("--note", default="", help="machine notes for the result file")
-    ap.add_argument("--name", default="scale", help="result file name (benchmarks/results/NAME.md)")
+    ap.add_argument("--name", type=result_name, default="scale",
+                    help="result file name (benchmarks/results/NAME.md)")
     args = ap.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
     data = args.dir / f"flows_{args.rows}.csv"

@@ -50,6 +50,7 @@ from _common import (
     need_pyod,
     odds_sets,
     positive,
+    result_name,
     run_script,
     write_result,
 )
@@ -372,7 +373,8 @@ def main() -> None:
     ap.add_argument("--semi-models", default="hg-ae,hg-deep-svdd")
     ap.add_argument("--label-rate", type=float, default=0.01)
     ap.add_argument("--threads", type=int, default=1, help="torch threads (every model)")
-    ap.add_argument("--out", default="tabular", help="result name under benchmarks/results/")
+    ap.add_argument("--out", type=result_name, default="tabular",
+                    help="result name under benchmarks/results/")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     warnings.filterwarnings("ignore")

@@ -44,6 +44,7 @@ from _common import (
     names,
     odds_sets,
     positive,
+    result_name,
     run_script,
     write_result,
 )
@@ -205,7 +206,7 @@ def main() -> None:
     ap.add_argument("--max-train", type=positive, default=3000)
     ap.add_argument("--variants", default="|".join(VARIANTS), help="names separated by |")
     ap.add_argument("--nsl-tail", action="store_true", help="the threshold check (see above)")
-    ap.add_argument("--out", default="tabular_selection")
+    ap.add_argument("--out", type=result_name, default="tabular_selection")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     warnings.filterwarnings("ignore")

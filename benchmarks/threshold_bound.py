@@ -24,7 +24,17 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, header, markdown_table, names, odds_sets, positive, run_script, write_result
+from _common import (
+    data_dir,
+    header,
+    markdown_table,
+    names,
+    odds_sets,
+    positive,
+    result_name,
+    run_script,
+    write_result,
+)
 from hourglass.detectors import AutoEncoder
 from hourglass.thresholds import FalseAlarmBound, Percentile, Threshold, min_normal_scores
 from tabular import NslKdd, _minmax
@@ -114,7 +124,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=positive, default=5)
     ap.add_argument("--sets", default=DEFAULT_SETS)
     ap.add_argument("--max-train", type=positive, default=20000)
-    ap.add_argument("--out", default="threshold_bound")
+    ap.add_argument("--out", type=result_name, default="threshold_bound")
     text = run(ap.parse_args())
     print(text)
     path = write_result(ap.parse_args().out, text)

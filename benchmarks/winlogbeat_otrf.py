@@ -35,7 +35,7 @@ from scipy.stats import spearmanr
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, data_dir, run_script
+from _common import REPO, data_dir, output_file, run_script, write_text
 
 TEST = {"psh_lsass_memory_dump_comsvcs": "comsvcs", "cmd_sam_copy_esentutl": "esentutl",
         "cmd_lsass_memory_dumpert_syscalls": "dumpert", "psh_mavinject_dll_notepad": "mavinject",
@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--data", help="folder holding mordor_otrf/ (default: $HOURGLASS_DATA, else "
                                     "../shared/data beside the repository)")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
-    ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--out", type=output_file, default=None)
     args = ap.parse_args(argv)
     args.data = data_dir(args.data, "mordor_otrf")  # not ../shared/data of the working directory
     rows = ["| reading | seed | ROC-AUC | PR-AUC | flagged | Spearman vs windows-json | same flag |",
@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> None:
             f"{int(y.sum())} naming their technique's tool\n\n" + "\n".join(rows) + "\n")
     print("\n" + text)
     if args.out is not None:
-        args.out.write_text(text)
+        write_text(args.out, text)
 
 
 if __name__ == "__main__":

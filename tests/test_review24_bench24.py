@@ -78,3 +78,35 @@ def test_a_result_file_header_says_the_command_that_wrote_it(monkeypatch: pytest
     assert ("\nCommand: `OMP_NUM_THREADS=1 python benchmarks/warm_start.py --seeds 0,1 --data '/d d'`\n"
             in header("Warm start"))
     assert "Command:" not in header("Tabular", command=False)
+
+
+@pytest.mark.parametrize("script, extra", [
+    ("tabular", ["--sets", "18_Ionosphere", "--seeds", "1", "--models", "iforest"]),
+    ("threshold_bound", ["--sets", "18_Ionosphere", "--seeds", "1"]),
+    ("formats_read", ["--rows", "10"]),
+])
+def test_an_unwritable_out_is_refused_before_the_run(script: str, extra: list[str], tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    # --out under a path that cannot be a folder ran the whole benchmark (tabular: 7 minutes on
+    # Ionosphere alone) and then stopped with a FileNotFoundError traceback, its table lost.
+    module = __import__(script)
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    out = blocker / "x"
+    monkeypatch.setattr(sys, "argv", [f"{script}.py", "--data", str(tmp_path), *extra, "--out", str(out)]
+                        if script != "formats_read" else [f"{script}.py", *extra, "--out", str(out)])
+    with pytest.raises(SystemExit) as stop:
+        module.main()
+    assert stop.value.code == 2
+    assert f"argument --out: cannot write {out}" in capsys.readouterr().err.strip().splitlines()[-1]
+
+
+def test_write_result_goes_through_a_temporary_file(tmp_path: Path) -> None:
+    # write_result wrote the result file in place: an interrupted write left half a table over
+    # the committed full run. Now a temporary file beside it is renamed into place.
+    from _common import write_result
+
+    path = write_result(str(tmp_path / "sub" / "r"), "| a |\n")
+    assert path == tmp_path / "sub" / "r.md" and path.read_text() == "| a |\n"
+    assert [p.name for p in path.parent.iterdir()] == ["r.md"]
