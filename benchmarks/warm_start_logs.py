@@ -177,6 +177,7 @@ def main() -> None:
               f"normal sessions (keys not in OLD: {new_keys or 'none'}); test: {len(test):,} "
               f"sessions, {int(y.sum())} anomalous. Mean ± sd over seeds {args.seeds}.\n\n"
             + table + "\n")
+    print("\n" + table)
     done = (not_written("warm_start_logs.md") if args.no_write
             else f"wrote {write_result('warm_start_logs', body)}")
     print(f"{done} in {total:.0f}s")

@@ -189,6 +189,9 @@ def main() -> None:
         cols = list(zip(*vals, strict=True))
         table.append([model, name, *(ms(list(c)) for c in cols),
                       f"{statistics.median(secs[(model, name)]):.1f}"])
+    summary = markdown_table(["model", "variant", "B flagged (score)", "B flagged (stream)",
+                              "rows 0-2,999 flagged",
+                              "ROC-AUC", "PR-AUC", "F1", "FPR labelled files", "fit s"], table)
     text = (header("Warm start of time-series models on SKAB (drifted normal data)")
             + f"\nModels {args.models}, window {WINDOW}, {args.epochs} epochs, seeds {args.seeds} "
             "(mean ± sd). Protocol: the module docstring of `benchmarks/warm_start_series.py`. "
@@ -197,10 +200,9 @@ def main() -> None:
             "reporting only): ROC-AUC and PR-AUC mean over files, F1 point-wise pooled at the "
             "model's own (averaged-score) threshold, no point adjustment; FPR = their normal "
             "rows flagged. Seconds: median fit (or warm start) time on a shared 2-core machine.\n\n"
-            + markdown_table(["model", "variant", "B flagged (score)", "B flagged (stream)",
-                              "rows 0-2,999 flagged",
-                              "ROC-AUC", "PR-AUC", "F1", "FPR labelled files", "fit s"], table)
+            + summary
             + "\n")
+    print("\n" + summary)
     print(not_written("warm_start_series.md") if args.no_write else write_result("warm_start_series", text))
 
 

@@ -110,3 +110,26 @@ def test_write_result_goes_through_a_temporary_file(tmp_path: Path) -> None:
     path = write_result(str(tmp_path / "sub" / "r"), "| a |\n")
     assert path == tmp_path / "sub" / "r.md" and path.read_text() == "| a |\n"
     assert [p.name for p in path.parent.iterdir()] == ["r.md"]
+
+
+def test_warm_start_logs_no_write_prints_the_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    # --no-write ("print the tables, write nothing") printed each row as a Python list and then
+    # only "not written": the markdown table the README quotes was never shown (warm_start_series
+    # alike).
+    import numpy as np
+
+    import warm_start_logs as wsl
+
+    monkeypatch.setattr(wsl, "data_dir", lambda *a, **k: tmp_path)
+    monkeypatch.setattr(wsl, "load", lambda root: ([np.array([1, 2])], [np.array([1, 3])],
+                                                   [np.array([1])], np.array([0])))
+    monkeypatch.setattr(wsl, "run", lambda name, seed, epochs, data: {
+        "M (OLD)": {**dict.fromkeys(wsl.FIGS, 0.5), "fit_s": 1.0, "epochs": 2}})
+    monkeypatch.setattr(wsl, "write_result", lambda *a: pytest.fail("written under --no-write"))
+    monkeypatch.setattr(sys, "argv", ["warm_start_logs.py", "--models", "event-count-autoencoder",
+                                      "--seeds", "0", "--no-write"])
+    wsl.main()
+    out = capsys.readouterr().out
+    assert "| model | variant | threshold | precision |" in out
+    assert "| event-count-autoencoder | M (OLD) | p99 held-out | 0.5000 |" in out
