@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 import numpy as np
 import pandas as pd
 
-from _common import header, markdown_table, run_measured, run_script, write_result
+from _common import header, markdown_table, positive, run_measured, run_script, write_result
 from hourglass.ingest.synthetic import port_scan_flows
 
 
@@ -50,7 +50,7 @@ def main() -> None:
     ap.add_argument("--days", type=float, default=9.0)
     ap.add_argument("--train-days", type=float, default=2.0)
     ap.add_argument("--flood-rows", type=int, default=3000)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=positive, default=3)
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="hg_groups_"))
     try:  # the flows, the model and five outputs: hundreds of MB at the defaults

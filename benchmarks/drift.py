@@ -30,7 +30,16 @@ import warnings
 import numpy as np
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
-from _common import NslKddFiles, OptionError, data_dir, header, markdown_table, run_script, write_result
+from _common import (
+    NslKddFiles,
+    OptionError,
+    data_dir,
+    header,
+    markdown_table,
+    positive,
+    run_script,
+    write_result,
+)
 from hourglass import Pipeline
 from hourglass.detectors import AutoEncoder
 from hourglass.thresholds import POT, AlertBudget, AlertRateMonitor, Percentile, expected_alert_rate
@@ -207,8 +216,8 @@ SKAB_HEAD = ["stream", "scores", "steps", "flagged", "expected", "window", "warn
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data")
-    ap.add_argument("--seeds", type=int, default=3)
-    ap.add_argument("--shuffles", type=int, default=20)
+    ap.add_argument("--seeds", type=positive, default=3)
+    ap.add_argument("--shuffles", type=positive, default=20)
     ap.add_argument("--windows", type=lambda s: [int(x) for x in s.split(",")], default=[1000, 5000])
     ap.add_argument("--series", action="store_true", help="the time-series part (NAB, SKAB)")
     ap.add_argument("--skab-files", type=int, default=4)

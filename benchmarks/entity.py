@@ -90,6 +90,7 @@ from _common import (
     markdown_table,
     no_write_option,
     not_written,
+    positive,
     run_measured,
     run_script,
     write_result,
@@ -497,7 +498,7 @@ def main() -> None:
     ap.add_argument("--scan-flows", default="60,25,12")
     ap.add_argument("--buckets", default="10s,1min")
     ap.add_argument("--part", choices=("scan-otrf", "warm", "evaluate", "speed"), default="scan-otrf")
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=positive, default=3)
     ap.add_argument("--stream-rows", type=int, default=100_000)
     ap.add_argument("--big-days", default="14,28")
     ap.add_argument("--big-hosts", type=int, default=60)

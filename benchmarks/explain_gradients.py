@@ -39,6 +39,7 @@ from _common import (
     data_dir,
     header,
     markdown_table,
+    positive,
     run_measured,
     run_script,
     seed_arg,
@@ -87,7 +88,7 @@ def _resets(pipe: Pipeline, rows: object, model: str, named: dict[str, np.ndarra
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", default=None)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=positive, default=3)
     ap.add_argument("--steps", type=int, default=64)
     ap.add_argument("--seed", type=seed_arg, default=0)
     args = ap.parse_args()

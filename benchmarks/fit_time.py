@@ -32,14 +32,14 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import NslKddFiles, header, markdown_table, result_name, run_script, write_result
+from _common import NslKddFiles, header, markdown_table, positive, result_name, run_script, write_result
 from hourglass.detectors import AutoEncoder
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", help="folder holding nsl_kdd/ (default: ../shared/data or $HOURGLASS_DATA)")
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=positive, default=3)
     ap.add_argument("--param", action="append", default=[], help="NAME=VALUE AutoEncoder parameter")
     ap.add_argument("--versus", action="append", default=[],
                     help="NAME=VALUE of a second configuration, timed interleaved with the first")

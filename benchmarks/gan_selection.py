@@ -24,7 +24,7 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import NSL_CATEGORIES, NslKddFiles, header, markdown_table, run_script, write_result
+from _common import NSL_CATEGORIES, NslKddFiles, header, markdown_table, positive, run_script, write_result
 from hourglass.detectors import GANomaly
 
 CATS = NSL_CATEGORIES
@@ -34,7 +34,7 @@ CONFIGS = {"ema_decay=None (before)": {"ema_decay": None}, "ema_decay=0.99 (now)
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", help="folder holding nsl_kdd/ (default: ../shared/data or $HOURGLASS_DATA)")
-    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--seeds", type=positive, default=5)
     ap.add_argument("--max-train", type=int, default=10000)
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)

@@ -32,7 +32,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-from _common import data_dir, header, markdown_table, run_measured, run_script, write_result
+from _common import data_dir, header, markdown_table, positive, run_measured, run_script, write_result
 from hourglass.detectors.deeplog import DeepLog
 from hourglass.features.sessions import EventSessions
 from hourglass.ingest.logs import read_lines
@@ -74,7 +74,7 @@ def main() -> None:
     ap.add_argument("--lines", type=int, default=200_000)
     ap.add_argument("--train-lines", type=int, default=30_000)
     ap.add_argument("--epochs", type=int, default=10)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=positive, default=3)
     args = ap.parse_args()
     torch.set_num_threads(1)
     rows = []

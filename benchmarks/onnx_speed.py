@@ -23,7 +23,7 @@ import onnxruntime as ort
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import NslKddFiles, header, ints, markdown_table, run_script, timed, write_result
+from _common import NslKddFiles, header, ints, markdown_table, positive, run_script, timed, write_result
 from hourglass import Pipeline
 from hourglass.detectors import AutoEncoder
 from hourglass.pipeline.export import RTOL, export_onnx
@@ -34,7 +34,7 @@ def main() -> None:
     ap.add_argument("--data", help="folder holding nsl_kdd/ (default: ../shared/data or $HOURGLASS_DATA)")
     ap.add_argument("--rows", type=int, default=500_000)
     ap.add_argument("--epochs", type=int, default=40)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=positive, default=3)
     ap.add_argument("--threads", default="1,2")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)

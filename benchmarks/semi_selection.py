@@ -29,7 +29,7 @@ import torch
 from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import NslKddFiles, header, markdown_table, result_name, run_script, write_result
+from _common import NslKddFiles, header, markdown_table, positive, result_name, run_script, write_result
 from hourglass.detectors import AutoEncoder
 
 GROUPS = {"DoS": ("DoS",), "Probe": ("Probe",), "R2L+U2R": ("R2L", "U2R")}
@@ -87,7 +87,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", help="folder holding nsl_kdd/")
-    ap.add_argument("--seeds", type=int, default=2)
+    ap.add_argument("--seeds", type=positive, default=2)
     ap.add_argument("--weights", default="0.3,1,3,10")
     ap.add_argument("--grid", help="JSON list of AutoEncoder parameter dicts (replaces --weights)")
     ap.add_argument("--out", type=result_name, default="semi_selection")

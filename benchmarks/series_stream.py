@@ -35,7 +35,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-from _common import data_dir, header, markdown_table, run_measured, run_script, timed, write_result
+from _common import data_dir, header, markdown_table, positive, run_measured, run_script, timed, write_result
 from hourglass import thresholds
 from hourglass.detectors import LSTMAutoEncoder, TCNAutoEncoder
 from hourglass.features.timeseries import TimeSeriesPreprocessor
@@ -121,9 +121,9 @@ def threshold_table(root: Path, seeds: int, skab_train: int) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data")
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=positive, default=3)
     ap.add_argument("--epochs", type=int, default=5)
-    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--seeds", type=positive, default=3)
     ap.add_argument("--skab-train", type=int, default=7000)
     args = ap.parse_args()
     torch.set_num_threads(1)

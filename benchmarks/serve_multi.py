@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, header, markdown_table, run_script, write_result
+from _common import REPO, header, markdown_table, positive, run_script, write_result
 
 sys.path.insert(0, str(REPO / "src"))
 
@@ -81,7 +81,7 @@ def _run(port: int, path: str, bodies: list[bytes], key: str) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--runs", type=positive, default=7)
     ap.add_argument("--requests", type=int, default=300, help="one-row requests per run")
     ap.add_argument("--port", type=int, default=18091)
     ap.add_argument("--epochs", type=int, default=3)

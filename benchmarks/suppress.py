@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 import numpy as np
 import pandas as pd
 
-from _common import header, markdown_table, run_measured, run_script, write_result
+from _common import header, markdown_table, positive, run_measured, run_script, write_result
 
 RULES = """
 [[rule]]
@@ -69,7 +69,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--planted", type=float, default=0.02)
     ap.add_argument("--epochs", type=int, default=3)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=positive, default=3)
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="hg_suppress_"))
     try:  # the flows, the model and two scored copies of the file

@@ -133,3 +133,23 @@ def test_warm_start_logs_no_write_prints_the_table(tmp_path: Path, monkeypatch: 
     out = capsys.readouterr().out
     assert "| model | variant | threshold | precision |" in out
     assert "| event-count-autoencoder | M (OLD) | p99 held-out | 0.5000 |" in out
+
+
+@pytest.mark.parametrize("script, argv", [
+    ("drift", ["--seeds", "0"]), ("drift", ["--shuffles", "0"]), ("gan_selection", ["--seeds", "0"]),
+    ("semi_selection", ["--seeds", "0"]), ("series_stream", ["--seeds", "0"]),
+    ("series_stream", ["--repeat", "0"]), ("suppress", ["--repeat", "0"]), ("fit_time", ["--repeat", "0"]),
+])
+def test_a_count_below_one_is_refused_before_a_result_is_written(
+        script: str, argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # drift.py --seeds 0 ran no model and overwrote results/drift.md with an empty table (rc 0);
+    # --repeat 0 ran the whole benchmark and stopped on the median of no timings.
+    module = __import__(script)
+    monkeypatch.setattr(module, "write_result", lambda *a: pytest.fail("a result was written"),
+                        raising=False)
+    monkeypatch.setattr(sys, "argv", [f"{script}.py", *argv])
+    with pytest.raises(SystemExit) as stop:
+        module.main()
+    assert stop.value.code == 2
+    assert f"argument {argv[0]}: '0' is not an integer >= 1" in capsys.readouterr().err
