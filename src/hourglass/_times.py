@@ -916,12 +916,13 @@ def _compact_dates(s: pd.Series) -> pd.Series | None:
     # no majority of dates (a file of two rows, 20260329 and 0): dates only if every other value
     # is a placeholder and every date reads (relative seconds, 0 and 60, stay epoch times)
     few = 2 * len(head) <= len(present)
-    if not len(head) or np.count_nonzero(sized) < (len(head) if few else 0.9 * len(head)):
+    need = len(head) if few else 0.9 * len(head)
+    if not len(head) or np.count_nonzero(sized) < need:
         return None
     if few and not np.isin(present[present < 1e7], (0, -1)).all():
         return None
     words = pd.Series(head[sized].astype(np.int64).astype(str), dtype="string")
-    if np.count_nonzero(_read_in_range(words)) < (len(head) if few else 0.9 * len(head)):
+    if np.count_nonzero(_read_in_range(words)) < need:
         return None  # (a date mistyped among them, 20260230, is named by the text path's error;
         # epoch milliseconds before 2001-09-09 have 12 digits, 978307200000 no date of the year 9783)
     v = s.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -1229,7 +1230,7 @@ def yymmdd_times(text: pd.Series, *, first_only: bool) -> tuple[np.ndarray, np.n
         return none
     if first_only:
         head = text.iloc[0]
-        if head is None or head != head:  # (a missing value: the first one present)
+        if head is None or (pd.api.types.is_scalar(head) and pd.isna(head)):  # (missing: the first present)
             head = next(iter(text.dropna()), None)
         if head is None or not _YYMMDD.match(str(head)):
             return none

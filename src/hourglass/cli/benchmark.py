@@ -267,7 +267,6 @@ def benchmark(
     from hourglass.cli._schema import chosen_text, preprocessor_for, read_as_text
     from hourglass.cli.tables import in_one_form, read_data, resolve_spec
     from hourglass.ingest import ReadStats, atomic_output
-    from hourglass.ingest.evtx import WINDOWS_FORMS
     from hourglass.pipeline.benchmark import Benchmark, split_labelled, summarize
     from hourglass.thresholds import threshold_from_spec
 
@@ -305,9 +304,8 @@ def benchmark(
         stats = ReadStats()
         spec = read_as_text(spec, chosen_text(categorical, parse_roles(role)))  # '007' as train reads it
         df = read_data(data, spec, on_bad_rows, stats)
-        windows = spec is not None and spec.name in WINDOWS_FORMS
-        if windows:  # one category per value, however the exports wrote it (as train reads it)
-            df = in_one_form(df, str(data), parse_roles(role))
+        # one category per value, however the exports wrote it (as train reads it)
+        df = in_one_form(df, str(data), parse_roles(role), spec)
         if test is None:
             train_df, test_df = split_labelled(df, label_col, normal_values, test_fraction=test_fraction,
                                                seed=seed, where=str(data))
@@ -320,8 +318,7 @@ def benchmark(
             test_spec = read_as_text(test_spec, [c for c in df.columns if c != label_col and (
                 df[c].dtype == object or isinstance(df[c].dtype, pd.StringDtype | pd.CategoricalDtype))])
             train_df, test_df = df, read_data(test, test_spec, on_bad_rows, stats)
-            if windows:
-                test_df = in_one_form(test_df, str(test), parse_roles(role))
+            test_df = in_one_form(test_df, str(test), parse_roles(role), spec)
             train_name, test_name = _name(data), _name(test)
         features = preprocessor_for(train_df.drop(columns=[label_col], errors="ignore"), str(data),
                                     spec=spec, categorical=categorical or [], drop=drop or [],

@@ -175,7 +175,6 @@ def inspect(
         normal_labels,
         read_table,
     )
-    from hourglass.ingest.evtx import WINDOWS_FORMS
     from hourglass.ingest.timeseries import get_timeseries_dataset
 
     setup_logging(True)
@@ -303,8 +302,7 @@ def inspect(
             if normal_rows.any():  # train fits the preprocessing on the normal rows only
                 df, at = df.loc[normal_rows].reset_index(drop=True), at[normal_rows]
                 fitted_on = int(normal_rows.sum())
-        if spec is not None and spec.name in WINDOWS_FORMS:  # each value in one spelling, as train
-            df = in_one_form(df, str(data), parse_roles(role))
+        df = in_one_form(df, str(data), parse_roles(role), spec)  # each value in one spelling, as train
         pre = preprocessor_for(df, str(data), spec=spec, categorical=categorical or [],
                                drop=drop or [], roles=parse_roles(role), scaler=scaler,
                                time_col=timestamp_col)

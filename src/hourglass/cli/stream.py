@@ -547,9 +547,9 @@ def _table_hint(raw: bytes, number: int) -> str:
     if head.startswith(b"\x1f\x8b"):
         return ("; the input is gzip-compressed twice (gzip data inside the gzip data), and stream "
                 "decompresses it once: decompress it once first (zcat FILE | hourglass stream ...)")
-    from hourglass.ingest.tables import _control_share, _utf16_or_binary  # (pandas: loaded already)
+    from hourglass.ingest.tables import looks_binary  # (pandas: loaded already)
 
-    if _utf16_or_binary(head) or _control_share(head) > 0.05:  # (as a file given to score is refused)
+    if looks_binary(head):  # (as a file given to score is refused)
         return "; the input is binary data, not JSON lines"
     if not head or head[:1] in b"{[" or b"{" in head:
         return ""

@@ -229,12 +229,15 @@ def unlabelled_rows(labels: np.ndarray, normal: list[str], label_col: str, where
     return labelled
 
 
-def in_one_form(df: pd.DataFrame, source: str, roles: dict[str, str] | None) -> pd.DataFrame:
-    """``df``, Windows events, with each value its exports write in several ways (a ``Keywords``
-    mask in hex or decimal, a GUID's letter case) in one spelling
-    (:func:`~hourglass.features.spellings.one_form`), so that a model learns one category per value;
-    a column ``roles`` (``--role``) reads as other than categories is left as it is. Said once,
-    naming the columns respelt."""
+def in_one_form(df: pd.DataFrame, source: str, roles: dict[str, str] | None,
+                spec: DatasetSpec | None) -> pd.DataFrame:
+    """``df`` read as ``spec``, if Windows events (``evtx``, ``windows-json``), with each value
+    its exports write in several ways (a ``Keywords`` mask in hex or decimal, a GUID's letter
+    case) in one spelling (:func:`~hourglass.features.spellings.one_form`), so that a model learns
+    one category per value; a column ``roles`` (``--role``) reads as other than categories is left
+    as it is; other data as it is. Said once, naming the columns respelt."""
+    if spec is None or spec.name not in WINDOWS_FORMS:
+        return df
     forms = one_form(df, roles)
     if forms:
         logging.getLogger("hourglass").info(
@@ -263,8 +266,7 @@ def train_pipeline(
     if "seems" in (cols := _columns_are(df)):  # one text column would train a model of nothing
         raise HourglassError(f"{source}: {cols}")
     windows = spec is not None and spec.name in WINDOWS_FORMS
-    if windows:  # one category per value, however the exports in the file wrote it
-        df = in_one_form(df, source, roles)
+    df = in_one_form(df, source, roles, spec)  # one category per value, however exports wrote it
     features = preprocessor_for(df, source, spec=spec, categorical=categorical, drop=drop,
                                 roles=roles, scaler=scaler, time_col=time_col)  # before any work
     dayfirst = None

@@ -74,14 +74,23 @@ def windows_forms(df: pd.DataFrame, categories: Mapping[str, Sequence[str]]) -> 
             continue
         codes, uniques = factorize_strings(df[c])
         seen = set(cats)
-        spelt = {i: learnt.get(key(u)) for i, u in enumerate(uniques) if u not in seen}
-        spelt = {i: v for i, v in spelt.items() if v is not None}
+        spelt = {i: w for i, u in enumerate(uniques)
+                 if u not in seen and (w := learnt.get(key(u))) is not None}
         if spelt:
-            rows = np.isin(codes, list(spelt))
-            new = df[c].to_numpy(dtype=object, copy=True)
-            new[rows] = np.array([spelt[i] for i in codes[rows]], dtype=object)
-            out[c] = pd.Series(new, index=df.index, name=c)
+            out[c] = _respelt(df[c], codes, spelt)
     return out
+
+
+def _respelt(s: pd.Series, codes: np.ndarray, spelt: dict[int, str]) -> pd.Series:
+    """``s`` with each row whose code (``codes``: ``s`` factorized) is a key of ``spelt``
+    written as its value there."""
+    lut = np.empty(len(codes) and int(codes.max()) + 1, dtype=object)
+    for i, v in spelt.items():
+        lut[i] = v
+    rows = np.isin(codes, list(spelt))
+    new = s.to_numpy(dtype=object, copy=True)
+    new[rows] = lut[codes[rows]]
+    return pd.Series(new, index=s.index, name=s.name)
 
 
 def one_form(df: pd.DataFrame, roles: Mapping[str, str] | None = None) -> dict[str, pd.Series]:
@@ -103,10 +112,14 @@ def one_form(df: pd.DataFrame, roles: Mapping[str, str] | None = None) -> dict[s
     >>> forms["ProviderGuid"].tolist()
     ['{5770385f-c22a-43e0-bf4c-06f5698ffbd9}', 'x', 'x']
     """
-    spellings: dict[str, list[str]] = {}
+    out: dict[str, pd.Series] = {}
     for c in df.columns:
         key = _same_value(str(c))
-        if key is not None and (roles or {}).get(c, "categorical") in ("categorical", "hash"):
-            uniques = factorize_strings(df[c])[1]
-            spellings[c] = sorted({k for k in map(key, uniques) if k is not None})
-    return windows_forms(df, spellings)
+        if key is None or (roles or {}).get(c, "categorical") not in ("categorical", "hash"):
+            continue
+        codes, uniques = factorize_strings(df[c])
+        # (a spelling is its own spelling: a value already so written is left as it is)
+        spelt = {i: k for i, u in enumerate(uniques) if (k := key(u)) is not None and k != u}
+        if spelt:
+            out[c] = _respelt(df[c], codes, spelt)
+    return out

@@ -260,6 +260,13 @@ def windows_to_points_channels(
     return p[arg]
 
 
+def _present_text(s: pd.Series) -> pd.Series:
+    """The values of column ``s`` present, as stripped text: no missing, empty or placeholder
+    ('-', 'N/A') value."""
+    present = stripped_text(s.dropna())
+    return present[(present != "") & ~present.isin(PLACEHOLDERS)]
+
+
 def _numeric_channel(s: pd.Series) -> bool:
     """Whether column ``s`` is a channel: numbers, or text that is numbers in (nearly) every row
     (a stray word in it is then an error naming the row, as at scoring, not a silently lost
@@ -268,8 +275,7 @@ def _numeric_channel(s: pd.Series) -> bool:
         return False
     if pd.api.types.is_numeric_dtype(s) or _is_duration(s):
         return True
-    present = stripped_text(s.dropna())
-    present = present[(present != "") & ~present.isin(PLACEHOLDERS)]  # '-', 'N/A': no value
+    present = _present_text(s)
     return bool(len(present)) and pd.to_numeric(present.iloc[:2000], errors="coerce").notna().mean() >= 0.99
 
 
@@ -286,8 +292,7 @@ def _mostly_numbers(df: pd.DataFrame, ignored: list[str]) -> str:
     ''
     """
     for c in ignored:
-        text = stripped_text(df[c].dropna())
-        text = text[(text != "") & ~text.isin(PLACEHOLDERS)]
+        text = _present_text(df[c])
         words = pd.to_numeric(text, errors="coerce").isna().to_numpy(dtype=bool)
         if len(text) and words.mean() < 0.5:
             i = int(np.flatnonzero(words)[0])

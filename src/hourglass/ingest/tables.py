@@ -700,7 +700,7 @@ def check_text(path: str | os.PathLike[str], head: bytes) -> None:
         raise InputError(f"{path}: UTF-16 text; save it as UTF-8")
     # a stray NUL byte in a text field is no binary file (the same byte past these 8 KiB was
     # read as text), as check_log_text lets it through in a text log
-    if _utf16_or_binary(head[:8192]) or _control_share(head[:8192]) > 0.05:
+    if looks_binary(head[:8192]):
         raise InputError(f"{path}: binary data (NUL bytes), not a CSV/TSV/JSONL table or a text "
                          "log (a UTF-16 text file? save it as UTF-8)")
 
@@ -762,6 +762,19 @@ def _utf16_or_binary(head: bytes) -> bool:
     if len(body) >= 16 and sum(f >= 0.9 for f in fourths) >= 2 and min(fourths) < 0.25:
         return True
     return body.count(0) * 4 > len(body) and _control_share(body.replace(b"\x00", b"")) > 0.05
+
+
+def looks_binary(head: bytes) -> bool:
+    """Whether ``head`` (a file's or an input's first bytes) is no text: UTF-16/32 without a
+    byte-order mark or NUL-filled data (:func:`_utf16_or_binary`), or over 5% control bytes
+    (:func:`_control_share`); a stray NUL in text is not enough.
+
+    Examples
+    --------
+    >>> looks_binary(b"a,b\\n" + b"1,2\\n" * 40 + b"3,\\x00\\n"), looks_binary(bytes(range(256)))
+    (False, True)
+    """
+    return _utf16_or_binary(head) or _control_share(head) > 0.05
 
 
 def _control_share(head: bytes) -> float:
@@ -1659,9 +1672,10 @@ def _cast_text(col: pa.Array, typ: pa.DataType) -> pa.Array:
         if pa.types.is_integer(typ) or pa.types.is_floating(typ) or pa.types.is_boolean(typ):
             # '-' or '(empty)' (Zeek's, firewalls' unset) is a missing value wherever it comes,
             # as in the first block (where it makes the column text, its numbers then read)
-            unset = pc.fill_null(pc.is_in(pc.utf8_trim_whitespace(col), value_set=_UNSET), False)
+            trimmed = pc.utf8_trim_whitespace(col)
+            unset = pc.fill_null(pc.is_in(trimmed, value_set=_UNSET), False)
             if not pa.types.is_boolean(typ):  # ' 7 ' is 7, as the CSV reader's number columns
-                col = pc.utf8_trim_whitespace(col)  # read it (pyarrow's cast refuses the spaces)
+                col = trimmed  # read it (pyarrow's cast refuses the spaces)
             if pa.types.is_integer(typ):  # 7.0 in a column of 64-bit ids: 7 (pyarrow refuses it)
                 col = _whole_digits(col)
             return pc.cast(pc.if_else(unset, pa.nulls(len(col), pa.string()), col), typ)
