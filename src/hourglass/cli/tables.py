@@ -436,7 +436,8 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
         except InputError as exc:  # its row numbers count from this chunk's first row
             skip = on_bad_rows == "skip" and getattr(pipe.features_, "output", "tabular") == "tabular"
             if not skip or _BAD_VALUE.search(str(exc)) is None:
-                raise about_file(at_file_rows(exc, stats.known(offset + np.arange(n_chunk))), data) from None
+                at = stats.read_known(offset + np.arange(n_chunk))
+                raise about_file(at_file_rows(exc, at), data) from None
             scored = functools.partial(_scored, pipe, features)
             df, result = skip_bad_values(pipe, df, scored, exc, stats, offset, data)
         offset += n_chunk
@@ -494,7 +495,7 @@ def skip_bad_values(pipe: Pipeline, df: pd.DataFrame, work: Callable[[pd.DataFra
     error stops the run, its row told as the file's (``data``)."""
     pos = np.arange(len(df))  # the rows kept, as positions in the chunk
     if stats.refused is None:  # said if no row is left to score; its row left out where the
-        text = str(at_file_rows(exc, stats.known(offset + pos)))  # reader skipped rows before it
+        text = str(at_file_rows(exc, stats.read_known(offset + pos)))  # reader skipped rows before it
         stats.refused = text.replace(f" ({UNKNOWN_ROW})", "").replace(f", first at {UNKNOWN_ROW}", "")
     finder = getattr(pipe.features_, "unreadable_rows", None)
     bad = finder(df) if finder is not None else np.zeros(len(df), dtype=bool)
@@ -503,13 +504,13 @@ def skip_bad_values(pipe: Pipeline, df: pd.DataFrame, work: Callable[[pd.DataFra
             m = _BAD_VALUE.search(str(exc))
             i = int((m.group(1) or m.group(2)) if m else 0) - 1
             if not 0 <= i < len(df):
-                raise about_file(at_file_rows(exc, stats.known(offset + pos)), data) from None
+                raise about_file(at_file_rows(exc, stats.read_known(offset + pos)), data) from None
             bad = np.zeros(len(df), dtype=bool)
             bad[i] = True
         for at in pos[bad].tolist():  # (the rows before it: the chunk's first are the file's)
             # its line, where the reader tells it (pos: places in the chunk as the reader read it)
             line = stats.line_of(offset + at) if len(stats.bad_lines) < 10 else None
-            stats.skipped(line, at=offset + at)
+            stats.left_out(line, offset + at)
         df, pos = df[~bad].reset_index(drop=True), pos[~bad]
         if not len(df):
             return df, None
@@ -517,7 +518,7 @@ def skip_bad_values(pipe: Pipeline, df: pd.DataFrame, work: Callable[[pd.DataFra
             return df, work(df)
         except InputError as again:
             if _BAD_VALUE.search(str(again)) is None:
-                raise about_file(at_file_rows(again, stats.known(offset + pos)), data) from None
+                raise about_file(at_file_rows(again, stats.read_known(offset + pos)), data) from None
             exc, bad = again, np.zeros(len(df), dtype=bool)
 
 

@@ -291,7 +291,8 @@ class _VpcSpec(DatasetSpec):
                             column_types={c: pa.string() for c in self.text_columns}, used=used)
         try:
             while True:
-                skipped = stats.first_skip  # (a repeated header line dropped sets none: no data row)
+                # (a repeated header line dropped sets neither: no data row)
+                skipped = (stats.first_skip, len(stats.gaps))
                 try:
                     df = next(chunks)
                 except StopIteration:
@@ -300,7 +301,7 @@ class _VpcSpec(DatasetSpec):
                     at = re.search(r": line (\d+):", str(exc))
                     other_header(int(at.group(1)) if at else None)
                     raise
-                if not scanned and (stats.first_skip != skipped or any(
+                if not scanned and ((stats.first_skip, len(stats.gaps)) != skipped or any(
                         c in df.columns and not pd.api.types.is_numeric_dtype(df[c].dtype)
                         for c in _VPC_NUMBERS)):
                     scanned = True  # (a row skipped, or text where numbers go: looked for once)
@@ -483,7 +484,8 @@ class _BoolCheck:
         self._lines: _RowLines | None = None
         self._seen = self._kept = 0  # data rows the reader handed out, those kept here
         self._bad: list[int | None] = []  # the lines of the rows skipped here
-        self._first_skip: int | None = None  # the stats' first skip as this check last left it
+        # the stats' skips (first unplaced, placed) as this check last left them
+        self._first_skip: tuple[int | None, int] = (None, 0)
 
     def _line(self, row: int) -> int | None:
         """The file line of data row ``row`` (1-based) of the reader's rows."""
@@ -509,11 +511,11 @@ class _BoolCheck:
                                  "skip to skip such rows)")
             bad |= wrong
         # (rows the reader skipped before: its rows' lines are no longer sure)
-        sure = self._stats.first_skip is None or self._stats.first_skip == self._first_skip
+        sure = (self._stats.first_skip, len(self._stats.gaps)) == self._first_skip
         for k, i in enumerate(np.flatnonzero(bad).tolist()):
             self._bad.append(self._line(seen + i + 1) if sure else None)
             self._stats.note_skip(self._kept + i - k)
-        self._first_skip = self._stats.first_skip
+        self._first_skip = (self._stats.first_skip, len(self._stats.gaps))
         self._kept += len(df) - int(bad.sum())
         if not bad.any():
             return df

@@ -105,41 +105,98 @@ class ReadStats:
     bad_lines: list[int] = field(default_factory=list)
     #: the first value the model refused in a skipped row (``score --on-bad-rows skip``)
     refused: str | None = None
-    #: the rows kept ahead of the first skipped row (at most: where a reader does not know the
-    #: row's place, the rows of the chunks it handed out before); ``None``: no row skipped. A
+    #: the rows kept ahead of the first skipped row whose place the reader does not know (at
+    #: most: the rows of the chunks it handed out before); ``None``: every skipped row placed. A
     #: repeated header row dropped (``header_rows``) is a line, not a data row: it is counted in
     #: ``bad_rows`` but sets no ``first_skip``. See :meth:`data_row`.
     first_skip: int | None = None
     #: the reader's file line of the row at a position among the rows it handed out (from 0),
     #: or ``None`` where it cannot tell; ``None``: a reader that tells none (see :meth:`line_of`)
     lines_of: Callable[[int], int | None] | None = field(default=None, repr=False, compare=False)
+    #: for each data row the reader skipped where it knows the place, the rows it handed out
+    #: before it (sorted; one value for each such row)
+    gaps: list[int] = field(default_factory=list)
+    #: the positions among the rows the reader handed out of the rows a caller left out
+    #: (:meth:`left_out`: a value the model refused), sorted
+    dropped: list[int] = field(default_factory=list)
 
     def skipped(self, line: int | None, at: int | None = None) -> None:
-        """Count a skipped row: at ``line`` of the file (where known), after ``at`` rows kept
-        (default: the rows handed out so far)."""
+        """Count a skipped data row: at ``line`` of the file (where known), after ``at`` rows
+        handed out (its place; ``None``: not known, after at least the rows handed out so far)."""
         self.bad_rows += 1
-        self.note_skip(self.rows if at is None else at)
+        if at is None:
+            self.note_skip(self.rows)
+        else:
+            bisect.insort(self.gaps, at)
+        self._name(line)
+
+    def left_out(self, line: int | None, at: int) -> None:
+        """Count a row the reader handed out at position ``at`` (from 0) and a caller left out
+        (``score --on-bad-rows skip``: a value the model refused), at ``line`` where known."""
+        self.bad_rows += 1
+        bisect.insort(self.dropped, at)
+        self._name(line)
+
+    def _name(self, line: int | None) -> None:
         if line is not None and len(self.bad_lines) < 10:
             bisect.insort(self.bad_lines, line)  # (in file order: a caller's after the reader's)
 
     def note_skip(self, at: int) -> None:
-        """Note a row skipped after ``at`` rows kept (the count itself is the caller's)."""
+        """Note a row skipped after ``at`` rows kept, its place not known (the count itself is
+        the caller's): past it a row's position does not tell its data row."""
         self.first_skip = at if self.first_skip is None else min(self.first_skip, at)
+
+    def _read_rows(self, kept: np.ndarray) -> np.ndarray:
+        """The positions among the rows the reader handed out of ``kept``, positions among the
+        rows a caller kept (past the rows it left out, :attr:`dropped`)."""
+        if not self.dropped:
+            return kept
+        dropped = np.asarray(self.dropped, dtype=np.int64)
+        return kept + np.searchsorted(dropped - np.arange(len(dropped)), kept, side="right")
+
+    def rows_of(self, kept: np.ndarray) -> np.ndarray:
+        """The data rows (from 0) of ``kept``, positions among the rows kept (from 0, past the
+        rows the reader skipped and those a caller left out): what an output's ``row`` column
+        holds. Past a skipped row whose place the reader does not know (:attr:`first_skip`), a
+        row's number is lower than its data row by such rows before it (:meth:`shifted`).
+
+        Examples
+        --------
+        >>> stats = ReadStats()
+        >>> stats.skipped(4, at=2)  # data row 2 (line 4) skipped
+        >>> stats.left_out(6, at=3)  # the rows handed out: data rows 0, 1, 3, 4, 5; 4 left out
+        >>> stats.rows_of(np.arange(4)).tolist()
+        [0, 1, 3, 5]
+        """
+        kept = self._read_rows(np.asarray(kept, dtype=np.int64))
+        if not self.gaps:
+            return kept
+        return kept + np.searchsorted(np.asarray(self.gaps, dtype=np.int64), kept, side="right")
+
+    def shifted(self, kept: int) -> bool:
+        """Whether a skipped row whose place the reader does not know comes before one of the
+        first ``kept`` rows kept (their numbers then count it not: :meth:`rows_of`)."""
+        return self.first_skip is not None and kept > 0 and \
+            self.first_skip <= int(self._read_rows(np.array([kept - 1]))[0])
 
     def data_row(self, kept: int) -> int | None:
         """The data row (1-based) of the row at position ``kept`` (0-based) among the rows kept,
-        or ``None`` where a skipped row may come before it (its position is then not the file's).
+        or ``None`` where a skipped row whose place is not known may come before it.
 
         Examples
         --------
         >>> stats = ReadStats()
         >>> stats.data_row(4)
         5
-        >>> stats.skipped(None, at=3)
+        >>> stats.skipped(None, at=1)
+        >>> stats.data_row(0), stats.data_row(1)
+        (1, 3)
+        >>> stats.note_skip(3)
         >>> stats.data_row(2), stats.data_row(3)
-        (3, None)
+        (4, None)
         """
-        return kept + 1 if self.first_skip is None or kept < self.first_skip else None
+        row = int(self.known(np.array([kept]))[0])
+        return None if row < 0 else row + 1
 
     def line_of(self, kept: int) -> int | None:
         """The file line of the row at position ``kept`` (0-based) among the rows the reader
@@ -158,16 +215,28 @@ class ReadStats:
         return None if self.lines_of is None else self.lines_of(kept)
 
     def known(self, kept: np.ndarray) -> np.ndarray:
-        """``kept`` (positions among the rows kept, from 0) with ``-1`` where :meth:`data_row`
-        knows no data row (a skipped row may come before it).
+        """The data rows (from 0) of ``kept`` (positions among the rows kept, from 0), with
+        ``-1`` where a skipped row whose place is not known may come before it.
 
         Examples
         --------
-        >>> stats = ReadStats(first_skip=2)
+        >>> stats = ReadStats(first_skip=2, gaps=[1])
         >>> stats.known(np.arange(4)).tolist()
-        [0, 1, -1, -1]
+        [0, 2, -1, -1]
         """
-        return kept if self.first_skip is None else np.where(kept < self.first_skip, kept, -1)
+        kept = np.asarray(kept, dtype=np.int64)
+        rows = self.rows_of(kept)
+        if self.first_skip is None:
+            return rows
+        return np.where(self._read_rows(kept) < self.first_skip, rows, -1)
+
+    def read_known(self, at: np.ndarray) -> np.ndarray:
+        """:meth:`known` of ``at``, positions among the rows the reader handed out (the rows
+        a caller left out still among them)."""
+        at = np.asarray(at, dtype=np.int64)
+        rows = at + np.searchsorted(np.asarray(self.gaps, dtype=np.int64), at, side="right") \
+            if self.gaps else at
+        return rows if self.first_skip is None else np.where(at < self.first_skip, rows, -1)
 
 
 def open_text(path: Path) -> io.BufferedIOBase:
@@ -580,18 +649,33 @@ class _PassCount:
 
     def __init__(self, stats: ReadStats) -> None:
         self.stats, self.rows, self.lines = stats, 0, list[int]()
+        self.gaps: list[int] = []  # the places of this pass's skipped rows (ReadStats.gaps)
+        self.floor = 0  # the rows handed out before this pass: the places before them are told
         #: the lines any pass left out (bad rows, header lines) where known, and the rows kept
         #: ahead of the first one whose line is not (at most): past it a row's place among the
         #: rows kept does not tell its line
         self.out: set[int] = set()
         self.first: int | None = None
 
-    def skipped(self, line: int | None, at: int | None = None) -> None:
-        """:meth:`ReadStats.skipped`, counted as this pass's."""
+    def skipped(self, line: int | None, at: int | None = None, *, later: bool = False) -> None:
+        """:meth:`ReadStats.skipped`, counted as this pass's; ``later``: its place is told
+        by :meth:`place` (once the rows before it are checked)."""
         before = len(self.stats.bad_lines)
-        self.stats.skipped(line, at)
+        if later or (at is not None and at < self.floor):  # (placed later, or by an earlier pass)
+            self.stats.bad_rows += 1
+            self.stats._name(line)
+        else:
+            self.stats.skipped(line, at)
+            if at is not None:
+                self.gaps.append(at)
         self._note(line, at)
         self._count(line, before)
+
+    def place(self, at: int) -> None:
+        """Tell the place of a row counted ``later``: after ``at`` rows kept."""
+        if at >= self.floor:  # (else told by an earlier pass, kept by :meth:`undo`)
+            bisect.insort(self.stats.gaps, at)
+            self.gaps.append(at)
 
     def header(self, line: int | None, at: int | None = None) -> None:
         """Count a line that repeats the header: a bad row, but no data row (no ``first_skip``)."""
@@ -616,19 +700,29 @@ class _PassCount:
             # in file order among the rows a caller left out meanwhile (a pass again: 'lines 40, 3')
             self.stats.bad_lines.sort()
 
-    def undo(self) -> None:
-        """Take back the bad rows (and their lines) counted so far."""
+    def undo(self, handed: int = 0) -> None:
+        """Take back the bad rows (and their lines) counted so far; the places of those before
+        the first ``handed`` rows kept (handed out already: a caller may be numbering them
+        meanwhile, and the next pass finds them again) stay."""
         self.stats.bad_rows -= self.rows
         for line in self.lines:
             with contextlib.suppress(ValueError):
                 self.stats.bad_lines.remove(line)
-        self.rows, self.lines = 0, []
+        for at in self.gaps:
+            if at >= handed:
+                with contextlib.suppress(ValueError):
+                    self.stats.gaps.remove(at)
+        self.rows, self.lines, self.gaps = 0, [], []
+        self.floor = max(self.floor, handed)
 
 
 class _DecodableLines(io.RawIOBase):
     """A byte stream of the lines of a file that decode as UTF-8 (the others are counted)."""
 
-    def __init__(self, path: Path, stats: ReadStats | _PassCount) -> None:
+    def __init__(self, path: Path, stats: ReadStats | _PassCount, placeholder: bytes | None = None) -> None:
+        #: the line passed on instead of one that does not decode (``None``: none, the line
+        #: counted here): a row of the wrong field count, for the CSV reader's handler
+        self.placeholder = placeholder
         self._fh = open_lines(path)
         self._stats = stats
         self._buf = b""
@@ -647,9 +741,11 @@ class _DecodableLines(io.RawIOBase):
             try:
                 line.decode("utf-8")
             except UnicodeDecodeError:
-                self._stats.skipped(self._lineno)
                 self.dropped.append(self._lineno)
-                continue
+                if self.placeholder is None:
+                    self._stats.skipped(self._lineno)
+                    continue
+                line = self.placeholder + b"\n"  # (the reader's handler counts it, in its place)
             self._buf += line
         n = min(len(b), len(self._buf))
         b[:n] = self._buf[:n]
@@ -1144,7 +1240,30 @@ def _iter_csv(
 
     stats.lines_of = line_at
 
+    # In skip mode each skipped row's place among the rows kept is told (ReadStats.gaps): by its
+    # record number, which pyarrow gives when it parses in one thread (a row of the wrong field
+    # count found by its parallel parser ends the pass, and the file is read again in one thread).
+    serial = [False]  # read in one thread (the passes from the first such row on)
+    handled = [0]  # the records of the pass handed to on_invalid (each a record pyarrow numbers)
+    unplaced: list[int] = []  # the rows of the pass's batches before each row skipped, to place
+    named: list[_RowLines | None] = [None]  # the file line of a record number (bad_lines)
+    # the undecodable lines of a filtered pass are passed on as this, a row of the wrong field
+    # count, so that pyarrow numbers them as it does a malformed row (the file's lines in queue)
+    placeholder = "\ufffd" + sep * len(names)
+
+    def line_of_record(number: int) -> int | None:
+        # the file line where pyarrow's record ``number`` (from 1, lines skipped first) starts
+        lines = named[0]
+        if lines is None:
+            lines = named[0] = _RowLines(path, skip_rows, None, decodable=False, quote=quote, sep=sep)
+        try:
+            return lines.line_of(number - skip_rows)
+        except READ_ERRORS:
+            return None
+
     def on_invalid(row: Any) -> str:
+        if not probing[0]:
+            handled[0] += 1
         if blank is not None and not row.text.strip():
             return "skip"  # a line of white space alone, as an empty line: no row, no bad row
         if comment is not None and row.text.startswith(comment):
@@ -1154,15 +1273,19 @@ def _iter_csv(
             pending.update(line=row.number, text=row.text, problem=problem)  # (in either mode)
             return "error"
         if on_bad_rows == "skip":
-            if not probing[0]:  # a line number of the filtered stream is one of the file's
-                if row.number is None:  # parallel parsing numbers no line: found by its text
-                    line = _line_of(path, row.text) if len(stats.bad_lines) < 10 else None
-                    if line in invalid_lines:  # (the first line of that text, found again: a
-                        line = None  # row of the same text further on is not placed)
+            if not probing[0]:
+                if row.number is None:  # parallel parsing numbers no row: read in one thread
+                    serial[0] = True
+                    return "error"
+                # its place: the records before it, less those handed here (no rows of a batch)
+                unplaced.append(row.number - skip_rows - handled[0])
+                stream = filtering[0]
+                if stream is not None and row.text == placeholder and stream.dropped:
+                    line: int | None = stream.dropped.pop(0)  # a line that does not decode
                 else:
-                    line = row.number if filtering[0] is None else filtering[0].file_line(row.number)
+                    line = line_of_record(row.number) if len(stats.bad_lines) < 10 else None
                 invalid_lines.add(-1 if line is None else line)
-                counted.skipped(line)
+                counted.skipped(line, later=True)
             return "skip"
         pending.update(line=row.number, text=row.text, expected=row.expected_columns,
                        actual=row.actual_columns)
@@ -1379,6 +1502,7 @@ def _iter_csv(
                                          f"(expected {typ} as in the first block; use --on-bad-rows "
                                          "skip to skip such rows)")
                     bad[i] = True
+        checked_out.extend((first_row + np.flatnonzero(bad)).tolist())
         for k, row in enumerate(np.flatnonzero(bad).tolist()):  # (k: the rows dropped before it)
             number = line(row) if len(stats.bad_lines) < 10 else None
             if not header[row]:
@@ -1392,11 +1516,22 @@ def _iter_csv(
                    for name, col in zip(batch.schema.names, batch.columns, strict=True)]
         return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
 
+    checked_out: list[int] = []  # the rows of the pass's batches that ``checked`` dropped
+
+    def place(rows: float) -> None:
+        # tell the places of the rows skipped by on_invalid with at most ``rows`` rows of the
+        # pass's batches before them (those batches checked): after the rows kept before them
+        while unplaced and unplaced[0] <= rows:
+            before = unplaced.pop(0)
+            counted.place(before - bisect.bisect_left(checked_out, before))
+
     def batches(source: Any) -> Iterator[pd.DataFrame]:
         # pyarrow's streaming reader holds roughly ten blocks in flight: small blocks keep memory
         # low, and are gathered into one DataFrame of about chunk_bytes.
         read_types = {**types, **{name: pa.string() for name in converted}}
-        reader = pacsv.open_csv(source, **options(read_types, min(chunk_bytes, _BLOCK_BYTES)))
+        threaded[0] = not serial[0]
+        reader = pacsv.open_csv(source, **options(read_types, min(chunk_bytes, _BLOCK_BYTES),
+                                                  threads=threaded[0]))
         gathered: list[pa.RecordBatch] = []
         size = rows = kept = 0
         lines = _RowLines(path, skip_rows, comment, decodable=filtering[0] is not None, quote=quote,
@@ -1407,6 +1542,7 @@ def _iter_csv(
                 batch = checked(batch, rows, lines, kept)
                 rows += n
                 kept += batch.num_rows
+                place(rows)
                 if batch.num_rows:
                     if gathered and batch.schema != gathered[0].schema:  # a column turned to text
                         gathered = [b.cast(batch.schema) for b in gathered]
@@ -1417,6 +1553,7 @@ def _iter_csv(
                     gathered, size = [], 0
         finally:
             lines.close()
+        place(float("inf"))
         if gathered:
             yield frame(pa.Table.from_batches(gathered))
 
@@ -1451,6 +1588,7 @@ def _iter_csv(
         return bool(typed)
 
     yielded = 0
+    threaded = [True]  # the pass reads in pyarrow's threads
     first_exc: Exception | None = None
     decodable = filtered
     stats.bad_rows, stats.bad_lines = 0, []  # (a stats read into before: counted afresh, as ever)
@@ -1458,10 +1596,16 @@ def _iter_csv(
         # Passes over the file, each past the rows already yielded: again when pyarrow refused a
         # block (a value of a later row that does not fit, or, in skip mode, undecodable bytes:
         # then through a filter that drops the lines that are not UTF-8).
-        counted.undo()  # a pass counts every bad row again (first_skip: the lowest of the
+        counted.undo(yielded)  # a pass counts every bad row again (first_skip: the lowest of the
         # passes, a row skipped again after rows handed out told by the first)
         invalid_lines.clear()
-        stream = _DecodableLines(path, counted) if decodable else None
+        handled[0] = 0
+        unplaced.clear()
+        checked_out.clear()
+        if named[0] is not None:
+            named[0].close()
+            named[0] = None
+        stream = _DecodableLines(path, counted, placeholder.encode()) if decodable else None
         filtering[0] = stream
         try:
             seen = 0
@@ -1473,6 +1617,9 @@ def _iter_csv(
                     yield df if start == 0 else df.iloc[start:].reset_index(drop=True)
             return
         except pa.ArrowInvalid as exc:
+            if serial[0] and threaded[0]:  # a skipped row's place is told in one thread only
+                first_exc = first_exc or exc
+                continue
             if refused(exc):
                 first_exc = first_exc or exc
                 continue
@@ -1500,6 +1647,9 @@ def _iter_csv(
         finally:
             if stream is not None:
                 stream.close()
+            if named[0] is not None:
+                named[0].close()
+                named[0] = None
 
 
 def _csv_source(path: Path) -> Any:
