@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import numpy as np
@@ -37,25 +36,8 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())  # (the console wraps long lines)
 
 
-# What was wrong: after a skipped malformed row, 'row' counts the rows kept (7,8, data row 3, is
-# written as row 2) and nothing said so: the warning named the skipped rows only. The warning
-# now says how the rows are numbered (the numbering itself is unchanged: see the report).
-@pytest.mark.parametrize("command", ["score", "explain"])
-def test_skip_warning_says_rows_count_the_rows_kept(model: dict[str, Path], tmp_path: Path,
-                                                    command: str) -> None:
-    out = tmp_path / "out.csv"
-    every = ["--all"] if command == "explain" else []  # (explain: the flagged rows alone)
-    res = runner.invoke(app, [command, str(model["model"]), str(model["middle"]), "--on-bad-rows",
-                              "skip", *every, "-o", str(out)])
-    assert res.exit_code == 0, res.output
-    assert ROWS_KEPT_NOTE in _one_line(res.stderr), res.stderr
-    with out.open() as fh:
-        rows = list(csv.DictReader(fh))
-    assert [r["row"] for r in rows] == ["0", "1", "2"]  # as the note and README say
-
-
-# What was wrong (as above), for a skipped row after the last row written: no row is shifted,
-# so the warning must not say they are.
+# What was wrong (the rows-kept note, review 23), for a skipped row after the last row written:
+# no row is shifted, so the warning must not say they are.
 def test_skip_warning_has_no_note_when_no_row_follows_the_skipped_one(model: dict[str, Path],
                                                                      tmp_path: Path) -> None:
     res = runner.invoke(app, ["score", str(model["model"]), str(model["end"]), "--on-bad-rows",
@@ -63,18 +45,6 @@ def test_skip_warning_has_no_note_when_no_row_follows_the_skipped_one(model: dic
     assert res.exit_code == 0, res.output
     assert "skipped 1 malformed row(s)" in res.stderr
     assert ROWS_KEPT_NOTE not in _one_line(res.stderr), res.stderr
-
-
-# What was wrong: stream --on-bad-rows skip --all wrote the row of line 4 as row 2 and its help
-# said 'row counts data rows from 0'; the summary now says how alerts number rows.
-@pytest.mark.parametrize("grouped", [False, True])
-def test_stream_summary_says_rows_count_the_rows_kept(model: dict[str, Path], grouped: bool) -> None:
-    how = ["--group-by", "a"] if grouped else ["--all"]
-    res = runner.invoke(app, ["stream", str(model["model"]), "--input", str(model["lines"]),
-                              "--on-bad-rows", "skip", *how])
-    assert res.exit_code == 0, res.output
-    assert ('"first_row":2' if grouped else '"row":2') in res.stdout
-    assert "(lines 3)" in res.stderr and ROWS_KEPT_NOTE in _one_line(res.stderr), res.stderr
 
 
 # What was wrong: '--memory-budget 0.05' (MB) was reported as '~0 MB (> --memory-budget 0 MB)':

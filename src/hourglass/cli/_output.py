@@ -474,23 +474,23 @@ def fitted_text(n_rows: int, held_out: int, unit: str = "rows") -> str:
     return f"{n_rows - held_out:,} {unit} (+{held_out:,} held out)"
 
 
-#: how an output's ``row`` numbers rows once rows were skipped (``--on-bad-rows skip``): the
-#: rows kept, not the file's data rows (a skipped row's place is not always known: pyarrow's
-#: parallel CSV parser does not tell it)
-ROWS_KEPT_NOTE = ("the output's row numbers count the rows kept, from 0: past a skipped row "
-                  "a row's number is lower than its data row in the file by the rows skipped "
-                  "before it")
+#: how an output's ``row`` numbers rows once a reader skipped a row whose place it does not
+#: know (``--on-bad-rows skip``; CSV, JSON lines and Parquet place every row they skip, so their
+#: outputs number data rows)
+ROWS_KEPT_NOTE = ("the output's row numbers count data rows, from 0, except such a skipped row "
+                  "(its place in the file is not known): a row after one is numbered lower than "
+                  "its data row by the rows so skipped before it")
 
 
 def report_skipped(stats: ReadStats, path: Path, kept: int | None = None) -> None:
     """Say on stderr how many malformed rows of ``path`` were skipped (and on which lines);
     ``kept``: the rows an output numbered in a ``row`` column (``score``, ``explain``), which
-    then says how it numbers them where a skipped row may come before a row kept."""
+    then says how it numbers them where a skipped row whose place is not known comes before
+    a row kept (:meth:`~hourglass.ingest.ReadStats.shifted`)."""
     if stats.bad_rows:
         more = " ..." if stats.bad_rows > len(stats.bad_lines) else ""
         lines = f" (lines {', '.join(map(str, stats.bad_lines))}{more})" if stats.bad_lines else ""
-        shifted = kept is not None and stats.first_skip is not None and stats.first_skip < kept
-        note = f"; {ROWS_KEPT_NOTE}" if shifted else ""
+        note = f"; {ROWS_KEPT_NOTE}" if kept is not None and stats.shifted(kept) else ""
         err.print(f"skipped {stats.bad_rows} malformed row(s) in {path}{lines}{note}", highlight=False)
 
 

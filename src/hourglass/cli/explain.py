@@ -162,7 +162,7 @@ def explain(
                                             chunk_bytes=chunk_size,
                                             reads=keep or ()):
                 kept_df = kept.add(df)  # (every column: an absent one's error names a nested one)
-                rows = np.arange(n_rows, n_rows + len(df))
+                rows = stats.rows_of(np.arange(n_rows, n_rows + len(df)))  # (data rows)
                 n_rows += len(df)
                 is_flagged = result["flag"].to_numpy() == 1
                 flagged += int(is_flagged.sum())

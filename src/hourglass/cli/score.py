@@ -238,7 +238,7 @@ def score(
                 if silencer is not None:  # (on the columns read: not the empty --keep ones)
                     silencer.frame(df, result)
                 df = kept.add(df)
-                result.insert(0, "row", np.arange(n_rows, n_rows + len(df)))
+                result.insert(0, "row", stats.rows_of(np.arange(n_rows, n_rows + len(df))))
                 n_rows += len(df)
                 flagged += int((result["flag"] == 1).sum())
                 drift.update(result["flag"].to_numpy())
@@ -359,10 +359,11 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
             keys = list(zip(*(column_values(df[c])[idx] for c in grouping.keys), strict=True))
             if ecs_time is not None:  # one that does not read stops the run, as without --group-by
                 _check_ecs_times(grouping, df[ecs_time].iloc[idx], idx, n_rows, data, ecs_time, stats)
-            alerts = [{"row": n_rows + int(i), "score": float(s), "severity": str(v),
+            alerts = [{"row": int(i), "score": float(s), "severity": str(v),  # (data rows)
                        "calibrated": float(c)} for i, s, v, c in zip(
-                          idx, result["score"].to_numpy()[idx], result["severity"].to_numpy()[idx],
-                          result["calibrated"].to_numpy()[idx], strict=True)]
+                          stats.rows_of(n_rows + idx), result["score"].to_numpy()[idx],
+                          result["severity"].to_numpy()[idx], result["calibrated"].to_numpy()[idx],
+                          strict=True)]
             for c in keep or []:  # Python values (a nanosecond time a Timestamp, not an integer)
                 for a, value in zip(alerts, df[c].iloc[idx].tolist(), strict=True):
                     a[c] = None if value is pd.NA or value is pd.NaT else whole(value)  # missing: null
@@ -370,7 +371,7 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
                                  if times is not None else [None] * len(idx))
             n_rows += len(df)
             due = grouping.groups.advance(times=times[times != NO_TIME]) if times is not None else \
-                grouping.groups.advance(rows=n_rows)
+                grouping.groups.advance(rows=int(stats.rows_of(np.array([n_rows - 1]))[0]) + 1)
             writer.write(grouping.render(early + due))
         if n_rows == 0:
             raise no_rows_error(data, stats)

@@ -53,7 +53,6 @@ from hourglass.cli._options import (
 )
 from hourglass.cli._output import (
     DISK_FULL,
-    ROWS_KEPT_NOTE,
     SHOWN_BAD_LINES,
     end_by_sigterm,
     err,
@@ -263,18 +262,23 @@ class LineBatcher:
             yield batch[i:i + self.size]
 
 
-def _rows_kept_note(bad: SkippedLines, last_line: int) -> str:
-    """The summary's note on how alerts number rows when a skipped line (the first in ``bad``)
-    came before the last row scored (its input line ``last_line``): they count the rows kept.
+def _numbered(rows: list[dict[str, Any]], lines: list[int], malformed: list[int],
+              before: int) -> dict[int, int]:
+    """Each of a batch's parsed ``rows`` (by ``id``: the lists that leave rows out keep the
+    objects) with its data row, from 0: ``before`` (the data rows of the batches before) plus the
+    batch's rows and ``malformed`` lines (in order) before it; ``lines``: the rows' input lines.
+    What an alert's ``row`` says: a skipped line keeps its number, unused.
 
     Examples
     --------
-    >>> bad = SkippedLines()
-    >>> bad.append(4)
-    >>> _rows_kept_note(bad, 3), _rows_kept_note(bad, 5)[:30]
-    ('', "; the output's row numbers cou")
+    >>> rows = [{"a": 1}, {"a": 2}, {"a": 3}]
+    >>> sorted(_numbered(rows, [1, 3, 5], [2, 4], 10).values())
+    [10, 12, 14]
     """
-    return f"; {ROWS_KEPT_NOTE}" if len(bad) and bad[0] < last_line else ""
+    if not malformed:
+        return {id(r): before + i for i, r in enumerate(rows)}
+    return {id(r): before + i + bisect.bisect_left(malformed, line)
+            for i, (r, line) in enumerate(zip(rows, lines, strict=True))}
 
 
 class SkippedLines(list[int]):
@@ -1240,10 +1244,10 @@ def stream(
     and a read error, such as a truncated .gz, complete it too). Rows are
     scored in micro-batches of up to --batch rows, or what arrived within --max-delay-ms, so
     alerts follow a slow producer within that delay; memory stays bounded whatever the input's
-    length. Each alert is a line {"row", "score", "severity", "calibrated"} (row counts the
-    rows kept from 0, as 'score' does: past a line skipped with --on-bad-rows skip, lower than
-    the row's data row by the lines skipped before it), plus "top_column" and "why" with
-    --explain, "flag" with --all, and the --keep fields. Output is flushed after each batch. A
+    length. Each alert is a line {"row", "score", "severity", "calibrated"} (row counts data
+    rows from 0, as 'score' does: a line skipped with --on-bad-rows skip keeps its number),
+    plus "top_column" and "why" with --explain, "flag" with --all, and the --keep fields.
+    Output is flushed after each batch. A
     malformed line (or one longer than 16 MiB, read no further) stops with exit code 2 naming
     its line (alerts of the rows before it are already written and stay); with --on-bad-rows
     skip it is counted instead. A
@@ -1390,7 +1394,7 @@ def stream(
     n_rows = flagged = 0
     untimed = 0  # ECS alerts of rows without a readable time (--on-bad-rows skip): scoring time
     bad = SkippedLines()
-    last_line = 0  # the input line of the last row scored (a skipped line before it shifts 'row')
+    data_rows = 0  # the data rows of the batches read: the rows parsed and the malformed lines
     line_spec, events = _line_reading(scorer.pipeline)
     start = time.perf_counter()
     threshold = scorer.pipeline.detector_.threshold_
@@ -1398,7 +1402,7 @@ def stream(
 
     def summary() -> None:
         took = time.perf_counter() - start
-        skipped = f", {skipped_lines_text(bad)}{_rows_kept_note(bad, last_line)}" if bad else ""
+        skipped = f", {skipped_lines_text(bad)}" if bad else ""
         moved = f"; threshold {first_value:.6g} -> {float(threshold.value_):.6g} (--adapt)" if adapt else ""
         silenced = f", {silencer.text()}" if silencer is not None else ""
         if untimed:
@@ -1411,6 +1415,8 @@ def stream(
         for lines_batch in _ended(LineBatcher(read, batch, max_delay_ms / 1000), events):
             skipped: list[int] = []  # this batch's malformed lines (skip): counted up to a stop
             rows, lines, problem = _parse(lines_batch, where, on_bad_rows, skipped, line_spec, events)
+            number = _numbered(rows, lines, skipped, data_rows)  # (each row's data row)
+            data_rows += len(rows) + len(skipped)
             for i, row in enumerate(rows if keep and not scorer.sparse_fields else ()):
                 absent = next((c for c in keep or [] if c not in row), None)
                 if absent is not None:  # Windows events: null; else the stream stops at this line
@@ -1436,7 +1442,7 @@ def stream(
                     flag = result["flags"][i]
                     if not flag and not all_rows:
                         continue
-                    alert: dict[str, Any] = {"row": n_rows + i, "score": result["scores"][i],
+                    alert: dict[str, Any] = {"row": number[id(row)], "score": result["scores"][i],
                                              "severity": result["severity"][i],
                                              "calibrated": result["calibrated"][i]}
                     if all_rows:
@@ -1478,8 +1484,6 @@ def stream(
                     out_docs.append({**alert, **kept})
                 flags = result["flags"][:len(rows)]
                 n_rows += len(rows)
-                if rows:
-                    last_line = lines[len(rows) - 1]
                 flagged += sum(flags)
                 if silencer is not None:
                     silencer.count(result["suppressed"][:len(rows)])
@@ -1524,7 +1528,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
 
     n_rows = flagged = 0
     bad = SkippedLines()
-    row_line = 0  # the input line of the last row scored (a skipped line before it shifts 'row')
+    data_rows = 0  # the data rows of the batches read: the rows parsed and the malformed lines
     line_spec, events = _line_reading(scorer.pipeline)
     start = time.perf_counter()
     last_line = newest_at = time.monotonic()
@@ -1545,7 +1549,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
         for note in (grouping.untimed_note(where), grouping.ecs_time_note(where)):
             if note:  # (as score says it)
                 logging.getLogger("hourglass").warning("%s", note)
-        skipped = f", {skipped_lines_text(bad)}{_rows_kept_note(bad, row_line)}" if bad else ""
+        skipped = f", {skipped_lines_text(bad)}" if bad else ""
         silenced = f", {silencer.text()}" if silencer is not None else ""
         moved = f"; threshold {first_value:.6g} -> {float(threshold.value_):.6g} (--adapt)" if adapt else ""
         err.print(f"streamed {n_rows:,} rows from {where}, {flagged:,} flagged{silenced}{skipped}, "
@@ -1566,6 +1570,8 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                 last_line = now
                 skipped: list[int] = []  # this batch's skipped lines: counted up to a stop
                 rows, lines, problem = _parse(lines_batch, where, on_bad_rows, skipped, line_spec, events)
+                number = _numbered(rows, lines, skipped, data_rows)  # (each row's data row)
+                data_rows += len(rows) + len(skipped)
                 if rows:
                     keyless: list[int] = []  # (--on-bad-rows skip: counted, as malformed lines)
                     for i, row in enumerate(rows if not scorer.sparse_fields else ()):
@@ -1602,7 +1608,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                     for i, row in enumerate(rows):
                         if not result["flags"][i]:
                             continue
-                        alert: dict[str, Any] = {"row": n_rows + i, "score": result["scores"][i],
+                        alert: dict[str, Any] = {"row": number[id(row)], "score": result["scores"][i],
                                                  "severity": result["severity"][i],
                                                  "calibrated": result["calibrated"][i]}
                         if explain is not None:
@@ -1637,8 +1643,6 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                     if times is not None:  # (a row without a readable time closes no window)
                         times = times[times != NO_TIME]
                     n_rows += len(rows)
-                    if rows:
-                        row_line = lines[len(rows) - 1]
                     flagged += sum(flags)
                     if silencer is not None and "suppressed" in result:
                         silencer.count(result["suppressed"][:len(rows)])
@@ -1651,7 +1655,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                                 newest, newest_at = top, now
                         due = grouping.groups.advance(times=times if times is not None else [])
                     else:
-                        due = grouping.groups.advance(rows=n_rows)
+                        due = grouping.groups.advance(rows=data_rows)
                     write(grouping.render(early + due))  # one flush, or transaction, per batch
                 skipped_before(bad, skipped, problem, where)
                 if problem is not None:
