@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -147,3 +148,19 @@ def test_rows_of_maps_reader_and_caller_skips() -> None:
     assert stats.data_row(2) == 5 and not stats.shifted(4)
     stats.note_skip(5)  # a skipped row whose place is not known, after the reader's 5th row
     assert stats.known(np.arange(5)).tolist() == [1, 2, 4, 6, -1] and stats.shifted(5)
+
+
+# What was wrong: inspect's look past its preview (_more_rows) put back the reader's counts as
+# they were, but a skipped row's place (ReadStats.gaps, a list changed in place) stayed counted.
+def test_more_rows_puts_back_the_places_of_skipped_rows() -> None:
+    from hourglass.cli.info import _more_rows
+
+    stats = ReadStats(rows=5, bad_rows=1, bad_lines=[3], gaps=[1])
+
+    def chunks() -> Iterator[pd.DataFrame]:
+        stats.skipped(9, at=stats.rows)  # a malformed row past the preview
+        stats.rows += 2
+        yield pd.DataFrame({"a": [1.0, 2.0]})
+
+    assert _more_rows(chunks(), stats) is True
+    assert (stats.rows, stats.bad_rows, stats.bad_lines, stats.gaps) == (5, 1, [3], [1])

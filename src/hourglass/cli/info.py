@@ -109,7 +109,8 @@ def _more_rows(chunks: Iterator[Any], stats: Any) -> bool:
     read past the preview not counted. A malformed row read (``--on-bad-rows error``) is a row."""
     import dataclasses
 
-    saved = dataclasses.replace(stats, bad_lines=list(stats.bad_lines))
+    saved = dataclasses.replace(stats, bad_lines=list(stats.bad_lines), gaps=list(stats.gaps),
+                                dropped=list(stats.dropped))
     try:
         return any(len(chunk) for chunk in chunks)
     except HourglassError:
