@@ -109,7 +109,8 @@ def test_check_data_rows_skipped_are_counted_and_a_row_is_not_misnamed(model: Pa
     assert res.exit_code == 2, res.output
     assert "every row read was skipped (--on-bad-rows skip: 2 with a value the model refuses, " \
            "1 malformed)" in res.output
-    assert res.output.rstrip().endswith("the first: column 'bytes': expected numbers, found 'oops'")
+    # (its data row since review 24, which places the malformed line: row 2)
+    assert res.output.rstrip().endswith("the first: column 'bytes': expected numbers, found 'oops' (row 2)")
     assert len(res.output.strip().splitlines()) == 1 and not (tmp_path / "m.onnx").exists()
     # without a malformed line the row is the file's
     bad.write_text("proto,bytes,rate\nudp,7,0.2\ntcp,oops,0.3\nudp,oops,0.1\n")

@@ -66,8 +66,9 @@ def test_evaluate_does_not_number_a_row_wrongly_after_skipped_rows(model: dict[s
     res = runner.invoke(app, ["evaluate", str(model["model"]), str(path), "--label-col", "label",
                               "--normal", "normal", "--timestamp-col", "ts", "--on-bad-rows", "skip"])
     assert res.exit_code == 0, res.output
-    assert "1 row(s) have no value in label column 'label'; left out" in res.stderr
-    assert "(first: 'not a time')" in res.stderr
+    # (since review 24 the skipped row is placed: both told by their data rows)
+    assert "1 row(s) have no value in label column 'label' (first: data row 51); left out" in res.stderr
+    assert "(first: data row 10, 'not a time')" in res.stderr
     assert "data row 50" not in res.stderr and "data row 9" not in res.stderr
     # nothing skipped: the numbers are the file's rows, as before
     df.loc[2, "a"] = 1.0

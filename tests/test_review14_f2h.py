@@ -76,8 +76,10 @@ def test_value_skip_is_placed_exactly_in_its_block(tmp_path: Path) -> None:
     path = _numbers(tmp_path / "t.csv", 150_000, {120_000: "a,b", 140_000: "x,1"})
     df, stats = _read(path, header_rows=True, on_bad_rows="skip")
     assert len(df) == 150_000 and stats.bad_rows == 2
-    assert stats.first_skip == 139_999  # (the header line no data row)
-    assert stats.data_row(139_998) == 139_999 and stats.data_row(139_999) is None
+    # (the header line no data row; since review 24 the skipped row is placed: the row after it
+    # is data row 140,001, not unknown)
+    assert stats.first_skip is None and stats.gaps == [139_999]
+    assert stats.data_row(139_998) == 139_999 and stats.data_row(139_999) == 140_001
 
 
 def _cic(n: int, seed: int) -> pd.DataFrame:
@@ -112,7 +114,7 @@ def test_grouped_ecs_error_names_the_row_after_a_repeated_header(tmp_path: Path)
     assert not out.exists()
 
 
-@pytest.mark.parametrize(("bad_after", "said"), [(5, "found 'oops' (row 1)"), (0, "found 'oops')\n")])
+@pytest.mark.parametrize(("bad_after", "said"), [(5, "found 'oops' (row 1)"), (0, "found 'oops' (row 2)")])
 def test_refused_value_row_after_a_skipped_line(kit: dict[str, Path], bad_after: int, said: str) -> None:
     # the first refused value lost its row whenever any row was skipped, even one after it
     import json
@@ -145,7 +147,8 @@ def test_score_time_error_after_a_skipped_row(kit: dict[str, Path], how: list[st
     res = runner.invoke(app, ["score", str(kit["model"]), str(path), "-o", str(out),
                               "--on-bad-rows", "skip", *how])
     assert res.exit_code == 2 and "Traceback" not in res.output
-    assert f"column 'ts': {UNKNOWN} is not a timestamp ('not a time')" in res.stderr
+    # (since review 24 the malformed line is placed: the row is told by its data row)
+    assert "row 2 is not a timestamp ('not a time')" in res.stderr
     assert "row 1 " not in res.stderr
 
 
@@ -159,7 +162,7 @@ def test_evaluate_timestamp_col_error_after_a_skipped_row(kit: dict[str, Path]) 
     res = runner.invoke(app, ["evaluate", str(kit["model"]), str(path), "--on-bad-rows", "skip",
                               "--timestamp-col", "ts"])
     assert res.exit_code == 2 and "Traceback" not in res.output
-    assert f"column 'ts': {UNKNOWN} is not a timestamp" in res.stderr
+    assert "column 'ts': row 2 is not a timestamp" in res.stderr  # (placed: review 24)
     assert "row 1 " not in res.stderr
 
 

@@ -56,8 +56,8 @@ def _jsonl(df: pd.DataFrame, path: Path, bad_after: int) -> Path:
 def test_read_stats_data_row() -> None:
     stats = ReadStats()
     assert stats.data_row(0) == 1 and stats.data_row(99) == 100
-    stats.skipped(None, at=5)
-    stats.skipped(None, at=2)  # (a lower count told later: the lowest kept)
+    stats.note_skip(5)  # (places not known: since review 24 skipped(None, at=N) places a row)
+    stats.note_skip(2)  # (a lower count told later: the lowest kept)
     assert stats.first_skip == 2 and stats.data_row(1) == 2 and stats.data_row(2) is None
 
 
@@ -85,8 +85,9 @@ def test_evaluate_jsonl_malformed_line_before_or_after(kit: dict[str, Path]) -> 
         if after == 60:
             assert "(first: data row 51)" in res.stderr and "(first: data row 10, 'not a time')" in res.stderr
         else:  # the malformed line (a row) is before them, data rows 11 and 52: they were
-            # told as 10 and 51; now no number rather than a wrong one
-            assert "column 'label'; left out" in res.stderr and "(first: 'not a time')" in res.stderr
+            # told as 10 and 51, then without a number; since review 24 the reader places the
+            # skipped line, and they are told by their data rows
+            assert "(first: data row 52)" in res.stderr and "(first: data row 11, 'not a time')" in res.stderr
 
 
 @pytest.mark.parametrize(("bad_time", "want"), [(3, None), (80, 51)])
@@ -110,7 +111,7 @@ def test_train_unlabelled_row_after_a_skipped_time(kit: dict[str, Path], bad_tim
     assert f"(first: row {bad_time}, 'not a time')" in res.stderr
 
 
-@pytest.mark.parametrize(("bad_after", "want"), [(2, None), (60, 51)])
+@pytest.mark.parametrize(("bad_after", "want"), [(2, 52), (60, 51)])  # (52: placed, review 24)
 def test_warm_start_unlabelled_row_after_a_malformed_line(kit: dict[str, Path], bad_after: int,
                                                           want: int | None) -> None:
     df = _flows(200, seed=5)
@@ -170,7 +171,7 @@ def test_entity_evaluate_chunked_after_a_malformed_line(entity: dict) -> None:
                               "--on-bad-rows", "skip"])
     assert res.exit_code == 0, res.output
     assert "skipped 1 malformed row(s)" in res.stderr and "data row 51" not in res.stderr
-    assert "column 'label'; left out" in res.stderr
+    assert "(first: data row 52); left out" in res.stderr  # (the line placed: review 24)
 
 
 def _score_file(kit: dict[str, Path], skip_at: int) -> Path:
@@ -193,7 +194,7 @@ _UNTIMED = [  # (score's options, its output, how its warning names the first ro
 ]
 
 
-@pytest.mark.parametrize(("skip_at", "want"), [(3, None), (81, 10)])
+@pytest.mark.parametrize(("skip_at", "want"), [(3, 10), (81, 10)])  # (3: placed, review 24)
 @pytest.mark.parametrize(("options", "out", "warning"), _UNTIMED, ids=["ecs", "grouped", "ecs-windows"])
 def test_score_untimed_row_after_a_skipped_row(kit: dict[str, Path], skip_at: int, want: int | None,
                                                options: list[str], out: str, warning: str) -> None:
@@ -242,8 +243,8 @@ def test_train_fit_error_row_after_a_skipped_time(kit: dict[str, Path], bad_time
 
 
 @pytest.mark.parametrize(("bad_after", "text_at", "said"), [
-    (2, 51, UNKNOWN), (60, 51, "(row 51)"),  # (the schema check's 64 rows)
-    (2, 101, UNKNOWN), (150, 101, "(row 101)")])  # (the fit's)
+    (2, 51, "(row 52)"), (60, 51, "(row 51)"),  # (the schema check's 64 rows)
+    (2, 101, "(row 102)"), (150, 101, "(row 101)")])  # (the fit's; the line placed: review 24)
 def test_warm_start_error_row_after_a_malformed_line(kit: dict[str, Path], bad_after: int,
                                                      text_at: int, said: str) -> None:
     # a malformed line (a row) before data row 52 made the error name it "row 51"

@@ -51,7 +51,7 @@ def test_skip_finds_every_row_with_text_in_a_number_column_in_one_pass(
     assert calls == [120, 60], calls
     assert "skipped 60 malformed line(s) (lines 2, 4, 6" in res.stderr
     streamed = _alerts(res.stdout)
-    assert [a["row"] for a in streamed] == list(range(60))
+    assert [a["row"] for a in streamed] == list(range(0, 120, 2))  # data rows (review 24)
     # the same scores as the good rows alone
     good = "".join(json.dumps(r) + "\n" for r in rows[::2])
     monkeypatch.setattr(TableScorer, "score", score)

@@ -1591,7 +1591,8 @@ def _iter_csv(
     threaded = [True]  # the pass reads in pyarrow's threads
     first_exc: Exception | None = None
     decodable = filtered
-    stats.bad_rows, stats.bad_lines = 0, []  # (a stats read into before: counted afresh, as ever)
+    # (a stats read into before: counted afresh, as ever, the places of its skipped rows too)
+    stats.bad_rows, stats.bad_lines, stats.gaps = 0, [], []
     while True:
         # Passes over the file, each past the rows already yielded: again when pyarrow refused a
         # block (a value of a later row that does not fit, or, in skip mode, undecodable bytes:
