@@ -491,16 +491,21 @@ class _RowHandler:
     thread that takes the GIL while the interpreter exits aborts the process ("terminate called
     without an active exception", exit 134 instead of an error's 2), so the interpreter waits at
     exit for the handlers pyarrow still holds (:func:`_wait_for_readers`).
+
+    ``passes``, ``at``: the read's pass under way and this reader's: a row handed here by a
+    reader of an earlier pass (one of pyarrow's threads still parsing for a reader that raised)
+    is refused, not counted in the pass under way.
     """
 
-    __slots__ = ("__weakref__", "handle")
+    __slots__ = ("__weakref__", "_at", "_passes", "handle")
 
-    def __init__(self, handle: Callable[[Any], str]) -> None:
+    def __init__(self, handle: Callable[[Any], str], passes: Sequence[int] = (0,), at: int = 0) -> None:
         self.handle = handle
+        self._passes, self._at = passes, at
         _LIVE_HANDLERS.add(self)
 
     def __call__(self, row: Any) -> str:
-        return self.handle(row)
+        return self.handle(row) if self._passes[0] == self._at else "error"
 
     @property
     def undecodable(self) -> bool:  # (see _note_undecodable_row: marked on the handler itself)
@@ -562,11 +567,16 @@ class _RowLines:
     with line breaks (``quote``) goes on to the line that closes it, the row's line its first.
     A row on a line of ``left_out`` is not counted either (the lines a read left out). ``at``:
     the :attr:`place` of an earlier read of the file to go on from (its bytes read past, not
-    looked at again)."""
+    looked at again). ``records``: count every record pyarrow numbers (no ``comment``,
+    ``blank``, ``left_out`` nor ``decodable``), a block of lines without a ``"`` read past at once.
+    """
 
     def __init__(self, path: Path, skip_rows: int, comment: str | None, decodable: bool,
                  quote: bool, blank: tuple[str, int] | None = None, sep: str = ",",
-                 left_out: Collection[int] = (), at: tuple[int, int, int] | None = None) -> None:
+                 left_out: Collection[int] = (), at: tuple[int, int, int] | None = None,
+                 records: bool = False) -> None:
+        self._records = records
+        self._ahead: list[bytes] = []  # lines of a block read past at once, to read one by one
         self._left_out = left_out
         self._fh = open_lines(path)
         self._quote, self._sep = quote, sep.encode()
@@ -592,17 +602,19 @@ class _RowLines:
     def line_of(self, row: int) -> int | None:
         """The line of data row ``row`` (1-based), ``None`` past the end."""
         start = self.line
+        if self._records:
+            self._skip_blocks(row)
         while self.rows < row:
-            raw = self._fh.readline()
+            raw = self._ahead.pop() if self._ahead else self._fh.readline()
             if not raw:
                 return None
             self.line += 1
             start = self.line
             # a quoted field goes on past the line (a '"' inside a field, 5" screen, opens none;
             # one may come before a field that does: an even count of '"' on the line)
-            inside = self._quote and _ends_open(raw, False, self._sep)
+            inside = self._quote and b'"' in raw and _ends_open(raw, False, self._sep)
             while inside:
-                more = self._fh.readline()
+                more = self._ahead.pop() if self._ahead else self._fh.readline()
                 if not more:
                     break
                 self.line += 1
@@ -624,6 +636,30 @@ class _RowLines:
                 continue
             self.rows += 1
         return start if self.rows == row else None
+
+    def _skip_blocks(self, row: int) -> None:
+        # read past whole blocks of lines before data row ``row``: each counted at once (lines,
+        # and records: the lines not empty), where it holds no '"' (no quoted line break); the
+        # block that holds the row, or a '"', is left to read line by line
+        while not self._ahead:
+            block = self._fh.read(1 << 20)
+            if not block:
+                return
+            if not block.endswith(b"\n"):
+                block += self._fh.readline()
+            lines = block.split(b"\n")
+            if lines[-1] == b"":
+                lines.pop()
+                ended = [line + b"\n" for line in lines]
+            else:  # (the file's last line, unended)
+                ended = [line + b"\n" for line in lines[:-1]] + [lines[-1]]
+            n = len(lines) - lines.count(b"") - lines.count(b"\r")
+            if (self._quote and b'"' in block) or self.rows + n >= row:
+                self._ahead = ended[::-1]
+                return
+            self.rows += n
+            self.line += len(lines)
+            self.offset += len(block)
 
     def close(self) -> None:
         self._fh.close()
@@ -1244,6 +1280,7 @@ def _iter_csv(
     # record number, which pyarrow gives when it parses in one thread (a row of the wrong field
     # count found by its parallel parser ends the pass, and the file is read again in one thread).
     serial = [False]  # read in one thread (the passes from the first such row on)
+    passes = [0]  # the pass under way (0: the type inference; a handler of another refuses rows)
     handled = [0]  # the records of the pass handed to on_invalid (each a record pyarrow numbers)
     unplaced: list[int] = []  # the rows of the pass's batches before each row skipped, to place
     named: list[_RowLines | None] = [None]  # the file line of a record number (bad_lines)
@@ -1255,7 +1292,8 @@ def _iter_csv(
         # the file line where pyarrow's record ``number`` (from 1, lines skipped first) starts
         lines = named[0]
         if lines is None:
-            lines = named[0] = _RowLines(path, skip_rows, None, decodable=False, quote=quote, sep=sep)
+            lines = named[0] = _RowLines(path, skip_rows, None, decodable=False, quote=quote, sep=sep,
+                                         records=True)
         try:
             return lines.line_of(number - skip_rows)
         except READ_ERRORS:
@@ -1312,7 +1350,8 @@ def _iter_csv(
                                               block_size=block, use_threads=threads, encoding=encoding),
             "parse_options": pacsv.ParseOptions(delimiter=sep, quote_char='"' if quote else False,
                                                 newlines_in_values=multiline[0],
-                                                invalid_row_handler=_RowHandler(on_invalid)),
+                                                invalid_row_handler=_RowHandler(on_invalid, passes,
+                                                                                passes[0])),
             "convert_options": pacsv.ConvertOptions(null_values=list(null_values),
                                                     true_values=list(_TRUE_VALUES),
                                                     false_values=list(_FALSE_VALUES),
@@ -1600,6 +1639,7 @@ def _iter_csv(
         counted.undo(yielded)  # a pass counts every bad row again (first_skip: the lowest of the
         # passes, a row skipped again after rows handed out told by the first)
         invalid_lines.clear()
+        passes[0] += 1
         handled[0] = 0
         unplaced.clear()
         checked_out.clear()
