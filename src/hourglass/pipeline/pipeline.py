@@ -270,6 +270,25 @@ def _needs_labelled_rows(rule: Threshold | None, X_val: object, y_val: object, m
     return needs_labels
 
 
+def _check_parts(detector: object, features: object) -> None:
+    """Raise ``ValueError`` unless ``detector`` is a hourglass detector instance and ``features``
+    a preprocessing instance (a name, a class or another library's estimator failed deep inside
+    ``fit`` with an ``AttributeError`` on ``get_tags``/``get_params``)."""
+    if not isinstance(detector, BaseDetector):
+        if isinstance(detector, str):
+            hint = f"hourglass.detectors.get({detector!r})() for a registered name"
+        elif isinstance(detector, type):
+            hint = f"an instance, e.g. {detector.__name__}(...)"
+        else:
+            hint = "e.g. AutoEncoder(); hourglass.detectors.available() lists them"
+        raise ValueError(f"detector must be a hourglass detector ({hint}), got {detector!r}")
+    if isinstance(features, type) or not (hasattr(features, "fit_transform")
+                                          and hasattr(features, "get_params")):
+        hint = (f"an instance, e.g. {features.__name__}(...)" if isinstance(features, type)
+                else "e.g. TabularPreprocessor() or EventSessions(...); None for the default")
+        raise ValueError(f"features must be a hourglass preprocessing ({hint}), got {features!r}")
+
+
 class Pipeline:
     """Preprocessing, detector and threshold as one object, saved as one artefact.
 
@@ -342,6 +361,7 @@ class Pipeline:
     def _fit(self, df: pd.DataFrame, y: object | None, *, X_val: pd.DataFrame | None,
              y_val: object | None) -> Pipeline:
         detector = self.detector if self.detector is not None else AutoEncoder()
+        _check_parts(detector, self.features if self.features is not None else TabularPreprocessor())
         kind = detector.get_tags()["input"]
         if self.features is None and kind != "tabular":
             raise InputError(f"{type(detector).__name__} takes {kind} input: pass the matching "
