@@ -22,7 +22,14 @@ __all__ = ["CAPABILITIES", "Entry", "available", "describe", "docstring_summary"
 
 
 class Entry(NamedTuple):
-    """One registered detector: ``module:Class``, the class's ``input`` tag and its summary."""
+    """One registered detector: ``module:Class``, the class's ``input`` tag and its summary.
+
+    Examples
+    --------
+    >>> entry = entries()["lstm-ae"]
+    >>> entry.path, entry.input
+    ('hourglass.detectors.recurrent:LSTMAutoEncoder', 'timeseries')
+    """
 
     path: str
     input: str

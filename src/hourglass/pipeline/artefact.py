@@ -237,6 +237,18 @@ def save(pipe: Any, path: str | os.PathLike[str]) -> Path:
     nothing but that artefact's files; any other non-empty directory is refused
     (:func:`check_replaceable`).
 
+    Parameters
+    ----------
+    pipe
+        A fitted pipeline.
+    path
+        The directory to write (``config.json`` and ``weights.safetensors``).
+
+    Returns
+    -------
+    Path
+        The directory written.
+
     Examples
     --------
     >>> import tempfile, numpy as np, pandas as pd
@@ -558,6 +570,23 @@ def load(path: str | os.PathLike[str]) -> Any:
 
     Loading never runs code from the artefact: classes are looked up in the detector registry
     and weights are read with safetensors.
+
+    Parameters
+    ----------
+    path
+        The model directory :meth:`Pipeline.save <hourglass.pipeline.Pipeline.save>` (or
+        ``hourglass train -o``) wrote.
+
+    Returns
+    -------
+    Pipeline
+        The fitted pipeline; its ``artefact_`` holds the path and the content hash.
+
+    Raises
+    ------
+    ArtefactError
+        ``path`` is no model directory, or its files were changed, are incomplete or are of an
+        incompatible version (an :class:`~hourglass.errors.InputError`, a ``ValueError``).
 
     Examples
     --------

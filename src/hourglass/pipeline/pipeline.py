@@ -925,7 +925,17 @@ class Pipeline:
                            ", ".join(old))
 
     def transform(self, df: pd.DataFrame) -> np.ndarray:
-        """The feature matrix the detector sees for ``df``."""
+        """The feature matrix the detector sees for ``df``.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from hourglass import Pipeline, AutoEncoder
+        >>> df = pd.DataFrame({"a": np.arange(50.0), "b": np.arange(50.0) % 7})
+        >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0)).fit(df)
+        >>> pipe.transform(df).shape
+        (50, 2)
+        """
         self._check_fitted()
         df = self.with_windows_forms(self.with_zeek_words(self.with_absent_fields(df)))
         X = self.features_.transform(df)
@@ -937,22 +947,64 @@ class Pipeline:
         return X
 
     def score(self, df: pd.DataFrame) -> np.ndarray:
-        """Anomaly score per row (higher = more anomalous)."""
+        """Anomaly score per row (higher = more anomalous).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from hourglass import Pipeline, AutoEncoder
+        >>> df = pd.DataFrame({"a": np.arange(50.0), "b": np.arange(50.0) % 7})
+        >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0)).fit(df)
+        >>> pipe.score(df).shape
+        (50,)
+        """
         X = self.transform(df)
         return self.detector_.score(X)
 
     def calibrated_score(self, df: pd.DataFrame) -> np.ndarray:
-        """Anomaly probability in [0, 1] per row (share of held-out normal scores below it)."""
+        """Anomaly probability in [0, 1] per row (share of held-out normal scores below it).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from hourglass import Pipeline, AutoEncoder
+        >>> df = pd.DataFrame({"a": np.arange(50.0), "b": np.arange(50.0) % 7})
+        >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0)).fit(df)
+        >>> p = pipe.calibrated_score(df)
+        >>> bool(((p >= 0) & (p <= 1)).all())
+        True
+        """
         return self.detector_.calibrate(self.score(df))
 
     def predict(self, df: pd.DataFrame) -> np.ndarray:
-        """0 (normal) / 1 (anomaly) per row."""
+        """0 (normal) / 1 (anomaly) per row.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from hourglass import Pipeline, AutoEncoder
+        >>> df = pd.DataFrame({"a": np.arange(50.0), "b": np.arange(50.0) % 7})
+        >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0)).fit(df)
+        >>> set(pipe.predict(df).tolist()) <= {0, 1}
+        True
+        """
         scores = self.score(df)
         return self.detector_.threshold_predict(scores)
 
     def predict_proba(self, df: pd.DataFrame) -> np.ndarray:
         """``[P(normal), P(anomaly)]`` per row (rows × 2), the anomaly column being
-        :meth:`calibrated_score` (as the detectors' ``predict_proba``)."""
+        :meth:`calibrated_score` (as the detectors' ``predict_proba``).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from hourglass import Pipeline, AutoEncoder
+        >>> df = pd.DataFrame({"a": np.arange(50.0), "b": np.arange(50.0) % 7})
+        >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0)).fit(df)
+        >>> proba = pipe.predict_proba(df)
+        >>> proba.shape, bool(np.allclose(proba.sum(axis=1), 1.0))
+        ((50, 2), True)
+        """
         p = self.calibrated_score(df)
         return np.column_stack([1.0 - p, p])
 
