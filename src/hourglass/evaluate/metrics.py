@@ -178,6 +178,20 @@ def precision_at_k(y_true: object, scores: object, k: int) -> float:
     figure does not depend on the order of the rows (row order made a model scoring every row
     alike look perfect on a file listing its attacks first, and useless listed last).
 
+    Parameters
+    ----------
+    y_true
+        0 (normal) / 1 (anomaly) per row.
+    scores
+        Anomaly score per row, higher = more anomalous.
+    k
+        How many of the highest-scoring rows to look at (all rows when there are fewer).
+
+    Returns
+    -------
+    float
+        The share of anomalies among them, in [0, 1].
+
     Examples
     --------
     >>> precision_at_k([0, 1, 1, 0], [0.1, 0.9, 0.8, 0.7], 2)
@@ -200,6 +214,18 @@ def precision_at_k(y_true: object, scores: object, k: int) -> float:
 
 def alert_volume(y_pred: object, events_per_day: float | None = None) -> dict[str, float | None]:
     """Alerts per 10,000 events and, given the event rate, expected alerts per day.
+
+    Parameters
+    ----------
+    y_pred
+        0 / 1 (alert) per event.
+    events_per_day
+        Events a day in production (> 0), or ``None``.
+
+    Returns
+    -------
+    dict
+        ``alerts_per_10k`` and ``alerts_per_day`` (``None`` without ``events_per_day``).
 
     Examples
     --------

@@ -55,6 +55,18 @@ def events(labels: object) -> list[tuple[int, int]]:
 def point_adjust(y_true: object, y_pred: object) -> np.ndarray:
     """Predictions with every step of a true event set to 1 when any step of it was flagged.
 
+    Parameters
+    ----------
+    y_true
+        0 / 1 per time step; a run of 1s is one event.
+    y_pred
+        0 / 1 (flagged) per time step.
+
+    Returns
+    -------
+    np.ndarray
+        ``y_pred`` adjusted (a copy).
+
     Examples
     --------
     >>> point_adjust([0, 1, 1, 1, 0], [0, 0, 1, 0, 1]).tolist()
