@@ -142,6 +142,21 @@ def entries() -> dict[str, Entry]:
 def get(name: str) -> type[BaseDetector]:
     """The detector class registered under ``name`` (case-insensitive, ``-``/``_`` alike).
 
+    Parameters
+    ----------
+    name
+        A registered name (:func:`available`), e.g. ``"autoencoder"`` or ``"lstm_ae"``.
+
+    Returns
+    -------
+    type[BaseDetector]
+        The class, not an instance: call it with its parameters.
+
+    Raises
+    ------
+    InputError
+        ``name`` is not registered (the message lists those that are).
+
     Examples
     --------
     >>> get("autoencoder").__name__
@@ -159,6 +174,16 @@ def get(name: str) -> type[BaseDetector]:
 
 def name_of(cls: type) -> str:
     """Registry name of a detector class.
+
+    Parameters
+    ----------
+    cls
+        A detector class (not an instance).
+
+    Returns
+    -------
+    str
+        Its name in the registry, as ``hourglass models`` lists it.
 
     Examples
     --------
