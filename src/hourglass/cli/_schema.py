@@ -16,8 +16,10 @@ import pandas as pd
 from hourglass._labels import label_like
 from hourglass.cli._common import feature_option, refuse_format_drop
 from hourglass.errors import HourglassError, InputError
+from hourglass.features.spellings import one_form
 from hourglass.features.tabular import TabularPreprocessor
 from hourglass.ingest import DatasetSpec, resolve_format
+from hourglass.ingest.evtx import WINDOWS_FORMS
 from hourglass.ingest.formats import format_roles
 from hourglass.ingest.logs import LOG_FORMATS
 from hourglass.ingest.tables import nested_note
@@ -310,3 +312,20 @@ class _IdsAsWritten:
         from hourglass.ingest.tables import written_ids
 
         return written_ids(self._spec.read(path, **kwargs), self._ids)
+
+
+def in_one_form(df: pd.DataFrame, source: str, roles: dict[str, str] | None,
+                spec: DatasetSpec | None) -> pd.DataFrame:
+    """``df`` read as ``spec``, if Windows events (``evtx``, ``windows-json``), with each value
+    its exports write in several ways (a ``Keywords`` mask in hex or decimal, a GUID's letter
+    case) in one spelling (:func:`~hourglass.features.spellings.one_form`), so that a model learns
+    one category per value; a column ``roles`` (``--role``) reads as other than categories is left
+    as it is; other data as it is. Said once, naming the columns respelt."""
+    if spec is None or spec.name not in WINDOWS_FORMS:
+        return df
+    forms = one_form(df, roles)
+    if forms:
+        logging.getLogger("hourglass").info(
+            "%s: column(s) %s: values written more than one way (a Keywords mask in hex or "
+            "decimal, a GUID's letter case) read in one spelling", source, ", ".join(map(str, forms)))
+    return df.assign(**forms) if forms else df

@@ -264,8 +264,8 @@ def benchmark(
 
     import pandas as pd
 
-    from hourglass.cli._schema import chosen_text, preprocessor_for, read_as_text
-    from hourglass.cli.tables import in_one_form, read_data, resolve_spec
+    from hourglass.cli._schema import chosen_text, in_one_form, preprocessor_for, read_as_text
+    from hourglass.cli.tables import read_data, resolve_spec
     from hourglass.ingest import ReadStats, atomic_output
     from hourglass.pipeline.benchmark import Benchmark, split_labelled, summarize
     from hourglass.thresholds import threshold_from_spec

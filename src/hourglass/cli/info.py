@@ -160,6 +160,7 @@ def inspect(
         chosen_text,
         format_time_column,
         ids_as_written,
+        in_one_form,
         is_log_format,
         preprocessor_for,
         read_as_text,
@@ -167,7 +168,6 @@ def inspect(
         warn_label_as_feature,
     )
     from hourglass.cli._skip import skip_unreadable_times
-    from hourglass.cli.tables import in_one_form
     from hourglass.ingest import (
         ReadStats,
         atomic_output,

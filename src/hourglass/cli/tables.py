@@ -15,12 +15,17 @@ import numpy as np
 import pandas as pd
 
 from hourglass.cli._output import err
-from hourglass.cli._schema import preprocessor_for, resolve_spec, text_as_trained, warn_label_as_feature
+from hourglass.cli._schema import (
+    in_one_form,
+    preprocessor_for,
+    resolve_spec,
+    text_as_trained,
+    warn_label_as_feature,
+)
 from hourglass.cli._skip import skip_unreadable_rows, skip_unreadable_times
 from hourglass.cli._spool import shown
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError, InputError
-from hourglass.features.spellings import one_form
 from hourglass.ingest import (
     DatasetSpec,
     ReadStats,
@@ -227,23 +232,6 @@ def unlabelled_rows(labels: np.ndarray, normal: list[str], label_col: str, where
         "%s: %d row(s) have no value in label column %r%s; %s",
         where, int((~labelled).sum()), label_col, first, fate)
     return labelled
-
-
-def in_one_form(df: pd.DataFrame, source: str, roles: dict[str, str] | None,
-                spec: DatasetSpec | None) -> pd.DataFrame:
-    """``df`` read as ``spec``, if Windows events (``evtx``, ``windows-json``), with each value
-    its exports write in several ways (a ``Keywords`` mask in hex or decimal, a GUID's letter
-    case) in one spelling (:func:`~hourglass.features.spellings.one_form`), so that a model learns
-    one category per value; a column ``roles`` (``--role``) reads as other than categories is left
-    as it is; other data as it is. Said once, naming the columns respelt."""
-    if spec is None or spec.name not in WINDOWS_FORMS:
-        return df
-    forms = one_form(df, roles)
-    if forms:
-        logging.getLogger("hourglass").info(
-            "%s: column(s) %s: values written more than one way (a Keywords mask in hex or "
-            "decimal, a GUID's letter case) read in one spelling", source, ", ".join(map(str, forms)))
-    return df.assign(**forms) if forms else df
 
 
 def train_pipeline(
