@@ -168,10 +168,14 @@ class ReadStats:
         >>> stats.rows_of(np.arange(4)).tolist()
         [0, 1, 3, 5]
         """
-        kept = self._read_rows(np.asarray(kept, dtype=np.int64))
+        return self._placed(self._read_rows(np.asarray(kept, dtype=np.int64)))
+
+    def _placed(self, at: np.ndarray) -> np.ndarray:
+        """The data rows of ``at``, positions among the rows the reader handed out: past the
+        skipped rows whose place is known (:attr:`gaps`)."""
         if not self.gaps:
-            return kept
-        return kept + np.searchsorted(np.asarray(self.gaps, dtype=np.int64), kept, side="right")
+            return at
+        return at + np.searchsorted(np.asarray(self.gaps, dtype=np.int64), at, side="right")
 
     def shifted(self, kept: int) -> bool:
         """Whether a skipped row whose place the reader does not know comes before one of the
@@ -224,18 +228,13 @@ class ReadStats:
         >>> stats.known(np.arange(4)).tolist()
         [0, 2, -1, -1]
         """
-        kept = np.asarray(kept, dtype=np.int64)
-        rows = self.rows_of(kept)
-        if self.first_skip is None:
-            return rows
-        return np.where(self._read_rows(kept) < self.first_skip, rows, -1)
+        return self.read_known(self._read_rows(np.asarray(kept, dtype=np.int64)))
 
     def read_known(self, at: np.ndarray) -> np.ndarray:
         """:meth:`known` of ``at``, positions among the rows the reader handed out (the rows
         a caller left out still among them)."""
         at = np.asarray(at, dtype=np.int64)
-        rows = at + np.searchsorted(np.asarray(self.gaps, dtype=np.int64), at, side="right") \
-            if self.gaps else at
+        rows = self._placed(at)
         return rows if self.first_skip is None else np.where(at < self.first_skip, rows, -1)
 
 
@@ -499,7 +498,7 @@ class _RowHandler:
 
     __slots__ = ("__weakref__", "_at", "_passes", "handle")
 
-    def __init__(self, handle: Callable[[Any], str], passes: Sequence[int] = (0,), at: int = 0) -> None:
+    def __init__(self, handle: Callable[[Any], str], passes: Sequence[int], at: int) -> None:
         self.handle = handle
         self._passes, self._at = passes, at
         _LIVE_HANDLERS.add(self)
@@ -648,14 +647,11 @@ class _RowLines:
             if not block.endswith(b"\n"):
                 block += self._fh.readline()
             lines = block.split(b"\n")
-            if lines[-1] == b"":
+            if lines[-1] == b"":  # (else the file's last line, unended)
                 lines.pop()
-                ended = [line + b"\n" for line in lines]
-            else:  # (the file's last line, unended)
-                ended = [line + b"\n" for line in lines[:-1]] + [lines[-1]]
             n = len(lines) - lines.count(b"") - lines.count(b"\r")
             if (self._quote and b'"' in block) or self.rows + n >= row:
-                self._ahead = ended[::-1]
+                self._ahead = io.BytesIO(block).readlines()[::-1]  # (the lines with their ends)
                 return
             self.rows += n
             self.line += len(lines)

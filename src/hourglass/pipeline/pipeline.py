@@ -361,12 +361,12 @@ class Pipeline:
     def _fit(self, df: pd.DataFrame, y: object | None, *, X_val: pd.DataFrame | None,
              y_val: object | None) -> Pipeline:
         detector = self.detector if self.detector is not None else AutoEncoder()
-        _check_parts(detector, self.features if self.features is not None else TabularPreprocessor())
+        template = self.features if self.features is not None else TabularPreprocessor()
+        _check_parts(detector, template)
         kind = detector.get_tags()["input"]
         if self.features is None and kind != "tabular":
             raise InputError(f"{type(detector).__name__} takes {kind} input: pass the matching "
                              "preprocessing as Pipeline(features=...)")
-        template = self.features if self.features is not None else TabularPreprocessor()
         # entity features produce (entity, bucket) rows, which a tabular detector reads
         produces = getattr(template, "detector_input", getattr(template, "output", "tabular"))
         if produces != kind:
