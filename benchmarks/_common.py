@@ -243,10 +243,11 @@ def output_file(text: str) -> Path:
 def write_text(path: Path, text: str) -> Path:
     """Write ``text`` to ``path`` through a temporary file renamed into place (an interrupted
     write leaves the previous file, not half a table); return ``path``."""
+    from hourglass.ingest.readers import atomic_output  # (keeps a link, the file's mode)
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    with atomic_output(path) as tmp:
+        tmp.write_text(text)
     return path
 
 

@@ -209,7 +209,7 @@ def main() -> None:
          len(X), f"{gan_explain_s:.2f}", f"{gan_explain_s / gan_score_s:.0f}×"],
     ]
     text = "\n\n".join([
-        header("Gradient explanations on NSL-KDD (Deep SVDD beside the AutoEncoder)"),
+        header("Gradient explanations on NSL-KDD (Deep SVDD beside the AutoEncoder)", command=False),
         f"Command: `OMP_NUM_THREADS=1 python benchmarks/explain_gradients.py --repeat {args.repeat} "
         f"--steps {args.steps}`. Train: the 67,343 normal rows of KDDTrain+ (defaults, seed "
         f"{args.seed}, one torch thread); test: KDDTest+ (22,544 rows). Thresholds: 99th percentile of "

@@ -314,7 +314,8 @@ def main() -> None:
               for i, r in enumerate(runs[0]) if "mu" in r]
     table = markdown_table(["split", "model", "training rows", "epochs", "ROC-AUC", "PR-AUC",
                             "F1 @ threshold", "FPR", "fit s", "MB sent", "features"], summarise(runs))
-    text = (header("Federated training on NSL-KDD: 3 sites, FedAvg, against pooled and site-alone")
+    text = (header("Federated training on NSL-KDD: 3 sites, FedAvg, against pooled and site-alone",
+                   command=False)
             + "\n" + (__doc__ or "").split("\n\n", 1)[1].rsplit("\n\n", 1)[0] + "\n\n"
             + f"Seeds {', '.join(map(str, seeds))} (the split's shuffle and every model's seed); "
             f"federated schedules (rounds x local epochs) {args.schedules}"

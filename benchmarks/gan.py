@@ -517,10 +517,7 @@ def main() -> None:
         print(text)
         print(not_written("gan.md") if args.no_write else f"written to {write_result('gan', text)}")
         return
-    models = args.models.split(",")
-    unknown = [m for m in models if m not in MODELS]
-    if unknown:  # before the first set trains, not after the models listed before it
-        raise OptionError(f"--models: unknown {', '.join(unknown)}; known: {', '.join(MODELS)}")
+    models = names("--models", args.models, MODELS)  # before the first set trains
     need_pyod("--models", models, [m for m in MODELS if m.startswith("pyod-")])
     start = time.perf_counter()
     rows = part_odds(args, models) if args.part == "odds" else part_nsl(args, models)

@@ -206,7 +206,7 @@ def main() -> None:
     text = table(results, before or None)
     print(text)
     if not args.no_write:
-        body = (header("Loghub 2k log parsing") + "\n" + NOTES.format(
+        body = (header("Loghub 2k log parsing", command=False) + "\n" + NOTES.format(
             masks="default masks" if masks is None else f"masks from {args.masks_json}")
                 + "\n\n" + text + "\n\n" + SOURCES + "\n")
         print(f"wrote {write_result('loghub', body)}")

@@ -215,7 +215,7 @@ def main() -> None:
             ["hourglass train on the event table (--session-col, DeepLog 1 epoch)",
              f"{n_rows / tab_train[0]:,.0f}", f"{tab_train[0]:.1f}", f"{tab_train[1]:,.0f}", ""],
         ]
-        body = (header("Log scoring at scale (synthetic HDFS-like log)") + "\n"
+        body = (header("Log scoring at scale (synthetic HDFS-like log)", command=False) + "\n"
                 + f"Command: `nice -n 10 python benchmarks/logs_scale.py --lines {args.lines} "
                 f"--train-lines {args.train_lines} --epochs {args.epochs} --table-lines "
                 f"{args.table_lines}` (OMP/MKL/torch threads "

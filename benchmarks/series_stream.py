@@ -165,7 +165,8 @@ def main() -> None:
         table.append(["hourglass stream --batch 64 (CLI, fresh process)", len(rows),
                       f"{len(rows) / wall:,.0f} incl. start-up ({rate.group(1) if rate else '?'} "
                       "by its summary)", f"{1000 * wall / len(rows):.2f}", "-"])
-    text = (header("Streaming a time-series model (hourglass stream): false alarms and steps/s")
+    text = (header("Streaming a time-series model (hourglass stream): false alarms and steps/s",
+                   command=False)
             + "\n## False alarms on normal data: the stream threshold against the averaged one\n\n"
             + "Each step of the stream is scored by the one window ending at it (causal). Before, "
             "the stream compared that score with the threshold fitted on the *averaged* held-out "

@@ -125,9 +125,10 @@ def main() -> None:
     ap.add_argument("--sets", default=DEFAULT_SETS)
     ap.add_argument("--max-train", type=positive, default=20000)
     ap.add_argument("--out", type=result_name, default="threshold_bound")
-    text = run(ap.parse_args())
+    args = ap.parse_args()
+    text = run(args)
     print(text)
-    path = write_result(ap.parse_args().out, text)
+    path = write_result(args.out, text)
     print(f"wrote {path}", file=sys.stderr)
 
 

@@ -46,11 +46,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (
-    OptionError,
     data_dir,
     header,
     ints,
     markdown_table,
+    names,
     no_write_option,
     not_written,
     run_script,
@@ -141,16 +141,14 @@ def main() -> None:
     warnings.simplefilter("ignore", UserWarning)
     torch.set_num_threads(1)
     seeds = ints("--seeds", args.seeds)  # before the data is read and the first model trains
-    unknown = [m for m in args.models.split(",") if m not in MODELS]
-    if unknown:  # before the data is read and the first model trains
-        raise OptionError(f"--models: unknown {', '.join(unknown)}; known: {', '.join(MODELS)}")
+    models = names("--models", args.models, MODELS)  # before the data is read and a model trains
     data = load(data_dir(args.data, "hdfs_deeplog"))
     old, new, test, y = data
     vocab_old = set(np.concatenate(old).tolist())
     new_keys = sorted(set(np.concatenate(new).tolist()) - vocab_old)
     t0 = time.perf_counter()
     rows = []
-    for name in args.models.split(","):
+    for name in models:
         runs = [run(name, seed, args.epochs, data) for seed in seeds]
         for variant in runs[0]:
             r = [x[variant] for x in runs]
@@ -167,7 +165,7 @@ def main() -> None:
     total = time.perf_counter() - t0
     table = markdown_table(["model", "variant", "threshold", "precision", "recall", "F1", "FPR", "ROC-AUC",
                             "fit s", "epochs", "NEW keys unknown to M"], rows)
-    body = (header("Warm start of log models — HDFS_100k") + "\n"
+    body = (header("Warm start of log models — HDFS_100k", command=False) + "\n"
             + f"Command: `OMP_NUM_THREADS=1 nice -n 10 python benchmarks/warm_start_logs.py "
               f"--seeds {args.seeds} --epochs {args.epochs}` (one torch thread; the 2-core machine "
               f"was shared with other jobs, so fit seconds are inflated; compare within this run). "
