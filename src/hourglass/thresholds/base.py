@@ -111,7 +111,23 @@ class Threshold(ABC):
         _THRESHOLDS[cls.__name__] = cls
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Constructor arguments as given (``deep`` is accepted for scikit-learn's ``clone``)."""
+        """Constructor arguments as given (``deep`` is accepted for scikit-learn's ``clone``).
+
+        Parameters
+        ----------
+        deep
+            Ignored (a rule holds no nested estimators); accepted for scikit-learn's ``clone``.
+
+        Returns
+        -------
+        dict
+            Each name in ``_params`` with the value the constructor was given.
+
+        Examples
+        --------
+        >>> Percentile(99.5).get_params()
+        {'q': 99.5}
+        """
         return {p: getattr(self, p) for p in self._params}
 
     def fit(self, scores: object, y: object | None = None, *, on: str | None = None) -> Threshold:
@@ -121,6 +137,26 @@ class Threshold(ABC):
         rows only; rules with ``requires_labels`` (best F1) use both classes. ``on`` says what
         the scores are (e.g. :data:`TRAINING`): kept as ``fitted_on_`` and named by
         :meth:`describe`; ``None`` means the held-out normal scores the rule is meant for.
+
+        Parameters
+        ----------
+        scores
+            Finite real scores (any shape; flattened).
+        y
+            Optional 0/1 labels, one per score (1 = anomaly).
+        on
+            What the scores are (e.g. :data:`TRAINING`); ``None``: held-out normal scores.
+
+        Returns
+        -------
+        Threshold
+            ``self``, with ``value_``, ``n_fit_`` and ``fitted_on_`` set.
+
+        Raises
+        ------
+        hourglass.errors.InputError
+            No scores, NaN or inf, non-numeric scores, a wrong parameter, labels of another
+            length or without a normal row, or no labels for a rule that ``requires_labels``.
 
         Examples
         --------
@@ -168,6 +204,11 @@ class Threshold(ABC):
         training): :class:`~hourglass.errors.InputError` naming the first wrong one (NaN,
         ``None`` where a number is meant, out of range).
 
+        Raises
+        ------
+        hourglass.errors.InputError
+            Naming the first wrong parameter.
+
         Examples
         --------
         >>> Percentile(150).check_params()
@@ -182,7 +223,24 @@ class Threshold(ABC):
         """Raise ``InputError`` when ``n`` scores are too few to fit this rule at all (a
         detector's ``fit`` asks before training, once it knows how many it will hold out);
         ``on`` says what the scores are, as :meth:`fit` takes it (``None``: held-out normal
-        scores)."""
+        scores).
+
+        Parameters
+        ----------
+        n
+            The number of scores the rule will be fitted on.
+        on
+            What the scores are, as :meth:`fit` takes it.
+
+        Raises
+        ------
+        hourglass.errors.InputError
+            When ``n`` scores cannot fit this rule (the base class accepts any ``n``).
+
+        Examples
+        --------
+        >>> Percentile(99).check_n_scores(5)  # a percentile fits on any number of scores
+        """
 
     def _check_size(self) -> None:
         """After a fit: log a warning when ``n_fit_`` scores are too few for the rule."""
@@ -195,13 +253,48 @@ class Threshold(ABC):
         """Return the threshold value for ``scores``."""
 
     def predict(self, scores: object) -> np.ndarray:
-        """1 where the score is strictly above the threshold, else 0."""
+        """1 where the score is strictly above the threshold, else 0.
+
+        Parameters
+        ----------
+        scores
+            Real scores (any shape; the shape is kept).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``int8`` array of 0/1 flags, the shape of ``scores``.
+
+        Raises
+        ------
+        hourglass.errors.NotFittedError
+            Before :meth:`fit`.
+        hourglass.errors.InputError
+            When the scores are not real numbers.
+
+        Examples
+        --------
+        >>> Fixed(1.0).fit([0.0]).predict([0.5, 1.0, 1.5]).tolist()
+        [0, 0, 1]
+        """
         if not hasattr(self, "value_"):
             raise NotFittedError(f"{type(self).__name__} is not fitted; call fit(scores) first")
         return (real_scores(scores, type(self).__name__) > self.value_).astype(np.int8)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-JSON state (class, params, fitted value)."""
+        """Plain-JSON state (class, params, fitted value).
+
+        Returns
+        -------
+        dict
+            ``class`` and ``params``; once fitted also ``value``, ``n_fit`` (and ``fitted_on``
+            when said), plus any state of the rule's own; :func:`threshold_from_dict` reads it.
+
+        Examples
+        --------
+        >>> Percentile(90).fit(range(11)).to_dict()
+        {'class': 'Percentile', 'params': {'q': 90}, 'value': 9.0, 'n_fit': 11}
+        """
         # numpy scalars as Python numbers (DSPOT(depth=np.int64(20)) from a grid: a model with
         # it failed to save, json has no int64)
         d: dict[str, Any] = {"class": type(self).__name__,
@@ -222,7 +315,18 @@ class Threshold(ABC):
 
     def describe(self) -> str:
         """One-line human description, e.g. ``percentile 99.5 of held-out normal scores``: it
-        names the scores the threshold was fitted on when they were not held-out normal ones."""
+        names the scores the threshold was fitted on when they were not held-out normal ones.
+
+        Returns
+        -------
+        str
+            The description (also the rule's ``repr``).
+
+        Examples
+        --------
+        >>> Percentile(99.5).describe()
+        'percentile 99.5 of held-out normal scores'
+        """
         return (f"{type(self).__name__}({', '.join(f'{k}={v}' for k, v in self.get_params().items())})"
                 f"{self._fitted_on_note()}")
 
@@ -320,6 +424,21 @@ def cut_between(lo: float, hi: float) -> float:
 def threshold_from_dict(d: dict[str, Any]) -> Threshold:
     """Rebuild a threshold saved with :meth:`Threshold.to_dict`.
 
+    Parameters
+    ----------
+    d
+        The saved state, as :meth:`Threshold.to_dict` wrote it.
+
+    Returns
+    -------
+    Threshold
+        The rule, fitted when ``d`` holds a value.
+
+    Raises
+    ------
+    hourglass.errors.InputError
+        An unknown class, a wrong saved parameter, or a saved value that is NaN.
+
     Examples
     --------
     >>> t = Percentile(90).fit(range(100))
@@ -346,6 +465,11 @@ class Percentile(Threshold):
     """Threshold at the ``q``-th percentile of held-out normal scores.
 
     ``Percentile(99.5)`` flags about 0.5 % of normal traffic.
+
+    Parameters
+    ----------
+    q
+        The percentile, in (0, 100).
 
     Examples
     --------
@@ -374,6 +498,16 @@ class Percentile(Threshold):
         the cut-off at (0-based) position ``q/100 · (n - 1)`` leaves ``(n - pos) / (n + 1)`` above
         it on average. Near ``1 - q/100`` for large ``n``; more for small ``n``.
 
+        Parameters
+        ----------
+        n
+            The number of held-out scores the rule is fitted on.
+
+        Returns
+        -------
+        float
+            The expected share of fresh normal scores flagged.
+
         Examples
         --------
         >>> round(Percentile(99).expected_rate(30), 4), round(Percentile(99).expected_rate(100_000), 4)
@@ -400,6 +534,11 @@ class Contamination(Threshold):
     """Threshold that flags the fraction ``c`` of the scores it is fitted on.
 
     Use it when the fitting scores are known to hold about ``c`` anomalies.
+
+    Parameters
+    ----------
+    c
+        The share of the fitting scores to flag, in (0, 0.5).
 
     Examples
     --------
@@ -430,6 +569,11 @@ class Contamination(Threshold):
 
 class Fixed(Threshold):
     """A cut-off given up front (e.g. DeepLog's top-g rank); ``fit`` only records the scores seen.
+
+    Parameters
+    ----------
+    value
+        The cut-off (finite); scores strictly above it are flagged.
 
     Examples
     --------
@@ -463,6 +607,25 @@ def threshold_from_spec(spec: str, *, events_per_day: float | None = None) -> Th
     ``best-f1`` or ``best-fbeta:0.5`` (labelled validation set), ``fixed:3.5`` (a given
     cut-off). A name without a value takes the rule's default (``percentile`` is 99); ``fixed``
     has none.
+
+    Parameters
+    ----------
+    spec
+        The rule, ``NAME`` or ``NAME:VALUE`` as above.
+    events_per_day
+        Scored events per day, for ``budget:N/day`` (may be given later, at fit).
+
+    Returns
+    -------
+    Threshold
+        The rule, unfitted.
+
+    Raises
+    ------
+    hourglass.errors.InputError
+        An unknown rule, a value that is no number, or a parameter out of range.
+    TypeError
+        When ``spec`` is not a string.
 
     Examples
     --------
