@@ -115,6 +115,19 @@ class SPOT(POT):
     Memory is bounded: at most ``max_peaks`` peaks are kept (oldest dropped, with the
     observation count scaled so the tail share is preserved).
 
+    Parameters
+    ----------
+    q
+        Risk: the share of normal scores expected above the threshold, in (0, 1).
+    level
+        Initial quantile whose excesses are fitted (default 0.98).
+    min_peaks
+        Fewest excesses for a GPD fit.
+    refit_every
+        Refit the GPD after this many new peaks.
+    max_peaks
+        Most peaks kept in memory (the oldest are dropped).
+
     Examples
     --------
     >>> rng = np.random.default_rng(1)
@@ -218,6 +231,31 @@ class SPOT(POT):
         An :class:`~hourglass.errors.InputError` (scores that are not finite, or, for
         :class:`DSPOT`, a running sum or cut-off past the largest float) may come after some
         scores of the batch were learned: fit the rule again after it.
+
+        Parameters
+        ----------
+        scores
+            Real scores in arrival order (flattened).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``int8`` 0/1 flags, one per score.
+
+        Raises
+        ------
+        hourglass.errors.NotFittedError
+            Before :meth:`fit`.
+        hourglass.errors.InputError
+            Scores that are not finite real numbers, or (DSPOT) a cut-off past the largest float.
+
+        Examples
+        --------
+        >>> t = SPOT(1e-2, refit_every=5).fit(np.random.default_rng(0).exponential(size=500))
+        >>> t.update([0.1, 50.0]).tolist()
+        [0, 1]
+        >>> bool(t.cutoffs_[1] == t.value_)
+        True
         """
         if not hasattr(self, "value_"):
             raise NotFittedError(f"{type(self).__name__} is not fitted; call fit(scores) first")
@@ -272,6 +310,21 @@ class DSPOT(SPOT):
     """SPOT on the drift-corrected stream: each score minus the mean of the last ``depth`` normal
     scores, for data whose level drifts. ``value_`` is the current threshold in score units
     (moving mean + tail quantile of the deviations).
+
+    Parameters
+    ----------
+    q
+        Risk: the share of normal deviations expected above the threshold, in (0, 1).
+    depth
+        How many of the last normal scores the moving mean takes.
+    level
+        Initial quantile whose excesses are fitted (default 0.98).
+    min_peaks
+        Fewest excesses for a GPD fit.
+    refit_every
+        Refit the GPD after this many new peaks.
+    max_peaks
+        Most peaks kept in memory (the oldest are dropped).
 
     Examples
     --------
