@@ -29,6 +29,18 @@ def min_normal_scores(alpha: float, confidence: float) -> int:
     ``confidence``: the smallest ``n`` with ``(1 - alpha) ** n <= 1 - confidence`` (then the
     largest score is the cut-off).
 
+    Parameters
+    ----------
+    alpha
+        The false-alarm rate, in (0, 1).
+    confidence
+        The probability that the bound holds, in (0, 1).
+
+    Returns
+    -------
+    int
+        The fewest held-out normal scores that give the bound.
+
     Examples
     --------
     >>> min_normal_scores(0.01, 0.95)
@@ -70,6 +82,13 @@ class FalseAlarmBound(Threshold):
     average the rule flags ``expected_rate_`` < ``alpha`` of normal events. Fitting refuses a
     held-out set too small to give the bound (:func:`min_normal_scores`).
 
+    Parameters
+    ----------
+    alpha
+        The false-alarm rate to bound, in (0, 1).
+    confidence
+        The probability that the bound holds, in (0, 1).
+
     Examples
     --------
     >>> held_out = np.random.default_rng(0).exponential(size=2000)
@@ -101,6 +120,18 @@ class FalseAlarmBound(Threshold):
         (:func:`min_normal_scores`): a detector asks before it trains, not after. ``on`` says
         what the scores are (``None``: held-out normal scores; :data:`TRAINING` when nothing was
         held out), as the message then names them.
+
+        Parameters
+        ----------
+        n
+            The number of scores the rule will be fitted on.
+        on
+            What the scores are, as :meth:`fit` takes it.
+
+        Raises
+        ------
+        hourglass.errors.InputError
+            When ``n`` is below :func:`min_normal_scores`.
 
         Examples
         --------

@@ -23,6 +23,23 @@ _PER = {"day": "day", "d": "day", "10k": "10k", "10000": "10k"}
 def events_per_day(timestamps: object, *, column: str = "timestamp") -> float:
     """Event rate of a timestamp column: rows divided by the time span in days.
 
+    Parameters
+    ----------
+    timestamps
+        Timestamps (a pandas Series or array-like; numbers are epoch seconds).
+    column
+        The column's name, for error messages.
+
+    Returns
+    -------
+    float
+        Rows per day.
+
+    Raises
+    ------
+    hourglass.errors.InputError
+        No timestamps, timestamps that cannot be read, or all timestamps equal.
+
     Examples
     --------
     >>> ts = pd.date_range("2024-01-01", periods=97, freq="15min")   # one day, 96 intervals
@@ -61,6 +78,18 @@ class AlertBudget(Threshold):
     ``min_tail`` (>= 1) scores above it, else extrapolated with a POT (GPD) tail fit. A per-day budget
     needs ``events_per_day`` (derive it from a timestamp column with :func:`events_per_day`).
     Attacks come on top of the budget: it bounds false alarms, not true ones.
+
+    Parameters
+    ----------
+    n
+        Alerts allowed on normal traffic (> 0; may be a fraction).
+    per
+        ``"day"`` or ``"10k"`` (per 10,000 events).
+    events_per_day
+        Event rate, needed for a per-day budget (may be set before fit).
+    min_tail
+        Fewest held-out scores above the cut-off for the empirical quantile (>= 1); fewer: a
+        POT tail fit.
 
     Examples
     --------

@@ -59,7 +59,29 @@ class Calibrator:
         self.severity_cuts = severity_cuts
 
     def fit(self, scores: object) -> Calibrator:
-        """Fit on held-out normal scores."""
+        """Fit on held-out normal scores.
+
+        Parameters
+        ----------
+        scores
+            Finite held-out normal scores (flattened).
+
+        Returns
+        -------
+        Calibrator
+            ``self``, fitted.
+
+        Raises
+        ------
+        hourglass.errors.InputError
+            No scores, NaN or inf, or a wrong ``level``, ``n_knots`` or ``severity_cuts``.
+
+        Examples
+        --------
+        >>> cal = Calibrator(n_knots=5).fit([0.0, 1.0, 2.0, 3.0, 4.0])
+        >>> cal.n_fit_, cal.knots_.tolist()
+        (5, [0.0, 1.0, 2.0, 3.0, 4.0])
+        """
         s = real_scores(scores, "Calibrator").ravel()
         if s.size == 0 or not np.isfinite(s).all():
             raise InputError("Calibrator: needs finite held-out normal scores (got none, or NaN/inf)")
@@ -99,7 +121,29 @@ class Calibrator:
             raise NotFittedError("Calibrator is not fitted; call fit(normal_scores) first")
 
     def transform(self, scores: object) -> np.ndarray:
-        """Anomaly probability in [0, 1] per score (share of normal scores below it)."""
+        """Anomaly probability in [0, 1] per score (share of normal scores below it).
+
+        Parameters
+        ----------
+        scores
+            Real scores (flattened).
+
+        Returns
+        -------
+        numpy.ndarray
+            One probability per score; NaN for a NaN score.
+
+        Raises
+        ------
+        hourglass.errors.NotFittedError
+            Before :meth:`fit`.
+
+        Examples
+        --------
+        >>> cal = Calibrator(n_knots=5).fit([0.0, 1.0, 2.0, 3.0, 4.0])
+        >>> cal.transform([-1.0, 2.0]).tolist()
+        [0.0, 0.45]
+        """
         self._check()
         s = real_scores(scores, "Calibrator").ravel()
         p = np.interp(s, self.knots_, self.knot_probs_, left=0.0, right=1.0 - 0.5 / self.n_fit_)
@@ -148,6 +192,18 @@ class Calibrator:
         """``low`` / ``medium`` / ``high`` / ``critical`` per score (or per probability);
         ``None`` for a NaN score (no severity: it is not rated ``critical``).
 
+        Parameters
+        ----------
+        scores
+            Raw scores, or probabilities from :meth:`transform` with ``probabilities``.
+        probabilities
+            Whether ``scores`` are already probabilities.
+
+        Returns
+        -------
+        numpy.ndarray
+            Object array of severity names (``None`` for NaN).
+
         Examples
         --------
         >>> cal = Calibrator().fit(np.random.default_rng(0).exponential(size=2000))
@@ -163,6 +219,25 @@ class Calibrator:
         return out
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON state; :meth:`from_dict` rebuilds the calibrator from it.
+
+        Returns
+        -------
+        dict
+            Parameters, knots, their probabilities and the tail fit (``None`` without one).
+
+        Raises
+        ------
+        hourglass.errors.NotFittedError
+            Before :meth:`fit`.
+
+        Examples
+        --------
+        >>> cal = Calibrator(n_knots=5).fit([0.0, 1.0, 2.0, 3.0, 4.0])
+        >>> again = Calibrator.from_dict(cal.to_dict())
+        >>> again.transform([2.5]).tolist() == cal.transform([2.5]).tolist()
+        True
+        """
         self._check()
         return {"level": plain(self.level), "n_knots": plain(self.n_knots),
                 "severity_cuts": [plain(c) for c in self.severity_cuts], "n_fit": self.n_fit_,
@@ -173,7 +248,29 @@ class Calibrator:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Calibrator:
-        """Rebuild a calibrator saved with :meth:`to_dict`."""
+        """Rebuild a calibrator saved with :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d
+            The state :meth:`to_dict` wrote.
+
+        Returns
+        -------
+        Calibrator
+            The fitted calibrator.
+
+        Raises
+        ------
+        hourglass.errors.InputError
+            When the state is incomplete or its knots are inconsistent.
+
+        Examples
+        --------
+        >>> cal = Calibrator(n_knots=3).fit([0.0, 1.0, 2.0])
+        >>> Calibrator.from_dict(cal.to_dict()).n_fit_
+        3
+        """
         try:
             c = cls(level=float(d["level"]), n_knots=int(d["n_knots"]),
                     severity_cuts=tuple(float(v) for v in d["severity_cuts"]))  # type: ignore[arg-type]

@@ -19,6 +19,11 @@ class BestFBeta(Threshold):
     *training* data; choosing a threshold on the test set reports a score no deployment gets.
     ``beta < 1`` favours precision (fewer false alarms), ``beta > 1`` recall.
 
+    Parameters
+    ----------
+    beta
+        Weight of recall against precision (> 0).
+
     Examples
     --------
     >>> t = BestFBeta(beta=1.0).fit([0.1, 0.2, 0.3, 0.8, 0.9], [0, 0, 0, 1, 1])
