@@ -119,6 +119,23 @@ def expected_alert_rate(threshold: Any, normal_scores: object | None = None) -> 
     threshold fitted on training scores (nothing held out) understates the rate on fresh normal
     rows: the source says so.
 
+    Parameters
+    ----------
+    threshold
+        A fitted threshold rule.
+    normal_scores
+        Held-out normal scores, to measure the rate of a rule that promises none.
+
+    Returns
+    -------
+    ExpectedRate
+        The rate, the number of scores it rests on (``n_ref``) and its source, in words.
+
+    Raises
+    ------
+    hourglass.errors.InputError
+        An unfitted threshold, or a rule with no promise and no (finite) ``normal_scores``.
+
     Examples
     --------
     >>> from hourglass.thresholds import Fixed, Percentile
@@ -214,6 +231,25 @@ class DriftEvent:
     (counted from 0 over every row the monitor saw), with the window's rate and p-value;
     ``unit`` names what a row is (rows, steps, sessions) in :meth:`describe`.
 
+    Parameters
+    ----------
+    kind
+        ``"fired"`` or ``"cleared"``.
+    row
+        The row the event happened at (from 0, over every row the monitor saw).
+    rate
+        The flag rate over the window then.
+    window_rows
+        Rows in that window.
+    expected
+        The expected flag rate.
+    p_value
+        The window's one-sided p-value.
+    unit
+        What a row is, in :meth:`describe`.
+    reference
+        What the expected rate was measured on, in :meth:`describe`.
+
     Examples
     --------
     >>> event = DriftEvent("cleared", row=7000, rate=0.011, window_rows=1000, expected=0.01,
@@ -232,7 +268,19 @@ class DriftEvent:
     reference: str = "held-out normal data"
 
     def describe(self) -> str:
-        """One line for a person, e.g. for stderr."""
+        """One line for a person, e.g. for stderr.
+
+        Returns
+        -------
+        str
+            The event in words, with advice when it fired.
+
+        Examples
+        --------
+        >>> DriftEvent("fired", row=10, rate=0.5, window_rows=20, expected=0.01,
+        ...            p_value=1e-9).describe()[:60]
+        'alert rate 50.0% over the last 20 rows (row 10) vs 1.0% expe'
+        """
         one = self.unit.removesuffix("s")
         if self.kind == "cleared":
             return (f"alert rate back to {_pct(self.rate)} over the last {self.window_rows:,} "
@@ -277,6 +325,13 @@ class AlertRateMonitor:
         Fewest rows before the first test (default ``window // 4``).
     unit
         What a row is, in the messages: ``"rows"``, ``"steps"``, ``"sessions"``.
+    reference
+        What the expected rate was measured on, in the messages.
+
+    Raises
+    ------
+    hourglass.errors.InputError
+        A parameter out of range.
 
     Examples
     --------
@@ -357,11 +412,52 @@ class AlertRateMonitor:
         return np.ceil(fire - 1e-9), np.ceil(clear - 1e-9)
 
     def p_value(self, count: int, n: int) -> float:
-        """One-sided p-value of ``count`` flags among ``n`` rows under the expected rate."""
+        """One-sided p-value of ``count`` flags among ``n`` rows under the expected rate.
+
+        Parameters
+        ----------
+        count
+            Flags counted.
+        n
+            Rows they were counted among.
+
+        Returns
+        -------
+        float
+            ``P(count or more flags)`` under the expected rate.
+
+        Examples
+        --------
+        >>> mon = AlertRateMonitor(expected=0.5, window=10)
+        >>> mon.p_value(0, 2), mon.p_value(2, 2)
+        (1.0, 0.25)
+        """
         return float(self._dist(n).sf(math.ceil(count / self.run_length) - 1))
 
     def update(self, flags: Iterable[int] | np.ndarray) -> list[DriftEvent]:
-        """Take the flags (0/1) of the next rows, in order; the events they caused (usually none)."""
+        """Take the flags (0/1) of the next rows, in order; the events they caused (usually none).
+
+        Parameters
+        ----------
+        flags
+            0/1 flags of the next rows, in arrival order.
+
+        Returns
+        -------
+        list of DriftEvent
+            The events the rows caused, in order (fired, then cleared, ...).
+
+        Raises
+        ------
+        hourglass.errors.InputError
+            When a flag is not 0 or 1.
+
+        Examples
+        --------
+        >>> mon = AlertRateMonitor(expected=0.01, window=100)
+        >>> [(e.kind, e.row) for e in mon.update([0] * 100 + [1] * 10)]
+        [('fired', 108)]
+        """
         f = np.asarray(flags if isinstance(flags, np.ndarray) else list(flags)).ravel()
         if f.size == 0:
             return []
@@ -417,6 +513,13 @@ class AlertRateMonitor:
     def status(self) -> dict[str, Any]:
         """The state now, as plain JSON: the last window's rate and p-value, the run's totals.
 
+        Returns
+        -------
+        dict
+            ``window``, ``rows``, ``flagged``, ``alert_rate``, ``window_rows``, ``window_rate``,
+            ``expected_rate``, ``p_value`` (``None`` before ``min_rows``), ``warning`` (in an
+            episode now) and ``warnings`` (episodes so far).
+
         Examples
         --------
         >>> mon = AlertRateMonitor(expected=0.01, window=100)
@@ -440,6 +543,11 @@ class AlertRateMonitor:
 
     def summary(self) -> str:
         """The run's alert rate beside the expected one and the episodes, in one line.
+
+        Returns
+        -------
+        str
+            The summary, with advice when the monitor fired.
 
         Examples
         --------
@@ -472,6 +580,22 @@ class AlertRateMonitor:
     def from_threshold(cls, threshold: Any, normal_scores: object | None = None, window: int = 1000,
                        **kwargs: Any) -> AlertRateMonitor:
         """A monitor for a fitted threshold (its rate from :func:`expected_alert_rate`).
+
+        Parameters
+        ----------
+        threshold
+            A fitted threshold rule.
+        normal_scores
+            Held-out normal scores, for a rule that promises no rate.
+        window
+            Rows in the sliding window.
+        **kwargs
+            Further arguments of :class:`AlertRateMonitor`.
+
+        Returns
+        -------
+        AlertRateMonitor
+            The monitor, its ``n_ref`` (and ``reference``) from the threshold unless given.
 
         Examples
         --------
