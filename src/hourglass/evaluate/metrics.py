@@ -114,6 +114,28 @@ def per_class_detection(
     false-positive rate. With ``mapping`` (e.g. NSL-KDD attack → DoS/Probe/R2L/U2R), rows are
     grouped by category first; names missing from the map keep their own name.
 
+    Parameters
+    ----------
+    classes
+        Class name per row (e.g. the attack type; ``"normal"`` for normal rows).
+    y_pred
+        0/1 decisions per row.
+    mapping
+        Optional class name → category; names missing from it keep their own name.
+    normal
+        Names of the normal class(es), listed last.
+
+    Returns
+    -------
+    dict
+        Per class (or category): ``n`` rows, ``detected`` (flagged) rows and their ``rate``;
+        attack classes first, then the normal ones, each group sorted by name.
+
+    Raises
+    ------
+    hourglass.errors.InputError
+        When the lengths differ or a decision is not 0/1.
+
     Examples
     --------
     >>> per_class_detection(["normal", "smurf", "smurf", "nmap"], [0, 1, 0, 1],
@@ -258,6 +280,27 @@ def threshold_curve(y_true: object, scores: object, n_points: int = 200) -> dict
     is), each used as "flag if score > threshold". Multiply ``alert_share`` by the event rate
     for alerts per day.
 
+    Parameters
+    ----------
+    y_true
+        1 for anomalies, 0 for normal rows.
+    scores
+        Finite anomaly scores (higher = more anomalous).
+    n_points
+        Candidate thresholds (quantiles of the scores; ties merged), >= 1.
+
+    Returns
+    -------
+    dict
+        Arrays of one value per distinct candidate: ``threshold``, ``precision`` (1 where
+        nothing is flagged), ``recall``, ``fpr`` and ``alert_share``.
+
+    Raises
+    ------
+    hourglass.errors.InputError
+        No scores, a non-finite score, labels that are not 0/1 or of another length, or a
+        wrong ``n_points``.
+
     Examples
     --------
     >>> c = threshold_curve([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9], n_points=5)
@@ -304,6 +347,38 @@ def evaluate_scores(
     other class are ``None`` (shown as n/a), not a trivial 1 or 0: without normal rows the
     precision, F1 and false-positive rate; without anomalies the precision, F1, recall and
     detection rate; either way each precision@k.
+
+    Parameters
+    ----------
+    y_true
+        1 for anomalies, 0 for normal rows.
+    scores
+        Finite anomaly scores (higher = more anomalous).
+    y_pred
+        0/1 decisions at the model's threshold.
+    classes
+        Optional class name per row, for detection per class.
+    categories
+        Optional class name → category, for detection per category (needs ``classes``).
+    normal
+        Names of the normal class(es).
+    events_per_day
+        Event rate, for alerts per day (``None``: not reported).
+    ks
+        The ``k`` of precision@k (those above the row count are left out).
+
+    Returns
+    -------
+    dict
+        The keys of :func:`binary_metrics`, ``alerts_per_10k``, ``alerts_per_day``,
+        ``events_per_day``, ``precision_at_k`` (by ``str(k)``), and with ``classes``
+        ``per_class`` (and ``per_category``) as :func:`per_class_detection` gives them.
+
+    Raises
+    ------
+    hourglass.errors.InputError
+        No rows, a non-finite score, labels or decisions that are not 0/1 or of another
+        length, or a ``k`` that is not a positive integer.
 
     Examples
     --------

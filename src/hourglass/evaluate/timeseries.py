@@ -41,6 +41,21 @@ __all__ = ["events", "point_adjust", "time_to_detect", "timeseries_metrics"]
 def events(labels: object) -> list[tuple[int, int]]:
     """Maximal runs of 1s as ``(start, end)`` pairs, ``end`` exclusive.
 
+    Parameters
+    ----------
+    labels
+        0 / 1 per time step.
+
+    Returns
+    -------
+    list of tuple of int
+        ``(start, end)`` of each event, in order.
+
+    Raises
+    ------
+    hourglass.errors.InputError
+        When a label is not 0 or 1.
+
     Examples
     --------
     >>> events([0, 1, 1, 0, 0, 1])
@@ -87,6 +102,23 @@ def point_adjust(y_true: object, y_pred: object) -> np.ndarray:
 
 def time_to_detect(y_true: object, y_pred: object) -> list[int | None]:
     """Steps from each event's start to its first flagged step; ``None`` for a missed event.
+
+    Parameters
+    ----------
+    y_true
+        0 / 1 per time step; a run of 1s is one event.
+    y_pred
+        0 / 1 (flagged) per time step.
+
+    Returns
+    -------
+    list of int or None
+        One entry per event of ``y_true``, in order.
+
+    Raises
+    ------
+    hourglass.errors.InputError
+        When a value is not 0 or 1, or the lengths differ.
 
     Examples
     --------

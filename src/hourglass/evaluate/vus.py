@@ -70,7 +70,12 @@ def vus_pr(y_true: object, scores: object, sliding_window: int = 100,
            n_thresholds: int = 250) -> float | None:
     """VUS-PR of one scored series, TSB-AD's definition (see the module docstring).
 
-    Parameters and return value as for :func:`vus_volumes`, which computes VUS-ROC beside it.
+    Parameters as for :func:`vus_volumes`, which computes VUS-ROC beside it.
+
+    Returns
+    -------
+    float or None
+        VUS-PR in [0, 1]; ``None`` when the labels hold a single class.
 
     Examples
     --------
@@ -87,7 +92,12 @@ def vus_roc(y_true: object, scores: object, sliding_window: int = 100,
             n_thresholds: int = 250) -> float | None:
     """VUS-ROC of one scored series, TSB-AD's definition (see the module docstring).
 
-    Parameters and return value as for :func:`vus_volumes`.
+    Parameters as for :func:`vus_volumes`.
+
+    Returns
+    -------
+    float or None
+        VUS-ROC in [0, 1]; ``None`` when the labels hold a single class.
 
     Examples
     --------
@@ -217,6 +227,23 @@ def tsb_sliding_window(x: object, max_lag: int = 400) -> int:
     Follows TSB-AD's ``find_length_rank(data[:, 0], rank=1)``: ACF of the first 20,000 steps up
     to ``max_lag``, lags below 3 ignored, the highest local maximum (strictly above both
     neighbours) chosen; 125 when there is none or it lies outside [3, 300] (offsets as there).
+
+    Parameters
+    ----------
+    x
+        The series: one value per step, or steps × channels (only the first channel is used).
+    max_lag
+        The largest lag of the ACF looked at.
+
+    Returns
+    -------
+    int
+        The buffer ``L`` for :func:`vus_volumes`'s ``sliding_window``.
+
+    Raises
+    ------
+    hourglass.errors.InputError
+        A series that is empty, has no channels, or holds non-numeric, NaN or infinite values.
 
     Examples
     --------
