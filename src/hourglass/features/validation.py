@@ -32,6 +32,18 @@ def check_array(
     what
         Name of the argument, for messages.
 
+    Returns
+    -------
+    numpy.ndarray
+        ``X`` as a C-contiguous 2-D float32 array.
+
+    Raises
+    ------
+    hourglass.errors.InputError
+        ``None``, a sparse or masked array, non-numeric or complex values, not 2-D (a 1-D
+        input is refused with the reshape to use), no rows or columns, the wrong number of
+        columns, or NaN, infinite or float32-overflowing values.
+
     Examples
     --------
     >>> check_array([[1, 2], [3, 4]]).dtype
@@ -135,6 +147,26 @@ def _is_binary(value: object) -> bool:
 
 def check_labels(y: object, n_rows: int, *, what: str = "y") -> np.ndarray:
     """Return binary labels (0 normal, 1 anomaly) as an int8 array, or raise :class:`InputError`.
+
+    Parameters
+    ----------
+    y
+        Labels, one per row (numbers, booleans or their text, e.g. ``"1"``).
+    n_rows
+        The number of rows they must label.
+    what
+        Name of the argument, for messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        Flat ``int8`` array of 0/1.
+
+    Raises
+    ------
+    hourglass.errors.InputError
+        Labels of another count, nested lists of uneven length, or a value that is not 0 or 1
+        (a missing label named by its row).
 
     Examples
     --------
