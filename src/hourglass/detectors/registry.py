@@ -120,6 +120,11 @@ CAPABILITIES: dict[str, tuple[str, ...]] = {
 def available() -> list[str]:
     """Registered detector names.
 
+    Returns
+    -------
+    list of str
+        The names, in registry order (as ``hourglass models`` lists them).
+
     Examples
     --------
     >>> "autoencoder" in available()
@@ -130,6 +135,11 @@ def available() -> list[str]:
 
 def entries() -> dict[str, Entry]:
     """Name → :class:`Entry`, read without importing any detector (nor torch).
+
+    Returns
+    -------
+    dict
+        A copy of the registry: name → its :class:`Entry` (class path, input kind, summary).
 
     Examples
     --------
@@ -185,6 +195,11 @@ def name_of(cls: type) -> str:
     str
         Its name in the registry, as ``hourglass models`` lists it.
 
+    Raises
+    ------
+    InputError
+        ``cls`` is not a registered detector.
+
     Examples
     --------
     >>> from hourglass.detectors import AutoEncoder
@@ -202,6 +217,16 @@ def docstring_summary(cls: type) -> str:
     """The first paragraph of ``cls``'s docstring as one line of plain text (what an entry's
     ``summary`` must say).
 
+    Parameters
+    ----------
+    cls
+        A class (any; one without a docstring gives ``""``).
+
+    Returns
+    -------
+    str
+        The first paragraph, whitespace collapsed and double backticks removed.
+
     Examples
     --------
     >>> docstring_summary(get("autoencoder")) == entries()["autoencoder"].summary
@@ -213,6 +238,11 @@ def docstring_summary(cls: type) -> str:
 
 def describe() -> dict[str, str]:
     """Name → summary (the first paragraph of the class docstring), for ``hourglass models``.
+
+    Returns
+    -------
+    dict
+        Registered name → one-line summary, in registry order (no detector is imported).
 
     Examples
     --------
