@@ -345,6 +345,29 @@ class Pipeline:
         from the labelled training data, never from the data you evaluate on.
         ``info["threshold_fit"]`` records which. A fit that fails leaves the pipeline as it was
         (unfitted, or with its earlier fit), not with new features and the old detector.
+
+        Parameters
+        ----------
+        df
+            Training rows (normal, unless ``y`` marks some).
+        y
+            Optional 0/1 labels (1 = known anomaly), as above.
+        X_val, y_val
+            Optional labelled validation rows for the threshold (both or neither).
+
+        Returns
+        -------
+        Pipeline
+            ``self``, fitted (``features_``, ``detector_``, ``info``).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from hourglass import Pipeline, AutoEncoder
+        >>> df = pd.DataFrame({"a": np.arange(50.0), "b": np.arange(50.0) % 7})
+        >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0)).fit(df)
+        >>> pipe.info["n_train_rows"], pipe.threshold_.describe()
+        (50, 'percentile 99.0 of held-out normal scores')
         """
         before = {**self.__dict__, "info": dict(self.info)}
         try:
@@ -1009,7 +1032,28 @@ class Pipeline:
         return np.column_stack([1.0 - p, p])
 
     def model_card(self) -> dict[str, str]:
-        """What a reader of a report needs to know about this model, as plain strings."""
+        """What a reader of a report needs to know about this model, as plain strings.
+
+        Returns
+        -------
+        dict
+            Heading → text: the data, features, model, threshold rule and what it was fitted
+            on, calibration, events per day, training time and library versions.
+
+        Raises
+        ------
+        hourglass.errors.NotFittedError
+            Before :meth:`fit`.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from hourglass import Pipeline, AutoEncoder
+        >>> df = pd.DataFrame({"a": np.arange(50.0), "b": np.arange(50.0) % 7})
+        >>> card = Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0)).fit(df).model_card()
+        >>> card["data"]
+        'n/a (generic layout); 50 training rows'
+        """
         self._check_fitted()
         from hourglass.detectors import registry
 
@@ -1155,7 +1199,26 @@ class Pipeline:
         return getattr(self.detector_, "stream_threshold_", None)
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the artefact directory (``config.json`` + ``weights.safetensors``)."""
+        """Write the artefact directory (``config.json`` + ``weights.safetensors``).
+
+        Parameters
+        ----------
+        path
+            The directory to write; :func:`hourglass.load` reads it back.
+
+        Examples
+        --------
+        >>> import os, tempfile, numpy as np, pandas as pd
+        >>> from hourglass import Pipeline, AutoEncoder, load
+        >>> df = pd.DataFrame({"a": np.arange(50.0), "b": np.arange(50.0) % 7})
+        >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0)).fit(df)
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     pipe.save(os.path.join(tmp, "model"))
+        ...     sorted(os.listdir(os.path.join(tmp, "model")))
+        ...     bool(np.array_equal(load(os.path.join(tmp, "model")).score(df), pipe.score(df)))
+        ['config.json', 'weights.safetensors']
+        True
+        """
         from hourglass.pipeline.artefact import save
 
         save(self, path)
