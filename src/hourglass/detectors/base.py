@@ -418,6 +418,34 @@ class BaseDetector(BaseEstimator):
         A refit starts from nothing: the previous fit's state is dropped first, so a fit that
         fails leaves the detector unfitted (``score`` raises ``NotFittedError``), never half one
         fit and half the other.
+
+        Parameters
+        ----------
+        X
+            Training rows × features (a DataFrame's column names are kept).
+        y
+            Optional 0/1 labels (1 = known anomaly), one per row.
+
+        Returns
+        -------
+        BaseDetector
+            ``self``, fitted (``threshold_``, ``calibrator_``, ``val_scores_`` ...).
+
+        Raises
+        ------
+        hourglass.errors.InputError
+            Rows that are not finite numbers, or labels that are not 0/1 (one per row).
+        ValueError
+            A hyper-parameter out of range (as :meth:`validate_params`).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from hourglass.detectors import AutoEncoder
+        >>> X = np.random.default_rng(0).normal(size=(100, 3)).astype("float32")
+        >>> ae = AutoEncoder(hidden=(4, 2), epochs=1, verbose=0).fit(X)
+        >>> ae.n_features_in_, ae.val_scores_.size   # 10% of the rows held out
+        (3, 10)
         """
         self._forget_fit()
         return self._fit_rows(X, y, warm=False)
@@ -601,7 +629,22 @@ class BaseDetector(BaseEstimator):
     def val_scores_source(self) -> str:
         """What ``val_scores_`` (the scores the threshold and the calibration are fitted on)
         are: :data:`~hourglass.thresholds.HELD_OUT`, or :data:`~hourglass.thresholds.TRAINING`
-        when nothing was held out (``validation_fraction=0`` or under 10 rows)."""
+        when nothing was held out (``validation_fraction=0`` or under 10 rows).
+
+        Returns
+        -------
+        str
+            :data:`~hourglass.thresholds.HELD_OUT` or :data:`~hourglass.thresholds.TRAINING`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from hourglass.detectors import AutoEncoder
+        >>> X = np.random.default_rng(0).normal(size=(100, 3)).astype("float32")
+        >>> ae = AutoEncoder(hidden=(4, 2), epochs=1, verbose=0).fit(X)
+        >>> ae.val_scores_source()
+        'held-out normal scores'
+        """
         if not hasattr(self, "val_index_"):
             raise DetectorNotFittedError(f"{type(self).__name__} is not fitted; call fit(X) first")
         return HELD_OUT if len(self.val_index_) else TRAINING
@@ -635,21 +678,108 @@ class BaseDetector(BaseEstimator):
         return overflow_as_inf(np.asarray(self._score(self._validate(X, reset=False)), dtype=np.float64))
 
     def decision_function(self, X: object) -> np.ndarray:
-        """Alias of :meth:`score` (PyOD's name)."""
+        """Alias of :meth:`score` (PyOD's name).
+
+        Parameters
+        ----------
+        X
+            Rows × the features the detector was fitted on.
+
+        Returns
+        -------
+        numpy.ndarray
+            One anomaly score per row (higher = more anomalous).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from hourglass.detectors import AutoEncoder
+        >>> X = np.random.default_rng(0).normal(size=(100, 3)).astype("float32")
+        >>> ae = AutoEncoder(hidden=(4, 2), epochs=1, verbose=0).fit(X)
+        >>> bool(np.array_equal(ae.decision_function(X[:3]), ae.score(X[:3])))
+        True
+        """
         return self.score(X)
 
     def predict(self, X: object) -> np.ndarray:
-        """0 (normal) or 1 (anomaly) per row, from the fitted threshold."""
+        """0 (normal) or 1 (anomaly) per row, from the fitted threshold.
+
+        Parameters
+        ----------
+        X
+            Rows × the features the detector was fitted on.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``int8`` 0/1 per row.
+
+        Raises
+        ------
+        hourglass.errors.NotFittedError
+            Before :meth:`fit`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from hourglass.detectors import AutoEncoder
+        >>> X = np.random.default_rng(0).normal(size=(100, 3)).astype("float32")
+        >>> ae = AutoEncoder(hidden=(4, 2), epochs=1, verbose=0).fit(X)
+        >>> ae.predict(np.r_[X[:1], X[:1] + 20]).tolist()
+        [0, 1]
+        """
         return self.threshold_predict(self.score(X))
 
     def threshold_predict(self, scores: np.ndarray) -> np.ndarray:
-        """Apply the fitted threshold to scores already computed."""
+        """Apply the fitted threshold to scores already computed.
+
+        Parameters
+        ----------
+        scores
+            Scores from :meth:`score`.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``int8`` 0/1 per score.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from hourglass.detectors import AutoEncoder
+        >>> X = np.random.default_rng(0).normal(size=(100, 3)).astype("float32")
+        >>> ae = AutoEncoder(hidden=(4, 2), epochs=1, verbose=0).fit(X)
+        >>> s = ae.score(X)
+        >>> bool(np.array_equal(ae.threshold_predict(s), ae.predict(X)))
+        True
+        """
         self._check_fitted()
         return self.threshold_.predict(scores)
 
     def calibrated_score(self, X: object) -> np.ndarray:
         """Anomaly probability in [0, 1]: the share of held-out normal scores below each score
-        (GPD-smoothed in the tail). Monotone in :meth:`score`, comparable across models."""
+        (GPD-smoothed in the tail). Monotone in :meth:`score`, comparable across models.
+
+        Parameters
+        ----------
+        X
+            Rows × the features the detector was fitted on.
+
+        Returns
+        -------
+        numpy.ndarray
+            One probability per row.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from hourglass.detectors import AutoEncoder
+        >>> X = np.random.default_rng(0).normal(size=(100, 3)).astype("float32")
+        >>> ae = AutoEncoder(hidden=(4, 2), epochs=1, verbose=0).fit(X)
+        >>> p = ae.calibrated_score(np.r_[X[:1], X[:1] + 20])
+        >>> bool(p[0] < p[1] <= 1.0)
+        True
+        """
         return self.calibrate(self.score(X))
 
     def predict_proba(self, X: object) -> np.ndarray:
@@ -672,13 +802,54 @@ class BaseDetector(BaseEstimator):
         return np.column_stack([1.0 - p, p])
 
     def calibrate(self, scores: np.ndarray) -> np.ndarray:
-        """Map raw scores already computed to anomaly probabilities (see :meth:`calibrated_score`)."""
+        """Map raw scores already computed to anomaly probabilities (see :meth:`calibrated_score`).
+
+        Parameters
+        ----------
+        scores
+            Scores from :meth:`score`.
+
+        Returns
+        -------
+        numpy.ndarray
+            One probability in [0, 1] per score.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from hourglass.detectors import AutoEncoder
+        >>> X = np.random.default_rng(0).normal(size=(100, 3)).astype("float32")
+        >>> ae = AutoEncoder(hidden=(4, 2), epochs=1, verbose=0).fit(X)
+        >>> bool(np.array_equal(ae.calibrate(ae.score(X[:5])), ae.calibrated_score(X[:5])))
+        True
+        """
         self._check_fitted()
         return self.calibrator_.transform(scores)
 
     def severity(self, scores: np.ndarray) -> np.ndarray:
         """``low`` / ``medium`` / ``high`` / ``critical`` per raw score (rarity among normal scores);
-        ``None`` for a NaN score."""
+        ``None`` for a NaN score.
+
+        Parameters
+        ----------
+        scores
+            Scores from :meth:`score`.
+
+        Returns
+        -------
+        numpy.ndarray
+            Object array of severity names (see :meth:`Calibrator.severity
+            <hourglass.thresholds.Calibrator.severity>`).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from hourglass.detectors import AutoEncoder
+        >>> X = np.random.default_rng(0).normal(size=(100, 3)).astype("float32")
+        >>> ae = AutoEncoder(hidden=(4, 2), epochs=1, verbose=0).fit(X)
+        >>> ae.severity(ae.score(np.r_[X[:1], X[:1] + 20])).tolist()
+        ['low', 'critical']
+        """
         self._check_fitted()
         return self.calibrator_.severity(scores)
 
@@ -689,6 +860,35 @@ class BaseDetector(BaseEstimator):
         Without ``scores`` it is fitted on the held-out normal scores kept from ``fit``. With
         ``scores`` (and labels ``y``, 1 = anomaly) it is fitted on that validation set; a rule that
         needs labels (best F1) must get them, and the set must not be the one evaluated later.
+
+        Parameters
+        ----------
+        threshold
+            The new rule (a copy of it is fitted; ``threshold`` itself is kept as the parameter).
+        scores
+            Optional validation scores to fit it on.
+        y
+            Optional 0/1 labels of those scores.
+
+        Returns
+        -------
+        BaseDetector
+            ``self``, with the new ``threshold_``.
+
+        Raises
+        ------
+        hourglass.errors.InputError
+            Labels without scores, no held-out scores kept, or scores the rule cannot fit on.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from hourglass.detectors import AutoEncoder
+        >>> X = np.random.default_rng(0).normal(size=(100, 3)).astype("float32")
+        >>> ae = AutoEncoder(hidden=(4, 2), epochs=1, verbose=0).fit(X)
+        >>> from hourglass.thresholds import Percentile
+        >>> ae.set_threshold(Percentile(90)).threshold_
+        percentile 90 of held-out normal scores
         """
         self._check_fitted()
         _check_threshold_kind(threshold)  # else an AttributeError from a string's get_params
@@ -711,7 +911,21 @@ class BaseDetector(BaseEstimator):
         return self
 
     def validate_params(self) -> None:
-        """Check hyper-parameters now (``fit`` does it too); raises ``ValueError`` naming one."""
+        """Check hyper-parameters now (``fit`` does it too); raises ``ValueError`` naming one.
+
+        Raises
+        ------
+        ValueError
+            Naming the first wrong hyper-parameter.
+
+        Examples
+        --------
+        >>> from hourglass.detectors import AutoEncoder
+        >>> AutoEncoder(validation_fraction=1.5).validate_params()
+        Traceback (most recent call last):
+        ...
+        ValueError: validation_fraction must be in [0, 1), got 1.5
+        """
         check_numeric_params(self, refuse_none=True)
         self._validation_fraction()
         self._check_params()
@@ -901,7 +1115,24 @@ class BaseDetector(BaseEstimator):
         return int(np.random.SeedSequence(seed).generate_state(1, dtype=np.uint32)[0])
 
     def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        """Fitted state as (plain-JSON dict, named arrays) — what an artefact stores."""
+        """Fitted state as (plain-JSON dict, named arrays) — what an artefact stores.
+
+        Returns
+        -------
+        tuple of (dict, dict)
+            The plain-JSON state (features, threshold, calibration, the model's own) and the
+            named arrays (held-out scores, weights).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from hourglass.detectors import AutoEncoder
+        >>> X = np.random.default_rng(0).normal(size=(100, 3)).astype("float32")
+        >>> ae = AutoEncoder(hidden=(4, 2), epochs=1, verbose=0).fit(X)
+        >>> meta, arrays = ae.get_state()
+        >>> meta["n_features_in"], "val_scores" in arrays
+        (3, True)
+        """
         self._check_fitted()
         # the rule saved with the parameters is checked on load: a Percentile(150) set after fit
         # (which scores: the fitted threshold is another) saved a model that did not load
@@ -919,7 +1150,33 @@ class BaseDetector(BaseEstimator):
         return meta, arrays
 
     def set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> BaseDetector:
-        """Restore what :meth:`get_state` returned (on a detector built with the same params)."""
+        """Restore what :meth:`get_state` returned (on a detector built with the same params).
+
+        Parameters
+        ----------
+        meta, arrays
+            What :meth:`get_state` returned.
+
+        Returns
+        -------
+        BaseDetector
+            ``self``, fitted as the detector the state came from.
+
+        Raises
+        ------
+        hourglass.errors.InputError
+            When the state misses a part.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from hourglass.detectors import AutoEncoder
+        >>> X = np.random.default_rng(0).normal(size=(100, 3)).astype("float32")
+        >>> ae = AutoEncoder(hidden=(4, 2), epochs=1, verbose=0).fit(X)
+        >>> again = ae.clone().set_state(*ae.get_state())
+        >>> bool(np.array_equal(again.score(X), ae.score(X)))
+        True
+        """
         try:
             self.n_features_in_ = int(meta["n_features_in"])
             if meta.get("feature_names_in") is not None:
@@ -951,7 +1208,19 @@ class BaseDetector(BaseEstimator):
         return None
 
     def clone(self) -> BaseDetector:
-        """Unfitted copy with the same parameters (``sklearn.base.clone``)."""
+        """Unfitted copy with the same parameters (``sklearn.base.clone``).
+
+        Returns
+        -------
+        BaseDetector
+            A new, unfitted detector of the same class and parameters.
+
+        Examples
+        --------
+        >>> from hourglass.detectors import AutoEncoder
+        >>> AutoEncoder(hidden=(4, 2)).clone().hidden
+        (4, 2)
+        """
         return sk_clone(self)
 
 
