@@ -548,6 +548,29 @@ class TabularPreprocessor:
         A fit that fails leaves the preprocessor as it was (unfitted, or with its earlier fit),
         not with part of each: a refused refit's transform gave a matrix of no columns, or
         scaled by one fit and encoded by the other, without a word.
+
+        Parameters
+        ----------
+        df
+            Training rows (a DataFrame).
+
+        Returns
+        -------
+        TabularPreprocessor
+            ``self``, fitted (``feature_names_``, ``roles_`` ...).
+
+        Raises
+        ------
+        hourglass.errors.InputError
+            Not a DataFrame, no rows, or columns it cannot read (listed cells, wrong settings).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"bytes": [100.0, 200.0, 150.0, 120.0],
+        ...                    "proto": ["tcp", "udp", "tcp", "tcp"]})
+        >>> TabularPreprocessor().fit(df).feature_names_
+        ['bytes', 'proto=tcp', 'proto=udp', 'proto=<unseen>']
         """
         if not isinstance(df, pd.DataFrame):
             raise InputError(_not_a_frame(df))
@@ -868,6 +891,32 @@ class TabularPreprocessor:
         ``impute="error"``) NaN/inf. The result is always finite. A few rows at a time (up to
         1,024, what the scoring service and ``stream`` send) take a shorter road to the same
         matrix, bit for bit: see :mod:`hourglass.features.small_batch`.
+
+        Parameters
+        ----------
+        df
+            Rows with the training columns (extra columns are ignored).
+
+        Returns
+        -------
+        numpy.ndarray
+            Finite float32 matrix, rows × ``feature_names_``.
+
+        Raises
+        ------
+        hourglass.errors.NotFittedError
+            Before :meth:`fit`.
+        hourglass.errors.InputError
+            As above.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"bytes": [100.0, 200.0, 150.0, 120.0],
+        ...                    "proto": ["tcp", "udp", "tcp", "tcp"]})
+        >>> tp = TabularPreprocessor().fit(df)
+        >>> tp.transform(pd.DataFrame({"bytes": [130.0], "proto": ["icmp"]}))[:, 1:].tolist()
+        [[0.0, 0.0, 1.0]]
         """
         if not hasattr(self, "feature_names_"):
             raise NotFittedError("TabularPreprocessor is not fitted; call fit(df) first")
@@ -1083,7 +1132,25 @@ class TabularPreprocessor:
         return out
 
     def fit_transform(self, df: pd.DataFrame) -> np.ndarray:
-        """``fit(df)`` then ``transform(df)``."""
+        """``fit(df)`` then ``transform(df)``.
+
+        Parameters
+        ----------
+        df
+            Training rows (a DataFrame).
+
+        Returns
+        -------
+        numpy.ndarray
+            The training rows encoded, as :meth:`transform` gives them.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"bytes": [100.0, 200.0, 150.0], "proto": ["tcp", "udp", "tcp"]})
+        >>> TabularPreprocessor().fit_transform(df).shape
+        (3, 4)
+        """
         return self.fit(df).transform(df)
 
     def feature_columns(self) -> list[str]:
