@@ -542,6 +542,30 @@ class EntityWindows:
 
         A fit that fails leaves the features as they were (unfitted, or with their earlier fit),
         not with part of each.
+
+        Parameters
+        ----------
+        df
+            Training rows, with the entity and timestamp columns.
+
+        Returns
+        -------
+        EntityWindows
+            ``self``, fitted (``feature_names_``, ``tabular_`` ...).
+
+        Raises
+        ------
+        hourglass.errors.InputError
+            Not a DataFrame, no rows, a missing entity or timestamp column, times it cannot
+            read, or wrong settings.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"src": ["a", "a", "b", "a"], "ts": [0, 10, 20, 400],
+        ...                    "bytes": [10, 20, 5, 7], "dport": [80, 443, 80, 80]})
+        >>> EntityWindows("src", "ts", bucket="5min", log1p="none").fit(df).feature_names_
+        ['count', 'bytes:mean']
         """
         before = dict(self.__dict__)
         try:
@@ -785,11 +809,50 @@ class EntityWindows:
         return agg[list(KEYS)], self.encode(agg)
 
     def transform(self, df: pd.DataFrame) -> np.ndarray:
-        """The feature matrix: one row per (entity, bucket), in :meth:`aggregate`'s order."""
+        """The feature matrix: one row per (entity, bucket), in :meth:`aggregate`'s order.
+
+        Parameters
+        ----------
+        df
+            Rows with the training columns.
+
+        Returns
+        -------
+        numpy.ndarray
+            Finite float32 matrix, (entity, bucket) rows × ``feature_names_``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"src": ["a", "a", "b", "a"], "ts": [0, 10, 20, 400],
+        ...                    "bytes": [10, 20, 5, 7], "dport": [80, 443, 80, 80]})
+        >>> ew = EntityWindows("src", "ts", bucket="5min", log1p="none").fit(df)
+        >>> ew.transform(df).shape   # (a, 0-5min), (a, 5-10min), (b, 0-5min)
+        (3, 2)
+        """
         return self.transform_with_keys(df)[1]
 
     def fit_transform(self, df: pd.DataFrame) -> np.ndarray:
-        """``fit(df)`` then ``transform(df)``."""
+        """``fit(df)`` then ``transform(df)``.
+
+        Parameters
+        ----------
+        df
+            Training rows, with the entity and timestamp columns.
+
+        Returns
+        -------
+        numpy.ndarray
+            The training rows' (entity, bucket) feature matrix, as :meth:`transform` gives it.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"src": ["a", "a", "b", "a"], "ts": [0, 10, 20, 400],
+        ...                    "bytes": [10, 20, 5, 7], "dport": [80, 443, 80, 80]})
+        >>> EntityWindows("src", "ts", bucket="5min", log1p="none").fit_transform(df).shape
+        (3, 2)
+        """
         return self.fit(df).transform(df)
 
     def feature_columns(self) -> list[str]:
