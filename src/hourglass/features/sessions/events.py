@@ -222,7 +222,33 @@ class EventSessions(EventTables):
     # -- fit / transform ---------------------------------------------------------------------
     def fit(self, data: Any) -> EventSessions:
         """Learn the templates from the training log ``data`` (path or lines) or the keys of
-        an event table."""
+        an event table.
+
+        Parameters
+        ----------
+        data
+            A log file's path, its lines, or an event table (a DataFrame, with ``key_column``
+            or ``message_column``); ``None`` with ``format="keys"`` (nothing to learn).
+
+        Returns
+        -------
+        EventSessions
+            ``self``, fitted (``parser_``, ``feature_names_`` ...).
+
+        Raises
+        ------
+        hourglass.errors.InputError
+            A setting that does not fit the input, a file that cannot be read, or (``strict``)
+            a line that matches no header format.
+
+        Examples
+        --------
+        >>> ops = ["open", "read", "close"]
+        >>> lines = [f"{ops[i % 3]} blk_{i % 4} done {i}" for i in range(12)]
+        >>> pre = EventSessions(format="raw", session_regex=r"blk_\\d+").fit(lines)
+        >>> pre.templates()
+        {1: 'open <BLK> done <NUM>', 2: 'read <BLK> done <NUM>', 3: 'close <BLK> done <NUM>'}
+        """
         self._fit(data, group=False)
         return self
 
@@ -406,7 +432,31 @@ class EventSessions(EventTables):
         return Sessions(ids, seqs, line_nos, stats)
 
     def transform(self, data: Any) -> list[np.ndarray]:
-        """Key sequences of ``data`` (one int64 array per session)."""
+        """Key sequences of ``data`` (one int64 array per session).
+
+        Parameters
+        ----------
+        data
+            A log file's path, its lines, or an event table, as :meth:`fit` took them.
+
+        Returns
+        -------
+        list of numpy.ndarray
+            One int64 array of keys per session, in session order.
+
+        Raises
+        ------
+        hourglass.errors.InputError
+            When no session is found (an empty log, or every line skipped).
+
+        Examples
+        --------
+        >>> ops = ["open", "read", "close"]
+        >>> lines = [f"{ops[i % 3]} blk_{i % 4} done {i}" for i in range(12)]
+        >>> pre = EventSessions(format="raw", session_regex=r"blk_\\d+").fit(lines)
+        >>> [s.tolist() for s in pre.transform(lines)]
+        [[1, 2, 3], [2, 3, 1], [3, 1, 2], [1, 2, 3]]
+        """
         sessions = self.sessions(data)
         if not sessions.sequences:
             where = f"{data}: " if isinstance(data, (str, os.PathLike)) else ""  # a file: named
@@ -419,7 +469,26 @@ class EventSessions(EventTables):
     def fit_transform(self, data: Any) -> list[np.ndarray]:
         """``fit(data)`` then the training sessions, grouped while the log is keyed (a file, or
         an event table's message column, is read twice: templates learnt, then every line keyed
-        with the final ones; not a third time for ``transform``)."""
+        with the final ones; not a third time for ``transform``).
+
+        Parameters
+        ----------
+        data
+            The training log or event table, as :meth:`fit` takes it.
+
+        Returns
+        -------
+        list of numpy.ndarray
+            The training sessions' key sequences, as :meth:`transform` gives them.
+
+        Examples
+        --------
+        >>> ops = ["open", "read", "close"]
+        >>> lines = [f"{ops[i % 3]} blk_{i % 4} done {i}" for i in range(12)]
+        >>> seqs = EventSessions(format="raw", session_regex=r"blk_\\d+").fit_transform(lines)
+        >>> len(seqs), seqs[0].tolist()
+        (4, [1, 2, 3])
+        """
         sessions = self._fit(data, group=True)
         if sessions is None:
             return self.transform(data)
