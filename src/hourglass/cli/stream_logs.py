@@ -43,15 +43,16 @@ def open_log_scorer(pipe: Any, model: Path, *, explain: int | None, keep: list[s
         raise HourglassError(f"{model}: {exc}") from None
 
 
-def _decode(raw: bytes, first: bool) -> str:
-    """A line as ``hourglass score`` reads it: UTF-8 (bad bytes replaced), no CR or NUL; a line
+def _decode(raw: bytes, first: bool, nul: str = "") -> str:
+    """A line as ``hourglass score`` reads it: UTF-8 (bad bytes replaced), no CR, a NUL made
+    ``nul`` (dropped; a space in a key-sequence line, where dropping it would join two keys); a line
     longer than the limit (its first bytes only) as the empty line that knows its length that
     ``score``'s reader gives for it (a bad line, not its first bytes parsed as a whole line)."""
     if type(raw) is not bytes:  # a LongLine (bytes): nothing more to look up for the others
         from hourglass.ingest.logs import TooLongLine
 
         return TooLongLine(raw.length)  # type: ignore[attr-defined]
-    line = raw.decode("utf-8", errors="replace").rstrip("\r").replace("\x00", "")
+    line = raw.decode("utf-8", errors="replace").rstrip("\r").replace("\x00", nul)
     return line.removeprefix("\ufeff") if first else line
 
 
@@ -106,6 +107,7 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
     from hourglass.cli.stream import LineBatcher, stream_guard
 
     start = time.perf_counter()
+    nul = " " if getattr(scorer, "keys_format", False) else ""  # (see _decode)
     started = False
     watch = drift is not None and drift.monitor is not None and scorer.mode == "session"
     closed = [0]
@@ -143,7 +145,7 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
                 if not raw:  # the log is quiet: sessions may have gone idle meanwhile
                     write(scorer.tick())
                     continue
-                lines = [(n, _decode(b, n == 1)) for n, b in raw]
+                lines = [(n, _decode(b, n == 1, nul)) for n, b in raw]
                 started = True
                 problem = None
                 if on_bad_rows == "error":

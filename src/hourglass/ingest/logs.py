@@ -383,9 +383,12 @@ def compressed_kind(head: bytes) -> tuple[str, str] | None:
     return next(((name, tool) for magic, name, tool in _PACKED if magic.match(head)), None)
 
 
-def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None) -> Iterator[str]:
+def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None, *,
+               nul: str = "") -> Iterator[str]:
     """Stream the lines of a text file (``.gz`` read directly); undecodable bytes are replaced
-    by U+FFFD and counted in ``stats.bad_encoding``; NUL bytes are dropped. A line longer than
+    by U+FFFD and counted in ``stats.bad_encoding``; NUL bytes become ``nul``: dropped (the
+    padding a log truncated in place leaves), or a space for a key file, where dropping one
+    would join two keys (``5\\x005`` read as 55). A line longer than
     :data:`MAX_LINE_BYTES` is not kept: it comes as an empty :class:`TooLongLine` (so the
     lines after it keep their numbers).
 
@@ -419,7 +422,7 @@ def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None) ->
             cr = cr_ended(fh.read(1 << 16))  # as the table formats' readers take them
         with (gzip.open if gz else open)(p, "rb") as fh:
             if fh.peek(2)[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 (Windows tools write it)
-                yield from _utf16_lines(fh, stats)
+                yield from _utf16_lines(fh, stats, nul)
                 return
             readline = cr_lines(fh).readline if cr else fh.readline
             for lineno, raw in enumerate(_bounded(readline, MAX_LINE_BYTES, b"\n")):
@@ -434,7 +437,7 @@ def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None) ->
                         stats.bad_encoding += 1
                 if lineno == 0:
                     line = line.removeprefix("\ufeff")  # a UTF-8 byte-order mark
-                yield line.rstrip("\r\n").replace("\x00", "")
+                yield line.rstrip("\r\n").replace("\x00", nul)
     except READ_ERRORS as exc:
         raise InputError(f"{p}: cannot read ({read_problem(exc)})") from None
 
@@ -461,7 +464,7 @@ one str ('app.log'); a file's lines are hourglass.ingest.logs.file_lines(path)
                          "hourglass.ingest.logs.file_lines(path)")
 
 
-def _utf16_lines(fh: Any, stats: ParseStats | None) -> Iterator[str]:
+def _utf16_lines(fh: Any, stats: ParseStats | None, nul: str = "") -> Iterator[str]:
     """The lines of a UTF-16 file with a byte-order mark; undecodable units are replaced and
     counted like bad UTF-8."""
     text = io.TextIOWrapper(fh, encoding="utf-16", errors="replace", newline=None)
@@ -472,7 +475,7 @@ def _utf16_lines(fh: Any, stats: ParseStats | None) -> Iterator[str]:
             continue
         if "\ufffd" in line and stats is not None:
             stats.bad_encoding += 1
-        yield line.rstrip("\r\n").replace("\x00", "")
+        yield line.rstrip("\r\n").replace("\x00", nul)
 
 
 def _tree_to_json(node: Any) -> dict[str, Any]:
@@ -1239,12 +1242,13 @@ class LogParser:
 class _Counted:
     """Lines read from a file, with the reader's encoding counts (see :func:`read_lines`)."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], nul: str = "") -> None:
         self.stats = ParseStats()
         self.path = path
+        self.nul = nul
 
     def __iter__(self) -> Iterator[str]:
-        return read_lines(self.path, self.stats)
+        return read_lines(self.path, self.stats, nul=self.nul)
 
 
 def _where(lines: object) -> str:
@@ -1351,7 +1355,8 @@ def _text_times(text: pd.Series, dayfirst: bool | None) -> tuple[np.ndarray, boo
     return secs, told
 
 
-def file_lines(path: str | os.PathLike[str]) -> Iterable[str]:
+def file_lines(path: str | os.PathLike[str], *, nul: str = "") -> Iterable[str]:
     """Lines of a log file for :meth:`LogParser.fit` / :meth:`LogParser.parse`, with bad
-    encodings counted by the reader (bytes, not replaced characters already in the text)."""
-    return _Counted(path)
+    encodings counted by the reader (bytes, not replaced characters already in the text);
+    ``nul`` is what a NUL byte becomes (see :func:`read_lines`)."""
+    return _Counted(path, nul)

@@ -154,9 +154,9 @@ class EventSessions(EventTables):
                               order_by_time=self.is_table and self.time_column is not None)
 
     @staticmethod
-    def _lines(data: Any) -> tuple[Iterable[str], str]:
+    def _lines(data: Any, nul: str = "") -> tuple[Iterable[str], str]:
         if isinstance(data, (str, os.PathLike)):
-            return file_lines(data), str(data)
+            return file_lines(data, nul=nul), str(data)
         if isinstance(data, pd.DataFrame):
             raise InputError("a DataFrame is an event table: give EventSessions key_column or "
                              "message_column (CLI: --key-col / --message-col) and session_column")
@@ -328,7 +328,7 @@ class EventSessions(EventTables):
         if self.is_table:
             return self._table_sessions(data, learn=False)
         if self.format == "keys":
-            lines, source = self._lines(data)
+            lines, source = self._lines(data, nul=" ")  # a NUL between two keys parts them
             ids, seqs, counts = read_key_sequences(lines, strict=self.strict, source=source)
             if not seqs and counts["unmatched"]:  # e.g. comma-separated keys, or another log format
                 raise InputError(f"{source}: no line is a key sequence (space-separated integers "

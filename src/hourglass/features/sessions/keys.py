@@ -68,7 +68,7 @@ def key_sequence(text: str) -> np.ndarray | None:
     >>> key_sequence(" 5 5 22 ").tolist(), key_sequence("5_0"), key_sequence("+5"), key_sequence("")
     ([5, 5, 22], None, None, None)
     """
-    toks = text.split()
+    toks = text.replace("\x00", " ").split()  # a NUL parts two keys (never joins them)
     if not toks or not all(t.isascii() and t.isdigit() for t in toks):
         return None
     try:
