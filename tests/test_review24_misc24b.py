@@ -24,3 +24,33 @@ def test_nul_in_a_streamed_key_line_parts_keys():
 
     assert key_sequence(_decode(b"5\x00\x005", False, " ")).tolist() == [5, 5]
     assert _decode(b"a\x00b", False) == "ab"  # a log's line still drops it
+
+
+def test_event_table_quotes_a_year_9999_time_as_written(tmp_path, caplog):
+    # was: the warning quoted pandas' form of the CSV's typed time ('9999-12-31 23:59:59')
+    rows = ["time,session,key"] + [f"2026-03-01T10:00:{i:02d},s{i % 3},{i % 2}" for i in range(30)]
+    path = tmp_path / "events.csv"
+    path.write_text("\n".join([*rows, "9999-12-31T23:59:59,s1,1"]) + "\n")
+    pre = EventSessions(key_column="key", session_column="session", time_column="time")
+    stats = pre.fit(path).sessions(path).stats
+    assert stats["first_without_time"] == "row 31, '9999-12-31T23:59:59'"
+
+
+def test_series_stream_says_why_a_year_9999_time_is_none():
+    # was: "not a time ('9999-12-31T23:59:59')", without the 1677-2262 reason the file reader gives
+    import pandas as pd
+
+    from hourglass import Pipeline
+    from hourglass.detectors import TCNAutoEncoder
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+    from hourglass.serve.series_stream import SeriesStreamScorer
+
+    t = np.arange(60)
+    df = pd.DataFrame({"ts": (pd.Timestamp("2024-05-01") + pd.to_timedelta(t * 10, unit="s"))
+                       .strftime("%Y-%m-%dT%H:%M:%S"), "cpu": np.sin(t / 6)})
+    pipe = Pipeline(TCNAutoEncoder(window=8, channels=(4,), epochs=1, verbose=0, random_state=0),
+                    features=TimeSeriesPreprocessor("ts")).fit(df)
+    row = {"ts": "9999-12-31T23:59:59", "cpu": 0.5}
+    _, bad = SeriesStreamScorer.from_pipeline(pipe).feed([(1, row)])
+    assert bad == [(1, "timestamp 'ts': not a time ('9999-12-31T23:59:59': read as a time outside "
+                       "1677-2262, the range times are held in)")]

@@ -22,6 +22,7 @@ Outputs write UTC: ECS ``@timestamp`` always as ISO-8601 with ``Z``; tables as I
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import time
@@ -34,7 +35,7 @@ import pandas as pd
 from hourglass._numbers import wide_ints_as_inf
 from hourglass.errors import InputError
 
-__all__ = ["FUTURE_LIMIT", "DateOrderError", "chunk_dayfirst", "epoch_seconds", "frequency",
+__all__ = ["FUTURE_LIMIT", "DateOrderError", "TimeRangeError", "cell_text", "chunk_dayfirst", "epoch_seconds", "frequency",
            "future_problem", "holds_numeric_dates", "infer_dayfirst", "mixed_units", "parse_timestamps",
            "past_range", "quoted_cell", "read_timestamps", "steps_per_day", "time_length", "unreadable_times",
            "yymmdd_times"]
@@ -79,6 +80,13 @@ _CLOCK = (r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d*)?)?(?:\s?[AaPp]\.?[Mm]\.?)?"
           r"(?:\s?(?:[Zz]|[+-]\d{2}(?::?\d{2})?|(?:GMT|UTC)(?:[+-]\d{1,2}(?::?\d{2})?)?))?")
 # 01/02/2026, 1.2.26, 01-02-2026: day and month in an order the text does not say
 _NUMERIC_DATE = r"(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?:\d{4}|\d{2})(?!\d)"
+
+
+class TimeRangeError(InputError):
+    """A time that reads past pandas' nanosecond range (``detail``: why, without the column and
+    row, for one-value callers such as a stream's row)."""
+
+    detail = "read as a time outside 1677-2262, the range times are held in"
 
 
 class DateOrderError(InputError):
@@ -520,8 +528,8 @@ def _read_timestamps(s: pd.Series, column: str, dayfirst: bool | None
         past = _out_of_range(ts)  # a CSV's or Parquet's '3000-05-01T01:40:00', typed as a time
         if past.any():  # (every later step failed with pandas' 'Out of bounds nanosecond timestamp')
             i = int(np.flatnonzero(past)[0])
-            raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({str(ts[i])!r}: "
-                             "a time outside 1677-2262, the range times are held in)")
+            raise TimeRangeError(f"column {column!r}: row {i + 1} is not a timestamp "
+                                 f"({quoted_cell(ts[i])}: {TimeRangeError.detail})")
         return (ts.tz_convert("UTC") if ts.tz is not None else ts), None
     if pd.api.types.is_complex_dtype(s):  # float64 would drop the imaginary parts unsaid
         raise InputError(f"column {column!r}: holds complex numbers, not times")
@@ -641,8 +649,8 @@ def _read_timestamps(s: pd.Series, column: str, dayfirst: bool | None
         past = _out_of_range(ts)
         if past.any():
             i = int(np.flatnonzero(past)[0])
-            raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({text.iloc[i]!r}: "
-                             "read as a time outside 1677-2262, the range times are held in)")
+            raise TimeRangeError(f"column {column!r}: row {i + 1} is not a timestamp "
+                                 f"({text.iloc[i]!r}: {TimeRangeError.detail})")
     return (ts.tz_convert("UTC") if ts.tz is not None else ts), (bool(dayfirst) if numeric else None)
 
 
@@ -717,7 +725,24 @@ def quoted_cell(x: Any) -> str:
     ('true', 'false', '7', "'x'")
     """
     x = x.item() if isinstance(x, np.generic) else x
+    if isinstance(x, dt.datetime):  # a time a reader typed: as the file writes it
+        return repr(cell_text(x))
     return ("true" if x else "false") if isinstance(x, bool) else repr(x)
+
+
+def cell_text(x: Any) -> str:
+    """A cell's text as the file has it: a time a reader typed (a CSV's or a Parquet's) in ISO
+    8601, the form such readers read (``9999-12-31T23:59:59``, not pandas' ``9999-12-31
+    23:59:59``), anything else as ``str`` gives it.
+
+    Examples
+    --------
+    >>> cell_text(pd.Timestamp("9999-12-31T23:59:59")), cell_text(pd.Timestamp("2026-03-29", tz="UTC"))
+    ('9999-12-31T23:59:59', '2026-03-29T00:00:00+00:00')
+    >>> cell_text(5), cell_text(pd.NaT)
+    ('5', 'NaT')
+    """
+    return str(x.isoformat()) if isinstance(x, dt.datetime) and not pd.isna(x) else str(x)
 
 
 def _epoch_times(s: pd.Series, cells: pd.Series, column: str) -> pd.DatetimeIndex:

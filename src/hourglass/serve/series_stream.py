@@ -38,7 +38,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hourglass._times import DateOrderError, _Dates, batch_dayfirst, future_problem, read_timestamps
+from hourglass._times import (
+    DateOrderError,
+    TimeRangeError,
+    _Dates,
+    batch_dayfirst,
+    future_problem,
+    read_timestamps,
+)
 from hourglass.errors import InputError
 from hourglass.features.roles import PLACEHOLDERS
 from hourglass.features.timeseries import _CLIP, _span
@@ -230,9 +237,10 @@ class SeriesStreamScorer(ModelScorer):
                     continue
                 shown = (f"an integer of {len(str(abs(value)))} digits"  # (read as inf, no time)
                          if type(value) is int and value.bit_length() > 1023 else repr(value))
+                why = f": {exc.detail}" if isinstance(exc, TimeRangeError) else ""  # (as a file's)
                 out[i] = InputError(f"timestamp {ts!r}: {value!r} {exc.stream_detail(self._own_order)}"
                                     if isinstance(exc, DateOrderError)
-                                    else f"timestamp {ts!r}: not a time ({shown})")
+                                    else f"timestamp {ts!r}: not a time ({shown}{why})")
             return out
         if self.dayfirst is None and have:
             self.dayfirst = order

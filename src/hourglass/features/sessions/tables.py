@@ -26,6 +26,7 @@ from hourglass._times import (
     _dates_among,
     _mixed_layouts,
     _to_datetime,
+    cell_text,
     dated_today,
     epoch_seconds,
     past_range,
@@ -412,11 +413,11 @@ class EventTables:
         if not bad.any():
             return bad
         i = int(rows[np.flatnonzero(bad)[0]])
-        value = df[self.time_column].iloc[i]
-        first = f"row {offset + i + 1}, {str(value)[:40]!r}"
+        value = cell_text(df[self.time_column].iloc[i])  # (a CSV's typed time as written)
+        first = f"row {offset + i + 1}, {value[:40]!r}"
         if self.strict:
             raise InputError(f"{source}: row {offset + i + 1}: column {self.time_column!r} "
-                             f"(time_column) holds no readable time ({str(value)[:40]!r}); "
+                             f"(time_column) holds no readable time ({value[:40]!r}); "
                              f"without --strict such rows are counted and {self._timeless_fate()}",
                              param="time_column")
         stats["events_without_time"] = stats.get("events_without_time", 0) + int(bad.sum())
