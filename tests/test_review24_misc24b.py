@@ -54,3 +54,32 @@ def test_series_stream_says_why_a_year_9999_time_is_none():
     _, bad = SeriesStreamScorer.from_pipeline(pipe).feed([(1, row)])
     assert bad == [(1, "timestamp 'ts': not a time ('9999-12-31T23:59:59': read as a time outside "
                        "1677-2262, the range times are held in)")]
+
+
+def test_entity_stream_says_an_entity_sent_as_an_object_is_nested(tmp_path):
+    # was: {"src_ip": {"a": 1}, ...} was counted as a row "without a 'src_ip' value" and scored
+    # as the entity '<missing>'; now the row is bad, said as score's and serve's refusals say it
+    import json
+
+    from hourglass.cli import app
+    from hourglass.ingest.synthetic import port_scan_flows
+    from tests._cli import runner
+
+    train, _ = port_scan_flows(hosts=3, days=0.5, scan_flows=0, seed=1)
+    train.to_csv(tmp_path / "train.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "train.csv"), "--entity-col", "src_ip",
+                              "--timestamp-col", "ts", "--bucket", "5min", "-o", str(tmp_path / "M"),
+                              "--epochs", "2", "--hidden", "8,4", "-q"])
+    assert res.exit_code == 0, res.output
+    rows = train.sort_values("ts").head(5).to_dict("records")
+    rows[2]["src_ip"] = {"a": 1}
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    res = runner.invoke(app, ["stream", str(tmp_path / "M"), "--input", str(tmp_path / "in.jsonl"),
+                              "--on-bad-rows", "skip"])
+    assert res.exit_code == 0, res.output
+    assert "without a 'src_ip' value" not in res.stderr
+    res = runner.invoke(app, ["stream", str(tmp_path / "M"), "--input", str(tmp_path / "in.jsonl"),
+                              "--on-bad-rows", "error"])
+    assert res.exit_code == 2
+    assert ("line 3: missing field 'src_ip': the row has 'src_ip' as a nested object, read as its "
+            "fields (src_ip.a)") in res.stderr

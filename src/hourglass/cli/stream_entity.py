@@ -214,12 +214,29 @@ class EntityStream:
         return out, why
 
     def _problem(self, row: dict[str, Any]) -> str | None:
+        nested = self._nested(row)
+        if nested is not None:
+            return nested
         if row.get(self.timestamp_col) is None:
             return f"no field {self.timestamp_col!r} (the model's time)"
         # a row without an entity value joins the entity '<missing>', as 'score' groups it
         for col in self.numeric:
             if _not_number(row.get(col)):
                 return f"field {col!r} is not a number ({row.get(col)!r})"
+        return None
+
+    def _nested(self, row: dict[str, Any]) -> str | None:
+        """The problem of a row that sends a field the model reads (the entity, the time, a
+        feature column) as a JSON object, read as its fields (``src_ip.a``): said as ``score``'s
+        and the service's refusal says it, where the row was counted as one without an entity
+        value (scored as the entity '<missing>') or without a time."""
+        if not any(type(k) is str and "." in k for k in row):  # (no object sent: the usual row)
+            return None
+        from hourglass.serve.scoring import sent_nested
+
+        for c in dict.fromkeys((self.entity_col, self.timestamp_col, *self.columns)):
+            if c not in row and (note := sent_nested(c, row)):
+                return f"missing field {c!r}: {note}; send {c!r} as a plain value (null for a missing one)"
         return None
 
     def feed(self, rows: list[dict[str, Any]], lines: list[int], *, stop_at_bad: bool = True,
