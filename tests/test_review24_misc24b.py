@@ -83,3 +83,28 @@ def test_entity_stream_says_an_entity_sent_as_an_object_is_nested(tmp_path):
     assert res.exit_code == 2
     assert ("line 3: missing field 'src_ip': the row has 'src_ip' as a nested object, read as its "
             "fields (src_ip.a)") in res.stderr
+
+
+def test_compact_dates_beside_epoch_seconds_are_refused(tmp_path):
+    # was: [20260329]*3 + [1774656051] read as epoch seconds without a word: the dates in 1970
+    # beside a 2026 time
+    import pandas as pd
+    import pytest
+
+    from hourglass._times import read_timestamps
+    from hourglass.errors import InputError
+
+    mixed = pd.Series([20260329] * 3 + [1774656051])
+    with pytest.raises(InputError, match=r"column 'ts': row 1 \(20260329\) reads as the date "
+                                         r"2026-03-29 but row 4 \(1774656051\) as an epoch time"):
+        read_timestamps(mixed, "ts")
+    # never a clean epoch or compact-date column, nor a clock counting from 0 over years
+    assert read_timestamps(pd.Series([1774656051, 1774656052]), "ts")[0][0].year == 2026
+    assert read_timestamps(pd.Series([20260329, 20260330]), "ts")[0][0].day == 29
+    assert read_timestamps(pd.Series(range(10**7, 2 * 10**8, 10**6)), "ts")[0][0].year == 1970
+    # an event table's time column too
+    path = tmp_path / "events.csv"
+    path.write_text("time,session,key\n" + "".join(f"{t},s1,1\n" for t in mixed))
+    pre = EventSessions(key_column="key", session_column="session", time_column="time")
+    with pytest.raises(InputError, match=r"row 1 \(20260329\) reads as the date"):
+        pre.fit(path)

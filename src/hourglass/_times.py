@@ -543,7 +543,7 @@ def _read_timestamps(s: pd.Series, column: str, dayfirst: bool | None
             s = cells = wide_ints_as_inf(s)
             s = s.astype(np.float64)
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-        compact = _compact_dates(s)
+        compact = _compact_dates(s, column)
         if compact is None:
             return _epoch_times(s, cells, column), None
         stray = _compact_strays(s)
@@ -862,7 +862,7 @@ def unreadable_times(values: object, column: str, dayfirst: bool | None = None) 
     absent = np.array(s.isna(), dtype=bool)
     if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s):
         return absent | _out_of_range(pd.DatetimeIndex(s))  # (a typed '3000-01-01': no time)
-    compact = _compact_dates(s) if pd.api.types.is_numeric_dtype(s) else None
+    compact = _compact_dates(s, column) if pd.api.types.is_numeric_dtype(s) else None
     if compact is not None:
         absent |= _compact_strays(s)  # (0, -1 as text: the years 0 and -1)
     if compact is None and pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
@@ -898,7 +898,7 @@ def unreadable_times(values: object, column: str, dayfirst: bool | None = None) 
 _COMPACT = r"\d{8}(?:\d{4}(?:\d{2})?)?"  # 20260328, 202603281200, 20260328120000
 
 
-def _compact_dates(s: pd.Series) -> pd.Series | None:
+def _compact_dates(s: pd.Series, column: str | None = None) -> pd.Series | None:
     """The numbers ``s`` as text where they are compact dates (``20260328``, ``202603281200``,
     ``20260328120000``: of the values from ``1e7`` up among the first 100, most of those present,
     nine in ten whole numbers of 8, 12 or 14 digits that pandas reads as dates, each at its own
@@ -909,7 +909,9 @@ def _compact_dates(s: pd.Series) -> pd.Series | None:
     ``20260101`` ... became 200 seconds of 1970, where the same dates written as JSON strings were
     read as dates. A value that is no date, wherever it is, is an error naming its row (or a row
     skipped): a mistyped ``20260230`` the text path's, a placeholder (``0``, ``-1``) one that
-    :func:`_compact_strays` finds; a missing one stays missing.
+    :func:`_compact_strays` finds; a missing one stays missing. Given the ``column``'s name,
+    a column read as epoch times where a compact date beside them would lie decades away is an
+    error (:func:`_dates_beside_epoch`).
 
     Examples
     --------
@@ -943,6 +945,8 @@ def _compact_dates(s: pd.Series) -> pd.Series | None:
     few = 2 * len(head) <= len(present)
     need = len(head) if few else 0.9 * len(head)
     if not len(head) or np.count_nonzero(sized) < need:
+        if column is not None and sized.any() and not sized.all():
+            _dates_beside_epoch(s, column)
         return None
     if few and not np.isin(present[present < 1e7], (0, -1)).all():
         return None
@@ -955,6 +959,52 @@ def _compact_dates(s: pd.Series) -> pd.Series | None:
         whole = np.isfinite(v) & (v == np.round(v)) & (np.abs(v) < 2**53)
     text = np.where(whole, np.where(whole, v, 0).astype(np.int64).astype(str), v.astype(str))
     return pd.Series(text, dtype=object)
+
+
+def _dates_beside_epoch(s: pd.Series, column: str) -> None:
+    """Refuse the numbers ``s`` (a column :func:`_compact_dates` reads as epoch times) where
+    one of its first 100 is a compact date (``20260329``) beside an epoch time
+    (``1774656051``) that it would lie decades from if read as epoch seconds too, and near if
+    read as the date: one feed's dates appended to another's times. Read as epoch seconds,
+    ``20260329`` landed in 1970 beside a 2026 time without a word.
+
+    Examples
+    --------
+    >>> _dates_beside_epoch(pd.Series([20260329] * 3 + [1774656051]), "ts")
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: column 'ts': row 1 (20260329) reads as the date 2026-03-29 but \
+row 4 (1774656051) as an epoch time (2026-03-28 00:00:51); read as epoch seconds too, row 1 would \
+be 1970-08-23 11:52:09, decades away; give every time in one form
+    >>> _dates_beside_epoch(pd.Series([20000000, 150000000]), "ts")  # a clock from 0: years apart
+    """
+    first = s.iloc[:100].to_numpy(dtype=np.float64, na_value=np.nan)
+    big = np.flatnonzero(first >= 1e7)
+    sized = _compact_sized(first[big])
+    dates, others = big[sized], big[~sized]
+    if not len(dates) or not len(others):
+        return
+    words = pd.Series(first[dates].astype(np.int64).astype(str), dtype="string")
+    ok = _read_in_range(words)
+    if not ok.any():
+        return
+    k = int(np.flatnonzero(ok)[0])
+    i, j = int(dates[k]), int(others[0])
+    date = _to_datetime(words.iloc[k:k + 1], False)[0]
+    if date.tz is not None:
+        date = date.tz_convert("UTC").tz_localize(None)
+    other = float(epoch_seconds(first[j:j + 1], column, warn=False)[0])
+    if not abs(other) < _MAX_EPOCH_S:
+        return
+    as_epoch = abs(first[i] - other)
+    as_date = abs((date - pd.Timestamp(0)).total_seconds() - other)
+    if as_epoch >= 20 * 365.25 * 86400 and as_date < as_epoch / 10:
+        there = pd.Timestamp(other, unit="s")
+        raise InputError(
+            f"column {column!r}: row {i + 1} ({words.iloc[k]}) reads as the date {date:%Y-%m-%d} "
+            f"but row {j + 1} ({quoted_cell(s.iloc[j])}) as an epoch time ({there}); read as epoch "
+            f"seconds too, row {i + 1} would be {pd.Timestamp(first[i], unit='s')}, decades away; "
+            "give every time in one form")
 
 
 def _compact_sized(v: np.ndarray) -> np.ndarray:
