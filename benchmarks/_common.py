@@ -67,6 +67,29 @@ def names(option: str, value: str, known: Sequence[str]) -> list[str]:
     return got
 
 
+def not_read(ap: argparse.ArgumentParser, args: argparse.Namespace, what: str,
+             read: Sequence[str]) -> None:
+    """Stop the script with one line (:class:`OptionError`) at the first option given (a value
+    other than its default) that ``what`` (``--part report``) does not read: only the options
+    whose ``dest`` is in ``read`` may be given, so that a run is never taken for what it is not
+    (``gan.py --part report --models x`` rewrote the whole report, --models unread).
+
+    Examples
+    --------
+    >>> ap = argparse.ArgumentParser()
+    >>> _ = ap.add_argument("--models", default="a"); _ = ap.add_argument("--no-write", action="store_true")
+    >>> not_read(ap, ap.parse_args(["--no-write"]), "--part report", ["no_write"])
+    >>> not_read(ap, ap.parse_args(["--models", "b"]), "--part report", ["no_write"])
+    Traceback (most recent call last):
+    ...
+    _common.OptionError: --models: not read by --part report; leave it out
+    """
+    for action in ap._actions:
+        if action.option_strings and action.dest not in (*read, "help") and \
+                getattr(args, action.dest, action.default) != action.default:
+            raise OptionError(f"{action.option_strings[0]}: not read by {what}; leave it out")
+
+
 def ints(option: str, value: str, least: int = 0) -> list[int]:
     """The comma-separated integers of ``value`` (each at least ``least``); anything else stops the
     script with one line naming the option, before any work (not a ValueError traceback later).

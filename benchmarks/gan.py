@@ -48,6 +48,7 @@ from _common import (
     names,
     need_pyod,
     no_write_option,
+    not_read,
     not_written,
     odds_sets,
     positive,
@@ -504,6 +505,9 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1, help="torch threads (the machine is shared)")
     no_write_option(ap, "results/gan_<part>[_<tag>].json (--part report: results/gan.md)")
     args = ap.parse_args()
+    if args.part == "report":  # (it reads the JSON files the other parts wrote, nothing more)
+        not_read(ap, args, "--part report (it writes results/gan.md from the parts' JSON files)",
+                 ["part", "no_write"])
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore")
     import torch

@@ -108,3 +108,33 @@ def test_compact_dates_beside_epoch_seconds_are_refused(tmp_path):
     pre = EventSessions(key_column="key", session_column="session", time_column="time")
     with pytest.raises(InputError, match=r"row 1 \(20260329\) reads as the date"):
         pre.fit(path)
+
+
+def test_gan_report_refuses_options_it_does_not_read(tmp_path, monkeypatch, capsys):
+    # was: gan.py --part report --models x ignored --models and rewrote results/gan.md
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import pytest
+
+    from tests._scripts import script_state
+
+    bench = Path(__file__).resolve().parent.parent / "benchmarks"
+    monkeypatch.syspath_prepend(str(bench))
+    with script_state():
+        import gan
+
+        monkeypatch.setattr(gan, "write_result", lambda *a: pytest.fail("a result was written"))
+        monkeypatch.setattr(gan, "report", lambda *a: pytest.fail("the report was made"))
+        for argv in (["--models", "x"], ["--seeds", "2"], ["--tag", "t"], ["--same-rows"]):
+            monkeypatch.setattr(sys, "argv", ["gan.py", "--part", "report", *argv, "--no-write"])
+            with pytest.raises(SystemExit) as stop:
+                gan.main()
+            assert stop.value.code == f"{argv[0]}: not read by --part report (it writes " \
+                                      "results/gan.md from the parts' JSON files); leave it out"
+    env = {**os.environ, "PYTHONPATH": str(bench.parent / "src")}
+    got = subprocess.run([sys.executable, str(bench / "gan.py"), "--part", "report", "--models", "x",
+                          "--no-write"], capture_output=True, text=True, env=env, timeout=300)
+    assert got.returncode == 2 and got.stderr.count("\n") == 1, got
