@@ -964,8 +964,8 @@ def _compact_dates(s: pd.Series, column: str | None = None) -> pd.Series | None:
 def _dates_beside_epoch(s: pd.Series, column: str) -> None:
     """Refuse the numbers ``s`` (a column :func:`_compact_dates` reads as epoch times) where
     one of its first 100 is a compact date (``20260329``) beside an epoch time
-    (``1774656051``) that it would lie decades from if read as epoch seconds too, and near if
-    read as the date: one feed's dates appended to another's times. Read as epoch seconds,
+    (``1774656051``) that it would lie decades from if read as an epoch time too (in the unit its
+    size gives), and near if read as the date: one feed's dates appended to another's times. Read as epoch seconds,
     ``20260329`` landed in 1970 beside a 2026 time without a word.
 
     Examples
@@ -974,7 +974,7 @@ def _dates_beside_epoch(s: pd.Series, column: str) -> None:
     Traceback (most recent call last):
     ...
     hourglass.errors.InputError: column 'ts': row 1 (20260329) reads as the date 2026-03-29 but \
-row 4 (1774656051) as an epoch time (2026-03-28 00:00:51); read as epoch seconds too, row 1 would \
+row 4 (1774656051) as an epoch time (2026-03-28 00:00:51); read as an epoch time too, row 1 would \
 be 1970-08-23 11:52:09, decades away; give every time in one form
     >>> _dates_beside_epoch(pd.Series([20000000, 150000000]), "ts")  # a clock from 0: years apart
     """
@@ -993,17 +993,17 @@ be 1970-08-23 11:52:09, decades away; give every time in one form
     date = _to_datetime(words.iloc[k:k + 1], False)[0]
     if date.tz is not None:
         date = date.tz_convert("UTC").tz_localize(None)
-    other = float(epoch_seconds(first[j:j + 1], column, warn=False)[0])
-    if not abs(other) < _MAX_EPOCH_S:
+    other, mine = epoch_seconds(first[[j, i]], column, warn=False).tolist()
+    if not (abs(other) < _MAX_EPOCH_S and abs(mine) < _MAX_EPOCH_S):  # (no time: said as such later)
         return
-    as_epoch = abs(first[i] - other)
+    as_epoch = abs(mine - other)
     as_date = abs((date - pd.Timestamp(0)).total_seconds() - other)
     if as_epoch >= 20 * 365.25 * 86400 and as_date < as_epoch / 10:
         there = pd.Timestamp(other, unit="s")
         raise InputError(
             f"column {column!r}: row {i + 1} ({words.iloc[k]}) reads as the date {date:%Y-%m-%d} "
-            f"but row {j + 1} ({quoted_cell(s.iloc[j])}) as an epoch time ({there}); read as epoch "
-            f"seconds too, row {i + 1} would be {pd.Timestamp(first[i], unit='s')}, decades away; "
+            f"but row {j + 1} ({quoted_cell(s.iloc[j])}) as an epoch time ({there}); read as an "
+            f"epoch time too, row {i + 1} would be {pd.Timestamp(mine, unit='s')}, decades away; "
             "give every time in one form")
 
 
