@@ -35,7 +35,8 @@ import pandas as pd
 from hourglass._numbers import wide_ints_as_inf
 from hourglass.errors import InputError
 
-__all__ = ["FUTURE_LIMIT", "DateOrderError", "TimeRangeError", "cell_text", "chunk_dayfirst", "epoch_seconds", "frequency",
+__all__ = ["FUTURE_LIMIT", "DateOrderError", "TimeRangeError", "cell_text", "chunk_dayfirst",
+           "epoch_seconds", "frequency",
            "future_problem", "holds_numeric_dates", "infer_dayfirst", "mixed_units", "parse_timestamps",
            "past_range", "quoted_cell", "read_timestamps", "steps_per_day", "time_length", "unreadable_times",
            "yymmdd_times"]
@@ -964,9 +965,9 @@ def _compact_dates(s: pd.Series, column: str | None = None) -> pd.Series | None:
 def _dates_beside_epoch(s: pd.Series, column: str) -> None:
     """Refuse the numbers ``s`` (a column :func:`_compact_dates` reads as epoch times) where
     one of its first 100 is a compact date (``20260329``) beside an epoch time
-    (``1774656051``) that it would lie decades from if read as an epoch time too (in the unit its
-    size gives), and near if read as the date: one feed's dates appended to another's times. Read as epoch seconds,
-    ``20260329`` landed in 1970 beside a 2026 time without a word.
+    (``1774656051``) that it would lie decades from if read as an epoch time too (in the unit
+    its size gives), and near if read as the date: one feed's dates appended to another's
+    times. Read as epoch seconds, ``20260329`` landed in 1970 beside a 2026 time without a word.
 
     Examples
     --------

@@ -303,7 +303,8 @@ class EventTables:
         if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
             from hourglass._times import _compact_dates, _compact_strays
 
-            compact = _compact_dates(col, str(self.time_column))  # 20260328 as a CSV number: that date, not 1970's seconds
+            # 20260328 as a CSV number: that date, not 1970's seconds
+            compact = _compact_dates(col, str(self.time_column))
             if compact is None:
                 num = col
             else:  # a placeholder among them (0, -1) no time, not the year 0 or -1
