@@ -525,7 +525,7 @@ class _LineSpec(DatasetSpec):
                             raise InputError(f"{p}: line {number}: longer than {MAX_LINE_BYTES >> 20} MiB "
                                              "(use --on-bad-rows skip to skip such lines)")
                         if stats is not None:
-                            stats.skipped(number)
+                            stats.skipped(number, at=self._place(events, stats, rows))
                         continue
                     if number == 1:  # a byte-order mark before a blank line: a blank line too
                         raw = raw.removeprefix(b"\xef\xbb\xbf")
@@ -541,7 +541,7 @@ class _LineSpec(DatasetSpec):
                                              f"(expected '{self.expected}'; use --on-bad-rows skip "
                                              f"to skip such lines){hint}")
                         if stats is not None:
-                            stats.skipped(number)
+                            stats.skipped(number, at=self._place(events, stats, rows))
                         continue
                     if not raw.isascii() and not _utf8(raw):
                         undecodable.append(number)
@@ -562,6 +562,14 @@ class _LineSpec(DatasetSpec):
                          "U+FFFD in their place", p, len(undecodable), undecodable[0])
         if rows:  # none at all: the caller says "no data rows"
             yield self._frame(rows, stats, kinds, (p, first_line), typed=typed)
+
+    @staticmethod
+    def _place(events: Any, stats: ReadStats, rows: list[Any]) -> int | None:
+        """The place of a malformed line skipped (:meth:`ReadStats.skipped`'s ``at``): the rows
+        before it, those handed out and ``rows`` (read, not yet out), where a line is a row;
+        ``None`` (not known) where ``events`` gathers lines into events: a malformed line may
+        be a record of an event written all the same, no data row of its own."""
+        return stats.rows + len(rows) if events is None else None
 
     def events(self) -> Any:
         """What gathers the rows of :attr:`parse` into events, where a format's event spans

@@ -362,7 +362,7 @@ class _CloudTrailSpec(DatasetSpec):
                                 raise InputError(f"{p}: line {line}: {exc} (use --on-bad-rows skip to "
                                                  "skip such lines)") from None
                             if stats is not None:
-                                stats.skipped(line)
+                                stats.skipped(line, at=stats.rows + len(records))
                             continue
                     if not isinstance(part, list):
                         raise InputError(f"{p}: line {line}: not a CloudTrail file: 'Records'{of} "
@@ -377,8 +377,8 @@ class _CloudTrailSpec(DatasetSpec):
                         if on_bad_rows != "skip":
                             raise InputError(f"{p}: line {line}: Records[{i}]{of} is no JSON object (use "
                                              "--on-bad-rows skip to skip such records)")
-                        if stats is not None:
-                            stats.skipped(None)
+                        if stats is not None:  # (its line: the document's, not its own)
+                            stats.skipped(None, at=stats.rows + len(records))
         except InputError:
             raise
         except _BadJson as exc:  # (its line, as a folder's files read as one name theirs)

@@ -287,9 +287,9 @@ def iter_evtx(path: str | Path, *, on_bad_rows: str = "error", stats: Any = None
             lost = _records_lost(exc)  # a chunk's records at once, each counted
             position += lost - 1
             bad += lost
-            if stats is not None:
+            if stats is not None:  # placed after the rows before them (iter_table counts those out)
                 for _ in range(lost):
-                    stats.skipped(None)
+                    stats.skipped(None, at=stats.rows + len(rows))
             if bad_in_a_row >= _MAX_BAD_IN_A_ROW:
                 raise InputError(f"{p}: {bad_in_a_row} unreadable records in a row at record "
                                  f"{position}; the file is too damaged to read") from None

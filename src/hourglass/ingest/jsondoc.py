@@ -344,6 +344,7 @@ class JsonEventsSpec(DatasetSpec):
         from hourglass.ingest.cloudtrail import _BadJson, _documents
 
         page, found, seen = 0, False, False
+        handed = stats.rows if stats is not None else 0  # the rows before the next event out
         try:
             with open_text(p) as fh:
                 for line, doc in _documents(fh):
@@ -360,7 +361,7 @@ class JsonEventsSpec(DatasetSpec):
                                 raise InputError(f"{p}: page {page + 1} (line {line}): event {i} is no "
                                                  "JSON object (use --on-bad-rows skip to skip such events)")
                             if stats is not None:
-                                stats.skipped(line)
+                                stats.skipped(line, at=handed)
                             continue
                         problem = self.refusal(r)
                         if problem is not None and seen:  # (the first: check names the file's kind)
@@ -371,10 +372,11 @@ class JsonEventsSpec(DatasetSpec):
                                 raise InputError(f"{p}: {where}: {problem} (use --on-bad-rows skip to skip "
                                                  "such events)")
                             if stats is not None:
-                                stats.skipped(line)
+                                stats.skipped(line, at=handed)
                             continue
                         seen = seen or problem is None
                         found = True
+                        handed += 1
                         yield self.event(r)
                     page += 1
         except _BadJson as exc:
