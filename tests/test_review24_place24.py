@@ -113,3 +113,30 @@ def test_evtx_places_a_damaged_record(tmp_path: Path, monkeypatch: pytest.Monkey
     df = pd.concat(list(iter_table(data, fmt="evtx", on_bad_rows="skip", stats=stats)))
     assert len(df) == 1 and stats.bad_rows == 1
     assert stats.gaps == [1] and stats.first_skip is None
+
+
+# What was wrong: score's drift warning named the window's last row by the rows scored ("over
+# the last 25 rows (row 24)": it fires on a partial window here), so past a skipped row (data
+# row 1) it named the row before the one meant, unlike the output's 'row'. It now names its
+# data row, as 'row' does (row 25), in the warning and the end summary.
+@pytest.mark.parametrize("bad", ["5,x\n", "5,6,9\n"], ids=["refused", "fields"])
+def test_drift_warning_names_the_data_row(tmp_path: Path, bad: str) -> None:
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    rng = np.random.default_rng(0)
+    train = tmp_path / "train.csv"
+    train.write_text("a,b\n" + "".join(f"{a:.6f},{b:.6f}\n" for a, b in rng.random((3000, 2))))
+    res = runner.invoke(app, ["train", str(train), "--epochs", "1", "--hidden", "4,2",
+                              "-o", str(tmp_path / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+    data = tmp_path / "far.csv"
+    data.write_text("a,b\n0.5,0.5\n" + bad + "".join(f"{50 + i},{-50 - i}\n" for i in range(300)))
+    out = tmp_path / "out.csv"
+    res = runner.invoke(app, ["score", str(tmp_path / "m"), str(data), "--on-bad-rows", "skip",
+                              "--drift-window", "100", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.stderr.split())
+    assert "over the last 25 rows (row 25)" in said, said
+    assert "(at row 25;" in said and "row 24" not in said, said
+    assert pd.read_csv(out)["row"].iloc[24] == 25

@@ -23,6 +23,7 @@ class DriftCheck:
         from hourglass.thresholds import AlertRateMonitor
 
         self.monitor: AlertRateMonitor | None = None
+        self._stats: Any = None  # the read's stats (update's): rows named by their data rows
         if window <= 0:
             return
         try:
@@ -30,18 +31,34 @@ class DriftCheck:
         except HourglassError as exc:  # the check is an aid: scoring goes on without it, said once
             logger.warning("drift check off: %s", exc)
 
-    def update(self, flags: Any) -> None:
+    def update(self, flags: Any, stats: Any = None) -> None:
         """Feed the 0/1 flags of the next rows, in order; a warning line when the check fires,
-        an info line when the episode ends."""
+        an info line when the episode ends. ``stats``: the read's
+        :class:`~hourglass.ingest.ReadStats`, the rows fed being the rows it kept, in order: a
+        line names the window's last row by its data row, as the output's ``row`` (rows
+        skipped before it keep their numbers), or says it is not known (a skipped row whose
+        place the reader does not know comes before it)."""
         if self.monitor is None:
             return
+        self._stats = stats if stats is not None else self._stats
         for event in self.monitor.update(flags):
+            where = None if stats is None else _data_row(stats, event.row)
             if event.kind == "fired":
-                logger.warning("warning: drift check: %s", event.describe())
+                logger.warning("warning: drift check: %s", event.describe(where))
             else:
-                logger.info("drift check: %s", event.describe())
+                logger.info("drift check: %s", event.describe(where))
 
     def summary(self) -> None:
-        """The run's alert rate against the expected one and the warnings (stderr)."""
+        """The run's alert rate against the expected one and the warnings (stderr), each
+        warning's row named as :meth:`update` names it."""
         if self.monitor is not None and self.monitor.rows:
-            logger.info("drift check: %s", self.monitor.summary())
+            stats = self._stats
+            where = None if stats is None else (lambda row: _data_row(stats, row))
+            logger.info("drift check: %s", self.monitor.summary(where))
+
+
+def _data_row(stats: Any, kept: int) -> str:
+    """How a drift line names the row at position ``kept`` (from 0) among the rows a read kept:
+    its data row, from 0 (the output's ``row``), or that it is not known."""
+    row = stats.data_row(kept)
+    return f"row {row - 1:,}" if row is not None else "a row whose data row is not known"

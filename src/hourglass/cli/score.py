@@ -241,7 +241,7 @@ def score(
                 result.insert(0, "row", stats.rows_of(np.arange(n_rows, n_rows + len(df))))
                 n_rows += len(df)
                 flagged += int((result["flag"] == 1).sum())
-                drift.update(result["flag"].to_numpy())
+                drift.update(result["flag"].to_numpy(), stats)
                 if rule is not None:
                     writer.write(_ecs_docs(result.drop(columns=["suppressed"], errors="ignore"), df,
                                            rule, keep, skip=on_bad_rows == "skip",
@@ -353,7 +353,7 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
             times = grouping.times(df[grouping.time_col], n_rows, str(data),
                                    skip=on_bad_rows == "skip", stats=stats) if grouping.time_col else None
             flags = result["flag"].to_numpy()
-            drift.update(flags)
+            drift.update(flags, stats)
             idx = np.flatnonzero(flags == 1)
             flagged += len(idx)
             keys = list(zip(*(column_values(df[c])[idx] for c in grouping.keys), strict=True))

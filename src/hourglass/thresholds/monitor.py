@@ -26,7 +26,7 @@ knows", and the analyst decides whether it is an attack or a drift that calls fo
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -267,8 +267,14 @@ class DriftEvent:
     unit: str = "rows"
     reference: str = "held-out normal data"
 
-    def describe(self) -> str:
+    def describe(self, where: str | None = None) -> str:
         """One line for a person, e.g. for stderr.
+
+        Parameters
+        ----------
+        where : str, optional
+            How the line names the window's last row (default ``row 7,000``: :attr:`row`, with
+            :attr:`unit`'s noun), e.g. its data row where rows were skipped before it.
 
         Returns
         -------
@@ -280,13 +286,16 @@ class DriftEvent:
         >>> DriftEvent("fired", row=10, rate=0.5, window_rows=20, expected=0.01,
         ...            p_value=1e-9).describe()[:60]
         'alert rate 50.0% over the last 20 rows (row 10) vs 1.0% expe'
+        >>> DriftEvent("cleared", row=9, rate=0.1, window_rows=10, expected=0.1,
+        ...            p_value=0.5).describe("data row 11")
+        'alert rate back to 10.0% over the last 10 rows (data row 11; 10.0% expected)'
         """
-        one = self.unit.removesuffix("s")
+        where = where if where is not None else f"{self.unit.removesuffix('s')} {self.row:,}"
         if self.kind == "cleared":
             return (f"alert rate back to {_pct(self.rate)} over the last {self.window_rows:,} "
-                    f"{self.unit} ({one} {self.row:,}; {_pct(self.expected)} expected)")
-        return (f"alert rate {_pct(self.rate)} over the last {self.window_rows:,} {self.unit} ({one} "
-                f"{self.row:,}) vs {_pct(self.expected)} expected on {self.reference} "
+                    f"{self.unit} ({where}; {_pct(self.expected)} expected)")
+        return (f"alert rate {_pct(self.rate)} over the last {self.window_rows:,} {self.unit} "
+                f"({where}) vs {_pct(self.expected)} expected on {self.reference} "
                 f"({_p(self.p_value)}): normal traffic may have drifted from training, or an attack "
                 "is under way; if the alerts look benign, retrain (see README, Drift and retraining)")
 
@@ -541,8 +550,15 @@ class AlertRateMonitor:
         return DriftEvent(kind, self.rows + i, float(count) / float(n), int(n), self.expected,
                           self.p_value(int(count), int(n)), self.unit, self.reference)
 
-    def summary(self) -> str:
+    def summary(self, where: Callable[[int], str] | None = None) -> str:
         """The run's alert rate beside the expected one and the episodes, in one line.
+
+        Parameters
+        ----------
+        where : callable, optional
+            How the line names the last row of an episode's first window, given its
+            :attr:`DriftEvent.row` (default ``row 7,000``), as :meth:`DriftEvent.describe`'s
+            ``where``.
 
         Returns
         -------
@@ -568,10 +584,11 @@ class AlertRateMonitor:
         if not self.episodes:
             return f"{head}; no drift warning (window {self.window:,} {u})"
         first = self.events[0]
-        rows = ", ".join(f"{e.row:,}" for e in self.events[:5]) + (" ..." if self.episodes > 5 else "")
+        rows = (f"{one} " + ", ".join(f"{e.row:,}" for e in self.events[:5]) if where is None else
+                ", ".join(where(e.row) for e in self.events[:5])) + (" ..." if self.episodes > 5 else "")
         # the peak's own window: a partial one (at least min_rows) before the first window filled
         span = f"{self.peak_rows:,} {u}"
-        return (f"{head}; drift warning fired {self.episodes} time(s) (at {one} {rows}; peak "
+        return (f"{head}; drift warning fired {self.episodes} time(s) (at {rows}; peak "
                 f"{_pct(self.peak_rate)} over {span}, first {_p(first.p_value)}"
                 f"{', still on at the end' if self.in_episode else ''}): normal traffic may have "
                 "drifted from training, or an attack is under way; see README, Drift and retraining")
