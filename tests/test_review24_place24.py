@@ -140,3 +140,29 @@ def test_drift_warning_names_the_data_row(tmp_path: Path, bad: str) -> None:
     assert "over the last 25 rows (row 25)" in said, said
     assert "(at row 25;" in said and "row 24" not in said, said
     assert pd.read_csv(out)["row"].iloc[24] == 25
+
+
+# What was wrong (item 1, end to end): score of a CEF file past a malformed line wrote the rows
+# after it one lower than their data rows (0 1 2 for data rows 0 2 3), with the rows-kept note.
+def test_score_of_cef_writes_data_rows(tmp_path: Path) -> None:
+    from hourglass.cli import app
+    from hourglass.cli._output import ROWS_KEPT_NOTE
+    from tests._cli import runner
+
+    rng = np.random.default_rng(0)
+    lines = [f"CEF:0|Acme|FW|1|7|conn|3|src=10.0.0.{rng.integers(1, 9)} dpt=443 "
+             f"in={rng.integers(100, 900)} out={rng.integers(100, 900)}\n" for _ in range(1500)]
+    train = tmp_path / "train.cef"
+    train.write_text("".join(lines))
+    res = runner.invoke(app, ["train", str(train), "--epochs", "1", "--hidden", "4,2",
+                              "-o", str(tmp_path / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+    data = tmp_path / "new.cef"
+    data.write_text(lines[0] + "CEF:broken\n" + lines[1] + lines[2])
+    out = tmp_path / "out.csv"
+    res = runner.invoke(app, ["score", str(tmp_path / "m"), str(data), "--on-bad-rows", "skip",
+                              "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert pd.read_csv(out)["row"].tolist() == [0, 2, 3]
+    assert "skipped 1 malformed row(s)" in res.stderr
+    assert ROWS_KEPT_NOTE not in " ".join(res.stderr.split())
