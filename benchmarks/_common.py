@@ -85,7 +85,7 @@ def not_read(ap: argparse.ArgumentParser, args: argparse.Namespace, what: str,
     _common.OptionError: --models: not read by --part report; leave it out
     """
     for action in ap._actions:
-        if action.option_strings and action.dest not in (*read, "help") and \
+        if action.option_strings and action.dest not in read and \
                 getattr(args, action.dest, action.default) != action.default:
             raise OptionError(f"{action.option_strings[0]}: not read by {what}; leave it out")
 

@@ -743,7 +743,7 @@ def cell_text(x: Any) -> str:
     >>> cell_text(5), cell_text(pd.NaT)
     ('5', 'NaT')
     """
-    return str(x.isoformat()) if isinstance(x, dt.datetime) and not pd.isna(x) else str(x)
+    return x.isoformat() if isinstance(x, dt.datetime) else str(x)
 
 
 def _epoch_times(s: pd.Series, cells: pd.Series, column: str) -> pd.DatetimeIndex:

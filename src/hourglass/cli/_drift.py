@@ -23,7 +23,6 @@ class DriftCheck:
         from hourglass.thresholds import AlertRateMonitor
 
         self.monitor: AlertRateMonitor | None = None
-        self._stats: Any = None  # the read's stats (update's): rows named by their data rows
         if window <= 0:
             return
         try:
@@ -40,7 +39,6 @@ class DriftCheck:
         place the reader does not know comes before it)."""
         if self.monitor is None:
             return
-        self._stats = stats if stats is not None else self._stats
         for event in self.monitor.update(flags):
             where = None if stats is None else _data_row(stats, event.row)
             if event.kind == "fired":
@@ -48,11 +46,10 @@ class DriftCheck:
             else:
                 logger.info("drift check: %s", event.describe(where))
 
-    def summary(self) -> None:
+    def summary(self, stats: Any = None) -> None:
         """The run's alert rate against the expected one and the warnings (stderr), each
-        warning's row named as :meth:`update` names it."""
+        warning's row named as :meth:`update` names it with the same ``stats``."""
         if self.monitor is not None and self.monitor.rows:
-            stats = self._stats
             where = None if stats is None else (lambda row: _data_row(stats, row))
             logger.info("drift check: %s", self.monitor.summary(where))
 
@@ -60,5 +57,7 @@ class DriftCheck:
 def _data_row(stats: Any, kept: int) -> str:
     """How a drift line names the row at position ``kept`` (from 0) among the rows a read kept:
     its data row, from 0 (the output's ``row``), or that it is not known."""
+    from hourglass.ingest.tables import UNKNOWN_ROW
+
     row = stats.data_row(kept)
-    return f"row {row - 1:,}" if row is not None else "a row whose data row is not known"
+    return f"row {row - 1:,}" if row is not None else UNKNOWN_ROW

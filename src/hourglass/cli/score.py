@@ -218,7 +218,7 @@ def score(
     if group_by is not None:
         report_skipped(stats, data)
         err.print(summary, highlight=False)
-        drift.summary()
+        drift.summary(stats)
         say_wrote(output)
         return
     # a CSV's integer column with a missing cell is read as floats: JSON lines write its 22.0 as
@@ -260,7 +260,7 @@ def score(
     report_skipped(stats, data, kept=n_rows)
     err.print(f"scored {n_rows} rows ({spec.name if spec else 'table'}), {flagged} flagged"
               f"{f', {silencer.text()}' if silencer is not None else ''}", highlight=False)
-    drift.summary()
+    drift.summary(stats)
     say_wrote(output)
 
 
