@@ -38,7 +38,7 @@ from hourglass.features.roles import (
     string_values,
 )
 from hourglass.features.small_batch import SMALL_ROWS, transform_small
-from hourglass.features.validation import check_name_lists
+from hourglass.features.validation import check_name_lists, listed_columns, shown_column
 
 __all__ = ["TabularPreprocessor"]
 
@@ -129,7 +129,8 @@ def _quantile_map(x: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 def _listed(names: list[str], most: int = 12) -> str:
     """``names`` joined for a log line: the first ``most``, then how many more (a wide event
-    table drops hundreds; the saved model's config lists them all).
+    table drops hundreds; the saved model's config lists them all), each as
+    :func:`~hourglass.features.validation.shown_column` shows it (an empty name as ``''``).
 
     Examples
     --------
@@ -137,7 +138,7 @@ def _listed(names: list[str], most: int = 12) -> str:
     'a, b ... and 1 more'
     """
     more = f" ... and {len(names) - most} more" if len(names) > most else ""
-    return ", ".join(names[:most]) + more
+    return listed_columns(names[:most]) + more
 
 #: what a TypeError from a list or mapping cell, an Arrow error from a nested Arrow column, the
 #: encoding error of text UTF-8 cannot hold, or the decoding error of bytes that are no UTF-8
@@ -631,7 +632,7 @@ class TabularPreprocessor:
         drop = self._dropped()
         cols = [c for c in df.columns if c not in drop]
         if not cols:
-            raise InputError("no feature columns left after dropping " + ", ".join(map(str, drop))
+            raise InputError("no feature columns left after dropping " + listed_columns(drop)
                              if drop else "no feature columns: the data has no column to learn from")
         self._assign_roles(df, cols)
         return df, cols
@@ -694,7 +695,9 @@ class TabularPreprocessor:
                 self.duplicates_[self.numeric_[keep_idx[j]]] = "<low variance>"
         if self.duplicates_:
             logger.info("dropping %d near-duplicate/low-variance column(s): %s", len(self.duplicates_),
-                        _listed([f"{c} (~{o})" for c, o in self.duplicates_.items()]))
+                        ", ".join(f"{shown_column(c)} (~{shown_column(o)})" for c, o in
+                                  list(self.duplicates_.items())[:12])
+                        + (f" ... and {len(self.duplicates_) - 12} more" if len(self.duplicates_) > 12 else ""))
             idx = [i for i, c in enumerate(self.numeric_) if c not in self.duplicates_]
             self.numeric_ = [self.numeric_[i] for i in idx]
             self.log1p_ = [c for c in self.log1p_ if c in self.numeric_]
@@ -992,25 +995,25 @@ class TabularPreprocessor:
         missing = [c for c in self.columns_ if c not in df.columns]
         if missing:
             more = f" (and {len(missing) - 3} more)" if len(missing) > 3 else ""
-            have = ", ".join(map(str, list(df.columns)[:4]))[:80]  # another kind of data? say so
+            have = listed_columns(list(df.columns)[:4])[:80]  # another kind of data? say so
             if df.shape[1] == 1 and len(str(df.columns[0]).split()) >= 4:  # a header that is a sentence
-                raise InputError(f"column(s) the model needs are missing: {', '.join(missing[:3])}{more}; "
+                raise InputError(f"column(s) the model needs are missing: {listed_columns(missing[:3])}{more}; "
                                  f"the data reads as one text column (first line {have!r}): a log? "
                                  "this model scores table columns; a log needs a log model "
                                  "(train --format hdfs, bgl, syslog, journald, raw or a header regex, "
                                  "--model deeplog ...)")
             sep = next((s for s in (";", "|") if s in str(df.columns[0])), None) if df.shape[1] == 1 else None
             if sep is not None:  # a table with another separator, read as one column
-                raise InputError(f"column(s) the model needs are missing: {', '.join(missing[:3])}{more}; "
+                raise InputError(f"column(s) the model needs are missing: {listed_columns(missing[:3])}{more}; "
                                  f"the data reads as one column ({have!r}): {sep!r}-separated? give "
                                  "it a header line that names its columns with that delimiter")
             from hourglass.ingest.tables import nested_note
 
             nested = nested_note(missing, df.columns)  # {"proto": {"name": "tcp"}}: proto.name
             if nested:
-                raise InputError(f"column(s) the model needs are missing: {', '.join(missing[:3])}{more}; "
+                raise InputError(f"column(s) the model needs are missing: {listed_columns(missing[:3])}{more}; "
                                  f"{nested}")
-            raise InputError(f"column(s) the model needs are missing: {', '.join(missing[:3])}{more}; "
+            raise InputError(f"column(s) the model needs are missing: {listed_columns(missing[:3])}{more}; "
                              f"the data has {have}{' ...' if df.shape[1] > 4 else ''}")
         raw = self._numeric_frame(df, self._numeric_inputs(), allow_missing=self.impute != "error")
         return self._encode(df, raw, lambda c: self._category_columns(c, df[c]),

@@ -38,7 +38,7 @@ from hourglass._times import frequency, parse_timestamps, read_timestamps, strip
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.roles import PLACEHOLDERS
 from hourglass.features.tabular import _is_duration
-from hourglass.features.validation import check_name_lists
+from hourglass.features.validation import check_name_lists, listed_columns
 
 __all__ = ["TimeSeriesPreprocessor", "epoch_channel", "sliding_windows", "window_starts", "windows_to_points",
            "windows_to_points_channels"]
@@ -518,9 +518,9 @@ class TimeSeriesPreprocessor:
         missing = [c for c in cols if c not in df.columns]
         if missing:
             have = [str(c) for c in df.columns]
-            raise InputError(f"column(s) the model needs are missing: {', '.join(missing[:3])}"
+            raise InputError(f"column(s) the model needs are missing: {listed_columns(missing[:3])}"
                              f"{' ...' if len(missing) > 3 else ''}; the data has "
-                             f"{', '.join(have[:8])}{' ...' if len(have) > 8 else ''}")
+                             f"{listed_columns(have[:8])}{' ...' if len(have) > 8 else ''}")
         values = {}
         for c in cols:
             s = df[c]

@@ -231,3 +231,51 @@ def check_name_lists(est: object, *names: str) -> None:
             hint = "" if isinstance(value, bool | np.bool_) else f"; write [{value!r}] for one column"
             raise InputError(f"{name}: expected a list of names, got {type(value).__name__} {value!r}{hint}",
                              param=name)
+
+
+def shown_column(name: object) -> str:
+    """A column's name as a message shows it: as it is, or quoted (``repr``) when it would not
+    read on its own: empty (a JSON key ``""``), only spaces, padded with spaces, or holding a
+    character that prints as nothing (a byte-order mark, a newline).
+
+    Parameters
+    ----------
+    name
+        The column's name (any label; shown as its text).
+
+    Returns
+    -------
+    str
+        The name, quoted where a plain name would be invisible.
+
+    Examples
+    --------
+    >>> shown_column("proto"), shown_column(""), shown_column("\\ufeffa")
+    ('proto', "''", "'\\\\ufeffa'")
+    """
+    text = str(name)
+    if text and text == text.strip() and text.isprintable():
+        return text
+    return repr(text)
+
+
+def listed_columns(names: Iterable[object]) -> str:
+    """``names`` joined with ``", "`` for a message, each as :func:`shown_column` shows it (so
+    an empty name reads ``''``, not as a blank between two commas).
+
+    Parameters
+    ----------
+    names
+        The column names to list, in order.
+
+    Returns
+    -------
+    str
+        The list as one line of text.
+
+    Examples
+    --------
+    >>> listed_columns(["duration", "", "proto"])
+    "duration, '', proto"
+    """
+    return ", ".join(shown_column(n) for n in names)
