@@ -312,7 +312,13 @@ def inspect(
             times = _time_summary(df[timestamp_col], timestamp_col, at)
             df = df.drop(columns=[timestamp_col])
         format_drop = list(getattr(spec, "drop", ()) or ())
-        schema = pre.fit(df).describe()
+        try:
+            schema = pre.fit(df).describe()
+        except InputError as exc:  # about the data: named as train and score name it
+            from hourglass.cli.tables import about_file, at_file_rows
+
+            told = at_file_rows(exc, at)
+            raise (about_file(told, data) if exc.param is None else told) from None
         warn_label_as_feature([d["column"] for d in schema if d["role"] != "drop"
                                and (label_col is None or d["features"])], label_col, str(data))
         shape = spec.name if spec else None

@@ -313,7 +313,10 @@ def train_pipeline(
         pipe.fit(feats, X_val=X_val, y_val=y_val)
     except InputError as exc:  # a row number counts the rows trained on: tell the file's row
         from_val = X_val is not None and getattr(exc, "fit_stage", None) == "detector"  # carved rows
-        raise at_file_rows(exc, val_rows if from_val else rows) from None
+        told = at_file_rows(exc, val_rows if from_val else rows)
+        if getattr(exc, "fit_stage", None) == "features" and exc.param is None:  # about the data:
+            told = about_file(told, source)  # named as score names it (not an option's error)
+        raise told from None
     used = list(getattr(pipe.features_, "roles_", {}))
     if label_col is not None and hasattr(pipe.features_, "feature_columns"):  # beside a label: only
         made = set(pipe.features_.feature_columns())  # what makes features (attack_cat is constant,
