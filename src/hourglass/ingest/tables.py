@@ -1076,7 +1076,7 @@ def _csv_header_lines(path: Path, sep: str, skip_rows: int, utf8: bool = False) 
         except UnicodeDecodeError:  # (it was read as 'dur\ufffdation', a column no model has)
             raise InputError(f"{path}: line {skip_rows + 1}: undecodable bytes (not UTF-8) in the "
                              "header; save the file as UTF-8") from None
-    text = raw.decode("utf-8", "replace").rstrip("\r\n").removeprefix("\ufeff")  # UTF-8 BOM
+    text = raw.decode("utf-8", "replace").rstrip("\r\n").lstrip("\ufeff")  # UTF-8 BOMs (every one)
     if not text.strip():
         raise InputError(f"{path}: empty file")
     try:
@@ -1138,7 +1138,7 @@ def sniff_delimiter(path: str | os.PathLike[str], skip_rows: int = 0) -> str:
         for i in range(skip_rows):
             _text_line(fh, p, i + 1)
         raw, n_lines, after = _header_text(fh, p, skip_rows, "".join(_DELIMITERS).encode())
-        header = raw.decode("utf-8", "replace").rstrip("\r\n").removeprefix("\ufeff")
+        header = raw.decode("utf-8", "replace").rstrip("\r\n").lstrip("\ufeff")
         first = (after[0] if after else _text_line(fh, p, skip_rows + n_lines + 1)).decode(
             "utf-8", "replace").rstrip("\r\n")
     counts = {sep: _fields(header, sep) for sep in _DELIMITERS}
