@@ -11,6 +11,7 @@ import pytest
 
 from hourglass.cli import app
 from hourglass.errors import InputError
+from hourglass.ingest import read_table
 from hourglass.features.tabular import TabularPreprocessor
 from tests._cli import one_line_error, runner
 
@@ -52,8 +53,6 @@ def test_train_and_inspect_name_the_file_of_a_features_error(tmp_path: Path, com
 def test_every_leading_byte_order_mark_is_stripped_from_a_csv_header(tmp_path: Path) -> None:
     # a CSV saved with two byte-order marks kept the second in its first column's name: train
     # learnt '\ufeffa', then score of the same table without them said 'a' was missing
-    from hourglass.ingest import read_table
-
     twice = tmp_path / "bom.csv"
     twice.write_bytes(b"\xef\xbb\xbf\xef\xbb\xbfa,b\n1,2\n2,5\n3,1\n4,7\n")
     assert list(read_table(twice).columns) == ["a", "b"]
@@ -65,3 +64,22 @@ def test_every_leading_byte_order_mark_is_stripped_from_a_csv_header(tmp_path: P
     assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["score", str(model), str(plain), "-o", str(tmp_path / "a.jsonl")])
     assert res.exit_code == 0, res.output
+
+
+def test_lines_of_only_delimiters_are_rows_of_missing_values_not_malformed(tmp_path: Path) -> None:
+    # under a header of only delimiters (',,,'), each ',,,' line was taken for the header again:
+    # train said 'no data rows', score, evaluate and inspect 'no data rows (2 malformed row(s)
+    # skipped)' without --on-bad-rows skip; such a line is a row of missing values (as it is
+    # under any other header), and every command says so alike
+    from hourglass.ingest.tables import ReadStats
+
+    path = tmp_path / "commas.csv"
+    path.write_text(",,,\n,,,\n,,,\n")
+    stats = ReadStats()
+    df = read_table(path, stats=stats)
+    assert len(df) == 2 and stats.bad_rows == 0 and df.isna().all().all()
+    out = tmp_path / "model"
+    said = f"error: {path}: no usable feature column: every column is constant, dropped or an " \
+           "identifier (2 training row(s), in which every value is missing)"
+    _last_error(["train", str(path), "--model", "autoencoder", "--epochs", "1", "-o", str(out)], said, out)
+    _last_error(["inspect", str(path)], said)

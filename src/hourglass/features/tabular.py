@@ -609,7 +609,9 @@ class TabularPreprocessor:
         self.columns_ = self._used_columns()
         if not self.feature_names_:
             hint = ""
-            if len(df) == 1:  # every column of one row is constant: the row count is what to change
+            if all(self.profile_[c]["missing"] == 1.0 for c in cols):  # ',,,' lines: rows of nothing
+                hint = f" ({len(df)} training row(s), in which every value is missing)"
+            elif len(df) == 1:  # every column of one row is constant: the row count is what to change
                 hint = " (1 training row, in which every value is constant; training needs at least 2)"
             elif len(cols) == 1:  # a log or a ';'-separated file read as a one-column table
                 hint = (f" (one column only, {cols[0][:50]!r}: a log file needs a log --format, "

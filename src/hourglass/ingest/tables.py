@@ -1969,7 +1969,9 @@ def _header_mask(batch: pa.RecordBatch, headers: Mapping[str, pa.Array]) -> np.n
             candidates = found if candidates is None else pc.and_(candidates, found)
             if not pc.any(candidates).as_py():
                 return none
-    rows = np.arange(batch.num_rows) if candidates is None else np.flatnonzero(
+    if candidates is None:  # a header of empty cells only: a row of them is an empty row (its
+        return none  # values missing, as under any header), not a header line again ('malformed')
+    rows = np.flatnonzero(
         candidates.to_numpy(zero_copy_only=False))
     part = batch.take(pa.array(rows, pa.int64())) if len(rows) < batch.num_rows else batch
     same = np.ones(len(rows), bool)
