@@ -83,3 +83,21 @@ def test_lines_of_only_delimiters_are_rows_of_missing_values_not_malformed(tmp_p
            "identifier (2 training row(s), in which every value is missing)"
     _last_error(["train", str(path), "--model", "autoencoder", "--epochs", "1", "-o", str(out)], said, out)
     _last_error(["inspect", str(path)], said)
+
+
+@pytest.mark.parametrize("name", ["Security.evtx", "Security.evtx.gz"])
+@pytest.mark.parametrize("how", [[], ["--format", "evtx"]])
+def test_a_gzipped_evtx_gets_one_hint_to_decompress_it(tmp_path: Path, name: str, how: list[str]) -> None:
+    # gzip data named .evtx was told 'name it Security.evtx.gz', which was then refused
+    # ('decompress it first'), and with --format evtx 'not a readable Windows .evtx event log'
+    import gzip
+
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(b"ElfFile\x00" + bytes(4088)))
+    hint = "gunzip -k Security.evtx.gz, then read Security.evtx" if name.endswith(".gz") \
+        else "gunzip -c Security.evtx > plain.evtx, then read plain.evtx"
+    said = f"error: {path}: a gzip-compressed Windows .evtx event log; decompress it first ({hint})"
+    out = tmp_path / "model"
+    one_line_error(["train", str(path), *how, "--model", "autoencoder", "--epochs", "1", "-o", str(out)],
+                   said, out)
+    one_line_error(["inspect", str(path), *how], said)

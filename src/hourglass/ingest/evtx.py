@@ -27,7 +27,7 @@ import pandas as pd
 
 from hourglass._limits import loads_json
 from hourglass.errors import InputError
-from hourglass.ingest.tables import cut_top_keys, first_json_object
+from hourglass.ingest.tables import cut_top_keys, first_json_object, gzipped_evtx
 
 logger = logging.getLogger(__name__)
 
@@ -235,9 +235,13 @@ def _parser(path: Path) -> Any:
     except ImportError:
         raise InputError(f"{path}: reading Windows .evtx event logs needs the evtx parser: "
                          "pip install 'hourglass[evtx]'") from None
-    if path.name.lower().endswith(".gz"):
-        raise InputError(f"{path}: a gzip-compressed .evtx file; decompress it first "
-                         "(the parser seeks inside the file)")
+    try:  # by its bytes, as by its name: gzip data named .evtx is no readable event log either
+        with open(path, "rb") as fh:
+            gz = fh.read(2) == b"\x1f\x8b"
+    except OSError:  # (the parser names what it cannot read)
+        gz = False
+    if gz or path.name.lower().endswith(".gz"):
+        raise gzipped_evtx(path)
     try:
         return evtx.PyEvtxParser(str(path), 1)
     except (RuntimeError, OSError, ValueError) as exc:

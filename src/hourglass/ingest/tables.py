@@ -426,6 +426,24 @@ def _raw_head(path: Path, n_bytes: int) -> bytes:
         return fh.read(n_bytes)
 
 
+def gzipped_evtx(path: str | os.PathLike[str]) -> InputError:
+    """The error for a gzip-compressed Windows ``.evtx`` event log (named ``.evtx.gz`` or
+    ``.evtx``), the same from every reader: the parser seeks inside the file, so it reads no
+    gzip stream; decompress it first (not 'name it .evtx.gz', which is refused as well).
+
+    Examples
+    --------
+    >>> print(gzipped_evtx("Security.evtx.gz"))
+    Security.evtx.gz: a gzip-compressed Windows .evtx event log; decompress it first (gunzip -k Security.evtx.gz, then read Security.evtx)
+    >>> print(gzipped_evtx("Security.evtx"))
+    Security.evtx: a gzip-compressed Windows .evtx event log; decompress it first (gunzip -c Security.evtx > plain.evtx, then read plain.evtx)
+    """
+    name = Path(path).name
+    how = (f"gunzip -k {name}, then read {name[:-3]}" if name.lower().endswith(".gz")
+           else f"gunzip -c {name} > plain.evtx, then read plain.evtx")
+    return InputError(f"{path}: a gzip-compressed Windows .evtx event log; decompress it first ({how})")
+
+
 def dedupe_names(names: Sequence[str]) -> list[str]:
     """Strip names and make duplicates unique the way pandas does (``x``, ``x.1``, ...).
 
@@ -817,6 +835,8 @@ def check_text(path: str | os.PathLike[str], head: bytes) -> None:
         raise InputError(f"{path}: gzip-compressed twice (gzip data inside the gzip data); "
                          "decompress it once (e.g. zcat FILE | hourglass ... -, which reads the "
                          "inner gzip)")
+    if head.startswith(b"\x1f\x8b") and Path(path).name.lower().endswith(".evtx"):
+        raise gzipped_evtx(path)  # (named .evtx.gz, the evtx parser refuses it: no gzip stream)
     if head.startswith(b"\x1f\x8b"):
         raise InputError(f"{path}: gzip-compressed data in a file not named .gz; name it "
                          f"{Path(path).name}.gz (or decompress it)")
