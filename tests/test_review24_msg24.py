@@ -101,3 +101,28 @@ def test_a_gzipped_evtx_gets_one_hint_to_decompress_it(tmp_path: Path, name: str
     one_line_error(["train", str(path), *how, "--model", "autoencoder", "--epochs", "1", "-o", str(out)],
                    said, out)
     one_line_error(["inspect", str(path), *how], said)
+
+
+@pytest.mark.parametrize("command", ["train", "inspect", "score", "explain"])
+def test_binary_json_read_as_windows_json_is_told_binary_by_every_command(tmp_path: Path, command: str) -> None:
+    # a NUL-filled .json given with --format windows-json was 'line 1: malformed JSON' (train,
+    # inspect and, through that reader, score and explain) where the sniffing path said
+    # 'binary data (NUL bytes)': the JSON lines reader now tests for binary data as tables do
+    path = tmp_path / "events.json"
+    path.write_bytes(bytes(3000))
+    if command in ("score", "explain"):
+        model = tmp_path / "model"
+        good = tmp_path / "w.json"
+        good.write_text("".join(f'{{"EventID": {4624 + i % 2}, "Channel": "Security", "Computer": "h{i % 3}", '
+                                f'"n": {i}}}\n' for i in range(12)))
+        res = runner.invoke(app, ["train", str(good), "--format", "windows-json", "--model", "autoencoder",
+                                  "--epochs", "1", "-o", str(model)])
+        assert res.exit_code == 0, res.output
+        args = [command, str(model), str(path), "--format", "windows-json",
+                *(["-o", str(tmp_path / "alerts.jsonl")] if command == "score" else [])]
+    elif command == "train":
+        args = [command, str(path), "--format", "windows-json", "--model", "autoencoder", "--epochs", "1",
+                "-o", str(tmp_path / "m")]
+    else:
+        args = [command, str(path), "--format", "windows-json"]
+    one_line_error(args, f"error: {path}: binary data (NUL bytes), not a CSV/TSV/JSONL table")

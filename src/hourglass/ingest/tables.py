@@ -2026,7 +2026,9 @@ def _iter_jsonl(path: Path, *, on_bad_rows: str, stats: ReadStats,
                 event: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
                 page: Callable[[Any], list[dict[str, Any]] | None] | None = None,
                 chunk_bytes: int = CHUNK_BYTES) -> Iterator[pd.DataFrame]:
-    check_log_text(path)  # UTF-16, gzip without .gz ...: said so, not 'line 1: undecodable bytes'
+    # UTF-16, gzip without .gz, binary data ...: said so, not 'line 1: malformed JSON' (JSON text
+    # holds no raw control bytes, so check_text's test for binary data fits, as for other tables)
+    check_text(path, read_head(path, 8192))
     try:
         yield from _iter_jsonl_lines(path, on_bad_rows=on_bad_rows, stats=stats, event=event, page=page,
                                      chunk_bytes=chunk_bytes)
