@@ -113,7 +113,8 @@ def test_not_an_evtx_file_and_no_parser(fake_evtx: Path, tmp_path: Path,
         list(iter_evtx(junk))
     gz = tmp_path / "Security.evtx.gz"
     gz.write_bytes(b"\x1f\x8b")
-    with pytest.raises(InputError, match=r"gzip-compressed Windows \.evtx event log; decompress it first \(gunzip -k"):
+    with pytest.raises(InputError, match=r"gzip-compressed Windows \.evtx event log; decompress it "
+                                         r"first \(gunzip -k"):
         list(iter_evtx(gz))
     monkeypatch.setitem(sys.modules, "evtx", None)  # import evtx -> ImportError
     with pytest.raises(InputError, match=r"needs the evtx parser: pip install 'hourglass\[evtx\]'"):

@@ -11,8 +11,8 @@ import pytest
 
 from hourglass.cli import app
 from hourglass.errors import InputError
-from hourglass.ingest import read_table
 from hourglass.features.tabular import TabularPreprocessor
+from hourglass.ingest import read_table
 from tests._cli import one_line_error, runner
 
 
@@ -104,7 +104,8 @@ def test_a_gzipped_evtx_gets_one_hint_to_decompress_it(tmp_path: Path, name: str
 
 
 @pytest.mark.parametrize("command", ["train", "inspect", "score", "explain"])
-def test_binary_json_read_as_windows_json_is_told_binary_by_every_command(tmp_path: Path, command: str) -> None:
+def test_binary_json_read_as_windows_json_is_told_binary_by_every_command(tmp_path: Path,
+                                                                          command: str) -> None:
     # a NUL-filled .json given with --format windows-json was 'line 1: malformed JSON' (train,
     # inspect and, through that reader, score and explain) where the sniffing path said
     # 'binary data (NUL bytes)': the JSON lines reader now tests for binary data as tables do
@@ -113,8 +114,8 @@ def test_binary_json_read_as_windows_json_is_told_binary_by_every_command(tmp_pa
     if command in ("score", "explain"):
         model = tmp_path / "model"
         good = tmp_path / "w.json"
-        good.write_text("".join(f'{{"EventID": {4624 + i % 2}, "Channel": "Security", "Computer": "h{i % 3}", '
-                                f'"n": {i}}}\n' for i in range(12)))
+        good.write_text("".join(f'{{"EventID": {4624 + i % 2}, "Channel": "Security", '
+                                f'"Computer": "h{i % 3}", "n": {i}}}\n' for i in range(12)))
         res = runner.invoke(app, ["train", str(good), "--format", "windows-json", "--model", "autoencoder",
                                   "--epochs", "1", "-o", str(model)])
         assert res.exit_code == 0, res.output

@@ -699,7 +699,8 @@ class TabularPreprocessor:
             logger.info("dropping %d near-duplicate/low-variance column(s): %s", len(self.duplicates_),
                         ", ".join(f"{shown_column(c)} (~{shown_column(o)})" for c, o in
                                   list(self.duplicates_.items())[:12])
-                        + (f" ... and {len(self.duplicates_) - 12} more" if len(self.duplicates_) > 12 else ""))
+                        + (f" ... and {len(self.duplicates_) - 12} more"
+                           if len(self.duplicates_) > 12 else ""))
             idx = [i for i, c in enumerate(self.numeric_) if c not in self.duplicates_]
             self.numeric_ = [self.numeric_[i] for i in idx]
             self.log1p_ = [c for c in self.log1p_ if c in self.numeric_]
@@ -997,25 +998,26 @@ class TabularPreprocessor:
         missing = [c for c in self.columns_ if c not in df.columns]
         if missing:
             more = f" (and {len(missing) - 3} more)" if len(missing) > 3 else ""
+            more = f"{listed_columns(missing[:3])}{more}"  # the names, then how many more
             have = listed_columns(list(df.columns)[:4])[:80]  # another kind of data? say so
             if df.shape[1] == 1 and len(str(df.columns[0]).split()) >= 4:  # a header that is a sentence
-                raise InputError(f"column(s) the model needs are missing: {listed_columns(missing[:3])}{more}; "
+                raise InputError(f"column(s) the model needs are missing: {more}; "
                                  f"the data reads as one text column (first line {have!r}): a log? "
                                  "this model scores table columns; a log needs a log model "
                                  "(train --format hdfs, bgl, syslog, journald, raw or a header regex, "
                                  "--model deeplog ...)")
             sep = next((s for s in (";", "|") if s in str(df.columns[0])), None) if df.shape[1] == 1 else None
             if sep is not None:  # a table with another separator, read as one column
-                raise InputError(f"column(s) the model needs are missing: {listed_columns(missing[:3])}{more}; "
+                raise InputError(f"column(s) the model needs are missing: {more}; "
                                  f"the data reads as one column ({have!r}): {sep!r}-separated? give "
                                  "it a header line that names its columns with that delimiter")
             from hourglass.ingest.tables import nested_note
 
             nested = nested_note(missing, df.columns)  # {"proto": {"name": "tcp"}}: proto.name
             if nested:
-                raise InputError(f"column(s) the model needs are missing: {listed_columns(missing[:3])}{more}; "
+                raise InputError(f"column(s) the model needs are missing: {more}; "
                                  f"{nested}")
-            raise InputError(f"column(s) the model needs are missing: {listed_columns(missing[:3])}{more}; "
+            raise InputError(f"column(s) the model needs are missing: {more}; "
                              f"the data has {have}{' ...' if df.shape[1] > 4 else ''}")
         raw = self._numeric_frame(df, self._numeric_inputs(), allow_missing=self.impute != "error")
         return self._encode(df, raw, lambda c: self._category_columns(c, df[c]),

@@ -40,7 +40,7 @@ from hourglass.ingest.tables import (
     READ_ERRORS,
     ReadStats,
     _records_frame,
-    check_text,
+    check_json_text,
     first_json_object,
     flatten_json,
     iter_table,
@@ -306,7 +306,7 @@ class JsonEventsSpec(DatasetSpec):
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
                     used: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
         p = check_path(path)
-        check_text(p, read_head(p, 8192))  # UTF-16 (a page's '[\x00' too), gzip without .gz, binary data
+        check_json_text(p)  # UTF-16 (a page's '[\x00' too), gzip without .gz, binary data ...: said so
         head = read_head(p, 4096)
         page = document_start(head, self.wrappers, self.lead) is not None
         pretty = not page and pretty_object(head)

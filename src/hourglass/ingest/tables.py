@@ -433,10 +433,10 @@ def gzipped_evtx(path: str | os.PathLike[str]) -> InputError:
 
     Examples
     --------
-    >>> print(gzipped_evtx("Security.evtx.gz"))
-    Security.evtx.gz: a gzip-compressed Windows .evtx event log; decompress it first (gunzip -k Security.evtx.gz, then read Security.evtx)
-    >>> print(gzipped_evtx("Security.evtx"))
-    Security.evtx: a gzip-compressed Windows .evtx event log; decompress it first (gunzip -c Security.evtx > plain.evtx, then read plain.evtx)
+    >>> str(gzipped_evtx("Security.evtx.gz")).split("; ")[1]
+    'decompress it first (gunzip -k Security.evtx.gz, then read Security.evtx)'
+    >>> str(gzipped_evtx("Security.evtx")).split("; ")[1]
+    'decompress it first (gunzip -c Security.evtx > plain.evtx, then read plain.evtx)'
     """
     name = Path(path).name
     how = (f"gunzip -k {name}, then read {name[:-3]}" if name.lower().endswith(".gz")
@@ -879,6 +879,36 @@ def check_log_text(path: Path) -> None:
     head = read_head(path, 1024)
     if head.startswith(_NOT_TEXT) or _packed(head) is not None or _utf16_or_binary(head):
         check_text(path, head)
+
+
+def check_json_text(path: Path) -> None:
+    """Raise :class:`InputError` when a JSON file is surely no text: what :func:`check_log_text`
+    refuses, and binary data (:func:`looks_binary`, as :func:`check_text` tells it of a table)
+    after any leading run of NULs (a log truncated under its writer, still read), or NULs only.
+    JSON text holds no raw control bytes, so such a file was 'line 1: malformed JSON' before.
+
+    Parameters
+    ----------
+    path
+        The file (a ``.gz`` one read decompressed).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "nul.json"
+    >>> _ = p.write_bytes(bytes(3000))
+    >>> check_json_text(p)
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: ...nul.json: binary data (NUL bytes), not a CSV/TSV/JSONL table ...
+    >>> _ = p.write_bytes(bytes(600) + b'\\n{"a": 1}\\n')
+    >>> check_json_text(p)  # (a hole of NULs, then text: read)
+    """
+    check_log_text(path)
+    head = read_head(path, 8192)
+    body = head.lstrip(b"\x00")
+    if (body and looks_binary(body)) or (head and not body and len(head) < 8192):
+        check_text(path, body or head)
 
 
 def _utf16_or_binary(head: bytes) -> bool:
@@ -2026,9 +2056,7 @@ def _iter_jsonl(path: Path, *, on_bad_rows: str, stats: ReadStats,
                 event: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
                 page: Callable[[Any], list[dict[str, Any]] | None] | None = None,
                 chunk_bytes: int = CHUNK_BYTES) -> Iterator[pd.DataFrame]:
-    # UTF-16, gzip without .gz, binary data ...: said so, not 'line 1: malformed JSON' (JSON text
-    # holds no raw control bytes, so check_text's test for binary data fits, as for other tables)
-    check_text(path, read_head(path, 8192))
+    check_json_text(path)  # UTF-16, gzip without .gz, binary ...: said so, not 'line 1: malformed JSON'
     try:
         yield from _iter_jsonl_lines(path, on_bad_rows=on_bad_rows, stats=stats, event=event, page=page,
                                      chunk_bytes=chunk_bytes)
