@@ -89,6 +89,7 @@ from _common import (
     ints,
     markdown_table,
     no_write_option,
+    not_read,
     not_written,
     positive,
     run_measured,
@@ -505,6 +506,11 @@ def main() -> None:
     ap.add_argument("--before-src")
     no_write_option(ap, "results/entity*.md")
     args = ap.parse_args()
+    # each part reads its own options: one it does not read stops the run before any work
+    read = {"scan-otrf": ["data", "seeds", "scan_flows", "buckets"], "warm": ["seeds"],
+            "evaluate": ["big_days", "big_hosts", "before_src"],
+            "speed": ["big_days", "big_hosts", "before_src", "rounds", "stream_rows"]}[args.part]
+    not_read(ap, args, f"--part {args.part}", ["part", "no_write", *read])
     logging.disable(logging.WARNING)
     warnings.filterwarnings("ignore")
     import torch

@@ -508,6 +508,10 @@ def main() -> None:
     if args.part == "report":  # (it reads the JSON files the other parts wrote, nothing more)
         not_read(ap, args, "--part report (it writes results/gan.md from the parts' JSON files)",
                  ["part", "no_write"])
+    else:  # --sets is ODDS's, --max-train ODDS's cap, --nsl-max-train NSL-KDD's
+        not_read(ap, args, f"--part {args.part}",
+                 [k for k in vars(args) if k not in
+                  {"odds": ("nsl_max_train",), "nsl": ("sets", "max_train")}[args.part]])
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore")
     import torch
