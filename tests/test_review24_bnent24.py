@@ -57,3 +57,37 @@ def test_gan_odds_and_nsl_refuse_options_they_do_not_read(monkeypatch):
                                     ("odds", "--nsl-max-train", "5")):
             _refused(monkeypatch, gan, "gan.py", ["--part", part, option, value],
                      f"{option}: not read by --part {part}; leave it out")
+
+
+# What was wrong: stream's drift warning named the window's last row by the rows parsed ("over
+# the last 25 rows (row 24)"), while its alerts number data rows (the rows parsed plus the
+# malformed lines before them): past a malformed line (line 2, data row 1) the warning and the
+# end summary named the row before the one meant. They now name the alerts' row (row 25), with
+# --all's alerts and --group-by's alike.
+@pytest.mark.parametrize("how", [["--all"], ["--group-by", "a"]], ids=["all", "grouped"])
+def test_stream_drift_warning_names_the_alerts_row(tmp_path: Path, how: list[str]) -> None:
+    import json
+
+    import numpy as np
+
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    rng = np.random.default_rng(0)
+    train = tmp_path / "train.csv"
+    train.write_text("a,b\n" + "".join(f"{a:.6f},{b:.6f}\n" for a, b in rng.random((3000, 2))))
+    res = runner.invoke(app, ["train", str(train), "--epochs", "1", "--hidden", "4,2",
+                              "-o", str(tmp_path / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+    data = tmp_path / "far.jsonl"
+    data.write_text('{"a": 0.5, "b": 0.5}\nnot json\n'
+                    + "".join(json.dumps({"a": 50 + i, "b": -50 - i}) + "\n" for i in range(300)))
+    res = runner.invoke(app, ["stream", str(tmp_path / "m"), "--input", str(data), "--on-bad-rows",
+                              "skip", "--drift-window", "100", "--batch", "7", *how])
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.stderr.split())
+    assert "over the last 25 rows (row 25)" in said, said
+    assert "(at row 25;" in said and "row 24" not in said, said
+    docs = [json.loads(line) for line in res.stdout.splitlines()]
+    # the window's last row: the 25th row parsed (data row 25, past the malformed line)
+    assert [d.get("first_row", d.get("row")) for d in docs][24 if how == ["--all"] else 23] == 25

@@ -1487,7 +1487,7 @@ def stream(
                 flagged += sum(flags)
                 if silencer is not None:
                     silencer.count(result["suppressed"][:len(rows)])
-                drift.update(flags)
+                drift.update(flags, rows=[number[id(r)] for r in rows])  # (named as the alerts)
                 sink.write(out_docs)  # one flush, or one transaction, per batch
             skipped_before(bad, skipped, problem, where)
             if problem is not None:
@@ -1646,7 +1646,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                     flagged += sum(flags)
                     if silencer is not None and "suppressed" in result:
                         silencer.count(result["suppressed"][:len(rows)])
-                    drift.update(flags)
+                    drift.update(flags, rows=[number[id(r)] for r in rows])  # (as the alerts)
                     early = grouping.add(alerts, keys, at)
                     if grouping.time_col is not None:  # (no times when every row was left out)
                         if times is not None and len(times):
