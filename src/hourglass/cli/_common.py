@@ -12,6 +12,7 @@ from typing import Any
 from hourglass._limits import MAX_JSON_DEPTH, loads_json
 from hourglass.cli._options import OPTION_OF_PARAM
 from hourglass.errors import HourglassError, InputError, is_link_loop, no_file, read_problem
+from hourglass.features.validation import shown_column
 
 __all__ = ["UNUSED_BY", "base_params", "check_model_dir", "check_not_input", "check_not_loop",
            "check_output_type",
@@ -654,8 +655,8 @@ def feature_option(columns: Container[str], categorical: Sequence[str] | None,
     """
     for name in categorical or ():
         if name in columns:
-            return name, f"--categorical {name}"
-    return next(((c, f"--role {c}={r}") for c, r in (roles or {}).items()
+            return name, f"--categorical {shown_column(name)}"
+    return next(((c, f"--role {shown_column(c)}={r}") for c, r in (roles or {}).items()
                  if r != "drop" and c in columns), None)
 
 

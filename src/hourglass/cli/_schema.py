@@ -18,6 +18,7 @@ from hourglass.cli._common import feature_option, refuse_format_drop
 from hourglass.errors import HourglassError, InputError
 from hourglass.features.spellings import one_form
 from hourglass.features.tabular import TabularPreprocessor
+from hourglass.features.validation import listed_columns, shown_column
 from hourglass.ingest import DatasetSpec, resolve_format
 from hourglass.ingest.evtx import WINDOWS_FORMS
 from hourglass.ingest.formats import format_roles
@@ -168,7 +169,7 @@ def _warn_wide_objects(names: list[str], source: str) -> None:
         logging.getLogger("hourglass").warning(
             "%s: %d columns come from the nested object %r (%s, ...): a map keyed by values "
             "(hosts, ids) rather than fields? each key is a column of its own; leave it out with "
-            "--drop %s", source, n, prefix, ", ".join(first), prefix)
+            "--drop %s", source, n, prefix, listed_columns(first), prefix)
 
 
 def preprocessor_for(df: pd.DataFrame, source: str, *, spec: DatasetSpec | None,
@@ -194,19 +195,20 @@ def preprocessor_for(df: pd.DataFrame, source: str, *, spec: DatasetSpec | None,
             raise HourglassError(f"{opt}: no column {missing[0]!r} in {source}; {nested}")
         if missing:
             raise HourglassError(f"{opt}: no column {missing[0]!r} in {source}; columns are "
-                                 f"{', '.join(map(str, list(df.columns)[:8]))}"
+                                 f"{listed_columns(list(df.columns)[:8])}"
                                  f"{' ...' if df.shape[1] > 8 else ''}")
     for opt, cols in (("--categorical", categorical),  # (--role TS=drop: as --drop TS, what it is)
                       ("--role", [c for c, r in (roles or {}).items() if r != "drop"])):
         if time_col is not None and time_col in cols:  # it was 'not in the data', or ignored
-            given = f"{time_col}={(roles or {})[time_col]}" if opt == "--role" else time_col
+            typed = shown_column(time_col)
+            given = f"{typed}={(roles or {})[time_col]}" if opt == "--role" else typed
             raise HourglassError(f"{opt} {given}: is the timestamp column, which is never a "
                                  "feature; leave it out")
     user_dropped = set(drop)  # one role a column: --drop x --role x=numeric said nothing
     named = feature_option(user_dropped, categorical, roles)
     if named is not None:
-        raise HourglassError(f"--drop {named[0]} and {named[1]}: give the column one role; leave "
-                             "one out")
+        raise HourglassError(f"--drop {shown_column(named[0])} and {named[1]}: give the column one "
+                             "role; leave one out")
     # the user's --role, --categorical or --drop of a column overrides the format's own role for it
     all_roles = {**{c: r for c, r in format_roles(spec, names).items()
                     if c not in categorical and c not in user_dropped}, **(roles or {})}

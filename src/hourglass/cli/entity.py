@@ -30,6 +30,7 @@ from hourglass.cli.tables import (
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError, InputError
 from hourglass.features.entity import ENTITY_CASES, KEYS, EntityWindows, parse_bucket
+from hourglass.features.validation import shown_column
 from hourglass.ingest import ReadStats, boolean_labels, label_strings, normal_labels
 from hourglass.ingest.formats import format_roles
 from hourglass.pipeline import Pipeline
@@ -73,8 +74,8 @@ def refuse_key_drops(drop: list[str], entity_col: str, timestamp_col: str | None
     whatever ``--drop`` says (as ``--role COLUMN=drop`` of either is refused)."""
     for col, what in ((entity_col, "entity"), (timestamp_col, "timestamp")):
         if col in drop:
-            raise HourglassError(f"--drop {col}: is the {what} column, which groups the rows into "
-                                 "(entity, bucket) rows and is never aggregated; leave it out")
+            raise HourglassError(f"--drop {shown_column(col)}: is the {what} column, which groups the "
+                                 "rows into (entity, bucket) rows and is never aggregated; leave it out")
 
 
 def wants_entity(entity_col: str | None, bucket: str | None, timestamp_col: str | None) -> bool:
@@ -407,11 +408,13 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
     named = {**{c: "--aggregate" for c in numeric or ()}, **{c: "--distinct" for c in distinct or ()}}
     both = [c for c in drop if c in named]
     if both:  # else the dropped column is said to be missing from the data, which holds it
-        raise HourglassError(f"--drop {both[0]}: is also {named[both[0]]} {both[0]}; a column is "
+        raise HourglassError(f"--drop {shown_column(both[0])}: is also {named[both[0]]} "
+                             f"{shown_column(both[0])}; a column is "
                              "either aggregated or dropped")
     clash = next((c for c in drop if (roles or {}).get(c, "drop") != "drop"), None)
     if clash is not None:  # as a table model refuses it: the column was dropped without a word
-        raise HourglassError(f"--drop {clash} and --role {clash}={(roles or {})[clash]}: give the "
+        typed = shown_column(clash)
+        raise HourglassError(f"--drop {typed} and --role {typed}={(roles or {})[clash]}: give the "
                              "column one role; leave one out")
     cls = registry.get(model)
     check_tabular_model(cls, model)

@@ -28,6 +28,7 @@ from hourglass.detectors.windowed import WindowDetector
 from hourglass.errors import HourglassError, InputError
 from hourglass.evaluate import timeseries_metrics, tsb_sliding_window
 from hourglass.features.timeseries import TimeSeriesPreprocessor
+from hourglass.features.validation import listed_columns, shown_column
 from hourglass.ingest import label_strings, read_table, write_table
 from hourglass.ingest.timeseries import LABEL, WINDOWS_READ, TimeSeriesDataset, get_timeseries_dataset
 from hourglass.pipeline import Pipeline
@@ -157,14 +158,14 @@ def train_timeseries(
     if time_col is not None and time_col in (label, *drop):  # it was dropped, then not found
         said = (("--label-col", "not a label; give the column of 0/1 labels") if time_col == label
                 else ("--drop", "never a channel; leave it out of --drop"))
-        raise HourglassError(f"{said[0]} {time_col}: is the timestamp column (it orders the "
+        raise HourglassError(f"{said[0]} {shown_column(time_col)}: is the timestamp column (it orders the "
                              f"steps), {said[1]}")
     if label is not None and label in train_df.columns:
         _warn_labelled_training(train_df[label], label, data, protocol=len(train_df) < len(df))
     missing = [c for c in drop if c not in df.columns]
     if missing:  # a typo would silently keep the channel the user meant to drop
         raise HourglassError(f"--drop: no column {missing[0]!r} in {data}; columns are "
-                             f"{', '.join(map(str, list(df.columns)[:8]))}"
+                             f"{listed_columns(list(df.columns)[:8])}"
                              f"{' ...' if df.shape[1] > 8 else ''}")
     grid = frequency(freq) if freq else (ds.freq if ds else None)  # (1H: saved as 1h)
     if agg is not None and (time_col is None or grid == "rows"):  # nothing it would combine
@@ -415,7 +416,7 @@ def warn_extra_columns(pipe: Pipeline, df: pd.DataFrame, label: str | None = Non
     extra = [c for c in pipe.features_.extra_columns(df) if c not in labels]
     if extra:
         logger.warning("ignoring %d column(s) the model was not trained on: %s", len(extra),
-                       ", ".join(extra[:5]) + (" ..." if len(extra) > 5 else ""))
+                       listed_columns(extra[:5]) + (" ..." if len(extra) > 5 else ""))
 
 
 def score_timeseries(pipe: Pipeline, df: pd.DataFrame, grid_out: list[np.ndarray] | None = None,

@@ -13,6 +13,7 @@ from hourglass.cli._common import refuse_normal_without_label
 from hourglass.cli._output import err, fitted_text, out, report_skipped, threshold_text
 from hourglass.cli._spool import shown
 from hourglass.errors import HourglassError, InputError
+from hourglass.features.validation import listed_columns
 
 __all__ = ["warm_entity"]
 
@@ -76,7 +77,7 @@ def _read_rows(path: Path, parent: Any, parent_dir: Path, *, label_col: str | No
     df = _read(path, fmt, on_bad_rows, stats, f.entity_col)
     for col, role in ((f.entity_col, "entity"), (f.timestamp_col, "timestamp")):
         if col not in df.columns:
-            have = ", ".join(map(str, list(df.columns)[:6]))
+            have = listed_columns(list(df.columns)[:6])
             raise HourglassError(f"{what}: no column {col!r} (the {role} column of {parent_dir}; "
                                  f"columns: {have}{' ...' if df.shape[1] > 6 else ''})")
     # --on-bad-rows skip: a row without a readable time, or with text that is no number in a

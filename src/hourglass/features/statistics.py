@@ -64,6 +64,7 @@ from hourglass.features.tabular import (
     _refuse_levels,
     refuse_unhashable,
 )
+from hourglass.features.validation import listed_columns
 
 __all__ = ["SKETCH_POINTS", "merge_scales", "merge_schema", "mixture_quantiles", "scaled_preprocessor",
            "schema_preprocessor", "shared_schema", "site_scales", "site_schema"]
@@ -522,7 +523,8 @@ def schema_preprocessor(params: Mapping[str, Any], merged: Mapping[str, Any]) ->
     else:
         unknown = sorted(set(map(str, pre.log1p)) - set(num_cols))
         if unknown:
-            raise InputError(f"log1p: not numeric training column(s): {', '.join(unknown)}", param="log1p")
+            raise InputError(f"log1p: not numeric training column(s): {listed_columns(unknown)}",
+                             param="log1p")
         neg = [c for c in map(str, pre.log1p) if c in kept and info[c]["min"] < 0]
         if neg:
             raise InputError(f"log1p: column {neg[0]!r} has negative values", param="log1p")

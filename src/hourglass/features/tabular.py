@@ -664,7 +664,7 @@ class TabularPreprocessor:
         else:
             unknown = sorted(set(map(str, self.log1p)) - set(num_cols))
             if unknown:
-                raise InputError(f"log1p: not numeric training column(s): {', '.join(unknown)}",
+                raise InputError(f"log1p: not numeric training column(s): {listed_columns(unknown)}",
                                  param="log1p")
             neg = [c for c in self.log1p if str(c) in kept and (finite[str(c)] < 0).any()]
             if neg:

@@ -569,7 +569,7 @@ class TimeSeriesPreprocessor:
         ts_col = str(self.timestamp_col)
         if ts_col not in df.columns:
             raise InputError(f"timestamp column {ts_col!r} not found; columns are "
-                             f"{', '.join(list(df.columns)[:8])}")
+                             f"{listed_columns(list(df.columns)[:8])}")
         try:
             if fitting:  # the training data's date order, kept so that later data is read alike
                 times, self.dayfirst_ = read_timestamps(df[ts_col], ts_col)

@@ -2292,12 +2292,14 @@ def nested_note(missing: Sequence[str], columns: Iterable[object]) -> str:
     >>> nested_note(["proto"], ["bytes"])
     ''
     """
+    from hourglass.features.validation import listed_columns  # (features imports ingest)
+
     names = [str(c) for c in columns]
     for col in missing:
         fields = [n for n in names if n.startswith(f"{col}.")]
         if fields:
             return (f"the data has {col!r} as a nested object, read as its fields "
-                    f"({', '.join(fields[:3])}{' ...' if len(fields) > 3 else ''})")
+                    f"({listed_columns(fields[:3])}{' ...' if len(fields) > 3 else ''})")
     return ""
 
 

@@ -22,6 +22,7 @@ from hourglass.detectors import registry
 from hourglass.errors import InputError
 from hourglass.evaluate import binary_metrics, per_class_detection
 from hourglass.features.tabular import TabularPreprocessor
+from hourglass.features.validation import listed_columns
 from hourglass.ingest import boolean_labels, label_strings, labels_seen, normal_labels
 from hourglass.ingest.tables import nested_note
 from hourglass.pipeline.pipeline import Pipeline
@@ -130,7 +131,7 @@ def _is_anomaly(df: pd.DataFrame, label_col: str, normal: Sequence[str], where: 
         cols = list(map(str, df.columns))
         raise InputError(f"{where}: no label column {label_col!r} (--label-col); "
                          + (nested_note([label_col], cols)  # labels, read as labels.verdict ...
-                            or f"columns are {', '.join(cols[:8])}{' ...' if len(cols) > 8 else ''}"))
+                            or f"columns are {listed_columns(cols[:8])}{' ...' if len(cols) > 8 else ''}"))
     labels = label_strings(df[label_col])
     match = normal_labels(normal, boolean_labels(df[label_col]))  # --normal false: a boolean's False
     return labels, (~np.isin(labels, match)).astype(np.int8)

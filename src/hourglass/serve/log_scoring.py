@@ -23,6 +23,7 @@ from hourglass._eol import text_lines
 from hourglass.errors import InputError
 from hourglass.features.sessions import Sessions
 from hourglass.features.sessions.keys import int_keys, unseen_keys
+from hourglass.features.validation import listed_columns
 from hourglass.ingest.tables import flatten_json
 from hourglass.serve.scoring import ModelScorer, model_records, sent_nested
 
@@ -155,7 +156,7 @@ class LogScorer(ModelScorer):
                 sent = dict.fromkeys([*data.columns, *(k for row in items for k in row)])
                 note = sent_nested(missing[0], sent, "the rows have")
                 raise InputError(f"rows: no row has column {missing[0]!r} (each row needs "
-                                 f"{', '.join(self.columns)})" + (
+                                 f"{listed_columns(self.columns)})" + (
                                      f"; {note}; send "
                                      f"{missing[0]!r} as a plain value" if note else ""))
         else:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass.errors import InputError
+from hourglass.features.validation import listed_columns
 from hourglass.ingest.tables import _records_frame, flat_record, flatten_json, nested_note
 
 if TYPE_CHECKING:
@@ -152,7 +153,7 @@ def records_frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
         if not needed <= row.keys():  # a set comparison in C: no loop per column in Python
             absent = next(c for c in columns if c in needed and c not in row)
             must = [c for c in columns if c in needed]  # an optional column may be left out
-            shown = ", ".join(must[:_SHOWN_COLUMNS]) + (" ..." if len(must) > _SHOWN_COLUMNS else "")
+            shown = listed_columns(must[:_SHOWN_COLUMNS]) + (" ..." if len(must) > _SHOWN_COLUMNS else "")
             nested = sent_nested(absent, row)  # a client's keys: {"proto": {"name": "tcp"}} is proto.name
             if nested:
                 raise InputError(f"row {i + 1}: missing column {absent!r}: {nested}; send "
@@ -408,13 +409,13 @@ class TableScorer(ModelScorer):
                 raise InputError("rows: no rows to score (empty list)")
             for i, row in enumerate(rows):
                 if self._model.isdisjoint(row.keys()):
-                    shown = ", ".join(self.columns[:_SHOWN_COLUMNS])
+                    shown = listed_columns(self.columns[:_SHOWN_COLUMNS])
                     raise InputError(f"row {i + 1}: none of the model's columns ({shown} ...)")
             df = self.pipeline.with_absent_fields(model_records(rows, self.columns))
         else:
             df = records_frame(rows, self.columns, self._needed)
             if self.optional and df.shape[1] == 0:  # every column optional, none in any row
-                shown = ", ".join(self.columns[:_SHOWN_COLUMNS])
+                shown = listed_columns(self.columns[:_SHOWN_COLUMNS])
                 more = " ..." if len(self.columns) > _SHOWN_COLUMNS else ""
                 raise InputError(f"rows: no row has any of the model's columns ({shown}{more}); "
                                  "send at least one of them (null for a missing value)")

@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass.errors import InputError, no_file, read_problem
+from hourglass.features.validation import listed_columns
 
 __all__ = ["Condition", "Rule", "SuppressionError", "Suppressions", "load_suppressions"]
 
@@ -577,7 +578,7 @@ class Suppressions:
             needed += [(r.name, self.time_col) for r in self.rules if r.between is not None]
         for name, column in needed:
             if column not in known:
-                shown = ", ".join(have[:_SHOWN]) + (" ..." if len(have) > _SHOWN else "")
+                shown = listed_columns(have[:_SHOWN]) + (" ..." if len(have) > _SHOWN else "")
                 raise InputError(f"{self.source}: rule {name!r} matches column {column!r}, which "
                                  f"{what} does not have (its columns: {shown})")
 
