@@ -125,7 +125,7 @@ def test_too_few_held_out_scores_for_a_bound_name_what_to_change_in_the_users_wo
     from hourglass.errors import InputError
     from hourglass.thresholds import FalseAlarmBound
 
-    with pytest.raises(InputError, match=r"--param validation_fraction=0\.2.*fpr:RATE@CONFIDENCE"):
+    with pytest.raises(InputError, match=r"\(validation_fraction=0\.2\).*fpr:RATE@CONFIDENCE"):
         FalseAlarmBound(0.01).fit(np.arange(100.0))
 
 

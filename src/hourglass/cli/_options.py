@@ -44,7 +44,7 @@ OPTION_OF_PARAM = {"scaler": "--scaler", "numeric": "--aggregate", "categorical"
                    "idle_timeout": "--idle-timeout", "entity_col": "--entity-col",
                    "entity_case": "--entity-case",
                    "timestamp_col": "--timestamp-col", "bucket": "--bucket", "strict": "--strict",
-                   "label_field": "--label-field"}
+                   "label_field": "--label-field", "validation_fraction": "--param validation_fraction"}
 
 
 def option_message(message: str, param: str | tuple[str, ...] | None) -> str:

@@ -299,7 +299,7 @@ def benchmark(
         spec, label_col, normal_values = resolve_spec(dataset, label_col, normal, fmt, data)
         if label_col is None:
             raise HourglassError("--label-col: benchmark needs labelled data (or --dataset)")
-        rule = threshold_from_spec(threshold) if threshold else None
+        rule = threshold_from_spec(threshold, name="--threshold") if threshold else None
         names, base = _split_names(models), _split_names(baselines)
         stats = ReadStats()
         spec = read_as_text(spec, chosen_text(categorical, parse_roles(role)))  # '007' as train reads it

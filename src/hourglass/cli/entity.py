@@ -461,7 +461,7 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
     keys = sizes.index.to_frame(index=False)
     keys["bucket_end"] = keys["bucket_start"] + parse_bucket(bucket)
     per_day = _buckets_per_day(keys, bucket)  # the alert rate of a per-day budget
-    rule = threshold_from_spec(threshold, events_per_day=per_day) if threshold else None
+    rule = threshold_from_spec(threshold, events_per_day=per_day, name="--threshold") if threshold else None
     if rule is not None and rule.requires_labels:
         raise HourglassError(f"--threshold {threshold}: a labelled threshold is not available "
                              "for entity-bucket models; use percentile, fpr, contamination, pot, spot, "

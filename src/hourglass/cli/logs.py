@@ -71,7 +71,7 @@ def train_logs(data: Path, output: Path, *, fmt: str, model: str, epochs: int | 
     cls = registry.get(model)
     kwargs = model_params(cls, model, epochs=epochs, batch_size=batch_size, lr=lr, hidden=hidden,
                           seed=seed, device=device, quiet=quiet, extra=params)
-    thr = threshold_from_spec(threshold) if threshold else None
+    thr = threshold_from_spec(threshold, name="--threshold") if threshold else None
     if thr is not None and thr.requires_labels:
         raise HourglassError(f"--threshold {threshold}: needs labelled validation sessions, and a log "
                              "model trains without labels; use percentile, fpr, pot, spot, dspot, "

@@ -272,7 +272,8 @@ def train_pipeline(
         rate = events_per_day_from(times, column=time_col) * share
         events_per_day = events_per_day if events_per_day is not None else rate
         df = df.drop(columns=[time_col])
-    thr = threshold_from_spec(threshold, events_per_day=events_per_day) if threshold else None
+    thr = (threshold_from_spec(threshold, events_per_day=events_per_day, name="--threshold")
+           if threshold else None)
     if label_col is not None and label_col in df.columns:
         labelled = unlabelled_rows(label_strings(df[label_col]), normal, label_col, source,
                                    "not trained on", stats=stats)

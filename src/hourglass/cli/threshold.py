@@ -172,7 +172,7 @@ def _parse(spec: str, pipe: Pipeline, rate: float | None, model: Path) -> Thresh
     from hourglass.cli._common import model_kind
     from hourglass.thresholds import threshold_from_spec
 
-    rule = threshold_from_spec(spec, events_per_day=rate)
+    rule = threshold_from_spec(spec, events_per_day=rate, name="--threshold")
     if rule.requires_labels:
         raise HourglassError(f"--threshold {spec}: needs a labelled validation set, which a saved "
                              "model does not keep; train with 'hourglass train DATA --threshold "

@@ -184,7 +184,8 @@ def train_timeseries(
         fill_limit=fill_limit,
         drop=tuple(c for c in (*drop, *(ds.drop if ds else ()), label) if c))
     cls = registry.get(model)
-    thr = threshold_from_spec(threshold, events_per_day=events_per_day) if threshold else None
+    thr = (threshold_from_spec(threshold, events_per_day=events_per_day, name="--threshold")
+           if threshold else None)
     pipe = Pipeline(detector=cls(**params), features=features, threshold=thr)
     start = time.perf_counter()
     own = train_df.drop(columns=[label]) if label in train_df.columns else train_df
@@ -585,7 +586,7 @@ def train_command(
                              "interpolate or zero too")
     per_day = None
     if threshold:
-        rule = threshold_from_spec(threshold)
+        rule = threshold_from_spec(threshold, name="--threshold")
         if rule.requires_labels:
             raise HourglassError(f"--threshold {threshold}: needs labelled validation rows, and a "
                                  "time series trains on normal steps only; use percentile, fpr, pot, "

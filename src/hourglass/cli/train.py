@@ -320,7 +320,8 @@ def train(
         cls = registry.get(model)
         params = model_params(cls, model, seed=seed, device=device, quiet=quiet, epochs=epochs,
                               batch_size=batch_size, lr=lr, hidden=hidden, extra=param or [])
-        rule = threshold_from_spec(threshold, events_per_day=events_per_day) if threshold else None
+        rule = (threshold_from_spec(threshold, events_per_day=events_per_day, name="--threshold")
+                if threshold else None)
         per_day = rule is not None and getattr(rule, "per", None) == "day" \
             and events_per_day is None
         no_rate = HourglassError(f"--threshold {threshold}: a per-day budget needs the event rate: "

@@ -597,8 +597,10 @@ class Fixed(Threshold):
         return f"fixed at {self.value}"
 
 
-def threshold_from_spec(spec: str, *, events_per_day: float | None = None) -> Threshold:
-    """Parse a CLI spec into a threshold rule.
+def threshold_from_spec(spec: str, *, events_per_day: float | None = None,
+                        name: str = "threshold") -> Threshold:
+    """Parse a spec (a CLI's ``--threshold``, :meth:`Pipeline.with_threshold`'s string) into a
+    threshold rule.
 
     ``percentile:99.5``, ``fpr:0.01`` (false-alarm rate at most 0.01 with 95% confidence;
     ``fpr:0.01@0.99`` for 99%), ``contamination:0.01``, ``pot:1e-4`` (risk q), ``spot:1e-4``,
@@ -614,6 +616,10 @@ def threshold_from_spec(spec: str, *, events_per_day: float | None = None) -> Th
         The rule, ``NAME`` or ``NAME:VALUE`` as above.
     events_per_day
         Scored events per day, for ``budget:N/day`` (may be given later, at fit).
+    name
+        What an error message calls the spec: the Python argument (``threshold: unknown rule
+        'p150'``, ``threshold='fixed': ...``), or the option that gave it (the CLI passes
+        ``"--threshold"``: ``--threshold: unknown rule``, ``--threshold fixed: ...``).
 
     Returns
     -------
@@ -641,6 +647,14 @@ def threshold_from_spec(spec: str, *, events_per_day: float | None = None) -> Th
     20
     >>> threshold_from_spec("fpr:0.001@0.99")
     false-alarm rate <= 0.001 with 99% confidence
+    >>> threshold_from_spec("fixed")
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: threshold='fixed': a fixed cut-off needs its value, e.g. fixed:3.5
+    >>> threshold_from_spec("fixed", name="--threshold")
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: --threshold fixed: a fixed cut-off needs its value, e.g. fixed:3.5
     """
     from hourglass.thresholds.bound import FalseAlarmBound
     from hourglass.thresholds.budget import AlertBudget
@@ -650,6 +664,7 @@ def threshold_from_spec(spec: str, *, events_per_day: float | None = None) -> Th
     if not isinstance(spec, str):
         raise TypeError(f"threshold spec: expected a string such as 'percentile:99', got "
                         f"{type(spec).__name__}")
+    typed = f"{name} {spec.strip()}" if name.startswith("-") else f"{name}={spec.strip()!r}"
     kind, _, arg = spec.partition(":")
     kind = kind.strip().lower().replace("_", "-")
     # constructors: each rule takes its own arguments
@@ -658,7 +673,7 @@ def threshold_from_spec(spec: str, *, events_per_day: float | None = None) -> Th
         "dspot": DSPOT, "budget": AlertBudget, "best-f1": BestF1, "best-fbeta": BestFBeta,
         "fixed": Fixed, "fpr": FalseAlarmBound}
     if kind not in makers:
-        raise InputError(f"--threshold: unknown rule {kind!r}; use percentile:Q, fpr:RATE[@CONFIDENCE], "
+        raise InputError(f"{name}: unknown rule {kind!r}; use percentile:Q, fpr:RATE[@CONFIDENCE], "
                          "contamination:C, pot:Q, spot:Q, dspot:Q[/DEPTH], budget:N/day, budget:N/10k, "
                          "best-f1, best-fbeta:BETA or fixed:VALUE")
     arg = arg.strip()
@@ -667,32 +682,32 @@ def threshold_from_spec(spec: str, *, events_per_day: float | None = None) -> Th
         try:
             rate, conf = float(rate_text), float(conf_text)
         except ValueError:
-            raise InputError(f"--threshold: expected fpr:RATE@CONFIDENCE with two numbers, e.g. "
+            raise InputError(f"{name}: expected fpr:RATE@CONFIDENCE with two numbers, e.g. "
                              f"fpr:0.01@0.95, got {spec!r}") from None
-        return _checked(FalseAlarmBound(rate, confidence=conf), spec)
+        return _checked(FalseAlarmBound(rate, confidence=conf), typed)
     if kind == "best-f1":
         if arg:
-            raise InputError(f"--threshold: best-f1 takes no value (got {spec!r})")
+            raise InputError(f"{name}: best-f1 takes no value (got {spec!r})")
         return BestF1()
     if kind == "budget":
         count, sep, per = arg.partition("/")
         if not sep or not count:
-            raise InputError(f"--threshold: expected budget:N/day or budget:N/10k, got {spec!r}")
+            raise InputError(f"{name}: expected budget:N/day or budget:N/10k, got {spec!r}")
         try:
             n = float(count)
         except ValueError:
-            raise InputError(f"--threshold: {count!r} is not a number (in {spec!r})") from None
+            raise InputError(f"{name}: {count!r} is not a number (in {spec!r})") from None
         t = AlertBudget(n, per=per.strip().lower(), events_per_day=events_per_day)
         if t.per in ("day", "d") and events_per_day is None:
             t.per = "day"  # the rate may come later (from a timestamp column); checked at fit
             if not n > 0:
-                raise InputError(f"--threshold {spec}: AlertBudget: the budget must be > 0 alerts, "
+                raise InputError(f"{typed}: AlertBudget: the budget must be > 0 alerts, "
                                  f"got {count}")
             return t
-        return _checked(t, spec)
+        return _checked(t, typed)
     if not arg:
         if kind == "fixed":  # its default cut-off, 0, would flag every score
-            raise InputError(f"--threshold {spec.strip()}: a fixed cut-off needs its value, e.g. "
+            raise InputError(f"{typed}: a fixed cut-off needs its value, e.g. "
                              "fixed:3.5")
         return makers[kind]()
     depth = None
@@ -701,21 +716,22 @@ def threshold_from_spec(spec: str, *, events_per_day: float | None = None) -> Th
         try:
             depth = int(depth_text)
         except ValueError:
-            raise InputError(f"--threshold: DSPOT's depth {depth_text!r} is not a whole number "
+            raise InputError(f"{name}: DSPOT's depth {depth_text!r} is not a whole number "
                              f"(in {spec!r}; expected dspot:Q/DEPTH)") from None
     try:
         value = float(arg)
     except ValueError:
-        raise InputError(f"--threshold: {arg!r} is not a number (in {spec!r})") from None
+        raise InputError(f"{name}: {arg!r} is not a number (in {spec!r})") from None
     if depth is not None:
-        return _checked(makers[kind](value, depth=depth), spec)
-    return _checked(makers[kind](value), spec)
+        return _checked(makers[kind](value, depth=depth), typed)
+    return _checked(makers[kind](value), typed)
 
 
-def _checked(t: Threshold, spec: str) -> Threshold:
-    """``t`` once its parameters pass; else the error, naming the ``--threshold`` spec given."""
+def _checked(t: Threshold, typed: str) -> Threshold:
+    """``t`` once its parameters pass; else the error, naming the spec as ``typed``
+    (``--threshold fpr:2`` or ``threshold='fpr:2'``)."""
     try:
         t._check_params()
     except InputError as exc:
-        raise InputError(f"--threshold {spec}: {exc}") from None
+        raise InputError(f"{typed}: {exc}") from None
     return t

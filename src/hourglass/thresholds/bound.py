@@ -145,9 +145,10 @@ class FalseAlarmBound(Threshold):
         if n < need:
             what = (f"FalseAlarmBound: {n:,} {on or HELD_OUT} cannot bound the false-alarm rate "
                     f"at {alpha:g} with {100 * confidence:g}% confidence; that needs at least {need:,}")
+            # param: the CLI says the option that sets it (--param validation_fraction=0.2)
             exc = InputError(f"{what} (more normal training rows or a larger held-out share when "
-                             "training (--param validation_fraction=0.2), a higher rate alpha or a "
-                             "lower confidence (fpr:RATE@CONFIDENCE))")
+                             "training (validation_fraction=0.2), a higher rate alpha or a "
+                             "lower confidence (fpr:RATE@CONFIDENCE))", param="validation_fraction")
             setattr(exc, "too_few_scores", what)  # noqa: B010 (a warm start gives its own advice)
             raise exc
 
