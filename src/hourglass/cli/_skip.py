@@ -1,6 +1,6 @@
-"""Rows a table command leaves out with ``--on-bad-rows skip``: no readable time, or text in a
-summed column. Light on imports (pandas and numpy only), so that ``inspect`` uses it without
-loading the models."""
+"""Rows a table command leaves out with ``--on-bad-rows skip``: no readable time, text in a
+summed column, or a column the model reads sent as a JSON object. Light on imports (pandas
+and numpy only), so that ``inspect`` uses it without loading the models."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from hourglass.errors import HourglassError
+from hourglass.errors import HourglassError, InputError
 
 if TYPE_CHECKING:
     from hourglass.ingest import ReadStats
 
-__all__ = ["skip_text_in_numbers", "skip_unreadable_rows", "skip_unreadable_times"]
+__all__ = ["skip_nested_rows", "skip_text_in_numbers", "skip_unreadable_rows", "skip_unreadable_times"]
 
 
 def skip_unreadable_times(df: pd.DataFrame, column: str, dayfirst: bool | None, on_bad_rows: str,
@@ -28,12 +28,20 @@ def skip_unreadable_times(df: pd.DataFrame, column: str, dayfirst: bool | None, 
 
 
 def skip_unreadable_rows(df: pd.DataFrame, column: str, dayfirst: bool | None, numbers: Sequence[str],
-                         on_bad_rows: str, stats: ReadStats, where: object) -> pd.DataFrame:
+                         on_bad_rows: str, stats: ReadStats, where: object, *,
+                         nested: Sequence[str] = ()) -> pd.DataFrame:
     """:func:`skip_unreadable_times`, and, with ``numbers`` (an entity model's summed columns),
     the rows whose value in one of them is text that is no number (blank, ``-`` and
     ``(empty)`` are missing values, not text; where no row would be left, the transform names
     the first one, as it did); each kind said once, its first row named by its data row (by
-    its value alone where rows the read skipped may come before it)."""
+    its value alone where rows the read skipped may come before it).
+
+    With ``nested`` (the columns the model reads: an entity model's entity, time and feature
+    columns), a row of JSON lines that sends one of them as a JSON object (read as its fields,
+    ``src_ip.a``) is an :class:`InputError` naming its line and the column, as ``stream`` and
+    the service refuse it, else scored as if the value were missing (the entity
+    ``<missing>``); with ``--on-bad-rows skip`` it is skipped and counted, at its place."""
+    df = skip_nested_rows(df, nested, on_bad_rows, stats, where)
     if on_bad_rows != "skip":
         return df
     bad = _time_mask(df, column, dayfirst, where, stats)
@@ -42,6 +50,70 @@ def skip_unreadable_rows(df: pd.DataFrame, column: str, dayfirst: bool | None, n
         return df
     stats.bad_rows += int(bad.sum())
     stats.note_skip(int(np.flatnonzero(bad)[0]))
+    return df.loc[~bad].reset_index(drop=True)
+
+
+def skip_nested_rows(df: pd.DataFrame, columns: Sequence[str], on_bad_rows: str, stats: ReadStats,
+                     where: object) -> pd.DataFrame:
+    """``df`` (the rows a reader handed out, none left out yet) without the rows that send one
+    of ``columns`` as a JSON object (``{"src_ip": {"a": 1}}``: ``src_ip`` missing there, its
+    field ``src_ip.a`` not), each counted in ``stats`` as left out at its place (with
+    ``--on-bad-rows skip``); otherwise the first such row is an :class:`InputError` naming its
+    line (its data row where the reader tells no line) and the column.
+
+    Examples
+    --------
+    >>> from hourglass.ingest import ReadStats
+    >>> df = pd.DataFrame({"src_ip": ["a", None, "b"], "src_ip.a": [None, 1.0, None]})
+    >>> stats = ReadStats()
+    >>> skip_nested_rows(df, ["src_ip"], "skip", stats, "x.jsonl")["src_ip"].tolist()
+    ['a', 'b']
+    >>> stats.bad_rows, stats.rows_of(np.arange(2)).tolist()
+    (1, [0, 2])
+    >>> skip_nested_rows(df, ["src_ip"], "error", ReadStats(), "x.jsonl")
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: x.jsonl: row 2: missing field 'src_ip': the row has 'src_ip' ...
+    """
+    model = set(columns)
+    dotted = [k for k in df.columns if isinstance(k, str) and "." in k and k not in model]
+    if not dotted or not len(df):  # (no object sent: the usual table)
+        return df
+    bad = np.zeros(len(df), dtype=bool)
+    first: tuple[int, str] | None = None
+    for c in dict.fromkeys(columns):
+        fields = [k for k in dotted if k.startswith(f"{c}.")]
+        if not fields:
+            continue
+        these = np.array(df[fields].notna().any(axis=1), dtype=bool)
+        if c in df.columns:
+            these &= np.asarray(df[c].isna(), dtype=bool)
+        if these.any():
+            i = int(np.flatnonzero(these)[0])
+            first = min(first, (i, c)) if first is not None else (i, c)
+        bad |= these
+    if first is None:
+        return df
+    if on_bad_rows != "skip":
+        from hourglass.ingest.tables import nested_note
+
+        i, c = first
+        line = stats.line_of(i)
+        row = stats.data_row(i)
+        at = f"line {line}" if line is not None else f"row {row}" if row is not None else "a row"
+        sent = df.iloc[i]
+        note = nested_note([c], [k for k in dotted if pd.notna(sent[k])]).replace("the data has",
+                                                                               "the row has")
+        raise InputError(f"{where}: {at}: missing field {c!r}: {note}; send {c!r} as a plain "
+                         "value (null for a missing one)")
+    positions = np.flatnonzero(bad)
+    lines = [stats.line_of(int(i)) for i in positions[:10]]
+    for n, i in enumerate(positions.tolist()):
+        stats.left_out(lines[n] if n < len(lines) else None, i)
+    logging.getLogger("hourglass").warning(
+        "%s: skipped %d row(s) sending a column the model reads as a JSON object (first: %s"
+        "column %r)", where, len(positions), f"line {lines[0]}, " if lines[0] is not None
+        else "", first[1])
     return df.loc[~bad].reset_index(drop=True)
 
 

@@ -1,0 +1,49 @@
+"""Review 24 (json24): an entity sent as a JSON object in score/explain of JSON lines; every
+leading byte-order mark stripped by the JSON lines, raw log and key file readers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hourglass.cli import app
+from tests._cli import runner
+
+
+@pytest.fixture(scope="module")
+def entity_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    from hourglass.ingest.synthetic import port_scan_flows
+
+    tmp = tmp_path_factory.mktemp("entity")
+    train, _ = port_scan_flows(hosts=3, days=0.5, scan_flows=0, seed=1)
+    train.to_csv(tmp / "train.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp / "train.csv"), "--entity-col", "src_ip",
+                              "--timestamp-col", "ts", "--bucket", "5min", "-o", str(tmp / "M"),
+                              "--epochs", "2", "--hidden", "8,4", "-q"])
+    assert res.exit_code == 0, res.output
+    rows = train.sort_values("ts").head(40).to_dict("records")
+    rows[2]["src_ip"] = {"a": 1}
+    (tmp / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return tmp / "M", tmp / "in.jsonl"
+
+
+@pytest.mark.parametrize("command", ["score", "explain"])
+def test_score_refuses_an_entity_sent_as_a_json_object(entity_model: tuple[Path, Path],
+                                                       tmp_path: Path, command: str) -> None:
+    # was: score (and explain -o) of JSON lines read {"src_ip": {"a": 1}} as a row without a
+    # src_ip value and scored it as the entity '<missing>', not a word; stream and the service
+    # refuse it naming the nested object
+    model, data = entity_model
+    out = tmp_path / "out.jsonl"
+    res = runner.invoke(app, [command, str(model), str(data), "-o", str(out)])
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output and not out.exists()
+    assert (f"error: {data}: line 3: missing field 'src_ip': the row has 'src_ip' as a nested "
+            "object, read as its fields (src_ip.a)") in res.stderr
+    res = runner.invoke(app, [command, str(model), str(data), "-o", str(out), "--on-bad-rows", "skip"])
+    assert res.exit_code == 0, res.output
+    assert "no 'src_ip' value" not in res.stderr and "(lines 3)" in res.stderr
+    assert "39 rows" in res.stderr
+    assert "<missing>" not in out.read_text()
