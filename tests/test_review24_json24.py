@@ -47,3 +47,20 @@ def test_score_refuses_an_entity_sent_as_a_json_object(entity_model: tuple[Path,
     assert "no 'src_ip' value" not in res.stderr and "(lines 3)" in res.stderr
     assert "39 rows" in res.stderr
     assert "<missing>" not in out.read_text()
+
+
+def test_evaluate_refuses_an_entity_sent_as_a_json_object(entity_model: tuple[Path, Path],
+                                                          tmp_path: Path) -> None:
+    # was: evaluate of JSON lines scored {"src_ip": {"a": 1}} as the entity '<missing>' too
+    model, data = entity_model
+    rows = [{**json.loads(line), "label": "normal"} for line in data.read_text().splitlines()]
+    labelled = tmp_path / "labelled.jsonl"
+    labelled.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    args = ["evaluate", str(model), str(labelled), "--label-col", "label", "--normal", "normal"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2 and "Traceback" not in res.output, res.output
+    assert "line 3: missing field 'src_ip': the row has 'src_ip' as a nested object" in res.stderr
+    res = runner.invoke(app, [*args, "--on-bad-rows", "skip"])
+    assert res.exit_code == 0, res.output
+    assert "(lines 3)" in res.stderr
+
