@@ -64,3 +64,40 @@ def test_evaluate_refuses_an_entity_sent_as_a_json_object(entity_model: tuple[Pa
     assert res.exit_code == 0, res.output
     assert "(lines 3)" in res.stderr
 
+
+_TWO_BOMS = b"\xef\xbb\xbf\xef\xbb\xbf"
+
+
+def test_every_leading_byte_order_mark_is_stripped_from_json_lines(tmp_path: Path) -> None:
+    # was: the JSON lines reader stripped one BOM only: a file saved with two was 'line 1:
+    # malformed JSON', where the CSV header reader strips every one (1c5f41b2)
+    from hourglass.ingest import read_table
+
+    path = tmp_path / "two.jsonl"
+    path.write_bytes(_TWO_BOMS + b'{"a": 1, "b": 2}\n' + _TWO_BOMS + b'{"a": 3, "b": 4}\n')
+    assert read_table(path).to_dict("list") == {"a": [1, 3], "b": [2, 4]}
+
+
+def test_every_leading_byte_order_mark_is_stripped_from_a_raw_log_and_a_key_file(tmp_path: Path) -> None:
+    # was: read_lines (raw logs, key files) stripped one BOM: the second was part of line 1, a
+    # template of its own for a log ('\ufeffsshd ...'), and a key file's first key no number
+    from hourglass.features.sessions import EventSessions
+    from hourglass.ingest.logs import read_lines
+
+    log = tmp_path / "app.log"
+    log.write_bytes(_TWO_BOMS + b"sshd[1]: Accepted password for bob\nsshd[2]: Failed password\n")
+    assert list(read_lines(log)) == ["sshd[1]: Accepted password for bob", "sshd[2]: Failed password"]
+    keys = tmp_path / "keys.txt"
+    keys.write_bytes(_TWO_BOMS + b"1 2 3\n4 5\n")
+    sessions = EventSessions(format="keys").fit(None).sessions(keys)
+    assert [s.tolist() for s in sessions.sequences] == [[1, 2, 3], [4, 5]]
+
+
+def test_without_boms_is_one_rule_for_text_and_bytes() -> None:
+    # the readers each stripped one BOM (removeprefix, utf-8-sig) or every one (lstrip): one
+    # helper now, for decoded text and raw heads alike
+    from hourglass._eol import without_boms
+    from hourglass.ingest.jsondoc import document_start
+
+    assert without_boms("\ufeff\ufeff\ufeffa") == "a" and without_boms(b"\xef\xbb\xbf" * 3 + b"x") == b"x"
+    assert document_start(_TWO_BOMS + b'{"value": [{"a": 1}]}', ("value",)) == 17

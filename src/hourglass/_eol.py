@@ -1,13 +1,35 @@
-"""Lines ended by a carriage return alone (classic Mac OS, some exporters), importable without
-pandas: the readers of a file, a folder's copy and the stream tell such text the same way."""
+"""Lines ended by a carriage return alone (classic Mac OS, some exporters), and the byte-order
+marks before a file's text, importable without pandas: the readers of a file, a folder's copy
+and the stream tell such text the same way."""
 
 from __future__ import annotations
 
 import io
 import re
-from typing import Any
+from typing import Any, AnyStr
 
-__all__ = ["CrToLf", "CrToLfReader", "cr_ended", "cr_lines", "text_lines"]
+__all__ = ["CrToLf", "CrToLfReader", "cr_ended", "cr_lines", "text_lines", "without_boms"]
+
+#: a UTF-8 byte-order mark (as Windows editors and PowerShell save text), encoded
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def without_boms(text: AnyStr) -> AnyStr:
+    r"""``text`` (decoded, or UTF-8 bytes) without every byte-order mark it starts with, not the
+    first only: a file saved twice by a Windows tool, or one joined after another (``cat a b``),
+    starts with two, and the second was else part of its first key, field or line. One rule for
+    every text reader (JSON lines and documents, logs, key files, line formats, CSV headers).
+
+    Examples
+    --------
+    >>> without_boms("\ufeff\ufeffa,b"), without_boms(b"\xef\xbb\xbf\xef\xbb\xbf{}"), without_boms("a\ufeff")
+    ('a,b', b'{}', 'a\ufeff')
+    """
+    if isinstance(text, str):
+        return text.lstrip("\ufeff")
+    while text.startswith(UTF8_BOM):
+        text = text[len(UTF8_BOM):]
+    return text
 
 
 def cr_ended(head: bytes) -> bool:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from hourglass._eol import without_boms
 from hourglass.cli._options import check_idle_timeout
 from hourglass.cli._output import err
 from hourglass.errors import HourglassError
@@ -53,7 +54,7 @@ def _decode(raw: bytes, first: bool, nul: str = "") -> str:
 
         return TooLongLine(raw.length)  # type: ignore[attr-defined]
     line = raw.decode("utf-8", errors="replace").rstrip("\r").replace("\x00", nul)
-    return line.removeprefix("\ufeff") if first else line
+    return without_boms(line) if first else line
 
 
 def summary_line(counts: dict[str, Any], where: str, seconds: float, mode: str) -> str:

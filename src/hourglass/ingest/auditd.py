@@ -78,6 +78,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from hourglass._eol import without_boms
 from hourglass.ingest.cef import _first_line_parses, _LineSpec, json_line
 
 logger = logging.getLogger(__name__)
@@ -255,7 +256,7 @@ def looks_like_auditd(head: bytes) -> bool:
     >>> looks_like_auditd(b"----\\ntime->Tue Nov 14 22:13:20 2023\\ntype=EOE msg=audit(1700000000.1:7): \\n")
     True
     """
-    text = head.removeprefix(b"\xef\xbb\xbf")
+    text = without_boms(head)
     lines = text.split(b"\n", 8)
     if len(lines) > 2 and lines[0].strip() == b"----" and _ausearch_line(lines[1]):
         text = b"\n".join(lines[2:])

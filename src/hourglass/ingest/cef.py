@@ -44,6 +44,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hourglass._eol import without_boms
 from hourglass._limits import loads_json
 from hourglass.errors import InputError, read_problem
 from hourglass.ingest.datasets import DatasetSpec
@@ -383,7 +384,7 @@ def _first_line_parses(head: bytes, parse: Callable[[bytes], Any],
     >>> _first_line_parses(csv, parse_cef, _START)
     False
     """
-    pieces = head.removeprefix(b"\xef\xbb\xbf").split(b"\n")
+    pieces = without_boms(head).split(b"\n")
     first = next((ln for ln in pieces[:8] if ln.strip()), None)
     if first is None:
         return False
@@ -528,7 +529,7 @@ class _LineSpec(DatasetSpec):
                             stats.skipped(number, at=self._place(events, stats, rows))
                         continue
                     if number == 1:  # a byte-order mark before a blank line: a blank line too
-                        raw = raw.removeprefix(b"\xef\xbb\xbf")
+                        raw = without_boms(raw)
                     if self.no_record(raw):
                         if events is not None and raw.strip():  # ausearch's '----' before an event
                             rows.extend(event for _, event in events.between())

@@ -42,6 +42,7 @@ from typing import Any
 
 import pandas as pd
 
+from hourglass._eol import without_boms
 from hourglass._limits import MAX_JSON_DEPTH, raw_decode_json
 from hourglass.errors import InputError, read_problem
 from hourglass.ingest.datasets import DatasetSpec, require_fields
@@ -115,7 +116,7 @@ def looks_like_cloudtrail(head: bytes) -> bool:
 
     A digest file and an EventBridge event are taken, and refused by name when read.
     """
-    if _RECORDS.match(head.removeprefix(b"\xef\xbb\xbf")):
+    if _RECORDS.match(without_boms(head)):
         return True
     obj = first_json_object(head)
     if obj is None:  # a first line longer than head (a large responseElements): its top-level keys
@@ -335,7 +336,7 @@ class _CloudTrailSpec(DatasetSpec):
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
                     used: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
         p = check_path(path)
-        if not _RECORDS.match(read_head(p, 4096).removeprefix(b"\xef\xbb\xbf")):  # one event a line
+        if not _RECORDS.match(without_boms(read_head(p, 4096))):  # one event a line
             first_chunk = True  # (a delivered file on a later line: its records, as stream reads
             # it; an EventBridge event or a digest after a record a bad line, as stream has it)
             for df in iter_table(p, fmt="jsonl", on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,

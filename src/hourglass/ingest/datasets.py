@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from hourglass._eol import without_boms
 from hourglass.errors import InputError
 from hourglass.ingest.readers import _concat_chunks, _restore_integers, check_path
 from hourglass.ingest.tables import (
@@ -84,7 +85,7 @@ def first_line(head: bytes) -> tuple[int, bytes]:
     >>> first_line(b"\\xef\\xbb\\xbf\\n\\r\\na,b\\n1,2\\n")
     (2, b'a,b')
     """
-    head = head.removeprefix(b"\xef\xbb\xbf")
+    head = without_boms(head)
     body = head.lstrip()
     return head[:len(head) - len(body)].count(b"\n"), body.split(b"\n", 1)[0]
 

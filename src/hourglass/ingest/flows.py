@@ -47,6 +47,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hourglass._eol import without_boms
 from hourglass._limits import MAX_LINE_BYTES, loads_json
 from hourglass.errors import InputError
 from hourglass.ingest.datasets import DatasetSpec, first_line, require_fields
@@ -74,9 +75,6 @@ UNSW_RAW_COLUMNS = (
     "ct_srv_dst", "ct_dst_ltm", "ct_src_ltm", "ct_src_dport_ltm", "ct_dst_sport_ltm",
     "ct_dst_src_ltm", "attack_cat", "label",
 )
-
-
-_BOM = b"\xef\xbb\xbf"  # a UTF-8 byte-order mark, as Windows editors save text
 
 
 def _first_line(head: bytes) -> str:
@@ -604,7 +602,7 @@ def _split_spaced(df: pd.DataFrame, spaced: dict[str, tuple[str, list[str], list
 
 
 def _sniff_zeek(head: bytes) -> bool:
-    head = head.removeprefix(_BOM).lstrip()
+    head = without_boms(head).lstrip()
     if head.startswith(b"#separator") or b"\n#fields\t" in head[:4096]:
         return True
     try:
@@ -627,7 +625,7 @@ class ZeekSpec(DatasetSpec):
         with open_text(path) as fh:
             # bounded reads: a data line without a line break is not held to learn it is data
             while raw := fh.readline(MAX_LINE_BYTES + 1):
-                line = raw.decode("utf-8", "replace").rstrip("\r\n").removeprefix("\ufeff")
+                line = without_boms(raw.decode("utf-8", "replace").rstrip("\r\n"))
                 if not line.strip() and not fields:  # blank lines before the header: skipped too
                     n += 1
                     continue
@@ -666,7 +664,7 @@ class ZeekSpec(DatasetSpec):
         p = check_path(path)
         stats = stats if stats is not None else ReadStats()
         check_log_text(p)  # UTF-16, gzip without .gz ...: said so, not 'not a Zeek log'
-        head = read_head(p, 4096).removeprefix(_BOM).lstrip()  # (blank lines before the header)
+        head = without_boms(read_head(p, 4096)).lstrip()  # (blank lines before the header)
         spaced: dict[str, tuple[str, list[str], list[str]]] = {}
         if head.startswith(b"{"):
             chunks = iter_table(p, fmt="jsonl", on_bad_rows=on_bad_rows, stats=stats, chunk_bytes=chunk_bytes)

@@ -31,6 +31,7 @@ from typing import Any, Protocol, cast
 
 import pandas as pd
 
+from hourglass._eol import without_boms
 from hourglass._limits import raw_decode_json
 from hourglass.errors import InputError, read_problem
 from hourglass.ingest.datasets import DatasetSpec
@@ -53,7 +54,6 @@ __all__ = ["ODATA_LEAD", "JsonEventsSpec", "cut_event_head", "document_start", "
 
 #: records gathered into one chunk by the JSON document readers (this one and CloudTrail's)
 _CHUNK_RECORDS = 50_000
-_BOM = b"\xef\xbb\xbf"
 
 
 #: What may come before a page's events' key by default: OData annotations (``"@odata.context":
@@ -78,8 +78,9 @@ def document_start(head: bytes, wrappers: tuple[str, ...], lead: bytes = ODATA_L
     >>> document_start(b'{"value": [{"a": 1}]}', ("value",)), document_start(b'{"a": 1}', ("value",))
     (11, None)
     """
-    m = _page_pattern(wrappers, lead).match(head.removeprefix(_BOM))
-    return None if m is None else m.end() + (len(_BOM) if head.startswith(_BOM) else 0)
+    text = without_boms(head)
+    m = _page_pattern(wrappers, lead).match(text)
+    return None if m is None else m.end() + len(head) - len(text)
 
 
 def pretty_object(head: bytes) -> bool:
@@ -92,7 +93,7 @@ def pretty_object(head: bytes) -> bool:
     >>> pretty_object(b'{\\n  "eventType": "com.okta.event_hook"\\n}'), pretty_object(b'{"a": 1}\\n')
     (True, False)
     """
-    for line in head.removeprefix(_BOM).split(b"\n", 8)[:8]:
+    for line in without_boms(head).split(b"\n", 8)[:8]:
         if line.strip():
             return line.strip() == b"{"
     return False
@@ -108,7 +109,7 @@ def first_event(head: bytes, wrappers: tuple[str, ...], lead: bytes = ODATA_LEAD
         start = 0
     elif start is None:
         return first_json_object(head)
-    text = head[start:].decode("utf-8", "replace").lstrip().removeprefix("\ufeff")
+    text = without_boms(head[start:].decode("utf-8", "replace").lstrip())
     try:
         obj, _ = raw_decode_json(json.JSONDecoder(), text)
     except (ValueError, RecursionError):  # the first event runs past the head
@@ -136,12 +137,12 @@ def cut_event_head(head: bytes, wrappers: tuple[str, ...], lead: bytes = ODATA_L
     if start is None and pretty_object(head):
         start = 0
     if start is None:  # JSON lines: the first non-blank line, cut (no line break after it)
-        text = head.removeprefix(_BOM).lstrip()
+        text = without_boms(head).lstrip()
         if b"\n" in text:
             return None
     else:
         text = head[start:].lstrip()
-    text = text.removeprefix(_BOM)
+    text = without_boms(text)
     return text[:n_bytes] if text.startswith(b"{") else None
 
 

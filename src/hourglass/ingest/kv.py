@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from hourglass._eol import without_boms
 from hourglass.ingest.cef import _LineSpec, json_line
 
 __all__ = ["KV", "KV_ROLES", "looks_like_kv", "parse_kv"]
@@ -130,7 +131,7 @@ def parse_kv(line: str | bytes) -> dict[str, Any] | None:
     >>> parse_kv("eventtime=1700000000123456789 srcip=10.0.0.5 dstip=10.0.0.6")["timestamp"]
     1700000000.1234567
     """
-    text = (line.decode("utf-8", "replace") if isinstance(line, bytes) else line).removeprefix("\ufeff")
+    text = without_boms(line.decode("utf-8", "replace") if isinstance(line, bytes) else line)
     if json_line(text):  # JSON lines: pairs inside a field's text are no key=value line
         return None
     pri = _PRI.match(text)  # '<189>date=...': the first key follows the priority, not a space
@@ -183,7 +184,7 @@ def looks_like_kv(head: bytes) -> bool:
     >>> looks_like_kv(b'time,msg\\n1,"a=1 b=2 c=3"\\n2,"a=4 b=5 c=6"\\n3,"a=7 b=8 c=9"\\n')
     False
     """
-    text = head.removeprefix(b"\xef\xbb\xbf")
+    text = without_boms(head)
     if text.lstrip().startswith((b"{", b"[")):
         return False
     lines = text.split(b"\n")

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hourglass._eol import cr_ended, cr_lines
+from hourglass._eol import cr_ended, cr_lines, without_boms
 from hourglass._limits import MAX_LINE_BYTES, loads_json, too_long
 from hourglass._params import check_numeric_params
 from hourglass._times import (
@@ -436,7 +436,7 @@ def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None, *,
                     if stats is not None:
                         stats.bad_encoding += 1
                 if lineno == 0:
-                    line = line.removeprefix("\ufeff")  # a UTF-8 byte-order mark
+                    line = without_boms(line)  # UTF-8 byte-order marks (every one)
                 yield line.rstrip("\r\n").replace("\x00", nul)
     except READ_ERRORS as exc:
         raise InputError(f"{p}: cannot read ({read_problem(exc)})") from None

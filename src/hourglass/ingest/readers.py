@@ -20,6 +20,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
+from hourglass._eol import without_boms
 from hourglass.errors import InputError, no_file, read_problem
 from hourglass.ingest.sqlite import SQLiteWriter, is_sqlite
 from hourglass.ingest.tables import ReadStats, iter_table, read_head
@@ -74,7 +75,7 @@ def table_format(path: str | os.PathLike[str], head: bytes | None = None) -> str
         return "parquet"
     if head.startswith(b"ElfFile\x00"):
         return "evtx"
-    if fmt == "csv" and head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"{"):
+    if fmt == "csv" and without_boms(head).lstrip().startswith(b"{"):
         return "jsonl"
     return fmt
 

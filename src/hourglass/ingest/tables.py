@@ -43,7 +43,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from hourglass._eol import CrToLf, cr_ended, cr_lines
+from hourglass._eol import CrToLf, cr_ended, cr_lines, without_boms
 from hourglass._limits import MAX_JSON_DEPTH, MAX_LINE_BYTES, loads_json, raw_decode_json, too_long
 from hourglass.errors import InputError, json_problem, read_problem
 
@@ -272,7 +272,7 @@ def pretty_json_command(line: bytes | str) -> str | None:
     True
     """
     text = (line.decode("utf-8", "replace") if isinstance(line, bytes) else str(line)).strip()
-    text = text.lstrip("\ufeff").strip()  # (a byte-order mark before it)
+    text = without_boms(text).strip()  # (byte-order marks before it)
     if text in ("[", "[{", "[ {"):
         return "jq -c '.[]'"
     return "jq -c ." if text == "{" else None
@@ -335,7 +335,7 @@ def first_json_object(head: bytes) -> dict[str, Any] | None:
     >>> first_json_object(b"a,b\\n1,2\\n") is None, first_json_object(b"[1, 2]\\n") is None
     (True, True)
     """
-    for line in head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 8)[:8]:
+    for line in without_boms(head).split(b"\n", 8)[:8]:
         if line.strip():
             try:
                 obj = loads_json(line)
@@ -364,7 +364,7 @@ def cut_top_keys(head: bytes) -> set[str]:
     >>> cut_top_keys(b'{"EventID": 1}\\n{"EventID": 2, "x": "xx'), cut_top_keys(b'a,b')
     (set(), set())
     """
-    line = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    line = without_boms(head).lstrip()
     return set() if b"\n" in line else top_keys(line)
 
 
@@ -1004,7 +1004,7 @@ def _open_quote(text: bytes, seps: bytes) -> bool:
     >>> _open_quote(b'name,size ("),x\\n', b","), _open_quote(b'\\xef\\xbb\\xbf"a', b",")
     (False, True)
     """
-    text = text.removeprefix(b"\xef\xbb\xbf")
+    text = without_boms(text)
     if b'"' not in text:
         return False
     inside, start, i = False, True, 0
@@ -1126,7 +1126,7 @@ def _csv_header_lines(path: Path, sep: str, skip_rows: int, utf8: bool = False) 
         except UnicodeDecodeError:  # (it was read as 'dur\ufffdation', a column no model has)
             raise InputError(f"{path}: line {skip_rows + 1}: undecodable bytes (not UTF-8) in the "
                              "header; save the file as UTF-8") from None
-    text = raw.decode("utf-8", "replace").rstrip("\r\n").lstrip("\ufeff")  # UTF-8 BOMs (every one)
+    text = without_boms(raw.decode("utf-8", "replace").rstrip("\r\n"))  # UTF-8 BOMs (every one)
     if not text.strip():
         raise InputError(f"{path}: empty file")
     try:
@@ -1188,7 +1188,7 @@ def sniff_delimiter(path: str | os.PathLike[str], skip_rows: int = 0) -> str:
         for i in range(skip_rows):
             _text_line(fh, p, i + 1)
         raw, n_lines, after = _header_text(fh, p, skip_rows, "".join(_DELIMITERS).encode())
-        header = raw.decode("utf-8", "replace").rstrip("\r\n").lstrip("\ufeff")
+        header = without_boms(raw.decode("utf-8", "replace").rstrip("\r\n"))
         first = (after[0] if after else _text_line(fh, p, skip_rows + n_lines + 1)).decode(
             "utf-8", "replace").rstrip("\r\n")
     counts = {sep: _fields(header, sep) for sep in _DELIMITERS}
@@ -1214,7 +1214,7 @@ def _sep_hint(path: Path, skip_rows: int) -> str | None:
     with open_lines(path) as fh:
         for i in range(skip_rows):
             _text_line(fh, path, i + 1)
-        line = fh.readline(64).removeprefix(b"\xef\xbb\xbf").rstrip(b"\r\n")
+        line = without_boms(fh.readline(64)).rstrip(b"\r\n")
     hint = line.decode("utf-8", "replace").removeprefix("sep=") if line.startswith(b"sep=") else ""
     return hint if len(hint) == 1 and hint in _DELIMITERS else None
 
@@ -1236,7 +1236,7 @@ def _blank_lines(path: Path, skip_rows: int) -> int:
         for i in range(skip_rows):
             _text_line(fh, path, i + 1)
         while raw := _text_line(fh, path, skip_rows + n + 1):
-            if raw.removeprefix(b"\xef\xbb\xbf").strip():  # (a UTF-8 byte-order mark is no text)
+            if without_boms(raw).strip():  # (a UTF-8 byte-order mark is no text)
                 break
             n += 1
     return n
@@ -2112,9 +2112,8 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                 raise InputError(f"{path}: line {lineno}: {too_long(length, MAX_LINE_BYTES)} "
                                  "(use --on-bad-rows skip to skip such rows)")
             try:
-                line = raw.decode("utf-8")
-                if line.startswith("\ufeff"):  # a UTF-8 byte-order mark: the file's, or one of
-                    line = line[1:]  # a file joined on after it (cat a.jsonl b.jsonl)
+                # UTF-8 byte-order marks (every one): the file's, or one of a file joined on
+                line = without_boms(raw.decode("utf-8"))  # after it (cat a.jsonl b.jsonl)
                 if not line.strip():
                     continue
                 obj = loads_json(line.rstrip("\r\n"))  # a cut line: "unterminated", not "control character"

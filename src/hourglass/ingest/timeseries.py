@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from hourglass._eol import without_boms
 from hourglass._limits import loads_json
 from hourglass._times import parse_timestamps, unreadable_times
 from hourglass.errors import InputError, no_file, read_problem
@@ -265,7 +266,8 @@ def _first_line(path: Path) -> tuple[int, list[str]]:
     that are no UTF-8 raise ``UnicodeDecodeError``, as the reader would."""
     with open_lines(path) as fh:
         for index, line in enumerate(fh):
-            text = line.decode("utf-8").removeprefix("\ufeff" if index == 0 else "")
+            text = line.decode("utf-8")
+            text = without_boms(text) if index == 0 else text
             if text.strip():
                 return index, [f.strip() for f in next(csv.reader([text]))]
     return 0, []
@@ -296,7 +298,7 @@ def _labels(path: Path) -> np.ndarray:
     try:
         raw = path.read_bytes()
         # utf-8-sig: a byte-order mark (a file saved by a Windows editor) is no part of line 1
-        text = (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode("utf-8-sig")
+        text = without_boms((gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not a text file of labels ({exc})") from None
     except READ_ERRORS as exc:  # (a truncated .gz too)
@@ -342,9 +344,9 @@ def read_interpretation_labels(path: str | os.PathLike[str], *, end_inclusive: b
     try:
         with open(path, "rb") as raw:  # gzip by its magic bytes (a '.GZ' file was read as text)
             opener = gzip.open if raw.read(2) == b"\x1f\x8b" else open
-        with opener(path, "rt", encoding="utf-8-sig") as fh:  # (a byte-order mark: not line 1's)
+        with opener(path, "rt", encoding="utf-8") as fh:
             for lineno, line in enumerate(fh, 1):
-                line = line.strip()
+                line = (without_boms(line) if lineno == 1 else line).strip()  # (BOMs: not line 1's)
                 if not line:
                     continue
                 try:

@@ -22,6 +22,7 @@ from typing import ClassVar
 
 import pandas as pd
 
+from hourglass._eol import without_boms
 from hourglass._limits import loads_json
 from hourglass.errors import InputError
 from hourglass.ingest.datasets import DatasetSpec
@@ -145,7 +146,7 @@ def looks_like_winlogbeat(head: bytes) -> bool:
     >>> looks_like_winlogbeat(b'{"EventID": 4624, "Channel": "Security"}\\n')
     False
     """
-    head = head.removeprefix(b"\xef\xbb\xbf")
+    head = without_boms(head)
     for line in head.split(b"\n", 8)[:8]:
         if not line.strip():
             continue
@@ -227,7 +228,7 @@ class WinlogbeatSpec(DatasetSpec):
         one :class:`InputError` naming it, whatever ``on_bad_rows``."""
         p = check_path(path)
         check_log_text(p)  # UTF-16, gzip without .gz ...: said so, not 'the file starts ...'
-        first = read_head(p, 4096).removeprefix(b"\xef\xbb\xbf").lstrip(b"\x00").lstrip()
+        first = without_boms(read_head(p, 4096)).lstrip(b"\x00").lstrip()
         if first and not first.startswith(b"{"):
             line = first.split(b"\n", 1)[0][:40].decode("utf-8", "replace")
             raise InputError(f"{p}: not a Winlogbeat export: Winlogbeat documents are JSON lines, "
