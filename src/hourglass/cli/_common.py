@@ -9,10 +9,10 @@ from collections.abc import Container, Sequence
 from pathlib import Path
 from typing import Any
 
+from hourglass._columns import shown_column
 from hourglass._limits import MAX_JSON_DEPTH, loads_json
 from hourglass.cli._options import OPTION_OF_PARAM
 from hourglass.errors import HourglassError, InputError, is_link_loop, no_file, read_problem
-from hourglass.features.validation import shown_column
 
 __all__ = ["UNUSED_BY", "base_params", "check_model_dir", "check_not_input", "check_not_loop",
            "check_output_type",

@@ -13,12 +13,12 @@ from typing import Any
 
 import pandas as pd
 
+from hourglass._columns import listed_columns, shown_column
 from hourglass._labels import label_like
 from hourglass.cli._common import feature_option, refuse_format_drop
 from hourglass.errors import HourglassError, InputError
 from hourglass.features.spellings import one_form
 from hourglass.features.tabular import TabularPreprocessor
-from hourglass.features.validation import listed_columns, shown_column
 from hourglass.ingest import DatasetSpec, resolve_format
 from hourglass.ingest.evtx import WINDOWS_FORMS
 from hourglass.ingest.formats import format_roles

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hourglass._columns import shown_column
 from hourglass.cli._schema import ids_as_written, warn_label_as_feature
 from hourglass.cli._skip import skip_text_in_numbers
 from hourglass.cli._spool import shown
@@ -30,7 +31,6 @@ from hourglass.cli.tables import (
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError, InputError
 from hourglass.features.entity import ENTITY_CASES, KEYS, EntityWindows, parse_bucket
-from hourglass.features.validation import shown_column
 from hourglass.ingest import ReadStats, boolean_labels, label_strings, normal_labels
 from hourglass.ingest.formats import format_roles
 from hourglass.pipeline import Pipeline

@@ -16,6 +16,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from hourglass._columns import listed_columns, shown_column
 from hourglass._labels import label_like
 from hourglass._numbers import label_numbers
 from hourglass._times import frequency
@@ -28,7 +29,6 @@ from hourglass.detectors.windowed import WindowDetector
 from hourglass.errors import HourglassError, InputError
 from hourglass.evaluate import timeseries_metrics, tsb_sliding_window
 from hourglass.features.timeseries import TimeSeriesPreprocessor
-from hourglass.features.validation import listed_columns, shown_column
 from hourglass.ingest import label_strings, read_table, write_table
 from hourglass.ingest.timeseries import LABEL, WINDOWS_READ, TimeSeriesDataset, get_timeseries_dataset
 from hourglass.pipeline import Pipeline

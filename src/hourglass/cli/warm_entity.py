@@ -9,11 +9,11 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from hourglass._columns import listed_columns
 from hourglass.cli._common import refuse_normal_without_label
 from hourglass.cli._output import err, fitted_text, out, report_skipped, threshold_text
 from hourglass.cli._spool import shown
 from hourglass.errors import HourglassError, InputError
-from hourglass.features.validation import listed_columns
 
 __all__ = ["warm_entity"]
 

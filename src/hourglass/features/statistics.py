@@ -55,6 +55,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from hourglass._columns import listed_columns
 from hourglass.errors import InputError
 from hourglass.features.roles import MISSING, PLACEHOLDERS, ip_parts, port_numbers, string_values
 from hourglass.features.tabular import (
@@ -64,7 +65,6 @@ from hourglass.features.tabular import (
     _refuse_levels,
     refuse_unhashable,
 )
-from hourglass.features.validation import listed_columns
 
 __all__ = ["SKETCH_POINTS", "merge_scales", "merge_schema", "mixture_quantiles", "scaled_preprocessor",
            "schema_preprocessor", "shared_schema", "site_scales", "site_schema"]

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from hourglass._columns import listed_columns, shown_column
 from hourglass._params import check_numeric_params
 from hourglass._times import refuse_undecodable
 from hourglass.errors import InputError, NotFittedError
@@ -38,7 +39,7 @@ from hourglass.features.roles import (
     string_values,
 )
 from hourglass.features.small_batch import SMALL_ROWS, transform_small
-from hourglass.features.validation import check_name_lists, listed_columns, shown_column
+from hourglass.features.validation import check_name_lists
 
 __all__ = ["TabularPreprocessor"]
 
@@ -130,7 +131,7 @@ def _quantile_map(x: np.ndarray, q: np.ndarray) -> np.ndarray:
 def _listed(names: list[str], most: int = 12) -> str:
     """``names`` joined for a log line: the first ``most``, then how many more (a wide event
     table drops hundreds; the saved model's config lists them all), each as
-    :func:`~hourglass.features.validation.shown_column` shows it (an empty name as ``''``).
+    :func:`~hourglass._columns.shown_column` shows it (an empty name as ``''``).
 
     Examples
     --------

@@ -32,13 +32,14 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 from pandas.tseries.frequencies import to_offset
 
+from hourglass._columns import listed_columns
 from hourglass._numbers import label_numbers, to_numbers
 from hourglass._params import check_numeric_params
 from hourglass._times import frequency, parse_timestamps, read_timestamps, stripped_text
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.roles import PLACEHOLDERS
 from hourglass.features.tabular import _is_duration
-from hourglass.features.validation import check_name_lists, listed_columns
+from hourglass.features.validation import check_name_lists
 
 __all__ = ["TimeSeriesPreprocessor", "epoch_channel", "sliding_windows", "window_starts", "windows_to_points",
            "windows_to_points_channels"]

@@ -2291,7 +2291,7 @@ def nested_note(missing: Sequence[str], columns: Iterable[object]) -> str:
     >>> nested_note(["proto"], ["bytes"])
     ''
     """
-    from hourglass.features.validation import listed_columns  # (features imports ingest)
+    from hourglass._columns import listed_columns
 
     names = [str(c) for c in columns]
     for col in missing:

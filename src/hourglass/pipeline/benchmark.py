@@ -17,12 +17,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hourglass._columns import listed_columns
 from hourglass._labels import label_like
 from hourglass.detectors import registry
 from hourglass.errors import InputError
 from hourglass.evaluate import binary_metrics, per_class_detection
 from hourglass.features.tabular import TabularPreprocessor
-from hourglass.features.validation import listed_columns
 from hourglass.ingest import boolean_labels, label_strings, labels_seen, normal_labels
 from hourglass.ingest.tables import nested_note
 from hourglass.pipeline.pipeline import Pipeline

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from hourglass._columns import listed_columns
 from hourglass._eol import text_lines
 from hourglass.errors import InputError
 from hourglass.features.sessions import Sessions
 from hourglass.features.sessions.keys import int_keys, unseen_keys
-from hourglass.features.validation import listed_columns
 from hourglass.ingest.tables import flatten_json
 from hourglass.serve.scoring import ModelScorer, model_records, sent_nested
 

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 import numpy as np
 import pandas as pd
 
+from hourglass._columns import listed_columns
 from hourglass.errors import InputError
-from hourglass.features.validation import listed_columns
 from hourglass.ingest.tables import _records_frame, flat_record, flatten_json, nested_note
 
 if TYPE_CHECKING:

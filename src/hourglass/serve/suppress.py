@@ -53,8 +53,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hourglass._columns import listed_columns
 from hourglass.errors import InputError, no_file, read_problem
-from hourglass.features.validation import listed_columns
 
 __all__ = ["Condition", "Rule", "SuppressionError", "Suppressions", "load_suppressions"]
 

@@ -1,0 +1,57 @@
+"""How messages show column names: an empty, padded or unprintable name quoted, so that a list
+reads "x, ''" and not "x, ". No imports beyond the standard library, so that every layer (the
+readers, the features, the CLI's light start) can use it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = ["listed_columns", "shown_column"]
+
+
+def shown_column(name: object) -> str:
+    """A column's name as a message shows it: as it is, or quoted (``repr``) when it would not
+    read on its own: empty (a JSON key ``""``), only spaces, padded with spaces, or holding a
+    character that prints as nothing (a byte-order mark, a newline).
+
+    Parameters
+    ----------
+    name
+        The column's name (any label; shown as its text).
+
+    Returns
+    -------
+    str
+        The name, quoted where a plain name would be invisible.
+
+    Examples
+    --------
+    >>> shown_column("proto"), shown_column(""), shown_column("\\ufeffa")
+    ('proto', "''", "'\\\\ufeffa'")
+    """
+    text = str(name)
+    if text and text == text.strip() and text.isprintable():
+        return text
+    return repr(text)
+
+
+def listed_columns(names: Iterable[object]) -> str:
+    """``names`` joined with ``", "`` for a message, each as :func:`shown_column` shows it (so
+    an empty name reads ``''``, not as a blank between two commas).
+
+    Parameters
+    ----------
+    names
+        The column names to list, in order.
+
+    Returns
+    -------
+    str
+        The list as one line of text.
+
+    Examples
+    --------
+    >>> listed_columns(["duration", "", "proto"])
+    "duration, '', proto"
+    """
+    return ", ".join(shown_column(n) for n in names)
