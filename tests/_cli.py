@@ -59,3 +59,18 @@ def small_labelled_model(folder: Path) -> dict[str, Any]:
                               "--batch-size", "64", "-q"])
     assert res.exit_code == 0, res.output
     return {"data": data, "model": model, "folder": folder, "frame": frame}
+
+
+def ab_model(folder: Path) -> Path:
+    """``folder/m``: an autoencoder trained by ``hourglass train`` on ``folder/train.csv``, 3,000
+    uniform rows of two numeric columns ``a``, ``b`` (one epoch, tiny): rows far from [0, 1]
+    score above its threshold."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    train = folder / "train.csv"
+    train.write_text("a,b\n" + "".join(f"{a:.6f},{b:.6f}\n" for a, b in rng.random((3000, 2))))
+    res = runner.invoke(app, ["train", str(train), "--epochs", "1", "--hidden", "4,2",
+                              "-o", str(folder / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+    return folder / "m"

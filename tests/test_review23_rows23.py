@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from hourglass.cli import app
 from hourglass.cli._output import ROWS_KEPT_NOTE
-from tests._cli import runner
+from tests._cli import ab_model, runner
 
 
 @pytest.fixture(scope="module")
@@ -18,18 +17,14 @@ def model(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A table model on two numeric columns a, b, its training file (~60 KB) and inputs with a
     malformed row in the middle (data row 2 of 4) and at the end."""
     folder = tmp_path_factory.mktemp("rows23")
-    rng = np.random.default_rng(0)
-    train = folder / "train.csv"
-    train.write_text("a,b\n" + "".join(f"{a:.6f},{b:.6f}\n" for a, b in rng.random((3000, 2))))
-    res = runner.invoke(app, ["train", str(train), "--epochs", "1", "--hidden", "4,2",
-                              "-o", str(folder / "m"), "-q"])
-    assert res.exit_code == 0, res.output
+    ab_model(folder)
     middle, end = folder / "middle.csv", folder / "end.csv"
     middle.write_text("a,b\n1,2\n3,4\n5,x\n7,8\n")
     end.write_text("a,b\n1,2\n3,4\n7,8\n5,x\n")
     lines = folder / "middle.jsonl"
     lines.write_text('{"a": 1, "b": 2}\n{"a": 3, "b": 4}\n{"a": 5, "b": "x"}\n{"a": 7, "b": 8}\n')
-    return {"train": train, "model": folder / "m", "middle": middle, "end": end, "lines": lines}
+    return {"train": folder / "train.csv", "model": folder / "m", "middle": middle, "end": end,
+            "lines": lines}
 
 
 def _one_line(text: str) -> str:

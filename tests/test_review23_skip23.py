@@ -5,25 +5,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from hourglass.cli import app
 from hourglass.ingest import ReadStats, iter_table
-from tests._cli import runner
+from tests._cli import ab_model, runner
 
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A table model on two numeric columns a, b."""
     folder = tmp_path_factory.mktemp("skip23")
-    rng = np.random.default_rng(0)
-    train = folder / "train.csv"
-    train.write_text("a,b\n" + "".join(f"{a:.6f},{b:.6f}\n" for a, b in rng.random((3000, 2))))
-    res = runner.invoke(app, ["train", str(train), "--epochs", "1", "--hidden", "4,2",
-                              "-o", str(folder / "m"), "-q"])
-    assert res.exit_code == 0, res.output
-    return folder / "m"
+    return ab_model(folder)
 
 
 def _one_line(text: str) -> str:

@@ -68,17 +68,10 @@ def test_gan_odds_and_nsl_refuse_options_they_do_not_read(monkeypatch):
 def test_stream_drift_warning_names_the_alerts_row(tmp_path: Path, how: list[str]) -> None:
     import json
 
-    import numpy as np
-
     from hourglass.cli import app
-    from tests._cli import runner
+    from tests._cli import ab_model, runner
 
-    rng = np.random.default_rng(0)
-    train = tmp_path / "train.csv"
-    train.write_text("a,b\n" + "".join(f"{a:.6f},{b:.6f}\n" for a, b in rng.random((3000, 2))))
-    res = runner.invoke(app, ["train", str(train), "--epochs", "1", "--hidden", "4,2",
-                              "-o", str(tmp_path / "m"), "-q"])
-    assert res.exit_code == 0, res.output
+    ab_model(tmp_path)
     data = tmp_path / "far.jsonl"
     data.write_text('{"a": 0.5, "b": 0.5}\nnot json\n'
                     + "".join(json.dumps({"a": 50 + i, "b": -50 - i}) + "\n" for i in range(300)))

@@ -122,14 +122,9 @@ def test_evtx_places_a_damaged_record(tmp_path: Path, monkeypatch: pytest.Monkey
 @pytest.mark.parametrize("bad", ["5,x\n", "5,6,9\n"], ids=["refused", "fields"])
 def test_drift_warning_names_the_data_row(tmp_path: Path, bad: str) -> None:
     from hourglass.cli import app
-    from tests._cli import runner
+    from tests._cli import ab_model, runner
 
-    rng = np.random.default_rng(0)
-    train = tmp_path / "train.csv"
-    train.write_text("a,b\n" + "".join(f"{a:.6f},{b:.6f}\n" for a, b in rng.random((3000, 2))))
-    res = runner.invoke(app, ["train", str(train), "--epochs", "1", "--hidden", "4,2",
-                              "-o", str(tmp_path / "m"), "-q"])
-    assert res.exit_code == 0, res.output
+    ab_model(tmp_path)
     data = tmp_path / "far.csv"
     data.write_text("a,b\n0.5,0.5\n" + bad + "".join(f"{50 + i},{-50 - i}\n" for i in range(300)))
     out = tmp_path / "out.csv"

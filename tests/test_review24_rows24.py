@@ -16,7 +16,7 @@ import pytest
 from hourglass.cli import app
 from hourglass.cli._output import ROWS_KEPT_NOTE
 from hourglass.ingest import ReadStats, iter_table
-from tests._cli import runner
+from tests._cli import ab_model, runner
 
 #: inputs whose last row (7, 8) is data row 3: a row skipped before it (data row 2)
 INPUTS = {
@@ -32,13 +32,7 @@ def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A table model on two numeric columns a, b (every row of the inputs scores above its
     threshold, so every row is written)."""
     folder = tmp_path_factory.mktemp("rows24")
-    rng = np.random.default_rng(0)
-    train = folder / "train.csv"
-    train.write_text("a,b\n" + "".join(f"{a:.6f},{b:.6f}\n" for a, b in rng.random((3000, 2))))
-    res = runner.invoke(app, ["train", str(train), "--epochs", "1", "--hidden", "4,2",
-                              "-o", str(folder / "m"), "-q"])
-    assert res.exit_code == 0, res.output
-    return folder / "m"
+    return ab_model(folder)
 
 
 def _rows(path: Path) -> list[int]:
