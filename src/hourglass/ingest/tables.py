@@ -802,14 +802,6 @@ class _DecodableLines(io.RawIOBase):
         self._buf = self._buf[n:]
         return n
 
-    def file_line(self, number: int) -> int:
-        """The file's line number of line ``number`` of this stream (past the dropped lines)."""
-        for line in self.dropped:
-            if line > number:
-                break
-            number += 1
-        return number
-
     def close(self) -> None:
         self._fh.close()
         super().close()
