@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -19,7 +20,7 @@ __all__ = ["LOG_FORMAT_HELP", "OPTION_OF_PARAM", "AllSessionsOpt", "BadRowsOpt",
            "LabelsOpt",
            "MaxSessionsOpt", "MessageColOpt",
            "ModelArg", "NormalOpt", "QuietOpt", "RoleOpt", "ScalerOpt", "SessionColOpt", "SessionRegexOpt",
-           "StepOpt", "StreamBadRowsOpt", "StrictOpt", "TimestampOpt", "WindowOpt", "option_message",
+           "StepOpt", "StreamBadRowsOpt", "StrictOpt", "TimestampOpt", "WindowOpt", "cli_advice", "option_message",
            "parse_roles", "timestamp_option"]
 __all__ += ["DEVICE_HELP", "ExplainBadRowsOpt", "InspectTimestampOpt", "TableBadRowsOpt", "TableDatasetOpt",
             "TableFormatOpt", "TableRoleOpt"]
@@ -68,6 +69,44 @@ def option_message(message: str, param: str | tuple[str, ...] | None) -> str:
         if option is not None:  # the name as a word: not inside another (step in steps) or quoted
             message = re.sub(rf"(?<!['\w-]){re.escape(name)}(?!['\w-])", option, message)
     return message
+
+
+def cli_advice(message: str) -> str:
+    """``message`` (the library's error or warning) with the advice it gives in a Python user's
+    words (``validation_fraction=...``, ``DSPOT(depth=...)``) given in the CLI's options instead.
+
+    The advice is the library's own constant, found as such (a wrapper that puts the file or the
+    row in front keeps it whole), so the CLI follows any change of its wording.
+
+    Examples
+    --------
+    >>> from hourglass.thresholds.pot import DSPOT_DEPTH_ADVICE
+    >>> cli_advice(f"DSPOT: 60 scores are too few for depth 50; {DSPOT_DEPTH_ADVICE}")
+    'DSPOT: 60 scores are too few for depth 50; choose a smaller depth (--threshold dspot:Q/DEPTH)'
+    >>> cli_advice("no advice here")
+    'no advice here'
+    """
+    for advice, said in _cli_advice().items():
+        if advice in message:
+            message = message.replace(advice, said)
+    return message
+
+
+def _cli_advice() -> dict[str, str]:
+    """Library advice (Python words) → the CLI's words, of the library modules imported (one that
+    is not has said nothing; the CLI's light start, ``hourglass --version``, imports none)."""
+    said: dict[str, str] = {}
+    pot, base = sys.modules.get("hourglass.thresholds.pot"), sys.modules.get("hourglass.thresholds.base")
+    windowed = sys.modules.get("hourglass.detectors.windowed")
+    if pot is not None:
+        said[pot.DSPOT_DEPTH_ADVICE] = "choose a smaller depth (--threshold dspot:Q/DEPTH)"
+    if base is not None:
+        said[base.FEW_SCORES_ADVICE] = ("more normal data, or a larger held-out share when training, "
+                                        "--param validation_fraction=...")
+    if windowed is not None:
+        said[windowed.FEW_WINDOWS_ADVICE] = ("a longer series, a larger held-out share (--param "
+                                             "validation_fraction=F) or a smaller window (--window)")
+    return said
 
 
 DataArg = Annotated[Path, typer.Argument(

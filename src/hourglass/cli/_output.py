@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from hourglass.cli._options import option_message
+from hourglass.cli._options import cli_advice, option_message
 from hourglass.cli._spool import shown
 from hourglass.errors import HourglassError, out_of_memory, read_problem
 
@@ -308,7 +308,7 @@ def user_errors() -> Iterator[None]:
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if isinstance(exc, OSError) and exc.strerror and msg.startswith("[Errno"):
             msg = os_error_text(exc)  # the file and the system's words, not Python's repr
-        msg = option_message(msg, getattr(exc, "param", None))
+        msg = option_message(cli_advice(msg), getattr(exc, "param", None))
         err.print(error_line(msg), highlight=False)
         raise typer.Exit(2) from None
     except (MemoryError, RuntimeError) as exc:
@@ -399,7 +399,8 @@ class StderrHandler(logging.StreamHandler):
     DATA given as ``-`` is named "standard input", not by its temporary copy."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return on_screen(shown(super().format(record)), lines=True)
+        # a library warning's advice in Python words (validation_fraction=...): the CLI's options
+        return on_screen(shown(cli_advice(super().format(record))), lines=True)
 
     @property
     def stream(self) -> TextIO:

@@ -180,10 +180,6 @@ def _name(path: Path) -> str:
     return shown_name(path)
 
 
-#: train's advice for a percentile fitted on few held-out scores (an option benchmark lacks)
-_TRAIN_ADVICE = "more normal data, or a larger held-out share when training, --param validation_fraction=..."
-
-
 class _OnceAcrossRuns(logging.Filter):
     """Each warning of the runs once (a percentile fitted on few held-out scores warned per model
     and seed: 12 like lines for the defaults), train's ``--param validation_fraction`` advice
@@ -194,9 +190,12 @@ class _OnceAcrossRuns(logging.Filter):
         self.seen: set[str] = set()
 
     def filter(self, record: logging.LogRecord) -> bool:
+        from hourglass.thresholds.base import FEW_SCORES_ADVICE
+
         text = record.getMessage()
-        if _TRAIN_ADVICE in text:
-            text = text.replace(_TRAIN_ADVICE, "more normal training rows")
+        advice = getattr(record, "advice", None)  # train's (an option benchmark lacks)
+        if advice == FEW_SCORES_ADVICE:
+            text = text.replace(advice, "more normal training rows")
             record.msg, record.args = text, ()
         if text in self.seen:
             return False

@@ -116,11 +116,11 @@ class _WarmAdvice(logging.Filter):
                      FEW_WINDOWS_ADVICE: f"{more}; {kept} and window"}
 
     def filter(self, record: logging.LogRecord) -> bool:
-        text = record.getMessage()
-        for advice, said in self.said.items():
-            if advice in text:
-                record.msg, record.args = text.replace(advice, said), ()
-                break
+        # the record names its advice (``advice``, the text it holds): found whatever its wording
+        advice = getattr(record, "advice", None)
+        said = self.said.get(advice) if isinstance(advice, str) else None
+        if said is not None:
+            record.msg, record.args = record.getMessage().replace(advice, said), ()
         return True
 
 

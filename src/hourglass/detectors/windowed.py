@@ -108,10 +108,12 @@ AUTO_MIN_WINDOWS = 8
 #: score, and the threshold is that score).
 FEW_HELD_OUT_WINDOWS = 8
 
-#: What the warning of a held-out tail of few windows advises (``train``'s options; a warm start,
-#: which keeps the window and the held-out share, says it as it can act on it).
-FEW_WINDOWS_ADVICE = ("a longer series, a larger held-out share (--param validation_fraction=F) or a "
-                      "smaller window (--window)")
+#: What the warning of a held-out tail of few windows advises, in a Python user's words; the
+#: warning's log record carries it as ``advice``, so the CLI says it with its options (``--param
+#: validation_fraction``, ``--window``), and a warm start, which keeps the window and the held-out
+#: share, as it can act on it.
+FEW_WINDOWS_ADVICE = ("a longer series, a larger held-out share (validation_fraction=F) or a "
+                      "smaller window (window=W)")
 
 AUTO_MAX_WINDOWS = 512
 #: Most input values (windows × steps × channels) one scoring pass of a window detector holds
@@ -410,7 +412,7 @@ class WindowDetector(DeepDetector):
                        "steps, and the threshold rests on them (it may flag much of normal data); "
                        "hold out at least %d steps: %s",
                        type(self).__name__, n_val, n_win, length, length + FEW_HELD_OUT_WINDOWS - 1,
-                       FEW_WINDOWS_ADVICE)
+                       FEW_WINDOWS_ADVICE, extra={"advice": FEW_WINDOWS_ADVICE})
 
     def warm_start(self, X: object, y: object | None = None, *, update_batch_norm: bool = False,
                    seams: Sequence[int] | None = None, proximal_mu: float = 0.0,

@@ -25,10 +25,11 @@ TRAINING = "training scores (no held-out rows)"
 
 logger = logging.getLogger(__name__)
 
-#: What the warning of a percentile fitted on few scores advises (``train``'s options; a warm
-#: start and a benchmark say it as they can act on it).
-FEW_SCORES_ADVICE = ("more normal data, or a larger held-out share when training, --param "
-                     "validation_fraction=...")
+#: What the warning of a percentile fitted on few scores advises, in a Python user's words; the
+#: warning's log record carries it as ``advice``, so the CLI says it with its options (``--param
+#: validation_fraction``), and a warm start and a benchmark as they can act on it.
+FEW_SCORES_ADVICE = ("more normal data, or a larger held-out share when training (the detector's "
+                     "validation_fraction=...)")
 
 _THRESHOLDS: dict[str, type[Threshold]] = {}
 
@@ -524,7 +525,7 @@ class Percentile(Threshold):
                            "sessions, windows) to score above it, not %.3g%% (%d or more scores "
                            "bring it within 1.5x: %s)",
                            float(self.q), self.n_fit_, self._fitted_on(), 100 * rate, 100 * target,
-                           need, FEW_SCORES_ADVICE)
+                           need, FEW_SCORES_ADVICE, extra={"advice": FEW_SCORES_ADVICE})
 
     def describe(self) -> str:
         return f"percentile {self.q} of {self._fitted_on()}"

@@ -24,6 +24,10 @@ __all__ = ["DSPOT", "POT", "SPOT"]
 
 logger = logging.getLogger(__name__)
 
+#: DSPOT's advice when its held-out scores are too few for its depth, in a Python user's words;
+#: the CLI says it with its own option (``--threshold dspot:Q/DEPTH``: ``cli._options.cli_advice``).
+DSPOT_DEPTH_ADVICE = "choose a smaller depth (DSPOT(depth=...))"
+
 
 def _check_risk(name: str, q: object, level: object, min_peaks: object) -> None:
     try:
@@ -353,8 +357,7 @@ class DSPOT(SPOT):
         if n < d + 10 * int(self.min_peaks):
             need = d + 10 * int(self.min_peaks)
             what = f"DSPOT: {n} scores are too few for depth {d}; need at least {need}"
-            exc = InputError(f"{what}: choose a smaller depth (--threshold dspot:Q/DEPTH) or hold out "
-                             "more normal data")
+            exc = InputError(f"{what}: {DSPOT_DEPTH_ADVICE} or hold out more normal data")
             setattr(exc, "too_few_scores", what)  # noqa: B010 (a warm start gives its own advice)
             raise exc
 

@@ -1,0 +1,125 @@
+"""The library speaks Python, the CLI speaks CLI: the library's messages name Python parameters,
+the CLI names its options (review 25): regression tests."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.cli import app
+from hourglass.errors import InputError
+from tests._cli import one_line_error, runner
+
+
+def _ab_table(path: Path, n: int = 300) -> Path:
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"a": rng.random(n), "b": rng.random(n)}).to_csv(path, index=False)
+    return path
+
+
+def test_dspot_too_few_scores_names_the_parameter_in_python() -> None:
+    # DSPOT's refusal of too few held-out scores told a Python user to "choose a smaller depth
+    # (--threshold dspot:Q/DEPTH)", an option of the CLI
+    from hourglass.thresholds import DSPOT
+
+    with pytest.raises(InputError) as info:
+        DSPOT(1e-2).fit(np.zeros(60))
+    assert "choose a smaller depth (DSPOT(depth=...))" in str(info.value)
+    assert "--" not in str(info.value)
+
+
+def test_dspot_too_few_scores_names_the_option_in_the_cli(tmp_path: Path) -> None:
+    # the CLI keeps its wording (the option its user typed)
+    data = _ab_table(tmp_path / "t.csv")
+    one_line_error(["train", str(data), "--threshold", "dspot:1e-2", "--epochs", "1", "--hidden", "4,2",
+                    "-o", str(tmp_path / "m")], "choose a smaller depth (--threshold dspot:Q/DEPTH)",
+                   tmp_path / "m")
+
+
+def test_few_scores_warning_names_validation_fraction_in_python(caplog: pytest.LogCaptureFixture) -> None:
+    # a percentile fitted on few scores advised "--param validation_fraction=..." to a Python user
+    from hourglass.thresholds import Percentile
+    from hourglass.thresholds.base import FEW_SCORES_ADVICE
+
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        Percentile(99).fit(np.arange(30.0))
+    [record] = [r for r in caplog.records if "percentile 99" in r.getMessage()]
+    assert "validation_fraction=..." in record.getMessage() and "--param" not in record.getMessage()
+    assert record.advice == FEW_SCORES_ADVICE  # type: ignore[attr-defined]
+
+
+def test_few_windows_advice_names_python_parameters() -> None:
+    # a series' held-out tail of few windows advised "--param validation_fraction=F" and "--window"
+    from hourglass.detectors.windowed import FEW_WINDOWS_ADVICE
+
+    assert "--" not in FEW_WINDOWS_ADVICE
+    assert "validation_fraction=F" in FEW_WINDOWS_ADVICE and "window=W" in FEW_WINDOWS_ADVICE
+
+
+def test_few_scores_warning_names_the_cli_option_in_the_cli(tmp_path: Path) -> None:
+    # the CLI says the same advice with its own option
+    data = _ab_table(tmp_path / "t.csv")
+    res = runner.invoke(app, ["train", str(data), "--epochs", "1", "--hidden", "4,2", "-o", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.stderr.split())
+    assert "--param validation_fraction=..." in said and "the detector's" not in said, said
+
+
+def test_warm_start_rephrases_the_advice_whatever_its_wording(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the warm start found the advice by its full text: a change of the library's wording (as the
+    # one to Python words) would have left train's options in a warm start's warning; it finds it
+    # by the log record's ``advice`` now
+    import hourglass.thresholds.base as base
+    from hourglass.cli.warm import _WarmAdvice
+    from hourglass.thresholds import Percentile
+
+    monkeypatch.setattr(base, "FEW_SCORES_ADVICE", "a reworded advice (validation_fraction=0.3)")
+    seen: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record.getMessage())
+
+    handler = Keep()
+    handler.addFilter(_WarmAdvice("more normal rows", "a warm start keeps m's held-out share"))
+    log = logging.getLogger("hourglass.thresholds.base")
+    log.addHandler(handler)
+    try:
+        Percentile(99).fit(np.arange(30.0))
+    finally:
+        log.removeHandler(handler)
+    [said] = seen
+    assert said.endswith("more normal rows; a warm start keeps m's held-out share)"), said
+    assert "reworded" not in said and "validation_fraction" not in said
+
+
+def test_benchmark_rephrases_the_advice_whatever_its_wording(monkeypatch: pytest.MonkeyPatch) -> None:
+    # benchmark kept its own copy of train's advice text to find it in the warning: any change
+    # of the library's wording left train's options in benchmark's line; it reads the log
+    # record's ``advice`` now
+    import hourglass.thresholds.base as base
+    from hourglass.cli.benchmark import _OnceAcrossRuns
+    from hourglass.thresholds import Percentile
+
+    monkeypatch.setattr(base, "FEW_SCORES_ADVICE", "a reworded advice (validation_fraction=0.3)")
+    seen: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record.getMessage())
+
+    handler = Keep()
+    handler.addFilter(_OnceAcrossRuns())
+    log = logging.getLogger("hourglass.thresholds.base")
+    log.addHandler(handler)
+    try:
+        Percentile(99).fit(np.arange(30.0))
+        Percentile(99).fit(np.arange(30.0))  # said once
+    finally:
+        log.removeHandler(handler)
+    [said] = seen
+    assert said.endswith("more normal training rows)") and "reworded" not in said, said
