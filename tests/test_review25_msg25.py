@@ -63,7 +63,8 @@ def test_few_windows_advice_names_python_parameters() -> None:
 def test_few_scores_warning_names_the_cli_option_in_the_cli(tmp_path: Path) -> None:
     # the CLI says the same advice with its own option
     data = _ab_table(tmp_path / "t.csv")
-    res = runner.invoke(app, ["train", str(data), "--epochs", "1", "--hidden", "4,2", "-o", str(tmp_path / "m")])
+    res = runner.invoke(app, ["train", str(data), "--epochs", "1", "--hidden", "4,2", "-o",
+                              str(tmp_path / "m")])
     assert res.exit_code == 0, res.output
     said = " ".join(res.stderr.split())
     assert "--param validation_fraction=..." in said and "the detector's" not in said, said

@@ -20,8 +20,9 @@ __all__ = ["LOG_FORMAT_HELP", "OPTION_OF_PARAM", "AllSessionsOpt", "BadRowsOpt",
            "LabelsOpt",
            "MaxSessionsOpt", "MessageColOpt",
            "ModelArg", "NormalOpt", "QuietOpt", "RoleOpt", "ScalerOpt", "SessionColOpt", "SessionRegexOpt",
-           "StepOpt", "StreamBadRowsOpt", "StrictOpt", "TimestampOpt", "WindowOpt", "cli_advice", "option_message",
+           "StepOpt", "StreamBadRowsOpt", "StrictOpt", "TimestampOpt", "WindowOpt", "option_message",
            "parse_roles", "timestamp_option"]
+__all__ += ["cli_advice"]
 __all__ += ["DEVICE_HELP", "ExplainBadRowsOpt", "InspectTimestampOpt", "TableBadRowsOpt", "TableDatasetOpt",
             "TableFormatOpt", "TableRoleOpt"]
 __all__ += ["LatenessOpt", "check_idle_timeout"]
