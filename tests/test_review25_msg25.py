@@ -124,3 +124,69 @@ def test_benchmark_rephrases_the_advice_whatever_its_wording(monkeypatch: pytest
         log.removeHandler(handler)
     [said] = seen
     assert said.endswith("more normal training rows)") and "reworded" not in said, said
+
+
+def _bench_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
+    from hourglass.pipeline.benchmark import split_labelled
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200), "y": "n"})
+    df.loc[:19, "y"] = "attack"
+    return split_labelled(df, "y", ["n"])
+
+
+@pytest.mark.parametrize("rule, said", [
+    ("best-f1", "threshold: best F1 on a labelled validation set: benchmark fits every threshold on"),
+    ("budget:5/day", "threshold: a per-day alert budget needs the event rate"),
+])
+def test_benchmark_threshold_refusals_name_the_parameter_in_python(rule: str, said: str) -> None:
+    # Benchmark(threshold=...) refused a rule with "--threshold: ...", the CLI's option
+    from hourglass.pipeline.benchmark import Benchmark
+    from hourglass.thresholds import threshold_from_spec
+
+    train, test = _bench_frames()
+    with pytest.raises(InputError) as info:
+        Benchmark(train, test, label_col="y", normal=["n"], models=(), threshold=threshold_from_spec(rule))
+    assert str(info.value).startswith(said) and "--" not in str(info.value), str(info.value)
+
+
+@pytest.mark.parametrize("kwargs, said", [
+    ({"models": ["iforest"]}, "models: iforest is a baseline; give it with baselines="),
+    ({"models": ["nope"]}, "models: unknown model 'nope'; table models: "),
+    ({"models": (), "baselines": ()}, "models/baselines: nothing to compare"),
+    ({"models": (), "seeds": ()}, "seeds: need at least one seed"),
+    ({"models": (), "max_train": 1}, "max_train: must be >= 2, got 1"),
+    ({"models": (), "label_col": "nope"}, "train: no label column 'nope' (label_col); columns are a, b, y"),
+])
+def test_benchmark_refusals_name_the_parameters_in_python(kwargs: dict[str, object], said: str) -> None:
+    # the rest of Benchmark's checks named the CLI's options too (--models, --baselines, --seeds,
+    # --max-train, --label-col)
+    from hourglass.pipeline.benchmark import Benchmark
+
+    train, test = _bench_frames()
+    args: dict[str, object] = {"label_col": "y", "normal": ["n"], **kwargs}
+    with pytest.raises(InputError) as info:
+        Benchmark(train, test, **args)  # type: ignore[arg-type]
+    assert str(info.value).startswith(said) and "--" not in str(info.value), str(info.value)
+
+
+def test_split_labelled_names_test_fraction_in_python() -> None:
+    # split_labelled refused a share with "--test-fraction: must be in (0, 1)"
+    from hourglass.pipeline.benchmark import split_labelled
+
+    df = pd.DataFrame({"a": range(10), "y": ["n"] * 9 + ["x"]})
+    with pytest.raises(InputError, match=r"^test_fraction: must be in \(0, 1\), got 1\.5$"):
+        split_labelled(df, "y", ["n"], test_fraction=1.5)
+
+
+def test_benchmark_cli_still_names_its_options(tmp_path: Path) -> None:
+    # the CLI says the same refusals with its options, as it did
+    train, _ = _bench_frames()
+    data = tmp_path / "d.csv"
+    train.to_csv(data, index=False)
+    base = ["benchmark", str(data), "--label-col", "y", "--normal", "n", "--models", "none"]
+    one_line_error([*base, "--threshold", "best-f1"], "error: --threshold: best F1 on a labelled validation "
+                   "set: benchmark fits every threshold on held-out normal training rows only")
+    one_line_error([*base, "--baselines", "none"], "error: --models/--baselines: nothing to compare")
+    one_line_error(["benchmark", str(data), "--label-col", "y", "--normal", "n", "--models", "iforest"],
+                   "error: --models: iforest is a baseline; give it with --baselines")

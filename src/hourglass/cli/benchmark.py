@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -180,6 +181,49 @@ def _name(path: Path) -> str:
     return shown_name(path)
 
 
+#: :class:`~hourglass.pipeline.benchmark.Benchmark`'s parameters, which its errors name (the
+#: Python API's words), → the options of ``hourglass benchmark`` that set them.
+_OPTION_OF = {"threshold": "--threshold", "models": "--models", "baselines": "--baselines",
+              "seeds": "--seeds", "max_train": "--max-train", "test_fraction": "--test-fraction",
+              "label_col": "--label-col"}
+
+
+def _as_options(exc: InputError) -> InputError:
+    """``exc``, an error of :class:`~hourglass.pipeline.benchmark.Benchmark` or
+    :func:`~hourglass.pipeline.benchmark.split_labelled` about its parameters (``exc.param``),
+    naming benchmark's options instead where it names them as parameters: at its head
+    (``threshold:``, ``models/baselines:``), in brackets (``(label_col)``) or given a value
+    (``test_fraction=0.3``, ``with baselines=``); a word of the text (``every threshold``,
+    ``table models``) stays.
+
+    Examples
+    --------
+    >>> both = ("models", "baselines")
+    >>> str(_as_options(InputError("models/baselines: nothing to compare", param=both)))
+    '--models/--baselines: nothing to compare'
+    >>> str(_as_options(InputError("models: x is a baseline; give it with baselines=", param=both)))
+    '--models: x is a baseline; give it with --baselines'
+    >>> str(_as_options(InputError("d: cannot split 3 rows at test_fraction=0.3: x", param="test_fraction")))
+    'd: cannot split 3 rows at --test-fraction 0.3: x'
+    >>> str(_as_options(InputError("threshold: fits every threshold on ...", param="threshold")))
+    '--threshold: fits every threshold on ...'
+    """
+    names = (exc.param,) if isinstance(exc.param, str) else exc.param or ()
+    if not any(name in _OPTION_OF for name in names):
+        return exc  # about the data, or the features' parameters (user_errors names their options)
+    text = str(exc)
+    for name in names:
+        option = _OPTION_OF.get(name)
+        if option is None:
+            continue
+        word = rf"(?<![\w'-]){re.escape(name)}"
+        text = re.sub(rf"^((?:[\w-]+/)*){re.escape(name)}(?=[:/])", rf"\g<1>{option}", text)  # its head
+        text = re.sub(rf"(?<=\(){re.escape(name)}(?=\))", option, text)  # (label_col)
+        text = re.sub(rf"{word}=(?=[^\s;,:)])", f"{option} ", text)  # test_fraction=0.3
+        text = re.sub(rf"{word}=(?=[\s;,:)]|$)", option, text)  # with baselines=
+    return InputError(text)
+
+
 class _OnceAcrossRuns(logging.Filter):
     """Each warning of the runs once (a percentile fitted on few held-out scores warned per model
     and seed: 12 like lines for the defaults), train's ``--param validation_fraction`` advice
@@ -306,8 +350,11 @@ def benchmark(
         # one category per value, however the exports wrote it (as train reads it)
         df = in_one_form(df, str(data), parse_roles(role), spec)
         if test is None:
-            train_df, test_df = split_labelled(df, label_col, normal_values, test_fraction=test_fraction,
-                                               seed=seed, where=str(data))
+            try:
+                train_df, test_df = split_labelled(df, label_col, normal_values, test_fraction=test_fraction,
+                                                   seed=seed, where=str(data))
+            except InputError as exc:  # in the Python API's words: named as benchmark's options
+                raise _as_options(exc) from None
             train_name = f"{_name(data)} (training {1 - test_fraction:.0%})"
             test_name = f"{_name(data)} (test {test_fraction:.0%}, stratified, seed {seed})"
         else:
@@ -325,11 +372,14 @@ def benchmark(
         params: dict[str, Any] = {"device": device}
         if epochs is not None:
             params["epochs"] = epochs
-        bench = Benchmark(train_df, test_df, label_col=label_col, normal=normal_values, models=names,
-                          baselines=base, seeds=range(seed, seed + seeds), threshold=rule,
-                          features=features, params=params, max_train=max_train,
-                          categories=getattr(spec, "categories", None) or None,
-                          train_name=train_name, test_name=test_name)
+        try:
+            bench = Benchmark(train_df, test_df, label_col=label_col, normal=normal_values, models=names,
+                              baselines=base, seeds=range(seed, seed + seeds), threshold=rule,
+                              features=features, params=params, max_train=max_train,
+                              categories=getattr(spec, "categories", None) or None,
+                              train_name=train_name, test_name=test_name)
+        except InputError as exc:  # in the Python API's words: named as benchmark's options
+            raise _as_options(exc) from None
     plan = bench.plan()
     runs: list[dict[str, Any]] = []
     progress = None

@@ -118,9 +118,8 @@ class _WarmAdvice(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         # the record names its advice (``advice``, the text it holds): found whatever its wording
         advice = getattr(record, "advice", None)
-        said = self.said.get(advice) if isinstance(advice, str) else None
-        if said is not None:
-            record.msg, record.args = record.getMessage().replace(advice, said), ()
+        if isinstance(advice, str) and advice in self.said:
+            record.msg, record.args = record.getMessage().replace(advice, self.said[advice]), ()
         return True
 
 

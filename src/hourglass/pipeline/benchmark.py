@@ -72,7 +72,8 @@ def table_models() -> list[str]:
 
 
 def check_models(names: Sequence[str]) -> list[str]:
-    """Registry names of ``names`` (``--models``), refusing unknown and non-table models.
+    """Registry names of ``names`` (``Benchmark``'s ``models``), refusing unknown and non-table
+    models.
 
     Examples
     --------
@@ -81,27 +82,29 @@ def check_models(names: Sequence[str]) -> list[str]:
     >>> check_models(["lstm-ae"])
     Traceback (most recent call last):
     ...
-    hourglass.errors.InputError: --models: lstm-ae is a time-series model; benchmark compares ...
+    hourglass.errors.InputError: models: lstm-ae is a time-series model; benchmark compares ...
     """
     entries, tables = registry.entries(), table_models()
     out = []
     for raw in names:
         key = raw.strip().lower().replace("_", "-")
         if key in BASELINES:
-            raise InputError(f"--models: {raw} is a baseline; give it with --baselines")
+            raise InputError(f"models: {raw} is a baseline; give it with baselines=",
+                             param=("models", "baselines"))
         if key not in entries:
-            raise InputError(f"--models: unknown model {raw!r}; table models: {', '.join(tables)}")
+            raise InputError(f"models: unknown model {raw!r}; table models: {', '.join(tables)}",
+                             param="models")
         if entries[key].input != "tabular":
             kind = {"timeseries": "time-series", "events": "log"}.get(entries[key].input, entries[key].input)
-            raise InputError(f"--models: {key} is a {kind} model; benchmark compares "
-                             f"table models: {', '.join(tables)}")
+            raise InputError(f"models: {key} is a {kind} model; benchmark compares "
+                             f"table models: {', '.join(tables)}", param="models")
         if key not in out:
             out.append(key)
     return out
 
 
 def check_baselines(names: Sequence[str]) -> list[str]:
-    """Known baseline names (``--baselines``); a PyOD one needs PyOD installed.
+    """Known baseline names (``Benchmark``'s ``baselines``); a PyOD one needs PyOD installed.
 
     Examples
     --------
@@ -112,13 +115,14 @@ def check_baselines(names: Sequence[str]) -> list[str]:
     for raw in names:
         key = raw.strip().lower().replace("_", "-")
         if key not in BASELINES:
-            raise InputError(f"--baselines: unknown baseline {raw!r}; known: {', '.join(BASELINES)}")
+            raise InputError(f"baselines: unknown baseline {raw!r}; known: {', '.join(BASELINES)}",
+                             param="baselines")
         module = BASELINES[key][0]
         try:
             importlib.import_module(module)
         except ImportError:
-            raise InputError(f"--baselines: {key} needs PyOD, which is not installed "
-                             "(pip install pyod, or the hourglass 'bench' extra)") from None
+            raise InputError(f"baselines: {key} needs PyOD, which is not installed (pip install "
+                             "pyod, or the hourglass 'bench' extra)", param="baselines") from None
         if key not in out:
             out.append(key)
     return out
@@ -129,9 +133,10 @@ def _is_anomaly(df: pd.DataFrame, label_col: str, normal: Sequence[str], where: 
     """(label strings, 0/1 anomaly) of ``df``; the label column must exist."""
     if label_col not in df.columns:
         cols = list(map(str, df.columns))
-        raise InputError(f"{where}: no label column {label_col!r} (--label-col); "
+        raise InputError(f"{where}: no label column {label_col!r} (label_col); "
                          + (nested_note([label_col], cols)  # labels, read as labels.verdict ...
-                            or f"columns are {listed_columns(cols[:8])}{' ...' if len(cols) > 8 else ''}"))
+                            or f"columns are {listed_columns(cols[:8])}{' ...' if len(cols) > 8 else ''}"),
+                         param="label_col")
     labels = label_strings(df[label_col])
     match = normal_labels(normal, boolean_labels(df[label_col]))  # --normal false: a boolean's False
     return labels, (~np.isin(labels, match)).astype(np.int8)
@@ -181,7 +186,7 @@ def split_labelled(df: pd.DataFrame, label_col: str, normal: Sequence[str], *,
     from sklearn.model_selection import train_test_split
 
     if not 0 < test_fraction < 1:
-        raise InputError(f"--test-fraction: must be in (0, 1), got {test_fraction}")
+        raise InputError(f"test_fraction: must be in (0, 1), got {test_fraction}", param="test_fraction")
     labels, is_anom = _is_anomaly(df, label_col, normal, where)
     # rows without a label (left out later, by Benchmark) are a stratum of their own (one alone
     # goes with the normal rows): counted as anomalies, they spread the true anomalies unevenly
@@ -203,8 +208,8 @@ def split_labelled(df: pd.DataFrame, label_col: str, normal: Sequence[str], *,
             train_idx, test_idx = train_test_split(np.arange(len(df)), test_size=test_fraction,
                                                    random_state=seed, stratify=strat)
     except ValueError as exc:
-        raise InputError(f"{where}: cannot split {len(df)} rows at --test-fraction "
-                         f"{test_fraction}: {exc}") from None
+        raise InputError(f"{where}: cannot split {len(df)} rows at test_fraction="
+                         f"{test_fraction}: {exc}", param="test_fraction") from None
     return (df.iloc[np.sort(train_idx)].reset_index(drop=True),
             df.iloc[np.sort(test_idx)].reset_index(drop=True))
 
@@ -252,21 +257,21 @@ class Benchmark:
                  categories: Mapping[str, str] | None = None, train_name: str = "train",
                  test_name: str = "test") -> None:
         if not normal:
-            raise InputError("--normal: give the label value(s) of normal rows")
+            raise InputError("normal: give the label value(s) of normal rows")
         self.models, self.baselines = check_models(models), check_baselines(baselines)
         if not self.models and not self.baselines:
-            raise InputError("--models/--baselines: nothing to compare")
+            raise InputError("models/baselines: nothing to compare", param=("models", "baselines"))
         if not seeds:
-            raise InputError("--seeds: need at least one seed")
+            raise InputError("seeds: need at least one seed", param="seeds")
         if max_train is not None and max_train < 2:
-            raise InputError(f"--max-train: must be >= 2, got {max_train}")
+            raise InputError(f"max_train: must be >= 2, got {max_train}", param="max_train")
         if threshold is not None and threshold.requires_labels:
-            raise InputError(f"--threshold: {threshold.describe()}: benchmark fits every threshold on "
+            raise InputError(f"threshold: {threshold.describe()}: benchmark fits every threshold on "
                              "held-out normal training rows only, never on labelled rows (use "
-                             "percentile, contamination, pot or budget:N/10k)")
+                             "percentile, contamination, pot or budget:N/10k)", param="threshold")
         if per_day(threshold) and getattr(threshold, "events_per_day", None) is None:
-            raise InputError("--threshold: a per-day alert budget needs the event rate, which "
-                             "benchmark does not take; use budget:N/10k")
+            raise InputError("threshold: a per-day alert budget needs the event rate, which "
+                             "benchmark does not take; use budget:N/10k", param="threshold")
         for where, df in ((train_name, train), (test_name, test)):
             _is_anomaly(df, label_col, normal, where)  # the label column is there
         train = _drop_unlabelled(train, label_col, normal, train_name)
