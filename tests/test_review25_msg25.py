@@ -190,3 +190,25 @@ def test_benchmark_cli_still_names_its_options(tmp_path: Path) -> None:
     one_line_error([*base, "--baselines", "none"], "error: --models/--baselines: nothing to compare")
     one_line_error(["benchmark", str(data), "--label-col", "y", "--normal", "n", "--models", "iforest"],
                    "error: --models: iforest is a baseline; give it with --baselines")
+
+
+def test_a_column_list_quotes_a_name_holding_a_comma() -> None:
+    # listed_columns showed a column "a,b" as a,b: in the list "a,b, c d" it read as three names
+    from hourglass._columns import listed_columns
+
+    assert listed_columns(["a,b", "c d", ""]) == "'a,b', c d, ''"
+
+
+def test_inspect_lists_the_columns_of_a_missing_label_with_listed_columns(tmp_path: Path) -> None:
+    # inspect joined the file's columns by hand ("columns are x, a,b, c d"): a name holding a comma
+    # read as two
+    data = tmp_path / "t.csv"
+    data.write_text('x,"a,b",c d\n1,2,3\n4,5,6\n')
+    one_line_error(["inspect", str(data), "--label-col", "nope"], "columns are x, 'a,b', c d")
+
+
+def test_train_lists_the_columns_of_a_missing_label_with_listed_columns() -> None:
+    # cli.tables' "columns are ..." joined them by hand too
+    from hourglass.cli.tables import _columns_are
+
+    assert _columns_are(pd.DataFrame(columns=["x", "a,b", " pad"])) == "columns are x, 'a,b', ' pad'"

@@ -37,7 +37,8 @@ def shown_column(name: object) -> str:
 
 def listed_columns(names: Iterable[object]) -> str:
     """``names`` joined with ``", "`` for a message, each as :func:`shown_column` shows it (so
-    an empty name reads ``''``, not as a blank between two commas).
+    an empty name reads ``''``, not as a blank between two commas); a name holding a comma is
+    quoted too, as it would read as two names of the list.
 
     Parameters
     ----------
@@ -53,5 +54,13 @@ def listed_columns(names: Iterable[object]) -> str:
     --------
     >>> listed_columns(["duration", "", "proto"])
     "duration, '', proto"
+    >>> listed_columns(["src bytes", "a,b", "c"])
+    "src bytes, 'a,b', c"
     """
-    return ", ".join(shown_column(n) for n in names)
+    return ", ".join(_in_list(shown_column(n), n) for n in names)
+
+
+def _in_list(shown: str, name: object) -> str:
+    """``shown`` (:func:`shown_column`'s text of ``name``), quoted when it is plain and holds a
+    comma: in a list, ``a,b`` read as the names ``a`` and ``b``."""
+    return repr(str(name)) if "," in shown and shown == str(name) else shown

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hourglass._columns import listed_columns
 from hourglass.errors import HourglassError, InputError
 from hourglass.ingest.tables import UNKNOWN_ROW, nested_note
 from hourglass.serve.grouping import (
@@ -205,7 +206,7 @@ class Grouping:
             if nested:
                 raise HourglassError(f"{option}: no column {missing[0]!r} in {where}; {nested}")
             raise HourglassError(f"{option}: no column {missing[0]!r} in {where}; columns are "
-                                 f"{', '.join(map(str, have[:12]))}{' ...' if len(have) > 12 else ''}")
+                                 f"{listed_columns(have[:12])}{' ...' if len(have) > 12 else ''}")
 
     def times(self, values: Any, first_row: int, where: str, lines: Sequence[int] | None = None,
               *, skip: bool = False, stats: Any = None) -> np.ndarray | None:

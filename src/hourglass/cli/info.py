@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from hourglass._columns import listed_columns
 from hourglass.cli._common import (
     check_not_input,
     check_output_kind,
@@ -236,7 +237,7 @@ def inspect(
 
             nested = nested_note([typed_label], df.columns)  # labels, read as labels.verdict ...
             raise HourglassError(f"{data}: no label column {typed_label!r} (--label-col); " + (
-                nested or f"columns are {', '.join(map(str, list(df.columns)[:8]))}"
+                nested or f"columns are {listed_columns(list(df.columns)[:8])}"
                           f"{' ...' if df.shape[1] > 8 else ''}"))
         if entity_col is not None or bucket is not None:  # imports the models' side: only then
             from hourglass.cli import entity as entity_cli
@@ -367,10 +368,10 @@ def inspect(
             d["role"], d["why"], str(d["features"]), d["note"])))
     wide.print(t)
     if format_drop:
-        out.print(on_screen(f"never features for {report['format']}: {', '.join(format_drop)}"),
+        out.print(on_screen(f"never features for {report['format']}: {listed_columns(format_drop)}"),
                   highlight=False)
     if drop:
-        out.print(on_screen(f"not features (--drop): {', '.join(drop)}"), highlight=False)
+        out.print(on_screen(f"not features (--drop): {listed_columns(drop)}"), highlight=False)
     if timestamp_col is not None:
         span: dict[str, Any] = times or {}
         read = "" if not span else (

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from rich.console import Console
 
+from hourglass._columns import listed_columns
 from hourglass._limits import loads_json
 from hourglass.cli._common import check_model_dir, model_params
 from hourglass.cli._output import fitted_text, threshold_text
@@ -341,7 +342,7 @@ def read_session_labels(path: Path, *, id_col: str, label_col: str,
                    if c not in header]
         if missing:
             raise HourglassError(f"--labels {path}: no column {' or '.join(missing)}; columns are "
-                                 f"{', '.join(map(str, header[:8]))}{' ...' if len(header) > 8 else ''}")
+                                 f"{listed_columns(header[:8])}{' ...' if len(header) > 8 else ''}")
         df = pd.read_csv(path, sep=sep, usecols=[id_col, label_col], dtype=str,
                          keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, *READ_ERRORS) as exc:

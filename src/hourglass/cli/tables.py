@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from hourglass._columns import listed_columns
 from hourglass.cli._output import err
 from hourglass.cli._schema import (
     in_one_form,
@@ -130,7 +131,7 @@ def _columns_are(df: pd.DataFrame) -> str:
         if sep is not None:
             return (f"one column, {cols[0][:60]!r}: the file seems {sep!r}-separated; give it a "
                     "header line that names its columns with that delimiter")
-    return f"columns are {', '.join(cols[:8])}{' ...' if len(cols) > 8 else ''}"
+    return f"columns are {listed_columns(cols[:8])}{' ...' if len(cols) > 8 else ''}"
 
 
 def split_labels(
@@ -441,7 +442,7 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
         more = f" (and {len(never) - 3} more)" if len(never) > 3 else ""
         nested = nested_note(never, present)
         raise HourglassError(f"{shown(data)}: column(s) the model needs are missing: "
-                             f"{', '.join(never[:3])}{more}{f'; {nested}' if nested else ''}")
+                             f"{listed_columns(never[:3])}{more}{f'; {nested}' if nested else ''}")
 
 
 #: a scorer's refusal of one row's value (text in a numeric column; NaN/inf where the model

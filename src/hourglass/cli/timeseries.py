@@ -340,8 +340,8 @@ def _read_extra(path: Path, ds: TimeSeriesDataset | None, label: str | None,
     if set(want) != set(got):
         missing = [c for c in want if c not in got]
         unexpected = [c for c in got if c not in want]
-        parts = ([f"missing {', '.join(missing)}"] if missing else []) + (
-            [f"unexpected {', '.join(unexpected)}"] if unexpected else [])  # no 'missing none'
+        parts = ([f"missing {listed_columns(missing)}"] if missing else []) + (
+            [f"unexpected {listed_columns(unexpected)}"] if unexpected else [])  # no 'missing none'
         raise HourglassError(f"--extra-normal {path}: columns differ from {data}'s: "
                              f"{'; '.join(parts)}")
     for col in own.columns:            # an ignored column it lacks: present, never read

@@ -59,7 +59,7 @@ def check_entity_options(parent: Any, parent_dir: Path, given: dict[str, Any]) -
             if sorted(set(value)) != sorted(have):
                 raise HourglassError(f"{_OPTIONS[name]}: {parent_dir} "
                                      f"{'aggregates' if name == 'aggregate' else 'counts distinct'} "
-                                     f"{', '.join(have) or 'no columns'}; {frozen}")
+                                     f"{listed_columns(have) or 'no columns'}; {frozen}")
 
 
 def _read_rows(path: Path, parent: Any, parent_dir: Path, *, label_col: str | None,
@@ -94,7 +94,7 @@ def _read_rows(path: Path, parent: Any, parent_dir: Path, *, label_col: str | No
     df = parent.with_absent_fields(df)  # Windows events: a field no row has is missing, as in score
     needed = [c for c in f.columns_ if c not in df.columns]
     if needed:  # as 'hourglass score' words it
-        raise HourglassError(f"{what}: column(s) the model needs are missing: {', '.join(needed[:3])}"
+        raise HourglassError(f"{what}: column(s) the model needs are missing: {listed_columns(needed[:3])}"
                              f"{' ...' if len(needed) > 3 else ''}")
     return df, {"label_col": label_col, "normal": normal, "inherited": inherited, "stats": stats,
                 "replayed": replayed}

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from hourglass._columns import listed_columns
 from hourglass._eol import without_boms
 from hourglass.errors import InputError
 from hourglass.ingest.readers import _concat_chunks, _restore_integers, check_path
@@ -70,7 +71,7 @@ def require_fields(df: pd.DataFrame, path: object, fields: tuple[str, ...], what
     """
     missing = [c for c in fields if c not in df.columns]
     if missing:
-        cols = ", ".join(map(str, list(df.columns)[:6]))
+        cols = listed_columns(list(df.columns)[:6])
         raise InputError(f"{path}: no {missing[0]!r} field; is this {what}? "
                          f"(fields: {cols}{' ...' if df.shape[1] > 6 else ''})")
 
@@ -243,7 +244,7 @@ class DatasetSpec:
                              f"line for {self.name}, found fewer")
         if self.label_col is not None and self.label_col not in df.columns:
             raise InputError(f"{path}: no column {self.label_col!r}; is this a {self.name} file? "
-                             f"(columns: {', '.join(list(df.columns)[:6])} ...)")
+                             f"(columns: {listed_columns(list(df.columns)[:6])} ...)")
 
     def iter_chunks(self, path: str | os.PathLike[str], *, on_bad_rows: str = "error",
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,

@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from hourglass._columns import listed_columns
 from hourglass._eol import without_boms
 from hourglass._limits import loads_json
 from hourglass._times import parse_timestamps, unreadable_times
@@ -124,7 +125,7 @@ def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | Non
     p = Path(path)
     df = read_table(p)
     if not {"timestamp", "value"} <= set(df.columns):
-        raise InputError(f"{p}: expected NAB columns timestamp,value; found {', '.join(df.columns)}")
+        raise InputError(f"{p}: expected NAB columns timestamp,value; found {listed_columns(df.columns)}")
     if not labels:
         return df
     # the folders above the file and its category, also for a path given relative to the

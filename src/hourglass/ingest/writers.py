@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from hourglass._columns import listed_columns
 from hourglass.errors import InputError
 from hourglass.ingest.readers import atomic_output, detect_format, json_lines, open_output
 from hourglass.ingest.sqlite import SQLiteWriter, is_sqlite, parquet_value
@@ -76,7 +77,7 @@ class ChunkWriter:
                 else:
                     changed = [f.name for f, g in zip(table.schema, self._schema, strict=False)
                                if f.type != g.type and not pa.types.is_null(f.type)]
-                    raise InputError(f"output column(s) {', '.join(changed) or '?'}: values of another "
+                    raise InputError(f"output column(s) {listed_columns(changed) or '?'}: values of another "
                                      f"type than in the rows before ({exc}); write CSV or JSON lines "
                                      "(.jsonl) to keep them as they are") from None
         self._writer.write_table(table)
