@@ -59,7 +59,7 @@ def test_an_evtx_record_the_parser_stops_at_is_an_error_or_counted(
     monkeypatch.setitem(sys.modules, "evtx", types.SimpleNamespace(PyEvtxParser=_StoppingParser))
     damaged = _evtx_with_one_chunk(tmp_path / "Security.evtx", 1, 5)
     with pytest.raises(InputError, match=r"chunk 1 holds records 1\.\.5, but only 2 of its 5 could "
-                                         r"be read: record 3 is damaged \(use --on-bad-rows skip"):
+                                         r"be read: record 3 is damaged \(use on_bad_rows='skip'"):
         list(iter_evtx(damaged))
     stats = ReadStats()
     df = pd.concat(iter_evtx(damaged, on_bad_rows="skip", stats=stats))

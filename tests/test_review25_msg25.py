@@ -212,3 +212,51 @@ def test_train_lists_the_columns_of_a_missing_label_with_listed_columns() -> Non
     from hourglass.cli.tables import _columns_are
 
     assert _columns_are(pd.DataFrame(columns=["x", "a,b", " pad"])) == "columns are x, 'a,b', ' pad'"
+
+
+def test_a_malformed_row_names_on_bad_rows_in_python(tmp_path: Path) -> None:
+    # the readers told a Python caller to "use --on-bad-rows skip", an option of the CLI
+    from hourglass.ingest import read_table
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n3\n")
+    with pytest.raises(InputError) as info:
+        read_table(bad)
+    assert str(info.value).endswith("line 3: expected 2 fields, found 1 (use on_bad_rows='skip' to skip "
+                                    "such rows)"), str(info.value)
+    with pytest.raises(InputError, match=r"^on_bad_rows: expected one of error, skip, got 'drop'$"):
+        read_table(bad, on_bad_rows="drop")
+
+
+def test_a_malformed_row_names_the_option_in_the_cli(tmp_path: Path) -> None:
+    # the CLI keeps its wording
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n3\n")
+    one_line_error(["inspect", str(bad)], "line 3: expected 2 fields, found 1 (use --on-bad-rows skip to "
+                   "skip such rows)")
+
+
+def test_benchmark_warnings_name_python_parameters_and_cli_options(tmp_path: Path,
+                                                                   caplog: pytest.LogCaptureFixture) -> None:
+    # Benchmark's warnings (a normal value spelt otherwise, a column that looks like a label) told
+    # a Python user to "give it to --normal", "--drop", "beside --label-col"
+    from hourglass.pipeline.benchmark import Benchmark, split_labelled
+
+    rng = np.random.default_rng(0)
+    tenth = np.arange(200) % 10
+    label = np.where(tenth == 0, "attack", np.where(tenth == 1, "Normal", "normal"))
+    frame = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200), "label": label,
+                          "attack_cat": np.where(label == "attack", "DoS", "Normal")})
+    train, test = split_labelled(frame, "label", ["normal"])
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        Benchmark(train, test, label_col="label", normal=["normal"], models=(), seeds=(0,))
+    assert "add it to normal too if those rows are normal" in caplog.text
+    assert "(beside label_col label)" in caplog.text and "drop it (features=" in caplog.text
+    assert "--" not in caplog.text
+    data = tmp_path / "flows.csv"
+    frame.to_csv(data, index=False)
+    res = runner.invoke(app, ["benchmark", str(data), "--label-col", "label", "--normal", "normal",
+                              "--models", "none", "--seeds", "1"])
+    said = " ".join(res.stderr.split())
+    assert "give it to --normal too if those rows are normal" in said, said
+    assert "beside --label-col label" in said and "give it to --drop if it holds the verdict" in said, said

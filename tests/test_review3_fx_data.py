@@ -75,7 +75,7 @@ def test_a_json_line_nested_too_deep_is_a_bad_line(tmp_path: Path) -> None:
     from hourglass.ingest.tables import ReadStats, iter_table
 
     path = _deep_jsonl(tmp_path / "deep.jsonl")
-    with pytest.raises(InputError, match=r"deep.jsonl: line 2: JSON nested deeper .* --on-bad-rows skip"):
+    with pytest.raises(InputError, match=r"deep.jsonl: line 2: JSON nested deeper .* on_bad_rows='skip'"):
         list(iter_table(path, fmt="jsonl"))
     stats = ReadStats()
     rows = sum(len(df) for df in iter_table(path, fmt="jsonl", on_bad_rows="skip", stats=stats))

@@ -154,7 +154,7 @@ def test_a_first_data_line_of_another_width_asks_about_the_layout(tmp_path: Path
         get_format("nsl-kdd").read(short)
     later = tmp_path / "later.csv"
     later.write_text("a,b,c\n1,2,3\n1,2\n")
-    with pytest.raises(InputError, match=r"line 3: expected 3 fields, found 2 \(use --on-bad-rows skip"):
+    with pytest.raises(InputError, match=r"line 3: expected 3 fields, found 2 \(use on_bad_rows='skip'"):
         list(iter_table(later, fmt="csv"))
 
 

@@ -46,7 +46,8 @@ OPTION_OF_PARAM = {"scaler": "--scaler", "numeric": "--aggregate", "categorical"
                    "idle_timeout": "--idle-timeout", "entity_col": "--entity-col",
                    "entity_case": "--entity-case",
                    "timestamp_col": "--timestamp-col", "bucket": "--bucket", "strict": "--strict",
-                   "label_field": "--label-field", "validation_fraction": "--param validation_fraction"}
+                   "label_field": "--label-field", "validation_fraction": "--param validation_fraction",
+                   "on_bad_rows": "--on-bad-rows"}
 
 
 def option_message(message: str, param: str | tuple[str, ...] | None) -> str:
@@ -74,7 +75,8 @@ def option_message(message: str, param: str | tuple[str, ...] | None) -> str:
 
 def cli_advice(message: str) -> str:
     """``message`` (the library's error or warning) with the advice it gives in a Python user's
-    words (``validation_fraction=...``, ``DSPOT(depth=...)``) given in the CLI's options instead.
+    words (``validation_fraction=...``, ``DSPOT(depth=...)``, ``on_bad_rows='skip'``) given in the
+    CLI's options instead.
 
     The advice is the library's own constant, found as such (a wrapper that puts the file or the
     row in front keeps it whole), so the CLI follows any change of its wording.
@@ -99,6 +101,14 @@ def _cli_advice() -> dict[str, str]:
     said: dict[str, str] = {}
     pot, base = sys.modules.get("hourglass.thresholds.pot"), sys.modules.get("hourglass.thresholds.base")
     windowed = sys.modules.get("hourglass.detectors.windowed")
+    tables = sys.modules.get("hourglass.ingest.tables")
+    bench = sys.modules.get("hourglass.pipeline.benchmark")
+    if bench is not None:
+        said[bench.NORMAL_TOO_ADVICE] = "give it to --normal too if those rows are normal"
+        said[bench.LABEL_BESIDE] = "beside --label-col"
+        said[bench.DROP_ADVICE] = "give it to --drop if it holds the verdict"
+    if tables is not None:
+        said[tables.SKIP_BAD_ROWS] = "--on-bad-rows skip"
     if pot is not None:
         said[pot.DSPOT_DEPTH_ADVICE] = "choose a smaller depth (--threshold dspot:Q/DEPTH)"
     if base is not None:

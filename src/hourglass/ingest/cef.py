@@ -53,6 +53,7 @@ from hourglass.ingest.tables import (
     CHUNK_BYTES,
     MAX_LINE_BYTES,
     READ_ERRORS,
+    SKIP_BAD_ROWS,
     ReadStats,
     check_log_text,
     open_lines,
@@ -524,7 +525,7 @@ class _LineSpec(DatasetSpec):
                     if raw is None:  # longer than the limit: its bytes were read past, not kept
                         if on_bad_rows != "skip":
                             raise InputError(f"{p}: line {number}: longer than {MAX_LINE_BYTES >> 20} MiB "
-                                             "(use --on-bad-rows skip to skip such lines)")
+                                             f"(use {SKIP_BAD_ROWS} to skip such lines)")
                         if stats is not None:
                             stats.skipped(number, at=self._place(events, stats, rows))
                         continue
@@ -539,7 +540,7 @@ class _LineSpec(DatasetSpec):
                         if on_bad_rows != "skip":
                             hint = JSON_LINE_HINT if json_line(raw) else ""
                             raise InputError(f"{p}: line {number}: not a {record_noun(self.name)} record "
-                                             f"(expected '{self.expected}'; use --on-bad-rows skip "
+                                             f"(expected '{self.expected}'; use {SKIP_BAD_ROWS} "
                                              f"to skip such lines){hint}")
                         if stats is not None:
                             stats.skipped(number, at=self._place(events, stats, rows))

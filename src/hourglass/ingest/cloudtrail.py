@@ -52,6 +52,7 @@ from hourglass.ingest.tables import (
     CHUNK_BYTES,
     LONE_SURROGATE,
     READ_ERRORS,
+    SKIP_BAD_ROWS,
     ReadStats,
     _records_frame,
     cut_top_keys,
@@ -360,7 +361,7 @@ class _CloudTrailSpec(DatasetSpec):
                             part = self.expand(document)
                         except ValueError as exc:  # an EventBridge event, an array: named, as stream does
                             if on_bad_rows != "skip":
-                                raise InputError(f"{p}: line {line}: {exc} (use --on-bad-rows skip to "
+                                raise InputError(f"{p}: line {line}: {exc} (use {SKIP_BAD_ROWS} to "
                                                  "skip such lines)") from None
                             if stats is not None:
                                 stats.skipped(line, at=stats.rows + len(records))
@@ -377,7 +378,7 @@ class _CloudTrailSpec(DatasetSpec):
                             continue
                         if on_bad_rows != "skip":
                             raise InputError(f"{p}: line {line}: Records[{i}]{of} is no JSON object (use "
-                                             "--on-bad-rows skip to skip such records)")
+                                             f"{SKIP_BAD_ROWS} to skip such records)")
                         if stats is not None:  # (its line: the document's, not its own)
                             stats.skipped(None, at=stats.rows + len(records))
         except InputError:

@@ -27,7 +27,7 @@ import pandas as pd
 
 from hourglass._limits import loads_json
 from hourglass.errors import InputError
-from hourglass.ingest.tables import cut_top_keys, first_json_object, gzipped_evtx
+from hourglass.ingest.tables import SKIP_BAD_ROWS, cut_top_keys, first_json_object, gzipped_evtx
 
 logger = logging.getLogger(__name__)
 
@@ -286,7 +286,7 @@ def iter_evtx(path: str | Path, *, on_bad_rows: str = "error", stats: Any = None
         except (RuntimeError, OSError, ValueError, KeyError, TypeError) as exc:  # (and RecursionError)
             if on_bad_rows != "skip":
                 raise InputError(f"{p}: record {position}: unreadable ({exc}) "
-                                 "(use --on-bad-rows skip to skip such records)") from None
+                                 f"(use {SKIP_BAD_ROWS} to skip such records)") from None
             bad_in_a_row += 1
             lost = _records_lost(exc)  # a chunk's records at once, each counted
             position += lost - 1
@@ -313,7 +313,7 @@ def iter_evtx(path: str | Path, *, on_bad_rows: str = "error", stats: Any = None
         if on_bad_rows != "skip":
             raise InputError(f"{p}: chunk {k + 1} holds records {first}..{last}, but only {n} "
                              f"of its {last - first + 1} could be read: record {first + n} is "
-                             "damaged (use --on-bad-rows skip to skip such records)")
+                             f"damaged (use {SKIP_BAD_ROWS} to skip such records)")
         unread = sum(r[2] - r[1] + 1 - n for r, n in short) - bad  # those not counted already
         if stats is not None:
             for _ in range(max(0, unread)):

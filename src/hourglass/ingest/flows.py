@@ -55,6 +55,7 @@ from hourglass.ingest.readers import check_path
 from hourglass.ingest.tables import (
     CHUNK_BYTES,
     NULL_VALUES,
+    SKIP_BAD_ROWS,
     ReadStats,
     _RowLines,
     check_log_text,
@@ -505,8 +506,8 @@ class _BoolCheck:
                 line = self._line(seen + i + 1)
                 where = f"line {line}" if line is not None else f"data row {seen + i + 1}"
                 raise InputError(f"{self._path}: {where}: field {c!r}: malformed value "
-                                 f"{col.iloc[i]!r} (a Zeek bool is T or F; use --on-bad-rows "
-                                 "skip to skip such rows)")
+                                 f"{col.iloc[i]!r} (a Zeek bool is T or F; use {SKIP_BAD_ROWS} "
+                                 "to skip such rows)")
             bad |= wrong
         # (rows the reader skipped before: its rows' lines are no longer sure)
         sure = (self._stats.first_skip, len(self._stats.gaps)) == self._first_skip

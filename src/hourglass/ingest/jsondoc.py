@@ -39,6 +39,7 @@ from hourglass.ingest.readers import check_path
 from hourglass.ingest.tables import (
     CHUNK_BYTES,
     READ_ERRORS,
+    SKIP_BAD_ROWS,
     ReadStats,
     _records_frame,
     check_json_text,
@@ -360,7 +361,7 @@ class JsonEventsSpec(DatasetSpec):
                         if not isinstance(r, dict):
                             if on_bad_rows != "skip":
                                 raise InputError(f"{p}: page {page + 1} (line {line}): event {i} is no "
-                                                 "JSON object (use --on-bad-rows skip to skip such events)")
+                                                 f"JSON object (use {SKIP_BAD_ROWS} to skip such events)")
                             if stats is not None:
                                 stats.skipped(line, at=handed)
                             continue
@@ -370,7 +371,7 @@ class JsonEventsSpec(DatasetSpec):
                             if on_bad_rows != "skip":
                                 where = f"line {line}" if r is doc else \
                                     f"page {page + 1} (line {line}): event {i}"
-                                raise InputError(f"{p}: {where}: {problem} (use --on-bad-rows skip to skip "
+                                raise InputError(f"{p}: {where}: {problem} (use {SKIP_BAD_ROWS} to skip "
                                                  "such events)")
                             if stats is not None:
                                 stats.skipped(line, at=handed)

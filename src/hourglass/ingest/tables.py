@@ -62,6 +62,9 @@ __all__ = ["BAD_ROWS", "CHUNK_BYTES", "LONE_SURROGATE", "MAX_LINE_BYTES", "READ_
            "sniff_delimiter", "top_keys", "utf8_text"]
 
 BAD_ROWS = ("error", "skip")
+#: How a reader's error for a malformed row tells a Python caller to skip such rows (the CLI says
+#: its option, ``--on-bad-rows skip``: ``cli._options.cli_advice``).
+SKIP_BAD_ROWS = "on_bad_rows='skip'"
 CHUNK_BYTES = 16 << 20
 # Missing-value spellings (pyarrow's defaults plus the ones seen in flow exports).
 NULL_VALUES = ("", "NaN", "nan", "NA", "N/A", "n/a", "NULL", "null", "None", "-nan", "#N/A", "?")
@@ -550,7 +553,8 @@ def _wait_for_readers(timeout: float = 2.0) -> None:
 
 def _check_bad_rows(on_bad_rows: str) -> None:
     if on_bad_rows not in BAD_ROWS:
-        raise InputError(f"--on-bad-rows: expected one of {', '.join(BAD_ROWS)}, got {on_bad_rows!r}")
+        raise InputError(f"on_bad_rows: expected one of {', '.join(BAD_ROWS)}, got {on_bad_rows!r}",
+                         param="on_bad_rows")
 
 
 def _line_of(path: Path, text: str | None, *, undecodable: bool = False) -> int | None:
@@ -1407,7 +1411,7 @@ def _iter_csv(
             if "problem" in pending:  # a comment line comment_check refused
                 return InputError(f"{path}: {where}: {pending['problem']}")
             return InputError(f"{path}: {where}: expected {pending['expected']} fields, found "
-                              f"{pending['actual']} ({layout}use --on-bad-rows skip to skip such rows)")
+                              f"{pending['actual']} ({layout}use {SKIP_BAD_ROWS} to skip such rows)")
         msg = str(exc)
         if "straddl" in msg or "larger than block size" in msg:  # a row (or the header line:
             # 'Could not skip initial 1 rows ...') longer than pyarrow's block
@@ -1418,7 +1422,7 @@ def _iter_csv(
         if on_invalid.undecodable or "UTF8" in msg or "utf-8" in msg.lower():  # type: ignore[attr-defined]
             line = _line_of(path, None, undecodable=True)
             return InputError(f"{path}: line {line}: undecodable bytes (not UTF-8) "
-                              "(use --on-bad-rows skip to skip such rows)")
+                              f"(use {SKIP_BAD_ROWS} to skip such rows)")
         col = None
         if "column #" in msg:
             try:
@@ -1576,8 +1580,8 @@ def _iter_csv(
                         where = (f"line {at}" if at is not None else  # (header lines: no data row)
                                  f"data row {kept + i - int(bad[:i].sum()) + 1} (its line is not known)")
                         raise InputError(f"{path}: {where}: column {name!r}: malformed value {value!r} "
-                                         f"(expected {typ} as in the first block; use --on-bad-rows "
-                                         "skip to skip such rows)")
+                                         f"(expected {typ} as in the first block; use {SKIP_BAD_ROWS} "
+                                         "to skip such rows)")
                     bad[i] = True
         checked_out.extend((first_row + np.flatnonzero(bad)).tolist())
         for k, row in enumerate(np.flatnonzero(bad).tolist()):  # (k: the rows dropped before it)
@@ -2102,7 +2106,7 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                     stats.skipped(lineno, at=stats.rows + len(rows))
                     continue
                 raise InputError(f"{path}: line {lineno}: {too_long(length, MAX_LINE_BYTES)} "
-                                 "(use --on-bad-rows skip to skip such rows)")
+                                 f"(use {SKIP_BAD_ROWS} to skip such rows)")
             try:
                 # UTF-8 byte-order marks (every one): the file's, or one of a file joined on
                 line = without_boms(raw.decode("utf-8"))  # after it (cat a.jsonl b.jsonl)
@@ -2124,14 +2128,14 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                                      "over lines), not JSON lines; write one JSON object per line "
                                      f"({jq})") from None
                 raise InputError(f"{path}: line {lineno}: {why} "
-                                 "(use --on-bad-rows skip to skip such rows)") from None
+                                 f"(use {SKIP_BAD_ROWS} to skip such rows)") from None
             if not isinstance(obj, dict) and not (page is not None and isinstance(obj, list)):
                 # valid JSON, but no row: said as stream says it (not 'malformed JSON ... got NoneType')
                 if on_bad_rows == "skip":
                     stats.skipped(lineno, at=stats.rows + len(rows))
                     continue
                 raise InputError(f"{path}: line {lineno}: {not_an_object(obj)} "
-                                 "(use --on-bad-rows skip to skip such rows)")
+                                 f"(use {SKIP_BAD_ROWS} to skip such rows)")
             try:
                 events = page(obj) if page is not None else None
             except ValueError as exc:
@@ -2139,7 +2143,7 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                     stats.skipped(lineno, at=stats.rows + len(rows))
                     continue
                 raise InputError(f"{path}: line {lineno}: {exc} "
-                                 "(use --on-bad-rows skip to skip such rows)") from None
+                                 f"(use {SKIP_BAD_ROWS} to skip such rows)") from None
             if events is not None:
                 rows.extend(events)
             elif isinstance(obj, dict):  # (an array is a page: page gives its rows)

@@ -59,6 +59,13 @@ BASELINES: dict[str, tuple[str, str, str, float]] = {
 }
 _SEEDED = {"IsolationForest", "IForest"}
 
+#: Advice of :class:`Benchmark`'s warnings in a Python user's words (``hourglass benchmark`` says
+#: its options: ``cli._options.cli_advice``): a normal label value spelt otherwise; a column that
+#: looks like a label too.
+NORMAL_TOO_ADVICE = "add it to normal too if those rows are normal"
+LABEL_BESIDE = "beside label_col"
+DROP_ADVICE = "drop it (features=TabularPreprocessor(drop=[...])) if it holds the verdict"
+
 
 def table_models() -> list[str]:
     """Registered detectors that take table rows.
@@ -154,9 +161,9 @@ def _warn_other_spellings(labels: np.ndarray, is_anom: np.ndarray, normal: Seque
     spelt = other_spellings(list(n), list(normal))
     if spelt:
         logger.warning("%s: %s %s: %s, a normal value (%s) spelt otherwise, and counted as anomalous; "
-                       "give it to --normal too if those rows are normal", where, label_col,
-                       "values" if len(spelt) > 1 else "value",
-                       ", ".join(f"{v!r} ({n[v]:,} rows)" for v in spelt), ", ".join(map(repr, normal)))
+                       "%s", where, label_col, "values" if len(spelt) > 1 else "value",
+                       ", ".join(f"{v!r} ({n[v]:,} rows)" for v in spelt), ", ".join(map(repr, normal)),
+                       NORMAL_TOO_ADVICE)
 
 
 def _drop_unlabelled(df: pd.DataFrame, label_col: str, normal: Sequence[str], where: str) -> pd.DataFrame:
@@ -307,11 +314,10 @@ class Benchmark:
         self.X_test_ = test[[c for c in train_cols if c in test_cols]]
         told = [c for c in label_like(train_cols, label_col) if c not in never]
         if told:  # attack_cat beside label: the test labels in other words, scored as a feature
-            logger.warning("%s: column %r looks like a label too (beside --label-col %s), and every "
-                           "model takes it as a feature: it learns the normal rows' value of it and "
-                           "flags every other, so the test labels are told to it and the figures "
-                           "flatter it; give --drop %s if it holds the verdict", train_name, told[0],
-                           label_col, told[0])
+            logger.warning("%s: column %r looks like a label too (%s %s), and every model takes "
+                           "it as a feature: it learns the normal rows' value of it and flags every "
+                           "other, so the test labels are told to it and the figures flatter it; %s",
+                           train_name, told[0], LABEL_BESIDE, label_col, DROP_ADVICE)
         # the test labels' classes: --normal false names a column of booleans' False
         self.label_col = label_col
         self.normal = normal_labels(normal, boolean_labels(test[label_col]))

@@ -37,6 +37,7 @@ from hourglass.errors import InputError, NotFittedError
 from hourglass.features.roles import NULL_TEXT
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions, _whole_ids
 from hourglass.ingest.logs import UNKNOWN, LogParser, yymmdd_times
+from hourglass.ingest.tables import SKIP_BAD_ROWS
 from hourglass.ingest.tables import written_ids as _written_ids
 
 if TYPE_CHECKING:
@@ -167,7 +168,7 @@ def _strict_hint(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
     except InputError as exc:
         msg = str(exc)
         for what in ("rows", "lines", "records", "events"):
-            msg = msg.replace(f"use --on-bad-rows skip to skip such {what}",
+            msg = msg.replace(f"use {SKIP_BAD_ROWS} to skip such {what}",
                               "without --strict such rows are skipped and counted")
         if msg == str(exc):
             raise
