@@ -147,8 +147,9 @@ def test_a_forecaster_horizon_past_the_series_names_horizon_too():
     X = _two_recordings()[:100]
     with pytest.raises(InputError, match=re.escape(
             "series has 100 time steps, shorter than one window of 108 (window=8 + horizon=100); pass "
-            "a longer series (or train a model with a smaller --window or horizon)")):
+            "a longer series (or train a model with a smaller window or horizon (window=..., "
+            "horizon=...))")):  # Python's words (review 25)
         LSTMForecaster(window=8, horizon=100, hidden=4, epochs=1, verbose=0).fit(X)
     with pytest.raises(InputError, match=re.escape("(window=120); pass a longer series (or train a "
-                                                   "model with a smaller --window)")):
+                                                   "model with a smaller window (window=...))")):
         LSTMAutoEncoder(window=120, hidden=4, epochs=1, verbose=0).fit(X)

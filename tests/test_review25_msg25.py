@@ -260,3 +260,23 @@ def test_benchmark_warnings_name_python_parameters_and_cli_options(tmp_path: Pat
     said = " ".join(res.stderr.split())
     assert "give it to --normal too if those rows are normal" in said, said
     assert "beside --label-col label" in said and "give it to --drop if it holds the verdict" in said, said
+
+
+def test_a_series_shorter_than_a_window_names_the_parameter_in_python() -> None:
+    # a window detector fitted on a series shorter than one window told a Python user to "train a
+    # model with a smaller --window"
+    from hourglass.detectors import LSTMAutoEncoder
+
+    X = np.random.default_rng(0).normal(size=(20, 2)).astype("float32")
+    with pytest.raises(InputError) as info:
+        LSTMAutoEncoder(window=30, hidden=4, epochs=1, verbose=0).fit(X)
+    assert str(info.value).endswith("(or train a model with a smaller window (window=...))"), str(info.value)
+
+
+def test_a_series_shorter_than_a_window_names_the_option_in_the_cli(tmp_path: Path) -> None:
+    # the CLI keeps its wording
+    from tests._warm_series import series_frame
+
+    series_frame(60, 1).to_csv(tmp_path / "s.csv", index=False)
+    one_line_error(["train", str(tmp_path / "s.csv"), "-m", "lstm-ae", "--timestamp-col", "ts", "--window",
+                    "100", "--epochs", "1", "-o", str(tmp_path / "m")], "a smaller --window)", tmp_path / "m")

@@ -115,6 +115,8 @@ def _cli_advice() -> dict[str, str]:
         said[base.FEW_SCORES_ADVICE] = ("more normal data, or a larger held-out share when training, "
                                         "--param validation_fraction=...")
     if windowed is not None:
+        said[windowed.SMALLER_WINDOW] = "a smaller --window"
+        said[windowed.SMALLER_WINDOW_OR_HORIZON] = "a smaller --window or horizon"
         said[windowed.FEW_WINDOWS_ADVICE] = ("a longer series, a larger held-out share (--param "
                                              "validation_fraction=F) or a smaller window (--window)")
     return said

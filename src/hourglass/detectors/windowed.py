@@ -115,6 +115,11 @@ FEW_HELD_OUT_WINDOWS = 8
 FEW_WINDOWS_ADVICE = ("a longer series, a larger held-out share (validation_fraction=F) or a "
                       "smaller window (window=W)")
 
+#: What a series shorter than one window is told, in a Python user's words (the CLI says its
+#: option, ``--window``: ``cli._options.cli_advice``): a window detector's, a forecaster's.
+SMALLER_WINDOW = "a smaller window (window=...)"
+SMALLER_WINDOW_OR_HORIZON = "a smaller window or horizon (window=..., horizon=...)"
+
 AUTO_MAX_WINDOWS = 512
 #: Most input values (windows × steps × channels) one scoring pass of a window detector holds
 #: (:meth:`WindowDetector._score_batch_size`): 1,024 windows up to 4,096 values each.
@@ -302,11 +307,11 @@ class WindowDetector(DeepDetector):
             forecast = length != int(self.window)
             sizes = f"window={self.window}" + (f" + horizon={getattr(self, 'horizon', '?')}"
                                                if forecast else "")
-            # a horizon longer than the series was blamed on --window alone
-            smaller = "--window or horizon" if forecast else "--window"
+            # a horizon longer than the series was blamed on the window alone
+            smaller = SMALLER_WINDOW_OR_HORIZON if forecast else SMALLER_WINDOW
             raise InputError(f"series has {Xa.shape[0]} time steps, shorter than one window of "
                              f"{length} ({sizes}); pass a longer series (or train "
-                             f"a model with a smaller {smaller})")
+                             f"a model with {smaller})")
         return Xa
 
     def _split(self, n: int, frac: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
