@@ -16,7 +16,8 @@ from hourglass.errors import HourglassError, InputError
 if TYPE_CHECKING:
     from hourglass.ingest import ReadStats
 
-__all__ = ["skip_nested_rows", "skip_text_in_numbers", "skip_unreadable_rows", "skip_unreadable_times"]
+__all__ = ["nested_rows", "skip_nested_rows", "skip_text_in_numbers", "skip_unreadable_rows",
+           "skip_unreadable_times"]
 
 
 def skip_unreadable_times(df: pd.DataFrame, column: str, dayfirst: bool | None, on_bad_rows: str,
@@ -59,7 +60,7 @@ def skip_nested_rows(df: pd.DataFrame, columns: Sequence[str], on_bad_rows: str,
     of ``columns`` as a JSON object (``{"src_ip": {"a": 1}}``: ``src_ip`` missing there, its
     field ``src_ip.a`` not), each counted in ``stats`` as left out at its place (with
     ``--on-bad-rows skip``); otherwise the first such row is an :class:`InputError` naming its
-    line (its data row where the reader tells no line) and the column.
+    line (its data row where the reader tells no line) and the column (:func:`nested_rows`).
 
     Examples
     --------
@@ -75,11 +76,33 @@ def skip_nested_rows(df: pd.DataFrame, columns: Sequence[str], on_bad_rows: str,
     ...
     hourglass.errors.InputError: x.jsonl: row 2: missing field 'src_ip': the row has 'src_ip' ...
     """
+    bad = nested_rows(df, columns, on_bad_rows, stats, where)
+    return df.loc[~bad].reset_index(drop=True) if bad.any() else df
+
+
+def nested_rows(df: pd.DataFrame, columns: Sequence[str], on_bad_rows: str, stats: ReadStats,
+                where: object, offset: int = 0) -> np.ndarray:
+    """Which rows of ``df`` (the rows a reader handed out from position ``offset`` on, none left
+    out yet: a chunk) send one of ``columns`` as a JSON object, read as its fields: with
+    ``--on-bad-rows skip`` each is counted in ``stats`` as left out at its place; otherwise the
+    first is an :class:`InputError` naming its line (its data row where the reader tells no
+    line) and the column, as ``stream`` and the service refuse it. A row that sends the column
+    as ``null`` beside dotted fields of its name (``{"user": null, "user.domain": "corp"}``,
+    which the reader tells: :attr:`ReadStats.plain_beside_fields`) sends no object.
+
+    Examples
+    --------
+    >>> from hourglass.ingest import ReadStats
+    >>> df = pd.DataFrame({"user": [None, None], "user.domain": ["corp", "corp"]})
+    >>> stats = ReadStats(plain_beside_fields={"user": [5]})
+    >>> nested_rows(df, ["user"], "skip", stats, "x.jsonl", offset=4).tolist()
+    [True, False]
+    """
+    bad = np.zeros(len(df), dtype=bool)
     model = set(columns)
     dotted = [k for k in df.columns if isinstance(k, str) and "." in k and k not in model]
     if not dotted or not len(df):  # (no object sent: the usual table)
-        return df
-    bad = np.zeros(len(df), dtype=bool)
+        return bad
     first: tuple[int, str] | None = None
     for c in dict.fromkeys(columns):
         fields = [k for k in dotted if k.startswith(f"{c}.")]
@@ -88,33 +111,36 @@ def skip_nested_rows(df: pd.DataFrame, columns: Sequence[str], on_bad_rows: str,
         these = np.array(df[fields].notna().any(axis=1), dtype=bool)
         if c in df.columns:
             these &= np.asarray(df[c].isna(), dtype=bool)
+        plain = np.asarray(stats.plain_beside_fields.get(c, ()), dtype=np.int64) - offset
+        these[plain[(plain >= 0) & (plain < len(df))]] = False  # null beside its fields: no object
         if these.any():
             i = int(np.flatnonzero(these)[0])
             first = min(first, (i, c)) if first is not None else (i, c)
         bad |= these
     if first is None:
-        return df
+        return bad
     if on_bad_rows != "skip":
         from hourglass.ingest.tables import nested_note
 
         i, c = first
-        line = stats.line_of(i)
-        row = stats.data_row(i)
-        at = f"line {line}" if line is not None else f"row {row}" if row is not None else "a row"
+        line = stats.line_of(offset + i)
+        known = int(stats.read_known(np.array([offset + i]))[0])
+        at = (f"line {line}" if line is not None else f"row {known + 1}" if known >= 0
+              else "a row")
         sent = df.iloc[i]
         note = nested_note([c], [k for k in dotted if pd.notna(sent[k])]).replace("the data has",
                                                                                "the row has")
         raise InputError(f"{where}: {at}: missing field {c!r}: {note}; send {c!r} as a plain "
                          "value (null for a missing one)")
     positions = np.flatnonzero(bad)
-    lines = [stats.line_of(int(i)) for i in positions[:10]]
+    lines = [stats.line_of(offset + int(i)) for i in positions[:10]]
     for n, i in enumerate(positions.tolist()):
-        stats.left_out(lines[n] if n < len(lines) else None, i)
+        stats.left_out(lines[n] if n < len(lines) else None, offset + i)
     logging.getLogger("hourglass").warning(
         "%s: skipped %d row(s) sending a column the model reads as a JSON object (first: %s"
         "column %r)", where, len(positions), f"line {lines[0]}, " if lines[0] is not None
         else "", first[1])
-    return df.loc[~bad].reset_index(drop=True)
+    return bad
 
 
 def skip_text_in_numbers(df: pd.DataFrame, numbers: Sequence[str], on_bad_rows: str,

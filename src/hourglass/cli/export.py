@@ -107,7 +107,12 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
         # is left out (counted), not the end of the check
         f = pipe.features_
         rows = skip_unreadable_rows(rows, f.timestamp_col, getattr(f, "dayfirst_", None), f.numeric_,
-                                    on_bad_rows, stats, data)
+                                    on_bad_rows, stats, data, nested=f.columns_)
+    elif getattr(pipe.features_, "output", "tabular") == "tabular":
+        from hourglass.cli._skip import skip_nested_rows
+
+        # a model column a JSON line sends as an object: refused (or skipped) as score does
+        rows = skip_nested_rows(rows, list(map(str, pipe.features_.columns_)), on_bad_rows, stats, data)
     # as score does with --on-bad-rows skip: a row whose value the model refuses (text in a
     # numeric column) is left out, not the end of the check
     skip = on_bad_rows == "skip" and getattr(pipe.features_, "output", "tabular") == "tabular"

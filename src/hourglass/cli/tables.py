@@ -23,7 +23,7 @@ from hourglass.cli._schema import (
     text_as_trained,
     warn_label_as_feature,
 )
-from hourglass.cli._skip import skip_unreadable_rows, skip_unreadable_times
+from hourglass.cli._skip import nested_rows, skip_unreadable_rows, skip_unreadable_times
 from hourglass.cli._spool import shown
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError, InputError
@@ -412,8 +412,20 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
     needed: list[str] = list(getattr(pipe.features_, "columns_", [])) if vary else []
     seen: set[str] = set()
     present: set[str] = set()  # every column of the file, for the error below
+    # a model column a JSON line sends as an object (read as its fields): refused, or skipped
+    # and counted, as stream and the service refuse it (else scored as a missing value)
+    objects = list(map(str, getattr(pipe.features_, "columns_", ()))) \
+        if getattr(pipe.features_, "output", "tabular") == "tabular" else []
     offset = 0
     for df in chunks:
+        n_chunk = len(df)
+        pos = np.arange(n_chunk)  # the rows kept, as positions in the chunk as read
+        sent = nested_rows(df, objects, on_bad_rows, stats, data, offset) if objects else pos < 0
+        if sent.any():
+            df, pos = df.loc[~sent].reset_index(drop=True), pos[~sent]
+            if not len(df):
+                offset += n_chunk
+                continue
         if check_label and label_col not in df.columns:
             split_labels(df, label_col, normal or [], str(data))  # raises the clear error
         meta = [str(c) for c in (label_col, pipe.info.get("time_col"), *extra_drop) if c in df.columns]
@@ -423,16 +435,15 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
             present.update(map(str, columns))
         features = functools.partial(_features, pipe=pipe, meta=meta, absent=vary)
         feats = features(df)
-        n_chunk = len(df)
         try:
             result: pd.DataFrame | None = scores_frame(pipe, feats)
         except InputError as exc:  # its row numbers count from this chunk's first row
             skip = on_bad_rows == "skip" and getattr(pipe.features_, "output", "tabular") == "tabular"
             if not skip or _BAD_VALUE.search(str(exc)) is None:
-                at = stats.read_known(offset + np.arange(n_chunk))
+                at = stats.read_known(offset + pos)
                 raise about_file(at_file_rows(exc, at), data) from None
             scored = functools.partial(_scored, pipe, features)
-            df, result = skip_bad_values(pipe, df, scored, exc, stats, offset, data)
+            df, result = skip_bad_values(pipe, df, scored, exc, stats, offset, data, pos=pos)
         offset += n_chunk
         if result is None:  # every row of the chunk skipped
             continue
@@ -481,12 +492,14 @@ def _scored(pipe: Pipeline, features: Callable[[pd.DataFrame], pd.DataFrame], df
 
 def skip_bad_values(pipe: Pipeline, df: pd.DataFrame, work: Callable[[pd.DataFrame], _T],
                     exc: InputError, stats: ReadStats, offset: int, data: object,
-                    ) -> tuple[pd.DataFrame, _T | None]:
+                    pos: np.ndarray | None = None) -> tuple[pd.DataFrame, _T | None]:
     """A chunk's rows whose values the model refuses (``exc``, which ``work`` of ``df`` raised:
     text in a numeric column, ...) left out and counted as skipped in ``stats``, and ``work``
     of the others (their scores, their feature matrix; ``None`` when none is left). Another
-    error stops the run, its row told as the file's (``data``)."""
-    pos = np.arange(len(df))  # the rows kept, as positions in the chunk
+    error stops the run, its row told as the file's (``data``). ``pos``: the positions of
+    ``df``'s rows in the chunk as read (rows left out before: a JSON object sent); all of them
+    by default."""
+    pos = np.arange(len(df)) if pos is None else pos  # the rows kept, as positions in the chunk
     if stats.refused is None:  # said if no row is left to score; its row left out where the
         text = str(at_file_rows(exc, stats.read_known(offset + pos)))  # reader skipped rows before it
         stats.refused = text.replace(f" ({UNKNOWN_ROW})", "").replace(f", first at {UNKNOWN_ROW}", "")

@@ -82,8 +82,9 @@ def _read_rows(path: Path, parent: Any, parent_dir: Path, *, label_col: str | No
                                  f"columns: {have}{' ...' if df.shape[1] > 6 else ''})")
     # --on-bad-rows skip: a row without a readable time, or with text that is no number in a
     # column the model sums, is skipped and counted, as train and score skip it
+    # (and a row sending a column the model reads as a JSON object is refused, as score does)
     df = skip_unreadable_rows(df, f.timestamp_col, getattr(f, "dayfirst_", None), f.numeric_,
-                              on_bad_rows, stats, what)
+                              on_bad_rows, stats, what, nested=f.columns_)
     if replayed and label_col is not None and label_col not in df.columns:
         label_col, normal = None, None
     inherited = label_col is None and parent.info.get("label_col") in df.columns

@@ -520,6 +520,7 @@ class _BoolCheck:
             return df
         self._stats.rows -= int(bad.sum())  # (counted as handed out by the reader)
         self._stats.lines_of = None  # (a row's place among those kept here is not the reader's)
+        self._stats.plain_beside_fields = {}  # (nor its places of such rows)
         return df[~bad].reset_index(drop=True)
 
     def close(self) -> None:

@@ -122,6 +122,12 @@ class ReadStats:
     #: the positions among the rows the reader handed out of the rows a caller left out
     #: (:meth:`left_out`: a value the model refused), sorted
     dropped: list[int] = field(default_factory=list)
+    #: for a key a JSON line sends as a plain value (``null``) beside dotted fields of its name
+    #: (``{"user": null, "user.domain": "corp"}``), the positions among the rows the reader
+    #: handed out of such rows: the flattened table has them as it has a key sent as a nested
+    #: object (``user`` missing, ``user.domain`` not), which they are not (the JSON-lines reader
+    #: tells them; empty for other readers)
+    plain_beside_fields: dict[str, list[int]] = field(default_factory=dict, repr=False, compare=False)
 
     def skipped(self, line: int | None, at: int | None = None) -> None:
         """Count a skipped data row: at ``line`` of the file (where known), after ``at`` rows
@@ -2154,11 +2160,36 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                 rows.append(obj if event is None else event(obj))
             size += len(raw)
             if len(rows) >= _JSONL_CHUNK_ROWS or (size >= chunk_bytes and rows):
+                _note_plain_beside_fields(rows, handed, stats)
                 handed += len(rows)
                 yield _json_frame(rows)
                 rows, size = [], 0
     if rows:
+        _note_plain_beside_fields(rows, handed, stats)
         yield _json_frame(rows)
+
+
+def _note_plain_beside_fields(rows: list[dict[str, Any]], handed: int, stats: ReadStats) -> None:
+    """Add to ``stats.plain_beside_fields`` the ``rows`` (a chunk, after ``handed`` rows handed
+    out) that send a key as a plain value beside dotted fields of its name (``{"user": null,
+    "user.domain": "corp"}``), which the flattened table cannot tell from a nested object
+    (``{"user": {"domain": "corp"}}``). Rows are looked at only where a chunk has such keys."""
+    keys: set[Any] = set()
+    for row in rows:  # (one C-level update a row)
+        keys.update(row)
+    names = {k for k in keys if type(k) is str}
+    under: dict[str, list[str]] = {}  # a key -> the dotted keys under its name
+    for name in names:
+        parts = name.split(".")
+        for n in range(1, len(parts)):
+            if (key := ".".join(parts[:n])) in names:
+                under.setdefault(key, []).append(name)
+    if not under:  # (the usual chunk)
+        return
+    for i, row in enumerate(rows):
+        for key, fields in under.items():
+            if key in row and type(row[key]) is not dict and any(row.get(f) is not None for f in fields):
+                stats.plain_beside_fields.setdefault(key, []).append(handed + i)
 
 
 def _run_line(starts: array[int], firsts: array[int], kept: int) -> int | None:
@@ -2601,6 +2632,7 @@ def iter_table(
     p = Path(path)
     stats = stats if stats is not None else ReadStats()
     stats.lines_of = None  # (a reader that tells its rows' lines sets its own)
+    stats.plain_beside_fields = {}  # (as the JSON-lines reader tells them)
     if fmt == "parquet":
         chunks = _iter_parquet(p, max(1, chunk_bytes // 100))
     elif fmt == "jsonl":
