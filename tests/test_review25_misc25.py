@@ -126,3 +126,45 @@ def test_export_and_warm_start_refuse_an_entity_sent_as_a_json_object(
     res = runner.invoke(app, ["train", str(data), "--warm-start", str(model), "-o", str(out),
                               "--epochs", "1", "--on-bad-rows", "skip", "-q"])
     assert res.exit_code == 0, res.output
+
+
+_TWO_BOMS = b"\xef\xbb\xbf\xef\xbb\xbf"
+
+
+def test_the_service_reads_a_body_starting_with_two_byte_order_marks(table: tuple[Path, Path]) -> None:
+    # was: the service stripped one BOM from a request body: one saved twice by a Windows tool
+    # was '400 body: not valid JSON', where the file readers strip every one (without_boms)
+    from fastapi.testclient import TestClient
+
+    from hourglass.serve.app import create_app
+
+    model, _ = table
+    key = "test-key-0123456789abcdef"
+    body = b'{"rows": [{"a": 0.5, "b": 0.5}]}'
+    headers = {"X-API-Key": key, "Content-Type": "application/json"}
+    with TestClient(create_app(model, api_key=key), raise_server_exceptions=False) as client:
+        plain = client.post("/score", content=body, headers=headers)
+        twice = client.post("/score", content=_TWO_BOMS + body, headers=headers)
+    assert plain.status_code == twice.status_code == 200, twice.text
+    assert plain.json() == twice.json()
+
+
+def test_cloudtrail_documents_a_key_file_and_a_rules_file_starting_with_two_boms(tmp_path: Path) -> None:
+    # was: each decoded with utf-8-sig, which drops one BOM: a CloudTrail file saved twice was
+    # 'line 1: Expecting value', an API key file's key began with U+FEFF (no client's key
+    # matched), a suppression file was 'not valid TOML'
+    import io
+
+    from hourglass.ingest.cloudtrail import _documents
+    from hourglass.serve.security import _first_line
+    from hourglass.serve.suppress import load_suppressions
+
+    doc = b'{"Records": [1]}\n{"Records": [2]}'
+    assert list(_documents(io.BytesIO(_TWO_BOMS + doc), block=2)) == [(1, {"Records": [1]}),
+                                                                      (2, {"Records": [2]})]
+    keys = tmp_path / "key.txt"
+    keys.write_bytes(_TWO_BOMS + b"0123456789abcdef0123\n")
+    assert _first_line(keys) == "0123456789abcdef0123"
+    rules = tmp_path / "rules.toml"
+    rules.write_bytes(_TWO_BOMS + b'[[rule]]\nname = "scanner"\nmatch = { src_ip = "10.0.0.5" }\n')
+    assert [r.name for r in load_suppressions(rules).rules] == ["scanner"]

@@ -41,7 +41,7 @@ from typing import Any
 
 import typer
 
-from hourglass._eol import CrToLf, cr_ended, cr_lines
+from hourglass._eol import CrToLf, cr_ended, cr_lines, without_boms
 from hourglass._limits import loads_json
 from hourglass.errors import InputError, is_link_loop, no_file, read_problem
 
@@ -435,7 +435,7 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                         src.seek(0)  # (a gzip file's first 64 KiB decompressed again: cheap)
                     # a byte-order mark (Windows tools write one in each file) is left out: past
                     # the first file it is in the middle of the copy, where no reader skips it
-                    first = src.readline().removeprefix(b"\xef\xbb\xbf")
+                    first = without_boms(src.readline())
                     blanks = 0  # blank lines before its first line (the readers skip them in a
                     while first and not first.strip():  # file, so its header is that line)
                         first, blanks = src.readline(), blanks + 1
@@ -707,7 +707,7 @@ def _json_lines(path: Path, suffix: str) -> bool:
             head = fh.read(4096)
     except (OSError, EOFError, zlib.error):  # a damaged gzip stream: the reader says so
         return False
-    return head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"{")
+    return without_boms(head).lstrip().startswith(b"{")
 
 
 def _cloudtrail_records(text: bytes) -> list[Any] | None:

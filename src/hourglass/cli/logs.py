@@ -12,6 +12,7 @@ import pandas as pd
 from rich.console import Console
 
 from hourglass._columns import listed_columns
+from hourglass._eol import without_boms
 from hourglass._limits import loads_json
 from hourglass.cli._common import check_model_dir, model_params
 from hourglass.cli._output import fitted_text, threshold_text
@@ -155,7 +156,7 @@ def _format_time_col(data: Path, fmt: str) -> str | None:
     col = getattr(spec, "time_col", None)
     if col is None or getattr(spec, "fmt", None) != "jsonl" or not data.is_file():
         return None
-    lines = read_head(data).removeprefix(b"\xef\xbb\xbf").split(b"\n")
+    lines = without_boms(read_head(data)).split(b"\n")
     try:
         first = loads_json(next((ln for ln in lines if ln.strip()), b""))
     except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep

@@ -29,7 +29,7 @@ from typing import Annotated, Any
 
 import typer
 
-from hourglass._eol import CrToLf
+from hourglass._eol import CrToLf, without_boms
 from hourglass._limits import MAX_JSON_DEPTH, MAX_LINE_BYTES, loads_json, too_long
 from hourglass.cli._options import (
     AlertFormatOpt,
@@ -412,7 +412,7 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
             completed(events.close())
             continue
         if number == 1 and type(raw) is bytes:  # a byte-order mark alone on line 1 is blank
-            raw = raw.removeprefix(b"\xef\xbb\xbf")
+            raw = without_boms(raw)
         if isinstance(raw, LongLine):
             problem: str | None = too_long(raw.length, MAX_LINE_BYTES)
         elif not raw.strip() or (no_record is not None and no_record(raw)):
@@ -544,7 +544,7 @@ def _table_hint(raw: bytes, number: int) -> str:
     """
     if number != 1:
         return ""
-    head = bytes(raw[:4096]).removeprefix(b"\xef\xbb\xbf").strip()
+    head = without_boms(bytes(raw[:4096])).strip()
     todo = ("score it with 'hourglass score', or send its rows as JSON lines (one object a line)")
     if head.startswith(b"PAR1"):
         return f"; the input is a Parquet file: stream reads JSON lines; {todo}"
@@ -1074,12 +1074,12 @@ writes ECS documents (--alert-format ecs): choose another file, or leave --alert
         lines = lines[1:]  # (the first began before the tail)
     last = next((line for line in reversed(lines) if line.strip()), None)
     if last is None:
-        unended = tail.removeprefix(b"\xef\xbb\xbf").strip()
+        unended = without_boms(tail).strip()
         if size > _TAIL or not unended or unended.startswith(b"{"):
             return  # (a killed stream's first alert, cut short)
         last = unended
     try:
-        doc = loads_json(last.removeprefix(b"\xef\xbb\xbf").decode("utf-8"))  # (a BOM: line 1 of a file)
+        doc = loads_json(without_boms(last).decode("utf-8"))  # (a BOM: line 1 of a file)
     except (UnicodeDecodeError, ValueError, RecursionError):
         doc = None
     if not isinstance(doc, dict):

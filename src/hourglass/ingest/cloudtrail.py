@@ -188,7 +188,8 @@ def _documents(fh: Any, block: int | None = None) -> Iterator[tuple[int, Any]]:
     hourglass.ingest.cloudtrail._BadJson: line 2: Expecting value at column 9
     """
     decoder = json.JSONDecoder()
-    utf8 = codecs.getincrementaldecoder("utf-8-sig")()
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    start = True  # no text but byte-order marks read yet
     block = block or _BLOCK_BYTES
     text, at, eof, want = "", 0, False, block
     line, counted = 1, 0  # the line of text[counted]
@@ -238,6 +239,9 @@ def _documents(fh: Any, block: int | None = None) -> Iterator[tuple[int, Any]]:
             offset = read - len(exc.object) + exc.start
             raise _BadBytes(exc.object, exc.start, exc.end, offset, exc.reason) from None
         text, at, counted = text[at:] + decoded, 0, 0
+        if start:  # the file's byte-order marks, every one (a file saved twice has two)
+            text = without_boms(text)
+            start = not text
 
 
 def _rest_bytes(fh: Any) -> int | None:

@@ -31,7 +31,7 @@ from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, Field, ValidationError
 
 import hourglass
-from hourglass._eol import text_lines
+from hourglass._eol import text_lines, without_boms
 from hourglass.errors import InputError
 from hourglass.ingest.formats import event_format
 from hourglass.ingest.tables import flat_record
@@ -74,7 +74,6 @@ DEFAULT_MAX_BODY_BYTES = 8 * 2**20
 DEFAULT_MAX_ROWS = 100_000
 KEY_HEADER = "X-API-Key"
 _METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 class _Detail(BaseModel):
@@ -350,7 +349,7 @@ class HostedModel:
         if media.endswith("ndjson"):  # else a body of two lines was 'not valid JSON (trailing ...)'
             return 415, {"detail": f"Content-Type: expected application/json, got {media[:60]}: the body "
                                    f"is one JSON object {self.body.text}, not JSON lines"}
-        raw = raw.removeprefix(_UTF8_BOM)  # as RFC 8259 allows: Windows tools write one
+        raw = without_boms(raw)  # as RFC 8259 allows: Windows tools write one (two: saved twice)
         try:
             request: Any = request_model.model_validate_json(raw)  # the fields of its kind's model
         except ValidationError as exc:

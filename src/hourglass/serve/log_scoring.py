@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from hourglass._columns import listed_columns
-from hourglass._eol import text_lines
+from hourglass._eol import text_lines, without_boms
 from hourglass.errors import InputError
 from hourglass.features.sessions import Sessions
 from hourglass.features.sessions.keys import int_keys, unseen_keys
@@ -161,9 +161,9 @@ class LogScorer(ModelScorer):
                                      f"{missing[0]!r} as a plain value" if note else ""))
         else:
             # as 'hourglass score' and 'stream' read a log's lines: NUL characters (the padding a
-            # log truncated in place leaves) removed, the first line's byte-order mark too
+            # log truncated in place leaves) removed, the first line's byte-order marks too
             data = [line.replace("\x00", "") if "\x00" in line else line for line in items]
-            data[0] = data[0].removeprefix("\ufeff")
+            data[0] = without_boms(data[0])
             for i, line in enumerate(data):  # a whole file in one item ('jq -Rs'): say so
                 if "\n" in line or "\r" in line.rstrip("\r"):  # blank parts skipped, as a log's are
                     # (a CR with text after it ends a line too, as in a CR-ended file; in an

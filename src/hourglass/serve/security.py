@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
+from hourglass._eol import without_boms
 from hourglass.errors import InputError, no_file, read_problem
 
 logger = logging.getLogger(__name__)
@@ -120,8 +121,8 @@ def _first_line(path: Path) -> str:
             if len(line.rstrip("\r\n")) > _KEY_LINE_CHARS:
                 raise InputError(f"--api-key-file {path}: its first line is over {_KEY_LINE_CHARS:,} "
                                  "characters: not a key file (the key alone on the first line)")
-            if line.strip():
-                return line.strip()
+            if key := without_boms(line.strip()).strip():  # (a second BOM: a file saved twice)
+                return key
     return ""
 
 

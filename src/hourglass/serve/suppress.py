@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass._columns import listed_columns
+from hourglass._eol import without_boms
 from hourglass.errors import InputError, no_file, read_problem
 
 __all__ = ["Condition", "Rule", "SuppressionError", "Suppressions", "load_suppressions"]
@@ -968,7 +969,7 @@ def load_suppressions(path: str | Path, now: float | None = None) -> Suppression
         if len(data) > MAX_RULES_BYTES:
             raise InputError(f"{p}: larger than {MAX_RULES_BYTES // 2**20} MiB; a suppression file "
                              "is a TOML file of [[rule]] tables (is this the right file?)")
-        text = data.decode("utf-8-sig")  # a byte-order mark (Notepad) is no TOML
+        text = without_boms(data.decode("utf-8"))  # byte-order marks (Notepad) are no TOML
     except UnicodeDecodeError:
         raise InputError(f"{p}: not UTF-8 text; a suppression file is TOML") from None
     except OSError as exc:  # no permission to read it, an I/O error
