@@ -416,11 +416,15 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
     # and counted, as stream and the service refuse it (else scored as a missing value)
     objects = list(map(str, getattr(pipe.features_, "columns_", ()))) \
         if getattr(pipe.features_, "output", "tabular") == "tabular" else []
+    had: set[str] = set()  # the model columns some chunk so far had
     offset = 0
     for df in chunks:
         n_chunk = len(df)
         pos = np.arange(n_chunk)  # the rows kept, as positions in the chunk as read
-        sent = nested_rows(df, objects, on_bad_rows, stats, data, offset) if objects else pos < 0
+        # (a column no row so far had: the missing column's error, which names the object)
+        had.update(c for c in objects if c in df.columns)
+        check = objects if pipe.sparse_fields else [c for c in objects if c in had]
+        sent = nested_rows(df, check, on_bad_rows, stats, data, offset) if check else pos < 0
         if sent.any():
             df, pos = df.loc[~sent].reset_index(drop=True), pos[~sent]
             if not len(df):
