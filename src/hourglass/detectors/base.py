@@ -391,6 +391,11 @@ class BaseDetector(BaseEstimator):
         >>> AutoEncoder(threshold=Percentile(99)).set_params(threshold__q=99.9).threshold.q
         99.9
         """
+        names = self._get_param_names()
+        unknown = sorted(k for k in params if k.partition("__")[0] not in names)
+        if unknown:  # scikit-learn's words span lines (the detector's repr) and name no setting
+            raise ValueError(f"{type(self).__name__} has no parameter {unknown[0]!r}; it takes "
+                             f"{', '.join(sorted(names))}")
         nested = {k: params.pop(k) for k in [k for k in params if k.startswith("threshold__")]}
         if nested:
             rule = params.get("threshold", getattr(self, "threshold", None))
