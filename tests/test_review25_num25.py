@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from hourglass.detectors import AutoEncoder
+
+
+@pytest.fixture(scope="module")
+def fitted_ae() -> AutoEncoder:
+    X = np.random.default_rng(0).normal(size=(40, 3)).astype(np.float32)
+    return AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, device="cpu").fit(X)
 
 
 def test_set_params_names_an_unknown_parameter_in_one_line() -> None:
@@ -19,3 +26,13 @@ def test_set_params_names_an_unknown_parameter_in_one_line() -> None:
     with pytest.raises(ValueError, match=r"^AutoEncoder has no parameter 'foo__bar'"):
         det.set_params(foo__bar=1)
     assert det.set_params(epochs=2, threshold=None).epochs == 2  # known ones still set
+
+
+@pytest.mark.parametrize("mu", ["a", None, [0.1], True])
+def test_warm_start_names_a_proximal_mu_that_is_no_number(fitted_ae: AutoEncoder, mu: object) -> None:
+    # What was wrong: warm_start(X, proximal_mu="a") raised float()'s "could not convert string
+    # to float: 'a'" (None and a list a TypeError of float()'s), naming no parameter; True
+    # trained with a pull of 1.
+    X = np.random.default_rng(1).normal(size=(40, 3)).astype(np.float32)
+    with pytest.raises(ValueError, match=r"^proximal_mu must be a finite number >= 0, got "):
+        fitted_ae.warm_start(X, proximal_mu=mu)

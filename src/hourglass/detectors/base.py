@@ -502,6 +502,9 @@ class BaseDetector(BaseEstimator):
         """The copy a :meth:`warm_start` trains: this detector's state, ``params`` set (checked
         against :data:`WARM_START_PARAMS`)."""
         self._check_fitted()
+        if isinstance(proximal_mu, bool) or not isinstance(proximal_mu, numbers.Real):
+            # float() said "could not convert string to float: 'a'", naming no parameter
+            raise ValueError(f"proximal_mu must be a finite number >= 0, got {proximal_mu!r}")
         mu = float(proximal_mu)
         if not mu >= 0 or not np.isfinite(mu):
             raise ValueError(f"proximal_mu must be a finite number >= 0, got {proximal_mu}")
