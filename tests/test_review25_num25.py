@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 from hourglass.detectors import AutoEncoder
+from hourglass.detectors.events import EventsInput
+from hourglass.errors import InputError
 
 
 @pytest.fixture(scope="module")
@@ -36,3 +40,14 @@ def test_warm_start_names_a_proximal_mu_that_is_no_number(fitted_ae: AutoEncoder
     X = np.random.default_rng(1).normal(size=(40, 3)).astype(np.float32)
     with pytest.raises(ValueError, match=r"^proximal_mu must be a finite number >= 0, got "):
         fitted_ae.warm_start(X, proximal_mu=mu)
+
+
+@pytest.mark.parametrize(("key", "shown"), [(10**5000, "of 16610 bits"), (1e300, "1e+300"),
+                                            (np.longdouble("1e400"), "1e+400")],
+                         ids=["int-5001-digits", "float-1e300", "longdouble-1e400"])
+def test_an_event_key_far_beyond_int64_is_named_briefly(key: object, shown: str) -> None:
+    # What was wrong: a Python integer key of over 4,300 digits raised Python's own ValueError
+    # ("Exceeds the limit (4300 digits) for integer string conversion") instead of the
+    # InputError, and a float key of 1e300 was printed as its 301 digits.
+    with pytest.raises(InputError, match=rf"^session 0: key {re.escape(shown)} does not fit a 64-bit"):
+        EventsInput._pack_raw([[1, key]] if isinstance(key, int) else [np.array([1.0, key])])

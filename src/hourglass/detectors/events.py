@@ -177,9 +177,16 @@ class EventsInput:
 
     @staticmethod
     def _too_large(key: object, i: int) -> None:
-        """Raise: session ``i`` holds ``key``, an integer (or whole float) beyond int64."""
-        raise InputError(f"session {i}: key {int(key)} does not fit a 64-bit integer; map the "  # type: ignore[call-overload]
-                         "keys to smaller ids")
+        """Raise: session ``i`` holds ``key``, an integer (or whole float) beyond int64. A float
+        is shown as one (1e+300, not its 301 digits); an integer's digits up to 128 bits
+        (Python refuses to print one of over 4,300 digits: a ValueError of its own)."""
+        if isinstance(key, numbers.Integral) or abs(key) < 2.0**128:  # type: ignore[arg-type]
+            k = int(key)  # type: ignore[call-overload]
+            shown = str(k) if k.bit_length() <= 128 else f"of {k.bit_length()} bits"
+        else:
+            shown = np.format_float_scientific(key, precision=6, trim="-")  # type: ignore[arg-type]
+        raise InputError(f"session {i}: key {shown} does not fit a 64-bit integer; map the keys "
+                         "to smaller ids")
 
     def _map_keys(self, flat: np.ndarray) -> np.ndarray:
         vocab = self.vocab_
