@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from hourglass.detectors import AutoEncoder
+from hourglass.detectors import AutoEncoder, DeepLog
 from hourglass.detectors.events import EventsInput
 from hourglass.errors import InputError
 
@@ -51,3 +52,18 @@ def test_an_event_key_far_beyond_int64_is_named_briefly(key: object, shown: str)
     # InputError, and a float key of 1e300 was printed as its 301 digits.
     with pytest.raises(InputError, match=rf"^session 0: key {re.escape(shown)} does not fit a 64-bit"):
         EventsInput._pack_raw([[1, key]] if isinstance(key, int) else [np.array([1.0, key])])
+
+
+@pytest.mark.parametrize(("sessions", "match"), [
+    ([[1, 2], None], r"^session 1: expected a sequence of integer keys, got NoneType None$"),
+    ([[1, 2], "1 2 3"], r"^session 1: expected a sequence of integer keys, got str '1 2 3'$"),
+    ([1, 2, 3], r"^session 0: expected a sequence of integer keys, got int 1; a single session is "
+                r"a list of its keys inside the list of sessions \(\[\[1, 2, 3\]\]\)$"),
+    (pd.Series([[1, 2], [2, 3]]), r"got Series; a Series of key lists is given as X\.tolist\(\)$"),
+])
+def test_an_events_input_that_is_no_list_of_key_lists_is_named(sessions: object, match: str) -> None:
+    # What was wrong: a session that was None, text or a bare key (one session not wrapped in a
+    # list) was "expected a 1-D sequence of integer keys, got shape ()", which said nothing of
+    # what it was; a pandas Series of key lists was refused with no word of what to pass.
+    with pytest.raises(InputError, match=match):
+        DeepLog(window=2, hidden=4, epochs=1, verbose=0).fit(sessions)

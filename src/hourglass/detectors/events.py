@@ -9,6 +9,7 @@ seen in training maps to one shared "unknown" index ``V`` (the number of known k
 from __future__ import annotations
 
 import numbers
+import reprlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -121,8 +122,10 @@ class EventsInput:
             raise InputError("events input: expected a list of key sequences (one per session), "
                              f"got a {X.ndim}-D array; wrap a single session as [keys]")
         if not isinstance(X, Sequence | np.ndarray) or isinstance(X, str | bytes):
-            hint = ("; an event table goes through Pipeline(detector, features=EventSessions("
-                    "session_column=..., key_column=...))" if type(X).__name__ == "DataFrame" else "")
+            hint = {"DataFrame": "; an event table goes through Pipeline(detector, features="
+                                 "EventSessions(session_column=..., key_column=...))",
+                    # a column of key lists (df.groupby(...)["key"].apply(list)): its values
+                    "Series": "; a Series of key lists is given as X.tolist()"}.get(type(X).__name__, "")
             raise InputError(f"events input: expected a list of integer key sequences, got "
                              f"{type(X).__name__}{hint}")
         if len(X) == 0:
@@ -130,6 +133,12 @@ class EventsInput:
         arrays = []
         for i, s in enumerate(X):
             a = np.asarray(s)
+            if a.ndim == 0:  # "got shape ()" said nothing of what it was: None, text, one key
+                one_key = isinstance(s, numbers.Integral) and not isinstance(s, bool)
+                hint = ("; a single session is a list of its keys inside the list of sessions "
+                        "([[1, 2, 3]])" if one_key else "")
+                raise InputError(f"session {i}: expected a sequence of integer keys, got "
+                                 f"{type(s).__name__} {reprlib.repr(s)}{hint}")
             if a.ndim != 1:
                 raise InputError(f"session {i}: expected a 1-D sequence of integer keys, "
                                  f"got shape {a.shape}")
