@@ -67,3 +67,17 @@ def test_an_events_input_that_is_no_list_of_key_lists_is_named(sessions: object,
     # what it was; a pandas Series of key lists was refused with no word of what to pass.
     with pytest.raises(InputError, match=match):
         DeepLog(window=2, hidden=4, epochs=1, verbose=0).fit(sessions)
+
+
+@pytest.mark.parametrize("above", ["a", [1.0], float("nan"), True, "1.5"])
+def test_next_event_scores_names_an_explain_above_that_is_no_score(above: object) -> None:
+    # What was wrong: DeepLog.next_event_scores(h, o, explain_above="a") raised float()'s "could
+    # not convert string to float: 'a'" (a list: float()'s TypeError), naming no parameter; NaN,
+    # above which no score is, listed no expected keys for any event without a word; "1.5" and
+    # True were read as 1.5 and 1.
+    det = DeepLog(window=2, top_g=1, hidden=4, layers=1, epochs=1, verbose=0, device="cpu")
+    det.fit([np.array([1, 2, 3, 4, 5]), np.array([1, 2, 3, 5])] * 10)
+    with pytest.raises(ValueError, match=r"^next_event_scores: explain_above must be None or a number"):
+        det.next_event_scores(np.array([[1, 2]]), np.array([9]), explain_above=above)
+    out = det.next_event_scores(np.array([[1, 2]]), np.array([9]), explain_above=float("-inf"))
+    assert out["expected"][0] is not None  # a number still explains

@@ -12,6 +12,8 @@ session score is the maximum over its events; the default threshold is ``Fixed(t
 
 from __future__ import annotations
 
+import math
+import numbers
 import warnings
 from collections.abc import Collection
 from typing import Any, ClassVar
@@ -392,6 +394,13 @@ class DeepLog(EventsInput, DeepDetector):
             raise InputError(f"next_event_scores: history must be (n, window={h}) keys, one row per "
                              f"event, got shape {hist.shape}")
         top = None if top is None else check_top(top)
+        if explain_above is not None and (isinstance(explain_above, bool)
+                                          or not isinstance(explain_above, numbers.Real)
+                                          or math.isnan(explain_above)):
+            # float() said "could not convert string to float: 'a'" (a list: a TypeError), naming
+            # no parameter; NaN, above which no score is, explained no event without a word
+            raise ValueError("next_event_scores: explain_above must be None or a number (a score; "
+                             f"float('-inf') explains every event), got {explain_above!r}")
         obs = int_keys(observed, "next_event_scores: observed").reshape(-1)
         if len(hist) != len(obs):
             raise InputError(f"next_event_scores: {len(hist)} histories for {len(obs)} events")
