@@ -10,7 +10,7 @@ import pytest
 
 from hourglass.detectors import AutoEncoder, DeepLog
 from hourglass.detectors.events import EventsInput
-from hourglass.errors import InputError
+from hourglass.errors import InputError, NotFittedError
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +81,36 @@ def test_next_event_scores_names_an_explain_above_that_is_no_score(above: object
         det.next_event_scores(np.array([[1, 2]]), np.array([9]), explain_above=above)
     out = det.next_event_scores(np.array([[1, 2]]), np.array([9]), explain_above=float("-inf"))
     assert out["expected"][0] is not None  # a number still explains
+
+
+def test_a_failed_set_state_leaves_the_detector_as_it_was(fitted_ae: AutoEncoder) -> None:
+    # What was wrong: set_state set the state's threshold, calibration, held-out scores and
+    # n_features_in_ before the weights were refused (another model's state, other params): a
+    # fresh detector then read as fitted and score() failed with AttributeError 'module_'; a
+    # fitted one kept its own weights and scored against the other model's threshold, silently.
+    X = np.random.default_rng(0).normal(size=(40, 3)).astype(np.float32)
+    other = AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, device="cpu", random_state=3).fit(X * 5)
+    meta, arrays = other.get_state()
+    fresh = AutoEncoder(hidden=(8, 2), epochs=1, verbose=0, device="cpu")
+    with pytest.raises(InputError, match="saved weights do not fit AutoEncoder"):
+        fresh.set_state(meta, arrays)
+    with pytest.raises(NotFittedError):
+        fresh.score(X)
+    ae = AutoEncoder(hidden=(8, 2), epochs=1, verbose=0, device="cpu").fit(X)
+    scores, threshold = ae.score(X), ae.threshold_.to_dict()
+    with pytest.raises(InputError, match="saved weights do not fit AutoEncoder"):
+        ae.set_state(meta, arrays)
+    assert ae.threshold_.to_dict() == threshold and ae.n_features_in_ == 3
+    assert np.array_equal(ae.score(X), scores) and np.array_equal(ae.predict(X), ae.threshold_predict(scores))
+
+
+def test_set_state_replaces_the_whole_fit(fitted_ae: AutoEncoder) -> None:
+    # What was wrong: a state without a gradient baseline (one saved before they existed) kept
+    # the baseline of the detector's earlier fit, of other rows and another model.
+    X = np.random.default_rng(0).normal(size=(40, 3)).astype(np.float32)
+    meta, arrays = fitted_ae.get_state()
+    arrays = {k: v for k, v in arrays.items() if k != "gradient_baseline"}
+    det = AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, device="cpu").fit(X + 3)
+    det.set_state(meta, arrays)
+    assert getattr(det, "gradient_baseline_", None) is None
+    assert det.why_no_gradients() is not None and np.array_equal(det.score(X), fitted_ae.score(X))

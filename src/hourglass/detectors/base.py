@@ -1173,7 +1173,8 @@ class BaseDetector(BaseEstimator):
         Raises
         ------
         hourglass.errors.InputError
-            When the state misses a part.
+            When the state misses a part, or does not fit this detector (another model's, other
+            params); the detector is then left as it was (fitted or not), never half of each.
 
         Examples
         --------
@@ -1185,6 +1186,23 @@ class BaseDetector(BaseEstimator):
         >>> bool(np.array_equal(again.score(X), ae.score(X)))
         True
         """
+        # a state replaces the whole fit, as fit does (an earlier fit's gradient baseline stayed
+        # beside a state without one); one that fails puts the detector back as it was: it had
+        # set the state's threshold and n_features_in_ before the weights were refused, so a
+        # fresh detector read as fitted and failed in score with AttributeError 'module_', and a
+        # fitted one scored with its own weights against the other model's threshold
+        before = dict(self.__dict__)
+        self._forget_fit()
+        try:
+            self._set_fitted_state(meta, arrays)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+        return self
+
+    def _set_fitted_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        """:meth:`set_state` on a detector whose fit was forgotten."""
         try:
             self.n_features_in_ = int(meta["n_features_in"])
             if meta.get("feature_names_in") is not None:
@@ -1202,7 +1220,6 @@ class BaseDetector(BaseEstimator):
         except KeyError as exc:
             raise InputError(f"detector state is missing {exc}") from None
         self._set_state(meta, arrays)
-        return self
 
     def _row_width(self) -> int:
         """Columns of a validated input row: what ``gradient_baseline_`` (and a standardising
