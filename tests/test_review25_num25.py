@@ -114,3 +114,12 @@ def test_set_state_replaces_the_whole_fit(fitted_ae: AutoEncoder) -> None:
     det.set_state(meta, arrays)
     assert getattr(det, "gradient_baseline_", None) is None
     assert det.why_no_gradients() is not None and np.array_equal(det.score(X), fitted_ae.score(X))
+
+
+@pytest.mark.parametrize("method", ["threshold_predict", "calibrate", "severity"])
+def test_scores_of_none_are_refused(fitted_ae: AutoEncoder, method: str) -> None:
+    # What was wrong: numpy reads None as one NaN score, so ae.threshold_predict(None) returned
+    # 0 (normal), calibrate(None) [nan] and severity(None) [None], without a word: a variable
+    # left unset went through as a decision.
+    with pytest.raises(InputError, match=r": scores must be numbers, got None$"):
+        getattr(fitted_ae, method)(None)

@@ -62,6 +62,8 @@ def real_scores(scores: object, who: str, expected: str = "scores must be") -> n
     """
     if type(scores) is np.ndarray and scores.dtype == np.float64:
         return scores  # the usual case (a batch of a detector's scores): nothing to check
+    if scores is None:  # numpy reads it as one NaN: predict(None) gave 0, calibrate(None) [nan]
+        raise InputError(f"{who}: {expected} numbers, got None")
     try:
         a = np.asarray(scores)
         kind = a.dtype.kind
