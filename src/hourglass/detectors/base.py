@@ -1209,7 +1209,7 @@ class BaseDetector(BaseEstimator):
                 self.feature_names_in_ = np.asarray(meta["feature_names_in"], dtype=object)
             else:
                 self.__dict__.pop("feature_names_in_", None)
-            self.threshold_ = threshold_from_dict(meta["threshold"])
+            self.threshold_ = threshold_from_dict(meta["threshold"], fitted=True)
             self.val_scores_ = state_vector(arrays, "val_scores", np.float64)
             self.val_index_ = state_vector(arrays, "val_index", np.int64)
             if "gradient_baseline" in arrays:

@@ -698,7 +698,7 @@ class WindowDetector(DeepDetector):
         # artefacts saved before stream thresholds hold none: the stream says so and applies
         # the threshold fitted on the averaged scores
         stream, cal = meta.get("stream_threshold"), meta.get("stream_calibration")
-        self.stream_threshold_ = None if stream is None else threshold_from_dict(stream)
+        self.stream_threshold_ = None if stream is None else threshold_from_dict(stream, fitted=True)
         self.stream_threshold_why_ = meta.get("stream_threshold_why")
         self.stream_calibrator_ = None if cal is None else Calibrator.from_dict(cal)
         scores = arrays.get("stream_val_scores")

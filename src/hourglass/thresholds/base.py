@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import numbers
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from decimal import Decimal
@@ -424,13 +425,16 @@ def cut_between(lo: float, hi: float) -> float:
     return mid
 
 
-def threshold_from_dict(d: dict[str, Any]) -> Threshold:
+def threshold_from_dict(d: dict[str, Any], *, fitted: bool = False) -> Threshold:
     """Rebuild a threshold saved with :meth:`Threshold.to_dict`.
 
     Parameters
     ----------
     d
         The saved state, as :meth:`Threshold.to_dict` wrote it.
+    fitted
+        The state must hold a fitted value (a fitted detector's threshold): one without it is
+        refused here, not at the first score or alert.
 
     Returns
     -------
@@ -440,7 +444,8 @@ def threshold_from_dict(d: dict[str, Any]) -> Threshold:
     Raises
     ------
     hourglass.errors.InputError
-        An unknown class, a wrong saved parameter, or a saved value that is NaN.
+        An unknown class, a wrong saved parameter, a saved value that is no number or NaN, or
+        (``fitted``) no saved value.
 
     Examples
     --------
@@ -455,11 +460,18 @@ def threshold_from_dict(d: dict[str, Any]) -> Threshold:
     with saved_kinds():  # the kinds its fit took when it was saved (min_tail=True: 1) still load
         t.check_params()  # as its fit checked them: a saved q=150 or q="x" failed only on a refit
     if "value" in d:
-        t.value_ = float(d["value"])
+        value = d["value"]
+        # text or true read as a cut-off ("4.1", 1.0) and flagged by it, with no word
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+            raise InputError(f"{name} threshold: the saved value must be a number, got "
+                             f"{type(value).__name__} {value!r}")
+        t.value_ = float(value)
         if np.isnan(t.value_):  # every comparison with NaN is False: nothing would ever be flagged
             raise InputError(f"{name} threshold: the saved value is NaN")
         t.n_fit_ = int(d.get("n_fit", 0))
         t.fitted_on_ = d.get("fitted_on")  # absent in artefacts saved before it was recorded
+    elif fitted:  # loaded, then 'is not fitted' at the first score, a traceback from stream or serve
+        raise InputError(f"{name} threshold: no saved value, though the model was fitted")
     t._load_extra_state(d)
     return t
 
