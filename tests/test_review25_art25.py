@@ -64,3 +64,35 @@ def test_a_threshold_value_edited_to_another_number_still_loads(
     pipe = load(edited)
     assert pipe.detector_.threshold_.value_ == 2.0
     assert np.array_equal(pipe.predict(table), (pipe.score(table) > 2.0).astype(int))
+
+
+# What was wrong: a standardising autoencoder whose weights.safetensors lost its input_scale array
+# (hash recomputed) loaded with no standardisation at all and scored its raw inputs: other
+# scores (up to 25 apart on the bundled NSL-KDD sample) and other flags, with no word.
+@pytest.mark.parametrize("dropped", [("input_scale",), ("input_offset", "input_scale")])
+def test_a_standardising_model_without_its_standardisation_is_refused_on_load(
+        table_model: tuple[Path, pd.DataFrame], tmp_path: Path, dropped: tuple[str, ...]) -> None:
+    import safetensors.numpy
+
+    model, _ = table_model
+
+    def drop(config: dict[str, Any]) -> None:
+        weights = tmp_path / "m" / "weights.safetensors"
+        arrays = safetensors.numpy.load(weights.read_bytes())
+        weights.write_bytes(safetensors.numpy.save(
+            {k: v for k, v in arrays.items() if k.removeprefix("detector.") not in dropped}))
+
+    edited = rehashed(model, tmp_path / "m", drop)
+    with pytest.raises(ArtefactError, match=f"{edited}: weights.safetensors: lacks .* the input "
+                                            "standardisation a model fitted with standardize saves"):
+        load(edited)
+
+
+def test_a_model_trained_without_standardisation_still_loads(
+        table_model: tuple[Path, pd.DataFrame], tmp_path: Path) -> None:
+    from hourglass import AutoEncoder, Pipeline
+
+    _, table = table_model
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, standardize=False)).fit(table)
+    pipe.save(tmp_path / "m")
+    assert np.array_equal(load(tmp_path / "m").score(table), pipe.score(table))

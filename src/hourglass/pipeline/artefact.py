@@ -513,6 +513,22 @@ def _check_finite_weights(arrays: dict[str, np.ndarray]) -> None:
                                 "never saves; the artefact was modified or is damaged")
 
 
+def _check_standardisation(det: BaseDetector) -> None:
+    """Refuse a detector (or ensemble member) fitted with ``standardize`` whose weights hold no
+    input standardisation (``input_offset``, ``input_scale``: removed, hash recomputed).
+    ``set_state`` reads such a state as one saved before ``standardize`` existed, and the model
+    scored its raw inputs: other scores and flags, with no word. (Artefacts of that time load with
+    ``standardize=False``, the detector's ``_params_before_added``, and are not refused.)"""
+    members = getattr(det, "members_", None)
+    for key, part in ([(f"member{i}.", m) for i, m in enumerate(members)] if isinstance(members, list)
+                      else [("", det)]):
+        if getattr(part, "standardize", False) and hasattr(part, "input_scale_") \
+                and part.input_scale_ is None:
+            raise ArtefactError(f"{WEIGHTS}: lacks 'detector.{key}input_offset' or "
+                                f"'detector.{key}input_scale', the input standardisation a model "
+                                "fitted with standardize saves; the artefact was modified")
+
+
 #: Values a network built from the saved parameters may have beyond the saved weights before
 #: :func:`_check_module_size` refuses it unbuilt (smaller mismatches: set_state names the array)
 _SLACK = 1_000_000
@@ -645,6 +661,7 @@ def load_read(path: str | os.PathLike[str], read: tuple[dict[str, Any], bytes]) 
         _check_module_size(det, state, det_arrays)
         _check_member_sizes(det, state, det_arrays)
         det.set_state(state, det_arrays)
+        _check_standardisation(det)
         _check_calibration(det)
         features = features_from_dict(config["features"])
         # inside the try: a saved parameter of the wrong kind (a number for a column list)
