@@ -112,3 +112,21 @@ def test_an_infinite_threshold_value_is_refused_on_load(
         load(edited)
     one_line_error(["score", str(edited), str(tmp_path / "x.csv"), "-o", str(tmp_path / "s.csv")],
                    "which no fit gives", tmp_path / "s.csv")
+
+
+# What was wrong: as the threshold above, a series model's stream threshold (what 'hourglass
+# stream' flags by) without its value loaded, holding a rule that was never fitted.
+def test_a_stream_threshold_without_its_value_is_refused_on_load(tmp_path: Path) -> None:
+    from hourglass import Pipeline
+    from hourglass.detectors import LSTMAutoEncoder
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    t = np.arange(120)
+    series = pd.DataFrame({"cpu": np.sin(t / 4), "mem": np.cos(t / 6)})
+    model = tmp_path / "series"
+    Pipeline(LSTMAutoEncoder(window=8, hidden=4, code=2, epochs=1, verbose=0),
+             features=TimeSeriesPreprocessor()).fit(series).save(model)
+    edited = rehashed(model, tmp_path / "m",
+                      lambda c: c["detector"]["state"]["stream_threshold"].pop("value"))
+    with pytest.raises(ArtefactError, match=f"{edited}: Percentile threshold: no saved value"):
+        load(edited)
