@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import sqlite3
+import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -323,8 +324,26 @@ class JsonLinesSink:
                 else:
                     self.fh.close()
                     self.fh, self._unopened = fh, False
-            self.fh.write(("\n".join(json_line(a) for a in alerts) + "\n").encode())
+            data = ("\n".join(json_line(a) for a in alerts) + "\n").encode()
+            fd = self._file_fd()
+            if fd is None:
+                self.fh.write(data)
+            else:
+                _write_whole_lines(fd, data)
         self.fh.flush()
+
+    def _file_fd(self) -> int | None:
+        """The descriptor of the regular file written (its buffer flushed), else ``None`` (a pipe,
+        a terminal, a buffer in memory)."""
+        try:
+            fd = self.fh.fileno()
+            regular = stat.S_ISREG(os.fstat(fd).st_mode)
+        except (OSError, ValueError):  # (no descriptor: io.UnsupportedOperation, a closed file)
+            return None
+        if not regular:
+            return None
+        self.fh.flush()  # (each write ends with a flush: nothing is pending)
+        return fd
 
     def fileno(self) -> int:
         """The file's descriptor."""
@@ -333,6 +352,31 @@ class JsonLinesSink:
     def close(self) -> None:
         """Close the file."""
         self.fh.close()
+
+
+def _write_whole_lines(fd: int, data: bytes) -> None:
+    """Write ``data`` (whole lines) to the regular file ``fd`` with ``os.write``, no buffer holding
+    a part of it back: when the disk fills (or a file-size limit is reached) part-way, the file is
+    cut back to the end of the last whole line written before the error goes on, so that no half
+    alert line stays in it (for a later stream to append its first alert onto).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "alerts.jsonl"
+    >>> with open(p, "ab") as fh:
+    ...     _write_whole_lines(fh.fileno(), b'{"row":1}\\n{"row":2}\\n')
+    >>> p.read_bytes()
+    b'{"row":1}\\n{"row":2}\\n'
+    """
+    start, done, view = os.fstat(fd).st_size, 0, memoryview(data)
+    try:
+        while done < len(data):
+            done += os.write(fd, view[done:])
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, start + data.rfind(b"\n", 0, done) + 1)
+        raise
 
 
 @contextlib.contextmanager

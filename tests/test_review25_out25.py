@@ -1,0 +1,65 @@
+"""Outputs under adverse conditions (review 25): a full disk part-way through a write, an
+interrupt while the command starts up, a benchmark's result file that cannot be written."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests._cli import ab_model
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT), env.get("PYTHONPATH", "")])
+    return env
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return ab_model(tmp_path_factory.mktemp("out25"))
+
+
+def _file_size_limit(limit: int) -> None:
+    """``preexec_fn``: writes past ``limit`` bytes fail with EFBIG (as on a full disk), not by
+    the SIGXFSZ that would kill the process."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
+
+
+def _whole_json_lines(path: Path) -> list[dict]:
+    data = path.read_bytes()
+    assert data == b"" or data.endswith(b"\n"), data[-80:]
+    return [json.loads(line) for line in data.splitlines()]
+
+
+@pytest.mark.parametrize("to_stdout", [False, True])
+def test_a_stream_that_fills_the_disk_leaves_whole_alert_lines(model: Path, tmp_path: Path,
+                                                                to_stdout: bool) -> None:
+    # What was wrong: `stream -o alerts.jsonl` (or `> alerts.jsonl`) on a disk that filled up
+    # part-way through a batch left the half of an alert line that fitted at the file's end
+    # ('{"row":126,"score":0.92,"severity"'): a JSON-lines reader failed on it, and the next
+    # stream appended onto it. The file now keeps only whole lines (those written before).
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text("".join(json.dumps({"a": 5.0 + i, "b": 7.0}) + "\n" for i in range(3000)))
+    out = tmp_path / "alerts.jsonl"
+    args = [sys.executable, "-m", "hourglass", "stream", str(model), "-i", str(rows), "--batch", "64"]
+    with open(out, "wb") if to_stdout else open(os.devnull, "wb") as stdout:
+        res = subprocess.run(args if to_stdout else [*args, "-o", str(out)], env=_env(),
+                             stdout=stdout, stderr=subprocess.PIPE, timeout=300,
+                             preexec_fn=lambda: _file_size_limit(5000))
+    stderr = res.stderr.decode()
+    assert res.returncode == 1, stderr
+    assert "Traceback" not in stderr and "error: file too large" in stderr, stderr
+    alerts = _whole_json_lines(out)
+    assert 0 < len(alerts) < 3000 and out.stat().st_size <= 5000
+    assert [a["row"] for a in alerts] == list(range(len(alerts)))
