@@ -63,3 +63,38 @@ def test_a_stream_that_fills_the_disk_leaves_whole_alert_lines(model: Path, tmp_
     alerts = _whole_json_lines(out)
     assert 0 < len(alerts) < 3000 and out.stat().st_size <= 5000
     assert [a["row"] for a in alerts] == list(range(len(alerts)))
+
+
+def test_ctrl_c_that_cuts_an_import_short_is_the_interruption_not_a_traceback(
+        model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # What was wrong: Ctrl-C in the first seconds of a command, while it imported numpy, torch or
+    # scikit-learn, left a half-imported compiled module behind, and the error that came of it
+    # ("ImportError: cannot load module more than once per process", a RecursionError) was a
+    # traceback with exit code 1. The CLI now notes Ctrl-C: an error after it is the
+    # interruption (one line, exit code 130), and nothing is written.
+    from hourglass.cli.app import main
+
+    def cut_short_import(*args: object, **kwargs: object) -> None:
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(10_000_000):  # the handler runs between two of these
+                pass
+        except KeyboardInterrupt:  # what a compiled module's import can make of it
+            raise ImportError("cannot load module more than once per process") from None
+
+    monkeypatch.setattr("hourglass.pipeline.load", cut_short_import)
+    data, out = tmp_path / "x.csv", tmp_path / "s.csv"
+    data.write_text("a,b\n0.5,0.5\n")
+    monkeypatch.setattr("sys.argv", ["hourglass", "score", str(model), str(data), "-o", str(out)])
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)  # (a background test run ignores it)
+    try:
+        with pytest.raises(SystemExit) as exit_:
+            main()
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert exit_.value.code == 130
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "interrupted before the command finished" in err, err
+    assert list(tmp_path.iterdir()) == [data]

@@ -34,10 +34,12 @@ __all__ = [
     "StderrHandler",
     "class_table",
     "data_on_stdout",
+    "debug_traceback",
     "disk_full_text",
     "end_by_sigterm",
     "err",
     "error_line",
+    "interrupt_seen",
     "interrupted",
     "interruption_reported",
     "is_sigterm_handler",
@@ -56,6 +58,7 @@ __all__ = [
     "say_wrote",
     "settle_bad_lines",
     "setup_logging",
+    "sigint_noted",
     "sigterm_as_exception",
     "sigterm_seen",
     "skipped_lines_text",
@@ -158,7 +161,7 @@ def output_full() -> Iterator[None]:
             os.dup2(devnull, 1)
             os.close(devnull)
         with contextlib.suppress(OSError):  # (standard error on the full disk too)
-            _debug_traceback()
+            debug_traceback()
             err.print(error_line(disk_full_text(exc)), highlight=False)
         raise typer.Exit(1) from None
 
@@ -249,10 +252,45 @@ def end_by_sigterm() -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
 
+_SIGINT = {"seen": False}
+
+
+def _on_sigint(signum: int, frame: object) -> None:
+    """Ctrl-C while a command runs: ``KeyboardInterrupt``, as Python's own handler raises it, and
+    noted (:func:`interrupt_seen`)."""
+    _SIGINT["seen"] = True
+    raise KeyboardInterrupt
+
+
+def sigint_noted() -> Any:
+    """Note Ctrl-C (:func:`_on_sigint`) where Python's own handler would raise it unnoted: one that
+    cuts short the import of a compiled library (numpy, torch, scikit-learn) can leave another
+    error behind it, numpy's ``cannot load module more than once per process`` or a
+    ``RecursionError``, that is the interruption's, not a traceback to show. The handler it
+    replaced, or ``None`` where SIGINT is handled otherwise (ignored: a background job) and left
+    alone."""
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        return None
+    _SIGINT["seen"] = False
+    return signal.signal(signal.SIGINT, _on_sigint)
+
+
+def interrupt_seen() -> bool:
+    """Whether Ctrl-C or SIGTERM came since :func:`sigint_noted` and :func:`sigterm_as_exception`.
+
+    Examples
+    --------
+    >>> interrupt_seen()
+    False
+    """
+    return _SIGINT["seen"] or _SIGTERM["seen"]
+
+
 def is_sigterm_handler(handler: object) -> bool:
-    """Whether ``handler`` is the one :func:`sigterm_as_exception` set (a stream replaces it with
-    its own while it runs, as it replaces the default action)."""
-    return handler is _on_sigterm
+    """Whether ``handler`` is one that :func:`sigterm_as_exception` or :func:`sigint_noted` set (a
+    stream replaces it with its own while it runs, as it replaces the default action)."""
+    return handler is _on_sigterm or handler is _on_sigint
 
 
 def interruption_reported() -> bool:
@@ -304,7 +342,7 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except (HourglassError, ValueError, FileNotFoundError, PermissionError) as exc:
-        _debug_traceback()
+        debug_traceback()
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if isinstance(exc, OSError) and exc.strerror and msg.startswith("[Errno"):
             msg = os_error_text(exc)  # the file and the system's words, not Python's repr
@@ -314,18 +352,18 @@ def user_errors() -> Iterator[None]:
     except (MemoryError, RuntimeError) as exc:
         if not out_of_memory(exc):
             raise
-        _debug_traceback()
+        debug_traceback()
         err.print(error_line(out_of_memory_text(exc)), highlight=False)
         raise typer.Exit(1) from None
     except OSError as exc:
         if exc.errno == errno.ENAMETOOLONG:  # a path given: bad input, not a failure
-            _debug_traceback()
+            debug_traceback()
             text = os_error_text(exc) if exc.filename is not None else str(exc)
             err.print(error_line(text), highlight=False)
             raise typer.Exit(2) from None
         if exc.errno not in DISK_FULL:
             raise
-        _debug_traceback()
+        debug_traceback()
         err.print(error_line(disk_full_text(exc)), highlight=False)
         raise typer.Exit(1) from None
 
@@ -349,7 +387,7 @@ def os_error_text(exc: OSError) -> str:
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
-def _debug_traceback() -> None:
+def debug_traceback() -> None:
     """With ``HOURGLASS_DEBUG`` set (not empty, ``0``, ``false``, ``no`` or ``off``: a unit file's
     ``HOURGLASS_DEBUG=false`` turns it off, not on), the handled exception's traceback on
     stderr."""

@@ -32,14 +32,17 @@ from hourglass.cli._options import (
     QuietOpt,
 )
 from hourglass.cli._output import (
+    debug_traceback,
     end_by_sigterm,
     err,
     error_line,
+    interrupt_seen,
     interruption_reported,
     out,
     output_full,
     reader_gone,
     release_stdout,
+    sigint_noted,
     sigterm_as_exception,
     sigterm_seen,
     user_errors,
@@ -208,16 +211,23 @@ def main() -> None:
         return
     interruption_reported()  # a mark left by an earlier in-process run does not count
     before = sigterm_as_exception()  # SIGTERM unwinds: temporary files are removed on the way out
+    before_int = sigint_noted()
     term = False
     try:
         rv = app(standalone_mode=False)
     except Exception as exc:  # click's exceptions (vendored by newer typer): duck-typed
         if not hasattr(exc, "format_message") or type(exc).__name__ == "NoArgsIsHelpError":
-            raise
-        ctx = getattr(exc, "ctx", None)
-        hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-        err.print(error_line(f"{exc.format_message()}{hint}"), highlight=False)
-        sys.exit(int(getattr(exc, "exit_code", 2)))
+            if not interrupt_seen():
+                raise
+            # Ctrl-C or SIGTERM cut an import short (numpy's 'cannot load module more than once
+            # per process', a RecursionError came of it): the interruption, not a traceback
+            debug_traceback()
+            rv = 130
+        else:
+            ctx = getattr(exc, "ctx", None)
+            hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            err.print(error_line(f"{exc.format_message()}{hint}"), highlight=False)
+            sys.exit(int(getattr(exc, "exit_code", 2)))
     except BaseException as exc:
         if type(exc).__name__ == "Abort":
             sys.exit(1)
@@ -226,6 +236,8 @@ def main() -> None:
         if before is not None:
             term = sigterm_seen()
             signal.signal(signal.SIGTERM, before)
+        if before_int is not None:
+            signal.signal(signal.SIGINT, before_int)
     if rv == 130 and not interruption_reported():  # Ctrl-C, turned into exit code 130 by typer
         what = "stopped by SIGTERM" if term else "interrupted"
         err.print(error_line(f"{what} before the command finished; no output was written "
