@@ -232,6 +232,8 @@ def _writable(path: Path) -> Path:
 
     if path.is_dir():
         raise argparse.ArgumentTypeError(f"cannot write {path}: a folder")
+    if path.parent.exists() and not path.parent.is_dir():  # (mkdir's bare "File exists")
+        raise argparse.ArgumentTypeError(f"cannot write {path}: {path.parent} is a file, not a folder")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}."):
@@ -265,12 +267,17 @@ def output_file(text: str) -> Path:
 
 def write_text(path: Path, text: str) -> Path:
     """Write ``text`` to ``path`` through a temporary file renamed into place (an interrupted
-    write leaves the previous file, not half a table); return ``path``."""
+    write leaves the previous file, not half a table); return ``path``. A write that fails (a
+    full disk, a folder turned read-only during the run) ends the script with one line naming
+    ``path`` and exit code 1, not a traceback: the table is on stdout already."""
     from hourglass.ingest.readers import atomic_output  # (keeps a link, the file's mode)
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_output(path) as tmp:
-        tmp.write_text(text)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_output(path) as tmp:
+            tmp.write_text(text)
+    except OSError as exc:
+        raise SystemExit(f"cannot write {path}: {exc.strerror or exc}") from None
     return path
 
 

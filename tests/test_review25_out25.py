@@ -9,7 +9,9 @@ import resource
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -98,3 +100,39 @@ def test_ctrl_c_that_cuts_an_import_short_is_the_interruption_not_a_traceback(
     err = capsys.readouterr().err
     assert "Traceback" not in err and "interrupted before the command finished" in err, err
     assert list(tmp_path.iterdir()) == [data]
+
+
+BENCH = ROOT / "benchmarks"
+
+
+@pytest.fixture()
+def bench_common() -> Iterator[Any]:
+    sys.path.insert(0, str(BENCH))
+    try:
+        import _common
+
+        yield _common
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_benchmark_result_file_on_a_full_disk_is_one_line(bench_common: Any) -> None:
+    # What was wrong: a benchmark script whose --out file found the disk full (`formats_read.py
+    # --out /dev/full`, a full results folder) ended after the whole run with an OSError
+    # traceback from the writer; write_text now ends it with one line naming the file (exit
+    # code 1, as the CLI's full disk), the table already on stdout.
+    with pytest.raises(SystemExit) as stop:
+        bench_common.write_text(Path("/dev/full"), "| a | b |\n")
+    assert stop.value.code == "cannot write /dev/full: No space left on device"
+
+
+def test_a_benchmark_out_under_a_file_says_so(bench_common: Any, tmp_path: Path) -> None:
+    # What was wrong: `--out flows.csv/r.md` (a file where the folder should be) was refused as
+    # "cannot write flows.csv/r.md: File exists" (mkdir's words), which names no problem.
+    import argparse
+
+    (tmp_path / "flows.csv").write_text("a\n1\n")
+    with pytest.raises(argparse.ArgumentTypeError, match=r"flows\.csv is a file, not a folder"):
+        bench_common.output_file(str(tmp_path / "flows.csv" / "r.md"))
+    assert (tmp_path / "flows.csv").read_text() == "a\n1\n"
