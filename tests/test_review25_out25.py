@@ -136,3 +136,20 @@ def test_a_benchmark_out_under_a_file_says_so(bench_common: Any, tmp_path: Path)
     with pytest.raises(argparse.ArgumentTypeError, match=r"flows\.csv is a file, not a folder"):
         bench_common.output_file(str(tmp_path / "flows.csv" / "r.md"))
     assert (tmp_path / "flows.csv").read_text() == "a\n1\n"
+
+
+@pytest.mark.parametrize("command", [["train", "{data}", "--epochs", "1"],
+                                     ["threshold", "{model}", "--threshold", "percentile:99.5"]])
+def test_a_model_output_in_a_missing_folder_names_the_option(model: Path, tmp_path: Path,
+                                                             command: list[str]) -> None:
+    # What was wrong: `train ... -o nodir/m` and `threshold MODEL -o nodir/m` said
+    # "nodir/m: output folder nodir does not exist" without the option, where every other
+    # refusal of the model folder (and score's, explain's -o) starts "--output PATH:".
+    from tests._cli import one_line_error
+
+    data = model.parent / "train.csv"
+    target = tmp_path / "nodir" / "m"
+    args = [a.format(data=data, model=model) for a in command]
+    one_line_error([*args, "-o", str(target)],
+                   f"--output {target}: output folder {target.parent} does not exist", target)
+    assert not target.parent.exists()

@@ -371,7 +371,8 @@ def check_model_dir(output: Path, *inputs: Path | None) -> None:
                              "stream; give the folder's path")
     check_not_loop(output)
     if not output.parent.is_dir():
-        raise HourglassError(f"{output}: output folder {output.parent} {_not_folder(output.parent)}")
+        raise HourglassError(f"--output {output}: output folder {output.parent} "
+                             f"{_not_folder(output.parent)}")
     resolved = output.resolve()
     if Path.cwd().resolve().is_relative_to(resolved):  # "-o ." would rename the folder we stand in
         raise HourglassError(f"--output {output}: is the current folder or one above it; give the "
