@@ -471,8 +471,11 @@ class HostedModel:
 
     async def answer(self, request: Request) -> Response:
         """The answer to a ``POST`` of a body to score."""
-        encoding = request.headers.get("content-encoding", "").strip().lower()
-        if encoding not in ("", "identity"):  # else a compressed body reads as 'not valid JSON'
+        # every Content-Encoding field, as one list (RFC 9110 5.3): a second field's gzip counts too
+        codings = [part.strip().lower() for field in request.headers.getlist("content-encoding")
+                   for part in field.split(",")]
+        encoding = ", ".join(c for c in codings if c not in ("", "identity"))
+        if encoding:  # else a compressed body reads as 'not valid JSON'
             return JSONResponse({"detail": f"Content-Encoding: {encoding[:40]} is not supported; "
                                            "send the body uncompressed"}, status_code=415)
         raw = await request.body()  # at most max_body_bytes: BodyLimit has counted it
