@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,8 +19,8 @@ JSON = {**AUTH, "Content-Type": "application/json"}
 
 
 @pytest.fixture(scope="module")
-def table(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    """The service of a small table autoencoder (columns ``bytes``, ``proto``)."""
+def table_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small table autoencoder (columns ``bytes``, ``proto``)."""
     import numpy as np
     import pandas as pd
 
@@ -26,7 +29,13 @@ def table(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     df = pd.DataFrame({"bytes": np.arange(60.0), "proto": ["tcp", "udp"] * 30})
     out = tmp_path_factory.mktemp("srv25_table") / "m"
     Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df).save(out)
-    with client_of(out) as c:
+    return out
+
+
+@pytest.fixture(scope="module")
+def table(table_model: Path) -> Iterator[TestClient]:
+    """The service of :func:`table_model`."""
+    with client_of(table_model) as c:
         yield c
 
 
@@ -44,3 +53,60 @@ def test_a_second_content_encoding_field_is_read_too(table: TestClient) -> None:
     headers = [*JSON.items(), ("Content-Encoding", "identity"), ("Content-Encoding", "identity, ")]
     r = table.post("/score", content=raw, headers=headers)
     assert r.status_code == 200, r.text
+
+
+def _openmp_threads() -> Callable[[], int] | None:
+    """``omp_get_max_threads`` of torch's OpenMP runtime (the count the calling thread's next
+    parallel step would use; other packages load runtimes of their own), or ``None`` where
+    none is found."""
+    import ctypes
+
+    import torch
+
+    home = str(Path(torch.__file__).parent)
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as maps:
+            found = sorted({line.split()[-1] for line in maps
+                            if ("gomp" in line or "iomp5" in line) and home in line})
+    except OSError:
+        return None
+    return ctypes.CDLL(found[0]).omp_get_max_threads if found else None
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2 or "OMP_NUM_THREADS" in os.environ,
+                    reason="OpenMP's default is one thread here: nothing to tell apart")
+def test_a_request_is_scored_on_the_torch_threads_set(table_model: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: 'hourglass --threads 1 serve' (or the CLI's idle-core rule, which picks 1
+    # beside other jobs) set torch's thread count in the main thread only; a request was scored in
+    # a worker thread, where torch applies its count lazily, so its matrix products ran on OpenMP's
+    # default (every core): the same request's scores moved by a float32 step with the worker
+    # thread it landed in (an NSL-KDD autoencoder's row: 0.80592507 from 'hourglass --threads 1
+    # score', 0.80592501 from the service), and threads spun on cores other jobs held. Each
+    # request now runs on the count set.
+    import torch
+
+    from hourglass.serve.app import HostedModel
+
+    omp_threads = _openmp_threads()
+    if omp_threads is None:
+        pytest.skip("no OpenMP runtime found in this process")
+    seen: list[int] = []
+    score_body = HostedModel.score_body
+
+    def recording(self: HostedModel, raw: bytes, media: str) -> tuple[int, dict[str, Any]]:
+        seen.append(omp_threads())  # what this worker thread's torch work would run on
+        return score_body(self, raw, media)
+
+    monkeypatch.setattr(HostedModel, "score_body", recording)
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)  # as 'hourglass --threads 1 serve' does before the service starts
+    try:
+        body = {"rows": [{"bytes": 5, "proto": "tcp"}]}
+        with client_of(table_model) as c, ThreadPoolExecutor(4) as pool:  # requests at once:
+            codes = list(pool.map(  # several worker threads
+                lambda _: c.post("/score", json=body, headers=AUTH).status_code, range(8)))
+    finally:
+        torch.set_num_threads(before)
+    assert codes == [200] * 8
+    assert seen and set(seen) == {1}, seen

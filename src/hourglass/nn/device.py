@@ -10,7 +10,7 @@ import torch
 
 from hourglass.errors import InputError
 
-__all__ = ["check_device", "deterministic_cudnn", "resolve_device"]
+__all__ = ["check_device", "deterministic_cudnn", "resolve_device", "threads_here"]
 
 logger = logging.getLogger(__name__)
 
@@ -116,3 +116,21 @@ def deterministic_cudnn(device: torch.device) -> Iterator[None]:
         yield
     finally:
         torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = before
+
+
+def threads_here(count: int | None = None) -> int:
+    """Run the calling thread's torch work on ``count`` CPU threads (``None``: the count torch
+    gives this thread, ``hourglass --threads`` or the CLI's idle-core rule in the thread that
+    set it) and return the count.
+
+    ``torch.set_num_threads`` sets the count of the calling thread (and of threads it starts
+    later, once they ask); a thread that already ran, such as a web server's worker thread, keeps
+    running matrix products on OpenMP's default count (every core): sums split over other
+    threads round differently (scores a float32 step from those ``hourglass score`` writes,
+    depending on the thread a request landed in) and threads spin on cores other jobs hold.
+    Costs well under a microsecond.
+    """
+    if count is None:
+        count = torch.get_num_threads()
+    torch.set_num_threads(count)
+    return count

@@ -248,6 +248,9 @@ class HostedModel:
     def __init__(self, model_dir: str | os.PathLike[str], *, name: str, max_rows: int,
                  drift_window: int, suppress: "Suppressions | None" = None,
                  metric_paths: frozenset[str] = frozenset(), named_in_log: bool = False) -> None:
+        from hourglass.nn.device import threads_here
+
+        self.torch_threads = threads_here()  # what --threads set: each request runs on it too
         scorer = load_scorer(model_dir)
         fewest = getattr(scorer, "min_rows", None) if scorer.kind == "timeseries" else None
         if fewest is not None and max_rows < fewest:
@@ -488,7 +491,11 @@ class HostedModel:
         return Response(content, media_type="application/json")
 
     def _answer_body(self, raw: bytes, media: str) -> tuple[int, Any]:
-        """:meth:`score_body`, a ``200``'s content as the JSON text of its answer model."""
+        """:meth:`score_body`, a ``200``'s content as the JSON text of its answer model (run in a
+        worker thread: on the torch threads of the service's start, as ``hourglass score`` runs)."""
+        from hourglass.nn.device import threads_here
+
+        threads_here(self.torch_threads)
         status, content = self.score_body(raw, media)
         if status != 200:
             return status, content
