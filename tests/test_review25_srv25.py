@@ -110,3 +110,21 @@ def test_a_request_is_scored_on_the_torch_threads_set(table_model: Path,
         torch.set_num_threads(before)
     assert codes == [200] * 8
     assert seen and set(seen) == {1}, seen
+
+
+def test_a_content_type_that_only_ends_in_json_is_refused(table: TestClient) -> None:
+    # What was wrong: any Content-Type whose media type ended in 'json' was taken as JSON:
+    # 'application/notjson' and a bare 'json' (no type at all) were scored, though the README
+    # says another content type is a 415. JSON's own types (application/json, text/json,
+    # x-json, a +json suffix) still are; a long refused one is cut in the message.
+    body = json.dumps({"rows": [{"bytes": 5, "proto": "tcp"}]}).encode()
+    for media in ("application/notjson", "json", "/json"):
+        r = table.post("/score", content=body, headers={**AUTH, "Content-Type": media})
+        assert (r.status_code, r.json()) == (415, {
+            "detail": f"Content-Type: expected application/json, got {media}"}), media
+    for media in ("application/json", "text/json", "application/vnd.api+json", "application/x-json",
+                  "Application/JSON; charset=utf-8"):
+        r = table.post("/score", content=body, headers={**AUTH, "Content-Type": media})
+        assert r.status_code == 200, (media, r.text)
+    r = table.post("/score", content=body, headers={**AUTH, "Content-Type": "text/" + "x" * 5000})
+    assert r.status_code == 415 and len(r.json()["detail"]) < 200
