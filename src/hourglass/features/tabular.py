@@ -887,8 +887,9 @@ class TabularPreprocessor:
                 for j, c in enumerate(self.numeric_):
                     X[:, j] = _quantile_map(X[:, j], np.asarray(self.quantiles_[c]))
             else:
-                X -= self.offset_
-                X /= self.scale_
+                with np.errstate(over="ignore"):  # a value near float64's largest: inf, as an inf sent
+                    X -= self.offset_
+                    X /= self.scale_
         return X
 
     def transform(self, df: pd.DataFrame) -> np.ndarray:
