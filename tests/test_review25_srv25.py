@@ -150,3 +150,22 @@ def test_a_value_near_the_largest_float_scores_as_inf_does(tmp_path: Path) -> No
         inf = c.post("/score", content=b'{"rows": [{"rate": Infinity, "proto": "tcp"}]}', headers=JSON)
     assert big.status_code == 200, big.text
     assert big.json() == inf.json()
+
+
+def test_a_grid_step_of_values_near_the_largest_float_is_inf_without_a_warning() -> None:
+    # What was wrong: a time-series model's grid step (--freq) whose rows held values near
+    # float64's largest (1e308, twice in one step) overflowed in pandas' mean, and numpy's
+    # 'overflow encountered in reduceat' went to the service's log as a RuntimeWarning with a
+    # source line ('hourglass score': a bare line naming nothing). The step is inf, silently,
+    # and scored as a far outlier (a warning is an error in these tests).
+    import numpy as np
+    import pandas as pd
+
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    ts = pd.date_range("2024-01-01", periods=60, freq="5s")
+    df = pd.DataFrame({"ts": ts, "a": np.sin(np.arange(60.0))})
+    pre = TimeSeriesPreprocessor(timestamp_col="ts", freq="10s").fit(df)
+    sent = df.assign(a=[1e308, 1e308, *df["a"].iloc[2:]])  # the first 10 s step: both rows
+    grid = pre.transform_frame(sent).to_numpy(dtype=float)
+    assert grid[0, 0] >= 1e6 and np.isfinite(grid[1:]).all() and np.abs(grid[1:]).max() < 10

@@ -674,9 +674,10 @@ class TimeSeriesPreprocessor:
         whose rows are all missing values is missing for ``sum`` too (pandas' sum of them is 0: a
         sensor that did not report read as a measured 0, past the fill policy and the missing
         mask)."""
-        if self.agg != "sum":
-            return groups.agg(self.agg)
-        out = groups.sum(min_count=1)
+        with np.errstate(over="ignore"):  # values near float64's largest: an inf step, no log warning
+            if self.agg != "sum":
+                return groups.agg(self.agg)
+            out = groups.sum(min_count=1)
         empty = (groups.size() == 0).to_numpy()
         if empty.any():
             out.iloc[empty] = 0.0
