@@ -57,10 +57,5 @@ def listed_columns(names: Iterable[object]) -> str:
     >>> listed_columns(["src bytes", "a,b", "c"])
     "src bytes, 'a,b', c"
     """
-    return ", ".join(_in_list(shown_column(n), n) for n in names)
-
-
-def _in_list(shown: str, name: object) -> str:
-    """``shown`` (:func:`shown_column`'s text of ``name``), quoted when it is plain and holds a
-    comma: in a list, ``a,b`` read as the names ``a`` and ``b``."""
-    return repr(str(name)) if "," in shown and shown == str(name) else shown
+    # a name holding a comma is quoted: in a list, a,b reads as the names a and b
+    return ", ".join(repr(str(n)) if "," in str(n) else shown_column(n) for n in names)

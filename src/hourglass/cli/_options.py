@@ -90,8 +90,7 @@ def cli_advice(message: str) -> str:
     'no advice here'
     """
     for advice, said in _cli_advice().items():
-        if advice in message:
-            message = message.replace(advice, said)
+        message = message.replace(advice, said)
     return message
 
 

@@ -4,6 +4,7 @@ and numpy only), so that ``inspect`` uses it without loading the models."""
 
 from __future__ import annotations
 
+import bisect
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -111,8 +112,9 @@ def nested_rows(df: pd.DataFrame, columns: Sequence[str], on_bad_rows: str, stat
         these = np.array(df[fields].notna().any(axis=1), dtype=bool)
         if c in df.columns:
             these &= np.asarray(df[c].isna(), dtype=bool)
-        plain = np.asarray(stats.plain_beside_fields.get(c, ()), dtype=np.int64) - offset
-        these[plain[(plain >= 0) & (plain < len(df))]] = False  # null beside its fields: no object
+        plain = stats.plain_beside_fields.get(c, [])  # ascending: this chunk's by bisection
+        lo, hi = bisect.bisect_left(plain, offset), bisect.bisect_left(plain, offset + len(df))
+        these[np.asarray(plain[lo:hi], dtype=np.int64) - offset] = False  # null beside its fields
         if these.any():
             i = int(np.flatnonzero(these)[0])
             first = min(first, (i, c)) if first is not None else (i, c)

@@ -185,7 +185,7 @@ def _name(path: Path) -> str:
 #: Python API's words), → the options of ``hourglass benchmark`` that set them.
 _OPTION_OF = {"threshold": "--threshold", "models": "--models", "baselines": "--baselines",
               "seeds": "--seeds", "max_train": "--max-train", "test_fraction": "--test-fraction",
-              "label_col": "--label-col"}
+              "label_col": "--label-col", "normal": "--normal"}
 
 
 def _as_options(exc: InputError) -> InputError:

@@ -392,8 +392,8 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
     check_label = label_col is not None
     label_col = label_col or pipe.info.get("label_col")
     spec = text_as_trained(spec, pipe.features_)  # a text category read as written, as trained
-    streaming = getattr(pipe.features_, "output", "tabular") == "tabular" and \
-        spec is not None and hasattr(spec, "iter_chunks")
+    tabular = getattr(pipe.features_, "output", "tabular") == "tabular"
+    streaming = tabular and spec is not None and hasattr(spec, "iter_chunks")
     used: Collection[str] | None = None if reads is None else {
         *map(str, getattr(pipe.features_, "columns_", ())), *reads,
         *(str(c) for c in (label_col, pipe.info.get("time_col"), *extra_drop) if c)}
@@ -407,15 +407,13 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
               else iter([read_data(data, spec, on_bad_rows, stats)]))
     # a chunk of JSON lines can lack a field that rows further on have: missing in its rows;
     # only a model column no row of the file has is the usual error, once the file is read
-    vary = streaming and getattr(pipe.features_, "output", "tabular") == "tabular" and \
-        rows_vary_in_columns(pipe, spec, data) and not pipe.sparse_fields
+    vary = streaming and rows_vary_in_columns(pipe, spec, data) and not pipe.sparse_fields
     needed: list[str] = list(getattr(pipe.features_, "columns_", [])) if vary else []
     seen: set[str] = set()
     present: set[str] = set()  # every column of the file, for the error below
     # a model column a JSON line sends as an object (read as its fields): refused, or skipped
     # and counted, as stream and the service refuse it (else scored as a missing value)
-    objects = list(map(str, getattr(pipe.features_, "columns_", ()))) \
-        if getattr(pipe.features_, "output", "tabular") == "tabular" else []
+    objects = list(map(str, getattr(pipe.features_, "columns_", ()))) if tabular else []
     had: set[str] = set()  # the model columns some chunk so far had
     offset = 0
     for df in chunks:
@@ -424,7 +422,7 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
         # (a column no row so far had: the missing column's error, which names the object)
         had.update(c for c in objects if c in df.columns)
         check = objects if pipe.sparse_fields else [c for c in objects if c in had]
-        sent = nested_rows(df, check, on_bad_rows, stats, data, offset) if check else pos < 0
+        sent = nested_rows(df, check, on_bad_rows, stats, data, offset)
         if sent.any():
             df, pos = df.loc[~sent].reset_index(drop=True), pos[~sent]
             if not len(df):
@@ -442,7 +440,7 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
         try:
             result: pd.DataFrame | None = scores_frame(pipe, feats)
         except InputError as exc:  # its row numbers count from this chunk's first row
-            skip = on_bad_rows == "skip" and getattr(pipe.features_, "output", "tabular") == "tabular"
+            skip = on_bad_rows == "skip" and tabular
             if not skip or _BAD_VALUE.search(str(exc)) is None:
                 at = stats.read_known(offset + pos)
                 raise about_file(at_file_rows(exc, at), data) from None

@@ -118,7 +118,7 @@ class _WarmAdvice(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         # the record names its advice (``advice``, the text it holds): found whatever its wording
         advice = getattr(record, "advice", None)
-        if isinstance(advice, str) and advice in self.said:
+        if advice in self.said:
             record.msg, record.args = record.getMessage().replace(advice, self.said[advice]), ()
         return True
 

@@ -395,7 +395,7 @@ class BaseDetector(BaseEstimator):
         unknown = sorted(k for k in params if k.partition("__")[0] not in names)
         if unknown:  # scikit-learn's words span lines (the detector's repr) and name no setting
             raise ValueError(f"{type(self).__name__} has no parameter {unknown[0]!r}; it takes "
-                             f"{', '.join(sorted(names))}")
+                             f"{', '.join(names)}")
         nested = {k: params.pop(k) for k in [k for k in params if k.startswith("threshold__")]}
         if nested:
             rule = params.get("threshold", getattr(self, "threshold", None))
@@ -1207,8 +1207,6 @@ class BaseDetector(BaseEstimator):
             self.n_features_in_ = int(meta["n_features_in"])
             if meta.get("feature_names_in") is not None:
                 self.feature_names_in_ = np.asarray(meta["feature_names_in"], dtype=object)
-            else:
-                self.__dict__.pop("feature_names_in_", None)
             self.threshold_ = threshold_from_dict(meta["threshold"], fitted=True)
             self.val_scores_ = state_vector(arrays, "val_scores", np.float64)
             self.val_index_ = state_vector(arrays, "val_index", np.int64)

@@ -264,7 +264,7 @@ class Benchmark:
                  categories: Mapping[str, str] | None = None, train_name: str = "train",
                  test_name: str = "test") -> None:
         if not normal:
-            raise InputError("normal: give the label value(s) of normal rows")
+            raise InputError("normal: give the label value(s) of normal rows", param="normal")
         self.models, self.baselines = check_models(models), check_baselines(baselines)
         if not self.models and not self.baselines:
             raise InputError("models/baselines: nothing to compare", param=("models", "baselines"))

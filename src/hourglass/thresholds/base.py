@@ -462,7 +462,7 @@ def threshold_from_dict(d: dict[str, Any], *, fitted: bool = False) -> Threshold
     if "value" in d:
         value = d["value"]
         # text or true read as a cut-off ("4.1", 1.0) and flagged by it, with no word
-        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise InputError(f"{name} threshold: the saved value must be a number, got "
                              f"{type(value).__name__} {value!r}")
         t.value_ = float(value)
