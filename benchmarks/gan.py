@@ -32,6 +32,7 @@ import statistics
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -204,12 +205,13 @@ def _protocol() -> str:
 
 
 def _load(folder: Path, skip_tag: str | tuple[str, ...] | None = None,
-          ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+          ) -> tuple[list[dict[str, Any]], dict[tuple[str, str], dict[str, Any]]]:
     """Rows of every ``gan_*.json`` in ``folder``: a run of fewer models (a targeted rerun)
     replaces all seeds of the (set, model) pairs it holds; among runs of as many models, the
     later one wins. Pieces whose tag starts with ``skip_tag`` (or one of them) are left out (the
-    state before that rerun)."""
-    ran: dict[str, Any] = {}
+    state before that rerun). Second: per (set, model) pair kept, the options (``args``) recorded
+    in the piece its rows come from."""
+    ran: dict[tuple[str, str], dict[str, Any]] = {}
     latest: dict[tuple[str, str], list[dict[str, Any]]] = {}
     pieces = [json.loads(p.read_text()) for p in folder.glob("gan_*.json")]
     if skip_tag:
@@ -219,8 +221,52 @@ def _load(folder: Path, skip_tag: str | tuple[str, ...] | None = None,
         for r in stored["rows"]:
             groups.setdefault((r["set"], r["model"]), []).append(r)
         latest.update(groups)
-        ran = {**ran, **{k: v for k, v in stored["args"].items() if k not in ("tag", "models")}}
+        ran.update(dict.fromkeys(groups, stored["args"]))
     return [r for rs in latest.values() for r in rs], ran
+
+
+def _ran_with(ran: dict[tuple[str, str], dict[str, Any]], option: str,
+              keep: Callable[[str, str, dict[str, Any]], bool]) -> str:
+    """The values of the run option ``option`` (an ``args`` key) recorded by the pieces of the
+    (set, model) pairs that ``keep(set, model, args)`` picks, e.g. ``2,000`` or ``200 / 500``;
+    ``? (not recorded)`` where a piece has no such key (the report never shows this script's
+    defaults as the options of stored results: ``--part report`` takes none of them)."""
+    got = [args.get(option) for (s, m), args in ran.items() if keep(s, m, args)]
+    if not got:
+        return "– (not run)"
+    if None in got:
+        return "? (not recorded)"
+    return " / ".join(f"{v:,}" for v in sorted(set(got)))
+
+
+def _settings(ran: dict[tuple[str, str], dict[str, Any]]) -> str:
+    """The report's settings line: the run options of the results shown, as recorded in the
+    ``args`` of the JSON files they come from (not the options of ``--part report``)."""
+    def odds(s: str, m: str, a: dict[str, Any]) -> bool:
+        return a.get("part") == "odds" and not s.endswith("(same rows)")
+
+    def same(s: str, m: str, a: dict[str, Any]) -> bool:
+        return s.endswith("(same rows)")
+
+    def nsl(s: str, m: str, a: dict[str, Any]) -> bool:
+        return a.get("part") == "nsl"
+
+    def pyod(part: Callable[[str, str, dict[str, Any]], bool]) -> Callable[[str, str, dict[str, Any]], bool]:
+        return lambda s, m, a: m == "pyod-anogan" and part(s, m, a)
+
+    odds_cap, nsl_cap = _ran_with(ran, "max_train", odds), _ran_with(ran, "nsl_max_train", nsl)
+    nsl_rows, odds_rows = (_ran_with(ran, "pyod_anogan_rows", pyod(nsl)),
+                           _ran_with(ran, "pyod_anogan_rows", pyod(odds)))
+    epochs = _ran_with(ran, "pyod_anogan_epochs", pyod(lambda s, m, a: not same(s, m, a)))
+    same_cap = _ran_with(ran, "max_train", same)
+    same_epochs = _ran_with(ran, "pyod_anogan_epochs", pyod(same))
+    return ("Settings (the options recorded in the results' JSON files, `args`): ODDS training "
+            f"rows capped at {odds_cap}, NSL-KDD at {nsl_cap}; PyOD AnoGAN budget: a seeded sample "
+            f"of training rows (the 'train rows' column: at most {nsl_rows} on NSL-KDD, {odds_rows} "
+            f"on the ODDS sets) × {epochs} epochs, seed 0 (its default is 500 epochs on all rows; "
+            "the '(same rows)' sets: exactly the rows hourglass AnoGAN used, capped at "
+            f"{same_cap}, and {same_epochs} epochs); PyOD ALAD at its defaults; hourglass models "
+            "at their defaults.\n\n")
 
 
 def _anogan_vs_pyod(rows: list[dict[str, Any]], sets: list[str]) -> list[list[Any]]:
@@ -307,9 +353,9 @@ def _anogan_seeds(rows: list[dict[str, Any]], prev: list[dict[str, Any]], sets: 
                            "hourglass AnoGAN now, seeds 0/1/2", "seeds now >= PyOD"], table)
 
 
-def report(args: argparse.Namespace) -> str:
-    # the settings line describes the main runs, made at this script's defaults
-    rows, _ = _load(RESULTS)
+def report() -> str:
+    # the settings line gives the options the results were run with, from their JSON files
+    rows, ran = _load(RESULTS)
     prev, _ = _load(RESULTS, skip_tag=ANOGAN_TAG)  # before the AnoGAN rerun of ANOGAN_TAG
     prev2, _ = _load(RESULTS, skip_tag=(ANOGAN_TAG, ANOGAN_TAG_PREV))  # and before the one before
     before_lean, _ = _load(RESULTS, skip_tag=ANOGAN_LEAN)  # the same-rows pair before the lean step
@@ -345,7 +391,7 @@ def report(args: argparse.Namespace) -> str:
                       key=lambda r: r["seed"])
         aucs = [r["roc_auc"] for r in gano]
         if not aucs:
-            return "not run"
+            return "– (not run)"
         return (", ".join(f"seed {r['seed']}: {r['roc_auc']:.4f}" for r in gano)
                 + f" — min {min(aucs):.4f}, mean {np.mean(aucs):.4f}, std {np.std(aucs):.4f}; "
                 + ("target met" if min(aucs) >= 0.95 else "target NOT met"))
@@ -360,12 +406,7 @@ def report(args: argparse.Namespace) -> str:
     return (header("Adversarial detectors: hourglass AnoGAN / GANomaly / EncoderGAN vs PyOD")
             + "\n"
             + f"Protocol:\n\n{_protocol()}\n\n"
-            + f"Settings: ODDS training rows capped at {args.max_train}, NSL-KDD at {args.nsl_max_train}; "
-              f"PyOD AnoGAN budget: a seeded sample of training rows (the 'train rows' column: "
-              f"500 on NSL-KDD, 200 on the ODDS sets) × {args.pyod_anogan_epochs} epochs, seed 0 "
-              "(its default is 500 epochs on all rows; the '(same rows)' sets: exactly the rows "
-              "hourglass AnoGAN used, capped at 1,000, and 500 epochs); PyOD ALAD at its "
-              "defaults; hourglass models at their defaults.\n\n"
+            + _settings(ran)
             + "## All results (mean over seeds)\n\n" + markdown_table(headers, table) + "\n\n"
             + dropped_line
             + "## GANomaly on NSL-KDD KDDTest+, every seed (target: ROC-AUC >= 0.95, none < 0.8)\n\n"
@@ -521,7 +562,7 @@ def main() -> None:
     # of the process, paid before any model is timed so that it lands on none of them
     torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))])
     if args.part == "report":
-        text = report(args)
+        text = report()
         print(text)
         print(not_written("gan.md") if args.no_write else f"written to {write_result('gan', text)}")
         return

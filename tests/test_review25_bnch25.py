@@ -1,0 +1,53 @@
+"""Review 25 (bnch25): gan.py's report settings, entity.py --big-days, fast examples."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests._scripts import script_state
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def _piece(folder: Path, name: str, args: dict[str, Any], rows: list[dict[str, Any]], written: float) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(json.dumps({"args": args, "seconds": 1.0, "written": written, "rows": rows}))
+
+
+def _row(set_name: str, model: str, rows: int) -> dict[str, Any]:
+    return {"set": set_name, "model": model, "seed": 0, "roc_auc": 0.9, "pr_auc": 0.5, "fit_s": 1.0,
+            "score_s": 0.1, "rows": rows, "rows_others": rows}
+
+
+def test_gan_report_settings_are_the_options_the_results_were_run_with(tmp_path, monkeypatch):
+    # was: gan.py --part report printed its own defaults (--max-train 2000, --nsl-max-train 10000,
+    # --pyod-anogan-epochs 20) as the settings of the stored results, which --part report refuses
+    # to take: results run with other options were described with the wrong ones
+    monkeypatch.syspath_prepend(str(BENCH))
+    with script_state():
+        import gan
+
+    base = {"models": "hg-ae,pyod-anogan", "seeds": 1, "nsl_max_train": 10000, "same_rows": False,
+            "tag": None, "pyod_anogan_rows": 500}
+    _piece(tmp_path, "gan_odds.json", {**base, "part": "odds", "max_train": 777, "pyod_anogan_rows": 123,
+                                       "pyod_anogan_epochs": 9},
+           [_row("6_cardio", "hg-ae", 777), _row("6_cardio", "pyod-anogan", 123)], 1.0)
+    _piece(tmp_path, "gan_nsl.json", {**base, "part": "nsl", "max_train": 2000, "nsl_max_train": 4321,
+                                      "pyod_anogan_rows": 456, "pyod_anogan_epochs": 9},
+           [_row("NSL-KDD", "hg-ae", 4321), _row("NSL-KDD", "pyod-anogan", 456)], 2.0)
+    _piece(tmp_path, "gan_odds_same_rows.json", {**base, "part": "odds", "max_train": 55, "same_rows": True,
+                                                  "pyod_anogan_epochs": 66, "tag": "same_rows"},
+           [_row("6_cardio (same rows)", "pyod-anogan", 55)], 3.0)
+    monkeypatch.setattr(gan, "RESULTS", tmp_path)
+    settings = next(line for line in gan.report().splitlines() if line.startswith("Settings"))
+    assert "ODDS training rows capped at 777, NSL-KDD at 4,321" in settings
+    assert "at most 456 on NSL-KDD, 123 on the ODDS sets) × 9 epochs" in settings
+    assert "capped at 55, and 66 epochs" in settings
+    assert "2000" not in settings and "2,000" not in settings and "10,000" not in settings
+    # a piece that did not record an option: said so, not this script's default
+    _piece(tmp_path, "gan_nsl.json", {"part": "nsl", "models": "hg-ae,pyod-anogan", "tag": None},
+           [_row("NSL-KDD", "hg-ae", 4321)], 2.0)
+    settings = next(line for line in gan.report().splitlines() if line.startswith("Settings"))
+    assert "NSL-KDD at ? (not recorded)" in settings
