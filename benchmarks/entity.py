@@ -45,16 +45,18 @@ the scan bucket against the day's other buckets (one positive: 1 - (rank - 1) / 
 the scan bucket's rank, buckets flagged in the day, fit seconds.
 
 ``--part evaluate`` (``results/entity_evaluate.md``): peak RSS and wall time of ``hourglass
-evaluate M BIG.csv`` (a time-ordered labelled flow file of ``--big-days`` days (each) of
-``--big-hosts`` hosts) and, for reference, ``hourglass score`` on it, each in a fresh process;
-``--before-src DIR`` also runs them with another source tree (e.g. a checkout of the commit
-before chunked evaluate) for a before/after table.
+evaluate M BIG.csv`` (a time-ordered labelled flow file of ``--big-days`` days (each of the
+comma-separated values, default 14,28) of ``--big-hosts`` hosts) and, for reference,
+``hourglass score`` on it, each in a fresh process; ``--before-src DIR`` also runs them with
+another source tree (e.g. a checkout of the commit before chunked evaluate) for a before/after
+table.
 
 ``--part speed`` (``results/entity_speed.md``): the cost of the aggregation (``EntityWindows``'
 per (entity, bucket) counts, sums, means, maxima, distinct counts, top shares) with this tree and
 with ``--before-src`` (e.g. the commit before the numpy aggregation), each figure in fresh
 processes, the trees alternating, ``--rounds`` rounds, medians: ``aggregate`` alone on the first
-100 / 8,192 / 1,000,000 rows of the large file (its output digested: identical?),
+100 / 8,192 / 1,000,000 rows of the large file (its output digested: identical?; one file of
+``--big-days`` days, one value here, default 14, and ``--big-hosts`` hosts),
 ``hourglass stream --all`` rows/s on its first ``--stream-rows`` rows (default batch and
 ``--batch 8192``), ``hourglass score`` wall time on the whole file, and the in-process
 ``EntityScorer`` (the REST service without HTTP) per request of 100 and 1,000 time-ordered rows.
@@ -70,6 +72,7 @@ from __future__ import annotations
 import argparse
 import glob
 import logging
+import math
 import sys
 import time
 import warnings
@@ -84,6 +87,7 @@ from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
 
 from _common import (
+    OptionError,
     data_dir,
     header,
     ints,
@@ -486,6 +490,28 @@ def _speed_part(tmp: Path, days: float, hosts: int, before: str | None, rounds: 
             + f"\n\nIdentical outputs: {same}.\n")
 
 
+BIG_DAYS = {"evaluate": "14,28", "speed": "14"}  # --big-days when not given
+
+
+def big_days(part: str, value: str | None) -> list[float]:
+    """The ``--big-days`` of ``part``: for ``evaluate`` comma-separated day counts (a large file
+    and a table each; default 14,28), for ``speed`` one (it measures one large file; default 14).
+    Anything else stops the script with one line, before any work: ``--part speed --big-days
+    14,28`` measured the 14-day file alone and said nothing of 28, and a value that is no number
+    stopped with a ValueError traceback."""
+    text = BIG_DAYS[part] if value is None else value
+    try:
+        got = [float(v) for v in text.split(",")]
+    except ValueError:
+        got = []
+    if not got or not all(math.isfinite(d) and d > 0 for d in got):
+        raise OptionError(f"--big-days: {text!r} is not a comma-separated list of day counts > 0")
+    if part == "speed" and len(got) > 1:
+        raise OptionError(f"--big-days: --part speed measures one large file; give one day count, "
+                          f"not {text!r}")
+    return got
+
+
 def json_key(d: dict[str, Any]) -> str:
     import json
 
@@ -501,7 +527,9 @@ def main() -> None:
     ap.add_argument("--part", choices=("scan-otrf", "warm", "evaluate", "speed"), default="scan-otrf")
     ap.add_argument("--rounds", type=positive, default=3)
     ap.add_argument("--stream-rows", type=int, default=100_000)
-    ap.add_argument("--big-days", default="14,28")
+    ap.add_argument("--big-days", help="days of the large file: --part evaluate, comma-separated "
+                    f"(one file and table each; default {BIG_DAYS['evaluate']}); --part speed, one "
+                    f"value (default {BIG_DAYS['speed']})")
     ap.add_argument("--big-hosts", type=int, default=60)
     ap.add_argument("--before-src")
     no_write_option(ap, "results/entity*.md")
@@ -518,9 +546,9 @@ def main() -> None:
     torch.set_num_threads(1)
     seeds = ints("--seeds", args.seeds)
     scan_flows = ints("--scan-flows", args.scan_flows, least=1)
+    days = big_days(args.part, args.big_days) if args.part in BIG_DAYS else []
     if args.part == "speed":
-        body = speed_part(float(args.big_days.split(",")[0]), args.big_hosts, args.before_src, args.rounds,
-                          args.stream_rows)
+        body = speed_part(days[0], args.big_hosts, args.before_src, args.rounds, args.stream_rows)
         intro = __doc__.split("``--part speed``", 1)[1].split("\n\n", 1)[0]
         print(body, flush=True)
         page = "\n".join([header("Entity models: the cost of the aggregation"), "``--part speed``" + intro,
@@ -530,8 +558,7 @@ def main() -> None:
         return
     if args.part != "scan-otrf":
         body = (warm_part(seeds) if args.part == "warm"
-                else "".join(evaluate_part(float(d), args.big_hosts, args.before_src)
-                             for d in args.big_days.split(",")))
+                else "".join(evaluate_part(d, args.big_hosts, args.before_src) for d in days))
         intro = __doc__.split("Two more parts, each writing its own result file:\n\n", 1)[1]
         title = ("Entity models: warm start on shifted traffic" if args.part == "warm"
                  else "Entity models: evaluate of a large file, read in chunks")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests._scripts import script_state
 
@@ -51,3 +54,41 @@ def test_gan_report_settings_are_the_options_the_results_were_run_with(tmp_path,
            [_row("NSL-KDD", "hg-ae", 4321)], 2.0)
     settings = next(line for line in gan.report().splitlines() if line.startswith("Settings"))
     assert "NSL-KDD at ? (not recorded)" in settings
+
+
+def test_entity_speed_refuses_more_than_one_big_days_value(monkeypatch):
+    # was: entity.py --part speed --big-days 14,28 measured the 14-day file alone and said
+    # nothing of 28 (and --big-days x stopped with a ValueError traceback); --part speed now
+    # takes one value (default 14) and --part evaluate one file per value (default 14,28)
+    monkeypatch.syspath_prepend(str(BENCH))
+    with script_state():
+        import entity
+
+        for stub in ("write_result", "speed_part", "evaluate_part"):
+            monkeypatch.setattr(entity, stub, lambda *a, _s=stub: pytest.fail(f"{_s} ran"))
+        for part, value, message in (
+                ("speed", "14,28", "--big-days: --part speed measures one large file; give one day "
+                                   "count, not '14,28'"),
+                ("speed", "x", "--big-days: 'x' is not a comma-separated list of day counts > 0"),
+                ("evaluate", "14,0", "--big-days: '14,0' is not a comma-separated list of day counts > 0")):
+            monkeypatch.setattr(sys, "argv", ["entity.py", "--part", part, "--big-days", value, "--no-write"])
+            with pytest.raises(SystemExit) as stop:
+                entity.main()
+            assert stop.value.code == message
+        # what each part measures, given the option or not
+        ran: list[tuple[str, float]] = []
+        monkeypatch.setattr(entity, "speed_part", lambda days, *a: ran.append(("speed", days)) or "")
+        monkeypatch.setattr(entity, "evaluate_part", lambda days, *a: ran.append(("evaluate", days)) or "")
+        for argv in (["--part", "speed"], ["--part", "speed", "--big-days", "7"], ["--part", "evaluate"],
+                     ["--part", "evaluate", "--big-days", "3,5"]):
+            monkeypatch.setattr(sys, "argv", ["entity.py", *argv, "--no-write"])
+            entity.main()
+    assert ran == [("speed", 14.0), ("speed", 7.0), ("evaluate", 14.0), ("evaluate", 28.0),
+                   ("evaluate", 3.0), ("evaluate", 5.0)]
+    # the script's exit: one line on stderr, code 2
+    import subprocess
+
+    got = subprocess.run([sys.executable, str(BENCH / "entity.py"), "--part", "speed", "--big-days", "14,28",
+                          "--no-write"], capture_output=True, text=True, timeout=300,
+                         env={**__import__("os").environ, "PYTHONPATH": str(BENCH.parent / "src")})
+    assert got.returncode == 2 and got.stderr.count("\n") == 1, got
