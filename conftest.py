@@ -5,6 +5,13 @@ import tempfile
 from collections.abc import Iterator
 
 import pytest
+import torch
+
+# one torch thread for every test and doctest: the examples under src/ ran with torch's default
+# (a thread per core) and, on a shared machine with more jobs than cores, a tiny model's 120
+# optimiser steps took seconds of CPU in the threads' hand-offs (Pipeline.warm_start's example
+# ~40 s wall at load 8 on 2 cores, 0.3 s with one thread); tests/conftest.py set it for tests/ only
+torch.set_num_threads(1)
 
 
 @pytest.fixture(autouse=True, scope="session")

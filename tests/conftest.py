@@ -7,9 +7,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-import torch
-
-torch.set_num_threads(1)
 
 
 def tabular_data(seed: int = 0, n: int = 600, d: int = 6) -> dict[str, np.ndarray]:

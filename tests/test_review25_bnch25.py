@@ -92,3 +92,24 @@ def test_entity_speed_refuses_more_than_one_big_days_value(monkeypatch):
                           "--no-write"], capture_output=True, text=True, timeout=300,
                          env={**__import__("os").environ, "PYTHONPATH": str(BENCH.parent / "src")})
     assert got.returncode == 2 and got.stderr.count("\n") == 1, got
+
+
+def test_doctests_run_with_one_torch_thread():
+    # was: only tests/conftest.py set torch to one thread; the examples under src/ (pytest
+    # --doctest-modules src/hourglass, which loads the root conftest.py alone) ran with a thread
+    # per core and, on the shared 2-core machine at load 8, spent their time in the threads'
+    # hand-offs: Pipeline.warm_start's example took 41 s, Pipeline's 7 s, BaseDetector.warm_start's
+    # 4-9 s (0.84 / 0.49 / 0.30 s with one thread)
+    import importlib.util
+
+    import torch
+
+    before = torch.get_num_threads()
+    spec = importlib.util.spec_from_file_location("root_conftest_again", BENCH.parent / "conftest.py")
+    assert spec is not None and spec.loader is not None
+    try:
+        torch.set_num_threads(2)
+        spec.loader.exec_module(importlib.util.module_from_spec(spec))
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
