@@ -105,11 +105,13 @@ def test_ganomaly1d_validation_loss_passes_are_bounded_too(monkeypatch) -> None:
         return real(module, train, val, config, **kwargs)
 
     monkeypatch.setattr(base, "train_module", spy)
-    det = GANomaly1D(window=64, filters=4, latent_dim=2, epochs=1, verbose=0, validation_fraction=0.5)
+    # min_steps=0: one epoch shows the batch sizes (the default floor of 400 steps took ~45 s)
+    det = GANomaly1D(window=64, filters=4, latent_dim=2, epochs=1, min_steps=0, verbose=0,
+                     validation_fraction=0.5)
     det.fit(X)
     assert seen and all(c.eval_batch_size * 64 * 70 <= windowed.SCORE_BATCH_VALUES for c in seen)
     assert seen[0].ema_decay == det._train_config().ema_decay  # the adversarial settings kept
-    narrow = GANomaly1D(window=16, filters=4, latent_dim=2, epochs=1, verbose=0).fit(X[:, :2])
+    narrow = GANomaly1D(window=16, filters=4, latent_dim=2, epochs=1, min_steps=0, verbose=0).fit(X[:, :2])
     assert narrow._train_config().eval_batch_size == 4096
 
 
