@@ -232,11 +232,12 @@ def _ran_with(ran: dict[tuple[str, str], dict[str, Any]], option: str,
     ``? (not recorded)`` where a piece has no such key (the report never shows this script's
     defaults as the options of stored results: ``--part report`` takes none of them)."""
     got = [args.get(option) for (s, m), args in ran.items() if keep(s, m, args)]
+    recorded = [v for v in got if v is not None]
     if not got:
         return "– (not run)"
-    if None in got:
+    if len(recorded) < len(got):
         return "? (not recorded)"
-    return " / ".join(f"{v:,}" for v in sorted(set(got)))
+    return " / ".join(f"{v:,}" for v in sorted(set(recorded)))
 
 
 def _settings(ran: dict[tuple[str, str], dict[str, Any]]) -> str:
