@@ -429,7 +429,10 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
                 undecodable.append(number)
         else:
             try:
-                row = loads_json(raw)
+                # UTF-8 (a BOM dropped), as the reader gives every input: json.loads of bytes
+                # guesses UTF-16/32 per line from NULs, so a NUL-led line was named by a UTF-32
+                # codec and a UTF-16 line read as a row that 'score' refuses
+                row = loads_json(raw.decode("utf-8-sig", "surrogatepass"))
                 if b"\\ud" in raw.lower():  # a lone surrogate (\ud800) is no UTF-8 character:
                     from hourglass.ingest.tables import no_lone_surrogates  # (pandas: loaded already)
 
