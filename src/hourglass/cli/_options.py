@@ -102,6 +102,12 @@ def _cli_advice() -> dict[str, str]:
     windowed = sys.modules.get("hourglass.detectors.windowed")
     tables = sys.modules.get("hourglass.ingest.tables")
     bench = sys.modules.get("hourglass.pipeline.benchmark")
+    tabular = sys.modules.get("hourglass.features.tabular")
+    if tabular is not None:
+        said[tabular.ANOTHER_ROLE] = "give it another role (--role COLUMN=numeric or categorical)"
+        said[tabular.CATEGORICAL_ROLE] = "give the column another role (--role COLUMN=categorical)"
+        said[tabular.LOG_MODEL] = ("train --format hdfs, bgl, syslog, journald, raw or a header regex, "
+                                   "--model deeplog ...")
     if bench is not None:
         said[bench.NORMAL_TOO_ADVICE] = "give it to --normal too if those rows are normal"
         said[bench.LABEL_BESIDE] = "beside --label-col"

@@ -45,6 +45,15 @@ __all__ = ["TabularPreprocessor"]
 
 logger = logging.getLogger(__name__)
 
+#: Advice of :class:`TabularPreprocessor`'s messages in a Python user's words (the CLI says its
+#: options, ``--role COLUMN=...``, ``train --format ... --model deeplog``:
+#: ``cli._options.cli_advice``): a column whose role reads none of its values; a column read as
+#: numbers that holds a word; a log handed to a table model.
+ANOTHER_ROLE = "give it another role (roles={column: 'numeric' or 'categorical'})"
+CATEGORICAL_ROLE = "give the column another role (roles={column: 'categorical'})"
+LOG_MODEL = ("Pipeline(DeepLog(), features=EventSessions(format=...)), format 'hdfs', 'bgl', "
+             "'syslog', 'journald', 'raw' or a header regex")
+
 # a categorical column of a scoring call is warned about when fewer than 1% of its non-missing
 # values were seen in training, over at least 50 of them (one stream or service request brings
 # a new value often enough: that is normal)
@@ -795,9 +804,9 @@ class TabularPreprocessor:
         present = values[(values != MISSING) & ~np.isin(values, list(PLACEHOLDERS))]  # '-' is unset
         if len(present):
             logger.warning("column %r (role %s: %s): none of its %d values is %s (e.g. %r); each "
-                           "reads as missing and the column adds nothing; give it another role "
-                           "(--role %s=numeric or categorical)", c, self.roles_[c], self.reasons_[c],
-                           len(present), what, present[0], c)
+                           "reads as missing and the column adds nothing; %s", c, self.roles_[c],
+                           self.reasons_[c], len(present), what, present[0], ANOTHER_ROLE,
+                           extra={"advice": ANOTHER_ROLE})
 
     def _feature_names(self) -> list[str]:
         names = list(self.numeric_)
@@ -844,7 +853,7 @@ class TabularPreprocessor:
                     found = s.iloc[i]  # a plain value in the message, not np.True_
                     found = found.item() if isinstance(found, np.generic) else found
                     how = (f"; the column was read as numbers, as nearly all of its values are: fix "
-                           f"the cell, or give the column another role (--role {c}=categorical)"
+                           f"the cell, or {CATEGORICAL_ROLE}"
                            if c in inferred else "")
                     raise InputError(f"column {c!r}: expected numbers, found {found!r} "
                                      f"(row {i + 1}){how}")
@@ -1006,8 +1015,7 @@ class TabularPreprocessor:
                 raise InputError(f"column(s) the model needs are missing: {more}; "
                                  f"the data reads as one text column (first line {have!r}): a log? "
                                  "this model scores table columns; a log needs a log model "
-                                 "(train --format hdfs, bgl, syslog, journald, raw or a header regex, "
-                                 "--model deeplog ...)")
+                                 f"({LOG_MODEL})")
             sep = next((s for s in (";", "|") if s in str(df.columns[0])), None) if df.shape[1] == 1 else None
             if sep is not None:  # a table with another separator, read as one column
                 raise InputError(f"column(s) the model needs are missing: {more}; "
