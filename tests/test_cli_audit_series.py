@@ -66,8 +66,8 @@ def test_scoring_a_gap_names_the_training_option_not_one_score_lacks(model: Path
     nan.to_csv(tmp_path / "nan.csv", index=False)
     for cmd in (["score", str(model), str(tmp_path / "gap.csv"), "-o", str(tmp_path / "s.csv")],
                 ["explain", str(model), str(tmp_path / "gap.csv"), "-o", str(tmp_path / "s.csv")]):
-        one_line_error(cmd, "the model was trained on regular steps (no freq): retrain it with "
-                            "--freq (e.g. --freq 1min", tmp_path / "s.csv")
+        one_line_error(cmd, "the model was trained on regular steps without a --freq: retrain it "
+                            "with --freq (e.g. '1min'", tmp_path / "s.csv")
     one_line_error(["score", str(model), str(tmp_path / "nan.csv"), "-o", str(tmp_path / "s.csv")],
                    "column 'mem': 1 missing value(s), first at timestamp 2024-05-01 00:50:00; the "
                    "model was trained without a fill policy: retrain it with --fill", tmp_path / "s.csv")
@@ -82,7 +82,7 @@ def test_irregular_steps_suggest_the_usual_step_not_the_first(tmp_path: Path) ->
     one_line_error(["train", str(tmp_path / "t.csv"), "--model", "lstm-ae", "--timestamp-col", "ts",
                     "-o", str(tmp_path / "M")],
                    "timestamps are irregular (step 10min but 14min after 2015-07-10 14:24:00); set "
-                   "freq (--freq), e.g. freq='10min'", tmp_path / "M")
+                   "--freq, e.g. '10min'", tmp_path / "M")
 
 
 def test_a_held_out_tail_of_one_window_is_warned_about(tmp_path: Path) -> None:

@@ -39,8 +39,8 @@ def test_irregular_steps_are_named_as_freq_strings(tmp_path: Path) -> None:
     df.to_csv(path, index=False)
     one_line_error(["train", str(path), "--model", "lstm-ae", "--timestamp-col", "ts", "--window", "8",
                     "-o", str(tmp_path / "M")],
-                   "timestamps are irregular (step 1min but 6min after 2024-05-01 00:39:00); set freq "
-                   "(--freq), e.g. freq='1min'", tmp_path / "M")
+                   "timestamps are irregular (step 1min but 6min after 2024-05-01 00:39:00); set --freq, "
+                   "e.g. '1min'", tmp_path / "M")
 
 
 def test_series_options_that_would_be_ignored_are_refused(tmp_path: Path) -> None:

@@ -250,7 +250,7 @@ def test_huge_values(kit: dict[str, Path], tmp_path: Path) -> None:
     (lambda s: s.assign(ts=[f"{v}+00:00" if i < 60 else v for i, v in enumerate(s.ts)]),
      "row 61 ('2020-03-09 10:01:00') has no UTC offset but row 1"),  # said 'not a timestamp'
     (lambda s: s.assign(ts=[f"{v}+05:00" if i < 60 else f"{v}+00:00" for i, v in enumerate(s.ts)]),
-     "irregular (step 1s but 18001s after 2020-03-09 05:00:59+00:00); set freq (--freq), e.g. freq='1s'"),
+     "irregular (step 1s but 18001s after 2020-03-09 05:00:59+00:00); set --freq, e.g. '1s'"),
     (lambda s: s.assign(ts="2020-01-01 00:00:00"), "all 120 rows have the same timestamp"),
     (lambda s: s.astype({"a": object}).assign(a=lambda f: f.a.where(f.index != 5, "abc")),
      "column 'a': expected numbers, found 'abc' (row 6)"),           # was a channel dropped quietly

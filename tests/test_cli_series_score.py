@@ -138,11 +138,11 @@ def test_train_refuses_epoch_seconds_taken_for_a_channel(tmp_path: Path) -> None
     one_line_error(["train", str(tmp_path / "named.csv"), *FAST, "-o", str(tmp_path / "M")],
                    "column 'ts' looks like epoch-second timestamps", tmp_path / "M")
     r = runner.invoke(app, ["train", str(tmp_path / "named.csv"), *FAST, "-o", str(tmp_path / "M")])
-    assert "--timestamp-col ts" in r.stderr and "anomalous" in r.stderr
+    assert "timestamp column (--timestamp-col)" in r.stderr and "anomalous" in r.stderr
     # whatever its name: strictly increasing whole seconds on a regular clock
     df.rename(columns={"ts": "when_recorded"}).to_parquet(tmp_path / "unnamed.parquet")
     one_line_error(["train", str(tmp_path / "unnamed.parquet"), *FAST, "-o", str(tmp_path / "M")],
-                   "--timestamp-col when_recorded", tmp_path / "M")
+                   "'when_recorded' looks like epoch-second timestamps", tmp_path / "M")
     # what the message suggests works, and so does leaving the column out
     _train(tmp_path / "named.csv", tmp_path / "M1", "--timestamp-col", "ts")
     _train(tmp_path / "named.csv", tmp_path / "M2", "--drop", "ts")
@@ -165,7 +165,7 @@ def test_a_text_time_column_left_undeclared_names_the_option(tmp_path: Path) -> 
     _metrics(200).to_csv(tmp_path / "train.csv", index=False)
     stderr = _train(tmp_path / "train.csv", tmp_path / "M")
     assert "ignoring non-numeric column(s): ts ('ts' holds times" in stderr
-    assert "--timestamp-col ts" in stderr
+    assert "make it the timestamp column (--timestamp-col)" in stderr
 
 
 @pytest.mark.parametrize(("name", "values", "epoch"), [

@@ -30,12 +30,12 @@ def test_an_extra_training_recording_names_the_training_options() -> None:
     irregular = df.assign(ts=[*_times(19), "2024-01-01 00:25:00"])
     hourly = df.assign(ts=_times(20, freq="1h"))
     cases = [(TimeSeriesPreprocessor("ts", freq="1min").fit(df), far,
-              "or choose a coarser freq (--freq)", "retrain with a coarser --freq than the model's 1min"),
-             (plain, gap, "set fill (--fill", "trained without a fill policy: retrain"),
+              "or choose a coarser freq", "retrain with a coarser freq than the model's 1min"),
+             (plain, gap, "set fill ('ffill'", "trained without a fill policy: retrain"),
              (TimeSeriesPreprocessor("ts", fill="ffill", fill_limit=1).fit(df), gap,
-              "longer than fill_limit=1 (--fill-limit)", "the model's fill policy: retrain"),
-             (plain, irregular, "set freq (--freq)", "trained on regular steps (no freq): retrain"),
-             (plain, hourly, "the training series steps 1min", "or retrain with --freq 1min")]
+              "longer than fill_limit=1", "the model's fill policy: retrain"),
+             (plain, irregular, "set freq, e.g. '1min'", "trained on regular steps without a freq: retrain"),
+             (plain, hourly, "the training series steps 1min", "or retrain with freq '1min'")]
     for pre, bad, at_train, at_scoring in cases:
         with pytest.raises(InputError) as training:
             pre.transform(bad, training=True)
@@ -61,7 +61,7 @@ def test_train_extra_normal_far_time_names_freq(tmp_path: Path) -> None:
     one_line_error(["train", str(tmp_path / "s.csv"), "--model", "lstm-ae", "--window", "8",
                     "--hidden", "4", "--epochs", "1", "--timestamp-col", "ts", "--freq", "1min",
                     "--extra-normal", str(tmp_path / "x.csv"), "-o", str(out)],
-                   "check the time stamps, or choose a coarser freq (--freq)", out)
+                   "check the time stamps, or choose a coarser --freq", out)
 
 
 def _skab(path: Path, anomalous: float, n: int = 420) -> None:

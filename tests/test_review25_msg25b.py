@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from hourglass.errors import InputError
-from tests._cli import one_line_error, runner
+from tests._cli import one_line_error
 
 
 def _numbers_with_a_word(n: int = 200) -> pd.DataFrame:
@@ -62,3 +62,52 @@ def test_tabular_log_given_to_a_table_model_names_python_then_cli() -> None:
     assert "Pipeline(DeepLog(), features=EventSessions(format=...))" in msg and "--" not in msg
     assert "(train --format hdfs, bgl, syslog, journald, raw or a header regex, --model deeplog ...)" \
         in cli_advice(msg)
+
+
+def _irregular_series() -> pd.DataFrame:
+    ts = pd.date_range("2024-01-01", periods=40, freq="1min").astype(str).tolist()
+    ts[-1] = "2024-01-01 01:00:00"
+    return pd.DataFrame({"ts": ts, "v": np.arange(40.0)})
+
+
+def test_series_irregular_steps_name_freq_in_python() -> None:
+    # an irregular series told a Python caller "set freq (--freq), e.g. freq='1min'"
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    with pytest.raises(InputError) as info:
+        TimeSeriesPreprocessor("ts").fit(_irregular_series())
+    assert "set freq, e.g. '1min'" in str(info.value) and "--" not in str(info.value)
+    assert info.value.param == "freq"
+
+
+def test_series_irregular_steps_name_the_option_in_the_cli(tmp_path: Path) -> None:
+    data = tmp_path / "s.csv"
+    _irregular_series().to_csv(data, index=False)
+    one_line_error(["train", str(data), "--model", "lstm-ae", "--timestamp-col", "ts", "--window", "4",
+                    "-o", str(tmp_path / "M")], "set --freq, e.g. '1min'", tmp_path / "M")
+
+
+def test_series_epoch_channel_names_parameters_in_python_options_in_the_cli(tmp_path: Path) -> None:
+    # a channel of epoch times told a Python caller "(--timestamp-col t), or drop it (--drop t)"
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    df = pd.DataFrame({"t": 1_700_000_000 + 60 * np.arange(50), "v": np.sin(np.arange(50.0))})
+    with pytest.raises(InputError) as info:
+        TimeSeriesPreprocessor().fit(df)
+    assert "(timestamp_col), or leave it out (drop)" in str(info.value) and "--" not in str(info.value)
+    df.to_csv(tmp_path / "s.csv", index=False)
+    one_line_error(["train", str(tmp_path / "s.csv"), "--model", "lstm-ae", "--window", "4",
+                    "-o", str(tmp_path / "M")], "(--timestamp-col), or leave it out (--drop)", tmp_path / "M")
+
+
+def test_series_gap_without_fill_names_fill_in_python() -> None:
+    # a gap in a series without a fill policy told a Python caller "set fill (--fill ffill|...)"
+    from hourglass.cli._options import cli_advice
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    df = pd.DataFrame({"v": [0.0, 1.0, np.nan, 3.0, 4.0, 5.0]})
+    with pytest.raises(InputError) as info:
+        TimeSeriesPreprocessor().fit(df)
+    assert "set fill ('ffill', 'interpolate' or 'zero')" in str(info.value)
+    assert "--" not in str(info.value)
+    assert "set fill (--fill ffill|interpolate|zero)" in cli_advice(str(info.value))

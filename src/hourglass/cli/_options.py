@@ -47,7 +47,7 @@ OPTION_OF_PARAM = {"scaler": "--scaler", "numeric": "--aggregate", "categorical"
                    "entity_case": "--entity-case",
                    "timestamp_col": "--timestamp-col", "bucket": "--bucket", "strict": "--strict",
                    "label_field": "--label-field", "validation_fraction": "--param validation_fraction",
-                   "on_bad_rows": "--on-bad-rows"}
+                   "on_bad_rows": "--on-bad-rows", "drop": "--drop"}
 
 
 def option_message(message: str, param: str | tuple[str, ...] | None) -> str:
@@ -103,6 +103,11 @@ def _cli_advice() -> dict[str, str]:
     tables = sys.modules.get("hourglass.ingest.tables")
     bench = sys.modules.get("hourglass.pipeline.benchmark")
     tabular = sys.modules.get("hourglass.features.tabular")
+    series = sys.modules.get("hourglass.features.timeseries")
+    if series is not None:
+        said[series.TIMESTAMP_ADVICE] = "make it the timestamp column (--timestamp-col)"
+        said[series.SET_FILL] = "set fill (--fill ffill|interpolate|zero) to fill gaps"
+        said[series.RETRAIN_FILL] = "retrain it with --fill ffill|interpolate|zero"
     if tabular is not None:
         said[tabular.ANOTHER_ROLE] = "give it another role (--role COLUMN=numeric or categorical)"
         said[tabular.CATEGORICAL_ROLE] = "give the column another role (--role COLUMN=categorical)"

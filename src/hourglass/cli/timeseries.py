@@ -21,6 +21,7 @@ from hourglass._labels import label_like
 from hourglass._numbers import label_numbers
 from hourglass._times import frequency
 from hourglass.cli._common import check_model_dir, model_params
+from hourglass.cli._options import option_message
 from hourglass.cli._output import fitted_text, print_stream_threshold, threshold_text
 from hourglass.cli._schema import warn_label_as_feature
 from hourglass.cli._spool import shown, shown_name
@@ -366,7 +367,9 @@ def _fit_with_extra(pipe: Pipeline, own: pd.DataFrame, extras: list[pd.DataFrame
             parts.append(pipe.features_.transform(x, training=True))  # errors name train's options
         except InputError as exc:  # name the file: DATA itself is fine
             where = sources[i] if sources else f"#{i + 1}"
-            raise HourglassError(f"--extra-normal {where}: {exc}") from None
+            # (the parameter the library's error names, as train's option: the wrapper has no param)
+            said = option_message(str(exc), exc.param)
+            raise HourglassError(f"--extra-normal {where}: {said}") from None
     assert isinstance(pipe.detector, WindowDetector)  # --extra-normal: time-series models only
     length = pipe.detector._length()
     for i, x in enumerate(parts):  # no training window fits inside it: trained on none of it

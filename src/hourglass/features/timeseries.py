@@ -46,6 +46,14 @@ __all__ = ["TimeSeriesPreprocessor", "epoch_channel", "sliding_windows", "window
 
 logger = logging.getLogger(__name__)
 
+#: What a column of times among the channels of a series without a timestamp column is told, in
+#: a Python user's words (the CLI says its option, ``--timestamp-col``: ``cli._options.cli_advice``).
+TIMESTAMP_ADVICE = "make it the timestamp column (timestamp_col=...)"
+#: What a gap in a series without a fill policy is told, in a Python user's words (the CLI says
+#: its option, ``--fill``: ``cli._options.cli_advice``): at training, at scoring.
+SET_FILL = "set fill ('ffill', 'interpolate' or 'zero') to fill gaps"
+RETRAIN_FILL = "retrain it with fill 'ffill', 'interpolate' or 'zero'"
+
 _CLIP = 1e9  # scaled values stay finite in float32, as in the tabular features
 _FILLS = ("none", "ffill", "interpolate", "zero")
 _SCALERS = ("standard", "minmax", "none")
@@ -594,12 +602,13 @@ class TimeSeriesPreprocessor:
             step = pd.Timedelta(pd.tseries.frequencies.to_offset(self._grid_freq()))
             steps = (frame.index[-1] - frame.index[0]) / step
             if steps > max(1_000_000, 100 * len(frame)):  # e.g. one time stamp years off
-                # score/evaluate/explain have no --freq: the grid is the model's
-                hint = ("choose a coarser freq (--freq)" if training else
-                        f"retrain with a coarser --freq than the model's {self.freq}")
+                # score/evaluate/explain have no --freq: the grid is the model's (the CLI
+                # names its option for the parameter: param)
+                hint = ("choose a coarser freq" if training else
+                        f"retrain with a coarser freq than the model's {self.freq}")
                 raise InputError(f"column {ts_col!r}: the {self.freq} grid from {frame.index[0]} to "
                                  f"{frame.index[-1]} has {steps:,.0f} steps for {len(frame):,} rows; "
-                                 f"check the time stamps, or {hint}")
+                                 f"check the time stamps, or {hint}", param="freq")
             return self._merge(frame.resample(self._grid_freq()))
         if frame.index.has_duplicates:
             n_dup = int(frame.index.duplicated().sum())
@@ -624,12 +633,12 @@ class TimeSeriesPreprocessor:
                         f"{_span(pd.Timedelta(int(steps[i]), unit))} after {frame.index[i]})")
                 if not training:  # score/evaluate/explain have no --freq: it is the model's
                     raise InputError(
-                        f"{what}; the model was trained on regular steps (no freq): retrain it "
-                        f"with --freq (e.g. --freq {step} to resample onto a grid, or --freq rows "
-                        "to treat rows as equally spaced), or give it regular steps")
+                        f"{what}; the model was trained on regular steps without a freq: retrain "
+                        f"it with freq (e.g. '{step}' to resample onto a grid, or 'rows' to treat "
+                        "rows as equally spaced), or give it regular steps", param="freq")
                 raise InputError(
-                    f"{what}; set freq (--freq), e.g. freq='{step}' to resample onto a grid of "
-                    "that step, or freq='rows' to treat rows as equally spaced")
+                    f"{what}; set freq, e.g. '{step}' to resample onto a grid of that step, or "
+                    "'rows' to treat rows as equally spaced", param="freq")
         if len(frame) > 1:
             self._check_step(frame.index[1] - frame.index[0], fitting, training)
         return frame
@@ -638,7 +647,7 @@ class TimeSeriesPreprocessor:
         """Fitting: keep the training series' step (``step_``). Else refuse a series whose
         regular step is another: a window of it spans another stretch of time than the model
         learnt (hourly rows scored by a model of minutes), and its scores would mean nothing.
-        ``training``: the series is more training data; the error names ``--freq`` to train with."""
+        ``training``: the series is more training data; the error names ``freq`` to train with."""
         if fitting:
             self.step_: str | None = _span(step)
             return
@@ -648,13 +657,13 @@ class TimeSeriesPreprocessor:
                 raise InputError(
                     f"column {str(self.timestamp_col)!r}: the timestamps step {_span(step)}, and "
                     f"the training series steps {trained}: a window would span another stretch of "
-                    f"time; give it {trained} steps (resample the data), or set --freq {trained} "
-                    "to resample every series onto that grid")
+                    f"time; give it {trained} steps (resample the data), or set freq '{trained}' "
+                    "to resample every series onto that grid", param="freq")
             raise InputError(
                 f"column {str(self.timestamp_col)!r}: the timestamps step {_span(step)}, and the "
-                f"model was trained on steps of {trained} (no freq): a window would span another "
-                f"stretch of time; give it {trained} steps (resample the data), or retrain with "
-                f"--freq {trained} to resample any series onto that grid")
+                f"model was trained on steps of {trained} without a freq: a window would span "
+                f"another stretch of time; give it {trained} steps (resample the data), or retrain "
+                f"with freq '{trained}' to resample any series onto that grid", param="freq")
 
     def _warn_duration_unit(self, c: str, s: pd.Series) -> None:
         """Warn once per channel that duration channel ``c`` is read in its dtype's unit, as this
@@ -704,25 +713,27 @@ class TimeSeriesPreprocessor:
         col, row = frame.columns[cols[first]], rows[first]
         where = (f"timestamp {frame.index[row]}" if self.timestamp_col is not None
                  else f"row {first_row + row + 1}")
+        param: str | None = None  # the parameter the hint names (the CLI names its option)
         if self.fill != "none":
             ends = {"ffill": "is at the start", "interpolate": "is at the start or the end"}
             if self.fill_limit is None:  # no limit: only an end of the series stays open
                 hint = (f"the gap {ends.get(self.fill, 'is at an end')} of the series, where "
                         f"{self.fill} has no value to fill from")
             else:
-                hint = (f"the gap is longer than fill_limit={self.fill_limit} (--fill-limit)"
+                hint = (f"the gap is longer than fill_limit={self.fill_limit}"
                         f"{' or ' + ends[self.fill] if self.fill in ends else ''}")
+                param = "fill_limit"
             if not fitting:
                 hint += " (the model's fill policy: retrain with another one, or fill the data)"
         elif fitting:
-            hint = "set fill (--fill ffill|interpolate|zero) to fill gaps"
+            hint = SET_FILL
         else:  # score/evaluate/explain have no --fill: it is the model's
-            hint = ("the model was trained without a fill policy: retrain it with --fill "
-                    "ffill|interpolate|zero, or fill the gaps in the data")
+            hint = (f"the model was trained without a fill policy: {RETRAIN_FILL}, or fill the gaps "
+                    "in the data")
         others = int(na.sum()) - int(na[:, cols[first]].sum())  # the count is the column's own
         more = f" (and {others} in other columns)" if others else ""
         raise InputError(f"column {col!r}: {int(na[:, cols[first]].sum())} missing value(s){more}, "
-                         f"first at {where}; {hint}")
+                         f"first at {where}; {hint}", param=param)
 
     def _grid(self, df: pd.DataFrame, cols: Sequence[str], fitting: bool = False,
               training: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -770,13 +781,14 @@ class TimeSeriesPreprocessor:
         self.durations_ = "seconds"  # a duration channel's values (a model saved before: "unit")
         if self.timestamp_col is None and self.freq not in (None, "rows"):  # never applied
             raise InputError(f"freq: {self.freq!r} resamples by time and needs the timestamp "
-                             "column (timestamp_col, --timestamp-col); without one the rows are "
-                             "the steps", param="freq")
+                             "column (timestamp_col); without one the rows are the steps",
+                             param=("freq", "timestamp_col"))
         if self.agg != "mean" and (self.timestamp_col is None or self.freq == "rows"):  # never applied
-            why = ("without a timestamp column (timestamp_col, --timestamp-col) the rows are the steps"
+            why = ("without a timestamp column (timestamp_col) the rows are the steps"
                    if self.timestamp_col is None else "with freq 'rows' each row is its own step")
             raise InputError(f"agg: {self.agg!r} combines the rows of one freq grid step or of one "
-                             f"timestamp, and {why}: nothing is combined; leave it out", param="agg")
+                             f"timestamp, and {why}: nothing is combined; leave it out",
+                             param=("agg", "timestamp_col"))
         df = df.rename(columns=str)  # a NumPy array's frame names its columns 0, 1, ...: '0', '1'
         skip = {*map(str, () if self.drop is None else self.drop), str(self.timestamp_col)}
         if self.columns is None:  # every column not dropped may be a channel
@@ -797,10 +809,11 @@ class TimeSeriesPreprocessor:
             ignored = [str(c) for c in df.columns if str(c) not in skip and str(c) not in cols]
             if ignored:
                 times = [c for c in ignored if self.timestamp_col is None and _reads_as_times(df[c])]
-                hint = (f" ({times[0]!r} holds times: to use them, set timestamp_col "
-                        f"(--timestamp-col {times[0]}); rows are taken as equally spaced steps)"
+                hint = (f" ({times[0]!r} holds times: to use them, {TIMESTAMP_ADVICE}; rows are "
+                        "taken as equally spaced steps)"
                         if times else _mostly_numbers(df, ignored))
-                logger.warning("ignoring non-numeric column(s): %s%s", ", ".join(ignored[:5]), hint)
+                logger.warning("ignoring non-numeric column(s): %s%s", ", ".join(ignored[:5]), hint,
+                               extra={"advice": TIMESTAMP_ADVICE} if times else None)
             if self.timestamp_col is None:  # a time as a channel: every later step looks new
                 for c in cols:  # (channels named in ``columns`` are the caller's choice)
                     found = _epoch_unit(c, df[c])
@@ -809,7 +822,8 @@ class TimeSeriesPreprocessor:
                         raise InputError(
                             f"column {c!r} looks like epoch-{unit} timestamps ({why}): as a "
                             "channel, every time after training would look anomalous; set it as "
-                            f"the timestamp column (--timestamp-col {c}), or drop it (--drop {c})")
+                            "the timestamp column (timestamp_col), or leave it out (drop)",
+                            param=("timestamp_col", "drop"))
         if not cols:
             raise InputError("no numeric channels to model")
         frame, filled = self._grid(df, cols, fitting=True)
