@@ -190,7 +190,7 @@ def test_aggregating_a_text_column_points_to_distinct(tmp_path: Path) -> None:
     one_line_error(["train", str(tmp_path / "f.csv"), "--entity-col", "src_ip", "--timestamp-col", "ts",
                     "--aggregate", "proto", "-o", str(tmp_path / "M")],
                    "column 'proto': data row 1 is not a number ('tcp'): a column of text cannot be summed "
-                   "(numeric, --aggregate); count its values with --distinct proto", tmp_path / "M")
+                   "(--aggregate); count its values (--distinct) instead", tmp_path / "M")
     flows["bytes"] = flows["bytes"].astype(object)
     flows.loc[5, "bytes"] = "lots"  # a stray word in a column of numbers: no such hint
     flows.to_csv(tmp_path / "g.csv", index=False)

@@ -111,3 +111,37 @@ def test_series_gap_without_fill_names_fill_in_python() -> None:
     assert "set fill ('ffill', 'interpolate' or 'zero')" in str(info.value)
     assert "--" not in str(info.value)
     assert "set fill (--fill ffill|interpolate|zero)" in cli_advice(str(info.value))
+
+
+def _flows(n: int = 200) -> pd.DataFrame:
+    return pd.DataFrame({"ts": 1_704_067_200 + np.arange(n) * 7.0,
+                         "src_ip": [f"10.0.0.{i % 4}" for i in range(n)],
+                         "proto": ["tcp", "udp"] * (n // 2), "bytes": np.arange(n, dtype=float)})
+
+
+def test_entity_text_to_sum_names_parameters_in_python() -> None:
+    # a text column named to be summed told a Python caller "(numeric, --aggregate); count its
+    # values with --distinct proto"
+    from hourglass.features.entity import EntityWindows
+
+    with pytest.raises(InputError) as info:
+        EntityWindows("src_ip", "ts", numeric=["proto"]).fit(_flows())
+    msg = str(info.value)
+    assert "cannot be summed (numeric); count its values (categorical) instead" in msg
+    assert "--" not in msg and info.value.param == ("numeric", "categorical")
+    # (the CLI's: tests/test_cli_audit_series.py::test_aggregating_a_text_column_points_to_distinct)
+
+
+def test_entity_constant_aggregates_name_parameters_in_python_then_cli() -> None:
+    # buckets whose every aggregate is the same told a Python caller "(--aggregate/--distinct), or
+    # give another --bucket"
+    from hourglass.cli._options import cli_advice
+    from hourglass.features.entity import VARYING_ADVICE, EntityWindows
+
+    flows = _flows().assign(bytes=1.0, proto="tcp")
+    with pytest.raises(InputError) as info:
+        EntityWindows("src_ip", "ts", bucket="1D", numeric=["bytes"], categorical=["proto"],
+                      stats=("sum",)).fit(flows)
+    msg = str(info.value)
+    assert VARYING_ADVICE in msg and "--" not in msg, msg
+    assert "(--aggregate/--distinct), or give another --bucket" in cli_advice(msg)

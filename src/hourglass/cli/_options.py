@@ -104,6 +104,10 @@ def _cli_advice() -> dict[str, str]:
     bench = sys.modules.get("hourglass.pipeline.benchmark")
     tabular = sys.modules.get("hourglass.features.tabular")
     series = sys.modules.get("hourglass.features.timeseries")
+    entity = sys.modules.get("hourglass.features.entity")
+    if entity is not None:
+        said[entity.VARYING_ADVICE] = ("aggregate columns whose values vary (--aggregate/--distinct), "
+                                       "or give another --bucket")
     if series is not None:
         said[series.TIMESTAMP_ADVICE] = "make it the timestamp column (--timestamp-col)"
         said[series.SET_FILL] = "set fill (--fill ffill|interpolate|zero) to fill gaps"

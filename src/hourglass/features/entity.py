@@ -37,6 +37,11 @@ __all__ = ["ENTITY_CASES", "KEYS", "EntityWindows", "parse_bucket"]
 
 logger = logging.getLogger(__name__)
 
+#: What an entity model whose every aggregate is constant is told, in a Python user's words (the
+#: CLI says its options, ``--aggregate/--distinct``, ``--bucket``: ``cli._options.cli_advice``).
+VARYING_ADVICE = ("aggregate columns whose values vary (numeric=[...], categorical=[...]), or give "
+                  "another bucket (bucket=...)")
+
 #: The key columns of :meth:`EntityWindows.aggregate` (and of the CLI's per-bucket output).
 KEYS = ("entity", "bucket_start", "bucket_end", "rows")
 _STATS = ("sum", "mean", "max")
@@ -607,8 +612,7 @@ class EntityWindows:
             raise InputError(
                 f"no usable bucket feature: every aggregate ({shown}{more}) is the same, or "
                 f"missing, in all {len(agg):,} ({self.entity_col}, {self.bucket} bucket) rows: "
-                "nothing tells one bucket from another; aggregate columns whose values vary "
-                "(--aggregate/--distinct), or give another --bucket") from None
+                f"nothing tells one bucket from another; {VARYING_ADVICE}") from None
         self.feature_names_ = list(self.tabular_.feature_names_)
         self.n_buckets_ = len(agg)
         # each aggregate's median over the training buckets as counted, for explanations: the
@@ -639,7 +643,7 @@ class EntityWindows:
 
     def _refuse_text_to_sum(self, df: pd.DataFrame) -> None:
         """A column of text named to be summed (``numeric``, the CLI's ``--aggregate``) is an
-        error that says to count its values (``--distinct``) instead; a stray word in a column
+        error that says to count its values (``categorical``, ``--distinct``) instead; a stray word in a column
         of numbers is left to :meth:`_numbers` (it names the row)."""
         for c in map(str, () if self.numeric is None else self.numeric):
             s = df[c]
@@ -654,8 +658,8 @@ class EntityWindows:
                        & ~text.isin(PLACEHOLDERS)).fillna(False).to_numpy(dtype=bool)
                 i = int(np.flatnonzero(bad)[0])
                 raise InputError(f"column {c!r}: data row {i + 1} is not a number ({s.iloc[i]!r}): a "
-                                 "column of text cannot be summed (numeric, --aggregate); count its "
-                                 f"values with --distinct {c} (categorical) instead")
+                                 "column of text cannot be summed (numeric); count its values "
+                                 "(categorical) instead", param=("numeric", "categorical"))
 
     # -- transform ----------------------------------------------------------------------------
     def _numbers(self, s: pd.Series, c: str) -> np.ndarray:
