@@ -145,3 +145,49 @@ def test_entity_constant_aggregates_name_parameters_in_python_then_cli() -> None
     msg = str(info.value)
     assert VARYING_ADVICE in msg and "--" not in msg, msg
     assert "(--aggregate/--distinct), or give another --bucket" in cli_advice(msg)
+
+
+def _event_table(path: Path, bad: dict[int, object]) -> Path:
+    rng = np.random.default_rng(0)
+    t = pd.Timestamp("2026-03-28T00:00:00Z") + pd.to_timedelta(np.sort(rng.integers(0, 86400, 300)),
+                                                               unit="s")
+    ts = pd.Series(t.strftime("%Y-%m-%dT%H:%M:%SZ"), dtype=object)
+    for i, v in bad.items():
+        ts[i] = v
+    keys = rng.choice(["E1", "E2", "E3"], 300).astype(object)
+    keys[7] = ""  # an empty key cell
+    pd.DataFrame({"ts": ts, "key": keys}).to_csv(path, index=False)
+    return path
+
+
+def test_event_table_strict_names_the_parameter_in_python(tmp_path: Path) -> None:
+    # a row without a readable time, read strictly, told a Python caller "without --strict such
+    # rows are counted and left out"
+    from hourglass.features.sessions.events import EventSessions
+
+    data = _event_table(tmp_path / "e.csv", {5: "garbage"})
+    with pytest.raises(InputError) as info:
+        EventSessions(key_column="key", time_column="ts", window=3600, strict=True).fit(data)
+    msg = str(info.value)
+    assert "with strict=False such rows are counted" in msg and "--" not in msg, msg
+    # (the CLI's: tests/test_times_skip.py::test_strict_stops_at_the_first_row_without_a_time)
+
+
+def test_event_table_warnings_name_parameters_in_python(tmp_path: Path,
+                                                        caplog: pytest.LogCaptureFixture) -> None:
+    # the warnings of rows without a time and of empty keys said "--strict stops at the first"
+    # and "empty key (--key-col)" to a Python caller
+    from hourglass.cli._options import cli_advice
+    from hourglass.features.sessions.events import EMPTY_KEY, EventSessions
+    from hourglass.features.sessions.tables import STRICT_STOPS
+
+    data = _event_table(tmp_path / "e.csv", {5: "garbage"})
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        EventSessions(key_column="key", time_column="ts", window=3600).fit(data)
+    said = [r for r in caplog.records if r.levelno == logging.WARNING]
+    timeless = [r for r in said if STRICT_STOPS in r.getMessage()]
+    empty = [r for r in said if EMPTY_KEY in r.getMessage()]
+    assert timeless and empty, [r.getMessage() for r in said]
+    assert all("--" not in r.getMessage() for r in said)
+    assert "; --strict stops at the first" in cli_advice(timeless[0].getMessage())
+    assert "an empty key (--key-col)" in cli_advice(empty[0].getMessage())

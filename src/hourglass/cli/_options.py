@@ -105,6 +105,13 @@ def _cli_advice() -> dict[str, str]:
     tabular = sys.modules.get("hourglass.features.tabular")
     series = sys.modules.get("hourglass.features.timeseries")
     entity = sys.modules.get("hourglass.features.entity")
+    sessions = sys.modules.get("hourglass.features.sessions.tables")
+    events = sys.modules.get("hourglass.features.sessions.events")
+    if sessions is not None:
+        said[sessions.NOT_STRICT] = "without --strict"
+        said[sessions.STRICT_STOPS] = "--strict stops at the first"
+    if events is not None:
+        said[events.EMPTY_KEY] = "key (--key-col)"
     if entity is not None:
         said[entity.VARYING_ADVICE] = ("aggregate columns whose values vary (--aggregate/--distinct), "
                                        "or give another --bucket")

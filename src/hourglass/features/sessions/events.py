@@ -19,12 +19,16 @@ import pandas as pd
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions
 from hourglass.features.sessions.keys import read_key_sequences
-from hourglass.features.sessions.tables import SESSION_FIELD, EventTables, timeless_text
+from hourglass.features.sessions.tables import SESSION_FIELD, STRICT_STOPS, EventTables, timeless_text
 from hourglass.ingest.logs import LOG_FORMATS, RULES, LogParser, file_lines
 
 __all__ = ["EventSessions"]
 
 logger = logging.getLogger(__name__)
+
+#: What the warning of event rows with an empty key cell names, in a Python user's words (the
+#: CLI says its option, ``--key-col``: ``cli._options.cli_advice``).
+EMPTY_KEY = "key (key_column)"
 
 
 def _session_fields(parser: LogParser) -> list[str]:
@@ -159,7 +163,7 @@ class EventSessions(EventTables):
             return file_lines(data, nul=nul), str(data)
         if isinstance(data, pd.DataFrame):
             raise InputError("a DataFrame is an event table: give EventSessions key_column or "
-                             "message_column (CLI: --key-col / --message-col) and session_column")
+                             "message_column and session_column")
         if isinstance(data, Iterable):
             return data, "input"
         raise InputError(f"expected a log file path or lines of text, got {type(data).__name__}")
@@ -418,15 +422,16 @@ class EventSessions(EventTables):
         # (no session at all: the caller's error, with these counts, is the one line said)
         if seqs and stats.get("events_without_key"):  # an empty key or message cell: not an event
             logger.warning("%d row(s) had an empty %s; left out", stats["events_without_key"],
-                           "key (--key-col)" if self.key_column is not None else "message")
+                           EMPTY_KEY if self.key_column is not None else "message",
+                           extra={"advice": EMPTY_KEY} if self.key_column is not None else None)
         if seqs and stats.get("bad_rows"):  # an event table's malformed rows (wrong field count, bad JSON)
             logger.warning("%d malformed row(s) skipped%s; the rows after one are numbered (an "
-                           "alert's line) among the rows kept; --strict stops at the first",
-                           stats["bad_rows"], f" (first: line {stats['first_bad_line']})"
-                           if stats.get("first_bad_line") else "")
+                           "alert's line) among the rows kept; %s", stats["bad_rows"],
+                           f" (first: line {stats['first_bad_line']})" if stats.get("first_bad_line")
+                           else "", STRICT_STOPS, extra={"advice": STRICT_STOPS})
         if seqs and stats.get("events_without_time"):  # a time that does not read: no window for it
-            logger.warning("%s; %s; --strict stops at the first",
-                           timeless_text(stats, self.time_column), self._timeless_fate())
+            logger.warning("%s; %s; %s", timeless_text(stats, self.time_column), self._timeless_fate(),
+                           STRICT_STOPS, extra={"advice": STRICT_STOPS})
         stats.update(counts)
         stats["sessions"] = len(seqs)
         return Sessions(ids, seqs, line_nos, stats)

@@ -48,6 +48,11 @@ __all__ = ["SESSION_FIELD", "EventTables", "timeless_text"]
 #: The field a table's session id travels under to the grouper: not the table's own column name,
 #: which may be ``key``, ``line`` or ``time`` (a session column named ``key`` replaced every
 #: event's key with its session id, and one named ``line`` every line number)
+#: How the session builders' messages say a malformed or timeless row is skipped, or stops the
+#: read, in a Python user's words (the CLI says its option, ``--strict``:
+#: ``cli._options.cli_advice``).
+NOT_STRICT = "with strict=False"
+STRICT_STOPS = "strict=True stops at the first"
 SESSION_FIELD = "session"
 
 
@@ -161,15 +166,15 @@ def _numbers_win(text: pd.Series, num: pd.Series) -> bool:
 
 
 def _strict_hint(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-    """``frames``, whose reader's error for a malformed row (read with ``--strict``) names the
-    option that skips such rows here: not ``--on-bad-rows``, which log models refuse."""
+    """``frames``, whose reader's error for a malformed row (read with ``strict``) names the
+    parameter that skips such rows here: not ``on_bad_rows``, which log models refuse."""
     try:
         yield from frames
     except InputError as exc:
         msg = str(exc)
         for what in ("rows", "lines", "records", "events"):
             msg = msg.replace(f"use {SKIP_BAD_ROWS} to skip such {what}",
-                              "without --strict such rows are skipped and counted")
+                              f"{NOT_STRICT} such rows are skipped and counted")
         if msg == str(exc):
             raise
         raise InputError(msg) from None
@@ -420,7 +425,7 @@ class EventTables:
         if self.strict:
             raise InputError(f"{source}: row {offset + i + 1}: column {self.time_column!r} "
                              f"(time_column) holds no readable time ({value[:40]!r}); "
-                             f"without --strict such rows are counted and {self._timeless_fate()}",
+                             f"{NOT_STRICT} such rows are counted and {self._timeless_fate()}",
                              param="time_column")
         stats["events_without_time"] = stats.get("events_without_time", 0) + int(bad.sum())
         stats.setdefault("first_without_time", first)
