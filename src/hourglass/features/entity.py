@@ -643,8 +643,8 @@ class EntityWindows:
 
     def _refuse_text_to_sum(self, df: pd.DataFrame) -> None:
         """A column of text named to be summed (``numeric``, the CLI's ``--aggregate``) is an
-        error that says to count its values (``categorical``, ``--distinct``) instead; a stray word in a column
-        of numbers is left to :meth:`_numbers` (it names the row)."""
+        error that says to count its values (``categorical``, ``--distinct``) instead; a stray
+        word in a column of numbers is left to :meth:`_numbers` (it names the row)."""
         for c in map(str, () if self.numeric is None else self.numeric):
             s = df[c]
             if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
