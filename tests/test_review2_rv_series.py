@@ -26,8 +26,9 @@ def test_zero_fill_honours_fill_limit() -> None:
     v[20:70] = np.nan  # 50 steps missing
     pre = TimeSeriesPreprocessor(fill="zero", fill_limit=3, scaler="none")
     with pytest.raises(InputError, match=r"50 missing value\(s\), first at row 21; the gap is "
-                                         r"longer than fill_limit=3 \(--fill-limit\)$"):
+                                         r"longer than fill_limit=3$") as info:
         pre.fit(pd.DataFrame({"v": v}))
+    assert info.value.param == "fill_limit"  # (the CLI says --fill-limit=3)
     v[20:70] = 1.0
     v[[0, 1, 40, 41, 42]] = np.nan  # gaps of at most 3 (one at the start) are bridged
     got = TimeSeriesPreprocessor(fill="zero", fill_limit=3, scaler="none").fit_transform(

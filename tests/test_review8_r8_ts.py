@@ -21,7 +21,7 @@ def test_epoch_in_any_unit_is_no_channel(unit: int) -> None:
     # epoch milliseconds (what JavaScript and many exporters write) were modelled as a channel
     df = _ms_frame()
     df["timestamp"] = (df["timestamp"] // 1000) * unit
-    with pytest.raises(InputError, match=r"looks like epoch-.*--timestamp-col timestamp"):
+    with pytest.raises(InputError, match=r"looks like epoch-.*the timestamp column \(timestamp_col\)"):
         TimeSeriesPreprocessor().fit(df)
     assert epoch_channel("value", df["timestamp"]) is not None  # unnamed: a regular clock
     # what the message suggests works
