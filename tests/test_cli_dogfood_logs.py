@@ -55,7 +55,7 @@ def test_a_regex_in_an_error_is_shown_as_typed(logs: dict[str, Path]) -> None:
     # the backslash before '[' used to be doubled (repr) or eaten (rich markup)
     bad = r"^\[(?P<time>[^\]+"
     one_line_error(["train", str(logs["log"]), "--format", bad, "--session-col", "time", *FAST,
-                    "-o", str(logs["dir"] / "X")], f"--format: '{bad}' is neither a known format")
+                    "-o", str(logs["dir"] / "X")], f"--format: '{bad}' is neither one of the known formats")
 
 
 def test_explain_on_a_log_model_points_to_score(logs: dict[str, Path]) -> None:

@@ -191,3 +191,70 @@ def test_event_table_warnings_name_parameters_in_python(tmp_path: Path,
     assert all("--" not in r.getMessage() for r in said)
     assert "; --strict stops at the first" in cli_advice(timeless[0].getMessage())
     assert "an empty key (--key-col)" in cli_advice(empty[0].getMessage())
+
+
+def test_log_parser_format_error_names_the_parameter_in_python(tmp_path: Path) -> None:
+    # a bad log format told a Python caller "--format: '...' is neither a known format"
+    from hourglass.ingest.logs import LogParser
+
+    with pytest.raises(InputError) as info:
+        LogParser(format="^(?P<content").fit(["a line"])
+    msg = str(info.value)
+    assert msg.startswith("format: '^(?P<content' is neither one of the known formats")
+    assert "--" not in msg and info.value.param == "format"
+    # (the CLI's: tests/test_cli_dogfood_logs.py::test_a_regex_in_an_error_is_shown_as_typed)
+    with pytest.raises(InputError) as info:
+        LogParser(format="keys").fit(["a line"])
+    assert str(info.value).startswith("format 'keys': key-sequence files") and info.value.param == "format"
+
+
+def test_binary_file_read_as_text_names_fmt_in_python_format_in_the_cli(tmp_path: Path) -> None:
+    # a Parquet file read as text told a Python caller "read it with --format parquet (or auto)"
+    from hourglass.ingest import read_table
+
+    data = tmp_path / "t.csv"
+    pd.DataFrame({"a": [1.0, 2.0]}).to_parquet(data)
+    with pytest.raises(InputError) as info:
+        read_table(data, fmt="csv")
+    assert "read it with fmt='parquet' (or 'auto')" in str(info.value)
+    one_line_error(["train", str(data), "--format", "csv", "-o", str(tmp_path / "m")],
+                   "read it with --format parquet (or auto)", tmp_path / "m")
+
+
+def test_resolve_format_auto_without_a_file_names_the_parameter() -> None:
+    # 'auto' without a file said "--format auto needs a file to look at" to a Python caller
+    from hourglass.cli._options import option_message
+    from hourglass.ingest.formats import resolve_format
+
+    with pytest.raises(InputError) as info:
+        resolve_format("auto")
+    assert str(info.value) == "format 'auto' needs a file to look at"
+    assert option_message(str(info.value), info.value.param) == "--format 'auto' needs a file to look at"
+
+
+def test_alert_budget_without_rate_names_the_parameter_in_python() -> None:
+    # a per-day budget without the event rate told a Python caller "(or a timestamp column:
+    # --timestamp-col)", an option of the CLI
+    from hourglass.cli._options import cli_advice
+    from hourglass.thresholds import AlertBudget
+
+    with pytest.raises(InputError) as info:
+        AlertBudget(5).fit(np.arange(100.0))
+    msg = str(info.value)
+    assert msg.endswith("needs the event rate: pass events_per_day=N") and "--" not in msg, msg
+    assert cli_advice(msg).endswith("give --timestamp-col COLUMN or --events-per-day N")
+
+
+def test_nab_without_windows_names_no_cli_option_in_python(tmp_path: Path) -> None:
+    # a NAB series outside NAB's layout was told to "leave --dataset out" in Python too
+    from hourglass.cli._options import cli_advice
+    from hourglass.ingest.timeseries import read_nab
+
+    data = tmp_path / "s.csv"
+    pd.DataFrame({"timestamp": pd.date_range("2014-02-01", periods=10, freq="5min").astype(str),
+                  "value": np.arange(10.0)}).to_csv(data, index=False)
+    with pytest.raises(InputError) as info:
+        read_nab(data)
+    msg = str(info.value)
+    assert "read it as a plain series (read_table), not as NAB" in msg and "--" not in msg
+    assert cli_advice(msg).endswith("give the series a 0/1 label column and leave --dataset out")

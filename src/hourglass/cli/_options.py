@@ -47,7 +47,7 @@ OPTION_OF_PARAM = {"scaler": "--scaler", "numeric": "--aggregate", "categorical"
                    "entity_case": "--entity-case",
                    "timestamp_col": "--timestamp-col", "bucket": "--bucket", "strict": "--strict",
                    "label_field": "--label-field", "validation_fraction": "--param validation_fraction",
-                   "on_bad_rows": "--on-bad-rows", "drop": "--drop"}
+                   "on_bad_rows": "--on-bad-rows", "drop": "--drop", "format": "--format"}
 
 
 def option_message(message: str, param: str | tuple[str, ...] | None) -> str:
@@ -130,6 +130,14 @@ def _cli_advice() -> dict[str, str]:
         said[bench.DROP_ADVICE] = "give it to --drop if it holds the verdict"
     if tables is not None:
         said[tables.SKIP_BAD_ROWS] = "--on-bad-rows skip"
+        said[tables.READ_AS_EVTX] = "read it with --format evtx (or auto)"
+        said[tables.READ_AS_PARQUET] = "read it with --format parquet (or auto)"
+    ts_ingest = sys.modules.get("hourglass.ingest.timeseries")
+    budget = sys.modules.get("hourglass.thresholds.budget")
+    if ts_ingest is not None:
+        said[ts_ingest.NOT_NAB] = "leave --dataset out"
+    if budget is not None:
+        said[budget.PER_DAY_RATE] = "give --timestamp-col COLUMN or --events-per-day N"
     if pot is not None:
         said[pot.DSPOT_DEPTH_ADVICE] = "choose a smaller depth (--threshold dspot:Q/DEPTH)"
     if base is not None:

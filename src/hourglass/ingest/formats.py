@@ -223,7 +223,7 @@ def resolve_format(name: str | None, path: str | os.PathLike[str] | None = None)
     """
     if name is None or name.strip().lower() == "auto":
         if path is None:
-            raise InputError("--format auto needs a file to look at")
+            raise InputError("format 'auto' needs a file to look at", param="format")
         return sniff_format(path)
     return get_format(name)
 

@@ -493,7 +493,7 @@ def _drain() -> Any:
         import drain3.drain
     except ImportError:
         raise InputError("parsing raw log text needs drain3: pip install 'hourglass[logs]' "
-                         "(key-sequence files, --format keys, do not)") from None
+                         "(key-sequence files, format 'keys', do not)", param="format") from None
     return drain3.drain
 
 
@@ -602,18 +602,19 @@ class LogParser:
         if fmt in LOG_FORMATS:
             pattern = LOG_FORMATS[fmt][0]
         elif fmt == "keys":
-            raise InputError("--format keys: key-sequence files are read by the session builder, "
-                             "not the log parser")
+            raise InputError("format 'keys': key-sequence files are read by the session builder, "
+                             "not the log parser", param="format")
         else:
             pattern = fmt
         try:
             header = pattern if isinstance(pattern, JournaldHeader) else re.compile(pattern)
         except re.error as exc:
-            raise InputError(f"--format: '{fmt}' is neither a known format ({', '.join(LOG_FORMATS)}) "
-                             f"nor a valid regular expression ({exc})") from None
+            raise InputError(f"format: '{fmt}' is neither one of the known formats "
+                             f"({', '.join(LOG_FORMATS)}) nor a valid regular expression ({exc})",
+                             param="format") from None
         if "content" not in header.groupindex:
-            raise InputError(f"--format: the regular expression '{fmt}' needs a named group "
-                             "(?P<content>...) holding the message")
+            raise InputError(f"format: the regular expression '{fmt}' needs a named group "
+                             "(?P<content>...) holding the message", param="format")
         default = DEFAULT_MASKS if int(self.rules) >= 2 else LEGACY_MASKS
         masks = default if self.masks is None else tuple(tuple(m) for m in self.masks)
         compiled = []
@@ -643,9 +644,9 @@ class LogParser:
             return
         taken = [g for g in self._compiled.header.groupindex if g in _REFUSED_GROUPS]
         if taken:
-            raise InputError(f"--format: the regular expression names a group {taken[0]!r}, a column "
+            raise InputError(f"format: the regular expression names a group {taken[0]!r}, a column "
                              f"the log parser makes itself ({', '.join(_REFUSED_GROUPS)}); rename the "
-                             "group")
+                             "group", param="format")
 
     def _check_params(self) -> None:
         check_numeric_params(self)

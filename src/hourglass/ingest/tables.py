@@ -65,6 +65,10 @@ BAD_ROWS = ("error", "skip")
 #: How a reader's error for a malformed row tells a Python caller to skip such rows (the CLI says
 #: its option, ``--on-bad-rows skip``: ``cli._options.cli_advice``).
 SKIP_BAD_ROWS = "on_bad_rows='skip'"
+#: How :func:`check_text` tells a Python caller to read a binary file as what it is (the CLI
+#: says its option, ``--format``: ``cli._options.cli_advice``).
+READ_AS_EVTX = "read it with fmt='evtx' (or 'auto')"
+READ_AS_PARQUET = "read it with fmt='parquet' (or 'auto')"
 CHUNK_BYTES = 16 << 20
 # Missing-value spellings (pyarrow's defaults plus the ones seen in flow exports).
 NULL_VALUES = ("", "NaN", "nan", "NA", "N/A", "n/a", "NULL", "null", "None", "-nan", "#N/A", "?")
@@ -828,10 +832,9 @@ def check_text(path: str | os.PathLike[str], head: bytes) -> None:
     hourglass.errors.InputError: a.evtx: a Windows .evtx event log (binary); read it with ...
     """
     if head.startswith(b"ElfFile\x00"):
-        raise InputError(f"{path}: a Windows .evtx event log (binary); read it with --format evtx "
-                         "(or auto), not as text")
+        raise InputError(f"{path}: a Windows .evtx event log (binary); {READ_AS_EVTX}, not as text")
     if head.startswith(b"PAR1"):
-        raise InputError(f"{path}: a Parquet file; read it with --format parquet (or auto)")
+        raise InputError(f"{path}: a Parquet file; {READ_AS_PARQUET}")
     if head.startswith(b"\x1f\x8b") and Path(path).name.lower().endswith(".gz"):
         # decompressed once already (a .gz file, standard input's or a folder's copy): gzip again
         raise InputError(f"{path}: gzip-compressed twice (gzip data inside the gzip data); "

@@ -46,6 +46,9 @@ __all__ = ["TIMESERIES_DATASETS", "TimeSeriesDataset", "get_timeseries_dataset",
            "read_interpretation_labels", "read_nab", "read_skab", "read_smd"]
 
 LABEL = "label"
+#: What a NAB series without its label windows is told to do instead, in a Python user's words
+#: (the CLI says its option, ``leave --dataset out``: ``cli._options.cli_advice``).
+NOT_NAB = "read it as a plain series (read_table), not as NAB"
 #: a ``test_label`` file's header: one word (a letter first; no number, no comma or space)
 _HEADER_WORD = re.compile(r"[^\W\d_][\w.-]*")
 #: the key of ``DataFrame.attrs`` where :func:`read_nab` names the windows file its labels are from
@@ -137,7 +140,7 @@ def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | Non
     if wpath is None:
         raise InputError(f"{p}: NAB's labels/combined_windows.json not found in the folders above "
                          "the file; keep NAB's layout (data/<category>/<series>.csv beside labels/), "
-                         "or give the series a 0/1 label column and leave --dataset out")
+                         f"or give the series a 0/1 label column and {NOT_NAB}")
     try:
         table = loads_json(wpath.read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError) as exc:  # (JSON and UTF-8 errors are ValueErrors)

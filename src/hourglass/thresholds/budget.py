@@ -17,6 +17,10 @@ __all__ = ["AlertBudget", "events_per_day", "per_day"]
 
 logger = logging.getLogger(__name__)
 
+#: What a per-day budget without the event rate is told, in a Python user's words (the CLI says
+#: its options, ``--timestamp-col`` or ``--events-per-day``: ``cli._options.cli_advice``).
+PER_DAY_RATE = "pass events_per_day=N"
+
 _PER = {"day": "day", "d": "day", "10k": "10k", "10000": "10k"}
 
 
@@ -121,8 +125,7 @@ class AlertBudget(Threshold):
             events = 10000.0
         else:
             if self.events_per_day is None:
-                raise InputError("AlertBudget: a per-day budget needs the event rate: pass "
-                                 "events_per_day (or a timestamp column: --timestamp-col)")
+                raise InputError(f"AlertBudget: a per-day budget needs the event rate: {PER_DAY_RATE}")
             events = float(self.events_per_day)
             if not events > 0:
                 raise InputError(f"AlertBudget: events_per_day must be > 0, got {events}")
