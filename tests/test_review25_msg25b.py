@@ -258,3 +258,26 @@ def test_nab_without_windows_names_no_cli_option_in_python(tmp_path: Path) -> No
     msg = str(info.value)
     assert "read it as a plain series (read_table), not as NAB" in msg and "--" not in msg
     assert cli_advice(msg).endswith("give the series a 0/1 label column and leave --dataset out")
+
+
+def _syslog_lines() -> list[str]:
+    return [f"Jan  1 00:00:{i:02d} host sshd[{100 + i % 3}]: Accepted password for user{i % 2}"
+            for i in range(30)]
+
+
+def test_no_session_hint_names_parameters_in_python_options_in_the_cli(tmp_path: Path) -> None:
+    # a session regex that found no id in a syslog told a Python caller "(--session-regex is
+    # searched in each line's message ...; to group by a header field use --session-col: ...)"
+    from hourglass.features.sessions.events import EventSessions
+
+    with pytest.raises(InputError) as info:
+        EventSessions(format="syslog", session_regex=r"blk_\d+").fit_transform(_syslog_lines())
+    msg = str(info.value)
+    assert "(session_regex is searched in each line's message" in msg and "use session_column: " in msg
+    assert "--" not in msg
+    log = tmp_path / "sys.log"
+    log.write_text("\n".join(_syslog_lines()) + "\n")
+    one_line_error(["train", str(log), "--format", "syslog", "--session-regex", r"blk_\d+", "--model",
+                    "deeplog", "--epochs", "1", "-o", str(tmp_path / "M")],
+                   "(--session-regex is searched in each line's message, after the 'syslog' header; to "
+                   "group by a header field use --session-col: ", tmp_path / "M")

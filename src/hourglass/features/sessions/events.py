@@ -499,8 +499,9 @@ class EventSessions(EventTables):
             return self.transform(data)
         if not len(sessions):
             where = f"{data}: " if isinstance(data, (str, os.PathLike)) else ""  # a file: named
+            hint = self._no_session_hint()  # (names session_regex, session_column: the CLI its options)
             raise InputError(f"{where}no sessions found in the training log ({self._counts(sessions.stats)})"
-                             + self._no_session_hint())
+                             + hint, param=("session_regex", "session_column") if hint else None)
         return sessions.sequences
 
     def _counts(self, stats: dict[str, Any]) -> str:
@@ -528,8 +529,8 @@ class EventSessions(EventTables):
         fields = _session_fields(parser)
         if not fields:
             return ""
-        return (f" (--session-regex is searched in each line's message, after the {self.format!r} "
-                f"header; to group by a header field use --session-col: {', '.join(fields)})")
+        return (f" (session_regex is searched in each line's message, after the {self.format!r} "
+                f"header; to group by a header field use session_column: {', '.join(fields)})")
 
     def extra_columns(self, data: Any) -> list[str]:
         """Sessions have no columns to ignore."""
