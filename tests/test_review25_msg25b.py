@@ -281,3 +281,19 @@ def test_no_session_hint_names_parameters_in_python_options_in_the_cli(tmp_path:
                     "deeplog", "--epochs", "1", "-o", str(tmp_path / "M")],
                    "(--session-regex is searched in each line's message, after the 'syslog' header; to "
                    "group by a header field use --session-col: ", tmp_path / "M")
+
+
+def test_series_words_in_a_channel_name_fill_in_python(caplog: pytest.LogCaptureFixture) -> None:
+    # a channel of numbers but for a few words was ignored with "make them numbers, or empty
+    # cells for --fill" said to a Python caller
+    from hourglass.cli._options import cli_advice
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    cpu = [str(i % 7) if i % 25 != 3 else "high" for i in range(100)]  # 4 words: over 1%
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        TimeSeriesPreprocessor().fit(pd.DataFrame({"cpu": cpu, "mem": np.arange(100.0)}))
+    [said] = [r.getMessage() for r in caplog.records if "ignoring non-numeric" in r.getMessage()]
+    assert "make them numbers, or empty cells for the fill policy (fill=...))" in said
+    assert "--" not in said
+    assert "make them numbers, or empty cells for --fill)" in cli_advice(said)
+    # (the CLI's: tests/test_review24_fuzzl24.py, its stderr)

@@ -53,6 +53,8 @@ TIMESTAMP_ADVICE = "make it the timestamp column (timestamp_col=...)"
 #: its option, ``--fill``: ``cli._options.cli_advice``): at training, at scoring.
 SET_FILL = "set fill ('ffill', 'interpolate' or 'zero') to fill gaps"
 RETRAIN_FILL = "retrain it with fill 'ffill', 'interpolate' or 'zero'"
+#: ... and what a channel of numbers but for a few words is told to make of them.
+EMPTY_FOR_FILL = "or empty cells for the fill policy (fill=...)"
 
 _CLIP = 1e9  # scaled values stay finite in float32, as in the tabular features
 _FILLS = ("none", "ffill", "interpolate", "zero")
@@ -291,7 +293,7 @@ def _numeric_channel(s: pd.Series) -> bool:
 def _mostly_numbers(df: pd.DataFrame, ignored: list[str]) -> str:
     """For the first of the ``ignored`` columns of ``df`` whose values are mostly numbers, why
     it is no channel: `` ('cpu' is numbers but for 12 of 600 values, e.g. 'high' in row 51:
-    make them numbers, or empty cells for --fill)``; else ``""``.
+    make them numbers, or empty cells for the fill policy (fill=...))``; else ``""``.
 
     Examples
     --------
@@ -309,7 +311,7 @@ def _mostly_numbers(df: pd.DataFrame, ignored: list[str]) -> str:
             if df.index.is_unique:  # the row as score's error names it
                 at = f" in row {_first_row(df) + int(df.index.get_loc(text.index[i])) + 1}"
             return (f" ({c!r} is numbers but for {int(words.sum())} of {len(text)} values, e.g. "
-                    f"{text.iloc[i]!r}{at}: make them numbers, or empty cells for --fill)")
+                    f"{text.iloc[i]!r}{at}: make them numbers, {EMPTY_FOR_FILL})")
     return ""
 
 
