@@ -287,12 +287,14 @@ def test_series_words_in_a_channel_name_fill_in_python(caplog: pytest.LogCapture
     # a channel of numbers but for a few words was ignored with "make them numbers, or empty
     # cells for --fill" said to a Python caller
     from hourglass.cli._options import cli_advice
-    from hourglass.features.timeseries import TimeSeriesPreprocessor
+    from hourglass.features.timeseries import EMPTY_FOR_FILL, TimeSeriesPreprocessor
 
     cpu = [str(i % 7) if i % 25 != 3 else "high" for i in range(100)]  # 4 words: over 1%
     with caplog.at_level(logging.WARNING, logger="hourglass"):
         TimeSeriesPreprocessor().fit(pd.DataFrame({"cpu": cpu, "mem": np.arange(100.0)}))
-    [said] = [r.getMessage() for r in caplog.records if "ignoring non-numeric" in r.getMessage()]
+    [record] = [r for r in caplog.records if "ignoring non-numeric" in r.getMessage()]
+    said = record.getMessage()
+    assert record.advice == EMPTY_FOR_FILL  # type: ignore[attr-defined]
     assert "make them numbers, or empty cells for the fill policy (fill=...))" in said
     assert "--" not in said
     assert "make them numbers, or empty cells for --fill)" in cli_advice(said)
