@@ -54,8 +54,9 @@ def test_bad_rows_error_names_file_and_line_or_are_skipped(tmp_path: Path) -> No
     p.write_bytes(b"a,b,c\n1,2,x\n3,4,\xff\xfe\n")
     with pytest.raises(InputError, match=r"line 3: undecodable bytes"):
         read_table(p)
-    with pytest.raises(InputError, match="--on-bad-rows"):
+    with pytest.raises(InputError, match="on_bad_rows: expected one of") as info:  # (the CLI: --on-bad-rows)
         read_table(p, on_bad_rows="ignore")
+    assert info.value.param == "on_bad_rows"
 
 
 def test_jsonl_bad_line_and_skip(tmp_path: Path) -> None:
