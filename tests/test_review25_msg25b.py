@@ -299,3 +299,17 @@ def test_series_words_in_a_channel_name_fill_in_python(caplog: pytest.LogCapture
     assert "--" not in said
     assert "make them numbers, or empty cells for --fill)" in cli_advice(said)
     # (the CLI's: tests/test_review24_fuzzl24.py, its stderr)
+
+
+def test_malformed_first_row_names_fmt_in_python_and_format_in_the_cli(tmp_path: Path) -> None:
+    # a malformed first data row asked a Python caller "is the file in this layout (--format,
+    # --dataset)?"
+    from hourglass.ingest import read_table
+
+    data = tmp_path / "t.csv"
+    data.write_text("a,b\n1,2,3\n4,5\n")
+    with pytest.raises(InputError) as info:
+        read_table(data)
+    assert "is the file in this layout (fmt=...)?" in str(info.value) and "--" not in str(info.value)
+    one_line_error(["train", str(data), "-o", str(tmp_path / "m")],
+                   "is the file in this layout (--format, --dataset)? use --on-bad-rows skip", tmp_path / "m")

@@ -150,7 +150,7 @@ def test_a_first_data_line_of_another_width_asks_about_the_layout(tmp_path: Path
     short = tmp_path / "short.txt"
     short.write_text("0,tcp,http\n1,udp,dns\n")
     with pytest.raises(InputError, match=r"line 1: expected 43 fields, found 3 \(the first data line: is the "
-                                         r"file in this layout \(--format, --dataset\)\?"):
+                                         r"file in this layout \(fmt=\.\.\.\)\?"):
         get_format("nsl-kdd").read(short)
     later = tmp_path / "later.csv"
     later.write_text("a,b,c\n1,2,3\n1,2\n")

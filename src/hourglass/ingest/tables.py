@@ -69,6 +69,8 @@ SKIP_BAD_ROWS = "on_bad_rows='skip'"
 #: says its option, ``--format``: ``cli._options.cli_advice``).
 READ_AS_EVTX = "read it with fmt='evtx' (or 'auto')"
 READ_AS_PARQUET = "read it with fmt='parquet' (or 'auto')"
+#: ... and a malformed first data row to check the layout it was read in.
+IN_THIS_LAYOUT = "is the file in this layout (fmt=...)?"
 CHUNK_BYTES = 16 << 20
 # Missing-value spellings (pyarrow's defaults plus the ones seen in flow exports).
 NULL_VALUES = ("", "NaN", "nan", "NA", "N/A", "n/a", "NULL", "null", "None", "-nan", "#N/A", "?")
@@ -1415,8 +1417,7 @@ def _iter_csv(
             line = pending["line"] or _line_of(path, pending["text"])
             where = f"line {line}" if line else f"row {pending['text'][:60]!r}"
             # the first data line already: the whole file is likely in another layout
-            layout = ("the first data line: is the file in this layout (--format, --dataset)? "
-                      if line == skip_rows + 1 else "")
+            layout = (f"the first data line: {IN_THIS_LAYOUT} " if line == skip_rows + 1 else "")
             if "problem" in pending:  # a comment line comment_check refused
                 return InputError(f"{path}: {where}: {pending['problem']}")
             return InputError(f"{path}: {where}: expected {pending['expected']} fields, found "
