@@ -552,6 +552,24 @@ def skipped_lines_text(bad: list[int]) -> str:
             f"{', '.join(map(str, bad[:SHOWN_BAD_LINES]))}{more})")
 
 
+def output_failed_text(sink: Any) -> str:
+    """A stream summary's ending once its output failed (a full disk, a reader that closed the
+    pipe, a SQLite file locked too long): how many of the alerts made were written, since the
+    counts before it are of the rows scored and flagged, not of those written; else ``""``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> output_failed_text(SimpleNamespace(failed=True, written=120, offered=176))
+    '; the output failed: 120 of 176 alerts written'
+    >>> output_failed_text(SimpleNamespace(failed=False, written=176, offered=176))
+    ''
+    """
+    if not getattr(sink, "failed", False):
+        return ""
+    return f"; the output failed: {sink.written:,} of {sink.offered:,} alerts written"
+
+
 def settle_bad_lines(bad_rows: list[tuple[int, str]], bad: list[int], on_bad_rows: str,
                      where: str, problem: Exception | None = None) -> None:
     """A stream batch's malformed lines under ``--on-bad-rows``: ``error`` stops at the first

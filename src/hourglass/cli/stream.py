@@ -58,6 +58,7 @@ from hourglass.cli._output import (
     err,
     interrupted,
     is_sigterm_handler,
+    output_failed_text,
     setup_logging,
     skipped_lines_text,
     user_errors,
@@ -1411,7 +1412,8 @@ def stream(
         if untimed:
             silenced += f", {untimed:,} alert(s) at the scoring time (no readable time)"
         err.print(f"streamed {n_rows:,} rows from {where}, {flagged:,} flagged{silenced}{skipped}, "
-                  f"{n_rows / took if took > 0 else 0:,.0f} rows/s{moved}", highlight=False)
+                  f"{n_rows / took if took > 0 else 0:,.0f} rows/s{moved}{output_failed_text(sink)}",
+                  highlight=False)
         drift.summary()
 
     with stream_guard(sink, output, summary, lambda: bool(n_rows or bad)):
@@ -1556,8 +1558,8 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
         silenced = f", {silencer.text()}" if silencer is not None else ""
         moved = f"; threshold {first_value:.6g} -> {float(threshold.value_):.6g} (--adapt)" if adapt else ""
         err.print(f"streamed {n_rows:,} rows from {where}, {flagged:,} flagged{silenced}{skipped}, "
-                  f"{n_rows / took if took > 0 else 0:,.0f} rows/s{moved}; {grouping.summary()}",
-                  highlight=False)
+                  f"{n_rows / took if took > 0 else 0:,.0f} rows/s{moved}; {grouping.summary()}"
+                  f"{output_failed_text(sink)}", highlight=False)
         drift.summary()
 
     tick = None if idle_timeout is None else min(max(idle_timeout / 4, 0.05), 1.0)

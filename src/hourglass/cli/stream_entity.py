@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass._times import future_problem, quoted_cell, time_length
-from hourglass.cli._output import err, settle_bad_lines, skipped_lines_text
+from hourglass.cli._output import err, output_failed_text, settle_bad_lines, skipped_lines_text
 from hourglass.errors import HourglassError, InputError
 from hourglass.features.roles import NULL_TEXT
 
@@ -434,7 +434,8 @@ def run(scorer: EntityStream, read: Callable[[int], bytes], sink: Any, *, where:
         if bad:
             parts.append(skipped_lines_text(bad))
         err.print(f"streamed {c['rows']:,} rows from {where}: {', '.join(parts)}; "
-                  f"{c['rows'] / took if took > 0 else 0:,.0f} rows/s", highlight=False)
+                  f"{c['rows'] / took if took > 0 else 0:,.0f} rows/s{output_failed_text(sink)}",
+                  highlight=False)
         if drift is not None:
             drift.summary()
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from hourglass._eol import without_boms
 from hourglass.cli._options import check_idle_timeout
-from hourglass.cli._output import err
+from hourglass.cli._output import err, output_failed_text
 from hourglass.errors import HourglassError
 
 __all__ = ["open_log_scorer", "run"]
@@ -116,8 +116,8 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
 
     def summary() -> None:
         counts = scorer.counts()
-        err.print(summary_line(counts, where, time.perf_counter() - start, scorer.mode),
-                  highlight=False)
+        err.print(summary_line(counts, where, time.perf_counter() - start, scorer.mode)
+                  + output_failed_text(sink), highlight=False)
         if not counts["parsed"] and counts["lines"] > counts["blank"]:
             what = ("is a key sequence" if counts.get("unknown_key") is not None else
                     f"matched the model's {str(scorer.features.format)[:60]!r} header format")

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hourglass.cli._output import err, settle_bad_lines, skipped_lines_text
+from hourglass.cli._output import err, output_failed_text, settle_bad_lines, skipped_lines_text
 from hourglass.errors import HourglassError
 
 __all__ = ["no_kept_field", "open_series_scorer", "run", "summary_line"]
@@ -132,8 +132,8 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
         counts = scorer.counts()
         counts["rows"] -= counts["bad"]
         err.print(summary_line(counts, bad, where, time.perf_counter() - start,
-                               scorer.window, scorer.threshold, scorer.threshold_note is None),
-                  highlight=False)
+                               scorer.window, scorer.threshold, scorer.threshold_note is None)
+                  + output_failed_text(sink), highlight=False)
         if drift is not None:
             drift.summary()
 

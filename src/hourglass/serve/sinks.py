@@ -177,6 +177,8 @@ class SQLiteSink:
             self._conn.close()
             raise
         self.rows = 0
+        self.offered = 0  # the alerts handed to write, appended or not
+        self.failed = False  # a write was refused (locked, disk full): rows is what was appended
 
     def _row(self, alert: Mapping[str, Any]) -> list[Any]:
         if not self._doc:  # every field has a column: none may be dropped unseen
@@ -190,19 +192,27 @@ class SQLiteSink:
         """Append ``alerts`` in one transaction (all of them or, on an error, none)."""
         if alerts:
             rows = [self._row(a) for a in alerts]
+            self.offered += len(alerts)
             try:
                 insert_rows(self._conn, self.table, [c.name for c in self.columns], rows)
             except sqlite3.OperationalError as exc:  # locked for longer than the timeout, disk full
+                self.failed = True
                 if getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_FULL:
                     raise disk_full(exc, self._where) from None
                 hint = _LOCKED_HINT if _locked(exc) else ""
                 raise HourglassError(f"{self._where}: could not append to table {self.table!r} "
                                      f"({exc}){hint}") from None
             except sqlite3.IntegrityError as exc:  # a table made elsewhere, with a constraint
+                self.failed = True
                 raise HourglassError(f"{self._where}: could not append to table {self.table!r} "
                                      f"({exc}): the table has a constraint the alerts do not meet; "
                                      "choose another table name or file") from None
             self.rows += len(alerts)
+
+    @property
+    def written(self) -> int:
+        """The alerts appended so far (each batch is all or nothing): :attr:`rows`."""
+        return self.rows
 
     def fileno(self) -> int:
         """No file descriptor: a database is not a pipe."""
@@ -277,6 +287,9 @@ class JsonLinesSink:
                  reopen: Callable[[], IO[bytes]] | None = None) -> None:
         self.fh, self.path, self._reopen = fh, path, reopen
         self._unopened = False  # the file at path could not be opened anew (said once)
+        self.offered = 0  # the alerts handed to write
+        self.written = 0  # of them, those known to be written whole (flushed)
+        self.failed = False  # a write or flush failed (a full disk, a reader gone)
 
     def _moved(self) -> bool:
         """Whether the file written is no longer the one at :attr:`path` (rotated, removed)."""
@@ -325,11 +338,24 @@ class JsonLinesSink:
                     self.fh.close()
                     self.fh, self._unopened = fh, False
             data = ("\n".join(json_line(a) for a in alerts) + "\n").encode()
+            self.offered += len(alerts)
             fd = self._file_fd()
-            if fd is None:
-                self.fh.write(data)
-            else:
-                _write_whole_lines(fd, data)
+            try:
+                if fd is None:
+                    self.fh.write(data)
+                    self.fh.flush()
+                else:
+                    start = os.fstat(fd).st_size
+                    try:
+                        _write_whole_lines(fd, data)
+                    except OSError:  # the file is cut back to its last whole line: those count
+                        with contextlib.suppress(OSError):
+                            self.written += data.count(b"\n", 0, max(os.fstat(fd).st_size - start, 0))
+                        raise
+            except OSError:  # (through a pipe or to a device, what part got out is not known)
+                self.failed = True
+                raise
+            self.written += len(alerts)
         self.fh.flush()
 
     def _file_fd(self) -> int | None:

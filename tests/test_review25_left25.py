@@ -1,0 +1,92 @@
+"""Review 25 (left25): a stream whose output failed, Ctrl-C while the CLI imports, a saved
+model's preprocessing settings of the wrong type."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hourglass.cli import app
+from tests._cli import runner
+from tests.test_stream import _flows
+
+ATTACK = {"proto": "tcp", "bytes": 1e7, "duration": 1.0, "rate": 40.0}
+SRC = str(Path(__file__).resolve().parents[1] / "src")
+ENV = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", ""),
+       "OMP_NUM_THREADS": "1"}
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("left25")
+    _flows(300, 0).to_csv(d / "train.csv", index=False)
+    res = runner.invoke(app, ["train", str(d / "train.csv"), "-o", str(d / "model"), "--hidden", "8,4",
+                              "--epochs", "2", "--label-col", "label", "--normal", "benign", "-q"])
+    assert res.exit_code == 0, res.output
+    return d / "model"
+
+
+def _attacks(n: int) -> bytes:
+    return "".join(json.dumps(ATTACK) + "\n" for _ in range(n)).encode()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (a disk that is full)")
+def test_a_full_disk_summary_says_how_many_alerts_were_written(model: Path) -> None:
+    # the summary after 'no space left on device' said "streamed 100 rows, 100 flagged" as if
+    # the alerts were written, although none was
+    for extra in ([], ["--group-by", "proto"]):
+        res = subprocess.run([sys.executable, "-m", "hourglass", "stream", str(model), "-o",
+                              "/dev/full", "--batch", "100", *extra],
+                             input=_attacks(300), capture_output=True, env=ENV, timeout=120)
+        err = res.stderr.decode()
+        assert res.returncode == 1 and "Traceback" not in err, err
+        assert "error: no space left on device" in err
+        assert "the output failed: 0 of " in err and "alerts written" in err, err
+
+
+def test_a_closed_reader_summary_counts_only_the_alerts_written(model: Path) -> None:
+    # a reader that closed the pipe after the first batch: the summary counted every flagged
+    # row of the batch that could not be written too
+    code = ("import sys; sys.stdin.buffer.readline(); sys.stdin.close()")
+    reader = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE)
+    try:
+        res = subprocess.run([sys.executable, "-m", "hourglass", "stream", str(model), "--batch", "100",
+                              "--max-delay-ms", "0"],
+                             input=_attacks(3000), stdout=reader.stdin, stderr=subprocess.PIPE,
+                             env=ENV, timeout=120)
+    finally:
+        assert reader.stdin is not None
+        reader.stdin.close()
+        reader.wait(timeout=60)
+    err = res.stderr.decode()
+    assert res.returncode == 1 and "output closed by its reader; stopping" in err, err
+    summary = next(line for line in err.splitlines() if line.startswith("streamed "))
+    flagged = int(summary.split(" flagged")[0].rsplit(" ", 1)[1].replace(",", ""))
+    written, offered = summary.split("the output failed: ")[1].split(" alerts")[0].split(" of ")
+    assert int(offered.replace(",", "")) == flagged
+    assert int(written.replace(",", "")) < flagged and int(written.replace(",", "")) % 100 == 0
+
+
+def test_a_sink_counts_what_it_wrote() -> None:
+    # (the counts the summary reads) a write that failed was counted as written
+    import io
+
+    from hourglass.serve.sinks import JsonLinesSink
+
+    class Full(io.BytesIO):
+        def flush(self) -> None:
+            if self.getvalue():
+                raise OSError(28, "No space left on device")
+
+    sink = JsonLinesSink(io.BytesIO())
+    sink.write([{"row": 1}, {"row": 2}])
+    assert (sink.offered, sink.written, sink.failed) == (2, 2, False)
+    full = JsonLinesSink(Full())
+    with pytest.raises(OSError):
+        full.write([{"row": 1}])
+    assert (full.offered, full.written, full.failed) == (1, 0, True)
