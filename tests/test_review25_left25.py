@@ -90,3 +90,52 @@ def test_a_sink_counts_what_it_wrote() -> None:
     with pytest.raises(OSError):
         full.write([{"row": 1}])
     assert (full.offered, full.written, full.failed) == (1, 0, True)
+
+
+@pytest.mark.parametrize("start", [
+    "import sys; from hourglass.cli import main; READY; sys.exit(main())",  # the console script
+    # __main__.py's own code, as 'python -m hourglass' runs it once the interpreter and runpy
+    # have found it (a signal before that, in Python's start-up, is no hourglass code's to catch)
+    "import sys, hourglass.cli; p = hourglass.cli.__file__.replace('cli/__init__.py', "
+    "'__main__.py'); c = compile(open(p).read(), p, 'exec'); READY; exec(c, {'__name__': '__main__'})",
+], ids=["console-script", "python-m"])
+def test_ctrl_c_while_the_cli_imports_is_one_line_and_exit_130(start: str) -> None:
+    # Ctrl-C while hourglass.cli imported its app (and while typer built the command, before
+    # click handles Ctrl-C) was a bare KeyboardInterrupt traceback
+    import signal
+    import time
+
+    from tests._procs import sigint_default
+
+    code = start.replace("READY", "sys.stderr.write('ready\\n'); sys.stderr.flush()")
+    one_line = ("error: interrupted before the command finished; no output was written (models and "
+                "files appear only when complete)\n")
+    outcomes = set()
+    for delay in (0.0, 0.02, 0.05, 0.08, 0.12, 0.16, 0.2, 0.3):
+        proc = subprocess.Popen([sys.executable, "-c", code, "--version"], env=ENV,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                preexec_fn=sigint_default)
+        assert proc.stderr is not None
+        assert proc.stderr.readline() == b"ready\n"  # the entry point has started importing
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+        text = err.decode()
+        assert "Traceback" not in text, text
+        if proc.returncode == 130:
+            assert text == one_line and out == b""
+        else:  # it finished first (the signal may then end it at exit, quietly)
+            assert proc.returncode in (0, -signal.SIGINT) and out.startswith(b"hourglass "), (
+                proc.returncode, text)
+        outcomes.add(proc.returncode)
+    assert 130 in outcomes
+
+
+def test_the_entry_module_imports_the_app_only_in_main() -> None:
+    # 'hourglass.cli' imported its app (0.1-0.3 s) at its top, where the console script's
+    # import of it has no handler of Ctrl-C; 'app' is still the typer app, however imported
+    code = ("import sys, hourglass.cli as c; print('hourglass.cli.app' in sys.modules); "
+            "import hourglass.cli.app; from hourglass.cli import app; print(type(app).__name__, "
+            "type(c.app).__name__)")
+    res = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, timeout=120)
+    assert res.stdout.decode().split() == ["False", "Typer", "Typer"], res.stderr.decode()

@@ -20,6 +20,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from hourglass.cli import NOT_FINISHED
 from hourglass.cli._options import (
     BadRowsOpt,
     DataArg,
@@ -228,6 +229,9 @@ def main() -> None:
             hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
             err.print(error_line(f"{exc.format_message()}{hint}"), highlight=False)
             sys.exit(int(getattr(exc, "exit_code", 2)))
+    except KeyboardInterrupt:  # Ctrl-C (or SIGTERM) while typer builds the command, before
+        debug_traceback()  # click's own handling of it: the interruption, not a traceback
+        rv = 130
     except BaseException as exc:
         if type(exc).__name__ == "Abort":
             sys.exit(1)
@@ -240,8 +244,7 @@ def main() -> None:
             signal.signal(signal.SIGINT, before_int)
     if rv == 130 and not interruption_reported():  # Ctrl-C, turned into exit code 130 by typer
         what = "stopped by SIGTERM" if term else "interrupted"
-        err.print(error_line(f"{what} before the command finished; no output was written "
-                             "(models and files appear only when complete)"), highlight=False)
+        err.print(error_line(f"{what} {NOT_FINISHED}"), highlight=False)
     if term:  # ended by SIGTERM, as without the handler (exit status 143)
         end_by_sigterm()
     sys.exit(rv if isinstance(rv, int) else 0)
