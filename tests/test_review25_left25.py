@@ -139,3 +139,67 @@ def test_the_entry_module_imports_the_app_only_in_main() -> None:
             "type(c.app).__name__)")
     res = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, timeout=120)
     assert res.stdout.decode().split() == ["False", "Typer", "Typer"], res.stderr.decode()
+
+
+def _sessions_state() -> dict:  # type: ignore[type-arg]
+    from hourglass.features.sessions.events import EventSessions
+
+    return EventSessions(format="keys").fit(None).to_dict()
+
+
+@pytest.mark.parametrize(("edit", "field"), [
+    (lambda p: {"params": []}, "features.params must be an object, got list"),
+    (lambda p: {"params": {k: v for k, v in p.items() if k != "format"}},
+     "features.params.format is missing"),
+    (lambda p: {"params": {**p, "format": 5}}, "features.params.format must be text, got 5"),
+    (lambda p: {"params": {**p, "session_regex": 5}}, "features.params.session_regex must be text"),
+    (lambda p: {"params": {**p, "session_column": ["a"]}}, "features.params.session_column must be text"),
+])
+def test_a_log_models_settings_of_the_wrong_kind_are_refused_at_load(edit: object, field: str) -> None:
+    # a hand-edited config.json (params [], format deleted or 5) loaded with the defaults or
+    # the number; 'score' then blamed the user's options (sessions: give exactly one of ...)
+    from hourglass.errors import InputError
+    from hourglass.features.sessions.events import EventSessions
+
+    state = _sessions_state()
+    with pytest.raises(InputError, match="session preprocessing state is malformed") as info:
+        EventSessions.from_dict({**state, **edit(state["params"])})  # type: ignore[operator]
+    assert field in str(info.value)
+    assert EventSessions.from_dict(state).format == "keys"  # as saved: loads
+
+
+def test_a_series_models_timestamp_column_of_the_wrong_kind_is_refused_at_load() -> None:
+    # timestamp_col [] or 5 (the column saved as 'ts') loaded; scoring refused the data later
+    import pandas as pd
+
+    from hourglass.errors import InputError
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    df = pd.DataFrame({"ts": pd.date_range("2026-01-01", periods=6, freq="s"), "a": [1.0, 2, 3, 4, 5, 6]})
+    state = TimeSeriesPreprocessor(timestamp_col="ts").fit(df).to_dict()
+    for value, says in (([], "timestamp_col must be text or an integer (a column's name), got []"),
+                        (5, "timestamp_col 5 is not the timestamp column saved last in features.columns")):
+        with pytest.raises(InputError, match="preprocessing state is malformed") as info:
+            TimeSeriesPreprocessor.from_dict({**state, "params": {**state["params"], "timestamp_col": value}})
+        assert says in str(info.value)
+    with pytest.raises(InputError, match=r"features\.params must be an object"):
+        TimeSeriesPreprocessor.from_dict({**state, "params": []})
+    # a column named by a number (a fit through the API on such a table) still loads
+    numbered = TimeSeriesPreprocessor(timestamp_col=5).fit(df.rename(columns={"ts": 5})).to_dict()
+    assert TimeSeriesPreprocessor.from_dict(numbered).timestamp_col == 5
+    assert TimeSeriesPreprocessor.from_dict(state).timestamp_col == "ts"
+
+
+def test_score_names_the_model_and_the_field_and_exits_2(tmp_path: Path) -> None:
+    # the CLI: a series model whose timestamp_col was edited to [] loaded, and score blamed the data
+    from tests._artefacts import rehashed
+    from tests._warm_series import series_parent
+
+    parent = series_parent(tmp_path)
+    bad = rehashed(parent["model"], tmp_path / "bad",
+                   lambda c: c["features"]["params"].__setitem__("timestamp_col", []))
+    res = runner.invoke(app, ["score", str(bad), str(parent["new"]), "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert (f"{bad}: preprocessing state is malformed (features.params.timestamp_col must be "
+            "text") in res.stderr
+    assert not (tmp_path / "o.csv").exists()

@@ -39,7 +39,7 @@ from hourglass._times import frequency, parse_timestamps, read_timestamps, strip
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.roles import PLACEHOLDERS
 from hourglass.features.tabular import _is_duration
-from hourglass.features.validation import check_name_lists
+from hourglass.features.validation import check_name_lists, saved_settings
 
 __all__ = ["TimeSeriesPreprocessor", "epoch_channel", "sliding_windows", "window_starts", "windows_to_points",
            "windows_to_points_channels"]
@@ -985,7 +985,7 @@ class TimeSeriesPreprocessor:
         ['a']
         """
         try:
-            params = dict(d["params"])
+            params = saved_settings(d["params"], names=["timestamp_col"])
             if isinstance(params.get("freq"), str):  # a model saved with 1H or 1d: as pandas keeps it
                 params["freq"] = frequency(params["freq"])
             self = cls(**params)
@@ -1003,6 +1003,11 @@ class TimeSeriesPreprocessor:
                 raise ValueError(f"durations: {self.durations_!r}")
             if self.step_ is not None:
                 pd.Timedelta(to_offset(self.step_))  # a step that does not parse: said at load
+            if self.timestamp_col and self.columns_[-1:] != [str(self.timestamp_col)]:
+                # as fit writes them (the timestamp column last): a name edited in one place only
+                last = self.columns_[-1] if self.columns_ else None
+                raise ValueError(f"features.params.timestamp_col {self.timestamp_col!r} is not the "
+                                 f"timestamp column saved last in features.columns ({last!r})")
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"preprocessing state is malformed ({exc})") from None
         self._check_params()  # a freq or fill that no longer parses: said at load, not at scoring

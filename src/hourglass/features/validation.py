@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from hourglass.errors import InputError
 
-__all__ = ["check_array", "check_labels", "check_name_lists"]
+__all__ = ["check_array", "check_labels", "check_name_lists", "saved_settings"]
 
 
 def check_array(
@@ -200,6 +201,47 @@ def check_labels(y: object, n_rows: int, *, what: str = "y") -> np.ndarray:
         found = f"a missing label (row {i + 1})" if np.isnan(odd) else shown  # None reads as nan
         raise InputError(f"{what}: labels must be 0 (normal) or 1 (anomaly), found {found}")
     return values.astype(np.int8)
+
+
+def saved_settings(params: object, *, text: Collection[str] = (), maybe_text: Collection[str] = (),
+                   names: Collection[str] = ()) -> dict[str, Any]:
+    """A saved preprocessing's settings (the ``params`` of its ``to_dict``) as a new dict, their
+    kinds checked as every fit saved them: an object; each of ``text`` present and text; each of
+    ``maybe_text`` text or null where present; each of ``names`` (a column's name) text, an
+    integer (the column of a table whose columns are numbers: fit reads it as its text) or null
+    where present. A ``TypeError`` naming the field otherwise (``features.params.format``):
+    a config.json edited by hand loaded, and the setting failed only at scoring, blamed on the
+    user's options.
+
+    Examples
+    --------
+    >>> saved_settings({"format": "raw", "session_regex": None}, text=["format"],
+    ...                maybe_text=["session_regex"])
+    {'format': 'raw', 'session_regex': None}
+    >>> saved_settings({"format": 5}, text=["format"])
+    Traceback (most recent call last):
+    ...
+    TypeError: features.params.format must be text, got 5
+    >>> saved_settings([], text=["format"])
+    Traceback (most recent call last):
+    ...
+    TypeError: features.params must be an object, got list
+    """
+    if not isinstance(params, dict):
+        raise TypeError(f"features.params must be an object, got {type(params).__name__}")
+    for key in text:
+        if key not in params:
+            raise TypeError(f"features.params.{key} is missing (text expected)")
+    for key in (*text, *maybe_text, *names):
+        value = params.get(key)
+        if value is None and key not in text:
+            continue
+        if isinstance(value, str) or (key in names and isinstance(value, int)
+                                      and not isinstance(value, bool)):
+            continue
+        kind = "text or an integer (a column's name)" if key in names else "text"
+        raise TypeError(f"features.params.{key} must be {kind}, got {value!r:.80}")
+    return dict(params)
 
 
 def check_name_lists(est: object, *names: str) -> None:

@@ -20,6 +20,7 @@ from hourglass.errors import InputError, NotFittedError
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions
 from hourglass.features.sessions.keys import read_key_sequences
 from hourglass.features.sessions.tables import SESSION_FIELD, STRICT_STOPS, EventTables, timeless_text
+from hourglass.features.validation import saved_settings
 from hourglass.ingest.logs import LOG_FORMATS, RULES, LogParser, file_lines
 
 __all__ = ["EventSessions"]
@@ -563,7 +564,11 @@ class EventSessions(EventTables):
         'keys'
         """
         try:
-            params = dict(d["params"])
+            # (every fit saved these, of these kinds: a config edited by hand is named here, at
+            # load, not by scoring's refusal of the user's options)
+            params = saved_settings(d["params"], text=["format"], maybe_text=["session_regex"],
+                                    names=["session_column", "key_column", "message_column",
+                                           "time_column"])
             if params.get("masks") is not None:
                 params["masks"] = tuple(tuple(m) for m in params["masks"])
             params.setdefault("rules", 1)  # saved before the setting existed: the old rules
