@@ -816,7 +816,7 @@ class TimeSeriesPreprocessor:
                         if times else _mostly_numbers(df, ignored))
                 logger.warning("ignoring non-numeric column(s): %s%s", ", ".join(ignored[:5]), hint,
                                extra={"advice": TIMESTAMP_ADVICE if times else EMPTY_FOR_FILL}
-                               if times or EMPTY_FOR_FILL in hint else None)
+                               if hint else None)
             if self.timestamp_col is None:  # a time as a channel: every later step looks new
                 for c in cols:  # (channels named in ``columns`` are the caller's choice)
                     found = _epoch_unit(c, df[c])

@@ -48,12 +48,13 @@ __all__ = ["SESSION_FIELD", "EventTables", "timeless_text"]
 #: The field a table's session id travels under to the grouper: not the table's own column name,
 #: which may be ``key``, ``line`` or ``time`` (a session column named ``key`` replaced every
 #: event's key with its session id, and one named ``line`` every line number)
+SESSION_FIELD = "session"
+
 #: How the session builders' messages say a malformed or timeless row is skipped, or stops the
 #: read, in a Python user's words (the CLI says its option, ``--strict``:
 #: ``cli._options.cli_advice``).
 NOT_STRICT = "with strict=False"
 STRICT_STOPS = "strict=True stops at the first"
-SESSION_FIELD = "session"
 
 
 def timeless_text(stats: dict[str, Any], column: str | None) -> str:
