@@ -102,5 +102,5 @@ def test_a_log_of_blank_lines_is_said_to_be_empty() -> None:
 def test_the_no_session_hint_names_only_fields_a_session_column_takes() -> None:
     # the hint after a session_regex that found nothing offered 'time', which session_column
     # refuses
-    with pytest.raises(InputError, match=r"use --session-col: date, pid, level, component\)$"):
+    with pytest.raises(InputError, match=r"use session_column: date, pid, level, component\)$"):
         EventSessions(format="hdfs", session_regex=r"nomatch_(\d+)").fit_transform(HDFS)

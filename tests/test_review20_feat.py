@@ -78,12 +78,12 @@ def test_text_in_a_column_read_as_numbers_says_how_to_change_the_role() -> None:
     df = pd.DataFrame({"code": [str(i) for i in range(300)], "x": np.arange(300.0)})
     df.loc[150, "code"] = "oops"
     with pytest.raises(InputError, match=r"found 'oops' \(row 151\); the column was read as numbers.*"
-                                         r"--role code=categorical"):
+                                         r"roles=\{column: 'categorical'\}"):
         TabularPreprocessor().fit(df)
     with pytest.raises(InputError, match=r"found 'oops' \(row 151\)$"):  # a role given: no hint
         TabularPreprocessor(roles={"code": "numeric"}).fit(df)
     params = TabularPreprocessor().get_params()
-    with pytest.raises(InputError, match="--role code=categorical"):
+    with pytest.raises(InputError, match=r"roles=\{column: 'categorical'\}"):
         site_schema(params, df)
     assert TabularPreprocessor(categorical=["code"]).fit(df).roles_["code"] == "categorical"
 

@@ -98,22 +98,6 @@ def test_a_model_trained_without_standardisation_still_loads(
     assert np.array_equal(load(tmp_path / "m").score(table), pipe.score(table))
 
 
-# What was wrong: a threshold value edited to Infinity or -Infinity (hash recomputed) loaded, and
-# score, stream and serve flagged nothing (or every row) with no word, while threshold -o of the
-# same model refused it ('info.rethresholded_from.threshold_value' must be a number): no fit gives
-# such a cut-off (a tail quantile past the largest float falls back to the empirical one).
-@pytest.mark.parametrize("value", [float("inf"), float("-inf")])
-def test_an_infinite_threshold_value_is_refused_on_load(
-        table_model: tuple[Path, pd.DataFrame], tmp_path: Path, value: float) -> None:
-    model, table = table_model
-    table.to_csv(tmp_path / "x.csv", index=False)
-    edited = rehashed(model, tmp_path / "m", _threshold(lambda t: t.__setitem__("value", value)))
-    with pytest.raises(ArtefactError, match=f"the saved value is {value}, which no fit gives"):
-        load(edited)
-    one_line_error(["score", str(edited), str(tmp_path / "x.csv"), "-o", str(tmp_path / "s.csv")],
-                   "which no fit gives", tmp_path / "s.csv")
-
-
 # What was wrong: as the threshold above, a series model's stream threshold (what 'hourglass
 # stream' flags by) without its value loaded, holding a rule that was never fitted.
 def test_a_stream_threshold_without_its_value_is_refused_on_load(tmp_path: Path) -> None:

@@ -121,6 +121,9 @@ def test_ctrl_c_while_the_cli_imports_is_one_line_and_exit_130(start: str) -> No
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=120)
         text = err.decode()
+        if text == ('Traceback (most recent call last):\n  File "<string>", line 1, in <module>\n'
+                    "KeyboardInterrupt\n"):
+            continue  # the signal came in this harness's own frame (just before or after main())
         assert "Traceback" not in text, text
         if proc.returncode == 130:
             assert text == one_line and out == b""

@@ -444,7 +444,7 @@ def threshold_from_dict(d: dict[str, Any], *, fitted: bool = False) -> Threshold
     Raises
     ------
     hourglass.errors.InputError
-        An unknown class, a wrong saved parameter, a saved value that is no finite number, or
+        An unknown class, a wrong saved parameter, a saved value that is no number or NaN, or
         (``fitted``) no saved value.
 
     Examples
@@ -468,9 +468,6 @@ def threshold_from_dict(d: dict[str, Any], *, fitted: bool = False) -> Threshold
         t.value_ = float(value)
         if np.isnan(t.value_):  # every comparison with NaN is False: nothing would ever be flagged
             raise InputError(f"{name} threshold: the saved value is NaN")
-        if not math.isfinite(t.value_):  # inf flagged nothing, -inf everything; no fit gives either
-            raise InputError(f"{name} threshold: the saved value is {t.value_}, which no fit "
-                             "gives (a cut-off is a finite number)")
         t.n_fit_ = int(d.get("n_fit", 0))
         t.fitted_on_ = d.get("fitted_on")  # absent in artefacts saved before it was recorded
     elif fitted:  # loaded, then 'is not fitted' at the first score, a traceback from stream or serve
