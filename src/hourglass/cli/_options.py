@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Annotated
 
@@ -22,7 +23,7 @@ __all__ = ["LOG_FORMAT_HELP", "OPTION_OF_PARAM", "AllSessionsOpt", "BadRowsOpt",
            "ModelArg", "NormalOpt", "QuietOpt", "RoleOpt", "ScalerOpt", "SessionColOpt", "SessionRegexOpt",
            "StepOpt", "StreamBadRowsOpt", "StrictOpt", "TimestampOpt", "WindowOpt", "option_message",
            "parse_roles", "timestamp_option"]
-__all__ += ["cli_advice"]
+__all__ += ["cli_advice", "sub_own_words"]
 __all__ += ["DEVICE_HELP", "ExplainBadRowsOpt", "InspectTimestampOpt", "TableBadRowsOpt", "TableDatasetOpt",
             "TableFormatOpt", "TableRoleOpt"]
 __all__ += ["LatenessOpt", "check_idle_timeout"]
@@ -50,8 +51,72 @@ OPTION_OF_PARAM = {"scaler": "--scaler", "numeric": "--aggregate", "categorical"
                    "on_bad_rows": "--on-bad-rows", "drop": "--drop", "format": "--format"}
 
 
+# User text a message quotes, which no option replaces: a value as repr() writes it ('...' or
+# "...", opened after no letter: "the model's freq" opens none), a regex's group name or
+# extension (<format>, (?P...), the data's columns listed unquoted ("(columns: a, b, freq)")
+_USER_TEXT = re.compile(r"""(?<!\w)'(?:[^'\\]|\\.)*'|(?<!\w)"(?:[^"\\]|\\.)*"|<[^<>\s]*>|\(\?[^()\s]*"""
+                        r"|\(columns: [^()]*\)")
+
+
+def sub_own_words(pattern: str, repl: str | Callable[[re.Match[str]], str], message: str,
+                  names: Collection[str] = ()) -> str:
+    """``re.sub(pattern, repl, message)`` in the library's own words only: a match that starts in
+    user text the message quotes is left as it is.
+
+    User text is a quoted value (``'...'`` or ``"..."`` as ``repr`` writes it), a regex's group
+    name or extension (``<format>``, ``(?P...``), a list of the data's columns
+    (``(columns: a, b)``) and a path or file name: a word next to ``.`` (``format.log``) or in a
+    word holding ``/`` or ``\\`` (``/data/format/x.log``), unless that word is ``names`` joined by
+    ``/`` (``window/step:``, the library naming several parameters).
+
+    Parameters
+    ----------
+    pattern
+        The regular expression of the library's words to replace.
+    repl
+        What replaces each match, as :func:`re.sub` takes it.
+    message
+        The library's message, holding user text.
+    names
+        The parameter names the library may join by ``/``.
+
+    Returns
+    -------
+    str
+        ``message`` with the library's own matches replaced.
+
+    Examples
+    --------
+    >>> sub_own_words(r"\\bfreq\\b", "--freq", "/data/freq/x.csv: column 'a freq': set freq", ["freq"])
+    "/data/freq/x.csv: column 'a freq': set --freq"
+    """
+    spans = [m.span() for m in _USER_TEXT.finditer(message)]
+
+    def one(m: re.Match[str]) -> str:
+        start = m.start()
+        if any(a <= start < b for a, b in spans) or _in_path(message, start, names):
+            return m.group(0)
+        return m.expand(repl) if isinstance(repl, str) else repl(m)
+
+    return re.sub(pattern, one, message)
+
+
+def _in_path(message: str, start: int, names: Collection[str]) -> bool:
+    """Whether ``message[start:]`` starts inside a path or file name (see :func:`sub_own_words`)."""
+    if message[start - 1:start] == "." or re.match(r"[\w-]*\.\w", message[start:]):
+        return True
+    left = max(message.rfind(c, 0, start) for c in " \t\n") + 1
+    word = message[left:].split(None, 1)[0] if message[left:].strip() else ""
+    if "/" not in word and "\\" not in word:
+        return False
+    parts = word.strip("(").rstrip(":;,.)").split("/")
+    # (a part already replaced is an option: --window/step)
+    return "\\" in word or not all(part in names or part.startswith("--") for part in parts)
+
+
 def option_message(message: str, param: str | tuple[str, ...] | None) -> str:
-    """``message`` about library parameter(s) ``param`` with each named as its CLI option.
+    """``message`` about library parameter(s) ``param`` with each named as its CLI option, in the
+    library's own words only (not in a value, path or regex it quotes: :func:`sub_own_words`).
 
     Examples
     --------
@@ -65,18 +130,21 @@ def option_message(message: str, param: str | tuple[str, ...] | None) -> str:
     "--fill: unknown 'fill'; choose from ffill, zero"
     >>> option_message("impute: unknown 'x'", "impute")   # no option sets it: unchanged
     "impute: unknown 'x'"
+    >>> option_message("format: the regular expression '(?P<format>.+) x' needs ...", "format")
+    "--format: the regular expression '(?P<format>.+) x' needs ..."
     """
     for name in (param,) if isinstance(param, str) else param or ():
         option = OPTION_OF_PARAM.get(name)
         if option is not None:  # the name as a word: not inside another (step in steps) or quoted
-            message = re.sub(rf"(?<!['\w-]){re.escape(name)}(?!['\w-])", option, message)
+            message = sub_own_words(rf"(?<!['\w-]){re.escape(name)}(?!['\w-])",
+                                    option.replace("\\", r"\\"), message, OPTION_OF_PARAM)
     return message
 
 
 def cli_advice(message: str) -> str:
     """``message`` (the library's error or warning) with the advice it gives in a Python user's
     words (``validation_fraction=...``, ``DSPOT(depth=...)``, ``on_bad_rows='skip'``) given in the
-    CLI's options instead.
+    CLI's options instead (not in a value or path the message quotes: :func:`sub_own_words`).
 
     The advice is the library's own constant, found as such (a wrapper that puts the file or the
     row in front keeps it whole), so the CLI follows any change of its wording.
@@ -90,7 +158,8 @@ def cli_advice(message: str) -> str:
     'no advice here'
     """
     for advice, said in _cli_advice().items():
-        message = message.replace(advice, said)
+        if advice in message:
+            message = sub_own_words(re.escape(advice), said.replace("\\", r"\\"), message)
     return message
 
 

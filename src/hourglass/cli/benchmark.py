@@ -39,6 +39,7 @@ from hourglass.cli._options import (
     TableFormatOpt,
     TableRoleOpt,
     parse_roles,
+    sub_own_words,
 )
 from hourglass.cli._output import (
     data_on_stdout,
@@ -217,10 +218,12 @@ def _as_options(exc: InputError) -> InputError:
         if option is None:
             continue
         word = rf"(?<![\w'-]){re.escape(name)}"
-        text = re.sub(rf"^((?:[\w-]+/)*){re.escape(name)}(?=[:/])", rf"\g<1>{option}", text)  # its head
-        text = re.sub(rf"(?<=\(){re.escape(name)}(?=\))", option, text)  # (label_col)
-        text = re.sub(rf"{word}=(?=[^\s;,:)])", f"{option} ", text)  # test_fraction=0.3
-        text = re.sub(rf"{word}=(?=[\s;,:)]|$)", option, text)  # with baselines=
+        # (in its own words: not in a value, path or regex the message quotes)
+        text = sub_own_words(rf"^((?:[\w-]+/)*){re.escape(name)}(?=[:/])", rf"\g<1>{option}", text,
+                             _OPTION_OF)  # its head
+        text = sub_own_words(rf"(?<=\(){re.escape(name)}(?=\))", option, text)  # (label_col)
+        text = sub_own_words(rf"{word}=(?=[^\s;,:)])", f"{option} ", text)  # test_fraction=0.3
+        text = sub_own_words(rf"{word}=(?=[\s;,:)]|$)", option, text)  # with baselines=
     return InputError(text)
 
 
