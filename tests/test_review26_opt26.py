@@ -1,4 +1,5 @@
-"""Review 26 (opt26): the CLI names options in the library's own words only."""
+"""Review 26 (opt26): the CLI names options in the library's own words only; a fitted entity
+attribute speaks of the parameter, not the CLI's option."""
 
 from __future__ import annotations
 
@@ -82,3 +83,17 @@ def test_cli_error_keeps_a_regex_holding_the_options_name(tmp_path: Path) -> Non
         assert f"'{fmt}'" in res.stderr and "--format:" in res.stderr and "<--format>" not in res.stderr
         assert not (tmp_path / "m").exists()
 
+
+def test_entity_not_aggregated_names_the_drop_parameter_not_the_cli_option() -> None:
+    # EntityWindows(drop=[...]).not_aggregated_ said '--drop' (a CLI option) to a Python user;
+    # it says the parameter now, and inspect's table says the option the CLI user typed
+    from hourglass.cli.entity import inspect_entity
+    from hourglass.features.entity import EntityWindows
+
+    df = pd.DataFrame({"src": ["a", "a", "b", "a"], "ts": [0, 10, 20, 400], "bytes": [10, 20, 5, 7],
+                       "x": [1, 2, 3, 4]})
+    ew = EntityWindows("src", "ts", drop=("x",), log1p="none").fit(df)
+    assert ew.not_aggregated_ == {"x": "named in drop"}
+    built = inspect_entity(df, None, entity_col="src", timestamp_col="ts", bucket="5min", numeric=None,
+                           distinct=None, drop=["x"], roles={}, scaler="minmax")
+    assert [d["why"] for d in built["columns"] if d["column"] == "x"] == ["named in --drop"]

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass._columns import shown_column
+from hourglass.cli._options import option_message
 from hourglass.cli._schema import ids_as_written, warn_label_as_feature
 from hourglass.cli._skip import skip_text_in_numbers
 from hourglass.cli._spool import shown
@@ -900,7 +901,9 @@ def inspect_entity(df: pd.DataFrame, spec: Any, *, entity_col: str, timestamp_co
                  "a code, text, address or port")
         else:
             role, per_bucket = "-", ""
-            why = features.not_aggregated_.get(c, "not named (--aggregate/--distinct)")
+            # (the library's "named in drop": the option that set it)
+            why = option_message(features.not_aggregated_.get(c, "not named (--aggregate/--distinct)"),
+                                 "drop")
         columns.append({"column": c, "role": role, "per_bucket": per_bucket, "why": why,
                         "features": kept.get(c, 0) if role in ("numeric", "categorical") else 0})
     return {"entity_col": entity_col, "timestamp_col": timestamp_col, "bucket": bucket,

@@ -488,7 +488,8 @@ class EntityWindows:
         num, cat = [], []
         drop = () if self.drop is None else self.drop
         skip = keys | {str(c) for c in drop}
-        self.not_aggregated_.update({str(c): "--drop" for c in drop if str(c) in df.columns})
+        # (the parameter, in a Python user's words: the CLI says its option, --drop)
+        self.not_aggregated_.update({str(c): "named in drop" for c in drop if str(c) in df.columns})
         given = {str(k): v for k, v in (self.roles or {}).items()}
         grouped: list[pd.Series] = []
 
