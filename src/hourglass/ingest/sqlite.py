@@ -308,8 +308,8 @@ def connect(path: str | os.PathLike[str], *, wal: bool = False) -> sqlite3.Conne
             conn.close()
         if isinstance(exc, sqlite3.OperationalError) and _locked(exc):  # (a database, in use)
             raise HourglassError(f"{path}: could not open the database ({exc}){_LOCKED_HINT}") from None
-        if _full(exc):  # no room for the new database's first page: not a bad file
-            raise disk_full(exc, str(path)) from None
+        if _full(exc, path):  # no room for the new database's first page: not a bad file
+            raise disk_full(exc, str(path), path) from None
         raise InputError(f"{path}: cannot open it as a SQLite database ({exc})") from None
     return conn
 
@@ -371,7 +371,8 @@ def check_column_names(names: Sequence[str], where: str) -> None:
 
 
 def ensure_table(conn: sqlite3.Connection, table: str, columns: Sequence[tuple[str, str]],
-                 where: str, *, kept: Sequence[str] | None = None) -> None:
+                 where: str, *, kept: Sequence[str] | None = None,
+                 path: str | os.PathLike[str] | None = None) -> None:
     """Create ``table`` with ``columns`` (name, type), or check that the existing one has
     exactly those, in any order (:func:`insert_rows` names each value's column); a different
     table raises :class:`InputError` naming both column lists, a database locked by another
@@ -380,7 +381,9 @@ def ensure_table(conn: sqlite3.Connection, table: str, columns: Sequence[tuple[s
     ``kept``: the names among ``columns`` that are kept input fields (``--keep``), ``None``
     where the writer keeps none as columns; when the tables differ only in such columns (the
     others all in the table, its columns beyond them kept ones of an earlier run), the refusal
-    says so, naming the kept columns of each.
+    says so, naming the kept columns of each. ``path``: the database's file, whose file system is
+    looked at when SQLite says 'disk I/O error' (a full disk is an ``OSError``, ``ENOSPC``:
+    :func:`disk_full`).
 
     Examples
     --------
@@ -404,8 +407,8 @@ def ensure_table(conn: sqlite3.Connection, table: str, columns: Sequence[tuple[s
                 conn.execute(f"CREATE TABLE IF NOT EXISTS {_quote(table)} ({cols})")
                 return
     except sqlite3.OperationalError as exc:  # locked by another writer past the timeout, disk full
-        if _full(exc):
-            raise disk_full(exc, where) from None
+        if _full(exc, path):
+            raise disk_full(exc, where, path) from None
         hint = _LOCKED_HINT if _locked(exc) else ""
         raise HourglassError(f"{where}: could not read or create table {table!r} ({exc}){hint}") from None
     if sorted(have) != sorted(want):  # (the same columns in another order take the rows)
@@ -433,15 +436,45 @@ def insert_rows(conn: sqlite3.Connection, table: str, names: Sequence[str],
         conn.executemany(sql, ([sql_value(v) for v in row] for row in rows))
 
 
-def _full(exc: sqlite3.Error) -> bool:
-    """Whether ``exc`` is SQLite's 'database or disk is full' (``SQLITE_FULL``)."""
-    return getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_FULL
+def _full(exc: sqlite3.Error, path: str | os.PathLike[str] | None = None) -> bool:
+    """Whether ``exc`` is SQLite's 'database or disk is full' (``SQLITE_FULL``) or, with the
+    database's ``path``, its 'disk I/O error' (``SQLITE_IOERR``) while the file system holding
+    ``path`` has no room left (:func:`_no_room`): SQLite says the errno (``ENOSPC``) of a page it
+    writes, not of the ``-shm`` file it grows (``SQLITE_IOERR_SHMSIZE``)."""
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    if code == sqlite3.SQLITE_FULL:
+        return True
+    return code == sqlite3.SQLITE_IOERR and path is not None and _no_room(path)
 
 
-def disk_full(exc: sqlite3.Error, where: str) -> Exception:
-    """SQLite's error for a write to ``where``: a full disk (``SQLITE_FULL``) as the
-    ``OSError`` (``ENOSPC``) any other writer raises, so that it is said as one; another error
-    as :class:`HourglassError` naming the file.
+#: the room (bytes) below which a file system is full to SQLite: it grows a ``-shm`` file by
+#: 32 KiB, a ``-wal`` file by whole pages
+_LOW_ROOM = 64 * 1024
+
+
+def _no_room(path: str | os.PathLike[str]) -> bool:
+    """Whether the file system holding ``path`` (a file, perhaps not made yet) has less than
+    :data:`_LOW_ROOM` left to this process (``False`` where it cannot be told).
+
+    Examples
+    --------
+    >>> _no_room(Path(".") / "new.sqlite")
+    False
+    """
+    try:
+        st = os.statvfs(Path(path).parent)
+    except (OSError, AttributeError):  # (no statvfs on Windows)
+        return False
+    geteuid = getattr(os, "geteuid", None)
+    free = st.f_bfree if geteuid is not None and geteuid() == 0 else st.f_bavail  # (root's reserve)
+    return free * st.f_frsize < _LOW_ROOM
+
+
+def disk_full(exc: sqlite3.Error, where: str, path: str | os.PathLike[str] | None = None) -> Exception:
+    """SQLite's error for a write to ``where``: a full disk (``SQLITE_FULL``; with the database's
+    ``path``, an I/O error on a file system with no room left: :func:`_full`) as the ``OSError``
+    (``ENOSPC``) any other writer raises, so that it is said as one; another error as
+    :class:`HourglassError` naming the file.
 
     Examples
     --------
@@ -450,7 +483,7 @@ def disk_full(exc: sqlite3.Error, where: str) -> Exception:
     >>> disk_full(full, "a.db")
     OSError(28, 'No space left on device')
     """
-    if _full(exc):
+    if _full(exc, path):
         return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), where)
     return HourglassError(f"{where}: could not write to the database ({exc})")
 
@@ -486,7 +519,7 @@ class SQLiteWriter:
             self._names = [str(c) for c in df.columns]
             ensure_table(self._conn, self.table,
                          [(str(df.columns[i]), _column_type(df.iloc[:, i])) for i in range(df.shape[1])],
-                         self._where)
+                         self._where, path=self.path)
         elif [str(c) for c in df.columns] != self._names:
             raise ValueError(f"SQLiteWriter: columns changed from {self._names} to {list(df.columns)}")
         self.rows += len(df)
@@ -494,7 +527,7 @@ class SQLiteWriter:
             insert_rows(self._conn, self.table, self._names or [],
                         df.astype(object).itertuples(index=False, name=None))
         except sqlite3.OperationalError as exc:
-            raise disk_full(exc, self._where) from None
+            raise disk_full(exc, self._where, self.path) from None
 
     def close(self) -> None:
         """Close the database (an empty result still gets a file, with no table)."""

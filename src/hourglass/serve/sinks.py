@@ -28,6 +28,7 @@ from hourglass.errors import HourglassError, read_problem
 from hourglass.ingest.readers import atomic_output, open_output
 from hourglass.ingest.sqlite import (
     _LOCKED_HINT,
+    _full,
     _locked,
     check_column_names,
     check_table_name,
@@ -168,13 +169,20 @@ class SQLiteSink:
         # refused before the file is opened: a refusal leaves no new (empty) database behind,
         # and never removes one another stream may have just created
         check_column_names([c.name for c in self.columns], self._where)
-        self._conn = connect(self.path, wal=wal)
+        made = _make_new(self.path)  # (None: the file was there, or connect says why not)
         try:
-            # (with a doc column, kept fields are in the document: no column of their own)
-            ensure_table(self._conn, self.table, [(c.name, c.type) for c in self.columns],
-                         self._where, kept=None if self._doc else [c.name for c in self.columns if c.kept])
-        except BaseException:
-            self._conn.close()
+            self._conn = connect(self.path, wal=wal)
+            try:
+                # (with a doc column, kept fields are in the document: no column of their own)
+                ensure_table(self._conn, self.table, [(c.name, c.type) for c in self.columns],
+                             self._where, kept=None if self._doc else [c.name for c in self.columns if c.kept],
+                             path=self.path)
+            except BaseException:
+                self._conn.close()
+                raise
+        except BaseException:  # (a full disk, a lock): no new empty database is left behind
+            if made is not None:
+                _remove_unused(self.path, made)
             raise
         self.rows = 0
         self.offered = 0  # the alerts handed to write, appended or not
@@ -197,8 +205,8 @@ class SQLiteSink:
                 insert_rows(self._conn, self.table, [c.name for c in self.columns], rows)
             except sqlite3.OperationalError as exc:  # locked for longer than the timeout, disk full
                 self.failed = True
-                if getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_FULL:
-                    raise disk_full(exc, self._where) from None
+                if _full(exc, self.path):
+                    raise disk_full(exc, self._where, self.path) from None
                 hint = _LOCKED_HINT if _locked(exc) else ""
                 raise HourglassError(f"{self._where}: could not append to table {self.table!r} "
                                      f"({exc}){hint}") from None
@@ -227,6 +235,45 @@ class SQLiteSink:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _make_new(path: Path) -> tuple[int, int] | None:
+    """Create ``path`` as an empty file (an empty SQLite database) unless a file is there: its
+    ``(device, inode)`` when this call made it, ``None`` when it was there (another stream's
+    database, perhaps made a moment ago) or cannot be made (opening it says why)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)  # (SQLite's own mode)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+    finally:
+        os.close(fd)
+    return st.st_dev, st.st_ino
+
+
+def _remove_unused(path: Path, made: tuple[int, int]) -> None:
+    """Remove the database ``path`` that :func:`_make_new` ``made``, and its ``-wal`` and
+    ``-shm`` files, after its opening failed: only while it is still that file, holds no page
+    beyond its first (no table: nothing written) and its ``-wal`` file is empty or absent (no
+    transaction committed there by another stream that opened it meanwhile); else, or on an
+    error, it is left as it is."""
+    wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
+    try:
+        st = os.stat(path)
+        if (st.st_dev, st.st_ino) != made or (wal.exists() and wal.stat().st_size > 0):
+            return
+        if st.st_size > 0:
+            with open(path, "rb") as fh:
+                head = fh.read(18)
+            size = int.from_bytes(head[16:18], "big") if len(head) == 18 else 0
+            if st.st_size > (65536 if size == 1 else size):  # (1: a 64 KiB page)
+                return
+        for side in (shm, wal):
+            side.unlink(missing_ok=True)
+        path.unlink()
+    except OSError as exc:
+        logger.debug("%s: not removed after its opening failed (%s)", path, exc)
 
 
 def json_line(alert: Mapping[str, Any], default: Callable[[Any], Any] | None = None) -> str:

@@ -1,0 +1,133 @@
+"""Review 26 (sql26): the SQLite alert sink of ``hourglass stream`` on a full disk (at the start,
+at the end) and under another program's lock."""
+
+from __future__ import annotations
+
+import errno
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import hourglass.ingest.sqlite as sq
+import hourglass.serve.sinks as sinks
+from hourglass.cli import app
+from hourglass.errors import HourglassError
+from hourglass.serve.sinks import SQLiteSink, alert_columns
+from tests._cli import runner
+from tests.test_stream import _flows
+
+ATTACK = {"proto": "tcp", "bytes": 1e7, "duration": 1.0, "rate": 40.0}
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("sql26")
+    _flows(300, 0).to_csv(d / "train.csv", index=False)
+    res = runner.invoke(app, ["train", str(d / "train.csv"), "-o", str(d / "model"), "--hidden", "8,4",
+                              "--epochs", "2", "--label-col", "label", "--normal", "benign", "-q"])
+    assert res.exit_code == 0, res.output
+    return d / "model"
+
+
+def _attacks(n: int) -> str:
+    return "".join(json.dumps(ATTACK) + "\n" for _ in range(n))
+
+
+def _io_error(code: int = 4874) -> sqlite3.OperationalError:  # SQLITE_IOERR_SHMSIZE: the -shm not grown
+    exc = sqlite3.OperationalError("disk I/O error")
+    exc.sqlite_errorcode = code  # type: ignore[attr-defined]
+    return exc
+
+
+class _FailingConn:
+    """A connection whose every statement fails with ``exc`` (what a full disk does to SQLite)."""
+
+    def __init__(self, exc: sqlite3.Error) -> None:
+        self.exc = exc
+
+    def __enter__(self) -> _FailingConn:
+        return self
+
+    def __exit__(self, *a: object) -> None:
+        return None
+
+    def execute(self, *a: object) -> None:
+        raise self.exc
+
+
+def _table_fails(monkeypatch: pytest.MonkeyPatch, *, full: bool) -> None:
+    """The sink's table check fails as on a tmpfs with a few KiB left: SQLite opens the new file
+    and turns on WAL (the -wal and -shm files made), then cannot grow the -shm file."""
+    real = sinks.ensure_table
+
+    def failing(conn: Any, *a: Any, **k: Any) -> None:
+        real(_FailingConn(_io_error()), *a, **k)
+
+    monkeypatch.setattr(sinks, "ensure_table", failing)
+    monkeypatch.setattr(sq, "_no_room", lambda path: full)
+
+
+def _leftovers(path: Path) -> list[str]:
+    return sorted(p.name for p in path.parent.iterdir() if p.name.startswith(path.name))
+
+
+def test_a_full_disk_at_the_start_is_disk_full_and_leaves_no_new_database(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: a stream started on a full disk said "could not read or create table
+    # 'alerts' (disk I/O error)" (exit 2, as if the input were wrong) and left a new empty
+    # a.sqlite with its -wal and -shm files; now a disk I/O error on a file system with no room
+    # is the full disk (OSError ENOSPC: 'no space left on device', exit 1) and the files this
+    # sink made are removed
+    _table_fails(monkeypatch, full=True)
+    path = tmp_path / "a.sqlite"
+    with pytest.raises(OSError) as info:
+        SQLiteSink(path, alert_columns("table"))
+    assert info.value.errno == errno.ENOSPC
+    assert _leftovers(path) == []
+
+
+def test_a_database_that_was_there_is_not_removed_on_a_failed_start(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # (another stream's database, even an empty one made a moment ago, is left alone)
+    path = tmp_path / "a.sqlite"
+    path.write_bytes(b"")
+    _table_fails(monkeypatch, full=True)
+    with pytest.raises(OSError):
+        SQLiteSink(path, alert_columns("table"))
+    assert path.exists()
+
+
+def test_another_io_error_at_the_start_is_said_as_before_and_leaves_no_new_database(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # (a disk I/O error with room on the disk is not called a full disk)
+    _table_fails(monkeypatch, full=False)
+    path = tmp_path / "a.sqlite"
+    with pytest.raises(HourglassError, match=r"could not read or create table 'alerts' \(disk I/O error\)"):
+        SQLiteSink(path, alert_columns("table"))
+    assert _leftovers(path) == []
+
+
+def test_a_new_database_another_stream_wrote_into_is_not_removed(tmp_path: Path) -> None:
+    # (the file made here, but with a table in it by now: not removed)
+    path = tmp_path / "a.sqlite"
+    made = sinks._make_new(path)
+    assert made is not None and sinks._make_new(path) is None  # (made once)
+    with SQLiteSink(path, alert_columns("table")) as sink:
+        sink.write([{"row": 1, "score": 2.0}])
+    sinks._remove_unused(path, made)
+    assert sqlite3.connect(path).execute("SELECT count(*) FROM alerts").fetchone() == (1,)
+
+
+def test_stream_on_a_full_disk_at_the_start_exits_1_with_one_line(
+        model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # (the command: 'no space left on device', exit 1, no file left)
+    _table_fails(monkeypatch, full=True)
+    out = tmp_path / "a.sqlite"
+    res = runner.invoke(app, ["stream", str(model), "-o", str(out)], input=_attacks(10))
+    assert res.exit_code == 1, res.output
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert lines == ["error: no space left on device: free some space or write the output elsewhere"]
+    assert _leftovers(out) == []
