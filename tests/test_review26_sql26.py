@@ -131,3 +131,67 @@ def test_stream_on_a_full_disk_at_the_start_exits_1_with_one_line(
     lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
     assert lines == ["error: no space left on device: free some space or write the output elsewhere"]
     assert _leftovers(out) == []
+
+
+class _FullAtCheckpoint:
+    """A connection whose checkpoint finds the disk full (the alerts all in the -wal file)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+    def __enter__(self) -> sqlite3.Connection:
+        return self._conn.__enter__()
+
+    def __exit__(self, *a: Any) -> Any:
+        return self._conn.__exit__(*a)
+
+    def execute(self, sql: str, *a: Any) -> Any:
+        if "wal_checkpoint" in sql:
+            full = sqlite3.OperationalError("database or disk is full")
+            full.sqlite_errorcode = sqlite3.SQLITE_FULL  # type: ignore[attr-defined]
+            raise full
+        return self._conn.execute(sql, *a)
+
+
+def _full_at_close(monkeypatch: pytest.MonkeyPatch) -> None:
+    init = SQLiteSink.__init__
+
+    def patched(self: SQLiteSink, *a: Any, **k: Any) -> None:
+        init(self, *a, **k)
+        self._conn = _FullAtCheckpoint(self._conn)  # type: ignore[assignment]
+
+    monkeypatch.setattr(SQLiteSink, "__init__", patched)
+
+
+def test_a_full_disk_at_the_last_checkpoint_is_said(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: SQLite's close could not move the alerts from the -wal file into the
+    # database (the disk full) and said nothing: the stream exited 0, the -wal and -shm files
+    # left; now the sink's close checkpoints first and a full disk there is OSError ENOSPC, the
+    # -wal file holding the alerts named (wal_kept)
+    _full_at_close(monkeypatch)
+    path = tmp_path / "live.sqlite"
+    sink = SQLiteSink(path, alert_columns("table"))
+    sink.write([{"row": 1, "score": 2.0}])
+    with pytest.raises(OSError) as info:
+        sink.close()
+    assert info.value.errno == errno.ENOSPC and sink.wal_kept == tmp_path / "live.sqlite-wal"
+    sink.close()  # (once closed, closed)
+    assert sqlite3.connect(path).execute("SELECT count(*) FROM alerts").fetchone() == (1,)
+
+
+def test_stream_with_a_full_disk_at_the_end_exits_1_saying_the_alerts_are_intact(
+        model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # (the command: one error line and exit 1 as for a JSON-lines output, the summary saying
+    # where the alerts are)
+    _full_at_close(monkeypatch)
+    out = tmp_path / "live.sqlite"
+    res = runner.invoke(app, ["stream", str(model), "-o", str(out), "--batch", "5"], input=_attacks(10))
+    assert res.exit_code == 1, res.output
+    err = res.stderr
+    assert "Traceback" not in err
+    assert err.count("error: no space left on device: free some space or write the output elsewhere") == 1
+    assert f"all 10 alerts written, intact in {out}-wal" in err, err
+    assert sqlite3.connect(out).execute("SELECT count(*) FROM alerts").fetchone() == (10,)

@@ -564,7 +564,20 @@ def output_failed_text(sink: Any) -> str:
     '; the output failed: 120 of 176 alerts written'
     >>> output_failed_text(SimpleNamespace(failed=False, written=176, offered=176))
     ''
+
+    A SQLite output whose alerts were all committed but, the disk full at the end, not moved
+    out of its ``-wal`` file (``wal_kept``) says where they are:
+
+    >>> from pathlib import Path
+    >>> output_failed_text(SimpleNamespace(failed=False, written=176, offered=176,
+    ...                                    wal_kept=Path("live.sqlite-wal")))[:62]
+    '; all 176 alerts written, intact in live.sqlite-wal: the disk '
     """
+    wal = getattr(sink, "wal_kept", None)
+    if wal is not None and not getattr(sink, "failed", False):
+        return (f"; all {sink.written:,} alerts written, intact in {wal}: the disk was full when they "
+                f"were to be moved into {str(wal)[:-4]} (SQLite does it when it next opens the file "
+                "with room; keep the -wal file beside it)")
     if not getattr(sink, "failed", False):
         return ""
     return f"; the output failed: {sink.written:,} of {sink.offered:,} alerts written"

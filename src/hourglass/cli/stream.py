@@ -1152,17 +1152,33 @@ def _append_at_start(path: Path) -> io.BufferedWriter:
         raise HourglassError(f"--output {path}: cannot write it ({read_problem(exc)})") from None
 
 
+def _close_output(sink: Any) -> None:
+    """Close a stream's output file at the end of input: a full disk found then (a SQLite file's
+    alerts left in its ``-wal`` file, ``sink.wal_kept``) raises, for one line and exit code 1 as a
+    write's would; another error of the close is left unsaid (each batch was flushed or
+    committed when written)."""
+    try:
+        sink.close()
+    except OSError as exc:
+        if exc.errno in DISK_FULL:
+            raise
+
+
 @contextlib.contextmanager
 def stream_guard(sink: Any, output: Path | None, summary: Callable[[], None],
                  begun: Callable[[], bool]) -> Iterator[None]:
     """How a stream ends, whatever it scores: the summary on stderr at the end of input; Ctrl-C
     (exit code 130), SIGTERM (the process then ends by it: exit status 143) and a reader that
     closed the output (exit code 1, said once) with the summary; an input error as one line (exit
-    code 2), with the summary once something was read. An output file is closed in every case."""
+    code 2), with the summary once something was read. An output file is closed in every case;
+    a full disk found when it is closed at the end of input (a SQLite file's checkpoint) is one
+    line and exit code 1, with the summary."""
     terminated = False
     try:
         with user_errors(), _stop_signals():
             yield
+            if output is not None:
+                _close_output(sink)
     except KeyboardInterrupt as exc:
         summary()
         if not isinstance(exc, Terminated):

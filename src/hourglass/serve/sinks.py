@@ -187,6 +187,8 @@ class SQLiteSink:
         self.rows = 0
         self.offered = 0  # the alerts handed to write, appended or not
         self.failed = False  # a write was refused (locked, disk full): rows is what was appended
+        self.wal_kept: Path | None = None  # the -wal file left holding them (a full disk at close)
+        self._wal, self._closed = wal, False
 
     def _row(self, alert: Mapping[str, Any]) -> list[Any]:
         if not self._doc:  # every field has a column: none may be dropped unseen
@@ -227,8 +229,31 @@ class SQLiteSink:
         raise OSError("a SQLite sink has no file descriptor")
 
     def close(self) -> None:
-        """Close the database (committed batches stay)."""
-        self._conn.close()
+        """Close the database (committed batches stay).
+
+        In write-ahead-log mode the alerts are first moved from the ``-wal`` file into the
+        database (a checkpoint, which SQLite's own close leaves undone without a word when it
+        fails): a full disk there raises ``OSError`` (``ENOSPC``) once the database is closed,
+        :attr:`wal_kept` naming the ``-wal`` file that holds them, intact (every batch committed:
+        a reader reads them there, and SQLite moves them in when it next opens the database with
+        room)."""
+        if self._closed:
+            return
+        self._closed = True
+        full = None
+        try:
+            if self._wal and not self.failed:
+                self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.OperationalError as exc:
+            if not _full(exc, self.path):  # (busy: a reader's or the next writer's to do)
+                logger.debug("%s: alerts not moved out of the -wal file (%s)", self._where, exc)
+            else:
+                full = disk_full(exc, self._where, self.path)
+        finally:
+            self._conn.close()
+        if full is not None:
+            self.wal_kept = Path(f"{self.path}-wal")
+            raise full
 
     def __enter__(self) -> SQLiteSink:
         return self
