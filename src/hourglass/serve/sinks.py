@@ -174,9 +174,9 @@ class SQLiteSink:
             self._conn = connect(self.path, wal=wal)
             try:
                 # (with a doc column, kept fields are in the document: no column of their own)
+                kept = None if self._doc else [c.name for c in self.columns if c.kept]
                 ensure_table(self._conn, self.table, [(c.name, c.type) for c in self.columns],
-                             self._where, kept=None if self._doc else [c.name for c in self.columns if c.kept],
-                             path=self.path)
+                             self._where, kept=kept, path=self.path)
             except BaseException:
                 self._conn.close()
                 raise
