@@ -31,7 +31,7 @@ from hourglass.features.roles import (
     infer_role,
 )
 from hourglass.features.tabular import _NULL_TEXT, TabularPreprocessor, _refuse_undecodable
-from hourglass.features.validation import check_name_lists
+from hourglass.features.validation import check_name_lists, saved_settings
 
 __all__ = ["ENTITY_CASES", "KEYS", "EntityWindows", "parse_bucket"]
 
@@ -937,7 +937,12 @@ class EntityWindows:
         True
         """
         try:
-            params = dict(d["params"])
+            # (every fit saved these, of these kinds: params [] was blamed on a missing entity
+            # column, a scaler of 5 loaded)
+            params = saved_settings(d["params"], text=["entity_col", "timestamp_col", "bucket",
+                                                       "log1p", "scaler"],
+                                    maybe_text=["entity_case"], flags=["top_share"],
+                                    objects=["roles"])
             gone = {str(c) for c in params.get("drop") or ()}
             if gone and isinstance(params.get("roles"), dict):  # saved before such a pair was
                 params["roles"] = {k: v for k, v in params["roles"].items()  # refused: the drop won

@@ -39,7 +39,7 @@ from hourglass.features.roles import (
     string_values,
 )
 from hourglass.features.small_batch import SMALL_ROWS, transform_small
-from hourglass.features.validation import check_name_lists
+from hourglass.features.validation import check_name_lists, saved_settings
 
 __all__ = ["TabularPreprocessor"]
 
@@ -1298,7 +1298,11 @@ class TabularPreprocessor:
         ['a']
         """
         try:
-            self = cls(**_drop_wins(dict(d["params"])))
+            # (every fit saved these, of these kinds: params [] read as the defaults, an impute
+            # of 5 read as 'median', without a word)
+            params = saved_settings(d["params"], text=["scaler"], maybe_text=["impute"],
+                                    objects=["roles"])
+            self = cls(**_drop_wins(params))
             try:  # drop=5: no list of names (read at every transform)
                 check_name_lists(self, "categorical", "drop")
             except InputError as exc:

@@ -204,12 +204,14 @@ def check_labels(y: object, n_rows: int, *, what: str = "y") -> np.ndarray:
 
 
 def saved_settings(params: object, *, text: Collection[str] = (), maybe_text: Collection[str] = (),
-                   names: Collection[str] = ()) -> dict[str, Any]:
+                   names: Collection[str] = (), flags: Collection[str] = (),
+                   objects: Collection[str] = ()) -> dict[str, Any]:
     """A saved preprocessing's settings (the ``params`` of its ``to_dict``) as a new dict, their
     kinds checked as every fit saved them: an object; each of ``text`` present and text; each of
     ``maybe_text`` text or null where present; each of ``names`` (a column's name) text, an
     integer (the column of a table whose columns are numbers: fit reads it as its text) or null
-    where present. A ``TypeError`` naming the field otherwise (``features.params.format``):
+    where present; each of ``flags`` true or false where present; each of ``objects`` (a mapping
+    such as ``roles``) an object or null where present. A ``TypeError`` naming the field otherwise (``features.params.format``):
     a config.json edited by hand loaded, and the setting failed only at scoring, blamed on the
     user's options.
 
@@ -222,6 +224,10 @@ def saved_settings(params: object, *, text: Collection[str] = (), maybe_text: Co
     Traceback (most recent call last):
     ...
     TypeError: features.params.format must be text, got 5
+    >>> saved_settings({"roles": ["x"]}, objects=["roles"])
+    Traceback (most recent call last):
+    ...
+    TypeError: features.params.roles must be an object or null, got ['x']
     >>> saved_settings([], text=["format"])
     Traceback (most recent call last):
     ...
@@ -241,6 +247,12 @@ def saved_settings(params: object, *, text: Collection[str] = (), maybe_text: Co
             continue
         kind = "text or an integer (a column's name)" if key in names else "text"
         raise TypeError(f"features.params.{key} must be {kind}, got {value!r:.80}")
+    for key in flags:
+        if key in params and not isinstance(params[key], bool):
+            raise TypeError(f"features.params.{key} must be true or false, got {params[key]!r:.80}")
+    for key in objects:
+        if params.get(key) is not None and not isinstance(params[key], dict):
+            raise TypeError(f"features.params.{key} must be an object or null, got {params[key]!r:.80}")
     return dict(params)
 
 
