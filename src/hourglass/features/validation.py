@@ -211,9 +211,9 @@ def saved_settings(params: object, *, text: Collection[str] = (), maybe_text: Co
     ``maybe_text`` text or null where present; each of ``names`` (a column's name) text, an
     integer (the column of a table whose columns are numbers: fit reads it as its text) or null
     where present; each of ``flags`` true or false where present; each of ``objects`` (a mapping
-    such as ``roles``) an object or null where present. A ``TypeError`` naming the field otherwise (``features.params.format``):
-    a config.json edited by hand loaded, and the setting failed only at scoring, blamed on the
-    user's options.
+    such as ``roles``) an object or null where present. A ``TypeError`` naming the field
+    otherwise (``features.params.format``): a config.json edited by hand loaded, and the setting
+    failed only at scoring, blamed on the user's options.
 
     Examples
     --------
