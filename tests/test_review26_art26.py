@@ -99,3 +99,69 @@ def test_score_names_a_table_models_bad_setting_and_exits_2(tmp_path: Path) -> N
     assert res.exit_code == 2 and "Traceback" not in res.output
     assert f"{bad}: preprocessing state is malformed (features.params must be an object" in res.stderr
     assert not (tmp_path / "o.csv").exists()
+
+
+@pytest.fixture(scope="module")
+def saved_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests._artefacts import small_saved_model, small_table
+
+    return small_saved_model(small_table(), tmp_path_factory.mktemp("art26"))
+
+
+def _one_line(args: list[str], monkeypatch: pytest.MonkeyPatch,
+              capsys: pytest.CaptureFixture[str]) -> str:
+    """``hourglass ARGS`` run as the console script: exit code 2 and one stderr line, returned."""
+    from hourglass.cli.app import main
+
+    monkeypatch.setattr("sys.argv", ["hourglass", *args])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert exit_.value.code == 2 and len(lines) == 1, lines
+    return lines[0]
+
+
+@pytest.mark.parametrize("name", ["weights.safetensors", "config.json"])
+@pytest.mark.parametrize("command", [
+    ["inspect", "DATA"], ["score", "MODEL", "DATA", "-o", "OUT"], ["train", "DATA", "-o", "OUT"],
+    ["evaluate", "MODEL", "DATA", "--label-col", "a"], ["explain", "MODEL", "DATA"],
+])
+def test_a_models_file_given_as_data_is_named_as_the_model(
+        saved_model: Path, tmp_path: Path, name: str, command: list[str],
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # a model's weights.safetensors given where DATA goes was refused as 'binary data (NUL
+    # bytes) ... (a UTF-16 text file?)', its config.json as 'pretty-printed JSON ... (jq -c .)'
+    out = tmp_path / "out"
+    given = {"MODEL": str(saved_model), "DATA": str(saved_model / name), "OUT": str(out)}
+    line = _one_line([given.get(a, a) for a in command], monkeypatch, capsys)
+    assert (f"{saved_model / name}: a file of the saved hourglass model folder {saved_model}, not "
+            "data: give the folder as MODEL") in line
+    assert not out.exists()
+
+
+def test_a_model_folder_given_as_data_says_give_it_as_model(
+        saved_model: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # the folder itself was named as a model, without what to do with it
+    line = _one_line(["inspect", str(saved_model)], monkeypatch, capsys)
+    assert f"{saved_model}: a saved hourglass model folder, not data: give it as MODEL" in line
+
+
+@pytest.mark.parametrize("name", ["", "weights.safetensors", "config.json"])
+def test_stream_input_of_a_model_is_named_as_the_model(saved_model: Path, name: str) -> None:
+    # stream --input MODEL/weights.safetensors: 'not valid JSON ... the input is binary data';
+    # the folder: 'is a directory, expected a file of JSON lines'
+    given = saved_model / name if name else saved_model
+    res = runner.invoke(app, ["stream", str(saved_model), "--input", str(given)])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    said = "a saved hourglass model folder, not data: give it as MODEL" if not name else \
+        f"a file of the saved hourglass model folder {saved_model}, not data: give the folder as MODEL"
+    assert f"--input {given}: {said}" in res.stderr
+
+
+def test_a_data_file_named_config_json_beside_no_model_is_still_read(tmp_path: Path) -> None:
+    # only a hourglass model's own files are refused: a data file of that name is data
+    from hourglass.cli._spool import model_as_data
+
+    (tmp_path / "config.json").write_text('{"a": 1}\n{"a": 2}\n')
+    assert model_as_data(tmp_path / "config.json") is None
+    assert model_as_data(tmp_path) is None

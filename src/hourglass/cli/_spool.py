@@ -45,8 +45,8 @@ from hourglass._eol import CrToLf, cr_ended, cr_lines, without_boms
 from hourglass._limits import loads_json
 from hourglass.errors import InputError, is_link_loop, no_file, read_problem
 
-__all__ = ["STDIN_NAME", "folder_as_file", "folder_shown", "pattern_as_file", "piped", "reads_file",
-           "remove_spooled", "shown", "shown_name", "stdin_as_file"]
+__all__ = ["STDIN_NAME", "folder_as_file", "folder_shown", "model_as_data", "pattern_as_file", "piped",
+           "reads_file", "remove_spooled", "shown", "shown_name", "stdin_as_file"]
 
 STDIN_NAME = "standard input"
 """How messages, model cards and reports name DATA given as ``-``."""
@@ -83,8 +83,9 @@ def stdin_as_file(value: Path | None) -> Path | None:
     if value is not None and str(value) != "-" and is_link_loop(value):  # (said by every reader
         # as no file, and a traceback where its path was resolved)
         raise typer.BadParameter(str(no_file(value)))
-    if is_folder and value is not None:
+    if value is not None and str(value) != "-":
         _not_a_model(value)
+    if is_folder and value is not None:
         return folder_as_file(value)
     if value is not None and not value.exists() and glob.has_magic(str(value)):
         return pattern_as_file(str(value))
@@ -161,16 +162,48 @@ def _copied(value: Path) -> Path:
     return path
 
 
-def _not_a_model(folder: Path) -> None:
-    """Refuse a saved hourglass model folder given as DATA (its ``config.json`` carries the
-    artefact marker), which would otherwise be read as a folder of data files."""
-    if not (folder / "config.json").is_file():
-        return
-    from hourglass.pipeline.artefact import is_artefact  # (torch: only for a folder with a config)
+def model_as_data(value: Path) -> str | None:
+    """The one line saying ``value`` is a saved hourglass model folder, or one of its files
+    (``config.json``, ``weights.safetensors`` in a folder whose ``config.json`` carries the
+    artefact marker), given where data goes; ``None`` for anything else. Read as data, the
+    folder was joined as a folder of data files, and its files were refused as binary data (NUL
+    bytes) or pretty-printed JSON.
 
-    if is_artefact(folder):
-        raise typer.BadParameter(f"{folder}: a saved hourglass model folder, not data (DATA is a "
-                                 "data file, a folder of data files, a pattern, or -)")
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "config.json").write_text('{"format": "hourglass-artefact"}')
+    >>> model_as_data(folder / "weights.safetensors")  # doctest: +ELLIPSIS
+    '.../weights.safetensors: a file of the saved hourglass model folder ..., not data: give ...'
+    >>> model_as_data(folder)  # doctest: +ELLIPSIS
+    '...: a saved hourglass model folder, not data: give it as MODEL'
+    >>> model_as_data(Path("flows.csv")) is None
+    True
+    """
+    try:
+        folder = value if value.is_dir() else value.parent
+        if not (folder / "config.json").is_file():
+            return None
+    except (OSError, ValueError):  # (a name the file system refuses: said by the readers)
+        return None
+    # (torch: only for a folder with a config)
+    from hourglass.pipeline.artefact import ARTEFACT_FILES, is_artefact
+
+    if (folder != value and value.name not in ARTEFACT_FILES) or not is_artefact(folder):
+        return None
+    if folder == value:
+        return f"{value}: a saved hourglass model folder, not data: give it as MODEL"
+    return f"{value}: a file of the saved hourglass model folder {folder}, not data: give the folder as MODEL"
+
+
+def _not_a_model(value: Path) -> None:
+    """Refuse a saved hourglass model folder, or one of its files, given as DATA
+    (:func:`model_as_data`)."""
+    said = model_as_data(value)
+    if said is not None:
+        raise typer.BadParameter(f"{said} (DATA is a data file, a folder of data files, a "
+                                 "pattern, or -)")
 
 
 def _where(starts: list[tuple[int, str, int]], line: int) -> tuple[str, int]:

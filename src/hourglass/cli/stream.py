@@ -63,6 +63,7 @@ from hourglass.cli._output import (
     skipped_lines_text,
     user_errors,
 )
+from hourglass.cli._spool import model_as_data
 from hourglass.cli._suppress import SuppressOpt
 from hourglass.errors import HourglassError, json_problem, no_file, read_problem
 
@@ -896,6 +897,9 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
         rules = read_rules(suppress)
         if input_file is not None and not input_file.exists():  # a named pipe is fine
             raise HourglassError(f"--input {no_file(input_file)}")
+        said = None if input_file is None else model_as_data(input_file)
+        if said is not None:  # (its files were refused as binary data or pretty-printed JSON)
+            raise HourglassError(f"--input {said}")
         if input_file is not None and input_file.is_dir():
             raise HourglassError(f"--input {input_file}: is a directory, expected a file of JSON lines")
         # a missing folder, or the input itself (the stream would read its own alerts)
