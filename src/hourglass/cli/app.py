@@ -207,6 +207,18 @@ def main() -> None:
     click's usage box; ``hourglass`` alone still prints the help. Ctrl-C is one line and exit
     code 130 (the streaming commands and ``benchmark`` first say what they finished).
     """
+    finished: list[int] = []
+    try:
+        _main(finished)
+    except KeyboardInterrupt:  # before the handlers are set, or after the command finished
+        if finished:  # (a Ctrl-C as it exits does not change what it did)
+            sys.exit(finished[0])
+        err.print(error_line(f"interrupted {NOT_FINISHED}"), highlight=False)
+        sys.exit(130)
+
+
+def _main(finished: list[int]) -> None:
+    """:func:`main`; ``finished`` gets the exit code once the command has run."""
     if not sys.argv[1:]:
         app()
         return
@@ -242,6 +254,7 @@ def main() -> None:
             signal.signal(signal.SIGTERM, before)
         if before_int is not None:
             signal.signal(signal.SIGINT, before_int)
+    finished.append(rv if isinstance(rv, int) else 0)
     if rv == 130 and not interruption_reported():  # Ctrl-C, turned into exit code 130 by typer
         what = "stopped by SIGTERM" if term else "interrupted"
         err.print(error_line(f"{what} {NOT_FINISHED}"), highlight=False)
