@@ -11,7 +11,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 from hourglass.errors import InputError
 from hourglass.features.validation import check_labels
-from hourglass.thresholds.base import real_scores
+from hourglass.thresholds.base import quantile, real_scores
 
 __all__ = ["binary_metrics", "check_scores", "class_codes", "per_class_detection"]
 
@@ -314,7 +314,9 @@ def threshold_curve(y_true: object, scores: object, n_points: int = 200) -> dict
     if s.size == 0:
         raise InputError("threshold_curve: no scores (the curve needs at least one)")
     y = check_labels(y_true, s.size, what="y_true")
-    thr = np.unique(np.quantile(s, np.linspace(0, 1, int(n_points))))
+    # (the thresholds module's quantile: numpy's overflowed between scores more than the largest
+    # float apart, a candidate -inf in place of the quantile of -1e308 and 1e308)
+    thr = np.unique(quantile(s, np.linspace(0, 1, int(n_points))))
     order = np.sort(s)
     # rows strictly above each threshold, per class
     pos, neg = np.sort(s[y == 1]), np.sort(s[y == 0])
