@@ -270,10 +270,14 @@ def save(pipe: Any, path: str | os.PathLike[str]) -> Path:
     meta, arrays = det.get_state()
     tensors = {f"detector.{k}": np.ascontiguousarray(v) for k, v in arrays.items()}
     weights = safetensors.numpy.save(tensors)
+    versions = _versions()
+    # the versions the model was fitted under, as load records them in ``info`` (the model card's):
+    # saved with a model fitted here too, so that a loaded model saved again is the same file
+    info = pipe.info if "versions" in pipe.info else {**pipe.info, "versions": versions}
     config: dict[str, Any] = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "versions": _versions(),
+        "versions": versions,
         "features": pipe.features_.to_dict(),
         "schema": {"columns": list(pipe.features_.columns_),
                    "feature_names": list(pipe.features_.feature_names_)},
@@ -282,7 +286,7 @@ def save(pipe: Any, path: str | os.PathLike[str]) -> Path:
             "params": {k: _encode(v) for k, v in det.get_params(deep=False).items()},
             "state": _encode(meta),
         },
-        "info": _encode(pipe.info),
+        "info": _encode(info),
         "weights_sha256": hashlib.sha256(weights).hexdigest(),
     }
     config["content_hash"] = _content_hash(config, weights)
