@@ -75,3 +75,13 @@ def test_a_saved_model_keeps_the_versions_it_was_first_saved_with(tmp_path: Path
     config = json.loads((tmp_path / "b" / "config.json").read_text())
     assert config["versions"] == later
     assert config["info"]["versions"] == fitted_under
+
+
+def test_the_model_card_is_the_same_before_saving_and_after_loading(tmp_path: Path) -> None:
+    # a fitted pipeline's model card said 'library versions: n/a' until the model had been saved
+    # and loaded, when it named them: the card of one model differed by the route it came by
+    pipe, df = _table_pipe()
+    pipe.fit(df).save(tmp_path / "a")
+    card = pipe.model_card()
+    assert card["library versions"].startswith("hourglass ")
+    assert hourglass.load(tmp_path / "a").model_card() == card

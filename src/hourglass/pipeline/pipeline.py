@@ -1056,12 +1056,15 @@ class Pipeline:
         """
         self._check_fitted()
         from hourglass.detectors import registry
+        from hourglass.pipeline.artefact import _versions
 
         info, det = self.info, self.detector_
         params = {k: v for k, v in det.get_params(deep=False).items()
                   if k not in ("threshold", "verbose", "device")}
         fit_on = info.get("threshold_fit") or {}  # null in a hand-edited config: no record
-        versions = info.get("versions") or {}
+        # a model fitted here has no record yet: the versions it runs under, which save records
+        # (sorted below, as the saved JSON has them)
+        versions = (info["versions"] if "versions" in info else _versions()) or {}
         feats = self.features_
         # what n_train_rows counts (as fit and warm_start count it)
         unit = {"entity": "(entity, bucket) rows", "timeseries": "steps", "events": "sessions"}.get(
@@ -1091,7 +1094,7 @@ class Pipeline:
                                  "model on as many)" if info.get("torch_threads") else "")),
             "events per day": (f"{info['events_per_day']:,.0f}" if info.get("events_per_day")
                                else "unknown"),
-            "library versions": ", ".join(f"{k} {v}" for k, v in versions.items()) or "n/a",
+            "library versions": ", ".join(f"{k} {v}" for k, v in sorted(versions.items())) or "n/a",
         }
         ws = info.get("warm_start")
         if ws:
