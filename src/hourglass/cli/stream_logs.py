@@ -100,18 +100,15 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
     """Stream the lines of ``read`` through ``scorer`` and write the alerts to ``sink`` (an
     alert sink of :mod:`hourglass.serve.sinks`; each alert made into what ``render`` returns for
     it, when given: an ECS document). ``drift`` (a :class:`~hourglass.cli._drift.DriftCheck`)
-    gets the flags of the sessions as they close (whole-session models; the flagged ones last
-    within a micro-batch); event-by-event models (DeepLog) are not checked: their threshold's
-    rate is per session, their alerts per event."""
-    import numpy as np
-
+    gets the flags of the sessions as they close, in that order (whole-session models; at the
+    end of input, in the order ``hourglass score`` takes them); event-by-event models (DeepLog)
+    are not checked: their threshold's rate is per session, their alerts per event."""
     from hourglass.cli.stream import LineBatcher, stream_guard
 
     start = time.perf_counter()
     nul = " " if getattr(scorer, "keys_format", False) else ""  # (see _decode)
     started = False
     watch = drift is not None and drift.monitor is not None and scorer.mode == "session"
-    closed = [0]
     refused: list[HourglassError] = []  # a write the output refused (a locked SQLite file)
 
     def summary() -> None:
@@ -127,12 +124,9 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
             drift.summary()
 
     def write(alerts: list[dict[str, Any]]) -> None:
-        if watch:
-            c = scorer.counts()
-            n = c["sessions"] + c["split"] - c["live"] - closed[0]  # (each part of a split one)
-            closed[0] += n
-            k = min(len(alerts), n)
-            drift.update(np.r_[np.zeros(n - k, dtype=np.int8), np.ones(k, dtype=np.int8)])
+        if watch:  # each closed session's flag in its place (not the batch's flagged ones last:
+            # at the end of input, one batch of every session left, that put them all at the end)
+            drift.update(scorer.take_closed_flags())
         try:
             sink.write([render(a) for a in alerts] if render is not None else alerts)
         except HourglassError as exc:

@@ -116,6 +116,7 @@ class LogStreamScorer:
                                       "events_without_session": 0, "events": 0, "alerts": 0}
         if self.keys_format:
             self.stats["unknown_key"] = 0
+        self._closed_flags: list[np.ndarray] = []  # (whole-session models; see take_closed_flags)
 
     @property
     def mode(self) -> str:
@@ -126,6 +127,25 @@ class LogStreamScorer:
         """Counters so far: lines, parse outcomes, events, sessions, live, evicted, alerts."""
         return {**self.stats, "sessions": self.live.sessions, "live": len(self.live),
                 "evicted": self.live.evicted, "split": self.live.split}
+
+    def take_closed_flags(self) -> np.ndarray:
+        """The flags (0/1) of the sessions scored since the last call, in the order they closed
+        (the order of their alerts; whole-session models, none for DeepLog): what a drift check
+        of the stream takes, as ``hourglass score``'s takes its sessions' flags in order.
+
+        Examples
+        --------
+        >>> from hourglass.detectors.deeplog import DeepLog
+        >>> from hourglass.features.sessions import EventSessions
+        >>> from hourglass.pipeline import Pipeline
+        >>> pipe = Pipeline(detector=DeepLog(window=2, top_g=1, epochs=1, verbose=0),
+        ...                 features=EventSessions(format="keys")).fit(["1 2 3"] * 20)
+        >>> LogStreamScorer(pipe).take_closed_flags().tolist()
+        []
+        """
+        taken = np.concatenate(self._closed_flags) if self._closed_flags else np.zeros(0, np.int8)
+        self._closed_flags = []
+        return taken.astype(np.int8)
 
     # -- input ------------------------------------------------------------------------------
     def first_bad_line(self, lines: list[tuple[int, str]]) -> tuple[int, str] | None:
@@ -287,6 +307,7 @@ class LogStreamScorer:
                             [c.lines for c in whole])  # type: ignore[misc]
         scores = self.detector.score(sessions.sequences)
         flags = self.detector.threshold_predict(scores)
+        self._closed_flags.append(np.asarray(flags))
         alerts = session_alerts(self.detector, sessions, scores, flags, self.templates)
         for a, i in zip(alerts, np.flatnonzero(np.asarray(flags) == 1).tolist(), strict=True):
             a["closed"] = whole[i].reason
