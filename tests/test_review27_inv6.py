@@ -52,3 +52,25 @@ def test_a_log_streams_drift_check_gets_each_closed_sessions_flag_in_its_place()
                     where="<stdin>", batch=1024, max_delay=0.05, on_bad_rows="skip",
                     output=None, drift=drift)
     assert drift.flags == expected
+
+
+def test_session_grouping_depends_on_the_order_within_a_session_not_on_interleaving() -> None:
+    # (no defect: pins the equality) the same block sessions interleaved two ways give each
+    # session the same key sequence, and the same score; swapping two events of one session
+    # changes its sequence
+    train = [f"{op} blk_{b}" for b in range(30) for op in ("open", "read", "close")]
+    features = EventSessions(format="raw", session_regex=r"blk_\d+").fit(train)
+    one = [f"{op} blk_{b}" for b in (1, 2, 3) for op in ("open", "read", "close")]
+    other = [one[i] for i in (0, 3, 6, 1, 4, 2, 7, 5, 8)]  # blk_1, 2, 3 interleaved
+    swapped = [one[i] for i in (1, 0, 2, 3, 4, 5, 6, 7, 8)]  # blk_1: read before open
+    a, b, c = (features.sessions(x) for x in (one, other, swapped))
+
+    def by_id(s: object) -> dict[str, list[int]]:
+        return {i: [int(k) for k in q]
+                for i, q in zip(s.ids, s.sequences, strict=True)}  # type: ignore[attr-defined]
+
+    assert by_id(a) == by_id(b)
+    assert by_id(c)["blk_1"] != by_id(a)["blk_1"] and by_id(c)["blk_2"] == by_id(a)["blk_2"]
+    pipe = Pipeline(detector=EventCountAutoEncoder(hidden=[4], epochs=2, verbose=0, random_state=0),
+                    features=EventSessions(format="raw", session_regex=r"blk_\d+")).fit(train)
+    assert np.array_equal(np.asarray(pipe.score(one)), np.asarray(pipe.score(other)))
