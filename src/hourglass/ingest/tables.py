@@ -1498,12 +1498,16 @@ def _iter_csv(
                 probe.close()
         fixed = {f.name: _fixed_type(f, None if text is None or f.name not in numeric
                                      else text.column(f.name)) for f in schema}
+        unset.clear()  # no value in the first block: text until a later block's values tell
+        unset.update(f.name for f in schema if pa.types.is_null(f.type) and f.name not in (column_types or {}))
         # times as fine as a later row may write them
         fixed.update({n: _fine_time(t) for n, t in fixed.items()
                       if pa.types.is_timestamp(t) and n not in (column_types or {})})
         return fixed
 
     # Infer types from the first block, then read with them fixed.
+    unset: set[str] = set()  # the columns without a value in the first block (read as text)
+    late: set[str] = set()  # those a later block's values made numbers (text again at a word)
     filtered = False  # read through _DecodableLines from the start
     try:
         inferred = infer(lambda: _csv_source(path))
@@ -1548,6 +1552,13 @@ def _iter_csv(
         # the rows of ``batch`` whose text columns convert (the others counted as bad rows: only
         # a repeated header row in error mode, see ``refused``), those columns converted;
         # ``first_row``: the data rows of the pass before this batch, ``kept``: those kept
+        for name in [n for n in unset if batch.column(n).null_count < batch.num_rows]:
+            # the first values of a column empty in the first block: numbers make it a number
+            # column from here on, as in a file whose first block has them (else text, as before)
+            unset.discard(name)
+            if _late_numbers(batch.column(name)):
+                converted[name] = types[name] = pa.float64()
+                late.add(name)
         if not converted and not (headers and all(pa.types.is_string(t) for t in batch.schema.types)):
             return batch  # (a column of another type refused a header row: see ``refused``)
 
@@ -1578,8 +1589,10 @@ def _iter_csv(
             else:
                 # (a repeated header row's value, which fits no column, is dropped, not converted)
                 wrong = [i for i in _unconvertible(column, typ) if not bad[i]]
-            if used is not None and name not in used and any(not bad[i] for i in wrong):
-                converted[name] = types[name] = pa.string()  # a column the caller does not read
+            if (name in late or (used is not None and name not in used)) and any(not bad[i] for i in wrong):
+                # a column the caller does not read, or one typed by a later block's numbers
+                # (text from its first word on, as it was read before it had numbers)
+                converted[name] = types[name] = pa.string()
                 id_text.discard(name)
                 continue
             for i in wrong:
@@ -1670,7 +1683,7 @@ def _iter_csv(
         if on_bad_rows != "skip" and not header_rows and (used is None or name in used) \
                 and not (name in types and pa.types.is_timestamp(types[name])):
             return False
-        if set(converted) - ids:  # (64-bit ids alone converted: the other columns still may be)
+        if set(converted) - ids - late:  # (64-bit ids alone converted: the others still may be)
             return False
         # every typed column at once: one more pass over the file, not one per column
         typed = {n: t for n, t in types.items()
@@ -1868,6 +1881,27 @@ _NAMED_ZONE = r"(:\d{2}(?:[.,]\d+)?)\s+([+-]\d{2}:?\d{2})(?:\s+[A-Z]{2,5})?\s*$"
 #: the end of a time with a UTC offset (``10:00Z``, ``10:00:00.5+02:00``, ``T10-0500``), after its
 #: clock time: a date alone (``2024-01-05``) ends in no offset
 _ZONED = r"[T ]\d{2}(?::?\d{2}){0,2}(?:[.,]\d+)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)\s*$"
+
+
+def _late_numbers(col: pa.Array) -> bool:
+    """Whether the values of the text column ``col``, the first ones of a CSV column empty in
+    the first block, are numbers that float64 holds exactly, as the first block's numbers are
+    read (:func:`_fixed_type`): no hex number, none beyond 2**53 (those columns stay text).
+
+    Examples
+    --------
+    >>> _late_numbers(pa.array([None, "6.0", " 7 ", "-"])), _late_numbers(pa.array(["6", "x"]))
+    (True, False)
+    >>> _late_numbers(pa.array(["0x10"])), _late_numbers(pa.array(["9007199254740993"]))
+    (False, False)
+    """
+    if pc.any(pc.fill_null(pc.match_substring_regex(pc.utf8_trim_whitespace(col), _HEX), False)).as_py():
+        return False
+    try:
+        values = _cast_text(col, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
+    return values.null_count < len(values) and not _past_float(values)
 
 
 def _cast_text(col: pa.Array, typ: pa.DataType) -> pa.Array:
