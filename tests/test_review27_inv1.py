@@ -74,3 +74,29 @@ def test_score_keep_of_a_column_empty_in_the_first_chunk_is_the_same_at_any_chun
         kept[mb] = [json.loads(line)["opt"] for line in out.read_text().splitlines()]
     assert kept["16"] == kept["0.001"]
     assert kept["16"][-1] == int(df["opt"].iloc[-1])
+
+
+def test_parquet_output_column_empty_in_the_first_chunk_takes_the_later_values_type(
+        tmp_path: Path) -> None:
+    # An output column without a value in the first chunk written (a --keep field no row of the
+    # first --chunk-mb has) was fixed as text: its later numbers went into the Parquet file as
+    # the strings '6', where the same rows in one chunk wrote a double column; the file written
+    # so far is now copied under the type of the first chunk with values (a CSV goes on under
+    # its header, the numbers unquoted)
+    from hourglass.ingest.writers import chunk_writer
+
+    first = pd.DataFrame({"row": [0, 1], "opt": [None, None]})
+    later = pd.DataFrame({"row": [2, 3], "opt": [6.0, 7.5]})
+    for name in ("out.parquet", "out.csv"):
+        target = tmp_path / name
+        with chunk_writer(target) as w:
+            w.write(first)
+            w.write(later)
+            w.write(first.assign(row=[4, 5]))
+        back = (pd.read_parquet(target) if name.endswith(".parquet")
+                else pd.read_csv(target))
+        assert back["row"].tolist() == [0, 1, 2, 3, 4, 5]
+        assert pd.api.types.is_float_dtype(back["opt"]), back.dtypes
+        assert back["opt"].iloc[2:4].tolist() == [6.0, 7.5]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "out.parquet"]
+    assert '2,6\n' in (tmp_path / "out.csv").read_text()

@@ -36,6 +36,7 @@ class ChunkWriter:
         self._writer: Any = None
         self._sink: Any = None
         self._text: IO[str] | None = None
+        self._unset: set[str] = set()  # columns without a value so far (written as text)
         self.rows = 0
 
     def write(self, df: pd.DataFrame) -> None:
@@ -51,7 +52,10 @@ class ChunkWriter:
                 pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)
                 or pa.types.is_duration(f.type) for f in table.schema):
             table = _arrow_table(_as_text_values(df))
+        if self._schema is not None and self._unset:
+            self._retype(table)
         if self._schema is None:
+            self._unset = {f.name for f in table.schema if pa.types.is_null(f.type)}
             self._schema = _fitting(table.schema)
             if self._schema != table.schema:
                 table = table.cast(self._schema)
@@ -81,6 +85,39 @@ class ChunkWriter:
                                      f"type than in the rows before ({exc}); write CSV or JSON lines "
                                      "(.jsonl) to keep them as they are") from None
         self._writer.write_table(table)
+
+    def _retype(self, table: pa.Table) -> None:
+        """A column that every row so far left empty (written as text: :func:`_fitting`) takes
+        the type of the first chunk with values in it, as a file of all the rows in one chunk
+        has it: a Parquet file written so far is copied under the new schema (a row group at a
+        time; its values of those columns are all missing), a CSV goes on under the header."""
+        if self._schema is None:
+            return
+        typed = {f.name: f.type for f in table.schema if f.name in self._unset
+                 and not pa.types.is_null(f.type) and table.column(f.name).null_count < len(table)}
+        self._unset -= set(typed)
+        typed = {n: t for n, t in typed.items() if t != self._schema.field(n).type}
+        if not typed:
+            return
+        schema = pa.schema([f.with_type(typed.get(f.name, f.type)) for f in self._schema],
+                           metadata=self._schema.metadata)
+        self._writer.close()
+        if self._fmt != "parquet":  # (the sink stays open)
+            self._writer = pacsv.CSVWriter(self._sink, schema, write_options=self._options(header=False))
+        else:
+            old = self._tmp.with_name(self._tmp.name + ".retype")
+            os.replace(self._tmp, old)
+            try:
+                self._writer = pq.ParquetWriter(self._tmp, schema)
+                written = pq.ParquetFile(old)
+                try:
+                    for i in range(written.num_row_groups):
+                        self._writer.write_table(written.read_row_group(i).cast(schema))
+                finally:
+                    written.close()
+            finally:
+                old.unlink(missing_ok=True)
+        self._schema = schema
 
     def _options(self, header: bool = True) -> pacsv.WriteOptions:
         """The CSV (or TSV) writer's options: values quoted where needed, the header or not."""
