@@ -15,16 +15,19 @@ from tests._cli import runner
 def _rows(n: int = 400) -> pd.DataFrame:
     rng = np.random.default_rng(0)
     df = pd.DataFrame({"x": rng.normal(size=n).round(4), "y": rng.normal(size=n).round(4),
-                       "opt": rng.integers(1, 9, n).astype(float)})
-    df.loc[: n // 2, "opt"] = np.nan  # empty through the first chunks, whole numbers after
+                       "opt": rng.integers(1, 9, n).astype(float),
+                       "ok": (rng.random(n) < 0.5).astype(object)})
+    df.loc[: n // 2, ["opt", "ok"]] = None  # empty through the first chunks, values after
     return df
 
 
 def test_csv_column_empty_in_the_first_block_reads_as_numbers_after_it(tmp_path: Path) -> None:
     # A CSV column without a value in the first block (pyarrow's type inference) was read as
-    # text for the rest of the file: its later numbers came out as the strings '6.0' ... where
-    # a file whose first block has them reads numbers (the same rows, a bigger --chunk-mb);
-    # the values of a later block that are numbers make it a number column from there on.
+    # text for the rest of the file: its later numbers came out as the strings '6.0' ... (its
+    # booleans as 'True') where a file whose first block has them reads numbers (the same
+    # rows, a bigger --chunk-mb);
+    # the values of a later block that are numbers (or true/false) make it a number (boolean)
+    # column from there on.
     path = tmp_path / "rows.csv"
     _rows().to_csv(path, index=False)
     whole = pd.concat(iter_table(path, fmt="csv"), ignore_index=True)
@@ -33,6 +36,9 @@ def test_csv_column_empty_in_the_first_block_reads_as_numbers_after_it(tmp_path:
     split = pd.concat(parts, ignore_index=True)
     assert pd.api.types.is_float_dtype(whole["opt"]) and pd.api.types.is_float_dtype(parts[-1]["opt"])
     assert split["opt"].astype(float).equals(whole["opt"])
+    def flags(col: pd.Series) -> list[object]:
+        return [None if pd.isna(v) else v for v in col]
+    assert flags(split["ok"]) == flags(whole["ok"]) and parts[-1]["ok"].iloc[-1] in (True, False)
 
 
 def test_csv_late_numbers_column_turns_to_text_at_a_word_without_stopping(tmp_path: Path) -> None:

@@ -1554,11 +1554,13 @@ def _iter_csv(
         # a repeated header row in error mode, see ``refused``), those columns converted;
         # ``first_row``: the data rows of the pass before this batch, ``kept``: those kept
         for name in [n for n in unset if batch.column(n).null_count < batch.num_rows]:
-            # the first values of a column empty in the first block: numbers make it a number
-            # column from here on, as in a file whose first block has them (else text, as before)
+            # the first values of a column empty in the first block: numbers (or true/false)
+            # make it a number (boolean) column from here on, as in a file whose first block
+            # has them (else text, as before)
             unset.discard(name)
-            if _late_numbers(batch.column(name)):
-                converted[name] = types[name] = pa.float64()
+            typ = _late_type(batch.column(name))
+            if typ is not None:
+                converted[name] = types[name] = typ
                 late.add(name)
         if not converted and not (headers and all(pa.types.is_string(t) for t in batch.schema.types)):
             return batch  # (a column of another type refused a header row: see ``refused``)
@@ -1884,25 +1886,30 @@ _NAMED_ZONE = r"(:\d{2}(?:[.,]\d+)?)\s+([+-]\d{2}:?\d{2})(?:\s+[A-Z]{2,5})?\s*$"
 _ZONED = r"[T ]\d{2}(?::?\d{2}){0,2}(?:[.,]\d+)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)\s*$"
 
 
-def _late_numbers(col: pa.Array) -> bool:
-    """Whether the values of the text column ``col``, the first ones of a CSV column empty in
-    the first block, are numbers that float64 holds exactly, as the first block's numbers are
-    read (:func:`_fixed_type`): no hex number, none beyond 2**53 (those columns stay text).
+def _late_type(col: pa.Array) -> pa.DataType | None:
+    """The type of a CSV column empty in the first block, told by its first values (the text
+    column ``col``), as the first block's values tell one (:func:`_fixed_type`): booleans where
+    every value says true or false (:data:`_TRUE_VALUES`), float64 for numbers it holds exactly
+    (no hex number, none beyond 2**53), else ``None``: the column stays text.
 
     Examples
     --------
-    >>> _late_numbers(pa.array([None, "6.0", " 7 ", "-"])), _late_numbers(pa.array(["6", "x"]))
-    (True, False)
-    >>> _late_numbers(pa.array(["0x10"])), _late_numbers(pa.array(["9007199254740993"]))
-    (False, False)
+    >>> _late_type(pa.array([None, "6.0", " 7 ", "-"])), _late_type(pa.array(["6", "x"]))
+    (DataType(double), None)
+    >>> _late_type(pa.array(["True", None, "false"])), _late_type(pa.array(["true", "1"]))
+    (DataType(bool), None)
+    >>> _late_type(pa.array(["0x10"])), _late_type(pa.array(["9007199254740993"]))
+    (None, None)
     """
+    if pc.all(pc.is_in(col.drop_null(), value_set=pa.array(_TRUE_VALUES + _FALSE_VALUES))).as_py():
+        return pa.bool_()
     if pc.any(pc.fill_null(pc.match_substring_regex(pc.utf8_trim_whitespace(col), _HEX), False)).as_py():
-        return False
+        return None
     try:
         values = _cast_text(col, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return False
-    return values.null_count < len(values) and not _past_float(values)
+        return None
+    return pa.float64() if values.null_count < len(values) and not _past_float(values) else None
 
 
 def _cast_text(col: pa.Array, typ: pa.DataType) -> pa.Array:
