@@ -106,3 +106,50 @@ def test_parquet_output_column_empty_in_the_first_chunk_takes_the_later_values_t
         assert back["opt"].iloc[2:4].tolist() == [6.0, 7.5]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "out.parquet"]
     assert '2,6\n' in (tmp_path / "out.csv").read_text()
+
+
+def test_score_is_the_same_for_the_same_rows_in_every_table_form(tmp_path: Path) -> None:
+    # (a pin of an equality, no defect found) The same rows as CSV, gzip CSV, TSV, JSON lines,
+    # Parquet, with the columns in another order and an extra column, without the label, score
+    # alike: the same scores bit for bit (one thread, the same batch), flags and row numbers; rows
+    # in another order get their own scores (to float32 rounding)
+    from hourglass.cli import app
+
+    rng = np.random.default_rng(1)
+    n = 300
+    df = pd.DataFrame({"bytes": rng.integers(40, 5000, n), "dur": rng.exponential(2.0, n).round(3),
+                       "proto": rng.choice(["tcp", "udp", "icmp"], n),
+                       "code": rng.choice(["007", "010", "1.10"], n),
+                       "opt": np.where(rng.random(n) < 0.2, np.nan, rng.normal(5, 1, n).round(2)),
+                       "label": rng.choice(["normal", "attack"], n, p=[0.9, 0.1])})
+    train = tmp_path / "train.csv"
+    df.to_csv(train, index=False)
+    model = tmp_path / "model"
+    res = runner.invoke(app, ["--threads", "1", "train", str(train), "--label-col", "label",
+                              "--normal", "normal", "--categorical", "code", "-o", str(model),
+                              "--epochs", "1", "--quiet"])
+    assert res.exit_code == 0, res.output
+    forms = {"csv": train, "csv.gz": tmp_path / "rows.csv.gz", "tsv": tmp_path / "rows.tsv",
+             "jsonl": tmp_path / "rows.jsonl", "parquet": tmp_path / "rows.parquet",
+             "moved": tmp_path / "moved.csv", "unlabelled": tmp_path / "unlabelled.csv",
+             "reversed": tmp_path / "reversed.csv"}
+    df.to_csv(forms["csv.gz"], index=False)
+    df.to_csv(forms["tsv"], sep="\t", index=False)
+    df.to_json(forms["jsonl"], orient="records", lines=True)
+    df.to_parquet(forms["parquet"], index=False)
+    df[df.columns[::-1]].assign(extra="x").to_csv(forms["moved"], index=False)
+    df.drop(columns=["label"]).to_csv(forms["unlabelled"], index=False)
+    df.iloc[::-1].to_csv(forms["reversed"], index=False)
+    scored = {}
+    for name, path in forms.items():
+        out = tmp_path / f"out-{name}.csv"
+        res = runner.invoke(app, ["--threads", "1", "score", str(model), str(path), "-o", str(out),
+                                  "--quiet"])
+        assert res.exit_code == 0, (name, res.output)
+        scored[name] = pd.read_csv(out)
+    base = scored.pop("csv")
+    back = scored.pop("reversed")
+    assert back["row"].tolist() == list(range(n))
+    np.testing.assert_allclose(back["score"].to_numpy()[::-1], base["score"].to_numpy(), rtol=1e-5)
+    for name, out in scored.items():
+        assert out.equals(base), name
