@@ -80,3 +80,49 @@ def test_series_stream_scores_are_the_window_scores_of_the_whole_file(tmp_path: 
     assert [g["row"] for g in got] == list(range(7, 40))
     assert [g["line"] for g in got] == list(range(9, 42))
     np.testing.assert_allclose([g["score"] for g in got], want, rtol=1e-5)
+
+
+def test_several_models_answer_series_and_entity_requests_as_one_model_services(tmp_path: Path) -> None:
+    # not a defect (pinned equality): README 'Serving' says /models/NAME/score takes and answers
+    # exactly what a one-model service's /score does; test_serve_multi pins it for table and log
+    # models, this for a time-series and an entity-bucket model (plain, explained and ECS answers)
+    import pandas as pd
+    from fastapi.testclient import TestClient
+
+    from hourglass.serve import create_app
+    from hourglass.serve.multi import create_models_app
+    from tests.test_cli_robustness import _series
+
+    key = "test-key-0123456789abcdef"
+    _series(120).to_csv(tmp_path / "series.csv", index=False)
+    rng = np.random.default_rng(0)
+    flows = pd.DataFrame({"ts": 1704067200 + np.arange(600) * 2.0,
+                          "src_ip": [f"10.0.0.{i % 3}" for i in range(600)],
+                          "dst_port": rng.choice([22, 80, 443], 600),
+                          "bytes": rng.lognormal(5, 1, 600).round()})
+    flows.to_csv(tmp_path / "flows.csv", index=False)
+    for args in (["series.csv", "--timestamp-col", "ts", "--model", "lstm-ae", "--window", "8",
+                  "--param", "hidden=8", "-o", "ts"],
+                 ["flows.csv", "--entity-col", "src_ip", "--timestamp-col", "ts", "--bucket", "1min",
+                  "--hidden", "8,4", "-o", "ent"]):
+        res = runner.invoke(app, ["train", str(tmp_path / args[0]), *args[1:-1], str(tmp_path / args[-1]),
+                                  "--epochs", "1", "-q"])
+        assert res.exit_code == 0, res.output
+    bodies = {"ts": {"rows": _series(120).iloc[40:].to_dict("records"), "explain": 2},
+              "ent": {"rows": flows.iloc[:200].to_dict("records"), "explain": 2, "explain_all": True}}
+    with TestClient(create_models_app({k: tmp_path / k for k in bodies}, api_key=key)) as multi:
+        for name, body in bodies.items():
+            with TestClient(create_app(tmp_path / name, api_key=key)) as one:
+                for extra in ({}, {"alert_format": "ecs"}):
+                    sent = {**body, **extra}
+                    if extra:
+                        sent.pop("explain_all", None)
+                    got = [c.post(route, json=sent, headers={"X-API-Key": key})
+                           for c, route in ((one, "/score"), (multi, f"/models/{name}/score"))]
+                    assert [r.status_code for r in got] == [200, 200], got[1].text
+                    answers = [r.json() for r in got]
+                    for answer in answers:
+                        for doc in answer.get("alerts", []):
+                            doc["event"].pop("created")
+                    assert answers[0] == answers[1], (name, extra)
+                    assert not extra or answers[0]["alerts"], name
