@@ -152,8 +152,10 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
             alerts, bad_rows = scorer.feed(list(zip(lines, rows, strict=True)), explain=explain,
                                            all_steps=all_rows or watch,
                                            stop_at_bad=on_bad_rows == "error")
-            if watch:  # every scored step came back, with its flag: the check sees them all
-                drift.update([a["flag"] for a in alerts])
+            if watch:  # every scored step came back, with its flag: the check sees them all,
+                # and names a step by its alerts' row (the first window - 1 steps and a
+                # restarted window's give no score, so the check's count is not the row)
+                drift.update([a["flag"] for a in alerts], rows=[a["row"] for a in alerts])
                 if not all_rows:  # then only the flagged ones, as without the check
                     alerts = [{k: v for k, v in a.items() if k != "flag"} for a in alerts if a["flag"]]
             for alert in alerts:

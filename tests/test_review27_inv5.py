@@ -1,0 +1,50 @@
+"""Review 27 (inv5): time-series routes that should agree: a series model's stream and score."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from typer.testing import CliRunner
+
+from hourglass.cli.app import app
+
+runner = CliRunner()
+
+
+def _metrics(n: int, seed: int, level: float = 0.0) -> pd.DataFrame:
+    rng, t = np.random.default_rng(seed), np.arange(n)
+    return pd.DataFrame({"cpu": 50 + 20 * np.sin(t / 6) + rng.normal(0, 1, n) + level,
+                         "disk": 5 + rng.normal(0, 0.2, n)})
+
+
+def test_series_stream_drift_warning_names_the_row_its_alerts_carry(tmp_path: Path) -> None:
+    # A time-series stream's drift warning named the window's last step by the check's own count
+    # of scored steps ("over the last 50 steps (step 92)"), while its alerts number a step by its
+    # data row: the first window - 1 steps give no score, so "step 92" was row 107 (a level shift
+    # at row 100 read as a drift before it). It names the row, as the alerts' 'row' does.
+    from hourglass import Pipeline
+    from hourglass.detectors import TCNAutoEncoder
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    window = 8
+    Pipeline(TCNAutoEncoder(window=window, channels=(8,), epochs=2, verbose=0, random_state=0),
+             features=TimeSeriesPreprocessor(freq="rows")).fit(_metrics(300, 0)).save(tmp_path / "m")
+    live = pd.concat([_metrics(100, 1), _metrics(100, 2, level=30.0)])
+    live.to_json(tmp_path / "live.jsonl", orient="records", lines=True)
+    res = runner.invoke(app, ["--threads", "1", "stream", str(tmp_path / "m"), "--input",
+                              str(tmp_path / "live.jsonl"), "--all", "--drift-window", "40"])
+    assert res.exit_code == 0, res.output
+    alerts = [json.loads(line) for line in res.stdout.splitlines()]
+    assert alerts[0]["row"] == window - 1  # the first window - 1 steps give no score
+    warning = next(ln for ln in res.stderr.splitlines() if ln.startswith("warning: drift check"))
+    found = re.search(r"alert rate ([\d.]+)% over the last 40 steps \(row (\d+)\)", warning)
+    assert found is not None, warning
+    rate, row = float(found.group(1)), int(found.group(2))
+    at = [a["row"] for a in alerts].index(row)  # the step whose alert carries that row
+    assert at >= 39 and row >= 100  # a full window, and at or after the shift, not before it
+    assert rate == round(100 * np.mean([a["flag"] for a in alerts[at - 39:at + 1]]), 1)
+    assert f"(at row {row};" in res.stderr  # the summary names it the same way
