@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from hourglass.cli.app import app
@@ -48,3 +49,33 @@ def test_series_stream_drift_warning_names_the_row_its_alerts_carry(tmp_path: Pa
     assert at >= 39 and row >= 100  # a full window, and at or after the shift, not before it
     assert rate == round(100 * np.mean([a["flag"] for a in alerts[at - 39:at + 1]]), 1)
     assert f"(at row {row};" in res.stderr  # the summary names it the same way
+
+
+def test_series_stream_row_is_the_data_row_past_skipped_lines(tmp_path: Path) -> None:
+    # A time-series stream's alert 'row' was the count of steps taken, so a line skipped with
+    # --on-bad-rows skip (malformed JSON, a channel of text) took its number: the rows after it
+    # were one lower than their data row (line 52 said row 50), unlike a table stream's, where a
+    # skipped line keeps its number (README). It is the data row now; scores are unchanged.
+    from hourglass import Pipeline
+    from hourglass.detectors import TCNAutoEncoder
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    Pipeline(TCNAutoEncoder(window=4, channels=(4,), epochs=1, verbose=0, random_state=0),
+             features=TimeSeriesPreprocessor(freq="rows")).fit(_metrics(120, 0)).save(tmp_path / "m")
+    lines = _metrics(30, 1).to_json(orient="records", lines=True).splitlines()
+    clean = tmp_path / "clean.jsonl"
+    clean.write_text("\n".join(lines) + "\n")
+    dirty = tmp_path / "dirty.jsonl"
+    dirty.write_text("\n".join([*lines[:10], "{broken", *lines[10:20], '{"cpu": "oops", "disk": 5}',
+                                *lines[20:]]) + "\n")
+
+    def stream(path: Path) -> list[dict[str, object]]:
+        res = runner.invoke(app, ["--threads", "1", "stream", str(tmp_path / "m"), "--input", str(path),
+                                  "--all", "--on-bad-rows", "skip", "--batch", "7"])
+        assert res.exit_code == 0, res.output
+        return [json.loads(line) for line in res.stdout.splitlines()]
+
+    want, got = stream(clean), stream(dirty)
+    assert [a["score"] for a in got] == pytest.approx([a["score"] for a in want], rel=1e-5)
+    assert all(a["row"] == a["line"] - 1 for a in got)  # JSON lines: data row = line - 1
+    assert [a["row"] for a in got][-10:] == list(range(22, 32))

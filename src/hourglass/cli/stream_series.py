@@ -122,10 +122,12 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
 
         from hourglass.serve.ecs import to_ecs
 
-    from hourglass.cli.stream import LineBatcher, SkippedLines, _parse, skipped_before, stream_guard
+    from hourglass.cli.stream import (LineBatcher, SkippedLines, _numbered, _parse, skipped_before,
+                                      stream_guard)
 
     start = time.perf_counter()
     bad = SkippedLines()  # their count and the first few: nothing grows with a long run
+    data_rows = 0  # the data rows of the batches read: the rows parsed and the malformed lines
     def summary() -> None:
         # rows as the other streams count them: those scored (the scorer's count holds the steps
         # it refused, in either --on-bad-rows mode)
@@ -148,10 +150,15 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
                     rows, lines = rows[:i], lines[:i]
                     break
             by_line = dict(zip(lines, rows, strict=True))
+            number = _numbered(rows, lines, skipped, data_rows)  # (each row's data row)
+            data_rows += len(rows) + len(skipped)
             watch = drift is not None and drift.monitor is not None
             alerts, bad_rows = scorer.feed(list(zip(lines, rows, strict=True)), explain=explain,
                                            all_steps=all_rows or watch,
                                            stop_at_bad=on_bad_rows == "error")
+            for alert in alerts:  # the scorer counts the steps it took; a row is its data row,
+                # as a table stream's: a line or row skipped (--on-bad-rows skip) keeps its number
+                alert["row"] = number[id(by_line[alert["line"]])]
             if watch:  # every scored step came back, with its flag: the check sees them all,
                 # and names a step by its alerts' row (the first window - 1 steps and a
                 # restarted window's give no score, so the check's count is not the row)
