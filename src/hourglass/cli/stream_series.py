@@ -122,8 +122,14 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
 
         from hourglass.serve.ecs import to_ecs
 
-    from hourglass.cli.stream import (LineBatcher, SkippedLines, _numbered, _parse, skipped_before,
-                                      stream_guard)
+    from hourglass.cli.stream import (
+        LineBatcher,
+        SkippedLines,
+        _numbered,
+        _parse,
+        skipped_before,
+        stream_guard,
+    )
 
     start = time.perf_counter()
     bad = SkippedLines()  # their count and the first few: nothing grows with a long run
