@@ -79,3 +79,41 @@ def test_series_stream_row_is_the_data_row_past_skipped_lines(tmp_path: Path) ->
     assert [a["score"] for a in got] == pytest.approx([a["score"] for a in want], rel=1e-5)
     assert all(a["row"] == a["line"] - 1 for a in got)  # JSON lines: data row = line - 1
     assert [a["row"] for a in got][-10:] == list(range(22, 32))
+
+
+def test_series_across_a_dst_change_scores_as_its_utc_times(tmp_path: Path) -> None:
+    # (pins a promise, no defect found) a series whose times carry the offsets of a daylight-saving
+    # change (+01:00, then +02:00), in reverse row order, scores as the same steps in naive UTC:
+    # score sorts by the instant, stream takes the steps in order; times out in UTC ('+00:00')
+    from hourglass import Pipeline
+    from hourglass.detectors import TCNAutoEncoder
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    utc = pd.date_range("2024-03-31T00:30:00Z", periods=60, freq="1min")  # Berlin: 02:00 -> 03:00
+    train = _metrics(120, 0).assign(ts=pd.date_range("2024-03-01", periods=120, freq="1min"))
+    Pipeline(TCNAutoEncoder(window=4, channels=(4,), epochs=1, verbose=0, random_state=0),
+             features=TimeSeriesPreprocessor(timestamp_col="ts")).fit(train).save(tmp_path / "m")
+    live = _metrics(60, 1)
+    naive = live.assign(ts=utc.strftime("%Y-%m-%dT%H:%M:%S"))
+    local = live.assign(ts=[t.isoformat() for t in utc.tz_convert("Europe/Berlin")])
+    assert local.ts.str[-6:].unique().tolist() == ["+01:00", "+02:00"]
+    naive.to_csv(tmp_path / "naive.csv", index=False)
+    local.iloc[::-1].to_csv(tmp_path / "local.csv", index=False)
+    out = {}
+    for name in ("naive", "local"):
+        res = runner.invoke(app, ["--threads", "1", "score", str(tmp_path / "m"),
+                                  str(tmp_path / f"{name}.csv"), "-o", str(tmp_path / f"{name}.out.csv")])
+        assert res.exit_code == 0, res.output
+        out[name] = pd.read_csv(tmp_path / f"{name}.out.csv")
+    assert out["local"]["score"].tolist() == out["naive"]["score"].tolist()
+    assert (out["local"]["ts"] == out["naive"]["ts"] + "+00:00").all()
+    streamed = {}
+    for name, frame in (("naive", naive), ("local", local)):
+        res = runner.invoke(app, ["--threads", "1", "stream", str(tmp_path / "m"), "--all"],
+                            input=frame.to_json(orient="records", lines=True))
+        assert res.exit_code == 0, res.output
+        streamed[name] = [json.loads(line) for line in res.stdout.splitlines()]
+    assert [a["score"] for a in streamed["local"]] == [a["score"] for a in streamed["naive"]]
+    assert [a["timestamp"] for a in streamed["local"]] == [
+        a["timestamp"] + "+00:00" for a in streamed["naive"]]
+    assert [a["row"] for a in streamed["local"]] == list(range(3, 60))
