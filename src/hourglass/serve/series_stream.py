@@ -273,7 +273,9 @@ class SeriesStreamScorer(ModelScorer):
              all_steps: bool = False, stop_at_bad: bool = False
              ) -> tuple[list[dict[str, Any]], list[tuple[int, str]]]:
         """Score the rows ``(line number, row)`` in order; the alerts of the flagged steps (every
-        scored step with ``all_steps``, with ``flag``) and the bad rows ``(line, problem)``.
+        scored step with ``all_steps``, with ``flag``) and the bad rows ``(line, problem)``. An
+        alert's ``row`` is its step's place among the steps taken, from 0 (a bad row takes none;
+        ``hourglass stream`` writes the data row instead, by the alert's ``line``).
 
         Every window of the batch goes to the detector in one call (one per stretch between
         restarts). With ``stop_at_bad`` the rows after the first bad one are not read (the
