@@ -266,7 +266,7 @@ def test_epoch_second_timestamps_are_seconds(kit: dict[str, Path], tmp_path: Pat
     data = tmp_path / "s.csv"
     _series().assign(ts=lambda f: 1_600_000_000 + np.arange(len(f))).to_csv(data, index=False)
     _ok(["score", kit["ts"], data, "-o", tmp_path / "o.csv", "-q"])
-    assert pd.read_csv(tmp_path / "o.csv")["ts"].iloc[0] == "2020-09-13 12:26:40"  # not 1970 + ns
+    assert pd.read_csv(tmp_path / "o.csv")["ts"].iloc[0] == "2020-09-13T12:26:40"  # not 1970 + ns
     assert events_per_day(np.arange(0, 2 * 86400 + 1, 60)) == pytest.approx(2881 / 2)
 
 

@@ -124,7 +124,7 @@ def test_cli_scores_day_first_data_the_way_it_was_trained(tmp_path: Path) -> Non
                             str(tmp_path / "out.csv")])
     assert r.exit_code == 0, r.output
     out = pd.read_csv(tmp_path / "out.csv")
-    assert out["ts"].iloc[0] == "2026-03-01 00:00:00" and len(out) == 100
+    assert out["ts"].iloc[0] == "2026-03-01T00:00:00" and len(out) == 100
     one_line_error(["score", str(model), str(tmp_path / "us.csv"), "-o", str(tmp_path / "o2.csv")],
                    "puts the month first; dates are read day first", tmp_path / "o2.csv")
 

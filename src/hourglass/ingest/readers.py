@@ -26,7 +26,8 @@ from hourglass.ingest.sqlite import SQLiteWriter, is_sqlite
 from hourglass.ingest.tables import ReadStats, iter_table, read_head
 
 __all__ = ["atomic_output", "check_path", "default_mode", "detect_format", "is_stream_output",
-           "json_lines", "open_output", "read_table", "stdout_closed", "table_format", "write_table"]
+           "iso_times", "json_lines", "open_output", "read_table", "stdout_closed", "table_format",
+           "write_table"]
 
 _FORMATS = ("csv", "tsv", "parquet", "jsonl", "evtx")
 
@@ -538,6 +539,38 @@ def open_output(tmp: Path, target: str | os.PathLike[str], *, text: bool = True)
     return gz  # type: ignore[return-value]  # a binary file object; typeshed's GzipFile is no IO[bytes]
 
 
+def iso_times(df: pd.DataFrame, *, dates: bool = True) -> pd.DataFrame:
+    """``df`` with its time and date columns as ISO 8601 text (``isoformat``: a ``T`` before the
+    time, the UTC offset where the times carry one, fractions of a second only where there are
+    some), the text every output writes them in (``df`` itself where it has none): the CSV
+    writers wrote a kept time as Arrow's ``2024-03-10 00:00:00.000000`` or pandas'
+    ``2024-03-10 00:00:00`` where the JSON lines and SQLite outputs of the same scoring wrote
+    ``2024-03-10T00:00:00``. ``dates=False`` leaves columns of dates alone (Arrow's CSV writer
+    gives them as ``2024-01-01`` already, unquoted).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"ts": pd.to_datetime(["2024-05-01 00:01:00", None]), "n": [1, 2]})
+    >>> iso_times(df)["ts"].iloc[0], iso_times(df)["ts"].isna().tolist()
+    ('2024-05-01T00:01:00', [False, True])
+    >>> iso_times(pd.DataFrame({"ts": pd.to_datetime(["2024-05-01T00:00:00.5+02:00"])}))["ts"].tolist()
+    ['2024-05-01T00:00:00.500000+02:00']
+    """
+    times = [i for i in range(df.shape[1]) if pd.api.types.is_datetime64_any_dtype(df.iloc[:, i])
+             or isinstance(df.iloc[:, i].dtype, pd.DatetimeTZDtype)
+             # dates (a CSV column of 2024-01-01, Parquet's date32): Python objects pandas wrote
+             # as epoch milliseconds too (infer_dtype stops at the first value that is no date: a
+             # column of text at its first, a column of dates after all of them)
+             or (df.iloc[:, i].dtype == object and pd.api.types.infer_dtype(
+                 df.iloc[:, i], skipna=True) in (("date", "datetime") if dates else ("datetime",)))]
+    if not times:
+        return df
+    df = df.copy()
+    for i in times:
+        df.isetitem(i, df.iloc[:, i].map(lambda v: None if pd.isna(v) else v.isoformat()).astype(object))
+    return df
+
+
 def json_lines(df: pd.DataFrame) -> str:
     """``df`` as JSON lines (one object per row, each line ending in a newline; ``""`` for no
     rows), times as ISO 8601 text as the CSV and SQLite outputs write them, not pandas' epoch
@@ -564,17 +597,7 @@ def json_lines(df: pd.DataFrame) -> str:
     """
     if not len(df):
         return ""
-    times = [c for c in df.columns if pd.api.types.is_datetime64_any_dtype(df[c])
-             or isinstance(df[c].dtype, pd.DatetimeTZDtype)
-             # dates (a CSV column of 2024-01-01, Parquet's date32): Python objects pandas wrote
-             # as epoch milliseconds too (infer_dtype stops at the first value that is no date: a
-             # column of text at its first, a column of dates after all of them)
-             or (df[c].dtype == object and pd.api.types.infer_dtype(df[c], skipna=True)
-                 in ("date", "datetime"))]
-    if times:
-        df = df.copy()
-        for c in times:
-            df[c] = df[c].map(lambda v: None if pd.isna(v) else v.isoformat()).astype(object)
+    df = iso_times(df)
     # numbers and booleans of numpy's dtypes: written here; the other columns as pandas writes them
     plain = [isinstance(t, np.dtype) and t.kind in "fiub" for t in df.dtypes]
     if not any(isinstance(t, np.dtype) and t.kind == "f" for t in df.dtypes) or \
@@ -662,4 +685,4 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *, table: str = 
             if fmt == "jsonl":
                 fh.write(json_lines(df))
             else:
-                df.to_csv(fh, sep="\t" if fmt == "tsv" else ",", index=False)
+                iso_times(df).to_csv(fh, sep="\t" if fmt == "tsv" else ",", index=False)

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from hourglass._columns import listed_columns
 from hourglass.errors import InputError
-from hourglass.ingest.readers import atomic_output, detect_format, json_lines, open_output
+from hourglass.ingest.readers import atomic_output, detect_format, iso_times, json_lines, open_output
 from hourglass.ingest.sqlite import SQLiteWriter, is_sqlite, parquet_value
 
 __all__ = ["ChunkWriter", "chunk_writer"]
@@ -47,7 +47,8 @@ class ChunkWriter:
                 self._text = open_output(self._tmp, self._target)
             self._text.write(_json_text(df))  # no blank lines between chunks
             return
-        table = _arrow_table(df)
+        # CSV text: times as the JSON lines and SQLite outputs write them (Parquet keeps their type)
+        table = _arrow_table(df if self._fmt == "parquet" else iso_times(df, dates=False))
         if self._fmt != "parquet" and any(  # (Parquet holds binary and duration columns itself)
                 pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)
                 or pa.types.is_duration(f.type) for f in table.schema):
