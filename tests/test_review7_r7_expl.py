@@ -53,7 +53,7 @@ def test_explain_of_a_series_timed_by_a_column_called_severity(tmp_path: Path) -
     got = pd.read_csv(out)
     assert list(got.columns)[:5] == ["step", "timestamp", "score", "flag", "severity"]
     assert got["step"].tolist() == list(range(40))
-    assert got["timestamp"].iloc[0] == "2024-01-01 00:00:00"
+    assert got["timestamp"].iloc[0] == "2024-01-01T00:00:00"  # (ISO 8601, as JSON lines write it)
     assert set(got["severity"]) <= {"low", "medium", "high", "critical"}
 
 
