@@ -63,6 +63,7 @@ from hourglass.features.tabular import (
     CELL_ERRORS,
     TabularPreprocessor,
     _refuse_levels,
+    null_spellings,
     refuse_unhashable,
 )
 
@@ -269,6 +270,12 @@ def _site_schema(params: Mapping[str, Any], df: pd.DataFrame) -> dict[str, Any]:
             text = s.dropna()
             text = text[(text.astype("string").str.strip() != "").to_numpy(dtype=bool)]
             entry.update(present=len(text), text_unique=int(text.nunique()))
+        if role in ("categorical", "hash", "drop") and not pd.api.types.is_numeric_dtype(s):
+            # its 'N/A', 'null' ... held as text: a column hashed once merged hashes them as text,
+            # as the pooled fit does (hash_nulls_), not as missing
+            nulls = null_spellings(s)
+            if nulls:
+                entry["nulls"] = nulls
         if role == "numeric":
             v = raw[c]
             nan = np.isnan(v)  # as the pooled fit's profile: a '-' or an empty text cell is missing
@@ -432,6 +439,9 @@ def merge_schema(parts: Sequence[Mapping[str, Any]], *, max_categories: int = 50
         m: dict[str, Any] = {"role": role, "why": why, "dtype": "|".join(dtypes),
                              "missing": sum(e["missing"] for e in entries),
                              "unique": max(e["unique"] for e in entries)}
+        nulls = sorted({str(v) for e in entries for v in e.get("nulls", ())})
+        if nulls:  # the missing spellings some site's text holds (a hashed column keeps them as text)
+            m["nulls"] = nulls
         if role == "numeric":
             present = [e for e in entries if e["finite"]]
             mom = {"n": 0, "mean": 0.0, "m2": 0.0, "m3": 0.0}
@@ -531,7 +541,7 @@ def schema_preprocessor(params: Mapping[str, Any], merged: Mapping[str, Any]) ->
         pre.log1p_ = [str(c) for c in pre.log1p if str(c) in kept]  # as the pooled fit: constant ones dropped
     pre.numeric_ = kept
     pre.categories_, pre.other_, pre.hashed_, pre.ips_, pre.ports_ = {}, {}, {}, {}, {}
-    pre.hash_nulls_ = {}  # (no site tells of its text): 'N/A' in a hashed column reads as missing
+    pre.hash_nulls_ = {}  # a hashed column's 'N/A' ... that some site holds as text: hashed as text
     for c in cols:
         role = pre.roles_[c]
         if role == "categorical":
@@ -542,6 +552,7 @@ def schema_preprocessor(params: Mapping[str, Any], merged: Mapping[str, Any]) ->
                 pre.other_[c] = rare
         elif role == "hash":
             pre.hashed_[c] = int(pre.hash_buckets)
+            pre.hash_nulls_[c] = [str(v) for v in info[c].get("nulls", ())]
         elif role == "ip":
             pre.ips_[c] = int(pre.hash_buckets)
             if info[c]["absent"]:

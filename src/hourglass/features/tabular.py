@@ -62,6 +62,21 @@ _UNSEEN_SHARE = 0.01
 
 _NULL_TEXT = np.array(NULL_TEXT, dtype=object)  # (np.isin of object arrays)
 
+
+def null_spellings(s: pd.Series) -> list[str]:
+    """The missing-value spellings (``'N/A'``, ``'null'`` ...) that column ``s`` holds as text
+    (JSON lines, a frame: a CSV reader reads them as missing): a hashed column keeps hashing
+    them as text (``TabularPreprocessor.hash_nulls_``). A federated site sends them in its
+    schema statistics, so that the merged preprocessing hashes them as the pooled fit does.
+
+    Examples
+    --------
+    >>> null_spellings(pd.Series(["a", "N/A", None, "null", "N/A"]))
+    ['N/A', 'null']
+    """
+    uniques = factorize_strings(s)[1]
+    return sorted(str(v) for v in uniques[np.isin(uniques, _NULL_TEXT)])
+
 _SCALERS = ("minmax", "standard", "robust", "quantile", "none")
 _IMPUTE = ("median", "constant", "error")
 _PORT_BUCKETS = ("well-known", "registered", "ephemeral")
@@ -777,8 +792,7 @@ class TabularPreprocessor:
                 self.hashed_[c] = int(self.hash_buckets)
                 # the missing spellings ('N/A', 'null' ...) training held as text (JSON lines, a
                 # frame): hashed as text still; any other reads as missing, as a CSV reads it
-                uniques = factorize_strings(df[c])[1]
-                self.hash_nulls_[c] = sorted(str(v) for v in uniques[np.isin(uniques, _NULL_TEXT)])
+                self.hash_nulls_[c] = null_spellings(df[c])
             elif role == "ip":
                 self.ips_[c] = int(self.hash_buckets)
                 absent = ip_parts(df[c], 1)[3]
