@@ -79,7 +79,8 @@ def test_one_site_for_one_round_trains_as_a_local_fit_but_for_the_input_scaling_
         parameters, config = server.configure(r)
         server.aggregate(r, [site.fit(parameters, config)])
         if r == 3:  # the inputs round set the input scaling: the local fit's instead
-            np.testing.assert_allclose(server.weights_[0], local.detector_.input_offset_, rtol=1e-5, atol=1e-6)
+            offset = local.detector_.input_offset_
+            np.testing.assert_allclose(server.weights_[0], offset, rtol=1e-5, atol=1e-6)
             server.weights_[0] = local.detector_.input_offset_.copy()
             server.weights_[1] = local.detector_.input_scale_.copy()
     fed = server.pipeline()
