@@ -1128,10 +1128,12 @@ class Pipeline:
             rows, names = fed.get("rows") or [], fed.get("site_names") or []
             own = len(rows) == 1 and fed.get("sites") != 1 and names  # a site's own model: its rows only
             told = f"site {names[0]}'s {rows[0]} rows" if own else f"{' + '.join(map(str, rows))} rows"
+            def n(count: object, word: str) -> str:  # (1 site, 2 sites)
+                return f"{count} {word}" + ("" if count == 1 else "s")
             card["federated"] = (
-                f"{fed.get('sites')} sites ({told}), "
-                f"{fed.get('aggregation', 'FedAvg')}, {fed.get('rounds')} rounds x "
-                f"{fed.get('local_epochs')} local epochs; preprocessing from merged site statistics")
+                f"{n(fed.get('sites'), 'site')} ({told}), "
+                f"{fed.get('aggregation', 'FedAvg')}, {n(fed.get('rounds'), 'round')} x "
+                f"{n(fed.get('local_epochs'), 'local epoch')}; preprocessing from merged site statistics")
         return card
 
     def _stream_card(self) -> dict[str, str]:
