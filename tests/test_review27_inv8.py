@@ -73,3 +73,34 @@ def test_explain_cli_api_and_service_give_the_same_reasons(detector: str, tmp_pa
     assert r.status_code == 200, r.text
     assert r.json()["why"] == whole["why"].tolist()
     np.testing.assert_allclose(r.json()["scores"], scored["score"], rtol=1e-6)
+
+
+def test_a_number_is_quoted_alike_whatever_else_its_csv_column_holds(tmp_path: Path) -> None:
+    # what was wrong: a CSV column the model reads as numbers that held a '-' (a missing value,
+    # as score reads it) or a refused 'oops' skipped with --on-bad-rows skip was read as text,
+    # and 'why' quoted its cells as the file wrote them: 'b=-0.3802266776511939' and 'b=-'
+    # where the same rows from a clean file (or the service) gave 'b=-0.380227' and
+    # 'b=<missing>'; the cells are now quoted as the numbers the model read
+    pipe = Pipeline(detector=AutoEncoder(hidden=(8, 2), epochs=2, verbose=0)).fit(_rows(300, 0))
+    pipe.save(tmp_path / "m")
+    test = _rows(6, 1)
+    test["b"] = test["b"].astype(object)
+    test.loc[1, "b"] = None
+    test.to_csv(tmp_path / "blank.csv", index=False)
+    test.loc[1, "b"] = "-"
+    test.to_csv(tmp_path / "dash.csv", index=False)
+    test.loc[4, "b"] = "oops"  # refused, skipped
+    test.to_csv(tmp_path / "oops.csv", index=False)
+    whys = {}
+    for name in ("blank", "dash", "oops"):
+        out = tmp_path / f"{name}.jsonl"
+        res = runner.invoke(app, ["explain", str(tmp_path / "m"), str(tmp_path / f"{name}.csv"),
+                                  "--all", "--top", "9", "--on-bad-rows", "skip", "-o", str(out), "-q"])
+        assert res.exit_code == 0, res.output
+        got = pd.read_json(out, lines=True)
+        whys[name] = dict(zip(got["row"], got["why"], strict=True))
+    assert "b=<missing> (" in whys["blank"][1]
+    assert whys["dash"] == whys["blank"]
+    assert whys["oops"] == {r: w for r, w in whys["blank"].items() if r != 4}
+    clean = float(test.loc[0, "b"])
+    assert f"b={clean:.6g} (" in whys["oops"][0]

@@ -226,6 +226,26 @@ def _value_text(value: Any) -> str:
     return text if len(text) <= _MAX_VALUE_CHARS else text[:_MAX_VALUE_CHARS - 1] + "…"
 
 
+def _cells(cells: pd.Series, numeric: bool) -> list[Any]:
+    """A column's cells as ``why`` quotes them: a column the model reads as numbers that the file
+    gave as text (a CSV column with ``-`` or ``N/A`` in it, or whose refused row ``--on-bad-rows
+    skip`` left out) as the numbers the model read (``-`` missing), so that a value is quoted
+    alike whatever else its column holds.
+
+    Examples
+    --------
+    >>> _cells(pd.Series(["0.4712501481712389", "-", " 7 "], dtype=object), True)
+    [0.4712501481712389, <NA>, 7.0]
+    >>> _cells(pd.Series(["tcp", "-"]), False)
+    ['tcp', '-']
+    """
+    if numeric and (cells.dtype == object or isinstance(cells.dtype, pd.StringDtype)):
+        from hourglass.features.tabular import _read_numbers
+
+        return _read_numbers(cells)[0].tolist()
+    return cells.tolist()
+
+
 def explain_rows(pipe: Pipeline, df: pd.DataFrame, *, top: int = 3, method: str = "auto",
                  steps: int = 64) -> pd.DataFrame:
     """For each row of ``df``: the column with the largest share of what made its score high
@@ -294,6 +314,8 @@ def explain_rows(pipe: Pipeline, df: pd.DataFrame, *, top: int = 3, method: str 
     where: dict[str, int] = {}
     for k, name in enumerate(frame.columns):
         where.setdefault(str(name), k)
+    numeric_inputs = getattr(pipe.features_, "_numeric_inputs", None)
+    numbers = set(map(str, numeric_inputs())) if numeric_inputs is not None else set()
     # the k-th reason of every row, a column at a time: each column's cells read in one go
     # (a cell at a time, ``frame.iat``, cost more than the network's pass)
     said = []
@@ -302,8 +324,8 @@ def explain_rows(pipe: Pipeline, df: pd.DataFrame, *, top: int = 3, method: str 
         for j in np.unique(picked).tolist():
             rows = np.flatnonzero(picked == j)
             c = columns[j]
-            values = ([_value_text(v) for v in frame.iloc[rows, where[c]].tolist()] if c in where
-                      else ["?"] * len(rows))
+            values = ([_value_text(v) for v in _cells(frame.iloc[rows, where[c]], c in numbers)]
+                      if c in where else ["?"] * len(rows))
             texts[rows] = [f"{c}={v} ({percent(s)})"
                            for v, s in zip(values, share[rows, j].tolist(), strict=True)]
         said.append(texts.tolist())
