@@ -1,10 +1,11 @@
 """Review 27, inv8: explanation routes give the same reasons for the same rows.
 
-No defect was found in these routes; this pins the equality the README promises ('the service's
-explain ... and hourglass stream --explain follow the same rule', 'Scores are hourglass score's
-for the same rows') and that no test held as whole texts: the ``why`` of ``hourglass explain``
-(read whole or in small chunks), of ``explain_rows`` and of the service's ``/score`` with
-``explain`` are the same strings, beside the very scores of ``hourglass score``.
+The first test pins an equality the README promises ('the service's explain ... and hourglass
+stream --explain follow the same rule', 'Scores are hourglass score's for the same rows') that no
+test held as whole texts: the ``why`` of ``hourglass explain`` (read whole or in small chunks), of
+``explain_rows`` and of the service's ``/score`` with ``explain`` are the same strings, beside the
+very scores of ``hourglass score``. The second pins a defect fixed: a number quoted by how its CSV
+column was read.
 """
 
 from __future__ import annotations
