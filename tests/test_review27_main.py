@@ -1,6 +1,8 @@
 """Checks from the twenty-seventh review that belong to no helper's file."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -20,3 +22,37 @@ def test_a_federated_model_card_counts_one_site_round_and_epoch_in_the_singular(
     pipe.info["federated"].update(sites=2, rows=[100, 100], rounds=3, local_epochs=2)
     assert pipe.model_card()["federated"].startswith(
         "2 sites (100 + 100 rows), FedAvg, 3 rounds x 2 local epochs; ")
+
+
+def test_a_log_stream_without_a_drift_check_keeps_no_closed_flags() -> None:
+    # the whole-session log stream kept every closed session's flag for the run's whole length
+    # when no drift check took them (only the drift check drained them)
+    import io
+
+    from hourglass.cli import stream_logs
+    from hourglass.detectors.sequence_ae import EventCountAutoEncoder
+    from hourglass.features.sessions import EventSessions
+    from hourglass.serve.log_stream import LogStreamScorer
+    from hourglass.serve.sinks import JsonLinesSink
+
+    train = [f"{op} blk_{b}" for b in range(40) for op in ("open", "read", "close")]
+    pipe = Pipeline(detector=EventCountAutoEncoder(hidden=[4], epochs=2, verbose=0, random_state=0),
+                    features=EventSessions(format="raw", session_regex=r"blk_\d+")).fit(train)
+    scorer = LogStreamScorer(pipe)
+    data = "".join(f"open blk_{b}\nread blk_{b}\nclose blk_{b}\n" for b in range(30)).encode()
+    stream_logs.run(scorer, io.BytesIO(data).read, JsonLinesSink(io.BytesIO()), where="<stdin>",
+                    batch=8, max_delay=0.05, on_bad_rows="skip", output=None, drift=None)
+    assert scorer.counts()["sessions"] == 30  # (they were scored)
+    assert scorer.take_closed_flags().size == 0
+
+
+def test_csv_output_writes_times_in_iso_beside_a_duration_column(tmp_path: Path) -> None:
+    # a chunk with a duration (or binary) column took the text fallback from the frame as given,
+    # so its times were Arrow's '2024-03-10 00:00:00.000000' where the other chunks' were ISO
+    from hourglass.ingest.writers import ChunkWriter
+
+    out = tmp_path / "o.csv"
+    w = ChunkWriter(out, "csv", gz=False)
+    w.write(pd.DataFrame({"ts": pd.to_datetime(["2024-03-10"]), "took": pd.to_timedelta([5], "s")}))
+    w.close()
+    assert "2024-03-10T00:00:00" in out.read_text()

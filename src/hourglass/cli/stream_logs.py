@@ -124,9 +124,12 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
             drift.summary()
 
     def write(alerts: list[dict[str, Any]]) -> None:
-        if watch:  # each closed session's flag in its place (not the batch's flagged ones last:
-            # at the end of input, one batch of every session left, that put them all at the end)
-            drift.update(scorer.take_closed_flags())
+        # each closed session's flag in its place (not the batch's flagged ones last: at the end
+        # of input, one batch of every session left, that put them all at the end); taken every
+        # batch, drift check or not: the scorer keeps them until then
+        closed = scorer.take_closed_flags()
+        if watch:
+            drift.update(closed)
         try:
             sink.write([render(a) for a in alerts] if render is not None else alerts)
         except HourglassError as exc:

@@ -145,7 +145,7 @@ class LogStreamScorer:
         """
         taken = np.concatenate(self._closed_flags) if self._closed_flags else np.zeros(0, np.int8)
         self._closed_flags = []
-        return taken.astype(np.int8)
+        return taken
 
     # -- input ------------------------------------------------------------------------------
     def first_bad_line(self, lines: list[tuple[int, str]]) -> tuple[int, str] | None:
@@ -307,7 +307,7 @@ class LogStreamScorer:
                             [c.lines for c in whole])  # type: ignore[misc]
         scores = self.detector.score(sessions.sequences)
         flags = self.detector.threshold_predict(scores)
-        self._closed_flags.append(np.asarray(flags))
+        self._closed_flags.append(flags)
         alerts = session_alerts(self.detector, sessions, scores, flags, self.templates)
         for a, i in zip(alerts, np.flatnonzero(np.asarray(flags) == 1).tolist(), strict=True):
             a["closed"] = whole[i].reason
