@@ -47,8 +47,9 @@ class ChunkWriter:
                 self._text = open_output(self._tmp, self._target)
             self._text.write(_json_text(df))  # no blank lines between chunks
             return
-        # CSV text: times as the JSON lines and SQLite outputs write them (Parquet keeps their type)
-        table = _arrow_table(df if self._fmt == "parquet" else iso_times(df, dates=False))
+        if self._fmt != "parquet":  # (Parquet keeps the times' type)
+            df = iso_times(df, dates=False)  # CSV text: times as the JSON lines and SQLite write them
+        table = _arrow_table(df)
         if self._fmt != "parquet" and any(  # (Parquet holds binary and duration columns itself)
                 pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)
                 or pa.types.is_duration(f.type) for f in table.schema):
