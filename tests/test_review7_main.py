@@ -126,7 +126,7 @@ def test_score_of_a_series_timed_by_an_output_name(tmp_path: Path, ts: str) -> N
     assert res.exit_code == 0, res.output  # was 'cannot insert score, already exists'
     got = pd.read_csv(out)
     assert list(got.columns) == ["timestamp", "score", "flag", "calibrated", "severity"]
-    assert got["timestamp"].iloc[0] == "2024-01-01 00:00:00" and len(got) == 40
+    assert got["timestamp"].iloc[0] == "2024-01-01T00:00:00" and len(got) == 40  # (ISO 8601)
     assert set(got["severity"]) <= {"low", "medium", "high", "critical"}
 
 
