@@ -558,7 +558,7 @@ def _names_of(header: bytes, second: bytes) -> bool:
     >>> _names_of(b"src,dst", b"src,x\\n"), _names_of(b"0,tcp,http,SF", b"0,tcp,http,REJ\\n")
     (True, False)
     """
-    if not header or not second.strip():
+    if not header or not second.strip() or _line_record(header):
         return False
     shared = set(_fields(second.rstrip(b"\r\n"))) & set(_fields(header))
     if not _delimited(header):  # a log's lines share words, a key file's sessions keys
@@ -567,6 +567,32 @@ def _names_of(header: bytes, second: bytes) -> bool:
     # with a field changed (headerless flow records) shares most; an empty cell names nothing
     names = {f for f in _fields(header) if f}
     return 2 * len(shared - {b""}) <= len(names)
+
+
+def _line_record(line: bytes) -> bool:
+    """Whether ``line`` is a record of a line format (CEF, LEEF, PAN-OS, key=value, a Linux audit
+    record): a log's line, which names no columns, whatever words the line after it shares (a
+    later file starting with such a line again is data, neither a header repeated nor another).
+
+    Examples
+    --------
+    >>> _line_record(b"CEF:0|Acme|FW|1.0|100|deny|5|src=10.0.0.1 dst=10.0.0.2 dpt=443")
+    True
+    >>> _line_record(b"type=USER_AUTH msg=audit(1700000000.101:310): pid=1 uid=0 res=success")
+    True
+    >>> _line_record(b"ts,src,dst"), _line_record(b"version account-id interface-id srcaddr")
+    (False, False)
+    """
+    from hourglass.ingest.formats import all_formats, line_format
+
+    for name in all_formats():
+        spec = line_format(name)
+        try:
+            if spec is not None and spec.parse(line) is not None:
+                return True
+        except Exception:  # a parser that chokes on this line: no record of its format
+            continue
+    return False
 
 
 def _delimited(line: bytes) -> bool:
