@@ -140,6 +140,9 @@ class _FakeLogScorer:
         out, self.open = [{"session": str(n)} for n in self.open], []
         return out
 
+    def take_closed_flags(self) -> np.ndarray:  # (the stream takes them each batch)
+        return np.zeros(0, np.int8)
+
 
 @pytest.mark.parametrize("stop", ["ctrl-c", "bad line"])
 def test_a_log_stream_stopped_early_scores_its_open_sessions(monkeypatch: pytest.MonkeyPatch,
