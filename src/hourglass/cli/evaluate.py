@@ -288,7 +288,7 @@ def evaluate(
     )
     from hourglass.errors import InputError
     from hourglass.evaluate import evaluate_scores
-    from hourglass.ingest import ReadStats, boolean_labels, label_strings, normal_labels
+    from hourglass.ingest import ReadStats, boolean_labels, label_strings, normal_labels, numeric_labels
     from hourglass.pipeline import load
 
     setup_logging(quiet)
@@ -427,12 +427,14 @@ def evaluate(
         label_parts, result_parts, time_parts = [], [], []
         columns: list[object] = []
         boolean = True  # every chunk's labels booleans (or missing): --normal false is False
+        numeric = True  # every chunk's labels numbers (or missing): --normal 0.0 is 0
         start = time.perf_counter()
         for df, part in score_chunks(pipe, data, spec, on_bad_rows, stats, label_col,
                                       normal_values, extra_drop=(time_col,) if time_col else ()):
             columns = columns or list(df.columns)
             label_parts.append(label_strings(df[label_col]))
             boolean = boolean and (boolean_labels(df[label_col]) or bool(df[label_col].isna().all()))
+            numeric = numeric and (numeric_labels(df[label_col]) or bool(df[label_col].isna().all()))
             result_parts.append(part)
             if time_col is not None and time_col in df.columns:
                 time_parts.append(df[time_col].to_numpy())
@@ -462,7 +464,7 @@ def evaluate(
         _warn_label_feature(pipe, label_col, data)  # (once the rows are scored: not beside an error)
         result = pd.concat(result_parts, ignore_index=True)
         all_labels = np.concatenate(label_parts)
-        normal_values = normal_labels(normal_values, boolean)
+        normal_values = normal_labels(normal_values, boolean, numeric)
         # rows skipped before it (malformed, or values the model refuses) shift the positions
         # of the rest: the first unlabelled row is then not told by a (wrong) number
         labelled = unlabelled_rows(all_labels, normal_values, label_col, str(data),

@@ -175,6 +175,7 @@ def inspect(
         boolean_labels,
         label_strings,
         normal_labels,
+        numeric_labels,
         read_table,
     )
     from hourglass.ingest.timeseries import get_timeseries_dataset
@@ -298,7 +299,8 @@ def inspect(
             values = label_strings(df[label_col])
             labels = pd.Series(values).value_counts()
             # --normal false on a column of booleans is its False, as train matches it
-            match = normal_labels(normal_values or [], boolean_labels(df[label_col]))
+            match = normal_labels(normal_values or [], boolean_labels(df[label_col]),
+                                  numeric_labels(df[label_col]))
             df = df.drop(columns=[label_col])
             normal_rows = np.isin(values, match)
             if normal_rows.any():  # train fits the preprocessing on the normal rows only
@@ -409,7 +411,7 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
     import pandas as pd
 
     from hourglass.cli.entity import FEW_BUCKETS, inspect_entity
-    from hourglass.ingest import atomic_output, boolean_labels, label_strings, normal_labels
+    from hourglass.ingest import atomic_output, boolean_labels, label_strings, normal_labels, numeric_labels
 
     assert isinstance(df, pd.DataFrame)
     from hourglass.cli.tables import at_file_rows
@@ -419,7 +421,8 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
     at = np.arange(len(df)) if stats is None else stats.known(np.arange(len(df)))
     skipped_rows = 0 if stats is None else stats.bad_rows
     if label_col is not None and label_col in df.columns:  # train aggregates the normal buckets
-        match = normal_labels(normal_values or [], boolean_labels(df[label_col]))  # false: False
+        match = normal_labels(normal_values or [], boolean_labels(df[label_col]),  # false: False
+                              numeric_labels(df[label_col]))  # 0.0: 0
         normal_rows = pd.Series(label_strings(df[label_col])).isin(match).to_numpy()
         if normal_rows.any():
             # as train: every (entity, bucket) holding an anomalous row is left out whole (its

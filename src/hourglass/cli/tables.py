@@ -34,6 +34,7 @@ from hourglass.ingest import (
     label_strings,
     labels_seen,
     normal_labels,
+    numeric_labels,
     read_table,
     reservoir_sample,
 )
@@ -146,8 +147,9 @@ def split_labels(
     if not normal:
         raise HourglassError("--normal: give the label value(s) of normal rows")
     labels = label_strings(df[label_col])
-    # --normal false on a column of booleans is its False (any case of a boolean spelling)
-    match = normal_labels(normal, boolean_labels(df[label_col]))
+    # --normal false on a column of booleans is its False (any case of a boolean spelling), and
+    # --normal 0.0 on a column of numbers its 0 (matched by value)
+    match = normal_labels(normal, boolean_labels(df[label_col]), numeric_labels(df[label_col]))
     # each distinct value once (hashed): which are normal, and how many rows each anomalous one
     # has for the warning below (sorting millions of labels, np.unique, tripled the split's time)
     codes, values = pd.factorize(labels, use_na_sentinel=False)

@@ -9,6 +9,7 @@ from hourglass.ingest.formats import (
     label_strings,
     labels_seen,
     normal_labels,
+    numeric_labels,
     register_format,
     resolve_format,
     sniff_format,
@@ -19,6 +20,6 @@ from hourglass.ingest.tables import ReadStats, iter_table
 
 __all__ = ["DATASETS", "FORMATS", "DatasetSpec", "ReadStats", "all_formats", "atomic_output",
            "boolean_labels", "demo_path", "get_dataset", "get_format", "is_stream_output",
-           "iter_table", "label_strings", "labels_seen", "normal_labels",
+           "iter_table", "label_strings", "labels_seen", "normal_labels", "numeric_labels",
            "read_table", "register_format", "reservoir_sample", "resolve_format", "sniff_format",
            "write_table"]

@@ -39,8 +39,8 @@ from hourglass.ingest.tables import check_text, read_head
 from hourglass.ingest.winlogbeat import WINLOGBEAT
 
 __all__ = ["FORMATS", "all_formats", "boolean_labels", "event_format", "format_roles", "get_format",
-           "label_strings", "labels_seen", "line_format", "normal_labels", "other_spellings",
-           "register_format", "resolve_format", "sniff_format"]
+           "label_strings", "labels_seen", "line_format", "normal_labels", "numeric_labels",
+           "other_spellings", "register_format", "resolve_format", "sniff_format"]
 
 
 def _table(fmt: str, what: str) -> DatasetSpec:
@@ -306,21 +306,51 @@ def boolean_labels(labels: pd.Series) -> bool:
                 or pd.api.types.infer_dtype(labels, skipna=True) == "boolean")
 
 
-def normal_labels(normal: Any, boolean: bool) -> list[str]:
+def numeric_labels(labels: pd.Series) -> bool:
+    """Whether ``labels`` is a column of numbers (a CSV's ``0``/``0.0``, JSON numbers, Parquet
+    ints or floats; not booleans), matched by value (see :func:`normal_labels`).
+
+    Examples
+    --------
+    >>> numeric_labels(pd.Series([0.0, 1.0])), numeric_labels(pd.Series(["0.0", "1"]))
+    (True, False)
+    """
+    return bool(pd.api.types.is_numeric_dtype(labels) and not pd.api.types.is_bool_dtype(labels))
+
+
+def _by_value(value: str) -> list[str]:
+    """``value`` and, where it is a number, the number as :func:`label_strings` spells a
+    column of numbers (``0.0`` as ``0``, ``1e0`` as ``1``)."""
+    try:
+        number = float(value.strip())
+    except ValueError:
+        return [value]
+    if not np.isfinite(number):
+        return [value]
+    return list(dict.fromkeys([value, str(label_strings(pd.Series([number], dtype=np.float64))[0])]))
+
+
+def normal_labels(normal: Any, boolean: bool, numeric: bool = False) -> list[str]:
     """The ``--normal`` values ``normal`` as :func:`label_strings` spells the labels: of a column
     of booleans (``boolean``, see :func:`boolean_labels`), a boolean spelling in any case
-    (``false``, ``TRUE``) is the column's ``False``/``True``; other values, and any value of a
-    column of text, stay as given.
+    (``false``, ``TRUE``) is the column's ``False``/``True``; of a column of numbers
+    (``numeric``, see :func:`numeric_labels`) a number is matched by value (``--normal 0.0``
+    names the ``0`` rows, as ``--normal 0`` names a column's ``0.0``); other values, and any value
+    of a column of text, stay as given.
 
     Examples
     --------
     >>> normal_labels(["false", "TRUE", "benign"], True), normal_labels(["false"], False)
     (['False', 'True', 'benign'], ['false'])
+    >>> normal_labels(["0.0", "normal"], False, numeric=True), normal_labels(["0.0"], False)
+    (['0.0', '0', 'normal'], ['0.0'])
     """
     values = [str(v) for v in normal]
-    if not boolean:
-        return values
-    return [_BOOLEAN.get(v.strip().lower(), v) for v in values]
+    if boolean:
+        return [_BOOLEAN.get(v.strip().lower(), v) for v in values]
+    if numeric:
+        return [s for v in values for s in _by_value(v)]
+    return values
 
 
 _BOOLEAN = {"false": "False", "true": "True"}  # label_strings' spelling of a boolean label
