@@ -4,8 +4,9 @@ The first test pins an equality the README promises ('A label column of numbers 
 by value', booleans' ``--normal false`` in any case, rows without a label left out of training)
 that no test held as one model: the same rows labelled ``0``/``1``, ``normal``/``attack``,
 ``true``/``false`` or ``0.0``/``1.0``, with blanks, in CSV, JSON lines and Parquet, train the very
-same weights, and that model scores a file with the label column as one without it. The others pin
-a defect fixed: ``--normal 0.0`` on a column of numbers was refused ('no rows with label in
+same weights, and that model scores a file with the label column as one without it; the last test
+pins that ``train --label-col`` is ``Pipeline.fit`` on the same normal rows. The others pin a
+defect fixed: ``--normal 0.0`` on a column of numbers was refused ('no rows with label in
 ['0.0']; values seen: 0, 1') by train, evaluate and benchmark, though the README says numbers are
 matched by value.
 """
@@ -112,3 +113,25 @@ def test_normal_by_value_only_for_a_column_of_numbers() -> None:
     assert normal_labels(["0.0"], False) == ["0.0"]
     assert numeric_labels(pd.Series([0, 1])) and numeric_labels(pd.Series([0.0, np.nan]))
     assert not numeric_labels(pd.Series(["0", "1"])) and not numeric_labels(pd.Series([True, False]))
+
+
+def test_cli_training_on_the_normal_rows_is_the_python_fit_on_them(tmp_path: Path) -> None:
+    # (no defect: an equality pinned) `train --label-col label --normal normal` and
+    # Pipeline.fit on the same normal rows without the label give the same scores and flags
+    import torch
+
+    from hourglass import AutoEncoder, Pipeline, load
+
+    df, lab = _rows()
+    data = _write(df.assign(label=np.where(lab == 1, "attack", "normal")), tmp_path / "d.csv")
+    _train(data, tmp_path / "m", "normal")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        api = Pipeline(detector=AutoEncoder(hidden=(8, 2), epochs=1, random_state=1, verbose=0))
+        api.fit(df[lab == 0].reset_index(drop=True))
+        cli = load(tmp_path / "m")
+        np.testing.assert_array_equal(cli.score(df), api.score(df))
+        np.testing.assert_array_equal(cli.predict(df), api.predict(df))
+    finally:
+        torch.set_num_threads(threads)
