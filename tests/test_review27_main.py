@@ -56,3 +56,16 @@ def test_csv_output_writes_times_in_iso_beside_a_duration_column(tmp_path: Path)
     w.write(pd.DataFrame({"ts": pd.to_datetime(["2024-03-10"]), "took": pd.to_timedelta([5], "s")}))
     w.close()
     assert "2024-03-10T00:00:00" in out.read_text()
+
+
+def test_a_folder_of_one_line_cef_files_keeps_every_line(tmp_path: Path) -> None:
+    # a folder of two files each holding the same one CEF line: the first file's line was still
+    # taken as a header (a record names no columns, but the line stayed the header), so the
+    # second file's same line was dropped as the header once more
+    from hourglass.cli._spool import _files_as_file
+
+    line = b"CEF:0|Acme|FW|1.0|100|deny|5|src=10.0.0.1 dst=10.0.0.2 dpt=443\n"
+    (tmp_path / "a.log").write_bytes(line)
+    (tmp_path / "b.log").write_bytes(line)
+    joined = _files_as_file([tmp_path / "a.log", tmp_path / "b.log"], str(tmp_path), "logs")
+    assert joined.read_bytes().count(line) == 2

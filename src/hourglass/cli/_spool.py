@@ -478,7 +478,9 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                     line = first.rstrip(b"\r\n")
                     _check_layout(layouts, path, line, name)
                     if header is None:  # a header line: no JSON object or array (API pages), no Zeek '#' line
-                        header = b"" if line.lstrip(b"\xef\xbb\xbf \t").startswith(_NO_HEADER) else line
+                        # (nor a line format's record: a log's line, which names no columns)
+                        header = (b"" if line.lstrip(b"\xef\xbb\xbf \t").startswith(_NO_HEADER)
+                                  or _line_record(line) else line)
                         header_file = path
                         second, src = _peek_line(src)  # a header names columns its data lines do not
                         # (a log's lines share words; a lone line is no header: it names no
@@ -558,7 +560,7 @@ def _names_of(header: bytes, second: bytes) -> bool:
     >>> _names_of(b"src,dst", b"src,x\\n"), _names_of(b"0,tcp,http,SF", b"0,tcp,http,REJ\\n")
     (True, False)
     """
-    if not header or not second.strip() or _line_record(header):
+    if not header or not second.strip():
         return False
     shared = set(_fields(second.rstrip(b"\r\n"))) & set(_fields(header))
     if not _delimited(header):  # a log's lines share words, a key file's sessions keys
@@ -583,12 +585,12 @@ def _line_record(line: bytes) -> bool:
     >>> _line_record(b"ts,src,dst"), _line_record(b"version account-id interface-id srcaddr")
     (False, False)
     """
-    from hourglass.ingest.formats import all_formats, line_format
+    from hourglass.ingest.formats import all_formats
 
-    for name in all_formats():
-        spec = line_format(name)
+    for spec in all_formats().values():
+        parse = getattr(spec, "parse", None)
         try:
-            if spec is not None and spec.parse(line) is not None:
+            if parse is not None and parse(line) is not None:
                 return True
         except Exception:  # a parser that chokes on this line: no record of its format
             continue
