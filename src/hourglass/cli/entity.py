@@ -32,7 +32,7 @@ from hourglass.cli.tables import (
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError, InputError
 from hourglass.features.entity import ENTITY_CASES, KEYS, EntityWindows, parse_bucket
-from hourglass.ingest import ReadStats, boolean_labels, label_strings, normal_labels, numeric_labels
+from hourglass.ingest import ReadStats, column_normal, label_strings
 from hourglass.ingest.formats import format_roles
 from hourglass.pipeline import Pipeline
 from hourglass.serve.entity_scoring import bucket_rows
@@ -708,7 +708,7 @@ class _LabelledChunks:
             # -1: the bucket is then left out of the metrics unless an attack row marks it
             column = chunk[self.label_col]
             # false: a column of booleans' False; 0.0: a column of numbers' 0
-            normal = normal_labels(self.normal, boolean_labels(column), numeric_labels(column))
+            normal = column_normal(self.normal, column)
             anom = np.where(keep, ~np.isin(labels, normal), -1).astype(np.int8)
             self.anomalous += int((anom == 1).sum())
             if (anom == 1).any():  # for the whole read's warning of a normal value spelt otherwise

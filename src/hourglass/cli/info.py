@@ -172,10 +172,8 @@ def inspect(
     from hourglass.ingest import (
         ReadStats,
         atomic_output,
-        boolean_labels,
+        column_normal,
         label_strings,
-        normal_labels,
-        numeric_labels,
         read_table,
     )
     from hourglass.ingest.timeseries import get_timeseries_dataset
@@ -299,8 +297,7 @@ def inspect(
             values = label_strings(df[label_col])
             labels = pd.Series(values).value_counts()
             # --normal false on a column of booleans is its False, as train matches it
-            match = normal_labels(normal_values or [], boolean_labels(df[label_col]),
-                                  numeric_labels(df[label_col]))
+            match = column_normal(normal_values or [], df[label_col])
             df = df.drop(columns=[label_col])
             normal_rows = np.isin(values, match)
             if normal_rows.any():  # train fits the preprocessing on the normal rows only
@@ -411,7 +408,7 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
     import pandas as pd
 
     from hourglass.cli.entity import FEW_BUCKETS, inspect_entity
-    from hourglass.ingest import atomic_output, boolean_labels, label_strings, normal_labels, numeric_labels
+    from hourglass.ingest import atomic_output, column_normal, label_strings
 
     assert isinstance(df, pd.DataFrame)
     from hourglass.cli.tables import at_file_rows
@@ -421,8 +418,7 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
     at = np.arange(len(df)) if stats is None else stats.known(np.arange(len(df)))
     skipped_rows = 0 if stats is None else stats.bad_rows
     if label_col is not None and label_col in df.columns:  # train aggregates the normal buckets
-        match = normal_labels(normal_values or [], boolean_labels(df[label_col]),  # false: False
-                              numeric_labels(df[label_col]))  # 0.0: 0
+        match = column_normal(normal_values or [], df[label_col])  # false: False, 0.0: 0
         normal_rows = pd.Series(label_strings(df[label_col])).isin(match).to_numpy()
         if normal_rows.any():
             # as train: every (entity, bucket) holding an anomalous row is left out whole (its

@@ -30,11 +30,9 @@ from hourglass.errors import HourglassError, InputError
 from hourglass.ingest import (
     DatasetSpec,
     ReadStats,
-    boolean_labels,
+    column_normal,
     label_strings,
     labels_seen,
-    normal_labels,
-    numeric_labels,
     read_table,
     reservoir_sample,
 )
@@ -149,7 +147,7 @@ def split_labels(
     labels = label_strings(df[label_col])
     # --normal false on a column of booleans is its False (any case of a boolean spelling), and
     # --normal 0.0 on a column of numbers its 0 (matched by value)
-    match = normal_labels(normal, boolean_labels(df[label_col]), numeric_labels(df[label_col]))
+    match = column_normal(normal, df[label_col])
     # each distinct value once (hashed): which are normal, and how many rows each anomalous one
     # has for the warning below (sorting millions of labels, np.unique, tripled the split's time)
     codes, values = pd.factorize(labels, use_na_sentinel=False)

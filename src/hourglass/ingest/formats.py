@@ -38,9 +38,10 @@ from hourglass.ingest.readers import check_path, detect_format, table_format
 from hourglass.ingest.tables import check_text, read_head
 from hourglass.ingest.winlogbeat import WINLOGBEAT
 
-__all__ = ["FORMATS", "all_formats", "boolean_labels", "event_format", "format_roles", "get_format",
-           "label_strings", "labels_seen", "line_format", "normal_labels", "numeric_labels",
-           "other_spellings", "register_format", "resolve_format", "sniff_format"]
+__all__ = ["FORMATS", "all_formats", "boolean_labels", "column_normal", "event_format",
+           "format_roles", "get_format", "label_strings", "labels_seen", "line_format",
+           "normal_labels", "numeric_labels", "other_spellings", "register_format",
+           "resolve_format", "sniff_format"]
 
 
 def _table(fmt: str, what: str) -> DatasetSpec:
@@ -354,6 +355,18 @@ def normal_labels(normal: Any, boolean: bool, numeric: bool = False) -> list[str
 
 
 _BOOLEAN = {"false": "False", "true": "True"}  # label_strings' spelling of a boolean label
+
+
+def column_normal(normal: Any, labels: pd.Series) -> list[str]:
+    """:func:`normal_labels` of the ``--normal`` values ``normal`` for the label column
+    ``labels`` (its booleans, :func:`boolean_labels`; its numbers, :func:`numeric_labels`).
+
+    Examples
+    --------
+    >>> column_normal(["0.0"], pd.Series([0, 1])), column_normal(["false"], pd.Series([True]))
+    (['0.0', '0'], ['False'])
+    """
+    return normal_labels(normal, boolean_labels(labels), numeric_labels(labels))
 
 
 def label_strings(labels: pd.Series) -> np.ndarray:

@@ -23,7 +23,7 @@ from hourglass.detectors import registry
 from hourglass.errors import InputError
 from hourglass.evaluate import binary_metrics, per_class_detection
 from hourglass.features.tabular import TabularPreprocessor
-from hourglass.ingest import boolean_labels, label_strings, labels_seen, normal_labels, numeric_labels
+from hourglass.ingest import column_normal, label_strings, labels_seen
 from hourglass.ingest.tables import nested_note
 from hourglass.pipeline.pipeline import Pipeline
 from hourglass.thresholds import HELD_OUT, TRAINING, Fixed, Percentile, Threshold
@@ -146,7 +146,7 @@ def _is_anomaly(df: pd.DataFrame, label_col: str, normal: Sequence[str], where: 
                          param="label_col")
     labels = label_strings(df[label_col])
     # --normal false: a boolean's False; --normal 0.0: a column of numbers' 0
-    match = normal_labels(normal, boolean_labels(df[label_col]), numeric_labels(df[label_col]))
+    match = column_normal(normal, df[label_col])
     return labels, (~np.isin(labels, match)).astype(np.int8)
 
 
@@ -321,8 +321,7 @@ class Benchmark:
                            train_name, told[0], LABEL_BESIDE, label_col, DROP_ADVICE)
         # the test labels' classes: --normal false names a column of booleans' False
         self.label_col = label_col
-        self.normal = normal_labels(normal, boolean_labels(test[label_col]),
-                                    numeric_labels(test[label_col]))
+        self.normal = column_normal(normal, test[label_col])
         self.seeds, self.threshold = [int(s) for s in seeds], threshold
         self.params, self.max_train = dict(params or {}), max_train
         self.categories = dict(categories or {})
