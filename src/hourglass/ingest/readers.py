@@ -567,8 +567,67 @@ def iso_times(df: pd.DataFrame, *, dates: bool = True) -> pd.DataFrame:
         return df
     df = df.copy()
     for i in times:
-        df.isetitem(i, df.iloc[:, i].map(lambda v: None if pd.isna(v) else v.isoformat()).astype(object))
+        col = df.iloc[:, i]
+        text = _iso_column(col)
+        df.isetitem(i, pd.Series(text, index=col.index, dtype=object) if text is not None else
+                    col.map(lambda v: None if pd.isna(v) else v.isoformat()).astype(object))
     return df
+
+
+_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
+_FIRST_SECOND, _LAST_SECOND = -62135596800, 253402300799  # 0001-01-01, 9999-12-31T23:59:59 (epoch s)
+
+
+def _iso_column(col: pd.Series) -> np.ndarray | None:
+    """The ``isoformat`` of each time of the datetime64 column ``col`` (``None`` where missing),
+    made for the whole column at once (a tenth of the time of a call per value on plain times);
+    ``None`` where the column is no datetime64 column, holds a year outside 1-9999, or a zone
+    whose offset has seconds (local mean time before 1900): :func:`iso_times` calls
+    ``isoformat`` per value then.
+
+    Examples
+    --------
+    >>> t = pd.Series(pd.to_datetime(["2024-03-31T00:30:00.25", "2024-03-31T01:30:00", None],
+    ...                              format="ISO8601"))
+    >>> _iso_column(t).tolist()
+    ['2024-03-31T00:30:00.250000', '2024-03-31T01:30:00', None]
+    >>> _iso_column(t.dt.tz_localize("UTC").dt.tz_convert("Europe/Berlin")).tolist()[:2]
+    ['2024-03-31T01:30:00.250000+01:00', '2024-03-31T03:30:00+02:00']
+    """
+    if not pd.api.types.is_datetime64_any_dtype(col):
+        return None
+    dtype = col.dtype
+    per = _PER_SECOND.get(str(dtype.unit if isinstance(dtype, pd.DatetimeTZDtype)
+                              else np.datetime_data(dtype)[0]))
+    if per is None:
+        return None
+    tz = getattr(dtype, "tz", None)
+    missing = col.isna().to_numpy()
+    wall = (col.dt.tz_localize(None) if tz is not None else col).to_numpy().view("i8").copy()
+    wall[missing] = 0
+    sec = np.floor_divide(wall, per)
+    if len(sec) and (sec.min() < _FIRST_SECOND or sec.max() > _LAST_SECOND):
+        return None
+    text = np.datetime_as_string(sec.astype("datetime64[s]"), unit="s")
+    frac = (wall - sec * per) * (10**9 // per)  # nanoseconds past the second
+    if frac.any():  # as isoformat: microseconds (6 digits), or nanoseconds (9) where there are some
+        micro = frac % 1000 == 0
+        digits = np.where(micro, frac // 1000, frac).astype("U9")
+        digits = np.where(micro, np.strings.zfill(digits, 6), np.strings.zfill(digits, 9))
+        text = np.where(frac != 0, np.strings.add(np.strings.add(text, "."), digits), text)
+    if tz is not None:
+        utc = col.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().view("i8").copy()
+        utc[missing] = 0
+        east = (wall - utc) // per  # the offset, seconds east of UTC
+        if (east % 60).any():
+            return None
+        minutes = np.abs(east) // 60
+        hours = np.strings.zfill((minutes // 60).astype("U2"), 2)
+        text = np.strings.add(np.strings.add(text, np.where(east < 0, "-", "+")), hours)
+        text = np.strings.add(np.strings.add(text, ":"), np.strings.zfill((minutes % 60).astype("U2"), 2))
+    out = text.astype(object)
+    out[missing] = None
+    return out
 
 
 def json_lines(df: pd.DataFrame) -> str:
