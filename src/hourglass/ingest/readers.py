@@ -574,7 +574,6 @@ def iso_times(df: pd.DataFrame, *, dates: bool = True) -> pd.DataFrame:
     return df
 
 
-_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
 _FIRST_SECOND, _LAST_SECOND = -62135596800, 253402300799  # 0001-01-01, 9999-12-31T23:59:59 (epoch s)
 
 
@@ -597,10 +596,12 @@ def _iso_column(col: pd.Series) -> np.ndarray | None:
     if not pd.api.types.is_datetime64_any_dtype(col):
         return None
     dtype = col.dtype
-    per = _PER_SECOND.get(str(dtype.unit if isinstance(dtype, pd.DatetimeTZDtype)
-                              else np.datetime_data(dtype)[0]))
-    if per is None:
+    from hourglass._times import _PER_SECOND
+
+    unit = str(dtype.unit if isinstance(dtype, pd.DatetimeTZDtype) else np.datetime_data(dtype)[0])
+    if unit not in _PER_SECOND:
         return None
+    per = int(_PER_SECOND[unit])
     tz = getattr(dtype, "tz", None)
     missing = col.isna().to_numpy()
     wall = (col.dt.tz_localize(None) if tz is not None else col).to_numpy().view("i8").copy()
@@ -616,7 +617,7 @@ def _iso_column(col: pd.Series) -> np.ndarray | None:
         digits = np.where(micro, np.strings.zfill(digits, 6), np.strings.zfill(digits, 9))
         text = np.where(frac != 0, np.strings.add(np.strings.add(text, "."), digits), text)
     if tz is not None:
-        utc = col.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().view("i8").copy()
+        utc = col.dt.tz_convert(None).to_numpy().view("i8").copy()  # (None: UTC, zone dropped)
         utc[missing] = 0
         east = (wall - utc) // per  # the offset, seconds east of UTC
         if (east % 60).any():
