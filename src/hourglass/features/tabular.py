@@ -77,6 +77,7 @@ def null_spellings(s: pd.Series) -> list[str]:
     uniques = factorize_strings(s)[1]
     return sorted(str(v) for v in uniques[np.isin(uniques, _NULL_TEXT)])
 
+
 _SCALERS = ("minmax", "standard", "robust", "quantile", "none")
 _IMPUTE = ("median", "constant", "error")
 _PORT_BUCKETS = ("well-known", "registered", "ephemeral")
