@@ -267,7 +267,7 @@ def evaluate(
     """Score labelled DATA: precision, recall, F1, ROC-AUC, PR-AUC, FPR, alerts, per-class rates.
 
     For a log model, DATA is a log (or key) file and labels are per session: --labels FILE (a
-    CSV with --id-col and --label-col, --normal values; default Normal or 0) or --all-sessions
+    CSV with --id-col and --label-col, --normal values; default Normal, normal or 0) or --all-sessions
     normal|anomaly, or --label-field FIELD for a log whose lines carry their label (BGL: label).
     Sessions without a label are counted and left out of the metrics.
     """
