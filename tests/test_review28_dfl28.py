@@ -66,8 +66,10 @@ def test_evaluate_help_and_readme_name_every_default_normal_session_label() -> N
 @functools.cache
 def _library_defaults() -> list[tuple[str, str, Any, Any]]:
     """(command, option, the option's default, the library's default) where both state one."""
+    from hourglass.cli._common import chunk_bytes
     from hourglass.features import EntityWindows, TabularPreprocessor
     from hourglass.features.sessions.live import LiveSessions
+    from hourglass.ingest.tables import CHUNK_BYTES
     from hourglass.pipeline.benchmark import DEFAULT_MODELS, Benchmark
     from hourglass.pipeline.export import DEFAULT_OPSET, export_onnx
     from hourglass.serve.app import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ROWS, create_app
@@ -101,6 +103,8 @@ def _library_defaults() -> list[tuple[str, str, Any, Any]]:
         ("train", "--scaler", opt("train", "--scaler"), scaler),
         ("benchmark", "--scaler", opt("benchmark", "--scaler"), scaler),
         ("inspect", "--scaler", opt("inspect", "--scaler"), scaler),
+        ("score", "--chunk-mb", chunk_bytes(opt("score", "--chunk-mb")), CHUNK_BYTES),
+        ("explain", "--chunk-mb", chunk_bytes(opt("explain", "--chunk-mb")), CHUNK_BYTES),
         ("explain", "--top", opt("explain", "--top"),
          _signature_default(__import__("hourglass.explain.tabular", fromlist=["x"]).explain_rows, "top")),
         # options whose default is None on the command line: the help says what it stands for
@@ -180,3 +184,37 @@ def test_train_without_options_is_the_python_apis_default_autoencoder(tmp_path: 
     test = df.copy()
     test.loc[:9, "bytes"] *= 50
     np.testing.assert_array_equal(cli.score(test), api.score(test))
+
+
+#: (command, option, the README's words for its default: a regex whose group is the number)
+README_DEFAULTS = [
+    ("serve", "--max-body-mb", r"`--max-body-mb` \((\d+) MiB\)"),
+    ("serve", "--max-rows", r"`--max-rows` \(([\d,]+)\)"),
+    ("stream", "--batch", r"`--batch` rows \((\d+)\)"),
+    ("stream", "--max-delay-ms", r"`--max-delay-ms` \((\d+)\)"),
+    ("stream", "--max-sessions", r"`--max-sessions` live sessions\s+\(([\d,]+);"),
+    ("stream", "--max-groups", r"`--max-groups` \(default (\d+)\)"),
+    ("score", "--drift-window", r"`--drift-window` rows \(default ([\d,]+);"),
+    ("stream", "--drift-window", r"`--drift-window` rows \(default ([\d,]+);"),
+    ("export", "--check-rows", r"`--check-rows` \(default ([\d,]+)\)"),
+    ("train", "--val-fraction", r"`--val-fraction`, default ([\d.]+)\)"),
+    ("train", "--memory-budget", r"`--memory-budget` \(MB,\s+default (\d+)\)"),
+    ("train", "--replay", r"`--replay` times\s+as many as DATA's \(default (\d+)\)"),
+    ("benchmark", "--test-fraction", r"`--test-fraction` \((\d+)%\)"),
+]
+
+
+@pytest.mark.parametrize(("command", "option", "words"), README_DEFAULTS,
+                         ids=[f"{c} {o}" for c, o, _ in README_DEFAULTS])
+def test_the_readme_states_an_options_default_as_the_code_has_it(command: str, option: str,
+                                                                  words: str) -> None:
+    # Pins (nothing was wrong): each default the README states beside an option is the option's.
+    found = re.search(words, README)
+    assert found is not None, f"README no longer says {words!r}"
+    said = float(found[1].replace(",", ""))
+    default = _option(command, option).default
+    if command == "benchmark" and option == "--test-fraction":  # None: the library's 0.3
+        from hourglass.pipeline.benchmark import TEST_FRACTION
+
+        default, said = TEST_FRACTION, said / 100
+    assert said == default, f"README: {found[0]!r}; hourglass {command} {option}: {default!r}"
