@@ -246,3 +246,18 @@ def test_a_warm_start_without_seed_or_device_takes_the_options_defaults_as_the_r
     assert ("left out, the first three stay the parent's, while `--seed` and `--device` take their "
             "defaults, 0 and `auto`, as in any `train` (not the parent's seed and device, which "
             "`Pipeline.warm_start` in Python keeps unless given") in said
+
+
+def test_benchmarks_python_seeds_default_is_said_beside_the_commands() -> None:
+    # What was wrong: Benchmark() in Python runs one seed (0) by default where 'hourglass
+    # benchmark' runs --seeds 3 (0, 1, 2), and its docstring did not say so (nor name models,
+    # baselines and seeds among its parameters).
+    from hourglass.pipeline.benchmark import Benchmark
+
+    seeds = _option("benchmark", "--seeds").default
+    first = _option("benchmark", "--seed").default
+    assert _signature_default(Benchmark.__init__, "seeds") == (first,)
+    runs = [str(s) for s in range(first, first + seeds)]
+    said = " ".join((Benchmark.__doc__ or "").split())
+    assert (f"but one seed, {first}, where its ``--seeds {seeds}`` runs seeds "
+            f"{', '.join(runs[:-1])} and {runs[-1]})") in said, said

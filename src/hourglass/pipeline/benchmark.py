@@ -235,6 +235,10 @@ class Benchmark:
     train, test
         Labelled tables; only the normal rows of ``train`` are trained on; ``test``'s labels are
         used only for the metrics.
+    models, baselines, seeds
+        The table detectors and baselines to run, each once per seed (the defaults: the
+        detectors and baseline of ``hourglass benchmark``, but one seed, 0, where its
+        ``--seeds 3`` runs seeds 0, 1 and 2).
     features
         Unfitted preprocessing (fitted per run on the training normal rows).
     threshold
