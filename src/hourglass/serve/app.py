@@ -36,7 +36,7 @@ from hourglass.errors import InputError
 from hourglass.ingest.formats import event_format
 from hourglass.ingest.tables import flat_record
 from hourglass.serve.ecs import AlertRule
-from hourglass.serve.metrics import RequestCounter, ServiceMetrics
+from hourglass.serve.metrics import CLIENT_CLOSED, RequestCounter, ServiceMetrics
 from hourglass.serve.schemas import (
     ALERT_FORMATS,
     BODIES,
@@ -487,6 +487,10 @@ class HostedModel:
         # parsing, scoring and writing the answer in the thread pool: none blocks the event loop
         # (the JSON of 100,000 ECS alerts takes seconds to write)
         status, content = await run_in_threadpool(self._answer_body, raw, media)
+        if await request.is_disconnected():  # the client hung up while its request was scored
+            # (or waited for the model): the server drops any answer, so it is counted as the
+            # request counter counts one left mid-upload, not as a 200 nobody received
+            return Response(status_code=CLIENT_CLOSED)
         if status != 200:
             return JSONResponse(content, status_code=status)
         return Response(content, media_type="application/json")

@@ -290,7 +290,9 @@ class RequestCounter:
 
     Added outermost, it sees the guards' refusals (``413``, ``429``) as well as the app's answers.
     A request the client hung up on before any answer (mid-upload) is counted with status
-    :data:`CLIENT_CLOSED` (``499``, as nginx logs it), not as a server error.
+    :data:`CLIENT_CLOSED` (``499``, as nginx logs it), not as a server error; so is a scored
+    request whose client left before its answer (the app answers it with that status, which the
+    server drops).
     """
 
     def __init__(self, app: ASGIApp, metrics: ServiceMetrics) -> None:
