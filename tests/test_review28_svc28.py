@@ -107,3 +107,36 @@ def test_requests_at_once_get_what_they_get_one_at_a_time_and_metrics_add_up(mod
                 assert (f'hourglass_requests_total{{path="/models/{{name}}/score",model="{name}",'
                         'status="200"} 24') in text
 
+
+
+def test_a_backlog_on_one_model_does_not_hold_up_another(model: Path) -> None:
+    # every model's requests ran on the one worker pool shared by the process (40 threads) and
+    # waited in those threads for their model: a burst to one model took every thread, and a
+    # request to another model queued behind the burst (b answered after 41 of a's 80), where
+    # the README says models score in parallel; each model now has its own threads
+    import threading
+    import time
+
+    app = create_models_app({"a": model, "b": model}, api_key=KEY)
+    busy = app.state.hosted["a"]
+    score, answer, gate, arrived = busy.scorer.score, busy.answer, threading.Lock(), []
+
+    def slowly(rows: Any, **kwargs: Any) -> Any:  # a model that takes 30 ms a request
+        with gate:
+            time.sleep(0.03)
+            return score(rows, **kwargs)
+
+    async def counted(request: Any) -> Any:
+        arrived.append(1)
+        return await answer(request)
+
+    busy.scorer.score, busy.answer = slowly, counted
+    with TestClient(app) as c, ThreadPoolExecutor(80) as pool:
+        burst = [pool.submit(c.post, "/models/a/score", json={"rows": _rows(2)}, headers=AUTH)
+                 for _ in range(80)]
+        while len(arrived) < 80:  # the whole burst queued for a
+            time.sleep(0.01)
+        assert c.post("/models/b/score", json={"rows": _rows(2)}, headers=AUTH).status_code == 200
+        done = sum(f.done() for f in burst)
+        assert all(f.result().status_code == 200 for f in burst)
+    assert done < 30, f"b answered after {done} of a's 80 requests"

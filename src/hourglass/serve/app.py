@@ -22,8 +22,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Union, cast
 
+import anyio.to_thread
+from anyio import CapacityLimiter
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, PlainTextResponse
@@ -74,6 +75,10 @@ DEFAULT_MAX_BODY_BYTES = 8 * 2**20
 DEFAULT_MAX_ROWS = 100_000
 KEY_HEADER = "X-API-Key"
 _METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+#: Worker threads the requests to one model may hold at once (anyio's default for a whole
+#: process): each model its own, so that a backlog of requests to one model, waiting in their
+#: threads for it, does not hold the threads another model's requests need
+THREADS_PER_MODEL = 40
 
 
 class _Detail(BaseModel):
@@ -286,6 +291,7 @@ class HostedModel:
         self.expand = getattr(event_format(scorer.pipeline.info.get("dataset")), "expand", None)
         self.drift = _drift_monitor(scorer.pipeline, drift_window)
         self.drift_lock = threading.Lock()
+        self.threads = CapacityLimiter(THREADS_PER_MODEL)  # this model's worker threads
         self.kind_text = {"tabular": "table", "timeseries": "time-series", "events": "log",
                           "entity": "entity-bucket"}[scorer.kind]
         self.metrics = ServiceMetrics(
@@ -485,8 +491,11 @@ class HostedModel:
         raw = await request.body()  # at most max_body_bytes: BodyLimit has counted it
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         # parsing, scoring and writing the answer in the thread pool: none blocks the event loop
-        # (the JSON of 100,000 ECS alerts takes seconds to write)
-        status, content = await run_in_threadpool(self._answer_body, raw, media)
+        # (the JSON of 100,000 ECS alerts takes seconds to write); on this model's threads: in a
+        # service of several, the requests queued for one model took every thread of the shared
+        # pool (40) while they waited for it, and another model's requests waited behind them
+        status, content = await anyio.to_thread.run_sync(self._answer_body, raw, media,
+                                                         limiter=self.threads)
         if await request.is_disconnected():  # the client hung up while its request was scored
             # (or waited for the model): the server drops any answer, so it is counted as the
             # request counter counts one left mid-upload, not as a 200 nobody received
