@@ -611,11 +611,13 @@ def _iso_column(col: pd.Series) -> np.ndarray | None:
         return None
     text = np.datetime_as_string(sec.astype("datetime64[s]"), unit="s")
     frac = (wall - sec * per) * (10**9 // per)  # nanoseconds past the second
+    # np.char, not np.strings: numpy 2's np.char.add/zfill are np.strings' own ufuncs, and numpy
+    # 1.26 (the floor in pyproject's dependencies) has np.char only
     if frac.any():  # as isoformat: microseconds (6 digits), or nanoseconds (9) where there are some
         micro = frac % 1000 == 0
         digits = np.where(micro, frac // 1000, frac).astype("U9")
-        digits = np.where(micro, np.strings.zfill(digits, 6), np.strings.zfill(digits, 9))
-        text = np.where(frac != 0, np.strings.add(np.strings.add(text, "."), digits), text)
+        digits = np.where(micro, np.char.zfill(digits, 6), np.char.zfill(digits, 9))
+        text = np.where(frac != 0, np.char.add(np.char.add(text, "."), digits), text)
     if tz is not None:
         utc = col.dt.tz_convert(None).to_numpy().view("i8").copy()  # (None: UTC, zone dropped)
         utc[missing] = 0
@@ -623,9 +625,9 @@ def _iso_column(col: pd.Series) -> np.ndarray | None:
         if (east % 60).any():
             return None
         minutes = np.abs(east) // 60
-        hours = np.strings.zfill((minutes // 60).astype("U2"), 2)
-        text = np.strings.add(np.strings.add(text, np.where(east < 0, "-", "+")), hours)
-        text = np.strings.add(np.strings.add(text, ":"), np.strings.zfill((minutes % 60).astype("U2"), 2))
+        hours = np.char.zfill((minutes // 60).astype("U2"), 2)
+        text = np.char.add(np.char.add(text, np.where(east < 0, "-", "+")), hours)
+        text = np.char.add(np.char.add(text, ":"), np.char.zfill((minutes % 60).astype("U2"), 2))
     out = text.astype(object)
     out[missing] = None
     return out
