@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import ast
+import email
+import shutil
+import subprocess
+import sys
+import tarfile
 import types
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -54,3 +60,52 @@ def test_iso_text_of_times_without_numpy_strings(monkeypatch: pytest.MonkeyPatch
     zoned = t.dt.tz_localize("UTC").dt.tz_convert("America/St_Johns")  # -02:30 in summer
     assert _iso_column(zoned).tolist() == ["2024-03-30T22:00:00.250000-02:30",
                                            "2024-03-30T23:00:00.123456789-02:30", None]
+
+
+def test_sdist_holds_the_package_and_no_uncollectable_tests_and_builds_the_whole_wheel(
+        tmp_path: Path) -> None:
+    # what was wrong: the sdist took setuptools' default tests/test*.py (472 files) but not
+    # tests/_cli.py, _fresh.py ..., conftest.py, the fixtures, nor the benchmarks/ they import:
+    # pytest in the unpacked sdist failed to collect 236 of them (ModuleNotFoundError:
+    # tests._fresh). MANIFEST.in prunes tests/: the sdist is the package's source, and the wheel
+    # built from it holds every file under src/hourglass (the demo sample, py.typed)
+    pytest.importorskip("setuptools.build_meta")  # (a venv of Python 3.12+ has no setuptools)
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for name in ("pyproject.toml", "MANIFEST.in", "README.md", "LICENSE"):
+        if (ROOT / name).exists():
+            shutil.copy2(ROOT / name, tree / name)
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc")
+    shutil.copytree(ROOT / "src", tree / "src", ignore=ignore)
+    shutil.copytree(ROOT / "tests", tree / "tests", ignore=ignore)
+    out = tmp_path / "dist"
+    build = ("import sys; from setuptools import build_meta as b; "
+             "print(getattr(b, sys.argv[1])(sys.argv[2]))")
+    run = subprocess.run([sys.executable, "-c", build, "build_sdist", str(out)], cwd=tree,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    sdist = out / run.stdout.strip().splitlines()[-1]
+    with tarfile.open(sdist) as tar:
+        members = [m.name.split("/", 1)[1] for m in tar.getmembers() if "/" in m.name]
+        tar.extractall(tmp_path / "unpacked", filter="data")
+    assert {"LICENSE", "README.md", "pyproject.toml", "PKG-INFO"} <= set(members)
+    assert not [m for m in members if m.startswith("tests") or "__pycache__" in m or m.endswith(".pyc")]
+    source = tmp_path / "unpacked" / sdist.name.removesuffix(".tar.gz")
+    run = subprocess.run([sys.executable, "-c", build, "build_wheel", str(out)], cwd=source,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    wheel = zipfile.ZipFile(out / run.stdout.strip().splitlines()[-1])
+    names = set(wheel.namelist())
+    package = {p.relative_to(ROOT / "src").as_posix() for p in (ROOT / "src" / "hourglass").rglob("*")
+               if p.is_file() and "__pycache__" not in p.parts}
+    assert {"hourglass/data/nsl_kdd_demo_train.txt.gz", "hourglass/data/nsl_kdd_demo_test.txt.gz",
+            "hourglass/py.typed"} <= package
+    assert {n for n in names if ".dist-info/" not in n} == package
+    info = next(n.split("/")[0] for n in names if ".dist-info/" in n)
+    meta = email.message_from_bytes(wheel.read(f"{info}/METADATA"))
+    assert (meta["Name"], meta["Requires-Python"], meta["License-Expression"]) == (
+        "hourglass", ">=3.11", "Apache-2.0")
+    assert meta["License-File"] == "LICENSE" and f"{info}/licenses/LICENSE" in names
+    assert meta["Description-Content-Type"] == "text/markdown" and "# hourglass" in meta.get_payload()
+    assert {"logs", "serve", "onnx", "evtx", "federated"} <= set(meta.get_all("Provides-Extra"))
+    assert "hourglass = hourglass.cli:main" in wheel.read(f"{info}/entry_points.txt").decode()
