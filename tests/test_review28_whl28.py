@@ -11,6 +11,7 @@ import tarfile
 import types
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -109,3 +110,28 @@ def test_sdist_holds_the_package_and_no_uncollectable_tests_and_builds_the_whole
     assert meta["Description-Content-Type"] == "text/markdown" and "# hourglass" in meta.get_payload()
     assert {"logs", "serve", "onnx", "evtx", "federated"} <= set(meta.get_all("Provides-Extra"))
     assert "hourglass = hourglass.cli:main" in wheel.read(f"{info}/entry_points.txt").decode()
+
+
+def test_a_word_among_numbers_to_sum_is_named_where_masked_to_numpy_gives_objects(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # what was wrong: EntityWindows._numbers took ((text != "") & ...).fillna(False).to_numpy(), a
+    # nullable boolean array's to_numpy without a dtype: numpy bools in pandas 2.2+, objects in
+    # pandas 2.1 (the floor the wheel requires, pandas>=2.1), where 'bad &= objects' raised
+    # UFuncTypeError (a traceback) instead of "column 'bytes': data row 2 is not a number"
+    from pandas.arrays import ArrowExtensionArray, BooleanArray
+
+    from hourglass.errors import InputError
+    from hourglass.features import EntityWindows
+
+    for kind in (BooleanArray, ArrowExtensionArray):  # "string" text's comparisons: either kind
+        def as_pandas_2_1(self: object, dtype: object = None, *args: object,
+                          _to_numpy: Any = kind.to_numpy, **kwargs: object) -> object:
+            boolean = str(getattr(self, "dtype", "")).startswith(("bool", "boolean"))
+            return _to_numpy(self, object if dtype is None and boolean else dtype, *args, **kwargs)
+
+        monkeypatch.setattr(kind, "to_numpy", as_pandas_2_1)
+    df = pd.DataFrame({"host": ["a", "a", "b"], "bytes": [10, 20, 5],
+                       "ts": ["2024-01-01 10:00:01", "2024-01-01 10:04:59", "2024-01-01 10:03:00"]})
+    ew = EntityWindows("host", "ts", numeric=("bytes",)).fit(df)
+    with pytest.raises(InputError, match="column 'bytes': data row 2 is not a number"):
+        ew.transform(df.assign(bytes=df["bytes"].astype(object).where(df.index != 1, "lots")))

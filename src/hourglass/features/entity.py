@@ -670,7 +670,7 @@ class EntityWindows:
         bad = v.isna().to_numpy() & s.notna().to_numpy()
         if bad.any():  # blank, '-' and '(empty)' are missing values, as the column's role read them
             text = s.astype("string").str.strip()
-            bad &= ((text != "") & ~text.isin(PLACEHOLDERS)).fillna(False).to_numpy()
+            bad &= ((text != "") & ~text.isin(PLACEHOLDERS)).fillna(False).to_numpy(dtype=bool)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise InputError(f"column {c!r}: data row {i + 1} is not a number ({s.iloc[i]!r})")
