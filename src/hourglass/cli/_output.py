@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import logging
 import os
 import signal
@@ -63,6 +64,7 @@ __all__ = [
     "sigterm_seen",
     "skipped_lines_text",
     "table_console",
+    "text_never_fails",
     "threshold_text",
     "user_errors",
 ]
@@ -115,6 +117,19 @@ def release_stdout() -> None:
     """Undo :func:`data_on_stdout`: the console follows ``sys.stdout`` again."""
     out.file = None  # type: ignore[assignment]  # None: rich follows sys.stdout again
     _STDOUT_FOR_DATA["on"] = False
+
+
+def text_never_fails() -> None:
+    """Let standard output and error write any text in their encoding, with what it cannot
+    encode as ``\\xe9``-style escapes: under ``PYTHONIOENCODING=ascii`` (or another narrow
+    encoding) a class, column or file name such as ``josé`` in ``explain``'s table, and
+    ``inspect``'s own arrows, stopped the command with a ``UnicodeEncodeError`` traceback.
+    Python's own ``stderr`` already escapes; data written to standard output (``-o -``) goes to
+    its byte buffer as UTF-8 and is not touched."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+            with contextlib.suppress(OSError, ValueError):  # (a closed or detached stream)
+                stream.reconfigure(errors="backslashreplace")
 
 
 #: exit code of a command whose standard output (or error) was closed by its reader, as the shell

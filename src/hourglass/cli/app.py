@@ -46,6 +46,7 @@ from hourglass.cli._output import (
     sigint_noted,
     sigterm_as_exception,
     sigterm_seen,
+    text_never_fails,
     user_errors,
 )
 from hourglass.cli._spool import remove_spooled
@@ -207,6 +208,7 @@ def main() -> None:
     click's usage box; ``hourglass`` alone still prints the help. Ctrl-C is one line and exit
     code 130 (the streaming commands and ``benchmark`` first say what they finished).
     """
+    text_never_fails()
     finished: list[int] = []
     try:
         _main(finished)
