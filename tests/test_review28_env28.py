@@ -35,3 +35,23 @@ def test_inspect_under_an_ascii_stdout_escapes_what_it_cannot_encode(
     text = out.getvalue().decode("ascii") + err.getvalue().decode("ascii")
     assert exit_.value.code == 0, text
     assert "\\u2192" in text and "Traceback" not in text
+
+
+def test_an_ascii_c_locale_stdout_escapes_too_and_a_chosen_handler_is_kept(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # what was wrong: LC_ALL=C with PYTHONUTF8=0 gives stdout ASCII with 'surrogateescape', which
+    # still raised UnicodeEncodeError on 'é' (explain's table); now such a stream escapes as
+    # well, while a UTF-8 one (file names' raw bytes) and a handler the user chose stay as they are
+    from hourglass.cli._output import text_never_fails
+    streams = {"c": ("ascii", "surrogateescape"), "utf8": ("utf-8", "surrogateescape"),
+               "chosen": ("ascii", "replace")}
+    made = {k: io.TextIOWrapper(io.BytesIO(), encoding=e, errors=h) for k, (e, h) in streams.items()}
+    monkeypatch.setattr("sys.stderr", io.TextIOWrapper(io.BytesIO(), encoding="utf-8"))
+    for key in ("c", "utf8", "chosen"):
+        monkeypatch.setattr("sys.stdout", made[key])
+        text_never_fails()
+    assert [made[k].errors for k in ("c", "utf8", "chosen")] == ["backslashreplace",
+                                                                 "surrogateescape", "replace"]
+    made["c"].write("josé\udcff")
+    made["c"].flush()
+    assert made["c"].buffer.getvalue() == b"jos\\xe9\\udcff"

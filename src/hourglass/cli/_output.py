@@ -3,6 +3,7 @@ logging to stderr, and the metrics tables."""
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import errno
 import io
@@ -123,12 +124,17 @@ def text_never_fails() -> None:
     """Let standard output and error write any text in their encoding, with what it cannot
     encode as ``\\xe9``-style escapes: under ``PYTHONIOENCODING=ascii`` (or another narrow
     encoding) a class, column or file name such as ``josé`` in ``explain``'s table, and
-    ``inspect``'s own arrows, stopped the command with a ``UnicodeEncodeError`` traceback.
-    Python's own ``stderr`` already escapes; data written to standard output (``-o -``) goes to
-    its byte buffer as UTF-8 and is not touched."""
+    ``inspect``'s own arrows, stopped the command with a ``UnicodeEncodeError`` traceback (so
+    did ``LC_ALL=C`` with ``PYTHONUTF8=0``: ASCII with ``surrogateescape``, which escapes only
+    the undecodable bytes of a file name). Python's own ``stderr`` already escapes; an error
+    handler the user chose (``PYTHONIOENCODING=ascii:replace``) is kept; data written to standard
+    output (``-o -``) goes to its byte buffer as UTF-8 and is not touched."""
     for stream in (sys.stdout, sys.stderr):
-        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
-            with contextlib.suppress(OSError, ValueError):  # (a closed or detached stream)
+        if not isinstance(stream, io.TextIOWrapper):
+            continue
+        with contextlib.suppress(LookupError, OSError, ValueError):  # (closed, detached)
+            utf8 = codecs.lookup(stream.encoding).name == "utf-8"
+            if stream.errors == "strict" or (stream.errors == "surrogateescape" and not utf8):
                 stream.reconfigure(errors="backslashreplace")
 
 
