@@ -55,3 +55,25 @@ def test_an_ascii_c_locale_stdout_escapes_too_and_a_chosen_handler_is_kept(
     made["c"].write("josé\udcff")
     made["c"].flush()
     assert made["c"].buffer.getvalue() == b"jos\\xe9\\udcff"
+
+
+@pytest.mark.parametrize("ext", ["csv", "csv.gz", "tsv", "parquet", "parquet.gz"])
+def test_a_file_name_of_bytes_that_are_not_utf8_is_read_and_written(tmp_path: Path, ext: str) -> None:
+    # what was wrong: a file whose name holds bytes that are not UTF-8 (a Latin-1 'café', kept by
+    # Python as surrogate escapes) was refused by the CSV and Parquet reader and writer with
+    # "'utf-8' codec can't encode character '\udce9' ... surrogates not allowed" (Arrow opens a
+    # file by its name as UTF-8): score -o and reading DATA failed whatever the locale, though
+    # the same name worked for JSON lines and SQLite; now such a file is read and written as any
+    import os
+
+    import pandas as pd
+
+    from hourglass.ingest import read_table
+    from hourglass.ingest.writers import chunk_writer
+    df = pd.DataFrame({"row": [0, 1, 2], "user": ["josé", "日本", "bob"], "score": [0.5, 2.0, 0.25]})
+    plain, odd = tmp_path / f"plain.{ext}", tmp_path / os.fsdecode(f"caf\xe9.{ext}".encode("latin-1"))
+    for target in (plain, odd):
+        with chunk_writer(target) as w:
+            w.write(df)
+    assert read_table(odd).equals(read_table(plain)), ext
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([plain.name, odd.name])  # no temp left

@@ -23,7 +23,7 @@ import pandas as pd
 from hourglass._eol import without_boms
 from hourglass.errors import InputError, no_file, read_problem
 from hourglass.ingest.sqlite import SQLiteWriter, is_sqlite
-from hourglass.ingest.tables import ReadStats, iter_table, read_head
+from hourglass.ingest.tables import ReadStats, iter_table, read_head, utf8_name
 
 __all__ = ["atomic_output", "check_path", "default_mode", "detect_format", "is_stream_output",
            "iso_times", "json_lines", "open_output", "read_table", "stdout_closed", "table_format",
@@ -382,8 +382,12 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     if not target.parent.exists():
         raise InputError(f"{target.parent}: output folder does not exist")
     try:
-        # (the name cut: a legal name within 14 bytes of the file system's longest is written too)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:40]}.", suffix=".tmp", dir=target.parent)
+        # (the name cut: a legal name within 14 bytes of the file system's longest is written too;
+        # a name of bytes that are not UTF-8 is not the temporary file's: Arrow's writers open it
+        # by its name as UTF-8, see utf8_name)
+        name = target.name[:40] if utf8_name(target.name) else os.fsencode(target.name[:40]).decode(
+            "utf-8", "replace")
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:  # named after the user's path, not the hidden temp file
         raise OSError(exc.errno, exc.strerror, str(target)) from None
     os.close(fd)

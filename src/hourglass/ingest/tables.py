@@ -59,7 +59,7 @@ __all__ = ["BAD_ROWS", "CHUNK_BYTES", "LONE_SURROGATE", "MAX_LINE_BYTES", "READ_
            "UNKNOWN_ROW", "ReadStats", "check_log_text", "check_text", "cut_top_keys", "dedupe_names",
            "first_json_object", "flat_record", "flatten_json", "has_nested", "iter_table", "nested_note",
            "no_lone_surrogates", "open_lines", "open_text", "path_order", "prefetch", "read_head",
-           "sniff_delimiter", "top_keys", "utf8_text"]
+           "sniff_delimiter", "top_keys", "utf8_name", "utf8_text"]
 
 BAD_ROWS = ("error", "skip")
 #: How a reader's error for a malformed row tells a Python caller to skip such rows (the CLI says
@@ -1771,9 +1771,31 @@ def _csv_source(path: Path) -> Any:
     >>> _csv_source(Path("flows.csv"))
     PosixPath('flows.csv')
     """
-    if path.name.lower().endswith(".gz"):
+    gz = path.name.lower().endswith(".gz")
+    if not utf8_name(path):  # (Arrow opens a file by its name as UTF-8: not such a name)
+        raw = pa.PythonFile(open(path, "rb"), mode="r")  # (closed with the stream)
+        return pa.CompressedInputStream(raw, "gzip") if gz else raw
+    if gz:
         return pa.input_stream(str(path), compression="gzip")
     return path
+
+
+def utf8_name(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is UTF-8 text, as Arrow takes a file's name: a name of bytes that are not
+    UTF-8 (``caf\\xe9.csv`` from a Latin-1 system), which Python holds as surrogate escapes,
+    stopped Arrow's readers and writers with ``'utf-8' codec can't encode character '\\udce9'``;
+    such a file is opened by Python and handed over open.
+
+    Examples
+    --------
+    >>> utf8_name("日本/é.csv"), utf8_name(os.fsdecode(b"caf\\xe9.csv"))
+    (True, False)
+    """
+    try:
+        os.fspath(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 #: a hex number as written (``0xC000006D``), white space aside: text in a column of numbers
@@ -2551,7 +2573,10 @@ def _iter_parquet(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
     # ``.parquet.gz`` is plain Parquet, compressed inside)
     try:
         gz = path.name.lower().endswith(".gz") and _raw_head(path, 2) == b"\x1f\x8b"
-        with open_text(path) if gz else contextlib.nullcontext(path) as source:
+        opened: contextlib.AbstractContextManager[Any] = (
+            open_text(path) if gz else contextlib.nullcontext(path) if utf8_name(path)
+            else open(path, "rb"))  # (a name Arrow cannot open: see utf8_name)
+        with opened as source:
             pf = pq.ParquetFile(source)
             for batch in pf.iter_batches(batch_size=chunk_rows):
                 yield _batch_frame(batch)
