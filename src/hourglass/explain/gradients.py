@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from hourglass.nn.training import rows_tensor
+
 __all__ = ["Attributions", "attributions", "integrated_gradients"]
 
 _POINTS_PER_CHUNK = 16_384  # path points (rows × steps) at once: bounded memory; on NSL-KDD 16k
@@ -105,7 +107,7 @@ def integrated_gradients(fn: torch.nn.Module, X: np.ndarray, baseline: np.ndarra
         with torch.no_grad():
             baseline_score = float(fn(b).double().item())
         for lo in range(0, X.shape[0], rows_per_chunk):
-            x = torch.from_numpy(np.ascontiguousarray(X[lo:lo + rows_per_chunk])).to(device)
+            x = rows_tensor(X[lo:lo + rows_per_chunk]).to(device)  # a read-only X: no torch warning
             diff = x - b
             path = (b.unsqueeze(0) + alphas.view(-1, 1, 1) * diff.unsqueeze(0)).reshape(-1, x.shape[1])
             path.requires_grad_(True)

@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
 __all__ = ["Phase", "TrainConfig", "TrainHistory", "TrainingDiverged", "predict_batches", "proximal_term",
-           "train_module"]
+           "rows_tensor", "train_module"]
 
 logger = logging.getLogger(__name__)
 
@@ -674,6 +674,24 @@ def train_module(
     return history
 
 
+def rows_tensor(rows: np.ndarray) -> torch.Tensor:
+    """``rows`` as a CPU tensor sharing their memory, copied only where torch cannot share it:
+    not C-contiguous, or read-only (a caller's ``X.setflags(write=False)``, a read-only
+    ``np.memmap``, a DataFrame over either), which ``torch.from_numpy`` takes with a
+    ``UserWarning`` to the user ("The given NumPy array is not writable"). Give it a batch,
+    not a whole table: the copy is then one batch's.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.ones((2, 3), dtype=np.float32)
+    >>> X.setflags(write=False)
+    >>> rows_tensor(X).shape, X.flags.writeable
+    (torch.Size([2, 3]), False)
+    """
+    return torch.from_numpy(np.require(rows, requirements=["C", "W"]))
+
+
 def predict_batches(
     fn: Callable[[Batch], torch.Tensor],
     data: Sequence[torch.Tensor | np.ndarray],
@@ -705,8 +723,7 @@ def predict_batches(
     with torch.inference_mode():
         for lo in range(0, n, batch_size):
             batch = tuple(
-                (torch.from_numpy(np.require(t[lo:lo + batch_size], requirements=["C", "W"]))
-                 if isinstance(t, np.ndarray) else t[lo:lo + batch_size])
+                (rows_tensor(t[lo:lo + batch_size]) if isinstance(t, np.ndarray) else t[lo:lo + batch_size])
                 for t in data
             )
             if device is not None:

@@ -38,6 +38,7 @@ from hourglass.detectors.base import _ModuleScore, module_score
 from hourglass.errors import HourglassError, InputError
 from hourglass.features.validation import check_array
 from hourglass.ingest import atomic_output
+from hourglass.nn.training import rows_tensor
 from hourglass.pipeline.artefact import load
 from hourglass.pipeline.pipeline import Pipeline
 
@@ -266,7 +267,7 @@ def _rounding(det: Any, X: np.ndarray, floor: float) -> float:
         approx_module, exact_module = _baked(det.score_module()).eval(), _baked(module).double().eval()
         with torch.no_grad():
             approx, exact = (np.concatenate([
-                m(torch.from_numpy(X[i:i + _EXACT_BATCH]).to(dtype)).numpy().astype(np.float64)
+                m(rows_tensor(X[i:i + _EXACT_BATCH]).to(dtype)).numpy().astype(np.float64)
                 for i in range(0, len(X), _EXACT_BATCH)])
                 for m, dtype in ((approx_module, torch.float32), (exact_module, torch.float64)))
     except (RuntimeError, TypeError, ValueError) as exc:  # a layer without a float64 form

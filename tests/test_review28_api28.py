@@ -1,0 +1,125 @@
+"""The Python API given the same numbers in other in-memory forms (review 28, api28): a read-only
+array, a read-only memmap, a DataFrame over either, pandas' nullable and Arrow dtypes, another
+index. The same scores and attributions, no warning, and the caller's input left as it was."""
+
+from __future__ import annotations
+
+import copy
+import tempfile
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from hourglass import Pipeline
+from hourglass.detectors import AutoEncoder, DeepSVDD
+from hourglass.explain.gradients import attributions
+
+
+def _read_only(X: np.ndarray) -> np.ndarray:
+    X = X.copy()
+    X.setflags(write=False)
+    return X
+
+
+@pytest.fixture
+def handed_read_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[int, ...]]]:
+    """The shapes of the read-only arrays given to ``torch.from_numpy``: torch warns the user for
+    each ("The given NumPy array is not writable ...", once per process, so a spy and not the
+    warning itself says it here, whatever ran before in the session)."""
+    seen: list[tuple[int, ...]] = []
+    original: Callable[[np.ndarray], torch.Tensor] = torch.from_numpy
+
+    def spy(a: np.ndarray) -> torch.Tensor:
+        if not a.flags.writeable:
+            seen.append(a.shape)
+        return original(a)
+
+    monkeypatch.setattr(torch, "from_numpy", spy)
+    yield seen
+
+
+@pytest.fixture(scope="module")
+def rows() -> np.ndarray:
+    return np.random.default_rng(0).normal(size=(120, 4)).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def svdd(rows: np.ndarray) -> DeepSVDD:
+    return DeepSVDD(hidden=(8, 4), epochs=1, verbose=0).fit(rows)
+
+
+def test_gradients_of_read_only_rows_give_torch_no_read_only_array(
+        svdd: DeepSVDD, rows: np.ndarray, handed_read_only: list[tuple[int, ...]]) -> None:
+    # what was wrong: integrated gradients made each chunk of rows a tensor with
+    # torch.from_numpy(np.ascontiguousarray(chunk)), which keeps a read-only array read-only, so
+    # attributions(detector, X) of a read-only X (X.setflags(write=False), a read-only memmap, a
+    # DataFrame over one) printed torch's "The given NumPy array is not writable" UserWarning
+    # to the user; a writable X gave none. Scoring copied such a batch (np.require), so did this
+    # path not: both now go through hourglass.nn.training.rows_tensor.
+    want = attributions(svdd, rows[:10])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "rows.f32"
+        rows[:10].tofile(path)
+        mapped = np.memmap(path, dtype=np.float32, mode="r", shape=(10, 4))
+        for X in (_read_only(rows[:10]), mapped,
+                  pd.DataFrame(_read_only(rows[:10]), columns=list("abcd"), copy=False)):
+            got = attributions(svdd, X)
+            assert np.array_equal(got.values, want.values)
+            assert np.array_equal(got.score, want.score)
+        del mapped
+    assert handed_read_only == []
+
+
+def test_onnx_parity_check_of_a_read_only_sample_gives_torch_no_read_only_array(
+        tmp_path: Path, handed_read_only: list[tuple[int, ...]]) -> None:
+    # what was wrong: export_onnx(pipe, path, sample=X) measured torch's float32 rounding on
+    # torch.from_numpy of slices of X as given (check_array keeps a float32 C-ordered array as
+    # it is), so a read-only sample printed torch's "not writable" UserWarning during export
+    pytest.importorskip("onnxruntime")
+    from hourglass.pipeline.export import export_onnx
+
+    df = pd.DataFrame(np.random.default_rng(1).normal(size=(200, 3)), columns=["a", "b", "c"])
+    pipe = Pipeline(detector=AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df)
+    sample = _read_only(pipe.transform(df.head(50)).astype(np.float32))
+    export_onnx(pipe, tmp_path / "model.onnx", sample=sample)
+    assert handed_read_only == []
+    assert not sample.flags.writeable  # the caller's array is left as it was
+
+
+def _forms(X: np.ndarray, tmp: Path) -> Iterator[tuple[str, Any]]:
+    """The same numbers as the float32 array ``X`` (whole numbers), in other in-memory forms."""
+    cols = [f"f{i}" for i in range(X.shape[1])]
+    frame = pd.DataFrame(X.astype(np.int64), columns=cols)
+    yield "read-only", _read_only(X)
+    X.tofile(tmp / "X.f32")
+    yield "read-only memmap", np.memmap(tmp / "X.f32", dtype=np.float32, mode="r", shape=X.shape)
+    yield "int64", X.astype(np.int64)
+    yield "Int64", frame.astype("Int64")
+    yield "Float64", frame.astype("Float64")
+    yield "int64[pyarrow]", frame.astype("int64[pyarrow]")
+    yield "shuffled index", frame.set_axis(np.random.default_rng(2).permutation(len(X)))
+    yield "repeated text index", frame.set_axis([f"r{i % 3}" for i in range(len(X))])
+
+
+def test_the_same_numbers_in_other_forms_fit_and_score_alike_and_stay_unchanged() -> None:
+    # pins a promise no test held: scores depend on the numbers, not on their container (the
+    # contract's "tabular = 2-D (rows × features) or a DataFrame"); fit and score leave the
+    # caller's data as it was (values, dtypes, index)
+    X = np.random.default_rng(3).integers(-5, 6, size=(120, 3)).astype(np.float32)
+    want = AutoEncoder(hidden=(4, 2), epochs=1, verbose=0).fit(X).score(X)
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for name, form in _forms(X, Path(tmp)):
+            before = copy.deepcopy(form) if isinstance(form, pd.DataFrame) else np.array(form)
+            got = AutoEncoder(hidden=(4, 2), epochs=1, verbose=0).fit(form).score(form)
+            assert np.array_equal(got, want), name
+            if isinstance(form, pd.DataFrame):
+                pd.testing.assert_frame_equal(form, before)
+            else:
+                assert np.array_equal(form, before), name
