@@ -123,3 +123,29 @@ def test_the_same_numbers_in_other_forms_fit_and_score_alike_and_stay_unchanged(
                 pd.testing.assert_frame_equal(form, before)
             else:
                 assert np.array_equal(form, before), name
+
+
+def test_integrated_gradients_from_a_read_only_baseline_give_torch_no_read_only_array(
+        handed_read_only: list[tuple[int, ...]]) -> None:
+    # what was wrong: integrated_gradients(fn, X, baseline) made the baseline a tensor with
+    # torch.as_tensor, which shares a read-only float32 baseline as it is: torch's "not
+    # writable" UserWarning for a baseline the caller had frozen (a writable one gave none)
+    from hourglass.explain.gradients import integrated_gradients
+
+    fn = torch.nn.Sequential(torch.nn.Linear(3, 1, bias=False), torch.nn.Flatten(0))
+    with torch.no_grad():
+        fn[0].weight.copy_(torch.tensor([[1.0, -2.0, 0.5]]))
+    spy_as_tensor: list[tuple[int, ...]] = []
+    original = torch.as_tensor
+
+    def as_tensor(data: Any, *args: Any, **kwargs: Any) -> torch.Tensor:
+        if isinstance(data, np.ndarray) and not data.flags.writeable:
+            spy_as_tensor.append(data.shape)
+        return original(data, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(torch, "as_tensor", as_tensor)
+        got = integrated_gradients(fn, np.ones((2, 3), dtype=np.float32),
+                                   _read_only(np.zeros(3, dtype=np.float32)))
+    assert got.values.round(3).tolist() == [[1.0, -2.0, 0.5]] * 2
+    assert handed_read_only == [] and spy_as_tensor == []

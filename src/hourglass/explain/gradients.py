@@ -103,7 +103,7 @@ def integrated_gradients(fn: torch.nn.Module, X: np.ndarray, baseline: np.ndarra
     values = np.empty(X.shape, dtype=np.float64)
     scores = np.empty(X.shape[0], dtype=np.float64)
     with torch.inference_mode(False), torch.enable_grad():
-        b = torch.as_tensor(np.asarray(baseline, dtype=np.float32).reshape(1, -1), device=device)
+        b = rows_tensor(np.asarray(baseline, dtype=np.float32).reshape(1, -1)).to(device)
         with torch.no_grad():
             baseline_score = float(fn(b).double().item())
         for lo in range(0, X.shape[0], rows_per_chunk):
