@@ -18,6 +18,7 @@ import torch
 
 from hourglass import Pipeline
 from hourglass.detectors import AutoEncoder, DeepSVDD
+from hourglass.errors import InputError
 from hourglass.explain.gradients import attributions
 
 
@@ -149,3 +150,23 @@ def test_integrated_gradients_from_a_read_only_baseline_give_torch_no_read_only_
                                    _read_only(np.zeros(3, dtype=np.float32)))
     assert got.values.round(3).tolist() == [[1.0, -2.0, 0.5]] * 2
     assert handed_read_only == [] and spy_as_tensor == []
+
+
+def test_a_pyarrow_table_whose_columns_moved_is_refused_as_a_dataframe_is() -> None:
+    # what was wrong: a detector reads a pyarrow Table (or RecordBatch) by position, as it reads
+    # a DataFrame, but kept and checked column names for DataFrames only: fitted on a frame (or a
+    # table) of bytes, rate, port, a table of port, rate, bytes was scored as if bytes were port,
+    # without a word, where the same frame is refused ("the columns are in another order")
+    pa = pytest.importorskip("pyarrow")
+    X = np.random.default_rng(4).normal(size=(100, 3)).astype(np.float32)
+    table = pa.table({"bytes": X[:, 0], "rate": X[:, 1], "port": X[:, 2]})
+    for fitted_on in (table.to_pandas(), table):
+        det = AutoEncoder(hidden=(4, 2), epochs=1, verbose=0).fit(fitted_on)
+        assert list(det.feature_names_in_) == ["bytes", "rate", "port"]
+        assert np.array_equal(det.score(table), det.score(X))  # in order: the same scores
+        moved = table.select(["port", "rate", "bytes"])
+        for given in (moved, moved.to_batches()[0]):
+            with pytest.raises(InputError, match="columns are in another order than at fit"):
+                det.score(given)
+        with pytest.raises(InputError, match=r"columns differ from those at fit \(missing 'port'\)"):
+            det.score(table.select(["bytes", "rate"]))

@@ -154,18 +154,30 @@ def warm_start_models() -> list[str]:
 
 
 def frame_names(X: object) -> list[str] | None:
-    """The column names of a DataFrame whose column names are all strings (scikit-learn's rule
-    for ``feature_names_in_``), else ``None``.
+    """The column names of a DataFrame, or of a pyarrow Table or RecordBatch, whose column names
+    are all strings (scikit-learn's rule for ``feature_names_in_``), else ``None``.
+
+    A pyarrow table is read by position as a DataFrame is (``np.asarray``), so its names are
+    checked alike: a table whose columns moved was scored as other features, without a word.
 
     Examples
     --------
-    >>> import pandas as pd
+    >>> import pandas as pd, pyarrow as pa
     >>> frame_names(pd.DataFrame({"bytes": [1.0], "rate": [2.0]})), frame_names([[1.0, 2.0]])
     (['bytes', 'rate'], None)
+    >>> frame_names(pa.table({"bytes": [1.0], "rate": [2.0]}))
+    ['bytes', 'rate']
     """
-    if not isinstance(X, pd.DataFrame) or not len(X.columns):
+    arrow = getattr(X, "column_names", None) if type(X).__module__.startswith("pyarrow") else None
+    if isinstance(X, pd.DataFrame):
+        columns = list(X.columns)
+    elif isinstance(arrow, list):
+        columns = arrow
+    else:
         return None
-    return list(X.columns) if all(isinstance(c, str) for c in X.columns) else None
+    if not columns:
+        return None
+    return columns if all(isinstance(c, str) for c in columns) else None
 
 
 def check_at_least_one(det: object, *names: str) -> None:
