@@ -170,3 +170,23 @@ def test_a_pyarrow_table_whose_columns_moved_is_refused_as_a_dataframe_is() -> N
                 det.score(given)
         with pytest.raises(InputError, match=r"columns differ from those at fit \(missing 'port'\)"):
             det.score(table.select(["bytes", "rate"]))
+
+
+def test_a_pyarrow_table_with_a_bad_value_is_named_as_its_dataframe_is() -> None:
+    # what was wrong: a pyarrow Table went to np.asarray as an unnamed array, so its NaN or
+    # too-large value was placed at "column 2" (its DataFrame's: "column 'c'") and a text column
+    # gave numpy's "could not convert string to float: 'x'" instead of naming the column
+    pa = pytest.importorskip("pyarrow")
+    from hourglass.features.validation import check_array
+
+    for table in (pa.table({"a": [1.0, 2.0], "b": [3.0, 4.0], "c": [5.0, None]}),
+                  pa.table({"a": [1.0, 2.0], "b": [3.0, 4.0], "c": [1e300, 1.0]}),
+                  pa.table({"a": [1.0, 2.0], "b": ["x", "y"], "c": [5.0, 6.0]})):
+        with pytest.raises(InputError) as frame_error:
+            check_array(table.to_pandas())
+        for given in (table, table.to_batches()[0]):
+            with pytest.raises(InputError) as table_error:
+                check_array(given)
+            assert str(table_error.value) == str(frame_error.value)
+    good = pa.table({"a": [1, 2], "b": [True, False], "c": [0.1, 2.5]})
+    assert np.array_equal(check_array(good), check_array(good.to_pandas()))

@@ -55,6 +55,10 @@ def check_array(
     if type(X).__module__.startswith("scipy.sparse"):
         raise InputError(f"{what}: sparse matrices are not supported; pass a dense array "
                          "(X.toarray())")
+    if type(X).__module__.startswith("pyarrow") and isinstance(getattr(X, "column_names", None), list):
+        # a pyarrow Table or RecordBatch: read as its DataFrame, so that a bad column is named
+        # as in one ("column 'c'", not "column 2"), and a text column said to be no number
+        X = X.to_pandas()  # type: ignore[attr-defined]
     if isinstance(X, np.ma.MaskedArray) and np.ma.getmaskarray(X).any():
         raise InputError(f"{what}: masked arrays are not supported; fill the masked values first "
                          "(X.filled(...))")
