@@ -190,3 +190,35 @@ def test_a_pyarrow_table_with_a_bad_value_is_named_as_its_dataframe_is() -> None
             assert str(table_error.value) == str(frame_error.value)
     good = pa.table({"a": [1, 2], "b": [True, False], "c": [0.1, 2.5]})
     assert np.array_equal(check_array(good), check_array(good.to_pandas()))
+
+
+def test_explaining_with_an_unfitted_pipeline_says_it_is_not_fitted() -> None:
+    # what was wrong: pipe.score(df) before fit raises NotFittedError ("Pipeline is not fitted;
+    # call fit(df) first"), but the explain functions of the same pipeline (explain_rows,
+    # explainable, column_errors, column_attributions, explain_steps, step_errors,
+    # series_explainable, explain_buckets, bucket_verdicts) gave Python's raw "AttributeError:
+    # 'Pipeline' object has no attribute 'detector_'"
+    from hourglass.errors import NotFittedError
+    from hourglass.explain import entity, tabular, timeseries
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    df = pd.DataFrame(np.ones((20, 3)), columns=["a", "b", "c"])
+
+    def table() -> Pipeline:
+        return Pipeline(detector=AutoEncoder())
+
+    def series() -> Pipeline:
+        from hourglass.detectors import LSTMAutoEncoder
+
+        return Pipeline(detector=LSTMAutoEncoder(), features=TimeSeriesPreprocessor())
+
+    calls: list[Callable[[], object]] = [
+        lambda: tabular.explain_rows(table(), df), lambda: tabular.explainable(table()),
+        lambda: tabular.column_errors(table(), df), lambda: tabular.column_attributions(table(), df),
+        lambda: timeseries.explain_steps(series(), df), lambda: timeseries.step_errors(series(), df),
+        lambda: timeseries.series_explainable(series()), lambda: entity.explain_buckets(table(), df),
+        lambda: entity.bucket_verdicts(table(), df, np.ones((20, 3), dtype=np.float32)),
+    ]
+    for call in calls:
+        with pytest.raises(NotFittedError, match=r"^Pipeline is not fitted; call fit\(df\) first$"):
+            call()

@@ -149,6 +149,7 @@ def training_medians(features: EntityWindows) -> dict[str, float]:
 
 
 def _entity_pipe(pipe: Pipeline, method: str) -> str:
+    pipe._check_fitted()  # NotFittedError, as pipe.score says it (an AttributeError before)
     if getattr(pipe.features_, "output", "tabular") != "entity":
         raise InputError("explain_buckets: the model is not an entity-bucket model; use "
                          "hourglass.explain.explain_rows")
@@ -240,6 +241,7 @@ def bucket_verdicts(pipe: Pipeline, keys: pd.DataFrame, X: np.ndarray) -> pd.Dat
     >>> list(bucket_verdicts(pipe, *pipe.features_.transform_with_keys(flows.head(20))).columns)
     ['entity', 'bucket_start', 'bucket_end', 'rows', 'score', 'flag', 'calibrated', 'severity']
     """
+    pipe._check_fitted()
     det = pipe.detector_
     scores = det.score(X)
     out = keys.copy()

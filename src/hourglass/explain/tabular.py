@@ -65,6 +65,7 @@ def explanation_method(pipe: Pipeline, method: str = "auto") -> str:
     """
     if method not in METHODS:
         raise InputError(f"method: expected one of {', '.join(METHODS)}, got {method!r}")
+    pipe._check_fitted()  # NotFittedError, as pipe.score says it (an AttributeError before)
     det = pipe.detector_
     name = type(det).__name__
     if getattr(pipe.features_, "output", "tabular") not in ("tabular", "entity"):

@@ -74,6 +74,7 @@ def series_explainable(pipe: Pipeline) -> str | None:
     >>> series_explainable(Pipeline(AutoEncoder(epochs=1, verbose=0)).fit(df))[:40]
     'these explanations are for time-series m'
     """
+    pipe._check_fitted()  # NotFittedError, as pipe.score says it (an AttributeError before)
     det = pipe.detector_
     if getattr(pipe.features_, "output", "tabular") != "timeseries":
         return (f"these explanations are for time-series models; this model "
