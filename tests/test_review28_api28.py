@@ -222,3 +222,15 @@ def test_explaining_with_an_unfitted_pipeline_says_it_is_not_fitted() -> None:
     for call in calls:
         with pytest.raises(NotFittedError, match=r"^Pipeline is not fitted; call fit\(df\) first$"):
             call()
+
+
+def test_calibrated_score_and_predict_proba_of_an_unfitted_pipeline_say_it_is_not_fitted() -> None:
+    # what was wrong: Pipeline.calibrated_score(df) read self.detector_ before scoring, so it and
+    # predict_proba raised "AttributeError: 'Pipeline' object has no attribute 'detector_'"
+    # before fit, where score and predict say NotFittedError
+    from hourglass.errors import NotFittedError
+
+    df = pd.DataFrame(np.ones((20, 3)), columns=["a", "b", "c"])
+    for method in ("score", "predict", "calibrated_score", "predict_proba"):
+        with pytest.raises(NotFittedError, match=r"^Pipeline is not fitted; call fit\(df\) first$"):
+            getattr(Pipeline(detector=AutoEncoder()), method)(df)

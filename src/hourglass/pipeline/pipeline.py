@@ -997,7 +997,8 @@ class Pipeline:
         >>> bool(((p >= 0) & (p <= 1)).all())
         True
         """
-        return self.detector_.calibrate(self.score(df))
+        scores = self.score(df)  # first: an unfitted pipeline's NotFittedError, not an AttributeError
+        return self.detector_.calibrate(scores)
 
     def predict(self, df: pd.DataFrame) -> np.ndarray:
         """0 (normal) / 1 (anomaly) per row.
