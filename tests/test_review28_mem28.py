@@ -32,3 +32,43 @@ def test_unseen_keys_joins_a_block_of_sessions_not_the_whole_log(monkeypatch: py
     assert joined and max(joined) < 16 + 8  # a block (and the session that filled it), never all
     assert sum(joined) == sum(len(s) for s in sequences)  # every event looked at once
     assert keys.unseen_keys([], vocab) == 0
+
+
+def test_label_strings_share_one_string_per_label() -> None:
+    # What was wrong: label_strings gave every row a str of its own (about 60 bytes), and evaluate
+    # keeps the labels of every chunk of the file: 800,000 NSL-KDD rows held ~50 MB of copies of
+    # 23 label names. Each distinct label is now one object, shared by its rows; same values.
+    import pandas as pd
+
+    from hourglass.ingest.formats import label_strings
+
+    text = label_strings(pd.Series([" normal", "neptune", "normal ", None, "neptune"] * 20))
+    assert text.dtype == object and text.tolist()[:5] == ["normal", "neptune", "normal", "", "neptune"]
+    assert len({id(v) for v in text}) == 3
+    numbers = label_strings(pd.Series([0.0, 1.0, None, 2.5] * 20))
+    assert numbers.tolist()[:4] == ["0", "1", "", "2.5"] and len({id(v) for v in numbers}) == 4
+
+
+def test_per_class_detection_reads_text_labels_as_they_are(monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: per_class_detection (evaluate's per-class and per-category rates) turned the
+    # labels into a fixed-width copy (astype(str): 4 bytes a character of the longest label, a
+    # row) that class_codes then made a new str of, row by row: 143 bytes a row at the peak, twice
+    # with categories. Text labels now go to class_codes as they are; other labels as text still.
+    from hourglass.evaluate import metrics
+
+    seen: list[np.dtype[Any]] = []
+    class_codes = metrics.class_codes
+
+    def spy(names: np.ndarray, *args: Any) -> tuple[np.ndarray, np.ndarray]:
+        seen.append(names.dtype)
+        return class_codes(names, *args)
+
+    monkeypatch.setattr(metrics, "class_codes", spy)
+    labels = np.array(["normal", "smurf", "neptune", "smurf"], dtype=object)
+    out = metrics.per_class_detection(labels, [0, 1, 0, 1], {"smurf": "DoS", "neptune": "DoS"})
+    assert seen == [np.dtype(object)]
+    assert out == {"DoS": {"n": 3, "detected": 2, "rate": 2 / 3},
+                   "normal": {"n": 1, "detected": 0, "rate": 0.0}}
+    # numbers and mixed labels are read as their text, as before: 1 and "1" one class
+    mixed = metrics.per_class_detection(np.array([1, "1", None], dtype=object), [1, 0, 1])
+    assert mixed == {"1": {"n": 2, "detected": 1, "rate": 0.5}, "None": {"n": 1, "detected": 1, "rate": 1.0}}

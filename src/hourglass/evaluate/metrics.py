@@ -142,7 +142,13 @@ def per_class_detection(
     ...                     {"smurf": "DoS", "nmap": "Probe"})["DoS"]
     {'n': 2, 'detected': 1, 'rate': 0.5}
     """
-    names = np.asarray(classes).astype(str).ravel()
+    import pandas as pd
+
+    names = np.asarray(classes).ravel()
+    # text labels (evaluate's) as they are: astype(str) made a fixed-width copy of every row
+    # (4 bytes a character of the longest label), and class_codes then a new str of each
+    if names.dtype != object or pd.api.types.infer_dtype(names, skipna=False) != "string":
+        names = names.astype(str)
     pred = np.asarray(y_pred).ravel()
     if names.size != pred.size:
         raise InputError(f"{names.size} class labels for {pred.size} predictions")

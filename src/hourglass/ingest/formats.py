@@ -387,6 +387,21 @@ def label_strings(labels: pd.Series) -> np.ndarray:
         whole = np.isfinite(v) & (v == np.round(v)) & (np.abs(v) < 2.0 ** 63)
         out = np.where(whole, np.char.mod("%d", np.where(whole, v, 0).astype(np.int64)),
                        s.astype(str).to_numpy())
-        return np.where(np.isnan(v), "", out).astype(object)
-    return s.astype("string").str.strip().fillna("").to_numpy(dtype=object)
+        return shared_strings(np.where(np.isnan(v), "", out).astype(object))
+    return shared_strings(s.astype("string").str.strip().fillna("").to_numpy(dtype=object))
+
+
+def shared_strings(texts: np.ndarray) -> np.ndarray:
+    """The object array of strings ``texts`` with one ``str`` object per distinct value, shared
+    by the rows that hold it: 8 bytes a row, not a string of its own (about 60 bytes), where a
+    caller (``evaluate``) keeps the labels of every chunk of a file.
+
+    Examples
+    --------
+    >>> a = shared_strings(np.array(["normal", "x"] * 2, dtype=object))
+    >>> a.tolist(), a[0] is a[2]
+    (['normal', 'x', 'normal', 'x'], True)
+    """
+    codes, uniques = pd.factorize(texts)
+    return np.asarray(uniques, dtype=object)[codes]
 
