@@ -68,21 +68,43 @@ __all__ = [
     "text_never_fails",
     "threshold_text",
     "user_errors",
+    "whole_cells",
 ]
 
 
 class _Console(Console):
     """A console whose text lines name DATA given as ``-`` "standard input", not by its
-    temporary copy (:func:`hourglass.cli._spool.shown`), and that leaves a closed output to
-    :func:`reader_gone`."""
+    temporary copy (:func:`hourglass.cli._spool.shown`), whose tables cut no cell short
+    (:func:`whole_cells`), and that leaves a closed output to :func:`reader_gone`."""
 
     def print(self, *objects: Any, **kwargs: Any) -> None:
-        super().print(*(shown(o) if isinstance(o, str) else o for o in objects), **kwargs)
+        super().print(*(shown(o) if isinstance(o, str) else whole_cells(o) if isinstance(o, Table)
+                        else o for o in objects), **kwargs)
 
     def on_broken_pipe(self) -> None:
         """A reader that closed the output: raised on to :func:`reader_gone`, which ends the
         command (rich itself would end the process with exit code 1)."""
         raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+
+def whole_cells(table: Table) -> Table:
+    """``table`` with no cell cut short: a column narrower than a word in it (a terminal 80 or
+    fewer columns wide, ``COLUMNS=40``) folds the word onto the next line, where rich's default
+    cut it with '…' ('inspect' showed ``durati…`` and ``protoc…`` for every column name on an
+    80-column terminal, ``models`` ``gradien…``); a column that must stay one line
+    (``no_wrap``) is left as it is.
+
+    Examples
+    --------
+    >>> t = Table("name"); _ = t.add_row("dst_host_same_src_port_rate")
+    >>> c = Console(width=12, file=__import__("io").StringIO())
+    >>> c.print(whole_cells(t)); "…" in c.file.getvalue(), "rate" in c.file.getvalue()
+    (False, True)
+    """
+    for column in table.columns:
+        if column.overflow == "ellipsis" and not column.no_wrap:
+            column.overflow = "fold"
+    return table
 
 
 # soft_wrap: a line stays one line in a pipe or a log file (rich wraps at 80 columns there, which
