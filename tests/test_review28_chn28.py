@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from hourglass.cli import app
-from hourglass.cli import _output
+from hourglass.cli import _output, app
 
 runner = CliRunner()
 
