@@ -69,3 +69,27 @@ def test_whole_cells_leaves_a_one_line_column_alone() -> None:
     t.add_column("description")
     _output.whole_cells(t)
     assert [c.overflow for c in t.columns] == ["ellipsis", "fold"]
+
+
+def test_lines_moved_off_a_terminal_stdout_carry_no_colour_codes(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # what was wrong: with an output of '-' (explain -o -, evaluate --json -) the command's
+    # table goes to stderr, but it was still written by the stdout console, set up for the
+    # terminal stdout was: 'hourglass explain m/ x.csv -o - 2> log.txt' on a terminal wrote
+    # the table's escape sequences (bold headers) into log.txt; now stderr's console writes them
+    from rich.table import Table
+
+    terminal = _output._Console(force_terminal=True, color_system="standard", soft_wrap=True,
+                                markup=False)
+    monkeypatch.setattr(_output, "out", terminal)
+    monkeypatch.setattr(_output, "err", _output._Console(stderr=True, soft_wrap=True, markup=False))
+    t = Table("row", "why", header_style="bold")
+    t.add_row("3", "flag=S0 (16%)")
+    _output.data_on_stdout("-")
+    try:
+        terminal.print(t)
+    finally:
+        _output.release_stdout()
+    cap = capsys.readouterr()
+    assert "flag=S0 (16%)" in cap.err and cap.out == ""
+    assert "\x1b[" not in cap.err, repr(cap.err)

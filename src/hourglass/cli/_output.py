@@ -78,6 +78,12 @@ class _Console(Console):
     (:func:`whole_cells`), and that leaves a closed output to :func:`reader_gone`."""
 
     def print(self, *objects: Any, **kwargs: Any) -> None:
+        if self is out and _STDOUT_FOR_DATA["on"]:
+            # standard output holds data (data_on_stdout): the lines and tables go to stderr as
+            # ``err`` writes there, its colours and width; ``out``, set up for a terminal on
+            # stdout, wrote its escape sequences into ``2> log`` and the terminal's width there
+            err.print(*objects, **kwargs)
+            return
         super().print(*(shown(o) if isinstance(o, str) else whole_cells(o) if isinstance(o, Table)
                         else o for o in objects), **kwargs)
 
