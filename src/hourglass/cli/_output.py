@@ -102,10 +102,10 @@ def whole_cells(table: Table) -> Table:
 
     Examples
     --------
-    >>> t = Table("name"); _ = t.add_row("dst_host_same_src_port_rate")
-    >>> c = Console(width=12, file=__import__("io").StringIO())
-    >>> c.print(whole_cells(t)); "…" in c.file.getvalue(), "rate" in c.file.getvalue()
-    (False, True)
+    >>> t = Table("name")
+    >>> t.add_row("dst_host_same_src_port_rate")
+    >>> [c.overflow for c in whole_cells(t).columns]
+    ['fold']
     """
     for column in table.columns:
         if column.overflow == "ellipsis" and not column.no_wrap:
