@@ -10,15 +10,46 @@ its updates are bit for bit those of ``torch.optim.Adam(..., foreach=True)`` /
 ``torch.optim.Adam(..., fused=True)``; tests check both. It implements what the training loop
 needs (``step`` and ``zero_grad``), L2 ``weight_decay`` as ``Adam`` does, and no AMSGrad,
 maximisation, parameter groups or state dicts.
+
+The fused kernel runs on the CPU from torch 2.4 on (on CUDA before that): where the installed
+torch has none for the parameters' device (torch 2.2 and 2.3 on the CPU, both allowed by the
+package's ``torch>=2.2``), ``fused=True`` runs the ``foreach`` update instead, Adam's same
+update rounded as ``foreach=True`` rounds it.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 from collections.abc import Iterable
 
 import torch
 
-__all__ = ["Adam", "FusedAdam"]
+__all__ = ["Adam", "FusedAdam", "fused_adam_runs_on"]
+
+logger = logging.getLogger(__name__)
+
+
+@functools.cache
+def fused_adam_runs_on(device_type: str) -> bool:
+    """Whether this torch has the fused Adam kernel for ``device_type`` (``"cpu"``, ``"cuda"``
+    ...): one step of it on a one-element tensor there, asked once per device type. torch
+    2.2 and 2.3 have none for the CPU (``NotImplementedError``).
+
+    Examples
+    --------
+    >>> fused_adam_runs_on("cpu") == (tuple(int(x) for x in torch.__version__.split(".")[:2]) >= (2, 4))
+    True
+    """
+    try:
+        p = torch.zeros(1, device=device_type)
+        torch._fused_adam_([p], [torch.ones_like(p)], [torch.zeros_like(p)], [torch.zeros_like(p)], [],
+                           [torch.ones((), device=device_type)], amsgrad=False, lr=1e-3, beta1=0.9,
+                           beta2=0.999, weight_decay=0.0, eps=1e-8, maximize=False, grad_scale=None,
+                           found_inf=None)
+    except (NotImplementedError, RuntimeError):
+        return False
+    return True
 
 
 class Adam:
@@ -33,7 +64,9 @@ class Adam:
         gradient, Adam's L2 form, not AdamW's).
     fused
         One fused kernel call per step (``torch.optim.Adam(fused=True)``'s update) instead of
-        a few ``foreach`` calls (``foreach=True``'s update). The two round differently.
+        a few ``foreach`` calls (``foreach=True``'s update). The two round differently. Where
+        torch has no fused kernel for the parameters' device (the CPU before torch 2.4), the
+        ``foreach`` update runs instead and ``self.fused`` is False.
 
     Examples
     --------
@@ -63,6 +96,10 @@ class Adam:
         if len(devices) != 1 or not self.params[0].is_floating_point():
             raise ValueError(f"Adam needs floating-point parameters on one device, got {devices}")
         self.lr, self.betas, self.eps, self.weight_decay = float(lr), betas, float(eps), float(weight_decay)
+        if self.fused and not fused_adam_runs_on(self.params[0].device.type):
+            logger.debug("torch %s has no fused Adam kernel for %s: the foreach update instead",
+                         torch.__version__, self.params[0].device.type)
+            self.fused = False
         # created on a parameter's first gradient, as torch.optim.Adam does
         self._state: dict[int, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
         # the foreach update's step counts, kept in Python: torch.optim.Adam keeps float32 tensors
@@ -179,7 +216,7 @@ class FusedAdam(Adam):
     Examples
     --------
     >>> import torch
-    >>> FusedAdam([torch.nn.Parameter(torch.zeros(2))], lr=1e-3).fused
+    >>> FusedAdam([torch.nn.Parameter(torch.zeros(2))], lr=1e-3).fused == fused_adam_runs_on("cpu")
     True
     """
 

@@ -1,0 +1,74 @@
+"""Declared dependency minimums are true: what the lowest allowed stack (torch 2.2, numpy 1.26,
+pandas 2.1, ...) lacks is worked around, pinned here on the current stack by taking the newer
+API away."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from hourglass.detectors.autoencoder import AutoEncoder
+from hourglass.nn import optim
+from hourglass.nn.optim import Adam, FusedAdam, fused_adam_runs_on
+
+
+def _no_cpu_fused_kernel(*args: object, **kwargs: object) -> None:
+    # torch 2.2 and 2.3: the fused Adam kernel exists for CUDA only
+    raise NotImplementedError("Could not run 'aten::_fused_adam_' with arguments from the 'CPU' backend.")
+
+
+@pytest.fixture
+def torch_2_2(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A torch without the CPU fused Adam kernel, as 2.2 and 2.3 are."""
+    monkeypatch.setattr(torch, "_fused_adam_", _no_cpu_fused_kernel)
+    fused_adam_runs_on.cache_clear()
+    yield
+    fused_adam_runs_on.cache_clear()
+
+
+def test_the_fused_kernel_is_detected_per_device(torch_2_2: None) -> None:
+    # what was wrong: the seed AutoEncoder always called torch._fused_adam_, which has no CPU
+    # kernel before torch 2.4, while pyproject allows torch>=2.2
+    assert fused_adam_runs_on("cpu") is False
+
+
+def test_fused_adam_without_the_kernel_runs_the_foreach_update(torch_2_2: None) -> None:
+    # what was wrong: FusedAdam.step raised NotImplementedError on torch 2.2/2.3 (CPU); it now
+    # runs the foreach update, bit for bit Adam(fused=False)'s
+    def net() -> nn.Module:
+        torch.manual_seed(0)
+        return nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 4))
+
+    a, b = net(), net()
+    opt_a, opt_b = FusedAdam(list(a.parameters()), lr=1e-2), Adam(list(b.parameters()), lr=1e-2)
+    assert opt_a.fused is False
+    X = torch.randn(16, 4, generator=torch.Generator().manual_seed(1))
+    for _ in range(5):
+        for m, opt in ((a, opt_a), (b, opt_b)):
+            opt.zero_grad()
+            (m(X) - X).pow(2).mean().backward()
+            opt.step()
+    for p, q in zip(a.parameters(), b.parameters(), strict=True):
+        assert torch.equal(p, q)
+
+
+def test_the_autoencoder_trains_and_scores_on_a_torch_without_the_cpu_kernel(torch_2_2: None) -> None:
+    # what was wrong: 'hourglass train' and 'hourglass demo' (the default AutoEncoder) stopped
+    # with a NotImplementedError traceback on torch 2.2/2.3; the fit now completes
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 5)).astype(np.float32)
+    ae = AutoEncoder(hidden=(8, 4), epochs=2, batch_size=64, verbose=0).fit(X)
+    scores = ae.decision_function(X)
+    assert scores.shape == (200,) and np.isfinite(scores).all()
+
+
+def test_the_kernel_is_used_where_torch_has_it() -> None:
+    # the fallback only where the kernel is missing: on torch >= 2.4 (CPU) FusedAdam stays fused
+    if not fused_adam_runs_on("cpu"):
+        pytest.skip("this torch has no fused Adam on the CPU (< 2.4)")
+    assert FusedAdam([nn.Parameter(torch.zeros(2))]).fused is True
+    assert optim.fused_adam_runs_on is fused_adam_runs_on
