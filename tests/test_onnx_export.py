@@ -135,7 +135,8 @@ def test_a_parity_failure_writes_nothing(pipes: dict[str, Pipeline], tmp_path: P
     det = pipes["autoencoder"].detector_
     torch_score = det.score
     monkeypatch.setattr(det, "score", lambda X: torch_score(X) * (1 + 1e-4))
-    with pytest.raises(ParityError, match=r"max relative difference 0\.0001, tolerance 1e-05; 0 flag"):
+    # 1e-4 injected, plus onnxruntime's own float32 rounding (0.000101 with onnxruntime 1.17)
+    with pytest.raises(ParityError, match=r"max relative difference 0\.000(1|10\d), tolerance 1e-05; 0 flag"):
         export_onnx(pipes["autoencoder"], tmp_path / "m.onnx", check_rows=100)
     assert not list(tmp_path.iterdir())
 
