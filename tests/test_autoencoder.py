@@ -132,7 +132,10 @@ def test_fused_adam_trains_like_the_loop_adam() -> None:
     ref._train_config = lambda n_rows=None: DeepDetector._train_config(ref, n_rows)  # type: ignore[method-assign]
     ref.fit(X)
     a, b = fused.score(X), ref.score(X)
-    assert not np.array_equal(a, b)  # another kernel, other rounding ...
+    from hourglass.nn.optim import fused_adam_runs_on
+
+    # another kernel, other rounding (torch < 2.4 has no CPU kernel: the same foreach update) ...
+    assert np.array_equal(a, b) is not fused_adam_runs_on("cpu")
     assert np.corrcoef(a, b)[0, 1] > 0.99  # ... the same training
 
 
