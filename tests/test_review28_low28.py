@@ -72,3 +72,20 @@ def test_the_kernel_is_used_where_torch_has_it() -> None:
         pytest.skip("this torch has no fused Adam on the CPU (< 2.4)")
     assert FusedAdam([nn.Parameter(torch.zeros(2))]).fused is True
     assert optim.fused_adam_runs_on is fused_adam_runs_on
+
+
+def test_iso_text_of_a_time_column_without_numpy_strings(monkeypatch: pytest.MonkeyPatch) -> None:
+    # what was wrong: the column-at-once ISO text of times with fractions or a zone (CSV, JSON
+    # lines and SQLite outputs) called np.strings, which numpy 1.26 (allowed: numpy>=1.26) lacks:
+    # an AttributeError traceback; it now calls np.char (np.strings' own functions on numpy 2)
+    import pandas as pd
+
+    from hourglass.ingest.readers import _iso_column
+
+    monkeypatch.delattr(np, "strings", raising=False)
+    t = pd.Series(pd.to_datetime(["2024-03-31T00:30:00.25", "2024-03-31T01:30:00.000000001", None],
+                                 format="ISO8601"))
+    assert _iso_column(t).tolist() == [v.isoformat() if v is not pd.NaT else None for v in t] == [
+        "2024-03-31T00:30:00.250000", "2024-03-31T01:30:00.000000001", None]
+    zoned = t.dt.tz_localize("UTC").dt.tz_convert("America/St_Johns")  # -02:30 in summer
+    assert _iso_column(zoned).tolist()[:2] == [v.isoformat() for v in zoned[:2]]
