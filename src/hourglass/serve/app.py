@@ -171,6 +171,10 @@ def validation_message(errors: Sequence[Mapping[str, Any]], body: BodyShape = BO
     >>> print(validation_message([{"type": "missing", "loc": ("body", "rows"),
     ...                              "input": {"lines": ["x"]}}])[1])  # doctest: +ELLIPSIS
     body: expected a JSON object {"rows": ...}; it has 'lines' but no 'rows' (GET /health says ...)
+    >>> print(validation_message([{"type": "extra_forbidden", "loc": ("lines",), "input": ["x"]},
+    ...                           {"type": "missing", "loc": ("rows",), "input": {"lines": ["x"]}}])[1])
+    ... # doctest: +ELLIPSIS
+    body: expected a JSON object {"rows": ...}; it has 'lines' but no 'rows' (GET /health says ...)
     >>> validation_message([{"type": "int_type", "loc": ("sessions", 0, 2), "input": "x",
     ...                      "msg": "Input should be a valid integer"}], BODIES[SessionsRequest])
     (422, "session 1, key 3: expected an integer key >= 0, got 'x'")
@@ -184,7 +188,11 @@ def validation_message(errors: Sequence[Mapping[str, Any]], body: BodyShape = BO
     ...                      "msg": "Input should be a valid array"}])
     (422, 'rows: expected an array, got text')
     """
-    first = errors[0]
+    # the body's own field missing outranks what else is wrong: a body of another kind (its
+    # fields unknown here) says so whether pydantic lists the missing field first (2.14.4) or
+    # after the unknown ones (2.14.0, allowed by pydantic>=2.14)
+    first = next((e for e in errors if e.get("type") == "missing"
+                  and tuple(e.get("loc", ()))[-1:] == (body.field,)), errors[0])
     kind, loc = first.get("type", ""), tuple(first.get("loc", ()))
     if kind == "json_invalid":
         reason = (first.get("ctx") or {}).get("error", "cannot parse")
