@@ -80,7 +80,9 @@ def test_scores_match_hourglass_score_on_the_same_rows(files: dict[str, Path]) -
     got = _alerts(res.stdout)
     assert [a["row"] for a in got] == want["row"].tolist()
     np.testing.assert_allclose([a["score"] for a in got], want["score"], rtol=1e-5)
-    np.testing.assert_allclose([a["calibrated"] for a in got], want["calibrated"], rtol=1e-5)
+    # a probability in [0, 1]: float32 rounding of another batch size moves a small one by ~1e-7,
+    # beyond rtol alone (torch 2.2: 3.4e-7 on 0.0125)
+    np.testing.assert_allclose([a["calibrated"] for a in got], want["calibrated"], rtol=1e-5, atol=1e-6)
     assert [a["flag"] for a in got] == want["flag"].tolist()
     assert [a["severity"] for a in got] == want["severity"].tolist()
     assert "streamed 60 rows from" in res.stderr and "rows/s" in res.stderr
