@@ -109,3 +109,27 @@ def test_a_body_of_another_kind_is_named_so_in_either_error_order() -> None:
     # an unknown field beside the body's own is still named as such
     assert validation_message([{**extra, "loc": ("line",)}], BODIES[LinesRequest])[1].startswith(
         "line: unknown field")
+
+
+def test_an_entity_column_of_blank_text_and_numbers_on_pandas_2_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    # what was wrong: EntityWindows read a numeric column holding text (blank, '-', a word) with
+    # a nullable boolean's .to_numpy(), objects on pandas 2.1 (allowed: pandas>=2.1), and '&='
+    # into a bool array raised a numpy casting error: a 500 from 'serve' for a blank 'bytes'
+    # of an entity model; the values are now taken as bool
+    import pandas as pd
+
+    from hourglass.errors import InputError
+    from hourglass.features.entity import EntityWindows
+
+    for array in (pd.arrays.BooleanArray, pd.arrays.ArrowExtensionArray):  # text's comparisons
+        plain = array.to_numpy
+
+        def pandas_2_1(self, dtype=None, copy=False, na_value=pd.api.extensions.no_default,  # type: ignore[no-untyped-def]
+                       plain=plain):
+            return plain(self, dtype=object if dtype is None else dtype, copy=copy, na_value=na_value)
+
+        monkeypatch.setattr(array, "to_numpy", pandas_2_1)
+    got = EntityWindows._numbers(None, pd.Series(["5", "", "-", None], dtype=object), "bytes")  # type: ignore[arg-type]
+    assert got[0] == 5 and np.isnan(got[1:]).all()
+    with pytest.raises(InputError, match=r"column 'bytes': data row 2 is not a number \('many'\)"):
+        EntityWindows._numbers(None, pd.Series(["5", "many", ""], dtype=object), "bytes")  # type: ignore[arg-type]

@@ -670,6 +670,7 @@ class EntityWindows:
         bad = v.isna().to_numpy() & s.notna().to_numpy()
         if bad.any():  # blank, '-' and '(empty)' are missing values, as the column's role read them
             text = s.astype("string").str.strip()
+            # dtype=bool: pandas 2.1 (allowed) gives a nullable boolean's values as objects
             bad &= ((text != "") & ~text.isin(PLACEHOLDERS)).fillna(False).to_numpy(dtype=bool)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
