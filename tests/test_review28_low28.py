@@ -133,3 +133,17 @@ def test_an_entity_column_of_blank_text_and_numbers_on_pandas_2_1(monkeypatch: p
     assert got[0] == 5 and np.isnan(got[1:]).all()
     with pytest.raises(InputError, match=r"column 'bytes': data row 2 is not a number \('many'\)"):
         EntityWindows._numbers(None, pd.Series(["5", "many", ""], dtype=object), "bytes")  # type: ignore[arg-type]
+
+
+def test_a_series_step_is_spelled_as_now_on_pandas_2_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    # what was wrong: a time series' step, saved in the model (config 'step') and named in its
+    # messages, was pandas' freqstr: on pandas 2.1 (allowed: pandas>=2.1) '1T', '1500L', '2H',
+    # on 2.2 on '1min', '1500ms', '2h'; it is now the latter on both
+    import pandas as pd
+
+    from hourglass.features import timeseries
+
+    old = {pd.Timedelta("60s"): "T", pd.Timedelta("1500ms"): "1500L", pd.Timedelta("2h"): "2H",
+           pd.Timedelta("90s"): "90S"}
+    monkeypatch.setattr(timeseries, "to_offset", lambda step: type("Offset", (), {"freqstr": old[step]})())
+    assert [timeseries._span(step) for step in old] == ["1min", "1500ms", "2h", "90s"]

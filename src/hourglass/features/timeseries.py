@@ -1094,5 +1094,5 @@ def _span(step: pd.Timedelta) -> str:
     >>> _span(pd.Timedelta("60s")), _span(pd.Timedelta("11min")), _span(pd.Timedelta("1500ms"))
     ('1min', '11min', '1500ms')
     """
-    text = to_offset(step).freqstr
-    return text if text[:1].isdigit() else f"1{text}"
+    text = to_offset(step).freqstr  # pandas 2.1 (allowed) spells 1T, 1500L, 2H: as 2.2 on, by frequency
+    return frequency(text if text[:1].isdigit() else f"1{text}")
