@@ -208,9 +208,9 @@ def main() -> None:
     click's usage box; ``hourglass`` alone still prints the help. Ctrl-C is one line and exit
     code 130 (the streaming commands and ``benchmark`` first say what they finished).
     """
-    text_never_fails()
     finished: list[int] = []
     try:
+        text_never_fails()  # (in the try: a Ctrl-C this early is the one line too)
         _main(finished)
     except KeyboardInterrupt:  # before the handlers are set, or after the command finished
         if finished:  # (a Ctrl-C as it exits does not change what it did)
