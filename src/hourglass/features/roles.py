@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 __all__ = ["NULL_TEXT", "PLACEHOLDERS", "ROLES", "TEXT_NUMBERS", "canonical_text", "clock_values",
            "factorize_strings", "infer_role", "ip_parts", "ipv4_bucket", "ipv4_private", "port_numbers",
-           "separated_number", "stable_hash", "string_values"]
+           "score_output_columns", "separated_number", "stable_hash", "string_values"]
 
 ROLES = ("numeric", "categorical", "hash", "ip", "port", "drop")
 MISSING = "<missing>"
@@ -221,6 +221,37 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
     if n_unique > max_categories:
         return "hash", f"{n_unique} distinct values > max_categories={max_categories}"
     return "categorical", "text values"
+
+
+#: the columns ``score`` and ``explain`` write beside the ``--keep`` ones (a table model's)
+SCORE_OUTPUT = ("row", "score", "flag", "calibrated", "severity", "suppressed", "top_column", "why",
+                "method")
+_SEVERITIES = {"low", "medium", "high", "critical"}
+
+
+def score_output_columns(df: pd.DataFrame) -> list[str]:
+    """The columns of ``df`` that ``score`` or ``explain`` wrote, when ``df`` is such an output
+    (its ``--keep`` columns beside them) fed back as data: it has ``score``, ``flag`` (0/1) and
+    ``severity`` (``low`` ... ``critical``); else none. A model's verdict on each row is no
+    feature of the row (and ``row`` grows with every longer file).
+
+    Examples
+    --------
+    >>> out = pd.DataFrame({"row": [0, 1], "score": [0.2, 3.1], "flag": [0, 1],
+    ...                     "calibrated": [0.4, 1.0], "severity": ["low", "critical"], "bytes": [5, 9]})
+    >>> score_output_columns(out)
+    ['row', 'score', 'flag', 'calibrated', 'severity']
+    >>> score_output_columns(out.assign(severity=["3", "5"]))  # someone's own severity: data
+    []
+    """
+    if not {"score", "flag", "severity"} <= set(df.columns):
+        return []
+    flag = pd.to_numeric(df["flag"], errors="coerce")
+    severity = df["severity"].dropna().astype(str).str.strip()
+    if not (flag.isin((0, 1)).all() and severity.isin(_SEVERITIES).all()
+            and pd.api.types.is_numeric_dtype(df["score"])):
+        return []
+    return [c for c in df.columns if c in SCORE_OUTPUT]
 
 
 #: names of times and dates (``flow_start_time``, ``login_date``, ``end_time_ms``: ``_`` left out)

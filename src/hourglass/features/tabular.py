@@ -34,6 +34,7 @@ from hourglass.features.roles import (
     infer_role,
     ip_parts,
     port_numbers,
+    score_output_columns,
     separated_number,
     stable_hash,
     string_values,
@@ -552,11 +553,18 @@ class TabularPreprocessor:
         overrides = {str(k): v for k, v in (self.roles or {}).items()}
         self.roles_: dict[str, str] = {}
         self.reasons_: dict[str, str] = {}
+        verdicts = [c for c in score_output_columns(df[cols]) if c not in forced and c not in overrides]
+        if verdicts:  # a scored file fed back: its scores would be learnt as features, silently
+            logger.warning("leaving out %s: hourglass score output (a model's verdict on each row, "
+                           "not data); --role %s=numeric to learn from it", _listed(verdicts),
+                           shown_column("score" if "score" in verdicts else verdicts[0]))
         for c in cols:
             if c in forced:
                 role, why = "categorical", "given as categorical"
             elif c in overrides:
                 role, why = overrides[c], "given"
+            elif c in verdicts:
+                role, why = "drop", "hourglass score output"
             else:
                 role, why = infer_role(c, df[c], max_categories=int(self.max_categories))
                 if _is_duration(df[c]) and why != "identifier/timestamp name":
