@@ -61,6 +61,11 @@ def test_training_on_a_scored_file_does_not_learn_the_scores(tmp_path: Path) -> 
         _ok("score", str(tmp_path / name), str(data), "-o", str(tmp_path / f"{name}.csv"), "-q")
     config = json.loads((tmp_path / "again" / "config.json").read_text())
     assert config["schema"]["columns"] == ["a", "b", "proto"]
+    # the old model's flags as the label: its scores are still no feature
+    _ok("train", str(scored), "--label-col", "flag", "--normal", "0", "-o", str(tmp_path / "flags"),
+        "--epochs", "1", "--seed", "0", "-q", "--drop", "label")
+    config = json.loads((tmp_path / "flags" / "config.json").read_text())
+    assert config["schema"]["columns"] == ["a", "b", "proto"]
     assert (tmp_path / "again.csv").read_bytes() == (tmp_path / "m.csv").read_bytes()
 
 
@@ -78,8 +83,9 @@ def test_score_output_columns_are_dropped_with_a_warning_and_can_be_kept(
     assert pre.columns_ == ["bytes"]
     assert "leaving out row, score, flag, calibrated, severity: hourglass score output" in caplog.text
     assert "score" in TabularPreprocessor(roles={"score": "numeric"}).fit(out).columns_
-    own = out.assign(severity=[1, 5] * 20)
-    assert "score" in TabularPreprocessor().fit(own).columns_
+    for own in (out.assign(severity=[1, 5] * 20), out.assign(flag=[0, 2] * 20),
+                out.drop(columns=["flag", "calibrated"])):
+        assert "score" in TabularPreprocessor().fit(own).columns_
 
 
 def test_a_scored_file_scores_and_evaluates_as_its_source(tmp_path: Path) -> None:

@@ -231,9 +231,10 @@ _SEVERITIES = {"low", "medium", "high", "critical"}
 
 def score_output_columns(df: pd.DataFrame) -> list[str]:
     """The columns of ``df`` that ``score`` or ``explain`` wrote, when ``df`` is such an output
-    (its ``--keep`` columns beside them) fed back as data: it has ``score``, ``flag`` (0/1) and
-    ``severity`` (``low`` ... ``critical``); else none. A model's verdict on each row is no
-    feature of the row (and ``row`` grows with every longer file).
+    (its ``--keep`` columns beside them) fed back as data: it has ``score`` (numbers) and
+    ``severity`` (``low`` ... ``critical``), and ``flag`` (0/1) or ``calibrated`` (0 to 1), one
+    of which may be the label (``--label-col flag``); else none. A model's verdict on each row is
+    no feature of the row (and ``row`` grows with every longer file).
 
     Examples
     --------
@@ -241,16 +242,20 @@ def score_output_columns(df: pd.DataFrame) -> list[str]:
     ...                     "calibrated": [0.4, 1.0], "severity": ["low", "critical"], "bytes": [5, 9]})
     >>> score_output_columns(out)
     ['row', 'score', 'flag', 'calibrated', 'severity']
+    >>> score_output_columns(out.drop(columns="flag"))  # flag taken as the label
+    ['row', 'score', 'calibrated', 'severity']
     >>> score_output_columns(out.assign(severity=["3", "5"]))  # someone's own severity: data
     []
     """
-    if not {"score", "flag", "severity"} <= set(df.columns):
+    if not {"score", "severity"} <= set(df.columns) or not pd.api.types.is_numeric_dtype(df["score"]):
         return []
-    flag = pd.to_numeric(df["flag"], errors="coerce")
-    severity = df["severity"].dropna().astype(str).str.strip()
-    if not (flag.isin((0, 1)).all() and severity.isin(_SEVERITIES).all()
-            and pd.api.types.is_numeric_dtype(df["score"])):
+    if not df["severity"].dropna().astype(str).str.strip().isin(_SEVERITIES).all():
         return []
+    flag = bool(pd.to_numeric(df["flag"], errors="coerce").isin((0, 1)).all()) if "flag" in df else None
+    calibrated = bool(pd.to_numeric(df["calibrated"], errors="coerce").between(0, 1).all()) \
+        if "calibrated" in df else None
+    if flag is False or calibrated is False or (flag is None and calibrated is None):
+        return []  # a flag or a probability of its own: the table's data
     return [c for c in df.columns if c in SCORE_OUTPUT]
 
 
