@@ -120,3 +120,21 @@ def test_train_force_over_another_model_equals_a_fresh_train(tmp_path: Path) -> 
     for name in ("m", "fresh"):
         _ok("score", str(tmp_path / name), str(data), "-o", str(tmp_path / f"{name}.csv"), "-q")
     assert (tmp_path / "m.csv").read_bytes() == (tmp_path / "fresh.csv").read_bytes()
+
+
+def test_an_entity_model_on_a_scored_file_does_not_sum_the_scores() -> None:
+    # what was wrong: an entity model trained on a row model's scored file (--keep host, ts, ...)
+    # summed, averaged and maximised that model's row, score, flag and calibrated per bucket and
+    # counted its severities, as data; they are left out as for a row model
+    from hourglass.features.entity import EntityWindows
+
+    rng = np.random.default_rng(0)
+    n = 200
+    data = pd.DataFrame({"host": rng.choice(["a", "b", "c"], n), "bytes": rng.normal(size=n),
+                         "ts": pd.date_range("2024-01-01", periods=n, freq="min").astype(str),
+                         "proto": rng.choice(["tcp", "udp"], n)})
+    scored = pd.concat([pd.DataFrame({"row": range(n), "score": rng.exponential(size=n),
+                                      "flag": rng.integers(0, 2, n), "calibrated": rng.random(n),
+                                      "severity": rng.choice(["low", "high"], n)}), data], axis=1)
+    fresh, fed = EntityWindows("host", "ts").fit(data), EntityWindows("host", "ts").fit(scored)
+    assert (fed.numeric_, fed.categorical_) == (fresh.numeric_, fresh.categorical_) == (["bytes"], ["proto"])

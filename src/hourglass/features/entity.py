@@ -29,6 +29,7 @@ from hourglass.features.roles import (
     clock_values,
     factorize_strings,
     infer_role,
+    score_output_columns,
 )
 from hourglass.features.tabular import _NULL_TEXT, TabularPreprocessor, _refuse_undecodable
 from hourglass.features.validation import check_name_lists, saved_settings
@@ -491,6 +492,12 @@ class EntityWindows:
         # (the parameter, in a Python user's words: the CLI says its option, --drop)
         self.not_aggregated_.update({str(c): "named in drop" for c in drop if str(c) in df.columns})
         given = {str(k): v for k, v in (self.roles or {}).items()}
+        # a row model's scored file fed back: its verdicts are no data of the entity's buckets
+        verdicts = [c for c in score_output_columns(df) if c not in skip and c not in given]
+        if verdicts:
+            logger.warning("leaving out %s: hourglass score output (a model's verdict on each row, "
+                           "not data); --role %s=numeric to learn from it", ", ".join(verdicts),
+                           "score" if "score" in verdicts else verdicts[0])
         grouped: list[pd.Series] = []
 
         def entities() -> pd.Series:
@@ -509,6 +516,8 @@ class EntityWindows:
                 if role == "numeric":  # summed as given, even with a code's name
                     num.append(c)
                     continue
+            elif c in verdicts:
+                role, why = "drop", "hourglass score output"
             else:
                 role, why = infer_role(c, df[c], max_categories=50)
             if c not in given and role != "drop" and _is_time(c, df[c], entities):
