@@ -76,6 +76,17 @@ from hourglass.errors import HourglassError, InputError
 
 __all__ = ["demo", "train"]
 
+
+def _seed_below_2_64(value: int) -> int:
+    """--seed's upper bound (numpy's and torch's seeds), checked here rather than as the option's
+    ``max``: the range ``[0<=x<=18446744073709551615]`` in --help's type column squeezed the
+    description column so narrow on an 80-column terminal that words were cut with '…'."""
+    if value >= 2**64:
+        raise typer.BadParameter(f"{value} is above 2**64-1 (18446744073709551615), the largest "
+                                 "seed")
+    return value
+
+
 def train(
     ctx: typer.Context,
     data: DataArg,
@@ -109,8 +120,9 @@ def train(
     val_fraction: Annotated[float, typer.Option(
         "--val-fraction", help="Tables: share of DATA's rows (attacks included) carved out for "
                                "a labelled threshold (best-f1, best-fbeta).")] = 0.2,
-    seed: Annotated[int, typer.Option(min=0, max=2**64 - 1,
-                                      help="Random seed (same seed, same model).")] = 0,
+    seed: Annotated[int, typer.Option(min=0, callback=_seed_below_2_64,
+                                      help="Random seed, 0 to 2**64-1 (same seed, same "
+                                           "model).")] = 0,
     device: Annotated[str, typer.Option(help=DEVICE_HELP)] = "auto",
     categorical: CategoricalOpt = None,
     drop: DropOpt = None,

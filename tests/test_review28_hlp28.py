@@ -1,0 +1,52 @@
+"""What each command's --help says against what the command does: every help fits an
+80-column terminal whole, names only options its command has, and calls its arguments what its
+text calls them."""
+
+from __future__ import annotations
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from hourglass.cli import app
+
+runner = CliRunner()
+_COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("command", [[], *([c] for c in _COMMANDS)])
+def test_every_help_fits_80_columns_without_cutting_a_word(command: list[str]) -> None:
+    # what was wrong: 'train --help' on an 80-column terminal showed '(--key-col/--message-c…' and
+    # 'event-count-autoencode…': --seed's range '[0<=x<=18446744073709551615]' widened the type
+    # column until the description column was too narrow for those words, and rich cut them
+    res = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "80", "NO_COLOR": "1"})
+    assert res.exit_code == 0, res.output
+    assert "…" not in res.stdout, res.stdout
+    assert max(len(ln) for ln in res.stdout.splitlines()) <= 80
+
+
+def test_train_help_keeps_the_words_it_lost() -> None:
+    # what was wrong: see above; the two cut words read whole now
+    res = runner.invoke(app, ["train", "--help"], env={"COLUMNS": "80", "NO_COLOR": "1"})
+    assert "(--key-col/--message-col)" in res.stdout, res.stdout
+    assert "event-count-autoencoder;" in res.stdout, res.stdout
+
+
+@pytest.mark.parametrize(("seed", "code", "said"), [
+    ("18446744073709551615", None, ""),  # 2**64-1: still taken
+    ("18446744073709551616", 2, "above 2**64-1"),
+    ("-1", 2, "greater than or equal to 0"),
+])
+def test_train_seed_range_is_still_checked_before_any_reading(tmp_path, seed: str, code: int | None,
+                                                              said: str) -> None:
+    # the upper bound moved from the option's max (shown in --help) to a callback: the same
+    # values are refused, as an option error naming --seed, before DATA is read
+    res = runner.invoke(app, ["train", str(tmp_path / "absent.csv"), "-o", str(tmp_path / "m"),
+                              "--seed", seed])
+    assert res.exit_code == 2, res.output
+    if code is None:
+        assert "--seed" not in res.stderr and "absent.csv" in res.stderr, res.stderr
+    else:
+        assert "--seed" in res.stderr and said in res.stderr, res.stderr
+    assert not (tmp_path / "m").exists()
+
