@@ -237,7 +237,7 @@ NormalOpt = Annotated[list[str] | None, typer.Option(
     "--normal", help="Label value of normal rows (repeat for several).")]
 QuietOpt = Annotated[bool, typer.Option(
     "--quiet", "-q", help="No progress or info lines: only warnings, errors and the command's "
-    "one-line summary on stderr (results still go to stdout or --output).")]
+    "one-line summary on stderr (results are written as without it).")]
 DeprecatedTimeColOpt = Annotated[str | None, typer.Option(
     "--time-col", hidden=True, help="Deprecated alias of --timestamp-col.")]
 FormatOpt = Annotated[str, typer.Option(
