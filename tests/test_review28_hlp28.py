@@ -52,6 +52,7 @@ def test_train_seed_range_is_still_checked_before_any_reading(tmp_path, seed: st
         assert "--seed" in res.stderr and said in res.stderr, res.stderr
     assert not (tmp_path / "m").exists()
 
+
 def test_quiet_help_names_no_option_its_command_lacks() -> None:
     # what was wrong: every command's --quiet said 'results still go to stdout or --output',
     # and evaluate, benchmark, serve and export have no --output ('No such option: --output';
@@ -63,3 +64,14 @@ def test_quiet_help_names_no_option_its_command_lacks() -> None:
                 named = set(re.findall(r"--[a-z][a-z-]*", p.help or ""))
                 assert named <= opts, (name, named - opts)
 
+
+@pytest.mark.parametrize("command", ["train", "score", "evaluate", "explain", "threshold",
+                                     "export", "serve", "benchmark", "inspect"])
+def test_usage_names_the_arguments_as_the_help_text_does(command: str) -> None:
+    # what was wrong: the help texts speak of MODEL and DATA ('Score DATA with a saved model'),
+    # but on typer 0.29 (allowed by typer>=0.17.5) the usage line read '{model} {data}' and a
+    # missing argument was "Missing argument 'data'"; the arguments now carry those names
+    res = runner.invoke(app, [command, "--help"], env={"COLUMNS": "80", "NO_COLOR": "1"})
+    usage = next(ln for ln in res.stdout.splitlines() if "Usage:" in ln)
+    assert not re.search(r"\b(model|data)\b", usage.split("[OPTIONS]", 1)[1]), usage
+    assert re.search(r"\b(MODEL|DATA)\b", usage), usage

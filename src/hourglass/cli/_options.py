@@ -223,11 +223,12 @@ def _cli_advice() -> dict[str, str]:
 
 
 DataArg = Annotated[Path, typer.Argument(
-    callback=stdin_as_file,
+    metavar="DATA", callback=stdin_as_file,
     help="CSV/TSV/Parquet/JSONL table, a log file or a time series (.gz read directly); a folder "
          "is read as its files one after the other (name order: rotated logs), a quoted pattern "
          "('zeek/*/conn.*.log.gz') as the files it matches; - reads standard input.")]
-ModelArg = Annotated[Path, typer.Argument(help="Model directory written by 'hourglass train'.")]
+ModelArg = Annotated[Path, typer.Argument(
+    metavar="MODEL", help="Model directory written by 'hourglass train'.")]
 DatasetOpt = Annotated[str | None, typer.Option(
     "--dataset", help="Named layout: fills in columns, label column and normal value. Tables: "
     "nsl-kdd, unsw-nb15, cicflowmeter, zeek-conn (alias of --format); time series: skab, nab, "
@@ -555,7 +556,7 @@ __all__ += ["BenchBaselinesOpt", "BenchDataArg", "BenchDataDirOpt", "BenchEpochs
             "BenchTestFractionOpt", "BenchTestOpt", "BenchThresholdOpt", "DeviceOpt"]
 
 BenchDataArg = Annotated[Path | None, typer.Argument(
-    callback=stdin_as_file,
+    metavar="DATA", callback=stdin_as_file,
     help="Labelled table (CSV/TSV/Parquet/JSONL, .gz read directly; - reads standard input); not "
          "with --suite.")]
 BenchTestOpt = Annotated[Path | None, typer.Option(

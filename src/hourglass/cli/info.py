@@ -123,7 +123,7 @@ def _more_rows(chunks: Iterator[Any], stats: Any) -> bool:
 
 def inspect(
     data: Annotated[Path, typer.Argument(
-        callback=stdin_as_file,
+        metavar="DATA", callback=stdin_as_file,
         help="CSV/TSV/Parquet/JSONL table, flow or event file, or a time series as a table (.gz "
              "read directly; - reads standard input); not a log (its lines have no column roles).")],
     fmt: TableFormatOpt = "auto",
