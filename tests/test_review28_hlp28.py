@@ -75,3 +75,15 @@ def test_usage_names_the_arguments_as_the_help_text_does(command: str) -> None:
     usage = next(ln for ln in res.stdout.splitlines() if "Usage:" in ln)
     assert not re.search(r"\b(model|data)\b", usage.split("[OPTIONS]", 1)[1]), usage
     assert re.search(r"\b(MODEL|DATA)\b", usage), usage
+
+
+@pytest.mark.parametrize("option", ["--json", "--report"])
+def test_evaluate_outputs_say_that_a_dash_is_standard_output(option: str) -> None:
+    # what was wrong: evaluate --help said only 'Write metrics as JSON.' and 'Write a
+    # self-contained HTML report': not that '-' writes to standard output (README: 'evaluate
+    # --json - | jq'), nor that the metrics table then moves to stderr, nor which file kind each
+    # takes (--json e.txt is refused: 'writes JSON, not .txt')
+    command = typer.main.get_command(app).commands["evaluate"]  # type: ignore[attr-defined]
+    (param,) = [p for p in command.params if option in p.opts]
+    assert "- for standard output" in param.help and "stderr" in param.help, param.help
+    assert (".json" if option == "--json" else ".html") in param.help, param.help

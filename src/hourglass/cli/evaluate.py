@@ -245,9 +245,12 @@ def evaluate(
     dataset: DatasetOpt = None,
     label_col: LabelOpt = None,
     normal: NormalOpt = None,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Write metrics as JSON.")] = None,
+    json_out: Annotated[Path | None, typer.Option(
+        "--json", help="Write the metrics as JSON to this .json file (- for standard output; the "
+                       "table then goes to stderr).")] = None,
     report: Annotated[Path | None, typer.Option(
-        "--report", help="Write a self-contained HTML report (figures inline, no network).")] = None,
+        "--report", help="Write a self-contained HTML report (figures inline, no network) to this "
+                         ".html/.htm file (- for standard output; the table then goes to stderr).")] = None,
     timestamp_col: Annotated[str | None, typer.Option(
         "--timestamp-col", help="Timestamp column of DATA: alerts per day from its event rate "
                                 "(tables; not with --events-per-day).")] = None,
