@@ -87,3 +87,19 @@ def test_evaluate_outputs_say_that_a_dash_is_standard_output(option: str) -> Non
     (param,) = [p for p in command.params if option in p.opts]
     assert "- for standard output" in param.help and "stderr" in param.help, param.help
     assert (".json" if option == "--json" else ".html") in param.help, param.help
+
+
+def test_serve_key_file_help_says_which_line_is_the_key(tmp_path) -> None:
+    # what was wrong: serve --help said 'File whose first line is the API key'; the service
+    # takes the first line that is not blank (README says so), so a key file opening with an
+    # empty line read as 'no key' to a user who trusted the help; nor did it say the key's
+    # 16-character minimum, which refuses a shorter key at start
+    from hourglass.serve.security import read_api_key
+
+    command = typer.main.get_command(app).commands["serve"]  # type: ignore[attr-defined]
+    (param,) = [p for p in command.params if "--api-key-file" in p.opts]
+    assert "first line that is not blank" in param.help and "16 characters" in param.help
+    key = tmp_path / "key.txt"
+    key.write_text("\n  \n0123456789abcdef\n", encoding="utf-8")
+    key.chmod(0o600)
+    assert read_api_key(key, {}) == "0123456789abcdef"

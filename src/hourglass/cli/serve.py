@@ -39,8 +39,9 @@ def serve(
         "--host", help="Address to listen on (0.0.0.0: every interface; put TLS in front).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port.")] = 8080,
     api_key_file: Annotated[Path | None, typer.Option(
-        "--api-key-file", help="File whose first line is the API key clients send in X-API-Key "
-                               "(default: $HOURGLASS_API_KEY). Never on the command line.")] = None,
+        "--api-key-file", help="File whose first line that is not blank is the API key (at least "
+                               "16 characters) clients send in X-API-Key (default: "
+                               "$HOURGLASS_API_KEY). Never on the command line.")] = None,
     max_body_mb: Annotated[float, typer.Option(
         "--max-body-mb", help="Largest request body in MB of 2**20 bytes (MiB); larger is refused "
         "(413): unread when its Content-Length says so, a chunked one once past the limit.")] = 8.0,
