@@ -103,3 +103,29 @@ def test_serve_key_file_help_says_which_line_is_the_key(tmp_path) -> None:
     key.write_text("\n  \n0123456789abcdef\n", encoding="utf-8")
     key.chmod(0o600)
     assert read_api_key(key, {}) == "0123456789abcdef"
+
+
+def test_stream_max_groups_without_group_by_is_refused(tmp_path) -> None:
+    # what was wrong: stream --help says '--max-groups: With --group-by: most open groups held',
+    # and --group-window or --timestamp-col without --group-by is refused; '--max-groups 5'
+    # without it was taken silently and did nothing. Now one line naming it, exit 2, no output
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200)}).to_csv(
+        tmp_path / "t.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "t.csv"), "--epochs", "1", "-o",
+                              str(tmp_path / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+    (tmp_path / "t.jsonl").write_text('{"a": 0.1, "b": 0.2}\n', encoding="utf-8")
+    out = tmp_path / "alerts.jsonl"
+    res = runner.invoke(app, ["stream", str(tmp_path / "m"), "--input", str(tmp_path / "t.jsonl"),
+                              "-o", str(out), "--max-groups", "5"])
+    assert res.exit_code == 2, res.output
+    assert res.stderr.strip().splitlines()[-1] == ("error: --max-groups: the most open groups of "
+                                                   "grouped alerts; give --group-by COLS with it")
+    assert not out.exists()
+    res = runner.invoke(app, ["stream", str(tmp_path / "m"), "--input", str(tmp_path / "t.jsonl"),
+                              "-o", str(out), "--max-groups", "5", "--group-by", "a"])
+    assert res.exit_code == 0, res.output
