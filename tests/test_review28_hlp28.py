@@ -129,3 +129,15 @@ def test_stream_max_groups_without_group_by_is_refused(tmp_path) -> None:
     res = runner.invoke(app, ["stream", str(tmp_path / "m"), "--input", str(tmp_path / "t.jsonl"),
                               "-o", str(out), "--max-groups", "5", "--group-by", "a"])
     assert res.exit_code == 0, res.output
+
+
+@pytest.mark.parametrize(("command", "option"), [("score", "--output"), ("explain", "--output"),
+                                                 ("export", "--onnx")])
+def test_outputs_that_take_a_dash_say_so(command: str, option: str) -> None:
+    # what was wrong: score -o, explain -o and export --onnx write to standard output for '-'
+    # (README: 'score -o - writes CSV there', 'explain -o -', 'export --onnx -'), but their
+    # --help named only files ('CSV/TSV/Parquet/JSONL to write, by extension'), as if '-' were
+    # a file name without an extension
+    cmd = typer.main.get_command(app).commands[command]  # type: ignore[attr-defined]
+    (param,) = [p for p in cmd.params if option in p.opts]
+    assert "- writes" in param.help and "standard output" in param.help, param.help

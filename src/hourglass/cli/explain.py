@@ -55,7 +55,8 @@ def explain(
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Also write every explained row (row, score, flag, severity, "
                                "top_column, why, method) to this CSV/TSV/Parquet/JSONL (+ .gz) or "
-                               "SQLite database (.sqlite, .sqlite3, .db).")] = None,
+                               "SQLite database (.sqlite, .sqlite3, .db); - writes CSV to standard "
+                               "output (the table then goes to stderr).")] = None,
     all_rows: Annotated[bool, typer.Option(
         "--all", help="Explain every row, not only the flagged ones.")] = False,
     limit: Annotated[int, typer.Option(

@@ -143,7 +143,7 @@ def export(
     model: ModelArg,
     onnx_path: Annotated[Path, typer.Option(
         "--onnx", help="ONNX file to write (input 'features': the preprocessed feature matrix; "
-                       "output 'score').")],
+                       "output 'score'); - writes it to standard output.")],
     check_rows: Annotated[int, typer.Option(
         "--check-rows", min=1, help="Rows that onnxruntime and torch must score alike before the "
                                     "file is written: generated feature rows, or the first rows "

@@ -49,7 +49,8 @@ def score(
     output: Annotated[Path, typer.Option(
         "--output", "-o", help="CSV/TSV/Parquet/JSONL to write, by extension (+ .gz: gzip, "
                                "except Parquet, compressed inside), or a SQLite database "
-                               "(.sqlite, .sqlite3, .db; replaced whole).")],
+                               "(.sqlite, .sqlite3, .db; replaced whole); - writes to standard "
+                               "output (CSV; JSON lines with --alert-format ecs or --group-by).")],
     dataset: DatasetOpt = None,
     anomalies_only: Annotated[bool, typer.Option(
         "--anomalies-only", help="Write only the flagged rows.")] = False,
