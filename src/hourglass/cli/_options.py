@@ -575,7 +575,9 @@ BenchBaselinesOpt = Annotated[str, typer.Option(
                         "pyod-pca if PyOD is installed; 'none' for no baseline.")]
 BenchSeedsOpt = Annotated[int, typer.Option(
     "--seeds", min=1, help="Runs per model, with seeds --seed, --seed+1, ... (mean ± std).")]
-BenchSeedOpt = Annotated[int, typer.Option("--seed", min=0, help="First seed (also the split's).")]
+BenchSeedOpt = Annotated[int, typer.Option(
+    "--seed", min=0, help="First seed (also the split's); the last run's, --seed + --seeds - 1, "
+                          "at most 2**64-1.")]
 BenchThresholdOpt = Annotated[str | None, typer.Option(
     "--threshold", help="Threshold rule for every model, fitted on its held-out normal training "
                         "rows (fixed:VALUE is given, not fitted): percentile:Q, fpr:RATE or "

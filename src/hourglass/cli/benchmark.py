@@ -320,6 +320,9 @@ def benchmark(
     with user_errors():
         if json_out is None:  # the tables are the result: said now, not after the training
             refuse_closed_stdout("the results", "--json")
+        if seed + seeds - 1 >= 2**64:  # numpy's and torch's seeds: said now, not at the last run
+            raise HourglassError(f"--seed {seed}: the runs' seeds go up to {seed + seeds - 1} "
+                                 f"(--seeds {seeds}), above 2**64-1, the largest seed")
         if suite is not None:
             if data is not None or test is not None:
                 raise HourglassError(f"--suite {suite}: takes no DATA or --test (it names its files)")

@@ -48,9 +48,24 @@ from hourglass.nn import (
 from hourglass.thresholds import HELD_OUT, TRAINING, Calibrator, Percentile, Threshold, threshold_from_dict
 
 __all__ = ["WARM_START_PARAMS", "BaseDetector", "DeepDetector", "DetectorNotFittedError", "frame_names",
-           "overflow_as_inf", "warm_start_models"]
+           "overflow_as_inf", "sklearn_seed", "warm_start_models"]
 
 logger = logging.getLogger(__name__)
+
+
+def sklearn_seed(seed: int) -> int:
+    """A seed in [0, 2**64) (numpy's and torch's) for scikit-learn, whose seeds are below 2**32:
+    the same number there, a larger one reduced into that range (hashed, so 2**32 does not
+    repeat seed 0).
+
+    Examples
+    --------
+    >>> sklearn_seed(7), sklearn_seed(2**32) < 2**32, sklearn_seed(2**32) != 0
+    (7, True, True)
+    """
+    if seed < 2**32:
+        return seed
+    return int(np.random.SeedSequence(seed).generate_state(1, dtype=np.uint32)[0])
 
 
 class DetectorNotFittedError(NotFittedError, SklearnNotFittedError):
@@ -1129,10 +1144,7 @@ class BaseDetector(BaseEstimator):
     def _sklearn_seed(self) -> int:
         """:meth:`_seed` for scikit-learn, whose seeds are below 2**32: the same number there,
         a larger one reduced into that range (hashed, so 2**32 does not repeat seed 0)."""
-        seed = self._seed()
-        if seed < 2**32:
-            return seed
-        return int(np.random.SeedSequence(seed).generate_state(1, dtype=np.uint32)[0])
+        return sklearn_seed(self._seed())
 
     def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """Fitted state as (plain-JSON dict, named arrays) — what an artefact stores.

@@ -20,6 +20,7 @@ import pandas as pd
 from hourglass._columns import listed_columns
 from hourglass._labels import label_like
 from hourglass.detectors import registry
+from hourglass.detectors.base import sklearn_seed
 from hourglass.errors import InputError
 from hourglass.evaluate import binary_metrics, per_class_detection
 from hourglass.features.tabular import TabularPreprocessor
@@ -207,14 +208,14 @@ def split_labelled(df: pd.DataFrame, label_col: str, normal: Sequence[str], *,
     try:
         try:
             train_idx, test_idx = train_test_split(np.arange(len(df)), test_size=test_fraction,
-                                                   random_state=seed, stratify=strat)
+                                                   random_state=sklearn_seed(seed), stratify=strat)
         except ValueError:  # too few test rows for three strata: normal/anomaly as before
             if strat is None or not blank.sum() >= 2:
                 raise
             strat = np.asarray(is_anom, dtype=np.int64)
             strat = strat if np.bincount(strat, minlength=2).min() >= 2 else None
             train_idx, test_idx = train_test_split(np.arange(len(df)), test_size=test_fraction,
-                                                   random_state=seed, stratify=strat)
+                                                   random_state=sklearn_seed(seed), stratify=strat)
     except ValueError as exc:
         raise InputError(f"{where}: cannot split {len(df)} rows at test_fraction="
                          f"{test_fraction}: {exc}", param="test_fraction") from None
@@ -407,7 +408,7 @@ class Benchmark:
                       ) -> tuple[Callable[[pd.DataFrame], np.ndarray], Threshold, float]:
         module, cls_name, method, sign = BASELINES[name]
         cls = getattr(importlib.import_module(module), cls_name)
-        model = cls(random_state=seed) if cls_name in _SEEDED else cls()
+        model = cls(random_state=sklearn_seed(seed)) if cls_name in _SEEDED else cls()
         start = time.perf_counter()
         features = type(self.features)(**self.features.get_params())
         Xt = features.fit_transform(X)
