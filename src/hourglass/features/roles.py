@@ -16,9 +16,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["NULL_TEXT", "PLACEHOLDERS", "ROLES", "TEXT_NUMBERS", "canonical_text", "clock_values",
-           "factorize_strings", "infer_role", "ip_parts", "ipv4_bucket", "ipv4_private", "port_numbers",
-           "score_output_columns", "separated_number", "stable_hash", "string_values"]
+__all__ = ["NULL_TEXT", "PLACEHOLDERS", "ROLES", "SCORE_OUTPUT", "TEXT_NUMBERS", "canonical_text",
+           "clock_values", "factorize_strings", "infer_role", "ip_parts", "ipv4_bucket", "ipv4_private",
+           "port_numbers", "score_output_columns", "separated_number", "stable_hash", "string_values"]
 
 ROLES = ("numeric", "categorical", "hash", "ip", "port", "drop")
 MISSING = "<missing>"

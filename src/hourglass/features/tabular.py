@@ -28,6 +28,7 @@ from hourglass.features.roles import (
     NULL_TEXT,
     PLACEHOLDERS,
     ROLES,
+    SCORE_OUTPUT,
     TEXT_NUMBERS,
     canonical_text,
     factorize_strings,
@@ -553,7 +554,8 @@ class TabularPreprocessor:
         overrides = {str(k): v for k, v in (self.roles or {}).items()}
         self.roles_: dict[str, str] = {}
         self.reasons_: dict[str, str] = {}
-        verdicts = [c for c in score_output_columns(df[cols]) if c not in forced and c not in overrides]
+        output = df[[c for c in cols if c in SCORE_OUTPUT]]  # (these columns alone: no copy of the table)
+        verdicts = [c for c in score_output_columns(output) if c not in forced and c not in overrides]
         if verdicts:  # a scored file fed back: its scores would be learnt as features, silently
             logger.warning("leaving out %s: hourglass score output (a model's verdict on each row, "
                            "not data); --role %s=numeric to learn from it", _listed(verdicts),
