@@ -504,6 +504,18 @@ def _check_member_sizes(det: BaseDetector, meta: Any, arrays: dict[str, np.ndarr
                 raise ArtefactError(f"ensemble member {i}: {exc}") from None
 
 
+def _check_held_out_rows(arrays: dict[str, np.ndarray]) -> None:
+    """Refuse the artefacts of hourglass' first development commits: held-out scores
+    (``val_scores``) without the rows they came from (``val_index``, recorded since). Their
+    preprocessing differed, so this version scored their rows otherwise (scores 0.87-1.05 times
+    theirs, other flags) had it read them; it failed instead with "detector state is missing
+    'val_index'", which says neither why nor what to do."""
+    if "val_scores" in arrays and "val_index" not in arrays:
+        raise ArtefactError(f"saved by an early version of hourglass (no 'detector.val_index' in "
+                            f"{WEIGHTS}), whose scores this version does not reproduce; train "
+                            "the model again with this version")
+
+
 def _check_finite_weights(arrays: dict[str, np.ndarray]) -> None:
     """Refuse saved arrays of numbers that hold NaN or inf: network weights (``module.*``, an
     ensemble member's ``member{i}.module.*``) and input standardisation (training refuses such
@@ -661,6 +673,7 @@ def load_read(path: str | os.PathLike[str], read: tuple[dict[str, Any], bytes]) 
         det_arrays = {k[len("detector."):]: v for k, v in arrays.items()
                       if k.startswith("detector.")}
         state = _decode(det_cfg["state"])
+        _check_held_out_rows(det_arrays)
         _check_finite_weights(det_arrays)
         _check_module_size(det, state, det_arrays)
         _check_member_sizes(det, state, det_arrays)
