@@ -14,7 +14,6 @@ import hourglass
 from hourglass.cli import app
 from hourglass.errors import ArtefactError
 from hourglass.pipeline.artefact import _content_hash
-
 from tests._artefacts import small_saved_model, small_table
 
 
