@@ -6,13 +6,13 @@ import hashlib
 import json
 from pathlib import Path
 
-import pytest
+import numpy as np
+import pandas as pd
 import safetensors.numpy
 from typer.testing import CliRunner
 
 import hourglass
 from hourglass.cli import app
-from hourglass.errors import ArtefactError
 from hourglass.pipeline.artefact import _content_hash
 from tests._artefacts import small_saved_model, small_table
 
@@ -31,19 +31,20 @@ def _as_first_commits_saved(model: Path) -> Path:
     return model
 
 
-def test_first_commits_model_is_refused_as_early_version(tmp_path: Path) -> None:
-    # what was wrong: a model saved by hourglass' first commits (no held-out row index) failed
-    # with "detector state is missing 'val_index'", saying neither that it came from an older,
-    # incompatible version nor what to do (and read as it was, its scores and flags differ)
-    model = _as_first_commits_saved(small_saved_model(small_table(), tmp_path))
-    with pytest.raises(ArtefactError, match=r"saved by an early version of hourglass .*train the "
-                                            r"model again"):
-        hourglass.load(model)
+def test_first_commits_model_loads_and_scores_as_trained(tmp_path: Path) -> None:
+    # what was wrong: an autoencoder saved by hourglass' first commits (held-out scores, no
+    # held-out row index) failed to load with "detector state is missing 'val_index'"; it now
+    # loads with no held-out row named and scores as the model it was
+    table = small_table()
+    saved = small_saved_model(table, tmp_path)
+    expected = hourglass.load(saved).score(table)
+    model = _as_first_commits_saved(saved)
+    pipe = hourglass.load(model)
+    assert len(pipe.detector_.val_index_) == 0
+    np.testing.assert_array_equal(pipe.score(table), expected)
     data = tmp_path / "rows.csv"
-    small_table().to_csv(data, index=False)
+    table.to_csv(data, index=False)
     out = tmp_path / "scores.csv"
     result = CliRunner().invoke(app, ["score", str(model), str(data), "-o", str(out)])
-    assert result.exit_code == 2
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and "saved by an early version of hourglass" in lines[0]
-    assert "Traceback" not in result.output and not out.exists()
+    assert result.exit_code == 0, result.output
+    np.testing.assert_allclose(pd.read_csv(out)["score"], expected, rtol=1e-6)

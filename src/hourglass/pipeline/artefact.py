@@ -504,16 +504,16 @@ def _check_member_sizes(det: BaseDetector, meta: Any, arrays: dict[str, np.ndarr
                 raise ArtefactError(f"ensemble member {i}: {exc}") from None
 
 
-def _check_held_out_rows(arrays: dict[str, np.ndarray]) -> None:
-    """Refuse the artefacts of hourglass' first development commits: held-out scores
-    (``val_scores``) without the rows they came from (``val_index``, recorded since). Their
-    preprocessing differed, so this version scored their rows otherwise (scores 0.87-1.05 times
-    theirs, other flags) had it read them; it failed instead with "detector state is missing
-    'val_index'", which says neither why nor what to do."""
-    if "val_scores" in arrays and "val_index" not in arrays:
-        raise ArtefactError(f"saved by an early version of hourglass (no 'detector.val_index' in "
-                            f"{WEIGHTS}), whose scores this version does not reproduce; train "
-                            "the model again with this version")
+def _held_out_rows(name: object, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``arrays`` with the held-out rows of an autoencoder saved by hourglass' first commits:
+    their held-out scores (``val_scores``), but not which rows they were (``val_index``,
+    recorded since: the held-out count that a warm start and the training record report).
+    Such a model failed to load with "detector state is missing 'val_index'"; it reads with no
+    held-out row named, and scores its rows as it did when trained (those commits' own load
+    ordered its one-hot columns otherwise, and scored them otherwise)."""
+    if name == "autoencoder" and "val_scores" in arrays and "val_index" not in arrays:
+        return {**arrays, "val_index": np.zeros(0, dtype=np.int64)}
+    return arrays
 
 
 def _check_finite_weights(arrays: dict[str, np.ndarray]) -> None:
@@ -673,7 +673,7 @@ def load_read(path: str | os.PathLike[str], read: tuple[dict[str, Any], bytes]) 
         det_arrays = {k[len("detector."):]: v for k, v in arrays.items()
                       if k.startswith("detector.")}
         state = _decode(det_cfg["state"])
-        _check_held_out_rows(det_arrays)
+        det_arrays = _held_out_rows(det_cfg["name"], det_arrays)
         _check_finite_weights(det_arrays)
         _check_module_size(det, state, det_arrays)
         _check_member_sizes(det, state, det_arrays)
