@@ -125,8 +125,9 @@ def table_console() -> Console:
     """The console for wide tables: ``out`` on a terminal, else one 150 columns wide, so that a
     pipe or a file gets the whole table rather than cells folded to fit 80 columns (on stderr
     while :func:`data_on_stdout` holds standard output for data)."""
-    if out.is_terminal:
-        return out
+    screen = err if _STDOUT_FOR_DATA["on"] else out
+    if screen.is_terminal:
+        return screen
     return _Console(width=150, soft_wrap=True, stderr=_STDOUT_FOR_DATA["on"], markup=False)
 
 
@@ -138,13 +139,11 @@ def data_on_stdout(*paths: str | os.PathLike[str] | None) -> None:
     and tables to stderr until the command ends, so that stdout carries the data alone (``--json -
     | jq``); the CLI's group callback registers :func:`release_stdout` for the command's end."""
     if any(p is not None and str(p) == "-" for p in paths):
-        out.file = sys.stderr
-        _STDOUT_FOR_DATA["on"] = True
+        _STDOUT_FOR_DATA["on"] = True  # (out's print hands its lines to err)
 
 
 def release_stdout() -> None:
-    """Undo :func:`data_on_stdout`: the console follows ``sys.stdout`` again."""
-    out.file = None  # type: ignore[assignment]  # None: rich follows sys.stdout again
+    """Undo :func:`data_on_stdout`: ``out`` prints to standard output again."""
     _STDOUT_FOR_DATA["on"] = False
 
 
