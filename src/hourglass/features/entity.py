@@ -27,9 +27,9 @@ from hourglass.features.roles import (
     MISSING,
     PLACEHOLDERS,
     clock_values,
+    dropped_score_output,
     factorize_strings,
     infer_role,
-    score_output_columns,
 )
 from hourglass.features.tabular import _NULL_TEXT, TabularPreprocessor, _refuse_undecodable
 from hourglass.features.validation import check_name_lists, saved_settings
@@ -493,11 +493,7 @@ class EntityWindows:
         self.not_aggregated_.update({str(c): "named in drop" for c in drop if str(c) in df.columns})
         given = {str(k): v for k, v in (self.roles or {}).items()}
         # a row model's scored file fed back: its verdicts are no data of the entity's buckets
-        verdicts = [c for c in score_output_columns(df) if c not in skip and c not in given]
-        if verdicts:
-            logger.warning("leaving out %s: hourglass score output (a model's verdict on each row, "
-                           "not data); --role %s=numeric to learn from it", ", ".join(verdicts),
-                           "score" if "score" in verdicts else verdicts[0])
+        verdicts = dropped_score_output(df, skip | given.keys())
         grouped: list[pd.Series] = []
 
         def entities() -> pd.Series:

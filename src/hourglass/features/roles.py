@@ -8,7 +8,9 @@ pandas' fixed-key SipHash, never Python's salted ``hash``.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import re
+from collections.abc import Container
 from typing import Any
 
 import numpy as np
@@ -17,8 +19,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = ["NULL_TEXT", "PLACEHOLDERS", "ROLES", "SCORE_OUTPUT", "TEXT_NUMBERS", "canonical_text",
-           "clock_values", "factorize_strings", "infer_role", "ip_parts", "ipv4_bucket", "ipv4_private",
-           "port_numbers", "score_output_columns", "separated_number", "stable_hash", "string_values"]
+           "clock_values", "dropped_score_output", "factorize_strings", "infer_role", "ip_parts",
+           "ipv4_bucket", "ipv4_private", "port_numbers", "score_output_columns", "separated_number",
+           "stable_hash", "string_values"]
+
+logger = logging.getLogger(__name__)
 
 ROLES = ("numeric", "categorical", "hash", "ip", "port", "drop")
 MISSING = "<missing>"
@@ -257,6 +262,24 @@ def score_output_columns(df: pd.DataFrame) -> list[str]:
     if flag is False or calibrated is False or (flag is None and calibrated is None):
         return []  # a flag or a probability of its own: the table's data
     return [c for c in df.columns if c in SCORE_OUTPUT]
+
+
+def dropped_score_output(df: pd.DataFrame, given: Container[object]) -> list[str]:
+    """:func:`score_output_columns` of ``df`` but those ``given`` a role (or skipped) by the
+    caller, with one warning that names them: the columns a preprocessor leaves out.
+
+    Examples
+    --------
+    >>> out = pd.DataFrame({"score": [0.2, 3.1], "flag": [0, 1], "severity": ["low", "high"]})
+    >>> dropped_score_output(out, {"flag"})
+    ['score', 'severity']
+    """
+    verdicts = [c for c in score_output_columns(df) if c not in given]
+    if verdicts:
+        logger.warning("leaving out %s: hourglass score output (a model's verdict on each row, not "
+                       "data); --role %s=numeric to learn from it", ", ".join(verdicts),
+                       "score" if "score" in verdicts else verdicts[0])
+    return verdicts
 
 
 #: names of times and dates (``flow_start_time``, ``login_date``, ``end_time_ms``: ``_`` left out)

@@ -31,11 +31,11 @@ from hourglass.features.roles import (
     SCORE_OUTPUT,
     TEXT_NUMBERS,
     canonical_text,
+    dropped_score_output,
     factorize_strings,
     infer_role,
     ip_parts,
     port_numbers,
-    score_output_columns,
     separated_number,
     stable_hash,
     string_values,
@@ -554,12 +554,9 @@ class TabularPreprocessor:
         overrides = {str(k): v for k, v in (self.roles or {}).items()}
         self.roles_: dict[str, str] = {}
         self.reasons_: dict[str, str] = {}
-        output = df[[c for c in cols if c in SCORE_OUTPUT]]  # (these columns alone: no copy of the table)
-        verdicts = [c for c in score_output_columns(output) if c not in forced and c not in overrides]
-        if verdicts:  # a scored file fed back: its scores would be learnt as features, silently
-            logger.warning("leaving out %s: hourglass score output (a model's verdict on each row, "
-                           "not data); --role %s=numeric to learn from it", _listed(verdicts),
-                           shown_column("score" if "score" in verdicts else verdicts[0]))
+        # a scored file fed back: its scores would be learnt as features, silently (judged on the
+        # columns of cols alone: a dropped flag is no score output's)
+        verdicts = dropped_score_output(df[[c for c in cols if c in SCORE_OUTPUT]], forced | overrides.keys())
         for c in cols:
             if c in forced:
                 role, why = "categorical", "given as categorical"
