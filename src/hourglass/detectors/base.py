@@ -34,7 +34,7 @@ from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 
 from hourglass._params import check_numeric_params, saved_kinds
 from hourglass.errors import ArtefactError, InputError, NotFittedError, out_of_memory
-from hourglass.features.validation import check_array, check_labels
+from hourglass.features.validation import check_array, check_labels, is_arrow_table
 from hourglass.nn import (
     TrainConfig,
     TrainHistory,
@@ -183,16 +183,13 @@ def frame_names(X: object) -> list[str] | None:
     >>> frame_names(pa.table({"bytes": [1.0], "rate": [2.0]}))
     ['bytes', 'rate']
     """
-    arrow = getattr(X, "column_names", None) if type(X).__module__.startswith("pyarrow") else None
     if isinstance(X, pd.DataFrame):
         columns = list(X.columns)
-    elif isinstance(arrow, list):
-        columns = arrow
+    elif is_arrow_table(X):
+        columns = X.column_names  # type: ignore[attr-defined]
     else:
         return None
-    if not columns:
-        return None
-    return columns if all(isinstance(c, str) for c in columns) else None
+    return columns if columns and all(isinstance(c, str) for c in columns) else None
 
 
 def check_at_least_one(det: object, *names: str) -> None:

@@ -10,7 +10,20 @@ import pandas as pd
 
 from hourglass.errors import InputError
 
-__all__ = ["check_array", "check_labels", "check_name_lists", "saved_settings"]
+__all__ = ["check_array", "check_labels", "check_name_lists", "is_arrow_table", "saved_settings"]
+
+
+def is_arrow_table(X: object) -> bool:
+    """Whether ``X`` is a pyarrow Table or RecordBatch (named columns), told without importing
+    pyarrow.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> is_arrow_table(pa.table({"a": [1.0]})), is_arrow_table(pa.array([1.0])), is_arrow_table([[1.0]])
+    (True, False, False)
+    """
+    return type(X).__module__.startswith("pyarrow") and isinstance(getattr(X, "column_names", None), list)
 
 
 def check_array(
@@ -55,7 +68,7 @@ def check_array(
     if type(X).__module__.startswith("scipy.sparse"):
         raise InputError(f"{what}: sparse matrices are not supported; pass a dense array "
                          "(X.toarray())")
-    if type(X).__module__.startswith("pyarrow") and isinstance(getattr(X, "column_names", None), list):
+    if is_arrow_table(X):
         # a pyarrow Table or RecordBatch: read as its DataFrame, so that a bad column is named
         # as in one ("column 'c'", not "column 2"), and a text column said to be no number
         X = X.to_pandas()  # type: ignore[attr-defined]
