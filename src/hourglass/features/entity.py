@@ -468,7 +468,7 @@ class EntityWindows:
         df = df.rename(columns=str)
         _refuse_undecodable(df, skip={c for c in df.columns if c not in read})
 
-    def _resolve_columns(self, df: pd.DataFrame) -> tuple[list[str], list[str]]:
+    def _resolve_columns(self, df: pd.DataFrame, *, quiet: bool = False) -> tuple[list[str], list[str]]:
         keys = {self.entity_col, self.timestamp_col}
         if self.numeric is not None or self.categorical is not None:
             # a column named twice is one (aggregated once, listed once in the model's columns)
@@ -493,7 +493,7 @@ class EntityWindows:
         self.not_aggregated_.update({str(c): "named in drop" for c in drop if str(c) in df.columns})
         given = {str(k): v for k, v in (self.roles or {}).items()}
         # a row model's scored file fed back: its verdicts are no data of the entity's buckets
-        verdicts = dropped_score_output(df, skip | given.keys())
+        verdicts = dropped_score_output(df, skip | given.keys(), warn=not quiet)
         grouped: list[pd.Series] = []
 
         def entities() -> pd.Series:
@@ -523,7 +523,8 @@ class EntityWindows:
             elif role != "drop":
                 cat.append(c)
             else:
-                logger.info("entity features: column %r not aggregated (%s)", c, why)
+                if not quiet:  # (a probe before the fit: the fit says it)
+                    logger.info("entity features: column %r not aggregated (%s)", c, why)
                 self.not_aggregated_[c] = why
         return num, cat
 
@@ -546,7 +547,7 @@ class EntityWindows:
         probe = EntityWindows(**self.get_params())
         probe.not_aggregated_ = {}
         rows = df.drop(columns=[label_col]) if label_col is not None and label_col in df.columns else df
-        return probe._resolve_columns(rows)[0]
+        return probe._resolve_columns(rows, quiet=True)[0]  # (the fit says what it leaves out)
 
     def fit(self, df: pd.DataFrame) -> EntityWindows:
         """Choose the columns, aggregate the training rows and fit the tabular preprocessing.

@@ -264,9 +264,10 @@ def score_output_columns(df: pd.DataFrame) -> list[str]:
     return [c for c in df.columns if c in SCORE_OUTPUT]
 
 
-def dropped_score_output(df: pd.DataFrame, given: Container[object]) -> list[str]:
+def dropped_score_output(df: pd.DataFrame, given: Container[object], *, warn: bool = True) -> list[str]:
     """:func:`score_output_columns` of ``df`` but those ``given`` a role (or skipped) by the
-    caller, with one warning that names them: the columns a preprocessor leaves out.
+    caller, with one warning that names them (unless ``warn`` is False: a probe before the fit
+    that says it): the columns a preprocessor leaves out.
 
     Examples
     --------
@@ -275,7 +276,7 @@ def dropped_score_output(df: pd.DataFrame, given: Container[object]) -> list[str
     ['score', 'severity']
     """
     verdicts = [c for c in score_output_columns(df) if c not in given]
-    if verdicts:
+    if verdicts and warn:
         logger.warning("leaving out %s: hourglass score output (a model's verdict on each row, not "
                        "data); --role %s=numeric to learn from it", ", ".join(verdicts),
                        "score" if "score" in verdicts else verdicts[0])
