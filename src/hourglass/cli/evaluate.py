@@ -456,7 +456,7 @@ def evaluate(
         elif given_time is not None and not time_parts:  # typed: never left for the model's rate
             from hourglass.ingest.tables import nested_note
 
-            nested = nested_note([time_col], columns)  # --timestamp-col event, read as event.created
+            nested = nested_note([str(time_col)], columns)  # --timestamp-col event, read as event.created
             raise HourglassError(f"{time_opt}: no column {time_col!r} in {data}"
                                  + (f"; {nested}" if nested else ""))
         if events_per_day is None:

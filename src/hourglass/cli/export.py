@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -26,6 +26,9 @@ from hourglass.cli._output import (
 )
 from hourglass.cli._spool import stdin_as_file
 from hourglass.errors import HourglassError, InputError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["export"]
 
@@ -119,7 +122,7 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
     unit = "(entity, bucket) rows" if getattr(pipe.features_, "output", "tabular") == "entity" else "rows"
     name, malformed, n_rows = f"--check-data {data}", stats.bad_rows, len(rows)
     try:  # every row preprocessed here, so that an error in any of them names the file
-        X = pipe.transform(rows)
+        X: np.ndarray | None = pipe.transform(rows)
         return X, malformed, unit, _came_from(unit, n_rows, data)
     except InputError as exc:
         if not skip or _BAD_VALUE.search(str(exc)) is None:

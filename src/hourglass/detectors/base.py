@@ -23,7 +23,7 @@ import os
 import sys
 import warnings
 from collections.abc import Callable, Collection
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, Self, cast
 
 import numpy as np
 import pandas as pd
@@ -402,7 +402,7 @@ class BaseDetector(BaseEstimator):
             tags.update(getattr(klass, "_tags", {}))
         return tags
 
-    def set_params(self, **params: Any) -> BaseDetector:
+    def set_params(self, **params: Any) -> Self:
         """Set parameters (scikit-learn's ``set_params``); ``threshold__q=99.9`` and the like,
         which ``get_params(deep=True)`` lists, set a parameter of the threshold rule: a new rule
         replaces ``threshold`` (the instance given is left as is: the caller, or another
@@ -434,10 +434,10 @@ class BaseDetector(BaseEstimator):
                 raise ValueError(f"threshold__{unknown[0]}: {type(rule).__name__} has no parameter "
                                  f"{unknown[0]!r}; it takes {', '.join(own) or 'none'}")
             params["threshold"] = type(rule)(**{**own, **values})
-        return cast("BaseDetector", super().set_params(**params))
+        return cast("Self", super().set_params(**params))
 
     # -- public API ---------------------------------------------------------------------------
-    def fit(self, X: object, y: object | None = None) -> BaseDetector:
+    def fit(self, X: object, y: object | None = None) -> Self:
         """Fit on ``X`` (normal rows unless ``y`` marks known anomalies) and return ``self``.
 
         A share ``validation_fraction`` of the rows is held out: deep models watch its loss for
@@ -487,7 +487,7 @@ class BaseDetector(BaseEstimator):
             delattr(self, name)
 
     def warm_start(self, X: object, y: object | None = None, *, update_batch_norm: bool = False,
-                   proximal_mu: float = 0.0, **params: Any) -> BaseDetector:
+                   proximal_mu: float = 0.0, **params: Any) -> Self:
         """A new detector: this fitted one trained further, from its weights, on rows ``X``.
 
         The copy keeps the input schema and every fitted input transformation (for the
@@ -522,7 +522,7 @@ class BaseDetector(BaseEstimator):
         return self._warm_copy(update_batch_norm, params, proximal_mu)._fit_rows(X, y, warm=True)
 
     def _warm_copy(self, update_batch_norm: bool, params: dict[str, Any],
-                   proximal_mu: float = 0.0) -> BaseDetector:
+                   proximal_mu: float = 0.0) -> Self:
         """The copy a :meth:`warm_start` trains: this detector's state, ``params`` set (checked
         against :data:`WARM_START_PARAMS`)."""
         self._check_fitted()
@@ -552,7 +552,7 @@ class BaseDetector(BaseEstimator):
             new._warm_proximal_mu = mu  # read (and dropped) by _train
         return new
 
-    def _fit_rows(self, X: object, y: object | None, *, warm: bool) -> BaseDetector:
+    def _fit_rows(self, X: object, y: object | None, *, warm: bool) -> Self:
         """``fit`` (``warm=False``) or ``warm_start`` on the copy (``warm=True``: the fitted
         input schema is checked, not reset, and ``_fit_more`` continues from the weights)."""
         # a warm start keeps the saved model's shape: its settings read as when it was trained
@@ -1178,7 +1178,7 @@ class BaseDetector(BaseEstimator):
             arrays["gradient_baseline"] = self.gradient_baseline_.astype(np.float32)
         return meta, arrays
 
-    def set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> BaseDetector:
+    def set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> Self:
         """Restore what :meth:`get_state` returned (on a detector built with the same params).
 
         Parameters
@@ -1251,7 +1251,7 @@ class BaseDetector(BaseEstimator):
     def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         return None
 
-    def clone(self) -> BaseDetector:
+    def clone(self) -> Self:
         """Unfitted copy with the same parameters (``sklearn.base.clone``).
 
         Returns

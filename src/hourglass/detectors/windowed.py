@@ -16,7 +16,7 @@ import logging
 import numbers
 from collections.abc import Collection, Iterable, Sequence
 from itertools import pairwise
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import numpy as np
 import torch
@@ -363,7 +363,7 @@ class WindowDetector(DeepDetector):
 
     # -- training and scoring -------------------------------------------------------------------
     def fit(self, X: object, y: object | None = None, *,
-            seams: Sequence[int] | None = None) -> WindowDetector:
+            seams: Sequence[int] | None = None) -> Self:
         """Fit on the series ``X`` (see :class:`~hourglass.detectors.base.BaseDetector`).
 
         ``seams``: steps of ``X`` where another recording starts (several normal series joined
@@ -389,7 +389,7 @@ class WindowDetector(DeepDetector):
                 self.__dict__.pop(attr, None)
         return self
 
-    def _fit_rows(self, X: object, y: object | None, *, warm: bool) -> WindowDetector:
+    def _fit_rows(self, X: object, y: object | None, *, warm: bool) -> Self:
         """``fit`` or ``warm_start`` (see :meth:`BaseDetector._fit_rows`), then the stream
         threshold and calibration on the causal scores of the (new) held-out tail."""
         super()._fit_rows(X, y, warm=warm)
@@ -421,7 +421,7 @@ class WindowDetector(DeepDetector):
 
     def warm_start(self, X: object, y: object | None = None, *, update_batch_norm: bool = False,
                    seams: Sequence[int] | None = None, proximal_mu: float = 0.0,
-                   **params: Any) -> WindowDetector:
+                   **params: Any) -> Self:
         """A new detector: this fitted one trained further, from its weights, on the series ``X``
         (see :meth:`BaseDetector.warm_start`).
 

@@ -18,7 +18,7 @@ import platform
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import safetensors.numpy
@@ -34,6 +34,9 @@ from hourglass.errors import ArtefactError, InputError, is_link_loop, no_file
 from hourglass.features.registry import features_from_dict
 from hourglass.ingest.readers import _replaced_mode, default_mode
 from hourglass.thresholds import Threshold, threshold_from_dict
+
+if TYPE_CHECKING:
+    from hourglass.pipeline.pipeline import Pipeline
 
 __all__ = ["ARTEFACT_FILES", "FORMAT", "FORMAT_VERSION", "check_replaceable", "is_artefact", "load", "save"]
 
@@ -229,7 +232,7 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def save(pipe: Any, path: str | os.PathLike[str]) -> Path:
+def save(pipe: Pipeline, path: str | os.PathLike[str]) -> Path:
     """Save a fitted :class:`~hourglass.pipeline.Pipeline` to directory ``path``.
 
     The directory is written beside its target and renamed into place, so a failure leaves no
@@ -256,7 +259,7 @@ def save(pipe: Any, path: str | os.PathLike[str]) -> Path:
     >>> df = pd.DataFrame({"a": np.arange(50.0), "b": np.arange(50.0) % 7})
     >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0)).fit(df)
     >>> out = tempfile.mkdtemp() + "/model"
-    >>> _ = pipe.save(out)
+    >>> pipe.save(out)
     >>> bool(np.array_equal(load(out).score(df), pipe.score(df)))
     True
     """
@@ -597,7 +600,7 @@ def _check_params(det: BaseDetector) -> None:
             check_window()
 
 
-def load(path: str | os.PathLike[str]) -> Any:
+def load(path: str | os.PathLike[str]) -> Pipeline:
     """Load a saved pipeline. Refuses tampered, incomplete or incompatible artefacts.
 
     Loading never runs code from the artefact: classes are looked up in the detector registry
@@ -627,7 +630,7 @@ def load(path: str | os.PathLike[str]) -> Any:
     >>> from hourglass import Pipeline, AutoEncoder
     >>> df = pd.DataFrame({"a": np.arange(50.0), "b": np.arange(50.0) % 7})
     >>> out = Path(tempfile.mkdtemp()) / "model"
-    >>> _ = Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0)).fit(df).save(out)
+    >>> Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0)).fit(df).save(out)
     >>> load(out).predict(df).shape
     (50,)
     >>> with open(out / "weights.safetensors", "r+b") as f:     # change one byte
@@ -640,7 +643,7 @@ def load(path: str | os.PathLike[str]) -> Any:
     return load_read(path, read_config(path))
 
 
-def load_read(path: str | os.PathLike[str], read: tuple[dict[str, Any], bytes]) -> Any:
+def load_read(path: str | os.PathLike[str], read: tuple[dict[str, Any], bytes]) -> Pipeline:
     """:func:`load` of the artefact at ``path`` whose config and weight bytes ``read`` (from
     :func:`read_config`, checked there) were read already: a caller that has read them to
     check the folder is a model builds the pipeline from them, not from a second read.
@@ -652,7 +655,7 @@ def load_read(path: str | os.PathLike[str], read: tuple[dict[str, Any], bytes]) 
     >>> from hourglass import Pipeline, AutoEncoder
     >>> df = pd.DataFrame({"a": np.arange(50.0), "b": np.arange(50.0) % 7})
     >>> out = Path(tempfile.mkdtemp()) / "model"
-    >>> _ = Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0)).fit(df).save(out)
+    >>> Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0)).fit(df).save(out)
     >>> load_read(out, read_config(out)).predict(df).shape
     (50,)
     """

@@ -8,7 +8,7 @@ import numbers
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import numpy as np
 
@@ -134,7 +134,7 @@ class Threshold(ABC):
         """
         return {p: getattr(self, p) for p in self._params}
 
-    def fit(self, scores: object, y: object | None = None, *, on: str | None = None) -> Threshold:
+    def fit(self, scores: object, y: object | None = None, *, on: str | None = None) -> Self:
         """Learn the cut-off from ``scores`` (held-out, normal unless ``y`` says otherwise).
 
         With labels ``y`` (1 = anomaly), rules that do not use labels are fitted on the normal

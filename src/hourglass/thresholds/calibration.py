@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import sys
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
@@ -58,7 +58,7 @@ class Calibrator:
         self.n_knots = n_knots
         self.severity_cuts = severity_cuts
 
-    def fit(self, scores: object) -> Calibrator:
+    def fit(self, scores: object) -> Self:
         """Fit on held-out normal scores.
 
         Parameters
