@@ -458,7 +458,7 @@ class AutoEncoder(ReconstructionMixin, DeepDetector):
 
     def __init__(
         self,
-        hidden: tuple[int, ...] = (128, 64, 32, 16),
+        hidden: Sequence[int] = (128, 64, 32, 16),
         activation: str = "relu",
         dropout: float = 0.0,
         batch_norm: bool = True,

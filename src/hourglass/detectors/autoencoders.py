@@ -6,6 +6,7 @@ support and score (mean squared reconstruction error of the clean input).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 import numpy as np
@@ -123,7 +124,7 @@ random_state
 
     def __init__(
         self,
-        hidden: tuple[int, ...] = (128, 64, 32, 16),
+        hidden: Sequence[int] = (128, 64, 32, 16),
         sparsity: str = "kl",
         rho: float = 0.05,
         sparsity_weight: float = 0.01,
@@ -221,7 +222,7 @@ random_state
 
     def __init__(
         self,
-        hidden: tuple[int, ...] = (128, 64, 32, 16),
+        hidden: Sequence[int] = (128, 64, 32, 16),
         noise: str = "gaussian",
         noise_std: float = 0.1,
         mask_rate: float = 0.1,

@@ -92,7 +92,7 @@ class TCNAutoEncoder(WindowDetector):
         self,
         window: int = 32,
         stride: int = 4,
-        channels: tuple[int, ...] = (32, 32),
+        channels: Sequence[int] = (32, 32),
         kernel_size: int = 3,
         code: int = 16,
         dropout: float = 0.0,

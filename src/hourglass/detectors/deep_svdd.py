@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import torch
@@ -91,7 +92,7 @@ label_weight, threshold, device, verbose, random_state
 
     def __init__(
         self,
-        hidden: tuple[int, ...] = (64, 32),
+        hidden: Sequence[int] = (64, 32),
         activation: str = "leaky_relu",
         center_eps: float = 0.1,
         epochs: int = 40,

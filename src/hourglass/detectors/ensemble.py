@@ -6,6 +6,7 @@ import copy
 import functools
 import json
 import numbers
+from collections.abc import Sequence
 from typing import Any, ClassVar, cast
 
 import numpy as np
@@ -202,7 +203,7 @@ class Ensemble(BaseDetector):
 
     def __init__(
         self,
-        detectors: tuple[Any, ...] = ("autoencoder", "deep-svdd", "latent-iforest"),
+        detectors: Sequence[Any] = ("autoencoder", "deep-svdd", "latent-iforest"),
         calibration: str = "zscore",
         combine: str = "mean",
         validation_fraction: float = 0.1,

@@ -10,6 +10,7 @@ scores and combines them (by default the most alarmed member, ``combine="max"``)
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -65,7 +66,7 @@ class EventEnsemble(Ensemble):
 
     def __init__(
         self,
-        detectors: tuple[Any, ...] = ("event-count-autoencoder", "deeplog"),
+        detectors: Sequence[Any] = ("event-count-autoencoder", "deeplog"),
         calibration: str = "rank",
         combine: str = "max",
         validation_fraction: float = 0.1,

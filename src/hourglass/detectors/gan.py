@@ -22,6 +22,7 @@ last steps (default on for GANomaly and AnoGAN).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -233,7 +234,7 @@ class AnoGAN(_GANDetector):
 
     def __init__(
         self,
-        hidden: tuple[int, ...] = (64, 32),
+        hidden: Sequence[int] = (64, 32),
         latent_dim: int = 8,
         lam: float = 0.1,
         kappa: float = 1.0,
@@ -354,7 +355,7 @@ class GANomaly(_GANDetector):
 
     def __init__(
         self,
-        hidden: tuple[int, ...] = (128, 64),
+        hidden: Sequence[int] = (128, 64),
         latent_dim: int = 64,
         w_adv: float = 1.0,
         w_con: float = 50.0,
@@ -455,7 +456,7 @@ class EncoderGAN(_GANDetector):
 
     def __init__(
         self,
-        hidden: tuple[int, ...] = (64, 32),
+        hidden: Sequence[int] = (64, 32),
         latent_dim: int = 8,
         lam: float = 0.1,
         w_rec: float = 1.0,

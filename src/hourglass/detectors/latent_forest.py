@@ -7,6 +7,7 @@ loaded model runs exactly the code, on exactly the numbers, that the live one ra
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -190,7 +191,7 @@ device, verbose, random_state
 
     def __init__(
         self,
-        hidden: tuple[int, ...] = (64, 32, 8),
+        hidden: Sequence[int] = (64, 32, 8),
         use_error: bool = True,
         n_estimators: int = 100,
         max_samples: int = 256,

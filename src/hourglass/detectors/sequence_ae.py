@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -387,7 +387,7 @@ validation_fraction, threshold, device, verbose, random_state
 
     def __init__(
         self,
-        hidden: tuple[int, ...] = (64, 32, 8),
+        hidden: Sequence[int] = (64, 32, 8),
         activation: str = "relu",
         dropout: float = 0.0,
         batch_norm: bool = False,

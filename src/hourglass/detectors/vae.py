@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import torch
@@ -97,7 +98,7 @@ label_margin, label_weight, threshold, device, verbose, random_state
 
     def __init__(
         self,
-        hidden: tuple[int, ...] = (128, 64, 16),
+        hidden: Sequence[int] = (128, 64, 16),
         beta: float = 1.0,
         activation: str = "relu",
         epochs: int = 40,
