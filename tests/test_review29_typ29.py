@@ -98,3 +98,58 @@ def test_pipeline_returns_match_their_annotations() -> None:
     assert isinstance(pipe.with_threshold("percentile:95"), Pipeline)
     assert isinstance(pipe.with_threshold(Percentile(95)), Pipeline)
     assert isinstance(pipe.threshold_, Threshold)
+
+
+def _static_view(module: str) -> tuple[set[str], bool]:
+    # what a type checker reads of a package: names bound outside ``if not TYPE_CHECKING``
+    # (TYPE_CHECKING imports included), and whether it sees a module-level __getattr__
+    import ast
+    import importlib.util
+
+    spec = importlib.util.find_spec(module)
+    assert spec is not None and spec.origin is not None
+    tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+    names: set[str] = set()
+    sees_getattr = False
+
+    def runtime_only(node: ast.AST) -> bool:
+        return (isinstance(node, ast.If) and isinstance(node.test, ast.UnaryOp)
+                and isinstance(node.test.op, ast.Not) and isinstance(node.test.operand, ast.Name)
+                and node.test.operand.id == "TYPE_CHECKING")
+
+    def walk(body: list[ast.stmt]) -> None:
+        nonlocal sees_getattr
+        for node in body:
+            if runtime_only(node):
+                continue
+            if isinstance(node, ast.If):
+                walk(node.body)
+                walk(node.orelse)
+            elif isinstance(node, ast.ImportFrom | ast.Import):
+                names.update((a.asname or a.name).split(".")[0] for a in node.names)
+            elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+                names.add(node.name)
+                sees_getattr = sees_getattr or node.name == "__getattr__"
+            elif isinstance(node, ast.Assign):
+                names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+
+    walk(tree.body)
+    return names, sees_getattr
+
+
+@pytest.mark.parametrize("module", ["hourglass", "hourglass.detectors", "hourglass.serve"])
+def test_lazy_packages_hide_their_getattr_from_type_checkers(module: str) -> None:
+    # the lazy packages' module-level __getattr__ (-> Any) was visible to type checkers, which
+    # then took any name as Any: mypy passed "from hourglass import Pipline" and
+    # "from hourglass.detectors import AutoEncodr" silently; now __getattr__ is defined for the
+    # run time only and every public name is bound where a checker reads it
+    import importlib
+
+    names, sees_getattr = _static_view(module)
+    assert not sees_getattr
+    public = importlib.import_module(module).__all__
+    assert sorted(set(public) - names) == []
+    if module == "hourglass.serve":
+        pytest.importorskip("fastapi")  # create_app is the 'serve' extra's
+    for name in public:  # and the run time still provides each
+        assert getattr(importlib.import_module(module), name) is not None

@@ -29,14 +29,17 @@ if TYPE_CHECKING:
     from hourglass.pipeline import Pipeline, load
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module 'hourglass' has no attribute {name!r}")
-    module_name, attr = _LAZY[name]
-    module = importlib.import_module(module_name)
-    value = module if attr is None else getattr(module, attr)
-    globals()[name] = value
-    return value
+# for the run time only: a type checker that saw a module __getattr__ would take any name
+# (``from hourglass import Pipline``) as Any; it reads the TYPE_CHECKING imports instead
+if not TYPE_CHECKING:
+    def __getattr__(name: str) -> Any:
+        if name not in _LAZY:
+            raise AttributeError(f"module 'hourglass' has no attribute {name!r}")
+        module_name, attr = _LAZY[name]
+        module = importlib.import_module(module_name)
+        value = module if attr is None else getattr(module, attr)
+        globals()[name] = value
+        return value
 
 
 def __dir__() -> list[str]:

@@ -44,12 +44,15 @@ _LAZY = {**{entry.path.partition(":")[2]: entry.path.partition(":")[0] for entry
          "BaseDetector": "hourglass.detectors.base", "DeepDetector": "hourglass.detectors.base"}
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module 'hourglass.detectors' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name]), name)
-    globals()[name] = value
-    return value
+# for the run time only: a type checker that saw a module __getattr__ would take any name
+# (``from hourglass.detectors import AutoEncodr``) as Any; it reads the TYPE_CHECKING imports instead
+if not TYPE_CHECKING:
+    def __getattr__(name: str) -> Any:
+        if name not in _LAZY:
+            raise AttributeError(f"module 'hourglass.detectors' has no attribute {name!r}")
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
 
 
 def __dir__() -> list[str]:
