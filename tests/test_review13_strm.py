@@ -94,7 +94,7 @@ def test_a_signal_that_comes_with_the_end_of_input_still_ends_the_stream_by_it(
 
     import hourglass.cli.stream as stream
 
-    monkeypatch.setattr(stream, "end_by_sigterm", lambda: None)  # (else the test process ends)
+    monkeypatch.setattr(stream, "end_by_sigterm", lambda *_: None)  # (else the test process ends)
     summaries: list[int] = []
     sink = io.StringIO()
     with pytest.raises(typer.Exit) as info:

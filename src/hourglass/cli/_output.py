@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DISK_FULL",
+    "ENDING_SIGNALS",
     "READER_GONE",
     "StderrHandler",
     "class_table",
@@ -62,6 +63,7 @@ __all__ = [
     "setup_logging",
     "sigint_noted",
     "sigterm_as_exception",
+    "sigterm_name",
     "sigterm_seen",
     "skipped_lines_text",
     "table_console",
@@ -248,39 +250,48 @@ def interrupted() -> typer.Exit:
 
 
 class _Terminated(KeyboardInterrupt):
-    """SIGTERM outside a stream (:func:`sigterm_as_exception`): unwinds as Ctrl-C does."""
+    """SIGTERM (or SIGHUP) outside a stream (:func:`sigterm_as_exception`): unwinds as Ctrl-C
+    does."""
 
 
-_SIGTERM = {"seen": False}
+_SIGTERM: dict[str, Any] = {"seen": False, "signal": signal.SIGTERM}
+
+#: The signals that unwind a command (:func:`sigterm_as_exception`) and then end the process as
+#: they would have: SIGTERM (``timeout``, ``docker stop``) and SIGHUP (its terminal closed, an
+#: ``ssh`` session gone), where the process does not ignore it (``nohup``)
+ENDING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
-    """SIGTERM (``timeout``, ``docker stop``, ``systemctl stop``) while a command runs: raised as
-    Ctrl-C is, so that the command's temporary files (a copy of standard input, an output or a
-    model being written beside its final name) are removed on the way out; a second SIGTERM ends
-    the process at once."""
+    """SIGTERM (``timeout``, ``docker stop``, ``systemctl stop``) or SIGHUP (a closed terminal)
+    while a command runs: raised as Ctrl-C is, so that the command's temporary files (a copy of
+    standard input, an output or a model being written beside its final name) are removed on the
+    way out; a second one ends the process at once."""
     if _SIGTERM["seen"]:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGTERM)
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
         return
     _SIGTERM["seen"] = True
+    _SIGTERM["signal"] = signum
     raise _Terminated()
 
 
-def sigterm_as_exception() -> Any:
-    """Make SIGTERM unwind the running command (:func:`_on_sigterm`) where it would kill the
-    process on the spot, leaving temporary files behind; the handler it replaced, or ``None``
-    where SIGTERM is handled otherwise already (ignored, or a handler of the embedding program)
-    and is left alone. The console script then ends by SIGTERM (:func:`sigterm_seen`)."""
-    if (threading.current_thread() is not threading.main_thread()  # (signal.signal: main only)
-            or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL):
-        return None
+def sigterm_as_exception() -> dict[int, Any]:
+    """Make SIGTERM and SIGHUP unwind the running command (:func:`_on_sigterm`) where they would
+    kill the process on the spot, leaving temporary files behind; the handlers replaced, by
+    signal (none where a signal is handled otherwise already: ignored, as ``nohup`` ignores
+    SIGHUP, or a handler of the embedding program, and left alone). The console script then
+    ends by the signal (:func:`sigterm_seen`, :func:`end_by_sigterm`)."""
+    if threading.current_thread() is not threading.main_thread():  # (signal.signal: main only)
+        return {}
     _SIGTERM["seen"] = False
-    return signal.signal(signal.SIGTERM, _on_sigterm)
+    _SIGTERM["signal"] = signal.SIGTERM
+    return {s: signal.signal(s, _on_sigterm) for s in ENDING_SIGNALS
+            if signal.getsignal(s) is signal.SIG_DFL}
 
 
 def sigterm_seen() -> bool:
-    """Whether SIGTERM came since :func:`sigterm_as_exception`.
+    """Whether SIGTERM (or SIGHUP) came since :func:`sigterm_as_exception`.
 
     Examples
     --------
@@ -290,14 +301,28 @@ def sigterm_seen() -> bool:
     return _SIGTERM["seen"]
 
 
-def end_by_sigterm() -> None:
-    """End the process by SIGTERM, as it would have ended without a handler of ours (exit status
-    143; a clean stop for systemd), once what it wrote is flushed."""
+def sigterm_name() -> str:
+    """The name of the signal :func:`sigterm_seen` saw (``SIGTERM`` or ``SIGHUP``).
+
+    Examples
+    --------
+    >>> sigterm_name()
+    'SIGTERM'
+    """
+    return signal.Signals(_SIGTERM["signal"]).name
+
+
+def end_by_sigterm(signum: int | None = None) -> None:
+    """End the process by SIGTERM, or by ``signum`` (SIGHUP), else by the signal
+    :func:`sigterm_seen` saw, as it would have ended without a handler of ours (exit status 143,
+    129; a clean stop for systemd), once what it wrote is flushed."""
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    os.kill(os.getpid(), signal.SIGTERM)
+    if signum is None:
+        signum = _SIGTERM["signal"] if _SIGTERM["seen"] else signal.SIGTERM
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
 
 
 _SIGINT = {"seen": False}

@@ -45,6 +45,7 @@ from hourglass.cli._output import (
     release_stdout,
     sigint_noted,
     sigterm_as_exception,
+    sigterm_name,
     sigterm_seen,
     text_never_fails,
     user_errors,
@@ -225,7 +226,7 @@ def _main(finished: list[int]) -> None:
         app()
         return
     interruption_reported()  # a mark left by an earlier in-process run does not count
-    before = sigterm_as_exception()  # SIGTERM unwinds: temporary files are removed on the way out
+    before = sigterm_as_exception()  # SIGTERM, SIGHUP unwind: temporaries removed on the way out
     before_int = sigint_noted()
     term = False
     try:
@@ -251,15 +252,15 @@ def _main(finished: list[int]) -> None:
             sys.exit(1)
         raise
     finally:
-        if before is not None:
-            term = sigterm_seen()
-            signal.signal(signal.SIGTERM, before)
+        term = bool(before) and sigterm_seen()
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
         if before_int is not None:
             signal.signal(signal.SIGINT, before_int)
     finished.append(rv if isinstance(rv, int) else 0)
     if rv == 130 and not interruption_reported():  # Ctrl-C, turned into exit code 130 by typer
-        what = "stopped by SIGTERM" if term else "interrupted"
+        what = f"stopped by {sigterm_name()}" if term else "interrupted"
         err.print(error_line(f"{what} {NOT_FINISHED}"), highlight=False)
-    if term:  # ended by SIGTERM, as without the handler (exit status 143)
+    if term:  # ended by SIGTERM (SIGHUP), as without the handler (exit status 143, 129)
         end_by_sigterm()
     sys.exit(rv if isinstance(rv, int) else 0)

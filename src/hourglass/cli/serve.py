@@ -6,7 +6,9 @@ import contextlib
 import errno
 import logging
 import math
+import signal
 import socket
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,7 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from hourglass.cli._options import DriftWindowOpt, QuietOpt
-from hourglass.cli._output import err, setup_logging, user_errors
+from hourglass.cli._output import err, is_sigterm_handler, setup_logging, user_errors
 from hourglass.errors import HourglassError, InputError, no_file, read_problem
 
 __all__ = ["listen_sockets", "parse_models", "parse_suppress", "run_server", "serve"]
@@ -179,12 +181,34 @@ def _load(model: list[str], host: str, port: int, api_key_file: Path | None, max
 def run_server(app: Any, sockets: list[socket.socket], **options: Any) -> None:
     """Serve ``app`` with uvicorn on ``sockets`` (bound and listening: :func:`listen_sockets`),
     ``options`` being uvicorn's ``Config``; Ctrl-C ends it as it ends ``uvicorn.run``, after
-    uvicorn's graceful shutdown, and a server that could not start exits with uvicorn's code 3."""
+    uvicorn's graceful shutdown, and a server that could not start exits with uvicorn's code 3.
+    SIGHUP (its terminal closed) shuts it down as SIGTERM does, then the process ends by it
+    (exit status 129), where it is not ignored (``nohup``)."""
     import uvicorn
 
     server = uvicorn.Server(uvicorn.Config(app, **options))
-    with contextlib.suppress(KeyboardInterrupt):  # uvicorn raises Ctrl-C again once shut down
-        server.run(sockets=sockets)
+    hups: list[int] = []
+
+    def on_hup(signum: int, frame: Any) -> None:  # (uvicorn itself handles SIGINT and SIGTERM)
+        hups.append(signum)
+        server.handle_exit(signum, frame)
+
+    before = None
+    if threading.current_thread() is threading.main_thread():
+        before = signal.getsignal(signal.SIGHUP)
+        if before is signal.SIG_DFL or is_sigterm_handler(before):
+            signal.signal(signal.SIGHUP, on_hup)
+        else:
+            before = None
+    try:
+        with contextlib.suppress(KeyboardInterrupt):  # uvicorn raises Ctrl-C again once shut down
+            server.run(sockets=sockets)
+    finally:
+        if before is not None:
+            signal.signal(signal.SIGHUP, before)
+    if hups:  # the process ends by it now, or (hourglass's handler) once the command returned,
+        with contextlib.suppress(KeyboardInterrupt):  # as uvicorn's SIGTERM does
+            signal.raise_signal(signal.SIGHUP)
     if not server.started:
         raise typer.Exit(3)
 

@@ -53,6 +53,7 @@ from hourglass.cli._options import (
 )
 from hourglass.cli._output import (
     DISK_FULL,
+    ENDING_SIGNALS,
     SHOWN_BAD_LINES,
     end_by_sigterm,
     err,
@@ -70,7 +71,7 @@ from hourglass.errors import HourglassError, json_problem, no_file, read_problem
 __all__ = ["LineBatcher", "SkippedLines", "skipped_before", "stream"]
 
 _EOF = object()
-_STOPPED = object()  # what a wait gives once SIGINT or SIGTERM came (see _stop_signals)
+_STOPPED = object()  # what a wait gives once SIGINT, SIGTERM or SIGHUP came (_stop_signals)
 _STOP: dict[str, int | None] = {"signal": None, "noted": None}  # noted: when the last block ended
 _READ_BYTES = 1 << 16
 _ROW_REF = re.compile(r"\brow (\d+)\b")
@@ -220,7 +221,7 @@ class LineBatcher:
             while True:
                 if item is _STOPPED:  # SIGINT, SIGTERM: the lines read so far are scored first
                     yield from self._rest(batch, number)
-                    raise Terminated() if _STOP["signal"] == signal.SIGTERM else KeyboardInterrupt
+                    raise _stop_exception(_STOP["signal"])
                 if item is _EOF:
                     done = True
                     break
@@ -318,20 +319,32 @@ class SkippedLines(list[int]):
 
 
 class Terminated(KeyboardInterrupt):
-    """SIGTERM (``systemctl stop``, ``docker stop``) during a stream: it ends as Ctrl-C ends it
-    (the lines read scored, open groups written, the summary), then the process ends by SIGTERM."""
+    """SIGTERM (``systemctl stop``, ``docker stop``) or SIGHUP (a closed terminal) during a
+    stream: it ends as Ctrl-C ends it (the lines read scored, open groups written, the summary),
+    then the process ends by that signal (``signum``)."""
+
+    def __init__(self, signum: int = signal.SIGTERM) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop_exception(signum: int | None) -> KeyboardInterrupt:
+    """What a noted signal ends the stream with: :class:`Terminated` for SIGTERM and SIGHUP,
+    ``KeyboardInterrupt`` for Ctrl-C."""
+    return Terminated(signum) if signum in ENDING_SIGNALS else KeyboardInterrupt()
 
 
 def _note_signal(signum: int, frame: object) -> None:
-    """SIGINT or SIGTERM while a stream runs: noted for the batcher; a second one stops at once."""
+    """SIGINT, SIGTERM or SIGHUP while a stream runs: noted for the batcher; a second one stops
+    at once."""
     if _STOP["signal"] is not None:
-        raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt
+        raise _stop_exception(signum)
     _STOP["signal"] = signum
 
 
 @contextlib.contextmanager
 def _stop_signals() -> Iterator[None]:
-    """SIGINT (Ctrl-C) and SIGTERM noted instead of raised while the block runs, so that no batch
+    """SIGINT (Ctrl-C), SIGTERM and SIGHUP noted instead of raised while the block runs, so that no batch
     is cut off while it is scored or written (a half-written alert line); the
     :class:`LineBatcher` ends the stream at its next wait. A signal the process ignores (SIGINT
     of a background job) stays ignored; the handlers before are put back after the block."""
@@ -339,8 +352,9 @@ def _stop_signals() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    wanted = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, *ENDING_SIGNALS)}
+    wanted = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL,
+              signal.SIGHUP: signal.SIG_DFL}
     _STOP["signal"] = None
     try:
         for s, handler in before.items():
@@ -354,11 +368,11 @@ def _stop_signals() -> Iterator[None]:
         _STOP["noted"], _STOP["signal"] = _STOP["signal"], None  # (the caller may still want it)
 
 
-def _end_by_sigterm() -> None:
-    """End the process by SIGTERM (:func:`~hourglass.cli._output.end_by_sigterm`) once the
-    summary and the output are out."""
-    end_by_sigterm()
-    raise typer.Exit(143)  # not reached where the signal ends the process
+def _end_by_sigterm(signum: int = signal.SIGTERM) -> None:
+    """End the process by SIGTERM, or SIGHUP (:func:`~hourglass.cli._output.end_by_sigterm`),
+    once the summary and the output are out."""
+    end_by_sigterm(signum)
+    raise typer.Exit(128 + signum)  # not reached where the signal ends the process
 
 
 def _line_reading(pipeline: Any) -> tuple[Any, Any]:
@@ -1180,7 +1194,7 @@ def stream_guard(sink: Any, output: Path | None, summary: Callable[[], None],
     code 2), with the summary once something was read. An output file is closed in every case;
     a full disk found when it is closed at the end of input (a SQLite file's checkpoint) is one
     line and exit code 1, with the summary."""
-    terminated = False
+    terminated: int | None = None
     try:
         with user_errors(), _stop_signals():
             yield
@@ -1190,7 +1204,7 @@ def stream_guard(sink: Any, output: Path | None, summary: Callable[[], None],
         summary()
         if not isinstance(exc, Terminated):
             raise interrupted() from None
-        terminated = True
+        terminated = exc.signum
     except BrokenPipeError:  # whoever read the alerts has gone: stop, say so once
         os.dup2(os.open(os.devnull, os.O_WRONLY), sink.fileno())  # no second error at exit
         err.print("output closed by its reader; stopping", highlight=False)
@@ -1204,16 +1218,16 @@ def stream_guard(sink: Any, output: Path | None, summary: Callable[[], None],
         if output is not None:  # each batch was flushed (or committed) when written: a close that
             with contextlib.suppress(OSError):  # fails again after a failed write (a full disk,
                 sink.close()  # said above) loses nothing more and is no second error
-    if terminated:
-        _end_by_sigterm()
+    if terminated is not None:
+        _end_by_sigterm(terminated)
     # a signal noted after the batcher's last wait (it came with the end of the input, or while
     # the last batch was scored) ends the process as one that came before
     noted = _STOP["noted"]
     with _stop_signals():  # the output is complete: a signal now ends the process after the summary
         summary()
         late = _STOP["signal"] or noted
-    if late == signal.SIGTERM:
-        _end_by_sigterm()
+    if late in ENDING_SIGNALS:
+        _end_by_sigterm(late)
     if late is not None:
         raise interrupted()
 

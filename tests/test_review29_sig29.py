@@ -1,0 +1,111 @@
+"""Review 29 (sig29): a command interrupted at any moment, by SIGHUP as a closed terminal sends it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGHUP") or os.name != "posix",
+                                reason="POSIX signals")
+
+_RUN = """
+import os, signal, sys
+{patch}
+from hourglass.cli.app import main
+sys.argv = ["hourglass", *{argv!r}]
+main()
+"""
+
+
+def _run(tmp_path: Path, patch: str, argv: list[str], stdin: bytes = b"",
+         hup: Any = signal.SIG_DFL) -> subprocess.CompletedProcess[bytes]:
+    import hourglass
+
+    env = dict(os.environ, TMPDIR=str(tmp_path / "tmp"), OMP_NUM_THREADS="1",
+               PYTHONPATH=str(Path(hourglass.__file__).resolve().parents[1]))  # this checkout's
+    (tmp_path / "tmp").mkdir()
+    script = _RUN.format(patch=textwrap.dedent(patch), argv=argv)
+    return subprocess.run([sys.executable, "-c", script], input=stdin, capture_output=True,
+                          env=env, cwd=tmp_path, timeout=120,
+                          preexec_fn=lambda: signal.signal(signal.SIGHUP, hup))
+
+
+_HUP_IN_SPOOL = """
+import hourglass.cli._spool as spool
+_orig = spool._json_lines
+def _json_lines(*a):
+    os.kill(os.getpid(), signal.SIGHUP)
+    return _orig(*a)
+spool._json_lines = _json_lines
+"""
+
+
+def test_sighup_removes_the_copy_of_stdin(tmp_path: Path) -> None:
+    # SIGHUP (the terminal closed, an ssh session gone) killed the process on the spot, as
+    # kill -9 does: the copy of standard input stayed in $TMPDIR (hourglass-stdin-*) and nothing
+    # was said; it now unwinds as SIGTERM does, then the process ends by SIGHUP
+    res = _run(tmp_path, _HUP_IN_SPOOL, ["inspect", "-"], b"a,b\n1,2\n3,4\n")
+    assert res.returncode == -signal.SIGHUP, res.stderr
+    assert list((tmp_path / "tmp").iterdir()) == []
+    lines = res.stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and "stopped by SIGHUP before the command finished" in lines[0], lines
+
+
+def test_sighup_removes_the_hidden_output(tmp_path: Path) -> None:
+    # the output being written beside its final name (.report.json.XXXX.tmp) was left behind
+    (tmp_path / "d.csv").write_text("a,b\n1,2\n3,4\n")
+    patch = """
+    _replace = os.replace
+    def replace(src, dst, *a, **k):
+        if str(src).endswith(".tmp"):
+            os.kill(os.getpid(), signal.SIGHUP)
+        return _replace(src, dst, *a, **k)
+    os.replace = replace
+    """
+    res = _run(tmp_path, patch, ["inspect", "d.csv", "--json", "report.json"])
+    assert res.returncode == -signal.SIGHUP, res.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv", "tmp"]
+    assert b"Traceback" not in res.stderr
+
+
+def test_an_ignored_sighup_stays_ignored(tmp_path: Path) -> None:
+    # (pins what the fix must keep) under nohup SIGHUP is ignored: the command runs on to its end
+    res = _run(tmp_path, _HUP_IN_SPOOL, ["inspect", "-"], b"a,b\n1,2\n3,4\n", hup=signal.SIG_IGN)
+    assert res.returncode == 0, res.stderr
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_sighup_ends_a_stream_as_sigterm_does(tmp_path: Path) -> None:
+    # a stream killed by SIGHUP mid-run lost the lines read but not scored and its summary; it
+    # now ends as on SIGTERM (the lines read scored, the summary), then by SIGHUP
+    import pandas as pd
+
+    from hourglass.detectors import AutoEncoder
+    from hourglass.features import TabularPreprocessor
+    from hourglass.pipeline import Pipeline
+
+    df = pd.DataFrame(np.random.default_rng(0).normal(size=(300, 3)), columns=["a", "b", "c"])
+    Pipeline(detector=AutoEncoder(hidden=(4,), epochs=2, random_state=0, verbose=0),
+             features=TabularPreprocessor()).fit(df).save(tmp_path / "m")
+    rows = "".join(json.dumps(r) + "\n" for r in df.head(20).to_dict("records"))
+    patch = """
+    import hourglass.cli.stream as st
+    _orig = st._parse
+    def _parse(*a, **k):
+        os.kill(os.getpid(), signal.SIGHUP)
+        return _orig(*a, **k)
+    st._parse = _parse
+    """
+    res = _run(tmp_path, patch, ["stream", str(tmp_path / "m"), "--all"], rows.encode())
+    assert res.returncode == -signal.SIGHUP, res.stderr
+    assert b"streamed 20 rows" in res.stderr and b"Traceback" not in res.stderr
+    assert len(res.stdout.decode().splitlines()) == 20
