@@ -109,3 +109,26 @@ def test_sighup_ends_a_stream_as_sigterm_does(tmp_path: Path) -> None:
     assert res.returncode == -signal.SIGHUP, res.stderr
     assert b"streamed 20 rows" in res.stderr and b"Traceback" not in res.stderr
     assert len(res.stdout.decode().splitlines()) == 20
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_after_the_output_is_in_place_does_not_say_none_was_written(
+        tmp_path: Path, signum: int) -> None:
+    # Ctrl-C or SIGTERM after the output was renamed into place, while the command still printed
+    # its table (explain -o: seconds of it), said "no output was written" beside a complete file;
+    # it now names the file written in full
+    (tmp_path / "d.csv").write_text("a,b\n1,2\n3,4\n")
+    patch = f"""
+    import hourglass.cli.info as info
+    _orig = info.table_console
+    def table_console(*a, **k):
+        os.kill(os.getpid(), {int(signum)})
+        return _orig(*a, **k)
+    info.table_console = table_console
+    """
+    res = _run(tmp_path, patch, ["inspect", "d.csv", "--json", "report.json"])
+    assert res.returncode == (-signal.SIGTERM if signum == signal.SIGTERM else 130), res.stderr
+    assert "n_features" in json.loads((tmp_path / "report.json").read_text())
+    lines = res.stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and "no output was written" not in lines[0], lines
+    assert lines[0].endswith("before the command finished; report.json written in full"), lines

@@ -20,6 +20,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from hourglass._placed import placed_outputs
 from hourglass.cli import NOT_FINISHED
 from hourglass.cli._options import (
     BadRowsOpt,
@@ -41,6 +42,7 @@ from hourglass.cli._output import (
     interruption_reported,
     out,
     output_full,
+    output_name,
     reader_gone,
     release_stdout,
     sigint_noted,
@@ -226,6 +228,7 @@ def _main(finished: list[int]) -> None:
         app()
         return
     interruption_reported()  # a mark left by an earlier in-process run does not count
+    placed_outputs()  # (and nor do the outputs it wrote)
     before = sigterm_as_exception()  # SIGTERM, SIGHUP unwind: temporaries removed on the way out
     before_int = sigint_noted()
     term = False
@@ -260,7 +263,10 @@ def _main(finished: list[int]) -> None:
     finished.append(rv if isinstance(rv, int) else 0)
     if rv == 130 and not interruption_reported():  # Ctrl-C, turned into exit code 130 by typer
         what = f"stopped by {sigterm_name()}" if term else "interrupted"
-        err.print(error_line(f"{what} {NOT_FINISHED}"), highlight=False)
+        placed = placed_outputs()  # (already complete: the rest of the command, a table, was cut)
+        done = f"before the command finished; {', '.join(output_name(p) for p in placed)} " \
+               f"written in full" if placed else NOT_FINISHED
+        err.print(error_line(f"{what} {done}"), highlight=False)
     if term:  # ended by SIGTERM (SIGHUP), as without the handler (exit status 143, 129)
         end_by_sigterm()
     sys.exit(rv if isinstance(rv, int) else 0)

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass._eol import without_boms
+from hourglass._placed import note_placed
 from hourglass.errors import InputError, no_file, read_problem
 from hourglass.ingest.sqlite import SQLiteWriter, is_sqlite
 from hourglass.ingest.tables import ReadStats, iter_table, read_head, utf8_name
@@ -410,6 +411,7 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
                                      f"file ({read_problem(exc)}); remove it, or write elsewhere") from None
         os.chmod(tmp_path, mode)
         os.replace(tmp_path, target)
+        note_placed(path)
     except OSError as exc:
         if str(tmp_path) not in (str(exc.filename), str(exc.filename2)):
             raise
@@ -503,6 +505,7 @@ def _through_output(target: str) -> Iterator[Path]:
                     raise InputError(f"{target}: cannot write it ({read_problem(exc)})") from None
                 with dst:
                     shutil.copyfileobj(src, dst)
+        note_placed(target)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

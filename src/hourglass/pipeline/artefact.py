@@ -28,6 +28,7 @@ from safetensors import SafetensorError
 
 import hourglass
 from hourglass._limits import loads_json
+from hourglass._placed import note_placed
 from hourglass.detectors import registry
 from hourglass.detectors.base import BaseDetector
 from hourglass.errors import ArtefactError, InputError, is_link_loop, no_file
@@ -319,9 +320,11 @@ def save(pipe: Pipeline, path: str | os.PathLike[str]) -> Path:
             except BaseException:  # Ctrl-C or a failure between the renames: the old model returns
                 os.replace(old, target)
                 raise
+            note_placed(target)
             _remove(old)
         else:
             os.replace(tmp, target)
+            note_placed(target)
             # a model an interrupted save left aside (see read_config): superseded now
             _remove(_aside(target))
     finally:
