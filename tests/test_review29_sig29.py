@@ -132,3 +132,38 @@ def test_a_signal_after_the_output_is_in_place_does_not_say_none_was_written(
     lines = res.stderr.decode().strip().splitlines()
     assert len(lines) == 1 and "no output was written" not in lines[0], lines
     assert lines[0].endswith("before the command finished; report.json written in full"), lines
+
+
+def test_serve_shuts_down_gracefully_on_sighup(monkeypatch: pytest.MonkeyPatch) -> None:
+    # SIGHUP (its terminal closed) ended `serve` mid-request, as kill -9 does, or (once SIGHUP
+    # unwound commands) as an exception raised inside uvicorn's loop, a traceback; uvicorn's
+    # graceful shutdown now runs first, as on SIGTERM, and the process then ends by SIGHUP
+    import types
+
+    from hourglass.cli import _output
+    from hourglass.cli.serve import run_server
+
+    calls: list[str] = []
+
+    class Server:
+        def __init__(self, config: object) -> None:
+            self.started = True
+
+        def handle_exit(self, sig: int, frame: object) -> None:
+            calls.append(f"shutdown {signal.Signals(sig).name}")
+
+        def run(self, sockets: object = None) -> None:
+            os.kill(os.getpid(), signal.SIGHUP)
+            calls.append("served")
+
+    fake = types.SimpleNamespace(Server=Server, Config=lambda app, **k: None)
+    monkeypatch.setitem(sys.modules, "uvicorn", fake)
+    before = signal.signal(signal.SIGHUP, _output._on_sigterm)  # as the console script sets it
+    _output._SIGTERM["seen"] = False
+    try:
+        run_server(object(), [])
+        assert calls == ["shutdown SIGHUP", "served"]
+        assert _output.sigterm_seen() and _output.sigterm_name() == "SIGHUP"
+    finally:
+        signal.signal(signal.SIGHUP, before)
+        _output._SIGTERM.update(seen=False, signal=signal.SIGTERM)
