@@ -167,3 +167,23 @@ def test_serve_shuts_down_gracefully_on_sighup(monkeypatch: pytest.MonkeyPatch) 
     finally:
         signal.signal(signal.SIGHUP, before)
         _output._SIGTERM.update(seen=False, signal=signal.SIGTERM)
+
+
+def test_sigterm_as_the_final_rename_returns_names_the_output(tmp_path: Path) -> None:
+    # SIGTERM arriving just as the output was renamed into place (the file complete) said "no
+    # output was written"
+    (tmp_path / "d.csv").write_text("a,b\n1,2\n3,4\n")
+    patch = """
+    _replace = os.replace
+    def replace(src, dst, *a, **k):
+        _replace(src, dst, *a, **k)
+        if str(src).endswith(".tmp"):
+            os.kill(os.getpid(), signal.SIGTERM)
+    os.replace = replace
+    """
+    res = _run(tmp_path, patch, ["inspect", "d.csv", "--json", "report.json"])
+    assert res.returncode == -signal.SIGTERM, res.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv", "report.json", "tmp"]
+    assert "n_features" in json.loads((tmp_path / "report.json").read_text())
+    lines = res.stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and lines[0].endswith("report.json written in full"), lines

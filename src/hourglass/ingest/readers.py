@@ -410,8 +410,11 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
                     raise InputError(f"{target}{side}: cannot remove the replaced database's {side} "
                                      f"file ({read_problem(exc)}); remove it, or write elsewhere") from None
         os.chmod(tmp_path, mode)
-        os.replace(tmp_path, target)
-        note_placed(path)
+        try:
+            os.replace(tmp_path, target)
+        finally:  # (Ctrl-C as the rename returns: the file is in place all the same)
+            if not tmp_path.exists():
+                note_placed(path)
     except OSError as exc:
         if str(tmp_path) not in (str(exc.filename), str(exc.filename2)):
             raise

@@ -323,8 +323,11 @@ def save(pipe: Pipeline, path: str | os.PathLike[str]) -> Path:
             note_placed(target)
             _remove(old)
         else:
-            os.replace(tmp, target)
-            note_placed(target)
+            try:
+                os.replace(tmp, target)
+            finally:  # (Ctrl-C as the rename returns: the model is in place all the same)
+                if not tmp.exists():
+                    note_placed(target)
             # a model an interrupted save left aside (see read_config): superseded now
             _remove(_aside(target))
     finally:
