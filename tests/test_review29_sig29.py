@@ -187,3 +187,27 @@ def test_sigterm_as_the_final_rename_returns_names_the_output(tmp_path: Path) ->
     assert "n_features" in json.loads((tmp_path / "report.json").read_text())
     lines = res.stderr.decode().strip().splitlines()
     assert len(lines) == 1 and lines[0].endswith("report.json written in full"), lines
+
+
+def test_sigterm_during_the_closing_clean_up_still_removes_the_copy_of_stdin(tmp_path: Path) -> None:
+    # SIGTERM that came as the command closed, while its copy of standard input was being
+    # removed, left the copy in $TMPDIR: it was taken off the list before it was deleted
+    patch = """
+    import hourglass.cli._spool as spool
+    _rmtree = spool.shutil.rmtree
+    sent = []
+    class _Shutil:
+        def __getattr__(self, name):
+            return getattr(__import__("shutil"), name)
+        @staticmethod
+        def rmtree(path, *a, **k):
+            if not sent:  # (one signal: a second SIGTERM ends the process at once)
+                sent.append(1)
+                os.kill(os.getpid(), signal.SIGTERM)
+            return _rmtree(path, *a, **k)
+    spool.shutil = _Shutil()
+    """
+    res = _run(tmp_path, patch, ["inspect", "-"], b"a,b\n1,2\n3,4\n")
+    assert res.returncode == -signal.SIGTERM, res.stderr
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert b"Traceback" not in res.stderr

@@ -794,9 +794,12 @@ def _magic_suffix(path: Path) -> str:
 
 
 def remove_spooled() -> None:
-    """Delete the copies :func:`stdin_as_file` made (called when a command ends)."""
+    """Delete the copies :func:`stdin_as_file` made (called when a command ends, and again by the
+    console script: a copy stays listed until it is gone, so Ctrl-C or SIGTERM that cut the first
+    call short leaves none behind)."""
     while _FOLDERS:
-        shutil.rmtree(_FOLDERS.pop(), ignore_errors=True)
+        shutil.rmtree(_FOLDERS[-1], ignore_errors=True)
+        _FOLDERS.pop()
     _FILES.clear()
     _SHOWN.clear()
     _STARTS.clear()

@@ -255,6 +255,7 @@ def _main(finished: list[int]) -> None:
             sys.exit(1)
         raise
     finally:
+        remove_spooled()  # (again: a signal may have cut short the call as the command closed)
         term = bool(before) and sigterm_seen()
         for signum, handler in before.items():
             signal.signal(signum, handler)
