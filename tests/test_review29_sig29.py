@@ -211,3 +211,16 @@ def test_sigterm_during_the_closing_clean_up_still_removes_the_copy_of_stdin(tmp
     assert res.returncode == -signal.SIGTERM, res.stderr
     assert list((tmp_path / "tmp").iterdir()) == []
     assert b"Traceback" not in res.stderr
+
+
+def test_the_placed_outputs_do_not_grow_in_a_long_lived_process() -> None:
+    # What was wrong: every Pipeline.save and table write noted its path in a module-level list
+    # that only the CLI clears, so a notebook or service saving models for days grew it forever
+    from hourglass import _placed
+
+    _placed.placed_outputs()
+    for i in range(1000):
+        _placed.note_placed(f"model-{i}")
+    kept = _placed.placed_outputs()
+    assert len(kept) == 64 and kept[-1] == "model-999"
+    assert _placed.placed_outputs() == []

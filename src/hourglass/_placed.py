@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections import deque
 
 __all__ = ["note_placed", "placed_outputs"]
 
-_PLACED: list[str] = []
+#: the last few only: the library notes every model or table it saves, and only the CLI, which
+#: writes a handful per command, ever reads and clears them (a long-lived process that saves a
+#: model an hour does not grow this list)
+_PLACED: deque[str] = deque(maxlen=64)
 
 
 def note_placed(path: str | os.PathLike[str]) -> None:
@@ -24,6 +28,6 @@ def placed_outputs() -> list[str]:
     >>> note_placed("scores.csv"); placed_outputs(), placed_outputs()
     (['scores.csv'], [])
     """
-    placed = _PLACED[:]
+    placed = list(_PLACED)
     _PLACED.clear()
     return placed
