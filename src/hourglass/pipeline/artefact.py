@@ -25,6 +25,7 @@ import safetensors.numpy
 import sklearn
 import torch
 from safetensors import SafetensorError
+from torch.overrides import TorchFunctionMode
 
 import hourglass
 from hourglass._limits import loads_json
@@ -460,6 +461,36 @@ def _read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
     return config, weights
 
 
+# What a network's constructor computes on values alone: initialisers (``torch.nn.init``), in-place
+# fills of a weight, and the activations a constructor runs to probe its layers' output shape
+# (GANomaly-1D's). On the meta device each is a Python reference kernel of torch's, whose first
+# call imports ``torch._dynamo``: seconds a load, and the caller's process got
+# ``TORCHINDUCTOR_CACHE_DIR`` in ``os.environ``, that folder made in the temporary directory and
+# a warnings filter of SymPy's. Meta tensors hold no values, so these are skipped there.
+_FILLS = frozenset({"normal_", "uniform_", "fill_", "zero_", "random_", "bernoulli_",
+                    "exponential_", "log_normal_", "cauchy_", "geometric_", "copy_"})
+_SAME_SHAPE = frozenset({"relu", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "mish",
+                         "softplus", "hardtanh", "relu6", "dropout"})
+
+
+class _ShapesOnly(TorchFunctionMode):
+    """Within a ``torch.device("meta")`` block: a network is built for its parameters' shapes
+    without running the value computations of :data:`_FILLS` and :data:`_SAME_SHAPE`."""
+
+    def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
+                           kwargs: dict[str, Any] | None = None) -> Any:
+        kwargs = kwargs or {}
+        # (nn.init's functions hand their tensor over as a keyword)
+        tensor = next((a for a in (*args, *kwargs.values()) if isinstance(a, torch.Tensor)), None)
+        if tensor is not None and tensor.is_meta:
+            name, module = getattr(func, "__name__", ""), getattr(func, "__module__", None)
+            if name in _FILLS or (module == "torch.nn.init" and name.endswith("_")):
+                return tensor
+            if module == "torch.nn.functional" and name in _SAME_SHAPE:
+                return torch.empty_like(tensor)
+        return func(*args, **kwargs)
+
+
 def _check_module_size(det: BaseDetector, meta: Any, arrays: dict[str, np.ndarray]) -> None:
     """Refuse saved parameters that describe a far larger network than the saved weights,
     before the network is built: a layer width edited to 10**8 in ``config.json`` (hash
@@ -479,7 +510,7 @@ def _check_module_size(det: BaseDetector, meta: Any, arrays: dict[str, np.ndarra
         return
     try:
         n_features = int(meta["n_features_in"])
-        with torch.device("meta"):
+        with torch.device("meta"), _ShapesOnly():
             module = build(n_features)
         needed = sum(int(v.numel()) for v in module.state_dict().values())
     except Exception:  # any refusal is set_state's to make, with its own message
