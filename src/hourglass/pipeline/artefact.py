@@ -466,7 +466,9 @@ def _read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
 # (GANomaly-1D's). On the meta device each is a Python reference kernel of torch's, whose first
 # call imports ``torch._dynamo``: seconds a load, and the caller's process got
 # ``TORCHINDUCTOR_CACHE_DIR`` in ``os.environ``, that folder made in the temporary directory and
-# a warnings filter of SymPy's. Meta tensors hold no values, so these are skipped there.
+# a warnings filter of SymPy's. Meta tensors hold no values, so these are skipped there. (A
+# convolution in a shape probe still runs torch's Python meta kernel, whose checks import SymPy:
+# about a second, once a process, and SymPy's filter for its own deprecation warnings.)
 _FILLS = frozenset({"normal_", "uniform_", "fill_", "zero_", "random_", "bernoulli_",
                     "exponential_", "log_normal_", "cauchy_", "geometric_", "copy_"})
 _SAME_SHAPE = frozenset({"relu", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "mish",
