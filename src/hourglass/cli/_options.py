@@ -192,6 +192,8 @@ def _cli_advice() -> dict[str, str]:
     if tabular is not None:
         said[tabular.ANOTHER_ROLE] = "give it another role (--role COLUMN=numeric or categorical)"
         said[tabular.CATEGORICAL_ROLE] = "give the column another role (--role COLUMN=categorical)"
+        said[tabular.ID_ADVICE] = ("leave it out (--drop COLUMN), or give it the role numeric "
+                                   "(--role COLUMN=numeric)")
         said[tabular.LOG_MODEL] = ("train --format hdfs, bgl, syslog, journald, raw or a header regex, "
                                    "--model deeplog ...")
     if bench is not None:

@@ -20,8 +20,8 @@ import pyarrow.compute as pc
 
 __all__ = ["NULL_TEXT", "PLACEHOLDERS", "ROLES", "SCORE_OUTPUT", "TEXT_NUMBERS", "canonical_text",
            "clock_values", "dropped_score_output", "factorize_strings", "infer_role", "ip_parts",
-           "ipv4_bucket", "ipv4_private", "port_numbers", "score_output_columns", "separated_number",
-           "stable_hash", "string_values"]
+           "ipv4_bucket", "ipv4_private", "numeric_identifier", "port_numbers", "score_output_columns",
+           "separated_number", "stable_hash", "string_values"]
 
 logger = logging.getLogger(__name__)
 
@@ -442,6 +442,40 @@ def _row_numbers(s: pd.Series) -> bool:
     """
     v = s.to_numpy(dtype=np.float64, na_value=np.nan)
     return bool(len(v) > 1 and np.isfinite(v).all() and (v == np.floor(v)).all() and (np.diff(v) > 0).all())
+
+
+#: the last word of a column name that names an identifier (``event_id``, ``EventRecordID``,
+#: ``sequence_number``), read by :func:`numeric_identifier`
+_ID_WORDS = {"id", "uid", "guid", "uuid", "number", "seq"}
+
+
+def numeric_identifier(name: str, s: pd.Series) -> str:
+    """A note when numeric column ``name`` reads as an identifier, else ``""``: its name's last
+    word is ``id``, ``number``, ``seq`` ... (``event_id``, ``EventRecordID``) and its values
+    are whole numbers, near-unique as near-unique text is (more than 50 distinct, and more than
+    half of those present). Learnt as a number, later ids lie past the training scale and
+    score as anomalies, or say nothing of a row; the column keeps its role (a warning says so).
+
+    Examples
+    --------
+    >>> numeric_identifier("event_id", pd.Series(range(100, 200)))
+    '100 distinct whole numbers of 100'
+    >>> numeric_identifier("valid", pd.Series(range(100)))
+    ''
+    >>> numeric_identifier("user_id", pd.Series([1, 2] * 50))
+    ''
+    """
+    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+", name)
+    if not words or words[-1].lower() not in _ID_WORDS:
+        return ""
+    v = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    v = v[np.isfinite(v)]
+    if not len(v) or (v != np.floor(v)).any():
+        return ""
+    n_unique = len(np.unique(v))
+    if n_unique > 50 and n_unique > 0.5 * len(v):
+        return f"{n_unique:,} distinct whole numbers of {len(v):,}"
+    return ""
 
 
 # the no-break space is the character itself, not the escape '\u00a0': pandas hands the pattern to

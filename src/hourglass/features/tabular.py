@@ -35,6 +35,7 @@ from hourglass.features.roles import (
     factorize_strings,
     infer_role,
     ip_parts,
+    numeric_identifier,
     port_numbers,
     separated_number,
     stable_hash,
@@ -53,6 +54,7 @@ logger = logging.getLogger(__name__)
 #: numbers that holds a word; a log handed to a table model.
 ANOTHER_ROLE = "give it another role (roles={column: 'numeric' or 'categorical'})"
 CATEGORICAL_ROLE = "give the column another role (roles={column: 'categorical'})"
+ID_ADVICE = "leave it out (drop=[column]), or give it the role numeric (roles={column: 'numeric'})"
 LOG_MODEL = ("Pipeline(DeepLog(), features=EventSessions(format=...)), format 'hdfs', 'bgl', "
              "'syslog', 'journald', 'raw' or a header regex")
 
@@ -636,6 +638,12 @@ class TabularPreprocessor:
             if role == "drop":
                 logger.info("dropping column %r (%s)", c, self.reasons_[c])
         self._fit_numeric(df, [c for c in cols if self.roles_[c] == "numeric"])
+        for c in self.numeric_:  # kept (not constant, no near-duplicate), its role not given
+            ident = numeric_identifier(c, df[c]) if self.reasons_[c] != "given" else ""
+            if ident:  # a warning, not another role: models trained so score as they did
+                logger.warning("column %r reads as an identifier (%s) but is learnt as a number: "
+                               "ids outside the training range score as anomalies; %s", c, ident,
+                               ID_ADVICE, extra={"advice": ID_ADVICE})
         self._fit_categorical(df, cols)
         self.columns_ = [c for c in cols if self.roles_[c] != "drop"]
         self.feature_names_ = self._feature_names()
