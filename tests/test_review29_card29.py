@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -50,3 +51,25 @@ def test_cli_identifier_warning_names_the_options(tmp_path: Path) -> None:
     assert "--drop COLUMN" in line and "--role COLUMN=numeric" in line and "drop=[" not in line
     res = runner.invoke(app, ["inspect", str(data), "--drop", "event_id", "--drop", "EventRecordID"])
     assert res.exit_code == 0 and "identifier" not in res.stderr
+
+
+def test_inspect_of_a_wide_table_stays_readable(tmp_path: Path) -> None:
+    # inspect printed one table line per column: 3,000 numeric columns were 3,000 lines on the
+    # terminal. Over 100 columns, the columns alike (dtype, role, reason, encoding) share a row;
+    # --json still lists each one
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame(rng.normal(size=(60, 300)).round(3), columns=[f"f{i}" for i in range(300)])
+    df["proto"] = rng.choice(["tcp", "udp"], 60)
+    data, js = tmp_path / "wide.csv", tmp_path / "s.json"
+    df.to_csv(data, index=False)
+    res = runner.invoke(app, ["inspect", str(data), "--json", str(js)], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert len(lines) < 15, res.stdout
+    assert "f0, f1, f2 ... (300 columns)" in res.stdout and "proto" in res.stdout
+    assert "301 columns: those of one dtype, role and encoding shown as one row" in res.stdout
+    assert len(json.loads(js.read_text())["columns"]) == 301
+    small = tmp_path / "narrow.csv"  # a narrow table: a line a column, as before
+    df.iloc[:, :5].to_csv(small, index=False)
+    res = runner.invoke(app, ["inspect", str(small)], env={"COLUMNS": "200"})
+    assert res.exit_code == 0 and "f4 " in res.stdout and "shown as one row" not in res.stdout

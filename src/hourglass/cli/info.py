@@ -360,12 +360,12 @@ def inspect(
     t = Table(header_style="bold")
     for h in ("column", "dtype", "missing", "distinct", "role", "why", "features", "encoding"):
         t.add_column(h, justify="right" if h in ("missing", "distinct", "features") else "left")
-    for d in schema:
-        t.add_row(*(on_screen(c) for c in (  # a column name or value's escape sequences quoted
-            d["column"], d.get("dtype", ""), f"{d.get('missing', 0):.1%}",
-            "-" if d.get("unique", 0) is None else f"{d.get('unique', 0):,}",  # (a dropped list column)
-            d["role"], d["why"], str(d["features"]), d["note"])))
+    for row in _schema_rows(schema):
+        t.add_row(*(on_screen(c) for c in row))  # a column name or value's escape sequences quoted
     wide.print(t)
+    if len(schema) > WIDE_SCHEMA:
+        out.print(f"{len(schema):,} columns: those of one dtype, role and encoding shown as one "
+                  "row (--json lists each column)", highlight=False)
     if format_drop:
         out.print(on_screen(f"never features for {report['format']}: {listed_columns(format_drop)}"),
                   highlight=False)
@@ -379,6 +379,44 @@ def inspect(
                f" (dates read {'day' if span['dayfirst'] else 'month'} first)") + ";")
         out.print(f"timestamp column {timestamp_col!r}:{read} the event rate and alert times, not a "
                   "feature", highlight=False)
+
+
+#: more columns than this: ``inspect`` shows the columns of one dtype, role, reason and encoding
+#: as one row (3,000 numeric columns were 3,000 lines on the terminal); ``--json`` lists each
+WIDE_SCHEMA = 100
+
+
+def _schema_rows(schema: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+    """The rows of ``inspect``'s table: one a column, or, over :data:`WIDE_SCHEMA` columns, one
+    for the columns alike in dtype, role, reason, features and encoding (in the order of their
+    first column; the first names, the count, the ranges of missing and distinct)."""
+    def cells(d: dict[str, Any]) -> tuple[str, ...]:
+        return (d.get("dtype", ""), d["role"], d["why"], str(d["features"]), d["note"])
+
+    def distinct(d: dict[str, Any]) -> int | None:
+        return d.get("unique", 0)
+
+    if len(schema) <= WIDE_SCHEMA:
+        return [(d["column"], d.get("dtype", ""), f"{d.get('missing', 0):.1%}",
+                 "-" if distinct(d) is None else f"{distinct(d):,}",  # (a dropped list column)
+                 d["role"], d["why"], str(d["features"]), d["note"]) for d in schema]
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for d in schema:
+        groups.setdefault(cells(d), []).append(d)
+    rows: list[tuple[str, ...]] = []
+    for (dtype, role, why, _, note), ds in groups.items():
+        if len(ds) == 1:
+            name = ds[0]["column"]
+        else:
+            shown_names = listed_columns([d["column"] for d in ds[:3]])
+            name = f"{shown_names}{' ...' if len(ds) > 3 else ''} ({len(ds):,} columns)"
+        missing = sorted({f"{d.get('missing', 0):.1%}" for d in ds}, key=lambda v: float(v[:-1]))
+        counts = [c for c in (distinct(d) for d in ds) if c is not None]
+        seen = ("-" if not counts else f"{min(counts):,}" if min(counts) == max(counts)
+                else f"{min(counts):,}-{max(counts):,}")
+        rows.append((name, dtype, missing[0] if len(missing) == 1 else f"{missing[0]}-{missing[-1]}",
+                     seen, role, why, f"{sum(int(d['features']) for d in ds):,}", note))
+    return rows
 
 
 def _time_summary(values: Any, column: str, at: Any) -> dict[str, Any]:
