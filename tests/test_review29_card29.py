@@ -73,3 +73,19 @@ def test_inspect_of_a_wide_table_stays_readable(tmp_path: Path) -> None:
     df.iloc[:, :5].to_csv(small, index=False)
     res = runner.invoke(app, ["inspect", str(small)], env={"COLUMNS": "200"})
     assert res.exit_code == 0 and "f4 " in res.stdout and "shown as one row" not in res.stdout
+
+
+def test_inspect_says_a_cut_preview_may_give_text_columns_another_role(tmp_path: Path) -> None:
+    # inspect reads the first --rows rows (100,000 by default), train every row: a user column
+    # near-unique in the preview (dropped) was hashed by train, and inspect, which promises the
+    # features train builds, said nothing of it. Now a line names the text columns it counted
+    rng = np.random.default_rng(2)
+    users = [f"u{i}" for i in range(100)] + [f"u{i % 10}" for i in range(200)]
+    data = tmp_path / "t.csv"
+    pd.DataFrame({"bytes": rng.normal(size=300).round(3), "user": users}).to_csv(data, index=False)
+    res = runner.invoke(app, ["inspect", str(data), "--rows", "100"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "near-unique" in res.stdout
+    assert "only the first 100 rows (--rows) of a longer file" in res.stdout and "(user)" in res.stdout
+    res = runner.invoke(app, ["inspect", str(data)], env={"COLUMNS": "200"})  # all of it: as train
+    assert res.exit_code == 0 and "hashed into 16 buckets" in res.stdout and "--rows" not in res.stdout

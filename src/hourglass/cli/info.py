@@ -363,6 +363,14 @@ def inspect(
     for row in _schema_rows(schema):
         t.add_row(*(on_screen(c) for c in row))  # a column name or value's escape sequences quoted
     wide.print(t)
+    counted = [d["column"] for d in schema if d["why"].startswith("near-unique")
+               or d["why"] == "text values" or "> max_categories" in d["why"]]
+    if cut and counted:  # train counts every row's values: 63,285 of 100,000 near-unique, hashed in all
+        out.print(on_screen(f"only the first {n:,} rows (--rows) of a longer file: train counts the "
+                            "distinct values of every row, which may give text columns "
+                            f"({listed_columns(counted[:5])}{' ...' if len(counted) > 5 else ''}) "
+                            "another role (one-hot, hashed or dropped as near-unique)"),
+                  highlight=False)
     if len(schema) > WIDE_SCHEMA:
         out.print(f"{len(schema):,} columns: those of one dtype, role and encoding shown as one "
                   "row (--json lists each column)", highlight=False)
