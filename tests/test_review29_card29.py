@@ -53,10 +53,17 @@ def test_cli_identifier_warning_names_the_options(tmp_path: Path) -> None:
     assert res.exit_code == 0 and "identifier" not in res.stderr
 
 
-def test_inspect_of_a_wide_table_stays_readable(tmp_path: Path) -> None:
+def test_inspect_of_a_wide_table_stays_readable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # inspect printed one table line per column: 3,000 numeric columns were 3,000 lines on the
-    # terminal. Over 100 columns, the columns alike (dtype, role, reason, encoding) share a row;
-    # --json still lists each one
+    # terminal. There, over 100 columns, the columns alike (dtype, role, reason, encoding) share
+    # a row; piped (| grep) or --json, each column is listed still
+    from rich.console import Console
+
+    from hourglass.cli import info
+
+    piped = info.table_console
+    monkeypatch.setattr(info, "table_console", lambda: Console(force_terminal=True, color_system=None,
+                                                               width=200))
     rng = np.random.default_rng(1)
     df = pd.DataFrame(rng.normal(size=(60, 300)).round(3), columns=[f"f{i}" for i in range(300)])
     df["proto"] = rng.choice(["tcp", "udp"], 60)
@@ -69,6 +76,11 @@ def test_inspect_of_a_wide_table_stays_readable(tmp_path: Path) -> None:
     assert "f0, f1, f2 ... (300 columns)" in res.stdout and "proto" in res.stdout
     assert "301 columns: those of one dtype, role and encoding shown as one row" in res.stdout
     assert len(json.loads(js.read_text())["columns"]) == 301
+    monkeypatch.setattr(info, "table_console", piped)  # piped: a line a column, as before
+    res = runner.invoke(app, ["inspect", str(data)])
+    assert res.exit_code == 0 and "f299 " in res.stdout and "shown as one row" not in res.stdout
+    monkeypatch.setattr(info, "table_console", lambda: Console(force_terminal=True, color_system=None,
+                                                               width=200))
     small = tmp_path / "narrow.csv"  # a narrow table: a line a column, as before
     df.iloc[:, :5].to_csv(small, index=False)
     res = runner.invoke(app, ["inspect", str(small)], env={"COLUMNS": "200"})

@@ -360,7 +360,8 @@ def inspect(
     t = Table(header_style="bold")
     for h in ("column", "dtype", "missing", "distinct", "role", "why", "features", "encoding"):
         t.add_column(h, justify="right" if h in ("missing", "distinct", "features") else "left")
-    for row in _schema_rows(schema):
+    grouped = len(schema) > WIDE_SCHEMA and wide.is_terminal  # piped (| grep, a file): each column
+    for row in _schema_rows(schema, grouped):
         t.add_row(*(on_screen(c) for c in row))  # a column name or value's escape sequences quoted
     wide.print(t)
     counted = [d["column"] for d in schema if d["why"].startswith("near-unique")
@@ -371,9 +372,9 @@ def inspect(
                             f"({listed_columns(counted[:5])}{' ...' if len(counted) > 5 else ''}) "
                             "another role (one-hot, hashed or dropped as near-unique)"),
                   highlight=False)
-    if len(schema) > WIDE_SCHEMA:
+    if grouped:
         out.print(f"{len(schema):,} columns: those of one dtype, role and encoding shown as one "
-                  "row (--json lists each column)", highlight=False)
+                  "row (piped, or --json, lists each column)", highlight=False)
     if format_drop:
         out.print(on_screen(f"never features for {report['format']}: {listed_columns(format_drop)}"),
                   highlight=False)
@@ -389,22 +390,23 @@ def inspect(
                   "feature", highlight=False)
 
 
-#: more columns than this: ``inspect`` shows the columns of one dtype, role, reason and encoding
-#: as one row (3,000 numeric columns were 3,000 lines on the terminal); ``--json`` lists each
+#: more columns than this: ``inspect`` on a terminal shows the columns of one dtype, role, reason
+#: and encoding as one row (3,000 numeric columns were 3,000 lines on the terminal); piped (to
+#: ``grep``, a file) or ``--json``, it lists each
 WIDE_SCHEMA = 100
 
 
-def _schema_rows(schema: list[dict[str, Any]]) -> list[tuple[str, ...]]:
-    """The rows of ``inspect``'s table: one a column, or, over :data:`WIDE_SCHEMA` columns, one
-    for the columns alike in dtype, role, reason, features and encoding (in the order of their
-    first column; the first names, the count, the ranges of missing and distinct)."""
+def _schema_rows(schema: list[dict[str, Any]], grouped: bool) -> list[tuple[str, ...]]:
+    """The rows of ``inspect``'s table: one a column, or, ``grouped``, one for the columns alike
+    in dtype, role, reason, features and encoding (in the order of their first column; the first
+    names, the count, the ranges of missing and distinct)."""
     def cells(d: dict[str, Any]) -> tuple[str, ...]:
         return (d.get("dtype", ""), d["role"], d["why"], str(d["features"]), d["note"])
 
     def distinct(d: dict[str, Any]) -> int | None:
         return d.get("unique", 0)
 
-    if len(schema) <= WIDE_SCHEMA:
+    if not grouped:
         return [(d["column"], d.get("dtype", ""), f"{d.get('missing', 0):.1%}",
                  "-" if distinct(d) is None else f"{distinct(d):,}",  # (a dropped list column)
                  d["role"], d["why"], str(d["features"]), d["note"]) for d in schema]
