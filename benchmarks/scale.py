@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -41,7 +42,11 @@ def generate(path: Path, rows: int, seed: int = 0) -> None:
     hosts = np.array([f"10.{i // 250 % 250}.{i % 250}.{(i * 7) % 250 + 1}" for i in range(4000)]
                      + [f"{(i * 37) % 223 + 1}.{i % 250}.{(i * 13) % 250}.{i % 200 + 1}"
                         for i in range(4000)])
-    tmp = path.with_name(path.name + ".tmp")
+    # a temporary of its own (two runs generating one file at once wrote into the same
+    # ``NAME.tmp``, and renamed a mix of both into place, or failed on the rename)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
     writer = None
     t0 = 1.7e9
     for lo in range(0, rows, CHUNK):
@@ -94,6 +99,9 @@ def generate(path: Path, rows: int, seed: int = 0) -> None:
         writer.write_table(table)
     assert writer is not None
     writer.close()
+    from hourglass.ingest.readers import default_mode
+
+    os.chmod(tmp, default_mode(directory=False))  # (mkstemp's 0600)
     os.replace(tmp, path)
 
 
