@@ -213,6 +213,9 @@ def _cli_advice() -> dict[str, str]:
         said[budget.PER_DAY_RATE] = "give --timestamp-col COLUMN or --events-per-day N"
     if pot is not None:
         said[pot.DSPOT_DEPTH_ADVICE] = "choose a smaller depth (--threshold dspot:Q/DEPTH)"
+    artefact = sys.modules.get("hourglass.pipeline.artefact")
+    if artefact is not None:
+        said[artefact.REPLACE_ADVICE] = "pass --force to replace it"
     if base is not None:
         said[base.FEW_SCORES_ADVICE] = ("more normal data, or a larger held-out share when training, "
                                         "--param validation_fraction=...")

@@ -197,6 +197,10 @@ def train(
     with user_errors():
         if not in_place:  # a warm start in place has its own refusal: the parent is kept
             refuse_existing_model(output, force)
+    if not (force or in_place):  # nor one that another run saves there meanwhile (two at once)
+        from hourglass.pipeline.artefact import replacing
+
+        ctx.call_on_close(replacing(False))
     if warm_start is not None:
         from hourglass.cli.warm import given_options, refuse_frozen, warm_start_command
         from hourglass.pipeline.artefact import read_config

@@ -17,6 +17,9 @@ import os
 import platform
 import shutil
 import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +43,8 @@ from hourglass.thresholds import Threshold, threshold_from_dict
 if TYPE_CHECKING:
     from hourglass.pipeline.pipeline import Pipeline
 
-__all__ = ["ARTEFACT_FILES", "FORMAT", "FORMAT_VERSION", "check_replaceable", "is_artefact", "load", "save"]
+__all__ = ["ARTEFACT_FILES", "FORMAT", "FORMAT_VERSION", "check_replaceable", "is_artefact", "load",
+           "replacing", "save"]
 
 logger = logging.getLogger(__name__)
 
@@ -234,7 +238,21 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def save(pipe: Pipeline, path: str | os.PathLike[str]) -> Path:
+#: the advice of a save that found a model saved at its path meanwhile, and was not to replace it
+REPLACE_ADVICE = "save with replace=True to replace it"
+#: ``save``'s ``replace`` where the caller gives none (:func:`replacing` sets it for a command)
+_REPLACE: ContextVar[bool] = ContextVar("hourglass_save_replace", default=True)
+
+
+def replacing(allowed: bool) -> Callable[[], None]:
+    """Set whether the saves that give no ``replace`` may replace a model found at their path
+    (the CLI's ``train`` without ``--force`` refuses one saved meanwhile by another run); the
+    function returned undoes it."""
+    token = _REPLACE.set(allowed)
+    return lambda: _REPLACE.reset(token)
+
+
+def save(pipe: Pipeline, path: str | os.PathLike[str], *, replace: bool | None = None) -> Path:
     """Save a fitted :class:`~hourglass.pipeline.Pipeline` to directory ``path``.
 
     The directory is written beside its target and renamed into place, so a failure leaves no
@@ -248,6 +266,10 @@ def save(pipe: Pipeline, path: str | os.PathLike[str]) -> Path:
         A fitted pipeline.
     path
         The directory to write (``config.json`` and ``weights.safetensors``).
+    replace
+        Whether a model at ``path`` may be replaced (default: yes, unless :func:`replacing` said
+        otherwise); ``False`` refuses one found there when the new model is put in place (saved
+        meanwhile by another process), keeping it.
 
     Returns
     -------
@@ -299,38 +321,12 @@ def save(pipe: Pipeline, path: str | os.PathLike[str]) -> Path:
         _check_layout(target, config)  # nor one put in place of a good one
     except ArtefactError as exc:
         raise InputError(f"{exc}; not saved, as loading it would refuse that") from None
-    # a model replaced keeps its folder's and files' modes (a private 0700/0600 one stayed
-    # private, not 0755/0644), a new one gets the umask's; set once written (mkdtemp's 0700 meanwhile)
-    try:
-        folder_mode = os.stat(target).st_mode & 0o777 if target.is_dir() else default_mode(directory=True)
-    except OSError:
-        folder_mode = default_mode(directory=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name[:40]}.", dir=target.parent))  # (any legal name)
     try:
         (tmp / WEIGHTS).write_bytes(weights)
         (tmp / CONFIG).write_text(json.dumps(config, indent=1, sort_keys=True))
-        for name in (WEIGHTS, CONFIG):
-            os.chmod(tmp / name, _replaced_mode(target / name))
-        os.chmod(tmp, folder_mode)  # mkdtemp's 0700 would outlive the rename
-        if target.exists():
-            old = _aside(target)
-            _remove(old)
-            os.replace(target, old)
-            try:
-                os.replace(tmp, target)
-            except BaseException:  # Ctrl-C or a failure between the renames: the old model returns
-                os.replace(old, target)
-                raise
-            note_placed(target)
-            _remove(old)
-        else:
-            try:
-                os.replace(tmp, target)
-            finally:  # (Ctrl-C as the rename returns: the model is in place all the same)
-                if not tmp.exists():
-                    note_placed(target)
-            # a model an interrupted save left aside (see read_config): superseded now
-            _remove(_aside(target))
+        with _saving_in(target.parent):  # another save to this folder (a second process) waits
+            _swap(tmp, target, _REPLACE.get() if replace is None else replace)
     finally:
         if tmp.exists():  # (a read-only folder mode given it: its files could not be removed)
             with contextlib.suppress(OSError):
@@ -338,6 +334,73 @@ def save(pipe: Pipeline, path: str | os.PathLike[str]) -> Path:
             shutil.rmtree(tmp, ignore_errors=True)
     logger.debug("saved model to %s", target)  # the CLI says it on stdout
     return target
+
+
+@contextlib.contextmanager
+def _saving_in(folder: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``folder`` (a model's parent) while a save checks and swaps
+    its model: two saves to one place (two ``train -o M`` run at once) take turns, so the later
+    one sees the earlier one's model whole, not a folder half swapped (its renames then failed
+    with a raw ``Directory not empty`` or ``No such file or directory``). Nothing is written
+    there for it; where the folder cannot be opened or locked (no ``fcntl``, a file system
+    without locks) the save goes on unlocked, as before."""
+    try:
+        import fcntl
+    except ImportError:  # (Windows)
+        fcntl = None  # type: ignore[assignment]
+    fd = -1
+    if fcntl is not None:
+        with contextlib.suppress(OSError):
+            fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        if fd >= 0:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except OSError:  # (ENOLCK: a network file system without locks)
+                pass
+        yield
+    finally:
+        if fd >= 0:
+            os.close(fd)  # (releases the lock)
+
+
+def _swap(tmp: Path, target: Path, replace: bool) -> None:
+    """Move the model written in ``tmp`` to ``target`` (a save's last step, under
+    :func:`_saving_in`): what is at ``target`` now is checked again (another process may have
+    saved there since the save's first check), refused if it is a model and not ``replace``, else
+    moved aside as :func:`_aside` until the new model is in place."""
+    check_replaceable(target)
+    if not replace and is_artefact(target):
+        raise InputError(f"{target}: a model was saved there meanwhile (by another run); it is kept "
+                         f"and this one is not saved ({REPLACE_ADVICE})")
+    # a model replaced keeps its folder's and files' modes (a private 0700/0600 one stayed
+    # private, not 0755/0644), a new one gets the umask's; set once written (mkdtemp's 0700 meanwhile)
+    try:
+        folder_mode = os.stat(target).st_mode & 0o777 if target.is_dir() else default_mode(directory=True)
+    except OSError:
+        folder_mode = default_mode(directory=True)
+    for name in (WEIGHTS, CONFIG):
+        os.chmod(tmp / name, _replaced_mode(target / name))
+    os.chmod(tmp, folder_mode)  # mkdtemp's 0700 would outlive the rename
+    if target.exists():
+        old = _aside(target)
+        _remove(old)
+        os.replace(target, old)
+        try:
+            os.replace(tmp, target)
+        except BaseException:  # Ctrl-C or a failure between the renames: the old model returns
+            os.replace(old, target)
+            raise
+        note_placed(target)
+        _remove(old)
+    else:
+        try:
+            os.replace(tmp, target)
+        finally:  # (Ctrl-C as the rename returns: the model is in place all the same)
+            if not tmp.exists():
+                note_placed(target)
+        # a model an interrupted save left aside (see read_config): superseded now
+        _remove(_aside(target))
 
 
 # The shape of a config (a hand-edited one can pass the hash check if the hash is recomputed):
@@ -399,20 +462,38 @@ def _check_layout(p: Path, config: dict[str, Any]) -> None:
 def read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
     """Read and verify an artefact's config and weight bytes (hash and format checked).
 
-    A model replaced while it is read (``train --force`` or ``threshold -o MODEL --force``
-    swapping the folder between the reads of its two files) is read again, once, before its
-    hash is called a mismatch."""
-    try:
-        return _read_config(path)
-    except _Mismatch:
+    A model replaced while it is read (``train --force`` or ``threshold -o MODEL --force`` in
+    another process swapping the folder between the reads of its two files, or caught between
+    the swap's two renames, with no folder at the path for that moment) is read again, a few
+    times over a second, before its hash is called a mismatch or the save an interrupted one."""
+    for wait in (*_REREAD_WAITS, None):
         try:
             return _read_config(path)
-        except _Mismatch as exc:
-            raise ArtefactError(str(exc)) from None
+        except _Replaced as exc:
+            if wait is None:
+                raise ArtefactError(str(exc)) from None
+            time.sleep(wait)
+    raise AssertionError("unreachable")
 
 
-class _Mismatch(ArtefactError):
-    """The content hash does not match: the files changed, or were read across a replacement."""
+#: seconds :func:`read_config` waits before each new read of a model replaced while it read it
+_REREAD_WAITS = (0.0, 0.05, 0.1, 0.2, 0.4)
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    """Which folder ``path`` is now (device, inode, change time: a folder renamed into place
+    has a new change time even where its inode number is an old one's), or ``None`` for none."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_ctime_ns
+
+
+class _Replaced(ArtefactError):
+    """What a model replaced while it is read looks like: its content hash does not match (the
+    files changed, or were read across a replacement), or the folder is gone with the model it
+    held aside (a save killed between its renames, or one in that moment)."""
 
 
 def _read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
@@ -421,15 +502,21 @@ def _read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
     if not p.is_dir():
         old = _aside(p)
         if not p.exists() and (old / CONFIG).is_file():  # killed between save's two renames
-            raise ArtefactError(f"{p}: no model here, but a save there was interrupted; the model it "
+            raise _Replaced(f"{p}: no model here, but a save there was interrupted; the model it "
                                 f"was replacing is {old} (rename it back, or train again)")
         if is_link_loop(p):  # ('ln -s loop loop'), or a folder on its path: said as such
             raise ArtefactError(str(no_file(p)))
-        raise ArtefactError(f"{p}: not a model directory (train one with 'hourglass train')")
+        not_model = f"{p}: not a model directory (train one with 'hourglass train')"
+        raise (_Replaced if p.is_dir() else ArtefactError)(not_model)  # (a save's, put in place since)
+    folder = _identity(p)  # a save swaps a new folder in: the files read changed only if it did
+    incomplete = f"{p}: not a hourglass model (missing {CONFIG} or {WEIGHTS})"
     if not (p / CONFIG).is_file() or not (p / WEIGHTS).is_file():
-        raise ArtefactError(f"{p}: not a hourglass model (missing {CONFIG} or {WEIGHTS})")
+        # (the folder gone since, or a save's model aside: swapped away while read)
+        raise (_Replaced if not p.is_dir() or _aside(p).exists() else ArtefactError)(incomplete)
     try:
         config = loads_json((p / CONFIG).read_text(encoding="utf-8"))
+    except FileNotFoundError:  # the folder swapped away since the check above
+        raise _Replaced(incomplete) from None
     except (UnicodeDecodeError, ValueError) as exc:  # ValueError: a JSONDecodeError, or an
         # integer of more digits than Python converts (4300), which is no JSONDecodeError
         raise ArtefactError(f"{p / CONFIG}: corrupt ({exc}); the artefact was modified") from None
@@ -445,10 +532,15 @@ def _read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
     if version != FORMAT_VERSION:
         raise ArtefactError(f"{p}: artefact format version {version} is not supported by "
                             f"hourglass {hourglass.__version__} (reads version {FORMAT_VERSION})")
-    weights = (p / WEIGHTS).read_bytes()
+    try:
+        weights = (p / WEIGHTS).read_bytes()
+    except FileNotFoundError:
+        raise _Replaced(incomplete) from None
     if config.get("content_hash") != _content_hash(config, weights):
-        raise _Mismatch(f"{p}: content hash mismatch; the artefact was modified or is "
-                            "incomplete, refusing to load it")
+        # read across a swap (another folder at ``p`` now): read again; else the files changed
+        raise (_Replaced if _identity(p) != folder else ArtefactError)(
+            f"{p}: content hash mismatch; the artefact was modified or is incomplete, refusing to "
+            "load it")
     _check_layout(p, config)
     saved = config.get("versions") or {}  # (null: the layout allows it)
     major = str(saved.get("hourglass", "")).split(".")[:1]

@@ -1204,13 +1204,16 @@ class Pipeline:
         self._check_fitted()
         return getattr(self.detector_, "stream_threshold_", None)
 
-    def save(self, path: str | os.PathLike[str]) -> None:
+    def save(self, path: str | os.PathLike[str], *, replace: bool | None = None) -> None:
         """Write the artefact directory (``config.json`` + ``weights.safetensors``).
 
         Parameters
         ----------
         path
             The directory to write; :func:`hourglass.load` reads it back.
+        replace
+            Whether a model at ``path`` may be replaced (default: yes); ``False`` refuses one
+            that another process saved there meanwhile, keeping it.
 
         Examples
         --------
@@ -1227,4 +1230,4 @@ class Pipeline:
         """
         from hourglass.pipeline.artefact import save
 
-        save(self, path)
+        save(self, path, replace=replace)
