@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["listed_columns", "shown_column"]
+__all__ = ["listed_columns", "near_names", "shown_column"]
 
 
 def shown_column(name: object) -> str:
@@ -59,3 +59,43 @@ def listed_columns(names: Iterable[object]) -> str:
     """
     # a name holding a comma is quoted: in a list, a,b reads as the names a and b
     return ", ".join(repr(str(n)) if "," in str(n) else shown_column(n) for n in names)
+
+
+def near_names(missing: Iterable[object], columns: Iterable[object]) -> str:
+    """For an error about ``missing`` model columns: the data's columns that differ from one of
+    them only in case or surrounding spaces (``SRC_BYTES`` or ``' src_bytes '`` for
+    ``src_bytes``), as a sentence, else ``""``. Names are matched exactly, so such a column is no
+    match; without this the message's short list of the data's columns need not show it.
+
+    Parameters
+    ----------
+    missing
+        The model's columns the data lacks.
+    columns
+        The data's column names.
+
+    Returns
+    -------
+    str
+        The sentence, or ``""`` when no column comes near.
+
+    Examples
+    --------
+    >>> near_names(["src_bytes", "proto"], ["SRC_BYTES", "dst_bytes"])
+    'the data has SRC_BYTES for src_bytes (column names match exactly, case and surrounding spaces included)'
+    >>> near_names(["src_bytes"], ["dst_bytes"])
+    ''
+    """
+    def key(name: object) -> str:
+        return str(name).strip().casefold()
+
+    have: dict[str, list[str]] = {}
+    for c in columns:
+        have.setdefault(key(c), []).append(str(c))
+    pairs = [f"{listed_columns(have[key(m)][:2])} for {shown_column(m)}" for m in missing
+             if key(m) in have]
+    if not pairs:
+        return ""
+    more = f" (and {len(pairs) - 3} more)" if len(pairs) > 3 else ""
+    return (f"the data has {', '.join(pairs[:3])}{more} (column names match exactly, case and "
+            "surrounding spaces included)")

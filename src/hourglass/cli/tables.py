@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from hourglass._columns import listed_columns
+from hourglass._columns import listed_columns, near_names
 from hourglass.cli._output import err
 from hourglass.cli._schema import (
     in_one_form,
@@ -453,7 +453,7 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
     never = [c for c in needed if c not in seen] if seen else []  # no rows at all: the caller says so
     if never:
         more = f" (and {len(never) - 3} more)" if len(never) > 3 else ""
-        nested = nested_note(never, present)
+        nested = nested_note(never, present) or near_names(never, present)
         raise HourglassError(f"{shown(data)}: column(s) the model needs are missing: "
                              f"{listed_columns(never[:3])}{more}{f'; {nested}' if nested else ''}")
 

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hourglass._columns import near_names
 from hourglass._numbers import to_numbers
 from hourglass._times import read_timestamps, time_length
 from hourglass.errors import InputError, NotFittedError
@@ -806,8 +807,9 @@ class EntityWindows:
         df = self._check_frame(df, "score")
         missing = [c for c in self.columns_ if c not in df.columns]
         if missing:
+            near = near_names(missing, df.columns)  # SRC_BYTES or ' src_bytes ' for src_bytes
             raise InputError(f"column(s) the model needs are missing: {', '.join(missing[:3])}"
-                             f"{' ...' if len(missing) > 3 else ''}")
+                             f"{' ...' if len(missing) > 3 else ''}{f'; {near}' if near else ''}")
         return df
 
     def encode(self, agg: pd.DataFrame) -> np.ndarray:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from hourglass._columns import listed_columns, shown_column
+from hourglass._columns import listed_columns, near_names, shown_column
 from hourglass._params import check_numeric_params
 from hourglass._times import refuse_undecodable
 from hourglass.errors import InputError, NotFittedError
@@ -1053,7 +1053,8 @@ class TabularPreprocessor:
                                  "it a header line that names its columns with that delimiter")
             from hourglass.ingest.tables import nested_note
 
-            nested = nested_note(missing, df.columns)  # {"proto": {"name": "tcp"}}: proto.name
+            # {"proto": {"name": "tcp"}}: proto.name; SRC_BYTES or ' src_bytes ' for src_bytes
+            nested = nested_note(missing, df.columns) or near_names(missing, df.columns)
             if nested:
                 raise InputError(f"column(s) the model needs are missing: {more}; "
                                  f"{nested}")

@@ -32,7 +32,7 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 from pandas.tseries.frequencies import to_offset
 
-from hourglass._columns import listed_columns
+from hourglass._columns import listed_columns, near_names
 from hourglass._numbers import label_numbers, to_numbers
 from hourglass._params import check_numeric_params
 from hourglass._times import frequency, parse_timestamps, read_timestamps, stripped_text
@@ -529,9 +529,10 @@ class TimeSeriesPreprocessor:
         missing = [c for c in cols if c not in df.columns]
         if missing:
             have = [str(c) for c in df.columns]
+            near = near_names(missing, have)  # SRC_BYTES or ' src_bytes ' for src_bytes
             raise InputError(f"column(s) the model needs are missing: {listed_columns(missing[:3])}"
-                             f"{' ...' if len(missing) > 3 else ''}; the data has "
-                             f"{listed_columns(have[:8])}{' ...' if len(have) > 8 else ''}")
+                             f"{' ...' if len(missing) > 3 else ''}; " + (near or "the data has "
+                             f"{listed_columns(have[:8])}{' ...' if len(have) > 8 else ''}"))
         values = {}
         for c in cols:
             s = df[c]
