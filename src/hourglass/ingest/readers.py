@@ -750,8 +750,9 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *, table: str = 
             finally:
                 writer.close()
             return
-        if fmt == "parquet":
-            df.to_parquet(tmp, index=False)
+        if fmt == "parquet":  # (handed to Arrow open, not by name: see utf8_name)
+            with open(tmp, "wb") as fh:
+                df.to_parquet(fh, index=False)
             return
         with open_output(tmp, path) as fh:
             if fmt == "jsonl":

@@ -36,6 +36,7 @@ class ChunkWriter:
         self._writer: Any = None
         self._sink: Any = None
         self._text: IO[str] | None = None
+        self._file: IO[bytes] | None = None  # what the Parquet or CSV writer writes into
         self._unset: set[str] = set()  # columns without a value so far (written as text)
         self.rows = 0
 
@@ -61,11 +62,14 @@ class ChunkWriter:
             self._schema = _fitting(table.schema)
             if self._schema != table.schema:
                 table = table.cast(self._schema)
+            # (Arrow is handed the file open, not its name: it takes a name as UTF-8, and one
+            # under a folder whose name is other bytes stopped it, see utf8_name)
+            self._file = open(self._tmp, "wb")
             if self._fmt == "parquet":
-                self._writer = pq.ParquetWriter(self._tmp, self._schema)
+                self._writer = pq.ParquetWriter(self._file, self._schema)
             else:
-                self._sink = (pa.CompressedOutputStream(str(self._tmp), "gzip") if self._gz
-                              else pa.OSFile(str(self._tmp), "wb"))
+                self._sink = (pa.CompressedOutputStream(self._file, "gzip") if self._gz
+                              else self._file)
                 self._writer = pacsv.CSVWriter(self._sink, self._schema, write_options=self._options())
         elif table.schema != self._schema:
             try:
@@ -107,16 +111,20 @@ class ChunkWriter:
         if self._fmt != "parquet":  # (the sink stays open)
             self._writer = pacsv.CSVWriter(self._sink, schema, write_options=self._options(header=False))
         else:
+            if self._file is not None:
+                self._file.close()
             old = self._tmp.with_name(self._tmp.name + ".retype")
             os.replace(self._tmp, old)
             try:
-                self._writer = pq.ParquetWriter(self._tmp, schema)
-                written = pq.ParquetFile(old)
-                try:
-                    for i in range(written.num_row_groups):
-                        self._writer.write_table(written.read_row_group(i).cast(schema))
-                finally:
-                    written.close()
+                self._file = open(self._tmp, "wb")  # (open, not by name: see write)
+                self._writer = pq.ParquetWriter(self._file, schema)
+                with open(old, "rb") as fh:
+                    written = pq.ParquetFile(fh)
+                    try:
+                        for i in range(written.num_row_groups):
+                            self._writer.write_table(written.read_row_group(i).cast(schema))
+                    finally:
+                        written.close()
             finally:
                 old.unlink(missing_ok=True)
         self._schema = schema
@@ -131,9 +139,13 @@ class ChunkWriter:
         if self._text is not None:
             self._text.close()
         elif self._writer is not None:
-            self._writer.close()
-            if self._sink is not None:
-                self._sink.close()
+            try:
+                self._writer.close()
+                if self._sink is not None:
+                    self._sink.close()
+            finally:
+                if self._file is not None:
+                    self._file.close()
         else:
             open_output(self._tmp, self._target, text=False).close()
 

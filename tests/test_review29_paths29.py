@@ -1,0 +1,102 @@
+"""Outputs at unusual but legal paths (review 29, paths29): the same command writing to an
+ordinary path and to a folder whose name is not UTF-8, or to a name of the longest length the
+file system allows, gives the same bytes, where asked."""
+
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from hourglass.cli import app
+from hourglass.ingest.readers import write_table
+from hourglass.ingest.writers import chunk_writer
+from tests._cli import runner, small_labelled_model
+
+
+@pytest.fixture(scope="module")
+def labelled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return small_labelled_model(tmp_path_factory.mktemp("paths29"))
+
+
+def _non_utf8_folder(tmp_path: Path) -> Path:
+    folder = Path(os.fsdecode(os.fsencode(tmp_path) + b"/\xff\xfedir"))
+    folder.mkdir()
+    return folder
+
+
+def _plain(data: bytes, name: str) -> bytes:
+    return gzip.decompress(data) if name.endswith(".gz") else data
+
+
+@pytest.mark.parametrize("name", ["scores.csv", "scores.csv.gz", "scores.parquet"])
+def test_score_into_a_non_utf8_folder_writes_what_an_ordinary_folder_gets(
+        labelled: dict[str, Any], tmp_path: Path, name: str) -> None:
+    # what was wrong: Arrow's CSV and Parquet writers were handed the temporary file by its name,
+    # which Arrow takes as UTF-8: under a folder named b'\xff\xfe' `score -o` stopped with
+    # "error: 'utf-8' codec can't encode characters ...: surrogates not allowed" (the JSON lines
+    # and SQLite outputs, written by Python, were fine)
+    model, data = str(labelled["model"]), str(labelled["data"])
+    folder = _non_utf8_folder(tmp_path)
+    outs = [tmp_path / name, folder / name]
+    for out in outs:
+        res = runner.invoke(app, ["score", model, data, "-o", str(out), "-q"])
+        assert res.exit_code in (0, 1), res.output
+    assert _plain(outs[1].read_bytes(), name) == _plain(outs[0].read_bytes(), name)
+    assert sorted(os.listdir(folder)) == [name]  # no temporary left beside it
+
+
+def test_explain_into_a_non_utf8_folder(labelled: dict[str, Any], tmp_path: Path) -> None:
+    # what was wrong: the same for `explain -o` (the chunk writer it shares with score)
+    model, data = str(labelled["model"]), str(labelled["data"])
+    outs = [tmp_path / "why.csv", _non_utf8_folder(tmp_path) / "why.csv"]
+    for out in outs:
+        res = runner.invoke(app, ["explain", model, data, "-o", str(out), "-q"])
+        assert res.exit_code in (0, 1), res.output
+    assert outs[1].read_bytes() == outs[0].read_bytes()
+
+
+@pytest.mark.parametrize("name", ["t.parquet", "t.csv.gz"])
+def test_chunk_writer_retyped_in_a_non_utf8_folder(tmp_path: Path, name: str) -> None:
+    # what was wrong: the Parquet file written so far, copied under a column's new type when a
+    # later chunk first gives it values, was opened by name too; a CSV sink outlives its writer
+    folder = _non_utf8_folder(tmp_path)
+    for out in (tmp_path / name, folder / name):
+        with chunk_writer(out) as w:
+            w.write(pd.DataFrame({"a": [1, 2], "e": [None, None]}))
+            w.write(pd.DataFrame({"a": [3, 4], "e": [1.5, None]}))
+    assert _plain((folder / name).read_bytes(), name) == _plain((tmp_path / name).read_bytes(), name)
+    with open(folder / name, "rb") as fh:  # (pandas, too, gives Arrow a name as UTF-8)
+        back = pd.read_parquet(fh) if name.endswith(".parquet") else pd.read_csv(fh, compression="gzip")
+    assert back["e"].tolist()[2] == 1.5 and len(back) == 4
+
+
+def test_write_table_parquet_into_a_non_utf8_folder(tmp_path: Path) -> None:
+    # what was wrong: write_table (the log, time-series and series-explain outputs) gave pandas
+    # the temporary Parquet file by name: the same UnicodeEncodeError under such a folder
+    frame = pd.DataFrame({"score": [0.5, 2.0], "flag": [0, 1]})
+    out = _non_utf8_folder(tmp_path) / "x.parquet"
+    write_table(frame, out)
+    with open(out, "rb") as fh:
+        pd.testing.assert_frame_equal(pd.read_parquet(fh), frame)
+
+
+@pytest.mark.parametrize("ext", [".sqlite", ".db"])
+def test_score_to_a_database_of_the_longest_name(labelled: dict[str, Any], tmp_path: Path,
+                                                  ext: str) -> None:
+    # what was wrong: before renaming the new database into place, the replaced one's
+    # NAME-wal/-shm/-journal files are removed; for a NAME of 255 bytes those names are too long
+    # to exist, and the ENAMETOOLONG of the unlink refused the output ("cannot remove the
+    # replaced database's -wal file (File name too long)")
+    out = tmp_path / ("x" * (255 - len(ext)) + ext)
+    res = runner.invoke(app, ["score", str(labelled["model"]), str(labelled["data"]), "-o", str(out),
+                              "-q"])
+    assert res.exit_code in (0, 1), res.output
+    import sqlite3
+
+    with sqlite3.connect(f"file:{out}?mode=ro", uri=True) as db:
+        assert db.execute("select count(*) from alerts").fetchone()[0] == len(labelled["frame"])
