@@ -406,7 +406,10 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
                     os.unlink(f"{target}{side}")
                 except FileNotFoundError:
                     pass
-                except OSError as exc:  # (not an OSError: the one below would pass it on as raw)
+                except OSError as exc:
+                    if exc.errno == errno.ENAMETOOLONG:  # (a name the longest the file system
+                        continue  # allows: no journal can be beside it, the name too long)
+                    # (not an OSError: the one below would pass it on as raw)
                     raise InputError(f"{target}{side}: cannot remove the replaced database's {side} "
                                      f"file ({read_problem(exc)}); remove it, or write elsewhere") from None
         os.chmod(tmp_path, mode)
