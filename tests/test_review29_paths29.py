@@ -100,3 +100,18 @@ def test_score_to_a_database_of_the_longest_name(labelled: dict[str, Any], tmp_p
 
     with sqlite3.connect(f"file:{out}?mode=ro", uri=True) as db:
         assert db.execute("select count(*) from alerts").fetchone()[0] == len(labelled["frame"])
+
+
+def test_an_error_about_a_path_with_a_newline_is_one_whole_line(
+        labelled: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # what was wrong: the error line was cut at the first line break, and a path may hold one
+    # (legal on Linux): `score -o $'no\ndir/x.csv'` said only "error: --output .../no", another
+    # path and no reason; the break is now written \x0a, the line whole
+    out = tmp_path / "no\ndir" / "x.csv"
+    args = ["score", str(labelled["model"]), str(labelled["data"]), "-o", str(out), "-q"]
+    monkeypatch.setattr("sys.argv", ["hourglass", *args])
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2, res.output
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert lines == [f"error: --output {tmp_path}/no\\x0adir/x.csv: output folder {tmp_path}/no\\x0adir "
+                     "does not exist"], res.stderr

@@ -416,9 +416,10 @@ def user_errors() -> Iterator[None]:
         yield
     except (HourglassError, ValueError, FileNotFoundError, PermissionError) as exc:
         debug_traceback()
-        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        text = arguments_escaped(str(exc).strip())
+        msg = text.splitlines()[0] if text else type(exc).__name__
         if isinstance(exc, OSError) and exc.strerror and msg.startswith("[Errno"):
-            msg = os_error_text(exc)  # the file and the system's words, not Python's repr
+            msg = arguments_escaped(os_error_text(exc))  # the file and the system's words, not repr
         msg = option_message(cli_advice(msg), getattr(exc, "param", None))
         err.print(error_line(msg), highlight=False)
         raise typer.Exit(2) from None
@@ -439,6 +440,28 @@ def user_errors() -> Iterator[None]:
         debug_traceback()
         err.print(error_line(disk_full_text(exc)), highlight=False)
         raise typer.Exit(1) from None
+
+
+def arguments_escaped(message: str, args: list[str] | None = None) -> str:
+    r"""``message`` with the line breaks that come from a command-line argument (a path with a
+    newline in a name, legal on Linux) as ``\x0a``, in the argument and in its parts (a folder,
+    a file's name, its stem): an error is one line, and the cut at such a break named another
+    path and lost the reason (``error: --output out/n`` for ``-o $'out/n\nl.csv'``). ``args``:
+    the arguments, by default the command line's (``sys.argv[1:]``).
+
+    Examples
+    --------
+    >>> arguments_escaped("--output out/n\nl.csv: name it n\nl.jsonl", ["-o", "out/n\nl.csv"])
+    '--output out/n\\x0al.csv: name it n\\x0al.jsonl'
+    """
+    pieces: set[str] = set()
+    for arg in sys.argv[1:] if args is None else args:
+        if "\n" in arg or "\r" in arg:
+            parts = arg.split("/")
+            pieces.update([arg, *parts, *(part.split(".")[0] for part in parts)])
+    for piece in sorted((p for p in pieces if "\n" in p or "\r" in p), key=len, reverse=True):
+        message = message.replace(piece, on_screen(piece))
+    return message
 
 
 def os_error_text(exc: OSError) -> str:
