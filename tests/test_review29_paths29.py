@@ -115,3 +115,19 @@ def test_an_error_about_a_path_with_a_newline_is_one_whole_line(
     lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
     assert lines == [f"error: --output {tmp_path}/no\\x0adir/x.csv: output folder {tmp_path}/no\\x0adir "
                      "does not exist"], res.stderr
+
+
+def test_stream_to_a_database_of_the_longest_name_is_refused_clearly_and_leaves_nothing(
+        labelled: dict[str, Any], tmp_path: Path) -> None:
+    # what was wrong: `stream -o` to a .sqlite name of 255 bytes (legal) said only "cannot open
+    # it as a SQLite database (unable to open database file)" -- SQLite's NAME-journal beside it
+    # cannot exist -- and left the empty database it had made: the check for its -wal file
+    # raised ENAMETOOLONG, so the clean-up gave up. Now the line says why, and nothing is left
+    rows = tmp_path / "rows.jsonl"
+    labelled["frame"].drop(columns=["label"]).head(20).to_json(rows, orient="records", lines=True)
+    out = tmp_path / ("x" * 248 + ".sqlite")
+    res = runner.invoke(app, ["stream", str(labelled["model"]), "-i", str(rows), "-o", str(out), "-q"])
+    assert res.exit_code == 2, res.output
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "leaves no room for the -journal" in lines[0], res.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rows.jsonl"]

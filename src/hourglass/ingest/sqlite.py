@@ -310,8 +310,32 @@ def connect(path: str | os.PathLike[str], *, wal: bool = False) -> sqlite3.Conne
             raise HourglassError(f"{path}: could not open the database ({exc}){_LOCKED_HINT}") from None
         if _full(exc, path):  # no room for the new database's first page: not a bad file
             raise disk_full(exc, str(path), path) from None
-        raise InputError(f"{path}: cannot open it as a SQLite database ({exc})") from None
+        raise InputError(f"{path}: cannot open it as a SQLite database ({exc}){_long_name_hint(path)}"
+                         ) from None
     return conn
+
+
+def _long_name_hint(path: str | os.PathLike[str]) -> str:
+    """Why SQLite could not open ``path``, where its name is too long for the journal SQLite
+    keeps beside it (``NAME-journal``, ``NAME-wal``: a name of 255 bytes is legal, these are
+    not), else ``""``; SQLite itself says only "unable to open database file".
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> _long_name_hint(os.path.join(folder, "x" * 250 + ".db"))[:42], _long_name_hint("alerts.db")
+    ('; the name leaves no room for the -journal', '')
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        limit = os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return ""
+    if len(os.fsencode(os.path.basename(path))) + len("-journal") <= limit:
+        return ""
+    return (f"; the name leaves no room for the -journal and -wal files SQLite keeps beside it "
+            f"({limit} bytes at most): give a name of at most {limit - len('-journal')} bytes")
 
 
 _LOCKED_HINT = "; another program may hold a write transaction on it"

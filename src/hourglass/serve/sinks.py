@@ -14,6 +14,7 @@ with the whole alert as JSON text.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
@@ -277,6 +278,18 @@ def _make_new(path: Path) -> tuple[int, int] | None:
     return st.st_dev, st.st_ino
 
 
+def _size(path: Path) -> int:
+    """The size of the file ``path``, -1 where there is none: absent, or a name too long to be
+    one (a database of a 255-byte name, legal, has no ``-wal`` beside it; ``exists`` raised
+    ENAMETOOLONG for it, and the empty database the failed stream made stayed behind)."""
+    try:
+        return os.stat(path).st_size
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENAMETOOLONG):
+            return -1
+        raise
+
+
 def _remove_unused(path: Path, made: tuple[int, int]) -> None:
     """Remove the database ``path`` that :func:`_make_new` ``made``, and its ``-wal`` and
     ``-shm`` files, after its opening failed: only while it is still that file, holds no page
@@ -286,7 +299,7 @@ def _remove_unused(path: Path, made: tuple[int, int]) -> None:
     wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
     try:
         st = os.stat(path)
-        if (st.st_dev, st.st_ino) != made or (wal.exists() and wal.stat().st_size > 0):
+        if (st.st_dev, st.st_ino) != made or _size(wal) > 0:
             return
         if st.st_size > 0:
             with open(path, "rb") as fh:
@@ -295,7 +308,8 @@ def _remove_unused(path: Path, made: tuple[int, int]) -> None:
             if st.st_size > (65536 if size == 1 else size):  # (1: a 64 KiB page)
                 return
         for side in (shm, wal):
-            side.unlink(missing_ok=True)
+            if _size(side) >= 0:
+                side.unlink(missing_ok=True)
         path.unlink()
     except OSError as exc:
         logger.debug("%s: not removed after its opening failed (%s)", path, exc)
