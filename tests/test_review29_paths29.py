@@ -131,3 +131,21 @@ def test_stream_to_a_database_of_the_longest_name_is_refused_clearly_and_leaves_
     lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and "leaves no room for the -journal" in lines[0], res.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rows.jsonl"]
+
+
+def test_stream_output_that_is_a_hard_link_to_its_input_is_refused(
+        labelled: dict[str, Any], tmp_path: Path) -> None:
+    # what was wrong: the output-is-the-input check compared paths; `stream -i rows.jsonl -o
+    # alerts.jsonl` with alerts.jsonl a hard link to rows.jsonl appended the alerts into the
+    # data being read (the file grew from 20 lines to 20 + the alerts). stream appends in place,
+    # so a hard link is the input: refused as the path itself is (a renamed output such as
+    # score's only replaces the link and stays allowed)
+    rows = tmp_path / "rows.jsonl"
+    labelled["frame"].drop(columns=["label"]).head(20).to_json(rows, orient="records", lines=True)
+    before = rows.read_bytes()
+    link = tmp_path / "alerts.jsonl"
+    os.link(rows, link)
+    res = runner.invoke(app, ["stream", str(labelled["model"]), "-i", str(rows), "-o", str(link),
+                              "--all", "-q"])
+    assert res.exit_code == 2, res.output
+    assert "is the input file" in res.stderr and rows.read_bytes() == before

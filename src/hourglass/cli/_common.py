@@ -394,6 +394,15 @@ def check_model_dir(output: Path, *inputs: Path | None) -> None:
     _check_writable(output, "--output")  # the model is written beside it and renamed into place
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` are one file (a hard link, a link); ``False`` where either is
+    missing or cannot be looked at."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
+
+
 def check_not_loop(output: Path, option: str = "--output") -> None:
     """Refuse, as one line, an ``output`` that is a symbolic link loop, or lies under one: it
     names no file nor folder (and :meth:`pathlib.Path.resolve` raises a ``RuntimeError`` on it).
@@ -447,10 +456,15 @@ def check_not_input(output: Path | None, option: str, data: Path | None = None,
     out = output.resolve()
     if data is not None and is_link_loop(data):  # no file, so not the output: said where it is read
         data = None
-    if data is not None and out == data.resolve():
+    def is_input(file: Path) -> bool:
+        # appended to, a hard link to the input is the input (its alerts went into the data
+        # being read); a file renamed into place only replaces the link
+        return out == file.resolve() or (appends and _same_file(output, file))
+
+    if data is not None and is_input(data):
         raise HourglassError(f"{option} {output}: is the input file {data}; choose another path")
     for file in source_files(data) if data is not None else []:  # a file of a folder or pattern
-        if out == file.resolve() and file != data:
+        if is_input(file) and file != data:
             raise HourglassError(f"{option} {output}: is the input file {file} of {shown(data)}; "
                                  "choose another path")
     if model is not None and (model / "config.json").is_file() and out.parent == model.resolve():
