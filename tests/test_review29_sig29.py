@@ -224,3 +224,32 @@ def test_the_placed_outputs_do_not_grow_in_a_long_lived_process() -> None:
     kept = _placed.placed_outputs()
     assert len(kept) == 64 and kept[-1] == "model-999"
     assert _placed.placed_outputs() == []
+
+
+def test_ctrl_c_as_a_model_replacing_another_is_renamed_keeps_the_new_one(tmp_path: Path,
+                                                                         monkeypatch) -> None:
+    # Ctrl-C as the new model folder's rename into place returned sent the save to put the old
+    # model back over it, which failed ('Directory not empty'): an OSError instead of the
+    # interruption, the old model left aside as .M.old
+    import pandas as pd
+
+    from hourglass import AutoEncoder, Pipeline, load
+    from hourglass.pipeline import artefact
+
+    df = pd.DataFrame({"a": np.arange(60.0), "b": np.arange(60.0) % 5})
+    first = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, random_state=0)).fit(df)
+    second = Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0, random_state=1)).fit(df)
+    first.save(tmp_path / "m")
+    real = os.replace
+
+    def replace(src, dst, *a, **k):
+        real(src, dst, *a, **k)
+        if Path(dst).name == "m" and ".m." in Path(src).name and not Path(src).name.endswith(".old"):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(artefact.os, "replace", replace)
+    with pytest.raises(KeyboardInterrupt):
+        second.save(tmp_path / "m")
+    monkeypatch.setattr(artefact.os, "replace", real)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
+    np.testing.assert_array_equal(load(tmp_path / "m").score(df), second.score(df))

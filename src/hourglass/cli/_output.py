@@ -320,7 +320,7 @@ def end_by_sigterm(signum: int | None = None) -> None:
         with contextlib.suppress(Exception):
             stream.flush()
     if signum is None:
-        signum = _SIGTERM["signal"] if _SIGTERM["seen"] else signal.SIGTERM
+        signum = _SIGTERM["signal"]  # (SIGTERM until a signal is seen)
     signal.signal(signum, signal.SIG_DFL)
     os.kill(os.getpid(), signum)
 

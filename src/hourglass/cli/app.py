@@ -231,7 +231,6 @@ def _main(finished: list[int]) -> None:
     placed_outputs()  # (and nor do the outputs it wrote)
     before = sigterm_as_exception()  # SIGTERM, SIGHUP unwind: temporaries removed on the way out
     before_int = sigint_noted()
-    term = False
     try:
         rv = app(standalone_mode=False)
     except Exception as exc:  # click's exceptions (vendored by newer typer): duck-typed

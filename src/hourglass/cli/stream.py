@@ -353,8 +353,7 @@ def _stop_signals() -> Iterator[None]:
         yield
         return
     before = {s: signal.getsignal(s) for s in (signal.SIGINT, *ENDING_SIGNALS)}
-    wanted = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL,
-              signal.SIGHUP: signal.SIG_DFL}
+    wanted = {signal.SIGINT: signal.default_int_handler, **dict.fromkeys(ENDING_SIGNALS, signal.SIG_DFL)}
     _STOP["signal"] = None
     try:
         for s, handler in before.items():
@@ -368,7 +367,7 @@ def _stop_signals() -> Iterator[None]:
         _STOP["noted"], _STOP["signal"] = _STOP["signal"], None  # (the caller may still want it)
 
 
-def _end_by_sigterm(signum: int = signal.SIGTERM) -> None:
+def _end_by_sigterm(signum: int) -> None:
     """End the process by SIGTERM, or SIGHUP (:func:`~hourglass.cli._output.end_by_sigterm`),
     once the summary and the output are out."""
     end_by_sigterm(signum)

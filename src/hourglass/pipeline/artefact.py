@@ -389,7 +389,11 @@ def _swap(tmp: Path, target: Path, replace: bool) -> None:
         try:
             os.replace(tmp, target)
         except BaseException:  # Ctrl-C or a failure between the renames: the old model returns
-            os.replace(old, target)
+            if tmp.exists():
+                os.replace(old, target)
+            else:  # (Ctrl-C as the rename returned: the new model is in place, the old one goes)
+                note_placed(target)
+                _remove(old)
             raise
         note_placed(target)
         _remove(old)
@@ -466,14 +470,14 @@ def read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
     another process swapping the folder between the reads of its two files, or caught between
     the swap's two renames, with no folder at the path for that moment) is read again, a few
     times over a second, before its hash is called a mismatch or the save an interrupted one."""
-    for wait in (*_REREAD_WAITS, None):
-        try:
+    for wait in _REREAD_WAITS:
+        with contextlib.suppress(_Replaced):
             return _read_config(path)
-        except _Replaced as exc:
-            if wait is None:
-                raise ArtefactError(str(exc)) from None
-            time.sleep(wait)
-    raise AssertionError("unreachable")
+        time.sleep(wait)
+    try:
+        return _read_config(path)
+    except _Replaced as exc:
+        raise ArtefactError(str(exc)) from None
 
 
 #: seconds :func:`read_config` waits before each new read of a model replaced while it read it
