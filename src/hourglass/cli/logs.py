@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -26,9 +28,10 @@ from hourglass.explain import session_alerts
 from hourglass.features.sessions import EventSessions, Sessions
 from hourglass.features.sessions.keys import unseen_keys
 from hourglass.features.sessions.tables import timeless_text
-from hourglass.ingest.readers import detect_format, write_table
+from hourglass.ingest.readers import atomic_output, detect_format, iso_times, open_output
 from hourglass.ingest.sqlite import is_sqlite
-from hourglass.ingest.tables import READ_ERRORS
+from hourglass.ingest.tables import CHUNK_BYTES, READ_ERRORS
+from hourglass.ingest.writers import chunk_writer
 from hourglass.pipeline import Pipeline
 from hourglass.thresholds import threshold_from_spec
 
@@ -207,6 +210,53 @@ def _read_sessions(features: EventSessions, data: Path, *, strict: bool,
     """The sessions of the log ``data`` under a trained ``features`` (``--strict`` applied);
     with the model's ``detector``, the events of keys it never saw counted (``unknown_template``)
     where the keys are the input's own (a key file, integer keys), as the stream counts them."""
+    _strict(features, strict, data)
+    sessions = features.sessions(str(data))
+    _count_unseen(features, sessions, detector)
+    if not len(sessions):
+        raise _no_sessions(features, data, sessions.stats)
+    return sessions
+
+
+#: The sessions of a key file are scored in blocks of a multiple of this many: a detector scores
+#: its rows in batches of a power of two up to it (an autoencoder's 8,192, 16,384), and a row's
+#: float32 score may differ in its last bit with its place in a batch, which the event-count
+#: autoencoder's calibrated probability turns into a jump where the score lies on a held-out
+#: score (0.0 vs 0.55): blocks so cut give the batches, so the scores, of one block.
+SCORE_BLOCK_SESSIONS = 16_384
+
+
+def _session_blocks(features: EventSessions, data: Path, *, strict: bool, detector: Any,
+                    block_bytes: int) -> Iterator[Sessions]:
+    """:func:`_read_sessions` a block at a time (:meth:`EventSessions.session_blocks`: a key
+    file's about ``block_bytes`` bytes of lines a block, cut at a multiple of
+    :data:`SCORE_BLOCK_SESSIONS` sessions; any other log whole); each block's ``stats`` count the
+    lines read since the block before; a block may hold no session, and the caller says when
+    none had one (:func:`_no_sessions`)."""
+    if features.is_table or features.format != "keys":
+        yield _read_sessions(features, data, strict=strict, detector=detector)
+        return
+    _strict(features, strict, data)
+    ids: list[str] = []
+    seqs: list[np.ndarray] = []
+    lines: list[np.ndarray] = []
+    stats: dict[str, Any] = {}
+    for block in features.session_blocks(str(data), block_bytes):
+        _count_unseen(features, block, detector)
+        _add_stats(stats, block.stats)
+        ids += block.ids
+        seqs += block.sequences
+        lines += block.lines
+        del block  # its sessions are the lists' now
+        cut = len(seqs) // SCORE_BLOCK_SESSIONS * SCORE_BLOCK_SESSIONS
+        if cut:  # a whole number of the scoring batches a single block gives (see the constant)
+            yield Sessions(ids[:cut], seqs[:cut], lines[:cut], stats)
+            ids, seqs, lines, stats = ids[cut:], seqs[cut:], lines[cut:], {}
+    yield Sessions(ids, seqs, lines, stats)
+
+
+def _strict(features: EventSessions, strict: bool, data: Path) -> None:
+    """This command's ``--strict`` on ``features``; a missing ``data`` refused."""
     # this command's --strict, not the training's: a model trained with --strict skips and counts
     # the lines that match no header, as the option's help says, unless --strict is given again
     features.strict = strict
@@ -214,18 +264,24 @@ def _read_sessions(features: EventSessions, data: Path, *, strict: bool,
         features.parser_.strict = strict
     if not data.exists():
         raise HourglassError(f"{data}: no such file")
-    sessions = features.sessions(str(data))
+
+
+def _count_unseen(features: EventSessions, sessions: Sessions, detector: Any) -> None:
+    """Count the events of keys ``detector`` never saw in ``sessions.stats["unknown_template"]``
+    where the keys are the input's own (a key file, integer keys), as the stream counts them."""
     if detector is not None and features.keys_as_given and len(sessions):
         sessions.stats["unknown_template"] = unseen_keys(sessions.sequences, detector.vocab_)
-    if not len(sessions):
-        fmt = "table" if features.is_table else features.format
-        parse = getattr(features.parser_, "stats_", None)
-        first = None if features.is_table else getattr(parse, "first_unmatched_reason", None)
-        raise HourglassError(f"{data}: no sessions found ({_summary_line(sessions.stats, features)}); the "
-                             f"model reads {fmt!r} input" + (f"; the first line skipped, {first}"
-                                                             if first and not sessions.stats.get("parsed")
-                                                             else ""))
-    return sessions
+
+
+def _no_sessions(features: EventSessions, data: Path, stats: dict[str, Any]) -> HourglassError:
+    """The error of a log ``data`` without a session (``stats``: its parse counts)."""
+    fmt = "table" if features.is_table else features.format
+    parse = getattr(features.parser_, "stats_", None)
+    first = None if features.is_table else getattr(parse, "first_unmatched_reason", None)
+    return HourglassError(f"{data}: no sessions found ({_summary_line(stats, features)}); the "
+                          f"model reads {fmt!r} input" + (f"; the first line skipped, {first}"
+                                                          if first and not stats.get("parsed")
+                                                          else ""))
 
 
 def _header_lines(features: EventSessions, data: Path) -> int:
@@ -267,54 +323,108 @@ def _in_files(data: Path, alerts: list[dict[str, Any]], header: int = 0) -> list
     return alerts
 
 
+@contextlib.contextmanager
+def _session_table(output: Path, table: str) -> Iterator[Any]:
+    """A writer of the session table ``output`` a block of sessions at a time, renamed into
+    place at the end: CSV/TSV text as :func:`~hourglass.ingest.readers.write_table` writes the
+    whole table (the same bytes, its header once), another format through
+    :func:`~hourglass.ingest.writers.chunk_writer`."""
+    fmt = detect_format(output)
+    if is_sqlite(output) or fmt not in ("csv", "tsv"):
+        with chunk_writer(output, table=table) as writer:
+            yield writer
+        return
+    with atomic_output(output) as tmp, open_output(tmp, output) as fh:
+        yield _TextTable(fh, "\t" if fmt == "tsv" else ",")
+
+
+class _TextTable:
+    """Appends DataFrames to an open CSV/TSV text file as ``DataFrame.to_csv`` writes them
+    (the header before the first)."""
+
+    def __init__(self, fh: IO[str], sep: str) -> None:
+        self._fh, self._sep, self._header = fh, sep, True
+
+    def write(self, frame: pd.DataFrame) -> None:
+        """Append ``frame``."""
+        iso_times(frame).to_csv(self._fh, sep=self._sep, index=False, header=self._header)
+        self._header = False
+
+
+def _add_stats(total: dict[str, Any], stats: dict[str, Any]) -> None:
+    """Add a block's parse counts ``stats`` to ``total`` (``first_unmatched``: the earliest)."""
+    for key, value in stats.items():
+        if key == "first_unmatched":
+            total[key] = total.get(key) or value
+        elif isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+            total[key] = total.get(key, 0) + int(value)
+        else:
+            total.setdefault(key, value)
+
+
 def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
                anomalies_only: bool, ecs_rule: Any = None, drift: Any = None,
-               table: str = "alerts") -> str:
+               table: str = "alerts", block_bytes: int = CHUNK_BYTES) -> str:
     """Score the sessions of the log ``data``; write alerts (JSONL, or SQLite ``table``) or a
     score table; with ``ecs_rule`` (an :class:`~hourglass.serve.ecs.AlertRule`), the alerts as
     ECS documents; ``drift`` (a :class:`~hourglass.cli._drift.DriftCheck`) gets the sessions'
-    flags."""
+    flags. A key file is read, scored and written a block of about ``block_bytes`` bytes of
+    lines at a time (``--chunk-mb``): each line is a session scored alone, so the output is the
+    one a single block gives, in bounded memory; a log's sessions are read whole."""
     features = pipe.features_
-    sessions = _read_sessions(features, data, strict=strict, detector=pipe.detector_)
-    start = time.perf_counter()
-    scores = pipe.detector_.score(sessions.sequences)
-    flags = pipe.detector_.threshold_predict(scores)
-    seconds = time.perf_counter() - start
-    if drift is not None:
-        drift.update(np.asarray(flags))
-    # ECS documents wherever they go (standard output too, '-o -', as for the other models)
-    if ecs_rule is not None or detect_format(output) == "jsonl" or is_sqlite(output):
+    det = pipe.detector_
+    alerts_out = ecs_rule is not None or detect_format(output) == "jsonl" or is_sqlite(output)
+    header = _header_lines(features, data)
+    folder = line_source(data, 1) is not None
+    n, flagged, seconds = 0, 0, 0.0
+    stats: dict[str, Any] = {}
+    if alerts_out:
         from hourglass.serve.sinks import alert_columns, alert_file
 
-        alerts = _in_files(data, session_alerts(pipe.detector_, sessions, scores, flags,
-                                                features.templates()), _header_lines(features, data))
-        if ecs_rule is not None:
-            from hourglass.serve.ecs import to_ecs, with_verdict
-
-            alerts = [to_ecs(with_verdict(a, pipe.detector_), ecs_rule) for a in alerts]
-        # alerts.jsonl.gz is gzip, as score tables are
-        with alert_file(output, alert_columns("log", ecs=ecs_rule is not None), table=table) as sink:
-            sink.write(alerts)
+        sink_cm: Any = alert_file(output, alert_columns("log", ecs=ecs_rule is not None), table=table)
     else:
-        # calibrated and severity as every other model's table and the service give them
-        det = pipe.detector_
-        frame = pd.DataFrame({"session": sessions.ids, "score": scores, "flag": flags,
-                              "calibrated": np.asarray(det.calibrate(scores), dtype=np.float64),
-                              "severity": np.asarray(det.severity(scores)).astype(str),
-                              "n_events": [len(s) for s in sessions.sequences],
-                              "first_line": [int(x[0]) for x in sessions.lines]})
-        if line_source(data, 1) is not None:  # a folder's or a pattern's files: each line in its own
-            header = _header_lines(features, data)  # an event table's rows: in their own file
-            places = [_place(data, n, header) for n in frame["first_line"].tolist()]
-            frame["first_line"] = [p[1] if p else n for p, n in zip(places, frame["first_line"], strict=True)]
-            frame.insert(frame.columns.get_loc("first_line"), "file", [p[0] if p else "" for p in places])
-        if anomalies_only:
-            frame = frame[frame["flag"] == 1]
-        write_table(frame, output)
-    n = len(sessions)
+        sink_cm = _session_table(output, table)
+    with sink_cm as sink:
+        for sessions in _session_blocks(features, data, strict=strict, detector=det,
+                                        block_bytes=block_bytes):
+            _add_stats(stats, sessions.stats)
+            if not len(sessions):
+                continue
+            start = time.perf_counter()
+            scores = det.score(sessions.sequences)
+            flags = det.threshold_predict(scores)
+            seconds += time.perf_counter() - start
+            n += len(sessions)
+            flagged += int(np.sum(flags))
+            if drift is not None:
+                drift.update(np.asarray(flags))
+            if alerts_out:
+                alerts = _in_files(data, session_alerts(det, sessions, scores, flags,
+                                                        features.templates()), header)
+                if ecs_rule is not None:
+                    from hourglass.serve.ecs import to_ecs, with_verdict
+
+                    alerts = [to_ecs(with_verdict(a, det), ecs_rule) for a in alerts]
+                sink.write(alerts)
+                continue
+            # calibrated and severity as every other model's table and the service give them
+            frame = pd.DataFrame({"session": sessions.ids, "score": scores, "flag": flags,
+                                  "calibrated": np.asarray(det.calibrate(scores), dtype=np.float64),
+                                  "severity": np.asarray(det.severity(scores)).astype(str),
+                                  "n_events": [len(s) for s in sessions.sequences],
+                                  "first_line": [int(x[0]) for x in sessions.lines]})
+            if folder:  # a folder's or a pattern's files: each line in its own
+                places = [_place(data, k, header) for k in frame["first_line"].tolist()]
+                frame["first_line"] = [p[1] if p else k
+                                       for p, k in zip(places, frame["first_line"], strict=True)]
+                frame.insert(frame.columns.get_loc("first_line"), "file", [p[0] if p else "" for p in places])
+            if anomalies_only:
+                frame = frame[frame["flag"] == 1]
+            sink.write(frame)
+        if not n:  # (nothing is written: the output is renamed into place only on success)
+            raise _no_sessions(features, data, stats)
     rate = n / seconds if seconds > 0 else float("inf")
-    return (f"{_summary_line(sessions.stats, features)}; scored {n} sessions ({rate:,.0f}/s), "
-            f"{int(np.sum(flags))} flagged")
+    return f"{_summary_line(stats, features)}; scored {n} sessions ({rate:,.0f}/s), {flagged} flagged"
 
 
 def read_session_labels(path: Path, *, id_col: str, label_col: str,

@@ -168,9 +168,12 @@ def score(
             from hourglass.serve.ecs import AlertRule
 
             rule = AlertRule.from_model(model, pipe)
+        # a key file is scored a block of lines at a time (a log's sessions are read whole)
+        key_file = getattr(pipe.features_, "format", None) == "keys" and \
+            not getattr(pipe.features_, "is_table", True)
         refuse_unused(score, model_kind(pipe), pipe.model_name, {
             "dataset": dataset, "strict": strict, "fmt": fmt, "on_bad_rows": on_bad_rows,
-            "chunk_mb": chunk_mb}, typed_options(ctx))
+            "chunk_mb": None if key_file else chunk_mb}, typed_options(ctx))
         if getattr(pipe.features_, "output", "tabular") == "events" and keep:
             raise HourglassError("--keep: not available for log models (the output has one row "
                                  "per session, with its id)")
@@ -199,7 +202,7 @@ def score(
         if getattr(pipe.features_, "output", "tabular") == "events":
             summary = log_cli.score_logs(pipe, data, output, strict=strict,
                                          anomalies_only=anomalies_only, ecs_rule=rule,
-                                         drift=drift, table=table)
+                                         drift=drift, table=table, block_bytes=chunk_size)
     if getattr(pipe.features_, "output", "tabular") in ("events", "timeseries"):
         err.print(summary, highlight=False)
         drift.summary()

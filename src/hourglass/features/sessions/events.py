@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -18,7 +18,7 @@ import pandas as pd
 
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions
-from hourglass.features.sessions.keys import read_key_sequences
+from hourglass.features.sessions.keys import KeyCounts, key_sequence_blocks, read_key_sequences
 from hourglass.features.sessions.tables import SESSION_FIELD, STRICT_STOPS, EventTables, timeless_text
 from hourglass.features.validation import saved_settings
 from hourglass.ingest.logs import LOG_FORMATS, RULES, LogParser, file_lines
@@ -30,6 +30,19 @@ logger = logging.getLogger(__name__)
 #: What the warning of event rows with an empty key cell names, in a Python user's words (the
 #: CLI says its option, ``--key-col``: ``cli._options.cli_advice``).
 EMPTY_KEY = "key (key_column)"
+
+
+def _key_sessions(ids: list[str], seqs: list[np.ndarray], counts: KeyCounts) -> Sessions:
+    """The sessions read from key-file lines (each event's line: its session's)."""
+    line_nos = [np.full(len(q), int(i), dtype=np.int64) for i, q in zip(ids, seqs, strict=True)]
+    return Sessions(ids, seqs, line_nos, {**counts, "sessions": len(seqs)})
+
+
+def _no_key_lines(source: str, counts: KeyCounts) -> InputError:
+    """The error of a key file none of whose lines is a key sequence."""
+    return InputError(f"{source}: no line is a key sequence (space-separated integers >= 0); "
+                      f"{counts['unmatched']} of {counts['lines']} lines are not, the first is "
+                      f"line {counts['first_unmatched']}")
 
 
 def _session_fields(parser: LogParser) -> list[str]:
@@ -336,11 +349,8 @@ class EventSessions(EventTables):
             lines, source = self._lines(data, nul=" ")  # a NUL between two keys parts them
             ids, seqs, counts = read_key_sequences(lines, strict=self.strict, source=source)
             if not seqs and counts["unmatched"]:  # e.g. comma-separated keys, or another log format
-                raise InputError(f"{source}: no line is a key sequence (space-separated integers "
-                                 f">= 0); {counts['unmatched']} of {counts['lines']} lines are "
-                                 f"not, the first is line {counts['first_unmatched']}")
-            line_nos = [np.full(len(q), int(i), dtype=np.int64) for i, q in zip(ids, seqs, strict=True)]
-            return Sessions(ids, seqs, line_nos, {**counts, "sessions": len(seqs)})
+                raise _no_key_lines(source, counts)
+            return _key_sessions(ids, seqs, counts)
         lines, _ = self._lines(data)
         grouper = self._grouper()
         kept: list[pd.DataFrame] = []
@@ -360,6 +370,33 @@ class EventSessions(EventTables):
         elif isinstance(data, (str, os.PathLike, list, tuple)):
             out.text_of = lambda wanted: self._texts(data, wanted)
         return out
+
+    def session_blocks(self, data: Any, block_bytes: int) -> Iterator[Sessions]:
+        """The sessions of ``data``, a block at a time: of a key file (``format="keys"``), those
+        of about ``block_bytes`` characters of its lines a block, so that scoring holds one
+        block's sessions (each line is a session of its own, scored alone); of any other input,
+        :meth:`sessions` in one block (a log's session may gather lines from anywhere in it).
+        Each block's ``stats`` count its own lines; the lines skipped are logged once, after the
+        last block, and a file of no key sequence at all is the error :meth:`sessions` gives.
+        """
+        if not hasattr(self, "parser_"):
+            raise NotFittedError("EventSessions is not fitted; call fit(log) first")
+        if self.is_table or self.format != "keys":
+            yield self.sessions(data)
+            return
+        lines, source = self._lines(data, nul=" ")
+        found, unmatched, total, first = False, 0, 0, None
+        for ids, seqs, counts in key_sequence_blocks(lines, block_bytes=block_bytes,
+                                                     strict=self.strict, source=source):
+            found = found or bool(seqs)
+            unmatched += counts["unmatched"]
+            total += counts["lines"]
+            first = first or counts["first_unmatched"]
+            yield _key_sessions(ids, seqs, counts)
+            del ids, seqs  # not held while the next block is read
+        if not found and unmatched:
+            raise _no_key_lines(source, {"lines": total, "empty_sessions_skipped": 0,
+                                         "unmatched": unmatched, "first_unmatched": first})
 
     def line_labels(self, data: Any, field: str, normal: Iterable[str]) -> dict[int, str]:
         """The header ``field`` of each line of the log ``data`` whose value is not one of

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TypedDict
 
 import numpy as np
@@ -13,7 +13,8 @@ from hourglass._limits import too_long
 from hourglass.errors import InputError
 from hourglass.ingest.logs import TooLongLine, not_lines
 
-__all__ = ["count_vectors", "int_keys", "key_sequence", "read_key_sequences", "unseen_keys"]
+__all__ = ["count_vectors", "int_keys", "key_sequence", "key_sequence_blocks", "read_key_sequences",
+           "unseen_keys"]
 
 logger = logging.getLogger(__name__)
 
@@ -78,12 +79,15 @@ def key_sequence(text: str) -> np.ndarray | None:
 
 
 def read_key_sequences(lines: Iterable[str], *, strict: bool = False, source: str = "input",
-                       first_line: int = 1) -> tuple[list[str], list[np.ndarray], KeyCounts]:
+                       first_line: int = 1, say: bool = True,
+                       ) -> tuple[list[str], list[np.ndarray], KeyCounts]:
     """DeepLog key-sequence lines (space-separated non-negative integers, one session a line).
 
     Empty lines are skipped and counted; a line with anything but integers is counted and
     skipped (an error naming the line with ``strict``). Lines are numbered from ``first_line``
     (a micro-batch of a stream: its place in the stream), in the ids and in what is logged.
+    ``say=False`` logs nothing about the lines skipped (:func:`key_sequence_blocks` says it
+    once, for the whole file).
 
     Examples
     --------
@@ -119,12 +123,69 @@ def read_key_sequences(lines: Iterable[str], *, strict: bool = False, source: st
             continue
         ids.append(str(lineno))
         seqs.append(arr)
-    if counts["unmatched"] and seqs:  # none read: the caller's "no sessions" error says it all
+    if say:
+        _say_skipped(counts, source, found=bool(seqs))
+    return ids, seqs, counts
+
+
+def _say_skipped(counts: KeyCounts, source: str, *, found: bool) -> None:
+    """Log the lines of a key file skipped (``found``: whether any session was read)."""
+    if counts["unmatched"] and found:  # none read: the caller's "no sessions" error says it all
         logger.warning("%s: %d line(s) were not integer key sequences (first: line %s); skipped",
                        source, counts["unmatched"], counts["first_unmatched"])
     if counts["empty_sessions_skipped"]:
         logger.info("%s: %d empty session(s) skipped", source, counts["empty_sessions_skipped"])
-    return ids, seqs, counts
+
+
+def key_sequence_blocks(lines: Iterable[str], *, block_bytes: int, strict: bool = False,
+                        source: str = "input") -> Iterator[tuple[list[str], list[np.ndarray], KeyCounts]]:
+    """:func:`read_key_sequences` of ``lines`` a block of about ``block_bytes`` characters of
+    lines at a time (at least one line a block), so that a key file's sessions are never all
+    held at once: each block's ids, keys and counts, its lines numbered in the whole file.
+    The lines skipped are logged once, after the last block, with the whole file's counts
+    (as :func:`read_key_sequences` of all the lines logs them).
+
+    Examples
+    --------
+    >>> blocks = list(key_sequence_blocks(["5 5", "x", "7", "", "8 9"], block_bytes=3))
+    >>> [(ids, [s.tolist() for s in seqs]) for ids, seqs, _ in blocks]
+    [(['1'], [[5, 5]]), (['3', '5'], [[7], [8, 9]])]
+    >>> [c["unmatched"] for _, _, c in blocks], blocks[1][2]["first_unmatched"]
+    ([0, 1], 2)
+    """
+    not_lines(lines, source)
+    total: KeyCounts = {"lines": 0, "empty_sessions_skipped": 0, "unmatched": 0, "first_unmatched": None}
+    found = False
+    rest = iter(lines)
+    while True:
+        size = [0]
+
+        def part(size: list[int] = size) -> Iterator[str]:
+            for line in rest:  # the lines read one by one, as one read of them all does
+                yield line
+                size[0] += len(line) if isinstance(line, str) else 1
+                if size[0] >= block_bytes:
+                    return
+
+        ids, seqs, counts = read_key_sequences(part(), strict=strict, source=source,
+                                               first_line=total["lines"] + 1, say=False)
+        if not counts["lines"] and total["lines"]:
+            break  # (an empty file: one empty block, as one read of it gives)
+        _add_counts(total, counts)
+        found = found or bool(seqs)
+        yield ids, seqs, counts
+        del ids, seqs  # not held while the next block is read
+        if size[0] < block_bytes:
+            break
+    _say_skipped(total, source, found=found)
+
+
+def _add_counts(total: KeyCounts, counts: KeyCounts) -> None:
+    """Add a block's ``counts`` to ``total`` (the first unmatched line: the earliest)."""
+    total["lines"] += counts["lines"]
+    total["empty_sessions_skipped"] += counts["empty_sessions_skipped"]
+    total["unmatched"] += counts["unmatched"]
+    total["first_unmatched"] = total["first_unmatched"] or counts["first_unmatched"]
 
 
 # events unseen_keys joins at a time (8 MB of int64 keys): joined all at once, a 40 MB key file's
