@@ -229,8 +229,8 @@ SCORE_BLOCK_SESSIONS = 16_384
 def _session_blocks(features: EventSessions, data: Path, *, strict: bool, detector: Any,
                     block_bytes: int) -> Iterator[Sessions]:
     """:func:`_read_sessions` a block at a time (:meth:`EventSessions.session_blocks`: a key
-    file's about ``block_bytes`` bytes of lines a block, cut at a multiple of
-    :data:`SCORE_BLOCK_SESSIONS` sessions; any other log whole); each block's ``stats`` count the
+    file's about ``block_bytes`` bytes of lines read at a time, scored
+    :data:`SCORE_BLOCK_SESSIONS` sessions a block; any other log whole); each block's ``stats`` count the
     lines read since the block before; a block may hold no session, and the caller says when
     none had one (:func:`_no_sessions`)."""
     if features.is_table or features.format != "keys":
@@ -249,8 +249,12 @@ def _session_blocks(features: EventSessions, data: Path, *, strict: bool, detect
         lines += block.lines
         del block  # its sessions are the lists' now
         cut = len(seqs) // SCORE_BLOCK_SESSIONS * SCORE_BLOCK_SESSIONS
-        if cut:  # a whole number of the scoring batches a single block gives (see the constant)
-            yield Sessions(ids[:cut], seqs[:cut], lines[:cut], stats)
+        # scored SCORE_BLOCK_SESSIONS at a time: the batches a single block gives (see the
+        # constant), and the scores' intermediates and output of so many sessions at once
+        for lo in range(0, cut, SCORE_BLOCK_SESSIONS):
+            hi = lo + SCORE_BLOCK_SESSIONS
+            yield Sessions(ids[lo:hi], seqs[lo:hi], lines[lo:hi], stats if lo == 0 else {})
+        if cut:
             ids, seqs, lines, stats = ids[cut:], seqs[cut:], lines[cut:], {}
     yield Sessions(ids, seqs, lines, stats)
 
