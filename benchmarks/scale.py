@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -42,67 +41,63 @@ def generate(path: Path, rows: int, seed: int = 0) -> None:
     hosts = np.array([f"10.{i // 250 % 250}.{i % 250}.{(i * 7) % 250 + 1}" for i in range(4000)]
                      + [f"{(i * 37) % 223 + 1}.{i % 250}.{(i * 13) % 250}.{i % 200 + 1}"
                         for i in range(4000)])
-    # a temporary of its own (two runs generating one file at once wrote into the same
-    # ``NAME.tmp``, and renamed a mix of both into place, or failed on the rename)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    writer = None
-    t0 = 1.7e9
-    for lo in range(0, rows, CHUNK):
-        n = min(CHUNK, rows - lo)
-        attack = rng.random(n) < 0.01
-        dur = rng.exponential(2.0, n) * (rng.random(n) > 0.05)
-        pkts_out = rng.geometric(0.1, n)
-        pkts_in = rng.geometric(0.15, n)
-        bytes_out = (pkts_out * rng.lognormal(5, 1, n)).round()
-        bytes_in = (pkts_in * rng.lognormal(6, 1.2, n)).round()
-        bytes_out[attack] *= rng.uniform(20, 200, attack.sum())
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rate = np.where(dur > 0, (bytes_in + bytes_out) / np.where(dur > 0, dur, 1), np.inf)
-        tcp_win = rng.integers(0, 65535, n).astype(np.float64)
-        tcp_win[rng.random(n) < 0.02] = np.nan
-        src_ip = pa.array(hosts[rng.integers(0, len(hosts), n)])
-        dst_ip = pa.array(hosts[rng.integers(0, 400, n)])
-        src_port = rng.integers(32768, 61000, n)
-        dst_port = rng.choice([80, 443, 53, 22, 25, 8080, 3389, 123], n,
-                              p=[0.3, 0.4, 0.15, 0.05, 0.03, 0.03, 0.02, 0.02])
-        flow_id = pc.binary_join_element_wise(src_ip, dst_ip, pc.cast(pa.array(src_port), pa.string()),
-                                              pc.cast(pa.array(dst_port), pa.string()), "-")
-        pkt_len = (bytes_in + bytes_out) / (pkts_in + pkts_out)
-        table = pa.table({
-            "flow_id": flow_id,
-            "ts": t0 + (lo + np.arange(n)) * 0.01,
-            "src_ip": src_ip,
-            "src_port": src_port,
-            "dst_ip": dst_ip,
-            "dst_port": dst_port,
-            "proto": pa.array(rng.choice(["tcp", "udp", "icmp"], n, p=[0.7, 0.28, 0.02])),
-            "iat_mean": np.round(dur / (pkts_in + pkts_out) * 1e6, 1),
-            "iat_std": np.round(rng.exponential(1.0, n) * dur * 1e5, 1),
-            "pkt_len_mean": np.round(pkt_len, 2),
-            "pkt_len_max": np.round(pkt_len * rng.uniform(1, 3, n), 0),
-            "syn_count": rng.poisson(1.0, n) + attack * rng.poisson(20, n),
-            "rst_count": rng.poisson(0.1, n),
-            "duration": dur.round(6),
-            "bytes_out": bytes_out,
-            "bytes_in": bytes_in,
-            "pkts_out": pkts_out,
-            "pkts_in": pkts_in,
-            "rate": np.round(rate, 3),
-            "tcp_win": tcp_win,
-            "ttl": rng.choice([64, 128, 255], n),
-            "label": pa.array(np.where(attack, "attack", "benign")),
-        })
-        if writer is None:
-            writer = pacsv.CSVWriter(str(tmp), table.schema)
-        writer.write_table(table)
-    assert writer is not None
-    writer.close()
-    from hourglass.ingest.readers import default_mode
+    from hourglass.ingest.readers import atomic_output
 
-    os.chmod(tmp, default_mode(directory=False))  # (mkstemp's 0600)
-    os.replace(tmp, path)
+    # a temporary of its own beside the file, removed on failure (two runs generating one
+    # file at once wrote into the same ``NAME.tmp`` and renamed a mix of both into place)
+    with atomic_output(path) as tmp:
+        writer = None
+        t0 = 1.7e9
+        for lo in range(0, rows, CHUNK):
+            n = min(CHUNK, rows - lo)
+            attack = rng.random(n) < 0.01
+            dur = rng.exponential(2.0, n) * (rng.random(n) > 0.05)
+            pkts_out = rng.geometric(0.1, n)
+            pkts_in = rng.geometric(0.15, n)
+            bytes_out = (pkts_out * rng.lognormal(5, 1, n)).round()
+            bytes_in = (pkts_in * rng.lognormal(6, 1.2, n)).round()
+            bytes_out[attack] *= rng.uniform(20, 200, attack.sum())
+            with np.errstate(divide="ignore", invalid="ignore"):
+                rate = np.where(dur > 0, (bytes_in + bytes_out) / np.where(dur > 0, dur, 1), np.inf)
+            tcp_win = rng.integers(0, 65535, n).astype(np.float64)
+            tcp_win[rng.random(n) < 0.02] = np.nan
+            src_ip = pa.array(hosts[rng.integers(0, len(hosts), n)])
+            dst_ip = pa.array(hosts[rng.integers(0, 400, n)])
+            src_port = rng.integers(32768, 61000, n)
+            dst_port = rng.choice([80, 443, 53, 22, 25, 8080, 3389, 123], n,
+                                  p=[0.3, 0.4, 0.15, 0.05, 0.03, 0.03, 0.02, 0.02])
+            flow_id = pc.binary_join_element_wise(src_ip, dst_ip, pc.cast(pa.array(src_port), pa.string()),
+                                                  pc.cast(pa.array(dst_port), pa.string()), "-")
+            pkt_len = (bytes_in + bytes_out) / (pkts_in + pkts_out)
+            table = pa.table({
+                "flow_id": flow_id,
+                "ts": t0 + (lo + np.arange(n)) * 0.01,
+                "src_ip": src_ip,
+                "src_port": src_port,
+                "dst_ip": dst_ip,
+                "dst_port": dst_port,
+                "proto": pa.array(rng.choice(["tcp", "udp", "icmp"], n, p=[0.7, 0.28, 0.02])),
+                "iat_mean": np.round(dur / (pkts_in + pkts_out) * 1e6, 1),
+                "iat_std": np.round(rng.exponential(1.0, n) * dur * 1e5, 1),
+                "pkt_len_mean": np.round(pkt_len, 2),
+                "pkt_len_max": np.round(pkt_len * rng.uniform(1, 3, n), 0),
+                "syn_count": rng.poisson(1.0, n) + attack * rng.poisson(20, n),
+                "rst_count": rng.poisson(0.1, n),
+                "duration": dur.round(6),
+                "bytes_out": bytes_out,
+                "bytes_in": bytes_in,
+                "pkts_out": pkts_out,
+                "pkts_in": pkts_in,
+                "rate": np.round(rate, 3),
+                "tcp_win": tcp_win,
+                "ttl": rng.choice([64, 128, 255], n),
+                "label": pa.array(np.where(attack, "attack", "benign")),
+            })
+            if writer is None:
+                writer = pacsv.CSVWriter(str(tmp), table.schema)
+            writer.write_table(table)
+        assert writer is not None
+        writer.close()
 
 
 def stage_times(model: Path, data: Path, out: Path) -> dict[str, float]:

@@ -101,3 +101,23 @@ def test_inspect_says_a_cut_preview_may_give_text_columns_another_role(tmp_path:
     assert "only the first 100 rows (--rows) of a longer file" in res.stdout and "(user)" in res.stdout
     res = runner.invoke(app, ["inspect", str(data)], env={"COLUMNS": "200"})  # all of it: as train
     assert res.exit_code == 0 and "hashed into 16 buckets" in res.stdout and "--rows" not in res.stdout
+
+
+def test_an_id_column_of_numbers_as_text_with_a_placeholder_fits_and_is_warned_about(caplog) -> None:
+    # What was wrong: the identifier check read the raw column again as float64, so numbers
+    # stored as text with a '-' placeholder (accepted by the fit: '-' is missing) stopped the
+    # fit with a bare "could not convert string to float: '-'"
+    import logging
+
+    import numpy as np
+    import pandas as pd
+
+    from hourglass.features import TabularPreprocessor
+
+    ids = [str(100 + i) for i in range(200)]
+    ids[3] = "-"
+    df = pd.DataFrame({"event_id": ids, "bytes": np.arange(200.0) % 17})
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        pre = TabularPreprocessor().fit(df)
+    assert "event_id" in pre.numeric_
+    assert any("event_id" in r.getMessage() and "identifier" in r.getMessage() for r in caplog.records)

@@ -394,15 +394,6 @@ def check_model_dir(output: Path, *inputs: Path | None) -> None:
     _check_writable(output, "--output")  # the model is written beside it and renamed into place
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    """Whether ``a`` and ``b`` are one file (a hard link, a link); ``False`` where either is
-    missing or cannot be looked at."""
-    try:
-        return os.path.samefile(a, b)
-    except (OSError, ValueError):
-        return False
-
-
 def check_not_loop(output: Path, option: str = "--output") -> None:
     """Refuse, as one line, an ``output`` that is a symbolic link loop, or lies under one: it
     names no file nor folder (and :meth:`pathlib.Path.resolve` raises a ``RuntimeError`` on it).
@@ -451,7 +442,7 @@ def check_not_input(output: Path | None, option: str, data: Path | None = None,
         raise HourglassError(f"{option} {output}: output folder {target.parent} "
                              f"{_not_folder(target.parent)}")
     _check_writable(target, option, appends, shown_as=output)
-    from hourglass.cli._spool import shown, source_files
+    from hourglass.cli._spool import same_file, shown, source_files
 
     out = output.resolve()
     if data is not None and is_link_loop(data):  # no file, so not the output: said where it is read
@@ -459,7 +450,7 @@ def check_not_input(output: Path | None, option: str, data: Path | None = None,
     def is_input(file: Path) -> bool:
         # appended to, a hard link to the input is the input (its alerts went into the data
         # being read); a file renamed into place only replaces the link
-        return out == file.resolve() or (appends and _same_file(output, file))
+        return out == file.resolve() or (appends and same_file(output, file))
 
     if data is not None and is_input(data):
         raise HourglassError(f"{option} {output}: is the input file {data}; choose another path")

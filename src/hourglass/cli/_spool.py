@@ -46,7 +46,7 @@ from hourglass._limits import loads_json
 from hourglass.errors import InputError, is_link_loop, no_file, read_problem
 
 __all__ = ["STDIN_NAME", "folder_as_file", "folder_shown", "model_as_data", "pattern_as_file", "piped",
-           "reads_file", "remove_spooled", "shown", "shown_name", "stdin_as_file"]
+           "reads_file", "remove_spooled", "same_file", "shown", "shown_name", "stdin_as_file"]
 
 STDIN_NAME = "standard input"
 """How messages, model cards and reports name DATA given as ``-``."""
@@ -348,13 +348,16 @@ def reads_file(data: Path, path: Path) -> bool:
     >>> reads_file(d / "a.csv", d / "." / "a.csv"), reads_file(d / "a.csv", d / "b.csv")
     (True, False)
     """
-    for own in source_files(data):
-        try:
-            if os.path.samefile(own, path):
-                return True
-        except (OSError, ValueError):  # one of them missing (said where it is read)
-            continue
-    return False
+    return any(same_file(own, path) for own in source_files(data))
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` are one file (a hard link, a link, another spelling of its
+    path); ``False`` where either is missing or cannot be looked at (said where it is read)."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
 
 
 def _open(path: Path) -> Any:

@@ -420,11 +420,12 @@ def _schema_rows(schema: list[dict[str, Any]], grouped: bool) -> list[tuple[str,
         else:
             shown_names = listed_columns([d["column"] for d in ds[:3]])
             name = f"{shown_names}{' ...' if len(ds) > 3 else ''} ({len(ds):,} columns)"
-        missing = sorted({f"{d.get('missing', 0):.1%}" for d in ds}, key=lambda v: float(v[:-1]))
+        shares = [d.get("missing", 0) for d in ds]
+        low, high = f"{min(shares):.1%}", f"{max(shares):.1%}"
         counts = [c for c in (distinct(d) for d in ds) if c is not None]
         seen = ("-" if not counts else f"{min(counts):,}" if min(counts) == max(counts)
                 else f"{min(counts):,}-{max(counts):,}")
-        rows.append((name, dtype, missing[0] if len(missing) == 1 else f"{missing[0]}-{missing[-1]}",
+        rows.append((name, dtype, low if low == high else f"{low}-{high}",
                      seen, role, why, f"{sum(int(d['features']) for d in ds):,}", note))
     return rows
 

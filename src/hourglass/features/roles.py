@@ -20,8 +20,8 @@ import pyarrow.compute as pc
 
 __all__ = ["NULL_TEXT", "PLACEHOLDERS", "ROLES", "SCORE_OUTPUT", "TEXT_NUMBERS", "canonical_text",
            "clock_values", "dropped_score_output", "factorize_strings", "infer_role", "ip_parts",
-           "ipv4_bucket", "ipv4_private", "numeric_identifier", "port_numbers", "score_output_columns",
-           "separated_number", "stable_hash", "string_values"]
+           "ipv4_bucket", "ipv4_private", "near_unique", "numeric_identifier", "port_numbers",
+           "score_output_columns", "separated_number", "stable_hash", "string_values"]
 
 logger = logging.getLogger(__name__)
 
@@ -221,7 +221,7 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
     if _TIME_NAME.search(name.lower().replace("_", "")) is not None and _dated_text(name, real):
         return "drop", "times"  # '01/05/2024 10:05': hashed, or each later one unseen
     n_unique = int(present.nunique())
-    if n_unique > 50 and n_unique > 0.5 * len(present):
+    if near_unique(n_unique, len(present)):
         return "drop", f"near-unique text ({n_unique} distinct of {len(present)})"
     if n_unique > max_categories:
         return "hash", f"{n_unique} distinct values > max_categories={max_categories}"
@@ -449,7 +449,19 @@ def _row_numbers(s: pd.Series) -> bool:
 _ID_WORDS = {"id", "uid", "guid", "uuid", "number", "seq"}
 
 
-def numeric_identifier(name: str, s: pd.Series) -> str:
+def near_unique(n_unique: int, n: int) -> bool:
+    """Whether ``n_unique`` distinct values of ``n`` present make a column near-unique (an
+    identifier, text or numbers): more than 50 distinct, and more than half of those present.
+
+    Examples
+    --------
+    >>> near_unique(60, 100), near_unique(60, 200), near_unique(40, 40)
+    (True, False, False)
+    """
+    return n_unique > 50 and n_unique > 0.5 * n
+
+
+def numeric_identifier(name: str, s: pd.Series | np.ndarray) -> str:
     """A note when numeric column ``name`` reads as an identifier, else ``""``: its name's last
     word is ``id``, ``number``, ``seq`` ... (``event_id``, ``EventRecordID``) and its values
     are whole numbers, near-unique as near-unique text is (more than 50 distinct, and more than
@@ -468,12 +480,12 @@ def numeric_identifier(name: str, s: pd.Series) -> str:
     words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+", name)
     if not words or words[-1].lower() not in _ID_WORDS:
         return ""
-    v = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    v = np.asarray(s, dtype=np.float64)  # (as the fit reads it: '-' and durations done)
     v = v[np.isfinite(v)]
     if not len(v) or (v != np.floor(v)).any():
         return ""
     n_unique = len(np.unique(v))
-    if n_unique > 50 and n_unique > 0.5 * len(v):
+    if near_unique(n_unique, len(v)):
         return f"{n_unique:,} distinct whole numbers of {len(v):,}"
     return ""
 

@@ -57,7 +57,14 @@ import pandas as pd
 
 from hourglass._columns import listed_columns
 from hourglass.errors import InputError
-from hourglass.features.roles import MISSING, PLACEHOLDERS, ip_parts, port_numbers, string_values
+from hourglass.features.roles import (
+    MISSING,
+    PLACEHOLDERS,
+    ip_parts,
+    near_unique,
+    port_numbers,
+    string_values,
+)
 from hourglass.features.tabular import (
     _N_QUANTILES,
     CELL_ERRORS,
@@ -353,7 +360,7 @@ def _merge_role(c: str, entries: list[dict[str, Any]], max_categories: int) -> t
             return "hash", "more distinct values than max_categories at one site at least"
         distinct = set().union(*(e["counts"] for e in entries)) - {"<missing>"}
         present = sum(int(v) for e in entries for k, v in e["counts"].items() if k != "<missing>")
-        if len(distinct) > 50 and len(distinct) > 0.5 * present:  # as infer_role, on all values
+        if near_unique(len(distinct), present):  # as infer_role, on all values
             return "drop", f"near-unique text ({len(distinct)} distinct of {present})"
         return (("hash", f"{len(distinct)} distinct values > max_categories={max_categories}")
                 if len(distinct) > max_categories else (entries[0]["role"], entries[0]["why"]))

@@ -638,12 +638,6 @@ class TabularPreprocessor:
             if role == "drop":
                 logger.info("dropping column %r (%s)", c, self.reasons_[c])
         self._fit_numeric(df, [c for c in cols if self.roles_[c] == "numeric"])
-        for c in self.numeric_:  # kept (not constant, no near-duplicate), its role not given
-            ident = numeric_identifier(c, df[c]) if self.reasons_[c] != "given" else ""
-            if ident:  # a warning, not another role: models trained so score as they did
-                logger.warning("column %r reads as an identifier (%s) but is learnt as a number: "
-                               "ids outside the training range score as anomalies; %s", c, ident,
-                               ID_ADVICE, extra={"advice": ID_ADVICE})
         self._fit_categorical(df, cols)
         self.columns_ = [c for c in cols if self.roles_[c] != "drop"]
         self.feature_names_ = self._feature_names()
@@ -725,6 +719,12 @@ class TabularPreprocessor:
             raise InputError(f"column {c!r}: values from {finite[c].min():.3g} to "
                              f"{finite[c].max():.3g} are too large to scale ({self.scaler}); "
                              "drop the column or fix its values")
+        for c in self.numeric_:  # kept (not constant, no near-duplicate), its role not given
+            ident = numeric_identifier(c, raw[c]) if self.reasons_[c] != "given" else ""
+            if ident:  # a warning, not another role: models trained so score as they did
+                logger.warning("column %r reads as an identifier (%s) but is learnt as a number: "
+                               "ids outside the training range score as anomalies; %s", c, ident,
+                               ID_ADVICE, extra={"advice": ID_ADVICE})
 
     def _fit_scales(self, X: np.ndarray) -> None:
         """Drop near-duplicate / low-variance columns of the numeric block ``X``; fit the scaler."""
