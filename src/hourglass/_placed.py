@@ -25,6 +25,7 @@ def placed_outputs() -> list[str]:
 
     Examples
     --------
+    >>> _ = placed_outputs()  # (forget what earlier saves in this process noted)
     >>> note_placed("scores.csv"); placed_outputs(), placed_outputs()
     (['scores.csv'], [])
     """
