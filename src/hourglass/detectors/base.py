@@ -434,6 +434,15 @@ class BaseDetector(BaseEstimator):
                 raise ValueError(f"threshold__{unknown[0]}: {type(rule).__name__} has no parameter "
                                  f"{unknown[0]!r}; it takes {', '.join(own) or 'none'}")
             params["threshold"] = type(rule)(**{**own, **values})
+        for key in params:
+            # scikit-learn would call set_params on the value (an Ensemble's tuple of members:
+            # "'list' object has no attribute 'set_params'")
+            name, _, rest = key.partition("__")
+            value = params.get(name, getattr(self, name, None))
+            if rest and not hasattr(value, "set_params"):
+                raise ValueError(f"{key}: {name} is a {type(value).__name__}, not an estimator with "
+                                 f"parameters of its own; set {name} whole "
+                                 f"(set_params({name}=...))")
         return cast("Self", super().set_params(**params))
 
     # -- public API ---------------------------------------------------------------------------

@@ -1,0 +1,23 @@
+"""Review 30 (skl30): detectors used directly and inside scikit-learn machinery agree."""
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+
+from hourglass.detectors import AutoEncoder, Ensemble
+
+
+def test_ensemble_nested_member_param_is_a_clear_error() -> None:
+    # was: Ensemble().set_params(detectors__0__epochs=2) (and a GridSearchCV grid of it) died in
+    # scikit-learn with "'list' object has no attribute 'set_params'"; now a ValueError names the key
+    ens = Ensemble(detectors=(AutoEncoder(epochs=1),))
+    with pytest.raises(ValueError, match=r"detectors__0__epochs: detectors is a tuple, not an "
+                                         r"estimator .*set_params\(detectors=\.\.\.\)"):
+        ens.set_params(detectors__0__epochs=2)
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    search = GridSearchCV(ens, {"detectors__0__epochs": [1, 2]}, scoring="roc_auc", cv=2,
+                          error_score="raise")
+    with pytest.raises(ValueError, match="detectors__0__epochs: detectors is a tuple"):
+        search.fit(X, np.r_[np.zeros(36, int), np.ones(4, int)])
+    assert clone(ens).set_params(threshold=None).detectors[0].epochs == 1  # plain keys still set
