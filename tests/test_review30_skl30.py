@@ -6,6 +6,7 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 
 from hourglass.detectors import AutoEncoder, Ensemble
+from hourglass.errors import InputError
 
 
 def test_ensemble_nested_member_param_is_a_clear_error() -> None:
@@ -21,3 +22,19 @@ def test_ensemble_nested_member_param_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="detectors__0__epochs: detectors is a tuple"):
         search.fit(X, np.r_[np.zeros(36, int), np.ones(4, int)])
     assert clone(ens).set_params(threshold=None).detectors[0].epochs == 1  # plain keys still set
+
+
+def test_sklearn_tags_say_events_models_take_no_2d_array() -> None:
+    # was: scikit-learn's get_tags said two_d_array for DeepLog and the other events models,
+    # which refuse a 2-D array (a list of key sequences is their input), so check_estimator
+    # failed each check with an InputError; the tags now say so, tabular ones unchanged
+    from sklearn.utils import get_tags
+
+    from hourglass.detectors import DeepLog, EventCountAutoEncoder, LSTMAutoEncoder
+
+    assert not get_tags(DeepLog()).input_tags.two_d_array
+    assert not get_tags(EventCountAutoEncoder()).input_tags.two_d_array
+    assert get_tags(AutoEncoder()).input_tags.two_d_array
+    assert get_tags(LSTMAutoEncoder()).input_tags.two_d_array
+    with pytest.raises(InputError, match="expected a list of key sequences"):
+        DeepLog(epochs=1).fit(np.zeros((4, 3), dtype=int))

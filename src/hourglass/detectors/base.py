@@ -402,6 +402,15 @@ class BaseDetector(BaseEstimator):
             tags.update(getattr(klass, "_tags", {}))
         return tags
 
+    def __sklearn_tags__(self) -> Any:
+        # scikit-learn's own tags (1.6 and later): an events model takes a list of key sequences
+        # and refuses a 2-D array, so it does not say two_d_array (scikit-learn's check_estimator
+        # then skips it instead of failing every check on an array)
+        tags = super().__sklearn_tags__()
+        if self.get_tags()["input"] == "events":
+            tags.input_tags.two_d_array = False
+        return tags
+
     def set_params(self, **params: Any) -> Self:
         """Set parameters (scikit-learn's ``set_params``); ``threshold__q=99.9`` and the like,
         which ``get_params(deep=True)`` lists, set a parameter of the threshold rule: a new rule
