@@ -232,7 +232,7 @@ def test_a_session_regex_that_finds_nothing_names_the_header_fields(tmp_path: Pa
     assert res.exit_code == 2 and not out.exists(), res.output
     last = res.stderr.strip().splitlines()[-1]  # after the count of events without a session id
     assert last.startswith(f"error: {log}: no sessions found in the training log"), res.stderr
-    assert "use --session-col: month, day, timestamp, host, component, pid" in last, last
+    assert "use --session-col: month, day, timestamp, host, component, pid, address" in last, last
     res = runner.invoke(app, [*base, "--session-col", "pid", "-q"])
     assert res.exit_code == 0, res.output
 

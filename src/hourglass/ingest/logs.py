@@ -224,10 +224,15 @@ LOG_FORMATS: dict[str, tuple[str | JournaldHeader, str | None]] = {
             r"(?P<level>\S+) ?(?P<content>.*)$",
             "epoch"),
     # BSD time stamps (``Jun 14 15:16:01``), or RFC 3339 ones as rsyslog writes by default on
-    # current distributions (``2024-05-01T12:00:00.123456+00:00``)
+    # current distributions (``2024-05-01T12:00:00.123456+00:00``); after the pid, macOS's
+    # syslog may name what the message is about in parentheses (``launchd[1] (com.apple.xpc.
+    # launchd.domain.pid.WebContent.32502): ...``, ``sandboxd[129] ([31211]): ...``), the
+    # ``address`` field (Loghub's name for it): only such lines, which matched nothing before,
+    # read otherwise
     "syslog": (r"^(?:(?P<month>[A-Z][a-z]{2}) +(?P<day>\d{1,2}) (?P<time>\d{2}:\d{2}:\d{2})|"
                r"(?P<timestamp>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)) "
-               r"(?P<host>\S+) (?P<component>[^:\[\s][^:\[]*?)(?:\[(?P<pid>\d+)\])?: ?(?P<content>.*)$",
+               r"(?P<host>\S+) (?P<component>[^:\[\s][^:\[]*?)"
+               r"(?:\[(?P<pid>\d+)\](?: \((?P<address>[^()]+)\))?)?: ?(?P<content>.*)$",
                "%b %d %H:%M:%S"),
     # systemd's journal exported by journalctl -o json: a JSON object a line, not a regex
     "journald": (JournaldHeader(), "epoch"),
