@@ -328,14 +328,14 @@ def _in_files(data: Path, alerts: list[dict[str, Any]], header: int = 0) -> list
 
 
 @contextlib.contextmanager
-def _session_table(output: Path, table: str) -> Iterator[Any]:
+def _session_table(output: Path) -> Iterator[Any]:
     """A writer of the session table ``output`` a block of sessions at a time, renamed into
     place at the end: CSV/TSV text as :func:`~hourglass.ingest.readers.write_table` writes the
     whole table (the same bytes, its header once), another format through
     :func:`~hourglass.ingest.writers.chunk_writer`."""
     fmt = detect_format(output)
-    if is_sqlite(output) or fmt not in ("csv", "tsv"):
-        with chunk_writer(output, table=table) as writer:
+    if fmt not in ("csv", "tsv"):  # (a SQLite output is alerts: not a session table)
+        with chunk_writer(output) as writer:
             yield writer
         return
     with atomic_output(output) as tmp, open_output(tmp, output) as fh:
@@ -387,7 +387,7 @@ def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
 
         sink_cm: Any = alert_file(output, alert_columns("log", ecs=ecs_rule is not None), table=table)
     else:
-        sink_cm = _session_table(output, table)
+        sink_cm = _session_table(output)
     with sink_cm as sink:
         for sessions in _session_blocks(features, data, strict=strict, detector=det,
                                         block_bytes=block_bytes):

@@ -18,7 +18,12 @@ import pandas as pd
 
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions
-from hourglass.features.sessions.keys import KeyCounts, key_sequence_blocks, read_key_sequences
+from hourglass.features.sessions.keys import (
+    KeyCounts,
+    add_key_counts,
+    key_sequence_blocks,
+    read_key_sequences,
+)
 from hourglass.features.sessions.tables import SESSION_FIELD, STRICT_STOPS, EventTables, timeless_text
 from hourglass.features.validation import saved_settings
 from hourglass.ingest.logs import LOG_FORMATS, RULES, LogParser, file_lines
@@ -385,18 +390,17 @@ class EventSessions(EventTables):
             yield self.sessions(data)
             return
         lines, source = self._lines(data, nul=" ")
-        found, unmatched, total, first = False, 0, 0, None
+        found = False
+        total: KeyCounts = {"lines": 0, "empty_sessions_skipped": 0, "unmatched": 0,
+                            "first_unmatched": None}
         for ids, seqs, counts in key_sequence_blocks(lines, block_bytes=block_bytes,
                                                      strict=self.strict, source=source):
             found = found or bool(seqs)
-            unmatched += counts["unmatched"]
-            total += counts["lines"]
-            first = first or counts["first_unmatched"]
+            add_key_counts(total, counts)
             yield _key_sessions(ids, seqs, counts)
             del ids, seqs  # not held while the next block is read
-        if not found and unmatched:
-            raise _no_key_lines(source, {"lines": total, "empty_sessions_skipped": 0,
-                                         "unmatched": unmatched, "first_unmatched": first})
+        if not found and total["unmatched"]:
+            raise _no_key_lines(source, total)
 
     def line_labels(self, data: Any, field: str, normal: Iterable[str]) -> dict[int, str]:
         """The header ``field`` of each line of the log ``data`` whose value is not one of

@@ -13,8 +13,8 @@ from hourglass._limits import too_long
 from hourglass.errors import InputError
 from hourglass.ingest.logs import TooLongLine, not_lines
 
-__all__ = ["count_vectors", "int_keys", "key_sequence", "key_sequence_blocks", "read_key_sequences",
-           "unseen_keys"]
+__all__ = ["add_key_counts", "count_vectors", "int_keys", "key_sequence", "key_sequence_blocks",
+           "read_key_sequences", "unseen_keys"]
 
 logger = logging.getLogger(__name__)
 
@@ -171,7 +171,7 @@ def key_sequence_blocks(lines: Iterable[str], *, block_bytes: int, strict: bool 
                                                first_line=total["lines"] + 1, say=False)
         if not counts["lines"] and total["lines"]:
             break  # (an empty file: one empty block, as one read of it gives)
-        _add_counts(total, counts)
+        add_key_counts(total, counts)
         found = found or bool(seqs)
         yield ids, seqs, counts
         del ids, seqs  # not held while the next block is read
@@ -180,7 +180,7 @@ def key_sequence_blocks(lines: Iterable[str], *, block_bytes: int, strict: bool 
     _say_skipped(total, source, found=found)
 
 
-def _add_counts(total: KeyCounts, counts: KeyCounts) -> None:
+def add_key_counts(total: KeyCounts, counts: KeyCounts) -> None:
     """Add a block's ``counts`` to ``total`` (the first unmatched line: the earliest)."""
     total["lines"] += counts["lines"]
     total["empty_sessions_skipped"] += counts["empty_sessions_skipped"]
