@@ -124,6 +124,11 @@ def serve(
         # proxy_headers off: uvicorn's default believes X-Forwarded-For from 127.0.0.1, so behind
         # a TLS proxy on this host that passes the client's header on (stunnel, haproxy in TCP
         # mode) any client named itself anew each request, past --rate-limit and in the log
+        # the key never logged: a client that puts it in the URL has it in the access log's line
+        redactor = app.state.key_redactor
+        access = logging.getLogger("uvicorn.access")
+        access.addFilter(redactor)
+        held.callback(access.removeFilter, redactor)
         run_server(app, sockets, host=host, port=port, log_level="warning" if quiet else "info",
                    server_header=False, log_config=None, proxy_headers=False, **tls)
 

@@ -58,7 +58,7 @@ from hourglass.serve.schemas import (
     SessionsRequest,
 )
 from hourglass.serve.scoring import escapes, load_scorer
-from hourglass.serve.security import BodyLimit, KeyGuard, RateLimit, check_api_key, key_matches
+from hourglass.serve.security import BodyLimit, KeyGuard, KeyRedactor, RateLimit, check_api_key, key_matches
 
 if TYPE_CHECKING:
     from hourglass.serve.entity_scoring import EntityScorer
@@ -538,7 +538,11 @@ def check_limits(max_body_bytes: int, max_rows: int, rate_limit: float) -> None:
 def add_guards(app: FastAPI, *, key: str, paths: Sequence[str], max_body_bytes: int, rate_limit: float,
                metrics: Any) -> None:
     """The service's middleware: body limit, key check of ``POST`` to ``paths`` (before the
-    body is read), rate limit, and the request counter (outermost: it sees every answer)."""
+    body is read), rate limit, and the request counter (outermost: it sees every answer);
+    ``app.state.key_redactor`` is the logging filter that keeps the key out of the access log
+    (``hourglass serve`` puts it on uvicorn's; a server of your own: ``logging.getLogger(
+    "uvicorn.access").addFilter(app.state.key_redactor)``)."""
+    app.state.key_redactor = KeyRedactor(key)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.add_middleware(KeyGuard, key=key, path=tuple(paths), header=KEY_HEADER)  # before the body
     if rate_limit:

@@ -15,14 +15,15 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from hourglass._eol import without_boms
 from hourglass.errors import InputError, no_file, read_problem
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["BODY_TIMEOUT_S", "KEY_ENV", "MIN_KEY_CHARS", "BodyLimit", "KeyGuard", "RateLimit",
-           "check_api_key", "key_matches", "read_api_key"]
+__all__ = ["BODY_TIMEOUT_S", "KEY_ENV", "MIN_KEY_CHARS", "BodyLimit", "KeyGuard", "KeyRedactor",
+           "RateLimit", "check_api_key", "key_matches", "read_api_key"]
 
 #: Environment variable the CLI reads the key from when no ``--api-key-file`` is given.
 KEY_ENV = "HOURGLASS_API_KEY"
@@ -137,6 +138,39 @@ def key_matches(given: str | None, expected: str) -> bool:
     if given is None:
         return False
     return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode("utf-8"))
+
+
+class KeyRedactor(logging.Filter):
+    """Logging filter that writes ``***`` for the API key in a record's message and arguments:
+    a client that puts the key in the URL (``/score?api_key=...``, refused with ``401``) would
+    otherwise have it written to the access log, whose request line holds the query string.
+    The key's URL-encoded forms are replaced too.
+
+    Examples
+    --------
+    >>> record = logging.LogRecord("uvicorn.access", logging.INFO, "", 0, '%s "%s"', ("1.2.3.4",
+    ...                            "/score?key=0123456789abcdef"), None)
+    >>> KeyRedactor("0123456789abcdef").filter(record), record.getMessage()
+    (True, '1.2.3.4 "/score?key=***"')
+    """
+
+    def __init__(self, key: str) -> None:
+        super().__init__()
+        self._forms = sorted({key, quote(key, safe=""), quote_plus(key, safe="")}, key=len, reverse=True)
+
+    def _clean(self, value: object) -> object:
+        if isinstance(value, str) and any(form in value for form in self._forms):
+            for form in self._forms:
+                value = value.replace(form, "***")
+        return value
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = self._clean(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(self._clean(arg) for arg in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {name: self._clean(arg) for name, arg in record.args.items()}
+        return True
 
 
 class KeyGuard:
