@@ -94,3 +94,39 @@ def test_key_in_query_string_is_401_like_no_key(model: Path) -> None:
             assert KEY not in res.text
         metrics = c.get("/metrics", headers={"X-API-Key": KEY})
         assert metrics.status_code == 200 and KEY not in metrics.text
+
+
+def test_oversized_config_is_refused_before_it_is_read(model: Path, tmp_path: Path) -> None:
+    # what was wrong: load read config.json whole and parsed it, whatever its size: a 500 MB file
+    # in a model folder cost over 1 GB of memory before it was found corrupt; now a config over
+    # MAX_CONFIG_BYTES is refused by its size, unread (a sparse file here: no disk used)
+    import shutil
+
+    import hourglass
+    from hourglass.errors import ArtefactError
+    from hourglass.pipeline import artefact
+
+    bad = tmp_path / "m"
+    shutil.copytree(model, bad)
+    with open(bad / "config.json", "r+b") as fh:
+        fh.truncate(artefact.MAX_CONFIG_BYTES + 1)
+    with pytest.raises(ArtefactError, match=r"config\.json: 268,435,457 bytes, over 256 MiB.*not read"):
+        hourglass.load(bad)
+
+
+def test_save_refuses_a_config_load_would_refuse(model: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # what was wrong: nothing (the new limit's other side): a model whose config.json would pass
+    # the limit is not saved (no folder left), as load would refuse it
+    import hourglass
+    from hourglass.errors import InputError
+    from hourglass.pipeline import artefact
+
+    pipe = hourglass.load(model)
+    monkeypatch.setattr(artefact, "MAX_CONFIG_BYTES", 1000)
+    with pytest.raises(InputError, match=r"over 0 MiB.*not saved"):
+        pipe.save(tmp_path / "out")
+    assert not (tmp_path / "out").exists() and list(tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    pipe.save(tmp_path / "out")
+    assert hourglass.load(tmp_path / "out").score(pd.DataFrame({"a": [0.0], "b": [1.0]})).shape == (1,)

@@ -53,6 +53,9 @@ FORMAT_VERSION = 1
 CONFIG = "config.json"
 WEIGHTS = "weights.safetensors"
 ARTEFACT_FILES = frozenset({CONFIG, WEIGHTS})  # all that save writes into a model directory
+#: Largest ``config.json`` read (its JSON is parsed whole, at a few times its size in memory; the
+#: arrays are in the weights file): a larger one is refused unread, and never saved.
+MAX_CONFIG_BYTES = 256 << 20
 
 
 def is_artefact(path: str | os.PathLike[str]) -> bool:
@@ -324,7 +327,12 @@ def save(pipe: Pipeline, path: str | os.PathLike[str], *, replace: bool | None =
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name[:40]}.", dir=target.parent))  # (any legal name)
     try:
         (tmp / WEIGHTS).write_bytes(weights)
-        (tmp / CONFIG).write_text(json.dumps(config, indent=1, sort_keys=True))
+        text = json.dumps(config, indent=1, sort_keys=True).encode("utf-8")
+        if len(text) > MAX_CONFIG_BYTES:  # load would refuse it unread
+            raise InputError(f"{target}: its {CONFIG} would be {len(text):,} bytes, over "
+                             f"{MAX_CONFIG_BYTES >> 20} MiB (fewer categories or templates); not "
+                             "saved, as loading it would refuse that")
+        (tmp / CONFIG).write_bytes(text)
         with _saving_in(target.parent):  # another save to this folder (a second process) waits
             _swap(tmp, target, _REPLACE.get() if replace is None else replace)
     finally:
@@ -518,7 +526,14 @@ def _read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
         # (the folder gone since, or a save's model aside: swapped away while read)
         raise (_Replaced if not p.is_dir() or _aside(p).exists() else ArtefactError)(incomplete)
     try:
-        config = loads_json((p / CONFIG).read_text(encoding="utf-8"))
+        with open(p / CONFIG, "rb") as fh:  # its size told before it is read, then read bounded
+            size = os.fstat(fh.fileno()).st_size
+            raw = fh.read(MAX_CONFIG_BYTES + 1) if size <= MAX_CONFIG_BYTES else b""
+        if max(size, len(raw)) > MAX_CONFIG_BYTES:
+            too_large = f"{max(size, len(raw)):,} bytes"
+        else:
+            too_large = ""
+            config = loads_json(raw.decode("utf-8"))
     except FileNotFoundError:  # the folder swapped away since the check above
         raise _Replaced(incomplete) from None
     except (UnicodeDecodeError, ValueError) as exc:  # ValueError: a JSONDecodeError, or an
@@ -527,6 +542,9 @@ def _read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
     except RecursionError:  # arrays or objects nested deeper than the parser goes
         raise ArtefactError(f"{p / CONFIG}: corrupt (JSON nested too deep to read); the artefact "
                             "was modified") from None
+    if too_large:
+        raise ArtefactError(f"{p / CONFIG}: {too_large}, over {MAX_CONFIG_BYTES >> 20} MiB, larger "
+                            "than any config hourglass saves; not read (the artefact was modified)")
     if not isinstance(config, dict) or config.get("format") != FORMAT:
         raise ArtefactError(f"{p}: {CONFIG} is not a hourglass artefact config")
     version = config.get("format_version")
