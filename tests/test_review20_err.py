@@ -46,7 +46,7 @@ def test_an_unreadable_model_file_is_named_as_the_system_says(trained: dict[str,
     simulated): 'm/config.json: Permission denied', not Python's "[Errno 13] Permission denied:
     'm/config.json'"."""
     denied = trained["model"] / name
-    real_text, real_bytes = Path.read_text, Path.read_bytes
+    real_text, real_bytes, real_open = Path.read_text, Path.read_bytes, Path.open
 
     def refuse(path: Path) -> None:
         if path == denied:
@@ -54,6 +54,8 @@ def test_an_unreadable_model_file_is_named_as_the_system_says(trained: dict[str,
 
     monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: refuse(self) or real_text(self, *a, **k))
     monkeypatch.setattr(Path, "read_bytes", lambda self: refuse(self) or real_bytes(self))
+    # (the config is opened, its size told, then read bounded)
+    monkeypatch.setattr(Path, "open", lambda self, *a, **k: refuse(self) or real_open(self, *a, **k))
     out = trained["folder"] / "unread.csv"
     one_line_error(["score", str(trained["model"]), str(trained["data"]), "-o", str(out)],
                    f"error: {denied}: Permission denied", out)

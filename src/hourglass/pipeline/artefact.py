@@ -526,7 +526,7 @@ def _read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
         # (the folder gone since, or a save's model aside: swapped away while read)
         raise (_Replaced if not p.is_dir() or _aside(p).exists() else ArtefactError)(incomplete)
     try:
-        with open(p / CONFIG, "rb") as fh:  # its size told before it is read, then read bounded
+        with (p / CONFIG).open("rb") as fh:  # its size told before it is read, then read bounded
             size = os.fstat(fh.fileno()).st_size
             raw = fh.read(MAX_CONFIG_BYTES + 1) if size <= MAX_CONFIG_BYTES else b""
         if max(size, len(raw)) > MAX_CONFIG_BYTES:
