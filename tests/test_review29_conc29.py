@@ -170,3 +170,34 @@ def test_two_runs_generating_the_scale_benchmark_s_data_file_at_once(
     scale.generate(path, 300)
     assert path.read_bytes() == alone.read_bytes()
     assert sorted(os.listdir(tmp_path)) == ["alone.csv", "flows.csv"]
+
+
+def test_threshold_without_force_keeps_a_model_another_run_saved_meanwhile(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 'hourglass threshold M --threshold fpr:0.05 -o NEW' without --force checked that NEW held
+    # no model, then replaced one another run saved there meanwhile with no word (train already
+    # kept it): now it keeps that model too and fails in one line (exit code 2)
+    parent, new = tmp_path / "M", tmp_path / "NEW"
+    save(_pipe((4, 2), 0), parent)
+    meanwhile = _pipe((6, 3), 2)
+    real_lock = artefact._saving_in
+    saved: list[Path] = []
+
+    def saving_in(folder: Path) -> object:
+        if not saved:  # this run's save, past its check: another run's model saved first
+            saved.append(folder)
+            save(meanwhile, new)
+        return real_lock(folder)
+
+    monkeypatch.setattr(artefact, "_saving_in", saving_in)
+    res = runner.invoke(app, ["threshold", str(parent), "--threshold", "percentile:95", "-o", str(new)])
+    monkeypatch.setattr(artefact, "_saving_in", real_lock)
+    assert res.exit_code == 2, res.output
+    last = res.output.strip().splitlines()[-1]
+    assert last.startswith("error: ") and "a model was saved there meanwhile" in last \
+        and "pass --force to replace it" in last and "Traceback" not in res.output, res.output
+    assert load(new).detector_.hidden == (6, 3)
+    res = runner.invoke(app, ["threshold", str(parent), "--threshold", "percentile:95", "-o", str(new),
+                              "--force"])
+    assert res.exit_code == 0, res.output
+    assert load(new).detector_.hidden == (4, 2)

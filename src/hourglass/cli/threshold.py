@@ -117,7 +117,7 @@ def threshold(
                 new = pipe.with_threshold(rule, events_per_day=events_per_day)
             except InputError as exc:  # the rule's own refusal, naming the spec
                 raise HourglassError(f"--threshold {spec}: {exc}") from None
-            new.save(output)
+            new.save(output, replace=force)  # (without --force, not over a model saved meanwhile)
         else:
             rows, notes = _what_if(pipe, parsed, rate)
             if json_out is not None:
