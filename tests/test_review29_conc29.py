@@ -8,6 +8,7 @@ import os
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -65,16 +66,10 @@ def test_a_second_save_to_the_same_folder_waits_for_the_first_one_s_swap(
     assert sorted(os.listdir(tmp_path)) == ["M"]
 
 
-def test_train_without_force_keeps_a_model_another_run_saved_meanwhile(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Two 'train -o M' without --force, M absent when both started: both passed the check
-    # "a model is saved there already; pass --force", and the later one replaced the earlier
-    # one's model with no word, as --force would. Now the save that finds a model saved there
-    # meanwhile keeps it and fails in one line (exit code 2).
-    rng = np.random.default_rng(0)
-    data = tmp_path / "train.csv"
-    pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200)}).to_csv(data, index=False)
-    model = tmp_path / "M"
+def _invoke_with_a_model_saved_meanwhile(monkeypatch: pytest.MonkeyPatch, model: Path,
+                                         args: list[str]) -> Any:
+    """``hourglass ARGS``, with another run's model (hidden 6-3) saved at ``model`` once the
+    command's save has passed its check, just before it puts its own model in place."""
     meanwhile = _pipe((6, 3), 2)
     real_lock = artefact._saving_in
     saved: list[Path] = []
@@ -86,19 +81,40 @@ def test_train_without_force_keeps_a_model_another_run_saved_meanwhile(
         return real_lock(folder)
 
     monkeypatch.setattr(artefact, "_saving_in", saving_in)
-    res = runner.invoke(app, ["--threads", "1", "train", str(data), "-o", str(model), "--epochs", "1",
-                              "-q", "--param", "hidden=[4,2]"])
-    monkeypatch.setattr(artefact, "_saving_in", real_lock)
+    try:
+        return runner.invoke(app, args)
+    finally:
+        monkeypatch.setattr(artefact, "_saving_in", real_lock)
+
+
+def _refused_as_saved_meanwhile(res: Any) -> None:
+    """The command stopped in one line, exit code 2, keeping the model saved meanwhile."""
     assert res.exit_code == 2, res.output
     last = res.output.strip().splitlines()[-1]  # (after the threshold's warning on so few rows)
     assert last.startswith("error: ") and "a model was saved there meanwhile" in last \
         and "pass --force to replace it" in last and "Traceback" not in res.output, res.output
+
+
+def test_train_without_force_keeps_a_model_another_run_saved_meanwhile(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two 'train -o M' without --force, M absent when both started: both passed the check
+    # "a model is saved there already; pass --force", and the later one replaced the earlier
+    # one's model with no word, as --force would. Now the save that finds a model saved there
+    # meanwhile keeps it and fails in one line (exit code 2).
+    rng = np.random.default_rng(0)
+    data = tmp_path / "train.csv"
+    pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200)}).to_csv(data, index=False)
+    model = tmp_path / "M"
+    res = _invoke_with_a_model_saved_meanwhile(monkeypatch, model, [
+        "--threads", "1", "train", str(data), "-o", str(model), "--epochs", "1", "-q",
+        "--param", "hidden=[4,2]"])
+    _refused_as_saved_meanwhile(res)
     assert load(model).detector_.hidden == (6, 3)
     assert sorted(os.listdir(tmp_path)) == ["M", "train.csv"]
     save(_pipe((4, 2), 1), model)  # a later save (no command's setting left over) replaces
     assert load(model).detector_.hidden == (4, 2)
     with pytest.raises(InputError, match="meanwhile"):
-        save(meanwhile, model, replace=False)
+        save(_pipe((6, 3), 2), model, replace=False)
 
 
 def test_a_model_read_between_a_save_s_two_renames_is_read_once_in_place(
@@ -174,28 +190,14 @@ def test_two_runs_generating_the_scale_benchmark_s_data_file_at_once(
 
 def test_threshold_without_force_keeps_a_model_another_run_saved_meanwhile(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # 'hourglass threshold M --threshold fpr:0.05 -o NEW' without --force checked that NEW held
+    # 'hourglass threshold M --threshold percentile:95 -o NEW' without --force checked that NEW held
     # no model, then replaced one another run saved there meanwhile with no word (train already
     # kept it): now it keeps that model too and fails in one line (exit code 2)
     parent, new = tmp_path / "M", tmp_path / "NEW"
     save(_pipe((4, 2), 0), parent)
-    meanwhile = _pipe((6, 3), 2)
-    real_lock = artefact._saving_in
-    saved: list[Path] = []
-
-    def saving_in(folder: Path) -> object:
-        if not saved:  # this run's save, past its check: another run's model saved first
-            saved.append(folder)
-            save(meanwhile, new)
-        return real_lock(folder)
-
-    monkeypatch.setattr(artefact, "_saving_in", saving_in)
-    res = runner.invoke(app, ["threshold", str(parent), "--threshold", "percentile:95", "-o", str(new)])
-    monkeypatch.setattr(artefact, "_saving_in", real_lock)
-    assert res.exit_code == 2, res.output
-    last = res.output.strip().splitlines()[-1]
-    assert last.startswith("error: ") and "a model was saved there meanwhile" in last \
-        and "pass --force to replace it" in last and "Traceback" not in res.output, res.output
+    res = _invoke_with_a_model_saved_meanwhile(
+        monkeypatch, new, ["threshold", str(parent), "--threshold", "percentile:95", "-o", str(new)])
+    _refused_as_saved_meanwhile(res)
     assert load(new).detector_.hidden == (6, 3)
     res = runner.invoke(app, ["threshold", str(parent), "--threshold", "percentile:95", "-o", str(new),
                               "--force"])
