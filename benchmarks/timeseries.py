@@ -350,7 +350,7 @@ def run(series: list[Series], models: list[str], args: argparse.Namespace
             pooled[m]["y"].append(np.r_[np.asarray(y, dtype=np.int8), 0])
             pooled[m]["p"].append(np.r_[np.asarray(p, dtype=np.int8), 0])
             logging.info("%s %s: PR-AUC %.3f VUS-PR %.3f F1 %.3f fit %.1fs", name, m,
-                         met["pr_auc"] or 0, met["vus_pr"] or 0, met["f1"], fit_s[m][-1])
+                         met["pr_auc"] or 0, met["vus_pr"] or 0, met["f1"] or 0, fit_s[m][-1])
     rows = []
     for m in models:
         y = np.concatenate(pooled[m]["y"])

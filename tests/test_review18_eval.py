@@ -172,4 +172,6 @@ def test_event_precision_counts_alarm_runs_overlapping_an_event_as_defined() -> 
             m = timeseries_metrics(y, rng.random(n), p, sliding_window=None)
             runs = events(p)
             expect = float(np.mean([y[lo:hi].any() for lo, hi in runs])) if runs else 0.0
+            if not 0 < y.sum() < n:  # one class: n/a, as evaluate gives it (test_review32_met32)
+                expect = None  # type: ignore[assignment]
             assert m["event_precision"] == expect and m["n_alarm_runs"] == len(runs)

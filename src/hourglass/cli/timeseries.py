@@ -501,7 +501,6 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
     # VUS-PR's largest buffer as TSB-AD's benchmarks choose it: the ACF period of channel one
     metrics = timeseries_metrics(y, result["score"].to_numpy(), result["flag"].to_numpy(),
                                  sliding_window=tsb_sliding_window(grid[0]))
-    metrics.update(dict.fromkeys(_needs_other_class(metrics)))
     if arrays is not None:
         arrays.update(y=np.asarray(y), score=result["score"].to_numpy(),
                       flag=result["flag"].to_numpy())
@@ -526,26 +525,6 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
     t.add_row("steps (anomalous) / events", f"{metrics['n']} ({metrics['n_anomalies']}) / "
                                            f"{metrics['n_events']}")
     return report, t
-
-
-def _needs_other_class(metrics: dict[str, Any]) -> tuple[str, ...]:
-    """The metrics of a series labelled with one class only that would be a trivial 0 or 1 (n/a,
-    as ``evaluate`` gives them for tables): a calm series has no recall, precision or F1 (its
-    false alarms are the FPR), one anomalous throughout no precision, F1 or FPR.
-
-    Examples
-    --------
-    >>> _needs_other_class({"n": 5, "n_anomalies": 0})[:3]
-    ('precision', 'recall', 'detection_rate')
-    >>> _needs_other_class({"n": 5, "n_anomalies": 2})
-    ()
-    """
-    if metrics["n_anomalies"] == 0:
-        return ("precision", "recall", "detection_rate", "f1", "event_recall", "event_precision",
-                "event_f1", "pa_precision", "pa_recall", "pa_f1")
-    if metrics["n_anomalies"] == metrics["n"]:
-        return ("precision", "f1", "fpr", "event_precision", "event_f1", "pa_precision", "pa_f1")
-    return ()
 
 
 def _steps_per_day(freq: str | None, threshold: str) -> float:

@@ -169,7 +169,9 @@ def timeseries_metrics(y_true: object, scores: object, y_pred: object,
         ``mean_time_to_detect`` (over detected events) and ``pa_f1`` / ``pa_precision`` /
         ``pa_recall`` (point-adjusted; never report them without the point-wise ones),
         ``vus_pr`` and ``vus_roc`` (``None`` with one class or no ``sliding_window``) and
-        ``vus_sliding_window``.
+        ``vus_sliding_window``. On a series labelled with one class only, the figures that need
+        the other are ``None``, as :func:`~hourglass.evaluate.metrics.evaluate_scores` gives them
+        for tables, not a trivial 0 or 1 (:func:`needs_other_class`).
 
     Examples
     --------
@@ -177,6 +179,9 @@ def timeseries_metrics(y_true: object, scores: object, y_pred: object,
     ...                        [0, 0, 0, 1, 0, 0, 0, 0])
     >>> m["f1"], m["pa_f1"], m["event_recall"], m["time_to_detect"]
     (0.4, 1.0, 1.0, [1])
+    >>> calm = timeseries_metrics([0, 0, 0, 0], [0, .1, .9, .2], [0, 0, 1, 0], sliding_window=None)
+    >>> calm["recall"], calm["pa_f1"], calm["fpr"]
+    (None, None, 0.25)
     """
     s = check_scores(scores)
     y = check_labels(y_true, s.size, what="y_true")
@@ -211,4 +216,27 @@ def timeseries_metrics(y_true: object, scores: object, y_pred: object,
            else vus_volumes(y, s, sliding_window)),
         "vus_sliding_window": sliding_window,
     })
+    # one class only: those figures are a trivial 0 or 1 (a calm series scored recall 0.0 here,
+    # n/a from the CLI and evaluate_scores)
+    out.update(dict.fromkeys(needs_other_class(out)))
     return out
+
+
+def needs_other_class(metrics: dict[str, Any]) -> tuple[str, ...]:
+    """The metrics of a series labelled with one class only that would be a trivial 0 or 1 (n/a,
+    as ``evaluate`` gives them for tables): a calm series has no recall, precision or F1 (its
+    false alarms are the FPR), one anomalous throughout no precision, F1 or FPR.
+
+    Examples
+    --------
+    >>> needs_other_class({"n": 5, "n_anomalies": 0})[:3]
+    ('precision', 'recall', 'detection_rate')
+    >>> needs_other_class({"n": 5, "n_anomalies": 2})
+    ()
+    """
+    if metrics["n_anomalies"] == 0:
+        return ("precision", "recall", "detection_rate", "f1", "event_recall", "event_precision",
+                "event_f1", "pa_precision", "pa_recall", "pa_f1")
+    if metrics["n_anomalies"] == metrics["n"]:
+        return ("precision", "f1", "fpr", "event_precision", "event_f1", "pa_precision", "pa_f1")
+    return ()
