@@ -57,3 +57,36 @@ def test_alerts_per_10k_is_the_count_over_the_rows_rounded_once() -> None:
     assert out == {"alerts_per_10k": 3415.0, "alerts_per_day": 170750.0}
     # an event rate near the largest float still gives a finite figure
     assert alert_volume([1, 0, 1], events_per_day=1e308)["alerts_per_day"] == 2 / 3 * 1e308
+
+
+def test_best_f1_keeps_the_highest_of_cut_offs_with_equal_f1() -> None:
+    # BestFBeta took F-beta of the rounded precision and recall, 2PR / (P + R): two cut-offs of
+    # equal F1 (2/3: 3 of 4 attacks with 2 false alarms, or every row flagged) rounded apart and
+    # argmax took the lower one, flagging all 8 validation rows; F-beta from the counts ties
+    # exactly and the highest cut-off (fewest alerts) is kept, as for any other tie
+    from fractions import Fraction
+
+    from hourglass.thresholds import BestF1
+    from hourglass.thresholds.supervised import BestFBeta
+
+    s, y = [3.0, 9.0, 11.0, 1.0, 10.0, 4.0, 0.0, 0.0], [1, 1, 0, 0, 0, 1, 0, 1]
+    t = BestF1().fit(s, y)
+    assert t.predict(s).tolist() == [1, 1, 1, 0, 1, 1, 0, 0] and t.best_score_ == 2 / 3
+    # against the exact F-beta of every cut-off, the first (highest) maximum
+    rng = np.random.default_rng(1)
+    for _ in range(400):
+        n = int(rng.integers(3, 30))
+        s_, y_ = rng.integers(0, 8, n).astype(float), rng.integers(0, 2, n)
+        if not 0 < y_.sum() < n:
+            continue
+        for beta in (1.0, 0.5, 2.0):
+            b2 = Fraction(beta) ** 2
+            best, cut = Fraction(-1), 0.0
+            for u in sorted(set(s_.tolist()), reverse=True):
+                tp = int(((s_ >= u) & (y_ == 1)).sum())
+                fp, fn = int(((s_ >= u) & (y_ == 0)).sum()), int(y_.sum()) - tp
+                f = (1 + b2) * tp / ((1 + b2) * tp + b2 * fn + fp)
+                if f > best:
+                    best, cut = f, u
+            flags = BestFBeta(beta).fit(s_, y_).predict(s_)
+            assert flags.tolist() == (s_ >= cut).astype(int).tolist(), (beta, s_, y_)
