@@ -479,7 +479,8 @@ def threshold_from_dict(d: dict[str, Any], *, fitted: bool = False) -> Threshold
 class Percentile(Threshold):
     """Threshold at the ``q``-th percentile of held-out normal scores.
 
-    ``Percentile(99.5)`` flags about 0.5 % of normal traffic.
+    ``Percentile(99.5)`` flags about 0.5 % of normal traffic. The percentile is numpy's default
+    (linear): between the two scores at ranks around ``q/100 · (n - 1)``, as ``np.percentile``.
 
     Parameters
     ----------

@@ -17,7 +17,8 @@ class BestFBeta(Threshold):
 
     Needs both classes: ``fit(scores, y)``. Carve the validation rows from the labelled
     *training* data; choosing a threshold on the test set reports a score no deployment gets.
-    ``beta < 1`` favours precision (fewer false alarms), ``beta > 1`` recall.
+    ``beta < 1`` favours precision (fewer false alarms), ``beta > 1`` recall. Of cut-offs with
+    equal F-beta the highest (fewest alerts) is kept.
 
     Parameters
     ----------
