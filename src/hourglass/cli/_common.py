@@ -14,12 +14,12 @@ from hourglass._limits import MAX_JSON_DEPTH, loads_json
 from hourglass.cli._options import OPTION_OF_PARAM
 from hourglass.errors import HourglassError, InputError, is_link_loop, no_file, read_problem
 
-__all__ = ["UNUSED_BY", "base_params", "check_model_dir", "check_not_input", "check_not_loop",
+__all__ = ["FILE_OUTPUTS", "UNUSED_BY", "base_params", "check_model_dir", "check_not_input", "check_not_loop",
            "check_output_type",
            "chunk_bytes", "finish_params", "hidden_param", "model_kind", "model_params", "parse_hidden",
-           "parse_value", "refuse_closed_stdout", "refuse_existing_model", "refuse_kept_outputs",
-           "refuse_label_in_columns", "refuse_normal_without_label", "refuse_typed_defaults", "refuse_unused",
-           "typed_options"]
+           "parse_value", "refuse_closed_stdout", "refuse_existing_model", "refuse_folder_endings",
+           "refuse_kept_outputs", "refuse_label_in_columns", "refuse_normal_without_label",
+           "refuse_typed_defaults", "refuse_unused", "typed_options"]
 
 _PYTHON_WORDS: dict[str, Any] = {"True": True, "False": False, "None": None}
 
@@ -461,6 +461,48 @@ def check_not_input(output: Path | None, option: str, data: Path | None = None,
     if model is not None and (model / "config.json").is_file() and out.parent == model.resolve():
         raise HourglassError(f"{option} {output}: is inside the model directory {model}; choose "
                              "another path")
+
+
+#: the options that name an output FILE, by command (parameter names): a '/' (or '/.') at the
+#: end of one names a folder, which pathlib drops (``-o out.csv/`` wrote the file out.csv)
+FILE_OUTPUTS: dict[str, frozenset[str]] = {
+    "score": frozenset({"output"}), "stream": frozenset({"output"}), "explain": frozenset({"output"}),
+    "evaluate": frozenset({"json_out", "report"}), "benchmark": frozenset({"json_out"}),
+    "threshold": frozenset({"json_out"}), "export": frozenset({"onnx_path"}),
+    "inspect": frozenset({"json_out"}),
+}
+
+
+def refuse_folder_endings(command: str, typed: dict[str, Any], names: dict[str, str]) -> None:
+    """Refuse, before any work, a path typed with a '/' (or '/.') at its end, which names a
+    folder (pathlib drops that ending, so the path would be taken as the file), where no folder
+    can be meant: an output FILE of ``command`` (:data:`FILE_OUTPUTS`; one that is a folder is
+    said by :func:`check_not_input`), or any path that is there and is not a folder (``cat
+    data.csv/``: 'Not a directory'). ``typed``: each path parameter's text as typed (a list for
+    an option given more than once); ``names``: each one's option (``--output``), ``""`` for an
+    argument. A folder's path (``-o model/``) is taken with or without the '/'.
+
+    Examples
+    --------
+    >>> refuse_folder_endings("score", {"output": "out.csv/"}, {"output": "--output"})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.HourglassError: --output out.csv/: ends in '/', which names a folder; ...
+    >>> refuse_folder_endings("train", {"output": "model/"}, {"output": "--output"})
+    """
+    for name, value in typed.items():
+        for text in value if isinstance(value, list | tuple) else [value]:
+            if not isinstance(text, str) or not text.endswith(("/", "/.")):
+                continue
+            where = f"{names.get(name) or ''} {text}".strip()
+            ending = "/." if text.endswith("/.") else "/"
+            path = str(Path(text))  # (os.path: a name too long for the system is no folder)
+            if name in FILE_OUTPUTS.get(command, ()) and not os.path.isdir(path):
+                raise HourglassError(f"{where}: ends in '{ending}', which names a folder; expected "
+                                     f"a file name (drop the '{ending}')")
+            if os.path.exists(path) and not os.path.isdir(path):
+                raise HourglassError(f"{where}: not a folder, yet it ends in '{ending}', which names "
+                                     f"one (drop the '{ending}')")
 
 
 def check_output_kind(output: Path | None, option: str, kinds: tuple[str, ...], what: str) -> None:

@@ -15,10 +15,11 @@ import logging
 import os
 import signal
 import sys
+from pathlib import PurePath
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from hourglass._placed import placed_outputs
 from hourglass.cli import NOT_FINISHED
@@ -85,6 +86,40 @@ class _Commands(TyperGroup):
     def invoke(self, ctx: Any) -> Any:  # the command
         with reader_gone(), output_full():
             return super().invoke(ctx)
+
+
+class _Command(TyperCommand):
+    """A command that also keeps its paths as typed: pathlib drops a '/' (or '/.') at a path's
+    end, which names a folder, so ``-o out.csv/`` wrote the file out.csv and ``data.csv/`` read
+    the file; such a path, where no folder can be meant, is refused before the command runs
+    (:func:`~hourglass.cli._common.refuse_folder_endings`)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        given = list(args)  # (the parser consumes its list)
+        rest = super().parse_args(ctx, args)  # usage errors, --help: as before
+        typed = self.make_parser(ctx).parse_args(args=given)[0]  # the same parse, values as text
+        paths = {p.name: p for p in self.params if p.name is not None and _is_path(ctx.params.get(p.name))}
+        ctx.meta[_TYPED_PATHS] = (
+            {name: typed[name] for name in paths if name in typed},
+            {name: next((o for o in p.opts if o.startswith("--")), "") for name, p in paths.items()})
+        return rest
+
+    def invoke(self, ctx: Any) -> Any:
+        if _TYPED_PATHS in ctx.meta:
+            from hourglass.cli._common import refuse_folder_endings
+
+            with user_errors():
+                refuse_folder_endings(self.name or "", *ctx.meta[_TYPED_PATHS])
+        return super().invoke(ctx)
+
+
+_TYPED_PATHS = "hourglass.typed_paths"
+
+
+def _is_path(value: object) -> bool:
+    """Whether a parameter's value is a path, or a list of them (an option given more than once)."""
+    values = value if isinstance(value, list | tuple) else [value]
+    return bool(values) and all(isinstance(v, PurePath) for v in values)
 
 
 app = typer.Typer(
@@ -200,7 +235,7 @@ def unwrap_help(doc: str | None) -> str | None:
 for _command in (train, score, stream, evaluate, benchmark, explain, threshold, serve, export, models,
                  formats, inspect, demo):
     _command.__doc__ = unwrap_help(_command.__doc__)
-    app.command()(_command)
+    app.command(cls=_Command)(_command)
 
 
 def main() -> None:

@@ -1,0 +1,97 @@
+"""Review 32 (left32): two routes that should agree. (A) a path typed with a '/' at its end, which
+pathlib drops: an output FILE so typed names a folder, an input file so typed is no folder; a
+folder's path is the same with or without it. (B) feature names: a pipeline fitted on a
+DataFrame and given its columns in another order, or fitted on an array and given a frame."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer.main
+
+from hourglass.cli import app
+from hourglass.cli._common import FILE_OUTPUTS
+from tests._cli import one_line_error, runner, small_labelled_model
+
+
+@pytest.fixture(scope="module")
+def labelled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return small_labelled_model(tmp_path_factory.mktemp("left32"))
+
+
+# the file each command writes, by its option (MODEL, DATA filled in by the test)
+_FILE_OUTPUTS = [
+    (["score", "{model}", "{data}", "-o"], "out.csv"),
+    (["explain", "{model}", "{data}", "-o"], "why.csv"),
+    (["evaluate", "{model}", "{data}", "--label-col", "label", "--normal", "normal", "--json"], "m.json"),
+    (["evaluate", "{model}", "{data}", "--label-col", "label", "--normal", "normal", "--report"], "r.html"),
+    (["inspect", "{data}", "--json"], "schema.json"),
+    (["export", "{model}", "--onnx"], "model.onnx"),
+    (["threshold", "{model}", "--json"], "what-if.json"),
+    (["stream", "{model}", "-i", "{data}", "-o"], "alerts.jsonl"),
+    (["benchmark", "{data}", "--label-col", "label", "--normal", "normal", "--json"], "bench.json"),
+]
+
+
+@pytest.mark.parametrize("ending", ["/", "/."])
+@pytest.mark.parametrize(("args", "name"), _FILE_OUTPUTS, ids=lambda v: v[0] if isinstance(v, list) else v)
+def test_an_output_file_typed_as_a_folder_is_refused(labelled: dict[str, Any], tmp_path: Path,
+                                                       args: list[str], name: str, ending: str) -> None:
+    # what was wrong: pathlib dropped the '/' of '-o out.csv/' (a folder, as cp and touch take it:
+    # 'Not a directory'), so the command wrote the file out.csv; it is now one line, exit code 2,
+    # and nothing written
+    out = tmp_path / name
+    filled = [a.format(model=labelled["model"], data=labelled["data"]) for a in args]
+    one_line_error([*filled, f"{out}{ending}"], f"{out}{ending}: ends in '{ending}', which names a "
+                   "folder; expected a file name", out=out)
+    assert os.listdir(tmp_path) == []
+
+
+def test_an_input_file_typed_as_a_folder_is_refused(labelled: dict[str, Any], tmp_path: Path) -> None:
+    # what was wrong: 'score M data.csv/' read the file data.csv (cat data.csv/: 'Not a
+    # directory'); a file given so, an input or an option's (--suppress), is now refused
+    out = tmp_path / "out.csv"
+    one_line_error(["score", str(labelled["model"]), f"{labelled['data']}/", "-o", str(out)],
+                   f"{labelled['data']}/: not a folder, yet it ends in '/'", out=out)
+    one_line_error(["score", str(labelled["model"]), str(labelled["data"]), "-o", str(out),
+                    "--suppress", f"{labelled['data']}/"], "--suppress", out=out)
+
+
+def test_a_model_folder_is_the_same_with_or_without_the_slash(labelled: dict[str, Any],
+                                                               tmp_path: Path) -> None:
+    # a folder may end in '/': the model given as MODEL/ scores as MODEL, and a model written
+    # to NEW/ is written to NEW (threshold -o: the same copy either way)
+    model = labelled["model"]
+    plain, slashed = tmp_path / "plain.csv", tmp_path / "slashed.csv"
+    for given, out in ((str(model), plain), (f"{model}/", slashed)):
+        res = runner.invoke(app, ["score", given, str(labelled["data"]), "-o", str(out), "-q"])
+        assert res.exit_code == 0, res.output
+    assert plain.read_bytes() == slashed.read_bytes()
+    for given in (str(tmp_path / "a"), f"{tmp_path / 'b'}/"):
+        res = runner.invoke(app, ["threshold", str(model), "-o", given, "--threshold", "percentile:99",
+                                  "-q"])
+        assert res.exit_code == 0, res.output
+    assert (tmp_path / "a" / "config.json").read_bytes() == (tmp_path / "b" / "config.json").read_bytes()
+
+
+# the path options that name no output file: inputs, and the folders a model is written to
+_NOT_FILE_OUTPUTS = {
+    "train": {"data", "output", "extra_normal", "warm_start", "replay_data"},
+    "score": {"model", "data", "suppress"}, "stream": {"model", "input_file", "suppress"},
+    "evaluate": {"model", "data", "labels"}, "benchmark": {"data", "test", "data_dir"},
+    "explain": {"model", "data"}, "threshold": {"model", "output"},
+    "serve": {"api_key_file", "tls_cert", "tls_key"}, "export": {"model", "check_data"},
+    "inspect": {"data"}, "demo": {"output"},
+}
+
+
+def test_every_path_option_is_an_output_file_or_not() -> None:
+    # a new path option must be named in FILE_OUTPUTS when it is a file written, or a '/' at
+    # its end is dropped unseen again (this list: the ones that are not)
+    group = typer.main.get_command(app)
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        paths = {p.name for p in command.params if "Path" in repr(p.type_descriptor.annotation)}
+        assert paths == set(FILE_OUTPUTS.get(name, ())) | _NOT_FILE_OUTPUTS.get(name, set()), name
