@@ -95,3 +95,17 @@ def test_every_path_option_is_an_output_file_or_not() -> None:
     for name, command in group.commands.items():  # type: ignore[attr-defined]
         paths = {p.name for p in command.params if "Path" in repr(p.type_descriptor.annotation)}
         assert paths == set(FILE_OUTPUTS.get(name, ())) | _NOT_FILE_OUTPUTS.get(name, set()), name
+
+
+def test_serve_suppress_file_typed_as_a_folder_is_refused(tmp_path: Path) -> None:
+    # what was wrong: serve's --suppress is text (FILE or NAME=FILE), made a path later, so
+    # 'rules.toml/' read rules.toml; it is now refused as the path options' are
+    from hourglass.cli.serve import parse_suppress
+    from hourglass.errors import HourglassError
+
+    rules = tmp_path / "rules.toml"
+    rules.write_text("")
+    assert parse_suppress([str(rules)], ["zeek"]) == {"zeek": rules}
+    for given, names in (([f"{rules}/"], ["zeek"]), ([f"zeek={rules}/."], ["zeek", "audit"])):
+        with pytest.raises(HourglassError, match="not a folder, yet it ends in '/"):
+            parse_suppress(given, names)

@@ -283,6 +283,7 @@ def parse_suppress(values: Sequence[str] | None, names: Sequence[str]) -> dict[s
     ...
     hourglass.errors.HourglassError: --suppress rules.toml: with several models say whose rules ...
     """
+    from hourglass.cli._common import refuse_folder_endings
     from hourglass.serve.app import NAME_PATTERN
 
     out: dict[str, Path] = {}
@@ -294,14 +295,17 @@ def parse_suppress(values: Sequence[str] | None, names: Sequence[str]) -> dict[s
                                      f"{', '.join(names)})")
             if not rest.strip():  # Path('') is '.': the error named the working folder
                 raise HourglassError(f"--suppress {value}: NAME=FILE without the file after '='")
-            path = Path(rest)
+            text = rest
         elif len(names) == 1:
             if not value.strip():  # Path('') is '.' (an unset "$RULES"): named the working folder
                 raise HourglassError("--suppress: empty file name")
-            name, path = names[0], Path(value)
+            name, text = names[0], value
         else:
             raise HourglassError(f"--suppress {value}: with several models say whose rules these are, "
                                  f"--suppress NAME=FILE (the models: {', '.join(names)})")
+        # (a text option: the '/' at its end, which pathlib drops, is seen here)
+        refuse_folder_endings("serve", {"suppress": text}, {"suppress": "--suppress"})
+        path = Path(text)
         if name in out:
             raise HourglassError(f"--suppress: two files for {name} ({out[name]}, {path}); give one "
                                  "file a model (it holds any number of rules)")
