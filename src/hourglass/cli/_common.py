@@ -497,6 +497,8 @@ def refuse_folder_endings(command: str, typed: dict[str, Any], names: dict[str, 
             where = f"{names.get(name) or ''} {text}".strip()
             ending = "/." if text.endswith("/.") else "/"
             path = str(Path(text))  # (os.path: a name too long for the system is no folder)
+            if path == "-":  # '-/' is no standard input or output, but a folder named '-'
+                path = f".{os.sep}-"
             if name in FILE_OUTPUTS.get(command, ()) and not os.path.isdir(path):
                 raise HourglassError(f"{where}: ends in '{ending}', which names a folder; expected "
                                      f"a file name (drop the '{ending}')")
