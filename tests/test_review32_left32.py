@@ -109,3 +109,72 @@ def test_serve_suppress_file_typed_as_a_folder_is_refused(tmp_path: Path) -> Non
     for given, names in (([f"{rules}/"], ["zeek"]), ([f"zeek={rules}/."], ["zeek", "audit"])):
         with pytest.raises(HourglassError, match="not a folder, yet it ends in '/"):
             parse_suppress(given, names)
+
+
+# -- (B) feature names ------------------------------------------------------------------------------
+def _frame_and_array() -> tuple[Any, Any]:
+    import numpy as np
+    import pandas as pd
+
+    X = np.random.default_rng(3).normal(size=(120, 3)).astype(np.float32)
+    return pd.DataFrame(X, columns=["bytes", "rate", "port"]), X
+
+
+def test_a_detector_warns_as_scikit_learn_when_one_side_has_no_feature_names() -> None:
+    # what was wrong: fitted on a DataFrame and given a bare array (or fitted on an array and
+    # given a DataFrame) a detector read it by position without a word, where scikit-learn's
+    # estimators warn; the scores are the same (by position), and now so is the warning
+    import warnings
+
+    import numpy as np
+
+    from hourglass.detectors import AutoEncoder
+
+    df, X = _frame_and_array()
+    on_frame = AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, random_state=0).fit(df)
+    on_array = AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, random_state=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the same kind of input as at fit: no warning
+        base = on_frame.score(df)
+        assert np.array_equal(on_array.score(X), base)
+    with pytest.warns(UserWarning, match="^X does not have valid feature names, but AutoEncoder was "
+                      "fitted with feature names$"):
+        assert np.array_equal(on_frame.score(X), base)
+    with pytest.warns(UserWarning, match="^X has feature names, but AutoEncoder was fitted without "
+                      "feature names$"):
+        assert np.array_equal(on_array.predict(df), on_array.predict(X))
+
+
+def test_a_pipeline_reads_its_columns_by_name_in_any_order() -> None:
+    # a Pipeline selects its columns by name: the same frame with its columns in another order,
+    # or with a column more, scores the same (a detector, which reads by position, refuses both)
+    import numpy as np
+
+    from hourglass import Pipeline
+    from hourglass.detectors import AutoEncoder
+    from hourglass.errors import InputError
+
+    df, _ = _frame_and_array()
+    pipe = Pipeline(detector=AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df)
+    base = pipe.score(df)
+    assert np.array_equal(pipe.score(df[["port", "bytes", "rate"]]), base)
+    assert np.array_equal(pipe.score(df.assign(extra=1.0)), base)
+    with pytest.raises(InputError, match="missing: port"):
+        pipe.score(df[["bytes", "rate"]])
+    with pytest.raises(InputError, match="columns are in another order than at fit"):
+        pipe.detector_.__class__(**pipe.detector_.get_params()).fit(df).score(df[["port", "bytes", "rate"]])
+
+
+def test_a_series_detector_warns_as_a_table_detector_does() -> None:
+    # what was wrong: as above, for a time-series detector (its input named 'series')
+    import numpy as np
+    import pandas as pd
+
+    from hourglass.detectors import LSTMAutoEncoder
+
+    t = np.arange(120)
+    df = pd.DataFrame({"cpu": np.sin(t / 5), "mem": np.cos(t / 5)}, dtype=np.float32)
+    det = LSTMAutoEncoder(window=8, hidden=4, code=2, epochs=1, verbose=0).fit(df)
+    with pytest.warns(UserWarning, match="^series does not have valid feature names, but "
+                      "LSTMAutoEncoder was fitted with feature names$"):
+        assert np.array_equal(det.score(df.to_numpy()), det.score(df))

@@ -1066,7 +1066,9 @@ class BaseDetector(BaseEstimator):
             self._record_column_names(X)
             return Xa
         self._check_column_names(X)
-        return check_array(X, n_features=self.n_features_in_)
+        Xa = check_array(X, n_features=self.n_features_in_)
+        self._warn_unnamed(X)
+        return Xa
 
     def _record_column_names(self, X: object) -> None:
         """Record ``feature_names_in_`` when ``X`` is a DataFrame with string column names (as
@@ -1093,6 +1095,19 @@ class BaseDetector(BaseEstimator):
             raise InputError(f"{what}: the columns differ from those at fit ({'; '.join(parts)})")
         raise InputError(f"{what}: the columns are in another order than at fit; reorder them as "
                          "in detector.feature_names_in_")
+
+    def _warn_unnamed(self, X: object, what: str = "X") -> None:
+        """Warn, in scikit-learn's words, that ``X`` (checked, about to be scored) is read by
+        position with names on one side only: a bare array given to a detector fitted on a
+        DataFrame, or a DataFrame given to one fitted on an array."""
+        fitted = getattr(self, "feature_names_in_", None) is not None
+        named = frame_names(X) is not None
+        if fitted and not named:
+            warnings.warn(f"{what} does not have valid feature names, but {type(self).__name__} was "
+                          "fitted with feature names", UserWarning, stacklevel=_caller_outside_package())
+        elif named and not fitted:
+            warnings.warn(f"{what} has feature names, but {type(self).__name__} was fitted without "
+                          "feature names", UserWarning, stacklevel=_caller_outside_package())
 
     def _n_samples(self, X: Any) -> int:
         return int(X.shape[0])

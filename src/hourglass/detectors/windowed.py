@@ -312,6 +312,8 @@ class WindowDetector(DeepDetector):
             raise InputError(f"series has {Xa.shape[0]} time steps, shorter than one window of "
                              f"{length} ({sizes}); pass a longer series (or train "
                              f"a model with {smaller})")
+        if not reset:
+            self._warn_unnamed(X, what="series")
         return Xa
 
     def _split(self, n: int, frac: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
