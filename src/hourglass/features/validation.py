@@ -79,7 +79,11 @@ def check_array(
         names = [str(c) for c in X.columns]
         # by position, not by name: a repeated column name selects a frame, not a column
         dtypes = list(X.dtypes)
-        bad = [i for i, dt in enumerate(dtypes) if not pd.api.types.is_numeric_dtype(dt)]
+        # booleans are numbers (0/1) as NumPy's are: pandas counts Arrow's bool[pyarrow] as
+        # no numeric dtype, though it counts bool and boolean as one (not a category of them)
+        bad = [i for i, dt in enumerate(dtypes) if not (
+            pd.api.types.is_numeric_dtype(dt) or (pd.api.types.is_bool_dtype(dt)
+                                                   and not isinstance(dt, pd.CategoricalDtype)))]
         if bad:
             raise InputError(
                 f"{what}: column {X.columns[bad[0]]!r} is not numeric (dtype {dtypes[bad[0]]}); "
