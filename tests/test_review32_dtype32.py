@@ -9,7 +9,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+import torch
 
+from hourglass import Pipeline
+from hourglass.detectors import AutoEncoder
+from hourglass.explain import explain_rows
 from hourglass.features.validation import check_array
 
 
@@ -25,3 +29,23 @@ def test_check_array_takes_an_arrow_boolean_column_as_its_numpy_twin() -> None:
         check_array(missing)
     with pytest.raises(Exception, match=r"column 'c' is not numeric \(dtype category\)"):
         check_array(df.astype({"c": "category"}))  # a category of booleans stays refused
+
+
+@pytest.mark.parametrize("dtype", [pd.ArrowDtype(pa.string()), pd.ArrowDtype(pa.large_string()),
+                                   "category"])
+def test_explain_quotes_numbers_given_as_arrow_or_category_text_as_the_model_read_them(
+        dtype: object) -> None:
+    # What was wrong: explain_rows quoted a numeric column given as Arrow text or a category of
+    # text (a Parquet dictionary column) as its raw text, 'bytes=-', where the model read '-' as
+    # missing and the same column as object or str text is quoted 'bytes=<missing>'.
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(0)
+    n = 120
+    text = rng.integers(0, 10_000, n).astype(str).astype(object)
+    text[[3, 7]] = "-"
+    df = pd.DataFrame({"bytes": text, "rate": rng.normal(size=n)})
+    pipe = Pipeline(detector=AutoEncoder(epochs=1, hidden=(4,), random_state=0)).fit(df)
+    ref = explain_rows(pipe, df, top=2)
+    got = explain_rows(pipe, df.astype({"bytes": dtype}), top=2)
+    assert "bytes=<missing>" in ref["why"][3]
+    pd.testing.assert_frame_equal(got, ref)

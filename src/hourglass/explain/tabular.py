@@ -240,10 +240,13 @@ def _cells(cells: pd.Series, numeric: bool) -> list[Any]:
     >>> _cells(pd.Series(["tcp", "-"]), False)
     ['tcp', '-']
     """
-    if numeric and (cells.dtype == object or isinstance(cells.dtype, pd.StringDtype)):
-        from hourglass.features.tabular import _read_numbers
+    if numeric:
+        from hourglass.features.tabular import _is_duration, _read_numbers
 
-        return _read_numbers(cells)[0].tolist()
+        # text as the model reads it (TabularPreprocessor._numeric_frame's test): Arrow's string,
+        # a category or a dictionary of text too, which quoted '-' where the model read <missing>
+        if not pd.api.types.is_numeric_dtype(cells) and not _is_duration(cells):
+            return _read_numbers(cells)[0].tolist()
     return cells.tolist()
 
 
