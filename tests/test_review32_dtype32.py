@@ -14,6 +14,7 @@ import torch
 from hourglass import Pipeline
 from hourglass.detectors import AutoEncoder
 from hourglass.explain import explain_rows
+from hourglass.features.sessions import EventSessions
 from hourglass.features.validation import check_array
 
 
@@ -49,3 +50,18 @@ def test_explain_quotes_numbers_given_as_arrow_or_category_text_as_the_model_rea
     got = explain_rows(pipe, df.astype({"bytes": dtype}), top=2)
     assert "bytes=<missing>" in ref["why"][3]
     pd.testing.assert_frame_equal(got, ref)
+
+
+@pytest.mark.parametrize("arrow_type", [pa.int64(), pa.int32(), pa.uint64(), pa.float64()])
+def test_event_table_with_arrow_number_keys_reads_as_its_numpy_twin(arrow_type: pa.DataType) -> None:
+    # What was wrong: an event table whose key column was Arrow-backed numbers stopped fit and
+    # transform with an OverflowError traceback ('Python int too large to convert to C long':
+    # the key checks compare with 2**63, which an Arrow scalar of the column's type cannot hold).
+    df = pd.DataFrame({"sid": [1, 2, 1, 2, 1, 2], "eid": [4624, 4625, 4688, 4624, 4625, 4688]})
+    arrow = df.astype({"eid": pd.ArrowDtype(arrow_type)})
+    ref = EventSessions(session_column="sid", key_column="eid").fit(df)
+    fitted = EventSessions(session_column="sid", key_column="eid").fit(arrow)
+    assert fitted.key_names_ is None and ref.key_names_ is None  # integer keys, as given
+    want = [s.tolist() for s in ref.transform(df)]
+    assert [s.tolist() for s in fitted.transform(arrow)] == want
+    assert [s.tolist() for s in ref.transform(arrow)] == want

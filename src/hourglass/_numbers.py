@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["as_float", "label_numbers", "to_numbers", "wide_ints_as_inf"]
+__all__ = ["as_float", "label_numbers", "pandas_numbers", "to_numbers", "wide_ints_as_inf"]
 
 
 def as_float(v: int) -> float:
@@ -42,6 +42,32 @@ def wide_ints_as_inf(s: pd.Series) -> pd.Series:
         return s
     return pd.Series([as_float(v) if _wide(v) else v for v in s], index=s.index, name=s.name,
                      dtype=object)
+
+
+def pandas_numbers(s: pd.Series) -> pd.Series:
+    """``s`` in pandas' own dtype where it holds Arrow-backed numbers or booleans
+    (``pd.ArrowDtype(pa.int64())``, as ``read_parquet(..., dtype_backend="pyarrow")`` gives):
+    its NumPy dtype, or where a value is missing pandas' nullable one (``Int64``, ``UInt64``,
+    ``boolean``; floats as NaN). An Arrow column compared with a Python integer past its type
+    (``s.abs() < 2**63``) raised ``OverflowError``; pandas' own dtypes compare as NumPy's do.
+    Any other ``s`` is returned as it is.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> s = pandas_numbers(pd.Series([4624, None], dtype=pd.ArrowDtype(pa.int64())))
+    >>> s.dtype, (s.abs() < 2**63).tolist()
+    (Int64Dtype(), [True, <NA>])
+    >>> pandas_numbers(pd.Series([1.5], dtype=pd.ArrowDtype(pa.float32()))).dtype
+    dtype('float32')
+    """
+    dtype = s.dtype
+    if not isinstance(dtype, pd.ArrowDtype) or dtype.kind not in "iubf":
+        return s
+    if dtype.kind == "f" or not s.hasnans:
+        return s.astype(dtype.numpy_dtype)  # (a missing float is NaN)
+    bits = str(dtype.numpy_dtype.itemsize * 8)
+    return s.astype("boolean" if dtype.kind == "b" else ("Int" if dtype.kind == "i" else "UInt") + bits)
 
 
 def to_numbers(s: pd.Series) -> pd.Series:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import numpy as np
 import pandas as pd
 
-from hourglass._numbers import to_numbers
+from hourglass._numbers import pandas_numbers, to_numbers
 from hourglass._times import (
     _MAX_EPOCH_S,
     _NUMERIC_DATE,
@@ -463,7 +463,9 @@ class EventTables:
             stats["events_without_key"] += ps.blank
             rows = ev["line"].to_numpy() - 1
         else:
-            col = df[self.key_column]
+            # Arrow-backed keys (read_parquet(dtype_backend="pyarrow")) as pandas' own: their
+            # checks against 2**63 raised OverflowError
+            col = pandas_numbers(df[self.key_column])
             ok = col.notna().to_numpy()
             if not pd.api.types.is_numeric_dtype(col):  # a blank cell is empty, as a CSV reads it
                 text = col.astype(str).str.strip()
