@@ -5,6 +5,10 @@ twins."""
 
 from __future__ import annotations
 
+import decimal
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -16,6 +20,7 @@ from hourglass.detectors import AutoEncoder
 from hourglass.explain import explain_rows
 from hourglass.features.sessions import EventSessions
 from hourglass.features.validation import check_array
+from hourglass.ingest.writers import chunk_writer
 
 
 def test_check_array_takes_an_arrow_boolean_column_as_its_numpy_twin() -> None:
@@ -65,3 +70,19 @@ def test_event_table_with_arrow_number_keys_reads_as_its_numpy_twin(arrow_type: 
     want = [s.tolist() for s in ref.transform(df)]
     assert [s.tolist() for s in fitted.transform(arrow)] == want
     assert [s.tolist() for s in ref.transform(arrow)] == want
+
+
+def test_kept_parquet_decimal_column_is_a_json_number_as_its_double_twin(tmp_path: Path) -> None:
+    # What was wrong: score -o alerts.jsonl --keep of a Parquet decimal128 column (databases,
+    # Spark) wrote each value as a JSON string ("rate":"3.11"), where the same column as doubles,
+    # and the ECS, grouped and SQLite outputs of the decimals, write the number 3.11.
+    rate = [decimal.Decimal("3.11"), None, decimal.Decimal("2.50")]
+    doubles = pd.DataFrame({"row": [0, 1, 2], "rate": [3.11, None, 2.5]})
+    decimals = pd.DataFrame({"row": [0, 1, 2], "rate": pd.Series(rate, dtype=object)})
+    got = []
+    for name, df in (("d.jsonl", doubles), ("x.jsonl", decimals)):
+        with chunk_writer(tmp_path / name) as w:
+            w.write(df)
+        got.append([json.loads(line) for line in (tmp_path / name).read_text().splitlines()])
+    assert got[1] == got[0] == [{"row": 0, "rate": 3.11}, {"row": 1, "rate": None},
+                                {"row": 2, "rate": 2.5}]

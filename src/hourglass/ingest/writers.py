@@ -159,13 +159,52 @@ def _fitting(schema: pa.Schema) -> pa.Schema:
 def _json_text(df: pd.DataFrame) -> str:
     """``df`` as JSON lines; a Parquet binary or duration column as text (:func:`_as_text_values`,
     looked for only where a duration column is there or the bytes do not encode: no scan of every
-    text column of every chunk)."""
+    text column of every chunk), a decimal column as numbers (:func:`_decimals_as_numbers`)."""
+    df = _decimals_as_numbers(df)
     if not any(pd.api.types.is_timedelta64_dtype(t) for t in df.dtypes):
         try:
             return json_lines(df)
         except (OverflowError, UnicodeError, TypeError):
             pass
     return json_lines(_as_text_values(df))
+
+
+def _decimals_as_numbers(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with a kept Parquet decimal column (``decimal128``: Python ``Decimal`` objects) as
+    the numbers :func:`~hourglass.ingest.sqlite.parquet_value` makes of them (a whole one as its
+    integer, as ``score`` writes a double's): pandas wrote each as a JSON string
+    (``"rate":"3.11"``), where the same column of doubles, and the ECS, grouped, SQLite and stream
+    outputs of the decimals, write the number ``3.11``. A column is looked at by its first value
+    (a decimal column holds decimals alone).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"amount": [None, decimal.Decimal("1.50"), decimal.Decimal("NaN"),
+    ...                               decimal.Decimal("81150")]})
+    >>> _decimals_as_numbers(df)["amount"].tolist()
+    [None, 1.5, None, 81150]
+    """
+    out = None
+    for i in range(df.shape[1]):
+        col = df.iloc[:, i]
+        if not pd.api.types.is_object_dtype(col.dtype):
+            continue
+        given = col.notna().to_numpy()
+        if not given.any() or not isinstance(col.iloc[int(given.argmax())], decimal.Decimal):
+            continue
+        if out is None:
+            out = df.copy()
+        numbers = [None if v is None or (isinstance(v, float) and v != v) else _whole(parquet_value(v))
+                   for v in col.tolist()]
+        out.isetitem(i, pd.Series(numbers, index=col.index, dtype=object))
+    return df if out is None else out
+
+
+def _whole(value: Any) -> Any:
+    """A whole float as the whole number it is (``81150``, as ``score`` writes a whole double)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
 
 
 def _as_text_values(df: pd.DataFrame) -> pd.DataFrame:
