@@ -340,7 +340,7 @@ def inspect(
                   "fitted_on_normal_rows": fitted_on}
         if json_out is not None:
             with atomic_output(json_out) as tmp:
-                tmp.write_text(json.dumps(report, indent=2))
+                tmp.write_text(json.dumps(report, indent=2), encoding="utf-8")
     wide = table_console()
     out.print(f"{shown(data)}: format {report['format']}, {n:,} rows inspected, "
               f"{len(df.columns)} columns → {report['n_features']} features", highlight=False)
@@ -505,7 +505,7 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
                                if d["role"] in ("numeric", "categorical")], None, str(data))
     if json_out is not None:
         with atomic_output(json_out) as tmp:
-            tmp.write_text(json.dumps(report, indent=2))
+            tmp.write_text(json.dumps(report, indent=2), encoding="utf-8")
     wide = table_console()
     out.print(f"{shown(data)}: format {report['format']}, {report['rows']:,} rows → "
               f"{report['buckets']:,} ({entity_col}, {bucket} bucket) rows of {report['entities']:,} "
