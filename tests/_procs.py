@@ -26,12 +26,14 @@ def interrupt(proc: subprocess.Popen[bytes], timeout: float = 60) -> bytes:
 
 @contextlib.contextmanager
 def reaped(proc: subprocess.Popen[bytes]) -> Iterator[subprocess.Popen[bytes]]:
-    """``proc`` killed if a test left it running, and its stdin closed, whatever happens."""
+    """``proc`` killed if a test left it running, and its pipes closed, whatever happens (an
+    unclosed pipe is a ResourceWarning under ``-X dev``)."""
     try:
         yield proc
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-        if proc.stdin is not None:
-            proc.stdin.close()
+        for pipe in (proc.stdin, proc.stdout, proc.stderr):
+            if pipe is not None:
+                pipe.close()

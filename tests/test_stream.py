@@ -263,16 +263,12 @@ def test_a_reader_that_goes_away_stops_the_stream_with_one_line(files: dict[str,
     proc = subprocess.Popen([sys.executable, "-m", "hourglass", "stream", str(files["model"]), "--all",
                              "--batch", "10", "--input", str(tmp_path / "many.jsonl")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    try:
+    with reaped(proc):
         assert proc.stdout is not None and proc.stderr is not None
         assert json.loads(proc.stdout.readline())["row"] == 0
         proc.stdout.close()  # like '| head -1'
         err = proc.stderr.read().decode()
         proc.wait(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert proc.returncode == 1, err
     assert "output closed by its reader; stopping" in err and "Traceback" not in err
 
