@@ -10,8 +10,8 @@ import errno
 import os
 from pathlib import Path
 
-__all__ = ["ArtefactError", "HourglassError", "InputError", "NotFittedError", "is_link_loop", "json_problem",
-           "no_file", "out_of_memory", "read_problem"]
+__all__ = ["ArtefactError", "HourglassError", "HourglassWarning", "InputError", "NotFittedError",
+           "is_link_loop", "json_problem", "no_file", "out_of_memory", "read_problem"]
 
 
 class HourglassError(Exception):
@@ -64,6 +64,25 @@ class ArtefactError(InputError):
     Traceback (most recent call last):
     ...
     hourglass.errors.ArtefactError: ...: not a hourglass model (missing config.json or weights.safetensors)
+    """
+
+
+class HourglassWarning(UserWarning):
+    """Advice about a fit that hourglass gives as a Python warning (POT fell back to the empirical
+    quantile, a DeepLog ``top_g`` that flags almost nothing, labels a detector ignores).
+
+    The command line shows each as one line on stderr whatever the interpreter's warning filters
+    say (``PYTHONWARNINGS=error`` set for other programs does not turn it into a traceback);
+    in Python it is an ordinary ``UserWarning`` to filter or record.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as seen:
+    ...     warnings.simplefilter("always")
+    ...     warnings.warn("advice", HourglassWarning)
+    >>> issubclass(seen[0].category, UserWarning)
+    True
     """
 
 

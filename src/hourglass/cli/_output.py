@@ -25,7 +25,7 @@ from rich.text import Text
 
 from hourglass.cli._options import cli_advice, option_message
 from hourglass.cli._spool import shown
-from hourglass.errors import HourglassError, out_of_memory, read_problem
+from hourglass.errors import HourglassError, HourglassWarning, out_of_memory, read_problem
 
 if TYPE_CHECKING:
     from hourglass.ingest import ReadStats
@@ -560,6 +560,10 @@ def setup_logging(quiet: bool) -> None:
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, handlers=[handler],
                         force=True)
     warnings.showwarning = _warning_line
+    # hourglass' own advice (HourglassWarning) is one of the command's lines, as its log records
+    # are: a PYTHONWARNINGS=error (or -W error) meant for other programs must not turn it into a
+    # traceback and exit code 1
+    warnings.filterwarnings("default", category=HourglassWarning)
     # pandas' hint to pass a date format when it parses times one by one: hourglass reads a time
     # column its own way and names a bad value itself; the hint is noise before that one line
     warnings.filterwarnings("ignore", message="Could not infer format", category=UserWarning)

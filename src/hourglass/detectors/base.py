@@ -33,7 +33,7 @@ from sklearn.base import clone as sk_clone
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 
 from hourglass._params import check_numeric_params, saved_kinds
-from hourglass.errors import ArtefactError, InputError, NotFittedError, out_of_memory
+from hourglass.errors import ArtefactError, HourglassWarning, InputError, NotFittedError, out_of_memory
 from hourglass.features.validation import check_array, check_labels, is_arrow_table
 from hourglass.nn import (
     TrainConfig,
@@ -590,7 +590,7 @@ class BaseDetector(BaseEstimator):
                                  "rows (0)")
             if not self.get_tags()["supports_labels"]:
                 warnings.warn(f"{type(self).__name__} does not use labels; y is ignored",
-                              UserWarning, stacklevel=_caller_outside_package())
+                              HourglassWarning, stacklevel=_caller_outside_package())
                 labels = None
         self._check_params()
         if not warm:  # a warm start keeps the network's shape, and said it at fit

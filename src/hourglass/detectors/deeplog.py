@@ -25,7 +25,7 @@ from torch import nn
 
 from hourglass.detectors.base import DeepDetector, check_at_least_one, check_dropout
 from hourglass.detectors.events import EventsInput, Packed, check_top, dedup_rows, with_end
-from hourglass.errors import InputError
+from hourglass.errors import HourglassWarning, InputError
 from hourglass.features.sessions.keys import int_keys
 from hourglass.nn import predict_batches
 from hourglass.thresholds import Fixed, Threshold
@@ -205,7 +205,7 @@ class DeepLog(EventsInput, DeepDetector):
                           f"{'or the end ' if end else ''}is almost always among the top-g "
                           f"predictions: only keys never seen in training, or {known} the "
                           f"network ranks below {below}, can be flagged; lower top_g or pass a "
-                          "threshold", UserWarning, stacklevel=2)
+                          "threshold", HourglassWarning, stacklevel=2)
         super()._init_module(module, train)
         self.trained_on_ = (int(self.window), bool(self.end_token))
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from hourglass.detectors.autoencoder import AutoEncoder
 from hourglass.detectors.base import BaseDetector
-from hourglass.errors import InputError, NotFittedError
+from hourglass.errors import HourglassWarning, InputError, NotFittedError
 from hourglass.features.roles import MISSING
 from hourglass.features.tabular import TabularPreprocessor
 from hourglass.features.validation import check_labels
@@ -250,7 +250,7 @@ def _warn_labels_as_feature(df: pd.DataFrame, labels: np.ndarray, columns: list[
         if told:
             warnings.warn(f"Pipeline.fit: column {c!r} is a feature and looks like the labels y: the "
                           "model learns the known anomalies from it; leave it out of df (or give "
-                          f"TabularPreprocessor(drop=[{c!r}]))", UserWarning,
+                          f"TabularPreprocessor(drop=[{c!r}]))", HourglassWarning,
                           stacklevel=_caller_outside_package())
             return
 

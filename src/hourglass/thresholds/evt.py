@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, stats
 
+from hourglass.errors import HourglassWarning
 from hourglass.thresholds.base import quantile
 
 __all__ = ["GPDFit", "fit_gpd", "gpd_log_likelihood", "tail_quantile", "too_many_above"]
@@ -248,7 +249,7 @@ def tail_quantile(scores: np.ndarray, q: float, level: float = 0.98,
             logger.debug("POT: %s; empirical quantile used", why)
         else:  # one warning (the CLI prints it as one line; a log record beside it said it twice)
             warnings.warn(f"POT: {why}; used the empirical quantile instead of a GPD tail fit",
-                          UserWarning, stacklevel=4)
+                          HourglassWarning, stacklevel=4)
         return float(quantile(s, 1.0 - q)), None
 
     t = float(quantile(s, level))
