@@ -67,3 +67,17 @@ def test_the_advice_is_still_a_userwarning_in_python() -> None:
     with pytest.warns(UserWarning, match="POT: only") as seen:
         tail_quantile(np.arange(20.0), 1e-4, 0.98, 10)
     assert seen[0].category is HourglassWarning
+
+
+def test_the_feature_names_warning_is_hourglass_advice_too() -> None:
+    # the detectors' scikit-learn-worded feature-names warning is hourglass advice like the rest:
+    # a HourglassWarning (so a UserWarning, as scikit-learn's is)
+    import pandas as pd
+
+    from hourglass.detectors import AutoEncoder
+
+    df = pd.DataFrame({"a": np.arange(40.0), "b": np.arange(40.0) % 7})
+    det = AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, random_state=0).fit(df)
+    with pytest.warns(UserWarning, match="does not have valid feature names") as seen:
+        det.score(df.to_numpy())
+    assert seen[0].category is HourglassWarning

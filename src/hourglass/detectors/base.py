@@ -1104,10 +1104,10 @@ class BaseDetector(BaseEstimator):
         named = frame_names(X) is not None
         if fitted and not named:
             warnings.warn(f"{what} does not have valid feature names, but {type(self).__name__} was "
-                          "fitted with feature names", UserWarning, stacklevel=_caller_outside_package())
+                          "fitted with feature names", HourglassWarning, stacklevel=_caller_outside_package())
         elif named and not fitted:
             warnings.warn(f"{what} has feature names, but {type(self).__name__} was fitted without "
-                          "feature names", UserWarning, stacklevel=_caller_outside_package())
+                          "feature names", HourglassWarning, stacklevel=_caller_outside_package())
 
     def _n_samples(self, X: Any) -> int:
         return int(X.shape[0])
