@@ -463,12 +463,15 @@ def insert_rows(conn: sqlite3.Connection, table: str, names: Sequence[str],
 def _full(exc: sqlite3.Error, path: str | os.PathLike[str] | None = None) -> bool:
     """Whether ``exc`` is SQLite's 'database or disk is full' (``SQLITE_FULL``) or, with the
     database's ``path``, its 'disk I/O error' (``SQLITE_IOERR``) while the file system holding
-    ``path`` has no room left (:func:`_no_room`): SQLite says the errno (``ENOSPC``) of a page it
-    writes, not of the ``-shm`` file it grows (``SQLITE_IOERR_SHMSIZE``)."""
+    ``path`` has no room left (:func:`_no_room`) or the database is at the file-size limit
+    (:func:`_at_size_limit`): SQLite says the errno (``ENOSPC``) of a page it writes, not of the
+    ``-shm`` file it grows (``SQLITE_IOERR_SHMSIZE``), and no errno for ``EFBIG``."""
     code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
     if code == sqlite3.SQLITE_FULL:
         return True
-    return code == sqlite3.SQLITE_IOERR and path is not None and _no_room(path)
+    if code != sqlite3.SQLITE_IOERR or path is None:
+        return False
+    return _no_room(path) or _at_size_limit(getattr(exc, "sqlite_errorcode", 0))
 
 
 #: the room (bytes) below which a file system is full to SQLite: it grows a ``-shm`` file by
@@ -494,10 +497,33 @@ def _no_room(path: str | os.PathLike[str]) -> bool:
     return free * st.f_frsize < _LOW_ROOM
 
 
+def _at_size_limit(code: int) -> bool:
+    """Whether a write to a database that failed with SQLite's (extended) error ``code`` was
+    refused by this process's file-size limit (``ulimit -f``): SQLite says 'disk I/O error'
+    (``SQLITE_IOERR_WRITE``) for the ``EFBIG`` of a page past it, and rolls the file back below
+    it, so the limit is taken to be the cause of a failed write whenever there is one.
+
+    Examples
+    --------
+    >>> _at_size_limit(sqlite3.SQLITE_IOERR)  # (no write failed: a read, an fsync)
+    False
+    """
+    if code != sqlite3.SQLITE_IOERR_WRITE:
+        return False
+    try:
+        import resource
+
+        limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    except (ImportError, OSError, ValueError):  # (no such limit on Windows)
+        return False
+    return bool(limit != resource.RLIM_INFINITY)
+
+
 def disk_full(exc: sqlite3.Error, where: str, path: str | os.PathLike[str] | None = None) -> Exception:
     """SQLite's error for a write to ``where``: a full disk (``SQLITE_FULL``; with the database's
     ``path``, an I/O error on a file system with no room left: :func:`_full`) as the ``OSError``
-    (``ENOSPC``) any other writer raises, so that it is said as one; another error as
+    (``ENOSPC``, or ``EFBIG`` at the file-size limit) any other writer raises, so that it is said
+    as one; another error as
     :class:`HourglassError` naming the file.
 
     Examples
@@ -508,7 +534,10 @@ def disk_full(exc: sqlite3.Error, where: str, path: str | os.PathLike[str] | Non
     OSError(28, 'No space left on device')
     """
     if _full(exc, path):
-        return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), where)
+        code = errno.ENOSPC
+        if path is not None and not _no_room(path) and _at_size_limit(getattr(exc, "sqlite_errorcode", 0)):
+            code = errno.EFBIG
+        return OSError(code, os.strerror(code), where)
     return HourglassError(f"{where}: could not write to the database ({exc})")
 
 class SQLiteWriter:
