@@ -1,18 +1,22 @@
-"""Resources that run out mid-way (review 32): a file-size limit on a SQLite output."""
+"""Resources that run out mid-way (review 32): standard output on a full disk after the output
+was written, a file-size limit on a SQLite output, no file descriptor left."""
 
 from __future__ import annotations
 
+import errno
 import os
 import resource
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests._cli import ab_model
+from hourglass.cli import app
+from tests._cli import ab_model, runner
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,6 +35,27 @@ def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _rows(path: Path, n: int) -> Path:
     path.write_text("a,b\n" + "".join(f"{i % 7 / 7:.6f},{i % 11 / 11:.6f}\n" for i in range(n)))
     return path
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_standard_output_after_the_output_file_names_that_file_written_in_full(
+        model: Path, tmp_path: Path) -> None:
+    # What was wrong: `score -o scores.csv > /dev/full` (and `train -o model/`, `evaluate --json
+    # m.json` ...) wrote its output whole, then its summary line found standard output full and
+    # the command ended with 'no space left on device: free some space or write the output
+    # elsewhere' alone, as if nothing had been written (a script reran it, a user deleted it).
+    # The line now names the output already complete, as an interruption's line does.
+    data, out = _rows(tmp_path / "x.csv", 50), tmp_path / "scores.csv"
+    with open("/dev/full", "wb") as full:
+        res = subprocess.run([sys.executable, "-m", "hourglass", "--threads", "1", "score",
+                              str(Path(model)), str(data), "-o", str(out)], env=_env(), cwd=tmp_path,
+                             stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert res.returncode == 1, res.stderr
+    assert "Traceback" not in res.stderr, res.stderr
+    errors = [ln for ln in res.stderr.splitlines() if ln.startswith("error:")]
+    assert errors == ["error: no space left on device: free some space or write the output "
+                      f"elsewhere; {out} written in full"], res.stderr
+    assert len(out.read_text().splitlines()) == 51
 
 
 def _file_size_limit(limit: int) -> Any:
@@ -58,4 +83,28 @@ def test_a_sqlite_output_past_the_file_size_limit_is_said_as_a_too_large_file(
     assert "Traceback" not in res.stderr
     assert out.read_bytes() == b"OLD"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["scores.sqlite", "x.csv"]
+
+
+def test_no_file_descriptor_left_is_one_line_not_a_traceback(
+        model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: an output opened when the process had no file descriptor left (`ulimit -n`
+    # reached: EMFILE) ended in a Python traceback ('OSError: [Errno 24] Too many open files')
+    # with exit code 1: only a full disk among such errors was said in one line. It is now one
+    # line naming the file and the limit to raise, exit code 1 (the input was fine).
+    data, out = _rows(tmp_path / "x.csv", 20), tmp_path / "scores.csv"
+    real = tempfile.mkstemp
+
+    def no_fd_left(*args: Any, **kwargs: Any) -> Any:
+        if str(kwargs.get("prefix", "")).startswith(".scores.csv."):
+            raise OSError(errno.EMFILE, os.strerror(errno.EMFILE))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", no_fd_left)
+    res = runner.invoke(app, ["score", str(model), str(data), "-o", str(out)])
+    assert res.exit_code == 1, res.output
+    assert "Traceback" not in res.stderr
+    errors = [ln for ln in res.stderr.splitlines() if ln.startswith("error:")]
+    assert errors == [f"error: too many open files ({out}): raise the limit (ulimit -n) and run "
+                      "the command again"], res.stderr
+    assert not out.exists()
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DISK_FULL",
     "ENDING_SIGNALS",
+    "NO_FILES_LEFT",
     "READER_GONE",
     "StderrHandler",
     "class_table",
@@ -47,6 +48,7 @@ __all__ = [
     "interruption_reported",
     "is_sigterm_handler",
     "metrics_table",
+    "no_files_left_text",
     "on_screen",
     "os_error_text",
     "out",
@@ -71,6 +73,7 @@ __all__ = [
     "threshold_text",
     "user_errors",
     "whole_cells",
+    "with_placed",
 ]
 
 
@@ -201,6 +204,10 @@ def output_full() -> Iterator[None]:
     try:
         yield
     except OSError as exc:
+        if exc.errno in NO_FILES_LEFT:
+            debug_traceback()
+            err.print(error_line(no_files_left_text(exc)), highlight=False)
+            raise typer.Exit(1) from None
         if exc.errno not in DISK_FULL:
             raise
         try:
@@ -212,7 +219,7 @@ def output_full() -> Iterator[None]:
             os.close(devnull)
         with contextlib.suppress(OSError):  # (standard error on the full disk too)
             debug_traceback()
-            err.print(error_line(disk_full_text(exc)), highlight=False)
+            err.print(error_line(with_placed(disk_full_text(exc))), highlight=False)
         raise typer.Exit(1) from None
 
 
@@ -438,7 +445,7 @@ def user_errors() -> Iterator[None]:
         if exc.errno not in DISK_FULL:
             raise
         debug_traceback()
-        err.print(error_line(disk_full_text(exc)), highlight=False)
+        err.print(error_line(with_placed(disk_full_text(exc))), highlight=False)
         raise typer.Exit(1) from None
 
 
@@ -482,6 +489,10 @@ def os_error_text(exc: OSError) -> str:
 #: the errno values of a write that found the disk full (or a quota or file-size limit reached)
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
+#: the errno values of an open that found no file descriptor left (the process's ``ulimit -n``,
+#: the system's table)
+NO_FILES_LEFT = (errno.EMFILE, errno.ENFILE)
+
 
 def debug_traceback() -> None:
     """With ``HOURGLASS_DEBUG`` set (not empty, ``0``, ``false``, ``no`` or ``off``: a unit file's
@@ -507,6 +518,42 @@ def disk_full_text(exc: OSError) -> str:
     # writing bytes to file. Detail: [errno 28] No space left on device")
     what = (os.strerror(exc.errno) if exc.errno else exc.strerror or "no space left on device").rstrip(".")
     return f"{what[:1].lower()}{what[1:]}: free some space or write the output elsewhere"
+
+
+def with_placed(text: str) -> str:
+    """``text``, the line of an output that failed, naming the outputs already complete and in
+    place (:func:`~hourglass._placed.placed_outputs`): ``train -o model/ > /dev/full`` saved the
+    model whole before its summary line found standard output full, and the line alone said to
+    write "the output" elsewhere, as if no model had been saved.
+
+    Examples
+    --------
+    >>> from hourglass._placed import note_placed, placed_outputs
+    >>> _ = placed_outputs()
+    >>> note_placed("model")
+    >>> with_placed("no space left on device: free some space or write the output elsewhere")
+    'no space left on device: free some space or write the output elsewhere; model written in full'
+    >>> with_placed("no space left on device")  # (none placed)
+    'no space left on device'
+    """
+    from hourglass._placed import placed_outputs
+
+    placed = list(dict.fromkeys(output_name(p) for p in placed_outputs()))
+    return f"{text}; {', '.join(placed)} written in full" if placed else text
+
+
+def no_files_left_text(exc: OSError) -> str:
+    """One line for an open that found no file descriptor left (:data:`NO_FILES_LEFT`): exit
+    code 1 like a full disk: the input was fine, the process's limit (or the system's) too low
+    for it.
+
+    Examples
+    --------
+    >>> no_files_left_text(OSError(24, "Too many open files", "flows/b.csv"))
+    'too many open files (flows/b.csv): raise the limit (ulimit -n) and run the command again'
+    """
+    where = f" ({exc.filename})" if exc.filename is not None else ""
+    return f"too many open files{where}: raise the limit (ulimit -n) and run the command again"
 
 
 def out_of_memory_text(exc: BaseException) -> str:

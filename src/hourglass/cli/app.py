@@ -200,6 +200,7 @@ def _global_options(
              "jobs, at most torch's choice).")] = None,
 ) -> None:
     """Deep-learning anomaly detection for security telemetry."""
+    placed_outputs()  # outputs saved before this command (in this process) are none of its own
     release_stdout()  # a command that writes data to '-' moves its own lines to stderr ...
     ctx.call_on_close(release_stdout)  # ... until it ends
     ctx.call_on_close(remove_spooled)  # and DATA '-' (standard input) is copied to a file until then
