@@ -108,3 +108,60 @@ def test_no_file_descriptor_left_is_one_line_not_a_traceback(
                       "the command again"], res.stderr
     assert not out.exists()
 
+
+
+def _fails_on_load(monkeypatch: pytest.MonkeyPatch, exc: BaseException) -> None:
+    import hourglass.pipeline as pipeline_mod
+
+    def load(*args: Any, **kwargs: Any) -> Any:
+        raise exc
+
+    monkeypatch.setattr(pipeline_mod, "load", load)
+
+
+def test_score_out_of_memory_advises_its_own_option_not_trainings(
+        model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: `score` (and `explain`, `evaluate` ...) out of memory said 'train with a
+    # lower --batch-size, or on a sample (--memory-budget GB, --sample-rows N)': options score
+    # does not have ('No such option' when followed), and --memory-budget is in MB, not GB. The
+    # line now names what the running command can change (score: --chunk-mb).
+    data, out = _rows(tmp_path / "x.csv", 20), tmp_path / "scores.csv"
+    _fails_on_load(monkeypatch, MemoryError())
+    res = runner.invoke(app, ["score", str(model), str(data), "-o", str(out)])
+    assert res.exit_code == 1, res.output
+    assert res.stderr.strip().splitlines() == [
+        "error: out of memory: free some memory, or give a smaller --chunk-mb"]
+    res = runner.invoke(app, ["evaluate", str(model), str(data)])
+    assert res.exit_code == 1, res.output
+    assert res.stderr.strip().splitlines() == [
+        "error: out of memory: free some memory, or raise the limit (ulimit -v), or give less data"]
+    assert not out.exists()
+    import hourglass.pipeline.pipeline as pipeline_module
+
+    def fit(*args: Any, **kwargs: Any) -> Any:
+        raise MemoryError
+
+    monkeypatch.setattr(pipeline_module.Pipeline, "fit", fit)
+    res = runner.invoke(app, ["train", str(data), "-o", str(tmp_path / "m2"), "--epochs", "1"])
+    assert res.exit_code == 1, res.output
+    assert res.stderr.strip().splitlines()[-1] == (
+        "error: out of memory: train with a lower --batch-size, or on a sample (--memory-budget MB, "
+        "--sample-rows N)"), res.stderr
+
+
+def test_a_library_the_loader_has_no_memory_to_map_is_one_line(
+        model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: under a memory limit (`ulimit -v 2000000`) that let hourglass start but not
+    # load a library it imports on use (scipy's, from sklearn), the command ended in a traceback
+    # ('ImportError: .../_core.cpython-311-x86_64-linux-gnu.so: failed to map segment from shared
+    # object'), exit code 1. It is now one line saying memory ran out, exit code 1.
+    data, out = _rows(tmp_path / "x.csv", 20), tmp_path / "scores.csv"
+    _fails_on_load(monkeypatch, ImportError(
+        "/venv/lib/scipy/_core.cpython-311-x86_64-linux-gnu.so: failed to map segment from shared object"))
+    res = runner.invoke(app, ["score", str(model), str(data), "-o", str(out)])
+    assert res.exit_code == 1, res.output
+    assert "Traceback" not in res.stderr
+    assert res.stderr.strip().splitlines() == [
+        "error: out of memory loading the library _core.cpython-311-x86_64-linux-gnu.so: raise the "
+        "memory limit (ulimit -v) or free some memory"], res.stderr
+    assert not out.exists()

@@ -197,7 +197,8 @@ def no_file(path: str | os.PathLike[str]) -> InputError:
 
 def out_of_memory(exc: BaseException) -> bool:
     """Whether ``exc`` says memory ran out: Python's ``MemoryError``, torch's
-    ``OutOfMemoryError`` (CUDA) or its CPU allocator's error (a plain ``RuntimeError``).
+    ``OutOfMemoryError`` (CUDA) or its CPU allocator's error (a plain ``RuntimeError``), or an
+    ``ImportError`` of a shared library the loader could not map (``ulimit -v`` reached).
 
     Examples
     --------
@@ -205,7 +206,11 @@ def out_of_memory(exc: BaseException) -> bool:
     True
     >>> out_of_memory(RuntimeError("mat1 and mat2 shapes cannot be multiplied"))
     False
+    >>> out_of_memory(ImportError("/x/_core.so: failed to map segment from shared object"))
+    True
     """
     text = str(exc)
+    if isinstance(exc, ImportError):  # a shared library the loader had no memory to map
+        return "failed to map segment from shared object" in text
     return (isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError"
             or "out of memory" in text.lower() or "can't allocate memory" in text)

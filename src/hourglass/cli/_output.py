@@ -14,7 +14,7 @@ import sys
 import threading
 import traceback
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -61,6 +61,7 @@ __all__ = [
     "release_stdout",
     "report_skipped",
     "say_wrote",
+    "set_command_options",
     "settle_bad_lines",
     "setup_logging",
     "sigint_noted",
@@ -203,6 +204,14 @@ def output_full() -> Iterator[None]:
     no second error."""
     try:
         yield
+    except ImportError as exc:  # a library loaded on use, with no memory left to map it
+        if not out_of_memory(exc):
+            raise
+        debug_traceback()
+        library = os.path.basename(str(exc).split(": ")[0])  # (the loader's words name its path)
+        err.print(error_line(f"out of memory loading the library {library}: raise the memory "
+                             "limit (ulimit -v) or free some memory"), highlight=False)
+        raise typer.Exit(1) from None
     except OSError as exc:
         if exc.errno in NO_FILES_LEFT:
             debug_traceback()
@@ -556,13 +565,42 @@ def no_files_left_text(exc: OSError) -> str:
     return f"too many open files{where}: raise the limit (ulimit -n) and run the command again"
 
 
+#: the option names of the command running (:func:`set_command_options`), or ``None`` outside
+#: one (the library's own use): what running out of memory advises
+_COMMAND_OPTIONS: list[frozenset[str] | None] = [None]
+
+
+def set_command_options(names: Iterable[str] | None) -> None:
+    """Note the option names of the command about to run (``{"--chunk-mb", ...}``), which
+    :func:`out_of_memory_text` advises; ``None``: no command."""
+    _COMMAND_OPTIONS[0] = None if names is None else frozenset(names)
+
+
+def _memory_advice(cuda: bool) -> str:
+    """What the running command can change to use less memory: only ``train`` has
+    ``--batch-size`` and ``--memory-budget`` (``score`` was advised them: 'No such option'),
+    ``score`` and ``explain`` have ``--chunk-mb``; other commands, none."""
+    opts = _COMMAND_OPTIONS[0]
+    if opts is None or "--batch-size" in opts:
+        if cuda:
+            return "train with a lower --batch-size, or use --device cpu"
+        sample = opts is None or "--memory-budget" in opts
+        return ("train with a lower --batch-size"
+                + (", or on a sample (--memory-budget MB, --sample-rows N)" if sample else ""))
+    free = "free some GPU memory" if cuda else "free some memory"
+    if "--chunk-mb" in opts:
+        return f"{free}, or give a smaller --chunk-mb"
+    return f"{free}, or give less data" if cuda else f"{free}, or raise the limit (ulimit -v), or give less data"
+
+
 def out_of_memory_text(exc: BaseException) -> str:
-    """One line for :func:`out_of_memory` errors: which memory, and the options that use less.
+    """One line for :func:`out_of_memory` errors: which memory, and the options of the running
+    command that use less.
 
     Examples
     --------
     >>> out_of_memory_text(MemoryError())
-    'out of memory: train with a lower --batch-size, or on a sample (--memory-budget GB, --sample-rows N)'
+    'out of memory: train with a lower --batch-size, or on a sample (--memory-budget MB, --sample-rows N)'
     """
     cuda = type(exc).__name__ == "OutOfMemoryError" or "CUDA" in str(exc)
     first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
@@ -570,9 +608,7 @@ def out_of_memory_text(exc: BaseException) -> str:
     doing = getattr(exc, "hourglass_advice", None)  # a command that does no training says its own
     if doing is not None:
         return f"{where} {doing}"
-    advice = ("train with a lower --batch-size, or use --device cpu" if cuda else
-              "train with a lower --batch-size, or on a sample (--memory-budget GB, --sample-rows N)")
-    return f"{where}: {advice}"
+    return f"{where}: {_memory_advice(cuda)}"
 
 
 class StderrHandler(logging.StreamHandler):

@@ -46,6 +46,7 @@ from hourglass.cli._output import (
     output_name,
     reader_gone,
     release_stdout,
+    set_command_options,
     sigint_noted,
     sigterm_as_exception,
     sigterm_name,
@@ -201,6 +202,11 @@ def _global_options(
 ) -> None:
     """Deep-learning anomaly detection for security telemetry."""
     placed_outputs()  # outputs saved before this command (in this process) are none of its own
+    command = ctx.command.get_command(ctx, ctx.invoked_subcommand) if ctx.invoked_subcommand else None
+    # (whose options running out of memory advises: score has no --batch-size)
+    set_command_options(None if command is None else
+                        [o for p in command.params for o in getattr(p, "opts", ())])
+    ctx.call_on_close(lambda: set_command_options(None))
     release_stdout()  # a command that writes data to '-' moves its own lines to stderr ...
     ctx.call_on_close(release_stdout)  # ... until it ends
     ctx.call_on_close(remove_spooled)  # and DATA '-' (standard input) is copied to a file until then
