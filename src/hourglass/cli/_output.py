@@ -590,7 +590,8 @@ def _memory_advice(cuda: bool) -> str:
     free = "free some GPU memory" if cuda else "free some memory"
     if "--chunk-mb" in opts:
         return f"{free}, or give a smaller --chunk-mb"
-    return f"{free}, or give less data" if cuda else f"{free}, or raise the limit (ulimit -v), or give less data"
+    limit = "" if cuda else ", or raise the limit (ulimit -v)"
+    return f"{free}{limit}, or give less data"
 
 
 def out_of_memory_text(exc: BaseException) -> str:
