@@ -202,7 +202,8 @@ def _global_options(
 ) -> None:
     """Deep-learning anomaly detection for security telemetry."""
     placed_outputs()  # outputs saved before this command (in this process) are none of its own
-    command = ctx.command.get_command(ctx, ctx.invoked_subcommand) if ctx.invoked_subcommand else None
+    get_command = getattr(ctx.command, "get_command", None)  # (the group's)
+    command = get_command(ctx, ctx.invoked_subcommand) if get_command and ctx.invoked_subcommand else None
     # (whose options running out of memory advises: score has no --batch-size)
     set_command_options(None if command is None else
                         [o for p in command.params for o in getattr(p, "opts", ())])
