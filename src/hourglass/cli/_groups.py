@@ -23,7 +23,7 @@ from hourglass.serve.grouping import (
     parse_group_window,
 )
 
-__all__ = ["NO_TIME", "Grouping", "check_group_options", "group_window_of"]
+__all__ = ["NO_TIME", "Grouping", "check_group_options", "group_window_of", "grouping_only"]
 
 _ROW = re.compile(r"\brow (\d+)\b")
 NO_TIME = np.iinfo(np.int64).min  # a row's time in :meth:`Grouping.times` when it does not read (NaT)
@@ -37,8 +37,7 @@ def check_group_options(group_by: str | None, group_window: str | None, kind: st
         for value, name, what in ((group_window, "--group-window", "window"),
                                   (timestamp_col, "--timestamp-col", "time column")):
             if value is not None:
-                raise HourglassError(f"{name}: the {what} of grouped alerts; give --group-by COLS "
-                                     "with it")
+                raise HourglassError(grouping_only(name, what, kind, model))
         return
     if kind != "table":
         raise HourglassError(f"--group-by: groups the alerts of table models, not of {kind} models "
@@ -56,6 +55,26 @@ def check_group_options(group_by: str | None, group_window: str | None, kind: st
     if all_rows:
         raise HourglassError("--all: writes every row; --group-by writes one alert per group of "
                              "flagged rows (drop one of them)")
+
+
+def grouping_only(option: str, what: str, kind: str, model: str) -> str:
+    """The refusal of a grouping ``option`` given without ``--group-by``: give ``--group-by``
+    with it, for a table model; leave it out for another, whose alerts are never grouped (it
+    advised --group-by, which that model then refused).
+
+    Examples
+    --------
+    >>> grouping_only("--max-groups", "most open groups", "table", "autoencoder")
+    '--max-groups: the most open groups of grouped alerts; give --group-by COLS with it'
+    >>> grouping_only("--timestamp-col", "time column", "entity", "autoencoder")
+    '--timestamp-col: the time column of grouped alerts, which only table models write (this is \
+an entity model, autoencoder); leave it out'
+    """
+    if kind == "table":
+        return f"{option}: the {what} of grouped alerts; give --group-by COLS with it"
+    article = "an" if kind[0] in "aeiou" else "a"
+    return (f"{option}: the {what} of grouped alerts, which only table models write (this is "
+            f"{article} {kind} model, {model}); leave it out")
 
 
 def group_window_of(group_window: str | None, time_col: str | None, *,

@@ -935,8 +935,9 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
         check_group_options(group[0], group[1], kind, pipe.model_name, timestamp_col=group[2],
                             all_rows=all_rows, keep=keep)
         if group[0] is None and "max_groups" in (typed or ()):  # as --group-window without it
-            raise HourglassError("--max-groups: the most open groups of grouped alerts; give "
-                                 "--group-by COLS with it")
+            from hourglass.cli._groups import grouping_only
+
+            raise HourglassError(grouping_only("--max-groups", "most open groups", kind, pipe.model_name))
         grouped = group[0] is not None and kind == "table"  # closes groups by --idle-timeout
         if grouped:  # before the output is opened (its window is parsed again when grouping)
             from hourglass.cli._groups import group_window_of
