@@ -205,6 +205,6 @@ def test_dspot_depth_from_the_cli_spec_and_the_hint_when_too_few_scores() -> Non
     t = threshold_from_spec("dspot:1e-2/5")
     assert t.depth == 5 and np.isfinite(t.fit(np.random.default_rng(0).normal(size=3000)).value_)
     with pytest.raises(InputError, match=r"smaller depth \(DSPOT\(depth=\.\.\.\)\)"):  # Python words
-        threshold_from_spec("dspot:1e-2").fit(np.zeros(60))
+        threshold_from_spec("dspot:1e-2").fit(np.zeros(120))
     with pytest.raises(InputError, match="depth 'x' is not a whole number"):
         threshold_from_spec("dspot:1e-2/x")

@@ -27,16 +27,17 @@ def test_dspot_too_few_scores_names_the_parameter_in_python() -> None:
     from hourglass.thresholds import DSPOT
 
     with pytest.raises(InputError) as info:
-        DSPOT(1e-2).fit(np.zeros(60))
-    assert "choose a smaller depth (DSPOT(depth=...))" in str(info.value)
+        DSPOT(1e-2).fit(np.zeros(120))  # (120 scores take a depth up to 20: 60 took none)
+    assert "choose a smaller depth (DSPOT(depth=...)), at most 20" in str(info.value)
     assert "--" not in str(info.value)
 
 
 def test_dspot_too_few_scores_names_the_option_in_the_cli(tmp_path: Path) -> None:
     # the CLI keeps its wording (the option its user typed)
-    data = _ab_table(tmp_path / "t.csv")
+    data = _ab_table(tmp_path / "t.csv", n=1200)  # 120 held out: a depth up to 20 fits
     one_line_error(["train", str(data), "--threshold", "dspot:1e-2", "--epochs", "1", "--hidden", "4,2",
-                    "-o", str(tmp_path / "m")], "choose a smaller depth (--threshold dspot:Q/DEPTH)",
+                    "-o", str(tmp_path / "m")],
+                   "choose a smaller depth (--threshold dspot:Q/DEPTH), at most 20",
                    tmp_path / "m")
 
 

@@ -51,3 +51,40 @@ def test_grouping_options_name_each_model_kind() -> None:
             check_group_options(None, "10m", kind, "m")
     with pytest.raises(Exception, match="give --group-by COLS with it"):  # a table model: unchanged
         check_group_options(None, None, "table", "m", timestamp_col="ts")
+
+
+def test_dspot_advises_a_smaller_depth_only_where_one_fits() -> None:
+    # what was wrong: 'train ... --threshold dspot:1e-3/5' on 29 held-out scores said "need at
+    # least 105: choose a smaller depth (--threshold dspot:Q/DEPTH)", but every depth needs more
+    # than 100 scores (10 x min_peaks): no depth could follow. Now it says to hold out more data,
+    # and where a smaller depth fits it names the largest
+    import numpy as np
+
+    from hourglass.errors import InputError
+    from hourglass.thresholds import DSPOT
+
+    with pytest.raises(InputError) as info:
+        DSPOT(1e-2, depth=5).fit(np.zeros(29))
+    assert "smaller depth" not in str(info.value)
+    assert str(info.value).endswith("need at least 105: hold out more normal data (depth 1 needs 101)")
+    advice = r"choose a smaller depth \(DSPOT\(depth=\.\.\.\)\), at most 20, or hold out more normal data"
+    with pytest.raises(InputError, match=f"need at least 150: {advice}"):
+        DSPOT(1e-2).fit(np.zeros(120))
+    rng = np.random.default_rng(0)
+    assert np.isfinite(DSPOT(1e-2, depth=20).fit(rng.exponential(size=120)).value_)  # the advice, followed
+
+
+def test_benchmark_advises_no_smaller_depth_that_cannot_fit(tmp_path: Path) -> None:
+    # what was wrong: benchmark --threshold dspot:Q on 2 held-out scores advised "or a smaller
+    # depth (dspot:Q/DEPTH)" too; now "or another rule"
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    data = tmp_path / "t.csv"
+    pd.DataFrame({"a": rng.random(120), "b": rng.random(120),
+                  "label": np.where(np.arange(120) % 10 == 0, "attack", "normal")}).to_csv(data, index=False)
+    res = runner.invoke(app, ["benchmark", str(data), "--label-col", "label", "--normal", "normal",
+                              "--models", "autoencoder", "--epochs", "1", "--threshold", "dspot:1e-3", "-q"])
+    assert res.exit_code == 2, res.output
+    assert "smaller depth" not in res.stderr and "or another rule" in res.stderr, res.stderr

@@ -152,8 +152,8 @@ def cli_advice(message: str) -> str:
     Examples
     --------
     >>> from hourglass.thresholds.pot import DSPOT_DEPTH_ADVICE
-    >>> cli_advice(f"DSPOT: 60 scores are too few for depth 50; {DSPOT_DEPTH_ADVICE}")
-    'DSPOT: 60 scores are too few for depth 50; choose a smaller depth (--threshold dspot:Q/DEPTH)'
+    >>> cli_advice(f"DSPOT: 120 scores are too few for depth 50; {DSPOT_DEPTH_ADVICE}")
+    'DSPOT: 120 scores are too few for depth 50; choose a smaller depth (--threshold dspot:Q/DEPTH)'
     >>> cli_advice("no advice here")
     'no advice here'
     """

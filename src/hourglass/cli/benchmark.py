@@ -250,9 +250,10 @@ class _OnceAcrossRuns(logging.Filter):
         return True
 
 
-def _more_held_out(bench: Benchmark, split: bool, max_train: int | None) -> str:
+def _more_held_out(bench: Benchmark, split: bool, max_train: int | None, smaller_depth: bool = True) -> str:
     """What gives a threshold rule more held-out normal scores in a benchmark (which sets no
-    model's held-out share: ``train``'s ``--param validation_fraction`` is no option here)."""
+    model's held-out share: ``train``'s ``--param validation_fraction`` is no option here);
+    ``smaller_depth``: whether a smaller DSPOT depth fits the scores there are."""
     n = len(bench.X_train_)
     if max_train is not None and max_train < n:
         more = f"a larger --max-train (now {max_train:,} of the {n:,} normal training rows)"
@@ -261,7 +262,7 @@ def _more_held_out(bench: Benchmark, split: bool, max_train: int | None) -> str:
             "; a smaller --test-fraction leaves more" if split else "") + ")"
     other = ("a higher rate or a lower confidence (fpr:RATE@CONFIDENCE)"
              if type(bench.threshold).__name__ == "FalseAlarmBound" else "a smaller depth (dspot:Q/DEPTH)"
-             if type(bench.threshold).__name__ == "DSPOT" else "another rule")
+             if type(bench.threshold).__name__ == "DSPOT" and smaller_depth else "another rule")
     return (f"each model holds out about 10% of its normal training rows for the threshold: give "
             f"{more}, or {other}")
 
@@ -424,8 +425,10 @@ def benchmark(
                         f"{type(rule).__name__}:"):  # e.g. fpr:RATE on too few held-out rows
                     few = getattr(exc, "too_few_scores", None)
                     if few is not None:  # its advice (--param validation_fraction) is train's
+                        more = _more_held_out(bench, test is None, max_train,
+                                              getattr(exc, "smaller_depth", True))
                         raise HourglassError(f"--threshold {threshold}: {running[0]}: {few}; "
-                                             f"{_more_held_out(bench, test is None, max_train)}") from None
+                                             f"{more}") from None
                     raise HourglassError(f"--threshold {threshold}: {running[0]}: {exc}") from None
                 # e.g. a PyOD baseline refusing --max-train's few rows: which of the runs it was
                 raise HourglassError(f"{running[0]}: {exc}") from exc

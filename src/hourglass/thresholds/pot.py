@@ -357,8 +357,14 @@ class DSPOT(SPOT):
         if n < d + 10 * int(self.min_peaks):
             need = d + 10 * int(self.min_peaks)
             what = f"DSPOT: {n} scores are too few for depth {d}; need at least {need}"
-            exc = InputError(f"{what}: {DSPOT_DEPTH_ADVICE} or hold out more normal data")
+            # the largest depth these scores take: below 1, no smaller depth helps (60 scores
+            # were told to choose a smaller depth, which needs 101 at the least)
+            room = n - 10 * int(self.min_peaks)
+            advice = (f"{DSPOT_DEPTH_ADVICE}, at most {room}, or hold out more normal data" if room >= 1
+                      else f"hold out more normal data (depth 1 needs {10 * int(self.min_peaks) + 1})")
+            exc = InputError(f"{what}: {advice}")
             setattr(exc, "too_few_scores", what)  # noqa: B010 (a warm start gives its own advice)
+            setattr(exc, "smaller_depth", room >= 1)  # noqa: B010 (and a benchmark)
             raise exc
 
     def _fit(self, scores: np.ndarray, y: object | None) -> float:
