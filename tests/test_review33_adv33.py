@@ -88,3 +88,19 @@ def test_benchmark_advises_no_smaller_depth_that_cannot_fit(tmp_path: Path) -> N
                               "--models", "autoencoder", "--epochs", "1", "--threshold", "dspot:1e-3", "-q"])
     assert res.exit_code == 2, res.output
     assert "smaller depth" not in res.stderr and "or another rule" in res.stderr, res.stderr
+
+
+@pytest.mark.parametrize(("value", "advised"), [("percentile:99", "percentile:99"),
+                                                ("Percentile(99)", "percentile:99.5")])
+def test_param_threshold_names_the_threshold_option(key_model: dict[str, Path], value: str,
+                                                    advised: str) -> None:
+    # what was wrong: 'train ... --param threshold=percentile:99' said "threshold must be a
+    # hourglass Threshold (e.g. thresholds.Percentile(99.5) or thresholds.Contamination(0.01))",
+    # Python calls a CLI user cannot give; now it names the --threshold option, which takes it
+    out = key_model["dir"] / advised
+    base = ["train", str(key_model["keys"]), "--format", "keys", "--model", "deeplog", "--epochs", "1",
+            "--hidden", "8", "-q", "-o", str(out)]
+    said = f"--param threshold: the threshold rule is the --threshold option (e.g. --threshold {advised})"
+    one_line_error([*base, "--param", f"threshold={value}"], said, out)
+    res = runner.invoke(app, [*base, "--threshold", advised])  # the advice, followed
+    assert res.exit_code == 0, res.output

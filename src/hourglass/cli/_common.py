@@ -204,6 +204,9 @@ def finish_params(cls: type, model: str, params: dict[str, Any], extra: list[str
         key, sep, value = item.partition("=")
         if not sep:
             raise HourglassError(f"--param: expected KEY=VALUE, got {item!r}")
+        if key.strip() == "threshold":  # the detector's check told of Python's Percentile(99.5)
+            raise HourglassError(f"--param {key.strip()}: the threshold rule is the --threshold option "
+                                 f"(e.g. --threshold {_spec_or_example(value)})")
         try:
             params[key.strip()] = parse_value(value)
         except InputError as exc:
@@ -229,6 +232,23 @@ def finish_params(cls: type, model: str, params: dict[str, Any], extra: list[str
         raise HourglassError(f"--param {', '.join(i.partition('=')[0].strip() for i in extra)}: "
                              f"invalid value ({exc})") from None
     return params
+
+
+def _spec_or_example(value: str) -> str:
+    """``value`` where it reads as a ``--threshold`` rule, else an example of one.
+
+    Examples
+    --------
+    >>> _spec_or_example("fixed:3"), _spec_or_example("Percentile(99)")
+    ('fixed:3', 'percentile:99.5')
+    """
+    from hourglass.thresholds import threshold_from_spec
+
+    try:
+        threshold_from_spec(value.strip())
+    except (InputError, ValueError):
+        return "percentile:99.5"
+    return value.strip()
 
 
 def model_params(cls: type, model: str, *, seed: int, device: str, quiet: bool, epochs: int | None,
