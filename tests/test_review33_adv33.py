@@ -104,3 +104,29 @@ def test_param_threshold_names_the_threshold_option(key_model: dict[str, Path], 
     one_line_error([*base, "--param", f"threshold={value}"], said, out)
     res = runner.invoke(app, [*base, "--threshold", advised])  # the advice, followed
     assert res.exit_code == 0, res.output
+
+
+def test_deeplog_top_g_warning_names_the_options_in_the_cli(key_model: dict[str, Path]) -> None:
+    # what was wrong: 'train KEYS --format keys --model deeplog' on few keys warned "... lower
+    # top_g or pass a threshold", the Python parameters; the CLI now says --param top_g=N or a
+    # --threshold rule (the library keeps its words), and following it trains without the warning
+    import warnings
+
+    import numpy as np
+
+    from hourglass.detectors import DeepLog
+    from hourglass.detectors.deeplog import TOP_G_ADVICE
+
+    base = ["train", str(key_model["keys"]), "--format", "keys", "--model", "deeplog", "--epochs", "1",
+            "--hidden", "8", "-o", str(key_model["dir"] / "g"), "--force"]
+    res = runner.invoke(app, [*base, "-q"])
+    assert res.exit_code == 0, res.output
+    assert "lower top_g (--param top_g=N) or give a --threshold rule" in res.stderr, res.stderr
+    assert TOP_G_ADVICE not in res.stderr
+    res = runner.invoke(app, [*base, "-q", "--param", "top_g=3"])  # the advice, followed
+    assert res.exit_code == 0 and "top_g" not in res.stderr, res.output
+    with warnings.catch_warnings(record=True) as seen:  # Python: its own words
+        warnings.simplefilter("always")
+        DeepLog(window=2, epochs=1, hidden=8, embed=4, verbose=0).fit(
+            [np.array([1, 2, 3, 4, 5])] * 20)
+    assert any(TOP_G_ADVICE in str(w.message) for w in seen)

@@ -213,6 +213,9 @@ def _cli_advice() -> dict[str, str]:
         said[budget.PER_DAY_RATE] = "give --timestamp-col COLUMN or --events-per-day N"
     if pot is not None:
         said[pot.DSPOT_DEPTH_ADVICE] = "choose a smaller depth (--threshold dspot:Q/DEPTH)"
+    deeplog = sys.modules.get("hourglass.detectors.deeplog")
+    if deeplog is not None:
+        said[deeplog.TOP_G_ADVICE] = "lower top_g (--param top_g=N) or give a --threshold rule"
     artefact = sys.modules.get("hourglass.pipeline.artefact")
     if artefact is not None:
         said[artefact.REPLACE_ADVICE] = "pass --force to replace it"

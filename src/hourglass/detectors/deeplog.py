@@ -32,6 +32,10 @@ from hourglass.thresholds import Fixed, Threshold
 
 __all__ = ["DeepLog"]
 
+#: what a top_g that flags almost nothing should change, in a Python user's words; the CLI says it
+#: with its own options (``cli._options.cli_advice``)
+TOP_G_ADVICE = "lower top_g or pass a threshold"
+
 Batch = tuple[torch.Tensor, ...]
 
 #: Logits gathered at a time to rank the observed keys (16 MB of float32; with what is read from
@@ -204,8 +208,8 @@ class DeepLog(EventsInput, DeepDetector):
             warnings.warn(f"DeepLog: top_g={self.top_g} is not below the {seen}, so a known key "
                           f"{'or the end ' if end else ''}is almost always among the top-g "
                           f"predictions: only keys never seen in training, or {known} the "
-                          f"network ranks below {below}, can be flagged; lower top_g or pass a "
-                          "threshold", HourglassWarning, stacklevel=2)
+                          f"network ranks below {below}, can be flagged; {TOP_G_ADVICE}",
+                          HourglassWarning, stacklevel=2)
         super()._init_module(module, train)
         self.trained_on_ = (int(self.window), bool(self.end_token))
 
