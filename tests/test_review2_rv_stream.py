@@ -71,7 +71,7 @@ def test_series_stream_that_starts_after_a_missed_sample_is_scored(series_model)
     assert s3.counts()["scored"] == 0 and [line for line, _ in bad] == [13]
     assert bad[0][1] == ("timestamp 'ts': the stream steps 20s, and the model was trained on steps of "
                          "10s: a window would span another stretch of time; send 10s steps, or "
-                         "retrain with --freq 10s")
+                         "train a model on a series of 20s steps")
     # a length that is no whole number of the model's steps: the second such step is a bad line
     start = pd.Timestamp(rows[0]["ts"])
     s4 = SeriesStreamScorer.from_pipeline(series_model[0])

@@ -130,3 +130,38 @@ def test_deeplog_top_g_warning_names_the_options_in_the_cli(key_model: dict[str,
         DeepLog(window=2, epochs=1, hidden=8, embed=4, verbose=0).fit(
             [np.array([1, 2, 3, 4, 5])] * 20)
     assert any(TOP_G_ADVICE in str(w.message) for w in seen)
+
+
+def test_stream_at_another_step_advises_a_model_it_can_stream(tmp_path: Path) -> None:
+    # what was wrong: 'stream MODEL' of a series model trained on 1s steps, fed 2s steps, said
+    # "send 1s steps, or retrain with --freq 1s": the model's own step, and a model trained with
+    # --freq resamples, which stream refuses ("stream does not resample ... or train with freq
+    # 'rows' or regular steps", Python words). It now advises a model trained on 2s steps (which
+    # streams them), and the refusal names --freq rows / no --freq
+    import json
+
+    from tests._skab import skab_file
+
+    frame = skab_file(tmp_path / "s.csv").drop(columns=["anomaly", "changepoint"])
+    frame.iloc[::2].to_csv(tmp_path / "s2.csv", index=False)
+    frame.to_csv(tmp_path / "s1.csv", index=False)
+    lines = tmp_path / "rows.jsonl"
+    lines.write_text("".join(json.dumps(r) + "\n" for r in frame.iloc[:60:2].to_dict("records")),
+                     encoding="utf-8")
+    base = ["--model", "lstm-ae", "--timestamp-col", "datetime", "--epochs", "1", "--window", "8",
+            "--hidden", "4", "-q"]
+
+    def train(data: str, out: str, *extra: str) -> Path:
+        res = runner.invoke(app, ["train", str(tmp_path / data), *base, *extra, "-o", str(tmp_path / out)])
+        assert res.exit_code == 0, res.output
+        return tmp_path / out
+
+    res = runner.invoke(app, ["stream", str(train("s1.csv", "m1")), "--input", str(lines)])
+    assert res.exit_code == 2, res.output
+    assert "send 1s steps, or train a model on a series of 2s steps" in res.stderr, res.stderr
+    assert "--freq" not in res.stderr
+    res = runner.invoke(app, ["stream", str(train("s2.csv", "m2")), "--input", str(lines)])  # followed
+    assert res.exit_code == 0 and "30 steps" in res.stderr, res.output
+    res = runner.invoke(app, ["stream", str(train("s1.csv", "m3", "--freq", "2s")), "--input", str(lines)])
+    assert res.exit_code == 2, res.output
+    assert "or train with --freq rows, or without --freq on a series of regular steps" in res.stderr

@@ -213,6 +213,10 @@ def _cli_advice() -> dict[str, str]:
         said[budget.PER_DAY_RATE] = "give --timestamp-col COLUMN or --events-per-day N"
     if pot is not None:
         said[pot.DSPOT_DEPTH_ADVICE] = "choose a smaller depth (--threshold dspot:Q/DEPTH)"
+    series_stream = sys.modules.get("hourglass.serve.series_stream")
+    if series_stream is not None:
+        said[series_stream.NOT_RESAMPLED] = ("or train with --freq rows, or without --freq on a "
+                                             "series of regular steps")
     deeplog = sys.modules.get("hourglass.detectors.deeplog")
     if deeplog is not None:
         said[deeplog.TOP_G_ADVICE] = "lower top_g (--param top_g=N) or give a --threshold rule"

@@ -54,6 +54,10 @@ from hourglass.serve.series_scoring import window_steps
 
 __all__ = ["SeriesStreamScorer"]
 
+#: what a resampling model (freq) that the stream refuses should be instead, in a Python user's
+#: words; the CLI says it with its options (``cli._options.cli_advice``)
+NOT_RESAMPLED = "or train with freq 'rows' or regular steps"
+
 
 def step_time(ns: int, aware: bool) -> str:
     """A step's time (``ns`` since the epoch, UTC when ``aware``) as ``hourglass score`` writes
@@ -101,7 +105,7 @@ class SeriesStreamScorer(ModelScorer):
         if pre.freq not in (None, "rows"):
             raise InputError(f"stream does not resample: this model was trained with freq="
                              f"{pre.freq!r} (steps aggregated into buckets); score whole files "
-                             "with 'hourglass score', or train with freq 'rows' or regular steps")
+                             f"with 'hourglass score', {NOT_RESAMPLED}")
         if not callable(getattr(det, "window_scores", None)):
             raise InputError(f"{type(det).__name__} does not score windows one by one")
         self.channels: list[str] = [str(c) for c in pre.channels_]
@@ -342,10 +346,14 @@ class SeriesStreamScorer(ModelScorer):
             # whole number of its steps, or gaps of whole steps so regular that no window fills
             # (a repeated missed sample is a gap: the window restarts). Refused before this
             # line's time is kept: the next is measured from the last step taken.
-            raise InputError(f"timestamp {self.timestamp_col!r}: the stream steps "
-                             f"{_span(pd.Timedelta(length))}, and the model was trained on steps of "
-                             f"{self._trained}: a window would span another stretch of time; send "
-                             f"{self._trained} steps, or retrain with --freq {self._trained}")
+            # (it advised "retrain with --freq" the model's own step: a model with a freq
+            # resamples, which the stream refuses; one trained on steps of the stream's length
+            # takes them)
+            steps = _span(pd.Timedelta(length))
+            raise InputError(f"timestamp {self.timestamp_col!r}: the stream steps {steps}, and the "
+                             f"model was trained on steps of {self._trained}: a window would span "
+                             f"another stretch of time; send {self._trained} steps, or train a model "
+                             f"on a series of {steps} steps")
         self._last_time, self._last_length, self._run = when, length, run
         if self._step is None or (not self._step_agreed and length == before):
             self._step = length  # the first length; then the first one two steps in a row agree
