@@ -165,3 +165,29 @@ def test_stream_at_another_step_advises_a_model_it_can_stream(tmp_path: Path) ->
     res = runner.invoke(app, ["stream", str(train("s1.csv", "m3", "--freq", "2s")), "--input", str(lines)])
     assert res.exit_code == 2, res.output
     assert "or train with --freq rows, or without --freq on a series of regular steps" in res.stderr
+
+
+def test_batch_of_one_with_batch_norm_names_the_options(tmp_path: Path) -> None:
+    # what was wrong: 'train DATA --batch-size 1' (the autoencoder has batch normalisation by
+    # default) said "use batch_size >= 2 (or batch_norm=False)", the Python parameters; the CLI
+    # now says --batch-size 2 or more (or --param batch_norm=false), and both train
+    import numpy as np
+    import pandas as pd
+
+    from hourglass.cli._options import cli_advice
+    from hourglass.detectors import AutoEncoder
+    from hourglass.detectors.base import MORE_ROWS_OR_NO_BATCH_NORM
+
+    rng = np.random.default_rng(0)
+    data = tmp_path / "t.csv"
+    pd.DataFrame({"a": rng.random(60), "b": rng.random(60)}).to_csv(data, index=False)
+    base = ["train", str(data), "--epochs", "1", "--hidden", "4,2", "-q"]
+    one_line_error([*base, "--batch-size", "1", "-o", str(tmp_path / "m")],
+                   "cannot train on batches of one row; use --batch-size 2 or more (or --param "
+                   "batch_norm=false)", tmp_path / "m")
+    for i, advice in enumerate((["--batch-size", "2"], ["--batch-size", "1", "--param", "batch_norm=false"])):
+        res = runner.invoke(app, [*base, *advice, "-o", str(tmp_path / f"m{i}")])  # followed
+        assert res.exit_code == 0, res.output
+    with pytest.raises(ValueError, match=r"use batch_size >= 2 \(or batch_norm=False\)"):  # Python
+        AutoEncoder(batch_size=1).validate_params()
+    assert cli_advice(f"x; {MORE_ROWS_OR_NO_BATCH_NORM}") == "x; give more data (or --param batch_norm=false)"

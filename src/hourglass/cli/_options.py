@@ -223,6 +223,10 @@ def _cli_advice() -> dict[str, str]:
     artefact = sys.modules.get("hourglass.pipeline.artefact")
     if artefact is not None:
         said[artefact.REPLACE_ADVICE] = "pass --force to replace it"
+    detector_base = sys.modules.get("hourglass.detectors.base")
+    if detector_base is not None:
+        said[detector_base.BATCH_OF_TWO] = "use --batch-size 2 or more (or --param batch_norm=false)"
+        said[detector_base.MORE_ROWS_OR_NO_BATCH_NORM] = "give more data (or --param batch_norm=false)"
     if base is not None:
         said[base.FEW_SCORES_ADVICE] = ("more normal data, or a larger held-out share when training, "
                                         "--param validation_fraction=...")

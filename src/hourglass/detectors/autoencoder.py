@@ -12,7 +12,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from hourglass.detectors._reconstruction import ReconstructionMixin, feature_error_rows
-from hourglass.detectors.base import DeepDetector, check_dropout, check_hidden, module_score, state_vector
+from hourglass.detectors.base import (
+    BATCH_OF_TWO,
+    DeepDetector,
+    check_dropout,
+    check_hidden,
+    module_score,
+    state_vector,
+)
 from hourglass.errors import InputError
 from hourglass.nn import TrainConfig, labelled_margin_loss, mlp, predict_batches
 from hourglass.nn.optim import FusedAdam
@@ -516,8 +523,7 @@ class AutoEncoder(ReconstructionMixin, DeepDetector):
         if not isinstance(bs, str) and int(bs) < 2 and self._builds_batch_norm():
             # what fit says after reading the data (a federated run, after its statistics rounds)
             raise ValueError(f"batch_size={bs}: {type(self).__name__}'s network has batch "
-                             "normalisation, which cannot train on batches of one row; use "
-                             "batch_size >= 2 (or batch_norm=False)")
+                             f"normalisation, which cannot train on batches of one row; {BATCH_OF_TWO}")
 
     def _builds_batch_norm(self) -> bool:
         """Whether the network has batch-norm layers (``batch_norm`` on any hidden layer)."""

@@ -103,6 +103,11 @@ class _ModuleScore(torch.nn.Module):
         return module_score(self.module)((x,))
 
 
+#: what a network with batch normalisation that cannot train on one row at a time should
+#: change, in a Python user's words; the CLI says it with its options (``cli._options.cli_advice``)
+BATCH_OF_TWO = "use batch_size >= 2 (or batch_norm=False)"
+MORE_ROWS_OR_NO_BATCH_NORM = "give more data (or batch_norm=False)"
+
 WARM_START_PARAMS: tuple[str, ...] = (
     "epochs", "batch_size", "lr", "weight_decay", "patience", "validation_fraction", "threshold",
     "device", "verbose", "random_state")
@@ -1568,12 +1573,12 @@ class DeepDetector(BaseDetector):
                 name = type(self).__name__
                 if config.batch_size < 2:
                     raise ValueError(f"batch_size={self.batch_size}: {name}'s network has batch "
-                                     "normalisation, which cannot train on batches of one row; use "
-                                     "batch_size >= 2 (or batch_norm=False)")
+                                     f"normalisation, which cannot train on batches of one row; "
+                                     f"{BATCH_OF_TWO}")
                 unit = "session" if self.get_tags()["input"] == "events" else "row"
                 raise InputError(f"{name}: 1 training {unit} (after the held-out ones); its network "
-                                 f"has batch normalisation, which cannot train on one {unit}; give "
-                                 "more data (or batch_norm=False)")
+                                 f"has batch normalisation, which cannot train on one {unit}; "
+                                 f"{MORE_ROWS_OR_NO_BATCH_NORM}")
             self.history_: TrainHistory = train_module(
                 module, train, val, config, generator=gen, description=type(self).__name__)
         self.module_ = module
