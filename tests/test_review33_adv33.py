@@ -191,3 +191,21 @@ def test_batch_of_one_with_batch_norm_names_the_options(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"use batch_size >= 2 \(or batch_norm=False\)"):  # Python
         AutoEncoder(batch_size=1).validate_params()
     assert cli_advice(f"x; {MORE_ROWS_OR_NO_BATCH_NORM}") == "x; give more data (or --param batch_norm=false)"
+
+
+def test_forecaster_window_advice_says_how_to_set_the_horizon(tmp_path: Path) -> None:
+    # what was wrong: 'train SERIES --model lstm-forecaster --window 20 --param horizon=20' on 29
+    # steps said "train a model with a smaller --window or horizon": the CLI has no horizon
+    # option; it now says --param horizon=H, which (followed) trains
+    import numpy as np
+    import pandas as pd
+
+    t = pd.date_range("2024-01-01", periods=29, freq="1s").astype(str)
+    data = tmp_path / "s.csv"
+    pd.DataFrame({"ts": t, "a": np.sin(np.arange(29) / 3)}).to_csv(data, index=False)
+    base = ["train", str(data), "--model", "lstm-forecaster", "--timestamp-col", "ts", "--epochs", "1",
+            "--window", "20", "-q"]
+    one_line_error([*base, "--param", "horizon=20", "-o", str(tmp_path / "m")],
+                   "a smaller --window or horizon (--param horizon=H)", tmp_path / "m")
+    res = runner.invoke(app, [*base, "--param", "horizon=2", "-o", str(tmp_path / "m2")])
+    assert res.exit_code == 0, res.output

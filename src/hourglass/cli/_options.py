@@ -232,7 +232,8 @@ def _cli_advice() -> dict[str, str]:
                                         "--param validation_fraction=...")
     if windowed is not None:
         said[windowed.SMALLER_WINDOW] = "a smaller --window"
-        said[windowed.SMALLER_WINDOW_OR_HORIZON] = "a smaller --window or horizon"
+        # (horizon has no option of its own: --param sets it)
+        said[windowed.SMALLER_WINDOW_OR_HORIZON] = "a smaller --window or horizon (--param horizon=H)"
         said[windowed.FEW_WINDOWS_ADVICE] = ("a longer series, a larger held-out share (--param "
                                              "validation_fraction=F) or a smaller window (--window)")
     return said
