@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 import pytest
 
-from hourglass.errors import InputError
+from hourglass.errors import HourglassWarning, InputError
 from hourglass.evaluate.metrics import check_scores
 from hourglass.thresholds import SPOT, Calibrator, Percentile
 from hourglass.thresholds.base import real_scores
@@ -66,7 +66,8 @@ def test_spot_fit_on_overflowing_excesses_warns_only_that_the_tail_is_too_heavy(
         warnings.simplefilter("always")
         spot = SPOT(1e-5)
         spot.fit(x)
-    assert [w.category for w in caught] == [UserWarning], [str(w.message) for w in caught]
+    # (hourglass' advice: a HourglassWarning, which is a UserWarning)
+    assert [w.category for w in caught] == [HourglassWarning], [str(w.message) for w in caught]
     assert "too heavy" in str(caught[0].message)
     assert spot.value_ == 1.0474193057462095e+308 and math.inf in spot.peaks_  # as before
 
