@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from hourglass.detectors.base import state_vector
 from hourglass.errors import InputError
-from hourglass.features.validation import check_labels
+from hourglass.features.validation import check_labels, from_torch
 
 __all__ = ["EventsInput", "Packed", "check_top", "dedup_rows", "with_end"]
 
@@ -118,20 +118,34 @@ class EventsInput:
 
     @staticmethod
     def _pack_raw(X: object) -> Packed:
+        X = from_torch(X, "events input")
         if isinstance(X, np.ndarray) and X.dtype != object:
+            # a 2-D array is sessions of one length, one a row: "wrap a single session" misled
+            hint = ("give one session per row as list(X)" if X.ndim == 2
+                    else "wrap a single session as [keys]")
             raise InputError("events input: expected a list of key sequences (one per session), "
-                             f"got a {X.ndim}-D array; wrap a single session as [keys]")
+                             f"got a {X.ndim}-D array; {hint}")
         if not isinstance(X, Sequence | np.ndarray) or isinstance(X, str | bytes):
             hint = {"DataFrame": "; an event table goes through Pipeline(detector, features="
                                  "EventSessions(session_column=..., key_column=...))",
                     # a column of key lists (df.groupby(...)["key"].apply(list)): its values
-                    "Series": "; a Series of key lists is given as X.tolist()"}.get(type(X).__name__, "")
+                    "Series": "; a Series of key lists is given as X.tolist()",
+                    # an Arrow list column (a Parquet column of key lists)
+                    **dict.fromkeys(("ListArray", "LargeListArray", "ChunkedArray"),
+                                    "; an Arrow list column is given as X.to_pylist()"),
+                    }.get(type(X).__name__, "")
             raise InputError(f"events input: expected a list of integer key sequences, got "
                              f"{type(X).__name__}{hint}")
         if len(X) == 0:
             raise InputError("events input: no sessions (empty data)")
         arrays = []
         for i, s in enumerate(X):
+            s = from_torch(s, f"session {i}")
+            if isinstance(s, np.ma.MaskedArray) and np.ma.getmaskarray(s).any():
+                # NumPy reads a masked array as its data: a masked key was read as the value
+                # under the mask, without a word
+                raise InputError(f"session {i}: masked keys are not supported; drop them first "
+                                 "(s.compressed())")
             a = np.asarray(s)
             if a.ndim == 0:  # "got shape ()" said nothing of what it was: None, text, one key
                 one_key = isinstance(s, numbers.Integral) and not isinstance(s, bool)

@@ -10,7 +10,8 @@ import pandas as pd
 
 from hourglass.errors import InputError
 
-__all__ = ["check_array", "check_labels", "check_name_lists", "is_arrow_table", "saved_settings"]
+__all__ = ["check_array", "check_labels", "check_name_lists", "from_torch", "is_arrow_table",
+           "native_byte_order", "saved_settings"]
 
 
 def is_arrow_table(X: object) -> bool:
@@ -24,6 +25,54 @@ def is_arrow_table(X: object) -> bool:
     (True, False, False)
     """
     return type(X).__module__.startswith("pyarrow") and isinstance(getattr(X, "column_names", None), list)
+
+
+def from_torch(X: object, what: str = "X") -> object:
+    """``X`` as a NumPy array of the same numbers when it is a torch tensor (else ``X`` itself),
+    told without importing torch.
+
+    NumPy reads a tensor through ``tensor.numpy()``, which refused one that requires grad
+    ("Can't call numpy() on Tensor that requires grad"), one on a GPU, and a bfloat16 one
+    ("Got unsupported ScalarType BFloat16"): raw errors for numbers a model reads as any other.
+    A tensor is detached and brought to the CPU; bfloat16 becomes float32, which holds each of
+    its values exactly.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from_torch(torch.tensor([[1.5, 2.0]], requires_grad=True).bfloat16())
+    array([[1.5, 2. ]], dtype=float32)
+    """
+    if not (type(X).__module__.startswith("torch") and hasattr(X, "detach")):
+        return X
+    t = X.detach().cpu()  # type: ignore[attr-defined]
+    if str(t.dtype) == "torch.bfloat16":  # no NumPy dtype of its own
+        t = t.float()
+    try:
+        return t.numpy()
+    except (TypeError, RuntimeError) as exc:  # a sparse or quantised tensor
+        raise InputError(f"{what}: expected an array of numbers ({exc})") from None
+
+
+def native_byte_order(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with its big-endian NumPy columns (``X.astype(">f8")``, what ``np.frombuffer`` of
+    network-order bytes gives) in the machine's byte order: the same numbers, which pandas'
+    hashing and ``take`` refuse in the other order ("Big-endian buffer not supported on
+    little-endian compiler"). ``df`` itself when it has none; never modified.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"a": np.arange(3, dtype=">i8")})
+    >>> native_byte_order(df)["a"].dtype.isnative, df["a"].dtype.isnative
+    (True, False)
+    """
+    swapped = [i for i, dt in enumerate(df.dtypes) if isinstance(dt, np.dtype) and not dt.isnative]
+    if not swapped:
+        return df
+    out = df.copy(deep=False)
+    for i in swapped:  # by position: a repeated column name selects a frame, not a column
+        out.isetitem(i, df.iloc[:, i].astype(df.dtypes.iloc[i].newbyteorder("=")))
+    return out
 
 
 def check_array(
@@ -68,6 +117,7 @@ def check_array(
     if type(X).__module__.startswith("scipy.sparse"):
         raise InputError(f"{what}: sparse matrices are not supported; pass a dense array "
                          "(X.toarray())")
+    X = from_torch(X, what)
     if is_arrow_table(X):
         # a pyarrow Table or RecordBatch: read as its DataFrame, so that a bad column is named
         # as in one ("column 'c'", not "column 2"), and a text column said to be no number
@@ -195,6 +245,13 @@ def check_labels(y: object, n_rows: int, *, what: str = "y") -> np.ndarray:
     >>> check_labels([0, 1, 0], 3)
     array([0, 1, 0], dtype=int8)
     """
+    y = from_torch(y, what)
+    if isinstance(y, np.ma.MaskedArray) and np.ma.getmaskarray(y).any():
+        # NumPy reads a masked array as its data: the masked (missing) label was taken as the
+        # value under the mask, a 0 or 1 without a word
+        i = int(np.flatnonzero(np.ma.getmaskarray(y).ravel())[0])
+        raise InputError(f"{what}: labels must be 0 (normal) or 1 (anomaly), found a missing label "
+                         f"(row {i + 1}, masked)")
     try:
         arr = np.asarray(y).ravel()
     except ValueError:  # rows of different lengths

@@ -1,0 +1,149 @@
+"""The same numbers in another memory layout (big-endian, Fortran order, views, read-only,
+memmap, masked, nullable and Arrow frames, torch tensors) must give the reference's features,
+scores and explanations, or one clear InputError; the caller's array is never changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+import torch
+
+from hourglass.detectors import AutoEncoder, DeepLog
+from hourglass.errors import InputError
+from hourglass.features.validation import check_array, check_labels
+
+torch.set_num_threads(1)
+
+_RNG = np.random.default_rng(33)
+_X = _RNG.normal(size=(40, 4)) * 3 + 0.123456789
+_XI = _RNG.integers(0, 100, size=(40, 4)).astype(np.float64)
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    a = a.copy()
+    a.setflags(write=False)
+    return a
+
+
+def _memmap(a: np.ndarray, folder: Path) -> np.memmap:
+    m = np.memmap(folder / "x.dat", dtype=a.dtype, mode="w+", shape=a.shape)
+    m[:] = a
+    m.flush()
+    return np.memmap(folder / "x.dat", dtype=a.dtype, mode="r", shape=a.shape)
+
+
+def _flags(a: np.ndarray) -> tuple[bool, ...]:
+    return (a.flags.c_contiguous, a.flags.f_contiguous, a.flags.writeable, a.flags.owndata)
+
+
+def _layouts(folder: Path) -> list[tuple[str, object, np.ndarray]]:
+    wide = _RNG.normal(size=(40, 8))
+    out: list[tuple[str, object, np.ndarray]] = [
+        ("float32", _X.astype(np.float32), _X), (">f8", _X.astype(">f8"), _X),
+        (">f4", _X.astype(">f4"), _X), ("fortran", np.asfortranarray(_X.astype(">f8")), _X),
+        ("columns view", wide[:, ::2], np.ascontiguousarray(wide[:, ::2])),
+        ("reversed view", _X[::-1], _X[::-1].copy()), ("transposed", np.ascontiguousarray(_X.T).T, _X),
+        ("read-only", _readonly(_X), _X), ("memmap", _memmap(_X, folder), _X),
+        ("masked, nothing masked", np.ma.masked_array(_X, mask=np.zeros(_X.shape, bool)), _X),
+        ("frame", pd.DataFrame(_X), _X),
+        ("multiindex frame", pd.DataFrame(_X, columns=pd.MultiIndex.from_product([["g"], list("abcd")])), _X),
+        ("Float64 frame", pd.DataFrame(_X).astype("Float64"), _X),
+        ("Int64 frame", pd.DataFrame(_XI).astype("Int64"), _XI),
+        ("arrow table", pa.table({f"c{i}": _X[:, i] for i in range(4)}), _X),
+        ("list", _X.tolist(), _X), ("torch", torch.from_numpy(_X.copy()), _X),
+        ("bool", _XI > 50, (_XI > 50).astype(np.float64)),
+    ]
+    for dt in ("i1", ">i2", "i4", ">i8", "u1", ">u2", "u4", "u8", ">u8"):
+        out.append((dt, _XI.astype(dt), _XI))
+    return out
+
+
+def test_check_array_reads_every_layout_of_the_same_numbers_alike(tmp_path: Path) -> None:
+    # what was wrong: nothing; a pin that 27 layouts of the same numbers (dtypes, byte orders,
+    # orders, views, read-only, memmap, masked, nullable and Arrow frames, a list, a tensor)
+    # give check_array's float32 matrix bit for bit, and leave the caller's array as it was
+    for name, obj, values in _layouts(tmp_path):
+        before = np.array(obj, copy=True) if isinstance(obj, np.ndarray) else None
+        flags = _flags(obj) if isinstance(obj, np.ndarray) else None
+        got = check_array(obj)
+        assert got.flags.c_contiguous and got.dtype == np.float32, name
+        assert np.array_equal(got, values.astype(np.float32)), name
+        if isinstance(obj, np.ndarray):
+            assert np.array_equal(obj, before) and _flags(obj) == flags and obj.dtype == before.dtype, name
+
+
+@pytest.mark.parametrize("make", [lambda t: t.requires_grad_(True), lambda t: t.bfloat16()],
+                         ids=["requires_grad", "bfloat16"])
+def test_a_tensor_that_requires_grad_or_is_bfloat16_is_read_as_its_numbers(make: object) -> None:
+    # what was wrong: det.score(x) with a torch tensor that requires grad (the output of a
+    # network) failed with torch's "RuntimeError: Can't call numpy() on Tensor that requires
+    # grad", and a bfloat16 one was refused ("expected an array of numbers (Got unsupported
+    # ScalarType BFloat16)") though float32 holds each of its values; labels failed alike
+    X = _X.astype(np.float32)
+    tensor = make(torch.from_numpy(X.copy()))  # type: ignore[operator]
+    want = tensor.detach().float().numpy()
+    assert np.array_equal(check_array(tensor), want)
+    det = AutoEncoder(hidden=(3,), epochs=1, verbose=0, device="cpu").fit(want)
+    assert np.array_equal(det.score(tensor), det.score(want))
+    y = make(torch.tensor([0.0, 1.0, 1.0]))  # type: ignore[operator]
+    assert check_labels(y, 3).tolist() == [0, 1, 1]
+
+
+def test_a_masked_label_is_a_missing_label() -> None:
+    # what was wrong: check_labels (fit(X, y), evaluate) read a masked array as its data, so a
+    # masked (missing) label was taken as the 0 or 1 under the mask without a word, where a
+    # masked X is refused and a NaN label is "a missing label (row 3)"
+    y = np.ma.masked_array([0, 1, 0, 1], mask=[False, False, True, False])
+    with pytest.raises(InputError, match=r"found a missing label \(row 3, masked\)"):
+        check_labels(y, 4)
+    assert check_labels(np.ma.masked_array([0, 1, 0, 1]), 4).tolist() == [0, 1, 0, 1]
+
+
+_SESSIONS = [np.array([1, 2, 3, 4, 1, 2, 3, 4]), np.array([2, 3, 4, 1, 2, 3]),
+             np.array([1, 2, 3, 4, 1, 2])] * 6
+
+
+@pytest.fixture(scope="module")
+def deeplog() -> DeepLog:
+    return DeepLog(window=2, top_g=2, hidden=4, epochs=1, verbose=0, device="cpu").fit(_SESSIONS)
+
+
+def test_a_masked_key_is_refused_not_read_as_the_value_under_the_mask(deeplog: DeepLog) -> None:
+    # what was wrong: det.score([np.ma.masked_array(keys, mask=...)]) scored the masked keys as
+    # the values under the mask, without a word
+    sessions = [np.ma.masked_array(s) for s in _SESSIONS]
+    assert np.array_equal(deeplog.score(sessions), deeplog.score(_SESSIONS))  # nothing masked
+    sessions[1] = np.ma.masked_array(_SESSIONS[1], mask=[False, True, False, False, False, False])
+    with pytest.raises(InputError, match=r"^session 1: masked keys are not supported"):
+        deeplog.score(sessions)
+
+
+@pytest.mark.parametrize("make", [lambda s: torch.from_numpy(s.astype(np.float32)).requires_grad_(True),
+                                  lambda s: torch.from_numpy(s.astype(np.float32)).bfloat16()],
+                         ids=["requires_grad", "bfloat16"])
+def test_key_tensors_that_require_grad_or_are_bfloat16_are_read_as_keys(deeplog: DeepLog,
+                                                                        make: object) -> None:
+    # what was wrong: a session given as such a tensor failed with torch's RuntimeError ("Can't
+    # call numpy() on Tensor that requires grad") or TypeError ("Got unsupported ScalarType
+    # BFloat16"), not read as the whole-number keys it holds
+    sessions = [make(s) for s in _SESSIONS]  # type: ignore[operator]
+    assert np.array_equal(deeplog.score(sessions), deeplog.score(_SESSIONS))
+
+
+def test_a_2d_array_of_sessions_is_told_to_be_given_as_rows(deeplog: DeepLog) -> None:
+    # what was wrong: a 2-D array (sessions of one length, one a row) or a 2-D tensor was told
+    # "wrap a single session as [keys]" (or nothing, for the tensor), which gives a 3-D list;
+    # an Arrow list column was refused with no way to give it
+    rows = np.stack([s[:6] for s in _SESSIONS])
+    for given in (rows, torch.from_numpy(rows)):
+        with pytest.raises(InputError, match=r"got a 2-D array; give one session per row as list\(X\)$"):
+            deeplog.score(given)
+    assert np.array_equal(deeplog.score(list(rows)), deeplog.score([r.tolist() for r in rows]))
+    with pytest.raises(InputError, match=r"got ListArray; an Arrow list column is given as X.to_pylist\(\)"):
+        deeplog.score(pa.array([s.tolist() for s in _SESSIONS]))
+    with pytest.raises(InputError, match=r"got a 1-D array; wrap a single session as \[keys\]$"):
+        deeplog.score(_SESSIONS[0])
