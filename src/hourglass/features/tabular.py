@@ -42,7 +42,7 @@ from hourglass.features.roles import (
     string_values,
 )
 from hourglass.features.small_batch import SMALL_ROWS, transform_small
-from hourglass.features.validation import check_name_lists, saved_settings
+from hourglass.features.validation import check_name_lists, native_byte_order, saved_settings
 
 __all__ = ["TabularPreprocessor"]
 
@@ -613,6 +613,7 @@ class TabularPreprocessor:
         if len(df) == 0:
             raise InputError("no rows to fit the preprocessing on (empty data)")
         before = dict(self.__dict__)
+        df = native_byte_order(df)  # pandas hashes no big-endian column (its distinct values)
         try:
             return self._fit(df)
         except BaseException as exc:

@@ -36,6 +36,7 @@ from hourglass._times import (
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.roles import NULL_TEXT
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions, _whole_ids
+from hourglass.features.validation import native_byte_order
 from hourglass.ingest.logs import UNKNOWN, LogParser, yymmdd_times
 from hourglass.ingest.tables import SKIP_BAD_ROWS
 from hourglass.ingest.tables import written_ids as _written_ids
@@ -215,6 +216,7 @@ class EventTables:
         jsonl = False  # JSON lines, .evtx: each reader batch has the fields its records have
         if isinstance(data, pd.DataFrame):
             source = "table"
+            data = native_byte_order(data)  # pandas hashes no big-endian column
             frames: Iterable[pd.DataFrame] = (data.iloc[lo:lo + step]
                                               for lo in range(0, len(data), step))
         elif isinstance(data, (str, os.PathLike)):
@@ -602,6 +604,8 @@ class EventTables:
 
     def _table_sessions(self, data: Any, *, learn: bool) -> Sessions:
         """Group a table, chunk by chunk (in training, key names are numbered at the end)."""
+        if isinstance(data, pd.DataFrame):  # its big-endian columns: pandas hashes none
+            data = native_byte_order(data)
         grouper = self._grouper()
         stats: dict[str, Any] = {}
         offset = 0
