@@ -201,3 +201,28 @@ def test_a_big_endian_event_table_groups_as_its_native_twin() -> None:
         assert np.array_equal(ref.score(swapped), ref.score(native))
         assert np.array_equal(make().fit(swapped).score(native), ref.score(native))
     assert not swapped["sess"].dtype.isnative
+
+
+def test_threshold_scores_and_labels_as_a_grad_tensor_or_masked() -> None:
+    # what was wrong: Percentile(90).fit(scores) of a torch tensor that requires grad (a user's
+    # own network's scores) failed with torch's "RuntimeError: Can't call numpy() on Tensor that
+    # requires grad", as did its labels in BestF1().fit(scores, y); masked scores or labels
+    # were read as the values under the mask, without a word
+    from hourglass.evaluate.metrics import binary_metrics
+    from hourglass.thresholds import BestF1, Percentile
+
+    s = np.random.default_rng(0).normal(size=50)
+    y = (s > 1).astype(np.int64)
+    grad = torch.from_numpy(s.copy()).requires_grad_(True)
+    assert Percentile(90).fit(grad).value_ == Percentile(90).fit(s).value_
+    assert np.array_equal(Percentile(90).fit(s).predict(grad), Percentile(90).fit(s).predict(s))
+    assert BestF1().fit(s, torch.from_numpy(y.astype(np.float32)).requires_grad_(True)).value_ == \
+        BestF1().fit(s, y).value_
+    p = (s > 0.5).astype(np.int64)
+    assert binary_metrics(y, grad, p) == binary_metrics(y, s, p)
+    masked = np.ma.masked_array(s, mask=np.arange(50) == 3)
+    with pytest.raises(InputError, match=r"^Percentile: scores must be numbers, found masked values"):
+        Percentile(90).fit(masked)
+    with pytest.raises(InputError, match=r"found a missing label \(row 4, masked\)"):
+        BestF1().fit(s, np.ma.masked_array(y, mask=np.arange(50) == 3))
+    assert Percentile(90).fit(np.ma.masked_array(s)).value_ == Percentile(90).fit(s).value_

@@ -17,9 +17,10 @@ from typing import Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 
+from hourglass._arrays import from_torch
 from hourglass.detectors.base import state_vector
 from hourglass.errors import InputError
-from hourglass.features.validation import check_labels, from_torch
+from hourglass.features.validation import check_labels
 
 __all__ = ["EventsInput", "Packed", "check_top", "dedup_rows", "with_end"]
 

@@ -8,10 +8,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hourglass._arrays import from_torch
 from hourglass.errors import InputError
 
-__all__ = ["check_array", "check_labels", "check_name_lists", "from_torch", "is_arrow_table",
-           "native_byte_order", "saved_settings"]
+__all__ = ["check_array", "check_labels", "check_name_lists", "is_arrow_table", "native_byte_order",
+           "saved_settings"]
 
 
 def is_arrow_table(X: object) -> bool:
@@ -25,33 +26,6 @@ def is_arrow_table(X: object) -> bool:
     (True, False, False)
     """
     return type(X).__module__.startswith("pyarrow") and isinstance(getattr(X, "column_names", None), list)
-
-
-def from_torch(X: object, what: str = "X") -> object:
-    """``X`` as a NumPy array of the same numbers when it is a torch tensor (else ``X`` itself),
-    told without importing torch.
-
-    NumPy reads a tensor through ``tensor.numpy()``, which refused one that requires grad
-    ("Can't call numpy() on Tensor that requires grad"), one on a GPU, and a bfloat16 one
-    ("Got unsupported ScalarType BFloat16"): raw errors for numbers a model reads as any other.
-    A tensor is detached and brought to the CPU; bfloat16 becomes float32, which holds each of
-    its values exactly.
-
-    Examples
-    --------
-    >>> import torch
-    >>> from_torch(torch.tensor([[1.5, 2.0]], requires_grad=True).bfloat16())
-    array([[1.5, 2. ]], dtype=float32)
-    """
-    if not (type(X).__module__.startswith("torch") and hasattr(X, "detach")):
-        return X
-    t = X.detach().cpu()  # type: ignore[attr-defined]
-    if str(t.dtype) == "torch.bfloat16":  # no NumPy dtype of its own
-        t = t.float()
-    try:
-        return t.numpy()
-    except (TypeError, RuntimeError) as exc:  # a sparse or quantised tensor
-        raise InputError(f"{what}: expected an array of numbers ({exc})") from None
 
 
 def native_byte_order(df: pd.DataFrame) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 
+from hourglass._arrays import from_torch
 from hourglass._params import check_numeric_params, saved_kinds
 from hourglass.errors import InputError, NotFittedError
 
@@ -65,6 +66,12 @@ def real_scores(scores: object, who: str, expected: str = "scores must be") -> n
         return scores  # the usual case (a batch of a detector's scores): nothing to check
     if scores is None:  # numpy reads it as one NaN: predict(None) gave 0, calibrate(None) [nan]
         raise InputError(f"{who}: {expected} numbers, got None")
+    scores = from_torch(scores, who)  # a tensor that requires grad: torch's RuntimeError
+    if isinstance(scores, np.ma.MaskedArray) and np.ma.getmaskarray(scores).any():
+        # numpy reads a masked array as its data: the masked scores were used as the values
+        # under the mask, without a word
+        raise InputError(f"{who}: {expected} numbers, found masked values; drop them first "
+                         "(s.compressed())")
     try:
         a = np.asarray(scores)
         kind = a.dtype.kind
@@ -178,7 +185,9 @@ class Threshold(ABC):
         if y is not None:
             from hourglass.features.validation import check_labels  # pandas: only with labels
 
-            labels = np.asarray(y).ravel()
+            y = from_torch(y, name)
+            # (a masked array stays one: a masked label is refused as missing, not read as 0 or 1)
+            labels = (y if isinstance(y, np.ma.MaskedArray) else np.asarray(y)).ravel()
             if labels.size != s.size:
                 raise InputError(f"{name}: {labels.size} labels for {s.size} scores")
             try:  # as a detector's fit reads them ('1' and booleans too; a missing one by row)

@@ -1,0 +1,35 @@
+"""Arrays given in another library's form, read as NumPy arrays of the same numbers (NumPy alone:
+the thresholds import this without pandas)."""
+
+from __future__ import annotations
+
+from hourglass.errors import InputError
+
+__all__ = ["from_torch"]
+
+
+def from_torch(X: object, what: str = "X") -> object:
+    """``X`` as a NumPy array of the same numbers when it is a torch tensor (else ``X`` itself),
+    told without importing torch.
+
+    NumPy reads a tensor through ``tensor.numpy()``, which refused one that requires grad
+    ("Can't call numpy() on Tensor that requires grad"), one on a GPU, and a bfloat16 one
+    ("Got unsupported ScalarType BFloat16"): raw errors for numbers a model reads as any other.
+    A tensor is detached and brought to the CPU; bfloat16 becomes float32, which holds each of
+    its values exactly.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from_torch(torch.tensor([[1.5, 2.0]], requires_grad=True).bfloat16())
+    array([[1.5, 2. ]], dtype=float32)
+    """
+    if not (type(X).__module__.startswith("torch") and hasattr(X, "detach")):
+        return X
+    t = X.detach().cpu()  # type: ignore[attr-defined]
+    if str(t.dtype) == "torch.bfloat16":  # no NumPy dtype of its own
+        t = t.float()
+    try:
+        return t.numpy()
+    except (TypeError, RuntimeError) as exc:  # a sparse or quantised tensor
+        raise InputError(f"{what}: expected an array of numbers ({exc})") from None
