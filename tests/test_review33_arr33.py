@@ -81,13 +81,14 @@ def test_check_array_reads_every_layout_of_the_same_numbers_alike(tmp_path: Path
             assert np.array_equal(obj, before) and _flags(obj) == flags and obj.dtype == before.dtype, name
 
 
-@pytest.mark.parametrize("make", [lambda t: t.requires_grad_(True), lambda t: t.bfloat16()],
-                         ids=["requires_grad", "bfloat16"])
+@pytest.mark.parametrize("make", [lambda t: t.requires_grad_(True), lambda t: t.bfloat16(),
+                                  lambda t: t.to(torch.float8_e4m3fn)],
+                         ids=["requires_grad", "bfloat16", "float8"])
 def test_a_tensor_that_requires_grad_or_is_bfloat16_is_read_as_its_numbers(make: object) -> None:
     # what was wrong: det.score(x) with a torch tensor that requires grad (the output of a
     # network) failed with torch's "RuntimeError: Can't call numpy() on Tensor that requires
-    # grad", and a bfloat16 one was refused ("expected an array of numbers (Got unsupported
-    # ScalarType BFloat16)") though float32 holds each of its values; labels failed alike
+    # grad", and a bfloat16 (or float8) one was refused ("expected an array of numbers (Got
+    # unsupported ScalarType BFloat16)") though float32 holds each of its values; labels alike
     X = _X.astype(np.float32)
     tensor = make(torch.from_numpy(X.copy()))  # type: ignore[operator]
     want = tensor.detach().float().numpy()

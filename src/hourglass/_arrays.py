@@ -14,9 +14,9 @@ def from_torch(X: object, what: str = "X") -> object:
 
     NumPy reads a tensor through ``tensor.numpy()``, which refused one that requires grad
     ("Can't call numpy() on Tensor that requires grad"), one on a GPU, and a bfloat16 one
-    ("Got unsupported ScalarType BFloat16"): raw errors for numbers a model reads as any other.
-    A tensor is detached and brought to the CPU; bfloat16 becomes float32, which holds each of
-    its values exactly.
+    ("Got unsupported ScalarType BFloat16", as a float8 one): raw errors for numbers a model
+    reads as any other. A tensor is detached and brought to the CPU; bfloat16 and float8 become
+    float32, which holds each of their values exactly.
 
     Examples
     --------
@@ -27,8 +27,8 @@ def from_torch(X: object, what: str = "X") -> object:
     if not (type(X).__module__.startswith("torch") and hasattr(X, "detach")):
         return X
     t = X.detach().cpu()  # type: ignore[attr-defined]
-    if str(t.dtype) == "torch.bfloat16":  # no NumPy dtype of its own
-        t = t.float()
+    if t.is_floating_point() and str(t.dtype) not in ("torch.float16", "torch.float32", "torch.float64"):
+        t = t.float()  # bfloat16, float8_*: no NumPy dtype of their own; float32 holds their values
     try:
         return t.numpy()
     except (TypeError, RuntimeError) as exc:  # a sparse or quantised tensor
