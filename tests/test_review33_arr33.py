@@ -227,3 +227,34 @@ def test_threshold_scores_and_labels_as_a_grad_tensor_or_masked() -> None:
     with pytest.raises(InputError, match=r"found a missing label \(row 4, masked\)"):
         BestF1().fit(s, np.ma.masked_array(y, mask=np.arange(50) == 3))
     assert Percentile(90).fit(np.ma.masked_array(s)).value_ == Percentile(90).fit(s).value_
+
+
+def test_labels_as_a_grad_tensor_wherever_labels_are_taken() -> None:
+    # what was wrong: the sites that count the labels before checking them
+    # (np.asarray(y).size) failed with torch's "RuntimeError: Can't call numpy() on Tensor that
+    # requires grad": Pipeline.fit(df, y), det.set_threshold(rule, scores, y) and
+    # hourglass.evaluate.timeseries' events, point_adjust and time_to_detect
+    from hourglass.evaluate.timeseries import events, point_adjust, time_to_detect
+    from hourglass.thresholds import BestF1
+
+    def grad(values: list[int]) -> torch.Tensor:
+        return torch.tensor(values, dtype=torch.float32).requires_grad_(True)
+
+    assert events(grad([0, 1, 1, 0, 0, 1])) == [(1, 3), (5, 6)]
+    assert point_adjust(grad([0, 1, 1, 1, 0]), grad([0, 0, 1, 0, 1])).tolist() == [0, 1, 1, 1, 1]
+    assert time_to_detect(grad([0, 1, 1, 1, 0, 1, 1]), [0, 0, 0, 1, 0, 0, 0]) == [2, None]
+    y = (_X[:, 0] > 3).astype(np.int64)
+    df = pd.DataFrame(_X, columns=list("abcd"))
+
+    def make() -> Pipeline:
+        return Pipeline(detector=AutoEncoder(hidden=(3,), epochs=1, verbose=0, device="cpu"))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # few held-out rows: not the point here
+        pipe = make().fit(df, y=grad(y.tolist()))
+        assert np.array_equal(pipe.score(df), make().fit(df, y=y).score(df))
+        det = pipe.detector_
+        s = det.score(_X.astype(np.float32))
+        want = det.set_threshold(BestF1(), scores=s, y=y).threshold_.value_
+        got = det.set_threshold(BestF1(), scores=torch.from_numpy(s).requires_grad_(True), y=grad(y.tolist()))
+        assert got.threshold_.value_ == want

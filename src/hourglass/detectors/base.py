@@ -32,6 +32,7 @@ from sklearn.base import BaseEstimator
 from sklearn.base import clone as sk_clone
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 
+from hourglass._arrays import from_torch
 from hourglass._params import check_numeric_params, saved_kinds
 from hourglass.errors import ArtefactError, HourglassWarning, InputError, NotFittedError, out_of_memory
 from hourglass.features.validation import check_array, check_labels, is_arrow_table
@@ -959,7 +960,7 @@ class BaseDetector(BaseEstimator):
         elif y is None:
             fresh.fit(scores, on="the validation scores given")
         else:
-            fresh.fit(scores, check_labels(y, np.asarray(scores).size),
+            fresh.fit(scores, check_labels(y, np.size(from_torch(scores, "scores"))),
                       on=None if fresh.requires_labels else "normal scores of a labelled validation set")
         self.threshold = threshold
         self.threshold_ = fresh

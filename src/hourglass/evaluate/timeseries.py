@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from hourglass._arrays import from_torch
 from hourglass.evaluate.metrics import (
     _confusion,
     _precision_recall_f1,
@@ -61,7 +62,7 @@ def events(labels: object) -> list[tuple[int, int]]:
     >>> events([0, 1, 1, 0, 0, 1])
     [(1, 3), (5, 6)]
     """
-    y = check_labels(labels, np.asarray(labels).size, what="labels")
+    y = check_labels(labels, np.size(from_torch(labels)), what="labels")
     edges = np.diff(np.r_[0, y, 0])
     return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(),
                     strict=True))
@@ -87,7 +88,7 @@ def point_adjust(y_true: object, y_pred: object) -> np.ndarray:
     >>> point_adjust([0, 1, 1, 1, 0], [0, 0, 1, 0, 1]).tolist()
     [0, 1, 1, 1, 1]
     """
-    y = check_labels(y_true, np.asarray(y_true).size, what="y_true")
+    y = check_labels(y_true, np.size(from_torch(y_true)), what="y_true")
     p = check_labels(y_pred, y.size, what="y_pred").copy()
     lo, hi = _bounds(y)
     flagged_before = np.r_[0, np.cumsum(p, dtype=np.int64)]
@@ -125,7 +126,7 @@ def time_to_detect(y_true: object, y_pred: object) -> list[int | None]:
     >>> time_to_detect([0, 1, 1, 1, 0, 1, 1], [0, 0, 0, 1, 0, 0, 0])
     [2, None]
     """
-    y = check_labels(y_true, np.asarray(y_true).size, what="y_true")
+    y = check_labels(y_true, np.size(from_torch(y_true)), what="y_true")
     p = check_labels(y_pred, y.size, what="y_pred")
     lo, hi = _bounds(y)
     # the first flagged step at or after each event's start, found at once (a slice per event:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hourglass._arrays import from_torch
 from hourglass.detectors.autoencoder import AutoEncoder
 from hourglass.detectors.base import BaseDetector
 from hourglass.errors import HourglassWarning, InputError, NotFittedError
@@ -171,7 +172,7 @@ def _refuse_labels_per_table_row(y: object | None, df: object, X: Any, features:
     if y is None or not isinstance(df, pd.DataFrame) or len(df) == len(X):
         return
     try:
-        n = int(np.asarray(y).size)
+        n = int(np.size(from_torch(y, "y")))  # (np.asarray of a grad tensor: torch's RuntimeError)
     except ValueError:  # ragged: check_labels says it
         return
     if n != len(df):
