@@ -258,3 +258,25 @@ def test_labels_as_a_grad_tensor_wherever_labels_are_taken() -> None:
         want = det.set_threshold(BestF1(), scores=s, y=y).threshold_.value_
         got = det.set_threshold(BestF1(), scores=torch.from_numpy(s).requires_grad_(True), y=grad(y.tolist()))
         assert got.threshold_.value_ == want
+
+
+def test_a_record_array_is_told_to_be_given_as_a_frame() -> None:
+    # what was wrong: a structured array (np.fromfile of a binary record format, its fields
+    # big-endian) given to a detector was refused in numpy's words, "expected an array of
+    # numbers (Cannot cast array data from dtype([('bytes', '>f8'), ...]) to dtype('float32')
+    # according to the rule 'unsafe')", and a Pipeline was told to give "the numeric array to a
+    # detector directly", which fails so; pd.DataFrame(X) reads it, fields as columns
+    rec = np.zeros(len(_X), dtype=[("bytes", ">f8"), ("rate", ">f4"), ("pkts", ">i4"), ("dur", "<f8")])
+    for i, name in enumerate(rec.dtype.names):
+        rec[name] = np.abs(_XI[:, i]) if name == "pkts" else _X[:, i]
+    with pytest.raises(InputError, match=r"^X: a structured array \(fields 'bytes', 'rate', 'pkts', "
+                                         r"'dur'\); pass pd.DataFrame\(X\), which makes its fields"):
+        check_array(rec)
+    with pytest.raises(InputError, match=r"got ndarray; wrap it as pd.DataFrame\(X\), which makes its"):
+        TabularPreprocessor().fit(rec)
+    frame = pd.DataFrame(rec)
+    native = pd.DataFrame({n: rec[n].astype(rec.dtype[n].newbyteorder("=")) for n in rec.dtype.names})
+    assert np.array_equal(check_array(frame), check_array(native))
+    pipe = Pipeline(detector=AutoEncoder(hidden=(3,), epochs=1, verbose=0, device="cpu")).fit(frame)
+    ref = Pipeline(detector=AutoEncoder(hidden=(3,), epochs=1, verbose=0, device="cpu")).fit(native)
+    assert np.array_equal(pipe.score(native), ref.score(native))

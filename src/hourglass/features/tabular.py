@@ -320,7 +320,9 @@ def _plain(v: Any) -> Any:
 
 def _not_a_frame(df: object) -> str:
     """The message for a table that is not a DataFrame, with the way to make one of an array."""
-    hint = ("; wrap it as pd.DataFrame(X, columns=[...]), or give the numeric array to a detector "
+    hint = ("; wrap it as pd.DataFrame(X), which makes its fields the columns"
+            if isinstance(df, np.ndarray) and df.dtype.names is not None else  # a record array
+            "; wrap it as pd.DataFrame(X, columns=[...]), or give the numeric array to a detector "
             "directly" if isinstance(df, np.ndarray | list) else
             "; make one column a table with series.to_frame()" if isinstance(df, pd.Series) else "")
     return f"expected a pandas DataFrame, got {type(df).__name__}{hint}"

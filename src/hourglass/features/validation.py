@@ -123,6 +123,12 @@ def check_array(
     else:
         if isinstance(X, np.ndarray) and np.iscomplexobj(X):
             raise InputError(f"{what}: complex numbers are not supported; expected real numbers")
+        if isinstance(X, np.ndarray) and X.dtype.names is not None:
+            # a record array (np.fromfile of a binary record format): numpy's "Cannot cast array
+            # data from dtype([('a', '>f8'), ...]) to dtype('float32')" said nothing of the way
+            raise InputError(f"{what}: a structured array (fields {', '.join(map(repr, X.dtype.names[:5]))}"
+                             f"{' ...' if len(X.dtype.names) > 5 else ''}); pass pd.DataFrame(X), "
+                             "which makes its fields the columns")
         if isinstance(X, np.ndarray) and X.dtype.kind in "mM":  # as a DataFrame's are refused
             raise InputError(f"{what}: dates and durations (dtype {X.dtype}) are not numbers; "
                              "convert them first or use a Pipeline")
