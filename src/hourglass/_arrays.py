@@ -3,12 +3,14 @@ the thresholds import this without pandas)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from hourglass.errors import InputError
 
 __all__ = ["from_torch"]
 
 
-def from_torch(X: object, what: str = "X") -> object:
+def from_torch(X: Any, what: str = "X") -> Any:
     """``X`` as a NumPy array of the same numbers when it is a torch tensor (else ``X`` itself),
     told without importing torch.
 
@@ -26,7 +28,7 @@ def from_torch(X: object, what: str = "X") -> object:
     """
     if not (type(X).__module__.startswith("torch") and hasattr(X, "detach")):
         return X
-    t = X.detach().cpu()  # type: ignore[attr-defined]
+    t = X.detach().cpu()
     if t.is_floating_point() and str(t.dtype) not in ("torch.float16", "torch.float32", "torch.float64"):
         t = t.float()  # bfloat16, float8_*: no NumPy dtype of their own; float32 holds their values
     try:
