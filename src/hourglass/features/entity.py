@@ -33,7 +33,7 @@ from hourglass.features.roles import (
     infer_role,
 )
 from hourglass.features.tabular import _NULL_TEXT, TabularPreprocessor, _refuse_undecodable
-from hourglass.features.validation import check_name_lists, saved_settings
+from hourglass.features.validation import check_name_lists, native_byte_order, saved_settings
 
 __all__ = ["ENTITY_CASES", "KEYS", "EntityWindows", "parse_bucket"]
 
@@ -423,7 +423,7 @@ class EntityWindows:
             raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
         if len(df) == 0:
             raise InputError(f"no rows to {what} (empty data)")
-        df = df.rename(columns=str)
+        df = native_byte_order(df).rename(columns=str)  # pandas groups by no big-endian column
         if df.columns.has_duplicates:  # df[c] would be a table, not a column
             dup = sorted(set(df.columns[df.columns.duplicated()]))
             fitting = what.startswith("fit")  # (a refit: the columns read are not yet known)

@@ -975,6 +975,7 @@ class TabularPreprocessor:
         _refuse_levels(df)
         if len(df) == 0:
             raise InputError("no rows to score (empty data)")
+        df = native_byte_order(df)  # pandas hashes no big-endian column (a category's values)
         try:
             X = transform_small(self, df) if len(df) <= SMALL_ROWS else None
             if X is None:
