@@ -315,3 +315,15 @@ def test_a_big_endian_category_or_entity_column_reads_as_its_native_twin() -> No
         assert np.array_equal(entity().fit(ent_be).score(ent), ref.score(ent))
         assert np.array_equal(ref.score(ent_be), ref.score(ent))
     assert not ent_be["host"].dtype.isnative and not tab_be["proto"].dtype.isnative
+
+
+def test_a_big_endian_site_table_gives_its_native_twins_statistics() -> None:
+    # what was wrong: a federated site's first pass, site_schema(params, df), on a table with a
+    # big-endian category column failed with pandas' "ValueError: Big-endian buffer not
+    # supported on little-endian compiler"
+    from hourglass.features.statistics import site_schema
+
+    rng = np.random.default_rng(2)
+    df = pd.DataFrame({"proto": rng.integers(0, 3, 100), "b": rng.normal(size=100)})
+    params = TabularPreprocessor(categorical=["proto"]).get_params()
+    assert site_schema(params, df.astype({"proto": ">i8", "b": ">f8"})) == site_schema(params, df)

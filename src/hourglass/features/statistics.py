@@ -73,6 +73,7 @@ from hourglass.features.tabular import (
     null_spellings,
     refuse_unhashable,
 )
+from hourglass.features.validation import native_byte_order
 
 __all__ = ["SKETCH_POINTS", "merge_scales", "merge_schema", "mixture_quantiles", "scaled_preprocessor",
            "schema_preprocessor", "shared_schema", "site_scales", "site_schema"]
@@ -253,6 +254,7 @@ def site_schema(params: Mapping[str, Any], df: pd.DataFrame) -> dict[str, Any]:
     """
     if not isinstance(df, pd.DataFrame) or len(df) == 0:
         raise InputError("a site needs a non-empty DataFrame of rows to compute statistics on")
+    df = native_byte_order(df)  # pandas hashes no big-endian column (its distinct values)
     try:
         return _site_schema(params, df)
     except CELL_ERRORS as exc:  # a list or mapping in a cell, a nested Arrow column
