@@ -22,11 +22,14 @@ Outputs write UTC: ECS ``@timestamp`` always as ISO-8601 with ``Z``; tables as I
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import locale
 import logging
 import re
 import time
 import warnings
+from collections.abc import Iterator
 from typing import Any, NoReturn
 
 import numpy as np
@@ -35,7 +38,7 @@ import pandas as pd
 from hourglass._numbers import wide_ints_as_inf
 from hourglass.errors import InputError
 
-__all__ = ["FUTURE_LIMIT", "DateOrderError", "TimeRangeError", "cell_text", "chunk_dayfirst",
+__all__ = ["FUTURE_LIMIT", "DateOrderError", "TimeRangeError", "c_time_locale", "cell_text", "chunk_dayfirst",
            "epoch_seconds", "frequency",
            "future_problem", "holds_numeric_dates", "infer_dayfirst", "mixed_units", "parse_timestamps",
            "past_range", "quoted_cell", "read_timestamps", "steps_per_day", "time_length", "unreadable_times",
@@ -1228,11 +1231,50 @@ def _may_hold(text: pd.Series, chars: bytes) -> bool:
     return False
 
 
+@contextlib.contextmanager
+def c_time_locale() -> Iterator[None]:
+    """Run the block with ``LC_TIME`` set to ``"C"``, restoring the caller's after it: times are
+    read the same whatever locale the calling program set with :func:`locale.setlocale`.
+
+    Month and day names (``Dec``, ``Mon``) and ``AM``/``PM`` are read by pandas' and Python's
+    ``strptime`` in the names of the process' ``LC_TIME``, and pandas guesses a column's layout
+    from the first value by writing its date back in those names: under ``de_DE`` or ``tr_TR``
+    ``Jun 14 15:16:01`` read as no time (a syslog read found no readable time stamp) and
+    ``09 Dec 2024 00:12:59`` as ``00:00:59`` (its minutes ``12`` taken for December's number).
+    A process that never called :func:`locale.setlocale` for ``LC_TIME`` (the command line)
+    is in ``"C"`` already, and nothing is changed. (:func:`locale.setlocale` is process-wide: a
+    thread of the caller that formats a time in its own locale meanwhile writes it in ``C``.)
+
+    Examples
+    --------
+    >>> with c_time_locale():
+    ...     locale.setlocale(locale.LC_TIME)
+    'C'
+    """
+    try:
+        current = locale.setlocale(locale.LC_TIME)
+    except locale.Error:  # (a locale the C library cannot say: nothing to restore)
+        current = "C"
+    if current in ("C", "POSIX"):
+        yield
+        return
+    try:
+        locale.setlocale(locale.LC_TIME, "C")
+    except locale.Error:
+        yield
+        return
+    try:
+        yield
+    finally:
+        locale.setlocale(locale.LC_TIME, current)
+
+
 def _coerced(values: pd.Series, kwargs: dict[str, object]) -> pd.Series:
-    """:func:`pandas.to_datetime` of ``values`` (``errors="coerce"``), quiet, as a Series; compact
+    """:func:`pandas.to_datetime` of ``values`` (``errors="coerce"``), quiet, as a Series, month
+    and day names read in English whatever the caller's locale (:func:`c_time_locale`); compact
     dates of several lengths each read at its own (:func:`_compact_lengths`)."""
-    with warnings.catch_warnings():  # pandas' notes on formats: the caller's errors say what counts
-        warnings.simplefilter("ignore", UserWarning)
+    with warnings.catch_warnings(), c_time_locale():  # (pandas' notes on formats: the caller's
+        warnings.simplefilter("ignore", UserWarning)  # errors say what counts)
         out = pd.Series(pd.to_datetime(values, errors="coerce", **kwargs))
     return _compact_lengths(values, out, kwargs)
 

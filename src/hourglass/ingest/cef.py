@@ -46,6 +46,7 @@ import pyarrow.compute as pc
 
 from hourglass._eol import without_boms
 from hourglass._limits import loads_json
+from hourglass._times import c_time_locale
 from hourglass.errors import InputError, read_problem
 from hourglass.ingest.datasets import DatasetSpec
 from hourglass.ingest.readers import check_path
@@ -285,7 +286,8 @@ def _dev_time(value: str, pattern: object) -> str:
     if fmt is None or len(value) > 64:
         return value
     try:
-        return dt.datetime.strptime(value.strip(), fmt).isoformat()
+        with c_time_locale():  # (MMM, EEE, a: English names, whatever the caller's locale)
+            return dt.datetime.strptime(value.strip(), fmt).isoformat()
     except ValueError:
         return value
 

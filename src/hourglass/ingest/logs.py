@@ -34,6 +34,7 @@ from hourglass._params import check_numeric_params
 from hourglass._times import (
     _NUMERIC_DATE,
     _Dates,
+    c_time_locale,
     dated_today,
     epoch_seconds,
     infer_dayfirst,
@@ -240,7 +241,8 @@ LOG_FORMATS: dict[str, tuple[str | JournaldHeader, str | None]] = {
     "raw": (r"(?s)^(?P<content>.*)$", None),
 }
 
-_MONTHS = {name: i for i, name in enumerate(calendar.month_abbr) if name}
+# (English, as syslog writes them: calendar.month_abbr is in the locale a calling program set)
+_MONTHS = {name: i for i, name in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
 # a BSD syslog time stamp alone (no year), as a header regex's timestamp group may hold it
 _BSD_STAMP = re.compile(r"^\s*([A-Z][a-z]{2}) +(\d{1,2}) (\d\d:\d\d:\d\d(?:[.,]\d{1,9})?)\s*$")
 
@@ -1108,9 +1110,10 @@ class LogParser:
         month = parts[0].map(_MONTHS).to_numpy(np.float64)
         day = pd.to_numeric(parts[1], errors="coerce").to_numpy(np.float64)
         years = self._syslog_years(month, day)
-        date = pd.to_datetime(pd.Series(years, dtype=object).astype(str).to_numpy() + " "
-                              + parts[0].to_numpy(dtype=str) + " " + parts[1].to_numpy(dtype=str),
-                              format="%Y %b %d", errors="coerce")
+        with c_time_locale():  # (%b: English month names, whatever the caller's locale)
+            date = pd.to_datetime(pd.Series(years, dtype=object).astype(str).to_numpy() + " "
+                                  + parts[0].to_numpy(dtype=str) + " " + parts[1].to_numpy(dtype=str),
+                                  format="%Y %b %d", errors="coerce")
         clock = pd.to_timedelta(parts[2].str.replace(",", ".", regex=False).to_numpy(dtype=str),
                                 errors="coerce")
         secs = ((date - pd.Timestamp("1970-01-01")) + clock).total_seconds()
