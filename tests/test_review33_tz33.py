@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import locale
 import os
 import shutil
@@ -170,3 +171,50 @@ def test_entity_buckets_alike_in_every_time_zone(tmp_path: Path, zone: object) -
         outputs.append(texts)
     assert "2024-03-30T00:00:00" in outputs[0][0]
     assert all(o == outputs[0] for o in outputs[1:])
+
+
+def _ascii_env() -> dict[str, str]:
+    """The environment of a shell under ``LC_ALL=C`` with Python's UTF-8 mode off: file names
+    are ASCII, other bytes held as surrogate escapes."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG", "PYTHONUTF8"))}
+    return {**env, "LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONPATH": os.pathsep.join(sys.path),
+            "OMP_NUM_THREADS": "1"}
+
+
+def test_outputs_with_non_ascii_names_under_an_ascii_locale(tmp_path: Path) -> None:
+    # what was wrong: under LC_ALL=C with PYTHONUTF8=0 every output file with a non-ASCII name
+    # failed: 'hourglass score m/ x.csv -o é.csv' (and explain -o, evaluate --json/--report,
+    # threshold --json, inspect --json) said "error: 'ascii' codec can't encode character '\xe9'"
+    # (the hidden temporary file was named by the name's UTF-8 reading, which no ASCII file
+    # system name holds), and evaluate --report of données.csv said "'utf-8' codec can't
+    # encode characters ...: surrogates not allowed" (the data's name in the page)
+    from tests._cli import small_labelled_model
+
+    made = small_labelled_model(tmp_path)
+    data = tmp_path / "données.csv"
+    made["data"].rename(data)
+    res = subprocess.run([sys.executable, "-m", "hourglass", "--threads", "1", "evaluate", str(made["model"]),
+                          str(data), "--label-col", "label", "--normal", "normal", "-q",
+                          "--json", str(tmp_path / "é.json"), "--report", str(tmp_path / "é.html")],
+                         env=_ascii_env(), capture_output=True, timeout=300)
+    assert res.returncode == 0, res.stderr.decode("utf-8", "replace")
+    page = (tmp_path / "é.html").read_text(encoding="utf-8")
+    assert "données.csv" in page
+    assert json.loads((tmp_path / "é.json").read_text(encoding="utf-8"))
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # (no temp left)
+
+
+def test_report_of_a_file_whose_name_is_no_utf8() -> None:
+    # what was wrong: in any locale, 'hourglass evaluate m/ caf\xe9.csv --report r.html' of a file
+    # named in Latin-1 bytes stopped with "'utf-8' codec can't encode character '\udce9' ...:
+    # surrogates not allowed" (exit 2, no report): the page held the name's surrogate escapes;
+    # the name is now shown with U+FFFD (and a UTF-8 name's escapes, LC_ALL=C's, as its text)
+    from hourglass.evaluate.report import render_report
+
+    y = np.array([0] * 20 + [1] * 5)
+    scores = np.linspace(0, 1, 25)
+    page, _ = render_report(y_true=y, scores=scores, y_pred=(scores > 0.8).astype(int), threshold=0.8,
+                            threshold_rule="fixed", data_name=os.fsdecode(b"caf\xe9.csv"),
+                            model_card={"data": "donn\udcc3\udca9es.csv"})
+    page.encode("utf-8")
+    assert "caf\ufffd.csv" in page and "données.csv" in page

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -50,7 +51,28 @@ class _Raw(str):
 
 
 def _e(v: object) -> str:
-    return html.escape(str(v))
+    """``v`` as HTML text that UTF-8 holds. A file name of bytes that are not text in the file
+    system's encoding (a Latin-1 name; any non-ASCII name under ``LC_ALL=C`` with
+    ``PYTHONUTF8=0``) is held with surrogate escapes, which stopped the page's UTF-8 write
+    (``surrogates not allowed``): the escaped bytes are read as UTF-8 (``U+FFFD`` where they
+    are none), another lone surrogate is ``?``.
+
+    Examples
+    --------
+    >>> _e("<a>"), _e("donn\\udcc3\\udca9es.csv"), _e("caf\\udce9.csv") == "caf\\ufffd.csv"
+    ('&lt;a&gt;', 'données.csv', True)
+    """
+    text = html.escape(str(v))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = _ESCAPED_BYTES.sub(lambda m: bytes(ord(c) - 0xDC00 for c in m[0]).decode("utf-8", "replace"),
+                                  text).encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+#: a run of bytes held as surrogate escapes (Python's ``surrogateescape``: byte 0xE9 as U+DCE9)
+_ESCAPED_BYTES = re.compile("[\udc80-\udcff]+")
 
 
 def _fmt(v: object) -> str:

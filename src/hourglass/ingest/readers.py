@@ -388,6 +388,11 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
         # by its name as UTF-8, see utf8_name)
         name = target.name[:40] if utf8_name(target.name) else os.fsencode(target.name[:40]).decode(
             "utf-8", "replace")
+        try:
+            os.fsencode(name)
+        except UnicodeEncodeError:  # (nor one the file system's encoding cannot write: ASCII under
+            name = name.encode("ascii", "replace").decode("ascii")  # LC_ALL=C with PYTHONUTF8=0,
+            # where 'é.csv' is held as surrogate escapes and its UTF-8 reading is no ASCII name)
         fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:  # named after the user's path, not the hidden temp file
         raise OSError(exc.errno, exc.strerror, str(target)) from None
