@@ -125,8 +125,9 @@ def test_ctrl_c_while_the_cli_imports_is_one_line_and_exit_130(start: str) -> No
                     "KeyboardInterrupt\n"):
             continue  # the signal came in this harness's own frame (just before or after main())
         assert "Traceback" not in text, text
-        if proc.returncode == 130:
-            assert text == one_line and out == b""
+        if proc.returncode == 130:  # (on a loaded machine the signal may come just after the
+            # version was printed, before the process ended: the line is still the one line)
+            assert text == one_line and (out == b"" or out.startswith(b"hourglass ")), out
         else:  # it finished first (the signal may then end it at exit, quietly)
             assert proc.returncode in (0, -signal.SIGINT) and out.startswith(b"hourglass "), (
                 proc.returncode, text)
