@@ -239,6 +239,10 @@ def _remove(path: Path) -> None:
             path.unlink()
     else:
         shutil.rmtree(path, ignore_errors=True)
+        if path.is_dir():  # a read-only model folder (kept with chmod -R a-w, a mode a save keeps):
+            with contextlib.suppress(OSError):  # its files cannot be unlinked until it is writable
+                os.chmod(path, 0o700)
+            shutil.rmtree(path, ignore_errors=True)
 
 
 #: the advice of a save that found a model saved at its path meanwhile, and was not to replace it
@@ -393,6 +397,10 @@ def _swap(tmp: Path, target: Path, replace: bool) -> None:
     if target.exists():
         old = _aside(target)
         _remove(old)
+        if os.path.lexists(old):  # (not ours to remove): the rename would fail 'Directory not empty'
+            raise InputError(f"{target}: {old} is in the way and could not be removed (a save moves "
+                             "the model it replaces to that name); remove it or choose another "
+                             "output path")
         os.replace(target, old)
         try:
             os.replace(tmp, target)
