@@ -67,3 +67,48 @@ def test_a_read_only_model_folder_saved_over_twice_with_force(tmp_path: Path) ->
     finally:
         for p in tmp_path.rglob("*"):
             p.chmod(stat.S_IMODE(p.stat().st_mode) | 0o700)
+
+
+def _run_unprivileged(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=os.pathsep.join([str(root / "src"), str(root)]))
+    return subprocess.run([*_unprivileged(), sys.executable, "-c", script, *args],
+                          capture_output=True, text=True, env=env, timeout=180)
+
+
+def test_a_model_folder_that_may_be_entered_but_not_listed_is_read(tmp_path: Path) -> None:
+    # what was wrong: a model folder shared so that others may enter it but not list it (mode
+    # 0711; here 0311, its owner's read bit off) was refused by every command before anything
+    # was read: "error: Invalid value for 'MODEL': path 'M' is not readable" (click's check asks
+    # for a listable folder), while loading opens its two files by name (hourglass.load(M) and
+    # 'hourglass serve M' read it). MODEL and --warm-start are no longer checked that way; a
+    # folder that cannot be entered still stops with one line naming config.json (pinned below)
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    model = ab_model(tmp_path)
+    data = tmp_path / "train.csv"
+    res = runner.invoke(app, ["score", str(model), str(data), "-o", str(tmp_path / "want.csv"), "-q"])
+    assert res.exit_code == 0, res.output
+    script = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from hourglass.cli import app\n"
+        "m, data, out = sys.argv[1:]\n"
+        "for args in (['score', m, data, '-o', out, '-q'], ['threshold', m]):\n"
+        "    r = CliRunner().invoke(app, args)\n"
+        "    print(r.exit_code, r.stderr.strip().splitlines()[-1:])\n"
+    )
+    try:
+        model.chmod(0o311)
+        res = _run_unprivileged(script, str(model), str(data), str(tmp_path / "got.csv"))
+        assert res.returncode == 0, res.stderr
+        assert [line.split(" ", 1)[0] for line in res.stdout.splitlines()] == ["0", "0"], res.stdout
+        assert (tmp_path / "got.csv").read_bytes() == (tmp_path / "want.csv").read_bytes()
+        model.chmod(0o200)  # (pin) nor entered: one line naming the file, exit 2
+        res = _run_unprivileged(script, str(model), str(data), str(tmp_path / "none.csv"))
+        first = res.stdout.splitlines()[0]
+        assert first.startswith("2 ") and "config.json: Permission denied" in first, res.stdout
+        assert not (tmp_path / "none.csv").exists()
+    finally:
+        model.chmod(0o755)

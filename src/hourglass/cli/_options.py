@@ -244,8 +244,10 @@ DataArg = Annotated[Path, typer.Argument(
     help="CSV/TSV/Parquet/JSONL table, a log file or a time series (.gz read directly); a folder "
          "is read as its files one after the other (name order: rotated logs), a quoted pattern "
          "('zeek/*/conn.*.log.gz') as the files it matches; - reads standard input.")]
+# readable=False: click's check asks for a folder that can be listed (0711, shared so that others
+# may enter it but not list it, was 'not readable'), where loading only opens the two files by name
 ModelArg = Annotated[Path, typer.Argument(
-    metavar="MODEL", help="Model directory written by 'hourglass train'.")]
+    metavar="MODEL", readable=False, help="Model directory written by 'hourglass train'.")]
 DatasetOpt = Annotated[str | None, typer.Option(
     "--dataset", help="Named layout: fills in columns, label column and normal value. Tables: "
     "nsl-kdd, unsw-nb15, cicflowmeter, zeek-conn (alias of --format); time series: skab, nab, "
@@ -389,7 +391,7 @@ FreqAggOpt = Annotated[str | None, typer.Option(
                   "timestamp, are combined: mean (default), max, min, median, sum, first or last "
                   "(e.g. max keeps a short spike that a 5min mean would smooth away).")]
 WarmStartOpt = Annotated[Path | None, typer.Option(
-    "--warm-start", metavar="MODEL",
+    "--warm-start", metavar="MODEL", readable=False,  # (as ModelArg)
     help="Continue training this saved model (tables: autoencoders, VAE, Deep SVDD; time "
          "series: lstm-ae, gru-ae, lstm-forecaster, tcn-ae, conv2d-ae, cnn-lstm; logs: deeplog, "
          "sequence-autoencoder, event-count-autoencoder; entity-bucket models of those tables) on "
