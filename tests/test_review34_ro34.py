@@ -112,3 +112,32 @@ def test_a_model_folder_that_may_be_entered_but_not_listed_is_read(tmp_path: Pat
         assert not (tmp_path / "none.csv").exists()
     finally:
         model.chmod(0o755)
+
+
+def test_a_copy_with_crlf_config_and_a_model_saved_again_read_alike(tmp_path: Path) -> None:
+    # pin (held, untested): a model checked out by git with core.autocrlf=true (config.json with
+    # CRLF line ends) loads and scores as the original, and a model loaded and saved again is the
+    # same two files whose ONNX export is the same bytes
+    pytest.importorskip("onnxruntime")
+    import numpy as np
+    import pandas as pd
+
+    import hourglass
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    model = ab_model(tmp_path)
+    crlf = tmp_path / "crlf"
+    crlf.mkdir()
+    shutil.copy(model / "weights.safetensors", crlf)
+    (crlf / "config.json").write_bytes((model / "config.json").read_bytes().replace(b"\n", b"\r\n"))
+    df = pd.read_csv(tmp_path / "train.csv").head(200)
+    assert np.array_equal(hourglass.load(crlf).score(df), hourglass.load(model).score(df))
+    hourglass.load(model).save(tmp_path / "again")
+    for name in ("config.json", "weights.safetensors"):
+        assert (tmp_path / "again" / name).read_bytes() == (model / name).read_bytes(), name
+    for m in (model, tmp_path / "again"):
+        res = runner.invoke(app, ["export", str(m), "--onnx", str(tmp_path / f"{m.name}.onnx"),
+                                  "--check-rows", "50"])
+        assert res.exit_code == 0, res.output
+    assert (tmp_path / "m.onnx").read_bytes() == (tmp_path / "again.onnx").read_bytes()
