@@ -413,6 +413,9 @@ def _swap(tmp: Path, target: Path, replace: bool) -> None:
             raise
         note_placed(target)
         _remove(old)
+        if os.path.lexists(old):  # (another user's folder): said now, not at the next save here
+            logger.warning("%s: the model it replaced stays as %s, which could not be removed; "
+                           "remove it before the next save there", target, old)
     else:
         try:
             os.replace(tmp, target)
