@@ -28,7 +28,27 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class GPDFit:
     """A fitted tail: initial threshold ``t``, GPD ``gamma`` (shape) and ``sigma`` (scale),
-    ``n_peaks`` excesses among ``n`` scores."""
+    ``n_peaks`` excesses among ``n`` scores.
+
+    Parameters
+    ----------
+    t
+        The initial threshold: the excesses are the scores above it, minus it.
+    gamma, sigma
+        The generalised Pareto shape and scale fitted to those excesses.
+    n_peaks, n
+        How many scores exceeded ``t``, among how many: the tail share is ``n_peaks / n``.
+
+    Examples
+    --------
+    >>> fit = GPDFit(t=1.0, gamma=0.0, sigma=1.0, n_peaks=100, n=1000)
+    >>> round(fit.quantile(0.01), 4)          # exceeded by 1% of scores: t + sigma * log(10)
+    3.3026
+    >>> fit.survival(np.array([1.0, 3.302585093]))  # tail share 0.1, then 0.01 there
+    array([0.1 , 0.01])
+    >>> GPDFit(**fit.to_dict()) == fit
+    True
+    """
 
     t: float
     gamma: float
@@ -58,7 +78,13 @@ class GPDFit:
             return math.inf
 
     def survival(self, x: np.ndarray) -> np.ndarray:
-        """P(score > x) for ``x >= t`` (tail share times the GPD survival function)."""
+        """P(score > x) for ``x >= t`` (tail share times the GPD survival function).
+
+        Examples
+        --------
+        >>> GPDFit(t=1.0, gamma=0.5, sigma=1.0, n_peaks=10, n=100).survival(np.array([1.0, 3.0]))
+        array([0.1  , 0.025])
+        """
         share = self.n_peaks / self.n
         # a score near the largest float: its excess (or times gamma) overflows to inf, whose
         # survival is 0, the limit (it was an 'overflow encountered' RuntimeWarning); the
@@ -73,6 +99,13 @@ class GPDFit:
             return share * np.where(base > 0, base ** (-1.0 / self.gamma), 0.0)
 
     def to_dict(self) -> dict[str, float | int]:
+        """The five fields by name (as a saved threshold stores them).
+
+        Examples
+        --------
+        >>> GPDFit(t=1.0, gamma=0.0, sigma=2.0, n_peaks=5, n=50).to_dict()
+        {'t': 1.0, 'gamma': 0.0, 'sigma': 2.0, 'n_peaks': 5, 'n': 50}
+        """
         return {"t": self.t, "gamma": self.gamma, "sigma": self.sigma, "n_peaks": self.n_peaks,
                 "n": self.n}
 

@@ -94,7 +94,23 @@ def _betabinom_isf(sizes: np.ndarray, a: float, b: float,
 class ExpectedRate:
     """The alert rate a fitted threshold promises on normal data, and where it comes from.
 
-    ``n_ref`` is how many held-out normal scores that promise rests on (``None``: taken as exact).
+    Parameters
+    ----------
+    rate
+        The share of normal rows expected to be flagged, in [0, 1].
+    n_ref
+        How many held-out normal scores that promise rests on (``None``: taken as exact).
+    source
+        Where the rate comes from, in words.
+
+    Examples
+    --------
+    >>> from hourglass.thresholds import Contamination
+    >>> r = expected_alert_rate(Contamination(0.05).fit(np.arange(100.0)))
+    >>> r.rate, r.n_ref
+    (0.05, 100)
+    >>> isinstance(r, ExpectedRate), isinstance(r.source, str)
+    (True, True)
     """
 
     rate: float
