@@ -62,7 +62,21 @@ Batch = tuple[torch.Tensor, ...]
 class TrainingDiverged(HourglassError, FloatingPointError):
     """Training gave a loss or weights that are not finite (NaN or inf): the model would score
     nothing but NaN. A ``FloatingPointError`` as before, and an :class:`HourglassError`, so that
-    the CLI says it in one line (exit code 2: the learning rate or the data is at fault)."""
+    the CLI says it in one line (exit code 2: the learning rate or the data is at fault).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hourglass.detectors import AutoEncoder
+    >>> X = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
+    >>> try:
+    ...     AutoEncoder(hidden=(4, 2), epochs=2, lr=1e30, verbose=0).fit(X)
+    ... except TrainingDiverged as e:
+    ...     print(e)
+    training diverged at epoch 1 (loss is nan); lower the learning rate or scale the inputs
+    >>> issubclass(TrainingDiverged, FloatingPointError)
+    True
+    """
 
 
 class Optimiser(Protocol):
