@@ -62,7 +62,30 @@ def _fig(w: float = 5.2, h: float = 4.0) -> tuple[Figure, Axes]:
 
 
 def roc_figure(y: np.ndarray, s: np.ndarray, fpr: float, tpr: float, auc: float | None) -> str:
-    """ROC curve with the operating point of the model's threshold."""
+    """ROC curve with the operating point of the model's threshold.
+
+    Parameters
+    ----------
+    y, s
+        The true labels (1: anomaly) and the scores, one per row.
+    fpr, tpr
+        The false- and true-positive rates at the model's threshold: the red dot.
+    auc
+        The ROC-AUC named in the legend (``None``: not named).
+
+    Returns
+    -------
+    str
+        The figure as a PNG, base64-encoded (ASCII), as the report embeds it.
+
+    Examples
+    --------
+    >>> import base64
+    >>> y, s = np.array([0, 0, 0, 1, 1]), np.array([0.1, 0.2, 0.6, 0.5, 0.9])
+    >>> png = roc_figure(y, s, fpr=1 / 3, tpr=0.5, auc=0.833)
+    >>> base64.b64decode(png)[1:4]
+    b'PNG'
+    """
     fig, ax = _fig()
     f, t, _ = roc_curve(y, s)
     ax.plot(f, t, color=_COLORS[0], lw=2, label=f"ROC (AUC {auc:.3f})" if auc is not None else "ROC")
@@ -76,7 +99,29 @@ def roc_figure(y: np.ndarray, s: np.ndarray, fpr: float, tpr: float, auc: float 
 
 def pr_figure(y: np.ndarray, s: np.ndarray, precision: float, recall: float,
               ap: float | None) -> str:
-    """Precision-recall curve with the operating point and the no-skill line."""
+    """Precision-recall curve with the operating point and the no-skill line.
+
+    Parameters
+    ----------
+    y, s
+        The true labels (1: anomaly) and the scores, one per row.
+    precision, recall
+        Precision and recall at the model's threshold: the red dot.
+    ap
+        The average precision named in the legend (``None``: not named).
+
+    Returns
+    -------
+    str
+        The figure as a PNG, base64-encoded (ASCII), as the report embeds it.
+
+    Examples
+    --------
+    >>> import base64
+    >>> y, s = np.array([0, 0, 0, 1, 1]), np.array([0.1, 0.2, 0.6, 0.5, 0.9])
+    >>> base64.b64decode(pr_figure(y, s, precision=0.5, recall=0.5, ap=0.83))[1:4]
+    b'PNG'
+    """
     fig, ax = _fig()
     p, r, _ = precision_recall_curve(y, s)
     ax.plot(r, p, color=_COLORS[1], lw=2, label=f"PR (AP {ap:.3f})" if ap is not None else "PR")
@@ -117,7 +162,32 @@ def _hist_edges(s: np.ndarray) -> tuple[np.ndarray, bool]:
 def histogram_figure(s: np.ndarray, groups: Mapping[str, np.ndarray], threshold: float,
                      unit: str = "rows") -> str:
     """Score histogram per class (share of each class's ``unit``: rows, sessions, time steps,
-    entity buckets), threshold as a vertical line."""
+    entity buckets), threshold as a vertical line.
+
+    Parameters
+    ----------
+    s
+        The scores.
+    groups
+        Class name → boolean mask over ``s`` (a class with no score is left out).
+    threshold
+        The model's threshold: the dashed line.
+    unit
+        What one score is, for the axis label.
+
+    Returns
+    -------
+    str
+        The figure as a PNG, base64-encoded (ASCII), as the report embeds it.
+
+    Examples
+    --------
+    >>> import base64
+    >>> s = np.array([0.1, 0.2, 0.3, 2.0, 3.0])
+    >>> groups = {"normal": s < 1, "attack": s >= 1}
+    >>> base64.b64decode(histogram_figure(s, groups, threshold=1.0))[1:4]
+    b'PNG'
+    """
     fig, ax = _fig(9.4, 4.2)
     edges, log = _hist_edges(s)
     if log:
@@ -148,7 +218,34 @@ def threshold_figure(curve: Mapping[str, np.ndarray], threshold: float,
                      events_per_day: float | None, unit: str = "events") -> str:
     """Precision, recall and alert volume against the threshold: pick another operating point
     (``unit``: what the alerts are counted among without an event rate, as the report's table
-    counts them: events, sessions, time steps, entity buckets)."""
+    counts them: events, sessions, time steps, entity buckets).
+
+    Parameters
+    ----------
+    curve
+        :func:`~hourglass.evaluate.threshold_curve`'s arrays (``threshold``, ``precision``,
+        ``recall``, ``fpr``, ``alert_share``).
+    threshold
+        The model's threshold: the dashed line.
+    events_per_day
+        The event rate: the alert volume is drawn per day; ``None``: per 10k ``unit``.
+    unit
+        What the alerts are counted among without an event rate.
+
+    Returns
+    -------
+    str
+        The figure as a PNG, base64-encoded (ASCII), as the report embeds it.
+
+    Examples
+    --------
+    >>> import base64
+    >>> from hourglass.evaluate import threshold_curve
+    >>> y, s = np.array([0, 0, 0, 1, 1]), np.array([0.1, 0.2, 0.6, 0.5, 0.9])
+    >>> png = threshold_figure(threshold_curve(y, s), threshold=0.55, events_per_day=None)
+    >>> base64.b64decode(png)[1:4]
+    b'PNG'
+    """
     fig, ax = _fig(10.4, 4.2)
     t = curve["threshold"]
     log = _log_axis(t)
@@ -177,7 +274,24 @@ def threshold_figure(curve: Mapping[str, np.ndarray], threshold: float,
 
 
 def confusion_figure(tp: int, fp: int, tn: int, fn: int) -> str:
-    """2×2 confusion matrix with counts and row shares."""
+    """2×2 confusion matrix with counts and row shares.
+
+    Parameters
+    ----------
+    tp, fp, tn, fn
+        The true and false positives and negatives at the threshold.
+
+    Returns
+    -------
+    str
+        The figure as a PNG, base64-encoded (ASCII), as the report embeds it.
+
+    Examples
+    --------
+    >>> import base64
+    >>> base64.b64decode(confusion_figure(tp=8, fp=2, tn=88, fn=2))[1:4]
+    b'PNG'
+    """
     fig = Figure(figsize=(4.2, 3.6))
     ax = fig.subplots()
     m = np.array([[tn, fp], [fn, tp]], dtype=np.float64)
