@@ -37,6 +37,22 @@ class Attributions:
 
     ``values.sum(1)`` is ``score − baseline_score`` up to the quadrature error
     (:attr:`completeness_gap`).
+
+    Parameters
+    ----------
+    values
+        The attribution of each feature of each row (rows × features).
+    score
+        The score of each row (rows,).
+    baseline_score
+        The score of the baseline row the attributions are measured from.
+
+    Examples
+    --------
+    >>> a = Attributions(values=np.array([[1.0, -0.5], [0.25, 0.25]]), score=np.array([1.5, 0.5]),
+    ...                  baseline_score=1.0)
+    >>> a.completeness_gap          # row 0: 1.0 - 0.5 = 1.5 - 1.0; row 1: 0.5 != 0.5 - 1.0
+    array([0., 1.])
     """
 
     values: np.ndarray
@@ -45,7 +61,13 @@ class Attributions:
 
     @property
     def completeness_gap(self) -> np.ndarray:
-        """``|Σ_j a_j − (f(x) − f(b))|`` per row: how far the quadrature is from exact."""
+        """``|Σ_j a_j − (f(x) − f(b))|`` per row: how far the quadrature is from exact.
+
+        Examples
+        --------
+        >>> Attributions(np.array([[2.0, 1.0]]), np.array([3.5]), 0.5).completeness_gap
+        array([0.])
+        """
         return np.abs(self.values.sum(axis=1) - (self.score - self.baseline_score))
 
 
@@ -78,6 +100,7 @@ def integrated_gradients(fn: torch.nn.Module, X: np.ndarray, baseline: np.ndarra
     Returns
     -------
     Attributions
+        The attributions, the rows' scores and the baseline's.
 
     Examples
     --------
