@@ -124,6 +124,49 @@ def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | Non
     none for it) is read without a ``label`` column instead of refused. With ``labels=False``
     (scoring) no windows are looked up at all: a broken windows file does not stop scoring.
     Labels from windows: the frame's ``attrs["nab_windows"]`` names the windows file.
+
+    Parameters
+    ----------
+    path
+        The series' CSV file (gzipped too), with NAB's columns ``timestamp`` and ``value``.
+    windows
+        NAB's ``combined_windows.json``; ``None``: looked up above the file.
+    need_labels
+        ``False``: a series without windows is read without a ``label`` column, not refused.
+    labels
+        ``False``: no windows are looked up; the series is read as it is.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The series' rows, with a 0/1 ``label`` column where windows were read.
+
+    Raises
+    ------
+    hourglass.errors.InputError
+        Not NAB's columns, no (readable) windows for the series where labels are needed, or a
+        time stamp that is no date and time.
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     series = Path(tmp, "data", "realKnownCause", "taxi.csv")
+    ...     series.parent.mkdir(parents=True)
+    ...     _ = series.write_text("timestamp,value\\n" + "".join(
+    ...         f"2014-07-01 0{h}:00:00,{v}\\n" for h, v in enumerate([10, 12, 95, 11])))
+    ...     Path(tmp, "labels").mkdir()
+    ...     _ = Path(tmp, "labels", "combined_windows.json").write_text(json.dumps(
+    ...         {"realKnownCause/taxi.csv": [["2014-07-01 02:00:00.000000", "2014-07-01 02:30:00.000000"]]}))
+    ...     df, plain = read_nab(series), read_nab(series, labels=False)
+    >>> df
+                timestamp  value  label
+    0 2014-07-01 00:00:00     10      0
+    1 2014-07-01 01:00:00     12      0
+    2 2014-07-01 02:00:00     95      1
+    3 2014-07-01 03:00:00     11      0
+    >>> plain.columns.tolist()
+    ['timestamp', 'value']
     """
     p = Path(path)
     df = read_table(p)
@@ -401,6 +444,17 @@ class TimeSeriesDataset:
         With ``train_fraction``: the most training rows (NAB's 750).
     source_label
         The file's own name of the column read as ``label`` (SKAB's ``anomaly``), or ``None``.
+
+    Examples
+    --------
+    >>> nab = TIMESERIES_DATASETS["nab"]
+    >>> nab.train_fraction, nab.train_cap
+    (0.15, 750)
+    >>> df = pd.DataFrame({"value": range(20), "label": [0] * 18 + [1, 1]})
+    >>> len(nab.train_part(df)), len(nab.test_part(df))    # 15% of 20 rows, rounded down
+    (3, 17)
+    >>> len(TIMESERIES_DATASETS["skab"].train_part(df))    # SKAB: the first 400 rows (all 20 here)
+    20
     """
 
     name: str
