@@ -236,6 +236,10 @@ class Benchmark:
     train, test
         Labelled tables; only the normal rows of ``train`` are trained on; ``test``'s labels are
         used only for the metrics.
+    label_col
+        The label column of both tables.
+    normal
+        The label value(s) of normal rows; every other value is an anomaly.
     models, baselines, seeds
         The table detectors and baselines to run, each once per seed (the defaults: the
         detectors and baseline of ``hourglass benchmark``, but one seed, 0, where its
@@ -249,6 +253,11 @@ class Benchmark:
         Detector keyword arguments given to every model that takes them (e.g. ``epochs``).
     max_train
         At most this many normal training rows, a uniform sample drawn per seed.
+    categories
+        Label value → attack category (NSL-KDD's ``neptune`` → ``DoS``): each run then has a
+        ``per_category`` detection rate; ``None``: none.
+    train_name, test_name
+        How the messages name the two tables (their file names on the command line).
 
     Examples
     --------

@@ -96,12 +96,58 @@ _WHY_NOT = {
 
 
 class ParityError(HourglassError):
-    """The exported graph's scores or flags differ from the torch detector's: nothing written."""
+    """The exported graph's scores or flags differ from the torch detector's: nothing written.
+
+    An :class:`~hourglass.errors.HourglassError`: the CLI says it in one line (``hourglass
+    export``); a caller catches it to keep the torch model.
+
+    Examples
+    --------
+    >>> from hourglass.errors import HourglassError
+    >>> issubclass(ParityError, HourglassError)
+    True
+    >>> try:
+    ...     raise ParityError("ONNX export of autoencoder refused: ...; nothing written")
+    ... except HourglassError as e:
+    ...     print(e)
+    ONNX export of autoencoder refused: ...; nothing written
+    """
 
 
 @dataclass(frozen=True)
 class OnnxExport:
-    """What :func:`export_onnx` wrote and how closely it matched torch."""
+    """What :func:`export_onnx` wrote and how closely it matched torch.
+
+    Parameters
+    ----------
+    path
+        The ONNX file written.
+    model
+        The detector's registry name.
+    n_features
+        The width of the graph's ``features`` input (the columns after preprocessing).
+    rows_checked
+        Rows scored by both torch and onnxruntime before writing.
+    flagged
+        How many of them the threshold flags.
+    max_abs_diff, max_rel_diff
+        The largest absolute and relative score difference between the two.
+    on_threshold, tolerance
+        See the attributes below.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, pandas as pd
+    >>> from hourglass import Pipeline, AutoEncoder
+    >>> df = pd.DataFrame({"a": np.arange(200.0), "proto": ["tcp", "udp"] * 100})
+    >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     out = export_onnx(pipe, Path(tmp, "model.onnx"), check_rows=50)
+    >>> out.path.name, out.model, out.n_features, out.rows_checked
+    ('model.onnx', 'autoencoder', 4, 50)
+    >>> out.max_rel_diff <= out.tolerance
+    True
+    """
 
     path: Path
     model: str
@@ -336,10 +382,11 @@ def export_onnx(model: Pipeline | str | os.PathLike[str], path: str | os.PathLik
     >>> from hourglass import Pipeline, AutoEncoder
     >>> df = pd.DataFrame({"a": np.arange(200.0), "proto": ["tcp", "udp"] * 100})
     >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0)).fit(df)
-    >>> out = export_onnx(pipe, tempfile.mkdtemp() + "/model.onnx", check_rows=200)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     out = export_onnx(pipe, Path(tmp, "model.onnx"), check_rows=200)
+    ...     sess = ort.InferenceSession(str(out.path), providers=["CPUExecutionProvider"])
     >>> out.max_rel_diff <= RTOL
     True
-    >>> sess = ort.InferenceSession(str(out.path), providers=["CPUExecutionProvider"])
     >>> s = sess.run(["score"], {"features": pipe.transform(df[:3])})[0]
     >>> bool(np.allclose(s, pipe.score(df[:3]), rtol=1e-5))
     True
