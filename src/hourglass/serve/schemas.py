@@ -6,9 +6,11 @@ the rows of an event table, or the rows an entity-bucket model groups per (entit
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, StrictBool, StrictInt
+from pydantic.json_schema import JsonSchemaValue
 
 __all__ = ["ALERT_FORMATS", "BODIES", "KEY_MAX", "BodyShape", "BucketScore", "Column", "EcsResponse",
            "EntityRequest", "EntityResponse", "EventRowsRequest", "HealthResponse", "LinesRequest",
@@ -33,6 +35,31 @@ Sessions = Annotated[list[Annotated[list[Key], _FIRST]], _FIRST]
 AlertFormat = Literal["hourglass", "ecs"]
 
 
+class _Schema(BaseModel):
+    """A request or answer shape whose JSON schema (``/docs``, ``/openapi.json``) is described by
+    its docstring's text alone: the numpydoc sections (``Examples`` ...) are for Python readers."""
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema = handler.resolve_ref_schema(handler(core_schema))
+        if "description" in schema:
+            schema["description"] = _description(schema["description"])
+        return schema
+
+
+def _description(doc: str) -> str:
+    """A docstring's text up to its first numpydoc section (``Examples``, ``Parameters`` ...).
+
+    Examples
+    --------
+    >>> _description("Rows to score.\\n\\nExamples\\n--------\\n>>> 1\\n1")
+    'Rows to score.'
+    >>> _description("Rows to score.\\n\\nOne object per row.")
+    'Rows to score.\\n\\nOne object per row.'
+    """
+    return re.split(r"\n\s*\n(?=[A-Z][a-z]+\n-{3,}\n)", doc, maxsplit=1)[0].strip()
+
+
 def _alert_format() -> Any:
     return Field(default="hourglass", description=(
         "'hourglass' (default): the lists below. 'ecs': {\"alerts\": [one Elastic Common Schema "
@@ -40,8 +67,20 @@ def _alert_format() -> Any:
         "forwarder (EcsResponse); 'rule.id' is the served artefact's content hash."))
 
 
-class ScoreRequest(BaseModel):
-    """Rows to score: one object per row, keyed by the model's column names."""
+class ScoreRequest(_Schema):
+    """Rows to score: one object per row, keyed by the model's column names.
+
+    Examples
+    --------
+    >>> ScoreRequest.model_validate({"rows": [{"bytes": 491, "proto": "tcp"}], "explain": 3})
+    ScoreRequest(rows=[{'bytes': 491, 'proto': 'tcp'}], explain=3, alert_format='hourglass')
+    >>> ScoreRequest.model_validate({"rows": [], "explain": 0}).explain
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for ScoreRequest
+    explain
+      Input should be greater than or equal to 1 ...
+    """
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"rows": [{"duration": 0, "protocol_type": "tcp", "src_bytes": 491}], "explain": 3}]})
@@ -61,10 +100,16 @@ class ScoreRequest(BaseModel):
     alert_format: AlertFormat = _alert_format()
 
 
-class RecordLinesRequest(BaseModel):
+class RecordLinesRequest(_Schema):
     """Raw event lines of a model trained on a format of one record a line (``cef``, ``leef``,
     ``panos``, ``kv``, ``auditd``), each parsed as training read its file: one row per line (for
-    ``auditd`` one row per event, the records of the request's lines gathered into events)."""
+    ``auditd`` one row per event, the records of the request's lines gathered into events).
+
+    Examples
+    --------
+    >>> RecordLinesRequest.model_validate({"lines": ["CEF:0|Acme|FW|2.1|TRAFFIC|conn|3|src=10.0.0.5"]})
+    RecordLinesRequest(lines=['CEF:0|Acme|FW|2.1|TRAFFIC|conn|3|src=10.0.0.5'], explain=None, alert_format='hourglass')
+    """
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"lines": ["<134>Nov 14 22:13:20 fw1 CEF:0|Acme|FW|2.1|TRAFFIC|conn|3|src=10.0.0.5 "
@@ -80,8 +125,15 @@ class RecordLinesRequest(BaseModel):
     alert_format: AlertFormat = _alert_format()
 
 
-class ScoreResponse(BaseModel):
-    """One entry per input row, in order."""
+class ScoreResponse(_Schema):
+    """One entry per input row, in order.
+
+    Examples
+    --------
+    >>> r = ScoreResponse(scores=[0.1, 4.2], flags=[0, 1], calibrated=[0.3, 0.99], severity=["", "high"])
+    >>> r.model_dump(exclude_none=True)
+    {'scores': [0.1, 4.2], 'flags': [0, 1], 'calibrated': [0.3, 0.99], 'severity': ['', 'high']}
+    """
 
     scores: list[float] = Field(description="Anomaly score, higher = more anomalous.")
     flags: list[int] = Field(description="1 = above the model's threshold, else 0.")
@@ -97,8 +149,16 @@ class ScoreResponse(BaseModel):
                                          "alert (its flag is then 0), else ''.")
 
 
-class SeriesRequest(BaseModel):
-    """One multivariate time series: one object per time step."""
+class SeriesRequest(_Schema):
+    """One multivariate time series: one object per time step.
+
+    Examples
+    --------
+    >>> req = SeriesRequest.model_validate({"rows": [{"cpu": 0.3}, {"cpu": 0.4}], "explain": 1,
+    ...                                     "explain_all": True})
+    >>> len(req.rows), req.explain, req.explain_all
+    (2, 1, True)
+    """
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"rows": [{"timestamp": "2024-01-01 00:00:00", "cpu": 0.31, "mem": 0.52},
@@ -122,8 +182,15 @@ class SeriesRequest(BaseModel):
     alert_format: AlertFormat = _alert_format()
 
 
-class SeriesResponse(BaseModel):
-    """One entry per row sent, in the order sent."""
+class SeriesResponse(_Schema):
+    """One entry per row sent, in the order sent.
+
+    Examples
+    --------
+    >>> SeriesResponse(scores=[0.1, 0.2], flags=[0, 0], calibrated=[0.2, 0.3], severity=["", ""],
+    ...                steps=2).model_dump(exclude_none=True)
+    {'scores': [0.1, 0.2], 'flags': [0, 0], 'calibrated': [0.2, 0.3], 'severity': ['', ''], 'steps': 2}
+    """
 
     scores: list[float] = Field(description="Anomaly score of the row's time step (windows mapped "
                                             "back to steps), higher = more anomalous.")
@@ -144,8 +211,14 @@ class SeriesResponse(BaseModel):
                                   "'cpu=93.1 vs 41.5 expected (71%, 12× normal)'.")
 
 
-class LinesRequest(BaseModel):
-    """Raw log lines, grouped into sessions as the model was trained."""
+class LinesRequest(_Schema):
+    """Raw log lines, grouped into sessions as the model was trained.
+
+    Examples
+    --------
+    >>> LinesRequest.model_validate({"lines": ["081109 203615 148 INFO dfs.DataNode: ok"], "explain": True})
+    LinesRequest(lines=['081109 203615 148 INFO dfs.DataNode: ok'], explain=True, alert_format='hourglass')
+    """
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"lines": ["081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for "
@@ -162,8 +235,20 @@ class LinesRequest(BaseModel):
     alert_format: AlertFormat = _alert_format()
 
 
-class SessionsRequest(BaseModel):
-    """Sessions of integer event keys (a model trained on --format keys)."""
+class SessionsRequest(_Schema):
+    """Sessions of integer event keys (a model trained on --format keys).
+
+    Examples
+    --------
+    >>> SessionsRequest.model_validate({"sessions": [[5, 22, 11], [5, 9]]}).sessions
+    [[5, 22, 11], [5, 9]]
+    >>> SessionsRequest.model_validate({"sessions": [[5, -1]]})
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for SessionsRequest
+    sessions.0.1
+      Input should be greater than or equal to 0 ...
+    """
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"sessions": [[5, 5, 22, 11, 9], [5, 22, 11, 9, 26]], "explain": True}]})
@@ -177,8 +262,15 @@ class SessionsRequest(BaseModel):
     alert_format: AlertFormat = _alert_format()
 
 
-class EventRowsRequest(BaseModel):
-    """Rows of an event table (a model trained with --key-col or --message-col)."""
+class EventRowsRequest(_Schema):
+    """Rows of an event table (a model trained with --key-col or --message-col).
+
+    Examples
+    --------
+    >>> req = EventRowsRequest.model_validate({"rows": [{"user": "alice", "event": "login"}]})
+    >>> req.rows, req.explain
+    ([{'user': 'alice', 'event': 'login'}], False)
+    """
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"rows": [{"user": "alice", "event": "login"}, {"user": "alice", "event": "read"}]}]})
@@ -194,7 +286,16 @@ class EventRowsRequest(BaseModel):
     alert_format: AlertFormat = _alert_format()
 
 
-class SessionScore(BaseModel):
+class SessionScore(_Schema):
+    """The answer for one session of a log model (an entry of ``sessions``).
+
+    Examples
+    --------
+    >>> SessionScore(session="blk_1", score=3.5, flag=1, calibrated=0.97, severity="high",
+    ...              n_events=12, first_line=1).model_dump(exclude_none=True)
+    {'session': 'blk_1', 'score': 3.5, 'flag': 1, 'calibrated': 0.97, 'severity': 'high', 'n_events': 12, 'first_line': 1}
+    """
+
     session: str = Field(description="Session id (from the regex, column or window; or the "
                                      "session's position for key sequences).")
     score: float = Field(description="Anomaly score, higher = more anomalous.")
@@ -210,8 +311,16 @@ class SessionScore(BaseModel):
                                   "'expected' keys with their templates.")
 
 
-class LogResponse(BaseModel):
-    """One entry per session found in the request."""
+class LogResponse(_Schema):
+    """One entry per session found in the request.
+
+    Examples
+    --------
+    >>> s = SessionScore(session="blk_1", score=3.5, flag=1, calibrated=0.97, severity="high",
+    ...                  n_events=12, first_line=1)
+    >>> LogResponse(sessions=[s], unparsed_lines=0, unknown_templates=0, parse={}).sessions[0].session
+    'blk_1'
+    """
 
     sessions: list[SessionScore]
     unparsed_lines: int = Field(description="Lines that matched no header format (not scored).")
@@ -224,8 +333,16 @@ class LogResponse(BaseModel):
     parse: dict[str, int | None] = Field(description="All parse and grouping counts.")
 
 
-class EntityRequest(BaseModel):
-    """Table rows for an entity-bucket model: grouped per (entity, time bucket) as in training."""
+class EntityRequest(_Schema):
+    """Table rows for an entity-bucket model: grouped per (entity, time bucket) as in training.
+
+    Examples
+    --------
+    >>> req = EntityRequest.model_validate({"rows": [{"ts": 1704117600, "src_ip": "10.0.0.3"}],
+    ...                                     "explain": 2})
+    >>> req.explain, req.explain_all
+    (2, False)
+    """
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"rows": [{"ts": 1704117600, "src_ip": "10.0.0.3", "dst_ip": "10.0.1.2", "dst_port": 22,
@@ -250,7 +367,19 @@ class EntityRequest(BaseModel):
     alert_format: AlertFormat = _alert_format()
 
 
-class BucketScore(BaseModel):
+class BucketScore(_Schema):
+    """The answer for one (entity, time bucket) of an entity-bucket model (an entry of
+    ``buckets``).
+
+    Examples
+    --------
+    >>> b = BucketScore(entity="10.0.0.3", bucket_start="2024-01-01T14:00:00",
+    ...                 bucket_end="2024-01-01T14:05:00", rows=64, score=7.5, flag=1,
+    ...                 calibrated=0.99, severity="high")
+    >>> b.entity, b.flag, b.why is None
+    ('10.0.0.3', 1, True)
+    """
+
     entity: str = Field(description="The entity (the entity column's value; '<missing>' for rows "
                                     "without one).")
     bucket_start: str = Field(description="Bucket start, ISO-8601 ('Z' when the times carry a UTC "
@@ -273,17 +402,32 @@ class BucketScore(BaseModel):
                                    "flag is then 0), else ''.")
 
 
-class EntityResponse(BaseModel):
+class EntityResponse(_Schema):
     """One entry per (entity, bucket) of the request's rows, sorted by entity then bucket start
-    (as ``hourglass score`` writes them)."""
+    (as ``hourglass score`` writes them).
+
+    Examples
+    --------
+    >>> b = BucketScore(entity="10.0.0.3", bucket_start="2024-01-01T14:00:00",
+    ...                 bucket_end="2024-01-01T14:05:00", rows=64, score=7.5, flag=1,
+    ...                 calibrated=0.99, severity="high")
+    >>> EntityResponse(buckets=[b], rows=64).model_dump()["buckets"][0]["bucket_end"]
+    '2024-01-01T14:05:00'
+    """
 
     buckets: list[BucketScore]
     rows: int = Field(description="Rows scored (grouped into the buckets).")
 
 
-class EcsResponse(BaseModel):
+class EcsResponse(_Schema):
     """The answer with ``"alert_format": "ecs"``: the flagged rows, time steps or sessions as ECS
-    alert documents (``hourglass.serve.ecs.to_ecs``), and the counts of what was scored."""
+    alert documents (``hourglass.serve.ecs.to_ecs``), and the counts of what was scored.
+
+    Examples
+    --------
+    >>> EcsResponse(alerts=[], count=0, rows=10).model_dump(exclude_none=True)
+    {'alerts': [], 'count': 0, 'rows': 10}
+    """
 
     alerts: list[dict[str, Any]] = Field(description="One ECS 8.x document per flagged row (table), "
                                                      "time step (series), session (log) or (entity, "
@@ -308,7 +452,16 @@ class EcsResponse(BaseModel):
                                               "(serve --suppress): alerts silenced, per rule.")
 
 
-class Column(BaseModel):
+class Column(_Schema):
+    """One column a request's rows must (or may) carry, as ``/health`` lists it: its name and
+    its role (``numeric``, ``categorical``, ``channel``, ``timestamp`` ...).
+
+    Examples
+    --------
+    >>> Column(name="proto", role="categorical", optional=False)
+    Column(name='proto', role='categorical', optional=False)
+    """
+
     name: str
     role: str
     optional: bool | None = Field(default=None, description="Tables: true when a row may leave the "
@@ -316,8 +469,15 @@ class Column(BaseModel):
                                                             "training rows): a missing value.")
 
 
-class HealthResponse(BaseModel):
-    """The model the service holds, what a request must contain, and the limits."""
+class HealthResponse(_Schema):
+    """The model the service holds, what a request must contain, and the limits.
+
+    Examples
+    --------
+    >>> sorted(HealthResponse.model_json_schema()["required"])  # doctest: +NORMALIZE_WHITESPACE
+    ['columns', 'explain', 'hourglass', 'input', 'max_body_bytes', 'max_rows', 'model', 'request',
+     'status', 'threshold', 'threshold_value']
+    """
 
     status: str
     model: str
@@ -370,7 +530,24 @@ class HealthResponse(BaseModel):
 
 
 class BodyShape(NamedTuple):
-    """What one request kind looks like, for the one-line errors."""
+    """What one request kind looks like, for the one-line errors.
+
+    Parameters
+    ----------
+    field
+        The body's field that carries the data (``rows``, ``lines``, ``sessions``).
+    text
+        The body's shape in words, as an error shows it.
+    fields
+        Every field the request takes.
+
+    Examples
+    --------
+    >>> BODIES[SessionsRequest]
+    BodyShape(field='sessions', text='{"sessions": [[key, key, ...], ...]}', fields=('sessions', 'explain', 'alert_format'))
+    >>> all(shape.fields == tuple(cls.model_fields) for cls, shape in BODIES.items())
+    True
+    """
 
     field: str
     text: str
