@@ -94,6 +94,34 @@ class PartitionScorer:
     Calling it with an iterator of pandas DataFrames loads the model once and yields, for each
     batch, its score, flag, calibrated, severity (and top_column, why) columns, then the kept
     columns.
+
+    Parameters
+    ----------
+    model_dir
+        The saved table model (a path as text: it travels to the executors).
+    keep
+        The input columns copied into the output, in order.
+    explain
+        With ``n > 0``, ``top_column`` and ``why`` for each flagged row; 0: no such columns.
+    anomalies_only
+        Yield only the flagged rows.
+    threads
+        Torch threads per task; ``None``: torch's default.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from hourglass import Pipeline, AutoEncoder
+    >>> df = pd.DataFrame({"bytes": np.arange(60.0), "proto": ["tcp", "udp"] * 30, "id": range(60)})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df[["bytes", "proto"]]).save(
+    ...         Path(tmp, "model"))
+    ...     fn = PartitionScorer(str(Path(tmp, "model")), keep=("id",), explain=1,
+    ...                          anomalies_only=False, threads=1)
+    ...     [out] = fn(iter([df.head(10)]))    # what Spark hands one task: an iterator of batches
+    >>> out.columns.tolist(), len(out)
+    (['score', 'flag', 'calibrated', 'severity', 'top_column', 'why', 'id'], 10)
     """
 
     def __init__(self, model_dir: str, keep: tuple[str, ...], explain: int, anomalies_only: bool,
