@@ -324,6 +324,19 @@ class Site:
         The site's name, sent to the server in round 1 (letters, digits, ``_.-``; default: its
         position among the replies, from 1): it names the site's own model
         (:meth:`FederatedServer.pipeline`, :meth:`FederatedServer.save`).
+
+    Examples
+    --------
+    >>> from hourglass.detectors import AutoEncoder
+    >>> rng = np.random.default_rng(0)
+    >>> site = Site(pd.DataFrame({"a": rng.normal(size=100), "b": rng.normal(size=100)}),
+    ...             AutoEncoder(hidden=(4, 2), verbose=0), name="east")
+    >>> parameters, config = FederatedServer(AutoEncoder(hidden=(4, 2), verbose=0)).configure(1)
+    >>> config["phase"]
+    'schema'
+    >>> weights, n_rows, metrics = site.fit(parameters, config)   # Flower's NumPyClient.fit
+    >>> n_rows
+    100
     """
 
     def __init__(self, data: pd.DataFrame, detector: BaseDetector,
@@ -335,7 +348,14 @@ class Site:
 
     # -- NumPyClient ------------------------------------------------------------------------
     def get_parameters(self, config: Mapping[str, Any]) -> list[np.ndarray]:
-        """No site-side initial weights: the server starts the model."""
+        """No site-side initial weights: the server starts the model.
+
+        Examples
+        --------
+        >>> from hourglass.detectors import AutoEncoder
+        >>> Site(pd.DataFrame({"a": [1.0, 2.0]}), AutoEncoder()).get_parameters({})
+        []
+        """
         return []
 
     def fit(self, parameters: list[np.ndarray], config: Mapping[str, Any]
@@ -544,6 +564,22 @@ class FederatedServer:
         is then that of its own pseudo-scores (:func:`~hourglass.distributed.summaries.share_above`,
         rebuilt from its calibration's knots). The models then keep no held-out score
         (``val_scores_`` is empty: ``set_threshold`` needs ``scores=``).
+
+    Examples
+    --------
+    >>> from hourglass.detectors import AutoEncoder
+    >>> rng = np.random.default_rng(0)
+    >>> frames = [pd.DataFrame({"a": rng.normal(size=100), "b": rng.normal(size=100)}) for _ in range(2)]
+    >>> sites = [Site(df, AutoEncoder(hidden=(4, 2), verbose=0), name=name)
+    ...          for df, name in zip(frames, ["east", "west"])]
+    >>> server = FederatedServer(AutoEncoder(hidden=(4, 2), verbose=0), rounds=1)
+    >>> [server.phase(r) for r in range(1, server.n_rounds + 1)]
+    ['schema', 'scales', 'inputs', 'train', 'scores']
+    >>> pipe = server.run(sites).pipeline()          # every round in this process
+    >>> pipe.info["federated"]["site_names"], pipe.info["federated"]["rows"]
+    (['east', 'west'], [100, 100])
+    >>> server.pipeline(site="east").score(frames[0].head(3)).shape   # east's own threshold
+    (3,)
     """
 
     weights_: list[np.ndarray]  # the global parameters (set in the inputs round)
@@ -590,7 +626,15 @@ class FederatedServer:
         return self.rounds + 4
 
     def phase(self, server_round: int) -> str:
-        """The phase of round ``server_round`` (from 1)."""
+        """The phase of round ``server_round`` (from 1).
+
+        Examples
+        --------
+        >>> from hourglass.detectors import AutoEncoder
+        >>> server = FederatedServer(AutoEncoder(), rounds=2)
+        >>> server.phase(1), server.phase(4), server.phase(6)
+        ('schema', 'train', 'scores')
+        """
         r = int(server_round)
         if not 1 <= r <= self.n_rounds:
             raise InputError(f"round {r} is past the last of this run ({self.n_rounds})")

@@ -61,7 +61,32 @@ def _too_old(flwr: Any, what: str) -> InputError:
 
 def flower_client(site: Site) -> Any:
     """The site as a Flower client (``NumPyClient(...).to_client()``) for
-    ``fl.client.start_client``, which Flower deprecates: prefer :func:`flower_client_app`."""
+    ``fl.client.start_client``, which Flower deprecates: prefer :func:`flower_client_app`.
+
+    Parameters
+    ----------
+    site
+        The site whose ``get_parameters``/``fit``/``evaluate`` answer Flower's calls.
+
+    Returns
+    -------
+    flwr.client.Client
+        The client to hand to ``fl.client.start_client``.
+
+    Raises
+    ------
+    hourglass.errors.InputError
+        Flower is not installed.
+
+    Examples
+    --------
+    Flower is installed apart from hourglass (its pins conflict), so this example does not run
+    in hourglass' own tests:
+
+    >>> import flwr as fl  # doctest: +SKIP
+    >>> site = Site(rows, AutoEncoder(), name="east")  # doctest: +SKIP
+    >>> fl.client.start_client(server_address="127.0.0.1:8080", client=flower_client(site))  # doctest: +SKIP
+    """
     flwr = _flwr()
     numpy_client: Any = flwr.client.NumPyClient  # a base class read at run time
 
@@ -81,7 +106,38 @@ def flower_client(site: Site) -> Any:
 def flower_strategy(server: FederatedServer, *, sites: int) -> Any:
     """A Flower ``Strategy`` that runs ``server``'s rounds with exactly ``sites`` clients (it
     waits for all of them each round); ``ServerConfig(num_rounds=server.n_rounds)``. For
-    ``fl.server.start_server``, which Flower deprecates: prefer :func:`flower_server_app`."""
+    ``fl.server.start_server``, which Flower deprecates: prefer :func:`flower_server_app`.
+
+    Parameters
+    ----------
+    server
+        The federated run whose rounds the strategy carries.
+    sites
+        How many clients answer every round (>= 1).
+
+    Returns
+    -------
+    flwr.server.strategy.Strategy
+        The strategy to hand to ``fl.server.start_server``.
+
+    Raises
+    ------
+    hourglass.errors.InputError
+        Flower is not installed, or too old; a round some site did not answer.
+    ValueError
+        ``sites`` below 1.
+
+    Examples
+    --------
+    Flower is installed apart from hourglass (its pins conflict), so this example does not run
+    in hourglass' own tests:
+
+    >>> import flwr as fl  # doctest: +SKIP
+    >>> server = FederatedServer(AutoEncoder(), rounds=10)  # doctest: +SKIP
+    >>> fl.server.start_server(server_address="0.0.0.0:8080", strategy=flower_strategy(server, sites=3),
+    ...                        config=fl.server.ServerConfig(num_rounds=server.n_rounds))  # doctest: +SKIP
+    >>> server.pipeline().save("model/")  # doctest: +SKIP
+    """
     flwr = _flwr()
     try:
         from flwr.common import FitIns, ndarrays_to_parameters, parameters_to_ndarrays
@@ -165,6 +221,31 @@ def flower_client_app(make_site: Callable[[Any], Site]) -> Any:
     ``context.state``, so a rebuilt site resumes (:meth:`Site.load_inputs`). A site without a
     ``name`` is named ``partition-<id>`` where the node config has a ``partition-id`` (Flower's
     simulation): its own model is saved under that name (:func:`flower_server_app`).
+
+    Parameters
+    ----------
+    make_site
+        Builds a node's :class:`Site` from Flower's ``Context``.
+
+    Returns
+    -------
+    flwr.clientapp.ClientApp
+        The app for ``flwr run`` or ``flwr.simulation.run_simulation``.
+
+    Raises
+    ------
+    hourglass.errors.InputError
+        Flower is not installed, or older than its Message API.
+
+    Examples
+    --------
+    Flower is installed apart from hourglass (its pins conflict), so this example does not run
+    in hourglass' own tests:
+
+    >>> parts = [pd.DataFrame({"a": rng.normal(size=200)}) for _ in range(3)]  # doctest: +SKIP
+    >>> def make_site(context):
+    ...     return Site(parts[int(context.node_config["partition-id"])], AutoEncoder())
+    >>> client_app = flower_client_app(make_site)  # doctest: +SKIP
     """
     flwr = _flwr()
     try:
@@ -215,6 +296,44 @@ def flower_server_app(server: FederatedServer, *, sites: int, save: str | Path |
     model's before the first, each site's once round 1 names the sites): a folder that does not
     exist or a path that holds something other than an earlier model stops the run then, not
     after its training.
+
+    Parameters
+    ----------
+    server
+        The federated run whose rounds the app sends.
+    sites
+        How many SuperNodes must connect and answer every round (>= 1).
+    save
+        Where the models are saved at the end (``None``: the run config's ``save``, else not saved).
+    timeout
+        Seconds to wait for a round's replies (``None``: wait).
+    site_timeout
+        Seconds to wait for the ``sites`` nodes to connect (``None``: wait).
+
+    Returns
+    -------
+    flwr.serverapp.ServerApp
+        The app for ``flwr run`` or ``flwr.simulation.run_simulation``.
+
+    Raises
+    ------
+    hourglass.errors.InputError
+        Flower is not installed, or older than its Message API; at run time, too few nodes, a
+        missing or failed reply, or a ``save`` path that cannot be written.
+    ValueError
+        ``sites`` below 1 or a negative ``site_timeout``.
+
+    Examples
+    --------
+    Flower is installed apart from hourglass (its pins conflict), so this example does not run
+    in hourglass' own tests:
+
+    >>> from flwr.simulation import run_simulation  # doctest: +SKIP
+    >>> server = FederatedServer(AutoEncoder(hidden=(8, 4)), rounds=3)  # doctest: +SKIP
+    >>> run_simulation(flower_server_app(server, sites=3, save="model"), client_app,
+    ...                num_supernodes=3)  # doctest: +SKIP
+    >>> server.pipeline().info["federated"]["sites"]  # doctest: +SKIP
+    3
     """
     flwr = _flwr()
     try:
