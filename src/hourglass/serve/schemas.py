@@ -107,8 +107,10 @@ class RecordLinesRequest(_Schema):
 
     Examples
     --------
-    >>> RecordLinesRequest.model_validate({"lines": ["CEF:0|Acme|FW|2.1|TRAFFIC|conn|3|src=10.0.0.5"]})
-    RecordLinesRequest(lines=['CEF:0|Acme|FW|2.1|TRAFFIC|conn|3|src=10.0.0.5'], explain=None, alert_format='hourglass')
+    >>> line = "CEF:0|Acme|FW|2.1|TRAFFIC|conn|3|src=10.0.0.5"
+    >>> RecordLinesRequest.model_validate({"lines": [line]})  # doctest: +NORMALIZE_WHITESPACE
+    RecordLinesRequest(lines=['CEF:0|Acme|FW|2.1|TRAFFIC|conn|3|src=10.0.0.5'], explain=None,
+                       alert_format='hourglass')
     """
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
@@ -291,9 +293,11 @@ class SessionScore(_Schema):
 
     Examples
     --------
-    >>> SessionScore(session="blk_1", score=3.5, flag=1, calibrated=0.97, severity="high",
-    ...              n_events=12, first_line=1).model_dump(exclude_none=True)
-    {'session': 'blk_1', 'score': 3.5, 'flag': 1, 'calibrated': 0.97, 'severity': 'high', 'n_events': 12, 'first_line': 1}
+    >>> s = SessionScore(session="blk_1", score=3.5, flag=1, calibrated=0.97, severity="high",
+    ...                  n_events=12, first_line=1)
+    >>> s.model_dump(exclude_none=True)  # doctest: +NORMALIZE_WHITESPACE
+    {'session': 'blk_1', 'score': 3.5, 'flag': 1, 'calibrated': 0.97, 'severity': 'high', 'n_events': 12,
+     'first_line': 1}
     """
 
     session: str = Field(description="Session id (from the regex, column or window; or the "
@@ -543,8 +547,9 @@ class BodyShape(NamedTuple):
 
     Examples
     --------
-    >>> BODIES[SessionsRequest]
-    BodyShape(field='sessions', text='{"sessions": [[key, key, ...], ...]}', fields=('sessions', 'explain', 'alert_format'))
+    >>> BODIES[SessionsRequest]  # doctest: +NORMALIZE_WHITESPACE
+    BodyShape(field='sessions', text='{"sessions": [[key, key, ...], ...]}',
+              fields=('sessions', 'explain', 'alert_format'))
     >>> all(shape.fields == tuple(cls.model_fields) for cls, shape in BODIES.items())
     True
     """
