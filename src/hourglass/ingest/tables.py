@@ -2638,6 +2638,10 @@ def iter_table(
 ) -> Iterator[pd.DataFrame]:
     """Yield DataFrames of about ``chunk_bytes`` of input each.
 
+    Column types come from the first block (1 MiB). In skip mode a later value that does not fit
+    its column's type (a word in a numeric column) makes its row a bad row, counted and skipped;
+    in error mode it is an error naming the column (a column outside ``used``: see there).
+
     Parameters
     ----------
     path
@@ -2686,10 +2690,6 @@ def iter_table(
         CSV/TSV read as UTF-8: called once, where the first block (1 MiB) has a byte beyond ASCII
         or a later one is no UTF-8, for the encoding to read the file in instead (``None``: UTF-8,
         bytes that are no UTF-8 bad rows as ever). A file of ASCII costs no look at its bytes.
-
-    Column types come from the first block (1 MiB). In skip mode a later value that does not fit
-    its column's type (a word in a numeric column) makes its row a bad row, counted and skipped;
-    in error mode it is an error naming the column.
 
     Examples
     --------
