@@ -70,6 +70,9 @@ class ServiceMetrics:
         The artefact's content hash, so a dashboard shows which model answered.
     version
         hourglass' version.
+    buckets
+        The upper bounds, in seconds, of the scoring-time histogram's buckets (default:
+        :data:`LATENCY_BUCKETS`, 1 ms to 10 s; ``+Inf`` is added).
     rules
         The names of the suppression rules in force (``serve --suppress``), each counted in
         ``hourglass_suppressed_total`` from 0; ``None``: no rules, no such counter.
@@ -79,7 +82,7 @@ class ServiceMetrics:
 
     Examples
     --------
-    >>> m = ServiceMetrics(model="autoencoder", kind="table", unit="rows", model_id="ab12",
+    >>> m = ServiceMetrics(model="autoencoder", kind="tabular", unit="rows", model_id="ab12",
     ...                    version="0.1")
     >>> m.count_request("/score", 200)
     >>> m.count_scored(0.004, scored=10, flagged=1)
@@ -90,7 +93,7 @@ class ServiceMetrics:
     (True, True)
     >>> 'hourglass_scoring_seconds_bucket{le="0.005"} 1' in text
     True
-    >>> m = ServiceMetrics(model="ae", kind="table", unit="rows", model_id="ab12", version="0.1",
+    >>> m = ServiceMetrics(model="ae", kind="tabular", unit="rows", model_id="ab12", version="0.1",
     ...                    rules=["backup", "scanner"])
     >>> m.count_suppressed({"backup": 2})
     >>> [line for line in m.render().splitlines() if line.startswith("hourglass_suppressed_total")]
