@@ -101,7 +101,21 @@ class LogScorer(ModelScorer):
                                     else f"{type(det).__name__} cannot explain its alerts")
 
     def describe(self) -> dict[str, Any]:
-        """What a client needs to know before sending logs (the ``/health`` body)."""
+        """What a client needs to know before sending logs (the ``/health`` body).
+
+        Examples
+        --------
+        >>> from hourglass import Pipeline
+        >>> from hourglass.detectors import EventCountAutoEncoder
+        >>> from hourglass.features import EventSessions
+        >>> ops = ["open", "read", "close"]
+        >>> lines = [f"{ops[i % 3]} file blk_{i // 3} done" for i in range(90)]
+        >>> pipe = Pipeline(EventCountAutoEncoder(hidden=(4, 2), epochs=1, verbose=0),
+        ...                 features=EventSessions(session_regex=r"blk_\\d+")).fit(lines)
+        >>> scorer = LogScorer.from_pipeline(pipe)
+        >>> scorer.describe()["request"]
+        '{"lines": ["raw log line", ...]}: lines in the \\'raw\\' header format'
+        """
         f = self.features
         fmt = "table" if f.is_table else f.format
         request = {
@@ -124,7 +138,22 @@ class LogScorer(ModelScorer):
         }
 
     def sessions(self, items: Sequence[Any]) -> Sessions:
-        """The sessions in a request's ``lines``, ``sessions`` or ``rows`` (:attr:`body`)."""
+        """The sessions in a request's ``lines``, ``sessions`` or ``rows`` (:attr:`body`).
+
+        Examples
+        --------
+        >>> from hourglass import Pipeline
+        >>> from hourglass.detectors import EventCountAutoEncoder
+        >>> from hourglass.features import EventSessions
+        >>> ops = ["open", "read", "close"]
+        >>> lines = [f"{ops[i % 3]} file blk_{i // 3} done" for i in range(90)]
+        >>> pipe = Pipeline(EventCountAutoEncoder(hidden=(4, 2), epochs=1, verbose=0),
+        ...                 features=EventSessions(session_regex=r"blk_\\d+")).fit(lines)
+        >>> scorer = LogScorer.from_pipeline(pipe)
+        >>> found = scorer.sessions(["open file blk_7 done", "read file blk_7 done", "open file blk_8 done"])
+        >>> found.ids, [len(keys) for keys in found.sequences]
+        (['blk_7', 'blk_8'], [2, 1])
+        """
         if len(items) == 0:
             raise InputError(f"{self.body}: nothing to score (empty list)")
         if self.body == "sessions":
@@ -191,7 +220,24 @@ class LogScorer(ModelScorer):
     def score(self, items: Sequence[Any], *, explain: bool = False) -> dict[str, Any]:
         """One entry per session (id, score, flag, calibrated probability, severity, events,
         first line; with ``explain``, a flagged session's first unexpected event), and the
-        parse counts (``unparsed_lines``, ``unknown_templates``, ``parse``)."""
+        parse counts (``unparsed_lines``, ``unknown_templates``, ``parse``).
+
+        Examples
+        --------
+        >>> from hourglass import Pipeline
+        >>> from hourglass.detectors import EventCountAutoEncoder
+        >>> from hourglass.features import EventSessions
+        >>> ops = ["open", "read", "close"]
+        >>> lines = [f"{ops[i % 3]} file blk_{i // 3} done" for i in range(90)]
+        >>> pipe = Pipeline(EventCountAutoEncoder(hidden=(4, 2), epochs=1, verbose=0),
+        ...                 features=EventSessions(session_regex=r"blk_\\d+")).fit(lines)
+        >>> scorer = LogScorer.from_pipeline(pipe)
+        >>> result = scorer.score(["open file blk_7 done", "read file blk_7 done", "close file blk_8 done"])
+        >>> [(s["session"], s["n_events"], s["first_line"]) for s in result["sessions"]]
+        [('blk_7', 2, 1), ('blk_8', 1, 3)]
+        >>> result["unparsed_lines"], result["parse"]["sessions"]
+        (0, 2)
+        """
         if explain and self.explain_unavailable is not None:
             raise InputError(f"explain: {self.explain_unavailable}")
         det = self.pipeline.detector_

@@ -215,7 +215,18 @@ class ModelScorer:
     @classmethod
     def from_pipeline(cls, pipe: Any, source: str = "model") -> Self:
         """A scorer over a pipeline already loaded (``source`` names it in errors); the same
-        checks as loading from a directory."""
+        checks as loading from a directory.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from hourglass import Pipeline, AutoEncoder
+        >>> df = pd.DataFrame({"bytes": np.arange(60.0), "proto": ["tcp", "udp"] * 30})
+        >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df)
+        >>> scorer = TableScorer.from_pipeline(pipe)
+        >>> type(scorer).__name__, scorer.columns
+        ('TableScorer', ['bytes', 'proto'])
+        """
         scorer = cls.__new__(cls)
         scorer._adopt(pipe, source)
         return scorer
@@ -352,7 +363,19 @@ class TableScorer(ModelScorer):
         return callable(getattr(self.pipeline.detector_.threshold_, "update", None))
 
     def describe(self) -> dict[str, Any]:
-        """What a client needs to know before sending rows (the ``/health`` answer's body)."""
+        """What a client needs to know before sending rows (the ``/health`` answer's body).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from hourglass import Pipeline, AutoEncoder
+        >>> df = pd.DataFrame({"bytes": np.arange(60.0), "proto": ["tcp", "udp"] * 30})
+        >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df)
+        >>> scorer = TableScorer.from_pipeline(pipe)
+        >>> health = scorer.describe()
+        >>> health["input"], health["columns"]
+        ('tabular', [{'name': 'bytes', 'role': 'numeric'}, {'name': 'proto', 'role': 'categorical'}])
+        """
         roles = self.pipeline.features_.roles_
         rows_of_lines = ("(the records of each event gathered into one row of the columns below, as "
                          "training read the file: send an event's records in one request)"
@@ -377,7 +400,18 @@ class TableScorer(ModelScorer):
     def keyless_rows(self, rows: Sequence[Mapping[str, Any]]) -> list[int]:
         """The indices of the ``rows`` that :meth:`frame` refuses for a model column left out, all
         of them in one pass (a caller that skips bad rows needs no call per bad row); none for
-        Windows events and Zeek logs (:attr:`sparse_fields`), which may leave any column out."""
+        Windows events and Zeek logs (:attr:`sparse_fields`), which may leave any column out.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from hourglass import Pipeline, AutoEncoder
+        >>> df = pd.DataFrame({"bytes": np.arange(60.0), "proto": ["tcp", "udp"] * 30})
+        >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df)
+        >>> scorer = TableScorer.from_pipeline(pipe)
+        >>> scorer.keyless_rows([{"bytes": 1, "proto": "tcp"}, {"bytes": 2}, {"proto": "udp"}])
+        [1, 2]
+        """
         if self.sparse_fields or not self._needed:
             return []
         needed = self._needed
@@ -387,7 +421,18 @@ class TableScorer(ModelScorer):
         """The indices of the ``rows`` that :meth:`score` refuses for text that is no number in a
         column read as numbers (``expected numbers, found 'abc'``), all of them in one pass, as
         :meth:`keyless_rows` finds those without a model column; none when :meth:`frame`
-        refuses the rows for another reason (the scoring names it)."""
+        refuses the rows for another reason (the scoring names it).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from hourglass import Pipeline, AutoEncoder
+        >>> df = pd.DataFrame({"bytes": np.arange(60.0), "proto": ["tcp", "udp"] * 30})
+        >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df)
+        >>> scorer = TableScorer.from_pipeline(pipe)
+        >>> scorer.unreadable_rows([{"bytes": 1, "proto": "tcp"}, {"bytes": "abc", "proto": "udp"}])
+        [1]
+        """
         finder = getattr(self.pipeline.features_, "unreadable_rows", None)
         if finder is None or not rows:
             return []
@@ -401,7 +446,19 @@ class TableScorer(ModelScorer):
         """``rows`` as the table the model reads; every row must carry every model column
         (``null`` is a missing value, imputed as in training; a key left out is an error) —
         except for Windows events and Zeek logs (:attr:`Pipeline.sparse_fields`), where a key
-        left out is a missing value too, and a row must carry at least one model column."""
+        left out is a missing value too, and a row must carry at least one model column.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from hourglass import Pipeline, AutoEncoder
+        >>> df = pd.DataFrame({"bytes": np.arange(60.0), "proto": ["tcp", "udp"] * 30})
+        >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df)
+        >>> scorer = TableScorer.from_pipeline(pipe)
+        >>> scorer.frame([{"bytes": 3, "proto": "tcp", "other": 1}])   # other keys are ignored
+           bytes proto
+        0      3   tcp
+        """
         rows = self._flat_rows(rows)
         refuse_nested(rows, self.columns, self._needed)
         if self.sparse_fields:
@@ -440,7 +497,20 @@ class TableScorer(ModelScorer):
         ``explain_flagged``, of the flagged rows only: the others get ``None``). With ``adapt``, a
         streaming threshold (SPOT, DSPOT: :attr:`can_adapt`) flags the rows in order and learns
         from the unflagged ones, so the next call sees the moved threshold; ``thresholds`` then
-        holds the cut-off each row was flagged against."""
+        holds the cut-off each row was flagged against.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from hourglass import Pipeline, AutoEncoder
+        >>> df = pd.DataFrame({"bytes": np.arange(60.0), "proto": ["tcp", "udp"] * 30})
+        >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df)
+        >>> scorer = TableScorer.from_pipeline(pipe)
+        >>> result = scorer.score([{"bytes": 3.0, "proto": "tcp"}, {"bytes": 500.0, "proto": "udp"}],
+        ...                       explain=1, explain_flagged=True)
+        >>> result["flags"], result["severity"][1], result["top_column"], result["why"]
+        ([0, 1], 'critical', [None, 'bytes'], [None, 'bytes=500 (100%)'])
+        """
         if adapt and not self.can_adapt:
             raise InputError(f"adapt: the threshold of this model ({self.pipeline.threshold_.describe()}) "
                              "does not adapt; train with --threshold spot:Q or dspot:Q")
