@@ -185,7 +185,22 @@ class EntityScorer(ModelScorer):
         self.suppression = rules
 
     def describe(self) -> dict[str, Any]:
-        """What a client needs to know before sending rows (the ``/health`` body)."""
+        """What a client needs to know before sending rows (the ``/health`` body).
+
+        Examples
+        --------
+        >>> from hourglass import Pipeline
+        >>> from hourglass.detectors import AutoEncoder
+        >>> from hourglass.features.entity import EntityWindows
+        >>> from hourglass.ingest.synthetic import port_scan_flows
+        >>> flows, _ = port_scan_flows(hosts=2, days=0.3, scan_flows=0)
+        >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0),
+        ...                 features=EntityWindows("src_ip", "ts", bucket="5min")).fit(flows)
+        >>> scorer = EntityScorer.from_pipeline(pipe)
+        >>> health = scorer.describe()
+        >>> health["entity_column"], health["timestamp_column"], health["bucket"]
+        ('src_ip', 'ts', '5min')
+        """
         f = self.features
         roles = {self.entity_col: "entity", self.timestamp_col: "timestamp",
                  **dict.fromkeys(f.numeric_, "aggregated"), **dict.fromkeys(f.categorical_, "distinct")}
@@ -208,7 +223,23 @@ class EntityScorer(ModelScorer):
         left out of a row is a missing value; a nested object's fields are columns, ``source.ip``,
         and an array is its JSON text); every row must have a time (as ``hourglass stream``
         requires); rows without an entity value are grouped as the entity ``<missing>``, as
-        ``hourglass score`` groups them."""
+        ``hourglass score`` groups them.
+
+        Examples
+        --------
+        >>> from hourglass import Pipeline
+        >>> from hourglass.detectors import AutoEncoder
+        >>> from hourglass.features.entity import EntityWindows
+        >>> from hourglass.ingest.synthetic import port_scan_flows
+        >>> flows, _ = port_scan_flows(hosts=2, days=0.3, scan_flows=0)
+        >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0),
+        ...                 features=EntityWindows("src_ip", "ts", bucket="5min")).fit(flows)
+        >>> scorer = EntityScorer.from_pipeline(pipe)
+        >>> df = scorer.frame([{"ts": 1704067210, "src_ip": "10.0.0.2", "dst_port": 443}])
+        >>> df[["src_ip", "ts", "dst_port"]]
+             src_ip          ts  dst_port
+        0  10.0.0.2  1704067210       443
+        """
         from hourglass.ingest.formats import event_format
 
         event = getattr(event_format(self.pipeline.info.get("dataset")), "event", None)  # Okta, Entra
@@ -235,7 +266,23 @@ class EntityScorer(ModelScorer):
         flagged bucket (every bucket with ``explain_all``), as ``hourglass explain --top
         explain`` names them; ``None`` for a bucket not explained. With suppression rules
         (:meth:`suppress_with`), each bucket's ``suppressed``: the rule that silenced its alert
-        (its flag is then 0), else ``""``."""
+        (its flag is then 0), else ``""``.
+
+        Examples
+        --------
+        >>> from hourglass import Pipeline
+        >>> from hourglass.detectors import AutoEncoder
+        >>> from hourglass.features.entity import EntityWindows
+        >>> from hourglass.ingest.synthetic import port_scan_flows
+        >>> flows, _ = port_scan_flows(hosts=2, days=0.3, scan_flows=0)
+        >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0),
+        ...                 features=EntityWindows("src_ip", "ts", bucket="5min")).fit(flows)
+        >>> scorer = EntityScorer.from_pipeline(pipe)
+        >>> result = scorer.score(flows.head(30).to_dict("records"), explain=2, explain_all=True)
+        >>> first = result["buckets"][0]
+        >>> result["rows"], first["entity"], first["bucket_start"], "why" in first
+        (30, '10.0.0.1', '2024-01-01T00:00:00', True)
+        """
         return self._score(rows, explain=explain, explain_all=explain_all)[0]
 
     def _score(self, rows: Sequence[Mapping[str, Any]], *, explain: int | None, explain_all: bool,

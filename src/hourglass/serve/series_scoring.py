@@ -109,7 +109,22 @@ class SeriesScorer(ModelScorer):
         self.explain_unavailable: str | None = series_explainable(pipe)
 
     def describe(self) -> dict[str, Any]:
-        """What a client needs to know before sending a series (the ``/health`` body)."""
+        """What a client needs to know before sending a series (the ``/health`` body).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from hourglass import Pipeline
+        >>> from hourglass.detectors import LSTMAutoEncoder
+        >>> from hourglass.features.timeseries import TimeSeriesPreprocessor
+        >>> t = pd.date_range("2024-01-01", periods=80, freq="1min")
+        >>> series = pd.DataFrame({"ts": t.astype(str), "cpu": np.sin(np.arange(80) / 4)})
+        >>> pipe = Pipeline(LSTMAutoEncoder(window=8, hidden=4, epochs=1, verbose=0),
+        ...                 features=TimeSeriesPreprocessor("ts")).fit(series)
+        >>> scorer = SeriesScorer.from_pipeline(pipe)
+        >>> scorer.describe()["columns"]
+        [{'name': 'cpu', 'role': 'channel'}, {'name': 'ts', 'role': 'timestamp'}]
+        """
         pre = self.pipeline.features_
         ts = self.timestamp_col
         need = f"{ts!r} and the channels" if ts else "every channel"
@@ -126,13 +141,44 @@ class SeriesScorer(ModelScorer):
 
     def length_text(self) -> str:
         """How long a series must be: ``at least N rows``, or, on a ``freq`` grid whose gaps are
-        filled (:attr:`rows_span_steps`), ``spanning at least N steps of <freq>``."""
+        filled (:attr:`rows_span_steps`), ``spanning at least N steps of <freq>``.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from hourglass import Pipeline
+        >>> from hourglass.detectors import LSTMAutoEncoder
+        >>> from hourglass.features.timeseries import TimeSeriesPreprocessor
+        >>> t = pd.date_range("2024-01-01", periods=80, freq="1min")
+        >>> series = pd.DataFrame({"ts": t.astype(str), "cpu": np.sin(np.arange(80) / 4)})
+        >>> pipe = Pipeline(LSTMAutoEncoder(window=8, hidden=4, epochs=1, verbose=0),
+        ...                 features=TimeSeriesPreprocessor("ts")).fit(series)
+        >>> scorer = SeriesScorer.from_pipeline(pipe)
+        >>> scorer.length_text()          # one window of 8
+        'at least 8 rows'
+        """
         if self.rows_span_steps:
             return f"spanning at least {self.min_rows} steps of {self.pipeline.features_.freq}"
         return f"at least {self.min_rows} rows"
 
     def frame(self, rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-        """``rows`` as the series table ``hourglass score`` would read from a file."""
+        """``rows`` as the series table ``hourglass score`` would read from a file.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from hourglass import Pipeline
+        >>> from hourglass.detectors import LSTMAutoEncoder
+        >>> from hourglass.features.timeseries import TimeSeriesPreprocessor
+        >>> t = pd.date_range("2024-01-01", periods=80, freq="1min")
+        >>> series = pd.DataFrame({"ts": t.astype(str), "cpu": np.sin(np.arange(80) / 4)})
+        >>> pipe = Pipeline(LSTMAutoEncoder(window=8, hidden=4, epochs=1, verbose=0),
+        ...                 features=TimeSeriesPreprocessor("ts")).fit(series)
+        >>> scorer = SeriesScorer.from_pipeline(pipe)
+        >>> scorer.frame([{"ts": "2024-01-02 00:00:00", "cpu": 0.1}])
+           cpu                   ts
+        0  0.1  2024-01-02 00:00:00
+        """
         df = records_frame(rows, self.columns, self._needed)
         if self._label and self._label in df.columns:
             df = df.drop(columns=[self._label])
@@ -174,7 +220,23 @@ class SeriesScorer(ModelScorer):
                     explain_flagged: bool = False) -> tuple[dict[str, Any], list[int]]:
         """:meth:`score`'s answer and the flag of each grid step, in time order (what a drift
         check of steps counts: a step of several rows is one step, as ``hourglass score``
-        counts it)."""
+        counts it).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from hourglass import Pipeline
+        >>> from hourglass.detectors import LSTMAutoEncoder
+        >>> from hourglass.features.timeseries import TimeSeriesPreprocessor
+        >>> t = pd.date_range("2024-01-01", periods=80, freq="1min")
+        >>> series = pd.DataFrame({"ts": t.astype(str), "cpu": np.sin(np.arange(80) / 4)})
+        >>> pipe = Pipeline(LSTMAutoEncoder(window=8, hidden=4, epochs=1, verbose=0),
+        ...                 features=TimeSeriesPreprocessor("ts")).fit(series)
+        >>> scorer = SeriesScorer.from_pipeline(pipe)
+        >>> result, step_flags = scorer.score_steps(series.tail(10).to_dict("records"))
+        >>> result["steps"], len(step_flags), set(step_flags) <= {0, 1}
+        (10, 10, True)
+        """
         result, _, grid = self._score(rows, explain=explain, explain_flagged=explain_flagged)
         return result, np.asarray(grid["flags"]).astype(int).tolist()
 
