@@ -139,7 +139,14 @@ class EventSessions(EventTables):
         self.rules = rules
 
     def get_params(self) -> dict[str, Any]:
-        """Constructor arguments (JSON-ready)."""
+        """Constructor arguments (JSON-ready).
+
+        Examples
+        --------
+        >>> params = EventSessions(format="raw", session_regex=r"blk_\\d+").get_params()
+        >>> params["format"], params["session_regex"], params["window"]
+        ('raw', 'blk_\\\\d+', None)
+        """
         return {"format": self.format, "session_regex": self.session_regex,
                 "session_column": self.session_column, "window": self.window, "step": self.step,
                 "masks": None if self.masks is None else [list(m) for m in self.masks],
@@ -345,6 +352,17 @@ class EventSessions(EventTables):
         every parsed event (with its text) in ``Sessions.events``, which costs memory in
         proportion to the log; without it, ``Sessions.text_of`` reads the text of chosen lines
         again from a file or list when an alert needs it.
+
+        Examples
+        --------
+        >>> ops = ["open", "read", "close"]
+        >>> lines = [f"{ops[i % 3]} blk_{i % 4} done {i}" for i in range(12)]
+        >>> pre = EventSessions(format="raw", session_regex=r"blk_\\d+").fit(lines)
+        >>> found = pre.sessions(lines)
+        >>> found.ids, [keys.tolist() for keys in found.sequences][:2], found.stats["sessions"]
+        (['blk_0', 'blk_1', 'blk_2', 'blk_3'], [[1, 2, 3], [2, 3, 1]], 4)
+        >>> pre.sessions(lines[:2], keep_events=True).events["template"].tolist()
+        ['open <BLK> done <NUM>', 'read <BLK> done <NUM>']
         """
         if not hasattr(self, "parser_"):
             raise NotFittedError("EventSessions is not fitted; call fit(log) first")
@@ -383,6 +401,13 @@ class EventSessions(EventTables):
         :meth:`sessions` in one block (a log's session may gather lines from anywhere in it).
         Each block's ``stats`` count its own lines; the lines skipped are logged once, after the
         last block, and a file of no key sequence at all is the error :meth:`sessions` gives.
+
+        Examples
+        --------
+        >>> keys = ["1 2 3", "2 3 4", "1 1 2"]
+        >>> pre = EventSessions(format="keys").fit(keys)
+        >>> [block.ids for block in pre.session_blocks(keys, block_bytes=6)]
+        [['1', '2'], ['3']]
         """
         if not hasattr(self, "parser_"):
             raise NotFittedError("EventSessions is not fitted; call fit(log) first")
@@ -575,18 +600,46 @@ class EventSessions(EventTables):
                 f"header; to group by a header field use session_column: {', '.join(fields)})")
 
     def extra_columns(self, data: Any) -> list[str]:
-        """Sessions have no columns to ignore."""
+        """Sessions have no columns to ignore.
+
+        Examples
+        --------
+        >>> ops = ["open", "read", "close"]
+        >>> lines = [f"{ops[i % 3]} blk_{i % 4} done {i}" for i in range(12)]
+        >>> pre = EventSessions(format="raw", session_regex=r"blk_\\d+").fit(lines)
+        >>> pre.extra_columns(lines)
+        []
+        """
         return []
 
     def templates(self) -> dict[int, str]:
-        """Template text per key (the key names of a table; empty for integer keys)."""
+        """Template text per key (the key names of a table; empty for integer keys).
+
+        Examples
+        --------
+        >>> ops = ["open", "read", "close"]
+        >>> lines = [f"{ops[i % 3]} blk_{i % 4} done {i}" for i in range(12)]
+        >>> pre = EventSessions(format="raw", session_regex=r"blk_\\d+").fit(lines)
+        >>> pre.templates()
+        {1: 'open <BLK> done <NUM>', 2: 'read <BLK> done <NUM>', 3: 'close <BLK> done <NUM>'}
+        """
         if getattr(self, "key_names_", None):
             return {i + 1: name for i, name in enumerate(self.key_names_)}  # type: ignore[arg-type]
         return {} if self.parser_ is None else self.parser_.templates()
 
     # -- state --------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """Plain-JSON fitted state (the parser's template tree included)."""
+        """Plain-JSON fitted state (the parser's template tree included).
+
+        Examples
+        --------
+        >>> ops = ["open", "read", "close"]
+        >>> lines = [f"{ops[i % 3]} blk_{i % 4} done {i}" for i in range(12)]
+        >>> pre = EventSessions(format="raw", session_regex=r"blk_\\d+").fit(lines)
+        >>> state = pre.to_dict()
+        >>> sorted(state), EventSessions.from_dict(state).templates() == pre.templates()
+        (['class', 'feature_names', 'key_names', 'params', 'parser'], True)
+        """
         if not hasattr(self, "parser_"):
             raise NotFittedError("EventSessions is not fitted")
         return {"class": "EventSessions", "params": self.get_params(),
