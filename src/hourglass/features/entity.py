@@ -370,7 +370,14 @@ class EntityWindows:
         self.dayfirst = dayfirst
 
     def get_params(self) -> dict[str, Any]:
-        """Constructor arguments (JSON-ready)."""
+        """Constructor arguments (JSON-ready).
+
+        Examples
+        --------
+        >>> params = EntityWindows("src", "ts", bucket="5min").get_params()
+        >>> params["entity_col"], params["timestamp_col"], params["bucket"], params["stats"]
+        ('src', 'ts', '5min', ['sum', 'mean', 'max'])
+        """
         return {"entity_col": self.entity_col, "timestamp_col": self.timestamp_col,
                 "bucket": self.bucket,
                 "numeric": None if self.numeric is None else list(self.numeric),
@@ -790,7 +797,21 @@ class EntityWindows:
     def aggregate(self, df: pd.DataFrame) -> pd.DataFrame:
         """The (entity, bucket) rows of ``df``: the key columns :data:`KEYS` (entity as text,
         bucket start and end, row count) and the aggregates the features are made from, sorted by
-        entity then bucket start."""
+        entity then bucket start.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"src": ["a", "a", "b", "a"], "ts": [0, 10, 20, 400],
+        ...                    "bytes": [10, 20, 5, 7], "dport": [80, 443, 80, 80]})
+        >>> ew = EntityWindows("src", "ts", bucket="5min", log1p="none").fit(df)
+        >>> agg = ew.aggregate(df)
+        >>> agg[["entity", "bucket_start", "rows", "bytes:sum"]]
+          entity        bucket_start  rows  bytes:sum
+        0      a 1970-01-01 00:00:00     2       30.0
+        1      a 1970-01-01 00:05:00     1        7.0
+        2      b 1970-01-01 00:00:00     1        5.0
+        """
         self._check_fitted()
         df = self._checked(df)
         try:
@@ -813,12 +834,33 @@ class EntityWindows:
         return df
 
     def encode(self, agg: pd.DataFrame) -> np.ndarray:
-        """The feature matrix of an :meth:`aggregate` table."""
+        """The feature matrix of an :meth:`aggregate` table.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"src": ["a", "a", "b", "a"], "ts": [0, 10, 20, 400],
+        ...                    "bytes": [10, 20, 5, 7], "dport": [80, 443, 80, 80]})
+        >>> ew = EntityWindows("src", "ts", bucket="5min", log1p="none").fit(df)
+        >>> ew.encode(ew.aggregate(df)).shape == (3, len(ew.feature_names_))
+        True
+        """
         self._check_fitted()
         return self.tabular_.transform(agg[self.aggregates_])
 
     def transform_with_keys(self, df: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
-        """(key columns, feature matrix) of ``df``'s (entity, bucket) rows, aggregated once."""
+        """(key columns, feature matrix) of ``df``'s (entity, bucket) rows, aggregated once.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"src": ["a", "a", "b", "a"], "ts": [0, 10, 20, 400],
+        ...                    "bytes": [10, 20, 5, 7], "dport": [80, 443, 80, 80]})
+        >>> ew = EntityWindows("src", "ts", bucket="5min", log1p="none").fit(df)
+        >>> keys, X = ew.transform_with_keys(df)
+        >>> keys.columns.tolist(), X.shape[0]
+        (['entity', 'bucket_start', 'bucket_end', 'rows'], 3)
+        """
         agg = self.aggregate(df)
         return agg[list(KEYS)], self.encode(agg)
 
@@ -871,7 +913,17 @@ class EntityWindows:
 
     def feature_columns(self) -> list[str]:
         """The aggregate (:meth:`aggregate` column, e.g. ``dst_port:distinct``) each feature comes
-        from, in the order of ``feature_names_`` (a missing indicator maps to its aggregate)."""
+        from, in the order of ``feature_names_`` (a missing indicator maps to its aggregate).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"src": ["a", "a", "b", "a"], "ts": [0, 10, 20, 400],
+        ...                    "bytes": [10, 20, 5, 7], "dport": [80, 443, 80, 80]})
+        >>> ew = EntityWindows("src", "ts", bucket="5min", log1p="none").fit(df)
+        >>> len(ew.feature_columns()) == len(ew.feature_names_), "count" in ew.feature_columns()
+        (True, True)
+        """
         self._check_fitted()
         return self.tabular_.feature_columns()
 
@@ -917,13 +969,34 @@ class EntityWindows:
         return f"{stat} {column}" if column else name
 
     def extra_columns(self, df: pd.DataFrame) -> list[str]:
-        """Columns of ``df`` that the fitted features do not read (ignored)."""
+        """Columns of ``df`` that the fitted features do not read (ignored).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"src": ["a", "a", "b", "a"], "ts": [0, 10, 20, 400],
+        ...                    "bytes": [10, 20, 5, 7], "dport": [80, 443, 80, 80]})
+        >>> ew = EntityWindows("src", "ts", bucket="5min", log1p="none").fit(df)
+        >>> ew.extra_columns(df.assign(note="x"))
+        ['note']
+        """
         known = set(self.columns_)
         return [str(c) for c in df.columns if str(c) not in known]
 
     # -- state --------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """Plain-JSON fitted state (the tabular preprocessing's inside)."""
+        """Plain-JSON fitted state (the tabular preprocessing's inside).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"src": ["a", "a", "b", "a"], "ts": [0, 10, 20, 400],
+        ...                    "bytes": [10, 20, 5, 7], "dport": [80, 443, 80, 80]})
+        >>> ew = EntityWindows("src", "ts", bucket="5min", log1p="none").fit(df)
+        >>> state = ew.to_dict()
+        >>> state["class"], bool((EntityWindows.from_dict(state).transform(df) == ew.transform(df)).all())
+        ('EntityWindows', True)
+        """
         self._check_fitted()
         return {"class": "EntityWindows", "params": self.get_params(), "numeric": self.numeric_,
                 "categorical": self.categorical_, "columns": self.columns_,
