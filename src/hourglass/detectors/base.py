@@ -1598,6 +1598,17 @@ class DeepDetector(BaseDetector):
 
         Only for detectors tagged ``onnx_export`` (their score is one feed-forward pass of the
         network over the feature matrix); it is what ONNX export traces.
+
+        Examples
+        --------
+        >>> import numpy as np, torch
+        >>> from hourglass.detectors import AutoEncoder
+        >>> X = np.random.default_rng(0).normal(size=(50, 3)).astype("float32")
+        >>> det = AutoEncoder(hidden=(4, 2), epochs=1, verbose=0).fit(X)
+        >>> with torch.no_grad():
+        ...     s = det.score_module()(torch.from_numpy(X[:4])).numpy()
+        >>> bool(np.allclose(s, det.score(X[:4]), rtol=1e-5))
+        True
         """
         self._check_fitted()
         if not self.get_tags()["onnx_export"]:

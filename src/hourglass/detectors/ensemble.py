@@ -372,7 +372,19 @@ class Ensemble(BaseDetector):
         """As for any detector; an ensemble has gradients when every member has them and it was
         fitted with calibration ``"zscore"`` (a rank is a step function of a member's score),
         the one still set (see ``_check_rules``). The fitted model's own reasons come first:
-        setting back the calibration it was fitted with cannot give it gradients."""
+        setting back the calibration it was fitted with cannot give it gradients.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> X = np.random.default_rng(0).normal(size=(50, 3)).astype("float32")
+        >>> Ensemble(detectors=("autoencoder",), epochs=1, verbose=0).fit(X).why_no_gradients() is None
+        True
+        >>> ranked = Ensemble(detectors=("autoencoder",), calibration="rank", epochs=1, verbose=0).fit(X)
+        >>> print(ranked.why_no_gradients())  # doctest: +NORMALIZE_WHITESPACE
+        the calibration it was fitted with ('rank') is a step function of the members' scores
+        (no gradient); train it with calibration='zscore'
+        """
         self._check_fitted()
         fitted = getattr(self, "combined_by_", (self.calibration, self.combine))[0]
         if fitted != "zscore":

@@ -454,7 +454,15 @@ class TabularPreprocessor:
 
     def get_params(self) -> dict[str, Any]:
         """Constructor arguments (JSON-ready: a NumPy number or name, ``np.int64(16)``, as its
-        Python value)."""
+        Python value).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> params = TabularPreprocessor(max_categories=np.int64(20)).get_params()
+        >>> params["max_categories"], type(params["max_categories"]).__name__, params["scaler"]
+        (20, 'int', 'minmax')
+        """
         def items(v: Any) -> Any:
             # a value no list (log1p=True) as given: the parameter check names it at fit
             return [_plain(x) for x in v] if isinstance(v, Iterable) and not isinstance(v, str | bytes) \
@@ -1237,7 +1245,16 @@ class TabularPreprocessor:
         return [c for c in self.columns_ if c in used]
 
     def extra_columns(self, df: pd.DataFrame) -> list[str]:
-        """Columns of ``df`` that the fitted preprocessing does not know (ignored)."""
+        """Columns of ``df`` that the fitted preprocessing does not know (ignored).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> df = pd.DataFrame({"bytes": np.arange(60.0), "proto": ["tcp", "udp"] * 30})
+        >>> pre = TabularPreprocessor().fit(df)
+        >>> pre.extra_columns(df.assign(note="x"))
+        ['note']
+        """
         known = set(self.columns_) | set(self.roles_) | self._dropped()
         return [str(c) for c in df.columns if str(c) not in known]
 
@@ -1293,7 +1310,18 @@ class TabularPreprocessor:
 
     # -- state --------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """Plain-JSON fitted state."""
+        """Plain-JSON fitted state.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> df = pd.DataFrame({"bytes": np.arange(60.0), "proto": ["tcp", "udp"] * 30})
+        >>> pre = TabularPreprocessor().fit(df)
+        >>> state = pre.to_dict()
+        >>> again = TabularPreprocessor.from_dict(state)
+        >>> state["class"], bool(np.allclose(again.transform(df), pre.transform(df)))
+        ('TabularPreprocessor', True)
+        """
         if not hasattr(self, "feature_names_"):
             raise NotFittedError("TabularPreprocessor is not fitted")
         return {

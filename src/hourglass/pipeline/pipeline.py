@@ -833,7 +833,21 @@ class Pipeline:
         """``df`` with each model column it lacks added as missing values when the model's
         fields are sparse (:attr:`sparse_fields`) or ``force`` (a chunk of a JSON-lines file
         whose other rows have the field), else ``df`` itself. Data that has none of the model's
-        columns is left as it is (then refused as another kind of data)."""
+        columns is left as it is (then refused as another kind of data).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from hourglass import AutoEncoder
+        >>> df = pd.DataFrame({"bytes": np.arange(60.0), "proto": ["tcp", "udp"] * 30})
+        >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df)
+        >>> pipe.with_absent_fields(df[["bytes"]].head(2), force=True)
+           bytes proto
+        0    0.0  None
+        1    1.0  None
+        >>> pipe.with_absent_fields(df[["bytes"]]).columns.tolist()   # a table model's fields: not sparse
+        ['bytes']
+        """
         if not (force or self.sparse_fields) or not isinstance(df, pd.DataFrame):
             return df
         have = set(map(str, df.columns))
