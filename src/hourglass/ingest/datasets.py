@@ -219,7 +219,16 @@ class DatasetSpec:
     legacy_encoding: str | None = None
 
     def sniff(self, head: bytes) -> bool:
-        """Whether a file starting with ``head`` looks like this format."""
+        """Whether a file starting with ``head`` looks like this format.
+
+        Examples
+        --------
+        >>> nsl = get_dataset("nsl-kdd")
+        >>> nsl.sniff(b"0,tcp,http,SF,181,5450" + b",0" * 35 + b",normal,21\\n")
+        True
+        >>> nsl.sniff(b"time,host,bytes\\n")
+        False
+        """
         return bool(self.sniffer and self.sniffer(head))
 
     def _names(self, path: Path) -> tuple[str, ...] | None:
@@ -233,11 +242,29 @@ class DatasetSpec:
         return 0
 
     def normalise(self, df: pd.DataFrame) -> pd.DataFrame:
-        """Per-chunk fix-ups of the format's quirks (none by default)."""
+        """Per-chunk fix-ups of the format's quirks (none by default).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> get_dataset("nsl-kdd").normalise(pd.DataFrame({"label": ["normal.", "smurf."]}))["label"].tolist()
+        ['normal', 'smurf']
+        """
         return df
 
     def check(self, df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
-        """Raise :class:`InputError` when the first chunk is not what this format promises."""
+        """Raise :class:`InputError` when the first chunk is not what this format promises.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> spec = DatasetSpec("firewall", columns=("duration", "port", "verdict"),
+        ...                    label_col="verdict", normal=("ok",))
+        >>> spec.check(pd.DataFrame({"a": [1.0]}), "fw.csv")
+        Traceback (most recent call last):
+        ...
+        hourglass.errors.InputError: fw.csv: no column 'verdict'; is this a firewall file? (columns: a ...)
+        """
         if self.columns is not None and len(df.columns) == len(self.columns) and \
                 df[self.columns[-1]].isna().all() and len(df) > 1:
             raise InputError(f"{path}: expected {len(self.columns)} comma-separated fields per "
@@ -255,6 +282,19 @@ class DatasetSpec:
         whose later value does not fit the first block's type turns to text from there on
         instead of stopping the read (see :func:`~hourglass.ingest.tables.iter_table`); a format
         whose chunks are rewritten (``normalise``, derived columns) reads every column strictly.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> spec = DatasetSpec("firewall", columns=("duration", "port", "verdict"),
+        ...                    label_col="verdict", normal=("ok",))
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = Path(tmp, "fw.csv")
+        ...     _ = path.write_text("1.5,80,ok\\n0.2,22,blocked\\nx,y\\n")
+        ...     sizes = [len(chunk) for chunk in spec.iter_chunks(path, on_bad_rows="skip")]
+        >>> sizes              # one chunk: two rows, the short third line skipped
+        [2]
         """
         p = check_path(path)
         first = True
@@ -280,6 +320,24 @@ class DatasetSpec:
         """Read a whole file of this format and check its layout.
 
         A file whose layout does not match the format raises :class:`InputError`.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> spec = DatasetSpec("firewall", columns=("duration", "port", "verdict"),
+        ...                    label_col="verdict", normal=("ok",))
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = Path(tmp, "fw.csv")
+        ...     _ = path.write_text("1.5,80,ok\\n0.2,22,blocked\\nx,y\\n")
+        ...     stats = ReadStats()
+        ...     df = spec.read(path, on_bad_rows="skip", stats=stats)
+        >>> df
+           duration  port  verdict
+        0       1.5    80       ok
+        1       0.2    22  blocked
+        >>> stats.rows, stats.bad_rows
+        (2, 1)
         """
         chunks = list(self.iter_chunks(path, on_bad_rows=on_bad_rows, stats=stats))
         if not sum(len(c) for c in chunks):  # (a chunk whose every row a format's check skipped)
