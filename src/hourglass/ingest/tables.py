@@ -137,7 +137,15 @@ class ReadStats:
 
     def skipped(self, line: int | None, at: int | None = None) -> None:
         """Count a skipped data row: at ``line`` of the file (where known), after ``at`` rows
-        handed out (its place; ``None``: not known, after at least the rows handed out so far)."""
+        handed out (its place; ``None``: not known, after at least the rows handed out so far).
+
+        Examples
+        --------
+        >>> stats = ReadStats()
+        >>> stats.skipped(3, at=1)      # line 3 of the file, after the first row handed out
+        >>> stats.bad_rows, stats.bad_lines, stats.rows_of(np.arange(3)).tolist()
+        (1, [3], [0, 2, 3])
+        """
         self.bad_rows += 1
         if at is None:
             self.note_skip(self.rows)
@@ -147,7 +155,15 @@ class ReadStats:
 
     def left_out(self, line: int | None, at: int) -> None:
         """Count a row the reader handed out at position ``at`` (from 0) and a caller left out
-        (``score --on-bad-rows skip``: a value the model refused), at ``line`` where known."""
+        (``score --on-bad-rows skip``: a value the model refused), at ``line`` where known.
+
+        Examples
+        --------
+        >>> stats = ReadStats()
+        >>> stats.left_out(7, at=2)     # the third row handed out, line 7, refused by the caller
+        >>> stats.bad_rows, stats.dropped, stats.rows_of(np.arange(3)).tolist()
+        (1, [2], [0, 1, 3])
+        """
         self.bad_rows += 1
         bisect.insort(self.dropped, at)
         self._name(line)
@@ -158,7 +174,15 @@ class ReadStats:
 
     def note_skip(self, at: int) -> None:
         """Note a row skipped after ``at`` rows kept, its place not known (the count itself is
-        the caller's): past it a row's position does not tell its data row."""
+        the caller's): past it a row's position does not tell its data row.
+
+        Examples
+        --------
+        >>> stats = ReadStats()
+        >>> stats.note_skip(4); stats.note_skip(2)
+        >>> stats.first_skip, stats.data_row(1), stats.data_row(3)
+        (2, 2, None)
+        """
         self.first_skip = at if self.first_skip is None else min(self.first_skip, at)
 
     def _read_rows(self, kept: np.ndarray) -> np.ndarray:
@@ -194,7 +218,14 @@ class ReadStats:
 
     def shifted(self, kept: int) -> bool:
         """Whether a skipped row whose place the reader does not know comes before one of the
-        first ``kept`` rows kept (their numbers then count it not: :meth:`rows_of`)."""
+        first ``kept`` rows kept (their numbers then count it not: :meth:`rows_of`).
+
+        Examples
+        --------
+        >>> stats = ReadStats(first_skip=2)
+        >>> stats.shifted(2), stats.shifted(3)
+        (False, True)
+        """
         return self.first_skip is not None and kept > 0 and \
             self.first_skip <= int(self._read_rows(np.array([kept - 1]))[0])
 
@@ -247,7 +278,14 @@ class ReadStats:
 
     def read_known(self, at: np.ndarray) -> np.ndarray:
         """:meth:`known` of ``at``, positions among the rows the reader handed out (the rows
-        a caller left out still among them)."""
+        a caller left out still among them).
+
+        Examples
+        --------
+        >>> stats = ReadStats(first_skip=2, dropped=[1])
+        >>> stats.read_known(np.arange(4)).tolist(), stats.known(np.arange(3)).tolist()
+        ([0, 1, -1, -1], [0, -1, -1])
+        """
         at = np.asarray(at, dtype=np.int64)
         rows = self._placed(at)
         return rows if self.first_skip is None else np.where(at < self.first_skip, rows, -1)
