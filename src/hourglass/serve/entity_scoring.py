@@ -178,7 +178,27 @@ class EntityScorer(ModelScorer):
         """Silence the flagged buckets ``rules`` match from now on (``None``: none): their flag
         becomes 0 and :meth:`score` names the rule in each bucket's ``suppressed``. A rule's
         ``match`` on another column than the entity column is an :class:`InputError`; its
-        ``between`` reads the bucket's start."""
+        ``between`` reads the bucket's start.
+
+        Examples
+        --------
+        >>> from hourglass import Pipeline
+        >>> from hourglass.detectors import AutoEncoder
+        >>> from hourglass.features.entity import EntityWindows
+        >>> from hourglass.ingest.synthetic import port_scan_flows
+        >>> from hourglass.serve.suppress import Suppressions
+        >>> flows, _ = port_scan_flows(hosts=2, days=0.3, scan_flows=0)
+        >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0),
+        ...                 features=EntityWindows("src_ip", "ts", bucket="5min")).fit(flows)
+        >>> scorer = EntityScorer.from_pipeline(pipe)
+        >>> rows = flows.to_dict("records")
+        >>> before = scorer.score(rows)["buckets"]
+        >>> lab = Suppressions.parse('[[rule]]\\nname = "lab"\\nmatch = {src_ip = "10.0.0.1"}')
+        >>> scorer.suppress_with(lab)
+        >>> after = scorer.score(rows)["buckets"]
+        >>> sorted({(b["entity"], a["flag"], a["suppressed"]) for b, a in zip(before, after) if b["flag"]})
+        [('10.0.0.1', 0, 'lab'), ('10.0.0.2', 1, '')]
+        """
         if rules is not None:
             rules = rules.for_buckets(self.entity_col, f"the model ({self.model_name})",
                                       getattr(self.features, "entity_case", "exact"))

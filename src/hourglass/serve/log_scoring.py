@@ -277,7 +277,28 @@ class LogScorer(ModelScorer):
         ``severity``, ``n_events``, ``first_line`` and, with ``explain``, ``unexpected`` event
         under ``hourglass``; the scoring time as ``@timestamp``), and the counts of
         :meth:`score` (``sessions``: how many were scored). ``flags_out``, when given, is extended
-        with each session's flag, in the order :meth:`score` lists them."""
+        with each session's flag, in the order :meth:`score` lists them.
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> from hourglass import Pipeline
+        >>> from hourglass.detectors import EventCountAutoEncoder
+        >>> from hourglass.features import EventSessions
+        >>> from hourglass.serve.ecs import AlertRule
+        >>> ops = ["open", "read", "close"]
+        >>> lines = [f"{ops[i % 3]} file blk_{i // 3} done" for i in range(90)]
+        >>> pipe = Pipeline(EventCountAutoEncoder(hidden=(4, 2), epochs=1, verbose=0),
+        ...                 features=EventSessions(session_regex=r"blk_\\d+")).fit(lines)
+        >>> scorer, flags = LogScorer.from_pipeline(pipe), []
+        >>> sent = ["open file blk_7 done", "read file blk_7 done", "close file blk_8 done"]
+        >>> answer = scorer.score_ecs(sent, AlertRule("eventcount-autoencoder", "cd34", input="events"),
+        ...                           now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), flags_out=flags)
+        >>> answer["sessions"], len(flags), answer["count"] == sum(flags) == len(answer["alerts"])
+        (2, 2, True)
+        >>> all(a["@timestamp"] == "2026-01-01T00:00:00.000Z" for a in answer["alerts"])
+        True
+        """
         from hourglass.serve.ecs import to_ecs
 
         result = self.score(items, explain=bool(explain))

@@ -349,7 +349,28 @@ class TableScorer(ModelScorer):
         """Silence the flagged rows ``rules`` match from now on (``None``: none): their flag
         becomes 0 and :meth:`score` names the rule in ``suppressed``. A rule's column the
         model's training data did not have, or ``between`` without the model's time column, is
-        an :class:`InputError`."""
+        an :class:`InputError`.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from hourglass import Pipeline, AutoEncoder
+        >>> from hourglass.serve.suppress import Suppressions
+        >>> df = pd.DataFrame({"bytes": np.arange(60.0), "proto": ["tcp", "udp"] * 30})
+        >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df)
+        >>> scorer = TableScorer.from_pipeline(pipe)
+        >>> scorer.suppress_with(Suppressions.parse('[[rule]]\\nname = "udp"\\nmatch = { proto = "udp" }'))
+        >>> result = scorer.score([{"bytes": 900.0, "proto": "tcp"}, {"bytes": 900.0, "proto": "udp"}])
+        >>> result["flags"], result["suppressed"]
+        ([1, 0], ['', 'udp'])
+        >>> elsewhere = Suppressions.parse('[[rule]]\\nname = "x"\\nmatch = { src_ip = "10.0.0.5" }')
+        >>> try:
+        ...     scorer.suppress_with(elsewhere)
+        ... except InputError as e:
+        ...     print(e)   # doctest: +NORMALIZE_WHITESPACE
+        suppressions: rule 'x' matches column 'src_ip', which the model's training data does not have
+        (its columns: bytes, proto)
+        """
         if rules is not None:
             info = self.pipeline.info
             rules = rules.for_times(info.get("time_col"), info.get("time_dayfirst"),
@@ -617,7 +638,24 @@ class TableScorer(ModelScorer):
         """``rule`` reading the flagged rows' event times (its ``time_field``, the model's time
         column) in the batch's day/month order (:meth:`date_order`), as the suppression rules read
         them: alone, ``06/12/2026`` would be 12 June in an alert that a 6 December window left
-        unsilenced. ``rule`` itself where the model keeps an order or none tells."""
+        unsilenced. ``rule`` itself where the model keeps an order or none tells.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from hourglass import Pipeline, AutoEncoder
+        >>> from hourglass.serve.ecs import AlertRule
+        >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0))
+        >>> pipe = pipe.fit(pd.DataFrame({"bytes": np.arange(60.0)}))
+        >>> pipe.info = {**pipe.info, "time_col": "ts"}  # (train --timestamp-col ts)
+        >>> scorer = TableScorer.from_pipeline(pipe)
+        >>> rule = AlertRule("autoencoder", "ab12", time_field="ts")
+        >>> rows = [{"ts": "06/12/2026 02:10", "bytes": 1.0}, {"ts": "13/12/2026 02:10", "bytes": 9.0}]
+        >>> scorer.batch_rule(rule, rows, flags=[0, 1]).time_dayfirst   # 13/12: the day first
+        True
+        >>> scorer.batch_rule(rule, rows, flags=[0, 0]) is rule        # nothing flagged
+        True
+        """
         column = self.pipeline.info.get("time_col")
         pick = np.flatnonzero(np.asarray(flags) == 1)
         if rule.time_dayfirst is not None or not column or rule.time_field != column or not len(pick):
