@@ -34,6 +34,19 @@ class CausalConv1d(nn.Conv1d):
         self.left_pad = (kernel_size - 1) * dilation
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` ``(B, in_channels, T)`` → ``(B, out_channels, T)``, step ``t`` from steps ``<= t``.
+
+        Examples
+        --------
+        >>> import torch
+        >>> _ = torch.manual_seed(0)
+        >>> m = CausalConv1d(2, 4, kernel_size=3, dilation=2).eval()
+        >>> x = torch.randn(1, 2, 12)
+        >>> later = x.clone(); later[..., 7:] += 5.0      # change steps 7 and after only
+        >>> with torch.no_grad():
+        ...     bool(torch.equal(m(x)[..., :7], m(later)[..., :7]))   # steps before 7 unchanged
+        True
+        """
         return super().forward(F.pad(x, (self.left_pad, 0)))
 
 
@@ -58,6 +71,19 @@ class TemporalBlock(nn.Module):
         self.skip = nn.Conv1d(n_in, n_out, 1) if n_in != n_out else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` ``(B, n_in, T)`` → ``(B, n_out, T)``, causal as its convolutions.
+
+        Examples
+        --------
+        >>> import torch
+        >>> _ = torch.manual_seed(0)
+        >>> m = TemporalBlock(2, 4, kernel_size=3, dilation=2).eval()
+        >>> x = torch.randn(1, 2, 12)
+        >>> later = x.clone(); later[..., 7:] += 5.0      # change steps 7 and after only
+        >>> with torch.no_grad():
+        ...     bool(torch.equal(m(x)[..., :7], m(later)[..., :7]))   # steps before 7 unchanged
+        True
+        """
         return torch.relu(self.net(x) + self.skip(x))
 
 
@@ -109,6 +135,19 @@ class TCN(nn.Module):
         self.receptive_field = tcn_receptive_field(kernel_size, len(channels))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` ``(B, n_in, T)`` → ``(B, channels[-1], T)``, causal as its blocks.
+
+        Examples
+        --------
+        >>> import torch
+        >>> _ = torch.manual_seed(0)
+        >>> m = TCN(2, (4, 4)).eval()
+        >>> x = torch.randn(1, 2, 12)
+        >>> later = x.clone(); later[..., 7:] += 5.0      # change steps 7 and after only
+        >>> with torch.no_grad():
+        ...     bool(torch.equal(m(x)[..., :7], m(later)[..., :7]))   # steps before 7 unchanged
+        True
+        """
         return self.net(x)
 
 

@@ -60,6 +60,18 @@ class RNNEncoder(nn.Module):
         self.out_size = hidden * self.directions
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``x`` ``(B, T, n_in)`` → per-step outputs ``(B, T, out_size)`` and the summary
+        ``(B, out_size)``.
+
+        Examples
+        --------
+        >>> import torch
+        >>> enc = RNNEncoder(3, 8).eval()
+        >>> with torch.no_grad():
+        ...     steps, summary = enc(torch.randn(2, 5, 3))
+        >>> bool(torch.allclose(steps[:, -1], summary))   # one direction: the last step's output
+        True
+        """
         steps, state = self.rnn(x)
         h = state[0] if isinstance(state, tuple) else state  # LSTM returns (h, c)
         top = h[-self.directions:]  # (directions, B, hidden) of the last layer
@@ -88,6 +100,15 @@ class RNNDecoder(nn.Module):
         self.head = nn.Linear(hidden, n_out)
 
     def forward(self, code: torch.Tensor, length: int) -> torch.Tensor:
+        """``code`` ``(B, n_code)`` → a sequence of ``length`` steps ``(B, length, n_out)``.
+
+        Examples
+        --------
+        >>> import torch
+        >>> dec = RNNDecoder(4, 8, 3)
+        >>> tuple(dec(torch.zeros(2, 4), length=6).shape), tuple(dec(torch.zeros(2, 4), length=1).shape)
+        ((2, 6, 3), (2, 1, 3))
+        """
         b = code.shape[0]
         pos = torch.linspace(0.0, 1.0, length, device=code.device, dtype=code.dtype)
         inp = torch.cat([code.unsqueeze(1).expand(b, length, code.shape[1]),
