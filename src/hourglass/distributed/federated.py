@@ -105,12 +105,29 @@ _NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
 def encode(obj: Any) -> np.ndarray:
-    """A JSON-able object as a uint8 array (how statistics ride in Flower's parameter lists)."""
+    """A JSON-able object as a uint8 array (how statistics ride in Flower's parameter lists).
+
+        Examples
+        --------
+    >>> arr = encode({"rows": 3})
+    >>> arr.dtype, decode(arr)
+    (dtype('uint8'), {'rows': 3})
+        """
     return np.frombuffer(json.dumps(obj).encode("utf-8"), dtype=np.uint8).copy()
 
 
 def decode(arr: np.ndarray) -> Any:
-    """The inverse of :func:`encode` (``InputError`` for what no :func:`encode` gave)."""
+    """The inverse of :func:`encode` (``InputError`` for what no :func:`encode` gave).
+
+        Examples
+        --------
+    >>> decode(encode([1, "a"]))
+    [1, 'a']
+    >>> decode(np.array([255], dtype=np.uint8))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: a federated message is not hourglass' encoded JSON (UnicodeDecodeError: ...
+        """
     try:
         return json.loads(np.asarray(arr, dtype=np.uint8).tobytes().decode("utf-8"))
     except (TypeError, ValueError, OverflowError) as e:
@@ -121,7 +138,19 @@ def decode(arr: np.ndarray) -> Any:
 def check_federated_detector(detector: BaseDetector) -> None:
     """Refuse (``InputError``) a detector that federated training does not support: it must be a
     tabular torch detector that can continue from given weights (tag ``warm_start``) and whose
-    fresh network needs no data (no ``_init_module`` of its own), i.e. the autoencoder family."""
+    fresh network needs no data (no ``_init_module`` of its own), i.e. the autoencoder family.
+
+        Examples
+        --------
+    >>> from hourglass.detectors import AutoEncoder, DeepSVDD
+    >>> check_federated_detector(AutoEncoder())     # fine: nothing raised
+    >>> try:
+    ...     check_federated_detector(DeepSVDD())
+    ... except InputError as e:
+    ...     print(e)   # doctest: +NORMALIZE_WHITESPACE
+    DeepSVDD: its network is initialised from training rows, which the federated server does not
+    see; use autoencoder, sparse-autoencoder or vae
+        """
     if not isinstance(detector, BaseDetector):
         what = detector.__name__ if isinstance(detector, type) else type(detector).__name__
         raise InputError(f"{what}: federated training takes an hourglass detector instance, e.g. "
@@ -361,7 +390,22 @@ class Site:
     def fit(self, parameters: list[np.ndarray], config: Mapping[str, Any]
             ) -> tuple[list[np.ndarray], int, dict[str, Any]]:
         """Answer the round ``config["phase"]`` (one of ``schema``, ``scales``, ``inputs``,
-        ``train``, ``scores``)."""
+        ``train``, ``scores``).
+
+        Examples
+        --------
+        >>> from hourglass.detectors import AutoEncoder
+        >>> rng = np.random.default_rng(0)
+        >>> sites = [Site(pd.DataFrame({"a": rng.normal(size=100)}), AutoEncoder(hidden=(4, 2), verbose=0))
+        ...          for _ in range(2)]
+        >>> server = FederatedServer(AutoEncoder(hidden=(4, 2), verbose=0), rounds=1)
+        >>> for r in range(1, 4):             # schema, scales, inputs: each site answers, the server merges
+        ...     parameters, config = server.configure(r)
+        ...     replies = [site.fit(parameters, config) for site in sites]
+        ...     server.aggregate(r, replies)
+        >>> config["phase"], [n_rows for _, n_rows, _ in replies]   # 10% of each site's rows held out
+        ('inputs', [90, 90])
+        """
         with self._named():
             return self._answer(parameters, config)
 
@@ -431,7 +475,20 @@ class Site:
     def evaluate(self, parameters: list[np.ndarray], config: Mapping[str, Any]
                  ) -> tuple[float, int, dict[str, Any]]:
         """Mean score of this site's held-out normal rows under ``parameters`` (lower: the
-        global model fits this site's normal traffic better)."""
+        global model fits this site's normal traffic better).
+
+        Examples
+        --------
+        >>> from hourglass.detectors import AutoEncoder
+        >>> rng = np.random.default_rng(0)
+        >>> frames = [pd.DataFrame({"a": rng.normal(size=100), "b": rng.normal(size=100)}) for _ in range(2)]
+        >>> sites = [Site(df, AutoEncoder(hidden=(4, 2), verbose=0), name=name)
+        ...          for df, name in zip(frames, ["east", "west"])]
+        >>> server = FederatedServer(AutoEncoder(hidden=(4, 2), verbose=0), rounds=1).run(sites)
+        >>> loss, n_held_out, metrics = sites[0].evaluate(server.weights_, {})
+        >>> loss > 0, n_held_out, metrics
+        (True, 10, {})
+        """
         with self._named():
             self._check_inputs_taken("evaluate")
             scores = self._held_out_scores(parameters)
@@ -475,7 +532,21 @@ class Site:
     def load_inputs(self, state: dict[str, Any]) -> None:
         """Take the shared preprocessing ``state`` (``TabularPreprocessor.to_dict()``, sent in
         the ``inputs`` round): transform the rows and split off the seeded held-out rows. A site
-        rebuilt between rounds (Flower's ``ClientApp``) calls it to resume."""
+        rebuilt between rounds (Flower's ``ClientApp``) calls it to resume.
+
+        Examples
+        --------
+        >>> from hourglass.detectors import AutoEncoder
+        >>> rng = np.random.default_rng(0)
+        >>> frames = [pd.DataFrame({"a": rng.normal(size=100), "b": rng.normal(size=100)}) for _ in range(2)]
+        >>> sites = [Site(df, AutoEncoder(hidden=(4, 2), verbose=0), name=name)
+        ...          for df, name in zip(frames, ["east", "west"])]
+        >>> server = FederatedServer(AutoEncoder(hidden=(4, 2), verbose=0), rounds=1).run(sites)
+        >>> again = Site(frames[0], AutoEncoder(hidden=(4, 2), verbose=0), name="east")
+        >>> again.load_inputs(sites[0].features_.to_dict())     # a site rebuilt between rounds
+        >>> again.X_.shape, bool(np.array_equal(again.X_, sites[0].X_))
+        ((100, 2), True)
+        """
         self.features_ = TabularPreprocessor.from_dict(state)
         self.X_ = self.features_.transform(self.data)
         det = self.detector
@@ -641,7 +712,15 @@ class FederatedServer:
         return {1: "schema", 2: "scales", 3: "inputs", self.n_rounds: "scores"}.get(r, "train")
 
     def configure(self, server_round: int) -> tuple[list[np.ndarray], dict[str, Any]]:
-        """The parameters and config every site gets in round ``server_round``."""
+        """The parameters and config every site gets in round ``server_round``.
+
+        Examples
+        --------
+        >>> from hourglass.detectors import AutoEncoder
+        >>> parameters, config = FederatedServer(AutoEncoder(), rounds=1).configure(1)
+        >>> parameters, config["phase"], sorted(config)
+        ([], 'schema', ['phase', 'spec'])
+        """
         phase = self.phase(server_round)
         config: dict[str, Any] = {"phase": phase}
         if phase == "schema":  # the run starts (not when the server was built: sites may connect late)
@@ -706,7 +785,23 @@ class FederatedServer:
 
     def aggregate(self, server_round: int,
                   replies: Sequence[tuple[Sequence[np.ndarray], int, Mapping[str, Any]]]) -> None:
-        """Merge the sites' replies to round ``server_round``."""
+        """Merge the sites' replies to round ``server_round``.
+
+        Examples
+        --------
+        >>> from hourglass.detectors import AutoEncoder
+        >>> rng = np.random.default_rng(0)
+        >>> frames = [pd.DataFrame({"a": rng.normal(size=100), "b": rng.normal(size=100)}) for _ in range(2)]
+        >>> def sites():
+        ...     return [Site(df, AutoEncoder(hidden=(4, 2), verbose=0)) for df in frames]
+        >>> server, driven = FederatedServer(AutoEncoder(hidden=(4, 2), verbose=0), rounds=1), sites()
+        >>> for r in range(1, server.n_rounds + 1):     # what run() and Flower's strategy do
+        ...     parameters, config = server.configure(r)
+        ...     server.aggregate(r, [site.fit(parameters, config) for site in driven])
+        >>> by_run = FederatedServer(AutoEncoder(hidden=(4, 2), verbose=0), rounds=1).run(sites())
+        >>> bool(np.array_equal(server.pipeline().score(frames[0]), by_run.pipeline().score(frames[0])))
+        True
+        """
         phase = self.phase(server_round)
         if not replies:
             raise InputError(f"round {server_round} ({phase}): no site answered")
@@ -970,7 +1065,19 @@ class FederatedServer:
 
     def run(self, sites: Iterable[Site]) -> FederatedServer:
         """Drive every round in this process, each site answering in turn; returns ``self``
-        (then :meth:`pipeline`). ``sites``: :class:`Site` objects (DataFrames: :func:`run_federated`)."""
+        (then :meth:`pipeline`). ``sites``: :class:`Site` objects (DataFrames: :func:`run_federated`).
+
+        Examples
+        --------
+        >>> from hourglass.detectors import AutoEncoder
+        >>> rng = np.random.default_rng(0)
+        >>> frames = [pd.DataFrame({"a": rng.normal(size=100), "b": rng.normal(size=100)}) for _ in range(2)]
+        >>> sites = [Site(df, AutoEncoder(hidden=(4, 2), verbose=0), name=name)
+        ...          for df, name in zip(frames, ["east", "west"])]
+        >>> server = FederatedServer(AutoEncoder(hidden=(4, 2), verbose=0), rounds=1).run(sites)
+        >>> [h["round"] for h in server.history_], server.pipeline().info["federated"]["sites"]
+        ([1], 2)
+        """
         sites = _site_list(sites, "Site objects (the sites' DataFrames: run_federated)",
                            "Site(df, detector)")  # once: an iterator would be used up in round 1
         if not all(isinstance(s, Site) for s in sites):
@@ -1005,6 +1112,20 @@ class FederatedServer:
         (:meth:`~hourglass.pipeline.Pipeline.calibrated_score`) comparable with the other sites'.
         Its ``info["federated"]`` holds site ``k``'s figures only (rows, held-out summary, losses
         per round): the others' stay with the server and the shared model.
+
+        Examples
+        --------
+        >>> from hourglass.detectors import AutoEncoder
+        >>> rng = np.random.default_rng(0)
+        >>> frames = [pd.DataFrame({"a": rng.normal(size=100), "b": rng.normal(size=100)}) for _ in range(2)]
+        >>> sites = [Site(df, AutoEncoder(hidden=(4, 2), verbose=0), name=name)
+        ...          for df, name in zip(frames, ["east", "west"])]
+        >>> server = FederatedServer(AutoEncoder(hidden=(4, 2), verbose=0), rounds=1).run(sites)
+        >>> shared, west = server.pipeline(), server.pipeline(site="west")
+        >>> shared.info["federated"]["threshold"], west.info["federated"]["site_names"]
+        ('shared', ['west'])
+        >>> shared.score(frames[1].head(3)).shape == west.score(frames[1].head(3)).shape == (3,)
+        True
         """
         if not hasattr(self, "site_summaries_"):
             raise InputError("the federated run has not finished (no held-out summaries yet)")
@@ -1158,7 +1279,25 @@ class FederatedServer:
         merged, each site's too (``<path>-site-<name>``, for the sites that hold out the 2 rows
         a model of their own needs), unless ``sites=False``. A run over Flower (:func:`~hourglass.distributed.
         flower.flower_server_app` with ``save``) checks both, so a save it could not make stops
-        the run before its training, not after it."""
+        the run before its training, not after it.
+
+        Examples
+        --------
+        >>> from hourglass.detectors import AutoEncoder
+        >>> rng = np.random.default_rng(0)
+        >>> frames = [pd.DataFrame({"a": rng.normal(size=100), "b": rng.normal(size=100)}) for _ in range(2)]
+        >>> sites = [Site(df, AutoEncoder(hidden=(4, 2), verbose=0), name=name)
+        ...          for df, name in zip(frames, ["east", "west"])]
+        >>> server = FederatedServer(AutoEncoder(hidden=(4, 2), verbose=0), rounds=1).run(sites)
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     server.check_save(Path(tmp, "model"))           # a new folder: fine
+        ...     try:
+        ...         server.check_save(Path(tmp, "nowhere", "model"))
+        ...     except InputError as e:
+        ...         print(str(e).replace(tmp, "<tmp>"))
+        <tmp>/nowhere: output folder does not exist
+        """
         base = Path(os.path.abspath(path))
         targets = [base]
         if sites and getattr(self, "_run_sites", False):  # round 1 of this run merged: sites known
