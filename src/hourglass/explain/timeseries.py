@@ -33,7 +33,18 @@ _SUPPORTED = "lstm-ae, gru-ae, lstm-forecaster, tcn-ae, conv2d-ae, cnn-lstm"
 
 
 class StepErrors(NamedTuple):
-    """Per-step scores of a series and their split by channel (one row per grid step)."""
+    """Per-step scores of a series and their split by channel (one row per grid step).
+
+    Examples
+    --------
+    >>> e = StepErrors(index=pd.RangeIndex(3), scores=np.array([0.1, 2.0, 0.2]), flags=np.array([0, 1, 0]),
+    ...                parts=np.array([[0.05, 0.05], [1.5, 0.5], [0.1, 0.1]]), channels=["cpu", "mem"],
+    ...                values=np.array([[0.3, 0.5], [9.0, 0.6], [0.2, 0.5]]), normal_error=None)
+    >>> bool(np.allclose(e.parts.sum(axis=1), e.scores))    # the parts add up to the score
+    True
+    >>> why_steps(e, np.array([1]), top=2)
+    (['cpu'], ['cpu=9 (75%); mem=0.6 (25%)'])
+    """
 
     #: the grid: timestamps, or row numbers for a model without a timestamp column
     index: pd.Index

@@ -39,7 +39,20 @@ def features_class(name: str) -> type:
 
 
 def features_from_dict(d: dict[str, Any]) -> Any:
-    """Rebuild fitted preprocessing from its ``to_dict()`` output."""
+    """Rebuild fitted preprocessing from its ``to_dict()`` output.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from hourglass.features import TabularPreprocessor
+    >>> pre = TabularPreprocessor().fit(pd.DataFrame({"a": [1.0, 2.0, 3.0]}))
+    >>> type(features_from_dict(pre.to_dict())).__name__
+    'TabularPreprocessor'
+    >>> features_from_dict({"class": "Nope"})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: unknown preprocessing class 'Nope'; known: TabularPreprocessor, ...
+    """
     if not isinstance(d, dict):
         raise InputError(f"preprocessing state is malformed (expected a mapping, got {type(d).__name__})")
     return features_class(str(d.get("class")))(**{}).from_dict(d)

@@ -129,6 +129,15 @@ def threads_here(count: int | None = None) -> int:
     threads round differently (scores a float32 step from those ``hourglass score`` writes,
     depending on the thread a request landed in) and threads spin on cores other jobs hold.
     Costs well under a microsecond.
+
+    Examples
+    --------
+    >>> import torch
+    >>> before = torch.get_num_threads()
+    >>> threads_here(1), torch.get_num_threads()
+    (1, 1)
+    >>> threads_here(before) == before
+    True
     """
     if count is None:
         count = torch.get_num_threads()

@@ -50,7 +50,18 @@ __all__ = ["ModelLoadError", "create_models_app"]
 
 
 class ModelLoadError(InputError):
-    """A model of the service could not be loaded; the message names it."""
+    """A model of the service could not be loaded; the message names it.
+
+    Examples
+    --------
+    >>> from hourglass.errors import InputError
+    >>> issubclass(ModelLoadError, InputError)
+    True
+    >>> create_models_app({"ids": "/nowhere/model"}, api_key="k" * 32)     # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    hourglass.serve.multi.ModelLoadError: model ids (/nowhere/model): ...
+    """
 
 
 class ModelState(BaseModel):

@@ -79,7 +79,13 @@ IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 class SuppressionError(InputError):
     """Suppression rules that cannot be applied to a model (a column it never had, ``between``
     without a time column, a model that reads no table rows): what a caller that loads the model
-    itself (the scoring service) raises, so that its command line names the rules' option."""
+    itself (the scoring service) raises, so that its command line names the rules' option.
+
+    Examples
+    --------
+    >>> issubclass(SuppressionError, InputError)   # one line on the command line, exit code 2
+    True
+    """
 
 
 def _canonical(value: object) -> str:
@@ -286,7 +292,17 @@ class Condition:
 class Rule:
     """One suppression rule: its ``name``, the columns it ``match``es (all of them), the
     ``between`` stretch of event time (UTC nanoseconds, start included, end excluded) and the
-    ``until`` expiry (UTC nanoseconds, excluded), each optional but not both of match/between."""
+    ``until`` expiry (UTC nanoseconds, excluded), each optional but not both of match/between.
+
+    Examples
+    --------
+    >>> text = '[[rule]]\\nname = "lab"\\nmatch = { src_ip = "10.0.0.0/8" }\\nuntil = 2030-01-01'
+    >>> [rule] = Suppressions.parse(text, now=0).rules
+    >>> rule.name, sorted(rule.match), rule.between    # between: none given
+    ('lab', ['src_ip'], None)
+    >>> rule.until == 1893542400 * 10**9    # 2030-01-02 00:00 UTC: the day 2030-01-01 included
+    True
+    """
 
     name: str
     match: Mapping[str, Condition] = field(default_factory=dict)

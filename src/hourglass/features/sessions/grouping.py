@@ -29,7 +29,16 @@ MAX_WINDOW_EVENTS = 100_000_000
 
 @dataclass
 class Sessions:
-    """Sessions built from a log: ids, key sequences, the log lines of each event, counts."""
+    """Sessions built from a log: ids, key sequences, the log lines of each event, counts.
+
+    Examples
+    --------
+    >>> from hourglass.features import EventSessions
+    >>> lines = ["open blk_1", "open blk_2", "close blk_1"]
+    >>> found = EventSessions(session_regex=r"blk_\\d+").fit(lines).sessions(lines)
+    >>> len(found), found.ids, [k.tolist() for k in found.sequences], [n.tolist() for n in found.lines]
+    (2, ['blk_1', 'blk_2'], [[1, 2], [1]], [[1, 3], [2]])
+    """
 
     ids: list[str]
     sequences: list[np.ndarray]
