@@ -470,8 +470,24 @@ class TimeSeriesDataset:
              scoring: bool = False) -> pd.DataFrame:
         """Read one series of this dataset (with a ``label`` column where labels exist).
         ``need_labels=False``: a NAB series without windows is read unlabelled; ``scoring``: no
-        label is read (a SKAB file's own 'label' column beside 'anomaly' left out; no NAB windows
-        or ASD/SMD label file looked up)."""
+        label is looked up outside the file (no NAB windows or ASD/SMD label file), and a SKAB
+        file's own 'label' column beside 'anomaly' is left out, not refused ('anomaly' is still
+        read as ``label``).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = Path(tmp, "valve1.csv")
+        ...     _ = path.write_text("datetime;x;anomaly;changepoint\\n"
+        ...                         "2020-03-09 10:14:33;0.5;0;0\\n2020-03-09 10:14:34;0.9;1;1\\n")
+        ...     df = TIMESERIES_DATASETS["skab"].read(path)
+        ...     plain = TIMESERIES_DATASETS["skab"].read(path, scoring=True)
+        >>> df.columns.tolist(), df["label"].tolist()      # SKAB's 'anomaly' read as label
+        (['datetime', 'x', 'label', 'changepoint'], [0, 1])
+        >>> plain.columns.tolist() == df.columns.tolist()  # scoring: 'anomaly' still the label
+        True
+        """
         if self.name == "skab":
             return read_skab(path, scoring=scoring)
         if self.name == "nab":
@@ -489,7 +505,18 @@ class TimeSeriesDataset:
         return 0  # a labelled ASD/SMD test file: all test
 
     def train_part(self, df: pd.DataFrame) -> pd.DataFrame:
-        """The protocol's training rows of one file (its normal, unlabelled head)."""
+        """The protocol's training rows of one file (its normal, unlabelled head).
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"value": range(20), "label": [0] * 18 + [1, 1]})
+        >>> len(TIMESERIES_DATASETS["nab"].train_part(df))    # NAB: the first 15%, rounded down
+        3
+        >>> TIMESERIES_DATASETS["nab"].train_part(df.head(5))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        hourglass.errors.InputError: nab: this file has no training part under the protocol (5 rows: ...
+        """
         cut = self._cut(df)
         part = df if cut is None else df.iloc[:cut]
         if len(part) == 0:
@@ -500,7 +527,18 @@ class TimeSeriesDataset:
         return part
 
     def test_part(self, df: pd.DataFrame) -> pd.DataFrame:
-        """The protocol's test rows of one file (labelled)."""
+        """The protocol's test rows of one file (labelled).
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"value": range(20), "label": [0] * 18 + [1, 1]})
+        >>> TIMESERIES_DATASETS["nab"].test_part(df)["value"].tolist()[:3]   # after the 3 training rows
+        [3, 4, 5]
+        >>> TIMESERIES_DATASETS["nab"].test_part(df.drop(columns="label"))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        hourglass.errors.InputError: nab: this file has no labels (column 'label'); evaluate on a ...
+        """
         cut = self._cut(df)
         if cut is None:
             raise InputError(f"{self.name}: this file has no labels (column "
