@@ -16,10 +16,10 @@ PACKAGES = ("hourglass", "hourglass.detectors", "hourglass.thresholds", "hourgla
             "hourglass.explain", "hourglass.features", "hourglass.ingest", "hourglass.pipeline",
             "hourglass.distributed", "hourglass.serve", "hourglass.nn")
 
-# the user-facing items of submodule __all__ lists that had no Examples section
+# the user-facing items of submodule __all__ lists that had no Examples section (with their
+# classes' own public methods)
 SUBMODULE_ITEMS = (
-    "hourglass.thresholds.evt:GPDFit", "hourglass.thresholds.evt:GPDFit.survival",
-    "hourglass.thresholds.evt:GPDFit.to_dict", "hourglass.thresholds.monitor:ExpectedRate",
+    "hourglass.thresholds.evt:GPDFit", "hourglass.thresholds.monitor:ExpectedRate",
     "hourglass.nn.training:TrainingDiverged",
     "hourglass.evaluate.plots:confusion_figure", "hourglass.evaluate.plots:histogram_figure",
     "hourglass.evaluate.plots:pr_figure", "hourglass.evaluate.plots:roc_figure",
@@ -29,8 +29,12 @@ SUBMODULE_ITEMS = (
     "hourglass.pipeline.export:OnnxExport", "hourglass.pipeline.export:ParityError",
     "hourglass.distributed.spark:PartitionScorer",
     "hourglass.distributed.federated:FederatedServer", "hourglass.distributed.federated:Site",
-    "hourglass.distributed.federated:FederatedServer.phase",
-    "hourglass.distributed.federated:Site.get_parameters",
+    "hourglass.distributed.federated:encode", "hourglass.distributed.federated:decode",
+    "hourglass.distributed.federated:check_federated_detector",
+    "hourglass.explain.timeseries:StepErrors", "hourglass.features.sessions.grouping:Sessions",
+    "hourglass.features.registry:features_from_dict", "hourglass.serve.suppress:Rule",
+    "hourglass.serve.suppress:SuppressionError", "hourglass.serve.multi:ModelLoadError",
+    "hourglass.nn.device:threads_here",
     "hourglass.distributed.flower:flower_client", "hourglass.distributed.flower:flower_strategy",
     "hourglass.distributed.flower:flower_client_app", "hourglass.distributed.flower:flower_server_app",
     *(f"hourglass.serve.schemas:{name}" for name in (
@@ -74,23 +78,25 @@ def _public() -> Iterator[tuple[str, Any]]:
         seen.add(id(obj))
         yield name, obj
 
+    def with_methods(name: str, obj: Any) -> Iterator[tuple[str, Any]]:
+        yield from visit(name, obj)
+        if inspect.isclass(obj):  # its own public methods (fit, score, save, ...), not inherited
+            for attr, member in vars(obj).items():
+                function = getattr(member, "__func__", member)
+                if (not attr.startswith("_") and inspect.isfunction(function)
+                        and function.__module__.startswith("hourglass")):
+                    yield from visit(f"{name}.{attr}", function)
+
     for package in PACKAGES:
         module = importlib.import_module(package)
         for item in module.__all__:
-            obj = getattr(module, item)
-            yield from visit(f"{package}.{item}", obj)
-            if inspect.isclass(obj):  # its own public methods (fit, score, save, ...), not inherited
-                for name, member in vars(obj).items():
-                    function = getattr(member, "__func__", member)
-                    if (not name.startswith("_") and inspect.isfunction(function)
-                            and function.__module__.startswith("hourglass")):
-                        yield from visit(f"{package}.{item}.{name}", function)
+            yield from with_methods(f"{package}.{item}", getattr(module, item))
     for spec in SUBMODULE_ITEMS:
         module_name, _, path = spec.partition(":")
         obj: Any = importlib.import_module(module_name)
         for part in path.split("."):
             obj = getattr(obj, part)
-        yield from visit(spec, obj)
+        yield from with_methods(spec, obj)
 
 
 @pytest.fixture(scope="module")

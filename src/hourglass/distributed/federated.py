@@ -107,27 +107,27 @@ _NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 def encode(obj: Any) -> np.ndarray:
     """A JSON-able object as a uint8 array (how statistics ride in Flower's parameter lists).
 
-        Examples
-        --------
+    Examples
+    --------
     >>> arr = encode({"rows": 3})
     >>> arr.dtype, decode(arr)
     (dtype('uint8'), {'rows': 3})
-        """
+    """
     return np.frombuffer(json.dumps(obj).encode("utf-8"), dtype=np.uint8).copy()
 
 
 def decode(arr: np.ndarray) -> Any:
     """The inverse of :func:`encode` (``InputError`` for what no :func:`encode` gave).
 
-        Examples
-        --------
+    Examples
+    --------
     >>> decode(encode([1, "a"]))
     [1, 'a']
     >>> decode(np.array([255], dtype=np.uint8))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     hourglass.errors.InputError: a federated message is not hourglass' encoded JSON (UnicodeDecodeError: ...
-        """
+    """
     try:
         return json.loads(np.asarray(arr, dtype=np.uint8).tobytes().decode("utf-8"))
     except (TypeError, ValueError, OverflowError) as e:
@@ -140,8 +140,8 @@ def check_federated_detector(detector: BaseDetector) -> None:
     tabular torch detector that can continue from given weights (tag ``warm_start``) and whose
     fresh network needs no data (no ``_init_module`` of its own), i.e. the autoencoder family.
 
-        Examples
-        --------
+    Examples
+    --------
     >>> from hourglass.detectors import AutoEncoder, DeepSVDD
     >>> check_federated_detector(AutoEncoder())     # fine: nothing raised
     >>> try:
@@ -150,7 +150,7 @@ def check_federated_detector(detector: BaseDetector) -> None:
     ...     print(e)   # doctest: +NORMALIZE_WHITESPACE
     DeepSVDD: its network is initialised from training rows, which the federated server does not
     see; use autoencoder, sparse-autoencoder or vae
-        """
+    """
     if not isinstance(detector, BaseDetector):
         what = detector.__name__ if isinstance(detector, type) else type(detector).__name__
         raise InputError(f"{what}: federated training takes an hourglass detector instance, e.g. "
