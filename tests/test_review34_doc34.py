@@ -34,7 +34,7 @@ SUBMODULE_ITEMS = (
     "hourglass.explain.timeseries:StepErrors", "hourglass.features.sessions.grouping:Sessions",
     "hourglass.features.registry:features_from_dict", "hourglass.serve.suppress:Rule",
     "hourglass.serve.suppress:SuppressionError", "hourglass.serve.multi:ModelLoadError",
-    "hourglass.nn.device:threads_here",
+    "hourglass.nn.device:threads_here", "hourglass.features.timeseries:TimeSeriesPreprocessor",
     "hourglass.distributed.flower:flower_client", "hourglass.distributed.flower:flower_strategy",
     "hourglass.distributed.flower:flower_client_app", "hourglass.distributed.flower:flower_server_app",
     *(f"hourglass.serve.schemas:{name}" for name in (

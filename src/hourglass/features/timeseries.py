@@ -461,7 +461,14 @@ class TimeSeriesPreprocessor:
         self.drop = drop
 
     def get_params(self) -> dict[str, Any]:
-        """Constructor arguments (JSON-ready)."""
+        """Constructor arguments (JSON-ready).
+
+        Examples
+        --------
+        >>> params = TimeSeriesPreprocessor(timestamp_col="ts", freq="1min").get_params()
+        >>> params["timestamp_col"], params["freq"], params["agg"], params["scaler"]
+        ('ts', '1min', 'mean', 'standard')
+        """
         return {"timestamp_col": self.timestamp_col, "freq": self.freq, "agg": self.agg,
                 "fill": self.fill, "fill_limit": self.fill_limit,
                 "missing_mask": bool(self.missing_mask), "scaler": self.scaler,
@@ -755,7 +762,17 @@ class TimeSeriesPreprocessor:
 
     # -- fit / transform ----------------------------------------------------------------------
     def fit(self, df: pd.DataFrame) -> TimeSeriesPreprocessor:
-        """Learn the channels and the per-channel scaling from a training series."""
+        """Learn the channels and the per-channel scaling from a training series.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"ts": ["2024-01-01 00:00", "2024-01-01 00:02", "2024-01-01 00:01"],
+        ...                    "cpu": [1.0, 3.0, 2.0], "mem": [4.0, 4.0, 8.0]})
+        >>> pre = TimeSeriesPreprocessor(timestamp_col="ts").fit(df)
+        >>> pre.channels_
+        ['cpu', 'mem']
+        """
         self._fit(df)
         return self
 
@@ -863,7 +880,21 @@ class TimeSeriesPreprocessor:
         """The model input as a DataFrame indexed by the grid (timestamps or row numbers).
         ``training``: ``df`` is more training data (another normal recording the detector is
         fitted on), so an error names the options to train with (``freq``, ``fill``), not the
-        fitted model's to retrain with."""
+        fitted model's to retrain with.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"ts": ["2024-01-01 00:00", "2024-01-01 00:02", "2024-01-01 00:01"],
+        ...                    "cpu": [1.0, 3.0, 2.0], "mem": [4.0, 4.0, 8.0]})
+        >>> pre = TimeSeriesPreprocessor(timestamp_col="ts").fit(df)
+        >>> pre.transform_frame(df).round(3)  # doctest: +NORMALIZE_WHITESPACE
+                               cpu    mem
+        ts
+        2024-01-01 00:00:00 -1.225 -0.707
+        2024-01-01 00:01:00  0.000  1.414
+        2024-01-01 00:02:00  1.225 -0.707
+        """
         if not hasattr(self, "channels_"):
             raise NotFittedError("TimeSeriesPreprocessor is not fitted; call fit(df) first")
         return self._scaled(*self._grid(df, self.channels_, training=training))
@@ -898,12 +929,33 @@ class TimeSeriesPreprocessor:
 
     def transform(self, df: pd.DataFrame, *, training: bool = False) -> np.ndarray:
         """The model input: float32 ``time × channels`` (one row per grid step); ``training``
-        as :meth:`transform_frame` takes it."""
+        as :meth:`transform_frame` takes it.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"ts": ["2024-01-01 00:00", "2024-01-01 00:02", "2024-01-01 00:01"],
+        ...                    "cpu": [1.0, 3.0, 2.0], "mem": [4.0, 4.0, 8.0]})
+        >>> pre = TimeSeriesPreprocessor(timestamp_col="ts").fit(df)
+        >>> X = pre.transform(df)
+        >>> X.dtype, X.shape
+        (dtype('float32'), (3, 2))
+        """
         return np.ascontiguousarray(self.transform_frame(df, training=training)
                                     .to_numpy(dtype=np.float32))
 
     def fit_transform(self, df: pd.DataFrame) -> np.ndarray:
-        """``fit(df)`` then ``transform(df)`` (the training series is put on the grid once)."""
+        """``fit(df)`` then ``transform(df)`` (the training series is put on the grid once).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"ts": ["2024-01-01 00:00", "2024-01-01 00:02", "2024-01-01 00:01"],
+        ...                    "cpu": [1.0, 3.0, 2.0], "mem": [4.0, 4.0, 8.0]})
+        >>> pre = TimeSeriesPreprocessor(timestamp_col="ts").fit(df)
+        >>> bool((TimeSeriesPreprocessor(timestamp_col="ts").fit_transform(df) == pre.transform(df)).all())
+        True
+        """
         return np.ascontiguousarray(self._scaled(*self._fit(df)).to_numpy(dtype=np.float32))
 
     def align_labels(self, df: pd.DataFrame, labels: object, column: str = "labels") -> np.ndarray:
@@ -956,13 +1008,36 @@ class TimeSeriesPreprocessor:
         return grid.fillna(inside.astype(np.float64)).to_numpy().astype(np.int8)
 
     def extra_columns(self, df: pd.DataFrame) -> list[str]:
-        """Columns of ``df`` that the fitted preprocessing does not use."""
+        """Columns of ``df`` that the fitted preprocessing does not use.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"ts": ["2024-01-01 00:00", "2024-01-01 00:02", "2024-01-01 00:01"],
+        ...                    "cpu": [1.0, 3.0, 2.0], "mem": [4.0, 4.0, 8.0]})
+        >>> pre = TimeSeriesPreprocessor(timestamp_col="ts").fit(df)
+        >>> pre.extra_columns(df.assign(host="a"))
+        ['host']
+        """
         known = set(self.columns_) | set(map(str, () if self.drop is None else self.drop))
         return [str(c) for c in df.columns if str(c) not in known]
 
     # -- state --------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """Plain-JSON fitted state."""
+        """Plain-JSON fitted state.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"ts": ["2024-01-01 00:00", "2024-01-01 00:02", "2024-01-01 00:01"],
+        ...                    "cpu": [1.0, 3.0, 2.0], "mem": [4.0, 4.0, 8.0]})
+        >>> pre = TimeSeriesPreprocessor(timestamp_col="ts").fit(df)
+        >>> state = pre.to_dict()
+        >>> state["class"], state["channels"]
+        ('TimeSeriesPreprocessor', ['cpu', 'mem'])
+        >>> bool((TimeSeriesPreprocessor.from_dict(state).transform(df) == pre.transform(df)).all())
+        True
+        """
         if not hasattr(self, "channels_"):
             raise NotFittedError("TimeSeriesPreprocessor is not fitted")
         params = {**self.get_params(), "freq": self._grid_freq()}  # (1H saved as 1h)
