@@ -35,6 +35,7 @@ SUBMODULE_ITEMS = (
     "hourglass.features.registry:features_from_dict", "hourglass.serve.suppress:Rule",
     "hourglass.serve.suppress:SuppressionError", "hourglass.serve.multi:ModelLoadError",
     "hourglass.nn.device:threads_here", "hourglass.features.timeseries:TimeSeriesPreprocessor",
+    "hourglass.ingest.logs:LogParser", "hourglass.ingest.logs:ParseStats",
     "hourglass.distributed.flower:flower_client", "hourglass.distributed.flower:flower_strategy",
     "hourglass.distributed.flower:flower_client_app", "hourglass.distributed.flower:flower_server_app",
     *(f"hourglass.serve.schemas:{name}" for name in (

@@ -317,11 +317,29 @@ class ParseStats:
     first_unmatched_reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The counts (and ``first_unmatched``), not the text of a line."""
+        """The counts (and ``first_unmatched``), not the text of a line.
+
+        Examples
+        --------
+        >>> lines = ["081109 203615 148 INFO dfs.DataNode: PacketResponder 1 for block blk_38 done",
+        ...          "garbage line", ""]
+        >>> LogParser("hdfs").fit(lines).stats_.to_dict()  # doctest: +NORMALIZE_WHITESPACE
+        {'lines': 3, 'parsed': 1, 'unmatched': 1, 'bad_encoding': 0, 'blank': 1, 'unknown_template': 0,
+         'first_unmatched': 2}
+        """
         return {k: v for k, v in self.__dict__.items() if k != "first_unmatched_reason"}
 
     def summary(self) -> str:
-        """One line for the log, e.g. ``2000 lines: 2000 parsed, 0 unmatched, ...``."""
+        """One line for the log, e.g. ``2000 lines: 2000 parsed, 0 unmatched, ...``.
+
+        Examples
+        --------
+        >>> lines = ["081109 203615 148 INFO dfs.DataNode: PacketResponder 1 for block blk_38 done",
+        ...          "garbage line", ""]
+        >>> print(LogParser("hdfs").fit(lines).stats_.summary())  # doctest: +NORMALIZE_WHITESPACE
+        3 lines: 1 parsed, 1 matched no header format, 0 with bad encoding (replaced), 1 blank,
+        0 with an unknown template
+        """
         return (f"{self.lines} lines: {self.parsed} parsed, {self.unmatched} matched no header "
                 f"format, {self.bad_encoding} with bad encoding (replaced), {self.blank} blank, "
                 f"{self.unknown_template} with an unknown template")
@@ -597,7 +615,14 @@ class LogParser:
         self.defer_warnings = False
 
     def get_params(self) -> dict[str, Any]:
-        """Constructor arguments (JSON-ready)."""
+        """Constructor arguments (JSON-ready).
+
+        Examples
+        --------
+        >>> params = LogParser("hdfs", sim_th=0.5).get_params()
+        >>> params["format"], params["sim_th"], params["depth"]
+        ('hdfs', 0.5, 5)
+        """
         return {"format": self.format,
                 "masks": None if self.masks is None else [list(m) for m in self.masks],
                 "sim_th": self.sim_th, "depth": self.depth, "max_children": self.max_children,
@@ -733,7 +758,14 @@ class LogParser:
     # -- fit / parse --------------------------------------------------------------------------
     def fit(self, lines: Iterable[str]) -> LogParser:
         """Learn templates from ``lines`` (the events are also kept in ``events_``; use
-        :meth:`fit_chunks` to learn without keeping them)."""
+        :meth:`fit_chunks` to learn without keeping them).
+
+        Examples
+        --------
+        >>> parser = LogParser("raw").fit(["open file 1 ok", "open file 2 ok", "close file 3 ok"])
+        >>> parser.templates(), parser.events_["key"].tolist()
+        ({1: 'open file <NUM> ok', 2: 'close file <NUM> ok'}, [1, 1, 2])
+        """
         not_lines(lines)  # before anything fitted is replaced: a refused call keeps the parser
         self.events_ = self._frame(self.fit_chunks(lines))
         return self
@@ -814,7 +846,17 @@ class LogParser:
     def key_chunks(self, lines: Iterable[str], chunk_size: int = 65_536) -> Iterator[pd.DataFrame]:
         """The second read after :meth:`learn_lines`: ``lines`` keyed with the final templates
         as :meth:`parse_chunks` keys them, except that a line no template fits (one the first
-        read did not see) is learnt rather than keyed unknown; ``stats_`` counts these lines."""
+        read did not see) is learnt rather than keyed unknown; ``stats_`` counts these lines.
+
+        Examples
+        --------
+        >>> parser = LogParser("raw")
+        >>> parser.learn_lines(["open file 1 ok", "close file 3 ok"])
+        >>> [chunk["key"].tolist() for chunk in parser.key_chunks(["open file 2 ok", "delete file 4 ok"])]
+        [[1, 3]]
+        >>> parser.templates()[3]                          # learnt in the second read, not unknown
+        'delete file <NUM> ok'
+        """
         not_lines(lines)
         if not hasattr(self, "drain_"):
             raise InputError("LogParser is not fitted")
@@ -861,6 +903,16 @@ class LogParser:
 
         Returns a frame with ``line`` (1-based), ``time`` (seconds, NaN if the format has none),
         ``key`` (template id, ``0`` = unknown), ``template``, ``content`` and the header fields.
+
+        Examples
+        --------
+        >>> parser = LogParser("raw").fit(["open file 1 ok", "open file 2 ok", "close file 3 ok"])
+        >>> parser.parse(["open file 9 ok", "zzz"])[["line", "key", "template"]]
+           line  key            template
+        0     1    1  open file <NUM> ok
+        1     2    0           <unknown>
+        >>> parser.stats_.unknown_template
+        1
         """
         return self._frame(self.parse_chunks(lines))
 
@@ -1026,7 +1078,22 @@ class LogParser:
         """Log the warnings of the last read (lines that matched no header, bytes that are not
         UTF-8), unless none parsed (the caller's error then says it all). A read warns at its
         end, unless ``defer_warnings`` is set: a caller that may still find the read an error
-        (no sessions in it) calls this once it knows it is not, so that the error is one line."""
+        (no sessions in it) calls this once it knows it is not, so that the error is one line.
+
+        Examples
+        --------
+        >>> lines = ["081109 203615 148 INFO dfs.DataNode: PacketResponder 1 for block blk_38 done",
+        ...          "garbage line", ""]
+        >>> import sys
+        >>> handler = logging.StreamHandler(sys.stdout)
+        >>> logger.addHandler(handler)
+        >>> parser = LogParser("hdfs")
+        >>> parser.defer_warnings = True                 # the read itself says nothing
+        >>> _ = parser.fit(lines)
+        >>> parser.warn_counts()
+        1 of 3 lines matched no 'hdfs' header (first: line 2); skipped
+        >>> logger.removeHandler(handler)
+        """
         stats = getattr(self, "stats_", None)
         if stats is None or not stats.parsed:
             return
@@ -1204,7 +1271,15 @@ class LogParser:
 
     # -- state --------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """Plain-JSON state: parameters, clusters and the prefix tree (no pickle)."""
+        """Plain-JSON state: parameters, clusters and the prefix tree (no pickle).
+
+        Examples
+        --------
+        >>> parser = LogParser("raw").fit(["open file 1 ok", "open file 2 ok", "close file 3 ok"])
+        >>> state = parser.to_dict()
+        >>> sorted(state), LogParser.from_dict(state).templates() == parser.templates()
+        (['clusters', 'counter', 'params', 'tree'], True)
+        """
         if not hasattr(self, "drain_"):
             raise InputError("LogParser is not fitted")
         clusters = [{"id": int(c.cluster_id), "tokens": list(c.log_template_tokens),
