@@ -36,6 +36,7 @@ SUBMODULE_ITEMS = (
     "hourglass.serve.suppress:SuppressionError", "hourglass.serve.multi:ModelLoadError",
     "hourglass.nn.device:threads_here", "hourglass.features.timeseries:TimeSeriesPreprocessor",
     "hourglass.ingest.logs:LogParser", "hourglass.ingest.logs:ParseStats",
+    "hourglass.serve.suppress:Suppressions", "hourglass.pipeline.benchmark:Benchmark",
     "hourglass.distributed.flower:flower_client", "hourglass.distributed.flower:flower_strategy",
     "hourglass.distributed.flower:flower_client_app", "hourglass.distributed.flower:flower_server_app",
     *(f"hourglass.serve.schemas:{name}" for name in (

@@ -360,7 +360,18 @@ class Benchmark:
             raise InputError(f"{test_name}: {exc}") from None
 
     def plan(self) -> list[tuple[str, str, int]]:
-        """(name, kind, seed) of every run, in the order :meth:`runs` makes them."""
+        """(name, kind, seed) of every run, in the order :meth:`runs` makes them.
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(0)
+        >>> df = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300), "y": "n"})
+        >>> df.loc[:29, ["a", "b"]] += 6; df.loc[:29, "y"] = "attack"
+        >>> bench = Benchmark(*split_labelled(df, "y", ["n"]), label_col="y", normal=["n"], models=(),
+        ...                   seeds=(0, 1))
+        >>> bench.plan()
+        [('iforest', 'baseline', 0), ('iforest', 'baseline', 1)]
+        """
         names = [(m, "hourglass") for m in self.models] + [(b, "baseline") for b in self.baselines]
         return [(name, kind, seed) for name, kind in names for seed in self.seeds]
 
@@ -373,7 +384,20 @@ class Benchmark:
 
     def runs(self, on_start: Callable[[str, str, int], None] | None = None) -> Iterator[dict[str, Any]]:
         """One result per (model, seed): metrics at the model's threshold, fit seconds, scoring
-        rows per second. ``on_start(name, kind, seed)`` is called before each run (progress)."""
+        rows per second. ``on_start(name, kind, seed)`` is called before each run (progress).
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(0)
+        >>> df = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300), "y": "n"})
+        >>> df.loc[:29, ["a", "b"]] += 6; df.loc[:29, "y"] = "attack"
+        >>> bench = Benchmark(*split_labelled(df, "y", ["n"]), label_col="y", normal=["n"], models=(),
+        ...                   seeds=(0, 1))
+        >>> started = []
+        >>> runs = list(bench.runs(on_start=lambda name, kind, seed: started.append((name, seed))))
+        >>> started, [(run["model"], run["seed"], run["roc_auc"] > 0.9) for run in runs]
+        ([('iforest', 0), ('iforest', 1)], [('iforest', 0, True), ('iforest', 1, True)])
+        """
         for name, kind, seed in self.plan():
             if on_start is not None:
                 on_start(name, kind, seed)
@@ -439,7 +463,18 @@ class Benchmark:
         return score, rule, seconds
 
     def notes(self) -> list[str]:
-        """What the figures rest on, printed under the table."""
+        """What the figures rest on, printed under the table.
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(0)
+        >>> df = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300), "y": "n"})
+        >>> df.loc[:29, ["a", "b"]] += 6; df.loc[:29, "y"] = "attack"
+        >>> bench = Benchmark(*split_labelled(df, "y", ["n"]), label_col="y", normal=["n"], models=(),
+        ...                   seeds=(0, 1))
+        >>> bench.notes()[0]
+        'trained on the 189 normal rows of train; 21 anomalous training rows never used'
+        """
         return [
             f"trained on the {len(self.X_train_):,} normal rows of {self.train_name}"
             + (f" (at most {self.max_train:,} per seed, a uniform sample)" if self.max_train

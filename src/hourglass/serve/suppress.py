@@ -443,6 +443,23 @@ class Suppressions:
         Raises :class:`InputError` for bad TOML (with its line), a rule without a name or with
         neither ``match`` nor ``between``, an unknown key, a bad IP network or date, and two
         rules of one name.
+
+        Examples
+        --------
+        >>> rules = Suppressions.parse('''
+        ... [[rule]]
+        ... name = "night"
+        ... between = [2026-12-06T00:00:00Z, 2026-12-06T06:00:00Z]
+        ... [[rule]]
+        ... name = "lab"
+        ... match = { src_ip = "10.0.0.0/8" }
+        ... ''', "rules.toml")
+        >>> [rule.name for rule in rules.rules], rules.uses_time
+        (['night', 'lab'], True)
+        >>> Suppressions.parse('[[rule]]\\nname = "x"', "rules.toml")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        hourglass.errors.InputError: rules.toml: rule 'x': neither 'match' nor 'between': it would ...
         """
         deep = f"{source}: arrays, tables or dotted keys nested too deeply; a rule is a [[rule]] " \
             "table of name, match = { column = value(s) } and/or between"
@@ -515,7 +532,27 @@ class Suppressions:
     def for_times(self, time_col: str | None, dayfirst: bool | None, what: str) -> Suppressions:
         """These rules reading the time of each row in ``time_col`` (``dayfirst``: the order of
         its numeric dates); an :class:`InputError` when a rule has ``between`` and there is no
-        such column (``what`` says whose)."""
+        such column (``what`` says whose).
+
+        Examples
+        --------
+        >>> rules = Suppressions.parse('''
+        ... [[rule]]
+        ... name = "night"
+        ... between = [2026-12-06T00:00:00Z, 2026-12-06T06:00:00Z]
+        ... [[rule]]
+        ... name = "lab"
+        ... match = { src_ip = "10.0.0.0/8" }
+        ... ''', "rules.toml")
+        >>> rules.for_times("ts", None, "the model").time_col
+        'ts'
+        >>> try:
+        ...     rules.for_times(None, None, "the model")
+        ... except InputError as e:
+        ...     print(e)   # doctest: +NORMALIZE_WHITESPACE
+        rules.toml: rule 'night' has 'between', but the model has no time column (train with
+        --timestamp-col, or a format with one)
+        """
         if self.uses_time and time_col is None:
             name = next(r.name for r in self.rules if r.between is not None)
             raise InputError(f"{self.source}: rule {name!r} has 'between', but {what} has no time "
@@ -587,7 +624,26 @@ class Suppressions:
 
     def check_columns(self, available: Iterable[str], what: str) -> None:
         """An :class:`InputError` naming the first rule and column not in ``available`` (the
-        columns ``what``, a file or a model, has), and a few of those there are."""
+        columns ``what``, a file or a model, has), and a few of those there are.
+
+        Examples
+        --------
+        >>> rules = Suppressions.parse('''
+        ... [[rule]]
+        ... name = "night"
+        ... between = [2026-12-06T00:00:00Z, 2026-12-06T06:00:00Z]
+        ... [[rule]]
+        ... name = "lab"
+        ... match = { src_ip = "10.0.0.0/8" }
+        ... ''', "rules.toml")
+        >>> rules.check_columns(["src_ip", "bytes"], "flows.csv")     # fine: nothing raised
+        >>> try:
+        ...     rules.check_columns(["ts", "bytes"], "flows.csv")
+        ... except InputError as e:
+        ...     print(e)   # doctest: +NORMALIZE_WHITESPACE
+        rules.toml: rule 'lab' matches column 'src_ip', which flows.csv does not have (its columns:
+        ts, bytes)
+        """
         have = list(dict.fromkeys(map(str, available)))
         known = set(have)
         needed = [(r.name, c) for r in self.rules for c in r.match]
@@ -603,7 +659,23 @@ class Suppressions:
         """The first rule (in file order) each row of ``df`` matches, ``""`` where none does. A
         column a rule matches that ``df`` lacks, a missing cell, and a row whose time does not
         read (for ``between``) match nothing. An :class:`InputError` when a rule has ``between``
-        and no time column is bound (:meth:`for_times`, :meth:`for_buckets`)."""
+        and no time column is bound (:meth:`for_times`, :meth:`for_buckets`).
+
+        Examples
+        --------
+        >>> rules = Suppressions.parse('''
+        ... [[rule]]
+        ... name = "night"
+        ... between = [2026-12-06T00:00:00Z, 2026-12-06T06:00:00Z]
+        ... [[rule]]
+        ... name = "lab"
+        ... match = { src_ip = "10.0.0.0/8" }
+        ... ''', "rules.toml")
+        >>> df = pd.DataFrame({"ts": ["2026-12-06 01:00:00", "2026-12-07 01:00:00", "2026-12-07 01:00:00"],
+        ...                    "src_ip": ["8.8.8.8", "10.1.2.3", "8.8.8.8"]})
+        >>> rules.for_times("ts", None, "the model").names(df).tolist()
+        ['night', 'lab', '']
+        """
         from hourglass.features.roles import factorize_strings
 
         self._check_time()
@@ -663,7 +735,24 @@ class Suppressions:
         """``flags`` (0/1 per row of ``df``) with the flagged rows a rule matches set to 0, and
         each row's rule name (``""``: not suppressed). Only the flagged rows are matched: an
         alert is what a rule silences. An :class:`InputError` when a rule has ``between`` and no
-        time column is bound (:meth:`for_times`): its rule would silence nothing, unsaid."""
+        time column is bound (:meth:`for_times`): its rule would silence nothing, unsaid.
+
+        Examples
+        --------
+        >>> rules = Suppressions.parse('''
+        ... [[rule]]
+        ... name = "night"
+        ... between = [2026-12-06T00:00:00Z, 2026-12-06T06:00:00Z]
+        ... [[rule]]
+        ... name = "lab"
+        ... match = { src_ip = "10.0.0.0/8" }
+        ... ''', "rules.toml")
+        >>> df = pd.DataFrame({"ts": ["2026-12-06 01:00:00", "2026-12-07 01:00:00", "2026-12-07 01:00:00"],
+        ...                    "src_ip": ["8.8.8.8", "10.1.2.3", "8.8.8.8"]})
+        >>> flags, silenced_by = rules.for_times("ts", None, "the model").apply(df, np.array([1, 1, 1]))
+        >>> flags.tolist(), silenced_by.tolist()
+        ([0, 0, 1], ['night', 'lab', ''])
+        """
         self._check_time()
         flags = np.asarray(flags).astype(int)
         names = np.full(len(flags), "", dtype=object)
