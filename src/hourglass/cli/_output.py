@@ -472,12 +472,24 @@ def arguments_escaped(message: str, args: list[str] | None = None) -> str:
     """
     pieces: set[str] = set()
     for arg in sys.argv[1:] if args is None else args:
-        if "\n" in arg or "\r" in arg:
+        if _broken(arg):
             parts = arg.split("/")
             pieces.update([arg, *parts, *(part.split(".")[0] for part in parts)])
-    for piece in sorted((p for p in pieces if "\n" in p or "\r" in p), key=len, reverse=True):
+    for piece in sorted(filter(_broken, pieces), key=len, reverse=True):
         message = message.replace(piece, on_screen(piece))
     return message
+
+
+def _broken(text: str) -> bool:
+    r"""Whether :meth:`str.splitlines` (which takes a message's first line) cuts ``text``: a
+    newline or CR, and also a vertical tab, form feed, U+001C to U+001E, NEL, U+2028 or U+2029.
+
+    Examples
+    --------
+    >>> _broken("a/b.csv"), _broken("a\nb"), _broken("a\u2028b"), _broken("a\x0bb")
+    (False, True, True, True)
+    """
+    return len((text + "x").splitlines()) > 1
 
 
 def os_error_text(exc: OSError) -> str:
@@ -810,15 +822,21 @@ def metrics_table(title: str, metrics: dict[str, Any], unit: str = "rows") -> Ta
     return t
 
 
-# C0 controls, DEL and C1 controls (ESC starts a terminal's escape sequences; 0x9b is one on some)
-_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
+# C0 controls, DEL and C1 controls (ESC starts a terminal's escape sequences; 0x9b is one on some);
+# the line and paragraph separators (str.splitlines breaks a line at them, and a message is one
+# line); and the bidirectional embeddings, overrides and isolates, which reorder what follows
+# them on the screen (U+202E shows 'exe.txt' as 'txt.exe': CVE-2021-42574), as \uNNNN
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))} | {
+    c: f"\\u{c:04x}" for c in (0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 _CONTROLS_IN_LINES = {c: v for c, v in _CONTROLS.items() if c not in (0x09, 0x0A)}  # tab, newline
 
 
 def on_screen(text: object, *, lines: bool = False) -> str:
-    r"""``text`` for the screen: control characters as ``\xNN``. A value read from the data
-    (a user agent, a host name, a command line) is quoted on the analyst's terminal: an escape
-    sequence in it would clear the screen, move the cursor or recolour what follows. With
+    r"""``text`` for the screen: control characters as ``\xNN``, the line separators U+2028 and
+    U+2029 and the bidirectional controls (U+202A to U+202E, U+2066 to U+2069) as ``\uNNNN``. A
+    value read from the data (a user agent, a host name, a command line) is quoted on the
+    analyst's terminal: an escape sequence in it would clear the screen, move the cursor or
+    recolour what follows, a right-to-left override show the text after it reversed. With
     ``lines`` (a message), tabs and newlines stay.
 
     Examples
@@ -827,6 +845,8 @@ def on_screen(text: object, *, lines: bool = False) -> str:
     'proto=x\\x1b[2J (67%)'
     >>> on_screen("a\tb\x9bc", lines=True)
     'a\tb\\x9bc'
+    >>> on_screen("report\u202etxt.exe \u2028x")
+    'report\\u202etxt.exe \\u2028x'
     """
     return str(text).translate(_CONTROLS_IN_LINES if lines else _CONTROLS)
 
