@@ -12,6 +12,7 @@ from hourglass.cli import app
 from hourglass.cli._output import arguments_escaped, on_screen
 from tests._cli import ab_model, runner
 
+
 @pytest.fixture(scope="module")
 def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An autoencoder on two numeric columns ``a``, ``b``."""
