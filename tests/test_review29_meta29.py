@@ -15,7 +15,7 @@ from hourglass.cli import app
 from hourglass.errors import InputError
 from tests._cli import one_line_error, runner, small_labelled_model
 
-NEAR = "(column names match exactly, case and surrounding spaces included)"
+NEAR = "(column names match exactly, case, surrounding spaces and Unicode spelling included)"
 
 
 @pytest.fixture(scope="module")

@@ -56,3 +56,75 @@ def test_plain_right_to_left_text_is_shown_as_it_is() -> None:
     # pin: Arabic or Hebrew text, combining marks and emoji (no control) are shown unchanged
     for text in ["مرحبا", "שלום", "cafe\u0301", "🔥 alert", "١٢٣"]:
         assert on_screen(text) == text
+
+
+_NFC, _NFD = "caf\u00e9", "cafe\u0301"
+_WIDE = "\uff4c\uff41\uff42\uff45\uff4c"  # 'label' in full-width letters
+
+
+@pytest.fixture(scope="module")
+def accented(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A labelled CSV whose third column is named 'café' in NFC (one code point for 'é')."""
+    path = tmp_path_factory.mktemp("acc") / "flows.csv"
+    path.write_text(f"a,b,{_NFC},label\n" + "".join(
+        f"{i % 7 / 7:.3f},{i % 3},{i % 5 / 5:.2f},{'attack' if i % 9 == 0 else 'normal'}\n"
+        for i in range(60)), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("args", "near"), [
+    (["--drop", _NFD], "the data has 'caf\\xe9' for 'cafe\\u0301'"),
+    (["--role", f"{_NFD}=categorical"], "the data has 'caf\\xe9' for 'cafe\\u0301'"),
+    (["--label-col", "label\u200b"], "the data has label for 'label\\u200b'"),
+    (["--label-col", "\ufefflabel"], "the data has label for '\\ufefflabel'"),
+    (["--label-col", _WIDE], f"the data has label for {_WIDE}"),
+    (["--label-col", "LABEL"], "the data has label for LABEL"),
+    (["--entity-col", _NFD, "--timestamp-col", "a"], "the data has 'caf\\xe9' for 'cafe\\u0301'"),
+])
+def test_option_naming_a_column_in_another_spelling_names_the_near_one(
+        accented: Path, tmp_path: Path, args: list[str], near: str) -> None:
+    # what was wrong: 'train flows.csv --drop café' with 'é' typed as e and a combining accent
+    # (NFD), of a column 'café' in NFC, said "--drop: no column 'café' in flows.csv; columns are
+    # a, b, café, label": two names that print alike, no hint. --label-col with a zero-width
+    # space or a byte-order mark in it, in full-width letters or in another case named no near
+    # column either (only a missing model column at score did, and only for case and spaces)
+    label = [] if args[0] == "--label-col" else ["--label-col", "label"]
+    res = runner.invoke(app, ["train", str(accented), *label, *args, "--normal", "normal",
+                              "--epochs", "1", "-o", str(tmp_path / "m"), "-q"])
+    assert res.exit_code == 2, res.output
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and near in lines[0], res.stderr
+    assert "Unicode spelling" in lines[0] and not (tmp_path / "m").exists()
+
+
+def test_score_data_with_a_column_in_another_spelling_names_it(accented: Path, tmp_path: Path) -> None:
+    # what was wrong: a model trained on 'café' (NFC) scoring a file whose header spells it NFD
+    # (as macOS tools may write it) said "column(s) the model needs are missing: café" with no
+    # near column: the hint covered case and surrounding spaces only
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(accented), "--label-col", "label", "--normal", "normal",
+                              "--epochs", "1", "--hidden", "4,2", "-o", str(model), "-q"])
+    assert res.exit_code == 0, res.output
+    nfd = tmp_path / "nfd.csv"
+    text = accented.read_text(encoding="utf-8")
+    nfd.write_text(text.replace(_NFC, _NFD, 1), encoding="utf-8")
+    res = runner.invoke(app, ["score", str(model), str(nfd), "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code == 2, res.output
+    assert "the data has 'cafe\\u0301' for 'caf\\xe9'" in res.stderr, res.stderr
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_near_names_reaches_benchmark_label_column() -> None:
+    # what was wrong: benchmark's label column (Python API) missed in another spelling gave
+    # the list of columns alone; it now names the near one, as train does
+    import pandas as pd
+
+    from hourglass._columns import near_names
+    from hourglass.errors import InputError
+    from hourglass.pipeline.benchmark import _is_anomaly
+
+    df = pd.DataFrame({_NFC: ["x"], "label": ["normal"]})
+    with pytest.raises(InputError, match=r"the data has label for LABEL"):
+        _is_anomaly(df, "LABEL", ["normal"], "data")
+    assert near_names([_NFD], df.columns).startswith("the data has 'caf\\xe9' for 'cafe\\u0301'")
+    assert near_names(["label"], ["lab el", "labels"]) == ""  # not near: an inner space, a letter more

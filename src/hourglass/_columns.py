@@ -4,6 +4,7 @@ readers, the features, the CLI's light start) can use it."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 
 __all__ = ["listed_columns", "near_names", "shown_column"]
@@ -62,10 +63,13 @@ def listed_columns(names: Iterable[object]) -> str:
 
 
 def near_names(missing: Iterable[object], columns: Iterable[object]) -> str:
-    """For an error about ``missing`` model columns: the data's columns that differ from one of
-    them only in case or surrounding spaces (``SRC_BYTES`` or ``' src_bytes '`` for
-    ``src_bytes``), as a sentence, else ``""``. Names are matched exactly, so such a column is no
-    match; without this the message's short list of the data's columns need not show it.
+    """For an error about ``missing`` model columns (or columns an option names): the data's
+    columns that differ from one of them only in case, surrounding spaces or Unicode spelling
+    (``SRC_BYTES`` or ``' src_bytes '`` for ``src_bytes``; ``'caf\\xe9'`` for
+    ``'cafe\\u0301'``, the same text canonically; ``'\\u200blabel'`` for ``label``), as a
+    sentence, else ``""``. Names are matched exactly, so such a column is no match; without this
+    the message's short list of the data's columns need not show it (nor tell two names apart
+    that print alike).
 
     Parameters
     ----------
@@ -81,21 +85,32 @@ def near_names(missing: Iterable[object], columns: Iterable[object]) -> str:
 
     Examples
     --------
-    >>> near_names(["src_bytes", "proto"], ["SRC_BYTES", "dst_bytes"])
-    'the data has SRC_BYTES for src_bytes (column names match exactly, case and surrounding spaces included)'
+    >>> near_names(["src_bytes", "proto"], ["SRC_BYTES", "dst_bytes"])  # doctest: +ELLIPSIS
+    'the data has SRC_BYTES for src_bytes (column names match exactly, case, surrounding spaces ...)'
+    >>> near_names(["cafe\\u0301"], ["caf\\xe9"])[:39]
+    "the data has 'caf\\\\xe9' for 'cafe\\\\u0301'"
     >>> near_names(["src_bytes"], ["dst_bytes"])
     ''
     """
     def key(name: object) -> str:
-        return str(name).strip().casefold()
+        # NFKC: 'é' as one code point or as 'e' and a combining accent (macOS file systems and
+        # some exporters write the latter), full-width letters; format characters (a zero-width
+        # space, a byte-order mark within a name) dropped
+        text = unicodedata.normalize("NFKC", str(name))
+        return "".join(ch for ch in text if unicodedata.category(ch) != "Cf").strip().casefold()
+
+    def pair(m: object, near: list[str]) -> str:
+        if any(unicodedata.normalize("NFC", c) == unicodedata.normalize("NFC", str(m)) for c in near):
+            # spelt apart but shown alike: their code points tell them apart
+            return f"{', '.join(map(ascii, near))} for {str(m)!a}"
+        return f"{listed_columns(near)} for {shown_column(m)}"
 
     have: dict[str, list[str]] = {}
     for c in columns:
         have.setdefault(key(c), []).append(str(c))
-    pairs = [f"{listed_columns(have[key(m)][:2])} for {shown_column(m)}" for m in missing
-             if key(m) in have]
+    pairs = [pair(m, have[key(m)][:2]) for m in missing if key(m) in have]
     if not pairs:
         return ""
     more = f" (and {len(pairs) - 3} more)" if len(pairs) > 3 else ""
-    return (f"the data has {', '.join(pairs[:3])}{more} (column names match exactly, case and "
-            "surrounding spaces included)")
+    return (f"the data has {', '.join(pairs[:3])}{more} (column names match exactly, case, "
+            "surrounding spaces and Unicode spelling included)")

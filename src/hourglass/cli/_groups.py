@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hourglass._columns import listed_columns
+from hourglass._columns import listed_columns, near_names
 from hourglass.errors import HourglassError, InputError
 from hourglass.ingest.tables import UNKNOWN_ROW, nested_note
 from hourglass.serve.grouping import (
@@ -221,7 +221,8 @@ class Grouping:
         if missing:
             option = "--group-by" if missing[0] in self.keys else "--timestamp-col"
             have = list(columns)
-            nested = nested_note(missing[:1], have)  # --group-by source, read as source.ip ...
+            # --group-by source, read as source.ip ...; or a near name (in case or spelling)
+            nested = nested_note(missing[:1], have) or near_names(missing[:1], have)
             if nested:
                 raise HourglassError(f"{option}: no column {missing[0]!r} in {where}; {nested}")
             raise HourglassError(f"{option}: no column {missing[0]!r} in {where}; columns are "

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from hourglass._columns import listed_columns
+from hourglass._columns import listed_columns, near_names
 from hourglass.cli._common import (
     check_not_input,
     check_output_kind,
@@ -234,7 +234,8 @@ def inspect(
         if typed_label is not None and typed_label not in df.columns:  # as train and benchmark
             from hourglass.ingest.tables import nested_note
 
-            nested = nested_note([typed_label], df.columns)  # labels, read as labels.verdict ...
+            nested = (nested_note([typed_label], df.columns)  # labels, read as labels.verdict ...
+                      or near_names([typed_label], df.columns))  # or LABEL, or another spelling
             raise HourglassError(f"{data}: no label column {typed_label!r} (--label-col); " + (
                 nested or f"columns are {listed_columns(list(df.columns)[:8])}"
                           f"{' ...' if df.shape[1] > 8 else ''}"))

@@ -139,9 +139,9 @@ def split_labels(
     """Drop the label column; return (features, labels as strings, is_anomaly)."""
     if label_col is None:
         return df, None, None
-    if label_col not in df.columns:  # --label-col labels, read as labels.verdict ...
-        raise HourglassError(f"{where}: no label column {label_col!r}; "
-                             f"{nested_note([label_col], df.columns) or _columns_are(df)}")
+    if label_col not in df.columns:  # --label-col labels, read as labels.verdict ...; LABEL
+        near = nested_note([label_col], df.columns) or near_names([label_col], df.columns)
+        raise HourglassError(f"{where}: no label column {label_col!r}; {near or _columns_are(df)}")
     if not normal:
         raise HourglassError("--normal: give the label value(s) of normal rows")
     labels = label_strings(df[label_col])

@@ -452,7 +452,8 @@ class EntityWindows:
                                      f"(columns: {have})")
                 from hourglass.ingest.tables import nested_note
 
-                nested = nested_note([col], df.columns)  # --entity-col source, read as source.ip ...
+                # --entity-col source, read as source.ip ...; or SRC_IP, or another spelling
+                nested = nested_note([col], df.columns) or near_names([col], df.columns)
                 raise InputError(f"{name}: no column {col!r} in the data"
                                  + (f"; {nested}" if nested else f" (columns: {have})"), param=name)
         return df

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hourglass._columns import listed_columns
+from hourglass._columns import listed_columns, near_names
 from hourglass._labels import label_like
 from hourglass.detectors import registry
 from hourglass.detectors.base import sklearn_seed
@@ -143,6 +143,7 @@ def _is_anomaly(df: pd.DataFrame, label_col: str, normal: Sequence[str], where: 
         cols = list(map(str, df.columns))
         raise InputError(f"{where}: no label column {label_col!r} (label_col); "
                          + (nested_note([label_col], cols)  # labels, read as labels.verdict ...
+                            or near_names([label_col], cols)  # LABEL, or another spelling
                             or f"columns are {listed_columns(cols[:8])}{' ...' if len(cols) > 8 else ''}"),
                          param="label_col")
     labels = label_strings(df[label_col])
