@@ -128,3 +128,26 @@ def test_near_names_reaches_benchmark_label_column() -> None:
         _is_anomaly(df, "LABEL", ["normal"], "data")
     assert near_names([_NFD], df.columns).startswith("the data has 'caf\\xe9' for 'cafe\\u0301'")
     assert near_names(["label"], ["lab el", "labels"]) == ""  # not near: an inner space, a letter more
+
+
+@pytest.mark.parametrize("brk", ["\x0c", "\x85", "\u2028", "\x1e"])
+def test_series_label_file_counts_lines_as_an_editor(tmp_path: Path, brk: str) -> None:
+    # what was wrong: an SMD/ASD test_label file was split with str.splitlines, which also breaks
+    # at FF, NEL, U+2028, U+001E: '0{brk}1' on one line read as two labels (a series of 3 rows
+    # with 2 label lines was taken as labelled), and a bad label's line number was shifted
+    from hourglass.errors import InputError
+    from hourglass.ingest.timeseries import read_smd
+
+    (tmp_path / "test").mkdir()
+    (tmp_path / "test_label").mkdir()
+    series = tmp_path / "test" / "e.txt"
+    series.write_text("0.1,0.2\n0.3,0.4\n0.5,0.6\n", encoding="utf-8")
+    labels = tmp_path / "test_label" / "e.txt"
+    labels.write_text(f"0\n0{brk}1\n", encoding="utf-8")
+    with pytest.raises(InputError, match="line 2: expected one 0/1 label a line"):
+        read_smd(series)
+    labels.write_text(f"0\n{brk}\n1\nx\n", encoding="utf-8")  # a line holding the break alone: blank
+    with pytest.raises(InputError, match="line 4: expected one 0/1 label a line, got 'x'"):
+        read_smd(series)
+    labels.write_text("0\r\n1\r1\n", encoding="utf-8")  # CR LF and a CR still end a line
+    assert read_smd(series)["label"].tolist() == [0, 1, 1]

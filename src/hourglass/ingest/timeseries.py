@@ -336,6 +336,9 @@ def _number(field: str) -> bool:
     return True
 
 
+_UNIVERSAL_EOL = re.compile(r"\r\n?|\n")  # a line's end, as Python's text files take it
+
+
 def _labels(path: Path) -> np.ndarray:
     """The labels of an ASD/SMD ``test_label`` file, one a line (blank lines and ``#`` comments
     skipped, as ``np.loadtxt`` reads them); a first line of one word, no number (``label``: a
@@ -352,7 +355,10 @@ def _labels(path: Path) -> np.ndarray:
         raise InputError(f"{path}: cannot read ({read_problem(exc)})") from None
     labels: list[float] = []
     first = True  # no line of content read yet: a header word may stand here
-    for number, line in enumerate(text.splitlines(), start=1):
+    # lines as the series' reader and a text editor count them (an LF, a CR LF or a CR ends
+    # one): str.splitlines also broke at a form feed, NEL or U+2028 in a line, which shifted
+    # the line number an error names and could read one line as two labels
+    for number, line in enumerate(_UNIVERSAL_EOL.split(text), start=1):
         value = line.split("#", 1)[0].strip()
         if not value:
             continue
