@@ -10,6 +10,7 @@ import pytest
 
 from hourglass.cli import app
 from hourglass.cli._output import arguments_escaped, on_screen
+from hourglass.errors import InputError
 from tests._cli import ab_model, runner
 
 
@@ -151,3 +152,26 @@ def test_series_label_file_counts_lines_as_an_editor(tmp_path: Path, brk: str) -
         read_smd(series)
     labels.write_text("0\r\n1\r1\n", encoding="utf-8")  # CR LF and a CR still end a line
     assert read_smd(series)["label"].tolist() == [0, 1, 1]
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ('a,b\n1,"x\ny"\n2,"p\r\nq\nr"\n3,udp\n4,oops,extra\n5,z\n', 8),  # quoted line breaks before
+    ("a,b\n1,x\n\n\n2,y\n4,oops,extra\n5,z\n", 6),  # blank lines before
+    ('a,b\n1,"x\u2028y\x85z"\n4,oops,extra\n', 3),  # pin: U+2028 and NEL in a value break no line
+])
+def test_malformed_csv_row_names_its_file_line(tmp_path: Path, text: str, line: int) -> None:
+    # what was wrong: 'hourglass score m/ flows.csv' of a CSV whose quoted value held a line
+    # break, or with blank lines, before a row of 3 fields named pyarrow's record number as the
+    # line ("line 5" for the row 'grep -n' finds on line 8); with --on-bad-rows skip the same
+    # row was counted on its right line
+    from hourglass.ingest.readers import read_table
+    from hourglass.ingest.tables import ReadStats
+
+    data = tmp_path / "flows.csv"
+    data.write_bytes(text.encode("utf-8"))
+    assert text.split("\n").index("4,oops,extra") + 1 == line  # as grep -n and an editor count
+    with pytest.raises(InputError, match=f"flows.csv: line {line}: expected 2 fields, found 3"):
+        read_table(data)
+    stats = ReadStats()
+    read_table(data, on_bad_rows="skip", stats=stats)
+    assert stats.bad_lines == [line]

@@ -1452,7 +1452,9 @@ def _iter_csv(
 
     def fail(exc: Exception) -> InputError:
         if pending:
-            line = pending["line"] or _line_of(path, pending["text"])
+            # pyarrow numbers records, not lines: a blank line or a quoted field's line break
+            # before the row made it name a line too early (skipped rows named the right one)
+            line = (pending["line"] and line_of_record(pending["line"])) or _line_of(path, pending["text"])
             where = f"line {line}" if line else f"row {pending['text'][:60]!r}"
             # the first data line already: the whole file is likely in another layout
             layout = (f"the first data line: {IN_THIS_LAYOUT} " if line == skip_rows + 1 else "")
