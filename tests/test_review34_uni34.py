@@ -1,5 +1,7 @@
 """The same text in another Unicode spelling: line separators other than LF and CR in what a
-message names, bidirectional controls on the screen, canonically equal column names."""
+message names and in a label file, bidirectional controls on the screen, column names in another
+Unicode spelling named as the near column, and a malformed CSV row's line counted as an editor
+counts it."""
 
 from __future__ import annotations
 
