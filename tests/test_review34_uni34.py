@@ -177,3 +177,20 @@ def test_malformed_csv_row_names_its_file_line(tmp_path: Path, text: str, line: 
     stats = ReadStats()
     read_table(data, on_bad_rows="skip", stats=stats)
     assert stats.bad_lines == [line]
+
+
+@pytest.mark.parametrize("brk", ["\n", "\u2028", "\x85"])
+def test_serve_names_why_a_model_folder_with_a_line_break_fails(tmp_path: Path, model: Path,
+                                                                brk: str) -> None:
+    # what was wrong: 'hourglass serve a=$'m\u2028x' b=m/' of a folder that is no model said
+    # "model a (m\u2028x): m": the reason was the first line of the error, cut within the
+    # folder's name that starts it (a newline too: "model a (m\x0ax): m")
+    from hourglass.serve.multi import ModelLoadError, create_models_app
+
+    folder = tmp_path / f"m{brk}x"
+    folder.mkdir()
+    with pytest.raises(ModelLoadError) as caught:
+        create_models_app({"a": folder, "b": model}, api_key="0123456789abcdef0123")
+    text = str(caught.value)
+    assert text.startswith(f"model a ({folder}): ") and "config.json" in text, text
+    assert text.removeprefix(f"model a ({folder}): ").count(brk) == 0

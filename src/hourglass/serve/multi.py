@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 import hourglass
 from hourglass.errors import HourglassError, InputError
 from hourglass.serve.app import (
+    _LINE_BREAKS,
     _METRICS_TYPE,
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_ROWS,
@@ -140,8 +141,11 @@ def create_models_app(models: Mapping[str, str | os.PathLike[str]], *, api_key: 
         except SuppressionError as exc:  # the CLI's --suppress NAME=FILE
             raise SuppressionError(f"{name}={exc}") from None
         except (HourglassError, ValueError, OSError) as exc:
-            text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            text = text.removeprefix(f"{model_dir}: ")  # said once, in the prefix
+            # the folder said once, in the prefix; then the first line, a line break in the
+            # folder's name escaped (a newline or U+2028 in it cut the line there, the reason lost)
+            text = str(exc).strip().removeprefix(f"{model_dir}: ")
+            text = text.replace(str(model_dir), str(model_dir).translate(_LINE_BREAKS))
+            text = text.splitlines()[0] if text else type(exc).__name__
             raise ModelLoadError(f"model {name} ({model_dir}): {text}") from exc
     metrics = ModelsMetrics({name: h.metrics for name, h in hosted.items()})
     listed = ", ".join(f"{name} ({h.kind_text} model {h.scorer.model_name})" for name, h in hosted.items())
