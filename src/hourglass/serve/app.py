@@ -498,6 +498,14 @@ class HostedModel:
                                            "send the body uncompressed"}, status_code=415)
         raw = await request.body()  # at most max_body_bytes: BodyLimit has counted it
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        charset = _declared_charset(request.headers.get("content-type", ""))
+        if _json_media(media) and charset not in (None, "utf-8", "utf8") and not raw.isascii():
+            # the body is read as UTF-8 whatever the client declares (RFC 8259): Latin-1 bytes that
+            # happen to be UTF-8 too (C3 A9, Latin-1's A-tilde and copyright sign) were read as
+            # one e-acute, silently; an ASCII body reads the same in every such charset: taken
+            return JSONResponse({"detail": f"Content-Type: charset={_bounded(charset)} declared, but a body "
+                                           "is read as UTF-8 only; send the JSON encoded as UTF-8"},
+                                status_code=400)
         # parsing, scoring and writing the answer in the thread pool: none blocks the event loop
         # (the JSON of 100,000 ECS alerts takes seconds to write); on this model's threads: in a
         # service of several, the requests queued for one model took every thread of the shared
@@ -998,6 +1006,23 @@ def _with_lone_surrogates(request_model: type[BaseModel], raw: bytes) -> Any:
     except (ValueError, RecursionError):
         return None
     return request_model.model_validate_json(text)
+
+
+def _declared_charset(content_type: str) -> str | None:
+    """The ``charset`` parameter of a Content-Type header, lower case and unquoted; ``None``
+    without one.
+
+    Examples
+    --------
+    >>> [_declared_charset(h) for h in ("application/json", "application/json; charset=UTF-8",
+    ...                                 'application/json;Charset="latin-1"')]
+    [None, 'utf-8', 'latin-1']
+    """
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"').strip().lower()
+    return None
 
 
 def _json_media(media: str) -> bool:
