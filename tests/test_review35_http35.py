@@ -116,3 +116,28 @@ def test_an_ascii_body_or_a_utf8_charset_is_taken_as_before(model: Path) -> None
                          'application/json; charset="UTF-8"'):
         answer = _post(model, utf8, content_type)
         assert answer.status_code == 200 and answer.json()["scores"] == want_utf8, answer.text
+
+
+
+def test_a_body_nested_past_the_parsers_depth_is_said_so_not_called_invalid_json(model: Path) -> None:
+    # what was wrong: a row holding a field nested 200 deep was answered '400 body: not valid
+    # JSON (recursion limit exceeded at line 1 column 223)': valid JSON, nested past what
+    # pydantic's parser reads (a body of 200 levels); 'hourglass score' says 'JSON nested deeper
+    # than 400 levels' of a line past its own limit. The service now says what is wrong, and
+    # its limit (the README gives both); with a lone surrogate (Python's parser first) alike
+    def body(depth: int, proto: str = "tcp") -> bytes:
+        row = f'{{"bytes": 150, "pkts": 8, "proto": "{proto}", "x": {"[" * depth}1{"]" * depth}}}'
+        return ('{"rows": [' + row + "]}").encode()
+
+    with client_of(model) as client:
+        def post(raw: bytes) -> Any:
+            return client.post("/score", content=raw, headers={**AUTH, "Content-Type": "application/json"})
+
+        assert post(body(197)).status_code == 200  # 200 levels: the body's object and array, the row's
+        for raw in (body(198), body(300), body(300, "\\ud800"), body(3000)):
+            answer = post(raw)
+            assert answer.status_code == 400, answer.text
+            detail = answer.json()["detail"]
+            assert detail.startswith("body: JSON nested deeper than 200 levels ("), detail
+        broken = post(body(10)[:-1])  # a body that is no JSON: as before
+        assert broken.status_code == 400 and broken.json()["detail"].startswith("body: not valid JSON (")

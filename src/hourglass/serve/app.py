@@ -148,6 +148,13 @@ def _json_type(value: object) -> str:
     return names.get(type(value), type(value).__name__)
 
 
+#: The deepest nesting of arrays and objects in a request body that pydantic's JSON parser
+#: reads (the object and the array around each row count: a row of 197 levels): past it, its
+#: error 'recursion limit exceeded' was answered as 'not valid JSON', of valid JSON. (A file's
+#: line, for ``score`` and ``stream``, is read to :data:`~hourglass._limits.MAX_JSON_DEPTH`.)
+_BODY_DEPTH = 200
+
+
 def validation_message(errors: Sequence[Mapping[str, Any]], body: BodyShape = BODIES[ScoreRequest],
                        ) -> tuple[int, str]:
     """HTTP status and one line for pydantic's request errors (the first error; a value that fits
@@ -162,6 +169,9 @@ def validation_message(errors: Sequence[Mapping[str, Any]], body: BodyShape = BO
     >>> validation_message([{"type": "json_invalid", "loc": (), "msg": "Invalid JSON",
     ...                      "ctx": {"error": "EOF while parsing a value at line 1 column 0"}}])
     (400, 'body: not valid JSON (EOF while parsing a value at line 1 column 0)')
+    >>> validation_message([{"type": "json_invalid", "loc": (), "msg": "Invalid JSON",
+    ...                      "ctx": {"error": "recursion limit exceeded at line 1 column 201"}}])[1]
+    'body: JSON nested deeper than 200 levels (recursion limit exceeded at line 1 column 201)'
     >>> validation_message([{"type": "literal_error", "loc": ("alert_format",), "input": "cef",
     ...                      "ctx": {"expected": "'hourglass' or 'ecs'"}}])
     (422, "alert_format: expected 'hourglass' or 'ecs', got 'cef'")
@@ -196,6 +206,8 @@ def validation_message(errors: Sequence[Mapping[str, Any]], body: BodyShape = BO
     kind, loc = first.get("type", ""), tuple(first.get("loc", ()))
     if kind == "json_invalid":
         reason = (first.get("ctx") or {}).get("error", "cannot parse")
+        if str(reason).startswith("recursion limit exceeded"):  # valid JSON, nested past the parser
+            return 400, f"body: JSON nested deeper than {_BODY_DEPTH} levels ({reason})"
         return 400, f"body: not valid JSON ({reason})"
     where = _location(loc)
     if loc in ((), ("body",)) or (kind == "missing" and loc[-1:] == (body.field,)):
