@@ -165,7 +165,7 @@ def test_table_warm_start_takes_the_models_own_timestamp_column(timed: dict[str,
 
 
 @pytest.mark.parametrize("given", [["--timestamp-col", "t2"],
-                                   ["--timestamp-col", "ts", "--timestamp-col", "t2"], ["--time-col", "t2"],
+                                   ["--timestamp-col", "t2", "--timestamp-col", "t2"], ["--time-col", "t2"],
                                    ["--timestamp-col", "t2", "--time-col", "t2"]])
 def test_table_warm_start_refuses_another_timestamp_column_naming_both(timed: dict[str, Path],
                                                                        given: list[str]) -> None:

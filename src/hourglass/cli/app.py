@@ -65,6 +65,7 @@ from hourglass.cli.serve import serve
 from hourglass.cli.stream import stream
 from hourglass.cli.threshold import threshold
 from hourglass.cli.train import demo, train
+from hourglass.errors import HourglassError
 
 __all__ = ["BadRowsOpt", "DataArg", "DatasetOpt", "DeprecatedTimeColOpt", "FormatOpt", "LabelOpt",
            "ModelArg", "NormalOpt", "QuietOpt", "app", "benchmark", "demo", "err", "evaluate", "explain",
@@ -98,6 +99,7 @@ class _Command(TyperCommand):
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         given = list(args)  # (the parser consumes its list)
         rest = super().parse_args(ctx, args)  # usage errors, --help: as before
+        ctx.meta[_SPELLING] = spelling_error(self.make_parser(ctx), given)
         typed = self.make_parser(ctx).parse_args(args=given)[0]  # the same parse, values as text
         paths = {p.name: p for p in self.params if p.name is not None and _is_path(ctx.params.get(p.name))}
         ctx.meta[_TYPED_PATHS] = (
@@ -106,6 +108,9 @@ class _Command(TyperCommand):
         return rest
 
     def invoke(self, ctx: Any) -> Any:
+        if ctx.meta.get(_SPELLING):
+            with user_errors():
+                raise HourglassError(ctx.meta[_SPELLING])
         if _TYPED_PATHS in ctx.meta:
             from hourglass.cli._common import refuse_folder_endings
 
@@ -115,6 +120,58 @@ class _Command(TyperCommand):
 
 
 _TYPED_PATHS = "hourglass.typed_paths"
+_SPELLING = "hourglass.spelling_error"
+
+
+def spelling_error(parser: Any, given: list[str]) -> str | None:
+    """What is wrong with how ``given`` (a command's arguments) spells its options, read by
+    ``parser`` (a fresh one of the command's), else ``None``:
+
+    - an option that takes one value given twice with different ones (``--epochs 3 --epochs 5``,
+      ``--threshold fixed:1 --threshold percentile:99``): click kept the last one silently, which
+      in a script that adds an option to a line already holding it is a run with settings no one
+      asked for; the same value twice is taken. Repeatable options (``--normal``, ``--keep``) are
+      not concerned.
+    - a short option's value joined by ``=`` (``-o=out.csv``): click takes what follows the
+      letter, so the command wrote a file named ``=out.csv`` (``-m=vae``: "unknown model
+      '=vae'"); ``--output=out.csv`` and ``-oout.csv`` are the ways to join a value.
+
+    Examples
+    --------
+    >>> from hourglass.cli.app import app
+    >>> import typer
+    >>> command = typer.main.get_command(app).commands["train"]
+    >>> parser = command.make_parser(command.make_context("train", ["d", "-o", "m"]))
+    >>> spelling_error(parser, ["d", "-o", "m", "--epochs", "3", "--epochs", "5"])
+    "--epochs given twice, with different values ('3', '5'); give it once"
+    >>> spelling_error(parser, ["d", "-o", "m", "--epochs", "3", "--epochs=3"]) is None
+    True
+    >>> spelling_error(parser, ["d", "-o=m"])
+    "-o=m: a short option's value follows it without '=': -o m, -om or --output=m"
+    """
+    options = list({id(o): o for o in [*parser._long_opt.values(), *parser._short_opt.values()]}.values())
+    single = {o.dest for o in options if o.action == "store"}
+    for o in options:  # each occurrence's value kept, to compare them
+        if o.action == "store":
+            o.action = "append"
+    try:
+        typed = parser.parse_args(args=list(given))[0]
+    except Exception:  # (click's usage errors: already said by the command's own parse)
+        return None
+    for o in options:
+        values = typed.get(o.dest) or []
+        long = next(iter(o._long_opts), None)
+        for short in o._short_opts if o.takes_value else ():
+            for value in values:
+                if isinstance(value, str) and value.startswith("=") and f"{short}{value}" in given:
+                    v = value[1:]
+                    ways = f"{short} {v}, {short}{v} or {long}={v}" if long else f"{short} {v} or {short}{v}"
+                    return f"{short}{value}: a short option's value follows it without '=': {ways}"
+        if o.dest in single and len(set(map(str, values))) > 1:
+            times = "twice" if len(values) == 2 else f"{len(values)} times"
+            return (f"{long or o._short_opts[0]} given {times}, with different values "
+                    f"({', '.join(repr(v) for v in values)}); give it once")
+    return None
 
 
 def _is_path(value: object) -> bool:

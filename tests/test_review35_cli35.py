@@ -1,0 +1,87 @@
+"""The same command line in other spellings: ``--opt value`` and ``--opt=value``, ``-o out`` and
+``-oout``, options before or after the arguments, ``--`` before a file named like an option, give
+the same outputs byte for byte; a short option's value joined by ``=`` and an option that takes
+one value given twice with different values (``--param`` keys too) are one line, exit code 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hourglass.cli import app
+from tests._cli import ab_model, one_line_error, runner
+
+
+@pytest.fixture(scope="module")
+def ab(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return ab_model(tmp_path_factory.mktemp("ab"))
+
+
+def test_short_option_value_joined_by_equals_is_refused(ab: Path, tmp_path: Path, monkeypatch) -> None:
+    # what was wrong: 'hourglass score m data.csv -o=out.csv' said "wrote =out.csv": click takes
+    # what follows the letter as the value, so the scores went to a file named '=out.csv'
+    # ('train -m=vae': "unknown model '=vae'"); now one line naming the ways to write it
+    monkeypatch.chdir(tmp_path)
+    data = ab.parent / "train.csv"
+    one_line_error(["score", str(ab), str(data), "-o=out.csv"],
+                   "-o=out.csv: a short option's value follows it without '=': -o out.csv, -oout.csv "
+                   "or --output=out.csv")
+    assert not (tmp_path / "=out.csv").exists() and not (tmp_path / "out.csv").exists()
+    one_line_error(["train", str(data), "-m=vae", "-o", "m2"], "-m=vae: a short option's value")
+    one_line_error(["stream", str(ab), f"-i={data}"], f"-i={data}: a short option's value")
+
+
+def test_output_spellings_and_option_order_write_the_same_bytes(ab: Path, tmp_path: Path,
+                                                                monkeypatch) -> None:
+    # pin (held, untested): -o X, -oX, --output X, --output=X, options before the arguments,
+    # and '--' before a file whose name starts with '-' all score to the same bytes
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-x.csv").write_bytes((ab.parent / "train.csv").read_bytes())
+    model = str(ab)
+    spellings = {"a.csv": ["score", model, "./-x.csv", "-o", "a.csv"],
+                 "b.csv": ["score", model, "./-x.csv", "-ob.csv"],
+                 "c.csv": ["score", model, "./-x.csv", "--output=c.csv"],
+                 "d.csv": ["score", "--output", "d.csv", "-q", model, "--", "-x.csv"]}
+    for args in spellings.values():
+        res = runner.invoke(app, args)
+        assert res.exit_code == 0, res.output
+    first = (tmp_path / "a.csv").read_bytes()
+    assert all((tmp_path / name).read_bytes() == first for name in spellings)
+
+
+@pytest.mark.parametrize("args, option", [
+    (["score", "MODEL", "DATA", "-o", "a.csv", "--output", "b.csv"], "--output given twice, with different "
+                                                                     "values ('a.csv', 'b.csv')"),
+    (["score", "MODEL", "DATA", "-o", "a.csv", "--format", "csv", "--format=tsv"],
+     "--format given twice, with different values ('csv', 'tsv')"),
+    (["threshold", "MODEL", "--events-per-day", "100", "--events-per-day", "1e3"],
+     "--events-per-day given twice"),
+    (["train", "DATA", "-o", "m2", "--epochs", "1", "--epochs", "3"], "--epochs given twice"),
+    (["evaluate", "MODEL", "DATA", "--label-col", "a", "--label-col", "b", "--label-col", "a"],
+     "--label-col given 3 times, with different values ('a', 'b', 'a')"),
+    (["explain", "MODEL", "DATA", "--top", "3", "--top", "4"], "--top given twice"),
+    (["serve", "MODEL", "--port", "8080", "--port", "8081"], "--port given twice"),
+])
+def test_option_of_one_value_given_twice_with_different_values_is_refused(
+        ab: Path, tmp_path: Path, monkeypatch, args: list[str], option: str) -> None:
+    # what was wrong: the last one won silently ('train data.csv --epochs 1 --epochs 3 -o m'
+    # trained 3 epochs; 'score ... -o a.csv --output b.csv' wrote b.csv alone), where --role and
+    # --param with --seed given twice are refused: a script adding an option to a line already
+    # holding it ran with settings no one chose; now one line naming the option, exit code 2
+    monkeypatch.chdir(tmp_path)
+    swap = {"MODEL": str(ab), "DATA": str(ab.parent / "train.csv")}
+    one_line_error([swap.get(a, a) for a in args], f"{option}")
+    assert not any(tmp_path.iterdir())
+
+
+def test_same_value_twice_is_taken_and_scores_as_once(ab: Path, tmp_path: Path) -> None:
+    # pin: an option repeated with the same value (a script's default and the user's) is taken,
+    # with the same output as once
+    data = str(ab.parent / "train.csv")
+    once, twice = tmp_path / "once.csv", tmp_path / "twice.csv"
+    for out, extra in ((once, []), (twice, ["--drift-window", "50", "--drift-window=50", "-q", "-q"])):
+        res = runner.invoke(app, ["score", str(ab), data, "-o", str(out),
+                                  *(extra or ["--drift-window", "50"])])
+        assert res.exit_code == 0, res.output
+    assert once.read_bytes() == twice.read_bytes()
