@@ -85,3 +85,20 @@ def test_same_value_twice_is_taken_and_scores_as_once(ab: Path, tmp_path: Path) 
                                   *(extra or ["--drift-window", "50"])])
         assert res.exit_code == 0, res.output
     assert once.read_bytes() == twice.read_bytes()
+
+
+def test_param_key_given_twice_with_different_values_is_refused(ab: Path, tmp_path: Path) -> None:
+    # what was wrong: 'train data.csv --param dropout=0.1 --param dropout=0.2' trained with 0.2
+    # silently (the last one won); now one line naming the key and both values. The same value
+    # twice, in any spelling of it, is taken.
+    data = str(ab.parent / "train.csv")
+    base = ["train", data, "--epochs", "1", "--hidden", "4,2", "-q"]
+    one_line_error([*base, "-o", str(tmp_path / "m1"), "--param", "dropout=0.1", "--param", "dropout=0.2"],
+                   "--param dropout: given twice, with different values ('0.1', '0.2'); give it once",
+                   tmp_path / "m1")
+    one_line_error([*base, "-o", str(tmp_path / "m2"), "--param", "batch_norm=true",
+                    "--param", "batch_norm=false"], "--param batch_norm: given twice", tmp_path / "m2")
+    res = runner.invoke(app, [*base, "-o", str(tmp_path / "m3"), "--param", "dropout=0.1",
+                              "--param", "dropout= 0.1", "--param", "batch_norm=True",
+                              "--param", "batch_norm=true"])
+    assert res.exit_code == 0, res.output

@@ -199,7 +199,12 @@ def model_kind(pipe: Any) -> str:
 
 
 def finish_params(cls: type, model: str, params: dict[str, Any], extra: list[str]) -> dict[str, Any]:
-    """Add the ``--param KEY=VALUE`` items to ``params``, refuse unknown keys, validate; return it."""
+    """Add the ``--param KEY=VALUE`` items to ``params``, refuse unknown keys, validate; return it.
+
+    A key given twice with different values (``--param dropout=0.1 --param dropout=0.2``) is
+    refused, as ``--role`` and the options that take one value are: the last one silently won.
+    """
+    given: dict[str, Any] = {}
     for item in extra:
         key, sep, value = item.partition("=")
         if not sep:
@@ -208,9 +213,15 @@ def finish_params(cls: type, model: str, params: dict[str, Any], extra: list[str
             raise HourglassError(f"--param {key.strip()}: the threshold rule is the --threshold option "
                                  f"(e.g. --threshold {_spec_or_example(value)})")
         try:
-            params[key.strip()] = parse_value(value)
+            parsed = parse_value(value)
         except InputError as exc:
             raise HourglassError(f"--param {key.strip()}: {exc}") from None
+        key = key.strip()
+        if key in given and given[key][0] != parsed:  # (0.1 and ' 0.1', true and True: one value)
+            raise HourglassError(f"--param {key}: given twice, with different values "
+                                 f"({given[key][1].strip()!r}, {value.strip()!r}); give it once")
+        given[key] = (parsed, value)
+        params[key] = parsed
     known = cls().get_params()
     unknown = sorted(set(params) - set(known))
     if unknown:
