@@ -102,3 +102,23 @@ def test_param_key_given_twice_with_different_values_is_refused(ab: Path, tmp_pa
                               "--param", "dropout= 0.1", "--param", "batch_norm=True",
                               "--param", "batch_norm=true"])
     assert res.exit_code == 0, res.output
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate", "inspect", "benchmark"])
+def test_empty_label_column_is_refused(ab: Path, tmp_path: Path, monkeypatch, capsys, command: str) -> None:
+    # what was wrong: '--label-col ""' (a script's unset variable) was taken for no option at
+    # all: 'train data.csv --label-col "" -o m' trained on the label column as a feature (exit 0)
+    # and 'evaluate m data.csv --label-col ""' read the model's, where '--label-col " "' and an
+    # empty --timestamp-col or --drop are refused; now one line, exit code 2, no model written
+    from hourglass.cli.app import main
+
+    data = str(ab.parent / "train.csv")
+    args = {"train": ["train", data, "-o", str(tmp_path / "m")], "evaluate": ["evaluate", str(ab), data],
+            "inspect": ["inspect", data], "benchmark": ["benchmark", data]}[command]
+    monkeypatch.setattr("sys.argv", ["hourglass", *args, "--label-col", ""])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert exit_.value.code == 2 and len(lines) == 1, lines
+    assert "'--label-col': empty; name the label column, or leave the option out" in lines[0]
+    assert not (tmp_path / "m").exists()

@@ -252,7 +252,18 @@ DatasetOpt = Annotated[str | None, typer.Option(
     "--dataset", help="Named layout: fills in columns, label column and normal value. Tables: "
     "nsl-kdd, unsw-nb15, cicflowmeter, zeek-conn (alias of --format); time series: skab, nab, "
     "asd, smd.")]
-LabelOpt = Annotated[str | None, typer.Option("--label-col", help="Column holding the label.")]
+def _label_column(value: str | None) -> str | None:
+    """``--label-col``'s value, an empty one refused: the commands took ``--label-col ""`` (a
+    script's unset variable) for no option at all, so ``train`` trained on the label column as a
+    feature and ``evaluate`` read the model's, where ``--label-col " "`` and an empty
+    ``--timestamp-col`` or ``--drop`` are refused as no column of the data."""
+    if value == "":
+        raise typer.BadParameter("empty; name the label column, or leave the option out")
+    return value
+
+
+LabelOpt = Annotated[str | None, typer.Option("--label-col", callback=_label_column,
+                                              help="Column holding the label.")]
 NormalOpt = Annotated[list[str] | None, typer.Option(
     "--normal", help="Label value of normal rows (repeat for several).")]
 QuietOpt = Annotated[bool, typer.Option(
