@@ -104,21 +104,30 @@ def test_param_key_given_twice_with_different_values_is_refused(ab: Path, tmp_pa
     assert res.exit_code == 0, res.output
 
 
-@pytest.mark.parametrize("command", ["train", "evaluate", "inspect", "benchmark"])
-def test_empty_label_column_is_refused(ab: Path, tmp_path: Path, monkeypatch, capsys, command: str) -> None:
-    # what was wrong: '--label-col ""' (a script's unset variable) was taken for no option at
-    # all: 'train data.csv --label-col "" -o m' trained on the label column as a feature (exit 0)
-    # and 'evaluate m data.csv --label-col ""' read the model's, where '--label-col " "' and an
-    # empty --timestamp-col or --drop are refused; now one line, exit code 2, no model written
+@pytest.mark.parametrize("command, option, what", [
+    ("train", "--label-col", "the label column"), ("evaluate", "--label-col", "the label column"),
+    ("inspect", "--label-col", "the label column"), ("benchmark", "--label-col", "the label column"),
+    ("train", "--dataset", "a dataset"), ("evaluate", "--dataset", "a dataset"),
+    ("explain", "--dataset", "a dataset"), ("inspect", "--dataset", "a dataset"),
+    ("train", "--threshold", "a rule such as percentile:99"),
+    ("benchmark", "--threshold", "a rule such as percentile:99")])
+def test_empty_value_is_refused_not_taken_for_no_option(ab: Path, tmp_path: Path, monkeypatch, capsys,
+                                                        command: str, option: str, what: str) -> None:
+    # what was wrong: an empty value (a script's unset variable) was taken for no option at all:
+    # 'train data.csv --label-col "" -o m' trained on the label column as a feature (exit 0),
+    # 'evaluate m data.csv --label-col ""' read the model's, '--dataset ""' read the file as
+    # sniffed and 'train --threshold ""' fitted percentile:99, where '--label-col " "', an empty
+    # --timestamp-col or --drop and 'threshold --threshold ""' are refused; now one line, exit 2
     from hourglass.cli.app import main
 
     data = str(ab.parent / "train.csv")
     args = {"train": ["train", data, "-o", str(tmp_path / "m")], "evaluate": ["evaluate", str(ab), data],
-            "inspect": ["inspect", data], "benchmark": ["benchmark", data]}[command]
-    monkeypatch.setattr("sys.argv", ["hourglass", *args, "--label-col", ""])
+            "explain": ["explain", str(ab), data], "inspect": ["inspect", data],
+            "benchmark": ["benchmark", data, "--label-col", "label", "--normal", "normal"]}[command]
+    monkeypatch.setattr("sys.argv", ["hourglass", *args, option, ""])
     with pytest.raises(SystemExit) as exit_:
         main()
     lines = capsys.readouterr().err.strip().splitlines()
     assert exit_.value.code == 2 and len(lines) == 1, lines
-    assert "'--label-col': empty; name the label column, or leave the option out" in lines[0]
+    assert f"'{option}': empty; name {what}" in lines[0] and "or leave the option out" in lines[0]
     assert not (tmp_path / "m").exists()

@@ -23,7 +23,7 @@ __all__ = ["LOG_FORMAT_HELP", "OPTION_OF_PARAM", "AllSessionsOpt", "BadRowsOpt",
            "ModelArg", "NormalOpt", "QuietOpt", "RoleOpt", "ScalerOpt", "SessionColOpt", "SessionRegexOpt",
            "StepOpt", "StreamBadRowsOpt", "StrictOpt", "TimestampOpt", "WindowOpt", "option_message",
            "parse_roles", "timestamp_option"]
-__all__ += ["cli_advice", "sub_own_words"]
+__all__ += ["cli_advice", "refuse_empty", "sub_own_words"]
 __all__ += ["DEVICE_HELP", "ExplainBadRowsOpt", "InspectTimestampOpt", "TableBadRowsOpt", "TableDatasetOpt",
             "TableFormatOpt", "TableRoleOpt"]
 __all__ += ["LatenessOpt", "check_idle_timeout"]
@@ -239,6 +239,27 @@ def _cli_advice() -> dict[str, str]:
     return said
 
 
+def refuse_empty(what: str) -> Callable[[str | None], str | None]:
+    """An option's callback refusing an empty value (``--label-col ""``, a script's unset
+    variable) with ``empty; name WHAT, or leave the option out``: the commands read ``x or
+    default``, so an empty ``--label-col`` was taken for no option at all (``train`` trained on
+    the label column as a feature, ``evaluate`` read the model's), an empty ``--dataset`` or
+    ``train --threshold`` too, where ``--label-col " "``, an empty ``--timestamp-col``,
+    ``--drop`` or ``threshold --threshold`` are refused.
+
+    Examples
+    --------
+    >>> refuse_empty("the label column")("label")
+    'label'
+    """
+    def check(value: str | None) -> str | None:
+        if value == "":
+            raise typer.BadParameter(f"empty; name {what}, or leave the option out")
+        return value
+
+    return check
+
+
 DataArg = Annotated[Path, typer.Argument(
     metavar="DATA", callback=stdin_as_file,
     help="CSV/TSV/Parquet/JSONL table, a log file or a time series (.gz read directly); a folder "
@@ -249,20 +270,11 @@ DataArg = Annotated[Path, typer.Argument(
 ModelArg = Annotated[Path, typer.Argument(
     metavar="MODEL", readable=False, help="Model directory written by 'hourglass train'.")]
 DatasetOpt = Annotated[str | None, typer.Option(
-    "--dataset", help="Named layout: fills in columns, label column and normal value. Tables: "
+    "--dataset", callback=refuse_empty("a dataset ('hourglass formats')"),
+    help="Named layout: fills in columns, label column and normal value. Tables: "
     "nsl-kdd, unsw-nb15, cicflowmeter, zeek-conn (alias of --format); time series: skab, nab, "
     "asd, smd.")]
-def _label_column(value: str | None) -> str | None:
-    """``--label-col``'s value, an empty one refused: the commands took ``--label-col ""`` (a
-    script's unset variable) for no option at all, so ``train`` trained on the label column as a
-    feature and ``evaluate`` read the model's, where ``--label-col " "`` and an empty
-    ``--timestamp-col`` or ``--drop`` are refused as no column of the data."""
-    if value == "":
-        raise typer.BadParameter("empty; name the label column, or leave the option out")
-    return value
-
-
-LabelOpt = Annotated[str | None, typer.Option("--label-col", callback=_label_column,
+LabelOpt = Annotated[str | None, typer.Option("--label-col", callback=refuse_empty("the label column"),
                                               help="Column holding the label.")]
 NormalOpt = Annotated[list[str] | None, typer.Option(
     "--normal", help="Label value of normal rows (repeat for several).")]
@@ -278,7 +290,8 @@ FormatOpt = Annotated[str, typer.Option(
     "(?P<content>...) group.")]
 # commands that read tables only (benchmark, inspect): no log formats or time-series datasets
 TableDatasetOpt = Annotated[str | None, typer.Option(
-    "--dataset", help="Named table layout (alias of --format): fills in columns, label column "
+    "--dataset", callback=refuse_empty("a dataset ('hourglass formats')"),
+    help="Named table layout (alias of --format): fills in columns, label column "
     "and normal value: nsl-kdd, unsw-nb15, cicflowmeter, zeek-conn, windows-json, evtx.")]
 TableFormatOpt = Annotated[str, typer.Option(
     "--format", help="auto (sniffed), nsl-kdd, unsw-nb15, cicflowmeter, zeek-conn, windows-json, "
@@ -609,7 +622,8 @@ BenchSeedOpt = Annotated[int, typer.Option(
     "--seed", min=0, help="First seed (also the split's); the last run's, --seed + --seeds - 1, "
                           "at most 2**64-1.")]
 BenchThresholdOpt = Annotated[str | None, typer.Option(
-    "--threshold", help="Threshold rule for every model, fitted on its held-out normal training "
+    "--threshold", callback=refuse_empty("a rule such as percentile:99"),
+    help="Threshold rule for every model, fitted on its held-out normal training "
                         "rows (fixed:VALUE is given, not fitted): percentile:Q, fpr:RATE or "
                         "fpr:RATE@CONFIDENCE, contamination:C, pot:RISK, budget:N/10k, fixed:VALUE "
                         "(default: each model's own, percentile 99).")]

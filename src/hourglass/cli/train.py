@@ -55,6 +55,7 @@ from hourglass.cli._options import (
     WarmStartOpt,
     WindowOpt,
     parse_roles,
+    refuse_empty,
     timestamp_option,
 )
 from hourglass.cli._output import (
@@ -106,6 +107,7 @@ def train(
         help="Hidden widths, e.g. 128,64,32,16 for the autoencoders; one width for recurrent "
              "models and DeepLog (default: the model's).")] = None,
     threshold: Annotated[str | None, typer.Option(
+        callback=refuse_empty("a rule such as percentile:99"),
         help="Threshold rule (default: percentile:99; DeepLog: its top-g rank): percentile:Q, "
              "fpr:RATE or fpr:RATE@CONFIDENCE (false-alarm rate at most RATE with that confidence, "
              "default 0.95), contamination:C, pot:RISK (e.g. pot:1e-4), spot:RISK, dspot:RISK or "
