@@ -131,3 +131,13 @@ def test_empty_value_is_refused_not_taken_for_no_option(ab: Path, tmp_path: Path
     assert exit_.value.code == 2 and len(lines) == 1, lines
     assert f"'{option}': empty; name {what}" in lines[0] and "or leave the option out" in lines[0]
     assert not (tmp_path / "m").exists()
+
+
+def test_global_threads_given_twice_with_different_values_is_refused(ab: Path) -> None:
+    # what was wrong: 'hourglass --threads 1 --threads 2 score ...' ran on 2 threads silently, as a
+    # command's options did; now the same one line (the same value twice is taken)
+    data = str(ab.parent / "train.csv")
+    one_line_error(["--threads", "1", "--threads", "2", "inspect", data],
+                   "--threads given twice, with different values ('1', '2'); give it once")
+    res = runner.invoke(app, ["--threads", "1", "--threads=1", "inspect", data])
+    assert res.exit_code == 0, res.output

@@ -85,7 +85,16 @@ class _Commands(TyperGroup):
         with reader_gone(), output_full():
             return super().make_context(*args, **kwargs)
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        given = list(args)  # (--threads 1 --threads 2, before the command: as a command's options)
+        rest = super().parse_args(ctx, args)
+        ctx.meta[_SPELLING] = spelling_error(self.make_parser(ctx), given)
+        return rest
+
     def invoke(self, ctx: Any) -> Any:  # the command
+        if ctx.meta.get(_SPELLING):
+            with user_errors():
+                raise HourglassError(ctx.meta[_SPELLING])
         with reader_gone(), output_full():
             return super().invoke(ctx)
 
