@@ -141,3 +141,27 @@ def test_global_threads_given_twice_with_different_values_is_refused(ab: Path) -
                    "--threads given twice, with different values ('1', '2'); give it once")
     res = runner.invoke(app, ["--threads", "1", "--threads=1", "inspect", data])
     assert res.exit_code == 0, res.output
+
+
+@pytest.mark.parametrize("model", [".", ""])
+def test_model_given_as_the_current_folder_is_named_as_no_model(tmp_path: Path, monkeypatch,
+                                                                model: str) -> None:
+    # what was wrong: 'hourglass score . data.csv' (or MODEL '', read as '.') in a folder holding
+    # no model said "error: PosixPath('.') has an empty name" (the name of the folder a save puts
+    # a replaced model aside under was taken of '.'); now it says it is no model, as for 'm2/'
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d.csv").write_text("a,b\n1,2\n")
+    one_line_error(["score", model, "d.csv", "-o", "out.csv"],
+                   ".: not a hourglass model (missing config.json or weights.safetensors)",
+                   tmp_path / "out.csv")
+
+
+def test_model_given_as_the_current_folder_scores_as_its_name(ab: Path, tmp_path: Path, monkeypatch) -> None:
+    # pin: inside the model's folder, 'score . data.csv' writes the bytes 'score m data.csv' does
+    data = str(ab.parent / "train.csv")
+    res = runner.invoke(app, ["score", str(ab), data, "-o", str(tmp_path / "a.csv")])
+    assert res.exit_code == 0, res.output
+    monkeypatch.chdir(ab)
+    res = runner.invoke(app, ["score", ".", data, "-o", str(tmp_path / "b.csv")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()

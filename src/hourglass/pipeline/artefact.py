@@ -221,10 +221,16 @@ def _aside(path: Path) -> Path:
     --------
     >>> _aside(Path("models/flows")).as_posix()
     'models/.flows.old'
+    >>> _aside(Path(".")) == _aside(Path(os.getcwd()))
+    True
     >>> name = _aside(Path("m" * 250)).name
     >>> name.startswith("." + "m" * 40 + ".") and name.endswith(".old"), len(name)
     (True, 62)
     """
+    if path.name in ("", ".."):  # 'score . data.csv' (or ''): "PosixPath('.') has an empty name"
+        path = Path(os.path.abspath(path))
+    if not path.name:  # the root: no name to put aside under, nor a model saved there
+        return path / ".old"
     if len(os.fsencode(path.name)) <= 200:
         return path.with_name(f".{path.name}.old")
     digest = hashlib.sha256(os.fsencode(path.name)).hexdigest()[:16]
