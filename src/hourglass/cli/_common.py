@@ -204,7 +204,7 @@ def finish_params(cls: type, model: str, params: dict[str, Any], extra: list[str
     A key given twice with different values (``--param dropout=0.1 --param dropout=0.2``) is
     refused, as ``--role`` and the options that take one value are: the last one silently won.
     """
-    given: dict[str, Any] = {}
+    seen: dict[str, tuple[Any, str]] = {}  # key: (its value, as typed)
     for item in extra:
         key, sep, value = item.partition("=")
         if not sep:
@@ -217,10 +217,10 @@ def finish_params(cls: type, model: str, params: dict[str, Any], extra: list[str
         except InputError as exc:
             raise HourglassError(f"--param {key.strip()}: {exc}") from None
         key = key.strip()
-        if key in given and given[key][0] != parsed:  # (0.1 and ' 0.1', true and True: one value)
+        if key in seen and seen[key][0] != parsed:  # (0.1 and ' 0.1', true and True: one value)
             raise HourglassError(f"--param {key}: given twice, with different values "
-                                 f"({given[key][1].strip()!r}, {value.strip()!r}); give it once")
-        given[key] = (parsed, value)
+                                 f"({seen[key][1].strip()!r}, {value.strip()!r}); give it once")
+        seen[key] = (parsed, value)
         params[key] = parsed
     known = cls().get_params()
     unknown = sorted(set(params) - set(known))

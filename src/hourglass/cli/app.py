@@ -158,12 +158,12 @@ def spelling_error(parser: Any, given: list[str]) -> str | None:
     >>> spelling_error(parser, ["d", "-o=m"])
     "-o=m: a short option's value follows it without '=': -o m, -om or --output=m"
     """
-    options = list({id(o): o for o in [*parser._long_opt.values(), *parser._short_opt.values()]}.values())
-    single = {o.dest for o in options if o.action == "store"}
-    for o in options:  # each occurrence's value kept, to compare them
-        if o.action == "store":
-            o.action = "append"
-    try:
+    try:  # (click's parser internals: a click without them checks nothing, as click did)
+        options = list({id(o): o for o in [*parser._long_opt.values(), *parser._short_opt.values()]}.values())
+        single = {o.dest for o in options if o.action == "store"}
+        for o in options:  # each occurrence's value kept, to compare them
+            if o.action == "store":
+                o.action = "append"
         typed = parser.parse_args(args=list(given))[0]
     except Exception:  # (click's usage errors: already said by the command's own parse)
         return None
