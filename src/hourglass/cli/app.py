@@ -92,9 +92,7 @@ class _Commands(TyperGroup):
         return rest
 
     def invoke(self, ctx: Any) -> Any:  # the command
-        if ctx.meta.get(_SPELLING):
-            with user_errors():
-                raise HourglassError(ctx.meta[_SPELLING])
+        _refuse_spelling(ctx)
         with reader_gone(), output_full():
             return super().invoke(ctx)
 
@@ -117,9 +115,7 @@ class _Command(TyperCommand):
         return rest
 
     def invoke(self, ctx: Any) -> Any:
-        if ctx.meta.get(_SPELLING):
-            with user_errors():
-                raise HourglassError(ctx.meta[_SPELLING])
+        _refuse_spelling(ctx)
         if _TYPED_PATHS in ctx.meta:
             from hourglass.cli._common import refuse_folder_endings
 
@@ -130,6 +126,13 @@ class _Command(TyperCommand):
 
 _TYPED_PATHS = "hourglass.typed_paths"
 _SPELLING = "hourglass.spelling_error"
+
+
+def _refuse_spelling(ctx: Any) -> None:
+    """Say the :func:`spelling_error` that parsing noted in ``ctx`` (one line, exit code 2)."""
+    if ctx.meta.get(_SPELLING):
+        with user_errors():
+            raise HourglassError(ctx.meta[_SPELLING])
 
 
 def spelling_error(parser: Any, given: list[str]) -> str | None:
