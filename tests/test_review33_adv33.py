@@ -66,8 +66,10 @@ def test_dspot_advises_a_smaller_depth_only_where_one_fits() -> None:
     with pytest.raises(InputError) as info:
         DSPOT(1e-2, depth=5).fit(np.zeros(29))
     assert "smaller depth" not in str(info.value)
-    assert str(info.value).endswith("need at least 105: hold out more normal data (depth 1 needs 101)")
-    advice = r"choose a smaller depth \(DSPOT\(depth=\.\.\.\)\), at most 20, or hold out more normal data"
+    assert str(info.value).endswith("need at least 105: more normal data, or a larger held-out share "
+                                    "when training (the detector's validation_fraction=...); "
+                                    "depth 1 needs 101")
+    advice = r"choose a smaller depth \(DSPOT\(depth=\.\.\.\)\), at most 20, or more normal data"
     with pytest.raises(InputError, match=f"need at least 150: {advice}"):
         DSPOT(1e-2).fit(np.zeros(120))
     rng = np.random.default_rng(0)

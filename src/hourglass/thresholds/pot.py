@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from hourglass.errors import InputError, NotFittedError
-from hourglass.thresholds.base import Threshold, quantile, real_scores
+from hourglass.thresholds.base import FEW_SCORES_ADVICE, Threshold, quantile, real_scores
 from hourglass.thresholds.evt import GPDFit, fit_gpd_truncated, tail_quantile, too_many_above
 
 __all__ = ["DSPOT", "POT", "SPOT"]
@@ -360,8 +360,9 @@ class DSPOT(SPOT):
             # the largest depth these scores take: below 1, no smaller depth helps (60 scores
             # were told to choose a smaller depth, which needs 101 at the least)
             room = n - 10 * int(self.min_peaks)
-            advice = (f"{DSPOT_DEPTH_ADVICE}, at most {room}, or hold out more normal data" if room >= 1
-                      else f"hold out more normal data (depth 1 needs {10 * int(self.min_peaks) + 1})")
+            # more scores: how to get them is the percentile's advice (the CLI says its option)
+            advice = (f"{DSPOT_DEPTH_ADVICE}, at most {room}, or {FEW_SCORES_ADVICE}" if room >= 1
+                      else f"{FEW_SCORES_ADVICE}; depth 1 needs {10 * int(self.min_peaks) + 1}")
             exc = InputError(f"{what}: {advice}")
             setattr(exc, "too_few_scores", what)  # noqa: B010 (a warm start gives its own advice)
             setattr(exc, "smaller_depth", room >= 1)  # noqa: B010 (and a benchmark)
