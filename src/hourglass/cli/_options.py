@@ -194,6 +194,8 @@ def _cli_advice() -> dict[str, str]:
         said[tabular.CATEGORICAL_ROLE] = "give the column another role (--role COLUMN=categorical)"
         said[tabular.ID_ADVICE] = ("leave it out (--drop COLUMN), or give it the role numeric "
                                    "(--role COLUMN=numeric)")
+        said[tabular.ONE_COLUMN_ADVICE] = ("a log file needs a log --format, a table a header line naming "
+                                           "its columns")
         said[tabular.LOG_MODEL] = ("train --format hdfs, bgl, syslog, journald, raw or a header regex, "
                                    "--model deeplog ...")
     if bench is not None:

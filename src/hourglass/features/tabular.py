@@ -55,6 +55,9 @@ logger = logging.getLogger(__name__)
 ANOTHER_ROLE = "give it another role (roles={column: 'numeric' or 'categorical'})"
 CATEGORICAL_ROLE = "give the column another role (roles={column: 'categorical'})"
 ID_ADVICE = "leave it out (drop=[column]), or give it the role numeric (roles={column: 'numeric'})"
+#: What a table read as one column may be, in a Python user's words (the CLI says its options).
+ONE_COLUMN_ADVICE = ("a log file is read by EventSessions(format=...), a table needs a header line "
+                     "naming its columns")
 LOG_MODEL = ("Pipeline(DeepLog(), features=EventSessions(format=...)), format 'hdfs', 'bgl', "
              "'syslog', 'journald', 'raw' or a header regex")
 
@@ -660,8 +663,7 @@ class TabularPreprocessor:
             elif len(df) == 1:  # every column of one row is constant: the row count is what to change
                 hint = " (1 training row, in which every value is constant; training needs at least 2)"
             elif len(cols) == 1:  # a log or a ';'-separated file read as a one-column table
-                hint = (f" (one column only, {cols[0][:50]!r}: a log file needs a log --format, "
-                        "a table a header line naming its columns)")
+                hint = f" (one column only, {cols[0][:50]!r}: {ONE_COLUMN_ADVICE})"
             raise InputError("no usable feature column: every column is constant, dropped or "
                              f"an identifier{hint}")
         return self
