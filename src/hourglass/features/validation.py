@@ -132,6 +132,10 @@ def check_array(
         if isinstance(X, np.ndarray) and X.dtype.kind in "mM":  # as a DataFrame's are refused
             raise InputError(f"{what}: dates and durations (dtype {X.dtype}) are not numbers; "
                              "convert them first or use a Pipeline")
+        text = _text_column(X)
+        if text is not None:  # as a DataFrame's text column is (and scikit-learn's check_array)
+            raise InputError(f"{what}: column {text[0]} is not numeric ({text[1]}); preprocess it "
+                             "first or use a Pipeline")
         try:
             with np.errstate(over="ignore"):  # a value beyond float32 is named below
                 arr = np.asarray(X, dtype=np.float32)
@@ -178,6 +182,36 @@ def check_array(
             f"column {name!r}"
         )
     return np.ascontiguousarray(arr)
+
+
+def _text_column(X: object) -> tuple[int, str] | None:
+    """The first column of the array or nested list ``X`` that holds text, and what it holds
+    (``dtype <U3``, or the text value of an object array), or ``None``. NumPy would read numeric
+    text as numbers where a DataFrame's text column is refused: the same data, two answers.
+
+    Examples
+    --------
+    >>> _text_column(np.array([["1", "2"]])), _text_column([[1.0, "2"]]), _text_column([[1, 2]])
+    ((0, 'dtype <U1'), (0, 'dtype <U32'), None)
+    >>> _text_column(np.array([[1.0, "2"]], dtype=object))
+    (1, "text '2'")
+    """
+    if isinstance(X, (list, tuple)):
+        try:
+            X = np.asarray(X)
+        except ValueError:  # rows of different lengths: said where they are read
+            return None
+    if not isinstance(X, np.ndarray) or X.ndim == 0:
+        return None
+    if X.dtype.kind in "US":
+        return 0, f"dtype {X.dtype}"
+    if X.dtype.kind == "O":
+        rows = X.reshape(-1, 1) if X.ndim == 1 else X.reshape(-1, X.shape[-1]) if X.ndim > 1 else X
+        for c in range(rows.shape[1]):
+            found = next((v for v in rows[:, c] if isinstance(v, (str, bytes))), None)
+            if found is not None:
+                return (0 if X.ndim == 1 else c), f"text {found!r}"
+    return None
 
 
 def _original(X: object, r: int, c: int) -> float | None:
