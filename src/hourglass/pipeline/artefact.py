@@ -597,9 +597,10 @@ def _read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
 # (GANomaly-1D's). On the meta device each is a Python reference kernel of torch's, whose first
 # call imports ``torch._dynamo``: seconds a load, and the caller's process got
 # ``TORCHINDUCTOR_CACHE_DIR`` in ``os.environ``, that folder made in the temporary directory and
-# a warnings filter of SymPy's. Meta tensors hold no values, so these are skipped there. (A
-# convolution in a shape probe still runs torch's Python meta kernel, whose checks import SymPy:
-# about a second, once a process, and SymPy's filter for its own deprecation warnings.)
+# a warnings filter of SymPy's. Meta tensors hold no values, so these are skipped there. A
+# convolution in a shape probe ran torch's Python meta kernel, whose checks import SymPy (about a
+# second a process, and SymPy's filter for its own deprecation warnings): its output shape is
+# computed here instead (:func:`_conv_shape`).
 _FILLS = frozenset({"normal_", "uniform_", "fill_", "zero_", "random_", "bernoulli_",
                     "exponential_", "log_normal_", "cauchy_", "geometric_", "copy_"})
 _SAME_SHAPE = frozenset({"relu", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "mish",
@@ -620,8 +621,50 @@ class _ShapesOnly(TorchFunctionMode):
             if name in _FILLS or (module == "torch.nn.init" and name.endswith("_")):
                 return tensor
             if module == "torch.nn.functional" and name in _SAME_SHAPE:
-                return torch.empty_like(tensor)
+                return torch.empty(tensor.shape, dtype=tensor.dtype, device="meta")  # (empty_like: SymPy)
+            if func in _CONVOLUTIONS and not kwargs:
+                shape = _conv_shape(*args)
+                if shape is not None:
+                    return torch.empty(shape, dtype=tensor.dtype, device="meta")
         return func(*args, **kwargs)
+
+
+_CONVOLUTIONS = frozenset({torch.conv1d, torch.conv2d, torch.conv3d})
+
+
+def _conv_shape(x: torch.Tensor, weight: torch.Tensor, bias: object = None, stride: object = 1,
+                padding: object = 0, dilation: object = 1, groups: object = 1) -> tuple[int, ...] | None:
+    """The output shape of ``torch.convNd(x, weight, bias, stride, padding, dilation, groups)``
+    with a batch dimension and numeric padding, or ``None`` for another call (torch's own meta
+    kernel then answers).
+
+    Examples
+    --------
+    >>> x, w = torch.empty(2, 3, 16, device="meta"), torch.empty(5, 3, 3, device="meta")
+    >>> _conv_shape(x, w, None, (2,), (1,), (1,), 1)
+    (2, 5, 8)
+    >>> _conv_shape(x, w, None, 1, "same") is None
+    True
+    """
+    dims = weight.dim() - 2
+    if dims < 1 or x.dim() != dims + 2 or not isinstance(groups, int):
+        return None
+
+    def each(value: object) -> tuple[int, ...] | None:
+        if isinstance(value, int):
+            return (value,) * dims
+        if isinstance(value, (tuple, list)) and len(value) == dims and all(isinstance(v, int) for v in value):
+            return tuple(value)
+        return None
+
+    steps, pads, gaps = each(stride), each(padding), each(dilation)
+    if steps is None or pads is None or gaps is None:
+        return None
+    lengths = [(n + 2 * p - g * (k - 1) - 1) // s + 1
+               for n, k, s, p, g in zip(x.shape[2:], weight.shape[2:], steps, pads, gaps, strict=True)]
+    if min(lengths) < 1 or x.shape[1] != weight.shape[1] * groups:
+        return None  # torch's kernel says what is wrong
+    return (int(x.shape[0]), int(weight.shape[0]), *lengths)
 
 
 def _check_module_size(det: BaseDetector, meta: Any, arrays: dict[str, np.ndarray]) -> None:
