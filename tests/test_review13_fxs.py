@@ -49,8 +49,6 @@ def test_cut_top_keys_are_the_keys_before_the_cut() -> None:
 
 @pytest.mark.parametrize(("wrap", "event"), [
     (lambda r: {"_index": "ct", "_id": "1", "_source": r}, _ct),   # an Elasticsearch export
-    (lambda r: {"Event": {"System": {k: r[k] for k in ("EventID", "Channel")},
-                          "EventData": {"ScriptBlockText": r["ScriptBlockText"]}}}, _ps),  # evtx_dump
     (lambda r: {"_index": "wlb", "_source": r}, _wlb),
 ])
 def test_a_nested_record_with_a_long_first_line_is_plain_json_lines(tmp_path: Path, wrap: Any,
@@ -60,6 +58,19 @@ def test_a_nested_record_with_a_long_first_line_is_plain_json_lines(tmp_path: Pa
     assert sniff_format(short).name == "jsonl"
     spec = sniff_format(long)
     assert spec.name == "jsonl"
+    assert sum(len(df) for df in spec.iter_chunks(long)) == 3
+
+
+def test_an_evtx_dump_record_with_a_long_first_line_is_the_evtx_format(tmp_path: Path) -> None:
+    # (it was plain JSON lines, as the other nested records above; the parser's own records,
+    # evtx_dump -o jsonl, now read as the .evtx file they came from reads)
+    wrap = lambda r: {"Event": {"System": {k: r[k] for k in ("EventID", "Channel")},  # noqa: E731
+                                "EventData": {"ScriptBlockText": r["ScriptBlockText"]}}}
+    short = _lines(tmp_path / "short.jsonl", _rows(wrap(_ps(10)), wrap(_ps(10))))
+    long = _lines(tmp_path / "long.jsonl", _rows(wrap(_ps(_LONG)), wrap(_ps(10))))
+    assert sniff_format(short).name == "evtx"
+    spec = sniff_format(long)
+    assert spec.name == "evtx"
     assert sum(len(df) for df in spec.iter_chunks(long)) == 3
 
 

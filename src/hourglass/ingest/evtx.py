@@ -25,14 +25,15 @@ from typing import Any
 
 import pandas as pd
 
+from hourglass._eol import without_boms
 from hourglass._limits import loads_json
 from hourglass.errors import InputError
 from hourglass.ingest.tables import SKIP_BAD_ROWS, cut_top_keys, first_json_object, gzipped_evtx
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["EVTX_MAGIC", "EVTX_ROLES", "ROW_ONLY_ROLES", "SYSTEM_COLUMNS", "WINDOWS_FORMS", "flatten_event",
-           "iter_evtx", "looks_like_windows_json"]
+__all__ = ["EVTX_MAGIC", "EVTX_ROLES", "ROW_ONLY_ROLES", "SYSTEM_COLUMNS", "WINDOWS_FORMS", "dump_row",
+           "flatten_event", "iter_evtx", "looks_like_evtx_json", "looks_like_windows_json"]
 
 EVTX_MAGIC = b"ElfFile\x00"
 #: the formats whose exports write one value in several ways
@@ -204,6 +205,54 @@ def flatten_event(record: Mapping[str, Any]) -> dict[str, Any]:
     for part in ("EventData", "UserData"):
         _fields(ev.get(part), part, row)
     return row
+
+
+def dump_row(record: dict[str, Any]) -> dict[str, Any]:
+    """A JSON line of the parser's own records (``evtx_dump -o jsonl``, ``records_json()``:
+    ``{"Event": {"System": ..., "EventData": ...}}``) as the row the ``.evtx`` file gives for
+    the same record (:func:`flatten_event`); any other object as it is.
+
+    Examples
+    --------
+    >>> dump_row({"Event": {"System": {"EventID": 4624, "Channel": "Security"}}})["EventID"]
+    4624
+    >>> dump_row({"EventID": 4624})
+    {'EventID': 4624}
+    """
+    ev = record.get("Event")
+    if isinstance(ev, Mapping) and isinstance(ev.get("System"), Mapping):
+        return flatten_event(record)
+    return record
+
+
+# the start of a line of the parser's records whose first line runs past a file's head (a
+# PowerShell script block of many kilobytes in its EventData, after the System element)
+_DUMP_START = re.compile(rb'\s*\{\s*"Event"\s*:\s*\{')
+
+
+def looks_like_evtx_json(head: bytes) -> bool:
+    """Whether a file's first bytes are JSON lines of the parser's own records (``evtx_dump -o
+    jsonl``, ``records_json()``): the first object has an ``Event`` object whose ``System``
+    holds an ``EventID``; a first line cut by the head's length, where it starts with
+    ``{"Event": {`` and names ``System`` and ``EventID`` before the cut.
+
+    Examples
+    --------
+    >>> looks_like_evtx_json(b'{"Event": {"System": {"EventID": 4624, "Channel": "Security"}}}\\n')
+    True
+    >>> looks_like_evtx_json(b'{"EventID": 4624, "Channel": "Security"}\\n')
+    False
+    >>> looks_like_evtx_json(b'{"Event": {"System": {"EventID": 4104}, "EventData": {"S": "...')
+    True
+    """
+    obj = first_json_object(head)
+    if obj is not None:
+        ev = obj.get("Event")
+        return isinstance(ev, Mapping) and isinstance(ev.get("System"), Mapping) and "EventID" in ev["System"]
+    text = without_boms(head).lstrip()
+    if b"\n" in text.rstrip(b"\r\n"):  # a whole first line that is no such object
+        return False
+    return _DUMP_START.match(text) is not None and b'"System"' in text and b'"EventID"' in text
 
 
 def looks_like_windows_json(head: bytes) -> bool:

@@ -27,7 +27,7 @@ from hourglass.ingest.cloudtrail import CLOUDTRAIL
 from hourglass.ingest.datasets import DATASETS, DatasetSpec, require_fields
 from hourglass.ingest.entra import ENTRA_SIGNIN
 from hourglass.ingest.eve import SURICATA_EVE
-from hourglass.ingest.evtx import EVTX_MAGIC, EVTX_ROLES, looks_like_windows_json
+from hourglass.ingest.evtx import EVTX_MAGIC, EVTX_ROLES, looks_like_evtx_json, looks_like_windows_json
 from hourglass.ingest.flows import AWS_VPC_FLOW, CICFLOWMETER, UNSW_NB15, ZEEK_CONN
 from hourglass.ingest.gcp import GCP_AUDIT
 from hourglass.ingest.k8s import K8S_AUDIT
@@ -58,7 +58,9 @@ _GENERIC = {f: _table(f, d) for f, d in (
 _GENERIC["evtx"] = DatasetSpec(
     name="evtx", columns=None, label_col=None, normal=(), fmt="evtx", roles=EVTX_ROLES,
     time_col="timestamp",  # each record's TimeCreated/SystemTime: alerts carry the event's time
-    description="Windows event log (.evtx): one flat row per record (needs the 'evtx' extra)")
+    sniffer=looks_like_evtx_json,  # the parser's records as JSON lines (evtx_dump -o jsonl): read alike
+    description="Windows event log (.evtx), or its records as evtx_dump -o jsonl writes them: one "
+                "flat row per record (needs the 'evtx' extra for .evtx files)")
 
 
 def register_format(spec: Any, *, replace: bool = False) -> Any:

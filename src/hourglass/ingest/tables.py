@@ -2749,6 +2749,13 @@ def iter_table(
     elif fmt == "jsonl":
         chunks = _iter_jsonl(p, on_bad_rows=on_bad_rows, stats=stats, event=event, page=page,
                              chunk_bytes=chunk_bytes)
+    elif fmt == "evtx" and p.is_file() and without_boms(read_head(p, 64)).lstrip().startswith(b"{"):
+        # the parser's own records as JSON lines (evtx_dump -o jsonl): each the row the .evtx
+        # file gives for it, so that a model of the file scores the dump alike, and back
+        from hourglass.ingest.evtx import dump_row
+
+        chunks = _iter_jsonl(p, on_bad_rows=on_bad_rows, stats=stats, event=dump_row,
+                             chunk_bytes=chunk_bytes)
     elif fmt == "evtx":
         from hourglass.ingest.evtx import iter_evtx
 
