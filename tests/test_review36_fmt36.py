@@ -182,3 +182,32 @@ def test_zeek_tsv_and_json_logs_give_one_table_and_one_score(tmp_path: Path) -> 
         assert res.exit_code == 0, res.output
         scored.append(alerts.read_text())
     assert scored[0] == scored[1] == scored[2]
+
+
+def test_stream_and_the_service_take_the_dump_lines_as_score_reads_the_file(logs: dict[str, Path],
+                                                                            tmp_path: Path) -> None:
+    # what was wrong: 'hourglass stream MODEL < dump.jsonl' of a model trained on the .evtx file
+    # stopped at line 1 ('none of the model's columns (EventID, Provider, Channel ...)') and the
+    # service's POST /score refused such rows alike; now each record is the .evtx file's row
+    from fastapi.testclient import TestClient
+
+    from hourglass.serve import create_app
+
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(logs["evtx"]), "--epochs", "1", "--hidden", "4,2",
+                              "-o", str(model), "-q"])
+    assert res.exit_code == 0, res.output
+    alerts = tmp_path / "scored.jsonl"
+    res = runner.invoke(app, ["score", str(model), str(logs["evtx"]), "-o", str(alerts), "-q"])
+    assert res.exit_code == 0, res.output
+    scores = [json.loads(line)["score"] for line in alerts.read_text().splitlines()]
+    res = runner.invoke(app, ["stream", str(model), "-q"], input=logs["dump"].read_text(encoding="utf-8"))
+    assert res.exit_code == 0, res.output
+    streamed = [json.loads(line) for line in res.stdout.splitlines()]  # (the flagged rows)
+    assert streamed and [a["score"] for a in streamed] == [scores[a["row"]] for a in streamed]
+    client = TestClient(create_app(model, api_key="k" * 32), raise_server_exceptions=False)
+    got = client.post("/score", headers={"X-API-Key": "k" * 32}, json={"rows": _Parser.records[:5]})
+    assert got.status_code == 200, got.text
+    assert got.json()["scores"] == pytest.approx(scores[:5], rel=1e-6)
+    bad = client.post("/score", headers={"X-API-Key": "k" * 32}, json={"rows": [[1, 2]]})
+    assert bad.status_code == 422

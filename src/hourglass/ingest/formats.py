@@ -27,9 +27,16 @@ from hourglass.ingest.cloudtrail import CLOUDTRAIL
 from hourglass.ingest.datasets import DATASETS, DatasetSpec, require_fields
 from hourglass.ingest.entra import ENTRA_SIGNIN
 from hourglass.ingest.eve import SURICATA_EVE
-from hourglass.ingest.evtx import EVTX_MAGIC, EVTX_ROLES, looks_like_evtx_json, looks_like_windows_json
+from hourglass.ingest.evtx import (
+    EVTX_MAGIC,
+    EVTX_ROLES,
+    dump_row,
+    looks_like_evtx_json,
+    looks_like_windows_json,
+)
 from hourglass.ingest.flows import AWS_VPC_FLOW, CICFLOWMETER, UNSW_NB15, ZEEK_CONN
 from hourglass.ingest.gcp import GCP_AUDIT
+from hourglass.ingest.jsondoc import _json_kind
 from hourglass.ingest.k8s import K8S_AUDIT
 from hourglass.ingest.kv import KV
 from hourglass.ingest.okta import OKTA
@@ -55,7 +62,35 @@ _GENERIC = {f: _table(f, d) for f, d in (
     ("tsv", "tab-separated table with a header line"),
     ("parquet", "Apache Parquet"),
     ("jsonl", "one JSON object per line"))}
-_GENERIC["evtx"] = DatasetSpec(
+class _EvtxSpec(DatasetSpec):
+    """Windows ``.evtx`` logs, or their records as the parser's JSON lines (``evtx_dump -o
+    jsonl``): ``stream`` and the service pass each JSON row through :meth:`expand`, so a model
+    scores such records sent one a line as it scored the file (a flat row stays as it is)."""
+
+    def event(self, record: dict[str, Any]) -> dict[str, Any]:
+        """A record of the parser's JSON (``{"Event": {"System": ...}}``) as the ``.evtx`` file's
+        row; any other object (a flat row) as it is."""
+        return dump_row(record)
+
+    def expand(self, value: object) -> list[dict[str, Any]]:
+        """The row of one JSON value of a stream's line or a service's row (:meth:`event`).
+
+        Raises
+        ------
+        ValueError
+            The value is no JSON object.
+
+        Examples
+        --------
+        >>> get_format("evtx").expand({"Event": {"System": {"EventID": 4624}}})[0]["EventID"]
+        4624
+        """
+        if not isinstance(value, dict):
+            raise ValueError(f"expected a JSON object, got {_json_kind(value)}")
+        return [self.event(value)]
+
+
+_GENERIC["evtx"] = _EvtxSpec(
     name="evtx", columns=None, label_col=None, normal=(), fmt="evtx", roles=EVTX_ROLES,
     time_col="timestamp",  # each record's TimeCreated/SystemTime: alerts carry the event's time
     sniffer=looks_like_evtx_json,  # the parser's records as JSON lines (evtx_dump -o jsonl): read alike
