@@ -61,7 +61,7 @@ class _Parser:
 @pytest.fixture
 def logs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Path]:
     """An ``.evtx`` log of 120 records (through the stand-in parser) and the same records as
-    ``evtx_dump -o jsonl`` writes them: plain, gzip, CR LF without a final line break."""
+    ``evtx_dump -o jsonl`` writes them: plain, gzip, CR LF without a final line break, CR."""
     monkeypatch.setitem(sys.modules, "evtx", types.SimpleNamespace(PyEvtxParser=_Parser))
     _Parser.records = [_record(i) for i in range(120)]
     evtx = tmp_path / "Security.evtx"
@@ -73,7 +73,9 @@ def logs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Path]:
     gz.write_bytes(gzip.compress(dump.read_bytes()))
     crlf = tmp_path / "crlf.json"
     crlf.write_bytes("\r\n".join(lines).encode())
-    return {"evtx": evtx, "dump": dump, "gz": gz, "crlf": crlf}
+    cr = tmp_path / "cr.json"  # (lines ended by a CR alone, as classic Mac OS wrote them)
+    cr.write_bytes(("\r".join(lines) + "\r").encode())
+    return {"evtx": evtx, "dump": dump, "gz": gz, "crlf": crlf, "cr": cr}
 
 
 def test_evtx_dump_json_lines_read_as_the_evtx_file_reads(logs: dict[str, Path]) -> None:
@@ -84,7 +86,7 @@ def test_evtx_dump_json_lines_read_as_the_evtx_file_reads(logs: dict[str, Path])
     # needs are missing: EventID, Provider, Channel (and 20 more)'). Now they are sniffed as the
     # evtx format and give the very table the .evtx file gives (columns, values, dtypes).
     table = get_format("evtx").read(logs["evtx"])
-    for name in ("dump", "gz", "crlf"):
+    for name in ("dump", "gz", "crlf", "cr"):
         spec = sniff_format(logs[name])
         assert spec.name == "evtx", name
         pd.testing.assert_frame_equal(spec.read(logs[name]), table)
@@ -211,3 +213,48 @@ def test_stream_and_the_service_take_the_dump_lines_as_score_reads_the_file(logs
     assert got.json()["scores"] == pytest.approx(scores[:5], rel=1e-6)
     bad = client.post("/score", headers={"X-API-Key": "k" * 32}, json={"rows": [[1, 2]]})
     assert bad.status_code == 422
+
+
+def _okta(i: int) -> dict[str, Any]:
+    return {"uuid": f"u{i}", "published": f"2026-01-05T08:{i % 60:02d}:00.000Z", "version": "0",
+            "eventType": ["user.session.start", "user.authentication.sso"][i % 2], "severity": "INFO",
+            "actor": {"id": f"00u{i}", "type": "User", "alternateId": f"user{i % 4}@example.com"},
+            "client": {"ipAddress": f"203.0.113.{i % 7}", "userAgent": {"browser": "CHROME"}},
+            "outcome": {"result": ["SUCCESS", "FAILURE"][i % 3 == 0]},
+            "target": [{"id": f"0oa{i}", "type": "AppInstance"}] * (1 + i % 2)}
+
+
+def _panos(i: int) -> str:
+    return (f"<14>Nov 14 22:13:20 fw1 1,2024/11/14 22:13:{i % 60:02d},0123456789,TRAFFIC,end,2561,"
+            f"2024/11/14 22:13:20,10.0.0.{i % 9},93.184.216.{i % 4},0.0.0.0,0.0.0.0,web,,,ssl,vsys1,trust,"
+            f"untrust,ethernet1/2,ethernet1/1,log,2024/11/14 22:13:20,{1000 + i},1,{50000 + i},443,0,0,"
+            f"0x400000,tcp,allow,{500 + i},{200 + i},300,{5 + i % 3},2024/11/14 22:13:00,{i},any,0,"
+            f"{7000000 + i},0x0,10.0.0.0-10.255.255.255,United States,0,3,2,aged-out,0,0,0,0,,fw1,"
+            "from-policy,,,0,,0,,N/A,0,0,0,0")
+
+
+@pytest.mark.parametrize(("fmt", "lines"), [
+    ("okta", [json.dumps(_okta(i)) for i in range(60)]),
+    ("panos", [_panos(i) for i in range(60)]),
+])
+def test_a_cr_ended_file_is_sniffed_as_its_lf_ended_copy(tmp_path: Path, fmt: str, lines: list[str]) -> None:
+    # what was wrong: lines ended by a CR alone (classic Mac OS; the README says such files read as
+    # LF-ended ones) were sniffed by the first line's LF: an Okta System Log read as plain JSON lines
+    # ('hourglass score OKTA_MODEL okta_cr.json': 'ignoring 1 column(s) the model was not trained
+    # on: target', 'scored 40 rows (jsonl)'), a PAN-OS log as a CSV whose header was its first
+    # line; so was an Entra sign-in log. Now the head is looked at as the LF-ended lines it holds.
+    lf, cr = tmp_path / "lf.log", tmp_path / "cr.log"
+    lf.write_text("\n".join(lines) + "\n")
+    cr.write_bytes(("\r".join(lines) + "\r").encode())
+    assert sniff_format(lf).name == sniff_format(cr).name == fmt
+    pd.testing.assert_frame_equal(sniff_format(cr).read(cr), sniff_format(lf).read(lf))
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(lf), "--epochs", "1", "--hidden", "4,2", "-o", str(model), "-q"])
+    assert res.exit_code == 0, res.output
+    out = []
+    for path in (lf, cr):
+        alerts = tmp_path / f"{path.stem}.csv"
+        res = runner.invoke(app, ["score", str(model), str(path), "-o", str(alerts)])
+        assert res.exit_code == 0 and "not trained on" not in res.output, res.output
+        out.append(alerts.read_text())
+    assert out[0] == out[1]

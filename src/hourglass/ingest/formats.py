@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hourglass._eol import CrToLf, cr_ended
 from hourglass.errors import InputError
 from hourglass.ingest.auditd import AUDITD
 from hourglass.ingest.cef import CEF, LEEF
@@ -238,6 +239,8 @@ def sniff_format(path: str | os.PathLike[str]) -> Any:
     if head.startswith(EVTX_MAGIC):
         return _GENERIC["evtx"]
     check_text(p, head)
+    if cr_ended(head):  # lines ended by a CR alone (classic Mac OS): looked at as the readers take
+        head = CrToLf()(head)  # them, LF-ended (the sniffers of Okta, Entra, PAN-OS ... look for LFs)
     for spec in all_formats().values():
         try:
             if spec.sniff(head):
