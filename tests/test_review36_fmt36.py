@@ -233,9 +233,23 @@ def _panos(i: int) -> str:
             "from-policy,,,0,,0,,N/A,0,0,0,0")
 
 
+def _zeek_conn() -> list[str]:
+    """A Zeek conn.log (TSV: its header lines, 60 rows, the '#close' line)."""
+    head = ["#separator \\x09", "#set_separator\t,", "#empty_field\t(empty)", "#unset_field\t-",
+            "#path\tconn",
+            "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tduration\torig_bytes"
+            "\tlocal_orig\ttunnel_parents",
+            "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tinterval\tcount\tbool\tset[string]"]
+    rows = [f"{1700000000 + i}.5\tC{i}\t10.0.0.{i % 7}\t{40000 + i}\t192.168.1.{i % 3}\t{[80, 443][i % 2]}\t"
+            f"{['tcp', 'udp'][i % 2]}\t{'-' if i % 5 == 0 else f'{i * 0.1:.6f}'}\t{i * 37}\t{'TF-'[i % 3]}\t"
+            f"{'(empty)' if i % 4 else 'Ca,Cb'}" for i in range(60)]
+    return [*head, *rows, "#close\t2023-11-14-23-00-00"]
+
+
 @pytest.mark.parametrize(("fmt", "lines"), [
     ("okta", [json.dumps(_okta(i)) for i in range(60)]),
     ("panos", [_panos(i) for i in range(60)]),
+    ("zeek-conn", _zeek_conn()),
 ])
 def test_a_cr_ended_file_is_sniffed_as_its_lf_ended_copy(tmp_path: Path, fmt: str, lines: list[str]) -> None:
     # what was wrong: lines ended by a CR alone (classic Mac OS; the README says such files read as
@@ -243,6 +257,8 @@ def test_a_cr_ended_file_is_sniffed_as_its_lf_ended_copy(tmp_path: Path, fmt: st
     # ('hourglass score OKTA_MODEL okta_cr.json': 'ignoring 1 column(s) the model was not trained
     # on: target', 'scored 40 rows (jsonl)'), a PAN-OS log as a CSV whose header was its first
     # line; so was an Entra sign-in log. Now the head is looked at as the LF-ended lines it holds.
+    # A Zeek TSV log's header lines were read by their LFs: 'a Zeek log's separator must be one
+    # character, not '\x09#set_separator ...'' (exit code 2); now as the rows are.
     lf, cr = tmp_path / "lf.log", tmp_path / "cr.log"
     lf.write_text("\n".join(lines) + "\n")
     cr.write_bytes(("\r".join(lines) + "\r").encode())
@@ -258,3 +274,4 @@ def test_a_cr_ended_file_is_sniffed_as_its_lf_ended_copy(tmp_path: Path, fmt: st
         assert res.exit_code == 0 and "not trained on" not in res.output, res.output
         out.append(alerts.read_text())
     assert out[0] == out[1]
+

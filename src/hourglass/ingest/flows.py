@@ -60,6 +60,7 @@ from hourglass.ingest.tables import (
     _RowLines,
     check_log_text,
     iter_table,
+    open_lines,
     open_text,
     read_head,
 )
@@ -376,7 +377,7 @@ def _other_layout(path: Path, start: int, fields: list[str], sep: str,
     """The first ``#fields`` line after the header's ``start`` lines, up to line ``upto``
     (``None``: the whole file), that names other fields than ``fields``: its number and what
     is wrong (:func:`_other_fields`); ``None`` where there is none."""
-    with open_text(path) as fh:
+    with open_lines(path) as fh:
         for number, raw in enumerate(iter(lambda: fh.readline(MAX_LINE_BYTES + 1), b""), start=1):
             if upto is not None and number > upto:
                 break
@@ -624,7 +625,7 @@ class ZeekSpec(DatasetSpec):
         fields: list[str] = []
         types: list[str] = []
         unset, empty, n, sep, set_sep = "-", "(empty)", 0, "\t", ","
-        with open_text(path) as fh:
+        with open_lines(path) as fh:
             # bounded reads: a data line without a line break is not held to learn it is data
             while raw := fh.readline(MAX_LINE_BYTES + 1):
                 line = without_boms(raw.decode("utf-8", "replace").rstrip("\r\n"))
