@@ -16,7 +16,7 @@ import pytest
 
 from hourglass.cli import app
 from hourglass.ingest.formats import get_format, sniff_format
-from tests._cli import runner
+from tests._cli import one_line_error, runner
 
 
 def _record(i: int) -> dict[str, Any]:
@@ -275,3 +275,20 @@ def test_a_cr_ended_file_is_sniffed_as_its_lf_ended_copy(tmp_path: Path, fmt: st
         out.append(alerts.read_text())
     assert out[0] == out[1]
 
+
+@pytest.mark.parametrize("text", [
+    '<?xml version="1.0" encoding="utf-8"?>\n<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event">\n'
+    "  <System>\n    <EventID>1102</EventID>\n  </System>\n</Event>\n",
+    "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><EventID>4624</EventID>"
+    "</System></Event>\n" * 3,
+    '\ufeff<?xml version="1.0"?><Events><Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event">'
+    "<System><EventID>4624</EventID></System></Event></Events>",
+])
+def test_windows_events_as_xml_are_refused_by_name(tmp_path: Path, text: str) -> None:
+    # what was wrong: the same events written as XML (evtx_dump's default output, wevtutil qe
+    # /f:xml) were read as a CSV of one text column, a row per XML line: 'hourglass train
+    # Security.xml' trained a model of 412 such rows without a word. Now one line says so.
+    path = tmp_path / "Security.xml"
+    path.write_text(text, encoding="utf-8")
+    for command in (["inspect", str(path)], ["train", str(path), "-o", str(tmp_path / "m")]):
+        one_line_error(command, "Windows events as XML", tmp_path / "m")

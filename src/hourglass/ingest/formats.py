@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from hourglass._eol import CrToLf, cr_ended
+from hourglass._eol import CrToLf, cr_ended, without_boms
 from hourglass.errors import InputError
 from hourglass.ingest.auditd import AUDITD
 from hourglass.ingest.cef import CEF, LEEF
@@ -213,6 +214,12 @@ def get_format(name: str) -> Any:
     return known[key]
 
 
+#: Windows events written as XML: one ``<Event xmlns=".../win/2004/08/events/event">`` after another
+#: (evtx_dump, wevtutil qe /f:xml), or inside ``<Events>`` (Event Viewer's "Save as XML")
+_WINDOWS_XML = re.compile(rb'\s*(?:<\?xml[^>]*\?>\s*)?(?:<Events>\s*)?<Event\s+xmlns\s*=\s*'
+                          rb'["\']http://schemas\.microsoft\.com/win/2004/08/events/event["\']')
+
+
 def sniff_format(path: str | os.PathLike[str]) -> Any:
     """The named format whose sniffer accepts the file's first bytes, else the plain table
     format from the file name (JSON lines, whatever the name, when a file read as CSV starts
@@ -239,6 +246,10 @@ def sniff_format(path: str | os.PathLike[str]) -> Any:
     if head.startswith(EVTX_MAGIC):
         return _GENERIC["evtx"]
     check_text(p, head)
+    if _WINDOWS_XML.match(without_boms(head)):  # else read as a CSV of one column, its lines' text
+        raise InputError(f"{p}: Windows events as XML (evtx_dump's default output, wevtutil qe /f:xml, "
+                         "Event Viewer's 'Save as XML') are not read; give the .evtx log itself, or its "
+                         "records as JSON lines (evtx_dump -o jsonl)")
     if cr_ended(head):  # lines ended by a CR alone (classic Mac OS): looked at as the readers take
         head = CrToLf()(head)  # them, LF-ended (the sniffers of Okta, Entra, PAN-OS ... look for LFs)
     for spec in all_formats().values():
