@@ -292,3 +292,12 @@ def test_windows_events_as_xml_are_refused_by_name(tmp_path: Path, text: str) ->
     path.write_text(text, encoding="utf-8")
     for command in (["inspect", str(path)], ["train", str(path), "-o", str(tmp_path / "m")]):
         one_line_error(command, "Windows events as XML", tmp_path / "m")
+
+
+def test_evtx_dump_pretty_json_is_refused_naming_jsonl(tmp_path: Path) -> None:
+    # what was wrong: evtx_dump -o json output ('Record 1', then the record pretty-printed) was
+    # 'line 1: malformed JSON (Expecting value at column 1)', which did not say what to write
+    # instead; now one line names evtx_dump -o jsonl (whose lines read as the .evtx file)
+    path = tmp_path / "Security.json"
+    path.write_text("".join(f"Record {i}\n" + json.dumps(_record(i), indent=2) + "\n" for i in (1, 2)))
+    one_line_error(["inspect", str(path)], "evtx_dump -o jsonl")

@@ -219,6 +219,9 @@ def get_format(name: str) -> Any:
 _WINDOWS_XML = re.compile(rb'\s*(?:<\?xml[^>]*\?>\s*)?(?:<Events>\s*)?<Event\s+xmlns\s*=\s*'
                           rb'["\']http://schemas\.microsoft\.com/win/2004/08/events/event["\']')
 
+#: evtx_dump's -o json output: each record pretty-printed after a 'Record N' line
+_EVTX_DUMP_JSON = re.compile(rb"\s*Record \d+\r?\n\s*\{")
+
 
 def sniff_format(path: str | os.PathLike[str]) -> Any:
     """The named format whose sniffer accepts the file's first bytes, else the plain table
@@ -250,6 +253,10 @@ def sniff_format(path: str | os.PathLike[str]) -> Any:
         raise InputError(f"{p}: Windows events as XML (evtx_dump's default output, wevtutil qe /f:xml, "
                          "Event Viewer's 'Save as XML') are not read; give the .evtx log itself, or its "
                          "records as JSON lines (evtx_dump -o jsonl)")
+    if _EVTX_DUMP_JSON.match(without_boms(head)):  # else 'line 1: malformed JSON'
+        raise InputError(f"{p}: evtx_dump -o json output ('Record N' lines between pretty-printed "
+                         "records) is no JSON lines; write the records one a line with evtx_dump -o jsonl, "
+                         "or give the .evtx log itself")
     if cr_ended(head):  # lines ended by a CR alone (classic Mac OS): looked at as the readers take
         head = CrToLf()(head)  # them, LF-ended (the sniffers of Okta, Entra, PAN-OS ... look for LFs)
     for spec in all_formats().values():
