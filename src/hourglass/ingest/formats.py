@@ -64,6 +64,8 @@ _GENERIC = {f: _table(f, d) for f, d in (
     ("tsv", "tab-separated table with a header line"),
     ("parquet", "Apache Parquet"),
     ("jsonl", "one JSON object per line"))}
+
+
 class _EvtxSpec(DatasetSpec):
     """Windows ``.evtx`` logs, or their records as the parser's JSON lines (``evtx_dump -o
     jsonl``): ``stream`` and the service pass each JSON row through :meth:`expand`, so a model
