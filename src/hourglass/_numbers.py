@@ -8,7 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["as_float", "label_numbers", "pandas_numbers", "to_numbers", "wide_ints_as_inf"]
+__all__ = ["as_float", "label_numbers", "pandas_numbers", "read_number", "read_whole", "to_numbers",
+           "wide_ints_as_inf"]
 
 
 def as_float(v: int) -> float:
@@ -23,6 +24,53 @@ def as_float(v: int) -> float:
         return float(v)
     except OverflowError:
         return math.inf if v > 0 else -math.inf
+
+
+def read_number(text: str) -> int | float | None:
+    """A number typed as text (an option's value, a ``--param`` value, a threshold rule's), or
+    ``None`` where ``text`` is none: the one rule every way a number reaches the CLI follows.
+
+    The text (spaces around it aside) is what Python's ``int()`` or ``float()`` reads, in ASCII:
+    a sign, leading zeros and ``_`` between digits are taken (``+10``, ``010``, ``1_0``), so are
+    ``.5``, ``5.``, ``1e-3``, ``inf`` and ``nan`` (a check that needs a finite number refuses
+    those in its own words). Digits of other scripts (``١٠``, full-width ``１０``), ``0x0a`` and
+    words such as ``true`` are no number, as the typed options (``--lr``, ``--epochs``) take
+    them. An integer's text gives an ``int`` (exact past 2**53), any other a ``float``.
+
+    Examples
+    --------
+    >>> read_number(" +1_0 "), read_number("010"), read_number(".5"), read_number("1e400")
+    (10, 10, 0.5, inf)
+    >>> read_number("١٠") is None, read_number("0x0a") is None, read_number("") is None
+    (True, True, True)
+    """
+    text = text.strip()
+    if not text.isascii():
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def read_whole(text: str) -> int | None:
+    """A whole number typed as text (:func:`read_number`): an integer's text, or a finite
+    number's that is whole (``10.0``, ``1e1``: as ``--epochs 10.0`` and ``--param epochs=1e1``
+    are taken); else ``None``.
+
+    Examples
+    --------
+    >>> read_whole("10"), read_whole("10.0"), read_whole("1e1"), read_whole("10.5"), read_whole("inf")
+    (10, 10, 10, None, None)
+    """
+    number = read_number(text)
+    if isinstance(number, float):
+        return int(number) if math.isfinite(number) and number.is_integer() else None
+    return number
 
 
 def _wide(v: Any) -> bool:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
+import re
 import stat
 from collections.abc import Container, Sequence
 from pathlib import Path
@@ -80,10 +82,13 @@ def parse_hidden(text: str) -> tuple[int, ...]:
     >>> parse_hidden("64,32")
     (64, 32)
     """
-    try:
-        return tuple(int(h) for h in text.split(","))
-    except ValueError:
-        raise HourglassError(f"--hidden: expected comma-separated integers, got {text!r}") from None
+    from hourglass._numbers import read_whole
+
+    widths = [read_whole(h) for h in text.split(",")]  # (as --epochs reads a whole number: 64.0
+    # is 64; '６４' in full-width digits, which int() reads, is refused)
+    if any(w is None for w in widths):
+        raise HourglassError(f"--hidden: expected comma-separated integers, got {text!r}")
+    return tuple(w for w in widths if w is not None)
 
 
 def hidden_param(cls: type, model: str, text: str) -> int | tuple[int, ...]:
@@ -175,8 +180,6 @@ def refuse_unused(command: Any, kind: str, model: str, values: dict[str, Any],
     ...
     hourglass.errors.HourglassError: --scaler: not used by time-series models (lstm-ae); leave it out
     """
-    import inspect
-
     defaults = {n: p.default for n, p in inspect.signature(command).parameters.items()}
     for name in UNUSED_BY[command.__name__][kind]:
         value = values.get(name)
@@ -217,6 +220,7 @@ def finish_params(cls: type, model: str, params: dict[str, Any], extra: list[str
         except InputError as exc:
             raise HourglassError(f"--param {key.strip()}: {exc}") from None
         key = key.strip()
+        parsed = _param_number(cls, key, parsed)
         if key in seen and seen[key][0] != parsed:  # (0.1 and ' 0.1', true and True: one value)
             raise HourglassError(f"--param {key}: given twice, with different values "
                                  f"({seen[key][1].strip()!r}, {value.strip()!r}); give it once")
@@ -243,6 +247,27 @@ def finish_params(cls: type, model: str, params: dict[str, Any], extra: list[str
         raise HourglassError(f"--param {', '.join(i.partition('=')[0].strip() for i in extra)}: "
                              f"invalid value ({exc})") from None
     return params
+
+
+def _param_number(cls: type, key: str, parsed: Any) -> Any:
+    """A ``--param`` value that JSON left as text read as the number it is
+    (:func:`~hourglass._numbers.read_number`) where ``cls``'s parameter ``key`` takes a number (its
+    annotation names ``int`` or ``float``, or its default is one): ``--param lr=.5``,
+    ``lr=1_0``, ``lr=+10``, ``epochs=010`` were refused as text ("lr must be a number, got
+    '.5'") where ``--lr .5`` and ``--epochs 010`` are taken, and ``lr=inf`` was "a number"
+    where ``--lr inf`` is "a finite number". Other text is left as it is."""
+    if not isinstance(parsed, str):
+        return parsed
+    from hourglass._numbers import read_number  # (pandas: not at the CLI's light start)
+
+    param = inspect.signature(cls.__init__).parameters.get(key)
+    if param is None:
+        return parsed
+    default = param.default
+    numeric = (isinstance(default, int | float) and not isinstance(default, bool)) or bool(
+        {"int", "float"} & set(re.findall(r"\w+", str(param.annotation))))
+    number = read_number(parsed) if numeric else None
+    return parsed if number is None else number
 
 
 def _spec_or_example(value: str) -> str:

@@ -57,11 +57,10 @@ def parse_lateness(text: str | None, bucket: pd.Timedelta) -> pd.Timedelta:
     """
     if text is None:
         return bucket
+    from hourglass._numbers import read_number
+
     s = str(text).strip()
-    try:
-        number: float | None = float(s)
-    except ValueError:
-        number = None
+    number = read_number(s)  # (as the options read a number)
     td: pd.Timedelta | None = None
     if number is not None:  # a bare number has no unit: only 0 means something
         td = pd.Timedelta(0) if number == 0 else None

@@ -94,12 +94,14 @@ def parse_group_window(text: str) -> tuple[str, int]:
     hourglass.errors.InputError: --group-window: expected a time length such as 30s, 10m or 1h, \
 or a number of rows such as 1000, got '10x'
     """
+    from hourglass._numbers import read_whole
     from hourglass.features.entity import parse_bucket
 
     s = str(text).strip()
-    if s.isdecimal():  # (not isdigit: '²' is a digit int() does not read)
-        if int(s) > 0:
-            return "rows", int(s)
+    rows = read_whole(s)  # (as the options read a whole number: 1_000, 1e3; not '١٠٠٠')
+    if rows is not None:
+        if rows > 0:
+            return "rows", rows
     elif s[-1:].isalpha():
         try:
             return "time", int(parse_bucket(s).value)  # the entity buckets' time lengths

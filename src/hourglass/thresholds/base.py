@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Self
 import numpy as np
 
 from hourglass._arrays import from_torch
+from hourglass._numbers import read_number, read_whole
 from hourglass._params import check_numeric_params, saved_kinds
 from hourglass.errors import InputError, NotFittedError
 
@@ -705,7 +706,7 @@ def threshold_from_spec(spec: str, *, events_per_day: float | None = None,
     if kind == "fpr" and "@" in arg:  # fpr:RATE@CONFIDENCE
         rate_text, _, conf_text = arg.partition("@")
         try:
-            rate, conf = float(rate_text), float(conf_text)
+            rate, conf = _number(rate_text), _number(conf_text)
         except ValueError:
             raise InputError(f"{name}: expected fpr:RATE@CONFIDENCE with two numbers, e.g. "
                              f"fpr:0.01@0.95, got {spec!r}") from None
@@ -719,7 +720,7 @@ def threshold_from_spec(spec: str, *, events_per_day: float | None = None,
         if not sep or not count:
             raise InputError(f"{name}: expected budget:N/day or budget:N/10k, got {spec!r}")
         try:
-            n = float(count)
+            n = _number(count)
         except ValueError:
             raise InputError(f"{name}: {count!r} is not a number (in {spec!r})") from None
         t = AlertBudget(n, per=per.strip().lower(), events_per_day=events_per_day)
@@ -738,18 +739,27 @@ def threshold_from_spec(spec: str, *, events_per_day: float | None = None,
     depth = None
     if kind == "dspot" and "/" in arg:  # dspot:Q/DEPTH
         arg, _, depth_text = arg.partition("/")
-        try:
-            depth = int(depth_text)
-        except ValueError:
+        depth = read_whole(depth_text)
+        if depth is None:
             raise InputError(f"{name}: DSPOT's depth {depth_text!r} is not a whole number "
-                             f"(in {spec!r}; expected dspot:Q/DEPTH)") from None
+                             f"(in {spec!r}; expected dspot:Q/DEPTH)")
     try:
-        value = float(arg)
+        value = _number(arg)
     except ValueError:
         raise InputError(f"{name}: {arg!r} is not a number (in {spec!r})") from None
     if depth is not None:
         return _checked(makers[kind](value, depth=depth), typed)
     return _checked(makers[kind](value), typed)
+
+
+def _number(text: str) -> float:
+    """A rule's number, read as the CLI's options read one
+    (:func:`~hourglass._numbers.read_number`: ``percentile:９９`` in full-width digits was taken
+    where ``--events-per-day ９９`` is refused); ``ValueError`` where ``text`` is none."""
+    number = read_number(text)
+    if number is None:
+        raise ValueError(text)
+    return float(number)
 
 
 def _checked(t: Threshold, typed: str) -> Threshold:

@@ -1,0 +1,90 @@
+"""The same number in other spellings, across the ways an option takes one: the typed options
+(``--lr``, ``--epochs``), ``--param KEY=VALUE``, the ``--threshold`` rules and ``--hidden``
+read a number's text by one rule (:func:`hourglass._numbers.read_number`): what Python's
+``int()``/``float()`` read, in ASCII."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hourglass._numbers import read_number, read_whole
+from hourglass.cli._common import finish_params, parse_hidden
+from hourglass.detectors import AutoEncoder
+from hourglass.errors import HourglassError, InputError
+from hourglass.serve.grouping import parse_group_window
+from hourglass.thresholds import threshold_from_spec
+from tests._cli import one_line_error
+
+
+def _lr(text: str) -> object:
+    return finish_params(AutoEncoder, "autoencoder", {}, [f"lr={text}"])["lr"]
+
+
+@pytest.mark.parametrize(("text", "value"), [(".5", 0.5), ("5.", 5.0), ("1_0", 10), ("+10", 10),
+                                             ("010", 10), (" 1e-3 ", 0.001)])
+def test_param_number_spellings_read_as_the_typed_option_reads_them(text: str, value: float) -> None:
+    # what was wrong: 'train --param lr=.5' (also lr=5., lr=1_0, lr=+10, epochs=010) said "lr must be
+    # a number, got '.5'" where '--lr .5' trains at 0.5: JSON reads none of them, and the text
+    # was handed on as text; now a numeric parameter's text is read as the number it is
+    assert _lr(text) == value
+    assert finish_params(AutoEncoder, "autoencoder", {}, ["epochs=010"])["epochs"] == 10
+
+
+def test_param_inf_is_refused_in_the_typed_options_words(tmp_path: Path) -> None:
+    # what was wrong: 'train --param lr=inf' said "lr must be a number, got 'inf'" (text), where
+    # '--lr inf' says "--lr must be a finite number, got inf"; now both say it is not finite
+    for text in ("inf", "-inf", "nan"):
+        with pytest.raises(HourglassError, match=f"^lr must be a finite number, got {text}$"):
+            _lr(text)
+    data = tmp_path / "d.csv"
+    data.write_text("a,b\n" + "".join(f"{i % 7},{i % 5}\n" for i in range(60)))
+    one_line_error(["train", str(data), "-o", str(tmp_path / "m"), "--lr", "inf"],
+                   "--lr must be a finite number, got inf", tmp_path / "m")
+    one_line_error(["train", str(data), "-o", str(tmp_path / "m"), "--param", "lr=inf"],
+                   "lr must be a finite number, got inf", tmp_path / "m")
+
+
+def test_param_text_that_is_no_number_is_still_refused_as_such() -> None:
+    # pin: digits of other scripts, hex and words stay text for a numeric parameter (the typed
+    # options refuse them too), and text parameters keep their text
+    for text in ("١٠", "１０", "0x0a", "ten"):
+        with pytest.raises(HourglassError, match=f"lr must be a number, got '{text}'"):
+            _lr(text)
+    with pytest.raises(HourglassError, match="activation: unknown '010'"):
+        finish_params(AutoEncoder, "autoencoder", {}, ["activation=010"])
+    assert read_number("") is None and read_whole("1e400") is None and read_whole("-0") == 0
+
+
+
+@pytest.mark.parametrize(("spec", "said"), [
+    ("percentile:９９", "--threshold: '９９' is not a number (in 'percentile:９９')"),
+    ("fixed:١", "--threshold: '١' is not a number (in 'fixed:١')"),
+    ("fpr:0.01@０.9", "--threshold: expected fpr:RATE@CONFIDENCE with two numbers"),
+    ("budget:５/10k", "--threshold: '５' is not a number (in 'budget:５/10k')"),
+    ("dspot:1e-3/２０", "--threshold: DSPOT's depth '２０' is not a whole number"),
+])
+def test_threshold_rules_read_numbers_as_the_options_do(spec: str, said: str) -> None:
+    # what was wrong: a rule's number was read by float()/int(), which read digits of any script:
+    # '--threshold percentile:９９' (full-width) trained where '--events-per-day ９９' and
+    # '--param q=９９' are refused; and 'dspot:1e-3/20.0' was "not a whole number" where
+    # '--epochs 20.0' is taken. Now the rules read numbers by the options' rule
+    with pytest.raises(InputError, match="^" + said.replace("(", r"\(").replace(")", r"\)")
+                       .replace(".", r"\.").replace("@", "@")):
+        threshold_from_spec(spec, name="--threshold")
+    assert threshold_from_spec("dspot:1e-3/20.0").depth == 20
+    assert threshold_from_spec("dspot:1e-3/2e1").depth == 20
+    assert threshold_from_spec("percentile:9_9").q == 99.0  # (unchanged: as --lr 1_0)
+
+
+def test_hidden_and_group_window_read_whole_numbers_as_the_options_do() -> None:
+    # what was wrong: '--hidden 64.0,32' was "expected comma-separated integers" where '--epochs
+    # 64.0' is taken, and '--hidden ６４,32' (full-width) trained; '--group-window 1_000' was
+    # refused and '--group-window ١٠٠٠' taken. Now both read whole numbers by the options' rule
+    assert parse_hidden("64.0, 3e1") == (64, 30)
+    with pytest.raises(HourglassError, match="expected comma-separated integers, got '６４,32'"):
+        parse_hidden("６４,32")
+    assert parse_group_window("1_000") == ("rows", 1000) and parse_group_window("1e3") == ("rows", 1000)
+    with pytest.raises(InputError, match="got '١٠٠٠'"):
+        parse_group_window("١٠٠٠")
