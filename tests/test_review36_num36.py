@@ -5,17 +5,19 @@ read a number's text by one rule (:func:`hourglass._numbers.read_number`): what 
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
 from hourglass._numbers import read_number, read_whole
+from hourglass.cli import app
 from hourglass.cli._common import finish_params, parse_hidden
 from hourglass.detectors import AutoEncoder
 from hourglass.errors import HourglassError, InputError
 from hourglass.serve.grouping import parse_group_window
 from hourglass.thresholds import threshold_from_spec
-from tests._cli import one_line_error
+from tests._cli import one_line_error, runner
 
 
 def _lr(text: str) -> object:
@@ -56,6 +58,71 @@ def test_param_text_that_is_no_number_is_still_refused_as_such() -> None:
         finish_params(AutoEncoder, "autoencoder", {}, ["activation=010"])
     assert read_number("") is None and read_whole("1e400") is None and read_whole("-0") == 0
 
+
+
+def _refused(args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> str:
+    """What the console script says for ``hourglass ARGS`` (ARGS naming a file that is never
+    reached: an option's value is read first), once it exits with code 2 in one line."""
+    from hourglass.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["hourglass", *args])
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as ended:
+        main()
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert ended.value.code == 2 and len(lines) == 1, lines
+    return lines[0]
+
+
+def _typed(command: str, args: list[str], name: str) -> object:
+    import typer
+
+    cmd = typer.main.get_command(app).commands[command]  # type: ignore[attr-defined]
+    return cmd.make_context(command, args).params[name]
+
+
+def test_typed_count_options_take_a_whole_number_in_any_spelling_of_it() -> None:
+    # what was wrong: 'train --epochs 1e1' (and '--epochs 5.', '--rows 1e3') said "Input should be
+    # a valid integer, unable to parse string as an integer", where '--epochs 10.0', '--param
+    # epochs=1e1' and '--lr 1e1' are taken; now a count option takes any whole number
+    for text, value in (("1e1", 10), ("1E1", 10), ("5.", 5), ("10.0", 10), (" +1_0 ", 10), ("010", 10)):
+        assert _typed("train", ["d", "-o", "m", "--epochs", text], "epochs") == value
+    assert _typed("inspect", ["d", "--rows", "2e1"], "rows") == 20
+    assert _typed("train", ["d", "-o", "m", "--lr", "1_0"], "lr") == 10.0  # (unchanged)
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["--epochs", "1e1x"], "Invalid value for '--epochs': '1e1x' is not a whole number"),
+    (["--epochs", "10.5"], "Invalid value for '--epochs': '10.5' is not a whole number"),
+    (["--epochs", "１０"], "Invalid value for '--epochs': '１０' is not a whole number"),
+    (["--batch-size", "inf"], "Invalid value for '--batch-size': 'inf' is not a whole number"),
+    (["--lr", "0x0a"], "Invalid value for '--lr': '0x0a' is not a number"),
+    (["--lr", "١٠"], "Invalid value for '--lr': '١٠' is not a number"),
+    (["--seed", "-1"], "Invalid value for '--seed': Input should be greater than or equal to 0, got '-1'"),
+])
+def test_a_typed_number_that_is_refused_is_named_as_typed(tmp_path: Path, args: list[str], said: str,
+                                                          capsys: pytest.CaptureFixture[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # what was wrong: a typed number option's refusal ("Input should be a valid integer, unable to
+    # parse string as an integer", "Input should be greater than or equal to 0") did not say
+    # the value it refused; now it quotes it as typed
+    line = _refused(["train", str(tmp_path / "absent.csv"), "-o", str(tmp_path / "m"), *args], capsys,
+                    monkeypatch)
+    assert said in line, line
+    assert not (tmp_path / "m").exists()
+
+
+def test_the_thread_variable_reads_a_number_as_the_option_does(capsys: pytest.CaptureFixture[str],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # what was wrong: HOURGLASS_THREADS=1e1 was "Input should be a valid integer, unable to parse
+    # string as an integer" (while --epochs 10.0 was taken); now the variable, as --threads,
+    # takes a whole number in any spelling and names what it refused as typed
+    monkeypatch.setenv("HOURGLASS_THREADS", "2.5")
+    line = _refused(["formats"], capsys, monkeypatch)
+    assert "(env var: 'HOURGLASS_THREADS'): '2.5' is not a whole number" in line, line
+    monkeypatch.delenv("HOURGLASS_THREADS")
+    res = runner.invoke(app, ["--threads", "1e0", "formats"])
+    assert res.exit_code == 0, res.output
 
 
 @pytest.mark.parametrize(("spec", "said"), [

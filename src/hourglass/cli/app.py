@@ -87,6 +87,7 @@ class _Commands(TyperGroup):
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         given = list(args)  # (--threads 1 --threads 2, before the command: as a command's options)
+        _read_numbers(self.params)
         rest = super().parse_args(ctx, args)
         ctx.meta[_SPELLING] = spelling_error(self.make_parser(ctx), given)
         return rest
@@ -105,6 +106,7 @@ class _Command(TyperCommand):
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         given = list(args)  # (the parser consumes its list)
+        _read_numbers(self.params)
         rest = super().parse_args(ctx, args)  # usage errors, --help: as before
         ctx.meta[_SPELLING] = spelling_error(self.make_parser(ctx), given)
         typed = self.make_parser(ctx).parse_args(args=given)[0]  # the same parse, values as text
@@ -122,6 +124,53 @@ class _Command(TyperCommand):
             with user_errors():
                 refuse_folder_endings(self.name or "", *ctx.meta[_TYPED_PATHS])
         return super().invoke(ctx)
+
+
+class _NumberText:
+    """An option's coercion (typer's) fed the number its text reads as by the rule every way a
+    number reaches the CLI follows (:func:`~hourglass._numbers.read_number`; a whole number for
+    an ``int`` option: :func:`~hourglass._numbers.read_whole`), or refusing the text in one line
+    naming the option and the text as typed. typer's own reading took ``--epochs 10.0`` but
+    refused ``--epochs 1e1`` (which ``--param epochs=1e1`` and ``--lr 1e1`` take) and said
+    "Input should be a valid integer, unable to parse string as an integer" without the value
+    (and "Input should be greater than or equal to 1" without it: now ``..., got '0'``)."""
+
+    def __init__(self, inner: Any, whole: bool) -> None:
+        self.inner, self.whole = inner, whole
+
+    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        typed = value
+        if isinstance(value, str):
+            value = self._number(value)
+        elif isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+            value = type(value)(map(self._number, value))
+        try:
+            return self.inner.coerce(value, param=param, ctx=ctx)
+        except typer.BadParameter as exc:  # out of range ("Input should be greater than or
+            if not isinstance(typed, str):  # equal to 1"): the value as typed too
+                raise
+            raise typer.BadParameter(f"{exc.message}, got {typed!r}", ctx=ctx, param=param) from None
+
+    def _number(self, text: str) -> int | float:
+        from hourglass._numbers import read_number, read_whole
+
+        number = read_whole(text) if self.whole else read_number(text)
+        if number is None:
+            raise typer.BadParameter(f"{text!r} is not a {'whole ' if self.whole else ''}number")
+        return number
+
+
+def _read_numbers(params: list[Any]) -> None:
+    """Have each of ``params`` (a command's) that takes a number (``int`` or ``float``) read its
+    text as :class:`_NumberText` says (once; typer's internals: where they differ, typer reads
+    the text itself, as before)."""
+    for p in params:
+        try:
+            kind = p.type_descriptor.annotation
+            if kind in (int, float) and not isinstance(p.get_runtime_param(), _NumberText):
+                p._runtime_param = _NumberText(p.get_runtime_param(), whole=kind is int)
+        except AttributeError:  # pragma: no cover - another typer
+            return
 
 
 _TYPED_PATHS = "hourglass.typed_paths"
