@@ -155,3 +155,21 @@ def test_hidden_and_group_window_read_whole_numbers_as_the_options_do() -> None:
     assert parse_group_window("1_000") == ("rows", 1000) and parse_group_window("1e3") == ("rows", 1000)
     with pytest.raises(InputError, match="got '١٠٠٠'"):
         parse_group_window("١٠٠٠")
+
+
+@pytest.mark.parametrize(("value", "on"), [("0", False), ("00", False), ("0.0", False), ("-0", False),
+                                           (" 0_0 ", False), ("off", False), ("1", True), ("1.0", True),
+                                           ("yes", True)])
+def test_debug_variable_reads_zero_in_any_spelling_as_off(value: str, on: bool,
+                                                          capsys: pytest.CaptureFixture[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # what was wrong: HOURGLASS_DEBUG=0 was off, but HOURGLASS_DEBUG=0.0 (or 00, -0) printed the
+    # tracebacks: only the text '0' was read as zero; now zero in any spelling is
+    from hourglass.cli._output import debug_traceback
+
+    monkeypatch.setenv("HOURGLASS_DEBUG", value)
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        debug_traceback()
+    assert ("Traceback" in capsys.readouterr().err) is on

@@ -517,9 +517,14 @@ NO_FILES_LEFT = (errno.EMFILE, errno.ENFILE)
 
 def debug_traceback() -> None:
     """With ``HOURGLASS_DEBUG`` set (not empty, ``0``, ``false``, ``no`` or ``off``: a unit file's
-    ``HOURGLASS_DEBUG=false`` turns it off, not on), the handled exception's traceback on
-    stderr."""
-    if os.environ.get("HOURGLASS_DEBUG", "").strip().lower() not in ("", "0", "false", "no", "off"):
+    ``HOURGLASS_DEBUG=false`` turns it off, not on; ``0`` in any spelling the options read as 0,
+    ``00``, ``0.0``, ``-0``, too), the handled exception's traceback on stderr."""
+    value = os.environ.get("HOURGLASS_DEBUG", "").strip().lower()
+    if value in ("", "false", "no", "off"):
+        return
+    from hourglass._numbers import read_number  # (only here: pandas is not the light start's)
+
+    if read_number(value) != 0:
         traceback.print_exc(file=sys.stderr)
 
 
