@@ -173,3 +173,16 @@ def test_debug_variable_reads_zero_in_any_spelling_as_off(value: str, on: bool,
     except RuntimeError:
         debug_traceback()
     assert ("Traceback" in capsys.readouterr().err) is on
+
+
+@pytest.mark.parametrize("rate", ["inf", "1e400", "nan", "-1"])
+def test_train_refuses_a_rate_per_day_in_evaluates_words(tmp_path: Path, rate: str) -> None:
+    # what was wrong: 'train --events-per-day inf' said "must be finite, got inf" and '--events-per-day
+    # nan' "must be > 0, got nan", where evaluate and threshold say "--events-per-day: must be > 0
+    # and finite, got ..." of every one of them; now train says it in the same words
+    data = tmp_path / "d.csv"
+    data.write_text("a,b\n" + "".join(f"{i % 7},{i % 5}\n" for i in range(60)))
+    shown = {"1e400": "inf", "-1": "-1.0"}.get(rate, rate)
+    one_line_error(["train", str(data), "-o", str(tmp_path / "m"), "--threshold", "budget:5/day",
+                    "--events-per-day", rate], f"--events-per-day: must be > 0 and finite, got {shown}",
+                   tmp_path / "m")

@@ -238,12 +238,12 @@ def train(
         timestamp_col = timestamp_option(timestamp_col, time_col)
         given_time = timestamp_col
         timestamp_col = entity_cli.format_time(entity_col, timestamp_col, fmt, data)
-        for opt, value in (("--events-per-day", events_per_day), ("--memory-budget", memory_budget),
-                           ("--sample-rows", sample_rows)):
+        # (saved: an infinite rate would stop every later evaluate; in evaluate's and threshold's words)
+        if events_per_day is not None and not 0 < events_per_day < float("inf"):
+            raise HourglassError(f"--events-per-day: must be > 0 and finite, got {events_per_day}")
+        for opt, value in (("--memory-budget", memory_budget), ("--sample-rows", sample_rows)):
             if value is not None and not value > 0:
                 raise HourglassError(f"{opt}: must be > 0, got {value}")
-        if events_per_day is not None and events_per_day == float("inf"):  # saved: every later
-            raise HourglassError("--events-per-day: must be finite, got inf")  # evaluate would stop
         if entity_cli.wants_entity(entity_col, bucket, timestamp_col):
             refuse_unused(train, "entity", model, {
                 "dataset": dataset, "events_per_day": events_per_day, "val_fraction": val_fraction,
