@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -186,3 +187,29 @@ def test_train_refuses_a_rate_per_day_in_evaluates_words(tmp_path: Path, rate: s
     one_line_error(["train", str(data), "-o", str(tmp_path / "m"), "--threshold", "budget:5/day",
                     "--events-per-day", rate], f"--events-per-day: must be > 0 and finite, got {shown}",
                    tmp_path / "m")
+
+
+def test_serve_takes_a_whole_explain_count_as_the_cli_does(tmp_path: Path) -> None:
+    # what was wrong: POST /score {"rows": [...], "explain": 2.0} (what json.dumps writes of a
+    # Python float) was a 422 "explain: Input should be a valid integer", where 'stream --explain
+    # 2.0' and 'explain --top 2.0' take it; now a whole JSON number is taken as the count it is
+    from fastapi.testclient import TestClient
+
+    from hourglass.serve import create_app
+    from tests._cli import ab_model
+
+    model = ab_model(tmp_path)
+    rows = [{"a": 0.5, "b": 0.5}, {"a": 9.0, "b": -3.0}]
+    with TestClient(create_app(model, api_key="k" * 32)) as client:
+        def post(explain: object) -> Any:
+            return client.post("/score", json={"rows": rows, "explain": explain},
+                               headers={"X-API-Key": "k" * 32})
+
+        two, two_float = post(2), post(2.0)
+        assert two.status_code == two_float.status_code == 200, two_float.text
+        assert two.json() == two_float.json()
+        for bad in (2.5, True, "2", float("inf")):
+            r = post(bad) if bad != float("inf") else client.post(
+                "/score", content=b'{"rows": [{"a": 1, "b": 1}], "explain": 1e400}',
+                headers={"X-API-Key": "k" * 32, "Content-Type": "application/json"})
+            assert r.status_code == 422 and r.json()["detail"].startswith("explain: "), (bad, r.text)

@@ -6,10 +6,19 @@ the rows of an event table, or the rows an entity-bucket model groups per (entit
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated, Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, StrictBool, StrictInt
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    StrictBool,
+    StrictInt,
+)
 from pydantic.json_schema import JsonSchemaValue
 
 __all__ = ["ALERT_FORMATS", "BODIES", "KEY_MAX", "BodyShape", "BucketScore", "Column", "EcsResponse",
@@ -23,6 +32,20 @@ RowValue = str | int | float | bool | None | list[Any] | dict[str, Any]
 #: a DeepLog key: a non-negative integer (JSON numbers above 2**53 lose precision in most clients)
 KEY_MAX = 2**53
 Key = Annotated[int, Field(strict=True, ge=0, le=KEY_MAX)]
+
+
+def _whole(value: Any) -> Any:
+    """A JSON number that is whole (``2.0``, ``2e0``: what ``json.dumps`` writes of a Python
+    float) as the integer it is; any other value as it is, for :data:`WholeInt`'s strict check."""
+    if type(value) is float and math.isfinite(value) and value.is_integer():
+        return int(value)
+    return value
+
+
+#: a count in a body (``"explain": k``): any whole number, as ``stream --explain 2.0``, ``--param
+#: epochs=2.0`` and ``AutoEncoder(epochs=2.0)`` take one ("explain": 2.0 was a 422 "Input should
+#: be a valid integer"); ``true``, ``"2"`` and ``2.5`` are still refused
+WholeInt = Annotated[StrictInt, BeforeValidator(_whole)]
 #: what ``alert_format`` takes: hourglass' own lists (the default) or ECS alert documents
 ALERT_FORMATS = ("hourglass", "ecs")
 #: A request's arrays and objects stop at their first invalid item (``fail_fast``): the answer
@@ -92,7 +115,7 @@ class ScoreRequest(_Schema):
                     "event and Zeek models any field left out is missing). A nested object's fields are "
                     "columns named by their path ({\"source\": {\"ip\": ...}} is source.ip); an "
                     "array is read as its JSON text. Other keys are ignored.")
-    explain: StrictInt | None = Field(
+    explain: WholeInt | None = Field(
         default=None, ge=1, le=100,
         description="Name this many columns per row in 'why', largest share first: of the "
                     "reconstruction error for autoencoder-type models, of the integrated-gradient "
@@ -121,7 +144,7 @@ class RecordLinesRequest(_Schema):
         description="One event a line in the model's format (GET /health: 'format'), syslog header "
                     "and all, as its training file had them; a line that holds no such record is "
                     "an error naming it.")
-    explain: StrictInt | None = Field(
+    explain: WholeInt | None = Field(
         default=None, ge=1, le=100,
         description="Name this many columns per line in 'why', largest share first (as for rows).")
     alert_format: AlertFormat = _alert_format()
@@ -173,7 +196,7 @@ class SeriesRequest(_Schema):
                     "resampled with the model's freq). A nested object's fields are columns named "
                     "by their path ({\"host\": {\"cpu\": ...}} is host.cpu); an array is read as "
                     "its JSON text. Other keys are ignored, whatever they hold.")
-    explain: StrictInt | None = Field(
+    explain: WholeInt | None = Field(
         default=None, ge=1, le=100,
         description="Name this many channels per row in 'why' (largest part of the step's score "
                     "first), for the rows whose time step is flagged; only for models that split "
@@ -360,7 +383,7 @@ class EntityRequest(_Schema):
                     "scored as two partial buckets. A nested object's fields are columns named by "
                     "their path ({\"source\": {\"ip\": ...}} is source.ip); an array is read as "
                     "its JSON text. Other keys are ignored.")
-    explain: StrictInt | None = Field(
+    explain: WholeInt | None = Field(
         default=None, ge=1, le=100,
         description="Name this many bucket features (distinct dst_port, rows, sum bytes...) per "
                     "flagged bucket in 'why', largest share of its score first, with their values "
