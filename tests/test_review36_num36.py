@@ -213,3 +213,12 @@ def test_serve_takes_a_whole_explain_count_as_the_cli_does(tmp_path: Path) -> No
                 "/score", content=b'{"rows": [{"a": 1, "b": 1}], "explain": 1e400}',
                 headers={"X-API-Key": "k" * 32, "Content-Type": "application/json"})
             assert r.status_code == 422 and r.json()["detail"].startswith("explain: "), (bad, r.text)
+
+
+def test_a_whole_number_with_an_exponent_is_read_exactly() -> None:
+    # what was wrong: '--hidden 1e30' said "a layer of 1,000,000,000,000,000,019,884,624,838,656
+    # units" and '--epochs 1e30' trained for that many: the whole number went through a float;
+    # and '--epochs 10.000000000000000001' was taken as 10. Now it is read exactly
+    assert _typed("train", ["d", "-o", "m", "--epochs", "1e30"], "epochs") == 10**30
+    assert parse_hidden("1e30") == (10**30,)
+    assert read_whole("10.000000000000000001") is None

@@ -4,6 +4,7 @@ is the infinity its text reads as in a CSV file, not an ``OverflowError``."""
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -66,11 +67,18 @@ def read_whole(text: str) -> int | None:
     --------
     >>> read_whole("10"), read_whole("10.0"), read_whole("1e1"), read_whole("10.5"), read_whole("inf")
     (10, 10, 10, None, None)
+    >>> read_whole("1e30") == 10**30, read_whole("1_0.0_0"), read_whole("10.000000000000000001")
+    (True, 10, None)
     """
     number = read_number(text)
-    if isinstance(number, float):
-        return int(number) if math.isfinite(number) and number.is_integer() else None
-    return number
+    if not isinstance(number, float):
+        return number
+    if not math.isfinite(number):
+        return None
+    # (exact, not the float's value: 1e30 is 10**30, not 1000000000000000019884624838656, and
+    # 10.000000000000000001 is no whole number; finite as a float, it has at most 309 digits)
+    exact = Decimal(text.strip())
+    return int(exact) if exact == exact.to_integral_value() else None
 
 
 def _wide(v: Any) -> bool:
