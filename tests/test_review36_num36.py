@@ -222,3 +222,19 @@ def test_a_whole_number_with_an_exponent_is_read_exactly() -> None:
     assert _typed("train", ["d", "-o", "m", "--epochs", "1e30"], "epochs") == 10**30
     assert parse_hidden("1e30") == (10**30,)
     assert read_whole("10.000000000000000001") is None
+
+
+def test_an_option_given_twice_in_two_spellings_of_one_number_is_one_value(tmp_path: Path) -> None:
+    # what was wrong: 'train DATA --epochs 10 ... --epochs 10.0' (a script adding an option to a
+    # line that holds it) was refused as "--epochs given twice, with different values ('10',
+    # '10.0')", though both are 10 (as '--param lr=.5 --param lr=0.5' is one value); now the
+    # values are compared as the option reads them
+    for args in (["--epochs", "10", "--epochs", "1e1"], ["--lr", ".5", "--lr", "0.5"],
+                 ["--seed", "1", "--seed", "01"]):
+        res = runner.invoke(app, ["train", str(tmp_path / "absent.csv"), "-o", str(tmp_path / "m"), *args])
+        assert res.exit_code == 2 and "given twice" not in res.stderr and "absent.csv" in res.stderr, \
+            res.stderr
+    res = runner.invoke(app, ["train", str(tmp_path / "absent.csv"), "-o", str(tmp_path / "m"),
+                              "--epochs", "10", "--epochs", "11"])
+    assert "--epochs given twice, with different values ('10', '11')" in res.stderr, res.stderr
+    assert finish_params(AutoEncoder, "autoencoder", {}, ["lr=.5", "lr=0.5"])["lr"] == 0.5

@@ -191,8 +191,9 @@ def spelling_error(parser: Any, given: list[str]) -> str | None:
     - an option that takes one value given twice with different ones (``--epochs 3 --epochs 5``,
       ``--threshold fixed:1 --threshold percentile:99``): click kept the last one silently, which
       in a script that adds an option to a line already holding it is a run with settings no one
-      asked for; the same value twice is taken. Repeatable options (``--normal``, ``--keep``) are
-      not concerned.
+      asked for; the same value twice is taken (a number option's in any spelling of it:
+      ``--epochs 10 --epochs 10.0``). Repeatable options (``--normal``, ``--keep``) are not
+      concerned.
     - a short option's value joined by ``=`` (``-o=out.csv``): click takes what follows the
       letter, so the command wrote a file named ``=out.csv`` (``-m=vae``: "unknown model
       '=vae'"); ``--output=out.csv`` and ``-oout.csv`` are the ways to join a value.
@@ -228,11 +229,25 @@ def spelling_error(parser: Any, given: list[str]) -> str | None:
                     v = value[1:]
                     ways = f"{short} {v}, {short}{v} or {long}={v}" if long else f"{short} {v} or {short}{v}"
                     return f"{short}{value}: a short option's value follows it without '=': {ways}"
-        if o.dest in single and len(set(map(str, values))) > 1:
+        if o.dest in single and len(values) > 1 and len({_as_read(o, v) for v in values}) > 1:
             times = "twice" if len(values) == 2 else f"{len(values)} times"
             return (f"{long or o._short_opts[0]} given {times}, with different values "
                     f"({', '.join(repr(v) for v in values)}); give it once")
     return None
+
+
+def _as_read(option: Any, value: Any) -> Any:
+    """``value`` (text given to ``option``, a parser's option) as the option reads it where it
+    takes a number (:class:`_NumberText`: ``10.0`` and ``1e1`` are one value of ``--epochs``),
+    else as text."""
+    kind = getattr(getattr(getattr(option, "obj", None), "type_descriptor", None), "annotation", None)
+    if isinstance(value, str) and kind in (int, float):
+        from hourglass._numbers import read_number, read_whole
+
+        number = read_whole(value) if kind is int else read_number(value)
+        if number is not None:
+            return "nan" if number != number else number  # (nan: one value, as its text was)
+    return str(value)
 
 
 def _is_path(value: object) -> bool:
