@@ -238,3 +238,14 @@ def test_an_option_given_twice_in_two_spellings_of_one_number_is_one_value(tmp_p
                               "--epochs", "10", "--epochs", "11"])
     assert "--epochs given twice, with different values ('10', '11')" in res.stderr, res.stderr
     assert finish_params(AutoEncoder, "autoencoder", {}, ["lr=.5", "lr=0.5"])["lr"] == 0.5
+
+
+def test_a_budget_per_10000_events_reads_the_number_in_any_spelling() -> None:
+    # what was wrong: '--threshold budget:5/10000' and 'budget:5/10k' were taken, but
+    # 'budget:5/1e4' and 'budget:5/10_000' were "AlertBudget: per must be 'day' or '10k', got
+    # '1e4'"; now 10,000 in any spelling the options read is the 10k unit
+    for per in ("1e4", "10_000", "010000", "10k"):
+        rule = threshold_from_spec(f"budget:5/{per}", name="--threshold")
+        assert str(rule) == "alert budget 5 per 10k on normal traffic", per
+    with pytest.raises(InputError, match="per must be 'day' or '10k', got '10001'"):
+        threshold_from_spec("budget:5/10001", name="--threshold")

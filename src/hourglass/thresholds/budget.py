@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from hourglass._numbers import read_whole
 from hourglass._times import parse_timestamps
 from hourglass.errors import InputError
 from hourglass.thresholds.base import Threshold, cut_between, share_count
@@ -22,6 +23,21 @@ logger = logging.getLogger(__name__)
 PER_DAY_RATE = "pass events_per_day=N"
 
 _PER = {"day": "day", "d": "day", "10k": "10k", "10000": "10k"}
+
+
+def _unit(per: object) -> str | None:
+    """``day`` or ``10k``, the unit ``per`` names (any case; 10,000 in any spelling of the number
+    the options read, ``1e4`` and ``10_000`` as ``10000``), else ``None``.
+
+    Examples
+    --------
+    >>> _unit("Day"), _unit("10K"), _unit("1e4"), _unit(" 10_000 "), _unit("1000")
+    ('day', '10k', '10k', '10k', None)
+    """
+    text = str(per).strip().lower()
+    if text in _PER:
+        return _PER[text]
+    return "10k" if read_whole(text) == 10000 else None
 
 
 def events_per_day(timestamps: object, *, column: str = "timestamp") -> float:
@@ -70,7 +86,7 @@ def per_day(rule: object) -> bool:
     >>> per_day(AlertBudget(5, per="Day")), per_day(AlertBudget(5, per="10k"))
     (True, False)
     """
-    return isinstance(rule, AlertBudget) and _PER.get(str(rule.per).lower()) == "day"
+    return isinstance(rule, AlertBudget) and _unit(rule.per) == "day"
 
 
 class AlertBudget(Threshold):
@@ -115,7 +131,7 @@ class AlertBudget(Threshold):
         self.min_tail = min_tail
 
     def _risk(self) -> float:
-        per = _PER.get(str(self.per).lower())
+        per = _unit(self.per)
         if per is None:
             raise InputError(f"AlertBudget: per must be 'day' or '10k', got {self.per!r}")
         n = float(self.n)
@@ -168,7 +184,7 @@ class AlertBudget(Threshold):
             self.q_, self.method_ = float(d["risk"]), str(d["method"])
 
     def describe(self) -> str:
-        per = _PER.get(str(self.per).lower(), self.per)
+        per = _unit(self.per) or self.per
         rate = ""
         if per == "day" and self.events_per_day:
             epd = float(self.events_per_day)  # under 10 a day (a quiet entity): not rounded to 0
