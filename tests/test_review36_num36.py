@@ -249,3 +249,18 @@ def test_a_budget_per_10000_events_reads_the_number_in_any_spelling() -> None:
         assert str(rule) == "alert budget 5 per 10k on normal traffic", per
     with pytest.raises(InputError, match="per must be 'day' or '10k', got '10001'"):
         threshold_from_spec("budget:5/10001", name="--threshold")
+
+
+def test_a_param_number_is_saved_as_the_option_of_its_kind_saves_it() -> None:
+    # what was wrong: 'train --param epochs=10.0' saved "epochs": 10.0 in config.json where
+    # '--epochs 10.0' saves 10, and '--param lr=1' saved 1 where '--lr 1' saves 1.0: one setting,
+    # two artefacts (another content hash); now a number takes its parameter's kind
+    def params(*items: str) -> dict[str, object]:
+        return finish_params(AutoEncoder, "autoencoder", {}, list(items))
+
+    got = params("epochs=10.0", "lr=1", "hidden=[64.0, 32]", "batch_size=6e1", "dropout=0")
+    assert [(k, repr(got[k])) for k in ("epochs", "lr", "hidden", "batch_size", "dropout")] == [
+        ("epochs", "10"), ("lr", "1.0"), ("hidden", "(64, 32)"), ("batch_size", "60"), ("dropout", "0.0")]
+    assert params("batch_size=\"auto\"")["batch_size"] == "auto"
+    with pytest.raises(HourglassError, match=r"epochs must be an integer, got 10\.5"):
+        params("epochs=10.5")

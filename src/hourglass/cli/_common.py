@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import math
 import os
 import re
 import stat
@@ -250,24 +251,52 @@ def finish_params(cls: type, model: str, params: dict[str, Any], extra: list[str
 
 
 def _param_number(cls: type, key: str, parsed: Any) -> Any:
-    """A ``--param`` value that JSON left as text read as the number it is
-    (:func:`~hourglass._numbers.read_number`) where ``cls``'s parameter ``key`` takes a number (its
-    annotation names ``int`` or ``float``, or its default is one): ``--param lr=.5``,
-    ``lr=1_0``, ``lr=+10``, ``epochs=010`` were refused as text ("lr must be a number, got
-    '.5'") where ``--lr .5`` and ``--epochs 010`` are taken, and ``lr=inf`` was "a number"
-    where ``--lr inf`` is "a finite number". Other text is left as it is."""
-    if not isinstance(parsed, str):
-        return parsed
+    """A ``--param`` value as the option of its kind reads it, where ``cls``'s parameter ``key``
+    takes a number (its annotation names ``int`` or ``float``, or its default is one).
+
+    Text that JSON left as text is the number it reads as
+    (:func:`~hourglass._numbers.read_number`): ``--param lr=.5``, ``lr=1_0``, ``lr=+10``,
+    ``epochs=010`` were refused as text ("lr must be a number, got '.5'") where ``--lr .5`` and
+    ``--epochs 010`` are taken, and ``lr=inf`` was "a number" where ``--lr inf`` is "a finite
+    number". A number is then of the parameter's kind, as the options give it: ``epochs=10.0``
+    saved ``"epochs": 10.0`` where ``--epochs 10.0`` saves ``10``, ``lr=1`` saved ``1`` where
+    ``--lr 1`` saves ``1.0`` (a whole number for an integer, also in a tuple such as
+    ``hidden``). Other values are left as they are."""
     from hourglass._numbers import read_number  # (pandas: not at the CLI's light start)
 
     param = inspect.signature(cls.__init__).parameters.get(key)
     if param is None:
         return parsed
     default = param.default
-    numeric = (isinstance(default, int | float) and not isinstance(default, bool)) or bool(
-        {"int", "float"} & set(re.findall(r"\w+", str(param.annotation))))
-    number = read_number(parsed) if numeric else None
-    return parsed if number is None else number
+    words = set(re.findall(r"\w+", str(param.annotation)))
+    if isinstance(default, tuple) and default and all(type(d) is int for d in default):
+        kind: type | None = int
+    elif isinstance(default, int | float) and not isinstance(default, bool):
+        kind = type(default)
+    else:
+        kind = int if "int" in words and "float" not in words else (
+            float if "float" in words and "int" not in words else None)
+    if isinstance(parsed, str) and (kind is not None or {"int", "float"} & words):
+        number = read_number(parsed)
+        parsed = parsed if number is None else number
+    if isinstance(parsed, tuple) and kind is int:
+        return tuple(_of_kind(v, int) for v in parsed)
+    return _of_kind(parsed, kind)
+
+
+def _of_kind(value: Any, kind: type | None) -> Any:
+    """``value`` as an ``int`` where ``kind`` is and it is a finite whole float, as a ``float``
+    where ``kind`` is and it is an ``int`` float holds; else as it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    if kind is int and isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    if kind is float and isinstance(value, int):
+        try:
+            return float(value)
+        except OverflowError:  # (past float's range: the check says so)
+            return value
+    return value
 
 
 def _spec_or_example(value: str) -> str:
