@@ -264,7 +264,7 @@ def _param_number(cls: type, key: str, parsed: Any) -> Any:
     ``hidden``). Other values are left as they are."""
     from hourglass._numbers import read_number  # (pandas: not at the CLI's light start)
 
-    param = inspect.signature(cls.__init__).parameters.get(key)
+    param = inspect.signature(cls).parameters.get(key)
     if param is None:
         return parsed
     default = param.default
