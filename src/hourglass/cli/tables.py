@@ -382,12 +382,14 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
     """(input chunk, score/flag frame) pairs, streamed with bounded memory for tabular models.
 
     Non-tabular models (sequences, windows) need the whole input at once and get it in one piece.
-    ``reads``: the columns the caller reads from the chunks besides the model's, label and time
+    ``reads``: the columns the caller reads from the chunks besides the model's and time
     columns (``--keep``, group keys, suppression rules' columns); ``None``: any column (every
     column read strictly); ``reads_also``: whether the caller reads a column of some other name
     too (the columns an ECS alert takes, by their names). Another column whose values turn from
     numbers to text in a later chunk is text from there on instead of stopping the run: the
-    model does not read it.
+    model does not read it. So is the label column (read as text, :func:`label_strings`): labels
+    ``0``/``1`` with an ``attack`` past the first block are read as a file whose first block
+    holds it reads them.
     """
     check_label = label_col is not None
     label_col = label_col or pipe.info.get("label_col")
@@ -396,7 +398,7 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
     streaming = tabular and spec is not None and hasattr(spec, "iter_chunks")
     used: Collection[str] | None = None if reads is None else {
         *map(str, getattr(pipe.features_, "columns_", ())), *reads,
-        *(str(c) for c in (label_col, pipe.info.get("time_col"), *extra_drop) if c)}
+        *(str(c) for c in (pipe.info.get("time_col"), *extra_drop) if c)}
     if used is not None and reads_also is not None:
         used = _ReadColumns(used, reads_also)
     if used is not None and streaming and not _takes_used(spec):
