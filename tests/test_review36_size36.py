@@ -71,3 +71,19 @@ def test_evaluate_past_the_first_block_counts_a_text_label_as_whole(tmp_path: Pa
     anomalous = int((frame["label"].astype(str) != "0").sum())
     assert metrics["tp"] + metrics["fn"] == anomalous
     assert metrics["tp"] + metrics["fn"] + metrics["tn"] + metrics["fp"] == 90_000
+
+
+def test_train_past_the_first_block_takes_a_text_label_as_whole(tmp_path: Path) -> None:
+    # what was wrong: `train --label-col label --normal 0` of the same 1.2 MB CSV (labels 0/1,
+    # `attack` on line 89,999) stopped with "malformed value 'attack' (expected double as in the
+    # first block ...)", read whole or sampled (--memory-budget 1); the rows of a file under one
+    # block trained. Now both leave out the 1,801 labelled anomalies and train on the rest.
+    frame = _late_text_labels(tmp_path / "big.csv", 90_000)
+    normal_rows = int((frame["label"].astype(str) == "0").sum())
+    for extra in ([], ["--memory-budget", "1"]):
+        out = tmp_path / f"m{len(extra)}"
+        res = runner.invoke(app, ["train", str(tmp_path / "big.csv"), "--label-col", "label", "--normal", "0",
+                                  "--epochs", "1", "--hidden", "4,2", "-o", str(out), "-q", *extra])
+        assert res.exit_code == 0, res.output
+        info = json.loads((out / "config.json").read_text())["info"]
+        assert info["n_train_rows"] == normal_rows  # the normal rows, the 1,801 labelled left out

@@ -101,11 +101,17 @@ def about_file(exc: InputError, name: object) -> InputError:
 
 
 def read_data(path: Path, spec: DatasetSpec | None, on_bad_rows: str = "error",
-              stats: ReadStats | None = None) -> pd.DataFrame:
-    """The whole table at ``path`` (read as ``spec`` when a format is known)."""
+              stats: ReadStats | None = None, label_col: str | None = None) -> pd.DataFrame:
+    """The whole table at ``path`` (read as ``spec`` when a format is known). ``label_col``: a
+    column read as text from a later value that is no number on (labels ``0``/``1`` with an
+    ``attack`` past the first block), as a file whose first block holds it reads it; the others
+    are read strictly."""
+    loose = {} if label_col is None else {"used": _ReadColumns((), lambda c: c != label_col)}
     if spec is None:
-        return read_table(path, on_bad_rows=on_bad_rows, stats=stats)
-    return spec.read(path, on_bad_rows=on_bad_rows, stats=stats)
+        return read_table(path, on_bad_rows=on_bad_rows, stats=stats, **loose)
+    if loose and not _takes_used(spec, "read"):
+        loose = {}
+    return spec.read(path, on_bad_rows=on_bad_rows, stats=stats, **loose)
 
 
 def _columns_are(df: pd.DataFrame) -> str:
@@ -347,13 +353,16 @@ def train_pipeline(
 
 
 def read_for_training(path: Path, spec: DatasetSpec | None, on_bad_rows: str, stats: ReadStats,
-                      budget_mb: float, sample_rows: int, seed: int,
+                      budget_mb: float, sample_rows: int, seed: int, label_col: str | None = None,
                       ) -> tuple[pd.DataFrame, dict[str, Any] | None]:
-    """The whole file, or a uniform reservoir sample when it is larger than the memory budget."""
+    """The whole file, or a uniform reservoir sample when it is larger than the memory budget
+    (``label_col``: see :func:`read_data`)."""
     size = check_path(path).stat().st_size * (5 if path.name.lower().endswith(".gz") else 1)
     if spec is None or size <= budget_mb * 2**20 or not hasattr(spec, "iter_chunks"):
-        return read_data(path, spec, on_bad_rows, stats), None
-    sample, seen = reservoir_sample(spec.iter_chunks(path, on_bad_rows=on_bad_rows, stats=stats),
+        return read_data(path, spec, on_bad_rows, stats, label_col), None
+    loose = ({"used": _ReadColumns((), lambda c: c != label_col)}
+             if label_col is not None and _takes_used(spec) else {})
+    sample, seen = reservoir_sample(spec.iter_chunks(path, on_bad_rows=on_bad_rows, stats=stats, **loose),
                                     sample_rows, seed=seed, source=path)
     stats.note_skip(0)  # rows left out of the sample: a position in it is no data row of the file
     # the budget as given (0.05, not a rounded 0) and a size below 1 MB in bytes, not '~0 MB'
@@ -555,12 +564,13 @@ class _ReadColumns(Collection[str]):
         return len(self.named)
 
 
-def _takes_used(spec: Any) -> bool:
-    """Whether the format's ``iter_chunks`` takes ``used=`` (the protocol's optional keyword)."""
+def _takes_used(spec: Any, method: str = "iter_chunks") -> bool:
+    """Whether the format's ``iter_chunks`` (or ``method``) takes ``used=`` (the protocol's
+    optional keyword)."""
     import inspect
 
     try:
-        params = inspect.signature(spec.iter_chunks).parameters
+        params = inspect.signature(getattr(spec, method)).parameters
     except (TypeError, ValueError):
         return False
     return "used" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())

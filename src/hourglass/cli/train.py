@@ -354,7 +354,7 @@ def train(
         stats = ReadStats()
         spec = read_as_text(spec, chosen_text(categorical, roles))  # '007' as written, as JSON gives it
         df, sampled = read_for_training(data, spec, on_bad_rows, stats, memory_budget,
-                                         sample_rows, seed)
+                                         sample_rows, seed, label_col=label_col)
         if time_col is None and spec is not None:
             time_col = format_time_column(df, spec)
             if per_day and time_col is None:

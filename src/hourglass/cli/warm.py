@@ -261,7 +261,8 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
     log = logging.getLogger("hourglass")
     spec, label_col, normal_values = resolve_spec(dataset, label_col, normal, fmt, path)
     spec = text_as_trained(spec, parent.features_)  # a text category read as written, as trained
-    df, sampled = read_for_training(path, spec, on_bad_rows, stats, memory_budget, sample_rows, seed)
+    df, sampled = read_for_training(path, spec, on_bad_rows, stats, memory_budget, sample_rows, seed,
+                                    label_col=label_col or parent.info.get("label_col"))
     if replayed and label_col is not None and label_col not in df.columns:
         label_col, normal_values, normal = None, [], None  # NEW's label and normal values, not OLD's
     inherited = label_col is None and parent.info.get("label_col") in df.columns

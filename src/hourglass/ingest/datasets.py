@@ -316,10 +316,12 @@ class DatasetSpec:
             yield df
 
     def read(self, path: str | os.PathLike[str], *, on_bad_rows: str = "error",
-             stats: ReadStats | None = None) -> pd.DataFrame:
+             stats: ReadStats | None = None, used: Collection[str] | None = None) -> pd.DataFrame:
         """Read a whole file of this format and check its layout.
 
-        A file whose layout does not match the format raises :class:`InputError`.
+        A file whose layout does not match the format raises :class:`InputError`. ``used``: as
+        :meth:`iter_chunks` takes it (a column outside it turns to text at a later value that
+        does not fit the first block's type; text throughout in the frame returned).
 
         Examples
         --------
@@ -339,7 +341,7 @@ class DatasetSpec:
         >>> stats.rows, stats.bad_rows
         (2, 1)
         """
-        chunks = list(self.iter_chunks(path, on_bad_rows=on_bad_rows, stats=stats))
+        chunks = list(self.iter_chunks(path, on_bad_rows=on_bad_rows, stats=stats, used=used))
         if not sum(len(c) for c in chunks):  # (a chunk whose every row a format's check skipped)
             raise InputError(f"{path}: no data rows")
         df = _concat_chunks(chunks)  # a column a later chunk has as text is text throughout
