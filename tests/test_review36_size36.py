@@ -8,9 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from hourglass.cli import app
-from tests._cli import runner
+from tests._cli import ab_model, runner
 
 
 def _labelled_model(folder: Path) -> Path:
@@ -111,3 +112,30 @@ def test_serve_one_request_scores_bit_for_bit_as_score(tmp_path: Path) -> None:
         r = client.post("/score", json={"rows": frame.to_dict("records")}, headers={"X-API-Key": key})
     assert r.status_code == 200, r.text
     assert np.array_equal(np.array(r.json()["scores"]), want)
+
+
+@pytest.mark.parametrize("first, later", [("true", "maybe"), ("1.5", "n/k"), ("7", "seven")])
+def test_score_and_explain_in_chunks_keep_a_column_that_turns_to_text_as_whole(
+        tmp_path: Path, first: str, later: str) -> None:
+    # what was wrong: a --keep column was read strictly in chunks, so `score --chunk-mb 0.001
+    # --keep note` (and explain's) of a file whose 'note' is true/false or numbers in its
+    # first block and a word further on stopped with "line 202: column 'note': malformed value
+    # 'maybe' (expected bool as in the first block ...)", where the file read whole was scored
+    # and the column copied as written (JSON lines' kept fields already turned so)
+    model = ab_model(tmp_path)
+    rng = np.random.default_rng(2)
+    notes = [first] * 200 + [later] * 100  # (a 1 KiB chunk: about 60 rows)
+    cells = zip(rng.random(300), rng.integers(0, 50, 300), notes, strict=True)
+    rows = "".join(f"{a:.6f},{b},{n}\n" for a, b, n in cells)
+    (tmp_path / "t.csv").write_text("a,b,note\n" + rows)
+    for command in ("score", "explain"):
+        outs = []
+        for chunk in ("16", "0.001"):
+            out = tmp_path / f"{command}{chunk}.csv"
+            extra = ["--all"] if command == "explain" else []
+            res = runner.invoke(app, [command, str(model), str(tmp_path / "t.csv"), "-o", str(out),
+                                      "--chunk-mb", chunk, "--keep", "note", "-q", *extra])
+            assert res.exit_code == 0, res.output
+            outs.append(pd.read_csv(out, dtype={"note": str}, keep_default_na=False))
+        assert outs[1]["note"].tolist() == outs[0]["note"].tolist() == notes
+        assert outs[1]["flag"].tolist() == outs[0]["flag"].tolist()

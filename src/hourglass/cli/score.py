@@ -231,12 +231,13 @@ def score(
     with user_errors():
         with (chunk_writer(output, table=table) if rule is None else
               alert_file(output, alert_columns("table", ecs=True), table=table)) as writer:
-            # the columns read besides the model's: --keep, the rules' and, for ECS alerts, those
-            # with an ECS name (any other turns to text where a later chunk has text in it)
+            # the columns read besides the model's: the rules' and, for ECS alerts, those with
+            # an ECS name (any other turns to text where a later chunk has text in it: a --keep
+            # column too, copied as the whole file read at once has it; a Parquet output then
+            # refuses the change of type by name, as for JSON lines)
             for df, result in score_chunks(pipe, data, spec, on_bad_rows, stats,
                                             chunk_bytes=chunk_size,
-                                            reads=[*(keep or ()), *(silencer.rules.columns if
-                                                                    silencer is not None else ())],
+                                            reads=[*(silencer.rules.columns if silencer is not None else ())],
                                             reads_also=None if rule is None else functools.partial(
                                                 _ecs_named_column, fmt=rule.data_format)):
                 if silencer is not None:  # (on the columns read: not the empty --keep ones)
