@@ -106,7 +106,7 @@ def read_data(path: Path, spec: DatasetSpec | None, on_bad_rows: str = "error",
     column read as text from a later value that is no number on (labels ``0``/``1`` with an
     ``attack`` past the first block), as a file whose first block holds it reads it; the others
     are read strictly."""
-    loose = {} if label_col is None else {"used": _ReadColumns((), lambda c: c != label_col)}
+    loose: dict[str, Any] = {} if label_col is None else {"used": _ReadColumns((), lambda c: c != label_col)}
     if spec is None:
         return read_table(path, on_bad_rows=on_bad_rows, stats=stats, **loose)
     if loose and not _takes_used(spec, "read"):
@@ -360,8 +360,8 @@ def read_for_training(path: Path, spec: DatasetSpec | None, on_bad_rows: str, st
     size = check_path(path).stat().st_size * (5 if path.name.lower().endswith(".gz") else 1)
     if spec is None or size <= budget_mb * 2**20 or not hasattr(spec, "iter_chunks"):
         return read_data(path, spec, on_bad_rows, stats, label_col), None
-    loose = ({"used": _ReadColumns((), lambda c: c != label_col)}
-             if label_col is not None and _takes_used(spec) else {})
+    loose: dict[str, Any] = ({"used": _ReadColumns((), lambda c: c != label_col)}
+                             if label_col is not None and _takes_used(spec) else {})
     sample, seen = reservoir_sample(spec.iter_chunks(path, on_bad_rows=on_bad_rows, stats=stats, **loose),
                                     sample_rows, seed=seed, source=path)
     stats.note_skip(0)  # rows left out of the sample: a position in it is no data row of the file

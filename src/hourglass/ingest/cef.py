@@ -495,10 +495,11 @@ class _LineSpec(DatasetSpec):
         return self._chunks(path, on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes, stats=stats)
 
     def read(self, path: str | os.PathLike[str], *, on_bad_rows: str = "error",
-             stats: ReadStats | None = None) -> pd.DataFrame:
+             stats: ReadStats | None = None, used: Collection[str] | None = None) -> pd.DataFrame:
         """Read a whole file of this format: its fields are typed once the whole file is read,
         so a value is spelled the same whatever chunk it falls in (``07048`` stays ``07048``
-        in a column that holds a word further down, as in a file read in one chunk)."""
+        in a column that holds a word further down, as in a file read in one chunk; ``used``
+        is taken and has nothing to loosen)."""
         chunks = list(self._chunks(path, on_bad_rows=on_bad_rows, chunk_bytes=CHUNK_BYTES, stats=stats,
                                     typed=False))
         if not chunks:
