@@ -262,7 +262,10 @@ class GANomaly1D(WindowDetector):
             fixes.append("a smaller stride")
         if held:
             fixes.append("a smaller validation_fraction (0 holds nothing out)")
+        # (two windows from window + 1 steps: the last window ends at the last step; where
+        # windows spanning a seam are left out, that count depends on where the seams are)
+        steps = "" if stride_helps else f", from {self._length() + 1} training steps"
         raise InputError(f"{type(self).__name__}: {n_steps} training steps{after} give {n_windows} "
                          f"training window(s) of {self.window} (stride={self.stride}); fitting "
-                         "needs at least 2 (its latent error scale is a spread over windows): "
+                         f"needs at least 2{steps} (its latent error scale is a spread over windows): "
                          f"{', '.join(fixes[:-1])} or {fixes[-1]}")

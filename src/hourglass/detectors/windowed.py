@@ -309,7 +309,8 @@ class WindowDetector(DeepDetector):
                                                if forecast else "")
             # a horizon longer than the series was blamed on the window alone
             smaller = SMALLER_WINDOW_OR_HORIZON if forecast else SMALLER_WINDOW
-            raise InputError(f"series has {Xa.shape[0]} time steps, shorter than one window of "
+            steps = f"{Xa.shape[0]} time step{'' if Xa.shape[0] == 1 else 's'}"
+            raise InputError(f"series has {steps}, shorter than one window of "
                              f"{length} ({sizes}); pass a longer series (or train "
                              f"a model with {smaller})")
         if not reset:

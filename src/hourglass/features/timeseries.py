@@ -102,7 +102,8 @@ def sliding_windows(X: np.ndarray, length: int, stride: int = 1) -> np.ndarray:
     if X.ndim != 2:
         raise InputError(f"expected a 2-D series (time × channels), got {X.ndim}-D")
     if X.shape[0] < length:
-        raise InputError(f"series has {X.shape[0]} time steps, shorter than one window of {length}")
+        steps = f"{X.shape[0]} time step{'' if X.shape[0] == 1 else 's'}"
+        raise InputError(f"series has {steps}, shorter than one window of {length}")
     if stride < 1:
         raise ValueError(f"stride must be >= 1, got {stride}")
     view = sliding_window_view(X, length, axis=0)  # (n - length + 1, channels, length)
