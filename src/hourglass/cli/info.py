@@ -338,7 +338,10 @@ def inspect(
                   "columns": schema,
                   "n_features": len(pre.feature_names_),
                   "skipped_rows": stats.bad_rows,
-                  "fitted_on_normal_rows": fitted_on}
+                  "fitted_on_normal_rows": fitted_on,
+                  # rows follow the first --rows: the report is of those alone, as the screen's
+                  # 'of a longer file' says (rows_inspected alone read as the whole file's count)
+                  "more_rows": cut}
         if json_out is not None:
             with atomic_output(json_out) as tmp:
                 tmp.write_text(json.dumps(report, indent=2), encoding="utf-8")

@@ -1,0 +1,41 @@
+"""Options that cut the data or the output agree with the same cut made by hand, and the
+summaries and JSON reports say what the option left."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hourglass.cli import app
+from tests._cli import runner
+
+
+def _table(n: int) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({"a": rng.normal(size=n), "c": rng.choice(["x", "y", "z"], n)})
+
+
+def test_inspect_json_says_when_rows_follow_the_first_rows(tmp_path: Path) -> None:
+    # what was wrong: 'inspect big.csv --rows 50 --json r.json' wrote rows_inspected 50 and
+    # nothing else about the cut: the same report as for a file of 50 rows, while the screen
+    # says 'only the first 50 rows (--rows) of a longer file'
+    data = tmp_path / "f.csv"
+    _table(300).to_csv(data, index=False)
+    head = tmp_path / "head.csv"
+    _table(300).head(50).to_csv(head, index=False)
+    seen = {}
+    for name, path, rows in (("cut", data, 50), ("exact", data, 300), ("more", data, 1000),
+                             ("head", head, 50)):
+        out = tmp_path / f"{name}.json"
+        res = runner.invoke(app, ["inspect", str(path), "--rows", str(rows), "--json", str(out)])
+        assert res.exit_code == 0, res.output
+        seen[name] = json.loads(out.read_text())
+    assert seen["cut"]["more_rows"] is True and seen["cut"]["rows_inspected"] == 50
+    assert seen["exact"]["more_rows"] is False and seen["exact"]["rows_inspected"] == 300
+    assert seen["more"]["more_rows"] is False and seen["more"]["rows_inspected"] == 300
+    assert seen["head"]["more_rows"] is False
+    # the first 50 rows by hand: the same columns, roles and features as --rows 50
+    assert seen["head"]["columns"] == seen["cut"]["columns"]
