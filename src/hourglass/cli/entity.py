@@ -672,8 +672,8 @@ def score_entity(pipe: Pipeline, data: Path, output: Path, *, fmt: str, on_bad_r
             result = result[result["flag"] == 1]
         with chunk_writer(output, table=table) as writer:
             writer.write(result.reset_index(drop=True))
-    return (f"scored {n_rows} rows as {n} (entity, {pipe.features_.bucket} bucket) rows, "
-            f"{flagged} flagged{f', {silencer.text()}' if silencer is not None else ''}"), stats
+    return (f"scored {n_rows:,} rows as {n:,} (entity, {pipe.features_.bucket} bucket) rows, "
+            f"{flagged:,} flagged{f', {silencer.text()}' if silencer is not None else ''}"), stats
 
 
 class _LabelledChunks:
