@@ -101,7 +101,8 @@ def test_replay_data_reads_a_folder_a_pattern_or_standard_input(tmp_path: Path) 
                               "--epochs", "1", "--replay-data", "-", "-q"], input=(old / "a.csv").read_text())
     assert res.exit_code == 0, res.output
     assert load(out).info["warm_start"]["replay"] | {"seed": 0} == {
-        "source": "standard input", "fraction": 1.0, "rows": 96, "of": 145, "seed": 0, "skipped_rows": 0}
+        "source": "standard input", "fraction": 1.0, "rows": 96, "of": 145, "seed": 0, "skipped_rows": 0,
+        "sampled": None}
     # a folder of OLD holding DATA's file: DATA's rows replayed as old ones
     pd.read_csv(new).to_csv(old / "c.csv", index=False)
     res = runner.invoke(app, ["train", str(old / "c.csv"), "--warm-start", str(made["model"]), "-o",

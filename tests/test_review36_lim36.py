@@ -66,3 +66,30 @@ def test_entity_score_summary_counts_with_thousands_separators(tmp_path: Path) -
     alone = buckets[buckets["flag"] == 1].reset_index(drop=True)
     pd.testing.assert_frame_equal(pd.read_csv(flagged), alone)
     assert f"{len(alone):,} flagged" in res.stderr
+
+
+def test_warm_start_card_records_the_sample_of_the_replayed_file(tmp_path: Path) -> None:
+    # what was wrong: 'train new.csv --warm-start P --replay-data old.csv --memory-budget 0.01
+    # --sample-rows 300' read a uniform sample of 300 of old.csv's 1,000 rows (and said so on
+    # stderr), but the card's warm_start.replay kept no word of it: its 'of' (the sample's
+    # rows) read as old.csv's whole count, while 'sampled' recorded new.csv's sample alone
+    rng = np.random.default_rng(0)
+    old, new = tmp_path / "old.csv", tmp_path / "new.csv"
+    for path in (old, new):
+        pd.DataFrame(rng.random((1000, 2)), columns=["a", "b"]).to_csv(path, index=False)
+    parent = tmp_path / "P"
+    fast = ["--epochs", "1", "-q"]
+    res = runner.invoke(app, ["train", str(old), "-o", str(parent), "--hidden", "4,2", *fast])
+    assert res.exit_code == 0, res.output
+    cards = {}
+    for name, cut in (("whole", []), ("cut", ["--memory-budget", "0.01", "--sample-rows", "300"])):
+        out = tmp_path / name
+        res = runner.invoke(app, ["train", str(new), "--warm-start", str(parent), "--replay-data", str(old),
+                                  "-o", str(out), *fast, *cut])
+        assert res.exit_code == 0, res.output
+        cards[name] = json.loads((out / "config.json").read_text())["info"]
+    replay = cards["cut"]["warm_start"]["replay"]
+    assert cards["cut"]["sampled"] == {"rows": 300, "of": 1000, "seed": 0}
+    assert replay["sampled"] == {"rows": 300, "of": 1000, "seed": 0} and replay["of"] == 300
+    assert cards["whole"]["warm_start"]["replay"]["sampled"] is None
+    assert cards["whole"]["warm_start"]["replay"]["of"] == 1000

@@ -459,12 +459,16 @@ def warm_start_command(
     replayed: dict[str, Any] | None = None
     if replay_data is not None:
         old_stats = ReadStats()
-        old, *_ = _normal_rows(replay_data, parent, stats=old_stats, replayed=True, **reading)
+        old, _, _, _, old_sampled = _normal_rows(replay_data, parent, stats=old_stats, replayed=True,
+                                                 **reading)
         want = replay_count(replay, n_new, len(old))
         pick = np.sort(np.random.default_rng(seed).choice(len(old), size=want, replace=False))
         feats = pd.concat([feats, old.iloc[pick]], ignore_index=True)
+        # 'of' counts the normal rows read from OLD: of a file above --memory-budget, those of
+        # its uniform sample, which 'sampled' records as for DATA (else 'of' passed for OLD's)
         replayed = {"source": shown(replay_data), "fraction": replay, "rows": want,
-                    "of": len(old), "seed": seed, "skipped_rows": old_stats.bad_rows}
+                    "of": len(old), "seed": seed, "skipped_rows": old_stats.bad_rows,
+                    "sampled": old_sampled}
         report_skipped(old_stats, replay_data)
     params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
                          batch_size=batch_size, lr=lr)
