@@ -93,3 +93,38 @@ def test_warm_start_card_records_the_sample_of_the_replayed_file(tmp_path: Path)
     assert replay["sampled"] == {"rows": 300, "of": 1000, "seed": 0} and replay["of"] == 300
     assert cards["whole"]["warm_start"]["replay"]["sampled"] is None
     assert cards["whole"]["warm_start"]["replay"]["of"] == 1000
+
+
+def test_stream_max_groups_counts_only_groups_cut_short(tmp_path: Path) -> None:
+    # what was wrong: 'stream m/ -i rows.jsonl --group-by k --group-window 50 --max-groups 2'
+    # wrote the very alerts 'score --group-by' writes, yet its summary said '10 written early
+    # (--max-groups)': a group whose window the batch's later rows had already ended (due at
+    # the batch's end) counted as cut short by the cap; with --batch 1 it said none
+    from tests._cli import ab_model
+
+    model = ab_model(tmp_path)
+    rng = np.random.default_rng(1)
+    rows = pd.DataFrame(rng.random((300, 2)), columns=["a", "b"])
+    rows.loc[::7, "a"] = 6.0  # far from [0, 1]: flagged
+    rows["k"] = np.where(np.arange(300) % 2 == 0, "x", "y")
+    data, lines = tmp_path / "rows.csv", tmp_path / "rows.jsonl"
+    rows.to_csv(data, index=False)
+    lines.write_text(rows.to_json(orient="records", lines=True))
+    group = ["--group-by", "k", "--group-window", "50"]
+    res = runner.invoke(app, ["score", str(model), str(data), "-o", str(tmp_path / "s.jsonl"), *group, "-q"])
+    assert res.exit_code == 0, res.output
+    want = [json.loads(line) for line in (tmp_path / "s.jsonl").read_text().splitlines()]
+    assert len(want) == 12  # two keys, six windows of 50 rows
+    for batch in ("1024", "1"):
+        out = tmp_path / f"t{batch}.jsonl"
+        res = runner.invoke(app, ["stream", str(model), "--input", str(lines), "-o", str(out), *group,
+                                  "--max-groups", "2", "--batch", batch])
+        assert res.exit_code == 0, res.output
+        got = [json.loads(line) for line in out.read_text().splitlines()]
+        assert sorted(map(json.dumps, got)) == sorted(map(json.dumps, want))
+        assert "written early" not in res.stderr, res.stderr
+    # a cap of one group does cut groups short (the other key's rows come between): counted
+    res = runner.invoke(app, ["stream", str(model), "--input", str(lines), "-o", str(tmp_path / "one.jsonl"),
+                              *group, "--max-groups", "1"])
+    assert res.exit_code == 0, res.output
+    assert "written early (--max-groups)" in res.stderr

@@ -164,6 +164,9 @@ class AlertGroups:
         self.in_order = True
         self.closed_before: int | None = None  # windows starting before this were handed back
         self.counts = {"flagged": 0, "groups": 0, "evicted": 0, "late": 0, "untimed": 0}
+        # the newest row (its number + 1) or time added since: a group beyond max_groups whose
+        # window ended by it is due, not written early (a batch's rows come before its advance)
+        self._seen: int | None = None
         # with max_groups: the open groups by first row, a heap (stale entries skipped when
         # popped, dropped when they outnumber the open groups), so that writing the oldest early
         # costs a log, not a pass over every open group for each flagged row beyond the cap
@@ -183,6 +186,9 @@ class AlertGroups:
         (beyond ``max_groups``), usually none."""
         row = int(alert["row"])
         window = self._window(row, time_ns)
+        mark = row + 1 if self.unit == "rows" else time_ns
+        if mark is not None:
+            self._seen = mark if self._seen is None else max(self._seen, mark)
         if self.closed_before is not None and window < self.closed_before:
             self.counts["late"] += 1  # every such row (its window was handed back), not each group
         g = self.open.get((_ident(key), window))
@@ -208,9 +214,18 @@ class AlertGroups:
         if g.severity is None or rank > g.rank:
             g.rank, g.severity = rank, alert.get("severity")
         if self.max_groups is not None and len(self.open) > self.max_groups:
-            self.counts["evicted"] += 1
-            return self._emit([self.open.pop(self._pop_oldest())])
+            oldest = self.open.pop(self._pop_oldest())
+            if not self._due(oldest):  # its window still open: cut short by the cap
+                self.counts["evicted"] += 1
+            return self._emit([oldest])
         return []
+
+    def _due(self, g: _Group) -> bool:
+        """Whether ``g``'s window ended by the newest row or time added (and, for ordered
+        batch scoring, the times have not gone back): the next :meth:`advance` hands it back."""
+        newest = self._seen if self.newest is None or self._seen is None else max(self._seen, self.newest)
+        return (g.window is not None and newest is not None and g.window + self.size <= newest
+                and (not self.ordered or self.in_order))
 
     def _note_first(self, g: _Group) -> None:
         """Note an open group's (new) first row for :meth:`_pop_oldest` (with ``max_groups``)."""
