@@ -128,3 +128,24 @@ def test_stream_max_groups_counts_only_groups_cut_short(tmp_path: Path) -> None:
                               *group, "--max-groups", "1"])
     assert res.exit_code == 0, res.output
     assert "written early (--max-groups)" in res.stderr
+
+
+def test_entity_inspect_says_when_rows_follow_the_first_rows(tmp_path: Path) -> None:
+    # what was wrong: 'inspect flows.csv --entity-col src_ip --timestamp-col ts --rows 500'
+    # said '500 rows -> 168 (src_ip, 5min bucket) rows' and its --json 'rows': 500, with no word
+    # (on screen or in the JSON) that the file goes on: the report of a 500-row file
+    from hourglass.ingest.synthetic import port_scan_flows
+
+    flows, _ = port_scan_flows(hosts=3, days=0.5, scan_flows=0)
+    data = tmp_path / "flows.csv"
+    flows.to_csv(data, index=False)
+    entity = ["--entity-col", "src_ip", "--timestamp-col", "ts"]
+    seen = {}
+    for name, rows in (("cut", 500), ("all", len(flows))):
+        out = tmp_path / f"{name}.json"
+        res = runner.invoke(app, ["inspect", str(data), *entity, "--rows", str(rows), "--json", str(out)])
+        assert res.exit_code == 0, res.output
+        seen[name] = (json.loads(out.read_text()), res.stdout + res.stderr)
+    assert seen["cut"][0]["more_rows"] is True and seen["cut"][0]["rows"] == 500
+    assert "only the first 500 rows (--rows) of a longer file" in seen["cut"][1]
+    assert seen["all"][0]["more_rows"] is False and "longer file" not in seen["all"][1]

@@ -280,7 +280,7 @@ def inspect(
                                 entity_col=entity_col, timestamp_col=timestamp_col, bucket=bucket or "5min",
                                 aggregate=aggregate, distinct=distinct, drop=drop or [],
                                 roles=parse_roles(role), scaler=scaler, json_out=json_out,
-                                entity_case=entity_case or "exact", stats=stats)
+                                entity_case=entity_case or "exact", stats=stats, more_rows=cut)
             except InputError as exc:  # the format's own time field, which this file lacks (as train)
                 if own_time and getattr(exc, "param", None) == "timestamp_col":
                     raise HourglassError(f"{shown(data)}: the data format's event time "
@@ -453,10 +453,10 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
                     normal_values: list[str], entity_col: str, timestamp_col: str, bucket: str,
                     aggregate: list[str] | None, distinct: list[str] | None, drop: list[str],
                     roles: dict[str, str], scaler: str, json_out: Path | None,
-                    entity_case: str = "exact", stats: Any = None) -> None:
+                    entity_case: str = "exact", stats: Any = None, more_rows: bool = False) -> None:
     """``inspect --entity-col``: the per-(entity, bucket) aggregates train would build. ``stats``
     (the read's): the rows it skipped, reported, and an error's rows told as the file's data rows
-    where it knows them."""
+    where it knows them; ``more_rows``: rows follow the first --rows (said in the JSON)."""
     import numpy as np
     import pandas as pd
 
@@ -501,7 +501,8 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
     except InputError as exc:  # its rows: positions among the rows inspected, told as the file's
         raise at_file_rows(exc, at) from None
     report = {"file": shown(data), "format": getattr(spec, "name", None), "label_col": label_col,
-              "fitted_on_normal_rows": fitted_on, "skipped_rows": skipped_rows, **built}
+              "fitted_on_normal_rows": fitted_on, "skipped_rows": skipped_rows, **built,
+              "more_rows": more_rows}
     if label_col is None:  # as train warns: a label column aggregated as any other
         from hourglass.cli._schema import warn_label_as_feature
 
@@ -523,6 +524,9 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
         t.add_row(*(on_screen(c) for c in (d["column"], d["role"], d["per_bucket"], d["why"],
                                              str(d["features"]))))
     wide.print(t)
+    if more_rows:  # as the table inspect says it: the counts above are of these rows alone
+        out.print(f"only the first {report['rows']:,} rows (--rows) of a longer file: train "
+                  "aggregates every row's (entity, bucket)", highlight=False)
     if report["buckets"] < FEW_BUCKETS:
         out.print(f"only {report['buckets']} (entity, bucket) rows in the inspected rows: train warns "
                   f"below {FEW_BUCKETS} (a shorter --bucket, or more data)", highlight=False)
