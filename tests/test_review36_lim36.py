@@ -149,3 +149,51 @@ def test_entity_inspect_says_when_rows_follow_the_first_rows(tmp_path: Path) -> 
     assert seen["cut"][0]["more_rows"] is True and seen["cut"][0]["rows"] == 500
     assert "only the first 500 rows (--rows) of a longer file" in seen["cut"][1]
     assert seen["all"][0]["more_rows"] is False and "longer file" not in seen["all"][1]
+
+
+def test_anomalies_only_and_explain_limit_equal_the_cut_by_hand(tmp_path: Path) -> None:
+    # a pin (these held, untested as a whole): 'score --anomalies-only' writes the flagged rows
+    # of the full output (rows, scores, --keep columns, order) in every output format, and
+    # 'explain --limit N' shows the N highest scores of its -o file, ties by the earlier row
+    import sqlite3
+
+    from tests._cli import ab_model
+
+    model = ab_model(tmp_path)
+    rng = np.random.default_rng(2)
+    base = pd.DataFrame(rng.random((6, 2)), columns=["a", "b"])
+    base.loc[[1, 4], "a"] = [5.0, 8.0]  # flagged
+    rows = pd.concat([base] * 20, ignore_index=True)  # repeated rows: tied scores
+    rows["id"] = np.arange(len(rows))
+    data = tmp_path / "rows.csv"
+    rows.to_csv(data, index=False)
+
+    def read(path: Path) -> pd.DataFrame:
+        if path.suffix == ".sqlite":
+            with sqlite3.connect(path) as con:
+                return pd.read_sql("select * from alerts", con)
+        if path.suffix == ".jsonl":
+            return pd.read_json(path, lines=True)
+        return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+
+    for ext in ("csv", "jsonl", "parquet", "sqlite"):
+        full, alone = tmp_path / f"full.{ext}", tmp_path / f"alone.{ext}"
+        for out, cut in ((full, []), (alone, ["--anomalies-only"])):
+            res = runner.invoke(app, ["score", str(model), str(data), "-o", str(out), "--keep", "id",
+                                      "-q", *cut])
+            assert res.exit_code == 0, res.output
+        every = read(full)
+        assert int(every["flag"].sum()) == 40
+        pd.testing.assert_frame_equal(read(alone), every[every["flag"] == 1].reset_index(drop=True),
+                                      check_dtype=False)
+    why = tmp_path / "why.csv"
+    res = runner.invoke(app, ["explain", str(model), str(data), "-o", str(why), "--limit", "0"])
+    assert res.exit_code == 0, res.output
+    ranked = pd.read_csv(why).sort_values(["score", "row"], ascending=[False, True], kind="stable")
+    for limit in (1, 3, 25):
+        res = runner.invoke(app, ["explain", str(model), str(data), "--limit", str(limit)],
+                            env={"COLUMNS": "300"})
+        assert res.exit_code == 0, res.output
+        shown = [int(line.split("│")[1]) for line in res.stdout.splitlines()
+                 if line.startswith("│") and line.split("│")[1].strip().isdigit()]
+        assert shown == ranked["row"].tolist()[:limit]

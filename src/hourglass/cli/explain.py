@@ -60,7 +60,8 @@ def explain(
     all_rows: Annotated[bool, typer.Option(
         "--all", help="Explain every row, not only the flagged ones.")] = False,
     limit: Annotated[int, typer.Option(
-        "--limit", min=0, help="Rows shown on screen, highest score first.")] = 20,
+        "--limit", min=0, help="Rows shown on screen, highest score first (ties: the "
+                                "earlier row first).")] = 20,
     keep: Annotated[list[str] | None, typer.Option(
         "--keep", help="Input column to copy into the output and the screen table "
                        "(repeatable).")] = None,
