@@ -197,3 +197,26 @@ def test_anomalies_only_and_explain_limit_equal_the_cut_by_hand(tmp_path: Path) 
         shown = [int(line.split("│")[1]) for line in res.stdout.splitlines()
                  if line.startswith("│") and line.split("│")[1].strip().isdigit()]
         assert shown == ranked["row"].tolist()[:limit]
+
+
+def test_sample_rows_within_the_memory_budget_is_said_not_used(tmp_path: Path) -> None:
+    # what was wrong: 'train flows.csv --sample-rows 100' on a file within --memory-budget
+    # (default 1024 MB) trained on all 400 rows without a word: the option asked for a sample
+    # of 100 and silently did nothing (the card's 'sampled' null, the summary 400 rows)
+    data = tmp_path / "flows.csv"
+    _table(400).drop(columns=["c"]).to_csv(data, index=False)
+    fast = ["--epochs", "1", "--hidden", "4,2", "-q", "--force"]
+    res = runner.invoke(app, ["train", str(data), "-o", str(tmp_path / "m"), "--sample-rows", "100", *fast])
+    assert res.exit_code == 0, res.output
+    said = [line for line in res.stderr.splitlines() if "--sample-rows" in line]
+    assert len(said) == 1 and "--sample-rows 100: not used" in said[0] and "--memory-budget" in said[0]
+    assert json.loads((tmp_path / "m" / "config.json").read_text())["info"]["sampled"] is None
+    # above the budget the sample is taken and said as before; a sample as large as the file: no word
+    for cut, words in ((["--memory-budget", "0.001"], "training on a uniform sample of 100 of 400 rows"),
+                       ([], None)):
+        rows = "100" if cut else "400"
+        res = runner.invoke(app, ["train", str(data), "-o", str(tmp_path / "m"), "--sample-rows", rows,
+                                  *cut, *fast])
+        assert res.exit_code == 0, res.output
+        assert "not used" not in res.stderr
+        assert words is None or words in res.stderr
