@@ -354,12 +354,19 @@ def train_pipeline(
 
 def read_for_training(path: Path, spec: DatasetSpec | None, on_bad_rows: str, stats: ReadStats,
                       budget_mb: float, sample_rows: int, seed: int, label_col: str | None = None,
-                      ) -> tuple[pd.DataFrame, dict[str, Any] | None]:
+                      asked: bool = False) -> tuple[pd.DataFrame, dict[str, Any] | None]:
     """The whole file, or a uniform reservoir sample when it is larger than the memory budget
-    (``label_col``: see :func:`read_data`)."""
+    (``label_col``: see :func:`read_data`). ``asked``: whether ``--sample-rows`` was typed; a
+    file read whole although it holds more rows is then said (the sample was not taken)."""
     size = check_path(path).stat().st_size * (5 if path.name.lower().endswith(".gz") else 1)
     if spec is None or size <= budget_mb * 2**20 or not hasattr(spec, "iter_chunks"):
-        return read_data(path, spec, on_bad_rows, stats, label_col), None
+        df = read_data(path, spec, on_bad_rows, stats, label_col)
+        if asked and len(df) > sample_rows:
+            logging.getLogger("hourglass.cli").warning(
+                "--sample-rows %s: not used: %s is within --memory-budget (%s MB), so every one of "
+                "its %s rows is read; give a lower --memory-budget to train on a sample",
+                f"{sample_rows:,}", path, f"{budget_mb:g}", f"{len(df):,}")
+        return df, None
     loose: dict[str, Any] = ({"used": _ReadColumns((), lambda c: c != label_col)}
                              if label_col is not None and _takes_used(spec) else {})
     sample, seen = reservoir_sample(spec.iter_chunks(path, on_bad_rows=on_bad_rows, stats=stats, **loose),

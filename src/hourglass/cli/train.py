@@ -354,15 +354,8 @@ def train(
         stats = ReadStats()
         spec = read_as_text(spec, chosen_text(categorical, roles))  # '007' as written, as JSON gives it
         df, sampled = read_for_training(data, spec, on_bad_rows, stats, memory_budget,
-                                         sample_rows, seed, label_col=label_col)
-        if sampled is None and "sample_rows" in typed and len(df) > sample_rows:
-            # a file within --memory-budget is read whole: the sample asked for was not taken
-            import logging
-
-            logging.getLogger(__name__).warning(
-                "--sample-rows %s: not used: %s is within --memory-budget (%s MB), so every one of "
-                "its %s rows is read; give a lower --memory-budget to train on a sample",
-                f"{sample_rows:,}", data, f"{memory_budget:g}", f"{len(df):,}")
+                                         sample_rows, seed, label_col=label_col,
+                                         asked="sample_rows" in typed)
         if time_col is None and spec is not None:
             time_col = format_time_column(df, spec)
             if per_day and time_col is None:

@@ -239,7 +239,7 @@ def _refuse_label_read(parent: Any, parent_dir: Path, label_col: str | None) -> 
 def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str | None,
                  normal: list[str] | None, fmt: str, on_bad_rows: str, stats: Any,
                  memory_budget: float, sample_rows: int, seed: int, replayed: bool = False,
-                 ) -> tuple[Any, Any, str | None, list[str], dict[str, Any] | None]:
+                 asked: bool = False) -> tuple[Any, Any, str | None, list[str], dict[str, Any] | None]:
     """The normal rows of table ``path`` as ``train`` finds them (label options, or the parent
     model's label column when the file has it), after checking them against the parent's
     schema: (rows, format spec, label column, normal values, sample note). ``replayed``
@@ -262,7 +262,7 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
     spec, label_col, normal_values = resolve_spec(dataset, label_col, normal, fmt, path)
     spec = text_as_trained(spec, parent.features_)  # a text category read as written, as trained
     df, sampled = read_for_training(path, spec, on_bad_rows, stats, memory_budget, sample_rows, seed,
-                                    label_col=label_col or parent.info.get("label_col"))
+                                    label_col=label_col or parent.info.get("label_col"), asked=asked)
     if replayed and label_col is not None and label_col not in df.columns:
         label_col, normal_values, normal = None, [], None  # NEW's label and normal values, not OLD's
     inherited = label_col is None and parent.info.get("label_col") in df.columns
@@ -452,7 +452,7 @@ def warm_start_command(
                              "line does not carve; use Pipeline.warm_start(df, X_val=..., y_val=...)")
     reading: dict[str, Any] = {"dataset": dataset, "label_col": label_col, "normal": normal, "fmt": fmt,
                "on_bad_rows": on_bad_rows, "memory_budget": memory_budget,
-               "sample_rows": sample_rows, "seed": seed}
+               "sample_rows": sample_rows, "seed": seed, "asked": "sample_rows" in typed_names}
     stats = ReadStats()
     feats, spec, label_col, normal_values, sampled = _normal_rows(data, parent, stats=stats, **reading)
     n_new = len(feats)
