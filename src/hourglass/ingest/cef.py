@@ -35,6 +35,7 @@ import functools
 import logging
 import os
 import re
+from array import array
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,7 @@ from hourglass.ingest.tables import (
     ReadStats,
     check_log_text,
     open_lines,
+    run_line,
 )
 
 _log = logging.getLogger("hourglass")
@@ -520,7 +522,14 @@ class _LineSpec(DatasetSpec):
         # each column's type as the first chunk that had values gave it (True: numbers), kept
         # in the later chunks: a file is not read as ints in its first 16 MiB and text after
         kinds: dict[str, bool] | None = {} if typed else None
-        first_line = 1  # the first line of the chunk under way
+        row_lines: list[int] = []  # the line of each of ``rows`` (an event's: its first record's)
+        # each row's line, for a row a caller leaves out (stats.line_of: a value the model
+        # refuses, as a JSON-lines read tells it): runs of rows on successive lines, by their
+        # first row and its line; an event of audit records has no line of its own: none told
+        starts, firsts = array("q"), array("q")
+        handed, after = 0, 0  # the rows read before ``rows``; the line after the last row's
+        if stats is not None:
+            stats.lines_of = None if events is not None else functools.partial(run_line, starts, firsts)
         undecodable: list[int] = []  # the lines with bytes that are no UTF-8 (read as U+FFFD)
         try:
             with open_lines(p) as fh:  # lines ended by a CR alone: each its own record
@@ -536,7 +545,9 @@ class _LineSpec(DatasetSpec):
                         raw = without_boms(raw)
                     if self.no_record(raw):
                         if events is not None and raw.strip():  # ausearch's '----' before an event
-                            rows.extend(event for _, event in events.between())
+                            for at, event in events.between():
+                                rows.append(event)
+                                row_lines.append(at)
                         continue
                     row = self._record(raw)
                     if row is None:
@@ -551,22 +562,32 @@ class _LineSpec(DatasetSpec):
                     if not raw.isascii() and not _utf8(raw):
                         undecodable.append(number)
                     if events is None:
+                        if number != after:  # a new run of rows on successive lines
+                            starts.append(handed + len(rows))
+                            firsts.append(number)
+                        after = number + 1
                         rows.append(row)
+                        row_lines.append(number)
                     else:
-                        rows.extend(event for _, event in events.add(row, number))
+                        for at, event in events.add(row, number):
+                            rows.append(event)
+                            row_lines.append(at)
                     size += len(raw)
                     if size >= chunk_bytes and rows:  # (audit: no event completed yet, none out)
-                        yield self._frame(rows, stats, kinds, (p, first_line), typed=typed)
-                        rows, size, first_line = [], 0, number + 1
+                        yield self._frame(rows, stats, kinds, (p, row_lines), typed=typed)
+                        handed += len(rows)
+                        rows, row_lines, size = [], [], 0
         except READ_ERRORS as exc:
             raise InputError(f"{p}: cannot read ({read_problem(exc)})") from None
         if events is not None:
-            rows.extend(event for _, event in events.close())
+            for at, event in events.close():
+                rows.append(event)
+                row_lines.append(at)
         if undecodable:  # read leniently (one Latin-1 character costs no event), and said so
             _log.warning("%s: %d line(s) hold bytes that are no UTF-8 (first: line %d), read with "
                          "U+FFFD in their place", p, len(undecodable), undecodable[0])
         if rows:  # none at all: the caller says "no data rows"
-            yield self._frame(rows, stats, kinds, (p, first_line), typed=typed)
+            yield self._frame(rows, stats, kinds, (p, row_lines), typed=typed)
 
     @staticmethod
     def _place(events: Any, stats: ReadStats, rows: list[Any]) -> int | None:
@@ -611,12 +632,12 @@ class _LineSpec(DatasetSpec):
         return pd.DataFrame.from_records(records)
 
     def _frame(self, rows: list[Any], stats: ReadStats | None, kinds: dict[str, bool] | None = None,
-               where: tuple[Path, int] | None = None, typed: bool = True) -> pd.DataFrame:
+               where: tuple[Path, list[int]] | None = None, typed: bool = True) -> pd.DataFrame:
         """The rows as a table, counts and ports as numbers; with ``kinds`` (each column's type
         as the earlier chunks of the file gave it: ``True`` numbers), a column that was text
         before stays text, as the sender wrote it (the file's chunks are joined as text
         throughout where one has text: :func:`~hourglass.ingest.readers._concat_chunks`); this
-        chunk's types go into ``kinds``. ``where``: the file and the chunk's first line, for the
+        chunk's types go into ``kinds``. ``where``: the file and the line of each row, for the
         line that turns an earlier chunk's numbers to text. ``typed=False``: the fields as
         written (:meth:`_typed` later)."""
         if stats is not None:
@@ -625,7 +646,7 @@ class _LineSpec(DatasetSpec):
         return self._typed(df, kinds, where) if typed else df
 
     def _typed(self, df: pd.DataFrame, kinds: dict[str, bool] | None = None,
-               where: tuple[Path, int] | None = None) -> pd.DataFrame:
+               where: tuple[Path, list[int]] | None = None) -> pd.DataFrame:
         """``df`` with counts and ports as numbers (:meth:`_frame`'s ``kinds`` and ``where``)."""
         for c in df.columns:  # counts and ports as numbers, as a CSV reader would type them
             if c in self.text_columns or self.roles.get(c) in ("categorical", "hash", "drop"):
@@ -637,8 +658,10 @@ class _LineSpec(DatasetSpec):
             if num is not None:
                 df[c] = num
             elif was and where is not None:  # numbers before, text from this chunk on
+                # the line of its first value that is no number (not the chunk's first line)
+                text = df[c].notna() & pd.to_numeric(df[c], errors="coerce").isna()
                 _log.info("%s: column %r holds text from line %d on (its earlier values, numbers, "
-                          "are read as text too)", where[0], c, where[1])
+                          "are read as text too)", where[0], c, where[1][int(text.to_numpy().argmax())])
             if kinds is not None and df[c].notna().any():  # text once: text from then on
                 kinds[c] = num is not None
         return df

@@ -58,7 +58,7 @@ SEPARATOR_NAMES = {";": "semicolon", "\t": "tab", "|": "pipe", ",": "comma"}
 __all__ = ["BAD_ROWS", "CHUNK_BYTES", "LONE_SURROGATE", "MAX_LINE_BYTES", "READ_ERRORS", "SEPARATOR_NAMES",
            "UNKNOWN_ROW", "ReadStats", "check_log_text", "check_text", "cut_top_keys", "dedupe_names",
            "first_json_object", "flat_record", "flatten_json", "has_nested", "iter_table", "nested_note",
-           "no_lone_surrogates", "open_lines", "open_text", "path_order", "prefetch", "read_head",
+           "no_lone_surrogates", "open_lines", "open_text", "path_order", "prefetch", "read_head", "run_line",
            "sniff_delimiter", "top_keys", "utf8_name", "utf8_text"]
 
 BAD_ROWS = ("error", "skip")
@@ -2209,7 +2209,7 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
     # rows share a line: none told
     starts, firsts = array("q"), array("q")
     after = 0  # the line after the last row's
-    stats.lines_of = None if page is not None else functools.partial(_run_line, starts, firsts)
+    stats.lines_of = None if page is not None else functools.partial(run_line, starts, firsts)
     with open_lines(path) as fh:  # lines ended by a CR alone (classic Mac OS): each a line
         readline, lineno = fh.readline, 0
         while raw := readline(MAX_LINE_BYTES + 1):  # bounded: not a whole file with no line break
@@ -2300,13 +2300,13 @@ def _note_plain_beside_fields(rows: list[dict[str, Any]], handed: int, stats: Re
                 stats.plain_beside_fields.setdefault(key, []).append(handed + i)
 
 
-def _run_line(starts: array[int], firsts: array[int], kept: int) -> int | None:
+def run_line(starts: array[int], firsts: array[int], kept: int) -> int | None:
     """The line of the row at position ``kept`` (from 0) of a JSON-lines read: in the run of
     rows on successive lines that starts at row ``starts[i]`` on line ``firsts[i]``.
 
     Examples
     --------
-    >>> _run_line(array("q", [0, 2]), array("q", [1, 5]), 3)  # (lines 3, 4 blank)
+    >>> run_line(array("q", [0, 2]), array("q", [1, 5]), 3)  # (lines 3, 4 blank)
     6
     """
     i = bisect.bisect_right(starts, kept) - 1

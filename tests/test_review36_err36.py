@@ -1,0 +1,92 @@
+"""Bad records of the line formats (CEF, LEEF, key=value) named at the same line by every
+reading path: ``score``, ``score --chunk-mb``, ``explain`` and ``stream``."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from hourglass.cli import app
+from hourglass.ingest.cef import CEF
+from hourglass.ingest.kv import KV
+from hourglass.ingest.tables import ReadStats
+from tests._cli import runner
+
+
+def _cef(i: int, inn: object = None) -> str:
+    return (f"CEF:0|Acme|FW|1.0|100|conn|3|src=10.0.0.{i % 50} dst=10.0.1.{i % 7} spt={1000 + i} "
+            f"dpt={(80, 443, 22)[i % 3]} proto=TCP in={100 + i * 7 % 900 if inn is None else inn} "
+            f"out={200 + i * 13 % 700}")
+
+
+@pytest.fixture(scope="module")
+def cef_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("cef")
+    train = folder / "train.log"
+    train.write_text("".join(_cef(i) + "\n" for i in range(300)))
+    res = runner.invoke(app, ["train", str(train), "--format", "cef", "--epochs", "1",
+                              "--hidden", "4,2", "-o", str(folder / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+    return folder / "m"
+
+
+def _with_word(tmp_path: Path, at: int, blank_before: bool = False) -> tuple[Path, int]:
+    """A CEF log of 30 records whose record ``at`` (from 0) has the word 'oops' in its byte
+    count ``in`` (a blank line before it with ``blank_before``), and that record's line."""
+    lines = [_cef(i, "oops" if i == at else None) for i in range(30)]
+    if blank_before:
+        lines.insert(at, "")
+    path = tmp_path / "x.log"
+    path.write_text("\n".join(lines) + "\n")
+    return path, at + 1 + blank_before
+
+
+@pytest.mark.parametrize(("at", "blank"), [(0, False), (6, True), (29, False)])
+def test_score_skip_lists_the_line_of_a_refused_value_as_stream_does(
+        cef_model: Path, tmp_path: Path, at: int, blank: bool) -> None:
+    # what was wrong: score/explain --on-bad-rows skip of a CEF, LEEF or key=value log whose
+    # record holds a word in a numeric field said "skipped 1 malformed row(s) in x.log" without
+    # its line, where stream of the same lines said "(lines 7)" and a JSON-lines or CSV file's
+    # summary lists it: the line formats' reader told no row's line (stats.lines_of)
+    path, line = _with_word(tmp_path, at, blank)
+    for args in (["score", str(cef_model), str(path), "-o", str(tmp_path / "o.csv")],
+                 ["score", str(cef_model), str(path), "-o", str(tmp_path / "o.csv"),
+                  "--chunk-mb", "0.0005"],
+                 ["explain", str(cef_model), str(path)]):
+        res = runner.invoke(app, [*args, "--on-bad-rows", "skip"])
+        assert res.exit_code == 0, res.output
+        assert f"skipped 1 malformed row(s) in {path} (lines {line})" in res.stderr, res.stderr
+    res = runner.invoke(app, ["stream", str(cef_model), "--batch", "1", "--on-bad-rows", "skip"],
+                        input=path.read_text())
+    assert res.exit_code == 0, res.output
+    assert f"skipped 1 malformed line(s) (lines {line})" in res.stderr, res.stderr
+
+
+def test_line_of_rows_past_blank_and_malformed_lines(tmp_path: Path) -> None:
+    # what was wrong: ReadStats.line_of of a key=value read was None for every row; it is now
+    # each row's own line, past blank lines and a malformed line skipped, across chunks
+    kv = "srcip=10.0.0.{0} dstip=10.0.1.1 sentbyte={0} action=accept"
+    lines = [kv.format(i) for i in range(6)]
+    lines[2:2] = ["", "not a record"]  # lines 3 and 4
+    path = tmp_path / "fw.log"
+    path.write_text("\n".join(lines) + "\n")
+    stats = ReadStats()
+    chunks = list(KV.iter_chunks(path, on_bad_rows="skip", chunk_bytes=100, stats=stats))
+    assert len(chunks) > 1 and sum(map(len, chunks)) == 6
+    assert [stats.line_of(i) for i in range(6)] == [1, 2, 5, 6, 7, 8]
+
+
+def test_chunk_turning_to_text_names_the_line_of_the_first_word(tmp_path: Path,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    # what was wrong: a CEF field of numbers in the first chunks and a word further on was
+    # said to hold "text from line 23 on", the first line of the chunk that held the word
+    # (on line 30); it now names the word's own line
+    path, line = _with_word(tmp_path, 29)
+    with caplog.at_level(logging.INFO, logger="hourglass"):
+        chunks = list(CEF.iter_chunks(path, chunk_bytes=500))
+    assert len(chunks) > 2
+    said = [r.getMessage() for r in caplog.records if "holds text" in r.getMessage()]
+    assert said == [f"{path}: column 'in' holds text from line {line} on (its earlier values, "
+                    "numbers, are read as text too)"]
