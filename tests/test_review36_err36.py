@@ -3,9 +3,11 @@ reading path: ``score``, ``score --chunk-mb``, ``explain`` and ``stream``."""
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from hourglass.cli import app
@@ -90,3 +92,52 @@ def test_chunk_turning_to_text_names_the_line_of_the_first_word(tmp_path: Path,
     said = [r.getMessage() for r in caplog.records if "holds text" in r.getMessage()]
     assert said == [f"{path}: column 'in' holds text from line {line} on (its earlier values, "
                     "numbers, are read as text too)"]
+
+
+@pytest.mark.parametrize("first", ["CEF:0|Acme|FW", "CEF:0|Acme|FW|1.0|100|conn"])
+def test_a_cut_short_first_record_is_named_at_line_1_as_stream_names_it(
+        cef_model: Path, tmp_path: Path, first: str) -> None:
+    # what was wrong: a CEF log whose first record was cut short ('CEF:0|Acme|FW', as a
+    # rotated or copied log may start) was sniffed as a pipe-separated table with that line
+    # as its header: score said "line 2: expected 3 fields, found 8" and with --on-bad-rows
+    # skip "no data rows (29 malformed row(s) skipped)", where stream of the same lines said
+    # "line 1: not a CEF record" and skipped that line alone
+    path = tmp_path / "x.log"
+    path.write_text("\n".join([first, *(_cef(i) for i in range(1, 30))]) + "\n")
+    out = tmp_path / "o.csv"
+    res = runner.invoke(app, ["score", str(cef_model), str(path), "-o", str(out)])
+    assert res.exit_code == 2 and not out.exists()
+    assert res.stderr.strip() == (f"error: {path}: line 1: not a CEF record (expected 'CEF:0|vendor|"
+                                  "product|version|id|name|severity|key=value ...'; use --on-bad-rows "
+                                  "skip to skip such lines)"), res.stderr
+    res = runner.invoke(app, ["score", str(cef_model), str(path), "-o", str(out), "--on-bad-rows", "skip"])
+    assert res.exit_code == 0, res.output
+    assert f"skipped 1 malformed row(s) in {path} (lines 1)" in res.stderr
+    assert pd.read_csv(out)["row"].tolist() == list(range(1, 30))
+    res = runner.invoke(app, ["stream", str(cef_model), "--on-bad-rows", "skip", "--all"],
+                        input=path.read_text())
+    assert res.exit_code == 0 and "(lines 1)" in res.stderr, res.output
+    assert [json.loads(ln)["row"] for ln in res.stdout.splitlines()] == list(range(1, 30))
+
+
+def test_a_cut_short_first_key_value_record_is_named_at_line_1(tmp_path: Path) -> None:
+    # what was wrong: a key=value log whose first record was cut short ('srcip=10.0', one pair)
+    # was not sniffed as key=value (the first line had to hold 3 pairs): score read it as a
+    # one-column table and said "column(s) the model needs are missing", stream named line 1
+    line = "srcip=10.0.0.{0} dstip=10.0.1.1 srcport={1} dstport=443 sentbyte={1} action=accept"
+    train = tmp_path / "train.log"
+    train.write_text("".join(line.format(i % 50, 1000 + i) + "\n" for i in range(300)))
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(train), "--epochs", "1", "--hidden", "4,2", "-o", str(model),
+                              "-q"])
+    assert res.exit_code == 0, res.output
+    path = tmp_path / "x.log"
+    path.write_text("srcip=10.0\n" + "".join(line.format(i, 1000 + i) + "\n" for i in range(20)))
+    want = f"error: {path}: line 1: not a key=value record (expected"
+    res = runner.invoke(app, ["score", str(model), str(path), "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code == 2 and res.stderr.startswith(want), res.stderr
+    res = runner.invoke(app, ["stream", str(model)], input=path.read_text())
+    assert res.exit_code == 2 and "<stdin> line 1: not a key=value record" in res.stderr, res.stderr
+    res = runner.invoke(app, ["score", str(model), str(path), "-o", str(tmp_path / "o.csv"),
+                              "--on-bad-rows", "skip"])
+    assert res.exit_code == 0 and f"skipped 1 malformed row(s) in {path} (lines 1)" in res.stderr, res.output

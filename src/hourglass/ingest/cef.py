@@ -376,7 +376,8 @@ def _first_line_parses(head: bytes, parse: Callable[[bytes], Any],
     none but more than half of the first eight lines do, each record starting the line or after
     a syslog header (a space, a tab or a priority's ``>``): a log whose first line is one of
     another kind (rsyslog's ``[origin software="rsyslogd" ...] start``), which the read then
-    names as the line holding no record; a table (its header first) whose text column holds
+    names as the line holding no record (so is a first line that starts as a record and does not
+    parse: one cut short, ``CEF:0|Acme|FW``); a table (its header first) whose text column holds
     records stays a table, and a record inside a quoted field is none of those lines.
 
     Examples
@@ -385,6 +386,8 @@ def _first_line_parses(head: bytes, parse: Callable[[bytes], Any],
     >>> head = b"\\n".join([b"Nov 14 22:13:19 fw1 rsyslogd: start", *cef, b""])
     >>> _first_line_parses(head, parse_cef), _first_line_parses(head, parse_cef, _START)
     (False, True)
+    >>> _first_line_parses(b"\\n".join([b"CEF:0|Acme|FW", *cef, b""]), parse_cef, _START)
+    True
     >>> csv = b"\\n".join([b"time,message", *(b'1,"%s"' % line[5:] for line in cef), b""])
     >>> _first_line_parses(csv, parse_cef, _START)
     False
@@ -395,7 +398,9 @@ def _first_line_parses(head: bytes, parse: Callable[[bytes], Any],
         return False
     if parse(first) is not None and not _json_object(first):
         return True
-    if marker is None or _SYSLOG_LINE.match(first) is None:  # (a table's header, a JSON object)
+    # a first line that is a syslog message of another kind, or a record of the format that does
+    # not parse (cut short: 'CEF:0|Acme|FW'); a table's header or a JSON object is neither
+    if marker is None or (_SYSLOG_LINE.match(first) is None and marker.match(first.lstrip()) is None):
         return False
     # the first eight whole lines (the last piece may be cut short by the head's end)
     complete = [ln for ln in pieces[:-1] if ln.strip()][:8]

@@ -183,6 +183,8 @@ def looks_like_kv(head: bytes) -> bool:
     False
     >>> looks_like_kv(b'time,msg\\n1,"a=1 b=2 c=3"\\n2,"a=4 b=5 c=6"\\n3,"a=7 b=8 c=9"\\n')
     False
+    >>> looks_like_kv(b"srcip=10.0\\n" + b"srcip=10.0.0.5 dstip=10.0.0.6 action=deny\\n" * 2)
+    True
     """
     text = without_boms(head)
     if text.lstrip().startswith((b"{", b"[")):
@@ -192,9 +194,27 @@ def looks_like_kv(head: bytes) -> bool:
         lines = lines[:-1]  # the last line may be cut short by the head's end
     lines = [ln for ln in lines if ln.strip()][:_SNIFF_LINES]
     # the first line too, as the CEF and PAN-OS sniffers ask: a CSV whose text column holds
-    # key=value messages has a header line first, and is a CSV
-    return (bool(lines) and parse_kv(lines[0]) is not None
+    # key=value messages has a header line first, and is a CSV; a first line holding a pair or
+    # two (a record cut short: 'srcip=10.0'), which no header does, is the log's, its line then
+    # refused as no record (or skipped), as stream refuses it
+    return (bool(lines) and (parse_kv(lines[0]) is not None or _holds_pair(lines[0]))
             and 2 * sum(parse_kv(ln) is not None for ln in lines) > len(lines))
+
+
+def _holds_pair(line: bytes) -> bool:
+    """Whether ``line``, no JSON, holds a ``key=value`` pair (a table's header holds none, and
+    Excel's ``sep=;`` line before one is a CSV's).
+
+    Examples
+    --------
+    >>> _holds_pair(b"srcip=10.0"), _holds_pair(b"time,msg"), _holds_pair(b'{"a": "b=1"}')
+    (True, False, False)
+    >>> _holds_pair(b"sep=;")
+    False
+    """
+    text = line.decode("utf-8", "replace")
+    return (not json_line(text) and not text.strip().lower().startswith("sep=")
+            and _PAIR.search(text) is not None)
 
 
 #: Key=value lines (FortiGate, netfilter/UFW, logfmt).
