@@ -141,3 +141,44 @@ def test_a_cut_short_first_key_value_record_is_named_at_line_1(tmp_path: Path) -
     res = runner.invoke(app, ["score", str(model), str(path), "-o", str(tmp_path / "o.csv"),
                               "--on-bad-rows", "skip"])
     assert res.exit_code == 0 and f"skipped 1 malformed row(s) in {path} (lines 1)" in res.stderr, res.output
+
+
+_ZEEK_HEAD = ["#separator \\x09", "#set_separator\t,", "#empty_field\t(empty)", "#unset_field\t-",
+              "#path\tconn", "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\t"
+              "orig_bytes\tresp_bytes", "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tcount\tcount"]
+
+
+def _zeek_row(i: int, orig: object = None) -> str:
+    return "\t".join([f"{1700000000 + i}.5", f"C{i}", f"10.0.0.{i % 50}", str(1000 + i), "10.0.1.1",
+                      "443", "tcp", str(100 + i * 7 % 900 if orig is None else orig), str(200 + i % 90)])
+
+
+def test_zeek_word_in_a_count_of_the_first_block_is_skipped_and_named(tmp_path: Path) -> None:
+    # what was wrong: a Zeek TSV log whose count field held a word ('oops') in the file's first
+    # block stopped score and explain with pyarrow's "line 8: column 'orig_bytes': malformed
+    # value (CSV conversion error to double: invalid value 'oops')" even with --on-bad-rows
+    # skip (a word further on, past the first block, was skipped); the first block's typed
+    # columns are now probed as text, so the row is skipped and its line listed, and the error
+    # mode's message says how to skip it
+    train = tmp_path / "train.log"
+    train.write_text("\n".join([*_ZEEK_HEAD, *(_zeek_row(i) for i in range(300))]) + "\n")
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(train), "--epochs", "1", "--hidden", "4,2", "-o", str(model),
+                              "-q"])
+    assert res.exit_code == 0, res.output
+    path = tmp_path / "conn.log"
+    path.write_text("\n".join([*_ZEEK_HEAD, *(_zeek_row(i, "oops" if i == 3 else None)
+                                              for i in range(20))]) + "\n")  # line 11
+    out = tmp_path / "o.csv"
+    res = runner.invoke(app, ["score", str(model), str(path), "-o", str(out), "--on-bad-rows", "skip"])
+    assert res.exit_code == 0, res.output
+    assert f"skipped 1 malformed row(s) in {path} (lines 11)" in res.stderr, res.stderr
+    assert pd.read_csv(out)["row"].tolist() == [0, 1, 2, *range(4, 20)]
+    res = runner.invoke(app, ["explain", str(model), str(path), "--on-bad-rows", "skip"])
+    assert res.exit_code == 0 and "(lines 11)" in res.stderr, res.output
+    out = tmp_path / "o2.csv"
+    res = runner.invoke(app, ["score", str(model), str(path), "-o", str(out)])
+    assert res.exit_code == 2 and not out.exists()
+    err = res.stderr.strip()
+    assert "\n" not in err and f"{path}: line 11: column 'orig_bytes': malformed value" in err, err
+    assert err.endswith("use --on-bad-rows skip to skip such rows)"), err

@@ -1481,8 +1481,9 @@ def _iter_csv(
                 col = None
         row = msg.split("Row #", 1)[1].split(":", 1)[0] if "Row #" in msg else None
         detail = msg.split(": ", 2)[-1] if ": " in msg else msg
+        advice = f"; use {SKIP_BAD_ROWS} to skip such rows" if "conversion error" in msg else ""
         return InputError(f"{path}: " + (f"line {row}: " if row else "")
-                          + (f"column {col!r}: " if col else "") + f"malformed value ({detail})")
+                          + (f"column {col!r}: " if col else "") + f"malformed value ({detail}{advice})")
 
     def first_block(source: Any, types: dict[str, pa.DataType] | None) -> pacsv.CSVStreamingReader:
         # one block, parsed in this thread (pyarrow's I/O thread may still hold the reader
@@ -1514,7 +1515,11 @@ def _iter_csv(
 
                 def source() -> Any:
                     return pa.BufferReader(data)
-        first = first_block(source(), column_types)
+        # the columns of a given type (Zeek's #types) read as text here: a word in one of them is
+        # a malformed value of its row, refused or skipped by the read past this (not an error
+        # that no --on-bad-rows skip passes, as pyarrow's conversion error in this block was)
+        given = {n: pa.string() for n, t in (column_types or {}).items() if not pa.types.is_string(t)}
+        first = first_block(source(), {**(column_types or {}), **given})
         schema = first.schema
         try:
             typed: pa.RecordBatch | None = first.read_next_batch()
@@ -1645,8 +1650,9 @@ def _iter_csv(
                         at = line(i)
                         where = (f"line {at}" if at is not None else  # (header lines: no data row)
                                  f"data row {kept + i - int(bad[:i].sum()) + 1} (its line is not known)")
+                        whose = "" if name in (column_types or {}) else " as in the first block"
                         raise InputError(f"{path}: {where}: column {name!r}: malformed value {value!r} "
-                                         f"(expected {typ} as in the first block; use {SKIP_BAD_ROWS} "
+                                         f"(expected {typ}{whose}; use {SKIP_BAD_ROWS} "
                                          "to skip such rows)")
                     bad[i] = True
         checked_out.extend((first_row + np.flatnonzero(bad)).tolist())
@@ -1723,8 +1729,11 @@ def _iter_csv(
             name = None
         # (a time column too: a later time with a UTC offset, or without one, is read as text and
         # converted by the time rules, see _cast_text; one that is no time stays an error)
+        # (a column of a given type, Zeek's #types, too: converted here, its word is named by its
+        # line, which pyarrow's parallel parser leaves out of its own error)
         if on_bad_rows != "skip" and not header_rows and (used is None or name in used) \
-                and not (name in types and pa.types.is_timestamp(types[name])):
+                and not (name in types and pa.types.is_timestamp(types[name])) \
+                and name not in (column_types or {}):
             return False
         if set(converted) - ids - late:  # (64-bit ids alone converted: the others still may be)
             return False
