@@ -73,8 +73,9 @@ def test_a_folder_of_rotated_audit_logs_is_read_as_one_log(tmp_path: Path) -> No
     joined, folder = tmp_path / "audit.log", tmp_path / "audit"
     folder.mkdir()
     joined.write_text("".join(events))
-    (folder / "audit.log.1").write_text("".join(events[:40]))
-    (folder / "audit.log.2").write_text("".join(events[40:]))
+    # (auditd numbers its rotated files as logrotate does: audit.log.2 is the older)
+    (folder / "audit.log.2").write_text("".join(events[:40]))
+    (folder / "audit.log.1").write_text("".join(events[40:]))
     res = runner.invoke(app, ["--threads", "1", "train", str(joined), "-o", str(tmp_path / "m"),
                               "--epochs", "1", "--seed", "0", "-q"])
     assert res.exit_code == 0, res.output

@@ -265,7 +265,8 @@ def refuse_empty(what: str) -> Callable[[str | None], str | None]:
 DataArg = Annotated[Path, typer.Argument(
     metavar="DATA", callback=stdin_as_file,
     help="CSV/TSV/Parquet/JSONL table, a log file or a time series (.gz read directly); a folder "
-         "is read as its files one after the other (name order: rotated logs), a quoted pattern "
+         "is read as its files one after the other (name order; a rotated log's copies oldest first: "
+         "app.log.2.gz, app.log.1, app.log), a quoted pattern "
          "('zeek/*/conn.*.log.gz') as the files it matches; - reads standard input.")]
 # readable=False: click's check asks for a folder that can be listed (0711, shared so that others
 # may enter it but not list it, was 'not readable'), where loading only opens the two files by name

@@ -8,7 +8,8 @@ in the system's temporary folder, removed when the command ends. ``hourglass str
 standard input as it arrives instead.
 
 A folder (rotated logs: ``conn.00:00:00-01:00:00.log.gz`` ..., a day of ``eve.json.*``, a
-prefix of CloudTrail files) is read as its files one after the other, in name order: each
+prefix of CloudTrail files) is read as its files one after the other, in name order (a rotated
+log's copies oldest first, :func:`rotation_sorted`): each
 decompressed, a header line the first file had left out of the others (CSV, TSV, VPC flow logs;
 a file whose header line names other columns, or the same in another order, is refused),
 a CloudTrail ``{"Records": [...]}`` file written as its events one a line; API pages (Okta's JSON
@@ -46,7 +47,8 @@ from hourglass._limits import loads_json
 from hourglass.errors import InputError, is_link_loop, no_file, read_problem
 
 __all__ = ["STDIN_NAME", "folder_as_file", "folder_shown", "model_as_data", "pattern_as_file", "piped",
-           "reads_file", "remove_spooled", "same_file", "shown", "shown_name", "stdin_as_file"]
+           "reads_file", "remove_spooled", "rotation_sorted", "same_file", "shown", "shown_name",
+           "stdin_as_file"]
 
 STDIN_NAME = "standard input"
 """How messages, model cards and reports name DATA given as ``-``."""
@@ -364,6 +366,46 @@ def _open(path: Path) -> Any:
     return gzip.open(path, "rb") if _magic_suffix(path) == ".gz" else open(path, "rb")
 
 
+# a rotated copy of a log, by the name logrotate gives it: numbered (``app.log.1``, ``app.log.2.gz``:
+# the higher the number, the older; at most three digits, so that a year, ``report.2024``, is
+# none) or dated (``app.log-20240501``, ``app.log.2024-05-01.gz``, an epoch time), with the
+# suffix of its compression or none
+_ROTATED = re.compile(r"(?P<base>.+?)(?:\.(?P<number>[1-9]\d{0,2})|[._-](?P<date>(?:19|20)\d\d-?[01]\d-?"
+                      r"[0-3]\d(?:[-_T]?\d\d){0,3}|1\d{9}))(?:\.(?:gz|bz2|xz|zst|lz4|Z))?")
+
+
+def rotation_sorted(paths: Iterable[Path]) -> list[Path]:
+    """``paths`` in name order (path order: each folder's files together), except that the
+    copies of a rotated log go oldest first, then the log itself: logrotate numbers its copies
+    from the newest (``app.log.1``), so name order read ``app.log`` (the newest lines) first, then
+    ``app.log.1``, ``app.log.10`` before ``app.log.2``, and a session spanning a rotation had its
+    events out of order (and scored otherwise than the same lines in one file). A dated copy
+    (``app.log-20240501.gz``) is in time order by name already; the log itself goes after it.
+
+    Examples
+    --------
+    >>> names = ["app.log", "app.log.1", "app.log.10.gz", "app.log.2.gz", "conn.log", "report.2024"]
+    >>> [p.name for p in rotation_sorted(Path(n) for n in names)]
+    ['app.log.10.gz', 'app.log.2.gz', 'app.log.1', 'app.log', 'conn.log', 'report.2024']
+    >>> dated = ["app.log", "app.log-20240502", "app.log-20240501.gz"]
+    >>> [p.name for p in rotation_sorted(Path(n) for n in dated)]
+    ['app.log-20240501.gz', 'app.log-20240502', 'app.log']
+    """
+    paths = list(paths)
+    rotated = {(p.parent, m["base"]) for p in paths if (m := _ROTATED.fullmatch(p.name))}
+
+    def key(p: Path) -> tuple[Any, ...]:
+        found = _ROTATED.fullmatch(p.name)
+        if found is not None:  # a copy: among its log's copies, the highest number first
+            number = found["number"]
+            return (p.parent, found["base"], 0, -int(number) if number else 0, p.name)
+        if (p.parent, p.name) in rotated:  # the log itself: after its copies
+            return (p.parent, p.name, 1, 0, p.name)
+        return (p.parent, p.name, 0, 0, p.name)
+
+    return sorted(paths, key=key)
+
+
 def folder_as_file(folder: Path) -> Path:
     """The files of ``folder`` (not its subfolders, nor hidden files), in name order, as one
     temporary file (see the module's description); messages name it ``FOLDER/ (N files)``.
@@ -379,7 +421,7 @@ def folder_as_file(folder: Path) -> Path:
     ('x,y\\n1,2\\n3,4\\n', True)
     >>> remove_spooled()
     """
-    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    files = rotation_sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
     _note_dangling(sorted(p for p in folder.iterdir() if not p.name.startswith(".")), str(folder))
     if not files:
         inner = any(p.is_dir() and not p.name.startswith(".") for p in folder.iterdir())
@@ -409,7 +451,7 @@ def pattern_as_file(pattern: str) -> Path:
     >>> remove_spooled()
     """
     matches = sorted(Path(p) for p in glob.glob(pattern, recursive=True))
-    files = [p for p in matches if p.is_file()]
+    files = rotation_sorted(p for p in matches if p.is_file())
     _note_dangling(matches, pattern)
     if not files:
         raise typer.BadParameter(f"{pattern}: no file matches this pattern (nor is it a file or "
