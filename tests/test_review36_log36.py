@@ -10,6 +10,7 @@ in name order, newest first. These tests pin that defect, fixed, and some of the
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 import re
@@ -21,6 +22,8 @@ from typer.testing import CliRunner
 from hourglass.cli._spool import folder_as_file, pattern_as_file, remove_spooled, rotation_sorted
 from hourglass.cli.app import app
 from hourglass.features.sessions import EventSessions
+from hourglass.ingest.logs import LogParser
+from tests._cli import one_line_error
 
 runner = CliRunner()
 
@@ -111,12 +114,75 @@ def test_a_log_and_its_messages_as_an_event_table_give_the_same_sessions(tmp_pat
     (tmp_path / "u.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
                                       encoding="utf-8")
 
-    def named(features: EventSessions, path: Path) -> dict[str, list[str]]:
-        found, text = features.sessions(str(path)), features.templates()
-        return {i: [text[int(k)] for k in seq] for i, seq in zip(found.ids, found.sequences, strict=True)}
-
-    ref = named(EventSessions(format="hdfs", session_regex=r"blk_-?\d+").fit(str(log)), log)
+    ref = _named(EventSessions(format="hdfs", session_regex=r"blk_-?\d+").fit(str(log)), log)
     assert len(ref) == 8
     for name in ("a.csv", "a.jsonl", "u.jsonl"):
         table = EventSessions(session_column="blk", message_column="msg").fit(str(tmp_path / name))
-        assert named(table, tmp_path / name) == ref, name
+        assert _named(table, tmp_path / name) == ref, name
+
+
+_SSH = ("Accepted password for u{u} from 10.0.0.{u} port {p} ssh2",
+        "pam_unix(sshd:session): session opened for user u{u} by (uid=0)",
+        "Received disconnect from 10.0.0.{u} port {p}:11: disconnected by user",
+        "pam_unix(sshd:session): session closed for user u{u}")
+
+
+def _ssh_events(n: int) -> list[tuple[dt.datetime, int, str]]:
+    """(time, pid, message) of ``n`` interleaved ssh logins, in time order."""
+    t0 = dt.datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=dt.UTC)
+    events = [(t0 + dt.timedelta(seconds=3 * j + 2 * k), 1000 + j, m.format(u=j % 9, p=40000 + j))
+              for j in range(n) for k, m in enumerate(_SSH)]
+    return sorted(events)
+
+
+def _named(features: EventSessions, path: Path) -> dict[str, list[str]]:
+    found, text = features.sessions(str(path)), features.templates()
+    return {i: [text[int(k)] for k in seq] for i, seq in zip(found.ids, found.sequences, strict=True)}
+
+
+def _journald(path: Path, events: list[tuple[dt.datetime, int, str]]) -> dict[str, list[str]]:
+    records = [{"MESSAGE": m, "__REALTIME_TIMESTAMP": str(int(t.timestamp() * 1e6)), "_HOSTNAME": "web1",
+                "SYSLOG_IDENTIFIER": "sshd", "_PID": str(p)} for t, p, m in events]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return _named(EventSessions(format="journald", session_column="pid").fit(str(path)), path)
+
+
+def test_syslog_lines_with_their_rfc3164_priority_read_as_without(tmp_path: Path) -> None:
+    # what was wrong: '<38>May  1 12:00:00 web1 sshd[1000]: ...', a BSD syslog line with the
+    # priority RFC 3164 sends it with (a relay or a capture keeps it), matched no 'syslog' header:
+    # 'train logs.txt --format syslog' stopped with "no log line matched the header format
+    # 'syslog'" where the same lines without '<38>' trained; now they give the same events
+    events = _ssh_events(12)
+    bsd = [f"{t:%b} {t.day:2d} {t:%H:%M:%S} web1 sshd[{p}]: {m}" for t, p, m in events]
+    (tmp_path / "bsd.log").write_text("\n".join(bsd) + "\n")
+    (tmp_path / "pri.log").write_text("".join(f"<38>{line}\n" for line in bsd))
+    parsed = {}
+    for name in ("bsd", "pri"):
+        lines = (tmp_path / f"{name}.log").read_text().splitlines()
+        parser = LogParser("syslog").fit(lines)
+        assert parser.stats_.unmatched == 0
+        parsed[name] = parser.events_[["time", "key", "content", "host", "component", "pid"]]
+    pd.testing.assert_frame_equal(parsed["pri"], parsed["bsd"])
+    journal = _journald(tmp_path / "j.json", events)
+    fe = EventSessions(format="syslog", session_column="pid").fit(str(tmp_path / "pri.log"))
+    assert _named(fe, tmp_path / "pri.log") == journal and len(journal) == 12
+
+
+def test_an_rfc5424_line_is_said_to_be_one_and_the_readme_regex_reads_it(tmp_path: Path) -> None:
+    # what was wrong: RFC 5424 lines given as --format syslog stopped with "line 1: does not match
+    # the 'syslog' header format" and no word of why (the layout is not syslog's: no colon after
+    # the program, a version, a message id); the message now names the layout and the README's
+    # header regex, which reads the same sessions and times as the journal export of the events
+    events = _ssh_events(10)
+    path = tmp_path / "r5424.log"
+    path.write_text("".join(f"<38>1 {t.isoformat()} web1 sshd {p} - - {m}\n" for t, p, m in events))
+    one_line_error(["train", str(path), "--format", "syslog", "--session-col", "pid", "--model", "deeplog",
+                    "-o", str(tmp_path / "m")], "(an RFC 5424 line", tmp_path / "m")
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    found = re.search(r"`'(\^<\\d\{1,3\}>1 .*?)'`", readme, flags=re.S)
+    assert found is not None
+    regex = found.group(1).replace("\n", " ")  # (a code span's line break is a space)
+    features = EventSessions(format=regex, session_column="pid").fit(str(path))
+    assert _named(features, path) == _journald(tmp_path / "j.json", events)
+    times = LogParser(regex).fit(path.read_text().splitlines()).events_["time"].to_numpy()
+    assert times.tolist() == [t.timestamp() for t, _, _ in events]

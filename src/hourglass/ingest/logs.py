@@ -229,8 +229,10 @@ LOG_FORMATS: dict[str, tuple[str | JournaldHeader, str | None]] = {
     # syslog may name what the message is about in parentheses (``launchd[1] (com.apple.xpc.
     # launchd.domain.pid.WebContent.32502): ...``, ``sandboxd[129] ([31211]): ...``), the
     # ``address`` field (Loghub's name for it): only such lines, which matched nothing before,
-    # read otherwise
-    "syslog": (r"^(?:(?P<month>[A-Z][a-z]{2}) +(?P<day>\d{1,2}) (?P<time>\d{2}:\d{2}:\d{2})|"
+    # read otherwise. A line may start with its priority, ``<34>``, as RFC 3164 sends it on the
+    # wire (a relay or a capture writing the packets' text keeps it): the same line without it
+    # matched, with it nothing
+    "syslog": (r"^(?:<\d{1,3}>)?(?:(?P<month>[A-Z][a-z]{2}) +(?P<day>\d{1,2}) (?P<time>\d{2}:\d{2}:\d{2})|"
                r"(?P<timestamp>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)) "
                r"(?P<host>\S+) (?P<component>[^:\[\s][^:\[]*?)"
                r"(?:\[(?P<pid>\d+)\](?: \((?P<address>[^()]+)\))?)?: ?(?P<content>.*)$",
@@ -240,6 +242,9 @@ LOG_FORMATS: dict[str, tuple[str | JournaldHeader, str | None]] = {
     # (?s): a message from an event table's column may span lines (Windows events' Message)
     "raw": (r"(?s)^(?P<content>.*)$", None),
 }
+
+# the start of an RFC 5424 syslog line: its priority, version 1 and a time stamp (or '-', none)
+_RFC5424 = re.compile(r"<\d{1,3}>1 (?:-|\d{4}-\d\d-\d\dT)")
 
 # (English, as syslog writes them: calendar.month_abbr is in the locale a calling program set)
 _MONTHS = {name: i for i, name in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
@@ -753,7 +758,11 @@ class LogParser:
         if isinstance(header, JournaldHeader):
             return (f"line {lineno}: {header.why(line)}; expected a journal record a line, a JSON "
                     f"object with a MESSAGE field as journalctl -o json writes: {line[:80]!r}")
-        return f"line {lineno}: does not match the {self.format!r} header format: {line[:80]!r}"
+        hint = ""
+        if self.format == "syslog" and _RFC5424.match(line):  # said: no BSD or RFC 3339 header
+            hint = (" (an RFC 5424 line, '<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG', which the "
+                    "'syslog' format does not read: give a header regex, as the README shows)")
+        return f"line {lineno}: does not match the {self.format!r} header format{hint}: {line[:80]!r}"
 
     # -- fit / parse --------------------------------------------------------------------------
     def fit(self, lines: Iterable[str]) -> LogParser:
