@@ -186,3 +186,28 @@ def test_an_rfc5424_line_is_said_to_be_one_and_the_readme_regex_reads_it(tmp_pat
     assert _named(features, path) == _journald(tmp_path / "j.json", events)
     times = LogParser(regex).fit(path.read_text().splitlines()).events_["time"].to_numpy()
     assert times.tolist() == [t.timestamp() for t, _, _ in events]
+
+
+def test_the_service_reads_a_line_ending_in_a_cr_as_score_reads_a_crlf_log(tmp_path: Path) -> None:
+    # what was wrong: POST /score {"lines": [...]} of a CRLF log split at its line feeds ('jq -R'
+    # of a Windows log: each item ending in '\r') kept the CR, which 'hourglass score' and
+    # 'stream' drop from a line's end: a header field ending the line, here the session id, was
+    # '0\r' where the same lines read from the file gave '0' (and the alert's text ended in the
+    # CR); the service now drops it too, and answers as for the lines without it
+    from hourglass import Pipeline
+    from hourglass.detectors import EventCountAutoEncoder
+    from hourglass.serve.log_scoring import LogScorer
+
+    ops = ["open file", "read file", "close file"]
+    lines = [f"{ops[i % 3]} {i} | {i // 3}" for i in range(90)]
+    features = EventSessions(format=r"^(?P<content>.*) \| (?P<sid>.*)$", session_column="sid")
+    pipe = Pipeline(EventCountAutoEncoder(hidden=(4, 2), epochs=1, verbose=0, random_state=0),
+                    features=features).fit(lines)
+    scorer = LogScorer.from_pipeline(pipe)
+    plain = scorer.score(lines[:9], explain=True)
+    crlf = scorer.score([line + "\r" for line in lines[:9]], explain=True)
+    assert [s["session"] for s in crlf["sessions"]] == ["0", "1", "2"]
+    assert crlf == plain
+    path = tmp_path / "crlf.log"
+    path.write_bytes("".join(line + "\r\n" for line in lines[:9]).encode())
+    assert pipe.features_.sessions(str(path)).ids == [s["session"] for s in crlf["sessions"]]

@@ -189,9 +189,13 @@ class LogScorer(ModelScorer):
                                      f"; {note}; send "
                                      f"{missing[0]!r} as a plain value" if note else ""))
         else:
-            # as 'hourglass score' and 'stream' read a log's lines: NUL characters (the padding a
-            # log truncated in place leaves) removed, the first line's byte-order marks too
-            data = [line.replace("\x00", "") if "\x00" in line else line for line in items]
+            # as 'hourglass score' and 'stream' read a log's lines: the CRs that end a line (a
+            # CRLF log split at its line feeds: 'jq -R', a Windows client), which stayed in a
+            # header field that ends the line (a session id '7\r', not '7') and in the alert's
+            # text, and NUL characters (the padding a log truncated in place leaves) removed, the
+            # first line's byte-order marks too
+            data = [line.rstrip("\r").replace("\x00", "") if "\x00" in line or line.endswith("\r") else line
+                    for line in items]
             data[0] = without_boms(data[0])
             for i, line in enumerate(data):  # a whole file in one item ('jq -Rs'): say so
                 if "\n" in line or "\r" in line.rstrip("\r"):  # blank parts skipped, as a log's are
