@@ -728,7 +728,7 @@ def report_skipped(stats: ReadStats, path: Path, kept: int | None = None) -> Non
     then says how it numbers them where a skipped row whose place is not known comes before
     a row kept (:meth:`~hourglass.ingest.ReadStats.shifted`)."""
     if stats.bad_rows:
-        more = " ..." if stats.bad_rows > len(stats.bad_lines) else ""
+        more = " ..." if stats.bad_rows - stats.lines_again > len(stats.bad_lines) else ""
         lines = f" (lines {', '.join(map(str, stats.bad_lines))}{more})" if stats.bad_lines else ""
         note = f"; {ROWS_KEPT_NOTE}" if kept is not None and stats.shifted(kept) else ""
         err.print(f"skipped {stats.bad_rows} malformed row(s) in {path}{lines}{note}", highlight=False)

@@ -115,7 +115,9 @@ def first_event(head: bytes, wrappers: tuple[str, ...], lead: bytes = ODATA_LEAD
         obj, _ = raw_decode_json(json.JSONDecoder(), text)
     except (ValueError, RecursionError):  # the first event runs past the head
         return None
-    return obj if isinstance(obj, dict) else None
+    # a first line holding a JSON array of values that are no events ('[1, 2]') before JSON
+    # lines of events: those (the line then named or skipped by the reader, as stream does)
+    return obj if isinstance(obj, dict) else first_json_object(head)
 
 
 def cut_event_head(head: bytes, wrappers: tuple[str, ...], lead: bytes = ODATA_LEAD,
@@ -361,7 +363,8 @@ class JsonEventsSpec(DatasetSpec):
                         if not isinstance(r, dict):
                             if on_bad_rows != "skip":
                                 raise InputError(f"{p}: page {page + 1} (line {line}): event {i} is no "
-                                                 f"JSON object (use {SKIP_BAD_ROWS} to skip such events)")
+                                                 f"JSON object ({_json_kind(r)}) (use {SKIP_BAD_ROWS} to "
+                                                 "skip such events)")
                             if stats is not None:
                                 stats.skipped(line, at=handed)
                             continue

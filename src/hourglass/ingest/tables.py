@@ -134,6 +134,8 @@ class ReadStats:
     #: object (``user`` missing, ``user.domain`` not), which they are not (the JSON-lines reader
     #: tells them; empty for other readers)
     plain_beside_fields: dict[str, list[int]] = field(default_factory=dict, repr=False, compare=False)
+    #: the bad rows at a line :attr:`bad_lines` names already (events of one page on a line)
+    lines_again: int = field(default=0, repr=False, compare=False)
 
     def skipped(self, line: int | None, at: int | None = None) -> None:
         """Count a skipped data row: at ``line`` of the file (where known), after ``at`` rows
@@ -169,7 +171,11 @@ class ReadStats:
         self._name(line)
 
     def _name(self, line: int | None) -> None:
-        if line is not None and len(self.bad_lines) < 10:
+        # a line named once: a page of events on one line may hold several skipped ones
+        # (its summary said "(lines 1, 1, 1)"; ``bad_rows`` counts each)
+        if line is not None and line in self.bad_lines:
+            self.lines_again += 1
+        elif line is not None and len(self.bad_lines) < 10:
             bisect.insort(self.bad_lines, line)  # (in file order: a caller's after the reader's)
 
     def note_skip(self, at: int) -> None:
@@ -379,7 +385,11 @@ def utf8_text(value: Any) -> Any:
 
 def first_json_object(head: bytes) -> dict[str, Any] | None:
     """The first non-blank line of ``head`` (a file's first bytes) as a JSON object, or ``None``
-    when it is no JSON object: what the format sniffers of JSON lines look at.
+    when it is no JSON object: what the format sniffers of JSON lines look at. A first line that
+    is no JSON object (a record cut short, as a rotated or copied log may start, or damaged) is
+    passed over when more than half of the first eight non-blank lines are JSON objects: the
+    first of them is the file's first event, and the reader names or skips that line, as
+    ``stream`` does.
 
     Examples
     --------
@@ -387,15 +397,25 @@ def first_json_object(head: bytes) -> dict[str, Any] | None:
     {'EventID': 4624}
     >>> first_json_object(b"a,b\\n1,2\\n") is None, first_json_object(b"[1, 2]\\n") is None
     (True, True)
+    >>> first_json_object(b'{"EventID": 46\\n{"EventID": 4625}\\n{"EventID": 4634}\\n')
+    {'EventID': 4625}
     """
-    for line in without_boms(head).split(b"\n", 8)[:8]:
-        if line.strip():
-            try:
-                obj = loads_json(line)
-            except (ValueError, RecursionError):
-                return None
-            return obj if isinstance(obj, dict) else None
-    return None
+    parts = without_boms(head).split(b"\n", 8)
+    objects: list[dict[str, Any] | None] = []
+    for n, line in enumerate(parts[:8]):
+        if not line.strip():
+            continue
+        try:
+            obj = loads_json(line)
+        except (ValueError, RecursionError):
+            obj = None
+        if not objects and isinstance(obj, dict):
+            return obj
+        if obj is None and n == len(parts) - 1:  # the head's end may cut the last line: not counted
+            break
+        objects.append(obj if isinstance(obj, dict) else None)
+    found = [obj for obj in objects if obj is not None]
+    return found[0] if len(found) * 2 > len(objects) else None
 
 
 _SPACES = re.compile(r"\s*")
