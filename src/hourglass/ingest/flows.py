@@ -690,8 +690,17 @@ class ZeekSpec(DatasetSpec):
                              "or JSON objects)")
         first, json_lines = True, not head.startswith(b"#")
         bools = _BoolCheck(p, n, sep, len(fields), on_bad_rows, stats) if not json_lines else None
+        # skipping: a later '#fields' line as wide as a row, whose names do not convert to the
+        # first layout's types, is a skipped row, not the refusal it is (its rows read under the
+        # first layout's names); looked for once, when the first row is skipped
+        layout_checked = json_lines or on_bad_rows != "skip"
         try:
             for df in chunks:
+                if not layout_checked and stats.bad_rows:
+                    layout_checked = True
+                    found = _other_layout(p, n, fields, sep, None)
+                    if found is not None:
+                        raise InputError(f"{p}: line {found[0]}: {found[1]}")
                 if not json_lines and spaced:
                     df = _split_spaced(df, spaced, unset, p)
                 if bools is not None:
