@@ -391,11 +391,11 @@ def rotation_sorted(paths: Iterable[Path]) -> list[Path]:
     >>> [p.name for p in rotation_sorted(Path(n) for n in dated)]
     ['app.log-20240501.gz', 'app.log-20240502', 'app.log']
     """
-    paths = list(paths)
-    rotated = {(p.parent, m["base"]) for p in paths if (m := _ROTATED.fullmatch(p.name))}
+    matches = [(p, _ROTATED.fullmatch(p.name)) for p in paths]
+    rotated = {(p.parent, m["base"]) for p, m in matches if m is not None}
 
-    def key(p: Path) -> tuple[Any, ...]:
-        found = _ROTATED.fullmatch(p.name)
+    def key(pair: tuple[Path, re.Match[str] | None]) -> tuple[Any, ...]:
+        p, found = pair
         if found is not None:  # a copy: among its log's copies, the highest number first
             number = found["number"]
             return (p.parent, found["base"], 0, -int(number) if number else 0, p.name)
@@ -403,7 +403,7 @@ def rotation_sorted(paths: Iterable[Path]) -> list[Path]:
             return (p.parent, p.name, 1, 0, p.name)
         return (p.parent, p.name, 0, 0, p.name)
 
-    return sorted(paths, key=key)
+    return [p for p, _ in sorted(matches, key=key)]
 
 
 def folder_as_file(folder: Path) -> Path:

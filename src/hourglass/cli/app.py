@@ -152,9 +152,7 @@ class _NumberText:
             raise typer.BadParameter(f"{exc.message}, got {typed!r}", ctx=ctx, param=param) from None
 
     def _number(self, text: str) -> int | float:
-        from hourglass._numbers import read_number, read_whole
-
-        number = read_whole(text) if self.whole else read_number(text)
+        number = _as_number(text, self.whole)
         if number is None:
             raise typer.BadParameter(f"{text!r} is not a {'whole ' if self.whole else ''}number")
         return number
@@ -242,12 +240,25 @@ def _as_read(option: Any, value: Any) -> Any:
     else as text."""
     kind = getattr(getattr(getattr(option, "obj", None), "type_descriptor", None), "annotation", None)
     if isinstance(value, str) and kind in (int, float):
-        from hourglass._numbers import read_number, read_whole
-
-        number = read_whole(value) if kind is int else read_number(value)
+        number = _as_number(value, kind is int)
         if number is not None:
             return "nan" if number != number else number  # (nan: one value, as its text was)
     return str(value)
+
+
+def _as_number(text: str, whole: bool) -> int | float | None:
+    """``text`` as a number option reads it: a whole number (``int`` options) or any number
+    (:func:`~hourglass._numbers.read_whole`, :func:`~hourglass._numbers.read_number`); ``None``
+    where it reads as none.
+
+    Examples
+    --------
+    >>> _as_number("1e1", True), _as_number("10.5", True), _as_number(".5", False)
+    (10, None, 0.5)
+    """
+    from hourglass._numbers import read_number, read_whole
+
+    return read_whole(text) if whole else read_number(text)
 
 
 def _is_path(value: object) -> bool:
