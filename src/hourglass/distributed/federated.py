@@ -91,7 +91,7 @@ from hourglass.features.statistics import (
 )
 from hourglass.features.tabular import TabularPreprocessor
 from hourglass.pipeline import Pipeline
-from hourglass.thresholds import HELD_OUT, Percentile, Threshold, threshold_from_dict
+from hourglass.thresholds import DSPOT, HELD_OUT, Percentile, Threshold, threshold_from_dict
 from hourglass.thresholds.calibration import Calibrator
 
 __all__ = ["FederatedServer", "Site", "check_federated_detector", "decode", "encode", "fedavg",
@@ -634,7 +634,8 @@ class FederatedServer:
         ``benchmarks/results/federated.md``); the share of each site above the shared threshold
         is then that of its own pseudo-scores (:func:`~hourglass.distributed.summaries.share_above`,
         rebuilt from its calibration's knots). The models then keep no held-out score
-        (``val_scores_`` is empty: ``set_threshold`` needs ``scores=``).
+        (``val_scores_`` is empty: ``set_threshold`` needs ``scores=``). A ``DSPOT`` rule is
+        refused with it (its moving mean follows the scores' order, which no summary keeps).
 
     Examples
     --------
@@ -744,12 +745,21 @@ class FederatedServer:
     def _check_rule(self) -> None:
         """Refuse now a threshold rule that no site could fit on its held-out normal scores in
         the last round (one that needs labels, or an event rate it was not given), rather than
-        after every training round: fitted here on plenty of made-up scores."""
+        after every training round: fitted here on plenty of made-up scores. With
+        ``held_out="summaries"``, DSPOT too: its moving mean follows the order of the scores it
+        is fitted on, which the sites' summaries do not keep (the pseudo-union is sorted: its
+        last ``depth`` values, the window the mean starts from, were the highest scores)."""
         try:
             self._dry_fit(10_000)
         except InputError as e:
             raise InputError(f"threshold: {e} (each site fits it on its held-out normal scores, "
                              "unlabelled, at the end of the run)") from None
+        rule = self._rule()
+        if self.held_out == "summaries" and isinstance(rule, DSPOT):
+            raise InputError(f"threshold: DSPOT's moving mean (of the last {int(rule.depth)} scores) follows "
+                             "the order of the held-out scores, which held_out='summaries' does not "
+                             "keep (the shared threshold is fitted on their distribution, rebuilt "
+                             "sorted from quantiles); use held_out='scores', or SPOT/POT (no moving mean)")
 
     def _dry_fit(self, n: int) -> None:
         """Fit the threshold rule on ``n`` made-up scores, quietly: an ``InputError`` when it
