@@ -1564,8 +1564,11 @@ class DeepDetector(BaseDetector):
             if warm:
                 update = self.__dict__.pop("_warm_update_batch_norm", False)
                 mu = float(self.__dict__.pop("_warm_proximal_mu", 0.0))
+                # False: weights never trained (a federated run's freshly seeded start), which,
+                # as in a fresh fit, do not compete with the epochs as epoch 0
+                keep = bool(self.__dict__.pop("_warm_keep_initial", True))
                 config = dataclasses.replace(
-                    config, keep_initial=True,
+                    config, keep_initial=keep,
                     freeze_batch_norm=bool(self._warm_freeze_batch_norm) and not update,
                     extra_loss=proximal_term(module, mu) if mu > 0 else None)
             if min(config.batch_size, train[0].shape[0]) < 2 and not config.freeze_batch_norm and any(

@@ -17,8 +17,10 @@ unless ``held_out="summaries"``) travel. A run is a sequence of rounds that a
    (:meth:`~hourglass.detectors.base.BaseDetector.warm_start`, batch norm trained as in a fresh
    fit) and returns its weights, batch-norm buffers included, and its row count; the server
    averages them weighted by rows. A site whose local epochs do not beat the global weights on
-   its held-out rows returns those (the warm start keeps the better weights); when no site
-   improves, the global model stays as it was, and so do the later rounds (logged once).
+   its held-out rows returns those (the warm start keeps the better weights), from the second
+   round (the first round's are the freshly seeded network, which a plain fit never keeps);
+   when no site improves, the global model stays as it was, and so do the later rounds (logged
+   once).
 5. ``scores``: each site scores its held-out normal rows (never trained on) with the final
    global model and fits its own threshold and calibration on them, there; it sends back those
    fitted objects (a threshold value; the calibration's quantile knots and tail) and its row
@@ -457,7 +459,11 @@ class Site:
                 raise InputError(f"train round: local_epochs {epochs!r} and proximal_mu {mu!r} from the "
                                  "server; expected a whole number >= 1 and a finite number >= 0 (does "
                                  "the server run the same hourglass version?)")
-            return self._train(parameters, int(epochs), float(mu))
+            fresh = config.get("fresh", False)  # (an older server sends none: kept, as it was)
+            if not isinstance(fresh, bool | np.bool_):
+                raise InputError(f"train round: fresh {fresh!r} from the server; expected true or false "
+                                 "(does the server run the same hourglass version?)")
+            return self._train(parameters, int(epochs), float(mu), fresh=bool(fresh))
         if phase == "scores":
             scores = self._held_out_scores(parameters)
             if "threshold" not in config:
@@ -567,8 +573,14 @@ class Site:
         d = self.X_.shape[1]
         return _detector_from(self.detector, d, parameters, _module_keys(self.detector, d))
 
-    def _train(self, parameters: list[np.ndarray], epochs: int, proximal_mu: float = 0.0
-               ) -> tuple[list[np.ndarray], int, dict[str, Any]]:
+    def _train(self, parameters: list[np.ndarray], epochs: int, proximal_mu: float = 0.0, *,
+               fresh: bool = False) -> tuple[list[np.ndarray], int, dict[str, Any]]:
+        """The local epochs from the global weights ``parameters``: the best epoch on the held-out
+        rows, or (not ``fresh``) the global weights when no epoch beats them. ``fresh``: they are
+        the freshly seeded network of the first round, never trained, which competes no more
+        than in a plain fit: kept when a site's first epochs scored worse on its held-out rows
+        (batch-norm statistics still near their start), it was sent back by every such site,
+        and every later round repeated the first: the run ended with the untrained network."""
         det = self._global(parameters)
         # the threshold a warm start fits is thrown away (only the weights go back; the rule is
         # fitted in the scores round): the default one, not the run's rule, which may need more
@@ -578,7 +590,11 @@ class Site:
         # quietly: that threshold's notes ("percentile 99 of 10 held-out scores", "no held-out
         # rows, so the threshold is fitted on training scores") are of none the run fits
         with _quiet("hourglass.thresholds", "hourglass.detectors.base"):
-            new = det.warm_start(self.X_, epochs=epochs, update_batch_norm=True, proximal_mu=proximal_mu)
+            # det.warm_start(X, epochs=..., update_batch_norm=True, proximal_mu=...), its start
+            # weights judged as epoch 0 unless fresh
+            new = det._warm_copy(True, {"epochs": epochs}, proximal_mu)
+            new._warm_keep_initial = not fresh  # read (and dropped) by DeepDetector._train
+            new = new._fit_rows(self.X_, None, warm=True)
         _, arrays = new.get_state()
         keys = _module_keys(self.detector, self.X_.shape[1])
         out = [np.asarray(parameters[0]), np.asarray(parameters[1])] + [arrays[f"module.{k}"] for k in keys]
@@ -735,6 +751,8 @@ class FederatedServer:
             return [encode(self.features_.to_dict())], config
         if phase == "train":
             config["local_epochs"] = self.local_epochs
+            # the first: the global weights are the freshly seeded network (see Site._train)
+            config["fresh"] = server_round == 4
             if self.proximal_mu > 0:
                 config["proximal_mu"] = self.proximal_mu
         if phase == "scores":
