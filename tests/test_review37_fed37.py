@@ -131,3 +131,20 @@ def test_a_first_round_whose_epochs_score_worse_than_the_seeded_network_still_tr
     assert not all(np.array_equal(a, b) for a, b in zip(start, server.weights_, strict=True))
     # the first training round alone says so (a later round's start weights were trained)
     assert config["fresh"] is True and server.configure(5)[1]["fresh"] is False
+
+
+def test_a_warm_start_that_moves_no_weight_keeps_the_parents_threshold_and_preprocessing() -> None:
+    # what was wrong: nothing; a pin. A warm start on the parent's own training rows with its
+    # seed (so the same held-out rows) whose epochs cannot beat the parent's weights (lr 1e-12:
+    # the parent competes as epoch 0 and is kept) refits the threshold and the calibration on
+    # the same scores: they, the frozen preprocessing and the weights are the parent's exactly
+    df = _rows(300, 2, missing=True)
+    parent = Pipeline(_ae(epochs=2, random_state=4)).fit(df)
+    child = parent.warm_start(df, epochs=1, lr=1e-12)
+    assert child.info["warm_start"]["best_epoch"] == 0
+    assert child.features_.to_dict() == parent.features_.to_dict()
+    a, b = parent.detector_.get_state()[1], child.detector_.get_state()[1]
+    assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+    assert child.threshold_.to_dict() == parent.threshold_.to_dict()
+    assert child.detector_.calibrator_.to_dict() == parent.detector_.calibrator_.to_dict()
+    assert np.array_equal(child.score(df), parent.score(df))
