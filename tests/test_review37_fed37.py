@@ -148,3 +148,17 @@ def test_a_warm_start_that_moves_no_weight_keeps_the_parents_threshold_and_prepr
     assert child.threshold_.to_dict() == parent.threshold_.to_dict()
     assert child.detector_.calibrator_.to_dict() == parent.detector_.calibrator_.to_dict()
     assert np.array_equal(child.score(df), parent.score(df))
+
+
+def test_a_plain_refit_of_a_federated_pipeline_is_described_as_the_plain_fit() -> None:
+    # what was wrong: run_federated([df], det).fit(df) (or hourglass.load of a federated model,
+    # refitted) kept info["source"] = "federated training (rows stay at the sites)", so the model
+    # card of a model fitted on local rows said "data: federated training (rows stay at the
+    # sites) ..."; its info and card are now the plain fit's
+    df = _rows(200, 1, missing=True)
+    det = _ae(random_state=2)
+    refit = run_federated([df], det, rounds=1).fit(df)
+    plain = Pipeline(det).fit(df)
+    assert "source" not in refit.info and "federated" not in refit.info
+    assert refit.model_card() == plain.model_card()
+    assert np.array_equal(refit.score(df), plain.score(df))

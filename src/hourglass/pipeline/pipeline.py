@@ -418,6 +418,10 @@ class Pipeline:
         self._fit_threshold(rule, val)
         # a refit (or a fit of a loaded, warm-started or re-thresholded pipeline) describes the
         # new model only: what an earlier fit recorded would go on in the model card and artefact
+        if isinstance(self.info.get("federated"), dict):
+            # a federated run's source names that run ("federated training (rows stay at the
+            # sites)"), not data that describes this fit: the card said so of a plain refit
+            self.info.pop("source", None)
         for key in _FIT_RECORDS:
             self.info.pop(key, None)
         # an event table counts sessions, a series its time steps (duplicates merged, resampled),
