@@ -1544,11 +1544,17 @@ class DeepDetector(BaseDetector):
         seed = self._seed()
         devices = [device.index or 0] if device.type == "cuda" else []
         warm = module is not None
+        # False: weights never trained (a federated run's freshly seeded start), which, as in a
+        # fresh fit, do not compete with the epochs as epoch 0
+        keep = bool(self.__dict__.pop("_warm_keep_initial", True))
         with torch.random.fork_rng(devices=devices), deterministic_cudnn(device):
             torch.manual_seed(seed)
             if module is None:
                 module = self._new_module(device)
             else:
+                if not keep:  # the numbers a fresh fit's initialisation draws (the weights came
+                    # so seeded), so that dropout masks and sampling noise follow as in that fit
+                    self._build_module(self.n_features_in_)
                 module = module.to(device)
             train = tuple(t.to(device) for t in self._train_tensors(X, y))
             if not warm:
@@ -1564,9 +1570,6 @@ class DeepDetector(BaseDetector):
             if warm:
                 update = self.__dict__.pop("_warm_update_batch_norm", False)
                 mu = float(self.__dict__.pop("_warm_proximal_mu", 0.0))
-                # False: weights never trained (a federated run's freshly seeded start), which,
-                # as in a fresh fit, do not compete with the epochs as epoch 0
-                keep = bool(self.__dict__.pop("_warm_keep_initial", True))
                 config = dataclasses.replace(
                     config, keep_initial=keep,
                     freeze_batch_norm=bool(self._warm_freeze_batch_norm) and not update,
