@@ -267,7 +267,7 @@ def tsb_sliding_window(x: object, max_lag: int = 400) -> int:
     if not np.isfinite(v).all():
         bad = int(np.flatnonzero(~np.isfinite(v))[0])
         raise InputError(f"x: {int((~np.isfinite(v)).sum())} NaN or infinite value(s) in the "
-                         f"(first channel of the) series, first at step {bad}")
+                         f"(first channel of the) series; first at step {bad}")
     v = v - v.mean()
     denom = float(np.dot(v, v))
     if v.size < 8 or denom == 0.0:

@@ -178,7 +178,7 @@ def check_array(
             raise InputError(f"{what}: value {value:.6g} at row {r}, column {name!r} is too large "
                              f"for float32 (|x| > {float(np.finfo(np.float32).max):.4g}); rescale it")
         raise InputError(
-            f"{what}: {int(rows.size)} non-finite value(s) (NaN or inf); first at row {r}, "
+            f"{what}: {int(rows.size)} NaN or infinite value(s); first at row {r}, "
             f"column {name!r}"
         )
     return np.ascontiguousarray(arr)
