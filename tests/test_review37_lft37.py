@@ -32,3 +32,28 @@ def test_nan_or_inf_counted_in_one_wording() -> None:
     assert re.search(r"^scores: 2 NaN or infinite score\(s\); first at row 1$", said[1]), said
     assert re.search(r"2 NaN or infinite value\(s\) .*; first at step 1$", said[2]), said
     assert not any("non-finite" in s for s in said), said
+
+
+def test_leef_reads_its_escapes_as_cef_does(tmp_path) -> None:
+    # what was wrong: LEEF's header was split at every '|', so a vendor written 'Acme\|Labs' (the
+    # escape CEF's header undoes, read so by parse_cef) became the vendor 'Acme\', the product
+    # 'Labs', the event id the version and the attributes a column '42|src'; and a 2.0 value
+    # holding its escaped delimiter (usrName=a\^b) was cut at it ('a\' and 'b' lost)
+    from hourglass.ingest.cef import LEEF, parse_cef, parse_leef
+
+    cef = parse_cef(r"CEF:0|Acme\|Labs|FW|1.0|42|conn|5|src=10.0.0.1 suser=a^b")
+    leef1 = parse_leef("LEEF:1.0|Acme\\|Labs|FW|1.0|42|src=10.0.0.1\tusrName=a^b")
+    leef2 = parse_leef(r"LEEF:2.0|Acme\|Labs|FW|1.0|42|^|src=10.0.0.1^usrName=a\^b")
+    assert cef is not None and leef1 is not None and leef2 is not None
+    for leef in (leef1, leef2):
+        assert (leef["device_vendor"], leef["device_product"], leef["device_version"],
+                leef["event_id"]) == (cef["device_vendor"], "FW", "1.0", "42") == ("Acme|Labs", "FW",
+                                                                                    "1.0", "42")
+        assert (leef["src"], leef["usrName"]) == (cef["src"], cef["suser"]) == ("10.0.0.1", "a^b")
+    path = tmp_path / "q.leef"
+    path.write_text("".join(f"<13>Jan 18 11:07:53 host LEEF:2.0|Acme\\|Labs|FW|1.0|{i}|^|"
+                            f"src=10.0.0.{i}^usrName=u\\^{i}^dstPort=443\n" for i in range(5)))
+    df = LEEF.read(path)
+    assert not any("|" in c for c in df.columns), list(df.columns)
+    assert df["device_vendor"].tolist() == ["Acme|Labs"] * 5
+    assert df["usrName"].tolist() == [f"u^{i}" for i in range(5)]

@@ -220,6 +220,8 @@ _LEEF_START = re.compile(rb"LEEF:(\d+(?:\.\d+)?)\|")
 # or doubled one too.)
 _RSYSLOG_TAB = re.compile(r"(?<!#011)(?:#011)++(?=[A-Za-z_][\w.\-]*=|\s*$)")
 _HEX = re.compile(r"(?:0x|x)([0-9A-Fa-f]{1,4})")
+# the four header fields after the version, each ended by an unescaped '|' (as CEF's header)
+_LEEF_HEADER = re.compile(r"((?:[^|\\]|\\.)*)\|" * 4, re.S)
 #: The LEEF header's fields after ``LEEF:`` (the version), in order (2.0 adds the delimiter).
 LEEF_HEADER = ("leef_version", "device_vendor", "device_product", "device_version", "event_id")
 # QRadar's predefined attribute names (LEEF guide), read as CEF's are read.
@@ -294,6 +296,23 @@ def _dev_time(value: str, pattern: object) -> str:
         return value
 
 
+def _split_attributes(attributes: str, delimiter: str) -> list[str]:
+    r"""LEEF 2.0's attributes split at their delimiter, but for one a backslash escapes (a value
+    holding the delimiter: ``usrName=a\^b`` is ``a^b``, as CEF undoes ``\=`` in a value); a tab
+    is never escaped (a Windows folder's path may end with a backslash before it).
+
+    Examples
+    --------
+    >>> _split_attributes(r"src=10.0.0.1^msg=a\^b^x=1", "^"), _split_attributes("p=C:\\\ty=1", "\t")
+    (['src=10.0.0.1', 'msg=a^b', 'x=1'], ['p=C:\\', 'y=1'])
+    """
+    if delimiter.isspace() or "\\" + delimiter not in attributes:
+        return attributes.split(delimiter)
+    escaped = re.escape(delimiter)
+    return [part.replace("\\" + delimiter, delimiter)
+            for part in re.split(rf"(?<!\\){escaped}", attributes)]
+
+
 def parse_leef(line: str | bytes) -> dict[str, Any] | None:
     """One LEEF line (IBM QRadar's Log Event Extended Format, 1.0 or 2.0) as a flat row: the
     header as ``leef_version``, ``device_vendor``, ``device_product``, ``device_version``,
@@ -320,7 +339,14 @@ def parse_leef(line: str | bytes) -> dict[str, Any] | None:
         return None
     version = start.group(1).decode()
     text = raw[start.end():].decode("utf-8", "replace").rstrip("\r\n")
-    fields = text.split("|", 4)
+    if "\\" in text:  # '\|' in a header field (as CEF's header escapes it): no field's end
+        m = _LEEF_HEADER.match(text)
+        if m is None:
+            return None
+        fields = [*(f if "\\" not in f else _HEADER_ESCAPE.sub(r"\1", f) for f in m.groups()),
+                  text[m.end():]]
+    else:
+        fields = text.split("|", 4)
     if len(fields) < 5:
         return None
     row: dict[str, Any] = dict(zip(LEEF_HEADER, [version, *fields[:4]], strict=True))
@@ -334,7 +360,7 @@ def parse_leef(line: str | bytes) -> dict[str, Any] | None:
     rsyslog = delimiter == "\t" and "\t" not in attributes and "#011" in attributes \
         and _RSYSLOG_TAB.search(attributes) is not None  # rsyslog's escape of a received tab
     if rsyslog or delimiter in attributes:
-        split = _RSYSLOG_TAB.split(attributes) if rsyslog else attributes.split(delimiter)
+        split = _RSYSLOG_TAB.split(attributes) if rsyslog else _split_attributes(attributes, delimiter)
         pairs = (a.partition("=") for a in split)
         row.update((k.strip(), v.strip() or None) for k, eq, v in pairs if eq and k.strip())
     else:
