@@ -220,7 +220,7 @@ def test_inspect_previews_what_an_entity_model_aggregates(tmp_path: Path, files:
     model = json.loads((files["model"] / "config.json").read_text())["features"]
     assert got["n_features"] == len(model["feature_names"])  # what train built
     assert 900 < got["buckets"] <= 4 * 240  # 4 hosts, 240 minutes, an event every 2-4 s
-    one_line_error(["inspect", str(files["train"]), "--entity-col", "Hostname"],
-                   "--entity-col: needs --timestamp-col")
+    one_line_error(["inspect", str(files["train"]), "--entity-col", "Hostname"],  # (its own: the
+                   "event time 'timestamp' is not in the data; give --timestamp-col")  # .evtx name)
     one_line_error(["inspect", str(files["train"]), "--distinct", "EventID"],
                    "--aggregate/--distinct: only with --entity-col")

@@ -57,3 +57,43 @@ def test_leef_reads_its_escapes_as_cef_does(tmp_path) -> None:
     assert not any("|" in c for c in df.columns), list(df.columns)
     assert df["device_vendor"].tolist() == ["Acme|Labs"] * 5
     assert df["usrName"].tolist() == [f"u^{i}" for i in range(5)]
+
+
+def test_windows_json_takes_its_timestamp_as_the_evtx_reading_does(tmp_path) -> None:
+    # what was wrong: the EVTX reader names a record's time 'timestamp' and takes it as the event
+    # time, but a flat JSON export of the same rows (windows-json) dropped its 'timestamp'
+    # ("identifier/timestamp name"): alerts carried the scoring time; only an ECS @timestamp was
+    # taken. Now windows-json takes 'timestamp' as evtx does, else its @timestamp (OTRF)
+    import json
+
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    times = [f"2024-05-01T10:{i // 60:02d}:{i % 60:02d}.000Z" for i in range(240)]
+
+    def flat(i: int, key: str) -> dict:
+        return {"EventID": 4624 + i % 2, "Channel": "Security", "Computer": f"ws{i % 3}",
+                "LogonType": 2 + i % 2, "TargetUserName": f"u{i % 5}", key: times[i]}
+
+    def evtx(i: int) -> dict:
+        system = {"EventID": 4624 + i % 2, "Channel": "Security", "Computer": f"ws{i % 3}",
+                  "TimeCreated": {"#attributes": {"SystemTime": times[i]}}}
+        return {"Event": {"System": system,
+                          "EventData": {"LogonType": 2 + i % 2, "TargetUserName": f"u{i % 5}"}}}
+
+    files = {"flat": [flat(i, "timestamp") for i in range(240)], "evtx": [evtx(i) for i in range(240)],
+             "otrf": [flat(i, "@timestamp") for i in range(240)]}
+    stamps: dict[str, set] = {}
+    for name, records in files.items():
+        data, model = tmp_path / f"{name}.json", tmp_path / f"m_{name}"
+        data.write_text("".join(json.dumps(r) + "\n" for r in records))
+        res = runner.invoke(app, ["train", str(data), "-o", str(model), "--epochs", "1", "--hidden", "4,2"])
+        assert res.exit_code == 0, res.output
+        assert "event time from column" in res.stderr, res.stderr
+        res = runner.invoke(app, ["score", str(model), str(data), "-o", "-", "--alert-format", "ecs",
+                                  "-q"])
+        assert res.exit_code == 0, res.output
+        alerts = [json.loads(line) for line in res.stdout.splitlines()]
+        assert alerts, res.stderr  # (the rows flagged: each alert's time is its row's)
+        stamps[name] = {(a["@timestamp"], a["hourglass"]["timestamp_from"]) for a in alerts}
+        assert stamps[name] <= {(t, "data") for t in times}, stamps[name]

@@ -129,14 +129,14 @@ def resolve_spec(dataset: str | None, label_col: str | None, normal: list[str] |
 
 
 def format_time_column(df: pd.DataFrame, spec: DatasetSpec) -> str | None:
-    """The format's own event-time column (Zeek's ``ts``), else Elastic Common Schema's
-    ``@timestamp``, when ``df`` has one that reads as times: ``train`` keeps it as the model's
-    time column (alerts then carry each record's time, per-day budgets get the event rate). One
-    that does not read is left out with a warning."""
+    """The format's own event-time column (Zeek's ``ts``), else (a format without one, or a file
+    without it) Elastic Common Schema's ``@timestamp``, when ``df`` has one that reads as times:
+    ``train`` keeps it as the model's time column (alerts then carry each record's time, per-day
+    budgets get the event rate). One that does not read is left out with a warning."""
     from hourglass.thresholds import events_per_day
 
     col, whose = spec.time_col, f"the {spec.name} format's own"
-    if col is None and ECS_TIME in df.columns:
+    if (col is None or col not in df.columns) and ECS_TIME in df.columns:
         col, whose = ECS_TIME, "Elastic Common Schema's event time"
     if col is None or col not in df.columns:
         return None

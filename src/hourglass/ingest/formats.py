@@ -130,6 +130,9 @@ class _WindowsJsonSpec(DatasetSpec):
 WINDOWS_JSON = _WindowsJsonSpec(
     name="windows-json", columns=None, label_col=None, normal=(), fmt="jsonl", roles=EVTX_ROLES,
     sniffer=looks_like_windows_json,
+    # the EVTX reader's name of the record's time (a flat export of its rows), else the
+    # export's ECS @timestamp (OTRF/Mordor): format_time_column falls back to it
+    time_col="timestamp",
     description="Windows events as JSON lines (EventID, Channel, ...: OTRF/Mordor, log shippers)")
 
 for _spec in (ZEEK_CONN, CICFLOWMETER, UNSW_NB15, AWS_VPC_FLOW, WINDOWS_JSON, WINLOGBEAT, SURICATA_EVE,
