@@ -97,3 +97,33 @@ def test_windows_json_takes_its_timestamp_as_the_evtx_reading_does(tmp_path) -> 
         assert alerts, res.stderr  # (the rows flagged: each alert's time is its row's)
         stamps[name] = {(a["@timestamp"], a["hourglass"]["timestamp_from"]) for a in alerts}
         assert stamps[name] <= {(t, "data") for t in times}, stamps[name]
+
+
+def test_held_out_tail_of_a_series_is_one_count_with_or_without_extra_normal(tmp_path) -> None:
+    # what was wrong: 'train own.csv --model lstm-ae --param validation_fraction=0.1' held out 22
+    # of the 225 steps (0.1 x 225 = 22.5, rounded half to even), but with '--extra-normal
+    # extra.csv' (1,000 steps joined in front, the share scaled to 0.1 x 225 / 1225 of them) the
+    # product came to 22.500000000000004 and 23 steps were held out: one series, two tails. Every
+    # share now turns into rows by one rule (share_count: the product taken to 9 decimals)
+    import json
+
+    from hourglass._params import share_count
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    rng = np.random.default_rng(0)
+    for name, n in (("own", 225), ("extra", 1000)):
+        values = np.sin(np.arange(n) / 5) + 0.1 * rng.standard_normal(n)
+        (tmp_path / f"{name}.csv").write_text("ts,cpu\n" + "".join(f"{i},{v:.5f}\n"
+                                                                   for i, v in enumerate(values)))
+    held = []
+    for extra in ([], ["--extra-normal", str(tmp_path / "extra.csv")]):
+        model = tmp_path / f"m{len(extra)}"
+        res = runner.invoke(app, ["train", str(tmp_path / "own.csv"), "--timestamp-col", "ts", "--model",
+                                  "lstm-ae", "--window", "8", "--epochs", "1", "--param",
+                                  "validation_fraction=0.1", "-o", str(model), "-q", *extra])
+        assert res.exit_code == 0, res.output
+        held.append(json.loads((model / "config.json").read_text())["info"]["held_out"]["rows"])
+    assert held == [22, 22]
+    # the same rule for a table's random share and the series' tail (0.1 x 215 = 21.500000000000004)
+    assert share_count(0.1, 215) == share_count(0.1, 225) == 22

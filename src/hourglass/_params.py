@@ -13,7 +13,25 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["check_numeric_params", "saved_kinds"]
+__all__ = ["check_numeric_params", "saved_kinds", "share_count"]
+
+
+def share_count(frac: float, n: int) -> int:
+    """The whole number of ``n`` rows (steps, buckets) a share ``frac`` of them is: the nearest,
+    a half to the even one (Python's ``round``) of the product taken to 9 decimals, so that float
+    rounding decides nothing: 10% of 215 (``21.500000000000004``) is 22 as 10% of 225 is 22, and
+    a share scaled to a longer series (``frac * a / n`` of ``n``) gives the count of its ``a``.
+    The one rule of every held-out share (``validation_fraction``: a table's random rows, a
+    series' tail; ``--val-fraction``; ``--replay``).
+
+    Examples
+    --------
+    >>> share_count(0.1, 215), share_count(0.1, 225), share_count(0.1, 25), share_count(0.1, 35)
+    (22, 22, 2, 4)
+    >>> share_count(0.1 * 225 / 1225, 1225), int(round(0.1 * 225 / 1225 * 1225))
+    (22, 23)
+    """
+    return int(round(round(frac * n, 9)))
 
 
 _SWITCHES = frozenset({"verbose"})

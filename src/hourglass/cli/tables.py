@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass._columns import listed_columns, near_names
+from hourglass._params import share_count
 from hourglass.cli._output import err
 from hourglass.cli._schema import (
     in_one_form,
@@ -299,7 +300,7 @@ def train_pipeline(
             raise HourglassError(f"--val-fraction: must be in (0, 1), got {val_fraction}")
         rng = np.random.default_rng(int(params.get("random_state", 0)))
         in_val = np.zeros(len(feats), dtype=bool)
-        in_val[rng.permutation(len(feats))[: int(round(val_fraction * len(feats)))]] = True
+        in_val[rng.permutation(len(feats))[: share_count(val_fraction, len(feats))]] = True
         y_val = is_anom[in_val]
         if not (y_val == 1).any() or not (y_val == 0).any():
             raise HourglassError(f"--threshold {threshold}: the validation slice "

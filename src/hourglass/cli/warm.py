@@ -90,7 +90,8 @@ def refuse_frozen(command: Any, values: dict[str, Any], model: Path,
 
 def replay_count(replay: float, n_new: int, n_old: int) -> int:
     """How many of OLD's ``n_old`` rows (steps, buckets) ``--replay`` takes: ``replay`` times
-    NEW's ``n_new``, rounded, all of OLD at most (a huge multiple too, without overflowing).
+    NEW's ``n_new``, rounded as a held-out share is (:func:`~hourglass._params.share_count`), all
+    of OLD at most (a huge multiple too, without overflowing).
 
     Examples
     --------
@@ -99,7 +100,9 @@ def replay_count(replay: float, n_new: int, n_old: int) -> int:
     """
     if replay * n_new >= n_old:
         return int(n_old)
-    return int(round(replay * n_new))
+    from hourglass._params import share_count
+
+    return share_count(replay, n_new)
 
 
 class _WarmAdvice(logging.Filter):

@@ -33,7 +33,7 @@ from sklearn.base import clone as sk_clone
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 
 from hourglass._arrays import from_torch
-from hourglass._params import check_numeric_params, saved_kinds
+from hourglass._params import check_numeric_params, saved_kinds, share_count
 from hourglass.errors import ArtefactError, HourglassWarning, InputError, NotFittedError, out_of_memory
 from hourglass.features.validation import check_array, check_labels, is_arrow_table
 from hourglass.nn import (
@@ -1120,8 +1120,10 @@ class BaseDetector(BaseEstimator):
 
     @staticmethod
     def _held_out_count(n: int, frac: float) -> int:
-        """How many of ``n`` rows :meth:`_split` holds out: the share ``frac``, none if n < 10."""
-        return int(round(frac * n)) if n >= 10 else 0
+        """How many of ``n`` rows :meth:`_split` holds out: the share ``frac``
+        (:func:`~hourglass._params.share_count`: the nearest whole number, a half to the even one),
+        none if n < 10."""
+        return share_count(frac, n) if n >= 10 else 0
 
     def _split(self, n: int, frac: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """(train, held-out) indices: a seeded random share ``frac`` is held out (none if n < 10)."""

@@ -23,7 +23,7 @@ import torch
 from sklearn.metrics import roc_auc_score
 from torch import nn
 
-from hourglass._params import check_numeric_params
+from hourglass._params import check_numeric_params, share_count
 from hourglass.detectors.base import (
     DeepDetector,
     check_at_least_one,
@@ -318,7 +318,8 @@ class WindowDetector(DeepDetector):
         return Xa
 
     def _split(self, n: int, frac: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """Contiguous split: the last share ``frac`` of the steps (at least one window) is held out;
+        """Contiguous split: the last share ``frac`` of the steps (:func:`~hourglass._params.share_count`:
+        the nearest whole number, a half to the even one; at least one window) is held out;
         nothing is held out when the head would be shorter than one window. With ``fit``'s seams,
         each must be a step inside the series, and the tail must lie after the last one."""
         seams = getattr(self, "_seams", ())
@@ -326,7 +327,7 @@ class WindowDetector(DeepDetector):
             raise ValueError(f"seams must be steps inside the series (1 to {n - 1}: where a later "
                              f"series starts), got {list(seams)} for a series of {n} steps")
         length = self._length()
-        n_val = int(round(frac * n))
+        n_val = share_count(frac, n)  # (a fraction scaled to a joined series: its own rows' count)
         if 0 < n_val < length:
             n_val = length
         if n_val and n - n_val < length:
