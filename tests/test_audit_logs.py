@@ -214,7 +214,7 @@ def test_an_unseen_key_name_of_an_event_table_is_quoted(tmp_path: Path) -> None:
     _ok(["train", tmp_path / "ev.csv", "--session-col", "user", "--key-col", "event", "--timestamp-col",
          "ts", "--model", "deeplog", "--param", "top_g=2", "--epochs", "30", "-o", tmp_path / "m", "-q"])
     said = _ok(["score", tmp_path / "m", tmp_path / "new.csv", "-o", tmp_path / "a.jsonl", "-q"])
-    assert "3 rows, 1 had a key unseen in training; scored 1 sessions" in said  # not 'template'
+    assert "3 rows, 1 had a key unseen in training; scored 1 session" in said  # not 'template'
     alert = json.loads((tmp_path / "a.jsonl").read_text().splitlines()[0])
     assert alert["session"] == "bad" and alert["unexpected"]["line"] == 2
     assert alert["unexpected"]["template"] == "<template never seen in training>"
@@ -228,7 +228,7 @@ def test_a_key_file_summary_speaks_of_key_sequences(tmp_path: Path) -> None:
          "-q"])
     (tmp_path / "new").write_text("1 2 3 4\n1 x 3\n")
     said = _ok(["score", tmp_path / "m", tmp_path / "new", "-o", tmp_path / "s.csv", "-q"])
-    assert "2 lines, 1 were not key sequences; scored 1 sessions" in said  # said 'matched no header'
+    assert "2 lines, 1 was not a key sequence; scored 1 session" in said  # said 'matched no header'
 
 
 def test_the_drift_peak_counts_no_more_rows_than_were_scored() -> None:

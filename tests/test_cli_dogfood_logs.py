@@ -175,4 +175,4 @@ def test_log_evaluation_counts_a_key_files_other_lines_in_its_words(logs: dict[s
     data.write_text(logs["keys"].read_text() + "not a key sequence\n")
     r = runner.invoke(app, ["evaluate", str(logs["model"]), str(data), "--all-sessions", "normal"])
     assert r.exit_code == 0, r.output
-    assert "1 were not key sequences" in r.stderr and "header format" not in r.stderr, r.stderr
+    assert "1 was not a key sequence" in r.stderr and "header format" not in r.stderr, r.stderr

@@ -272,7 +272,7 @@ def test_cli_keys_format_and_mismatched_model(tmp_path) -> None:  # type: ignore
                             "-q"])
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["score", str(tmp_path / "K"), str(keys), "-o", str(tmp_path / "s.csv")])
-    assert r.exit_code == 0 and "1 empty sessions skipped" in r.output
+    assert r.exit_code == 0 and "1 empty session skipped" in r.output
     r = runner.invoke(app, ["train", str(keys), "--format", "keys", "--model", "autoencoder",
                             "-o", str(tmp_path / "X")])
     assert r.exit_code == 2 and "a log needs a log model: --model deeplog" in r.output

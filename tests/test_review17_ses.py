@@ -99,7 +99,7 @@ def test_malformed_table_rows_are_skipped_and_counted_or_refused_with_strict(tmp
     out = tmp_path / "s.csv"
     res = runner.invoke(app, ["score", str(model), str(bad), "-o", str(out)])
     assert res.exit_code == 0, res.output
-    assert "1 rows were malformed (skipped)" in res.stderr
+    assert "1 row was malformed (skipped)" in res.stderr
     got = pd.read_csv(out)
     assert got["session"].tolist() == ["u1", "u2"] and got["n_events"].tolist() == [1, 1]
     jl = tmp_path / "bad.jsonl"

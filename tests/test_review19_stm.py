@@ -87,7 +87,7 @@ def test_lines_after_the_line_that_stops_the_stream_are_not_counted_as_skipped(k
                                   "--batch", size, "--drift-window", "0"], input=text)
         assert res.exit_code == 2, res.output
         assert "--keep: no field 'site' on <stdin> line 2" in res.stderr
-        assert "streamed 1 rows" in res.stderr and "skipped" not in res.stderr, (size, res.stderr)
+        assert "streamed 1 row from" in res.stderr and "skipped" not in res.stderr, (size, res.stderr)
 
 
 def test_a_series_stream_counts_no_skipped_line_after_its_stop(tmp_path: Path) -> None:

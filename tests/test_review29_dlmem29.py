@@ -73,8 +73,8 @@ def test_key_file_scored_in_blocks_as_in_one(model: tuple[Path, Path], tmp_path:
         pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / f"1{out}"),
                                       pd.read_parquet(tmp_path / f"2{out}"))
     assert _summary(one.output) == _summary(many.output)
-    assert "1 were not key sequences" in _summary(many.output)
-    assert "1 empty sessions skipped" in _summary(many.output)
+    assert "1 was not a key sequence" in _summary(many.output)
+    assert "1 empty session skipped" in _summary(many.output)
     assert many.output.count("not integer key sequences") == 1  # said once, for the file
 
 

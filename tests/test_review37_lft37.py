@@ -127,3 +127,36 @@ def test_held_out_tail_of_a_series_is_one_count_with_or_without_extra_normal(tmp
     assert held == [22, 22]
     # the same rule for a table's random share and the series' tail (0.1 x 215 = 21.500000000000004)
     assert share_count(0.1, 215) == share_count(0.1, 225) == 22
+
+
+def test_a_count_of_one_is_said_in_the_singular(tmp_path) -> None:
+    # what was wrong: 'export --check-rows 1' said 'parity on 1 generated rows' and 'every one of
+    # the 1 rows checked was flagged'; score, explain and stream 'scored 1 rows', the drift check
+    # 'over 1 rows', a key file's score '1 were not key sequences; scored 1 sessions'; score also
+    # said 'scored 3000 rows' where stream says '3,000'. Every count now goes through counted()
+    from hourglass._columns import counted, counted_as
+    from hourglass.cli import app
+    from tests._cli import ab_model, runner
+
+    assert (counted(1, "row"), counted(3000, "row"), counted(0, "session")) == ("1 row", "3,000 rows",
+                                                                                "0 sessions")
+    assert counted_as(1, ("was blank", "were blank")) == "1 was blank"
+    model = ab_model(tmp_path)
+    one = tmp_path / "one.csv"
+    one.write_text("a,b\n0.5,0.5\n")
+    res = runner.invoke(app, ["export", str(model), "--onnx", str(tmp_path / "m.onnx"), "--check-rows", "1"])
+    assert res.exit_code == 0, res.output
+    assert "parity on 1 generated row (" in res.stderr, res.stderr
+    assert re.search(r"the one row checked was (not )?flagged, so", res.stderr), res.stderr
+    for command in (["score", str(model), str(one), "-o", str(tmp_path / "s.csv")],
+                    ["explain", str(model), str(one)]):
+        res = runner.invoke(app, command)
+        assert res.exit_code == 0, res.output
+        assert re.search(r"(scored|explained) 1 row \(csv\)", res.stderr), res.stderr
+    res = runner.invoke(app, ["score", str(model), str(one), "-o", str(tmp_path / "s.csv")])
+    assert "over 1 row vs" in res.stderr, res.stderr
+    res = runner.invoke(app, ["stream", str(model)], input='{"a": 0.5, "b": 0.5}\n')
+    assert res.exit_code == 0 and "streamed 1 row from" in res.stderr, res.output
+    res = runner.invoke(app, ["score", str(model), str(tmp_path / "train.csv"), "-o",
+                              str(tmp_path / "s.csv")])
+    assert "scored 3,000 rows (csv)" in res.stderr, res.stderr

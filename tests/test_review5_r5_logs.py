@@ -94,9 +94,9 @@ def test_window_event_without_time_is_not_said_to_lack_a_session_id(caplog: pyte
     assert s.stats["events_without_session"] == 1 and sum(len(q) for q in s.sequences) == 11
     assert "1 event(s) had no readable time (no window)" in caplog.text
     assert "no session id" not in caplog.text
-    assert "1 events had no readable time (no window)" in _summary_line(s.stats, pre)
+    assert "1 event had no readable time (no window)" in _summary_line(s.stats, pre)
     rx = EventSessions(format="hdfs", session_regex=r"blk_\d+").fit(lines)
-    assert "1 events had no session id" in _summary_line({"events_without_session": 1}, rx)
+    assert "1 event had no session id" in _summary_line({"events_without_session": 1}, rx)
 
 
 @pytest.mark.parametrize("end_token", [True, False])

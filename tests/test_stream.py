@@ -251,7 +251,7 @@ def test_a_slow_producer_gets_alerts_before_eof_and_ctrl_c_ends_with_the_summary
         err = interrupt(proc)
     assert proc.returncode == 130, err
     text = err.decode()
-    assert "streamed 1 rows" in text and "Traceback" not in text
+    assert "streamed 1 row from" in text and "Traceback" not in text
 
 
 def test_a_reader_that_goes_away_stops_the_stream_with_one_line(files: dict[str, Path],

@@ -195,7 +195,7 @@ def test_a_full_disk_is_one_line_and_no_traceback(model: Path) -> None:
                          input=_lines(ATTACK).encode(), capture_output=True, env=env, timeout=120)
     err = res.stderr.decode()
     assert res.returncode == 1 and "Traceback" not in err, err
-    assert "error: no space left on device" in err and "streamed 1 rows" in err
+    assert "error: no space left on device" in err and "streamed 1 row from" in err
 
 
 def test_the_sqlite_doc_column_is_strict_json_too(model: Path, tmp_path: Path) -> None:

@@ -7,7 +7,37 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 
-__all__ = ["listed_columns", "near_names", "shown_column"]
+__all__ = ["counted", "counted_as", "listed_columns", "near_names", "shown_column"]
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` (with thousands separators) and its noun, singular for one: every count a message
+    gives (it said '1 rows').
+
+    Examples
+    --------
+    >>> counted(1, "row"), counted(3000, "row"), counted(0, "session"), counted(1, "time step")
+    ('1 row', '3,000 rows', '0 sessions', '1 time step')
+    >>> counted(2, "(entity, 5min bucket) row"), counted(1, "entry", "entries")
+    ('2 (entity, 5min bucket) rows', '1 entry')
+    """
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
+def counted_as(n: int, label: str | tuple[str, str], noun: str = "") -> str:
+    """``n`` and what became of them, for a log's counts: the label's singular or plural form
+    (``(one, many)``; a label alike for both as it is), or ``noun`` counted before it.
+
+    Examples
+    --------
+    >>> counted_as(1, ("was blank", "were blank")), counted_as(2, ("was blank", "were blank"))
+    ('1 was blank', '2 were blank')
+    >>> counted_as(1, "had no session id", "event"), counted_as(3, "matched no header format")
+    ('1 event had no session id', '3 matched no header format')
+    """
+    if noun:
+        return f"{counted(n, noun)} {label}"
+    return f"{n:,} {label if isinstance(label, str) else label[n != 1]}"
 
 
 def shown_column(name: object) -> str:

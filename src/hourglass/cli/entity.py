@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hourglass._columns import shown_column
+from hourglass._columns import counted, shown_column
 from hourglass.cli._options import option_message
 from hourglass.cli._schema import ids_as_written, warn_label_as_feature
 from hourglass.cli._skip import skip_text_in_numbers
@@ -672,7 +672,8 @@ def score_entity(pipe: Pipeline, data: Path, output: Path, *, fmt: str, on_bad_r
             result = result[result["flag"] == 1]
         with chunk_writer(output, table=table) as writer:
             writer.write(result.reset_index(drop=True))
-    return (f"scored {n_rows:,} rows as {n:,} (entity, {pipe.features_.bucket} bucket) rows, "
+    buckets = counted(n, f"(entity, {pipe.features_.bucket} bucket) row")
+    return (f"scored {counted(n_rows, 'row')} as {buckets}, "
             f"{flagged:,} flagged{f', {silencer.text()}' if silencer is not None else ''}"), stats
 
 

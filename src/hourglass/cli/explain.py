@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from hourglass._columns import counted
 from hourglass.cli._common import (
     check_not_input,
     check_output_type,
@@ -221,7 +222,7 @@ def explain(
     if reasons:
         share = ", ".join(f"{on_screen(c)} {k / flagged:.0%}" for c, k in reasons.most_common(5))
         out.print(f"main reason among {flagged:,} flagged rows: {share}", highlight=False)
-    err.print(f"explained {n_rows:,} rows ({spec.name if spec else 'table'}), {flagged:,} flagged",
+    err.print(f"explained {counted(n_rows, 'row')} ({spec.name if spec else 'table'}), {flagged:,} flagged",
               highlight=False)
     if output is not None:
         say_wrote(output)

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from hourglass._columns import counted
 from hourglass.cli._common import refuse_unused
 from hourglass.cli._output import err, on_screen, out, report_skipped, rich_table, say_wrote
 from hourglass.errors import HourglassError, InputError
@@ -79,7 +80,8 @@ def explain_entity(pipe: Any, model: Path, data: Path, *, command: Any, top: int
         share = ", ".join(f"{on_screen(c)} {k / flagged:.0%}"
                           for c, k in reasons.most_common(_MAIN_REASONS_SHOWN))
         out.print(f"main reason among {flagged:,} flagged buckets: {share}", highlight=False)
-    err.print(f"explained {len(df):,} rows as {len(result):,} (entity, {f.bucket} bucket) rows, "
+    buckets = counted(len(result), f"(entity, {f.bucket} bucket) row")
+    err.print(f"explained {counted(len(df), 'row')} as {buckets}, "
               f"{flagged:,} flagged", highlight=False)
     if output is not None:
         say_wrote(output)

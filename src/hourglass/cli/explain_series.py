@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from hourglass._columns import counted
 from hourglass.cli._common import refuse_unused
 from hourglass.cli._output import err, on_screen, out, rich_table, say_wrote
 from hourglass.cli.timeseries import (
@@ -88,7 +89,7 @@ def explain_series(pipe: Any, model: Path, data: Path, *, command: Any, dataset:
         share = ", ".join(f"{on_screen(c)} {k / len(flagged):.0%}"
                           for c, k in reasons.most_common(_MAIN_REASONS_SHOWN))
         out.print(f"main reason among {len(flagged):,} flagged steps: {share}", highlight=False)
-    err.print(f"explained {len(errors.scores):,} time steps ({len(errors.channels)} channels), "
+    err.print(f"explained {len(errors.scores):,} time steps ({counted(len(errors.channels), 'channel')}), "
               f"{len(flagged):,} flagged", highlight=False)
     if output is not None:
         say_wrote(output)

@@ -206,6 +206,8 @@ def export(
     skips = f"; {skipped:,} row(s) skipped: --on-bad-rows skip" if skipped else ""
     widened = ("" if done.tolerance <= RTOL else
                f": torch's own float32 rounding on these rows, times {ROUNDING_FACTOR:g}")
+    if done.rows_checked == 1:  # '1 generated row', '1 row of DATA' (what: the plural's words)
+        what, unit = what.replace("rows", "row", 1), unit.removesuffix("s")
     err.print(f"parity on {done.rows_checked:,} {what} ({done.flagged:,} flagged{skips}): max "
               f"relative difference {done.max_rel_diff:.2g} (tolerance {done.tolerance:.2g}{widened}), "
               f"max absolute {done.max_abs_diff:.2g}; flags identical"
@@ -214,10 +216,12 @@ def export(
               highlight=False)
     if done.flagged in (0, done.rows_checked):  # the flag comparison saw one side only
         side = "none" if done.flagged == 0 else "every one"
+        checked = f"{side} of the {done.rows_checked:,} {unit} checked was flagged"
+        if done.rows_checked == 1:  # (not 'every one of the 1 row')
+            checked = f"the one {unit} checked was{' not' if done.flagged == 0 else ''} flagged"
         advice = ("check with rows of your own data (--check-data FILE)" if check_data is None else
                   f"check more rows (--check-rows, now {check_rows:,}) or a file with rows on both "
                   "sides of it (normal and anomalous)")
         logging.getLogger(__name__).warning(
-            "%s of the %s %s checked was flagged, so the flags were compared on one side of the "
-            "threshold only: %s", side, f"{done.rows_checked:,}", unit, advice)
+            "%s, so the flags were compared on one side of the threshold only: %s", checked, advice)
     say_wrote(done.path, f" ({done.model}, {done.n_features} features, opset {opset})")

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from rich.console import Console
 
-from hourglass._columns import listed_columns
+from hourglass._columns import counted, counted_as, listed_columns
 from hourglass._eol import without_boms
 from hourglass._limits import loads_json
 from hourglass.cli._common import check_model_dir, model_params
@@ -187,19 +187,22 @@ def _summary_line(stats: dict[str, Any], features: Any = None) -> str:
     named = getattr(features, "key_column", None) is not None
     window = getattr(features, "window", None)
     # an event table is rows, with a message column too (it said '2000 lines' of a CSV)
-    parts = [f"{stats.get('lines', 0)} {'rows' if getattr(features, 'is_table', False) else 'lines'}"]
-    for key, label in (("unmatched", "were not key sequences" if keys else "matched no header format"),
-                       ("blank", "were blank"),
+    parts = [counted(stats.get("lines", 0), "row" if getattr(features, "is_table", False) else "line")]
+    for key, label in (("unmatched", ("was not a key sequence", "were not key sequences") if keys
+                        else "matched no header format"),
+                       ("blank", ("was blank", "were blank")),
                        ("bad_encoding", "had bad encoding (replaced)"),
-                       ("unknown_template", "keys were never seen in training" if keys else
+                       ("unknown_template", ("key was never seen in training", "keys were never seen in "
+                                             "training") if keys else
                         "had a key unseen in training" if named else "had a template unseen in training"),
-                       ("events_without_session", "events had no session id" if window is None
-                        else "events had no readable time (no window)"),
-                       ("events_without_key", "rows had an empty key or message"),
-                       ("bad_rows", "rows were malformed (skipped)"),
-                       ("empty_sessions_skipped", "empty sessions skipped")):
+                       ("events_without_session", "had no session id" if window is None
+                        else "had no readable time (no window)"),
+                       ("events_without_key", ("row had an empty key or message",
+                                               "rows had an empty key or message")),
+                       ("bad_rows", ("row was malformed (skipped)", "rows were malformed (skipped)")),
+                       ("empty_sessions_skipped", ("empty session skipped", "empty sessions skipped"))):
         if stats.get(key):
-            parts.append(f"{stats[key]} {label}")
+            parts.append(counted_as(stats[key], label, "event" if key == "events_without_session" else ""))
     if stats.get("events_without_time"):
         parts.append(timeless_text(stats, getattr(features, "time_column", None)))
     return ", ".join(parts)
@@ -428,7 +431,8 @@ def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
         if not n:  # (nothing is written: the output is renamed into place only on success)
             raise _no_sessions(features, data, stats)
     rate = n / seconds if seconds > 0 else float("inf")
-    return f"{_summary_line(stats, features)}; scored {n} sessions ({rate:,.0f}/s), {flagged} flagged"
+    return (f"{_summary_line(stats, features)}; scored {counted(n, 'session')} ({rate:,.0f}/s), "
+            f"{flagged:,} flagged")
 
 
 def read_session_labels(path: Path, *, id_col: str, label_col: str,

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from hourglass._columns import counted
 from hourglass.cli._common import (
     check_not_input,
     check_output_type,
@@ -263,7 +264,7 @@ def score(
             if silencer is not None:
                 silencer.check()
     report_skipped(stats, data, kept=n_rows)
-    err.print(f"scored {n_rows} rows ({spec.name if spec else 'table'}), {flagged} flagged"
+    err.print(f"scored {counted(n_rows, 'row')} ({spec.name if spec else 'table'}), {flagged:,} flagged"
               f"{f', {silencer.text()}' if silencer is not None else ''}", highlight=False)
     drift.summary(stats)
     say_wrote(output)
@@ -388,7 +389,7 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
     for note in (grouping.untimed_note(str(data)), grouping.ecs_time_note(str(data))):
         if note:
             logging.getLogger("hourglass").warning("%s", note)
-    return (f"scored {n_rows} rows ({spec.name if spec else 'table'}), {flagged} flagged"
+    return (f"scored {counted(n_rows, 'row')} ({spec.name if spec else 'table'}), {flagged:,} flagged"
             f"{f', {silencer.text()}' if silencer is not None else ''}; " + grouping.summary())
 
 

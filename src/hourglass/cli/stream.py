@@ -29,6 +29,7 @@ from typing import Annotated, Any
 
 import typer
 
+from hourglass._columns import counted
 from hourglass._eol import CrToLf, without_boms
 from hourglass._limits import MAX_JSON_DEPTH, MAX_LINE_BYTES, loads_json, too_long
 from hourglass.cli._options import (
@@ -1448,7 +1449,7 @@ def stream(
         silenced = f", {silencer.text()}" if silencer is not None else ""
         if untimed:
             silenced += f", {untimed:,} alert(s) at the scoring time (no readable time)"
-        err.print(f"streamed {n_rows:,} rows from {where}, {flagged:,} flagged{silenced}{skipped}, "
+        err.print(f"streamed {counted(n_rows, 'row')} from {where}, {flagged:,} flagged{silenced}{skipped}, "
                   f"{n_rows / took if took > 0 else 0:,.0f} rows/s{moved}{output_failed_text(sink)}",
                   highlight=False)
         drift.summary()
@@ -1594,7 +1595,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
         skipped = f", {skipped_lines_text(bad)}" if bad else ""
         silenced = f", {silencer.text()}" if silencer is not None else ""
         moved = f"; threshold {first_value:.6g} -> {float(threshold.value_):.6g} (--adapt)" if adapt else ""
-        err.print(f"streamed {n_rows:,} rows from {where}, {flagged:,} flagged{silenced}{skipped}, "
+        err.print(f"streamed {counted(n_rows, 'row')} from {where}, {flagged:,} flagged{silenced}{skipped}, "
                   f"{n_rows / took if took > 0 else 0:,.0f} rows/s{moved}; {grouping.summary()}"
                   f"{output_failed_text(sink)}", highlight=False)
         drift.summary()

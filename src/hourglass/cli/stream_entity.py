@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hourglass._columns import counted
 from hourglass._times import future_problem, quoted_cell, time_length
 from hourglass.cli._output import err, output_failed_text, settle_bad_lines, skipped_lines_text
 from hourglass.errors import HourglassError, InputError
@@ -432,7 +433,7 @@ def run(scorer: EntityStream, read: Callable[[int], bytes], sink: Any, *, where:
                          "not scored (the stream stopped before their end)")
         if bad:
             parts.append(skipped_lines_text(bad))
-        err.print(f"streamed {c['rows']:,} rows from {where}: {', '.join(parts)}; "
+        err.print(f"streamed {counted(c['rows'], 'row')} from {where}: {', '.join(parts)}; "
                   f"{c['rows'] / took if took > 0 else 0:,.0f} rows/s{output_failed_text(sink)}",
                   highlight=False)
         if drift is not None:

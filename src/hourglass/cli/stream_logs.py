@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from hourglass._columns import counted
 from hourglass._eol import without_boms
 from hourglass.cli._options import check_idle_timeout
 from hourglass.cli._output import err, output_failed_text
@@ -88,7 +89,7 @@ def summary_line(counts: dict[str, Any], where: str, seconds: float, mode: str) 
         sessions += f" ({', '.join(extra)})"
     how = "each event checked as it came" if mode == "event" else "sessions scored as they closed"
     rate = counts["events"] / seconds if seconds > 0 else 0.0
-    return (f"streamed {counts['lines']:,} lines from {where}: {', '.join(parts)}; {sessions}, "
+    return (f"streamed {counted(counts['lines'], 'line')} from {where}: {', '.join(parts)}; {sessions}, "
             f"{counts['alerts']:,} alerts ({how}), {rate:,.0f} events/s")
 
 

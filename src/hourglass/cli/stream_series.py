@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from hourglass._columns import counted
 from hourglass.cli._output import err, output_failed_text, settle_bad_lines, skipped_lines_text
 from hourglass.errors import HourglassError
 
@@ -106,7 +107,7 @@ def summary_line(counts: dict[str, int], bad: list[int], where: str, seconds: fl
     if bad:
         parts.append(skipped_lines_text(bad))
     rate = counts["rows"] / seconds if seconds > 0 else 0.0
-    return f"streamed {counts['rows']:,} rows from {where}: {', '.join(parts)}; {rate:,.0f} rows/s"
+    return f"streamed {counted(counts['rows'], 'row')} from {where}: {', '.join(parts)}; {rate:,.0f} rows/s"
 
 
 def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, batch: int,

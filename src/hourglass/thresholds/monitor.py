@@ -590,8 +590,8 @@ class AlertRateMonitor:
         """
         rate = self.flagged / self.rows if self.rows else 0.0
         u, one = self.unit, self.unit.removesuffix("s")
-        head = (f"alert rate {_pct(rate)} over {self.rows:,} {u} vs {_pct(self.expected)} expected on "
-                f"{self.reference}")
+        head = (f"alert rate {_pct(rate)} over {self.rows:,} {one if self.rows == 1 else u} vs "
+                f"{_pct(self.expected)} expected on {self.reference}")
         if self.rows < self.min_rows:
             return f"{head}; too few {u} for the drift check (needs {self.min_rows:,})"
         if self.n_ref is not None and self.n_ref < 1000:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hourglass._columns import counted, counted_as
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions
 from hourglass.features.sessions.keys import (
@@ -574,15 +575,17 @@ class EventSessions(EventTables):
     def _counts(self, stats: dict[str, Any]) -> str:
         """What became of the lines (or rows) of an input without a session: ``10 rows, 10
         events had no session id``, as scoring says it (no warning said them before)."""
-        parts = [f"{stats.get('lines', 0)} {'rows' if self.is_table else 'lines'}"]
-        for key, label in (("unmatched", "matched no header format"), ("blank", "were blank"),
-                           ("events_without_key", "rows had an empty key or message"),
-                           ("events_without_session", "events had no session id"
-                            if self.window is None else "events had no readable time (no window)"),
-                           ("bad_rows", "rows were malformed (skipped)"),
-                           ("empty_sessions_skipped", "empty sessions skipped")):
+        parts = [counted(stats.get("lines", 0), "row" if self.is_table else "line")]
+        for key, label in (("unmatched", "matched no header format"), ("blank", ("was blank", "were blank")),
+                           ("events_without_key", ("row had an empty key or message",
+                                                   "rows had an empty key or message")),
+                           ("events_without_session", "had no session id"
+                            if self.window is None else "had no readable time (no window)"),
+                           ("bad_rows", ("row was malformed (skipped)", "rows were malformed (skipped)")),
+                           ("empty_sessions_skipped", ("empty session skipped", "empty sessions skipped"))):
             if stats.get(key):
-                parts.append(f"{stats[key]} {label}")
+                noun = "event" if key == "events_without_session" else ""
+                parts.append(counted_as(stats[key], label, noun))
         if stats.get("events_without_time"):
             parts.append(timeless_text(stats, self.time_column))
         return ", ".join(parts)
