@@ -160,3 +160,37 @@ def test_a_count_of_one_is_said_in_the_singular(tmp_path) -> None:
     res = runner.invoke(app, ["score", str(model), str(tmp_path / "train.csv"), "-o",
                               str(tmp_path / "s.csv")])
     assert "scored 3,000 rows (csv)" in res.stderr, res.stderr
+
+
+@pytest.mark.parametrize("eol, odd", [("\n", "0.5,0.3\r\r"), ("\n", "\r0.5,0.3"), ("\r\n", "0.5,0.3\r"),
+                                      ("\n", "0.5,0.3\r\r0.1,0.2"), ("\n", "0.5\r1,0.3")])
+def test_a_csv_lone_cr_counts_as_a_line_for_the_rows_after_it(tmp_path, eol: str, odd: str) -> None:
+    # what was wrong: pyarrow ends a CSV row at a CR alone, and so does an editor a line, but the
+    # line finder split lines at LF only: a lone CR that made an empty line (0.5,0.3<CR><CR><LF>,
+    # <LF><CR>0.5,0.3, or a CR LF file's 0.5,0.3<CR><CR><LF>) put every later bad row one line
+    # early ('skipped 2 malformed row(s) (lines 21, 252)' for lines 22 and 253), and a CR between
+    # two rows and an empty line two ('0.5,0.3<CR><CR>0.1,0.2': 22 for 23); a CR between two rows
+    # alone was right by luck. Now each piece after a lone CR is a line of its own
+    from hourglass.cli import app
+    from tests._cli import ab_model, runner
+
+    model = ab_model(tmp_path)
+    rows = [f"{a:.4f},{b:.4f}" for a, b in np.random.default_rng(3).random((300, 2))]
+    rows[4] = odd
+    for i in (19, 250):
+        rows[i] = "oops,1"
+    text = "a,b" + eol + eol.join(rows) + eol
+    data = tmp_path / "t.csv"
+    data.write_bytes(text.encode())
+    # the lines as an editor shows them (CR, LF and CR LF each end one); the first is the header
+    lines = [n for n, line in enumerate(text.splitlines(), 1) if line == "oops,1"]
+    if "0.5\r1" in odd:  # (the row cut by the CR: its first piece, one field, is a bad row too)
+        lines = [6, *lines]
+    want = f"(lines {', '.join(map(str, lines))})"
+    for extra in ([], ["--chunk-mb", "0.001"]):
+        res = runner.invoke(app, ["score", str(model), str(data), "-o", str(tmp_path / "s.csv"),
+                                  "--on-bad-rows", "skip", *extra])
+        assert res.exit_code == 0, res.output
+        assert want in res.stderr, (want, res.stderr)
+    res = runner.invoke(app, ["explain", str(model), str(data), "--on-bad-rows", "skip"])
+    assert res.exit_code == 0 and want in res.stderr, (want, res.stderr)

@@ -649,6 +649,12 @@ def _first_line_longer(path: Path, limit: int) -> int | None:
     return None
 
 
+#: a carriage return alone (no line feed after it): a line's end in a CSV read by pyarrow
+_LONE_CR = re.compile(rb"\r(?!\n)")
+#: the places just after such a carriage return, where a line holding them is cut
+_AFTER_LONE_CR = re.compile(rb"(?<=\r)(?!\n)")
+
+
 class _RowLines:
     """The file line of each data row, for rows dropped after pyarrow parsed them (asked in order:
     one forward read of the file, stopped where the last row asked for is). Rows are counted as
@@ -699,6 +705,12 @@ class _RowLines:
             raw = self._ahead.pop() if self._ahead else self._fh.readline()
             if not raw:
                 return None
+            if b'"' not in raw and _LONE_CR.search(raw) is not None:
+                # a CR alone ends a row as pyarrow reads it, and a line as an editor shows it: each
+                # piece is a line of its own (row 20's line was one early past '0.5,0.3\r\r\n')
+                pieces = [piece for piece in _AFTER_LONE_CR.split(raw) if piece]  # (none at the end)
+                self._ahead.extend(reversed(pieces[1:]))
+                raw = pieces[0]
             self.line += 1
             start = self.line
             # a quoted field goes on past the line (a '"' inside a field, 5" screen, opens none;
@@ -742,7 +754,7 @@ class _RowLines:
             if lines[-1] == b"":  # (else the file's last line, unended)
                 lines.pop()
             n = len(lines) - lines.count(b"") - lines.count(b"\r")
-            if (self._quote and b'"' in block) or self.rows + n >= row:
+            if (self._quote and b'"' in block) or self.rows + n >= row or _LONE_CR.search(block):
                 self._ahead = io.BytesIO(block).readlines()[::-1]  # (the lines with their ends)
                 return
             self.rows += n
