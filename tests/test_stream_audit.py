@@ -91,7 +91,7 @@ def test_a_grouped_stream_stopped_by_a_bad_line_writes_the_groups_of_the_rows_be
                             input=_lines(ATTACK, ATTACK, bad, ATTACK))
         assert res.exit_code == 2 and said in res.stderr, res.output
         assert [(g["proto"], g["count"]) for g in _alerts(res.stdout)] == [("tcp", 2)]
-        assert "2 flagged" in res.stderr and "-> 1 alerts" in res.stderr
+        assert "2 flagged" in res.stderr and "-> 1 alert " in res.stderr
 
 
 def test_appending_to_a_file_whose_last_line_is_unended_starts_a_new_line(model: Path,

@@ -111,7 +111,7 @@ def test_cli_log_warm_start_end_to_end(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     line = " ".join(res.stderr.split())
     assert "continued event-count-autoencoder" in line and "1 of 151 events" in line, line
-    assert "1 sessions left out" in line and "1 log lines of a template it never saw" in line
+    assert "1 session left out" in line and "1 log line of a template it never saw" in line
     pipe = load(m2)
     ws = pipe.info["warm_start"]
     assert ws["parent"]["path"] == str(m1) and ws["parse"]["unknown_template"] == 1

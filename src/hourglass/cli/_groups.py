@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hourglass._columns import listed_columns, near_names
+from hourglass._columns import counted, listed_columns, near_names
 from hourglass.errors import HourglassError, InputError
 from hourglass.ingest.tables import UNKNOWN_ROW, nested_note
 from hourglass.serve.grouping import (
@@ -318,7 +318,7 @@ class Grouping:
             extra.append(f"{c['late']:,} flagged row(s) came after their window was written "
                          "(out of time order) and started a second group")
         more = f"; {'; '.join(extra)}" if extra else ""
-        return (f"grouped {c['flagged']:,} flagged rows -> {c['groups']:,} alerts "
+        return (f"grouped {counted(c['flagged'], 'flagged row')} -> {counted(c['groups'], 'alert')} "
                 f"(by {','.join(self.keys)}, {unit}){more}")
 
 

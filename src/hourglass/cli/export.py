@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from hourglass._columns import counted
 from hourglass.cli._common import check_not_input, check_output_kind
 from hourglass.cli._options import (
     ModelArg,
@@ -198,8 +199,8 @@ def export(
             done = export_onnx(model, onnx_path, opset=opset, check_rows=check_rows, sample=sample)
         except (MemoryError, RuntimeError) as exc:  # the rows checked, not training: name them
             if out_of_memory(exc):
-                rows = (f"{check_rows:,} generated rows" if check_data is None else
-                        f"the first {check_rows:,} rows of {check_data}")
+                rows = (f"{counted(check_rows, 'generated row')}" if check_data is None else
+                        f"the first {counted(check_rows, 'row')} of {check_data}")
                 advice = f"checking parity on {rows}: give a lower --check-rows"
                 setattr(exc, "hourglass_advice", advice)  # noqa: B010 (read by user_errors)
             raise

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from hourglass._columns import listed_columns, near_names
+from hourglass._columns import counted, listed_columns, near_names
 from hourglass.cli._common import (
     check_not_input,
     check_output_kind,
@@ -346,8 +346,9 @@ def inspect(
             with atomic_output(json_out) as tmp:
                 tmp.write_text(json.dumps(report, indent=2), encoding="utf-8")
     wide = table_console()
-    out.print(f"{shown(data)}: format {report['format']}, {n:,} rows inspected, "
-              f"{len(df.columns)} columns → {report['n_features']} features", highlight=False)
+    out.print(f"{shown(data)}: format {report['format']}, {counted(n, 'row')} inspected, "
+              f"{counted(len(df.columns), 'column')} → {counted(report['n_features'], 'feature')}",
+              highlight=False)
     if labels is not None:
         # a row without a label ('' read from an empty cell or a null) is named, not a blank
         counts = ", ".join(f"{on_screen(k) or '(no label)'} ({v:,})" for k, v in labels.head(8).items())
@@ -368,12 +369,12 @@ def inspect(
     for row in _schema_rows(schema, grouped):
         t.add_row(*(on_screen(c) for c in row))  # a column name or value's escape sequences quoted
     wide.print(t)
-    counted = [d["column"] for d in schema if d["why"].startswith("near-unique")
+    by_count = [d["column"] for d in schema if d["why"].startswith("near-unique")
                or d["why"] == "text values" or "> max_categories" in d["why"]]
-    if cut and counted:  # train counts every row's values: 63,285 of 100,000 near-unique, hashed in all
+    if cut and by_count:  # train counts every row's values: 63,285 of 100,000 near-unique, hashed in all
         out.print(on_screen(f"only the first {n:,} rows (--rows) of a longer file: train counts the "
                             "distinct values of every row, which may give text columns "
-                            f"({listed_columns(counted[:5])}{' ...' if len(counted) > 5 else ''}) "
+                            f"({listed_columns(by_count[:5])}{' ...' if len(by_count) > 5 else ''}) "
                             "another role (one-hot, hashed or dropped as near-unique)"),
                   highlight=False)
     if grouped:
@@ -512,7 +513,7 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
         with atomic_output(json_out) as tmp:
             tmp.write_text(json.dumps(report, indent=2), encoding="utf-8")
     wide = table_console()
-    out.print(f"{shown(data)}: format {report['format']}, {report['rows']:,} rows → "
+    out.print(f"{shown(data)}: format {report['format']}, {counted(report['rows'], 'row')} → "
               f"{report['buckets']:,} ({entity_col}, {bucket} bucket) rows of {report['entities']:,} "
               f"entities → {report['n_features']} features", highlight=False)
     t = Table(header_style="bold")

@@ -81,7 +81,7 @@ def summary_line(counts: dict[str, Any], where: str, seconds: float, mode: str) 
                        ("events_without_session", "events without a session id")):
         if counts.get(key):
             parts.append(f"{counts[key]:,} {label}")
-    sessions = f"{counts['events']:,} events in {counts['sessions']:,} sessions"
+    sessions = f"{counted(counts['events'], 'event')} in {counted(counts['sessions'], 'session')}"
     extra = [f"{counts[k]:,} {label}" for k, label in (("evicted", "evicted"), ("split", "split"),
                                                         ("live", "still open"))
              if counts.get(k)]
@@ -90,7 +90,7 @@ def summary_line(counts: dict[str, Any], where: str, seconds: float, mode: str) 
     how = "each event checked as it came" if mode == "event" else "sessions scored as they closed"
     rate = counts["events"] / seconds if seconds > 0 else 0.0
     return (f"streamed {counted(counts['lines'], 'line')} from {where}: {', '.join(parts)}; {sessions}, "
-            f"{counts['alerts']:,} alerts ({how}), {rate:,.0f} events/s")
+            f"{counted(counts['alerts'], 'alert')} ({how}), {rate:,.0f} events/s")
 
 
 def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, batch: int,

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from hourglass._columns import counted
 from hourglass.cli._common import (
     base_params,
     check_model_dir,
@@ -687,12 +688,13 @@ def _warm_logs(data: Path, output: Path, parent: Any, parent_dir: Path, *,
                     "vocabulary look stale: consider training a new model on recent logs", data,
                     100 * share, parent_dir)
     tmpl = ws["parse"].get("unknown_template", 0)
+    unseen = f" ({counted(tmpl, 'log line')} of a template it never saw)" if tmpl else ""
     err.print(f"continued {name} from {parent_dir} on "
               f"{fitted_text(pipe.info['n_train_rows'], held, 'sessions')} of {data} "
               f"({ws['epochs_run']} epochs, best {ws['best_epoch']}; session rule, templates and "
               f"vocabulary frozen) in {pipe.info['fit_seconds']:.1f}s; unknown keys: "
               f"{unknown['unknown_events']:,} of {unknown['events']:,} events"
-              f"{f' ({tmpl:,} log lines of a template it never saw)' if tmpl else ''}, "
-              f"{unknown['sessions_with_unknown']:,} sessions left out; threshold "
+              f"{unseen}, "
+              f"{counted(unknown['sessions_with_unknown'], 'session')} left out; threshold "
               f"{threshold_text(pipe.info)}", highlight=False)
     out.print(f"model saved to {output}", highlight=False)
