@@ -347,7 +347,7 @@ def inspect(
                 tmp.write_text(json.dumps(report, indent=2), encoding="utf-8")
     wide = table_console()
     out.print(f"{shown(data)}: format {report['format']}, {counted(n, 'row')} inspected, "
-              f"{counted(len(df.columns), 'column')} → {counted(report['n_features'], 'feature')}",
+              f"{counted(len(df.columns), 'column')} → {counted(len(pre.feature_names_), 'feature')}",
               highlight=False)
     if labels is not None:
         # a row without a label ('' read from an empty cell or a null) is named, not a blank
