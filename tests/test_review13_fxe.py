@@ -109,8 +109,8 @@ def test_check_data_rows_skipped_are_counted_and_a_row_is_not_misnamed(model: Pa
     assert res.exit_code == 2, res.output
     assert "every row read was skipped (--on-bad-rows skip: 2 with a value the model refuses, " \
            "1 malformed)" in res.output
-    # (its data row since review 24, which places the malformed line: row 2)
-    assert res.output.rstrip().endswith("the first: column 'bytes': expected numbers, found 'oops' (row 2)")
+    # (its line in the file, past the malformed line 2: line 3)
+    assert res.output.rstrip().endswith("the first: column 'bytes': expected numbers, found 'oops' (line 3)")
     assert len(res.output.strip().splitlines()) == 1 and not (tmp_path / "m.onnx").exists()
     # without a malformed line the row is the file's
     bad.write_text("proto,bytes,rate\nudp,7,0.2\ntcp,oops,0.3\nudp,oops,0.1\n")
@@ -119,7 +119,7 @@ def test_check_data_rows_skipped_are_counted_and_a_row_is_not_misnamed(model: Pa
     (tmp_path / "m.onnx").unlink()
     bad.write_text("proto,bytes,rate\nudp,oops,0.2\ntcp,oops,0.3\n")
     res = runner.invoke(app, args)
-    assert res.exit_code == 2 and "expected numbers, found 'oops' (row 1)" in res.output
+    assert res.exit_code == 2 and "expected numbers, found 'oops' (line 2)" in res.output
     # rows skipped, some left: the parity line counts them (as score says them)
     bad.write_text("proto,bytes,rate\ntcp,1,0.5,9,9\nudp,oops,0.2\ntcp,5,0.3\nudp,7,0.1\n")
     res = runner.invoke(app, args)

@@ -114,7 +114,7 @@ def test_grouped_ecs_error_names_the_row_after_a_repeated_header(tmp_path: Path)
     assert not out.exists()
 
 
-@pytest.mark.parametrize(("bad_after", "said"), [(5, "found 'oops' (row 1)"), (0, "found 'oops' (row 2)")])
+@pytest.mark.parametrize(("bad_after", "said"), [(5, "found 'oops' (line 1)"), (0, "found 'oops' (line 2)")])
 def test_refused_value_row_after_a_skipped_line(kit: dict[str, Path], bad_after: int, said: str) -> None:
     # the first refused value lost its row whenever any row was skipped, even one after it
     import json

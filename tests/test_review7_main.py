@@ -211,7 +211,8 @@ def test_score_skips_rows_with_text_in_a_number_column(tmp_path: Path, model: Pa
     assert got["row"].tolist() == [i for i in range(300) if i not in (5, 6, 150, 299)]
     res = runner.invoke(app, ["score", str(model), str(data), "-o", str(tmp_path / "e.csv"),
                               "--chunk-mb", "0.001"])
-    assert res.exit_code == 2 and "expected numbers, found 'oops' (row 6)" in res.output  # unchanged
+    # its line (the header line 1, data row 5 line 7), as stream and the skipped rows' lines name it
+    assert res.exit_code == 2 and "expected numbers, found 'oops' (line 7)" in res.output
     labelled = tmp_path / "l.csv"  # evaluate drops the skipped rows' labels with them
     pd.read_csv(data).assign(label=["normal"] * 299 + ["attack"]).to_csv(labelled, index=False)
     res = runner.invoke(app, ["evaluate", str(model), str(labelled), "--label-col", "label", "--normal",
@@ -295,12 +296,12 @@ def test_no_row_left_names_the_refused_value(tmp_path: Path, model: Path, comman
     res = runner.invoke(app, [command, str(model), str(data), *extra, "--on-bad-rows", "skip"])
     assert res.exit_code == 2, res.output
     assert "no data rows (30 malformed row(s) skipped; the first refused value: column 'bytes': " \
-           "expected numbers, found 'oops' (row 1))" in res.output  # evaluate said "no data rows" alone
+           "expected numbers, found 'oops' (line 2))" in res.output  # evaluate said "no data rows" alone
     bad = tmp_path / "b.csv"  # a row the reader skipped before: 'row N' would count the rows read
     bad.write_text("ts,bytes,label\n1,2,3,4\n" + "".join(f"{t},oops,normal\n" for t in TS[:5].astype(str)))
     res = runner.invoke(app, [command, str(model), str(bad), *extra, "--on-bad-rows", "skip"])
-    # (its data row since review 24, which places the skipped row: data row 2, not 'row 1')
-    assert res.exit_code == 2 and "found 'oops' (row 2))" in res.output, res.output
+    # (its line, past the skipped line 2: line 3, not 'row 1')
+    assert res.exit_code == 2 and "found 'oops' (line 3))" in res.output, res.output
 
 
 def test_inspect_quotes_escape_sequences_of_the_data(tmp_path: Path) -> None:

@@ -46,7 +46,8 @@ from hourglass.thresholds import threshold_from_spec
 
 _T = TypeVar("_T")
 
-__all__ = ["UNKNOWN_ROW", "about_file", "at_file_rows", "attack_capture", "label_counts", "no_rows_error",
+__all__ = ["UNKNOWN_ROW", "about_file", "at_file_rows", "attack_capture", "label_counts", "lines_at",
+           "no_rows_error",
            "preprocessor_for", "read_data", "read_for_training", "resolve_spec", "score_chunks",
            "scores_frame", "skip_bad_values", "skip_unreadable_rows", "skip_unreadable_times",
            "split_labels", "train_pipeline", "unlabelled_rows", "warn_other_spellings"]
@@ -55,11 +56,17 @@ __all__ = ["UNKNOWN_ROW", "about_file", "at_file_rows", "attack_capture", "label
 _ROW_REF = re.compile(r"\b(data )?row (\d+)\b")
 
 
-def at_file_rows(exc: InputError, rows: int | np.ndarray) -> InputError:
+def at_file_rows(exc: InputError, rows: int | np.ndarray,
+                 lines: Callable[[int], int | None] | None = None) -> InputError:
     """``exc`` with each ``row N`` or ``data row N`` (the N-th row of the frame that was read,
     scored or trained on) told as the file's data row: ``rows`` is the file position (from 0) of
     the frame's first row (a chunk), or of each of its rows (the normal rows a model trains on;
     ``-1``: not known, a skipped row may come before it, told as :data:`UNKNOWN_ROW`).
+    ``lines``: the file line (1-based) of the frame's row at a position (from 0), where the
+    reader tells it (a CSV's, JSON lines': :func:`lines_at`): such a row is told as ``line L``,
+    the line a text editor shows and ``stream`` names (a row's line is where its record starts,
+    blank and comment lines counted); Parquet and the rows whose line is not told keep the data
+    row (from 1).
 
     Examples
     --------
@@ -71,16 +78,41 @@ def at_file_rows(exc: InputError, rows: int | np.ndarray) -> InputError:
     "column 'b': found 'x' (a row whose data row is not known)"
     >>> str(at_file_rows(InputError("data row 2: a value"), np.array([0, -1])))
     'a row whose data row is not known: a value'
+    >>> str(at_file_rows(InputError("column 'b': expected numbers, found 'x' (row 2)"), 100, lambda i: i + 7))
+    "column 'b': expected numbers, found 'x' (line 8)"
     """
     def file_row(m: re.Match[str]) -> str:
         i = int(m.group(2)) - 1
         if isinstance(rows, int):
-            return f"{m.group(1) or ''}row {rows + i + 1}"
-        if not 0 <= i < len(rows):
+            row = rows + i
+        elif not 0 <= i < len(rows):
             return m.group(0)
-        return f"{m.group(1) or ''}row {int(rows[i]) + 1}" if rows[i] >= 0 else UNKNOWN_ROW
+        elif rows[i] < 0:  # (a row of a sample, or past a skipped row not placed: no line either)
+            return UNKNOWN_ROW
+        else:
+            row = int(rows[i])
+        line = lines(i) if lines is not None and i >= 0 else None
+        return f"line {line}" if line is not None else f"{m.group(1) or ''}row {row + 1}"
 
     return InputError(_ROW_REF.sub(file_row, str(exc)), param=exc.param)
+
+
+def lines_at(stats: ReadStats, at: np.ndarray, *, kept: bool = False) -> Callable[[int], int | None]:
+    """For :func:`at_file_rows`: the file line of the frame's row at a position, ``at`` the
+    positions (from 0) of the frame's rows among the rows the reader handed out (``kept``: among
+    the rows kept, past those a caller left out); ``None`` where the reader does not tell it
+    (:meth:`ReadStats.line_of`)."""
+    def line(i: int) -> int | None:
+        if not 0 <= i < len(at) or at[i] < 0:
+            return None
+        return stats.kept_line(int(at[i])) if kept else stats.line_of(int(at[i]))
+
+    return line
+
+
+def _kept_lines(stats: ReadStats | None, kept: np.ndarray) -> Callable[[int], int | None] | None:
+    """:func:`lines_at` of ``kept``, positions among the rows kept (``None`` without ``stats``)."""
+    return None if stats is None else lines_at(stats, kept, kept=True)
 
 
 def about_file(exc: InputError, name: object) -> InputError:
@@ -267,14 +299,15 @@ def train_pipeline(
                                 roles=roles, scaler=scaler, time_col=time_col)  # before any work
     dayfirst = None
     rows = np.arange(len(df))  # each row's position in the file, for row numbers in errors (-1:
-    rows = rows if stats is None else stats.known(rows)  # not known, a skipped row before it)
+    kept = rows  # not known, a skipped row before it); kept: its position among the rows read,
+    rows = rows if stats is None else stats.known(rows)  # for its line (lines_at)
     if time_col is not None:
         from hourglass._times import read_timestamps
 
         try:  # the order kept: later files alike
             times, dayfirst = read_timestamps(df[time_col], time_col)
         except InputError as exc:  # its rows: positions among the rows read, told as the file's
-            raise at_file_rows(exc, rows) from None
+            raise at_file_rows(exc, rows, _kept_lines(stats, kept)) from None
         # a uniform sample spans about the file's time but holds a share of its rows
         share = sampled["of"] / max(sampled["rows"], 1) if sampled else 1.0
         rate = events_per_day_from(times, column=time_col) * share
@@ -286,10 +319,10 @@ def train_pipeline(
         labelled = unlabelled_rows(label_strings(df[label_col]), normal, label_col, source,
                                    "not trained on", stats=stats)
         df = df if labelled.all() else df.loc[labelled].reset_index(drop=True)
-        rows = rows[labelled]
+        rows, kept = rows[labelled], kept[labelled]
     feats, _, is_anom = split_labels(df, label_col, normal, source)
     X_val = y_val = None
-    val_rows = rows[:0]
+    val_rows, val_kept = rows[:0], kept[:0]
     carve: dict[str, Any] = {}
     if thr is not None and thr.requires_labels:
         if is_anom is None:
@@ -308,11 +341,12 @@ def train_pipeline(
                                  "raise --val-fraction or use a file with attacks")
         X_val = feats.loc[in_val]
         feats, is_anom, rows, val_rows = feats.loc[~in_val], is_anom[~in_val], rows[~in_val], rows[in_val]
+        kept, val_kept = kept[~in_val], kept[in_val]
         carve = {"source": source, "fraction": val_fraction, "seed": params.get("random_state", 0),
                  "note": "carved from the training file before training; never trained on"}
     if is_anom is not None:
         n_all = len(feats)
-        feats, rows = feats.loc[is_anom == 0], rows[is_anom == 0]
+        feats, rows, kept = feats.loc[is_anom == 0], rows[is_anom == 0], kept[is_anom == 0]
         log.info("training on %d normal rows of %d (label column %r)", len(feats), n_all, label_col)
     cls = registry.get(model)
     detector = cls(**params)
@@ -322,7 +356,8 @@ def train_pipeline(
         pipe.fit(feats, X_val=X_val, y_val=y_val)
     except InputError as exc:  # a row number counts the rows trained on: tell the file's row
         from_val = X_val is not None and getattr(exc, "fit_stage", None) == "detector"  # carved rows
-        told = at_file_rows(exc, val_rows if from_val else rows)
+        told = at_file_rows(exc, val_rows if from_val else rows,
+                            _kept_lines(stats, val_kept if from_val else kept))
         if getattr(exc, "fit_stage", None) == "features" and exc.param is None:  # about the data:
             told = about_file(told, source)  # named as score names it (not an option's error)
         raise told from None
@@ -462,7 +497,7 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
             skip = on_bad_rows == "skip" and tabular
             if not skip or _BAD_VALUE.search(str(exc)) is None:
                 at = stats.read_known(offset + pos)
-                raise about_file(at_file_rows(exc, at), data) from None
+                raise about_file(at_file_rows(exc, at, lines_at(stats, offset + pos)), data) from None
             scored = functools.partial(_scored, pipe, features)
             df, result = skip_bad_values(pipe, df, scored, exc, stats, offset, data, pos=pos)
         offset += n_chunk
@@ -522,7 +557,8 @@ def skip_bad_values(pipe: Pipeline, df: pd.DataFrame, work: Callable[[pd.DataFra
     by default."""
     pos = np.arange(len(df)) if pos is None else pos  # the rows kept, as positions in the chunk
     if stats.refused is None:  # said if no row is left to score; its row left out where the
-        text = str(at_file_rows(exc, stats.read_known(offset + pos)))  # reader skipped rows before it
+        text = str(at_file_rows(exc, stats.read_known(offset + pos),  # reader skipped rows before it
+                                lines_at(stats, offset + pos)))
         stats.refused = text.replace(f" ({UNKNOWN_ROW})", "").replace(f", first at {UNKNOWN_ROW}", "")
     finder = getattr(pipe.features_, "unreadable_rows", None)
     bad = finder(df) if finder is not None else np.zeros(len(df), dtype=bool)
@@ -531,7 +567,8 @@ def skip_bad_values(pipe: Pipeline, df: pd.DataFrame, work: Callable[[pd.DataFra
             m = _BAD_VALUE.search(str(exc))
             i = int((m.group(1) or m.group(2)) if m else 0) - 1
             if not 0 <= i < len(df):
-                raise about_file(at_file_rows(exc, stats.read_known(offset + pos)), data) from None
+                raise about_file(at_file_rows(exc, stats.read_known(offset + pos),
+                                              lines_at(stats, offset + pos)), data) from None
             bad = np.zeros(len(df), dtype=bool)
             bad[i] = True
         for at in pos[bad].tolist():  # (the rows before it: the chunk's first are the file's)
@@ -545,7 +582,8 @@ def skip_bad_values(pipe: Pipeline, df: pd.DataFrame, work: Callable[[pd.DataFra
             return df, work(df)
         except InputError as again:
             if _BAD_VALUE.search(str(again)) is None:
-                raise about_file(at_file_rows(again, stats.read_known(offset + pos)), data) from None
+                raise about_file(at_file_rows(again, stats.read_known(offset + pos),
+                                              lines_at(stats, offset + pos)), data) from None
             exc, bad = again, np.zeros(len(df), dtype=bool)
 
 

@@ -270,6 +270,19 @@ class ReadStats:
         """
         return None if self.lines_of is None else self.lines_of(kept)
 
+    def kept_line(self, kept: int) -> int | None:
+        """:meth:`line_of` of the row at position ``kept`` (0-based) among the rows kept (past
+        the rows a caller left out, :attr:`dropped`).
+
+        Examples
+        --------
+        >>> stats = ReadStats(dropped=[1])
+        >>> stats.lines_of = lambda at: at + 2
+        >>> stats.kept_line(0), stats.kept_line(1)
+        (2, 4)
+        """
+        return self.line_of(int(self._read_rows(np.array([kept], dtype=np.int64))[0]))
+
     def known(self, kept: np.ndarray) -> np.ndarray:
         """The data rows (from 0) of ``kept`` (positions among the rows kept, from 0), with
         ``-1`` where a skipped row whose place is not known may come before it.
