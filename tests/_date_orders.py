@@ -43,12 +43,12 @@ def mixed_orders(path: Path, skip_at: int | None, n: int = 240) -> Path:
 
 
 def check_rows(line: str, skip_at: int | None) -> None:
-    """Data rows 10 and 100 told as such unless a skipped row comes before them; never a position
-    among the rows kept (row 9, row 99)."""
+    """Data rows 10 and 100 told by their lines (11, 101: the header before them) unless a
+    skipped row comes before them; never a position among the rows kept (row 9, row 99)."""
     assert "puts the day first" in line, line
     assert "row 9 " not in line and "row 99 " not in line, line
-    assert (f"row 10 {MONTH}" in line) == (skip_at is None or skip_at > 10), line
-    assert (f"row 100 {DAY}" in line) == (skip_at is None or skip_at > 100), line
+    assert (f"line 11 {MONTH}" in line) == (skip_at is None or skip_at > 10), line
+    assert (f"line 101 {DAY}" in line) == (skip_at is None or skip_at > 100), line
     assert (UNKNOWN in line) == (skip_at is not None and skip_at <= 100), line
 
 

@@ -336,7 +336,7 @@ def test_a_bad_time_names_its_row_or_line(files: dict[str, Path], tmp_path: Path
     df.loc[900, "ts"] = "soon"
     df.to_csv(tmp_path / "text.csv", index=False)
     out = tmp_path / "bad.jsonl"
-    for name, want in (("missing.csv", "data row 701 has no time"), ("text.csv", "data row 901")):
+    for name, want in (("missing.csv", "line 702 has no time"), ("text.csv", "line 902")):
         res = runner.invoke(app, ["score", str(files["model"]), str(tmp_path / name), "-o", str(out),
                                   "--group-by", "src_ip"])
         assert res.exit_code == 2 and want in res.output, res.output

@@ -189,14 +189,14 @@ def test_aggregating_a_text_column_points_to_distinct(tmp_path: Path) -> None:
     flows.to_csv(tmp_path / "f.csv", index=False)
     one_line_error(["train", str(tmp_path / "f.csv"), "--entity-col", "src_ip", "--timestamp-col", "ts",
                     "--aggregate", "proto", "-o", str(tmp_path / "M")],
-                   "column 'proto': data row 1 is not a number ('tcp'): a column of text cannot be summed "
+                   "column 'proto': line 2 is not a number ('tcp'): a column of text cannot be summed "
                    "(--aggregate); count its values (--distinct) instead", tmp_path / "M")
     flows["bytes"] = flows["bytes"].astype(object)
     flows.loc[5, "bytes"] = "lots"  # a stray word in a column of numbers: no such hint
     flows.to_csv(tmp_path / "g.csv", index=False)
     one_line_error(["train", str(tmp_path / "g.csv"), "--entity-col", "src_ip", "--timestamp-col", "ts",
                     "--aggregate", "bytes", "--quiet", "-o", str(tmp_path / "M")],
-                   "column 'bytes': data row 6 is not a number ('lots')", tmp_path / "M")
+                   "column 'bytes': line 7 is not a number ('lots')", tmp_path / "M")
 
 
 def test_evaluate_names_an_ignored_column_but_not_its_label_column(model: Path, tmp_path: Path) -> None:

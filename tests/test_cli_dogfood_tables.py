@@ -219,7 +219,7 @@ def test_a_text_column_given_as_timestamp_is_one_line_without_pandas_hint(files:
     out = files["dir"] / "mt"
     one_line_error(["train", str(files["train"]), "--label-col", "label", "--normal", "benign",
                     "--timestamp-col", "proto", "-o", str(out)],
-                   "column 'proto': row 1 is not a timestamp", out)  # was preceded by pandas' warning
+                   "column 'proto': line 2 is not a timestamp", out)  # was preceded by pandas' warning
 
 
 def test_pot_with_too_few_peaks_warns_once(files: dict[str, Path]) -> None:

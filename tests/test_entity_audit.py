@@ -85,7 +85,7 @@ def test_explain_skips_rows_without_a_readable_time_as_score_does(files: dict[st
         res = runner.invoke(app, [cmd, str(files["model"]), str(bad), "-o", str(out),
                                   "--on-bad-rows", "skip", *more])
         assert res.exit_code == 0, res.output
-        assert "skipped 2 row(s) without a readable time in column 'ts' (first: row 300, 'yesterday')" \
+        assert "skipped 2 row(s) without a readable time in column 'ts' (first: line 301, 'yesterday')" \
             in res.stderr
     a = [json.loads(line) for line in scored.read_text().splitlines()]
     b = [json.loads(line) for line in why.read_text().splitlines()]

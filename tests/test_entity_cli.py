@@ -89,7 +89,7 @@ def test_bad_rows_named_and_nothing_written(files: dict[str, Path], tmp_path: Pa
     bad.write_text("\n".join([*head, "yesterday,10.0.0.1,10.0.1.1,80,tcp,1,1,0.1,normal"]) + "\n")
     out = tmp_path / "alerts.jsonl"
     one_line_error(["score", str(files["model"]), str(bad), "-o", str(out)],
-                   "column 'ts': row 6 is not a timestamp ('yesterday'", out)
+                   "column 'ts': line 7 is not a timestamp ('yesterday'", out)
     empty = tmp_path / "empty.csv"
     empty.write_text(head[0] + "\n")
     one_line_error(["score", str(files["model"]), str(empty), "-o", str(out)], "no data rows", out)
@@ -102,7 +102,7 @@ def test_bad_rows_named_and_nothing_written(files: dict[str, Path], tmp_path: Pa
     one_line_error(["score", str(files["model"]), str(no_ts), "-o", str(out)], "no column 'ts'", out)
     why = tmp_path / "why.jsonl"
     one_line_error(["explain", str(files["model"]), str(bad), "-o", str(why)],
-                   "column 'ts': row 6 is not a timestamp ('yesterday'", why)
+                   "column 'ts': line 7 is not a timestamp ('yesterday'", why)
     one_line_error(["explain", str(files["model"]), str(empty), "-o", str(why)], "no data rows", why)
     one_line_error(["explain", str(files["model"]), str(no_ts), "-o", str(why)], "no column 'ts'", why)
     for args, match in ((["--keep", "proto"], "--keep: not used by entity models"),
@@ -206,7 +206,7 @@ def test_evaluate_reads_a_time_ordered_file_in_chunks_with_the_whole_reads_metri
         res = runner.invoke(app, ["evaluate", str(files["model"]), str(labelled), "--label-col", "label",
                                   "--normal", "benign", "--normal", "normal", "--json", str(out)])
         assert res.exit_code == 0, res.output
-        assert res.stderr.count("4 row(s) have no value in label column 'label' (first: data row 6)") == 1
+        assert res.stderr.count("4 row(s) have no value in label column 'label' (first: line 7)") == 1
         m = json.loads(out.read_text())
         m.pop("score_seconds")
         outs.append(m)

@@ -135,7 +135,7 @@ def test_rows_without_a_time_or_an_entity(tmp_path: Path, files: dict[str, Path]
     rows[6]["@timestamp"] = None
     bad = _write(tmp_path / "nots.jsonl", rows)
     one_line_error(["score", str(files["model"]), str(bad), "-o", str(tmp_path / "o.jsonl")],
-                   "column '@timestamp': row 7 has no time (missing); every row needs one",
+                   "column '@timestamp': line 7 has no time (missing); every row needs one",
                    tmp_path / "o.jsonl")
     no_col = _write(tmp_path / "nocol.jsonl", [{k: v for k, v in r.items() if k != "@timestamp"}
                                                for r in _events(5, seed=4)])
@@ -175,7 +175,7 @@ def test_a_time_of_day_without_a_date_is_refused(tmp_path: Path) -> None:
                   "Pid": [1, 1, 2, 2], "EventId": ["E1", "E2", "E1", "E3"]}).to_csv(data, index=False)
     one_line_error(["train", str(data), "--entity-col", "Pid", "--timestamp-col", "Time", "-o",
                     str(tmp_path / "M"), *FAST],
-                   "column 'Time': row 1 ('06:55:46') is a time of day without a date", tmp_path / "M")
+                   "column 'Time': line 2 ('06:55:46') is a time of day without a date", tmp_path / "M")
 
 
 def test_rows_without_an_entity_stream_and_serve_as_score_groups_them(

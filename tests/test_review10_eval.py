@@ -65,7 +65,7 @@ def test_evaluate_still_stops_at_an_unreadable_time_in_the_models_time_column(
     test.to_csv(tmp_path / "test.csv", index=False)
     js = tmp_path / "m.json"
     res = runner.invoke(app, ["evaluate", str(timed["model"]), str(tmp_path / "test.csv"), "--json", str(js)])
-    assert res.exit_code == 2 and "row 6 is not a timestamp ('garbage')" in res.stderr, res.output
+    assert res.exit_code == 2 and "line 7 is not a timestamp ('garbage')" in res.stderr, res.output
     assert not js.exists()
 
 

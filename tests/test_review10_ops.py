@@ -56,10 +56,10 @@ def test_inspect_skips_unreadable_times_as_train_does(tmp_path: Path, entity: bo
     if entity:
         args += ["--entity-col", "host"]
     res = runner.invoke(app, args)
-    assert res.exit_code == 2 and "row 6 is not a timestamp" in res.stderr  # without skip: named
+    assert res.exit_code == 2 and "line 7 is not a timestamp" in res.stderr  # without skip: named
     res = runner.invoke(app, [*args, "--on-bad-rows", "skip"])
     assert res.exit_code == 0, res.output
-    assert "skipped 1 row(s) without a readable time in column 'ts' (first: row 6" in res.stderr
+    assert "skipped 1 row(s) without a readable time in column 'ts' (first: line 7" in res.stderr
     report = json.loads((tmp_path / "s.json").read_text())
     if entity:  # the skipped row is in the JSON too, as for a table
         assert report["rows"] == 59 and report["skipped_rows"] == 1

@@ -172,4 +172,4 @@ def test_warm_start_replay_of_a_file_mixing_date_orders_names_that_file(tmp_path
     _dated("2026-01-20", 400, 2, mdy).to_csv(tmp_path / "old.csv", index=False)
     one_line_error(["train", str(tmp_path / "new.csv"), "--warm-start", str(model), "-o",
                     str(tmp_path / "W"), "--replay-data", str(tmp_path / "old.csv")],
-                   "new.csv: column 'ts': row 1", tmp_path / "W")
+                   "new.csv: column 'ts': line 2", tmp_path / "W")

@@ -66,7 +66,7 @@ def test_grouped_ecs_of_row_windows_stops_at_an_unreadable_time_without_skip(
     out = files["dir"] / f"nogo-{grouped[1]}.jsonl"
     _refused(["score", str(files["model"]), str(files["csv"]), "-o", str(out), "-q",
               "--alert-format", "ecs", *grouped],
-             "column 'ts': data row 161 is not a timestamp ('garbage')", out)
+             "column 'ts': line 162 is not a timestamp ('garbage')", out)
     _refused(["stream", str(files["model"]), "--input", str(files["jsonl"]), "-o", str(out),
               "-q", "--alert-format", "ecs", *grouped],
              "line 161: field 'ts': cannot read 'garbage' as a time", None)
@@ -75,7 +75,7 @@ def test_grouped_ecs_of_row_windows_stops_at_an_unreadable_time_without_skip(
 @pytest.mark.parametrize("grouped", GROUPED, ids=["kept", "key"])
 def test_grouped_ecs_of_row_windows_with_skip_takes_the_scoring_time_with_a_warning(
         files: dict[str, Path], grouped: list[str]) -> None:
-    for command, place in (("score", "data row 161"), ("stream", "line 161")):
+    for command, place in (("score", "line 162"), ("stream", "line 161")):
         out = files["dir"] / f"{command}-{grouped[1]}.jsonl"
         source = [str(files["csv"])] if command == "score" else ["--input", str(files["jsonl"])]
         res = runner.invoke(app, [command, str(files["model"]), *source, "-o", str(out),
@@ -173,7 +173,7 @@ def test_grouped_ecs_of_row_windows_names_an_empty_or_long_time_plainly(files: d
     out = tmp_path / "e.jsonl"
     _refused(["score", str(files["model"]), str(tmp_path / "empty.csv"), "-o", str(out), "-q",
               "--alert-format", "ecs", "--group-by", "src_ip", "--group-window", "100", "--keep", "ts"],
-             "column 'ts': data row 161 has no time (missing); every row needs one", out)
+             "column 'ts': line 162 has no time (missing); every row needs one", out)
     rows = [json.loads(line) for line in files["jsonl"].read_text().splitlines()]
     rows[BAD]["ts"] = "x" * 300
     (tmp_path / "long.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))

@@ -67,8 +67,8 @@ def test_evaluate_does_not_number_a_row_wrongly_after_skipped_rows(model: dict[s
                               "--normal", "normal", "--timestamp-col", "ts", "--on-bad-rows", "skip"])
     assert res.exit_code == 0, res.output
     # (since review 24 the skipped row is placed: both told by their data rows)
-    assert "1 row(s) have no value in label column 'label' (first: data row 51); left out" in res.stderr
-    assert "(first: data row 10, 'not a time')" in res.stderr
+    assert "1 row(s) have no value in label column 'label' (first: line 52); left out" in res.stderr
+    assert "(first: line 11, 'not a time')" in res.stderr
     assert "data row 50" not in res.stderr and "data row 9" not in res.stderr
     # nothing skipped: the numbers are the file's rows, as before
     df.loc[2, "a"] = 1.0
@@ -76,7 +76,7 @@ def test_evaluate_does_not_number_a_row_wrongly_after_skipped_rows(model: dict[s
     res = runner.invoke(app, ["evaluate", str(model["model"]), str(path), "--label-col", "label",
                               "--normal", "normal", "--timestamp-col", "ts", "--on-bad-rows", "skip"])
     assert res.exit_code == 0, res.output
-    assert "(first: data row 51)" in res.stderr and "(first: data row 10, 'not a time')" in res.stderr
+    assert "(first: line 52)" in res.stderr and "(first: line 11, 'not a time')" in res.stderr
 
 
 def test_benchmark_rate_column_unit_follows_the_rounded_figure() -> None:

@@ -110,7 +110,8 @@ def test_grouped_ecs_error_names_the_row_after_a_repeated_header(tmp_path: Path)
                               "--alert-format", "ecs", "--group-by", "Protocol", "--group-window",
                               "1000", "--keep", "Timestamp", "--chunk-mb", "0.05"])
     assert res.exit_code == 2 and "Traceback" not in res.output
-    assert "column 'Timestamp': data row 2501 has no time (missing)" in res.stderr
+    # (its line since review 37: the header and the repeated one before it)
+    assert "column 'Timestamp': line 2503 has no time (missing)" in res.stderr
     assert not out.exists()
 
 
@@ -147,8 +148,9 @@ def test_score_time_error_after_a_skipped_row(kit: dict[str, Path], how: list[st
     res = runner.invoke(app, ["score", str(kit["model"]), str(path), "-o", str(out),
                               "--on-bad-rows", "skip", *how])
     assert res.exit_code == 2 and "Traceback" not in res.output
-    # (since review 24 the malformed line is placed: the row is told by its data row)
-    assert "row 2 is not a timestamp ('not a time')" in res.stderr
+    # (since review 24 the malformed line is placed: the row is told by its data row; since
+    # review 37 by its line)
+    assert "line 3 is not a timestamp ('not a time')" in res.stderr
     assert "row 1 " not in res.stderr
 
 
@@ -162,7 +164,7 @@ def test_evaluate_timestamp_col_error_after_a_skipped_row(kit: dict[str, Path]) 
     res = runner.invoke(app, ["evaluate", str(kit["model"]), str(path), "--on-bad-rows", "skip",
                               "--timestamp-col", "ts"])
     assert res.exit_code == 2 and "Traceback" not in res.output
-    assert "column 'ts': row 2 is not a timestamp" in res.stderr  # (placed: review 24)
+    assert "column 'ts': line 3 is not a timestamp" in res.stderr  # (placed: review 24; line: 37)
     assert "row 1 " not in res.stderr
 
 
@@ -184,11 +186,11 @@ def test_entity_fit_error_row_after_attack_buckets(kit: dict[str, Path], warm: b
     res = runner.invoke(app, ["train", str(path), *how, *LABELS, "-o", str(kit["dir"] / f"EL{warm}"),
                               "--epochs", "1", "-q"])
     assert res.exit_code == 2 and "Traceback" not in res.output
-    assert "column 'a': data row 201 is not a number ('oops')" in res.stderr
+    assert "column 'a': line 202 is not a number ('oops')" in res.stderr  # (its line: review 37)
 
 
 @pytest.mark.parametrize("warm", [False, True])
-@pytest.mark.parametrize(("bad_time", "said"), [(3, UNKNOWN), (80, "data row 51")])
+@pytest.mark.parametrize(("bad_time", "said"), [(3, UNKNOWN), (80, "line 52")])  # (its line: review 37)
 def test_entity_fit_error_row_after_a_skipped_time(kit: dict[str, Path], warm: bool, bad_time: int,
                                                    said: str) -> None:
     # "data row 50" for data row 51, after a row skipped for its time
@@ -203,4 +205,4 @@ def test_entity_fit_error_row_after_a_skipped_time(kit: dict[str, Path], warm: b
     # --on-bad-rows skip leaves the row out (text in a summed column), naming its row when known
     assert res.exit_code == 0 and "Traceback" not in res.output
     assert "skipped 1 row(s) whose summed column holds text" in res.stderr and "'oops'" in res.stderr
-    assert "row 50" not in res.stderr and (said == UNKNOWN or "row 51" in res.stderr), res.stderr
+    assert "row 50" not in res.stderr and (said == UNKNOWN or said in res.stderr), res.stderr

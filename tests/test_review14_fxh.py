@@ -69,8 +69,9 @@ def test_evaluate_numbers_the_file_row_when_rows_are_skipped_after_it(kit: dict[
     res = runner.invoke(app, ["evaluate", str(kit["model"]), str(path), *LABELS, "--timestamp-col", "ts",
                               "--on-bad-rows", "skip"])
     assert res.exit_code == 0, res.output
-    assert "column 'label' (first: data row 51); left out" in res.stderr
-    assert "(first: data row 10, 'not a time')" in res.stderr
+    # (since review 37 named by their lines, the header line 1 before them)
+    assert "column 'label' (first: line 52); left out" in res.stderr
+    assert "(first: line 11, 'not a time')" in res.stderr
 
 
 def test_evaluate_jsonl_malformed_line_before_or_after(kit: dict[str, Path]) -> None:
@@ -83,14 +84,14 @@ def test_evaluate_jsonl_malformed_line_before_or_after(kit: dict[str, Path]) -> 
         assert res.exit_code == 0, res.output
         assert "skipped 1 malformed row(s)" in res.stderr
         if after == 60:
-            assert "(first: data row 51)" in res.stderr and "(first: data row 10, 'not a time')" in res.stderr
+            assert "(first: line 51)" in res.stderr and "(first: line 10, 'not a time')" in res.stderr
         else:  # the malformed line (a row) is before them, data rows 11 and 52: they were
             # told as 10 and 51, then without a number; since review 24 the reader places the
-            # skipped line, and they are told by their data rows
-            assert "(first: data row 52)" in res.stderr and "(first: data row 11, 'not a time')" in res.stderr
+            # skipped line, and they are told by their data rows (since review 37: their lines)
+            assert "(first: line 52)" in res.stderr and "(first: line 11, 'not a time')" in res.stderr
 
 
-@pytest.mark.parametrize(("bad_time", "want"), [(3, None), (80, 51)])
+@pytest.mark.parametrize(("bad_time", "want"), [(3, None), (80, 52)])  # (its line: review 37)
 def test_train_unlabelled_row_after_a_skipped_time(kit: dict[str, Path], bad_time: int,
                                                    want: int | None) -> None:
     # a row skipped for its unreadable time (data row 3) made the unlabelled data row 51 "data row 50"
@@ -105,10 +106,10 @@ def test_train_unlabelled_row_after_a_skipped_time(kit: dict[str, Path], bad_tim
                               "--hidden", "8,4"])
     assert res.exit_code == 0, res.output
     assert "data row 50" not in res.stderr
-    said = f"(first: data row {want}); not trained on" if want else "column 'label'; not trained on"
+    said = f"(first: line {want}); not trained on" if want else "column 'label'; not trained on"
     assert said in res.stderr
-    # (the skipped time itself: nothing skipped before it)
-    assert f"(first: row {bad_time}, 'not a time')" in res.stderr
+    # (the skipped time itself: nothing skipped before it; its line, below the header)
+    assert f"(first: line {bad_time + 1}, 'not a time')" in res.stderr
 
 
 @pytest.mark.parametrize(("bad_after", "want"), [(2, 52), (60, 51)])  # (52: placed, review 24)
@@ -121,8 +122,8 @@ def test_warm_start_unlabelled_row_after_a_malformed_line(kit: dict[str, Path], 
                               "--on-bad-rows", "skip", "-o", str(kit["dir"] / f"W{bad_after}"),
                               "--epochs", "1"])
     assert res.exit_code == 0, res.output
-    # the malformed line before it: the unlabelled row is data row 52, told as 51
-    said = f"(first: data row {want}); not trained on" if want else "column 'label'; not trained on"
+    # the malformed line before it: the unlabelled row is data row 52, told as 51 (its line)
+    said = f"(first: line {want}); not trained on" if want else "column 'label'; not trained on"
     assert said in res.stderr
 
 
@@ -145,7 +146,7 @@ def entity(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"dir": d, "model": d / "E", "rows": df}  # type: ignore[dict-item]
 
 
-@pytest.mark.parametrize(("bad_time", "want"), [(3, None), (80, 51)])
+@pytest.mark.parametrize(("bad_time", "want"), [(3, None), (80, 52)])  # (its line: review 37)
 def test_entity_evaluate_whole_read_after_a_skipped_time(entity: dict, bad_time: int,
                                                          want: int | None) -> None:
     df = entity["rows"].copy()
@@ -156,7 +157,7 @@ def test_entity_evaluate_whole_read_after_a_skipped_time(entity: dict, bad_time:
                               "--on-bad-rows", "skip"])
     assert res.exit_code == 0, res.output
     assert "data row 50" not in res.stderr
-    said = f"(first: data row {want}); left out" if want else "column 'label'; left out"
+    said = f"(first: line {want}); left out" if want else "column 'label'; left out"
     assert said in res.stderr
 
 
@@ -171,7 +172,7 @@ def test_entity_evaluate_chunked_after_a_malformed_line(entity: dict) -> None:
                               "--on-bad-rows", "skip"])
     assert res.exit_code == 0, res.output
     assert "skipped 1 malformed row(s)" in res.stderr and "data row 51" not in res.stderr
-    assert "(first: data row 52); left out" in res.stderr  # (the line placed: review 24)
+    assert "(first: line 53); left out" in res.stderr  # (the line placed: review 24; its line: 37)
 
 
 def _score_file(kit: dict[str, Path], skip_at: int) -> Path:
@@ -194,7 +195,7 @@ _UNTIMED = [  # (score's options, its output, how its warning names the first ro
 ]
 
 
-@pytest.mark.parametrize(("skip_at", "want"), [(3, 10), (81, 10)])  # (3: placed, review 24)
+@pytest.mark.parametrize(("skip_at", "want"), [(3, 11), (81, 11)])  # (3: placed, review 24; lines: 37)
 @pytest.mark.parametrize(("options", "out", "warning"), _UNTIMED, ids=["ecs", "grouped", "ecs-windows"])
 def test_score_untimed_row_after_a_skipped_row(kit: dict[str, Path], skip_at: int, want: int | None,
                                                options: list[str], out: str, warning: str) -> None:
@@ -204,11 +205,11 @@ def test_score_untimed_row_after_a_skipped_row(kit: dict[str, Path], skip_at: in
                               *options, "--on-bad-rows", "skip"])
     assert res.exit_code == 0, res.output
     assert "data row 9," not in res.stderr
-    said = f"(first: data row {want}, 'not a time')" if want else "(first: 'not a time')"
+    said = f"(first: line {want}, 'not a time')" if want else "(first: 'not a time')"
     assert warning.format(said=said) in res.stderr
 
 
-@pytest.mark.parametrize(("bad_time", "want"), [(3, None), (80, 51)])
+@pytest.mark.parametrize(("bad_time", "want"), [(3, None), (80, 52)])  # (its line: review 37)
 def test_entity_warm_start_unlabelled_row_after_a_skipped_time(entity: dict, bad_time: int,
                                                                want: int | None) -> None:
     df = entity["rows"].copy()
@@ -220,11 +221,11 @@ def test_entity_warm_start_unlabelled_row_after_a_skipped_time(entity: dict, bad
                               "--epochs", "1"])
     assert res.exit_code == 0, res.output
     assert "data row 50" not in res.stderr
-    said = f"(first: data row {want}); not trained on" if want else "column 'label'; not trained on"
+    said = f"(first: line {want}); not trained on" if want else "column 'label'; not trained on"
     assert said in res.stderr
 
 
-@pytest.mark.parametrize(("bad_time", "said"), [(3, UNKNOWN), (80, "(row 51)")])
+@pytest.mark.parametrize(("bad_time", "said"), [(3, UNKNOWN), (80, "(line 52)")])  # (line: review 37)
 def test_train_fit_error_row_after_a_skipped_time(kit: dict[str, Path], bad_time: int, said: str) -> None:
     # the fit's error named data row 51 "row 50" (its position among the rows kept after the
     # row skipped for its time)
@@ -243,8 +244,8 @@ def test_train_fit_error_row_after_a_skipped_time(kit: dict[str, Path], bad_time
 
 
 @pytest.mark.parametrize(("bad_after", "text_at", "said"), [
-    (2, 51, "(row 52)"), (60, 51, "(row 51)"),  # (the schema check's 64 rows)
-    (2, 101, "(row 102)"), (150, 101, "(row 101)")])  # (the fit's; the line placed: review 24)
+    (2, 51, "(line 52)"), (60, 51, "(line 51)"),  # (the schema check's 64 rows; lines: review 37)
+    (2, 101, "(line 102)"), (150, 101, "(line 101)")])  # (the fit's; the line placed: review 24)
 def test_warm_start_error_row_after_a_malformed_line(kit: dict[str, Path], bad_after: int,
                                                      text_at: int, said: str) -> None:
     # a malformed line (a row) before data row 52 made the error name it "row 51"

@@ -81,11 +81,11 @@ def test_table_train_date_order_error_after_a_malformed_line(tmp_path: Path, bad
                    "--on-bad-rows", "skip", "-o", str(tmp_path / "M"), *FAST])
     assert "puts the day first" in line
     if bad_after is None:
-        assert f"row 100 {DAY}" in line and f"row 10 {MONTH}" in line, line
+        assert f"line 101 {DAY}" in line and f"line 11 {MONTH}" in line, line  # (lines: review 37)
     else:  # never a position among the rows kept (row 100 for data row 101, row 10 for 11);
         # since review 24 the malformed line is placed, and the rows told by their data rows
         assert "row 100 " not in line and "row 10 " not in line, line
-        assert f"row 101 {DAY}" in line and f"row 11 {MONTH}" in line, line
+        assert f"line 102 {DAY}" in line and f"line 12 {MONTH}" in line, line
     assert not (tmp_path / "M").exists()
 
 
@@ -106,7 +106,7 @@ def test_entity_warm_start_replayed_row_error_names_its_file_and_row(tmp_path: P
     line = error_line(["train", str(tmp_path / new), "--warm-start", str(parent / "E"), *LABELS,
                    "--replay-data", str(tmp_path / old), "--replay", "100",
                    "-o", str(tmp_path / "W"), "-q"])
-    assert "data row 201 is not a number ('oops')" in line, line
+    assert "line 202 is not a number ('oops')" in line, line  # (its line: review 37)
     named = f"--replay-data {tmp_path / old}: " if bad_in == "old" else f"error: {tmp_path / new}: "
     assert named in line, line
     assert not (tmp_path / "W").exists()

@@ -124,7 +124,7 @@ def test_a_file_number_of_400_digits_reads_as_infinite_in_score_stream_and_the_l
     np.testing.assert_array_equal(pipe.score(frame), want)
     ts = _jsonl(rows, tmp_path / "ts.jsonl", "ts", str(-(10**400)))  # a traceback too
     one_line_error(["score", str(model), str(ts), "-o", str(tmp_path / "ts.csv")],
-                   "column 'ts': row 1 is not a timestamp (-inf", tmp_path / "ts.csv")
+                   "column 'ts': line 1 is not a timestamp (-inf", tmp_path / "ts.csv")
     series_model, series = gan_series
     records = series.to_dict("records")
     cpu = _jsonl([*records[3:], *records[:3]], tmp_path / "cpu.jsonl", "cpu", str(10**400))

@@ -27,7 +27,7 @@ def test_train_skip_on_syslog_stamps_without_a_year_says_the_year_is_missing(tmp
     data.write_text("ts,value\n" + "".join(f"Mar 03 09:14:{i},{i}\n" for i in range(10, 40)))
     out = tmp_path / "model"
     one_line_error(["train", str(data), "-o", str(out), "--timestamp-col", "ts", "--on-bad-rows", "skip"],
-                   "row 1 ('Mar 03 09:14:10') has no year", out)
+                   "line 2 ('Mar 03 09:14:10') has no year", out)
 
 
 @pytest.mark.parametrize("storage", ["pyarrow", "python", None])

@@ -105,7 +105,7 @@ def test_a_typed_time_past_pandas_range_is_one_line_naming_the_row_and_skip_leav
         # (entity buckets failed with pandas' 'Out of bounds nanosecond timestamp: 3000-05-01
         # 01:00:00' after training; a table trained with the time among its rows)
         one_line_error(["train", str(data), "--timestamp-col", "ts", "--epochs", "1", *extra,
-                        "-o", str(tmp_path / "m")], "row 61 is not a timestamp", tmp_path / "m")
+                        "-o", str(tmp_path / "m")], "line 62 is not a timestamp", tmp_path / "m")
     res = runner.invoke(app, ["train", str(data), "--timestamp-col", "ts", "--epochs", "1", "--entity-col",
                               "host", "--bucket", "10min", "--on-bad-rows", "skip",
                               "-o", str(tmp_path / "m")])

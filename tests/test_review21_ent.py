@@ -33,13 +33,13 @@ def test_skip_mode_skips_text_in_a_summed_column_when_training(tmp_path: Path) -
     base = ["--entity-col", "host", "--timestamp-col", "ts", "--bucket", "10min", "--label-col", "label",
             "--normal", "normal", "--epochs", "1"]
     res = runner.invoke(app, ["train", str(data), *base, "-o", str(tmp_path / "m")])
-    assert res.exit_code == 2 and "data row 51 is not a number" in res.stderr, res.output
+    assert res.exit_code == 2 and "line 52 is not a number" in res.stderr, res.output
     for named in ([], ["--aggregate", "bytes", "--distinct", "dport"]):
         model = tmp_path / f"m{len(named)}"
         res = runner.invoke(app, ["train", str(data), *base, *named, "--on-bad-rows", "skip",
                                   "-o", str(model)])
         assert res.exit_code == 0, res.output
-        assert "row 51, column 'bytes': 'oops'" in res.stderr
+        assert "line 52, column 'bytes': 'oops'" in res.stderr
         info = json.loads((model / "config.json").read_text())["info"]
         assert info["skipped_rows"] == 1 and info["entity"]["rows"] == len(df) - 1
         ent = info["entity"]
@@ -53,7 +53,7 @@ def test_skip_mode_skips_text_in_a_summed_column_when_training(tmp_path: Path) -
     res = runner.invoke(app, ["train", str(data), "--warm-start", str(tmp_path / "m0"), "--epochs", "1",
                               "--on-bad-rows", "skip", "-o", str(tmp_path / "w")])
     assert res.exit_code == 0, res.output
-    assert "row 51, column 'bytes': 'oops'" in res.stderr
+    assert "line 52, column 'bytes': 'oops'" in res.stderr
     res = runner.invoke(app, ["inspect", str(data), "--entity-col", "host", "--timestamp-col", "ts",
                               "--on-bad-rows", "skip", "--json", str(tmp_path / "i.json")])
     assert res.exit_code == 0, res.output

@@ -132,7 +132,7 @@ def test_a_table_warm_start_reads_the_times_as_train_does_in_the_kept_order(tmp_
     bad.to_csv(data, index=False)
     out = tmp_path / "m2"
     one_line_error(["train", str(data), "--warm-start", str(parent), "-o", str(out), "--epochs", "1"],
-                   "bad.csv: column 'when': row 4 is not a timestamp", out)
+                   "bad.csv: column 'when': line 5 is not a timestamp", out)
     res = runner.invoke(app, ["train", str(data), "--warm-start", str(parent), "-o", str(out),
                               "--epochs", "1", "--on-bad-rows", "skip"])
     assert res.exit_code == 0, res.output

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from hourglass.cli import app
-from hourglass.cli.tables import at_file_rows, lines_at
+from hourglass.cli.tables import at_file_rows
 from hourglass.errors import InputError
 from hourglass.ingest.tables import ReadStats
 from tests._cli import ab_model, one_line_error, runner
@@ -96,10 +96,41 @@ def test_train_names_the_line_of_text_in_a_numeric_column(tmp_path: Path) -> Non
 
 
 def test_a_row_whose_place_is_not_known_names_no_line() -> None:
-    # a row of a sample (or past a skipped row not placed) has no data row: it is named so, not
-    # by a line its position among the rows kept would give
+    # a pin of the rule's limit: a row of a training sample (or past a skipped row the reader
+    # did not place) has no known data row: it is named so, not by the line its position among
+    # the rows kept would give
     stats = ReadStats(first_skip=0)
     stats.lines_of = lambda at: at + 2
     exc = InputError("column 'b': expected numbers, found 'x' (row 2)")
-    told = at_file_rows(exc, stats.known(np.arange(3)), lines_at(stats, np.arange(3), kept=True))
+    told = at_file_rows(exc, stats.known(np.arange(3)), stats)
     assert str(told) == "column 'b': expected numbers, found 'x' (a row whose data row is not known)"
+
+
+def test_grouped_alerts_name_an_unreadable_time_at_the_line_stream_names(model: Path, tmp_path: Path) -> None:
+    # what was wrong: 'hourglass score m/ x.jsonl --alert-format ecs --group-by a --timestamp-col ts'
+    # said "column 'ts': data row 6 is not a timestamp" for the time on line 7 (a blank line
+    # before it), where 'hourglass stream' of the same file with the same options said 'line 7'
+    rows = [{"a": 0.5, "b": 0.5, "ts": f"2024-01-01T00:{i:02d}:00Z" if i != 5 else "not a time"}
+            for i in range(12)]
+    lines = [json.dumps(r) for r in rows]
+    data = tmp_path / "t.jsonl"
+    data.write_text("\n".join([*lines[:2], "", *lines[2:]]) + "\n")
+    opts = ["--alert-format", "ecs", "--group-by", "a", "--group-window", "10m", "--timestamp-col", "ts"]
+    want = "column 'ts': line 7 is not a timestamp ('not a time')"
+    res = runner.invoke(app, ["score", str(model), str(data), "-o", str(tmp_path / "s.jsonl"), *opts])
+    assert res.exit_code == 2 and want in res.stderr, res.output
+    res = runner.invoke(app, ["stream", str(model), "-i", str(data), *opts])
+    assert res.exit_code == 2 and want in res.stderr, res.output
+
+
+def test_a_warning_about_a_row_names_its_line(tmp_path: Path) -> None:
+    # what was wrong: 'hourglass train flows.csv --label-col label --normal normal' with no label
+    # on line 7 (a blank line before it) warned '(first: data row 5)'; it now says '(first: line 7)'
+    lines = ["a,b,label"] + [f"0.{i},0.5,{'' if i == 4 else 'normal'}" for i in range(30)]
+    lines.insert(3, "")
+    data = tmp_path / "t.csv"
+    data.write_text("\n".join(lines) + "\n")
+    res = runner.invoke(app, ["train", str(data), "--label-col", "label", "--normal", "normal",
+                              "--epochs", "1", "--hidden", "2", "-o", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    assert "1 row(s) have no value in label column 'label' (first: line 7)" in res.stderr, res.stderr

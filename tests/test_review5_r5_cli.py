@@ -80,7 +80,7 @@ def test_evaluate_skip_leaves_an_unreadable_time_out_of_the_event_rate(kit: dict
     assert res.exit_code == 2 and "not a timestamp" in res.output, res.output
     res = runner.invoke(app, [*args, "--on-bad-rows", "skip", "--json", str(tmp_path / "m.json")])
     assert res.exit_code == 0, res.output
-    assert "1 row(s) without a readable time in column 'ts' (first: data row 4, 'garbage')" in res.output
+    assert "1 row(s) without a readable time in column 'ts' (first: line 5, 'garbage')" in res.output
     summary = json.loads((tmp_path / "m.json").read_text())
     assert summary["n"] == 100 and summary["events_per_day"] == pytest.approx(99 / 99 * 1440)
 

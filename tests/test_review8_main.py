@@ -365,11 +365,11 @@ def test_entity_score_skips_text_in_a_summed_column(tmp_path: Path) -> None:
     test.to_csv(tmp_path / "test.csv", index=False)
     args = ["score", str(tmp_path / "M"), str(tmp_path / "test.csv"), "-o", str(tmp_path / "s.csv")]
     res = runner.invoke(app, args)
-    assert res.exit_code == 2 and "row 2" in res.stderr  # the time, first
+    assert res.exit_code == 2 and "line 3" in res.stderr  # the time, first (its line)
     res = runner.invoke(app, [*args, "--on-bad-rows", "skip"])
     assert res.exit_code == 0, res.output
-    assert "skipped 1 row(s) whose summed column holds text that is no number (first: row 6" in res.stderr
-    assert "skipped 1 row(s) without a readable time in column 'ts' (first: row 2, 'garbage')" in res.stderr
+    assert "skipped 1 row(s) whose summed column holds text that is no number (first: line 7" in res.stderr
+    assert "skipped 1 row(s) without a readable time in column 'ts' (first: line 3, 'garbage')" in res.stderr
     assert "scored 298 rows" in res.stdout + res.stderr
 
 

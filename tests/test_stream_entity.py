@@ -386,4 +386,4 @@ def test_score_of_a_time_ordered_file_reads_chunks_with_identical_results(
     broken.loc[3000, "ts"] = "yesterday"
     broken.to_csv(bad, index=False)
     res = runner.invoke(app, ["score", str(files["model"]), str(bad), "-o", str(files["dir"] / "x.jsonl")])
-    assert res.exit_code == 2 and "column 'ts': row 3001 is not a timestamp" in res.stderr, res.stderr
+    assert res.exit_code == 2 and "column 'ts': line 3002 is not a timestamp" in res.stderr, res.stderr

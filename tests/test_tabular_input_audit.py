@@ -85,7 +85,7 @@ def test_train_names_the_file_row_of_junk_among_the_normal_rows(tmp_path: Path) 
     p = tmp_path / "t.csv"
     df.to_csv(p, index=False)
     one_line_error(["train", str(p), "--label-col", "label", "--normal", "benign", "-o", str(tmp_path / "m"),
-                    *TAB], "found 'n/a?' (row 302)", tmp_path / "m")
+                    *TAB], "found 'n/a?' (line 303)", tmp_path / "m")
 
 
 def test_an_unknown_normal_value_names_the_label_it_looks_like(tmp_path: Path) -> None:
@@ -107,7 +107,7 @@ def test_a_warm_start_names_the_file_row_of_junk_among_the_normal_rows(model: Pa
     p = tmp_path / "new.csv"
     df.to_csv(p, index=False)
     _error_line(["train", str(p), "--warm-start", str(model), "-o", str(tmp_path / "m2"), "--epochs", "1",
-                    "-q"], "found 'n/a?' (row 302)", tmp_path / "m2")
+                    "-q"], "found 'n/a?' (line 303)", tmp_path / "m2")
 
 
 def test_junk_in_the_carved_validation_rows_names_the_file_row(tmp_path: Path) -> None:
@@ -118,7 +118,7 @@ def test_junk_in_the_carved_validation_rows_names_the_file_row(tmp_path: Path) -
     df.to_csv(p, index=False)
     _error_line(["train", str(p), "--label-col", "label", "--normal", "benign", "--threshold", "best-f1",
                     "--val-fraction", "0.99", "-o", str(tmp_path / "m"), *TAB],
-                   "found 'n/a?' (row 201)", tmp_path / "m")
+                   "found 'n/a?' (line 202)", tmp_path / "m")
 
 
 def test_too_few_held_out_scores_for_a_bound_name_what_to_change_in_the_users_words() -> None:

@@ -138,11 +138,11 @@ def test_unreadable_times_in_a_few_rows(entity: dict[str, Path]) -> None:
     out = entity["dir"] / "few_out.csv"
     # by default the first one is named, in one line, exit 2, no output
     one_line_error(["score", str(entity["model"]), str(entity["dir"] / "few.csv"), "-o", str(out)],
-                   "column 'ts': row ", out)
+                   "column 'ts': line ", out)
     res = runner.invoke(app, ["score", str(entity["model"]), str(entity["dir"] / "few.csv"), "-o", str(out),
                               "--on-bad-rows", "skip"])
     assert res.exit_code == 0, res.output
-    assert "skipped 3 row(s) without a readable time in column 'ts' (first: row 6, 'garbage')" \
+    assert "skipped 3 row(s) without a readable time in column 'ts' (first: line 7, 'garbage')" \
         in res.stderr and "Traceback" not in res.stderr
     assert pd.read_csv(out)["rows"].sum() == len(df) - 3
 
@@ -195,7 +195,7 @@ def test_table_training_skips_rows_without_a_time(tmp_path: Path) -> None:
     df.to_csv(tmp_path / "t.csv", index=False)
     args = ["train", str(tmp_path / "t.csv"), "--timestamp-col", "ts", "--epochs", "1", "--hidden", "4,2",
             "-o", str(tmp_path / "M")]
-    one_line_error(args, "column 'ts': row 3 is not a timestamp ('--')", tmp_path / "M")
+    one_line_error(args, "column 'ts': line 4 is not a timestamp ('--')", tmp_path / "M")
     res = runner.invoke(app, [*args, "--on-bad-rows", "skip"])
     assert res.exit_code == 0, res.output
     info = json.loads((tmp_path / "M" / "config.json").read_text())["info"]
@@ -215,10 +215,10 @@ def test_table_ecs_alerts_of_rows_without_a_time(tmp_path: Path) -> None:
     df.to_csv(tmp_path / "test.csv", index=False)
     out = tmp_path / "alerts.jsonl"
     args = ["score", str(tmp_path / "M"), str(tmp_path / "test.csv"), "--alert-format", "ecs", "-o", str(out)]
-    one_line_error(args, "column 'ts': row 2 is not a timestamp ('garbage')", out)
+    one_line_error(args, "column 'ts': line 3 is not a timestamp ('garbage')", out)
     res = runner.invoke(app, [*args, "--on-bad-rows", "skip"])
     assert res.exit_code == 0, res.output
-    assert "2 row(s) without a readable time (first: data row 2, 'garbage')" in res.stderr
+    assert "2 row(s) without a readable time (first: line 3, 'garbage')" in res.stderr
     docs = [json.loads(line) for line in out.read_text().splitlines()]
     stamps = pd.Series([d["@timestamp"] for d in docs])
     assert stamps.str.fullmatch(ISO_UTC).all()

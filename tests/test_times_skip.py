@@ -60,7 +60,7 @@ def test_grouped_alerts_stop_on_an_unreadable_time_without_skip(grouped: dict[st
     res = runner.invoke(app, ["score", str(grouped["model"]), str(grouped["bad"]), "-o", str(out),
                               "--group-by", "src_ip"])
     assert res.exit_code == 2 and "Traceback" not in res.stderr, res.output
-    assert "column 'ts': data row 122 has no time (missing)" in res.stderr and not out.exists()
+    assert "column 'ts': line 123 has no time (missing)" in res.stderr and not out.exists()
 
 
 def test_a_flagged_row_without_a_time_is_its_own_alert_with_skip(grouped: dict[str, Path]) -> None:
@@ -70,7 +70,7 @@ def test_a_flagged_row_without_a_time_is_its_own_alert_with_skip(grouped: dict[s
     res = runner.invoke(app, ["score", str(grouped["model"]), str(grouped["bad"]), "-o", str(d / "g.jsonl"),
                               "--group-by", "src_ip", "--on-bad-rows", "skip"])
     assert res.exit_code == 0, res.output
-    assert ("2 row(s) without a readable time in column 'ts' (first: data row 121, 'garbage') were "
+    assert ("2 row(s) without a readable time in column 'ts' (first: line 122, 'garbage') were "
             "scored but placed in no window; 1 of them flagged") in res.stderr
     assert "20 flagged; grouped 20 flagged rows -> 2 alerts" in res.stderr
     assert "1 flagged row(s) without a readable time, each its own alert" in res.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -171,9 +171,11 @@ class Grouping:
         field = getattr(self.rule, "time_field", None) if self.window[0] == "rows" else None
         return field if field and (field in self.keys or field in self.kept) else None
 
-    def ecs_time_reads(self, value: Any, place: str) -> bool:
+    def ecs_time_reads(self, value: Any, place: str | Callable[[], str]) -> bool:
         """Whether a flagged row's value of :attr:`ecs_time_field` reads as a time; with
-        ``skip`` one that does not is counted (its alert takes the scoring time) and ``True``."""
+        ``skip`` one that does not is counted (its alert takes the scoring time) and ``True``.
+        ``place``: how a message names the row, or a function that tells it (asked for the
+        first such row only: a CSV row's line is found by reading the file to it)."""
         if _reads_as_time(value, self.rule):
             return True
         if not self.skip:
@@ -181,11 +183,13 @@ class Grouping:
         self.count_ecs_untimed(place, value)
         return True
 
-    def count_ecs_untimed(self, place: str, value: Any) -> None:
+    def count_ecs_untimed(self, place: str | Callable[[], str], value: Any) -> None:
         """Count a flagged row without a readable time (``--on-bad-rows skip``): the warning of
-        :meth:`ecs_time_note` names the first (a long value cut short)."""
+        :meth:`ecs_time_note` names the first (a long value cut short; ``place`` as for
+        :meth:`ecs_time_reads`)."""
         if not self.ecs_untimed:
-            self.first_ecs_untimed = (place, "empty" if value is None else shown_value(value))
+            self.first_ecs_untimed = (place() if callable(place) else place,
+                                      "empty" if value is None else shown_value(value))
         self.ecs_untimed += 1
 
     def ecs_time_note(self, where: str) -> str | None:
@@ -257,8 +261,9 @@ class Grouping:
                 i = int(read[i]) if 0 <= i < len(read) else i
                 if lines is not None:
                     return f"line {lines[i]}" if 0 <= i < len(lines) else m.group(0)
-                row = first_row + i + 1 if stats is None else stats.data_row(first_row + i)
-                return f"data row {row}" if row is not None else UNKNOWN_ROW
+                if stats is None:
+                    return f"data row {first_row + i + 1}"
+                return stats.place(first_row + i) or UNKNOWN_ROW
 
             raise HourglassError(f"{where}: {_ROW.sub(place, str(exc))}") from None
         if ts.tz is not None:
@@ -267,9 +272,9 @@ class Grouping:
             return np.asarray(ts.as_unit("ns").asi8)
         first = int(np.flatnonzero(bad)[0])
         if not self.untimed_rows:
-            row = first_row + first + 1 if stats is None else stats.data_row(first_row + first)
-            self.first_untimed = (f"line {lines[first]}" if lines is not None else
-                                  f"data row {row}" if row is not None else "",
+            place = (f"data row {first_row + first + 1}" if stats is None else
+                     stats.place(first_row + first))
+            self.first_untimed = (f"line {lines[first]}" if lines is not None else place or "",
                                   shown_value(col.iloc[first]))
         self.untimed_rows += int(bad.sum())
         out = np.full(len(col), NO_TIME, dtype=np.int64)

@@ -213,11 +213,14 @@ def _number_mask(df: pd.DataFrame, columns: Sequence[str], where: object,
 
 
 def _at(stats: ReadStats, i: int, then: str = ", ") -> str:
-    """``row N`` and ``then`` for the row at position ``i`` of the rows read (``N`` its data
-    row), or nothing where rows the read skipped may come before it (``i`` is then not the
-    file's)."""
+    """``line L`` (where the reader tells its line: CSV, JSON lines) or ``row N`` (its data row)
+    and ``then`` for the row at position ``i`` of the rows read, or nothing where rows the read
+    skipped may come before it (``i`` is then not the file's)."""
     row = stats.data_row(i)
-    return "" if row is None else f"row {row}{then}"
+    if row is None:
+        return ""
+    line = stats.row_line(row - 1)
+    return f"{f'line {line}' if line is not None else f'row {row}'}{then}"
 
 
 def _said(value: Any) -> str:

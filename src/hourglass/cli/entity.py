@@ -19,6 +19,7 @@ from hourglass.cli._skip import skip_text_in_numbers
 from hourglass.cli._spool import shown
 from hourglass.cli.tables import (
     at_file_rows,
+    at_kept_rows,
     attack_capture,
     label_counts,
     read_data,
@@ -436,7 +437,7 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
         try:
             order = _read_times(df[timestamp_col], timestamp_col)[1]
         except InputError as exc:  # its rows: positions among the rows kept, told as the file's
-            raise at_file_rows(exc, stats.known(np.arange(len(df)))) from None
+            raise at_kept_rows(exc, stats, np.arange(len(df))) from None
     features = EntityWindows(entity_col, timestamp_col, bucket=bucket,
                              numeric=tuple(numeric or ()) if given else None,
                              categorical=tuple(distinct or ()) if given else None,
@@ -456,7 +457,7 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
     try:
         ent, times = features.row_times(df)
     except InputError as exc:  # its row: a position among the rows trained on, told as the file's
-        raise at_file_rows(exc, at) from None
+        raise at_file_rows(exc, at, stats) from None
     sizes = (pd.DataFrame({"entity": ent, "bucket_start": times.floor(parse_bucket(bucket))})
              .groupby(["entity", "bucket_start"], sort=False).size())
     keys = sizes.index.to_frame(index=False)
@@ -472,7 +473,7 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
     try:
         pipe.fit(df)
     except InputError as exc:  # its row: a position among the rows trained on, told as the file's
-        raise at_file_rows(exc, at) from None
+        raise at_file_rows(exc, at, stats) from None
     held = len(pipe.detector_.val_index_)
     if label_col is None:  # beside a label its rows are left out, so no verdict is aggregated
         warn_label_as_feature(pipe.features_.columns_[2:], label_col, str(data))  # after the keys
@@ -641,7 +642,7 @@ def score_entity(pipe: Pipeline, data: Path, output: Path, *, fmt: str, on_bad_r
         try:
             keys, X = f.transform_with_keys(pipe.with_absent_fields(df))
         except InputError as exc:  # its rows: positions among the rows kept, told as the file's
-            raise at_file_rows(exc, stats.known(np.arange(len(df)))) from None
+            raise at_kept_rows(exc, stats, np.arange(len(df))) from None
         n_rows = len(df)
     else:
         keys, X, n_rows = done
@@ -728,10 +729,10 @@ class _LabelledChunks:
         if not self.normal or self.first_normal is None or self.unlabelled == self.rows:
             return False
         if self.unlabelled:
-            row = stats.data_row(int(self.first_unlabelled or 1) - 1)
+            row = stats.place(int(self.first_unlabelled or 1) - 1)
             logger.warning("%s: %d row(s) have no value in label column %r%s; left out of the "
                            "metrics, with their buckets", self.where, self.unlabelled, self.label_col,
-                           f" (first: data row {row})" if row is not None else "")
+                           f" (first: {row})" if row is not None else "")
         warn_other_spellings(self.anomalous_values, self.normal, self.label_col, self.where)
         return True
 
@@ -824,7 +825,7 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
         try:
             keys, X = pipe.features_.transform_with_keys(pipe.with_absent_fields(feats))
         except InputError as exc:  # its rows: positions among the rows labelled, told as the file's
-            raise at_file_rows(exc, at) from None
+            raise at_file_rows(exc, at, stats) from None
         y, lab, mixed, labelled = _bucket_marks(pipe.features_, feats, labels, is_anom, keys)
         normal_rows = labels[np.asarray(is_anom) == 0]
         classes = _normal_filled(lab, str(normal_rows[0]) if len(normal_rows) else "normal")

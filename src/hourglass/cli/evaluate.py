@@ -166,8 +166,8 @@ def _readable_times(times: Any, column: str, data: Path, stats: ReadStats | None
     if not bad.any() or bad.all():
         return times, np.arange(len(times))
     first = int(np.flatnonzero(bad)[0])
-    row = first + 1 if stats is None else stats.data_row(first)
-    where = f"data row {row}, {times[first]!r}" if row is not None else repr(times[first])
+    row = f"data row {first + 1}" if stats is None else stats.place(first)
+    where = f"{row}, {times[first]!r}" if row is not None else repr(times[first])
     logging.getLogger("hourglass").warning(
         "%s: %d row(s) without a readable time in column %r (first: %s): left out "
         "of the event rate (still scored)", shown(data), int(bad.sum()), column, where)
@@ -281,7 +281,7 @@ def evaluate(
     from hourglass.cli import logs as log_cli
     from hourglass.cli import timeseries as ts_cli
     from hourglass.cli.tables import (
-        at_file_rows,
+        at_kept_rows,
         attack_capture,
         no_rows_error,
         resolve_spec,
@@ -452,7 +452,7 @@ def evaluate(
             try:
                 events_per_day = _event_rate(times, time_col, data, given=given_time is not None)
             except InputError as exc:  # its row: a position among the times, told as the file's
-                raise at_file_rows(exc, read.known(at)) from None
+                raise at_kept_rows(exc, read, at) from None
         elif given_time is not None and not time_parts:  # typed: never left for the model's rate
             from hourglass.ingest.tables import nested_note
 

@@ -310,7 +310,7 @@ def inspect(
                                time_col=timestamp_col)
         times = None
         if timestamp_col is not None:  # the event time: never a feature (as in train)
-            times = _time_summary(df[timestamp_col], timestamp_col, at)
+            times = _time_summary(df[timestamp_col], timestamp_col, at, stats)
             df = df.drop(columns=[timestamp_col])
         format_drop = list(getattr(spec, "drop", ()) or ())
         try:
@@ -318,7 +318,7 @@ def inspect(
         except InputError as exc:  # about the data: named as train and score name it
             from hourglass.cli.tables import about_file, at_file_rows
 
-            told = at_file_rows(exc, at)
+            told = at_file_rows(exc, at, stats)
             raise (about_file(told, data) if exc.param is None else told) from None
         warn_label_as_feature([d["column"] for d in schema if d["role"] != "drop"
                                and (label_col is None or d["features"])], label_col, str(data))
@@ -435,7 +435,7 @@ def _schema_rows(schema: list[dict[str, Any]], grouped: bool) -> list[tuple[str,
     return rows
 
 
-def _time_summary(values: Any, column: str, at: Any) -> dict[str, Any]:
+def _time_summary(values: Any, column: str, at: Any, stats: Any = None) -> dict[str, Any]:
     """First and last time of a timestamp column and the order its numeric dates are read in
     (``None``: not such dates), as ``train`` reads them; unreadable times are an error, as there,
     its rows told as the file's data rows ``at`` (per value, from 0; ``-1``: not known)."""
@@ -446,7 +446,7 @@ def _time_summary(values: Any, column: str, at: Any) -> dict[str, Any]:
     try:
         ts, dayfirst = read_timestamps(values, column)
     except InputError as exc:
-        raise at_file_rows(exc, at) from None
+        raise at_file_rows(exc, at, stats) from None
     return {"first": str(ts.min()), "last": str(ts.max()), "dayfirst": dayfirst}
 
 
@@ -489,7 +489,7 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
                                       categorical=(), entity_case=entity_case, dayfirst=order)
                 df, _, _, at = normal_buckets(df, probe, label_col, list(normal_values or []), data, stats)
             except InputError as exc:  # its rows: positions among the rows read, told as the file's
-                raise at_file_rows(exc, at) from None
+                raise at_file_rows(exc, at, stats) from None
             fitted_on = len(df)
         else:
             df = df.drop(columns=[label_col])
@@ -500,7 +500,7 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
                                roles=roles, scaler=scaler, where=data, entity_case=entity_case,
                                dayfirst=order)
     except InputError as exc:  # its rows: positions among the rows inspected, told as the file's
-        raise at_file_rows(exc, at) from None
+        raise at_file_rows(exc, at, stats) from None
     report = {"file": shown(data), "format": getattr(spec, "name", None), "label_col": label_col,
               "fitted_on_normal_rows": fitted_on, "skipped_rows": skipped_rows, **built,
               "more_rows": more_rows}

@@ -292,7 +292,7 @@ def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None, *, skip: 
 
     from hourglass._times import parse_timestamps, unreadable_times
     from hourglass.cli._groups import shown_value
-    from hourglass.cli.tables import at_file_rows
+    from hourglass.cli.tables import at_file_rows, at_kept_rows
     from hourglass.errors import InputError
     from hourglass.serve.ecs import ecs_target, frame_alerts
 
@@ -305,11 +305,12 @@ def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None, *, skip: 
         try:
             if bad.any():
                 first = int(np.flatnonzero(bad)[0])
-                row = first_row + first + 1 if stats is None else stats.data_row(first_row + first)
+                row = (f"data row {first_row + first + 1}" if stats is None else
+                       stats.place(first_row + first))
                 logging.getLogger("hourglass").warning(
                     "column %r: %d row(s) without a readable time (first: %s%s); their "
                     "alerts carry the scoring time", rule.time_field, int(bad.sum()),
-                    "" if row is None else f"data row {row}, ", shown_value(col.iloc[first]))
+                    "" if row is None else f"{row}, ", shown_value(col.iloc[first]))
                 times = pd.Series(pd.NaT, index=range(len(col)), dtype=object)
                 times[~bad] = list(parse_timestamps(col[~bad], rule.time_field, dayfirst=day))
                 times = times.tolist()
@@ -317,7 +318,7 @@ def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None, *, skip: 
                 times = parse_timestamps(col, rule.time_field, dayfirst=day)
         except InputError as exc:  # its row: of the chunk's rows parsed, told as the file's
             at = first_row + np.flatnonzero(~bad)
-            raise at_file_rows(exc, at if stats is None else stats.known(at)) from None
+            raise (at_file_rows(exc, at) if stats is None else at_kept_rows(exc, stats, at)) from None
     named = [c for c in df.columns if ecs_target(c, rule.data_format) is not None and c not in (keep or ())]
     return frame_alerts(result, rule, fields=df[keep] if keep else None, times=times,
                         named=df[named] if named else None)
@@ -412,15 +413,21 @@ def _check_ecs_times(grouping: Any, col: Any, idx: Any, n_rows: int, data: Path,
     missing = col.isna().to_numpy()
     timed = pd.api.types.is_datetime64_any_dtype(col)  # (then every value there is a time)
     values = [None] * len(col) if timed else [whole(v) for v in col.tolist()]
+    def place_of(at: int) -> str:  # told for a row named only (a CSV row's line is read for it);
+        # "": a row skipped before it whose place is not known
+        return f"data row {at + 1}" if stats is None else stats.place(at) or ""
+
     for j, value in enumerate(values):
-        row = n_rows + int(idx[j]) + 1 if stats is None else stats.data_row(n_rows + int(idx[j]))
-        place = f"data row {row}" if row is not None else ""  # (a row skipped before it: none)
-        why = "" if place else f"; {_UNKNOWN_FLAGGED}"
+        place = functools.partial(place_of, n_rows + int(idx[j]))
         if missing[j]:
             if not grouping.skip:
-                raise HourglassError(f"{data}: column {field!r}: {place or 'a flagged row'} has no "
+                said = place()
+                why = "" if said else f"; {_UNKNOWN_FLAGGED}"
+                raise HourglassError(f"{data}: column {field!r}: {said or 'a flagged row'} has no "
                                      f"time (missing{why}); every row needs one")
             grouping.count_ecs_untimed(place, None)  # (shown as 'empty')
         elif not timed and not grouping.ecs_time_reads(value, place):
-            raise HourglassError(f"{data}: column {field!r}: {place or 'a flagged row'} is not a "
+            said = place()
+            why = "" if said else f"; {_UNKNOWN_FLAGGED}"
+            raise HourglassError(f"{data}: column {field!r}: {said or 'a flagged row'} is not a "
                                  f"timestamp ({shown_value(value)}{why})")

@@ -46,27 +46,25 @@ from hourglass.thresholds import threshold_from_spec
 
 _T = TypeVar("_T")
 
-__all__ = ["UNKNOWN_ROW", "about_file", "at_file_rows", "attack_capture", "label_counts", "lines_at",
-           "no_rows_error",
-           "preprocessor_for", "read_data", "read_for_training", "resolve_spec", "score_chunks",
-           "scores_frame", "skip_bad_values", "skip_unreadable_rows", "skip_unreadable_times",
-           "split_labels", "train_pipeline", "unlabelled_rows", "warn_other_spellings"]
+__all__ = ["UNKNOWN_ROW", "about_file", "at_file_rows", "at_kept_rows", "attack_capture", "label_counts",
+           "no_rows_error", "preprocessor_for", "read_data", "read_for_training", "resolve_spec",
+           "score_chunks", "scores_frame", "skip_bad_values", "skip_unreadable_rows",
+           "skip_unreadable_times", "split_labels", "train_pipeline", "unlabelled_rows",
+           "warn_other_spellings"]
 
 
 _ROW_REF = re.compile(r"\b(data )?row (\d+)\b")
 
 
-def at_file_rows(exc: InputError, rows: int | np.ndarray,
-                 lines: Callable[[int], int | None] | None = None) -> InputError:
+def at_file_rows(exc: InputError, rows: int | np.ndarray, stats: ReadStats | None = None) -> InputError:
     """``exc`` with each ``row N`` or ``data row N`` (the N-th row of the frame that was read,
     scored or trained on) told as the file's data row: ``rows`` is the file position (from 0) of
     the frame's first row (a chunk), or of each of its rows (the normal rows a model trains on;
     ``-1``: not known, a skipped row may come before it, told as :data:`UNKNOWN_ROW`).
-    ``lines``: the file line (1-based) of the frame's row at a position (from 0), where the
-    reader tells it (a CSV's, JSON lines': :func:`lines_at`): such a row is told as ``line L``,
-    the line a text editor shows and ``stream`` names (a row's line is where its record starts,
-    blank and comment lines counted); Parquet and the rows whose line is not told keep the data
-    row (from 1).
+    With ``stats``, the read's counts, a row whose line the reader tells (a CSV's, JSON lines':
+    :meth:`ReadStats.row_line`) is told as ``line L``, the line a text editor shows and
+    ``stream`` names (a record's first line; the header, blank and comment lines counted); a
+    Parquet row, and one whose line is not told, as its data row (from 1).
 
     Examples
     --------
@@ -78,8 +76,10 @@ def at_file_rows(exc: InputError, rows: int | np.ndarray,
     "column 'b': found 'x' (a row whose data row is not known)"
     >>> str(at_file_rows(InputError("data row 2: a value"), np.array([0, -1])))
     'a row whose data row is not known: a value'
-    >>> str(at_file_rows(InputError("column 'b': expected numbers, found 'x' (row 2)"), 100, lambda i: i + 7))
-    "column 'b': expected numbers, found 'x' (line 8)"
+    >>> stats = ReadStats()
+    >>> stats.lines_of = lambda at: at + 2  # (a header line)
+    >>> str(at_file_rows(InputError("column 'b': expected numbers, found 'x' (row 2)"), 100, stats))
+    "column 'b': expected numbers, found 'x' (line 103)"
     """
     def file_row(m: re.Match[str]) -> str:
         i = int(m.group(2)) - 1
@@ -91,28 +91,17 @@ def at_file_rows(exc: InputError, rows: int | np.ndarray,
             return UNKNOWN_ROW
         else:
             row = int(rows[i])
-        line = lines(i) if lines is not None and i >= 0 else None
+        line = stats.row_line(row) if stats is not None else None
         return f"line {line}" if line is not None else f"{m.group(1) or ''}row {row + 1}"
 
     return InputError(_ROW_REF.sub(file_row, str(exc)), param=exc.param)
 
 
-def lines_at(stats: ReadStats, at: np.ndarray, *, kept: bool = False) -> Callable[[int], int | None]:
-    """For :func:`at_file_rows`: the file line of the frame's row at a position, ``at`` the
-    positions (from 0) of the frame's rows among the rows the reader handed out (``kept``: among
-    the rows kept, past those a caller left out); ``None`` where the reader does not tell it
-    (:meth:`ReadStats.line_of`)."""
-    def line(i: int) -> int | None:
-        if not 0 <= i < len(at) or at[i] < 0:
-            return None
-        return stats.kept_line(int(at[i])) if kept else stats.line_of(int(at[i]))
-
-    return line
-
-
-def _kept_lines(stats: ReadStats | None, kept: np.ndarray) -> Callable[[int], int | None] | None:
-    """:func:`lines_at` of ``kept``, positions among the rows kept (``None`` without ``stats``)."""
-    return None if stats is None else lines_at(stats, kept, kept=True)
+def at_kept_rows(exc: InputError, stats: ReadStats, kept: np.ndarray) -> InputError:
+    """:func:`at_file_rows` of a frame whose rows are at the positions ``kept`` (from 0) among
+    the rows a read kept (``stats``, its counts): each row told by its line where the reader
+    tells it, else by its data row."""
+    return at_file_rows(exc, stats.known(kept), stats)
 
 
 def about_file(exc: InputError, name: object) -> InputError:
@@ -266,8 +255,8 @@ def unlabelled_rows(labels: np.ndarray, normal: list[str], label_col: str, where
     if not labelled.any():
         raise HourglassError(f"{where}: label column {label_col!r} is empty in every row")
     at = int(np.flatnonzero(~labelled)[0])
-    row = at + 1 if stats is None else stats.data_row(at)
-    first = f" (first: data row {row})" if row is not None else ""
+    row = f"data row {at + 1}" if stats is None else stats.place(at)
+    first = f" (first: {row})" if row is not None else ""
     logging.getLogger("hourglass").warning(
         "%s: %d row(s) have no value in label column %r%s; %s",
         where, int((~labelled).sum()), label_col, first, fate)
@@ -299,15 +288,14 @@ def train_pipeline(
                                 roles=roles, scaler=scaler, time_col=time_col)  # before any work
     dayfirst = None
     rows = np.arange(len(df))  # each row's position in the file, for row numbers in errors (-1:
-    kept = rows  # not known, a skipped row before it); kept: its position among the rows read,
-    rows = rows if stats is None else stats.known(rows)  # for its line (lines_at)
+    rows = rows if stats is None else stats.known(rows)  # not known, a skipped row before it)
     if time_col is not None:
         from hourglass._times import read_timestamps
 
         try:  # the order kept: later files alike
             times, dayfirst = read_timestamps(df[time_col], time_col)
         except InputError as exc:  # its rows: positions among the rows read, told as the file's
-            raise at_file_rows(exc, rows, _kept_lines(stats, kept)) from None
+            raise at_file_rows(exc, rows, stats) from None
         # a uniform sample spans about the file's time but holds a share of its rows
         share = sampled["of"] / max(sampled["rows"], 1) if sampled else 1.0
         rate = events_per_day_from(times, column=time_col) * share
@@ -319,10 +307,10 @@ def train_pipeline(
         labelled = unlabelled_rows(label_strings(df[label_col]), normal, label_col, source,
                                    "not trained on", stats=stats)
         df = df if labelled.all() else df.loc[labelled].reset_index(drop=True)
-        rows, kept = rows[labelled], kept[labelled]
+        rows = rows[labelled]
     feats, _, is_anom = split_labels(df, label_col, normal, source)
     X_val = y_val = None
-    val_rows, val_kept = rows[:0], kept[:0]
+    val_rows = rows[:0]
     carve: dict[str, Any] = {}
     if thr is not None and thr.requires_labels:
         if is_anom is None:
@@ -341,12 +329,11 @@ def train_pipeline(
                                  "raise --val-fraction or use a file with attacks")
         X_val = feats.loc[in_val]
         feats, is_anom, rows, val_rows = feats.loc[~in_val], is_anom[~in_val], rows[~in_val], rows[in_val]
-        kept, val_kept = kept[~in_val], kept[in_val]
         carve = {"source": source, "fraction": val_fraction, "seed": params.get("random_state", 0),
                  "note": "carved from the training file before training; never trained on"}
     if is_anom is not None:
         n_all = len(feats)
-        feats, rows, kept = feats.loc[is_anom == 0], rows[is_anom == 0], kept[is_anom == 0]
+        feats, rows = feats.loc[is_anom == 0], rows[is_anom == 0]
         log.info("training on %d normal rows of %d (label column %r)", len(feats), n_all, label_col)
     cls = registry.get(model)
     detector = cls(**params)
@@ -356,8 +343,7 @@ def train_pipeline(
         pipe.fit(feats, X_val=X_val, y_val=y_val)
     except InputError as exc:  # a row number counts the rows trained on: tell the file's row
         from_val = X_val is not None and getattr(exc, "fit_stage", None) == "detector"  # carved rows
-        told = at_file_rows(exc, val_rows if from_val else rows,
-                            _kept_lines(stats, val_kept if from_val else kept))
+        told = at_file_rows(exc, val_rows if from_val else rows, stats)
         if getattr(exc, "fit_stage", None) == "features" and exc.param is None:  # about the data:
             told = about_file(told, source)  # named as score names it (not an option's error)
         raise told from None
@@ -497,7 +483,7 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
             skip = on_bad_rows == "skip" and tabular
             if not skip or _BAD_VALUE.search(str(exc)) is None:
                 at = stats.read_known(offset + pos)
-                raise about_file(at_file_rows(exc, at, lines_at(stats, offset + pos)), data) from None
+                raise about_file(at_file_rows(exc, at, stats), data) from None
             scored = functools.partial(_scored, pipe, features)
             df, result = skip_bad_values(pipe, df, scored, exc, stats, offset, data, pos=pos)
         offset += n_chunk
@@ -557,8 +543,7 @@ def skip_bad_values(pipe: Pipeline, df: pd.DataFrame, work: Callable[[pd.DataFra
     by default."""
     pos = np.arange(len(df)) if pos is None else pos  # the rows kept, as positions in the chunk
     if stats.refused is None:  # said if no row is left to score; its row left out where the
-        text = str(at_file_rows(exc, stats.read_known(offset + pos),  # reader skipped rows before it
-                                lines_at(stats, offset + pos)))
+        text = str(at_file_rows(exc, stats.read_known(offset + pos), stats))  # reader skipped rows before it
         stats.refused = text.replace(f" ({UNKNOWN_ROW})", "").replace(f", first at {UNKNOWN_ROW}", "")
     finder = getattr(pipe.features_, "unreadable_rows", None)
     bad = finder(df) if finder is not None else np.zeros(len(df), dtype=bool)
@@ -567,8 +552,7 @@ def skip_bad_values(pipe: Pipeline, df: pd.DataFrame, work: Callable[[pd.DataFra
             m = _BAD_VALUE.search(str(exc))
             i = int((m.group(1) or m.group(2)) if m else 0) - 1
             if not 0 <= i < len(df):
-                raise about_file(at_file_rows(exc, stats.read_known(offset + pos),
-                                              lines_at(stats, offset + pos)), data) from None
+                raise about_file(at_file_rows(exc, stats.read_known(offset + pos), stats), data) from None
             bad = np.zeros(len(df), dtype=bool)
             bad[i] = True
         for at in pos[bad].tolist():  # (the rows before it: the chunk's first are the file's)
@@ -582,8 +566,7 @@ def skip_bad_values(pipe: Pipeline, df: pd.DataFrame, work: Callable[[pd.DataFra
             return df, work(df)
         except InputError as again:
             if _BAD_VALUE.search(str(again)) is None:
-                raise about_file(at_file_rows(again, stats.read_known(offset + pos),
-                                              lines_at(stats, offset + pos)), data) from None
+                raise about_file(at_file_rows(again, stats.read_known(offset + pos), stats), data) from None
             exc, bad = again, np.zeros(len(df), dtype=bool)
 
 

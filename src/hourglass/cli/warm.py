@@ -254,7 +254,7 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
     from hourglass.cli._schema import text_as_trained
     from hourglass.cli.tables import (
         about_file,
-        at_file_rows,
+        at_kept_rows,
         read_for_training,
         resolve_spec,
         split_labels,
@@ -284,7 +284,7 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
         try:
             read_timestamps(df[time_col], time_col, kept)
         except InputError as exc:  # its row: a position among the rows kept, told as the file's
-            raise about_file(at_file_rows(exc, stats.known(np.arange(len(df)))), path) from None
+            raise about_file(at_kept_rows(exc, stats, np.arange(len(df))), path) from None
         df = df.drop(columns=[time_col])
     if label_col is not None and label_col not in df.columns:  # alone: not after the schema
         split_labels(df, label_col, normal_values, str(path))   # check's 'ignoring column' warning
@@ -293,7 +293,7 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
         parent.transform(df.drop(columns=[label_col]).head(64) if label_col in df.columns
                          else df.head(64))
     except InputError as exc:  # NEW or --replay-data: say which (its row: -1 after a skipped one)
-        raise about_file(at_file_rows(exc, stats.known(np.arange(min(len(df), 64)))), path) from None
+        raise about_file(at_kept_rows(exc, stats, np.arange(min(len(df), 64))), path) from None
     if inherited:
         log.info("%s: label column %r (as the parent model's), normal = %s", path, label_col,
                  normal_values)
@@ -347,7 +347,7 @@ def warm_start_command(
     import numpy as np
     import pandas as pd
 
-    from hourglass.cli.tables import at_file_rows
+    from hourglass.cli.tables import at_kept_rows
     from hourglass.detectors.base import warm_start_models
     from hourglass.ingest import ReadStats
     from hourglass.pipeline.artefact import load_read
@@ -484,7 +484,7 @@ def warm_start_command(
         if replayed is not None or sampled is not None:
             raise
         at = feats.index.to_numpy()  # positions among the rows read: -1 after a skipped one
-        raise at_file_rows(exc, stats.known(at)) from None
+        raise at_kept_rows(exc, stats, at) from None
     held = len(pipe.detector_.val_index_)
     ws = pipe.info["warm_start"]
     ws["parent"]["path"] = str(parent_dir)

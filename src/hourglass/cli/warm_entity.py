@@ -107,10 +107,10 @@ def _at_rows(exc: InputError, stats: Any, n: int) -> InputError:
     it, else as not known."""
     import numpy as np
 
-    from hourglass.cli.tables import at_file_rows
+    from hourglass.cli.tables import at_file_rows, at_kept_rows
 
     at = np.arange(n)
-    return at_file_rows(exc, at if stats is None else stats.known(at))
+    return at_file_rows(exc, at) if stats is None else at_kept_rows(exc, stats, at)
 
 
 def _date_order(new: Any, old: Any, column: str, new_name: str, old_name: str,
@@ -142,18 +142,19 @@ def _date_order(new: Any, old: Any, column: str, new_name: str, old_name: str,
     return infer_dayfirst(both, column)
 
 
-def _about_new_rows(exc: InputError, parent: Any, rows: Any, at: Any, data: Path | str) -> None:
+def _about_new_rows(exc: InputError, parent: Any, rows: Any, at: Any, data: Path | str,
+                    stats: Any = None) -> None:
     """Raise the error ``exc`` of a warm start on a file's normal ``rows`` (positions ``at``, see
-    :func:`~hourglass.cli.entity.normal_buckets`) with its row told as that file's data row and
-    the file (``data``) named, where those rows raise it (else return; the error path only):
-    NEW's rows, or OLD's replayed ones."""
+    :func:`~hourglass.cli.entity.normal_buckets`) with its row told as that file's line or data
+    row (``stats``, its read's counts) and the file (``data``) named, where those rows raise it
+    (else return; the error path only): NEW's rows, or OLD's replayed ones."""
     from hourglass.cli.tables import about_file, at_file_rows
 
     try:
         parent.transform(rows)
     except InputError as again:
         if str(again) == str(exc):
-            raise about_file(at_file_rows(exc, at), data) from None
+            raise about_file(at_file_rows(exc, at, stats), data) from None
 
 
 def _rows(df: Any, path: Path, parent: Any, read: dict[str, Any],
@@ -283,9 +284,9 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
                         (replay, replayed["buckets"], replayed["of"])):
             pipe = parent.warm_start(rows, replay=old, **params)
     except InputError as exc:
-        _about_new_rows(exc, parent, rows, seen["at"], data)
+        _about_new_rows(exc, parent, rows, seen["at"], data, stats)
         if old is not None:  # else OLD's replayed rows raise it: told as OLD's, named so
-            _about_new_rows(exc, parent, old, old_at, f"--replay-data {replay_data}")
+            _about_new_rows(exc, parent, old, old_at, f"--replay-data {replay_data}", old_stats)
         raise
     for level, note in seen["notes"]:
         logging.getLogger("hourglass").log(level, "%s", note)

@@ -270,18 +270,45 @@ class ReadStats:
         """
         return None if self.lines_of is None else self.lines_of(kept)
 
-    def kept_line(self, kept: int) -> int | None:
-        """:meth:`line_of` of the row at position ``kept`` (0-based) among the rows kept (past
-        the rows a caller left out, :attr:`dropped`).
+    def row_line(self, row: int) -> int | None:
+        """The file line of data row ``row`` (from 0, as :meth:`known` gives it; ``-1``: not
+        known) where the reader tells it (:meth:`line_of`: a CSV's, JSON lines'), else ``None``.
 
         Examples
         --------
-        >>> stats = ReadStats(dropped=[1])
-        >>> stats.lines_of = lambda at: at + 2
-        >>> stats.kept_line(0), stats.kept_line(1)
-        (2, 4)
+        >>> stats = ReadStats()
+        >>> stats.skipped(4, at=2)  # data row 2 (line 4) skipped
+        >>> stats.lines_of = lambda at: at + 2 + (at >= 2)
+        >>> stats.row_line(1), stats.row_line(3), stats.row_line(-1)
+        (3, 5, None)
         """
-        return self.line_of(int(self._read_rows(np.array([kept], dtype=np.int64))[0]))
+        if self.lines_of is None or row < 0:
+            return None
+        # its position among the rows handed out: less the skipped data rows before it (the
+        # j-th skipped one, after gaps[j] rows handed out, is data row gaps[j] + j)
+        gaps = np.asarray(self.gaps, dtype=np.int64)
+        return self.line_of(row - int(np.count_nonzero(gaps + np.arange(len(gaps)) < row)))
+
+    def place(self, kept: int) -> str | None:
+        """How a message names the row at position ``kept`` (0-based) among the rows kept:
+        ``line L`` where the reader tells its line (a CSV's, JSON lines'), as ``stream`` and the
+        malformed-row errors name a row of such a file, else ``data row N`` (from 1); ``None``
+        where a skipped row whose place is not known may come before it.
+
+        Examples
+        --------
+        >>> stats = ReadStats()
+        >>> stats.place(4)
+        'data row 5'
+        >>> stats.lines_of = lambda at: at + 3  # (a header and a blank line)
+        >>> stats.place(4)
+        'line 7'
+        """
+        row = self.data_row(kept)
+        if row is None:
+            return None
+        line = self.row_line(row - 1)
+        return f"line {line}" if line is not None else f"data row {row}"
 
     def known(self, kept: np.ndarray) -> np.ndarray:
         """The data rows (from 0) of ``kept`` (positions among the rows kept, from 0), with
