@@ -134,3 +134,35 @@ def test_a_warning_about_a_row_names_its_line(tmp_path: Path) -> None:
                               "--epochs", "1", "--hidden", "2", "-o", str(tmp_path / "m")])
     assert res.exit_code == 0, res.output
     assert "1 row(s) have no value in label column 'label' (first: line 7)" in res.stderr, res.stderr
+
+
+def test_a_folder_names_the_line_in_its_own_file(model: Path, tmp_path: Path) -> None:
+    # what was wrong: 'hourglass score m/ folder/' with text in a numeric column on line 5 of its
+    # second file said "(row 7)", then "(line 8)": the data row and the line of the joined copy,
+    # where the --on-bad-rows skip summary says '(folder/b.csv: line 5)'; both now say that
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "a.csv").write_text("a,b\n0.1,0.2\n0.2,0.3\n0.3,0.4\n")
+    (folder / "b.csv").write_text("a,b\n0.1,0.2\n0.2,0.3\n0.3,oops\n0.4,0.5\n")
+    want = f"(found 'oops' ({folder / 'b.csv'}: line 4)"[1:]
+    one_line_error(["score", str(model), str(folder), "-o", str(tmp_path / "s.csv")], want)
+    res = runner.invoke(app, ["score", str(model), str(folder), "-o", str(tmp_path / "k.csv"),
+                              "--on-bad-rows", "skip"])
+    assert res.exit_code == 0 and f"({folder / 'b.csv'}: line 4)" in res.stderr, res.output
+
+
+def test_shown_tells_a_line_of_a_joined_copy_once(tmp_path: Path) -> None:
+    # a pin: a message shown twice (a warning built from shown text, then logged) keeps the line
+    # it was told, not that line again read as one of the joined copy
+    from hourglass.cli._spool import folder_as_file, remove_spooled, shown
+
+    (tmp_path / "a.csv").write_text("a\n1\n2\n3\n")
+    (tmp_path / "b.csv").write_text("a\n4\n5\n")
+    copy = folder_as_file(tmp_path)
+    try:
+        # (the copy's line 5: b.csv's line 2, its header not copied)
+        once = shown(f"{copy}: column 'a': expected numbers, found 'x' (line 5)")
+        assert once.endswith(f"({tmp_path / 'b.csv'}: line 2)"), once
+        assert shown(once) == once
+    finally:
+        remove_spooled()

@@ -280,6 +280,15 @@ def shown(value: object) -> str:
                              f"{', '.join(map(str, ls))}" for f, ls in parts)
             return f"{m.group(1)} ({said}{m.group(3) or ''})"
 
+        def in_own_file(m: re.Match[str], named: tuple[str, ...] = (name, *(s[1] for s in starts))) -> str:
+            # 'line N' within a message about the copy (a row named by its line: "found 'x'
+            # (line 8)", '(first: line 52)'): its file's; one a file or the copy names already
+            # ('b.csv: line 5', told before; 'COPY: line N', below) is left as it is
+            before = m.string[:m.start()]
+            return m.group(0) if any(before.endswith(f"{n}: ") for n in named) else in_file(m)
+
+        if starts and (name in text or folder in text):
+            text = re.sub(r"\bline (\d+)\b", in_own_file, text)
         text = re.sub(re.escape(name) + r": line (\d+)", in_file, text)
         text = re.sub(f"({re.escape(name)})" + r" \(lines ([\d, ]+?)( \.\.\.)?\)", in_files, text)
         text = text.replace(name, folder)
