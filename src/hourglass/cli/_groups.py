@@ -272,9 +272,9 @@ class Grouping:
             return np.asarray(ts.as_unit("ns").asi8)
         first = int(np.flatnonzero(bad)[0])
         if not self.untimed_rows:
-            place = (f"data row {first_row + first + 1}" if stats is None else
-                     stats.place(first_row + first))
-            self.first_untimed = (f"line {lines[first]}" if lines is not None else place or "",
+            told = (f"data row {first_row + first + 1}" if stats is None else
+                    stats.place(first_row + first))
+            self.first_untimed = (f"line {lines[first]}" if lines is not None else told or "",
                                   shown_value(col.iloc[first]))
         self.untimed_rows += int(bad.sum())
         out = np.full(len(col), NO_TIME, dtype=np.int64)
