@@ -413,21 +413,22 @@ def _check_ecs_times(grouping: Any, col: Any, idx: Any, n_rows: int, data: Path,
     missing = col.isna().to_numpy()
     timed = pd.api.types.is_datetime64_any_dtype(col)  # (then every value there is a time)
     values = [None] * len(col) if timed else [whole(v) for v in col.tolist()]
+
     def place_of(at: int) -> str:  # told for a row named only (a CSV row's line is read for it);
         # "": a row skipped before it whose place is not known
         return f"data row {at + 1}" if stats is None else stats.place(at) or ""
 
+    def refused(at: int, what: str, then: str) -> HourglassError:  # '... {what}{why}{then}'
+        said = place_of(at)
+        why = "" if said else f"; {_UNKNOWN_FLAGGED}"
+        return HourglassError(f"{data}: column {field!r}: {said or 'a flagged row'} {what}{why}{then}")
+
     for j, value in enumerate(values):
-        place = functools.partial(place_of, n_rows + int(idx[j]))
+        at = n_rows + int(idx[j])
+        place = functools.partial(place_of, at)
         if missing[j]:
             if not grouping.skip:
-                said = place()
-                why = "" if said else f"; {_UNKNOWN_FLAGGED}"
-                raise HourglassError(f"{data}: column {field!r}: {said or 'a flagged row'} has no "
-                                     f"time (missing{why}); every row needs one")
+                raise refused(at, "has no time (missing", "); every row needs one")
             grouping.count_ecs_untimed(place, None)  # (shown as 'empty')
         elif not timed and not grouping.ecs_time_reads(value, place):
-            said = place()
-            why = "" if said else f"; {_UNKNOWN_FLAGGED}"
-            raise HourglassError(f"{data}: column {field!r}: {said or 'a flagged row'} is not a "
-                                 f"timestamp ({shown_value(value)}{why})")
+            raise refused(at, f"is not a timestamp ({shown_value(value)}", ")")
