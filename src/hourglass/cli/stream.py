@@ -424,6 +424,7 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
 
     for number, raw in batch:
         row: Any = None
+        document = False
         if raw is _INPUT_END:
             completed(events.close())
             continue
@@ -458,8 +459,9 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
                     problem = ("expected a JSON object, got an array of objects (send one object a "
                                "line, JSON lines: jq -c '.[]')")
             except ValueError as exc:  # also bad UTF-8, a number of more digits than Python reads
-                problem = (f"not valid JSON ({json_problem(exc)})"
-                           + (_pretty_hint(raw) or _table_hint(raw, number)))
+                hint = _pretty_hint(raw)
+                document = bool(hint) and number == 1  # line 1 opens a pretty-printed document
+                problem = f"not valid JSON ({json_problem(exc)})" + (hint or _table_hint(raw, number))
             except RecursionError:  # ~1,000 arrays or objects deep (one line could stop the stream)
                 problem = f"not read: JSON nested deeper than {MAX_JSON_DEPTH} levels"
             if expand is not None and isinstance(row, (dict, list)):
@@ -476,7 +478,10 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
             for one in row if expand is not None else [row]:
                 rows.append(one if parse is not None else flat_record(one))
                 lines.append(number)
-        elif on_bad_rows == "skip":
+        elif on_bad_rows == "skip" and not document:
+            # (line 1 opening a pretty-printed document is refused as in error mode, as score
+            # refuses such a file: its other lines are no bad records, and one that parses alone,
+            # an array's last object on a line of its own, was streamed as the input's one row)
             bad.append(number)
         else:
             if events is not None:  # the events of the records before the bad line go out

@@ -2293,6 +2293,7 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
     stats.lines_of = None if page is not None else functools.partial(run_line, starts, firsts)
     with open_lines(path) as fh:  # lines ended by a CR alone (classic Mac OS): each a line
         readline, lineno = fh.readline, 0
+        first = True  # no line but blank ones read yet (of this file: a folder's files share stats)
         while raw := readline(MAX_LINE_BYTES + 1):  # bounded: not a whole file with no line break
             lineno += 1
             if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):  # read past, not held
@@ -2310,20 +2311,25 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                 obj = loads_json(line.rstrip("\r\n"))  # a cut line: "unterminated", not "control character"
             except (UnicodeDecodeError, ValueError, RecursionError) as exc:
                 # RecursionError: arrays or objects nested ~1,000 deep, a bad line as stream has it
+                jq = (pretty_json_command(raw) if first
+                      and not isinstance(exc, UnicodeDecodeError | RecursionError) else None)
+                if jq is not None:  # the first line opens a document: one JSON document, not lines;
+                    # refused with --on-bad-rows skip too: its other lines are no bad rows but the
+                    # rest of the document, and one that parses alone (an array's last object on a
+                    # line of its own) was read as the file's one row
+                    raise InputError(f"{path}: line {lineno}: pretty-printed JSON (a document spread "
+                                     "over lines), not JSON lines; write one JSON object per line "
+                                     f"({jq})") from None
+                first = False
                 if on_bad_rows == "skip":
                     stats.skipped(lineno, at=stats.rows + len(rows))
                     continue
                 why = ("undecodable bytes (not UTF-8)" if isinstance(exc, UnicodeDecodeError) else
                        f"JSON nested deeper than {MAX_JSON_DEPTH} levels" if isinstance(exc, RecursionError)
                        else f"malformed JSON ({json_problem(exc)})")
-                jq = (pretty_json_command(raw) if not rows and not stats.rows
-                      and not isinstance(exc, UnicodeDecodeError | RecursionError) else None)
-                if jq is not None:  # the first line opens a document: one JSON document, not lines
-                    raise InputError(f"{path}: line {lineno}: pretty-printed JSON (a document spread "
-                                     "over lines), not JSON lines; write one JSON object per line "
-                                     f"({jq})") from None
                 raise InputError(f"{path}: line {lineno}: {why} "
                                  f"(use {SKIP_BAD_ROWS} to skip such rows)") from None
+            first = False
             if not isinstance(obj, dict) and not (page is not None and isinstance(obj, list)):
                 # valid JSON, but no row: said as stream says it (not 'malformed JSON ... got NoneType')
                 if on_bad_rows == "skip":

@@ -1,0 +1,88 @@
+"""The same input read two ways gives the same answer: a pretty-printed JSON file with and
+without ``--on-bad-rows skip``, by ``score``, ``train``, ``evaluate`` and ``stream``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hourglass.cli import app
+from tests._cli import ab_model, one_line_error, runner
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with ``m``, an autoencoder of two columns ``a``, ``b`` (:func:`ab_model`)."""
+    path = tmp_path_factory.mktemp("mix37")
+    ab_model(path)
+    return path
+
+
+def _pretty_array(path: Path, n: int = 20) -> Path:
+    """``path``: a JSON array of ``n`` objects, one an indented line (``[``, ``  {...},``, ...,
+    ``]``), whose last object is the one line that parses alone."""
+    rng = np.random.default_rng(1)
+    rows = [{"a": float(a), "b": float(b), "label": "normal"} for a, b in rng.random((n, 2))]
+    path.write_text("[\n" + ",\n".join("  " + json.dumps(r) for r in rows) + "\n]\n")
+    return path
+
+
+@pytest.mark.parametrize("mode", ["error", "skip"])
+def test_a_pretty_printed_array_is_refused_by_score_and_train_in_both_modes(folder: Path, mode: str) -> None:
+    # what was wrong: 'hourglass score M pretty.json --on-bad-rows skip -o out.csv' of a JSON
+    # array written one indented object a line skipped the lines that do not parse and scored
+    # the one that parses alone, the array's last object ('scored 1 row'), and train trained on
+    # it; error mode refused the file at line 1 with jq advice. Skip mode refuses it alike: the
+    # file is no JSON lines with bad rows but one document in another layout
+    data = _pretty_array(folder / f"pretty_{mode}.json")
+    said = "line 1: pretty-printed JSON (a document spread over lines), not JSON lines"
+    out = folder / f"out_{mode}.csv"
+    one_line_error(["score", str(folder / "m"), str(data), "--on-bad-rows", mode, "-o", str(out)], said, out)
+    model = folder / f"m2_{mode}"
+    one_line_error(["train", str(data), "--on-bad-rows", mode, "--epochs", "1", "-o", str(model)],
+                   said, model)
+    one_line_error(["evaluate", str(folder / "m"), str(data), "--label-col", "label", "--normal", "normal",
+                    "--on-bad-rows", mode], said)
+
+
+def test_a_pretty_printed_object_is_refused_in_skip_mode(folder: Path) -> None:
+    # what was wrong: a pretty-printed object ('{' alone on line 1, jq .) with --on-bad-rows
+    # skip read as every line skipped ('no data rows (84 malformed row(s) skipped)'), without
+    # the 'jq -c .' advice error mode gives; now refused as error mode refuses it
+    data = folder / "obj.json"
+    data.write_text(json.dumps({"a": 0.5, "b": 0.5}, indent=2) + "\n")
+    out = folder / "obj.csv"
+    one_line_error(["score", str(folder / "m"), str(data), "--on-bad-rows", "skip", "-o", str(out)],
+                   "pretty-printed JSON (a document spread over lines), not JSON lines; write one JSON "
+                   "object per line (jq -c .)", out)
+
+
+def test_skip_mode_still_skips_a_later_line_that_opens_a_document(folder: Path) -> None:
+    # pin: only the first line that is not blank tells a document; a '[' alone on a later line
+    # of JSON lines is a bad row, skipped (and named in error mode)
+    data = folder / "later.jsonl"
+    data.write_text('{"a": 0.1, "b": 0.2}\n[\n{"a": 0.3, "b": 0.4}\n')
+    out = folder / "later.csv"
+    res = runner.invoke(app, ["score", str(folder / "m"), str(data), "--on-bad-rows", "skip", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert len(out.read_text().splitlines()) == 3
+    one_line_error(["score", str(folder / "m"), str(data), "-o", str(folder / "later2.csv")],
+                   "line 2: malformed JSON")
+
+
+@pytest.mark.parametrize("mode", ["error", "skip"])
+def test_stream_refuses_a_pretty_printed_array_in_both_modes(folder: Path, mode: str) -> None:
+    # what was wrong: 'hourglass stream M --on-bad-rows skip < pretty.json' streamed the array's
+    # last object as the input's one row ('streamed 1 row ..., skipped 21 malformed line(s)');
+    # now line 1 is refused as in error mode, with the jq advice
+    data = _pretty_array(folder / f"stream_{mode}.json")
+    res = runner.invoke(app, ["stream", str(folder / "m"), "--all", "--on-bad-rows", mode],
+                        input=data.read_text())
+    assert res.exit_code == 2, res.output
+    assert res.stdout == ""
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "line 1: not valid JSON" in lines[0], res.stderr
+    assert "pipe a JSON array through jq -c '.[]'" in lines[0]
