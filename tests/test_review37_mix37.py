@@ -86,3 +86,29 @@ def test_stream_refuses_a_pretty_printed_array_in_both_modes(folder: Path, mode:
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and "line 1: not valid JSON" in lines[0], res.stderr
     assert "pipe a JSON array through jq -c '.[]'" in lines[0]
+
+
+def test_a_bad_value_that_reads_row_n_is_shown_as_the_user_wrote_it(folder: Path) -> None:
+    # what was wrong: 'hourglass score M flows.csv' with the text 'row 1' in a numeric column
+    # said "found 'line 2' (line 3)": the row-to-line rewrite of the message changed the user's
+    # quoted value too; now the value is shown as written
+    data = folder / "quoted.csv"
+    data.write_text("a,b\n0.1,0.2\n0.3,row 1\n")
+    one_line_error(["score", str(folder / "m"), str(data), "-o", str(folder / "quoted_out.csv")],
+                   "column 'b': expected numbers, found 'row 1' (line 3)")
+
+
+def test_stream_tells_a_value_reading_row_n_from_the_row_it_names(folder: Path) -> None:
+    # what was wrong: 'hourglass stream M --all < in.jsonl' with the text 'row 3' sent in a
+    # numeric field on line 2 took the value's 'row 3' for the row the error names: the row on
+    # line 1, good, was never written and the summary line was missing; a value 'row 1' was
+    # shown as "found 'line 1'". Now the good row is written, then the one-line error shows the
+    # value as sent
+    sent = '{"a": 0.1, "b": 0.2}\n{"a": 0.3, "b": "row 3"}\n{"a": 0.3, "b": 0.5}\n'
+    res = runner.invoke(app, ["stream", str(folder / "m"), "--all", "--batch", "10"], input=sent)
+    assert res.exit_code == 2, res.output
+    assert [json.loads(x)["row"] for x in res.stdout.splitlines()] == [0]
+    errors = [x for x in res.stderr.splitlines() if x.startswith("error:")]
+    assert len(errors) == 1 and errors[0].endswith("column 'b': expected numbers, found 'row 3' (line 2)"), \
+        res.stderr
+    assert "streamed 1 row" in res.stderr

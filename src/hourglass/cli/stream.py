@@ -75,7 +75,9 @@ _EOF = object()
 _STOPPED = object()  # what a wait gives once SIGINT, SIGTERM or SIGHUP came (_stop_signals)
 _STOP: dict[str, int | None] = {"signal": None, "noted": None}  # noted: when the last block ended
 _READ_BYTES = 1 << 16
-_ROW_REF = re.compile(r"\brow (\d+)\b")
+#: ``row N`` of a scorer's error, or a quoted value (the sender's text: ``found 'row 3'``), which
+#: is neither the row nor rewritten; a quote opens one after no letter or digit (not "model's")
+_ROW_REF = re.compile(r"((?<!\w)'(?:[^'\\]|\\.)*'|(?<!\w)\"(?:[^\"\\]|\\.)*\")|\brow (\d+)\b")
 
 
 class LongLine(bytes):
@@ -787,7 +789,9 @@ def _line_message(exc: Exception, where: str, lines: list[int]) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
     def line(m: re.Match[str]) -> str:
-        i = int(m.group(1)) - 1
+        if m.group(1):  # a quoted value: kept
+            return m.group(1)
+        i = int(m.group(2)) - 1
         return f"line {lines[i]}" if 0 <= i < len(lines) else m.group(0)
 
     return f"{where} {_ROW_REF.sub(line, text)}"
@@ -832,8 +836,8 @@ def _score_before_bad(score: Callable[[list[dict[str, Any]]], dict[str, Any]],
         try:
             return rows, lines, score(rows), problem
         except InputError as exc:
-            m = _ROW_REF.search(str(exc))
-            i = int(m.group(1)) - 1 if m else -1
+            m = next((m for m in _ROW_REF.finditer(str(exc)) if m.group(2)), None)  # (not a value's)
+            i = int(m.group(2)) - 1 if m else -1
             drop = set(unreadable(rows)) if skipped is not None and unreadable is not None else set()
             if skipped is not None and drop:  # every such row left out in one pass
                 skipped.extend(lines[j] for j in sorted(drop))

@@ -53,7 +53,9 @@ __all__ = ["UNKNOWN_ROW", "about_file", "at_file_rows", "at_kept_rows", "attack_
            "warn_other_spellings"]
 
 
-_ROW_REF = re.compile(r"\b(data )?row (\d+)\b")
+#: ``row N``, ``data row N``, or a quoted value (the user's text: ``found 'row 3'``), kept as it
+#: is; a quote opens one after no letter or digit (not the apostrophe of "the model's")
+_ROW_REF = re.compile(r"((?<!\w)'(?:[^'\\]|\\.)*'|(?<!\w)\"(?:[^\"\\]|\\.)*\")|\b(data )?row (\d+)\b")
 
 
 def at_file_rows(exc: InputError, rows: int | np.ndarray, stats: ReadStats | None = None) -> InputError:
@@ -80,9 +82,13 @@ def at_file_rows(exc: InputError, rows: int | np.ndarray, stats: ReadStats | Non
     >>> stats.lines_of = lambda at: at + 2  # (a header line)
     >>> str(at_file_rows(InputError("column 'b': expected numbers, found 'x' (row 2)"), 100, stats))
     "column 'b': expected numbers, found 'x' (line 103)"
+    >>> str(at_file_rows(InputError("column 'b': expected numbers, found 'row 1' (row 2)"), 0, stats))
+    "column 'b': expected numbers, found 'row 1' (line 3)"
     """
     def file_row(m: re.Match[str]) -> str:
-        i = int(m.group(2)) - 1
+        if m.group(1):  # a quoted value, the user's text: kept
+            return m.group(1)
+        i = int(m.group(3)) - 1
         if isinstance(rows, int):
             row = rows + i
         elif not 0 <= i < len(rows):
@@ -92,7 +98,7 @@ def at_file_rows(exc: InputError, rows: int | np.ndarray, stats: ReadStats | Non
         else:
             row = int(rows[i])
         line = stats.row_line(row) if stats is not None else None
-        return f"line {line}" if line is not None else f"{m.group(1) or ''}row {row + 1}"
+        return f"line {line}" if line is not None else f"{m.group(2) or ''}row {row + 1}"
 
     return InputError(_ROW_REF.sub(file_row, str(exc)), param=exc.param)
 
