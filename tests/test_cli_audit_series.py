@@ -48,13 +48,14 @@ def test_a_blank_time_in_a_csv_column_read_as_times_is_named(tmp_path: Path) -> 
     df.loc[30, "ts"] = None
     path = tmp_path / "blank.csv"
     df.to_csv(path, index=False)
-    want = "column 'ts': row 31 has no time (missing)"
+    # (a CSV's row named by its line, the header counted; a Parquet file's by its data row)
     one_line_error(["train", str(path), "--model", "lstm-ae", "--timestamp-col", "ts", "--window",
                     str(WINDOW), "--freq", "1min", "--fill", "ffill", "-o", str(tmp_path / "M")],
-                   want, tmp_path / "M")
+                   "column 'ts': line 32 has no time (missing)", tmp_path / "M")
     df.to_parquet(tmp_path / "blank.parquet")
     one_line_error(["train", str(tmp_path / "blank.parquet"), "--model", "lstm-ae", "--timestamp-col",
-                    "ts", "--window", str(WINDOW), "-o", str(tmp_path / "M")], want, tmp_path / "M")
+                    "ts", "--window", str(WINDOW), "-o", str(tmp_path / "M")],
+                   "column 'ts': row 31 has no time (missing)", tmp_path / "M")
 
 
 def test_scoring_a_gap_names_the_training_option_not_one_score_lacks(model: Path,
@@ -176,7 +177,7 @@ def test_epoch_out_of_range_is_named_plainly(tmp_path: Path) -> None:
     df.to_csv(tmp_path / "ms.csv", index=False)
     one_line_error(["train", str(tmp_path / "ms.csv"), "--model", "lstm-ae", "--timestamp-col", "ts",
                     "-o", str(tmp_path / "M")],
-                   "column 'ts': row 1 is not a timestamp (-10000000000000000; numbers are read as "
+                   "column 'ts': line 2 is not a timestamp (-10000000000000000; numbers are read as "
                    "epoch seconds, milliseconds, microseconds or nanoseconds by their size, up to "
                    "the year 2262)", tmp_path / "M")
 
@@ -210,7 +211,7 @@ def test_evaluate_names_an_ignored_column_but_not_its_label_column(model: Path, 
     df.loc[3, "label"] = "oops"  # the label error is the one line, the warning not before it
     df.to_csv(tmp_path / "bad.csv", index=False)
     one_line_error(["evaluate", str(model), str(tmp_path / "bad.csv"), "--label-col", "label"],
-                   "label column 'label': row 4 holds 'oops'")
+                   "label column 'label': line 5 holds 'oops'")
 
 
 def test_stream_checks_its_input_and_output_paths_first(model: Path, tmp_path: Path) -> None:

@@ -248,12 +248,12 @@ def test_huge_values(kit: dict[str, Path], tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("edit", "match"), [
     (lambda s: s.assign(ts=[f"{v}+00:00" if i < 60 else v for i, v in enumerate(s.ts)]),
-     "row 61 ('2020-03-09 10:01:00') has no UTC offset but row 1"),  # said 'not a timestamp'
+     "line 62 ('2020-03-09 10:01:00') has no UTC offset but line 2"),  # said 'not a timestamp'
     (lambda s: s.assign(ts=[f"{v}+05:00" if i < 60 else f"{v}+00:00" for i, v in enumerate(s.ts)]),
      "irregular (step 1s but 18001s after 2020-03-09 05:00:59+00:00); set --freq, e.g. '1s'"),
     (lambda s: s.assign(ts="2020-01-01 00:00:00"), "all 120 rows have the same timestamp"),
     (lambda s: s.astype({"a": object}).assign(a=lambda f: f.a.where(f.index != 5, "abc")),
-     "column 'a': expected numbers, found 'abc' (row 6)"),           # was a channel dropped quietly
+     "column 'a': expected numbers, found 'abc' (line 7)"),          # was a channel dropped quietly
 ])
 def test_bad_time_series_input(tmp_path: Path, edit: object, match: str) -> None:
     data = tmp_path / "s.csv"
@@ -353,7 +353,7 @@ def test_time_series_labels_are_0_or_1_in_every_row(kit: dict[str, Path], tmp_pa
     _series().assign(label=lambda f: [bad if i % 7 == 3 else 0 for i in f.index]).to_csv(data, index=False)
     # text was "could not convert string to float", a missing label silently normal
     _fails_cleanly(["evaluate", str(kit["ts"]), str(data), "--label-col", "label"],
-                   "label column 'label': row 4 holds")
+                   "label column 'label': line 5 holds")
 
 
 def test_a_time_stamp_far_off_does_not_build_a_huge_grid(tmp_path: Path) -> None:

@@ -88,7 +88,7 @@ def test_a_boolean_series_channel_is_refused_in_the_cli(series: Path, tmp_path: 
     res = runner.invoke(app, args)
     assert res.exit_code == 2, res.output
     assert "Traceback" not in res.stderr
-    assert ("column 'cpu': expected numbers, found True (row 5)" if command == "score" else  # a step a line
+    assert ("m.jsonl: column 'cpu': expected numbers, found True (line 5)" if command == "score" else
             "m.jsonl line 5: channel 'cpu': expected a number, got True") in res.stderr.splitlines()[0]
 
 
@@ -117,7 +117,8 @@ def test_a_boolean_timestamp_is_quoted_as_written(series: Path, entity: dict[str
     data = tmp_path / "m.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
     res = runner.invoke(app, ["score", str(series), str(data), "-o", str(tmp_path / "s.csv")])
-    assert res.exit_code == 2 and "row 1 is not a timestamp (true)" in res.stderr, res.output
+    assert res.exit_code == 2 and "m.jsonl: column 'ts': line 1 is not a timestamp (true)" in res.stderr, \
+        res.output
     assert "np.True_" not in res.stderr
     flows = pd.read_csv(entity["attacks"]).head(5)
     flows["ts"] = True

@@ -112,3 +112,69 @@ def test_stream_tells_a_value_reading_row_n_from_the_row_it_names(folder: Path) 
     assert len(errors) == 1 and errors[0].endswith("column 'b': expected numbers, found 'row 3' (line 2)"), \
         res.stderr
     assert "streamed 1 row" in res.stderr
+
+
+@pytest.fixture(scope="module")
+def series(folder: Path) -> Path:
+    """``folder/ms``: an lstm-ae (window 8, one epoch) trained on 200 minutes of ``cpu``, ``mem``."""
+    rng = np.random.default_rng(0)
+    ts = np.datetime64("2024-01-01T00:00") + np.arange(200) * np.timedelta64(1, "m")
+    data = folder / "series.csv"
+    data.write_text("ts,cpu,mem\n" + "".join(f"{t},{np.sin(i / 10):.4f},{m:.4f}\n" for i, (t, m)
+                                             in enumerate(zip(ts, rng.normal(0, 1, 200), strict=True))))
+    res = runner.invoke(app, ["train", str(data), "--timestamp-col", "ts", "--model", "lstm-ae", "--window",
+                              "8", "--epochs", "1", "--hidden", "4", "-o", str(folder / "ms"), "-q"])
+    assert res.exit_code == 0, res.output
+    return folder / "ms"
+
+
+def _shuffled_series(path: Path, bad: str, blank_every: int = 0) -> int:
+    """``path``: ``series.csv``'s rows shuffled (a blank line after every ``blank_every``-th),
+    ``cpu`` of one of them ``bad``: the file line (from 1) that holds it."""
+    header, *rows = (path.parent / "series.csv").read_text().splitlines()
+    order = np.random.default_rng(3).permutation(len(rows))
+    lines = [header]
+    for k, i in enumerate(order):
+        row = rows[i].split(",")
+        if i == 150:
+            row[1] = bad
+        lines.append(",".join(row))
+        if blank_every and k % blank_every == blank_every - 1:
+            lines.append("")
+    path.write_text("\n".join(lines) + "\n")
+    return next(n for n, line in enumerate(lines, 1) if f",{bad}," in line)
+
+
+@pytest.mark.parametrize("command", ["score", "train", "explain"])
+def test_a_series_names_a_bad_value_by_its_line_as_a_table_model_does(folder: Path, series: Path,
+                                                                      command: str) -> None:
+    # what was wrong: 'hourglass score MS metrics.csv' of a time-series model said "column 'cpu':
+    # expected numbers, found 'oops' (row 450)" (its data row: line 451, one off by the header,
+    # more by blank lines), where a table model says "FILE: ... (line 451)" and stream names the
+    # line; now the series' file and line are named (the rows as written, before the sort by
+    # time; blank lines counted)
+    data = folder / f"bad_{command}.csv"
+    line = _shuffled_series(data, "oops", blank_every=7)
+    args = {"score": ["score", str(series), str(data), "-o", str(folder / "bad_out.csv")],
+            "train": ["train", str(data), "--timestamp-col", "ts", "--model", "lstm-ae", "--window", "8",
+                      "--epochs", "1", "-o", str(folder / "bad_m")],
+            "explain": ["explain", str(series), str(data)]}[command]
+    one_line_error(args, f"{data}: column 'cpu': expected numbers, found 'oops' (line {line})")
+
+
+def test_evaluate_names_a_series_label_by_its_line_and_parquet_keeps_its_data_row(folder: Path,
+                                                                                  series: Path) -> None:
+    # what was wrong: evaluate of a series said "label column 'label': row 4 holds 'x'" for the
+    # label on line 5; now its line. A Parquet file has no lines: its data row, as before
+    import pandas as pd
+
+    frame = pd.read_csv(folder / "series.csv")
+    frame["label"] = ["x" if i == 3 else 0 for i in range(len(frame))]
+    frame.to_csv(folder / "lab.csv", index=False)
+    one_line_error(["evaluate", str(series), str(folder / "lab.csv"), "--label-col", "label"],
+                   f"{folder / 'lab.csv'}: label column 'label': line 5 holds 'x'")
+    frame["label"] = 0
+    frame["cpu"] = frame["cpu"].astype(str).where(frame.index != 9, "oops")
+    frame.to_parquet(folder / "bad.parquet")
+    one_line_error(["score", str(series), str(folder / "bad.parquet"), "-o", str(folder / "pq.csv")],
+                   "column 'cpu': expected numbers, found 'oops' (row 10)")

@@ -16,6 +16,7 @@ from hourglass.cli.timeseries import (
     UNTIMED_MODEL_HINT,
     read_series,
     refuse_joined_files,
+    rows_by_line,
     warn_extra_columns,
 )
 from hourglass.errors import HourglassError
@@ -26,7 +27,7 @@ from hourglass.explain.timeseries import (
     steps_table,
     time_column,
 )
-from hourglass.ingest import write_table
+from hourglass.ingest import ReadStats, write_table
 
 __all__ = ["explain_series"]
 
@@ -53,8 +54,10 @@ def explain_series(pipe: Any, model: Path, data: Path, *, command: Any, dataset:
     if why_not is not None:
         raise HourglassError(f"{model}: {why_not}")
     refuse_joined_files(data, pipe.features_.timestamp_col, UNTIMED_MODEL_HINT)
-    df = read_series(data, dataset or pipe.info.get("dataset"), need_labels=False, scoring=True)
-    errors = step_errors(pipe, df)
+    stats = ReadStats()
+    df = read_series(data, dataset or pipe.info.get("dataset"), need_labels=False, scoring=True, stats=stats)
+    with rows_by_line(data, stats):
+        errors = step_errors(pipe, df)
     warn_extra_columns(pipe, df)
     flagged = np.flatnonzero(errors.flags == 1)
     steps = np.arange(len(errors.scores)) if all_rows else flagged

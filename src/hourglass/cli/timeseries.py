@@ -7,7 +7,8 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,14 +31,14 @@ from hourglass.detectors.windowed import WindowDetector
 from hourglass.errors import HourglassError, InputError
 from hourglass.evaluate import timeseries_metrics, tsb_sliding_window
 from hourglass.features.timeseries import TimeSeriesPreprocessor
-from hourglass.ingest import label_strings, read_table, write_table
+from hourglass.ingest import ReadStats, label_strings, read_table, write_table
 from hourglass.ingest.timeseries import LABEL, WINDOWS_READ, TimeSeriesDataset, get_timeseries_dataset
 from hourglass.pipeline import Pipeline
 from hourglass.pipeline.pipeline import threshold_fit_info
 from hourglass.thresholds import threshold_from_spec
 
 __all__ = ["UNTIMED_MODEL_HINT", "evaluate_timeseries", "is_timeseries_dataset", "labelled_not_normal",
-           "not_normal_steps", "read_series", "refuse_joined_files", "report_train",
+           "not_normal_steps", "read_series", "refuse_joined_files", "report_train", "rows_by_line",
            "score_command", "score_timeseries", "scored_steps_text", "train_command",
            "train_timeseries", "wants_timeseries", "warn_extra_columns"]
 
@@ -70,7 +71,7 @@ def is_timeseries_dataset(name: str | None) -> bool:
 
 
 def _read(path: Path, ds: TimeSeriesDataset | None, need_labels: bool = True, *,
-          scoring: bool = False) -> pd.DataFrame:
+          scoring: bool = False, stats: ReadStats | None = None) -> pd.DataFrame:
     from hourglass.cli._spool import folder_shown, piped, source_files
 
     # NAB's windows (when needed: new data of a NAB model needs none) and ASD/SMD's test_label
@@ -92,15 +93,37 @@ def _read(path: Path, ds: TimeSeriesDataset | None, need_labels: bool = True, *,
         # a pattern (or folder) of one file: that file, where it lies (NAB's windows and ASD/SMD's
         # test_label files are found from its folder, not from the temporary copy's)
         path = files[0]
-    return ds.read(path, need_labels=need_labels, scoring=scoring) if ds is not None else read_table(path)
+    if ds is not None:
+        return ds.read(path, need_labels=need_labels, scoring=scoring)
+    return read_table(path, stats=stats)
 
 
 def read_series(path: Path, dataset: str | None, *, need_labels: bool = True,
-                scoring: bool = False) -> pd.DataFrame:
+                scoring: bool = False, stats: ReadStats | None = None) -> pd.DataFrame:
     """The whole series in PATH, read with the named dataset's reader when one is given.
     ``need_labels=False`` (score, explain, warm start): new data of a NAB model needs no label
-    windows; ``scoring`` (score, explain): no label is read at all."""
-    return _read(path, _dataset(dataset), need_labels, scoring=scoring)
+    windows; ``scoring`` (score, explain): no label is read at all. ``stats``: the read's
+    counts (a file's without a dataset), for :func:`rows_by_line`."""
+    return _read(path, _dataset(dataset), need_labels, scoring=scoring, stats=stats)
+
+
+@contextmanager
+def rows_by_line(data: Path, stats: ReadStats) -> Iterator[None]:
+    """Within it, an error that names a row of the series read from ``data`` with ``stats``
+    (``found 'oops' (row 450)``: its data row, counted in the file's order, before the rows are
+    sorted by time) names it by the file's line where the reader tells it (a CSV's, JSON
+    lines'), in its file: ``DATA: ... (line 451)``, the header counted, as a table model's error
+    and ``stream`` name it; a quoted value is left as it is. A Parquet file's row stays its data
+    row; a dataset's reader (SKAB, NAB ...) gives no ``stats``."""
+    from hourglass.cli.tables import about_file, at_file_rows
+
+    try:
+        yield
+    except InputError as exc:
+        told = str(at_file_rows(exc, 0, stats)) if stats.lines_of is not None else str(exc)
+        if told != str(exc):  # (the exception's own type kept: a DateOrderError's detail)
+            exc.args = (str(about_file(InputError(told), data)),)
+        raise
 
 
 def refuse_joined_files(path: Path, timestamp_col: str | None, hint: str) -> None:
@@ -150,7 +173,8 @@ def train_timeseries(
             refuse_joined_files(given, None, "give one recording as DATA and each other one with "
                                 "its own --extra-normal FILE (no window spans two), or give "
                                 "--timestamp-col to order their rows by time")
-    df = _read(data, ds)
+    stats = ReadStats()
+    df = _read(data, ds, stats=stats)
     label = label_col or (LABEL if ds is not None else None)
     train_df = ds.train_part(df) if ds is not None else df
     if label_col is not None and label_col not in df.columns:
@@ -197,7 +221,8 @@ def train_timeseries(
         extra_steps = _fit_with_extra(pipe, own, extras, list(extra_normal or ()), data=f"{data}{part}")
     else:
         try:
-            pipe.fit(own)
+            with rows_by_line(data, stats):
+                pipe.fit(own)
         except InputError as exc:  # 'series has 400 time steps' of a 600-row file: say which part
             if len(train_df) < len(df) and exc.param is None:  # (an option's error names the option)
                 exc.args = (f"{shown(data)}: the {ds.name if ds else ''} protocol's training part (its "
@@ -467,7 +492,8 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
     # windows for it) is any labelled series, evaluated whole on its own label column; it was
     # refused, saying to leave out a --dataset that was never given
     own_labels = dataset is None and ds is not None and ds.name == "nab"
-    df = _read(data, ds, need_labels=not own_labels)
+    stats = ReadStats()
+    df = _read(data, ds, need_labels=not own_labels, stats=stats)
     if own_labels and WINDOWS_READ not in df.attrs:
         ds = None
     n_rows = len(df)
@@ -487,7 +513,8 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
     start = time.perf_counter()
     grid: list[np.ndarray] = []
     try:
-        result = score_timeseries(pipe, df, grid, warn_extra=False)
+        with rows_by_line(data, stats):
+            result = score_timeseries(pipe, df, grid, warn_extra=False)
     except InputError as exc:  # 'series has 200 time steps' of a 600-row file: say which part
         if ds is not None and exc.param is None:
             first = n_rows - len(df)  # the rows before the test part
@@ -496,7 +523,8 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
         raise
     seconds = time.perf_counter() - start
     said = ds.source_label if ds is not None and label == LABEL and ds.source_label else label
-    y = pipe.features_.align_labels(df, df[label].to_numpy(), column=f"label column {said!r}")
+    with rows_by_line(data, stats):
+        y = pipe.features_.align_labels(df, df[label].to_numpy(), column=f"label column {said!r}")
     warn_extra_columns(pipe, df, label)
     # VUS-PR's largest buffer as TSB-AD's benchmarks choose it: the ACF period of channel one
     metrics = timeseries_metrics(y, result["score"].to_numpy(), result["flag"].to_numpy(),
@@ -614,8 +642,10 @@ def score_command(pipe: Pipeline, data: Path, output: Path, *, dataset: str | No
         raise HourglassError("--keep: not available for time-series models (the output has one "
                              "row per time step, with its timestamp)")
     refuse_joined_files(data, pipe.features_.timestamp_col, UNTIMED_MODEL_HINT)
-    df = read_series(data, dataset or pipe.info.get("dataset"), need_labels=False, scoring=True)
-    result = score_timeseries(pipe, df)
+    stats = ReadStats()
+    df = read_series(data, dataset or pipe.info.get("dataset"), need_labels=False, scoring=True, stats=stats)
+    with rows_by_line(data, stats):
+        result = score_timeseries(pipe, df)
     line = scored_steps_text(len(result), len(df), pipe.features_.freq, int(result["flag"].sum()))
     if drift is not None:
         drift.update(result["flag"].to_numpy())
