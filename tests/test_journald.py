@@ -260,7 +260,7 @@ def test_stream_reads_journal_lines_on_stdin(kit: dict[str, Any]) -> None:
     broken = text.replace(kit["lines"][4], "Jun 14 15:16:01 web1 sshd[3]: hello", 1)
     r = _invoke(["stream", kit["model"], "--on-bad-rows", "error"], stdin=broken)
     assert r.exit_code == 2 and "Traceback" not in r.output
-    assert "<stdin> line 5: not a JSON object; expected a journal record a line" in r.stderr
+    assert "<stdin>: line 5: not a JSON object; expected a journal record a line" in r.stderr
 
 
 def test_input_errors_are_one_line(kit: dict[str, Any], tmp_path: Path) -> None:

@@ -89,7 +89,7 @@ def test_a_boolean_series_channel_is_refused_in_the_cli(series: Path, tmp_path: 
     assert res.exit_code == 2, res.output
     assert "Traceback" not in res.stderr
     assert ("m.jsonl: column 'cpu': expected numbers, found True (line 5)" if command == "score" else
-            "m.jsonl line 5: channel 'cpu': expected a number, got True") in res.stderr.splitlines()[0]
+            "m.jsonl: line 5: channel 'cpu': expected a number, got True") in res.stderr.splitlines()[0]
 
 
 def test_a_boolean_series_channel_is_refused_by_the_service(series: Path) -> None:

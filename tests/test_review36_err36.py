@@ -137,7 +137,7 @@ def test_a_cut_short_first_key_value_record_is_named_at_line_1(tmp_path: Path) -
     res = runner.invoke(app, ["score", str(model), str(path), "-o", str(tmp_path / "o.csv")])
     assert res.exit_code == 2 and res.stderr.startswith(want), res.stderr
     res = runner.invoke(app, ["stream", str(model)], input=path.read_text())
-    assert res.exit_code == 2 and "<stdin> line 1: not a key=value record" in res.stderr, res.stderr
+    assert res.exit_code == 2 and "<stdin>: line 1: not a key=value record" in res.stderr, res.stderr
     res = runner.invoke(app, ["score", str(model), str(path), "-o", str(tmp_path / "o.csv"),
                               "--on-bad-rows", "skip"])
     assert res.exit_code == 0 and f"skipped 1 malformed row(s) in {path} (lines 1)" in res.stderr, res.output

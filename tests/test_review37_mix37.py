@@ -178,3 +178,32 @@ def test_evaluate_names_a_series_label_by_its_line_and_parquet_keeps_its_data_ro
     frame.to_parquet(folder / "bad.parquet")
     one_line_error(["score", str(series), str(folder / "bad.parquet"), "-o", str(folder / "pq.csv")],
                    "column 'cpu': expected numbers, found 'oops' (row 10)")
+
+
+def _error_line(args: list[str], sent: str | None = None) -> str:
+    """The one stderr line ``error: ...`` of ``hourglass ARGS`` (exit code 2)."""
+    res = runner.invoke(app, args, input=sent)
+    assert res.exit_code == 2, res.output
+    errors = [x for x in res.stderr.splitlines() if x.startswith("error: ")]
+    assert len(errors) == 1, res.stderr
+    return errors[0]
+
+
+def test_stream_and_score_name_a_bad_line_in_one_form(folder: Path) -> None:
+    # what was wrong: for the same bad record 'hourglass score M in.jsonl' said 'in.jsonl: line 3:
+    # malformed JSON ...' and "in.jsonl: column 'b': ... (line 3)", where 'hourglass stream M
+    # --input in.jsonl' said 'in.jsonl line 3: not valid JSON ...' and "in.jsonl column 'b': ...
+    # (line 3)"; now stream names it as score does, 'FILE: line N: ...' and 'FILE: column ...'
+    data = folder / "one_form.jsonl"
+    data.write_text('{"a": 0.1, "b": 0.2}\n\n{"a": 0.3\n')
+    score = _error_line(["score", str(folder / "m"), str(data), "-o", str(folder / "one_form.csv")])
+    stream = _error_line(["stream", str(folder / "m"), "--input", str(data)])
+    assert score.startswith(f"error: {data}: line 3: malformed JSON"), score
+    assert stream.startswith(f"error: {data}: line 3: not valid JSON"), stream
+    data.write_text('{"a": 0.1, "b": 0.2}\n\n{"a": 0.3, "b": "x"}\n')
+    score = _error_line(["score", str(folder / "m"), str(data), "-o", str(folder / "one_form.csv")])
+    stream = _error_line(["stream", str(folder / "m"), "--input", str(data)])
+    assert score == stream == f"error: {data}: column 'b': expected numbers, found 'x' (line 3)", \
+        (score, stream)
+    assert _error_line(["stream", str(folder / "m")], '{"a": 1, "b": 2}\n[\n').startswith(
+        "error: <stdin>: line 2: not valid JSON")

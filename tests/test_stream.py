@@ -146,7 +146,7 @@ def test_a_malformed_line_stops_with_its_number_or_is_skipped(files: dict[str, P
     text = "\n".join([*rows[:3], "{not json", "[1, 2]", "", *rows[3:]]) + "\n"
     res = _stream(files, "--all", "--batch", "2", input_text=text)
     assert res.exit_code == 2
-    assert "error: <stdin> line 4: not valid JSON" in res.stderr
+    assert "error: <stdin>: line 4: not valid JSON" in res.stderr
     assert len(_alerts(res.stdout)) == 3  # the rows before the bad line: written, and they stay
     res = _stream(files, "--all", "--on-bad-rows", "skip", input_text=text)
     assert res.exit_code == 0, res.output
@@ -162,7 +162,7 @@ def test_rows_the_model_cannot_read_name_their_line(files: dict[str, Path]) -> N
     row = json.loads(good[0])
     missing = json.dumps({k: v for k, v in row.items() if k != "rate"})
     res = _stream(files, input_text="\n".join([*good, missing]) + "\n")
-    assert res.exit_code == 2 and "<stdin> line 5: missing column 'rate'" in res.stderr, res.stderr
+    assert res.exit_code == 2 and "<stdin>: line 5: missing column 'rate'" in res.stderr, res.stderr
     junk = json.dumps({**row, "bytes": "lots"})
     res = _stream(files, input_text="\n".join([good[0], "", good[1], junk]) + "\n")
     assert res.exit_code == 2

@@ -180,7 +180,7 @@ def test_a_number_of_more_digits_than_python_reads_is_a_bad_line(model: Path) ->
     huge = json.dumps(ATTACK).replace("40.0", "1" + "0" * 5000)
     res = runner.invoke(app, ["stream", str(model)], input=_lines(ATTACK, "") + huge + "\n")
     assert res.exit_code == 2 and len(_alerts(res.stdout)) == 1
-    assert "error: <stdin> line 3: not valid JSON (Exceeds the limit" in res.stderr
+    assert "error: <stdin>: line 3: not valid JSON (Exceeds the limit" in res.stderr
     assert "set_int_max_str_digits" not in res.stderr
     res = runner.invoke(app, ["stream", str(model), "--on-bad-rows", "skip"], input=huge + "\n")
     assert res.exit_code == 0 and "skipped 1 malformed line(s) (lines 1)" in res.stderr

@@ -107,7 +107,7 @@ def test_out_of_order_input_warns_once_and_counts_late_rows(files: dict[str, Pat
     text = "\n".join([*lines[200:], *lines[:200]]) + "\n"  # the first half arrives late
     res = _stream(files, "--all", "--lateness", "0", input_text=text)
     assert res.exit_code == 0, res.output
-    assert res.stderr.count("warning: <stdin> line 201: late row") == 1  # warned once
+    assert res.stderr.count("warning: <stdin>: line 201: late row") == 1  # warned once
     late = int(res.stderr.split(" late row(s) dropped")[0].rsplit(" ", 1)[1].replace(",", ""))
     assert 0 < late <= 200
     assert sum(r["rows"] for r in _lines(res.stdout)) == 400 - late

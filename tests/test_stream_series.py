@@ -144,11 +144,11 @@ def test_cli_end_to_end(model_dir: Path, pipe: Pipeline, tmp_path: Path) -> None
     # a bad line stops with its number (error is the default); skip counts it
     broken = [*lines[:10], "{nope", *lines[10:20]]
     res = _cli(model_dir, "\n".join(broken) + "\n")
-    assert res.exit_code == 2 and "<stdin> line 11: not valid JSON" in res.stderr
+    assert res.exit_code == 2 and "<stdin>: line 11: not valid JSON" in res.stderr
     assert "Traceback" not in res.stderr
     nulled = [*lines[:10], json.dumps({**_rows(df)[10], "cpu": None}), *lines[11:20]]
     res = _cli(model_dir, "\n".join(nulled) + "\n")
-    assert res.exit_code == 2 and "<stdin> line 11: channel 'cpu' is null" in res.stderr
+    assert res.exit_code == 2 and "<stdin>: line 11: channel 'cpu' is null" in res.stderr
     res = _cli(model_dir, "\n".join(broken) + "\n", "--on-bad-rows", "skip")
     assert res.exit_code == 0 and "skipped 1 malformed line(s) (lines 11)" in res.stderr
     many = [*lines[:10], *["{nope"] * 12, *lines[10:20]]  # counted, the first ten named

@@ -798,11 +798,11 @@ def settle_bad_lines(bad_rows: list[tuple[int, str]], bad: list[int], on_bad_row
     >>> settle_bad_lines([(4, "not JSON")], bad, "error", "stdin")
     Traceback (most recent call last):
     ...
-    hourglass.errors.HourglassError: stdin line 4: not JSON
+    hourglass.errors.HourglassError: stdin: line 4: not JSON
     """
     if bad_rows and on_bad_rows == "error":
         line, message = bad_rows[0]
-        raise HourglassError(f"{where} line {line}: {message}")
+        raise HourglassError(f"{where}: line {line}: {message}")
     bad.extend(line for line, _ in bad_rows)
     if problem is not None:
         raise problem

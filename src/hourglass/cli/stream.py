@@ -489,7 +489,7 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
             if events is not None:  # the events of the records before the bad line go out
                 completed(events.close())
             _say_undecodable(where, undecodable)
-            return rows, lines, HourglassError(f"{where} line {number}: {problem}")
+            return rows, lines, HourglassError(f"{where}: line {number}: {problem}")
     _say_undecodable(where, undecodable)
     return rows, lines, None
 
@@ -511,7 +511,7 @@ def skipped_before(bad: list[int], skipped: list[int], problem: Exception | None
     """
     stop = None
     if problem is not None:
-        m = re.search(rf"{re.escape(where)} line (\d+)\b", str(problem))
+        m = re.search(rf"{re.escape(where)}:? line (\d+)\b", str(problem))  # (FILE: line N, on FILE line N)
         stop = int(m.group(1)) if m else None
     bad.extend(line for line in skipped if stop is None or line < stop)
 
@@ -794,7 +794,7 @@ def _line_message(exc: Exception, where: str, lines: list[int]) -> str:
         i = int(m.group(2)) - 1
         return f"line {lines[i]}" if 0 <= i < len(lines) else m.group(0)
 
-    return f"{where} {_ROW_REF.sub(line, text)}"
+    return f"{where}: {_ROW_REF.sub(line, text)}"
 
 
 def _without_keyless(scorer: Any, rows: list[dict[str, Any]], lines: list[int], skipped: Any,
@@ -1515,13 +1515,13 @@ def stream(
                             doc = to_ecs(ecs_alert, batch_rule or rule, fields=fields, timestamp=when)
                         except InputError as exc:  # a time that is no time
                             if on_bad_rows != "skip":  # the rows before it go out
-                                problem = HourglassError(f"{where} line {lines[i]}: {exc}")
+                                problem = HourglassError(f"{where}: line {lines[i]}: {exc}")
                                 rows, lines = rows[:i], lines[:i]
                                 break
                             # skip: scored as 'score' scores it, the alert at the scoring time
                             if not untimed:
                                 logging.getLogger("hourglass").warning(
-                                    "%s line %d: %s; its alert carries the scoring time (as for "
+                                    "%s: line %d: %s; its alert carries the scoring time (as for "
                                     "each later row without a readable time, counted)",
                                     where, lines[i], exc)
                             untimed += 1
@@ -1675,7 +1675,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                             break
                         if ecs_time is not None and not grouping.ecs_time_reads(
                                 row.get(ecs_time), f"line {lines[i]}"):  # the stream stops here
-                            problem = HourglassError(f"{where} line {lines[i]}: field {ecs_time!r}: "
+                            problem = HourglassError(f"{where}: line {lines[i]}: field {ecs_time!r}: "
                                                      f"cannot read {shown_value(row.get(ecs_time))} "
                                                      "as a time (epoch seconds or an ISO-8601 date-time "
                                                      "expected)")

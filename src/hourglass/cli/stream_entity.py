@@ -467,7 +467,7 @@ def run(scorer: EntityStream, read: Callable[[int], bytes], sink: Any, *, where:
             if scorer.first_late is not None and not warned:
                 warned = True
                 line, mark = scorer.first_late
-                err.print(f"warning: {where} line {line}: late row (its bucket closed; buckets before "
+                err.print(f"warning: {where}: line {line}: late row (its bucket closed; buckets before "
                           f"{mark} are closed); late rows are dropped and counted",
                           highlight=False)
             emit(out)

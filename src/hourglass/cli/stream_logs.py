@@ -151,7 +151,7 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
                     bad = scorer.first_bad_line(lines)
                     if bad is not None:
                         lines = lines[:bad[0]]
-                        problem = HourglassError(f"{where} {bad[1]}")
+                        problem = HourglassError(f"{where}: {bad[1]}")
                 write(scorer.feed(lines))
                 if problem is not None:  # the sessions still open are scored below, as at the
                     raise problem  # end of the input (their lines came before the bad one)
