@@ -207,3 +207,20 @@ def test_stream_and_score_name_a_bad_line_in_one_form(folder: Path) -> None:
         (score, stream)
     assert _error_line(["stream", str(folder / "m")], '{"a": 1, "b": 2}\n[\n').startswith(
         "error: <stdin>: line 2: not valid JSON")
+
+
+def test_extra_normal_and_warm_start_name_a_series_row_by_its_line(folder: Path, series: Path) -> None:
+    # what was wrong: 'hourglass train DATA --extra-normal EXTRA ...' and 'hourglass train NEW
+    # --warm-start MS [--replay-data OLD]' named a bad value of a series file by its data row
+    # ("found 'oops' (row 150)"), as score did; now by the line of the file at fault
+    bad = folder / "bad_extra.csv"
+    line = _shuffled_series(bad, "oops")
+    good = folder / "series.csv"
+    said = f"column 'cpu': expected numbers, found 'oops' (line {line})"
+    base = ["--timestamp-col", "ts", "--model", "lstm-ae", "--window", "8", "--epochs", "1",
+            "-o", str(folder / "m_extra")]
+    one_line_error(["train", str(good), "--extra-normal", str(bad), *base], f"--extra-normal {bad}: {said}")
+    one_line_error(["train", str(bad), "--extra-normal", str(good), *base], f"{bad}: {said}")
+    warm = ["--warm-start", str(series), "--epochs", "1", "-o", str(folder / "m_warm")]
+    one_line_error(["train", str(bad), *warm], f"{bad}: {said}")
+    one_line_error(["train", str(good), *warm, "--replay-data", str(bad)], f"--replay-data {bad}: {said}")

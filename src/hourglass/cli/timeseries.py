@@ -214,11 +214,15 @@ def train_timeseries(
     pipe = Pipeline(detector=cls(**params), features=features, threshold=thr)
     start = time.perf_counter()
     own = train_df.drop(columns=[label]) if label in train_df.columns else train_df
-    extras = [_read_extra(p, ds, label, own, data, features.drop) for p in extra_normal or ()]
+    extra_stats = [ReadStats() for _ in extra_normal or ()]
+    extras = [_read_extra(p, ds, label, own, data, features.drop, stats=s)
+              for p, s in zip(extra_normal or (), extra_stats, strict=True)]
     extra_steps: list[int] = []
     if extras:
         part = " (its protocol's training part)" if len(train_df) < len(df) else ""
-        extra_steps = _fit_with_extra(pipe, own, extras, list(extra_normal or ()), data=f"{data}{part}")
+        with rows_by_line(data, stats):  # (an extra file's error names its own lines, below)
+            extra_steps = _fit_with_extra(pipe, own, extras, list(extra_normal or ()), data=f"{data}{part}",
+                                          stats=extra_stats)
     else:
         try:
             with rows_by_line(data, stats):
@@ -349,11 +353,13 @@ def _warn_labelled_training(labels: pd.Series, label: str, data: Path, *, protoc
 
 
 def _read_extra(path: Path, ds: TimeSeriesDataset | None, label: str | None,
-                own: pd.DataFrame, data: Path, ignored: Sequence[str]) -> pd.DataFrame:
+                own: pd.DataFrame, data: Path, ignored: Sequence[str],
+                stats: ReadStats | None = None) -> pd.DataFrame:
     """An ``--extra-normal`` file: read like DATA, its labels (if any) all normal, the same
     columns as DATA's training part (labels and the ``ignored`` columns aside: dropped ones,
-    which it may lack). A NAB recording needs no label windows: it is normal data."""
-    extra = _read(path, ds, need_labels=False)
+    which it may lack). A NAB recording needs no label windows: it is normal data. ``stats``:
+    the read's counts (its rows' lines)."""
+    extra = _read(path, ds, need_labels=False, stats=stats)
     if label is not None and label in extra.columns:
         n_bad = int(not_normal_steps(extra[label]).sum())
         if n_bad:
@@ -377,11 +383,14 @@ def _read_extra(path: Path, ds: TimeSeriesDataset | None, label: str | None,
 
 
 def _fit_with_extra(pipe: Pipeline, own: pd.DataFrame, extras: list[pd.DataFrame],
-                    sources: list[Path] | None = None, data: str = "DATA") -> list[int]:
+                    sources: list[Path] | None = None, data: str = "DATA",
+                    stats: list[ReadStats] | None = None) -> list[int]:
     """``Pipeline.fit`` for DATA's training part ``own`` with extra normal recordings in front:
     preprocessing fitted on ``own`` only, the detector on the joined series with its seams.
     Returns the time steps of each recording (on the model's grid). ``data``: how an error
-    names DATA."""
+    names DATA; ``stats``: each recording's read counts, for an error to name its row's line."""
+    from hourglass.cli.tables import at_file_rows
+
     template = pipe.features
     assert template is not None and pipe.detector is not None
     pipe.features_ = type(template)(**template.get_params())
@@ -392,8 +401,9 @@ def _fit_with_extra(pipe: Pipeline, own: pd.DataFrame, extras: list[pd.DataFrame
             parts.append(pipe.features_.transform(x, training=True))  # errors name train's options
         except InputError as exc:  # name the file: DATA itself is fine
             where = sources[i] if sources else f"#{i + 1}"
+            told = at_file_rows(exc, 0, stats[i]) if stats and stats[i].lines_of is not None else exc
             # (the parameter the library's error names, as train's option: the wrapper has no param)
-            said = option_message(str(exc), exc.param)
+            said = option_message(str(told), exc.param)
             raise HourglassError(f"--extra-normal {where}: {said}") from None
     assert isinstance(pipe.detector, WindowDetector)  # --extra-normal: time-series models only
     length = pipe.detector._length()

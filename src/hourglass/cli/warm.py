@@ -515,14 +515,15 @@ def warm_start_command(
 
 
 def _normal_series(path: Path, reader: str | None, train_part: bool, label: str | None,
-                   label_col: str | None, what: str) -> Any:
+                   label_col: str | None, what: str, stats: Any = None) -> Any:
     """The series of ``path`` read with ``reader`` (its protocol's training part when
-    ``train_part``), labelled anomalies refused, the label column dropped."""
+    ``train_part``), labelled anomalies refused, the label column dropped. ``stats``: the
+    read's counts (a :class:`~hourglass.ingest.ReadStats`: its rows' lines)."""
     from hourglass.cli import timeseries as ts_cli
 
     # normal data to train on: a NAB series without label windows is read unlabelled, as
     # --extra-normal and score read one (with windows, its labelled anomalies are refused below)
-    df = ts_cli.read_series(path, reader, need_labels=False)
+    df = ts_cli.read_series(path, reader, need_labels=False, stats=stats)
     if label_col is not None and label_col not in df.columns:
         raise HourglassError(f"{what}: no label column {label_col!r}")
     part = df
@@ -568,7 +569,10 @@ def _warm_series(data: Path, output: Path, parent: Any, parent_dir: Path, *, dat
                 ts_cli.refuse_joined_files(given, parent.features_.timestamp_col,
                                            f"the model reads rows as steps (trained without "
                                            f"--timestamp-col): {what}")
-    part = _normal_series(data, reader, dataset is not None, label, label_col, str(data))
+    from hourglass.ingest import ReadStats
+
+    stats, old_stats = ReadStats(), ReadStats()  # (an error names a row by its file's line)
+    part = _normal_series(data, reader, dataset is not None, label, label_col, str(data), stats)
     if label is None:  # as a table's warm start warns: a verdict column is ignored, not checked
         from hourglass._labels import label_like
 
@@ -585,7 +589,7 @@ def _warm_series(data: Path, output: Path, parent: Any, parent_dir: Path, *, dat
         # --label-col names NEW's column: OLD (the training series of a model trained without
         # labels) may lack it; its labelled anomalies are refused when it has it
         old = _normal_series(replay_data, reader, reader is not None, label, None,
-                             f"--replay-data {replay_data}")
+                             f"--replay-data {replay_data}", old_stats)
         want = replay_count(replay, len(part), len(old))
         replayed = {"source": shown(replay_data), "multiple": replay, "rows": want, "of": len(old),
                     "which": f"the last {want} rows of {shown(replay_data)} (a contiguous stretch), "
@@ -600,8 +604,11 @@ def _warm_series(data: Path, output: Path, parent: Any, parent_dir: Path, *, dat
                 all_steps = len(parent.transform(whole))  # names a channel OLD lacks, too
                 too_little = all_steps >= length
                 steps = steps if too_little else all_steps  # else the file is at fault: all of it
-        except InputError as exc:
-            raise HourglassError(f"--replay-data {replay_data}: {exc}") from None
+        except InputError as exc:  # (a row named by its line in OLD)
+            from hourglass.cli.tables import at_file_rows
+
+            told = at_file_rows(exc, 0, old_stats) if old_stats.lines_of is not None else exc
+            raise HourglassError(f"--replay-data {replay_data}: {told}") from None
         if too_little:
             raise HourglassError(f"--replay {replay}: takes the last {want} of the {n_old} rows of "
                                  f"{replay_data} ({steps} steps), shorter than one window of "
@@ -610,7 +617,8 @@ def _warm_series(data: Path, output: Path, parent: Any, parent_dir: Path, *, dat
             raise HourglassError(f"--replay-data {replay_data}: {steps} steps to replay, shorter than "
                                  f"one window of {parent_dir} ({length} steps)")
     try:
-        pipe = parent.warm_start(part, replay=old, **params)
+        with ts_cli.rows_by_line(data, stats):  # (OLD's rows were checked above)
+            pipe = parent.warm_start(part, replay=old, **params)
     except InputError as exc:
         trained = getattr(exc, "last_series_steps", None)
         if trained is None or replay_data is None:
