@@ -7,7 +7,12 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 
-__all__ = ["counted", "counted_as", "listed_columns", "near_names", "shown_column"]
+__all__ = ["QUOTED_TEXT", "counted", "counted_as", "listed_columns", "near_names", "shown_column"]
+
+#: A value a message quotes as ``repr()`` writes it (``'...'`` or ``"..."``): the user's text,
+#: which no rewrite of the message's own words (``row N``, ``line N``, an option's name) touches.
+#: A quote opens one after no letter or digit only (the apostrophe of "the model's" opens none).
+QUOTED_TEXT = r"(?<!\w)'(?:[^'\\]|\\.)*'" + r'|(?<!\w)"(?:[^"\\]|\\.)*"'
 
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from hourglass._columns import QUOTED_TEXT
 from hourglass.cli._spool import stdin_as_file
 from hourglass.errors import HourglassError
 
@@ -54,8 +55,7 @@ OPTION_OF_PARAM = {"scaler": "--scaler", "numeric": "--aggregate", "categorical"
 # User text a message quotes, which no option replaces: a value as repr() writes it ('...' or
 # "...", opened after no letter: "the model's freq" opens none), a regex's group name or
 # extension (<format>, (?P...), the data's columns listed unquoted ("(columns: a, b, freq)")
-_USER_TEXT = re.compile(r"""(?<!\w)'(?:[^'\\]|\\.)*'|(?<!\w)"(?:[^"\\]|\\.)*"|<[^<>\s]*>|\(\?[^()\s]*"""
-                        r"|\(columns: [^()]*\)")
+_USER_TEXT = re.compile(QUOTED_TEXT + r"|<[^<>\s]*>|\(\?[^()\s]*|\(columns: [^()]*\)")
 
 
 def sub_own_words(pattern: str, repl: str | Callable[[re.Match[str]], str], message: str,

@@ -42,6 +42,7 @@ from typing import Any
 
 import typer
 
+from hourglass._columns import QUOTED_TEXT
 from hourglass._eol import CrToLf, cr_ended, cr_lines, without_boms
 from hourglass._limits import loads_json
 from hourglass.errors import InputError, is_link_loop, no_file, read_problem
@@ -283,12 +284,16 @@ def shown(value: object) -> str:
         def in_own_file(m: re.Match[str], named: tuple[str, ...] = (name, *(s[1] for s in starts))) -> str:
             # 'line N' within a message about the copy (a row named by its line: "found 'x'
             # (line 8)", '(first: line 52)'): its file's; one a file or the copy names already
-            # ('b.csv: line 5', told before; 'COPY: line N', below) is left as it is
+            # ('b.csv: line 5', told before; 'COPY: line N', below), or a quoted value's text
+            # (found 'line 3'), is left as it is
             before = m.string[:m.start()]
-            return m.group(0) if any(before.endswith(f"{n}: ") for n in named) else in_file(m)
+            if m.group(1) or any(before.endswith(f"{n}: ") for n in named):
+                return m.group(0)
+            file, line = where(int(m.group(2)))
+            return f"{file}: line {line}" if file else m.group(0)
 
         if starts and (name in text or folder in text):
-            text = re.sub(r"\bline (\d+)\b", in_own_file, text)
+            text = re.sub(f"({QUOTED_TEXT})" + r"|\bline (\d+)\b", in_own_file, text)
         text = re.sub(re.escape(name) + r": line (\d+)", in_file, text)
         text = re.sub(f"({re.escape(name)})" + r" \(lines ([\d, ]+?)( \.\.\.)?\)", in_files, text)
         text = text.replace(name, folder)

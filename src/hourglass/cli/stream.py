@@ -29,7 +29,7 @@ from typing import Annotated, Any
 
 import typer
 
-from hourglass._columns import counted
+from hourglass._columns import QUOTED_TEXT, counted
 from hourglass._eol import CrToLf, without_boms
 from hourglass._limits import MAX_JSON_DEPTH, MAX_LINE_BYTES, loads_json, too_long
 from hourglass.cli._options import (
@@ -77,7 +77,7 @@ _STOP: dict[str, int | None] = {"signal": None, "noted": None}  # noted: when th
 _READ_BYTES = 1 << 16
 #: ``row N`` of a scorer's error, or a quoted value (the sender's text: ``found 'row 3'``), which
 #: is neither the row nor rewritten; a quote opens one after no letter or digit (not "model's")
-_ROW_REF = re.compile(r"((?<!\w)'(?:[^'\\]|\\.)*'|(?<!\w)\"(?:[^\"\\]|\\.)*\")|\brow (\d+)\b")
+_ROW_REF = re.compile(f"({QUOTED_TEXT})" + r"|\brow (\d+)\b")
 
 
 class LongLine(bytes):

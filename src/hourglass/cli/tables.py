@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from hourglass._columns import listed_columns, near_names
+from hourglass._columns import QUOTED_TEXT, listed_columns, near_names
 from hourglass._params import share_count
 from hourglass.cli._output import err
 from hourglass.cli._schema import (
@@ -55,7 +55,7 @@ __all__ = ["UNKNOWN_ROW", "about_file", "at_file_rows", "at_kept_rows", "attack_
 
 #: ``row N``, ``data row N``, or a quoted value (the user's text: ``found 'row 3'``), kept as it
 #: is; a quote opens one after no letter or digit (not the apostrophe of "the model's")
-_ROW_REF = re.compile(r"((?<!\w)'(?:[^'\\]|\\.)*'|(?<!\w)\"(?:[^\"\\]|\\.)*\")|\b(data )?row (\d+)\b")
+_ROW_REF = re.compile(f"({QUOTED_TEXT})" + r"|\b(data )?row (\d+)\b")
 
 
 def at_file_rows(exc: InputError, rows: int | np.ndarray, stats: ReadStats | None = None) -> InputError:
