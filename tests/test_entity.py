@@ -78,7 +78,7 @@ def test_inferred_columns_follow_roles() -> None:
     (lambda d: d.drop(columns=["ts"]), "timestamp_col: no column 'ts'"),
     (lambda d: d.assign(ts=d["ts"].where(d.index != 3, "yesterday")), "row 4 is not a timestamp"),
     (lambda d: d.assign(bytes=d["bytes"].astype(object).where(d.index != 1, "lots")),
-     "column 'bytes': data row 2 is not a number"),
+     "column 'bytes': row 2 is not a number"),
     (lambda d: d.iloc[:0], "no rows"),
 ])
 def test_bad_input_is_named(change, match: str) -> None:  # type: ignore[no-untyped-def]

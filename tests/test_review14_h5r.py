@@ -92,7 +92,7 @@ def test_flagged_row_without_a_time_error_reads_as_one_sentence(value: str | Non
         _check_ecs_times(_Stops(), col, np.array([4]), 0, Path("f.csv"), "@timestamp",
                          ReadStats(first_skip=first_skip))
     why = "its data row is not known, as rows were left out before it"
-    who = "data row 5" if first_skip is None else "a flagged row"
+    who = "row 5" if first_skip is None else "a flagged row"
     expected = (f"f.csv: column '@timestamp': {who} has no time (missing"
                 + ("" if first_skip is None else f"; {why}") + "); every row needs one"
                 if value is None else

@@ -131,7 +131,7 @@ def test_an_entity_column_of_blank_text_and_numbers_on_pandas_2_1(monkeypatch: p
         monkeypatch.setattr(array, "to_numpy", pandas_2_1)
     got = EntityWindows._numbers(None, pd.Series(["5", "", "-", None], dtype=object), "bytes")  # type: ignore[arg-type]
     assert got[0] == 5 and np.isnan(got[1:]).all()
-    with pytest.raises(InputError, match=r"column 'bytes': data row 2 is not a number \('many'\)"):
+    with pytest.raises(InputError, match=r"column 'bytes': row 2 is not a number \('many'\)"):
         EntityWindows._numbers(None, pd.Series(["5", "many", ""], dtype=object), "bytes")  # type: ignore[arg-type]
 
 

@@ -142,7 +142,7 @@ def test_a_word_among_numbers_to_sum_is_named_where_masked_to_numpy_gives_object
     df = pd.DataFrame({"host": ["a", "a", "b"], "bytes": [10, 20, 5],
                        "ts": ["2024-01-01 10:00:01", "2024-01-01 10:04:59", "2024-01-01 10:03:00"]})
     ew = EntityWindows("host", "ts", numeric=("bytes",)).fit(df)
-    with pytest.raises(InputError, match="column 'bytes': data row 2 is not a number"):
+    with pytest.raises(InputError, match="column 'bytes': row 2 is not a number"):
         ew.transform(df.assign(bytes=df["bytes"].astype(object).where(df.index != 1, "lots")))
 
 

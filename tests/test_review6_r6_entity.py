@@ -105,7 +105,7 @@ def test_aggregate_of_a_column_mostly_missing_is_summed(missing: str) -> None:
     ew = EntityWindows("h", "ts", numeric=["duration"], log1p="none").fit(df)
     assert ew.aggregate(df)["duration:sum"].tolist() == [0.5, 1.5]
     df.loc[1, "duration"], df.loc[4, "duration"] = "x", "y"  # text still refused, the row named
-    with pytest.raises(Exception, match=r"data row 2 is not a number \('x'\)"):
+    with pytest.raises(Exception, match=r"'duration': row 2 is not a number \('x'\)"):
         EntityWindows("h", "ts", numeric=["duration"]).fit(df)
 
 

@@ -142,7 +142,7 @@ def test_ecs_alerts_are_the_documents_score_writes(client: TestClient, kit: dict
      "column 'ts': row 2 is not a timestamp ('soon'"),
     (lambda rows: [rows[0], {k: v for k, v in rows[1].items() if k != "ts"}],
      "row 2: no value for 'ts' (the model's timestamp column)"),
-    (lambda rows: [{**rows[0], "bytes": "lots"}], "column 'bytes': data row 1 is not a number ('lots')"),
+    (lambda rows: [{**rows[0], "bytes": "lots"}], "column 'bytes': row 1 is not a number ('lots')"),
 ])
 def test_bad_entity_requests_get_one_line(client: TestClient, kit: dict[str, Any], edit: Any,
                                           detail: str) -> None:

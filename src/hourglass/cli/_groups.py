@@ -139,10 +139,10 @@ class Grouping:
     window_text: str = "10m"
     dayfirst: bool | None = None  # numeric dates in the model's training order (its time column)
     untimed_rows: int = 0  # rows without a readable time (--on-bad-rows skip)
-    first_untimed: tuple[str, Any] = ("", None)  # the first: "data row N" (or "line N"), value
+    first_untimed: tuple[str, Any] = ("", None)  # the first: "row N" (or "line N"), value
     skip: bool = False  # --on-bad-rows skip
     ecs_untimed: int = 0  # flagged rows whose ECS time does not read (windows of rows, skip)
-    first_ecs_untimed: tuple[str, Any] = ("", None)  # the first: "data row N" (or "line N"), value
+    first_ecs_untimed: tuple[str, Any] = ("", None)  # the first: "row N" (or "line N"), value
 
     @classmethod
     def from_options(cls, group_by: str, group_window: str | None, time_col: str | None, *,
@@ -262,7 +262,7 @@ class Grouping:
                 if lines is not None:
                     return f"line {lines[i]}" if 0 <= i < len(lines) else m.group(0)
                 if stats is None:
-                    return f"data row {first_row + i + 1}"
+                    return f"row {first_row + i + 1}"
                 return stats.place(first_row + i) or UNKNOWN_ROW
 
             raise HourglassError(f"{where}: {_ROW.sub(place, str(exc))}") from None
@@ -272,7 +272,7 @@ class Grouping:
             return np.asarray(ts.as_unit("ns").asi8)
         first = int(np.flatnonzero(bad)[0])
         if not self.untimed_rows:
-            told = (f"data row {first_row + first + 1}" if stats is None else
+            told = (f"row {first_row + first + 1}" if stats is None else
                     stats.place(first_row + first))
             self.first_untimed = (f"line {lines[first]}" if lines is not None else told or "",
                                   shown_value(col.iloc[first]))

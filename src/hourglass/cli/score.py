@@ -305,7 +305,7 @@ def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None, *, skip: 
         try:
             if bad.any():
                 first = int(np.flatnonzero(bad)[0])
-                row = (f"data row {first_row + first + 1}" if stats is None else
+                row = (f"row {first_row + first + 1}" if stats is None else
                        stats.place(first_row + first))
                 logging.getLogger("hourglass").warning(
                     "column %r: %d row(s) without a readable time (first: %s%s); their "
@@ -416,7 +416,7 @@ def _check_ecs_times(grouping: Any, col: Any, idx: Any, n_rows: int, data: Path,
 
     def place_of(at: int) -> str:  # told for a row named only (a CSV row's line is read for it);
         # "": a row skipped before it whose place is not known
-        return f"data row {at + 1}" if stats is None else stats.place(at) or ""
+        return f"row {at + 1}" if stats is None else stats.place(at) or ""
 
     def refused(at: int, what: str, then: str) -> HourglassError:  # '... {what}{why}{then}'
         said = place_of(at)

@@ -66,7 +66,8 @@ def at_file_rows(exc: InputError, rows: int | np.ndarray, stats: ReadStats | Non
     With ``stats``, the read's counts, a row whose line the reader tells (a CSV's, JSON lines':
     :meth:`ReadStats.row_line`) is told as ``line L``, the line a text editor shows and
     ``stream`` names (a record's first line; the header, blank and comment lines counted); a
-    Parquet row, and one whose line is not told, as its data row (from 1).
+    Parquet row, and one whose line is not told, as ``row N``, its data row (from 1), whether
+    the message said ``row N`` or ``data row N`` (an error and a warning name it alike).
 
     Examples
     --------
@@ -78,6 +79,8 @@ def at_file_rows(exc: InputError, rows: int | np.ndarray, stats: ReadStats | Non
     "column 'b': found 'x' (a row whose data row is not known)"
     >>> str(at_file_rows(InputError("data row 2: a value"), np.array([0, -1])))
     'a row whose data row is not known: a value'
+    >>> str(at_file_rows(InputError("data row 2: a value"), 10))
+    'row 12: a value'
     >>> stats = ReadStats()
     >>> stats.lines_of = lambda at: at + 2  # (a header line)
     >>> str(at_file_rows(InputError("column 'b': expected numbers, found 'x' (row 2)"), 100, stats))
@@ -98,7 +101,7 @@ def at_file_rows(exc: InputError, rows: int | np.ndarray, stats: ReadStats | Non
         else:
             row = int(rows[i])
         line = stats.row_line(row) if stats is not None else None
-        return f"line {line}" if line is not None else f"{m.group(2) or ''}row {row + 1}"
+        return f"line {line}" if line is not None else f"row {row + 1}"
 
     return InputError(_ROW_REF.sub(file_row, str(exc)), param=exc.param)
 
@@ -261,7 +264,7 @@ def unlabelled_rows(labels: np.ndarray, normal: list[str], label_col: str, where
     if not labelled.any():
         raise HourglassError(f"{where}: label column {label_col!r} is empty in every row")
     at = int(np.flatnonzero(~labelled)[0])
-    row = f"data row {at + 1}" if stats is None else stats.place(at)
+    row = f"row {at + 1}" if stats is None else stats.place(at)
     first = f" (first: {row})" if row is not None else ""
     logging.getLogger("hourglass").warning(
         "%s: %d row(s) have no value in label column %r%s; %s",

@@ -673,7 +673,7 @@ class EntityWindows:
                 bad = (to_numbers(s).isna() & s.notna() & (text != "")
                        & ~text.isin(PLACEHOLDERS)).fillna(False).to_numpy(dtype=bool)
                 i = int(np.flatnonzero(bad)[0])
-                raise InputError(f"column {c!r}: data row {i + 1} is not a number ({s.iloc[i]!r}): a "
+                raise InputError(f"column {c!r}: row {i + 1} is not a number ({s.iloc[i]!r}): a "
                                  "column of text cannot be summed (numeric); count its values "
                                  "(categorical) instead", param=("numeric", "categorical"))
 
@@ -689,7 +689,7 @@ class EntityWindows:
             bad &= ((text != "") & ~text.isin(PLACEHOLDERS)).fillna(False).to_numpy(dtype=bool)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise InputError(f"column {c!r}: data row {i + 1} is not a number ({s.iloc[i]!r})")
+            raise InputError(f"column {c!r}: row {i + 1} is not a number ({s.iloc[i]!r})")
         return v.to_numpy(dtype=np.float64, na_value=np.nan)
 
     def _aggregate(self, df: pd.DataFrame, ts: pd.DatetimeIndex | None = None) -> pd.DataFrame:

@@ -505,7 +505,7 @@ class _BoolCheck:
             if wrong.any() and not self._skip:
                 i = int(np.flatnonzero(wrong)[0])
                 line = self._line(seen + i + 1)
-                where = f"line {line}" if line is not None else f"data row {seen + i + 1}"
+                where = f"line {line}" if line is not None else f"row {seen + i + 1}"
                 raise InputError(f"{self._path}: {where}: field {c!r}: malformed value "
                                  f"{col.iloc[i]!r} (a Zeek bool is T or F; use {SKIP_BAD_ROWS} "
                                  "to skip such rows)")

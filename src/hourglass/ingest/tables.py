@@ -292,14 +292,15 @@ class ReadStats:
     def place(self, kept: int) -> str | None:
         """How a message names the row at position ``kept`` (0-based) among the rows kept:
         ``line L`` where the reader tells its line (a CSV's, JSON lines'), as ``stream`` and the
-        malformed-row errors name a row of such a file, else ``data row N`` (from 1); ``None``
+        malformed-row errors name a row of such a file, else ``row N``, its data row (from 1),
+        as an error about a value of a Parquet row names it; ``None``
         where a skipped row whose place is not known may come before it.
 
         Examples
         --------
         >>> stats = ReadStats()
         >>> stats.place(4)
-        'data row 5'
+        'row 5'
         >>> stats.lines_of = lambda at: at + 3  # (a header and a blank line)
         >>> stats.place(4)
         'line 7'
@@ -308,7 +309,7 @@ class ReadStats:
         if row is None:
             return None
         line = self.row_line(row - 1)
-        return f"line {line}" if line is not None else f"data row {row}"
+        return f"line {line}" if line is not None else f"row {row}"
 
     def known(self, kept: np.ndarray) -> np.ndarray:
         """The data rows (from 0) of ``kept`` (positions among the rows kept, from 0), with
@@ -1721,7 +1722,7 @@ def _iter_csv(
                         value = column[i].as_py()
                         at = line(i)
                         where = (f"line {at}" if at is not None else  # (header lines: no data row)
-                                 f"data row {kept + i - int(bad[:i].sum()) + 1} (its line is not known)")
+                                 f"row {kept + i - int(bad[:i].sum()) + 1} (its line is not known)")
                         whose = "" if name in (column_types or {}) else " as in the first block"
                         raise InputError(f"{path}: {where}: column {name!r}: malformed value {value!r} "
                                          f"(expected {typ}{whose}; use {SKIP_BAD_ROWS} "
