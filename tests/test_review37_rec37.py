@@ -3,7 +3,9 @@ in errors and warnings alike; line formats by their physical line."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -48,3 +50,50 @@ def test_read_stats_place_of_a_reader_without_lines_is_row_n() -> None:
     stats = ReadStats()
     assert stats.place(4) == "row 5"
     assert str(at_file_rows(InputError("data row 2: a value"), 3, stats)) == "row 5: a value"
+
+
+def _k8s_lines(n: int, seed: int) -> list[dict[str, Any]]:
+    from tests.test_cloud_audit_formats import _k8s_event
+
+    rng = np.random.default_rng(seed)
+    return [_k8s_event(rng, i, False) for i in range(n)]
+
+
+def test_a_k8s_audit_event_a_line_is_named_by_its_line(tmp_path: Path) -> None:
+    # what was wrong: the formats read as events a line that may be pages (k8s-audit, gcp-audit,
+    # okta, entra-signin, cloudtrail) told no row's line, so 'hourglass score m audit.json
+    # --alert-format ecs' said "column 'requestReceivedTimestamp': row 8 is not a timestamp" for
+    # the event on line 9 (a blank line before it), where a malformed line is 'line N' and a
+    # CSV's or plain JSON-lines file's refused value is named by its line; now 'line 9'
+    train = tmp_path / "train.json"
+    train.write_text("".join(json.dumps(e) + "\n" for e in _k8s_lines(200, 0)))
+    res = runner.invoke(app, ["train", str(train), "--epochs", "1", "--hidden", "4,2",
+                              "-o", str(tmp_path / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+    events = _k8s_lines(20, 1)
+    events[7]["requestReceivedTimestamp"] = "notatime"
+    lines = [json.dumps(e) for e in events]
+    lines.insert(2, "")
+    (tmp_path / "t.json").write_text("\n".join(lines) + "\n")
+    res = runner.invoke(app, ["score", str(tmp_path / "m"), str(tmp_path / "t.json"),
+                              "-o", str(tmp_path / "s.jsonl"), "--alert-format", "ecs"])
+    assert res.exit_code == 2, res.output
+    assert "'requestReceivedTimestamp': line 9 is not a timestamp" in res.stderr, res.stderr
+    assert not (tmp_path / "s.jsonl").exists()
+
+
+def test_the_events_of_a_page_on_a_line_are_named_by_that_line(tmp_path: Path) -> None:
+    # what was wrong: a read of a file with a page of events on a line told no row's line at all
+    # (ReadStats.line_of gave None for every row); each row now has its line, a page's events
+    # the page's line
+    from hourglass.ingest import ReadStats
+    from hourglass.ingest.formats import get_format
+
+    ev = _k8s_lines(6, 2)
+    page = {"kind": "EventList", "apiVersion": "audit.k8s.io/v1", "items": ev[1:4]}
+    text = [json.dumps(ev[0]), "", json.dumps(page), json.dumps(ev[4]), json.dumps(ev[5])]
+    (tmp_path / "a.json").write_text("\n".join(text) + "\n")
+    stats = ReadStats()
+    frames = list(get_format("k8s-audit").iter_chunks(tmp_path / "a.json", stats=stats))
+    assert sum(len(f) for f in frames) == 6
+    assert [stats.line_of(i) for i in range(6)] == [1, 3, 3, 3, 4, 5]

@@ -2288,10 +2288,10 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
     handed = 0  # the rows yielded before ``rows``
     # each row's line, for a row a caller leaves out (stats.line_of): runs of rows on successive
     # lines, by their first row and its line (a new run at a blank or skipped line); a page's
-    # rows share a line: none told
+    # rows, which share its line, a run of their own whose line is given negated (run_line)
     starts, firsts = array("q"), array("q")
     after = 0  # the line after the last row's
-    stats.lines_of = None if page is not None else functools.partial(run_line, starts, firsts)
+    stats.lines_of = functools.partial(run_line, starts, firsts)
     with open_lines(path) as fh:  # lines ended by a CR alone (classic Mac OS): each a line
         readline, lineno = fh.readline, 0
         first = True  # no line but blank ones read yet (of this file: a folder's files share stats)
@@ -2346,7 +2346,10 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                     continue
                 raise InputError(f"{path}: line {lineno}: {exc} "
                                  f"(use {SKIP_BAD_ROWS} to skip such rows)") from None
-            if events is not None:
+            if events is not None:  # (a format's events one a line, or pages: each row its line)
+                firsts.append(-lineno)
+                starts.append(handed + len(rows))
+                after = 0  # (an event on the next line starts a run of its own)
                 rows.extend(events)
             elif isinstance(obj, dict):  # (an array is a page: page gives its rows)
                 if lineno != after:  # (not on the line after the last row's: a new run)
@@ -2396,9 +2399,17 @@ def run_line(starts: array[int], firsts: array[int], kept: int) -> int | None:
     --------
     >>> run_line(array("q", [0, 2]), array("q", [1, 5]), 3)  # (lines 3, 4 blank)
     6
+
+    A run whose line is negative holds the rows of one line (a page of events), all on line
+    ``-firsts[i]``:
+
+    >>> run_line(array("q", [0, 2]), array("q", [1, -2]), 3)
+    2
     """
     i = bisect.bisect_right(starts, kept) - 1
-    return None if i < 0 else firsts[i] + kept - starts[i]
+    if i < 0:
+        return None
+    return -firsts[i] if firsts[i] < 0 else firsts[i] + kept - starts[i]
 
 
 def not_an_object(value: object) -> str:
