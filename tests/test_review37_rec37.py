@@ -97,3 +97,21 @@ def test_the_events_of_a_page_on_a_line_are_named_by_that_line(tmp_path: Path) -
     frames = list(get_format("k8s-audit").iter_chunks(tmp_path / "a.json", stats=stats))
     assert sum(len(f) for f in frames) == 6
     assert [stats.line_of(i) for i in range(6)] == [1, 3, 3, 3, 4, 5]
+
+
+def test_a_parquet_row_left_out_is_named_in_the_skip_summary(tmp_path: Path) -> None:
+    # what was wrong: 'hourglass score m x.parquet --on-bad-rows skip' said "skipped 1 malformed
+    # row(s) in x.parquet", naming no row, where the CSV of the same rows says '(lines 8)' and the
+    # same command without skip names the Parquet row ('(row 7)'); now '(rows 7)'
+    from tests._cli import ab_model
+
+    model = ab_model(tmp_path)
+    bad = _flows(20).drop(columns="label")
+    bad["b"] = bad["b"].map(str)
+    bad.loc[6, "b"] = "oops"
+    bad.to_parquet(tmp_path / "bad.parquet")
+    res = runner.invoke(app, ["score", str(model), str(tmp_path / "bad.parquet"),
+                              "-o", str(tmp_path / "s.csv"), "--on-bad-rows", "skip"])
+    assert res.exit_code == 0, res.output
+    assert "skipped 1 malformed row(s) in" in res.stderr and "bad.parquet (rows 7)" in res.stderr, res.stderr
+    assert pd.read_csv(tmp_path / "s.csv")["row"].tolist() == [*range(6), *range(7, 20)]

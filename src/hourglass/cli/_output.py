@@ -730,6 +730,9 @@ def report_skipped(stats: ReadStats, path: Path, kept: int | None = None) -> Non
     if stats.bad_rows:
         more = " ..." if stats.bad_rows - stats.lines_again > len(stats.bad_lines) else ""
         lines = f" (lines {', '.join(map(str, stats.bad_lines))}{more})" if stats.bad_lines else ""
+        if not lines and stats.bad_data_rows:  # a file without lines (Parquet): the rows left out
+            more = " ..." if stats.bad_rows > len(stats.bad_data_rows) else ""
+            lines = f" (rows {', '.join(map(str, stats.bad_data_rows))}{more})"
         note = f"; {ROWS_KEPT_NOTE}" if kept is not None and stats.shifted(kept) else ""
         err.print(f"skipped {stats.bad_rows} malformed row(s) in {path}{lines}{note}", highlight=False)
 

@@ -136,6 +136,10 @@ class ReadStats:
     plain_beside_fields: dict[str, list[int]] = field(default_factory=dict, repr=False, compare=False)
     #: the bad rows at a line :attr:`bad_lines` names already (events of one page on a line)
     lines_again: int = field(default=0, repr=False, compare=False)
+    #: the data rows (from 1) of the first rows a caller left out (:meth:`left_out`) where the
+    #: reader tells no lines (a Parquet file): the ``--on-bad-rows skip`` summary names them, as it
+    #: names a CSV's skipped lines (at most 10)
+    bad_data_rows: list[int] = field(default_factory=list, repr=False, compare=False)
 
     def skipped(self, line: int | None, at: int | None = None) -> None:
         """Count a skipped data row: at ``line`` of the file (where known), after ``at`` rows
@@ -165,8 +169,16 @@ class ReadStats:
         >>> stats.left_out(7, at=2)     # the third row handed out, line 7, refused by the caller
         >>> stats.bad_rows, stats.dropped, stats.rows_of(np.arange(3)).tolist()
         (1, [2], [0, 1, 3])
+        >>> stats = ReadStats()
+        >>> stats.left_out(None, at=6)  # a reader without lines: its data row, from 1
+        >>> stats.bad_lines, stats.bad_data_rows
+        ([], [7])
         """
         self.bad_rows += 1
+        if line is None and self.lines_of is None and len(self.bad_data_rows) < 10:
+            row = int(self.read_known(np.array([at]))[0])  # (-1: a row skipped before it not placed)
+            if row >= 0:
+                bisect.insort(self.bad_data_rows, row + 1)
         bisect.insort(self.dropped, at)
         self._name(line)
 
