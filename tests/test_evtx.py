@@ -98,7 +98,8 @@ def test_reader_chunks_and_columns(fake_evtx: Path) -> None:
 
 def test_damaged_record_is_an_error_or_skipped_and_counted(fake_evtx: Path) -> None:
     _FakeParser.records = [_event(4624), RuntimeError("bad chunk checksum"), _event(4625)]
-    with pytest.raises(InputError, match=r"record 2: unreadable \(bad chunk checksum\).*on_bad_rows='skip'"):
+    with pytest.raises(InputError,
+                       match=r"row 2: unreadable record \(bad chunk checksum\).*on_bad_rows='skip'"):
         list(iter_evtx(fake_evtx))
     stats = ReadStats()
     df = pd.concat(iter_evtx(fake_evtx, on_bad_rows="skip", stats=stats))

@@ -58,8 +58,8 @@ def test_an_evtx_record_the_parser_stops_at_is_an_error_or_counted(
     # an error naming it, or skipped and counted with --on-bad-rows skip.
     monkeypatch.setitem(sys.modules, "evtx", types.SimpleNamespace(PyEvtxParser=_StoppingParser))
     damaged = _evtx_with_one_chunk(tmp_path / "Security.evtx", 1, 5)
-    with pytest.raises(InputError, match=r"chunk 1 holds records 1\.\.5, but only 2 of its 5 could "
-                                         r"be read: record 3 is damaged \(use on_bad_rows='skip'"):
+    with pytest.raises(InputError, match=r"chunk 1 holds record ids 1\.\.5, but only 2 of its 5 could "
+                                         r"be read: record id 3 is damaged \(use on_bad_rows='skip'"):
         list(iter_evtx(damaged))
     stats = ReadStats()
     df = pd.concat(iter_evtx(damaged, on_bad_rows="skip", stats=stats))

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from hourglass.cli import app
 from tests._cli import runner
@@ -115,3 +116,23 @@ def test_a_parquet_row_left_out_is_named_in_the_skip_summary(tmp_path: Path) -> 
     assert res.exit_code == 0, res.output
     assert "skipped 1 malformed row(s) in" in res.stderr and "bad.parquet (rows 7)" in res.stderr, res.stderr
     assert pd.read_csv(tmp_path / "s.csv")["row"].tolist() == [*range(6), *range(7, 20)]
+
+
+def test_an_evtx_chunk_damage_names_record_ids_and_an_unreadable_record_its_row(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # what was wrong: an .evtx file's errors said 'record N' of two numberings: "record 2:
+    # unreadable" the second record read (as 'row 2' names a refused value of it), "chunk 1
+    # holds records 101..105 ... record 101 is damaged" the record ids of the chunk's header (a
+    # Security.evtx's ids start far from 1); now 'row N' for the place and 'record id N' for an id
+    import sys
+    import types
+
+    from hourglass.errors import InputError
+    from hourglass.ingest.evtx import iter_evtx
+    from tests.test_review24_fuzzl24 import _evtx_with_one_chunk, _StoppingParser
+
+    monkeypatch.setitem(sys.modules, "evtx", types.SimpleNamespace(PyEvtxParser=_StoppingParser))
+    damaged = _evtx_with_one_chunk(tmp_path / "Security.evtx", 101, 105)
+    with pytest.raises(InputError, match=r"chunk 1 holds record ids 101\.\.105, but only 0 of its 5 "
+                                         r"could be read: record id 101 is damaged"):
+        list(iter_evtx(damaged))

@@ -334,7 +334,9 @@ def iter_evtx(path: str | Path, *, on_bad_rows: str = "error", stats: Any = None
             break
         except (RuntimeError, OSError, ValueError, KeyError, TypeError) as exc:  # (and RecursionError)
             if on_bad_rows != "skip":
-                raise InputError(f"{p}: record {position}: unreadable ({exc}) "
+                # named by its row, the event's place from 1, as a refused value of it is (its record
+                # id is not read)
+                raise InputError(f"{p}: row {position}: unreadable record ({exc}) "
                                  f"(use {SKIP_BAD_ROWS} to skip such records)") from None
             bad_in_a_row += 1
             lost = _records_lost(exc)  # a chunk's records at once, each counted
@@ -344,8 +346,8 @@ def iter_evtx(path: str | Path, *, on_bad_rows: str = "error", stats: Any = None
                 for _ in range(lost):
                     stats.skipped(None, at=stats.rows + len(rows))
             if bad_in_a_row >= _MAX_BAD_IN_A_ROW:
-                raise InputError(f"{p}: {bad_in_a_row} unreadable records in a row at record "
-                                 f"{position}; the file is too damaged to read") from None
+                raise InputError(f"{p}: {bad_in_a_row} unreadable records one after another, up to "
+                                 f"row {position}; the file is too damaged to read") from None
             continue
         bad_in_a_row = 0
         rid = item.get("event_record_id")
@@ -360,8 +362,8 @@ def iter_evtx(path: str | Path, *, on_bad_rows: str = "error", stats: Any = None
     if short:  # the parser stopped inside a chunk at a damaged record, silently
         (k, first, last), n = short[0]
         if on_bad_rows != "skip":
-            raise InputError(f"{p}: chunk {k + 1} holds records {first}..{last}, but only {n} "
-                             f"of its {last - first + 1} could be read: record {first + n} is "
+            raise InputError(f"{p}: chunk {k + 1} holds record ids {first}..{last}, but only {n} "
+                             f"of its {last - first + 1} could be read: record id {first + n} is "
                              f"damaged (use {SKIP_BAD_ROWS} to skip such records)")
         unread = sum(r[2] - r[1] + 1 - n for r, n in short) - bad  # those not counted already
         if stats is not None:
