@@ -136,3 +136,26 @@ def test_an_evtx_chunk_damage_names_record_ids_and_an_unreadable_record_its_row(
     with pytest.raises(InputError, match=r"chunk 1 holds record ids 101\.\.105, but only 0 of its 5 "
                                          r"could be read: record id 101 is damaged"):
         list(iter_evtx(damaged))
+
+
+def test_stream_of_a_raw_log_names_the_first_line_that_matched_no_header(tmp_path: Path) -> None:
+    # what was wrong: 'hourglass score m app.log' of a log model warned "1 of 102 lines matched
+    # no 'hdfs' header (first: app.log: line 10); skipped", while 'hourglass stream m -i app.log'
+    # of the same file only counted it ("1 matched no header format"), naming no line; its
+    # summary now says "1 matched no header format (first: line 10)", in micro-batches too
+    from tests.test_logs import hdfs_log
+
+    (tmp_path / "train.log").write_text("\n".join(hdfs_log(150)) + "\n")
+    res = runner.invoke(app, ["train", str(tmp_path / "train.log"), "--format", "hdfs", "--model",
+                              "deeplog", "--epochs", "1", "--session-regex", r"blk_-?\d+",
+                              "-o", str(tmp_path / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+    lines = hdfs_log(20, seed=3)
+    lines.insert(2, "")
+    lines.insert(9, "garbage line that is no hdfs record")
+    (tmp_path / "t.log").write_text("\n".join(lines) + "\n")
+    for batch in ("1024", "3"):
+        res = runner.invoke(app, ["stream", str(tmp_path / "m"), "-i", str(tmp_path / "t.log"),
+                                  "-o", str(tmp_path / f"a{batch}.jsonl"), "--batch", batch])
+        assert res.exit_code == 0, res.output
+        assert "1 matched no header format (first: line 10)" in res.stderr, res.stderr

@@ -80,7 +80,8 @@ def summary_line(counts: dict[str, Any], where: str, seconds: float, mode: str) 
                        ("unknown_key", "keys never seen in training"),
                        ("events_without_session", "events without a session id")):
         if counts.get(key):
-            parts.append(f"{counts[key]:,} {label}")
+            first = counts.get("first_unmatched") if key == "unmatched" else None
+            parts.append(f"{counts[key]:,} {label}" + (f" (first: line {first})" if first else ""))
     sessions = f"{counted(counts['events'], 'event')} in {counted(counts['sessions'], 'session')}"
     extra = [f"{counts[k]:,} {label}" for k, label in (("evicted", "evicted"), ("split", "split"),
                                                         ("live", "still open"))

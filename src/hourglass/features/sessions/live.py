@@ -73,6 +73,10 @@ def line_events(features: EventSessions, lines: list[str], first_line: int,
             out["content"].append(content)
     for k in _STAT_KEYS:
         stats[k] += getattr(parser.stats_, k)
+    # the first line that matched no header, as score's warning names it (stream's summary)
+    first = getattr(parser.stats_, "first_unmatched", None)
+    if first is not None and stats.get("first_unmatched") is None:
+        stats["first_unmatched"] = first + offset
     return out
 
 
