@@ -2358,17 +2358,18 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                     continue
                 raise InputError(f"{path}: line {lineno}: {exc} "
                                  f"(use {SKIP_BAD_ROWS} to skip such rows)") from None
-            if events is not None:  # (a format's events one a line, or pages: each row its line)
-                firsts.append(-lineno)
-                starts.append(handed + len(rows))
-                after = 0  # (an event on the next line starts a run of its own)
-                rows.extend(events)
-            elif isinstance(obj, dict):  # (an array is a page: page gives its rows)
+            if events is None and isinstance(obj, dict):  # (an array is a page: page gives its rows)
+                events = [obj if event is None else event(obj)]
+            if events is not None and len(events) == 1:  # one row (an object, a format's event)
                 if lineno != after:  # (not on the line after the last row's: a new run)
                     firsts.append(lineno)  # (first: a reader in another thread sees whole runs)
                     starts.append(handed + len(rows))
                 after = lineno + 1
-                rows.append(obj if event is None else event(obj))
+            elif events:  # a page's rows: a run of their own, all on its line (given negated)
+                firsts.append(-lineno)
+                starts.append(handed + len(rows))
+                after = 0  # (a row on the next line starts a run of its own)
+            rows.extend(events or ())
             size += len(raw)
             if len(rows) >= _JSONL_CHUNK_ROWS or (size >= chunk_bytes and rows):
                 _note_plain_beside_fields(rows, handed, stats)
