@@ -62,9 +62,9 @@ def test_the_readme_grouped_and_suppressed_summaries_read_as_the_cli_writes_them
     # same wording, numbers aside.
     grouped = _sample("hourglass score M flows.csv --group-by src_ip --group-window 10m")
     suppressed = _sample("hourglass score M flows.csv --suppress allow.toml")
-    pattern = {"grouped": r"scored \d+ rows \(\w+\), \d+ flagged; grouped [\d,]+ flagged rows -> "
+    pattern = {"grouped": r"scored [\d,]+ rows \(\w+\), [\d,]+ flagged; grouped [\d,]+ flagged rows -> "
                           r"[\d,]+ alerts \(by \w+, (?:\w+ windows|windows of [\d,]+ rows)\)",
-               "suppressed": r"scored \d+ rows \(\w+\), \d+ flagged, [\d,]+ suppressed "
+               "suppressed": r"scored [\d,]+ rows \(\w+\), [\d,]+ flagged, [\d,]+ suppressed "
                              r"\((?:[\w ]+: [\d,]+(?:, )?)+\)"}
     assert re.search(pattern["grouped"], grouped) and re.search(pattern["suppressed"], suppressed)
     rules = tmp_path / "allow.toml"
