@@ -14,7 +14,7 @@ import pandas as pd
 
 from hourglass._columns import counted, listed_columns, near_names
 from hourglass.errors import HourglassError, InputError
-from hourglass.ingest.tables import UNKNOWN_ROW, nested_note
+from hourglass.ingest.tables import UNKNOWN_ROW, ReadStats, nested_note
 from hourglass.serve.grouping import (
     AlertGroups,
     _reads_as_time,
@@ -261,9 +261,7 @@ class Grouping:
                 i = int(read[i]) if 0 <= i < len(read) else i
                 if lines is not None:
                     return f"line {lines[i]}" if 0 <= i < len(lines) else m.group(0)
-                if stats is None:
-                    return f"row {first_row + i + 1}"
-                return stats.place(first_row + i) or UNKNOWN_ROW
+                return ReadStats.place_in(stats, first_row + i) or UNKNOWN_ROW
 
             raise HourglassError(f"{where}: {_ROW.sub(place, str(exc))}") from None
         if ts.tz is not None:
@@ -272,8 +270,7 @@ class Grouping:
             return np.asarray(ts.as_unit("ns").asi8)
         first = int(np.flatnonzero(bad)[0])
         if not self.untimed_rows:
-            told = (f"row {first_row + first + 1}" if stats is None else
-                    stats.place(first_row + first))
+            told = ReadStats.place_in(stats, first_row + first)
             self.first_untimed = (f"line {lines[first]}" if lines is not None else told or "",
                                   shown_value(col.iloc[first]))
         self.untimed_rows += int(bad.sum())

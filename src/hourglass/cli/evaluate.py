@@ -161,12 +161,13 @@ def _readable_times(times: Any, column: str, data: Path, stats: ReadStats | None
     import numpy as np
 
     from hourglass._times import unreadable_times
+    from hourglass.ingest import ReadStats
 
     bad = unreadable_times(times, column)
     if not bad.any() or bad.all():
         return times, np.arange(len(times))
     first = int(np.flatnonzero(bad)[0])
-    row = f"row {first + 1}" if stats is None else stats.place(first)
+    row = ReadStats.place_in(stats, first)
     where = f"{row}, {times[first]!r}" if row is not None else repr(times[first])
     logging.getLogger("hourglass").warning(
         "%s: %d row(s) without a readable time in column %r (first: %s): left out "

@@ -292,8 +292,9 @@ def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None, *, skip: 
 
     from hourglass._times import parse_timestamps, unreadable_times
     from hourglass.cli._groups import shown_value
-    from hourglass.cli.tables import at_file_rows, at_kept_rows
+    from hourglass.cli.tables import at_kept_rows
     from hourglass.errors import InputError
+    from hourglass.ingest import ReadStats
     from hourglass.serve.ecs import ecs_target, frame_alerts
 
     times = None
@@ -305,8 +306,7 @@ def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None, *, skip: 
         try:
             if bad.any():
                 first = int(np.flatnonzero(bad)[0])
-                row = (f"row {first_row + first + 1}" if stats is None else
-                       stats.place(first_row + first))
+                row = ReadStats.place_in(stats, first_row + first)
                 logging.getLogger("hourglass").warning(
                     "column %r: %d row(s) without a readable time (first: %s%s); their "
                     "alerts carry the scoring time", rule.time_field, int(bad.sum()),
@@ -318,7 +318,7 @@ def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None, *, skip: 
                 times = parse_timestamps(col, rule.time_field, dayfirst=day)
         except InputError as exc:  # its row: of the chunk's rows parsed, told as the file's
             at = first_row + np.flatnonzero(~bad)
-            raise (at_file_rows(exc, at) if stats is None else at_kept_rows(exc, stats, at)) from None
+            raise at_kept_rows(exc, stats, at) from None
     named = [c for c in df.columns if ecs_target(c, rule.data_format) is not None and c not in (keep or ())]
     return frame_alerts(result, rule, fields=df[keep] if keep else None, times=times,
                         named=df[named] if named else None)
@@ -409,6 +409,7 @@ def _check_ecs_times(grouping: Any, col: Any, idx: Any, n_rows: int, data: Path,
     import pandas as pd
 
     from hourglass.cli._groups import shown_value, whole
+    from hourglass.ingest import ReadStats
 
     missing = col.isna().to_numpy()
     timed = pd.api.types.is_datetime64_any_dtype(col)  # (then every value there is a time)
@@ -416,7 +417,7 @@ def _check_ecs_times(grouping: Any, col: Any, idx: Any, n_rows: int, data: Path,
 
     def place_of(at: int) -> str:  # told for a row named only (a CSV row's line is read for it);
         # "": a row skipped before it whose place is not known
-        return f"row {at + 1}" if stats is None else stats.place(at) or ""
+        return ReadStats.place_in(stats, at) or ""
 
     def refused(at: int, what: str, then: str) -> HourglassError:  # '... {what}{why}{then}'
         said = place_of(at)

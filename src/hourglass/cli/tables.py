@@ -106,11 +106,11 @@ def at_file_rows(exc: InputError, rows: int | np.ndarray, stats: ReadStats | Non
     return InputError(_ROW_REF.sub(file_row, str(exc)), param=exc.param)
 
 
-def at_kept_rows(exc: InputError, stats: ReadStats, kept: np.ndarray) -> InputError:
+def at_kept_rows(exc: InputError, stats: ReadStats | None, kept: np.ndarray) -> InputError:
     """:func:`at_file_rows` of a frame whose rows are at the positions ``kept`` (from 0) among
     the rows a read kept (``stats``, its counts): each row told by its line where the reader
-    tells it, else by its data row."""
-    return at_file_rows(exc, stats.known(kept), stats)
+    tells it, else by its data row (``stats`` ``None``: the positions are the rows')."""
+    return at_file_rows(exc, kept) if stats is None else at_file_rows(exc, stats.known(kept), stats)
 
 
 def about_file(exc: InputError, name: object) -> InputError:
@@ -264,7 +264,7 @@ def unlabelled_rows(labels: np.ndarray, normal: list[str], label_col: str, where
     if not labelled.any():
         raise HourglassError(f"{where}: label column {label_col!r} is empty in every row")
     at = int(np.flatnonzero(~labelled)[0])
-    row = f"row {at + 1}" if stats is None else stats.place(at)
+    row = ReadStats.place_in(stats, at)
     first = f" (first: {row})" if row is not None else ""
     logging.getLogger("hourglass").warning(
         "%s: %d row(s) have no value in label column %r%s; %s",

@@ -107,10 +107,9 @@ def _at_rows(exc: InputError, stats: Any, n: int) -> InputError:
     it, else as not known."""
     import numpy as np
 
-    from hourglass.cli.tables import at_file_rows, at_kept_rows
+    from hourglass.cli.tables import at_kept_rows
 
-    at = np.arange(n)
-    return at_file_rows(exc, at) if stats is None else at_kept_rows(exc, stats, at)
+    return at_kept_rows(exc, stats, np.arange(n))
 
 
 def _date_order(new: Any, old: Any, column: str, new_name: str, old_name: str,

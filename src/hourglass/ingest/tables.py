@@ -323,6 +323,18 @@ class ReadStats:
         line = self.row_line(row - 1)
         return f"line {line}" if line is not None else f"row {row}"
 
+    @staticmethod
+    def place_in(stats: ReadStats | None, kept: int) -> str | None:
+        """:meth:`place` of ``stats``, or ``row N`` (``kept`` + 1) where no read's counts are
+        given (the rows as they are: a frame, not a file).
+
+        Examples
+        --------
+        >>> ReadStats.place_in(None, 4), ReadStats.place_in(ReadStats(), 4)
+        ('row 5', 'row 5')
+        """
+        return f"row {kept + 1}" if stats is None else stats.place(kept)
+
     def known(self, kept: np.ndarray) -> np.ndarray:
         """The data rows (from 0) of ``kept`` (positions among the rows kept, from 0), with
         ``-1`` where a skipped row whose place is not known may come before it.
