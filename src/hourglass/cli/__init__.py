@@ -2,7 +2,9 @@
 
 The console script (``hourglass.cli:main``) and ``python -m hourglass`` import this module
 first; Ctrl-C while it imports the app (the first few tenths of a second of every command) is
-the command's one line and exit code 130, as later in the command, not a traceback.
+the command's one line and exit code 130, as later in the command, not a traceback; so is
+Ctrl-C in the instant between the import and :func:`main`'s handling of it
+(:mod:`hourglass.cli._uncaught`).
 """
 
 import sys
@@ -15,6 +17,9 @@ NOT_FINISHED = ("before the command finished; no output was written (models and 
                 "only when complete)")
 
 try:
+    from hourglass.cli._uncaught import install
+
+    install()  # (Ctrl-C between this import and main's own handling of it)
     from hourglass.cli.app import app, main
 except KeyboardInterrupt:
     sys.stderr.write(f"error: interrupted {NOT_FINISHED}\n")
