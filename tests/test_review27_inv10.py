@@ -57,12 +57,12 @@ def test_three_sites_holding_the_same_rows_give_the_model_one_of_them_gives() ->
     assert three.info["federated"]["rows"] == [300] * 3
 
 
-def test_one_site_for_one_round_trains_as_a_local_fit_but_for_the_input_scaling_rounding() -> None:
+def test_one_site_for_one_round_trains_as_a_local_fit_input_scaling_included() -> None:
     # no defect: pins that one site, one round of E local epochs, is a local fit of E epochs
     # on the same rows (same preprocessing, held-out rows, initial weights, batches, threshold
-    # rule) once the input standardisation is the local fit's: the server merges it in float64
-    # from the sites' statistics, the local fit takes it in float32, a last-digit difference
-    # that training then carries into the scores (about 0.3 % here)
+    # rule); the input standardisation too, since the local fit takes its moments in float64 as
+    # the server merges them (it took them in float32, a last-digit difference that training
+    # carried into the scores: this test then set the local fit's scaling on the server)
     from hourglass.distributed.federated import FederatedServer, Site
     from hourglass.pipeline import Pipeline
 
@@ -78,11 +78,9 @@ def test_one_site_for_one_round_trains_as_a_local_fit_but_for_the_input_scaling_
     for r in range(1, server.n_rounds + 1):
         parameters, config = server.configure(r)
         server.aggregate(r, [site.fit(parameters, config)])
-        if r == 3:  # the inputs round set the input scaling: the local fit's instead
-            offset = local.detector_.input_offset_
-            np.testing.assert_allclose(server.weights_[0], offset, rtol=1e-5, atol=1e-6)
-            server.weights_[0] = local.detector_.input_offset_.copy()
-            server.weights_[1] = local.detector_.input_scale_.copy()
+        if r == 3:  # the inputs round set the input scaling: the local fit's
+            np.testing.assert_array_equal(server.weights_[0], local.detector_.input_offset_)
+            np.testing.assert_array_equal(server.weights_[1], local.detector_.input_scale_)
     fed = server.pipeline()
     a, b = fed.features_.to_dict(), local.features_.to_dict()
     # the median imputed: from the site's sketch, in float64 to the last digit or so

@@ -50,12 +50,19 @@ STANDARDIZE_FLOOR = 0.1
 """``standardize``: a feature's scale is at least this share of its range on the training rows."""
 
 
+STANDARDIZE_BLOCK_VALUES = 1 << 22
+"""Most values (rows × columns) of the float64 copy :func:`standardization` takes at a time."""
+
+
 def standardization(ref: np.ndarray, names: Sequence[object] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``standardize``'s (offset, scale) of the float32 rows ``ref``, as float32: each feature's
     mean, and its standard deviation floored at ``STANDARDIZE_FLOOR`` times its range (1 where
-    that is ~0). Sums that overflow float32 (values near 1e19 and beyond, e.g. a 64-bit counter)
-    are taken again in float64 (finite float32 rows then always give a finite float32 offset and
-    scale; should one not fit, an ``InputError`` names the feature: ``names``, else its column).
+    that is ~0). The moments are taken in float64 (a block of rows at a time), as a federated
+    site sends them (``mean``, ``m2``), so one site's merged scaling is this one: in
+    float32 the mean differed from the merged float64 one in its last bits, and training carried
+    that into every score (a one-site federated model scored NSL-KDD up to 50 % off its local
+    fit's). Finite float32 rows always give a finite float32 offset and scale; should the floored
+    spread not fit float32, an ``InputError`` names the feature: ``names``, else its column.
 
     Examples
     --------
@@ -64,13 +71,15 @@ def standardization(ref: np.ndarray, names: Sequence[object] | None = None) -> t
     >>> [f"{v:.3g}" for v in offset], [f"{v:.3g}" for v in scale]
     (['1', '2e+38'], ['1', '1e+38'])
     """
-    with np.errstate(over="ignore", invalid="ignore"):
-        sd = np.maximum(ref.std(axis=0), STANDARDIZE_FLOOR * np.ptp(ref, axis=0))
-        offset = ref.mean(axis=0)
-    if not (np.isfinite(sd).all() and np.isfinite(offset).all()):  # rare: float32 overflowed
-        ref64 = ref.astype(np.float64)
-        sd = np.maximum(ref64.std(axis=0), STANDARDIZE_FLOOR * np.ptp(ref64, axis=0))
-        offset = ref64.mean(axis=0)
+    n = ref.shape[0]
+    offset = ref.mean(axis=0, dtype=np.float64)
+    m2 = np.zeros(ref.shape[1], dtype=np.float64)
+    step = max(1, STANDARDIZE_BLOCK_VALUES // max(ref.shape[1], 1))
+    for lo in range(0, n, step):  # a block of rows in float64 at a time, not a copy of them all
+        m2 += ((ref[lo:lo + step].astype(np.float64) - offset) ** 2).sum(axis=0)
+    # as the federated merge: sqrt(m2 / n), floored at a share of the range (max - min)
+    spread = ref.max(axis=0).astype(np.float64) - ref.min(axis=0).astype(np.float64)
+    sd = np.maximum(np.sqrt(m2 / n), STANDARDIZE_FLOOR * spread)
     with np.errstate(over="ignore"):
         offset32 = offset.astype(np.float32)
         scale32 = np.where(sd > 1e-12, sd, 1.0).astype(np.float32)
