@@ -7,6 +7,7 @@ loaded model runs exactly the code, on exactly the numbers, that the live one ra
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -233,20 +234,39 @@ device, verbose, random_state
     def _build_module(self, n_features: int) -> nn.Module:
         return _AEModule(n_features, tuple(int(h) for h in self.hidden), self.activation, 0.0, False)
 
-    def _latent_batch(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
-        x = batch[0]
-        code = self.module_.code(x)
+    def _latent_batch(self, batch: tuple[torch.Tensor, ...], module: _AEModule | None = None) -> torch.Tensor:
+        module = self.module_ if module is None else module
+        assert module is not None
+        x = batch[0].to(next(module.parameters()).dtype)
+        code = module.code(x)
         if not self.use_error:
             return code
-        err = (self.module_.decoder(code) - x).pow(2).mean(dim=1, keepdim=True)
+        err = (module.decoder(code) - x).pow(2).mean(dim=1, keepdim=True)
         return torch.cat([code, torch.log(err + 1e-12)], dim=1)
 
     def _latent(self, X: np.ndarray) -> np.ndarray:
+        """The forest's input: each row's code (and log error) as float32. Taken in float64 on
+        the CPU and rounded once, so that a row's values do not follow the rows scored with it:
+        in float32 the matrix kernels' last bits do (one row alone, or another batch), and a
+        code that fell the other side of a tree's cut moved the score by ~1e-3 (a default
+        ensemble's by as much, z-scored). A model saved before (``latent_dtype_`` float32)
+        keeps the float32 network its forest was fitted on."""
         self.module_.eval()
-        return predict_batches(self._latent_batch, [X], device=self.device_)
+        if getattr(self, "latent_dtype_", "float32") == "float32":
+            return predict_batches(self._latent_batch, [X], device=self.device_)
+        # the float64 copy is made once per network and weights (a copy a call tripled the time
+        # of a one-row score); a weight changed in place moves its version, and the copy is new
+        versions = tuple(int(t._version) for t in self.module_.state_dict(keep_vars=True).values())
+        cached = getattr(self, "_module64", None)
+        if cached is None or cached[0] is not self.module_ or cached[1] != versions:
+            cached = self._module64 = (self.module_, versions,
+                                       copy.deepcopy(self.module_).to(device="cpu", dtype=torch.float64))
+        module64 = cached[2]
+        return predict_batches(lambda b: self._latent_batch(b, module64), [X]).astype(np.float32)
 
     def _fit(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
         super()._fit(X, X_val, y)
+        self.latent_dtype_ = "float64"
         forest = IsolationForest(n_estimators=int(self.n_estimators),
                                  max_samples=min(int(self.max_samples), X.shape[0]),
                                  random_state=self._sklearn_seed(), n_jobs=1).fit(self._latent(X))
@@ -259,6 +279,7 @@ device, verbose, random_state
     def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         meta, arrays = super()._get_state()
         meta["forest_max_samples"] = self.forest_.max_samples
+        meta["latent_dtype"] = getattr(self, "latent_dtype_", "float32")
         arrays.update({f"forest.{k}": v for k, v in self.forest_.to_arrays().items()})
         return meta, arrays
 
@@ -268,6 +289,11 @@ device, verbose, random_state
         if "forest_max_samples" not in meta:
             raise InputError("detector state is missing 'forest_max_samples'")
         self.forest_ = ArrayForest.from_arrays(forest, meta["forest_max_samples"])
+        latent = meta.get("latent_dtype", "float32")  # saved before it: the float32 network's codes
+        if latent not in ("float32", "float64"):
+            raise InputError(f"saved latent_dtype must be 'float32' or 'float64', got {latent!r}; "
+                             "the artefact was modified")
+        self.latent_dtype_ = latent
         n_latent = int(tuple(self.hidden)[-1]) + bool(self.use_error)
         if self.forest_.feature.min(initial=0) < 0 or self.forest_.feature.max(initial=0) >= n_latent:
             raise InputError(f"saved forest: split features out of range for {n_latent} latent columns")
