@@ -115,9 +115,10 @@ def test_unseen_keys_are_counted_by_score_as_by_stream_and_service(tmp_path: Pat
     data.write_text("1 2 3\n1 99 3\n7 7\n")  # three events of keys never seen
     res = runner.invoke(app, ["score", str(key_model), str(data), "-o", str(tmp_path / "s.csv")])
     assert res.exit_code == 0, res.output
-    assert "3 lines, 3 keys were never seen in training; scored 3 sessions" in res.stderr
+    # (events, not keys: 99 and 7 are two keys; "3 keys were never seen" read as three keys)
+    assert "3 lines, 3 events had a key never seen in training; scored 3 sessions" in res.stderr
     res = runner.invoke(app, ["stream", str(key_model)], input=data.read_text())
-    assert "3 keys never seen in training" in res.stderr, res.output
+    assert "3 events with a key never seen in training" in res.stderr, res.output
     result = LogScorer(key_model).score([[1, 2, 3], [1, 99, 3], [7, 7]])
     assert result["unknown_templates"] == 3 and result["parse"]["unknown_template"] == 3
 

@@ -77,7 +77,7 @@ def summary_line(counts: dict[str, Any], where: str, seconds: float, mode: str) 
                         else "not key sequences"),
                        ("blank", "blank"), ("bad_encoding", "bad encoding (replaced)"),
                        ("unknown_template", "with an unknown template"),
-                       ("unknown_key", "keys never seen in training"),
+                       ("unknown_key", "events with a key never seen in training"),
                        ("events_without_session", "events without a session id")):
         if counts.get(key):
             first = counts.get("first_unmatched") if key == "unmatched" else None

@@ -356,7 +356,7 @@ class LogResponse(_Schema):
                                                "naming several sessions counts once, as in the "
                                                "'parse' counts and hourglass score's and stream's "
                                                "summaries. For key sequences and integer keys: the "
-                                               "keys never seen in training.")
+                                               "events whose key was never seen in training.")
     parse: dict[str, int | None] = Field(description="All parse and grouping counts.")
 
 
