@@ -192,8 +192,8 @@ def _summary_line(stats: dict[str, Any], features: Any = None) -> str:
                         else "matched no header format"),
                        ("blank", ("was blank", "were blank")),
                        ("bad_encoding", "had bad encoding (replaced)"),
-                       ("unknown_template", ("event had a key never seen in training", "events had a key never "
-                                             "seen in training") if keys else
+                       ("unknown_template", ("event had a key never seen in training",
+                                             "events had a key never seen in training") if keys else
                         "had a key unseen in training" if named else "had a template unseen in training"),
                        ("events_without_session", "had no session id" if window is None
                         else "had no readable time (no window)"),
