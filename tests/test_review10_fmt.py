@@ -11,9 +11,9 @@ from hourglass.ingest.cef import parse_leef
 def test_leef_long_run_of_rsyslog_tabs_is_linear() -> None:
     # 64 KB of '#011' (rsyslog's escaped tab) with no key after it took 48 s (cubic backtracking)
     line = "LEEF:1.0|Acme|FW|1|42|" + "#011" * 16_000 + "x"
-    start = time.perf_counter()
+    start = time.thread_time()  # CPU seconds of this thread: a loaded machine does not inflate them
     row = parse_leef(line)
-    assert time.perf_counter() - start < 1.0
+    assert time.thread_time() - start < 1.0
     assert row is not None and row["event_id"] == "42"
     # the escape still separates attributes, a run of them too, and a value holding it is kept
     row = parse_leef("LEEF:1.0|Acme|FW|1|42|src=10.0.0.1#011#011url=https://x/item#0117#011dst=10.0.0.2")

@@ -47,9 +47,9 @@ def test_suppress_many_rules_on_a_number_column_stay_fast_per_batch(monkeypatch:
     calls = []
     factorize = roles.factorize_strings
     monkeypatch.setattr(roles, "factorize_strings", lambda *a, **k: calls.append(1) or factorize(*a, **k))
-    start = time.perf_counter()
+    start = time.thread_time()  # CPU seconds of this thread: a loaded machine does not inflate them
     names = rules.names(df)  # (a later batch)
-    took = time.perf_counter() - start
+    took = time.thread_time() - start
     assert names.tolist() == ["", "", "padded", *[""] * 7, "r7"]
     assert len(calls) <= 1, len(calls)  # the column's cells, not each rule's numbers again (a pandas
     assert took < 3.0, took  # call per value: 0.7 ms a rule, 3.6 s a batch here)

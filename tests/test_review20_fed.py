@@ -236,9 +236,9 @@ def test_the_pseudo_union_of_many_held_out_scores_is_quick_and_each_value_as_ask
     rng = np.random.default_rng(0)
     parts = [rng.exponential(1.0, 100_000), np.r_[np.zeros(25_000), rng.normal(3.0, 1.0, 25_000)]]
     summaries = [site_summary(p, Percentile(99)) for p in parts]
-    start = time.perf_counter()
+    start = time.thread_time()  # CPU seconds of this thread: a loaded machine does not inflate them
     union = pseudo_union(summaries)
-    assert time.perf_counter() - start < 0.5  # (a value at a time: 1.2 s for these 150k)
+    assert time.thread_time() - start < 0.5  # (a value at a time: 1.2 s for these 150k)
     assert len(union) == 150_000 and bool(np.all(np.diff(union) >= 0))
     # every value as the mixture's quantile at its probability asked alone: ties, flat stretches
     # and jumps included

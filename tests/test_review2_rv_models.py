@@ -75,9 +75,9 @@ def test_seq_ae_dedups_wide_chunks_in_linear_time() -> None:
     rng = np.random.default_rng(0)
     M = np.full((40000, 128), 22)
     M[:, -4:] = rng.integers(0, 20, size=(40000, 4))
-    t = time.perf_counter()
+    t = time.thread_time()  # CPU seconds of this thread: a loaded machine does not inflate them
     got = sequence_ae._unique_chunks(M, 23)
-    assert time.perf_counter() - t < 3.0
+    assert time.thread_time() - t < 3.0
     small = M[::40]
     for a, b in zip(sequence_ae._unique_chunks(small, 23), dedup_rows(small, 23), strict=True):
         assert np.array_equal(a, b)
