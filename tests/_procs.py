@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import array
 import contextlib
+import fcntl
 import signal
 import subprocess
+import termios
+import time
 from collections.abc import Iterator
 
 
@@ -13,6 +17,22 @@ def sigint_default() -> None:
     when the test run itself was started in the background by a shell without job control, which
     leaves SIGINT ignored in every child (and Python then installs no KeyboardInterrupt)."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def taken_in(proc: subprocess.Popen[bytes], timeout: float = 60) -> bool:
+    """Wait until ``proc`` has read all that was written to its standard input (its pipe holds
+    no byte), at most ``timeout`` seconds; whether it has. What a test wrote is then in the
+    process, not on its way (a fixed sleep for that fell short on a loaded machine)."""
+    assert proc.stdin is not None
+    unread = array.array("i", [0])
+    deadline = time.monotonic() + timeout
+    while True:
+        fcntl.ioctl(proc.stdin.fileno(), termios.FIONREAD, unread)  # (Linux: either end of a pipe)
+        if unread[0] == 0:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
 
 
 def interrupt(proc: subprocess.Popen[bytes], timeout: float = 60) -> bytes:

@@ -20,7 +20,7 @@ from hourglass.cli.app import app
 from hourglass.errors import InputError
 from hourglass.serve.grouping import AlertGroups, parse_group_window
 from tests._cli import runner
-from tests._procs import interrupt, reaped, sigint_default
+from tests._procs import interrupt, reaped, sigint_default, taken_in
 
 T0 = 1_704_067_200  # 2024-01-01 00:00 UTC
 SCANNER, OTHER = "10.0.0.66", "10.0.0.77"
@@ -225,7 +225,7 @@ def test_a_quiet_stream_closes_a_window_by_the_clock_and_ctrl_c_writes_the_open_
         assert proc.poll() is None  # still running: stdin is open
         proc.stdin.write(("\n".join(lines[598:701]) + "\n").encode())
         proc.stdin.flush()
-        time.sleep(1.0)
+        assert taken_in(proc), "rows 598 to 700 not read within 60 s"
         err = interrupt(proc).decode()
         rest = [json.loads(x) for x in proc.stdout.read().decode().splitlines() if x.strip()]
     assert proc.returncode == 130, err

@@ -195,22 +195,27 @@ def test_adapt_moves_a_streaming_threshold_and_is_refused_for_a_fixed_one(
 
 
 def test_line_batcher_cuts_batches_by_size_and_by_delay() -> None:
-    r, w = os.pipe()
+    # (placed by events, not sleeps: on a loaded machine a thread slept past the times the test
+    # asserted on) line 4 is read only once line 3 came out in a batch of its own, or after a
+    # minute if the batch waited for it
+    parts = [b'{"a": 1}\n{"a": 2}\n{"a": 3}\n', b'{"a": 4}']
+    queued, third, in_time = threading.Event(), threading.Event(), [False]
 
-    def produce() -> None:
-        os.write(w, b'{"a": 1}\n{"a": 2}\n{"a": 3}\n')
-        time.sleep(0.6)
-        os.write(w, b'{"a": 4}')
-        os.close(w)
+    def read(n: int) -> bytes:
+        if len(parts) == 1:  # lines 1 to 3 are queued: the reader asks for more only then
+            queued.set()
+            in_time[0] = third.wait(60)
+        return parts.pop(0) if parts else b""
 
-    threading.Thread(target=produce, daemon=True).start()
+    batches = LineBatcher(read, size=2, max_delay=0.1)
+    assert queued.wait(60)  # (else line 2 might come after line 1's batch was cut by the delay)
     got = []
-    start = time.monotonic()
-    for batch in LineBatcher(lambda n: os.read(r, n), size=2, max_delay=0.1):
-        got.append(([number for number, _ in batch], time.monotonic() - start))
-    os.close(r)
-    assert [numbers for numbers, _ in got] == [[1, 2], [3], [4]]
-    assert got[1][1] < 0.5 <= got[2][1]  # line 3 did not wait for line 4
+    for batch in batches:
+        got.append([number for number, _ in batch])
+        if got[-1] == [3]:
+            third.set()
+    assert got == [[1, 2], [3], [4]]
+    assert in_time[0]  # line 3 did not wait for line 4
 
 
 def test_line_batcher_memory_is_bounded_by_its_queue() -> None:

@@ -10,6 +10,7 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import pytest
 from hourglass.cli import app
 from hourglass.cli.stream import LineBatcher
 from tests._cli import runner
-from tests._procs import interrupt, reaped, sigint_default
+from tests._procs import interrupt, reaped, sigint_default, taken_in
 from tests.test_stream import _flows
 
 ATTACK = {"proto": "tcp", "bytes": 1e7, "duration": 1.0, "rate": 40.0}
@@ -57,9 +58,17 @@ def test_a_very_long_line_is_read_in_linear_time() -> None:
 def test_a_backlog_goes_in_full_batches_even_with_no_delay() -> None:
     # with --max-delay-ms 0 every batch was one line, queued lines or not: 336 rows/s instead
     # of 20,000 on a 3,000-row file
-    data = b"".join(b'{"n": %d}\n' % i for i in range(100))
-    batcher = LineBatcher(io.BytesIO(data).read, size=10, max_delay=0)
-    time.sleep(0.5)  # the reader has queued what the queue holds (20 lines)
+    lines = [b'{"n": %d}\n' % i for i in range(100)]
+    parts = [b"".join(lines[:20]), b"".join(lines[20:])]
+    queued = threading.Event()
+
+    def read(n: int) -> bytes:
+        if len(parts) == 1:  # the reader has queued what the queue holds (20 lines): it asks for
+            queued.set()  # more only then (a fixed sleep for it fell short on a loaded machine)
+        return parts.pop(0) if parts else b""
+
+    batcher = LineBatcher(read, size=10, max_delay=0)
+    assert queued.wait(60)
     sizes = [len(b) for b in batcher]
     assert sizes[0] == 10 and sum(sizes) == 100
 
@@ -122,7 +131,7 @@ def _waiting_stream(model: Path, *args: str) -> subprocess.Popen[bytes]:
     assert ready, "no alert within 120 s"
     proc.stdin.write(_lines(ATTACK).encode())
     proc.stdin.flush()
-    time.sleep(1)  # read, waiting for its batch to fill
+    assert taken_in(proc), "the fourth row not read within 60 s"  # waiting for its batch to fill
     return proc
 
 
