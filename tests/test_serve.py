@@ -415,10 +415,10 @@ def test_cli_serve_speaks_https_with_a_certificate(model: Path, tmp_path: Path,
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
-        for _ in range(200):
-            if server.started:
-                break
+        deadline = time.monotonic() + 60  # (a generous bound: a loaded machine starts it slowly)
+        while not server.started and thread.is_alive() and time.monotonic() < deadline:
             time.sleep(0.05)
+        assert server.started, "the TLS server did not start within 60 s"
         trust = ssl.create_default_context(cafile=str(cert))
         with urllib.request.urlopen(f"https://127.0.0.1:{port}/health", context=trust, timeout=10) as r:
             assert r.status == 200 and json.loads(r.read())["model"] == "autoencoder"
