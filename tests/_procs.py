@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import array
 import contextlib
-import fcntl
 import signal
 import subprocess
-import termios
 import time
 from collections.abc import Iterator
 
@@ -22,7 +20,10 @@ def sigint_default() -> None:
 def taken_in(proc: subprocess.Popen[bytes], timeout: float = 60) -> bool:
     """Wait until ``proc`` has read all that was written to its standard input (its pipe holds
     no byte), at most ``timeout`` seconds; whether it has. What a test wrote is then in the
-    process, not on its way (a fixed sleep for that fell short on a loaded machine)."""
+    process, not on its way (a fixed sleep for that is a guess that a loaded machine can beat)."""
+    import fcntl  # (POSIX only, as the tests that interrupt a process are)
+    import termios
+
     assert proc.stdin is not None
     unread = array.array("i", [0])
     deadline = time.monotonic() + timeout

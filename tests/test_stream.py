@@ -195,9 +195,9 @@ def test_adapt_moves_a_streaming_threshold_and_is_refused_for_a_fixed_one(
 
 
 def test_line_batcher_cuts_batches_by_size_and_by_delay() -> None:
-    # (placed by events, not sleeps: on a loaded machine a thread slept past the times the test
-    # asserted on) line 4 is read only once line 3 came out in a batch of its own, or after a
-    # minute if the batch waited for it
+    # (placed by events, not sleeps: the test asserted the times at which batches came, which a
+    # loaded machine can stretch) line 4 is read only once line 3 came out in a batch of its own,
+    # or after a minute if the batch waited for it
     parts = [b'{"a": 1}\n{"a": 2}\n{"a": 3}\n', b'{"a": 4}']
     queued, third, in_time = threading.Event(), threading.Event(), [False]
 

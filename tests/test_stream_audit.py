@@ -64,7 +64,7 @@ def test_a_backlog_goes_in_full_batches_even_with_no_delay() -> None:
 
     def read(n: int) -> bytes:
         if len(parts) == 1:  # the reader has queued what the queue holds (20 lines): it asks for
-            queued.set()  # more only then (a fixed sleep for it fell short on a loaded machine)
+            queued.set()  # more only then (a fixed sleep for it was a guess at the time)
         return parts.pop(0) if parts else b""
 
     batcher = LineBatcher(read, size=10, max_delay=0)
