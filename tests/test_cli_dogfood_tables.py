@@ -63,7 +63,7 @@ def test_a_broken_json_line_names_the_column_where_it_breaks(files: dict[str, Pa
     broken.write_text("\n".join([lines[0], lines[1][:20], *lines[2:]]) + "\n")
     out = files["dir"] / "s.csv"
     one_line_error(["score", str(files["model"]), str(broken), "-o", str(out)],
-                   "line 2: malformed JSON (Unterminated string starting at column", out)
+                   "line 2: not valid JSON (Unterminated string starting at column", out)
     res = runner.invoke(app, ["stream", str(files["model"]), "--input", str(broken)])  # + its summary
     assert res.exit_code == 2 and "Traceback" not in res.stderr
     assert "line 2: not valid JSON (Unterminated string starting at column 16)" in res.stderr

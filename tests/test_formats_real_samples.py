@@ -406,7 +406,7 @@ def test_eventbridge_events_are_refused_with_the_way_to_their_records(tmp_path: 
     ("cef.log", PAN_CEF + "\n" + PAN_CEF[:60] + "\n", "line 2: not a CEF record"),
     ("leef.log", LEEF2 + "\nLEEF:2.0|Lancope|Stea\n", "line 2: not a LEEF record"),
     ("eve.json", json.dumps(EVE["flow"]) + "\n" + json.dumps(EVE["alert"])[:50] + "\n",
-     "line 2: malformed JSON"),
+     "line 2: not valid JSON"),
     ("flow.log", VPC_V5_HEADER + "\n" + VPC_V5_ROW + "\n" + VPC_V5_ROW[:30] + "\n",
      "line 3: expected 29 fields"),
     ("dns.log", ZEEK_DNS_TSV + _zeek_dns_rows(3)[:-40], "expected 23 fields, found 22"),

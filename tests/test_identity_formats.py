@@ -229,7 +229,7 @@ def test_bad_input_is_one_line(tmp_path: Path, fmt: str) -> None:
     one_line_error(train, f"no '{field}' field; is this {what}?", out)
     good = _lines(OKTA_EVENTS if fmt == "okta" else [GRAPH_SIGNIN, GRAPH_FAILED])
     data.write_text(good + '{"published": "2026-01-05T\n')
-    one_line_error(train, "line 4: malformed JSON" if fmt == "okta" else "line 3: malformed JSON", out)
+    one_line_error(train, "line 4: not valid JSON" if fmt == "okta" else "line 3: not valid JSON", out)
     data.write_text("[" + json.dumps(OKTA_SESSION) + ", 7]" if fmt == "okta" else
                     json.dumps({"value": [GRAPH_SIGNIN, "x"]}))
     one_line_error(train, "event 1 is no JSON object", out)

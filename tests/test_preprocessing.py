@@ -196,7 +196,7 @@ def test_nan_and_fractional_options_are_named() -> None:
     df = pd.DataFrame({"a": [1.0, 2.0, 3.0]})
     with pytest.raises(InputError, match=r"^min_frequency must be a finite number"):
         TabularPreprocessor(min_frequency=float("nan")).fit(df)
-    with pytest.raises(InputError, match=r"^max_categories must be an integer"):
+    with pytest.raises(InputError, match=r"^max_categories must be a whole number"):
         TabularPreprocessor(max_categories=2.5).fit(df)
     with pytest.raises(InputError, match=r"^fill_limit must be a finite number"):
         TimeSeriesPreprocessor(fill_limit=float("nan")).fit(df)

@@ -104,7 +104,7 @@ def test_a_pretty_printed_json_file_is_named_as_such_not_as_a_malformed_first_li
     with pytest.raises(InputError, match="not JSON lines"):
         read_table(p)
     p.write_text('{"a": 1}\n[\n')  # a bad line after rows: the usual error
-    with pytest.raises(InputError, match=r"line 2: malformed JSON"):
+    with pytest.raises(InputError, match=r"line 2: not valid JSON"):
         read_table(p)
     p.write_bytes(b"\xff[\n")
     with pytest.raises(InputError, match="undecodable bytes"):

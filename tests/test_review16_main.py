@@ -115,7 +115,7 @@ def test_settings_free_after_fit_are_still_checked_and_center_eps_is_free() -> N
         log.score(events["test_normal"])
     seq = registry.get("sequence-autoencoder")(**{**FAST_PARAMS["sequence-autoencoder"], "epochs": 2})
     seq.fit(events["train"]).set_params(max_length=64.5)  # was scored and saved, then no warm start
-    with pytest.raises(ValueError, match=r"max_length must be an integer, got 64\.5"):
+    with pytest.raises(ValueError, match=r"max_length must be a whole number, got 64\.5"):
         seq.score(events["test_normal"])
     tab = DATA["tabular"]()
     svdd = registry.get("deep-svdd")(**{**FAST_PARAMS["deep-svdd"], "epochs": 2}).fit(tab["train"])

@@ -115,7 +115,7 @@ def test_json_integer_of_5000_digits_gives_no_python_advice(tmp_path: Path) -> N
     path = tmp_path / "rows.jsonl"
     path.write_text('{"a": 1, "b": "x"}\n{"a": ' + "9" * 5000 + ', "b": "y"}\n')
     for args in (["inspect", str(path)], ["train", str(path), "--epochs", "1", "-o", str(tmp_path / "m")]):
-        one_line_error(args, "rows.jsonl: line 2: malformed JSON (Exceeds the limit (4300 digits)",
+        one_line_error(args, "rows.jsonl: line 2: not valid JSON (Exceeds the limit (4300 digits)",
                        tmp_path / "m")
         assert "sys.set_int_max_str_digits" not in runner.invoke(app, args).stderr
 
@@ -133,7 +133,7 @@ def test_a_stray_nul_byte_in_a_csv_field_is_read_where_it_stands(tmp_path: Path)
         assert res.exit_code == 0, res.output
     jsonl = tmp_path / "rows.jsonl"
     jsonl.write_bytes(b'{"a": 1, "b": "x"}\n{"a": 1}\x00\n' + b'{"a": 2, "b": "y"}\n' * 5)
-    one_line_error(["inspect", str(jsonl)], "rows.jsonl: line 2: malformed JSON")
+    one_line_error(["inspect", str(jsonl)], "rows.jsonl: line 2: not valid JSON")
     utf16 = tmp_path / "wide.csv"
     utf16.write_bytes(rows.replace(b"\x00", b"").decode().encode("utf-16-le"))
     one_line_error(["inspect", str(utf16)], "binary data (NUL bytes)")

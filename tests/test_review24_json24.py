@@ -40,7 +40,7 @@ def test_score_refuses_an_entity_sent_as_a_json_object(entity_model: tuple[Path,
     res = runner.invoke(app, [command, str(model), str(data), "-o", str(out)])
     assert res.exit_code == 2, res.output
     assert "Traceback" not in res.output and not out.exists()
-    assert (f"error: {data}: line 3: missing field 'src_ip': the row has 'src_ip' as a nested "
+    assert (f"error: {data}: line 3: missing column 'src_ip': the row has 'src_ip' as a nested "
             "object, read as its fields (src_ip.a)") in res.stderr
     res = runner.invoke(app, [command, str(model), str(data), "-o", str(out), "--on-bad-rows", "skip"])
     assert res.exit_code == 0, res.output
@@ -59,7 +59,7 @@ def test_evaluate_refuses_an_entity_sent_as_a_json_object(entity_model: tuple[Pa
     args = ["evaluate", str(model), str(labelled), "--label-col", "label", "--normal", "normal"]
     res = runner.invoke(app, args)
     assert res.exit_code == 2 and "Traceback" not in res.output, res.output
-    assert "line 3: missing field 'src_ip': the row has 'src_ip' as a nested object" in res.stderr
+    assert "line 3: missing column 'src_ip': the row has 'src_ip' as a nested object" in res.stderr
     res = runner.invoke(app, [*args, "--on-bad-rows", "skip"])
     assert res.exit_code == 0, res.output
     assert "(lines 3)" in res.stderr

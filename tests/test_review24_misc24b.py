@@ -81,7 +81,7 @@ def test_entity_stream_says_an_entity_sent_as_an_object_is_nested(tmp_path):
     res = runner.invoke(app, ["stream", str(tmp_path / "M"), "--input", str(tmp_path / "in.jsonl"),
                               "--on-bad-rows", "error"])
     assert res.exit_code == 2
-    assert ("line 3: missing field 'src_ip': the row has 'src_ip' as a nested object, read as its "
+    assert ("line 3: missing column 'src_ip': the row has 'src_ip' as a nested object, read as its "
             "fields (src_ip.a)") in res.stderr
 
 

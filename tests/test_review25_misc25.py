@@ -28,7 +28,7 @@ def _jsonl(path: Path, rows: list[dict[str, object]]) -> Path:
     return path
 
 
-_SENT = "line 2: missing field 'a': the row has 'a' as a nested object, read as its fields (a.x)"
+_SENT = "line 2: missing column 'a': the row has 'a' as a nested object, read as its fields (a.x)"
 
 
 @pytest.mark.parametrize("command", ["score", "explain"])
@@ -72,7 +72,7 @@ def test_a_null_beside_its_dotted_fields_is_no_object(tmp_path: Path) -> None:
     stats = ReadStats()
     df = read_table(path, stats=stats)
     assert stats.plain_beside_fields == {"a": [1, 3]}  # (a value, null or not, beside fields)
-    with pytest.raises(InputError, match="line 3: missing field 'a'"):
+    with pytest.raises(InputError, match="line 3: missing column 'a'"):
         skip_nested_rows(df, ["a"], "error", stats, path)
     kept = skip_nested_rows(df, ["a"], "skip", stats, path)
     assert kept["a.x"].fillna(0).tolist() == [0, 1, 4]
@@ -116,7 +116,7 @@ def test_export_and_warm_start_refuse_an_entity_sent_as_a_json_object(
     rows = [dict(r) for r in rows]
     rows[2]["src_ip"] = {"a": 1}
     data = _jsonl(tmp_path / "in.jsonl", rows)
-    sent = (f"{data}: line 3: missing field 'src_ip': the row has 'src_ip' as a nested object, "
+    sent = (f"{data}: line 3: missing column 'src_ip': the row has 'src_ip' as a nested object, "
             "read as its fields (src_ip.a)")
     onnx = tmp_path / "m.onnx"
     one_line_error(["export", str(model), "--onnx", str(onnx), "--check-data", str(data)], sent, onnx)

@@ -262,5 +262,5 @@ def test_a_param_number_is_saved_as_the_option_of_its_kind_saves_it() -> None:
     assert [(k, repr(got[k])) for k in ("epochs", "lr", "hidden", "batch_size", "dropout")] == [
         ("epochs", "10"), ("lr", "1.0"), ("hidden", "(64, 32)"), ("batch_size", "60"), ("dropout", "0.0")]
     assert params("batch_size=\"auto\"")["batch_size"] == "auto"
-    with pytest.raises(HourglassError, match=r"epochs must be an integer, got 10\.5"):
+    with pytest.raises(HourglassError, match=r"epochs must be a whole number, got 10\.5"):
         params("epochs=10.5")

@@ -70,7 +70,7 @@ def test_skip_mode_still_skips_a_later_line_that_opens_a_document(folder: Path) 
     assert res.exit_code == 0, res.output
     assert len(out.read_text().splitlines()) == 3
     one_line_error(["score", str(folder / "m"), str(data), "-o", str(folder / "later2.csv")],
-                   "line 2: malformed JSON")
+                   "line 2: not valid JSON")
 
 
 @pytest.mark.parametrize("mode", ["error", "skip"])
@@ -198,7 +198,7 @@ def test_stream_and_score_name_a_bad_line_in_one_form(folder: Path) -> None:
     data.write_text('{"a": 0.1, "b": 0.2}\n\n{"a": 0.3\n')
     score = _error_line(["score", str(folder / "m"), str(data), "-o", str(folder / "one_form.csv")])
     stream = _error_line(["stream", str(folder / "m"), "--input", str(data)])
-    assert score.startswith(f"error: {data}: line 3: malformed JSON"), score
+    assert score.startswith(f"error: {data}: line 3: not valid JSON"), score
     assert stream.startswith(f"error: {data}: line 3: not valid JSON"), stream
     data.write_text('{"a": 0.1, "b": 0.2}\n\n{"a": 0.3, "b": "x"}\n')
     score = _error_line(["score", str(folder / "m"), str(data), "-o", str(folder / "one_form.csv")])

@@ -160,7 +160,9 @@ def test_a_dropped_column_with_a_kept_missing_indicator_is_explained_by_it() -> 
 def test_none_for_a_number_is_an_input_error(name: str) -> None:
     # int(None) / None <= 0 / float(None): a TypeError traceback in fit
     df = pd.DataFrame({"a": [1.0, None, 3.0], "b": [3, 1, 2], "p": list("xyx")})
-    with pytest.raises(InputError, match=f"{name} must be a number, got None"):
+    # (an integer's setting a whole number, as --epochs says it)
+    kind = "a number" if name in ("min_frequency", "fill_value") else "a whole number"
+    with pytest.raises(InputError, match=f"{name} must be {kind}, got None"):
         kw: dict[str, Any] = {name: None}
         TabularPreprocessor(impute="constant", **kw).fit(df)
     assert TabularPreprocessor(max_corr=None, max_features=None).fit(df).feature_names_[:2] == ["a", "b"]

@@ -151,7 +151,7 @@ def test_too_many_rows_is_refused(client: TestClient) -> None:
      "column 'bytes': expected numbers, found True (row 1)"),
     (lambda rows: rows[1].update(bytes={"n": 1}), 422,  # read as its fields, as score reads it
      "row 2: missing column 'bytes': the row has 'bytes' as a nested object, read as its fields "
-     "(bytes.n); send 'bytes' as a plain value"),
+     "(bytes.n); send 'bytes' as a plain value (null for a missing one)"),
     (lambda rows: rows[1].update(bytes=[1]), 422,  # an array is its JSON text
      "column 'bytes': expected numbers, found '[1]' (row 2)"),
     (lambda rows: rows.clear(), 422, "rows: no rows to score (empty list)"),

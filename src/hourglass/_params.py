@@ -76,6 +76,20 @@ def _is_number(value: object) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
+def _a_number(default: object) -> str:
+    """What a parameter whose default is ``default`` takes, as its errors say it: "a whole number"
+    where the default is an integer (``epochs``), the words the typed option says it in
+    (``--epochs inf``: "'inf' is not a whole number"), else "a number".
+
+    Examples
+    --------
+    >>> _a_number(10), _a_number(1e-3), _a_number(True)
+    ('a whole number', 'a number', 'a number')
+    """
+    whole = isinstance(default, numbers.Integral) and not isinstance(default, bool)
+    return "a whole number" if whole else "a number"
+
+
 def _check_type(name: str, value: object, default: object, prefix: str,
                 error: type[Exception], annotation: object = None, saved: bool = False) -> None:
     """Refuse a value whose kind cannot be what the default's kind promises: text where the
@@ -93,13 +107,13 @@ def _check_type(name: str, value: object, default: object, prefix: str,
             and not saved and "bool" not in re.findall(r"\w+", str(annotation))):
         # True is 1 to Python: --param lr=true trained at a learning rate of 1, patience=true
         # stopped after one epoch without a word
-        raise error(f"{prefix}{name} must be a number, got {value!r}")
+        raise error(f"{prefix}{name} must be {_a_number(default)}, got {value!r}")
     if isinstance(value, str) and "str" in re.findall(r"\w+", str(annotation)):
         return
     if isinstance(value, bool | np.bool_) and name in _SWITCHES:  # verbose=np.True_ as verbose=True
         return
     if _is_number(default) and not isinstance(value, numbers.Real):
-        raise error(f"{prefix}{name} must be a number, got {value!r}")
+        raise error(f"{prefix}{name} must be {_a_number(default)}, got {value!r}")
     if isinstance(default, tuple | list) and default and all(map(_is_number, default)) and (
             not isinstance(value, tuple | list) or not all(map(_is_number, value))):
         raise error(f"{prefix}{name} must be a list of numbers such as {list(default)}, "
@@ -120,7 +134,7 @@ def _check_none(name: str, value: object, param: inspect.Parameter | None, prefi
         # trained on raw inputs (a model saved so still loads: it reads as it did)
         raise error(f"{prefix}{name} must be true or false, got None")
     if _is_number(default):
-        raise error(f"{prefix}{name} must be a number, got None")
+        raise error(f"{prefix}{name} must be {_a_number(default)}, got None")
     if isinstance(default, tuple | list) and default and all(map(_is_number, default)):
         raise error(f"{prefix}{name} must be a list of numbers such as {list(default)}, got None")
 
@@ -129,16 +143,18 @@ def _check_number(name: str, value: object, default: object, prefix: str,
                   error: type[Exception]) -> None:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return
+    wants_int = isinstance(default, numbers.Integral) and not isinstance(default, bool)
     try:
         number = float(value)
     except OverflowError:  # an int past float's range (its digits are not printed)
         raise error(f"{prefix}{name} must be a finite number, got an integer past float's "
                     "range") from None
+    # an integer's inf or 2.5 is no whole number, said as the typed option says it (--epochs
+    # inf: "'inf' is not a whole number", where --param epochs=inf said "a finite number")
     if not math.isfinite(number):
-        raise error(f"{prefix}{name} must be a finite number, got {value}")
-    wants_int = isinstance(default, numbers.Integral) and not isinstance(default, bool)
+        raise error(f"{prefix}{name} must be {'a whole' if wants_int else 'a finite'} number, got {value}")
     if wants_int and not number.is_integer():
-        raise error(f"{prefix}{name} must be an integer, got {value}")
+        raise error(f"{prefix}{name} must be a whole number, got {value}")
 
 
 _SIGNATURES: dict[Any, tuple[Any, bool]] = {}
@@ -181,7 +197,7 @@ def check_numeric_params(est: Any, prefix: str = "", error: type[Exception] = Va
     >>> check_numeric_params(AutoEncoder(epochs=2.5))
     Traceback (most recent call last):
     ...
-    ValueError: epochs must be an integer, got 2.5
+    ValueError: epochs must be a whole number, got 2.5
     >>> check_numeric_params(AutoEncoder(standardize="False"))
     Traceback (most recent call last):
     ...
@@ -189,7 +205,7 @@ def check_numeric_params(est: Any, prefix: str = "", error: type[Exception] = Va
     >>> check_numeric_params(AutoEncoder(epochs=None, patience=None), refuse_none=True)
     Traceback (most recent call last):
     ...
-    ValueError: epochs must be a number, got None
+    ValueError: epochs must be a whole number, got None
     """
     params, takes_deep = _signature(type(est))
     values = est.get_params(deep=False) if takes_deep else est.get_params()

@@ -75,7 +75,7 @@ def skip_nested_rows(df: pd.DataFrame, columns: Sequence[str], on_bad_rows: str,
     >>> skip_nested_rows(df, ["src_ip"], "error", ReadStats(), "x.jsonl")
     Traceback (most recent call last):
     ...
-    hourglass.errors.InputError: x.jsonl: row 2: missing field 'src_ip': the row has 'src_ip' ...
+    hourglass.errors.InputError: x.jsonl: row 2: missing column 'src_ip': the row has 'src_ip' ...
     """
     bad = nested_rows(df, columns, on_bad_rows, stats, where)
     return df.loc[~bad].reset_index(drop=True) if bad.any() else df
@@ -123,6 +123,7 @@ def nested_rows(df: pd.DataFrame, columns: Sequence[str], on_bad_rows: str, stat
         return bad
     if on_bad_rows != "skip":
         from hourglass.ingest.tables import nested_note
+        from hourglass.serve.scoring import nested_refusal
 
         i, c = first
         line = stats.line_of(offset + i)
@@ -132,8 +133,7 @@ def nested_rows(df: pd.DataFrame, columns: Sequence[str], on_bad_rows: str, stat
         sent = df.iloc[i]
         note = nested_note([c], [k for k in dotted if pd.notna(sent[k])]).replace("the data has",
                                                                                "the row has")
-        raise InputError(f"{where}: {at}: missing field {c!r}: {note}; send {c!r} as a plain "
-                         "value (null for a missing one)")
+        raise InputError(f"{where}: {at}: {nested_refusal(c, note)}")
     positions = np.flatnonzero(bad)
     lines = [stats.line_of(offset + int(i)) for i in positions[:10]]
     for n, i in enumerate(positions.tolist()):

@@ -251,7 +251,7 @@ def score(
                 if rule is not None:
                     writer.write(_ecs_docs(result.drop(columns=["suppressed"], errors="ignore"), df,
                                            rule, keep, skip=on_bad_rows == "skip",
-                                           first_row=n_rows - len(df), stats=stats))
+                                           first_row=n_rows - len(df), stats=stats, where=str(data)))
                     continue
                 for c in keep or []:
                     result[c] = whole_values(df[c]) if whole_ints else column_values(df[c])
@@ -278,13 +278,14 @@ def _ecs_named_column(column: str, fmt: str | None) -> bool:
 
 
 def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None, *, skip: bool = False,
-              first_row: int = 0, stats: Any = None) -> list[dict[str, Any]]:
+              first_row: int = 0, stats: Any = None, where: str = "") -> list[dict[str, Any]]:
     """ECS documents of a scored chunk's flagged rows (kept columns, columns with an ECS name and
     event times from ``df``). ``skip`` (``--on-bad-rows skip``): a row whose time does not read
     is still scored, its alert stamped with the scoring time (``timestamp_from`` says so), with
     a warning naming the first one's data row (``first_row``: the rows scored before the chunk;
     ``stats``, the read's counts, tells whether that is the file's row: its value alone where a
-    skipped row may come before it); else it stops the run naming it."""
+    skipped row may come before it); else it stops the run naming it. ``where``: the input's
+    name, in front of the warning and the error as grouped alerts have it (``FILE: column ...``)."""
     import logging
 
     import numpy as np
@@ -292,7 +293,7 @@ def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None, *, skip: 
 
     from hourglass._times import parse_timestamps, unreadable_times
     from hourglass.cli._groups import shown_value
-    from hourglass.cli.tables import at_kept_rows
+    from hourglass.cli.tables import about_file, at_kept_rows
     from hourglass.errors import InputError
     from hourglass.ingest import ReadStats
     from hourglass.serve.ecs import ecs_target, frame_alerts
@@ -308,8 +309,9 @@ def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None, *, skip: 
                 first = int(np.flatnonzero(bad)[0])
                 row = ReadStats.place_in(stats, first_row + first)
                 logging.getLogger("hourglass").warning(
-                    "column %r: %d row(s) without a readable time (first: %s%s); their "
-                    "alerts carry the scoring time", rule.time_field, int(bad.sum()),
+                    "%scolumn %r: %d row(s) without a readable time (first: %s%s); their "
+                    "alerts carry the scoring time", f"{where}: " if where else "", rule.time_field,
+                    int(bad.sum()),
                     "" if row is None else f"{row}, ", shown_value(col.iloc[first]))
                 times = pd.Series(pd.NaT, index=range(len(col)), dtype=object)
                 times[~bad] = list(parse_timestamps(col[~bad], rule.time_field, dayfirst=day))
@@ -318,7 +320,8 @@ def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None, *, skip: 
                 times = parse_timestamps(col, rule.time_field, dayfirst=day)
         except InputError as exc:  # its row: of the chunk's rows parsed, told as the file's
             at = first_row + np.flatnonzero(~bad)
-            raise at_kept_rows(exc, stats, at) from None
+            raise (about_file(at_kept_rows(exc, stats, at), where) if where
+                   else at_kept_rows(exc, stats, at)) from None
     named = [c for c in df.columns if ecs_target(c, rule.data_format) is not None and c not in (keep or ())]
     return frame_alerts(result, rule, fields=df[keep] if keep else None, times=times,
                         named=df[named] if named else None)

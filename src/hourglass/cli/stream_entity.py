@@ -232,11 +232,11 @@ class EntityStream:
         value (scored as the entity '<missing>') or without a time."""
         if not any(type(k) is str and "." in k for k in row):  # (no object sent: the usual row)
             return None
-        from hourglass.serve.scoring import sent_nested
+        from hourglass.serve.scoring import nested_refusal, sent_nested
 
         for c in dict.fromkeys((self.entity_col, self.timestamp_col, *self.columns)):
             if c not in row and (note := sent_nested(c, row)):
-                return f"missing field {c!r}: {note}; send {c!r} as a plain value (null for a missing one)"
+                return nested_refusal(c, note)
         return None
 
     def feed(self, rows: list[dict[str, Any]], lines: list[int], *, stop_at_bad: bool = True,

@@ -2351,7 +2351,8 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                     continue
                 why = ("undecodable bytes (not UTF-8)" if isinstance(exc, UnicodeDecodeError) else
                        f"JSON nested deeper than {MAX_JSON_DEPTH} levels" if isinstance(exc, RecursionError)
-                       else f"malformed JSON ({json_problem(exc)})")
+                       # worded as stream, serve and the other JSON readers word it
+                       else f"not valid JSON ({json_problem(exc)})")
                 raise InputError(f"{path}: line {lineno}: {why} "
                                  f"(use {SKIP_BAD_ROWS} to skip such rows)") from None
             first = False

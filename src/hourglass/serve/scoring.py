@@ -66,6 +66,20 @@ def sent_nested(column: str, keys: Iterable[Any], subject: str = "the row has") 
     return nested_note([column], ("".join(escapes(str(k))) for k in keys)).replace("the data has", subject)
 
 
+def nested_refusal(column: str, note: str) -> str:
+    """The problem of a row that sends ``column`` as a JSON object (``note``: :func:`sent_nested`'s
+    words), one wording for ``score``, ``stream`` (rows and entities) and the service: a row's
+    field the model reads is a column of the model, and ``null`` is how a row leaves one out.
+
+    Examples
+    --------
+    >>> nested_refusal("b", sent_nested("b", ["b.x"]))
+    "missing column 'b': the row has 'b' as a nested object, read as its fields (b.x); send 'b' as a \
+plain value (null for a missing one)"
+    """
+    return f"missing column {column!r}: {note}; send {column!r} as a plain value (null for a missing one)"
+
+
 def model_records(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, others: int = 0,
                   ) -> pd.DataFrame:
     """JSON records as a table of the model's ``columns`` that some record has (in the model's
@@ -127,9 +141,7 @@ def refuse_nested(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
             continue
         for i, row in enumerate(rows):
             if c not in row and not fields.isdisjoint(row.keys()):
-                raise InputError(f"row {i + 1}: missing column {c!r}: "
-                                 f"{sent_nested(c, row)}; send {c!r} as a "
-                                 "plain value (null for a missing one)")
+                raise InputError(f"row {i + 1}: {nested_refusal(c, sent_nested(c, row))}")
 
 
 def records_frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
@@ -156,8 +168,7 @@ def records_frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
             shown = listed_columns(must[:_SHOWN_COLUMNS]) + (" ..." if len(must) > _SHOWN_COLUMNS else "")
             nested = sent_nested(absent, row)  # a client's keys: {"proto": {"name": "tcp"}} is proto.name
             if nested:
-                raise InputError(f"row {i + 1}: missing column {absent!r}: {nested}; send "
-                                 f"{absent!r} as a plain value")
+                raise InputError(f"row {i + 1}: {nested_refusal(absent, nested)}")
             raise InputError(f"row {i + 1}: missing column {absent!r} (each row needs {shown})")
     return model_records(rows, columns)
 
