@@ -27,6 +27,23 @@ __all__ = ["FILE_OUTPUTS", "UNUSED_BY", "base_params", "check_model_dir", "check
 _PYTHON_WORDS: dict[str, Any] = {"True": True, "False": False, "None": None}
 
 
+def no_own_time(data: object, timestamp_col: str, exc: Exception) -> HourglassError:
+    """The error of a file that lacks its format's own time field ``timestamp_col`` (``exc``: the
+    entity features' refusal of it), for ``train`` and ``inspect`` alike: what ``exc`` says the
+    data has instead (``timestamp`` for Winlogbeat's ``@timestamp``, another case) is kept, so
+    the advice names the column to give.
+
+    Examples
+    --------
+    >>> str(no_own_time("x.jsonl", "@timestamp", InputError(
+    ...     "timestamp_col: no column '@timestamp' in the data; the data has 'timestamp'")))[71:]
+    "give --timestamp-col COLUMN (the data has 'timestamp')"
+    """
+    found = re.search(r"; (the data has .*)$", str(exc))
+    return HourglassError(f"{data}: the data format's event time {timestamp_col!r} is not in the "
+                          "data; give --timestamp-col COLUMN" + (f" ({found.group(1)})" if found else ""))
+
+
 def parse_value(text: str) -> Any:
     """A ``--param`` value: JSON when it parses (lists become tuples), Python's ``True``,
     ``False`` and ``None`` spelled as such, else the text itself.

@@ -14,6 +14,7 @@ from hourglass._columns import counted, listed_columns, near_names
 from hourglass.cli._common import (
     check_not_input,
     check_output_kind,
+    no_own_time,
     refuse_closed_stdout,
     refuse_label_in_columns,
     refuse_normal_without_label,
@@ -283,9 +284,7 @@ def inspect(
                                 entity_case=entity_case or "exact", stats=stats, more_rows=cut)
             except InputError as exc:  # the format's own time field, which this file lacks (as train)
                 if own_time and getattr(exc, "param", None) == "timestamp_col":
-                    raise HourglassError(f"{shown(data)}: the data format's event time "
-                                         f"{timestamp_col!r} is not in the data; give --timestamp-col "
-                                         "COLUMN") from None
+                    raise no_own_time(shown(data), str(timestamp_col), exc) from None
                 raise
             return
         if aggregate or distinct:

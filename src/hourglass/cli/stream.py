@@ -567,6 +567,8 @@ def _table_hint(raw: bytes, number: int) -> str:
     '; the input is gzip-compressed twice (gzip'
     >>> _table_hint(bytes(range(1, 20)) + b"\t,", 1)  # random bytes: no TSV header
     '; the input is binary data, not JSON lines'
+    >>> _table_hint(b"version account-id interface-id srcaddr dstaddr action log-status", 1)[:66]
+    '; the line looks like an AWS VPC flow log: stream reads JSON lines'
     """
     if number != 1:
         return ""
@@ -583,6 +585,17 @@ def _table_hint(raw: bytes, number: int) -> str:
         return "; the input is binary data, not JSON lines"
     if not head or head[:1] in b"{[" or b"{" in head:
         return ""
+    from hourglass.ingest.flows import AWS_VPC_FLOW, ZEEK_CONN
+
+    # raw lines of a text format score reads but stream does not (a VPC flow log's header or
+    # record, a Zeek TSV log's '#separator'): named with the --format that reads them, where
+    # they got "not valid JSON" alone (a Zeek line of tabs: the advice of a TSV header)
+    for spec, what in ((AWS_VPC_FLOW, "an AWS VPC flow log"), (ZEEK_CONN, "a Zeek TSV log")):
+        with contextlib.suppress(Exception):  # (a sniffer that chokes on the line: no match)
+            if spec.sniff(head + b"\n"):
+                return (f"; the line looks like {what}: stream reads JSON lines; score it with "
+                        f"'hourglass score --format {spec.name}', or send its rows as JSON lines "
+                        "(one object a line)")
     quoted = head[:1] == b'"'  # a header whose names are quoted: "bytes","pkts" (not JSON text)
     if quoted and (b'":' in head or b"}" in head):  # an object's fields without its brace
         return ""

@@ -11,6 +11,7 @@ from hourglass.cli._common import (
     check_model_dir,
     check_not_loop,
     model_params,
+    no_own_time,
     refuse_existing_model,
     refuse_label_in_columns,
     refuse_normal_without_label,
@@ -267,8 +268,7 @@ def train(
                     scaler=scaler, roles=parse_roles(role), entity_case=entity_case or "exact")
             except InputError as exc:  # the format's own time field, which this file lacks
                 if given_time is None and getattr(exc, "param", None) == "timestamp_col":
-                    raise HourglassError(f"{data}: the data format's event time {timestamp_col!r} "
-                                         "is not in the data; give --timestamp-col COLUMN") from None
+                    raise no_own_time(data, timestamp_col, exc) from None
                 raise
     if entity_col is not None:
         report_skipped(stats, data)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -253,6 +253,23 @@ def _symlog(x: np.ndarray) -> np.ndarray:
     return np.sign(x) * np.log1p(np.abs(x))
 
 
+def _with_or_without_at(col: str, columns: Iterable[object]) -> str:
+    """A sentence naming the column of ``columns`` that is ``col`` with or without a leading
+    ``@`` (Logstash and Elasticsearch write ``@timestamp``, other exports of the same documents
+    ``timestamp``), else ``""``.
+
+    Examples
+    --------
+    >>> _with_or_without_at("@timestamp", ["agent.id", "timestamp"])
+    "the data has 'timestamp'"
+    >>> _with_or_without_at("ts", ["timestamp"])
+    ''
+    """
+    bare = col.removeprefix("@")
+    alike = [str(c) for c in columns if str(c) != col and str(c).removeprefix("@") == bare]
+    return f"the data has {alike[0]!r}" if alike else ""
+
+
 class EntityWindows:
     """One row per (entity, time bucket): counts and aggregates of the table rows that fall in it,
     then tabular preprocessing of those rows.
@@ -453,7 +470,8 @@ class EntityWindows:
                 from hourglass.ingest.tables import nested_note
 
                 # --entity-col source, read as source.ip ...; or SRC_IP, or another spelling
-                nested = nested_note([col], df.columns) or near_names([col], df.columns)
+                nested = (nested_note([col], df.columns) or near_names([col], df.columns)
+                          or _with_or_without_at(col, df.columns))
                 raise InputError(f"{name}: no column {col!r} in the data"
                                  + (f"; {nested}" if nested else f" (columns: {have})"), param=name)
         return df

@@ -386,19 +386,30 @@ LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 def pretty_json_command(line: bytes | str) -> str | None:
     """The ``jq`` command that turns pretty-printed JSON (``jq .``, ``gcloud logging read
     --format=json``) into JSON lines when ``line``, a first line, opens such a document: ``jq -c
-    '.[]'`` for an array (``[``, ``[{``), ``jq -c .`` for an object (``{``); else ``None``.
+    '.[]'`` for an array (``[``, ``[{``, or its first objects and a comma: ``[{"a": 1},``, an
+    array written an object a line), ``jq -c .`` for an object (``{``); else ``None``.
 
     Examples
     --------
     >>> pretty_json_command(b"[\\n"), pretty_json_command("[ {"), pretty_json_command(b"\\xef\\xbb\\xbf{")
     ("jq -c '.[]'", "jq -c '.[]'", 'jq -c .')
-    >>> pretty_json_command('{"a": 1') is None
-    True
+    >>> pretty_json_command('[{"a": 1}, {"a": 2},')
+    "jq -c '.[]'"
+    >>> pretty_json_command('{"a": 1') is None, pretty_json_command('[1, 2,') is None
+    (True, True)
     """
     text = (line.decode("utf-8", "replace") if isinstance(line, bytes) else str(line)).strip()
     text = without_boms(text).strip()  # (byte-order marks before it)
     if text in ("[", "[{", "[ {"):
         return "jq -c '.[]'"
+    if text.startswith("[") and text.endswith(","):  # '[{...},': its objects, closed, an array
+        # of objects (which got no advice, where the other shapes of an array did)
+        try:
+            head = loads_json(text[:-1] + "]")
+        except (ValueError, RecursionError):
+            head = None
+        if isinstance(head, list) and head and isinstance(head[0], dict):
+            return "jq -c '.[]'"
     return "jq -c ." if text == "{" else None
 
 
@@ -770,9 +781,12 @@ class _RowLines:
             raw = self._ahead.pop() if self._ahead else self._fh.readline()
             if not raw:
                 return None
-            if b'"' not in raw and _LONE_CR.search(raw) is not None:
+            if _LONE_CR.search(raw) is not None:
                 # a CR alone ends a row as pyarrow reads it, and a line as an editor shows it: each
-                # piece is a line of its own (row 20's line was one early past '0.5,0.3\r\r\n')
+                # piece is a line of its own (row 20's line was one early past '0.5,0.3\r\r\n');
+                # one inside a quoted field too, the field going on past it as past an LF below
+                # (a line holding a '"' was not cut: rows after it were named by their data row
+                # where an error names the line of a row, and one '"7"' by its text)
                 pieces = [piece for piece in _AFTER_LONE_CR.split(raw) if piece]  # (none at the end)
                 self._ahead.extend(reversed(pieces[1:]))
                 raw = pieces[0]
