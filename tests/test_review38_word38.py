@@ -22,7 +22,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d
 
 
-def _stream_error(args: list[str], text: str) -> str:
+def _stream_error(args: list[str], text: str = "") -> str:
     """``hourglass stream ARGS`` fed ``text``: exit code 2 and its one stderr error line."""
     res = runner.invoke(app, ["stream", *args], input=text)
     assert res.exit_code == 2 and "Traceback" not in res.stderr, res.output
@@ -189,3 +189,18 @@ def test_a_lone_cr_on_a_line_with_a_quote_leaves_the_lines_after_it_named(folder
     data.write_bytes(b'a,b,c\n0.1,0.2,"p\rq"\n0.3,0.4,z\n0.5,x,z\n')  # (a CR inside a field: a line
     one_line_error(["score", str(folder / "m"), str(data), "-o", str(out)],  # as an LF there is)
                    f"{data}: column 'b': expected numbers, found 'x' (line 5)", out)
+
+
+@pytest.mark.parametrize(("line", "said"), [
+    (b'{"a": 0.1, "b": "\xff"}', "line 2: undecodable bytes (not UTF-8)"),
+    (b"[" * 500 + b"]" * 500, "line 2: JSON nested deeper than 400 levels")])
+def test_score_and_stream_word_a_line_of_bad_bytes_or_deep_json_alike(folder: Path, line: bytes,
+                                                                      said: str) -> None:
+    # what was wrong: for the same line 'hourglass score M in.jsonl' said 'line 2: undecodable
+    # bytes (not UTF-8)' and 'line 2: JSON nested deeper than 400 levels', where 'hourglass
+    # stream M' said "not valid JSON ('utf-8' codec can't decode byte 0xff in position 17: ...)"
+    # and 'not read: JSON nested deeper than 400 levels'
+    data, out = folder / "bytes.jsonl", folder / "bytes_out.csv"
+    data.write_bytes(b'{"a": 0.1, "b": 0.2}\n' + line + b"\n")
+    one_line_error(["score", str(folder / "m"), str(data), "-o", str(out)], f"{data}: {said} (use ", out)
+    assert _stream_error([str(folder / "m"), "--input", str(data)]) == f"error: {data}: {said}"

@@ -460,12 +460,18 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
                 if isinstance(row, list) and row and isinstance(row[0], dict):
                     problem = ("expected a JSON object, got an array of objects (send one object a "
                                "line, JSON lines: jq -c '.[]')")
-            except ValueError as exc:  # also bad UTF-8, a number of more digits than Python reads
+            except UnicodeDecodeError as exc:  # (a ValueError) a line of bad bytes worded as score
+                # words it, not by the codec ("'utf-8' codec can't decode byte 0xff ..."); input of
+                # another kind (Parquet, gzip twice, binary) is said so at line 1, as before
+                hint = _table_hint(raw, number)
+                problem = f"not valid JSON ({json_problem(exc)}){hint}" if hint else \
+                    "undecodable bytes (not UTF-8)"
+            except ValueError as exc:  # also a number of more digits than Python reads
                 hint = _pretty_hint(raw)
                 document = bool(hint) and number == 1  # line 1 opens a pretty-printed document
                 problem = f"not valid JSON ({json_problem(exc)})" + (hint or _table_hint(raw, number))
             except RecursionError:  # ~1,000 arrays or objects deep (one line could stop the stream)
-                problem = f"not read: JSON nested deeper than {MAX_JSON_DEPTH} levels"
+                problem = f"JSON nested deeper than {MAX_JSON_DEPTH} levels"  # (as score says it)
             if expand is not None and isinstance(row, (dict, list)):
                 try:  # a page (Event Hub message, Graph page, Okta array): its events, as a file's
                     row, problem = expand(row), None
