@@ -116,8 +116,10 @@ def test_text_utf8_cannot_hold_is_an_input_error_naming_its_cell(column: str) ->
     for rows in (3, 1500):  # the small-batch road and the general one
         df = pd.concat([train.head(3)] * (rows // 3), ignore_index=True).astype({column: object})
         df.loc[1, column] = lone
-        with pytest.raises(InputError, match=rf"^column '{column}': a cell holds text that is no UTF-8 "
-                                             r"\(a lone surrogate: 'a\\\\ud800b', row 2\)"):
+        # (in the numeric column: text where numbers go, as stream and the service say it)
+        said = (r"expected numbers, found 'a\\\\ud800b' \(row 2\)" if column == "num" else
+                r"a cell holds text that is no UTF-8 \(a lone surrogate: 'a\\\\ud800b', row 2\)")
+        with pytest.raises(InputError, match=rf"^column '{column}': {said}"):
             pre.transform(df)
     bad = train.astype({"proto": object})
     bad.loc[4, "proto"] = lone

@@ -204,3 +204,15 @@ def test_score_and_stream_word_a_line_of_bad_bytes_or_deep_json_alike(folder: Pa
     data.write_bytes(b'{"a": 0.1, "b": 0.2}\n' + line + b"\n")
     one_line_error(["score", str(folder / "m"), str(data), "-o", str(out)], f"{data}: {said} (use ", out)
     assert _stream_error([str(folder / "m"), "--input", str(data)]) == f"error: {data}: {said}"
+
+
+def test_a_lone_surrogate_where_numbers_go_is_text_there_for_score_as_for_stream(folder: Path) -> None:
+    # what was wrong: a JSON line sending '\ud800' in the numeric column 'b' was, for 'hourglass
+    # score M', "column 'b': a cell holds text that is no UTF-8 (a lone surrogate ...); escape it
+    # first" (escaped, it is still text where numbers go), where 'hourglass stream M' and the
+    # service said "column 'b': expected numbers, found '\\ud800' (line 2)"
+    data, out = folder / "surrogate.jsonl", folder / "surrogate_out.csv"
+    data.write_text('{"a": 0.1, "b": 0.2}\n{"a": 0.1, "b": "\\ud800"}\n')
+    said = f"{data}: column 'b': expected numbers, found '\\\\ud800' (line 2)"
+    one_line_error(["score", str(folder / "m"), str(data), "-o", str(out)], said, out)
+    assert _stream_error([str(folder / "m"), "--input", str(data)]) == f"error: {said}"

@@ -180,10 +180,12 @@ def _listed(names: list[str], most: int = 12) -> str:
 CELL_ERRORS = (TypeError, pa.ArrowNotImplementedError, UnicodeEncodeError, UnicodeDecodeError)
 
 
-def _refuse_non_utf8(df: pd.DataFrame, skip: Container[str]) -> None:
+def _refuse_non_utf8(df: pd.DataFrame, skip: Container[str], numbers: Container[str] = ()) -> None:
     """Raise :class:`InputError` naming the first text cell of ``df`` (columns named in ``skip``
     aside) that UTF-8 cannot hold: a lone surrogate (``json.loads('"\\ud800"')``), which no
-    Arrow-backed string can take."""
+    Arrow-backed string can take. In a column of ``numbers`` (the model's numeric ones) it is
+    text where numbers go, said as ``stream`` and the service say it (they escape the surrogate
+    first), not advice to escape it, which would leave it text there."""
     for j, c in enumerate(df.columns):
         if str(c) in skip:
             continue
@@ -194,6 +196,9 @@ def _refuse_non_utf8(df: pd.DataFrame, skip: Container[str]) -> None:
                     v.encode()
                 except UnicodeEncodeError:
                     shown = v.encode("utf-8", "backslashreplace").decode()[:40]
+                    if str(c) in numbers:
+                        raise InputError(f"column {str(c)!r}: expected numbers, found {shown!r} "
+                                         f"(row {i + 1})") from None
                     raise InputError(f"column {str(c)!r}: a cell holds text that is no UTF-8 (a lone "
                                      f"surrogate: {shown!r}, row {i + 1}); escape it first, as the "
                                      "command line reads JSON (hourglass.ingest.tables.utf8_text)"
@@ -249,13 +254,15 @@ def _drop_wins(params: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
-def refuse_unhashable(df: pd.DataFrame, exc: Exception, skip: Container[str] = ()) -> None:
+def refuse_unhashable(df: pd.DataFrame, exc: Exception, skip: Container[str] = (),
+                      numbers: Container[str] = ()) -> None:
     """Raise :class:`InputError` naming the first cell of ``df`` (columns named in ``skip``
     aside) that is a list, a mapping or another unhashable object, when ``exc`` is the error
     such a cell made (pandas cannot count or compare it), or the first list, struct or map column
     of Arrow type (``read_parquet(..., dtype_backend="pyarrow")``; Arrow cannot count those
     either), or the first text cell that UTF-8 cannot hold (or bytes that are no UTF-8) when
-    ``exc`` is the error it made; return for any other error."""
+    ``exc`` is the error it made (in a column of ``numbers``: text where numbers go); return for
+    any other error."""
     for c in df.columns:
         dtype = df[c].dtype if df.columns.is_unique else None
         if (str(c) not in skip and isinstance(dtype, pd.ArrowDtype)
@@ -263,7 +270,7 @@ def refuse_unhashable(df: pd.DataFrame, exc: Exception, skip: Container[str] = (
             raise InputError(f"column {str(c)!r}: holds nested values ({dtype}); cells must be numbers "
                              "or text: flatten it into columns, or drop the column") from None
     if isinstance(exc, UnicodeEncodeError):
-        _refuse_non_utf8(df, skip)
+        _refuse_non_utf8(df, skip, numbers)
         return
     if isinstance(exc, UnicodeDecodeError):
         _refuse_undecodable(df, skip)
@@ -991,7 +998,8 @@ class TabularPreprocessor:
             if X is None:
                 X = self._transform_general(df)
         except CELL_ERRORS as exc:
-            refuse_unhashable(df, exc, skip=set(map(str, df.columns)) - set(self.columns_))
+            refuse_unhashable(df, exc, skip=set(map(str, df.columns)) - set(self.columns_),
+                              numbers=set(map(str, self.numeric_)))
             raise
         if len(df) >= _UNSEEN_MIN_VALUES and self.categories_:
             self._warn_unseen(df, X)
