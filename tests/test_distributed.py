@@ -49,8 +49,10 @@ def test_partitions_score_as_hourglass_score_does(files: dict[str, Path]) -> Non
     assert [len(p) for p in parts] == [17, 0, 33, 10]
     got = pd.concat(parts, ignore_index=True)
     assert list(got.columns) == list(want.columns)
-    np.testing.assert_allclose(got["score"], want["score"], rtol=1e-6)
-    np.testing.assert_allclose(got["calibrated"], want["calibrated"], rtol=1e-6)
+    np.testing.assert_allclose(got["score"], want["score"], rtol=1e-5)
+    # (calibration maps a score difference of float32's last bits, which follow the batch a
+    # row is scored in, to up to ~1e-6 relative and beyond: 1.06e-6 was seen)
+    np.testing.assert_allclose(got["calibrated"], want["calibrated"], rtol=1e-5)
     for c in ("flag", "severity", "flow_id", "label"):
         assert got[c].tolist() == want[c].tolist(), c
     assert 10 <= got["flag"].sum() < 60

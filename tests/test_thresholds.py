@@ -52,8 +52,8 @@ def test_fit_checks() -> None:
 
 
 @pytest.mark.parametrize(("cls", "param", "bad", "msg"), [
-    ("POT", "q", float("nan"), "finite"), ("SPOT", "min_peaks", float("inf"), "finite"),
-    ("DSPOT", "depth", 2.5, "integer"), ("BestFBeta", "beta", float("inf"), "finite"),
+    ("POT", "q", float("nan"), "finite"), ("SPOT", "min_peaks", float("inf"), "whole"),
+    ("DSPOT", "depth", 2.5, "whole"), ("BestFBeta", "beta", float("inf"), "finite"),
     ("Percentile", "q", float("nan"), "finite"),
 ])
 def test_nan_inf_and_fractional_params_are_named(cls: str, param: str, bad: float, msg: str) -> None:

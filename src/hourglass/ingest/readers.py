@@ -651,6 +651,32 @@ def _iso_column(col: pd.Series) -> np.ndarray | None:
     return out
 
 
+def _as_python_writes(col: np.ndarray, text: Any) -> Any:
+    """Arrow's text (``text``) of the float64 column ``col`` with the numbers it writes otherwise
+    than Python's ``json`` (``stream``'s alerts, the service) in Python's words: the same shortest
+    digits, but Arrow keeps decimal notation down to 1e-7 and up to 1e21 and writes no
+    exponent's leading zero (``0.00005651667168340329``, ``1.2e-9``, where Python writes
+    ``5.651667168340329e-05``, ``1.2e-09``). Only those few are rewritten, one by one.
+
+    Examples
+    --------
+    >>> import pyarrow as pa, pyarrow.compute as pc
+    >>> v = np.array([0.5, 5.651667168340329e-05, 1.2e-9, 3e17, 0.0, np.nan])
+    >>> _as_python_writes(v, pc.cast(pa.array(v), pa.large_string())).to_pylist()
+    ['0.5', '5.651667168340329e-05', '1.2e-09', '3e+17', '0', 'nan']
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    size = np.abs(col)
+    with np.errstate(invalid="ignore"):
+        other = np.isfinite(col) & (((size > 0) & (size < 1e-4)) | (size >= 1e16))
+    if not other.any():
+        return text
+    return pc.replace_with_mask(text, pa.array(other),
+                                pa.array([repr(float(v)) for v in col[other]], pa.large_string()))
+
+
 def json_lines(df: pd.DataFrame) -> str:
     """``df`` as JSON lines (one object per row, each line ending in a newline; ``""`` for no
     rows), times as ISO 8601 text as the CSV and SQLite outputs write them, not pandas' epoch
@@ -667,7 +693,7 @@ def json_lines(df: pd.DataFrame) -> str:
     {"ts":"2024-05-01T00:01:00","score":1.5}
     {"ts":null,"score":2.0}
     >>> print(json_lines(pd.DataFrame({"score": [1.234567890123e-9, float("inf")]})), end="")
-    {"score":1.234567890123e-9}
+    {"score":1.234567890123e-09}
     {"score":null}
     >>> print(json_lines(pd.DataFrame({"score": [5.3772125244140625], "n": [-0.0]})), end="")
     {"score":5.3772125244140625,"n":-0.0}
@@ -715,6 +741,8 @@ def json_lines(df: pd.DataFrame) -> str:
                                       else col.astype(np.float64), from_pandas=False)
                     text = pc.cast(values, pa.large_string())  # (64-bit offsets: no 2 GiB limit)
                     finite = pc.is_finite(values)
+                    if col.dtype == np.float64:
+                        text = _as_python_writes(col, text)
                     pieces.append(pc.if_else(finite, text, lit("null")))
                     # a whole number keeps its '.0' (2.0, not 2: a float, as Python's json writes)
                     whole = pc.and_(finite, pc.invert(pc.or_(pc.match_substring(text, "."),
