@@ -172,6 +172,12 @@ def _build_detector(name: str, saved: dict[str, Any]) -> BaseDetector:
     predates takes the value the model was built with (``_params_before_added``), not today's
     default."""
     cls = registry.get(name)
+    taken = cls._get_param_names()
+    unknown = [k for k in saved if k not in taken]
+    if unknown:  # (a later hourglass's parameter: TypeError's "unexpected keyword argument" said)
+        raise InputError(f"{CONFIG}: parameter {unknown[0]!r} of {name} is one hourglass "
+                         f"{hourglass.__version__} does not take (saved by a later hourglass, or "
+                         "edited); load it with the hourglass that saved it, or retrain it with this one")
     params = {**cls._params_before_added, **{k: _decode(v) for k, v in saved.items()}}
     return cls(**params)
 
@@ -766,6 +772,46 @@ def _check_standardisation(det: BaseDetector) -> None:
 _SLACK = 1_000_000
 
 
+def _unread(saved: Any, written: Any, where: str) -> list[str]:
+    """The keys of the JSON object ``saved`` that ``written`` (what :func:`save` writes for the
+    same model now) lacks, named by their place (``where``), and those of an ensemble's members'
+    states, one level down (``members[i].state``)."""
+    if not isinstance(saved, dict) or not isinstance(written, dict):
+        return []
+    found = [f"{where}{k}" for k in saved if k not in written]
+    members, now = saved.get("members"), written.get("members")
+    if isinstance(members, list) and isinstance(now, list):
+        for i, (entry, mine) in enumerate(zip(members, now, strict=False)):
+            if isinstance(entry, dict) and isinstance(mine, dict):
+                found += _unread(entry.get("state"), mine.get("state"), f"{where}members[{i}].state.")
+    return found
+
+
+def _check_all_read(det: BaseDetector, saved_state: Any, saved_arrays: dict[str, np.ndarray],
+                    features: Any, saved_features: Any) -> None:
+    """Refuse an artefact whose detector state, preprocessing or weights hold an entry this
+    version never saves for that model: a later hourglass's (an entry added with a new way of
+    scoring, read by this version as if absent: other scores, with no word, as a
+    ``latent-iforest`` saved with ``latent_dtype`` by 0.1.0 of December 5th was scored by the
+    code before it), or an edited one. Every entry an earlier version saved is one this version
+    saves too (those that are no longer written would be listed here first)."""
+    from hourglass._params import saved_kinds
+
+    with saved_kinds():  # (a setting of a kind an earlier version saved is not refused here)
+        meta, arrays = det.get_state()
+    unread = _unread(saved_state, _encode(meta), "detector.state.")
+    unread += [f"{WEIGHTS} tensor 'detector.{k}'" for k in saved_arrays if k not in arrays]
+    written = features.to_dict()
+    unread += [f"features.{k}" for k in (saved_features if isinstance(saved_features, dict) else {})
+               if k not in written]
+    if unread:
+        more = f" (and {len(unread) - 1} more)" if len(unread) > 1 else ""
+        raise ArtefactError(f"{CONFIG}: holds {unread[0]!r}{more}, which hourglass "
+                            f"{hourglass.__version__} does not read (saved by a later hourglass, or "
+                            "edited): scored without it, the model could score otherwise; load it "
+                            "with the hourglass that saved it, or retrain it with this one")
+
+
 def _check_calibration(det: BaseDetector) -> None:
     """Calibrate a few scores (held-out ones, and some below and far above them) now, so that a
     calibration state edited into one that cannot calibrate (``n_fit`` 0, no knots) is refused
@@ -897,6 +943,7 @@ def load_read(path: str | os.PathLike[str], read: tuple[dict[str, Any], bytes]) 
         _check_standardisation(det)
         _check_calibration(det)
         features = features_from_dict(config["features"])
+        _check_all_read(det, det_cfg["state"], det_arrays, features, config["features"])
         # inside the try: a saved parameter of the wrong kind (a number for a column list)
         # fails only when the parts are rebuilt from their parameters
         pipe = Pipeline(detector=det.clone(), features=type(features)(**features.get_params()),
