@@ -135,3 +135,18 @@ def test_a_latent_forest_saved_before_latent_dtype_keeps_float32_when_saved_agai
     config = json.loads((tmp_path / "again" / "config.json").read_text())
     assert config["detector"]["state"]["latent_dtype"] == "float32"
     assert np.array_equal(hourglass.load(tmp_path / "again").score(table), before)
+
+
+@pytest.mark.parametrize("edit", [lambda c: c.update(format_version=2),
+                                  lambda c: c["versions"].update(hourglass="1.0.0")],
+                         ids=["format-version", "major-version"])
+def test_a_model_of_another_format_or_major_version_says_what_to_do(tmp_path: Path, edit: Any) -> None:
+    # what was wrong: 'hourglass score M data.csv' of a model of format version 2 said only
+    # 'artefact format version 2 is not supported by hourglass 0.1.0 (reads version 1)' (one
+    # saved by hourglass 1.0.0: '... which this version (0.1.0) cannot read'), not what to do
+    table = small_table()
+    table.to_csv(tmp_path / "t.csv", index=False)
+    other = rehashed(small_saved_model(table, tmp_path), tmp_path / "other", edit)
+    one_line_error(["score", str(other), str(tmp_path / "t.csv"), "-o", str(tmp_path / "s.jsonl")],
+                   "; load it with the hourglass that saved it, or retrain it with this one",
+                   tmp_path / "s.jsonl")

@@ -167,6 +167,10 @@ def _encode(value: Any) -> Any:
     raise InputError(f"cannot save parameter value {value!r} of type {type(value).__name__}")
 
 
+#: what to do with a model of another hourglass than this one can read
+_ANOTHER_VERSION = "load it with the hourglass that saved it, or retrain it with this one"
+
+
 def _build_detector(name: str, saved: dict[str, Any]) -> BaseDetector:
     """The registered detector ``name`` with its saved parameters; a parameter the artefact
     predates takes the value the model was built with (``_params_before_added``), not today's
@@ -177,7 +181,7 @@ def _build_detector(name: str, saved: dict[str, Any]) -> BaseDetector:
     if unknown:  # (a later hourglass's parameter: TypeError's "unexpected keyword argument" said)
         raise InputError(f"{CONFIG}: parameter {unknown[0]!r} of {name} is one hourglass "
                          f"{hourglass.__version__} does not take (saved by a later hourglass, or "
-                         "edited); load it with the hourglass that saved it, or retrain it with this one")
+                         f"edited); {_ANOTHER_VERSION}")
     params = {**cls._params_before_added, **{k: _decode(v) for k, v in saved.items()}}
     return cls(**params)
 
@@ -576,7 +580,8 @@ def _read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
                             f"{type(version).__name__} {version!r}; the artefact was modified")
     if version != FORMAT_VERSION:
         raise ArtefactError(f"{p}: artefact format version {version} is not supported by "
-                            f"hourglass {hourglass.__version__} (reads version {FORMAT_VERSION})")
+                            f"hourglass {hourglass.__version__} (reads version {FORMAT_VERSION}); "
+                            f"{_ANOTHER_VERSION}")
     try:
         weights = (p / WEIGHTS).read_bytes()
     except FileNotFoundError:
@@ -591,7 +596,7 @@ def _read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
     major = str(saved.get("hourglass", "")).split(".")[:1]
     if major != hourglass.__version__.split(".")[:1]:
         raise ArtefactError(f"{p}: saved by hourglass {saved.get('hourglass')}, which this "
-                            f"version ({hourglass.__version__}) cannot read")
+                            f"version ({hourglass.__version__}) cannot read; {_ANOTHER_VERSION}")
     for lib, ver in _versions().items():
         if lib in saved and saved[lib] != ver and lib != "python":
             logger.info("%s: saved with %s %s, running %s", p, lib, saved[lib], ver)
@@ -808,8 +813,8 @@ def _check_all_read(det: BaseDetector, saved_state: Any, saved_arrays: dict[str,
         more = f" (and {len(unread) - 1} more)" if len(unread) > 1 else ""
         raise ArtefactError(f"{CONFIG}: holds {unread[0]!r}{more}, which hourglass "
                             f"{hourglass.__version__} does not read (saved by a later hourglass, or "
-                            "edited): scored without it, the model could score otherwise; load it "
-                            "with the hourglass that saved it, or retrain it with this one")
+                            "edited): scored without it, the model could score otherwise; "
+                            f"{_ANOTHER_VERSION}")
 
 
 def _check_calibration(det: BaseDetector) -> None:
