@@ -31,11 +31,11 @@ def flows(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize(("param", "match"), [
-    ("hidden=5", "hidden must be a list of numbers"),            # was a TypeError traceback
+    ("hidden=5", "hidden must be a list of whole numbers"),            # was a TypeError traceback
     ("standardize=maybe", "standardize must be true or false"),  # was silently truthy
     ("random_state=abc", "random_state must be a whole number"),
     ("epochs=abc", "epochs must be a whole number"),                # did not name the parameter
-    ("hidden=[8, \"a\"]", "hidden must be a list of numbers"),  # was int()'s message
+    ("hidden=[8, \"a\"]", "hidden must be a list of whole numbers"),  # was int()'s message
 ])
 def test_a_bad_param_value_names_the_parameter(flows: Path, tmp_path: Path, param: str,
                                                 match: str) -> None:

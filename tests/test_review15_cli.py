@@ -30,7 +30,8 @@ def test_an_empty_hidden_is_refused_not_trained_with_the_default(kit: dict[str, 
     # "--hidden ''" (a variable left empty in a script) trained the model's default widths
     # without a word; any other --hidden that is no list of widths is refused
     one_line_error(_train(kit, "empty-hidden", "--hidden", ""),
-                   "--hidden: expected comma-separated integers, got ''", kit["folder"] / "empty-hidden")
+                   "--hidden must be a list of whole numbers such as 64,32, got ''",
+                   kit["folder"] / "empty-hidden")
 
 
 def test_a_typed_val_fraction_without_a_labelled_threshold_is_refused(kit: dict[str, Path]) -> None:

@@ -212,7 +212,8 @@ def test_an_ensemble_setting_edited_to_no_such_value_is_refused(
 @pytest.mark.parametrize(("param", "value", "said"), [
     ("standardize", "false", "standardize must be true or false, got 'false'"),
     ("score_norm", "Feature", "score_norm must be 'none' or 'feature'"),
-    ("hidden", {"__tuple__": [4.5, 2]}, "hidden must be a whole number, got 4.5")])
+    ("hidden", {"__tuple__": [4.5, 2]},
+     r"hidden must be a list of whole numbers such as \[128, 64, 32, 16\], got \[4\.5, 2\]")])
 def test_a_setting_of_the_wrong_kind_is_refused_on_load(saved: Path, tmp_path: Path, param: str,
                                                          value: Any, said: str) -> None:
     model = rehashed(saved, tmp_path / "m", lambda c: c["detector"]["params"].update({param: value}))

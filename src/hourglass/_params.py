@@ -90,6 +90,19 @@ def _a_number(default: object) -> str:
     return "a whole number" if whole else "a number"
 
 
+def _a_list(default: tuple[Any, ...] | list[Any]) -> str:
+    """What a parameter whose default is the list of numbers ``default`` takes, as its errors
+    (and the typed option's, ``--hidden``) say it.
+
+    Examples
+    --------
+    >>> _a_list((128, 64)), _a_list((0.5, 0.1))
+    ('a list of whole numbers such as [128, 64]', 'a list of numbers such as [0.5, 0.1]')
+    """
+    whole = all(_a_number(d) == "a whole number" for d in default)
+    return f"a list of {'whole ' if whole else ''}numbers such as {list(default)}"
+
+
 def _check_type(name: str, value: object, default: object, prefix: str,
                 error: type[Exception], annotation: object = None, saved: bool = False) -> None:
     """Refuse a value whose kind cannot be what the default's kind promises: text where the
@@ -116,8 +129,7 @@ def _check_type(name: str, value: object, default: object, prefix: str,
         raise error(f"{prefix}{name} must be {_a_number(default)}, got {value!r}")
     if isinstance(default, tuple | list) and default and all(map(_is_number, default)) and (
             not isinstance(value, tuple | list) or not all(map(_is_number, value))):
-        raise error(f"{prefix}{name} must be a list of numbers such as {list(default)}, "
-                    f"got {value!r}")
+        raise error(f"{prefix}{name} must be {_a_list(default)}, got {value!r}")
 
 
 def _check_none(name: str, value: object, param: inspect.Parameter | None, prefix: str,
@@ -136,7 +148,7 @@ def _check_none(name: str, value: object, param: inspect.Parameter | None, prefi
     if _is_number(default):
         raise error(f"{prefix}{name} must be {_a_number(default)}, got None")
     if isinstance(default, tuple | list) and default and all(map(_is_number, default)):
-        raise error(f"{prefix}{name} must be a list of numbers such as {list(default)}, got None")
+        raise error(f"{prefix}{name} must be {_a_list(default)}, got None")
 
 
 def _check_number(name: str, value: object, default: object, prefix: str,
@@ -219,7 +231,13 @@ def check_numeric_params(est: Any, prefix: str = "", error: type[Exception] = Va
             _check_none(name, value, params.get(name), prefix, error, lenient)
         if isinstance(value, tuple | list):
             inner = default[0] if isinstance(default, tuple | list) and default else None
-            for item in value:
-                _check_number(name, item, inner if inner is not None else item, prefix, error)
+            try:
+                for item in value:
+                    _check_number(name, item, inner if inner is not None else item, prefix, error)
+            except error:
+                if not isinstance(default, tuple | list) or not _is_number(inner):
+                    raise
+                # the list said whole, as --hidden 4,2.5 says it (not 'must be a whole number, got 2.5')
+                raise error(f"{prefix}{name} must be {_a_list(default)}, got {list(value)}") from None
         else:
             _check_number(name, value, default, prefix, error)

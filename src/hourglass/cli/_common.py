@@ -105,7 +105,8 @@ def parse_hidden(text: str) -> tuple[int, ...]:
     widths = [read_whole(h) for h in text.split(",")]  # (as --epochs reads a whole number: 64.0
     # is 64; '６４' in full-width digits, which int() reads, is refused)
     if any(w is None for w in widths):
-        raise HourglassError(f"--hidden: expected comma-separated integers, got {text!r}")
+        # (worded as --param hidden=[...] says it: "hidden must be a list of whole numbers ...")
+        raise HourglassError(f"--hidden must be a list of whole numbers such as 64,32, got {text!r}")
     return tuple(w for w in widths if w is not None)
 
 
