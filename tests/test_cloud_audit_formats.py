@@ -572,7 +572,8 @@ def test_stream_of_a_pretty_printed_array_says_to_pipe_it_through_jq(kit: dict[s
     pretty = json.dumps(kit["gcp-audit-test"][:3], indent=2)
     res = runner.invoke(app, ["stream", str(kit["dir"] / "gcp-audit-model")], input=pretty)
     assert res.exit_code == 2
-    assert "line 1: not valid JSON" in res.stderr and "pipe a JSON array through jq -c '.[]'" in res.stderr, \
+    assert "line 1: pretty-printed JSON" in res.stderr and \
+        "one JSON object per line (jq -c '.[]')" in res.stderr, \
         res.stderr
     res = runner.invoke(app, ["stream", str(kit["dir"] / "gcp-audit-model"), "--all"],
                         input=_lines(kit["gcp-audit-test"][:3]))  # as the hint says: one a line

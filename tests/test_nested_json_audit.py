@@ -200,7 +200,7 @@ def test_stream_ecs_alerts_before_an_unreadable_time_are_written(tmp_path: Path)
     events[20]["@timestamp"] = "garbage"  # a flagged row's time is read for its alert
     data = _write_jsonl(tmp_path / "live.json", events)
     res = runner.invoke(app, ["stream", str(model), "-i", str(data), "--alert-format", "ecs"])
-    assert res.exit_code == 2 and "line 21: field '@timestamp'" in res.output, res.output
+    assert res.exit_code == 2 and "column '@timestamp': line 21 is not a timestamp" in res.output, res.output
     docs = [json.loads(x) for x in res.stdout.splitlines() if x.startswith("{")]
     assert 3 in [d["hourglass"]["row"] for d in docs]
     assert all(d["hourglass"]["row"] < 20 for d in docs)

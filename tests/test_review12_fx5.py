@@ -69,7 +69,7 @@ def test_grouped_ecs_of_row_windows_stops_at_an_unreadable_time_without_skip(
              "column 'ts': line 162 is not a timestamp ('garbage')", out)
     _refused(["stream", str(files["model"]), "--input", str(files["jsonl"]), "-o", str(out),
               "-q", "--alert-format", "ecs", *grouped],
-             "line 161: field 'ts': cannot read 'garbage' as a time", None)
+             "column 'ts': line 161 is not a timestamp ('garbage')", None)
 
 
 @pytest.mark.parametrize("grouped", GROUPED, ids=["kept", "key"])
@@ -182,4 +182,4 @@ def test_grouped_ecs_of_row_windows_names_an_empty_or_long_time_plainly(files: d
                               "--group-by", "src_ip", "--group-window", "100", "--keep", "ts"])
     assert res.exit_code == 2
     (line,) = [ln for ln in res.stderr.splitlines() if ln.startswith("error:")]
-    assert "line 161: field 'ts': cannot read 'xxx" in line and len(line) < 250
+    assert "column 'ts': line 161 is not a timestamp ('xxx" in line and len(line) < 250

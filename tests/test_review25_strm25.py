@@ -22,7 +22,8 @@ def test_a_utf16_or_nul_led_line_in_a_utf8_stream_is_a_bad_line_not_a_row() -> N
     assert lines == [1, 4] and bad == [2, 3] and problem is None
     rows, lines, problem = _parse(batch[2:], "<stdin>", "error", [])
     assert rows == [] and problem is not None
-    assert str(problem) == "<stdin>: line 3: not valid JSON (Expecting value at column 1)", problem
+    assert str(problem) == ("<stdin>: line 3: not valid JSON (Expecting value at column 1) (use "
+                            "--on-bad-rows skip to skip such rows)"), problem
     # a UTF-8 byte-order mark before a line (line 1 may hold two) is still dropped
     rows, lines, problem = _parse([(1, b"\xef\xbb\xbf\xef\xbb\xbf" + ROW), (2, b"\xef\xbb\xbf" + ROW)],
                                   "<stdin>", "error", [])

@@ -219,7 +219,7 @@ def test_an_event_time_that_is_no_time_is_a_4xx_not_a_500(when: Any) -> None:
     # 'error: year 0 is out of range' (no line named) from stream --alert-format ecs
     from hourglass.serve.ecs import AlertRule, to_ecs
 
-    with pytest.raises(InputError, match=r"^field 'ts': cannot read .* as a time \(epoch seconds"):
+    with pytest.raises(InputError, match=r"^column 'ts': .* is not a timestamp$"):
         to_ecs({"row": 0, "score": 2.0}, AlertRule("autoencoder", "ab", time_field="ts"), fields={"ts": when})
 
 
@@ -227,9 +227,8 @@ def test_a_cef_line_whose_time_is_year_0_is_a_4xx(cef_model: Path) -> None:
     c = TestClient(create_app(cef_model, api_key=KEY), raise_server_exceptions=False)
     line = "CEF:0|Acme|Firewall|2.1|THREAT|x|9|rt=0000-01-01 src=10.0.0.5 dpt=4444 in=999999999 out=1"
     r = c.post("/score", json={"lines": [line], "alert_format": "ecs"}, headers=AUTH)
-    assert (r.status_code, r.json()) == (422, {"detail": "row 1: field 'rt': cannot read '0000-01-01' as a "
-                                                         "time (epoch seconds or an ISO-8601 date-time "
-                                                         "expected)"})
+    assert (r.status_code, r.json()) == (422, {"detail": "column 'rt': row 1 is not a timestamp "
+                                                         "('0000-01-01')"})
 
 
 def test_a_protocol_number_out_of_range_stays_a_kept_field(client: TestClient) -> None:

@@ -166,7 +166,8 @@ def test_json_nested_too_deep_is_a_bad_line_not_a_traceback(series_model) -> Non
     text = "\n".join([rows[0], deep, *rows[1:]]) + "\n"
     res = runner.invoke(app, ["stream", str(series_model[1]), "-q"], input=text)
     assert res.exit_code == 2
-    assert res.stderr.splitlines()[0] == "error: <stdin>: line 2: JSON nested deeper than 400 levels"
+    assert res.stderr.splitlines()[0] == ("error: <stdin>: line 2: JSON nested deeper than 400 levels "
+                                          "(use --on-bad-rows skip to skip such rows)")
     res = runner.invoke(app, ["stream", str(series_model[1]), "--on-bad-rows", "skip"], input=text)
     assert res.exit_code == 0, res.output
     assert "3 steps" in res.stderr and "skipped 1 malformed line(s) (lines 2)" in res.stderr

@@ -40,7 +40,8 @@ def test_score_and_stream_call_a_bad_json_line_not_valid_json(folder: Path) -> N
     one_line_error(["score", str(folder / "m"), str(data), "-o", str(out)],
                    f"{data}: line 2: not valid JSON (Expecting value at column 16)", out)
     said = _stream_error([str(folder / "m")], data.read_text())
-    assert said == "error: <stdin>: line 2: not valid JSON (Expecting value at column 16)", said
+    assert said == ("error: <stdin>: line 2: not valid JSON (Expecting value at column 16) (use "
+                    "--on-bad-rows skip to skip such rows)"), said
 
 
 def test_a_nested_object_for_a_model_column_is_one_message_on_every_path(folder: Path) -> None:
@@ -137,8 +138,7 @@ def test_an_array_written_an_object_a_line_gets_the_jq_advice(folder: Path) -> N
     one_line_error(["score", str(folder / "m"), str(data), "-o", str(out), "--on-bad-rows", "skip"],
                    "(jq -c '.[]')", out)  # (its lines are no bad rows to skip)
     said = _stream_error([str(folder / "m")], data.read_text())
-    assert said.endswith("; stream reads one JSON document a line: pipe a JSON array through "
-                         "jq -c '.[]'"), said
+    assert said.endswith("; write one JSON object per line (jq -c '.[]')"), said
 
 
 def test_a_winlogbeat_export_with_timestamp_not_at_timestamp_is_told_the_column(tmp_path: Path) -> None:
@@ -203,7 +203,8 @@ def test_score_and_stream_word_a_line_of_bad_bytes_or_deep_json_alike(folder: Pa
     data, out = folder / "bytes.jsonl", folder / "bytes_out.csv"
     data.write_bytes(b'{"a": 0.1, "b": 0.2}\n' + line + b"\n")
     one_line_error(["score", str(folder / "m"), str(data), "-o", str(out)], f"{data}: {said} (use ", out)
-    assert _stream_error([str(folder / "m"), "--input", str(data)]) == f"error: {data}: {said}"
+    assert _stream_error([str(folder / "m"), "--input", str(data)]) == \
+        f"error: {data}: {said} (use --on-bad-rows skip to skip such rows)"
 
 
 def test_a_lone_surrogate_where_numbers_go_is_text_there_for_score_as_for_stream(folder: Path) -> None:

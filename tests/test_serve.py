@@ -144,7 +144,8 @@ def test_too_many_rows_is_refused(client: TestClient) -> None:
 
 @pytest.mark.parametrize(("change", "status", "detail"), [
     (lambda rows: rows[1].pop("rate"), 422,
-     "row 2: missing column 'rate' (each row needs proto, bytes, duration, rate)"),
+     "row 2: missing column 'rate' (each row needs proto, bytes, duration, rate; send null for a "
+     "missing value: a row is read alone, so a key left out may be a column the data lacks)"),
     (lambda rows: rows[0].update(bytes="lots"), 422,
      "column 'bytes': expected numbers, found 'lots' (row 1)"),
     (lambda rows: rows[0].update(bytes=True), 422,

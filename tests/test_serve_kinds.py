@@ -110,7 +110,8 @@ def test_a_series_scores_as_hourglass_score_does(ts: TestClient, kit: dict[str, 
 @pytest.mark.parametrize(("edit", "detail"), [
     (lambda rows: rows[:5], "series has 5 time steps, shorter than one window of 8 (window=8)"),
     (lambda rows: [{k: v for k, v in r.items() if k != "b"} for r in rows],
-     "row 1: missing column 'b' (each row needs a, b, ts)"),
+     "row 1: missing column 'b' (each row needs a, b, ts; send null for a missing value: a row is "
+     "read alone, so a key left out may be a column the data lacks)"),
     (lambda rows: [*rows[:3], {**rows[3], "a": None}, *rows[4:]],
      "column 'a': 1 missing value(s), first at timestamp 2020-03-09 10:00:03; the model was "
      "trained without a fill policy"),

@@ -40,9 +40,9 @@ from hourglass.errors import InputError
 
 __all__ = ["FUTURE_LIMIT", "DateOrderError", "TimeRangeError", "c_time_locale", "cell_text", "chunk_dayfirst",
            "epoch_seconds", "frequency",
-           "future_problem", "holds_numeric_dates", "infer_dayfirst", "mixed_units", "parse_timestamps",
-           "past_range", "quoted_cell", "read_timestamps", "steps_per_day", "time_length", "unreadable_times",
-           "yymmdd_times"]
+           "future_problem", "holds_numeric_dates", "infer_dayfirst", "mixed_units", "not_a_timestamp",
+           "parse_timestamps", "past_range", "quoted_cell", "read_timestamps", "steps_per_day", "time_length",
+           "unreadable_times", "yymmdd_times"]
 
 logger = logging.getLogger(__name__)
 _WARNED: set[str] = set()  # columns whose date order or epoch units were already said (once a run)
@@ -717,6 +717,25 @@ def past_range(secs: np.ndarray) -> np.ndarray:
 
 
 _UNIT_NAMES = ("seconds", "milliseconds", "microseconds", "nanoseconds")
+
+
+def not_a_timestamp(column: str, place: str | None, x: Any) -> str:
+    """Why a row's value ``x`` of the time column ``column`` is refused: one wording for
+    ``score`` (as :func:`parse_timestamps` words it), ``stream`` and the service (an ECS alert's
+    event time: ``place`` names the row, ``None`` where no row is known); a value past 80
+    characters cut short.
+
+    Examples
+    --------
+    >>> not_a_timestamp("ts", "line 2", "soon")
+    "column 'ts': line 2 is not a timestamp ('soon')"
+    >>> not_a_timestamp("ts", None, True)
+    "column 'ts': true is not a timestamp"
+    """
+    shown = quoted_cell(x)
+    shown = shown if len(shown) <= 80 else f"{shown[:60]}..."
+    return f"column {column!r}: {shown} is not a timestamp" if place is None else \
+        f"column {column!r}: {place} is not a timestamp ({shown})"
 
 
 def quoted_cell(x: Any) -> str:

@@ -408,7 +408,7 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
     a bad line that stops the stream, and at :data:`_INPUT_END`, the events still open are
     completed."""
     from hourglass.ingest.cef import JSON_LINE_HINT, _utf8, json_line, record_noun
-    from hourglass.ingest.tables import flat_record
+    from hourglass.ingest.tables import flat_record, pretty_json_command, pretty_json_refusal
 
     parse = getattr(line_spec, "parse", None)
     expand = getattr(line_spec, "expand", None) if parse is None else None
@@ -427,6 +427,9 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
     for number, raw in batch:
         row: Any = None
         document = False
+        # what score adds to such a line's error (skip helps: the line alone is bad), not to one
+        # that says the input is of another kind (a CSV header, a pretty-printed document)
+        advice = " (use --on-bad-rows skip to skip such rows)"
         if raw is _INPUT_END:
             completed(events.close())
             continue
@@ -440,8 +443,10 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
             continue
         elif parse is not None:
             row = parse(raw)
+            advice = ""  # (said inside the parentheses, as score says it)
             problem = None if row is not None else (f"not a {record_noun(line_spec.name)} record "
-                                                    f"(expected '{line_spec.expected}')"
+                                                    f"(expected '{line_spec.expected}'; use --on-bad-rows "
+                                                    "skip to skip such lines)"
                                                     + (JSON_LINE_HINT.replace(" FILE", "")
                                                        if json_line(raw) else ""))
             if row is not None and type(raw) is bytes and not raw.isascii() and not _utf8(raw):
@@ -464,12 +469,16 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
                 # words it, not by the codec ("'utf-8' codec can't decode byte 0xff ..."); input of
                 # another kind (Parquet, gzip twice, binary) is said so at line 1, as before
                 hint = _table_hint(raw, number)
+                advice = "" if hint else advice
                 problem = f"not valid JSON ({json_problem(exc)}){hint}" if hint else \
                     "undecodable bytes (not UTF-8)"
             except ValueError as exc:  # also a number of more digits than Python reads
-                hint = _pretty_hint(raw)
-                document = bool(hint) and number == 1  # line 1 opens a pretty-printed document
-                problem = f"not valid JSON ({json_problem(exc)})" + (hint or _table_hint(raw, number))
+                jq = pretty_json_command(raw) if number == 1 else None
+                document = jq is not None  # line 1 opens a pretty-printed document: said as score says it
+                hint = "" if document else _table_hint(raw, number)
+                advice = "" if document or hint else advice
+                problem = pretty_json_refusal(jq) if jq is not None else \
+                    f"not valid JSON ({json_problem(exc)}){hint}"
             except RecursionError:  # ~1,000 arrays or objects deep (one line could stop the stream)
                 problem = f"JSON nested deeper than {MAX_JSON_DEPTH} levels"  # (as score says it)
             if expand is not None and isinstance(row, (dict, list)):
@@ -495,7 +504,7 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
             if events is not None:  # the events of the records before the bad line go out
                 completed(events.close())
             _say_undecodable(where, undecodable)
-            return rows, lines, HourglassError(f"{where}: line {number}: {problem}")
+            return rows, lines, HourglassError(f"{where}: line {number}: {problem}{advice}")
     _say_undecodable(where, undecodable)
     return rows, lines, None
 
@@ -529,27 +538,6 @@ def _say_undecodable(where: str, numbers: list[int]) -> None:
         logging.getLogger("hourglass").warning(
             "%s: %d line(s) hold bytes that are no UTF-8 (first: line %d), read with U+FFFD in their "
             "place", where, len(numbers), numbers[0])
-
-
-def _pretty_hint(raw: Any) -> str:
-    """A hint for a line that opens a pretty-printed JSON document (``[``, ``[{`` or ``{`` alone:
-    ``gcloud logging read --format=json``, ``jq .``), which stream cannot read a line at a time;
-    else ``""``.
-
-    Examples
-    --------
-    >>> _pretty_hint(b"[\\n")
-    "; stream reads one JSON document a line: pipe a JSON array through jq -c '.[]'"
-    >>> _pretty_hint("{")
-    '; stream reads one JSON document a line: pipe a pretty-printed document through jq -c .'
-    >>> _pretty_hint("{not json")
-    ''
-    """
-    from hourglass.ingest.tables import pretty_json_command  # (an error: pandas loaded already)
-
-    jq = pretty_json_command(raw)
-    what = "a JSON array" if jq == "jq -c '.[]'" else "a pretty-printed document"
-    return "" if jq is None else f"; stream reads one JSON document a line: pipe {what} through {jq}"
 
 
 def _table_hint(raw: bytes, number: int) -> str:
@@ -1441,7 +1429,7 @@ def stream(
                    on_bad_rows=on_bad_rows or "skip", output=output, idle_timeout=idle_timeout,
                    render=render, drift=drift)
     if rule is not None:
-        from hourglass.serve.ecs import ecs_named, to_ecs
+        from hourglass.serve.ecs import UnreadTime, ecs_named, to_ecs
     on_bad_rows = on_bad_rows or "error"
     silencer = None
     if scorer.suppression is not None:
@@ -1532,17 +1520,18 @@ def stream(
                         ecs_alert = {**alert, "threshold": cut}
                         try:
                             doc = to_ecs(ecs_alert, batch_rule or rule, fields=fields, timestamp=when)
-                        except InputError as exc:  # a time that is no time
+                        except InputError as exc:  # a time that is no time (said as score says it)
+                            said = exc.at(f"line {lines[i]}") if isinstance(exc, UnreadTime) else \
+                                f"line {lines[i]}: {exc}"
                             if on_bad_rows != "skip":  # the rows before it go out
-                                problem = HourglassError(f"{where}: line {lines[i]}: {exc}")
+                                problem = HourglassError(f"{where}: {said}")
                                 rows, lines = rows[:i], lines[:i]
                                 break
                             # skip: scored as 'score' scores it, the alert at the scoring time
                             if not untimed:
                                 logging.getLogger("hourglass").warning(
-                                    "%s: line %d: %s; its alert carries the scoring time (as for "
-                                    "each later row without a readable time, counted)",
-                                    where, lines[i], exc)
+                                    "%s: %s; its alert carries the scoring time (as for each later "
+                                    "row without a readable time, counted)", where, said)
                             untimed += 1
                             time_field = str(rule.time_field)
                             fields.pop(time_field, None)
@@ -1594,7 +1583,8 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                  idle_timeout: float | None, silencer: Any = None) -> None:
     """A table model's stream with ``--group-by``: flagged rows counted into groups, each
     written once its window closes (see ``stream``'s docstring)."""
-    from hourglass.cli._groups import NO_TIME, shown_value
+    from hourglass._times import not_a_timestamp
+    from hourglass.cli._groups import NO_TIME
     from hourglass.serve.grouping import CUT_OFF
 
     n_rows = flagged = 0
@@ -1694,10 +1684,8 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                             break
                         if ecs_time is not None and not grouping.ecs_time_reads(
                                 row.get(ecs_time), f"line {lines[i]}"):  # the stream stops here
-                            problem = HourglassError(f"{where}: line {lines[i]}: field {ecs_time!r}: "
-                                                     f"cannot read {shown_value(row.get(ecs_time))} "
-                                                     "as a time (epoch seconds or an ISO-8601 date-time "
-                                                     "expected)")
+                            problem = HourglassError(f"{where}: " + not_a_timestamp(
+                                ecs_time, f"line {lines[i]}", row.get(ecs_time)))  # (as score says it)
                             rows, lines = rows[:i], lines[:i]
                             break
                         alert.update({c: row.get(c) for c in keep or []})

@@ -413,6 +413,20 @@ def pretty_json_command(line: bytes | str) -> str | None:
     return "jq -c ." if text == "{" else None
 
 
+def pretty_json_refusal(jq: str) -> str:
+    """Why a file or a stream whose first line opens a pretty-printed JSON document (``jq``:
+    :func:`pretty_json_command`'s advice) is refused: one wording for ``score`` (and the other
+    file readers) and ``stream``.
+
+    Examples
+    --------
+    >>> pretty_json_refusal("jq -c .")[-56:]
+    'not JSON lines; write one JSON object per line (jq -c .)'
+    """
+    return (f"pretty-printed JSON (a document spread over lines), not JSON lines; write one JSON "
+            f"object per line ({jq})")
+
+
 def no_lone_surrogates(value: Any) -> Any:
     """``value`` (parsed JSON, changed in place) with each string that holds a lone surrogate
     (JSON's ``\\ud83d`` without its pair: a user agent cut inside an emoji; Python's parser
@@ -2356,9 +2370,7 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                     # refused with --on-bad-rows skip too: its other lines are no bad rows but the
                     # rest of the document, and one that parses alone (an array's last object on a
                     # line of its own) was read as the file's one row
-                    raise InputError(f"{path}: line {lineno}: pretty-printed JSON (a document spread "
-                                     "over lines), not JSON lines; write one JSON object per line "
-                                     f"({jq})") from None
+                    raise InputError(f"{path}: line {lineno}: {pretty_json_refusal(jq)}") from None
                 first = False
                 if on_bad_rows == "skip":
                     stats.skipped(lineno, at=stats.rows + len(rows))

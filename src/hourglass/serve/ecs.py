@@ -50,8 +50,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ECS_FIELDS", "ECS_VERSION", "SEVERITY_NUMBERS", "AlertRule", "column_values", "ecs_named",
-           "ecs_target", "frame_alerts",
+from hourglass.errors import InputError
+
+__all__ = ["ECS_FIELDS", "ECS_VERSION", "SEVERITY_NUMBERS", "AlertRule", "UnreadTime", "column_values",
+           "ecs_named", "ecs_target", "frame_alerts",
            "to_ecs", "whole_values", "with_verdict"]
 
 ECS_VERSION = "8.11.0"
@@ -281,6 +283,32 @@ def _parse_iso(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+class UnreadTime(InputError):
+    """An alert's event time (the value ``value`` of the time column ``field``) that reads as no
+    time; :meth:`at` words it for a row the caller names, as ``score`` words it (``column 'ts':
+    line 2 is not a timestamp ('soon')``).
+
+    Examples
+    --------
+    >>> UnreadTime("ts", "soon").at("row 3")
+    "column 'ts': row 3 is not a timestamp ('soon')"
+    >>> str(UnreadTime("ts", "soon"))
+    "column 'ts': 'soon' is not a timestamp"
+    """
+
+    def __init__(self, field: str, value: Any) -> None:
+        from hourglass._times import not_a_timestamp
+
+        self.field, self.value = field, value
+        super().__init__(not_a_timestamp(field, None, value))
+
+    def at(self, place: str) -> str:
+        """The problem of the row ``place`` names (``line 2``, ``row 3``)."""
+        from hourglass._times import not_a_timestamp
+
+        return not_a_timestamp(self.field, place, self.value)
+
+
 def _timestamp(value: Any, field: str, dayfirst: bool | None = None) -> str:
     """An event time (epoch seconds, ISO text, datetime or pandas Timestamp) as ISO-8601 UTC."""
     if isinstance(value, dt.datetime):
@@ -294,11 +322,8 @@ def _timestamp(value: Any, field: str, dayfirst: bool | None = None) -> str:
     except (ValueError, OverflowError, OSError):
         pass
     from hourglass._times import parse_timestamps  # pandas: the other forms it reads
-    from hourglass.errors import InputError
 
-    shown = repr(value) if len(repr(value)) <= 80 else f"{repr(value)[:60]}..."
-    problem = InputError(f"field {field!r}: cannot read {shown} as a time (epoch seconds or an "
-                         "ISO-8601 date-time expected)")
+    problem = UnreadTime(field, value)
     if isinstance(value, (list, tuple, dict, set)):  # an array ([] was an IndexError): no time
         raise problem
     try:

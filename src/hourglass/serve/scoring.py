@@ -66,6 +66,12 @@ def sent_nested(column: str, keys: Iterable[Any], subject: str = "the row has") 
     return nested_note([column], ("".join(escapes(str(k))) for k in keys)).replace("the data has", subject)
 
 
+#: Why ``stream`` and the service refuse a row that leaves out a column the model needs, where
+#: ``score`` reads a key some rows of a JSON-lines file leave out as a missing value.
+NULL_FOR_MISSING = ("send null for a missing value: a row is read alone, so a key left out may be a "
+                    "column the data lacks")
+
+
 def nested_refusal(column: str, note: str) -> str:
     """The problem of a row that sends ``column`` as a JSON object (``note``: :func:`sent_nested`'s
     words), one wording for ``score``, ``stream`` (rows and entities) and the service: a row's
@@ -156,7 +162,7 @@ def records_frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
     >>> records_frame([{"a": 1, "b": 2}, {"a": 3}], ["a", "b"])
     Traceback (most recent call last):
     ...
-    hourglass.errors.InputError: row 2: missing column 'b' (each row needs a, b)
+    hourglass.errors.InputError: row 2: missing column 'b' (each row needs a, b; send null for a missing ...
     """
     if len(rows) == 0:
         raise InputError("rows: no rows to score (empty list)")
@@ -169,7 +175,10 @@ def records_frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
             nested = sent_nested(absent, row)  # a client's keys: {"proto": {"name": "tcp"}} is proto.name
             if nested:
                 raise InputError(f"row {i + 1}: {nested_refusal(absent, nested)}")
-            raise InputError(f"row {i + 1}: missing column {absent!r} (each row needs {shown})")
+            # (score reads a key some rows of a file leave out as missing there, the file showing
+            # the column exists; a row read alone cannot tell it from data without the column)
+            raise InputError(f"row {i + 1}: missing column {absent!r} (each row needs {shown}; "
+                             f"{NULL_FOR_MISSING})")
     return model_records(rows, columns)
 
 
@@ -310,7 +319,7 @@ class TableScorer(ModelScorer):
     >>> scorer.score([{"bytes": 3.0}])
     Traceback (most recent call last):
     ...
-    hourglass.errors.InputError: row 1: missing column 'proto' (each row needs bytes, proto)
+    hourglass.errors.InputError: row 1: missing column 'proto' (each row needs bytes, proto; send null ...
     """
 
     kind = "tabular"
@@ -698,7 +707,7 @@ class TableScorer(ModelScorer):
         >>> answer["count"], answer["rows"], answer["alerts"][0]["source"], answer["alerts"][0]["network"]
         (1, 2, {'ip': '10.0.0.5'}, {'transport': 'tcp'})
         """
-        from hourglass.serve.ecs import ecs_target, to_ecs
+        from hourglass.serve.ecs import UnreadTime, ecs_target, to_ecs
 
         result = self.score(items, explain=explain, explain_flagged=True)
         if flags_out is not None:
@@ -715,8 +724,9 @@ class TableScorer(ModelScorer):
                       if k not in self._model or ecs_target(k, rule.data_format) is not None}
             try:
                 docs.append(to_ecs(alert, rule, fields=fields, now=now))
-            except InputError as exc:  # an event time that is no time
-                raise InputError(f"row {i + 1}: {exc}") from None
+            except InputError as exc:  # an event time that is no time (said as score says it)
+                raise InputError(exc.at(f"row {i + 1}") if isinstance(exc, UnreadTime)
+                                 else f"row {i + 1}: {exc}") from None
         answer: dict[str, Any] = {"alerts": docs, "count": len(docs), "rows": len(items)}
         if "suppressed" in result:  # the alerts a rule silenced, per rule
             names = [n for n in result["suppressed"] if n]
