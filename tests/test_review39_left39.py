@@ -238,3 +238,19 @@ def test_hidden_widths_that_are_no_whole_numbers_are_said_alike_as_option_and_pa
         one_line_error([*base, "--param", "hidden=[4,2.5]"],
                        "hidden must be a list of whole numbers such as [128, 64, 32, 16], got [4, 2.5]",
                        folder / "never")
+
+
+@pytest.mark.parametrize("mode", ["error", "skip"])
+def test_a_pretty_printed_array_after_a_blank_line_is_refused_by_stream_as_by_score(folder: Path,
+                                                                                    mode: str) -> None:
+    # what was wrong: only line 1 told stream a pretty-printed document, where score looks at
+    # the first line that is not blank: after a blank line '[' was "line 2: not valid JSON
+    # (...)", and with --on-bad-rows skip stream skipped the lines that do not parse alone and
+    # streamed the array's last object as the input's one row
+    data = folder / "blank_pretty.json"
+    data.write_text('\n[\n{"a": 0.1, "b": 0.2},\n{"a": 0.3, "b": 0.4}\n]\n')
+    want = (f"error: {data}: line 2: pretty-printed JSON (a document spread over lines), not JSON lines; "
+            "write one JSON object per line (jq -c '.[]')")
+    assert _error(["score", str(folder / "m"), str(data), "-o", str(folder / "never.csv"),
+                   "--on-bad-rows", mode]) == want
+    assert _error(["stream", str(folder / "m"), "--input", str(data), "--all", "--on-bad-rows", mode]) == want

@@ -64,11 +64,11 @@ def test_ecs_alert_of_a_row_without_a_readable_time_is_skipped_as_score_does(tim
     assert [d["hourglass"]["row"] for d in docs][:2] == [0, 5]
     assert docs[0]["hourglass"]["timestamp_from"] == "scoring"
     assert docs == _plain_ecs(out.read_text())
-    assert f"{data}: line 1: field 'ts'" in res.stderr and "scoring time" in res.stderr
+    assert f"{data}: column 'ts': line 1 is not a timestamp" in res.stderr and "scoring time" in res.stderr
     assert "1 alert(s) at the scoring time (no readable time)" in res.stderr
     # without skip it still stops there, naming the line
     res = runner.invoke(app, ["stream", str(timed_model), "-i", str(data), "--alert-format", "ecs"])
-    assert res.exit_code == 2 and f"error: {data}: line 1: field 'ts'" in res.stderr
+    assert res.exit_code == 2 and f"error: {data}: column 'ts': line 1 is not a timestamp" in res.stderr
 
 
 def test_key_sequence_stream_counts_blank_and_bad_lines_without_a_line_per_batch(tmp_path: Path) -> None:

@@ -418,6 +418,10 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
     rows: list[dict[str, Any]] = []
     lines: list[int] = []
     undecodable: list[int] = []  # lines with bytes that are no UTF-8 (read with U+FFFD), said once
+    # no line but blank ones read yet: the first that is not tells a pretty-printed document, as
+    # score's first line that is not blank does (a '[' after a blank line was a bad line, which
+    # skip mode skipped, streaming the array's last object, alone on its line, as a row)
+    leading = bool(batch) and batch[0][0] == 1
 
     def completed(done: list[tuple[int, dict[str, Any]]]) -> None:
         for line, event in done:
@@ -440,6 +444,7 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
         elif not raw.strip() or (no_record is not None and no_record(raw)):
             if events is not None and raw.strip():  # ausearch's '----': the event before it, whole
                 completed(events.between())
+            leading = leading and not raw.strip()
             continue
         elif parse is not None:
             row = parse(raw)
@@ -473,7 +478,7 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
                 problem = f"not valid JSON ({json_problem(exc)}){hint}" if hint else \
                     "undecodable bytes (not UTF-8)"
             except ValueError as exc:  # also a number of more digits than Python reads
-                jq = pretty_json_command(raw) if number == 1 else None
+                jq = pretty_json_command(raw) if leading else None
                 document = jq is not None  # line 1 opens a pretty-printed document: said as score says it
                 hint = "" if document else _table_hint(raw, number)
                 advice = "" if document or hint else advice
@@ -486,6 +491,7 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
                     row, problem = expand(row), None
                 except ValueError as exc:
                     problem = str(exc)
+        leading = False
         if problem is None:
             if events is not None:
                 completed(events.add(row, number))
