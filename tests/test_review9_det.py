@@ -52,9 +52,9 @@ def test_hidden_with_an_item_that_is_not_a_number_is_named(hidden: tuple[object,
     # was int()'s "invalid literal for int() with base 10: 'a'" (or a width of True = 1)
     from hourglass.detectors import AutoEncoder, TCNAutoEncoder
 
-    with pytest.raises(ValueError, match="hidden must be a list of numbers"):
+    with pytest.raises(ValueError, match="hidden must be a list of whole numbers"):
         AutoEncoder(hidden=hidden).validate_params()
-    with pytest.raises(ValueError, match="channels must be a list of numbers"):
+    with pytest.raises(ValueError, match="channels must be a list of whole numbers"):
         TCNAutoEncoder(channels=hidden).validate_params()
 
 
