@@ -74,3 +74,33 @@ def ab_model(folder: Path) -> Path:
                               "-o", str(folder / "m"), "-q"])
     assert res.exit_code == 0, res.output
     return folder / "m"
+
+
+def timed_model(folder: Path) -> Path:
+    """A one-epoch model of columns ``a``, ``b`` and ``src`` with the time column ``ts`` (300
+    rows, 7 s apart), saved as ``folder/m``; ``folder``."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"a": rng.random(300), "b": rng.random(300), "src": rng.choice(["x", "y"], 300),
+                  "ts": pd.date_range("2024-01-01", periods=300, freq="7s").astype(str)}
+                 ).to_csv(folder / "train.csv", index=False)
+    res = runner.invoke(app, ["train", str(folder / "train.csv"), "--timestamp-col", "ts", "--epochs",
+                              "1", "--hidden", "4,2", "-o", str(folder / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+    return folder
+
+
+#: a firewall's key=value record (``.format(host, bytes)``)
+KV_LINE = "srcip=10.0.0.{0} dstip=10.0.1.1 srcport={1} dstport=443 sentbyte={1} action=accept"
+
+
+def key_value_model(folder: Path) -> Path:
+    """A one-epoch model of 300 :data:`KV_LINE` records, saved as ``folder/m``; its path."""
+    train = folder / "train.log"
+    train.write_text("".join(KV_LINE.format(i % 50, 1000 + i) + "\n" for i in range(300)))
+    res = runner.invoke(app, ["train", str(train), "--epochs", "1", "--hidden", "4,2", "-o",
+                              str(folder / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+    return folder / "m"

@@ -14,7 +14,7 @@ from hourglass.cli import app
 from hourglass.ingest.cef import CEF
 from hourglass.ingest.kv import KV
 from hourglass.ingest.tables import ReadStats
-from tests._cli import runner
+from tests._cli import KV_LINE, key_value_model, runner
 
 
 def _cef(i: int, inn: object = None) -> str:
@@ -124,15 +124,9 @@ def test_a_cut_short_first_key_value_record_is_named_at_line_1(tmp_path: Path) -
     # what was wrong: a key=value log whose first record was cut short ('srcip=10.0', one pair)
     # was not sniffed as key=value (the first line had to hold 3 pairs): score read it as a
     # one-column table and said "column(s) the model needs are missing", stream named line 1
-    line = "srcip=10.0.0.{0} dstip=10.0.1.1 srcport={1} dstport=443 sentbyte={1} action=accept"
-    train = tmp_path / "train.log"
-    train.write_text("".join(line.format(i % 50, 1000 + i) + "\n" for i in range(300)))
-    model = tmp_path / "m"
-    res = runner.invoke(app, ["train", str(train), "--epochs", "1", "--hidden", "4,2", "-o", str(model),
-                              "-q"])
-    assert res.exit_code == 0, res.output
+    model = key_value_model(tmp_path)
     path = tmp_path / "x.log"
-    path.write_text("srcip=10.0\n" + "".join(line.format(i, 1000 + i) + "\n" for i in range(20)))
+    path.write_text("srcip=10.0\n" + "".join(KV_LINE.format(i, 1000 + i) + "\n" for i in range(20)))
     want = f"error: {path}: line 1: not a key=value record (expected"
     res = runner.invoke(app, ["score", str(model), str(path), "-o", str(tmp_path / "o.csv")])
     assert res.exit_code == 2 and res.stderr.startswith(want), res.stderr

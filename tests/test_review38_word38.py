@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from hourglass.cli import app
-from tests._cli import ab_model, one_line_error, runner
+from tests._cli import ab_model, one_line_error, runner, timed_model
 
 
 @pytest.fixture(scope="module")
@@ -64,14 +64,7 @@ def test_a_nested_object_for_a_model_column_is_one_message_on_every_path(folder:
 
 @pytest.fixture(scope="module")
 def timed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    d = tmp_path_factory.mktemp("word38t")
-    rng = np.random.default_rng(0)
-    pd.DataFrame({"a": rng.random(300), "b": rng.random(300), "src": rng.choice(["x", "y"], 300),
-                  "ts": pd.date_range("2024-01-01", periods=300, freq="7s").astype(str)}
-                 ).to_csv(d / "train.csv", index=False)
-    res = runner.invoke(app, ["train", str(d / "train.csv"), "--timestamp-col", "ts", "--epochs", "1",
-                              "--hidden", "4,2", "-o", str(d / "m"), "-q"])
-    assert res.exit_code == 0, res.output
+    d = timed_model(tmp_path_factory.mktemp("word38t"))
     rows = pd.DataFrame({"a": [50.0] * 4, "b": [50.0] * 4, "src": ["x"] * 4,
                          "ts": ["2024-02-01 00:00:00", "soon", "2024-02-01 00:00:14", "2024-02-01 00:00:21"]})
     rows.to_csv(d / "rows.csv", index=False)

@@ -7,11 +7,10 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from hourglass.cli import app
-from tests._cli import ab_model, one_line_error, runner
+from tests._cli import KV_LINE, ab_model, key_value_model, one_line_error, runner, timed_model
 from tests._serve import AUTH, client_of
 
 WHY_NULL = ("send null for a missing value: a row is read alone, so a key left out may be a column the "
@@ -159,15 +158,9 @@ def test_stream_of_a_line_format_advises_skip_mode_as_score_does(tmp_path: Path)
     # what was wrong: 'hourglass score M fw.log' said "line 1: not a key=value record (expected
     # ...; use --on-bad-rows skip to skip such lines)", 'hourglass stream M' "line 1: not a
     # key=value record (expected ...)" without the advice
-    line = "srcip=10.0.0.{0} dstip=10.0.1.1 srcport={1} dstport=443 sentbyte={1} action=accept"
-    train = tmp_path / "train.log"
-    train.write_text("".join(line.format(i % 50, 1000 + i) + "\n" for i in range(300)))
-    model = tmp_path / "m"
-    res = runner.invoke(app, ["train", str(train), "--epochs", "1", "--hidden", "4,2", "-o", str(model),
-                              "-q"])
-    assert res.exit_code == 0, res.output
+    model = key_value_model(tmp_path)
     data = tmp_path / "x.log"
-    data.write_text("srcip=10.0\n" + "".join(line.format(i, 1000 + i) + "\n" for i in range(5)))
+    data.write_text("srcip=10.0\n" + "".join(KV_LINE.format(i, 1000 + i) + "\n" for i in range(5)))
     said = _error(["score", str(model), str(data), "-o", str(tmp_path / "o.csv")])
     assert said.endswith("; use --on-bad-rows skip to skip such lines)"), said
     assert _error(["stream", str(model), "--input", str(data)]) == said
@@ -175,14 +168,7 @@ def test_stream_of_a_line_format_advises_skip_mode_as_score_does(tmp_path: Path)
 
 @pytest.fixture(scope="module")
 def timed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    d = tmp_path_factory.mktemp("left39t")
-    rng = np.random.default_rng(0)
-    pd.DataFrame({"a": rng.random(300), "b": rng.random(300), "src": rng.choice(["x", "y"], 300),
-                  "ts": pd.date_range("2024-01-01", periods=300, freq="7s").astype(str)}
-                 ).to_csv(d / "train.csv", index=False)
-    res = runner.invoke(app, ["train", str(d / "train.csv"), "--timestamp-col", "ts", "--epochs", "1",
-                              "--hidden", "4,2", "-o", str(d / "m"), "-q"])
-    assert res.exit_code == 0, res.output
+    d = timed_model(tmp_path_factory.mktemp("left39t"))
     rows = [{"a": 50.0, "b": 50.0, "src": "x", "ts": t} for t in ("2024-02-01 00:00:00", "soon", True)]
     (d / "rows.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     return d
