@@ -76,6 +76,12 @@ def _is_number(value: object) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
+def _whole(default: object) -> bool:
+    """Whether a parameter whose default is ``default`` takes whole numbers only (an integer
+    default, not a flag)."""
+    return isinstance(default, numbers.Integral) and not isinstance(default, bool)
+
+
 def _a_number(default: object) -> str:
     """What a parameter whose default is ``default`` takes, as its errors say it: "a whole number"
     where the default is an integer (``epochs``), the words the typed option says it in
@@ -86,8 +92,7 @@ def _a_number(default: object) -> str:
     >>> _a_number(10), _a_number(1e-3), _a_number(True)
     ('a whole number', 'a number', 'a number')
     """
-    whole = isinstance(default, numbers.Integral) and not isinstance(default, bool)
-    return "a whole number" if whole else "a number"
+    return "a whole number" if _whole(default) else "a number"
 
 
 def _a_list(default: tuple[Any, ...] | list[Any]) -> str:
@@ -99,7 +104,7 @@ def _a_list(default: tuple[Any, ...] | list[Any]) -> str:
     >>> _a_list((128, 64)), _a_list((0.5, 0.1))
     ('a list of whole numbers such as [128, 64]', 'a list of numbers such as [0.5, 0.1]')
     """
-    whole = all(_a_number(d) == "a whole number" for d in default)
+    whole = all(map(_whole, default))
     return f"a list of {'whole ' if whole else ''}numbers such as {list(default)}"
 
 
@@ -155,7 +160,7 @@ def _check_number(name: str, value: object, default: object, prefix: str,
                   error: type[Exception]) -> None:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return
-    wants_int = isinstance(default, numbers.Integral) and not isinstance(default, bool)
+    wants_int = _whole(default)
     try:
         number = float(value)
     except OverflowError:  # an int past float's range (its digits are not printed)

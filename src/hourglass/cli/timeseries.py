@@ -37,8 +37,9 @@ from hourglass.pipeline import Pipeline
 from hourglass.pipeline.pipeline import threshold_fit_info
 from hourglass.thresholds import threshold_from_spec
 
-__all__ = ["UNTIMED_MODEL_HINT", "evaluate_timeseries", "is_timeseries_dataset", "labelled_not_normal",
-           "not_normal_steps", "read_series", "refuse_joined_files", "report_train", "rows_by_line",
+__all__ = ["UNTIMED_MODEL_HINT", "at_series_lines", "evaluate_timeseries", "is_timeseries_dataset",
+           "labelled_not_normal", "not_normal_steps", "read_series", "refuse_joined_files", "report_train",
+           "rows_by_line",
            "score_command", "score_timeseries", "scored_steps_text", "train_command",
            "train_timeseries", "wants_timeseries", "warn_extra_columns"]
 
@@ -107,6 +108,15 @@ def read_series(path: Path, dataset: str | None, *, need_labels: bool = True,
     return _read(path, _dataset(dataset), need_labels, scoring=scoring, stats=stats)
 
 
+def at_series_lines(exc: InputError, stats: ReadStats | None) -> InputError:
+    """``exc`` with the rows it names (the series' data rows, in the file's order) told by the
+    file's lines where the read of ``stats`` tells them (a CSV's, JSON lines'); else ``exc`` as
+    it is (a Parquet file, a dataset's reader)."""
+    from hourglass.cli.tables import at_file_rows
+
+    return at_file_rows(exc, 0, stats) if stats is not None and stats.lines_of is not None else exc
+
+
 @contextmanager
 def rows_by_line(data: Path, stats: ReadStats) -> Iterator[None]:
     """Within it, an error that names a row of the series read from ``data`` with ``stats``
@@ -115,12 +125,12 @@ def rows_by_line(data: Path, stats: ReadStats) -> Iterator[None]:
     lines'), in its file: ``DATA: ... (line 451)``, the header counted, as a table model's error
     and ``stream`` name it; a quoted value is left as it is. A Parquet file's row stays its data
     row; a dataset's reader (SKAB, NAB ...) gives no ``stats``."""
-    from hourglass.cli.tables import about_file, at_file_rows
+    from hourglass.cli.tables import about_file
 
     try:
         yield
     except InputError as exc:
-        told = str(at_file_rows(exc, 0, stats)) if stats.lines_of is not None else str(exc)
+        told = str(at_series_lines(exc, stats))
         if told != str(exc):  # (the exception's own type kept: a DateOrderError's detail)
             exc.args = (str(about_file(InputError(told), data)),)
         raise
@@ -389,8 +399,6 @@ def _fit_with_extra(pipe: Pipeline, own: pd.DataFrame, extras: list[pd.DataFrame
     preprocessing fitted on ``own`` only, the detector on the joined series with its seams.
     Returns the time steps of each recording (on the model's grid). ``data``: how an error
     names DATA; ``stats``: each recording's read counts, for an error to name its row's line."""
-    from hourglass.cli.tables import at_file_rows
-
     template = pipe.features
     assert template is not None and pipe.detector is not None
     pipe.features_ = type(template)(**template.get_params())
@@ -401,7 +409,7 @@ def _fit_with_extra(pipe: Pipeline, own: pd.DataFrame, extras: list[pd.DataFrame
             parts.append(pipe.features_.transform(x, training=True))  # errors name train's options
         except InputError as exc:  # name the file: DATA itself is fine
             where = sources[i] if sources else f"#{i + 1}"
-            told = at_file_rows(exc, 0, stats[i]) if stats and stats[i].lines_of is not None else exc
+            told = at_series_lines(exc, stats[i] if stats else None)
             # (the parameter the library's error names, as train's option: the wrapper has no param)
             said = option_message(str(told), exc.param)
             raise HourglassError(f"--extra-normal {where}: {said}") from None

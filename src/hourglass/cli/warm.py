@@ -605,9 +605,7 @@ def _warm_series(data: Path, output: Path, parent: Any, parent_dir: Path, *, dat
                 too_little = all_steps >= length
                 steps = steps if too_little else all_steps  # else the file is at fault: all of it
         except InputError as exc:  # (a row named by its line in OLD)
-            from hourglass.cli.tables import at_file_rows
-
-            told = at_file_rows(exc, 0, old_stats) if old_stats.lines_of is not None else exc
+            told = ts_cli.at_series_lines(exc, old_stats)
             raise HourglassError(f"--replay-data {replay_data}: {told}") from None
         if too_little:
             raise HourglassError(f"--replay {replay}: takes the last {want} of the {n_old} rows of "
