@@ -25,6 +25,17 @@ from hourglass.features.validation import check_labels
 __all__ = ["EventsInput", "Packed", "check_top", "dedup_rows", "with_end"]
 
 
+def _shown(key: object) -> str:
+    """``key`` as a message shows it: a NumPy scalar as the Python value it holds (``1.5``,
+    ``'a'``, ``True``), not NumPy 2's repr (``np.float64(1.5)``, ``np.str_('a')``).
+
+    Examples
+    --------
+    >>> _shown(np.float64(1.5)), _shown(np.str_("a")), _shown(None)
+    ('1.5', "'a'", 'None')
+    """
+    return repr(key.item() if isinstance(key, np.generic) else key)
+
 @dataclass
 class Packed:
     """Sessions as one flat key array and per-session lengths (all lengths > 0)."""
@@ -189,15 +200,15 @@ class EventsInput:
         makes an object array), else an error naming the first item that is not."""
         if a.dtype.kind == "f":
             bad = a[~np.isfinite(a) | (a != np.round(a))][0]
-            raise InputError(f"session {i}: keys must be integers, found {bad!r}")
+            raise InputError(f"session {i}: keys must be integers, found {_shown(bad)}")
         if a.dtype.kind == "O":
             for v in a.tolist():
                 if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-                    raise InputError(f"session {i}: keys must be integers, found {v!r}")
+                    raise InputError(f"session {i}: keys must be integers, found {_shown(v)}")
                 if not -2**63 <= int(v) < 2**63:
                     EventsInput._too_large(v, i)
             return a.astype(np.int64)
-        raise InputError(f"session {i}: keys must be integers, found {a[0]!r}")
+        raise InputError(f"session {i}: keys must be integers, found {_shown(a[0])}")
 
     @staticmethod
     def _too_large(key: object, i: int) -> None:

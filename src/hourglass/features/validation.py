@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -132,6 +132,13 @@ def check_array(
         if isinstance(X, np.ndarray) and X.dtype.kind in "mM":  # as a DataFrame's are refused
             raise InputError(f"{what}: dates and durations (dtype {X.dtype}) are not numbers; "
                              "convert them first or use a Pipeline")
+        if isinstance(X, Mapping) or (isinstance(X, (list, tuple)) and len(X) > 0
+                                      and all(isinstance(r, Mapping) for r in X)):
+            # records (a JSON API's rows) or a dict of columns: NumPy's "float() argument must be
+            # a string or a real number, not 'dict'" left the way to a table unsaid
+            shape = "a dict of columns" if isinstance(X, Mapping) else "a list of records (dicts)"
+            raise InputError(f"{what}: {shape}, not an array; pass pd.DataFrame(X), which makes "
+                             "its keys the columns")
         text = _text_column(X)
         if text is not None:  # as a DataFrame's text column is (and scikit-learn's check_array)
             raise InputError(f"{what}: column {text[0]} is not numeric ({text[1]}); preprocess it "
