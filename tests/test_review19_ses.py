@@ -48,10 +48,10 @@ def test_a_table_without_a_session_says_why_in_one_line(tmp_path: Path) -> None:
     pd.DataFrame({"u": ["a", "b"] * 3, "e": [""] * 6, "t": range(6)}).to_csv(blank_keys, index=False)
     base = ["--model", "deeplog", "--session-col", "u", "--key-col", "e", "--epochs", "1"]
     one_line_error(["train", str(blank_ids), *base, "-o", str(tmp_path / "m1")],
-                   f"{blank_ids}: no sessions found in the training log (6 rows, 6 events had no "
+                   f"{blank_ids}: no sessions found in the training table (6 rows, 6 events had no "
                    "session id)", tmp_path / "m1")
     one_line_error(["train", str(blank_keys), *base, "-o", str(tmp_path / "m2")],
-                   f"{blank_keys}: no sessions found in the training log (6 rows, 6 rows had an empty "
+                   f"{blank_keys}: no sessions found in the training table (6 rows, 6 rows had an empty "
                    "key or message)", tmp_path / "m2")
     good = tmp_path / "good.csv"
     pd.DataFrame({"u": [f"u{i % 4}" for i in range(24)], "e": list("abc") * 8,
@@ -74,7 +74,7 @@ def test_warm_start_on_a_table_without_a_session_names_its_empty_keys(tmp_path: 
                     features=EventSessions(session_column="u", key_column="e", time_column="t")).fit(good)
     blank = good.assign(e="")  # the warning about the empty keys is no longer said before the error
     said = r"had no session id: 30 rows, 30 rows had an empty key or message\)"
-    with pytest.raises(InputError, match=r"new log \(every line was skipped or " + said):
+    with pytest.raises(InputError, match=r"new table \(every row was skipped or " + said):
         pipe.warm_start(blank)
 
 

@@ -185,3 +185,31 @@ def test_help_names_every_parameter_and_its_stated_defaults_are_the_signatures()
                     assert value == params[key].default, (cls.__name__, key, literal)
                     checked += 1
     assert checked >= 20
+
+
+# -- an event table without a session -------------------------------------------------------------
+def test_an_event_table_without_a_session_is_called_a_table_not_a_log() -> None:
+    # what was wrong: Pipeline.score(df) of an event-table model (session and key columns) on
+    # rows whose keys are all empty said "no sessions found in the log (every line was skipped or
+    # had no session id: 40 rows, 40 rows had an empty key or message)", fit and warm_start "in
+    # the training log" / "in the new log": a DataFrame has rows, not lines (the CLI's score
+    # says "no sessions found (40 rows, ...); the model reads 'table' input")
+    from hourglass import Pipeline
+    from hourglass.features import EventSessions
+
+    users = [f"u{i % 8}" for i in range(160)]
+    df = pd.DataFrame({"user": users, "event": ["login", "read", "write", "logout"] * 40})
+    pipe = Pipeline(detector=DeepLog(window=2, top_g=2, hidden=4, epochs=1, verbose=0),
+                    features=EventSessions(session_column="user", key_column="event")).fit(df)
+    no_keys = df.head(40).assign(event=np.nan)
+    counts = "40 rows, 40 rows had an empty key or message"
+    with pytest.raises(InputError, match=re.escape(
+            f"no sessions found in the table (every row was skipped or had no session id: {counts})")):
+        pipe.score(no_keys)
+    with pytest.raises(InputError, match=re.escape(f"no sessions found in the training table ({counts})")):
+        Pipeline(detector=DeepLog(epochs=1, verbose=0),
+                 features=EventSessions(session_column="user", key_column="event")).fit(no_keys)
+    with pytest.raises(InputError, match=re.escape(
+            f"warm start: no sessions found in the new table (every row was skipped or had no session "
+            f"id: {counts})")):
+        pipe.warm_start(no_keys)

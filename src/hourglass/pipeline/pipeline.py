@@ -547,7 +547,8 @@ class Pipeline:
                 st = sessions.stats  # the counts (no warning says them before this one line)
                 # (an event table's rows too: empty keys, malformed rows, times that do not read)
                 said = self.features_._counts(st) if st.get("lines") else ""
-                raise InputError(f"{where}warm start: no sessions found in the new log (every line "
+                what, unit = self.features_._input_words()  # an event table's rows, a log's lines
+                raise InputError(f"{where}warm start: no sessions found in the new {what} (every {unit} "
                                  "was skipped or had no session id" + (f": {said})" if said else ")"))
             X = sessions.sequences
             parse = {k: v for k, v in sessions.stats.items() if k != "sessions"}

@@ -533,9 +533,10 @@ class EventSessions(EventTables):
         sessions = self.sessions(data)
         if not sessions.sequences:
             where = f"{data}: " if isinstance(data, (str, os.PathLike)) else ""  # a file: named
+            what, unit = self._input_words()
             if not sessions.stats.get("lines"):
-                raise InputError(f"{where}no sessions found: the log is empty (no lines)")
-            raise InputError(f"{where}no sessions found in the log (every line was skipped or had "
+                raise InputError(f"{where}no sessions found: the {what} is empty (no {unit}s)")
+            raise InputError(f"{where}no sessions found in the {what} (every {unit} was skipped or had "
                              f"no session id: {self._counts(sessions.stats)})")
         return sessions.sequences
 
@@ -568,9 +569,16 @@ class EventSessions(EventTables):
         if not len(sessions):
             where = f"{data}: " if isinstance(data, (str, os.PathLike)) else ""  # a file: named
             hint = self._no_session_hint()  # (names session_regex, session_column: the CLI its options)
-            raise InputError(f"{where}no sessions found in the training log ({self._counts(sessions.stats)})"
+            raise InputError(f"{where}no sessions found in the training {self._input_words()[0]} "
+                             f"({self._counts(sessions.stats)})"
                              + hint, param=("session_regex", "session_column") if hint else None)
         return sessions.sequences
+
+    def _input_words(self) -> tuple[str, str]:
+        """What the input is and what it is made of, for a message: ``("table", "row")`` for an
+        event table (a DataFrame or a CSV of events, which "the log ... every line" misnamed),
+        ``("log", "line")`` for a log or a key file."""
+        return ("table", "row") if self.is_table else ("log", "line")
 
     def _counts(self, stats: dict[str, Any]) -> str:
         """What became of the lines (or rows) of an input without a session: ``10 rows, 10
