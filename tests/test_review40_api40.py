@@ -213,3 +213,47 @@ def test_an_event_table_without_a_session_is_called_a_table_not_a_log() -> None:
             f"warm start: no sessions found in the new table (every row was skipped or had no session "
             f"id: {counts})")):
         pipe.warm_start(no_keys)
+
+
+# -- a model's time, entity, session or key column spelt otherwise ------------------------------
+def test_a_model_s_own_column_in_another_case_is_named_as_a_feature_is(tmp_path: Path) -> None:
+    # what was wrong: a feature column in another case was named ("the data has Bytes for
+    # bytes"), but the time column of a time-series model, the entity or time column of an
+    # entity model and the session or key column of an event-table model were not: score said
+    # "timestamp column 'ts' not found; columns are TS, cpu" / "no column 'src' in the data: the
+    # model's entity column (columns: ts, SRC, bytes)" / "no column 'user'; columns are User,
+    # event", through the CLI and the API alike (the README promises the spelling is named)
+    from hourglass import Pipeline
+    from hourglass.features import EntityWindows, EventSessions
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    near = "(column names match exactly, case, surrounding spaces and Unicode spelling included)"
+    rng = np.random.default_rng(0)
+    times = pd.date_range("2024-01-01", periods=240, freq="1min")
+    series = pd.DataFrame({"ts": times, "cpu": rng.normal(size=240)})
+    pipe = Pipeline(LSTMAutoEncoder(window=4, hidden=4, epochs=1, verbose=0),
+                    features=TimeSeriesPreprocessor(timestamp_col="ts")).fit(series)
+    with pytest.raises(InputError, match=re.escape(f"columns are TS, cpu; the data has TS for ts {near}")):
+        pipe.score(series.rename(columns={"ts": "TS"}))
+
+    flows = pd.DataFrame({"ts": times, "src": rng.choice(["a", "b", "c"], 240),
+                          "bytes": rng.normal(size=240)})
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0),
+                    features=EntityWindows("src", "ts", bucket="5min")).fit(flows)
+    for old, new, shown in (("src", "SRC", "SRC"), ("ts", " ts", "' ts'")):
+        with pytest.raises(InputError, match=re.escape(f"; the data has {shown} for {old} {near}")):
+            pipe.score(flows.rename(columns={old: new}))
+
+    events = pd.DataFrame({"user": [f"u{i % 8}" for i in range(160)],
+                           "event": ["in", "read", "out", "x"] * 40})
+    pipe = Pipeline(DeepLog(window=2, top_g=2, hidden=4, epochs=1, verbose=0),
+                    features=EventSessions(session_column="user", key_column="event")).fit(events)
+    for old, new in (("user", "User"), ("event", "EVENT")):
+        with pytest.raises(InputError, match=re.escape(f"; the data has {new} for {old} {near}")):
+            pipe.score(events.rename(columns={old: new}))
+    # and the CLI says the same of the file
+    path = tmp_path / "events.csv"
+    events.rename(columns={"user": "User"}).to_csv(path, index=False)
+    pipe.save(tmp_path / "m")
+    line = _cli_error(["score", str(tmp_path / "m"), str(path), "-o", str(tmp_path / "o.csv")])
+    assert line.endswith(f"; the data has User for user {near}"), line

@@ -465,8 +465,9 @@ class EntityWindows:
                 have = ", ".join(list(df.columns)[:6]) + (" ..." if df.shape[1] > 6 else "")
                 if hasattr(self, "feature_names_"):  # scoring: not an option the user just typed
                     role = "entity" if name == "entity_col" else "timestamp"
+                    near = near_names([col], df.columns)  # SRC_IP for src_ip, as for a feature
                     raise InputError(f"no column {col!r} in the data: the model's {role} column "
-                                     f"(columns: {have})")
+                                     f"(columns: {have})" + (f"; {near}" if near else ""))
                 from hourglass.ingest.tables import nested_note
 
                 # --entity-col source, read as source.ip ...; or SRC_IP, or another spelling

@@ -588,8 +588,9 @@ class TimeSeriesPreprocessor:
             return pd.DataFrame(values, index=pd.RangeIndex(len(df)))
         ts_col = str(self.timestamp_col)
         if ts_col not in df.columns:
+            near = near_names([ts_col], df.columns)  # TS or ' ts ' for ts, as for a channel
             raise InputError(f"timestamp column {ts_col!r} not found; columns are "
-                             f"{listed_columns(list(df.columns)[:8])}")
+                             f"{listed_columns(list(df.columns)[:8])}" + (f"; {near}" if near else ""))
         try:
             if fitting:  # the training data's date order, kept so that later data is read alike
                 times, self.dayfirst_ = read_timestamps(df[ts_col], ts_col)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import numpy as np
 import pandas as pd
 
+from hourglass._columns import near_names
 from hourglass._numbers import pandas_numbers, to_numbers
 from hourglass._times import (
     _MAX_EPOCH_S,
@@ -146,8 +147,10 @@ def _nested_as_text(vals: pd.Series) -> pd.Series:
 
 def _no_column(source: str, missing: list[str], columns: list[str]) -> NoReturn:
     """The error naming the ``missing`` columns of a table and the first of its ``columns``."""
+    near = near_names(missing, columns)  # User for user, as for a table model's column
     raise InputError(f"{source}: no column {', '.join(map(repr, missing))}; columns "
-                     f"are {', '.join(columns[:8])}{' ...' if len(columns) > 8 else ''}")
+                     f"are {', '.join(columns[:8])}{' ...' if len(columns) > 8 else ''}"
+                     + (f"; {near}" if near else ""))
 
 
 def _numbers_win(text: pd.Series, num: pd.Series) -> bool:
