@@ -257,3 +257,27 @@ def test_a_model_s_own_column_in_another_case_is_named_as_a_feature_is(tmp_path:
     pipe.save(tmp_path / "m")
     line = _cli_error(["score", str(tmp_path / "m"), str(path), "-o", str(tmp_path / "o.csv")])
     assert line.endswith(f"; the data has User for user {near}"), line
+
+
+def test_train_and_pipeline_fit_make_the_same_model(table_model: dict[str, object], tmp_path: Path) -> None:
+    # pins an agreement: `hourglass --threads 1 train flows.csv --label-col label --normal normal
+    # --epochs 1 --hidden 4,2` and Pipeline(AutoEncoder(...)).fit on the same normal rows, on one
+    # torch thread both, give the same parameters, threshold and scores, bit for bit
+    import torch
+
+    res = runner.invoke(app, ["--threads", "1", "train", str(table_model["data"]), "--label-col", "label",
+                              "--normal", "normal", "--epochs", "1", "--hidden", "4,2", "-o",
+                              str(tmp_path / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+    cli = hourglass.load(tmp_path / "m")
+    frame = table_model["frame"]
+    normal = frame[frame["label"] == "normal"].drop(columns="label")  # type: ignore[index]
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        api = hourglass.Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(normal)
+    finally:
+        torch.set_num_threads(threads)
+    assert api.detector_.get_params() == cli.detector_.get_params() | {"verbose": 0}
+    assert api.threshold_.value_ == cli.threshold_.value_
+    np.testing.assert_array_equal(api.score(normal), cli.score(normal))
