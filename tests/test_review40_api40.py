@@ -281,3 +281,24 @@ def test_train_and_pipeline_fit_make_the_same_model(table_model: dict[str, objec
     assert api.detector_.get_params() == cli.detector_.get_params() | {"verbose": 0}
     assert api.threshold_.value_ == cli.threshold_.value_
     np.testing.assert_array_equal(api.score(normal), cli.score(normal))
+
+
+def test_an_unfitted_pipeline_raises_scikit_learns_not_fitted_error(tmp_path: Path) -> None:
+    # what was wrong: the README says a Pipeline used before fit raises scikit-learn's
+    # NotFittedError too, as a detector does, but Pipeline().score(df) (predict, save, transform,
+    # with_threshold, explain_rows ...) raised hourglass.errors.NotFittedError alone: an
+    # `except sklearn.exceptions.NotFittedError` written for a detector let it through
+    from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+
+    from hourglass.errors import NotFittedError
+    from hourglass.explain import explain_rows
+
+    df = pd.DataFrame({"a": [1.0, 2.0]})
+    pipe = hourglass.Pipeline()
+    for call in (lambda: pipe.score(df), lambda: pipe.predict(df), lambda: pipe.transform(df),
+                 lambda: pipe.save(tmp_path / "m"), lambda: pipe.with_threshold("percentile:99"),
+                 lambda: explain_rows(pipe, df), lambda: AutoEncoder().score(df)):
+        with pytest.raises(SklearnNotFittedError) as info:
+            call()
+        assert isinstance(info.value, NotFittedError), info.value
+    assert not (tmp_path / "m").exists()

@@ -89,8 +89,9 @@ class HourglassWarning(UserWarning):
 class NotFittedError(HourglassError, AttributeError):
     """A method that needs a fitted estimator was called before ``fit``.
 
-    Detectors raise its subclass :class:`~hourglass.detectors.base.DetectorNotFittedError`, which
-    is scikit-learn's ``NotFittedError`` too.
+    Detectors raise its subclass :class:`~hourglass.detectors.base.DetectorNotFittedError`, and a
+    :class:`~hourglass.Pipeline` ``PipelineNotFittedError``, which are scikit-learn's
+    ``NotFittedError`` too.
 
     Examples
     --------

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 
 from hourglass._arrays import from_torch
 from hourglass.detectors.autoencoder import AutoEncoder
@@ -23,7 +24,7 @@ from hourglass.features.tabular import TabularPreprocessor
 from hourglass.features.validation import check_labels
 from hourglass.thresholds import HELD_OUT, Threshold
 
-__all__ = ["Pipeline", "threshold_fit_info"]
+__all__ = ["Pipeline", "PipelineNotFittedError", "threshold_fit_info"]
 
 #: Formats whose rows carry only some of the table's fields (Windows events: each event type
 #: its own ``EventData``; Zeek's JSON logs leave unset fields out): a field absent from the data
@@ -33,6 +34,23 @@ SPARSE_FORMATS = frozenset({"evtx", "windows-json", "winlogbeat", "zeek-conn", "
                             "k8s-audit", "gcp-audit"})
 
 logger = logging.getLogger(__name__)
+
+
+class PipelineNotFittedError(NotFittedError, SklearnNotFittedError):
+    """A :class:`Pipeline` used before ``fit``: hourglass's
+    :class:`~hourglass.errors.NotFittedError` that is scikit-learn's ``NotFittedError`` too, as a
+    detector's is, so that one ``except sklearn.exceptions.NotFittedError`` catches either.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.exceptions import NotFittedError as SkNotFitted
+    >>> try:
+    ...     Pipeline().score(pd.DataFrame({"a": [1.0]}))
+    ... except SkNotFitted as exc:
+    ...     print(isinstance(exc, NotFittedError), exc)
+    True Pipeline is not fitted; call fit(df) first
+    """
 
 
 @contextlib.contextmanager
@@ -785,7 +803,7 @@ class Pipeline:
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "detector_"):
-            raise NotFittedError("Pipeline is not fitted; call fit(df) first")
+            raise PipelineNotFittedError("Pipeline is not fitted; call fit(df) first")
 
     @property
     def sparse_fields(self) -> bool:
