@@ -302,3 +302,34 @@ def test_an_unfitted_pipeline_raises_scikit_learns_not_fitted_error(tmp_path: Pa
             call()
         assert isinstance(info.value, NotFittedError), info.value
     assert not (tmp_path / "m").exists()
+
+
+def test_a_pipeline_given_records_a_dict_or_an_arrow_table_says_how_to_make_a_frame() -> None:
+    # what was wrong: Pipeline.score of records (a list of dicts, a JSON API's rows) advised
+    # "wrap it as pd.DataFrame(X, columns=[...]), or give the numeric array to a detector
+    # directly" (they hold text; their keys are the names), of a dict of columns or a pyarrow
+    # Table (which a detector takes) it said "expected a pandas DataFrame, got dict" / "got
+    # Table" alone, and a time-series or entity model said no way for an array or a Series either
+    from hourglass import Pipeline
+    from hourglass.features import EntityWindows
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    pa = pytest.importorskip("pyarrow")
+    rng = np.random.default_rng(0)
+    rows = pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=120, freq="1min"),
+                         "src": ["a", "b", "c"] * 40, "bytes": rng.normal(size=120)})
+    small = {"hidden": (4, 2), "epochs": 1, "verbose": 0}
+    pipes = [Pipeline(AutoEncoder(**small)).fit(rows[["src", "bytes"]]),  # type: ignore[arg-type]
+             Pipeline(LSTMAutoEncoder(window=4, hidden=4, epochs=1, verbose=0),
+                      features=TimeSeriesPreprocessor(timestamp_col="ts")).fit(rows[["ts", "bytes"]]),
+             Pipeline(AutoEncoder(**small),  # type: ignore[arg-type]
+                      features=EntityWindows("src", "ts", bucket="5min")).fit(rows)]
+    keys = "which makes its keys the columns"
+    for pipe in pipes:
+        for given, hint in ((rows.to_dict("records"), keys), (rows.to_dict("list"), keys),
+                            (pa.Table.from_pandas(rows), "make it one with X.to_pandas()"),
+                            (rows.to_numpy(), "pd.DataFrame(X, columns=[...])"),
+                            (rows["bytes"], "series.to_frame()")):
+            with pytest.raises(InputError, match=rf"^expected a pandas DataFrame, got \w+; .*"
+                                                 rf"{re.escape(hint)}"):
+                pipe.score(given)

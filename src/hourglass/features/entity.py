@@ -32,7 +32,7 @@ from hourglass.features.roles import (
     factorize_strings,
     infer_role,
 )
-from hourglass.features.tabular import _NULL_TEXT, TabularPreprocessor, _refuse_undecodable
+from hourglass.features.tabular import _NULL_TEXT, TabularPreprocessor, _not_a_frame, _refuse_undecodable
 from hourglass.features.validation import check_name_lists, native_byte_order, saved_settings
 
 __all__ = ["ENTITY_CASES", "KEYS", "EntityWindows", "parse_bucket"]
@@ -444,7 +444,7 @@ class EntityWindows:
 
     def _check_frame(self, df: pd.DataFrame, what: str) -> pd.DataFrame:
         if not isinstance(df, pd.DataFrame):
-            raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
+            raise InputError(_not_a_frame(df))
         if len(df) == 0:
             raise InputError(f"no rows to {what} (empty data)")
         df = native_byte_order(df).rename(columns=str)  # pandas groups by no big-endian column

@@ -42,7 +42,7 @@ from hourglass.features.roles import (
     string_values,
 )
 from hourglass.features.small_batch import SMALL_ROWS, transform_small
-from hourglass.features.validation import check_name_lists, native_byte_order, saved_settings
+from hourglass.features.validation import check_name_lists, is_arrow_table, native_byte_order, saved_settings
 
 __all__ = ["TabularPreprocessor"]
 
@@ -329,12 +329,26 @@ def _plain(v: Any) -> Any:
 
 
 def _not_a_frame(df: object) -> str:
-    """The message for a table that is not a DataFrame, with the way to make one of an array."""
+    """The message for a table that is not a DataFrame, with the way to make one of what was
+    given (the table, time-series and entity preprocessing all say it).
+
+    Examples
+    --------
+    >>> _not_a_frame([{"a": 1}])
+    'expected a pandas DataFrame, got list; wrap it as pd.DataFrame(X), which makes its keys the columns'
+    >>> _not_a_frame({"a": [1]}).split("; ")[1]
+    'wrap it as pd.DataFrame(X), which makes its keys the columns'
+    """
+    records = isinstance(df, list | tuple) and len(df) > 0 and all(isinstance(r, Mapping) for r in df)
     hint = ("; wrap it as pd.DataFrame(X), which makes its fields the columns"
             if isinstance(df, np.ndarray) and df.dtype.names is not None else  # a record array
+            # records (a JSON API's rows) or a dict of columns: their keys are the names
+            "; wrap it as pd.DataFrame(X), which makes its keys the columns"
+            if records or isinstance(df, Mapping) else
             "; wrap it as pd.DataFrame(X, columns=[...]), or give the numeric array to a detector "
             "directly" if isinstance(df, np.ndarray | list) else
-            "; make one column a table with series.to_frame()" if isinstance(df, pd.Series) else "")
+            "; make one column a table with series.to_frame()" if isinstance(df, pd.Series) else
+            "; make it one with X.to_pandas()" if is_arrow_table(df) else "")
     return f"expected a pandas DataFrame, got {type(df).__name__}{hint}"
 
 

@@ -38,7 +38,7 @@ from hourglass._params import check_numeric_params
 from hourglass._times import frequency, parse_timestamps, read_timestamps, stripped_text
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.roles import PLACEHOLDERS
-from hourglass.features.tabular import _is_duration
+from hourglass.features.tabular import _is_duration, _not_a_frame
 from hourglass.features.validation import check_name_lists, saved_settings
 
 __all__ = ["TimeSeriesPreprocessor", "epoch_channel", "sliding_windows", "window_starts", "windows_to_points",
@@ -529,7 +529,7 @@ class TimeSeriesPreprocessor:
         the training series). ``quiet``: no warning about unsorted or duplicate times (the
         labels of a series whose values said them)."""
         if not isinstance(df, pd.DataFrame):
-            raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
+            raise InputError(_not_a_frame(df))
         if len(df) == 0:
             raise InputError("no rows (empty series)")
         df = df.rename(columns=str)
@@ -798,7 +798,7 @@ class TimeSeriesPreprocessor:
     def _fit_grid(self, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         self._check_params()
         if not isinstance(df, pd.DataFrame):
-            raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
+            raise InputError(_not_a_frame(df))
         self.step_ = None  # the regular step of a series without freq, set by _frame
         self.durations_ = "seconds"  # a duration channel's values (a model saved before: "unit")
         if self.timestamp_col is None and self.freq not in (None, "rows"):  # never applied
