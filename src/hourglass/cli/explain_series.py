@@ -45,14 +45,16 @@ def explain_series(pipe: Any, model: Path, data: Path, *, command: Any, dataset:
     not use, refused when typed (named in ``typed``) or not at their defaults."""
     name = pipe.model_name
     refuse_unused(command, "time-series", name, unused, typed)
+    # a model that explains no step at all says so first: 'leave --method out' would only lead
+    # to this refusal (ganomaly-1d)
+    why_not = series_explainable(pipe)
+    if why_not is not None:
+        raise HourglassError(f"{model}: {why_not}")
     method = unused.get("method", "auto")
     if method not in ("auto", "reconstruction"):
         raise HourglassError(f"--method {method}: a time-series model is explained by each "
                              "channel's part of the step's error (reconstruction; forecast error "
                              "for lstm-forecaster); leave --method out")
-    why_not = series_explainable(pipe)
-    if why_not is not None:
-        raise HourglassError(f"{model}: {why_not}")
     refuse_joined_files(data, pipe.features_.timestamp_col, UNTIMED_MODEL_HINT)
     stats = ReadStats()
     df = read_series(data, dataset or pipe.info.get("dataset"), need_labels=False, scoring=True, stats=stats)
