@@ -33,3 +33,26 @@ def test_ganomaly_1d_explain_says_the_model_explains_no_step_whatever_the_method
     # latent codes) has no part per channel. The refusal that names the model comes first now.
     one_line_error(["explain", str(ganomaly_1d["model"]), str(ganomaly_1d["data"]), "--method", method],
                    "has no part per channel")
+
+
+@pytest.mark.parametrize(("calibration", "combine", "said"), [
+    ("zscore", "mean", "the mean of its members' z-scores"),
+    ("rank", "max", "the max of its members' ranks among their held-out normal scores"),
+])
+def test_ensemble_export_refusal_says_how_this_ensemble_combines(
+        tmp_path: Path, calibration: str, combine: str, said: str) -> None:
+    # what was wrong: 'hourglass export ENSEMBLE --onnx m.onnx' said every ensemble "averages
+    # calibrated member scores (empirical CDF + GPD tail)": the default ensemble takes z-scores
+    # (no CDF, no GPD: a rank calibration's tail is the distance past the largest held-out score),
+    # and combine='max' takes the largest. The line says the calibration and combination fitted.
+    import numpy as np
+    import pandas as pd
+
+    from hourglass import Pipeline
+    from hourglass.detectors import Ensemble
+
+    df = pd.DataFrame({"a": np.arange(80.0), "b": np.arange(80.0) % 7})
+    Pipeline(Ensemble(detectors=("autoencoder",), epochs=1, calibration=calibration, combine=combine,
+                      verbose=0)).fit(df).save(tmp_path / "m")
+    one_line_error(["export", str(tmp_path / "m"), "--onnx", str(tmp_path / "m.onnx")],
+                   f"cannot export to ONNX: ensemble: its score is {said}", out=tmp_path / "m.onnx")

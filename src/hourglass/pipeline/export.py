@@ -88,8 +88,12 @@ MAX_RTOL = 1e-3
 """The tolerance is never widened past this: a score whose float32 rounding is larger than
 that is refused, naming the rounding."""
 
+#: how an ensemble calibrates its members' scores (its ``calibration``), for its refusal
+_CALIBRATED = {"zscore": "z-scores on their held-out normal scores",
+               "rank": "ranks among their held-out normal scores (empirical CDF, then the distance past "
+                       "the largest)"}
+
 _WHY_NOT = {
-    "ensemble": "its score averages calibrated member scores (empirical CDF + GPD tail) in NumPy",
     "latent-iforest": "its score runs an isolation forest (trees, in NumPy) on the network's code",
     "anogan": "its score searches the generator's latent space by gradient descent per row",
 }
@@ -174,7 +178,7 @@ def export_refusal(pipe: Pipeline) -> str | None:
     >>> from hourglass.detectors import Ensemble
     >>> df = pd.DataFrame({"a": np.arange(60.0), "b": np.arange(60.0) % 7})
     >>> export_refusal(Pipeline(Ensemble(detectors=("autoencoder",), epochs=1, verbose=0)).fit(df))
-    'ensemble: its score averages calibrated member scores (empirical CDF + GPD tail) in NumPy'
+    "ensemble: its score is the mean of its members' z-scores on their held-out normal scores, in NumPy"
     """
     pipe._check_fitted()
     det = pipe.detector_
@@ -185,6 +189,9 @@ def export_refusal(pipe: Pipeline) -> str | None:
     if tags["input"] != "tabular":
         return (f"{name}: takes {tags['input']} input (windows or sessions are built and scores "
                 "aligned back in Python); ONNX export covers table models")
+    if name == "ensemble":  # said as fitted: the default is z-scores, not ranks
+        how = _CALIBRATED.get(det.calibration, f"{det.calibration} calibration")
+        return f"ensemble: its score is the {det.combine} of its members' {how}, in NumPy"
     return f"{name}: {_WHY_NOT.get(name, 'its score is not one feed-forward torch graph')}"
 
 
