@@ -56,3 +56,53 @@ def test_ensemble_export_refusal_says_how_this_ensemble_combines(
                       verbose=0)).fit(df).save(tmp_path / "m")
     one_line_error(["export", str(tmp_path / "m"), "--onnx", str(tmp_path / "m.onnx")],
                    f"cannot export to ONNX: ensemble: its score is {said}", out=tmp_path / "m.onnx")
+
+
+@pytest.fixture(scope="module")
+def tcn_ae(ganomaly_1d: dict[str, Path]) -> Path:
+    """A tcn-ae model (window 16, one epoch) of the same series."""
+    model = ganomaly_1d["data"].parent / "tcn"
+    res = runner.invoke(app, ["train", str(ganomaly_1d["data"]), "--model", "tcn-ae", "--timestamp-col", "ts",
+                              "--window", "16", "--epochs", "1", "-o", str(model), "-q"])
+    assert res.exit_code == 0, res.output
+    return model
+
+
+@pytest.fixture(scope="module")
+def hdfs_lines(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small HDFS log (the header format the log models read)."""
+    from tests.test_logs import hdfs_log
+
+    log = tmp_path_factory.mktemp("log") / "hdfs.log"
+    log.write_text("\n".join(hdfs_log(3)) + "\n")
+    return log
+
+
+@pytest.fixture(scope="module")
+def entity_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An entity-bucket autoencoder (per src_ip and 5 minutes; one epoch)."""
+    from hourglass.ingest.synthetic import port_scan_flows
+
+    d = tmp_path_factory.mktemp("ent")
+    port_scan_flows(hosts=3, days=0.25, scan_flows=0)[0].to_csv(d / "flows.csv", index=False)
+    res = runner.invoke(app, ["train", str(d / "flows.csv"), "--entity-col", "src_ip", "--timestamp-col",
+                              "ts", "--bucket", "5min", "--epochs", "1", "-o", str(d / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+    return d / "m"
+
+
+@pytest.mark.parametrize("command", ["score", "explain"])
+@pytest.mark.parametrize("kind", ["series", "entity"])
+def test_a_log_given_to_a_series_or_entity_model_is_said_to_be_a_log(
+        tcn_ae: Path, entity_model: Path, hdfs_lines: Path, tmp_path: Path,
+        command: str, kind: str) -> None:
+    # what was wrong: 'hourglass score SERIES_MODEL hdfs.log -o s.csv' said "column(s) the model
+    # needs are missing: a, b; the data has 081109 200000 100 INFO dfs.DataNode$DataXceiver: ..."
+    # and an entity model "no column 'src_ip' in the data: the model's entity column (columns:
+    # 081109 ...)": the log's first line given as a column name, where a table model says the
+    # data reads as one text column, a log, which needs a log model. All three say so now.
+    model = tcn_ae if kind == "series" else entity_model
+    out = tmp_path / "s.csv"
+    args = [command, str(model), str(hdfs_lines), *(["-o", str(out)] if command == "score" else [])]
+    one_line_error(args, "the data reads as one text column (first line '081109 ", out=out)
+    one_line_error(args, "a log needs a log model (train --format hdfs", out=out)

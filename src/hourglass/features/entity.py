@@ -32,7 +32,13 @@ from hourglass.features.roles import (
     factorize_strings,
     infer_role,
 )
-from hourglass.features.tabular import _NULL_TEXT, TabularPreprocessor, _not_a_frame, _refuse_undecodable
+from hourglass.features.tabular import (
+    _NULL_TEXT,
+    TabularPreprocessor,
+    _not_a_frame,
+    _refuse_undecodable,
+    read_as_log,
+)
 from hourglass.features.validation import check_name_lists, native_byte_order, saved_settings
 
 __all__ = ["ENTITY_CASES", "KEYS", "EntityWindows", "parse_bucket"]
@@ -465,9 +471,11 @@ class EntityWindows:
                 have = ", ".join(list(df.columns)[:6]) + (" ..." if df.shape[1] > 6 else "")
                 if hasattr(self, "feature_names_"):  # scoring: not an option the user just typed
                     role = "entity" if name == "entity_col" else "timestamp"
+                    log = read_as_log(df.columns)  # a log: said so, not its first line as a column
                     near = near_names([col], df.columns)  # SRC_IP for src_ip, as for a feature
-                    raise InputError(f"no column {col!r} in the data: the model's {role} column "
-                                     f"(columns: {have})" + (f"; {near}" if near else ""))
+                    raise InputError(f"no column {col!r} in the data: the model's {role} column"
+                                     + (f"; {log}" if log else f" (columns: {have})"
+                                        + (f"; {near}" if near else "")))
                 from hourglass.ingest.tables import nested_note
 
                 # --entity-col source, read as source.ip ...; or SRC_IP, or another spelling

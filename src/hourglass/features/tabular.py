@@ -61,6 +61,27 @@ ONE_COLUMN_ADVICE = ("a log file is read by EventSessions(format=...), a table n
 LOG_MODEL = ("Pipeline(DeepLog(), features=EventSessions(format=...)), format 'hdfs', 'bgl', "
              "'syslog', 'journald', 'raw' or a header regex")
 
+
+
+def read_as_log(columns: Sequence[object]) -> str | None:
+    """What data read as one column whose header is a sentence is: a log given to a model of
+    table columns (a table, time-series or entity-bucket model), said after the columns it
+    lacks; ``None`` for other columns.
+
+    Examples
+    --------
+    >>> read_as_log(["081109 203615 148 INFO dfs.DataNode: PacketResponder 1 terminating"])[:41]
+    'the data reads as one text column (first '
+    >>> read_as_log(["ts", "cpu"]) is None
+    True
+    """
+    if len(columns) != 1 or len(str(columns[0]).split()) < 4:
+        return None
+    first = listed_columns([columns[0]])[:80]
+    return (f"the data reads as one text column (first line {first!r}): a log? this model scores "
+            f"table columns; a log needs a log model ({LOG_MODEL})")
+
+
 # a categorical column of a scoring call is warned about when fewer than 1% of its non-missing
 # values were seen in training, over at least 50 of them (one stream or service request brings
 # a new value often enough: that is normal)
@@ -1077,11 +1098,9 @@ class TabularPreprocessor:
             more = f" (and {len(missing) - 3} more)" if len(missing) > 3 else ""
             more = f"{listed_columns(missing[:3])}{more}"  # the names, then how many more
             have = listed_columns(list(df.columns)[:4])[:80]  # another kind of data? say so
-            if df.shape[1] == 1 and len(str(df.columns[0]).split()) >= 4:  # a header that is a sentence
-                raise InputError(f"column(s) the model needs are missing: {more}; "
-                                 f"the data reads as one text column (first line {have!r}): a log? "
-                                 "this model scores table columns; a log needs a log model "
-                                 f"({LOG_MODEL})")
+            log = read_as_log(df.columns)
+            if log is not None:
+                raise InputError(f"column(s) the model needs are missing: {more}; {log}")
             sep = next((s for s in (";", "|") if s in str(df.columns[0])), None) if df.shape[1] == 1 else None
             if sep is not None:  # a table with another separator, read as one column
                 raise InputError(f"column(s) the model needs are missing: {more}; "

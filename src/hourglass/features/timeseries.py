@@ -38,7 +38,7 @@ from hourglass._params import check_numeric_params
 from hourglass._times import frequency, parse_timestamps, read_timestamps, stripped_text
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.roles import PLACEHOLDERS
-from hourglass.features.tabular import _is_duration, _not_a_frame
+from hourglass.features.tabular import _is_duration, _not_a_frame, read_as_log
 from hourglass.features.validation import check_name_lists, saved_settings
 
 __all__ = ["TimeSeriesPreprocessor", "epoch_channel", "sliding_windows", "window_starts", "windows_to_points",
@@ -537,7 +537,8 @@ class TimeSeriesPreprocessor:
         missing = [c for c in cols if c not in df.columns]
         if missing:
             have = [str(c) for c in df.columns]
-            near = near_names(missing, have)  # SRC_BYTES or ' src_bytes ' for src_bytes
+            # a log given to a series model: said so, not its first line as a column name
+            near = read_as_log(have) or near_names(missing, have)  # SRC_BYTES or ' src_bytes '
             raise InputError(f"column(s) the model needs are missing: {listed_columns(missing[:3])}"
                              f"{' ...' if len(missing) > 3 else ''}; " + (near or "the data has "
                              f"{listed_columns(have[:8])}{' ...' if len(have) > 8 else ''}"))
