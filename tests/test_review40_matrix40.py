@@ -106,3 +106,27 @@ def test_a_log_given_to_a_series_or_entity_model_is_said_to_be_a_log(
     args = [command, str(model), str(hdfs_lines), *(["-o", str(out)] if command == "score" else [])]
     one_line_error(args, "the data reads as one text column (first line '081109 ", out=out)
     one_line_error(args, "a log needs a log model (train --format hdfs", out=out)
+
+
+@pytest.fixture(scope="module")
+def table_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A table autoencoder of two numeric columns (one epoch)."""
+    from tests._cli import ab_model
+
+    return ab_model(tmp_path_factory.mktemp("tab"))
+
+
+@pytest.mark.parametrize("kind", ["table", "series", "entity"])
+def test_a_log_streamed_to_a_model_of_json_rows_is_said_to_be_a_log(
+        table_model: Path, tcn_ae: Path, entity_model: Path, hdfs_lines: Path, kind: str) -> None:
+    # what was wrong: 'hourglass stream TABLE_MODEL -i hdfs.log' (a series or entity model's
+    # too) said "line 1: not valid JSON (Extra data at column 2) (use --on-bad-rows skip to skip
+    # such rows)", and with that advice every line was skipped: "streamed 0 rows", exit 0. A
+    # first line in a log header format is said to be a log, which needs a log model, as a CSV
+    # header is said to be one.
+    model = {"table": table_model, "series": tcn_ae, "entity": entity_model}[kind]
+    one_line_error(["stream", str(model), "-i", str(hdfs_lines)],
+                   "line 1: not valid JSON (Extra data at column 2); the line looks like a log line "
+                   "('hdfs' header): this model's stream reads JSON rows; a log needs a log model")
+    res = runner.invoke(app, ["stream", str(model), "-i", str(hdfs_lines)])
+    assert "--on-bad-rows skip" not in res.stderr
