@@ -17,8 +17,13 @@ from hourglass.errors import HourglassError, InputError
 if TYPE_CHECKING:
     from hourglass.ingest import ReadStats
 
-__all__ = ["nested_rows", "skip_nested_rows", "skip_text_in_numbers", "skip_unreadable_rows",
+__all__ = ["SKIP_ADVICE", "nested_rows", "skip_nested_rows", "skip_text_in_numbers", "skip_unreadable_rows",
            "skip_unreadable_times"]
+
+#: what a table command's error for one bad row adds where ``--on-bad-rows skip`` would leave
+#: that row out and go on (a malformed line, a model column sent as a JSON object, text in a
+#: numeric column), as the readers' own errors say it
+SKIP_ADVICE = " (use --on-bad-rows skip to skip such rows)"
 
 
 def skip_unreadable_times(df: pd.DataFrame, column: str, dayfirst: bool | None, on_bad_rows: str,
@@ -133,7 +138,7 @@ def nested_rows(df: pd.DataFrame, columns: Sequence[str], on_bad_rows: str, stat
         sent = df.iloc[i]
         note = nested_note([c], [k for k in dotted if pd.notna(sent[k])]).replace("the data has",
                                                                                "the row has")
-        raise InputError(f"{where}: {at}: {nested_refusal(c, note)}")
+        raise InputError(f"{where}: {at}: {nested_refusal(c, note)}{SKIP_ADVICE}")
     positions = np.flatnonzero(bad)
     lines = [stats.line_of(offset + int(i)) for i in positions[:10]]
     for n, i in enumerate(positions.tolist()):

@@ -878,10 +878,23 @@ def _score_before_bad(score: Callable[[list[dict[str, Any]]], dict[str, Any]],
                 skipped.append(lines[i])
                 rows, lines = rows[:i] + rows[i + 1:], lines[:i] + lines[i + 1:]
                 continue
-            problem = HourglassError(_line_message(exc, where, lines))
+            problem = HourglassError(_line_message(exc, where, lines) + _skip_advice(exc, i, len(rows)))
             i = i if 0 < i < len(rows) else 0
             rows, lines = rows[:i], lines[:i]
     return rows, lines, None, problem
+
+
+def _skip_advice(exc: Exception, i: int, n: int) -> str:
+    """What a scorer's refusal of the batch's row ``i`` (of ``n``) adds, as ``score`` says it:
+    how to skip such rows, where it is one row's value (text in a numeric column, a missing
+    or infinite one, a model column sent as a JSON object) that ``--on-bad-rows skip`` leaves
+    out; else nothing."""
+    from hourglass.cli._skip import SKIP_ADVICE
+    from hourglass.cli.tables import _BAD_VALUE
+
+    text = str(exc)
+    one_row = _BAD_VALUE.search(text) is not None or "as a nested object, read as its fields" in text
+    return SKIP_ADVICE if one_row and 0 <= i < n else ""
 
 
 def _score_each(score: Callable[[list[dict[str, Any]]], dict[str, Any]],

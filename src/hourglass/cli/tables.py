@@ -24,7 +24,7 @@ from hourglass.cli._schema import (
     text_as_trained,
     warn_label_as_feature,
 )
-from hourglass.cli._skip import nested_rows, skip_unreadable_rows, skip_unreadable_times
+from hourglass.cli._skip import SKIP_ADVICE, nested_rows, skip_unreadable_rows, skip_unreadable_times
 from hourglass.cli._spool import shown
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError, InputError
@@ -492,7 +492,10 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
             skip = on_bad_rows == "skip" and tabular
             if not skip or _BAD_VALUE.search(str(exc)) is None:
                 at = stats.read_known(offset + pos)
-                raise about_file(at_file_rows(exc, at, stats), data) from None
+                refused = about_file(at_file_rows(exc, at, stats), data)
+                if tabular and _BAD_VALUE.search(str(exc)) is not None:  # one row's value: skip helps
+                    refused = InputError(f"{refused}{SKIP_ADVICE}", param=refused.param)
+                raise refused from None
             scored = functools.partial(_scored, pipe, features)
             df, result = skip_bad_values(pipe, df, scored, exc, stats, offset, data, pos=pos)
         offset += n_chunk
