@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -277,6 +278,11 @@ def _ecs_named_column(column: str, fmt: str | None) -> bool:
     return ecs_target(column, fmt) is not None
 
 
+#: a time column's error for a row without a time (null, absent, empty), and what skipping does
+_NO_TIME = re.compile(r": (?:line|row|data row) \d+ has no time \((?:missing|empty)\)")
+_NO_TIME_ADVICE = "; with --on-bad-rows skip their alerts carry the scoring time"
+
+
 def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None, *, skip: bool = False,
               first_row: int = 0, stats: Any = None, where: str = "") -> list[dict[str, Any]]:
     """ECS documents of a scored chunk's flagged rows (kept columns, columns with an ECS name and
@@ -320,8 +326,12 @@ def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None, *, skip: 
                 times = parse_timestamps(col, rule.time_field, dayfirst=day)
         except InputError as exc:  # its row: of the chunk's rows parsed, told as the file's
             at = first_row + np.flatnonzero(~bad)
-            raise (about_file(at_kept_rows(exc, stats, at), where) if where
-                   else at_kept_rows(exc, stats, at)) from None
+            refused = (about_file(at_kept_rows(exc, stats, at), where) if where
+                       else at_kept_rows(exc, stats, at))
+            if not skip and _NO_TIME.search(str(refused)):  # (stream and the service, reading a row
+                # alone, stamp it with the scoring time: a key left out may be one the data lacks)
+                refused = InputError(f"{refused}{_NO_TIME_ADVICE}", param=refused.param)
+            raise refused from None
     named = [c for c in df.columns if ecs_target(c, rule.data_format) is not None and c not in (keep or ())]
     return frame_alerts(result, rule, fields=df[keep] if keep else None, times=times,
                         named=df[named] if named else None)

@@ -530,6 +530,7 @@ def to_ecs(alert: Mapping[str, Any], rule: AlertRule, *, fields: Mapping[str, An
         present, is the event time.
     timestamp
         The event's own time (epoch seconds, ISO-8601 text or a datetime); wins over the field.
+        A missing one (``None``, NaN, empty or blank text) is no time: the scoring time.
     now
         The scoring time (default: the current time); ``@timestamp`` when the event has no time.
 
@@ -571,6 +572,10 @@ def to_ecs(alert: Mapping[str, Any], rule: AlertRule, *, fields: Mapping[str, An
     kept_time = fields.pop(rule.time_field, None) if rule.time_field else None  # -> @timestamp
     if timestamp is None:
         timestamp = kept_time
+    if _missing(timestamp) or (isinstance(timestamp, str) and not timestamp.strip()):
+        # no time in the row (null, NaN, "", as a JSON line's value is missing): the scoring time,
+        # as for a row without the field (read alone, a row cannot tell a column the data lacks)
+        timestamp = None
     if timestamp is None and rule.input == "timeseries" and alert.get("timestamp") is not None:
         timestamp, field = alert["timestamp"], "timestamp"
     bucket = rule.input == "entity" and alert.get("bucket_start") is not None
