@@ -43,7 +43,7 @@ def test_a_bad_row_in_the_first_batch_does_not_set_the_order(model: Path) -> Non
     stream = EntityStream(load(model), wall=lambda: 1.9e9)
     times = ["01/02/2026 00:05:00", "garbage"] + [f"13/02/2026 {h:02d}:05:00" for h in range(4)]
     out, bad = stream.feed(_rows(times), list(range(1, 7)), stop_at_bad=False)
-    assert bad == [(2, "field 'ts' is not a timestamp ('garbage')")]
+    assert bad == [(2, "column 'ts': line 2 is not a timestamp ('garbage')")]  # (as score says it)
     assert stream.dayfirst is True
     closed = pd.concat([x for x in (out, stream.close_all()) if x is not None])
     days = sorted({str(s)[:10] for s in closed["bucket_start"]})

@@ -119,7 +119,7 @@ def test_bad_lines_stop_with_their_number_or_are_skipped(files: dict[str, Path])
     good = files["jsonl"].read_text().splitlines()[:5]
     row = json.loads(good[0])
     cases = [("{not json", "line 3: not valid JSON"),
-             (json.dumps({**row, "ts": "yesterday"}), "line 3: field 'ts' is not a timestamp ('yesterday')"),
+             (json.dumps({**row, "ts": "yesterday"}), "column 'ts': line 3 is not a timestamp ('yesterday')"),
              (json.dumps({**row, "ts": None}), "line 3: no field 'ts'"),
              (json.dumps({**row, "bytes": "lots"}), "line 3: field 'bytes' is not a number ('lots')")]
     for bad, message in cases:

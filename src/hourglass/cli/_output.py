@@ -805,7 +805,10 @@ def settle_bad_lines(bad_rows: list[tuple[int, str]], bad: list[int], on_bad_row
     """
     if bad_rows and on_bad_rows == "error":
         line, message = bad_rows[0]
-        raise HourglassError(f"{where}: line {line}: {message}")
+        # a time that is no time names its line as score says it ("column 'ts': line 4 is not a
+        # timestamp ('soon')"); the other problems follow their line
+        placed = message.startswith("column ") and f": line {line} is not a timestamp" in message
+        raise HourglassError(f"{where}: {message}" if placed else f"{where}: line {line}: {message}")
     bad.extend(line for line, _ in bad_rows)
     if problem is not None:
         raise problem

@@ -34,12 +34,17 @@ import numpy as np
 import pandas as pd
 
 from hourglass._columns import counted
-from hourglass._times import future_problem, quoted_cell, time_length
+from hourglass._times import future_problem, not_a_timestamp, time_length
 from hourglass.cli._output import err, output_failed_text, settle_bad_lines, skipped_lines_text
 from hourglass.errors import HourglassError, InputError
 from hourglass.features.roles import NULL_TEXT
 
 __all__ = ["EntityStream", "open_entity_scorer", "parse_lateness", "run"]
+
+#: where a row's time error names its line (filled in by ``feed``, which knows the lines), so
+#: that it reads as ``score``'s and the table stream's: ``column 'ts': line 4 is not a timestamp
+#: ('soon')``, which :func:`~hourglass.cli._output.settle_bad_lines` then writes as it is
+_THIS_LINE = "\x00line"
 
 #: an entity cell that names no entity: blank, or a missing spelling (as EntityWindows reads it)
 _NO_ENTITY = frozenset(("", *NULL_TEXT))
@@ -199,7 +204,7 @@ class EntityStream:
             except InputError as exc:
                 why[i] = (f"field {col!r}: {v!r} {exc.stream_detail(self.own_order)}"
                           if isinstance(exc, DateOrderError)
-                          else f"field {col!r} is not a timestamp ({quoted_cell(v)})")
+                          else not_a_timestamp(col, _THIS_LINE, v))  # (its line: feed)
                 continue
             aware = one.tz is not None
             if self.aware is None:
@@ -251,7 +256,8 @@ class EntityStream:
         good = [i for i, p in enumerate(checked) if p is None]
         times, why = self._times([rows[i] for i in good]) if good else ([], [])
         problems = {i: p for i, p in enumerate(checked) if p is not None}
-        problems.update({i: w for i, w in zip(good, why, strict=True) if w is not None})
+        problems.update({i: w.replace(_THIS_LINE, f"line {lines[i]}", 1)
+                         for i, w in zip(good, why, strict=True) if w is not None})
         at = dict(zip(good, times, strict=True))
         td, late = int(self.bucket.value), self.lateness
         wall = self.wall()
