@@ -627,7 +627,8 @@ def _read_timestamps(s: pd.Series, column: str, dayfirst: bool | None
             j = int(good[0])
             has, had = (bool(_OFFSET.search(t) and not _NAMED_DAY.search(t))
                         for t in (str(text.iloc[i]), str(text.iloc[j])))
-            alone = not _to_datetime(text.iloc[i:i + 1], order).isna().all()  # '--' is no time at all
+            one = _to_datetime(text.iloc[i:i + 1], order)  # '--' is no time at all, nor is '-5'
+            alone = not one.isna().all() and not _out_of_range(one).any()  # (the year -5 to pandas)
             if has != had and alone:
                 raise InputError(
                     f"column {column!r}: row {i + 1} ({text.iloc[i]!r}) has {'a' if has else 'no'} "
