@@ -110,8 +110,8 @@ def test_stream_tells_a_value_reading_row_n_from_the_row_it_names(folder: Path) 
     assert res.exit_code == 2, res.output
     assert [json.loads(x)["row"] for x in res.stdout.splitlines()] == [0]
     errors = [x for x in res.stderr.splitlines() if x.startswith("error:")]
-    assert len(errors) == 1 and errors[0].endswith("column 'b': expected numbers, found 'row 3' (line 2)"), \
-        res.stderr
+    assert len(errors) == 1 and errors[0].endswith("column 'b': expected numbers, found 'row 3' (line 2) "
+                                                   "(use --on-bad-rows skip to skip such rows)"), res.stderr
     assert "streamed 1 row" in res.stderr
 
 
@@ -204,8 +204,8 @@ def test_stream_and_score_name_a_bad_line_in_one_form(folder: Path) -> None:
     data.write_text('{"a": 0.1, "b": 0.2}\n\n{"a": 0.3, "b": "x"}\n')
     score = _error_line(["score", str(folder / "m"), str(data), "-o", str(folder / "one_form.csv")])
     stream = _error_line(["stream", str(folder / "m"), "--input", str(data)])
-    assert score == stream == f"error: {data}: column 'b': expected numbers, found 'x' (line 3)", \
-        (score, stream)
+    assert score == stream == (f"error: {data}: column 'b': expected numbers, found 'x' (line 3) "
+                               "(use --on-bad-rows skip to skip such rows)"), (score, stream)
     assert _error_line(["stream", str(folder / "m")], '{"a": 1, "b": 2}\n[\n').startswith(
         "error: <stdin>: line 2: not valid JSON")
 

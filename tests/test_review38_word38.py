@@ -56,7 +56,8 @@ def test_a_nested_object_for_a_model_column_is_one_message_on_every_path(folder:
     data, out = folder / "nested.jsonl", folder / "nested_out.csv"
     data.write_text('{"a": 0.1, "b": 0.2}\n{"a": 0.3, "b": {"x": 1}}\n')
     one_line_error(["score", str(folder / "m"), str(data), "-o", str(out)], f"{data}: line 2: {said}", out)
-    assert _stream_error([str(folder / "m")], data.read_text()) == f"error: <stdin>: line 2: {said}"
+    skip = " (use --on-bad-rows skip to skip such rows)"  # (the CLI's advice: not the service's)
+    assert _stream_error([str(folder / "m")], data.read_text()) == f"error: <stdin>: line 2: {said}{skip}"
     with pytest.raises(InputError) as exc:
         records_frame([{"a": 1, "b": 2}, {"a": 1, "b.x": 1}], ["a", "b"])
     assert str(exc.value) == f"row 2: {said}"
@@ -209,4 +210,5 @@ def test_a_lone_surrogate_where_numbers_go_is_text_there_for_score_as_for_stream
     data.write_text('{"a": 0.1, "b": 0.2}\n{"a": 0.1, "b": "\\ud800"}\n')
     said = f"{data}: column 'b': expected numbers, found '\\\\ud800' (line 2)"
     one_line_error(["score", str(folder / "m"), str(data), "-o", str(out)], said, out)
-    assert _stream_error([str(folder / "m"), "--input", str(data)]) == f"error: {said}"
+    skip = " (use --on-bad-rows skip to skip such rows)"
+    assert _stream_error([str(folder / "m"), "--input", str(data)]) == f"error: {said}{skip}"
