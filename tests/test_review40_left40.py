@@ -212,3 +212,21 @@ def test_an_entity_stream_says_a_time_that_is_no_time_as_score_and_a_table_strea
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
     res = runner.invoke(app, ["stream", str(model), "--input", str(data), "--on-bad-rows", "skip"])
     assert res.exit_code == 0 and "(lines 4)" in res.stderr, res.output
+
+
+@pytest.mark.parametrize(("text", "said"), [("-1,2", "got (-1, 2)"), ("4,0", "got (4, 0)")])
+def test_hidden_widths_typed_as_text_are_read_as_the_option_reads_them(timed: Path, tmp_path: Path, text: str,
+                                                                       said: str) -> None:
+    # what was wrong: 'train --param hidden=-1,2' said "hidden must be a list of whole numbers
+    # such as [128, 64, 32, 16], got '-1,2'" where '--param hidden=[-1,2]' and '--hidden -1,2'
+    # say "... must be a non-empty tuple of positive widths, got (-1, 2)" (and 'hidden=4,2' was
+    # refused where '--hidden 4,2' trains); the text is now read as --hidden reads it
+    base = ["train", str(timed / "train.csv"), "--epochs", "1", "-o", str(timed / "never"), "-q"]
+    want = f"hidden must be a non-empty tuple of positive widths, {said}"
+    for given in (["--param", f"hidden={text}"], ["--param", f"hidden=[{text}]"], ["--hidden", text]):
+        assert _error([*base, *given]).endswith(want)
+    assert not (timed / "never").exists()
+    res = runner.invoke(app, [*base[:4], "-o", str(tmp_path / "m"), "-q", "--param", "hidden=4,2"])
+    assert res.exit_code == 0, res.output
+    saved = json.loads((tmp_path / "m" / "config.json").read_text())["detector"]["params"]
+    assert saved["hidden"] == {"__tuple__": [4, 2]}  # (as --hidden 4,2 saves it)

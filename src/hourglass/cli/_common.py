@@ -280,7 +280,7 @@ def _param_number(cls: type, key: str, parsed: Any) -> Any:
     saved ``"epochs": 10.0`` where ``--epochs 10.0`` saves ``10``, ``lr=1`` saved ``1`` where
     ``--lr 1`` saves ``1.0`` (a whole number for an integer, also in a tuple such as
     ``hidden``). Other values are left as they are."""
-    from hourglass._numbers import read_number  # (pandas: not at the CLI's light start)
+    from hourglass._numbers import read_number, read_whole  # (pandas: not at the CLI's light start)
 
     param = inspect.signature(cls).parameters.get(key)
     if param is None:
@@ -294,6 +294,12 @@ def _param_number(cls: type, key: str, parsed: Any) -> Any:
     else:
         kind = int if "int" in words and "float" not in words else (
             float if "float" in words and "int" not in words else None)
+    if isinstance(parsed, str) and isinstance(default, tuple) and kind is int and "," in parsed:
+        # widths typed as --hidden takes them ('4,2'): that tuple, so that a bad one ('-1,2') is
+        # said as '--param hidden=[-1,2]' and '--hidden -1,2' say it, not "must be a list"
+        widths = [read_whole(w) for w in parsed.split(",")]
+        if all(w is not None for w in widths):
+            return tuple(widths)
     if isinstance(parsed, str) and (kind is not None or {"int", "float"} & words):
         number = read_number(parsed)
         parsed = parsed if number is None else number
