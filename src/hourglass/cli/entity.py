@@ -18,6 +18,7 @@ from hourglass.cli._schema import ids_as_written, warn_label_as_feature
 from hourglass.cli._skip import skip_text_in_numbers
 from hourglass.cli._spool import shown
 from hourglass.cli.tables import (
+    about_file,
     at_file_rows,
     at_kept_rows,
     attack_capture,
@@ -642,7 +643,8 @@ def score_entity(pipe: Pipeline, data: Path, output: Path, *, fmt: str, on_bad_r
         try:
             keys, X = f.transform_with_keys(pipe.with_absent_fields(df))
         except InputError as exc:  # its rows: positions among the rows kept, told as the file's
-            raise at_kept_rows(exc, stats, np.arange(len(df))) from None
+            # (and the file named, as a table model's score and an entity model's stream name it)
+            raise about_file(at_kept_rows(exc, stats, np.arange(len(df))), data) from None
         n_rows = len(df)
     else:
         keys, X, n_rows = done
@@ -825,7 +827,7 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
         try:
             keys, X = pipe.features_.transform_with_keys(pipe.with_absent_fields(feats))
         except InputError as exc:  # its rows: positions among the rows labelled, told as the file's
-            raise at_file_rows(exc, at, stats) from None
+            raise about_file(at_file_rows(exc, at, stats), data) from None  # (named, as score names it)
         y, lab, mixed, labelled = _bucket_marks(pipe.features_, feats, labels, is_anom, keys)
         normal_rows = labels[np.asarray(is_anom) == 0]
         classes = _normal_filled(lab, str(normal_rows[0]) if len(normal_rows) else "normal")

@@ -29,7 +29,7 @@ def explain_entity(pipe: Any, model: Path, data: Path, *, command: Any, top: int
     import pandas as pd
 
     from hourglass.cli.entity import _read, warn_missing_entity
-    from hourglass.cli.tables import at_kept_rows, skip_unreadable_rows
+    from hourglass.cli.tables import about_file, at_kept_rows, skip_unreadable_rows
     from hourglass.explain import BUCKET_COLUMNS, bucket_reasons, explainable
     from hourglass.features.entity import KEYS
     from hourglass.ingest import ReadStats
@@ -51,7 +51,7 @@ def explain_entity(pipe: Any, model: Path, data: Path, *, command: Any, top: int
     try:
         agg = f.aggregate(full)
     except InputError as exc:  # its rows: positions among the rows kept, told as the file's
-        raise at_kept_rows(exc, stats, np.arange(len(df))) from None
+        raise about_file(at_kept_rows(exc, stats, np.arange(len(df))), data) from None  # (as score)
     X = f.encode(agg)
     result = bucket_rows(pipe, agg[list(KEYS)], X)
     warn_missing_entity(agg, f.entity_col, len(df), data)  # as 'score' says it
