@@ -33,6 +33,7 @@ from sklearn.base import clone as sk_clone
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 
 from hourglass._arrays import from_torch
+from hourglass._memory import available_memory, memory_text
 from hourglass._params import check_numeric_params, saved_kinds, share_count
 from hourglass.errors import ArtefactError, HourglassWarning, InputError, NotFittedError, out_of_memory
 from hourglass.features.validation import check_array, check_labels, is_arrow_table
@@ -1515,26 +1516,53 @@ class DeepDetector(BaseDetector):
     def _new_module(self, device: torch.device) -> torch.nn.Module:
         """The network to train, on ``device``. One that does not fit in memory is an input
         error naming its widths: the network, not the batch size, is what to change."""
+        if device.type == "cpu":
+            self._check_module_fits()
         try:
             return self._build_module(self.n_features_in_).to(device)
         except (MemoryError, RuntimeError) as exc:
             if not out_of_memory(exc):
                 raise
-            where = "GPU memory" if device.type == "cuda" else "memory"
-            params = self.get_params(deep=False)
-            # every width the network is built from: a huge code was blamed on hidden, at its
-            # default, when the detector had one
-            sizes = {name: params[name] for name in _NETWORK_WIDTHS if name in params}
-            if not sizes:
-                raise InputError(f"the network on {self.n_features_in_:,} inputs does not fit in "
-                                 f"{where}; give a smaller network") from None
-            shown = ", ".join(f"{name} {','.join(map(str, v)) if isinstance(v, (tuple, list)) else v}"
-                              for name, v in sizes.items())
-            if list(sizes) == ["hidden"]:
-                raise InputError(f"{shown}: the network on {self.n_features_in_:,} inputs does "
-                                 f"not fit in {where}; give smaller widths", param="hidden") from None
-            raise InputError(f"the network on {self.n_features_in_:,} inputs does not fit in {where} "
-                             f"({shown}); give smaller widths", param=tuple(sizes)) from None
+            raise self._does_not_fit("GPU memory" if device.type == "cuda" else "memory") from None
+
+    def _check_module_fits(self) -> None:
+        """Refuse, before it is built, a network whose weights, gradients and optimiser moments
+        (four copies of its parameters, fewer than training holds) exceed the memory left.
+
+        Linux grants a large allocation and only fails as its pages are written: the kernel then
+        kills the process, with no message. The network is counted on torch's ``meta`` device,
+        which allocates nothing and draws no random numbers."""
+        have = available_memory()
+        if have is None:
+            return
+        try:
+            with torch.random.fork_rng(devices=[]), torch.device("meta"):
+                module = self._build_module(self.n_features_in_)
+        except Exception as exc:  # a build that needs real numbers: the real build decides
+            logger.debug("network size not counted before building it: %s", exc)
+            return
+        need = 4 * sum(p.numel() * p.element_size() for p in module.parameters())
+        if need > have:
+            raise self._does_not_fit("memory", f"{memory_text(need)} for its weights, gradients and "
+                                               f"optimiser state; {memory_text(have)} is free")
+
+    def _does_not_fit(self, where: str, detail: str = "") -> InputError:
+        """The error for a network too large for ``where``, naming the widths it is built from
+        (``detail``, where known, says how large it is)."""
+        params = self.get_params(deep=False)
+        # every width the network is built from: a huge code was blamed on hidden, at its
+        # default, when the detector had one
+        sizes = {name: params[name] for name in _NETWORK_WIDTHS if name in params}
+        fit = f"does not fit in {where}" + (f" ({detail})" if detail else "")
+        if not sizes:
+            return InputError(f"the network on {self.n_features_in_:,} inputs {fit}; give a smaller network")
+        shown = ", ".join(f"{name} {','.join(map(str, v)) if isinstance(v, (tuple, list)) else v}"
+                          for name, v in sizes.items())
+        if list(sizes) == ["hidden"]:
+            return InputError(f"{shown}: the network on {self.n_features_in_:,} inputs {fit}; "
+                              "give smaller widths", param="hidden")
+        return InputError(f"the network on {self.n_features_in_:,} inputs {fit} ({shown}); give smaller "
+                          "widths", param=tuple(sizes))
 
     def _train(self, X: Any, X_val: Any | None, y: np.ndarray | None,
                module: torch.nn.Module | None) -> None:
