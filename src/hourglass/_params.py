@@ -13,7 +13,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["check_numeric_params", "saved_kinds", "share_count"]
+from hourglass.errors import InputError
+
+__all__ = ["check_numeric_params", "check_value", "saved_kinds", "share_count"]
 
 
 def share_count(frac: float, n: int) -> int:
@@ -61,7 +63,7 @@ def saved_kinds(names: Collection[str] | None = None) -> Iterator[None]:
     ...     check_numeric_params(AutoEncoder(standardize=2, lr=True), refuse_none=True)
     Traceback (most recent call last):
     ...
-    ValueError: lr must be a number, got True
+    hourglass.errors.InputError: lr must be a number, got True
     """
     outer = _SAVED.get()
     inner = True if names is None or outer is True else frozenset(names) | (outer or frozenset())
@@ -70,6 +72,12 @@ def saved_kinds(names: Collection[str] | None = None) -> Iterator[None]:
         yield
     finally:
         _SAVED.reset(token)
+
+
+def _refused(error: type[Exception], name: str, message: str) -> Exception:
+    """``error(message)``, naming the parameter ``name`` as its ``param`` where ``error`` is an
+    :class:`~hourglass.errors.InputError` (the command line then names the option typed)."""
+    return error(message, param=name) if issubclass(error, InputError) else error(message)
 
 
 def _is_number(value: object) -> bool:
@@ -120,21 +128,21 @@ def _check_type(name: str, value: object, default: object, prefix: str,
     # saved: a saved model's setting, which takes any integer for a flag, a flag for a number
     if isinstance(default, bool) and not (isinstance(value, bool | np.bool_) or (
             isinstance(value, numbers.Integral) and (saved or value in (0, 1)))):
-        raise error(f"{prefix}{name} must be true or false, got {value!r}")
+        raise _refused(error, name, f"{prefix}{name} must be true or false, got {value!r}")
     if (isinstance(value, bool | np.bool_) and _is_number(default) and name not in _SWITCHES
             and not saved and "bool" not in re.findall(r"\w+", str(annotation))):
         # True is 1 to Python: --param lr=true trained at a learning rate of 1, patience=true
         # stopped after one epoch without a word
-        raise error(f"{prefix}{name} must be {_a_number(default)}, got {value!r}")
+        raise _refused(error, name, f"{prefix}{name} must be {_a_number(default)}, got {value!r}")
     if isinstance(value, str) and "str" in re.findall(r"\w+", str(annotation)):
         return
     if isinstance(value, bool | np.bool_) and name in _SWITCHES:  # verbose=np.True_ as verbose=True
         return
     if _is_number(default) and not isinstance(value, numbers.Real):
-        raise error(f"{prefix}{name} must be {_a_number(default)}, got {value!r}")
+        raise _refused(error, name, f"{prefix}{name} must be {_a_number(default)}, got {value!r}")
     if isinstance(default, tuple | list) and default and all(map(_is_number, default)) and (
             not isinstance(value, tuple | list) or not all(map(_is_number, value))):
-        raise error(f"{prefix}{name} must be {_a_list(default)}, got {value!r}")
+        raise _refused(error, name, f"{prefix}{name} must be {_a_list(default)}, got {value!r}")
 
 
 def _check_none(name: str, value: object, param: inspect.Parameter | None, prefix: str,
@@ -149,11 +157,11 @@ def _check_none(name: str, value: object, param: inspect.Parameter | None, prefi
         return
     if isinstance(default, bool) and not saved:  # None was read as false: standardize=None
         # trained on raw inputs (a model saved so still loads: it reads as it did)
-        raise error(f"{prefix}{name} must be true or false, got None")
+        raise _refused(error, name, f"{prefix}{name} must be true or false, got None")
     if _is_number(default):
-        raise error(f"{prefix}{name} must be {_a_number(default)}, got None")
+        raise _refused(error, name, f"{prefix}{name} must be {_a_number(default)}, got None")
     if isinstance(default, tuple | list) and default and all(map(_is_number, default)):
-        raise error(f"{prefix}{name} must be {_a_list(default)}, got None")
+        raise _refused(error, name, f"{prefix}{name} must be {_a_list(default)}, got None")
 
 
 def _check_number(name: str, value: object, default: object, prefix: str,
@@ -164,14 +172,35 @@ def _check_number(name: str, value: object, default: object, prefix: str,
     try:
         number = float(value)
     except OverflowError:  # an int past float's range (its digits are not printed)
-        raise error(f"{prefix}{name} must be a finite number, got an integer past float's "
-                    "range") from None
+        raise _refused(error, name, f"{prefix}{name} must be a finite number, got an integer past "
+                       "float's range") from None
     # an integer's inf or 2.5 is no whole number, said as the typed option says it (--epochs
     # inf: "'inf' is not a whole number", where --param epochs=inf said "a finite number")
     if not math.isfinite(number):
-        raise error(f"{prefix}{name} must be {'a whole' if wants_int else 'a finite'} number, got {value}")
+        raise _refused(error, name, f"{prefix}{name} must be {'a whole' if wants_int else 'a finite'} "
+                       f"number, got {value}")
     if wants_int and not number.is_integer():
-        raise error(f"{prefix}{name} must be a whole number, got {value}")
+        raise _refused(error, name, f"{prefix}{name} must be a whole number, got {value}")
+
+
+def _kind_of(param: inspect.Parameter) -> object:
+    """The default whose kind a parameter's values are checked against: its own, or where that
+    is ``None`` and the annotation admits a float besides (``ema_decay: float | None = None``),
+    a float: text or a list there was ``float()``'s bare "could not convert string to float" or
+    a ``TypeError``.
+
+    Examples
+    --------
+    >>> import inspect
+    >>> def f(a: "float | None" = None, b: "Threshold | None" = None, c: int = 3): ...
+    >>> [_kind_of(p) for p in inspect.signature(f).parameters.values()]
+    [0.0, None, 3]
+    """
+    if param.default is not None or param.annotation is inspect.Parameter.empty:
+        return param.default
+    words = set(re.findall(r"\w+", str(param.annotation))) - {"None", "Optional"}
+    # (an integer's None, an Ensemble's epochs, has its own check, which says None too)
+    return 0.0 if words == {"float"} else None
 
 
 _SIGNATURES: dict[Any, tuple[Any, bool]] = {}
@@ -182,20 +211,60 @@ def _signature(cls: Any) -> tuple[Any, bool]:
     class (``inspect.signature`` was most of the time loading an ensemble spent checking it)."""
     found = _SIGNATURES.get(cls)
     if found is None:
-        found = _SIGNATURES[cls] = (inspect.signature(cls.__init__).parameters,
-                                    "deep" in inspect.signature(cls.get_params).parameters)
+        get_params = getattr(cls, "get_params", None)  # (none: its attributes are read)
+        found = _SIGNATURES[cls] = (inspect.signature(cls.__init__).parameters, get_params is not None
+                                    and "deep" in inspect.signature(get_params).parameters)
     return found
 
 
-def check_numeric_params(est: Any, prefix: str = "", error: type[Exception] = ValueError,
+def check_value(name: str, value: object, default: object, prefix: str = "",
+                optional: bool = False) -> None:
+    """Check one ``value`` of a parameter ``name`` as :func:`check_numeric_params` checks an
+    estimator's, against the kind of ``default`` (a number: an ``int`` for a whole number; a
+    flag: ``True``/``False``, 0 or 1), for a constructor or method that converts its values at
+    once (``int(window)`` took 2.5 as 2 and ``True`` as 1, ``float("x")`` said nothing of the
+    parameter, ``bool("no")`` is true). ``optional``: ``None`` is taken. Raises
+    :class:`~hourglass.errors.InputError` naming it (also as ``param``).
+
+    Examples
+    --------
+    >>> check_value("window", 2.5, 1000, prefix="AlertRateMonitor: ")
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: AlertRateMonitor: window must be a whole number, got 2.5
+    >>> check_value("n_ref", None, 0, optional=True)
+    """
+    if value is None and not optional:
+        what = "true or false" if isinstance(default, bool) else _a_number(default)
+        raise InputError(f"{prefix}{name} must be {what}, got None", param=name)
+    _check_type(name, value, default, prefix, InputError)
+    _check_number(name, value, default, prefix, InputError)
+
+
+def _handed_in(est: Any, params: Any, takes_deep: bool) -> dict[str, Any]:
+    """``est``'s parameters as they were handed in: its attributes of their names where it has
+    them all (a preprocessor's ``get_params`` gives them as it saves them, ``bool(missing_mask)``,
+    ``list(columns)``: ``missing_mask="no"`` was taken as true and ``columns=5`` was a
+    ``TypeError``), else what ``get_params`` gives."""
+    own = vars(est)
+    names = [n for n, p in params.items() if n != "self"
+             and p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)]
+    if names and all(n in own for n in names):
+        return {n: own[n] for n in names}
+    return dict(est.get_params(deep=False) if takes_deep else est.get_params())
+
+
+def check_numeric_params(est: Any, prefix: str = "", error: type[Exception] = InputError,
                          refuse_none: bool = False) -> None:
-    """Raise ``ValueError`` naming the first numeric hyper-parameter that is NaN/inf, that is
+    """Raise :class:`~hourglass.errors.InputError` (a ``ValueError``) naming the first numeric
+    hyper-parameter (also as its ``param``) that is NaN/inf, that is
     a fractional number where the default is an integer (also inside tuples such as ``hidden``),
     or whose kind does not match its default's: text for a number or a flag, a single number
     for a tuple of numbers.
 
-    ``est`` is anything with ``get_params(deep=False)`` and keyword defaults in ``__init__``
-    (detectors, thresholds, preprocessors; a ``get_params()`` without ``deep`` works too);
+    ``est`` is anything with keyword defaults in ``__init__`` and attributes of the same names,
+    or a ``get_params(deep=False)`` (detectors, thresholds, preprocessors; a ``get_params()``
+    without ``deep`` works too);
     ``prefix`` starts the message (e.g. ``"POT: "``); ``error`` is the exception class raised
     (``InputError`` for preprocessing options that come from the command line).
     ``refuse_none``: also refuse ``None`` for a parameter whose default is a number or a tuple of
@@ -210,25 +279,25 @@ def check_numeric_params(est: Any, prefix: str = "", error: type[Exception] = Va
     >>> check_numeric_params(AutoEncoder(lr=float("nan")))
     Traceback (most recent call last):
     ...
-    ValueError: lr must be a finite number, got nan
+    hourglass.errors.InputError: lr must be a finite number, got nan
     >>> check_numeric_params(AutoEncoder(epochs=2.5))
     Traceback (most recent call last):
     ...
-    ValueError: epochs must be a whole number, got 2.5
+    hourglass.errors.InputError: epochs must be a whole number, got 2.5
     >>> check_numeric_params(AutoEncoder(standardize="False"))
     Traceback (most recent call last):
     ...
-    ValueError: standardize must be true or false, got 'False'
+    hourglass.errors.InputError: standardize must be true or false, got 'False'
     >>> check_numeric_params(AutoEncoder(epochs=None, patience=None), refuse_none=True)
     Traceback (most recent call last):
     ...
-    ValueError: epochs must be a whole number, got None
+    hourglass.errors.InputError: epochs must be a whole number, got None
     """
     params, takes_deep = _signature(type(est))
-    values = est.get_params(deep=False) if takes_deep else est.get_params()
+    values = _handed_in(est, params, takes_deep)
     kinds = _SAVED.get()
     for name, value in values.items():
-        default = params[name].default if name in params else None
+        default = _kind_of(params[name]) if name in params else None
         lenient = kinds is True or (isinstance(kinds, frozenset) and name in kinds)
         _check_type(name, value, default, prefix, error,
                     params[name].annotation if name in params else None, lenient)
@@ -243,6 +312,7 @@ def check_numeric_params(est: Any, prefix: str = "", error: type[Exception] = Va
                 if not isinstance(default, tuple | list) or not _is_number(inner):
                     raise
                 # the list said whole, as --hidden 4,2.5 says it (not 'must be a whole number, got 2.5')
-                raise error(f"{prefix}{name} must be {_a_list(default)}, got {list(value)}") from None
+                raise _refused(error, name,
+                               f"{prefix}{name} must be {_a_list(default)}, got {list(value)}") from None
         else:
             _check_number(name, value, default, prefix, error)

@@ -524,15 +524,17 @@ class AutoEncoder(ReconstructionMixin, DeepDetector):
         check_dropout(self)
         self._check_label_params()
         if self.score_norm not in ("none", "feature"):
-            raise ValueError(f"score_norm must be 'none' or 'feature', got {self.score_norm!r}")
+            raise InputError(f"score_norm must be 'none' or 'feature', got {self.score_norm!r}",
+                             param="score_norm")
 
     def validate_params(self) -> None:
         super().validate_params()
         bs = self.batch_size
         if not isinstance(bs, str) and int(bs) < 2 and self._builds_batch_norm():
             # what fit says after reading the data (a federated run, after its statistics rounds)
-            raise ValueError(f"batch_size={bs}: {type(self).__name__}'s network has batch "
-                             f"normalisation, which cannot train on batches of one row; {BATCH_OF_TWO}")
+            raise InputError(f"batch_size={bs}: {type(self).__name__}'s network has batch "
+                             f"normalisation, which cannot train on batches of one row; {BATCH_OF_TWO}",
+                             param="batch_size")
 
     def _builds_batch_norm(self) -> bool:
         """Whether the network has batch-norm layers (``batch_norm`` on any hidden layer)."""

@@ -15,6 +15,7 @@ from torch import nn
 
 from hourglass.detectors.autoencoder import AutoEncoder, _AEModule
 from hourglass.detectors.base import check_float32
+from hourglass.errors import InputError
 from hourglass.nn import mlp
 from hourglass.thresholds import Threshold
 
@@ -160,14 +161,15 @@ random_state
     def _check_params(self) -> None:
         super()._check_params()
         if self.sparsity not in _SPARSITY:
-            raise ValueError(f"sparsity must be one of {_SPARSITY}, got {self.sparsity!r}")
+            raise InputError(f"sparsity must be one of {_SPARSITY}, got {self.sparsity!r}", param="sparsity")
         if not 0 < float(self.rho) < 1:
-            raise ValueError(f"rho must be in (0, 1), got {self.rho}")
+            raise InputError(f"rho must be in (0, 1), got {self.rho}", param="rho")
         if float(self.rho) < RHO_LEAST:  # 0 in float32: the KL penalty was NaN, "training diverged"
-            raise ValueError(f"rho must be at least {RHO_LEAST:.3g} (the smallest normal float32), "
-                             f"got {self.rho}")
+            raise InputError(f"rho must be at least {RHO_LEAST:.3g} (the smallest normal float32), "
+                             f"got {self.rho}", param="rho")
         if not float(self.sparsity_weight) >= 0:
-            raise ValueError(f"sparsity_weight must be >= 0, got {self.sparsity_weight}")
+            raise InputError(f"sparsity_weight must be >= 0, got {self.sparsity_weight}",
+                             param="sparsity_weight")
         check_float32(self, "sparsity_weight")
 
     def _builds_batch_norm(self) -> bool:
@@ -258,12 +260,12 @@ random_state
     def _check_params(self) -> None:
         super()._check_params()
         if self.noise not in _NOISE:
-            raise ValueError(f"noise must be one of {_NOISE}, got {self.noise!r}")
+            raise InputError(f"noise must be one of {_NOISE}, got {self.noise!r}", param="noise")
         if not float(self.noise_std) >= 0:
-            raise ValueError(f"noise_std must be >= 0, got {self.noise_std}")
+            raise InputError(f"noise_std must be >= 0, got {self.noise_std}", param="noise_std")
         check_float32(self, "noise_std")
         if not 0 <= float(self.mask_rate) < 1:
-            raise ValueError(f"mask_rate must be in [0, 1), got {self.mask_rate}")
+            raise InputError(f"mask_rate must be in [0, 1), got {self.mask_rate}", param="mask_rate")
 
     def _build_module(self, n_features: int) -> nn.Module:
         return _DenoisingModule(n_features, tuple(int(h) for h in self.hidden), self.activation,

@@ -34,7 +34,7 @@ from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 
 from hourglass._arrays import from_torch
 from hourglass._memory import available_memory, memory_text
-from hourglass._params import check_numeric_params, saved_kinds, share_count
+from hourglass._params import check_numeric_params, check_value, saved_kinds, share_count
 from hourglass.errors import ArtefactError, HourglassWarning, InputError, NotFittedError, out_of_memory
 from hourglass.features.validation import check_array, check_labels, is_arrow_table
 from hourglass.nn import (
@@ -203,7 +203,7 @@ def check_at_least_one(det: object, *names: str) -> None:
     """Raise ``ValueError`` naming the first of the integer parameters ``names`` below 1."""
     for name in names:
         if int(getattr(det, name)) < 1:
-            raise ValueError(f"{name} must be >= 1, got {getattr(det, name)}")
+            raise InputError(f"{name} must be >= 1, got {getattr(det, name)}", param=name)
 
 
 AUTO_BATCH_STEPS = 8
@@ -230,10 +230,10 @@ def check_batch_size(det: Any) -> None:
     bs = det.batch_size
     if isinstance(bs, str):
         if bs != "auto":
-            raise ValueError(f"batch_size must be 'auto' or an integer >= 1, got {bs!r}")
+            raise InputError(f"batch_size must be 'auto' or an integer >= 1, got {bs!r}", param="batch_size")
     elif (isinstance(bs, bool) or not isinstance(bs, numbers.Real)
           or not float(bs).is_integer() or float(bs) < 1):
-        raise ValueError(f"batch_size must be 'auto' or an integer >= 1, got {bs!r}")
+        raise InputError(f"batch_size must be 'auto' or an integer >= 1, got {bs!r}", param="batch_size")
 
 
 RATE_TOP = float(np.finfo(np.float32).max) * (1 - 0.9)
@@ -246,8 +246,8 @@ def check_rate(det: Any, name: str) -> None:
     """Raise ``ValueError`` unless the learning rate ``det.<name>`` is at most :data:`RATE_TOP`
     (the range check ``> 0`` is the caller's)."""
     if float(getattr(det, name)) > RATE_TOP:
-        raise ValueError(f"{name} must be at most {RATE_TOP:.3g} (Adam's first step, {name} / "
-                         f"(1 - beta1), is a float32), got {getattr(det, name)}")
+        raise InputError(f"{name} must be at most {RATE_TOP:.3g} (Adam's first step, {name} / "
+                         f"(1 - beta1), is a float32), got {getattr(det, name)}", param=name)
 
 
 WIDTH_TOP = 2**31 - 1
@@ -266,7 +266,7 @@ def check_float32(det: Any, *names: str) -> None:
     for name in names:
         value = getattr(det, name)
         if float(value) > FLOAT32_TOP:
-            raise ValueError(f"{name} must be at most {FLOAT32_TOP:.3g} (a float32), got {value}")
+            raise InputError(f"{name} must be at most {FLOAT32_TOP:.3g} (a float32), got {value}", param=name)
 
 
 def check_hidden(det: Any) -> None:
@@ -274,18 +274,18 @@ def check_hidden(det: Any) -> None:
     most :data:`WIDTH_TOP`."""
     hidden = det.hidden
     if len(tuple(hidden)) == 0 or any(int(h) < 1 for h in hidden):
-        raise ValueError(f"hidden must be a non-empty tuple of positive widths, got {hidden}")
+        raise InputError(f"hidden must be a non-empty tuple of positive widths, got {hidden}", param="hidden")
     wide = [int(h) for h in hidden if int(h) > WIDTH_TOP]
     if wide:
-        raise ValueError(f"hidden: a layer of {wide[0]:,} units is wider than the {WIDTH_TOP:,} a "
-                         f"network can hold; give smaller widths, got {hidden}")
+        raise InputError(f"hidden: a layer of {wide[0]:,} units is wider than the {WIDTH_TOP:,} a "
+                         f"network can hold; give smaller widths, got {hidden}", param="hidden")
 
 
 def check_dropout(det: Any) -> None:
     """Raise ``ValueError`` unless ``det.dropout`` is in [0, 1)."""
     dropout = det.dropout
     if not 0 <= float(dropout) < 1:
-        raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        raise InputError(f"dropout must be in [0, 1), got {dropout}", param="dropout")
 
 
 #: Parameters that size a detector's network (named when the network does not fit in memory).
@@ -311,7 +311,8 @@ def _check_threshold_kind(threshold: object) -> None:
     if not isinstance(threshold, Threshold):
         hint = (f"an instance, e.g. {threshold.__name__}(...)" if isinstance(threshold, type)
                 else "e.g. thresholds.Percentile(99.5) or thresholds.Contamination(0.01)")
-        raise ValueError(f"threshold must be a hourglass Threshold ({hint}), got {threshold!r}")
+        raise InputError(f"threshold must be a hourglass Threshold ({hint}), got {threshold!r}",
+                         param="threshold")
 
 
 _PARAM_NAMES: dict[type, tuple[str, ...]] = {}
@@ -434,21 +435,22 @@ class BaseDetector(BaseEstimator):
         names = self._get_param_names()
         unknown = sorted(k for k in params if k.partition("__")[0] not in names)
         if unknown:  # scikit-learn's words span lines (the detector's repr) and name no setting
-            raise ValueError(f"{type(self).__name__} has no parameter {unknown[0]!r}; it takes "
+            raise InputError(f"{type(self).__name__} has no parameter {unknown[0]!r}; it takes "
                              f"{', '.join(names)}")
         nested = {k: params.pop(k) for k in [k for k in params if k.startswith("threshold__")]}
         if nested:
             rule = params.get("threshold", getattr(self, "threshold", None))
             first = next(iter(nested))
             if not isinstance(rule, Threshold):
-                raise ValueError(f"{first}: threshold is {rule!r}, which has no parameters to set; "
-                                 "set threshold to a rule, e.g. thresholds.Percentile(99)")
+                raise InputError(f"{first}: threshold is {rule!r}, which has no parameters to set; "
+                                 "set threshold to a rule, e.g. thresholds.Percentile(99)", param="threshold")
             own = rule.get_params()
             values = {k[len("threshold__"):]: v for k, v in nested.items()}
             unknown = [k for k in values if k not in own]
             if unknown:
-                raise ValueError(f"threshold__{unknown[0]}: {type(rule).__name__} has no parameter "
-                                 f"{unknown[0]!r}; it takes {', '.join(own) or 'none'}")
+                raise InputError(f"threshold__{unknown[0]}: {type(rule).__name__} has no parameter "
+                                 f"{unknown[0]!r}; it takes {', '.join(own) or 'none'}",
+                                 param="threshold")
             params["threshold"] = type(rule)(**{**own, **values})
         for key in params:
             # scikit-learn would call set_params on the value (an Ensemble's tuple of members:
@@ -456,9 +458,9 @@ class BaseDetector(BaseEstimator):
             name, _, rest = key.partition("__")
             value = params.get(name, getattr(self, name, None))
             if rest and not hasattr(value, "set_params"):
-                raise ValueError(f"{key}: {name} is a {type(value).__name__}, not an estimator with "
+                raise InputError(f"{key}: {name} is a {type(value).__name__}, not an estimator with "
                                  f"parameters of its own; set {name} whole "
-                                 f"(set_params({name}=...))")
+                                 f"(set_params({name}=...))", param=name)
         return cast("Self", super().set_params(**params))
 
     # -- public API ---------------------------------------------------------------------------
@@ -488,9 +490,8 @@ class BaseDetector(BaseEstimator):
         Raises
         ------
         hourglass.errors.InputError
-            Rows that are not finite numbers, or labels that are not 0/1 (one per row).
-        ValueError
-            A hyper-parameter out of range (as :meth:`validate_params`).
+            Rows that are not finite numbers, labels that are not 0/1 (one per row), or a
+            hyper-parameter out of range (as :meth:`validate_params`, naming it as ``param``).
 
         Examples
         --------
@@ -551,12 +552,16 @@ class BaseDetector(BaseEstimator):
         """The copy a :meth:`warm_start` trains: this detector's state, ``params`` set (checked
         against :data:`WARM_START_PARAMS`)."""
         self._check_fitted()
+        # bool() took update_batch_norm="no" (and NaN, None) as a choice: a flag's kind, as fit checks it
+        check_value("update_batch_norm", update_batch_norm, False)
         if isinstance(proximal_mu, bool) or not isinstance(proximal_mu, numbers.Real):
             # float() said "could not convert string to float: 'a'", naming no parameter
-            raise ValueError(f"proximal_mu must be a finite number >= 0, got {proximal_mu!r}")
+            raise InputError(f"proximal_mu must be a finite number >= 0, got {proximal_mu!r}",
+                             param="proximal_mu")
         mu = float(proximal_mu)
         if not mu >= 0 or not np.isfinite(mu):
-            raise ValueError(f"proximal_mu must be a finite number >= 0, got {proximal_mu}")
+            raise InputError(f"proximal_mu must be a finite number >= 0, got {proximal_mu}",
+                             param="proximal_mu")
         name = type(self).__name__
         if not self.get_tags()["warm_start"]:
             raise InputError(f"{name}: cannot continue training from saved weights (warm start); "
@@ -564,16 +569,17 @@ class BaseDetector(BaseEstimator):
         # threshold__q and the like: a parameter of the rule (threshold), set as set_params does
         unknown = sorted(k for k in params if k not in WARM_START_PARAMS and not k.startswith("threshold__"))
         if unknown:
-            raise ValueError(f"warm_start: {unknown[0]!r} cannot change in a warm start (the "
+            raise InputError(f"warm_start: {unknown[0]!r} cannot change in a warm start (the "
                              f"model's shape and inputs stay); it takes {', '.join(WARM_START_PARAMS)} "
-                             "and the threshold rule's own (threshold__q, ...)")
+                             "and the threshold rule's own (threshold__q, ...)", param=unknown[0])
         new = self.clone()
         new.set_state(*self.get_state())
         new.set_params(**params)
         new._warm_update_batch_norm = bool(update_batch_norm)  # read (and dropped) by _train
         if mu > 0:
             if not self.get_tags()["deep"]:
-                raise ValueError(f"proximal_mu: {name} has no network weights to pull toward")
+                raise InputError(f"proximal_mu: {name} has no network weights to pull toward",
+                                 param="proximal_mu")
             new._warm_proximal_mu = mu  # read (and dropped) by _train
         return new
 
@@ -968,12 +974,13 @@ class BaseDetector(BaseEstimator):
         return self
 
     def validate_params(self) -> None:
-        """Check hyper-parameters now (``fit`` does it too); raises ``ValueError`` naming one.
+        """Check hyper-parameters now (``fit`` does it too); raises ``InputError`` naming one.
 
         Raises
         ------
-        ValueError
-            Naming the first wrong hyper-parameter.
+        hourglass.errors.InputError
+            Naming the first wrong hyper-parameter in its message and as its ``param`` (a
+            ``ValueError``, as scikit-learn's checks raise).
 
         Examples
         --------
@@ -981,7 +988,7 @@ class BaseDetector(BaseEstimator):
         >>> AutoEncoder(validation_fraction=1.5).validate_params()
         Traceback (most recent call last):
         ...
-        ValueError: validation_fraction must be in [0, 1), got 1.5
+        hourglass.errors.InputError: validation_fraction must be in [0, 1), got 1.5
         """
         check_numeric_params(self, refuse_none=True)
         self._validation_fraction()
@@ -1009,7 +1016,8 @@ class BaseDetector(BaseEstimator):
         [0, 1)."""
         frac = float(getattr(self, "validation_fraction", 0.1))
         if not 0 <= frac < 1:
-            raise ValueError(f"validation_fraction must be in [0, 1), got {frac}")
+            raise InputError(f"validation_fraction must be in [0, 1), got {frac}",
+                             param="validation_fraction")
         return frac
 
     # -- gradients (for attributions) ----------------------------------------------------------
@@ -1150,7 +1158,8 @@ class BaseDetector(BaseEstimator):
         return Percentile(99.0)
 
     def _check_params(self) -> None:
-        """Validate hyper-parameters at fit time; raise ``ValueError`` naming the parameter."""
+        """Validate hyper-parameters at fit time; raise ``InputError(..., param=NAME)`` naming
+        the parameter."""
 
     def _fit(self, X: Any, X_val: Any | None, y: np.ndarray | None) -> None:
         raise NotImplementedError
@@ -1177,7 +1186,8 @@ class BaseDetector(BaseEstimator):
         rs = getattr(self, "random_state", 0)
         seed = 0 if rs is None else int(rs)
         if not 0 <= seed < 2**64:  # numpy's and torch's seeds
-            raise ValueError(f"random_state must be None or an integer in [0, 2**64), got {rs!r}")
+            raise InputError(f"random_state must be None or an integer in [0, 2**64), got {rs!r}",
+                             param="random_state")
         return seed
 
     def _sklearn_seed(self) -> int:
@@ -1420,29 +1430,31 @@ class DeepDetector(BaseDetector):
         if "activation" in self._get_param_names():
             activation = self.get_params(deep=False)["activation"]
             if not isinstance(activation, str) or activation not in ACTIVATIONS:
-                raise ValueError(f"activation: unknown {activation!r}; choose from {sorted(ACTIVATIONS)}")
+                raise InputError(f"activation: unknown {activation!r}; choose from {sorted(ACTIVATIONS)}",
+                                 param="activation")
         resolve_device(self.device)
         check_at_least_one(self, "epochs")
         check_batch_size(self)
         if float(self.lr) <= 0:
-            raise ValueError(f"lr must be > 0, got {self.lr}")
+            raise InputError(f"lr must be > 0, got {self.lr}", param="lr")
         if float(self.weight_decay) < 0:
-            raise ValueError(f"weight_decay must be >= 0, got {self.weight_decay}")
+            raise InputError(f"weight_decay must be >= 0, got {self.weight_decay}", param="weight_decay")
         top = float(np.finfo(np.float32).max)  # torch's optimisers hold them as float32
         if float(self.weight_decay) > top:
-            raise ValueError(f"weight_decay must be at most {top:.3g} (a float32), got {self.weight_decay}")
+            raise InputError(f"weight_decay must be at most {top:.3g} (a float32), got {self.weight_decay}",
+                             param="weight_decay")
         check_rate(self, "lr")
         if self.patience is not None and int(self.patience) < 1:
-            raise ValueError(f"patience must be None or >= 1, got {self.patience}")
+            raise InputError(f"patience must be None or >= 1, got {self.patience}", param="patience")
 
     def _check_label_params(self) -> None:
         """Checks of the semi-supervised knobs ``label_margin`` and ``label_weight``."""
         margin = float(getattr(self, "label_margin", 10.0))
         if not margin > 1:
-            raise ValueError(f"label_margin must be > 1, got {margin}")
+            raise InputError(f"label_margin must be > 1, got {margin}", param="label_margin")
         weight = float(getattr(self, "label_weight", 1.0))
         if not weight >= 0:
-            raise ValueError(f"label_weight must be >= 0, got {weight}")
+            raise InputError(f"label_weight must be >= 0, got {weight}", param="label_weight")
         check_float32(self, *[n for n in ("label_margin", "label_weight") if hasattr(self, n)])
 
     #: Parameters that may change after fit: the training settings a warm start takes and the
@@ -1609,9 +1621,9 @@ class DeepDetector(BaseDetector):
                 # else torch's "Expected more than 1 value per channel when training" at step one
                 name = type(self).__name__
                 if config.batch_size < 2:
-                    raise ValueError(f"batch_size={self.batch_size}: {name}'s network has batch "
+                    raise InputError(f"batch_size={self.batch_size}: {name}'s network has batch "
                                      f"normalisation, which cannot train on batches of one row; "
-                                     f"{BATCH_OF_TWO}")
+                                     f"{BATCH_OF_TWO}", param="batch_size")
                 unit = "session" if self.get_tags()["input"] == "events" else "row"
                 raise InputError(f"{name}: 1 training {unit} (after the held-out ones); its network "
                                  f"has batch normalisation, which cannot train on one {unit}; "

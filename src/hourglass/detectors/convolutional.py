@@ -10,6 +10,7 @@ from torch import nn
 
 from hourglass.detectors.base import check_dropout
 from hourglass.detectors.windowed import Reconstruction, WindowDetector, store_params
+from hourglass.errors import InputError
 from hourglass.nn import TCN, RNNDecoder, RNNEncoder, conv1d_stack
 from hourglass.thresholds import Threshold
 
@@ -22,7 +23,7 @@ def _positive(det: object, *names: str) -> None:
         values = value if isinstance(value, Sequence) else (value,)
         if len(values) == 0 or any(int(v) < 1 for v in values):
             what = "a non-empty tuple of positive widths" if values is value else "a positive integer"
-            raise ValueError(f"{name} must be {what}, got {value}")
+            raise InputError(f"{name} must be {what}, got {value}", param=name)
 
 
 class _TCNAEModule(Reconstruction):
@@ -115,7 +116,7 @@ class TCNAutoEncoder(WindowDetector):
     def _check_params(self) -> None:
         _positive(self, "channels", "code")
         if int(self.kernel_size) < 2:
-            raise ValueError(f"kernel_size must be >= 2, got {self.kernel_size}")
+            raise InputError(f"kernel_size must be >= 2, got {self.kernel_size}", param="kernel_size")
         check_dropout(self)
 
     def _build_window_module(self, n_features: int) -> nn.Module:
@@ -300,7 +301,8 @@ class CNNLSTM(WindowDetector):
     def _check_params(self) -> None:
         _positive(self, "filters", "hidden", "code")
         if int(self.kernel_size) < 1 or int(self.kernel_size) % 2 == 0:
-            raise ValueError(f"kernel_size must be odd and positive, got {self.kernel_size}")
+            raise InputError(f"kernel_size must be odd and positive, got {self.kernel_size}",
+                             param="kernel_size")
 
     def _build_window_module(self, n_features: int) -> nn.Module:
         return _CNNLSTMModule(n_features, int(self.filters), int(self.kernel_size),

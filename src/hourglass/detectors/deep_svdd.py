@@ -141,17 +141,17 @@ label_weight, threshold, device, verbose, random_state
         made_so = module is not None and self.activation in _BOUNDED and any(
             isinstance(m, ACTIVATIONS[self.activation]) for m in module.modules())
         if self.activation in _BOUNDED and not made_so:
-            raise ValueError(f"activation={self.activation!r} is bounded: Deep SVDD's network can then "
+            raise InputError(f"activation={self.activation!r} is bounded: Deep SVDD's network can then "
                              "map every row onto the centre (hypersphere collapse, Ruff et al. 2018, "
                              "as with biases), and every score is near 0; choose "
-                             f"{', '.join(a for a in ACTIVATIONS if a not in _BOUNDED)}")
+                             f"{', '.join(a for a in ACTIVATIONS if a not in _BOUNDED)}", param="activation")
         if not float(self.center_eps) > 0:
-            raise ValueError(f"center_eps must be > 0, got {self.center_eps}")
+            raise InputError(f"center_eps must be > 0, got {self.center_eps}", param="center_eps")
         # the centre is a float32 buffer, and a row's squared distance to it must stay one too
         top = 1e16
         if float(self.center_eps) > top:
-            raise ValueError(f"center_eps must be at most {top:.0e} (its squared distance to a row "
-                             f"must fit a float32), got {self.center_eps}")
+            raise InputError(f"center_eps must be at most {top:.0e} (its squared distance to a row "
+                             f"must fit a float32), got {self.center_eps}", param="center_eps")
         self._check_label_params()
 
     def _build_module(self, n_features: int) -> nn.Module:

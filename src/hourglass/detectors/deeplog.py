@@ -403,8 +403,9 @@ class DeepLog(EventsInput, DeepDetector):
                                           or math.isnan(explain_above)):
             # float() said "could not convert string to float: 'a'" (a list: a TypeError), naming
             # no parameter; NaN, above which no score is, explained no event without a word
-            raise ValueError("next_event_scores: explain_above must be None or a number (a score; "
-                             f"float('-inf') explains every event), got {explain_above!r}")
+            raise InputError("next_event_scores: explain_above must be None or a number (a score; "
+                             f"float('-inf') explains every event), got {explain_above!r}",
+                             param="explain_above")
         obs = int_keys(observed, "next_event_scores: observed").reshape(-1)
         if len(hist) != len(obs):
             raise InputError(f"next_event_scores: {len(hist)} histories for {len(obs)} events")

@@ -15,6 +15,7 @@ import torch
 from hourglass.detectors import registry
 from hourglass.detectors.base import BaseDetector, _same_setting
 from hourglass.errors import InputError
+from hourglass.nn.device import check_device
 from hourglass.nn.training import TrainingDiverged
 from hourglass.thresholds import Threshold
 
@@ -132,11 +133,11 @@ def _member(spec: object, position: int) -> BaseDetector:
         cls = registry.get(spec[0])
         unknown = sorted(set(spec[1]) - set(cls().get_params()))
         if unknown:  # else Python's "__init__() got an unexpected keyword argument", no position
-            raise ValueError(f"detectors[{position}]: {spec[0]} has no parameter {unknown[0]!r}; it "
-                             f"takes {', '.join(sorted(cls().get_params()))}")
+            raise InputError(f"detectors[{position}]: {spec[0]} has no parameter {unknown[0]!r}; it "
+                             f"takes {', '.join(sorted(cls().get_params()))}", param="detectors")
         return cls(**spec[1])
-    raise ValueError(f"detectors[{position}] must be a detector, a registered name or a "
-                     f"(name, params) pair, got {spec!r}")
+    raise InputError(f"detectors[{position}] must be a detector, a registered name or a "
+                     f"(name, params) pair, got {spec!r}", param="detectors")
 
 
 class Ensemble(BaseDetector):
@@ -238,34 +239,37 @@ class Ensemble(BaseDetector):
                 spec = (spec[0], {**{k: v for k, v in shared.items() if k in known}, **spec[1]})
             m = _member(spec, i)
             if isinstance(m, Ensemble):
-                raise ValueError(f"detectors[{i}]: an Ensemble cannot contain an Ensemble")
+                raise InputError(f"detectors[{i}]: an Ensemble cannot contain an Ensemble", param="detectors")
             kind = m.get_tags()["input"]
             if kind != self._member_input:
-                raise ValueError(f"detectors[{i}]: {type(m).__name__} takes {kind} input; "
-                                 f"{type(self).__name__} combines {self._member_input} detectors")
+                raise InputError(f"detectors[{i}]: {type(m).__name__} takes {kind} input; "
+                                 f"{type(self).__name__} combines {self._member_input} detectors",
+                                 param="detectors")
             members.append(m)
         return members
 
     def _check_params(self) -> None:
         if not isinstance(self.detectors, (tuple, list)) or len(self.detectors) == 0:
-            raise ValueError(f"detectors must be a non-empty tuple of detectors, got {self.detectors!r}")
+            raise InputError(f"detectors must be a non-empty tuple of detectors, got {self.detectors!r}",
+                             param="detectors")
         e = self.epochs  # checked whole here: handed to every member, a member would be named
         if e is not None and (isinstance(e, bool) or not isinstance(e, numbers.Real)
                               or not float(e).is_integer() or int(e) < 1):
             shown = e if isinstance(e, numbers.Real) else repr(e)  # 2.5, not np.float64(2.5); '3'
-            raise ValueError(f"epochs must be None or an integer >= 1, got {shown}")
+            raise InputError(f"epochs must be None or an integer >= 1, got {shown}", param="epochs")
         if self.calibration not in _CALIBRATIONS:
-            raise ValueError(f"calibration must be one of {_CALIBRATIONS}, got {self.calibration!r}")
+            raise InputError(f"calibration must be one of {_CALIBRATIONS}, got {self.calibration!r}",
+                             param="calibration")
         if self.combine not in _COMBINES:
-            raise ValueError(f"combine must be one of {_COMBINES}, got {self.combine!r}")
+            raise InputError(f"combine must be one of {_COMBINES}, got {self.combine!r}", param="combine")
         self._seed()  # handed to every member: the ensemble's own setting, not member 0's
+        check_device(self.device)  # so is the device (its kind; whether this machine has it: fit)
         for i, m in enumerate(self._members()):
             try:
                 m.validate_params()
-            except InputError as exc:  # a member's threshold rule's settings (Percentile(150))
-                raise InputError(f"detectors[{i}] ({_label(m)}): {exc}") from None
-            except ValueError as exc:  # which member: two may share a parameter's name
-                raise ValueError(f"detectors[{i}] ({_label(m)}): {exc}") from None
+            except ValueError as exc:  # which member: two may share a parameter's name (an
+                # InputError too: a member's setting, its threshold rule's (Percentile(150)))
+                raise InputError(f"detectors[{i}] ({_label(m)}): {exc}", param="detectors") from None
 
     def _fit(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
         members = self._members()

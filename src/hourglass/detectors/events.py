@@ -112,10 +112,11 @@ def check_top(top: object) -> int:
     >>> check_top(-1)
     Traceback (most recent call last):
     ...
-    ValueError: top must be an integer >= 0 (how many expected keys to list), got -1
+    hourglass.errors.InputError: top must be an integer >= 0 (how many expected keys to list), got -1
     """
     if isinstance(top, bool) or not isinstance(top, numbers.Integral) or int(top) < 0:
-        raise ValueError(f"top must be an integer >= 0 (how many expected keys to list), got {top!r}")
+        raise InputError(f"top must be an integer >= 0 (how many expected keys to list), got {top!r}",
+                         param="top")
     return int(top)
 
 

@@ -31,6 +31,7 @@ from torch import nn
 
 from hourglass.detectors.autoencoder import STANDARDIZE_FLOOR, standardization
 from hourglass.detectors.base import DeepDetector, check_at_least_one, check_hidden, check_rate
+from hourglass.errors import InputError
 from hourglass.nn import TrainConfig
 from hourglass.nn.gan import AnoGANModule, EncoderGANModule, GANomalyModule
 from hourglass.thresholds import Threshold
@@ -116,17 +117,18 @@ def check_adversarial(det: Any, weights: tuple[str, ...]) -> None:
     """Checks every adversarial detector shares: ``lr_d > 0``, each loss weight and
     ``gradient_penalty`` ``>= 0``, ``ema_decay`` ``None`` or in (0, 1)."""
     if float(det.lr_d) <= 0:
-        raise ValueError(f"lr_d must be > 0, got {det.lr_d}")
+        raise InputError(f"lr_d must be > 0, got {det.lr_d}", param="lr_d")
     check_rate(det, "lr_d")
     if not float(det.gradient_penalty) >= 0:
-        raise ValueError(f"gradient_penalty must be >= 0, got {det.gradient_penalty}")
+        raise InputError(f"gradient_penalty must be >= 0, got {det.gradient_penalty}",
+                         param="gradient_penalty")
     if det.ema_decay is not None and not 0 < float(det.ema_decay) < 1:
-        raise ValueError(f"ema_decay must be None or in (0, 1), got {det.ema_decay}")
+        raise InputError(f"ema_decay must be None or in (0, 1), got {det.ema_decay}", param="ema_decay")
     if int(getattr(det, "min_steps", 0)) < 0:
-        raise ValueError(f"min_steps must be >= 0, got {det.min_steps}")
+        raise InputError(f"min_steps must be >= 0, got {det.min_steps}", param="min_steps")
     for name in weights:
         if float(getattr(det, name)) < 0:
-            raise ValueError(f"{name} must be >= 0, got {getattr(det, name)}")
+            raise InputError(f"{name} must be >= 0, got {getattr(det, name)}", param=name)
 
 
 class _GANDetector(DeepDetector):
@@ -146,7 +148,7 @@ class _GANDetector(DeepDetector):
         check_at_least_one(self, "latent_dim")
         check_adversarial(self, self._weights)
         if "lam" in self._weights and not 0 <= float(self.lam) <= 1:
-            raise ValueError(f"lam must be in [0, 1], got {self.lam}")
+            raise InputError(f"lam must be in [0, 1], got {self.lam}", param="lam")
 
     _weights: ClassVar[tuple[str, ...]] = ()
 
@@ -285,9 +287,9 @@ class AnoGAN(_GANDetector):
     def _check_params(self) -> None:
         super()._check_params()
         if int(self.search_steps) < 0:
-            raise ValueError(f"search_steps must be >= 0, got {self.search_steps}")
+            raise InputError(f"search_steps must be >= 0, got {self.search_steps}", param="search_steps")
         if not float(self.search_lr) > 0:
-            raise ValueError(f"search_lr must be > 0, got {self.search_lr}")
+            raise InputError(f"search_lr must be > 0, got {self.search_lr}", param="search_lr")
         check_rate(self, "search_lr")
 
     def _build_module(self, n_features: int) -> nn.Module:

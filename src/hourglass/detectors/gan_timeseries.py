@@ -210,10 +210,11 @@ class GANomaly1D(WindowDetector):
     def _check_convolutions(self) -> None:
         k = int(self.kernel_size)
         if k < 3 or k % 2 == 0:
-            raise ValueError(f"kernel_size must be odd and >= 3, got {self.kernel_size}")
+            raise InputError(f"kernel_size must be odd and >= 3, got {self.kernel_size}", param="kernel_size")
         if int(self.window) < min_window(k):
-            raise ValueError(f"window must be >= {min_window(k)} steps for kernel_size={k} (the "
-                             f"receptive field of {_LEVELS} stride-2 convolutions), got {self.window}")
+            raise InputError(f"window must be >= {min_window(k)} steps for kernel_size={k} (the "
+                             f"receptive field of {_LEVELS} stride-2 convolutions), got {self.window}",
+                             param="window")
 
     def _check_params(self) -> None:
         check_at_least_one(self, "filters", "latent_dim")

@@ -228,8 +228,8 @@ device, verbose, random_state
         check_hidden(self)
         check_at_least_one(self, "n_estimators", "max_samples")
         if int(self.max_samples) < 2:  # c(1) = 0: every score would be 0 / 0
-            raise ValueError(f"max_samples must be >= 2 (a tree of one row isolates nothing), "
-                             f"got {self.max_samples}")
+            raise InputError(f"max_samples must be >= 2 (a tree of one row isolates nothing), "
+                             f"got {self.max_samples}", param="max_samples")
 
     def _build_module(self, n_features: int) -> nn.Module:
         return _AEModule(n_features, tuple(int(h) for h in self.hidden), self.activation, 0.0, False)

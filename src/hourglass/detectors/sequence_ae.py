@@ -193,9 +193,9 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
 
     def _check_params(self) -> None:
         if self.cell not in ("lstm", "gru"):
-            raise ValueError(f"cell must be 'lstm' or 'gru', got {self.cell!r}")
+            raise InputError(f"cell must be 'lstm' or 'gru', got {self.cell!r}", param="cell")
         if self.reduce not in ("max", "mean"):
-            raise ValueError(f"reduce must be 'max' or 'mean', got {self.reduce!r}")
+            raise InputError(f"reduce must be 'max' or 'mean', got {self.reduce!r}", param="reduce")
         check_at_least_one(self, "embed", "hidden", "code", "layers", "max_length")
         check_dropout(self)
 

@@ -10,6 +10,7 @@ from torch import nn
 
 from hourglass.detectors._reconstruction import ReconstructionMixin
 from hourglass.detectors.base import DeepDetector, check_hidden
+from hourglass.errors import InputError
 from hourglass.nn import labelled_margin_loss, mlp
 from hourglass.thresholds import Threshold
 
@@ -133,7 +134,7 @@ label_margin, label_weight, threshold, device, verbose, random_state
     def _check_params(self) -> None:
         check_hidden(self)
         if not float(self.beta) > 0:
-            raise ValueError(f"beta must be > 0, got {self.beta}")
+            raise InputError(f"beta must be > 0, got {self.beta}", param="beta")
         self._check_label_params()
 
     def _build_module(self, n_features: int) -> nn.Module:

@@ -249,14 +249,17 @@ class WindowDetector(DeepDetector):
 
     def _check_window(self) -> None:
         if int(self.window) < 2:
-            raise ValueError(f"window must be >= 2, got {self.window}")
+            raise InputError(f"window must be >= 2, got {self.window}", param="window")
         check_at_least_one(self, "stride")
         if self.score_reduce not in ("mean", "max"):
-            raise ValueError(f"score_reduce must be 'mean' or 'max', got {self.score_reduce!r}")
+            raise InputError(f"score_reduce must be 'mean' or 'max', got {self.score_reduce!r}",
+                             param="score_reduce")
         if getattr(self, "score_norm", "none") not in ("none", "channel"):
-            raise ValueError(f"score_norm must be 'none' or 'channel', got {self.score_norm!r}")
+            raise InputError(f"score_norm must be 'none' or 'channel', got {self.score_norm!r}",
+                             param="score_norm")
         if getattr(self, "linear_path", "none") not in ("none", "pca", "auto"):
-            raise ValueError(f"linear_path must be 'none', 'pca' or 'auto', got {self.linear_path!r}")
+            raise InputError(f"linear_path must be 'none', 'pca' or 'auto', got {self.linear_path!r}",
+                             param="linear_path")
 
     def validate_params(self) -> None:
         check_numeric_params(self, refuse_none=True)  # kinds first: window=None is named, not int()'s
@@ -324,8 +327,8 @@ class WindowDetector(DeepDetector):
         each must be a step inside the series, and the tail must lie after the last one."""
         seams = getattr(self, "_seams", ())
         if seams and seams[-1] >= n:
-            raise ValueError(f"seams must be steps inside the series (1 to {n - 1}: where a later "
-                             f"series starts), got {list(seams)} for a series of {n} steps")
+            raise InputError(f"seams must be steps inside the series (1 to {n - 1}: where a later "
+                             f"series starts), got {list(seams)} for a series of {n} steps", param="seams")
         length = self._length()
         n_val = share_count(frac, n)  # (a fraction scaled to a joined series: its own rows' count)
         if 0 < n_val < length:
@@ -356,8 +359,8 @@ class WindowDetector(DeepDetector):
         module = self._build_window_module(n_features)
         if getattr(self, "linear_path_", "none") == "pca":
             if not isinstance(module, Reconstruction):
-                raise ValueError(f"linear_path='pca': {type(self).__name__}'s network is not a "
-                                 "window autoencoder")
+                raise InputError(f"linear_path='pca': {type(self).__name__}'s network is not a "
+                                 "window autoencoder", param="linear_path")
             return PCAResidual(module, n_features, self._length())
         return module
 
@@ -513,11 +516,12 @@ class WindowDetector(DeepDetector):
         if isinstance(seams, str | bytes) or not isinstance(seams, Iterable) or not all(
                 (isinstance(s, numbers.Integral) and not isinstance(s, bool))
                 or (isinstance(s, float) and float(s).is_integer()) for s in seams):
-            raise ValueError(f"seams must be a list of whole steps (where a later series starts), "
-                             f"got {seams!r}")
+            raise InputError(f"seams must be a list of whole steps (where a later series starts), "
+                             f"got {seams!r}", param="seams")
         out = tuple(sorted(int(s) for s in seams))
         if any(s < 1 for s in out):
-            raise ValueError(f"seams must be steps >= 1 (where a later series starts), got {seams}")
+            raise InputError(f"seams must be steps >= 1 (where a later series starts), got {seams}",
+                             param="seams")
         return out
 
     def _train_tensors(self, X: np.ndarray, y: np.ndarray | None) -> tuple[torch.Tensor, ...]:
@@ -660,8 +664,8 @@ class WindowDetector(DeepDetector):
         (:meth:`_seam_parts`)."""
         module = self.module_
         if not isinstance(module, ChannelScaled):
-            raise ValueError(f"score_norm='channel': {type(self).__name__}'s network gives no "
-                             "error per channel")
+            raise InputError(f"score_norm='channel': {type(self).__name__}'s network gives no "
+                             "error per channel", param="score_norm")
         module.eval()
         err = np.concatenate([
             predict_batches(module.channel_errors, [sliding_windows(part, self._length())],

@@ -683,17 +683,18 @@ class FederatedServer:
         for name, value in (("rounds", rounds), ("local_epochs", local_epochs)):
             if (isinstance(value, bool) or not isinstance(value, numbers.Real)
                     or not float(value).is_integer() or value < 1):
-                raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+                raise InputError(f"{name} must be a whole number >= 1, got {value!r}", param=name)
         try:  # ('x' said only "could not convert string to float", naming no setting)
             mu = float(proximal_mu)
         except (TypeError, ValueError):
             mu = math.nan
         if isinstance(proximal_mu, bool) or not (mu >= 0 and math.isfinite(mu)):
-            raise ValueError(f"proximal_mu must be a finite number >= 0, got {proximal_mu!r}")
+            raise InputError(f"proximal_mu must be a finite number >= 0, got {proximal_mu!r}",
+                             param="proximal_mu")
         if weighting not in ("rows", "sites"):
-            raise ValueError(f"weighting must be 'rows' or 'sites', got {weighting!r}")
+            raise InputError(f"weighting must be 'rows' or 'sites', got {weighting!r}", param="weighting")
         if held_out not in HELD_OUT_MODES:
-            raise ValueError(f"held_out must be 'scores' or 'summaries', got {held_out!r}")
+            raise InputError(f"held_out must be 'scores' or 'summaries', got {held_out!r}", param="held_out")
         self.held_out = held_out
         self.proximal_mu = float(proximal_mu)
         self.weighting = weighting

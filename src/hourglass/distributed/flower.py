@@ -145,7 +145,7 @@ def flower_strategy(server: FederatedServer, *, sites: int) -> Any:
         raise _too_old(flwr, "flwr.common's FitIns") from None
 
     if int(sites) < 1:
-        raise ValueError(f"sites must be >= 1, got {sites}")
+        raise InputError(f"sites must be >= 1, got {sites}", param="sites")
 
     strategy: Any = flwr.server.strategy.Strategy  # a base class read at run time
 
@@ -343,9 +343,10 @@ def flower_server_app(server: FederatedServer, *, sites: int, save: str | Path |
         raise _too_old(flwr, "the Message API (flwr.app, flwr.serverapp)") from None
 
     if int(sites) < 1:
-        raise ValueError(f"sites must be >= 1, got {sites}")
+        raise InputError(f"sites must be >= 1, got {sites}", param="sites")
     if site_timeout is not None and not site_timeout >= 0:
-        raise ValueError(f"site_timeout must be >= 0 seconds or None, got {site_timeout}")
+        raise InputError(f"site_timeout must be >= 0 seconds or None, got {site_timeout}",
+                         param="site_timeout")
     n_sites = int(sites)
     app = server_app()
 

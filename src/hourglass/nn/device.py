@@ -47,7 +47,7 @@ def resolve_device(device: str | torch.device = "auto", *, fallback: bool = Fals
     if fallback:
         logger.warning("device: %r is not available here (%s); using the CPU", str(dev), missing)
         return torch.device("cpu")
-    raise InputError(f"device: {str(dev)!r} was asked for but {missing}")
+    raise InputError(f"device: {str(dev)!r} was asked for but {missing}", param="device")
 
 
 def check_device(device: object) -> None:
@@ -76,11 +76,12 @@ def _device_kind(device: object) -> torch.device:
         try:
             dev = torch.device(device)  # type: ignore[call-overload]
         except (RuntimeError, TypeError):
-            raise InputError(f"device: unknown device {device!r}; use 'auto', 'cpu' or 'cuda'") from None
+            raise InputError(f"device: unknown device {device!r}; use 'auto', 'cpu' or 'cuda'",
+                             param="device") from None
     if dev.type not in ("cpu", "cuda", "mps", "xpu") and not _has_backend(dev.type):
         # meta, hip, ...: no device to train or score on
         raise InputError(f"device: {str(dev)!r} is not a device to train or score on; use "
-                         "'auto', 'cpu' or 'cuda'")
+                         "'auto', 'cpu' or 'cuda'", param="device")
     return dev
 
 

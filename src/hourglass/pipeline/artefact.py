@@ -850,18 +850,22 @@ def _check_params(det: BaseDetector) -> None:
     read as true, a series model's ``stride=0`` failed every score. The kinds earlier versions
     trained and saved (``standardize=2``, ``lr=true``) are taken
     (:func:`~hourglass._params.saved_kinds`): such a model scores as it always did.
-    A refusal is a ``ValueError`` or :class:`InputError` naming the parameter."""
+    A refusal is an :class:`ArtefactError` that says the saved config is at fault (the parameter
+    is not one the user gave: "artefact config is incomplete or invalid (hidden must be ...)")."""
     from hourglass._params import check_numeric_params, saved_kinds
 
     probe = _on_cpu(det.clone())
-    with saved_kinds():
-        check_numeric_params(probe, refuse_none=True)
-        probe._check_params()
-        # a series model's window settings (window, stride, score_reduce, score_norm,
-        # linear_path), which scoring reads: an edited stride=0 loaded and failed every score
-        check_window = getattr(probe, "_check_window", None)
-        if callable(check_window):
-            check_window()
+    try:
+        with saved_kinds():
+            check_numeric_params(probe, refuse_none=True)
+            probe._check_params()
+            # a series model's window settings (window, stride, score_reduce, score_norm,
+            # linear_path), which scoring reads: an edited stride=0 loaded and failed every score
+            check_window = getattr(probe, "_check_window", None)
+            if callable(check_window):
+                check_window()
+    except InputError as exc:  # (no param: the option of that name did not set it)
+        raise ArtefactError(f"artefact config is incomplete or invalid ({exc})") from None
 
 
 def load(path: str | os.PathLike[str]) -> Pipeline:

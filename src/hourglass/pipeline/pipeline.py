@@ -290,7 +290,7 @@ def _needs_labelled_rows(rule: Threshold | None, X_val: object, y_val: object, m
 
 
 def _check_parts(detector: object, features: object) -> None:
-    """Raise ``ValueError`` unless ``detector`` is a hourglass detector instance and ``features``
+    """Raise ``InputError`` unless ``detector`` is a hourglass detector instance and ``features``
     a preprocessing instance (a name, a class or another library's estimator failed deep inside
     ``fit`` with an ``AttributeError`` on ``get_tags``/``get_params``)."""
     if not isinstance(detector, BaseDetector):
@@ -300,12 +300,14 @@ def _check_parts(detector: object, features: object) -> None:
             hint = f"an instance, e.g. {detector.__name__}(...)"
         else:
             hint = "e.g. AutoEncoder(); hourglass.detectors.available() lists them"
-        raise ValueError(f"detector must be a hourglass detector ({hint}), got {detector!r}")
+        raise InputError(f"detector must be a hourglass detector ({hint}), got {detector!r}",
+                         param="detector")
     if isinstance(features, type) or not (hasattr(features, "fit_transform")
                                           and hasattr(features, "get_params")):
         hint = (f"an instance, e.g. {features.__name__}(...)" if isinstance(features, type)
                 else "e.g. TabularPreprocessor() or EventSessions(...); None for the default")
-        raise ValueError(f"features must be a hourglass preprocessing ({hint}), got {features!r}")
+        raise InputError(f"features must be a hourglass preprocessing ({hint}), got {features!r}",
+                         param="features")
 
 
 class Pipeline:

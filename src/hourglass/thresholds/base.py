@@ -513,7 +513,7 @@ class Percentile(Threshold):
 
     def _check_params(self) -> None:
         if not 0 < float(self.q) < 100:
-            raise InputError(f"Percentile: q must be in (0, 100), got {self.q}")
+            raise InputError(f"Percentile: q must be in (0, 100), got {self.q}", param="q")
 
     def _fit(self, scores: np.ndarray, y: object | None) -> float:
         return float(quantile(scores, float(self.q), percent=True))
@@ -579,7 +579,7 @@ class Contamination(Threshold):
 
     def _check_params(self) -> None:
         if not 0 < float(self.c) < 0.5:
-            raise InputError(f"Contamination: c must be in (0, 0.5), got {self.c}")
+            raise InputError(f"Contamination: c must be in (0, 0.5), got {self.c}", param="c")
 
     def _fit(self, scores: np.ndarray, y: object | None) -> float:
         k = share_count(float(self.c), scores.size)
@@ -614,7 +614,7 @@ class Fixed(Threshold):
 
     def _check_params(self) -> None:
         if not math.isfinite(float(self.value)):
-            raise InputError(f"Fixed: value must be a finite number, got {self.value}")
+            raise InputError(f"Fixed: value must be a finite number, got {self.value}", param="value")
 
     def _fit(self, scores: np.ndarray, y: object | None) -> float:
         return float(self.value)

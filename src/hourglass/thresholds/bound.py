@@ -111,9 +111,10 @@ class FalseAlarmBound(Threshold):
     def _check_params(self) -> None:
         if not 0 < float(self.alpha) < 1:
             raise InputError(f"FalseAlarmBound: alpha (the false-alarm rate) must be in (0, 1), "
-                             f"got {self.alpha}")
+                             f"got {self.alpha}", param="alpha")
         if not 0 < float(self.confidence) < 1:
-            raise InputError(f"FalseAlarmBound: confidence must be in (0, 1), got {self.confidence}")
+            raise InputError(f"FalseAlarmBound: confidence must be in (0, 1), got {self.confidence}",
+                             param="confidence")
 
     def check_n_scores(self, n: int, on: str | None = None) -> None:
         """Raise :class:`InputError` when ``n`` held-out normal scores cannot give the bound

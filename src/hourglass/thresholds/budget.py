@@ -133,27 +133,30 @@ class AlertBudget(Threshold):
     def _risk(self) -> float:
         per = _unit(self.per)
         if per is None:
-            raise InputError(f"AlertBudget: per must be 'day' or '10k', got {self.per!r}")
+            raise InputError(f"AlertBudget: per must be 'day' or '10k', got {self.per!r}", param="per")
         n = float(self.n)
         if not n > 0:
-            raise InputError(f"AlertBudget: the budget must be > 0 alerts, got {self.n}")
+            raise InputError(f"AlertBudget: the budget must be > 0 alerts, got {self.n}", param="n")
         if per == "10k":
             events = 10000.0
         else:
             if self.events_per_day is None:
-                raise InputError(f"AlertBudget: a per-day budget needs the event rate: {PER_DAY_RATE}")
+                raise InputError(f"AlertBudget: a per-day budget needs the event rate: {PER_DAY_RATE}",
+                                 param="events_per_day")
             events = float(self.events_per_day)
             if not events > 0:
-                raise InputError(f"AlertBudget: events_per_day must be > 0, got {events}")
+                raise InputError(f"AlertBudget: events_per_day must be > 0, got {events}",
+                                 param="events_per_day")
         if n >= events:
             raise InputError(f"AlertBudget: a budget of {n:g} alerts per {per} is not below the "
-                             f"event count ({events:g} events per {per}); nothing would be filtered")
+                             f"event count ({events:g} events per {per}); nothing would be filtered",
+                             param=("n", "per", "events_per_day"))
         return n / events
 
     def _check_params(self) -> None:
         self._risk()
         if int(self.min_tail) < 1:  # 0 would take the order statistic of no score above it
-            raise InputError(f"AlertBudget: min_tail must be >= 1, got {self.min_tail}")
+            raise InputError(f"AlertBudget: min_tail must be >= 1, got {self.min_tail}", param="min_tail")
 
     def _fit(self, scores: np.ndarray, y: object | None) -> float:
         self.q_ = self._risk()

@@ -33,14 +33,15 @@ def _check_risk(name: str, q: object, level: object, min_peaks: object) -> None:
     try:
         qf, lf = float(q), float(level)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise InputError(f"{name}: q and level must be numbers, got q={q!r}, level={level!r}") from None
+        raise InputError(f"{name}: q and level must be numbers, got q={q!r}, level={level!r}",
+                         param=("q", "level")) from None
     if not 0 < qf < 1:
         raise InputError(f"{name}: q (risk: probability that a normal score exceeds the "
-                         f"threshold) must be in (0, 1), got {q}")
+                         f"threshold) must be in (0, 1), got {q}", param="q")
     if not 0 < lf < 1:
-        raise InputError(f"{name}: level (initial quantile) must be in (0, 1), got {level}")
+        raise InputError(f"{name}: level (initial quantile) must be in (0, 1), got {level}", param="level")
     if int(min_peaks) < 3:  # type: ignore[call-overload]
-        raise InputError(f"{name}: min_peaks must be >= 3, got {min_peaks}")
+        raise InputError(f"{name}: min_peaks must be >= 3, got {min_peaks}", param="min_peaks")
 
 
 def _implausible(peaks: np.ndarray, cut: float, q: float, n_obs: float) -> bool:
@@ -152,9 +153,10 @@ class SPOT(POT):
     def _check_params(self) -> None:
         super()._check_params()
         if int(self.refit_every) < 1:
-            raise InputError(f"{type(self).__name__}: refit_every must be >= 1, got {self.refit_every}")
+            raise InputError(f"{type(self).__name__}: refit_every must be >= 1, got {self.refit_every}",
+                             param="refit_every")
         if int(self.max_peaks) < int(self.min_peaks):
-            raise InputError(f"{type(self).__name__}: max_peaks must be >= min_peaks")
+            raise InputError(f"{type(self).__name__}: max_peaks must be >= min_peaks", param="max_peaks")
 
     # -- the tail on the (possibly transformed) stream ----------------------------------------
     def _init_tail(self, x: np.ndarray) -> float:
@@ -350,7 +352,7 @@ class DSPOT(SPOT):
     def _check_params(self) -> None:
         super()._check_params()
         if int(self.depth) < 1:
-            raise InputError(f"DSPOT: depth must be >= 1, got {self.depth}")
+            raise InputError(f"DSPOT: depth must be >= 1, got {self.depth}", param="depth")
 
     def check_n_scores(self, n: int, on: str | None = None) -> None:
         d = int(self.depth)

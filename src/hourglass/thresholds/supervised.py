@@ -40,7 +40,7 @@ class BestFBeta(Threshold):
 
     def _check_params(self) -> None:
         if not float(self.beta) > 0:
-            raise InputError(f"{type(self).__name__}: beta must be > 0, got {self.beta}")
+            raise InputError(f"{type(self).__name__}: beta must be > 0, got {self.beta}", param="beta")
 
     def _fit(self, scores: np.ndarray, y: object | None) -> float:
         labels = np.asarray(y, dtype=np.int8)
