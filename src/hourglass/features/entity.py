@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,6 +20,7 @@ import pandas as pd
 
 from hourglass._columns import near_names
 from hourglass._numbers import to_numbers
+from hourglass._params import check_numeric_params
 from hourglass._times import read_timestamps, time_length
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features._grouped import Groups, distinct_top, numeric_stats
@@ -413,6 +414,11 @@ class EntityWindows:
 
     # -- fit ----------------------------------------------------------------------------------
     def _check_params(self) -> None:
+        # roles="x" was "'str' object has no attribute 'items'"; top_share="no" read as true
+        if self.roles is not None and not isinstance(self.roles, Mapping):
+            raise InputError(f"roles: expected a mapping column -> role, got {type(self.roles).__name__}",
+                             param="roles")
+        check_numeric_params(self, refuse_none=True)
         for name in ("entity_col", "timestamp_col"):
             if not isinstance(getattr(self, name), str) or not getattr(self, name):
                 raise InputError(f"{name}: give the column holding the "
@@ -428,9 +434,10 @@ class EntityWindows:
             raise InputError(f"dayfirst: expected True, False or None, got {self.dayfirst!r}",
                              param="dayfirst")
         check_name_lists(self, "numeric", "categorical", "stats", "drop")
-        bad = [s for s in self.stats if s not in _STATS]
-        if bad or not len(self.stats):
-            raise InputError(f"stats: expected some of {', '.join(_STATS)}, got {list(self.stats)}",
+        bad = [s for s in self.stats or () if s not in _STATS]  # (None: said below)
+        if bad or self.stats is None or not len(self.stats):
+            raise InputError(f"stats: expected some of {', '.join(_STATS)}, "
+                             f"got {self.stats if self.stats is None else list(self.stats)}",
                              param="stats")
         if self.log1p not in _LOG1P:
             raise InputError(f"log1p: expected one of {', '.join(_LOG1P)}, got {self.log1p!r}",

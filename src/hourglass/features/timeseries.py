@@ -477,7 +477,10 @@ class TimeSeriesPreprocessor:
                 "drop": [] if self.drop is None else list(self.drop)}
 
     def _check_params(self) -> None:
-        check_numeric_params(self, error=InputError)
+        check_numeric_params(self, error=InputError, refuse_none=True)  # (missing_mask=None)
+        if self.freq is not None and not isinstance(self.freq, str):  # pandas' own TypeError
+            raise InputError(f"freq must be a pandas frequency such as '1min' (text), got {self.freq!r}",
+                             param="freq")
         check_name_lists(self, "columns", "drop")
         if self.columns is not None:  # a channel named twice was modelled once, but its scaling
             # and name counted twice: the saved model was refused at load

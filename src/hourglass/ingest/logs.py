@@ -30,7 +30,7 @@ import pandas as pd
 
 from hourglass._eol import cr_ended, cr_lines, without_boms
 from hourglass._limits import MAX_LINE_BYTES, loads_json, too_long
-from hourglass._params import check_numeric_params
+from hourglass._params import check_numeric_params, saved_kinds
 from hourglass._times import (
     _NUMERIC_DATE,
     _Dates,
@@ -657,11 +657,12 @@ class LogParser:
         compiled = []
         for m in masks:
             if len(m) != 2:
-                raise InputError(f"masks: expected (NAME, regex) pairs, got {m!r}")
+                raise InputError(f"masks: expected (NAME, regex) pairs, got {m!r}", param="masks")
             try:
                 compiled.append((str(m[0]), re.compile(str(m[1]))))
             except re.error as exc:
-                raise InputError(f"masks: bad regular expression for {m[0]!r} ({exc})") from None
+                raise InputError(f"masks: bad regular expression for {m[0]!r} ({exc})",
+                                 param="masks") from None
         plan: list[tuple[Any, str, str | None, bool]] = []
         digit_safe = True  # no replacement so far puts a digit back (a mask named 'V2' would)
         for name, rx in compiled:
@@ -686,15 +687,23 @@ class LogParser:
                              "group", param="format")
 
     def _check_params(self) -> None:
-        check_numeric_params(self)
+        # None for a number: int()'s TypeError; for strict, read as false (a saved parser loads
+        # within saved_kinds, as it was)
+        check_numeric_params(self, refuse_none=True)
+        if not isinstance(self.format, str):  # re.compile's "first argument must be string ..."
+            raise InputError(f"format must be a format name ({', '.join(LOG_FORMATS)}) or a regular "
+                             f"expression, got {self.format!r}", param="format")
+        if self.masks is not None and (isinstance(self.masks, str | bytes)
+                                       or not isinstance(self.masks, Iterable)):
+            raise InputError(f"masks: expected (NAME, regex) pairs, got {self.masks!r}", param="masks")
         if not 0 < float(self.sim_th) <= 1:
-            raise ValueError(f"sim_th must be in (0, 1], got {self.sim_th}")
+            raise InputError(f"sim_th must be in (0, 1], got {self.sim_th}", param="sim_th")
         if int(self.depth) < 3:
-            raise ValueError(f"depth must be >= 3, got {self.depth}")
+            raise InputError(f"depth must be >= 3, got {self.depth}", param="depth")
         if int(self.max_children) < 1:
-            raise ValueError(f"max_children must be >= 1, got {self.max_children}")
+            raise InputError(f"max_children must be >= 1, got {self.max_children}", param="max_children")
         if int(self.rules) not in (1, 2):
-            raise ValueError(f"rules must be 1 or 2, got {self.rules}")
+            raise InputError(f"rules must be 1 or 2, got {self.rules}", param="rules")
 
     def _new_drain(self) -> Any:
         drain = _drain().Drain(depth=int(self.depth), sim_th=float(self.sim_th),
@@ -1316,7 +1325,8 @@ class LogParser:
                 params["masks"] = tuple(tuple(m) for m in params["masks"])
             params.setdefault("rules", 1)  # saved before the setting existed: the old defaults
             self = cls(**params)
-            self._check_params()
+            with saved_kinds():  # as it was saved: strict=None read as false then, and now
+                self._check_params()
             self._compiled = self._compile()
             drain = self._new_drain()
             for c in d["clusters"]:

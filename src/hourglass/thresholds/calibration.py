@@ -21,6 +21,7 @@ from typing import Any, Self
 
 import numpy as np
 
+from hourglass._params import check_numeric_params
 from hourglass.errors import InputError, NotFittedError
 from hourglass.thresholds.base import plain, quantile, real_scores
 from hourglass.thresholds.evt import GPDFit, tail_quantile
@@ -87,14 +88,19 @@ class Calibrator:
             raise InputError("Calibrator: needs finite held-out normal scores (got none, or NaN/inf)")
         for name in ("level", "n_knots", "severity_cuts"):
             if getattr(self, name) is None:
-                raise InputError(f"Calibrator: {name} must be given, got None")
+                raise InputError(f"Calibrator: {name} must be given, got None", param=name)
+        # the kinds: text, a list or a flag was float()'s bare "could not convert string to
+        # float: 'x'" or a TypeError
+        check_numeric_params(self, prefix="Calibrator: ")
         if not 0 < float(self.level) < 1:
-            raise InputError(f"Calibrator: level must be in (0, 1), got {self.level}")
+            raise InputError(f"Calibrator: level must be in (0, 1), got {self.level}", param="level")
         if not (float(self.n_knots).is_integer() and int(self.n_knots) >= 2):
-            raise InputError(f"Calibrator: n_knots must be an integer >= 2, got {self.n_knots}")
+            raise InputError(f"Calibrator: n_knots must be an integer >= 2, got {self.n_knots}",
+                             param="n_knots")
         cuts = tuple(float(c) for c in self.severity_cuts)
         if len(cuts) != 3 or not 1 > cuts[0] > cuts[1] > cuts[2] > 0:
-            raise InputError(f"Calibrator: severity_cuts must be 3 decreasing values in (0, 1), got {cuts}")
+            raise InputError(f"Calibrator: severity_cuts must be 3 decreasing values in (0, 1), got {cuts}",
+                             param="severity_cuts")
         self.n_fit_ = int(s.size)
         probs = np.linspace(0.0, 1.0, int(self.n_knots))
         xs = quantile(s, probs)

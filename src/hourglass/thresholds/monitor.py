@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from hourglass._params import check_value
 from hourglass.errors import InputError
 from hourglass.thresholds.base import real_scores, share_count
 
@@ -376,6 +377,12 @@ class AlertRateMonitor:
                  alpha: float = 1e-6, clear_alpha: float = 1e-2, run_length: float = 1.0,
                  min_rows: int | None = None, unit: str = "rows",
                  reference: str = "held-out normal data") -> None:
+        # the kinds first: int() took window=2.5 as 2 and True as 1, float('x') named nothing
+        for name, value, kind in (("expected", expected, 0.0), ("window", window, 0), ("n_ref", n_ref, 0),
+                                  ("alpha", alpha, 0.0), ("clear_alpha", clear_alpha, 0.0),
+                                  ("run_length", run_length, 0.0), ("min_rows", min_rows, 0)):
+            check_value(name, value, kind, prefix="AlertRateMonitor: ",
+                        optional=name in ("n_ref", "min_rows"))
         self.expected = float(expected)
         self.window = int(window)
         self.n_ref = None if n_ref is None else int(n_ref)
@@ -386,16 +393,20 @@ class AlertRateMonitor:
         self.unit = str(unit)
         self.reference = str(reference)  # what the expected rate was measured on, for the messages
         if not 0 < self.expected < 1:
-            raise InputError(f"AlertRateMonitor: expected must be in (0, 1), got {expected}")
+            raise InputError(f"AlertRateMonitor: expected must be in (0, 1), got {expected}",
+                             param="expected")
         if self.window < 1:
-            raise InputError(f"AlertRateMonitor: window must be >= 1 rows, got {window}")
+            raise InputError(f"AlertRateMonitor: window must be >= 1 rows, got {window}",
+                             param="window")
         if self.n_ref is not None and self.n_ref < 1:
-            raise InputError(f"AlertRateMonitor: n_ref must be >= 1 or None, got {n_ref}")
+            raise InputError(f"AlertRateMonitor: n_ref must be >= 1 or None, got {n_ref}",
+                             param="n_ref")
         if not 0 < self.alpha < self.clear_alpha < 1:
             raise InputError(f"AlertRateMonitor: need 0 < alpha < clear_alpha < 1, got alpha={alpha}, "
-                             f"clear_alpha={clear_alpha}")
+                             f"clear_alpha={clear_alpha}", param=("alpha", "clear_alpha"))
         if not self.run_length >= 1:
-            raise InputError(f"AlertRateMonitor: run_length must be >= 1, got {run_length}")
+            raise InputError(f"AlertRateMonitor: run_length must be >= 1, got {run_length}",
+                             param="run_length")
         self.min_rows = min(max(self.min_rows, 1), self.window)
         self._buf = np.zeros(self.window, dtype=np.int8)  # ring buffer of the last window flags
         self._pos = 0

@@ -196,6 +196,17 @@ class EventSessions(EventTables):
         raise InputError(f"expected a log file path or lines of text, got {type(data).__name__}")
 
     def _check_options(self) -> None:
+        # a column or regex of another kind than text: re's or pandas' own words ("first argument
+        # must be string or compiled pattern", "unhashable type: 'list'")
+        for name in ("session_regex", "session_column", "key_column", "message_column", "time_column"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                what = "a regular expression" if name == "session_regex" else "a column name"
+                raise InputError(f"{name} must be {what} (text), got {value!r}", param=name)
+        for name in ("window", "step"):  # True is 1 to Python: window=True made 1-second sessions
+            if isinstance(getattr(self, name), bool | np.bool_):
+                raise InputError(f"{name} must be a number of seconds, got {getattr(self, name)!r}",
+                                 param=name)
         if self.step is not None and self.window is None:
             raise InputError("step: slides time windows; give window too (or leave step out)",
                              param=("step", "window"))
