@@ -77,7 +77,7 @@ def test_every_detector_parameter_refused_as_input_error_naming_it(name: str) ->
         for value in _bad_values(p.default):
             if (param, repr(value)) in _TAKEN or (param == "verbose" and value != "x"):
                 continue
-            _refused(lambda: cls(**{param: value}).validate_params(), param)
+            _refused(lambda p=param, v=value: cls(**{p: v}).validate_params(), param)
             checked += 1
     assert checked > 20
 
@@ -107,7 +107,7 @@ def test_threshold_rule_parameters_name_themselves(cls: type, base: dict[str, An
     # parameter (param None); its kind check did
     for param, values in cases.items():
         for value in values:
-            _refused(lambda: cls(**{**base, param: value}).check_params(), param)
+            _refused(lambda p=param, v=value: cls(**{**base, p: v}).check_params(), param)
 
 
 def test_calibrator_and_alert_rate_monitor_refuse_wrong_kinds() -> None:
@@ -186,7 +186,7 @@ def test_pipeline_federated_and_warm_start_name_the_parameter() -> None:
     X = np.random.default_rng(0).normal(size=(40, 3)).astype("float32")
     fitted = AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, batch_norm=False).fit(X)
     for value in ("no", None, math.nan, 2):
-        _refused(lambda: fitted.warm_start(X, update_batch_norm=value), "update_batch_norm")
+        _refused(lambda v=value: fitted.warm_start(X, update_batch_norm=v), "update_batch_norm")
     _refused(lambda: fitted.warm_start(X, dropout=0.5), "dropout")  # a shape setting: not in a warm start
     _refused(lambda: fitted.warm_start(X, epochs=2.5), "epochs")
 
