@@ -200,3 +200,21 @@ def test_cli_param_of_a_none_default_names_it(tmp_path: Any) -> None:
     one_line_error(["train", str(data), "-m", "encoder-gan", "-o", str(out), "--param", "ema_decay=x"],
                    "ema_decay must be a number, got 'x'", out)
     one_line_error(["train", str(data), "-o", str(out), "--lr", "-1"], "--lr must be > 0, got -1.0", out)
+
+
+_SIZES = ("hidden", "code", "embed", "filters", "channels", "latent_dim", "num_layers", "layers",
+          "kernel_size")
+
+
+@pytest.mark.parametrize("name", [n for n in registry.available()
+                                  if set(_SIZES) & set(registry.get(n)().get_params())])
+def test_a_network_size_past_what_torch_holds_is_refused_naming_it(name: str) -> None:
+    # what was wrong: LSTMAutoEncoder(code=10**30).fit(X) and TCNAutoEncoder(kernel_size=10**30)
+    # were torch's TypeError ("Overflow when unpacking long long") while building the network,
+    # a traceback from 'hourglass train -m lstm-ae --param code=1000000000000000000000000000000'
+    cls = registry.get(name)
+    params = cls().get_params()
+    sizes = [k for k in _SIZES if k in params]
+    for key in sizes:
+        value = (4, 10**30) if isinstance(params[key], tuple) else 10**30
+        _refused(lambda k=key, v=value: cls(**{k: v}).validate_params(), key)

@@ -292,6 +292,24 @@ def check_dropout(det: Any) -> None:
 _NETWORK_WIDTHS = ("hidden", "embed", "filters", "channels", "code", "latent_dim")
 
 
+def check_widths(det: Any) -> None:
+    """Raise ``InputError`` naming the first of ``det``'s network widths (:data:`_NETWORK_WIDTHS`,
+    a number or a tuple of them), layer counts or kernel length past :data:`WIDTH_TOP`:
+    ``code=10**30`` or ``kernel_size=10**30`` was torch's ``TypeError`` ("Overflow when unpacking
+    long long") while the network was built, a traceback on the command line."""
+    params = det.get_params(deep=False)
+    for name in (*_NETWORK_WIDTHS, "num_layers", "layers", "kernel_size"):
+        value = params.get(name)
+        values = value if isinstance(value, tuple | list) else (value,)
+        wide = [int(v) for v in values
+                if isinstance(v, numbers.Integral) and not isinstance(v, bool) and int(v) > WIDTH_TOP]
+        if wide and name not in _NETWORK_WIDTHS:  # a count of layers, a kernel's length
+            raise InputError(f"{name} must be at most {WIDTH_TOP:,}, got {value}", param=name)
+        if wide:
+            raise InputError(f"{name}: a layer of {wide[0]:,} units is wider than the {WIDTH_TOP:,} a "
+                             f"network can hold; give smaller widths, got {value}", param=name)
+
+
 def warn_unused_dropout(det: Any) -> None:
     """Say so (a logged warning) when ``det``'s ``dropout`` has no effect: a recurrent network's
     dropout acts between its stacked layers (PyTorch's rule), and ``num_layers`` (``layers``)
@@ -1433,6 +1451,7 @@ class DeepDetector(BaseDetector):
                 raise InputError(f"activation: unknown {activation!r}; choose from {sorted(ACTIVATIONS)}",
                                  param="activation")
         resolve_device(self.device)
+        check_widths(self)
         check_at_least_one(self, "epochs")
         check_batch_size(self)
         if float(self.lr) <= 0:
