@@ -200,7 +200,7 @@ def frame_names(X: object) -> list[str] | None:
 
 
 def check_at_least_one(det: object, *names: str) -> None:
-    """Raise ``ValueError`` naming the first of the integer parameters ``names`` below 1."""
+    """Raise ``InputError`` naming the first of the integer parameters ``names`` below 1."""
     for name in names:
         if int(getattr(det, name)) < 1:
             raise InputError(f"{name} must be >= 1, got {getattr(det, name)}", param=name)
@@ -226,7 +226,7 @@ def auto_batch_size(n_rows: int, largest: int = 1024, smallest: int = 32) -> int
 
 
 def check_batch_size(det: Any) -> None:
-    """Raise ``ValueError`` unless ``det.batch_size`` is ``"auto"`` or an integer >= 1."""
+    """Raise ``InputError`` unless ``det.batch_size`` is ``"auto"`` or an integer >= 1."""
     bs = det.batch_size
     if isinstance(bs, str):
         if bs != "auto":
@@ -243,7 +243,7 @@ cannot be converted to type float without overflow" from inside training or scor
 
 
 def check_rate(det: Any, name: str) -> None:
-    """Raise ``ValueError`` unless the learning rate ``det.<name>`` is at most :data:`RATE_TOP`
+    """Raise ``InputError`` unless the learning rate ``det.<name>`` is at most :data:`RATE_TOP`
     (the range check ``> 0`` is the caller's)."""
     if float(getattr(det, name)) > RATE_TOP:
         raise InputError(f"{name} must be at most {RATE_TOP:.3g} (Adam's first step, {name} / "
@@ -262,7 +262,7 @@ FLOAT32_TOP = float(np.finfo(np.float32).max)
 
 
 def check_float32(det: Any, *names: str) -> None:
-    """Raise ``ValueError`` naming the first of the settings ``names`` above :data:`FLOAT32_TOP`."""
+    """Raise ``InputError`` naming the first of the settings ``names`` above :data:`FLOAT32_TOP`."""
     for name in names:
         value = getattr(det, name)
         if float(value) > FLOAT32_TOP:
@@ -270,7 +270,7 @@ def check_float32(det: Any, *names: str) -> None:
 
 
 def check_hidden(det: Any) -> None:
-    """Raise ``ValueError`` unless ``det.hidden`` is a non-empty tuple of positive widths of at
+    """Raise ``InputError`` unless ``det.hidden`` is a non-empty tuple of positive widths of at
     most :data:`WIDTH_TOP`."""
     hidden = det.hidden
     if len(tuple(hidden)) == 0 or any(int(h) < 1 for h in hidden):
@@ -282,7 +282,7 @@ def check_hidden(det: Any) -> None:
 
 
 def check_dropout(det: Any) -> None:
-    """Raise ``ValueError`` unless ``det.dropout`` is in [0, 1)."""
+    """Raise ``InputError`` unless ``det.dropout`` is in [0, 1)."""
     dropout = det.dropout
     if not 0 <= float(dropout) < 1:
         raise InputError(f"dropout must be in [0, 1), got {dropout}", param="dropout")
@@ -325,7 +325,7 @@ def warn_unused_dropout(det: Any) -> None:
 
 
 def _check_threshold_kind(threshold: object) -> None:
-    """Raise ``ValueError`` unless ``threshold`` is a hourglass :class:`Threshold` instance."""
+    """Raise ``InputError`` unless ``threshold`` is a hourglass :class:`Threshold` instance."""
     if not isinstance(threshold, Threshold):
         hint = (f"an instance, e.g. {threshold.__name__}(...)" if isinstance(threshold, type)
                 else "e.g. thresholds.Percentile(99.5) or thresholds.Contamination(0.01)")
@@ -1030,7 +1030,7 @@ class BaseDetector(BaseEstimator):
         threshold.check_params()
 
     def _validation_fraction(self) -> float:
-        """``validation_fraction`` (0.1 for a detector without one), or ``ValueError`` unless in
+        """``validation_fraction`` (0.1 for a detector without one), or ``InputError`` unless in
         [0, 1)."""
         frac = float(getattr(self, "validation_fraction", 0.1))
         if not 0 <= frac < 1:
