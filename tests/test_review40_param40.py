@@ -17,7 +17,7 @@ from hourglass import Pipeline
 from hourglass.detectors import AutoEncoder, Ensemble, registry
 from hourglass.distributed.federated import FederatedServer
 from hourglass.errors import InputError
-from hourglass.features import EntityWindows, EventSessions
+from hourglass.features import EntityWindows, EventSessions, TabularPreprocessor
 from hourglass.features.timeseries import TimeSeriesPreprocessor
 from hourglass.ingest.logs import LogParser
 from hourglass.thresholds import (
@@ -125,6 +125,10 @@ def test_calibrator_and_alert_rate_monitor_refuse_wrong_kinds() -> None:
     assert AlertRateMonitor(0.01, window=10, n_ref=None, min_rows=None).window == 10
 
 
+def _table() -> pd.DataFrame:
+    return pd.DataFrame({"a": np.arange(20.0), "b": np.arange(20.0) % 3})
+
+
 def _series() -> pd.DataFrame:
     t = pd.date_range("2024-01-01", periods=60, freq="min").astype(str)
     return pd.DataFrame({"ts": t, "x": np.sin(np.arange(60) / 5), "y": np.cos(np.arange(60) / 5)})
@@ -142,6 +146,10 @@ _LINES = [f"081109 2035{i % 60:02d} 148 INFO dfs.DataNode: Receiving block blk_{
 
 @pytest.mark.parametrize(("make", "data", "param"), [
     # missing_mask="no" and top_share="no" were read as true (get_params gave bool(...) to the check)
+    # TabularPreprocessor's range checks named no parameter (param None)
+    (lambda: TabularPreprocessor(max_categories=0), _table, "max_categories"),
+    (lambda: TabularPreprocessor(min_frequency=0.0), _table, "min_frequency"),
+    (lambda: TabularPreprocessor(max_corr=1.5), _table, "max_corr"),
     (lambda: TimeSeriesPreprocessor("ts", missing_mask="no"), _series, "missing_mask"),
     (lambda: TimeSeriesPreprocessor("ts", missing_mask=None), _series, "missing_mask"),
     (lambda: TimeSeriesPreprocessor("ts", freq=5), _series, "freq"),  # pandas' TypeError
@@ -183,6 +191,8 @@ def test_pipeline_federated_and_warm_start_name_the_parameter() -> None:
     _refused(lambda: FederatedServer(ae, rounds=0), "rounds")
     _refused(lambda: FederatedServer(ae, weighting="x"), "weighting")
     _refused(lambda: FederatedServer(ae, proximal_mu=-1.0), "proximal_mu")
+    _refused(lambda: FederatedServer("autoencoder"), "detector")  # type: ignore[arg-type]
+    _refused(lambda: FederatedServer(ae, features="standard"), "features")  # type: ignore[arg-type]
     X = np.random.default_rng(0).normal(size=(40, 3)).astype("float32")
     fitted = AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, batch_norm=False).fit(X)
     for value in ("no", None, math.nan, 2):

@@ -156,16 +156,17 @@ def check_federated_detector(detector: BaseDetector) -> None:
     if not isinstance(detector, BaseDetector):
         what = detector.__name__ if isinstance(detector, type) else type(detector).__name__
         raise InputError(f"{what}: federated training takes an hourglass detector instance, e.g. "
-                         "AutoEncoder() (autoencoder, sparse-autoencoder, vae)")
+                         "AutoEncoder() (autoencoder, sparse-autoencoder, vae)", param="detector")
     tags = detector.get_tags()
     name = type(detector).__name__
     if not (tags["input"] == "tabular" and tags["deep"] and tags["warm_start"]):
         raise InputError(f"{name}: federated training supports table models that continue from "
                          "given weights (autoencoder, sparse-autoencoder, vae); train this one on "
-                         "pooled rows")
+                         "pooled rows", param="detector")
     if type(detector)._init_module is not DeepDetector._init_module:
         raise InputError(f"{name}: its network is initialised from training rows, which the "
-                         "federated server does not see; use autoencoder, sparse-autoencoder or vae")
+                         "federated server does not see; use autoencoder, sparse-autoencoder or vae",
+                         param="detector")
 
 
 def _check_features(features: object) -> None:
@@ -174,7 +175,8 @@ def _check_features(features: object) -> None:
     if features is not None and not isinstance(features, TabularPreprocessor):
         what = features.__name__ if isinstance(features, type) else type(features).__name__
         raise InputError(f"features: {what}; federated training takes a TabularPreprocessor instance "
-                         "(unfitted), e.g. TabularPreprocessor(scaler='standard'), or None for its defaults")
+                         "(unfitted), e.g. TabularPreprocessor(scaler='standard'), or None for its defaults",
+                         param="features")
 
 
 def _spec(detector: BaseDetector, features: TabularPreprocessor) -> str:

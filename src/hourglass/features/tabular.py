@@ -591,9 +591,9 @@ class TabularPreprocessor:
                              "drop; give it one role", param="categorical")
         for name in ("hash_buckets", "max_categories", "max_ports"):
             if int(getattr(self, name)) < 1:
-                raise InputError(f"{name} must be >= 1, got {getattr(self, name)}")
+                raise InputError(f"{name} must be >= 1, got {getattr(self, name)}", param=name)
         if self.min_frequency <= 0:
-            raise InputError(f"min_frequency must be > 0, got {self.min_frequency}")
+            raise InputError(f"min_frequency must be > 0, got {self.min_frequency}", param="min_frequency")
         mf = self.max_features
         if mf is not None and (isinstance(mf, bool) or not isinstance(mf, numbers.Integral | float)
                                or not float(mf).is_integer() or mf < 1):
@@ -601,7 +601,7 @@ class TabularPreprocessor:
             raise InputError(f"max_features must be a whole number >= 1 (None: keep all), got {mf!r}",
                              param="max_features")
         if self.max_corr is not None and not 0 < self.max_corr <= 1:
-            raise InputError(f"max_corr must be in (0, 1], got {self.max_corr}")
+            raise InputError(f"max_corr must be in (0, 1], got {self.max_corr}", param="max_corr")
 
     def _assign_roles(self, df: pd.DataFrame, cols: list[str]) -> None:
         forced = self._forced()
