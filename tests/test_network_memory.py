@@ -59,9 +59,10 @@ def test_a_network_that_fits_trains_as_before_and_draws_the_same_numbers(monkeyp
 def test_a_network_sized_by_other_widths_names_them(monkeypatch):
     monkeypatch.setattr(base, "available_memory", lambda: 1 << 16)
     sequences = [[1, 2, 3, 4, 5, 6] * 3 for _ in range(20)]
-    with pytest.raises(InputError, match=r"^the network on [\d,]+ inputs does not fit in memory \([\d.,]+ "
-                                         r"(bytes|MiB) for its weights, gradients and optimiser state; "
-                                         r"65,536 bytes is free\) \(hidden \d+, embed \d+\); give smaller widths$"):
+    said = (r"^the network on [\d,]+ inputs does not fit in memory \([\d.,]+ (bytes|MiB) for its weights, "
+            r"gradients and optimiser state; 65,536 bytes is free\) \(hidden \d+, embed \d+\); give smaller "
+            r"widths$")
+    with pytest.raises(InputError, match=said):
         DeepLog(window=3, epochs=1).fit(sequences)
 
 
