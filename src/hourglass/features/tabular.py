@@ -62,7 +62,6 @@ LOG_MODEL = ("Pipeline(DeepLog(), features=EventSessions(format=...)), format 'h
              "'syslog', 'journald', 'raw' or a header regex")
 
 
-
 def read_as_log(columns: Sequence[object]) -> str | None:
     """What data read as one column whose header is a sentence is: a log given to a model of
     table columns (a table, time-series or entity-bucket model), said after the columns it
