@@ -104,3 +104,15 @@ def test_the_free_memory_is_the_machines_capped_by_a_container_limit(monkeypatch
     monkeypatch.setattr(_memory, "_meminfo_available", lambda: 1 << 30)
     assert available_memory() == 1 << 20  # the container's limit, below the machine's
     assert memory_text(1 << 20) == "1 MiB"
+
+
+def test_a_federated_run_counts_the_network_before_its_first_round(monkeypatch):
+    # what was wrong: the federated server built its starting network without the count, so
+    # a run with a network past the memory was killed as a fit alone no longer is
+    from hourglass.distributed.federated import run_federated
+
+    monkeypatch.setattr(base, "available_memory", lambda: 10 << 20)
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)])
+    with pytest.raises(InputError, match=r"^hidden 4096,4096: the network on 6 inputs does not fit in "
+                                         r"memory \(513 MiB .*; 10 MiB is free\); give smaller widths$"):
+        run_federated([frame[:100], frame[100:]], AutoEncoder(hidden=(4096, 4096)), rounds=1, local_epochs=1)

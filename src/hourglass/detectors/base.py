@@ -1556,9 +1556,10 @@ class DeepDetector(BaseDetector):
                 raise
             raise self._does_not_fit("GPU memory" if device.type == "cuda" else "memory") from None
 
-    def _check_module_fits(self) -> None:
-        """Refuse, before it is built, a network whose weights, gradients and optimiser moments
-        (four copies of its parameters, fewer than training holds) exceed the memory left.
+    def _check_module_fits(self, n_features: int | None = None) -> None:
+        """Refuse, before it is built, a network on ``n_features`` inputs (default: the fitted
+        ``n_features_in_``) whose weights, gradients and optimiser moments (four copies of its
+        parameters, fewer than training holds) exceed the memory left.
 
         Linux grants a large allocation and only fails as its pages are written: the kernel then
         kills the process, with no message. The network is counted on torch's ``meta`` device,
@@ -1566,33 +1567,36 @@ class DeepDetector(BaseDetector):
         have = available_memory()
         if have is None:
             return
+        n = self.n_features_in_ if n_features is None else n_features
         try:
             with torch.random.fork_rng(devices=[]), torch.device("meta"):
-                module = self._build_module(self.n_features_in_)
+                module = self._build_module(n)
         except Exception as exc:  # a build that needs real numbers: the real build decides
             logger.debug("network size not counted before building it: %s", exc)
             return
         need = 4 * sum(p.numel() * p.element_size() for p in module.parameters())
         if need > have:
             raise self._does_not_fit("memory", f"{memory_text(need)} for its weights, gradients and "
-                                               f"optimiser state; {memory_text(have)} is free")
+                                               f"optimiser state; {memory_text(have)} is free", n)
 
-    def _does_not_fit(self, where: str, detail: str = "") -> InputError:
-        """The error for a network too large for ``where``, naming the widths it is built from
-        (``detail``, where known, says how large it is)."""
+    def _does_not_fit(self, where: str, detail: str = "", n_features: int | None = None) -> InputError:
+        """The error for a network on ``n_features`` inputs (default: ``n_features_in_``) too
+        large for ``where``, naming the widths it is built from (``detail``, where known, says
+        how large it is)."""
+        n = self.n_features_in_ if n_features is None else n_features
         params = self.get_params(deep=False)
         # every width the network is built from: a huge code was blamed on hidden, at its
         # default, when the detector had one
         sizes = {name: params[name] for name in _NETWORK_WIDTHS if name in params}
         fit = f"does not fit in {where}" + (f" ({detail})" if detail else "")
         if not sizes:
-            return InputError(f"the network on {self.n_features_in_:,} inputs {fit}; give a smaller network")
+            return InputError(f"the network on {n:,} inputs {fit}; give a smaller network")
         shown = ", ".join(f"{name} {','.join(map(str, v)) if isinstance(v, (tuple, list)) else v}"
                           for name, v in sizes.items())
         if list(sizes) == ["hidden"]:
-            return InputError(f"{shown}: the network on {self.n_features_in_:,} inputs {fit}; "
+            return InputError(f"{shown}: the network on {n:,} inputs {fit}; "
                               "give smaller widths", param="hidden")
-        return InputError(f"the network on {self.n_features_in_:,} inputs {fit} ({shown}); give smaller "
+        return InputError(f"the network on {n:,} inputs {fit} ({shown}); give smaller "
                           "widths", param=tuple(sizes))
 
     def _train(self, X: Any, X_val: Any | None, y: np.ndarray | None,

@@ -1088,6 +1088,7 @@ class FederatedServer:
             offset, scale = mean.astype(np.float32), np.where(sd > 1e-12, sd, 1.0).astype(np.float32)
         else:
             offset = scale = np.zeros(0, np.float32)
+        det._check_module_fits(d)  # (Linux would grant a network past the memory, then kill it)
         with torch.random.fork_rng():
             torch.manual_seed(det._seed())
             module = det._build_module(d)
