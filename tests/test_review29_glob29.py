@@ -14,6 +14,7 @@ import torch
 
 from hourglass.detectors import registry
 from hourglass.errors import ArtefactError
+from hourglass.nn.meta import ShapesOnly
 from hourglass.pipeline import Pipeline
 from hourglass.pipeline import artefact as art
 
@@ -72,7 +73,7 @@ def test_size_check_sees_the_shapes_a_real_build_has(name: str) -> None:
         det.spectral_norm = False  # as the check builds it (its power iteration aside)
     if not hasattr(det, "_build_module") or hasattr(det, "_members"):
         pytest.skip("no network of its own (an ensemble's members are registered detectors)")
-    with torch.device("meta"), art._ShapesOnly():
+    with torch.device("meta"), ShapesOnly():
         meta = {k: tuple(v.shape) for k, v in det._build_module(5).state_dict().items()}
     with torch.random.fork_rng(devices=[]):
         assert meta == _module_sizes(det, 5)

@@ -7,7 +7,7 @@ import sys
 
 import torch
 
-from hourglass.pipeline import artefact as art
+from hourglass.nn import meta as nn_meta
 
 
 def test_the_size_check_of_every_detector_leaves_sympy_unimported() -> None:
@@ -47,9 +47,9 @@ def test_conv_shapes_are_torchs() -> None:
         conv = {1: torch.conv1d, 2: torch.conv2d, 3: torch.conv3d}[dims]
         args = ((stride,) * dims, (padding,) * dims, (dilation,) * dims, groups)
         want = tuple(conv(x, w, None, *args).shape)
-        assert art._conv_shape(x.to("meta"), w.to("meta"), None, *args) == want
-        with torch.device("meta"), art._ShapesOnly():
+        assert nn_meta._conv_shape(x.to("meta"), w.to("meta"), None, *args) == want
+        with torch.device("meta"), nn_meta.ShapesOnly():
             assert tuple(conv(x.to("meta"), w.to("meta"), None, *args).shape) == want
     x, w = torch.zeros(1, 3, 4, device="meta"), torch.zeros(5, 3, 7, device="meta")
-    assert art._conv_shape(x, w) is None  # a kernel longer than the input: torch's error
-    assert art._conv_shape(x, torch.zeros(5, 2, 3, device="meta")) is None  # channels differ
+    assert nn_meta._conv_shape(x, w) is None  # a kernel longer than the input: torch's error
+    assert nn_meta._conv_shape(x, torch.zeros(5, 2, 3, device="meta")) is None  # channels differ

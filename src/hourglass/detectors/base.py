@@ -47,6 +47,7 @@ from hourglass.nn import (
     resolve_device,
     train_module,
 )
+from hourglass.nn.meta import module_on_meta
 from hourglass.thresholds import HELD_OUT, TRAINING, Calibrator, Percentile, Threshold, threshold_from_dict
 
 __all__ = ["WARM_START_PARAMS", "BaseDetector", "DeepDetector", "DetectorNotFittedError", "frame_names",
@@ -1562,17 +1563,16 @@ class DeepDetector(BaseDetector):
         parameters, fewer than training holds) exceed the memory left.
 
         Linux grants a large allocation and only fails as its pages are written: the kernel then
-        kills the process, with no message. The network is counted on torch's ``meta`` device,
-        which allocates nothing and draws no random numbers."""
+        kills the process, with no message. The network is counted on torch's ``meta`` device
+        (:func:`~hourglass.nn.meta.module_on_meta`), which allocates nothing and draws no random
+        numbers."""
         have = available_memory()
         if have is None:
             return
         n = self.n_features_in_ if n_features is None else n_features
-        try:
-            with torch.random.fork_rng(devices=[]), torch.device("meta"):
-                module = self._build_module(n)
-        except Exception as exc:  # a build that needs real numbers: the real build decides
-            logger.debug("network size not counted before building it: %s", exc)
+        module = module_on_meta(self, n)
+        if module is None:  # a build that needs real numbers: the real build decides
+            logger.debug("%s: network size not counted before building it", type(self).__name__)
             return
         need = 4 * sum(p.numel() * p.element_size() for p in module.parameters())
         if need > have:

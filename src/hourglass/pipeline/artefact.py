@@ -8,7 +8,6 @@ config and the weight bytes. Loading checks the hash first: a flipped byte is re
 from __future__ import annotations
 
 import contextlib
-import copy
 import hashlib
 import json
 import logging
@@ -28,7 +27,6 @@ import safetensors.numpy
 import sklearn
 import torch
 from safetensors import SafetensorError
-from torch.overrides import TorchFunctionMode
 
 import hourglass
 from hourglass._limits import loads_json
@@ -38,6 +36,7 @@ from hourglass.detectors.base import BaseDetector
 from hourglass.errors import ArtefactError, InputError, is_link_loop, no_file
 from hourglass.features.registry import features_from_dict
 from hourglass.ingest.readers import _replaced_mode, default_mode
+from hourglass.nn.meta import module_on_meta
 from hourglass.thresholds import Threshold, threshold_from_dict
 
 if TYPE_CHECKING:
@@ -603,81 +602,6 @@ def _read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
     return config, weights
 
 
-# What a network's constructor computes on values alone: initialisers (``torch.nn.init``), in-place
-# fills of a weight, and the activations a constructor runs to probe its layers' output shape
-# (GANomaly-1D's). On the meta device each is a Python reference kernel of torch's, whose first
-# call imports ``torch._dynamo``: seconds a load, and the caller's process got
-# ``TORCHINDUCTOR_CACHE_DIR`` in ``os.environ``, that folder made in the temporary directory and
-# a warnings filter of SymPy's. Meta tensors hold no values, so these are skipped there. A
-# convolution in a shape probe ran torch's Python meta kernel, whose checks import SymPy (about a
-# second a process, and SymPy's filter for its own deprecation warnings): its output shape is
-# computed here instead (:func:`_conv_shape`).
-_FILLS = frozenset({"normal_", "uniform_", "fill_", "zero_", "random_", "bernoulli_",
-                    "exponential_", "log_normal_", "cauchy_", "geometric_", "copy_"})
-_SAME_SHAPE = frozenset({"relu", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "mish",
-                         "softplus", "hardtanh", "relu6", "dropout"})
-
-
-class _ShapesOnly(TorchFunctionMode):
-    """Within a ``torch.device("meta")`` block: a network is built for its parameters' shapes
-    without running the value computations of :data:`_FILLS` and :data:`_SAME_SHAPE`."""
-
-    def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
-                           kwargs: dict[str, Any] | None = None) -> Any:
-        kwargs = kwargs or {}
-        # (nn.init's functions hand their tensor over as a keyword)
-        tensor = next((a for a in (*args, *kwargs.values()) if isinstance(a, torch.Tensor)), None)
-        if tensor is not None and tensor.is_meta:
-            name, module = getattr(func, "__name__", ""), getattr(func, "__module__", None)
-            if name in _FILLS or (module == "torch.nn.init" and name.endswith("_")):
-                return tensor
-            if module == "torch.nn.functional" and name in _SAME_SHAPE:
-                return torch.empty(tensor.shape, dtype=tensor.dtype, device="meta")  # (empty_like: SymPy)
-            if func in _CONVOLUTIONS and not kwargs:
-                shape = _conv_shape(*args)
-                if shape is not None:
-                    return torch.empty(shape, dtype=tensor.dtype, device="meta")
-        return func(*args, **kwargs)
-
-
-_CONVOLUTIONS = frozenset({torch.conv1d, torch.conv2d, torch.conv3d})
-
-
-def _conv_shape(x: torch.Tensor, weight: torch.Tensor, bias: object = None, stride: object = 1,
-                padding: object = 0, dilation: object = 1, groups: object = 1) -> tuple[int, ...] | None:
-    """The output shape of ``torch.convNd(x, weight, bias, stride, padding, dilation, groups)``
-    with a batch dimension and numeric padding, or ``None`` for another call (torch's own meta
-    kernel then answers).
-
-    Examples
-    --------
-    >>> x, w = torch.empty(2, 3, 16, device="meta"), torch.empty(5, 3, 3, device="meta")
-    >>> _conv_shape(x, w, None, (2,), (1,), (1,), 1)
-    (2, 5, 8)
-    >>> _conv_shape(x, w, None, 1, "same") is None
-    True
-    """
-    dims = weight.dim() - 2
-    if dims < 1 or x.dim() != dims + 2 or not isinstance(groups, int):
-        return None
-
-    def each(value: object) -> tuple[int, ...] | None:
-        if isinstance(value, int):
-            return (value,) * dims
-        if isinstance(value, (tuple, list)) and len(value) == dims and all(isinstance(v, int) for v in value):
-            return tuple(value)
-        return None
-
-    steps, pads, gaps = each(stride), each(padding), each(dilation)
-    if steps is None or pads is None or gaps is None:
-        return None
-    lengths = [(n + 2 * p - g * (k - 1) - 1) // s + 1
-               for n, k, s, p, g in zip(x.shape[2:], weight.shape[2:], steps, pads, gaps, strict=True)]
-    if min(lengths) < 1 or x.shape[1] != weight.shape[1] * groups:
-        return None  # torch's kernel says what is wrong
-    return (int(x.shape[0]), int(weight.shape[0]), *lengths)
-
-
 def _check_module_size(det: BaseDetector, meta: Any, arrays: dict[str, np.ndarray]) -> None:
     """Refuse saved parameters that describe a far larger network than the saved weights,
     before the network is built: a layer width edited to 10**8 in ``config.json`` (hash
@@ -687,21 +611,17 @@ def _check_module_size(det: BaseDetector, meta: Any, arrays: dict[str, np.ndarra
     The network is built on torch's ``meta`` device (shapes, no memory) and its size compared
     with the saved ``module.*`` arrays'. A smaller mismatch, a network that cannot be built that
     way, or a detector without one is left to ``set_state``, whose checks name the array."""
-    probe = det
-    if getattr(det, "spectral_norm", False) is True:  # its power iteration on meta tensors runs
-        probe = copy.copy(det)  # torch's Python decompositions (seconds a load): the same layers
-        probe.spectral_norm = False  # without it, less its two small vectors per layer
-    build = getattr(probe, "_build_module", None)
     saved = sum(int(v.size) for k, v in arrays.items() if k.startswith("module."))
-    if build is None or not saved or not isinstance(meta, dict):
+    if not saved or not isinstance(meta, dict):
         return
     try:
         n_features = int(meta["n_features_in"])
-        with torch.device("meta"), _ShapesOnly():
-            module = build(n_features)
-        needed = sum(int(v.numel()) for v in module.state_dict().values())
-    except Exception:  # any refusal is set_state's to make, with its own message
+    except (KeyError, TypeError, ValueError, OverflowError):  # set_state's to refuse, naming it
         return
+    module = module_on_meta(det, n_features)
+    if module is None:
+        return
+    needed = sum(int(v.numel()) for v in module.state_dict().values())
     if needed > max(2 * saved, saved + _SLACK):
         raise ArtefactError(f"the parameters of {type(det).__name__} in {CONFIG} describe a network "
                             f"of {needed:,} values, but {WEIGHTS} holds {saved:,}: the artefact was "
