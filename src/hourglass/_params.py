@@ -15,7 +15,12 @@ import numpy as np
 
 from hourglass.errors import InputError
 
-__all__ = ["check_numeric_params", "check_value", "saved_kinds", "share_count"]
+__all__ = ["SIZE_TOP", "check_numeric_params", "check_value", "saved_kinds", "share_count"]
+
+#: The largest count a parameter that sizes a buffer (``SPOT(max_peaks)``, ``Calibrator(n_knots)``,
+#: ``AlertRateMonitor(window)``) takes: the most float64 values a NumPy array can hold (a size
+#: past it was Python's ``OverflowError`` or NumPy's "Maximum allowed size exceeded").
+SIZE_TOP: int = int(np.iinfo(np.intp).max) // 8
 
 
 def share_count(frac: float, n: int) -> int:
@@ -218,13 +223,14 @@ def _signature(cls: Any) -> tuple[Any, bool]:
 
 
 def check_value(name: str, value: object, default: object, prefix: str = "",
-                optional: bool = False) -> None:
+                optional: bool = False, top: int | None = None) -> None:
     """Check one ``value`` of a parameter ``name`` as :func:`check_numeric_params` checks an
     estimator's, against the kind of ``default`` (a number: an ``int`` for a whole number; a
     flag: ``True``/``False``, 0 or 1), for a constructor or method that converts its values at
     once (``int(window)`` took 2.5 as 2 and ``True`` as 1, ``float("x")`` said nothing of the
-    parameter, ``bool("no")`` is true). ``optional``: ``None`` is taken. Raises
-    :class:`~hourglass.errors.InputError` naming it (also as ``param``).
+    parameter, ``bool("no")`` is true). ``optional``: ``None`` is taken. ``top``: the largest
+    value taken (:data:`SIZE_TOP` for a size). Raises :class:`~hourglass.errors.InputError`
+    naming it (also as ``param``).
 
     Examples
     --------
@@ -233,12 +239,20 @@ def check_value(name: str, value: object, default: object, prefix: str = "",
     ...
     hourglass.errors.InputError: AlertRateMonitor: window must be a whole number, got 2.5
     >>> check_value("n_ref", None, 0, optional=True)
+    >>> check_value("max_peaks", 10**30, 5000, prefix="SPOT: ", top=SIZE_TOP)
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: SPOT: max_peaks must be at most 1,152,921,504,606,846,975, got 1e+30
     """
     if value is None and not optional:
         what = "true or false" if isinstance(default, bool) else _a_number(default)
         raise InputError(f"{prefix}{name} must be {what}, got None", param=name)
     _check_type(name, value, default, prefix, InputError)
     _check_number(name, value, default, prefix, InputError)
+    if top is not None and _is_number(value) and value > top:  # type: ignore[operator]
+        # (its digits past 17 are no help: 1e+30, not 31 of them; they may be thousands)
+        shown = value if float(value) <= 1e17 else f"{float(value):.3g}"  # type: ignore[arg-type]
+        raise InputError(f"{prefix}{name} must be at most {top:,}, got {shown}", param=name)
 
 
 def _handed_in(est: Any, params: Any, takes_deep: bool) -> dict[str, Any]:

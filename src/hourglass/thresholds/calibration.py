@@ -21,7 +21,7 @@ from typing import Any, Self
 
 import numpy as np
 
-from hourglass._params import check_numeric_params
+from hourglass._params import SIZE_TOP, check_numeric_params, check_value
 from hourglass.errors import InputError, NotFittedError
 from hourglass.thresholds.base import plain, quantile, real_scores
 from hourglass.thresholds.evt import GPDFit, tail_quantile
@@ -94,6 +94,8 @@ class Calibrator:
         check_numeric_params(self, prefix="Calibrator: ")
         if not 0 < float(self.level) < 1:
             raise InputError(f"Calibrator: level must be in (0, 1), got {self.level}", param="level")
+        # the knots' grid is sized by it: n_knots=10**30 was NumPy's "Maximum allowed size exceeded"
+        check_value("n_knots", self.n_knots, 257, prefix="Calibrator: ", top=SIZE_TOP)
         if not (float(self.n_knots).is_integer() and int(self.n_knots) >= 2):
             raise InputError(f"Calibrator: n_knots must be an integer >= 2, got {self.n_knots}",
                              param="n_knots")

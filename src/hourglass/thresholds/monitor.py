@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from hourglass._params import check_value
+from hourglass._params import SIZE_TOP, check_value
 from hourglass.errors import InputError
 from hourglass.thresholds.base import real_scores, share_count
 
@@ -381,8 +381,9 @@ class AlertRateMonitor:
         for name, value, kind in (("expected", expected, 0.0), ("window", window, 0), ("n_ref", n_ref, 0),
                                   ("alpha", alpha, 0.0), ("clear_alpha", clear_alpha, 0.0),
                                   ("run_length", run_length, 0.0), ("min_rows", min_rows, 0)):
+            # window sizes the ring buffer of flags: 10**30 was NumPy's "Maximum allowed dimension exceeded"
             check_value(name, value, kind, prefix="AlertRateMonitor: ",
-                        optional=name in ("n_ref", "min_rows"))
+                        optional=name in ("n_ref", "min_rows"), top=SIZE_TOP if name == "window" else None)
         self.expected = float(expected)
         self.window = int(window)
         self.n_ref = None if n_ref is None else int(n_ref)

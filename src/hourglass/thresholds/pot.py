@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from hourglass._params import SIZE_TOP, check_value
 from hourglass.errors import InputError, NotFittedError
 from hourglass.thresholds.base import FEW_SCORES_ADVICE, Threshold, quantile, real_scores
 from hourglass.thresholds.evt import GPDFit, fit_gpd_truncated, tail_quantile, too_many_above
@@ -155,6 +156,8 @@ class SPOT(POT):
         if int(self.refit_every) < 1:
             raise InputError(f"{type(self).__name__}: refit_every must be >= 1, got {self.refit_every}",
                              param="refit_every")
+        # the peaks' deque is sized by it: max_peaks=10**30 was Python's OverflowError
+        check_value("max_peaks", self.max_peaks, 5000, prefix=f"{type(self).__name__}: ", top=SIZE_TOP)
         if int(self.max_peaks) < int(self.min_peaks):
             raise InputError(f"{type(self).__name__}: max_peaks must be >= min_peaks", param="max_peaks")
 
