@@ -208,6 +208,28 @@ def _kind_of(param: inspect.Parameter) -> object:
     return 0.0 if words == {"float"} else None
 
 
+def _takes_names(param: inspect.Parameter | None) -> bool:
+    """Whether ``param`` takes a list of names (``columns: Sequence[str] | None``, an Ensemble's
+    ``detectors``, a tuple of names by default), not numbers: its NaN is no number to be made
+    finite (``columns=nan`` was "must be a finite number"); the estimator's own check says a
+    list of names is wanted.
+
+    Examples
+    --------
+    >>> import inspect
+    >>> def f(a: "Sequence[str] | None" = None, b=("x", "y"), c: "int | str" = 3, d=(1, 2)): ...
+    >>> [_takes_names(p) for p in inspect.signature(f).parameters.values()]
+    [True, True, False, False]
+    """
+    if param is None:
+        return False
+    default = param.default
+    if isinstance(default, tuple | list) and default and all(isinstance(v, str) for v in default):
+        return True
+    words = set(re.findall(r"\w+", str(param.annotation)))
+    return bool(words & {"Sequence", "list", "tuple"}) and "str" in words and not words & {"int", "float"}
+
+
 _SIGNATURES: dict[Any, tuple[Any, bool]] = {}
 
 
@@ -317,6 +339,8 @@ def check_numeric_params(est: Any, prefix: str = "", error: type[Exception] = In
                     params[name].annotation if name in params else None, lenient)
         if refuse_none:
             _check_none(name, value, params.get(name), prefix, error, lenient)
+        if _takes_names(params.get(name)):
+            continue
         if isinstance(value, tuple | list):
             inner = default[0] if isinstance(default, tuple | list) and default else None
             try:

@@ -250,7 +250,10 @@ class Ensemble(BaseDetector):
 
     def _check_params(self) -> None:
         if not isinstance(self.detectors, (tuple, list)) or len(self.detectors) == 0:
-            raise InputError(f"detectors must be a non-empty tuple of detectors, got {self.detectors!r}",
+            # an empty one as typed (--param 'detectors=[]' is read as a tuple: "got ()" was
+            # Python's words for it)
+            shown = "an empty list" if isinstance(self.detectors, (tuple, list)) else repr(self.detectors)
+            raise InputError(f"detectors must be a non-empty list of detectors, got {shown}",
                              param="detectors")
         e = self.epochs  # checked whole here: handed to every member, a member would be named
         if e is not None and (isinstance(e, bool) or not isinstance(e, numbers.Real)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -381,6 +382,8 @@ def check_name_lists(est: object, *names: str) -> None:
                              f"write list(...) around it", param=name)
         if value is not None and not isinstance(value, Iterable):
             # drop=5 or categorical=True: a raw "'int' object is not iterable" at fit
-            hint = "" if isinstance(value, bool | np.bool_) else f"; write [{value!r}] for one column"
+            # (a number's NaN or 2.5 names no column: no hint to write it as one)
+            hint = (f"; write [{value!r}] for one column"
+                    if isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_) else "")
             raise InputError(f"{name}: expected a list of names, got {type(value).__name__} {value!r}{hint}",
                              param=name)
