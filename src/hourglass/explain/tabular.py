@@ -69,9 +69,15 @@ def explanation_method(pipe: Pipeline, method: str = "auto") -> str:
     pipe._check_fitted()  # NotFittedError, as pipe.score says it (an AttributeError before)
     det = pipe.detector_
     name = type(det).__name__
-    if getattr(pipe.features_, "output", "tabular") not in ("tabular", "entity"):
+    output = getattr(pipe.features_, "output", "tabular")
+    if output not in ("tabular", "entity"):
+        # the way that works for it (hourglass explain takes each model, the Python functions do not)
+        way = {"timeseries": "; explain its time steps with hourglass.explain.explain_steps "
+                             "('hourglass explain' on the command line)",
+               "events": "; explain its flagged sessions with hourglass.explain.session_alerts "
+                         "('hourglass score MODEL LOG -o alerts.jsonl' on the command line)"}.get(output, "")
         raise InputError(f"explanations are for table and entity-bucket models; this model ({name}) reads "
-                         f"{pipe.features_.output} data")
+                         f"{output} data{way}")
     recon = _has_reconstruction(det)
     why = det.why_no_gradients() if not recon or method == "gradients" else None
     if method == "reconstruction" or (method == "auto" and recon):

@@ -88,8 +88,16 @@ def series_explainable(pipe: Pipeline) -> str | None:
     pipe._check_fitted()  # NotFittedError, as pipe.score says it (an AttributeError before)
     det = pipe.detector_
     if getattr(pipe.features_, "output", "tabular") != "timeseries":
+        output = getattr(pipe.features_, "output", "tabular")
+        # the way that works for it (only the Python functions reach here with such a model)
+        way = {"tabular": "; explain its rows with hourglass.explain.explain_rows ('hourglass explain' "
+                          "on the command line)",
+               "entity": "; explain its buckets with hourglass.explain.explain_buckets ('hourglass "
+                         "explain' on the command line)",
+               "events": "; explain its flagged sessions with hourglass.explain.session_alerts "
+                         "('hourglass score MODEL LOG -o alerts.jsonl' on the command line)"}.get(output, "")
         return (f"these explanations are for time-series models; this model "
-                f"({type(det).__name__}) reads {getattr(pipe.features_, 'output', 'tabular')} data")
+                f"({type(det).__name__}) reads {output} data{way}")
     why_not = det.explain_unavailable() if hasattr(det, "explain_unavailable") else (
         f"{type(det).__name__} cannot split its scores by channel; train one of {_SUPPORTED}")
     return why_not
