@@ -592,7 +592,16 @@ class BaseDetector(BaseEstimator):
                              f"model's shape and inputs stay); it takes {', '.join(WARM_START_PARAMS)} "
                              "and the threshold rule's own (threshold__q, ...)", param=unknown[0])
         new = self.clone()
+        loaded_on = getattr(self, "device_", None)
+        if loaded_on is not None:
+            # the copy is built where this model's weights are: a model saved with device="cuda"
+            # and loaded on a machine without it said "using the CPU" as it loaded, and the copy
+            # said it again (train --warm-start printed it twice); its own device is kept, so
+            # that training still asks for it as a fit does
+            new.device = str(loaded_on)
         new.set_state(*self.get_state())
+        if loaded_on is not None:
+            new.device = self.device
         new.set_params(**params)
         new._warm_update_batch_norm = bool(update_batch_norm)  # read (and dropped) by _train
         if mu > 0:
