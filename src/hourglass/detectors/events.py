@@ -159,6 +159,12 @@ class EventsInput:
                 # under the mask, without a word
                 raise InputError(f"session {i}: masked keys are not supported; drop them first "
                                  "(s.compressed())")
+            if isinstance(s, list | tuple):
+                # a flag among integer keys: NumPy reads [1, True] as the keys [1, 1] (all flags,
+                # [True, False], are a bool array, refused below): refused alike
+                flag = next((v for v in s if isinstance(v, bool | np.bool_)), None)
+                if flag is not None:
+                    raise InputError(f"session {i}: keys must be integers, found {_shown(flag)}")
             a = np.asarray(s)
             if a.ndim == 0:  # "got shape ()" said nothing of what it was: None, text, one key
                 one_key = isinstance(s, numbers.Integral) and not isinstance(s, bool)
