@@ -288,10 +288,14 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
         df = df.drop(columns=[time_col])
     if label_col is not None and label_col not in df.columns:  # alone: not after the schema
         split_labels(df, label_col, normal_values, str(path))   # check's 'ignoring column' warning
-    # the schema first (the same error as 'hourglass score'), before any other message
+    # the schema first (the same error as 'hourglass score'), before any other message; the
+    # unseen-category warning waits for the transform of every row (it would count these 64)
+    from hourglass.features.tabular import unseen_unwarned
+
     try:
-        parent.transform(df.drop(columns=[label_col]).head(64) if label_col in df.columns
-                         else df.head(64))
+        with unseen_unwarned(parent.features_):
+            parent.transform(df.drop(columns=[label_col]).head(64) if label_col in df.columns
+                             else df.head(64))
     except InputError as exc:  # NEW or --replay-data: say which (its row: -1 after a skipped one)
         raise about_file(at_kept_rows(exc, stats, np.arange(min(len(df), 64))), path) from None
     if inherited:

@@ -8,6 +8,7 @@ the model artefact without pickle.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import numbers
@@ -389,6 +390,35 @@ def _read_numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     text = text.mask((text == "") | text.isin(PLACEHOLDERS))
     conv = pd.to_numeric(text, errors="coerce")
     return conv, conv.isna() & text.notna()
+
+
+@contextlib.contextmanager
+def unseen_unwarned(features: object) -> Iterator[None]:
+    """No unseen-category warning from ``features``' transforms inside the block (a no-op for
+    features other than :class:`TabularPreprocessor`).
+
+    For a check that transforms the first rows only (the warm start's schema check): the
+    warning, given once per column, would count those rows alone ("none of 64 values scored
+    were seen" of a file with thousands, most of them seen) and leave the whole data's
+    transform, which counts every row, silent.
+
+    Parameters
+    ----------
+    features : object
+        A fitted pipeline's ``features_``.
+
+    Yields
+    ------
+    None
+    """
+    if not isinstance(features, TabularPreprocessor):
+        yield
+        return
+    features.__dict__["_unseen_quiet"] = True
+    try:
+        yield
+    finally:
+        features.__dict__.pop("_unseen_quiet", None)
 
 
 class TabularPreprocessor:
@@ -1035,7 +1065,7 @@ class TabularPreprocessor:
             refuse_unhashable(df, exc, skip=set(map(str, df.columns)) - set(self.columns_),
                               numbers=set(map(str, self.numeric_)))
             raise
-        if len(df) >= _UNSEEN_MIN_VALUES and self.categories_:
+        if len(df) >= _UNSEEN_MIN_VALUES and self.categories_ and not self.__dict__.get("_unseen_quiet"):
             self._warn_unseen(df, X)
         return X
 
