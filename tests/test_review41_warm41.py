@@ -13,7 +13,7 @@ import pytest
 
 from hourglass import load
 from hourglass.cli import app
-from tests._cli import runner
+from tests._cli import one_line_error, runner
 from tests._warm_series import series_frame
 
 
@@ -149,3 +149,32 @@ def test_rethreshold_of_series_and_log_models_scores_as_training_with_the_rule(
     sa, sb = ta.stream_threshold_, tb.stream_threshold_
     assert (sa is None) == (sb is None) and (sa is None or sa.to_dict() == sb.to_dict())
     shutil.rmtree(tmp_path / "M")
+
+
+def _text_at(files: dict[str, Path], row: int, name: str) -> Path:
+    frame = pd.read_csv(files["new"])
+    frame["bytes"] = frame["bytes"].astype(object)
+    frame.loc[row, "bytes"] = "abc"
+    frame.to_csv(files["dir"] / name, index=False)
+    return files["dir"] / name
+
+
+def test_text_in_a_numeric_column_past_the_first_64_rows(files: dict[str, Path]) -> None:
+    # what was wrong: a warm start checked NEW's values on its first 64 rows only; text in a
+    # numeric column on line 102 was refused by the fit as "column 'bytes': expected numbers,
+    # found 'abc' (line 102)", without the file, and in --replay-data OLD as "(row 401)" (a row
+    # of NEW and OLD together, OLD not named). Now both name the file and the line, as the
+    # check of the first 64 rows does (with --on-bad-rows skip too: a warm start, like train,
+    # does not skip such a row)
+    d = files["dir"]
+    late = _text_at(files, 100, "late.csv")
+    said = "late.csv: column 'bytes': expected numbers, found 'abc' (line 102)"
+    one_line_error(["train", str(late), "--warm-start", str(files["model"]), "-o", str(d / "X1")],
+                   said, d / "X1")
+    one_line_error(["train", str(files["new"]), "--warm-start", str(files["model"]), "-o", str(d / "X2"),
+                    "--replay-data", str(late)], said, d / "X2")
+    one_line_error(["train", str(late), "--warm-start", str(files["model"]), "-o", str(d / "X3"),
+                    "--on-bad-rows", "skip"], said, d / "X3")
+    early = _text_at(files, 3, "early.csv")  # in the schema check's rows: as it was
+    one_line_error(["train", str(early), "--warm-start", str(files["model"]), "-o", str(d / "X4")],
+                   "early.csv: column 'bytes': expected numbers, found 'abc' (line 5)", d / "X4")

@@ -323,7 +323,33 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
         log.info("%s: %d normal rows of %d (label column %r)", path, int((is_anom == 0).sum()),
                  len(feats), label_col)
         feats = feats.loc[is_anom == 0]
+    _refuse_unreadable(feats, parent, path, stats, sampled)
     return feats, spec, label_col, normal_values, sampled
+
+
+def _refuse_unreadable(feats: Any, parent: Any, path: Path, stats: Any,
+                       sampled: dict[str, Any] | None) -> None:
+    """Refuse text in a column the model reads as numbers anywhere in ``feats`` (a table's
+    normal rows, indexed by their positions among the rows read), naming the file and the
+    row's line, as the schema check does in the first 64 rows. Past them it was refused by the
+    fit without the file, and with ``--replay-data`` at a row counting NEW's and OLD's rows
+    together ("row 401" of a bad cell on OLD's line 102). Like ``train``, and unlike
+    ``score``, ``--on-bad-rows skip`` does not leave such a row out."""
+    import numpy as np
+
+    from hourglass.cli.tables import about_file, at_kept_rows
+
+    finder = getattr(parent.features_, "unreadable_rows", None)
+    if finder is None or not len(feats):
+        return
+    bad = np.asarray(finder(feats), dtype=bool)
+    if not bad.any():
+        return
+    try:
+        parent.transform(feats.loc[bad].head(1))
+    except InputError as exc:  # 'row 1' of that one row: told as its line in the file
+        at = feats.index.to_numpy()[bad][:1]
+        raise about_file(at_kept_rows(exc, stats if sampled is None else None, at), path) from None
 
 
 def warm_start_command(
