@@ -278,8 +278,14 @@ def check_hidden(det: Any) -> None:
         raise InputError(f"hidden must be a non-empty tuple of positive widths, got {hidden}", param="hidden")
     wide = [int(h) for h in hidden if int(h) > WIDTH_TOP]
     if wide:
-        raise InputError(f"hidden: a layer of {wide[0]:,} units is wider than the {WIDTH_TOP:,} a "
-                         f"network can hold; give smaller widths, got {hidden}", param="hidden")
+        raise _too_wide("hidden", wide[0], hidden)
+
+
+def _too_wide(name: str, width: int, value: object) -> InputError:
+    """The refusal of a layer ``width`` past :data:`WIDTH_TOP` in the setting ``name`` (given as
+    ``value``)."""
+    return InputError(f"{name}: a layer of {width:,} units is wider than the {WIDTH_TOP:,} a network "
+                      f"can hold; give smaller widths, got {value}", param=name)
 
 
 def check_dropout(det: Any) -> None:
@@ -307,8 +313,7 @@ def check_widths(det: Any) -> None:
         if wide and name not in _NETWORK_WIDTHS:  # a count of layers, a kernel's length
             raise InputError(f"{name} must be at most {WIDTH_TOP:,}, got {value}", param=name)
         if wide:
-            raise InputError(f"{name}: a layer of {wide[0]:,} units is wider than the {WIDTH_TOP:,} a "
-                             f"network can hold; give smaller widths, got {value}", param=name)
+            raise _too_wide(name, wide[0], value)
 
 
 def warn_unused_dropout(det: Any) -> None:
