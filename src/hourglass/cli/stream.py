@@ -428,12 +428,14 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
             rows.append(event)
             lines.append(line)
 
+    from hourglass.cli._skip import SKIP_ADVICE
+
     for number, raw in batch:
         row: Any = None
         document = False
         # what score adds to such a line's error (skip helps: the line alone is bad), not to one
         # that says the input is of another kind (a CSV header, a pretty-printed document)
-        advice = " (use --on-bad-rows skip to skip such rows)"
+        advice = SKIP_ADVICE
         if raw is _INPUT_END:
             completed(events.close())
             continue
