@@ -62,11 +62,13 @@ def test_evaluate_log_model_bad_labels(hdfs_model: Path, tmp_path: Path) -> None
     js, html = tmp_path / "m.json", tmp_path / "r.html"
     bad = tmp_path / "bad.csv"
     bad.write_text("block,state\nblk_1,Normal\n")
+    odd = tmp_path / "odd.csv"  # no label of the default normal values (a --normal typed and
+    odd.write_text("block,state\nblk_1,ok\n")  # absent is a capture of anomalous sessions)
     outs = ["--json", str(js), "--report", str(html)]
     cases = [
         (["--labels", str(bad)], "no column --id-col 'BlockId' or --label-col 'Label'"),
-        (["--labels", str(bad), "--id-col", "block", "--label-col", "state", "--normal", "ok"],
-         "no label in ['ok']"),
+        (["--labels", str(odd), "--id-col", "block", "--label-col", "state"],
+         "no label in ['Normal', 'normal', '0']"),
         ([], "--labels FILE, --all-sessions normal|anomaly or --label-field FIELD"),
         (["--all-sessions", "weird"], "expected normal or anomaly"),
         (["--labels", str(tmp_path / "none.csv")], "no such file"),

@@ -370,6 +370,8 @@ def evaluate(
                 pipe, data, labels=labels, id_col=id_col, label_col=label_col, normal=normal,
                 all_sessions=all_sessions, strict=strict, label_field=label_field)
             _check_report_classes(report, log_arrays["y"], data, "sessions")
+            if log_arrays.get("warning"):  # every session anomalous (a --labels file)
+                logging.getLogger("hourglass").warning("%s", log_arrays["warning"])
             on_training_file = _warn_trained_on(pipe, data, model)
             page = log_cli.report_page(pipe, data, log_summary, log_arrays,
                                        trained_on_it=on_training_file) if report else None

@@ -35,8 +35,8 @@ from hourglass.ingest.writers import chunk_writer
 from hourglass.pipeline import Pipeline
 from hourglass.thresholds import threshold_from_spec
 
-__all__ = ["check_events_model", "evaluate_logs", "is_log_format", "read_session_labels", "report_page",
-           "score_logs", "train_logs"]
+__all__ = ["check_events_model", "evaluate_logs", "is_log_format", "labels_by_value", "read_session_labels",
+           "report_page", "score_logs", "train_logs"]
 
 logger = logging.getLogger("hourglass")
 
@@ -480,6 +480,36 @@ def read_session_labels(path: Path, *, id_col: str, label_col: str,
     return labels
 
 
+def labels_by_value(labels: pd.Series, normal: list[str]) -> tuple[pd.Series, list[str]]:
+    """(``labels``, ``normal``) read as a table's label column is read: every (non-blank) label
+    a number, each spelt as :func:`~hourglass.ingest.label_strings` spells it (``0.0`` as ``0``:
+    pandas writes a column of 0/1 with a blank among them as ``0.0``/``1.0``, and the default
+    normal ``0`` matched none of them) and ``--normal`` matched by value; every label
+    ``true``/``false`` in any case, the booleans ``True``/``False`` (``--normal false`` names
+    ``False``). Other labels, and ``normal``, as they are.
+
+    Examples
+    --------
+    >>> labs, normal = labels_by_value(pd.Series(["0.0", "1.0"], index=["a", "b"]), ["Normal", "0"])
+    >>> labs.to_dict(), normal
+    ({'a': '0', 'b': '1'}, ['Normal', '0'])
+    >>> labels_by_value(pd.Series(["TRUE", "false"]), ["false"])[1]
+    ['False']
+    """
+    from hourglass.ingest import label_strings, normal_labels
+
+    if not len(labels):
+        return labels, normal
+    numbers = pd.to_numeric(labels, errors="coerce")
+    if numbers.notna().all() and np.isfinite(numbers.to_numpy(dtype=np.float64)).all():
+        spelt = label_strings(numbers.astype(np.float64))
+        return pd.Series(spelt, index=labels.index, dtype=object), normal_labels(normal, False, numeric=True)
+    lower = labels.str.lower()
+    if lower.isin(("true", "false")).all():
+        return lower.map({"true": "True", "false": "False"}).astype(object), normal_labels(normal, True)
+    return labels, normal
+
+
 def evaluate_logs(pipe: Pipeline, data: Path, *, labels: Path | None, id_col: str,
                   label_col: str | None, normal: list[str] | None, all_sessions: str | None,
                   strict: bool, label_field: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -506,6 +536,7 @@ def evaluate_logs(pipe: Pipeline, data: Path, *, labels: Path | None, id_col: st
         marked = pipe.features_.line_labels(data, label_field, normal_values)
     sessions = _read_sessions(pipe.features_, data, strict=strict, detector=pipe.detector_)
     n = len(sessions)
+    capture = False  # a --labels file of anomalous sessions alone
     if label_field is not None:
         classes = np.array([next((marked[int(x)] for x in lines if int(x) in marked), normal_values[0])
                             for lines in sessions.lines], dtype=object)
@@ -520,11 +551,21 @@ def evaluate_logs(pipe: Pipeline, data: Path, *, labels: Path | None, id_col: st
         if not len(table):
             raise HourglassError(f"--labels {labels}: no labelled rows (a header only, or every "
                                  "label blank)")
+        table, normal_values = labels_by_value(table, normal_values)
         if not table.isin(normal_values).any():
+            from hourglass.ingest.formats import other_spellings
+
             seen = sorted(set(table.tolist()))
-            raise HourglassError(f"--labels {labels}: no label in {normal_values}; values seen: "
-                                 f"{', '.join(seen[:8])}{' ...' if len(seen) > 8 else ''} "
-                                 "(give --normal VALUE)")
+            spelt = other_spellings(seen, normal_values)
+            # --normal typed and no session has it: a capture of anomalous sessions alone, worth
+            # evaluating (recall, detection per class), as evaluate takes such a table (it was
+            # refused, advising the very --normal given); the default values, or one spelt
+            # otherwise ('normal' for --normal NORMAL), are a slip, refused rather than hidden
+            if not normal or spelt:
+                raise HourglassError(f"--labels {labels}: no label in {normal_values}; values seen: "
+                                     f"{', '.join(seen[:8])}{' ...' if len(seen) > 8 else ''} "
+                                     f"(give --normal {spelt[0] if spelt else 'VALUE'})")
+            capture = True
         mapped = pd.Series(sessions.ids, dtype=object).map(table)
         has = mapped.notna().to_numpy()
         if not has.any():
@@ -555,7 +596,11 @@ def evaluate_logs(pipe: Pipeline, data: Path, *, labels: Path | None, id_col: st
         if label_field is None else f"line field {label_field!r} (normal: {', '.join(normal_values)})",
         "parse": sessions.stats, "score_seconds": seconds,
     }
-    arrays = {"y": y, "score": scores, "flag": flags, "classes": classes, "normal": normal_values}
+    arrays = {"y": y, "score": scores, "flag": flags, "classes": classes, "normal": normal_values,
+              # said by the caller once the options are checked (--report refuses one class)
+              "warning": f"--labels {shown(labels)}: no session has a label in {normal_values}: every "
+                         "session counts as an anomaly; precision, F1, FPR and the AUCs need normal "
+                         "sessions (n/a)" if capture else None}
     return summary, arrays
 
 
