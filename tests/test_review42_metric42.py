@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,7 @@ import pytest
 from sklearn import metrics as skm
 
 from hourglass.cli import app
-from tests._cli import runner
+from tests._cli import ab_model, runner
 from tests.test_logs import hdfs_log
 
 ANOMALOUS = (3, 7, 8, 15, 20)
@@ -139,3 +140,179 @@ def test_log_metrics_equal_scikit_learn_for_text_labels_pin(hdfs: dict[str, Any]
     r = _log_eval(hdfs, ["Normal"] * N_BLOCKS)
     assert r.exit_code == 0, r.output
     _agree(json.loads((hdfs["dir"] / "m.json").read_text()), _log_reference(hdfs, [0] * N_BLOCKS))
+
+
+# -- table models -----------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def table(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    d = tmp_path_factory.mktemp("m42tab")
+    return {"dir": d, "model": ab_model(d)}
+
+
+def _table_eval(table: dict[str, Any], frame: pd.DataFrame, *extra: str) -> tuple[Any, pd.DataFrame]:
+    """(evaluate's result, the scored rows `score` writes) of ``frame``."""
+    data, scored = table["dir"] / "test.csv", table["dir"] / "scored.csv"
+    frame.to_csv(data, index=False)
+    r = runner.invoke(app, ["score", str(table["model"]), str(data), "-o", str(scored), "-q"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["evaluate", str(table["model"]), str(data), "--label-col", "label",
+                            "--json", str(table["dir"] / "m.json"), *extra])
+    return r, pd.read_csv(scored)
+
+
+def test_table_that_flags_nothing_has_no_precision(table: dict[str, Any]) -> None:
+    # what was wrong: a model that flagged no row printed 'precision 0.0000' (0.0 in --json, the
+    # Python API too), a figure that reads as 'every alert false' where there was no alert;
+    # precision is n/a (null) now, on every path, and --report draws no operating point for it
+    rng = np.random.default_rng(2)
+    ab = rng.random((200, 2)) * 0.5 + 0.25  # inside the training rows' square: none flagged
+    frame = pd.DataFrame({"a": ab[:, 0], "b": ab[:, 1], "label": np.where(np.arange(200) % 5, 0, 1)})
+    r, scored = _table_eval(table, frame, "--normal", "0", "--report", str(table["dir"] / "r.html"))
+    assert r.exit_code == 0, r.output
+    assert scored["flag"].sum() == 0
+    got = json.loads((table["dir"] / "m.json").read_text())
+    assert got["precision"] is None and got["recall"] == 0.0 and got["f1"] == 0.0
+    assert "n/a" in next(ln for ln in r.stdout.splitlines() if "precision" in ln)
+    _agree(got, {k: v for k, v in _reference(frame["label"].to_numpy(), scored["score"].to_numpy(),
+                                             scored["flag"].to_numpy()).items() if k != "precision"})
+    assert (table["dir"] / "r.html").read_text().startswith("<!DOCTYPE html>")
+    from hourglass.evaluate import evaluate_scores
+
+    assert evaluate_scores([0, 1, 1], [0.1, 0.2, 0.3], [0, 0, 0])["precision"] is None
+
+
+def test_table_metrics_equal_scikit_learn_for_each_label_spelling_pin(table: dict[str, Any]) -> None:
+    # what was wrong: nothing (a pin): ties in the scores, blank labels, text/BENIGN/0-1/0.0-1.0/
+    # boolean labels and one class give scikit-learn's figures from `score`'s scores and flags,
+    # precision@k by its tie rule, the model's own threshold
+    rng = np.random.default_rng(1)
+    ab = rng.random((300, 2))
+    y = np.zeros(300, dtype=int)
+    y[rng.choice(300, 45, replace=False)] = 1
+    far = np.flatnonzero(y)[:30]
+    ab[far] = rng.uniform(3, 8, (30, 2))
+    ab[::7] = ab[0]  # tied scores
+    ab[1::11] = [9.0, 9.0]
+    blank = rng.random(300) < 0.05
+    cases: list[tuple[object, list[str]]] = [
+        (np.where(y == 1, "attack", "normal"), ["--normal", "normal"]),
+        (np.where(y == 1, "DDoS", "BENIGN"), ["--normal", "BENIGN"]),
+        (y, ["--normal", "0"]), (y.astype(float), ["--normal", "0.0"]),
+        (y.astype(bool), ["--normal", "false"]),
+        (np.where(blank, np.nan, y), ["--normal", "0"])]
+    trained = json.loads((table["model"] / "config.json").read_text())["info"]["threshold_value"]
+    for labels, extra in cases:
+        frame = pd.DataFrame({"a": ab[:, 0], "b": ab[:, 1], "label": labels})
+        r, scored = _table_eval(table, frame, *extra)
+        assert r.exit_code == 0, (extra, r.output)
+        got = json.loads((table["dir"] / "m.json").read_text())
+        keep = ~blank if np.issubdtype(np.asarray(labels).dtype, np.floating) and np.isnan(
+            np.asarray(labels, dtype=float)).any() else np.ones(300, dtype=bool)
+        yk, s = y[keep], scored["score"].to_numpy()[keep]
+        _agree(got, _reference(yk, s, scored["flag"].to_numpy()[keep]))
+        top = np.sort(s)[::-1][99]
+        want = (yk[s > top].sum() + (100 - (s > top).sum()) * yk[s == top].mean()) / 100
+        assert math.isclose(got["precision_at_k"]["100"], want, rel_tol=1e-12)
+        assert got["threshold_value"] == trained
+    for one in (np.zeros(300, dtype=int), np.ones(300, dtype=int)):
+        frame = pd.DataFrame({"a": ab[:, 0], "b": ab[:, 1], "label": one})
+        r, scored = _table_eval(table, frame, "--normal", "0")
+        assert r.exit_code == 0, r.output
+        got = json.loads((table["dir"] / "m.json").read_text())
+        _agree(got, _reference(one, scored["score"].to_numpy(), scored["flag"].to_numpy()))
+        assert set(got["precision_at_k"].values()) == {None}
+
+
+# -- time-series models -----------------------------------------------------------------------
+def _series(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    ts = pd.date_range("2024-05-01", periods=n, freq="1min").strftime("%Y-%m-%d %H:%M:%S")
+    return pd.DataFrame({"ts": ts,
+                         "cpu": np.sin(t / 7) + rng.normal(0, 0.05, n),
+                         "mem": 50 + np.cos(t / 11) + rng.normal(0, 0.05, n)})
+
+
+@pytest.fixture(scope="module")
+def series(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    d = tmp_path_factory.mktemp("m42ts")
+    _series(300, 0).to_csv(d / "train.csv", index=False)
+    r = runner.invoke(app, ["train", str(d / "train.csv"), "--model", "lstm-ae", "--timestamp-col", "ts",
+                            "--window", "8", "--hidden", "8", "--epochs", "1", "-o", str(d / "M"), "-q"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["threshold", str(d / "M"), "--threshold", "fixed:1e6", "-o", str(d / "calm")])
+    assert r.exit_code == 0, r.output
+    return {"dir": d, "model": d / "M", "calm": d / "calm"}
+
+
+def _runs(v: np.ndarray) -> list[tuple[int, int]]:
+    """Maximal runs of 1s, by a plain loop (the definition)."""
+    out, i = [], 0
+    while i < v.size:
+        if v[i]:
+            j = i
+            while j < v.size and v[j]:
+                j += 1
+            out.append((i, j))
+            i = j
+        else:
+            i += 1
+    return out
+
+
+def _series_eval(series: dict[str, Any], model: Path, y: np.ndarray, label: Any = int,
+                 ) -> tuple[Any, dict[str, Any], np.ndarray, np.ndarray]:
+    d = series["dir"]
+    frame = _series(y.size, 5)
+    frame.loc[y == 1, "cpu"] += np.random.default_rng(5).uniform(0, 3, int(y.sum()))
+    frame["label"] = [label(v) for v in y]
+    frame.to_csv(d / "test.csv", index=False)
+    r = runner.invoke(app, ["score", str(model), str(d / "test.csv"), "-o", str(d / "s.csv"), "-q"])
+    assert r.exit_code == 0, r.output
+    scored = pd.read_csv(d / "s.csv")
+    assert scored["ts"].tolist() == pd.to_datetime(frame["ts"]).dt.strftime("%Y-%m-%dT%H:%M:%S").tolist()
+    r = runner.invoke(app, ["evaluate", str(model), str(d / "test.csv"), "--label-col", "label",
+                            "--json", str(d / "m.json")])
+    assert r.exit_code == 0, r.output
+    return r, json.loads((d / "m.json").read_text()), scored["score"].to_numpy(), scored["flag"].to_numpy()
+
+
+def test_series_event_metrics_equal_their_definition_pin(series: dict[str, Any]) -> None:
+    # what was wrong: nothing (a pin): events at the very start and end, adjacent events (one
+    # normal step apart), one-step events, 0/1, 0.0/1.0 and true/false labels: event recall and
+    # precision, time to detect, point-adjusted figures and the point metrics equal a loop over
+    # the definitions (and scikit-learn) on `score`'s flags
+    n = 240
+    y = np.zeros(n, dtype=int)
+    for lo, hi in ((0, 12), (60, 70), (71, 80), (130, 131), (225, n)):
+        y[lo:hi] = 1
+    for label in (int, float, bool):
+        r, got, s, f = _series_eval(series, series["model"], y, label)
+        ev, runs = _runs(y), _runs(f)
+        ttd = [next((i - lo for i in range(lo, hi) if f[i]), None) for lo, hi in ev]
+        pa = f.copy()
+        for lo, hi in ev:
+            pa[lo:hi] = 1 if f[lo:hi].any() else pa[lo:hi]
+        assert runs and any(t is not None for t in ttd)  # alarms, and an event found
+        assert got["n_events"] == 5 and got["time_to_detect"] == ttd
+        assert math.isclose(got["event_recall"], sum(t is not None for t in ttd) / 5, rel_tol=1e-12)
+        assert math.isclose(got["event_precision"], np.mean([y[lo:hi].any() for lo, hi in runs]),
+                            rel_tol=1e-12)
+        _agree(got, {**_reference(y, s, f), "pa_f1": skm.f1_score(y, pa),
+                     "pa_precision": skm.precision_score(y, pa), "pa_recall": skm.recall_score(y, pa)})
+        assert f"{got['event_precision']:.4f}" in r.stdout and f"{got['pa_f1']:.4f}" in r.stdout
+
+
+def test_series_that_flags_nothing_has_no_precision(series: dict[str, Any]) -> None:
+    # what was wrong: a series with no flagged step printed point precision 0.0000 and event
+    # precision 0.0000 (0.0 in --json and from timeseries_metrics), shares of no alarm at all;
+    # they are n/a (null) now, as the point-adjusted precision; recall and the F1s stay 0
+    y = np.zeros(200, dtype=int)
+    y[50:70] = 1
+    r, got, _, f = _series_eval(series, series["calm"], y)
+    assert f.sum() == 0
+    for key in ("precision", "event_precision", "pa_precision"):
+        assert got[key] is None, key
+    assert got["f1"] == got["event_f1"] == got["pa_f1"] == got["recall"] == got["event_recall"] == 0.0
+    assert [ln.split()[-2] for ln in r.stdout.splitlines()
+            if "point precision" in ln or "event precision" in ln] == ["n/a", "n/a"]

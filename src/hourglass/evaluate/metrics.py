@@ -363,7 +363,8 @@ def evaluate_scores(
     With one class only (an attack capture, or normal traffic alone) the metrics that need the
     other class are ``None`` (shown as n/a), not a trivial 1 or 0: without normal rows the
     precision, F1 and false-positive rate; without anomalies the precision, F1, recall and
-    detection rate; either way each precision@k.
+    detection rate; either way each precision@k. Nothing flagged, the precision (the share of
+    true alerts among none) is ``None`` too; the F1 is 0 where there are anomalies, all missed.
 
     Parameters
     ----------
@@ -405,6 +406,9 @@ def evaluate_scores(
     >>> r = evaluate_scores([1, 1, 1], [0.2, 0.9, 0.8], [0, 1, 1])
     >>> r["recall"], r["fpr"], r["precision"]
     (0.6666666666666666, None, None)
+    >>> r = evaluate_scores([0, 1, 1], [0.2, 0.9, 0.8], [0, 0, 0])  # nothing flagged
+    >>> r["precision"], r["recall"], r["f1"]
+    (None, 0.0, 0.0)
     """
     s = check_scores(scores)
     ks = tuple(ks)  # (a generator is read twice)
@@ -418,6 +422,8 @@ def evaluate_scores(
     if one_class:  # see above
         out.update(dict.fromkeys(("precision", "f1", "fpr") if np.all(y != 0) else
                                  ("precision", "f1", "recall", "detection_rate")))
+    if not out["tp"] + out["fp"]:  # no alert: no share of them true (it read 0.0, as if all false)
+        out["precision"] = None
     out.update(alert_volume(y_pred, events_per_day))
     out["events_per_day"] = events_per_day
     # one class: the share of anomalies among the top k is that of every row (1 or 0), as trivial

@@ -97,7 +97,7 @@ def roc_figure(y: np.ndarray, s: np.ndarray, fpr: float, tpr: float, auc: float 
     return _png(fig)
 
 
-def pr_figure(y: np.ndarray, s: np.ndarray, precision: float, recall: float,
+def pr_figure(y: np.ndarray, s: np.ndarray, precision: float | None, recall: float,
               ap: float | None) -> str:
     """Precision-recall curve with the operating point and the no-skill line.
 
@@ -106,7 +106,8 @@ def pr_figure(y: np.ndarray, s: np.ndarray, precision: float, recall: float,
     y, s
         The true labels (1: anomaly) and the scores, one per row.
     precision, recall
-        Precision and recall at the model's threshold: the red dot.
+        Precision and recall at the model's threshold: the red dot (``precision`` ``None``:
+        nothing flagged, no dot).
     ap
         The average precision named in the legend (``None``: not named).
 
@@ -126,7 +127,10 @@ def pr_figure(y: np.ndarray, s: np.ndarray, precision: float, recall: float,
     p, r, _ = precision_recall_curve(y, s)
     ax.plot(r, p, color=_COLORS[1], lw=2, label=f"PR (AP {ap:.3f})" if ap is not None else "PR")
     ax.axhline(float(np.mean(y)), color="grey", ls=":", lw=1, label="no skill (anomaly share)")
-    ax.plot([recall], [precision], **_OP, label=f"threshold: P {precision:.3f}, R {recall:.3f}")
+    if precision is None:  # nothing flagged: no precision, no point on the curve
+        ax.plot([], [], **_OP, label="threshold: nothing flagged (P n/a, R 0)")
+    else:
+        ax.plot([recall], [precision], **_OP, label=f"threshold: P {precision:.3f}, R {recall:.3f}")
     ax.set(xlabel="recall", ylabel="precision", title="Precision-recall curve",
            xlim=(-0.01, 1.01), ylim=(0, 1.02))
     ax.legend(loc="lower left", fontsize=8)

@@ -172,7 +172,8 @@ def timeseries_metrics(y_true: object, scores: object, y_pred: object,
         ``vus_pr`` and ``vus_roc`` (``None`` with one class or no ``sliding_window``) and
         ``vus_sliding_window``. On a series labelled with one class only, the figures that need
         the other are ``None``, as :func:`~hourglass.evaluate.metrics.evaluate_scores` gives them
-        for tables, not a trivial 0 or 1 (:func:`needs_other_class`).
+        for tables, not a trivial 0 or 1 (:func:`needs_other_class`). No step flagged, the
+        precisions (point, point-adjusted, event) are ``None`` too; the F1s are then 0.
 
     Examples
     --------
@@ -197,8 +198,9 @@ def timeseries_metrics(y_true: object, scores: object, y_pred: object,
     edges = np.diff(np.r_[0, p, 0])
     alarm_lo, alarm_hi = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
     anomalous_before = np.r_[0, np.cumsum(y)]
+    # no alarm run: no share of them overlapping an event (it read 0.0, as if all were false)
     ev_precision = (float(np.mean(anomalous_before[alarm_hi] > anomalous_before[alarm_lo]))
-                    if alarm_lo.size else 0.0)
+                    if alarm_lo.size else None)
     # point-adjusted decisions only change the confusion counts: no second pass over the AUCs
     tp, fp, _, fn = _confusion(y, point_adjust(y, p))
     pa_precision, pa_recall, pa_f1 = _precision_recall_f1(tp, fp, fn)
@@ -206,7 +208,8 @@ def timeseries_metrics(y_true: object, scores: object, y_pred: object,
         "n_events": len(true_events),
         "event_recall": ev_recall,
         "event_precision": ev_precision,
-        "event_f1": _safe_div(2 * ev_precision * ev_recall, ev_precision + ev_recall),
+        # no alarm, no event found: 0, as the point F1 of no flag is
+        "event_f1": _safe_div(2 * (ev_precision or 0.0) * ev_recall, (ev_precision or 0.0) + ev_recall),
         "n_alarm_runs": int(alarm_lo.size),
         "time_to_detect": ttd,
         "mean_time_to_detect": float(np.mean(found)) if found else None,
@@ -220,6 +223,8 @@ def timeseries_metrics(y_true: object, scores: object, y_pred: object,
     # one class only: those figures are a trivial 0 or 1 (a calm series scored recall 0.0 here,
     # n/a from the CLI and evaluate_scores)
     out.update(dict.fromkeys(needs_other_class(out)))
+    if not tp + fp:  # no step flagged (point-adjusting flags none either): no precision, as
+        out.update(precision=None, pa_precision=None)  # evaluate_scores gives it for tables
     return out
 
 
