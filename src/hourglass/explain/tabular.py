@@ -328,6 +328,9 @@ def explain_rows(pipe: Pipeline, df: pd.DataFrame, *, top: int = 3, method: str 
         where.setdefault(str(name), k)
     numeric_inputs = getattr(pipe.features_, "_numeric_inputs", None)
     numbers = set(map(str, numeric_inputs())) if numeric_inputs is not None else set()
+    # a text cell the model reads as missing ('N/A', 'null', '' from JSON lines, the service or
+    # a stream, where a CSV reader gives an empty cell) is quoted as one, as the CSV's row is
+    read_as_missing = getattr(pipe.features_, "read_as_missing", None)
     # the k-th reason of every row, a column at a time: each column's cells read in one go
     # (a cell at a time, ``frame.iat``, cost more than the network's pass)
     said = []
@@ -336,8 +339,13 @@ def explain_rows(pipe: Pipeline, df: pd.DataFrame, *, top: int = 3, method: str 
         for j in np.unique(picked).tolist():
             rows = np.flatnonzero(picked == j)
             c = columns[j]
-            values = ([_value_text(v) for v in _cells(frame.iloc[rows, where[c]], c in numbers)]
-                      if c in where else ["?"] * len(rows))
+            values = ["?"] * len(rows)
+            if c in where:
+                cells = frame.iloc[rows, where[c]]
+                values = [_value_text(v) for v in _cells(cells, c in numbers)]
+                if read_as_missing is not None and c not in numbers:
+                    for k in np.flatnonzero(read_as_missing(c, cells)).tolist():
+                        values[k] = "<missing>"
             texts[rows] = [f"{c}={v} ({percent(s)})"
                            for v, s in zip(values, share[rows, j].tolist(), strict=True)]
         said.append(texts.tolist())

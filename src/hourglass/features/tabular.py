@@ -1210,6 +1210,34 @@ class TabularPreprocessor:
                 uniques = np.where(null, MISSING, uniques).astype(object)
         return stable_hash(uniques, self.hashed_[c])[codes]
 
+    def read_as_missing(self, c: str, s: pd.Series) -> np.ndarray:
+        """Per cell of text column ``c`` (categorical, hashed, IP or port), whether the model
+        reads it as a missing value: a missing or empty cell, or a missing spelling (``N/A``,
+        ``null``, ``?`` ...) that training did not hold as a value. Those come as text from JSON
+        lines, the service or a stream, where a CSV reader gives a missing cell; an explanation
+        quotes them as ``<missing>`` alike. A numeric column's cells are read by
+        :func:`~hourglass.features.tabular._read_numbers` instead: all ``False`` here.
+
+        Examples
+        --------
+        >>> pre = TabularPreprocessor().fit(pd.DataFrame({"x": range(40), "u": ["a", "b"] * 20}))
+        >>> pre.read_as_missing("u", pd.Series(["a", "N/A", "", None, "-"])).tolist()
+        [False, True, True, True, False]
+        """
+        role = self.roles_.get(c)
+        if role not in ("categorical", "hash", "ip", "port"):
+            return np.zeros(len(s), dtype=bool)
+        codes, uniques = factorize_strings(s, bools=role == "categorical")
+        held: Iterable[str] = ()  # the missing spellings training held as values of the column
+        if role == "categorical":
+            held = [*self.categories_.get(c, []), *self.other_.get(c, [])]
+        elif role == "hash":
+            nulls = getattr(self, "hash_nulls_", None)
+            held = NULL_TEXT if nulls is None else nulls.get(c, [])  # (saved before: hashed as text)
+        gone = (uniques == MISSING) | (np.isin(uniques, _NULL_TEXT)
+                                       & ~np.isin(uniques, np.array(list(held), dtype=object)))
+        return np.asarray(gone, dtype=bool)[codes]
+
     def _encode(self, df: pd.DataFrame, raw: dict[str, np.ndarray],
                 category_columns: Callable[[str], np.ndarray],
                 hash_columns: Callable[[str], np.ndarray],
