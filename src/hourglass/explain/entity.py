@@ -26,8 +26,7 @@ from hourglass.explain.tabular import (
     percent,
     top_shares,
 )
-from hourglass.features.entity import KEYS
-from hourglass.features.roles import factorize_strings
+from hourglass.features.entity import KEYS, value_codes
 
 if TYPE_CHECKING:
     from hourglass.features.entity import EntityWindows
@@ -103,7 +102,7 @@ def _top_values(rows: pd.DataFrame, agg: pd.DataFrame, column: str, where: np.nd
     take = np.flatnonzero(where >= 0)
     bucket = where[take]
     values = rows.rename(columns=str)[column].iloc[take].reset_index(drop=True)
-    codes, uniques = factorize_strings(values)
+    codes, uniques = value_codes(values)  # 'N/A' from JSON lines is '<missing>', as a CSV's cell
     # (bucket, value) pairs in the order first seen: within a bucket, its values in row order
     pair, first = pd.factorize(bucket * (int(codes.max()) + 1) + codes)
     count = np.bincount(pair, minlength=len(first))

@@ -256,6 +256,29 @@ def _named(columns: list[str], most: int = 8) -> str:
     return f" ({', '.join(columns[:most])}{more})"
 
 
+def value_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, names) of the values of text column ``s`` as a bucket counts them:
+    :func:`factorize_strings`' stripped text, a missing or empty cell and a missing spelling
+    (``N/A``, ``null``, ``?`` ...) all ``"<missing>"``. The spellings are the table reader's
+    missing cells; from JSON lines, the service or a stream they come as text, and counted as a
+    value apart they gave a bucket mixing them with empty cells one more distinct value, and
+    another top share, than the same rows of a CSV.
+
+    Examples
+    --------
+    >>> codes, names = value_codes(pd.Series(["a", "N/A", None, "", "a"]))
+    >>> names[codes].tolist(), len(names)
+    (['a', '<missing>', '<missing>', '<missing>', 'a'], 2)
+    """
+    codes, names = factorize_strings(s.reset_index(drop=True))
+    null = np.isin(names, _NULL_TEXT)
+    if not null.any():
+        return codes, names
+    names = np.where(null, MISSING, names).astype(object)
+    merged, kept = pd.factorize(names)
+    return merged[codes].astype(np.int64), np.asarray(kept, dtype=object)
+
+
 def _symlog(x: np.ndarray) -> np.ndarray:
     return np.sign(x) * np.log1p(np.abs(x))
 
@@ -744,7 +767,7 @@ class EntityWindows:
                 for s in self.stats:
                     cols[f"{c}:{s}"] = parts[s][j]
         for c in self.categorical_:
-            distinct, top = distinct_top(groups, factorize_strings(df[c].reset_index(drop=True))[0])
+            distinct, top = distinct_top(groups, value_codes(df[c])[0])
             cols[f"{c}:distinct"] = distinct.astype(np.float64)
             if self.top_share:
                 cols[f"{c}:top_share"] = top.astype(np.float64) / cols["count"]
@@ -774,17 +797,13 @@ class EntityWindows:
         >>> names[codes].tolist()
         ['<missing>', '<missing>', 'a']
         """
-        codes, names = factorize_strings(s.reset_index(drop=True))
-        null = np.isin(names, _NULL_TEXT)
-        fold = getattr(self, "entity_case", "exact") == "fold"
-        if not fold and not null.any():
-            return codes, names
         # 'N/A', 'null', '?' ...: the table reader's missing cells; from JSON lines, the service
         # or a stream they came as text and named an entity of their own ('N/A'), where the same
         # rows of a CSV were the entity '<missing>'
-        names = np.where(null, MISSING, names).astype(object)
-        if fold:
-            names = np.array([n.casefold() for n in names.tolist()], dtype=object)  # "<missing>" stays
+        codes, names = value_codes(s)
+        if getattr(self, "entity_case", "exact") != "fold":
+            return codes, names
+        names = np.array([n.casefold() for n in names.tolist()], dtype=object)  # "<missing>" stays
         fold_codes, fold_names = pd.factorize(names)
         return fold_codes[codes].astype(np.int64), np.asarray(fold_names, dtype=object)
 
