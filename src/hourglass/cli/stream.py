@@ -1366,7 +1366,8 @@ def stream(
     column if it has one). Each step, once a full window is there, is scored from the one window
     that ends at it (causal: 'score' on a whole file averages every window covering a step, which
     needs later steps, so the scores differ). Alert: {"row" (step from 0), "line", "timestamp",
-    "score", "threshold", "calibrated", "severity"}, plus "top_channel" and "why" with --explain.
+    "score", "threshold", "calibrated", "severity"}, plus "top_channel" and "why" with --explain
+    (null for a step not flagged, under --all).
     A step not after the previous one, or with a missing or null channel, is a bad line; a gap in
     regular timestamps restarts the window. Models trained with a resampling --freq are refused.
 
