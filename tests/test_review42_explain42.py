@@ -308,3 +308,34 @@ def test_series_explanations_agree_and_name_the_input_channels(tmp_path: Path) -
         if s["flag"]:
             assert s["top_channel"] in {"CPU Load %", "mem.used"}
             assert s["why"].startswith(s["top_channel"] + "=")
+
+
+def test_a_missing_spelling_in_an_event_tables_message_column_is_no_message(tmp_path: Path) -> None:
+    # what was wrong: an event table scored with --message-col read a message 'N/A' (or 'null')
+    # from JSON lines as text, an unseen template: its session scored 7.0 and its alert named
+    # '<template never seen in training>' with text 'N/A', where the same rows of a CSV (the
+    # cell read empty, the row left out as an empty message) scored 3.0 and named 'logout'
+    from tests.test_logs_stream import _table
+
+    _table(60).to_csv(tmp_path / "train.csv", index=False)
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(tmp_path / "train.csv"), "--session-col", "user", "--message-col",
+                              "msg", "--timestamp-col", "ts", "--model", "deeplog", "-o", str(model),
+                              "--epochs", "30", "--param", "window=3", "--param", "top_g=1", "--hidden", "16",
+                              "--param", "layers=1", "--lr", "0.02", "-q"])
+    assert res.exit_code == 0, res.output
+    odd = pd.DataFrame({"user": ["x"] * 4 + ["y"] * 4, "event": "e", "ts": [1.0, 2.0, 3.0, 4.0] * 2,
+                        "msg": ["session opened for user x", "N/A", "read 5 bytes", "logout",
+                                "session opened for user y", "read 7 bytes", "null", "logout"]})
+    odd.to_csv(tmp_path / "new.csv", index=False)
+    _jsonl(tmp_path / "new.jsonl", odd.to_dict("records"))
+    alerts = {}
+    for ext in ("csv", "jsonl"):
+        out = tmp_path / f"alerts_{ext}.jsonl"
+        res = runner.invoke(app, ["score", str(model), str(tmp_path / f"new.{ext}"), "-o", str(out)])
+        assert res.exit_code == 0, res.output
+        assert "2 rows had an empty key or message" in res.stderr, res.stderr
+        alerts[ext] = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(a["session"], a["score"], a["unexpected"]) for a in alerts["csv"]] == \
+        [(a["session"], a["score"], a["unexpected"]) for a in alerts["jsonl"]]
+    assert all(a["unexpected"]["template"] != "<template never seen in training>" for a in alerts["jsonl"])

@@ -451,7 +451,7 @@ class EventTables:
         for k in ("parsed", "unknown_template", "events_without_key"):
             stats.setdefault(k, 0)
         if self.message_column is not None:
-            text = self._messages(df)
+            text = self._messages(df, scoring=not learn)
             if self.parser_ is None:  # a fit that failed (e.g. on an empty table) left none
                 raise NotFittedError("EventSessions is not fitted; call fit(log) first")
             if learn:  # templates learnt from the whole table first (see _learn_templates)
@@ -539,9 +539,19 @@ class EventTables:
             ev[SESSION_FIELD] = ids.array
         return ev
 
-    def _messages(self, df: pd.DataFrame) -> list[str]:
-        """The message column of one table chunk as text (a missing cell is empty)."""
-        return df[self.message_column].astype("string").fillna("").tolist()
+    def _messages(self, df: pd.DataFrame, *, scoring: bool = False) -> list[str]:
+        """The message column of one table chunk as text (a missing cell is empty; with
+        ``scoring``, so is a missing spelling that no template learnt in training reads)."""
+        text = df[self.message_column].astype("string").fillna("")
+        if scoring and self.parser_ is not None:
+            # 'N/A', 'null' ... (JSON lines, the service): no message, as the same rows of a CSV
+            # read them, not a message of its own that scored as a template never seen
+            bare = text.str.strip()
+            null = bare.isin(NULL_TEXT)
+            if null.any():
+                null &= ~bare.isin(list(self.parser_.templates().values()))
+                text = text.mask(null, "")
+        return text.tolist()
 
     def _learn_templates(self, data: Any) -> None:
         """Learn the message column's templates from the whole table, chunk by chunk (only one
