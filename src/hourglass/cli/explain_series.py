@@ -58,7 +58,7 @@ def explain_series(pipe: Any, model: Path, data: Path, *, command: Any, dataset:
     refuse_joined_files(data, pipe.features_.timestamp_col, UNTIMED_MODEL_HINT)
     stats = ReadStats()
     df = read_series(data, dataset or pipe.info.get("dataset"), need_labels=False, scoring=True, stats=stats)
-    with rows_by_line(data, stats):
+    with rows_by_line(data, stats, named=True):
         errors = step_errors(pipe, df)
     warn_extra_columns(pipe, df)
     flagged = np.flatnonzero(errors.flags == 1)

@@ -118,20 +118,22 @@ def at_series_lines(exc: InputError, stats: ReadStats | None) -> InputError:
 
 
 @contextmanager
-def rows_by_line(data: Path, stats: ReadStats) -> Iterator[None]:
+def rows_by_line(data: Path, stats: ReadStats, *, named: bool = False) -> Iterator[None]:
     """Within it, an error that names a row of the series read from ``data`` with ``stats``
     (``found 'oops' (row 450)``: its data row, counted in the file's order, before the rows are
     sorted by time) names it by the file's line where the reader tells it (a CSV's, JSON
     lines'), in its file: ``DATA: ... (line 451)``, the header counted, as a table model's error
     and ``stream`` name it; a quoted value is left as it is. A Parquet file's row stays its data
-    row; a dataset's reader (SKAB, NAB ...) gives no ``stats``."""
+    row; a dataset's reader (SKAB, NAB ...) gives no ``stats``. ``named`` (a model applied to
+    ``data``: score, explain, evaluate): every error not about an option names ``data`` too (a
+    missing channel, a gap without a fill policy), as a table model's ``score`` names its file."""
     from hourglass.cli.tables import about_file
 
     try:
         yield
     except InputError as exc:
         told = str(at_series_lines(exc, stats))
-        if told != str(exc):  # (the exception's own type kept: a DateOrderError's detail)
+        if told != str(exc) or (named and exc.param is None):  # (its own type kept: a DateOrderError's)
             exc.args = (str(about_file(InputError(told), data)),)
         raise
 
@@ -531,7 +533,7 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
     start = time.perf_counter()
     grid: list[np.ndarray] = []
     try:
-        with rows_by_line(data, stats):
+        with rows_by_line(data, stats, named=ds is None):  # (a protocol's part names it below)
             result = score_timeseries(pipe, df, grid, warn_extra=False)
     except InputError as exc:  # 'series has 200 time steps' of a 600-row file: say which part
         if ds is not None and exc.param is None:
@@ -541,7 +543,7 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
         raise
     seconds = time.perf_counter() - start
     said = ds.source_label if ds is not None and label == LABEL and ds.source_label else label
-    with rows_by_line(data, stats):
+    with rows_by_line(data, stats, named=True):
         y = pipe.features_.align_labels(df, df[label].to_numpy(), column=f"label column {said!r}")
     warn_extra_columns(pipe, df, label)
     # VUS-PR's largest buffer as TSB-AD's benchmarks choose it: the ACF period of channel one
@@ -662,7 +664,7 @@ def score_command(pipe: Pipeline, data: Path, output: Path, *, dataset: str | No
     refuse_joined_files(data, pipe.features_.timestamp_col, UNTIMED_MODEL_HINT)
     stats = ReadStats()
     df = read_series(data, dataset or pipe.info.get("dataset"), need_labels=False, scoring=True, stats=stats)
-    with rows_by_line(data, stats):
+    with rows_by_line(data, stats, named=True):
         result = score_timeseries(pipe, df)
     line = scored_steps_text(len(result), len(df), pipe.features_.freq, int(result["flag"].sum()))
     if drift is not None:

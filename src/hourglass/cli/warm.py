@@ -645,7 +645,7 @@ def _warm_series(data: Path, output: Path, parent: Any, parent_dir: Path, *, dat
             raise HourglassError(f"--replay-data {replay_data}: {steps} steps to replay, shorter than "
                                  f"one window of {parent_dir} ({length} steps)")
     try:
-        with ts_cli.rows_by_line(data, stats):  # (OLD's rows were checked above)
+        with ts_cli.rows_by_line(data, stats, named=True):  # (OLD's rows were checked above)
             pipe = parent.warm_start(part, replay=old, **params)
     except InputError as exc:
         trained = getattr(exc, "last_series_steps", None)

@@ -1,0 +1,53 @@
+"""The same mistake made two ways must be told the same way: a series model's file lacking a
+channel (as a table model's), an option's error prefix, small-data advice, huge integer options,
+JSON nesting in the service and the CLI, and a column of numbers and times."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests._cli import one_line_error, runner
+from hourglass.cli import app
+
+
+def _series(path: Path, n: int, channels: tuple[str, ...] = ("cpu", "mem")) -> Path:
+    rng = np.random.default_rng(0)
+    lines = [",".join(("ts", *channels))]
+    lines += [",".join((f"2024-01-01T{i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z",
+                        *(f"{v:.4f}" for v in rng.random(len(channels))))) for i in range(n)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def series(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A one-epoch lstm-ae of channels cpu and mem, window 4, timed by ts."""
+    folder = tmp_path_factory.mktemp("left42s")
+    res = runner.invoke(app, ["train", str(_series(folder / "s.csv", 200)), "--timestamp-col", "ts",
+                              "--model", "lstm-ae", "--window", "4", "--epochs", "1",
+                              "-o", str(folder / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+    return folder / "m"
+
+
+# what was wrong: `score`, `explain`, `evaluate` and a warm start of a series model on a file
+# lacking a channel said "error: column(s) the model needs are missing: mem; ..." without the
+# file, where a table model's says "error: NEW.csv: column(s) the model needs are missing: b"
+@pytest.mark.parametrize("command", ["score", "explain", "warm"])
+def test_series_missing_channel_names_its_file(series: Path, tmp_path: Path, command: str) -> None:
+    data = _series(tmp_path / "new.csv", 50, ("cpu",))
+    out = tmp_path / "out.csv"
+    args = (["train", "--warm-start", str(series), str(data), "--epochs", "1"] if command == "warm"
+            else [command, str(series), str(data)])
+    one_line_error([*args, "-o", str(out)],
+                   f"{data}: column(s) the model needs are missing: mem", out)
+
+
+# what was wrong: a series shorter than one window scored by `score` did not name its file either
+def test_series_too_short_names_its_file(series: Path, tmp_path: Path) -> None:
+    data = _series(tmp_path / "short.csv", 2)
+    one_line_error(["score", str(series), str(data), "-o", str(tmp_path / "o.csv")],
+                   f"{data}: series has 2 time steps, shorter than one window of 4")
