@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests._cli import one_line_error, runner
 from hourglass.cli import app
+from tests._cli import one_line_error, runner
 
 
 def _series(path: Path, n: int, channels: tuple[str, ...] = ("cpu", "mem")) -> Path:
@@ -51,3 +51,23 @@ def test_series_too_short_names_its_file(series: Path, tmp_path: Path) -> None:
     data = _series(tmp_path / "short.csv", 2)
     one_line_error(["score", str(series), str(data), "-o", str(tmp_path / "o.csv")],
                    f"{data}: series has 2 time steps, shorter than one window of 4")
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A one-epoch autoencoder of columns a and b (ab_model)."""
+    from tests._cli import ab_model
+
+    return ab_model(tmp_path_factory.mktemp("left42t"))
+
+
+# what was wrong: a table model's warm start refused a bad value or a missing column of
+# --replay-data OLD as "error: old.csv: column 'b': ...", where an entity or series model's warm
+# start (and export --check-data) says "--replay-data old.csv: ..." / "--check-data F: ..."
+@pytest.mark.parametrize("body", ["a,b\n1,2\n3,x\n", "a\n1\n2\n", "a,b\n" + "0.5,0.5\n" * 100 + "0.5,zz\n"])
+def test_table_replay_data_errors_name_the_option(table: Path, tmp_path: Path, body: str) -> None:
+    old = tmp_path / "old.csv"
+    old.write_text(body)
+    out = tmp_path / "w"
+    one_line_error(["train", str(table.parent / "train.csv"), "--warm-start", str(table), "--replay-data",
+                    str(old), "--epochs", "1", "-o", str(out)], f"--replay-data {old}: column", out)

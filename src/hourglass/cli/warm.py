@@ -263,6 +263,9 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
     from hourglass.ingest import label_strings
 
     log = logging.getLogger("hourglass")
+    # an error about a value or a column of OLD names the option, as an entity or series warm
+    # start's and export --check-data's do (a file that cannot be read names the file alone)
+    where: Path | str = f"--replay-data {path}" if replayed else path
     spec, label_col, normal_values = resolve_spec(dataset, label_col, normal, fmt, path)
     spec = text_as_trained(spec, parent.features_)  # a text category read as written, as trained
     df, sampled = read_for_training(path, spec, on_bad_rows, stats, memory_budget, sample_rows, seed,
@@ -284,7 +287,7 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
         try:
             read_timestamps(df[time_col], time_col, kept)
         except InputError as exc:  # its row: a position among the rows kept, told as the file's
-            raise about_file(at_kept_rows(exc, stats, np.arange(len(df))), path) from None
+            raise about_file(at_kept_rows(exc, stats, np.arange(len(df))), where) from None
         df = df.drop(columns=[time_col])
     if label_col is not None and label_col not in df.columns:  # alone: not after the schema
         split_labels(df, label_col, normal_values, str(path))   # check's 'ignoring column' warning
@@ -297,7 +300,7 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
             parent.transform(df.drop(columns=[label_col]).head(64) if label_col in df.columns
                              else df.head(64))
     except InputError as exc:  # NEW or --replay-data: say which (its row: -1 after a skipped one)
-        raise about_file(at_kept_rows(exc, stats, np.arange(min(len(df), 64))), path) from None
+        raise about_file(at_kept_rows(exc, stats, np.arange(min(len(df), 64))), where) from None
     if inherited:
         log.info("%s: label column %r (as the parent model's), normal = %s", path, label_col,
                  normal_values)
@@ -323,11 +326,11 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
         log.info("%s: %d normal rows of %d (label column %r)", path, int((is_anom == 0).sum()),
                  len(feats), label_col)
         feats = feats.loc[is_anom == 0]
-    _refuse_unreadable(feats, parent, path, stats, sampled)
+    _refuse_unreadable(feats, parent, where, stats, sampled)
     return feats, spec, label_col, normal_values, sampled
 
 
-def _refuse_unreadable(feats: Any, parent: Any, path: Path, stats: Any,
+def _refuse_unreadable(feats: Any, parent: Any, path: Path | str, stats: Any,
                        sampled: dict[str, Any] | None) -> None:
     """Refuse text in a column the model reads as numbers anywhere in ``feats`` (a table's
     normal rows, indexed by their positions among the rows read), naming the file and the
