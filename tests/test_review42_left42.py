@@ -71,3 +71,20 @@ def test_table_replay_data_errors_name_the_option(table: Path, tmp_path: Path, b
     out = tmp_path / "w"
     one_line_error(["train", str(table.parent / "train.csv"), "--warm-start", str(table), "--replay-data",
                     str(old), "--epochs", "1", "-o", str(out)], f"--replay-data {old}: column", out)
+
+
+# what was wrong: a warm start on a one-row file said only "AutoEncoder: 1 training row;
+# fitting needs at least 2", without the advice a warm start's other small-data refusal gives
+# ("give it more normal rows (or old ones too: --replay-data OLD)"); with --replay-data, a
+# larger --replay is the advice
+def test_warm_start_one_row_gives_advice(table: Path, tmp_path: Path) -> None:
+    one = tmp_path / "one.csv"
+    one.write_text("a,b\n0.5,0.5\n")
+    out = tmp_path / "w"
+    args = ["train", str(one), "--warm-start", str(table), "--epochs", "1", "-o", str(out)]
+    one_line_error(args, "1 training row; fitting needs at least 2; give the warm start more normal "
+                   "rows (or old ones too: --replay-data OLD)", out)
+    old = tmp_path / "old.csv"
+    old.write_text("a,b\n0.4,0.4\n")
+    one_line_error([*args, "--replay-data", str(old), "--replay", "0.001"],
+                   "more normal rows or a larger --replay (now 0.001: 0 of the 1 old rows replayed)", out)

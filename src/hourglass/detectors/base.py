@@ -627,7 +627,9 @@ class BaseDetector(BaseEstimator):
         Xa = self._validate(X, reset=not warm)
         n = self._n_samples(Xa)
         if n < 2 and self.get_tags()["input"] == "tabular":  # batch norm, scales, a spread: none from one row
-            raise InputError(f"{type(self).__name__}: 1 training row; fitting needs at least 2")
+            exc = InputError(f"{type(self).__name__}: 1 training row; fitting needs at least 2")
+            setattr(exc, "too_few_rows", True)  # noqa: B010 (a warm start gives its own advice)
+            raise exc
         labels = None
         if y is not None:
             labels = check_labels(y, n)
