@@ -88,3 +88,74 @@ def test_warm_start_one_row_gives_advice(table: Path, tmp_path: Path) -> None:
     old.write_text("a,b\n0.4,0.4\n")
     one_line_error([*args, "--replay-data", str(old), "--replay", "0.001"],
                    "more normal rows or a larger --replay (now 0.001: 0 of the 1 old rows replayed)", out)
+
+
+BIG = "1000000000000000000000000000000"
+
+
+def _said(args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+          out: Path) -> str:
+    """The one stderr line of the console script ``hourglass ARGS``, which exits with code 2
+    and leaves no ``out`` behind (an option's refusal by the parser is worded by ``main``)."""
+    import sys
+
+    from hourglass.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["hourglass", *args])
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as ended:
+        main()
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert ended.value.code == 2 and len(lines) == 1, lines
+    assert not out.exists()
+    return lines[0]
+
+
+# what was wrong: a whole number past what a C long holds was taken by a count option
+# (`--epochs 1e30`, `--param patience=1e30`: a run that ends by early stopping only, or never),
+# reached pandas as an OverflowError traceback (`--fill-limit`), or was said with a float's
+# digits (`--window 1e30`: "one window of 1000000000000000019884624838656"); each is now one
+# line naming the option
+@pytest.mark.parametrize(("option", "said"), [
+    (["--epochs", BIG], f"Invalid value for '--epochs': '{BIG}' is above 2**63-1 (9223372036854775807)"),
+    (["--batch-size", "9223372036854775808"], "Invalid value for '--batch-size': '9223372036854775808' is "
+                                              "above 2**63-1"),
+    (["--param", f"epochs={BIG}"], f"--param epochs: {BIG} is above 2**63-1"),
+    (["--param", "patience=1e30"], "--param patience: 1e30 is above 2**63-1"),
+    (["--fill-limit", BIG], f"Invalid value for '--fill-limit': '{BIG}' is above 2**63-1"),
+    (["--window", "1e30"], "--window: 1e+30 steps is above 2**63-1"),
+])
+def test_huge_whole_option_refused(tmp_path: Path, option: list[str], said: str,
+                                   capsys: pytest.CaptureFixture[str],
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    data = _series(tmp_path / "s.csv", 50)
+    out = tmp_path / "m"
+    series = ["--timestamp-col", "ts", "--model", "lstm-ae", "--fill", "ffill"]
+    args = ["train", str(data), *(series if option[0] in ("--fill-limit", "--window") else []), *option,
+            "-o", str(out)]
+    line = _said(args, capsys, monkeypatch, out)
+    assert said in line, line
+
+
+# what was wrong: a fill limit past a C int (2**63-1 from the CLI, 10**30 in Python) stopped
+# pandas' fill with "OverflowError: value too large to convert to int"; a limit past the series'
+# length fills as no limit does
+@pytest.mark.parametrize("fill", ["ffill", "interpolate", "zero"])
+def test_fill_limit_past_the_series_is_no_limit(fill: str) -> None:
+    import pandas as pd
+
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    df = pd.DataFrame({"a": [1.0, np.nan, np.nan, 4.0] * 5})
+    for limit in (2**63 - 1, 10**30):
+        got = TimeSeriesPreprocessor(fill=fill, fill_limit=limit).fit_transform(df)
+        assert np.array_equal(got, TimeSeriesPreprocessor(fill=fill).fit_transform(df))
+
+
+# pin (held already): a seed keeps its own bound, 2**64-1, above the other whole numbers'
+def test_seed_still_takes_2_64_minus_1(tmp_path: Path) -> None:
+    data = tmp_path / "t.csv"
+    data.write_text("a,b\n" + "0.1,0.2\n0.3,0.4\n" * 20)
+    res = runner.invoke(app, ["train", str(data), "--seed", str(2**64 - 1), "--epochs", "1",
+                              "-o", str(tmp_path / "m"), "-q"])
+    assert res.exit_code == 0, res.output

@@ -6,8 +6,31 @@ import json
 import re
 from typing import Any
 
-__all__ = ["MAX_JSON_DEPTH", "MAX_LINE_BYTES", "check_json_depth", "loads_json", "raw_decode_json",
-           "too_long"]
+__all__ = ["MAX_JSON_DEPTH", "MAX_LINE_BYTES", "WHOLE_TOP", "check_json_depth", "loads_json",
+           "raw_decode_json", "too_large", "too_long"]
+
+#: The largest whole number a command-line option or ``--param`` takes (a seed aside, up to
+#: 2**64-1): what a C long holds. Past it a count reached NumPy or pandas as an ``OverflowError``
+#: traceback (``--fill-limit``), a vague error (``export --check-rows``: "Maximum allowed
+#: dimension exceeded"), or was taken (``--epochs 1e30``: a run that ends only by early stopping)
+WHOLE_TOP = 2**63 - 1
+
+
+def too_large(value: int) -> str | None:
+    """What an option says of a whole number past :data:`WHOLE_TOP` either way, else ``None``.
+
+    Examples
+    --------
+    >>> too_large(10**30)
+    'above 2**63-1 (9223372036854775807), the largest whole number an option takes'
+    >>> too_large(2**63 - 1) is None and too_large(-(2**63)) is None
+    True
+    """
+    if value > WHOLE_TOP:
+        return f"above 2**63-1 ({WHOLE_TOP}), the largest whole number an option takes"
+    if value < -WHOLE_TOP - 1:
+        return f"below -2**63 ({-WHOLE_TOP - 1}), the smallest whole number an option takes"
+    return None
 
 #: The longest line a line-by-line reader keeps (``stream``, the CEF/LEEF/PAN-OS/key=value
 #: formats): a longer one is a bad line, read past, not held (a source without line breaks cannot

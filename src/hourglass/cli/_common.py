@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from hourglass._columns import shown_column
-from hourglass._limits import MAX_JSON_DEPTH, loads_json
+from hourglass._limits import MAX_JSON_DEPTH, loads_json, too_large
 from hourglass.cli._options import OPTION_OF_PARAM
 from hourglass.errors import HourglassError, InputError, is_link_loop, no_file, read_problem
 
@@ -240,6 +240,10 @@ def finish_params(cls: type, model: str, params: dict[str, Any], extra: list[str
             raise HourglassError(f"--param {key.strip()}: {exc}") from None
         key = key.strip()
         parsed = _param_number(cls, key, parsed)
+        if type(parsed) is int and key not in ("seed", "random_state"):  # (a seed: to 2**64-1)
+            said = too_large(parsed)
+            if said is not None:
+                raise HourglassError(f"--param {key}: {value.strip()} is {said}")
         if key in seen and seen[key][0] != parsed:  # (0.1 and ' 0.1', true and True: one value)
             raise HourglassError(f"--param {key}: given twice, with different values "
                                  f"({seen[key][1].strip()!r}, {value.strip()!r}); give it once")

@@ -135,8 +135,8 @@ class _NumberText:
     "Input should be a valid integer, unable to parse string as an integer" without the value
     (and "Input should be greater than or equal to 1" without it: now ``..., got '0'``)."""
 
-    def __init__(self, inner: Any, whole: bool) -> None:
-        self.inner, self.whole = inner, whole
+    def __init__(self, inner: Any, whole: bool, seed: bool = False) -> None:
+        self.inner, self.whole, self.seed = inner, whole, seed
 
     def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
         typed = value
@@ -155,6 +155,12 @@ class _NumberText:
         number = _as_number(text, self.whole)
         if number is None:
             raise typer.BadParameter(f"{text!r} is not a {'whole ' if self.whole else ''}number")
+        if self.whole and not self.seed:  # (a seed goes to 2**64-1: its own check says so)
+            from hourglass._limits import too_large
+
+            said = too_large(int(number))
+            if said is not None:
+                raise typer.BadParameter(f"{text!r} is {said}")
         return number
 
 
@@ -166,7 +172,8 @@ def _read_numbers(params: list[Any]) -> None:
         try:
             kind = p.type_descriptor.annotation
             if kind in (int, float) and not isinstance(p.get_runtime_param(), _NumberText):
-                p._runtime_param = _NumberText(p.get_runtime_param(), whole=kind is int)
+                p._runtime_param = _NumberText(p.get_runtime_param(), whole=kind is int,
+                                               seed=p.name == "seed")
         except AttributeError:  # pragma: no cover - another typer
             return
 

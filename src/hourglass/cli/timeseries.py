@@ -19,6 +19,7 @@ from rich.table import Table
 
 from hourglass._columns import listed_columns, shown_column
 from hourglass._labels import label_like
+from hourglass._limits import WHOLE_TOP
 from hourglass._numbers import label_numbers
 from hourglass._times import frequency
 from hourglass.cli._common import check_model_dir, model_params
@@ -608,6 +609,9 @@ def train_command(
         # ganomaly-1d's convolutions 7 and more)
         raise HourglassError(f"--window: a time-series window is a whole number of steps, "
                              f"got {window:g}")
+    if window is not None and window > WHOLE_TOP:  # (said as typed: 1e+30, not the float's digits)
+        raise HourglassError(f"--window: {window:g} steps is above 2**63-1 ({WHOLE_TOP}), the largest "
+                             "whole number an option takes")
     kwargs = model_params(cls, model, seed=seed, device=device, quiet=quiet, epochs=epochs,
                           batch_size=batch_size, lr=lr, hidden=hidden, extra=params,
                           **({} if window is None else {"window": int(window)}))

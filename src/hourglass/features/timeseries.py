@@ -709,14 +709,20 @@ class TimeSeriesPreprocessor:
         return out
 
     def _limit(self) -> int | None:
-        """``fill_limit`` as the int pandas takes (``2.0`` from a config is 2)."""
-        return None if self.fill_limit is None else int(float(self.fill_limit))
+        """``fill_limit`` as the int pandas takes (``2.0`` from a config is 2; exact, not through
+        a float, past 2**53)."""
+        if self.fill_limit is None:
+            return None
+        return self.fill_limit if type(self.fill_limit) is int else int(float(self.fill_limit))
 
     def _fill(self, frame: pd.DataFrame) -> pd.DataFrame:
+        limit = self._limit()
+        if limit is not None:  # no gap is longer than the series: pandas' fill takes a C int and
+            limit = min(limit, max(len(frame), 1))  # stopped on a larger one (OverflowError)
         if self.fill == "ffill":
-            frame = frame.ffill(limit=self._limit())
+            frame = frame.ffill(limit=limit)
         elif self.fill == "interpolate":
-            frame = frame.interpolate(limit=self._limit(), limit_area="inside")
+            frame = frame.interpolate(limit=limit, limit_area="inside")
         return frame
 
     def _raise_missing(self, frame: pd.DataFrame, fitting: bool = False, first_row: int = 0,
