@@ -186,7 +186,9 @@ def test_a_number_among_iso_times_is_a_bad_row_not_a_time_without_an_offset() ->
     for value, shown in ((-5, "-5"), ("-5", "'-5'"), (0, "0")):
         with pytest.raises(InputError) as info:
             parse_timestamps(pd.Series([ISO, ISO, ISO, value], dtype=object), "ts")
-        assert str(info.value) == f"column 'ts': row 4 is not a timestamp ({shown})"
+        # (the column's kind said since, as text among epoch numbers says it)
+        assert str(info.value) == (f"column 'ts': row 4 is not a timestamp ({shown}; the column holds "
+                                   "date/time text)")
 
 
 @pytest.fixture(scope="module")

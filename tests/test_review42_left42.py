@@ -159,3 +159,35 @@ def test_seed_still_takes_2_64_minus_1(tmp_path: Path) -> None:
     res = runner.invoke(app, ["train", str(data), "--seed", str(2**64 - 1), "--epochs", "1",
                               "-o", str(tmp_path / "m"), "-q"])
     assert res.exit_code == 0, res.output
+
+
+def _mixed_times(path: Path, epoch_every: int) -> Path:
+    """Twenty JSON lines of the timed model's columns whose ``ts`` is an epoch number in every
+    ``epoch_every``-th row (from row 0) and ISO-8601 text in the others; row 7 is far off."""
+    import json
+
+    rows = [{"a": 5.0 if i == 7 else 0.5, "b": 0.5, "src": "x",
+             "ts": 1704153600 + i if i % epoch_every == 0 else f"2024-01-02T00:00:{i:02d}Z"}
+            for i in range(20)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+# what was wrong: `score --alert-format ecs` on a JSON-lines file whose time column holds ISO
+# text with an epoch number in a few rows said "column 'ts': line 1 is not a timestamp
+# (1704153600)", a valid epoch time to `stream` (which reads each row alone and takes it); the
+# reverse (text among epoch numbers) said why: "...; the column holds epoch times". Now both say
+# what the column holds
+def test_epoch_number_among_time_text_says_what_the_column_holds(tmp_path: Path) -> None:
+    from tests._cli import timed_model
+
+    model = timed_model(tmp_path) / "m"
+    data = _mixed_times(tmp_path / "mixed.jsonl", 5)
+    out = tmp_path / "alerts.jsonl"
+    one_line_error(["score", str(model), str(data), "--alert-format", "ecs", "-o", str(out)],
+                   "column 'ts': line 1 is not a timestamp (1704153600; the column holds date/time "
+                   "text)", out)
+    # (pin) stream reads each row's time alone: the flagged row is alerted, its ISO time kept
+    res = runner.invoke(app, ["stream", str(model), "--input", str(data), "--alert-format", "ecs"])
+    assert res.exit_code == 0, res.output
+    assert '"@timestamp":"2024-01-02T00:00:07.000Z"' in res.stdout.replace(" ", ""), res.stdout

@@ -636,8 +636,15 @@ def _read_timestamps(s: pd.Series, column: str, dayfirst: bool | None
                     "give every time an offset, or none")
         none = "" if len(good) or len(text) < 2 else \
             f"; no row of the {len(text)} is (is {column!r} the time column?)"
+        held = ""
+        if len(good):  # a number among times written as text (not among dates written as numbers,
+            # 20260228): as 'the column holds epoch times' says text among numbers; read alone
+            # (stream, the service), it would be an epoch time
+            number = pd.to_numeric(pd.Series([text.iloc[i], text.iloc[good[0]]], dtype=object),
+                                   errors="coerce")
+            held = "; the column holds date/time text" if number.notna().tolist() == [True, False] else ""
         raise InputError(f"column {column!r}: row {i + 1} is not a timestamp "
-                         f"({quoted_cell(s.iloc[i])}){none}")
+                         f"({quoted_cell(s.iloc[i])}{held}){none}")
     naive = ts.tz_convert("UTC").tz_localize(None) if ts.tz is not None else ts
     today = dated_today(text, np.asarray(naive.asi8, dtype=np.float64) / _PER_SECOND[naive.unit])
     if today.any():  # (past the first 100 rows, which are looked at before the read)
