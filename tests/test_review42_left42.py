@@ -46,11 +46,15 @@ def test_series_missing_channel_names_its_file(series: Path, tmp_path: Path, com
                    f"{data}: column(s) the model needs are missing: mem", out)
 
 
-# what was wrong: a series shorter than one window scored by `score` did not name its file either
+# what was wrong: a series shorter than one window scored by `score` (or trained on by `train`,
+# where a table's "no usable feature column" names its file) did not name its file either
 def test_series_too_short_names_its_file(series: Path, tmp_path: Path) -> None:
     data = _series(tmp_path / "short.csv", 2)
     one_line_error(["score", str(series), str(data), "-o", str(tmp_path / "o.csv")],
                    f"{data}: series has 2 time steps, shorter than one window of 4")
+    out = tmp_path / "m"
+    one_line_error(["train", str(data), "--timestamp-col", "ts", "--model", "lstm-ae", "--window", "4",
+                    "--epochs", "1", "-o", str(out)], f"{data}: series has 2 time steps", out)
 
 
 @pytest.fixture(scope="module")

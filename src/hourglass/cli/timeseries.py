@@ -237,8 +237,8 @@ def train_timeseries(
             extra_steps = _fit_with_extra(pipe, own, extras, list(extra_normal or ()), data=f"{data}{part}",
                                           stats=extra_stats)
     else:
-        try:
-            with rows_by_line(data, stats):
+        try:  # (a protocol's training part is named below)
+            with rows_by_line(data, stats, named=len(train_df) == len(df)):
                 pipe.fit(own)
         except InputError as exc:  # 'series has 400 time steps' of a 600-row file: say which part
             if len(train_df) < len(df) and exc.param is None:  # (an option's error names the option)
