@@ -145,22 +145,25 @@ class _NumberText:
         elif isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
             value = type(value)(map(self._number, value))
         try:
-            return self.inner.coerce(value, param=param, ctx=ctx)
+            read = self.inner.coerce(value, param=param, ctx=ctx)
         except typer.BadParameter as exc:  # out of range ("Input should be greater than or
             if not isinstance(typed, str):  # equal to 1"): the value as typed too
                 raise
             raise typer.BadParameter(f"{exc.message}, got {typed!r}", ctx=ctx, param=param) from None
+        # past its own range (--threads: 1024) an option says that; else past a C long's, unless a
+        # seed (to 2**64-1: its own check says so)
+        if self.whole and not self.seed and isinstance(typed, str) and type(read) is int:
+            from hourglass._limits import too_large
+
+            said = too_large(read)
+            if said is not None:
+                raise typer.BadParameter(f"{typed!r} is {said}", ctx=ctx, param=param)
+        return read
 
     def _number(self, text: str) -> int | float:
         number = _as_number(text, self.whole)
         if number is None:
             raise typer.BadParameter(f"{text!r} is not a {'whole ' if self.whole else ''}number")
-        if self.whole and not self.seed:  # (a seed goes to 2**64-1: its own check says so)
-            from hourglass._limits import too_large
-
-            said = too_large(int(number))
-            if said is not None:
-                raise typer.BadParameter(f"{text!r} is {said}")
         return number
 
 
