@@ -14,7 +14,7 @@ import pandas as pd
 
 from hourglass._columns import counted, listed_columns, near_names
 from hourglass.errors import HourglassError, InputError
-from hourglass.ingest.tables import UNKNOWN_ROW, ReadStats, nested_note
+from hourglass.ingest.tables import NULL_VALUES, UNKNOWN_ROW, ReadStats, nested_note
 from hourglass.serve.grouping import (
     AlertGroups,
     _reads_as_time,
@@ -27,6 +27,9 @@ __all__ = ["NO_TIME", "Grouping", "check_group_options", "group_window_of", "gro
 
 _ROW = re.compile(r"\brow (\d+)\b")
 NO_TIME = np.iinfo(np.int64).min  # a row's time in :meth:`Grouping.times` when it does not read (NaT)
+#: the key values a CSV's reader reads as an empty cell (``N/A``, ``null``, ``?``, ``''``...), which
+#: JSON lines, a Parquet file and ``stream`` bring as text: a key of none of them (``null``)
+_NULL_KEYS = frozenset(NULL_VALUES)
 
 
 def check_group_options(group_by: str | None, group_window: str | None, kind: str, model: str,
@@ -325,7 +328,8 @@ class Grouping:
 
 
 def _plain(value: Any) -> Any:
-    """A key value as JSON holds it (numpy scalars plain, NaN/NA -> None, a whole float a whole
+    """A key value as JSON holds it (numpy scalars plain, NaN/NA -> None, and so is the text of
+    a missing cell, ``N/A``, ``null``, ``''``..., as a CSV's reader reads it; a whole float a whole
     number: a port column with a missing cell is read as floats, yet its key is port 80, as a
     streamed line writes it, not 80.0); an array or object (a streamed JSON line's field) as its
     JSON text, keys sorted, as ``score`` reads a JSON-lines file's arrays: one group per distinct
@@ -337,6 +341,8 @@ def _plain(value: Any) -> Any:
     ('["b", "a"]', '{"x": null, "y": 1}', None, '10.0.0.5')
     >>> _plain(np.float64(80.0)), _plain(80.0), _plain(0.5), _plain(True)
     (80, 80, 0.5, True)
+    >>> _plain("N/A"), _plain("null"), _plain(""), _plain(" N/A"), _plain("-")
+    (None, None, None, ' N/A', '-')
     >>> _plain(np.datetime64("2024-01-01T00:00:28", "ns")), _plain(np.datetime64("NaT", "ns"))
     (Timestamp('2024-01-01 00:00:28'), None)
     """
@@ -349,6 +355,8 @@ def _plain(value: Any) -> Any:
             return pd.Timestamp(value) if isinstance(value, np.datetime64) else pd.Timedelta(value)
         except (ValueError, OverflowError):  # beyond pandas' range: as the outputs write it
             return value
+    if isinstance(value, str) and value in _NULL_KEYS:
+        return None
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         try:
             value = value.item()

@@ -44,7 +44,7 @@ from hourglass.ingest.kv import KV
 from hourglass.ingest.okta import OKTA
 from hourglass.ingest.panos import PANOS
 from hourglass.ingest.readers import check_path, detect_format, table_format
-from hourglass.ingest.tables import check_text, read_head
+from hourglass.ingest.tables import NULL_VALUES, check_text, read_head
 from hourglass.ingest.winlogbeat import WINLOGBEAT
 
 __all__ = ["FORMATS", "all_formats", "boolean_labels", "column_normal", "event_format",
@@ -434,12 +434,16 @@ def column_normal(normal: Any, labels: pd.Series) -> list[str]:
 
 def label_strings(labels: pd.Series) -> np.ndarray:
     """Labels as stripped strings; whole numbers read as floats print as integers (``0`` not
-    ``0.0``), so ``--normal 0`` matches however the column was parsed.
+    ``0.0``), so ``--normal 0`` matches however the column was parsed. A missing label is ``''``,
+    and so is the text a CSV's reader reads as an empty cell (``N/A``, ``null``, ``?``...: JSON
+    lines and Parquet bring it as text), so that the same rows have the same labels either way.
 
     Examples
     --------
     >>> label_strings(pd.Series([0.0, 1.0, None])).tolist()
     ['0', '1', '']
+    >>> label_strings(pd.Series(["normal", "N/A", " null ", "-"])).tolist()
+    ['normal', '', '', '-']
     >>> label_strings(pd.Series([1e20, 2.5])).tolist()
     ['1e+20', '2.5']
     """
@@ -451,7 +455,10 @@ def label_strings(labels: pd.Series) -> np.ndarray:
         out = np.where(whole, np.char.mod("%d", np.where(whole, v, 0).astype(np.int64)),
                        s.astype(str).to_numpy())
         return shared_strings(np.where(np.isnan(v), "", out).astype(object))
-    return shared_strings(s.astype("string").str.strip().fillna("").to_numpy(dtype=object))
+    codes, uniques = pd.factorize(s.astype("string").str.strip().fillna("").to_numpy(dtype=object))
+    uniques = np.asarray(uniques, dtype=object)
+    uniques[np.isin(uniques, np.array(NULL_VALUES, dtype=object))] = ""  # (each distinct value once)
+    return uniques[codes]
 
 
 def shared_strings(texts: np.ndarray) -> np.ndarray:
