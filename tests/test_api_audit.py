@@ -245,7 +245,7 @@ def test_sklearn_tools_work(data: tuple[np.ndarray, np.ndarray]) -> None:
 # -- evaluation -------------------------------------------------------------------------------------
 def test_metrics_name_bad_scores_and_arguments() -> None:
     y, s, p = [0, 0, 1, 1], [0.1, float("nan"), 0.3, 0.9], [0, 0, 0, 1]
-    with pytest.raises(InputError, match=r"^scores: 1 NaN or infinite score\(s\); first at row 1"):
+    with pytest.raises(InputError, match=r"^scores: 1 NaN or infinite score\(s\); first at row 2"):
         binary_metrics(y, s, p)  # scikit-learn's "Input contains NaN." before
     with pytest.raises(InputError, match=r"^scores: expected numbers"):
         binary_metrics(y, ["a", "b", "c", "d"], p)

@@ -5,12 +5,16 @@ with nothing flagged is n/a on every command."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
+import hourglass.evaluate as ev
 from hourglass.cli import app
+from hourglass.errors import InputError
 from tests._cli import ab_model, runner
 
 SPELLINGS = ["N/A", "?", "null", "", "NaN", "None", "NULL"]
@@ -86,3 +90,30 @@ def test_labels_read_a_missing_spelling_as_no_label_as_a_csv_does(tmp_path: Path
         metrics[ext] = {k: v for k, v in json.loads(out.read_text()).items() if "seconds" not in k}
     assert metrics["jsonl"] == metrics["csv"]
     assert metrics["csv"]["n"] == n - unlabelled, metrics["csv"]
+
+
+def test_the_evaluate_api_names_a_bad_score_label_or_step_from_1() -> None:
+    # what was wrong: evaluate_scores (binary_metrics, threshold_curve, precision_at_k,
+    # timeseries_metrics, vus_*) named a NaN score at index 2 'first at row 2' but a missing
+    # label at index 2 '(row 3)' in the same call, and tsb_sliding_window a NaN at index 2
+    # 'first at step 2': every message now counts from 1, as the CLI and the service do
+    y, s, p = [0, 0, 1, 1, 0, 0, 1, 0], [.1, .2, .9, .8, .1, .2, .7, .1], [0, 0, 1, 1, 0, 0, 1, 0]
+    bad_s, bad_y = [*s[:2], float("nan"), *s[3:]], [*y[:2], None, *y[3:]]  # each the third element
+    bad = {"score": (y, bad_s, p), "label": (bad_y, s, p), "decision": (y, s, bad_y)}
+    calls = [(ev.binary_metrics, "score label decision"), (ev.evaluate_scores, "score label decision"),
+             (ev.timeseries_metrics, "score label decision"),
+             (lambda y, s, p: ev.precision_at_k(y, s, 2), "score label"),
+             (lambda y, s, p: ev.threshold_curve(y, s), "score label"),
+             (lambda y, s, p: ev.vus_pr(y, s), "score label"),
+             (lambda y, s, p: ev.vus_roc(y, s), "score label"),
+             (lambda y, s, p: ev.vus_volumes(y, s), "score label"),
+             (lambda y, s, p: ev.point_adjust(y, p), "label decision"),
+             (lambda y, s, p: ev.time_to_detect(y, p), "label decision"),
+             (lambda y, s, p: ev.alert_volume(p), "decision")]
+    for call, which in calls:
+        for what in which.split():
+            with pytest.raises(InputError) as exc:
+                call(*bad[what])
+            assert re.search(r"(first at row 3|\(row 3\))$", str(exc.value)), (what, str(exc.value))
+    with pytest.raises(InputError, match=r"first at step 3$"):
+        ev.tsb_sliding_window(bad_s)

@@ -22,20 +22,20 @@ def _safe_div(a: float, b: float) -> float:
 
 def check_scores(scores: object, what: str = "scores") -> np.ndarray:
     """``scores`` as a flat float64 array, or :class:`InputError` naming the first score that is
-    not a finite number (scikit-learn's metrics would say only "Input contains NaN"), or saying
-    the scores are complex numbers.
+    not a finite number by its row, counted from 1 as a bad label is (scikit-learn's metrics
+    would say only "Input contains NaN"), or saying the scores are complex numbers.
 
     Examples
     --------
     >>> check_scores([0.5, float("nan")])
     Traceback (most recent call last):
     ...
-    hourglass.errors.InputError: scores: 1 NaN or infinite score(s); first at row 1
+    hourglass.errors.InputError: scores: 1 NaN or infinite score(s); first at row 2
     """
     s = real_scores(scores, what, "expected").ravel()
     bad = np.flatnonzero(~np.isfinite(s))
     if bad.size:
-        raise InputError(f"{what}: {bad.size} NaN or infinite score(s); first at row {int(bad[0])}")
+        raise InputError(f"{what}: {bad.size} NaN or infinite score(s); first at row {int(bad[0]) + 1}")
     return s
 
 

@@ -265,7 +265,7 @@ def tsb_sliding_window(x: object, max_lag: int = 400) -> int:
     if v.size == 0:
         raise InputError("x: empty series (no time steps)")
     if not np.isfinite(v).all():
-        bad = int(np.flatnonzero(~np.isfinite(v))[0])
+        bad = int(np.flatnonzero(~np.isfinite(v))[0]) + 1  # (from 1, as the evaluate API's rows)
         raise InputError(f"x: {int((~np.isfinite(v)).sum())} NaN or infinite value(s) in the "
                          f"(first channel of the) series; first at step {bad}")
     v = v - v.mean()
