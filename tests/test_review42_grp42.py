@@ -117,3 +117,68 @@ def test_the_evaluate_api_names_a_bad_score_label_or_step_from_1() -> None:
             assert re.search(r"(first at row 3|\(row 3\))$", str(exc.value)), (what, str(exc.value))
     with pytest.raises(InputError, match=r"first at step 3$"):
         ev.tsb_sliding_window(bad_s)
+
+
+def test_benchmark_has_no_precision_for_a_run_that_flags_nothing(tmp_path: Path) -> None:
+    # what was wrong: 'hourglass benchmark DATA --threshold fixed:1e9 --json b.json' (no row
+    # flagged) printed 'prec. 0.000 ±0.000' and wrote precision {'mean': 0.0, 'std': 0.0} (0.0
+    # per run), where 'hourglass evaluate' of such a model says n/a and writes null
+    rng = np.random.default_rng(0)
+    label = np.where(np.arange(300) % 8 == 0, "attack", "normal")
+    a, b = rng.random(300) + 3 * (label == "attack"), rng.random(300)
+    (tmp_path / "d.csv").write_text("a,b,label\n" + "".join(
+        f"{x:.6f},{z:.6f},{y}\n" for x, z, y in zip(a, b, label, strict=True)))
+    res = runner.invoke(app, ["benchmark", str(tmp_path / "d.csv"), "--label-col", "label", "--normal",
+                              "normal", "--models", "autoencoder", "--baselines", "iforest", "--seeds", "2",
+                              "--epochs", "1", "--threshold", "fixed:1e9", "--json",
+                              str(tmp_path / "b.json")])
+    assert res.exit_code == 0, res.output
+    result = json.loads((tmp_path / "b.json").read_text())
+    assert [r["precision"] for r in result["runs"]] == [None] * 4, result["runs"]
+    assert all(r["tp"] + r["fp"] == 0 for r in result["runs"])
+    assert [(m["precision"], m["f1"]) for m in result["models"]] == [(None, {"mean": 0.0, "std": 0.0})] * 2
+    rows = [cells for cells in map(str.split, res.stdout.splitlines())
+            if cells[:1] in (["autoencoder"], ["iforest"])]
+    assert [r[-5] for r in rows] == ["n/a", "n/a"], res.stdout  # the prec. column
+
+
+def test_a_benchmark_mean_over_fewer_seeds_says_how_many() -> None:
+    # what was wrong: nothing said that a mean left out seeds without a value (a run that
+    # flagged nothing has no precision now); the JSON's stat gives their count ('n') and the
+    # table's cell '(1 of 3)' under the mean; a figure every seed has is as it was
+    from rich.console import Console
+
+    from hourglass.cli.benchmark import results_table
+    from hourglass.pipeline.benchmark import METRICS, summarize
+
+    runs = [{"model": "m", "kind": "hourglass", "seed": s, "threshold": "t", **{k: 0.25 * s for k in METRICS},
+             "precision": p} for s, p in ((0, None), (1, 0.5), (2, None))]
+    row = summarize(runs)[0]
+    assert row["precision"] == {"mean": 0.5, "std": 0.0, "n": 1}
+    assert row["f1"] == {"mean": 0.25, "std": 0.25}  # (no 'n': every seed has it)
+    console = Console(width=120, record=True)
+    console.print(results_table("t", [row]))
+    lines = console.export_text().splitlines()
+    assert any("(1 of 3)" in line for line in lines), lines
+    assert summarize([{**runs[0], "seed": 5}])[0]["precision"] is None
+
+
+def test_demo_has_no_precision_when_nothing_is_flagged(monkeypatch: pytest.MonkeyPatch,
+                                                       tmp_path: Path) -> None:
+    # what was wrong: 'hourglass demo' printed 'precision 0.0000' for a model that flagged no
+    # row (binary_metrics' 0.0), where 'hourglass evaluate' says n/a
+    import hourglass.cli.tables as tables
+
+    scored = tables.scores_frame
+
+    def nothing_flagged(*args: Any, **kwargs: Any) -> Any:
+        result = scored(*args, **kwargs)
+        result["flag"] = 0
+        return result
+
+    monkeypatch.setattr(tables, "scores_frame", nothing_flagged)
+    res = runner.invoke(app, ["demo", "-o", str(tmp_path / "demo"), "-q"])
+    assert res.exit_code == 0, res.output
+    precision = next(line for line in res.stdout.splitlines() if "precision" in line)
+    assert "n/a" in precision and "0.0000" not in precision, res.stdout
+    assert "0 / 0 / " in res.stdout  # tp / fp

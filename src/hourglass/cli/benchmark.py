@@ -118,12 +118,22 @@ def _number(value: float, digits: int) -> str:
 
 
 def _cell(stat: dict[str, float] | None, digits: int, seeds: int) -> str:
-    """The mean, and under it ``±std`` when there are several seeds (narrow columns: the table
-    fits 80 characters)."""
+    r"""The mean, and under it ``±std`` when it is over several seeds (narrow columns: the table
+    fits 80 characters); a mean over fewer than the ``seeds`` run (the others had no value,
+    :func:`~hourglass.pipeline.benchmark.summarize`'s ``n``) says over how many.
+
+    Examples
+    --------
+    >>> _cell({"mean": 0.5, "std": 0.1}, 3, 3), _cell({"mean": 0.5, "std": 0.0, "n": 1}, 3, 3)
+    ('0.500\n±0.100', '0.500\n(1 of 3)')
+    >>> _cell(None, 3, 3)
+    'n/a'
+    """
     if stat is None:
         return "n/a"
-    mean = _number(stat["mean"], digits)
-    return mean if seeds < 2 else f"{mean}\n±{_number(stat['std'], digits)}"
+    mean, n = _number(stat["mean"], digits), int(stat.get("n", seeds))
+    text = mean if n < 2 else f"{mean}\n±{_number(stat['std'], digits)}"
+    return text if n == seeds else f"{text}\n({n} of {seeds})"
 
 
 def results_table(title: str, rows: list[dict[str, Any]]) -> Table:

@@ -431,6 +431,8 @@ def demo(
         assert labels is not None and is_anom is not None
         result = scores_frame(pipe, feats)
         metrics = binary_metrics(is_anom, result["score"], result["flag"])
+        if not metrics["tp"] + metrics["fp"]:  # no alert: no precision (n/a), as evaluate says
+            metrics["precision"] = None
         cats = per_class_detection(labels, result["flag"], spec.categories, normal=spec.normal)
     held = len(pipe.detector_.val_index_)
     out.print(f"trained on {fitted_text(pipe.info['n_train_rows'], held, 'normal NSL-KDD rows')} in "

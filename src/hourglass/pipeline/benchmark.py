@@ -413,6 +413,8 @@ class Benchmark:
                     and name not in self.fitted_on_training_):
                 self.fitted_on_training_.append(name)
             m = binary_metrics(self.y_test_, scores, flags)
+            if not m["tp"] + m["fp"]:  # no alert: no share of them true (n/a), as evaluate says
+                m["precision"] = None
             run: dict[str, Any] = {
                 "model": name, "kind": kind, "seed": seed, "threshold": rule.describe(),
                 "threshold_value": rule.value_, "n_train": len(X),
@@ -500,7 +502,9 @@ class Benchmark:
 
 def summarize(runs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """One row per model: mean and std over its seeds of each of :data:`METRICS` (``None``
-    when undefined), its kind, threshold rule and seeds, in the order the runs came.
+    when no seed has it), its kind, threshold rule and seeds, in the order the runs came. A
+    figure some seeds lack (the precision of a run that flagged nothing) is over the seeds that
+    have it, their count in ``n``.
 
     Examples
     --------
@@ -508,6 +512,11 @@ def summarize(runs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     ...                    **{k: float(s) for k in METRICS}} for s in (1, 3)])
     >>> rows[0]["f1"]
     {'mean': 2.0, 'std': 1.4142135623730951}
+    >>> rows = summarize([{"model": "m", "kind": "baseline", "seed": s, "threshold": "t",
+    ...                    **{k: float(s) for k in METRICS}, "precision": p}
+    ...                   for s, p in ((1, None), (3, 0.5))])
+    >>> rows[0]["precision"]
+    {'mean': 0.5, 'std': 0.0, 'n': 1}
     """
     by: dict[str, list[Mapping[str, Any]]] = {}
     for r in runs:
@@ -520,6 +529,8 @@ def summarize(runs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
             vals = [r[key] for r in rs if r.get(key) is not None]
             row[key] = None if not vals else {
                 "mean": float(np.mean(vals)), "std": float(np.std(vals, ddof=1)) if len(vals) > 1 else 0.0}
+            if vals and len(vals) < len(rs):  # how many seeds the mean is over
+                row[key]["n"] = len(vals)
         cats = sorted({c for r in rs for c in r.get("per_category", {})})
         if cats:
             row["per_category"] = {c: float(np.mean([r["per_category"].get(c, 0.0) for r in rs]))
