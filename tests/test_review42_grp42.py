@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import hourglass.evaluate as ev
@@ -182,3 +183,47 @@ def test_demo_has_no_precision_when_nothing_is_flagged(monkeypatch: pytest.Monke
     precision = next(line for line in res.stdout.splitlines() if "precision" in line)
     assert "n/a" in precision and "0.0000" not in precision, res.stdout
     assert "0 / 0 / " in res.stdout  # tp / fp
+
+
+def test_suppression_rules_match_a_missing_spelling_as_a_missing_cell(tmp_path: Path) -> None:
+    # what was wrong: a rule 'match = { src = "*" }' (any source) silenced the flagged rows of
+    # 'score M new.jsonl --suppress rules.toml' whose src was 'N/A', 'null', 'None' ... (38 of
+    # 56), where the same rows of a CSV (the cells read empty, and an empty cell matches no
+    # rule) had 11 silenced; 'stream' did as the JSON lines. A rule value 'N/A' matched those
+    # JSON rows and no CSV row: it is refused now, as an empty value is
+    rng = np.random.default_rng(3)
+    train = zip(rng.random(300), rng.random(300), rng.choice(["x", "y"], 300), strict=True)
+    (tmp_path / "train.csv").write_text("a,b,src\n" + "".join(f"{a:.6f},{b:.6f},{s}\n" for a, b, s in train))
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(tmp_path / "train.csv"), "--epochs", "1", "--hidden", "4,2", "-o",
+                              str(model), "-q"])
+    assert res.exit_code == 0, res.output
+    rows = [{"a": float(a), "b": float(b), "src": str(s)} for a, b, s in zip(
+        rng.random(40) * 5 + 2, rng.random(40) * 5 + 2, rng.choice(["x", *SPELLINGS], 40), strict=True)]
+    _csv(tmp_path / "new.csv", ["a", "b", "src"], rows)
+    _jsonl(tmp_path / "new.jsonl", rows)
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rule]]\nname = "any source"\nmatch = { src = "*" }\n')
+    said = {}
+    for ext in ("csv", "jsonl"):
+        out = tmp_path / f"s_{ext}.csv"
+        res = runner.invoke(app, ["score", str(model), str(tmp_path / f"new.{ext}"), "--suppress", str(rules),
+                                  "-o", str(out)])
+        assert res.exit_code == 0, res.output
+        said[ext] = (out.read_text(), next(ln for ln in res.stderr.splitlines() if ln.startswith("scored")))
+    assert said["jsonl"][0] == said["csv"][0]
+    assert said["jsonl"][1].replace("jsonl", "csv") == said["csv"][1]
+    silenced = int(said["csv"][1].split(" suppressed")[0].rsplit(" ", 1)[1])
+    scored = pd.read_csv(tmp_path / "s_csv.csv", keep_default_na=False)
+    assert silenced > 0 and {rows[i]["src"] for i in np.flatnonzero(scored["suppressed"] != "")} == {"x"}
+    res = runner.invoke(app, ["stream", str(model), "--input", str(tmp_path / "new.jsonl"), "--suppress",
+                              str(rules), "--all", "-q"])
+    assert res.exit_code == 0, res.output
+    streamed = [json.loads(line) for line in res.stdout.splitlines() if line.strip()]
+    assert sum(bool(s.get("suppressed")) for s in streamed) == silenced
+    rules.write_text('[[rule]]\nname = "odd"\nmatch = { src = ["x", "N/A"] }\n')
+    res = runner.invoke(app, ["score", str(model), str(tmp_path / "new.csv"), "--suppress", str(rules),
+                              "-o", str(tmp_path / "never.csv")])
+    assert res.exit_code == 2 and not (tmp_path / "never.csv").exists(), res.output
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "'N/A' matches nothing" in lines[0], res.stderr

@@ -155,6 +155,8 @@ class Condition:
     @classmethod
     def of(cls, values: object, where: str) -> Condition:
         """The condition of a ``match`` entry (a value, or a list of values: any of them)."""
+        from hourglass.features.roles import NULL_TEXT
+
         items = values if isinstance(values, list) else [values]
         if not items:
             raise InputError(f"{where}: an empty list matches nothing; give at least one value")
@@ -182,6 +184,9 @@ class Condition:
             if isinstance(v, str) and ("*" in v or "?" in v):
                 globs.append(v.strip())  # as the cells it is matched on, and the exact values
                 continue
+            if isinstance(v, str) and v.strip() in NULL_TEXT:  # 'N/A', 'null': a missing cell, as empty
+                raise InputError(f"{where}: {v.strip()!r} matches nothing (the table reader reads it as a "
+                                 "missing cell, and a missing cell matches no rule); give a value")
             net = _network(v.strip(), where) if isinstance(v, str) else None
             if net is not None:
                 networks.append(net)
@@ -676,7 +681,7 @@ class Suppressions:
         >>> rules.for_times("ts", None, "the model").names(df).tolist()
         ['night', 'lab', '']
         """
-        from hourglass.features.roles import factorize_strings
+        from hourglass.features.roles import MISSING, NULL_TEXT, factorize_strings
 
         self._check_time()
         out = np.full(len(df), "", dtype=object)
@@ -703,7 +708,11 @@ class Suppressions:
                         numbers = _number_rows(cells)  # (likewise: 00042 read as 42)
                         if numbers is not None:
                             numeric[column] = numbers
-                        coded[column] = factorize_strings(_as_written(cells))
+                        codes, uniques = factorize_strings(_as_written(cells))
+                        # 'N/A', 'null', '?' ... (JSON lines, a stream, the service): a missing
+                        # cell, matched by no rule, as the same rows of a CSV read them
+                        null = np.isin(uniques, np.array(NULL_TEXT, dtype=object))
+                        coded[column] = (codes, np.where(null, MISSING, uniques))
                 codes, uniques = coded[column]
                 if column in timed:
                     hit &= cond.test_times(uniques)[codes]
