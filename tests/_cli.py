@@ -24,6 +24,24 @@ def one_line_error(args: list[str], match: str, out: Path | None = None) -> None
     assert out is None or not out.exists()
 
 
+def console_refusal(args: list[str], capsys: Any, monkeypatch: Any) -> str:
+    """The one stderr line of the console script ``hourglass ARGS`` (``main``, which words an
+    option's refusal by the parser), once it exits with code 2 in one line."""
+    import sys
+
+    import pytest
+
+    from hourglass.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["hourglass", *args])
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as ended:
+        main()
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert ended.value.code == 2 and len(lines) == 1, lines
+    return lines[0]
+
+
 def digest(model: Path) -> str:
     """SHA-256 of a saved model's config and weights (to check that a command left it alone)."""
     return hashlib.sha256((model / "config.json").read_bytes()

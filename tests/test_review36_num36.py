@@ -5,7 +5,6 @@ read a number's text by one rule (:func:`hourglass._numbers.read_number`): what 
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from hourglass.detectors import AutoEncoder
 from hourglass.errors import HourglassError, InputError
 from hourglass.serve.grouping import parse_group_window
 from hourglass.thresholds import threshold_from_spec
-from tests._cli import one_line_error, runner
+from tests._cli import console_refusal, one_line_error, runner
 
 
 def _lr(text: str) -> object:
@@ -64,15 +63,7 @@ def test_param_text_that_is_no_number_is_still_refused_as_such() -> None:
 def _refused(args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> str:
     """What the console script says for ``hourglass ARGS`` (ARGS naming a file that is never
     reached: an option's value is read first), once it exits with code 2 in one line."""
-    from hourglass.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["hourglass", *args])
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as ended:
-        main()
-    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
-    assert ended.value.code == 2 and len(lines) == 1, lines
-    return lines[0]
+    return console_refusal(args, capsys, monkeypatch)
 
 
 def _typed(command: str, args: list[str], name: str) -> object:

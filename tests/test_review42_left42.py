@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from hourglass.cli import app
-from tests._cli import one_line_error, runner
+from tests._cli import console_refusal, one_line_error, runner
 
 
 def _series(path: Path, n: int, channels: tuple[str, ...] = ("cpu", "mem")) -> Path:
@@ -101,18 +101,9 @@ def _said(args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pyte
           out: Path) -> str:
     """The one stderr line of the console script ``hourglass ARGS``, which exits with code 2
     and leaves no ``out`` behind (an option's refusal by the parser is worded by ``main``)."""
-    import sys
-
-    from hourglass.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["hourglass", *args])
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as ended:
-        main()
-    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
-    assert ended.value.code == 2 and len(lines) == 1, lines
+    line = console_refusal(args, capsys, monkeypatch)
     assert not out.exists()
-    return lines[0]
+    return line
 
 
 # what was wrong: a whole number past what a C long holds was taken by a count option
