@@ -368,8 +368,8 @@ class TableScorer(ModelScorer):
     def suppress_with(self, rules: Suppressions | None) -> None:
         """Silence the flagged rows ``rules`` match from now on (``None``: none): their flag
         becomes 0 and :meth:`score` names the rule in ``suppressed``. A rule's column the
-        model's training data did not have, or ``between`` without the model's time column, is
-        an :class:`InputError`.
+        model's training data did not have is warned about (it matches the rows sent with that
+        field); ``between`` without the model's time column is an :class:`InputError`.
 
         Examples
         --------
@@ -384,18 +384,25 @@ class TableScorer(ModelScorer):
         >>> result["flags"], result["suppressed"]
         ([1, 0], ['', 'udp'])
         >>> elsewhere = Suppressions.parse('[[rule]]\\nname = "x"\\nmatch = { src_ip = "10.0.0.5" }')
-        >>> try:
-        ...     scorer.suppress_with(elsewhere)
-        ... except InputError as e:
-        ...     print(e)   # doctest: +NORMALIZE_WHITESPACE
-        suppressions: rule 'x' matches column 'src_ip', which the model's training data does not have
-        (its columns: bytes, proto)
+        >>> scorer.suppress_with(elsewhere)   # a field the model does not read: warned, applied
+        >>> scorer.score([{"bytes": 900.0, "proto": "tcp", "src_ip": "10.0.0.5"}])["suppressed"]
+        ['x']
         """
         if rules is not None:
             info = self.pipeline.info
             rules = rules.for_times(info.get("time_col"), info.get("time_dayfirst"),
                                     f"the model ({self.model_name})")
-            rules.check_columns(self.input_columns, "the model's training data")
+            known = self.input_columns
+            # a field the model does not read may still come with the rows (an address sent beside
+            # the features), as 'score' matches a file's column the model does not read: the rule
+            # is said, not refused (a misspelt column is seen here, before any row comes)
+            for name, column in dict.fromkeys((r.name, c) for r in rules.rules for c in r.match
+                                              if c not in known):
+                more = " ..." if len(known) > _SHOWN_COLUMNS else ""
+                shown = listed_columns(known[:_SHOWN_COLUMNS]) + more
+                logger.warning("%s: rule %r matches column %r, which the model's training data does not "
+                               "have (its columns: %s): it silences only rows sent with that field",
+                               rules.source, name, column, shown)
         self.suppression = rules
 
     @property
