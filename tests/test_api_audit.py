@@ -86,10 +86,10 @@ def test_valid_layouts_and_dtypes_score_exactly_as_float32(
             np.ma.masked_array(np.ones((3, 4)), mask=np.eye(3, 4, dtype=bool)),
             "masked arrays are not supported",
         ),
-        (np.array([[1.0, 2.0, 3.0, 1e300]]), r"value 1e\+300 at row 0, column 3 is too large for float32"),
+        (np.array([[1.0, 2.0, 3.0, 1e300]]), r"value 1e\+300 at row 1, column 3 is too large for float32"),
         (
             pd.DataFrame([[1.0, 2.0, 3.0, -1e39]], columns=COLS),
-            "value -1e\\+39 at row 0, column 'duration' is too large",
+            "value -1e\\+39 at row 1, column 'duration' is too large",
         ),
         ([[1.0, 2.0, 3.0, 4.0], [1.0]], "rows of different lengths"),
         (None, r"expected an array of numbers \(rows × features\), got None"),

@@ -95,7 +95,7 @@ def test_odd_series_inputs_are_refused_by_name() -> None:
         (X[None], "expected a 2-D array"),  # 3-D windows: windows are cut inside
         (X[:, 0], r"X.reshape\(-1, 1\)"),
         (X[:5], "5 time steps, shorter than one window of 8"),
-        (np.where(np.arange(160)[:, None] == 5, np.nan, X), "NaN or infinite value.*row 5"),
+        (np.where(np.arange(160)[:, None] == 5, np.nan, X), "NaN or infinite value.*row 6,"),  # from 1
         (X[:, :1], "has 1 features, but the model was fitted on 2"),
         (X[:0], "no rows"),
     ]

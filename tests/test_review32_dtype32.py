@@ -31,7 +31,7 @@ def test_check_array_takes_an_arrow_boolean_column_as_its_numpy_twin() -> None:
     arrow = df.astype({"c": pd.ArrowDtype(pa.bool_())})
     assert np.array_equal(check_array(arrow), check_array(df))
     missing = arrow.assign(c=pd.Series([True, None, False], dtype=pd.ArrowDtype(pa.bool_())))
-    with pytest.raises(Exception, match=r"first at row 1, column 'c'"):  # as boolean's NA
+    with pytest.raises(Exception, match=r"first at row 2, column 'c'"):  # as boolean's NA
         check_array(missing)
     with pytest.raises(Exception, match=r"column 'c' is not numeric \(dtype category\)"):
         check_array(df.astype({"c": "category"}))  # a category of booleans stays refused

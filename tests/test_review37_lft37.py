@@ -28,9 +28,9 @@ def test_nan_or_inf_counted_in_one_wording() -> None:
     with pytest.raises(InputError) as series:
         tsb_sliding_window(np.array([0.0, np.nan, np.inf] + [1.0] * 20))
     said = [str(e.value) for e in (features, scores, series)]
-    assert re.search(r"^X: 2 NaN or infinite value\(s\); first at row 1, column 0$", said[0]), said
-    # (the evaluate API names rows and steps from 1, as its labels' check does; the features'
-    # check_array names the array's index)
+    assert re.search(r"^X: 2 NaN or infinite value\(s\); first at row 2, column 0$", said[0]), said
+    # (the evaluate API and the features' check_array name rows and steps from 1, as the
+    # labels' check does; an unnamed column by its index)
     assert re.search(r"^scores: 2 NaN or infinite score\(s\); first at row 2$", said[1]), said
     assert re.search(r"2 NaN or infinite value\(s\) .*; first at step 2$", said[2]), said
     assert not any("non-finite" in s for s in said), said

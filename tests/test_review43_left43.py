@@ -56,3 +56,30 @@ def test_a_rule_on_a_column_the_model_does_not_read_silences_the_same_rows_in_sc
         said.removeHandler(caplog.handler)
     assert "column 'src_ip'" in caplog.text
     assert scorer.score(frame.to_dict("records"))["suppressed"] == by_score
+
+
+def test_the_python_api_names_a_bad_row_of_x_from_1_as_it_names_a_bad_label() -> None:
+    # what was wrong: the fit-time check of X (features.validation.check_array, behind every
+    # detector's fit and score) named the third row 'row 2' (counted from 0) while check_labels
+    # and the evaluate API named it 'row 3' (from 1, as the README says errors name rows); both
+    # now count from 1
+    import numpy as np
+
+    from hourglass import AutoEncoder
+    from hourglass.errors import InputError
+    from hourglass.evaluate.metrics import check_scores
+    from hourglass.features.validation import check_array, check_labels
+
+    X = np.ones((5, 2))
+    X[2, 1] = np.nan
+    said = []
+    for call in (lambda: check_array(X), lambda: AutoEncoder(epochs=1, verbose=0).fit(X),
+                 lambda: check_labels([0, 1, None, 0, 1], 5), lambda: check_scores(X[:, 1])):
+        with pytest.raises(InputError) as exc:
+            call()
+        said.append(str(exc.value))
+    assert all(("first at row 3" in s or "(row 3)" in s) and "row 2" not in s for s in said), said
+    big = X.copy()
+    big[2, 1] = 1e39  # past float32
+    with pytest.raises(InputError, match=r"value 1e\+39 at row 3, column 1 is too large for float32"):
+        check_array(big)

@@ -80,12 +80,17 @@ def check_array(
     hourglass.errors.InputError
         ``None``, a sparse or masked array, non-numeric or complex values, not 2-D (a 1-D
         input is refused with the reshape to use), no rows or columns, the wrong number of
-        columns, or NaN, infinite or float32-overflowing values.
+        columns, or NaN, infinite or float32-overflowing values (the first one named by its
+        row, counted from 1).
 
     Examples
     --------
     >>> check_array([[1, 2], [3, 4]]).dtype
     dtype('float32')
+    >>> check_array([[1, 2], [3, float("nan")]], feature_names=["a", "b"])
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: X: 1 NaN or infinite value(s); first at row 2, column 'b'
     """
     if X is None:
         raise InputError(f"{what}: expected an array of numbers (rows × features), got None")
@@ -182,11 +187,13 @@ def check_array(
         r, c = int(rows[0]), int(cols[0])
         name = feature_names[c] if feature_names is not None and c < len(feature_names) else c
         value = _original(X, r, c)
+        # the row from 1, the first row 1, as check_labels, the evaluate API, the CLI and the
+        # service name rows (the column by its name, or else its index as X[:, c] takes it)
         if value is not None and np.isfinite(value):
-            raise InputError(f"{what}: value {value:.6g} at row {r}, column {name!r} is too large "
+            raise InputError(f"{what}: value {value:.6g} at row {r + 1}, column {name!r} is too large "
                              f"for float32 (|x| > {float(np.finfo(np.float32).max):.4g}); rescale it")
         raise InputError(
-            f"{what}: {int(rows.size)} NaN or infinite value(s); first at row {r}, "
+            f"{what}: {int(rows.size)} NaN or infinite value(s); first at row {r + 1}, "
             f"column {name!r}"
         )
     return np.ascontiguousarray(arr)
