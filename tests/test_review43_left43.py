@@ -83,3 +83,22 @@ def test_the_python_api_names_a_bad_row_of_x_from_1_as_it_names_a_bad_label() ->
     big[2, 1] = 1e39  # past float32
     with pytest.raises(InputError, match=r"value 1e\+39 at row 3, column 1 is too large for float32"):
         check_array(big)
+
+
+def test_export_check_rows_past_what_an_array_holds_names_the_option_and_its_bound(
+        trained: dict, tmp_path: Path) -> None:
+    # what was wrong: hourglass export M --check-rows 9223372036854775807 (a whole number the
+    # option takes) said only "iterator is too large" (NumPy's refusal of the generated rows'
+    # shape); it now names --check-rows and the most rows this model's features allow
+    pytest.importorskip("onnx")
+    pytest.importorskip("onnxruntime")
+    from hourglass.pipeline import load
+    from hourglass.pipeline.export import _most_check_rows
+    from tests._cli import one_line_error
+
+    top = _most_check_rows(load(trained["model"]).detector_.n_features_in_)
+    out = tmp_path / "m.onnx"
+    for rows in (2**63 - 1, top + 1):
+        one_line_error(["export", str(trained["model"]), "--onnx", str(out), "--check-rows", str(rows)],
+                       f"--check-rows {rows}: more generated rows than an array holds for this "
+                       f"model's 5 features (at most {top:,}", out)

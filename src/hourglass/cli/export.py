@@ -197,6 +197,10 @@ def export(
                 sample, skipped, unit, what = _first_rows(model, check_data, check_rows, dataset, fmt,
                                                           on_bad_rows)
             done = export_onnx(model, onnx_path, opset=opset, check_rows=check_rows, sample=sample)
+        except InputError as exc:
+            if exc.param == "check_rows":  # the library's parameter is this option
+                raise HourglassError(f"--check-rows {str(exc).removeprefix('check_rows ')}") from None
+            raise
         except (MemoryError, RuntimeError) as exc:  # the rows checked, not training: name them
             if out_of_memory(exc):
                 rows = (f"{counted(check_rows, 'generated row')}" if check_data is None else

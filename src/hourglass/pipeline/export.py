@@ -203,6 +203,19 @@ def _resolve(model: Pipeline | str | os.PathLike[str]) -> tuple[Pipeline, str | 
     return pipe, str(pipe.artefact_["content_hash"])
 
 
+def _most_check_rows(n_features: int) -> int:
+    """The most rows of ``n_features`` features the parity check can generate: its arrays of
+    float64 values, rows × features, must lie within NumPy's largest size, 2**63-1 bytes (memory
+    runs out long before; past this NumPy refuses the shape, not the allocation).
+
+    Examples
+    --------
+    >>> _most_check_rows(4) == (2**63 - 1) // 32
+    True
+    """
+    return (2**63 - 1) // (8 * max(n_features, 1))
+
+
 def _sample(pipe: Pipeline, sample: pd.DataFrame | np.ndarray | None, n_rows: int,
             seed: int) -> np.ndarray:
     """The feature rows parity is checked on: ``sample`` (a table, preprocessed here, or a feature
@@ -216,6 +229,11 @@ def _sample(pipe: Pipeline, sample: pd.DataFrame | np.ndarray | None, n_rows: in
     else:
         if n_rows < 1:
             raise InputError(f"check_rows must be >= 1, got {n_rows}", param="check_rows")
+        top = _most_check_rows(n)
+        if n_rows > top:  # (numpy's own refusal, "iterator is too large", names nothing)
+            raise InputError(f"check_rows {n_rows}: more generated rows than an array holds for "
+                             f"this model's {n:,} features (at most {top:,}, rows of float64 values "
+                             "within 2**63-1 bytes); give fewer", param="check_rows")
         rng = np.random.default_rng(seed)
         det = pipe.detector_
         offset, scale = getattr(det, "input_offset_", None), getattr(det, "input_scale_", None)
