@@ -102,3 +102,28 @@ def test_export_check_rows_past_what_an_array_holds_names_the_option_and_its_bou
         one_line_error(["export", str(trained["model"]), "--onnx", str(out), "--check-rows", str(rows)],
                        f"--check-rows {rows}: more generated rows than an array holds for this "
                        f"model's 5 features (at most {top:,}", out)
+
+
+@pytest.mark.parametrize("command", ["score", "stream"])
+def test_a_group_window_of_rows_past_2_63_is_refused_naming_the_option(
+        trained: dict, tmp_path: Path, command: str) -> None:
+    # what was wrong: score/stream --group-window 1e30 (a number of rows, a count as --epochs is)
+    # was taken, its windows ending at row 10**30 (a SQLite output stored window_end as text),
+    # while every other whole-number option refuses a value past 2**63-1 naming the option;
+    # 2**63-1 itself is still taken
+    from tests._cli import one_line_error
+
+    out = tmp_path / "alerts.jsonl"
+    where = [str(trained["data"])]
+    if command == "stream":  # (its rows as JSON lines)
+        where = ["--input", str(tmp_path / "rows.jsonl")]
+        trained["frame"].drop(columns="label").to_json(where[1], orient="records", lines=True)
+    for window in ("1e30", "9223372036854775808"):
+        one_line_error([command, str(trained["model"]), *where, "--group-by", "proto",
+                        "--group-window", window, "-o", str(out)],
+                       f"--group-window: '{window}' is above 2**63-1 (9223372036854775807)", out)
+    res = runner.invoke(app, [command, str(trained["model"]), *where, "--group-by", "proto",
+                              "--group-window", str(2**63 - 1), "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    ends = {json.loads(line)["window_end"] for line in out.read_text().splitlines()}
+    assert ends == {2**63 - 1}, ends

@@ -93,7 +93,13 @@ def parse_group_window(text: str) -> tuple[str, int]:
     ...
     hourglass.errors.InputError: --group-window: expected a time length such as 30s, 10m or 1h, \
 or a number of rows such as 1000, got '10x'
+    >>> parse_group_window("1e30")
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: --group-window: '1e30' is above 2**63-1 (9223372036854775807), \
+the largest whole number an option takes
     """
+    from hourglass._limits import too_large
     from hourglass._numbers import read_whole
     from hourglass.features.entity import parse_bucket
 
@@ -101,6 +107,9 @@ or a number of rows such as 1000, got '10x'
     rows = read_whole(s)  # (as the options read a whole number: 1_000, 1e3; not '١٠٠٠')
     if rows is not None:
         if rows > 0:
+            said = too_large(rows)
+            if said is not None:  # a count, as the options' (1e30 rows: windows no SQLite integer holds)
+                raise InputError(f"--group-window: {text!r} is {said}")
             return "rows", rows
     elif s[-1:].isalpha():
         try:
