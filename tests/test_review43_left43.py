@@ -127,3 +127,20 @@ def test_a_group_window_of_rows_past_2_63_is_refused_naming_the_option(
     assert res.exit_code == 0, res.output
     ends = {json.loads(line)["window_end"] for line in out.read_text().splitlines()}
     assert ends == {2**63 - 1}, ends
+
+
+def test_a_group_window_longer_than_times_hold_says_so_as_bucket_does(tmp_path: Path) -> None:
+    # what was wrong: score --group-window 300000d (a time length past the ~292 years a time
+    # holds) said "expected a time length such as 30s, 10m or 1h ... got '300000d'", though it
+    # is one, while train --bucket 300000d says "'300000d' is too long (at most 106,751 days)";
+    # the group window now says that too, and the longest one is taken
+    from tests._cli import one_line_error, timed_model
+
+    folder = timed_model(tmp_path)
+    out = tmp_path / "alerts.jsonl"
+    args = ["score", str(folder / "m"), str(folder / "train.csv"), "--group-by", "src", "-o", str(out)]
+    one_line_error([*args, "--group-window", "300000d"],
+                   "--group-window: '300000d' is too long (at most 106,751 days)", out)
+    res = runner.invoke(app, [*args, "--group-window", "106751d", "-q"])
+    assert res.exit_code == 0, res.output
+    assert {json.loads(ln)["window_end"] for ln in out.read_text().splitlines()} == {"2262-04-11T00:00:00"}

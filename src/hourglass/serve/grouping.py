@@ -98,6 +98,10 @@ or a number of rows such as 1000, got '10x'
     ...
     hourglass.errors.InputError: --group-window: '1e30' is above 2**63-1 (9223372036854775807), \
 the largest whole number an option takes
+    >>> parse_group_window("300000d")
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: --group-window: '300000d' is too long (at most 106,751 days)
     """
     from hourglass._limits import too_large
     from hourglass._numbers import read_whole
@@ -114,8 +118,9 @@ the largest whole number an option takes
     elif s[-1:].isalpha():
         try:
             return "time", int(parse_bucket(s).value)  # the entity buckets' time lengths
-        except InputError:
-            pass
+        except InputError as exc:  # a length past what times hold: said as --bucket says it
+            if str(exc).startswith(f"bucket: {s!r} is too long"):  # (not 'expected a time length')
+                raise InputError(f"--group-window: {str(exc).removeprefix('bucket: ')}") from None
     raise InputError("--group-window: expected a time length such as 30s, 10m or 1h, or a number "
                      f"of rows such as 1000, got {text!r}")
 
