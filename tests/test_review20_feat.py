@@ -101,10 +101,16 @@ def test_null_spellings_in_a_text_column_read_as_the_table_reader_reads_them() -
     np.testing.assert_array_equal(pre.transform(as_json), as_csv)
     np.testing.assert_array_equal(pre._transform_general(as_json), as_csv)
     assert as_csv[3, pre.feature_names_.index("proto=<unseen>")] == 1  # '-' is text to the reader too
-    # a model trained on the text itself keeps it as its value
+    # a fit on the text reads it as missing too, as the CSV of the same rows does
     pre = TabularPreprocessor().fit(pd.DataFrame({"proto": ["N/A", "tcp"] * 5, "x": np.arange(10.0)}))
-    row = pre.transform(pd.DataFrame({"proto": ["N/A"], "x": [1.0]}))[0]
-    assert row[pre.feature_names_.index("proto=N/A")] == 1
+    assert pre.categories_["proto"] == ["<missing>", "tcp"]
+    # a model saved holding the text as its value (fitted before it was so read) keeps it
+    state = pre.to_dict()
+    state["categories"]["proto"] = ["N/A", "tcp"]
+    state["feature_names"] = [("proto=N/A" if f == "proto=<missing>" else f) for f in state["feature_names"]]
+    old = TabularPreprocessor.from_dict(state)
+    row = old.transform(pd.DataFrame({"proto": ["N/A"], "x": [1.0]}))[0]
+    assert row[old.feature_names_.index("proto=N/A")] == 1
 
 
 @pytest.mark.parametrize("kw", [{"drop": "gen"}, {"drop": "map"}, {"categorical": "gen"}, {"log1p": "gen"}])

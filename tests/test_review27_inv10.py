@@ -30,7 +30,8 @@ def test_a_hashed_columns_missing_spelling_held_as_text_is_hashed_as_the_pooled_
     for sites in ([df.iloc[:200], df.iloc[200:]], [df.iloc[:10].assign(user="N/A"), df.iloc[10:]]):
         fed = federated_preprocessor(params, sites)
         assert fed.roles_["user"] == pooled.roles_["user"] == "hash"
-        assert fed.hash_nulls_ == pooled.hash_nulls_ == {"user": ["N/A"]}
+        # (a missing cell to both now, as the CSV reader reads it: held by neither)
+        assert fed.hash_nulls_ == pooled.hash_nulls_ == {"user": []}
         rows = pd.DataFrame({"bytes": [10.0, 10.0, 10.0], "user": ["N/A", None, "u3"]})
         np.testing.assert_array_equal(fed.transform(rows), pooled.transform(rows))
         np.testing.assert_array_equal(fed.transform(df), pooled.transform(df))
@@ -38,7 +39,9 @@ def test_a_hashed_columns_missing_spelling_held_as_text_is_hashed_as_the_pooled_
     few = pd.DataFrame({"bytes": [1.0, 2.0, 3.0, 4.0], "user": ["N/A", "a", "b", "a"]})
     many = df.iloc[:300].assign(user=[f"v{i % 100}" for i in range(300)])
     fed = federated_preprocessor(params, [few, many])
-    assert fed.roles_["user"] == "hash" and fed.hash_nulls_ == {"user": ["N/A"]}
+    assert fed.roles_["user"] == "hash" and fed.hash_nulls_ == {"user": []}
+    pooled = TabularPreprocessor(**params).fit(pd.concat([few, many], ignore_index=True))
+    np.testing.assert_array_equal(fed.transform(few), pooled.transform(few))
 
 
 def test_three_sites_holding_the_same_rows_give_the_model_one_of_them_gives() -> None:

@@ -220,6 +220,11 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
                                               + _unset_said(sample[placeholder]))
     if _TIME_NAME.search(name.lower().replace("_", "")) is not None and _dated_text(name, real):
         return "drop", "times"  # '01/05/2024 10:05': hashed, or each later one unseen
+    # 'N/A', 'null', '?' ... (JSON lines, Parquet text): missing cells to the CSV reader, so no
+    # values here either (a column of ids half 'N/A' was near-unique as a CSV, hashed as JSON)
+    present = present[~present.astype("string").str.strip().isin(NULL_TEXT).to_numpy(dtype=bool)]
+    if len(present) == 0:  # every cell 'N/A' (or missing): as a CSV reads it
+        return "numeric", "no values (all missing)"
     n_unique = int(present.nunique())
     if near_unique(n_unique, len(present)):
         return "drop", f"near-unique text ({n_unique} distinct of {len(present)})"

@@ -106,6 +106,35 @@ def null_spellings(s: pd.Series) -> list[str]:
     return sorted(str(v) for v in uniques[np.isin(uniques, _NULL_TEXT)])
 
 
+def _null_text_missing(df: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
+    """``df`` with each text cell of ``cols`` that is a missing spelling (``'N/A'``, ``'null'``,
+    ``'?'`` ...: :data:`~hourglass.features.roles.NULL_TEXT`, stripped) or blank made a missing
+    cell, as the CSV reader reads it. JSON lines, Parquet text and a frame bring them as text: the fit must
+    give the same roles, categories, missing indicators and profile as the same rows of a CSV (a
+    categorical ``proto`` learnt ``N/A``, ``null``, ``?`` ... as nine categories of its own, a
+    hashed column hashed them as text, a near-unique column counted them as values). ``df`` itself
+    is left as it was.
+
+    Examples
+    --------
+    >>> _null_text_missing(pd.DataFrame({"p": ["tcp", " N/A", "", "?"]}), ["p"])["p"].isna().tolist()
+    [False, True, True, True]
+    """
+    out = df
+    for c in cols:
+        s = df[c]
+        if not (s.dtype == object or isinstance(s.dtype, (pd.StringDtype, pd.CategoricalDtype))):
+            continue  # numbers, booleans, times: no text to read
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)  # each distinct value once
+        text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype("string").str.strip()
+        null = (text.isin(NULL_TEXT) | (text == "")).to_numpy(dtype=bool, na_value=False)
+        if null.any():
+            if out is df:
+                out = df.copy(deep=False)
+            out[c] = s.mask(np.append(null, False)[codes])  # (code -1, a missing cell: the last)
+    return out
+
+
 _SCALERS = ("minmax", "standard", "robust", "quantile", "none")
 _IMPUTE = ("median", "constant", "error")
 _PORT_BUCKETS = ("well-known", "registered", "ephemeral")
@@ -756,6 +785,8 @@ class TabularPreprocessor:
             raise InputError("no feature columns left after dropping " + listed_columns(drop)
                              if drop else "no feature columns: the data has no column to learn from")
         self._assign_roles(df, cols)
+        # (a column read as numbers reads them as missing already, and its role's reason names them)
+        df = _null_text_missing(df, [c for c in cols if self.roles_[c] != "numeric"])
         return df, cols
 
     def _fit_numeric(self, df: pd.DataFrame, num_cols: list[str]) -> None:
@@ -890,8 +921,9 @@ class TabularPreprocessor:
                     self.other_[c] = rare
             elif role == "hash":
                 self.hashed_[c] = int(self.hash_buckets)
-                # the missing spellings ('N/A', 'null' ...) training held as text (JSON lines, a
-                # frame): hashed as text still; any other reads as missing, as a CSV reads it
+                # the missing spellings ('N/A', 'null' ...) training held as text: none since the
+                # fit reads them as missing (_null_text_missing), as a CSV does; a state saved
+                # before holds those it hashed as text, which it keeps hashing so
                 self.hash_nulls_[c] = null_spellings(df[c])
             elif role == "ip":
                 self.ips_[c] = int(self.hash_buckets)
