@@ -280,8 +280,8 @@ def _site_schema(params: Mapping[str, Any], df: pd.DataFrame) -> dict[str, Any]:
             text = text[(text.astype("string").str.strip() != "").to_numpy(dtype=bool)]
             entry.update(present=len(text), text_unique=int(text.nunique()))
         if role in ("categorical", "hash", "drop") and not pd.api.types.is_numeric_dtype(s):
-            # its 'N/A', 'null' ... held as text: a column hashed once merged hashes them as text,
-            # as the pooled fit does (hash_nulls_), not as missing
+            # its 'N/A', 'null' ... held as text, hashed as text once merged as the pooled fit's
+            # hash_nulls_: none, as _prepare reads them as missing (as a CSV does) for both
             nulls = null_spellings(s)
             if nulls:
                 entry["nulls"] = nulls
