@@ -119,6 +119,8 @@ def _null_text_missing(df: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
     --------
     >>> _null_text_missing(pd.DataFrame({"p": ["tcp", " N/A", "", "?"]}), ["p"])["p"].isna().tolist()
     [False, True, True, True]
+    >>> _null_text_missing(pd.DataFrame({"a": [[1], "N/A", "x"]}), ["a"])["a"].isna().tolist()
+    [False, True, False]
     """
     out = df
     for c in cols:
@@ -129,10 +131,15 @@ def _null_text_missing(df: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
             text = s.str.strip()
             cells = (text.isin(NULL_TEXT) | (text == "")).to_numpy(dtype=bool, na_value=False)
         else:  # objects of any kind: each distinct value once, as text
-            codes, uniques = pd.factorize(s, use_na_sentinel=True)
-            text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype("string").str.strip()
-            null = (text.isin(NULL_TEXT) | (text == "")).to_numpy(dtype=bool, na_value=False)
-            cells = np.append(null, False)[codes]  # (code -1, a missing cell: the last)
+            try:
+                codes, uniques = pd.factorize(s, use_na_sentinel=True)
+            except TypeError:  # unhashable cells (a JSON array's list, a dropped column's): cell by cell
+                cells = np.fromiter((isinstance(v, str) and (v.strip() in NULL_TEXT or not v.strip())
+                                     for v in s.tolist()), dtype=bool, count=len(s))
+            else:
+                text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype("string").str.strip()
+                null = (text.isin(NULL_TEXT) | (text == "")).to_numpy(dtype=bool, na_value=False)
+                cells = np.append(null, False)[codes]  # (code -1, a missing cell: the last)
         if cells.any():
             if out is df:
                 out = df.copy(deep=False)
