@@ -142,8 +142,8 @@ def test_bad_input_gives_clear_errors(fitted) -> None:  # type: ignore[no-untype
     kind = det.get_tags()["input"]
     if kind == "timeseries":
         bad = data["test_normal"].copy()
-        bad[40, 1] = np.nan
-        with pytest.raises(InputError, match="row 40"):
+        bad[40, 1] = np.nan  # the 41st step: named from 1, as the CLI names rows
+        with pytest.raises(InputError, match="row 41,"):
             det.score(bad)
         length = det._length()
         with pytest.raises(InputError, match=rf"has {length - 1} time steps.*window of {length}"):
@@ -173,8 +173,8 @@ def test_bad_input_gives_clear_errors(fitted) -> None:  # type: ignore[no-untype
     if kind != "tabular":
         pytest.skip(f"no bad-input checks for {kind} input yet")
     bad = data["test_normal"].copy()
-    bad[3, 1] = np.nan
-    with pytest.raises(InputError, match="row 3"):
+    bad[3, 1] = np.nan  # the fourth row: named from 1, as the CLI names rows
+    with pytest.raises(InputError, match="row 4,"):
         det.score(bad)
     with pytest.raises(InputError, match="features"):
         det.score(data["test_normal"][:, :-1])
