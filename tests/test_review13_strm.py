@@ -99,7 +99,7 @@ def test_a_signal_that_comes_with_the_end_of_input_still_ends_the_stream_by_it(
     sink = io.StringIO()
     with pytest.raises(typer.Exit) as info:
         with stream.stream_guard(sink, None, lambda: summaries.append(1), lambda: True):
-            os.kill(os.getpid(), signum)  # noted by the stream's handler, not raised
+            signal.raise_signal(signum)  # noted by the stream's handler, not raised
             time.sleep(0.05)
     assert info.value.exit_code == code
     assert summaries == [1]

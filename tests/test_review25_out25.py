@@ -79,7 +79,7 @@ def test_ctrl_c_that_cuts_an_import_short_is_the_interruption_not_a_traceback(
 
     def cut_short_import(*args: object, **kwargs: object) -> None:
         try:
-            os.kill(os.getpid(), signal.SIGINT)
+            signal.raise_signal(signal.SIGINT)
             for _ in range(10_000_000):  # the handler runs between two of these
                 pass
         except KeyboardInterrupt:  # what a compiled module's import can make of it

@@ -43,7 +43,7 @@ _HUP_IN_SPOOL = """
 import hourglass.cli._spool as spool
 _orig = spool._json_lines
 def _json_lines(*a):
-    os.kill(os.getpid(), signal.SIGHUP)
+    signal.raise_signal(signal.SIGHUP)
     return _orig(*a)
 spool._json_lines = _json_lines
 """
@@ -67,7 +67,7 @@ def test_sighup_removes_the_hidden_output(tmp_path: Path) -> None:
     _replace = os.replace
     def replace(src, dst, *a, **k):
         if str(src).endswith(".tmp"):
-            os.kill(os.getpid(), signal.SIGHUP)
+            signal.raise_signal(signal.SIGHUP)
         return _replace(src, dst, *a, **k)
     os.replace = replace
     """
@@ -101,7 +101,7 @@ def test_sighup_ends_a_stream_as_sigterm_does(tmp_path: Path) -> None:
     import hourglass.cli.stream as st
     _orig = st._parse
     def _parse(*a, **k):
-        os.kill(os.getpid(), signal.SIGHUP)
+        signal.raise_signal(signal.SIGHUP)
         return _orig(*a, **k)
     st._parse = _parse
     """
@@ -122,7 +122,7 @@ def test_a_signal_after_the_output_is_in_place_does_not_say_none_was_written(
     import hourglass.cli.info as info
     _orig = info.table_console
     def table_console(*a, **k):
-        os.kill(os.getpid(), {int(signum)})
+        signal.raise_signal({int(signum)})
         return _orig(*a, **k)
     info.table_console = table_console
     """
@@ -153,7 +153,7 @@ def test_serve_shuts_down_gracefully_on_sighup(monkeypatch: pytest.MonkeyPatch) 
             calls.append(f"shutdown {signal.Signals(sig).name}")
 
         def run(self, sockets: object = None) -> None:
-            os.kill(os.getpid(), signal.SIGHUP)
+            signal.raise_signal(signal.SIGHUP)
             calls.append("served")
 
     fake = types.SimpleNamespace(Server=Server, Config=lambda app, **k: None)
@@ -178,7 +178,7 @@ def test_sigterm_as_the_final_rename_returns_names_the_output(tmp_path: Path) ->
     def replace(src, dst, *a, **k):
         _replace(src, dst, *a, **k)
         if str(src).endswith(".tmp"):
-            os.kill(os.getpid(), signal.SIGTERM)
+            signal.raise_signal(signal.SIGTERM)
     os.replace = replace
     """
     res = _run(tmp_path, patch, ["inspect", "d.csv", "--json", "report.json"])
@@ -203,7 +203,7 @@ def test_sigterm_during_the_closing_clean_up_still_removes_the_copy_of_stdin(tmp
         def rmtree(path, *a, **k):
             if not sent:  # (one signal: a second SIGTERM ends the process at once)
                 sent.append(1)
-                os.kill(os.getpid(), signal.SIGTERM)
+                signal.raise_signal(signal.SIGTERM)
             return _rmtree(path, *a, **k)
     spool.shutil = _Shutil()
     """

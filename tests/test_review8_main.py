@@ -61,7 +61,7 @@ def test_sigterm_removes_the_copy_of_stdin(tmp_path: Path) -> None:
     import hourglass.cli._spool as spool
     _orig = spool._json_lines
     def _json_lines(*a):
-        os.kill(os.getpid(), signal.SIGTERM)
+        signal.raise_signal(signal.SIGTERM)
         return _orig(*a)
     spool._json_lines = _json_lines
     """
@@ -80,7 +80,7 @@ def test_sigterm_removes_the_hidden_output(tmp_path: Path) -> None:
     _replace = os.replace
     def replace(src, dst, *a, **k):
         if str(src).endswith(".tmp"):
-            os.kill(os.getpid(), signal.SIGTERM)
+            signal.raise_signal(signal.SIGTERM)
         return _replace(src, dst, *a, **k)
     os.replace = replace
     """
@@ -227,7 +227,7 @@ def test_sigterm_during_a_streams_last_summary_says_no_false_line(tmp_path: Path
     import hourglass.cli._drift as d
     _orig = d.DriftCheck.summary
     def summary(self, *a, **k):
-        os.kill(os.getpid(), signal.SIGTERM)
+        signal.raise_signal(signal.SIGTERM)
         return _orig(self, *a, **k)
     d.DriftCheck.summary = summary
     """
