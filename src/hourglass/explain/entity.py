@@ -26,7 +26,8 @@ from hourglass.explain.tabular import (
     percent,
     top_shares,
 )
-from hourglass.features.entity import KEYS, value_codes
+from hourglass.features.entity import KEYS
+from hourglass.features.roles import factorize_strings
 
 if TYPE_CHECKING:
     from hourglass.features.entity import EntityWindows
@@ -102,7 +103,7 @@ def _top_values(rows: pd.DataFrame, agg: pd.DataFrame, column: str, where: np.nd
     take = np.flatnonzero(where >= 0)
     bucket = where[take]
     values = rows.rename(columns=str)[column].iloc[take].reset_index(drop=True)
-    codes, uniques = value_codes(values)  # 'N/A' from JSON lines is '<missing>', as a CSV's cell
+    codes, uniques = factorize_strings(values, null_text=True)  # 'N/A' from JSON lines: '<missing>'
     # (bucket, value) pairs in the order first seen: within a bucket, its values in row order
     pair, first = pd.factorize(bucket * (int(codes.max()) + 1) + codes)
     count = np.bincount(pair, minlength=len(first))

@@ -26,7 +26,6 @@ from hourglass.errors import InputError, NotFittedError
 from hourglass.features._grouped import Groups, distinct_top, numeric_stats
 from hourglass.features.roles import (
     _TIME_NAME,
-    MISSING,
     PLACEHOLDERS,
     clock_values,
     dropped_score_output,
@@ -34,7 +33,6 @@ from hourglass.features.roles import (
     infer_role,
 )
 from hourglass.features.tabular import (
-    _NULL_TEXT,
     TabularPreprocessor,
     _not_a_frame,
     _refuse_undecodable,
@@ -254,29 +252,6 @@ def _named(columns: list[str], most: int = 8) -> str:
         return ""
     more = f" ... and {len(columns) - most} more" if len(columns) > most else ""
     return f" ({', '.join(columns[:most])}{more})"
-
-
-def value_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(codes, names) of the values of text column ``s`` as a bucket counts them:
-    :func:`factorize_strings`' stripped text, a missing or empty cell and a missing spelling
-    (``N/A``, ``null``, ``?`` ...) all ``"<missing>"``. The spellings are the table reader's
-    missing cells; from JSON lines, the service or a stream they come as text, and counted as a
-    value apart they gave a bucket mixing them with empty cells one more distinct value, and
-    another top share, than the same rows of a CSV.
-
-    Examples
-    --------
-    >>> codes, names = value_codes(pd.Series(["a", "N/A", None, "", "a"]))
-    >>> names[codes].tolist(), len(names)
-    (['a', '<missing>', '<missing>', '<missing>', 'a'], 2)
-    """
-    codes, names = factorize_strings(s.reset_index(drop=True))
-    null = np.isin(names, _NULL_TEXT)
-    if not null.any():
-        return codes, names
-    names = np.where(null, MISSING, names).astype(object)
-    merged, kept = pd.factorize(names)
-    return merged[codes].astype(np.int64), np.asarray(kept, dtype=object)
 
 
 def _symlog(x: np.ndarray) -> np.ndarray:
@@ -767,7 +742,9 @@ class EntityWindows:
                 for s in self.stats:
                     cols[f"{c}:{s}"] = parts[s][j]
         for c in self.categorical_:
-            distinct, top = distinct_top(groups, value_codes(df[c])[0])
+            # (a missing spelling from JSON lines, 'N/A', is the missing value, as a CSV's cell)
+            codes = factorize_strings(df[c].reset_index(drop=True), null_text=True)[0]
+            distinct, top = distinct_top(groups, codes)
             cols[f"{c}:distinct"] = distinct.astype(np.float64)
             if self.top_share:
                 cols[f"{c}:top_share"] = top.astype(np.float64) / cols["count"]
@@ -800,7 +777,7 @@ class EntityWindows:
         # 'N/A', 'null', '?' ...: the table reader's missing cells; from JSON lines, the service
         # or a stream they came as text and named an entity of their own ('N/A'), where the same
         # rows of a CSV were the entity '<missing>'
-        codes, names = value_codes(s)
+        codes, names = factorize_strings(s.reset_index(drop=True), null_text=True)
         if getattr(self, "entity_case", "exact") != "fold":
             return codes, names
         names = np.array([n.casefold() for n in names.tolist()], dtype=object)  # "<missing>" stays

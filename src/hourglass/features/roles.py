@@ -118,16 +118,23 @@ def _bool_or_flag(uniques: np.ndarray) -> list[int]:
     return np.flatnonzero(pd.Series(uniques, dtype=object).isin([0, 1]).to_numpy()).tolist()
 
 
-def factorize_strings(s: pd.Series, *, bools: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def factorize_strings(s: pd.Series, *, bools: bool = False,
+                      null_text: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(codes, uniques): ``uniques[codes]`` are the values as stripped strings (whole numbers
     without ``.0``, with ``bools`` booleans as ``True``/``False``: see :func:`canonical_text`), missing and
     empty → ``"<missing>"``. Work per distinct value, so a chunk of a million rows stays cheap.
+    ``null_text``: a missing spelling (:data:`NULL_TEXT`: ``N/A``, ``null``, ``?`` ...) is
+    ``"<missing>"`` too, as the table reader reads it in a CSV; from JSON lines, the service or a
+    stream it comes as text (a value counted, grouped or matched must not tell the two apart).
 
     Examples
     --------
     >>> codes, uniques = factorize_strings(pd.Series([80.0, None, 443.0, 80.0]))
     >>> uniques[codes].tolist()
     ['80', '<missing>', '443', '80']
+    >>> codes, uniques = factorize_strings(pd.Series(["a", "N/A", None, "", "a"]), null_text=True)
+    >>> uniques[codes].tolist(), len(uniques)
+    (['a', '<missing>', '<missing>', '<missing>', 'a'], 2)
     """
     if isinstance(s.dtype, pd.CategoricalDtype):
         s = s.astype(object)
@@ -152,6 +159,8 @@ def factorize_strings(s: pd.Series, *, bools: bool = False) -> tuple[np.ndarray,
     u = text.fillna(MISSING).replace("", MISSING).to_numpy(dtype=object)
     if len(u) <= _FEW:  # a chunk's distinct values are usually few: a Python loop beats pandas
         u = np.array([_whole(v, bools) for v in u], dtype=object)
+    if null_text:
+        u = np.where(np.isin(u, np.array(NULL_TEXT, dtype=object)), MISSING, u).astype(object)
     canon_codes, canon = pd.factorize(np.append(u, MISSING).astype(object))
     codes = np.where(codes >= 0, canon_codes[np.maximum(codes, 0)], canon_codes[-1])
     return codes.astype(np.int64), np.asarray(canon, dtype=object)

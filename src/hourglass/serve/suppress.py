@@ -681,7 +681,7 @@ class Suppressions:
         >>> rules.for_times("ts", None, "the model").names(df).tolist()
         ['night', 'lab', '']
         """
-        from hourglass.features.roles import MISSING, NULL_TEXT, factorize_strings
+        from hourglass.features.roles import factorize_strings
 
         self._check_time()
         out = np.full(len(df), "", dtype=object)
@@ -708,11 +708,9 @@ class Suppressions:
                         numbers = _number_rows(cells)  # (likewise: 00042 read as 42)
                         if numbers is not None:
                             numeric[column] = numbers
-                        codes, uniques = factorize_strings(_as_written(cells))
                         # 'N/A', 'null', '?' ... (JSON lines, a stream, the service): a missing
                         # cell, matched by no rule, as the same rows of a CSV read them
-                        null = np.isin(uniques, np.array(NULL_TEXT, dtype=object))
-                        coded[column] = (codes, np.where(null, MISSING, uniques))
+                        coded[column] = factorize_strings(_as_written(cells), null_text=True)
                 codes, uniques = coded[column]
                 if column in timed:
                     hit &= cond.test_times(uniques)[codes]
