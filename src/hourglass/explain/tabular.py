@@ -234,11 +234,15 @@ def _value_text(value: Any) -> str:
     return text if len(text) <= _MAX_VALUE_CHARS else text[:_MAX_VALUE_CHARS - 1] + "…"
 
 
-def _cells(cells: pd.Series, numeric: bool) -> list[Any]:
+def _cells(cells: pd.Series, numeric: bool, categorical: bool = False) -> list[Any]:
     """A column's cells as ``why`` quotes them: a column the model reads as numbers that the file
     gave as text (a CSV column with ``-`` or ``N/A`` in it, or whose refused row ``--on-bad-rows
     skip`` left out) as the numbers the model read (``-`` missing), so that a value is quoted
-    alike whatever else its column holds.
+    alike whatever else its column holds. A ``categorical`` column's text that the model reads
+    as a boolean or a whole number (``"true"``, ``"FALSE"``, ``"3.0"``: a JSON string, or a CSV
+    column with another word in it) is quoted as the model reads it, ``True``, ``False``,
+    ``3``, as a typed boolean or number is: ``is_tls=true`` and ``is_tls=True`` were one value
+    quoted two ways, depending on how the file typed it.
 
     Examples
     --------
@@ -246,7 +250,15 @@ def _cells(cells: pd.Series, numeric: bool) -> list[Any]:
     [0.4712501481712389, <NA>, 7.0]
     >>> _cells(pd.Series(["tcp", "-"]), False)
     ['tcp', '-']
+    >>> _cells(pd.Series(["true", " FALSE", "3.0", "tcp ", True], dtype=object), False, categorical=True)
+    ['True', 'False', '3', 'tcp ', True]
     """
+    if categorical:
+        from hourglass.features.roles import _whole
+
+        # (text the model reads as written, stripped, keeps its own spelling: 'tcp ')
+        return [_whole(v.strip(), bools=True) if isinstance(v, str)
+                and _whole(v.strip(), bools=True) != v.strip() else v for v in cells.tolist()]
     if numeric:
         from hourglass.features.tabular import _is_duration, _read_numbers
 
@@ -328,6 +340,7 @@ def explain_rows(pipe: Pipeline, df: pd.DataFrame, *, top: int = 3, method: str 
         where.setdefault(str(name), k)
     numeric_inputs = getattr(pipe.features_, "_numeric_inputs", None)
     numbers = set(map(str, numeric_inputs())) if numeric_inputs is not None else set()
+    roles = getattr(pipe.features_, "roles_", None) or {}
     # a text cell the model reads as missing ('N/A', 'null', '' from JSON lines, the service or
     # a stream, where a CSV reader gives an empty cell) is quoted as one, as the CSV's row is
     read_as_missing = getattr(pipe.features_, "read_as_missing", None)
@@ -342,7 +355,8 @@ def explain_rows(pipe: Pipeline, df: pd.DataFrame, *, top: int = 3, method: str 
             values = ["?"] * len(rows)
             if c in where:
                 cells = frame.iloc[rows, where[c]]
-                values = [_value_text(v) for v in _cells(cells, c in numbers)]
+                values = [_value_text(v) for v in _cells(cells, c in numbers,
+                                                           roles.get(c) == "categorical")]
                 if read_as_missing is not None and c not in numbers:
                     for k in np.flatnonzero(read_as_missing(c, cells)).tolist():
                         values[k] = "<missing>"
