@@ -134,17 +134,20 @@ def test_huge_whole_option_refused(tmp_path: Path, option: list[str], said: str,
 
 # what was wrong: a fill limit past a C int (2**63-1 from the CLI, 10**30 in Python) stopped
 # pandas' fill with "OverflowError: value too large to convert to int"; a limit past the series'
-# length fills as no limit does
+# length fills as no limit does (past 2**63-1 the Python API refuses it, as the command line does)
 @pytest.mark.parametrize("fill", ["ffill", "interpolate", "zero"])
 def test_fill_limit_past_the_series_is_no_limit(fill: str) -> None:
     import pandas as pd
 
+    from hourglass.errors import InputError
     from hourglass.features.timeseries import TimeSeriesPreprocessor
 
     df = pd.DataFrame({"a": [1.0, np.nan, np.nan, 4.0] * 5})
-    for limit in (2**63 - 1, 10**30):
-        got = TimeSeriesPreprocessor(fill=fill, fill_limit=limit).fit_transform(df)
-        assert np.array_equal(got, TimeSeriesPreprocessor(fill=fill).fit_transform(df))
+    got = TimeSeriesPreprocessor(fill=fill, fill_limit=2**63 - 1).fit_transform(df)
+    assert np.array_equal(got, TimeSeriesPreprocessor(fill=fill).fit_transform(df))
+    with pytest.raises(InputError, match=r"^fill_limit must be at most 2\*\*63-1 \(9223372036854775807\), "
+                                         r"got 1e\+30$"):
+        TimeSeriesPreprocessor(fill=fill, fill_limit=10**30).fit_transform(df)
 
 
 # pin (held already): a seed keeps its own bound, 2**64-1, above the other whole numbers'

@@ -150,3 +150,34 @@ def test_scores_kept_fields_and_groups_agree_on_every_path(variants, tmp_path):
             assert res.exit_code == 0, res.output
             assert [(r["score"], r["dst_port"]) for r in _rows(streamed)] == \
                 [(r["score"], r["dst_port"]) for r in _rows(out)], name
+
+
+@pytest.mark.parametrize("params, name", [
+    ({"epochs": 10**30}, "epochs"),
+    ({"patience": 2**63}, "patience"),
+    ({"batch_size": 10**30}, "batch_size"),  # (int | str: 'auto')
+    ({"epochs": -(2**64)}, "epochs"),
+])
+def test_python_api_bounds_a_whole_number_as_the_command_line(params, name):
+    # what was wrong: AutoEncoder(epochs=10**30).fit(X) (and Pipeline(AutoEncoder(...))) trained
+    # on until early stopping ended it, where `hourglass train --epochs 1e30` and `--param
+    # epochs=1e30` refuse a whole number past 2**63-1 in one line
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    with pytest.raises(InputError, match=rf"^{name} must be at (most 2\*\*63-1|least -2\*\*63)") as info:
+        Pipeline(AutoEncoder(hidden=(4, 2), verbose=0, **params)).fit(pd.DataFrame(X))
+    assert info.value.param == name
+    with pytest.raises(ValueError, match="got 1e\\+30" if params.get(name) == 10**30 else "got -?\\d+$"):
+        AutoEncoder(hidden=(4, 2), verbose=0, **params).fit(X)
+
+
+def test_python_api_takes_the_largest_whole_number_and_a_seed_past_it():
+    # what was wrong: TabularPreprocessor(max_categories=10**30) was taken as well. Pin: 2**63-1
+    # itself is taken (as by the command line), so is a seed to 2**64-1, and a saved model's
+    # setting past the bound still loads (its kinds are read as saved)
+    from hourglass._params import check_numeric_params, saved_kinds
+
+    check_numeric_params(AutoEncoder(epochs=2**63 - 1, random_state=2**64 - 1), refuse_none=True)
+    with saved_kinds():
+        check_numeric_params(AutoEncoder(epochs=10**30), refuse_none=True)
+    with pytest.raises(InputError, match="max_categories must be at most"):
+        TabularPreprocessor(max_categories=10**30).fit(_flows(20))

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from hourglass._limits import WHOLE_TOP, too_large
 from hourglass.errors import InputError
 
 __all__ = ["SIZE_TOP", "check_numeric_params", "check_value", "saved_kinds", "share_count"]
@@ -188,6 +189,39 @@ def _check_number(name: str, value: object, default: object, prefix: str,
         raise _refused(error, name, f"{prefix}{name} must be a whole number, got {value}")
 
 
+#: Parameters that take a seed, to 2**64-1 (numpy's and torch's): no C long bounds them
+_SEEDS = frozenset({"seed", "random_state"})
+
+
+def _check_whole_top(name: str, value: object, default: object, prefix: str,
+                     error: type[Exception], annotation: object = None) -> None:
+    """Refuse a whole number past what a C long holds (:data:`~hourglass._limits.WHOLE_TOP`)
+    for a parameter whose default is an integer or whose annotation takes one and no float
+    (``batch_size: int | str = "auto"``, ``patience: int | None``), as the command line refuses
+    it (``--epochs 1e30``, ``--param epochs=1e30``): ``AutoEncoder(epochs=10**30)`` trained on
+    until early stopping ended it.
+
+    Examples
+    --------
+    >>> _check_whole_top("epochs", 10**30, 10, "", ValueError)
+    Traceback (most recent call last):
+    ...
+    ValueError: epochs must be at most 2**63-1 (9223372036854775807), got 1e+30
+    >>> _check_whole_top("epochs", 2**63 - 1, 10, "", ValueError)
+    """
+    words = set(re.findall(r"\w+", str(annotation))) if annotation is not None else set()
+    takes_int = _whole(default) or ("int" in words and "float" not in words)
+    if (name in _SEEDS or not takes_int or isinstance(value, bool | np.bool_)
+            or not isinstance(value, numbers.Integral)):
+        return
+    whole = int(value)
+    if too_large(whole) is not None:
+        bound = f"at most 2**63-1 ({WHOLE_TOP})" if whole > 0 else f"at least -2**63 ({-WHOLE_TOP - 1})"
+        # (in full where its digits tell it from the bound: 2**63, not 9.22e+18; 1e+30, not 31 digits)
+        shown = str(whole) if len(str(abs(whole))) <= 20 else f"{float(whole):.3g}"
+        raise _refused(error, name, f"{prefix}{name} must be {bound}, got {shown}")
+
+
 def _kind_of(param: inspect.Parameter) -> object:
     """The default whose kind a parameter's values are checked against: its own, or where that
     is ``None`` and the annotation admits a float besides (``ema_decay: float | None = None``),
@@ -332,6 +366,8 @@ def check_numeric_params(est: Any, prefix: str = "", error: type[Exception] = In
     params, takes_deep = _signature(type(est))
     values = _handed_in(est, params, takes_deep)
     kinds = _SAVED.get()
+    # (a size with a lower bound of its own, SPOT's max_peaks: its check says that bound)
+    own_top = getattr(est, "_own_top", ())
     for name, value in values.items():
         default = _kind_of(params[name]) if name in params else None
         lenient = kinds is True or (isinstance(kinds, frozenset) and name in kinds)
@@ -354,3 +390,6 @@ def check_numeric_params(est: Any, prefix: str = "", error: type[Exception] = In
                                f"{prefix}{name} must be {_a_list(default)}, got {list(value)}") from None
         else:
             _check_number(name, value, default, prefix, error)
+            if not lenient and name not in own_top:  # (a saved model's setting loads as it did)
+                _check_whole_top(name, value, default, prefix, error,
+                                 params[name].annotation if name in params else None)

@@ -53,6 +53,9 @@ class Calibrator:
     (True, ['low', 'critical'])
     """
 
+    #: sized by it, with a lower bound of its own (SIZE_TOP) that its check says
+    _own_top: tuple[str, ...] = ("n_knots",)
+
     def __init__(self, level: float = 0.98, n_knots: int = 257,
                  severity_cuts: tuple[float, float, float] = (1e-2, 1e-3, 1e-4)) -> None:
         self.level = level

@@ -144,6 +144,8 @@ class SPOT(POT):
     """
 
     _params: ClassVar[tuple[str, ...]] = ("q", "level", "min_peaks", "refit_every", "max_peaks")
+    #: sized by it, with a lower bound of its own (SIZE_TOP) that its check says
+    _own_top: ClassVar[tuple[str, ...]] = ("max_peaks",)
 
     def __init__(self, q: float = 1e-4, level: float = 0.98, min_peaks: int = 10,
                  refit_every: int = 10, max_peaks: int = 5000) -> None:
