@@ -181,3 +181,24 @@ def test_python_api_takes_the_largest_whole_number_and_a_seed_past_it():
         check_numeric_params(AutoEncoder(epochs=10**30), refuse_none=True)
     with pytest.raises(InputError, match="max_categories must be at most"):
         TabularPreprocessor(max_categories=10**30).fit(_flows(20))
+
+
+def test_pipeline_warm_start_on_one_row_gives_the_way_on(tmp_path):
+    # what was wrong: Pipeline.warm_start on one row said only "AutoEncoder: 1 training row;
+    # fitting needs at least 2", where `hourglass train --warm-start` adds what to do; the command
+    # line's own advice is unchanged (no Python words in it)
+    df = _flows(60).drop(columns="ts")
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df)
+    with pytest.raises(InputError, match=r"needs at least 2; give the warm start more normal rows "
+                                         r"\(or old ones too: concatenate them to the new ones\), "
+                                         r"or fit a new Pipeline$"):
+        pipe.warm_start(df.head(1))
+    pipe.save(tmp_path / "m")
+    df.head(1).to_csv(tmp_path / "one.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "one.csv"), "--warm-start", str(tmp_path / "m"),
+                              "-o", str(tmp_path / "w"), "-q"])
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert res.exit_code == 2 and len(lines) == 1, res.output
+    assert lines[0] == ("error: AutoEncoder: 1 training row; fitting needs at least 2; give the warm "
+                        "start more normal rows (or old ones too: --replay-data OLD), or train a new "
+                        "model ('hourglass train' without --warm-start)")

@@ -163,7 +163,8 @@ def _kept_rule(parent: Any, parent_dir: Path, kind: str,
         yield
     except InputError as exc:
         if getattr(exc, "too_few_rows", False):  # one row (NEW's, with those replayed) to train on
-            raise HourglassError(f"{exc}; give the warm start {more}, or train a new model "
+            refusal = getattr(exc, "refusal", exc)  # (the detector's, without the Python API's advice)
+            raise HourglassError(f"{refusal}; give the warm start {more}, or train a new model "
                                  "('hourglass train' without --warm-start)") from None
         what = getattr(exc, "too_few_scores", None)
         if what is None:

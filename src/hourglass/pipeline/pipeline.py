@@ -605,6 +605,15 @@ class Pipeline:
         try:
             new.detector_ = det.warm_start(X, y, threshold=None if needs_labels else rule, **params)
         except InputError as exc:
+            if getattr(exc, "too_few_rows", False):  # one row to train on: the way on, as the CLI says it
+                old_ones = ("replay=OLD_ROWS" if entity else "concatenate them to the new ones")
+                unit = "(entity, bucket) rows" if entity else "rows"
+                again = InputError(f"{exc}; give the warm start more normal {unit} (or old ones too: "
+                                   f"{old_ones}), or fit a new Pipeline")
+                # (the command line words its own advice after the detector's refusal)
+                setattr(again, "too_few_rows", True)  # noqa: B010
+                setattr(again, "refusal", str(exc))  # noqa: B010
+                raise again from None
             trained = getattr(exc, "last_series_steps", None)
             if trained is None or replayed is None:
                 raise
