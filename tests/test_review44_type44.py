@@ -104,6 +104,11 @@ def test_explanations_quote_a_text_boolean_as_a_typed_one(variants, tmp_path):
     assert not any("is_tls=false" in w or "is_tls=true" in w for w in why["csv_lower"])
     for name in files:
         assert why[name] == why["csv_lower"], name
+    streamed = tmp_path / "streamed.jsonl"  # the JSON strings, streamed: quoted alike
+    res = runner.invoke(app, ["stream", str(model), "-i", str(files["json_text"]), "-o", str(streamed),
+                              "--all", "--explain", "5", "-q"])
+    assert res.exit_code == 0, res.output
+    assert [r["why"] for r in _rows(streamed)] == why["csv_lower"]
 
 
 def test_explain_rows_quotes_the_model_reading_of_categorical_text():
