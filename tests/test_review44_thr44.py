@@ -6,6 +6,7 @@ count."""
 from __future__ import annotations
 
 import json
+import logging
 import math
 from fractions import Fraction
 from pathlib import Path
@@ -65,6 +66,30 @@ def test_best_fbeta_keeps_the_highest_of_cut_offs_with_equal_f_beta_for_any_beta
         best = max(range(n), key=lambda j: f[j]) + 1  # the first maximum: the fewest rows flagged
         scores = np.arange(n, 0, -1).astype(float)
         assert int(BestFBeta(beta).fit(scores, lab).predict(scores).sum()) == best
+
+
+def test_a_percentile_warns_below_the_count_it_advises_and_not_at_it(
+        caplog: pytest.LogCaptureFixture) -> None:
+    # what was wrong: 1 - q/100 rounds in floats, so the warning of a percentile fitted on few
+    # scores fired on the very count it advised (Percentile(95) on 35 scores: "expect about 7.5%
+    # ..., not 5% (35 or more scores bring it within 1.5x)") and advised 1,996 for the 99.9th
+    # where 1,995 bring the mean rate to exactly 1.5x; 9 of 18 percentiles were off by one
+    scores = np.random.default_rng(0).normal(size=5000)
+    for q in (90, 95, 97.5, 98, 99, 99.5, 99.8, 99.9, 99.95, 99.99, 99.7, 99.3, 99.6, 92.5, 96, 99.25,
+              99.75, 99.999):
+        target = 1 - Fraction(repr(q)) / 100
+        need = 1  # the fewest scores whose mean rate (n - pos) / (n + 1) is within 1.5x, exactly
+        while (need - (1 - target) * (need - 1)) / (need + 1) > Fraction(3, 2) * target:
+            need += 1
+        if need <= scores.size:
+            caplog.clear()
+            with caplog.at_level(logging.WARNING, logger="hourglass.thresholds.base"):
+                Percentile(q).fit(scores[:need])
+            assert caplog.text == "", (q, need)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="hourglass.thresholds.base"):
+            Percentile(q).fit(scores[:need - 1])
+        assert f"({need} or more scores bring it within 1.5x" in caplog.text, (q, caplog.text)
 
 
 def test_percentile_contamination_and_the_bound_equal_their_definitions() -> None:
