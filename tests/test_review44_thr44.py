@@ -213,3 +213,28 @@ def test_the_what_if_json_is_each_rule_refitted_and_counted(model: Path, tmp_pat
     saved = load(new).threshold_
     assert saved.value_ == doc["rules"][1]["value"]
     assert int(saved.predict(scores).sum()) == math.floor(0.02 * scores.size)  # no tie there
+
+
+def test_the_log_stream_flags_an_event_as_score_flags_its_session_at_a_cut_between_floats() -> None:
+    # what was wrong: DeepLog's event scores are float32, and the stream compared them with the
+    # cut-off as a Python float, which NumPy then rounds to float32: a cut just below a score,
+    # rounded up to it, flagged the session in 'hourglass score' (threshold_predict compares in
+    # float64) while 'hourglass stream' wrote no alert for its event
+    from hourglass.detectors.deeplog import DeepLog
+    from hourglass.features.sessions import EventSessions
+    from hourglass.pipeline import Pipeline
+    from hourglass.serve.log_stream import LogStreamScorer
+    from tests.test_review18_dlp import LIVE, REGEX, TRAIN
+
+    dl = DeepLog(window=2, top_g=1, hidden=16, layers=1, epochs=30, lr=0.03, verbose=0)
+    pipe = Pipeline(detector=dl, features=EventSessions(format="raw", session_regex=REGEX)).fit(TRAIN)
+    top = np.float32(np.max(pipe.score(LIVE)))  # blk_900's unexpected event
+    below = float(np.nextafter(top, np.float32(-np.inf)))
+    cut = float(np.nextafter((below + float(top)) / 2, np.inf))  # rounds to the score in float32
+    assert cut < float(top) and np.float32(cut) == top
+    new = pipe.with_threshold(thresholds.Fixed(cut))
+    assert new.predict(LIVE).tolist() == [0, 1]
+    scorer = LogStreamScorer(new)
+    alerts = scorer.feed(list(enumerate(LIVE, 1))) + scorer.finish()
+    assert [a["session"] for a in alerts] == ["blk_900"] and alerts[0]["score"] == float(top)
+    assert alerts[0]["expected"]  # its expected keys, read for the events above the same cut

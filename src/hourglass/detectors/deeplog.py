@@ -339,7 +339,9 @@ class DeepLog(EventsInput, DeepDetector):
             p = np.exp(observed) / denom[rows]
             out[ev] = np.where(te == V, self.module_.unseen_score, rank - p)
             if explain_above is not None:
-                hit = out[ev] > explain_above
+                # in float64, as threshold_predict compares: float32 scores against a Python float
+                # compare in float32 (NumPy's weak scalars), the cut rounded, maybe up to a score
+                hit = out[ev].astype(np.float64) > explain_above
                 if hit.any():
                     picked.append(np.flatnonzero(hit) if order is None else order[lo:lo + step][hit])
                     probs.append(np.exp(logits[rows[hit]]) / denom[rows[hit], None])
@@ -478,7 +480,7 @@ class DeepLog(EventsInput, DeepDetector):
         pick = np.empty(len(Xp), dtype=np.int64)
         for i in range(len(Xp)):  # one index lookup per session; the model runs batched below
             s = scores[Xp.starts[i]:Xp.starts[i] + Xp.lengths[i]]
-            above = np.flatnonzero(s > thr)
+            above = np.flatnonzero(s.astype(np.float64) > thr)  # (as threshold_predict: float64)
             pick[i] = int(above[0]) if len(above) else int(np.argmax(s))
         idx = Xp.starts + pick
         # the picked windows run in batches, identical ones once (one batch of every session

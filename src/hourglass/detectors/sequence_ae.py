@@ -306,7 +306,8 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
         for i in range(len(Xp)):
             rows = np.arange(first[i], first[i + 1])
             flat = nll_np[rows].ravel()
-            above = np.flatnonzero(flat > thr) if self.reduce == "max" else np.zeros(0, np.int64)
+            above = (np.flatnonzero(flat.astype(np.float64) > thr)  # float64: as threshold_predict
+                     if self.reduce == "max" else np.zeros(0, np.int64))
             j = int(above[0]) if len(above) else int(np.argmax(flat))
             picks.append((int(rows[j // M.shape[1]]), j % M.shape[1],
                           int(mask_np[rows].ravel()[:j].sum())))

@@ -259,7 +259,10 @@ class LogStreamScorer:
         if not keys:
             return []
         r = self.detector.next_event_scores(windows, np.asarray(keys, dtype=np.int64))
-        above = np.flatnonzero(r["score"] > self.threshold)
+        # in float64, as 'score' flags (threshold_predict): the float32 scores against the cut as
+        # a Python float compared in float32, the cut rounded, up to a score at times (a session
+        # 'score' flagged had no alert here)
+        above = np.flatnonzero(np.asarray(r["score"], dtype=np.float64) > self.threshold)
         return [self._event_alert(sessions[i], int(positions[i]), nums[i], keys[i], contents[i],
                                   float(r["score"][i]), int(r["rank"][i]), r["expected"][i],
                                   r["expected_p"][i]) for i in above.tolist()]
@@ -299,7 +302,7 @@ class LogStreamScorer:
             return [self._event_alert(c.id, c.n_events, None, "<end>", None, float(r["score"][i]),
                                       int(r["rank"][i]), r["expected"][i], r["expected_p"][i],
                                       closed=c.reason)
-                    for i, c in enumerate(closed) if r["score"][i] > self.threshold]
+                    for i, c in enumerate(closed) if float(r["score"][i]) > self.threshold]
         whole = [c for c in closed if c.n_events]
         if not whole:
             return []
