@@ -579,7 +579,9 @@ class Percentile(Threshold):
 class Contamination(Threshold):
     """Threshold that flags the fraction ``c`` of the scores it is fitted on.
 
-    Use it when the fitting scores are known to hold about ``c`` anomalies.
+    Use it when the fitting scores are known to hold about ``c`` anomalies. It flags
+    ``floor(c n)`` of ``n`` scores, fewer where scores tie at the cut (a tie is not split: the
+    tied scores are all kept).
 
     Parameters
     ----------

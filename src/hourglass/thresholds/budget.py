@@ -160,7 +160,7 @@ class AlertBudget(Threshold):
 
     def _fit(self, scores: np.ndarray, y: object | None) -> float:
         self.q_ = self._risk()
-        # order statistic: exactly floor(q n) fitted scores lie above the threshold
+        # order statistic: floor(q n) fitted scores lie above the threshold (fewer on a tie at it)
         k = min(share_count(self.q_, scores.size), scores.size - 1)  # q < 1: one score stays below
         if k >= max(int(self.min_tail), 1):
             self.method_ = "empirical"
