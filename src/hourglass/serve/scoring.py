@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 import numpy as np
 import pandas as pd
 
-from hourglass._columns import listed_columns
+from hourglass._columns import listed_columns, near_names
 from hourglass.errors import InputError
 from hourglass.ingest.tables import _records_frame, flat_record, flatten_json, nested_note
 
@@ -163,6 +163,10 @@ def records_frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
     Traceback (most recent call last):
     ...
     hourglass.errors.InputError: row 2: missing column 'b' (each row needs a, b; send null for a missing ...
+    >>> records_frame([{"a": 1, "B": 2}], ["a", "b"])
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: row 1: missing column 'b': the row has B for b (column names match ...
     """
     if len(rows) == 0:
         raise InputError("rows: no rows to score (empty list)")
@@ -175,6 +179,10 @@ def records_frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
             nested = sent_nested(absent, row)  # a client's keys: {"proto": {"name": "tcp"}} is proto.name
             if nested:
                 raise InputError(f"row {i + 1}: {nested_refusal(absent, nested)}")
+            # 'Bytes' or ' bytes ' for bytes: named, as score names such a column of a file
+            near = near_names([absent], map(str, row.keys())).replace("the data has", "the row has", 1)
+            if near:
+                raise InputError(f"row {i + 1}: missing column {absent!r}: {near}")
             # (score reads a key some rows of a file leave out as missing there, the file showing
             # the column exists; a row read alone cannot tell it from data without the column)
             raise InputError(f"row {i + 1}: missing column {absent!r} (each row needs {shown}; "
