@@ -3,6 +3,7 @@ named format), split off its labels, train a pipeline on its normal rows, score 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import re
@@ -459,55 +460,59 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
     vary = streaming and rows_vary_in_columns(pipe, spec, data) and not pipe.sparse_fields
     needed: list[str] = list(getattr(pipe.features_, "columns_", [])) if vary else []
     seen: set[str] = set()
-    present: set[str] = set()  # every column of the file, for the error below
+    present: dict[str, None] = {}  # every column of the file, in order, for the error below
     # a model column a JSON line sends as an object (read as its fields): refused, or skipped
     # and counted, as stream and the service refuse it (else scored as a missing value)
     objects = list(map(str, getattr(pipe.features_, "columns_", ()))) if tabular else []
     had: set[str] = set()  # the model columns some chunk so far had
     offset = 0
-    for df in chunks:
-        n_chunk = len(df)
-        pos = np.arange(n_chunk)  # the rows kept, as positions in the chunk as read
-        # (a column no row so far had: the missing column's error, which names the object)
-        had.update(c for c in objects if c in df.columns)
-        check = objects if pipe.sparse_fields else [c for c in objects if c in had]
-        sent = nested_rows(df, check, on_bad_rows, stats, data, offset)
-        if sent.any():
-            df, pos = df.loc[~sent].reset_index(drop=True), pos[~sent]
-            if not len(df):
-                offset += n_chunk
+    # the columns the model ignores are told of once the file is read, not before its error
+    with pipe.held_extra_warning() if vary else contextlib.nullcontext():
+        for df in chunks:
+            n_chunk = len(df)
+            pos = np.arange(n_chunk)  # the rows kept, as positions in the chunk as read
+            # (a column no row so far had: the missing column's error, which names the object)
+            had.update(c for c in objects if c in df.columns)
+            check = objects if pipe.sparse_fields else [c for c in objects if c in had]
+            sent = nested_rows(df, check, on_bad_rows, stats, data, offset)
+            if sent.any():
+                df, pos = df.loc[~sent].reset_index(drop=True), pos[~sent]
+                if not len(df):
+                    offset += n_chunk
+                    continue
+            if check_label and label_col not in df.columns:
+                split_labels(df, label_col, normal or [], str(data))  # raises the clear error
+            meta = [str(c) for c in (label_col, pipe.info.get("time_col"), *extra_drop) if c in df.columns]
+            if vary:
+                columns = {c for c in df.columns if c not in meta}
+                seen.update(c for c in needed if c in columns)
+                present.update(dict.fromkeys(str(c) for c in df.columns if c not in meta))
+            features = functools.partial(_features, pipe=pipe, meta=meta, absent=vary)
+            feats = features(df)
+            try:
+                result: pd.DataFrame | None = scores_frame(pipe, feats)
+            except InputError as exc:  # its row numbers count from this chunk's first row
+                skip = on_bad_rows == "skip" and tabular
+                if not skip or _BAD_VALUE.search(str(exc)) is None:
+                    at = stats.read_known(offset + pos)
+                    refused = about_file(at_file_rows(exc, at, stats), data)
+                    if tabular and _BAD_VALUE.search(str(exc)) is not None:  # one row's value: skip helps
+                        refused = InputError(f"{refused}{SKIP_ADVICE}", param=refused.param)
+                    raise refused from None
+                scored = functools.partial(_scored, pipe, features)
+                df, result = skip_bad_values(pipe, df, scored, exc, stats, offset, data, pos=pos)
+            offset += n_chunk
+            if result is None:  # every row of the chunk skipped
                 continue
-        if check_label and label_col not in df.columns:
-            split_labels(df, label_col, normal or [], str(data))  # raises the clear error
-        meta = [str(c) for c in (label_col, pipe.info.get("time_col"), *extra_drop) if c in df.columns]
-        if vary:
-            columns = {c for c in df.columns if c not in meta}
-            seen.update(c for c in needed if c in columns)
-            present.update(map(str, columns))
-        features = functools.partial(_features, pipe=pipe, meta=meta, absent=vary)
-        feats = features(df)
-        try:
-            result: pd.DataFrame | None = scores_frame(pipe, feats)
-        except InputError as exc:  # its row numbers count from this chunk's first row
-            skip = on_bad_rows == "skip" and tabular
-            if not skip or _BAD_VALUE.search(str(exc)) is None:
-                at = stats.read_known(offset + pos)
-                refused = about_file(at_file_rows(exc, at, stats), data)
-                if tabular and _BAD_VALUE.search(str(exc)) is not None:  # one row's value: skip helps
-                    refused = InputError(f"{refused}{SKIP_ADVICE}", param=refused.param)
-                raise refused from None
-            scored = functools.partial(_scored, pipe, features)
-            df, result = skip_bad_values(pipe, df, scored, exc, stats, offset, data, pos=pos)
-        offset += n_chunk
-        if result is None:  # every row of the chunk skipped
-            continue
-        yield df, result
-    never = [c for c in needed if c not in seen] if seen else []  # no rows at all: the caller says so
-    if never:
-        more = f" (and {len(never) - 3} more)" if len(never) > 3 else ""
-        nested = nested_note(never, present) or near_names(never, present)
-        raise HourglassError(f"{shown(data)}: column(s) the model needs are missing: "
-                             f"{listed_columns(never[:3])}{more}{f'; {nested}' if nested else ''}")
+            yield df, result
+        never = [c for c in needed if c not in seen] if seen else []  # no rows at all: the caller says so
+        if never:
+            more = f" (and {len(never) - 3} more)" if len(never) > 3 else ""
+            # the words a CSV file's missing column gets (features.tabular): the columns it has
+            have = listed_columns(list(present)[:4])[:80] + (" ..." if len(present) > 4 else "")
+            nested = nested_note(never, present) or near_names(never, present) or f"the data has {have}"
+            raise HourglassError(f"{shown(data)}: column(s) the model needs are missing: "
+                                 f"{listed_columns(never[:3])}{more}; {nested}")
 
 
 #: a scorer's refusal of one row's value (text in a numeric column; NaN/inf where the model

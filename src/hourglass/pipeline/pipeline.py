@@ -1011,12 +1011,45 @@ class Pipeline:
         self._check_fitted()
         df = self.with_windows_forms(self.with_zeek_words(self.with_absent_fields(df)))
         X = self.features_.transform(df)
-        extra = self.features_.extra_columns(df)
+        self._warn_extra(self.features_.extra_columns(df))
+        return X
+
+    def _warn_extra(self, extra: list[str]) -> None:
+        """Warn of ``extra``, the columns the model ignores (once per set of them, not once per
+        chunk), or hold them back for :meth:`held_extra_warning`."""
+        held: dict[str, None] | None = getattr(self, "_held_extra", None)
+        if held is not None:
+            held.update(dict.fromkeys(extra))
+            return
         if extra and tuple(extra) != getattr(self, "_warned_extra", None):
-            self._warned_extra = tuple(extra)  # once per set of columns, not once per chunk
+            self._warned_extra = tuple(extra)
             logger.warning("ignoring %d column(s) the model was not trained on: %s", len(extra),
                            ", ".join(extra[:5]) + (" ..." if len(extra) > 5 else ""))
-        return X
+
+    @contextlib.contextmanager
+    def held_extra_warning(self) -> Iterator[None]:
+        """Within it, :meth:`transform`'s warning of the columns the model ignores is held back,
+        and given once, for all of them, when the block ends without an error. A JSON-lines file
+        is known to lack a model column only once every row is read (a later row may have it):
+        its refusal came after that warning, two lines for one error where a CSV file's was one.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from hourglass import Pipeline, AutoEncoder
+        >>> df = pd.DataFrame({"a": np.arange(50.0), "b": np.arange(50.0) % 7})
+        >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df)
+        >>> with pipe.held_extra_warning():   # (the warning comes here, at the end)
+        ...     pipe.transform(df.assign(note="x")).shape
+        (50, 2)
+        """
+        held: dict[str, None] = {}
+        self._held_extra: dict[str, None] | None = held
+        try:
+            yield
+        finally:
+            self._held_extra = None
+        self._warn_extra(list(held))  # (not reached when the block raised)
 
     def score(self, df: pd.DataFrame) -> np.ndarray:
         """Anomaly score per row (higher = more anomalous).
