@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hourglass._columns import counted
+from hourglass._columns import counted, listed_columns
 from hourglass._times import future_problem, not_a_timestamp, time_length
 from hourglass.cli._output import err, output_failed_text, settle_bad_lines, skipped_lines_text
 from hourglass.errors import HourglassError, InputError
@@ -121,6 +121,16 @@ class EntityStream:
         self.own_order = self.dayfirst is None  # else the order the stream's first dates told (_times)
         self.columns = list(f.columns_)
         self.numeric = list(f.numeric_)
+        # the model's columns no row so far has as a key: refused once the first buckets close, as
+        # score refuses a JSON-lines file none of whose rows has one (else a key spelt 'Bytes' for
+        # bytes, or left out by every row, was scored as a missing value in every bucket); none
+        # for sparse fields (Windows events, Zeek) or one with missing values in training (an
+        # exporter may omit an empty field), where a field left out is a missing value
+        optional = set(pipe.optional_fields)
+        self.unseen = {} if pipe.sparse_fields else dict.fromkeys(
+            c for c in (self.entity_col, *self.columns) if c not in optional)
+        self.keys: dict[str, None] = {}  # the rows' keys while some are unseen, for that message
+        self.where: str | None = None  # the input that message names (run sets it)
         self.bucket = parse_bucket(f.bucket)
         self.set_lateness(lateness if lateness is not None else self.bucket)
         self.open: dict[int, list[dict[str, Any]]] = {}  # bucket start (ns) -> its rows, in arrival order
@@ -244,6 +254,19 @@ class EntityStream:
                 return nested_refusal(c, note)
         return None
 
+    def _unseen_problem(self) -> str:
+        """The refusal of the model's columns no row so far has had (:attr:`unseen`): the words
+        ``score`` refuses a file of such rows with (the features' own check, given a row of the
+        keys the rows had), naming a key that differs from one only in case, surrounding spaces
+        or Unicode spelling."""
+        where = f"{self.where}: " if self.where else ""
+        try:
+            self.pipeline.features_._checked(pd.DataFrame([dict.fromkeys(self.keys)]))
+        except InputError as exc:
+            return f"{where}{exc}"
+        never = list(self.unseen)  # (not reached: the check names a column it lacks)
+        return f"{where}column(s) the model needs are missing: {listed_columns(never[:3])}"
+
     def feed(self, rows: list[dict[str, Any]], lines: list[int], *, stop_at_bad: bool = True,
              ) -> tuple[pd.DataFrame | None, list[tuple[int, str]]]:
         """Add ``rows`` (read from input ``lines``); return the output rows of the buckets the
@@ -274,6 +297,10 @@ class EntityStream:
                     break
                 continue
             assert t is not None
+            if self.unseen:
+                self.keys.update(dict.fromkeys(row))
+                for k in row:
+                    self.unseen.pop(k, None)
             start = t - t % td
             self.counts["rows"] += 1
             if self.closed_before is not None and start < self.closed_before:
@@ -336,6 +363,8 @@ class EntityStream:
 
         if not starts:
             return None
+        if self.unseen:
+            raise InputError(self._unseen_problem())
         rows = [r for s in sorted(starts) for r in self.open.pop(s)]
         from hourglass.ingest.tables import _records_frame
 
@@ -413,6 +442,7 @@ def run(scorer: EntityStream, read: Callable[[int], bytes], sink: Any, *, where:
     from hourglass.cli.stream import SkippedLines as Skipped
 
     line_spec, events = _line_reading(scorer.pipeline)  # the model's own lines, as 'score' read them
+    scorer.where = where
     start = time.perf_counter()
     bad = Skipped()  # their count and the first few: nothing grows with a long run
     warned = False
