@@ -197,3 +197,35 @@ def test_an_entity_stream_row_leaving_out_a_field_others_have_is_still_scored(
     path.write_text("".join(json.dumps(r) + "\n" for r in sent))
     res = _ok(["stream", str(model), "-i", str(path), "--all", "-q"])
     assert res.stdout.count('"bucket_start"') >= 1, res.output
+
+
+@pytest.fixture(scope="module")
+def series(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame]:
+    folder = tmp_path_factory.mktemp("series")
+    rng = np.random.default_rng(0)
+    steps = np.arange(120)
+    times = pd.date_range("2024-01-01", periods=120, freq="1min").strftime("%Y-%m-%dT%H:%M:%SZ")
+    frame = pd.DataFrame({"ts": times, "cpu": np.sin(steps / 6).round(4),
+                          "mem": (np.cos(steps / 9) + rng.normal(0, .05, 120)).round(4)})
+    frame.to_csv(folder / "train.csv", index=False)
+    _ok(["train", str(folder / "train.csv"), "-m", "lstm-ae", "--timestamp-col", "ts", "--window", "8",
+         "--epochs", "1", "--hidden", "4", "-o", str(folder / "m"), "-q"])
+    return folder / "m", frame
+
+
+@pytest.mark.parametrize(("old", "new", "what"), [("cpu", "CPU", "channel"), ("ts", " ts", "timestamp")])
+def test_a_series_stream_names_a_channel_spelt_in_another_case(series: tuple[Path, pd.DataFrame],
+                                                               tmp_path: Path, old: str, new: str,
+                                                               what: str) -> None:
+    # what was wrong: 'hourglass stream' of a time-series model given steps whose key is 'CPU'
+    # for the channel cpu (or ' ts' for its time) said only "line 1: missing channel 'cpu'"
+    # ("missing timestamp 'ts'"), where score of the same file and the service name the key
+    model, frame = series
+    path = _jsonl(frame.tail(20).rename(columns={old: new}), tmp_path / "steps.jsonl")
+    shown = new if new.strip() == new else repr(new)
+    res = runner.invoke(app, ["--threads", "1", "stream", str(model), "-i", str(path)])
+    assert res.exit_code == 2, res.output
+    error = [ln for ln in res.stderr.splitlines() if ln.startswith("error:")]
+    said = (f"error: {path}: line 1: missing {what} {old!r}: the row has {shown} for {old} (column names "
+            "match exactly, case, surrounding spaces and Unicode spelling included)")
+    assert error == [said], res.stderr

@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hourglass._columns import near_names
 from hourglass._times import (
     DateOrderError,
     TimeRangeError,
@@ -180,8 +181,9 @@ class SeriesStreamScorer(ModelScorer):
     def _values(self, row: Mapping[str, Any]) -> np.ndarray:
         out = np.empty(len(self.channels), dtype=np.float64)
         for j, c in enumerate(self.channels):
-            if c not in row:
-                raise InputError(f"missing channel {c!r}")
+            if c not in row:  # 'CPU' or ' cpu' for cpu: named, as score names such a column
+                near = near_names([c], map(str, row)).replace("the data has", "the row has", 1)
+                raise InputError(f"missing channel {c!r}" + (f": {near}" if near else ""))
             v = row[c]
             if v is None:
                 raise InputError(f"channel {c!r} is null (stream does not fill gaps; every step "
@@ -217,6 +219,12 @@ class SeriesStreamScorer(ModelScorer):
         assert ts is not None
         out: list[tuple[int, bool] | InputError] = [InputError(f"missing timestamp {ts!r}")] * len(rows)
         have = [i for i, (_, row) in enumerate(rows) if row.get(ts) is not None]
+        if len(have) < len(rows):  # 'TS' for ts: named, as score names such a column
+            for i, (_, row) in enumerate(rows):
+                near = "" if ts in row else near_names([ts], map(str, row))
+                if near:
+                    out[i] = InputError(f"missing timestamp {ts!r}: "
+                                        + near.replace("the data has", "the row has", 1))
         values = pd.Series([rows[i][1][ts] for i in have], dtype=object)
         dayfirst = self.dayfirst if self.dayfirst is not None else hint
         try:
