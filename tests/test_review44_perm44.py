@@ -229,3 +229,23 @@ def test_a_series_stream_names_a_channel_spelt_in_another_case(series: tuple[Pat
     said = (f"error: {path}: line 1: missing {what} {old!r}: the row has {shown} for {old} (column names "
             "match exactly, case, surrounding spaces and Unicode spelling included)")
     assert error == [said], res.stderr
+
+
+def test_the_service_of_an_event_table_model_names_a_column_spelt_in_another_case(tmp_path: Path) -> None:
+    # what was wrong: POST /score of an event-table model (--key-col eid --session-col host)
+    # whose rows send 'EID' for eid answered "rows: no row has column 'eid' (each row needs host,
+    # eid, ts)", where score of the same rows names the key ("the data has EID for eid")
+    rows = [{"host": f"h{s}", "ts": f"2024-01-01T00:{s:02d}:0{j}", "eid": f"E{k}"}
+            for s in range(30) for j, k in enumerate((1, 2, 3, 4))]
+    pd.DataFrame(rows).to_csv(tmp_path / "events.csv", index=False)
+    _ok(["train", str(tmp_path / "events.csv"), "--key-col", "eid", "--session-col", "host",
+         "--timestamp-col", "ts", "-m", "deeplog", "--epochs", "1", "-o", str(tmp_path / "m"), "-q"])
+    sent = [{("EID" if k == "eid" else k): v for k, v in r.items()} for r in rows[:8]]
+    answer = _served(tmp_path / "m", pd.DataFrame(sent))
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["detail"] == ("rows: no row has column 'eid' (each row needs host, eid, ts); "
+                                       "the rows have EID for eid (column names match exactly, case, "
+                                       "surrounding spaces and Unicode spelling included)")
+    pd.DataFrame(sent).to_csv(tmp_path / "sent.csv", index=False)
+    one_line_error(["--threads", "1", "score", str(tmp_path / "m"), str(tmp_path / "sent.csv"), "-o",
+                    str(tmp_path / "o.csv")], "the data has EID for eid (column names match exactly")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hourglass._columns import listed_columns
+from hourglass._columns import listed_columns, near_names
 from hourglass._eol import text_lines, without_boms
 from hourglass.errors import InputError
 from hourglass.features.sessions import Sessions
@@ -183,11 +183,13 @@ class LogScorer(ModelScorer):
             if missing:  # sent as a nested object, it was read as its fields (user.name, as
                 # the request's parser flattens it): say so, as a table model's rows do
                 sent = dict.fromkeys([*data.columns, *(k for row in items for k in row)])
-                note = sent_nested(missing[0], sent, "the rows have")
+                nested = sent_nested(missing[0], sent, "the rows have")
+                # or sent as 'EID' for eid: named, as score names such a column of a file
+                near = "" if nested else near_names(missing[:1], map(str, sent))
+                note = (f"; {nested}; send {missing[0]!r} as a plain value" if nested
+                        else f"; {near.replace('the data has', 'the rows have', 1)}" if near else "")
                 raise InputError(f"rows: no row has column {missing[0]!r} (each row needs "
-                                 f"{listed_columns(self.columns)})" + (
-                                     f"; {note}; send "
-                                     f"{missing[0]!r} as a plain value" if note else ""))
+                                 f"{listed_columns(self.columns)}){note}")
         else:
             # as 'hourglass score' and 'stream' read a log's lines: the CRs that end a line (a
             # CRLF log split at its line feeds: 'jq -R', a Windows client), which stayed in a
