@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hourglass._columns import counted, listed_columns
+from hourglass._columns import counted, listed_columns, near_names
 from hourglass._times import future_problem, not_a_timestamp, time_length
 from hourglass.cli._output import err, output_failed_text, settle_bad_lines, skipped_lines_text
 from hourglass.errors import HourglassError, InputError
@@ -121,14 +121,17 @@ class EntityStream:
         self.own_order = self.dayfirst is None  # else the order the stream's first dates told (_times)
         self.columns = list(f.columns_)
         self.numeric = list(f.numeric_)
-        # the model's columns no row so far has as a key: refused once the first buckets close, as
+        # the model's columns no row has as a key until the first buckets close: refused then, as
         # score refuses a JSON-lines file none of whose rows has one (else a key spelt 'Bytes' for
-        # bytes, or left out by every row, was scored as a missing value in every bucket); none
-        # for sparse fields (Windows events, Zeek) or one with missing values in training (an
-        # exporter may omit an empty field), where a field left out is a missing value
+        # bytes, or left out by every row, was scored as a missing value in every bucket), where
+        # the rows have a key that differs from one only in case, surrounding spaces or Unicode
+        # spelling, or the model was trained on a CSV, TSV or Parquet table (each of its rows had
+        # every column); none for sparse fields (Windows events, Zeek) or one with missing values
+        # in training: an event or an exporter may leave out a field it has no value for
         optional = set(pipe.optional_fields)
         self.unseen = {} if pipe.sparse_fields else dict.fromkeys(
             c for c in (self.entity_col, *self.columns) if c not in optional)
+        self.dense = pipe.info.get("dataset") in ("csv", "tsv", "parquet")
         self.keys: dict[str, None] = {}  # the rows' keys while some are unseen, for that message
         self.where: str | None = None  # the input that message names (run sets it)
         self.bucket = parse_bucket(f.bucket)
@@ -363,8 +366,10 @@ class EntityStream:
 
         if not starts:
             return None
-        if self.unseen:
-            raise InputError(self._unseen_problem())
+        if self.unseen:  # (checked once, at the first close)
+            if self.dense or near_names(list(self.unseen), self.keys):
+                raise InputError(self._unseen_problem())
+            self.unseen, self.keys = {}, {}
         rows = [r for s in sorted(starts) for r in self.open.pop(s)]
         from hourglass.ingest.tables import _records_frame
 
