@@ -195,6 +195,16 @@ def test_an_entity_stream_without_a_model_column_is_refused_as_score_refuses_it(
                    error[0])
 
 
+def test_an_entity_stream_names_a_time_key_spelt_in_another_case(entity: tuple[Path, list[dict[str, Any]]],
+                                                                 tmp_path: Path) -> None:
+    # what was wrong: rows sending 'TS' for the model's time column ts were refused by an entity
+    # stream with "line 1: no field 'ts' (the model's time)", where score names the key
+    model, rows = entity
+    path = _jsonl(pd.DataFrame(rows).rename(columns={"ts": "TS"}), tmp_path / "rows.jsonl")
+    one_line_error(["--threads", "1", "stream", str(model), "-i", str(path)],
+                   f"{path}: line 1: no field 'ts' (the model's time); the row has TS for ts (column names")
+
+
 def test_an_entity_stream_row_leaving_out_a_field_others_have_is_still_scored(
         entity: tuple[Path, list[dict[str, Any]]], tmp_path: Path) -> None:
     # pins the documented leniency the refusal above keeps: a field some rows leave out is a
