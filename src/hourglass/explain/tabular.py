@@ -256,9 +256,14 @@ def _cells(cells: pd.Series, numeric: bool, categorical: bool = False) -> list[A
     if categorical:
         from hourglass.features.roles import _whole
 
-        # (text the model reads as written, stripped, keeps its own spelling: 'tcp ')
-        return [_whole(v.strip(), bools=True) if isinstance(v, str)
-                and _whole(v.strip(), bools=True) != v.strip() else v for v in cells.tolist()]
+        def as_read(v: Any) -> Any:
+            if not isinstance(v, str):
+                return v
+            read = _whole(v.strip(), bools=True)
+            # (text the model reads as written, stripped, keeps its own spelling: 'tcp ')
+            return v if read == v.strip() else read
+
+        return [as_read(v) for v in cells.tolist()]
     if numeric:
         from hourglass.features.tabular import _is_duration, _read_numbers
 
