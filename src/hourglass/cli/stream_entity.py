@@ -137,6 +137,10 @@ class EntityStream:
         self.bucket = parse_bucket(f.bucket)
         self.set_lateness(lateness if lateness is not None else self.bucket)
         self.open: dict[int, list[dict[str, Any]]] = {}  # bucket start (ns) -> its rows, in arrival order
+        # bucket start (ns) -> how many of its open rows have no entity value: counted among the
+        # rows scored as the entity '<missing>' (counts['no_entity']) once their bucket is scored,
+        # not before (a bucket still open at the end, or refused, scored none of them)
+        self.open_no_entity: dict[int, int] = {}
         self.newest: int | None = None
         self.closed_before: int | None = None  # every bucket starting before this is closed
         self.aware: bool | None = None  # whether the times carry a UTC offset (fixed by the first row)
@@ -316,7 +320,7 @@ class EntityStream:
             # a late row is dropped, not scored as '<missing>'
             # 'N/A', 'null' ... too: the entity '<missing>', as a CSV reads them
             if row.get(self.entity_col) is None or str(row[self.entity_col]).strip() in _NO_ENTITY:
-                self.counts["no_entity"] += 1
+                self.open_no_entity[start] = self.open_no_entity.get(start, 0) + 1
             # only the fields the model reads are held: an event's other fields (a message, a
             # command line) would multiply the memory of the open buckets for nothing; the time
             # as read here (ns), not its text: the bucket is aggregated from the times its rows
@@ -387,6 +391,7 @@ class EntityStream:
         order = np.lexsort((out["entity"].to_numpy(dtype=str), starts_ns))
         out = out.iloc[order].reset_index(drop=True)
         self.counts["buckets"] += len(out)
+        self.counts["no_entity"] += sum(self.open_no_entity.pop(s, 0) for s in starts)
         self.counts["flagged"] += int(out["flag"].sum())  # the alerts left
         return out
 

@@ -1,0 +1,41 @@
+"""Small disagreements between what hourglass does and what it says or writes: the entity stream's
+summary, the spelling of the times hourglass writes, precision when nothing is flagged, and the
+event a sequence model's explanation names."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hourglass.cli import app
+from tests._cli import runner
+from tests._serve import small_entity_model
+
+
+@pytest.fixture(scope="module")
+def entity_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict]]:
+    return small_entity_model(tmp_path_factory.mktemp("left45_entity"))
+
+
+def test_entity_stream_summary_does_not_claim_refused_rows_were_scored(
+        entity_model: tuple[Path, list[dict]], tmp_path: Path) -> None:
+    # what was wrong: after `hourglass stream` refused rows whose entity column was spelt in
+    # another case (SRC_IP for src_ip), its summary still said "20 row(s) without a 'src_ip'
+    # value scored as the entity '<missing>'" though no bucket was scored
+    model, rows = entity_model
+    upper = [{("SRC_IP" if k == "src_ip" else k): v for k, v in r.items()} for r in rows]
+    src = tmp_path / "upper.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in upper))
+    res = runner.invoke(app, ["stream", str(model), "--input", str(src), "--all"])
+    assert res.exit_code == 2
+    assert "SRC_IP for src_ip" in res.stderr
+    assert "0 (entity, 5min bucket) rows scored" in res.stderr
+    assert "scored as the entity '<missing>'" not in res.stderr
+    # rows without an entity value in buckets that were scored are still counted
+    blank = [{**r, "src_ip": None} if i < 3 else r for i, r in enumerate(rows)]
+    src.write_text("".join(json.dumps(r) + "\n" for r in blank))
+    res = runner.invoke(app, ["stream", str(model), "--input", str(src), "--all"])
+    assert res.exit_code == 0, res.output
+    assert "3 row(s) without a 'src_ip' value scored as the entity '<missing>'" in res.stderr
