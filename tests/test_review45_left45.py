@@ -39,3 +39,30 @@ def test_entity_stream_summary_does_not_claim_refused_rows_were_scored(
     res = runner.invoke(app, ["stream", str(model), "--input", str(src), "--all"])
     assert res.exit_code == 0, res.output
     assert "3 row(s) without a 'src_ip' value scored as the entity '<missing>'" in res.stderr
+
+
+def test_entity_buckets_spell_utc_as_grouped_windows_do(
+        entity_model: tuple[Path, list[dict]], tmp_path: Path) -> None:
+    # what was wrong: `hourglass score` of an entity model wrote a bucket of times with a UTC
+    # offset as "2024-01-01T00:00:00Z", while `--group-by` windows (and a series' steps) wrote
+    # the same instant "2024-01-01T00:00:00+00:00"; every non-ECS output now spells UTC +00:00
+    import pandas as pd
+
+    from hourglass.serve.grouping import AlertGroups
+
+    model, rows = entity_model
+    src = tmp_path / "z.jsonl"
+    zoned = [{**r, "ts": pd.Timestamp(r["ts"], unit="s").strftime("%Y-%m-%dT%H:%M:%S.%fZ")} for r in rows]
+    src.write_text("".join(json.dumps(r) + "\n" for r in zoned))
+    out = tmp_path / "out.jsonl"
+    res = runner.invoke(app, ["score", str(model), str(src), "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    first = json.loads(out.read_text().splitlines()[0])
+    start = pd.Timestamp(first["bucket_start"])
+    ns = int(start.value)
+    grouped = AlertGroups(["src_ip"], ("time", 300 * 10**9), aware=True)._time(ns)
+    assert first["bucket_start"] == grouped == "2024-01-01T00:00:00+00:00"
+    assert first["bucket_end"].endswith("+00:00")
+    res = runner.invoke(app, ["stream", str(model), "--input", str(src), "--all"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout.splitlines()[0])["bucket_start"] == first["bucket_start"]

@@ -32,7 +32,7 @@ __all__ = ["EntityScorer", "bucket_rows", "scored_buckets"]
 
 def bucket_rows(pipe: Any, keys: pd.DataFrame, X: np.ndarray) -> pd.DataFrame:
     """Per (entity, bucket) of ``keys`` (:data:`~hourglass.features.entity.KEYS`): its keys with
-    the bucket times as ISO-8601 text (``Z`` for times with a UTC offset; with microseconds for a
+    the bucket times as ISO-8601 text (``+00:00`` for times with a UTC offset; with microseconds for a
     bucket that is not a whole number of seconds, nanoseconds for one that is not a whole number
     of microseconds), and the ``score``,
     ``flag``, ``calibrated`` probability and ``severity`` of its feature row in ``X``
@@ -71,8 +71,8 @@ def bucket_rows(pipe: Any, keys: pd.DataFrame, X: np.ndarray) -> pd.DataFrame:
         if nanos:  # (strftime has no nanoseconds)
             ns = np.mod(times.as_unit("ns").asi8, 1_000_000_000)
             out[c] = out[c] + pd.Series([f".{v:09d}" for v in ns.tolist()], index=out.index, dtype=object)
-        if times.tz is not None:
-            out[c] = out[c] + "Z"
+        if times.tz is not None:  # UTC spelt as every other time hourglass writes outside ECS
+            out[c] = out[c] + "+00:00"  # (grouped windows, a series' steps), README 'Times'
     return out
 
 

@@ -409,8 +409,8 @@ class BucketScore(_Schema):
 
     entity: str = Field(description="The entity (the entity column's value; '<missing>' for rows "
                                     "without one).")
-    bucket_start: str = Field(description="Bucket start, ISO-8601 ('Z' when the times carry a UTC "
-                                          "offset); buckets are aligned on the epoch.")
+    bucket_start: str = Field(description="Bucket start, ISO-8601 ('+00:00' when the times carry "
+                                          "a UTC offset); buckets are aligned on the epoch.")
     bucket_end: str = Field(description="Bucket end (exclusive).")
     rows: int = Field(description="Rows of this request in the bucket.")
     score: float = Field(description="Anomaly score, higher = more anomalous.")
