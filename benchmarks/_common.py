@@ -173,8 +173,11 @@ def timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[Any, float]:
 
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A GitHub-flavoured markdown table; floats get 4 decimals."""
+    """A GitHub-flavoured markdown table; floats get 4 decimals, ``None`` (a figure that does
+    not apply: the precision of a rule that flagged nothing) is ``n/a``."""
     def fmt(v: Any) -> str:
+        if v is None:
+            return "n/a"
         if isinstance(v, float):
             return f"{v:.4f}" if abs(v) < 1000 else f"{v:,.0f}"
         return str(v)

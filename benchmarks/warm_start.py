@@ -168,8 +168,10 @@ def main() -> None:
         mine = [r for r in rows if r["model"] == name]
         cells: list[Any] = [name]
         for k in metrics:
-            vals = [float(r[k]) for r in mine]
-            cells.append(f"{statistics.mean(vals):.4f} ± {statistics.pstdev(vals):.4f}")
+            # (a precision is None where a run flagged nothing: the mean of the others, counted)
+            vals = [float(r[k]) for r in mine if r[k] is not None]
+            cells.append("n/a" if not vals else f"{statistics.mean(vals):.4f} ± {statistics.pstdev(vals):.4f}"
+                         + (f" ({len(vals)} of {len(mine)} runs)" if len(vals) < len(mine) else ""))
         fits = [r["fit s"] for r in mine]
         cells.append(f"{statistics.median(fits):.1f}")
         loss = [r.get("held-out A loss") for r in mine]

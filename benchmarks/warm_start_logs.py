@@ -91,20 +91,20 @@ def best_g(det: DeepLog) -> int:
     return det.n_features_in_ + 2
 
 
-def measure(det: Any, test: list[np.ndarray], y: np.ndarray) -> dict[str, float]:
+def measure(det: Any, test: list[np.ndarray], y: np.ndarray) -> dict[str, Any]:
     s = det.score(test)
     m = binary_metrics(y, s, det.threshold_predict(s))
-    out = {k: float(m[k]) for k in FIGS}
+    out = {k: m[k] for k in FIGS}  # (precision None: nothing flagged)
     if isinstance(det, DeepLog):  # also g chosen on the model's own held-out normal sessions
         g = best_g(det)
         mg = binary_metrics(y, s, (s > g).astype(int))
-        out.update({f"g_{k}": float(mg[k]) for k in FIGS}, g=g)
+        out.update({f"g_{k}": mg[k] for k in FIGS}, g=g)
     return out
 
 
-def run(name: str, seed: int, epochs: int, data: tuple[Any, ...]) -> dict[str, dict[str, float]]:
+def run(name: str, seed: int, epochs: int, data: tuple[Any, ...]) -> dict[str, dict[str, Any]]:
     old, new, test, y = data
-    out: dict[str, dict[str, float]] = {}
+    out: dict[str, dict[str, Any]] = {}
     t = time.perf_counter()
     m1 = MODELS[name](seed, epochs).fit(old)
     out["M (OLD)"] = {**measure(m1, test, y), "fit_s": time.perf_counter() - t,
@@ -123,10 +123,16 @@ def run(name: str, seed: int, epochs: int, data: tuple[Any, ...]) -> dict[str, d
     return out
 
 
-def ms(values: list[float]) -> str:
-    if len(values) == 1:
-        return f"{values[0]:.4f}" if values[0] < 100 else f"{values[0]:.0f}"
-    return f"{statistics.mean(values):.4f} ± {statistics.stdev(values):.4f}"
+def ms(values: list[float | None]) -> str:
+    # (a precision is None where a run flagged nothing: the figure of the other runs, counted)
+    present = [v for v in values if v is not None]
+    if not present:
+        return "n/a"
+    if len(present) == 1:
+        text = f"{present[0]:.4f}" if present[0] < 100 else f"{present[0]:.0f}"
+    else:
+        text = f"{statistics.mean(present):.4f} ± {statistics.stdev(present):.4f}"
+    return text + (f" ({len(present)} of {len(values)} runs)" if len(present) < len(values) else "")
 
 
 def main() -> None:

@@ -66,3 +66,23 @@ def test_entity_buckets_spell_utc_as_grouped_windows_do(
     res = runner.invoke(app, ["stream", str(model), "--input", str(src), "--all"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout.splitlines()[0])["bucket_start"] == first["bucket_start"]
+
+
+def test_nothing_flagged_has_no_precision_wherever_it_is_measured() -> None:
+    # what was wrong: hourglass.evaluate.binary_metrics gave precision 0.0 when nothing was
+    # flagged (as if every alert were false), which benchmarks/ scripts printed as a measured
+    # 0.0000, while `evaluate`, `demo` and `Benchmark` each patched it to None (n/a) themselves
+    import numpy as np
+    from benchmarks._common import markdown_table
+
+    from hourglass.evaluate import binary_metrics, evaluate_scores
+    from hourglass.evaluate.timeseries import timeseries_metrics
+
+    y, s, none = np.array([0, 1, 1, 0]), np.array([0.1, 0.9, 0.8, 0.2]), np.zeros(4, dtype=int)
+    m = binary_metrics(y, s, none)
+    assert (m["precision"], m["recall"], m["f1"], m["fpr"]) == (None, 0.0, 0.0, 0.0)
+    assert evaluate_scores(y, s, none)["precision"] is None
+    ts = timeseries_metrics(y, s, none)
+    assert ts["precision"] is None and ts["pa_precision"] is None
+    assert binary_metrics(y, s, np.array([1, 0, 0, 0]))["precision"] == 0.0  # flagged, all false
+    assert markdown_table(["model", "precision"], [["ae", m["precision"]]]).splitlines()[-1] == "| ae | n/a |"

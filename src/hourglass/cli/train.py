@@ -430,9 +430,7 @@ def demo(
         feats, labels, is_anom = split_labels(test_df, spec.label_col, list(spec.normal), "demo")
         assert labels is not None and is_anom is not None
         result = scores_frame(pipe, feats)
-        metrics = binary_metrics(is_anom, result["score"], result["flag"])
-        if not metrics["tp"] + metrics["fp"]:  # no alert: no precision (n/a), as evaluate says
-            metrics["precision"] = None
+        metrics = binary_metrics(is_anom, result["score"], result["flag"])  # (no alert: precision None)
         cats = per_class_detection(labels, result["flag"], spec.categories, normal=spec.normal)
     held = len(pipe.detector_.val_index_)
     out.print(f"trained on {fitted_text(pipe.info['n_train_rows'], held, 'normal NSL-KDD rows')} in "

@@ -45,8 +45,11 @@ def _confusion(y: np.ndarray, p: np.ndarray) -> tuple[int, int, int, int]:
             int(((p == 0) & (y == 0)).sum()), int(((p == 0) & (y == 1)).sum()))
 
 
-def _precision_recall_f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
-    precision, recall = _safe_div(tp, tp + fp), _safe_div(tp, tp + fn)
+def _precision_recall_f1(tp: int, fp: int, fn: int) -> tuple[float | None, float, float]:
+    # nothing flagged: no share of the alerts is true, ``None`` (shown n/a), not a measured 0.0
+    # that reads as if every alert were false; recall and F1 of no alert are a true 0
+    precision = _safe_div(tp, tp + fp) if tp + fp else None
+    recall = _safe_div(tp, tp + fn)
     # F1 = 2PR / (P + R) = 2tp / (2tp + fp + fn), the latter one rounding of exact counts (as
     # scikit-learn's f1_score): the former, of two rounded shares, was a last bit off it
     return precision, recall, _safe_div(2 * tp, 2 * tp + fp + fn)
@@ -69,13 +72,17 @@ def binary_metrics(y_true: object, scores: object, y_pred: object) -> dict[str, 
     dict
         Plain keys: ``roc_auc``, ``pr_auc``, ``precision``, ``recall``, ``detection_rate``,
         ``f1``, ``fpr``, ``accuracy``, ``tp``, ``fp``, ``tn``, ``fn``, ``n``, ``n_anomalies``.
-        AUCs are ``None`` when only one class is present.
+        AUCs are ``None`` when only one class is present, ``precision`` when nothing is
+        flagged (no alert, no share of them true; recall and F1 are then 0.0).
 
     Examples
     --------
     >>> m = binary_metrics([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], [0, 1, 0, 1])
     >>> m["roc_auc"], m["f1"], m["fpr"]
     (0.75, 0.5, 0.5)
+    >>> m = binary_metrics([0, 1, 1], [0.2, 0.9, 0.8], [0, 0, 0])  # nothing flagged
+    >>> m["precision"], m["recall"], m["f1"]
+    (None, 0.0, 0.0)
     """
     s = check_scores(scores)
     y = check_labels(y_true, s.size, what="y_true")
@@ -422,8 +429,6 @@ def evaluate_scores(
     if one_class:  # see above
         out.update(dict.fromkeys(("precision", "f1", "fpr") if np.all(y != 0) else
                                  ("precision", "f1", "recall", "detection_rate")))
-    if not out["tp"] + out["fp"]:  # no alert: no share of them true (it read 0.0, as if all false)
-        out["precision"] = None
     out.update(alert_volume(y_pred, events_per_day))
     out["events_per_day"] = events_per_day
     # one class: the share of anomalies among the top k is that of every row (1 or 0), as trivial

@@ -222,9 +222,9 @@ def timeseries_metrics(y_true: object, scores: object, y_pred: object,
     })
     # one class only: those figures are a trivial 0 or 1 (a calm series scored recall 0.0 here,
     # n/a from the CLI and evaluate_scores)
+    # no step flagged (point-adjusting flags none either): precision and pa_precision are None
+    # (binary_metrics), as for tables
     out.update(dict.fromkeys(needs_other_class(out)))
-    if not tp + fp:  # no step flagged (point-adjusting flags none either): no precision, as
-        out.update(precision=None, pa_precision=None)  # evaluate_scores gives it for tables
     return out
 
 

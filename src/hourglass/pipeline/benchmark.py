@@ -412,9 +412,7 @@ class Benchmark:
             if (getattr(rule, "fitted_on_", None) == TRAINING and not isinstance(rule, Fixed)
                     and name not in self.fitted_on_training_):
                 self.fitted_on_training_.append(name)
-            m = binary_metrics(self.y_test_, scores, flags)
-            if not m["tp"] + m["fp"]:  # no alert: no share of them true (n/a), as evaluate says
-                m["precision"] = None
+            m = binary_metrics(self.y_test_, scores, flags)  # (precision None: nothing flagged)
             run: dict[str, Any] = {
                 "model": name, "kind": kind, "seed": seed, "threshold": rule.describe(),
                 "threshold_value": rule.value_, "n_train": len(X),
