@@ -86,3 +86,48 @@ def test_nothing_flagged_has_no_precision_wherever_it_is_measured() -> None:
     assert ts["precision"] is None and ts["pa_precision"] is None
     assert binary_metrics(y, s, np.array([1, 0, 0, 0]))["precision"] == 0.0  # flagged, all false
     assert markdown_table(["model", "precision"], [["ae", m["precision"]]]).splitlines()[-1] == "| ae | n/a |"
+
+
+def _rigged_deeplog(top: tuple[float, float]):
+    """A fitted DeepLog (keys 1-6) whose network gives every window the same logits: raw keys 4
+    and 5 the likeliest, at ``top``, every other key far below."""
+    import numpy as np
+    import torch
+
+    from hourglass.detectors import DeepLog
+
+    dl = DeepLog(window=3, top_g=1, hidden=8, layers=1, epochs=1, verbose=0, random_state=0)
+    dl.fit([np.array([1, 2, 3, 4, 5, 6])] * 20)
+    row = torch.full((dl.n_features_in_ + 2,), -5.0)
+    row[3], row[4] = top  # (dense 3 and 4: raw keys 4 and 5)
+    dl.module_.logits = lambda x: row.to(x.device).expand(x.shape[0], -1).clone()
+    return dl
+
+
+def test_deeplog_never_lists_the_event_it_names_as_the_likeliest_key() -> None:
+    # what was wrong: where the observed key's logit was a hair (one float32 step near 0) below
+    # another's, its rank was 2 (the rank counts larger logits) but the two probabilities
+    # rounded equal and `stream` (next_event_scores) listed the observed key itself first among
+    # the expected ones: "key 4 unexpected (rank 2); expected: 4"
+    import numpy as np
+
+    a = np.float32(0.1)
+    dl = _rigged_deeplog((float(a), float(np.nextafter(a, np.float32(1)))))
+    r = dl.next_event_scores(np.array([[1, 2, 3]]), np.array([4]), top=2, explain_above=float("-inf"))
+    assert r["rank"].tolist() == [2]
+    assert r["expected"][0] == [5, 4]
+    e = dl.explain([np.array([1, 2, 3, 4])], top=2)[0]
+    assert e["expected"] == [5, 4]
+
+
+def test_deeplog_explain_and_stream_list_tied_keys_in_one_order() -> None:
+    # what was wrong: `explain` listed the expected keys by torch's topk of the probabilities,
+    # whose order of equal ones is unspecified, and `stream` by a stable sort: two keys the
+    # network found exactly as likely could be listed in either order by one and not the other.
+    # Both now list them by logit, equal ones by key (pin where topk happened to agree)
+    import numpy as np
+
+    dl = _rigged_deeplog((0.5, 0.5))
+    r = dl.next_event_scores(np.array([[1, 2, 3]]), np.array([6]), top=2, explain_above=float("-inf"))
+    e = dl.explain([np.array([1, 2, 3, 6])], top=2)[0]
+    assert r["expected"][0] == e["expected"] == [4, 5]

@@ -307,12 +307,12 @@ class DeepLog(EventsInput, DeepDetector):
     def _window_scores(self, w: np.ndarray, t: np.ndarray, explain_above: float | None = None
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(``rank - p`` of each next key ``t`` after its dense window ``w``, the events scored
-        above ``explain_above`` in order, the probability of every next-key class after each of
-        those); without ``explain_above`` the last two are empty. Identical windows run through
-        the network once. Each event's rank reads a row of ``V + 2`` logits: the rows are
+        above ``explain_above`` in order, the logits of every next-key class after each of those,
+        less the row's largest); without ``explain_above`` the last two are empty. Identical
+        windows run through the network once. Each event's rank reads a row of ``V + 2`` logits: the rows are
         gathered for at most ``_RANK_ELEMENTS // (V + 2)`` events at a time (all of a block's
         events at once held ``chunk_events * (V + 2)`` floats, 3 GB for 2,000 keys); only the
-        probability rows of the events above ``explain_above`` are kept, read from those logits
+        logit rows of the events above ``explain_above`` are kept, the ones their rank was read from
         (a second run of the network for them doubled the streaming path's work)."""
         V = self.n_features_in_
         uniq, inv, _ = dedup_rows(w, V + 3)
@@ -344,7 +344,7 @@ class DeepLog(EventsInput, DeepDetector):
                 hit = out[ev].astype(np.float64) > explain_above
                 if hit.any():
                     picked.append(np.flatnonzero(hit) if order is None else order[lo:lo + step][hit])
-                    probs.append(np.exp(logits[rows[hit]]) / denom[rows[hit], None])
+                    probs.append(logits[rows[hit]])
         if not picked:
             return out, np.zeros(0, np.int64), np.zeros((0, V + 2), np.float32)
         if one:  # one step, its events in order: no copy to put them back in order
@@ -427,14 +427,19 @@ class DeepLog(EventsInput, DeepDetector):
                     "expected": [], "expected_p": []}
         self.module_.eval()
         cut = float(self.threshold_.value_) if explain_above is None else float(explain_above)
-        scores, rows, p = self._window_scores(w, t, cut)
+        scores, rows, lg = self._window_scores(w, t, cut)
         never = self._never_expected()
         k = min(int(self.top_g if top is None else top), V + 2 - len(never))
         expected: list[list[int | str | None] | None] = [None] * len(obs)
         expected_p: list[list[float] | None] = [None] * len(obs)
         if len(rows):
-            ranked = p.copy()
-            ranked[:, never] = -1.0  # no key the network was ever taught to expect
+            e = np.exp(lg)
+            p = e / e.sum(axis=1, keepdims=True)
+            # ordered by the logits the rank counts, not by the probabilities: two keys whose
+            # logits differ by less than float32 resolves in a probability (near 0) tie there, and
+            # the observed key, ranked 2nd, was listed first, as if it were the expected one
+            ranked = lg.copy()
+            ranked[:, never] = -np.inf  # no key the network was ever taught to expect
             order = np.argsort(-ranked, axis=1, kind="stable")[:, :k]
             for j, r in enumerate(rows.tolist()):
                 expected[r] = self._keys_out(order[j])
@@ -490,9 +495,15 @@ class DeepLog(EventsInput, DeepDetector):
         k = min(top, self.n_features_in_ + 2 - len(never))
 
         def top_keys(b: Batch) -> torch.Tensor:
-            p = torch.softmax(self.module_.logits(b[0]), dim=1)
-            # (k is below the classes left, so no filled class is picked)
-            p, i = p.index_fill(1, torch.tensor(never, device=p.device), -1.0).topk(k, dim=1)
+            logits = self.module_.logits(b[0])
+            # the top k by logit, as the rank counts them (not by probability: logits a hair
+            # apart may round to one probability), equal ones by key as next_event_scores lists
+            # them (a stable sort; topk's order of ties is unspecified); k is below the classes
+            # left, so no filled class is picked
+            never_t = torch.tensor(never, device=logits.device)
+            i = logits.index_fill(1, never_t, float("-inf")).sort(
+                dim=1, descending=True, stable=True).indices[:, :k]
+            p = torch.softmax(logits, dim=1).gather(1, i)
             return torch.cat([p, i.to(p.dtype)], dim=1)
 
         self.module_.eval()
