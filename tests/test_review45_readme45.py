@@ -82,3 +82,22 @@ def test_the_model_the_readme_names_for_low_flagged_rows_flags_some(tmp_path: Pa
     assert res.exit_code == 0, res.output
     flagged = pd.read_csv(scores).query("flag == 1")
     assert len(flagged) > 0 and (flagged["severity"] == "low").sum() > 0, flagged["severity"].value_counts()
+
+
+def test_one_epoch_is_said_in_the_singular(tmp_path: Path) -> None:
+    # what was wrong: 'hourglass train ... --epochs 1' logged 'AutoEncoder: 1 epochs in 0.02s' and
+    # a warm start's summary said '(1 epochs, best 1; preprocessing frozen)' (log models and
+    # entity buckets alike), where every other count of one is said in the singular
+    from hourglass.cli import app
+    from tests._cli import runner, small_labelled_model
+
+    made = small_labelled_model(tmp_path)
+    res = runner.invoke(app, ["train", str(made["data"]), "--label-col", "label", "--normal", "normal",
+                              "--epochs", "1", "--hidden", "4,2", "-o", str(tmp_path / "fresh")])
+    assert res.exit_code == 0, res.output
+    assert "1 epoch in " in res.stderr and "1 epochs" not in res.stderr, res.stderr
+    res = runner.invoke(app, ["train", str(made["data"]), "--label-col", "label", "--normal", "normal",
+                              "--warm-start", str(made["model"]), "--epochs", "1",
+                              "-o", str(tmp_path / "warm")])
+    assert res.exit_code == 0, res.output
+    assert "(1 epoch, best " in res.stderr and "1 epochs" not in res.stderr, res.stderr

@@ -545,7 +545,7 @@ def warm_start_command(
     what = (f": {n_new:,} of {data} + {replayed['rows']:,} replayed from {replay_data}" if replayed
             else f" of {data}")
     err.print(f"continued {name} from {parent_dir} on {fitted_text(info['n_train_rows'], held)}"
-              f"{what} ({ws['epochs_run']} epochs, best {ws['best_epoch']}; "
+              f"{what} ({counted(ws['epochs_run'], 'epoch')}, best {ws['best_epoch']}; "
               f"preprocessing frozen) in {info['fit_seconds']:.1f}s; threshold "
               f"{threshold_text(info)}", highlight=False)
     out.print(f"model saved to {output}", highlight=False)
@@ -734,7 +734,7 @@ def _warm_logs(data: Path, output: Path, parent: Any, parent_dir: Path, *,
     unseen = f" ({counted(tmpl, 'log line')} of a template it never saw)" if tmpl else ""
     err.print(f"continued {name} from {parent_dir} on "
               f"{fitted_text(pipe.info['n_train_rows'], held, 'sessions')} of {data} "
-              f"({ws['epochs_run']} epochs, best {ws['best_epoch']}; session rule, templates and "
+              f"({counted(ws['epochs_run'], 'epoch')}, best {ws['best_epoch']}; session rule, templates and "
               f"vocabulary frozen) in {pipe.info['fit_seconds']:.1f}s; unknown keys: "
               f"{unknown['unknown_events']:,} of {unknown['events']:,} events"
               f"{unseen}, "

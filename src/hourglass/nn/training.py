@@ -45,6 +45,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from hourglass._columns import counted
 from hourglass.errors import HourglassError
 from hourglass.nn.optim import Adam
 
@@ -683,7 +684,7 @@ def train_module(
                                "inf); lower the learning rate or scale the inputs")
     module.eval()
     history.seconds = time.perf_counter() - start
-    logger.info("%s: %d epochs in %.2fs (best epoch %d)", description, len(history.train_loss),
+    logger.info("%s: %s in %.2fs (best epoch %d)", description, counted(len(history.train_loss), "epoch"),
                 history.seconds, history.best_epoch)
     return history
 
