@@ -814,6 +814,22 @@ def settle_bad_lines(bad_rows: list[tuple[int, str]], bad: list[int], on_bad_row
         raise problem
 
 
+def severity_counts(severity: Any, flag: Any) -> dict[str, int]:
+    """How many flagged rows (sessions, buckets, time steps) have each severity, most first: the
+    ``severity_counts`` of ``hourglass evaluate --json`` for every model kind.
+
+    Examples
+    --------
+    >>> severity_counts(["low", "high", "high", "medium"], [0, 1, 1, 1])
+    {'high': 2, 'medium': 1}
+    """
+    import numpy as np
+    import pandas as pd
+
+    flagged = np.asarray(severity, dtype=object)[np.asarray(flag) == 1]
+    return {str(k): int(v) for k, v in pd.Series(flagged, dtype=object).value_counts().items()}
+
+
 def metrics_table(title: str, metrics: dict[str, Any], unit: str = "rows") -> Table:
     """Detection metrics of one evaluation as a two-column table (``unit``: rows or sessions)."""
     t = Table(title=title, show_header=True, header_style="bold")

@@ -14,6 +14,7 @@ import pandas as pd
 
 from hourglass._columns import counted, shown_column
 from hourglass.cli._options import option_message
+from hourglass.cli._output import severity_counts
 from hourglass.cli._schema import ids_as_written, warn_label_as_feature
 from hourglass.cli._skip import skip_text_in_numbers
 from hourglass.cli._spool import shown
@@ -851,7 +852,10 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
                "anomalous_buckets": int(y.sum()), "mixed_buckets": int(mixed.sum()), "rows": evaluated_rows,
                "anomalous_rows": n_anom, "bucket_label": BUCKET_LABEL,
                "threshold": pipe.threshold_.describe(), "threshold_value": pipe.threshold_.value_,
-               "score_seconds": seconds}
+               "score_seconds": seconds,
+               # as a table model's --json: what the threshold was fitted on, the flagged buckets' severities
+               "threshold_fit": pipe.info.get("threshold_fit"),
+               "severity_counts": severity_counts(result["severity"], result["flag"])}
     return summary, {"y": y, "score": result["score"].to_numpy(), "flag": result["flag"].to_numpy(),
                      "classes": classes}, stats
 

@@ -46,6 +46,7 @@ from hourglass.cli._output import (
     output_name,
     report_skipped,
     setup_logging,
+    severity_counts,
     user_errors,
 )
 from hourglass.cli._spool import shown, shown_name
@@ -503,8 +504,7 @@ def evaluate(
             **metrics, "threshold": pipe.threshold_.describe(),
             "threshold_value": pipe.threshold_.value_,
             "threshold_fit": pipe.info.get("threshold_fit"), "score_seconds": seconds,
-            "severity_counts": {k: int(v) for k, v in
-                                result.loc[result["flag"] == 1, "severity"].value_counts().items()},
+            "severity_counts": severity_counts(result["severity"], result["flag"]),
         }
         page = None
         if report is not None:

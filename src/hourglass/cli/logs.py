@@ -17,7 +17,7 @@ from hourglass._columns import counted, counted_as, listed_columns
 from hourglass._eol import without_boms
 from hourglass._limits import loads_json
 from hourglass.cli._common import check_model_dir, model_params
-from hourglass.cli._output import fitted_text, threshold_text
+from hourglass.cli._output import fitted_text, severity_counts, threshold_text
 from hourglass.cli._schema import is_log_format
 from hourglass.cli._spool import line_source, shown, shown_name
 from hourglass.detectors import registry
@@ -595,6 +595,9 @@ def evaluate_logs(pipe: Pipeline, data: Path, *, labels: Path | None, id_col: st
         "labels": str(labels) if labels is not None else f"all {all_sessions}"
         if label_field is None else f"line field {label_field!r} (normal: {', '.join(normal_values)})",
         "parse": sessions.stats, "score_seconds": seconds,
+        # as a table model's --json: what the threshold was fitted on, the flagged sessions' severities
+        "threshold_fit": pipe.info.get("threshold_fit"),
+        "severity_counts": severity_counts(pipe.detector_.severity(scores), flags),
     }
     arrays = {"y": y, "score": scores, "flag": flags, "classes": classes, "normal": normal_values,
               # said by the caller once the options are checked (--report refuses one class)

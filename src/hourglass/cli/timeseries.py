@@ -24,7 +24,7 @@ from hourglass._numbers import label_numbers
 from hourglass._times import frequency
 from hourglass.cli._common import check_model_dir, model_params
 from hourglass.cli._options import option_message
-from hourglass.cli._output import fitted_text, print_stream_threshold, threshold_text
+from hourglass.cli._output import fitted_text, print_stream_threshold, severity_counts, threshold_text
 from hourglass.cli._schema import warn_label_as_feature
 from hourglass.cli._spool import shown, shown_name
 from hourglass.detectors import registry
@@ -555,6 +555,8 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
                       flag=result["flag"].to_numpy())
     report = {**metrics, "threshold": pipe.threshold_.describe(),
               "threshold_value": pipe.threshold_.value_, "score_seconds": seconds,
+              "threshold_fit": pipe.info.get("threshold_fit"),  # as a table model's --json
+              "severity_counts": severity_counts(result["severity"], result["flag"]),
               "n_steps": len(result), "evaluated_rows": "the protocol's test part"
               if ds is not None else "the whole file"}
     t = Table(title=f"{shown_name(data)}: threshold {pipe.threshold_.describe()}", header_style="bold")

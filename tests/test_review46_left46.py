@@ -1,0 +1,76 @@
+"""Small items told one way for one model kind and another way for the next: evaluate's --json
+keys, a warm start's summary, the rule comparison's footnote, and the sample-size bound."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hourglass.cli import app
+from hourglass.ingest.synthetic import port_scan_flows
+from tests._cli import runner
+from tests.test_logs import hdfs_log
+
+
+def _ok(args: list[str]) -> str:
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    return res.output
+
+
+def _series(path: Path, n: int) -> Path:
+    rng = np.random.default_rng(0)
+    lines = ["ts,cpu,mem,label"]
+    lines += [f"2024-01-01T{i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z,{rng.random():.4f},"
+              f"{rng.random() + (5 if 150 <= i < 155 else 0):.4f},{int(150 <= i < 155)}" for i in range(n)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, list[str]]]:
+    """A log, an entity-bucket and a series model, each with the evaluate arguments of its test data."""
+    d = tmp_path_factory.mktemp("left46")
+    (d / "train.log").write_text("\n".join(hdfs_log(40)) + "\n")
+    _ok(["train", str(d / "train.log"), "--format", "hdfs", "--session-regex", r"blk_-?\d+",
+         "--model", "deeplog", "-o", str(d / "L"), "--epochs", "2", "--param", "window=3", "--hidden", "8",
+         "-q"])
+    (d / "new.log").write_text("\n".join(hdfs_log(12, seed=4, anomalous=(3, 7))) + "\n")
+    rows = [f"blk_{'-' if j % 2 else ''}{1000 + j},{'Anomaly' if j in (3, 7) else 'Normal'}"
+            for j in range(12)]
+    (d / "labels.csv").write_text("BlockId,Label\n" + "\n".join(rows) + "\n")
+    train, _ = port_scan_flows(days=1, scan_flows=0, seed=1)
+    train["label"] = "normal"
+    train.to_csv(d / "etrain.csv", index=False)
+    test, scan = port_scan_flows(days=0.5, scan_flows=60, seed=2)
+    test["label"] = ["scan" if v else "normal" for v in scan["is_scan"]]
+    test.to_csv(d / "etest.csv", index=False)
+    _ok(["train", str(d / "etrain.csv"), "--entity-col", "src_ip", "--timestamp-col", "ts",
+         "--bucket", "5min", "--label-col", "label", "--normal", "normal", "-o", str(d / "E"),
+         "--epochs", "2", "-q"])
+    _series(d / "s.csv", 200)
+    _ok(["train", str(d / "s.csv"), "--timestamp-col", "ts", "--label-col", "label", "--model", "lstm-ae",
+         "--window", "4", "--epochs", "1", "-o", str(d / "S"), "-q"])
+    return {"log": (d / "L", [str(d / "new.log"), "--labels", str(d / "labels.csv")]),
+            "entity": (d / "E", [str(d / "etest.csv"), "--label-col", "label"]),
+            "series": (d / "S", [str(d / "s.csv"), "--label-col", "label"])}
+
+
+# what was wrong: the README says `evaluate --json` holds `severity_counts` and `threshold_fit`,
+# but only a table model's did; a log (DeepLog), entity-bucket or series model's had neither,
+# though `score` writes each session's, bucket's or step's severity and the model records its fit
+@pytest.mark.parametrize("kind", ["log", "entity", "series"])
+def test_evaluate_json_has_severity_counts_and_threshold_fit(models: dict[str, tuple[Path, list[str]]],
+                                                            tmp_path: Path, kind: str) -> None:
+    model, args = models[kind]
+    js = tmp_path / "m.json"
+    _ok(["evaluate", str(model), *args, "--json", str(js)])
+    m = json.loads(js.read_text())
+    config = json.loads((model / "config.json").read_text())
+    assert m["threshold_fit"] == config["info"]["threshold_fit"] and m["threshold_fit"]
+    counts = m["severity_counts"]
+    assert sum(counts.values()) == m["tp"] + m["fp"]  # the flagged ones, each with one severity
+    assert set(counts) <= {"low", "medium", "high", "critical"}
