@@ -74,3 +74,46 @@ def test_evaluate_json_has_severity_counts_and_threshold_fit(models: dict[str, t
     counts = m["severity_counts"]
     assert sum(counts.values()) == m["tp"] + m["fp"]  # the flagged ones, each with one severity
     assert set(counts) <= {"low", "medium", "high", "critical"}
+
+
+def _normal_series(path: Path, source: Path) -> Path:
+    """The first 140 steps of ``source`` (before its anomaly), without the label column."""
+    lines = source.read_text().splitlines()
+    path.write_text("\n".join(line.rsplit(",", 1)[0] for line in lines[:141]) + "\n")
+    return path
+
+
+# what was wrong: a warm start where no epoch beat the parent's held-out loss summed up
+# '(1 epoch, best 0; ...)' (table, log, entity-bucket and series models alike), leaving the user to
+# know that epoch 0 is the parent's own weights, kept; a series model's also said '1 epochs'
+@pytest.mark.parametrize("kind", ["table", "log", "entity", "series"])
+def test_warm_start_keeping_the_parent_says_so(models: dict[str, tuple[Path, list[str]]], tmp_path: Path,
+                                               kind: str) -> None:
+    from safetensors.numpy import load_file
+
+    from tests._cli import small_labelled_model
+
+    if kind == "table":
+        made = small_labelled_model(tmp_path)
+        model, args = made["model"], [str(made["data"]), "--label-col", "label", "--normal", "normal"]
+    else:
+        model = models[kind][0]
+        args = [str({"log": model.parent / "train.log", "entity": model.parent / "etrain.csv",
+                     "series": _normal_series(tmp_path / "n.csv", model.parent / "s.csv")}[kind])]
+    out: dict[str, str] = {}
+    for lr in ("1e-12", "0.001"):  # no step can move the weights / one that does
+        res = runner.invoke(app, ["train", *args, "--warm-start", str(model), "--epochs", "1", "--lr", lr,
+                                  "-o", str(tmp_path / lr)])
+        assert res.exit_code == 0, res.output
+        out[lr] = " ".join(res.stderr.split())
+    assert ("1 epoch, none better than the parent on the held-out loss: the parent's weights kept; "
+            in out["1e-12"]), out["1e-12"]
+    assert "best 0" not in out["1e-12"]
+    assert "1 epoch, best 1;" in out["0.001"] and "epochs" not in out["0.001"], out["0.001"]
+    kept = tmp_path / "1e-12"
+    assert json.loads((kept / "config.json").read_text())["info"]["warm_start"]["best_epoch"] == 0
+    parent, child = load_file(model / "weights.safetensors"), load_file(kept / "weights.safetensors")
+    # the network's weights are the parent's (a series' per-channel error scale is refitted, as its
+    # threshold is)
+    weights = [k for k in parent if ".module." in k and not k.endswith("error_scale")]
+    assert weights and all(np.array_equal(parent[k], child[k]) for k in weights)

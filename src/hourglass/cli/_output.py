@@ -714,6 +714,25 @@ def fitted_text(n_rows: int, held_out: int, unit: str = "rows") -> str:
     return f"{n_rows - held_out:,} {unit} (+{held_out:,} held out)"
 
 
+def warm_epochs_text(warm_start: dict[str, Any]) -> str:
+    """The epochs a warm start ran and the one its model keeps, as its summary says them:
+    epoch 0, the parent's own weights (kept when no epoch beat their held-out loss), said in words.
+
+    Examples
+    --------
+    >>> warm_epochs_text({"epochs_run": 5, "best_epoch": 3})
+    '5 epochs, best 3'
+    >>> warm_epochs_text({"epochs_run": 1, "best_epoch": 0})
+    "1 epoch, none better than the parent on the held-out loss: the parent's weights kept"
+    """
+    from hourglass._columns import counted
+
+    run = counted(int(warm_start["epochs_run"]), "epoch")
+    if warm_start.get("best_epoch") == 0:
+        return f"{run}, none better than the parent on the held-out loss: the parent's weights kept"
+    return f"{run}, best {warm_start['best_epoch']}"
+
+
 #: how an output's ``row`` numbers rows once a reader skipped a row whose place it does not
 #: know (``--on-bad-rows skip``; CSV, JSON lines and Parquet place every row they skip, so their
 #: outputs number data rows)

@@ -30,6 +30,7 @@ from hourglass.cli._output import (
     print_stream_threshold,
     report_skipped,
     threshold_text,
+    warm_epochs_text,
 )
 from hourglass.cli._spool import reads_file, shown, source_files
 from hourglass.errors import HourglassError, InputError
@@ -545,7 +546,7 @@ def warm_start_command(
     what = (f": {n_new:,} of {data} + {replayed['rows']:,} replayed from {replay_data}" if replayed
             else f" of {data}")
     err.print(f"continued {name} from {parent_dir} on {fitted_text(info['n_train_rows'], held)}"
-              f"{what} ({counted(ws['epochs_run'], 'epoch')}, best {ws['best_epoch']}; "
+              f"{what} ({warm_epochs_text(ws)}; "
               f"preprocessing frozen) in {info['fit_seconds']:.1f}s; threshold "
               f"{threshold_text(info)}", highlight=False)
     out.print(f"model saved to {output}", highlight=False)
@@ -689,8 +690,8 @@ def _warm_series(data: Path, output: Path, parent: Any, parent_dir: Path, *, dat
     extra = (f" + {ws['replay']['steps']:,} replayed steps of {replay_data}" if replayed is not None
              else "")
     err.print(f"continued {name} from {parent_dir} on "
-              f"{fitted_text(new_steps, held, 'steps')} of {data}{extra} ({ws['epochs_run']} epochs, "
-              f"best {ws['best_epoch']}; preprocessing, window and architecture frozen) in "
+              f"{fitted_text(new_steps, held, 'steps')} of {data}{extra} ({warm_epochs_text(ws)}; "
+              f"preprocessing, window and architecture frozen) in "
               f"{info['fit_seconds']:.1f}s; threshold {threshold_text(info)}", highlight=False)
     print_stream_threshold(info)
     out.print(f"model saved to {output}", highlight=False)
@@ -734,7 +735,7 @@ def _warm_logs(data: Path, output: Path, parent: Any, parent_dir: Path, *,
     unseen = f" ({counted(tmpl, 'log line')} of a template it never saw)" if tmpl else ""
     err.print(f"continued {name} from {parent_dir} on "
               f"{fitted_text(pipe.info['n_train_rows'], held, 'sessions')} of {data} "
-              f"({counted(ws['epochs_run'], 'epoch')}, best {ws['best_epoch']}; session rule, templates and "
+              f"({warm_epochs_text(ws)}; session rule, templates and "
               f"vocabulary frozen) in {pipe.info['fit_seconds']:.1f}s; unknown keys: "
               f"{unknown['unknown_events']:,} of {unknown['events']:,} events"
               f"{unseen}, "

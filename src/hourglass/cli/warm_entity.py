@@ -11,7 +11,14 @@ from typing import Any
 
 from hourglass._columns import counted, listed_columns
 from hourglass.cli._common import refuse_normal_without_label
-from hourglass.cli._output import err, fitted_text, out, report_skipped, threshold_text
+from hourglass.cli._output import (
+    err,
+    fitted_text,
+    out,
+    report_skipped,
+    threshold_text,
+    warm_epochs_text,
+)
 from hourglass.cli._spool import shown
 from hourglass.errors import HourglassError, InputError
 
@@ -338,8 +345,7 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
             if replayed else f" of {data}")
     err.print(f"continued {name} from {parent_dir} on "
               f"{fitted_text(pipe.info['n_train_rows'], held, '(entity, bucket) rows')}{what} "
-              f"({counted(seen['rows_trained'], 'row')}; {counted(ws['epochs_run'], 'epoch')}, "
-              f"best {ws['best_epoch']}; "
+              f"({counted(seen['rows_trained'], 'row')}; {warm_epochs_text(ws)}; "
               f"entity, bucket, aggregates and scaling frozen) in {pipe.info['fit_seconds']:.1f}s; "
               f"threshold {threshold_text(pipe.info)}", highlight=False)
     out.print(f"model saved to {output}", highlight=False)
