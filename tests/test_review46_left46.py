@@ -117,3 +117,24 @@ def test_warm_start_keeping_the_parent_says_so(models: dict[str, tuple[Path, lis
     # threshold is)
     weights = [k for k in parent if ".module." in k and not k.endswith("error_scale")]
     assert weights and all(np.array_equal(parent[k], child[k]) for k in weights)
+
+
+# what was wrong: nothing (a pin, and the README now says it): with --threshold the comparison
+# holds the rules given alone, and the model's own rule and cut-off are said beneath the table;
+# --json carries the same in `current`, and marks a rule given that is the model's own
+def test_threshold_given_rules_leave_the_current_one_to_the_footnote(
+        models: dict[str, tuple[Path, list[str]]], tmp_path: Path) -> None:
+    model = models["entity"][0]
+    js = tmp_path / "t.json"
+    res = runner.invoke(app, ["threshold", str(model), "--threshold", "percentile:95", "--json", str(js)])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(js.read_text())
+    assert [r["spec"] for r in doc["rules"]] == ["percentile:95"] and not doc["rules"][0]["current"]
+    said = " ".join(res.output.split())
+    assert f"The model's current rule: {doc['current']['rule']} = {doc['current']['value']:.6g}." in said
+    res = runner.invoke(app, ["threshold", str(model), "--threshold", doc["current"]["rule"].split(" of ")[0]
+                              .replace("percentile ", "percentile:"), "--json", str(js)])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(js.read_text())["rules"]
+    assert len(rows) == 1 and rows[0]["current"] and rows[0]["value"] == doc["current"]["value"]
+    assert "* the model's current rule." in " ".join(res.output.split())
