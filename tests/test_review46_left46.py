@@ -138,3 +138,25 @@ def test_threshold_given_rules_leave_the_current_one_to_the_footnote(
     rows = json.loads(js.read_text())["rules"]
     assert len(rows) == 1 and rows[0]["current"] and rows[0]["value"] == doc["current"]["value"]
     assert "* the model's current rule." in " ".join(res.output.split())
+
+
+# what was wrong: nothing (a pin): where the decimals typed meet the bound exactly
+# ((1 - alpha) ** n == 1 - confidence, e.g. fpr:0.7@0.91), min_normal_scores asks one score more
+# than decimal arithmetic would, because the floats do (1 - 0.7 is a hair above 0.3); the count it
+# gives is the one the fit needs (it fits with that many scores and refuses one fewer), so the
+# refusal's 'that needs at least N' stays true; exact decimals would promise a count that the fit refuses
+@pytest.mark.parametrize(("alpha", "n"), [(0.7, 2), (0.7, 4), (0.9, 4), (0.6, 3), (0.95, 2), (0.99, 2),
+                                          (0.75, 2), (0.5, 3)])
+def test_min_normal_scores_is_the_fits_count_at_an_exact_boundary(alpha: float, n: int) -> None:
+    from fractions import Fraction
+
+    from hourglass.thresholds import FalseAlarmBound
+    from hourglass.thresholds.bound import min_normal_scores
+
+    confidence = float(1 - (1 - Fraction(str(alpha))) ** n)
+    need = min_normal_scores(alpha, confidence)
+    q, t = 1 - Fraction(alpha), 1 - Fraction(confidence)  # the floats' exact values
+    assert need == next(m for m in range(1, 10) if q ** m <= t)
+    FalseAlarmBound(alpha=alpha, confidence=confidence).fit(np.arange(need, dtype=float))
+    with pytest.raises(ValueError, match="cannot bound"):
+        FalseAlarmBound(alpha=alpha, confidence=confidence).fit(np.arange(need - 1, dtype=float))

@@ -27,7 +27,10 @@ __all__ = ["FalseAlarmBound", "min_normal_scores"]
 def min_normal_scores(alpha: float, confidence: float) -> int:
     """How many held-out normal scores bound the false-alarm rate at ``alpha`` with
     ``confidence``: the smallest ``n`` with ``(1 - alpha) ** n <= 1 - confidence`` (then the
-    largest score is the cut-off).
+    largest score is the cut-off), in the arithmetic of the floats given, as the fit judges it:
+    where the decimals typed meet the bound exactly (``fpr:0.7@0.91``: ``0.3 ** 2 == 0.09``), the
+    float ``1 - 0.7`` is a hair above ``0.3`` and one score more is asked (3), the count the fit
+    then needs, on the safe side of the bound.
 
     Parameters
     ----------
@@ -49,6 +52,8 @@ def min_normal_scores(alpha: float, confidence: float) -> int:
     4603
     >>> min_normal_scores(0.9, 0.9999), min_normal_scores(1e-12, 0.99) > 4.6e12
     (5, True)
+    >>> min_normal_scores(0.7, 0.91)
+    3
     """
     n = math.ceil(math.log1p(-confidence) / math.log1p(-alpha) - 1e-9)
     # the rank-n cut-off as the fit computes its risk: where the logarithms' slack took a count
