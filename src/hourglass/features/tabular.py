@@ -14,6 +14,7 @@ import logging
 import numbers
 from collections import Counter
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -87,6 +88,9 @@ def read_as_log(columns: Sequence[object]) -> str | None:
 # a new value often enough: that is normal)
 _UNSEEN_MIN_VALUES = 50
 _UNSEEN_SHARE = 0.01
+# the preprocessors (ids) in an unseen_unwarned block in this thread (context): a mark on the
+# preprocessor itself silenced every thread's transforms of it while the block was open
+_UNSEEN_QUIET: ContextVar[frozenset[int]] = ContextVar("hourglass_unseen_quiet", default=frozenset())
 
 _NULL_TEXT = np.array(NULL_TEXT, dtype=object)  # (np.isin of object arrays)
 
@@ -435,8 +439,9 @@ def _read_numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 @contextlib.contextmanager
 def unseen_unwarned(features: object) -> Iterator[None]:
-    """No unseen-category warning from ``features``' transforms inside the block (a no-op for
-    features other than :class:`TabularPreprocessor`).
+    """No unseen-category warning from ``features``' transforms inside the block, in this thread
+    (another thread's transforms of it warn as ever; a no-op for features other than
+    :class:`TabularPreprocessor`).
 
     For a check that transforms the first rows only (the warm start's schema check): the
     warning, given once per column, would count those rows alone ("none of 64 values scored
@@ -455,11 +460,11 @@ def unseen_unwarned(features: object) -> Iterator[None]:
     if not isinstance(features, TabularPreprocessor):
         yield
         return
-    features.__dict__["_unseen_quiet"] = True
+    token = _UNSEEN_QUIET.set(_UNSEEN_QUIET.get() | {id(features)})
     try:
         yield
     finally:
-        features.__dict__.pop("_unseen_quiet", None)
+        _UNSEEN_QUIET.reset(token)
 
 
 class TabularPreprocessor:
@@ -1109,7 +1114,7 @@ class TabularPreprocessor:
             refuse_unhashable(df, exc, skip=set(map(str, df.columns)) - set(self.columns_),
                               numbers=set(map(str, self.numeric_)))
             raise
-        if len(df) >= _UNSEEN_MIN_VALUES and self.categories_ and not self.__dict__.get("_unseen_quiet"):
+        if len(df) >= _UNSEEN_MIN_VALUES and self.categories_ and id(self) not in _UNSEEN_QUIET.get():
             self._warn_unseen(df, X)
         return X
 

@@ -9,6 +9,7 @@ import sys
 import time
 import warnings
 from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,11 @@ SPARSE_FORMATS = frozenset({"evtx", "windows-json", "winlogbeat", "zeek-conn", "
                             "k8s-audit", "gcp-audit"})
 
 logger = logging.getLogger(__name__)
+
+# the columns held back by the held_extra_warning blocks open in this thread (context), by the
+# pipeline's id: held on the pipeline itself, another thread's transform of it while a block was
+# open had its warning taken into that block's, given late and as the block's columns
+_HELD_EXTRA: ContextVar[dict[int, dict[str, None]] | None] = ContextVar("hourglass_held_extra", default=None)
 
 
 class PipelineNotFittedError(NotFittedError, SklearnNotFittedError):
@@ -1016,8 +1022,8 @@ class Pipeline:
 
     def _warn_extra(self, extra: list[str]) -> None:
         """Warn of ``extra``, the columns the model ignores (once per set of them, not once per
-        chunk), or hold them back for :meth:`held_extra_warning`."""
-        held: dict[str, None] | None = getattr(self, "_held_extra", None)
+        chunk), or hold them back for :meth:`held_extra_warning` when this thread is in one."""
+        held = (_HELD_EXTRA.get() or {}).get(id(self))
         if held is not None:
             held.update(dict.fromkeys(extra))
             return
@@ -1032,6 +1038,8 @@ class Pipeline:
         and given once, for all of them, when the block ends without an error. A JSON-lines file
         is known to lack a model column only once every row is read (a later row may have it):
         its refusal came after that warning, two lines for one error where a CSV file's was one.
+        Only this thread's (asyncio task's) transforms are held: another thread scoring the same
+        pipeline meanwhile warns of its own columns at once, as outside the block.
 
         Examples
         --------
@@ -1044,11 +1052,11 @@ class Pipeline:
         (50, 2)
         """
         held: dict[str, None] = {}
-        self._held_extra: dict[str, None] | None = held
+        token = _HELD_EXTRA.set({**(_HELD_EXTRA.get() or {}), id(self): held})
         try:
             yield
         finally:
-            self._held_extra = None
+            _HELD_EXTRA.reset(token)
         self._warn_extra(list(held))  # (not reached when the block raised)
 
     def score(self, df: pd.DataFrame) -> np.ndarray:
