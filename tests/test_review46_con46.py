@@ -98,6 +98,28 @@ def test_unseen_unwarned_quiets_its_own_thread_only(caplog: pytest.LogCaptureFix
     assert said == ["MainThread"]
 
 
+def test_threads_that_meet_one_unseen_column_warn_of_it_once(monkeypatch: pytest.MonkeyPatch,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    # what was wrong: the unseen-category warning, "once per column", was claimed only after the
+    # column's values were counted: two threads transforming such data at once both found the
+    # column not yet warned about and both warned (8 threads: up to 8 lines; one by one: 1). The
+    # count is held here until both threads are in it, so that they always meet
+    import hourglass.features.tabular as tabular
+
+    pre = TabularPreprocessor().fit(_flows(200, 2))
+    unseen = _flows(80, 3).assign(proto="6")
+    meet, count = threading.Barrier(2, timeout=60), tabular.factorize_strings
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        meet.wait()
+        return count(*args, **kwargs)
+
+    monkeypatch.setattr(tabular, "factorize_strings", counted)
+    with caplog.at_level(logging.WARNING, logger="hourglass.features"), ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda _: pre.transform(unseen), range(2)))
+    assert sum("column proto:" in r.getMessage() for r in caplog.records) == 1
+
+
 def test_a_pipeline_scored_from_several_threads_scores_as_from_one(fitted: Pipeline) -> None:
     # what was wrong: nothing; pins that one fitted pipeline shared by 8 threads gives every chunk
     # the scores and explanations one thread gives it, bit for bit (no state kept between calls)

@@ -12,6 +12,7 @@ import contextlib
 import functools
 import logging
 import numbers
+import threading
 from collections import Counter
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
@@ -91,6 +92,9 @@ _UNSEEN_SHARE = 0.01
 # the preprocessors (ids) in an unseen_unwarned block in this thread (context): a mark on the
 # preprocessor itself silenced every thread's transforms of it while the block was open
 _UNSEEN_QUIET: ContextVar[frozenset[int]] = ContextVar("hourglass_unseen_quiet", default=frozenset())
+# a column's unseen-value warning claimed under it: threads transforming one model's data at once
+# each found the column not yet warned about and each warned (8 threads, up to 8 lines)
+_UNSEEN_CLAIM = threading.Lock()
 
 _NULL_TEXT = np.array(NULL_TEXT, dtype=object)  # (np.isin of object arrays)
 
@@ -1145,7 +1149,10 @@ class TabularPreprocessor:
             scored, seen = counts[present].sum(), counts[present & known].sum()
             if scored < _UNSEEN_MIN_VALUES or seen >= _UNSEEN_SHARE * scored:
                 continue
-            warned.add(c)
+            with _UNSEEN_CLAIM:
+                if c in warned:  # another thread warned of it meanwhile
+                    continue
+                warned.add(c)
             new = uniques[present & ~known]
             example = new[np.argmax(counts[present & ~known])]
             trained = ", ".join(repr(v) for v in cats[:4]) + (" ..." if len(cats) > 4 else "")
