@@ -120,6 +120,60 @@ def test_threads_that_meet_one_unseen_column_warn_of_it_once(monkeypatch: pytest
     assert sum("column proto:" in r.getMessage() for r in caplog.records) == 1
 
 
+def test_log_reads_through_one_model_at_once_keep_their_own_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    # what was wrong: a log read's counts live on the fitted parser (stats_, set anew by each read):
+    # a thread whose read started while another's was under way took that one's counts as its own
+    # (EventSessions.sessions() from 8 threads: 41 of 48 reads had another read's lines, parsed and
+    # unknown-template counts). Here one read is held halfway until the other has read or waits
+    import hourglass.features.sessions.events as events
+    from hourglass.detectors import EventCountAutoEncoder
+    from hourglass.features import EventSessions
+    from tests.test_logs import hdfs_log
+
+    lines = hdfs_log(60)
+    features = Pipeline(EventCountAutoEncoder(hidden=(4, 2), epochs=1, verbose=0),
+                        features=EventSessions(session_regex=r"blk_-?\d+")).fit(lines).features_
+    first, second = lines[:40] + ["no header here"] * 3, lines[40:55]
+    want = [features.sessions(first).stats, features.sessions(second).stats]
+    assert want[0] != want[1]
+    halfway, go_on, second_got_on = threading.Event(), threading.Event(), threading.Event()
+    got: dict[str, Any] = {}
+
+    def held_lines() -> Iterator[str]:
+        yield from first[:20]
+        halfway.set()
+        go_on.wait(60)
+        yield from first[20:]
+
+    real_lock = getattr(events, "read_lock", None)
+
+    def noted_lock(parser: Any) -> Any:  # the second read has come to the lock: it waits there
+        if threading.current_thread().name == "second":
+            second_got_on.set()
+        return real_lock(parser)  # type: ignore[misc]
+
+    if real_lock is not None:
+        monkeypatch.setattr(events, "read_lock", noted_lock)
+
+    def read(name: str, data: Any) -> None:
+        try:
+            got[name] = features.sessions(data).stats
+        finally:
+            if name == "second":
+                second_got_on.set()
+
+    one = threading.Thread(target=read, args=("first", held_lines()), name="first")
+    one.start()
+    assert halfway.wait(60)
+    two = threading.Thread(target=read, args=("second", second), name="second")
+    two.start()
+    assert second_got_on.wait(60)  # read through, or waiting for the first read to end
+    go_on.set()
+    one.join(60)
+    two.join(60)
+    assert [got["first"], got["second"]] == want
+
+
 def test_a_pipeline_scored_from_several_threads_scores_as_from_one(fitted: Pipeline) -> None:
     # what was wrong: nothing; pins that one fitted pipeline shared by 8 threads gives every chunk
     # the scores and explanations one thread gives it, bit for bit (no state kept between calls)

@@ -27,7 +27,7 @@ from hourglass.features.sessions.keys import (
 )
 from hourglass.features.sessions.tables import SESSION_FIELD, STRICT_STOPS, EventTables, timeless_text
 from hourglass.features.validation import saved_settings
-from hourglass.ingest.logs import LOG_FORMATS, RULES, LogParser, file_lines
+from hourglass.ingest.logs import LOG_FORMATS, RULES, LogParser, file_lines, read_lock
 
 __all__ = ["EventSessions"]
 
@@ -391,15 +391,16 @@ class EventSessions(EventTables):
         kept: list[pd.DataFrame] = []
         parser = self.parser_
         assert parser is not None  # fit on a log (not a key file or a table) always sets it
-        parser.defer_warnings = True  # said once sessions are found (see _said)
-        try:
-            for chunk in parser.parse_chunks(lines, self.chunk_lines):
-                grouper.add(chunk)
-                if keep_events:
-                    kept.append(chunk)
-        finally:
-            parser.defer_warnings = False
-        out = self._said(self._finish(grouper, parser.stats_.to_dict()))
+        with read_lock(parser):  # the counts taken and said are this read's, not another thread's
+            parser.defer_warnings = True  # said once sessions are found (see _said)
+            try:
+                for chunk in parser.parse_chunks(lines, self.chunk_lines):
+                    grouper.add(chunk)
+                    if keep_events:
+                        kept.append(chunk)
+            finally:
+                parser.defer_warnings = False
+            out = self._said(self._finish(grouper, parser.stats_.to_dict()))
         if keep_events:
             out.events = parser._frame(kept)
         elif isinstance(data, (str, os.PathLike, list, tuple)):

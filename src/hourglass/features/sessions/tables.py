@@ -38,7 +38,7 @@ from hourglass.errors import InputError, NotFittedError
 from hourglass.features.roles import NULL_TEXT
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions, _whole_ids
 from hourglass.features.validation import native_byte_order
-from hourglass.ingest.logs import UNKNOWN, LogParser, yymmdd_times
+from hourglass.ingest.logs import UNKNOWN, LogParser, read_lock, yymmdd_times
 from hourglass.ingest.tables import SKIP_BAD_ROWS
 from hourglass.ingest.tables import written_ids as _written_ids
 
@@ -454,15 +454,16 @@ class EventTables:
             text = self._messages(df, scoring=not learn)
             if self.parser_ is None:  # a fit that failed (e.g. on an empty table) left none
                 raise NotFittedError("EventSessions is not fitted; call fit(log) first")
-            if learn:  # templates learnt from the whole table first (see _learn_templates)
-                chunks = self.parser_.key_chunks(text, len(text) + 1)
-            else:
-                chunks = self.parser_.parse_chunks(text, len(text) + 1)
-            frames = list(chunks)  # none when every message of the chunk is empty
+            parser = self.parser_
+            with read_lock(parser):  # this chunk's counts, not another thread's read's
+                if learn:  # templates learnt from the whole table first (see _learn_templates)
+                    chunks = parser.key_chunks(text, len(text) + 1)
+                else:
+                    chunks = parser.parse_chunks(text, len(text) + 1)
+                frames = list(chunks)  # none when every message of the chunk is empty
+                ps = parser.stats_
             ev = pd.concat(frames, ignore_index=True)[["line", "key"]] if frames else \
                 pd.DataFrame({"line": np.zeros(0, np.int64), "key": np.zeros(0, np.int64)})
-            parser = self.parser_
-            ps = parser.stats_
             stats["parsed"] += ps.parsed
             stats["unknown_template"] += ps.unknown_template
             stats["events_without_key"] += ps.blank
