@@ -174,6 +174,67 @@ def test_log_reads_through_one_model_at_once_keep_their_own_counts(monkeypatch: 
     assert [got["first"], got["second"]] == want
 
 
+def test_live_log_reads_through_one_model_at_once_keep_their_own_counts(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # what was wrong: line_events() (the live stream's read of a micro-batch) took its counts from
+    # the parser after the read: a read of another thread in between left its own there, so one
+    # stream of two sharing a model counted the other's lines. One read is held halfway here
+    import hourglass.features.sessions.live as live
+    from hourglass.features import EventSessions
+    from hourglass.features.sessions.live import line_events
+    from tests.test_logs import hdfs_log
+
+    lines = hdfs_log(40)
+    features = EventSessions(session_regex=r"blk_-?\d+").fit(lines)
+    first, second = lines[:30] + ["no header here"] * 3, lines[30:40]
+    want = []
+    for part in (first, second):
+        counts: dict[str, Any] = {}
+        line_events(features, part, 1, counts)
+        want.append(counts)
+    assert want[0] != want[1]
+    parser = features.parser_
+    halfway, go_on, second_got_on = threading.Event(), threading.Event(), threading.Event()
+    mask = parser.mask
+
+    def held_mask(text: str) -> str:  # the first read stops at its first line
+        if threading.current_thread().name == "first" and not halfway.is_set():
+            halfway.set()
+            go_on.wait(60)
+        return mask(text)
+
+    monkeypatch.setattr(parser, "mask", held_mask)
+    real_lock = getattr(live, "read_lock", None)
+
+    def noted_lock(p: Any) -> Any:
+        if threading.current_thread().name == "second":
+            second_got_on.set()
+        return real_lock(p)  # type: ignore[misc]
+
+    if real_lock is not None:
+        monkeypatch.setattr(live, "read_lock", noted_lock)
+    got: dict[str, Any] = {}
+
+    def read(name: str, part: list[str]) -> None:
+        try:
+            got[name] = {}
+            line_events(features, part, 1, got[name])
+        finally:
+            if name == "second":
+                second_got_on.set()
+
+    one = threading.Thread(target=read, args=("first", first), name="first")
+    one.start()
+    assert halfway.wait(60)
+    two = threading.Thread(target=read, args=("second", second), name="second")
+    two.start()
+    assert second_got_on.wait(60)
+    go_on.set()
+    one.join(60)
+    two.join(60)
+    assert [got["first"], got["second"]] == want
+
+
 def test_a_pipeline_scored_from_several_threads_scores_as_from_one(fitted: Pipeline) -> None:
     # what was wrong: nothing; pins that one fitted pipeline shared by 8 threads gives every chunk
     # the scores and explanations one thread gives it, bit for bit (no state kept between calls)

@@ -22,6 +22,7 @@ import numpy as np
 from hourglass.errors import InputError
 from hourglass.features.sessions.events import EventSessions
 from hourglass.features.sessions.keys import int_keys
+from hourglass.ingest.logs import read_lock
 
 __all__ = ["ClosedSession", "LiveSessions", "line_events"]
 
@@ -57,7 +58,9 @@ def line_events(features: EventSessions, lines: list[str], first_line: int,
         stats.setdefault(k, 0)
     if not lines:
         return out
-    nums, keys, contents, fields = parser.parse_fields(lines)
+    with read_lock(parser):  # its counts this read's, not those of another thread's read
+        nums, keys, contents, fields = parser.parse_fields(lines)
+        counts = {k: getattr(parser.stats_, k) for k in (*_STAT_KEYS, "first_unmatched")}
     if rx is not None:  # an empty or blank id names no session, as batch grouping reads it
         found = [list(dict.fromkeys(i for i in rx.findall(c) if i.strip())) for c in contents]
     else:
@@ -72,9 +75,9 @@ def line_events(features: EventSessions, lines: list[str], first_line: int,
             out["line"].append(num + offset)
             out["content"].append(content)
     for k in _STAT_KEYS:
-        stats[k] += getattr(parser.stats_, k)
+        stats[k] += counts[k]
     # the first line that matched no header, as score's warning names it (stream's summary)
-    first = getattr(parser.stats_, "first_unmatched", None)
+    first = counts["first_unmatched"]
     if first is not None and stats.get("first_unmatched") is None:
         stats["first_unmatched"] = first + offset
     return out
