@@ -97,7 +97,7 @@ def listed_columns(names: Iterable[object]) -> str:
     return ", ".join(repr(str(n)) if "," in str(n) else shown_column(n) for n in names)
 
 
-def near_names(missing: Iterable[object], columns: Iterable[object]) -> str:
+def near_names(missing: Iterable[object], columns: Iterable[object], subject: str = "the data has") -> str:
     """For an error about ``missing`` model columns (or columns an option names): the data's
     columns that differ from one of them only in case, surrounding spaces or Unicode spelling
     (``SRC_BYTES`` or ``' src_bytes '`` for ``src_bytes``; ``'caf\\xe9'`` for
@@ -112,6 +112,9 @@ def near_names(missing: Iterable[object], columns: Iterable[object]) -> str:
         The model's columns the data lacks.
     columns
         The data's column names.
+    subject
+        The sentence's first words: ``"the row has"`` where ``columns`` are one row's keys
+        (a stream's or the service's), ``"the rows have"`` for a request's.
 
     Returns
     -------
@@ -126,6 +129,8 @@ def near_names(missing: Iterable[object], columns: Iterable[object]) -> str:
     "the data has 'caf\\\\xe9' for 'cafe\\\\u0301'"
     >>> near_names(["src_bytes"], ["dst_bytes"])
     ''
+    >>> near_names(["ts"], ["TS"], "the row has")[:23]
+    'the row has TS for ts ('
     """
     def key(name: object) -> str:
         # NFKC: 'é' as one code point or as 'e' and a combining accent (macOS file systems and
@@ -147,5 +152,5 @@ def near_names(missing: Iterable[object], columns: Iterable[object]) -> str:
     if not pairs:
         return ""
     more = f" (and {len(pairs) - 3} more)" if len(pairs) > 3 else ""
-    return (f"the data has {', '.join(pairs[:3])}{more} (column names match exactly, case, "
+    return (f"{subject} {', '.join(pairs[:3])}{more} (column names match exactly, case, "
             "surrounding spaces and Unicode spelling included)")

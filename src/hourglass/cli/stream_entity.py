@@ -240,9 +240,10 @@ class EntityStream:
         if nested is not None:
             return nested
         if row.get(self.timestamp_col) is None:  # ('TS' for ts: named, as score names it)
-            near = "" if self.timestamp_col in row else near_names([self.timestamp_col], map(str, row))
+            near = "" if self.timestamp_col in row else near_names([self.timestamp_col], map(str, row),
+                                                                   "the row has")
             return (f"no field {self.timestamp_col!r} (the model's time)"
-                    + (f"; {near.replace('the data has', 'the row has', 1)}" if near else ""))
+                    + (f"; {near}" if near else ""))
         # a row without an entity value joins the entity '<missing>', as 'score' groups it
         for col in self.numeric:
             if _not_number(row.get(col)):

@@ -185,9 +185,9 @@ class LogScorer(ModelScorer):
                 sent = dict.fromkeys([*data.columns, *(k for row in items for k in row)])
                 nested = sent_nested(missing[0], sent, "the rows have")
                 # or sent as 'EID' for eid: named, as score names such a column of a file
-                near = "" if nested else near_names(missing[:1], map(str, sent))
+                near = "" if nested else near_names(missing[:1], map(str, sent), "the rows have")
                 note = (f"; {nested}; send {missing[0]!r} as a plain value" if nested
-                        else f"; {near.replace('the data has', 'the rows have', 1)}" if near else "")
+                        else f"; {near}" if near else "")
                 raise InputError(f"rows: no row has column {missing[0]!r} (each row needs "
                                  f"{listed_columns(self.columns)}){note}")
         else:

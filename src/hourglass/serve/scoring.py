@@ -180,7 +180,7 @@ def records_frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
             if nested:
                 raise InputError(f"row {i + 1}: {nested_refusal(absent, nested)}")
             # 'Bytes' or ' bytes ' for bytes: named, as score names such a column of a file
-            near = near_names([absent], map(str, row.keys())).replace("the data has", "the row has", 1)
+            near = near_names([absent], map(str, row.keys()), "the row has")
             if near:
                 raise InputError(f"row {i + 1}: missing column {absent!r}: {near}")
             # (score reads a key some rows of a file leave out as missing there, the file showing

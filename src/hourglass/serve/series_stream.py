@@ -182,7 +182,7 @@ class SeriesStreamScorer(ModelScorer):
         out = np.empty(len(self.channels), dtype=np.float64)
         for j, c in enumerate(self.channels):
             if c not in row:  # 'CPU' or ' cpu' for cpu: named, as score names such a column
-                near = near_names([c], map(str, row)).replace("the data has", "the row has", 1)
+                near = near_names([c], map(str, row), "the row has")
                 raise InputError(f"missing channel {c!r}" + (f": {near}" if near else ""))
             v = row[c]
             if v is None:
@@ -221,10 +221,9 @@ class SeriesStreamScorer(ModelScorer):
         have = [i for i, (_, row) in enumerate(rows) if row.get(ts) is not None]
         if len(have) < len(rows):  # 'TS' for ts: named, as score names such a column
             for i, (_, row) in enumerate(rows):
-                near = "" if ts in row else near_names([ts], map(str, row))
+                near = "" if ts in row else near_names([ts], map(str, row), "the row has")
                 if near:
-                    out[i] = InputError(f"missing timestamp {ts!r}: "
-                                        + near.replace("the data has", "the row has", 1))
+                    out[i] = InputError(f"missing timestamp {ts!r}: {near}")
         values = pd.Series([rows[i][1][ts] for i in have], dtype=object)
         dayfirst = self.dayfirst if self.dayfirst is not None else hint
         try:
