@@ -179,7 +179,8 @@ def test_log_lines_score_as_hourglass_score_does(logs: TestClient, kit: dict[str
     ({"rows": [{"a": 1}]}, 'body: expected a JSON object {"lines": ["raw log line", ...]}'),
     ({"lines": ["ok", 5]}, "line 2: expected text (one log line), got a number"),
     ({"lines": "one line"}, "lines: expected an array, got text"),
-    ({"lines": ["x"], "explain": "yes"}, "explain: Input should be a valid boolean"),
+    ({"lines": ["x"], "explain": "yes"},
+     "explain: expected true/false or a whole number from 1 to 100, got 'yes'"),
 ])
 def test_bad_log_requests_get_one_line(logs: TestClient, body: dict[str, Any], detail: str) -> None:
     r = _post(logs, body)

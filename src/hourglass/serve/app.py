@@ -41,6 +41,7 @@ from hourglass.serve.metrics import CLIENT_CLOSED, RequestCounter, ServiceMetric
 from hourglass.serve.schemas import (
     ALERT_FORMATS,
     BODIES,
+    EXPLAIN_MAX,
     KEY_MAX,
     BodyShape,
     EcsResponse,
@@ -191,6 +192,8 @@ def validation_message(errors: Sequence[Mapping[str, Any]], body: BodyShape = BO
     >>> validation_message([{"type": "string_type", "loc": ("lines", 1), "input": None}],
     ...                    BODIES[LinesRequest])
     (422, 'line 2: expected text (one log line), got null')
+    >>> validation_message([{"type": "int_type", "loc": ("explain",), "input": "yes"}])
+    (422, "explain: expected true/false or a whole number from 1 to 100, got 'yes'")
     >>> validation_message([{"type": "dict_type", "loc": ("rows", 2), "input": [1],
     ...                      "msg": "Input should be an object"}])
     (422, 'row 3: expected a JSON object {column: value, ...}, got an array')
@@ -234,6 +237,11 @@ def validation_message(errors: Sequence[Mapping[str, Any]], body: BodyShape = BO
         return 422, f"{where}: expected an integer key >= 0, got {shown}"
     if where.startswith("session "):
         return 422, f"{where}: expected an array of integer keys, got {_json_type(first.get('input'))}"
+    if loc == ("explain",):  # pydantic's words ("Input should be a valid integer") named no range
+        return 422, (f"explain: expected true/false or a whole number from 1 to {EXPLAIN_MAX}, got "
+                     f"{_json_words(first.get('input'))}")
+    if loc == ("explain_all",) and kind != "extra_forbidden":  # a body without it says so below
+        return 422, f"explain_all: expected true or false, got {_json_words(first.get('input'))}"
     if kind == "literal_error":  # alert_format
         expected = (first.get("ctx") or {}).get("expected", "one of the allowed values")
         return 422, f"{where}: expected {expected}, got {_json_words(first.get('input'))}"

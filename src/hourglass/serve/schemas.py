@@ -21,10 +21,10 @@ from pydantic import (
 )
 from pydantic.json_schema import JsonSchemaValue
 
-__all__ = ["ALERT_FORMATS", "BODIES", "KEY_MAX", "BodyShape", "BucketScore", "Column", "EcsResponse",
-           "EntityRequest", "EntityResponse", "EventRowsRequest", "HealthResponse", "LinesRequest",
-           "LogResponse", "RecordLinesRequest", "ScoreRequest", "ScoreResponse", "SeriesRequest",
-           "SeriesResponse", "SessionScore", "SessionsRequest"]
+__all__ = ["ALERT_FORMATS", "BODIES", "EXPLAIN_MAX", "EXPLAIN_TRUE", "KEY_MAX", "BodyShape", "BucketScore",
+           "Column", "EcsResponse", "EntityRequest", "EntityResponse", "EventRowsRequest", "HealthResponse",
+           "LinesRequest", "LogResponse", "RecordLinesRequest", "ScoreRequest", "ScoreResponse",
+           "SeriesRequest", "SeriesResponse", "SessionScore", "SessionsRequest"]
 
 #: a row's value: also a nested object (its fields become columns named by their path,
 #: ``source.ip``) or an array (read as its JSON text), as ``hourglass score`` reads JSON lines
@@ -46,6 +46,40 @@ def _whole(value: Any) -> Any:
 #: epochs=2.0`` and ``AutoEncoder(epochs=2.0)`` take one ("explain": 2.0 was a 422 "Input should
 #: be a valid integer"); ``true``, ``"2"`` and ``2.5`` are still refused
 WholeInt = Annotated[StrictInt, BeforeValidator(_whole)]
+#: the columns (channels, features) ``"explain": true`` names on a model that names a count of
+#: them: ``hourglass explain --top``'s default
+EXPLAIN_TRUE = 3
+#: the counts ``"explain"`` takes, on every model kind
+EXPLAIN_MAX = 100
+
+
+def _explain_count(value: Any) -> Any:
+    """``"explain"`` of a model that names columns (a count): ``true`` as :data:`EXPLAIN_TRUE`,
+    ``false`` as no explanation, as a log model reads them (``true`` was a 422 "Input should be
+    a valid integer" there, while log models took it); any other value as it is."""
+    if value is True:
+        return EXPLAIN_TRUE
+    if value is False:
+        return None
+    return value
+
+
+def _explain_flag(value: Any) -> Any:
+    """``"explain"`` of a log model (it names one event per flagged session, no count): ``null``
+    as ``false`` and a count from 1 to :data:`EXPLAIN_MAX` as ``true``, as a table model reads
+    them (both were a 422 here); any other value as it is, for the strict check."""
+    if value is None:
+        return False
+    whole = _whole(value)
+    if type(whole) is int and 1 <= whole <= EXPLAIN_MAX:
+        return True
+    return value
+
+
+#: ``"explain"`` of a model that names this many columns per row (tables, series, buckets)
+ExplainCount = Annotated[WholeInt | None, BeforeValidator(_explain_count)]
+#: ``"explain"`` of a log model: true/false, what a table model's body asks taken alike
+ExplainFlag = Annotated[StrictBool, BeforeValidator(_explain_flag)]
 #: what ``alert_format`` takes: hourglass' own lists (the default) or ECS alert documents
 ALERT_FORMATS = ("hourglass", "ecs")
 #: A request's arrays and objects stop at their first invalid item (``fail_fast``): the answer
@@ -115,11 +149,12 @@ class ScoreRequest(_Schema):
                     "event and Zeek models any field left out is missing). A nested object's fields are "
                     "columns named by their path ({\"source\": {\"ip\": ...}} is source.ip); an "
                     "array is read as its JSON text. Other keys are ignored.")
-    explain: WholeInt | None = Field(
-        default=None, ge=1, le=100,
+    explain: ExplainCount = Field(
+        default=None, ge=1, le=EXPLAIN_MAX,
         description="Name this many columns per row in 'why', largest share first: of the "
                     "reconstruction error for autoencoder-type models, of the integrated-gradient "
-                    "attributions for other differentiable ones (Deep SVDD, GANomaly, ...).")
+                    "attributions for other differentiable ones (Deep SVDD, GANomaly, ...). "
+                    "(true: 3; false or null: none)")
     alert_format: AlertFormat = _alert_format()
 
 
@@ -144,9 +179,10 @@ class RecordLinesRequest(_Schema):
         description="One event a line in the model's format (GET /health: 'format'), syslog header "
                     "and all, as its training file had them; a line that holds no such record is "
                     "an error naming it.")
-    explain: WholeInt | None = Field(
-        default=None, ge=1, le=100,
-        description="Name this many columns per line in 'why', largest share first (as for rows).")
+    explain: ExplainCount = Field(
+        default=None, ge=1, le=EXPLAIN_MAX,
+        description="Name this many columns per line in 'why', largest share first (as for rows). "
+                    "(true: 3; false or null: none)")
     alert_format: AlertFormat = _alert_format()
 
 
@@ -196,11 +232,12 @@ class SeriesRequest(_Schema):
                     "resampled with the model's freq). A nested object's fields are columns named "
                     "by their path ({\"host\": {\"cpu\": ...}} is host.cpu); an array is read as "
                     "its JSON text. Other keys are ignored, whatever they hold.")
-    explain: WholeInt | None = Field(
-        default=None, ge=1, le=100,
+    explain: ExplainCount = Field(
+        default=None, ge=1, le=EXPLAIN_MAX,
         description="Name this many channels per row in 'why' (largest part of the step's score "
                     "first), for the rows whose time step is flagged; only for models that split "
-                    "their score by channel (autoencoders, forecaster; GET /health says 'explain').")
+                    "their score by channel (autoencoders, forecaster; GET /health says 'explain'). "
+                    "(true: 3; false or null: none)")
     explain_all: StrictBool = Field(
         default=False, description="With 'explain': explain every row, not only the flagged ones "
                                    "(without 'explain', or with alert_format 'ecs': a 422).")
@@ -254,9 +291,10 @@ class LinesRequest(_Schema):
                     "parsed with the model's templates and grouped into sessions (session regex, "
                     "column or time window, as in training) within this request only. Lines "
                     "that match no header format are counted, not scored.")
-    explain: StrictBool = Field(
+    explain: ExplainFlag = Field(
         default=False, description="Add each flagged session's first unexpected event, its "
-                                   "template and the keys the model expected there.")
+                                   "template and the keys the model expected there. "
+                                   "(a count 1-100, as a table model takes: true; null: false)")
     alert_format: AlertFormat = _alert_format()
 
 
@@ -281,9 +319,10 @@ class SessionsRequest(_Schema):
     sessions: Sessions = Field(
         description="One array of integer keys (>= 0) per session, as in a DeepLog key file; "
                     "a session's id in the answer is its position (1, 2, ...).")
-    explain: StrictBool = Field(
+    explain: ExplainFlag = Field(
         default=False, description="Add each flagged session's first unexpected event and the "
-                                   "keys the model expected there.")
+                                   "keys the model expected there. "
+                                   "(a count 1-100, as a table model takes: true; null: false)")
     alert_format: AlertFormat = _alert_format()
 
 
@@ -305,9 +344,10 @@ class EventRowsRequest(_Schema):
                     "the model was trained with (GET /health lists them). A nested object's fields "
                     "are columns named by their path ({\"user\": {\"name\": ...}} is user.name); "
                     "an array is read as its JSON text. Other keys are ignored, whatever they hold.")
-    explain: StrictBool = Field(
+    explain: ExplainFlag = Field(
         default=False, description="Add each flagged session's first unexpected event and the "
-                                   "keys the model expected there.")
+                                   "keys the model expected there. "
+                                   "(a count 1-100, as a table model takes: true; null: false)")
     alert_format: AlertFormat = _alert_format()
 
 
@@ -383,11 +423,12 @@ class EntityRequest(_Schema):
                     "scored as two partial buckets. A nested object's fields are columns named by "
                     "their path ({\"source\": {\"ip\": ...}} is source.ip); an array is read as "
                     "its JSON text. Other keys are ignored.")
-    explain: WholeInt | None = Field(
-        default=None, ge=1, le=100,
+    explain: ExplainCount = Field(
+        default=None, ge=1, le=EXPLAIN_MAX,
         description="Name this many bucket features (distinct dst_port, rows, sum bytes...) per "
                     "flagged bucket in 'why', largest share of its score first, with their values "
-                    "as counted, as 'hourglass explain --top k' names them.")
+                    "as counted, as 'hourglass explain --top k' names them. "
+                    "(true: 3; false or null: none)")
     explain_all: StrictBool = Field(
         default=False, description="With 'explain': explain every bucket, not only the flagged ones "
                                    "(without 'explain', or with alert_format 'ecs': a 422).")

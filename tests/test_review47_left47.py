@@ -1,0 +1,77 @@
+"""Request fields that mean the same on every model kind take the same values; log models' saved
+threshold text names their unit; the README's word on threads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from hourglass.cli.app import app as cli
+from hourglass.serve import create_app
+from tests._cli import ab_model
+from tests.test_logs import _normal
+
+KEY = "k" * 32
+AUTH = {"X-API-Key": KEY}
+
+
+def _keys_model(tmp_path: Path) -> Path:
+    (tmp_path / "keys").write_text("\n".join(" ".join(map(str, s)) for s in _normal(30)) + "\n")
+    res = CliRunner().invoke(cli, [str(a) for a in (
+        "train", tmp_path / "keys", "--format", "keys", "--model", "deeplog", "--epochs", "2",
+        "--param", "window=3", "--param", "top_g=1", "--hidden", "8", "--param", "layers=1",
+        "-o", tmp_path / "keys_m", "-q")])
+    assert res.exit_code == 0, res.output
+    return tmp_path / "keys_m"
+
+
+def test_explain_takes_the_same_values_on_table_and_log_models(tmp_path: Path) -> None:
+    # what was wrong: POST /score {"rows": [...], "explain": true} on a table model was a 422
+    # "explain: Input should be a valid integer" while a log model took true; and a log model
+    # refused "explain": 2 and null ("Input should be a valid boolean"), which a table model takes.
+    # Now both take true/false/null and a count 1-100 (true names 3 columns, as 'explain --top';
+    # a count on a log model is true), and refuse the rest with one line naming what it takes
+    rows = [{"a": 0.5, "b": 0.5}, {"a": 9.0, "b": -3.0}]
+    seqs = [s.tolist() for s in _normal(4)] + [[1, 2, 3, 9, 6]]
+    said = "explain: expected true/false or a whole number from 1 to 100, got "
+    with TestClient(create_app(ab_model(tmp_path), api_key=KEY)) as table, \
+            TestClient(create_app(_keys_model(tmp_path), api_key=KEY)) as keys:
+        def table_post(explain: Any) -> Any:
+            return table.post("/score", json={"rows": rows, "explain": explain}, headers=AUTH)
+
+        def keys_post(explain: Any) -> Any:
+            return keys.post("/score", json={"sessions": seqs, "explain": explain}, headers=AUTH)
+
+        for post, same in ((table_post, ((True, 3), (False, None))), (keys_post, ((2, True), (None, False)))):
+            for sent, means in same:
+                a, b = post(sent), post(means)
+                assert a.status_code == b.status_code == 200, (sent, a.text)
+                assert a.json() == b.json(), sent
+            for bad, shown in ((0, "0"), (101, "101"), ("yes", "'yes'"), (2.5, "2.5")):
+                r = post(bad)
+                assert (r.status_code, r.json()["detail"]) == (422, said + shown), (bad, r.text)
+        assert table_post(True).json()["why"][0].count("%") == 2  # both columns: 3 asked, 2 there
+        r = table.post("/score", json={"rows": rows, "explain_all": "yes"}, headers=AUTH)
+        assert r.status_code == 422 and r.json()["detail"].startswith("explain_all: unknown field")
+
+
+@pytest.mark.parametrize("value", ["yes", 1, None])
+def test_explain_all_refused_names_what_it_takes(value: Any) -> None:
+    # what was wrong: "explain_all": "yes" (or 1, null) on a series or entity model was a 422
+    # "explain_all: Input should be a valid boolean"; now it says what the field takes
+    from hourglass.serve.app import validation_message
+    from hourglass.serve.schemas import BODIES, SeriesRequest
+
+    try:
+        SeriesRequest.model_validate({"rows": [], "explain": 1, "explain_all": value})
+    except Exception as e:  # pydantic's ValidationError
+        errors: list[Any] = e.errors()  # type: ignore[attr-defined]
+    else:
+        raise AssertionError("taken")
+    shown = {"yes": "'yes'", 1: "1", None: "null"}[value]
+    assert validation_message(errors, BODIES[SeriesRequest]) == (
+        422, f"explain_all: expected true or false, got {shown}")
