@@ -75,3 +75,30 @@ def test_explain_all_refused_names_what_it_takes(value: Any) -> None:
     shown = {"yes": "'yes'", 1: "1", None: "null"}[value]
     assert validation_message(errors, BODIES[SeriesRequest]) == (
         422, f"explain_all: expected true or false, got {shown}")
+
+
+def test_a_log_models_threshold_fit_names_sessions_saved_and_shown(tmp_path: Path) -> None:
+    # what was wrong: a log model's info.threshold_fit said "on": "held-out normal training rows"
+    # with "rows": 3 where the 3 are sessions, and 'evaluate --json' and the model card (the
+    # report's "threshold fitted on": "...: 3 rows") showed it so; now the text names sessions,
+    # saved and shown, and a model saved before with "rows" in it is shown so too (its fields as
+    # they were: "rows" stays the count's name)
+    import json
+
+    from hourglass.pipeline.artefact import load
+
+    model = _keys_model(tmp_path)
+    config = model / "config.json"
+    fit = json.loads(config.read_text())["info"]["threshold_fit"]
+    assert fit["on"] == "held-out normal training sessions (never trained on)" and fit["rows"] == 3
+    card = load(model).model_card()["threshold fitted on"]
+    assert card == "held-out normal training sessions (never trained on): 3 sessions (3 normal, 0 anomalous)"
+    # as a model saved before holds it (load keeps info as saved): shown naming sessions all the same
+    pipe = load(model)
+    pipe.info["threshold_fit"] = {**fit, "on": "held-out normal training rows (never trained on)"}
+    assert pipe.shown_threshold_fit() == {**fit, "on": "held-out normal training sessions (never trained on)"}
+    assert pipe.model_card()["threshold fitted on"] == card
+    res = CliRunner().invoke(cli, ["evaluate", str(model), str(tmp_path / "keys"), "--all-sessions",
+                                   "normal", "--json", str(tmp_path / "m.json")])
+    assert res.exit_code == 0, res.output
+    assert json.loads((tmp_path / "m.json").read_text())["threshold_fit"]["on"] == fit["on"]

@@ -854,7 +854,7 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
                "threshold": pipe.threshold_.describe(), "threshold_value": pipe.threshold_.value_,
                "score_seconds": seconds,
                # as a table model's --json: what the threshold was fitted on, the flagged buckets' severities
-               "threshold_fit": pipe.info.get("threshold_fit"),
+               "threshold_fit": pipe.shown_threshold_fit(),
                "severity_counts": severity_counts(result["severity"], result["flag"])}
     return summary, {"y": y, "score": result["score"].to_numpy(), "flag": result["flag"].to_numpy(),
                      "classes": classes}, stats

@@ -503,7 +503,7 @@ def evaluate(
         summary: dict[str, Any] = {
             **metrics, "threshold": pipe.threshold_.describe(),
             "threshold_value": pipe.threshold_.value_,
-            "threshold_fit": pipe.info.get("threshold_fit"), "score_seconds": seconds,
+            "threshold_fit": pipe.shown_threshold_fit(), "score_seconds": seconds,
             "severity_counts": severity_counts(result["severity"], result["flag"]),
         }
         page = None

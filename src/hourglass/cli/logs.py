@@ -596,7 +596,7 @@ def evaluate_logs(pipe: Pipeline, data: Path, *, labels: Path | None, id_col: st
         if label_field is None else f"line field {label_field!r} (normal: {', '.join(normal_values)})",
         "parse": sessions.stats, "score_seconds": seconds,
         # as a table model's --json: what the threshold was fitted on, the flagged sessions' severities
-        "threshold_fit": pipe.info.get("threshold_fit"),
+        "threshold_fit": pipe.shown_threshold_fit(),
         "severity_counts": severity_counts(pipe.detector_.severity(scores), flags),
     }
     arrays = {"y": y, "score": scores, "flag": flags, "classes": classes, "normal": normal_values,

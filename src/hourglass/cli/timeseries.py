@@ -35,7 +35,7 @@ from hourglass.features.timeseries import TimeSeriesPreprocessor
 from hourglass.ingest import ReadStats, label_strings, read_table, write_table
 from hourglass.ingest.timeseries import LABEL, WINDOWS_READ, TimeSeriesDataset, get_timeseries_dataset
 from hourglass.pipeline import Pipeline
-from hourglass.pipeline.pipeline import threshold_fit_info
+from hourglass.pipeline.pipeline import threshold_fit_info, threshold_fit_named
 from hourglass.thresholds import threshold_from_spec
 
 __all__ = ["UNTIMED_MODEL_HINT", "at_series_lines", "evaluate_timeseries", "is_timeseries_dataset",
@@ -448,7 +448,7 @@ def _fit_with_extra(pipe: Pipeline, own: pd.DataFrame, extras: list[pd.DataFrame
         # card says and what a warm start of the saved model holds out of its new series
         pipe.detector_.set_params(validation_fraction=frac)
     pipe.info["n_train_rows"] = len(X)  # time steps, the extra recordings' included
-    pipe.info["threshold_fit"] = threshold_fit_info(pipe.detector_)
+    pipe.info["threshold_fit"] = threshold_fit_named(threshold_fit_info(pipe.detector_), "steps")
     pipe.info.setdefault("n_features", len(pipe.features_.feature_names_))
     # the threads a seed repeats the model on, as Pipeline.fit records them (the model card of a
     # model trained with extra normal data said none)
@@ -555,7 +555,7 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
                       flag=result["flag"].to_numpy())
     report = {**metrics, "threshold": pipe.threshold_.describe(),
               "threshold_value": pipe.threshold_.value_, "score_seconds": seconds,
-              "threshold_fit": pipe.info.get("threshold_fit"),  # as a table model's --json
+              "threshold_fit": pipe.shown_threshold_fit(),  # as a table model's --json
               "severity_counts": severity_counts(result["severity"], result["flag"]),
               "n_steps": len(result), "evaluated_rows": "the protocol's test part"
               if ds is not None else "the whole file"}

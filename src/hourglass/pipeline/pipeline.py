@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import sys
 import time
 import warnings
@@ -25,7 +26,7 @@ from hourglass.features.tabular import TabularPreprocessor
 from hourglass.features.validation import check_labels
 from hourglass.thresholds import HELD_OUT, Threshold
 
-__all__ = ["Pipeline", "PipelineNotFittedError", "threshold_fit_info"]
+__all__ = ["Pipeline", "PipelineNotFittedError", "threshold_fit_info", "threshold_fit_named"]
 
 #: Formats whose rows carry only some of the table's fields (Windows events: each event type
 #: its own ``EventData``; Zeek's JSON logs leave unset fields out): a field absent from the data
@@ -132,6 +133,29 @@ def threshold_fit_info(detector: BaseDetector) -> dict[str, Any]:
     on = ("held-out normal training rows (never trained on)" if held_out else
           "the training rows themselves (no held-out rows: validation_fraction=0 or too few rows)")
     return {"on": on, "scores": detector.val_scores_source(), "rows": n, "anomalous": 0, "normal": n}
+
+
+#: what a model's score is of (what ``n_train_rows`` and ``info["threshold_fit"]["rows"]`` count),
+#: by its features' ``output``: a table row otherwise
+FIT_UNITS = {"entity": "(entity, bucket) rows", "timeseries": "steps", "events": "sessions"}
+
+
+def threshold_fit_named(fit: Any, unit: str) -> Any:
+    """``info["threshold_fit"]`` with its ``on`` text naming ``unit`` for rows (a log model's said
+    "held-out normal training rows" of ``"rows": 4`` sessions); its fields as saved, so a model
+    saved before reads the same.
+
+    Examples
+    --------
+    >>> threshold_fit_named({"on": "held-out normal training rows (never trained on)", "rows": 4},
+    ...                     "sessions")
+    {'on': 'held-out normal training sessions (never trained on)', 'rows': 4}
+    >>> threshold_fit_named({"on": "the training rows themselves (no held-out rows: ...)"}, "steps")["on"]
+    'the training steps themselves (no held-out steps: ...)'
+    """
+    if not isinstance(fit, dict) or unit == "rows" or not isinstance(fit.get("on"), str):
+        return fit
+    return {**fit, "on": re.sub(r"\b(training|held-out|validation) rows\b", rf"\1 {unit}", fit["on"])}
 
 
 #: ``info`` keys of a parent that a warm-started pipeline does not inherit: records of the
@@ -481,16 +505,17 @@ class Pipeline:
         given (the detector's own fit has already fitted it on its held-out normal rows
         otherwise); record which in ``info``."""
         if val is None:
-            self.info["threshold_fit"] = threshold_fit_info(self.detector_)
+            self.info["threshold_fit"] = threshold_fit_named(threshold_fit_info(self.detector_),
+                                                             self.score_unit())
             return
         Xv, labels = val
         val_scores = self.detector_.score(Xv)
         self.detector_.set_threshold(rule if rule is not None else self.detector_.threshold_,
                                      scores=val_scores, y=labels)
-        self.info["threshold_fit"] = {
+        self.info["threshold_fit"] = threshold_fit_named({
             "on": "labelled validation rows carved from the training data",
             "rows": int(labels.size), "anomalous": int((labels == 1).sum()),
-            "normal": int((labels == 0).sum())}
+            "normal": int((labels == 0).sum())}, self.score_unit())
 
     def warm_start(self, df: pd.DataFrame, y: object | None = None, *,
                    X_val: pd.DataFrame | None = None, y_val: object | None = None,
@@ -778,7 +803,7 @@ class Pipeline:
             new.info.update({"stream_threshold": stream.describe(), "stream_threshold_value": stream.value_})
         if events_per_day is not None:
             new.info["events_per_day"] = float(events_per_day)
-        fit_on = threshold_fit_info(new.detector_)
+        fit_on = threshold_fit_named(threshold_fit_info(new.detector_), new.score_unit())
         if _refederated(new.info, new.detector_):  # the same scores: what they are stays said
             fit_on["on"] = (self.info.get("threshold_fit") or {}).get("on", fit_on["on"])
         new.info.update({
@@ -1122,6 +1147,17 @@ class Pipeline:
         p = self.calibrated_score(df)
         return np.column_stack([1.0 - p, p])
 
+    def score_unit(self) -> str:
+        """What one score of this fitted pipeline is of: ``rows``, ``sessions`` (log models),
+        ``steps`` (time series) or ``(entity, bucket) rows``."""
+        return FIT_UNITS.get(getattr(self.features_, "output", ""), "rows")
+
+    def shown_threshold_fit(self) -> Any:
+        """``info["threshold_fit"]`` (what the threshold was fitted on) as shown to users: its
+        ``on`` text naming :meth:`score_unit`, as a model saved before said "rows" of sessions
+        or steps; ``None`` without a record."""
+        return threshold_fit_named(self.info.get("threshold_fit"), self.score_unit())
+
     def model_card(self) -> dict[str, str]:
         """What a reader of a report needs to know about this model, as plain strings.
 
@@ -1152,14 +1188,13 @@ class Pipeline:
         info, det = self.info, self.detector_
         params = {k: v for k, v in det.get_params(deep=False).items()
                   if k not in ("threshold", "verbose", "device")}
-        fit_on = info.get("threshold_fit") or {}  # null in a hand-edited config: no record
+        fit_on = self.shown_threshold_fit() or {}  # null in a hand-edited config: no record
         # a model fitted here has no record yet: the versions it runs under, which save records
         # (sorted below, as the saved JSON has them)
         versions = (info["versions"] if "versions" in info else _versions()) or {}
         feats = self.features_
         # what n_train_rows counts (as fit and warm_start count it)
-        unit = {"entity": "(entity, bucket) rows", "timeseries": "steps", "events": "sessions"}.get(
-            getattr(feats, "output", ""), "rows")
+        unit = self.score_unit()
         card = {
             "data": (f"{info.get('source', 'n/a')} ({info.get('dataset') or 'generic layout'}); "
                      f"{info.get('n_train_rows', 'n/a')} training {unit}"
@@ -1171,8 +1206,8 @@ class Pipeline:
                          f"{len(getattr(feats, 'feature_names_', ()))} features ({type(feats).__name__})"),
             "model": f"{registry.name_of(type(det))}: {params}",
             "threshold rule": f"{self.threshold_.describe()} = {self.threshold_.value_:.6g}",
-            "threshold fitted on": (f"{fit_on.get('on', 'held-out normal training rows')}: "
-                                    f"{fit_on.get('rows', det.val_scores_.size)} rows "
+            "threshold fitted on": (f"{fit_on.get('on', f'held-out normal training {unit}')}: "
+                                    f"{fit_on.get('rows', det.val_scores_.size)} {unit} "
                                     f"({fit_on.get('normal', det.val_scores_.size)} normal, "
                                     f"{fit_on.get('anomalous', 0)} anomalous)"),
             **self._stream_card(),
