@@ -102,3 +102,35 @@ def test_a_log_models_threshold_fit_names_sessions_saved_and_shown(tmp_path: Pat
                                    "normal", "--json", str(tmp_path / "m.json")])
     assert res.exit_code == 0, res.output
     assert json.loads((tmp_path / "m.json").read_text())["threshold_fit"]["on"] == fit["on"]
+
+
+def test_the_readme_sentence_on_threads_holds_for_predict_and_calibrated_score() -> None:
+    # what was wrong: the README said nothing of using one fitted Pipeline from several threads;
+    # it now says score, calibrated_score, predict and explain_rows may be called at once (score
+    # and explain_rows are pinned in test_review46_con46). A pin test: predict and
+    # calibrated_score from 6 threads give each chunk what one thread gives it
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+    import pandas as pd
+
+    from hourglass import AutoEncoder, Pipeline
+
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text().split())
+    assert ("One fitted `Pipeline` may be shared by threads: `score`, `calibrated_score`, `predict` and "
+            "`hourglass.explain.explain_rows` called at once from several threads give each call what "
+            "it gives alone") in readme
+    rng = np.random.default_rng(0)
+
+    def flows(n: int) -> pd.DataFrame:
+        return pd.DataFrame({"proto": rng.choice(["tcp", "udp"], n), "bytes": rng.lognormal(6, 1, n),
+                             "duration": rng.exponential(2.0, n)})
+
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0, random_state=0)).fit(flows(200))
+    chunks = [flows(n) for n in (1, 7, 30, 64, 5, 90) * 2]
+    for method in (pipe.predict, pipe.calibrated_score):
+        one = [method(c) for c in chunks]
+        with ThreadPoolExecutor(6) as pool:
+            many = list(pool.map(method, chunks))
+        for a, b in zip(one, many, strict=True):
+            np.testing.assert_array_equal(a, b)
