@@ -1149,13 +1149,32 @@ class Pipeline:
 
     def score_unit(self) -> str:
         """What one score of this fitted pipeline is of: ``rows``, ``sessions`` (log models),
-        ``steps`` (time series) or ``(entity, bucket) rows``."""
+        ``steps`` (time series) or ``(entity, bucket) rows``.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from hourglass import Pipeline, AutoEncoder
+        >>> df = pd.DataFrame({"a": np.arange(50.0), "b": np.arange(50.0) % 7})
+        >>> Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df).score_unit()
+        'rows'
+        """
         return FIT_UNITS.get(getattr(self.features_, "output", ""), "rows")
 
     def shown_threshold_fit(self) -> Any:
         """``info["threshold_fit"]`` (what the threshold was fitted on) as shown to users: its
         ``on`` text naming :meth:`score_unit`, as a model saved before said "rows" of sessions
-        or steps; ``None`` without a record."""
+        or steps; ``None`` without a record.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from hourglass import Pipeline, AutoEncoder
+        >>> df = pd.DataFrame({"a": np.arange(50.0), "b": np.arange(50.0) % 7})
+        >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df)
+        >>> pipe.shown_threshold_fit()["on"]
+        'held-out normal training rows (never trained on)'
+        """
         return threshold_fit_named(self.info.get("threshold_fit"), self.score_unit())
 
     def model_card(self) -> dict[str, str]:
