@@ -401,7 +401,8 @@ class TimeSeriesPreprocessor:
     freq
         Grid step as a pandas offset (``"1s"``, ``"5min"``): values are aggregated into grid
         buckets with ``agg`` (empty buckets become missing; 0 for ``sum``; a bucket of missing
-        values only is missing). ``None``: the
+        values only is missing); buckets start at multiples of the step from 1970-01-01 UTC,
+        whichever day a series starts on. ``None``: the
         timestamps must already be regular (else an error naming this option). ``"rows"``:
         timestamps only order the rows, which are taken as equally spaced (SKAB's protocol counts
         rows).
@@ -625,7 +626,11 @@ class TimeSeriesPreprocessor:
                 raise InputError(f"column {ts_col!r}: the {self.freq} grid from {frame.index[0]} to "
                                  f"{frame.index[-1]} has {steps:,.0f} steps for {len(frame):,} rows; "
                                  f"check the time stamps, or {hint}", param="freq")
-            return self._merge(frame.resample(self._grid_freq()))
+            # steps aligned on the epoch, as entity buckets are: pandas' default origin, the first
+            # row's midnight, put a step that does not divide a day (7min, 13s, 7D) elsewhere in
+            # each file, so the same minute fell in another step when a series was scored from
+            # another day on (a step that divides a day lies on the same grid either way)
+            return self._merge(frame.resample(self._grid_freq(), origin="epoch"))
         if frame.index.has_duplicates:
             n_dup = int(frame.index.duplicated().sum())
             if n_dup == len(frame) - 1 and len(frame) > 1:
