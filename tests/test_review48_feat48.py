@@ -9,7 +9,7 @@ import ipaddress
 import numpy as np
 import pandas as pd
 
-from hourglass.features import EntityWindows, TabularPreprocessor
+from hourglass.features import EntityWindows, EventSessions, TabularPreprocessor
 from hourglass.features.timeseries import TimeSeriesPreprocessor
 
 
@@ -53,6 +53,26 @@ def test_a_step_that_divides_a_day_keeps_its_grid() -> None:
     df = _minutes("2024-01-01 22:03", "2024-01-02 01:00")
     got = TimeSeriesPreprocessor("ts", freq="5min", scaler="none").fit(df).transform_frame(df)
     assert str(got.index[0]) == "2024-01-01 22:00:00"
+
+
+def test_key_names_are_their_text_without_surrounding_spaces() -> None:
+    # what was wrong: a key column's ' read ' (a CSV's 'login, read ') was a key of its own beside
+    # 'read', so a model trained on 'read' scored ' read ' as the unknown key 0
+    train = pd.DataFrame({"user": ["a", "a", "b"], "event": ["login", "read", "read"], "t": [1, 2, 3]})
+    pre = EventSessions(session_column="user", key_column="event", time_column="t").fit(train)
+    scored = pd.DataFrame({"user": ["a", "a"], "event": ["login", " read "], "t": [1, 2]})
+    assert [s.tolist() for s in pre.transform(scored)] == [[1, 2]]
+    both = pd.DataFrame({"user": ["a", "a"], "event": ["read", " read "], "t": [1, 2]})
+    assert EventSessions(session_column="user", key_column="event").fit(both).templates() == {1: "read"}
+
+
+def test_a_model_that_named_a_key_with_its_spaces_still_reads_it() -> None:
+    # pin (held before, kept by the fix): a model saved while ' read ' was a name of its own
+    # keeps reading that cell as that key
+    train = pd.DataFrame({"user": ["a", "a"], "event": ["login", "read"]})
+    pre = EventSessions(session_column="user", key_column="event").fit(train)
+    pre.key_names_ = ["login", " read "]
+    assert [s.tolist() for s in pre.transform(pd.DataFrame({"user": ["a"], "event": [" read "]}))] == [[2]]
 
 
 def _flows(rng: np.random.Generator, n: int) -> pd.DataFrame:

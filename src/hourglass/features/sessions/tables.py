@@ -103,14 +103,19 @@ def _whole_in_mixed(vals: pd.Series) -> pd.Series:
 def _key_text(vals: pd.Series) -> pd.Series:
     """Key values as the text of their names: a whole number in a float column (a numeric column
     with an empty cell reads as floats) is written as an integer, ``4624``, as in a column
-    without one (``4624.0`` named a key of its own, unknown to a model trained on ``4624``).
+    without one (``4624.0`` named a key of its own, unknown to a model trained on ``4624``);
+    the spaces around a name are no part of it (``login, read `` in a CSV: ``read``, as a
+    category or a CSV's session id reads; `` read `` was a key of its own, unknown to a model
+    trained on ``read``).
 
     Examples
     --------
     >>> _key_text(pd.Series([4624.0, 1.5])).tolist(), _key_text(pd.Series([4624, 7])).tolist()
     (['4624', '1.5'], ['4624', '7'])
+    >>> _key_text(pd.Series([" read ", "read"])).tolist()
+    ['read', 'read']
     """
-    return _whole_ids(_whole_in_mixed(vals)).astype(str)
+    return _whole_ids(_whole_in_mixed(vals)).astype(str).str.strip()
 
 
 def _nested_as_text(vals: pd.Series) -> pd.Series:
@@ -515,8 +520,8 @@ class EventTables:
                 keys = np.fromiter((index.get(v, UNKNOWN) for v in _key_text(vals).tolist()),
                                    dtype=np.int64, count=len(vals))
                 miss = np.flatnonzero(keys == UNKNOWN)
-                if len(miss) and pd.api.types.is_float_dtype(vals):  # a model saved when floats
-                    old = vals.iloc[miss].astype(str).tolist()  # named keys '4624.0': those too
+                if len(miss):  # a model saved when floats named keys '4624.0', or when the spaces
+                    old = vals.iloc[miss].astype(str).tolist()  # around a name were kept: those too
                     keys[miss] = np.fromiter((index.get(o, UNKNOWN) for o in old), dtype=np.int64,
                                              count=len(miss))
                 stats["unknown_template"] += int((keys == UNKNOWN).sum())
