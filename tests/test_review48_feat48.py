@@ -132,3 +132,19 @@ def test_entity_aggregates_equal_a_group_by() -> None:
     np.testing.assert_allclose(agg["bytes:sum"], ref["s"], rtol=1e-12)
     np.testing.assert_allclose(agg["bytes:max"], ref["m"], rtol=0)
     np.testing.assert_array_equal(agg["dport:distinct"], ref["d"])
+
+
+def test_an_ipv6_address_is_private_alike_on_every_python() -> None:
+    # what was wrong: the src_ip:private feature of an IPv6 address was ipaddress' is_private,
+    # which Python builds answer differently (3.11.7: 2002::1 public, 2001:20::1 private; a
+    # patched 3.11.2 and 3.13 the reverse), so a model's features changed with the Python that
+    # scored it; the table is now fixed (IANA's registry, as Python 3.13 reads it), and an
+    # IPv4-mapped address is private as its IPv4 address is
+    addrs = ["2002::1", "2001:20::1", "64:ff9b:1::1", "fd12::5", "fe80::1", "::1", "2001:db8::1",
+             "2600::1", "::ffff:10.0.0.1", "::ffff:8.8.8.8", "::ffff:100.64.0.1"]
+    want = [1, 0, 1, 1, 1, 1, 1, 0, 1, 0, 1]
+    df = pd.DataFrame({"src_ip": addrs * 5, "x": np.arange(len(addrs) * 5.0)})
+    pre = TabularPreprocessor(roles={"src_ip": "ip"}).fit(df)
+    col = pre.feature_names_.index("src_ip:private")
+    assert pre.transform(df.head(len(addrs)))[:, col].tolist() == want
+    assert [pre.transform(df.iloc[[i]])[0, col] for i in range(len(addrs))] == want

@@ -552,6 +552,37 @@ def ipv4_private(a: Any, b: Any) -> Any:
             | (a == 127) | ((a == 169) & (b == 254)) | ((a == 100) & (b >= 64) & (b < 128)))
 
 
+#: IPv6 networks not globally reachable (IANA's special-purpose registry, as CPython 3.13's
+#: ``ipaddress`` lists them), and the exceptions inside them. Fixed here: ``is_private`` of
+#: ``ipaddress`` differs between Python builds (3.11.7 and a distribution's patched 3.11.2 disagree
+#: on ``2002::/16``, ``2001:20::/28``, ``64:ff9b:1::/48``...), and a model's ``<ip>:private``
+#: feature must not change with the Python that scores it.
+_V6_PRIVATE = tuple(ipaddress.IPv6Network(n) for n in (
+    "::1/128", "::/128", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32", "2002::/16",
+    "fc00::/7", "fe80::/10"))
+_V6_PUBLIC = tuple(ipaddress.IPv6Network(n) for n in (
+    "2001:1::1/128", "2001:1::2/128", "2001:3::/32", "2001:4:112::/48", "2001:20::/28", "2001:30::/28"))
+
+
+def ipv6_private(ip: ipaddress.IPv6Address) -> bool:
+    """Whether IPv6 address ``ip`` is not globally reachable (loopback, link-local, unique local,
+    documentation ...: :data:`_V6_PRIVATE`, the same on every Python); an IPv4-mapped one
+    (``::ffff:10.0.0.1``) is private as its IPv4 address is (:func:`ipv4_private`).
+
+    Examples
+    --------
+    >>> [ipv6_private(ipaddress.IPv6Address(a)) for a in ("fd00::1", "2002::1", "2001:20::1", "2600::1")]
+    [True, True, False, False]
+    >>> [ipv6_private(ipaddress.IPv6Address(a)) for a in ("::ffff:10.0.0.1", "::ffff:8.8.8.8")]
+    [True, False]
+    """
+    v4 = ip.ipv4_mapped
+    if v4 is not None:
+        a, b = v4.packed[:2]
+        return bool(ipv4_private(a, b))
+    return any(ip in net for net in _V6_PRIVATE) and not any(ip in net for net in _V6_PUBLIC)
+
+
 def ipv4_bucket(a: Any, b: Any, c: Any, buckets: int) -> Any:
     """The hash bucket of an IPv4 /24 subnet (octets ``a.b.c``), for Python integers or int64
     arrays alike (the product stays below 2**58: no overflow).
@@ -598,7 +629,8 @@ def ip_parts(s: pd.Series, buckets: int) -> tuple[np.ndarray, np.ndarray, np.nda
                 continue
             missing[i] = False
             v6[i] = ip.version == 6
-            private[i] = ip.is_private or ip.is_loopback or ip.is_link_local
+            # (text with a ':' that reads as an address is IPv6)
+            private[i] = isinstance(ip, ipaddress.IPv6Address) and ipv6_private(ip)
             net = ipaddress.ip_network(f"{ip}/48", strict=False) if ip.version == 6 else ip
             bucket[i] = int(stable_hash(np.array([str(net)], dtype=object), buckets)[0])
     return private[codes], v6[codes], bucket[codes], missing[codes]
