@@ -620,7 +620,11 @@ def metrics_key_refusal(request: Request, key: str) -> JSONResponse | None:
 
 
 METRICS_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: _ERRORS[401], 200: {"content": {"text/plain": {}}, "description": "Prometheus text format."}}
+    # the refusal is JSON (metrics_key_refusal): given as a model, FastAPI would list it under the
+    # route's own media type, text/plain, where a client reading the schema expects no JSON
+    401: {"description": _ERRORS[401]["description"], "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/_Detail"}}}},
+    200: {"content": {"text/plain": {}}, "description": "Prometheus text format."}}
 
 
 def add_score_route(app: FastAPI, hosted: HostedModel, path: str, require_key: Any, *,
