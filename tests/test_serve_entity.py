@@ -75,7 +75,10 @@ def test_buckets_score_as_hourglass_score_does_and_the_scan_is_flagged(
         client: TestClient, kit: dict[str, Any]) -> None:
     out = kit["dir"] / "scored.parquet"  # parquet: the floats exactly as written
     _ok(["score", kit["model"], kit["jsonl"], "-o", out, "-q"])
-    want = pd.read_parquet(out).to_dict("records")
+    scored = pd.read_parquet(out)
+    for c in ("bucket_start", "bucket_end"):  # Parquet's time columns, the service's ISO text
+        scored[c] = scored[c].dt.strftime("%Y-%m-%dT%H:%M:%S")
+    want = scored.to_dict("records")
     r = _post(client, {"rows": kit["rows"]})
     assert r.status_code == 200, r.text
     got = r.json()

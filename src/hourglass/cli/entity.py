@@ -38,7 +38,7 @@ from hourglass.features.entity import ENTITY_CASES, KEYS, EntityWindows, parse_b
 from hourglass.ingest import ReadStats, column_normal, label_strings
 from hourglass.ingest.formats import format_roles
 from hourglass.pipeline import Pipeline
-from hourglass.serve.entity_scoring import bucket_rows
+from hourglass.serve.entity_scoring import bucket_rows, with_bucket_times
 from hourglass.thresholds import threshold_from_spec
 
 __all__ = ["CHUNK_LATENESS", "bucket_labels", "evaluate_entity", "format_time", "normal_buckets",
@@ -672,6 +672,7 @@ def score_entity(pipe: Pipeline, data: Path, output: Path, *, fmt: str, on_bad_r
         with alert_file(output, alert_columns("entity", ecs=True), table=table) as sink:
             sink.write(frame_alerts(result.drop(columns=["suppressed"], errors="ignore"), ecs_rule))
     else:
+        result = with_bucket_times(result, keys, output)  # a Parquet file's times typed
         if anomalies_only:
             result = result[result["flag"] == 1]
         with chunk_writer(output, table=table) as writer:

@@ -34,7 +34,7 @@ def explain_entity(pipe: Any, model: Path, data: Path, *, command: Any, top: int
     from hourglass.features.entity import KEYS
     from hourglass.ingest import ReadStats
     from hourglass.ingest.writers import chunk_writer
-    from hourglass.serve.entity_scoring import bucket_rows
+    from hourglass.serve.entity_scoring import bucket_rows, with_bucket_times
 
     name = pipe.model_name
     refuse_unused(command, "entity", name, unused, typed)
@@ -61,8 +61,8 @@ def explain_entity(pipe: Any, model: Path, data: Path, *, command: Any, top: int
     frame = result.loc[pick, list(BUCKET_COLUMNS)]  # (the columns explain_buckets gives)
     frame = pd.concat([frame, why], axis=1).reset_index(drop=True)
     if output is not None:
-        with chunk_writer(output) as writer:
-            writer.write(frame)
+        with chunk_writer(output) as writer:  # (a Parquet file's bucket times typed)
+            writer.write(with_bucket_times(frame, agg[list(KEYS)].iloc[np.flatnonzero(pick)], output))
     report_skipped(stats, data)
     what = "buckets" if all_rows else "flagged buckets"
     if limit and len(frame):

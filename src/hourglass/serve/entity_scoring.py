@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from hourglass.serve.ecs import AlertRule
     from hourglass.serve.suppress import Suppressions
 
-__all__ = ["EntityScorer", "bucket_rows", "scored_buckets"]
+__all__ = ["EntityScorer", "bucket_rows", "scored_buckets", "with_bucket_times"]
 
 
 def bucket_rows(pipe: Any, keys: pd.DataFrame, X: np.ndarray) -> pd.DataFrame:
@@ -73,6 +73,36 @@ def bucket_rows(pipe: Any, keys: pd.DataFrame, X: np.ndarray) -> pd.DataFrame:
             out[c] = out[c] + pd.Series([f".{v:09d}" for v in ns.tolist()], index=out.index, dtype=object)
         if times.tz is not None:  # UTC spelt as every other time hourglass writes outside ECS
             out[c] = out[c] + "+00:00"  # (grouped windows, a series' steps), README 'Times'
+    return out
+
+
+def with_bucket_times(out: pd.DataFrame, keys: pd.DataFrame, output: Any) -> pd.DataFrame:
+    """``out`` (:func:`bucket_rows`' rows of ``keys``, row for row) to be written to ``output``:
+    for a Parquet file, ``bucket_start`` and ``bucket_end`` as the time columns of ``keys`` (UTC
+    where the input times carried an offset), as a Parquet output holds every other time (a
+    series' steps), not as text; for any other output ``out`` itself (its ISO-8601 text).
+
+    Examples
+    --------
+    >>> keys = pd.DataFrame({"entity": ["a"], "bucket_start": pd.to_datetime(["2024-01-01 14:00"]),
+    ...                      "bucket_end": pd.to_datetime(["2024-01-01 14:05"]), "rows": [3]})
+    >>> out = pd.DataFrame({"entity": ["a"], "bucket_start": ["2024-01-01T14:00:00"],
+    ...                     "bucket_end": ["2024-01-01T14:05:00"], "rows": [3], "score": [0.5]})
+    >>> with_bucket_times(out, keys, "buckets.parquet")["bucket_end"].iloc[0]
+    Timestamp('2024-01-01 14:05:00')
+    >>> with_bucket_times(out, keys, "buckets.csv")["bucket_end"].iloc[0]
+    '2024-01-01T14:05:00'
+    """
+    from hourglass.ingest.readers import detect_format
+
+    if output is None or detect_format(output) != "parquet":
+        return out
+    out = out.copy()
+    for c in ("bucket_start", "bucket_end"):
+        times = pd.DatetimeIndex(keys[c])
+        if not (times.as_unit("ns").asi8 % 1000).any():  # microseconds, as a series' steps are
+            times = times.as_unit("us")  # written (Spark reads no nanosecond Parquet times)
+        out[c] = times.array  # (by position: keys' index may be another)
     return out
 
 

@@ -1,0 +1,76 @@
+"""The standard formats hourglass writes, read back as their own tools read them: the service's
+OpenAPI document against the answers it describes, Parquet outputs' types as the README gives
+them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from fastapi.testclient import TestClient
+
+from hourglass.cli import app
+from hourglass.serve import create_app
+from tests._cli import ab_model, runner
+from tests._serve import KEY, small_entity_model
+
+
+@pytest.fixture(scope="module")
+def table_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return ab_model(tmp_path_factory.mktemp("std48_table"))
+
+
+def test_the_openapi_document_gives_the_metrics_refusal_as_the_json_it_is(table_model: Path) -> None:
+    # what was wrong: /openapi.json listed GET /metrics' 401 under text/plain (the route's own
+    # media type) with the JSON object schema {"detail": ...}, while the 401 is application/json:
+    # a client generated from the document read the refusal as text
+    with TestClient(create_app(table_model, api_key=KEY)) as c:
+        spec = c.get("/openapi.json").json()
+        refused = c.get("/metrics")
+    assert refused.status_code == 401
+    assert refused.headers["content-type"] == "application/json"
+    documented = spec["paths"]["/metrics"]["get"]["responses"]["401"]["content"]
+    assert list(documented) == ["application/json"]
+    ref = documented["application/json"]["schema"]["$ref"]
+    schema = spec["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    assert schema["required"] == ["detail"] and set(refused.json()) == {"detail"}
+    # the scrape itself is still the text format
+    assert list(spec["paths"]["/metrics"]["get"]["responses"]["200"]["content"]) == ["text/plain"]
+
+
+def _entity_input(folder: Path, offset: bool) -> tuple[Path, Path]:
+    model, rows = small_entity_model(folder)
+    frame = pd.DataFrame(rows)
+    if offset:  # the same instants with a UTC offset: UTC times in the output
+        frame["ts"] = pd.to_datetime(frame["ts"], unit="s", utc=True).dt.tz_convert("Europe/Berlin") \
+            .map(lambda t: t.isoformat())
+    data = folder / "flows.csv"
+    frame.to_csv(data, index=False)
+    return model, data
+
+
+@pytest.mark.parametrize("offset", [False, True])
+def test_an_entity_models_parquet_output_holds_its_bucket_times_as_times(tmp_path: Path,
+                                                                          offset: bool) -> None:
+    # what was wrong: score -o buckets.parquet and explain -o buckets.parquet of an entity model
+    # wrote bucket_start and bucket_end as text ('2024-01-01T00:00:00'), where the README says
+    # a Parquet output holds times as a time column (a series' steps are timestamp[us])
+    model, data = _entity_input(tmp_path, offset)
+    for command, extra in (("score", []), ("explain", ["--all"])):
+        csv_out, pq_out = tmp_path / f"{command}.csv", tmp_path / f"{command}.parquet"
+        for out in (csv_out, pq_out):
+            res = runner.invoke(app, [command, str(model), str(data), "-o", str(out), "-q", *extra])
+            assert res.exit_code == 0, res.output
+        schema = pq.read_schema(pq_out)
+        for c in ("bucket_start", "bucket_end"):
+            kind = schema.field(c).type
+            assert str(kind).startswith("timestamp[us"), (command, c, kind)
+            assert (getattr(kind, "tz", None) == "UTC") is offset
+        text, typed = pd.read_csv(csv_out), pd.read_parquet(pq_out)
+        assert len(text) == len(typed) > 0
+        for c in ("bucket_start", "bucket_end"):  # the same instants as the CSV's ISO text
+            assert bool(text[c].str.endswith("+00:00").all()) is offset
+            assert (pd.to_datetime(text[c]) == typed[c]).all()
+        assert text["entity"].tolist() == typed["entity"].tolist()
