@@ -74,3 +74,41 @@ def test_an_entity_models_parquet_output_holds_its_bucket_times_as_times(tmp_pat
             assert bool(text[c].str.endswith("+00:00").all()) is offset
             assert (pd.to_datetime(text[c]) == typed[c]).all()
         assert text["entity"].tolist() == typed["entity"].tolist()
+
+
+def test_a_log_models_ecs_alerts_give_every_event_key_one_type(tmp_path: Path) -> None:
+    # what was wrong: stream --alert-format ecs of a DeepLog model wrote hourglass.key as a
+    # number (2) for an unexpected event and as text ("<end>") for a session that stopped early;
+    # an Elasticsearch index maps the field from the first alert (a number) and then refused
+    # every end-of-session document. Every key (and the expected ones) is text now
+    import json
+
+    from tests.test_logs import hdfs_log
+
+    (tmp_path / "train.log").write_text("\n".join(hdfs_log(40)) + "\n")
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(tmp_path / "train.log"), "--format", "hdfs", "--session-regex",
+                              r"blk_-?\d+", "--model", "deeplog", "--epochs", "2", "--param", "window=3",
+                              "--param", "top_g=1", "--hidden", "8", "--param", "layers=1", "-o", str(model),
+                              "-q"])
+    assert res.exit_code == 0, res.output
+    lines = "\n".join(hdfs_log(10, seed=3, anomalous=(2, 5))) + "\n"
+    plain = runner.invoke(app, ["stream", str(model), "-q"], input=lines)
+    ecs = runner.invoke(app, ["stream", str(model), "-q", "--alert-format", "ecs"], input=lines)
+    assert plain.exit_code == 0 and ecs.exit_code == 0, ecs.output
+    alerts = [json.loads(x) for x in plain.stdout.splitlines() if x.strip()]
+    docs = [json.loads(x)["hourglass"] for x in ecs.stdout.splitlines() if x.strip()]
+    assert len(docs) == len(alerts) > 0
+    keys = [d["key"] for d in docs] + [e["key"] for d in docs for e in d["expected"]]
+    assert "<end>" in keys and any(isinstance(a["key"], int) for a in alerts)  # both kinds of event
+    assert all(isinstance(k, str) for k in keys)
+    assert [d["key"] for d in docs] == [str(a["key"]) for a in alerts]  # the same events
+    # score's session alerts: the unexpected event's key and the expected ones as text too
+    (tmp_path / "test.log").write_text(lines)
+    out = tmp_path / "alerts.jsonl"
+    res = runner.invoke(app, ["score", str(model), str(tmp_path / "test.log"), "-o", str(out), "-q",
+                              "--alert-format", "ecs"])
+    assert res.exit_code == 0, res.output
+    sessions = [json.loads(x)["hourglass"]["unexpected"] for x in out.read_text().splitlines()]
+    keys = [u["key"] for u in sessions] + [e["key"] for u in sessions for e in u["expected"]]
+    assert sessions and all(isinstance(k, str) for k in keys)

@@ -508,6 +508,33 @@ def _message(alert: Mapping[str, Any], rule: AlertRule, threshold: float | None)
     return f"hourglass {rule.name}: anomalous {what} ({how}){why}"
 
 
+def _keys_as_text(alert: dict[str, Any]) -> dict[str, Any]:
+    """A log alert with its event keys as text: its own ``key``, its ``unexpected`` event's and
+    those of the ``expected`` events. A key is a template number (``2``) or the end of a
+    session (``"<end>"``): in one index of ECS documents a field holds one type, and a number
+    first made ``hourglass.key`` a number field that refused the end-of-session alerts (as the
+    keyword ECS gives an event's code, ``event.code``).
+
+    Examples
+    --------
+    >>> _keys_as_text({"session": "b1", "key": 7, "expected": [{"key": 2, "p": 0.5}, {"key": "<end>"}]})
+    {'session': 'b1', 'key': '7', 'expected': [{'key': '2', 'p': 0.5}, {'key': '<end>'}]}
+    >>> _keys_as_text({"session": "b2", "unexpected": {"key": 4.0, "expected": []}})["unexpected"]
+    {'key': '4', 'expected': []}
+    """
+    out = dict(alert)
+    key = out.get("key")
+    if isinstance(key, float) and key.is_integer():
+        key = int(key)  # (a key column read as floats: 4624.0 is the event 4624)
+    if key is not None and not isinstance(key, (str, bool, list, dict)):
+        out["key"] = str(key)
+    if isinstance(out.get("unexpected"), dict):
+        out["unexpected"] = _keys_as_text(out["unexpected"])
+    if isinstance(out.get("expected"), list):
+        out["expected"] = [_keys_as_text(e) if isinstance(e, dict) else e for e in out["expected"]]
+    return out
+
+
 def to_ecs(alert: Mapping[str, Any], rule: AlertRule, *, fields: Mapping[str, Any] | None = None,
            timestamp: Any = None, now: dt.datetime | None = None) -> dict[str, Any]:
     """One hourglass alert as an ECS 8.x alert document (a JSON-ready dict).
@@ -621,7 +648,7 @@ def to_ecs(alert: Mapping[str, Any], rule: AlertRule, *, fields: Mapping[str, An
     if rest:
         original["fields"] = rest
     original["timestamp_from"] = "data" if timestamp is not None else "scoring"
-    doc["hourglass"] = original
+    doc["hourglass"] = _keys_as_text(original) if rule.input == "log" else original
     return doc
 
 
