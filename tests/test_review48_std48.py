@@ -40,6 +40,32 @@ def test_the_openapi_document_gives_the_metrics_refusal_as_the_json_it_is(table_
     assert list(spec["paths"]["/metrics"]["get"]["responses"]["200"]["content"]) == ["text/plain"]
 
 
+@pytest.mark.parametrize("several", [False, True])
+def test_the_openapi_document_says_metrics_needs_the_key_as_the_service_does(table_model: Path,
+                                                                           several: bool) -> None:
+    # what was wrong: GET /metrics refuses a request without the key (401), but /openapi.json gave
+    # the operation no security requirement (the route checks the key itself), so /docs' "Try it
+    # out" and a generated client sent none; it now names the X-API-Key header or a bearer token
+    from hourglass.serve.multi import create_models_app
+
+    app_ = create_models_app({"m": table_model}, api_key=KEY) if several else \
+        create_app(table_model, api_key=KEY)
+    with TestClient(app_) as c:
+        spec = c.get("/openapi.json").json()
+        schemes = spec["components"]["securitySchemes"]
+        security = spec["paths"]["/metrics"]["get"]["security"]
+        assert security == [{"APIKeyHeader": []}, {"BearerKey": []}]  # either one
+        assert c.get("/metrics").status_code == 401
+        # each scheme as the document gives it is what the service takes
+        header = schemes["APIKeyHeader"]
+        assert (header["type"], header["in"]) == ("apiKey", "header")
+        assert c.get("/metrics", headers={header["name"]: KEY}).status_code == 200
+        assert (schemes["BearerKey"]["type"], schemes["BearerKey"]["scheme"]) == ("http", "bearer")
+        assert c.get("/metrics", headers={"Authorization": f"Bearer {KEY}"}).status_code == 200
+        score = "/models/m/score" if several else "/score"
+        assert spec["paths"][score]["post"]["security"] == [{"APIKeyHeader": []}]
+
+
 def _entity_input(folder: Path, offset: bool) -> tuple[Path, Path]:
     model, rows = small_entity_model(folder)
     frame = pd.DataFrame(rows)

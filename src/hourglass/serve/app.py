@@ -626,6 +626,18 @@ METRICS_RESPONSES: dict[int | str, dict[str, Any]] = {
         "schema": {"$ref": "#/components/schemas/_Detail"}}}},
     200: {"content": {"text/plain": {}}, "description": "Prometheus text format."}}
 
+#: GET /metrics' security in the OpenAPI document: the key as the X-API-Key header or as a bearer
+#: token, either (metrics_key_refusal checks it itself, so FastAPI would list no security, and
+#: /docs' "Try it out" sent no key, the answer a 401)
+METRICS_OPENAPI: dict[str, Any] = {"security": [{"APIKeyHeader": []}, {"BearerKey": []}]}
+_SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
+    "APIKeyHeader": {"type": "apiKey", "in": "header", "name": KEY_HEADER,
+                     "description": "The key the service was started with."},
+    "BearerKey": {"type": "http", "scheme": "bearer",
+                  "description": "The key the service was started with, as Authorization: Bearer "
+                                 "<key> (what a Prometheus scrape job's authorization sends); "
+                                 "GET /metrics only."}}
+
 
 def add_score_route(app: FastAPI, hosted: HostedModel, path: str, require_key: Any, *,
                     summary: str | None = None, operation_id: str | None = None) -> None:
@@ -661,6 +673,8 @@ def set_openapi(app: FastAPI, request_models: Sequence[type[BaseModel]]) -> None
             schema = get_openapi(title=app.title, version=app.version, description=app.description,
                                  routes=app.routes)
             schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            for name, scheme in _SECURITY_SCHEMES.items():  # (GET /metrics names both)
+                schema["components"].setdefault("securitySchemes", {}).setdefault(name, scheme)
             for request_model in request_models:
                 found = request_model.model_json_schema(ref_template="#/components/schemas/{model}")
                 schemas.update(found.pop("$defs", {}))
@@ -766,7 +780,8 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
     # HEAD too (load balancers' probes), out of the schema: one operation per route there
     app.add_api_route("/health", health, methods=["HEAD"], include_in_schema=False)
 
-    @app.get("/metrics", response_class=PlainTextResponse, responses=METRICS_RESPONSES)
+    @app.get("/metrics", response_class=PlainTextResponse, responses=METRICS_RESPONSES,
+             openapi_extra=METRICS_OPENAPI)
     async def metrics_text(request: Request) -> Response:
         """The service's counters in Prometheus' text format: requests by path and status,
         items scored and flagged, scoring time (a histogram) and the drift check's state. Needs

@@ -28,6 +28,7 @@ from hourglass.serve.app import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_ROWS,
     KEY_HEADER,
+    METRICS_OPENAPI,
     METRICS_RESPONSES,
     HostedModel,
     add_error_handlers,
@@ -177,7 +178,8 @@ def create_models_app(models: Mapping[str, str | os.PathLike[str]], *, api_key: 
     # HEAD too (load balancers' probes), as a one-model service's /health; out of the schema
     app.add_api_route("/health", health, methods=["HEAD"], include_in_schema=False)
 
-    @app.get("/metrics", response_class=PlainTextResponse, responses=METRICS_RESPONSES)
+    @app.get("/metrics", response_class=PlainTextResponse, responses=METRICS_RESPONSES,
+             openapi_extra=METRICS_OPENAPI)
     async def metrics_text(request: Request) -> Response:
         """The service's counters in Prometheus' text format: requests by path, model and
         status; per model (label ``model``) items scored and flagged, scoring time (a histogram)
