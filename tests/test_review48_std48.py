@@ -138,3 +138,34 @@ def test_a_log_models_ecs_alerts_give_every_event_key_one_type(tmp_path: Path) -
     sessions = [json.loads(x)["hourglass"]["unexpected"] for x in out.read_text().splitlines()]
     keys = [u["key"] for u in sessions] + [e["key"] for u in sessions for e in u["expected"]]
     assert sessions and all(isinstance(k, str) for k in keys)
+
+
+def test_a_csv_output_quotes_a_cell_holding_a_carriage_return(tmp_path: Path) -> None:
+    # what was wrong: score -o sessions.csv (and .tsv) of an event-table model wrote a session id
+    # holding a lone carriage return ('cr\rz') unquoted, as pandas' to_csv quotes only its line
+    # end '\n'; csv, pandas and spreadsheets read the row as two. RFC 4180 quotes such a cell
+    import csv
+
+    ids = ["a,b", "cr\rz", 'say "hi"', "x\ny"] * 8
+    rows = [{"sess": s, "event": k, "user": "x"} for i, s in enumerate(ids)
+            for k in (4624, 4672, 4634)[: 1 + i % 3]]
+    train = tmp_path / "events.jsonl"
+    pd.DataFrame(rows).to_json(train, orient="records", lines=True)
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(train), "--key-col", "event", "--session-col", "sess", "--model",
+                              "deeplog", "--epochs", "1", "--param", "window=2", "--hidden", "8", "--param",
+                              "layers=1", "-o", str(model), "-q"])
+    assert res.exit_code == 0, res.output
+    want = None
+    for ext, sep in (("parquet", None), ("csv", ","), ("tsv", "\t")):
+        out = tmp_path / f"sessions.{ext}"
+        res = runner.invoke(app, ["score", str(model), str(train), "-o", str(out), "-q"])
+        assert res.exit_code == 0, res.output
+        if sep is None:
+            want = pd.read_parquet(out)["session"].tolist()  # every session, as written
+            assert "cr\rz" in want
+            continue
+        with open(out, newline="", encoding="utf-8") as fh:
+            cells = [r[0] for r in csv.reader(fh, delimiter=sep)][1:]
+        assert cells == want, ext
+        assert pd.read_csv(out, sep=sep, dtype=str)["session"].tolist() == want, ext

@@ -28,7 +28,7 @@ from hourglass.explain import session_alerts
 from hourglass.features.sessions import EventSessions, Sessions
 from hourglass.features.sessions.keys import unseen_keys
 from hourglass.features.sessions.tables import timeless_text
-from hourglass.ingest.readers import atomic_output, detect_format, iso_times, open_output
+from hourglass.ingest.readers import atomic_output, csv_text, detect_format, open_output
 from hourglass.ingest.sqlite import is_sqlite
 from hourglass.ingest.tables import CHUNK_BYTES, READ_ERRORS
 from hourglass.ingest.writers import chunk_writer
@@ -354,7 +354,7 @@ class _TextTable:
 
     def write(self, frame: pd.DataFrame) -> None:
         """Append ``frame``."""
-        iso_times(frame).to_csv(self._fh, sep=self._sep, index=False, header=self._header)
+        csv_text(frame, self._fh, self._sep, header=self._header)  # (a lone \\r quoted)
         self._header = False
 
 

@@ -26,9 +26,9 @@ from hourglass.errors import InputError, no_file, read_problem
 from hourglass.ingest.sqlite import SQLiteWriter, is_sqlite
 from hourglass.ingest.tables import ReadStats, iter_table, read_head, utf8_name
 
-__all__ = ["atomic_output", "check_path", "default_mode", "detect_format", "is_stream_output",
-           "iso_times", "json_lines", "open_output", "read_table", "stdout_closed", "table_format",
-           "write_table"]
+__all__ = ["atomic_output", "check_path", "csv_text", "default_mode", "detect_format",
+           "is_stream_output", "iso_times", "json_lines", "open_output", "read_table", "stdout_closed",
+           "table_format", "write_table"]
 
 _FORMATS = ("csv", "tsv", "parquet", "jsonl", "evtx")
 
@@ -557,6 +557,41 @@ def open_output(tmp: Path, target: str | os.PathLike[str], *, text: bool = True)
     return gz  # type: ignore[return-value]  # a binary file object; typeshed's GzipFile is no IO[bytes]
 
 
+def csv_text(df: pd.DataFrame, fh: IO[str], sep: str = ",", *, header: bool = True) -> None:
+    """Write ``df`` (its times as :func:`iso_times` gives them) to the text file ``fh`` as CSV
+    (TSV with ``sep`` a tab), each cell quoted where RFC 4180 wants it. Python's csv writer,
+    which ``DataFrame.to_csv`` uses, quotes a cell holding the separator, a quote or its line end
+    ``\\n``, but not a carriage return alone, which ``csv``, pandas and spreadsheets read as the
+    end of the row (a session id ``cr\\rz`` came back as two rows); a frame with one, in a
+    cell or a column name, has all its text quoted.
+
+    Examples
+    --------
+    >>> buf = io.StringIO()
+    >>> csv_text(pd.DataFrame({"session": ["a,b", "cr\\rz"], "n": [1, 2]}), buf)
+    >>> buf.getvalue()
+    '"session","n"\\n"a,b",1\\n"cr\\rz",2\\n'
+    >>> buf = io.StringIO()
+    >>> csv_text(pd.DataFrame({"session": ["a,b", "c"], "n": [1, 2]}), buf)
+    >>> buf.getvalue()
+    'session,n\\n"a,b",1\\nc,2\\n'
+    """
+    import csv
+
+    df = iso_times(df)
+    returns = any("\r" in str(c) for c in df.columns)
+    for i in range(df.shape[1]):
+        col = df.iloc[:, i]
+        if returns or not (col.dtype == object or isinstance(col.dtype, pd.StringDtype)):
+            continue
+        try:
+            returns = bool(col.str.contains("\r", regex=False).fillna(False).any())
+        except AttributeError:  # (no text in the column: .str refuses it)
+            continue
+    df.to_csv(fh, sep=sep, index=False, header=header,
+              quoting=csv.QUOTE_NONNUMERIC if returns else csv.QUOTE_MINIMAL)
+
+
 def iso_times(df: pd.DataFrame, *, dates: bool = True) -> pd.DataFrame:
     """``df`` with its time and date columns as ISO 8601 text (``isoformat``: a ``T`` before the
     time, the UTC offset where the times carry one, fractions of a second only where there are
@@ -794,4 +829,4 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *, table: str = 
             if fmt == "jsonl":
                 fh.write(json_lines(df))
             else:
-                iso_times(df).to_csv(fh, sep="\t" if fmt == "tsv" else ",", index=False)
+                csv_text(df, fh, "\t" if fmt == "tsv" else ",")
