@@ -119,7 +119,7 @@ class EntityStream:
         self.entity_col, self.timestamp_col = str(f.entity_col), str(f.timestamp_col)
         self.dayfirst: bool | None = getattr(f, "dayfirst_", None)  # numeric dates as in training
         self.own_order = self.dayfirst is None  # else the order the stream's first dates told (_times)
-        self.columns = list(f.columns_)
+        self.columns = list(f.read_columns())  # (not one no feature comes from: it may be left out)
         self.numeric = list(f.numeric_)
         # the model's columns no row has as a key until the first buckets close: refused then, as
         # score refuses a JSON-lines file none of whose rows has one (else a key spelt 'Bytes' for

@@ -857,12 +857,38 @@ class EntityWindows:
 
     def _checked(self, df: pd.DataFrame) -> pd.DataFrame:
         df = self._check_frame(df, "score")
-        missing = [c for c in self.columns_ if c not in df.columns]
+        missing = [c for c in self.read_columns() if c not in df.columns]
         if missing:
             near = near_names(missing, df.columns)  # SRC_BYTES or ' src_bytes ' for src_bytes
             raise InputError(f"column(s) the model needs are missing: {', '.join(missing[:3])}"
                              f"{' ...' if len(missing) > 3 else ''}{f'; {near}' if near else ''}")
-        return df
+        # a column no feature comes from may be left out: its aggregates, which training
+        # dropped, are taken over missing values
+        unread = [c for c in self.columns_ if c not in df.columns]
+        return df.assign(**dict.fromkeys(unread, np.nan)) if unread else df
+
+    def read_columns(self) -> list[str]:
+        """The columns of ``columns_`` that the features read: the entity and timestamp columns
+        and each aggregated column a feature comes from. A column all of whose aggregates
+        training dropped (constant, near-duplicates: ``inspect`` shows it with 0 features) is
+        not read, so rows to score need not carry it, as a table model's rows need not carry a
+        constant column.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"src": ["a", "a", "b", "a"], "ts": [0, 10, 20, 400],
+        ...                    "bytes": [10, 20, 5, 7], "one": [1, 1, 1, 1]})
+        >>> ew = EntityWindows("src", "ts", bucket="5min", log1p="none").fit(df)
+        >>> ew.columns_, ew.read_columns()
+        (['src', 'ts', 'bytes', 'one'], ['src', 'ts', 'bytes'])
+        """
+        self._check_fitted()
+        used = set(self.tabular_.columns_)  # the aggregates a feature (or missing indicator) reads
+        shares = (":distinct", ":top_share")
+        made = {**{c: [f"{c}:{s}" for s in self.stats] for c in self.numeric_},
+                **{c: [f"{c}{s}" for s in shares] for c in self.categorical_}}
+        return [c for c in self.columns_ if c not in made or any(a in used for a in made[c])]
 
     def encode(self, agg: pd.DataFrame) -> np.ndarray:
         """The feature matrix of an :meth:`aggregate` table.

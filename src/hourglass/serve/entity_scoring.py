@@ -195,7 +195,8 @@ class EntityScorer(ModelScorer):
         self.features = f
         self.entity_col, self.timestamp_col = str(f.entity_col), str(f.timestamp_col)
         self.bucket: str = str(f.bucket)
-        self.columns: list[str] = [str(c) for c in f.columns_]
+        # the columns read: one no feature comes from (constant in training) may be left out
+        self.columns: list[str] = [str(c) for c in f.read_columns()]
         self.explain_unavailable: str | None = explainable(pipe)
         self.explain_method: str | None = None
         if self.explain_unavailable is None:

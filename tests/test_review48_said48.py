@@ -1,0 +1,92 @@
+"""What hourglass says ahead of a run (``inspect``'s preview, ``GET /health``) against what the
+model then reads and refuses."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.cli import app
+
+from ._cli import runner
+from ._serve import AUTH, client_of
+
+
+@pytest.fixture(scope="module")
+def entity_with_a_constant(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """An entity-bucket model trained on flows with a column ``const`` of one value: each of
+    its aggregates is constant or a near-duplicate of the row count, so training drops them all."""
+    folder = tmp_path_factory.mktemp("entity_const")
+    rng = np.random.default_rng(0)
+    n = 300
+    frame = pd.DataFrame({
+        "src_ip": [f"10.0.0.{i}" for i in rng.integers(1, 30, n)],
+        "ts": pd.date_range("2024-01-01", periods=n, freq="min").astype(str),
+        "bytes": rng.lognormal(5, 1, n), "proto": rng.choice(["tcp", "udp"], n), "const": 1})
+    data, model = folder / "flows.csv", folder / "m"
+    frame.to_csv(data, index=False)
+    trained = runner.invoke(app, ["--threads", "1", "train", str(data), "--entity-col", "src_ip",
+                                  "--timestamp-col", "ts", "--bucket", "30min", "--epochs", "1",
+                                  "--hidden", "4,2", "-o", str(model), "-q"])
+    assert trained.exit_code == 0, trained.output
+    without = folder / "flows_without_const.csv"
+    frame.drop(columns=["const"]).to_csv(without, index=False)
+    return {"folder": folder, "data": data, "model": model, "without": without, "frame": frame}
+
+
+def test_an_entity_model_reads_no_column_whose_aggregates_training_dropped(
+        entity_with_a_constant: dict[str, Any]) -> None:
+    # what was wrong: 'hourglass inspect flows.csv --entity-col src_ip --timestamp-col ts' showed
+    # the constant column 'const' with 0 features, yet the model trained on that file refused a
+    # file without it ('hourglass score m flows_without_const.csv': "column(s) the model needs
+    # are missing: const"), as did stream and POST /score, and /health listed it as a column a
+    # request must carry; a table model's rows need not carry such a column. Now the features
+    # read only the columns a feature comes from, and the scores are those of the full file.
+    e = entity_with_a_constant
+    shown = runner.invoke(app, ["inspect", str(e["data"]), "--entity-col", "src_ip",
+                                "--timestamp-col", "ts", "--bucket", "30min", "--json", "-"])
+    assert shown.exit_code == 0, shown.output
+    features = {c["column"]: c["features"] for c in json.loads(shown.stdout)["columns"]}
+    assert features["const"] == 0 and features["bytes"] > 0
+    full, part = e["folder"] / "full.csv", e["folder"] / "part.csv"
+    for data, out in ((e["data"], full), (e["without"], part)):
+        res = runner.invoke(app, ["--threads", "1", "score", str(e["model"]), str(data),
+                                  "-o", str(out), "-q"])
+        assert res.exit_code == 0, res.output
+    assert pd.read_csv(part).equals(pd.read_csv(full))
+    # stream takes rows without it too (it refused them once the first buckets closed)
+    lines = "\n".join(e["frame"].drop(columns=["const"]).head(60).to_json(orient="records",
+                                                                          lines=True).splitlines())
+    streamed = runner.invoke(app, ["--threads", "1", "stream", str(e["model"]), "--all"], input=lines)
+    assert streamed.exit_code == 0, streamed.output
+
+
+def test_entity_health_lists_exactly_the_columns_score_requires(
+        entity_with_a_constant: dict[str, Any]) -> None:
+    # what was wrong: /health listed 'const' (no feature comes from it) among the columns, and
+    # POST /score refused rows without it; now each listed column is required (a row without
+    # it is refused, naming it) and the listed columns alone score
+    rows = [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
+            for r in entity_with_a_constant["frame"].head(20).to_dict("records")]
+    with client_of(entity_with_a_constant["model"]) as client:
+        listed = [c["name"] for c in client.get("/health").json()["columns"]]
+        assert listed == ["src_ip", "ts", "bytes", "proto"]
+        sent = client.post("/score", json={"rows": [{c: r[c] for c in listed} for r in rows]},
+                           headers=AUTH)
+        assert sent.status_code == 200, sent.text
+        for left_out in listed:
+            res = client.post("/score", headers=AUTH, json={
+                "rows": [{c: r[c] for c in listed if c != left_out} for r in rows]})
+            assert res.status_code == 422 and left_out in res.json()["detail"], res.text
+
+
+def test_the_saved_entity_state_still_lists_every_aggregated_column(
+        entity_with_a_constant: dict[str, Any]) -> None:
+    # what was wrong: nothing; pins that the saved state is unchanged by the fix (columns_ still
+    # lists every aggregated column, so a model saved before it loads and scores as it did)
+    config = json.loads((entity_with_a_constant["model"] / "config.json").read_text())
+    assert config["features"]["columns"] == ["src_ip", "ts", "bytes", "const", "proto"]
