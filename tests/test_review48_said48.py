@@ -90,3 +90,24 @@ def test_the_saved_entity_state_still_lists_every_aggregated_column(
     # lists every aggregated column, so a model saved before it loads and scores as it did)
     config = json.loads((entity_with_a_constant["model"] / "config.json").read_text())
     assert config["features"]["columns"] == ["src_ip", "ts", "bytes", "const", "proto"]
+
+
+def test_the_models_legend_says_when_an_ensemble_has_gradients() -> None:
+    # what was wrong: 'hourglass models' listed ensemble with 'gradients' (= explain by
+    # integrated gradients) unqualified, yet the default ensemble (autoencoder, deep-svdd,
+    # latent-iforest) has none: 'hourglass explain' and POST /score with "explain" refuse it.
+    # The legend now says an ensemble has them only when all its members do.
+    from hourglass.detectors import Ensemble, registry
+
+    listed = runner.invoke(app, ["models"])
+    assert listed.exit_code == 0, listed.output
+    legend = " ".join(listed.stdout.split("also: ", 1)[1].split())
+    assert ("gradients = explain by integrated gradients (an ensemble: only when all its members "
+            "have them, as the default's latent-iforest has not)") in legend
+    assert "gradients" in registry.CAPABILITIES["ensemble"]
+    X = np.random.default_rng(0).normal(size=(200, 4)).astype(np.float32)
+    default = Ensemble(epochs=1, verbose=0).fit(X)
+    assert "latent-iforest" in str(default.why_no_gradients())
+    assert not registry.get("latent-iforest").get_tags()["gradients"]
+    members = Ensemble(detectors=("autoencoder", "deep-svdd"), epochs=1, verbose=0).fit(X)
+    assert members.why_no_gradients() is None

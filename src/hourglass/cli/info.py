@@ -76,7 +76,9 @@ def models() -> None:
     out.print(t)
     out.print("also: labels = fit(X, y) in Python uses known anomalies (y=1; train fits on normal rows "
               "only); explain = says why a row or session was "
-              "flagged; onnx = hourglass export --onnx; gradients = explain by integrated gradients; "
+              "flagged; onnx = hourglass export --onnx; gradients = explain by integrated gradients (an "
+              "ensemble: only when all its members have them, as the default's latent-iforest has "
+              "not); "
               "retrain = hourglass train NEW --warm-start MODEL", highlight=False)
 
 
