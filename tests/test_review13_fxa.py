@@ -46,7 +46,8 @@ def test_max_rows_below_a_window_is_a_warning_when_a_filled_grid_spans_it(
     gaps = _series_model(tmp_path / "none", freq="1min")
     with pytest.raises(InputError, match=r"--max-rows 5: fewer than one window .* \(8 rows\)"):
         create_app(gaps, api_key=KEY, max_rows=5)
-    assert "at least 8 rows" in TestClient(create_app(gaps, api_key=KEY)).get("/health").json()["request"]
+    assert "spanning at least 8 steps of 1min, a row in each" in \
+        TestClient(create_app(gaps, api_key=KEY)).get("/health").json()["request"]
 
 
 @pytest.fixture(scope="module")

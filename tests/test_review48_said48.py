@@ -4,6 +4,7 @@ model then reads and refuses."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -111,3 +112,38 @@ def test_the_models_legend_says_when_an_ensemble_has_gradients() -> None:
     assert not registry.get("latent-iforest").get_tags()["gradients"]
     members = Ensemble(detectors=("autoencoder", "deep-svdd"), epochs=1, verbose=0).fit(X)
     assert members.why_no_gradients() is None
+
+
+def test_a_grid_series_model_says_its_rows_must_span_its_steps(tmp_path: Path) -> None:
+    # what was wrong: a series model trained on 1-minute readings with --freq 5min (gaps refused)
+    # said in /health "one object per time step ..., at least 20 rows (one window)", yet 20 rows
+    # of 1-minute readings, the rate it was trained on, were refused ("series has 4 time steps,
+    # shorter than one window of 20"): the rows of one 5-minute step are combined. /health now
+    # says the rows must span 20 steps of 5min, a row in each; what it says is what /score takes.
+    t = pd.date_range("2024-01-01", periods=600, freq="1min")
+    rng = np.random.default_rng(0)
+    cpu = np.sin(np.arange(600) / 30) + rng.normal(0, .1, 600)
+    series = pd.DataFrame({"time": t.astype(str), "cpu": cpu})
+    data, model = tmp_path / "cpu.csv", tmp_path / "m"
+    series.to_csv(data, index=False)
+    trained = runner.invoke(app, ["--threads", "1", "train", str(data), "--model", "lstm-ae",
+                                  "--timestamp-col", "time", "--freq", "5min", "--window", "8",
+                                  "--hidden", "4", "--epochs", "1", "-o", str(model), "-q"])
+    assert trained.exit_code == 0, trained.output
+    records = series.to_dict("records")
+    with client_of(model) as client:
+        health = client.get("/health").json()
+        assert health["min_rows"] == 8 and health["freq"] == "5min"
+        assert ("one object per reading with 'time' and the channels, spanning at least 8 steps of "
+                "5min, a row in each (the rows of one step combined: mean) (one window)"
+                in health["request"])
+        def score(rows: list[dict[str, Any]]) -> Any:
+            return client.post("/score", json={"rows": rows}, headers=AUTH)
+        # 8 readings a minute apart are 2 steps: too few, as the text now says
+        assert score(records[:8]).status_code == 422
+        # readings spanning 8 steps of 5 minutes, one a step or five a step, score
+        for rows in (records[:40], records[0:40:5]):
+            answer = score(rows)
+            assert answer.status_code == 200 and answer.json()["steps"] == 8, answer.text
+        # a step without a row is a gap the model refuses
+        assert score(records[0:35:5] + records[40:41]).status_code == 422

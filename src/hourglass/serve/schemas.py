@@ -576,8 +576,9 @@ class HealthResponse(_Schema):
                                                          "(5min, 1h...).")
     freq: str | None = None
     min_rows: int | None = Field(default=None, description="Time series: one window, in time steps: "
-                                 "the fewest rows a request may send, or, on a 'freq' grid whose gaps "
-                                 "the model fills, the fewest grid steps its rows must span.")
+                                 "the fewest rows a request may send; on a 'freq' grid, the fewest "
+                                 "grid steps its rows must span (each with a row, unless the model "
+                                 "fills gaps: rows within one step are combined into it).")
     format: str | None = Field(default=None, description="Logs: the header format of the lines "
                                                          "(or keys, or table); a table model of "
                                                          "event lines: their format (cef, leef, panos, kv, "

@@ -130,7 +130,8 @@ class SeriesScorer(ModelScorer):
         need = f"{ts!r} and the channels" if ts else "every channel"
         return {
             **self._describe(self.explain_unavailable is None),
-            "request": f'{{"rows": [{{column: value, ...}}, ...]}}: one object per time step with '
+            "request": f'{{"rows": [{{column: value, ...}}, ...]}}: one object per '
+                       f"{'reading' if pre.freq not in (None, 'rows') else 'time step'} with "
                        f"{need}, {self.length_text()} (one window)",
             "columns": [{"name": c, "role": "channel"} for c in self.channels]
                        + ([{"name": ts, "role": "timestamp"}] if ts else []),
@@ -140,8 +141,10 @@ class SeriesScorer(ModelScorer):
         }
 
     def length_text(self) -> str:
-        """How long a series must be: ``at least N rows``, or, on a ``freq`` grid whose gaps are
-        filled (:attr:`rows_span_steps`), ``spanning at least N steps of <freq>``.
+        """How long a series must be: ``at least N rows``; on a ``freq`` grid whose gaps are
+        filled (:attr:`rows_span_steps`), ``spanning at least N steps of <freq>``; on one whose
+        gaps are refused, as many steps with a row in each (rows within one step are combined,
+        so N rows closer together than a step are too few).
 
         Examples
         --------
@@ -157,8 +160,14 @@ class SeriesScorer(ModelScorer):
         >>> scorer.length_text()          # one window of 8
         'at least 8 rows'
         """
+        pre = self.pipeline.features_
         if self.rows_span_steps:
-            return f"spanning at least {self.min_rows} steps of {self.pipeline.features_.freq}"
+            return f"spanning at least {self.min_rows} steps of {pre.freq}"
+        if pre.freq not in (None, "rows"):
+            # a grid whose gaps are refused: rows closer than a step share it (combined), so
+            # N rows at a finer rate than the grid are fewer than N steps
+            return (f"spanning at least {self.min_rows} steps of {pre.freq}, a row in each (the "
+                    f"rows of one step combined: {getattr(pre, 'agg', 'mean')})")
         return f"at least {self.min_rows} rows"
 
     def frame(self, rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
