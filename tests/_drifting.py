@@ -23,7 +23,7 @@ def drifting_model(d: Path, *, threshold_column: bool = False) -> tuple[dict[str
     train = pd.DataFrame({"a": a, "b": a + 0.1 * rng.normal(size=2000)})
     model = d / "m"
     with warnings.catch_warnings():  # (190 held-out scores: DSPOT starts from the empirical quantile)
-        warnings.filterwarnings("ignore", message="POT: only", category=UserWarning)
+        warnings.filterwarnings("ignore", message="DSPOT: only", category=UserWarning)
         Pipeline(AutoEncoder(hidden=(4, 2), epochs=5, verbose=0),
                  threshold=DSPOT(1e-2, depth=10)).fit(train).save(model)
     a = rng.normal(size=1000)

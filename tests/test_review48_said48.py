@@ -147,3 +147,39 @@ def test_a_grid_series_model_says_its_rows_must_span_its_steps(tmp_path: Path) -
             assert answer.status_code == 200 and answer.json()["steps"] == 8, answer.text
         # a step without a row is a gap the model refuses
         assert score(records[0:35:5] + records[40:41]).status_code == 422
+
+
+def test_spot_says_when_its_cut_off_is_the_empirical_quantile(tmp_path: Path) -> None:
+    # what was wrong: 'hourglass train flows.csv --threshold spot:1e-3' on 40 held-out scores
+    # warned "POT: only 1 peaks ...; used the empirical quantile instead of a GPD tail fit" and
+    # then logged and saved "threshold SPOT risk q=0.001 (streaming GPD tail over the 0.98
+    # quantile)": the record said a GPD tail where none was fitted (POT's says "empirical"), and
+    # the warning named another rule. Now the warning names SPOT (DSPOT) and the record says
+    # "empirical tail" until a refit on the stream fits a GPD.
+    from hourglass.thresholds import DSPOT, SPOT
+
+    rng = np.random.default_rng(0)
+    few, many = rng.exponential(size=40), rng.exponential(size=3000)
+    with pytest.warns(UserWarning, match=r"^SPOT: only \d+ peaks"):
+        spot = SPOT(1e-3).fit(few)
+    assert spot.fit_ is None and "(streaming empirical tail over the 0.98 quantile)" in spot.describe()
+    assert "(streaming GPD tail over the 0.98 quantile)" in SPOT(1e-3).fit(many).describe()
+    with pytest.warns(UserWarning, match=r"^DSPOT: only \d+ peaks"):
+        dspot = DSPOT(1e-3, depth=5).fit(rng.exponential(size=200))
+    assert "(streaming empirical tail of deviations" in dspot.describe()
+    # the stream's refits fit the tail: the record follows
+    with pytest.warns(UserWarning, match=r"^SPOT: only \d+ peaks"):
+        learning = SPOT(1e-2, refit_every=2).fit(rng.exponential(size=300))
+    assert "empirical tail" in learning.describe()
+    learning.update(rng.exponential(size=3000))
+    assert learning.fit_ is not None and "GPD tail" in learning.describe()
+    # train logs and saves what it fitted
+    small = tmp_path / "small.csv"
+    pd.DataFrame({"a": rng.normal(size=400), "b": rng.normal(size=400)}).to_csv(small, index=False)
+    res = runner.invoke(app, ["--threads", "1", "train", str(small), "--threshold", "spot:1e-3",
+                              "--epochs", "1", "--hidden", "4,2", "-o", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    assert "SPOT: only" in res.stderr and "POT: only" not in res.stderr.replace("SPOT: only", "")
+    saved = json.loads((tmp_path / "m" / "config.json").read_text())["info"]["threshold"]
+    assert saved == "SPOT risk q=0.001 (streaming empirical tail over the 0.98 quantile)"
+    assert f"threshold {saved} = " in res.stderr

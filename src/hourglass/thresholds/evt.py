@@ -252,7 +252,8 @@ def too_many_above(above: int, n: int, q: float) -> bool:
 
 
 def tail_quantile(scores: np.ndarray, q: float, level: float = 0.98,
-                  min_peaks: int = 10, *, quiet: bool = False) -> tuple[float, GPDFit | None]:
+                  min_peaks: int = 10, *, quiet: bool = False, rule: str = "POT"
+                  ) -> tuple[float, GPDFit | None]:
     """Score exceeded with probability ``q`` by a normal score, from a POT fit of the tail.
 
     ``level`` sets the initial threshold (its empirical quantile); the excesses above it are
@@ -263,7 +264,8 @@ def tail_quantile(scores: np.ndarray, q: float, level: float = 0.98,
     allows (binomial p-value under 1e-6: tied or capped top scores, on which the GPD piles up
     just below the largest value). The fit is ``None`` then. The empirical quantile is
     numpy's linear one: for ``q < 1/n``, between the two largest scores. ``quiet`` turns the
-    warning into a debug message (for callers whose fallback is routine).
+    warning into a debug message (for callers whose fallback is routine); ``rule`` names the
+    threshold rule in it (``SPOT``, ``DSPOT``).
 
     Examples
     --------
@@ -279,9 +281,9 @@ def tail_quantile(scores: np.ndarray, q: float, level: float = 0.98,
 
     def empirical(why: str) -> tuple[float, None]:
         if quiet:
-            logger.debug("POT: %s; empirical quantile used", why)
+            logger.debug("%s: %s; empirical quantile used", rule, why)
         else:  # one warning (the CLI prints it as one line; a log record beside it said it twice)
-            warnings.warn(f"POT: {why}; used the empirical quantile instead of a GPD tail fit",
+            warnings.warn(f"{rule}: {why}; used the empirical quantile instead of a GPD tail fit",
                           HourglassWarning, stacklevel=4)
         return float(quantile(s, 1.0 - q)), None
 

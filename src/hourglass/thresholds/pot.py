@@ -165,7 +165,8 @@ class SPOT(POT):
 
     # -- the tail on the (possibly transformed) stream ----------------------------------------
     def _init_tail(self, x: np.ndarray) -> float:
-        z, fit = tail_quantile(x, float(self.q), float(self.level), int(self.min_peaks))
+        z, fit = tail_quantile(x, float(self.q), float(self.level), int(self.min_peaks),
+                               rule=type(self).__name__)
         self.fit_ = fit
         self.t_ = float(quantile(x, float(self.level)))
         with np.errstate(over="ignore"):  # scores ±1e308 apart: an inf excess (a "too heavy" tail)
@@ -313,8 +314,16 @@ class SPOT(POT):
                                  maxlen=int(self.max_peaks))
 
     def describe(self) -> str:
-        return (f"SPOT risk q={self.q:g} (streaming GPD tail over the {self.level:g} quantile)"
+        return (f"SPOT risk q={self.q:g} (streaming {self._tail()} over the {self.level:g} quantile)"
                 f"{self._fitted_on_note()}")
+
+    def _tail(self) -> str:
+        """What the cut-off comes from: ``GPD tail``, or, where the fit fell back to the
+        empirical quantile (too few peaks, an unusable fit, ``q`` not in the tail) and no refit
+        on the stream has fitted one since, ``empirical tail`` (it said ``GPD tail`` either way,
+        beside the warning that no GPD was fitted)."""
+        fitted = hasattr(self, "t_")  # (a rule not yet fitted is described by what it aims at)
+        return "empirical tail" if fitted and getattr(self, "fit_", None) is None else "GPD tail"
 
 
 class DSPOT(SPOT):
@@ -452,5 +461,5 @@ class DSPOT(SPOT):
             self.window_sum_ = float(d.get("window_sum", sum(self.window_)))
 
     def describe(self) -> str:
-        return (f"DSPOT risk q={self.q:g} (streaming GPD tail of deviations from the mean of the "
-                f"last {self.depth} normal scores){self._fitted_on_note()}")
+        return (f"DSPOT risk q={self.q:g} (streaming {self._tail()} of deviations from the mean of "
+                f"the last {self.depth} normal scores){self._fitted_on_note()}")
