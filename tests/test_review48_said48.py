@@ -183,3 +183,33 @@ def test_spot_says_when_its_cut_off_is_the_empirical_quantile(tmp_path: Path) ->
     saved = json.loads((tmp_path / "m" / "config.json").read_text())["info"]["threshold"]
     assert saved == "SPOT risk q=0.001 (streaming empirical tail over the 0.98 quantile)"
     assert f"threshold {saved} = " in res.stderr
+
+
+def test_a_table_models_health_names_the_time_column_its_alerts_read(tmp_path: Path) -> None:
+    # what was wrong: a table model trained with --timestamp-col ts takes each row's ts as its
+    # ECS alert's @timestamp (without it, the scoring time), yet /health said
+    # no timestamp_column and listed no such column: a client sending exactly what /health
+    # says got alerts stamped with the time of scoring. /health now names it (not a feature, so
+    # not among the columns, which a row must carry); a model without one still names none.
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"ts": pd.date_range("2023-11-14", periods=300, freq="min").astype(str),
+                          "bytes": rng.lognormal(5, 1, 300), "proto": rng.choice(["tcp", "udp"], 300)})
+    data = tmp_path / "flows.csv"
+    frame.to_csv(data, index=False)
+    for name, extra in (("timed", ["--timestamp-col", "ts"]), ("untimed", ["--drop", "ts"])):
+        res = runner.invoke(app, ["--threads", "1", "train", str(data), *extra, "--epochs", "1",
+                                  "--hidden", "4,2", "-o", str(tmp_path / name), "-q"])
+        assert res.exit_code == 0, res.output
+    with client_of(tmp_path / "untimed") as client:
+        assert client.get("/health").json().get("timestamp_column") is None
+    with client_of(tmp_path / "timed") as client:
+        health = client.get("/health").json()
+        assert health["timestamp_column"] == "ts"
+        assert [c["name"] for c in health["columns"]] == ["bytes", "proto"]
+        row = {"bytes": 9e9, "proto": "tcp"}  # far off: flagged
+        for sent, stamp in (({**row, "ts": "2023-11-14 22:13:20"}, "2023-11-14T22:13:20.000Z"),
+                            (row, None)):
+            answer = client.post("/score", headers=AUTH,
+                                 json={"rows": [sent], "alert_format": "ecs"}).json()
+            assert answer["count"] == 1, answer
+            assert stamp is None or answer["alerts"][0]["@timestamp"] == stamp

@@ -566,7 +566,11 @@ class HealthResponse(_Schema):
     alert_formats: list[str] = Field(default=list(ALERT_FORMATS), description="What a request's "
                                      "'alert_format' takes: hourglass (default) or ecs.")
     hourglass: str
-    timestamp_column: str | None = None
+    timestamp_column: str | None = Field(default=None, description="The model's time column: a "
+                                         "series' time axis, an entity model's bucket time; a "
+                                         "table model's event time (no feature: a row may leave it "
+                                         "out; its value is the alert's ECS @timestamp, else the "
+                                         "scoring time).")
     entity_column: str | None = Field(default=None, description="Entity buckets: the column naming "
                                                                 "the entity (host, IP, user).")
     entity_case: str | None = Field(default=None, description="Entity buckets: 'exact' (entity names "

@@ -451,6 +451,9 @@ class TableScorer(ModelScorer):
             **({"format": self.pipeline.info.get("dataset")} if self.line_parse is not None else {}),
             "columns": [{"name": c, "role": roles.get(c, "numeric"),
                          **({"optional": True} if c in self.optional else {})} for c in self.columns],
+            # not a feature, so not among the columns; a row's value is its alert's event time
+            # (ECS @timestamp) and what a suppression rule's time condition reads
+            "timestamp_column": self.pipeline.info.get("time_col"),
         }
 
     def keyless_rows(self, rows: Sequence[Mapping[str, Any]]) -> list[int]:
