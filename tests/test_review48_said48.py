@@ -44,9 +44,9 @@ def test_an_entity_model_reads_no_column_whose_aggregates_training_dropped(
     # what was wrong: 'hourglass inspect flows.csv --entity-col src_ip --timestamp-col ts' showed
     # the constant column 'const' with 0 features, yet the model trained on that file refused a
     # file without it ('hourglass score m flows_without_const.csv': "column(s) the model needs
-    # are missing: const"), as did stream and POST /score, and /health listed it as a column a
-    # request must carry; a table model's rows need not carry such a column. Now the features
-    # read only the columns a feature comes from, and the scores are those of the full file.
+    # are missing: const"), as did stream, a warm start and POST /score, and /health listed it
+    # as a column a request must carry; a table model's rows need not carry such a column. Now
+    # the features read only the columns a feature comes from; the scores are the full file's.
     e = entity_with_a_constant
     shown = runner.invoke(app, ["inspect", str(e["data"]), "--entity-col", "src_ip",
                                 "--timestamp-col", "ts", "--bucket", "30min", "--json", "-"])
@@ -64,6 +64,10 @@ def test_an_entity_model_reads_no_column_whose_aggregates_training_dropped(
                                                                           lines=True).splitlines())
     streamed = runner.invoke(app, ["--threads", "1", "stream", str(e["model"]), "--all"], input=lines)
     assert streamed.exit_code == 0, streamed.output
+    # and a warm start on such rows, which named it as 'score' did
+    warm = runner.invoke(app, ["--threads", "1", "train", str(e["without"]), "--warm-start",
+                               str(e["model"]), "--epochs", "1", "-o", str(e["folder"] / "w"), "-q"])
+    assert warm.exit_code == 0, warm.output
 
 
 def test_entity_health_lists_exactly_the_columns_score_requires(

@@ -100,7 +100,7 @@ def _read_rows(path: Path, parent: Any, parent_dir: Path, *, label_col: str | No
     if not replayed:  # as train refuses it: --normal was ignored, every bucket trained on as normal
         refuse_normal_without_label(normal, label_col)
     df = parent.with_absent_fields(df)  # Windows events: a field no row has is missing, as in score
-    needed = [c for c in f.columns_ if c not in df.columns]
+    needed = [c for c in f.read_columns() if c not in df.columns]  # (one no feature reads may lack)
     if needed:  # as 'hourglass score' words it
         raise HourglassError(f"{what}: column(s) the model needs are missing: {listed_columns(needed[:3])}"
                              f"{' ...' if len(needed) > 3 else ''}")
