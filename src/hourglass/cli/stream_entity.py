@@ -119,7 +119,7 @@ class EntityStream:
         self.entity_col, self.timestamp_col = str(f.entity_col), str(f.timestamp_col)
         self.dayfirst: bool | None = getattr(f, "dayfirst_", None)  # numeric dates as in training
         self.own_order = self.dayfirst is None  # else the order the stream's first dates told (_times)
-        self.columns = list(f.read_columns())  # (not one no feature comes from: it may be left out)
+        self.columns = list(f.columns_)
         self.numeric = list(f.numeric_)
         # the model's columns no row has as a key until the first buckets close: refused then, as
         # score refuses a JSON-lines file none of whose rows has one (else a key spelt 'Bytes' for
@@ -129,8 +129,9 @@ class EntityStream:
         # every column); none for sparse fields (Windows events, Zeek) or one with missing values
         # in training: an event or an exporter may leave out a field it has no value for
         optional = set(pipe.optional_fields)
+        # (not one no feature comes from, which rows may leave out: EntityWindows.read_columns)
         self.unseen = {} if pipe.sparse_fields else dict.fromkeys(
-            c for c in (self.entity_col, *self.columns) if c not in optional)
+            c for c in (self.entity_col, *f.read_columns()) if c not in optional)
         self.dense = pipe.info.get("dataset") in ("csv", "tsv", "parquet")
         self.keys: dict[str, None] = {}  # the rows' keys while some are unseen, for that message
         self.where: str | None = None  # the input that message names (run sets it)

@@ -195,8 +195,7 @@ class EntityScorer(ModelScorer):
         self.features = f
         self.entity_col, self.timestamp_col = str(f.entity_col), str(f.timestamp_col)
         self.bucket: str = str(f.bucket)
-        # the columns read: one no feature comes from (constant in training) may be left out
-        self.columns: list[str] = [str(c) for c in f.read_columns()]
+        self.columns: list[str] = [str(c) for c in f.columns_]
         self.explain_unavailable: str | None = explainable(pipe)
         self.explain_method: str | None = None
         if self.explain_unavailable is None:
@@ -262,7 +261,8 @@ class EntityScorer(ModelScorer):
                         f"{self.entity_col!r} (the entity), {self.timestamp_col!r} (its time) and "
                         "the columns below; the rows are grouped per (entity, "
                         f"{self.bucket} bucket) within this request only"),
-            "columns": [{"name": c, "role": roles.get(c, "aggregated")} for c in self.columns],
+            # the columns a row needs: not one no feature comes from (constant in training)
+            "columns": [{"name": c, "role": roles.get(c, "aggregated")} for c in f.read_columns()],
             "entity_column": self.entity_col,
             "entity_case": getattr(f, "entity_case", "exact"),
             "timestamp_column": self.timestamp_col,
