@@ -469,7 +469,11 @@ class AlertRateMonitor:
         >>> mon.p_value(0, 2), mon.p_value(2, 2)
         (1.0, 0.25)
         """
-        return float(self._dist(n).sf(math.ceil(count / self.run_length) - 1))
+        # the runs the test counts: whole runs, as the critical counts take them (the monitor fires
+        # at (k + 1) * run_length flags); rounding up had status' p-value below alpha while the
+        # monitor, by its own rule, had not fired (41 flags of 200, 5% expected, runs of 2.5)
+        runs = math.floor(count / self.run_length + 1e-9)
+        return float(self._dist(n).sf(runs - 1))
 
     def update(self, flags: Iterable[int] | np.ndarray) -> list[DriftEvent]:
         """Take the flags (0/1) of the next rows, in order; the events they caused (usually none).
