@@ -200,8 +200,11 @@ class SessionGrouper:
                                  f"gives {', '.join(c for c in events.columns if c not in ('key', 'line'))}",
                                  param="session_column")
             col = _whole_ids(events[self.session_column])
-            text = col.astype(str)
-            ok = col.notna().to_numpy() & (text.str.strip().str.len() > 0).to_numpy()  # blank: none
+            # the spaces around an id are no part of it, whatever the input: a CSV's cell is read
+            # stripped, and ' a ' from JSON lines, Parquet, a DataFrame or the service was a
+            # session of its own beside 'a'
+            text = col.astype(str).str.strip()
+            ok = col.notna().to_numpy() & (text.str.len() > 0).to_numpy()  # blank: none
             self.counts["events_without_session"] += int((~ok).sum())
             rows = np.flatnonzero(ok)
             index = self.index

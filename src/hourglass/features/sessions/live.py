@@ -64,7 +64,9 @@ def line_events(features: EventSessions, lines: list[str], first_line: int,
     if rx is not None:  # an empty or blank id names no session, as batch grouping reads it
         found = [list(dict.fromkeys(i for i in rx.findall(c) if i.strip())) for c in contents]
     else:
-        found = [[v] if v and str(v).strip() else [] for v in fields[column]]  # type: ignore[index]
+        # (the spaces around a header field's id no part of it, as batch grouping reads it)
+        found = [[v.strip() if isinstance(v, str) else v] if v and str(v).strip() else []
+                 for v in fields[column]]  # type: ignore[index]
     offset = first_line - 1
     for ids, key, num, content in zip(found, keys, nums, contents, strict=True):
         if not ids:
