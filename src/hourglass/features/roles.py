@@ -637,7 +637,16 @@ def ip_parts(s: pd.Series, buckets: int) -> tuple[np.ndarray, np.ndarray, np.nda
 
 
 def port_numbers(s: pd.Series) -> np.ndarray:
-    """Port numbers as float64 (NaN where missing or not a port); hex such as ``0x000b`` is read."""
+    """Port numbers as float64 (NaN where missing or not a port); hex such as ``0x000b`` is read.
+    A number with a fraction (``80.7``) is no port, as ECS output reads it (it was floored to 80).
+
+    Examples
+    --------
+    >>> port_numbers(pd.Series([80.0, 80.7, 65536, -1])).tolist()
+    [80.0, nan, nan, nan]
+    >>> port_numbers(pd.Series(["443", "80.7", "0x01bb", "https"])).tolist()
+    [443.0, nan, 443.0, nan]
+    """
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         v = s.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
@@ -650,5 +659,5 @@ def port_numbers(s: pd.Series) -> np.ndarray:
             if _HEX.fullmatch(text):
                 num[i] = float(min(int(text, 16), 65536))  # past 65535: no port, NaN below
         v = num[codes]
-    v = np.where(np.isfinite(v) & (v >= 0) & (v <= 65535), v, np.nan)
-    return np.floor(v)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(v) & (v >= 0) & (v <= 65535) & (v == np.floor(v)), v, np.nan)

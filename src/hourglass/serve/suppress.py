@@ -63,8 +63,10 @@ logger = logging.getLogger(__name__)
 
 _KEYS = ("name", "match", "between", "until", "comment")
 _WHOLE_FLOAT = re.compile(r"^(-?\d+)\.0+$")
-# IPv4 as ipaddress reads it: four decimal octets, no leading zeros (010.0.0.1 is refused there)
-_V4_TEXT = r"^(0|[1-9]\d{0,2})(\.(0|[1-9]\d{0,2})){3}$"
+# IPv4 as the features read it (roles.ip_parts): four decimal octets, leading zeros taken as the
+# decimal digits they are ('010.001.002.003' is 10.1.2.3, as a log that pads its octets means, and
+# its features say; ipaddress refuses it, so a rule for 10.0.0.0/8 did not match it)
+_V4_TEXT = r"^\d{1,3}(\.\d{1,3}){3}$"
 _IPV4ISH = re.compile(r"^\d{1,3}(\.\d{1,3}){3}(/\d+)?$")
 _SHOWN = 8
 _BOOLS = ("true", "false")
