@@ -3,6 +3,7 @@ schema of ``"explain"``."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -77,3 +78,44 @@ def test_zero_padded_ipv4_read_as_decimal_on_every_path() -> None:
     assert Condition.of(["10.1.2.3"], "x").test(cells[:1]).tolist() == [True]
     assert _ecs_value("source.ip", "010.001.002.003") == "10.1.2.3"
     assert _ecs_value("source.ip", "300.001.002.003") is None
+
+
+def _explain_schemas(schema: dict) -> dict[str, dict]:
+    """The ``"explain"`` property of every request body in an OpenAPI document."""
+    return {name: {k: v for k, v in s["properties"]["explain"].items() if k in ("anyOf", "type")}
+            for name, s in schema["components"]["schemas"].items()
+            if name.endswith("Request") and "explain" in s.get("properties", {})}
+
+
+# what was wrong: /openapi.json said "explain" is integer|null on a table, series or entity model
+# (with pydantic's own 'ge'/'le' keywords) and boolean on a log model, though every model kind
+# takes true, false, null and a count 1-100 alike (a client generated from it refused true, or
+# 2, that the service takes); now each request's schema says so, in one- and several-model services
+def test_openapi_states_what_explain_takes_on_every_model_kind(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from hourglass.serve import create_app
+    from hourglass.serve.multi import create_models_app
+    from hourglass.serve.schemas import EXPLAIN_MAX
+    from tests._cli import ab_model
+    from tests.test_review47_left47 import AUTH, KEY, _keys_model
+
+    table, keys = ab_model(tmp_path), _keys_model(tmp_path)
+    want = {"anyOf": [{"type": "boolean"}, {"type": "integer", "minimum": 1, "maximum": EXPLAIN_MAX},
+                      {"type": "null"}]}
+    rows, sessions = {"rows": [{"a": 0.5, "b": 0.5}]}, {"sessions": [[1, 2, 3, 4]]}
+    found: dict[str, dict] = {}
+    for app, posts in ((create_app(table, api_key=KEY), [("/score", rows)]),
+                       (create_app(keys, api_key=KEY), [("/score", sessions)]),
+                       (create_models_app({"t": table, "k": keys}, api_key=KEY),
+                        [("/models/t/score", rows), ("/models/k/score", sessions)])):
+        with TestClient(app) as client:
+            found.update(_explain_schemas(client.get("/openapi.json").json()))
+            for (path, body), sent in itertools.product(posts, (True, False, None, 2)):
+                r = client.post(path, json={**body, "explain": sent}, headers=AUTH)
+                assert r.status_code == 200, (path, sent, r.text)  # what the schema lists is taken
+    assert {"ScoreRequest", "SessionsRequest"} <= set(found), found
+    assert all(s == want for s in found.values()), found
+    from hourglass.serve.schemas import BODIES  # every request kind: series, entity, lines ...
+    assert all(_explain_schemas({"components": {"schemas": {m.__name__: m.model_json_schema()}}})
+               == {m.__name__: want} for m in BODIES), BODIES

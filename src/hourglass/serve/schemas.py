@@ -18,6 +18,7 @@ from pydantic import (
     GetJsonSchemaHandler,
     StrictBool,
     StrictInt,
+    WithJsonSchema,
 )
 from pydantic.json_schema import JsonSchemaValue
 
@@ -76,10 +77,15 @@ def _explain_flag(value: Any) -> Any:
     return value
 
 
+#: ``"explain"`` as ``/openapi.json`` states it, one for every model kind: what each takes alike
+#: (a count model's schema said integer|null, with pydantic's own 'ge'/'le' keywords that no JSON
+#: Schema tool reads, and a log model's boolean, though both take true, false, null and 1-100)
+EXPLAIN_SCHEMA: dict[str, Any] = {"anyOf": [
+    {"type": "boolean"}, {"type": "integer", "minimum": 1, "maximum": EXPLAIN_MAX}, {"type": "null"}]}
 #: ``"explain"`` of a model that names this many columns per row (tables, series, buckets)
-ExplainCount = Annotated[WholeInt | None, BeforeValidator(_explain_count)]
+ExplainCount = Annotated[WholeInt | None, BeforeValidator(_explain_count), WithJsonSchema(EXPLAIN_SCHEMA)]
 #: ``"explain"`` of a log model: true/false, what a table model's body asks taken alike
-ExplainFlag = Annotated[StrictBool, BeforeValidator(_explain_flag)]
+ExplainFlag = Annotated[StrictBool, BeforeValidator(_explain_flag), WithJsonSchema(EXPLAIN_SCHEMA)]
 #: what ``alert_format`` takes: hourglass' own lists (the default) or ECS alert documents
 ALERT_FORMATS = ("hourglass", "ecs")
 #: A request's arrays and objects stop at their first invalid item (``fail_fast``): the answer
