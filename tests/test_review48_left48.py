@@ -119,3 +119,27 @@ def test_openapi_states_what_explain_takes_on_every_model_kind(tmp_path: Path) -
     from hourglass.serve.schemas import BODIES  # every request kind: series, entity, lines ...
     assert all(_explain_schemas({"components": {"schemas": {m.__name__: m.model_json_schema()}}})
                == {m.__name__: want} for m in BODIES), BODIES
+
+
+# what was wrong: the service's rows of an event-table model named a session per spelling, ' a ',
+# 'a' and 'a ' three sessions of one event each, where 'hourglass score' of the same rows as a CSV
+# found one session 'a' of three events
+def test_service_rows_session_ids_spaces(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from hourglass.cli.app import app as cli
+    from hourglass.serve import create_app
+    from tests._cli import runner
+    from tests.test_review47_left47 import AUTH, KEY
+
+    rows = [{"user": u, "event": e} for u in "abcd" * 5 for e in ("login", "read", "exit")]
+    pd.DataFrame(rows).to_csv(tmp_path / "t.csv", index=False)
+    res = runner.invoke(cli, ["train", str(tmp_path / "t.csv"), "--session-col", "user", "--key-col",
+                              "event", "--model", "deeplog", "--epochs", "1",
+                              "-o", str(tmp_path / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+    sent = [{"user": " a ", "event": "login"}, {"user": "a", "event": "read"},
+            {"user": "a ", "event": "exit"}]
+    with TestClient(create_app(tmp_path / "m", api_key=KEY)) as client:
+        answer = client.post("/score", json={"rows": sent}, headers=AUTH).json()
+    assert [(s["session"], s["n_events"]) for s in answer["sessions"]] == [("a", 3)]
