@@ -474,6 +474,9 @@ class Pipeline:
             self.info.pop("source", None)
         for key in _FIT_RECORDS:
             self.info.pop(key, None)
+        # nor is it the artefact a loaded pipeline was read from: its path and content hash went
+        # on as the parent a later warm_start or with_threshold recorded (another model's)
+        self.__dict__.pop("artefact_", None)
         # an event table counts sessions, a series its time steps (duplicates merged, resampled),
         # an entity model its (entity, bucket) rows (as its warm start and 'hourglass train' do)
         per_row = (isinstance(df, pd.DataFrame) and kind == "tabular"
@@ -535,9 +538,9 @@ class Pipeline:
         :meth:`fit`, which a rule needing labels requires). Adam restarts (its state is not
         saved). ``params``: training settings to change (``epochs``, ``lr``,
         ``random_state``, ...). ``info["warm_start"]`` records the parent (its artefact's
-        content hash when it was loaded from one), the rows used and the date; the parent's
-        records of its own training read (``info`` ``source``, ``held_out``, ``extra_normal``,
-        ...) are not carried over. ``self`` is unchanged.
+        content hash when it was loaded from one and not fitted since), the rows used and the
+        date; the parent's records of its own training read (``info`` ``source``,
+        ``held_out``, ``extra_normal``, ...) are not carried over. ``self`` is unchanged.
 
         For a time-series pipeline ``df`` is the new series: its channels, scaling, time grid
         (``freq``) and fill stay the parent's, the held-out slice is the contiguous last
@@ -730,7 +733,8 @@ class Pipeline:
         not load). ``info`` records
         the new rule, ``events_per_day`` where given (the model's event rate then, whatever the
         rule, as training's), and, in ``info["rethresholded_from"]``, the previous rule and value and the
-        parent (its artefact's content hash when it was loaded from one). ``self`` is unchanged.
+        parent (its artefact's content hash when it was loaded from one and not fitted since). ``self``
+        is unchanged.
 
         Examples
         --------
