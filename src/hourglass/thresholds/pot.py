@@ -180,6 +180,8 @@ class SPOT(POT):
         self.n_obs_ = float(x.size) * (len(self.peaks_) / peaks.size if peaks.size else 1.0)
         self.z_ = float(z)
         self.new_peaks_ = 0
+        # the cut-offs of the stream an earlier fit's update() met: a refit has met no score yet
+        self.__dict__.pop("cutoffs_", None)
         return self.z_
 
     def _fit(self, scores: np.ndarray, y: object | None) -> float:
