@@ -1037,6 +1037,7 @@ class EntityWindows:
         >>> ew.extra_columns(df.assign(note="x"))
         ['note']
         """
+        self._check_fitted()  # (not 'no attribute columns_')
         known = set(self.columns_)
         return [str(c) for c in df.columns if str(c) not in known]
 

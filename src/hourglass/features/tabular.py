@@ -1216,6 +1216,7 @@ class TabularPreprocessor:
         >>> pre.unreadable_rows(pd.DataFrame({"b": ["4", "oops", "-"]})).tolist()
         [False, True, False]
         """
+        self._check_fitted()
         df = self._named(df)  # labels as transform reads them: 0 is the column '0'
         bad = np.zeros(len(df), dtype=bool)
         for c in self._numeric_inputs():
@@ -1225,6 +1226,12 @@ class TabularPreprocessor:
                 continue
             bad |= _read_numbers(s)[1].to_numpy(dtype=bool)
         return bad
+
+    def _check_fitted(self) -> None:
+        """``NotFittedError`` before :meth:`fit` (an ``AttributeError`` naming a fitted
+        attribute, ``columns_``, said nothing of a fit)."""
+        if not hasattr(self, "feature_names_"):
+            raise NotFittedError("TabularPreprocessor is not fitted; call fit(df) first")
 
     def _numeric_inputs(self) -> list[str]:
         """The columns read as numbers, in the order their errors are reported: the kept
@@ -1280,6 +1287,7 @@ class TabularPreprocessor:
         >>> pre.read_as_missing("u", pd.Series(["a", "N/A", "", None, "-"])).tolist()
         [False, True, True, True, False]
         """
+        self._check_fitted()
         role = self.roles_.get(c)
         if role not in ("categorical", "hash", "ip", "port"):
             return np.zeros(len(s), dtype=bool)
@@ -1411,6 +1419,7 @@ class TabularPreprocessor:
         >>> pre.extra_columns(df.assign(note="x"))
         ['note']
         """
+        self._check_fitted()
         known = set(self.columns_) | set(self.roles_) | self._dropped()
         return [str(c) for c in df.columns if str(c) not in known]
 

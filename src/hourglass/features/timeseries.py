@@ -1036,6 +1036,8 @@ class TimeSeriesPreprocessor:
         >>> pre.extra_columns(df.assign(host="a"))
         ['host']
         """
+        if not hasattr(self, "channels_"):  # (not 'no attribute columns_')
+            raise NotFittedError("TimeSeriesPreprocessor is not fitted; call fit(df) first")
         known = set(self.columns_) | set(map(str, () if self.drop is None else self.drop))
         return [str(c) for c in df.columns if str(c) not in known]
 

@@ -45,12 +45,12 @@ from hourglass._times import (
     text_to_datetime,
     yymmdd_times,
 )
-from hourglass.errors import InputError, no_file, read_problem
+from hourglass.errors import InputError, NotFittedError, no_file, read_problem
 from hourglass.ingest.tables import READ_ERRORS
 
 __all__ = ["DEFAULT_MASKS", "JOURNALD_FIELDS", "LEGACY_MASKS", "LOG_FORMATS", "JournaldHeader", "LogParser",
-           "ParseStats", "TooLongLine", "compressed_kind", "file_lines", "not_lines", "read_lines",
-           "yymmdd_times"]
+           "ParseStats", "ParserNotFittedError", "TooLongLine", "compressed_kind", "file_lines", "not_lines",
+           "read_lines", "yymmdd_times"]
 
 logger = logging.getLogger(__name__)
 
@@ -598,6 +598,21 @@ def read_lock(parser: LogParser) -> threading.RLock:
         return lock
 
 
+class ParserNotFittedError(NotFittedError, InputError):
+    """A :class:`LogParser` (or the :class:`~hourglass.features.EventSessions` holding one) was
+    used before ``fit``: the project's :class:`~hourglass.errors.NotFittedError`, and an
+    :class:`~hourglass.errors.InputError` as the parser raised before.
+
+    Examples
+    --------
+    >>> try:
+    ...     LogParser("raw").templates()
+    ... except NotFittedError as exc:
+    ...     print(exc)
+    LogParser is not fitted; call fit(lines) first
+    """
+
+
 class LogParser:
     """Stream raw log lines through a header format, masking and Drain into template keys.
 
@@ -864,8 +879,7 @@ class LogParser:
         [[1, 3]]
         """
         not_lines(lines)
-        if not hasattr(self, "drain_"):
-            raise InputError("LogParser is not fitted")
+        self._check_fitted()
         yield from self._learn(lines, chunk_size)
 
     def learn_lines(self, lines: Iterable[str]) -> None:
@@ -905,8 +919,7 @@ class LogParser:
         'delete file <NUM> ok'
         """
         not_lines(lines)
-        if not hasattr(self, "drain_"):
-            raise InputError("LogParser is not fitted")
+        self._check_fitted()
         self._compiled = getattr(self, "_compiled", None) or self._compile()
         yield from self._chunks(lines, learn=False, chunk_size=chunk_size, learn_unknown=True)
 
@@ -974,8 +987,7 @@ class LogParser:
         [[1, 0], [0]]
         """
         not_lines(lines)
-        if not hasattr(self, "drain_"):
-            raise InputError("LogParser is not fitted")
+        self._check_fitted()
         self._compiled = getattr(self, "_compiled", None) or self._compile()
         yield from self._chunks(lines, learn=False, chunk_size=chunk_size)
 
@@ -992,8 +1004,7 @@ class LogParser:
         ([1, 3], [2, 0], ['close file 1', 'x'])
         """
         not_lines(lines)
-        if not hasattr(self, "drain_"):
-            raise InputError("LogParser is not fitted")
+        self._check_fitted()
         self._compiled = getattr(self, "_compiled", None) or self._compile()
         for part in self._chunks(lines, learn=False, chunk_size=len(lines) + 1, frames=False):
             return part
@@ -1294,7 +1305,12 @@ class LogParser:
         >>> LogParser("raw").fit(["a 1", "a 2"]).templates()
         {1: 'a <NUM>'}
         """
+        self._check_fitted()  # (not 'no attribute drain_')
         return {int(c.cluster_id): c.get_template() for c in self.drain_.clusters}
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "drain_"):
+            raise ParserNotFittedError("LogParser is not fitted; call fit(lines) first")
 
     @staticmethod
     def parameters(template: str, content: str, masked: str | None = None) -> list[str]:
@@ -1327,8 +1343,7 @@ class LogParser:
         >>> sorted(state), LogParser.from_dict(state).templates() == parser.templates()
         (['clusters', 'counter', 'params', 'tree'], True)
         """
-        if not hasattr(self, "drain_"):
-            raise InputError("LogParser is not fitted")
+        self._check_fitted()
         clusters = [{"id": int(c.cluster_id), "tokens": list(c.log_template_tokens),
                      "size": int(c.size)} for c in self.drain_.clusters]
         return {"params": self.get_params(), "clusters": clusters,

@@ -646,6 +646,8 @@ class EventSessions(EventTables):
         >>> pre.templates()
         {1: 'open <BLK> done <NUM>', 2: 'read <BLK> done <NUM>', 3: 'close <BLK> done <NUM>'}
         """
+        if not hasattr(self, "parser_"):  # (not 'no attribute parser_')
+            raise NotFittedError("EventSessions is not fitted; call fit(log) first")
         if getattr(self, "key_names_", None):
             return {i + 1: name for i, name in enumerate(self.key_names_)}  # type: ignore[arg-type]
         return {} if self.parser_ is None else self.parser_.templates()
