@@ -2,6 +2,7 @@
 fit, nothing is used before fit without the project's NotFittedError, inputs stay as given."""
 
 import copy
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,25 @@ def test_a_loaded_pipeline_fitted_again_names_no_artefact_as_its_parent(tmp_path
     loaded = load(tmp_path / "m")
     assert loaded.warm_start(_table(60, 2), epochs=1).info["warm_start"]["parent"]["content_hash"] \
         == loaded.artefact_["content_hash"]
+
+
+def test_a_pipeline_fitted_again_warns_as_a_fresh_one(caplog: pytest.LogCaptureFixture) -> None:
+    # what was wrong: the warnings a pipeline gives once (columns it ignores, a Zeek log's T/F
+    # words read as booleans) were flagged on the object and kept through a refit, so after
+    # pipe.fit(rows) the same score call warned nothing where a freshly fitted pipeline warned;
+    # a refit now warns as a fresh fit does
+    table = pd.DataFrame({"n": np.arange(40.0), "flag": ["T", "F"] * 20})
+    later = pd.DataFrame({"n": [1.0], "flag": [True], "note": ["x"]})
+    pipe = _pipeline().fit(table)
+    pipe.info["dataset"] = "zeek-conn"
+    said = []
+    for _ in range(2):
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="hourglass"):
+            pipe.score(later)
+        said.append(sorted(r.getMessage()[:30] for r in caplog.records))
+        pipe.fit(table)
+    assert said[0] == said[1] == ["column(s) flag: booleans read ", "ignoring 1 column(s) the model"]
 
 
 @pytest.mark.parametrize("rule", [thresholds.SPOT(1e-2, refit_every=5),

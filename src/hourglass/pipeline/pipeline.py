@@ -92,6 +92,9 @@ _FIT_RECORDS = ("n_train_rows", "n_features", "optional_fields", "fit_seconds", 
                 "threshold", "threshold_value", "stream_threshold", "stream_threshold_value",
                 "warm_start", "rethresholded_from", "federated", "versions", "n_labelled_anomalies")
 
+#: what a fitted pipeline has warned of (once per model): a refit is a new model
+_WARNED_ONCE = ("_warned_extra", "_checked_zeek_sets", "_warned_zeek_words", "_warned_windows_forms")
+
 
 def _missing_in(df: pd.DataFrame, columns: Any, roles: Any = None) -> list[str]:
     """The ``columns`` of ``df`` holding a missing value in some row, as the preprocessing reads
@@ -477,6 +480,10 @@ class Pipeline:
         # nor is it the artefact a loaded pipeline was read from: its path and content hash went
         # on as the parent a later warm_start or with_threshold recorded (another model's)
         self.__dict__.pop("artefact_", None)
+        # nor has it warned yet: the warnings given once per model (columns it ignores, Zeek
+        # words, Windows spellings) were given once per object, and a refit warned of none
+        for flag in _WARNED_ONCE:
+            self.__dict__.pop(flag, None)
         # an event table counts sessions, a series its time steps (duplicates merged, resampled),
         # an entity model its (entity, bucket) rows (as its warm start and 'hourglass train' do)
         per_row = (isinstance(df, pd.DataFrame) and kind == "tabular"
