@@ -78,6 +78,23 @@ def test_a_pipeline_fitted_again_warns_as_a_fresh_one(caplog: pytest.LogCaptureF
     assert said[0] == said[1] == ["column(s) flag: booleans read ", "ignoring 1 column(s) the model"]
 
 
+def test_a_log_parser_fitted_again_says_its_logs_mixed_epoch_units(caplog: pytest.LogCaptureFixture) -> None:
+    # what was wrong: LogParser said once per object that a header's timestamps mix epoch units
+    # (seconds and milliseconds); fitted again on another such log it said nothing, where a
+    # fresh parser fitted on that log said it; a refit now says it as a fresh fit does
+    fmt = r"(?P<timestamp>\d+) (?P<content>.*)"
+    first = ["1700000000 open 1", "1700000001000 open 2", "1700000002 close 3"]
+    second = ["1700000100 read 1", "1700000101000 read 2"]
+    parser = LogParser(fmt).fit(first)
+    said = []
+    for fitted in (lambda: parser.fit(second), lambda: LogParser(fmt).fit(second)):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="hourglass"):
+            fitted()
+        said.append([r.getMessage() for r in caplog.records if "mixes epoch units" in r.getMessage()])
+    assert len(said[0]) == 1 and said[0] == said[1]
+
+
 @pytest.mark.parametrize("rule", [thresholds.SPOT(1e-2, refit_every=5),
                                   thresholds.DSPOT(1e-2, depth=10, refit_every=5)],
                          ids=["SPOT", "DSPOT"])

@@ -851,6 +851,7 @@ class LogParser:
         self._check_groups()
         self.drain_ = self._new_drain()
         self.dayfirst_: bool | None = None
+        self.__dict__.pop("_units_said", None)  # a refit is a new parser: its log's mixed units are said
         yield from self._learn(lines, chunk_size)
         # the order of numeric dates the log told (a day above 12), for the logs scored later: a
         # day of 05/02/2024 lines tells none, and was read 2 May after a training log of 31/01
