@@ -224,10 +224,11 @@ def _value_text(value: Any) -> str:
     if isinstance(value, (float, np.floating)):
         number = float(value)
         text = f"{number:.6g}"
-        # a whole number (a byte count read as float: its column has a gap) that 6 digits cut
-        # is given in full, as the row holds it ('1.23457e+06' cannot be looked up; 5e+07 can)
-        if np.isfinite(number) and number == round(number) and abs(number) < 1e15 \
-                and float(text) != number:
+        # a whole number that 6 digits put in exponent form is given in full, as the row holds
+        # it: '1.23457e+06' cannot be looked up, and a CSV reads every number column as floats,
+        # so its 50000000 was '5e+07' where the same row from JSON lines, `stream` or the
+        # service (an int) was '50000000'
+        if "e" in text and np.isfinite(number) and number == round(number) and abs(number) < 1e15:
             text = str(int(number))
     else:
         text = str(value)

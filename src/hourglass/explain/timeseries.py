@@ -149,9 +149,10 @@ def _value_text(value: float) -> str:
     if v != v:
         return "<missing>"
     text = f"{v:.5g}"
-    # a whole number (a byte or request count) that 5 digits cut is given in full, as the
-    # table explanations give it ('1.2346e+06' is not the 1234567 the series holds)
-    if "e" in text and math.isfinite(v) and v.is_integer() and abs(v) < 1e15 and float(text) != v:
+    # a whole number (a byte or request count) that 5 digits put in exponent form is given in
+    # full, as the table explanations give it ('1.2346e+06' is not the 1234567 the series holds,
+    # nor '5e+07' the 50000000 it was written as)
+    if "e" in text and math.isfinite(v) and v.is_integer() and abs(v) < 1e15:
         text = str(int(v))
     return text
 
