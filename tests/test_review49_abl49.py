@@ -86,3 +86,20 @@ def test_resetting_the_named_column_removes_more_score_than_resetting_a_low_one(
                                 for i, c in enumerate(lows)], ignore_index=True))
     assert ((base - top) > (base - low)).all()
     assert (top < base).all()
+
+
+def test_stream_quotes_a_row_as_explain_does(table_model: tuple[Path, Path, Path]) -> None:
+    # what was wrong: `stream --explain 6 --all` of the JSON lines said 'bytes=50000000' where
+    # `explain --all --top 6` of the same rows as a CSV said 'bytes=5e+07'; now every column,
+    # value and share agree
+    model, csv, jsonl = table_model
+    ex, st = csv.with_suffix(".ex.jsonl"), jsonl.with_suffix(".st.jsonl")
+    r = runner.invoke(app, ["explain", str(model), str(csv), "--all", "--top", "6", "-o", str(ex), "-q"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["stream", str(model), "--input", str(jsonl), "--explain", "6", "--all",
+                            "-o", str(st), "-q"])
+    assert r.exit_code == 0, r.output
+    a = [json.loads(line) for line in ex.read_text().splitlines()]
+    b = [json.loads(line) for line in st.read_text().splitlines()]
+    assert [(x["top_column"], x["why"]) for x in a] == [(x["top_column"], x["why"]) for x in b]
+    assert "bytes=50000000 (" in b[0]["why"]
