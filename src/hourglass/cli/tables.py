@@ -572,10 +572,12 @@ def skip_bad_values(pipe: Pipeline, df: pd.DataFrame, work: Callable[[pd.DataFra
                 raise about_file(at_file_rows(exc, stats.read_known(offset + pos), stats), data) from None
             bad = np.zeros(len(df), dtype=bool)
             bad[i] = True
+        naming = True  # (ascending rows: once one is past the lines named, the rest are too)
         for at in pos[bad].tolist():  # (the rows before it: the chunk's first are the file's)
             # its line, where the reader tells it (pos: places in the chunk as the reader read it)
-            line = stats.line_of(offset + at) if len(stats.bad_lines) < 10 else None
+            line = stats.line_of(offset + at) if naming else None
             stats.left_out(line, offset + at)
+            naming = line is not None and stats.may_name(line + 1)
         df, pos = df[~bad].reset_index(drop=True), pos[~bad]
         if not len(df):
             return df, None

@@ -532,8 +532,7 @@ class _BoolCheck:
             self._lines = None
         for line in self._bad:
             self._stats.bad_rows += 1
-            if line is not None and len(self._stats.bad_lines) < 10:
-                self._stats.bad_lines.append(line)
+            self._stats.name_line(line)
         self._bad = []
 
 

@@ -91,11 +91,16 @@ READ_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error)
 UNKNOWN_ROW = "a row whose data row is not known"
 
 
+#: the lines of skipped rows a read keeps to name (:attr:`ReadStats.bad_lines`): the first ones
+#: of the file, as a stream's summary names its first skipped lines
+NAMED_BAD_LINES = 10
+
+
 @dataclass
 class ReadStats:
-    """What a read saw: rows yielded, malformed rows skipped and where (the first 10 lines, where
-    the reader knows them: pyarrow's multi-threaded CSV parser does not number a row with too
-    many fields).
+    """What a read saw: rows yielded, malformed rows skipped and where (the first 10 lines of the
+    file, where the reader knows them: pyarrow's multi-threaded CSV parser does not number a row
+    with too many fields).
 
     Examples
     --------
@@ -111,6 +116,8 @@ class ReadStats:
 
     rows: int = 0
     bad_rows: int = 0
+    #: the smallest lines of the skipped rows (at most :data:`NAMED_BAD_LINES`, ascending), whether
+    #: the reader skipped them or a caller left them out (:meth:`left_out`), whichever came first
     bad_lines: list[int] = field(default_factory=list)
     #: the first value the model refused in a skipped row (``score --on-bad-rows skip``)
     refused: str | None = None
@@ -157,7 +164,7 @@ class ReadStats:
             self.note_skip(self.rows)
         else:
             bisect.insort(self.gaps, at)
-        self._name(line)
+        self.name_line(line)
 
     def left_out(self, line: int | None, at: int) -> None:
         """Count a row the reader handed out at position ``at`` (from 0) and a caller left out
@@ -175,20 +182,42 @@ class ReadStats:
         ([], [7])
         """
         self.bad_rows += 1
-        if line is None and self.lines_of is None and len(self.bad_data_rows) < 10:
+        if line is None and self.lines_of is None:
             row = int(self.read_known(np.array([at]))[0])  # (-1: a row skipped before it not placed)
             if row >= 0:
-                bisect.insort(self.bad_data_rows, row + 1)
+                _keep_smallest(self.bad_data_rows, row + 1)
         bisect.insort(self.dropped, at)
-        self._name(line)
+        self.name_line(line)
 
-    def _name(self, line: int | None) -> None:
+    def name_line(self, line: int | None) -> bool:
+        """Note ``line`` of a skipped row among :attr:`bad_lines`, the smallest ones (a chunk's
+        rows a caller leaves out come after the rows the reader skipped in it, or in a later
+        chunk: the summary named lines 7, 9, 44, 168 but not 155); whether it is named now.
+
+        Examples
+        --------
+        >>> stats = ReadStats(bad_lines=list(range(20, 30)))
+        >>> stats.name_line(40), stats.name_line(5), stats.bad_lines[:3], len(stats.bad_lines)
+        (False, True, [5, 20, 21], 10)
+        """
         # a line named once: a page of events on one line may hold several skipped ones
         # (its summary said "(lines 1, 1, 1)"; ``bad_rows`` counts each)
         if line is not None and line in self.bad_lines:
             self.lines_again += 1
-        elif line is not None and len(self.bad_lines) < 10:
-            bisect.insort(self.bad_lines, line)  # (in file order: a caller's after the reader's)
+            return False
+        return line is not None and _keep_smallest(self.bad_lines, line)
+
+    def may_name(self, line: int) -> bool:
+        """Whether a skipped row on ``line`` or a later one may be among :attr:`bad_lines` (the
+        reader need not look for the line of one that is not).
+
+        Examples
+        --------
+        >>> stats = ReadStats(bad_lines=list(range(20, 30)))
+        >>> stats.may_name(29), stats.may_name(28), ReadStats().may_name(10 ** 9)
+        (False, True, True)
+        """
+        return len(self.bad_lines) < NAMED_BAD_LINES or line < self.bad_lines[-1]
 
     def note_skip(self, at: int) -> None:
         """Note a row skipped after ``at`` rows kept, its place not known (the count itself is
@@ -360,6 +389,24 @@ class ReadStats:
         at = np.asarray(at, dtype=np.int64)
         rows = self._placed(at)
         return rows if self.first_skip is None else np.where(at < self.first_skip, rows, -1)
+
+
+def _keep_smallest(kept: list[int], value: int) -> bool:
+    """Put ``value`` into ``kept`` (ascending) if it is among the :data:`NAMED_BAD_LINES`
+    smallest so far (the largest then dropped: bounded, whatever the count); whether it is.
+
+    Examples
+    --------
+    >>> kept = [3, 8]
+    >>> _keep_smallest(kept, 5), kept
+    (True, [3, 5, 8])
+    """
+    if len(kept) >= NAMED_BAD_LINES:
+        if value >= kept[-1]:
+            return False
+        kept.pop()
+    bisect.insort(kept, value)
+    return True
 
 
 def open_text(path: Path) -> io.BufferedIOBase:
@@ -885,20 +932,40 @@ class _PassCount:
         #: rows kept does not tell its line
         self.out: set[int] = set()
         self.first: int | None = None
+        #: the lowest line a skipped row whose line was not looked for may be on (past the lines
+        #: named, :meth:`ReadStats.may_name`): a line found from there on is not sure (:meth:`sure`)
+        self.unlined: int | None = None
 
-    def skipped(self, line: int | None, at: int | None = None, *, later: bool = False) -> None:
+    def skipped(self, line: int | None, at: int | None = None, *, later: bool = False,
+                from_line: int | None = None) -> None:
         """:meth:`ReadStats.skipped`, counted as this pass's; ``later``: its place is told
-        by :meth:`place` (once the rows before it are checked)."""
-        before = len(self.stats.bad_lines)
+        by :meth:`place` (once the rows before it are checked); ``from_line``: its line, not
+        looked for, is this one or a later one (the rows before it keep theirs)."""
         if later or (at is not None and at < self.floor):  # (placed later, or by an earlier pass)
             self.stats.bad_rows += 1
-            self.stats._name(line)
         else:
-            self.stats.skipped(line, at)
+            self.stats.skipped(None, at)  # (its line named below: this pass's, taken back by undo)
             if at is not None:
                 self.gaps.append(at)
-        self._note(line, at)
-        self._count(line, before)
+        named = self.stats.name_line(line)
+        if line is None and from_line is not None:
+            self.unlined = from_line if self.unlined is None else min(self.unlined, from_line)
+        else:
+            self._note(line, at)
+        self._count(line, named)
+
+    def sure(self, line: int | None) -> int | None:
+        """``line``, found by counting rows past the lines left out, or ``None`` where a skipped
+        row whose line was not looked for may come before it (then counted as a row).
+
+        Examples
+        --------
+        >>> count = _PassCount(ReadStats())
+        >>> count.skipped(None, later=True, from_line=40)
+        >>> count.sure(39), count.sure(40)
+        (39, None)
+        """
+        return None if line is None or (self.unlined is not None and line >= self.unlined) else line
 
     def place(self, at: int) -> None:
         """Tell the place of a row counted ``later``: after ``at`` rows kept."""
@@ -909,11 +976,8 @@ class _PassCount:
     def header(self, line: int | None, at: int | None = None) -> None:
         """Count a line that repeats the header: a bad row, but no data row (no ``first_skip``)."""
         self._note(line, at)
-        before = len(self.stats.bad_lines)
         self.stats.bad_rows += 1
-        if line is not None and before < 10:
-            self.stats.bad_lines.append(line)
-        self._count(line, before)
+        self._count(line, self.stats.name_line(line))
 
     def _note(self, line: int | None, at: int | None) -> None:
         if line is not None:
@@ -922,12 +986,10 @@ class _PassCount:
         at = self.stats.rows if at is None else at
         self.first = at if self.first is None else min(self.first, at)
 
-    def _count(self, line: int | None, before: int) -> None:
+    def _count(self, line: int | None, named: bool) -> None:
         self.rows += 1
-        if line is not None and len(self.stats.bad_lines) > before:
+        if line is not None and named:
             self.lines.append(line)
-            # in file order among the rows a caller left out meanwhile (a pass again: 'lines 40, 3')
-            self.stats.bad_lines.sort()
 
     def undo(self, handed: int = 0) -> None:
         """Take back the bad rows (and their lines) counted so far; the places of those before
@@ -1482,7 +1544,7 @@ def _iter_csv(
         try:
             found = lines.line_of(kept + 1)
             looked[:] = [lines.place]
-            return found
+            return counted.sure(found)
         except READ_ERRORS:
             return None
         finally:
@@ -1536,8 +1598,11 @@ def _iter_csv(
                 stream = filtering[0]
                 if stream is not None and row.text == placeholder and stream.dropped:
                     line: int | None = stream.dropped.pop(0)  # a line that does not decode
-                else:
-                    line = line_of_record(row.number) if len(stats.bad_lines) < 10 else None
+                elif stats.may_name(row.number - skip_rows):  # (a record's line: at least its number)
+                    line = line_of_record(row.number)
+                else:  # on a line past those named, as the rows after it: not looked for
+                    counted.skipped(None, later=True, from_line=row.number - skip_rows)
+                    return "skip"
                 invalid_lines.add(-1 if line is None else line)
                 counted.skipped(line, later=True)
             return "skip"
@@ -1738,7 +1803,7 @@ def _iter_csv(
         def line(i: int) -> int | None:  # the file line of row i of the batch, where it is sure
             if -1 in invalid_lines:  # (a row the handler skipped is no row here: passed over)
                 return None
-            return lines.line_of(first_row + i + 1)
+            return counted.sure(lines.line_of(first_row + i + 1))
         bad = np.zeros(batch.num_rows, bool)
         if headers:
             bad |= _header_mask(batch, headers)
@@ -1782,7 +1847,8 @@ def _iter_csv(
                     bad[i] = True
         checked_out.extend((first_row + np.flatnonzero(bad)).tolist())
         for k, row in enumerate(np.flatnonzero(bad).tolist()):  # (k: the rows dropped before it)
-            number = line(row) if len(stats.bad_lines) < 10 else None
+            # (a data row's line is at least its number: past the lines named, not looked for)
+            number = line(row) if stats.may_name(first_row + row + 1) else None
             if not header[row]:
                 counted.skipped(number, at=kept + row - k)
                 continue

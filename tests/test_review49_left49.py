@@ -1,0 +1,96 @@
+"""Checks of small wording and consistency items: the lines a skipped-row summary names, plurals
+of one, an ensemble's percentile warning, an entity model's unread columns."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.cli import app
+from hourglass.ingest import ReadStats
+from tests._cli import runner
+
+
+@pytest.fixture(scope="module")
+def flows_model(tmp_path_factory: Any) -> Path:
+    folder = tmp_path_factory.mktemp("flows")
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"bytes": rng.lognormal(5, 1, 300).round(2), "pkts": rng.poisson(8, 300),
+                          "proto": rng.choice(["tcp", "udp"], 300)})
+    frame.to_csv(folder / "train.csv", index=False)
+    res = runner.invoke(app, ["train", str(folder / "train.csv"), "-o", str(folder / "m"), "--epochs", "1",
+                              "--hidden", "4,2", "-q"])
+    assert res.exit_code == 0, res.output
+    return folder / "m"
+
+
+def _bad_table(folder: Path) -> tuple[list[int], list[int]]:
+    """A 400-row CSV and the same rows as JSON lines: short rows (the reader skips them) early in
+    the file, rows whose 'bytes' the model refuses (text) between and after them; the data rows
+    of the bad ones and of the good ones."""
+    short = {5, 42, 113, 166, 300, 350}
+    text = {7, 60, 79, 116, 153, 190, 210, 250, 280, 320, 390, 399}
+    csv, js = ["bytes,pkts,proto"], []
+    for i in range(400):
+        if i in short:
+            csv.append("1.5,3")
+            js.append('{"bytes": 1.5, "pkts":')
+        elif i in text:
+            csv.append("oops,3,tcp")
+            js.append(json.dumps({"bytes": "oops", "pkts": 3, "proto": "tcp"}))
+        else:
+            csv.append(f"{100 + i},{i % 9},udp")
+            js.append(json.dumps({"bytes": 100 + i, "pkts": i % 9, "proto": "udp"}))
+    (folder / "t.csv").write_text("\n".join(csv) + "\n")
+    (folder / "t.jsonl").write_text("\n".join(js) + "\n")
+    bad = sorted(short | text)
+    return bad, [i for i in range(400) if i not in bad]
+
+
+@pytest.mark.parametrize("chunk_mb", ["16", "0.002"])
+def test_skip_summary_names_the_first_lines_of_the_file(flows_model: Path, tmp_path: Path,
+                                                        chunk_mb: str) -> None:
+    # what was wrong: `score M t.csv --on-bad-rows skip` kept the first 10 skipped lines ADDED,
+    # and the reader adds a chunk's short rows before the scorer adds the rows whose value the
+    # model refuses: it named "lines 7, 9, 44, 62, 81, 115, 118, 168, 302, 352 ..." although
+    # lines 155 and 192 were skipped too, and `stream` names the first lines of the same rows
+    bad, good = _bad_table(tmp_path)
+    for name, header in (("t.csv", 1), ("t.jsonl", 0)):
+        out = tmp_path / f"{name}.out.csv"
+        res = runner.invoke(app, ["score", str(flows_model), str(tmp_path / name), "-o", str(out),
+                                  "--on-bad-rows", "skip", "--chunk-mb", chunk_mb])
+        assert res.exit_code == 0, res.output
+        first = [i + 1 + header for i in bad[:10]]
+        assert f"skipped 18 malformed row(s) in {tmp_path / name} (lines {', '.join(map(str, first))} ...)" \
+            in res.stderr, res.stderr
+        assert pd.read_csv(out)["row"].tolist() == good  # (each row still numbered as its data row)
+    res = runner.invoke(app, ["stream", str(flows_model), "-i", str(tmp_path / "t.jsonl"),
+                              "-o", str(tmp_path / "s.jsonl"), "--on-bad-rows", "skip"])
+    assert res.exit_code == 0, res.output
+    lines = re.search(r"skipped 18 malformed line\(s\) \(lines ([\d, ]+) \.\.\.\)", res.stderr)
+    assert lines is not None and lines.group(1) == ", ".join(str(i + 1) for i in bad[:10]), res.stderr
+
+
+def test_read_stats_keep_the_ten_smallest_lines_bounded() -> None:
+    # what was wrong: ReadStats kept the first 10 lines named, not the 10 smallest; a pass of the
+    # CSV reader read again takes back its own lines (_PassCount.undo) and leaves a caller's
+    from hourglass.ingest.tables import _PassCount
+
+    stats = ReadStats()
+    count = _PassCount(stats)
+    for line in range(100, 112):
+        count.skipped(line, later=True)  # the reader's rows of a chunk
+    for line in (7, 50, 500):
+        stats.left_out(line, at=0)  # the rows a caller left out afterwards
+    assert stats.bad_lines == [7, 50, *range(100, 108)] and stats.bad_rows == 15
+    count.undo()  # read again: the reader's count taken back, the caller's kept
+    assert stats.bad_lines == [7, 50] and stats.bad_rows == 3
+    for line in range(100, 112):
+        count.skipped(line, later=True)
+    assert stats.bad_lines == [7, 50, *range(100, 108)] and stats.bad_rows == 15
