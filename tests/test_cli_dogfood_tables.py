@@ -228,7 +228,7 @@ def test_pot_with_too_few_peaks_warns_once(files: dict[str, Path]) -> None:
                               "-o", str(files["dir"] / "mp")])
     assert res.exit_code == 0, res.output
     assert [ln for ln in res.stderr.splitlines() if "POT:" in ln] == [
-        "POT: only 1 peaks above the 0.98 quantile of 16 scores (need 10); used the empirical quantile "
+        "POT: only 1 peak above the 0.98 quantile of 16 scores (need 10); used the empirical quantile "
         "instead of a GPD tail fit"]
 
 

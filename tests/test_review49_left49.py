@@ -94,3 +94,56 @@ def test_read_stats_keep_the_ten_smallest_lines_bounded() -> None:
     for line in range(100, 112):
         count.skipped(line, later=True)
     assert stats.bad_lines == [7, 50, *range(100, 108)] and stats.bad_rows == 15
+
+
+def test_counts_of_one_are_singular(caplog: Any) -> None:
+    # what was wrong: "10 rows make 1 optimiser steps per epoch" (the windows of a windowed model
+    # called rows too), "percentile 99 of 1 causal held-out normal scores", "only 1 peaks above"
+    import logging
+    import warnings
+
+    import torch
+
+    from hourglass.nn.training import TrainConfig, train_module
+    from hourglass.thresholds import Percentile
+    from hourglass.thresholds.evt import tail_quantile
+
+    class Mean(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.mu = torch.nn.Parameter(torch.zeros(2))
+
+        def loss(self, batch: Any) -> torch.Tensor:
+            return ((batch[0] - self.mu) ** 2).mean()
+
+        def score(self, batch: Any) -> torch.Tensor:
+            return ((batch[0] - self.mu) ** 2).mean(dim=1)
+
+    with caplog.at_level(logging.INFO, logger="hourglass"):
+        train_module(Mean(), (torch.ones(10, 2),), None,
+                     TrainConfig(epochs=1, min_steps=3, patience=None, verbose=0, sample="window"),
+                     generator=torch.Generator().manual_seed(0))
+        Percentile(99).fit(np.array([0.5]))
+    assert "10 windows make 1 optimiser step per epoch" in caplog.text, caplog.text
+    assert "percentile 99 of 1 held-out normal score:" in caplog.text, caplog.text
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tail_quantile(np.arange(10.0), 1e-3, level=0.9)
+    assert any("only 1 peak above" in str(w.message) for w in caught), [str(w.message) for w in caught]
+
+
+def test_windowed_models_count_windows_in_the_training_log() -> None:
+    # what was wrong: ganomaly-1d (and every windowed model) logged "60 rows make 1 optimiser
+    # steps per epoch" of the windows it trains on
+    from hourglass.detectors import GANomaly1D
+
+    assert GANomaly1D(window=16)._train_config(60).sample == "window"
+
+
+def test_dspot_says_one_score_is_too_few() -> None:
+    # what was wrong: "DSPOT: 1 scores are too few for depth 2"
+    from hourglass.errors import InputError
+    from hourglass.thresholds import DSPOT
+
+    with pytest.raises(InputError, match="DSPOT: 1 score is too few for depth 2; need at least 102"):
+        DSPOT(0.01, depth=2).fit(np.array([0.5]))

@@ -70,7 +70,7 @@ def test_training_says_when_min_steps_runs_more_epochs_than_asked(caplog: pytest
         train_module(Linear(), _data(40), None,
                      TrainConfig(epochs=1, batch_size=64, verbose=0, min_steps=5, patience=None),
                      description="tiny", generator=torch.Generator().manual_seed(0))
-    assert ("tiny: up to 5 epochs, not 1: 40 rows make 1 optimiser steps per epoch and min_steps asks "
+    assert ("tiny: up to 5 epochs, not 1: 40 rows make 1 optimiser step per epoch and min_steps asks "
             "for 5") in caplog.text
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from hourglass._columns import listed_columns, shown_column
+from hourglass._columns import counted, listed_columns, shown_column
 from hourglass._labels import label_like
 from hourglass._limits import WHOLE_TOP
 from hourglass._numbers import label_numbers
@@ -646,7 +646,7 @@ def report_train(pipe: Pipeline, output: Path, err: Console, out: Console) -> No
     err.print(f"trained {info['model']} on "
               f"{fitted_text(info['n_train_rows'], len(pipe.detector_.val_index_), 'steps')} "
               f"{f'(incl. {extra} extra normal) ' if extra else ''}"
-              f"({len(pipe.features_.feature_names_)} channels) in {info['fit_seconds']:.1f}s; "
+              f"({counted(len(pipe.features_.feature_names_), 'channel')}) in {info['fit_seconds']:.1f}s; "
               f"threshold {threshold_text(info)}", highlight=False)
     print_stream_threshold(info)
     det = pipe.detector_

@@ -747,7 +747,7 @@ class WindowDetector(DeepDetector):
         """``config`` with its validation-loss passes bounded (see :meth:`_train_config`; a
         subclass with its own loop settings, :class:`~hourglass.detectors.GANomaly1D`, too)."""
         return dataclasses.replace(config, eval_batch_size=max(
-            config.batch_size, min(config.eval_rows, self._windows_per_pass())))
+            config.batch_size, min(config.eval_rows, self._windows_per_pass())), sample="window")
 
     def _windows_per_pass(self) -> int:
         """Windows that hold at most :data:`SCORE_BATCH_VALUES` input values (at least one)."""

@@ -140,6 +140,8 @@ class TrainConfig:
     freeze_batch_norm: bool = False
     extra_loss: Callable[[nn.Module], torch.Tensor] | None = None
     eval_batch_size: int | None = None
+    #: what one training sample is, as a message counts them ("window" for a windowed model)
+    sample: str = "row"
 
     @property
     def eval_rows(self) -> int:
@@ -563,9 +565,9 @@ def train_module(
     steps_per_epoch = max(len(_batches(n, config.batch_size)), 1)
     epochs = max(config.epochs, math.ceil(config.min_steps / steps_per_epoch))
     if epochs > config.epochs:
-        logger.info("%s: up to %d epochs, not %d: %d rows make %d optimiser steps per epoch and "
-                    "min_steps asks for %d", description, epochs, config.epochs, n, steps_per_epoch,
-                    config.min_steps)
+        logger.info("%s: up to %d epochs, not %d: %s make %s per epoch and min_steps asks for %d",
+                    description, epochs, config.epochs, counted(n, config.sample),
+                    counted(steps_per_epoch, "optimiser step"), config.min_steps)
     group = max(1, epochs // config.epochs) if config.group_epochs else 1
     progress = _progress(config.verbose, epochs, description)
     modes = _Modes(module, config.freeze_batch_norm)

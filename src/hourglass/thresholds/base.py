@@ -349,6 +349,12 @@ class Threshold(ABC):
         """The scores this threshold was fitted on (``default`` when not said)."""
         return getattr(self, "fitted_on_", None) or default
 
+    def _fitted_on_counted(self) -> str:
+        """:meth:`_fitted_on` for a count of :attr:`n_fit_` before it: "score" for one (the
+        warning said "of 1 causal held-out normal scores")."""
+        on = self._fitted_on()
+        return on.replace("scores", "score", 1) if getattr(self, "n_fit_", None) == 1 else on
+
     def _fitted_on_note(self) -> str:
         """``", fitted on ..."`` for describe texts that do not name their scores, when the
         scores were not the held-out normal ones."""
@@ -569,7 +575,7 @@ class Percentile(Threshold):
             logger.warning("percentile %g of %d %s: expect about %.1f%% of normal data (rows, "
                            "sessions, windows) to score above it, not %.3g%% (%d or more scores "
                            "bring it within 1.5x: %s)",
-                           float(self.q), self.n_fit_, self._fitted_on(), 100 * rate, 100 * target,
+                           float(self.q), self.n_fit_, self._fitted_on_counted(), 100 * rate, 100 * target,
                            need, FEW_SCORES_ADVICE, extra={"advice": FEW_SCORES_ADVICE})
 
     def describe(self) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, stats
 
+from hourglass._columns import counted
 from hourglass.errors import HourglassWarning
 from hourglass.thresholds.base import quantile
 
@@ -291,7 +292,7 @@ def tail_quantile(scores: np.ndarray, q: float, level: float = 0.98,
     with np.errstate(over="ignore"):  # scores ±1e308 apart: an inf excess, a "too heavy" tail below
         peaks = s[s > t] - t
     if peaks.size < min_peaks:
-        return empirical(f"only {peaks.size} peaks above the {level:.4g} quantile of {n} scores "
+        return empirical(f"only {counted(peaks.size, 'peak')} above the {level:.4g} quantile of {n} scores "
                          f"(need {min_peaks})")
     gamma, sigma = fit_gpd(peaks)
     fit = GPDFit(t=t, gamma=gamma, sigma=sigma, n_peaks=int(peaks.size), n=int(n))

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from hourglass._columns import counted_as
 from hourglass._params import SIZE_TOP, check_value
 from hourglass.errors import InputError, NotFittedError
 from hourglass.thresholds.base import FEW_SCORES_ADVICE, Threshold, quantile, real_scores
@@ -374,7 +375,8 @@ class DSPOT(SPOT):
         d = int(self.depth)
         if n < d + 10 * int(self.min_peaks):
             need = d + 10 * int(self.min_peaks)
-            what = f"DSPOT: {n} scores are too few for depth {d}; need at least {need}"
+            what = (f"DSPOT: {counted_as(n, ('score is', 'scores are'))} too few for depth {d}; "
+                    f"need at least {need}")
             # the largest depth these scores take: below 1, no smaller depth helps (60 scores
             # were told to choose a smaller depth, which needs 101 at the least)
             room = n - 10 * int(self.min_peaks)
