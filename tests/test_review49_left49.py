@@ -147,3 +147,20 @@ def test_dspot_says_one_score_is_too_few() -> None:
 
     with pytest.raises(InputError, match="DSPOT: 1 score is too few for depth 2; need at least 102"):
         DSPOT(0.01, depth=2).fit(np.array([0.5]))
+
+
+def test_ensemble_says_its_members_percentile_warning_once(tmp_path: Path) -> None:
+    # what was wrong: `train --model ensemble` on a small table logged "percentile 99 of 27
+    # held-out normal scores: expect about 4.5% ..." three times, once per member; a warning
+    # that differs (the ensemble's own, on 30 scores) is still said on its own
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"bytes": rng.lognormal(5, 1, 300), "pkts": rng.poisson(8, 300)}).to_csv(
+        tmp_path / "t.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "t.csv"), "--model", "ensemble", "-o",
+                              str(tmp_path / "m"), "--epochs", "1"])
+    assert res.exit_code == 0, res.output
+    warned = [ln for ln in res.stderr.splitlines() if "held-out normal scores: expect" in ln]
+    assert len(warned) == 2, warned
+    assert warned[0].startswith("ensemble members autoencoder, deep-svdd, latent-iforest: percentile 99 "
+                                "of 27 held-out"), warned
+    assert warned[1].startswith("percentile 99 of 30 held-out normal scores"), warned

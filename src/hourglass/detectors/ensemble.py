@@ -5,7 +5,9 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import logging
 import numbers
+import threading
 from collections.abc import Sequence
 from typing import Any, ClassVar, cast
 
@@ -52,6 +54,70 @@ def _label(m: BaseDetector) -> str:
         return registry.name_of(type(m))
     except InputError:
         return type(m).__name__
+
+
+class _MemberWarnings(logging.Filter):
+    """The warnings the members' threshold rules log while they are fitted (each member's
+    percentile on its held-out scores: "too few scores ..."), held and then said once each,
+    naming the members that gave it: the members of one ensemble share their held-out rows, and
+    the same warning came once per member. A warning that differs is said on its own.
+
+    Examples
+    --------
+    >>> log = logging.getLogger("hourglass.thresholds.base")
+    >>> held = _MemberWarnings()
+    >>> for name in ("autoencoder", "deep-svdd"):
+    ...     held.member = name
+    ...     log.warning("percentile %g of %d held-out normal scores: ...", 99, 27)
+    >>> [(r.getMessage()) for r in held.records]
+    ['percentile 99 of 27 held-out normal scores: ...', 'percentile 99 of 27 held-out normal scores: ...']
+    >>> held.grouped()[0].getMessage()
+    'ensemble members autoencoder, deep-svdd: percentile 99 of 27 held-out normal scores: ...'
+    >>> held.release()
+    """
+
+    #: the logger whose warnings are held (the threshold rules' own: percentile, contamination)
+    LOGGER = "hourglass.thresholds.base"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.member = ""
+        self.records: list[logging.LogRecord] = []
+        self._members: list[str] = []
+        self._thread = threading.get_ident()  # (another thread's fits are not this ensemble's)
+        logging.getLogger(self.LOGGER).addFilter(self)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING or record.thread != self._thread:
+            return True
+        self.records.append(record)
+        self._members.append(self.member)
+        return False
+
+    def grouped(self) -> list[logging.LogRecord]:
+        """The held records, one for each message (the first of them), its members named."""
+        names: dict[str, list[str]] = {}
+        first: dict[str, logging.LogRecord] = {}
+        for record, member in zip(self.records, self._members, strict=True):
+            text = record.getMessage()
+            first.setdefault(text, record)
+            names.setdefault(text, []).append(member)
+        out = []
+        for text, record in first.items():
+            who = list(dict.fromkeys(names[text]))
+            record = logging.makeLogRecord(record.__dict__)  # (its extra fields kept: advice)
+            noun = "ensemble member" if len(who) == 1 else "ensemble members"
+            record.msg, record.args = f"{noun} {', '.join(who)}: {text}", ()
+            out.append(record)
+        return out
+
+    def release(self) -> None:
+        """Stop holding, and say each held warning once."""
+        log = logging.getLogger(self.LOGGER)
+        log.removeFilter(self)
+        for record in self.grouped():
+            log.handle(record)
+        self.records, self._members = [], []
 
 
 def _members_with_gradients(members: list[BaseDetector]) -> str:
@@ -277,13 +343,18 @@ class Ensemble(BaseDetector):
     def _fit(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
         members = self._members()
         labelled = y is not None and bool(np.any(y))
-        for i, m in enumerate(members):
-            try:
-                self._fit_member(m, X, y, labelled)
-            except InputError as exc:  # which member: its own split or threshold can fail
-                raise InputError(f"detectors[{i}] ({_label(m)}): {exc}") from None
-            except TrainingDiverged as exc:  # which member's learning rate to lower
-                raise TrainingDiverged(f"detectors[{i}] ({_label(m)}): {exc}") from None
+        held = _MemberWarnings()
+        try:
+            for i, m in enumerate(members):
+                held.member = _label(m)
+                try:
+                    self._fit_member(m, X, y, labelled)
+                except InputError as exc:  # which member: its own split or threshold can fail
+                    raise InputError(f"detectors[{i}] ({_label(m)}): {exc}") from None
+                except TrainingDiverged as exc:  # which member's learning rate to lower
+                    raise TrainingDiverged(f"detectors[{i}] ({_label(m)}): {exc}") from None
+        finally:
+            held.release()
         self.members_ = members
         self._calibrate()
 
