@@ -139,9 +139,12 @@ def test_a_word_among_numbers_to_sum_is_named_where_masked_to_numpy_gives_object
             return _to_numpy(self, object if dtype is None and boolean else dtype, *args, **kwargs)
 
         monkeypatch.setattr(kind, "to_numpy", as_pandas_2_1)
-    df = pd.DataFrame({"host": ["a", "a", "b"], "bytes": [10, 20, 5],
-                       "ts": ["2024-01-01 10:00:01", "2024-01-01 10:04:59", "2024-01-01 10:03:00"]})
+    # (rows whose 'bytes' a feature reads: text in a column no feature reads is a missing value)
+    df = pd.DataFrame({"host": ["a", "a", "b", "b", "a"], "bytes": [10, 20, 5, 900, 7],
+                       "ts": ["2024-01-01 10:00:01", "2024-01-01 10:04:59", "2024-01-01 10:03:00",
+                              "2024-01-01 10:03:30", "2024-01-01 10:12:00"]})
     ew = EntityWindows("host", "ts", numeric=("bytes",)).fit(df)
+    assert "bytes" in ew.read_columns()
     with pytest.raises(InputError, match="column 'bytes': row 2 is not a number"):
         ew.transform(df.assign(bytes=df["bytes"].astype(object).where(df.index != 1, "lots")))
 

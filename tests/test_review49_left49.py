@@ -164,3 +164,44 @@ def test_ensemble_says_its_members_percentile_warning_once(tmp_path: Path) -> No
     assert warned[0].startswith("ensemble members autoencoder, deep-svdd, latent-iforest: percentile 99 "
                                 "of 27 held-out"), warned
     assert warned[1].startswith("percentile 99 of 30 held-out normal scores"), warned
+
+
+def test_entity_model_takes_text_in_a_column_no_feature_reads_as_missing(tmp_path: Path) -> None:
+    # what was wrong: an entity model whose training dropped every aggregate of a constant
+    # column ('const': no feature reads it, rows may leave it out) refused text in it:
+    # `score M t.csv` said "column 'const': line 7 is not a number ('oops')", and with
+    # --on-bad-rows skip left the row out (a bucket one row short), where a table model
+    # ignores a constant column; text in a column a feature reads is still refused
+    rng = np.random.default_rng(0)
+    n = 600
+    frame = pd.DataFrame({"ts": pd.date_range("2026-01-01", periods=n, freq="30s").astype(str),
+                          "src_ip": rng.choice([f"10.0.0.{i}" for i in range(4)], n),
+                          "bytes": rng.lognormal(5, 1, n).round(1), "const": 7})
+    frame.to_csv(tmp_path / "train.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "train.csv"), "--entity-col", "src_ip",
+                              "--timestamp-col", "ts", "-o", str(tmp_path / "m"), "--epochs", "1", "-q"])
+    assert res.exit_code == 0, res.output
+    texted = frame.astype({"const": object, "bytes": object})
+    texted.loc[5, "const"] = "oops"
+    texted.to_csv(tmp_path / "text.csv", index=False)
+    texted.to_json(tmp_path / "text.jsonl", orient="records", lines=True)
+    outs = {}
+    for name, extra in (("train.csv", []), ("text.csv", []), ("text.csv", ["--on-bad-rows", "skip"]),
+                        ("text.jsonl", [])):
+        out = tmp_path / f"{name}{len(extra)}.csv"
+        res = runner.invoke(app, ["score", str(tmp_path / "m"), str(tmp_path / name), "-o", str(out), *extra])
+        assert res.exit_code == 0, res.output
+        assert "skipped" not in res.stderr, res.stderr
+        outs[out.name] = pd.read_csv(out)
+    first, *others = outs.values()
+    for other in others:
+        pd.testing.assert_frame_equal(first, other)
+    res = runner.invoke(app, ["stream", str(tmp_path / "m"), "-i", str(tmp_path / "text.jsonl"), "--all",
+                              "-o", str(tmp_path / "s.jsonl")])
+    assert res.exit_code == 0 and "skipped" not in res.stderr, res.output
+    assert len((tmp_path / "s.jsonl").read_text().splitlines()) == len(first)
+    texted.loc[5, "bytes"] = "oops"  # a column a feature reads: refused, as before
+    texted.to_csv(tmp_path / "read.csv", index=False)
+    res = runner.invoke(app, ["score", str(tmp_path / "m"), str(tmp_path / "read.csv"), "-o",
+                              str(tmp_path / "r.csv")])
+    assert res.exit_code == 2 and "column 'bytes': line 7 is not a number ('oops')" in res.stderr, res.output

@@ -639,7 +639,7 @@ def score_entity(pipe: Pipeline, data: Path, output: Path, *, fmt: str, on_bad_r
     if done is None:
         f = pipe.features_
         df = _read(data, fmt, on_bad_rows, stats, f.entity_col)
-        df = skip_unreadable_rows(df, f.timestamp_col, getattr(f, "dayfirst_", None), f.numeric_,
+        df = skip_unreadable_rows(df, f.timestamp_col, getattr(f, "dayfirst_", None), f.read_numbers(),
                                   on_bad_rows, stats, data, nested=f.columns_)
         try:
             keys, X = f.transform_with_keys(pipe.with_absent_fields(df))
@@ -801,7 +801,7 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
         stats = ReadStats()
         f = pipe.features_
         df = _read(data, fmt, on_bad_rows, stats, f.entity_col)
-        df = skip_unreadable_rows(df, f.timestamp_col, getattr(f, "dayfirst_", None), f.numeric_,
+        df = skip_unreadable_rows(df, f.timestamp_col, getattr(f, "dayfirst_", None), f.read_numbers(),
                                   on_bad_rows, stats, data, nested=f.columns_)
         at = stats.known(np.arange(len(df)))  # the file's data row of each row kept (-1: not known)
         labels_all = label_strings(df[label_col]) if label_col in df.columns else None

@@ -45,7 +45,7 @@ def explain_entity(pipe: Any, model: Path, data: Path, *, command: Any, top: int
     stats = ReadStats()
     df = _read(data, fmt, on_bad_rows, stats, f.entity_col)
     # --on-bad-rows skip: a row without a readable time is skipped, as 'score' skips it
-    df = skip_unreadable_rows(df, f.timestamp_col, getattr(f, "dayfirst_", None), f.numeric_,
+    df = skip_unreadable_rows(df, f.timestamp_col, getattr(f, "dayfirst_", None), f.read_numbers(),
                               on_bad_rows, stats, data, nested=f.columns_)  # (and text in a summed column)
     full = pipe.with_absent_fields(df)
     try:

@@ -110,7 +110,7 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
         # as score does with --on-bad-rows skip: a row whose time or summed value is unreadable
         # is left out (counted), not the end of the check
         f = pipe.features_
-        rows = skip_unreadable_rows(rows, f.timestamp_col, getattr(f, "dayfirst_", None), f.numeric_,
+        rows = skip_unreadable_rows(rows, f.timestamp_col, getattr(f, "dayfirst_", None), f.read_numbers(),
                                     on_bad_rows, stats, data, nested=f.columns_)
     elif getattr(pipe.features_, "output", "tabular") == "tabular":
         from hourglass.cli._skip import skip_nested_rows

@@ -120,7 +120,8 @@ class EntityStream:
         self.dayfirst: bool | None = getattr(f, "dayfirst_", None)  # numeric dates as in training
         self.own_order = self.dayfirst is None  # else the order the stream's first dates told (_times)
         self.columns = list(f.columns_)
-        self.numeric = list(f.numeric_)
+        # the summed columns a feature reads (text in another: a missing value, as score takes it)
+        self.numeric = f.read_numbers()
         # the model's columns no row has as a key until the first buckets close: refused then, as
         # score refuses a JSON-lines file none of whose rows has one (else a key spelt 'Bytes' for
         # bytes, or left out by every row, was scored as a missing value in every bucket), where

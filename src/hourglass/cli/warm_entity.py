@@ -90,7 +90,7 @@ def _read_rows(path: Path, parent: Any, parent_dir: Path, *, label_col: str | No
     # --on-bad-rows skip: a row without a readable time, or with text that is no number in a
     # column the model sums, is skipped and counted, as train and score skip it
     # (and a row sending a column the model reads as a JSON object is refused, as score does)
-    df = skip_unreadable_rows(df, f.timestamp_col, getattr(f, "dayfirst_", None), f.numeric_,
+    df = skip_unreadable_rows(df, f.timestamp_col, getattr(f, "dayfirst_", None), f.read_numbers(),
                               on_bad_rows, stats, what, nested=f.columns_)
     if replayed and label_col is not None and label_col not in df.columns:
         label_col, normal = None, None

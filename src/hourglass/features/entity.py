@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -710,11 +710,13 @@ class EntityWindows:
                                  "(categorical) instead", param=("numeric", "categorical"))
 
     # -- transform ----------------------------------------------------------------------------
-    def _numbers(self, s: pd.Series, c: str) -> np.ndarray:
+    def _numbers(self, s: pd.Series, c: str, strict: bool = True) -> np.ndarray:
         if pd.api.types.is_bool_dtype(s):
             return s.to_numpy(dtype=np.float64)
         v = to_numbers(s)  # a JSON integer of 400 digits: inf, as its text in a CSV file
-        bad = v.isna().to_numpy() & s.notna().to_numpy()
+        # (not ``strict``: a column no feature reads, whose text is a missing value, as the
+        # column left out is; a table model ignores a constant column's values alike)
+        bad = v.isna().to_numpy() & s.notna().to_numpy() & strict
         if bad.any():  # blank, '-' and '(empty)' are missing values, as the column's role read them
             text = s.astype("string").str.strip()
             # dtype=bool: pandas 2.1 (allowed) gives a nullable boolean's values as objects
@@ -724,8 +726,10 @@ class EntityWindows:
             raise InputError(f"column {c!r}: row {i + 1} is not a number ({s.iloc[i]!r})")
         return v.to_numpy(dtype=np.float64, na_value=np.nan)
 
-    def _aggregate(self, df: pd.DataFrame, ts: pd.DatetimeIndex | None = None) -> pd.DataFrame:
-        """The (entity, bucket) rows of ``df`` (``ts``: its times, when already read)."""
+    def _aggregate(self, df: pd.DataFrame, ts: pd.DatetimeIndex | None = None,
+                   unread: Collection[str] = ()) -> pd.DataFrame:
+        """The (entity, bucket) rows of ``df`` (``ts``: its times, when already read; ``unread``:
+        the summed columns no feature reads, whose text is taken as missing values)."""
         td = parse_bucket(self.bucket)
         assert self.entity_col is not None and self.timestamp_col is not None  # checked at fit
         if ts is None:
@@ -736,7 +740,8 @@ class EntityWindows:
         size = groups.sizes
         cols: dict[str, Any] = {"count": size.astype(np.float64)}
         if self.numeric_:
-            x = np.vstack([self._numbers(df[c].reset_index(drop=True), c) for c in self.numeric_])
+            x = np.vstack([self._numbers(df[c].reset_index(drop=True), c, strict=c not in unread)
+                           for c in self.numeric_])
             parts = numeric_stats(groups, x, tuple(self.stats))
             for j, c in enumerate(self.numeric_):
                 for s in self.stats:
@@ -846,7 +851,7 @@ class EntityWindows:
         self._check_fitted()
         df = self._checked(df)
         try:
-            return self._aggregate(df)
+            return self._aggregate(df, unread=self.unread_numbers())
         except UnicodeDecodeError:
             self._refuse_bytes(df, set(self.columns_))
             raise
@@ -889,6 +894,37 @@ class EntityWindows:
         made = {**{c: [f"{c}:{s}" for s in self.stats] for c in self.numeric_},
                 **{c: [f"{c}{s}" for s in shares] for c in self.categorical_}}
         return [c for c in self.columns_ if c not in made or any(a in used for a in made[c])]
+
+    def unread_numbers(self) -> list[str]:
+        """The summed columns (``numeric_``) no feature reads (:meth:`read_columns`): a value of
+        one that is no number is taken as a missing value, not refused, as a table model ignores
+        a constant column; their aggregates in :meth:`aggregate` are over the numbers.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"src": ["a", "a", "b", "a"], "ts": [0, 10, 20, 400],
+        ...                    "bytes": [10, 20, 5, 7], "one": [1, 1, 1, 1]})
+        >>> ew = EntityWindows("src", "ts", bucket="5min", log1p="none").fit(df)
+        >>> ew.unread_numbers(), ew.aggregate(df.assign(one=["x", 1, 1, 1]))["one:max"].tolist()
+        (['one'], [1.0, 1.0, 1.0])
+        """
+        read = set(self.read_columns())
+        return [c for c in self.numeric_ if c not in read]
+
+    def read_numbers(self) -> list[str]:
+        """The summed columns (``numeric_``) a feature reads: a value of one that is no number is
+        refused (:meth:`unread_numbers`: the others).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"src": ["a", "b"], "ts": [0, 10], "bytes": [10, 20], "one": [1, 1]})
+        >>> EntityWindows("src", "ts", bucket="5min", log1p="none").fit(df).read_numbers()
+        ['bytes']
+        """
+        unread = set(self.unread_numbers())
+        return [c for c in self.numeric_ if c not in unread]
 
     def encode(self, agg: pd.DataFrame) -> np.ndarray:
         """The feature matrix of an :meth:`aggregate` table.
