@@ -205,3 +205,25 @@ def test_entity_model_takes_text_in_a_column_no_feature_reads_as_missing(tmp_pat
     res = runner.invoke(app, ["score", str(tmp_path / "m"), str(tmp_path / "read.csv"), "-o",
                               str(tmp_path / "r.csv")])
     assert res.exit_code == 2 and "column 'bytes': line 7 is not a number ('oops')" in res.stderr, res.output
+
+
+def test_more_counts_of_one_are_singular(tmp_path: Path, caplog: Any) -> None:
+    # what was wrong: "'Normal' (1 rows), a normal value ('normal') spelt otherwise" and
+    # "--extra-normal x.csv: 1 rows have 'label' not 0"
+    import logging
+
+    from hourglass.pipeline.benchmark import _warn_other_spellings
+
+    labels = np.array(["normal", "Normal", "attack"], dtype=object)
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        _warn_other_spellings(labels, np.array([0, 1, 1], dtype=np.int8), ["normal"], "label", "x.csv")
+    assert "'Normal' (1 row), a normal value" in caplog.text, caplog.text
+    series = pd.DataFrame({"ts": pd.date_range("2026-01-01", periods=200, freq="min"),
+                           "v": np.sin(np.arange(200) / 5), "label": 0})
+    series.to_csv(tmp_path / "s.csv", index=False)
+    series.assign(label=(np.arange(200) == 7).astype(int)).to_csv(tmp_path / "x.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "s.csv"), "--model", "lstm-ae", "--window", "8",
+                              "--timestamp-col", "ts", "--label-col", "label", "--extra-normal",
+                              str(tmp_path / "x.csv"), "--epochs", "1", "-o", str(tmp_path / "m")])
+    assert res.exit_code != 0 and "x.csv: 1 row has 'label' not 0; extra data must be normal" in res.output, \
+        res.output

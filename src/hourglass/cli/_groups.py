@@ -314,7 +314,7 @@ class Grouping:
         """``N flagged rows -> M grouped alerts (...)``."""
         c = self.groups.counts
         unit = (f"{self.window_text} windows" if self.window[0] == "time"
-                else f"windows of {self.window[1]:,} rows")
+                else f"windows of {counted(self.window[1], 'row')}")
         extra = [f"{c['evicted']:,} written early (--max-groups)"] if c["evicted"] else []
         if c["untimed"]:
             extra.append(f"{c['untimed']:,} flagged row(s) without a readable time, each its own "

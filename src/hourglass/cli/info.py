@@ -373,7 +373,7 @@ def inspect(
     by_count = [d["column"] for d in schema if d["why"].startswith("near-unique")
                or d["why"] == "text values" or "> max_categories" in d["why"]]
     if cut and by_count:  # train counts every row's values: 63,285 of 100,000 near-unique, hashed in all
-        out.print(on_screen(f"only the first {n:,} rows (--rows) of a longer file: train counts the "
+        out.print(on_screen(f"only the first {counted(n, 'row')} (--rows) of a longer file: train counts the "
                             "distinct values of every row, which may give text columns "
                             f"({listed_columns(by_count[:5])}{' ...' if len(by_count) > 5 else ''}) "
                             "another role (one-hot, hashed or dropped as near-unique)"),

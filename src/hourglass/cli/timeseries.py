@@ -17,7 +17,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from hourglass._columns import counted, listed_columns, shown_column
+from hourglass._columns import counted, counted_as, listed_columns, shown_column
 from hourglass._labels import label_like
 from hourglass._limits import WHOLE_TOP
 from hourglass._numbers import label_numbers
@@ -376,7 +376,8 @@ def _read_extra(path: Path, ds: TimeSeriesDataset | None, label: str | None,
     if label is not None and label in extra.columns:
         n_bad = int(not_normal_steps(extra[label]).sum())
         if n_bad:
-            raise HourglassError(f"--extra-normal {path}: {n_bad} rows have {label!r} not 0; extra "
+            raise HourglassError(f"--extra-normal {path}: {counted_as(n_bad, ('row has', 'rows have'))} "
+                                 f"{label!r} not 0; extra "
                                  "data must be normal")
         extra = extra.drop(columns=[label])
     skip = {*map(str, ignored), str(label)}
