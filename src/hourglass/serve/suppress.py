@@ -30,7 +30,8 @@ TOML booleans or as text, match a cell of either case that says so (a column of 
 true/false reads as booleans, one with other values as its text: ``true``, ``"true"``,
 ``True`` and ``TRUE`` are alike). A string with ``*`` or ``?`` is a
 glob (case-sensitive); one that reads as an IP address or network (``10.20.0.0/16``,
-``2001:db8::/32``, ``10.0.0.5``) matches the addresses inside it (a cell that is no address does
+``2001:db8::/32``, ``10.0.0.5``; IPv4 octets decimal, leading zeros included, as in the cells:
+``010.0.0.0/8`` is 10.0.0.0/8) matches the addresses inside it (a cell that is no address does
 not match; an IPv4-mapped IPv6 cell, ``::ffff:10.0.0.5``, is its IPv4 address); anything else
 matches equal text.
 """
@@ -115,13 +116,28 @@ def _network(text: str, where: str) -> IpNetwork | None:
     >>> [_network(t, "x") for t in ("2001:db8::/32", "https://updates.example.com/", "C:/Windows/x")]
     [IPv6Network('2001:db8::/32'), None, None]
     """
-    looks = _IPV4ISH.match(text) is not None or ("/" in text and _is_address(text.split("/", 1)[0]))
+    v4ish = _IPV4ISH.match(text) is not None
+    looks = v4ish or ("/" in text and _is_address(text.split("/", 1)[0]))
     try:
-        return ipaddress.ip_network(text, strict=True)
+        return ipaddress.ip_network(_unpadded(text) if v4ish else text, strict=True)
     except ValueError as exc:
         if looks:
             raise InputError(f"{where}: {text!r} is not a valid IP address or network ({exc})") from None
         return None
+
+
+def _unpadded(text: str) -> str:
+    """Dotted IPv4 text (with or without ``/prefix``) without its octets' leading zeros, as the
+    cells are read (decimal, leading zeros included: ``010.0.0.0/8`` is 10.0.0.0/8); ``ipaddress``
+    refuses padded octets, so a rule could not name a network the way its log writes it.
+
+    Examples
+    --------
+    >>> _unpadded("010.001.002.000/24"), _unpadded("10.0.0.5"), _unpadded("300.0.0.0/8")
+    ('10.1.2.0/24', '10.0.0.5', '300.0.0.0/8')
+    """
+    address, slash, prefix = text.partition("/")
+    return ".".join(str(int(octet)) for octet in address.split(".")) + slash + prefix
 
 
 def _is_address(text: str) -> bool:
