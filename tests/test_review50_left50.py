@@ -27,3 +27,31 @@ def test_rule_network_with_padded_octets_reads_decimal(tmp_path: Path) -> None:
     for bad in ("300.0.0.0/8", "010.0.0.1/8"):
         with pytest.raises(InputError, match=repr(bad).replace(".", r"\.")):
             Condition.of([bad], "x")
+
+
+# what was wrong: train --model ensemble on 1,000 rows warned "ensemble members autoencoder, ...:
+# percentile 99 of 90 held-out normal scores ... (... --param validation_fraction=...)", but that
+# option is the ensemble's own share: a larger one leaves the members fewer rows, so fewer held-out
+# scores still; the member's share is set in its detectors entry
+def test_member_percentile_warning_advises_the_members_share(caplog: pytest.LogCaptureFixture) -> None:
+    from hourglass.cli._options import cli_advice
+    from hourglass.detectors.ensemble import MEMBER_SHARE_ADVICE, _MemberWarnings
+    from hourglass.thresholds import Percentile
+    from hourglass.thresholds.base import FEW_SCORES_ADVICE
+
+    held = _MemberWarnings()
+    for name in ("autoencoder", "deep-svdd"):
+        held.member = name
+        Percentile(99).fit(np.arange(90.0))
+    with caplog.at_level("WARNING", logger=_MemberWarnings.LOGGER):
+        held.release()
+    [record] = [r for r in caplog.records if r.name == _MemberWarnings.LOGGER]
+    text = record.getMessage()
+    assert text.startswith("ensemble members autoencoder, deep-svdd: percentile 99 of 90")
+    assert MEMBER_SHARE_ADVICE in text and FEW_SCORES_ADVICE not in text
+    assert getattr(record, "advice") == MEMBER_SHARE_ADVICE  # noqa: B009
+    said = cli_advice(text)
+    assert "--param 'detectors=[[\"NAME\", {\"validation_fraction\": 0.2}], ...]'" in said
+    assert "--param validation_fraction" not in said
+    # the ensemble's own percentile keeps the ensemble's option
+    assert "--param validation_fraction=..." in cli_advice(f"percentile ...: {FEW_SCORES_ADVICE})")

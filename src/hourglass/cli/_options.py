@@ -232,6 +232,11 @@ def _cli_advice() -> dict[str, str]:
     if base is not None:
         said[base.FEW_SCORES_ADVICE] = ("more normal data, or a larger held-out share when training, "
                                         "--param validation_fraction=...")
+    ensemble = sys.modules.get("hourglass.detectors.ensemble")
+    if ensemble is not None:  # (--param validation_fraction is the ensemble's: fewer rows to members)
+        said[ensemble.MEMBER_SHARE_ADVICE] = ("more normal data, or a larger held-out share of the member "
+                                              "when training, --param 'detectors=[[\"NAME\", "
+                                              "{\"validation_fraction\": 0.2}], ...]'")
     if windowed is not None:
         said[windowed.SMALLER_WINDOW] = "a smaller --window"
         # (horizon has no option of its own: --param sets it)

@@ -247,11 +247,12 @@ class _OnceAcrossRuns(logging.Filter):
         self.seen: set[str] = set()
 
     def filter(self, record: logging.LogRecord) -> bool:
+        from hourglass.detectors.ensemble import MEMBER_SHARE_ADVICE
         from hourglass.thresholds.base import FEW_SCORES_ADVICE
 
         text = record.getMessage()
         advice = getattr(record, "advice", None)  # train's (an option benchmark lacks)
-        if advice == FEW_SCORES_ADVICE:
+        if advice in (FEW_SCORES_ADVICE, MEMBER_SHARE_ADVICE):
             text = text.replace(advice, "more normal training rows")
             record.msg, record.args = text, ()
         if text in self.seen:

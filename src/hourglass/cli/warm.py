@@ -114,10 +114,11 @@ class _WarmAdvice(logging.Filter):
 
     def __init__(self, more: str, kept: str) -> None:
         super().__init__()
+        from hourglass.detectors.ensemble import MEMBER_SHARE_ADVICE
         from hourglass.detectors.windowed import FEW_WINDOWS_ADVICE
         from hourglass.thresholds.base import FEW_SCORES_ADVICE
 
-        self.said = {FEW_SCORES_ADVICE: f"{more}; {kept}",
+        self.said = {FEW_SCORES_ADVICE: f"{more}; {kept}", MEMBER_SHARE_ADVICE: f"{more}; {kept}",
                      FEW_WINDOWS_ADVICE: f"{more}; {kept} and window"}
 
     def filter(self, record: logging.LogRecord) -> bool:

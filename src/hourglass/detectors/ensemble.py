@@ -46,6 +46,12 @@ def _device_of(module: torch.nn.Module) -> torch.device:
 _CALIBRATIONS = ("zscore", "rank")
 _RANK_TOL = 8 * float(np.finfo(np.float32).eps)  # relative: a few float32 roundings
 _COMBINES = ("mean", "max")
+# the advice of a member's percentile on few held-out scores: the member's own held-out share,
+# not the ensemble's validation_fraction (a larger one of those leaves the members fewer rows,
+# so fewer held-out scores still)
+MEMBER_SHARE_ADVICE = ("more normal data, or a larger held-out share of the member when training "
+                       "(its own validation_fraction: detectors=[(NAME, {'validation_fraction': 0.2}), "
+                       "...])")
 
 
 def _label(m: BaseDetector) -> str:
@@ -102,10 +108,15 @@ class _MemberWarnings(logging.Filter):
             text = record.getMessage()
             first.setdefault(text, record)
             names.setdefault(text, []).append(member)
+        from hourglass.thresholds.base import FEW_SCORES_ADVICE
+
         out = []
         for text, record in first.items():
             who = list(dict.fromkeys(names[text]))
             record = logging.makeLogRecord(record.__dict__)  # (its extra fields kept: advice)
+            if getattr(record, "advice", None) == FEW_SCORES_ADVICE:  # a member's, not the ensemble's
+                text = text.replace(FEW_SCORES_ADVICE, MEMBER_SHARE_ADVICE)
+                setattr(record, "advice", MEMBER_SHARE_ADVICE)  # noqa: B010 (an extra field)
             noun = "ensemble member" if len(who) == 1 else "ensemble members"
             record.msg, record.args = f"{noun} {', '.join(who)}: {text}", ()
             out.append(record)
