@@ -55,3 +55,16 @@ def test_member_percentile_warning_advises_the_members_share(caplog: pytest.LogC
     assert "--param validation_fraction" not in said
     # the ensemble's own percentile keeps the ensemble's option
     assert "--param validation_fraction=..." in cli_advice(f"percentile ...: {FEW_SCORES_ADVICE})")
+
+
+# what was wrong: an entity explanation gave a mean past 4 digits in exponent form, 'mean
+# bytes=1.694e+04' (its median too), where table and series explanations quote such a value
+# without one; whole aggregates (a count, a sum of whole bytes) already read in full below 1e15:
+# pinned here too
+def test_entity_values_past_four_digits_read_without_exponent() -> None:
+    from hourglass.explain.entity import _number
+
+    assert [_number(v) for v in (16938.7, -16938.7, 9999.6, 1234.56)] == ["16939", "-16939", "10000", "1235"]
+    assert [_number(v) for v in (16940.0, 123456789.0, 63.99999999999998)] == ["16940", "123456789", "64"]
+    # unchanged: small values to 4 digits, tiny ones and whole ones past 1e15 in exponent form
+    assert [_number(v) for v in (2.345678, 0.5, 4e-7, 1e16)] == ["2.346", "0.5", "4e-07", "1e+16"]

@@ -57,7 +57,10 @@ def _number(value: float, share: bool = False) -> str:
     # as a latency of 4e-07 s is no 0; below 1e-12, float residue (0.1 + 0.2 - 0.3) is
     if abs(value) < 1e15 and (abs(value) < 1e-12 or abs(value - round(value)) <= 1e-6 * abs(value)):
         return str(int(round(value)))
-    return f"{value:.4g}"
+    text = f"{value:.4g}"
+    # a mean past 4 digits (mean bytes=16938.7) to the unit, not in exponent form ('1.694e+04'),
+    # as the table and series explanations quote such values without one
+    return f"{value:.0f}" if "e" in text and 1 <= abs(value) < 1e15 else text
 
 
 def top_values(features: EntityWindows, rows: pd.DataFrame, agg: pd.DataFrame, column: str) -> list[str]:
