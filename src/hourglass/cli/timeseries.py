@@ -706,6 +706,8 @@ def scored_steps_text(steps: int, rows: int, freq: str | None, flagged: int) -> 
     'scored 98 time steps (from 100 rows: rows at one time merged), 0 flagged'
     >>> scored_steps_text(100, 100, "1min", 1)
     'scored 100 time steps, 1 flagged'
+    >>> scored_steps_text(1147, 1147, "rows", 1132)
+    'scored 1,147 time steps, 1,132 flagged'
     """
     if steps == rows:
         how = ""
@@ -713,4 +715,4 @@ def scored_steps_text(steps: int, rows: int, freq: str | None, flagged: int) -> 
         how = f" (resampled from {rows:,} rows to {freq})"
     else:
         how = f" (from {rows:,} rows: rows at one time merged)"
-    return f"scored {steps} time steps{how}, {flagged} flagged"
+    return f"scored {steps:,} time steps{how}, {flagged:,} flagged"
