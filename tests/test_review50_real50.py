@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
+import pandas as pd
+import pytest
+
 from hourglass.cli.timeseries import scored_steps_text
+from hourglass.features.sessions.grouping import group_events
 
 
 def test_series_score_summary_groups_thousands_like_every_other_count() -> None:
@@ -12,3 +18,15 @@ def test_series_score_summary_groups_thousands_like_every_other_count() -> None:
     assert scored_steps_text(1147, 1147, "rows", 1132) == "scored 1,147 time steps, 1,132 flagged"
     assert scored_steps_text(2000, 6000, "5min", 1500) == (
         "scored 2,000 time steps (resampled from 6,000 rows to 5min), 1,500 flagged")
+
+
+def test_log_empty_window_count_groups_thousands(caplog: pytest.LogCaptureFixture) -> None:
+    # what was wrong: `hourglass score MODEL bgl.log` on a BGL model with --window 60 over five
+    # months of events printed "244369 empty window(s) skipped" right above the summary that
+    # says "244,369 empty sessions skipped"; the log line now groups thousands the same way
+    ev = pd.DataFrame({"key": [1, 2], "line": [1, 2], "content": ["a", "b"],
+                       "time": [0.0, 86400.0]})  # a day apart: 1,439 empty minutes between
+    with caplog.at_level(logging.INFO, logger="hourglass"):
+        _, _, _, counts = group_events(ev, window=60.0)
+    assert counts["empty_sessions_skipped"] == 1439
+    assert "1,439 empty window(s) skipped" in caplog.text

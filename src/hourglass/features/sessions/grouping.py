@@ -280,10 +280,10 @@ class SessionGrouper:
             ids = [names[g] for g in groups]
         # (no session at all: the caller's error, with the counts, is the one line said)
         if counts["events_without_session"] and ids:  # in time windows: a time stamp that does not read
-            logger.warning("%d event(s) had %s; left out", counts["events_without_session"],
+            logger.warning("%s event(s) had %s; left out", f"{counts['events_without_session']:,}",
                            "no session id" if self.window is None else "no readable time (no window)")
         if counts["empty_sessions_skipped"]:
-            logger.info("%d empty window(s) skipped", counts["empty_sessions_skipped"])
+            logger.info("%s empty window(s) skipped", f"{counts['empty_sessions_skipped']:,}")
         return ids, gk, gl, dict(counts)
 
 
