@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from hourglass.cli.timeseries import scored_steps_text
 from hourglass.features.sessions.grouping import group_events
+from tests._cli import one_line_error
 
 
 def test_series_score_summary_groups_thousands_like_every_other_count() -> None:
@@ -30,3 +32,17 @@ def test_log_empty_window_count_groups_thousands(caplog: pytest.LogCaptureFixtur
         _, _, _, counts = group_events(ev, window=60.0)
     assert counts["empty_sessions_skipped"] == 1439
     assert "1,439 empty window(s) skipped" in caplog.text
+
+
+def test_raw_log_read_as_table_points_to_a_log_format(tmp_path: Path) -> None:
+    # what was wrong: `hourglass inspect BGL.log` (or `train` without --format bgl) on a raw log
+    # whose header line has no comma said only "line 8: expected 1 fields, found 3 (use
+    # --on-bad-rows skip to skip such rows)", advice that reads the log as a one-column table;
+    # it now says a log file needs a log --format first, as the one-column refusal does
+    log = tmp_path / "bgl.log"
+    log.write_text("- 1117838570 2005.06.03 R02-M1 RAS KERNEL INFO cache parity error corrected\n"
+                   "- 1117838573 2005.06.03 R02-M1 RAS KERNEL INFO cache parity error corrected\n"
+                   "- 1117838575 2005.06.03 R02-M1 RAS KERNEL FATAL data TLB error, r1=0, r2=3\n")
+    for args in (["inspect", str(log)], ["train", str(log), "-o", str(tmp_path / "m")]):
+        one_line_error(args, "line 3: expected 1 fields, found 3 (a header of one column: "
+                       "a log file needs a log --format", tmp_path / "m")

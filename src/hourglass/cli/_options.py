@@ -207,6 +207,8 @@ def _cli_advice() -> dict[str, str]:
         said[tables.READ_AS_EVTX] = "read it with --format evtx (or auto)"
         said[tables.READ_AS_PARQUET] = "read it with --format parquet (or auto)"
         said[tables.IN_THIS_LAYOUT] = "is the file in this layout (--format, --dataset)?"
+        said[tables.ONE_FIELD_HEADER] = ("a log file needs a log --format, a table a header line naming "
+                                         "its columns")
     ts_ingest = sys.modules.get("hourglass.ingest.timeseries")
     budget = sys.modules.get("hourglass.thresholds.budget")
     if ts_ingest is not None:

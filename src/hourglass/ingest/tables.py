@@ -71,6 +71,9 @@ READ_AS_EVTX = "read it with fmt='evtx' (or 'auto')"
 READ_AS_PARQUET = "read it with fmt='parquet' (or 'auto')"
 #: ... and a malformed first data row to check the layout it was read in.
 IN_THIS_LAYOUT = "is the file in this layout (fmt=...)?"
+#: ... and a row of several fields under a header of one (a raw log read as a table).
+ONE_FIELD_HEADER = ("a log file is read by EventSessions(format=...), a table needs a header line "
+                    "naming its columns")
 CHUNK_BYTES = 16 << 20
 # Missing-value spellings (pyarrow's defaults plus the ones seen in flow exports).
 NULL_VALUES = ("", "NaN", "nan", "NA", "N/A", "n/a", "NULL", "null", "None", "-nan", "#N/A", "?")
@@ -1650,6 +1653,10 @@ def _iter_csv(
             layout = (f"the first data line: {IN_THIS_LAYOUT} " if line == skip_rows + 1 else "")
             if "problem" in pending:  # a comment line comment_check refused
                 return InputError(f"{path}: {where}: {pending['problem']}")
+            if not layout and pending["expected"] == 1:
+                # a header of one field and a later line of several: most often a raw log (BGL,
+                # syslog) read as a table, where skipping such rows would not help
+                layout = f"a header of one column: {ONE_FIELD_HEADER}; or "
             return InputError(f"{path}: {where}: expected {pending['expected']} fields, found "
                               f"{pending['actual']} ({layout}use {SKIP_BAD_ROWS} to skip such rows)")
         msg = str(exc)
