@@ -539,6 +539,10 @@ def _is_ip(v: str) -> bool:
     return True
 
 
+#: Dotted IPv4 text in ASCII digits, one to three an octet (leading zeros allowed: unpadded_ipv4)
+_DOTTED_V4 = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
+
+
 def ipv4_private(a: Any, b: Any) -> Any:
     """Whether IPv4 addresses with first octets ``a`` and second ``b`` are private, loopback,
     link-local or carrier-grade NAT; for Python integers or integer arrays alike.
@@ -581,6 +585,25 @@ def ipv6_private(ip: ipaddress.IPv6Address) -> bool:
         a, b = v4.packed[:2]
         return bool(ipv4_private(a, b))
     return any(ip in net for net in _V6_PRIVATE) and not any(ip in net for net in _V6_PUBLIC)
+
+
+def unpadded_ipv4(text: str) -> str:
+    """Dotted IPv4 text (an address, or a network with ``/prefix``) without its octets' leading
+    zeros: the octets are decimal, leading zeros included, as :func:`ip_parts` reads them
+    (``010.001.002.003`` is 10.1.2.3, as a log that pads its octets means), where ``ipaddress``
+    refuses them. Other text is returned as it is.
+
+    Examples
+    --------
+    >>> unpadded_ipv4("010.001.002.003"), unpadded_ipv4("010.0.0.0/8"), unpadded_ipv4("fe80::1")
+    ('10.1.2.3', '10.0.0.0/8', 'fe80::1')
+    >>> unpadded_ipv4("300.0.0.0/8")   # (still no address: ipaddress refuses it)
+    '300.0.0.0/8'
+    """
+    address, slash, prefix = text.partition("/")
+    if not _DOTTED_V4.fullmatch(address):
+        return text
+    return ".".join(str(int(octet)) for octet in address.split(".")) + slash + prefix
 
 
 def ipv4_bucket(a: Any, b: Any, c: Any, buckets: int) -> Any:

@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Any
 
 from hourglass.errors import InputError
+from hourglass.features.roles import unpadded_ipv4
 
 __all__ = ["ECS_FIELDS", "ECS_VERSION", "SEVERITY_NUMBERS", "AlertRule", "UnreadTime", "column_values",
            "ecs_named", "ecs_target", "frame_alerts",
@@ -125,10 +126,6 @@ _FORMAT_TARGETS: dict[str, dict[str, str]] = {
 #: A Google Cloud zone (``us-central1-c``: a region and a letter), as opposed to a region
 #: (``us-central1``) or a multi-region (``us``, ``global``).
 _GCP_ZONE = re.compile(r"[a-z]+(?:-[a-z]+)*\d+-[a-z]")
-#: A dotted IPv4 address in ASCII digits, read octet by octet as decimal numbers: one with leading
-#: zeros (``010.001.002.003``, as some logs pad them) is 10.1.2.3, as the features read it
-#: (``roles.ip_parts``), not an invalid address left out of the alert
-_PADDED_V4 = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
 #: What an alert of a format says of every event: the cloud of a cloud audit log, the orchestrator
 #: of a Kubernetes audit event.
 _FORMAT_CONSTANTS: dict[str, dict[str, str]] = {"gcp-audit": {"cloud.provider": "gcp"},
@@ -350,9 +347,8 @@ def _ecs_value(target: str, value: Any) -> Any:
     if _missing(value):  # (pandas' NA would be the text '<NA>')
         return None
     if target.endswith(".ip"):
-        text = str(value).strip()
-        if _PADDED_V4.fullmatch(text):  # '010.001.002.003': 10.1.2.3, as the features read it
-            text = ".".join(str(int(octet)) for octet in text.split("."))  # (ipaddress refuses it)
+        # '010.001.002.003': 10.1.2.3, as the features read it, not an invalid address left out
+        text = unpadded_ipv4(str(value).strip())
         try:
             address = ipaddress.ip_address(text)
         except ValueError:

@@ -57,6 +57,7 @@ import pandas as pd
 from hourglass._columns import listed_columns
 from hourglass._eol import without_boms
 from hourglass.errors import InputError, no_file, read_problem
+from hourglass.features.roles import unpadded_ipv4
 
 __all__ = ["Condition", "Rule", "SuppressionError", "Suppressions", "load_suppressions"]
 
@@ -116,28 +117,13 @@ def _network(text: str, where: str) -> IpNetwork | None:
     >>> [_network(t, "x") for t in ("2001:db8::/32", "https://updates.example.com/", "C:/Windows/x")]
     [IPv6Network('2001:db8::/32'), None, None]
     """
-    v4ish = _IPV4ISH.match(text) is not None
-    looks = v4ish or ("/" in text and _is_address(text.split("/", 1)[0]))
+    looks = _IPV4ISH.match(text) is not None or ("/" in text and _is_address(text.split("/", 1)[0]))
     try:
-        return ipaddress.ip_network(_unpadded(text) if v4ish else text, strict=True)
+        return ipaddress.ip_network(unpadded_ipv4(text), strict=True)  # ('010.0.0.0/8': 10.0.0.0/8)
     except ValueError as exc:
         if looks:
             raise InputError(f"{where}: {text!r} is not a valid IP address or network ({exc})") from None
         return None
-
-
-def _unpadded(text: str) -> str:
-    """Dotted IPv4 text (with or without ``/prefix``) without its octets' leading zeros, as the
-    cells are read (decimal, leading zeros included: ``010.0.0.0/8`` is 10.0.0.0/8); ``ipaddress``
-    refuses padded octets, so a rule could not name a network the way its log writes it.
-
-    Examples
-    --------
-    >>> _unpadded("010.001.002.000/24"), _unpadded("10.0.0.5"), _unpadded("300.0.0.0/8")
-    ('10.1.2.0/24', '10.0.0.5', '300.0.0.0/8')
-    """
-    address, slash, prefix = text.partition("/")
-    return ".".join(str(int(octet)) for octet in address.split(".")) + slash + prefix
 
 
 def _is_address(text: str) -> bool:
