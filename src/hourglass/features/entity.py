@@ -923,8 +923,8 @@ class EntityWindows:
         >>> EntityWindows("src", "ts", bucket="5min", log1p="none").fit(df).read_numbers()
         ['bytes']
         """
-        unread = set(self.unread_numbers())
-        return [c for c in self.numeric_ if c not in unread]
+        read = set(self.read_columns())
+        return [c for c in self.numeric_ if c in read]
 
     def encode(self, agg: pd.DataFrame) -> np.ndarray:
         """The feature matrix of an :meth:`aggregate` table.
