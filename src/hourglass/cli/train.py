@@ -389,19 +389,25 @@ def _refuse_demo_output(output: Path, force: bool) -> None:
     parent folder, a file or other folder, or a model that an earlier demo did not save (a
     model trained on the user's data is never replaced without ``--force``; ``make demo`` run
     twice replaces its own)."""
-    import json
-
     check_model_dir(output)
-    config = output / "config.json"
-    if force or not config.is_file():
+    if force or not (output / "config.json").is_file():
         return
-    try:
-        source = json.loads(config.read_text(encoding="utf-8")).get("info", {}).get("source")
-    except (OSError, ValueError, AttributeError):
-        source = None
-    if source != DEMO_SOURCE:
+    if not _demo_model(output):
         raise HourglassError(f"--output {output}: a model is saved there already (not an earlier "
                              "demo's); pass --force to replace it, or choose another --output")
+
+
+def _demo_model(folder: Path) -> bool:
+    """Whether the model in ``folder`` is one an earlier ``hourglass demo`` saved (what the demo
+    replaces without ``--force``: checked before training and again as the new model is put in
+    place, so that a model another run saved there meanwhile is kept)."""
+    import json
+
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        return bool(config.get("info", {}).get("source") == DEMO_SOURCE)
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def demo(
@@ -425,7 +431,8 @@ def demo(
                               normal=list(spec.normal), model="autoencoder",
                               params={"verbose": 0 if quiet else 1}, threshold=None,
                               categorical=[], drop=[], source=DEMO_SOURCE)
-        pipe.save(output)
+        # (not over a model another run saved there meanwhile: only --force or an earlier demo's)
+        pipe.save(output, replace=True if force else _demo_model)
         test_df = spec.read(demo_path("test"))
         feats, labels, is_anom = split_labels(test_df, spec.label_col, list(spec.normal), "demo")
         assert labels is not None and is_anom is not None

@@ -274,7 +274,8 @@ def replacing(allowed: bool) -> Callable[[], None]:
     return lambda: _REPLACE.reset(token)
 
 
-def save(pipe: Pipeline, path: str | os.PathLike[str], *, replace: bool | None = None) -> Path:
+def save(pipe: Pipeline, path: str | os.PathLike[str], *,
+         replace: bool | Callable[[Path], bool] | None = None) -> Path:
     """Save a fitted :class:`~hourglass.pipeline.Pipeline` to directory ``path``.
 
     The directory is written beside its target and renamed into place, so a failure leaves no
@@ -291,7 +292,9 @@ def save(pipe: Pipeline, path: str | os.PathLike[str], *, replace: bool | None =
     replace
         Whether a model at ``path`` may be replaced (default: yes, unless :func:`replacing` said
         otherwise); ``False`` refuses one found there when the new model is put in place (saved
-        meanwhile by another process), keeping it.
+        meanwhile by another process), keeping it. A function of the folder decides for the
+        model found there then (called under the save's lock, so that no model saved in
+        between escapes it): ``hourglass demo`` replaces an earlier demo's model only.
 
     Returns
     -------
@@ -391,13 +394,14 @@ def _saving_in(folder: Path) -> Iterator[None]:
             os.close(fd)  # (releases the lock)
 
 
-def _swap(tmp: Path, target: Path, replace: bool) -> None:
+def _swap(tmp: Path, target: Path, replace: bool | Callable[[Path], bool]) -> None:
     """Move the model written in ``tmp`` to ``target`` (a save's last step, under
     :func:`_saving_in`): what is at ``target`` now is checked again (another process may have
-    saved there since the save's first check), refused if it is a model and not ``replace``, else
-    moved aside as :func:`_aside` until the new model is in place."""
+    saved there since the save's first check), refused if it is a model and not ``replace``
+    (a function: not ``replace(target)``), else moved aside as :func:`_aside` until the new
+    model is in place."""
     check_replaceable(target)
-    if not replace and is_artefact(target):
+    if is_artefact(target) and not (replace(target) if callable(replace) else replace):
         raise InputError(f"{target}: a model was saved there meanwhile (by another run); it is kept "
                          f"and this one is not saved ({REPLACE_ADVICE})")
     # a model replaced keeps its folder's and files' modes (a private 0700/0600 one stayed

@@ -9,8 +9,9 @@ import re
 import sys
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -1359,7 +1360,8 @@ class Pipeline:
         self._check_fitted()
         return getattr(self.detector_, "stream_threshold_", None)
 
-    def save(self, path: str | os.PathLike[str], *, replace: bool | None = None) -> None:
+    def save(self, path: str | os.PathLike[str], *,
+             replace: bool | Callable[[Path], bool] | None = None) -> None:
         """Write the artefact directory (``config.json`` + ``weights.safetensors``).
 
         Parameters
@@ -1368,7 +1370,8 @@ class Pipeline:
             The directory to write; :func:`hourglass.load` reads it back.
         replace
             Whether a model at ``path`` may be replaced (default: yes); ``False`` refuses one
-            that another process saved there meanwhile, keeping it.
+            that another process saved there meanwhile, keeping it; a function of the folder
+            decides for the model found there (:func:`hourglass.pipeline.artefact.save`).
 
         Examples
         --------
