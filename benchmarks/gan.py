@@ -55,6 +55,7 @@ from _common import (
     positive,
     run_script,
     write_result,
+    write_text,
 )
 from hourglass.detectors import AnoGAN, AutoEncoder, EncoderGAN, GANomaly
 
@@ -168,9 +169,10 @@ def _save(args: argparse.Namespace, rows: list[dict[str, Any]], seconds: float |
     out = RESULTS / f"gan_{args.part}{'_' + args.tag if args.tag else ''}.json"
     if args.no_write:
         return not_written(out.name)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"args": vars(args), "seconds": seconds, "written": time.time(),
-                               "rows": rows}, indent=1))
+    # through a temporary file: a run stopped (or a disk filled) while writing leaves the
+    # piece it had, not half a JSON file on which --part report stops
+    write_text(out, json.dumps({"args": vars(args), "seconds": seconds, "written": time.time(),
+                                "rows": rows}, indent=1))
     return f"written to {out}"
 
 

@@ -43,6 +43,7 @@ from _common import (
     positive,
     run_script,
     write_result,
+    write_text,
 )
 from hourglass.detectors import AnoGAN, EncoderGAN, GANomaly
 
@@ -131,7 +132,7 @@ def main() -> None:
                 rows.append({"set": set_name, "seed": seed, "config": name, "params": cfg,
                              "val_auc": auc, "seconds": seconds, "fit_rows": len(Xf)})
                 print(f"{set_name} seed {seed} {name}: val AUC {auc:.4f} {seconds:.1f}s", flush=True)
-            out.write_text(json.dumps({"args": vars(args), "rows": rows}, indent=1))
+            write_text(out, json.dumps({"args": vars(args), "rows": rows}, indent=1))  # (whole or not)
     print(summary(rows))
 
 

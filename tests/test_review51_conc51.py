@@ -83,3 +83,40 @@ def test_demo_keeps_a_users_model_another_run_saved_meanwhile(
     res = _demo_with_a_model_saved_meanwhile(monkeypatch, tmp_path / "forced", _pipe((6, 3), 4), ["--force"])
     assert res.exit_code == 0, res.output
     assert load(tmp_path / "forced").detector_.hidden == (8, 4)
+
+
+def test_a_gan_benchmark_piece_cut_short_leaves_the_one_it_had(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # benchmarks/gan.py saves its piece (results/gan_<part>.json) after each data set "so that a
+    # stopped run keeps what it finished", but wrote it in place: a run stopped while writing, or
+    # a disk that filled, left half a JSON file where the last whole piece was, and '--part
+    # report' then stopped on a JSONDecodeError traceback. Now the piece goes through a temporary
+    # file: the one it had stays, and the script ends with one line naming it.
+    import argparse
+    import errno
+    import sys
+
+    bench = Path(__file__).resolve().parent.parent / "benchmarks"
+    sys.path.insert(0, str(bench))
+    try:
+        import gan
+    finally:
+        sys.path.remove(str(bench))
+    monkeypatch.setattr(gan, "RESULTS", tmp_path)
+    args = argparse.Namespace(part="nsl", tag="", no_write=False, models="autoencoder")
+    assert gan._save(args, [{"set": "a", "model": "autoencoder", "auc": 0.5}]) == \
+        f"written to {tmp_path / 'gan_nsl.json'}"
+    whole = (tmp_path / "gan_nsl.json").read_text()
+    real = Path.write_text
+
+    def full_disk(self: Path, text: str, *a: Any, **k: Any) -> int:
+        real(self, text[:len(text) // 2], *a, **k)
+        raise OSError(errno.ENOSPC, "No space left on device", str(self))
+
+    monkeypatch.setattr(Path, "write_text", full_disk)
+    with pytest.raises(SystemExit, match=r"cannot write .*gan_nsl\.json: No space left on device"):
+        gan._save(args, [{"set": "b", "model": "autoencoder", "auc": 0.7}])
+    monkeypatch.setattr(Path, "write_text", real)
+    assert (tmp_path / "gan_nsl.json").read_text() == whole
+    assert sorted(os.listdir(tmp_path)) == ["gan_nsl.json"]
+    assert [r["set"] for r in gan._load(tmp_path)[0]] == ["a"]
