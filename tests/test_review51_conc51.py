@@ -120,3 +120,41 @@ def test_a_gan_benchmark_piece_cut_short_leaves_the_one_it_had(
     assert (tmp_path / "gan_nsl.json").read_text() == whole
     assert sorted(os.listdir(tmp_path)) == ["gan_nsl.json"]
     assert [r["set"] for r in gan._load(tmp_path)[0]] == ["a"]
+
+
+def _cli(args: list[str], stdin: Path, cwd: Path) -> Any:
+    """``hourglass ARGS`` as a process whose standard input is the file ``stdin`` (``< FILE``)."""
+    import subprocess
+    import sys
+
+    src = str(Path(__file__).resolve().parent.parent / "src")
+    env = {**os.environ, "PYTHONPATH": src, "OMP_NUM_THREADS": "1"}
+    with open(stdin, "rb") as fh:
+        return subprocess.run([sys.executable, "-m", "hourglass", "--threads", "1", *args], stdin=fh,
+                              capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
+
+
+def test_an_output_that_standard_input_reads_is_refused(tmp_path: Path) -> None:
+    # 'score M DATA -o DATA' and 'stream M -i IN -o IN' are refused ("is the input file"), but the
+    # same file given as standard input was not: 'score M - -o data.csv < data.csv' replaced the
+    # data with its scores, and 'stream M -o alerts.jsonl < alerts.jsonl' read its own alerts back
+    # as rows, appending them to the file it read until one stopped it ("line 41: missing column
+    # 'a'"). Now both are refused before any work, one line, exit code 2, the file untouched.
+    model = tmp_path / "M"
+    _pipe((4, 2), 0).save(model)
+    rows = pd.DataFrame({"a": np.arange(40.0), "b": np.arange(40.0) % 7})
+    data, lines = tmp_path / "data.csv", tmp_path / "rows.jsonl"
+    rows.to_csv(data, index=False)
+    rows.to_json(lines, orient="records", lines=True)
+    before = data.read_bytes(), lines.read_bytes()
+    for args, same in ((["score", "M", "-", "-o", "data.csv"], data),
+                       (["stream", "M", "--all", "-o", "rows.jsonl"], lines)):
+        res = _cli(args, same, tmp_path)
+        assert res.returncode == 2, res.stderr
+        assert res.stderr.strip() == (f"error: --output {same.name}: is the file standard input reads "
+                                      "(the input); choose another path"), res.stderr
+    assert (data.read_bytes(), lines.read_bytes()) == before
+    # another file as standard input is read as before
+    res = _cli(["stream", "M", "--all", "-o", "alerts.jsonl"], lines, tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert len((tmp_path / "alerts.jsonl").read_text().splitlines()) == 40

@@ -520,11 +520,13 @@ def check_not_loop(output: Path, option: str = "--output") -> None:
 
 
 def check_not_input(output: Path | None, option: str, data: Path | None = None,
-                    model: Path | None = None, appends: bool = False) -> None:
+                    model: Path | None = None, appends: bool = False, stdin: bool = False) -> None:
     """Refuse an output path that is a directory, lies in a missing folder, cannot be written,
     is the input file ``data`` or lies inside the ``model`` directory (the atomic rename would
     replace what the command reads), before any work. ``appends``: the command appends to an
-    existing file (``stream``), so only that file must be writable, not its folder.
+    existing file (``stream``), so only that file must be writable, not its folder. ``stdin``:
+    the command reads standard input (``stream`` without ``--input``), which must not be the
+    output file (``< alerts.jsonl``); so must not a ``data`` that is the copy of ``-``.
 
     Examples
     --------
@@ -555,8 +557,13 @@ def check_not_input(output: Path | None, option: str, data: Path | None = None,
         raise HourglassError(f"{option} {output}: output folder {target.parent} "
                              f"{_not_folder(target.parent)}")
     _check_writable(target, option, appends, shown_as=output)
-    from hourglass.cli._spool import same_file, shown, source_files
+    from hourglass.cli._spool import same_file, shown, source_files, stdin_copy, stdin_is
 
+    if (stdin or stdin_copy(data)) and stdin_is(target):  # (a pipe or a terminal is no file)
+        # else 'score M - -o data.csv < data.csv' replaced the data read with its scores, and
+        # 'stream M -o alerts.jsonl < alerts.jsonl' read its own alerts back as rows
+        raise HourglassError(f"{option} {output}: is the file standard input reads (the input); "
+                             "choose another path")
     out = output.resolve()
     if data is not None and is_link_loop(data):  # no file, so not the output: said where it is read
         data = None

@@ -49,7 +49,7 @@ from hourglass.errors import InputError, is_link_loop, no_file, read_problem
 
 __all__ = ["STDIN_NAME", "folder_as_file", "folder_shown", "model_as_data", "pattern_as_file", "piped",
            "reads_file", "remove_spooled", "rotation_sorted", "same_file", "shown", "shown_name",
-           "stdin_as_file"]
+           "stdin_as_file", "stdin_copy", "stdin_is"]
 
 STDIN_NAME = "standard input"
 """How messages, model cards and reports name DATA given as ``-``."""
@@ -373,6 +373,34 @@ def same_file(a: Path, b: Path) -> bool:
     try:
         return os.path.samefile(a, b)
     except (OSError, ValueError):
+        return False
+
+
+def stdin_copy(data: Path | None) -> bool:
+    """Whether DATA is the copy of standard input that :func:`stdin_as_file` made of ``-``.
+
+    Examples
+    --------
+    >>> stdin_copy(Path("flows.csv")), stdin_copy(None)
+    (False, False)
+    """
+    return data is not None and str(data) in _FILES
+
+
+def stdin_is(path: Path) -> bool:
+    """Whether standard input reads the file ``path`` (``< path`` in a shell): both are one
+    regular file; ``False`` for a pipe or a terminal, and where either cannot be looked at.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> stdin_is(Path(tempfile.mkdtemp()) / "alerts.jsonl")  # (no such file)
+    False
+    """
+    try:
+        here = os.fstat(sys.stdin.fileno() if sys.stdin is not None else 0)
+        return stat.S_ISREG(here.st_mode) and os.path.samestat(here, os.stat(path))
+    except (OSError, ValueError):  # (no descriptor 0, a closed or replaced sys.stdin)
         return False
 
 

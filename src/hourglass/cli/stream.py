@@ -969,7 +969,8 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
         if input_file is not None and input_file.is_dir():
             raise HourglassError(f"--input {input_file}: is a directory, expected a file of JSON lines")
         # a missing folder, or the input itself (the stream would read its own alerts)
-        check_not_input(output, "--output", data=input_file, model=model, appends=True)
+        check_not_input(output, "--output", data=input_file, model=model, appends=True,
+                        stdin=input_file is None)
         check_stream_output(output)
         from hourglass.ingest.readers import stdout_closed
 
