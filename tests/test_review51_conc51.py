@@ -158,3 +158,32 @@ def test_an_output_that_standard_input_reads_is_refused(tmp_path: Path) -> None:
     res = _cli(["stream", "M", "--all", "-o", "alerts.jsonl"], lines, tmp_path)
     assert res.returncode == 0, res.stderr
     assert len((tmp_path / "alerts.jsonl").read_text().splitlines()) == 40
+
+
+def test_fits_and_loads_in_threads_at_once_give_each_seed_its_own_model(tmp_path: Path) -> None:
+    # torch has one random-number generator per process: four VAEs fitted at once in four
+    # threads (each its own detector, a grid search on a thread pool) drew from it together,
+    # each one's seeding reset the others' sequences and a model loaded meanwhile set it back as
+    # its fork ended, so no fit gave the model its random_state gives alone (0 of 4 equal; the
+    # denoising autoencoder and Deep SVDD: 1 to 3 of 4). Now such blocks take turns: every fit
+    # gives its own model, bit for bit.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hourglass import load
+    from hourglass.detectors import VariationalAutoEncoder
+
+    X = np.random.default_rng(0).normal(size=(300, 6)).astype(np.float32)
+    saved = tmp_path / "M"
+    _pipe((4, 2), 0).save(saved)
+
+    def fit(seed: int) -> np.ndarray:
+        if seed < 0:  # a load in another thread meanwhile
+            return load(saved).score(pd.DataFrame({"a": [1.0], "b": [2.0]}))
+        det = VariationalAutoEncoder(hidden=(8, 4), epochs=3, verbose=0, random_state=seed)
+        return det.fit(X).score(X[:40])
+
+    alone = [fit(s) for s in range(4)]
+    with ThreadPoolExecutor(6) as pool:
+        together = list(pool.map(fit, [0, -1, 1, 2, -1, 3]))
+    for a, b in zip(alone, [together[i] for i in (0, 2, 3, 5)], strict=True):
+        np.testing.assert_array_equal(a, b)

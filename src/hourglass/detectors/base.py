@@ -48,6 +48,7 @@ from hourglass.nn import (
     train_module,
 )
 from hourglass.nn.meta import module_on_meta
+from hourglass.nn.rng import forked_rng
 from hourglass.thresholds import HELD_OUT, TRAINING, Calibrator, Percentile, Threshold, threshold_from_dict
 
 __all__ = ["WARM_START_PARAMS", "BaseDetector", "DeepDetector", "DetectorNotFittedError", "frame_names",
@@ -1628,8 +1629,8 @@ class DeepDetector(BaseDetector):
         # False: weights never trained (a federated run's freshly seeded start), which, as in a
         # fresh fit, do not compete with the epochs as epoch 0
         keep = bool(self.__dict__.pop("_warm_keep_initial", True))
-        with torch.random.fork_rng(devices=devices), deterministic_cudnn(device):
-            torch.manual_seed(seed)
+        # (one fit at a time in this process: torch's generator is every thread's)
+        with forked_rng(seed, devices), deterministic_cudnn(device):
             if module is None:
                 module = self._new_module(device)
             else:
@@ -1728,7 +1729,7 @@ class DeepDetector(BaseDetector):
         device = resolve_device(self.device, fallback=True)
         # the weights it draws are replaced by the saved ones: the caller's torch RNG untouched
         # (loading a model, or a warm start's copy, moved a seeded torch.rand's numbers after it)
-        with torch.random.fork_rng(devices=[]):
+        with forked_rng(devices=[]):  # (not while a fit in another thread draws from it)
             module = self._build_module(self.n_features_in_)
         state = {k[len("module."):]: torch.from_numpy(np.array(v))
                  for k, v in arrays.items() if k.startswith("module.")}

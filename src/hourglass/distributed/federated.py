@@ -75,7 +75,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import torch
 
 from hourglass.detectors.base import BaseDetector, DeepDetector
 from hourglass.distributed.summaries import pseudo_union, share_above, site_summary
@@ -92,6 +91,7 @@ from hourglass.features.statistics import (
     site_schema,
 )
 from hourglass.features.tabular import TabularPreprocessor
+from hourglass.nn.rng import forked_rng
 from hourglass.pipeline import Pipeline
 from hourglass.thresholds import DSPOT, HELD_OUT, Percentile, Threshold, threshold_from_dict
 from hourglass.thresholds.calibration import Calibrator
@@ -228,7 +228,7 @@ def _spec_diff(site: str, server: str) -> str:
 
 
 def _module_keys(detector: BaseDetector, n_features: int) -> list[str]:
-    with torch.random.fork_rng(devices=[]):  # built for its names: the caller's torch RNG untouched
+    with forked_rng(devices=[]):  # built for its names: the caller's torch RNG untouched
         return list(detector._build_module(n_features).state_dict())
 
 
@@ -1060,7 +1060,7 @@ class FederatedServer:
         counters), which are not trained by steps; the input offset and scale (0, 1) are the
         same at every site."""
         d = len(self.features_.feature_names_)
-        with torch.random.fork_rng():
+        with forked_rng():
             module = self.detector._build_module(d)
         names = {n for n, _ in module.named_buffers()}
         return {0, 1} | {2 + i for i, k in enumerate(module.state_dict()) if k in names}
@@ -1089,8 +1089,7 @@ class FederatedServer:
         else:
             offset = scale = np.zeros(0, np.float32)
         det._check_module_fits(d)  # (Linux would grant a network past the memory, then kill it)
-        with torch.random.fork_rng():
-            torch.manual_seed(det._seed())
+        with forked_rng(det._seed()):
             module = det._build_module(d)
         self.weights_ = [offset, scale] + [v.detach().cpu().numpy().copy()
                                            for v in module.state_dict().values()]

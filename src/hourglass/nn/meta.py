@@ -13,6 +13,8 @@ from typing import Any
 import torch
 from torch.overrides import TorchFunctionMode
 
+from hourglass.nn.rng import forked_rng
+
 __all__ = ["ShapesOnly", "module_on_meta"]
 
 
@@ -113,7 +115,7 @@ def module_on_meta(det: Any, n_features: int) -> torch.nn.Module | None:
     if build is None:
         return None
     try:
-        with torch.random.fork_rng(devices=[]), torch.device("meta"), ShapesOnly():
+        with forked_rng(devices=[]), torch.device("meta"), ShapesOnly():
             module = build(n_features)
     except Exception:  # any refusal is the real build's to make, with its own message
         return None
