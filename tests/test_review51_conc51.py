@@ -187,3 +187,37 @@ def test_fits_and_loads_in_threads_at_once_give_each_seed_its_own_model(tmp_path
         together = list(pool.map(fit, [0, -1, 1, 2, -1, 3]))
     for a, b in zip(alone, [together[i] for i in (0, 2, 3, 5)], strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_spark_job_stops_when_its_model_is_replaced_while_it_runs(tmp_path: Path) -> None:
+    # score_partitions(DIR) is shipped to the executors as the folder's path, and each task loads
+    # DIR when it starts: a model retrained into DIR while the job ran ('train --force -o DIR',
+    # a nightly retrain) scored the later partitions while the earlier ones had the old model's
+    # scores and flags, one output of two models, not a word. Now the driver's read pins the
+    # model's content hash: a task that loads another model stops the job naming both.
+    import pickle
+
+    from hourglass.distributed.spark import score_partitions
+    from hourglass.errors import InputError
+
+    model = tmp_path / "M"
+    old = _pipe((4, 2), 0)
+    old.save(model)
+    fn = pickle.loads(pickle.dumps(score_partitions(model)))  # (as Spark ships it)
+    batch = pd.DataFrame({"a": np.arange(5.0), "b": np.arange(5.0) % 7})
+    [first] = fn(iter([batch]))
+    np.testing.assert_array_equal(first["score"].to_numpy(), old.score(batch))
+    old_hash = load(model).artefact_["content_hash"]
+    new = _pipe((6, 3), 1)
+    new.save(model)  # retrained in place while the job runs
+    new_hash = load(model).artefact_["content_hash"]
+    with pytest.raises(InputError) as caught:
+        list(fn(iter([batch])))
+    assert str(caught.value) == (
+        f"{model}: holds another model than the one this job started with (content hash "
+        f"{new_hash[:12]}..., not {old_hash[:12]}...): it was replaced while the job ran, and the "
+        "job's tasks would score with two models; run the job again (or save the new model to "
+        "another folder)")
+    # without the driver's read (check=False) each task scores with what it loads, as before
+    [later] = score_partitions(model, check=False)(iter([batch]))
+    np.testing.assert_array_equal(later["score"].to_numpy(), new.score(batch))

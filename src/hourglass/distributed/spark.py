@@ -107,6 +107,12 @@ class PartitionScorer:
         Yield only the flagged rows.
     threads
         Torch threads per task; ``None``: torch's default.
+    content_hash
+        The content hash of the model the job was started with (:func:`score_partitions` reads
+        it on the driver): a task that loads another model (the folder replaced by a retrained
+        one while the job runs) stops with an :class:`~hourglass.errors.InputError` instead of
+        scoring its partition with it, so that no job's output mixes two models' scores;
+        ``None``: each task scores with the model it loads.
 
     Examples
     --------
@@ -125,9 +131,10 @@ class PartitionScorer:
     """
 
     def __init__(self, model_dir: str, keep: tuple[str, ...], explain: int, anomalies_only: bool,
-                 threads: int | None) -> None:
+                 threads: int | None, content_hash: str | None = None) -> None:
         self.model_dir, self.keep, self.explain = model_dir, keep, explain
         self.anomalies_only, self.threads = anomalies_only, threads
+        self.content_hash = content_hash
 
     def __call__(self, batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         from hourglass.pipeline import load
@@ -138,6 +145,12 @@ class PartitionScorer:
             torch.set_num_threads(self.threads)
         pipe = load(self.model_dir)  # once per task, not per batch
         _check_kind(pipe, self.model_dir)
+        loaded = str((getattr(pipe, "artefact_", None) or {}).get("content_hash"))
+        if self.content_hash is not None and loaded != self.content_hash:
+            raise InputError(f"{self.model_dir}: holds another model than the one this job started with "
+                             f"(content hash {loaded[:12]}..., not {self.content_hash[:12]}...): it was "
+                             "replaced while the job ran, and the job's tasks would score with two "
+                             "models; run the job again (or save the new model to another folder)")
         columns = list(pipe.features_.columns_)
         meta = [c for c in (pipe.info.get("label_col"), pipe.info.get("time_col")) if c]
         for batch in batches:
@@ -243,7 +256,10 @@ def score_partitions(model_dir: str | os.PathLike[str], *, keep: Sequence[str] |
         executor, so 1 or 2 avoids oversubscribing its cores. ``None``: torch's default.
     check
         Load the model here once (on the driver) to refuse a model that is no table model, or
-        cannot explain, before Spark starts; ``False`` skips it.
+        cannot explain, before Spark starts, and pin it: a task that finds another model in
+        ``model_dir`` (replaced by a retrained one while the job runs) stops the job instead of
+        scoring with it (:class:`PartitionScorer`'s ``content_hash``). ``False`` skips both:
+        each task scores with the model it loads.
 
     Returns
     -------
@@ -276,6 +292,7 @@ def score_partitions(model_dir: str | os.PathLike[str], *, keep: Sequence[str] |
                                 or threads < 1):
         raise ValueError(f"threads: expected an integer >= 1 or None, got {threads!r}")
     path = os.fspath(model_dir)
+    content_hash = None
     if check:
         from hourglass.explain import explainable
         from hourglass.pipeline import load
@@ -284,8 +301,9 @@ def score_partitions(model_dir: str | os.PathLike[str], *, keep: Sequence[str] |
         _check_kind(pipe, path)
         if explain and explainable(pipe) is not None:
             raise InputError(f"explain: {explainable(pipe)}")
+        content_hash = str(pipe.artefact_["content_hash"])  # every task must load this model
     return PartitionScorer(path, names, int(explain), anomalies_only,
-                           None if threads is None else int(threads))
+                           None if threads is None else int(threads), content_hash)
 
 
 def _ddl_name(name: str) -> str:
