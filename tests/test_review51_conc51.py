@@ -221,3 +221,38 @@ def test_a_spark_job_stops_when_its_model_is_replaced_while_it_runs(tmp_path: Pa
     # without the driver's read (check=False) each task scores with what it loads, as before
     [later] = score_partitions(model, check=False)(iter([batch]))
     np.testing.assert_array_equal(later["score"].to_numpy(), new.score(batch))
+
+
+def test_an_in_place_rethreshold_keeps_a_model_retrained_there_meanwhile(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 'hourglass threshold M --threshold R -o M --force' re-thresholds M in place: it read M, then
+    # saved the re-thresholded copy over whatever M held by then, so a model another run retrained
+    # into M meanwhile ('train --force -o M') was replaced by a re-thresholded copy of the old
+    # one, the retrain lost with no word. Now the save checks that M still holds the model read:
+    # the retrained one is kept, one line, exit code 2; with M unchanged it re-thresholds as before.
+    model = tmp_path / "M"
+    save(_pipe((4, 2), 0), model)
+    real_lock = artefact._saving_in
+    saved: list[Path] = []
+
+    def saving_in(folder: Path) -> object:
+        if not saved:
+            saved.append(folder)
+            save(_pipe((6, 3), 2), model)  # retrained there meanwhile
+        return real_lock(folder)
+
+    monkeypatch.setattr(artefact, "_saving_in", saving_in)
+    args = ["threshold", str(model), "--threshold", "percentile:95", "-o", str(model), "--force"]
+    res = runner.invoke(app, args)
+    monkeypatch.setattr(artefact, "_saving_in", real_lock)
+    assert res.exit_code == 2, res.output
+    assert res.output.strip().splitlines()[-1] == (
+        f"error: -o {model}: {model} holds another model than the one read (saved there meanwhile by "
+        "another run); it is kept and the re-thresholded copy is not saved: run the command again to "
+        "re-threshold the new one"), res.output
+    assert load(model).detector_.hidden == (6, 3)
+    assert "rethresholded_from" not in load(model).info
+    assert sorted(os.listdir(tmp_path)) == ["M"]
+    res = runner.invoke(app, args)  # nothing meanwhile: re-thresholded in place
+    assert res.exit_code == 0, res.output
+    assert load(model).detector_.hidden == (6, 3) and "rethresholded_from" in load(model).info

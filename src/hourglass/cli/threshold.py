@@ -6,6 +6,7 @@ no data is read, no labels are used and nothing is retrained.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -117,7 +118,10 @@ def threshold(
                 new = pipe.with_threshold(rule, events_per_day=events_per_day)
             except InputError as exc:  # the rule's own refusal, naming the spec
                 raise HourglassError(f"--threshold {spec}: {exc}") from None
-            new.save(output, replace=force)  # (without --force, not over a model saved meanwhile)
+            # without --force, not over a model saved meanwhile; in place, not over another model
+            # than the one read (retrained there meanwhile)
+            in_place = output.resolve() == model.resolve()
+            new.save(output, replace=_still(pipe, model, output) if in_place else force)
         else:
             rows, notes = _what_if(pipe, parsed, rate)
             if json_out is not None:
@@ -128,6 +132,29 @@ def threshold(
     _print_table(pipe, model, rows, notes, rate)
     if json_out is not None:
         err.print(f"what-if table written to {output_name(json_out)}", highlight=False)
+
+
+def _still(pipe: Pipeline, model: Path, output: Path) -> Callable[[Path], bool]:
+    """The ``replace`` of an in-place re-threshold's save (``-o MODEL --force``): the model found
+    in MODEL as the new one is put in place must be the one read (its content hash); one that
+    another run saved there meanwhile (a retrain) is kept, in one line, rather than replaced by
+    a re-thresholded copy of the model it replaced."""
+    import json
+
+    read = (getattr(pipe, "artefact_", None) or {}).get("content_hash")
+
+    def same(target: Path) -> bool:
+        try:
+            found = json.loads((target / "config.json").read_text(encoding="utf-8")).get("content_hash")
+        except (OSError, ValueError, AttributeError):
+            found = None
+        if found != read:
+            raise HourglassError(f"-o {output}: {model} holds another model than the one read (saved "
+                                 "there meanwhile by another run); it is kept and the re-thresholded "
+                                 "copy is not saved: run the command again to re-threshold the new one")
+        return True
+
+    return same
 
 
 def _write_json(path: Path, pipe: Pipeline, model: Path, rows: list[dict[str, Any]], notes: list[str],
