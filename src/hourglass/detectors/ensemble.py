@@ -447,10 +447,13 @@ class Ensemble(BaseDetector):
                 # a score within float32 rounding of a held-out one counts as that score: the
                 # same session scored in another batch differs in its last bits, and held-out
                 # scores tied at their maximum made its rank jump from 1 to 0 (0.64 alone, 1.0 in
-                # a batch)
+                # a batch); so does one a rounding above their maximum, which ranks 1 too, not
+                # 1 plus its last bits' distance past it (flagged alone where a threshold of 1,
+                # the held-out sessions tied there, leaves the same session unflagged in a batch)
                 tol = _RANK_TOL * np.abs(s)
                 cdf = np.searchsorted(ref, s + tol, side="right") / ref.size
-                parts.append(cdf + np.maximum(s - ref[-1], 0.0) / std)
+                past = s - ref[-1]
+                parts.append(cdf + np.where(past > tol, past, 0.0) / std)
         return np.vstack(parts)
 
     def _score(self, X: Any) -> np.ndarray:
