@@ -20,6 +20,7 @@ from hourglass.errors import InputError
 from hourglass.nn.device import check_device
 from hourglass.nn.training import TrainingDiverged
 from hourglass.thresholds import Threshold
+from hourglass.thresholds.calibration import FLOAT32_ROUNDING
 
 __all__ = ["Ensemble"]
 
@@ -44,7 +45,7 @@ def _device_of(module: torch.nn.Module) -> torch.device:
     return torch.device("cpu") if tensor is None else tensor.device
 
 _CALIBRATIONS = ("zscore", "rank")
-_RANK_TOL = 8 * float(np.finfo(np.float32).eps)  # relative: a few float32 roundings
+_RANK_TOL = FLOAT32_ROUNDING  # relative: a few float32 roundings
 _COMBINES = ("mean", "max")
 # the advice of a member's percentile on few held-out scores: the member's own held-out share,
 # not the ensemble's validation_fraction (a larger one of those leaves the members fewer rows,

@@ -2,7 +2,10 @@
 
 The probability of a score is the share of held-out normal scores below it (so 0.999 means
 "higher than 99.9 % of normal traffic"); a value many normal scores share (a tie spanning
-quantile knots) gets the share strictly below it, just above it the share at or below it.
+quantile knots) gets the share strictly below it, just above it the share at or below it;
+a score within a few float32 roundings of such a value is that value (the same row scored in
+another batch differs in its last bits, and would otherwise read the share at the tie in one
+batch and the share below it in another).
 Above the ``level`` quantile the empirical share is replaced by a POT fit (GPD tail), which
 keeps the map smooth and resolves probabilities far beyond ``1 - 1/n``. Where that fit is not
 possible (a small held-out set has too few peaks), scores above the largest normal one get an
@@ -26,9 +29,26 @@ from hourglass.errors import InputError, NotFittedError
 from hourglass.thresholds.base import plain, quantile, real_scores
 from hourglass.thresholds.evt import GPDFit, tail_quantile
 
-__all__ = ["SEVERITIES", "Calibrator"]
+__all__ = ["FLOAT32_ROUNDING", "SEVERITIES", "Calibrator"]
 
 SEVERITIES = ("low", "medium", "high", "critical")
+
+#: Relative distance within which two scores are one score: a few float32 roundings, what the
+#: same row scored in batches of other sizes differs by (the matrix kernels take a batch's rows
+#: in groups, so a row's last bits follow its batch).
+FLOAT32_ROUNDING = 8 * float(np.finfo(np.float32).eps)
+
+
+def _onto_ties(s: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``s`` with each score within :data:`FLOAT32_ROUNDING` of one of the sorted ``values``
+    replaced by that value (the nearest), the others as they are."""
+    i = np.clip(np.searchsorted(values, s), 1, max(values.size - 1, 1))
+    lo, hi = values[i - 1], values[np.minimum(i, values.size - 1)]
+    with np.errstate(invalid="ignore"):
+        near = np.where(np.abs(s - lo) <= np.abs(s - hi), lo, hi)
+        # (a NaN or infinite score stays itself: inf is within any share of inf)
+        on = np.isfinite(s) & (np.abs(s - near) <= FLOAT32_ROUNDING * np.abs(s))
+    return np.where(on, near, s)
 
 
 class Calibrator:
@@ -160,6 +180,7 @@ class Calibrator:
         p = np.interp(s, self.knots_, self.knot_probs_, left=0.0, right=1.0 - 0.5 / self.n_fit_)
         tied = self.knot_probs_below_ < self.knot_probs_
         if tied.any():  # up to a tied value, towards the share below it; just above, the share at it
+            s = _onto_ties(s, self.knots_[tied])
             j = np.searchsorted(self.knots_, s, side="left")  # knots_[j - 1] < s <= knots_[j]
             k = np.minimum(j, self.knots_.size - 1)
             on = (j < self.knots_.size) & tied[k]  # one pass, whatever the number of tied knots
