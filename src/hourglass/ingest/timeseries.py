@@ -8,7 +8,8 @@ literature (each folder's SOURCE.md):
 * ``skab``: ``;``-separated files; ``anomaly`` is the label, ``changepoint`` is metadata; the
   first 400 rows of each file train, the rest test (SKAB's leaderboard). ``anomaly-free.csv``
   has no labels and is all training data. Timestamps order the rows; rows count as steps
-  (SKAB's 1 Hz clock has small gaps, and the protocol counts rows).
+  (SKAB's 1 Hz clock has small gaps, and the protocol counts rows). The first rows are the
+  first in time order, whatever order a file (a JSON-lines or CSV copy) holds them in.
 * ``nab``: ``timestamp,value`` files; labels are the official windows of
   ``labels/combined_windows.json`` (found by walking up from the file), inclusive of both ends.
   Training part: NAB's probationary period, the first ``min(floor(0.15 * n), 750)`` rows of an
@@ -510,8 +511,34 @@ class TimeSeriesDataset:
             return cut if self.train_cap is None else min(cut, self.train_cap)
         return 0  # a labelled ASD/SMD test file: all test
 
+    def _time_order(self, df: pd.DataFrame) -> np.ndarray | None:
+        """Positions of ``df``'s rows in time order (ties in file order), or ``None`` where
+        they are in it already, or have no time column or a time that does not read (the
+        preprocessor names it): the protocol's head and tail are the first and last steps of
+        the series, which the preprocessor sorts by time, not the first and last rows of a file
+        written in another order (its test part was rows from all over the series)."""
+        col = self.timestamp_col
+        if col is None or col not in df.columns:
+            return None
+        try:
+            times = parse_timestamps(df[col], col)
+        except InputError:
+            return None
+        if times.is_monotonic_increasing:
+            return None
+        return np.argsort(times.asi8, kind="stable")
+
+    def _part(self, df: pd.DataFrame, cut: int, head: bool) -> pd.DataFrame:
+        """The first ``cut`` steps of ``df`` (``head``) or the rest, in time order; the rows
+        keep their place in the file (the preprocessor sorts them, naming a bad row by it)."""
+        order = self._time_order(df)
+        if order is None:
+            return df.iloc[:cut] if head else df.iloc[cut:]
+        return df.iloc[np.sort(order[:cut] if head else order[cut:])]
+
     def train_part(self, df: pd.DataFrame) -> pd.DataFrame:
-        """The protocol's training rows of one file (its normal, unlabelled head).
+        """The protocol's training rows of one file (its normal, unlabelled head: its first
+        steps in time order, whatever order the file holds its rows in).
 
         Examples
         --------
@@ -524,7 +551,7 @@ class TimeSeriesDataset:
         hourglass.errors.InputError: nab: this file has no training part under the protocol (5 rows: ...
         """
         cut = self._cut(df)
-        part = df if cut is None else df.iloc[:cut]
+        part = df if cut is None else self._part(df, cut, head=True)
         if len(part) == 0:
             why = ("an ASD/SMD test file? train on train/<entity>" if self.train_fraction is None
                    else f"{len(df)} rows: {self.train_fraction:.0%} of them rounded down is none")
@@ -533,7 +560,8 @@ class TimeSeriesDataset:
         return part
 
     def test_part(self, df: pd.DataFrame) -> pd.DataFrame:
-        """The protocol's test rows of one file (labelled).
+        """The protocol's test rows of one file (labelled): the steps after its training
+        part, in time order.
 
         Examples
         --------
@@ -549,7 +577,7 @@ class TimeSeriesDataset:
         if cut is None:
             raise InputError(f"{self.name}: this file has no labels (column "
                              f"{self.source_label or LABEL!r}); evaluate on a labelled file")
-        part = df.iloc[cut:]
+        part = self._part(df, cut, head=False)
         if len(part) == 0:
             raise InputError(f"{self.name}: no test rows after the first {cut}")
         return part
