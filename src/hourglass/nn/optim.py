@@ -110,6 +110,9 @@ class Adam:
         # gathering them parameter by parameter; self._counts is written back on leaving it)
         self._every: tuple[list[torch.Tensor], list[torch.Tensor], list[torch.Tensor]] | None = None
         self._count = 0
+        # with fused=True, the step counts of all parameters as one tensor once every parameter
+        # has had a gradient in one step (their states hold views of it; see _shared_steps)
+        self._shared = torch.zeros(0)
         # float32/float64 parameters on the CPU: the update's scalars as 0-dim tensors of that
         # type. There the foreach operations loop over the tensors, wrapping a Python number in
         # a tensor and casting it for each; a tensor operand is used as is: the same value
@@ -172,9 +175,25 @@ class Adam:
         if not params:
             return
         if len(params) == len(self.params) and all(t == counts[0] for t in counts):
+            if self.fused:
+                steps = self._shared_steps(steps)
             self._every, self._count = (avgs, sqs, steps), counts[0] if counts else 0
             counts = counts[:1]
         self._update(params, grads, avgs, sqs, steps, counts)
+
+    def _shared_steps(self, steps: list[torch.Tensor]) -> list[torch.Tensor]:
+        """The fused kernel's step counts of all parameters (``steps``, in parameter order) moved
+        into one tensor, each parameter's count a view of it (its state's from now on), so that
+        a step where every parameter has a gradient counts them with one addition: a ``foreach``
+        addition on the CPU adds to each 0-dim tensor in turn, a scalar wrapped and cast for each
+        (40 µs a step for an AutoEncoder's 26 tensors, against 2 µs). The same counts."""
+        shared = torch.stack(steps)
+        views = list(shared.unbind(0))
+        for i, view in enumerate(views):
+            avg, sq, _ = self._state[i]
+            self._state[i] = (avg, sq, view)
+        self._shared = shared
+        return views
 
     def _update(self, params: list[torch.Tensor], grads: list[torch.Tensor],
                 avgs: list[torch.Tensor], sqs: list[torch.Tensor], steps: list[torch.Tensor],
@@ -183,7 +202,10 @@ class Adam:
         shared by all (unused by the fused kernel, which counts in ``steps``)."""
         beta1, beta2 = self.betas
         if self.fused:
-            torch._foreach_add_(steps, 1)
+            if self._every is not None and steps is self._every[2]:
+                self._shared.add_(1)  # every parameter's count, views of this one tensor
+            else:
+                torch._foreach_add_(steps, 1)
             torch._fused_adam_(params, grads, avgs, sqs, [], steps, amsgrad=False, lr=self.lr,
                                beta1=beta1, beta2=beta2, weight_decay=self.weight_decay,
                                eps=self.eps, maximize=False, grad_scale=None, found_inf=None)
