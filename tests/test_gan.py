@@ -168,12 +168,12 @@ def test_encoder_gan_latent_cycle_discriminator_is_optional_and_saved() -> None:
 @pytest.mark.parametrize("training", [True, False])
 def test_discriminator_forward_with_its_weights_is_its_forward_bit_for_bit(training: bool) -> None:
     """AnoGAN evaluates the spectrally normalised weights itself (Discriminator.weights) and runs
-    the layers' functions (forward_with, _sequential_forward): the same logits, features, power
+    the layers' functions (forward_with, sequential_forward): the same logits, features, power
     iteration state and gradients as the modules' own forward pass, to the bit."""
     import copy
 
-    from hourglass.nn.blocks import mlp
-    from hourglass.nn.gan import Discriminator, _sequential_forward
+    from hourglass.nn.blocks import mlp, sequential_forward
+    from hourglass.nn.gan import Discriminator
 
     torch.manual_seed(0)
     ref = Discriminator(5, (8, 4)).train(training)
@@ -192,4 +192,4 @@ def test_discriminator_forward_with_its_weights_is_its_forward_bit_for_bit(train
         assert all(torch.equal(a, b) for a, b in zip(g1, g2, strict=True))
         assert all(torch.equal(a, b) for a, b in zip(b1, b2, strict=True)) and len(b1) == 6
     net = mlp([5, 8, 3], activation="leaky_relu")  # AnoGAN's generator and encoder
-    assert torch.equal(_sequential_forward(net, x), net(x))
+    assert torch.equal(sequential_forward(net, x), net(x))

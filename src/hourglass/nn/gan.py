@@ -28,7 +28,7 @@ from torch.nn import functional as F
 from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import _SpectralNorm
 
-from hourglass.nn.blocks import ACTIVATIONS, mlp
+from hourglass.nn.blocks import ACTIVATIONS, mlp, sequential_forward
 from hourglass.nn.optim import Adam
 from hourglass.nn.training import Phase
 
@@ -70,23 +70,6 @@ def _linear_weight(layer: nn.Linear, power_iteration: bool = True) -> torch.Tens
     u = u.clone(memory_format=torch.contiguous_format)
     v = v.clone(memory_format=torch.contiguous_format)
     return w / torch.vdot(u, torch.mv(w, v))
-
-
-def _sequential_forward(net: nn.Sequential, h: torch.Tensor,
-                        weights: Sequence[torch.Tensor] | None = None) -> torch.Tensor:
-    """``net(h)`` for a stack of linear layers and activations, calling the functions those
-    layers call (the same operations, bit for bit) without the per-module call overhead;
-    ``weights``: the linear layers' weights, in order (default: their own)."""
-    i = 0
-    for layer in net:
-        if isinstance(layer, nn.Linear):
-            h = F.linear(h, layer.weight if weights is None else weights[i], layer.bias)
-            i += 1
-        elif type(layer) is nn.LeakyReLU:
-            h = F.leaky_relu(h, layer.negative_slope, layer.inplace)
-        else:
-            h = layer(h)
-    return h
 
 
 def sn_mlp(sizes: Sequence[int], *, spectral_norm: bool = True, activation: str = "leaky_relu",
@@ -150,7 +133,7 @@ class Discriminator(nn.Module):
                      ) -> tuple[torch.Tensor, torch.Tensor]:
         """:meth:`forward` with the linear layers' weights given (from :meth:`weights`): the same
         operations, bit for bit, without evaluating the spectral normalisation again."""
-        feats = _sequential_forward(self.body, x, weights[:-1])
+        feats = sequential_forward(self.body, x, weights[:-1])
         return F.linear(feats, weights[-1], self.head.bias).squeeze(1), feats
 
 
@@ -279,14 +262,14 @@ class AnoGANModule(nn.Module):
         # real and generated rows go through the discriminator in one pass (one set of kernel
         # launches instead of two: on small data a step costs its calls, not its arithmetic);
         # the real rows' features are detached where the original takes them under no_grad.
-        # The networks run through _sequential_forward and the discriminator's weights are
+        # The networks run through sequential_forward and the discriminator's weights are
         # evaluated once per call (Discriminator.weights): the operations of the modules'
         # own forward passes, bit for bit, without their Python overhead
         x = self._input(batch[0])
         n = x.shape[0]
         if name == "d":
             with torch.no_grad():
-                fake = _sequential_forward(self.generator, self._noise(x))
+                fake = sequential_forward(self.generator, self._noise(x))
             weights = self.disc.weights()
             logits = self.disc.forward_with(torch.cat([x, fake]), weights)[0]
             d_loss = _bce(logits[:n], True) + _bce(logits[n:], False)
@@ -297,8 +280,8 @@ class AnoGANModule(nn.Module):
         # matching on generated rows) reaches only the generator; the encoder's (izi_f: the
         # row and its features against those of G(E(x))) reaches only the encoder, through a
         # copy of the generator with detached weights
-        fake = _sequential_forward(self.generator, self._noise(x))
-        x_hat = _detached_forward(self.generator, _sequential_forward(self.encoder, x))
+        fake = sequential_forward(self.generator, self._noise(x))
+        x_hat = _detached_forward(self.generator, sequential_forward(self.encoder, x))
         if self.disc.mode_free():  # eval mode's forward pass without switching the flags
             logits, feats = self.disc.forward_with(torch.cat([fake, x_hat, x]),
                                                    self.disc.weights(power_iteration=False))
@@ -312,11 +295,11 @@ class AnoGANModule(nn.Module):
 
     def loss(self, batch: Batch) -> torch.Tensor:
         x = self._input(batch[0])
-        return (_sequential_forward(self.generator, _sequential_forward(self.encoder, x)) - x).pow(2).mean()
+        return (sequential_forward(self.generator, sequential_forward(self.encoder, x)) - x).pow(2).mean()
 
     def _anomaly_loss(self, x: torch.Tensor, f_x: torch.Tensor, z: torch.Tensor,
                       weights: Sequence[torch.Tensor]) -> torch.Tensor:
-        g = _sequential_forward(self.generator, z)
+        g = sequential_forward(self.generator, z)
         out = ((1 - self.lam) * (x - g).abs().mean(1)
                + self.lam * (f_x - self.disc.forward_with(g, weights)[1]).abs().mean(1))
         # MAP rather than nearest point: a row the generator makes only from an unlikely code
@@ -331,7 +314,7 @@ class AnoGANModule(nn.Module):
             with torch.no_grad():
                 weights = self.disc.weights()  # once for the whole search
                 f_x = self.disc.forward_with(x, weights)[1]
-                z0 = _sequential_forward(self.encoder, x)
+                z0 = sequential_forward(self.encoder, x)
             # codes stay where the N(0, I) prior has nearly all its mass: far outside it the
             # generator only extrapolates, and could "make" any row
             z = z0.clamp(-_Z_BOUND, _Z_BOUND).requires_grad_(True)
