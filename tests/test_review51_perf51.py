@@ -129,3 +129,38 @@ def test_autoencoder_forward_runs_its_layers_functions_bit_for_bit() -> None:
             fast = sequential_forward(module.decoder, sequential_forward(module.encoder, x))
             assert torch.equal(fast, h)
     module.eval()
+
+
+@pytest.mark.parametrize("case", ["train", "frozen", "no_grad", "eval"])
+def test_spectral_norm_weight_is_the_parametrisations_bit_for_bit(case: str) -> None:
+    import copy
+
+    from hourglass.nn.gan import _linear_weight, _spectral_norm_of
+
+    torch.manual_seed(9)
+    ref = nn.utils.parametrizations.spectral_norm(nn.Linear(6, 4)).train(case != "eval")
+    ours = copy.deepcopy(ref)
+    assert _spectral_norm_of(nn.Linear(2, 2)) is None
+    found = _spectral_norm_of(ours)
+    assert found is not None and found[1] is ours.parametrizations.weight.original
+    for layer in (ref, ours):
+        layer.parametrizations.weight.original.requires_grad_(case != "frozen")
+    for _ in range(3):  # power iterations move _u and _v in training mode
+        if case == "no_grad":
+            with torch.no_grad():
+                want, got = ref.weight, _linear_weight(ours)
+        elif case == "frozen":  # the generator side's phase: eval mode's normalisation
+            ref.eval()
+            want, got = ref.weight, _linear_weight(ours, power_iteration=False)
+            ref.train()
+        else:
+            want, got = ref.weight, _linear_weight(ours)
+        assert torch.equal(want, got)
+        assert got.requires_grad == (case in ("train", "eval"))
+        for a, b in zip(ref.buffers(), ours.buffers(), strict=True):
+            assert torch.equal(a, b)
+    if case == "train":
+        for w in (ref.weight, _linear_weight(ours)):
+            w.pow(2).sum().backward()
+        assert torch.equal(ref.parametrizations.weight.original.grad,
+                           ours.parametrizations.weight.original.grad)

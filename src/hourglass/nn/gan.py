@@ -46,6 +46,23 @@ def _normalize_(x: torch.Tensor, eps: float, out: torch.Tensor) -> None:
     torch.div(x, torch.linalg.vector_norm(x, 2, [0], True).clamp_min_(eps), out=out)
 
 
+def _spectral_norm_of(layer: nn.Linear) -> tuple[_SpectralNorm, torch.Tensor] | None:
+    """The spectral normalisation of ``layer.weight`` and the raw weight it normalises, when that
+    is the weight's only parametrisation (``nn.utils.parametrizations.spectral_norm`` on a 2-D
+    weight); else ``None``. Read through the modules' dictionaries: ``nn.Module`` attribute
+    look-ups and ``ModuleList`` indexing cost microseconds each, several per layer and pass."""
+    container = layer._modules.get("parametrizations")
+    if not isinstance(container, nn.ModuleDict):
+        return None
+    chain = container._modules.get("weight")
+    if not isinstance(chain, parametrize.ParametrizationList) or len(chain._modules) != 1:
+        return None
+    sn, w = next(iter(chain._modules.values())), chain._parameters.get("original")
+    if not isinstance(sn, _SpectralNorm) or w is None or w.ndim != 2 or sn.dim != 0:
+        return None
+    return sn, w
+
+
 def _linear_weight(layer: nn.Linear, power_iteration: bool = True) -> torch.Tensor:
     """``layer.weight``; for a weight spectrally normalised by
     ``nn.utils.parametrizations.spectral_norm`` (its only parametrisation), evaluated here with
@@ -53,22 +70,23 @@ def _linear_weight(layer: nn.Linear, power_iteration: bool = True) -> torch.Tens
     mode, updating ``_u`` and ``_v`` in place, then ``W / (u · W v)``), without its module calls:
     on small batches those calls cost more than the arithmetic. ``power_iteration=False``: as in
     eval mode, whatever the mode."""
-    if not parametrize.is_parametrized(layer, "weight"):
+    found = _spectral_norm_of(layer)
+    if found is None:
         return layer.weight
-    chain = cast(nn.ModuleDict, layer.parametrizations)["weight"]
-    if not isinstance(chain, parametrize.ParametrizationList) or len(chain) != 1:
-        return layer.weight
-    sn, w = chain[0], chain.original
-    if not isinstance(sn, _SpectralNorm) or w.ndim != 2 or sn.dim != 0:
-        return layer.weight
-    u, v = sn._u, sn._v
+    sn, w = found
+    # registered by _SpectralNorm for a 2-D weight
+    u, v = cast(torch.Tensor, sn._buffers["_u"]), cast(torch.Tensor, sn._buffers["_v"])
     if sn.training and power_iteration:
         with torch.no_grad():
             for _ in range(sn.n_power_iterations):
                 _normalize_(torch.mv(w, v), sn.eps, u)
                 _normalize_(torch.mv(w.H, u), sn.eps, v)
-    u = u.clone(memory_format=torch.contiguous_format)
-    v = v.clone(memory_format=torch.contiguous_format)
+    if w.requires_grad and torch.is_grad_enabled():
+        # the parametrisation's copies: the backward pass reads u and v as they are now, and
+        # a later power iteration (another pass before it) updates them in place. Where no
+        # graph is recorded (the generator side's phase, scoring) the copies are not needed
+        u = u.clone(memory_format=torch.contiguous_format)
+        v = v.clone(memory_format=torch.contiguous_format)
     return w / torch.vdot(u, torch.mv(w, v))
 
 
