@@ -100,9 +100,21 @@ def read_api_key(key_file: str | os.PathLike[str] | None = None,
             raise InputError(f"--api-key-file {path}: the file is empty")
         if os.name == "posix" and path.stat().st_mode & 0o077:
             logger.warning("--api-key-file %s: other users may read it (chmod 600 %s)", path, path)
-        return check_api_key(key)
+        return _checked_key(key, f"--api-key-file {path}")
     value = environ.get(KEY_ENV)  # stripped as the file's line is: a secret made from a file
-    return check_api_key(value.strip() if value is not None else None)  # keeps its newline
+    if value is None:  # keeps its newline
+        return check_api_key(None)
+    return _checked_key(value.strip(), f"${KEY_ENV}")
+
+
+def _checked_key(key: str, source: str) -> str:
+    """:func:`check_api_key` of ``key``, its refusal naming the ``source`` the key came from
+    (``--api-key-file key.txt``, ``$HOURGLASS_API_KEY``): 'API key: too short' alone left a user
+    who had both set guessing which one was refused (the file's; the variable is then unread)."""
+    try:
+        return check_api_key(key)
+    except InputError as exc:
+        raise InputError(f"{source}: {exc}") from None
 
 
 #: Longest first line read from a key file (a key goes in an HTTP header: a few dozen characters).

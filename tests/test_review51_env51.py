@@ -1,0 +1,37 @@
+"""Review round 51 (env51): the process environment and global options."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hourglass.errors import InputError
+from hourglass.serve.security import read_api_key
+
+KEY = "0123456789abcdef0123"
+
+
+def test_a_refused_key_from_the_environment_names_the_variable() -> None:
+    # what was wrong: HOURGLASS_API_KEY=short said 'API key: too short (5 characters ...)' and
+    # a key with a space 'API key: only printable ASCII ...', naming no source
+    with pytest.raises(InputError, match=r"^\$HOURGLASS_API_KEY: API key: too short \(5 characters"):
+        read_api_key(None, {"HOURGLASS_API_KEY": "short"})
+    with pytest.raises(InputError, match=r"^\$HOURGLASS_API_KEY: API key: only printable ASCII"):
+        read_api_key(None, {"HOURGLASS_API_KEY": "key with spaces inside it"})
+    with pytest.raises(InputError, match=r"^\$HOURGLASS_API_KEY: API key: none given"):
+        read_api_key(None, {"HOURGLASS_API_KEY": " \n"})
+    with pytest.raises(InputError, match=r"^API key: none given"):  # unset: no variable to name
+        read_api_key(None, {})
+
+
+def test_a_refused_key_from_a_file_names_the_file_not_the_variable(tmp_path: Path) -> None:
+    # what was wrong: with both set, the file's short key was refused as 'API key: too short'
+    # while the variable held a good key: the message did not say which one was read
+    key_file = tmp_path / "key.txt"
+    key_file.write_text("short\n", encoding="utf-8")
+    key_file.chmod(0o600)
+    with pytest.raises(InputError, match=rf"^--api-key-file {key_file}: API key: too short"):
+        read_api_key(key_file, {"HOURGLASS_API_KEY": KEY})
+    key_file.write_text(f"{KEY}\n", encoding="utf-8")
+    assert read_api_key(key_file, {"HOURGLASS_API_KEY": "short"}) == KEY  # the file wins
