@@ -35,3 +35,21 @@ def test_a_refused_key_from_a_file_names_the_file_not_the_variable(tmp_path: Pat
         read_api_key(key_file, {"HOURGLASS_API_KEY": KEY})
     key_file.write_text(f"{KEY}\n", encoding="utf-8")
     assert read_api_key(key_file, {"HOURGLASS_API_KEY": "short"}) == KEY  # the file wins
+
+
+def test_a_data_folder_from_the_environment_is_named_as_the_variable(tmp_path: Path) -> None:
+    # what was wrong: HOURGLASS_DATA=/no/such benchmark --suite nsl-kdd said '--data /no/such:
+    # no KDDTrain+ ...', an option the user never typed; a typed --data still wins and is named
+    from typer.testing import CliRunner
+
+    from hourglass.cli.app import app
+
+    missing = tmp_path / "no"
+    res = CliRunner().invoke(app, ["benchmark", "--suite", "nsl-kdd"], env={"HOURGLASS_DATA": str(missing)})
+    assert res.exit_code == 2, res.output
+    assert res.stderr.strip() == (f"error: HOURGLASS_DATA={missing}: no KDDTrain+.txt(.gz) and "
+                                  "KDDTest+.txt(.gz) there (nor in its nsl_kdd/ folder)")
+    other = tmp_path / "typed"
+    res = CliRunner().invoke(app, ["benchmark", "--suite", "nsl-kdd", "--data", str(other)],
+                             env={"HOURGLASS_DATA": str(missing)})
+    assert res.exit_code == 2 and res.stderr.startswith(f"error: --data {other}: no KDDTrain+"), res.stderr

@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import typer
+
 from hourglass.cli._common import check_not_input, check_output_kind, refuse_closed_stdout
 from hourglass.cli._options import (
     BenchBaselinesOpt,
@@ -74,8 +76,9 @@ def _find(folder: Path, stem: str) -> Path | None:
     return None
 
 
-def suite_files(suite: str, data_dir: Path | None) -> tuple[Path, Path]:
-    """(train, test) files of a ``--suite``.
+def suite_files(suite: str, data_dir: Path | None, from_env: bool = False) -> tuple[Path, Path]:
+    """(train, test) files of a ``--suite``; ``from_env``: ``data_dir`` is ``$HOURGLASS_DATA``'s
+    (a refusal names the variable, not a ``--data`` that was never typed).
 
     Examples
     --------
@@ -95,7 +98,8 @@ def suite_files(suite: str, data_dir: Path | None) -> tuple[Path, Path]:
         train, test = _find(folder, "KDDTrain+"), _find(folder, "KDDTest+")
         if train is not None and test is not None:
             return train, test
-    raise HourglassError(f"--data {data_dir}: no KDDTrain+.txt(.gz) and KDDTest+.txt(.gz) there "
+    given = f"HOURGLASS_DATA={data_dir}" if from_env else f"--data {data_dir}"
+    raise HourglassError(f"{given}: no KDDTrain+.txt(.gz) and KDDTest+.txt(.gz) there "
                          "(nor in its nsl_kdd/ folder)")
 
 
@@ -283,6 +287,7 @@ def _split_names(text: str) -> list[str]:
 
 
 def benchmark(
+    ctx: typer.Context,
     data: BenchDataArg = None,
     test: BenchTestOpt = None,
     dataset: TableDatasetOpt = None,
@@ -340,7 +345,8 @@ def benchmark(
                 raise HourglassError(f"--suite {suite}: takes no DATA or --test (it names its files)")
             if dataset is not None and dataset != "nsl-kdd":
                 raise HourglassError(f"--suite {suite}: reads NSL-KDD; leave out --dataset {dataset}")
-            data, test = suite_files(suite, data_dir)
+            source = ctx.get_parameter_source("data_dir")
+            data, test = suite_files(suite, data_dir, getattr(source, "name", "") == "ENVIRONMENT")
             dataset = "nsl-kdd"
         elif data is None:
             raise HourglassError("DATA: give a labelled table, or --suite nsl-kdd")
