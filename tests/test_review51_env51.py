@@ -53,3 +53,30 @@ def test_a_data_folder_from_the_environment_is_named_as_the_variable(tmp_path: P
     res = CliRunner().invoke(app, ["benchmark", "--suite", "nsl-kdd", "--data", str(other)],
                              env={"HOURGLASS_DATA": str(missing)})
     assert res.exit_code == 2 and res.stderr.startswith(f"error: --data {other}: no KDDTrain+"), res.stderr
+
+
+@pytest.mark.parametrize("omp", ["", "abc", "0"])
+def test_an_omp_num_threads_that_sets_no_count_keeps_the_idle_core_rule(
+        monkeypatch: pytest.MonkeyPatch, omp: str) -> None:
+    # what was wrong: any OMP_NUM_THREADS, even an empty one (which OpenMP and torch ignore),
+    # turned the idle-core rule off: on two busy cores a run kept torch's 2 spinning threads
+    import torch
+    from typer.testing import CliRunner
+
+    from hourglass.cli.app import app
+
+    before = torch.get_num_threads()
+    monkeypatch.setenv("OMP_NUM_THREADS", omp)
+    monkeypatch.delenv("HOURGLASS_THREADS", raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    monkeypatch.setattr("os.getloadavg", lambda: (2.6, 2.0, 1.0))  # another job on both cores
+    try:
+        torch.set_num_threads(2)
+        assert CliRunner().invoke(app, ["train", "missing.csv", "-o", "m"]).exit_code == 2
+        assert torch.get_num_threads() == 1
+        monkeypatch.setenv("OMP_NUM_THREADS", "2")  # a count: respected, as before
+        torch.set_num_threads(2)
+        assert CliRunner().invoke(app, ["train", "missing.csv", "-o", "m"]).exit_code == 2
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

@@ -70,8 +70,8 @@ from hourglass.errors import HourglassError
 __all__ = ["BadRowsOpt", "DataArg", "DatasetOpt", "DeprecatedTimeColOpt", "FormatOpt", "LabelOpt",
            "ModelArg", "NormalOpt", "QuietOpt", "app", "benchmark", "demo", "err", "evaluate", "explain",
            "export",
-           "formats", "idle_threads", "inspect", "main", "models", "out", "score", "serve", "stream",
-           "threshold", "train"]
+           "formats", "idle_threads", "inspect", "main", "models", "omp_threads_set", "out", "score",
+           "serve", "stream", "threshold", "train"]
 
 class _Commands(TyperGroup):
     """The command group: a reader that closes the output early (``... -o - | head -1``) ends
@@ -310,6 +310,26 @@ def idle_threads(default: int, cpus: int | None, load: float | None) -> int:
     return max(1, min(default, int(cpus - load + 0.5)))
 
 
+def omp_threads_set(value: str | None) -> bool:
+    """Whether ``OMP_NUM_THREADS``'s ``value`` sets a thread count (a whole number from 1, or
+    OpenMP's list of them: ``4,2``), which the CLI then respects. An empty value (a unit file's
+    ``OMP_NUM_THREADS=``, ``docker run -e OMP_NUM_THREADS=`` with it unset) or one OpenMP refuses
+    (``abc``, ``0``) sets none: torch keeps its default, so the idle-core rule applies; it was
+    skipped for any value, and beside other jobs a run spun on busy cores.
+
+    Examples
+    --------
+    >>> omp_threads_set("4"), omp_threads_set(" 4,2 "), omp_threads_set("")
+    (True, True, False)
+    >>> omp_threads_set("abc"), omp_threads_set("0"), omp_threads_set(None)
+    (False, False, False)
+    """
+    if value is None:
+        return False
+    first = value.split(",")[0].strip()
+    return first.isascii() and first.isdigit() and int(first) > 0
+
+
 #: most torch threads ``--threads`` takes: ``HOURGLASS_THREADS=100000`` (a typo, a core count
 #: times a thousand) ended in a traceback as the system refused the threads and then a
 #: segmentation fault (exit 139); a number past 64 bits in a traceback from torch
@@ -369,7 +389,7 @@ def _global_options(
         return  # nothing will run torch ('COMMAND --help', 'formats', ...): not worth its import
     import torch
 
-    if threads is None and "OMP_NUM_THREADS" not in os.environ:
+    if threads is None and not omp_threads_set(os.environ.get("OMP_NUM_THREADS")):
         try:
             load: float | None = os.getloadavg()[0]
         except OSError:  # no load average on this platform
