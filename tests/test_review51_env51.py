@@ -80,3 +80,32 @@ def test_an_omp_num_threads_that_sets_no_count_keeps_the_idle_core_rule(
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_a_zero_columns_environment_still_prints_the_tables_and_the_help() -> None:
+    # what was wrong: COLUMNS=0 (a CI runner's, a terminal with no size yet) made rich print at
+    # width 0: 'models' and '--help' wrote nothing, 'evaluate' a metrics table without a figure,
+    # all with exit code 0
+    import os
+    import subprocess
+    import sys
+
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    env = {**os.environ, "PYTHONPATH": src, "OMP_NUM_THREADS": "1", "COLUMNS": "0"}
+    env.pop("TERMINAL_WIDTH", None)
+    models = subprocess.run([sys.executable, "-m", "hourglass", "models"], capture_output=True,
+                            text=True, env=env, timeout=120)
+    assert models.returncode == 0, models.stderr
+    assert models.stdout.startswith("hourglass detectors\n") and "autoencoder" in models.stdout
+    helped = subprocess.run([sys.executable, "-m", "hourglass", "--help"], capture_output=True,
+                            text=True, env=env, timeout=120)
+    assert helped.returncode == 0 and "Usage:" in helped.stdout and "--threads" in helped.stdout
+
+
+def test_a_console_made_under_zero_columns_has_a_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from hourglass.cli._output import _Console
+
+    monkeypatch.setenv("COLUMNS", "0")
+    assert _Console(file=io.StringIO()).width == 80

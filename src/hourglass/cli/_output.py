@@ -49,6 +49,7 @@ __all__ = [
     "is_sigterm_handler",
     "metrics_table",
     "no_files_left_text",
+    "not_zero_columns",
     "on_screen",
     "os_error_text",
     "out",
@@ -83,6 +84,11 @@ class _Console(Console):
     temporary copy (:func:`hourglass.cli._spool.shown`), whose tables cut no cell short
     (:func:`whole_cells`), and that leaves a closed output to :func:`reader_gone`."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self._width == 0:  # COLUMNS=0 (not_zero_columns): the terminal's width, else 80
+            self._width = None
+
     def print(self, *objects: Any, **kwargs: Any) -> None:
         if self is out and _STDOUT_FOR_DATA["on"]:
             # standard output holds data (data_on_stdout): the lines and tables go to stderr as
@@ -97,6 +103,27 @@ class _Console(Console):
         """A reader that closed the output: raised on to :func:`reader_gone`, which ends the
         command (rich itself would end the process with exit code 1)."""
         raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+
+def not_zero_columns() -> None:
+    """Forget a ``COLUMNS`` of ``0`` in the environment (a CI runner's, a ``docker exec`` whose
+    terminal has no size yet): rich took it as a width of 0 and printed nothing, so ``models``
+    and ``--help`` wrote no line and ``evaluate`` a table without a figure, exit code 0. Without
+    it the terminal's width counts, else 80, as rich does for a terminal that reports 0 columns.
+
+    Examples
+    --------
+    >>> import os
+    >>> saved = os.environ.get("COLUMNS")
+    >>> os.environ["COLUMNS"] = "0"
+    >>> not_zero_columns()
+    >>> "COLUMNS" in os.environ
+    False
+    >>> os.environ.update({} if saved is None else {"COLUMNS": saved})
+    """
+    value = os.environ.get("COLUMNS")
+    if value is not None and value.strip().isdigit() and int(value) == 0:
+        del os.environ["COLUMNS"]
 
 
 def whole_cells(table: Table) -> Table:

@@ -41,6 +41,7 @@ from hourglass.cli._output import (
     error_line,
     interrupt_seen,
     interruption_reported,
+    not_zero_columns,
     out,
     output_full,
     output_name,
@@ -431,6 +432,7 @@ def main() -> None:
     finished: list[int] = []
     try:
         text_never_fails()  # (in the try: a Ctrl-C this early is the one line too)
+        not_zero_columns()  # (typer's help console reads COLUMNS when it prints)
         _main(finished)
     except KeyboardInterrupt:  # before the handlers are set, or after the command finished
         if finished:  # (a Ctrl-C as it exits does not change what it did)
