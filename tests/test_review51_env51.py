@@ -109,3 +109,23 @@ def test_a_console_made_under_zero_columns_has_a_width(monkeypatch: pytest.Monke
 
     monkeypatch.setenv("COLUMNS", "0")
     assert _Console(file=io.StringIO()).width == 80
+
+
+def test_a_global_option_after_the_command_is_said_to_go_before_it() -> None:
+    # what was wrong: 'hourglass train data.csv -o m --threads 2' said 'No such option:
+    # --threads (Possible options: --threshold)', advice that does not work
+    import os
+    import subprocess
+    import sys
+
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    env = {**os.environ, "PYTHONPATH": src, "OMP_NUM_THREADS": "1"}
+    got = subprocess.run([sys.executable, "-m", "hourglass", "train", "d.csv", "-o", "m", "--threads", "2"],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert got.returncode == 2
+    assert got.stderr == ("error: --threads: an option of hourglass itself, not of 'train': give it before "
+                          "the command (python -m hourglass --threads ... train ...) "
+                          "(see 'python -m hourglass --help')\n")
+    got = subprocess.run([sys.executable, "-m", "hourglass", "train", "d.csv", "--threshhold", "x"],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert got.returncode == 2 and "No such option: --threshhold" in got.stderr  # as before

@@ -71,8 +71,8 @@ from hourglass.errors import HourglassError
 __all__ = ["BadRowsOpt", "DataArg", "DatasetOpt", "DeprecatedTimeColOpt", "FormatOpt", "LabelOpt",
            "ModelArg", "NormalOpt", "QuietOpt", "app", "benchmark", "demo", "err", "evaluate", "explain",
            "export",
-           "formats", "idle_threads", "inspect", "main", "models", "omp_threads_set", "out", "score",
-           "serve", "stream", "threshold", "train"]
+           "formats", "idle_threads", "inspect", "main", "misplaced_global", "models",
+           "omp_threads_set", "out", "score", "serve", "stream", "threshold", "train"]
 
 class _Commands(TyperGroup):
     """The command group: a reader that closes the output early (``... -o - | head -1``) ends
@@ -243,6 +243,36 @@ def spelling_error(parser: Any, given: list[str]) -> str | None:
             return (f"{long or o._short_opts[0]} given {times}, with different values "
                     f"({', '.join(repr(v) for v in values)}); give it once")
     return None
+
+
+def misplaced_global(name: str | None, ctx: Any) -> str | None:
+    """What to say of the option ``name`` that the command of ``ctx`` (a click/typer context)
+    does not have, where it is one of hourglass' own, given after the command (``hourglass
+    train data.csv -o m --threads 2``): click said 'No such option: --threads (Possible options:
+    --threshold)', advice that does not work; else ``None``.
+
+    Examples
+    --------
+    >>> import typer
+    >>> from hourglass.cli.app import app
+    >>> group = typer.main.get_command(app)
+    >>> ctx = group.commands["train"].make_context("train", ["d", "-o", "m"],
+    ...                                            parent=group.make_context("hourglass", ["train"]))
+    >>> print(misplaced_global("--threads", ctx))  # doctest: +NORMALIZE_WHITESPACE
+    --threads: an option of hourglass itself, not of 'train': give it before the command
+    (hourglass --threads ... train ...)
+    >>> misplaced_global("--threshhold", ctx) is None
+    True
+    """
+    parent = getattr(ctx, "parent", None)
+    if name is None or parent is None:
+        return None
+    param = next((p for p in parent.command.params if name in getattr(p, "opts", ())), None)
+    if param is None:
+        return None
+    typed = name if getattr(param, "is_flag", False) else f"{name} ..."
+    return (f"{name}: an option of hourglass itself, not of '{ctx.info_name}': give it before the "
+            f"command ({parent.command_path} {typed} {ctx.info_name} ...)")
 
 
 def _as_read(option: Any, value: Any) -> Any:
@@ -462,8 +492,11 @@ def _main(finished: list[int]) -> None:
             rv = 130
         else:
             ctx = getattr(exc, "ctx", None)
+            misplaced = misplaced_global(getattr(exc, "option_name", None), ctx)
+            if misplaced is not None and ctx is not None:  # (a misplaced one has a context)
+                ctx = ctx.parent
             hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-            err.print(error_line(f"{exc.format_message()}{hint}"), highlight=False)
+            err.print(error_line(f"{misplaced or exc.format_message()}{hint}"), highlight=False)
             sys.exit(int(getattr(exc, "exit_code", 2)))
     except KeyboardInterrupt:  # Ctrl-C (or SIGTERM) while typer builds the command, before
         debug_traceback()  # click's own handling of it: the interruption, not a traceback
