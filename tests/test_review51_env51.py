@@ -102,6 +102,24 @@ def test_a_zero_columns_environment_still_prints_the_tables_and_the_help() -> No
     assert helped.returncode == 0 and "Usage:" in helped.stdout and "--threads" in helped.stdout
 
 
+@pytest.mark.parametrize("width", ["abc", "0"])
+def test_an_unusable_terminal_width_environment_still_prints_the_help(width: str) -> None:
+    # what was wrong: typer reads TERMINAL_WIDTH with int() as its help is printed: 'abc' stopped
+    # '--help' with a ValueError traceback, '0' printed a help without a line of text
+    import os
+    import subprocess
+    import sys
+
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    env = {**os.environ, "PYTHONPATH": src, "OMP_NUM_THREADS": "1", "TERMINAL_WIDTH": width}
+    env.pop("COLUMNS", None)
+    helped = subprocess.run([sys.executable, "-m", "hourglass", "--help"], capture_output=True,
+                            text=True, env=env, timeout=120)
+    assert helped.returncode == 0, helped.stderr
+    assert "Traceback" not in helped.stderr
+    assert "Usage:" in helped.stdout and "--threads" in helped.stdout
+
+
 def test_a_console_made_under_zero_columns_has_a_width(monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 

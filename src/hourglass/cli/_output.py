@@ -49,7 +49,6 @@ __all__ = [
     "is_sigterm_handler",
     "metrics_table",
     "no_files_left_text",
-    "not_zero_columns",
     "on_screen",
     "os_error_text",
     "out",
@@ -73,6 +72,7 @@ __all__ = [
     "table_console",
     "text_never_fails",
     "threshold_text",
+    "usable_widths",
     "user_errors",
     "whole_cells",
     "with_placed",
@@ -86,7 +86,7 @@ class _Console(Console):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self._width == 0:  # COLUMNS=0 (not_zero_columns): the terminal's width, else 80
+        if self._width == 0:  # COLUMNS=0 (usable_widths): the terminal's width, else 80
             self._width = None
 
     def print(self, *objects: Any, **kwargs: Any) -> None:
@@ -105,25 +105,32 @@ class _Console(Console):
         raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
 
 
-def not_zero_columns() -> None:
-    """Forget a ``COLUMNS`` of ``0`` in the environment (a CI runner's, a ``docker exec`` whose
-    terminal has no size yet): rich took it as a width of 0 and printed nothing, so ``models``
-    and ``--help`` wrote no line and ``evaluate`` a table without a figure, exit code 0. Without
-    it the terminal's width counts, else 80, as rich does for a terminal that reports 0 columns.
+def usable_widths() -> None:
+    """Forget a width in the environment that no console can use: a ``COLUMNS`` of ``0`` (a CI
+    runner's, a ``docker exec`` whose terminal has no size yet), which rich took as a width of 0
+    and so printed nothing (``models`` and ``--help`` wrote no line, ``evaluate`` a table
+    without a figure, exit code 0), and a ``TERMINAL_WIDTH`` (typer's variable for its help)
+    that is not a whole number from 1: ``abc`` stopped ``--help`` with a traceback, ``0``
+    printed an empty help. Without them the terminal's width counts, else 80, as rich does for
+    a terminal that reports 0 columns.
 
     Examples
     --------
     >>> import os
-    >>> saved = os.environ.get("COLUMNS")
-    >>> os.environ["COLUMNS"] = "0"
-    >>> not_zero_columns()
-    >>> "COLUMNS" in os.environ
-    False
-    >>> os.environ.update({} if saved is None else {"COLUMNS": saved})
+    >>> saved = {k: os.environ.get(k) for k in ("COLUMNS", "TERMINAL_WIDTH")}
+    >>> os.environ.update(COLUMNS="0", TERMINAL_WIDTH="abc")
+    >>> usable_widths()
+    >>> "COLUMNS" in os.environ, "TERMINAL_WIDTH" in os.environ
+    (False, False)
+    >>> os.environ.update({k: v for k, v in saved.items() if v is not None})
     """
     value = os.environ.get("COLUMNS")
     if value is not None and value.strip().isdigit() and int(value) == 0:
         del os.environ["COLUMNS"]
+    # typer reads it with int() when its help module is imported, an empty value as unset
+    value = os.environ.get("TERMINAL_WIDTH")
+    if value and not (value.strip().isdigit() and int(value) >= 1):
+        del os.environ["TERMINAL_WIDTH"]
 
 
 def whole_cells(table: Table) -> Table:

@@ -41,7 +41,6 @@ from hourglass.cli._output import (
     error_line,
     interrupt_seen,
     interruption_reported,
-    not_zero_columns,
     out,
     output_full,
     output_name,
@@ -53,6 +52,7 @@ from hourglass.cli._output import (
     sigterm_name,
     sigterm_seen,
     text_never_fails,
+    usable_widths,
     user_errors,
 )
 from hourglass.cli._spool import remove_spooled
@@ -462,7 +462,7 @@ def main() -> None:
     finished: list[int] = []
     try:
         text_never_fails()  # (in the try: a Ctrl-C this early is the one line too)
-        not_zero_columns()  # (typer's help console reads COLUMNS when it prints)
+        usable_widths()  # (typer's help console reads COLUMNS and TERMINAL_WIDTH)
         _main(finished)
     except KeyboardInterrupt:  # before the handlers are set, or after the command finished
         if finished:  # (a Ctrl-C as it exits does not change what it did)
