@@ -46,10 +46,10 @@ from hourglass.ingest.synthetic import port_scan_flows
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--hosts", type=int, default=40)
+    ap.add_argument("--hosts", type=positive, default=40)
     ap.add_argument("--days", type=float, default=9.0)
     ap.add_argument("--train-days", type=float, default=2.0)
-    ap.add_argument("--flood-rows", type=int, default=3000)
+    ap.add_argument("--flood-rows", type=positive, default=3000)
     ap.add_argument("--repeat", type=positive, default=3)
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="hg_groups_"))

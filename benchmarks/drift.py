@@ -220,7 +220,7 @@ def main() -> None:
     ap.add_argument("--shuffles", type=positive, default=20)
     ap.add_argument("--windows", type=lambda s: [int(x) for x in s.split(",")], default=[1000, 5000])
     ap.add_argument("--series", action="store_true", help="the time-series part (NAB, SKAB)")
-    ap.add_argument("--skab-files", type=int, default=4)
+    ap.add_argument("--skab-files", type=positive, default=4)
     ap.add_argument("--no-nsl", action="store_true")
     args = ap.parse_args()
     if args.no_nsl and not args.series:  # it wrote results/drift.md with its title line alone

@@ -526,11 +526,11 @@ def main() -> None:
     ap.add_argument("--buckets", default="10s,1min")
     ap.add_argument("--part", choices=("scan-otrf", "warm", "evaluate", "speed"), default="scan-otrf")
     ap.add_argument("--rounds", type=positive, default=3)
-    ap.add_argument("--stream-rows", type=int, default=100_000)
+    ap.add_argument("--stream-rows", type=positive, default=100_000)
     ap.add_argument("--big-days", help="days of the large file: --part evaluate, comma-separated "
                     f"(one file and table each; default {BIG_DAYS['evaluate']}); --part speed, one "
                     f"value (default {BIG_DAYS['speed']})")
-    ap.add_argument("--big-hosts", type=int, default=60)
+    ap.add_argument("--big-hosts", type=positive, default=60)
     ap.add_argument("--before-src")
     no_write_option(ap, "results/entity*.md")
     args = ap.parse_args()

@@ -89,7 +89,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", default=None)
     ap.add_argument("--repeat", type=positive, default=3)
-    ap.add_argument("--steps", type=int, default=64)
+    ap.add_argument("--steps", type=positive, default=64)
     ap.add_argument("--seed", type=seed_arg, default=0)
     args = ap.parse_args()
     torch.set_num_threads(1)

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import output_file, run_script, write_text
+from _common import output_file, positive, run_script, write_text
 from hourglass.ingest.formats import get_format
 from hourglass.ingest.readers import read_table
 
@@ -266,8 +266,8 @@ def _write_control_plane(rows: list[dict[str, object]], files: dict[str, Path]) 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--rows", type=int, default=200_000)
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--rows", type=positive, default=200_000)
+    ap.add_argument("--repeats", type=positive, default=3)
     ap.add_argument("--formats", default=None, help="comma-separated rows to run (default: all)")
     ap.add_argument("--out", type=output_file, default=None, help="also write the table (markdown) here")
     args = ap.parse_args(argv)

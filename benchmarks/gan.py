@@ -540,13 +540,13 @@ def main() -> None:
     ap.add_argument("--seeds", type=positive, default=5)
     ap.add_argument("--max-train", type=positive, default=2000)
     ap.add_argument("--nsl-max-train", type=positive, default=10000)
-    ap.add_argument("--pyod-anogan-rows", type=int, default=500)
-    ap.add_argument("--pyod-anogan-epochs", type=int, default=20)
+    ap.add_argument("--pyod-anogan-rows", type=positive, default=500)
+    ap.add_argument("--pyod-anogan-epochs", type=positive, default=20)
     ap.add_argument("--same-rows", action="store_true",
                     help="PyOD AnoGAN trains on all the rows the others use (no sample, no "
                          "extrapolation); sets are labelled '(same rows)'")
     ap.add_argument("--tag", default="", help="suffix of the JSON file (runs in pieces)")
-    ap.add_argument("--threads", type=int, default=1, help="torch threads (the machine is shared)")
+    ap.add_argument("--threads", type=positive, default=1, help="torch threads (the machine is shared)")
     no_write_option(ap, "results/gan_<part>[_<tag>].json (--part report: results/gan.md)")
     args = ap.parse_args()
     if args.part == "report":  # (it reads the JSON files the other parts wrote, nothing more)

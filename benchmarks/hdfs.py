@@ -43,6 +43,7 @@ from _common import (
     markdown_table,
     no_write_option,
     not_written,
+    positive,
     run_script,
     seed_arg,
     write_result,
@@ -409,8 +410,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data")
     ap.add_argument("--seed", type=seed_arg, default=0)
-    ap.add_argument("--epochs", type=int, default=60)
-    ap.add_argument("--threads", type=int, default=1,
+    ap.add_argument("--epochs", type=positive, default=60)
+    ap.add_argument("--threads", type=positive, default=1,
                     help="torch threads (1 is fastest on a shared 2-core machine)")
     no_write_option(ap, "results/hdfs.md")
     args = ap.parse_args()

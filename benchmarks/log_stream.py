@@ -71,9 +71,9 @@ def batch_score(pipe: Pipeline, lines: list[str]) -> tuple[float, int, set[str]]
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data")
-    ap.add_argument("--lines", type=int, default=200_000)
-    ap.add_argument("--train-lines", type=int, default=30_000)
-    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--lines", type=positive, default=200_000)
+    ap.add_argument("--train-lines", type=positive, default=30_000)
+    ap.add_argument("--epochs", type=positive, default=10)
     ap.add_argument("--repeat", type=positive, default=3)
     args = ap.parse_args()
     torch.set_num_threads(1)

@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import header, markdown_table, run_measured, run_script, write_result
+from _common import header, markdown_table, positive, run_measured, run_script, write_result
 
 STEPS = (
     "INFO dfs.FSNamesystem: BLOCK* NameSystem.allocateBlock: /user/root/rand/_temporary/part-{i}. {b}",
@@ -142,10 +142,10 @@ def measured(cmd: list[str]) -> tuple[float, float, str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--lines", type=int, default=1_200_000)
-    ap.add_argument("--train-lines", type=int, default=100_000)
-    ap.add_argument("--epochs", type=int, default=5)
-    ap.add_argument("--table-lines", type=int, default=4_800_000,
+    ap.add_argument("--lines", type=positive, default=1_200_000)
+    ap.add_argument("--train-lines", type=positive, default=100_000)
+    ap.add_argument("--epochs", type=positive, default=5)
+    ap.add_argument("--table-lines", type=positive, default=4_800_000,
                     help="events in the CSV event table (larger than the log: a table read "
                          "whole costs far more than its chunks)")
     ap.add_argument("--dir", help="work folder (default: a new temporary folder)")

@@ -33,6 +33,7 @@ from _common import (
     need_pyod,
     no_write_option,
     not_written,
+    positive,
     run_script,
     seed_arg,
     timed,
@@ -138,7 +139,7 @@ def main() -> None:
     ap.add_argument("--percentile", type=float, default=99.0)
     ap.add_argument("--no-thresholds", action="store_true",
                     help="skip the threshold-rule comparison on the hourglass autoencoder")
-    ap.add_argument("--throughput-rows", type=int, default=500_000,
+    ap.add_argument("--throughput-rows", type=positive, default=500_000,
                     help="rows (tiled test data) for the scoring-speed measurement")
     no_write_option(ap, "results/nsl_kdd*.md")
     args = ap.parse_args()

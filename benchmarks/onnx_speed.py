@@ -32,8 +32,8 @@ from hourglass.pipeline.export import RTOL, export_onnx
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", help="folder holding nsl_kdd/ (default: ../shared/data or $HOURGLASS_DATA)")
-    ap.add_argument("--rows", type=int, default=500_000)
-    ap.add_argument("--epochs", type=int, default=40)
+    ap.add_argument("--rows", type=positive, default=500_000)
+    ap.add_argument("--epochs", type=positive, default=40)
     ap.add_argument("--repeat", type=positive, default=3)
     ap.add_argument("--threads", default="1,2")
     args = ap.parse_args()

@@ -29,7 +29,16 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, header, markdown_table, result_name, run_measured, run_script, write_result
+from _common import (
+    REPO,
+    header,
+    markdown_table,
+    positive,
+    result_name,
+    run_measured,
+    run_script,
+    write_result,
+)
 
 CHUNK = 500_000
 
@@ -138,10 +147,10 @@ def stage_times(model: Path, data: Path, out: Path) -> dict[str, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rows", type=int, default=5_000_000)
+    ap.add_argument("--rows", type=positive, default=5_000_000)
     ap.add_argument("--dir", type=Path, default=Path("/tmp/hourglass-scale"))
-    ap.add_argument("--sample-rows", type=int, default=200_000)
-    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--sample-rows", type=positive, default=200_000)
+    ap.add_argument("--epochs", type=positive, default=10)
     ap.add_argument("--skip-stages", action="store_true", help="only the end-to-end CLI runs")
     ap.add_argument("--note", default="", help="machine notes for the result file")
     ap.add_argument("--name", type=result_name, default="scale",

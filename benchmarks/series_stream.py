@@ -122,9 +122,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data")
     ap.add_argument("--repeat", type=positive, default=3)
-    ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--epochs", type=positive, default=5)
     ap.add_argument("--seeds", type=positive, default=3)
-    ap.add_argument("--skab-train", type=int, default=7000)
+    ap.add_argument("--skab-train", type=positive, default=7000)
     args = ap.parse_args()
     torch.set_num_threads(1)
     flags = threshold_table(data_dir(args.data, "nab", "skab", "asd_interfusion"), args.seeds,

@@ -82,9 +82,9 @@ def _run(port: int, path: str, bodies: list[bytes], key: str) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=positive, default=7)
-    ap.add_argument("--requests", type=int, default=300, help="one-row requests per run")
+    ap.add_argument("--requests", type=positive, default=300, help="one-row requests per run")
     ap.add_argument("--port", type=int, default=18091)
-    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--epochs", type=positive, default=3)
     args = ap.parse_args()
     from hourglass.ingest.datasets import demo_path, get_dataset
 

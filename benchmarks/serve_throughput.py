@@ -247,7 +247,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=positive, default=5)
     ap.add_argument("--port", type=int, default=18081)
-    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--epochs", type=positive, default=3)
     ap.add_argument("--data", default=None, help="data folder (default: $HOURGLASS_DATA or ../shared/data)")
     ap.add_argument("--only", choices=("table", "timeseries", "logs", "entity"), action="append",
                     help="run only these parts (repeatable; default: all)")

@@ -66,9 +66,9 @@ def flows(n: int, seed: int, planted: float = 0.0) -> pd.DataFrame:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--rows", type=positive, default=100_000)
     ap.add_argument("--planted", type=float, default=0.02)
-    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--epochs", type=positive, default=3)
     ap.add_argument("--repeat", type=positive, default=3)
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="hg_suppress_"))

@@ -372,7 +372,7 @@ def main() -> None:
     ap.add_argument("--semi", action="store_true", help="also run the semi-supervised comparison")
     ap.add_argument("--semi-models", default="hg-ae,hg-deep-svdd")
     ap.add_argument("--label-rate", type=float, default=0.01)
-    ap.add_argument("--threads", type=int, default=1, help="torch threads (every model)")
+    ap.add_argument("--threads", type=positive, default=1, help="torch threads (every model)")
     ap.add_argument("--out", type=result_name, default="tabular",
                     help="result name under benchmarks/results/")
     args = ap.parse_args()

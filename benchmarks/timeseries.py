@@ -400,7 +400,7 @@ def main() -> None:
                          "into the held-out training tail best (label-free)")
     ap.add_argument("--no-skab-extra", action="store_true",
                     help="SKAB: train on each file's 400 rows only (no anomaly-free.csv)")
-    ap.add_argument("--lstmad-epochs", type=int, default=3)
+    ap.add_argument("--lstmad-epochs", type=positive, default=3)
     ap.add_argument("--lstmad-on", default="skab",
                     help="datasets PyOD LSTMAD runs on (its stride-1 training is slow on ASD)")
     ap.add_argument("--asd-stride", type=int, default=4,
