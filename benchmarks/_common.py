@@ -268,6 +268,32 @@ def output_file(text: str) -> Path:
     return _writable(Path(text))
 
 
+def work_folder(text: str) -> Path:
+    """argparse ``type`` of a work-folder option (``--dir DIR``): the path, once it is a folder
+    (made if missing) that a file can be written in; else one line and exit code 2 (a file there
+    stopped the script with a FileExistsError traceback after its parsing).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     work_folder(tmp + "/work").is_dir()
+    True
+    """
+    import tempfile
+
+    path = Path(text)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".probe."):
+            pass
+    except FileExistsError:
+        raise argparse.ArgumentTypeError(f"cannot use {path}: a file, not a folder") from None
+    except OSError as e:
+        raise argparse.ArgumentTypeError(f"cannot use {path}: {e.strerror or e}") from None
+    return path
+
+
 def write_text(path: Path, text: str) -> Path:
     """Write ``text`` to ``path`` through a temporary file renamed into place (an interrupted
     write leaves the previous file, not half a table); return ``path``. A write that fails (a

@@ -1,9 +1,9 @@
 """Scale of log scoring: a synthetic HDFS-like log of >= 1 M lines, parsed, grouped and scored.
 
 Generates two logs in a temporary folder (never in the repository; removed at the end unless
-``--keep``): a training log and a large log to score, both of interleaved block sessions of
-13 events with HDFS headers (about 3% of the blocks of the large log fail). Then, each in a fresh
-process measured for wall time and peak RSS:
+``--keep``; ``--dir DIR`` works in DIR instead, and keeps it): a training log and a large log to
+score, both of interleaved block sessions of 13 events with HDFS headers (about 3% of the
+blocks of the large log fail). Then, each in a fresh process measured for wall time and peak RSS:
 
 1. ``hourglass train`` (DeepLog, reduced epochs) on the training log;
 2. ``hourglass score`` of the large log to JSON alerts — the streamed path (parse in chunks,
@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import header, markdown_table, positive, run_measured, run_script, write_result
+from _common import header, markdown_table, positive, run_measured, run_script, work_folder, write_result
 
 STEPS = (
     "INFO dfs.FSNamesystem: BLOCK* NameSystem.allocateBlock: /user/root/rand/_temporary/part-{i}. {b}",
@@ -148,8 +148,11 @@ def main() -> None:
     ap.add_argument("--table-lines", type=positive, default=4_800_000,
                     help="events in the CSV event table (larger than the log: a table read "
                          "whole costs far more than its chunks)")
-    ap.add_argument("--dir", help="work folder (default: a new temporary folder)")
-    ap.add_argument("--keep", action="store_true", help="keep the generated logs and model")
+    ap.add_argument("--dir", type=work_folder,
+                    help="work folder, kept at the end (default: a new temporary folder, removed "
+                         "at the end unless --keep)")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the generated logs and model (a --dir folder is always kept)")
     args = ap.parse_args()
     work = Path(args.dir or tempfile.mkdtemp(prefix="hourglass-logs-scale-"))
     work.mkdir(parents=True, exist_ok=True)

@@ -37,6 +37,7 @@ from _common import (
     result_name,
     run_measured,
     run_script,
+    work_folder,
     write_result,
 )
 
@@ -148,7 +149,7 @@ def stage_times(model: Path, data: Path, out: Path) -> dict[str, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=positive, default=5_000_000)
-    ap.add_argument("--dir", type=Path, default=Path("/tmp/hourglass-scale"))
+    ap.add_argument("--dir", type=work_folder, default=Path("/tmp/hourglass-scale"))
     ap.add_argument("--sample-rows", type=positive, default=200_000)
     ap.add_argument("--epochs", type=positive, default=10)
     ap.add_argument("--skip-stages", action="store_true", help="only the end-to-end CLI runs")

@@ -52,3 +52,33 @@ def test_a_count_option_below_1_is_refused_before_any_work(
     assert stop.value.code == 2
     assert (f"argument {option}: {value!r} is not an integer >= 1"
             in capsys.readouterr().err.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("script", ["logs_scale", "scale"])
+def test_a_work_folder_that_is_a_file_is_refused_in_one_line(
+        script: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # `logs_scale.py --dir FILE` (and scale.py's) stopped with a FileExistsError traceback from
+    # mkdir and exit code 1. Now argparse refuses it: one line, exit code 2, before any work.
+    module = __import__(script)
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setattr(sys, "argv", [f"{script}.py", "--dir", str(blocker)])
+    with pytest.raises(SystemExit) as stop:
+        module.main()
+    assert stop.value.code == 2
+    assert (f"argument --dir: cannot use {blocker}: a file, not a folder"
+            in capsys.readouterr().err.strip().splitlines()[-1])
+    assert blocker.read_text() == ""
+
+
+def test_work_folder_makes_a_missing_folder_and_refuses_one_under_a_file(tmp_path: Path) -> None:
+    import argparse
+
+    from _common import work_folder
+
+    assert work_folder(str(tmp_path / "a" / "b")) == tmp_path / "a" / "b"
+    assert (tmp_path / "a" / "b").is_dir() and list((tmp_path / "a" / "b").iterdir()) == []
+    (tmp_path / "f").write_text("")
+    with pytest.raises(argparse.ArgumentTypeError, match=r"cannot use .*/f/x: Not a directory"):
+        work_folder(str(tmp_path / "f" / "x"))
