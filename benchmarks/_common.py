@@ -157,6 +157,27 @@ def need_pyod(option: str, picked: Sequence[str], pyod: Sequence[str]) -> None:
                          'pip install -c constraints.txt -e ".[bench]", or leave them out')
 
 
+def need_extra(script: str, extra: str, *modules: str) -> None:
+    """Stop with one line when a module of ``modules`` (what ``extra``, a pyproject extra, installs)
+    is missing: before any data is read, not a ModuleNotFoundError traceback that does not say
+    which extra to install.
+
+    Examples
+    --------
+    >>> need_extra("x.py", "bench", "json")
+    >>> need_extra("x.py", "onnx", "json", "no_such_module_zz")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    _common.OptionError: x.py needs no_such_module_zz, not installed here: pip install -c ...
+    """
+    import importlib.util
+
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        raise OptionError(f"{script} needs {', '.join(missing)}, not installed here: "
+                          f'pip install -c constraints.txt -e ".[{extra}]"')
+
+
 def odds_sets(root: Path) -> list[str]:
     """The ODDS/ADBench sets of ``root`` (a folder of ``<name>.npz`` files), sorted."""
     return sorted(p.stem for p in root.glob("*.npz"))

@@ -19,14 +19,22 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import NslKddFiles, header, ints, markdown_table, positive, run_script, timed, write_result
+from _common import (
+    NslKddFiles,
+    header,
+    ints,
+    markdown_table,
+    need_extra,
+    positive,
+    run_script,
+    timed,
+    write_result,
+)
 from hourglass import Pipeline
 from hourglass.detectors import AutoEncoder
-from hourglass.pipeline.export import RTOL, export_onnx
 
 
 def main() -> None:
@@ -40,6 +48,11 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore")
     threads_list = ints("--threads", args.threads, least=1)  # before the model trains
+    need_extra("onnx_speed.py", "onnx", "onnx", "onnxruntime")  # (dev installs them too)
+    import onnxruntime as ort
+
+    from hourglass.pipeline.export import RTOL, export_onnx
+
     nsl = NslKddFiles(args.data, "KDDTrain+", "KDDTest+")
     test, normal = nsl.files["KDDTest+"], nsl.normal()
     pipe = Pipeline(AutoEncoder(epochs=args.epochs, verbose=0), features=nsl.preprocessor())

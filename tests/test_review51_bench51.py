@@ -82,3 +82,26 @@ def test_work_folder_makes_a_missing_folder_and_refuses_one_under_a_file(tmp_pat
     (tmp_path / "f").write_text("")
     with pytest.raises(argparse.ArgumentTypeError, match=r"cannot use .*/f/x: Not a directory"):
         work_folder(str(tmp_path / "f" / "x"))
+
+
+def test_onnx_speed_without_onnxruntime_says_which_extra(monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    # onnx_speed.py imported onnxruntime (and hourglass' export, which imports onnx) at the top:
+    # without the onnx extra even --help stopped with "ModuleNotFoundError: No module named
+    # 'onnxruntime'", exit code 1, not saying what to install. Now --help works and a run stops
+    # with one line naming the extra, exit code 2, before the data is read.
+    import runpy
+
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    monkeypatch.setattr(sys, "argv", ["onnx_speed.py", "--help"])
+    with pytest.raises(SystemExit) as helped:
+        runpy.run_path(str(BENCH / "onnx_speed.py"), run_name="__main__")
+    assert helped.value.code == 0
+    assert "onnxruntime against torch scoring speed" in capsys.readouterr().out
+    monkeypatch.setattr(sys, "argv", ["onnx_speed.py", "--data", "/no/such/folder"])
+    with pytest.raises(SystemExit) as stop:
+        runpy.run_path(str(BENCH / "onnx_speed.py"), run_name="__main__")
+    assert stop.value.code == 2
+    assert capsys.readouterr().err == ('onnx_speed.py needs onnx, onnxruntime, not installed here: '
+                                       'pip install -c constraints.txt -e ".[onnx]"\n')
