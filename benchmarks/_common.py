@@ -145,6 +145,25 @@ def seed_arg(text: str) -> int:
     return value
 
 
+def port_arg(text: str) -> int:
+    """argparse ``type`` of ``--port``: a TCP port from 1 to 65535, the one the script's client
+    connects to (``--port 99999`` trained every model, then stopped with "hourglass serve ...
+    exited with 2" and exit code 1; 0, any free port to the server, leaves the client none).
+
+    Examples
+    --------
+    >>> port_arg("18091")
+    18091
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port from 1 to 65535")
+    return value
+
+
 def need_pyod(option: str, picked: Sequence[str], pyod: Sequence[str]) -> None:
     """Stop with one line when a name of ``picked`` is a PyOD baseline (in ``pyod``) and PyOD (the
     ``bench`` extra) is not installed: before any data is read or model trained, not an import

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, data_dir, header, markdown_table, positive, run_script, write_result
+from _common import REPO, data_dir, header, markdown_table, port_arg, positive, run_script, write_result
 
 LARGE = 500_000
 
@@ -186,7 +186,7 @@ def main() -> None:
     ap.add_argument("--before-label", default="before", help="its column's title (e.g. a commit)")
     ap.add_argument("--flows", default="/tmp/hourglass-latency-flows-500k.csv",
                     help="the 500k-row flow CSV of benchmarks/scale.py (generated when absent)")
-    ap.add_argument("--port", type=int, default=18093)
+    ap.add_argument("--port", type=port_arg, default=18093)
     ap.add_argument("--repeat", type=positive, default=3, help="measure each tree this many times, "
                     "alternating; each figure is the median over them")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)

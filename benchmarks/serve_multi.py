@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, header, markdown_table, positive, run_script, write_result
+from _common import REPO, header, markdown_table, port_arg, positive, run_script, write_result
 
 sys.path.insert(0, str(REPO / "src"))
 
@@ -83,7 +83,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=positive, default=7)
     ap.add_argument("--requests", type=positive, default=300, help="one-row requests per run")
-    ap.add_argument("--port", type=int, default=18091)
+    ap.add_argument("--port", type=port_arg, default=18091)
     ap.add_argument("--epochs", type=positive, default=3)
     args = ap.parse_args()
     from hourglass.ingest.datasets import demo_path, get_dataset

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, data_dir, header, markdown_table, positive, run_script, write_result
+from _common import REPO, data_dir, header, markdown_table, port_arg, positive, run_script, write_result
 
 sys.path.insert(0, str(REPO / "src"))
 
@@ -246,7 +246,7 @@ def _merged(old: str, main: str | None, entity: str | None) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=positive, default=5)
-    ap.add_argument("--port", type=int, default=18081)
+    ap.add_argument("--port", type=port_arg, default=18081)
     ap.add_argument("--epochs", type=positive, default=3)
     ap.add_argument("--data", default=None, help="data folder (default: $HOURGLASS_DATA or ../shared/data)")
     ap.add_argument("--only", choices=("table", "timeseries", "logs", "entity"), action="append",

@@ -105,3 +105,19 @@ def test_onnx_speed_without_onnxruntime_says_which_extra(monkeypatch: pytest.Mon
     assert stop.value.code == 2
     assert capsys.readouterr().err == ('onnx_speed.py needs onnx, onnxruntime, not installed here: '
                                        'pip install -c constraints.txt -e ".[onnx]"\n')
+
+
+@pytest.mark.parametrize("script, value", [("serve_multi", "99999"), ("serve_throughput", "0"),
+                                           ("latency", "-1")])
+def test_a_port_out_of_range_is_refused_before_any_work(
+        script: str, value: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # `serve_multi.py --port 99999` trained its three models, then stopped with "hourglass serve
+    # .../table exited with 2" and exit code 1, not saying why. Now argparse refuses it.
+    module = __import__(script)
+    monkeypatch.setattr(sys, "argv", [f"{script}.py", "--port", value])
+    with pytest.raises(SystemExit) as stop:
+        module.main()
+    assert stop.value.code == 2
+    assert (f"argument --port: {value!r} is not a TCP port from 1 to 65535"
+            in capsys.readouterr().err.strip().splitlines()[-1])
