@@ -40,15 +40,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 import numpy as np
 import pandas as pd
 
-from _common import header, markdown_table, positive, run_measured, run_script, write_result
+from _common import header, markdown_table, number, positive, run_measured, run_script, write_result
 from hourglass.ingest.synthetic import port_scan_flows
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--hosts", type=positive, default=40)
-    ap.add_argument("--days", type=float, default=9.0)
-    ap.add_argument("--train-days", type=float, default=2.0)
+    ap.add_argument("--days", type=number(0, open_low=True), default=9.0)
+    ap.add_argument("--train-days", type=number(0, open_low=True), default=2.0)
     ap.add_argument("--flood-rows", type=positive, default=3000)
     ap.add_argument("--repeat", type=positive, default=3)
     args = ap.parse_args()

@@ -33,6 +33,7 @@ from _common import (
     need_pyod,
     no_write_option,
     not_written,
+    number,
     positive,
     run_script,
     seed_arg,
@@ -136,7 +137,7 @@ def main() -> None:
     ap.add_argument("--scaler", default="minmax",
                     help="TabularPreprocessor scaler (minmax, standard, robust, quantile); a "
                          "non-default one writes results/nsl_kdd_<scaler>.md")
-    ap.add_argument("--percentile", type=float, default=99.0)
+    ap.add_argument("--percentile", type=number(0, 100), default=99.0)
     ap.add_argument("--no-thresholds", action="store_true",
                     help="skip the threshold-rule comparison on the hourglass autoencoder")
     ap.add_argument("--throughput-rows", type=positive, default=500_000,

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 import numpy as np
 import pandas as pd
 
-from _common import header, markdown_table, positive, run_measured, run_script, write_result
+from _common import header, markdown_table, number, positive, run_measured, run_script, write_result
 
 RULES = """
 [[rule]]
@@ -67,7 +67,7 @@ def flows(n: int, seed: int, planted: float = 0.0) -> pd.DataFrame:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rows", type=positive, default=100_000)
-    ap.add_argument("--planted", type=float, default=0.02)
+    ap.add_argument("--planted", type=number(0, 1, open_high=True), default=0.02)
     ap.add_argument("--epochs", type=positive, default=3)
     ap.add_argument("--repeat", type=positive, default=3)
     args = ap.parse_args()

@@ -48,6 +48,7 @@ from _common import (
     markdown_table,
     names,
     need_pyod,
+    number,
     odds_sets,
     positive,
     result_name,
@@ -371,7 +372,7 @@ def main() -> None:
     ap.add_argument("--max-test", type=positive, default=20000)
     ap.add_argument("--semi", action="store_true", help="also run the semi-supervised comparison")
     ap.add_argument("--semi-models", default="hg-ae,hg-deep-svdd")
-    ap.add_argument("--label-rate", type=float, default=0.01)
+    ap.add_argument("--label-rate", type=number(0, 1, open_low=True, open_high=True), default=0.01)
     ap.add_argument("--threads", type=positive, default=1, help="torch threads (every model)")
     ap.add_argument("--out", type=result_name, default="tabular",
                     help="result name under benchmarks/results/")
