@@ -99,6 +99,15 @@ def suite_files(suite: str, data_dir: Path | None, from_env: bool = False) -> tu
         if train is not None and test is not None:
             return train, test
     given = f"HOURGLASS_DATA={data_dir}" if from_env else f"--data {data_dir}"
+    if data_dir.is_file():  # KDDTrain+.txt.gz itself: the folder holding it is wanted
+        raise HourglassError(f"{given}: a file, not a folder; give the folder holding "
+                             "KDDTrain+.txt(.gz) and KDDTest+.txt(.gz)")
+    for folder in (data_dir, data_dir / "nsl_kdd"):
+        # one of the two there (a download cut short): name the one missing, not both
+        train, test = _find(folder, "KDDTrain+"), _find(folder, "KDDTest+")
+        if train is not None or test is not None:
+            have, lack = (train, "KDDTest+") if train is not None else (test, "KDDTrain+")
+            raise HourglassError(f"{given}: {have} is there but no {lack}.txt(.gz) beside it")
     raise HourglassError(f"{given}: no KDDTrain+.txt(.gz) and KDDTest+.txt(.gz) there "
                          "(nor in its nsl_kdd/ folder)")
 
