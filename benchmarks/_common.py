@@ -38,15 +38,23 @@ def run_script(main: Callable[[], object]) -> None:
 def data_dir(option: str | None, *need: str) -> Path:
     """``--data`` if given, else ``$HOURGLASS_DATA``, else ``../shared/data`` beside the repo.
 
-    ``need``: the dataset folders the script reads in it; a missing one stops the script with one
-    line naming it, before any work (not a traceback from the first file read, minutes in)."""
+    ``need``: the dataset folders the script reads in it (``hdfs_deeplog``), or files in them
+    (``hdfs_deeplog/hdfs_train``); a missing one stops the script with one line naming it (and
+    the dataset's SOURCE.md, where it has one), before any work (not a traceback from the first
+    file read, minutes in)."""
     root = Path(option or os.environ.get("HOURGLASS_DATA") or REPO.parent / "shared" / "data")
     if not root.exists():
         raise OptionError(f"data folder {root} not found: pass --data DIR or set HOURGLASS_DATA")
-    missing = [name for name in dict.fromkeys(need) if not (root / name).is_dir()]
+    folders = dict.fromkeys(n.split("/", 1)[0] for n in need)
+    missing = [name for name in folders if not (root / name).is_dir()]
     if missing:
         raise OptionError(f"data folder {root} has no {', '.join(f'{m}/' for m in missing)}: pass "
-                         "--data DIR (the folder holding the datasets) or set HOURGLASS_DATA")
+                          f"--data DIR (the folder holding the datasets) or set HOURGLASS_DATA")
+    for name in dict.fromkeys(n for n in need if "/" in n):
+        if not (root / name).is_file():
+            source = root / name.split("/", 1)[0] / "SOURCE.md"
+            where = f" ({source} says where to get it)" if source.is_file() else ""
+            raise OptionError(f"data folder {root}: no file {name}{where}")
     return root
 
 
@@ -442,7 +450,7 @@ class NslKddFiles:
     def __init__(self, data: str | None, *names: str) -> None:
         from hourglass.ingest import get_dataset
 
-        root = data_dir(data, "nsl_kdd") / "nsl_kdd"
+        root = data_dir(data, *(f"nsl_kdd/{name}.txt.gz" for name in names)) / "nsl_kdd"
         self.spec = get_dataset("nsl-kdd")
         self.files = {name: self.spec.read(root / f"{name}.txt.gz") for name in names}
 

@@ -129,7 +129,7 @@ def main() -> None:
     gan_explain_s = timed(lambda: explain_rows(gan, X, method="gradients", steps=args.steps),
                           args.repeat)[1]
 
-    test_file = str(data_dir(args.data, "nsl_kdd") / "nsl_kdd" / "KDDTest+.txt.gz")
+    test_file = str(data_dir(args.data, "nsl_kdd/KDDTest+.txt.gz") / "nsl_kdd" / "KDDTest+.txt.gz")
     cli: list[list[str]] = []
     with tempfile.TemporaryDirectory() as tmp:
         svdd.save(f"{tmp}/svdd")

@@ -59,6 +59,10 @@ from hourglass.thresholds import Percentile
 FPR_BUDGET = 0.02
 
 
+#: the files of ``hdfs_deeplog/`` the protocols read (each checked before the minutes of work)
+HDFS_FILES = ("hdfs_train", "hdfs_test_abnormal", "hdfs_100k_sessions.csv.gz")
+
+
 def best_g(det: DeepLog) -> int:
     """Smallest g whose FPR on the detector's held-out normal validation sessions is within budget."""
     for g in range(1, det.n_features_in_ + 3):
@@ -417,7 +421,9 @@ def main() -> None:
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     torch.set_num_threads(args.threads)
-    root = data_dir(args.data, "hdfs_deeplog", "loghub_2k")
+    root = data_dir(args.data, *(f"hdfs_deeplog/{f}" for f in HDFS_FILES),
+                    *(f"loghub_2k/{s}/{s}_2k.{f}" for s in ("HDFS", "BGL")
+                      for f in ("log.gz", "log_structured.csv.gz")))
     t0 = time.perf_counter()
     parts, figures = [], {}
     for proto in (protocol1, protocol2, protocol3):

@@ -78,7 +78,7 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(1)
     rows = []
-    hdfs = data_dir(args.data, "loghub_2k") / "loghub_2k" / "HDFS" / "HDFS_2k.log.gz"
+    hdfs = data_dir(args.data, "loghub_2k/HDFS/HDFS_2k.log.gz") / "loghub_2k" / "HDFS" / "HDFS_2k.log.gz"
     lines = list(read_lines(hdfs))
     pipe = train(lines, args.epochs)
     b_runs = [batch_score(pipe, lines) for _ in range(args.repeat)]

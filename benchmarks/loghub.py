@@ -189,8 +189,9 @@ def main() -> None:
     ap.add_argument("--no-write", action="store_true", help="print only, do not write loghub.md")
     args = ap.parse_args()
     logging.basicConfig(level=logging.ERROR)
-    root = data_dir(args.data, "loghub_2k")
     sets = names("--sets", args.sets, list(FORMATS)) if args.sets else list(FORMATS)
+    root = data_dir(args.data, *(f"loghub_2k/{s}/{s}_2k.{f}" for s in sets
+                                 for f in ("log.gz", "log_structured.csv.gz")))
     masks = read_masks(args.masks_json) if args.masks_json else None
     results, before = [], {}
     for s in sets:

@@ -130,7 +130,7 @@ def main() -> None:
     flags = threshold_table(data_dir(args.data, "nab", "skab", "asd_interfusion"), args.seeds,
                             args.skab_train)
     print(flags, flush=True)
-    path = data_dir(args.data, "skab") / "skab" / "data" / "valve1" / "0.csv"
+    path = data_dir(args.data, "skab/data/valve1/0.csv") / "skab" / "data" / "valve1" / "0.csv"
     df = read_skab(path).drop(columns=["label", "changepoint"])
     pipe = Pipeline(LSTMAutoEncoder(window=32, epochs=args.epochs, verbose=0, random_state=0),
                     features=TimeSeriesPreprocessor("datetime", freq="rows")).fit(df.iloc[:400])

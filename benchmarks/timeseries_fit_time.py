@@ -41,7 +41,8 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(1)
     threadpool_limits(1)
-    path = data_dir(args.data, "asd_interfusion") / "asd_interfusion" / "train" / "omi-1.txt.gz"
+    name = "asd_interfusion/train/omi-1.txt.gz"
+    path = data_dir(args.data, name) / name
     X = TimeSeriesPreprocessor().fit_transform(read_smd(path))
     print(f"series {X.shape[0]} steps × {X.shape[1]} channels", flush=True)
     det = None

@@ -148,7 +148,7 @@ def main() -> None:
     torch.set_num_threads(1)
     seeds = ints("--seeds", args.seeds)  # before the data is read and the first model trains
     models = names("--models", args.models, MODELS)  # before the data is read and a model trains
-    data = load(data_dir(args.data, "hdfs_deeplog"))
+    data = load(data_dir(args.data, "hdfs_deeplog/hdfs_100k_sessions.csv.gz"))
     old, new, test, y = data
     vocab_old = set(np.concatenate(old).tolist())
     new_keys = sorted(set(np.concatenate(new).tolist()) - vocab_old)

@@ -40,3 +40,47 @@ def test_a_suite_data_path_that_is_a_file_says_so(tmp_path: Path) -> None:
     train = _kdd(tmp_path / "KDDTrain+.txt.gz")
     with pytest.raises(HourglassError, match=r"a file, not a folder; give the folder holding KDDTrain\+"):
         suite_files("nsl-kdd", train)
+
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def _bench_common():  # type: ignore[no-untyped-def]
+    import sys
+
+    if str(BENCH) not in sys.path:
+        sys.path.insert(0, str(BENCH))
+    import _common
+
+    return _common
+
+
+def test_a_benchmark_names_a_missing_file_of_a_dataset_before_any_work(tmp_path: Path) -> None:
+    # what was wrong: benchmarks/hdfs.py with hdfs_deeplog/ lacking hdfs_test_abnormal (and
+    # loghub.py with a set's folder lacking its log) ended in a FileNotFoundError / InputError
+    # traceback, exit code 1 (hdfs.py's BGL part only after minutes of training)
+    common = _bench_common()
+    (tmp_path / "hdfs_deeplog").mkdir()
+    (tmp_path / "hdfs_deeplog" / "hdfs_train").write_text("1 2 3\n")
+    (tmp_path / "hdfs_deeplog" / "SOURCE.md").write_text("from loghub\n")
+    assert common.data_dir(str(tmp_path), "hdfs_deeplog/hdfs_train") == tmp_path
+    with pytest.raises(SystemExit) as err:
+        common.data_dir(str(tmp_path), "hdfs_deeplog/hdfs_train", "hdfs_deeplog/hdfs_test_abnormal")
+    assert str(err.value) == (f"data folder {tmp_path}: no file hdfs_deeplog/hdfs_test_abnormal "
+                              f"({tmp_path / 'hdfs_deeplog' / 'SOURCE.md'} says where to get it)")
+    with pytest.raises(SystemExit, match=r"has no loghub_2k/: pass --data DIR"):  # the folder first
+        common.data_dir(str(tmp_path), "hdfs_deeplog/hdfs_train", "loghub_2k/HDFS/HDFS_2k.log.gz")
+
+
+def test_loghub_script_stops_in_one_line_on_a_missing_set_file(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "loghub_2k" / "HDFS").mkdir(parents=True)
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    got = subprocess.run([sys.executable, str(BENCH / "loghub.py"), "--data", str(tmp_path),
+                          "--sets", "HDFS", "--no-write"], capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert got.returncode == 2, got.stderr
+    assert got.stderr.strip() == f"data folder {tmp_path}: no file loghub_2k/HDFS/HDFS_2k.log.gz"
