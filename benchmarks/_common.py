@@ -41,15 +41,19 @@ def data_dir(option: str | None, *need: str) -> Path:
     ``need``: the dataset folders the script reads in it (``hdfs_deeplog``), or files in them
     (``hdfs_deeplog/hdfs_train``); a missing one stops the script with one line naming it (and
     the dataset's SOURCE.md, where it has one), before any work (not a traceback from the first
-    file read, minutes in)."""
+    file read, minutes in). A ``--data`` that is itself one of the dataset folders is told to
+    give its parent."""
     root = Path(option or os.environ.get("HOURGLASS_DATA") or REPO.parent / "shared" / "data")
     if not root.exists():
         raise OptionError(f"data folder {root} not found: pass --data DIR or set HOURGLASS_DATA")
     folders = dict.fromkeys(n.split("/", 1)[0] for n in need)
     missing = [name for name in folders if not (root / name).is_dir()]
     if missing:
+        # --data .../nsl_kdd, the dataset's own folder: its parent is the folder wanted
+        given = f"; {root} is the {root.name}/ folder itself: pass {root.parent}" \
+            if root.name in missing and root.is_dir() else ""
         raise OptionError(f"data folder {root} has no {', '.join(f'{m}/' for m in missing)}: pass "
-                          f"--data DIR (the folder holding the datasets) or set HOURGLASS_DATA")
+                          f"--data DIR (the folder holding the datasets) or set HOURGLASS_DATA{given}")
     for name in dict.fromkeys(n for n in need if "/" in n):
         if not (root / name).is_file():
             source = root / name.split("/", 1)[0] / "SOURCE.md"

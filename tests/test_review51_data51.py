@@ -84,3 +84,17 @@ def test_loghub_script_stops_in_one_line_on_a_missing_set_file(tmp_path: Path) -
                          timeout=120)
     assert got.returncode == 2, got.stderr
     assert got.stderr.strip() == f"data folder {tmp_path}: no file loghub_2k/HDFS/HDFS_2k.log.gz"
+
+
+def test_a_data_folder_one_level_too_low_is_told_its_parent(tmp_path: Path) -> None:
+    # what was wrong: --data .../nsl_kdd (the dataset's own folder) said only 'data folder
+    # .../nsl_kdd has no nsl_kdd/', not that its parent was the folder wanted
+    common = _bench_common()
+    low = tmp_path / "nsl_kdd"
+    _kdd(low / "KDDTrain+.txt.gz")
+    with pytest.raises(SystemExit) as err:
+        common.data_dir(str(low), "nsl_kdd/KDDTrain+.txt.gz")
+    assert str(err.value) == (f"data folder {low} has no nsl_kdd/: pass --data DIR (the folder "
+                              f"holding the datasets) or set HOURGLASS_DATA; {low} is the nsl_kdd/ "
+                              f"folder itself: pass {tmp_path}")
+    assert common.data_dir(str(tmp_path), "nsl_kdd/KDDTrain+.txt.gz") == tmp_path
