@@ -248,6 +248,36 @@ def odds_sets(root: Path) -> list[str]:
     return sorted(p.stem for p in root.glob("*.npz"))
 
 
+def odds_arrays(folder: Path, name: str) -> tuple[Any, Any]:
+    """``X`` (as float64) and ``y`` of the ODDS/ADBench set ``name`` in ``folder`` (its
+    ``odds_adbench/``); a file cut short, not an ``.npz``, or without 2-D ``X`` and 1-D ``y`` of
+    as many rows stops the script with one line naming it (and the folder's SOURCE.md), not a
+    ``BadZipFile``/``KeyError`` traceback between the sets run before it."""
+    import zipfile
+
+    import numpy as np
+
+    path = folder / f"{name}.npz"
+    source = folder / "SOURCE.md"
+    see = f" (see {source})" if source.is_file() else ""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            lacks = [k for k in ("X", "y") if k not in z.files]
+            if lacks:
+                raise OptionError(f"{path}: no array {lacks[0]!r} (has {', '.join(z.files) or 'none'}); "
+                                  f"an ODDS/ADBench set holds X and y{see}")
+            X, y = z["X"], z["y"]
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile) as exc:
+        raise OptionError(f"{path}: cannot read as an ODDS/ADBench .npz ({exc}){see}") from None
+    if X.ndim != 2 or y.ndim != 1 or len(X) != len(y) or not len(y):
+        raise OptionError(f"{path}: X {X.shape} and y {y.shape} are not rows x features and one "
+                          f"label a row{see}")
+    try:
+        return X.astype(np.float64), y
+    except (TypeError, ValueError) as exc:
+        raise OptionError(f"{path}: X is not numbers ({exc}){see}") from None
+
+
 def timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[Any, float]:
     """Run ``fn`` ``repeat`` times; return the last result and the median seconds."""
     times, out = [], None

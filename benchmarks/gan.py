@@ -51,6 +51,7 @@ from _common import (
     no_write_option,
     not_read,
     not_written,
+    odds_arrays,
     odds_sets,
     positive,
     run_script,
@@ -144,8 +145,8 @@ def part_odds(args: argparse.Namespace, models: list[str]) -> list[dict[str, Any
     root = data_dir(args.data, "odds_adbench") / "odds_adbench"
     out = []
     for set_name in names("--sets", args.sets, odds_sets(root)):
-        with np.load(root / f"{set_name}.npz", allow_pickle=False) as f:
-            X_all, y_all = f["X"].astype(np.float64), f["y"].astype(int)
+        X_all, y_all = odds_arrays(root, set_name)
+        y_all = y_all.astype(int)
         print(f"{set_name}: {X_all.shape}", flush=True)
         label = f"{set_name} (same rows)" if args.same_rows else set_name
         for seed in range(args.seeds):

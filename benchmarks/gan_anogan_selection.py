@@ -39,6 +39,7 @@ from _common import (
     header,
     markdown_table,
     names,
+    odds_arrays,
     odds_sets,
     positive,
     run_script,
@@ -58,8 +59,8 @@ def odds_split(root: Path, name: str, seed: int, max_train: int,
     """(fit rows, held-out normal rows, training-split anomalies), standardised on the fit rows."""
     from sklearn.model_selection import train_test_split
 
-    with np.load(root / f"{name}.npz", allow_pickle=False) as f:
-        X_all, y_all = f["X"].astype(np.float64), f["y"].astype(int)
+    X_all, y_all = odds_arrays(root, name)
+    y_all = y_all.astype(int)
     tr, _ = train_test_split(np.arange(len(y_all)), test_size=0.4, stratify=y_all, random_state=seed)
     rng = np.random.default_rng(1000 + seed)
     normal = rng.permutation(tr[y_all[tr] == 0])

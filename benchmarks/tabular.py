@@ -49,6 +49,7 @@ from _common import (
     names,
     need_pyod,
     number,
+    odds_arrays,
     odds_sets,
     positive,
     result_name,
@@ -237,8 +238,8 @@ def run(args: argparse.Namespace) -> str:
             sizes[name] = (f"KDDTrain+ {len(nsl.arrays['X'])} rows → KDDTest+ {len(nsl.arrays['Xt'])} "
                            f"rows, {nsl.arrays['X'].shape[1]} features")
         else:
-            with np.load(root / "odds_adbench" / f"{name}.npz", allow_pickle=False) as z:
-                X, y = z["X"].astype(np.float64), z["y"].astype(np.int8)
+            X, y = odds_arrays(root / "odds_adbench", name)
+            y = y.astype(np.int8)
             make_split = lambda seed, mt, mx, X=X, y=y: odds_split(X, y, seed, mt, mx)  # noqa: E731
             sizes[name] = f"{len(X)} rows, {X.shape[1]} features, {y.mean():.1%} anomalies"
         for seed in range(args.seeds):

@@ -42,6 +42,7 @@ from _common import (
     header,
     markdown_table,
     names,
+    odds_arrays,
     odds_sets,
     positive,
     result_name,
@@ -108,8 +109,8 @@ def _train_split(name: str, root: Path, nsl: NslKdd | None, seed: int, max_train
         attack = _cap(rng, np.flatnonzero(a["y"] == 1), max_train)
         idx = np.r_[normal, attack]
         return a["X"][idx], a["y"][idx]
-    with np.load(root / "odds_adbench" / f"{name}.npz", allow_pickle=False) as z:
-        X, y = z["X"].astype(np.float64), z["y"].astype(np.int8)
+    X, y = odds_arrays(root / "odds_adbench", name)
+    y = y.astype(np.int8)
     split = odds_split(X, y, seed, 10**9, 10**9)
     return split.fit["pyod"], split.fit_y["pyod"]
 

@@ -29,6 +29,7 @@ from _common import (
     header,
     markdown_table,
     names,
+    odds_arrays,
     odds_sets,
     positive,
     result_name,
@@ -51,8 +52,8 @@ def _load(root: Path, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
     if name == "nsl_kdd":
         a = NslKdd(root / "nsl_kdd").load().arrays
         return a["X"][a["y"] == 0], a["Xt"][a["yt"] == 1], a["Xt"][a["yt"] == 0]
-    with np.load(root / "odds_adbench" / f"{name}.npz", allow_pickle=False) as z:
-        X, y = z["X"].astype(np.float64), z["y"].astype(np.int8)
+    X, y = odds_arrays(root / "odds_adbench", name)
+    y = y.astype(np.int8)
     return X[y == 0], X[y == 1], None
 
 

@@ -98,3 +98,34 @@ def test_a_data_folder_one_level_too_low_is_told_its_parent(tmp_path: Path) -> N
                               f"holding the datasets) or set HOURGLASS_DATA; {low} is the nsl_kdd/ "
                               f"folder itself: pass {tmp_path}")
     assert common.data_dir(str(tmp_path), "nsl_kdd/KDDTrain+.txt.gz") == tmp_path
+
+
+def test_a_damaged_odds_set_stops_a_benchmark_in_one_line(tmp_path: Path) -> None:
+    # what was wrong: benchmarks/tabular.py (gan.py, threshold_bound.py ...) on an ODDS .npz cut
+    # short ended in a zipfile.BadZipFile traceback, on an empty one in EOFError, on one without
+    # 'X' in a KeyError, exit code 1, after the sets before it had run
+    import numpy as np
+
+    common = _bench_common()
+    (tmp_path / "SOURCE.md").write_text("ADBench\n")
+    see = f" (see {tmp_path / 'SOURCE.md'})"
+    np.savez(tmp_path / "good.npz", X=np.arange(6).reshape(3, 2), y=np.array([0, 0, 1]))
+    X, y = common.odds_arrays(tmp_path, "good")
+    assert X.dtype == np.float64 and X.tolist() == [[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]]
+    assert y.tolist() == [0, 0, 1]
+    (tmp_path / "cut.npz").write_bytes((tmp_path / "good.npz").read_bytes()[:100])
+    with pytest.raises(SystemExit) as err:
+        common.odds_arrays(tmp_path, "cut")
+    assert str(err.value) == (f"{tmp_path / 'cut.npz'}: cannot read as an ODDS/ADBench .npz "
+                              f"(File is not a zip file){see}")
+    (tmp_path / "empty.npz").write_bytes(b"")
+    with pytest.raises(SystemExit, match=r"empty\.npz: cannot read as an ODDS/ADBench \.npz"):
+        common.odds_arrays(tmp_path, "empty")
+    np.savez(tmp_path / "other.npz", A=np.zeros(3))
+    with pytest.raises(SystemExit) as err:
+        common.odds_arrays(tmp_path, "other")
+    assert str(err.value) == (f"{tmp_path / 'other.npz'}: no array 'X' (has A); an ODDS/ADBench "
+                              f"set holds X and y{see}")
+    np.savez(tmp_path / "short.npz", X=np.zeros((3, 2)), y=np.zeros(2))
+    with pytest.raises(SystemExit, match=r"X \(3, 2\) and y \(2,\) are not rows x features"):
+        common.odds_arrays(tmp_path, "short")
