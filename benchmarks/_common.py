@@ -27,11 +27,18 @@ class OptionError(SystemExit):
 
 def run_script(main: Callable[[], object]) -> None:
     """Run a script's ``main``: an :class:`OptionError` becomes its line on stderr and exit
-    code 2, not exit code 1 (what ``SystemExit(text)`` gives); anything else passes through."""
+    code 2, not exit code 1 (what ``SystemExit(text)`` gives); so does hourglass' ``InputError``
+    (a dataset file that is empty, cut short or of another layout: its line names the file),
+    not a traceback; anything else passes through."""
+    from hourglass.errors import InputError
+
     try:
         main()
     except OptionError as stop:
         print(stop.code, file=sys.stderr)
+        raise SystemExit(2) from None
+    except InputError as exc:
+        print(exc, file=sys.stderr)
         raise SystemExit(2) from None
 
 

@@ -129,3 +129,24 @@ def test_a_damaged_odds_set_stops_a_benchmark_in_one_line(tmp_path: Path) -> Non
     np.savez(tmp_path / "short.npz", X=np.zeros((3, 2)), y=np.zeros(2))
     with pytest.raises(SystemExit, match=r"X \(3, 2\) and y \(2,\) are not rows x features"):
         common.odds_arrays(tmp_path, "short")
+
+
+def test_a_damaged_dataset_file_stops_a_benchmark_in_one_line(tmp_path: Path) -> None:
+    # what was wrong: an empty loghub_2k/HDFS/HDFS_2k.log.gz (or a KDDTest+.txt.gz cut short)
+    # ended benchmarks/loghub.py (explain_gradients.py ...) in an InputError traceback, exit 1,
+    # though the error's own line named the file and what was wrong with it
+    import os
+    import subprocess
+    import sys
+
+    folder = tmp_path / "loghub_2k" / "HDFS"
+    folder.mkdir(parents=True)
+    (folder / "HDFS_2k.log.gz").write_bytes(gzip.compress(b""))
+    (folder / "HDFS_2k.log_structured.csv.gz").write_bytes(gzip.compress(b"LineId,EventId\n"))
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    got = subprocess.run([sys.executable, str(BENCH / "loghub.py"), "--data", str(tmp_path),
+                          "--sets", "HDFS", "--no-write"], capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert got.returncode == 2, got.stderr
+    assert got.stderr.strip() == (f"{folder / 'HDFS_2k.log.gz'}: the log is empty (no lines to "
+                                  "learn templates from)")
