@@ -150,3 +150,37 @@ def test_a_damaged_dataset_file_stops_a_benchmark_in_one_line(tmp_path: Path) ->
     assert got.returncode == 2, got.stderr
     assert got.stderr.strip() == (f"{folder / 'HDFS_2k.log.gz'}: the log is empty (no lines to "
                                   "learn templates from)")
+
+
+def test_nab_windows_that_cover_no_time_of_the_series_are_said(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # what was wrong: a combined_windows.json whose windows for the series lie outside its times
+    # (windows of another copy, another time zone) labelled every step normal without a word:
+    # 'hourglass evaluate --dataset nab' reported a series with no anomaly
+    import json
+    import logging
+
+    from hourglass.ingest.timeseries import read_nab
+
+    series = tmp_path / "data" / "realKnownCause" / "taxi.csv"
+    series.parent.mkdir(parents=True)
+    series.write_text("timestamp,value\n" + "".join(f"2014-07-01 0{h}:00:00,{h}\n" for h in range(4)))
+    (tmp_path / "labels").mkdir()
+    windows = tmp_path / "labels" / "combined_windows.json"
+    away = ["1999-01-01 00:00:00", "1999-01-02 00:00:00"]
+    windows.write_text(json.dumps({"realKnownCause/taxi.csv": [away]}))
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        assert read_nab(series)["label"].tolist() == [0, 0, 0, 0]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{windows}: no window of 'realKnownCause/taxi.csv' covers a time of {series} (its times "
+        "run 2014-07-01 00:00:00 to 2014-07-01 03:00:00): every step is labelled normal; are the "
+        "windows for another copy of the series?"]
+    caplog.clear()
+    windows.write_text(json.dumps({"realKnownCause/taxi.csv": [
+        away, ["2014-07-01 02:00:00", "2014-07-01 02:30:00"]]}))
+    with caplog.at_level(logging.WARNING, logger="hourglass"):  # one window inside: as before
+        assert read_nab(series)["label"].tolist() == [0, 0, 1, 0]
+    windows.write_text(json.dumps({"realKnownCause/taxi.csv": []}))  # no window (NoAnomaly sets)
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        assert read_nab(series)["label"].tolist() == [0, 0, 0, 0]
+    assert not caplog.records

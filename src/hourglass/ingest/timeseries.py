@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import logging
 import math
 import os
 import re
@@ -42,6 +43,8 @@ from hourglass._times import parse_timestamps, unreadable_times
 from hourglass.errors import InputError, no_file, read_problem
 from hourglass.ingest.readers import read_table
 from hourglass.ingest.tables import READ_ERRORS, check_log_text, open_lines
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["TIMESERIES_DATASETS", "TimeSeriesDataset", "get_timeseries_dataset",
            "read_interpretation_labels", "read_nab", "read_skab", "read_smd"]
@@ -227,6 +230,12 @@ def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | Non
         raise InputError(f"{wpath}: the windows of {key!r} are not pairs of date-times as text "
                          f"('2014-02-19 10:50:00', as NAB writes them), got {str(table[key])[:80]}"
                          ) from None
+    if len(table[key]) and not label.any() and ts.notna().any():
+        # windows of another copy of the series (other dates, another time zone): every step
+        # was labelled normal, and evaluate's figures were of a series with no anomaly, unsaid
+        logger.warning("%s: no window of %r covers a time of %s (its times run %s to %s): every "
+                       "step is labelled normal; are the windows for another copy of the series?",
+                       wpath, key, p, ts.min(), ts.max())
     df[LABEL] = label
     df.attrs[WINDOWS_READ] = str(wpath)  # the labels are the windows' (not a column of the file's)
     return df
