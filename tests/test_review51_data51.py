@@ -184,3 +184,24 @@ def test_nab_windows_that_cover_no_time_of_the_series_are_said(
     with caplog.at_level(logging.WARNING, logger="hourglass"):
         assert read_nab(series)["label"].tolist() == [0, 0, 0, 0]
     assert not caplog.records
+
+
+def test_an_asd_test_file_without_its_label_file_names_the_file_looked_for(tmp_path: Path) -> None:
+    # what was wrong: evaluate --dataset asd on test/omi-1.txt with test_label/omi-1.txt missing
+    # said 'asd: this file has no labels (column 'label')': ASD's files have no label column,
+    # and the file whose absence it was went unnamed
+    from hourglass.errors import InputError
+    from hourglass.ingest.timeseries import TIMESERIES_DATASETS
+
+    (tmp_path / "test").mkdir()
+    (tmp_path / "test" / "omi-1.txt").write_text("0.1,0.2\n0.3,0.4\n0.5,0.6\n")
+    asd = TIMESERIES_DATASETS["asd"]
+    df = asd.read(tmp_path / "test" / "omi-1.txt")
+    with pytest.raises(InputError) as info:
+        asd.test_part(df)
+    assert str(info.value) == (f"asd: this file has no labels: no {tmp_path / 'test_label' / 'omi-1.txt'}"
+                               "(.gz), the test_label/ file beside its test/ folder; evaluate on a "
+                               "labelled file")
+    (tmp_path / "test_label").mkdir()
+    (tmp_path / "test_label" / "omi-1.txt").write_text("0\n0\n1\n")
+    assert asd.test_part(asd.read(tmp_path / "test" / "omi-1.txt"))["label"].tolist() == [0, 0, 1]

@@ -57,6 +57,9 @@ NOT_NAB = "read it as a plain series (read_table), not as NAB"
 _HEADER_WORD = re.compile(r"[^\W\d_][\w.-]*")
 #: the key of ``DataFrame.attrs`` where :func:`read_nab` names the windows file its labels are from
 WINDOWS_READ = "nab_windows"
+#: the key of ``DataFrame.attrs`` where :func:`read_smd` names the label file it looked for, in
+#: vain, for a file under ``test/``
+LABELS_LOOKED_FOR = "smd_labels_looked_for"
 
 
 def read_skab(path: str | os.PathLike[str], *, scoring: bool = False) -> pd.DataFrame:
@@ -313,6 +316,8 @@ def read_smd(path: str | os.PathLike[str], *, labels: bool = True) -> pd.DataFra
         if found.size != len(df):
             raise InputError(f"{label_file}: {found.size} labels for {len(df)} rows of {p}")
         df[LABEL] = found.astype(np.int8)
+    elif labels and folder.name == "test":  # (named where labels are needed: evaluate)
+        df.attrs[LABELS_LOOKED_FOR] = str(folder.parent / "test_label" / entity)
     return df
 
 
@@ -584,6 +589,10 @@ class TimeSeriesDataset:
         """
         cut = self._cut(df)
         if cut is None:
+            looked = df.attrs.get(LABELS_LOOKED_FOR)
+            if looked is not None:  # an ASD/SMD test file whose test_label/ file is not there
+                raise InputError(f"{self.name}: this file has no labels: no {looked}(.gz), the "
+                                 "test_label/ file beside its test/ folder; evaluate on a labelled file")
             raise InputError(f"{self.name}: this file has no labels (column "
                              f"{self.source_label or LABEL!r}); evaluate on a labelled file")
         part = self._part(df, cut, head=False)
