@@ -205,3 +205,29 @@ def test_an_asd_test_file_without_its_label_file_names_the_file_looked_for(tmp_p
     (tmp_path / "test_label").mkdir()
     (tmp_path / "test_label" / "omi-1.txt").write_text("0\n0\n1\n")
     assert asd.test_part(asd.read(tmp_path / "test" / "omi-1.txt"))["label"].tolist() == [0, 0, 1]
+
+
+def test_otrf_recordings_checked_up_front_and_an_extra_file_left_out(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # what was wrong: benchmarks/entity.py read every mordor_otrf/*/*.json.gz after minutes of
+    # synthetic runs: an extra file of no recording it knows ended in a StopIteration traceback,
+    # and a partial copy (a recording missing) gave its figures over fewer recordings, unsaid
+    common = _bench_common()
+    import entity
+
+    folder = tmp_path / "mordor_otrf" / "execution"
+    folder.mkdir(parents=True)
+    for name in entity.KEYWORDS:
+        (folder / f"{name}_2020-10-18.json.gz").write_bytes(gzip.compress(b"{}\n"))
+    (folder / "my_notes.json.gz").write_bytes(gzip.compress(b"{}\n"))
+    files = entity.otrf_files(tmp_path)
+    assert len(files) == len(entity.KEYWORDS) and ("comsvcs" in {kw for _, kw in files})
+    n = len(entity.KEYWORDS)
+    assert capsys.readouterr().err == (f"note: {folder / 'my_notes.json.gz'}: not one of the {n} "
+                                       "OTRF recordings this benchmark reads; left out\n")
+    (folder / "schtask_create_2020-10-18.json.gz").unlink()
+    with pytest.raises(common.OptionError) as err:
+        entity.otrf_files(tmp_path)
+    assert str(err.value) == (f"{tmp_path / 'mordor_otrf'}: no recording schtask_create*.json.gz in its "
+                              f"folders (1 of the {len(entity.KEYWORDS)} this benchmark reads missing; see "
+                              f"{tmp_path / 'mordor_otrf' / 'SOURCE.md'})")
