@@ -285,6 +285,27 @@ def odds_arrays(folder: Path, name: str) -> tuple[Any, Any]:
         raise OptionError(f"{path}: X is not numbers ({exc}){see}") from None
 
 
+def otrf_recordings(root: Path, names: Sequence[str]) -> list[tuple[Path, str]]:
+    """Each OTRF recording of ``root``'s ``mordor_otrf/*/`` and which of ``names`` (the start
+    of its file name, any case) it is, checked before a script's minutes of work: a name with
+    no recording (a partial copy) stops the script with one line naming it and SOURCE.md; a
+    file of no name given (an extra file put there) is left out, said on stderr."""
+    folder = root / "mordor_otrf"
+    found: list[tuple[Path, str]] = []
+    for f in sorted(folder.glob("*/*.json.gz")):
+        name = next((n for n in names if f.name.lower().startswith(n.lower())), None)
+        if name is None:
+            print(f"note: {f}: not one of the {len(names)} OTRF recordings this benchmark "
+                  "reads; left out", file=sys.stderr)
+        else:
+            found.append((f, name))
+    missing = [n for n in names if all(n != name for _, name in found)]
+    if missing:
+        raise OptionError(f"{folder}: no recording {missing[0]}*.json.gz in its folders ({len(missing)} "
+                          f"of the {len(names)} this benchmark reads missing; see {folder / 'SOURCE.md'})")
+    return found
+
+
 def timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[Any, float]:
     """Run ``fn`` ``repeat`` times; return the last result and the median seconds."""
     times, out = [], None

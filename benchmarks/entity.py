@@ -70,7 +70,6 @@ Score and stream outputs of the two trees are compared byte for byte.
 from __future__ import annotations
 
 import argparse
-import glob
 import logging
 import math
 import sys
@@ -95,6 +94,7 @@ from _common import (
     no_write_option,
     not_read,
     not_written,
+    otrf_recordings,
     positive,
     run_measured,
     run_script,
@@ -171,23 +171,9 @@ def synthetic(seed: int, scan_flows: int) -> dict[str, Any]:
 
 def otrf_files(root: Path) -> list[tuple[Path, str]]:
     """The OTRF recordings of ``root``'s ``mordor_otrf/`` and each one's keyword, checked before
-    the minutes of synthetic runs: a recording of :data:`KEYWORDS` missing (a partial copy)
-    stops the script with one line naming it; a file of no recording it knows (an extra file
-    put there) is left out, said on stderr (it was a ``StopIteration`` traceback)."""
-    folder = root / "mordor_otrf"
-    found: list[tuple[Path, str]] = []
-    for f in sorted(Path(p) for p in glob.glob(str(folder / "*" / "*.json.gz"))):
-        kw = next((v for k, v in KEYWORDS.items() if f.name.lower().startswith(k)), None)
-        if kw is None:
-            print(f"note: {f}: not one of the {len(KEYWORDS)} OTRF recordings this benchmark "
-                  "reads; left out", file=sys.stderr)
-        else:
-            found.append((f, kw))
-    missing = [k for k in KEYWORDS if not any(f.name.lower().startswith(k) for f, _ in found)]
-    if missing:
-        raise OptionError(f"{folder}: no recording {missing[0]}*.json.gz in its folders ({len(missing)} "
-                          f"of the {len(KEYWORDS)} this benchmark reads missing; see {folder / 'SOURCE.md'})")
-    return found
+    the minutes of synthetic runs (:func:`_common.otrf_recordings`: a recording missing stops
+    the script in one line, an extra file is left out; it was a ``StopIteration`` traceback)."""
+    return [(f, KEYWORDS[name]) for f, name in otrf_recordings(root, list(KEYWORDS))]
 
 
 def otrf_events(files: list[tuple[Path, str]]) -> pd.DataFrame:

@@ -35,7 +35,7 @@ from scipy.stats import spearmanr
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, data_dir, output_file, run_script, write_text
+from _common import REPO, data_dir, otrf_recordings, output_file, run_script, write_text
 
 TEST = {"psh_lsass_memory_dump_comsvcs": "comsvcs", "cmd_sam_copy_esentutl": "esentutl",
         "cmd_lsass_memory_dumpert_syscalls": "dumpert", "psh_mavinject_dll_notepad": "mavinject",
@@ -100,6 +100,7 @@ def winlogbeat_document(r: dict[str, Any]) -> dict[str, Any]:
 
 
 def _split(data: Path, d: Path) -> pd.Series:
+    otrf_recordings(data, [*TEST, *TRAIN])  # each one there (a missing one: no failed train)
     out = {k: gzip.open(d / f"{k}.json.gz", "wt")
            for k in ("train_flat", "train_wlb", "test_flat", "test_wlb")}
     labels = []

@@ -231,3 +231,24 @@ def test_otrf_recordings_checked_up_front_and_an_extra_file_left_out(
     assert str(err.value) == (f"{tmp_path / 'mordor_otrf'}: no recording schtask_create*.json.gz in its "
                               f"folders (1 of the {len(entity.KEYWORDS)} this benchmark reads missing; see "
                               f"{tmp_path / 'mordor_otrf' / 'SOURCE.md'})")
+
+
+def test_winlogbeat_otrf_script_names_a_missing_recording_before_training(tmp_path: Path) -> None:
+    # what was wrong: benchmarks/winlogbeat_otrf.py with a test recording missing from
+    # mordor_otrf/ trained on what was there and ended in a CalledProcessError traceback (an
+    # empty test file scored, or no labelled event for the ROC-AUC)
+    import os
+    import subprocess
+    import sys
+
+    folder = tmp_path / "mordor_otrf" / "execution"
+    folder.mkdir(parents=True)
+    (folder / "schtask_create_2020-12-19.json.gz").write_bytes(gzip.compress(b"{}\n"))
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    got = subprocess.run([sys.executable, str(BENCH / "winlogbeat_otrf.py"), "--data", str(tmp_path)],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert got.returncode == 2, got.stderr
+    otrf = tmp_path / "mordor_otrf"
+    assert got.stderr.strip() == (f"{otrf}: no recording psh_lsass_memory_dump_comsvcs*.json.gz in its "
+                                  f"folders (14 of the 15 this benchmark reads missing; see "
+                                  f"{otrf / 'SOURCE.md'})")
