@@ -393,17 +393,26 @@ def _writable(path: Path) -> Path:
 def result_name(text: str) -> str:
     """argparse ``type`` of a result-name option (``--out NAME``: ``benchmarks/results/NAME.md``):
     the name, once a file can be written there (an unwritable one stopped the script with a
-    PermissionError traceback after the whole run, its table lost).
+    PermissionError traceback after the whole run, its table lost). A trailing ``.md`` is dropped
+    (``--out /tmp/x.md`` wrote ``/tmp/x.md.md``); a name that is a folder (``/tmp``, ``smoke/``)
+    is refused (it wrote ``/tmp.md`` or a hidden ``smoke/.md``).
 
     Examples
     --------
     >>> result_name("tabular_smoke")
     'tabular_smoke'
+    >>> result_name("tabular_smoke.md")
+    'tabular_smoke'
     """
-    if not text.strip():
+    name = text[:-3] if text.endswith(".md") else text
+    if not name.strip():
         raise argparse.ArgumentTypeError("an empty result name")
-    _writable(result_file(text))
-    return text
+    if name.endswith(("/", os.sep)) or (REPO / "benchmarks" / "results" / name).is_dir():
+        folder = name.rstrip("/" + os.sep)
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is a folder, not a result name: give a name in it, e.g. {folder}/NAME")
+    _writable(result_file(name))
+    return name
 
 
 def output_file(text: str) -> Path:

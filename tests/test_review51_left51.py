@@ -1,0 +1,54 @@
+"""Small items of review 51 (left51): benchmark result names, blank environment variables,
+SKAB files without a header, the README's stated figures."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "benchmarks"
+
+
+@pytest.fixture()
+def bench_common() -> Iterator[Any]:
+    sys.path.insert(0, str(BENCH))
+    try:
+        import _common
+
+        yield _common
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+def test_a_result_name_ending_in_md_writes_that_file(bench_common: Any, tmp_path: Path) -> None:
+    # What was wrong: `tabular.py --out /tmp/x.md` wrote /tmp/x.md.md (the name gained a second
+    # .md); the trailing .md is now dropped, so the file is the one named.
+    name = bench_common.result_name(str(tmp_path / "x.md"))
+    assert name == str(tmp_path / "x")
+    assert bench_common.result_file(name) == tmp_path / "x.md"
+    assert bench_common.result_name("smoke") == "smoke"
+
+
+def test_a_result_name_that_is_a_folder_is_refused(bench_common: Any, tmp_path: Path) -> None:
+    # What was wrong: `--out /tmp` wrote /tmp.md and `--out DIR/` a hidden DIR/.md; both are
+    # refused now in one line naming what to give.
+    for text in (str(tmp_path), str(tmp_path) + "/"):
+        with pytest.raises(argparse.ArgumentTypeError) as err:
+            bench_common.result_name(text)
+        assert str(err.value) == (f"{text!r} is a folder, not a result name: give a name in it, "
+                                  f"e.g. {tmp_path}/NAME")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_benchmark_script_refuses_a_folder_out_with_exit_code_2(tmp_path: Path) -> None:
+    res = subprocess.run([sys.executable, str(BENCH / "threshold_bound.py"), "--out", str(tmp_path)],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert f"argument --out: '{tmp_path}' is a folder, not a result name" in res.stderr
