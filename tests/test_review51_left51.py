@@ -52,3 +52,31 @@ def test_a_benchmark_script_refuses_a_folder_out_with_exit_code_2(tmp_path: Path
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert f"argument --out: '{tmp_path}' is a folder, not a result name" in res.stderr
+
+
+@pytest.mark.parametrize("blank", ["", "  ", "\t"])
+def test_a_blank_hourglass_data_means_unset(blank: str) -> None:
+    # What was wrong: HOURGLASS_DATA='  ' was taken as a folder named "  " ("HOURGLASS_DATA=  : no
+    # KDDTrain+ ... there"), where an empty one means unset; a blank one means unset now too.
+    from typer.testing import CliRunner
+
+    from hourglass.cli.app import app
+
+    res = CliRunner().invoke(app, ["benchmark", "--suite", "nsl-kdd"], env={"HOURGLASS_DATA": blank})
+    assert res.exit_code == 2, res.output
+    assert res.stderr.strip() == ("error: --suite nsl-kdd: give the folder holding KDDTrain+.txt.gz and "
+                                  "KDDTest+.txt.gz with --data DIR or the HOURGLASS_DATA variable")
+
+
+@pytest.mark.parametrize("blank", ["", "  ", "\t"])
+def test_a_blank_hourglass_threads_means_the_default(blank: str) -> None:
+    # What was wrong: HOURGLASS_THREADS='  ' was refused ("'  ' is not a whole number", exit code 2)
+    # while an empty one meant the default; a blank one means the default now too.
+    from typer.testing import CliRunner
+
+    from hourglass.cli.app import app
+
+    res = CliRunner().invoke(app, ["formats"], env={"HOURGLASS_THREADS": blank})
+    assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(app, ["formats"], env={"HOURGLASS_THREADS": " x "})
+    assert res.exit_code == 2  # (a value that is not blank is still read, and refused)

@@ -89,6 +89,7 @@ class _Commands(TyperGroup):
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         given = list(args)  # (--threads 1 --threads 2, before the command: as a command's options)
         _read_numbers(self.params)
+        _blank_envvars_unset(self.params)
         rest = super().parse_args(ctx, args)
         ctx.meta[_SPELLING] = spelling_error(self.make_parser(ctx), given)
         return rest
@@ -108,6 +109,7 @@ class _Command(TyperCommand):
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         given = list(args)  # (the parser consumes its list)
         _read_numbers(self.params)
+        _blank_envvars_unset(self.params)
         rest = super().parse_args(ctx, args)  # usage errors, --help: as before
         ctx.meta[_SPELLING] = spelling_error(self.make_parser(ctx), given)
         typed = self.make_parser(ctx).parse_args(args=given)[0]  # the same parse, values as text
@@ -180,6 +182,24 @@ def _read_numbers(params: list[Any]) -> None:
                                                seed=p.name == "seed")
         except AttributeError:  # pragma: no cover - another typer
             return
+
+
+def _blank_envvars_unset(params: list[Any]) -> None:
+    """Have each of ``params`` (a command's) read from an environment variable take a blank
+    value (``HOURGLASS_THREADS='  '``) as unset, as click takes an empty one: such a
+    ``HOURGLASS_DATA`` named a folder "  " and such a ``HOURGLASS_THREADS`` was refused, where an
+    empty one of either means the option's default (once per parameter)."""
+    for p in params:
+        if not getattr(p, "envvar", None) or getattr(p, "_blank_unset", False):
+            continue
+        resolve = p.resolve_envvar_value
+
+        def blank_unset(ctx: Any, resolve: Any = resolve) -> str | None:
+            value = resolve(ctx)
+            return value if value is None or value.strip() else None
+
+        p.resolve_envvar_value = blank_unset
+        p._blank_unset = True
 
 
 _TYPED_PATHS = "hourglass.typed_paths"
