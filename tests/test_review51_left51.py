@@ -80,3 +80,21 @@ def test_a_blank_hourglass_threads_means_the_default(blank: str) -> None:
     assert res.exit_code == 0, res.output
     res = CliRunner().invoke(app, ["formats"], env={"HOURGLASS_THREADS": " x "})
     assert res.exit_code == 2  # (a value that is not blank is still read, and refused)
+
+
+def test_the_readme_says_how_a_bucket_label_tie_goes() -> None:
+    # What was wrong: the README said only "most frequent attack label" for an entity bucket's
+    # class in `evaluate`; a tie goes to the label of the bucket's first row of them, as
+    # _top_labels does (and its docstring says).
+    import pandas as pd
+
+    from hourglass.cli.entity import _top_labels
+
+    bad = pd.DataFrame({"entity": ["a", "a", "a", "a"], "bucket_start": 0,
+                        "label": ["scan", "dos", "dos", "scan"]})
+    assert _top_labels(bad).to_dict() == {("a", 0): "scan"}
+    assert _top_labels(bad.iloc[::-1]).to_dict() == {("a", 0): "scan"}
+    assert _top_labels(bad.iloc[[1, 0, 2, 3]]).to_dict() == {("a", 0): "dos"}
+    text = " ".join((ROOT / "README.md").read_text().split())
+    assert ("of the class of its most frequent attack label (a tie goes to the label whose first row "
+            "comes first in the file; it prints") in text
