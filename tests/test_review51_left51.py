@@ -98,3 +98,46 @@ def test_the_readme_says_how_a_bucket_label_tie_goes() -> None:
     text = " ".join((ROOT / "README.md").read_text().split())
     assert ("of the class of its most frequent attack label (a tie goes to the label whose first row "
             "comes first in the file; it prints") in text
+
+
+def _skab_rows(n: int) -> list[str]:
+    return [f"2020-02-08 13:30:{i:02d};0.2;0.3;2.1;0.38;90.6;26.8;238.8;122.6;0.0;0.0" for i in range(n)]
+
+
+SKAB_HEADER = ("datetime;Accelerometer1RMS;Accelerometer2RMS;Current;Pressure;Temperature;"
+               "Thermocouple;Voltage;Volume Flow RateRMS;anomaly;changepoint")
+
+
+def test_a_skab_file_without_its_header_is_its_error_alone(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: a SKAB-layout file without its header line logged "read as
+    # semicolon-separated" and "the header names '0.0' more than once ..." (of a fallback read
+    # that is not used) before its clear error line; the error line comes alone now.
+    import logging
+
+    from hourglass.errors import InputError
+    from hourglass.ingest.timeseries import read_skab
+
+    path = tmp_path / "1.csv"
+    path.write_text("\n".join(_skab_rows(30)) + "\n")
+    with caplog.at_level(logging.INFO), pytest.raises(InputError) as err:
+        read_skab(path)
+    assert str(err.value).startswith(f"{path}: expected ';'-separated SKAB columns starting with "
+                                     "'datetime', found 2020-02-08 13:30:00, 0.2, 0.3, 2.1")
+    assert caplog.messages == []
+
+
+def test_a_comma_separated_skab_copy_still_says_what_its_reading_found(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # the fallback read that is used still says what it found (here a header name twice)
+    import logging
+
+    from hourglass.ingest.timeseries import read_skab
+
+    path = tmp_path / "2.csv"
+    header = SKAB_HEADER.replace("Voltage", "Current")
+    path.write_text("\n".join([header, *_skab_rows(30)]).replace(";", ",") + "\n")
+    with caplog.at_level(logging.INFO):
+        df = read_skab(path)
+    assert df.shape == (30, 11) and "label" in df.columns
+    assert any("the header names 'Current' more than once" in m for m in caplog.messages), caplog.messages

@@ -24,12 +24,14 @@ literature (each folder's SOURCE.md):
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import logging
 import math
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,12 +92,19 @@ def read_skab(path: str | os.PathLike[str], *, scoring: bool = False) -> pd.Data
             raise InputError(f"{p}: not a SKAB file ({exc})") from None
         except READ_ERRORS as exc:  # e.g. a truncated .gz (EOFError: click would say only 'Aborted!')
             raise InputError(f"{p}: cannot read ({read_problem(exc)})") from None
-    if df is None or "datetime" not in df.columns:
-        # the same rows as Parquet, JSON lines or a ','-separated CSV (a copy converted by a
-        # tool): read as any table is, so `score` takes what `stream` and the service take
-        other = read_table(p)
-        if "datetime" in other.columns or df is None:
+    if df is None:  # Parquet, JSON lines ...: read as any table is
+        df = read_table(p)
+    elif "datetime" not in df.columns:
+        # the same rows as a ','-separated CSV (a copy converted by a tool): read as any table
+        # is, so `score` takes what `stream` and the service take; what that reading says (the
+        # delimiter, a duplicate header name) only if it is used: a SKAB file without its header
+        # line is said by the error below alone
+        with _held_records("hourglass.ingest") as said:
+            other = read_table(p)
+        if "datetime" in other.columns:
             df = other
+            for record in said:
+                logging.getLogger(record.name).handle(record)
     if "datetime" not in df.columns or df.shape[1] < 2:
         found = ", ".join(map(str, df.columns[:4]))  # a ','-separated file: its whole header
         raise InputError(f"{p}: expected ';'-separated SKAB columns starting with 'datetime', "
@@ -110,6 +119,24 @@ def read_skab(path: str | os.PathLike[str], *, scoring: bool = False) -> pd.Data
             df = df.drop(columns=[LABEL])
         df = df.rename(columns={"anomaly": LABEL})
     return df
+
+
+@contextlib.contextmanager
+def _held_records(name: str) -> Iterator[list[logging.LogRecord]]:
+    """The log records of the logger ``name`` (and its children) held in the list yielded, not
+    logged; the caller replays those it wants (``logging.getLogger(r.name).handle(r)``)."""
+    held: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = held.append  # type: ignore[method-assign,assignment]
+    logger = logging.getLogger(name)
+    propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield held
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
 
 
 def _find_upwards(start: Path, relative: str) -> Path | None:
