@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -128,3 +131,16 @@ def tabular_frame() -> pd.DataFrame:
         "duration": rng.exponential(2.0, n),
         "rate": rng.uniform(0, 1, n),
     })
+
+
+@pytest.fixture()
+def bench_common() -> Iterator[Any]:
+    """The benchmarks' ``_common`` module (``benchmarks/`` on ``sys.path`` while a test runs)."""
+    bench = str(Path(__file__).resolve().parents[1] / "benchmarks")
+    sys.path.insert(0, bench)
+    try:
+        import _common
+
+        yield _common
+    finally:
+        sys.path.remove(bench)

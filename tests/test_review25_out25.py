@@ -9,7 +9,6 @@ import resource
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -100,20 +99,6 @@ def test_ctrl_c_that_cuts_an_import_short_is_the_interruption_not_a_traceback(
     err = capsys.readouterr().err
     assert "Traceback" not in err and "interrupted before the command finished" in err, err
     assert list(tmp_path.iterdir()) == [data]
-
-
-BENCH = ROOT / "benchmarks"
-
-
-@pytest.fixture()
-def bench_common() -> Iterator[Any]:
-    sys.path.insert(0, str(BENCH))
-    try:
-        import _common
-
-        yield _common
-    finally:
-        sys.path.remove(str(BENCH))
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,17 +13,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks"
-
-
-@pytest.fixture()
-def bench_common() -> Iterator[Any]:
-    sys.path.insert(0, str(BENCH))
-    try:
-        import _common
-
-        yield _common
-    finally:
-        sys.path.remove(str(BENCH))
 
 
 def test_a_result_name_ending_in_md_writes_that_file(bench_common: Any, tmp_path: Path) -> None:
