@@ -128,6 +128,18 @@ def ints(option: str, value: str, least: int = 0) -> list[int]:
     return got
 
 
+def _whole(text: str, low: int, high: int | None, what: str) -> int:
+    """``text`` as an integer from ``low`` to ``high`` (``None``: no upper bound), else
+    argparse's error saying it is not ``what``."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = low - 1
+    if value < low or (high is not None and value > high):
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
+    return value
+
+
 def positive(text: str) -> int:
     """argparse ``type`` of a count option: an integer >= 1 (``--limit -1`` took all files but the
     last, ``--limit 0`` or ``--seeds 0`` ran nothing and stopped on an empty table).
@@ -137,13 +149,7 @@ def positive(text: str) -> int:
     >>> positive("3")
     3
     """
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer >= 1")
-    return value
+    return _whole(text, 1, None, "an integer >= 1")
 
 
 def number(low: float, high: float = float("inf"), *, open_low: bool = False,
@@ -208,13 +214,7 @@ def port_arg(text: str) -> int:
     >>> port_arg("18091")
     18091
     """
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port from 1 to 65535")
-    return value
+    return _whole(text, 1, 65535, "a TCP port from 1 to 65535")
 
 
 def need_pyod(option: str, picked: Sequence[str], pyod: Sequence[str]) -> None:
