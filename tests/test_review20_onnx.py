@@ -21,13 +21,13 @@ def _checked_rows(monkeypatch: pytest.MonkeyPatch, args: list[str]) -> np.ndarra
     import hourglass.pipeline.export as export
 
     seen: dict[str, Any] = {}
-    real = export.export_onnx
+    real = export.export_loaded  # (--check-data: the model the rows were read by is exported)
 
-    def spy(model: Any, path: Any, **kw: Any) -> Any:
+    def spy(pipe: Any, content_hash: Any, path: Any, **kw: Any) -> Any:
         seen["X"] = kw["sample"]
-        return real(model, path, **kw)
+        return real(pipe, content_hash, path, **kw)
 
-    monkeypatch.setattr(export, "export_onnx", spy)
+    monkeypatch.setattr(export, "export_loaded", spy)
     res = runner.invoke(app, ["export", *args])
     assert res.exit_code == 0, res.output
     return np.asarray(seen["X"])

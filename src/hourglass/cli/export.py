@@ -31,18 +31,20 @@ from hourglass.errors import HourglassError, InputError
 if TYPE_CHECKING:
     import numpy as np
 
+    from hourglass.pipeline import Pipeline
+
 __all__ = ["export"]
 
 
-def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
+def _first_rows(pipe: Pipeline, data: Path, n: int, dataset: str | None, fmt: str,
                 on_bad_rows: str) -> tuple[Any, int, str, str]:
-    """The first ``n`` rows of ``data`` (read in chunks), without the model's label and time
-    columns, preprocessed as the model does (the feature matrix the parity check scores), the
-    number of rows skipped (``--on-bad-rows skip``: malformed, or with a value the model
-    refuses), what the matrix's rows are (``rows``; an entity-bucket model's: the ``(entity,
-    bucket) rows`` the table rows were grouped into) and, in words, where they come from. A
-    model that cannot be exported is refused first: read as its table, a log or a series file
-    would only give an error about the file."""
+    """The first ``n`` rows of ``data`` (read in chunks), without the label and time columns of
+    the model ``pipe`` (as loaded: the one exported), preprocessed as it does (the feature matrix
+    the parity check scores), the number of rows skipped (``--on-bad-rows skip``: malformed, or
+    with a value the model refuses), what the matrix's rows are (``rows``; an entity-bucket
+    model's: the ``(entity, bucket) rows`` the table rows were grouped into) and, in words, where
+    they come from. A model that cannot be exported is refused first: read as its table, a log or
+    a series file would only give an error about the file."""
     import pandas as pd
 
     from hourglass.cli._schema import ids_as_written, resolve_spec, text_as_trained
@@ -55,10 +57,8 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
         skip_bad_values,
     )
     from hourglass.ingest import ReadStats
-    from hourglass.pipeline import load
     from hourglass.pipeline.export import export_refusal
 
-    pipe = load(model)
     why_not = export_refusal(pipe)
     if why_not is not None:  # the same line as without --check-data
         raise InputError(f"cannot export to ONNX: {why_not}")
@@ -187,16 +187,22 @@ def export(
                     raise HourglassError(f"{opt} {value}: says how to read --check-data FILE; give "
                                          "--check-data, or leave it out")
         try:  # the library is imported here, not for 'hourglass --help'
-            from hourglass.pipeline.export import ROUNDING_FACTOR, RTOL, export_onnx
+            from hourglass.pipeline.export import ROUNDING_FACTOR, RTOL, export_loaded, export_onnx
         except ImportError as exc:
             raise HourglassError(f"ONNX export needs the onnx extra: pip install 'hourglass[onnx]' "
                                  f"({exc})") from None
-        sample, skipped, unit, what = None, 0, "rows", "generated rows"
+        skipped, unit, what = 0, "rows", "generated rows"
         try:
-            if check_data is not None:
-                sample, skipped, unit, what = _first_rows(model, check_data, check_rows, dataset, fmt,
+            if check_data is None:
+                done = export_onnx(model, onnx_path, opset=opset, check_rows=check_rows)
+            else:  # the model read once: the rows checked are preprocessed by the model exported
+                from hourglass.pipeline import load
+
+                pipe = load(model)
+                sample, skipped, unit, what = _first_rows(pipe, check_data, check_rows, dataset, fmt,
                                                           on_bad_rows)
-            done = export_onnx(model, onnx_path, opset=opset, check_rows=check_rows, sample=sample)
+                done = export_loaded(pipe, pipe.artefact_["content_hash"], onnx_path, opset=opset,
+                                     check_rows=check_rows, sample=sample)
         except InputError as exc:
             if exc.param == "check_rows":  # the library's parameter is this option
                 raise HourglassError(f"--check-rows {str(exc).removeprefix('check_rows ')}") from None

@@ -416,6 +416,48 @@ def export_onnx(model: Pipeline | str | os.PathLike[str], path: str | os.PathLik
     >>> bool(np.allclose(s, pipe.score(df[:3]), rtol=1e-5))
     True
     """
+    return _export(model, None, path, opset=opset, check_rows=check_rows, sample=sample, seed=seed)
+
+
+def export_loaded(pipe: Pipeline, content_hash: str | None, path: str | os.PathLike[str], *,
+                  opset: int = DEFAULT_OPSET, check_rows: int = 1000,
+                  sample: pd.DataFrame | np.ndarray | None = None, seed: int = 0) -> OnnxExport:
+    """:func:`export_onnx` of a pipeline already loaded from a model directory, with that
+    directory's ``content_hash`` (``pipe.artefact_["content_hash"]``) for the metadata: a caller
+    that read the model to build ``sample`` exports that same model, not the directory read
+    again (which may hold another model by now). Only for a pipeline scored as it was loaded.
+
+    Parameters
+    ----------
+    pipe
+        The fitted pipeline, as :func:`~hourglass.pipeline.load` returned it.
+    content_hash
+        Its directory's content hash, or ``None`` (no hash in the metadata).
+    path, opset, check_rows, sample, seed
+        As :func:`export_onnx`.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, pandas as pd
+    >>> from hourglass import Pipeline, AutoEncoder, load
+    >>> df = pd.DataFrame({"a": np.arange(200.0), "b": np.arange(200.0) % 7})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0)).fit(df).save(f"{tmp}/m")
+    ...     pipe = load(f"{tmp}/m")
+    ...     out = export_loaded(pipe, pipe.artefact_["content_hash"], f"{tmp}/m.onnx", sample=df[:50])
+    ...     meta = {p.key: p.value for p in onnx.load(out.path).metadata_props}
+    >>> meta["hourglass.content_hash"] == pipe.artefact_["content_hash"], out.rows_checked
+    (True, 50)
+    """
+    return _export(pipe, content_hash, path, opset=opset, check_rows=check_rows, sample=sample,
+                   seed=seed)
+
+
+def _export(model: Pipeline | str | os.PathLike[str], loaded_hash: str | None,
+            path: str | os.PathLike[str], *, opset: int, check_rows: int,
+            sample: pd.DataFrame | np.ndarray | None, seed: int) -> OnnxExport:
+    """:func:`export_onnx`; a ``model`` that is a pipeline with a ``loaded_hash`` is taken as
+    loaded from a directory of that content hash (:func:`export_loaded`)."""
     # 9.0 is "in" a range of ints, and then fails deep in the tracer (its graph dumped on stderr)
     if isinstance(opset, bool) or not isinstance(opset, int | np.integer) or opset not in OPSETS:
         raise InputError(f"opset must be in {OPSETS.start}..{OPSETS.stop - 1} (what torch's "
@@ -433,7 +475,8 @@ def export_onnx(model: Pipeline | str | os.PathLike[str], path: str | os.PathLik
     if not target.parent.is_dir():  # (a file there: a bare NotADirectoryError after the export)
         raise InputError(f"{target.parent}: output folder does not exist"
                          + (" (a file of that name does)" if target.parent.exists() else ""))
-    pipe, content_hash = _resolve(model)
+    pipe, content_hash = ((model, loaded_hash) if isinstance(model, Pipeline) and loaded_hash is not None
+                          else _resolve(model))
     why_not = export_refusal(pipe)
     if why_not is not None:
         raise InputError(f"cannot export to ONNX: {why_not}")

@@ -1,0 +1,58 @@
+"""Review round 52 (left52): regression tests of the defects fixed in this round."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from hourglass import AutoEncoder, Pipeline, load
+from hourglass.cli import app
+
+runner = CliRunner()
+
+
+def _flows(n: int, d: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({f"f{i}": rng.normal(10.0 * (i + 1), 1.0, n) for i in range(d)})
+
+
+def test_export_check_data_exports_the_model_its_rows_were_preprocessed_by(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: `export --check-data` loaded the model twice, once to read and preprocess
+    # the rows checked and again to export; a model folder replaced in between (a retrain's
+    # `train -o` to the same folder) gave an ONNX file of the new model checked on rows
+    # preprocessed by the old one, or an error about the feature count of rows it never read.
+    pytest.importorskip("onnx")
+    import onnx
+
+    import hourglass.cli.export as export_cli
+
+    params: dict[str, Any] = {"hidden": (4, 2), "epochs": 2, "verbose": 0}
+    old, new = _flows(200, 3, 0), _flows(200, 5, 1)
+    model, other = tmp_path / "model", tmp_path / "other"
+    Pipeline(AutoEncoder(**params)).fit(old).save(model)
+    Pipeline(AutoEncoder(**params)).fit(new).save(other)
+    old_hash = load(model).artefact_["content_hash"]
+    old.to_csv(tmp_path / "rows.csv", index=False)
+    read_rows = export_cli._first_rows
+
+    def replaced_after_reading(*args: Any, **kwargs: Any) -> Any:
+        got = read_rows(*args, **kwargs)
+        shutil.rmtree(model)  # the folder now holds another model, of 5 features
+        shutil.copytree(other, model)
+        return got
+
+    monkeypatch.setattr(export_cli, "_first_rows", replaced_after_reading)
+    out = tmp_path / "m.onnx"
+    res = runner.invoke(app, ["export", str(model), "--onnx", str(out), "--check-data",
+                              str(tmp_path / "rows.csv"), "--check-rows", "50"])
+    assert res.exit_code == 0, res.output
+    meta = {p.key: p.value for p in onnx.load(str(out)).metadata_props}
+    assert meta["hourglass.content_hash"] == old_hash
+    assert onnx.load(str(out)).graph.input[0].type.tensor_type.shape.dim[1].dim_value == 3
