@@ -56,3 +56,35 @@ def test_export_check_data_exports_the_model_its_rows_were_preprocessed_by(
     meta = {p.key: p.value for p in onnx.load(str(out)).metadata_props}
     assert meta["hourglass.content_hash"] == old_hash
     assert onnx.load(str(out)).graph.input[0].type.tensor_type.shape.dim[1].dim_value == 3
+
+
+def test_read_skab_holds_only_its_own_threads_records_of_its_fallback_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: while read_skab read a file a second time as any table (a ','-separated
+    # copy) it turned off the propagation of every 'hourglass.ingest' record process-wide and
+    # held them all: a warning another thread logged in that instant (another file read by a
+    # service or a thread pool) was held with the SKAB read's own and dropped with them.
+    import logging
+    import threading
+
+    import hourglass.ingest.timeseries as ts
+
+    path = tmp_path / "0.csv"
+    path.write_text("a,b\n1,2\n3,4\n")  # no 'datetime' column, read as ';'-separated or not
+    real = ts.read_table
+
+    def read_beside_another_thread(*args: Any, **kwargs: Any) -> Any:
+        logging.getLogger("hourglass.ingest.other").warning("this read's own note")
+        other = threading.Thread(target=lambda: logging.getLogger("hourglass.ingest.other").warning(
+            "another thread's warning"))
+        other.start()
+        other.join()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ts, "read_table", read_beside_another_thread)
+    with caplog.at_level(logging.WARNING), pytest.raises(ts.InputError, match="SKAB columns"):
+        ts.read_skab(path)
+    said = [r.getMessage() for r in caplog.records]
+    assert "another thread's warning" in said
+    assert "this read's own note" not in said  # the discarded read's own records: still held
+    assert logging.getLogger("hourglass.ingest").propagate
