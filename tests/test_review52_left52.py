@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 from typing import Any
@@ -88,3 +89,28 @@ def test_read_skab_holds_only_its_own_threads_records_of_its_fallback_read(
     assert "another thread's warning" in said
     assert "this read's own note" not in said  # the discarded read's own records: still held
     assert logging.getLogger("hourglass.ingest").propagate
+
+
+def test_evaluate_tables_write_counts_with_thousands_separators() -> None:
+    # What was wrong: `evaluate`'s metric and per-class tables wrote counts bare ('tp / fp / tn /
+    # fn  1173 / 80 / 10726 / 21', 'rows (anomalies)  12000 (1194)', a class of '10806' rows)
+    # where the command's other lines, the training line ('trained ... on 9,725 rows'), the
+    # table's own 'expected alerts per day' and the HTML report write '10,726'.
+    from rich.console import Console
+
+    from hourglass.cli._output import class_table, metrics_table
+
+    def shown(table: Any) -> str:
+        console = Console(width=120, record=True, file=io.StringIO())
+        console.print(table)
+        return console.export_text()
+
+    metrics = {"f1": 0.9, "tp": 1173, "fp": 80, "tn": 10726, "fn": 21, "n": 12000, "n_anomalies": 1194,
+               "alerts_per_10k": 1044.2}
+    text = shown(metrics_table("t", metrics))
+    assert "1,173 / 80 / 10,726 / 21" in text
+    assert "12,000 (1,194)" in text
+    per_class = {"attack": {"n": 1194, "detected": 1173, "rate": 0.982},
+                 "normal": {"n": 10806, "detected": 80, "rate": 0.007}}
+    text = shown(class_table(per_class, ["normal"]))
+    assert "1,194" in text and "1,173" in text and "10,806" in text

@@ -884,19 +884,19 @@ def severity_counts(severity: Any, flag: Any) -> dict[str, int]:
 
 
 def metrics_table(title: str, metrics: dict[str, Any], unit: str = "rows") -> Table:
-    """Detection metrics of one evaluation as a two-column table (``unit``: rows or sessions)."""
+    """Detection metrics of one evaluation as a two-column table (``unit``: rows or sessions);
+    counts with thousands separators, as the command's other lines write them."""
     t = Table(title=title, show_header=True, header_style="bold")
     t.add_column("metric")
     t.add_column("value", justify="right")
     for key in ("roc_auc", "pr_auc", "f1", "precision", "recall", "fpr", "accuracy"):
         v = metrics.get(key)
         t.add_row(key, "n/a" if v is None else f"{v:.4f}")
-    t.add_row("tp / fp / tn / fn", f"{metrics['tp']} / {metrics['fp']} / {metrics['tn']} / "
-                                    f"{metrics['fn']}")
-    t.add_row(f"{unit} (anomalies)", f"{metrics['n']} ({metrics['n_anomalies']})")
+    t.add_row("tp / fp / tn / fn", " / ".join(f"{metrics[k]:,}" for k in ("tp", "fp", "tn", "fn")))
+    t.add_row(f"{unit} (anomalies)", f"{metrics['n']:,} ({metrics['n_anomalies']:,})")
     if "alerts_per_10k" in metrics:
         t.add_row(f"alerts per 10k {'events' if unit == 'rows' else unit}",
-                  f"{metrics['alerts_per_10k']:.1f}")
+                  f"{metrics['alerts_per_10k']:,.1f}")
     if metrics.get("alerts_per_day") is not None:
         t.add_row("expected alerts per day", f"{metrics['alerts_per_day']:,.1f}")
     return t
@@ -956,6 +956,6 @@ def class_table(per_class: dict[str, dict[str, Any]], normal: list[str], unit: s
     t.add_column("flagged", justify="right")
     t.add_column("rate", justify="right")
     for c, v in per_class.items():
-        t.add_row(on_screen(c) + (" (normal)" if c in normal else ""), str(v["n"]), str(v["detected"]),
+        t.add_row(on_screen(c) + (" (normal)" if c in normal else ""), f"{v['n']:,}", f"{v['detected']:,}",
                   f"{v['rate']:.3f}")
     return t

@@ -573,9 +573,9 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
                       ("pa_f1", "F1 point-adjusted (flattering)")):
         v = metrics.get(key)
         t.add_row(text, "n/a" if v is None else f"{v:.4f}")
-    t.add_row("tp / fp / tn / fn", " / ".join(str(metrics[k]) for k in ("tp", "fp", "tn", "fn")))
-    t.add_row("steps (anomalous) / events", f"{metrics['n']} ({metrics['n_anomalies']}) / "
-                                           f"{metrics['n_events']}")
+    t.add_row("tp / fp / tn / fn", " / ".join(f"{metrics[k]:,}" for k in ("tp", "fp", "tn", "fn")))
+    t.add_row("steps (anomalous) / events", f"{metrics['n']:,} ({metrics['n_anomalies']:,}) / "
+                                           f"{metrics['n_events']:,}")
     return report, t
 
 
