@@ -114,3 +114,23 @@ def test_evaluate_tables_write_counts_with_thousands_separators() -> None:
                  "normal": {"n": 10806, "detected": 80, "rate": 0.007}}
     text = shown(class_table(per_class, ["normal"]))
     assert "1,194" in text and "1,173" in text and "10,806" in text
+
+
+def test_an_ensemble_members_too_few_scores_error_advises_the_members_share() -> None:
+    # What was wrong: a member whose DSPOT threshold had too few held-out scores stopped the fit
+    # advising "a larger held-out share when training (the detector's validation_fraction=...)":
+    # the ensemble's validation_fraction, the one a user of Ensemble sets, leaves the members
+    # fewer rows and so fewer held-out scores still. A member's warning of too few scores
+    # already advised the member's own share (MEMBER_SHARE_ADVICE); its error now does too.
+    from hourglass.detectors.ensemble import MEMBER_SHARE_ADVICE, Ensemble
+    from hourglass.errors import InputError
+    from hourglass.thresholds import DSPOT
+    from hourglass.thresholds.base import FEW_SCORES_ADVICE
+
+    X = np.random.default_rng(0).normal(size=(300, 4))
+    member = ("autoencoder", {"hidden": (4, 2), "epochs": 1, "verbose": 0, "threshold": DSPOT(depth=50)})
+    with pytest.raises(InputError) as caught:
+        Ensemble(detectors=[member], epochs=1).fit(X)
+    text = str(caught.value)
+    assert text.startswith("detectors[0] (autoencoder): DSPOT: ")
+    assert MEMBER_SHARE_ADVICE in text and FEW_SCORES_ADVICE not in text

@@ -20,6 +20,7 @@ from hourglass.errors import InputError
 from hourglass.nn.device import check_device
 from hourglass.nn.training import TrainingDiverged
 from hourglass.thresholds import Threshold
+from hourglass.thresholds.base import FEW_SCORES_ADVICE
 from hourglass.thresholds.calibration import FLOAT32_ROUNDING
 
 __all__ = ["Ensemble"]
@@ -109,8 +110,6 @@ class _MemberWarnings(logging.Filter):
             text = record.getMessage()
             first.setdefault(text, record)
             names.setdefault(text, []).append(member)
-        from hourglass.thresholds.base import FEW_SCORES_ADVICE
-
         out = []
         for text, record in first.items():
             who = list(dict.fromkeys(names[text]))
@@ -362,7 +361,9 @@ class Ensemble(BaseDetector):
                 try:
                     self._fit_member(m, X, y, labelled)
                 except InputError as exc:  # which member: its own split or threshold can fail
-                    raise InputError(f"detectors[{i}] ({_label(m)}): {exc}") from None
+                    # (too few held-out scores: the member's share, as its warning advises)
+                    text = str(exc).replace(FEW_SCORES_ADVICE, MEMBER_SHARE_ADVICE)
+                    raise InputError(f"detectors[{i}] ({_label(m)}): {text}") from None
                 except TrainingDiverged as exc:  # which member's learning rate to lower
                     raise TrainingDiverged(f"detectors[{i}] ({_label(m)}): {exc}") from None
         finally:
