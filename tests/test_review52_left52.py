@@ -134,3 +134,18 @@ def test_an_ensemble_members_too_few_scores_error_advises_the_members_share() ->
     text = str(caught.value)
     assert text.startswith("detectors[0] (autoencoder): DSPOT: ")
     assert MEMBER_SHARE_ADVICE in text and FEW_SCORES_ADVICE not in text
+
+
+def test_percentile_few_scores_warning_writes_counts_with_thousands_separators(
+        caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: `threshold MODEL` printed "percentile 99.9 of 1081 held-out normal scores
+    # ... (1995 or more scores ...)" just above its table's "Figures from 1,081 held-out normal
+    # rows" and the fpr rule's "1,081 held-out normal scores cannot bound ...".
+    import logging
+
+    from hourglass.thresholds import Percentile
+
+    with caplog.at_level(logging.WARNING, logger="hourglass.thresholds"):
+        Percentile(99.9).fit(np.random.default_rng(0).normal(size=1081))
+    assert "percentile 99.9 of 1,081 " in caplog.text
+    assert "(1,995 or more scores bring it within 1.5x" in caplog.text

@@ -572,11 +572,11 @@ class Percentile(Threshold):
         need = self._scores_needed()
         if self.n_fit_ < need:  # 195 scores for a 99th percentile
             rate, target = self.expected_rate(self.n_fit_), 1.0 - float(self.q) / 100.0
-            logger.warning("percentile %g of %d %s: expect about %.1f%% of normal data (rows, "
-                           "sessions, windows) to score above it, not %.3g%% (%d or more scores "
-                           "bring it within 1.5x: %s)",
-                           float(self.q), self.n_fit_, self._fitted_on_counted(), 100 * rate, 100 * target,
-                           need, FEW_SCORES_ADVICE, extra={"advice": FEW_SCORES_ADVICE})
+            logger.warning("percentile %g of %s %s: expect about %.1f%% of normal data (rows, "
+                           "sessions, windows) to score above it, not %.3g%% (%s or more scores "
+                           "bring it within 1.5x: %s)",  # counts as the CLI's tables write them
+                           float(self.q), f"{self.n_fit_:,}", self._fitted_on_counted(), 100 * rate,
+                           100 * target, f"{need:,}", FEW_SCORES_ADVICE, extra={"advice": FEW_SCORES_ADVICE})
 
     def describe(self) -> str:
         return f"percentile {self.q} of {self._fitted_on()}"
