@@ -149,3 +149,23 @@ def test_percentile_few_scores_warning_writes_counts_with_thousands_separators(
         Percentile(99.9).fit(np.random.default_rng(0).normal(size=1081))
     assert "percentile 99.9 of 1,081 " in caplog.text
     assert "(1,995 or more scores bring it within 1.5x" in caplog.text
+
+
+@pytest.mark.parametrize(("fmt", "kind"), [("cloudtrail", "a CloudTrail file"),
+                                           ("okta", "an Okta System Log")])
+def test_a_json_document_nested_too_deep_is_not_called_invalid_json(tmp_path: Path, fmt: str,
+                                                                     kind: str) -> None:
+    # What was wrong: a CloudTrail file or a JSON page of events (Okta, Entra, GCP, Kubernetes)
+    # holding an event nested past 400 levels, valid JSON, was refused as "ct.json: line 1: not
+    # a CloudTrail file: not valid JSON (JSON nested deeper than 400 levels)": neither is so.
+    # JSON lines say "line 1: JSON nested deeper than 400 levels", as these now do.
+    from hourglass._limits import MAX_JSON_DEPTH
+
+    event = '{"eventName": "x", "x": ' + "[" * 2000 + "]" * 2000 + "}"
+    path = tmp_path / "events.json"
+    path.write_text('{"Records": [' + event + "]}" if fmt == "cloudtrail" else "[" + event + "]")
+    res = runner.invoke(app, ["inspect", str(path), "--format", fmt])
+    assert res.exit_code == 2, res.output
+    line = res.output.strip()
+    assert line.endswith(f"events.json: line 1: JSON nested deeper than {MAX_JSON_DEPTH} levels"), line
+    assert "not valid JSON" not in line and kind not in line

@@ -141,11 +141,13 @@ _WHOLE_REST = 1 << 28
 
 class _BadJson(ValueError):
     """A document of a ``{"Records": [...]}`` file that is no valid JSON, at ``line`` (the
-    ``problem`` naming the column on it where the parser stopped, as for JSON lines)."""
+    ``problem`` naming the column on it where the parser stopped, as for JSON lines), or with
+    ``nested`` valid JSON nested deeper than :data:`~hourglass._limits.MAX_JSON_DEPTH` levels
+    (``problem`` says so: no JSON error, nor a file of another kind)."""
 
-    def __init__(self, line: int, problem: str) -> None:
+    def __init__(self, line: int, problem: str, *, nested: bool = False) -> None:
         super().__init__(f"line {line}: {problem}")
-        self.line, self.problem = line, problem
+        self.line, self.problem, self.nested = line, problem, nested
 
 
 class _BadBytes(UnicodeDecodeError):
@@ -218,7 +220,8 @@ def _documents(fh: Any, block: int | None = None) -> Iterator[tuple[int, Any]]:
                     raise _BadJson(line_at(exc.pos), f"{exc.msg.removesuffix(' at')} at column "
                                                      f"{column_at(exc.pos)}") from None
             except RecursionError:  # arrays or objects ~1,000 deep (whole: the stack, not the block)
-                raise _BadJson(line_at(at), f"JSON nested deeper than {MAX_JSON_DEPTH} levels") from None
+                raise _BadJson(line_at(at), f"JSON nested deeper than {MAX_JSON_DEPTH} levels",
+                               nested=True) from None
             else:
                 yield line_at(at), document
                 at, want = end, block
@@ -388,8 +391,8 @@ class _CloudTrailSpec(DatasetSpec):
         except InputError:
             raise
         except _BadJson as exc:  # (its line, as a folder's files read as one name theirs)
-            raise InputError(f"{p}: line {exc.line}: not a CloudTrail file: not valid JSON "
-                             f"({exc.problem})") from None
+            what = exc.problem if exc.nested else f"not a CloudTrail file: not valid JSON ({exc.problem})"
+            raise InputError(f"{p}: line {exc.line}: {what}") from None
         except (ValueError, UnicodeDecodeError) as exc:
             raise InputError(f"{p}: not a CloudTrail file: not valid JSON ({exc})") from None
         except READ_ERRORS as exc:

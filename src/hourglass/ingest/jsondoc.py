@@ -384,9 +384,10 @@ class JsonEventsSpec(DatasetSpec):
                         handed += 1
                         yield self.event(r)
                     page += 1
-        except _BadJson as exc:
-            raise InputError(f"{p}: not {self.kind}: line {exc.line}: not valid JSON "
-                             f"({exc.problem})") from None
+        except _BadJson as exc:  # (valid JSON nested too deep: said as such, of any kind of file)
+            what = f"line {exc.line}: {exc.problem}" if exc.nested else \
+                f"not {self.kind}: line {exc.line}: not valid JSON ({exc.problem})"
+            raise InputError(f"{p}: {what}") from None
         except UnicodeDecodeError as exc:
             raise InputError(f"{p}: not {self.kind}: undecodable bytes (not UTF-8: {exc})") from None
         except READ_ERRORS as exc:
