@@ -169,3 +169,17 @@ def test_a_json_document_nested_too_deep_is_not_called_invalid_json(tmp_path: Pa
     line = res.output.strip()
     assert line.endswith(f"events.json: line 1: JSON nested deeper than {MAX_JSON_DEPTH} levels"), line
     assert "not valid JSON" not in line and kind not in line
+
+
+def test_a_log_evaluations_session_counts_have_thousands_separators(tmp_path: Path) -> None:
+    # What was wrong: `evaluate` of a log model with --labels said "12838 of 575061 sessions of
+    # HDFS.log have no label in ...: left out of the metrics" (and titled its report "(562223
+    # labelled sessions of 575061)") beside its parse line's "11,175,629 lines" and its table's
+    # counts.
+    from hourglass.cli.logs import evaluate_notes
+
+    summary = {"parse": {"lines": 11175629}, "unlabelled_sessions": 12838, "sessions": 575061,
+               "labels": tmp_path / "labels.csv", "unlabelled_examples": ["blk_1", "blk_2"]}
+    notes = evaluate_notes(summary, tmp_path / "HDFS.log")
+    assert notes[0].startswith("11,175,629 lines")
+    assert notes[1].startswith("12,838 of 575,061 sessions of "), notes[1]

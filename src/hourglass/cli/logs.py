@@ -569,7 +569,7 @@ def evaluate_logs(pipe: Pipeline, data: Path, *, labels: Path | None, id_col: st
         mapped = pd.Series(sessions.ids, dtype=object).map(table)
         has = mapped.notna().to_numpy()
         if not has.any():
-            raise HourglassError(f"--labels {labels}: none of the {n} sessions of {data} has a "
+            raise HourglassError(f"--labels {labels}: none of the {n:,} sessions of {data} has a "
                                  f"label (session ids look like {sessions.ids[0]!r}, "
                                  f"{id_col} values like {table.index[0]!r})")
         classes = mapped[has].to_numpy(dtype=object)
@@ -613,7 +613,7 @@ def evaluate_notes(summary: dict[str, Any], data: Path, features: Any = None) ->
     label."""
     lines = [_summary_line(summary["parse"], features)]
     if summary["unlabelled_sessions"]:
-        lines.append(f"{summary['unlabelled_sessions']} of {summary['sessions']} sessions of "
+        lines.append(f"{summary['unlabelled_sessions']:,} of {summary['sessions']:,} sessions of "
                      f"{data} have no label in {summary['labels']}: left out of the metrics "
                      f"(e.g. {', '.join(summary['unlabelled_examples'][:3])})")
     return lines
@@ -629,8 +629,8 @@ def report_page(pipe: Pipeline, data: Path, summary: dict[str, Any], arrays: dic
         y_true=arrays["y"], scores=arrays["score"], y_pred=arrays["flag"],
         threshold=pipe.threshold_.value_, threshold_rule=pipe.threshold_.describe(),
         classes=arrays["classes"], normal=arrays["normal"], model_card=pipe.model_card(),
-        data_name=f"{shown(data)} ({summary['labelled_sessions']} labelled sessions of "
-                  f"{summary['sessions']})", unit="sessions",
+        data_name=f"{shown(data)} ({summary['labelled_sessions']:,} labelled sessions of "
+                  f"{summary['sessions']:,})", unit="sessions",
         # sessions have no rate per day (train refuses budget:N/day for log models, evaluate
         # --events-per-day): the report says so instead of advising those options
         no_rate="log sessions come at no fixed rate; see alerts per 10k sessions",
