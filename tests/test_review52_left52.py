@@ -183,3 +183,22 @@ def test_a_log_evaluations_session_counts_have_thousands_separators(tmp_path: Pa
     notes = evaluate_notes(summary, tmp_path / "HDFS.log")
     assert notes[0].startswith("11,175,629 lines")
     assert notes[1].startswith("12,838 of 575,061 sessions of "), notes[1]
+
+
+def test_an_ensemble_members_false_alarm_bound_error_advises_the_members_share() -> None:
+    # What was wrong: as for DSPOT above, a member whose FalseAlarmBound had too few held-out
+    # scores advised "a larger held-out share when training (validation_fraction=0.2)", which
+    # on an Ensemble reads as the ensemble's share, the one that leaves the members fewer rows.
+    from hourglass.detectors.ensemble import MEMBER_SHARE_ADVICE, Ensemble
+    from hourglass.errors import InputError
+    from hourglass.thresholds import FalseAlarmBound
+
+    X = np.random.default_rng(0).normal(size=(300, 4))
+    member = ("autoencoder", {"hidden": (4, 2), "epochs": 1, "verbose": 0,
+                              "threshold": FalseAlarmBound(0.01)})
+    with pytest.raises(InputError) as caught:
+        Ensemble(detectors=[member], epochs=1).fit(X)
+    text = str(caught.value)
+    assert text.startswith("detectors[0] (autoencoder): FalseAlarmBound: ")
+    assert MEMBER_SHARE_ADVICE in text and "(validation_fraction=0.2)" not in text
+    assert text.endswith("a higher rate alpha or a lower confidence (fpr:RATE@CONFIDENCE))")

@@ -21,6 +21,7 @@ from hourglass.nn.device import check_device
 from hourglass.nn.training import TrainingDiverged
 from hourglass.thresholds import Threshold
 from hourglass.thresholds.base import FEW_SCORES_ADVICE
+from hourglass.thresholds.bound import MORE_SCORES_ADVICE
 from hourglass.thresholds.calibration import FLOAT32_ROUNDING
 
 __all__ = ["Ensemble"]
@@ -362,7 +363,8 @@ class Ensemble(BaseDetector):
                     self._fit_member(m, X, y, labelled)
                 except InputError as exc:  # which member: its own split or threshold can fail
                     # (too few held-out scores: the member's share, as its warning advises)
-                    text = str(exc).replace(FEW_SCORES_ADVICE, MEMBER_SHARE_ADVICE)
+                    text = str(exc).replace(FEW_SCORES_ADVICE, MEMBER_SHARE_ADVICE).replace(
+                        MORE_SCORES_ADVICE, MEMBER_SHARE_ADVICE)
                     raise InputError(f"detectors[{i}] ({_label(m)}): {text}") from None
                 except TrainingDiverged as exc:  # which member's learning rate to lower
                     raise TrainingDiverged(f"detectors[{i}] ({_label(m)}): {exc}") from None

@@ -23,6 +23,10 @@ from hourglass.thresholds.base import HELD_OUT, Threshold
 
 __all__ = ["FalseAlarmBound", "min_normal_scores"]
 
+#: how to get the held-out scores a bound needs (an ensemble member's error says its own share)
+MORE_SCORES_ADVICE = ("more normal training rows or a larger held-out share when training "
+                      "(validation_fraction=0.2)")
+
 
 def min_normal_scores(alpha: float, confidence: float) -> int:
     """How many held-out normal scores bound the false-alarm rate at ``alpha`` with
@@ -152,9 +156,8 @@ class FalseAlarmBound(Threshold):
             what = (f"FalseAlarmBound: {n:,} {on or HELD_OUT} cannot bound the false-alarm rate "
                     f"at {alpha:g} with {100 * confidence:g}% confidence; that needs at least {need:,}")
             # param: the CLI says the option that sets it (--param validation_fraction=0.2)
-            exc = InputError(f"{what} (more normal training rows or a larger held-out share when "
-                             "training (validation_fraction=0.2), a higher rate alpha or a "
-                             "lower confidence (fpr:RATE@CONFIDENCE))", param="validation_fraction")
+            exc = InputError(f"{what} ({MORE_SCORES_ADVICE}, a higher rate alpha or a lower "
+                             "confidence (fpr:RATE@CONFIDENCE))", param="validation_fraction")
             setattr(exc, "too_few_scores", what)  # noqa: B010 (a warm start gives its own advice)
             raise exc
 
