@@ -202,3 +202,39 @@ def test_an_ensemble_members_false_alarm_bound_error_advises_the_members_share()
     assert text.startswith("detectors[0] (autoencoder): FalseAlarmBound: ")
     assert MEMBER_SHARE_ADVICE in text and "(validation_fraction=0.2)" not in text
     assert text.endswith("a higher rate alpha or a lower confidence (fpr:RATE@CONFIDENCE))")
+
+
+def test_a_labelled_pipeline_fit_drops_only_its_own_placeholder_warnings(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: while a Pipeline with a rule fitted on labelled rows (BestF1) trained its
+    # detector under a placeholder threshold, every 'hourglass.thresholds.base' record was
+    # dropped, from any thread: another pipeline's threshold warning in another thread in
+    # those seconds ("percentile 99 of 30 held-out normal scores: expect about 4.2% ...") was
+    # lost. Only the fitting thread's placeholder records are dropped now.
+    import logging
+    import threading
+
+    from hourglass.thresholds import BestF1
+
+    rng = np.random.default_rng(0)
+    train = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300)})
+    X_val = pd.DataFrame({"a": np.r_[rng.normal(size=40), rng.normal(8, 1, 10)],
+                          "b": np.r_[rng.normal(size=40), rng.normal(8, 1, 10)]})
+    y_val = np.r_[np.zeros(40), np.ones(10)]
+    log = logging.getLogger("hourglass.thresholds.base")
+    real_fit = AutoEncoder.fit
+
+    def fit_beside_another_thread(self: Any, *args: Any, **kwargs: Any) -> Any:
+        log.warning("this fit's placeholder note")
+        other = threading.Thread(target=lambda: log.warning("another thread's warning"))
+        other.start()
+        other.join()
+        return real_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(AutoEncoder, "fit", fit_beside_another_thread)
+    with caplog.at_level(logging.WARNING, logger="hourglass.thresholds"):
+        Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0), threshold=BestF1()).fit(
+            train, X_val=X_val, y_val=y_val)
+    said = [r.getMessage() for r in caplog.records]
+    assert "another thread's warning" in said
+    assert "this fit's placeholder note" not in said

@@ -7,6 +7,7 @@ import logging
 import os
 import re
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -63,11 +64,14 @@ class PipelineNotFittedError(NotFittedError, SklearnNotFittedError):
 
 @contextlib.contextmanager
 def _placeholder_threshold_quiet() -> Iterator[None]:
-    """Drop the threshold module's log records while a placeholder rule is fitted (a labelled
-    rule replaces it right after): its small-sample warning is about a cut-off never used."""
+    """Drop the threshold module's log records that this thread logs while a placeholder rule
+    is fitted (a labelled rule replaces it right after): its small-sample warning is about a
+    cut-off never used. Another thread's (another pipeline's fit) are logged as ever."""
     quiet = logging.getLogger("hourglass.thresholds.base")
-    def drop(record: logging.LogRecord) -> bool:
-        return False
+    me = threading.get_ident()
+
+    def drop(record: logging.LogRecord) -> bool:  # (a filter runs in the thread that logs)
+        return threading.get_ident() != me
 
     quiet.addFilter(drop)
     try:
