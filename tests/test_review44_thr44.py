@@ -89,7 +89,7 @@ def test_a_percentile_warns_below_the_count_it_advises_and_not_at_it(
         caplog.clear()
         with caplog.at_level(logging.WARNING, logger="hourglass.thresholds.base"):
             Percentile(q).fit(scores[:need - 1])
-        assert f"({need} or more scores bring it within 1.5x" in caplog.text, (q, caplog.text)
+        assert f"({need:,} or more scores bring it within 1.5x" in caplog.text, (q, caplog.text)
 
 
 def test_percentile_contamination_and_the_bound_equal_their_definitions() -> None:
