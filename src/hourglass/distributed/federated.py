@@ -76,6 +76,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hourglass._logs import held_records
 from hourglass.detectors.base import BaseDetector, DeepDetector
 from hourglass.distributed.summaries import pseudo_union, share_above, site_summary
 from hourglass.errors import InputError, read_problem
@@ -237,15 +238,8 @@ def _quiet(*names: str) -> Iterator[None]:
     """The warnings of the loggers ``names`` (and their children) left out of the log: those of
     a threshold that is fitted only to be thrown away (a placeholder's, a site's local epochs'),
     which would speak of scores no threshold of the run is fitted on."""
-    loggers = [logging.getLogger(n) for n in names]
-    levels = [lg.level for lg in loggers]
-    for lg in loggers:
-        lg.setLevel(logging.CRITICAL)
-    try:
+    with held_records(*names):  # (this thread's: another thread's run logs as ever)
         yield
-    finally:
-        for lg, level in zip(loggers, levels, strict=True):
-            lg.setLevel(level)
 
 
 def _placeholder_state(n_features: int) -> dict[str, Any]:

@@ -24,15 +24,12 @@ literature (each folder's SOURCE.md):
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import gzip
 import logging
 import math
 import os
 import re
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +39,7 @@ import pandas as pd
 from hourglass._columns import listed_columns
 from hourglass._eol import without_boms
 from hourglass._limits import loads_json
+from hourglass._logs import held_records
 from hourglass._times import parse_timestamps, unreadable_times
 from hourglass.errors import InputError, no_file, read_problem
 from hourglass.ingest.readers import read_table
@@ -100,7 +98,7 @@ def read_skab(path: str | os.PathLike[str], *, scoring: bool = False) -> pd.Data
         # is, so `score` takes what `stream` and the service take; what that reading says (the
         # delimiter, a duplicate header name) only if it is used: a SKAB file without its header
         # line is said by the error below alone
-        with _held_records("hourglass.ingest") as said:
+        with held_records("hourglass.ingest") as said:
             other = read_table(p)
         if "datetime" in other.columns:
             df = other
@@ -120,59 +118,6 @@ def read_skab(path: str | os.PathLike[str], *, scoring: bool = False) -> pd.Data
             df = df.drop(columns=[LABEL])
         df = df.rename(columns={"anomaly": LABEL})
     return df
-
-
-class _Holder(logging.Handler):
-    """The handler on a logger whose records :func:`_held_records` holds: a record logged by a
-    thread that holds them goes to that thread's list; any other thread's is passed on up the
-    logger's parents as its propagation (turned off while a thread holds) would have passed it."""
-
-    def __init__(self, logger: logging.Logger, propagate: bool) -> None:
-        super().__init__()
-        self.logger, self.propagate = logger, propagate
-        self.held: dict[int, list[logging.LogRecord]] = {}  # thread ident -> its records
-
-    def emit(self, record: logging.LogRecord) -> None:
-        held = self.held.get(threading.get_ident())  # (emit runs in the thread that logs)
-        if held is not None:
-            held.append(record)
-            return
-        parent = self.logger.parent if self.propagate else None
-        while parent is not None:  # as Logger.callHandlers walks on from the logger
-            for handler in parent.handlers:
-                if record.levelno >= handler.level:
-                    handler.handle(record)
-            parent = parent.parent if parent.propagate else None
-
-
-_HOLDERS: dict[str, _Holder] = {}
-_HOLDERS_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def _held_records(name: str) -> Iterator[list[logging.LogRecord]]:
-    """The log records of the logger ``name`` (and its children) that this thread logs, held in
-    the list yielded, not logged; the caller replays those it wants
-    (``logging.getLogger(r.name).handle(r)``). Other threads' records are logged as ever."""
-    held: list[logging.LogRecord] = []
-    me = threading.get_ident()
-    with _HOLDERS_LOCK:  # one holder per logger, whichever threads hold its records at once
-        holder = _HOLDERS.get(name)
-        if holder is None:
-            logger = logging.getLogger(name)
-            holder = _HOLDERS[name] = _Holder(logger, logger.propagate)
-            logger.addHandler(holder)
-            logger.propagate = False
-        holder.held[me] = held
-    try:
-        yield held
-    finally:
-        with _HOLDERS_LOCK:
-            del holder.held[me]
-            if not holder.held:
-                del _HOLDERS[name]
-                holder.logger.removeHandler(holder)
-                holder.logger.propagate = holder.propagate
 
 
 def _find_upwards(start: Path, relative: str) -> Path | None:

@@ -7,7 +7,6 @@ import logging
 import os
 import re
 import sys
-import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -20,6 +19,7 @@ import pandas as pd
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 
 from hourglass._arrays import from_torch
+from hourglass._logs import held_records
 from hourglass.detectors.autoencoder import AutoEncoder
 from hourglass.detectors.base import BaseDetector
 from hourglass.errors import HourglassWarning, InputError, NotFittedError
@@ -67,17 +67,8 @@ def _placeholder_threshold_quiet() -> Iterator[None]:
     """Drop the threshold module's log records that this thread logs while a placeholder rule
     is fitted (a labelled rule replaces it right after): its small-sample warning is about a
     cut-off never used. Another thread's (another pipeline's fit) are logged as ever."""
-    quiet = logging.getLogger("hourglass.thresholds.base")
-    me = threading.get_ident()
-
-    def drop(record: logging.LogRecord) -> bool:  # (a filter runs in the thread that logs)
-        return threading.get_ident() != me
-
-    quiet.addFilter(drop)
-    try:
+    with held_records("hourglass.thresholds.base"):
         yield
-    finally:
-        quiet.removeFilter(drop)
 
 #: What a warm start keeps of the parent's preprocessing, per input kind (``info["warm_start"]``).
 _FROZEN = {
