@@ -706,7 +706,10 @@ class TableScorer(ModelScorer):
         """One ECS document per flagged row (``hourglass.row``: its position in ``items``, from
         0). A row's keys that are no model column (``src_ip``, ``site``...), and its model columns
         with an ECS name (:data:`~hourglass.serve.ecs.ECS_FIELDS`: ``proto``, ``dst_port``...), go
-        with the alert: to their ECS field, or under ``hourglass.fields``; the model's timestamp
+        with the alert: to their ECS field, or under ``hourglass.fields`` (the record of a line of
+        a ``cef``, ``leef``, ``panos``, ``kv`` or ``auditd`` model is such a row: each of its fields
+        the model does not read goes too, where ``score`` and ``stream`` of the same lines carry
+        the others only with ``--keep``); the model's timestamp
         column, when the row has it, is the event time (``@timestamp``). ``flags_out``, when
         given, is extended with each row's flag, in the order of ``items``.
 
