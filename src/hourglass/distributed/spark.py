@@ -14,7 +14,10 @@ DataFrames, so it runs (and is tested) without Spark, and hourglass does not dep
     flows.mapInPandas(fn, schema).where("flag = 1").write.parquet("s3://bucket/alerts/")
 
 Struct columns (``spark.read.json`` of nested JSON) are read as ``hourglass score`` reads nested
-JSON: each field a column named by its path (``source.ip``).
+JSON: each field a column named by its path (``source.ip``); the events of a format that reads
+each record through an ``event`` of its own (``okta``, ``entra-signin``, ``k8s-audit``,
+``gcp-audit``, ``cloudtrail``) are passed through it first, as ``score`` passes them
+(:func:`format_events`).
 
 Only table models: a time-series model scores each step from the windows around it, a log
 model each session from all of its events and an entity-bucket model each (entity, bucket) from
@@ -35,7 +38,7 @@ import pandas as pd
 
 from hourglass.errors import InputError
 
-__all__ = ["PartitionScorer", "output_schema", "score_partitions"]
+__all__ = ["PartitionScorer", "format_events", "output_schema", "score_partitions"]
 
 logger = logging.getLogger(__name__)
 
@@ -153,11 +156,19 @@ class PartitionScorer:
                              "models; run the job again (or save the new model to another folder)")
         columns = list(pipe.features_.columns_)
         meta = [c for c in (pipe.info.get("label_col"), pipe.info.get("time_col")) if c]
-        for batch in batches:
-            yield self._score(pipe, batch, columns, meta)
+        from hourglass.ingest.formats import event_format
 
-    def _score(self, pipe: Any, batch: pd.DataFrame, columns: list[str], meta: list[str]) -> pd.DataFrame:
+        # okta, entra-signin, k8s-audit, gcp-audit, cloudtrail: each record made the row the
+        # model reads (Okta's target list as target.count and target.type), as score reads a file
+        event = getattr(event_format(pipe.info.get("dataset")), "event", None)
+        for batch in batches:
+            yield self._score(pipe, batch, columns, meta, event)
+
+    def _score(self, pipe: Any, batch: pd.DataFrame, columns: list[str], meta: list[str],
+               event: Any = None) -> pd.DataFrame:
         given = batch
+        if event is not None and len(batch):
+            batch = format_events(batch, event)
         if not {*columns, *self.keep} <= set(batch.columns):  # struct columns (nested JSON)?
             from hourglass.ingest.tables import flatten_json
 
@@ -217,6 +228,42 @@ class PartitionScorer:
         if self.anomalies_only:
             out = out[flags == 1].reset_index(drop=True)
         return out
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as JSON would give it: an array (Arrow's list cell, a NumPy array) as a list and
+    a struct's fields likewise, each one plain."""
+    if isinstance(value, np.ndarray):
+        return [_plain(v) for v in value.tolist()]
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def format_events(batch: pd.DataFrame, event: Any) -> pd.DataFrame:
+    """The rows of ``batch`` (events of a format that reads each record through an ``event`` of
+    its own: :func:`~hourglass.ingest.formats.event_format`) as that format reads them, each
+    record passed through ``event`` as ``hourglass score``, ``stream`` and the service pass it. A
+    null field (a Spark row's field that the event's JSON left out) is left out of its record, as
+    the JSON had it; arrays and structs are read as the JSON's lists and objects.
+
+    Examples
+    --------
+    >>> from hourglass.ingest.formats import event_format
+    >>> batch = pd.DataFrame({"eventType": ["user.session.start"] * 2,
+    ...                       "target": [np.array([{"type": "AppInstance"}, {"type": "AppUser"}]), None]})
+    >>> rows = format_events(batch, event_format("okta").event)
+    >>> rows["target.count"].tolist(), rows["target.type"].fillna("-").tolist()
+    ([2, 0], ['AppInstance', '-'])
+    """
+    from hourglass.ingest.tables import _records_frame
+
+    records = [event({k: _plain(v) for k, v in row.items()
+                      if not (v is None or (isinstance(v, float) and np.isnan(v)))})
+               for row in batch.to_dict("records")]
+    return _records_frame(records, index=batch.index)
 
 
 def _null_struct(batch: pd.DataFrame, field: str) -> bool:
