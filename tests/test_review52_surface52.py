@@ -90,3 +90,33 @@ def test_spark_scores_an_okta_model_s_events_as_score_does(tmp_path: Path) -> No
     assert isinstance(batch["target"].dropna().iloc[0], np.ndarray)
     got = pd.concat(score_partitions(tmp_path / "m")(iter([batch])))["score"].to_numpy()
     assert np.allclose(got, want, rtol=1e-5, atol=1e-6), np.abs(got - want).max()
+
+
+def test_spark_scores_an_array_field_as_score_reads_it(tmp_path: Path) -> None:
+    # What was wrong: 'score', 'stream' and the service read a JSON array in a column the model
+    # reads as its JSON text; Spark's mapInPandas hands the same array over as a NumPy array
+    # (Arrow's list cell), which the partition scorer passed on as it was, so every batch was
+    # refused ("column 'tags': a cell holds a ndarray ... read nested JSON with flatten_json"),
+    # and so was a batch of Python lists whose other columns were all there (no struct to flatten).
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    from hourglass.distributed.spark import score_partitions
+
+    rng = np.random.default_rng(0)
+    rows = [{"bytes": float(rng.lognormal(5, 1)), "tags": [str(x) for x in rng.choice(["a", "b", "c"], 2)]}
+            for _ in range(240)]
+    train, test = tmp_path / "train.jsonl", tmp_path / "test.jsonl"
+    train.write_text("".join(json.dumps(r) + "\n" for r in rows[:200]))
+    test.write_text("".join(json.dumps(r) + "\n" for r in rows[200:]))
+    res = runner.invoke(app, ["train", str(train), "--epochs", "1", "--hidden", "4,2",
+                              "-o", str(tmp_path / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["score", str(tmp_path / "m"), str(test), "-o", str(tmp_path / "s.csv"), "-q"])
+    assert res.exit_code == 0, res.output
+    want = pd.read_csv(tmp_path / "s.csv")["score"].to_numpy()
+    fn = score_partitions(tmp_path / "m")
+    for batch in (pa.Table.from_pylist(rows[200:]).to_pandas(), pd.DataFrame(rows[200:])):
+        got = pd.concat(fn(iter([batch])))["score"].to_numpy()
+        assert np.allclose(got, want, rtol=1e-5, atol=1e-6), np.abs(got - want).max()

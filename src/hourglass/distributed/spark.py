@@ -169,7 +169,8 @@ class PartitionScorer:
         given = batch
         if event is not None and len(batch):
             batch = format_events(batch, event)
-        if not {*columns, *self.keep} <= set(batch.columns):  # struct columns (nested JSON)?
+        # struct columns (nested JSON)? array cells (Arrow's lists: score reads a JSON array as its text)?
+        if not {*columns, *self.keep} <= set(batch.columns) or _holds_arrays(batch, columns):
             from hourglass.ingest.tables import flatten_json
 
             batch = flatten_json(batch.copy())  # their fields as source.ip ..., as score reads
@@ -228,6 +229,14 @@ class PartitionScorer:
         if self.anomalies_only:
             out = out[flags == 1].reset_index(drop=True)
         return out
+
+
+def _holds_arrays(batch: pd.DataFrame, columns: Sequence[str]) -> bool:
+    """Whether a column of ``batch`` the model reads holds an array cell (a list, or a NumPy array
+    as Arrow hands a Spark array over)."""
+    return any(isinstance(col := batch[c], pd.Series) and col.dtype == object
+               and bool(col.map(lambda v: isinstance(v, list | np.ndarray)).any())
+               for c in columns if c in batch.columns)
 
 
 def _plain(value: Any) -> Any:

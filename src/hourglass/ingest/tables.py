@@ -2730,16 +2730,24 @@ def _in_path_order(df: pd.DataFrame, original: Sequence[object],
 
 
 def _lists_as_text(col: pd.Series, kinds: pd.Series | None = None) -> pd.Series:
-    """``col`` with each array (list) cell as its JSON text, keys sorted (``kinds``: the type of
+    """``col`` with each array cell (a list, or a NumPy array: Arrow's list cell, as Spark's
+    ``mapInPandas`` hands a JSON array over) as its JSON text, keys sorted (``kinds``: the type of
     each cell, when known)."""
     if not pd.api.types.is_object_dtype(col.dtype):
         return col
-    is_list = (col.map(type) if kinds is None else kinds).isin([list]).to_numpy(bool)
+    is_list = (col.map(type) if kinds is None else kinds).isin([list, np.ndarray]).to_numpy(bool)
     if not is_list.any():
         return col
     col = col.copy()
-    col[is_list] = col[is_list].map(lambda v: json.dumps(v, sort_keys=True))
+    col[is_list] = col[is_list].map(lambda v: json.dumps(v, sort_keys=True, default=_json_value))
     return col
+
+
+def _json_value(value: Any) -> Any:
+    """A NumPy array or scalar inside an array cell (Arrow's structs and lists) as JSON's own."""
+    if isinstance(value, np.ndarray | np.generic):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def _json_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
