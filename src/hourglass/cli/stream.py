@@ -151,6 +151,7 @@ class LineBatcher:
         self.max_delay = max_delay
         self.idle_tick = idle_tick  # yield an empty batch after this long without a line
         self._queue: queue.Queue[object] = queue.Queue(maxsize=2 * size)
+        self._stopped = threading.Event()  # the batches' consumer is gone: the reader ends
         self._thread = threading.Thread(target=self._read, args=(read,), daemon=True,
                                         name="hourglass-stream-reader")
         self._thread.start()
@@ -186,12 +187,42 @@ class LineBatcher:
                 lines[0] = _line(b"".join([*rest, lines[0]]), first)
                 rest, size = ([last], len(last)) if last else ([], 0)
                 for line in lines:
-                    self._queue.put(_line(line, len(line)) if type(line) is bytes else line)
-            if rest:
-                self._queue.put(_line(b"".join(rest), size))
+                    if not self._put(_line(line, len(line)) if type(line) is bytes else line):
+                        return
+            if rest and not self._put(_line(b"".join(rest), size)):
+                return
         except BaseException as exc:  # handed to the main thread, which reports it
-            self._queue.put(exc)
-        self._queue.put(_EOF)
+            if not self._put(exc):
+                return
+        self._put(_EOF)
+
+    def _put(self, item: object) -> bool:
+        """Queue ``item`` for the batches, waiting while the queue is full; ``False`` (nothing
+        queued) once :meth:`close` was called: a stream stopped by a bad line leaves no reader
+        blocked on a full queue for the rest of the process."""
+        while not self._stopped.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def close(self) -> None:
+        """Stop the reader: it reads no more once the read in hand returns (called when the
+        batches' iteration ends, however it ends).
+
+        Examples
+        --------
+        >>> import io
+        >>> batches = LineBatcher(io.BytesIO(b"a\\n" * 1000).read, size=2, max_delay=0.2)
+        >>> next(iter(batches))
+        [(1, b'a'), (2, b'a')]
+        >>> batches.close()
+        >>> batches._thread.join(5); batches._thread.is_alive()
+        False
+        """
+        self._stopped.set()
 
     def _get(self, timeout: float | None) -> object:
         """The next item; ``None`` when ``timeout`` passed first, ``_STOPPED`` once SIGINT or
@@ -209,6 +240,12 @@ class LineBatcher:
                 continue
 
     def __iter__(self) -> Iterator[list[tuple[int, bytes]]]:
+        try:
+            yield from self._batches()
+        finally:  # the consumer stopped (a bad line, an error, the end of input): no reader left
+            self.close()
+
+    def _batches(self) -> Iterator[list[tuple[int, bytes]]]:
         number = 0
         done = False
         failed: BaseException | None = None
