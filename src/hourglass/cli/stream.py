@@ -828,9 +828,66 @@ def _input_reader(path: Path) -> Callable[[int], bytes]:
         raise
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with a byte-order mark (Windows tools)
         text = io.TextIOWrapper(os.fdopen(fd, "rb"), encoding="utf-16", errors="replace", newline="")
-        return _reads(lambda n: text.read(max(n // 4, 1)).encode("utf-8"), name)
+        return InputFile(_reads(lambda n: text.read(max(n // 4, 1)).encode("utf-8"), name), text.close)
     # gzip told by the first bytes as they come, a file's as a named pipe's
-    return _gunzip_if_gzip(_reads(functools.partial(os.read, fd), name), name)
+    return InputFile(_gunzip_if_gzip(_reads(functools.partial(os.read, fd), name), name),
+                     functools.partial(os.close, fd))
+
+
+class InputFile:
+    """Reads of a file that ``stream --input`` opened (``read``), and its :meth:`close`
+    (``release``: the descriptor's), which the command calls however it ends: each run left its
+    descriptor open, one more for each stream run in a process.
+
+    A read in progress in the reader's thread (a named pipe's, which may wait for its writer)
+    keeps the descriptor until it returns: it is released then, and a later read is the end of
+    input (a descriptor closed under a read could be another file's by its next read).
+
+    Examples
+    --------
+    >>> import io
+    >>> released = []
+    >>> reads = InputFile(io.BytesIO(b"a\\nb\\n").read, lambda: released.append(1))
+    >>> reads(2)
+    b'a\\n'
+    >>> reads.close(); reads.close()
+    >>> reads(2), released
+    (b'', [1])
+    """
+
+    def __init__(self, read: Callable[[int], bytes], release: Callable[[], None]) -> None:
+        self._read = read
+        self._release = release
+        self._lock = threading.Lock()
+        self._reading = False
+        self._closed = False
+        self._released = False
+
+    def __call__(self, n: int) -> bytes:
+        with self._lock:
+            if self._closed:
+                return b""
+            self._reading = True
+        try:
+            return self._read(n)
+        finally:
+            with self._lock:
+                self._reading = False
+                if self._closed:
+                    self._free()
+
+    def close(self) -> None:
+        """Release the file now, or when the read in progress returns."""
+        with self._lock:
+            self._closed = True
+            if not self._reading:
+                self._free()
+
+    def _free(self) -> None:  # (under the lock) once
+        if not self._released:
+            self._released = True
+            with contextlib.suppress(OSError):
+                self._release()
 
 
 def _flat(row: dict[str, Any]) -> dict[str, Any]:
@@ -983,11 +1040,8 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
         refuse_unused,
     )
     from hourglass.errors import InputError
-    from hourglass.ingest.sqlite import is_sqlite
     from hourglass.pipeline import load
     from hourglass.serve import TableScorer
-    from hourglass.serve.grouping import parse_group_by
-    from hourglass.serve.sinks import JsonLinesSink, SQLiteSink, alert_columns
 
     with user_errors():
         if on_bad_rows not in (None, "error", "skip"):
@@ -1086,6 +1140,25 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
         elif lateness is not None:
             raise HourglassError("--lateness: for entity-bucket models only (trained with --entity-col)")
         read = _input_reader(input_file) if input_file is not None else _stdin_reader()
+    try:
+        sink, rule = _open_output(model, pipe, output, kind, rules, keep, ecs, all_rows, table, group)
+    except BaseException:
+        if isinstance(read, InputFile):
+            read.close()
+        raise
+    return scorer, read, sink, rule
+
+
+def _open_output(model: Path, pipe: Any, output: Path | None, kind: str, rules: Any,
+                 keep: list[str] | None, ecs: bool, all_rows: bool, table: str,
+                 group: tuple[str | None, str | None, str | None]) -> tuple[Any, Any]:
+    """The sink and the ECS alert rule of :func:`_open` (one line on error), opened once the
+    input is."""
+    from hourglass.ingest.sqlite import is_sqlite
+    from hourglass.serve.grouping import parse_group_by
+    from hourglass.serve.sinks import JsonLinesSink, SQLiteSink, alert_columns
+
+    with user_errors():
         rule = None
         if ecs:
             from hourglass.serve.ecs import AlertRule
@@ -1103,7 +1176,7 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
                                kind=kind)
             sink = JsonLinesSink(sys.stdout.buffer) if output is None else \
                 JsonLinesSink(_append_at_start(output), path=output, reopen=lambda: _append(output))
-    return scorer, read, sink, rule
+    return sink, rule
 
 
 #: how far from its end an output's last line is looked for (an ECS document is a few kB)
@@ -1473,6 +1546,8 @@ def stream(
                                          lateness, typed_options(ctx), drift_window)
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
+    if isinstance(read, InputFile):  # closed as the command ends, however it ends
+        ctx.call_on_close(read.close)
     where = str(input_file) if input_file is not None else "<stdin>"
     from hourglass.cli._drift import DriftCheck
 
