@@ -89,3 +89,19 @@ def test_stream_input_file_is_closed_when_the_stream_ends(labelled: dict[str, An
         assert res.exit_code == 2, res.output
     del res  # (its exception's frames)
     assert _open_under(tmp_path) == []
+
+
+@pytest.mark.parametrize("group_by", [",", "proto,proto"])
+def test_a_refused_group_by_leaves_no_stream_output_nor_its_descriptor(
+        labelled: dict[str, Any], tmp_path: Path, group_by: str) -> None:
+    # What was wrong: `stream -o alerts.jsonl --group-by ,` (or a column named twice) read the
+    # key columns only once the output was open: the refusal (exit code 2) left a new, empty
+    # alerts.jsonl and its descriptor held in the process, though a refused option is to leave no
+    # new file. The spelling is now checked with the other grouping options, before any output.
+    out = tmp_path / "alerts.jsonl"
+    res = runner.invoke(app, ["stream", str(labelled["model"]), "-o", str(out), "--group-by", group_by],
+                        input=_rows(3))
+    assert res.exit_code == 2 and "--group-by" in res.stderr, res.output
+    assert not out.exists()
+    if FDS.is_dir():
+        assert _open_under(tmp_path) == []

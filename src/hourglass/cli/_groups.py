@@ -58,6 +58,9 @@ def check_group_options(group_by: str | None, group_window: str | None, kind: st
     if all_rows:
         raise HourglassError("--all: writes every row; --group-by writes one alert per group of "
                              "flagged rows (drop one of them)")
+    # the key columns' spelling (',' alone, a column twice), which stream read only once its
+    # output was open: a refusal then left a new, empty output and its descriptor held
+    parse_group_by(group_by)
 
 
 def grouping_only(option: str, what: str, kind: str, model: str) -> str:
