@@ -105,3 +105,21 @@ def test_a_refused_group_by_leaves_no_stream_output_nor_its_descriptor(
     assert not out.exists()
     if FDS.is_dir():
         assert _open_under(tmp_path) == []
+
+
+def test_a_drift_monitor_keeps_only_the_episodes_its_summary_names() -> None:
+    # What was wrong: AlertRateMonitor kept every fired episode's DriftEvent in .events, though its
+    # summary names the first five only: a stream or service whose flag rate flapped about the
+    # cut-off grew by ~235 bytes an episode without end (1M rows flapping every 40 rows: 25,250
+    # events, +5.9 MB). It now keeps the first five; episodes still counts them all.
+    import numpy as np
+
+    from hourglass.thresholds import AlertRateMonitor
+
+    mon = AlertRateMonitor(expected=0.01, window=20)
+    block = np.array(([1] * 20 + [0] * 20) * 250, dtype=np.int8)
+    for _ in range(4):
+        mon.update(block)
+    assert mon.episodes == 1000
+    assert len(mon.events) == 5 and mon.events[0].row == 4
+    assert "fired 1000 time(s) (at row 4, 45, 85, 125, 165 ...;" in mon.summary()

@@ -39,6 +39,8 @@ from hourglass.thresholds.base import real_scores, share_count
 __all__ = ["AlertRateMonitor", "DriftEvent", "ExpectedRate", "expected_alert_rate", "mean_run_length"]
 
 _GRID = 64  # partial windows are tested at about this many sizes (conservatively rounded up)
+#: the episodes whose first rows AlertRateMonitor.summary names (the first ones; it counts them all)
+_NAMED_EPISODES = 5
 
 
 def _betabinom_isf(sizes: np.ndarray, a: float, b: float,
@@ -416,7 +418,10 @@ class AlertRateMonitor:
         self.flagged = 0
         self.episodes = 0
         self.in_episode = False
-        self.events: list[DriftEvent] = []  # the fired events of the run (cleared ones not kept)
+        # the first fired events of the run, which summary names (cleared ones not kept; the
+        # episodes counts them all): a list of every one grew without end in a long stream or
+        # service whose rate flapped about the cut-off
+        self.events: list[DriftEvent] = []
         self.peak_rate = 0.0
         self.peak_rows = 0  # the rows the peak rate was measured over (fewer than window early on)
         step = max(1, math.ceil(self.window / _GRID))
@@ -526,7 +531,8 @@ class AlertRateMonitor:
                 i += int(hits[0])
                 self.in_episode, self.episodes = True, self.episodes + 1
                 ev = self._event("fired", i, counts[i], seen[i])
-                self.events.append(ev)
+                if len(self.events) < _NAMED_EPISODES:
+                    self.events.append(ev)
             else:
                 hits = np.flatnonzero(counts[i:] < clear_at[i:])
                 if not hits.size:
@@ -616,8 +622,9 @@ class AlertRateMonitor:
         if not self.episodes:
             return f"{head}; no drift warning (window {self.window:,} {u})"
         first = self.events[0]
-        rows = (f"{one} " + ", ".join(f"{e.row:,}" for e in self.events[:5]) if where is None else
-                ", ".join(where(e.row) for e in self.events[:5])) + (" ..." if self.episodes > 5 else "")
+        rows = (f"{one} " + ", ".join(f"{e.row:,}" for e in self.events) if where is None else
+                ", ".join(where(e.row) for e in self.events)) + (" ..." if self.episodes > len(self.events)
+                                                                 else "")
         # the peak's own window: a partial one (at least min_rows) before the first window filled
         span = f"{self.peak_rows:,} {u}"
         return (f"{head}; drift warning fired {self.episodes} time(s) (at {rows}; peak "
