@@ -123,3 +123,28 @@ def test_a_drift_monitor_keeps_only_the_episodes_its_summary_names() -> None:
     assert mon.episodes == 1000
     assert len(mon.events) == 5 and mon.events[0].row == 4
     assert "fired 1000 time(s) (at row 4, 45, 85, 125, 165 ...;" in mon.summary()
+
+
+def test_a_log_stream_scorer_never_asked_for_its_flags_holds_a_bounded_number(monkeypatch: Any) -> None:
+    # What was wrong: LogStreamScorer kept each scored batch's closed-session flags until
+    # take_closed_flags (which only `hourglass stream`'s drift check calls): a library caller
+    # feeding lines for weeks, as its example does, held one array more for each batch that
+    # closed a session, without end (5,000 feeds: 5,150 arrays, +0.66 MB). The latest KEPT_FLAGS
+    # are now kept, in one array once there are many.
+    from hourglass.detectors import registry
+    from hourglass.features.sessions import EventSessions
+    from hourglass.pipeline import Pipeline
+    from hourglass.serve import log_stream
+
+    monkeypatch.setattr(log_stream, "KEPT_FLAGS", 40, raising=False)
+    log = [f"{op} blk_{b}" for b in range(30) for op in ("open", "read", "close")]
+    pipe = Pipeline(detector=registry.get("event-count-autoencoder")(epochs=1, verbose=0),
+                    features=EventSessions(format="raw", session_regex=r"blk_\d+")).fit(log)
+    scorer = log_stream.LogStreamScorer(pipe, max_sessions=2)
+    line = 0
+    for block in range(300):  # each session past the second evicts (closes) the oldest
+        line += 1
+        scorer.feed([(line, f"open blk_{1000 + block}")])
+    assert scorer.counts()["evicted"] == 298
+    assert len(scorer._closed_flags) <= 257
+    assert len(scorer.take_closed_flags()) == 40 and len(scorer.take_closed_flags()) == 0

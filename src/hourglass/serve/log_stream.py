@@ -40,6 +40,9 @@ __all__ = ["LogStreamScorer"]
 
 logger = logging.getLogger(__name__)
 
+#: the most closed sessions' flags kept for :meth:`LogStreamScorer.take_closed_flags` (the latest)
+KEPT_FLAGS = 1_000_000
+
 
 class LogStreamScorer:
     """Score a live log, line by line in micro-batches, with a fitted log :class:`Pipeline`.
@@ -131,7 +134,9 @@ class LogStreamScorer:
     def take_closed_flags(self) -> np.ndarray:
         """The flags (0/1) of the sessions scored since the last call, in the order they closed
         (the order of their alerts; whole-session models, none for DeepLog): what a drift check
-        of the stream takes, as ``hourglass score``'s takes its sessions' flags in order.
+        of the stream takes, as ``hourglass score``'s takes its sessions' flags in order. At most
+        the latest :data:`KEPT_FLAGS` are kept between calls (a caller that never asks holds no
+        more than these).
 
         Examples
         --------
@@ -145,7 +150,7 @@ class LogStreamScorer:
         """
         taken = np.concatenate(self._closed_flags) if self._closed_flags else np.zeros(0, np.int8)
         self._closed_flags = []
-        return taken
+        return taken[-KEPT_FLAGS:]
 
     # -- input ------------------------------------------------------------------------------
     def first_bad_line(self, lines: list[tuple[int, str]]) -> tuple[int, str] | None:
@@ -311,6 +316,9 @@ class LogStreamScorer:
         scores = self.detector.score(sessions.sequences)
         flags = self.detector.threshold_predict(scores)
         self._closed_flags.append(flags)
+        if len(self._closed_flags) > 256:  # a caller that never takes them (no drift check): the
+            # latest KEPT_FLAGS in one array, not an array more for each scored batch without end
+            self._closed_flags = [np.concatenate(self._closed_flags)[-KEPT_FLAGS:]]
         alerts = session_alerts(self.detector, sessions, scores, flags, self.templates)
         for a, i in zip(alerts, np.flatnonzero(np.asarray(flags) == 1).tolist(), strict=True):
             a["closed"] = whole[i].reason
