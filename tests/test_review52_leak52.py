@@ -27,11 +27,12 @@ def _rows(n: int) -> str:
     return "".join(json.dumps({"bytes": 10.0 + i, "pkts": 3, "proto": "tcp"}) + "\n" for i in range(n))
 
 
-def _readers() -> list[threading.Thread]:
-    """The stream reader threads alive, once those that are ending had a moment to end."""
+def _readers(besides: frozenset[threading.Thread] = frozenset()) -> set[threading.Thread]:
+    """The stream reader threads alive but ``besides``, once those that are ending had a moment
+    to end."""
     end = time.monotonic() + 3
     while True:
-        alive = [t for t in threading.enumerate() if t.name == "hourglass-stream-reader"]
+        alive = {t for t in threading.enumerate() if t.name == "hourglass-stream-reader"} - besides
         if not alive or time.monotonic() > end:
             return alive
         time.sleep(0.05)
@@ -43,14 +44,14 @@ def test_a_stream_stopped_by_a_bad_line_leaves_no_reader_thread(labelled: dict[s
     # its reader thread blocked for good on the full line queue, holding the input: one more
     # thread for each such run in the process (10 runs: 10 'hourglass-stream-reader' threads).
     # Now the reader stops once the batches' consumer is gone.
-    before = len(_readers())
+    before = frozenset(t for t in threading.enumerate() if t.name == "hourglass-stream-reader")
     data = '{"bytes": 1, "pkts": 3, "proto": "tcp"}\nnot json\n' + _rows(5000)
     src = tmp_path / "bad.jsonl"
     src.write_text(data)
     for args, given in ((["--input", str(src), "-o", str(tmp_path / "a.jsonl")], None), ([], data)):
         res = runner.invoke(app, ["stream", str(labelled["model"]), *args], input=given)
         assert res.exit_code == 2 and "line 2" in res.stderr, res.output
-    assert len(_readers()) == before
+    assert _readers(before) == set()
 
 
 def _open_under(folder: Path) -> list[str]:
