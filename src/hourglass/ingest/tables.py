@@ -1691,11 +1691,13 @@ def _iter_csv(
         if probe_headers:  # types from the first block less the rows that repeat the header
             probe = first_block(source(), {n: pa.string() for n in names})
             try:
-                block = probe.read_next_batch()
+                block: pa.RecordBatch | None = probe.read_next_batch()
+            except StopIteration:  # no row in the block (each one skipped as malformed)
+                block = None
             finally:
                 probe.close()
-            same = _header_mask(block, _header_spellings(names))
-            if same.any():
+            same = np.zeros(0, bool) if block is None else _header_mask(block, _header_spellings(names))
+            if block is not None and same.any():
                 buf = io.BytesIO(b"\n" * skip_rows)
                 rest = block.filter(pa.array(~same))
                 if quote:
