@@ -21,3 +21,37 @@ def test_header_probe_of_only_malformed_rows_is_no_data_rows(tmp_path: Path) -> 
     with pytest.raises(InputError, match="no data rows"):
         resolve_format("cicflowmeter").read(path, on_bad_rows="skip", stats=stats)
     assert stats.bad_rows == 1
+
+
+class _Records:
+    """A stand-in for the evtx parser: the records it gives for a log whose second record is
+    damaged (one byte of the sample sysmon_10_1_ppid_spoofing.evtx zeroed gives this)."""
+
+    def __init__(self, data: list[str]) -> None:
+        self.data = data
+
+    def records_json(self) -> list[dict[str, object]]:
+        return [{"event_record_id": i + 1, "data": d} for i, d in enumerate(self.data)]
+
+
+def test_evtx_record_without_event_element_is_an_unreadable_record(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: a damaged record that the evtx parser gives as {"Event": null} (one byte of
+    # a record's BinXML overwritten) crashed the .evtx reader with AttributeError "'NoneType'
+    # object has no attribute 'get'" in flatten_event (a traceback from the CLI), instead of
+    # being refused as an unreadable record or, with on_bad_rows="skip", skipped and counted.
+    from hourglass.ingest import evtx
+
+    good = ('{"Event": {"System": {"EventID": 10, "Channel": "Microsoft-Windows-Sysmon/Operational",'
+            ' "Computer": "WS1"}, "EventData": {"TargetImage": "lsass.exe"}}}')
+    monkeypatch.setattr(evtx, "_parser", lambda path: _Records([good, '{"Event": null}', good]))
+    path = tmp_path / "damaged.evtx"
+    path.write_bytes(b"ElfFile\x00" + bytes(4088))
+    with pytest.raises(InputError, match=r"row 2: unreadable record \(the record's event is null"):
+        resolve_format("evtx").read(path)
+    stats = ReadStats()
+    df = resolve_format("evtx").read(path, on_bad_rows="skip", stats=stats)
+    assert df["EventID"].tolist() == [10, 10]
+    assert (stats.rows, stats.bad_rows) == (2, 1)
+    with pytest.raises(ValueError, match="System part is \"x\""):
+        evtx.flatten_event({"Event": {"System": "x"}})

@@ -169,7 +169,9 @@ def flatten_event(record: Mapping[str, Any]) -> dict[str, Any]:
     ``EventID`` is the number even where the record gives qualifiers with it; ``Provider`` is its
     name and ``UserID`` the security identifier of the ``Security`` element. A field whose name
     is taken by a system column is kept as ``EventData.<name>`` (or ``UserData.<name>``);
-    ``UserData``'s single wrapper element (e.g. ``LogFileCleared``) is looked through.
+    ``UserData``'s single wrapper element (e.g. ``LogFileCleared``) is looked through. A record
+    whose event or ``System`` part is no element (``{"Event": null}``, which the parser gives
+    for a damaged record) raises :class:`ValueError`.
 
     Examples
     --------
@@ -184,7 +186,12 @@ def flatten_event(record: Mapping[str, Any]) -> dict[str, Any]:
     (7045, 'Service Control Manager', '2019-03-03T09:20:28.621489Z', 'cmd.exe')
     """
     ev = record.get("Event", record)
+    if not isinstance(ev, Mapping):
+        raise ValueError(f"the record's event is {json.dumps(ev, default=str)[:40]}, not an element")
     system = ev.get("System") or {}
+    if not isinstance(system, Mapping):
+        raise ValueError(f"the record's System part is {json.dumps(system, default=str)[:40]}, "
+                         "not an element")
     execution = system.get("Execution")
     row: dict[str, Any] = {
         "timestamp": _attr(system.get("TimeCreated"), "SystemTime"),
