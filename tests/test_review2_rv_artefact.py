@@ -94,10 +94,10 @@ def test_a_huge_layer_in_the_config_is_refused_before_it_is_built(kit: dict[str,
     # (10**6 here: a regression stays cheap to run)
     model = _tampered(kit["ae"], tmp_path / "m", "detector.params.hidden.__tuple__.0", 10**6)
     built = networks_built(monkeypatch)
-    with pytest.raises(ArtefactError, match=r"describe a network of [\d,]+ values, but "
+    with pytest.raises(ArtefactError, match=r"describe a network of (more than )?[\d,]+ values, but "
                                             r"weights.safetensors holds \d+: the artefact was modified"):
         load(model)
-    assert built == [0], "only the shapes (meta device) were built"
+    assert 1 not in built, "only the shapes (meta device) were built, the build stopped past the weights"
 
 
 def test_the_shape_check_keeps_a_model_and_its_scores(kit: dict[str, Path], tmp_path: Path) -> None:

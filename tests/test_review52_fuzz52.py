@@ -55,3 +55,36 @@ def test_evtx_record_without_event_element_is_an_unreadable_record(
     assert (stats.rows, stats.bad_rows) == (2, 1)
     with pytest.raises(ValueError, match="System part is \"x\""):
         evtx.flatten_event({"Event": {"System": "x"}})
+
+
+def test_a_layer_count_edited_to_millions_is_refused_at_once(tmp_path: Path) -> None:
+    # What was wrong: the load's check that a config's parameters describe no far larger network
+    # than its weights built the network on the meta device first, and an LSTM autoencoder's
+    # num_layers edited to 1,000,000 (content hash recomputed) looped over a million layers there:
+    # `hourglass score/serve` of such an artefact hung for minutes (a fuzzed config found it).
+    # The meta build now stops as soon as its parameters pass what the weights could describe.
+    import json
+    import time
+
+    import numpy as np
+    import pandas as pd
+
+    from hourglass import Pipeline, load
+    from hourglass.detectors import LSTMAutoEncoder
+    from hourglass.errors import ArtefactError
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+    from hourglass.pipeline.artefact import _content_hash
+
+    series = pd.DataFrame({"x": np.sin(np.arange(120) / 5.0), "y": np.cos(np.arange(120) / 7.0)})
+    model = tmp_path / "m"
+    Pipeline(LSTMAutoEncoder(window=8, hidden=4, epochs=1, verbose=0),
+             features=TimeSeriesPreprocessor()).fit(series).save(model)
+    cfg = json.loads((model / "config.json").read_text())
+    cfg["detector"]["params"]["num_layers"] = 1_000_000
+    cfg["content_hash"] = _content_hash(cfg, (model / "weights.safetensors").read_bytes())
+    (model / "config.json").write_text(json.dumps(cfg))
+    start = time.perf_counter()
+    with pytest.raises(ArtefactError, match=r"describe a network of more than [\d,]+ values, but "
+                                            r"weights.safetensors holds [\d,]+"):
+        load(model)
+    assert time.perf_counter() - start < 10

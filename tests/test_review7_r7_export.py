@@ -80,9 +80,9 @@ def test_a_huge_layer_in_an_ensemble_member_is_refused_before_it_is_built(
     model = _edited(tmp_path / "e", tmp_path / "big", widen)
     built = networks_built(monkeypatch)
     with pytest.raises(ArtefactError, match=r"ensemble member 0: the parameters of AutoEncoder in "
-                                            r"config.json describe a network of [\d,]+ values"):
+                                            r"config.json describe a network of (more than )?[\d,]+ values"):
         load(model)
-    assert built == [0], "only the shapes (meta device) were built"
+    assert 1 not in built, "only the shapes (meta device) were built, the build stopped past the weights"
 
 
 def test_a_model_trained_with_a_torch_device_saves(tmp_path: Path) -> None:

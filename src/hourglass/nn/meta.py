@@ -15,7 +15,25 @@ from torch.overrides import TorchFunctionMode
 
 from hourglass.nn.rng import forked_rng
 
-__all__ = ["ShapesOnly", "module_on_meta"]
+__all__ = ["NetworkPastLimit", "ShapesOnly", "module_on_meta"]
+
+
+class NetworkPastLimit(Exception):
+    """A network built on the meta device made tensors of more than ``limit`` values: its build
+    was stopped there (a layer count edited to millions would loop for minutes over its layers).
+
+    Examples
+    --------
+    >>> from hourglass.detectors import AutoEncoder
+    >>> module_on_meta(AutoEncoder(hidden=(8, 4)), 3, limit=100)
+    Traceback (most recent call last):
+    ...
+    hourglass.nn.meta.NetworkPastLimit: the network holds more than 100 values
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the network holds more than {limit:,} values")
+        self.limit = limit
 
 
 # What a network's constructor computes on values alone: initialisers (``torch.nn.init``), in-place
@@ -35,13 +53,27 @@ _SAME_SHAPE = frozenset({"relu", "leaky_relu", "elu", "selu", "celu", "gelu", "s
 
 class ShapesOnly(TorchFunctionMode):
     """Within a ``torch.device("meta")`` block: a network is built for its parameters' shapes
-    without running the value computations of :data:`_FILLS` and :data:`_SAME_SHAPE`."""
+    without running the value computations of :data:`_FILLS` and :data:`_SAME_SHAPE`; with a
+    ``limit``, :class:`NetworkPastLimit` stops the build once the tensors it made from nothing
+    (its parameters) hold more than ``limit`` values."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        super().__init__()
+        self.limit = limit
+        self.made = 0
 
     def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
                            kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
         # (nn.init's functions hand their tensor over as a keyword)
         tensor = next((a for a in (*args, *kwargs.values()) if isinstance(a, torch.Tensor)), None)
+        if tensor is None and self.limit is not None:  # a factory (torch.empty): a new tensor
+            made = func(*args, **kwargs)
+            if isinstance(made, torch.Tensor):
+                self.made += made.numel()
+                if self.made > self.limit:
+                    raise NetworkPastLimit(self.limit)
+            return made
         if tensor is not None and tensor.is_meta:
             name, module = getattr(func, "__name__", ""), getattr(func, "__module__", None)
             if name in _FILLS or (module == "torch.nn.init" and name.endswith("_")):
@@ -93,12 +125,13 @@ def _conv_shape(x: torch.Tensor, weight: torch.Tensor, bias: object = None, stri
     return (int(x.shape[0]), int(weight.shape[0]), *lengths)
 
 
-def module_on_meta(det: Any, n_features: int) -> torch.nn.Module | None:
+def module_on_meta(det: Any, n_features: int, limit: int | None = None) -> torch.nn.Module | None:
     """``det``'s network on ``n_features`` inputs, built on the meta device (shapes, no memory,
     no random numbers drawn), or ``None`` where it cannot be built so (the real build then
     says what is wrong). A spectrally normalised network is built without the normalisation,
     whose power iteration runs torch's Python decompositions there: the same parameters, less
-    two small vectors per layer.
+    two small vectors per layer. With a ``limit``, a network whose parameters hold more than
+    ``limit`` values raises :class:`NetworkPastLimit` as soon as its build has made them.
 
     Examples
     --------
@@ -115,8 +148,10 @@ def module_on_meta(det: Any, n_features: int) -> torch.nn.Module | None:
     if build is None:
         return None
     try:
-        with forked_rng(devices=[]), torch.device("meta"), ShapesOnly():
+        with forked_rng(devices=[]), torch.device("meta"), ShapesOnly(limit):
             module = build(n_features)
+    except NetworkPastLimit:
+        raise
     except Exception:  # any refusal is the real build's to make, with its own message
         return None
     return module if isinstance(module, torch.nn.Module) else None

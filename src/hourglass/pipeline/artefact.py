@@ -36,7 +36,7 @@ from hourglass.detectors.base import BaseDetector
 from hourglass.errors import ArtefactError, InputError, is_link_loop, no_file
 from hourglass.features.registry import features_from_dict
 from hourglass.ingest.readers import _replaced_mode, default_mode
-from hourglass.nn.meta import module_on_meta
+from hourglass.nn.meta import NetworkPastLimit, module_on_meta
 from hourglass.thresholds import Threshold, threshold_from_dict
 
 if TYPE_CHECKING:
@@ -622,14 +622,21 @@ def _check_module_size(det: BaseDetector, meta: Any, arrays: dict[str, np.ndarra
         n_features = int(meta["n_features_in"])
     except (KeyError, TypeError, ValueError, OverflowError):  # set_state's to refuse, naming it
         return
-    module = module_on_meta(det, n_features)
-    if module is None:
-        return
-    needed = sum(int(v.numel()) for v in module.state_dict().values())
-    if needed > max(2 * saved, saved + _SLACK):
-        raise ArtefactError(f"the parameters of {type(det).__name__} in {CONFIG} describe a network "
-                            f"of {needed:,} values, but {WEIGHTS} holds {saved:,}: the artefact was "
-                            "modified; refusing to build it")
+    most = max(2 * saved, saved + _SLACK)
+    try:  # stopped past the most: a layer count edited to millions looped for minutes over them
+        module = module_on_meta(det, n_features, limit=most)
+    except NetworkPastLimit:
+        needed = f"more than {most:,}"
+    else:
+        if module is None:
+            return
+        count = sum(int(v.numel()) for v in module.state_dict().values())
+        if count <= most:
+            return
+        needed = f"{count:,}"
+    raise ArtefactError(f"the parameters of {type(det).__name__} in {CONFIG} describe a network "
+                        f"of {needed} values, but {WEIGHTS} holds {saved:,}: the artefact was "
+                        "modified; refusing to build it")
 
 
 def _check_member_sizes(det: BaseDetector, meta: Any, arrays: dict[str, np.ndarray]) -> None:
