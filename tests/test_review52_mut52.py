@@ -26,3 +26,13 @@ def test_precision_at_k_kept_when_k_equals_the_row_count() -> None:
     s = np.linspace(0.0, 1.0, 10)
     r = evaluate_scores(y, s, [0] * 10, ks=(5, 10, 11))
     assert r["precision_at_k"] == {"5": pytest.approx(1 / 5), "10": pytest.approx(3 / 10)}
+
+
+def test_mean_time_to_detect_averages_detected_events_only() -> None:
+    # What was wrong: no test had a missed event beside a detected one; counting the missed
+    # event's delay as 0 in the mean (mutation: mean over `t or 0` of every event) survived.
+    y = [0, 1, 1, 1, 0, 0, 1, 1, 0, 0]
+    p = [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]  # first event found 2 steps in, second missed
+    m = timeseries_metrics(y, np.asarray(p, dtype=float), p, sliding_window=None)
+    assert m["time_to_detect"] == [2, None]
+    assert m["mean_time_to_detect"] == 2.0
