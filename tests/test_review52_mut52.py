@@ -36,3 +36,30 @@ def test_mean_time_to_detect_averages_detected_events_only() -> None:
     m = timeseries_metrics(y, np.asarray(p, dtype=float), p, sliding_window=None)
     assert m["time_to_detect"] == [2, None]
     assert m["mean_time_to_detect"] == 2.0
+
+
+def _brute_best_f1(scores: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """(best F1, its cut score) over every "flag if score >= c" of the distinct scores, the
+    highest c of equal F1 kept; counted by hand, independently of BestFBeta."""
+    best, at = -1.0, 0.0
+    for c in sorted(set(scores.tolist()), reverse=True):
+        p = scores >= c
+        tp, fp, fn = int((p & (y == 1)).sum()), int((p & (y == 0)).sum()), int((~p & (y == 1)).sum())
+        f1 = 2 * tp / (2 * tp + fp + fn)
+        if f1 > best:
+            best, at = f1, c
+    return best, at
+
+
+def test_best_f1_counts_a_tied_run_of_scores_whole() -> None:
+    # What was wrong: no test had tied scores across both classes; cutting after the FIRST row of
+    # a run of equal scores (mutation `np.r_[s[1:] != s[:-1], True]` -> `np.r_[True, ...]`)
+    # survived, though it counts part of a tie as flagged, which no threshold can do.
+    from hourglass.thresholds import BestF1
+
+    s = np.array([0.9, 0.9, 0.9, 0.7, 0.5, 0.5, 0.3, 0.1])
+    y = np.array([0, 0, 1, 1, 1, 1, 0, 0])
+    t = BestF1().fit(s, y)
+    best, cut = _brute_best_f1(s, y)
+    assert t.best_score_ == pytest.approx(best)
+    assert t.predict(s).tolist() == (s >= cut).astype(int).tolist()
