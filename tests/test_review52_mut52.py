@@ -63,3 +63,19 @@ def test_best_f1_counts_a_tied_run_of_scores_whole() -> None:
     best, cut = _brute_best_f1(s, y)
     assert t.best_score_ == pytest.approx(best)
     assert t.predict(s).tolist() == (s >= cut).astype(int).tolist()
+
+
+def test_best_f1_reports_the_precision_and_recall_of_its_cut() -> None:
+    # What was wrong: best_recall_ (saved in the artefact's "validation" block and shown by
+    # describe/inspect) was never checked against its definition; dividing by every row instead of
+    # the anomalies (mutation `tp / labels.sum()` -> `tp / labels.size`) survived.
+    from hourglass.thresholds import BestF1
+
+    s = np.array([0.95, 0.8, 0.7, 0.6, 0.4, 0.3, 0.2, 0.1, 0.05, 0.01])
+    y = np.array([1, 1, 0, 1, 0, 0, 0, 0, 0, 0])
+    t = BestF1().fit(s, y)
+    flagged = t.predict(s).astype(bool)
+    tp = int((flagged & (y == 1)).sum())
+    assert t.best_precision_ == pytest.approx(tp / flagged.sum())
+    assert t.best_recall_ == pytest.approx(tp / (y == 1).sum())
+    assert (t.best_precision_, t.best_recall_) == pytest.approx((0.75, 1.0))
