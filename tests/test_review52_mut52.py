@@ -4,6 +4,7 @@ suite let through (the mutation is named in each test's comment)."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from hourglass.errors import InputError
@@ -79,3 +80,21 @@ def test_best_f1_reports_the_precision_and_recall_of_its_cut() -> None:
     assert t.best_precision_ == pytest.approx(tp / flagged.sum())
     assert t.best_recall_ == pytest.approx(tp / (y == 1).sum())
     assert (t.best_precision_, t.best_recall_) == pytest.approx((0.75, 1.0))
+
+
+def _two_numeric_columns() -> pd.DataFrame:
+    rng = np.random.default_rng(52)
+    # symmetric, uncorrelated columns: no log1p (not heavy-tailed), no near-duplicate dropped
+    return pd.DataFrame({"a": rng.normal(10.0, 4.0, 200), "b": rng.uniform(-3.0, 5.0, 200)})
+
+
+def test_standard_scaler_matches_scikit_learn() -> None:
+    # What was wrong: no test compared scaler="standard" with its definition; dividing by the
+    # variance instead of the standard deviation (mutation `sd` -> `sd ** 2`) survived.
+    from sklearn.preprocessing import StandardScaler
+
+    from hourglass.features.tabular import TabularPreprocessor
+
+    df = _two_numeric_columns()
+    X = TabularPreprocessor(scaler="standard", log1p=()).fit(df).transform(df)
+    np.testing.assert_allclose(X, StandardScaler().fit_transform(df.to_numpy()), rtol=1e-5, atol=1e-5)
