@@ -98,3 +98,15 @@ def test_standard_scaler_matches_scikit_learn() -> None:
     df = _two_numeric_columns()
     X = TabularPreprocessor(scaler="standard", log1p=()).fit(df).transform(df)
     np.testing.assert_allclose(X, StandardScaler().fit_transform(df.to_numpy()), rtol=1e-5, atol=1e-5)
+
+
+def test_robust_scaler_matches_scikit_learn() -> None:
+    # What was wrong: no test compared scaler="robust" (median / IQR) with its definition; the
+    # mutation dividing by the 75th percentile instead of the IQR (`iqr` -> `q75`) survived.
+    from sklearn.preprocessing import RobustScaler
+
+    from hourglass.features.tabular import TabularPreprocessor
+
+    df = _two_numeric_columns()
+    X = TabularPreprocessor(scaler="robust", log1p=()).fit(df).transform(df)
+    np.testing.assert_allclose(X, RobustScaler().fit_transform(df.to_numpy()), rtol=1e-5, atol=1e-5)
