@@ -110,3 +110,17 @@ def test_robust_scaler_matches_scikit_learn() -> None:
     df = _two_numeric_columns()
     X = TabularPreprocessor(scaler="robust", log1p=()).fit(df).transform(df)
     np.testing.assert_allclose(X, RobustScaler().fit_transform(df.to_numpy()), rtol=1e-5, atol=1e-5)
+
+
+def test_log1p_is_signed_for_a_negative_value_after_training() -> None:
+    # What was wrong: the log1p transform is documented as signed, sign(x) * log1p(|x|), so that a
+    # negative value unseen in training lands below the scale; no test sent one, and dropping the
+    # sign (mutation `np.copysign(np.log1p(np.abs(v)), v)` -> `np.log1p(np.abs(v))`, which scores
+    # -50 exactly as +50) survived.
+    from hourglass.features.tabular import TabularPreprocessor
+
+    train = pd.DataFrame({"x": np.linspace(0.0, 100.0, 101)})
+    pre = TabularPreprocessor(log1p=["x"], scaler="minmax").fit(train)
+    got = pre.transform(pd.DataFrame({"x": [-50.0, 0.0, 50.0]}))[:, 0]
+    want = np.array([-np.log1p(50.0), 0.0, np.log1p(50.0)]) / np.log1p(100.0)
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
