@@ -124,3 +124,20 @@ def test_log1p_is_signed_for_a_negative_value_after_training() -> None:
     got = pre.transform(pd.DataFrame({"x": [-50.0, 0.0, 50.0]}))[:, 0]
     want = np.array([-np.log1p(50.0), 0.0, np.log1p(50.0)]) / np.log1p(100.0)
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+
+
+def test_dspot_fits_the_deviations_from_the_mean_of_the_scores_before() -> None:
+    # What was wrong: nothing checked which deviations DSPOT's initial fit takes; a moving mean
+    # shifted by one row, so that each score's own value is in the mean it is compared with
+    # (mutation `csum[d:-1] - csum[:-d - 1]` -> `csum[d + 1:] - csum[1:-d]`), survived.
+    from hourglass.thresholds import DSPOT
+
+    rng = np.random.default_rng(7)
+    s = np.cumsum(rng.normal(0.0, 0.1, 1500)) + rng.exponential(1.0, 1500)  # a drifting level
+    d = 5
+    t = DSPOT(q=1e-3, depth=d).fit(s)
+    devs = np.array([s[i] - s[i - d:i].mean() for i in range(d, s.size)])  # by hand
+    cut = np.quantile(devs, 0.98)
+    assert t.t_ == pytest.approx(cut)
+    np.testing.assert_allclose(np.sort(np.asarray(t.peaks_)), np.sort(devs[devs > cut] - cut),
+                               rtol=1e-9, atol=1e-12)
