@@ -141,3 +141,14 @@ def test_dspot_fits_the_deviations_from_the_mean_of_the_scores_before() -> None:
     assert t.t_ == pytest.approx(cut)
     np.testing.assert_allclose(np.sort(np.asarray(t.peaks_)), np.sort(devs[devs > cut] - cut),
                                rtol=1e-9, atol=1e-12)
+
+
+def test_mean_run_length_counts_a_run_at_the_first_row() -> None:
+    # What was wrong: no test had a run of flags starting at row 0; not counting it as a run
+    # (mutation dropping `int(f[0]) +` from the run starts) survived, and made the mean run length
+    # a series model's alert-rate monitor (serve.drift) is built with too long (3.0 for runs of 2
+    # and 1), which shrinks its effective sample and so its drift tests' power.
+    from hourglass.thresholds.monitor import mean_run_length
+
+    assert mean_run_length([1, 1, 0, 1, 0]) == 1.5
+    assert mean_run_length([1, 0, 0, 0]) == 1.0
