@@ -152,3 +152,23 @@ def test_mean_run_length_counts_a_run_at_the_first_row() -> None:
 
     assert mean_run_length([1, 1, 0, 1, 0]) == 1.5
     assert mean_run_length([1, 0, 0, 0]) == 1.0
+
+
+def test_rare_categories_round_trip_through_the_saved_state() -> None:
+    # What was wrong: no round-trip test had rare categories (min_frequency > 1, the <other>
+    # bucket); dropping them on load (mutation `self.other_ = {...}` -> `{}` in from_dict) survived
+    # every artefact test, and such a saved model then failed to load.
+    import json
+
+    from hourglass.features.tabular import TabularPreprocessor
+
+    train = pd.DataFrame({"n": np.arange(60.0) % 7,
+                          "proto": ["tcp"] * 30 + ["udp"] * 25 + ["icmp"] * 3 + ["gre"] * 2})
+    pre = TabularPreprocessor(min_frequency=5).fit(train)
+    assert pre.other_ == {"proto": ["gre", "icmp"]}
+    again = TabularPreprocessor.from_dict(json.loads(json.dumps(pre.to_dict())))
+    new = pd.DataFrame({"n": [1.0, 2.0, 3.0, 4.0], "proto": ["tcp", "icmp", "gre", "sctp"]})
+    assert again.feature_names_ == pre.feature_names_
+    np.testing.assert_array_equal(again.transform(new), pre.transform(new))
+    cols = [pre.feature_names_.index(f"proto={v}") for v in ("tcp", "<other>", "<other>", "<unseen>")]
+    assert pre.transform(new)[np.arange(4), cols].tolist() == [1.0, 1.0, 1.0, 1.0]
