@@ -172,3 +172,28 @@ def test_rare_categories_round_trip_through_the_saved_state() -> None:
     np.testing.assert_array_equal(again.transform(new), pre.transform(new))
     cols = [pre.feature_names_.index(f"proto={v}") for v in ("tcp", "<other>", "<other>", "<unseen>")]
     assert pre.transform(new)[np.arange(4), cols].tolist() == [1.0, 1.0, 1.0, 1.0]
+
+
+def _interleaved_sessions(n: int = 3000) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(11)
+    sid = rng.integers(0, 4, n)
+    ev = pd.DataFrame({"key": np.arange(n), "line": np.arange(1, n + 1),
+                       "sid": [f"s{v}" for v in sid]})
+    return ev, sid
+
+
+def test_sessions_keep_each_sessions_events_in_log_order() -> None:
+    # What was wrong: every grouping test had a few events, where numpy's default argsort happens
+    # to keep the order of equal keys; grouping with an unstable sort (mutation
+    # `np.argsort(codes, kind="stable")` -> `np.argsort(codes)`) survived, though on a real log
+    # it shuffles each session's event sequence (what DeepLog and the sequence models learn).
+    from hourglass.features.sessions.grouping import SessionGrouper
+
+    ev, sid = _interleaved_sessions()
+    g = SessionGrouper(session_column="sid")
+    g.add(ev)
+    ids, seqs, lines, _ = g.finish()
+    for name, seq, ln in zip(ids, seqs, lines, strict=True):
+        want = np.flatnonzero(sid == int(name[1:]))  # by hand: the session's rows, in order
+        assert seq.tolist() == want.tolist()
+        assert ln.tolist() == (want + 1).tolist()
