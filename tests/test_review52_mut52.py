@@ -197,3 +197,21 @@ def test_sessions_keep_each_sessions_events_in_log_order() -> None:
         want = np.flatnonzero(sid == int(name[1:]))  # by hand: the session's rows, in order
         assert seq.tolist() == want.tolist()
         assert ln.tolist() == (want + 1).tolist()
+
+
+def test_sessions_ordered_by_time_stay_grouped_by_session() -> None:
+    # What was wrong: no test ordered events by time inside sessions (order_by_time=True); sorting
+    # by time first and session second (mutation `np.lexsort((within, codes))` ->
+    # `np.lexsort((codes, within))`) survived, and split every session into runs.
+    from hourglass.features.sessions.grouping import SessionGrouper
+
+    ev = pd.DataFrame({"key": [10, 11, 12, 13, 14, 15], "line": [1, 2, 3, 4, 5, 6],
+                       "sid": ["a", "b", "a", "b", "a", "a"],
+                       "time": [5.0, 1.0, 2.0, 0.5, 2.0, 1.0]})
+    g = SessionGrouper(session_column="sid", order_by_time=True)
+    g.add(ev)
+    ids, seqs, lines, _ = g.finish()
+    assert ids == ["a", "b"]
+    # a: times 5, 2, 2, 1 -> 15 (1.0), 12 and 14 (2.0, ties in input order), 10 (5.0)
+    assert [s.tolist() for s in seqs] == [[15, 12, 14, 10], [13, 11]]
+    assert [x.tolist() for x in lines] == [[6, 3, 5, 1], [4, 2]]
