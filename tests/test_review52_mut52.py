@@ -215,3 +215,27 @@ def test_sessions_ordered_by_time_stay_grouped_by_session() -> None:
     # a: times 5, 2, 2, 1 -> 15 (1.0), 12 and 14 (2.0, ties in input order), 10 (5.0)
     assert [s.tolist() for s in seqs] == [[15, 12, 14, 10], [13, 11]]
     assert [x.tolist() for x in lines] == [[6, 3, 5, 1], [4, 2]]
+
+
+def test_gradient_shares_are_taken_of_the_sum_of_absolute_attributions() -> None:
+    # What was wrong: explain_rows documents integrated-gradient shares as each column's
+    # attribution over the sum of the ABSOLUTE attributions (negative for a column that pulled the
+    # score down); no test had a negative attribution, and taking the signed sum (mutation
+    # `np.abs(weights).sum(axis=1)` -> `weights.sum(axis=1)`) survived: shares past 100%, or all
+    # 0% where the signed sum is negative.
+    import re
+
+    from hourglass import Pipeline
+    from hourglass.detectors import DeepSVDD
+    from hourglass.explain.tabular import explain_rows
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({c: rng.normal(size=300) for c in "abc"})
+    pipe = Pipeline(detector=DeepSVDD(hidden=(8, 4), epochs=2, verbose=0, random_state=0)).fit(df)
+    odd = df.head(5).assign(a=df["a"].head(5) + 4)
+    why = explain_rows(pipe, odd, top=3, method="gradients")["why"].tolist()
+    shares = [[int(p) for p in re.findall(r"\((-?\d+)%\)", w)] for w in why]
+    assert all(len(s) == 3 for s in shares), why
+    assert any(p < 0 for s in shares for p in s), why  # the case at stake: a negative attribution
+    for s in shares:  # |shares| add up to 100%, up to the rounding of each to a whole percent
+        assert abs(sum(abs(p) for p in s) - 100) <= 2, why
