@@ -239,3 +239,15 @@ def test_gradient_shares_are_taken_of_the_sum_of_absolute_attributions() -> None
     assert any(p < 0 for s in shares for p in s), why  # the case at stake: a negative attribution
     for s in shares:  # |shares| add up to 100%, up to the rounding of each to a whole percent
         assert abs(sum(abs(p) for p in s) - 100) <= 2, why
+
+
+def test_series_minmax_scaler_maps_training_range_onto_0_1() -> None:
+    # What was wrong: no test checked the series preprocessor's minmax scaler against its
+    # definition; dividing by the maximum instead of the range (mutation `hi - lo` -> `hi`)
+    # survived.
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    df = pd.DataFrame({"cpu": [10.0, 12.0, 20.0, 15.0], "mem": [-4.0, 0.0, 4.0, 2.0]})
+    X = TimeSeriesPreprocessor(scaler="minmax").fit(df).transform(df)
+    want = (df - df.min()) / (df.max() - df.min())
+    np.testing.assert_allclose(X, want.to_numpy(), rtol=1e-6)
