@@ -251,3 +251,18 @@ def test_series_minmax_scaler_maps_training_range_onto_0_1() -> None:
     X = TimeSeriesPreprocessor(scaler="minmax").fit(df).transform(df)
     want = (df - df.min()) / (df.max() - df.min())
     np.testing.assert_allclose(X, want.to_numpy(), rtol=1e-6)
+
+
+def test_interpolate_leaves_a_gap_at_the_end_of_a_series_open() -> None:
+    # What was wrong: fill="interpolate" is documented to fill between known values only (a gap
+    # at the start or the end is an error saying so); no test had a gap at the end, and
+    # interpolating past the last value (mutation dropping `limit_area="inside"`, which carries
+    # the last value forward) survived.
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    df = pd.DataFrame({"cpu": [1.0, np.nan, 3.0, 4.0, np.nan]})
+    with pytest.raises(InputError, match="at the start or the end"):
+        TimeSeriesPreprocessor(fill="interpolate", scaler="none").fit(df)
+    inside = df.iloc[:4]
+    X = TimeSeriesPreprocessor(fill="interpolate", scaler="none").fit(inside).transform(inside)
+    assert X[:, 0].tolist() == [1.0, 2.0, 3.0, 4.0]
