@@ -266,3 +266,22 @@ def test_interpolate_leaves_a_gap_at_the_end_of_a_series_open() -> None:
     inside = df.iloc[:4]
     X = TimeSeriesPreprocessor(fill="interpolate", scaler="none").fit(inside).transform(inside)
     assert X[:, 0].tolist() == [1.0, 2.0, 3.0, 4.0]
+
+
+def test_vae_score_is_half_the_squared_error_plus_beta_times_kl() -> None:
+    # What was wrong: the VAE's score is documented as 1/2 ||x - x_hat||^2 + beta * KL at the
+    # posterior mean; every VAE test used beta=1, so scoring without beta (mutation
+    # `self.beta * kl` -> `kl` in the score) survived.
+    import torch
+
+    from hourglass.detectors import VariationalAutoEncoder
+
+    X = np.random.default_rng(3).normal(size=(300, 5)).astype(np.float32)
+    vae = VariationalAutoEncoder(hidden=(8, 2), beta=0.25, epochs=2, verbose=0, random_state=0).fit(X)
+    rows = X[:20]
+    with torch.inference_mode():
+        sq, kl = vae.module_._parts(torch.from_numpy(rows), sample=False)
+    np.testing.assert_allclose(sq.numpy(), vae.score_features(rows), rtol=1e-5, atol=1e-6)
+    want = 0.5 * sq.numpy().sum(axis=1) + 0.25 * kl.numpy()
+    assert float(np.abs(kl.numpy()).max()) > 1e-3  # the KL term is there to weigh
+    np.testing.assert_allclose(vae.score(rows), want, rtol=1e-5, atol=1e-6)
