@@ -285,3 +285,19 @@ def test_vae_score_is_half_the_squared_error_plus_beta_times_kl() -> None:
     want = 0.5 * sq.numpy().sum(axis=1) + 0.25 * kl.numpy()
     assert float(np.abs(kl.numpy()).max()) > 1e-3  # the KL term is there to weigh
     np.testing.assert_allclose(vae.score(rows), want, rtol=1e-5, atol=1e-6)
+
+
+def test_dspot_update_flags_only_a_deviation_strictly_above_its_cut() -> None:
+    # What was wrong: as every rule, DSPOT flags a score strictly above its cut-off (mean of the
+    # last `depth` normal scores + z_); no test sent a score exactly on it, and flagging it too
+    # (mutation `dev > self.z_` -> `dev >= self.z_` in DSPOT._step) survived.
+    from hourglass.thresholds import DSPOT
+
+    s = np.random.default_rng(5).exponential(1.0, 1500)
+    s[-5:] = 0.0  # the window's mean is exactly 0: the cut-off is z_ itself, no rounding
+    t = DSPOT(q=1e-3, depth=5).fit(s)
+    assert t.value_ == t.z_ > 0
+    on, above = t.z_, float(np.nextafter(t.z_, np.inf))
+    assert t.update([on]).tolist() == [0]
+    t2 = DSPOT(q=1e-3, depth=5).fit(s)
+    assert t2.update([above]).tolist() == [1]
