@@ -301,3 +301,22 @@ def test_dspot_update_flags_only_a_deviation_strictly_above_its_cut() -> None:
     assert t.update([on]).tolist() == [0]
     t2 = DSPOT(q=1e-3, depth=5).fit(s)
     assert t2.update([above]).tolist() == [1]
+
+
+def test_best_f1_validation_figures_round_trip_through_the_saved_state() -> None:
+    # What was wrong: no test loaded a fitted BestF1 back and compared its validation figures;
+    # reading the recall from the saved precision (mutation in _load_extra_state) survived, and a
+    # loaded model then re-saved (or showed) a recall it never had.
+    import json
+
+    from hourglass.thresholds import BestF1
+    from hourglass.thresholds.base import threshold_from_dict
+
+    s = np.array([0.95, 0.8, 0.7, 0.6, 0.4, 0.3, 0.2, 0.1, 0.05, 0.01])
+    y = np.array([1, 1, 0, 1, 0, 0, 0, 0, 0, 0])
+    t = BestF1().fit(s, y)
+    again = threshold_from_dict(json.loads(json.dumps(t.to_dict())))
+    got = (again.value_, again.best_score_, again.best_precision_, again.best_recall_,
+           again.n_normal_, again.n_anomalous_)
+    assert got == (t.value_, t.best_score_, 0.75, 1.0, 7, 3)
+    assert again.to_dict() == t.to_dict()
