@@ -320,3 +320,17 @@ def test_best_f1_validation_figures_round_trip_through_the_saved_state() -> None
            again.n_normal_, again.n_anomalous_)
     assert got == (t.value_, t.best_score_, 0.75, 1.0, 7, 3)
     assert again.to_dict() == t.to_dict()
+
+
+def test_calibrated_probability_of_a_tied_normal_score_is_the_share_below_it() -> None:
+    # What was wrong: the calibrated probability is the share of normal scores below a score; no
+    # test had many normal scores tied on one value (a detector scoring half of the normal rows
+    # exactly 0), and counting the tied scores as below it (mutation `side="left"` -> "right" for
+    # the knots' share below) survived: the commonest normal score read as probability ~0.5.
+    from hourglass.thresholds.calibration import Calibrator
+
+    s = np.r_[np.zeros(500), np.random.default_rng(9).exponential(1.0, 500) + 0.5]
+    cal = Calibrator().fit(s)
+    p0, p_mid = cal.transform([0.0, float(np.median(s[500:]))]).tolist()
+    assert p0 == 0.0  # no normal score lies below 0
+    assert p_mid == pytest.approx(0.75, abs=0.01)  # half of them are 0, a quarter more below
