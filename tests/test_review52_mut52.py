@@ -334,3 +334,18 @@ def test_calibrated_probability_of_a_tied_normal_score_is_the_share_below_it() -
     p0, p_mid = cal.transform([0.0, float(np.median(s[500:]))]).tolist()
     assert p0 == 0.0  # no normal score lies below 0
     assert p_mid == pytest.approx(0.75, abs=0.01)  # half of them are 0, a quarter more below
+
+
+def test_series_explanation_says_how_many_times_its_normal_error_a_channel_is_off() -> None:
+    # What was wrong: with score_norm="channel" a step's score is the MEAN over its C channels of
+    # error / normal error, so a channel's part p of it is p * C times its normal error; no test
+    # checked the "× normal" figure, and quoting the part itself (mutation dropping `* n_ch`,
+    # here 1.5 and 0.5 where the channels are 6 and 2 times off) survived.
+    from hourglass.explain.timeseries import StepErrors, why_steps
+
+    e = StepErrors(pd.RangeIndex(2), np.array([1.0, 4.0]), np.array([0, 1]),
+                   np.array([[0.5, 0.5], [1.0, 3.0]]), ["cpu", "disk"],
+                   np.array([[0.2, 10.0], [0.3, 990.0]]), np.array([0.1, 2.0]))
+    names, texts = why_steps(e, np.array([1]), top=2)
+    assert names == ["disk"]
+    assert texts == ["disk=990 (75%, 6× normal); cpu=0.3 (25%, 2× normal)"]
