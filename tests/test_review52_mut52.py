@@ -349,3 +349,18 @@ def test_series_explanation_says_how_many_times_its_normal_error_a_channel_is_of
     names, texts = why_steps(e, np.array([1]), top=2)
     assert names == ["disk"]
     assert texts == ["disk=990 (75%, 6× normal); cpu=0.3 (25%, 2× normal)"]
+
+
+def test_dspot_does_not_learn_a_flagged_score_into_its_moving_mean() -> None:
+    # What was wrong: DSPOT's moving mean is of the last `depth` NORMAL scores (a streaming rule
+    # never learns from what it has just flagged); no test looked at the mean after a flag, and
+    # adding the flagged score to the window (mutation in DSPOT._step) survived: one burst then
+    # raised the cut-off and hid the next attacks.
+    from hourglass.thresholds import DSPOT
+
+    s = np.random.default_rng(4).exponential(1.0, 1500)
+    t = DSPOT(q=1e-3, depth=5).fit(s)
+    window, value = list(t.window_), t.value_
+    assert t.update([value + 100.0, value + 50.0]).tolist() == [1, 1]
+    assert list(t.window_) == window
+    assert t.value_ == value
