@@ -122,3 +122,22 @@ def key_value_model(folder: Path) -> Path:
                               str(folder / "m"), "-q"])
     assert res.exit_code == 0, res.output
     return folder / "m"
+
+
+def cef_line(i: int, inn: object = None, extra: str = "") -> str:
+    """The ``i``-th CEF connection record (``inn``: its ``in`` field instead; ``extra``: fields
+    appended)."""
+    return (f"CEF:0|Acme|FW|1.0|100|conn|3|src=10.0.0.{i % 50} dst=10.0.1.{i % 7} spt={1000 + i} "
+            f"dpt={(80, 443, 22)[i % 3]} proto=TCP in={100 + i * 7 % 900 if inn is None else inn} "
+            f"out={200 + i * 13 % 700}{extra}")
+
+
+def trained_cef_model(folder: Path, *options: str) -> Path:
+    """A one-epoch model of 300 :func:`cef_line` records, saved as ``folder/m`` (``options``: more
+    ``train`` options); its path."""
+    train = folder / "train.log"
+    train.write_text("".join(cef_line(i) + "\n" for i in range(300)))
+    res = runner.invoke(app, ["train", str(train), "--format", "cef", "--epochs", "1", "--hidden", "4,2",
+                              *options, "-o", str(folder / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+    return folder / "m"

@@ -14,30 +14,18 @@ from hourglass.cli import app
 from hourglass.ingest.cef import CEF
 from hourglass.ingest.kv import KV
 from hourglass.ingest.tables import ReadStats
-from tests._cli import KV_LINE, key_value_model, runner
-
-
-def _cef(i: int, inn: object = None) -> str:
-    return (f"CEF:0|Acme|FW|1.0|100|conn|3|src=10.0.0.{i % 50} dst=10.0.1.{i % 7} spt={1000 + i} "
-            f"dpt={(80, 443, 22)[i % 3]} proto=TCP in={100 + i * 7 % 900 if inn is None else inn} "
-            f"out={200 + i * 13 % 700}")
+from tests._cli import KV_LINE, cef_line, key_value_model, runner, trained_cef_model
 
 
 @pytest.fixture(scope="module")
 def cef_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("cef")
-    train = folder / "train.log"
-    train.write_text("".join(_cef(i) + "\n" for i in range(300)))
-    res = runner.invoke(app, ["train", str(train), "--format", "cef", "--epochs", "1",
-                              "--hidden", "4,2", "-o", str(folder / "m"), "-q"])
-    assert res.exit_code == 0, res.output
-    return folder / "m"
+    return trained_cef_model(tmp_path_factory.mktemp("cef"))
 
 
 def _with_word(tmp_path: Path, at: int, blank_before: bool = False) -> tuple[Path, int]:
     """A CEF log of 30 records whose record ``at`` (from 0) has the word 'oops' in its byte
     count ``in`` (a blank line before it with ``blank_before``), and that record's line."""
-    lines = [_cef(i, "oops" if i == at else None) for i in range(30)]
+    lines = [cef_line(i, "oops" if i == at else None) for i in range(30)]
     if blank_before:
         lines.insert(at, "")
     path = tmp_path / "x.log"
@@ -103,7 +91,7 @@ def test_a_cut_short_first_record_is_named_at_line_1_as_stream_names_it(
     # skip "no data rows (29 malformed row(s) skipped)", where stream of the same lines said
     # "line 1: not a CEF record" and skipped that line alone
     path = tmp_path / "x.log"
-    path.write_text("\n".join([first, *(_cef(i) for i in range(1, 30))]) + "\n")
+    path.write_text("\n".join([first, *(cef_line(i) for i in range(1, 30))]) + "\n")
     out = tmp_path / "o.csv"
     res = runner.invoke(app, ["score", str(cef_model), str(path), "-o", str(out)])
     assert res.exit_code == 2 and not out.exists()

@@ -10,26 +10,15 @@ from fastapi.testclient import TestClient
 
 from hourglass.cli import app
 from hourglass.serve.app import create_app
-from tests._cli import runner
+from tests._cli import cef_line, runner, trained_cef_model
 from tests._serve import AUTH, KEY
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _cef(i: int, extra: str = "") -> str:
-    return (f"CEF:0|Acme|FW|1.0|100|conn|3|src=10.0.0.{i % 50} dst=10.0.1.{i % 7} spt={1000 + i} "
-            f"dpt={(80, 443, 22)[i % 3]} proto=TCP in={100 + i * 7 % 900} out={200 + i * 13 % 700}{extra}")
-
-
 @pytest.fixture(scope="module")
 def cef_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("cef52")
-    train = folder / "train.log"
-    train.write_text("".join(_cef(i) + "\n" for i in range(300)))
-    res = runner.invoke(app, ["train", str(train), "--format", "cef", "--epochs", "1",
-                              "--hidden", "4,2", "--threshold", "fixed:0", "-o", str(folder / "m"), "-q"])
-    assert res.exit_code == 0, res.output
-    return folder / "m"
+    return trained_cef_model(tmp_path_factory.mktemp("cef52"), "--threshold", "fixed:0")
 
 
 def test_the_readme_states_which_fields_a_served_line_alert_carries(cef_model: Path, tmp_path: Path) -> None:
@@ -39,7 +28,7 @@ def test_the_readme_states_which_fields_a_served_line_alert_carries(cef_model: P
     # carried only the fields with an ECS name (the others with --keep); the README said only
     # that a table row's keys that are no model column go with the served alert, not that a
     # line request's record is such a row, nor that score and stream differ there.
-    line = _cef(1, " externalId=abc123 msg=hello")
+    line = cef_line(1, extra=" externalId=abc123 msg=hello")
     with TestClient(create_app(cef_model, api_key=KEY)) as c:
         served = c.post("/score", json={"lines": [line], "alert_format": "ecs"}, headers=AUTH).json()
     fields = served["alerts"][0]["hourglass"]["fields"]

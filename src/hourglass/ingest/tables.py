@@ -1696,8 +1696,7 @@ def _iter_csv(
                 block = None
             finally:
                 probe.close()
-            same = np.zeros(0, bool) if block is None else _header_mask(block, _header_spellings(names))
-            if block is not None and same.any():
+            if block is not None and (same := _header_mask(block, _header_spellings(names))).any():
                 buf = io.BytesIO(b"\n" * skip_rows)
                 rest = block.filter(pa.array(~same))
                 if quote:
