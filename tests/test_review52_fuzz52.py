@@ -83,8 +83,8 @@ def test_a_layer_count_edited_to_millions_is_refused_at_once(tmp_path: Path) -> 
     cfg["detector"]["params"]["num_layers"] = 1_000_000
     cfg["content_hash"] = _content_hash(cfg, (model / "weights.safetensors").read_bytes())
     (model / "config.json").write_text(json.dumps(cfg))
-    start = time.perf_counter()
+    start = time.thread_time()
     with pytest.raises(ArtefactError, match=r"describe a network of more than [\d,]+ values, but "
                                             r"weights.safetensors holds [\d,]+"):
         load(model)
-    assert time.perf_counter() - start < 10
+    assert time.thread_time() - start < 10
