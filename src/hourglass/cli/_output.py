@@ -453,7 +453,41 @@ def error_line(message: str) -> Text:
     >>> print(error_line(r"--format: '^\[(?P<x>\w+)\]' is wrong").plain)
     error: --format: '^\[(?P<x>\w+)\]' is wrong
     """
-    return Text.assemble(("error:", "bold red"), " ", on_screen(shown(message), lines=True))
+    return Text.assemble(("error:", "bold red"), " ", on_screen(cut_message(shown(message)), lines=True))
+
+
+#: the most characters of a message an error line shows: a value the message quotes from the
+#: data (a 16 MiB Zeek '#separator' line, a 300 KB cell or column name) made a line that size
+MESSAGE_MAX = 2000
+
+
+def cut_message(text: str, limit: int = MESSAGE_MAX) -> str:
+    """``text`` at most about ``limit`` characters: its start and its end (where a message says
+    what was expected) with the middle cut out, and the cut said.
+
+    Parameters
+    ----------
+    text
+        The message.
+    limit
+        The characters kept, half from each end.
+
+    Returns
+    -------
+    str
+        ``text`` as it is when it fits, else its two ends around ``… (N characters cut) …``.
+
+    Examples
+    --------
+    >>> cut_message("short")
+    'short'
+    >>> cut_message("a" * 10 + "b" * 10, limit=8)
+    'aaaa… (12 characters cut) …bbbb'
+    """
+    if len(text) <= limit:
+        return text
+    keep = limit // 2
+    return f"{text[:keep]}… ({len(text) - 2 * keep:,} characters cut) …{text[len(text) - keep:]}"
 
 
 @contextlib.contextmanager
@@ -467,7 +501,9 @@ def user_errors() -> Iterator[None]:
     except (HourglassError, ValueError, FileNotFoundError, PermissionError) as exc:
         debug_traceback()
         text = arguments_escaped(str(exc).strip())
-        msg = text.splitlines()[0] if text else type(exc).__name__
+        # (the first line: a CR or a form feed, which splitlines also cuts at, is part of a
+        # value the message quotes, shown escaped, not the end of the message)
+        msg = text.split("\n")[0].rstrip("\r") if text else type(exc).__name__
         if isinstance(exc, OSError) and exc.strerror and msg.startswith("[Errno"):
             msg = arguments_escaped(os_error_text(exc))  # the file and the system's words, not repr
         msg = option_message(cli_advice(msg), getattr(exc, "param", None))
