@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from hourglass.cli.app import app
@@ -28,3 +31,33 @@ def test_error_line_is_bounded_and_one_line(tmp_path: Path) -> None:
     code, text = _error(["train", str(cr), "-o", str(tmp_path / "m")])
     assert code == 2 and text.count("\n") == 1 and "not 'ab\\x0dcd'" in text
     assert not (tmp_path / "m").exists()
+
+
+@pytest.fixture(scope="module")
+def table_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from hourglass import Pipeline
+    from hourglass.detectors import AutoEncoder
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
+    out = tmp_path_factory.mktemp("m") / "m"
+    Pipeline(AutoEncoder(hidden=(2,), epochs=1, verbose=0)).fit(df).save(out)
+    return out
+
+
+# What was wrong: '/score?explain=2' answered 200 with no explanation: the service reads its
+# fields from the JSON body only and ignored the query string without a word
+def test_score_refuses_query_parameters(table_model: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from hourglass.serve.app import create_app
+
+    key = "0123456789abcdef0123"
+    client = TestClient(create_app(table_model, api_key=key))
+    auth = {"X-API-Key": key}
+    body = {"rows": [{"a": 0.1, "b": 0.2}]}
+    res = client.post("/score?explain=2", json=body, headers=auth)
+    assert res.status_code == 400, res.text
+    assert res.json()["detail"] == ("query parameters are not read ('explain'): give the request's "
+                                    "fields in its JSON body")
+    assert client.post("/score", json={**body, "explain": 2}, headers=auth).status_code == 200

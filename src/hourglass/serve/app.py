@@ -509,6 +509,10 @@ class HostedModel:
 
     async def answer(self, request: Request) -> Response:
         """The answer to a ``POST`` of a body to score."""
+        if request.query_params:  # read from the body only: '/score?explain=2' explained nothing
+            names = ", ".join(f"'{_bounded(name)}'" for name in list(dict.fromkeys(request.query_params))[:5])
+            return JSONResponse({"detail": f"query parameters are not read ({names}): give the "
+                                           "request's fields in its JSON body"}, status_code=400)
         # every Content-Encoding field, as one list (RFC 9110 5.3): a second field's gzip counts too
         codings = [part.strip().lower() for field in request.headers.getlist("content-encoding")
                    for part in field.split(",")]
