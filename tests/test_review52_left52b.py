@@ -61,3 +61,19 @@ def test_score_refuses_query_parameters(table_model: Path) -> None:
     assert res.json()["detail"] == ("query parameters are not read ('explain'): give the request's "
                                     "fields in its JSON body")
     assert client.post("/score", json={**body, "explain": 2}, headers=auth).status_code == 200
+
+
+# What was wrong: 'hourglass explain' of an ensemble calibrated by rank gave the library's advice,
+# "train it with calibration='zscore'", where the CLI's advice is in its options (the other
+# advice goes through cli_advice): it says '--param calibration=zscore' now
+def test_rank_ensemble_refusal_gives_the_cli_option(tmp_path: Path) -> None:
+    from hourglass import Pipeline
+    from hourglass.detectors import Ensemble
+
+    X = np.random.default_rng(0).normal(size=(120, 3)).astype("float32")
+    df = pd.DataFrame(X, columns=list("abc"))
+    df.to_csv(tmp_path / "e.csv", index=False)
+    Pipeline(Ensemble(detectors=(("autoencoder", {"hidden": (4, 2)}),), epochs=1, verbose=0,
+                      device="cpu", calibration="rank")).fit(df).save(tmp_path / "m")
+    code, text = _error(["explain", str(tmp_path / "m"), str(tmp_path / "e.csv")])
+    assert code == 2 and text.rstrip().endswith("(no gradient); train it with --param calibration=zscore")

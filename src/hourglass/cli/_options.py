@@ -239,6 +239,7 @@ def _cli_advice() -> dict[str, str]:
         said[ensemble.MEMBER_SHARE_ADVICE] = ("more normal data, or a larger held-out share of the member "
                                               "when training, --param 'detectors=[[\"NAME\", "
                                               "{\"validation_fraction\": 0.2}], ...]'")
+        said[ensemble.ZSCORE_ADVICE] = "train it with --param calibration=zscore"
     if windowed is not None:
         said[windowed.SMALLER_WINDOW] = "a smaller --window"
         # (horizon has no option of its own: --param sets it)

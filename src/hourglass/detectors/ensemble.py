@@ -56,6 +56,9 @@ MEMBER_SHARE_ADVICE = ("more normal data, or a larger held-out share of the memb
                        "(its own validation_fraction: detectors=[(NAME, {'validation_fraction': 0.2}), "
                        "...])")
 
+# the advice to an ensemble calibrated by rank, which has no gradients (the CLI's words: --param)
+ZSCORE_ADVICE = "train it with calibration='zscore'"
+
 
 def _label(m: BaseDetector) -> str:
     """A member's registered name, or its class name when the caller's own class is unregistered."""
@@ -485,7 +488,7 @@ class Ensemble(BaseDetector):
         fitted = getattr(self, "combined_by_", (self.calibration, self.combine))[0]
         if fitted != "zscore":
             return (f"the calibration it was fitted with ({fitted!r}) is a step function of the "
-                    "members' scores (no gradient); train it with calibration='zscore'")
+                    f"members' scores (no gradient); {ZSCORE_ADVICE}")
         for i, m in enumerate(self.members_):
             why = m.why_no_gradients()
             if why is not None:
