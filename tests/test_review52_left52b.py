@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -77,3 +78,30 @@ def test_rank_ensemble_refusal_gives_the_cli_option(tmp_path: Path) -> None:
                       device="cpu", calibration="rank")).fit(df).save(tmp_path / "m")
     code, text = _error(["explain", str(tmp_path / "m"), str(tmp_path / "e.csv")])
     assert code == 2 and text.rstrip().endswith("(no gradient); train it with --param calibration=zscore")
+
+
+# What was wrong: 'train --model lstm-ae --param num_layers=1000000' built the network layer by
+# layer on the meta device to count it for the memory check, which for torch's recurrent layers
+# takes time growing with the square of the layer count (hours): a network far too big for memory
+# was refused only then. A stack of many layers is now counted from its sizes at 2, 3 and 4
+# layers (the same figure: the message is the one the full count gives)
+def test_a_deep_recurrent_stack_is_counted_without_building_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hourglass.detectors import LSTMAutoEncoder, base
+    from hourglass.errors import InputError
+    from hourglass.nn.meta import module_on_meta
+
+    built: list[int] = []
+
+    def spy(det: Any, n: int, limit: int | None = None) -> Any:
+        built.append(int(det.num_layers))
+        return module_on_meta(det, n, limit)
+
+    series = np.random.default_rng(0).normal(size=(60, 2)).astype("float32")
+    monkeypatch.setattr(base, "available_memory", lambda: 1 << 20)
+    monkeypatch.setattr(base, "module_on_meta", spy)
+    with pytest.raises(InputError, match=r"does not fit in memory \(1.3 GiB for its weights"):
+        LSTMAutoEncoder(num_layers=5000, window=4, epochs=1).fit(series)
+    assert max(built) <= 4  # the 5,000 layers were never built
+    # the figure is the full count's: 300 layers, counted both ways
+    deep = LSTMAutoEncoder(num_layers=300, bidirectional=True)
+    assert deep._stacked_need(2) == 4 * base._bytes_of(module_on_meta(deep, 2))

@@ -300,6 +300,16 @@ def check_dropout(det: Any) -> None:
 _NETWORK_WIDTHS = ("hidden", "embed", "filters", "channels", "code", "latent_dim")
 
 
+#: A stack of more layers than this is counted from the same network of 2, 3 and 4 layers
+#: (:meth:`BaseDetector._stacked_need`).
+_LAYERS_COUNTED = 64
+
+
+def _bytes_of(module: torch.nn.Module) -> int:
+    """The bytes of ``module``'s parameters."""
+    return sum(p.numel() * p.element_size() for p in module.parameters())
+
+
 def check_widths(det: Any) -> None:
     """Raise ``InputError`` naming the first of ``det``'s network widths (:data:`_NETWORK_WIDTHS`,
     a number or a tuple of them), layer counts or kernel length past :data:`WIDTH_TOP`:
@@ -1587,14 +1597,41 @@ class DeepDetector(BaseDetector):
         if have is None:
             return
         n = self.n_features_in_ if n_features is None else n_features
-        module = module_on_meta(self, n)
-        if module is None:  # a build that needs real numbers: the real build decides
-            logger.debug("%s: network size not counted before building it", type(self).__name__)
-            return
-        need = 4 * sum(p.numel() * p.element_size() for p in module.parameters())
+        need = self._stacked_need(n)
+        if need is None or need <= have:
+            module = module_on_meta(self, n)
+            if module is None:  # a build that needs real numbers: the real build decides
+                logger.debug("%s: network size not counted before building it", type(self).__name__)
+                return
+            need = 4 * _bytes_of(module)
         if need > have:
             raise self._does_not_fit("memory", f"{memory_text(need)} for its weights, gradients and "
                                                f"optimiser state; {memory_text(have)} is free", n)
+
+    def _stacked_need(self, n_features: int) -> int | None:
+        """The bytes :meth:`_check_module_fits` counts for a stack of more than
+        :data:`_LAYERS_COUNTED` layers (``num_layers``, ``layers``), from the same network of 2, 3
+        and 4 layers, where each added layer adds the same (identical stacked layers, as torch's
+        recurrent ones); ``None`` where not so. A recurrent stack of a million layers took hours
+        to build even on the meta device (torch files each layer's weights against a list of
+        every name before them): a network too big for memory was refused only then."""
+        params = self.get_params(deep=False)
+        name = next((k for k in ("num_layers", "layers") if k in params), None)
+        count = params.get(name) if name is not None else None
+        if not isinstance(count, numbers.Integral) or int(count) <= _LAYERS_COUNTED:
+            return None
+        sizes = []
+        for k in (2, 3, 4):
+            probe = copy.copy(self)
+            setattr(probe, str(name), k)
+            module = module_on_meta(probe, n_features)
+            if module is None:
+                return None
+            sizes.append(_bytes_of(module))
+        step = sizes[1] - sizes[0]
+        if step <= 0 or sizes[2] - sizes[1] != step:
+            return None
+        return 4 * (sizes[0] + (int(count) - 2) * step)
 
     def _does_not_fit(self, where: str, detail: str = "", n_features: int | None = None) -> InputError:
         """The error for a network on ``n_features`` inputs (default: ``n_features_in_``) too
