@@ -1,4 +1,5 @@
-"""Review 52 (left52b): bounded one-line CLI errors, ..."""
+"""Review 52 (left52b): bounded one-line CLI errors, a query string on /score, the rank-calibrated
+Ensemble's CLI advice and the memory check of a deep recurrent stack."""
 
 from __future__ import annotations
 
