@@ -1,4 +1,4 @@
-"""Helpers for the service tests: a small entity-bucket model and a client for it."""
+"""Helpers for the service tests: small table and entity-bucket models and a client for them."""
 
 from __future__ import annotations
 
@@ -29,6 +29,21 @@ def small_entity_model(directory: Path) -> tuple[Path, list[dict[str, Any]]]:
              features=EntityWindows("src_ip", "ts", bucket="5min")).fit(flows).save(out)
     rows = flows.head(20).to_dict("records")
     return out, [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()} for r in rows]
+
+
+def small_table_model(directory: Path) -> Path:
+    """A one-epoch model of two normal columns ``a`` and ``b`` (60 rows), saved as
+    ``directory/m``; its path."""
+    import numpy as np
+    import pandas as pd
+
+    from hourglass import Pipeline
+    from hourglass.detectors import AutoEncoder
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
+    Pipeline(AutoEncoder(hidden=(2,), epochs=1, verbose=0)).fit(df).save(directory / "m")
+    return directory / "m"
 
 
 @contextlib.contextmanager

@@ -7,27 +7,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import numpy as np
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
 from hourglass.serve.app import create_app
 from hourglass.serve.security import KeyRedactor
+from tests._serve import small_table_model
 
 KEY = "sekrit+key/0123456789abcdef"  # '+' and '/': its URL-encoded form differs from it
 
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from hourglass import Pipeline
-    from hourglass.detectors import AutoEncoder
-
-    rng = np.random.default_rng(0)
-    df = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
-    out = tmp_path_factory.mktemp("m") / "m"
-    Pipeline(AutoEncoder(hidden=(2,), epochs=1, verbose=0)).fit(df).save(out)
-    return out
+    return small_table_model(tmp_path_factory.mktemp("m"))
 
 
 def _access_line(path: str) -> str:

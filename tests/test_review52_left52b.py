@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hourglass.cli.app import app
+from tests._serve import small_table_model
 
 
 def _error(args: list[str]) -> tuple[int, str]:
@@ -37,14 +38,7 @@ def test_error_line_is_bounded_and_one_line(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def table_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from hourglass import Pipeline
-    from hourglass.detectors import AutoEncoder
-
-    rng = np.random.default_rng(0)
-    df = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
-    out = tmp_path_factory.mktemp("m") / "m"
-    Pipeline(AutoEncoder(hidden=(2,), epochs=1, verbose=0)).fit(df).save(out)
-    return out
+    return small_table_model(tmp_path_factory.mktemp("m"))
 
 
 # What was wrong: '/score?explain=2' answered 200 with no explanation: the service reads its
