@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 __all__ = ["ArtefactError", "HourglassError", "HourglassWarning", "InputError", "NotFittedError",
-           "is_link_loop", "json_problem", "no_file", "out_of_memory", "read_problem"]
+           "first_line", "is_link_loop", "json_problem", "no_file", "out_of_memory", "read_problem"]
 
 
 class HourglassError(Exception):
@@ -128,6 +128,37 @@ def json_problem(exc: Exception) -> str:
     if not isinstance(msg, str) or not isinstance(col, int):
         return (str(exc) or type(exc).__name__).split("; use sys.")[0]
     return f"{msg.removesuffix(' at')} at column {col}"
+
+
+def first_line(message: object, default: str = "") -> str:
+    r"""The first line of a message (an exception's text, stripped): up to its first newline
+    only. A CR, a form feed or U+2028, where :meth:`str.splitlines` also cuts, is part of a value
+    the message quotes (a cell, a column or file name), shown escaped on the screen, not the end
+    of the message: cut there, the message lost what it said was expected.
+
+    Parameters
+    ----------
+    message
+        The message, or an exception whose text it is.
+    default
+        What to return for an empty message (an exception's class name, say).
+
+    Returns
+    -------
+    str
+        The message's first line, without a CR that ended it (a CRLF line break).
+
+    Examples
+    --------
+    >>> first_line(ValueError("column 'a\rb' is not a number; give numbers"))
+    "column 'a\rb' is not a number; give numbers"
+    >>> first_line("first\r\nsecond")
+    'first'
+    >>> first_line("  ", default="ValueError")
+    'ValueError'
+    """
+    text = str(message).strip()
+    return text.split("\n")[0].rstrip("\r") if text else default
 
 
 def read_problem(exc: BaseException) -> str:

@@ -25,7 +25,13 @@ from rich.text import Text
 
 from hourglass.cli._options import cli_advice, option_message
 from hourglass.cli._spool import shown
-from hourglass.errors import HourglassError, HourglassWarning, out_of_memory, read_problem
+from hourglass.errors import (
+    HourglassError,
+    HourglassWarning,
+    first_line,
+    out_of_memory,
+    read_problem,
+)
 
 if TYPE_CHECKING:
     from hourglass.ingest import ReadStats
@@ -500,10 +506,9 @@ def user_errors() -> Iterator[None]:
         yield
     except (HourglassError, ValueError, FileNotFoundError, PermissionError) as exc:
         debug_traceback()
-        text = arguments_escaped(str(exc).strip())
         # (the first line: a CR or a form feed, which splitlines also cuts at, is part of a
         # value the message quotes, shown escaped, not the end of the message)
-        msg = text.split("\n")[0].rstrip("\r") if text else type(exc).__name__
+        msg = first_line(arguments_escaped(str(exc).strip()), type(exc).__name__)
         if isinstance(exc, OSError) and exc.strerror and msg.startswith("[Errno"):
             msg = arguments_escaped(os_error_text(exc))  # the file and the system's words, not repr
         msg = option_message(cli_advice(msg), getattr(exc, "param", None))
@@ -691,7 +696,7 @@ def out_of_memory_text(exc: BaseException) -> str:
     'out of memory: train with a lower --batch-size, or on a sample (--memory-budget MB, --sample-rows N)'
     """
     cuda = type(exc).__name__ == "OutOfMemoryError" or "CUDA" in str(exc)
-    first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
+    first = first_line(exc)[:160]
     where = f"GPU out of memory ({first})" if cuda else "out of memory"
     doing = getattr(exc, "hourglass_advice", None)  # a command that does no training says its own
     if doing is not None:

@@ -910,7 +910,9 @@ def _kind(value: object) -> str:
 
 def _line_message(exc: Exception, where: str, lines: list[int]) -> str:
     """A scorer error about ``row i`` of a batch, told as the input line it came from."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    from hourglass.errors import first_line
+
+    text = first_line(exc, type(exc).__name__)
 
     def line(m: re.Match[str]) -> str:
         if m.group(1):  # a quoted value: kept

@@ -35,7 +35,7 @@ from torch.nn.utils import parametrize
 import hourglass
 from hourglass.detectors import registry
 from hourglass.detectors.base import _ModuleScore, module_score
-from hourglass.errors import HourglassError, InputError
+from hourglass.errors import HourglassError, InputError, first_line
 from hourglass.features.validation import check_array
 from hourglass.ingest import atomic_output
 from hourglass.nn.training import rows_tensor
@@ -486,7 +486,7 @@ def _export(model: Pipeline | str | os.PathLike[str], loaded_hash: str | None,
     try:
         proto = _trace(det.score_module(), det.n_features_in_, opset)
     except Exception as exc:  # the exporter's and checker's own errors: say what was exported
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        detail = first_line(exc)
         raise HourglassError(f"ONNX export of {name} failed at opset {opset}: "
                              f"{type(exc).__name__}: {detail}") from exc
     proto.producer_name, proto.producer_version = "hourglass", hourglass.__version__

@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
 import hourglass
-from hourglass.errors import HourglassError, InputError
+from hourglass.errors import HourglassError, InputError, first_line
 from hourglass.serve.app import (
     _LINE_BREAKS,
     _METRICS_TYPE,
@@ -146,7 +146,7 @@ def create_models_app(models: Mapping[str, str | os.PathLike[str]], *, api_key: 
             # folder's name escaped (a newline or U+2028 in it cut the line there, the reason lost)
             text = str(exc).strip().removeprefix(f"{model_dir}: ")
             text = text.replace(str(model_dir), str(model_dir).translate(_LINE_BREAKS))
-            text = text.splitlines()[0] if text else type(exc).__name__
+            text = first_line(text, type(exc).__name__)
             raise ModelLoadError(f"model {name} ({model_dir}): {text}") from exc
     metrics = ModelsMetrics({name: h.metrics for name, h in hosted.items()})
     listed = ", ".join(f"{name} ({h.kind_text} model {h.scorer.model_name})" for name, h in hosted.items())
