@@ -4,6 +4,27 @@ mixing formats."""
 
 from __future__ import annotations
 
+import logging
+
+
+# What was wrong: error lines were cut at 2,000 characters (cut_message), but a warning printed
+# by the CLI's log handler was not: a warning quoting a 300 KB value printed a 300 KB line
+def test_warning_line_is_bounded_and_escaped() -> None:
+    from hourglass.cli._output import MESSAGE_MAX, StderrHandler
+
+    handler = StderrHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    record = logging.LogRecord("hourglass", logging.WARNING, __file__, 1,
+                               "column %r is constant: dropped", ("x" * 300_000 + "\x1b[2J",), None)
+    text = handler.format(record)
+    assert len(text) < MESSAGE_MAX + 100
+    assert text.startswith("column 'xxx") and text.endswith("\\x1b[2J' is constant: dropped")
+    assert "characters cut" in text and "\x1b" not in text
+    # a warning of several lines keeps them, each line bounded on its own
+    record = logging.LogRecord("hourglass", logging.WARNING, __file__, 1, "a\n%s\nb",
+                               ("y" * 10_000,), None)
+    lines = handler.format(record).split("\n")
+    assert lines[0] == "a" and lines[2] == "b" and len(lines[1]) < MESSAGE_MAX + 100
 
 
 # What was wrong: the stream's error about a row (and the service's error loading one of several

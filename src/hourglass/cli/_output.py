@@ -706,11 +706,14 @@ def out_of_memory_text(exc: BaseException) -> str:
 
 class StderrHandler(logging.StreamHandler):
     """Writes to whatever ``sys.stderr`` is at the time of the record (test runners swap it);
-    DATA given as ``-`` is named "standard input", not by its temporary copy."""
+    DATA given as ``-`` is named "standard input", not by its temporary copy. Each line of a
+    record is cut as an error line is (:func:`cut_message`): a warning quoting a value from the
+    data (a 300 KB cell or column name) printed a line that size."""
 
     def format(self, record: logging.LogRecord) -> str:
         # a library warning's advice in Python words (validation_fraction=...): the CLI's options
-        return on_screen(shown(cli_advice(super().format(record))), lines=True)
+        text = shown(cli_advice(super().format(record)))
+        return on_screen("\n".join(map(cut_message, text.split("\n"))), lines=True)
 
     @property
     def stream(self) -> TextIO:
