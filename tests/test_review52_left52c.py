@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
+import pytest
+
 
 # What was wrong: error lines were cut at 2,000 characters (cut_message), but a warning printed
 # by the CLI's log handler was not: a warning quoting a 300 KB value printed a 300 KB line
@@ -33,11 +36,29 @@ def test_warning_line_is_bounded_and_escaped() -> None:
 # was expected, was lost; the CLI's own error line cuts at the first newline only
 def test_row_message_keeps_its_end_past_a_cr() -> None:
     from hourglass.cli.stream import _line_message
-    from hourglass.errors import first_line
 
     exc = ValueError("row 2: column 'proto' has 'tc\rp\u2028x', not one of the categories seen in training")
     text = _line_message(exc, "stdin", [7, 9])
     assert text == ("stdin: line 9: column 'proto' has 'tc\rp\u2028x', not one of the categories "
                     "seen in training")
+    from hourglass.errors import first_line
+
     assert first_line(ValueError("a\r\nb")) == "a"
     assert first_line(ValueError(""), "ValueError") == "ValueError"
+
+
+# What was wrong: a network too big for memory because of its layer count ('--param
+# num_layers=5000') was refused naming only its widths, at their defaults ('hidden 64, code 16;
+# give smaller widths'): what to lower, the count of layers, went unsaid
+def test_a_network_too_deep_for_memory_names_its_layer_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hourglass.detectors import LSTMAutoEncoder, base
+    from hourglass.errors import InputError
+
+    series = np.random.default_rng(0).normal(size=(60, 2)).astype("float32")
+    monkeypatch.setattr(base, "available_memory", lambda: 1 << 20)
+    with pytest.raises(InputError, match=r", num_layers 5000\); give smaller widths or fewer layers$"):
+        LSTMAutoEncoder(num_layers=5000, window=4, epochs=1).fit(series)
+    # at its default the count is not named (the widths are what to lower)
+    with pytest.raises(InputError) as info:
+        LSTMAutoEncoder(hidden=20_000, window=4, epochs=1).fit(series)
+    assert "num_layers" not in str(info.value) and str(info.value).endswith("give smaller widths")

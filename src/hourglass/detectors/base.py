@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
+import inspect
 import logging
 import math
 import numbers
@@ -303,6 +304,15 @@ _NETWORK_WIDTHS = ("hidden", "embed", "filters", "channels", "code", "latent_dim
 #: A stack of more layers than this is counted from the same network of 2, 3 and 4 layers
 #: (:meth:`BaseDetector._stacked_need`).
 _LAYERS_COUNTED = 64
+
+
+def _above_default(cls: type, name: str, value: Any) -> bool:
+    """Whether ``value``, a whole number, is above the default of ``cls``'s parameter ``name``
+    (also a whole number)."""
+    param = inspect.signature(cls).parameters.get(name)
+    default = param.default if param is not None else None
+    return (isinstance(value, numbers.Integral) and isinstance(default, numbers.Integral)
+            and int(value) > int(default))
 
 
 def _bytes_of(module: torch.nn.Module) -> int:
@@ -1635,23 +1645,28 @@ class DeepDetector(BaseDetector):
 
     def _does_not_fit(self, where: str, detail: str = "", n_features: int | None = None) -> InputError:
         """The error for a network on ``n_features`` inputs (default: ``n_features_in_``) too
-        large for ``where``, naming the widths it is built from (``detail``, where known, says
-        how large it is)."""
+        large for ``where``, naming the widths it is built from and its count of layers where
+        set above its default (``detail``, where known, says how large it is)."""
         n = self.n_features_in_ if n_features is None else n_features
         params = self.get_params(deep=False)
         # every width the network is built from: a huge code was blamed on hidden, at its
         # default, when the detector had one
         sizes = {name: params[name] for name in _NETWORK_WIDTHS if name in params}
+        # and a stack deeper than its default (num_layers=5000 was refused naming the widths
+        # alone, at their defaults: the layer count, what to lower, went unsaid)
+        layers = {name: params[name] for name in ("num_layers", "layers")
+                  if _above_default(type(self), name, params.get(name))}
         fit = f"does not fit in {where}" + (f" ({detail})" if detail else "")
-        if not sizes:
+        if not sizes and not layers:
             return InputError(f"the network on {n:,} inputs {fit}; give a smaller network")
         shown = ", ".join(f"{name} {','.join(map(str, v)) if isinstance(v, (tuple, list)) else v}"
-                          for name, v in sizes.items())
-        if list(sizes) == ["hidden"]:
+                          for name, v in (sizes | layers).items())
+        if list(sizes) == ["hidden"] and not layers:
             return InputError(f"{shown}: the network on {n:,} inputs {fit}; "
                               "give smaller widths", param="hidden")
-        return InputError(f"the network on {n:,} inputs {fit} ({shown}); give smaller "
-                          "widths", param=tuple(sizes))
+        advice = " or ".join((["smaller widths"] if sizes else []) + (["fewer layers"] if layers else []))
+        return InputError(f"the network on {n:,} inputs {fit} ({shown}); give {advice}",
+                          param=tuple(sizes | layers))
 
     def _train(self, X: Any, X_val: Any | None, y: np.ndarray | None,
                module: torch.nn.Module | None) -> None:
