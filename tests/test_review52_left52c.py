@@ -62,3 +62,22 @@ def test_a_network_too_deep_for_memory_names_its_layer_count(monkeypatch: pytest
     with pytest.raises(InputError) as info:
         LSTMAutoEncoder(hidden=20_000, window=4, epochs=1).fit(series)
     assert "num_layers" not in str(info.value) and str(info.value).endswith("give smaller widths")
+
+
+# What was wrong: Pipeline.score of a key-file log model (EventSessions(format="keys")) refused
+# sessions given as lists of integer keys ("expected a line of text, got list"), which the
+# service takes ({"sessions": [[...]]}) and the detector itself accepts; they now score as the
+# same sessions written as key lines, and a bad key is refused as the service refuses it
+def test_a_key_file_pipeline_takes_sessions_as_integer_lists() -> None:
+    from hourglass.detectors.deeplog import DeepLog
+    from hourglass.errors import InputError
+    from hourglass.features.sessions import EventSessions
+    from hourglass.pipeline import Pipeline
+
+    pipe = Pipeline(detector=DeepLog(window=2, top_g=1, epochs=1, verbose=0, random_state=0),
+                    features=EventSessions(format="keys")).fit(["1 2 3 1 2 3"] * 20)
+    lists = pipe.score([[1, 2, 3, 1, 2, 3], np.array([3, 2, 1, 3])])
+    np.testing.assert_array_equal(lists, pipe.score(["1 2 3 1 2 3", "3 2 1 3"]))
+    assert pipe.predict([(1, 2, 3)]).tolist() == pipe.predict(["1 2 3"]).tolist()
+    with pytest.raises(InputError, match=r"^input: session 2: keys must be integers >= 0 .*found '-1'$"):
+        pipe.score([[1, 2], [3, -1]])

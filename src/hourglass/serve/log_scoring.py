@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import math
-import numbers
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +21,7 @@ from hourglass._columns import listed_columns, near_names
 from hourglass._eol import text_lines, without_boms
 from hourglass.errors import InputError
 from hourglass.features.sessions import Sessions
-from hourglass.features.sessions.keys import int_keys, unseen_keys
+from hourglass.features.sessions.keys import session_keys, unseen_keys
 from hourglass.ingest.tables import flatten_json
 from hourglass.serve.scoring import ModelScorer, model_records, sent_nested
 
@@ -31,15 +29,6 @@ if TYPE_CHECKING:
     from hourglass.serve.ecs import AlertRule
 
 __all__ = ["LogScorer"]
-
-
-def _key_like(k: Any) -> bool:
-    """Whether ``k`` is one key a session may hold: an integer (not a bool) or a whole float,
-    from 0 to below 2**63 (to name the first that is not)."""
-    if isinstance(k, numbers.Integral) and not isinstance(k, (bool, np.bool_)):
-        return 0 <= int(k) < 2**63
-    return isinstance(k, (float, np.floating)) and math.isfinite(k) and float(k).is_integer() \
-        and 0 <= float(k) < 2.0**63
 
 
 class LogScorer(ModelScorer):
@@ -159,20 +148,7 @@ class LogScorer(ModelScorer):
         if self.body == "sessions":
             seqs = []
             for i, keys in enumerate(items):
-                if len(keys) == 0:
-                    raise InputError(f"session {i + 1}: empty; a session needs at least one key")
-                # whole numbers >= 0 below 2**63 (a cast to int64 cut 2.5 to key 2 unsaid and met
-                # a 30-digit key with an OverflowError); the HTTP schema is stricter still
-                try:
-                    arr = int_keys(keys, f"session {i + 1}")
-                    fine = arr.size == 0 or int(arr.min()) >= 0
-                except InputError:
-                    fine = False
-                if not fine:
-                    bad = next((k for k in keys if not _key_like(k)), keys[0])
-                    raise InputError(f"session {i + 1}: keys must be integers >= 0 (below 2**63), "
-                                     f"found {str(bad)[:40]!r}")
-                seqs.append(arr)
+                seqs.append(session_keys(keys, f"session {i + 1}"))
             ids = [str(i + 1) for i in range(len(seqs))]
             lines = [np.full(len(s), i + 1, dtype=np.int64) for i, s in enumerate(seqs)]
             return Sessions(ids, seqs, lines, {"lines": len(seqs), "sessions": len(seqs)})

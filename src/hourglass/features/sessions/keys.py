@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import numbers
 from collections.abc import Iterable, Iterator
 from typing import TypedDict
@@ -14,7 +15,7 @@ from hourglass.errors import InputError
 from hourglass.ingest.logs import TooLongLine, not_lines
 
 __all__ = ["add_key_counts", "count_vectors", "int_keys", "key_sequence", "key_sequence_blocks",
-           "read_key_sequences", "unseen_keys"]
+           "read_key_sequences", "session_keys", "unseen_keys"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,64 @@ def int_keys(keys: object, where: str) -> np.ndarray:
                                    and -(2**63) <= int(v) < 2**63 for v in a.ravel().tolist()):
         return a.astype(np.int64)
     raise InputError(f"{where} must hold integer keys below 2**63, got {a.dtype} values")
+
+def _key_like(k: object) -> bool:
+    """Whether ``k`` is one key a session may hold: an integer (not a bool) or a whole float,
+    from 0 to below 2**63 (to name the first that is not)."""
+    if isinstance(k, numbers.Integral) and not isinstance(k, (bool, np.bool_)):
+        return 0 <= int(k) < 2**63
+    return isinstance(k, (float, np.floating)) and math.isfinite(k) and float(k).is_integer() \
+        and 0 <= float(k) < 2.0**63
+
+
+def session_keys(keys: object, where: str) -> np.ndarray:
+    """One session given as its integer keys (a list, a tuple or an array; the service's
+    ``{"sessions": [[...]]}``, a key-file model's input in Python) as int64, else an error
+    naming ``where`` and the first value that is no key.
+
+    Parameters
+    ----------
+    keys
+        The session's keys: whole numbers from 0 to below 2**63 (whole floats too).
+    where
+        What the error names (``session 3``).
+
+    Returns
+    -------
+    numpy.ndarray
+        The keys as int64.
+
+    Raises
+    ------
+    hourglass.errors.InputError
+        An empty session, or a value that is no such key.
+
+    Examples
+    --------
+    >>> session_keys([5, 5, 22.0], "session 1").tolist()
+    [5, 5, 22]
+    >>> session_keys([5, -1], "session 2")
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: session 2: keys must be integers >= 0 (below 2**63), found '-1'
+    """
+    seq = list(np.asarray(keys, dtype=object).ravel()) if isinstance(keys, np.ndarray) else keys
+    if not isinstance(seq, (list, tuple)):
+        raise InputError(f"{where}: expected a list of integer keys, got {type(keys).__name__}")
+    if len(seq) == 0:
+        raise InputError(f"{where}: empty; a session needs at least one key")
+    # whole numbers >= 0 below 2**63 (a cast to int64 cut 2.5 to key 2 unsaid and met a 30-digit
+    # key with an OverflowError)
+    try:
+        arr = int_keys(keys, where)
+        fine = arr.ndim == 1 and int(arr.min()) >= 0
+    except (InputError, ValueError, TypeError):
+        fine = False
+    if not fine:
+        bad = next((k for k in seq if not _key_like(k)), seq[0])
+        raise InputError(f"{where}: keys must be integers >= 0 (below 2**63), found {str(bad)[:40]!r}")
+    return arr
+
 
 def key_sequence(text: str) -> np.ndarray | None:
     """The keys of one key-sequence line (ASCII digits only, each below 2**63), else ``None``.
@@ -101,9 +160,14 @@ def read_key_sequences(lines: Iterable[str], *, strict: bool = False, source: st
     counts: KeyCounts = {"lines": 0, "empty_sessions_skipped": 0, "unmatched": 0, "first_unmatched": None}
     for lineno, line in enumerate(lines, int(first_line)):
         counts["lines"] += 1
+        if isinstance(line, (list, tuple, np.ndarray)):  # a session given as its keys (the
+            # service's {"sessions": [[...]]}), as a line of them is read
+            ids.append(str(lineno))
+            seqs.append(session_keys(line, f"{source}: session {lineno}"))
+            continue
         if not isinstance(line, str):  # None, a NaN of a Series, bytes: no strip() to call
-            raise InputError(f"{source}: line {lineno}: expected a line of text, got "
-                             f"{type(line).__name__} ({str(line)[:40]!r})")
+            raise InputError(f"{source}: line {lineno}: expected a line of text or a list of "
+                             f"integer keys, got {type(line).__name__} ({str(line)[:40]!r})")
         text = line.strip()
         arr = None
         if type(line) is TooLongLine:  # read past by read_lines, not kept: not a session
