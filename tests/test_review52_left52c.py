@@ -81,3 +81,13 @@ def test_a_key_file_pipeline_takes_sessions_as_integer_lists() -> None:
     assert pipe.predict([(1, 2, 3)]).tolist() == pipe.predict(["1 2 3"]).tolist()
     with pytest.raises(InputError, match=r"^input: session 2: keys must be integers >= 0 .*found '-1'$"):
         pipe.score([[1, 2], [3, -1]])
+
+
+# What was wrong: a federated site's error reason (a traceback) was cut into lines with
+# str.splitlines(), so a CR in a value its last line quotes made the reason shown only the
+# text after that CR ("b' is not a number")
+def test_a_federated_reason_keeps_its_last_line_whole() -> None:
+    from hourglass.distributed.flower import _last_line
+
+    reason = "Traceback (most recent call last):\n  File x\nInputError: column 'a\rb' is not a number\r\n"
+    assert _last_line(reason) == "InputError: column 'a\rb' is not a number"

@@ -206,8 +206,9 @@ def _reply_parts(message: Any, rnd: int) -> tuple[list[np.ndarray], int, dict[st
 
 
 def _last_line(reason: str) -> str:
-    """A Flower error reason may be a whole traceback: its last line names the site's error."""
-    lines = [ln.strip() for ln in reason.splitlines() if ln.strip()]
+    """A Flower error reason may be a whole traceback: its last line names the site's error
+    (lines parted at newlines only: a CR in a value the error quotes is not a line's end)."""
+    lines = [ln.strip() for ln in reason.split("\n") if ln.strip()]
     return lines[-1] if lines else "(no reason given)"
 
 
