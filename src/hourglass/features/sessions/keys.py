@@ -58,6 +58,7 @@ def int_keys(keys: object, where: str) -> np.ndarray:
         return a.astype(np.int64)
     raise InputError(f"{where} must hold integer keys below 2**63, got {a.dtype} values")
 
+
 def _key_like(k: object) -> bool:
     """Whether ``k`` is one key a session may hold: an integer (not a bool) or a whole float,
     from 0 to below 2**63 (to name the first that is not)."""
