@@ -144,3 +144,14 @@ def bench_common() -> Iterator[Any]:
         yield _common
     finally:
         sys.path.remove(bench)
+
+
+@pytest.fixture()
+def script_state_kept() -> Iterator[None]:
+    """What a benchmark script's ``main()`` sets for the whole process, put back after the test
+    (:func:`tests._scripts.script_state`); the benchmark scripts' test files use it for each test
+    (``pytestmark = pytest.mark.usefixtures("script_state_kept")``)."""
+    from tests._scripts import script_state
+
+    with script_state():
+        yield

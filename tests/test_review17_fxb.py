@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests._scripts import script_state
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
 
-@pytest.fixture(autouse=True)
-def _script_state() -> Iterator[None]:
-    """A script's ``main()`` sets process-wide state: put back after each test."""
-    with script_state():
-        yield
+# what a script's main() sets for the whole process, put back after each test
+pytestmark = pytest.mark.usefixtures("script_state_kept")
 
 
 class _Parsed(Exception):

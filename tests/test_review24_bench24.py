@@ -6,22 +6,16 @@ import ast
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from tests._scripts import script_state
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
 
-@pytest.fixture(autouse=True)
-def _script_state() -> Iterator[None]:
-    """A script's ``main()`` sets process-wide state: put back after each test."""
-    with script_state():
-        yield
+# what a script's main() sets for the whole process, put back after each test
+pytestmark = pytest.mark.usefixtures("script_state_kept")
 
 
 def test_a_bad_data_folder_exits_with_code_2_in_one_line(tmp_path: Path) -> None:

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from tests._scripts import script_state
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
 
-@pytest.fixture(autouse=True)
-def _script_state() -> Iterator[None]:
-    """A script's ``main()`` sets process-wide state: put back after each test."""
-    with script_state():
-        yield
+# what a script's main() sets for the whole process, put back after each test
+pytestmark = pytest.mark.usefixtures("script_state_kept")
 
 
 @pytest.mark.parametrize("script, option, value", [
