@@ -556,8 +556,9 @@ def arguments_escaped(message: str, args: list[str] | None = None) -> str:
 
 
 def _broken(text: str) -> bool:
-    r"""Whether :meth:`str.splitlines` (which takes a message's first line) cuts ``text``: a
-    newline or CR, and also a vertical tab, form feed, U+001C to U+001E, NEL, U+2028 or U+2029.
+    r"""Whether ``text`` holds a character :meth:`str.splitlines` breaks a line at (a message is
+    cut at its first newline, :func:`~hourglass.errors.first_line`; a terminal breaks at the
+    others): a newline or CR, a vertical tab, form feed, U+001C to U+001E, NEL, U+2028 or U+2029.
 
     Examples
     --------
