@@ -45,7 +45,7 @@ import pandas as pd
 from hourglass._eol import without_boms
 from hourglass._limits import MAX_JSON_DEPTH, raw_decode_json
 from hourglass.errors import InputError, read_problem
-from hourglass.ingest.datasets import DatasetSpec, require_fields
+from hourglass.ingest.datasets import DatasetSpec, fields_found
 from hourglass.ingest.jsondoc import _CHUNK_RECORDS, _json_kind, line_pages
 from hourglass.ingest.readers import check_path
 from hourglass.ingest.tables import (
@@ -96,6 +96,8 @@ CLOUDTRAIL_ROLES: dict[str, str] = {
     "sourceIPAddress": "ip",
 }
 _DIGEST = {"digestStartTime", "digestEndTime", "logFiles"}  # the fields of a digest file
+#: the fields every file of records has (one event without them is a row lacking them)
+_REQUIRED = ("eventTime", "eventName")
 
 
 def looks_like_cloudtrail(head: bytes) -> bool:
@@ -344,6 +346,11 @@ class _CloudTrailSpec(DatasetSpec):
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
                     used: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
         p = check_path(path)
+        yield from fields_found(self._chunks(p, on_bad_rows, chunk_bytes, stats), p, _REQUIRED,
+                                "a CloudTrail log")
+
+    def _chunks(self, p: Path, on_bad_rows: str, chunk_bytes: int,
+                stats: ReadStats | None) -> Iterator[pd.DataFrame]:
         if not _RECORDS.match(without_boms(read_head(p, 4096))):  # one event a line
             first_chunk = True  # (a delivered file on a later line: its records, as stream reads
             # it; an EventBridge event or a digest after a record a bad line, as stream has it)
@@ -417,7 +424,6 @@ class _CloudTrailSpec(DatasetSpec):
         if "detail-type" in df.columns and "detail.eventName" in df.columns:
             raise InputError(f"{path}: EventBridge events (the CloudTrail record under 'detail'); "
                              "give the records: jq -c .detail FILE > trail.jsonl")
-        require_fields(df, path, ("eventTime", "eventName"), "a CloudTrail log")
 
 
 #: AWS CloudTrail (``--format cloudtrail``).

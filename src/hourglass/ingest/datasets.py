@@ -8,7 +8,7 @@ DoS / Probe / R2L / U2R.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -30,7 +30,8 @@ from hourglass.ingest.tables import (
     read_head,
 )
 
-__all__ = ["DATASETS", "DatasetSpec", "demo_path", "first_line", "get_dataset", "require_fields"]
+__all__ = ["DATASETS", "DatasetSpec", "demo_path", "fields_found", "first_line", "get_dataset",
+           "require_fields"]
 
 NSL_KDD_FEATURES = (
     "duration", "protocol_type", "service", "flag", "src_bytes", "dst_bytes", "land",
@@ -58,7 +59,7 @@ NSL_KDD_CATEGORIES = {
 
 
 def require_fields(df: pd.DataFrame, path: object, fields: tuple[str, ...], what: str) -> None:
-    """Raise :class:`InputError` naming the first of ``fields`` a format's first chunk lacks:
+    """Raise :class:`InputError` naming the first of ``fields`` a format's chunk lacks:
     ``PATH: no 'F' field; is this WHAT? (fields: ...)``.
 
     Examples
@@ -74,6 +75,35 @@ def require_fields(df: pd.DataFrame, path: object, fields: tuple[str, ...], what
         cols = listed_columns(list(df.columns)[:6])
         raise InputError(f"{path}: no {missing[0]!r} field; is this {what}? "
                          f"(fields: {cols}{' ...' if df.shape[1] > 6 else ''})")
+
+
+def fields_found(chunks: Iterable[pd.DataFrame], path: object, fields: tuple[str, ...],
+                 what: str) -> Iterator[pd.DataFrame]:
+    """``chunks`` as they come; once the last is out, :func:`require_fields`'s error (with the
+    first chunk's fields) for a field of ``fields`` that no chunk had. A field the records of
+    one chunk lack but another's have is rows lacking it, as ``stream`` reads such records, so
+    a file is taken or refused alike whatever ``--chunk-mb`` cuts it into.
+
+    Examples
+    --------
+    >>> chunks = [pd.DataFrame({"ts": [1.0]}), pd.DataFrame({"ts": [2.0], "timestamp": [3.0]})]
+    >>> [len(df) for df in fields_found(chunks, "x.json", ("timestamp",), "a Suricata EVE file")]
+    [1, 1]
+    >>> try:
+    ...     list(fields_found(chunks[:1], "x.json", ("timestamp",), "a Suricata EVE file"))
+    ... except InputError as exc:
+    ...     print(exc)
+    x.json: no 'timestamp' field; is this a Suricata EVE file? (fields: ts)
+    """
+    missing, first = fields, None
+    for df in chunks:
+        if first is None:
+            first = df.iloc[:0]
+        if missing:
+            missing = tuple(c for c in missing if c not in df.columns)
+        yield df
+    if missing and first is not None:
+        require_fields(first, path, missing, what)
 
 
 def first_line(head: bytes) -> tuple[int, bytes]:

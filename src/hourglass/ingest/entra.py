@@ -55,7 +55,6 @@ from typing import Any
 import pandas as pd
 
 from hourglass.errors import InputError
-from hourglass.ingest.datasets import require_fields
 from hourglass.ingest.jsondoc import JsonEventsSpec, first_event
 
 __all__ = ["ENTRA_SIGNIN", "ENTRA_SIGNIN_ROLES", "SIGNIN_CATEGORIES", "looks_like_entra_signin"]
@@ -214,13 +213,12 @@ class _EntraSpec(JsonEventsSpec):
             if len(other):
                 raise InputError(f"{path}: records of category {other.iloc[0]!r}, not sign-ins; give "
                                  f"the sign-in categories only ({', '.join(sorted(SIGNIN_CATEGORIES))})")
-        require_fields(df, path, ("createdDateTime",), "an Entra ID sign-in log")
 
 
 #: Microsoft Entra ID sign-in logs (``--format entra-signin``).
 ENTRA_SIGNIN = _EntraSpec(
     name="entra-signin", columns=None, label_col=None, normal=(), fmt="jsonl", roles=ENTRA_SIGNIN_ROLES,
     sniffer=looks_like_entra_signin, time_col="createdDateTime", wrappers=_WRAPPERS,
-    kind="an Entra ID sign-in log",
+    kind="an Entra ID sign-in log", required=("createdDateTime",),
     description="Microsoft Entra ID (Azure AD) sign-ins: Graph signIn (one a line, or {\"value\": "
                 "[...]} pages) or diagnostic-settings records (sign-in under 'properties'); ids left out")

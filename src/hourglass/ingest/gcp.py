@@ -62,7 +62,6 @@ from typing import Any
 import pandas as pd
 
 from hourglass.errors import InputError
-from hourglass.ingest.datasets import require_fields
 from hourglass.ingest.jsondoc import JsonEventsSpec, cut_event_head, field_at, first_event
 from hourglass.ingest.tables import top_keys
 
@@ -268,13 +267,13 @@ class _GcpAuditSpec(JsonEventsSpec):
             if len(found):
                 record = {_P: {"@type": found.iloc[0]}} if c == f"{_P}.@type" else {c.split(".")[0]: 1}
                 raise InputError(f"{path}: {_refusal(record)}")
-        require_fields(df, path, ("timestamp", f"{_P}.methodName"), _KIND)
 
 
 #: Google Cloud audit logs (``--format gcp-audit``).
 GCP_AUDIT = _GcpAuditSpec(
     name="gcp-audit", columns=None, label_col=None, normal=(), fmt="jsonl", roles=GCP_AUDIT_ROLES,
     sniffer=looks_like_gcp_audit, time_col="timestamp", wrappers=_WRAPPERS, kind=_KIND,
+    required=("timestamp", f"{_P}.methodName"),
     description="Google Cloud Audit Logs (LogEntry with an AuditLog protoPayload: one a line, or a "
                 "'gcloud logging read --format=json' array); caller, method, resource, status, "
                 "permission checks summarised; request/response bodies and ids left out")

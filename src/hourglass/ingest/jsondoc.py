@@ -34,7 +34,7 @@ import pandas as pd
 from hourglass._eol import without_boms
 from hourglass._limits import raw_decode_json
 from hourglass.errors import InputError, read_problem
-from hourglass.ingest.datasets import DatasetSpec
+from hourglass.ingest.datasets import DatasetSpec, fields_found
 from hourglass.ingest.readers import check_path
 from hourglass.ingest.tables import (
     CHUNK_BYTES,
@@ -234,11 +234,16 @@ class JsonEventsSpec(DatasetSpec):
         and ``metadata``).
     kind
         How messages name a file of the format (``an Okta System Log``).
+    required
+        The fields the file's events have (``published``, ``eventType``): a file none of whose
+        events has one is refused by name once read (:func:`~hourglass.ingest.datasets.fields_found`),
+        whatever chunks it was read in; an event lacking one is a row lacking it.
     """
 
     wrappers: tuple[str, ...] = ()
     kind: str = "a JSON events file"
     lead: bytes = ODATA_LEAD
+    required: tuple[str, ...] = ()
 
     def event(self, record: dict[str, Any]) -> dict[str, Any]:
         """A record as the format's row (the record itself by default); never raises."""
@@ -310,6 +315,11 @@ class JsonEventsSpec(DatasetSpec):
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
                     used: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
         p = check_path(path)
+        yield from fields_found(self._chunks(p, on_bad_rows, chunk_bytes, stats), p, self.required,
+                                self.kind)
+
+    def _chunks(self, p: Path, on_bad_rows: str, chunk_bytes: int,
+                stats: ReadStats | None) -> Iterator[pd.DataFrame]:
         check_json_text(p)  # UTF-16 (a page's '[\x00' too), gzip without .gz, binary data ...: said so
         head = read_head(p, 4096)
         page = document_start(head, self.wrappers, self.lead) is not None

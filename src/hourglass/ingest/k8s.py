@@ -63,7 +63,6 @@ from typing import Any
 import pandas as pd
 
 from hourglass.errors import InputError
-from hourglass.ingest.datasets import require_fields
 from hourglass.ingest.jsondoc import JsonEventsSpec, cut_event_head, field_at, first_event
 from hourglass.ingest.tables import top_keys
 
@@ -222,13 +221,13 @@ class _K8sAuditSpec(JsonEventsSpec):
             if len(core):
                 message = _CORE_MESSAGE.format(what=f"apiVersion {core['apiVersion'].iloc[0]}")
                 raise InputError(f"{path}: {message}")
-        require_fields(df, path, (_TIME, "verb"), _KIND)
 
 
 #: Kubernetes API-server audit events (``--format k8s-audit``).
 K8S_AUDIT = _K8sAuditSpec(
     name="k8s-audit", columns=None, label_col=None, normal=(), fmt="jsonl", roles=K8S_AUDIT_ROLES,
     sniffer=looks_like_k8s_audit, time_col=_TIME, wrappers=_WRAPPERS, lead=_LEAD, kind=_KIND,
+    required=(_TIME, "verb"),
     description="Kubernetes API-server audit events (audit.k8s.io Event: one a line, or EventList "
                 "documents); who, verb, object, response, decision; every stage a row; request/"
                 "response bodies, auditID and other ids left out")

@@ -39,7 +39,6 @@ from typing import Any
 import pandas as pd
 
 from hourglass.errors import InputError
-from hourglass.ingest.datasets import require_fields
 from hourglass.ingest.jsondoc import JsonEventsSpec, first_event
 
 __all__ = ["OKTA", "OKTA_ROLES", "looks_like_okta"]
@@ -152,12 +151,12 @@ class _OktaSpec(JsonEventsSpec):
         # (an event of the hook's type is no System Log event: a delivery, whatever its data holds)
         if "eventType" in df.columns and (df["eventType"] == _HOOK).any():
             raise InputError(f"{path}: {_HOOK_MESSAGE} FILE > okta.jsonl")
-        require_fields(df, path, ("published", "eventType"), "an Okta System Log")
 
 
 #: Okta System Log (``--format okta``).
 OKTA = _OktaSpec(
     name="okta", columns=None, label_col=None, normal=(), fmt="jsonl", roles=OKTA_ROLES,
     sniffer=looks_like_okta, time_col="published", kind="an Okta System Log",
+    required=("published", "eventType"),
     description="Okta System Log events (LogEvent): one a line, or the API's pages (JSON arrays); "
                 "ids and free-form debug data left out, target[] summarised")
