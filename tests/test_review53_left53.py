@@ -48,3 +48,39 @@ def test_required_fields_same_whatever_the_chunk_size(tmp_path: Path, spec, make
     for size in (2048, 16 << 20):
         with pytest.raises(InputError, match=f"no '{field}' field; is this"):
             list(spec.iter_chunks(none, chunk_bytes=size))
+
+
+def test_score_takes_an_optional_column_no_row_has_as_stream_and_the_service_do(tmp_path: Path) -> None:
+    # What was wrong: a column with missing values in training ('"optional": true' in /health)
+    # may be left out of every row sent to stream or the service (scored as missing), but
+    # `hourglass score` of a JSON-lines file none of whose rows has it stopped with
+    # "column(s) the model needs are missing: opt". It is scored as missing there too, with the
+    # service's scores; a required column no row has is still refused.
+    import numpy as np
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from hourglass import AutoEncoder, Pipeline
+    from hourglass.cli.app import app
+    from hourglass.serve import TableScorer
+
+    rng = np.random.default_rng(0)
+    train = pd.DataFrame({"bytes": rng.exponential(100, 120), "port": rng.choice([22.0, 80.0], 120),
+                          "opt": np.where(np.arange(120) % 3 == 0, rng.normal(size=120), np.nan)})
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0, random_state=0)).fit(train)
+    assert pipe.optional_fields == ["opt"]
+    pipe.save(tmp_path / "m")
+    rows = [{"bytes": float(b), "port": float(p)} for b, p in zip(train["bytes"][:20], train["port"][:20],
+                                                                   strict=True)]
+    data = tmp_path / "new.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    res = CliRunner().invoke(app, ["score", str(tmp_path / "m"), str(data), "-o", str(tmp_path / "s.csv"),
+                                   "-q"])
+    assert res.exit_code == 0, res.output
+    got = pd.read_csv(tmp_path / "s.csv")["score"].to_numpy()
+    want = np.asarray(TableScorer.from_pipeline(pipe).score(rows)["scores"])
+    np.testing.assert_allclose(got, want, rtol=1e-5)
+    data.write_text("".join(json.dumps({"bytes": r["bytes"], "opt": 1.0}) + "\n" for r in rows))
+    res = CliRunner().invoke(app, ["score", str(tmp_path / "m"), str(data), "-o", str(tmp_path / "t.csv")])
+    assert res.exit_code == 2 and "column(s) the model needs are missing: port" in res.output
+    assert not (tmp_path / "t.csv").exists()

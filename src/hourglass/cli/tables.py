@@ -456,9 +456,13 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
                                         stats=stats, chunk_bytes=chunk_bytes, **loose)) if streaming
               else iter([read_data(data, spec, on_bad_rows, stats)]))
     # a chunk of JSON lines can lack a field that rows further on have: missing in its rows;
-    # only a model column no row of the file has is the usual error, once the file is read
+    # only a model column no row of the file has is the usual error, once the file is read, but
+    # for one with missing values in training (optional_fields), which stream and the service
+    # take left out of every row: missing there too
     vary = streaming and rows_vary_in_columns(pipe, spec, data) and not pipe.sparse_fields
-    needed: list[str] = list(getattr(pipe.features_, "columns_", [])) if vary else []
+    optional = set(pipe.optional_fields)
+    needed: list[str] = [c for c in getattr(pipe.features_, "columns_", []) if c not in optional] \
+        if vary else []
     seen: set[str] = set()
     present: dict[str, None] = {}  # every column of the file, in order, for the error below
     # a model column a JSON line sends as an object (read as its fields): refused, or skipped
@@ -505,7 +509,7 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
             if result is None:  # every row of the chunk skipped
                 continue
             yield df, result
-        never = [c for c in needed if c not in seen] if seen else []  # no rows at all: the caller says so
+        never = [c for c in needed if c not in seen] if present else []  # no rows: the caller says so
         if never:
             more = f" (and {len(never) - 3} more)" if len(never) > 3 else ""
             # the words a CSV file's missing column gets (features.tabular): the columns it has
