@@ -84,3 +84,29 @@ def test_score_takes_an_optional_column_no_row_has_as_stream_and_the_service_do(
     res = CliRunner().invoke(app, ["score", str(tmp_path / "m"), str(data), "-o", str(tmp_path / "t.csv")])
     assert res.exit_code == 2 and "column(s) the model needs are missing: port" in res.output
     assert not (tmp_path / "t.csv").exists()
+
+
+def test_cli_lines_quoting_a_file_name_escape_its_control_characters(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: error lines show a path's control characters escaped (on_screen), but the
+    # CLI's other lines printed them raw: `score ... -o $'x\x1b[2Jy.csv'` wrote "wrote
+    # x<ESC>[2Jy.csv", an escape sequence that clears the analyst's terminal, as did
+    # report_skipped's "skipped 1 malformed row(s) in DATA" for such a DATA, and a newline in a
+    # name broke the line in two. The consoles now escape them as the error lines do.
+    import io
+
+    from hourglass.cli import _output
+    from hourglass.ingest import ReadStats
+
+    name = tmp_path / "x\x1b[2Jy\rz\u202e.csv"
+    for console in ("out", "err"):
+        fake = _output._Console(file=io.StringIO(), soft_wrap=True, markup=False, width=300)
+        monkeypatch.setattr(_output, console, fake)
+    _output.say_wrote(name)
+    _output.report_skipped(ReadStats(bad_rows=1), name)
+    monkeypatch.setattr("sys.argv", ["hourglass", "train", "-o", f"{tmp_path}/m\nx"])  # (as typed)
+    _output.err.print(f"model saved to {tmp_path}/m\nx")
+    text = _output.out.file.getvalue() + _output.err.file.getvalue()
+    assert "\x1b" not in text and "\r" not in text and "\u202e" not in text, repr(text)
+    assert text.count("x\\x1b[2Jy\\x0dz\\u202e.csv") == 2, text
+    assert len(text.splitlines()) == 3 and "m\\x0ax" in text, text

@@ -87,7 +87,9 @@ __all__ = [
 
 class _Console(Console):
     """A console whose text lines name DATA given as ``-`` "standard input", not by its
-    temporary copy (:func:`hourglass.cli._spool.shown`), whose tables cut no cell short
+    temporary copy (:func:`hourglass.cli._spool.shown`), show the control characters of what
+    they quote (a file name, a value) escaped as error lines do (:func:`on_screen`; a line break
+    of a command-line argument too, :func:`arguments_escaped`), whose tables cut no cell short
     (:func:`whole_cells`), and that leaves a closed output to :func:`reader_gone`."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -102,8 +104,8 @@ class _Console(Console):
             # stdout, wrote its escape sequences into ``2> log`` and the terminal's width there
             err.print(*objects, **kwargs)
             return
-        super().print(*(shown(o) if isinstance(o, str) else whole_cells(o) if isinstance(o, Table)
-                        else o for o in objects), **kwargs)
+        super().print(*(on_screen(arguments_escaped(shown(o)), lines=True) if isinstance(o, str)
+                        else whole_cells(o) if isinstance(o, Table) else o for o in objects), **kwargs)
 
     def on_broken_pipe(self) -> None:
         """A reader that closed the output: raised on to :func:`reader_gone`, which ends the
