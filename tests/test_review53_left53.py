@@ -110,3 +110,52 @@ def test_cli_lines_quoting_a_file_name_escape_its_control_characters(
     assert "\x1b" not in text and "\r" not in text and "\u202e" not in text, repr(text)
     assert text.count("x\\x1b[2Jy\\x0dz\\u202e.csv") == 2, text
     assert len(text.splitlines()) == 3 and "m\\x0ax" in text, text
+
+
+def test_time_parsing_quiets_pandas_notes_in_its_own_thread_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: reading times (every model with a time column: the service's entity and
+    # series models, per request, in worker threads) wrapped pandas in warnings.catch_warnings()
+    # + simplefilter("ignore", UserWarning), which changes the whole process' filters: another
+    # thread's warnings (hourglass' own advice is a UserWarning) were ignored meanwhile, and two
+    # threads that parsed times at once restored each other's copies, leaving "ignore
+    # UserWarning" in the filters for good. Now quiet_warnings ignores them in its own thread.
+    import threading
+    import warnings
+
+    import pandas as pd
+
+    from hourglass import _times
+
+    real = pd.to_datetime
+    inside, done = threading.Event(), threading.Event()
+
+    def slow(*args: object, **kwargs: object) -> object:  # A waits inside its quiet block
+        inside.set()
+        done.wait(10)
+        return real(*args, **kwargs)
+
+    values = pd.Series(["2026-01-05 08:00:00", "not a time"])
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="probe")
+        before = list(warnings.filters)
+        monkeypatch.setattr(pd, "to_datetime", slow)
+        a = threading.Thread(target=_times._coerced, args=(values, {}))
+        a.start()
+        assert inside.wait(10)
+        raised = []
+        try:
+            warnings.warn("probe from another thread", UserWarning, stacklevel=1)
+        except UserWarning:
+            raised.append(True)
+        done.set()
+        a.join(10)
+        monkeypatch.setattr(pd, "to_datetime", real)
+        assert raised, "another thread's warning was ignored while a time column was read"
+        # two threads reading times at once leave the filters as they found them
+        threads = [threading.Thread(target=lambda: [_times._coerced(values, {}) for _ in range(30)])
+                   for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert list(warnings.filters) == before

@@ -28,13 +28,13 @@ import locale
 import logging
 import re
 import time
-import warnings
 from collections.abc import Iterator
 from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
 
+from hourglass._logs import quiet_warnings
 from hourglass._numbers import wide_ints_as_inf
 from hourglass.errors import InputError
 
@@ -194,8 +194,7 @@ class _Dates:
 
     def span(self, dayfirst: bool) -> pd.Timedelta | None:
         """From the first to the last date read in that order (``None``: unreadable)."""
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
+        with quiet_warnings(UserWarning):
             ts = pd.to_datetime(self.dates, errors="coerce", dayfirst=dayfirst)
         lo, hi = ts.min(), ts.max()
         return None if pd.isna(lo) or pd.isna(hi) else pd.Timedelta(hi - lo)
@@ -1105,8 +1104,7 @@ def _mixed_layouts(text: pd.Series, ts: pd.DatetimeIndex, bad: np.ndarray, dayfi
     numeric = part.str.match(_NUMERIC_DATE).fillna(False).to_numpy(dtype=bool) if dayfirst \
         else np.zeros(len(rows), dtype=bool)
     utc = ts.tz is not None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
+    with quiet_warnings(UserWarning):
         try:
             read = pd.Series(pd.NaT, index=part.index, dtype="datetime64[us, UTC]" if utc
                              else "datetime64[us]")
@@ -1300,8 +1298,8 @@ def _coerced(values: pd.Series, kwargs: dict[str, object]) -> pd.Series:
     """:func:`pandas.to_datetime` of ``values`` (``errors="coerce"``), quiet, as a Series, month
     and day names read in English whatever the caller's locale (:func:`c_time_locale`); compact
     dates of several lengths each read at its own (:func:`_compact_lengths`)."""
-    with warnings.catch_warnings(), c_time_locale():  # (pandas' notes on formats: the caller's
-        warnings.simplefilter("ignore", UserWarning)  # errors say what counts)
+    # (pandas' notes on formats: the caller's errors say what counts)
+    with quiet_warnings(UserWarning), c_time_locale():
         out = pd.Series(pd.to_datetime(values, errors="coerce", **kwargs))
     return _compact_lengths(values, out, kwargs)
 

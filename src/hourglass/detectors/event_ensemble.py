@@ -9,12 +9,12 @@ scores and combines them (by default the most alarmed member, ``combine="max"``)
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 
+from hourglass._logs import quiet_warnings
 from hourglass.detectors.ensemble import Ensemble, _label
 from hourglass.detectors.events import EventsInput, check_top
 from hourglass.thresholds import Threshold
@@ -92,16 +92,14 @@ class EventEnsemble(Ensemble):
         return [X[i] for i in np.asarray(idx, dtype=np.int64)]
 
     def _fit(self, X: Any, X_val: Any, y: np.ndarray | None) -> None:
-        with warnings.catch_warnings():
-            # members' own thresholds are not used here (their scores are calibrated), so
-            # DeepLog's warning about top_g versus the vocabulary does not apply
-            warnings.filterwarnings("ignore", message="DeepLog: top_g", category=UserWarning)
+        # members' own thresholds are not used here (their scores are calibrated), so DeepLog's
+        # warning about top_g versus the vocabulary does not apply
+        with quiet_warnings(UserWarning, "DeepLog: top_g"):
             super()._fit(X, X_val, y)
         self._set_vocab()
 
     def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="DeepLog: top_g", category=UserWarning)
+        with quiet_warnings(UserWarning, "DeepLog: top_g"):
             super()._set_state(meta, arrays)
         self._set_vocab()
 

@@ -68,7 +68,6 @@ import numbers
 import os
 import re
 import time
-import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -76,7 +75,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hourglass._logs import held_records
+from hourglass._logs import held_records, quiet_warnings
 from hourglass.detectors.base import BaseDetector, DeepDetector
 from hourglass.distributed.summaries import pseudo_union, share_above, site_summary
 from hourglass.errors import InputError, read_problem
@@ -781,8 +780,7 @@ class FederatedServer:
         cannot be fitted on ``n`` unlabelled held-out scores (the rules that refuse too few
         scores, ``FalseAlarmBound`` and ``DSPOT``, count them only)."""
         # the made-up fit's notes are not the run's
-        with _quiet("hourglass.thresholds"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with _quiet("hourglass.thresholds"), quiet_warnings():
             self._rule().fit(np.linspace(0.0, 1.0, n), on=HELD_OUT)
 
     def _check_held_out(self, held: Sequence[int]) -> None:

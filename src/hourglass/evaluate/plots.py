@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import io
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -13,6 +12,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from sklearn.metrics import precision_recall_curve, roc_curve
+
+from hourglass._logs import quiet_warnings
 
 __all__ = ["confusion_figure", "histogram_figure", "pr_figure", "roc_figure", "threshold_figure"]
 
@@ -24,11 +25,10 @@ def _png(fig: Figure) -> str:
     # a Figure of its own, not pyplot's: no backend chosen (matplotlib.use("Agg") switched the
     # caller's, a notebook's plots then shown nowhere) and no global figure list to leak into
     buf = io.BytesIO()
-    with warnings.catch_warnings():
-        # a class named in a script the font lacks (攻撃, 🔥) is drawn as boxes, its name whole in
-        # the report's tables; matplotlib's warning per character was printed amid the command's
-        # lines (with --quiet too)
-        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
+    # a class named in a script the font lacks (攻撃, 🔥) is drawn as boxes, its name whole in
+    # the report's tables; matplotlib's warning per character was printed amid the command's
+    # lines (with --quiet too)
+    with quiet_warnings(UserWarning, r"Glyph \d+ .* missing from font"):
         fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     return base64.b64encode(buf.getvalue()).decode("ascii")
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import logging
 import re
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,6 +32,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from pandas.tseries.frequencies import to_offset
 
 from hourglass._columns import listed_columns, near_names
+from hourglass._logs import quiet_warnings
 from hourglass._numbers import label_numbers, to_numbers
 from hourglass._params import check_numeric_params
 from hourglass._times import frequency, parse_timestamps, read_timestamps, stripped_text
@@ -867,11 +867,10 @@ class TimeSeriesPreprocessor:
         frame, filled = self._grid(df, cols, fitting=True)
         self.masked_ = [c for c in cols if self.missing_mask and frame[c].isna().any()]
         X = filled.to_numpy(dtype=np.float64)
-        with np.errstate(over="ignore", invalid="ignore"), warnings.catch_warnings():
-            # an overflow is named below; a channel with no value at all (fill="zero" of an
-            # all-missing column) gets offset 0 and scale 1 below, without numpy's "Mean of
-            # empty slice" warnings among the output
-            warnings.simplefilter("ignore", RuntimeWarning)
+        # an overflow is named below; a channel with no value at all (fill="zero" of an
+        # all-missing column) gets offset 0 and scale 1 below, without numpy's "Mean of empty
+        # slice" warnings among the output
+        with np.errstate(over="ignore", invalid="ignore"), quiet_warnings(RuntimeWarning):
             if self.scaler == "standard":
                 mu, sd = np.nanmean(X, axis=0), np.nanstd(X, axis=0)
                 self.offset_, self.scale_ = mu, np.where(sd > 0, sd, 1.0)

@@ -20,7 +20,6 @@ import operator
 import os
 import re
 import threading
-import warnings
 import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ import pandas as pd
 
 from hourglass._eol import cr_ended, cr_lines, without_boms
 from hourglass._limits import MAX_LINE_BYTES, loads_json, too_long
+from hourglass._logs import quiet_warnings
 from hourglass._params import check_numeric_params, saved_kinds
 from hourglass._times import (
     _NUMERIC_DATE,
@@ -1435,8 +1435,7 @@ def _text_times(text: pd.Series, dayfirst: bool | None) -> tuple[np.ndarray, boo
     values told (a day or month above 12; ``None`` where none did: an order only guessed from
     dates of 12 or less is not carried on)."""
     clean = text.astype(str).str.strip().str.replace(r"(\d:\d\d),(\d+)", r"\1.\2", regex=True)
-    with warnings.catch_warnings():  # pandas: "could not infer format" for mixed layouts
-        warnings.simplefilter("ignore")
+    with quiet_warnings():  # pandas: "could not infer format" for mixed layouts
         if len(clean) and _CLF_DATE.match(clean.iloc[0]):  # a web server's log: its layout first
             # (read as it is, every value fell back to parsing one by one: 7 s a 65,536-line chunk)
             clf = clean.str.match(_CLF_DATE).to_numpy(dtype=bool)

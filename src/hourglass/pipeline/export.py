@@ -20,7 +20,6 @@ import io
 import json
 import logging
 import os
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ import torch
 from torch.nn.utils import parametrize
 
 import hourglass
+from hourglass._logs import quiet_warnings
 from hourglass.detectors import registry
 from hourglass.detectors.base import _ModuleScore, module_score
 from hourglass.errors import HourglassError, InputError, first_line
@@ -293,9 +293,8 @@ def _trace(module: torch.nn.Module, n_features: int, opset: int) -> onnx.ModelPr
     # torch 2.5+ takes ``dynamo`` (its default turned True in 2.9); earlier ones trace anyway
     legacy: dict[str, Any] = (
         {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {})
-    with warnings.catch_warnings(), torch.no_grad():
-        # "legacy TorchScript-based ONNX export": chosen on purpose (see the module docstring)
-        warnings.simplefilter("ignore", DeprecationWarning)
+    # "legacy TorchScript-based ONNX export": chosen on purpose (see the module docstring)
+    with quiet_warnings(DeprecationWarning), torch.no_grad():
         # torch's annotation names paths only; the exporter writes to a file object as documented
         torch.onnx.export(module, (torch.zeros(2, n_features),), buf,  # type: ignore[arg-type]
                           input_names=["features"], output_names=["score"], opset_version=opset,

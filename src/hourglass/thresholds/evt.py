@@ -18,6 +18,7 @@ import numpy as np
 from scipy import optimize, stats
 
 from hourglass._columns import counted
+from hourglass._logs import quiet_warnings
 from hourglass.errors import HourglassWarning
 from hourglass.thresholds.base import quantile
 
@@ -223,8 +224,7 @@ def fit_gpd(excesses: np.ndarray, *, use_scipy: bool = True, boundary: bool = Tr
         return gamma, sigma * scale
     cands = [(0.0, float(y.mean()))] + ([(-1.0, float(y.max()))] if boundary else [])
     cands += _grimshaw(y)
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
+    with quiet_warnings(), np.errstate(all="ignore"):
         try:
             if not use_scipy:
                 raise RuntimeError("skipped")
@@ -343,8 +343,7 @@ def fit_gpd_truncated(excesses: np.ndarray, limits: np.ndarray) -> tuple[float, 
             return 1e300
         return -(ll - float(np.log(cdf).sum()))
 
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
+    with quiet_warnings(), np.errstate(all="ignore"):
         res = optimize.minimize(nll, np.array([g0, math.log(s0)]), method="Nelder-Mead",
                                 options={"xatol": 1e-6, "fatol": 1e-8, "maxiter": 400})
     if not res.success and res.fun >= nll(np.array([g0, math.log(s0)])):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import warnings
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -20,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass._columns import near_names
+from hourglass._logs import quiet_warnings
 from hourglass._numbers import pandas_numbers, to_numbers
 from hourglass._times import (
     _MAX_EPOCH_S,
@@ -365,8 +365,8 @@ class EventTables:
             if dayfirst is not None and (col.dtype == object or pd.api.types.is_string_dtype(col)):
                 dated = stripped_text(col).str.match(_NUMERIC_DATE).fillna(False).to_numpy(dtype=bool)
             split = dated if dayfirst else np.zeros(len(col), dtype=bool)
-            with warnings.catch_warnings():  # 'Could not infer format' for text that is no time:
-                warnings.simplefilter("ignore", UserWarning)  # such rows are counted, not warned
+            # 'Could not infer format' for text that is no time: such rows are counted, not warned
+            with quiet_warnings(UserWarning):
                 t = text_to_datetime(col.where(~split) if split.any() else col, utc=True)
                 if split.any():
                     t = t.dt.as_unit("us")
