@@ -181,15 +181,19 @@ def test_without_threads_option_busy_cores_are_left_alone(monkeypatch: pytest.Mo
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     monkeypatch.delenv("HOURGLASS_THREADS", raising=False)
     monkeypatch.setattr("os.cpu_count", lambda: 2)
+    # the counts the command sets (it puts the caller's back when it ends)
+    real, counts = torch.set_num_threads, []
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: (counts.append(n), real(n))[1])
     try:
-        torch.set_num_threads(2)
+        real(2)
         monkeypatch.setattr("os.getloadavg", lambda: (2.6, 2.0, 1.0))  # another job on both cores
         assert runner.invoke(app, ["train", "missing.csv", "-o", "m"]).exit_code == 2
-        assert torch.get_num_threads() == 1
-        torch.set_num_threads(2)
+        assert counts[:1] == [1]
+        real(2)
+        counts.clear()
         monkeypatch.setattr("os.getloadavg", lambda: (0.1, 0.1, 0.1))  # idle: torch's choice stands
         assert runner.invoke(app, ["train", "missing.csv", "-o", "m"]).exit_code == 2
-        assert torch.get_num_threads() == 2
+        assert counts[:1] == [2] and torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
 

@@ -70,14 +70,18 @@ def test_an_omp_num_threads_that_sets_no_count_keeps_the_idle_core_rule(
     monkeypatch.delenv("HOURGLASS_THREADS", raising=False)
     monkeypatch.setattr("os.cpu_count", lambda: 2)
     monkeypatch.setattr("os.getloadavg", lambda: (2.6, 2.0, 1.0))  # another job on both cores
+    # the counts the command sets (it puts the caller's back when it ends: test_review53_left53)
+    real, counts = torch.set_num_threads, []
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: (counts.append(n), real(n))[1])
     try:
-        torch.set_num_threads(2)
+        real(2)
         assert CliRunner().invoke(app, ["train", "missing.csv", "-o", "m"]).exit_code == 2
-        assert torch.get_num_threads() == 1
+        assert counts[:1] == [1]
         monkeypatch.setenv("OMP_NUM_THREADS", "2")  # a count: respected, as before
-        torch.set_num_threads(2)
+        counts.clear()
+        real(2)
         assert CliRunner().invoke(app, ["train", "missing.csv", "-o", "m"]).exit_code == 2
-        assert torch.get_num_threads() == 2
+        assert counts == [] and torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
 

@@ -159,3 +159,26 @@ def test_time_parsing_quiets_pandas_notes_in_its_own_thread_only(monkeypatch: py
         for t in threads:
             t.join(60)
         assert list(warnings.filters) == before
+
+
+def test_threads_of_one_in_process_command_do_not_carry_into_the_next() -> None:
+    # What was wrong: `hourglass --threads 1 ...` run in-process (typer's app called from a
+    # notebook or tests) left torch on 1 thread after it returned: the next command without
+    # --threads, and the caller's own torch work, ran on it (the default takes at most torch's
+    # count, so it never came back), slower and rounding sums otherwise. The count is put back
+    # when the command closes.
+    import torch
+    from typer.testing import CliRunner
+
+    from hourglass.cli.app import app
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        res = CliRunner().invoke(app, ["--threads", "1", "models"], env={"OMP_NUM_THREADS": "2"})
+        assert res.exit_code == 0, res.output
+        assert torch.get_num_threads() == 2
+        res = CliRunner().invoke(app, ["models"], env={"OMP_NUM_THREADS": "2"})
+        assert res.exit_code == 0 and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

@@ -10,6 +10,7 @@ the consoles, errors and tables.
 
 from __future__ import annotations
 
+import functools
 import inspect as _inspect
 import logging
 import os
@@ -448,6 +449,9 @@ def _global_options(
         threads = idle_threads(torch.get_num_threads(), os.cpu_count(), load)
         logging.getLogger(__name__).debug("torch threads: %d (1-min load %s)", threads, load)
     if threads is not None:
+        # (the caller's count back when the command ends: a command run in-process, from a
+        # notebook or tests, left the next one and the caller's own torch work on its threads)
+        ctx.call_on_close(functools.partial(torch.set_num_threads, torch.get_num_threads()))
         torch.set_num_threads(threads)
 
 
