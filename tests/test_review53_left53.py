@@ -182,3 +182,46 @@ def test_threads_of_one_in_process_command_do_not_carry_into_the_next() -> None:
         assert res.exit_code == 0 and torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_a_full_disk_cut_back_spares_another_stream_appending_to_the_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: when the disk filled part-way through a batch, a stream's JSON-lines output
+    # was cut back to the file's size before the batch plus its whole lines; a second stream
+    # appending to the same file (-o alerts.jsonl of two sensors) that wrote in between had its
+    # alert cut in half there (or its whole lines removed), leaving a broken line for the next
+    # alert to run into. Each batch's write and cut-back now hold the file's lock (flock), so
+    # appending streams take turns.
+    import errno
+    import os
+    import threading
+
+    from hourglass.serve import sinks
+
+    path = tmp_path / "alerts.jsonl"
+    a = sinks.JsonLinesSink(open(path, "ab"))
+    b = sinks.JsonLinesSink(open(path, "ab"))
+    real_write, other_done, calls = os.write, threading.Event(), []
+
+    def other() -> None:
+        b.write([{"stream": "b", "row": 1}])
+        other_done.set()
+
+    def full_disk(fd: int, data: object) -> int:
+        if fd != a.fileno():
+            return real_write(fd, data)
+        calls.append(1)
+        if len(calls) == 1:  # the other stream appends meanwhile (or waits for its turn)
+            threading.Thread(target=other).start()
+            other_done.wait(0.5)
+            return real_write(fd, bytes(memoryview(data)[:15]))  # part of a line, then full
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(sinks.os, "write", full_disk)
+    with pytest.raises(OSError):
+        a.write([{"stream": "a", "row": 1}, {"stream": "a", "row": 2}])
+    assert other_done.wait(10)
+    monkeypatch.setattr(sinks.os, "write", real_write)
+    a.close()
+    b.close()
+    assert path.read_bytes() == b'{"stream":"b","row":1}\n'  # a's part line cut, b's alert whole
