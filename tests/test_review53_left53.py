@@ -225,3 +225,19 @@ def test_a_full_disk_cut_back_spares_another_stream_appending_to_the_file(
     a.close()
     b.close()
     assert path.read_bytes() == b'{"stream":"b","row":1}\n'  # a's part line cut, b's alert whole
+
+
+def test_a_table_title_naming_data_escapes_its_control_characters(tmp_path: Path) -> None:
+    # What was wrong: the tables' cells showed a value's escape sequences quoted, but a title
+    # naming DATA (evaluate's "DATA: threshold ..." metrics table) printed a file name's
+    # ESC [2J raw, clearing the analyst's terminal. Titles are escaped as the lines are.
+    import io
+
+    from hourglass.cli import _output
+
+    console = _output._Console(file=io.StringIO(), soft_wrap=True, markup=False, width=120)
+    table = _output.rich_table("", ["metric", "value"], [["f1", "0.5"]])
+    table.title = "x\x1b[2Jy.csv: threshold 0.5"  # (as metrics_table titles it)
+    console.print(table)
+    text = console.file.getvalue()
+    assert "\x1b" not in text and "x\\x1b[2Jy.csv: threshold 0.5" in text, text

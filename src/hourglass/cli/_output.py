@@ -146,18 +146,23 @@ def whole_cells(table: Table) -> Table:
     fewer columns wide, ``COLUMNS=40``) folds the word onto the next line, where rich's default
     cut it with '…' ('inspect' showed ``durati…`` and ``protoc…`` for every column name on an
     80-column terminal, ``models`` ``gradien…``); a column that must stay one line
-    (``no_wrap``) is left as it is.
+    (``no_wrap``) is left as it is. Its title and caption (which name DATA: ``evaluate``'s
+    metrics table) show their control characters escaped, as the lines do (:func:`on_screen`).
 
     Examples
     --------
-    >>> t = Table("name")
+    >>> t = Table("name", title="x\x1b[2J.csv: threshold 0.5")
     >>> t.add_row("dst_host_same_src_port_rate")
-    >>> [c.overflow for c in whole_cells(t).columns]
-    ['fold']
+    >>> [c.overflow for c in whole_cells(t).columns], t.title
+    (['fold'], 'x\\\\x1b[2J.csv: threshold 0.5')
     """
     for column in table.columns:
         if column.overflow == "ellipsis" and not column.no_wrap:
             column.overflow = "fold"
+    if isinstance(table.title, str):
+        table.title = on_screen(table.title)
+    if isinstance(table.caption, str):
+        table.caption = on_screen(table.caption)
     return table
 
 
