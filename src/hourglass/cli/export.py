@@ -98,10 +98,14 @@ def _first_rows(pipe: Pipeline, data: Path, n: int, dataset: str | None, fmt: st
     if chunked and rows_vary_in_columns(pipe, spec, data):
         # JSON lines, events: the first rows may lack a field later ones have; as score reads
         # a chunk, such a field is missing in them, not a missing column. A field in no row of
-        # a file read to its end is the missing column score refuses too (transform's error)
+        # a file read to its end is the missing column score refuses too (transform's error),
+        # but for one missing in training rows (optional_fields), missing there as in score
         filled = pipe.with_absent_fields(rows, force=True)
         if filled is not rows and chunks is not None and next(chunks, None) is not None:
             rows = filled
+        elif filled is not rows:  # (else the error names the columns the file has)
+            optional = pipe.with_absent_fields(rows, force=True, only=pipe.optional_fields)
+            rows = optional if optional.shape[1] == filled.shape[1] else rows
     if chunks is not None and hasattr(chunks, "close"):
         chunks.close()  # the file read no further
     if getattr(pipe.features_, "output", "tabular") == "entity":

@@ -9,7 +9,7 @@ import re
 import sys
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
@@ -901,11 +901,14 @@ class Pipeline:
         """
         return list(self.info.get("optional_fields") or [])
 
-    def with_absent_fields(self, df: pd.DataFrame, *, force: bool = False) -> pd.DataFrame:
+    def with_absent_fields(self, df: pd.DataFrame, *, force: bool = False,
+                           only: Collection[str] | None = None) -> pd.DataFrame:
         """``df`` with each model column it lacks added as missing values when the model's
         fields are sparse (:attr:`sparse_fields`) or ``force`` (a chunk of a JSON-lines file
-        whose other rows have the field), else ``df`` itself. Data that has none of the model's
-        columns is left as it is (then refused as another kind of data).
+        whose other rows have the field), else ``df`` itself; with ``only``, of those columns
+        alone (:attr:`optional_fields`: a file read to its end, none of whose rows has them).
+        Data that has none of the model's columns is left as it is (then refused as another
+        kind of data).
 
         Examples
         --------
@@ -918,6 +921,8 @@ class Pipeline:
         0    0.0  None
         1    1.0  None
         >>> pipe.with_absent_fields(df[["bytes"]]).columns.tolist()   # a table model's fields: not sparse
+        ['bytes']
+        >>> pipe.with_absent_fields(df[["bytes"]], force=True, only=()).columns.tolist()
         ['bytes']
         """
         if not (force or self.sparse_fields) or not isinstance(df, pd.DataFrame):
@@ -933,6 +938,10 @@ class Pipeline:
             roles = f.roles_
         if not absent or len(absent) == len(f.columns_):
             return df
+        if only is not None:
+            absent = [c for c in absent if c in set(only)]
+            if not absent:
+                return df
         fill = {c: (np.full(len(df), np.nan) if roles.get(c, "numeric") == "numeric"
                     else np.full(len(df), None, dtype=object)) for c in absent}
         return pd.concat([df, pd.DataFrame(fill, index=df.index)], axis=1)  # one block, not one insert each
