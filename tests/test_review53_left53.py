@@ -43,6 +43,10 @@ def test_required_fields_same_whatever_the_chunk_size(tmp_path: Path, spec, make
         whole = sum(len(df) for df in spec.iter_chunks(path))
         cut = [len(df) for df in spec.iter_chunks(path, chunk_bytes=2048)]
         assert len(cut) > 2 and sum(cut) == whole == 400, name
+    other = tmp_path / "flows.jsonl"  # another kind of file: refused at its first chunk, by name
+    other.write_text("".join(json.dumps({"bytes": i, "proto": "tcp"}) + "\n" for i in range(400)))
+    with pytest.raises(InputError, match=f"no '{field}' field; is this"):
+        next(iter(spec.iter_chunks(other, chunk_bytes=2048)))
     none = tmp_path / "none.jsonl"
     none.write_text("".join(json.dumps(make(i, False)) + "\n" for i in range(400)))
     for size in (2048, 16 << 20):

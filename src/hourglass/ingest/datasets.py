@@ -79,26 +79,34 @@ def require_fields(df: pd.DataFrame, path: object, fields: tuple[str, ...], what
 
 def fields_found(chunks: Iterable[pd.DataFrame], path: object, fields: tuple[str, ...],
                  what: str) -> Iterator[pd.DataFrame]:
-    """``chunks`` as they come; once the last is out, :func:`require_fields`'s error (with the
-    first chunk's fields) for a field of ``fields`` that no chunk had. A field the records of
-    one chunk lack but another's have is rows lacking it, as ``stream`` reads such records, so
-    a file is taken or refused alike whatever ``--chunk-mb`` cuts it into.
+    """``chunks`` as they come, the file refused by :func:`require_fields`'s error where its
+    first record has none of ``fields`` (a file of another kind: at once) or, once the last
+    chunk is out, where no chunk had one of them (with the first chunk's fields). A field the
+    records of one chunk lack but another's have is rows lacking it, as ``stream`` reads such
+    records, so a file is taken or refused alike whatever ``--chunk-mb`` cuts it into.
 
     Examples
     --------
-    >>> chunks = [pd.DataFrame({"ts": [1.0]}), pd.DataFrame({"ts": [2.0], "timestamp": [3.0]})]
-    >>> [len(df) for df in fields_found(chunks, "x.json", ("timestamp",), "a Suricata EVE file")]
+    >>> chunks = [pd.DataFrame({"event_type": ["flow"]}),
+    ...           pd.DataFrame({"event_type": ["dns"], "timestamp": ["2026-01-05T08:00:00Z"]})]
+    >>> fields = ("timestamp", "event_type")
+    >>> [len(df) for df in fields_found(chunks, "x.json", fields, "a Suricata EVE file")]
     [1, 1]
-    >>> try:
-    ...     list(fields_found(chunks[:1], "x.json", ("timestamp",), "a Suricata EVE file"))
-    ... except InputError as exc:
-    ...     print(exc)
+    >>> for read in (chunks[:1], [pd.DataFrame({"ts": [1.0]})]):  # no chunk with it; another kind
+    ...     try:
+    ...         list(fields_found(read, "x.json", fields, "a Suricata EVE file"))
+    ...     except InputError as exc:
+    ...         print(exc)
+    x.json: no 'timestamp' field; is this a Suricata EVE file? (fields: event_type)
     x.json: no 'timestamp' field; is this a Suricata EVE file? (fields: ts)
     """
     missing, first = fields, None
     for df in chunks:
         if first is None:
             first = df.iloc[:0]
+            record = df.iloc[:1].dropna(axis=1, how="all")  # the first record's fields
+            if len(df) and not any(c in record.columns for c in fields):
+                require_fields(record, path, fields, what)
         if missing:
             missing = tuple(c for c in missing if c not in df.columns)
         yield df

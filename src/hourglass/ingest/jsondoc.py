@@ -235,9 +235,10 @@ class JsonEventsSpec(DatasetSpec):
     kind
         How messages name a file of the format (``an Okta System Log``).
     required
-        The fields the file's events have (``published``, ``eventType``): a file none of whose
-        events has one is refused by name once read (:func:`~hourglass.ingest.datasets.fields_found`),
-        whatever chunks it was read in; an event lacking one is a row lacking it.
+        The fields the file's events have (``published``, ``eventType``): a file whose first
+        event has none of them is refused at once, one none of whose events has one by name once
+        read (:func:`~hourglass.ingest.datasets.fields_found`), whatever chunks it was read in;
+        an event lacking one is a row lacking it.
     """
 
     wrappers: tuple[str, ...] = ()
