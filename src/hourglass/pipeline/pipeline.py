@@ -318,6 +318,39 @@ def _needs_labelled_rows(rule: Threshold | None, X_val: object, y_val: object, m
     return needs_labels
 
 
+def _features_card(feats: Any, det: BaseDetector) -> str:
+    """The model card's line on what the detector reads: a table's input columns and features,
+    or a log model's input and the distinct keys it learnt (a log preprocessor has no table
+    columns or features to count: "0 input columns → 0 features" was said of every model of an
+    event table or a key file).
+
+    Examples
+    --------
+    >>> from hourglass.features import TabularPreprocessor
+    >>> class Fitted(TabularPreprocessor):
+    ...     columns_, feature_names_ = ["a", "b"], ["a", "b_x", "b_y"]
+    >>> _features_card(Fitted(), None)
+    '2 input columns → 3 features (Fitted)'
+    """
+    name = type(feats).__name__
+    if getattr(feats, "output", None) != "events":
+        return (f"{len(getattr(feats, 'columns_', ()))} input columns → "
+                f"{len(getattr(feats, 'feature_names_', ()))} features ({name})")
+    if getattr(feats, "is_table", False):
+        roles = (("session", feats.session_column), ("key", feats.key_column),
+                 ("message", feats.message_column), ("time", feats.time_column))
+        read = [f"{col!r} ({role})" for role, col in roles if col is not None]
+        source = f"event table columns {', '.join(read)}"
+    elif feats.format == "keys":
+        source = "key file (one session of integer keys per line)"
+    else:
+        source = f"{feats.format} log lines"
+    templates = len(getattr(feats, "feature_names_", ()))
+    keys = len(getattr(det, "vocab_", ()))
+    return (f"{source} → " + (f"{templates} templates, " if templates else "")
+            + f"{keys} distinct keys in the training sessions ({name})")
+
+
 def _check_parts(detector: object, features: object) -> None:
     """Raise ``InputError`` unless ``detector`` is a hourglass detector instance and ``features``
     a preprocessing instance (a name, a class or another library's estimator failed deep inside
@@ -1237,8 +1270,7 @@ class Pipeline:
                         if info.get("n_labelled_anomalies") else "")
                      + (f", label column {info['label_col']!r}" if info.get("label_col") else "")
                      + (f", normal = {info['normal']}" if info.get("normal") else "")),
-            "features": (f"{len(getattr(feats, 'columns_', ()))} input columns → "
-                         f"{len(getattr(feats, 'feature_names_', ()))} features ({type(feats).__name__})"),
+            "features": _features_card(feats, det),
             "model": f"{registry.name_of(type(det))}: {params}",
             "threshold rule": f"{self.threshold_.describe()} = {self.threshold_.value_:.6g}",
             "threshold fitted on": (f"{fit_on.get('on', f'held-out normal training {unit}')}: "
