@@ -19,6 +19,7 @@ import pandas as pd
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 
 from hourglass._arrays import from_torch
+from hourglass._columns import counted
 from hourglass._logs import held_records
 from hourglass.detectors.autoencoder import AutoEncoder
 from hourglass.detectors.base import BaseDetector
@@ -1283,7 +1284,7 @@ class Pipeline:
                             "quantile"),
             "training time": ((f"{info['fit_seconds']:.1f} s" if info.get("fit_seconds") is not None
                                else "n/a")
-                              + (f" on {info['torch_threads']} torch threads (a seed repeats the "
+                              + (f" on {counted(info['torch_threads'], 'torch thread')} (a seed repeats the "
                                  "model on as many)" if info.get("torch_threads") else "")),
             "events per day": (f"{info['events_per_day']:,.0f}" if info.get("events_per_day")
                                else "unknown"),
