@@ -52,6 +52,7 @@ __all__ = [
     "interrupt_seen",
     "interrupted",
     "interruption_reported",
+    "io_error_text",
     "is_sigterm_handler",
     "metrics_table",
     "no_files_left_text",
@@ -265,7 +266,13 @@ def output_full() -> Iterator[None]:
             err.print(error_line(no_files_left_text(exc)), highlight=False)
             raise typer.Exit(1) from None
         if exc.errno not in DISK_FULL:
-            raise
+            if exc.errno is None or isinstance(exc, ConnectionError):  # (a reader gone: reader_gone's)
+                raise
+            # any other failure of the system's (a disk's I/O error, a read-only or stale file
+            # system, a rename refused) is one line naming the file, not a traceback
+            debug_traceback()
+            err.print(error_line(with_placed(io_error_text(exc))), highlight=False)
+            raise typer.Exit(2) from None
         try:
             if sys.stdout is not None:
                 sys.stdout.flush()
@@ -609,6 +616,23 @@ def debug_traceback() -> None:
 
     if read_number(value) != 0:
         traceback.print_exc(file=sys.stderr)
+
+
+def io_error_text(exc: OSError) -> str:
+    """One line for a file error of the system's (not a full disk, nor a missing file or a
+    permission, which say so themselves): the file it names, then the system's words for the
+    errno, as ``cp`` says it (a writer's wrapping of them, Arrow's ``error writing bytes to file.
+    Detail: ...``, left out).
+
+    Examples
+    --------
+    >>> io_error_text(OSError(5, "Input/output error", "out/scores.csv"))
+    'out/scores.csv: Input/output error'
+    >>> io_error_text(OSError(5, "error writing bytes to file. Detail: [errno 5] Input/output error"))
+    'Input/output error'
+    """
+    what = os.strerror(exc.errno) if exc.errno else read_problem(exc)
+    return what if exc.filename is None else f"{arguments_escaped(str(exc.filename))}: {what}"
 
 
 def disk_full_text(exc: OSError) -> str:

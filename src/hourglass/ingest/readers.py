@@ -424,10 +424,16 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
             if not tmp_path.exists():
                 note_placed(path)
     except OSError as exc:
-        if str(tmp_path) not in (str(exc.filename), str(exc.filename2)):
+        # a write into the temporary file that failed (a full disk, a disk's I/O error, a stale
+        # NFS handle) names no file (Python's and Arrow's writes say only the errno): it is
+        # the output's; a reader gone (EPIPE) is not
+        unnamed = exc.filename is None and exc.errno is not None and not isinstance(exc, ConnectionError)
+        if not unnamed and str(tmp_path) not in (str(exc.filename), str(exc.filename2)):
             raise
-        # a disk that filled up or turned read-only while writing: the user's path, not ours
-        raise OSError(exc.errno, exc.strerror, str(target)) from None
+        # a disk that filled up or turned read-only while writing: the user's path, not ours,
+        # and the system's words for the errno, not a writer's wrapping of them
+        raise OSError(exc.errno, os.strerror(exc.errno) if exc.errno else exc.strerror,
+                      str(target)) from None
     finally:
         if tmp_path.exists():
             tmp_path.unlink()

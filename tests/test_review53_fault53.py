@@ -1,0 +1,90 @@
+"""Review round 53 (fault53): faults injected into the reads and writes of the CLI's outputs —
+a disk's I/O error on a write or a rename, a model's save — end in one line naming the user's
+path, exit code 2, the old output kept whole and no temporary file left."""
+
+from __future__ import annotations
+
+import errno
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests._cli import runner, small_labelled_model
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return small_labelled_model(tmp_path_factory.mktemp("fault53"))
+
+
+def _eio(*_: Any, **__: Any) -> None:
+    raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+
+class _FailingFile(io.FileIO):
+    """A file opened for writing whose write past ``budget`` bytes fails with a disk's I/O
+    error, its first ``budget`` bytes written (a partial temporary file is there then)."""
+
+    budget = 64
+
+    def write(self, data: Any) -> int:
+        if len(data) > _FailingFile.budget:
+            super().write(bytes(data)[:_FailingFile.budget])
+            _eio()
+        _FailingFile.budget -= len(data)
+        return super().write(data)
+
+
+def _failing_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+    if "w" not in mode and "a" not in mode:
+        return open(file, mode, *args, **kwargs)
+    raw = _FailingFile(file, mode.replace("t", "").replace("b", "") or "w")
+    return raw if "b" in mode else io.TextIOWrapper(raw, encoding=kwargs.get("encoding") or "utf-8")
+
+
+def _one_line(res: Any) -> str:
+    lines = [ln for ln in res.stderr.splitlines() if ln.startswith("error:")]
+    assert "Traceback" not in res.stderr and len(lines) == 1, res.stderr
+    return lines[0]
+
+
+def _hidden(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def test_io_error_writing_an_output_is_one_line_naming_it(trained: dict[str, Any], tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: an output write that failed with anything but a full disk (EIO from a
+    # failing disk, ESTALE on NFS, ...) escaped as a traceback with exit code 1 from every
+    # command (score -o, explain -o, evaluate --json, export --onnx, train -o, ...), and the
+    # error named no file. Now it is one line naming the output, exit code 2; the old output is
+    # kept whole and the temporary file removed.
+    import hourglass.ingest.writers as writers
+
+    out = tmp_path / "scores.csv"
+    out.write_text("old\n")
+    _FailingFile.budget = 64
+    monkeypatch.setattr(writers, "open", _failing_open, raising=False)
+    res = runner.invoke(__import__("hourglass.cli", fromlist=["app"]).app,
+                        ["score", str(trained["model"]), str(trained["data"]), "-o", str(out)])
+    assert res.exit_code == 2, res.output
+    assert _one_line(res) == f"error: {out}: Input/output error"
+    assert out.read_text() == "old\n" and _hidden(tmp_path) == []
+
+
+def test_io_error_renaming_an_output_into_place_is_one_line(trained: dict[str, Any], tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: the rename that puts a finished output in place failing with EIO was a
+    # traceback (exit code 1). Now it is one line naming the output, exit code 2, nothing left.
+    from hourglass.cli import app
+
+    out = tmp_path / "metrics.json"
+    monkeypatch.setattr(os, "replace", _eio)
+    res = runner.invoke(app, ["evaluate", str(trained["model"]), str(trained["data"]), "--label-col",
+                              "label", "--normal", "normal", "--json", str(out)])
+    assert res.exit_code == 2, res.output
+    assert _one_line(res) == f"error: {out}: Input/output error"
+    assert list(tmp_path.iterdir()) == []
