@@ -88,3 +88,36 @@ def test_io_error_renaming_an_output_into_place_is_one_line(trained: dict[str, A
     assert res.exit_code == 2, res.output
     assert _one_line(res) == f"error: {out}: Input/output error"
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("fault", ["write", "rename"])
+def test_a_model_save_that_fails_names_the_model_not_its_hidden_folder(
+        trained: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: str) -> None:
+    # What was wrong: a model save (train -o, threshold -o) whose file write failed said a bare
+    # 'error: Input/output error' (a traceback before the fix above), and one whose write or
+    # rename into place was refused named the save's hidden temporary folder, gone by the time
+    # the line is read ('error: /x/.m2.or92oxdu/weights.safetensors: Permission denied'). Now
+    # the line names the model folder given; a model there before is kept whole.
+    import shutil
+
+    from hourglass.cli import app
+    from tests._cli import digest
+
+    out = tmp_path / "m2"
+    if fault == "write":  # (a rename of the new model to a free name: none there before)
+        shutil.copytree(trained["model"], out)
+    before = digest(out) if out.exists() else None
+    if fault == "write":
+        def refused(self: Path, data: bytes) -> int:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
+
+        monkeypatch.setattr(Path, "write_bytes", refused)
+    else:
+        monkeypatch.setattr(os, "replace", lambda a, b: (_ for _ in ()).throw(
+            OSError(errno.EIO, os.strerror(errno.EIO), str(a), None, str(b))))
+    res = runner.invoke(app, ["threshold", str(trained["model"]), "--threshold", "percentile:95",
+                              "-o", str(out), "--force", "-q"])
+    assert res.exit_code == 2, res.output
+    cause = "Permission denied" if fault == "write" else "Input/output error"
+    assert _one_line(res) == f"error: {out}: {cause}"
+    assert (digest(out) if out.exists() else None) == before and _hidden(tmp_path) == []

@@ -346,17 +346,19 @@ def save(pipe: Pipeline, path: str | os.PathLike[str], *,
         _check_layout(target, config)  # nor one put in place of a good one
     except ArtefactError as exc:
         raise InputError(f"{exc}; not saved, as loading it would refuse that") from None
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name[:40]}.", dir=target.parent))  # (any legal name)
+    with _named_as(target):  # (an error names the model, not the hidden folders of the save)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name[:40]}.", dir=target.parent))  # (any legal name)
     try:
-        (tmp / WEIGHTS).write_bytes(weights)
-        text = json.dumps(config, indent=1, sort_keys=True).encode("utf-8")
-        if len(text) > MAX_CONFIG_BYTES:  # load would refuse it unread
-            raise InputError(f"{target}: its {CONFIG} would be {len(text):,} bytes, over "
-                             f"{MAX_CONFIG_BYTES >> 20} MiB (fewer categories or templates); not "
-                             "saved, as loading it would refuse that")
-        (tmp / CONFIG).write_bytes(text)
-        with _saving_in(target.parent):  # another save to this folder (a second process) waits
-            _swap(tmp, target, _REPLACE.get() if replace is None else replace)
+        with _named_as(target):
+            (tmp / WEIGHTS).write_bytes(weights)
+            text = json.dumps(config, indent=1, sort_keys=True).encode("utf-8")
+            if len(text) > MAX_CONFIG_BYTES:  # load would refuse it unread
+                raise InputError(f"{target}: its {CONFIG} would be {len(text):,} bytes, over "
+                                 f"{MAX_CONFIG_BYTES >> 20} MiB (fewer categories or templates); not "
+                                 "saved, as loading it would refuse that")
+            (tmp / CONFIG).write_bytes(text)
+            with _saving_in(target.parent):  # another save to this folder (a second process) waits
+                _swap(tmp, target, _REPLACE.get() if replace is None else replace)
     finally:
         if tmp.exists():  # (a read-only folder mode given it: its files could not be removed)
             with contextlib.suppress(OSError):
@@ -364,6 +366,31 @@ def save(pipe: Pipeline, path: str | os.PathLike[str], *,
             shutil.rmtree(tmp, ignore_errors=True)
     logger.debug("saved model to %s", target)  # the CLI says it on stdout
     return target
+
+
+@contextlib.contextmanager
+def _named_as(target: Path) -> Iterator[None]:
+    """A file error of a save names the model folder ``target``, not the hidden folders the
+    save works in (the new model's ``.NAME.XXXXXXXX``, the old one's ``.NAME.old``) or nothing
+    (a write's error names no file), in the system's words for the errno: the user gave
+    ``target``, and a message naming a temporary that is gone by the time it is read misled.
+
+    Examples
+    --------
+    >>> with _named_as(Path("models/flows")):
+    ...     raise OSError(5, "Input/output error", "models/.flows.k2j3abcd/weights.safetensors")
+    Traceback (most recent call last):
+    OSError: [Errno 5] Input/output error: 'models/flows'
+    """
+    try:
+        yield
+    except OSError as exc:
+        hidden = str(target.parent / f".{target.name[:40]}.")  # (both temporaries' names start so)
+        names = [str(n) for n in (exc.filename, exc.filename2) if n is not None]
+        if exc.errno is None or isinstance(exc, ConnectionError) or (
+                names and not any(n.startswith(hidden) for n in names)):
+            raise
+        raise OSError(exc.errno, os.strerror(exc.errno), str(target)) from None
 
 
 @contextlib.contextmanager
