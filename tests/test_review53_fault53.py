@@ -121,3 +121,46 @@ def test_a_model_save_that_fails_names_the_model_not_its_hidden_folder(
     cause = "Permission denied" if fault == "write" else "Input/output error"
     assert _one_line(res) == f"error: {out}: {cause}"
     assert (digest(out) if out.exists() else None) == before and _hidden(tmp_path) == []
+
+
+@pytest.mark.parametrize("fault", ["close", "ctrl-c"])
+def test_no_temporary_file_left_when_the_output_fails_before_its_block(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: str) -> None:
+    # What was wrong: atomic_output closed the temporary file's descriptor and read the mode of
+    # the file replaced after making the temporary file but before the 'try' that removes it: a
+    # close that failed (EIO) or a Ctrl-C there left '.metrics.json.XXXXXXXX.tmp' behind
+    # (evaluate --json, --report, benchmark --json), and the EIO named no file. Now the file is
+    # removed whatever happens, and the error names the output.
+    import tempfile
+
+    import hourglass.ingest.readers as readers
+
+    out = tmp_path / "metrics.json"
+    if fault == "close":
+        made: list[int] = []
+        real_mkstemp, real_close = tempfile.mkstemp, os.close
+
+        def mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
+            fd, name = real_mkstemp(*args, **kwargs)
+            made.append(fd)
+            return fd, name
+
+        def close(fd: int) -> None:
+            real_close(fd)
+            if fd in made:
+                made.remove(fd)
+                _eio()
+
+        monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+        monkeypatch.setattr(os, "close", close)
+        with pytest.raises(OSError) as raised, readers.atomic_output(out):
+            pass
+        assert raised.value.errno == errno.EIO and raised.value.filename == str(out)
+    else:
+        def interrupted(target: Path) -> int:
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(readers, "_replaced_mode", interrupted)
+        with pytest.raises(KeyboardInterrupt), readers.atomic_output(out):
+            pass
+    assert list(tmp_path.iterdir()) == []

@@ -396,14 +396,16 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
         fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:  # named after the user's path, not the hidden temp file
         raise OSError(exc.errno, exc.strerror, str(target)) from None
-    os.close(fd)
     tmp_path = Path(tmp)
-    # mkstemp's 0600 would outlive the rename; a file replaced keeps its own mode, as one written
-    # in place does (an alerts file made private stayed private, not 0644). Read now, set only
-    # once written: a read-only (0444) file replaced would refuse the writer its own temp file,
-    # and a 0666 one would open the data to everyone while it goes in.
-    mode = _replaced_mode(target)
+    # (in the try: the temporary file is removed whatever happens from here on; a close that
+    # failed, or a Ctrl-C before the block, left it behind)
     try:
+        os.close(fd)
+        # mkstemp's 0600 would outlive the rename; a file replaced keeps its own mode, as one written
+        # in place does (an alerts file made private stayed private, not 0644). Read now, set only
+        # once written: a read-only (0444) file replaced would refuse the writer its own temp file,
+        # and a 0666 one would open the data to everyone while it goes in.
+        mode = _replaced_mode(target)
         yield tmp_path
         if is_sqlite(target):  # the journal of the database replaced (a stream killed, a reader
             for side in ("-wal", "-shm", "-journal"):  # open) would be replayed into the new one
