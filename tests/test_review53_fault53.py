@@ -164,3 +164,37 @@ def test_no_temporary_file_left_when_the_output_fails_before_its_block(
         with pytest.raises(KeyboardInterrupt), readers.atomic_output(out):
             pass
     assert list(tmp_path.iterdir()) == []
+
+
+def test_stream_output_io_error_names_the_file_and_says_the_summary(
+        trained: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: 'stream -o FILE' whose append failed with EIO (not a full disk) ended in a
+    # traceback (a bare 'error: Input/output error' after the first fix above), without the
+    # summary that says how many alerts were written, which a full disk gives. Now: one line
+    # naming the file, the summary ('the output failed: N of M alerts written'), exit code 2;
+    # the alerts of the batches before stay, whole lines.
+    import json
+
+    import hourglass.serve.sinks as sinks
+    from hourglass.cli import app
+
+    events = tmp_path / "events.jsonl"
+    frame = trained["frame"].drop(columns="label")
+    frame.to_json(events, orient="records", lines=True)
+    out = tmp_path / "alerts.jsonl"
+    real = sinks._write_whole_lines
+    calls = {"n": 0}
+
+    def second_fails(fd: int, data: bytes) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            _eio()
+        real(fd, data)
+
+    monkeypatch.setattr(sinks, "_write_whole_lines", second_fails)
+    res = runner.invoke(app, ["stream", str(trained["model"]), "-i", str(events), "-o", str(out),
+                              "--all", "--batch", "100"])
+    assert res.exit_code == 2, res.output
+    assert _one_line(res) == f"error: {out}: Input/output error"
+    assert "the output failed: 100 of 200 alerts written" in res.stderr, res.stderr
+    assert [json.loads(line)["row"] for line in out.read_text().splitlines()] == list(range(100))

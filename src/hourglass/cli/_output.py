@@ -52,6 +52,7 @@ __all__ = [
     "interrupt_seen",
     "interrupted",
     "interruption_reported",
+    "io_error_exit",
     "io_error_text",
     "is_sigterm_handler",
     "metrics_table",
@@ -266,13 +267,8 @@ def output_full() -> Iterator[None]:
             err.print(error_line(no_files_left_text(exc)), highlight=False)
             raise typer.Exit(1) from None
         if exc.errno not in DISK_FULL:
-            if exc.errno is None or isinstance(exc, ConnectionError):  # (a reader gone: reader_gone's)
-                raise
-            # any other failure of the system's (a disk's I/O error, a read-only or stale file
-            # system, a rename refused) is one line naming the file, not a traceback
-            debug_traceback()
-            err.print(error_line(with_placed(io_error_text(exc))), highlight=False)
-            raise typer.Exit(2) from None
+            io_error_exit(exc)  # (one outside a command's user_errors)
+            raise
         try:
             if sys.stdout is not None:
                 sys.stdout.flush()
@@ -541,10 +537,25 @@ def user_errors() -> Iterator[None]:
             err.print(error_line(text), highlight=False)
             raise typer.Exit(2) from None
         if exc.errno not in DISK_FULL:
+            io_error_exit(exc)
             raise
         debug_traceback()
         err.print(error_line(with_placed(disk_full_text(exc))), highlight=False)
         raise typer.Exit(1) from None
+
+
+def io_error_exit(exc: OSError) -> None:
+    """End the command with one line naming the file (:func:`io_error_text`) and exit code 2 for
+    a failure of the system's on a file that nothing else words (a disk's I/O error, a read-only
+    or stale file system, a rename refused), not a traceback; return for any other ``exc``, for
+    the caller to raise: one without an errno, a reader gone (``BrokenPipeError``:
+    :func:`reader_gone`'s), no file descriptor left (:func:`output_full`'s). A stream's summary
+    comes with the line, as with a full disk's: its guard sees the exit."""
+    if exc.errno is None or exc.errno in NO_FILES_LEFT or isinstance(exc, ConnectionError):
+        return
+    debug_traceback()
+    err.print(error_line(with_placed(io_error_text(exc))), highlight=False)
+    raise typer.Exit(2) from None
 
 
 def arguments_escaped(message: str, args: list[str] | None = None) -> str:

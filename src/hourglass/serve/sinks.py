@@ -439,9 +439,12 @@ class JsonLinesSink:
                             with contextlib.suppress(OSError):
                                 self.written += data.count(b"\n", 0, max(os.fstat(fd).st_size - start, 0))
                             raise
-            except OSError:  # (through a pipe or to a device, what part got out is not known)
+            except OSError as exc:  # (through a pipe or to a device, what part got out is not known)
                 self.failed = True
-                raise
+                if exc.filename is not None or self.path is None or isinstance(exc, ConnectionError):
+                    raise
+                # (a write's error names no file: a disk's I/O error said as the file's)
+                raise OSError(exc.errno, exc.strerror, str(self.path)) from None
             self.written += len(alerts)
         self.fh.flush()
 
