@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests._cli import runner, small_labelled_model
+from tests._cli import console_refusal, runner, small_labelled_model
 
 
 @pytest.fixture(scope="module")
@@ -198,3 +198,60 @@ def test_stream_output_io_error_names_the_file_and_says_the_summary(
     assert _one_line(res) == f"error: {out}: Input/output error"
     assert "the output failed: 100 of 200 alerts written" in res.stderr, res.stderr
     assert [json.loads(line)["row"] for line in out.read_text().splitlines()] == list(range(100))
+
+
+def _copy_fails_to_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+    if "w" in mode:
+        _eio()
+    return open(file, mode, *args, **kwargs)
+
+
+@pytest.mark.parametrize("fault", ["mkdtemp", "open"])
+def test_a_folder_copy_that_cannot_be_made_is_said_as_such(
+        trained: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any,
+        fault: str) -> None:
+    # What was wrong: DATA given as a folder is first copied to one file in the system's
+    # temporary folder. The copy's folder refused (EACCES) was a PermissionError traceback naming
+    # the random folder name tried; the copy's file failing to open (EIO) blamed the input:
+    # 'DATA: cannot read (Input/output error)'. Now both are one line saying the copy could not
+    # be written in the temporary folder, and why.
+    import tempfile
+
+    import hourglass.cli._spool as spool
+
+    folder = tmp_path / "flows"
+    folder.mkdir()
+    trained["frame"].to_csv(folder / "a.csv", index=False)
+    if fault == "mkdtemp":
+        def refused(*args: Any, **kwargs: Any) -> str:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), "/tmp/hourglass-folder-x1")
+
+        monkeypatch.setattr(tempfile, "mkdtemp", refused)
+        cause = "Permission denied"
+    else:
+        monkeypatch.setattr(spool, "open", _copy_fails_to_open, raising=False)
+        cause = "Input/output error"
+    line = console_refusal(["score", str(trained["model"]), str(folder), "-o", str(tmp_path / "s.csv")],
+                           capsys, monkeypatch)
+    assert f"{folder}: cannot write its copy in {tempfile.gettempdir()} ({cause}); set TMPDIR to " \
+           "another folder" in line, line
+    assert not (tmp_path / "s.csv").exists()
+
+
+def test_stdin_copy_io_error_does_not_advise_freeing_space(
+        trained: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+    # What was wrong: the copy of standard input failing with EIO said '([Errno 5] Input/output
+    # error); free space there or set TMPDIR': Python's repr of the error, and advice for a full
+    # disk that mends no I/O error. Now the system's words and, for a failure other than a full
+    # disk, 'set TMPDIR to another folder'.
+    import hourglass.cli._spool as spool
+
+    _FailingFile.budget = 64
+    monkeypatch.setattr(spool, "open", _failing_open, raising=False)
+    stdin = io.TextIOWrapper(io.BytesIO(trained["data"].read_bytes()), encoding="utf-8")
+    monkeypatch.setattr("sys.stdin", stdin)
+    line = console_refusal(["score", str(trained["model"]), "-", "-o", str(tmp_path / "s.csv")],
+                           capsys, monkeypatch)
+    assert "'-': cannot write the copy of standard input in " in line, line
+    assert "(Input/output error); set TMPDIR to another folder" in line, line
+    assert "[Errno" not in line and "free space" not in line

@@ -106,13 +106,11 @@ def stdin_as_file(value: Path | None) -> Path | None:
         raise typer.BadParameter("'-' reads standard input, which is a terminal here; pipe the "
                                  "data in (zcat flows.csv.gz | hourglass COMMAND ... -), or give "
                                  "the file's name")
-    folder = Path(tempfile.mkdtemp(prefix="hourglass-stdin-"))
-    _FOLDERS.append(folder)
+    folder = _copy_folder("hourglass-stdin-", "'-': cannot write the copy of standard input")
     path = folder / "stdin"
     source = getattr(stream, "buffer", None)
     try:
-        with open(path, "wb") as raw:
-            dst = _Copy(raw)
+        with _Copy(path) as dst:
             if source is not None:
                 shutil.copyfileobj(source, dst, _CHUNK)
             else:  # a text stream without bytes underneath (embedded use)
@@ -120,8 +118,8 @@ def stdin_as_file(value: Path | None) -> Path | None:
                     dst.write(text.encode("utf-8"))
             dst.flush()
     except _CopyError as exc:  # a full disk: one line, not a traceback
-        raise typer.BadParameter(f"'-': cannot write the copy of standard input in {folder.parent} "
-                                 f"({exc.__cause__}); free space there or set TMPDIR") from None
+        raise typer.BadParameter(_copy_failed("'-': cannot write the copy of standard input",
+                                              folder.parent, exc)) from None
     if path.stat().st_size == 0:
         raise typer.BadParameter("'-': standard input is empty")
     suffix = _magic_suffix(path)
@@ -145,17 +143,15 @@ def _copied(value: Path) -> Path:
     """A named pipe (``mkfifo``, ``<(zcat log.gz)``, ``/dev/stdin``) given as DATA, copied to a
     temporary file under its own name: it can be read once, and the commands read DATA more than
     once (a second read found it empty, or waited for a writer that had gone)."""
-    folder = Path(tempfile.mkdtemp(prefix="hourglass-pipe-"))
-    _FOLDERS.append(folder)
+    folder = _copy_folder("hourglass-pipe-", f"{value}: cannot write its copy")
     path = folder / (value.name or "pipe")
     try:
-        with open(value, "rb") as src, open(path, "wb") as raw:
-            dst = _Copy(raw)
+        with open(value, "rb") as src, _Copy(path) as dst:
             shutil.copyfileobj(src, dst, _CHUNK)
             dst.flush()
     except _CopyError as exc:  # the disk of the copy (said as such), not the pipe
-        raise typer.BadParameter(f"{value}: cannot write its copy in {folder.parent} "
-                                 f"({exc.__cause__}); free space there or set TMPDIR") from None
+        raise typer.BadParameter(_copy_failed(f"{value}: cannot write its copy", folder.parent,
+                                              exc)) from None
     except OSError as exc:
         raise typer.BadParameter(f"{value}: cannot read ({read_problem(exc)})") from None
     if _magic_suffix(path) == ".gz" and not path.name.lower().endswith(".gz"):
@@ -504,8 +500,7 @@ def pattern_as_file(pattern: str) -> Path:
 def _files_as_file(files: list[Path], name: str, label: str) -> Path:
     """``files`` copied one after the other to one temporary file; ``name`` (a folder, a
     pattern) is how errors name them all, ``label`` + ``(N files)`` how messages name the copy."""
-    out_folder = Path(tempfile.mkdtemp(prefix="hourglass-folder-"))
-    _FOLDERS.append(out_folder)
+    out_folder = _copy_folder("hourglass-folder-", f"{name}: cannot write its copy")
     header: bytes | None = None
     kinds: set[str] = set()
     layouts: dict[bool, Path] = {}  # JSON lines or not -> the first file that is so
@@ -517,8 +512,7 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
     names = False  # whether that line names columns (a table's header, not a log's first line)
     decided = False  # whether a line after it told (a file of that one line leaves it open)
     try:
-        with open(out, "wb") as raw:
-            dst = _Copy(raw)
+        with _Copy(out) as dst:
             for path in files:
                 with _open(path) as fh:
                     head = fh.peek(16)[:16]
@@ -604,8 +598,8 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                         lines += 1
             dst.flush()
     except _CopyError as exc:  # the disk of the copy, not a file of the folder
-        raise typer.BadParameter(f"{name}: cannot write its copy in {out_folder.parent} "
-                                 f"({exc.__cause__}); free space there or set TMPDIR") from None
+        raise typer.BadParameter(_copy_failed(f"{name}: cannot write its copy", out_folder.parent,
+                                              exc)) from None
     except (OSError, EOFError, zlib.error) as exc:  # a .gz cut short (being compressed), damaged
         where = f"{name}: {_relative(path, name)}" if path is not None else name
         raise typer.BadParameter(f"{where}: cannot read ({read_problem(exc)})") from None
@@ -764,14 +758,61 @@ class _Chain(io.RawIOBase):
 
 
 class _CopyError(Exception):
-    """Writing the copy of a folder's files failed (a full disk, a file size limit)."""
+    """Making or writing the copy of a folder's files, a pipe or standard input failed (a full
+    disk, a file size limit, a disk's I/O error); the system's error is its cause."""
+
+
+def _copy_folder(prefix: str, what: str) -> Path:
+    """A new folder for a copy in the system's temporary folder (removed by
+    :func:`remove_spooled`); one that cannot be made is ``what`` said of that folder
+    (:func:`_copy_failed`), not the random name tried, which is no folder."""
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=prefix))
+    except OSError as exc:
+        raise typer.BadParameter(_copy_failed(what, Path(tempfile.gettempdir()), exc)) from None
+    _FOLDERS.append(folder)
+    return folder
+
+
+def _copy_failed(what: str, where: Path, exc: BaseException) -> str:
+    """The line for a copy that could not be made in the folder ``where``: ``what`` (``NAME:
+    cannot write its copy``), the folder, the system's words, and what helps: room for a full
+    disk, another folder for any other failure (freeing space mends no I/O error).
+
+    Examples
+    --------
+    >>> _copy_failed("'-': cannot write its copy", Path("/tmp"), OSError(28, "No space left on device"))
+    "'-': cannot write its copy in /tmp (No space left on device); free space there or set TMPDIR"
+    >>> _copy_failed("logs/: cannot write its copy", Path("/tmp"), OSError(5, "Input/output error"))
+    'logs/: cannot write its copy in /tmp (Input/output error); set TMPDIR to another folder'
+    """
+    from hourglass.cli._output import DISK_FULL  # (that module imports this one)
+
+    cause = exc.__cause__ if isinstance(exc, _CopyError) and exc.__cause__ is not None else exc
+    full = isinstance(cause, OSError) and cause.errno in DISK_FULL
+    advice = "free space there or set TMPDIR" if full else "set TMPDIR to another folder"
+    return f"{what} in {where} ({read_problem(cause)}); {advice}"
 
 
 class _Copy:
-    """The copy's file, whose write errors are :class:`_CopyError` (not a file's read error)."""
+    """The copy's file ``path``, opened for writing, whose errors (opening, writing, closing it)
+    are :class:`_CopyError` (not a file's read error)."""
 
-    def __init__(self, fh: Any) -> None:
-        self.fh = fh
+    def __init__(self, path: Path) -> None:
+        try:
+            self.fh = open(path, "wb")
+        except OSError as exc:
+            raise _CopyError() from exc
+
+    def __enter__(self) -> _Copy:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: Any) -> None:
+        try:
+            self.fh.close()
+        except OSError as exc:
+            if kind is None:  # (one already on its way says more)
+                raise _CopyError() from exc
 
     def write(self, data: bytes) -> None:
         try:
