@@ -255,3 +255,51 @@ def test_stdin_copy_io_error_does_not_advise_freeing_space(
     assert "'-': cannot write the copy of standard input in " in line, line
     assert "(Input/output error); set TMPDIR to another folder" in line, line
     assert "[Errno" not in line and "free space" not in line
+
+
+@pytest.mark.parametrize("name", ["config.json", "weights.safetensors"])
+def test_a_model_file_that_fails_to_read_is_named(trained: dict[str, Any], tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    # What was wrong: a model's config.json or weights.safetensors whose read failed with EIO (a
+    # failing disk, a stale NFS handle) was a traceback (a bare 'error: Input/output error' after
+    # the first fix above): no file named. Now 'error: MODEL/FILE: cannot read (Input/output
+    # error)', exit code 2, for every command that loads a model.
+    from hourglass.cli import app
+
+    model = trained["model"]
+    if name == "config.json":
+        real_open = Path.open
+
+        def failing_open(self: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+            fh = real_open(self, mode, *args, **kwargs)
+            return _UnreadableFile(fh) if self.name == name else fh
+
+        monkeypatch.setattr(Path, "open", failing_open)
+    else:
+        real_read = Path.read_bytes
+        monkeypatch.setattr(Path, "read_bytes",
+                            lambda self: _eio() if self.name == name else real_read(self))
+    res = runner.invoke(app, ["score", str(model), str(trained["data"]), "-o", str(tmp_path / "s.csv")])
+    assert res.exit_code == 2, res.output
+    assert _one_line(res) == f"error: {model / name}: cannot read (Input/output error)"
+    assert list(tmp_path.iterdir()) == []
+
+
+class _UnreadableFile:
+    """An open file whose reads fail with a disk's I/O error (its descriptor is the file's)."""
+
+    def __init__(self, fh: Any) -> None:
+        self._fh = fh
+
+    def __enter__(self) -> _UnreadableFile:
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self._fh.close()
+
+    def fileno(self) -> int:
+        return int(self._fh.fileno())
+
+    def read(self, *_: Any) -> bytes:
+        _eio()
+        return b""

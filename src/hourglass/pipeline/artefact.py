@@ -33,7 +33,7 @@ from hourglass._limits import loads_json
 from hourglass._placed import note_placed
 from hourglass.detectors import registry
 from hourglass.detectors.base import BaseDetector
-from hourglass.errors import ArtefactError, InputError, is_link_loop, no_file
+from hourglass.errors import ArtefactError, InputError, is_link_loop, no_file, read_problem
 from hourglass.features.registry import features_from_dict
 from hourglass.ingest.readers import _replaced_mode, default_mode
 from hourglass.nn.meta import NetworkPastLimit, module_on_meta
@@ -565,6 +565,21 @@ class _Replaced(ArtefactError):
     held aside (a save killed between its renames, or one in that moment)."""
 
 
+def _unreadable(file: Path, exc: OSError) -> OSError | ArtefactError:
+    """A model's ``file`` that could not be read: ``exc`` as it is when it names a file already (a
+    permission refused), else an :class:`~hourglass.errors.ArtefactError` naming ``file`` (a
+    disk's I/O error, which named nothing).
+
+    Examples
+    --------
+    >>> str(_unreadable(Path("m/config.json"), OSError(5, "Input/output error")))
+    'm/config.json: cannot read (Input/output error)'
+    """
+    if exc.filename is not None:
+        return exc
+    return ArtefactError(f"{file}: cannot read ({read_problem(exc)})")
+
+
 def _read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
     """:func:`read_config`, once."""
     p = _model_path(path)
@@ -593,6 +608,8 @@ def _read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
             config = loads_json(raw.decode("utf-8"))
     except FileNotFoundError:  # the folder swapped away since the check above
         raise _Replaced(incomplete) from None
+    except OSError as exc:  # a disk's I/O error: a read's error names no file
+        raise _unreadable(p / CONFIG, exc) from None
     except (UnicodeDecodeError, ValueError) as exc:  # ValueError: a JSONDecodeError, or an
         # integer of more digits than Python converts (4300), which is no JSONDecodeError
         raise ArtefactError(f"{p / CONFIG}: corrupt ({exc}); the artefact was modified") from None
@@ -616,6 +633,8 @@ def _read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
         weights = (p / WEIGHTS).read_bytes()
     except FileNotFoundError:
         raise _Replaced(incomplete) from None
+    except OSError as exc:
+        raise _unreadable(p / WEIGHTS, exc) from None
     if config.get("content_hash") != _content_hash(config, weights):
         # read across a swap (another folder at ``p`` now): read again; else the files changed
         raise (_Replaced if _identity(p) != folder else ArtefactError)(
