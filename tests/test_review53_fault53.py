@@ -303,3 +303,19 @@ class _UnreadableFile:
     def read(self, *_: Any) -> bytes:
         _eio()
         return b""
+
+
+def test_output_to_standard_output_that_fails_names_it(trained: dict[str, Any], tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: an output of '-' (or a named pipe, a device) is built in a temporary file
+    # and copied out at the end; a copy that failed with EIO (a terminal hung up, a device's
+    # error) was a traceback, then a bare 'error: Input/output error' naming nothing. Now
+    # 'error: standard output: Input/output error' (a pipe or device: its path), exit code 2.
+    import shutil
+
+    from hourglass.cli import app
+
+    monkeypatch.setattr(shutil, "copyfileobj", _eio)
+    res = runner.invoke(app, ["score", str(trained["model"]), str(trained["data"]), "-o", "-"])
+    assert res.exit_code == 2, res.output
+    assert _one_line(res) == "error: standard output: Input/output error"

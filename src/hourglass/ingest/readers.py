@@ -426,16 +426,15 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
             if not tmp_path.exists():
                 note_placed(path)
     except OSError as exc:
+        if str(tmp_path) in (str(exc.filename), str(exc.filename2)):
+            # a disk that filled up or turned read-only while writing: the user's path, not ours
+            raise OSError(exc.errno, exc.strerror, str(target)) from None
         # a write into the temporary file that failed (a full disk, a disk's I/O error, a stale
-        # NFS handle) names no file (Python's and Arrow's writes say only the errno): it is
-        # the output's; a reader gone (EPIPE) is not
-        unnamed = exc.filename is None and exc.errno is not None and not isinstance(exc, ConnectionError)
-        if not unnamed and str(tmp_path) not in (str(exc.filename), str(exc.filename2)):
+        # NFS handle) names no file (Python's and Arrow's writes say only the errno): the output's
+        named = _named_write_error(exc, str(target))
+        if named is exc:
             raise
-        # a disk that filled up or turned read-only while writing: the user's path, not ours,
-        # and the system's words for the errno, not a writer's wrapping of them
-        raise OSError(exc.errno, os.strerror(exc.errno) if exc.errno else exc.strerror,
-                      str(target)) from None
+        raise named from None
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
@@ -502,6 +501,23 @@ def stdout_closed() -> bool:
     return sys.stdout is None
 
 
+def _named_write_error(exc: OSError, name: str) -> OSError:
+    """``exc``, a write's error (which names no file), naming ``name``, in the system's words for
+    its errno; a reader gone (``BrokenPipeError``, which the command line ends quietly) or an
+    error without an errno as it is.
+
+    Examples
+    --------
+    >>> str(_named_write_error(OSError(5, "Input/output error"), "standard output"))
+    "[Errno 5] Input/output error: 'standard output'"
+    >>> type(_named_write_error(BrokenPipeError(32, "Broken pipe"), "standard output")).__name__
+    'BrokenPipeError'
+    """
+    if exc.errno is None or exc.filename is not None or isinstance(exc, ConnectionError):
+        return exc
+    return OSError(exc.errno, os.strerror(exc.errno), name)
+
+
 def _through_output(target: str) -> Iterator[Path]:
     """:func:`atomic_output` for standard output (``-``), a device or a named pipe."""
     if target == "-" and stdout_closed():
@@ -514,16 +530,22 @@ def _through_output(target: str) -> Iterator[Path]:
         yield tmp_path
         with open(tmp_path, "rb") as src:
             if target == "-":
-                sys.stdout.flush()
-                shutil.copyfileobj(src, sys.stdout.buffer)
-                sys.stdout.buffer.flush()
+                try:
+                    sys.stdout.flush()
+                    shutil.copyfileobj(src, sys.stdout.buffer)
+                    sys.stdout.buffer.flush()
+                except OSError as exc:
+                    raise _named_write_error(exc, "standard output") from None
             else:
                 try:
                     dst = open(target, "wb")
                 except OSError as exc:  # a socket, a device without its hardware (/dev/tty, no terminal)
                     raise InputError(f"{target}: cannot write it ({read_problem(exc)})") from None
-                with dst:
-                    shutil.copyfileobj(src, dst)
+                try:
+                    with dst:
+                        shutil.copyfileobj(src, dst)
+                except OSError as exc:
+                    raise _named_write_error(exc, target) from None
         note_placed(target)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
