@@ -319,3 +319,28 @@ def test_output_to_standard_output_that_fails_names_it(trained: dict[str, Any], 
     res = runner.invoke(app, ["score", str(trained["model"]), str(trained["data"]), "-o", "-"])
     assert res.exit_code == 2, res.output
     assert _one_line(res) == "error: standard output: Input/output error"
+
+
+class _FailingRaw(io.RawIOBase):
+    """A stream whose writes fail with a disk's I/O error (standard output redirected to a
+    file on a failing disk, a terminal hung up)."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        _eio()
+        return 0
+
+
+def test_a_command_whose_printing_fails_names_standard_output(monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: Any) -> None:
+    # What was wrong: 'hourglass models > file' (or evaluate's, explain's table) whose write
+    # failed with EIO was a traceback from inside rich, then a bare 'error: Input/output
+    # error' naming nothing. Now 'error: standard output: Input/output error', exit code 2.
+    import sys
+
+    capsys.readouterr()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BufferedWriter(_FailingRaw()), encoding="utf-8"))
+    line = console_refusal(["models"], capsys, monkeypatch)
+    assert line == "error: standard output: Input/output error"

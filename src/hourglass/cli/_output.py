@@ -114,6 +114,18 @@ class _Console(Console):
         command (rich itself would end the process with exit code 1)."""
         raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
 
+    def _check_buffer(self) -> None:
+        """rich's writing of what was printed, whose failure (a disk's I/O error under ``> file``,
+        a terminal hung up) names the stream: the write's error names no file, and the line said
+        only 'Input/output error'. A reader gone is :meth:`on_broken_pipe`'s."""
+        try:
+            super()._check_buffer()
+        except OSError as exc:
+            if exc.errno is None or exc.filename is not None or isinstance(exc, ConnectionError):
+                raise
+            where = "standard error" if self.stderr else "standard output"
+            raise OSError(exc.errno, os.strerror(exc.errno), where) from None
+
 
 def usable_widths() -> None:
     """Forget a width in the environment that no console can use: a ``COLUMNS`` of ``0`` (a CI
