@@ -344,3 +344,36 @@ def test_a_command_whose_printing_fails_names_standard_output(monkeypatch: pytes
     monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BufferedWriter(_FailingRaw()), encoding="utf-8"))
     line = console_refusal(["models"], capsys, monkeypatch)
     assert line == "error: standard output: Input/output error"
+
+
+def test_outputs_and_models_reach_the_disk_before_their_rename(trained: dict[str, Any], tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: the README says a power cut leaves the old output or model whole, yet a
+    # finished output (and a model's files and folder) was renamed into place without an
+    # fsync: a file system may then persist the rename before the data, so that after a power
+    # cut the name holds an empty or partial file and the old one is gone. Each is now synced
+    # before its rename.
+    import hourglass
+    from hourglass.ingest import atomic_output
+
+    events: list[tuple[str, str]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    def replace(src: Any, dst: Any) -> None:
+        events.append(("replace", str(src)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    with atomic_output(tmp_path / "out.csv") as tmp:
+        tmp.write_text("a\n")
+    assert events == [("fsync", str(tmp)), ("replace", str(tmp))]
+    events.clear()
+    hourglass.load(trained["model"]).save(tmp_path / "m")
+    renamed = next(src for op, src in events if op == "replace")
+    synced = [path for op, path in events[:events.index(("replace", renamed))] if op == "fsync"]
+    assert synced == [f"{renamed}/weights.safetensors", f"{renamed}/config.json", renamed], events

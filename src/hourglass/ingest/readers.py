@@ -28,7 +28,7 @@ from hourglass.ingest.tables import ReadStats, iter_table, read_head, utf8_name
 
 __all__ = ["atomic_output", "check_path", "csv_text", "default_mode", "detect_format",
            "is_stream_output", "iso_times", "json_lines", "open_output", "read_table", "stdout_closed",
-           "table_format", "write_table"]
+           "synced", "table_format", "write_table"]
 
 _FORMATS = ("csv", "tsv", "parquet", "jsonl", "evtx")
 
@@ -302,6 +302,31 @@ def check_path(path: str | os.PathLike[str]) -> Path:
     return p
 
 
+def synced(path: str | os.PathLike[str]) -> None:
+    """Flush what was written to the file ``path`` (or, for a folder, its entries) to the disk
+    (``fsync``), before it is renamed into place: without it a power cut soon after the rename
+    could leave the new name on an empty or partial file, the old output already gone. A file
+    system that cannot sync a folder (``EINVAL``) leaves it as it is.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> target = os.path.join(folder, "out.csv")
+    >>> with open(target, "w") as fh:
+    ...     _ = fh.write("a")
+    >>> synced(target); synced(folder)
+    """
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno != errno.EINVAL or not os.path.isdir(path):
+            raise
+    finally:
+        os.close(fd)
+
+
 def default_mode(*, directory: bool) -> int:
     """Permissions a plain ``open``/``mkdir`` would give under the current umask.
 
@@ -419,6 +444,7 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
                     # (not an OSError: the one below would pass it on as raw)
                     raise InputError(f"{target}{side}: cannot remove the replaced database's {side} "
                                      f"file ({read_problem(exc)}); remove it, or write elsewhere") from None
+        synced(tmp_path)  # (the data on the disk before the name: a power cut keeps one whole)
         os.chmod(tmp_path, mode)
         try:
             os.replace(tmp_path, target)

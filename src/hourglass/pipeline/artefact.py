@@ -35,7 +35,7 @@ from hourglass.detectors import registry
 from hourglass.detectors.base import BaseDetector
 from hourglass.errors import ArtefactError, InputError, is_link_loop, no_file, read_problem
 from hourglass.features.registry import features_from_dict
-from hourglass.ingest.readers import _replaced_mode, default_mode
+from hourglass.ingest.readers import _replaced_mode, default_mode, synced
 from hourglass.nn.meta import NetworkPastLimit, module_on_meta
 from hourglass.thresholds import Threshold, threshold_from_dict
 
@@ -357,6 +357,8 @@ def save(pipe: Pipeline, path: str | os.PathLike[str], *,
                                  f"{MAX_CONFIG_BYTES >> 20} MiB (fewer categories or templates); not "
                                  "saved, as loading it would refuse that")
             (tmp / CONFIG).write_bytes(text)
+            for written in (tmp / WEIGHTS, tmp / CONFIG, tmp):  # on the disk before the swap: a
+                synced(written)  # power cut after it keeps a whole model (the old or this one)
             with _saving_in(target.parent):  # another save to this folder (a second process) waits
                 _swap(tmp, target, _REPLACE.get() if replace is None else replace)
     finally:
