@@ -377,3 +377,28 @@ def test_outputs_and_models_reach_the_disk_before_their_rename(trained: dict[str
     renamed = next(src for op, src in events if op == "replace")
     synced = [path for op, path in events[:events.index(("replace", renamed))] if op == "fsync"]
     assert synced == [f"{renamed}/weights.safetensors", f"{renamed}/config.json", renamed], events
+
+
+def test_a_parquet_output_failing_while_it_retypes_names_the_output(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: a Parquet output whose first chunk left a column empty is copied under
+    # the typed schema once a later chunk has values there, through a '.retype' file beside the
+    # temporary one; a failure there (EIO, EACCES) named that hidden file,
+    # '.alerts.parquet.k2j3abcd.tmp.retype: Input/output error', not the output. Now the output.
+    import pandas as pd
+
+    import hourglass.ingest.writers as writers
+    from hourglass.ingest.writers import chunk_writer
+
+    def failing_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if str(file).endswith(".retype"):
+            raise OSError(errno.EIO, os.strerror(errno.EIO), str(file))
+        return open(file, mode, *args, **kwargs)
+
+    out = tmp_path / "alerts.parquet"
+    monkeypatch.setattr(writers, "open", failing_open, raising=False)
+    with pytest.raises(OSError) as raised, chunk_writer(out) as writer:
+        writer.write(pd.DataFrame({"row": [0], "port": [None]}))
+        writer.write(pd.DataFrame({"row": [1], "port": [443]}))
+    assert raised.value.filename == str(out) and raised.value.errno == errno.EIO
+    assert list(tmp_path.iterdir()) == []

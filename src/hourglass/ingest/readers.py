@@ -452,8 +452,10 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
             if not tmp_path.exists():
                 note_placed(path)
     except OSError as exc:
-        if str(tmp_path) in (str(exc.filename), str(exc.filename2)):
+        if any(str(name).startswith(str(tmp_path)) for name in (exc.filename, exc.filename2)
+               if name is not None):
             # a disk that filled up or turned read-only while writing: the user's path, not ours
+            # (nor a writer's own file beside ours: a Parquet output's '.retype' copy)
             raise OSError(exc.errno, exc.strerror, str(target)) from None
         # a write into the temporary file that failed (a full disk, a disk's I/O error, a stale
         # NFS handle) names no file (Python's and Arrow's writes say only the errno): the output's
