@@ -402,3 +402,40 @@ def test_a_parquet_output_failing_while_it_retypes_names_the_output(tmp_path: Pa
         writer.write(pd.DataFrame({"row": [1], "port": [443]}))
     assert raised.value.filename == str(out) and raised.value.errno == errno.EIO
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_federated_save_that_fails_on_a_site_leaves_the_earlier_models(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: FederatedServer.save saved the shared model, then each site's, one after
+    # the other: a full disk (or an I/O error) on the last site's left this run's shared model
+    # beside an earlier run's model of that site, the mix its docstring says a save must never
+    # leave. Now every model is written before any is put in place: the earlier run's stay.
+    import numpy as np
+    import pandas as pd
+
+    from hourglass.detectors import AutoEncoder
+    from hourglass.distributed.federated import FederatedServer, Site
+    from tests._cli import digest
+
+    def server(seed: int) -> FederatedServer:
+        det = AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, random_state=seed)
+        rng = np.random.default_rng(seed)
+        return FederatedServer(det, rounds=1).run(
+            [Site(pd.DataFrame({"a": rng.normal(size=50), "b": rng.normal(size=50)}), det, name=n)
+             for n in ("east", "west")])
+
+    paths = server(0).save(tmp_path / "model")
+    before = {key: digest(p) for key, p in paths.items()}
+    real = Path.write_bytes
+
+    def full_at_west(self: Path, data: bytes) -> int:
+        if self.parent.name.startswith(".model-site-west."):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", full_at_west)
+    with pytest.raises(OSError) as raised:
+        server(1).save(tmp_path / "model")
+    assert raised.value.errno == errno.ENOSPC
+    assert {key: digest(p) for key, p in paths.items()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model", "model-site-east", "model-site-west"]

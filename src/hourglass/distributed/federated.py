@@ -1256,8 +1256,10 @@ class FederatedServer:
         each an ordinary artefact (``hourglass.load``, ``hourglass score``). A site with under 2
         held-out rows has no model of its own: skipped with a warning, and an earlier run's model
         at its path (a folder holding only a model's files) is removed once this run's are saved,
-        so that no model of another run stands among this run's. Returns the paths, by
-        ``"shared"`` and the site names.
+        so that no model of another run stands among this run's. Every model is written in
+        full before any is put in place: a save that fails on one (a full disk, an I/O error)
+        leaves the models there before as they were. Returns the paths, by ``"shared"`` and the
+        site names.
 
         Examples
         --------
@@ -1271,7 +1273,7 @@ class FederatedServer:
         ...     sorted(p.name for p in server.save(f"{tmp}/model").values())
         ['model', 'model-site-east', 'model-site-west']
         """
-        from hourglass.pipeline.artefact import _remove
+        from hourglass.pipeline.artefact import _put_in_place, _remove, _written
 
         base = Path(os.path.abspath(path))  # "." and "dir/.." get a real name, as Pipeline.save's
         pipes = {"shared": (base, self.pipeline())}
@@ -1287,8 +1289,13 @@ class FederatedServer:
         # every target checked before any is written: a refused one would leave the others of
         # this run beside models of an earlier run
         _check_targets(base, [target for target, _ in pipes.values()])
-        for target, pipe in pipes.values():
-            pipe.save(target)
+        with contextlib.ExitStack() as stack:
+            # every model written (and synced) before any is put in place: a disk that fills up,
+            # or fails, on the last leaves the earlier run's models as they were, not this run's
+            # shared model beside that run's site models
+            ready = [stack.enter_context(_written(pipe, target)) for target, pipe in pipes.values()]
+            for tmp, target in ready:
+                _put_in_place(tmp, target)
         for old in stale:
             _remove(old)
             logger.warning("%s: removed, a model of an earlier run (site %s has none in this run)",

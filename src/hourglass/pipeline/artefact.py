@@ -312,6 +312,32 @@ def save(pipe: Pipeline, path: str | os.PathLike[str], *,
     >>> bool(np.array_equal(load(out).score(df), pipe.score(df)))
     True
     """
+    with _written(pipe, path) as (tmp, target):
+        _put_in_place(tmp, target, replace)
+    logger.debug("saved model to %s", target)  # the CLI says it on stdout
+    return target
+
+
+@contextlib.contextmanager
+def _written(pipe: Pipeline, path: str | os.PathLike[str]) -> Iterator[tuple[Path, Path]]:
+    """The first step of :func:`save`: ``pipe``'s model written in full, and synced to the disk,
+    in a new hidden folder beside the model folder ``path``, which the caller puts in place
+    (:func:`_put_in_place`); yields ``(that folder, the model folder)``, and removes the folder
+    if it is still there when the block ends. Several models written first, then put in place,
+    leave none of them half-saved when the disk fills on the last (a federated run's).
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, pandas as pd
+    >>> from hourglass import Pipeline, AutoEncoder, load
+    >>> df = pd.DataFrame({"a": np.arange(50.0), "b": np.arange(50.0) % 7})
+    >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0)).fit(df)
+    >>> out = tempfile.mkdtemp() + "/model"
+    >>> with _written(pipe, out) as (tmp, target):
+    ...     _put_in_place(tmp, target)
+    >>> bool(np.array_equal(load(out).score(df), pipe.score(df)))
+    True
+    """
     pipe._check_fitted()
     target = Path(os.path.abspath(_model_path(path)))  # "." and "dir/.." get a real name to rename
     check_replaceable(target)  # the swap below removes the old folder: nothing else may be in it
@@ -357,17 +383,26 @@ def save(pipe: Pipeline, path: str | os.PathLike[str], *,
                                  f"{MAX_CONFIG_BYTES >> 20} MiB (fewer categories or templates); not "
                                  "saved, as loading it would refuse that")
             (tmp / CONFIG).write_bytes(text)
-            for written in (tmp / WEIGHTS, tmp / CONFIG, tmp):  # on the disk before the swap: a
-                synced(written)  # power cut after it keeps a whole model (the old or this one)
-            with _saving_in(target.parent):  # another save to this folder (a second process) waits
-                _swap(tmp, target, _REPLACE.get() if replace is None else replace)
+            for file in (tmp / WEIGHTS, tmp / CONFIG, tmp):  # on the disk before the swap: a
+                synced(file)  # power cut after it keeps a whole model (the old or this one)
+        yield tmp, target
     finally:
         if tmp.exists():  # (a read-only folder mode given it: its files could not be removed)
             with contextlib.suppress(OSError):
                 os.chmod(tmp, 0o700)
             shutil.rmtree(tmp, ignore_errors=True)
-    logger.debug("saved model to %s", target)  # the CLI says it on stdout
-    return target
+
+
+def _put_in_place(tmp: Path, target: Path, replace: bool | Callable[[Path], bool] | None = None) -> None:
+    """The second step of :func:`save`: the model :func:`_written` wrote in ``tmp`` swapped in at
+    ``target`` (``replace`` as :func:`save` takes it), under the lock of ``target``'s folder.
+
+    Examples
+    --------
+    See :func:`_written`.
+    """
+    with _named_as(target), _saving_in(target.parent):  # another save to this folder waits
+        _swap(tmp, target, _REPLACE.get() if replace is None else replace)
 
 
 @contextlib.contextmanager
