@@ -439,3 +439,30 @@ def test_a_federated_save_that_fails_on_a_site_leaves_the_earlier_models(
     assert raised.value.errno == errno.ENOSPC
     assert {key: digest(p) for key, p in paths.items()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model", "model-site-east", "model-site-west"]
+
+
+@pytest.mark.parametrize("fault", ["mkdtemp", "write"])
+def test_output_to_standard_output_built_in_a_failing_temporary_folder(
+        trained: dict[str, Any], monkeypatch: pytest.MonkeyPatch, fault: str) -> None:
+    # What was wrong: 'score -o -' builds its data in the system's temporary folder first. That
+    # folder refusing the copy's folder named the random name tried, gone by then ('error:
+    # /tmp/hourglass-output-v8uqx8rw: Permission denied'); a write there failing with EIO named
+    # nothing ('error: Input/output error'). Now the line names the temporary folder.
+    import tempfile
+
+    import hourglass.ingest.writers as writers
+    from hourglass.cli import app
+
+    if fault == "mkdtemp":
+        def refused(*args: Any, **kwargs: Any) -> str:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), "/tmp/hourglass-output-x1")
+
+        monkeypatch.setattr(tempfile, "mkdtemp", refused)
+        cause = "Permission denied"
+    else:
+        _FailingFile.budget = 64
+        monkeypatch.setattr(writers, "open", _failing_open, raising=False)
+        cause = "Input/output error"
+    res = runner.invoke(app, ["score", str(trained["model"]), str(trained["data"]), "-o", "-"])
+    assert res.exit_code == 2, res.output
+    assert _one_line(res) == f"error: {tempfile.gettempdir()}: {cause}"

@@ -547,15 +547,28 @@ def _named_write_error(exc: OSError, name: str) -> OSError:
 
 
 def _through_output(target: str) -> Iterator[Path]:
-    """:func:`atomic_output` for standard output (``-``), a device or a named pipe."""
+    """:func:`atomic_output` for standard output (``-``), a device or a named pipe. The data is
+    built in the system's temporary folder: an error there (the folder refused, a write's I/O
+    error) names that folder, not the random name tried nor nothing."""
     if target == "-" and stdout_closed():
         raise InputError("-: standard output is closed; give a file name, or leave standard "
                          "output open")
-    folder = Path(tempfile.mkdtemp(prefix="hourglass-output-"))
-    tmp_path = folder / "output"
-    tmp_path.touch()
+    where = tempfile.gettempdir()
     try:
-        yield tmp_path
+        folder = Path(tempfile.mkdtemp(prefix="hourglass-output-"))
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, where) from None
+    tmp_path = folder / "output"
+    try:
+        try:
+            tmp_path.touch()
+            yield tmp_path
+        except OSError as exc:
+            ours = exc.filename is not None and str(exc.filename).startswith(str(folder))
+            named = _named_write_error(OSError(exc.errno, exc.strerror) if ours else exc, where)
+            if named is exc:
+                raise
+            raise named from None
         with open(tmp_path, "rb") as src:
             if target == "-":
                 try:
