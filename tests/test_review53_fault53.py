@@ -466,3 +466,23 @@ def test_output_to_standard_output_built_in_a_failing_temporary_folder(
     res = runner.invoke(app, ["score", str(trained["model"]), str(trained["data"]), "-o", "-"])
     assert res.exit_code == 2, res.output
     assert _one_line(res) == f"error: {tempfile.gettempdir()}: {cause}"
+
+
+def test_no_memory_left_from_the_system_is_the_out_of_memory_line(
+        trained: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: an OSError ENOMEM ('Cannot allocate memory', from a mapping or a write the
+    # kernel had no memory for) was a traceback, and the I/O fallback of this round would have
+    # blamed the output file for it ('scores.csv: Cannot allocate memory', exit code 2). It is
+    # the out-of-memory line with the command's advice, exit code 1, as a MemoryError is.
+    import hourglass.ingest.writers as writers
+    from hourglass.cli import app
+
+    def no_memory(*args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.ENOMEM, os.strerror(errno.ENOMEM))
+
+    monkeypatch.setattr(writers.ChunkWriter, "write", no_memory)
+    out = tmp_path / "scores.csv"
+    res = runner.invoke(app, ["score", str(trained["model"]), str(trained["data"]), "-o", str(out)])
+    assert res.exit_code == 1, res.output
+    assert _one_line(res) == "error: out of memory: free some memory, or give a smaller --chunk-mb"
+    assert list(tmp_path.iterdir()) == []

@@ -562,10 +562,14 @@ def io_error_exit(exc: OSError) -> None:
     or stale file system, a rename refused), not a traceback; return for any other ``exc``, for
     the caller to raise: one without an errno, a reader gone (``BrokenPipeError``:
     :func:`reader_gone`'s), no file descriptor left (:func:`output_full`'s). A stream's summary
-    comes with the line, as with a full disk's: its guard sees the exit."""
+    comes with the line, as with a full disk's: its guard sees the exit. No memory left
+    (``ENOMEM``) is the out-of-memory line and exit code 1, as a ``MemoryError`` is."""
     if exc.errno is None or exc.errno in NO_FILES_LEFT or isinstance(exc, ConnectionError):
         return
     debug_traceback()
+    if exc.errno == errno.ENOMEM:  # (the system's own 'Cannot allocate memory': as a MemoryError)
+        err.print(error_line(out_of_memory_text(exc)), highlight=False)
+        raise typer.Exit(1) from None
     err.print(error_line(with_placed(io_error_text(exc))), highlight=False)
     raise typer.Exit(2) from None
 

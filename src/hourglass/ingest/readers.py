@@ -532,7 +532,7 @@ def stdout_closed() -> bool:
 def _named_write_error(exc: OSError, name: str) -> OSError:
     """``exc``, a write's error (which names no file), naming ``name``, in the system's words for
     its errno; a reader gone (``BrokenPipeError``, which the command line ends quietly) or an
-    error without an errno as it is.
+    error without an errno, or one of no memory left (``ENOMEM``), as it is.
 
     Examples
     --------
@@ -541,8 +541,8 @@ def _named_write_error(exc: OSError, name: str) -> OSError:
     >>> type(_named_write_error(BrokenPipeError(32, "Broken pipe"), "standard output")).__name__
     'BrokenPipeError'
     """
-    if exc.errno is None or exc.filename is not None or isinstance(exc, ConnectionError):
-        return exc
+    if exc.errno in (None, errno.ENOMEM) or exc.filename is not None or isinstance(exc, ConnectionError):
+        return exc  # (no memory left is the machine's, not the file's: said as such)
     return OSError(exc.errno, os.strerror(exc.errno), name)
 
 
