@@ -486,3 +486,32 @@ def test_no_memory_left_from_the_system_is_the_out_of_memory_line(
     assert res.exit_code == 1, res.output
     assert _one_line(res) == "error: out of memory: free some memory, or give a smaller --chunk-mb"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_model_whose_config_cannot_be_read_is_not_taken_for_no_model(
+        trained: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+    # What was wrong: is_artefact took any error reading a folder's config.json for 'no model
+    # there': an EIO made 'threshold -o M2' (train -o, a save) over a saved model say 'M2: exists
+    # and is not a model directory', and a DATA folder holding such a config.json, once it said
+    # so, was a traceback from the DATA check. A failed read is now said as such, in one line.
+    import shutil
+
+    from hourglass.cli import app
+
+    out = tmp_path / "m2"
+    shutil.copytree(trained["model"], out)
+    real = Path.read_text
+
+    def failing(self: Path, *args: Any, **kwargs: Any) -> str:
+        if self == out / "config.json":
+            _eio()
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", failing)
+    res = runner.invoke(app, ["threshold", str(trained["model"]), "--threshold", "percentile:95",
+                              "-o", str(out), "-q"])
+    assert res.exit_code == 2, res.output
+    assert _one_line(res) == f"error: --output {out}/config.json: cannot read (Input/output error)"
+    line = console_refusal(["score", str(trained["model"]), str(out), "-o", str(tmp_path / "s.csv")],
+                           capsys, monkeypatch)
+    assert f"{out}/config.json: cannot read (Input/output error)" in line, line

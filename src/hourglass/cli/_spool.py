@@ -199,7 +199,10 @@ def model_as_data(value: Path) -> str | None:
 def _not_a_model(value: Path) -> None:
     """Refuse a saved hourglass model folder, or one of its files, given as DATA
     (:func:`model_as_data`)."""
-    said = model_as_data(value)
+    try:
+        said = model_as_data(value)
+    except InputError as exc:  # (a config.json there that cannot be read: a disk's I/O error)
+        raise typer.BadParameter(str(exc)) from None
     if said is not None:
         raise typer.BadParameter(f"{said} (DATA is a data file, a folder of data files, a "
                                  "pattern, or -)")

@@ -8,6 +8,7 @@ config and the weight bytes. Loading checks the hash first: a flipped byte is re
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import logging
@@ -77,9 +78,21 @@ def is_artefact(path: str | os.PathLike[str]) -> bool:
         if not target.is_file():  # a named pipe there would be read for ever (no writer comes)
             return False
         config = loads_json(target.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError):  # (JSON nested too deep)
+    except OSError as exc:
+        if exc.errno in _NO_MODEL:
+            return False
+        # a disk's I/O error: not 'no model' (a save then said the folder was 'not a model
+        # directory', or the model there could be taken for none and replaced)
+        raise _unreadable(target, exc) from None
+    except (UnicodeDecodeError, ValueError, RecursionError):  # (JSON nested too deep)
         return False
     return isinstance(config, dict) and config.get("format") == FORMAT
+
+
+#: the errors of reading a ``config.json`` that mean there is no model there to read (gone, a
+#: folder in its place, closed to this user), as against a failure to read one (``EIO``)
+_NO_MODEL = (errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EACCES, errno.EPERM, errno.ENAMETOOLONG,
+             errno.ELOOP)
 
 
 def check_replaceable(path: str | os.PathLike[str]) -> None:
