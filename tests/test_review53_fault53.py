@@ -515,3 +515,28 @@ def test_a_model_whose_config_cannot_be_read_is_not_taken_for_no_model(
     line = console_refusal(["score", str(trained["model"]), str(out), "-o", str(tmp_path / "s.csv")],
                            capsys, monkeypatch)
     assert f"{out}/config.json: cannot read (Input/output error)" in line, line
+
+
+def test_stream_to_standard_output_that_fails_names_it(trained: dict[str, Any], tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+    # What was wrong: 'stream' writing its alerts to standard output (no -o) that failed with
+    # EIO (a terminal hung up, a redirect to a failing disk) ended in a bare 'error:
+    # Input/output error' (a traceback before this round). Now 'error: standard output:
+    # Input/output error', with the summary, exit code 2.
+    import sys
+
+    from hourglass.cli import main
+
+    events = tmp_path / "events.jsonl"
+    trained["frame"].drop(columns="label").to_json(events, orient="records", lines=True)
+    capsys.readouterr()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BufferedWriter(_FailingRaw()), encoding="utf-8"))
+    monkeypatch.setattr(sys, "argv", ["hourglass", "stream", str(trained["model"]), "-i", str(events),
+                                      "--all"])
+    with pytest.raises(SystemExit) as ended:
+        main()
+    err = capsys.readouterr().err
+    assert ended.value.code == 2, err
+    assert [ln for ln in err.splitlines() if ln.startswith("error:")] == [
+        "error: standard output: Input/output error"], err
+    assert "the output failed: 0 of 300 alerts written" in err, err

@@ -1176,7 +1176,7 @@ def _open_output(model: Path, pipe: Any, output: Path | None, kind: str, rules: 
             if output is not None:
                 check_appended(output, ecs=ecs, grouped=group[0] is not None and kind == "table",
                                kind=kind)
-            sink = JsonLinesSink(sys.stdout.buffer) if output is None else \
+            sink = JsonLinesSink(sys.stdout.buffer, name="standard output") if output is None else \
                 JsonLinesSink(_append_at_start(output), path=output, reopen=lambda: _append(output))
     return sink, rule
 

@@ -350,7 +350,8 @@ class JsonLinesSink:
     since the last write (``logrotate`` renaming ``alerts.jsonl`` to ``alerts.jsonl.1``) is
     left to its new name: the alerts go to a file at ``path`` again (``reopen()`` opens it), as
     a log file's writer does after a rotation, not on into the rotated (or compressed, deleted)
-    file.
+    file. A write that fails raises its ``OSError`` naming the output: ``name`` if given (such
+    as ``"standard output"``), else ``path``.
 
     Examples
     --------
@@ -370,8 +371,10 @@ class JsonLinesSink:
     """
 
     def __init__(self, fh: IO[bytes], *, path: str | os.PathLike[str] | None = None,
-                 reopen: Callable[[], IO[bytes]] | None = None) -> None:
+                 reopen: Callable[[], IO[bytes]] | None = None, name: str | None = None) -> None:
         self.fh, self.path, self._reopen = fh, path, reopen
+        # how a failed write names the output: ``name`` (standard output), else ``path``
+        self._name = name if name is not None else None if path is None else str(path)
         self._unopened = False  # the file at path could not be opened anew (said once)
         self.offered = 0  # the alerts handed to write
         self.written = 0  # of them, those known to be written whole (flushed)
@@ -441,10 +444,10 @@ class JsonLinesSink:
                             raise
             except OSError as exc:  # (through a pipe or to a device, what part got out is not known)
                 self.failed = True
-                if exc.filename is not None or self.path is None or isinstance(exc, ConnectionError):
+                if exc.filename is not None or self._name is None or isinstance(exc, ConnectionError):
                     raise
                 # (a write's error names no file: a disk's I/O error said as the file's)
-                raise OSError(exc.errno, exc.strerror, str(self.path)) from None
+                raise OSError(exc.errno, exc.strerror, self._name) from None
             self.written += len(alerts)
         self.fh.flush()
 
