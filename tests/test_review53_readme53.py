@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from hourglass.cli.app import app
@@ -57,3 +58,35 @@ def test_a_series_ecs_alerts_hourglass_timestamp_is_in_the_form_the_readme_gives
     doc = json.loads(out["ecs"].read_text().splitlines()[-1])
     assert doc["hourglass"]["timestamp"] == said.group(1) == doc["@timestamp"]
     assert f"time step {said.group(1)} " in doc["message"]
+
+
+@pytest.mark.parametrize(("labels", "normal"), [((0, 0, 1, "N/A"), "0.0"),
+                                                ((False, False, True, "?"), "FALSE")])
+def test_json_labels_beside_a_missing_spelling_are_matched_as_their_type(tmp_path: Path, labels: tuple,
+                                                                          normal: str) -> None:
+    # What was wrong: the README says a label column of numbers is matched by value (--normal 0.0
+    # names its 0 rows) and one of booleans takes --normal false in any case, in train, evaluate
+    # and inspect, and that a label N/A, null or ? is no label in JSON lines too. A JSON-lines
+    # label column of numbers or booleans that also held such a text ("N/A", "?") was mixed, read
+    # as text: train refused --normal 0.0 ("no rows with label in ['0.0']; ... did you mean
+    # '0'?"), evaluate refused --normal 0.0 and --normal FALSE, and inspect said no row was
+    # normal and that train would refuse the file. The missing spellings are now set aside before
+    # the column's type is told (hourglass.ingest.formats.labels_given), as for a null.
+    rng = np.random.default_rng(0)
+    data = tmp_path / "labelled.jsonl"
+    data.write_text("".join(json.dumps({"a": float(rng.normal()), "b": float(rng.normal()),
+                                        "label": labels[i % 4]}) + "\n" for i in range(120)))
+    res = runner.invoke(app, ["train", str(data), "--label-col", "label", "--normal", normal,
+                              "--epochs", "1", "--hidden", "4", "-o", str(tmp_path / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+    metrics = tmp_path / "m.json"
+    res = runner.invoke(app, ["evaluate", str(tmp_path / "m"), str(data), "--label-col", "label",
+                              "--normal", normal, "--json", str(metrics), "-q"])
+    assert res.exit_code == 0, res.output
+    got = json.loads(metrics.read_text())
+    assert (got["n"], got["n_anomalies"]) == (90, 30)  # the 30 rows without a label left out
+    seen = tmp_path / "inspect.json"
+    res = runner.invoke(app, ["inspect", str(data), "--label-col", "label", "--normal", normal,
+                              "--json", str(seen)])
+    assert res.exit_code == 0, res.output
+    assert json.loads(seen.read_text())["fitted_on_normal_rows"] == 60

@@ -357,28 +357,70 @@ def _number(a: str) -> float | None:
 _TRUTH = {"false": 0.0, "true": 1.0}  # a true/false column typed as booleans is the 0/1 labels
 
 
+def labels_given(labels: pd.Series) -> pd.Series:
+    """The label column ``labels`` with its missing spellings set aside: in a column of mixed
+    JSON values (``object``), text a CSV's reader reads as an empty cell (``N/A``, ``null``,
+    ``?``... :data:`~hourglass.ingest.tables.NULL_VALUES`) is a missing label, as a CSV and
+    :func:`label_strings` read it, and the rest is typed as it would be without it: JSON numbers
+    beside ``"N/A"`` are a column of numbers, booleans beside ``"?"`` one of booleans. Any other
+    column is returned as it is.
+
+    Parameters
+    ----------
+    labels
+        A label column as a reader gives it.
+
+    Returns
+    -------
+    pandas.Series
+        ``labels``, its missing spellings missing (``NaN``) and its type inferred again.
+
+    Examples
+    --------
+    >>> labels_given(pd.Series([0, 1, "N/A"], dtype=object)).tolist()
+    [0.0, 1.0, nan]
+    >>> labels_given(pd.Series([False, " ? ", True], dtype=object)).tolist()
+    [False, nan, True]
+    >>> labels_given(pd.Series(["normal", "N/A"])).tolist()       # text: as it is
+    ['normal', 'N/A']
+    """
+    if labels.dtype != object:
+        return labels
+    text = labels.astype("string").str.strip()
+    missing = text.isin(NULL_VALUES).fillna(False).to_numpy(dtype=bool)
+    return (labels.mask(missing) if missing.any() else labels).infer_objects()
+
+
 def boolean_labels(labels: pd.Series) -> bool:
     """Whether ``labels`` is a column of booleans (CSV ``True``/``False``, JSON ``true``/``false``,
-    read as booleans), missing labels aside.
+    read as booleans), missing labels aside (``null``, and the missing spellings
+    :func:`labels_given` sets aside, ``"N/A"``, ``"?"``...).
 
     Examples
     --------
     >>> boolean_labels(pd.Series([True, None, False])), boolean_labels(pd.Series(["False", "x"]))
     (True, False)
+    >>> boolean_labels(pd.Series([True, "N/A", False], dtype=object))
+    True
     """
+    labels = labels_given(labels)
     return bool(pd.api.types.is_bool_dtype(labels)
                 or pd.api.types.infer_dtype(labels, skipna=True) == "boolean")
 
 
 def numeric_labels(labels: pd.Series) -> bool:
     """Whether ``labels`` is a column of numbers (a CSV's ``0``/``0.0``, JSON numbers, Parquet
-    ints or floats; not booleans), matched by value (see :func:`normal_labels`).
+    ints or floats; not booleans), matched by value (see :func:`normal_labels`), missing labels
+    aside (the missing spellings :func:`labels_given` sets aside too).
 
     Examples
     --------
     >>> numeric_labels(pd.Series([0.0, 1.0])), numeric_labels(pd.Series(["0.0", "1"]))
     (True, False)
+    >>> numeric_labels(pd.Series([0, 1, "N/A"], dtype=object))
+    True
     """
+    labels = labels_given(labels)
     return bool(pd.api.types.is_numeric_dtype(labels) and not pd.api.types.is_bool_dtype(labels))
 
 
@@ -446,8 +488,10 @@ def label_strings(labels: pd.Series) -> np.ndarray:
     ['normal', '', '', '-']
     >>> label_strings(pd.Series([1e20, 2.5])).tolist()
     ['1e+20', '2.5']
+    >>> label_strings(pd.Series([0.0, 1.0, "N/A"], dtype=object)).tolist()   # JSON numbers
+    ['0', '1', '']
     """
-    s = labels
+    s = labels_given(labels)
     if pd.api.types.is_float_dtype(s):
         v = s.to_numpy(dtype=np.float64, na_value=np.nan)
         # (a whole number past int64's range, 1e20, printed as itself: cast, it overflowed)
