@@ -783,6 +783,19 @@ def _as_python_writes(col: np.ndarray, text: Any) -> Any:
                                 pa.array([repr(float(v)) for v in col[other]], pa.large_string()))
 
 
+def _slashes_kept(text: str) -> str:
+    r"""pandas' JSON ``text`` with each ``/`` as it is, not ``\/``: pandas escapes every ``/``,
+    so the character before any ``/`` of its text is that escape (a backslash of the value is
+    ``\\``, never followed by a bare ``/``), and each ``\/`` is one escaped ``/``.
+
+    Examples
+    --------
+    >>> print(_slashes_kept(pd.DataFrame({"p": ["a/b", "c\\/d"]}).to_json(orient="records")))
+    [{"p":"a/b"},{"p":"c\\/d"}]
+    """
+    return text.replace("\\/", "/") if "\\/" in text else text
+
+
 def json_lines(df: pd.DataFrame) -> str:
     """``df`` as JSON lines (one object per row, each line ending in a newline; ``""`` for no
     rows), times as ISO 8601 text as the CSV and SQLite outputs write them, not pandas' epoch
@@ -790,7 +803,8 @@ def json_lines(df: pd.DataFrame) -> str:
     as the shortest text that reads back as the same number, as the CSV and SQLite outputs, the
     stream's alerts and the service hold it (pandas' JSON cuts at 15 decimal places: a score of
     5.3772125244140625 read back as 5.377212524414062, 1.234567890123e-9 as 1.234568e-9); NaN,
-    and ±inf (JSON has no infinity), are ``null``.
+    and ±inf (JSON has no infinity), are ``null``. A ``/`` is written as it is, as the stream's
+    alerts write it (pandas' ``\\/`` left ``grep 10.0.0.0/8`` finding nothing in the output).
 
     Examples
     --------
@@ -806,6 +820,8 @@ def json_lines(df: pd.DataFrame) -> str:
     >>> import datetime
     >>> print(json_lines(pd.DataFrame({"day": [datetime.date(2024, 1, 1)]})), end="")
     {"day":"2024-01-01"}
+    >>> print(json_lines(pd.DataFrame({"net": ["10.0.0.0/8"], "score": [1.5]})), end="")
+    {"net":"10.0.0.0/8","score":1.5}
     """
     if not len(df):
         return ""
@@ -814,7 +830,7 @@ def json_lines(df: pd.DataFrame) -> str:
     plain = [isinstance(t, np.dtype) and t.kind in "fiub" for t in df.dtypes]
     if not any(isinstance(t, np.dtype) and t.kind == "f" for t in df.dtypes) or \
             df.columns.duplicated().any():  # (pandas refuses duplicate names itself)
-        text = df.to_json(orient="records", lines=True, double_precision=15)
+        text = _slashes_kept(df.to_json(orient="records", lines=True, double_precision=15))
         # whether pandas ends ``lines=True`` output with a newline depends on its version
         return text if text.endswith("\n") else text + "\n"
     # each float column as its shortest exact text (an integer's or a boolean's as it is), the
@@ -856,7 +872,8 @@ def json_lines(df: pd.DataFrame) -> str:
                     pieces.append(pc.if_else(whole, lit(".0"), lit("")))
                 pieces.append(lit(","))
         else:
-            lines = df.iloc[:, i:j].to_json(orient="records", lines=True, double_precision=15)
+            lines = _slashes_kept(df.iloc[:, i:j].to_json(orient="records", lines=True,
+                                                          double_precision=15))
             # (one line a row: pandas escapes every line break inside a value)
             each = pc.list_flatten(pc.split_pattern(pa.array([lines.rstrip("\n")], pa.large_string()), "\n"))
             pieces += [pc.utf8_slice_codeunits(each, 1, -1), lit(",")]  # the '{...}' of each row opened
