@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from hourglass import load
 from hourglass.cli import app
@@ -40,12 +41,21 @@ def test_cli_warm_start_differs_from_the_python_one_in_its_seed_only(files: dict
     # default 0 where Pipeline.warm_start keeps the parent's seed; nothing else differs. Pinned:
     # the CLI with the parent's --seed equals the Python warm start exactly, and without it
     # equals Pipeline.warm_start(random_state=0).
+    # (one torch thread on both sides: the thread count changes a model as the seed does, and
+    # a command run in-process puts the caller's count back when it ends)
     d = files["dir"]
-    _train(str(files["new"]), "--warm-start", str(files["model"]), "--seed", "3", "-o", str(d / "S3"))
-    _train(str(files["new"]), "--warm-start", str(files["model"]), "-o", str(d / "S0"))
+    for args in (["--seed", "3", "-o", str(d / "S3")], ["-o", str(d / "S0")]):
+        res = runner.invoke(app, ["--threads", "1", "train", str(files["new"]), "--warm-start",
+                                  str(files["model"]), *args, "--epochs", "2", "-q"])
+        assert res.exit_code == 0, res.output
     parent, new, test = load(files["model"]), pd.read_csv(files["new"]), _table(200, 2)
-    kept = parent.warm_start(new, epochs=2, verbose=0)
-    zero = parent.warm_start(new, epochs=2, verbose=0, random_state=0)
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        kept = parent.warm_start(new, epochs=2, verbose=0)
+        zero = parent.warm_start(new, epochs=2, verbose=0, random_state=0)
+    finally:
+        torch.set_num_threads(before)
     assert kept.detector_.random_state == 3
     s3, s0 = load(d / "S3"), load(d / "S0")
     assert np.array_equal(kept.score(test), s3.score(test))
