@@ -61,12 +61,20 @@ _WHY_NOT = {
 }
 
 
-def _check_kind(pipe: Any, model_dir: str) -> None:
+def _check_kind(pipe: Any, model_dir: str, explain: int = 0) -> None:
+    """Refuse a model Spark cannot score, or with ``explain``, one that cannot explain its rows
+    (:func:`output_schema` as :func:`score_partitions`: a schema built first was accepted)."""
     kind = getattr(pipe.features_, "output", "tabular")
     if kind != "tabular":
         raise InputError(f"{model_dir}: Spark batch scoring takes table models; this model "
                          f"({pipe.model_name}) "
                          f"reads {kind} data: {_WHY_NOT.get(kind, 'its rows are not independent')}")
+    if explain:
+        from hourglass.explain import explainable
+
+        why_not = explainable(pipe)
+        if why_not is not None:
+            raise InputError(f"explain: {why_not}")
 
 
 def _no_bare_string(keep: object, example: str) -> None:
@@ -350,13 +358,10 @@ def score_partitions(model_dir: str | os.PathLike[str], *, keep: Sequence[str] |
     path = os.fspath(model_dir)
     content_hash = None
     if check:
-        from hourglass.explain import explainable
         from hourglass.pipeline import load
 
         pipe = load(path)
-        _check_kind(pipe, path)
-        if explain and explainable(pipe) is not None:
-            raise InputError(f"explain: {explainable(pipe)}")
+        _check_kind(pipe, path, explain)
         content_hash = str(pipe.artefact_["content_hash"])  # every task must load this model
     return PartitionScorer(path, names, int(explain), anomalies_only,
                            None if threads is None else int(threads), content_hash)
@@ -374,7 +379,9 @@ def output_schema(model_dir: str | os.PathLike[str] | None = None, *,
     Parameters
     ----------
     model_dir
-        The artefact; when given, checked to be a table model (the schema does not depend on it).
+        The artefact; when given, checked to be a table model, and with ``explain`` one that
+        can explain its rows, as :func:`score_partitions` checks it (the schema does not depend
+        on it).
     keep
         The kept columns with their Spark SQL types, in order: ``{"flow_id": "bigint"}`` (the
         types of the input DataFrame's columns: ``dict(spark_df.dtypes)`` gives them).
@@ -399,6 +406,6 @@ def output_schema(model_dir: str | os.PathLike[str] | None = None, *,
     if model_dir is not None:
         from hourglass.pipeline import load
 
-        _check_kind(load(model_dir), os.fspath(model_dir))
+        _check_kind(load(model_dir), os.fspath(model_dir), explain)
     cols = [*SCORE_COLUMNS, *(EXPLAIN_COLUMNS if explain else ()), *pairs]
     return ", ".join(f"{_ddl_name(n)} {t}" for n, t in cols)

@@ -1,0 +1,36 @@
+"""Regression tests of review round 53 (helper left53b): items noticed and left alone before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.errors import InputError
+
+
+def _table_model(tmp_path: Path, detector: object) -> Path:
+    from hourglass import Pipeline
+
+    df = pd.DataFrame(np.random.default_rng(0).normal(size=(80, 3)), columns=["a", "b", "c"])
+    out = tmp_path / "model"
+    Pipeline(detector=detector).fit(df).save(out)
+    return out
+
+
+def test_spark_output_schema_refuses_explain_for_a_model_that_cannot_explain(tmp_path: Path) -> None:
+    # What was wrong: output_schema(model, explain=2) built a schema with top_column/why for a
+    # LatentIForest model, which has neither a reconstruction error nor gradients; only
+    # score_partitions refused it, so a user who built the schema first learnt it later.
+    from hourglass.detectors import LatentIForest
+    from hourglass.distributed.spark import output_schema, score_partitions
+
+    model = _table_model(tmp_path, LatentIForest(epochs=1, verbose=0))
+    with pytest.raises(InputError, match=r"^explain: ") as by_scorer:
+        score_partitions(model, explain=2)
+    with pytest.raises(InputError, match=r"^explain: ") as by_schema:
+        output_schema(model, explain=2)
+    assert str(by_schema.value) == str(by_scorer.value)
+    assert output_schema(model).startswith("`score` double")  # without explain: accepted
