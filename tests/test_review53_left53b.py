@@ -34,3 +34,17 @@ def test_spark_output_schema_refuses_explain_for_a_model_that_cannot_explain(tmp
         output_schema(model, explain=2)
     assert str(by_schema.value) == str(by_scorer.value)
     assert output_schema(model).startswith("`score` double")  # without explain: accepted
+
+
+def test_create_app_given_a_fitted_pipeline_says_to_give_its_directory() -> None:
+    # What was wrong: create_app(pipe, ...) with a fitted Pipeline (README wrote it
+    # create_app(model, ...)) failed inside os.path.abspath with pathlib's raw "expected str,
+    # bytes or os.PathLike object, not Pipeline", naming no argument and no way out.
+    from hourglass import AutoEncoder, Pipeline
+    from hourglass.serve import create_app
+
+    df = pd.DataFrame({"bytes": np.arange(60.0)})
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df)
+    with pytest.raises(TypeError, match=r"^model_dir: expected a model directory .*got Pipeline; "
+                                        r"save the Pipeline first \(pipe\.save"):
+        create_app(pipe, api_key="0123456789abcdef")  # type: ignore[arg-type]

@@ -225,12 +225,27 @@ def _content_hash(config: dict[str, Any], weights: bytes) -> str:
     return hashlib.sha256(canon + b"\0" + weights).hexdigest()
 
 
-def _model_path(path: object) -> Path:
-    """``path`` as a :class:`Path`, or a ``TypeError`` that names it (pathlib's says only
-    "expected str, bytes or os.PathLike object, not int")."""
+def _model_path(path: object, name: str = "path") -> Path:
+    """``path`` as a :class:`Path`, or a ``TypeError`` that names it, as the argument ``name``
+    (pathlib's says only "expected str, bytes or os.PathLike object, not int"); a fitted
+    :class:`~hourglass.pipeline.Pipeline` given for it is told how to get a directory.
+
+    Examples
+    --------
+    >>> _model_path("models/flows").as_posix()
+    'models/flows'
+    >>> _model_path(3, "model_dir")
+    Traceback (most recent call last):
+    ...
+    TypeError: model_dir: expected a model directory (str or os.PathLike), got int
+    """
     if not isinstance(path, str | os.PathLike):
-        raise TypeError(f"path: expected a model directory (str or os.PathLike), got "
-                        f"{type(path).__name__}")
+        from hourglass.pipeline.pipeline import Pipeline
+
+        saved = (f"; save the {type(path).__name__} first (pipe.save('model/')) and give its directory"
+                 if isinstance(path, Pipeline) else "")
+        raise TypeError(f"{name}: expected a model directory (str or os.PathLike), got "
+                        f"{type(path).__name__}{saved}")
     return Path(path)
 
 

@@ -748,6 +748,9 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
     >>> client.get("/models").json()["models"][0]["score"]
     '/models/model/score'
     """
+    from hourglass.pipeline.artefact import _model_path
+
+    _model_path(model_dir, "model_dir")  # (a fitted Pipeline: its name was pathlib's TypeError)
     key = check_api_key(api_key)
     check_limits(max_body_bytes, max_rows, rate_limit)
     name = route_name(model_dir) if name is None else check_name(name)
