@@ -48,3 +48,37 @@ def test_create_app_given_a_fitted_pipeline_says_to_give_its_directory() -> None
     with pytest.raises(TypeError, match=r"^model_dir: expected a model directory .*got Pipeline; "
                                         r"save the Pipeline first \(pipe\.save"):
         create_app(pipe, api_key="0123456789abcdef")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("kind", ["keys", "events"])
+def test_explain_of_a_log_model_names_the_data_it_was_trained_on(tmp_path: Path, kind: str) -> None:
+    # What was wrong: 'hourglass explain' on a log model sent the user to 'hourglass score MODEL
+    # LOG -o alerts.jsonl' even for a model trained on a key-sequence file or an event table
+    # (--key-col), whose data is no log; the Python functions' messages said LOG too.
+    from hourglass import load
+    from hourglass.cli import app
+    from hourglass.explain import explain_rows
+    from hourglass.explain.timeseries import series_explainable
+    from tests._cli import one_line_error, runner
+
+    rng = np.random.default_rng(0)
+    if kind == "keys":
+        data = tmp_path / "keys.txt"
+        data.write_text("".join(" ".join(str(k) for k in rng.integers(1, 5, 10)) + "\n"
+                                for _ in range(40)))
+        options = ["--format", "keys"]
+        word = "KEYS"
+    else:
+        data = tmp_path / "events.csv"
+        data.write_text("user,event\n" + "".join(f"u{i % 8},e{k}\n" for i, k in
+                                                 enumerate(rng.integers(1, 5, 320))))
+        options = ["--key-col", "event", "--session-col", "user"]
+        word = "EVENTS"
+    model = tmp_path / "model"
+    res = runner.invoke(app, ["train", str(data), *options, "--model", "deeplog", "--epochs", "1",
+                              "--quiet", "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    one_line_error(["explain", str(model), str(data)], f"'hourglass score {model} {word} -o alerts.jsonl'")
+    with pytest.raises(InputError, match=f"'hourglass score MODEL {word} -o alerts.jsonl'"):
+        explain_rows(load(model), pd.DataFrame({"a": [1.0]}))
+    assert f"'hourglass score MODEL {word} -o alerts.jsonl'" in str(series_explainable(load(model)))

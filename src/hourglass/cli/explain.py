@@ -148,8 +148,9 @@ def explain(
             return
         if getattr(pipe.features_, "output", "tabular") == "events":
             raise HourglassError(f"{model}: a log model ({pipe.model_name}) explains its alerts in "
-                                 f"'hourglass score {model} LOG -o alerts.jsonl': each flagged "
-                                 "session's unexpected event, its template and the keys expected")
+                                 f"'hourglass score {model} {pipe.features_.data_word} -o alerts.jsonl': "
+                                 "each flagged session's unexpected event, its template and the keys "
+                                 "expected")
         why_not = explainable(pipe, method)
         if why_not is not None:
             raise HourglassError(f"{model}: {why_not}")

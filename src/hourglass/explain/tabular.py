@@ -73,9 +73,11 @@ def explanation_method(pipe: Pipeline, method: str = "auto") -> str:
     if output not in ("tabular", "entity"):
         # the way that works for it (hourglass explain takes each model, the Python functions do not)
         way = {"timeseries": "; explain its time steps with hourglass.explain.explain_steps "
-                             "('hourglass explain' on the command line)",
-               "events": "; explain its flagged sessions with hourglass.explain.session_alerts "
-                         "('hourglass score MODEL LOG -o alerts.jsonl' on the command line)"}.get(output, "")
+                             "('hourglass explain' on the command line)"}.get(output, "")
+        if output == "events":  # (the data word of a log model's features only)
+            way = ("; explain its flagged sessions with hourglass.explain.session_alerts "
+                   f"('hourglass score MODEL {pipe.features_.data_word} -o alerts.jsonl' on the "
+                   "command line)")
         raise InputError(f"explanations are for table and entity-bucket models; this model ({name}) reads "
                          f"{output} data{way}")
     recon = _has_reconstruction(det)

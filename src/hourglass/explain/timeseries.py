@@ -93,9 +93,11 @@ def series_explainable(pipe: Pipeline) -> str | None:
         way = {"tabular": "; explain its rows with hourglass.explain.explain_rows ('hourglass explain' "
                           "on the command line)",
                "entity": "; explain its buckets with hourglass.explain.explain_buckets ('hourglass "
-                         "explain' on the command line)",
-               "events": "; explain its flagged sessions with hourglass.explain.session_alerts "
-                         "('hourglass score MODEL LOG -o alerts.jsonl' on the command line)"}.get(output, "")
+                         "explain' on the command line)"}.get(output, "")
+        if output == "events":  # (the data word of a log model's features only)
+            way = ("; explain its flagged sessions with hourglass.explain.session_alerts "
+                   f"('hourglass score MODEL {pipe.features_.data_word} -o alerts.jsonl' on the "
+                   "command line)")
         return (f"these explanations are for time-series models; this model "
                 f"({type(det).__name__}) reads {output} data{way}")
     why_not = det.explain_unavailable() if hasattr(det, "explain_unavailable") else (

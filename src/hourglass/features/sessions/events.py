@@ -161,6 +161,20 @@ class EventSessions(EventTables):
         return self.key_column is not None or self.message_column is not None
 
     @property
+    def data_word(self) -> str:
+        """The placeholder of this input in a command line: ``EVENTS`` for an event table,
+        ``KEYS`` for a key-sequence file (``format="keys"``), ``LOG`` for a log.
+
+        Examples
+        --------
+        >>> EventSessions(format="keys").data_word, EventSessions(format="hdfs").data_word
+        ('KEYS', 'LOG')
+        >>> EventSessions(key_column="event", session_column="user").data_word
+        'EVENTS'
+        """
+        return "EVENTS" if self.is_table else "KEYS" if self.format == "keys" else "LOG"
+
+    @property
     def keys_as_given(self) -> bool:
         """Whether the events' keys are the input's own integers (a key file, ``format="keys"``,
         or a key column of integers), not keys this preprocessing gives: which of them are
