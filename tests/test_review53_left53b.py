@@ -82,3 +82,27 @@ def test_explain_of_a_log_model_names_the_data_it_was_trained_on(tmp_path: Path,
     with pytest.raises(InputError, match=f"'hourglass score MODEL {word} -o alerts.jsonl'"):
         explain_rows(load(model), pd.DataFrame({"a": [1.0]}))
     assert f"'hourglass score MODEL {word} -o alerts.jsonl'" in str(series_explainable(load(model)))
+
+
+def test_stream_refusals_for_entity_and_series_models_list_every_option_they_take() -> None:
+    # What was wrong: 'stream --keep' / '--adapt' on an entity-bucket model answered "they take
+    # --lateness, --idle-timeout, --all, --explain, --alert-format, --on-bad-rows, --batch,
+    # --output", a hand-kept list that left out --suppress, --drift-window, --max-delay-ms and
+    # --sqlite-table, which they take; a time-series model's left out --batch, --output and more.
+    # The lists are now derived from the stream command's own options.
+    from hourglass.cli.stream_entity import open_entity_scorer
+    from hourglass.cli.stream_series import open_series_scorer
+    from hourglass.errors import HourglassError
+
+    # (the options are refused before the model is looked at: no model needed)
+    with pytest.raises(HourglassError) as entity:
+        open_entity_scorer(None, explain=None, keep=["proto"], adapt=False, idle_timeout=None)
+    with pytest.raises(HourglassError) as series:
+        open_series_scorer(None, Path("m"), explain=None, keep=None, adapt=True, ecs=False,
+                           idle_timeout=None)
+    entity_takes = set(str(entity.value).split("(they take ")[1].rstrip(")").split(", "))
+    series_takes = set(str(series.value).split("(they take ")[1].rstrip(")").split(", "))
+    both = {"--input", "--output", "--batch", "--max-delay-ms", "--all", "--explain", "--on-bad-rows",
+            "--alert-format", "--sqlite-table", "--quiet", "--drift-window"}
+    assert entity_takes == both | {"--idle-timeout", "--lateness", "--suppress"}
+    assert series_takes == both | {"--keep"}

@@ -22,7 +22,7 @@ __all__ = ["FILE_OUTPUTS", "UNUSED_BY", "base_params", "check_model_dir", "check
            "chunk_bytes", "finish_params", "hidden_param", "model_kind", "model_params", "parse_hidden",
            "parse_value", "refuse_closed_stdout", "refuse_existing_model", "refuse_folder_endings",
            "refuse_kept_outputs", "refuse_label_in_columns", "refuse_normal_without_label",
-           "refuse_typed_defaults", "refuse_unused", "typed_options"]
+           "refuse_typed_defaults", "refuse_unused", "taken_options", "typed_options"]
 
 _PYTHON_WORDS: dict[str, Any] = {"True": True, "False": False, "None": None}
 
@@ -206,6 +206,35 @@ def refuse_unused(command: Any, kind: str, model: str, values: dict[str, Any],
             option = _OPTION_NAMES.get(name, "--" + name.replace("_", "-"))
             instead = _INSTEAD.get((kind, name), "leave it out")
             raise HourglassError(f"{option}: not used by {kind} models ({model}); {instead}")
+
+
+#: ``stream``'s grouping options (parameter names): for table models only
+GROUP_OPTIONS = ("group_by_opts", "group_window", "timestamp_col", "max_groups")
+
+
+def taken_options(command: str, kind: str, refused: Sequence[str]) -> str:
+    """The options of the CLI command ``command`` that a ``kind`` model takes, as ``--help``
+    names them and in its order: all but those :data:`UNUSED_BY` lists and ``refused``
+    (parameter names). A refusal names them from the command itself, not from a list kept by
+    hand that missed options added later.
+
+    Examples
+    --------
+    >>> taken_options("stream", "entity", ("keep", "adapt", *GROUP_OPTIONS)).split(", ")[:4]
+    ['--input', '--output', '--batch', '--max-delay-ms']
+    >>> "--max-sessions" in taken_options("stream", "entity", ())
+    False
+    """
+    import typer
+
+    from hourglass.cli import app  # (the command line is built by now: this runs in a command)
+
+    skip = {*UNUSED_BY[command][kind], *refused}
+    group = typer.main.get_command(app)
+    assert isinstance(group, typer.core.TyperGroup)  # (typer's own click, not the click package)
+    params = group.commands[command].params
+    return ", ".join(next(o for o in p.opts if o.startswith("--")) for p in params
+                     if p.param_type_name == "option" and p.name not in skip)
 
 
 # what a user reaching for an option another kind of model takes wants instead

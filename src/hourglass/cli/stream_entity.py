@@ -406,9 +406,10 @@ def open_entity_scorer(pipe: Any, *, explain: int | None, keep: list[str] | None
     line)."""
     for given, option in ((bool(keep), "--keep"), (adapt, "--adapt")):
         if given:
-            raise HourglassError(f"{option}: not available for entity-bucket models (they take "
-                                 "--lateness, --idle-timeout, --all, --explain, --alert-format, "
-                                 "--on-bad-rows, --batch, --output)")
+            from hourglass.cli._common import GROUP_OPTIONS, taken_options
+
+            taken = taken_options("stream", "entity", ("keep", "adapt", *GROUP_OPTIONS))
+            raise HourglassError(f"{option}: not available for entity-bucket models (they take {taken})")
     if explain is not None:
         from hourglass.explain import explainable
 

@@ -51,8 +51,11 @@ def open_series_scorer(pipe: Any, model: Path, *, explain: int | None, keep: lis
 
     for given, option in ((adapt, "--adapt"), (idle_timeout is not None, "--idle-timeout")):
         if given:
-            raise HourglassError(f"{option}: not for time-series models (they take --explain, "
-                                 "--keep, --all, --on-bad-rows, --alert-format)")
+            from hourglass.cli._common import GROUP_OPTIONS, taken_options
+
+            takes = taken_options("stream", "time-series",
+                                  ("adapt", "idle_timeout", "lateness", "suppress", *GROUP_OPTIONS))
+            raise HourglassError(f"{option}: not for time-series models (they take {takes})")
     taken = sorted({"line", "timestamp", "threshold", "top_channel"} & set(keep or []))
     if taken:
         raise HourglassError(f"--keep {taken[0]}: the alerts of a time-series model already have "
