@@ -106,3 +106,26 @@ def test_stream_refusals_for_entity_and_series_models_list_every_option_they_tak
             "--alert-format", "--sqlite-table", "--quiet", "--drift-window"}
     assert entity_takes == both | {"--idle-timeout", "--lateness", "--suppress"}
     assert series_takes == both | {"--keep"}
+
+
+def test_a_full_temporary_folder_under_o_dash_says_to_free_it_or_set_tmpdir(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # What was wrong: with '-o -' the output is built in the temporary folder (TMPDIR) before it
+    # is copied to standard output; that folder found full said "no space left on device: free
+    # some space or write the output elsewhere", where the space needed is TMPDIR's, not the
+    # output's (standard output had nothing to free, and named no folder).
+    import errno
+    import tempfile
+
+    import typer
+
+    from hourglass.cli._output import user_errors
+    from hourglass.ingest import atomic_output
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(typer.Exit) as ended, user_errors(), atomic_output("-") as tmp:
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp))
+    assert ended.value.exit_code == 1
+    said = " ".join(capsys.readouterr().err.split())
+    assert f"{tmp_path}: no space left on device" in said, said
+    assert "set TMPDIR" in said and "write the output elsewhere" not in said, said

@@ -11,6 +11,7 @@ import logging
 import os
 import signal
 import sys
+import tempfile
 import threading
 import traceback
 import warnings
@@ -665,7 +666,9 @@ def io_error_text(exc: OSError) -> str:
 def disk_full_text(exc: OSError) -> str:
     """One line for a write that found the disk full (or a quota or file-size limit reached):
     exit code 1 like running out of memory, the input was fine ('score' removes its partial
-    output; 'stream' keeps the alerts written before).
+    output; 'stream' keeps the alerts written before). The temporary folder found full (where
+    an output to standard output, ``-o -``, is built first) is named, with what frees it: writing
+    the output elsewhere would not.
 
     Examples
     --------
@@ -673,11 +676,20 @@ def disk_full_text(exc: OSError) -> str:
     'no space left on device: free some space or write the output elsewhere'
     >>> disk_full_text(OSError(28, "error writing bytes to file. Detail: [errno 28] No space left"))
     'no space left on device: free some space or write the output elsewhere'
+    >>> import tempfile
+    >>> text = disk_full_text(OSError(28, "No space left on device", tempfile.gettempdir()))
+    >>> text.startswith(tempfile.gettempdir()), text.split("): ")[1]
+    (True, 'free some space there or set TMPDIR to another folder')
     """
     # the system's words for the errno, not a library's wrapping of them (pyarrow's "error
     # writing bytes to file. Detail: [errno 28] No space left on device")
     what = (os.strerror(exc.errno) if exc.errno else exc.strerror or "no space left on device").rstrip(".")
-    return f"{what[:1].lower()}{what[1:]}: free some space or write the output elsewhere"
+    what = f"{what[:1].lower()}{what[1:]}"
+    if exc.filename is not None and os.fspath(exc.filename) == tempfile.gettempdir():
+        return (f"{arguments_escaped(str(exc.filename))}: {what} (the temporary folder, where the "
+                "output is built before it is copied): free some space there or set TMPDIR to "
+                "another folder")
+    return f"{what}: free some space or write the output elsewhere"
 
 
 def with_placed(text: str) -> str:
