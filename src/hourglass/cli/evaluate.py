@@ -223,7 +223,12 @@ def _refuse_unused_label_options(labels: Path | None, all_sessions: str | None, 
 
 def _write_metrics(json_out: Path | None, summary: dict[str, Any], report: Path | None,
                    page: str | None) -> None:
-    """Write ``--json`` (the summary) and ``--report`` (the HTML page): both files or neither."""
+    """Write ``--json`` (the summary) and ``--report`` (the HTML page), each whole or not at all.
+
+    Both are written to temporary files first: a failure then leaves neither. The report is put
+    in place first; the summary's rename (or copy to standard output, ``--json -``) can still
+    fail after it, leaving the report alone: the error line then names it as written in full
+    (:func:`~hourglass.cli._output.with_placed`)."""
     from hourglass.ingest import atomic_output
 
     with contextlib.ExitStack() as stack:
