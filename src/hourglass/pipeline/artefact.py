@@ -31,6 +31,7 @@ from safetensors import SafetensorError
 
 import hourglass
 from hourglass._limits import loads_json
+from hourglass._locks import turn_of
 from hourglass._placed import note_placed
 from hourglass.detectors import registry
 from hourglass.detectors.base import BaseDetector
@@ -356,15 +357,7 @@ def _written(pipe: Pipeline, path: str | os.PathLike[str]) -> Iterator[tuple[Pat
 
     Examples
     --------
-    >>> import tempfile, numpy as np, pandas as pd
-    >>> from hourglass import Pipeline, AutoEncoder, load
-    >>> df = pd.DataFrame({"a": np.arange(50.0), "b": np.arange(50.0) % 7})
-    >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0)).fit(df)
-    >>> out = tempfile.mkdtemp() + "/model"
-    >>> with _written(pipe, out) as (tmp, target):
-    ...     _put_in_place(tmp, target)
-    >>> bool(np.array_equal(load(out).score(df), pipe.score(df)))
-    True
+    See :func:`save`, which is this step, then :func:`_put_in_place`.
     """
     pipe._check_fitted()
     target = Path(os.path.abspath(_model_path(path)))  # "." and "dir/.." get a real name to rename
@@ -427,7 +420,7 @@ def _put_in_place(tmp: Path, target: Path, replace: bool | Callable[[Path], bool
 
     Examples
     --------
-    See :func:`_written`.
+    See :func:`save`, which is :func:`_written`, then this step.
     """
     with _named_as(target), _saving_in(target.parent):  # another save to this folder waits
         _swap(tmp, target, _REPLACE.get() if replace is None else replace)
@@ -465,25 +458,16 @@ def _saving_in(folder: Path) -> Iterator[None]:
     one sees the earlier one's model whole, not a folder half swapped (its renames then failed
     with a raw ``Directory not empty`` or ``No such file or directory``). Nothing is written
     there for it; where the folder cannot be opened or locked (no ``fcntl``, a file system
-    without locks) the save goes on unlocked, as before."""
-    try:
-        import fcntl
-    except ImportError:  # (Windows)
-        fcntl = None  # type: ignore[assignment]
+    without locks) the save goes on unlocked, as before (:func:`hourglass._locks.turn_of`)."""
     fd = -1
-    if fcntl is not None:
-        with contextlib.suppress(OSError):
-            fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    with contextlib.suppress(OSError):  # (Windows opens no folder)
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
-        if fd >= 0:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-            except OSError:  # (ENOLCK: a network file system without locks)
-                pass
-        yield
+        with turn_of(fd) if fd >= 0 else contextlib.nullcontext():
+            yield
     finally:
         if fd >= 0:
-            os.close(fd)  # (releases the lock)
+            os.close(fd)
 
 
 def _swap(tmp: Path, target: Path, replace: bool | Callable[[Path], bool]) -> None:

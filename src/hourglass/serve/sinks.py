@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from hourglass._locks import turn_of
 from hourglass.errors import HourglassError, read_problem
 from hourglass.ingest.readers import atomic_output, open_output
 from hourglass.ingest.sqlite import (
@@ -434,7 +435,9 @@ class JsonLinesSink:
                     self.fh.write(data)
                     self.fh.flush()
                 else:
-                    with _file_turn(fd):  # (another stream appending to the file waits its turn)
+                    # (another stream appending to the file waits its turn: the one cut back
+                    # when the disk fills knows where its lines start and cuts none of the other's)
+                    with turn_of(fd):
                         start = os.fstat(fd).st_size
                         try:
                             _write_whole_lines(fd, data)
@@ -471,40 +474,6 @@ class JsonLinesSink:
     def close(self) -> None:
         """Close the file."""
         self.fh.close()
-
-
-@contextlib.contextmanager
-def _file_turn(fd: int) -> Iterator[None]:
-    """Hold an exclusive ``flock`` on the regular file ``fd`` while a batch is appended (and cut
-    back to its last whole line when the disk fills): two streams appending to one file take
-    turns, so the one cut back knows where its lines start and cuts none of the other's (an
-    alert the other appended in between was cut in half). Where the file cannot be locked (no
-    ``fcntl``, a file system without locks) the write goes on unlocked, as before.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> p = Path(tempfile.mkdtemp()) / "alerts.jsonl"
-    >>> with open(p, "ab") as fh, _file_turn(fh.fileno()):
-    ...     _write_whole_lines(fh.fileno(), b'{"row":1}\\n')
-    >>> p.read_bytes()
-    b'{"row":1}\\n'
-    """
-    try:
-        import fcntl
-    except ImportError:  # (Windows)
-        yield
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-    except OSError:  # (ENOLCK: a network file system without locks)
-        yield
-        return
-    try:
-        yield
-    finally:
-        with contextlib.suppress(OSError):
-            fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def _write_whole_lines(fd: int, data: bytes) -> None:
