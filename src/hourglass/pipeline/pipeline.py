@@ -332,11 +332,15 @@ def _features_card(feats: Any, det: BaseDetector) -> str:
     ...     columns_, feature_names_ = ["a", "b"], ["a", "b_x", "b_y"]
     >>> _features_card(Fitted(), None)
     '2 input columns → 3 features (Fitted)'
+    >>> class One(TabularPreprocessor):
+    ...     columns_, feature_names_ = ["a"], ["a"]
+    >>> _features_card(One(), None)
+    '1 input column → 1 feature (One)'
     """
     name = type(feats).__name__
     if getattr(feats, "output", None) != "events":
-        return (f"{len(getattr(feats, 'columns_', ()))} input columns → "
-                f"{len(getattr(feats, 'feature_names_', ()))} features ({name})")
+        return (f"{counted(len(getattr(feats, 'columns_', ())), 'input column')} → "
+                f"{counted(len(getattr(feats, 'feature_names_', ())), 'feature')} ({name})")
     if getattr(feats, "is_table", False):
         roles = (("session", feats.session_column), ("key", feats.key_column),
                  ("message", feats.message_column), ("time", feats.time_column))
@@ -348,8 +352,8 @@ def _features_card(feats: Any, det: BaseDetector) -> str:
         source = f"{feats.format} log lines"
     templates = len(getattr(feats, "feature_names_", ()))
     keys = len(getattr(det, "vocab_", ()))
-    return (f"{source} → " + (f"{templates} templates, " if templates else "")
-            + f"{keys} distinct keys in the training sessions ({name})")
+    return (f"{source} → " + (f"{counted(templates, 'template')}, " if templates else "")
+            + f"{counted(keys, 'distinct key')} in the training sessions ({name})")
 
 
 def _check_parts(detector: object, features: object) -> None:
