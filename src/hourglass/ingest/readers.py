@@ -306,7 +306,9 @@ def synced(path: str | os.PathLike[str]) -> None:
     """Flush what was written to the file ``path`` (or, for a folder, its entries) to the disk
     (``fsync``), before it is renamed into place: without it a power cut soon after the rename
     could leave the new name on an empty or partial file, the old output already gone. A file
-    system that cannot sync a folder (``EINVAL``) leaves it as it is.
+    system that cannot sync (``EINVAL``, ``ENOTSUP``, ``ENOSYS``: some FUSE and network mounts, and
+    folders on many) leaves it as it is: the output is written, as it was before syncing; a
+    disk's error on the sync (``EIO``) is raised.
 
     Examples
     --------
@@ -321,10 +323,15 @@ def synced(path: str | os.PathLike[str]) -> None:
     try:
         os.fsync(fd)
     except OSError as exc:
-        if exc.errno != errno.EINVAL or not os.path.isdir(path):
+        if exc.errno not in _NO_SYNC:
             raise
     finally:
         os.close(fd)
+
+
+#: the errors of a file system that cannot sync a file or folder (not a failed sync)
+_NO_SYNC = frozenset(getattr(errno, n) for n in ("EINVAL", "ENOTSUP", "EOPNOTSUPP", "ENOSYS")
+                     if hasattr(errno, n))
 
 
 def default_mode(*, directory: bool) -> int:
