@@ -692,6 +692,8 @@ class _LabelledChunks:
         self.rows = self.unlabelled = self.anomalous = 0
         self.first_unlabelled: int | None = None
         self.first_normal: str | None = None
+        # the --normal values as the labels spell them (false: False, 0.0: 0), for the metrics
+        self.spelt: list[str] = list(normal)
         self.anomalous_values: dict[str, int] = {}  # rows per label value counted as an anomaly
 
     def __call__(self, chunks: Any) -> Any:
@@ -715,6 +717,7 @@ class _LabelledChunks:
             column = chunk[self.label_col]
             # false: a column of booleans' False; 0.0: a column of numbers' 0
             normal = column_normal(self.normal, column)
+            self.spelt += [v for v in normal if v not in self.spelt]
             anom = np.where(keep, ~np.isin(labels, normal), -1).astype(np.int8)
             self.anomalous += int((anom == 1).sum())
             if (anom == 1).any():  # for the whole read's warning of a normal value spelt otherwise
@@ -797,6 +800,7 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
                                                                       str(marked.first_normal))
         mixed, labelled = keys["mixed"].to_numpy(dtype=np.int8), keys[_ROWS].to_numpy(dtype=np.int64)
         keys, n_anom, n_rows = keys[list(KEYS)], marked.anomalous, n_rows - marked.unlabelled
+        normal = marked.spelt
     else:
         stats = ReadStats()
         f = pipe.features_
@@ -807,6 +811,10 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
         labels_all = label_strings(df[label_col]) if label_col in df.columns else None
         keep = np.ones(len(df), dtype=bool)
         if labels_all is not None:
+            # --normal false names a column of booleans' False, --normal 0.0 a column of numbers'
+            # 0, as split_labels and train match them: the raw values made a capture of attacks
+            # alone of them, or refused them ('did you mean ...?')
+            normal = column_normal(normal, df[label_col])
             # a row without a label stays in its bucket (scored as it is), marked -1: the bucket
             # is left out of the metrics unless an attack row marks it
             keep = unlabelled_rows(labels_all, normal, label_col, str(data),
@@ -858,7 +866,7 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
                "threshold_fit": pipe.shown_threshold_fit(),
                "severity_counts": severity_counts(result["severity"], result["flag"])}
     return summary, {"y": y, "score": result["score"].to_numpy(), "flag": result["flag"].to_numpy(),
-                     "classes": classes}, stats
+                     "classes": classes, "normal": list(normal)}, stats
 
 
 def inspect_entity(df: pd.DataFrame, spec: Any, *, entity_col: str, timestamp_col: str,

@@ -343,7 +343,7 @@ def evaluate(
                     threshold=pipe.threshold_.value_, threshold_rule=pipe.threshold_.describe(),
                     classes=ent_arrays["classes"], model_card=pipe.model_card(),
                     # the normal label(s) and event rate the metrics used, as the terminal and --json
-                    normal=list(normal or pipe.info.get("normal") or []) or ["normal"],
+                    normal=ent_arrays["normal"] or ["normal"],
                     events_per_day=ent_summary.get("events_per_day"),
                     data_name=f"{shown(data)} ({ent_summary['buckets']} entity buckets)",
                     trained_on_it=on_training_file,
@@ -358,8 +358,7 @@ def evaluate(
                                 f"{pipe.threshold_.describe()}", ent_summary, unit="buckets"))
         out.print(mixed_note(ent_summary), highlight=False)
         if len(ent_summary.get("per_class", {})) <= _CLASSES_SHOWN:  # as for rows and sessions
-            normal_values = list(normal or pipe.info.get("normal") or [])
-            out.print(class_table(ent_summary.get("per_class", {}), normal_values, unit="buckets"))
+            out.print(class_table(ent_summary.get("per_class", {}), ent_arrays["normal"], unit="buckets"))
         _say_written(json_out, report)
         return
     with user_errors():

@@ -1,0 +1,70 @@
+"""Review round 53 (label53): labels read the same in every command that takes them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.cli import app
+from tests._cli import runner
+
+FAST = ["--epochs", "2", "--hidden", "4,2", "-q"]
+
+
+def _entity_rows(label: str) -> pd.DataFrame:
+    """Flows of 5 hosts over 60 five-minute buckets; host h0's last 10 buckets are attacks, with
+    the label ``label`` ("int": 0/1, "bool": False/True)."""
+    rng = np.random.default_rng(0)
+    t0 = pd.Timestamp("2024-01-01")
+    rows = [{"src": f"h{h}", "ts": str(t0 + pd.Timedelta(minutes=5 * b + k)),
+             "bytes": float(rng.normal(100, 10) + (1000 if b >= 50 and h == 0 else 0)),
+             "label": int(b >= 50 and h == 0)}
+            for b in range(60) for h in range(5) for k in range(4)]
+    df = pd.DataFrame(rows)
+    if label == "bool":
+        df["label"] = df["label"].astype(bool)
+    return df
+
+
+@pytest.fixture(scope="module")
+def entity(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("entity_labels")
+    files = {}
+    for label in ("int", "bool"):
+        df = _entity_rows(label)
+        df.to_csv(d / f"{label}.csv", index=False)  # time-ordered: evaluated in chunks
+        df.to_json(d / f"{label}.jsonl", orient="records", lines=True)  # read whole
+        files[label] = d / f"{label}.csv"
+        files[f"{label}.jsonl"] = d / f"{label}.jsonl"
+    model = d / "M"
+    res = runner.invoke(app, ["train", str(files["int"]), "--entity-col", "src", "--timestamp-col",
+                              "ts", "--bucket", "5min", "--label-col", "label", "--normal", "0",
+                              "-o", str(model), *FAST])
+    assert res.exit_code == 0, res.output
+    files["model"] = model
+    return files
+
+
+@pytest.mark.parametrize(("data", "normal", "normal_class"), [
+    ("int", "0.0", "0"), ("int.jsonl", "0.0", "0"), ("bool", "false", "False"),
+    ("bool.jsonl", "FALSE", "False")])
+def test_entity_evaluate_matches_normal_by_value_and_in_any_case(
+        entity: dict[str, Path], tmp_path: Path, data: str, normal: str, normal_class: str) -> None:
+    # What was wrong: an entity model's evaluate took --normal as typed where the README (and
+    # train, inspect, a table model's evaluate) match a column of numbers by value and booleans
+    # in any case: a JSON-lines file (read whole) with --normal 0.0 or FALSE stopped "no row has
+    # label in ['0.0'] ... give --normal 0" although train took that very --normal, and a CSV
+    # (read in chunks) was evaluated but its normal class ('0', 'False') was listed as an attack
+    # class, without '(normal)', in the table, the --json per-class order and the report
+    out = tmp_path / "m.json"
+    res = runner.invoke(app, ["evaluate", str(entity["model"]), str(entity[data]), "--label-col",
+                              "label", "--normal", normal, "--json", str(out)])
+    assert res.exit_code == 0, res.output
+    assert f"{normal_class} (normal)" in res.output
+    metrics = json.loads(out.read_text())
+    assert metrics["n_anomalies"] == 10 and metrics["n"] == 300
+    assert list(metrics["per_class"])[-1] == normal_class  # the normal class is listed last
