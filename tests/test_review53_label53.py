@@ -68,3 +68,34 @@ def test_entity_evaluate_matches_normal_by_value_and_in_any_case(
     metrics = json.loads(out.read_text())
     assert metrics["n_anomalies"] == 10 and metrics["n"] == 300
     assert list(metrics["per_class"])[-1] == normal_class  # the normal class is listed last
+
+
+def test_session_labels_file_missing_spellings_are_no_label(tmp_path: Path) -> None:
+    # What was wrong: a log model's --labels file was read with every cell as text, so a label
+    # N/A, null or ? (which a table's label column, CSV, JSON lines or Parquet, reads as no
+    # label) was a class of anomalous sessions: 3 normal sessions so labelled counted as 3 missed
+    # attacks (recall 0.77 for 1.0), and 0/1 labels beside one N/A were no longer read by value
+    # (--normal 0.0 named none). Such a label is now no label: counted, named and left out.
+    rows = [{"sess": f"s{s}", "event": k, "ts": i}
+            for s in range(30) for i, k in enumerate([1, 2, 3, 4] * 3 if s < 25 else [1, 9, 9, 7] * 3)]
+    events = tmp_path / "ev.csv"
+    pd.DataFrame(rows).to_csv(events, index=False)
+    train = tmp_path / "train.csv"
+    pd.DataFrame(rows[: 20 * 12]).to_csv(train, index=False)
+    model = tmp_path / "M"
+    res = runner.invoke(app, ["train", str(train), "--session-col", "sess", "--key-col", "event",
+                              "--timestamp-col", "ts", "--model", "deeplog", "-o", str(model),
+                              "--epochs", "1", "-q"])
+    assert res.exit_code == 0, res.output
+    for name, labels, normal in (("text", ["Normal"] * 25 + ["Anomaly"] * 5, "Normal"),
+                                 ("numbers", ["0"] * 25 + ["1"] * 5, "0.0")):
+        labels[:3] = ["N/A", "null", "?"]
+        path = tmp_path / f"{name}.csv"
+        pd.DataFrame({"sess": [f"s{s}" for s in range(30)], "Label": labels}).to_csv(path, index=False)
+        out = tmp_path / f"{name}.json"
+        res = runner.invoke(app, ["evaluate", str(model), str(events), "--labels", str(path),
+                                  "--id-col", "sess", "--normal", normal, "--json", str(out)])
+        assert res.exit_code == 0, res.output
+        metrics = json.loads(out.read_text())
+        assert (metrics["unlabelled_sessions"], metrics["labelled_sessions"]) == (3, 27), name
+        assert metrics["n_anomalies"] == 5 and not {"N/A", "null", "?"} & set(metrics["per_class"]), name

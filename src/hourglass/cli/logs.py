@@ -30,7 +30,7 @@ from hourglass.features.sessions.keys import unseen_keys
 from hourglass.features.sessions.tables import timeless_text
 from hourglass.ingest.readers import atomic_output, csv_text, detect_format, open_output
 from hourglass.ingest.sqlite import is_sqlite
-from hourglass.ingest.tables import CHUNK_BYTES, READ_ERRORS
+from hourglass.ingest.tables import CHUNK_BYTES, NULL_VALUES, READ_ERRORS
 from hourglass.ingest.writers import chunk_writer
 from hourglass.pipeline import Pipeline
 from hourglass.thresholds import threshold_from_spec
@@ -437,7 +437,9 @@ def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
 
 def read_session_labels(path: Path, *, id_col: str, label_col: str,
                         table_ids: bool = False) -> pd.Series:
-    """Labels per session id (strings, stripped) from a CSV/TSV (``.gz`` read directly).
+    """Labels per session id (strings, stripped) from a CSV/TSV (``.gz`` read directly); a label
+    the CSV reader reads as an empty cell (``N/A``, ``null``, ``?``...:
+    :data:`~hourglass.ingest.tables.NULL_VALUES`) is ``''``, no label, as a blank one.
 
     ``table_ids``: the sessions labelled are an event table's, whose CSV ids are read as written
     by :func:`~hourglass.ingest.tables.written_ids` (``7.0``, as pandas writes an integer column
@@ -450,6 +452,9 @@ def read_session_labels(path: Path, *, id_col: str, label_col: str,
     >>> _ = f.write_text("BlockId,Label\\nblk_1,Normal\\nblk_2,Anomaly\\n")
     >>> read_session_labels(f, id_col="BlockId", label_col="Label").to_dict()
     {'blk_1': 'Normal', 'blk_2': 'Anomaly'}
+    >>> _ = f.write_text("BlockId,Label\\nblk_1,N/A\\nblk_2, ? \\n")
+    >>> read_session_labels(f, id_col="BlockId", label_col="Label").to_dict()
+    {'blk_1': '', 'blk_2': ''}
     """
     if not path.is_file():
         raise HourglassError(f"--labels {path}: is a directory" if path.is_dir()
@@ -467,7 +472,10 @@ def read_session_labels(path: Path, *, id_col: str, label_col: str,
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, *READ_ERRORS) as exc:
         # READ_ERRORS: a damaged .gz raises EOFError, which click would report as 'Aborted!'
         raise HourglassError(f"--labels {path}: not a readable CSV ({exc})") from None
-    df = pd.DataFrame({"id": df[id_col].str.strip(), "label": df[label_col].str.strip()})
+    label = df[label_col].str.strip()
+    # a label N/A, null, ? (the CSV reader's missing spellings) is no label, as it is in a table's
+    # label column: blank, left out of the metrics; it was a class of anomalous sessions
+    df = pd.DataFrame({"id": df[id_col].str.strip(), "label": label.mask(label.isin(NULL_VALUES), "")})
     if table_ids:
         from hourglass.ingest.tables import written_ids
 
