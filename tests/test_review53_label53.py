@@ -99,3 +99,23 @@ def test_session_labels_file_missing_spellings_are_no_label(tmp_path: Path) -> N
         metrics = json.loads(out.read_text())
         assert (metrics["unlabelled_sessions"], metrics["labelled_sessions"]) == (3, 27), name
         assert metrics["n_anomalies"] == 5 and not {"N/A", "null", "?"} & set(metrics["per_class"]), name
+
+
+def test_entity_inspect_says_when_no_row_is_normal(entity: dict[str, Path], tmp_path: Path) -> None:
+    # What was wrong: `inspect --entity-col ... --label-col label --normal benign` on a file
+    # without a 'benign' row built its buckets from every row, attacks included, without a word
+    # (train refuses that file; the table inspect says "no row has a normal label value ...").
+    # It says so now, and still builds the normal buckets where --normal names rows.
+    args = ["inspect", str(entity["int"]), "--entity-col", "src", "--timestamp-col", "ts",
+            "--bucket", "5min", "--label-col", "label", "--normal"]
+    res = runner.invoke(app, [*args, "benign"])
+    assert res.exit_code == 0, res.output
+    assert "no row has a normal label value (benign)" in res.output
+    assert "train would refuse this file" in res.output
+    res = runner.invoke(app, [*args, "0"])
+    assert res.exit_code == 0 and "no row has a normal label value" not in res.output, res.output
+    assert "1,160 rows → 290" in res.output  # the buckets train keeps
+    res = runner.invoke(app, ["train", str(entity["int"]), "--entity-col", "src", "--timestamp-col", "ts",
+                              "--bucket", "5min", "--label-col", "label", "--normal", "benign",
+                              "-o", str(tmp_path / "M"), *FAST])
+    assert res.exit_code == 2, res.output  # what inspect now says train does

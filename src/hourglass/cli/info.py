@@ -470,9 +470,10 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
     from hourglass.errors import InputError
 
     fitted_on, order = None, None
+    labelled = label_col is not None and label_col in df.columns
     at = np.arange(len(df)) if stats is None else stats.known(np.arange(len(df)))
     skipped_rows = 0 if stats is None else stats.bad_rows
-    if label_col is not None and label_col in df.columns:  # train aggregates the normal buckets
+    if labelled:  # train aggregates the normal buckets
         match = column_normal(normal_values or [], df[label_col])  # false: False, 0.0: 0
         normal_rows = pd.Series(label_strings(df[label_col])).isin(match).to_numpy()
         if normal_rows.any():
@@ -526,6 +527,13 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
         t.add_row(*(on_screen(c) for c in (d["column"], d["role"], d["per_bucket"], d["why"],
                                              str(d["features"]))))
     wide.print(t)
+    if labelled and fitted_on is None:  # said as the table inspect says it: not a silent fit on all
+        given = ", ".join(normal_values) or "none given"
+        out.print(f"no row has a normal label value ({given}): buckets built from every row; train "
+                  "would refuse this file (--normal)" if not more_rows else
+                  f"none of the first {report['rows']:,} rows (--rows) has a normal label value "
+                  f"({given}): buckets built from every one; train refuses a file without any "
+                  "(--normal)", highlight=False)
     if more_rows:  # as the table inspect says it: the counts above are of these rows alone
         out.print(f"only the first {report['rows']:,} rows (--rows) of a longer file: train "
                   "aggregates every row's (entity, bucket)", highlight=False)
