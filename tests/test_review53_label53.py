@@ -119,3 +119,20 @@ def test_entity_inspect_says_when_no_row_is_normal(entity: dict[str, Path], tmp_
                               "--bucket", "5min", "--label-col", "label", "--normal", "benign",
                               "-o", str(tmp_path / "M"), *FAST])
     assert res.exit_code == 2, res.output  # what inspect now says train does
+
+
+def test_series_label_na_text_is_no_label_as_in_a_csv() -> None:
+    # What was wrong: a series' label N/A stopped evaluate "line 7 holds no label" from a CSV
+    # (its reader reads N/A as an empty cell) but "line 6 holds 'N/A'" from JSON lines or
+    # Parquet, which bring it as text: the README has such a text no label in either, as train's
+    # warning ("1 without a label") already counted it. Both now say "holds no label".
+    from hourglass.errors import InputError
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    df = pd.DataFrame({"v": np.arange(6, dtype=float)})
+    pre = TimeSeriesPreprocessor().fit(df)
+    for missing in (None, "N/A", " null ", "?"):
+        with pytest.raises(InputError, match=r"row 3 holds no label, 1 row\(s\)"):
+            pre.align_labels(df, pd.Series([0, 0, missing, 1, 0, 0], dtype=object))
+    with pytest.raises(InputError, match="row 3 holds 'attack'"):  # text that is a label: as written
+        pre.align_labels(df, pd.Series([0, 0, "attack", 1, 0, 0], dtype=object))

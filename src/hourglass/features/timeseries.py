@@ -1000,9 +1000,13 @@ class TimeSeriesPreprocessor:
         bad = ~np.isin(y, (0.0, 1.0))  # text, a missing label or another class: never 'normal'
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            # a blank cell (read as NaN) or a null is named as what the user wrote: no label
+            # a blank cell (read as NaN) or a null is named as what the user wrote: no label;
+            # so is N/A, null, ? as text (JSON lines, Parquet), as a CSV's reader reads it
+            from hourglass.ingest.tables import NULL_VALUES
+
             v = raw.iloc[i]
-            held = "no label" if pd.api.types.is_scalar(v) and pd.isna(v) else repr(v)
+            held = "no label" if (pd.api.types.is_scalar(v) and pd.isna(v)) or (
+                isinstance(v, str) and v.strip() in NULL_VALUES) else repr(v)
             raise InputError(f"{column}: row {_first_row(df) + i + 1} holds {held}, "
                              f"{int(bad.sum())} row(s) "
                              "in all; a series is labelled 0 (normal) or 1 (anomaly) in every row")
