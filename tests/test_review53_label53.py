@@ -136,3 +136,41 @@ def test_series_label_na_text_is_no_label_as_in_a_csv() -> None:
             pre.align_labels(df, pd.Series([0, 0, missing, 1, 0, 0], dtype=object))
     with pytest.raises(InputError, match="row 3 holds 'attack'"):  # text that is a label: as written
         pre.align_labels(df, pd.Series([0, 0, "attack", 1, 0, 0], dtype=object))
+
+
+def test_json_boolean_beside_numbers_reads_as_the_same_csv_column(tmp_path: Path) -> None:
+    # What was wrong: labels 0, 1, true, false in one column were read as written from a CSV
+    # ('false') but as Python's 'False' from JSON lines, so `--normal 0 --normal false` trained on
+    # 200 normal rows of the CSV and 100 of the same rows as JSON lines (its 'False' warned of as
+    # "a normal value spelt otherwise"); inspect and evaluate differed alike. JSON's false there
+    # is now 'false', as written and as the CSV reads it.
+    from hourglass.ingest import label_strings
+
+    values = [0] * 20 + [False] * 20 + [1] * 5 + [True] * 5
+    rng = np.random.default_rng(0)
+    rows = [{"a": float(rng.normal() + 5 * (v is True or (v == 1 and v is not True))),
+             "b": float(rng.normal()), "label": v} for v in values]
+    jsonl = tmp_path / "mix.jsonl"
+    jsonl.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    csv = tmp_path / "mix.csv"
+    pd.DataFrame([{**r, "label": json.dumps(r["label"])} for r in rows]).to_csv(csv, index=False)
+    assert label_strings(pd.Series(values, dtype=object)).tolist() == [json.dumps(v) for v in values]
+    assert label_strings(pd.Series([True, None, False], dtype=object)).tolist() == ["True", "", "False"]
+    counts = {}
+    for path in (csv, jsonl):
+        out = tmp_path / f"{path.suffix}.json"
+        res = runner.invoke(app, ["inspect", str(path), "--label-col", "label", "--normal", "0",
+                                  "--normal", "false", "--json", str(out)])
+        assert res.exit_code == 0, res.output
+        assert json.loads(out.read_text())["labels"] == {"0": 20, "false": 20, "1": 5, "true": 5}
+        model = tmp_path / f"M{path.suffix}"
+        res = runner.invoke(app, ["train", str(path), "--label-col", "label", "--normal", "0",
+                                  "--normal", "false", "-o", str(model), *FAST])
+        assert res.exit_code == 0, res.output
+        config = json.loads((model / "config.json").read_text())
+        res = runner.invoke(app, ["evaluate", str(model), str(path), "--json", str(out)])
+        assert res.exit_code == 0, res.output
+        metrics = json.loads(out.read_text())
+        counts[path.suffix] = (config["info"]["n_train_rows"], metrics["n_anomalies"],
+                               sorted(metrics["per_class"]))
+    assert counts[".csv"] == counts[".jsonl"] == (40, 10, ["0", "1", "false", "true"])

@@ -476,7 +476,9 @@ def column_normal(normal: Any, labels: pd.Series) -> list[str]:
 
 def label_strings(labels: pd.Series) -> np.ndarray:
     """Labels as stripped strings; whole numbers read as floats print as integers (``0`` not
-    ``0.0``), so ``--normal 0`` matches however the column was parsed. A missing label is ``''``,
+    ``0.0``), so ``--normal 0`` matches however the column was parsed. A JSON boolean beside
+    numbers or text is ``true``/``false``, as written and as a CSV reads it (a column of
+    booleans alone is ``True``/``False``: see :func:`normal_labels`). A missing label is ``''``,
     and so is the text a CSV's reader reads as an empty cell (``N/A``, ``null``, ``?``...: JSON
     lines and Parquet bring it as text), so that the same rows have the same labels either way.
 
@@ -490,6 +492,8 @@ def label_strings(labels: pd.Series) -> np.ndarray:
     ['1e+20', '2.5']
     >>> label_strings(pd.Series([0.0, 1.0, "N/A"], dtype=object)).tolist()   # JSON numbers
     ['0', '1', '']
+    >>> label_strings(pd.Series([0, 1, True, False], dtype=object)).tolist()  # as a CSV reads them
+    ['0', '1', 'true', 'false']
     """
     s = labels_given(labels)
     if pd.api.types.is_float_dtype(s):
@@ -499,10 +503,22 @@ def label_strings(labels: pd.Series) -> np.ndarray:
         out = np.where(whole, np.char.mod("%d", np.where(whole, v, 0).astype(np.int64)),
                        s.astype(str).to_numpy())
         return shared_strings(np.where(np.isnan(v), "", out).astype(object))
+    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) not in ("string", "boolean", "empty"):
+        # a JSON true/false beside numbers or text (0, 1, true) is read as written, as a CSV reads
+        # that column's text: 'true', not Python's 'True', which --normal false did not name
+        values = s.to_numpy(dtype=object)
+        is_bool = np.fromiter((type(v) in _BOOL_TYPES for v in values), dtype=bool, count=len(values))
+        if is_bool.any():
+            values = values.copy()
+            values[is_bool] = np.where(values[is_bool].astype(bool), "true", "false")
+            s = pd.Series(values, index=s.index, dtype=object)
     codes, uniques = pd.factorize(s.astype("string").str.strip().fillna("").to_numpy(dtype=object))
     uniques = np.asarray(uniques, dtype=object)
     uniques[np.isin(uniques, np.array(NULL_VALUES, dtype=object))] = ""  # (each distinct value once)
     return uniques[codes]
+
+
+_BOOL_TYPES = (bool, np.bool_)  # a boolean among other labels: spelt as JSON writes it
 
 
 def shared_strings(texts: np.ndarray) -> np.ndarray:
