@@ -174,3 +174,21 @@ def test_json_boolean_beside_numbers_reads_as_the_same_csv_column(tmp_path: Path
         counts[path.suffix] = (config["info"]["n_train_rows"], metrics["n_anomalies"],
                                sorted(metrics["per_class"]))
     assert counts[".csv"] == counts[".jsonl"] == (40, 10, ["0", "1", "false", "true"])
+
+
+def test_check_labels_takes_booleans_text_as_documented() -> None:
+    # What was wrong: check_labels (Pipeline.fit's y, a threshold's y, hourglass.evaluate's
+    # y_true) says it takes "numbers, booleans or their text", but the text of booleans
+    # ("True"/"False", a JSON-lines column of "true"/"false") stopped it "found 'True'", where a
+    # series' label column reads true/false as 1/0. Such text is 1/0 now; other text is refused,
+    # named, as before.
+    from hourglass.errors import InputError
+    from hourglass.evaluate import binary_metrics
+    from hourglass.features.validation import check_labels
+
+    assert check_labels(["False", " TRUE", "1", "0.0"], 4).tolist() == [0, 1, 1, 0]
+    assert binary_metrics(pd.Series(["false", "true"]), [0.1, 0.9], [0, 1])["f1"] == 1.0
+    with pytest.raises(InputError, match="found 'x'"):  # not the 'True' before it
+        check_labels([True, "x"], 2)
+    with pytest.raises(InputError, match="found 'yes'"):
+        check_labels(["yes", "no"], 2)

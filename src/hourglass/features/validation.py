@@ -240,10 +240,25 @@ def _original(X: object, r: int, c: int) -> float | None:
 
 
 def _is_binary(value: object) -> bool:
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return True
     try:
         return float(value) in (0.0, 1.0)  # type: ignore[arg-type]
     except (TypeError, ValueError, OverflowError):  # overflow: an int past float's range
         return False
+
+
+def _truth_words(arr: np.ndarray) -> np.ndarray | None:
+    """The labels ``arr`` as floats, the text ``true``/``false`` (any case, spaces aside) as 1/0
+    as a series' label column reads it; ``None`` when some label is neither that nor a number."""
+    if arr.dtype.kind not in "OUS":
+        return None
+    words = {"true": 1.0, "false": 0.0}
+    try:
+        return np.array([words.get(v.strip().lower(), v) if isinstance(v, str) else v
+                         for v in arr.tolist()]).astype(np.float64)
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def check_labels(y: object, n_rows: int, *, what: str = "y") -> np.ndarray:
@@ -252,7 +267,8 @@ def check_labels(y: object, n_rows: int, *, what: str = "y") -> np.ndarray:
     Parameters
     ----------
     y
-        Labels, one per row (numbers, booleans or their text, e.g. ``"1"``).
+        Labels, one per row (numbers, booleans or their text, e.g. ``"1"``, ``"true"`` in any
+        case).
     n_rows
         The number of rows they must label.
     what
@@ -273,6 +289,8 @@ def check_labels(y: object, n_rows: int, *, what: str = "y") -> np.ndarray:
     --------
     >>> check_labels([0, 1, 0], 3)
     array([0, 1, 0], dtype=int8)
+    >>> check_labels(["False", " true", "1"], 3)   # booleans' text, as a series' labels read it
+    array([0, 1, 1], dtype=int8)
     """
     y = from_torch(y, what)
     if isinstance(y, np.ma.MaskedArray) and np.ma.getmaskarray(y).any():
@@ -291,9 +309,12 @@ def check_labels(y: object, n_rows: int, *, what: str = "y") -> np.ndarray:
     if np.iscomplexobj(arr):  # astype(float64) would drop the imaginary parts (1+1j read as 1)
         raise InputError(f"{what}: labels must be 0 (normal) or 1 (anomaly), found complex numbers "
                          f"(dtype {arr.dtype})")
+    values: np.ndarray | None
     try:
         values = arr.astype(np.float64)
     except (TypeError, ValueError, OverflowError):  # overflow: an int past float's range
+        values = _truth_words(arr)
+    if values is None:
         i, odd = next(((i, v) for i, v in enumerate(arr.tolist()) if not _is_binary(v)), (0, None))
         # (the repr of an int past 4,300 digits raises ValueError)
         found = "an integer past float's range" if isinstance(odd, int) and odd.bit_length() > 1024 \
