@@ -192,3 +192,34 @@ def test_check_labels_takes_booleans_text_as_documented() -> None:
         check_labels([True, "x"], 2)
     with pytest.raises(InputError, match="found 'yes'"):
         check_labels(["yes", "no"], 2)
+
+
+def test_label_field_normal_that_no_line_has_is_said(tmp_path: Path) -> None:
+    # What was wrong: `evaluate --label-field label --normal normal` of a BGL log, whose normal
+    # lines are marked '-', counted every session an anomaly of class '-' (456 of 456 sessions,
+    # AUCs and FPR n/a) without a word, where a --labels file (or a table's label column) that
+    # no --normal names gets a warning that every session counts as an anomaly, and a --normal
+    # spelt otherwise is refused. The same now holds for --label-field.
+    t0 = 1117838570
+    lines = []
+    for i in range(240):
+        label = "KERNDTLB" if i % 40 == 39 else "-"
+        stamp = pd.Timestamp(t0 + 10 * i, unit="s")
+        lines.append(f"{label} {t0 + 10 * i} {stamp:%Y.%m.%d} R02 {stamp:%Y-%m-%d-%H.%M.%S}.000000 R02 "
+                     f"RAS KERNEL {'FATAL' if label != '-' else 'INFO'} "
+                     f"{'data TLB error interrupt' if label != '-' else f'generating core.{i % 4}'}")
+    log = tmp_path / "bgl.log"
+    log.write_text("\n".join(lines) + "\n")
+    model = tmp_path / "M"
+    res = runner.invoke(app, ["train", str(log), "--format", "bgl", "--model", "deeplog", "--window",
+                              "60", "-o", str(model), "--epochs", "1", "-q"])
+    assert res.exit_code == 0, res.output
+    base = ["evaluate", str(model), str(log), "--label-field", "label"]
+    res = runner.invoke(app, base)  # '-' is a default normal value: some sessions normal
+    assert res.exit_code == 0 and "every session counts" not in res.output, res.output
+    res = runner.invoke(app, [*base, "--normal", "normal", "--json", str(tmp_path / "m.json")])
+    assert res.exit_code == 0, res.output
+    assert "no line has label in ['normal']" in res.output and "every session counts" in res.output
+    assert "values seen: -, KERNDTLB" in res.output
+    res = runner.invoke(app, [*base, "--normal", "kerndtlb"])  # a value spelt otherwise: refused
+    assert res.exit_code == 2 and "give --normal KERNDTLB" in res.output, res.output

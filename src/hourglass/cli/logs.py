@@ -544,7 +544,8 @@ def evaluate_logs(pipe: Pipeline, data: Path, *, labels: Path | None, id_col: st
         marked = pipe.features_.line_labels(data, label_field, normal_values)
     sessions = _read_sessions(pipe.features_, data, strict=strict, detector=pipe.detector_)
     n = len(sessions)
-    capture = False  # a --labels file of anomalous sessions alone
+    capture = False  # a --labels file (or --label-field) of anomalous sessions alone
+    field_seen = ""
     if label_field is not None:
         classes = np.array([next((marked[int(x)] for x in lines if int(x) in marked), normal_values[0])
                             for lines in sessions.lines], dtype=object)
@@ -587,6 +588,20 @@ def evaluate_logs(pipe: Pipeline, data: Path, *, labels: Path | None, id_col: st
     flags = pipe.detector_.threshold_predict(scores)
     seconds = time.perf_counter() - start
     y = (~np.isin(classes, normal_values)).astype(np.int8)
+    if label_field is not None and y.all() and all(int(x) in marked for lines in sessions.lines
+                                                   for x in lines):
+        # no line has a --normal value (BGL's '-' beside --normal normal): every session was an
+        # anomaly, its figures n/a, without a word; said as for a --labels file: the default
+        # values, or one spelt otherwise, refused; a --normal typed, a capture of anomalies
+        from hourglass.ingest.formats import labels_seen, other_spellings
+
+        seen = sorted({str(c) for c in classes})
+        spelt = other_spellings(seen, normal_values)
+        if not normal or spelt:
+            raise HourglassError(f"{data}: no line has {label_field} in {normal_values}; "
+                                 f"{labels_seen(seen, normal_values)} (give --normal "
+                                 f"{spelt[0] if spelt else 'VALUE'})")
+        capture, field_seen = True, labels_seen(seen, normal_values)
     if all_sessions is None and y.any():  # 'Normal' beside --normal normal: attacks, said as train says it
         from hourglass.cli.tables import label_counts, warn_other_spellings
 
@@ -609,9 +624,11 @@ def evaluate_logs(pipe: Pipeline, data: Path, *, labels: Path | None, id_col: st
     }
     arrays = {"y": y, "score": scores, "flag": flags, "classes": classes, "normal": normal_values,
               # said by the caller once the options are checked (--report refuses one class)
-              "warning": f"--labels {shown(labels)}: no session has a label in {normal_values}: every "
-                         "session counts as an anomaly; precision, F1, FPR and the AUCs need normal "
-                         "sessions (n/a)" if capture else None}
+              "warning": (f"--labels {shown(labels)}: no session has a label in {normal_values}"
+                          if label_field is None else
+                          f"{shown(data)}: no line has {label_field} in {normal_values} ({field_seen})")
+                         + ": every session counts as an anomaly; precision, F1, FPR and the AUCs "
+                         "need normal sessions (n/a)" if capture else None}
     return summary, arrays
 
 
