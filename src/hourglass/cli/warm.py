@@ -263,6 +263,7 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
         at_kept_rows,
         read_for_training,
         resolve_spec,
+        rows_vary_in_columns,
         split_labels,
         unlabelled_rows,
     )
@@ -276,6 +277,11 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
     spec = text_as_trained(spec, parent.features_)  # a text category read as written, as trained
     df, sampled = read_for_training(path, spec, on_bad_rows, stats, memory_budget, sample_rows, seed,
                                     label_col=label_col or parent.info.get("label_col"), asked=asked)
+    if rows_vary_in_columns(parent, spec, path):
+        # a column with missing values in training (optional_fields) that no row of a JSON-lines
+        # file has is missing in every row, as score, stream and the service take it; a required
+        # one no row has is still refused below (the schema check)
+        df = parent.with_absent_fields(df, force=True, only=parent.optional_fields)
     if replayed and label_col is not None and label_col not in df.columns:
         label_col, normal_values, normal = None, [], None  # NEW's label and normal values, not OLD's
     inherited = label_col is None and parent.info.get("label_col") in df.columns
