@@ -51,3 +51,21 @@ def client_of(model: Path) -> Iterator[TestClient]:
     """A test client of the service of ``model`` whose server errors come back as 500 answers."""
     with TestClient(create_app(model, api_key=KEY), raise_server_exceptions=False) as c:
         yield c
+
+
+def optional_field_model(directory: Path, epochs: int = 1) -> tuple[Any, Any]:
+    """A model of ``bytes``, ``port`` and ``opt``, a column missing in two rows of three of its
+    training rows (its one optional field), saved as ``directory/m``; the fitted pipeline and its
+    120 training rows."""
+    import numpy as np
+    import pandas as pd
+
+    from hourglass import AutoEncoder, Pipeline
+
+    rng = np.random.default_rng(0)
+    train = pd.DataFrame({"bytes": rng.exponential(100, 120), "port": rng.choice([22.0, 80.0], 120),
+                          "opt": np.where(np.arange(120) % 3 == 0, rng.normal(size=120), np.nan)})
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=epochs, verbose=0, random_state=0)).fit(train)
+    assert pipe.optional_fields == ["opt"]
+    pipe.save(directory / "m")
+    return pipe, train

@@ -64,16 +64,11 @@ def test_score_takes_an_optional_column_no_row_has_as_stream_and_the_service_do(
     import pandas as pd
     from typer.testing import CliRunner
 
-    from hourglass import AutoEncoder, Pipeline
     from hourglass.cli.app import app
     from hourglass.serve import TableScorer
+    from tests._serve import optional_field_model
 
-    rng = np.random.default_rng(0)
-    train = pd.DataFrame({"bytes": rng.exponential(100, 120), "port": rng.choice([22.0, 80.0], 120),
-                          "opt": np.where(np.arange(120) % 3 == 0, rng.normal(size=120), np.nan)})
-    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0, random_state=0)).fit(train)
-    assert pipe.optional_fields == ["opt"]
-    pipe.save(tmp_path / "m")
+    pipe, train = optional_field_model(tmp_path, epochs=2)
     rows = [{"bytes": float(b), "port": float(p)} for b, p in zip(train["bytes"][:20], train["port"][:20],
                                                                    strict=True)]
     data = tmp_path / "new.jsonl"

@@ -13,19 +13,13 @@ def test_warm_start_takes_an_optional_column_no_row_has_as_score_does(tmp_path: 
     # of such a file still stopped with "column(s) the model needs are missing: opt", where the
     # README has warm start refuse new data "as hourglass score refuses it". A required column
     # no row has is still refused.
-    import numpy as np
-    import pandas as pd
     from typer.testing import CliRunner
 
-    from hourglass import AutoEncoder, Pipeline, load
+    from hourglass import load
     from hourglass.cli.app import app
+    from tests._serve import optional_field_model
 
-    rng = np.random.default_rng(0)
-    train = pd.DataFrame({"bytes": rng.exponential(100, 120), "port": rng.choice([22.0, 80.0], 120),
-                          "opt": np.where(np.arange(120) % 3 == 0, rng.normal(size=120), np.nan)})
-    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, random_state=0)).fit(train)
-    assert pipe.optional_fields == ["opt"]
-    pipe.save(tmp_path / "m")
+    _, train = optional_field_model(tmp_path)
     data = tmp_path / "new.jsonl"
     data.write_text("".join(json.dumps({"bytes": float(b), "port": float(p)}) + "\n"
                             for b, p in zip(train["bytes"][:60], train["port"][:60], strict=True)))
