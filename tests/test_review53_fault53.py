@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 import io
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,15 @@ def _one_line(res: Any) -> str:
 def _hidden(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
 
+
+
+def _mkdtemp_refused(monkeypatch: pytest.MonkeyPatch, tried: str) -> str:
+    """Make ``tempfile.mkdtemp`` refuse (EACCES, naming the folder ``tried``); the cause said."""
+    def refused(*args: Any, **kwargs: Any) -> str:
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), tried)
+
+    monkeypatch.setattr(tempfile, "mkdtemp", refused)
+    return os.strerror(errno.EACCES)
 
 def test_io_error_writing_an_output_is_one_line_naming_it(trained: dict[str, Any], tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
@@ -131,7 +141,6 @@ def test_no_temporary_file_left_when_the_output_fails_before_its_block(
     # close that failed (EIO) or a Ctrl-C there left '.metrics.json.XXXXXXXX.tmp' behind
     # (evaluate --json, --report, benchmark --json), and the EIO named no file. Now the file is
     # removed whatever happens, and the error names the output.
-    import tempfile
 
     import hourglass.ingest.readers as readers
 
@@ -215,7 +224,6 @@ def test_a_folder_copy_that_cannot_be_made_is_said_as_such(
     # the random folder name tried; the copy's file failing to open (EIO) blamed the input:
     # 'DATA: cannot read (Input/output error)'. Now both are one line saying the copy could not
     # be written in the temporary folder, and why.
-    import tempfile
 
     import hourglass.cli._spool as spool
 
@@ -223,11 +231,7 @@ def test_a_folder_copy_that_cannot_be_made_is_said_as_such(
     folder.mkdir()
     trained["frame"].to_csv(folder / "a.csv", index=False)
     if fault == "mkdtemp":
-        def refused(*args: Any, **kwargs: Any) -> str:
-            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), "/tmp/hourglass-folder-x1")
-
-        monkeypatch.setattr(tempfile, "mkdtemp", refused)
-        cause = "Permission denied"
+        cause = _mkdtemp_refused(monkeypatch, "/tmp/hourglass-folder-x1")
     else:
         monkeypatch.setattr(spool, "open", _copy_fails_to_open, raising=False)
         cause = "Input/output error"
@@ -448,17 +452,12 @@ def test_output_to_standard_output_built_in_a_failing_temporary_folder(
     # folder refusing the copy's folder named the random name tried, gone by then ('error:
     # /tmp/hourglass-output-v8uqx8rw: Permission denied'); a write there failing with EIO named
     # nothing ('error: Input/output error'). Now the line names the temporary folder.
-    import tempfile
 
     import hourglass.ingest.writers as writers
     from hourglass.cli import app
 
     if fault == "mkdtemp":
-        def refused(*args: Any, **kwargs: Any) -> str:
-            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), "/tmp/hourglass-output-x1")
-
-        monkeypatch.setattr(tempfile, "mkdtemp", refused)
-        cause = "Permission denied"
+        cause = _mkdtemp_refused(monkeypatch, "/tmp/hourglass-output-x1")
     else:
         _FailingFile.budget = 64
         monkeypatch.setattr(writers, "open", _failing_open, raising=False)
