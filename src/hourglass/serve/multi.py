@@ -95,7 +95,8 @@ def create_models_app(models: Mapping[str, str | os.PathLike[str]], *, api_key: 
     models
         Name → model directory (``hourglass train -o``), at least one; the names are those of
         the routes (letters, digits, ``.``, ``_``, ``-``). Every model is loaded and checked
-        here: a missing or tampered one raises :class:`ModelLoadError` naming it.
+        here: a missing or tampered one raises :class:`ModelLoadError` naming it; a value that
+        is not a path (a fitted Pipeline) raises ``TypeError`` naming its entry (``models['a']``).
     api_key, max_body_bytes, max_rows, drift_window, rate_limit
         As :func:`~hourglass.serve.app.create_app`; the key and the limits are the service's,
         the drift check runs per model.
@@ -132,9 +133,12 @@ def create_models_app(models: Mapping[str, str | os.PathLike[str]], *, api_key: 
     if unknown:
         raise InputError(f"suppression rules for {', '.join(unknown)}: no such model (the models: "
                          f"{', '.join(models)})")
+    from hourglass.pipeline.artefact import _model_path
+
     hosted: dict[str, HostedModel] = {}
     for name, model_dir in models.items():
         check_name(name)
+        _model_path(model_dir, f"models[{name!r}]")  # a fitted Pipeline: named by its entry, not 'path'
         try:
             hosted[name] = HostedModel(model_dir, name=name, max_rows=max_rows,
                                        drift_window=drift_window, suppress=suppress.get(name),
