@@ -30,7 +30,7 @@ from hourglass.features.sessions.keys import unseen_keys
 from hourglass.features.sessions.tables import timeless_text
 from hourglass.ingest.readers import atomic_output, csv_text, detect_format, open_output
 from hourglass.ingest.sqlite import is_sqlite
-from hourglass.ingest.tables import CHUNK_BYTES, NULL_VALUES, READ_ERRORS
+from hourglass.ingest.tables import CHUNK_BYTES, NULL_VALUES, READ_ERRORS, sniff_delimiter
 from hourglass.ingest.writers import chunk_writer
 from hourglass.pipeline import Pipeline
 from hourglass.thresholds import threshold_from_spec
@@ -437,7 +437,8 @@ def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
 
 def read_session_labels(path: Path, *, id_col: str, label_col: str,
                         table_ids: bool = False) -> pd.Series:
-    """Labels per session id (strings, stripped) from a CSV/TSV (``.gz`` read directly); a label
+    """Labels per session id (strings, stripped) from a CSV/TSV (``.gz`` read directly; a CSV's
+    delimiter sniffed, :func:`~hourglass.ingest.tables.sniff_delimiter`); a label
     the CSV reader reads as an empty cell (``N/A``, ``null``, ``?``...:
     :data:`~hourglass.ingest.tables.NULL_VALUES`) is ``''``, no label, as a blank one.
 
@@ -459,8 +460,10 @@ def read_session_labels(path: Path, *, id_col: str, label_col: str,
     if not path.is_file():
         raise HourglassError(f"--labels {path}: is a directory" if path.is_dir()
                              else f"--labels {no_file(path)}")
-    sep = "\t" if ".tsv" in [s.lower() for s in path.suffixes] else ","  # LABELS.TSV too
     try:
+        # LABELS.TSV too; a .csv's delimiter sniffed, as a CSV table's (semicolons, a European
+        # spreadsheet's export, read as one column named 'BlockId;Label')
+        sep = "\t" if ".tsv" in [s.lower() for s in path.suffixes] else sniff_delimiter(path)
         header = list(pd.read_csv(path, sep=sep, nrows=0).columns)
         missing = [f"{opt} {c!r}" for c, opt in ((id_col, "--id-col"), (label_col, "--label-col"))
                    if c not in header]
