@@ -35,3 +35,49 @@ def test_semicolon_labels_file_is_read(tmp_path) -> None:
     f.write_text("BlockId,Label\nblk_1,Normal\nblk_2,Anom;aly\n")  # commas still commas
     got = read_session_labels(f, id_col="BlockId", label_col="Label").to_dict()
     assert got == {"blk_1": "Normal", "blk_2": "Anom;aly"}
+
+
+def _entity_rows(n: int, day: int, *, app: bool, seed: int = 0) -> str:
+    import json
+    import random
+
+    rnd = random.Random(seed)
+    out = []
+    for i in range(n):
+        r = {"ts": f"2024-01-{day:02d}T{i // 20:02d}:{(i * 3) % 60:02d}:00Z", "user": f"u{i % 5}",
+             "bytes": rnd.randint(1, 100), "app": rnd.choice(["a", "b"])}
+        if not app or i % 7 == 0:
+            del r["app"]
+        out.append(json.dumps(r))
+    return "\n".join(out) + "\n"
+
+
+def test_entity_score_takes_a_field_missing_in_training(tmp_path) -> None:
+    # What was wrong: an entity model recorded no optional_fields (empty even when a column was
+    # missing in some training rows), so `score`, `evaluate`, `explain` and `train --warm-start`
+    # refused a JSON-lines file none of whose rows has that column ("column(s) the model needs
+    # are missing: app"), where `stream` takes it and the README has such a field missing in
+    # every row; the field is now recorded and every surface reads it as missing.
+    from typer.testing import CliRunner
+
+    from hourglass import load
+    from hourglass.cli import app as main
+
+    (tmp_path / "train.jsonl").write_text(_entity_rows(400, 1, app=True))
+    (tmp_path / "new.jsonl").write_text(_entity_rows(100, 2, app=False, seed=1))
+    run = CliRunner().invoke
+    res = run(main, ["train", str(tmp_path / "train.jsonl"), "--entity-col", "user", "--timestamp-col",
+                     "ts", "--bucket", "1h", "--param", "epochs=1", "-o", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    assert load(tmp_path / "m").optional_fields == ["app"]
+    res = run(main, ["score", str(tmp_path / "m"), str(tmp_path / "new.jsonl"), "-o",
+                     str(tmp_path / "s.jsonl")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "s.jsonl").read_text().count("\n") == 25
+    res = run(main, ["train", str(tmp_path / "new.jsonl"), "--warm-start", str(tmp_path / "m"),
+                     "-o", str(tmp_path / "m2")])
+    assert res.exit_code == 0, res.output
+    (tmp_path / "req.jsonl").write_text('{"ts": "2024-01-02T00:00:00Z", "user": "u1", "app": "a"}\n')
+    res = run(main, ["score", str(tmp_path / "m"), str(tmp_path / "req.jsonl"), "-o",
+                     str(tmp_path / "r.jsonl")])
+    assert res.exit_code == 2 and "missing: bytes" in res.output  # a required one: still refused

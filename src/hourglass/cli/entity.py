@@ -112,6 +112,21 @@ def _read_spec(data: Path, fmt: str, on_bad_rows: str, stats: ReadStats, ids: st
     return df, spec
 
 
+def absent_filled(pipe: Pipeline, df: pd.DataFrame, data: Path, fmt: str) -> pd.DataFrame:
+    """``df`` (DATA read whole) with the model's fields no row has added as missing: every one
+    for sparse fields (Windows events); in JSON lines, those with missing values in training
+    (:attr:`~hourglass.pipeline.Pipeline.optional_fields`), as ``stream`` takes rows that all
+    leave them out; a column the model needs that no row has stays absent (refused)."""
+    from hourglass.cli.tables import rows_vary_in_columns
+
+    if pipe.sparse_fields:
+        return pipe.with_absent_fields(df)
+    spec, _, _ = resolve_spec(None, None, None, fmt, data)
+    if rows_vary_in_columns(pipe, spec, data):
+        return pipe.with_absent_fields(df, force=True, only=pipe.optional_fields)
+    return df
+
+
 _ENTITY_ROLES = ("numeric", "categorical", "drop")
 
 
@@ -642,7 +657,7 @@ def score_entity(pipe: Pipeline, data: Path, output: Path, *, fmt: str, on_bad_r
         df = skip_unreadable_rows(df, f.timestamp_col, getattr(f, "dayfirst_", None), f.read_numbers(),
                                   on_bad_rows, stats, data, nested=f.columns_)
         try:
-            keys, X = f.transform_with_keys(pipe.with_absent_fields(df))
+            keys, X = f.transform_with_keys(absent_filled(pipe, df, data, fmt))
         except InputError as exc:  # its rows: positions among the rows kept, told as the file's
             # (and the file named, as a table model's score and an entity model's stream name it)
             raise about_file(at_kept_rows(exc, stats, np.arange(len(df))), data) from None
@@ -835,7 +850,7 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
             is_anom[keep] = anom
         start = time.perf_counter()
         try:
-            keys, X = pipe.features_.transform_with_keys(pipe.with_absent_fields(feats))
+            keys, X = pipe.features_.transform_with_keys(absent_filled(pipe, feats, data, fmt))
         except InputError as exc:  # its rows: positions among the rows labelled, told as the file's
             raise about_file(at_file_rows(exc, at, stats), data) from None  # (named, as score names it)
         y, lab, mixed, labelled = _bucket_marks(pipe.features_, feats, labels, is_anom, keys)

@@ -28,7 +28,7 @@ def explain_entity(pipe: Any, model: Path, data: Path, *, command: Any, top: int
     ``output`` gets every explained bucket (written atomically)."""
     import pandas as pd
 
-    from hourglass.cli.entity import _read, warn_missing_entity
+    from hourglass.cli.entity import _read, absent_filled, warn_missing_entity
     from hourglass.cli.tables import about_file, at_kept_rows, skip_unreadable_rows
     from hourglass.explain import BUCKET_COLUMNS, bucket_reasons, explainable
     from hourglass.features.entity import KEYS
@@ -47,7 +47,7 @@ def explain_entity(pipe: Any, model: Path, data: Path, *, command: Any, top: int
     # --on-bad-rows skip: a row without a readable time is skipped, as 'score' skips it
     df = skip_unreadable_rows(df, f.timestamp_col, getattr(f, "dayfirst_", None), f.read_numbers(),
                               on_bad_rows, stats, data, nested=f.columns_)  # (and text in a summed column)
-    full = pipe.with_absent_fields(df)
+    full = absent_filled(pipe, df, data, fmt)  # as score reads it
     try:
         agg = f.aggregate(full)
     except InputError as exc:  # its rows: positions among the rows kept, told as the file's

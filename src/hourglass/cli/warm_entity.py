@@ -77,7 +77,7 @@ def _read_rows(path: Path, parent: Any, parent_dir: Path, *, label_col: str | No
     counts, which number the first unlabelled row). ``replayed``
     (``--replay-data``): ``--label-col`` names NEW's column; an OLD file without it (the
     training file of a model trained without labels) is read as the parent's data."""
-    from hourglass.cli.entity import _read
+    from hourglass.cli.entity import _read, absent_filled
     from hourglass.cli.tables import skip_unreadable_rows
 
     f = parent.features_
@@ -99,7 +99,9 @@ def _read_rows(path: Path, parent: Any, parent_dir: Path, *, label_col: str | No
         label_col, normal = parent.info["label_col"], list(normal or parent.info.get("normal") or [])
     if not replayed:  # as train refuses it: --normal was ignored, every bucket trained on as normal
         refuse_normal_without_label(normal, label_col)
-    df = parent.with_absent_fields(df)  # Windows events: a field no row has is missing, as in score
+    # Windows events: a field no row has is missing; in JSON lines one with missing values in
+    # training (optional_fields): as in score
+    df = absent_filled(parent, df, path, fmt)
     needed = [c for c in f.read_columns() if c not in df.columns]  # (one no feature reads may lack)
     if needed:  # as 'hourglass score' words it
         raise HourglassError(f"{what}: column(s) the model needs are missing: {listed_columns(needed[:3])}"

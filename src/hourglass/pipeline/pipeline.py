@@ -93,6 +93,26 @@ _FIT_RECORDS = ("n_train_rows", "n_features", "optional_fields", "fit_seconds", 
 _WARNED_ONCE = ("_warned_extra", "_checked_zeek_sets", "_warned_zeek_words", "_warned_windows_forms")
 
 
+def _optional_in(df: pd.DataFrame, features: Any) -> list[str]:
+    """The model columns of ``df`` (its fitted ``features``' :func:`_missing_in`) with a missing
+    value in some row: a table's columns, or an entity model's but its entity and time columns,
+    which every row needs (:meth:`Pipeline.with_absent_fields`).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> f = SimpleNamespace(output="entity", entity_col="u", timestamp_col="t",
+    ...                     columns_=["u", "t", "app"], categorical_=["app"])
+    >>> _optional_in(pd.DataFrame({"u": ["a", None], "t": [1, 2], "app": ["x", None]}), f)
+    ['app']
+    """
+    if getattr(features, "output", "tabular") == "entity":
+        keys = {features.entity_col, features.timestamp_col}
+        return _missing_in(df, [c for c in features.columns_ if c not in keys],
+                           dict.fromkeys(features.categorical_, "categorical"))
+    return _missing_in(df, features.columns_, getattr(features, "roles_", None))
+
+
 def _missing_in(df: pd.DataFrame, columns: Any, roles: Any = None) -> list[str]:
     """The ``columns`` of ``df`` holding a missing value in some row, as the preprocessing reads
     one: ``None``, NaN, empty text, and in a numeric, port or IP column (``roles``) a ``-`` or
@@ -530,9 +550,9 @@ class Pipeline:
         torch = sys.modules.get("torch")
         if torch is not None:  # sums split over threads round differently: a seed repeats a run
             self.info["torch_threads"] = int(torch.get_num_threads())  # on as many threads
-        if per_row and getattr(self.features_, "output", "tabular") == "tabular":
-            self.info["optional_fields"] = _missing_in(df, self.features_.columns_,
-                                                       getattr(self.features_, "roles_", None))
+        output = getattr(self.features_, "output", "tabular")
+        if isinstance(df, pd.DataFrame) and ((per_row and output == "tabular") or output == "entity"):
+            self.info["optional_fields"] = _optional_in(df, self.features_)
         return self
 
     def _validation_rows(self, X_val: pd.DataFrame | None,
@@ -716,8 +736,7 @@ class Pipeline:
         if torch is not None:  # as fit records it
             new.info["torch_threads"] = int(torch.get_num_threads())
         if "optional_fields" in new.info and isinstance(df, pd.DataFrame):  # and the new rows'
-            seen = {*_missing_in(df, self.features_.columns_, getattr(self.features_, "roles_", None)),
-                    *(new.info["optional_fields"] or ())}
+            seen = {*_optional_in(df, self.features_), *(new.info["optional_fields"] or ())}
             new.info["optional_fields"] = [c for c in self.features_.columns_ if c in seen]
         new._fit_threshold(rule, val)
         history = getattr(new.detector_, "history_", None)
