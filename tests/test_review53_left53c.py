@@ -81,3 +81,47 @@ def test_entity_score_takes_a_field_missing_in_training(tmp_path) -> None:
     res = run(main, ["score", str(tmp_path / "m"), str(tmp_path / "req.jsonl"), "-o",
                      str(tmp_path / "r.jsonl")])
     assert res.exit_code == 2 and "missing: bytes" in res.output  # a required one: still refused
+
+
+@pytest.mark.parametrize("name", ["suricata-eve", "windows-json"])
+def test_eve_and_windows_json_same_answer_at_every_chunk_size(tmp_path, name: str) -> None:
+    # What was wrong: Suricata EVE and windows-json checked their required fields in the first
+    # chunk only: an EVE file whose first events lack 'timestamp' (later ones have it) was taken
+    # read in one chunk and refused with a small --chunk-mb ("no 'timestamp' field; is this a
+    # Suricata EVE file?"); a windows-json file whose first records have neither EventID nor
+    # Channel the same. Both now use fields_found, as the audit formats do: the first record
+    # of another kind is refused at once, a field no record has once the file is read.
+    import json
+
+    from hourglass.errors import InputError
+    from hourglass.ingest.formats import get_format
+
+    rows = []
+    for i in range(300):
+        if name == "suricata-eve":
+            r = {"timestamp": f"2024-01-01T00:{i // 60:02d}:{i % 60:02d}.000000+0000", "event_type": "flow",
+                 "src_ip": "10.0.0.1", "dest_port": 80 + i % 3}
+            lacks = ["timestamp"]
+        else:
+            r = {"TimeCreated": f"2024-01-01T00:{i // 60:02d}:{i % 60:02d}Z", "EventID": 4624,
+                 "Channel": "Security", "Computer": "h1"}
+            lacks = ["EventID", "Channel"]
+        for c in lacks if i < 40 else ():
+            del r[c]
+        rows.append(json.dumps(r))
+    f = tmp_path / "events.json"
+    f.write_text("\n".join(rows) + "\n")
+    spec = get_format(name)
+    if name == "suricata-eve":  # later events have it: taken whole and in chunks
+        assert [sum(map(len, spec.iter_chunks(f, chunk_bytes=cb))) for cb in (1 << 20, 2000)] == [300, 300]
+    else:  # a first record with neither: another kind, refused whole (it was taken) and in chunks
+        for cb in (1 << 20, 2000):
+            with pytest.raises(InputError, match="no 'EventID' field"):
+                list(spec.iter_chunks(f, chunk_bytes=cb))
+    # no record with the field at all: refused at every chunk size
+    f.write_text("\n".join(json.dumps({k: v for k, v in json.loads(r).items()
+                                       if k not in ("timestamp", "EventID", "Channel")})
+                           for r in rows) + "\n")
+    for cb in (1 << 20, 2000):
+        with pytest.raises(InputError, match=r"no '(timestamp|EventID)' field"):
+            list(spec.iter_chunks(f, chunk_bytes=cb))

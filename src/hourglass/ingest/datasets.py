@@ -78,12 +78,13 @@ def require_fields(df: pd.DataFrame, path: object, fields: tuple[str, ...], what
 
 
 def fields_found(chunks: Iterable[pd.DataFrame], path: object, fields: tuple[str, ...],
-                 what: str) -> Iterator[pd.DataFrame]:
+                 what: str, *, any_of: bool = False) -> Iterator[pd.DataFrame]:
     """``chunks`` as they come, the file refused by :func:`require_fields`'s error where its
     first record has none of ``fields`` (a file of another kind: at once) or, once the last
-    chunk is out, where no chunk had one of them (with the first chunk's fields). A field the
-    records of one chunk lack but another's have is rows lacking it, as ``stream`` reads such
-    records, so a file is taken or refused alike whatever ``--chunk-mb`` cuts it into.
+    chunk is out, where no chunk had one of them (with ``any_of``, where no chunk had any of
+    them; with the first chunk's fields). A field the records of one chunk lack but another's
+    have is rows lacking it, as ``stream`` reads such records, so a file is taken or refused
+    alike whatever ``--chunk-mb`` cuts it into.
 
     Examples
     --------
@@ -110,7 +111,7 @@ def fields_found(chunks: Iterable[pd.DataFrame], path: object, fields: tuple[str
         if missing:
             missing = tuple(c for c in missing if c not in df.columns)
         yield df
-    if missing and first is not None:
+    if missing and first is not None and (not any_of or len(missing) == len(fields)):
         require_fields(first, path, missing, what)
 
 

@@ -31,11 +31,12 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Collection, Iterator
 
 import pandas as pd
 
-from hourglass.ingest.datasets import DatasetSpec, require_fields
-from hourglass.ingest.tables import cut_top_keys, first_json_object
+from hourglass.ingest.datasets import DatasetSpec, fields_found
+from hourglass.ingest.tables import CHUNK_BYTES, ReadStats, cut_top_keys, first_json_object
 
 __all__ = ["EVE_ROLES", "SURICATA_EVE", "looks_like_eve"]
 
@@ -78,9 +79,15 @@ def looks_like_eve(head: bytes) -> bool:
 
 
 class _EveSpec(DatasetSpec):
-    def check(self, df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
-        require_fields(df, path, ("timestamp", "event_type"), "a Suricata EVE file")
-        super().check(df, path)
+    def iter_chunks(self, path: str | os.PathLike[str], *, on_bad_rows: str = "error",
+                    chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
+                    used: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
+        """The file's chunks, refused where its first event has neither ``timestamp`` nor
+        ``event_type`` (another kind of file) or no event has one of them, whatever
+        ``chunk_bytes`` (:func:`~hourglass.ingest.datasets.fields_found`)."""
+        yield from fields_found(super().iter_chunks(path, on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,
+                                                    stats=stats, used=used),
+                                path, ("timestamp", "event_type"), "a Suricata EVE file")
 
     def normalise(self, df: pd.DataFrame) -> pd.DataFrame:
         sensor = [c for c in df.columns if str(c).startswith(_SENSOR)]

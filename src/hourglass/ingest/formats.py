@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+from collections.abc import Collection, Iterator
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,7 @@ from hourglass.errors import InputError
 from hourglass.ingest.auditd import AUDITD
 from hourglass.ingest.cef import CEF, LEEF
 from hourglass.ingest.cloudtrail import CLOUDTRAIL
-from hourglass.ingest.datasets import DATASETS, DatasetSpec, require_fields
+from hourglass.ingest.datasets import DATASETS, DatasetSpec, fields_found
 from hourglass.ingest.entra import ENTRA_SIGNIN
 from hourglass.ingest.eve import SURICATA_EVE
 from hourglass.ingest.evtx import (
@@ -44,7 +45,7 @@ from hourglass.ingest.kv import KV
 from hourglass.ingest.okta import OKTA
 from hourglass.ingest.panos import PANOS
 from hourglass.ingest.readers import check_path, detect_format, table_format
-from hourglass.ingest.tables import NULL_VALUES, check_text, read_head
+from hourglass.ingest.tables import CHUNK_BYTES, NULL_VALUES, ReadStats, check_text, read_head
 from hourglass.ingest.winlogbeat import WINLOGBEAT
 
 __all__ = ["FORMATS", "all_formats", "boolean_labels", "column_normal", "event_format",
@@ -118,12 +119,16 @@ def register_format(spec: Any, *, replace: bool = False) -> Any:
 
 
 class _WindowsJsonSpec(DatasetSpec):
-    def check(self, df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
-        """Refuse a first chunk without ``EventID`` or ``Channel`` (as ``winlogbeat`` refuses one
-        without ``winlog.event_id`` or ``winlog.channel``): JSON lines of another kind."""
-        if "EventID" not in df.columns and "Channel" not in df.columns:
-            require_fields(df, path, ("EventID",), "a Windows event export (flat JSON lines)")
-        super().check(df, path)
+    def iter_chunks(self, path: str | os.PathLike[str], *, on_bad_rows: str = "error",
+                    chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
+                    used: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
+        """The file's chunks, refused where its first record has neither ``EventID`` nor
+        ``Channel`` (JSON lines of another kind) or no record has either, whatever
+        ``chunk_bytes`` (:func:`~hourglass.ingest.datasets.fields_found`)."""
+        yield from fields_found(super().iter_chunks(path, on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,
+                                                    stats=stats, used=used),
+                                path, ("EventID", "Channel"), "a Windows event export (flat JSON lines)",
+                                any_of=True)
 
 
 #: Windows events exported as flat JSON lines: the EVTX reader's column roles.
