@@ -125,3 +125,37 @@ def test_eve_and_windows_json_same_answer_at_every_chunk_size(tmp_path, name: st
     for cb in (1 << 20, 2000):
         with pytest.raises(InputError, match=r"no '(timestamp|EventID)' field"):
             list(spec.iter_chunks(f, chunk_bytes=cb))
+
+
+def test_benchmark_names_the_first_unlabelled_line(tmp_path) -> None:
+    # What was wrong: benchmark's "N row(s) have no value in label column" warning named no row
+    # (train and evaluate name the first one's line), and with a split it named the parts, in
+    # which no line can be found; it now names the first one's line in DATA and in --test,
+    # the rows still left out as before (the metrics unchanged).
+    import random
+
+    from typer.testing import CliRunner
+
+    from hourglass.cli import app as main
+
+    rnd = random.Random(1)
+    lines = ["x,y,label"]
+    for i in range(200):
+        lab = "" if i in (7, 150) else ("normal" if i % 10 else "attack")
+        lines.append(f"{rnd.random()},{rnd.random()},{lab}")
+    data = tmp_path / "b.csv"
+    data.write_text("\n".join(lines) + "\n")
+    test = tmp_path / "t.csv"
+    test.write_text("\n".join([*lines[:4], "0.5,0.5,", *lines[60:100]]) + "\n")
+    res = CliRunner().invoke(main, ["benchmark", str(data), "--test", str(test), "--label-col", "label",
+                                    "--normal", "normal", "--models", "autoencoder", "--epochs", "1",
+                                    "--json", str(tmp_path / "b.json")])
+    assert res.exit_code == 0, res.output
+    out = " ".join(res.output.split())
+    assert "b.csv: 2 row(s) have no value in label column 'label' (first: line 9); left out" in out, out
+    assert "t.csv: 1 row(s) have no value in label column 'label' (first: line 5); left out" in out, out
+    res = CliRunner().invoke(main, ["benchmark", str(data), "--label-col", "label", "--normal", "normal",
+                                    "--models", "autoencoder", "--epochs", "1", "--seeds", "1"])
+    assert res.exit_code == 0, res.output  # a split: said once, for DATA, not per part
+    out = " ".join(res.output.split())
+    assert out.count("no value in label column") == 1 and "(first: line 9)" in out, out

@@ -57,8 +57,11 @@ from hourglass.cli._spool import shown, shown_name
 from hourglass.errors import HourglassError, InputError
 
 if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
     from rich.table import Table
 
+    from hourglass.ingest import ReadStats
     from hourglass.pipeline.benchmark import Benchmark
 
 __all__ = ["benchmark", "results_table", "suite_files"]
@@ -295,6 +298,29 @@ def _split_names(text: str) -> list[str]:
     return [n.strip() for n in text.split(",") if n.strip() and n.strip().lower() != "none"]
 
 
+def _labelled(df: pd.DataFrame, label_col: str, normal: list[str], data: Path,
+              stats: ReadStats) -> np.ndarray | None:
+    """Mask of the rows of ``df`` (DATA as read, ``stats`` its read's counts) with a label,
+    the others said in one warning naming the first one's line
+    (:func:`~hourglass.cli.tables.unlabelled_rows`); ``None`` where every row has one, or
+    ``df`` has no label column (Benchmark says so)."""
+    from hourglass.cli.tables import unlabelled_rows
+    from hourglass.ingest.formats import label_strings
+
+    if label_col not in df.columns:
+        return None
+    kept = unlabelled_rows(label_strings(df[label_col]), normal, label_col, str(data), "left out",
+                           stats=stats)
+    return None if kept.all() else kept
+
+
+def _labelled_part(df: pd.DataFrame, label_col: str, normal: list[str]) -> pd.DataFrame:
+    """A part of a split without its rows that have no label (said by :func:`_labelled`)."""
+    from hourglass.ingest.formats import label_strings
+
+    return df.loc[label_strings(df[label_col]) != ""].reset_index(drop=True)
+
+
 def benchmark(
     ctx: typer.Context,
     data: BenchDataArg = None,
@@ -388,6 +414,10 @@ def benchmark(
                                                    seed=seed, where=str(data))
             except InputError as exc:  # in the Python API's words: named as benchmark's options
                 raise _as_options(exc) from None
+            # the rows without a label, said once with the first one's line (as train and evaluate
+            # say them) and left out of both parts, as Benchmark leaves them out (the split as it was)
+            if _labelled(df, label_col, normal_values, data, stats) is not None:
+                train_df, test_df = (_labelled_part(p, label_col, normal_values) for p in (train_df, test_df))
             train_name = f"{_name(data)} (training {1 - test_fraction:.0%})"
             test_name = f"{_name(data)} (test {test_fraction:.0%}, stratified, seed {seed})"
         else:
@@ -396,8 +426,15 @@ def benchmark(
             # a file with a model's categories: typed from the test file, 1.10 read as 1.1, unseen
             test_spec = read_as_text(test_spec, [c for c in df.columns if c != label_col and (
                 df[c].dtype == object or isinstance(df[c].dtype, pd.StringDtype | pd.CategoricalDtype))])
-            train_df, test_df = df, read_data(test, test_spec, on_bad_rows, stats)
+            test_stats = ReadStats()  # its own counts: a row of the test file is told as its line
+            train_df, test_df = df, read_data(test, test_spec, on_bad_rows, test_stats)
+            stats.bad_rows += test_stats.bad_rows
             test_df = in_one_form(test_df, str(test), parse_roles(role), spec)
+            for part, name, counts in ((train_df, data, stats), (test_df, test, test_stats)):
+                kept = _labelled(part, label_col, normal_values, name, counts)
+                if kept is not None:
+                    part.drop(index=part.index[~kept], inplace=True)
+                    part.reset_index(drop=True, inplace=True)
             train_name, test_name = _name(data), _name(test)
         features = preprocessor_for(train_df.drop(columns=[label_col], errors="ignore"), str(data),
                                     spec=spec, categorical=categorical or [], drop=drop or [],
