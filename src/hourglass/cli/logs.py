@@ -463,7 +463,10 @@ def read_session_labels(path: Path, *, id_col: str, label_col: str,
     try:
         # LABELS.TSV too; a .csv's delimiter sniffed, as a CSV table's (semicolons, a European
         # spreadsheet's export, read as one column named 'BlockId;Label')
-        sep = "\t" if ".tsv" in [s.lower() for s in path.suffixes] else sniff_delimiter(path)
+        try:
+            sep = "\t" if ".tsv" in [s.lower() for s in path.suffixes] else sniff_delimiter(path)
+        except HourglassError as exc:  # a cut .gz, binary data ...: named as the option's file
+            raise HourglassError(f"--labels {exc}") from None
         header = list(pd.read_csv(path, sep=sep, nrows=0).columns)
         missing = [f"{opt} {c!r}" for c, opt in ((id_col, "--id-col"), (label_col, "--label-col"))
                    if c not in header]
