@@ -100,6 +100,9 @@ def fields_found(chunks: Iterable[pd.DataFrame], path: object, fields: tuple[str
     ...         print(exc)
     x.json: no 'timestamp' field; is this a Suricata EVE file? (fields: event_type)
     x.json: no 'timestamp' field; is this a Suricata EVE file? (fields: ts)
+    >>> either = fields_found(chunks[:1], "x.json", fields, "a Suricata EVE file", any_of=True)
+    >>> [len(df) for df in either]   # one of them is enough
+    [1]
     """
     missing, first = fields, None
     for df in chunks:
