@@ -25,3 +25,14 @@ def _tempfiles_under_pytest(tmp_path_factory: pytest.TempPathFactory) -> Iterato
         yield
     finally:
         tempfile.tempdir = before
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread() -> Iterator[None]:
+    """Every test and doctest starts on one torch thread, whatever the one before it left: a
+    command run in-process puts the caller's count back when it ends, so a count another test
+    left behind (two threads in a worker of a two-core run) made the next tests' scores differ
+    in their last bits from a command's, and ran them oversubscribed."""
+    if torch.get_num_threads() != 1:
+        torch.set_num_threads(1)
+    yield

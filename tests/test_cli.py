@@ -164,10 +164,16 @@ def test_threads_option_sets_torch_threads() -> None:
 
     before = torch.get_num_threads()
     try:
-        # a command that would run torch (it stops at the missing file, after the global options)
-        res = runner.invoke(app, ["--threads", "1", "train", "missing.csv", "-o", "m"])
+        # a command that would run torch (it stops at the missing file, after the global options);
+        # the count it set is seen by the model's own read of it, the caller's put back after
+        torch.set_num_threads(2)
+        seen: list[int] = []
+        real = torch.set_num_threads
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(torch, "set_num_threads", lambda n: (seen.append(n), real(n))[1])
+            res = runner.invoke(app, ["--threads", "1", "train", "missing.csv", "-o", "m"])
         assert res.exit_code == 2 and "no such file" in res.stderr, res.output
-        assert torch.get_num_threads() == 1
+        assert seen == [1, 2] and torch.get_num_threads() == 2
         res = runner.invoke(app, ["--threads", "0", "train", "missing.csv", "-o", "m"])
         assert res.exit_code == 2 and "--threads" in res.output
     finally:

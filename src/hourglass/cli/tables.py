@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from hourglass._columns import QUOTED_TEXT, listed_columns, near_names
+from hourglass._columns import QUOTED_TEXT, counted, listed_columns, near_names
 from hourglass._params import share_count
 from hourglass.cli._output import err
 from hourglass.cli._schema import (
@@ -263,7 +263,8 @@ def unlabelled_rows(labels: np.ndarray, normal: list[str], label_col: str, where
     if "" in normal or labelled.all():
         return np.ones(len(labels), dtype=bool) if "" in normal else labelled
     if not labelled.any():
-        raise HourglassError(f"{where}: label column {label_col!r} is empty in every row")
+        raise HourglassError(f"{where}: label column {label_col!r} is empty in every row "
+                             f"({counted(len(labels), 'row')})")
     at = int(np.flatnonzero(~labelled)[0])
     row = ReadStats.place_in(stats, at)
     first = f" (first: {row})" if row is not None else ""
