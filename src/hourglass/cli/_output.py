@@ -650,7 +650,7 @@ def io_error_text(exc: OSError) -> str:
     """One line for a file error of the system's (not a full disk, nor a missing file or a
     permission, which say so themselves): the file it names, then the system's words for the
     errno, as ``cp`` says it (a writer's wrapping of them, Arrow's ``error writing bytes to file.
-    Detail: ...``, left out).
+    Detail: ...``, left out): :func:`os_error_text` of the errno's own words.
 
     Examples
     --------
@@ -659,8 +659,8 @@ def io_error_text(exc: OSError) -> str:
     >>> io_error_text(OSError(5, "error writing bytes to file. Detail: [errno 5] Input/output error"))
     'Input/output error'
     """
-    what = os.strerror(exc.errno) if exc.errno else read_problem(exc)
-    return what if exc.filename is None else f"{arguments_escaped(str(exc.filename))}: {what}"
+    said = OSError(exc.errno, os.strerror(exc.errno), exc.filename) if exc.errno else exc
+    return arguments_escaped(os_error_text(said))
 
 
 def disk_full_text(exc: OSError) -> str:

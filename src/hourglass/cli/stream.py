@@ -67,7 +67,7 @@ from hourglass.cli._output import (
 )
 from hourglass.cli._spool import model_as_data
 from hourglass.cli._suppress import SuppressOpt
-from hourglass.errors import HourglassError, json_problem, no_file, read_problem
+from hourglass.errors import HourglassError, first_line, json_problem, no_file, read_problem
 
 __all__ = ["LineBatcher", "SkippedLines", "skipped_before", "stream"]
 
@@ -910,8 +910,6 @@ def _kind(value: object) -> str:
 
 def _line_message(exc: Exception, where: str, lines: list[int]) -> str:
     """A scorer error about ``row i`` of a batch, told as the input line it came from."""
-    from hourglass.errors import first_line
-
     text = first_line(exc, type(exc).__name__)
 
     def line(m: re.Match[str]) -> str:
