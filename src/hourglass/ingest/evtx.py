@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import zlib
 from bisect import bisect_right
@@ -27,7 +28,7 @@ import pandas as pd
 
 from hourglass._eol import without_boms
 from hourglass._limits import loads_json
-from hourglass.errors import InputError
+from hourglass.errors import InputError, read_problem
 from hourglass.ingest.tables import SKIP_BAD_ROWS, cut_top_keys, first_json_object, gzipped_evtx
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,30 @@ _HEADER_BYTES, _CHUNK_BYTES = 4096, 65536  # an .evtx file: a header, then chunk
 _MAX_BAD_IN_A_ROW = 1_000  # a parser stuck on damage raises again and again: stop, don't spin
 # the parser's error for a chunk it cannot read at all: every record of it lost at once
 _CHUNK_LOST = re.compile(r"chunk containing record IDs (\d+)\.\.(\d+)")
+# the Rust parser's words for the system's error on the file (its io::Error: 'Input/output error
+# (os error 5)', raised as an OSError without an errno)
+_OS_ERROR = re.compile(r"\(os error (\d+)\)")
+
+
+def _read_failure(exc: BaseException) -> OSError | None:
+    """The system's failure to read the file that the parser's error ``exc`` stands for (a
+    disk's I/O error: an ``OSError`` with an errno, or the Rust parser's text of one), with
+    its errno; ``None`` for damage in the file (a record or chunk that does not parse, read
+    past its end: 'failed to fill whole buffer'), which ``on_bad_rows`` decides on.
+
+    Examples
+    --------
+    >>> _read_failure(OSError("Input/output error (os error 5)")).strerror
+    'Input/output error'
+    >>> _read_failure(OSError("failed to fill whole buffer")) is None
+    True
+    """
+    if not isinstance(exc, OSError):
+        return None
+    if exc.errno is not None:
+        return exc
+    m = _OS_ERROR.search(str(exc))
+    return None if m is None else OSError(int(m.group(1)), os.strerror(int(m.group(1))))
 
 
 def _records_lost(exc: BaseException) -> int:
@@ -311,7 +336,10 @@ def iter_evtx(path: str | Path, *, on_bad_rows: str = "error", stats: Any = None
 
     A damaged record raises :class:`~hourglass.errors.InputError` naming the record's position,
     or with ``on_bad_rows="skip"`` is skipped and counted in ``stats`` (a
-    :class:`~hourglass.ingest.tables.ReadStats`). Columns are those of each chunk's records, as
+    :class:`~hourglass.ingest.tables.ReadStats`). A failure to read the file (a disk's I/O
+    error) is no damaged record: an :class:`~hourglass.errors.InputError` (``PATH: cannot read
+    (Input/output error)``) whatever ``on_bad_rows``, as the other readers say it, never the end
+    of the records. Columns are those of each chunk's records, as
     for JSON lines. A file cut short (not a 4 KiB header and whole 64 KiB chunks) is an error
     where no record reads, else a logged warning: the parser passes over its partial last chunk.
 
@@ -327,7 +355,10 @@ def iter_evtx(path: str | Path, *, on_bad_rows: str = "error", stats: Any = None
     """
     p = Path(path)
     records = iter(_parser(p).records_json())
-    ranges = _chunk_ranges(p)
+    try:
+        ranges = _chunk_ranges(p)
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read ({read_problem(exc)})") from None
     firsts = [r[1] for r in ranges]
     read = [0] * len(ranges)  # records read of each intact chunk
     rows: list[dict[str, Any]] = []
@@ -340,6 +371,10 @@ def iter_evtx(path: str | Path, *, on_bad_rows: str = "error", stats: Any = None
         except StopIteration:
             break
         except (RuntimeError, OSError, ValueError, KeyError, TypeError) as exc:  # (and RecursionError)
+            failed = _read_failure(exc)
+            if failed is not None:  # the disk's, not damage: the records after it are there,
+                # unread, so it is no record to skip (the parser's iterator ends there)
+                raise InputError(f"{p}: cannot read ({read_problem(failed)})") from None
             if on_bad_rows != "skip":
                 # named by its row, the event's place from 1, as a refused value of it is (its record
                 # id is not read)
