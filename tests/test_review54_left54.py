@@ -40,3 +40,35 @@ def test_an_io_error_inside_an_evtx_file_is_an_error_not_the_end_of_it(
                                                  _event(4625)])
     stats = ReadStats()
     assert len(pd.concat(iter_evtx(path, on_bad_rows="skip", stats=stats))) == 1 and stats.bad_rows == 1
+
+
+def test_winlogbeat_same_answer_at_every_chunk_size(tmp_path: Path) -> None:
+    # What was wrong: winlogbeat checked winlog.event_id/winlog.channel in the first chunk only
+    # (windows-json and EVE were moved to fields_found in round 53, winlogbeat was not): a file
+    # whose first records lack both was taken when read in one chunk and refused with a small
+    # --chunk-mb. Now a first record with neither is another kind of file, refused at every
+    # chunk size with the format's own hints, and so is a file no record of which has them;
+    # records after the first that lack them are rows lacking them.
+    import json
+
+    from hourglass.ingest.formats import get_format
+
+    def write(lacking: range) -> Path:
+        rows = []
+        for i in range(300):
+            winlog = {"event_id": 4624, "channel": "Security", "computer_name": "h1"}
+            rows.append(json.dumps({"@timestamp": f"2024-01-01T00:{i // 60:02d}:{i % 60:02d}Z",
+                                    "winlog": {"computer_name": "h1"} if i in lacking else winlog}))
+        f = tmp_path / "wlb.ndjson"
+        f.write_text("\n".join(rows) + "\n")
+        return f
+
+    spec = get_format("winlogbeat")
+    for lacking in (range(40), range(300)):  # the first records; every record
+        f = write(lacking)
+        for cb in (1 << 20, 2000):
+            with pytest.raises(InputError, match=r"not a Winlogbeat export: no winlog.event_id or "
+                                                 r"winlog.channel field \(fields: @timestamp"):
+                list(spec.iter_chunks(f, chunk_bytes=cb))
+    f = write(range(1, 40))  # the first record has them: taken whole and in chunks
+    assert [sum(map(len, spec.iter_chunks(f, chunk_bytes=cb))) for cb in (1 << 20, 2000)] == [300, 300]

@@ -78,13 +78,15 @@ def require_fields(df: pd.DataFrame, path: object, fields: tuple[str, ...], what
 
 
 def fields_found(chunks: Iterable[pd.DataFrame], path: object, fields: tuple[str, ...],
-                 what: str, *, any_of: bool = False) -> Iterator[pd.DataFrame]:
+                 what: str, *, any_of: bool = False,
+                 refuse: Callable[[pd.DataFrame], None] | None = None) -> Iterator[pd.DataFrame]:
     """``chunks`` as they come, the file refused by :func:`require_fields`'s error where its
     first record has none of ``fields`` (a file of another kind: at once) or, once the last
     chunk is out, where no chunk had one of them (with ``any_of``, where no chunk had any of
     them; with the first chunk's fields). A field the records of one chunk lack but another's
     have is rows lacking it, as ``stream`` reads such records, so a file is taken or refused
-    alike whatever ``--chunk-mb`` cuts it into.
+    alike whatever ``--chunk-mb`` cuts it into. ``refuse``: a format's own words for the
+    refusal (its hints), called with that frame of fields in place of :func:`require_fields`.
 
     Examples
     --------
@@ -110,11 +112,15 @@ def fields_found(chunks: Iterable[pd.DataFrame], path: object, fields: tuple[str
             first = df.iloc[:0]
             record = df.iloc[:1].dropna(axis=1, how="all")  # the first record's fields
             if len(df) and not any(c in record.columns for c in fields):
+                if refuse is not None:
+                    refuse(record)
                 require_fields(record, path, fields, what)
         if missing:
             missing = tuple(c for c in missing if c not in df.columns)
         yield df
     if missing and first is not None and (not any_of or len(missing) == len(fields)):
+        if refuse is not None:
+            refuse(first)
         require_fields(first, path, missing, what)
 
 

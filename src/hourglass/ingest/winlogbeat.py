@@ -25,7 +25,7 @@ import pandas as pd
 from hourglass._eol import without_boms
 from hourglass._limits import loads_json
 from hourglass.errors import InputError
-from hourglass.ingest.datasets import DatasetSpec
+from hourglass.ingest.datasets import DatasetSpec, fields_found
 from hourglass.ingest.evtx import EVTX_ROLES, ROW_ONLY_ROLES
 from hourglass.ingest.readers import check_path
 from hourglass.ingest.tables import CHUNK_BYTES, ReadStats, check_log_text, cut_top_keys, read_head
@@ -167,9 +167,9 @@ def looks_like_winlogbeat(head: bytes) -> bool:
 
 @dataclass(frozen=True)
 class WinlogbeatSpec(DatasetSpec):
-    """The ``winlogbeat`` format: JSON lines whose first chunk must carry ``winlog.event_id``
-    or ``winlog.channel``, with the roles of :data:`WINLOGBEAT_ROLES` and the shipper objects
-    (``agent.*``, ``host.*`` but ``host.name``...) dropped.
+    """The ``winlogbeat`` format: JSON lines whose first record must carry ``winlog.event_id``
+    or ``winlog.channel`` (whatever the chunks), with the roles of :data:`WINLOGBEAT_ROLES` and
+    the shipper objects (``agent.*``, ``host.*`` but ``host.name``...) dropped.
 
     Examples
     --------
@@ -206,9 +206,10 @@ class WinlogbeatSpec(DatasetSpec):
                 out[c] = "drop"
         return out
 
-    def check(self, df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
-        """Refuse a first chunk without ``winlog.event_id``/``winlog.channel``, naming what the
-        file looks like instead."""
+    def _refuse(self, df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+        """Refuse fields of the file (its first record's, or its first chunk's where no record
+        has them) without ``winlog.event_id``/``winlog.channel``, naming what the file looks like
+        instead."""
         cols = [str(c) for c in df.columns]
         if "winlog.event_id" in cols or "winlog.channel" in cols:
             return
@@ -225,7 +226,9 @@ class WinlogbeatSpec(DatasetSpec):
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
                     used: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
         """Yield the file as DataFrames; a file that is not JSON lines (a CSV, an ``.evtx``) is
-        one :class:`InputError` naming it, whatever ``on_bad_rows``."""
+        one :class:`InputError` naming it, whatever ``on_bad_rows``, and so is one whose first
+        record, or every record, has neither ``winlog.event_id`` nor ``winlog.channel``, whatever
+        ``chunk_bytes`` (:func:`~hourglass.ingest.datasets.fields_found`)."""
         p = check_path(path)
         check_log_text(p)  # UTF-16, gzip without .gz ...: said so, not 'the file starts ...'
         first = without_boms(read_head(p, 4096)).lstrip(b"\x00").lstrip()
@@ -233,8 +236,10 @@ class WinlogbeatSpec(DatasetSpec):
             line = first.split(b"\n", 1)[0][:40].decode("utf-8", "replace")
             raise InputError(f"{p}: not a Winlogbeat export: Winlogbeat documents are JSON lines, "
                              f"one object a line, and the file starts {line!r}")
-        yield from super().iter_chunks(p, on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,
-                                       stats=stats)
+        yield from fields_found(super().iter_chunks(p, on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,
+                                                    stats=stats),
+                                p, ("winlog.event_id", "winlog.channel"), "a Winlogbeat export",
+                                any_of=True, refuse=lambda df: self._refuse(df, p))
 
 
 #: Winlogbeat / Elastic exports of Windows events (``--format winlogbeat``).
