@@ -72,3 +72,27 @@ def test_winlogbeat_same_answer_at_every_chunk_size(tmp_path: Path) -> None:
                 list(spec.iter_chunks(f, chunk_bytes=cb))
     f = write(range(1, 40))  # the first record has them: taken whole and in chunks
     assert [sum(map(len, spec.iter_chunks(f, chunk_bytes=cb))) for cb in (1 << 20, 2000)] == [300, 300]
+
+
+@pytest.mark.parametrize("name", ["ganomaly", "ganomaly-1d"])
+def test_ganomaly_with_every_loss_weight_zero_is_refused(name: str) -> None:
+    # What was wrong: GANomaly (and ganomaly-1d) trained with w_adv = w_con = w_enc = 0: the generator
+    # side's loss was 0 · everything, so its encoder, decoder and second encoder never moved
+    # from their initial weights and the fitted model scored rows with random networks, with no
+    # word. Now fit refuses it before training; one weight > 0 is fine.
+    import numpy as np
+
+    from hourglass.detectors import registry
+
+    X = np.random.default_rng(0).normal(size=(64, 3)).astype("float32")
+    shape = {"window": 16, "filters": 4} if name == "ganomaly-1d" else {"hidden": (8,), "latent_dim": 2}
+    small = {"epochs": 1, "min_steps": 0, "verbose": 0, **shape}
+    det = registry.get(name)(w_adv=0.0, w_con=0.0, w_enc=0.0, **small)
+    with pytest.raises(InputError, match=r"^w_adv, w_con, w_enc: all 0 leave the generator and "
+                                         r"encoders no loss to learn from") as raised:
+        det.fit(X)
+    assert raised.value.param == ("w_adv", "w_con", "w_enc")
+    registry.get(name)(w_adv=0.0, w_con=0.0, w_enc=1.0, **small).fit(X)  # one is enough
+    # a fitted model scores whatever they are set to afterwards (only training reads them)
+    fitted = registry.get(name)(**small).fit(X)
+    assert fitted.set_params(w_adv=0.0, w_con=0.0, w_enc=0.0).score(X).shape == (64,)

@@ -101,10 +101,33 @@ def train_on_reconstruction(det: DeepDetector, X: Any, X_val: Any | None, y: np.
     model without ``ema_decay`` would watch the sum of its phases' adversarial losses, which
     says nothing about how well the generator fits (it kept a model of four times the
     reconstruction error). ``history_.val_loss`` stays empty then: nothing was held out."""
+    check_generator_loss(det)
     held_out = X_val is not None and det._n_samples(X_val) > 0
     DeepDetector._train(det, X, X_val if held_out else X, y, module)
     if not held_out:
         det.history_.val_loss.clear()
+
+
+def check_generator_loss(det: Any) -> None:
+    """Refuse, before training, weights ``det._loss_weights`` of the
+    whole generator-side loss (GANomaly's ``w_adv``, ``w_con``, ``w_enc``) that are all 0: that
+    side would get no gradient and keep its initial weights, whose scores say nothing of the data.
+    Only training reads them (a fitted model scores, saves and loads whatever they are), so it is
+    checked here, not with the parameters.
+
+    Examples
+    --------
+    >>> check_generator_loss(GANomaly(w_adv=0.0, w_con=0.0, w_enc=0.0))
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: w_adv, w_con, w_enc: all 0 leave the generator and encoders no loss ...
+    >>> check_generator_loss(GANomaly(w_adv=0.0, w_con=0.0, w_enc=1.0))  # one is enough
+    """
+    loss: tuple[str, ...] = getattr(det, "_loss_weights", ())
+    if loss and all(float(getattr(det, name)) == 0 for name in loss):
+        raise InputError(f"{', '.join(loss)}: all 0 leave the generator and encoders no loss to "
+                         "learn from (training would keep their initial weights, which score "
+                         "nothing of the data); give one of them > 0", param=loss)
 
 
 def _with_common_doc(cls: type) -> type:
@@ -334,7 +357,8 @@ class GANomaly(_GANDetector):
     w_adv, w_con, w_enc
         Weights of the adversarial, contextual and latent losses (the paper's 1, 50, 1). Early
         stopping watches ``w_con`` · contextual + ``w_enc`` · latent error of the held-out rows;
-        with ``w_con = w_enc = 0`` (feature matching alone), the two errors unweighted.
+        with ``w_con = w_enc = 0`` (feature matching alone), the two errors unweighted. All
+        three 0 is refused by fit: the generator side would have no loss to learn from.
     {common}
     Examples
     --------
@@ -349,6 +373,8 @@ class GANomaly(_GANDetector):
     _tags: ClassVar[dict[str, Any]] = {"onnx_export": True, "gradients": True}  # one pass, no search
 
     _weights: ClassVar[tuple[str, ...]] = ("w_adv", "w_con", "w_enc")
+    #: the weights the generator side's whole loss is made of (:func:`check_generator_loss`)
+    _loss_weights: ClassVar[tuple[str, ...]] = _weights
 
     module_: GANomalyModule
 

@@ -159,6 +159,7 @@ class GANomaly1D(WindowDetector):
     """
 
     _weights: ClassVar[tuple[str, ...]] = ("w_adv", "w_con", "w_enc")
+    _loss_weights: ClassVar[tuple[str, ...]] = _weights  # (gan.check_generator_loss)
     _tags: ClassVar[dict[str, object]] = {"supports_explain": False, "warm_start": False}
     explain_refusal: ClassVar[str | None] = (
         "GANomaly1D scores a window by the distance between its latent codes (‖z − ẑ‖²), which has "
