@@ -96,3 +96,52 @@ def test_ganomaly_with_every_loss_weight_zero_is_refused(name: str) -> None:
     # a fitted model scores whatever they are set to afterwards (only training reads them)
     fitted = registry.get(name)(**small).fit(X)
     assert fitted.set_params(w_adv=0.0, w_con=0.0, w_enc=0.0).score(X).shape == (64,)
+
+
+def test_entity_inspect_shows_the_label_values_and_what_train_leaves_out(tmp_path: Path) -> None:
+    # What was wrong: 'inspect --entity-col ... --label-col' showed neither the label column's
+    # values nor their counts (the table inspect prints "label column 'label' (normal: ...):
+    # normal (293), attack (107)", and --json 'labels'), so a --normal spelt otherwise had no
+    # value list beside "no row has a normal label value", and the header's row count (those of
+    # the buckets train keeps) came with no word of the rows left out. It now prints the same
+    # label line, and how many rows train leaves out with the buckets holding an attack row or a
+    # row without a label; --json has labels, normal and train's two left-out counts.
+    import json
+
+    import numpy as np
+
+    from hourglass import load
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    rng = np.random.default_rng(0)
+    n = 400
+    labels = rng.choice(["normal", "normal", "normal", "attack"], n).astype(object)
+    labels[[5, 77]] = ""
+    pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=n, freq="30s").astype(str),
+                  "user": rng.choice(["alice", "bob", "carol"], n), "bytes": rng.integers(0, 1000, n),
+                  "label": labels}).to_csv(tmp_path / "e.csv", index=False)
+    common = [str(tmp_path / "e.csv"), "--entity-col", "user", "--timestamp-col", "ts", "--bucket", "5min",
+              "--label-col", "label"]
+    res = runner.invoke(app, ["inspect", *common, "--normal", "normal", "--json", str(tmp_path / "i.json")])
+    assert res.exit_code == 0, res.output
+    seen = json.loads((tmp_path / "i.json").read_text())
+    counts = pd.Series(labels).value_counts()
+    assert seen["labels"] == {str(k): int(v) for k, v in counts.items()} and seen["normal"] == ["normal"]
+    out = " ".join(res.output.split())
+    assert (f"label column 'label' (normal: normal): normal ({counts['normal']}), "
+            f"attack ({counts['attack']}), (no label) (2)") in out, out
+    res = runner.invoke(app, ["train", *common, "--normal", "normal", "-o", str(tmp_path / "M"),
+                              "--epochs", "1", "-q"])
+    assert res.exit_code == 0, res.output
+    info = load(tmp_path / "M").info["entity"]
+    assert seen["rows_left_out_with_attacks"] == info["rows_left_out_with_attacks"] > 0
+    assert seen["rows_left_out_without_label"] == info["rows_left_out_without_label"] > 0
+    assert (f"buckets built from the {info['rows_trained']} rows train keeps: "
+            f"{info['rows_left_out_with_attacks']} left out in (entity, bucket)s holding an attack row, "
+            f"{info['rows_left_out_without_label']} without a label or in a bucket with one") in out, out
+    # --normal spelt otherwise: the values are there to see beside "no row has a normal label value"
+    res = runner.invoke(app, ["inspect", *common, "--normal", "Normal"])
+    out = " ".join(res.output.split())
+    assert res.exit_code == 0 and "label column 'label' (normal: Normal): normal (" in out, out
+    assert "no row has a normal label value (Normal)" in out, out

@@ -350,11 +350,8 @@ def inspect(
     out.print(f"{shown(data)}: format {report['format']}, {counted(n, 'row')} inspected, "
               f"{counted(len(df.columns), 'column')} → {counted(len(pre.feature_names_), 'feature')}",
               highlight=False)
-    if labels is not None:
-        # a row without a label ('' read from an empty cell or a null) is named, not a blank
-        counts = ", ".join(f"{on_screen(k) or '(no label)'} ({v:,})" for k, v in labels.head(8).items())
-        out.print(f"label column {label_col!r} (normal: {', '.join(normal_values) or '?'}): "
-                  f"{counts}{' ...' if len(labels) > 8 else ''}", highlight=False)
+    if labels is not None and label_col is not None:
+        out.print(_label_line(labels, label_col, normal_values), highlight=False)
         out.print(f"features fitted on the {fitted_on:,} normal rows, as train fits them"
                   if fitted_on is not None else
                   f"no row has a normal label value ({', '.join(normal_values) or 'none given'}): "
@@ -394,6 +391,22 @@ def inspect(
                f" (dates read {'day' if span['dayfirst'] else 'month'} first)") + ";")
         out.print(f"timestamp column {timestamp_col!r}:{read} the event rate and alert times, not a "
                   "feature", highlight=False)
+
+
+def _label_line(labels: Any, label_col: str, normal_values: list[str]) -> str:
+    """``inspect``'s line of the label column: each value's row count (``labels``, a
+    ``value_counts``), the 8 most frequent, a row without a label ('' read from an empty cell or
+    a null) named, not a blank.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> _label_line(pd.Series(["normal", "scan", "", "normal"]).value_counts(), "label", ["normal"])
+    "label column 'label' (normal: normal): normal (2), scan (1), (no label) (1)"
+    """
+    counts = ", ".join(f"{on_screen(k) or '(no label)'} ({v:,})" for k, v in labels.head(8).items())
+    return (f"label column {label_col!r} (normal: {', '.join(normal_values) or '?'}): "
+            f"{counts}{' ...' if len(labels) > 8 else ''}")
 
 
 #: more columns than this: ``inspect`` on a terminal shows the columns of one dtype, role, reason
@@ -469,13 +482,16 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
     from hourglass.cli.tables import at_file_rows
     from hourglass.errors import InputError
 
-    fitted_on, order = None, None
+    fitted_on, order, labels, left_out = None, None, None, [0, 0]
     labelled = label_col is not None and label_col in df.columns
     at = np.arange(len(df)) if stats is None else stats.known(np.arange(len(df)))
     skipped_rows = 0 if stats is None else stats.bad_rows
     if labelled:  # train aggregates the normal buckets
+        assert label_col is not None
+        values = label_strings(df[label_col])
+        labels = pd.Series(values).value_counts()  # of the rows inspected, as the table inspect's
         match = column_normal(normal_values or [], df[label_col])  # false: False, 0.0: 0
-        normal_rows = pd.Series(label_strings(df[label_col])).isin(match).to_numpy()
+        normal_rows = pd.Series(values).isin(match).to_numpy()
         if normal_rows.any():
             # as train: every (entity, bucket) holding an anomalous row is left out whole (its
             # normal rows too: a thinned bucket is not normal), rows without a label too
@@ -489,7 +505,8 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
                     order = _read_times(df[timestamp_col], timestamp_col)[1]  # reads the normal rows in
                 probe = EntityWindows(entity_col, timestamp_col, bucket=bucket, numeric=(),
                                       categorical=(), entity_case=entity_case, dayfirst=order)
-                df, _, _, at = normal_buckets(df, probe, label_col, list(normal_values or []), data, stats)
+                df, *left_out, at = normal_buckets(df, probe, label_col, list(normal_values or []),
+                                                   data, stats)
             except InputError as exc:  # its rows: positions among the rows read, told as the file's
                 raise at_file_rows(exc, at, stats) from None
             fitted_on = len(df)
@@ -504,8 +521,13 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
     except InputError as exc:  # its rows: positions among the rows inspected, told as the file's
         raise at_file_rows(exc, at, stats) from None
     report = {"file": shown(data), "format": getattr(spec, "name", None), "label_col": label_col,
-              "fitted_on_normal_rows": fitted_on, "skipped_rows": skipped_rows, **built,
-              "more_rows": more_rows}
+              "normal": normal_values if labelled else None,
+              "labels": None if labels is None else {str(k): int(v) for k, v in labels.items()},
+              "fitted_on_normal_rows": fitted_on,
+              # as train's info['entity'] counts them
+              "rows_left_out_with_attacks": left_out[0] if fitted_on is not None else None,
+              "rows_left_out_without_label": left_out[1] if fitted_on is not None else None,
+              "skipped_rows": skipped_rows, **built, "more_rows": more_rows}
     if label_col is None:  # as train warns: a label column aggregated as any other
         from hourglass.cli._schema import warn_label_as_feature
 
@@ -518,6 +540,13 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
     out.print(f"{shown(data)}: format {report['format']}, {counted(report['rows'], 'row')} → "
               f"{report['buckets']:,} ({entity_col}, {bucket} bucket) rows of {report['entities']:,} "
               f"entities → {report['n_features']} features", highlight=False)
+    if labels is not None and label_col is not None:  # as the table inspect says them
+        out.print(_label_line(labels, label_col, normal_values), highlight=False)
+        if fitted_on is not None:
+            out.print(f"buckets built from the {counted(fitted_on, 'row')} train keeps: "
+                      f"{left_out[0]:,} left out in (entity, bucket)s holding an attack row"
+                      + (f", {left_out[1]:,} without a label or in a bucket with one"
+                         if left_out[1] else ""), highlight=False)
     t = Table(header_style="bold")
     for h in ("column", "role", "per bucket", "why", "features"):
         t.add_column(h, justify="right" if h == "features" else "left")
