@@ -145,3 +145,24 @@ def test_entity_inspect_shows_the_label_values_and_what_train_leaves_out(tmp_pat
     out = " ".join(res.output.split())
     assert res.exit_code == 0 and "label column 'label' (normal: Normal): normal (" in out, out
     assert "no row has a normal label value (Normal)" in out, out
+
+
+def test_python_benchmark_names_the_first_unlabelled_row(caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: Benchmark's "N row(s) have no value in label column" warning named no row
+    # (hourglass benchmark names the first one's line since round 53, train's Python and CLI
+    # messages name theirs); it now names the first one's row of the table given, from 1.
+    import logging
+
+    import numpy as np
+
+    from hourglass.pipeline.benchmark import Benchmark
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=200), "y": ["bad"] * 20 + ["n"] * 180})
+    df.loc[:19, "a"] += 6
+    train, test = df.iloc[10:150].reset_index(drop=True), df.iloc[[*range(10), *range(150, 200)]]
+    train.loc[[30, 90], "y"] = None
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        Benchmark(train, test, label_col="y", normal=["n"], models=(), seeds=(0,))
+    said = [r.getMessage() for r in caplog.records if "no value in label column" in r.getMessage()]
+    assert said == ["train: 2 row(s) have no value in label column 'y' (first: row 31); left out"], said

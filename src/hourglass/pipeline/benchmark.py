@@ -24,7 +24,7 @@ from hourglass.detectors.base import sklearn_seed
 from hourglass.errors import InputError
 from hourglass.evaluate import binary_metrics, per_class_detection
 from hourglass.features.tabular import TabularPreprocessor
-from hourglass.ingest import column_normal, label_strings, labels_seen
+from hourglass.ingest import ReadStats, column_normal, label_strings, labels_seen
 from hourglass.ingest.tables import nested_note
 from hourglass.pipeline.pipeline import Pipeline
 from hourglass.thresholds import HELD_OUT, TRAINING, Fixed, Percentile, Threshold
@@ -170,14 +170,16 @@ def _warn_other_spellings(labels: np.ndarray, is_anom: np.ndarray, normal: Seque
 
 
 def _drop_unlabelled(df: pd.DataFrame, label_col: str, normal: Sequence[str], where: str) -> pd.DataFrame:
+    """``df`` without its rows that have no label, said in one warning naming the first one's
+    row, as ``hourglass benchmark`` names its line (a row of the table given, from 1)."""
     labels = label_strings(df[label_col])
     empty = labels == ""
     if "" in normal or not empty.any():
         return df
     if empty.all():  # then 'no anomalous rows (all label in [...])', as if every row were normal
         raise InputError(f"{where}: label column {label_col!r} is empty in every row ({len(df):,} rows)")
-    logger.warning("%s: %d row(s) have no value in label column %r; left out", where,
-                   int(empty.sum()), label_col)
+    logger.warning("%s: %d row(s) have no value in label column %r (first: %s); left out", where,
+                   int(empty.sum()), label_col, ReadStats.place_in(None, int(np.flatnonzero(empty)[0])))
     return df.loc[~empty].reset_index(drop=True)
 
 
