@@ -6,6 +6,7 @@ import errno
 import sys
 import types
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -40,6 +41,56 @@ def test_an_io_error_inside_an_evtx_file_is_an_error_not_the_end_of_it(
                                                  _event(4625)])
     stats = ReadStats()
     assert len(pd.concat(iter_evtx(path, on_bad_rows="skip", stats=stats))) == 1 and stats.bad_rows == 1
+
+    # The Rust parser reads the file itself: a failed read inside a chunk is its 'Reached EOF
+    # while trying to allocate chunk', or the silent end of its records. A chunk whose header
+    # says it holds ids 1..10, of which the parser gave 3, was 'record id 4 is damaged' (or, with
+    # skip, 7 skipped records): the file's bytes are now read again, and a read that fails there
+    # is the read error it is.
+    import zlib
+
+    head = bytearray(512)
+    head[:8], head[24:32], head[32:40] = b"ElfChnk\x00", (1).to_bytes(8, "little"), (10).to_bytes(8, "little")
+    head[124:128] = zlib.crc32(bytes(head[:120] + head[128:])).to_bytes(4, "little")
+    path.write_bytes(b"ElfFile\x00" + bytes(4088) + bytes(head) + bytes(65536 - 512))
+    monkeypatch.setattr(_FakeParser, "records", [_event(4624)] * 3)  # then it stops
+    with pytest.raises(InputError, match=r"chunk 1 holds record ids 1\.\.10, but only 3 of its 10 could "
+                                         r"be read: record id 4 is damaged"):
+        list(iter_evtx(path))  # the bytes read: damage, as before
+    opened = Path.open
+
+    class _BadSector:  # bytes 20,000 on of the file fail to read (EIO), as a disk's bad sector
+        def __init__(self, fh: Any) -> None:
+            self.fh = fh
+
+        def __enter__(self) -> _BadSector:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.fh.close()
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.fh, name)
+
+        def read(self, n: int = -1) -> bytes:
+            if self.fh.tell() + (n if n >= 0 else 1 << 30) > 20_000:
+                raise OSError(errno.EIO, "Input/output error")
+            return self.fh.read(n)
+
+    def bad_open(self: Path, *args: Any, **kwargs: Any) -> Any:
+        fh = opened(self, *args, **kwargs)
+        return _BadSector(fh) if self == path else fh
+
+    class _RustParser(_FakeParser):  # opens the file itself, not through Python
+        def __init__(self, path: str, threads: int) -> None:
+            pass
+
+    monkeypatch.setitem(sys.modules, "evtx", types.SimpleNamespace(PyEvtxParser=_RustParser))
+    monkeypatch.setattr(Path, "open", bad_open)
+    for mode in ("error", "skip"):
+        with pytest.raises(InputError) as raised:
+            pd.concat(iter_evtx(path, on_bad_rows=mode, stats=ReadStats()))
+        assert str(raised.value) == f"{path}: cannot read (Input/output error)", (mode, raised.value)
 
 
 def test_winlogbeat_same_answer_at_every_chunk_size(tmp_path: Path) -> None:

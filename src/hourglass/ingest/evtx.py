@@ -97,6 +97,19 @@ def _read_failure(exc: BaseException) -> OSError | None:
     return None if m is None else OSError(int(m.group(1)), os.strerror(int(m.group(1))))
 
 
+def _check_readable(path: Path) -> None:
+    """Raise ``PATH: cannot read (...)`` where reading the file's bytes fails (a disk's I/O
+    error): the parser reads them itself and says such a failure inside a chunk as damage
+    (``Reached EOF while trying to allocate chunk``) or as the end of its records, so where it
+    met an error or stopped short, the bytes are read again here to tell the two apart."""
+    try:
+        with path.open("rb") as f:
+            while f.read(1 << 20):
+                pass
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({read_problem(exc)})") from None
+
+
 def _records_lost(exc: BaseException) -> int:
     """How many records the parser's error ``exc`` stands for: a chunk's (``Failed to parse
     chunk containing record IDs 1..101``), else one.
@@ -326,6 +339,9 @@ def _parser(path: Path) -> Any:
     try:
         return evtx.PyEvtxParser(str(path), 1)
     except (RuntimeError, OSError, ValueError) as exc:
+        failed = _read_failure(exc)
+        if failed is not None and not isinstance(exc, FileNotFoundError | PermissionError):
+            raise InputError(f"{path}: cannot read ({read_problem(failed)})") from None
         raise InputError(f"{path}: not a readable Windows .evtx event log ({exc})") from None
 
 
@@ -339,7 +355,8 @@ def iter_evtx(path: str | Path, *, on_bad_rows: str = "error", stats: Any = None
     :class:`~hourglass.ingest.tables.ReadStats`). A failure to read the file (a disk's I/O
     error) is no damaged record: an :class:`~hourglass.errors.InputError` (``PATH: cannot read
     (Input/output error)``) whatever ``on_bad_rows``, as the other readers say it, never the end
-    of the records. Columns are those of each chunk's records, as
+    of the records nor a damaged one (where the parser met an error or stopped short, the file's
+    bytes are read again to tell: :func:`_check_readable`). Columns are those of each chunk's records, as
     for JSON lines. A file cut short (not a 4 KiB header and whole 64 KiB chunks) is an error
     where no record reads, else a logged warning: the parser passes over its partial last chunk.
 
@@ -362,7 +379,7 @@ def iter_evtx(path: str | Path, *, on_bad_rows: str = "error", stats: Any = None
     firsts = [r[1] for r in ranges]
     read = [0] * len(ranges)  # records read of each intact chunk
     rows: list[dict[str, Any]] = []
-    position, bad_in_a_row, bad = 0, 0, 0
+    position, bad_in_a_row, bad, checked = 0, 0, 0, False
     while True:
         position += 1
         try:
@@ -375,6 +392,9 @@ def iter_evtx(path: str | Path, *, on_bad_rows: str = "error", stats: Any = None
             if failed is not None:  # the disk's, not damage: the records after it are there,
                 # unread, so it is no record to skip (the parser's iterator ends there)
                 raise InputError(f"{p}: cannot read ({read_problem(failed)})") from None
+            if not checked:  # (the parser's words for a failed read of a chunk are damage's)
+                _check_readable(p)
+                checked = True
             if on_bad_rows != "skip":
                 # named by its row, the event's place from 1, as a refused value of it is (its record
                 # id is not read)
@@ -401,6 +421,9 @@ def iter_evtx(path: str | Path, *, on_bad_rows: str = "error", stats: Any = None
             yield pd.DataFrame.from_records(rows)
             rows = []
     short = [(r, n) for r, n in zip(ranges, read, strict=True) if n < r[2] - r[1] + 1]
+    size = p.stat().st_size
+    if not checked and (short or len(ranges) < (size - _HEADER_BYTES) // _CHUNK_BYTES):
+        _check_readable(p)  # stopped short, or chunks whose records cannot be counted: a read's failure?
     if short:  # the parser stopped inside a chunk at a damaged record, silently
         (k, first, last), n = short[0]
         if on_bad_rows != "skip":
@@ -411,7 +434,6 @@ def iter_evtx(path: str | Path, *, on_bad_rows: str = "error", stats: Any = None
         if stats is not None:
             for _ in range(max(0, unread)):
                 stats.skipped(None)
-    size = p.stat().st_size
     cut = (size - _HEADER_BYTES) % _CHUNK_BYTES != 0
     if rows:
         yield pd.DataFrame.from_records(rows)
