@@ -217,3 +217,29 @@ def test_python_benchmark_names_the_first_unlabelled_row(caplog: pytest.LogCaptu
         Benchmark(train, test, label_col="y", normal=["n"], models=(), seeds=(0,))
     said = [r.getMessage() for r in caplog.records if "no value in label column" in r.getMessage()]
     assert said == ["train: 2 row(s) have no value in label column 'y' (first: row 31); left out"], said
+
+
+def test_script_state_puts_each_thread_pool_back_by_its_own_library() -> None:
+    # What was wrong: tests/_scripts.script_state (the benchmark scripts' tests) saved the
+    # thread pools as {prefix: threads} and put them back with threadpool_limits: torch's
+    # OpenMP runtime and scikit-learn's are both 'libgomp' (1 and 2 threads), so the saved dict
+    # kept one count and set both to it after the block (even an empty one): torch left on two
+    # threads, or scikit-learn's pool on one, by the order they were loaded (the five tests a
+    # two-worker run found leaving torch on two threads). Each pool is now put back by its own
+    # library, and torch's count last.
+    import sklearn.ensemble  # noqa: F401  (scikit-learn's own OpenMP runtime)
+    import torch
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from tests._scripts import script_state
+
+    gomp = [p for p in threadpool_info() if p["prefix"] == "libgomp" and "torch" not in p["filepath"]]
+    if not gomp or not any(p["prefix"] == "libgomp" and "torch" in p["filepath"] for p in threadpool_info()):
+        pytest.skip("torch and scikit-learn do not share an OpenMP runtime kind here")
+    with threadpool_limits(limits={p["filepath"]: 2 for p in gomp}):
+        torch.set_num_threads(1)
+        with script_state():
+            pass
+        assert torch.get_num_threads() == 1
+        assert all(p["num_threads"] == 2 for p in threadpool_info() if p["filepath"] in
+                   {g["filepath"] for g in gomp})
