@@ -243,3 +243,36 @@ def test_script_state_puts_each_thread_pool_back_by_its_own_library() -> None:
         assert torch.get_num_threads() == 1
         assert all(p["num_threads"] == 2 for p in threadpool_info() if p["filepath"] in
                    {g["filepath"] for g in gomp})
+
+
+def test_a_cut_inspect_names_the_numeric_columns_train_may_encode_otherwise(tmp_path: Path) -> None:
+    # What was wrong: 'inspect --rows N' of a longer file said "train counts the distinct values
+    # of every row, which may give text columns (...) another role", and nothing where no column
+    # is text; but train's log1p, constant and near-duplicate decisions come from every row's
+    # values too: a column constant in the first rows was shown 'dropped: constant', one
+    # heavy-tailed only later 'minmax scaled', one a near-duplicate only at first 'dropped', and
+    # train kept, log1p'd and kept them, the note naming none of them. It now names the numeric
+    # columns too, and says the cut whatever the columns.
+    import numpy as np
+
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    rng = np.random.default_rng(0)
+    n, first = 3000, np.arange(3000) < 1000
+    a = rng.normal(size=n)
+    df = pd.DataFrame({"a": a, "b": np.where(first, 5.0, rng.normal(size=n)),
+                       "c": np.where(first, rng.uniform(0, 1, n), rng.pareto(1.0, n) * 1000),
+                       "d": a * 2 + np.where(first, 0, rng.normal(size=n))})
+    df.to_csv(tmp_path / "f.csv", index=False)
+    res = runner.invoke(app, ["inspect", str(tmp_path / "f.csv"), "--rows", "1000"], env={"COLUMNS": "250"})
+    assert res.exit_code == 0, res.output
+    out = " ".join(res.stdout.split())
+    assert "dropped: constant" in out and "dropped: near-duplicate of a" in out, out  # of the first rows
+    assert ("only the first 1,000 rows (--rows) of a longer file: train reads every row, which may give "
+            "numeric columns (a, b, c, d) another encoding (log1p or not; dropped as constant or as a "
+            "near-duplicate, or kept)") in out, out
+    res = runner.invoke(app, ["inspect", str(tmp_path / "f.csv")], env={"COLUMNS": "250"})  # as train
+    out = " ".join(res.stdout.split())
+    assert res.exit_code == 0 and "log1p, minmax scaled" in out and "dropped" not in out, out
+    assert "--rows" not in out

@@ -369,11 +369,16 @@ def inspect(
     wide.print(t)
     by_count = [d["column"] for d in schema if d["why"].startswith("near-unique")
                or d["why"] == "text values" or "> max_categories" in d["why"]]
-    if cut and by_count:  # train counts every row's values: 63,285 of 100,000 near-unique, hashed in all
-        out.print(on_screen(f"only the first {counted(n, 'row')} (--rows) of a longer file: train counts the "
-                            "distinct values of every row, which may give text columns "
-                            f"({listed_columns(by_count[:5])}{' ...' if len(by_count) > 5 else ''}) "
-                            "another role (one-hot, hashed or dropped as near-unique)"),
+    # and by their values: log1p for a heavy tail, dropped as constant or a near-duplicate
+    by_value = [d["column"] for d in schema if d["role"] == "numeric"]
+    if cut:  # train reads every row: 63,285 of 100,000 near-unique, hashed in all; a tail later on
+        said = [f"{what} ({listed_columns(cols[:5])}{' ...' if len(cols) > 5 else ''}) {how}"
+                for what, cols, how in (
+                    ("text columns", by_count, "another role (one-hot, hashed or dropped as near-unique)"),
+                    ("numeric columns", by_value, "another encoding (log1p or not; dropped as constant "
+                                                  "or as a near-duplicate, or kept)")) if cols]
+        out.print(on_screen(f"only the first {counted(n, 'row')} (--rows) of a longer file: train reads "
+                            "every row" + (f", which may give {' and '.join(said)}" if said else "")),
                   highlight=False)
     if grouped:
         out.print(f"{len(schema):,} columns: those of one dtype, role and encoding shown as one "
