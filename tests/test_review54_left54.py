@@ -276,3 +276,24 @@ def test_a_cut_inspect_names_the_numeric_columns_train_may_encode_otherwise(tmp_
     out = " ".join(res.stdout.split())
     assert res.exit_code == 0 and "log1p, minmax scaled" in out and "dropped" not in out, out
     assert "--rows" not in out
+
+
+def test_a_session_listed_again_with_the_same_label_read_by_value_is_no_conflict(tmp_path: Path) -> None:
+    # What was wrong: a --labels file listing a session twice was refused as "session 'blk_1'
+    # has conflicting labels" where the two agree as the labels are read: '0' and '0.0' (a file
+    # of numbers is read by value, 0.0 as 0: pandas writes 0.0 in a part with a blank), 'true'
+    # and 'TRUE', or a blank (no label) beside the session's label. Those now give the one label;
+    # two labels that differ still conflict.
+    from hourglass.cli.logs import read_session_labels
+    from hourglass.errors import HourglassError
+
+    f = tmp_path / "labels.csv"
+    for body, want in (("blk_1,0\nblk_2,1\nblk_1,0.0\n", {"blk_1": "0", "blk_2": "1"}),
+                       ("blk_1,true\nblk_2,false\nblk_1,TRUE\n", {"blk_1": "true", "blk_2": "false"}),
+                       ("blk_1,\nblk_1,Anomaly\nblk_2,Normal\nblk_3,N/A\n",
+                        {"blk_1": "Anomaly", "blk_2": "Normal", "blk_3": ""})):
+        f.write_text("BlockId,Label\n" + body)
+        assert read_session_labels(f, id_col="BlockId", label_col="Label").to_dict() == want, body
+    f.write_text("BlockId,Label\nblk_1,Normal\nblk_1,Anomaly\n")
+    with pytest.raises(HourglassError, match="session 'blk_1' has conflicting labels"):
+        read_session_labels(f, id_col="BlockId", label_col="Label")

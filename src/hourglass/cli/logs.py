@@ -487,6 +487,16 @@ def read_session_labels(path: Path, *, id_col: str, label_col: str,
 
         df = written_ids(df, "id")
     df = df.drop_duplicates()
+    # a session listed again is no conflict where the labels agree as they are read: a blank
+    # one is no label beside the session's label, and labels are read by value (0 and 0.0 one
+    # label, as labels_by_value reads a file of numbers) before they are compared
+    blank = (df["label"] == "").to_numpy()
+    df = df.loc[~blank | ~df["id"].isin(set(df["id"][~blank])).to_numpy()]
+    value = df["label"].to_numpy(dtype=object, copy=True)
+    given = value != ""
+    if given.any():
+        value[given] = labels_by_value(pd.Series(value[given], dtype=object), [])[0].to_numpy()
+    df = df.loc[~pd.DataFrame({"id": df["id"].to_numpy(), "label": value}).duplicated().to_numpy()]
     labels = pd.Series(df["label"].to_numpy(), index=df["id"].to_numpy(), dtype=object)
     dup = labels.index[labels.index.duplicated()]
     if len(dup):
