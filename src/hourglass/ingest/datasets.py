@@ -105,6 +105,12 @@ def fields_found(chunks: Iterable[pd.DataFrame], path: object, fields: tuple[str
     >>> either = fields_found(chunks[:1], "x.json", fields, "a Suricata EVE file", any_of=True)
     >>> [len(df) for df in either]   # one of them is enough
     [1]
+    >>> def refuse(df):  # a format's own words for it
+    ...     raise InputError(f"x.json: not an EVE file (fields: {', '.join(df.columns)})")
+    >>> list(fields_found([pd.DataFrame({"ts": [1.0]})], "x.json", fields, "", refuse=refuse))
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: x.json: not an EVE file (fields: ts)
     """
     missing, first = fields, None
     for df in chunks:
