@@ -30,7 +30,13 @@ import torch
 from torch import nn
 
 from hourglass.detectors.autoencoder import STANDARDIZE_FLOOR, standardization
-from hourglass.detectors.base import DeepDetector, check_at_least_one, check_hidden, check_rate
+from hourglass.detectors.base import (
+    DeepDetector,
+    check_at_least_one,
+    check_float32,
+    check_hidden,
+    check_rate,
+)
 from hourglass.errors import InputError
 from hourglass.nn import TrainConfig
 from hourglass.nn.gan import AnoGANModule, EncoderGANModule, GANomalyModule
@@ -138,13 +144,16 @@ def _with_common_doc(cls: type) -> type:
 
 def check_adversarial(det: Any, weights: tuple[str, ...]) -> None:
     """Checks every adversarial detector shares: ``lr_d > 0``, each loss weight and
-    ``gradient_penalty`` ``>= 0``, ``ema_decay`` ``None`` or in (0, 1)."""
+    ``gradient_penalty`` ``>= 0`` and at most a float32's largest value (a larger one is ``inf``
+    in the first step, and training stopped with "training diverged", blaming the data or the
+    learning rate), ``ema_decay`` ``None`` or in (0, 1)."""
     if float(det.lr_d) <= 0:
         raise InputError(f"lr_d must be > 0, got {det.lr_d}", param="lr_d")
     check_rate(det, "lr_d")
     if not float(det.gradient_penalty) >= 0:
         raise InputError(f"gradient_penalty must be >= 0, got {det.gradient_penalty}",
                          param="gradient_penalty")
+    check_float32(det, "gradient_penalty")
     if det.ema_decay is not None and not 0 < float(det.ema_decay) < 1:
         raise InputError(f"ema_decay must be None or in (0, 1), got {det.ema_decay}", param="ema_decay")
     if int(getattr(det, "min_steps", 0)) < 0:
@@ -152,6 +161,7 @@ def check_adversarial(det: Any, weights: tuple[str, ...]) -> None:
     for name in weights:
         if float(getattr(det, name)) < 0:
             raise InputError(f"{name} must be >= 0, got {getattr(det, name)}", param=name)
+        check_float32(det, name)
 
 
 class _GANDetector(DeepDetector):
@@ -169,9 +179,10 @@ class _GANDetector(DeepDetector):
     def _check_params(self) -> None:
         check_hidden(self)
         check_at_least_one(self, "latent_dim")
-        check_adversarial(self, self._weights)
+        # (first: past float32 too, its range is what to say)
         if "lam" in self._weights and not 0 <= float(self.lam) <= 1:
             raise InputError(f"lam must be in [0, 1], got {self.lam}", param="lam")
+        check_adversarial(self, self._weights)
 
     _weights: ClassVar[tuple[str, ...]] = ()
 

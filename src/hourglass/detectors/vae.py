@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from hourglass.detectors._reconstruction import ReconstructionMixin
-from hourglass.detectors.base import DeepDetector, check_hidden
+from hourglass.detectors.base import DeepDetector, check_float32, check_hidden
 from hourglass.errors import InputError
 from hourglass.nn import labelled_margin_loss, mlp
 from hourglass.thresholds import Threshold
@@ -135,6 +135,7 @@ label_margin, label_weight, threshold, device, verbose, random_state
         check_hidden(self)
         if not float(self.beta) > 0:
             raise InputError(f"beta must be > 0, got {self.beta}", param="beta")
+        check_float32(self, "beta")  # past it, beta · KL is inf: "training diverged", the data blamed
         self._check_label_params()
 
     def _build_module(self, n_features: int) -> nn.Module:
