@@ -52,3 +52,44 @@ def test_a_loss_weight_past_float32_is_named_not_training_diverged(
     else:
         pytest.fail(f"fit took {param}=1e39")
 
+
+
+def test_anogan_and_encoder_gan_scores_are_the_documented_means_not_l1_norms() -> None:
+    # What was wrong: the README and the docstrings wrote AnoGAN's score as
+    # (1 − λ)·|x − G(z)|₁ + λ·|f(x) − f(G(z))|₁ + prior·mean(z²) and the encoder-GAN's as
+    # (1 − λ)·|x − G(E(x))|₁ + λ·|f(x, x) − f(x, G(E(x)))|₁: L1 norms, sums over the columns.
+    # The code (as f-AnoGAN, which normalises each term by its dimension) takes means, so the
+    # weighting λ sets between the two distances is not the documented one: on 12 input
+    # columns and 4 discriminator features the feature term weighs 3x what the formula says.
+    # The formulas now say means; the score is checked against them, by hand.
+    from pathlib import Path
+
+    import torch
+
+    from hourglass.detectors import gan as gan_detectors
+    from hourglass.nn import gan as gan_nn
+
+    X = np.random.default_rng(0).normal(size=(80, 12)).astype(np.float32)
+    ano = AnoGAN(**{**_GAN, "search_steps": 0, "lam": 0.3, "prior": 0.2}).fit(X)
+    m = ano.module_
+    with torch.no_grad():
+        x = m._input(torch.from_numpy(X[:5]))
+        z = m.encoder(x).clamp(-3, 3)
+        g = m.generator(z)
+        by_hand = (0.7 * (x - g).abs().mean(1) + 0.3 * (m.disc(x)[1] - m.disc(g)[1]).abs().mean(1)
+                   + 0.2 * z.pow(2).mean(1))
+    np.testing.assert_allclose(ano.score(X[:5]), by_hand.numpy(), rtol=1e-5)
+    enc = EncoderGAN(**{**_GAN, "lam": 0.3}).fit(X)
+    e = enc.module_
+    with torch.no_grad():
+        x = torch.from_numpy(X[:5])
+        rec = e.generator(e.encoder(x))
+        feats = e.d_xx(torch.cat([x, x], 1))[1] - e.d_xx(torch.cat([x, rec], 1))[1]
+        by_hand = 0.7 * (x - rec).abs().mean(1) + 0.3 * feats.abs().mean(1)
+    np.testing.assert_allclose(enc.score(X[:5]), by_hand.numpy(), rtol=1e-5)
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith("| `anogan` |"))
+    assert "mean|x − G(z)|" in row and "|₁" not in row
+    for doc in (gan_nn.AnoGANModule.__doc__, gan_nn.EncoderGANModule.__doc__,
+                gan_detectors.AnoGAN.__doc__, gan_detectors.EncoderGAN.__doc__):
+        assert doc is not None and "mean|" in doc and "|_1" not in doc and "|₁" not in doc

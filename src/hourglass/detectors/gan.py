@@ -205,10 +205,12 @@ class AnoGAN(_GANDetector):
     A generator and a spectrally normalised discriminator are trained on normal rows; an encoder
     trained alongside gives each row a starting latent code. Scoring then refines the codes of
     all rows at once with ``search_steps`` Adam steps on
-    ``(1 - lam) · residual + lam · discrimination + prior · mean(z²)`` loss (L1 distances to the
-    generated row and between their discriminator features, and the latent prior term) and
-    returns that loss. Unlike PyOD's AnoGAN, which
-    optimises one row at a time from a random start, the search is vectorised and short.
+    ``(1 - lam) · mean|x − G(z)| + lam · mean|f(x) − f(G(z))| + prior · mean(z²)`` (the mean
+    absolute distance to the generated row over the input columns, between their discriminator
+    features over those features, and the latent prior term; means, not L1 norms, so ``lam``
+    weighs the two distances alike whatever the table's width) and returns that loss. Unlike
+    PyOD's AnoGAN, which optimises one row at a time from a random start, the search is
+    vectorised and short.
 
     The defaults ``prior=0.1``, ``standardize=True`` and ``ema_decay=0.99`` were chosen on
     training data only (held-out normal rows against the training split's anomalies on six ODDS
@@ -455,10 +457,11 @@ class EncoderGAN(_GANDetector):
     against ``(x, G(E(x)))`` and a latent cycle discriminator on ``(z, z)`` against
     ``(z, E(G(z)))`` (ALAD's ``D_xx`` and ``D_zz``; the latter optional, ``latent_cycle``) teach
     the encoder to invert the generator, so a row is scored
-    in one pass: ``(1 - lam) · |x − G(E(x))|₁ + lam · |f(x, x) − f(x, G(E(x)))|₁`` with ``f`` the
-    cycle discriminator's features. The trade-off against :class:`AnoGAN`: scoring costs one
-    pass instead of a search, but the learnt inverse is only approximate, so rows the generator
-    could make but the encoder maps badly score a little too high.
+    in one pass: ``(1 - lam) · mean|x − G(E(x))| + lam · mean|f(x, x) − f(x, G(E(x)))|`` with ``f``
+    the cycle discriminator's features (each a mean over its features, not an L1 norm). The
+    trade-off against :class:`AnoGAN`: scoring costs one pass instead of a search, but the
+    learnt inverse is only approximate, so rows the generator could make but the encoder maps
+    badly score a little too high.
 
     Parameters
     ----------

@@ -225,15 +225,19 @@ class AnoGANModule(nn.Module):
 
     Generator ``z -> x`` and discriminator train adversarially (non-saturating loss plus feature
     matching for the generator); an encoder ``x -> z`` trains alongside on
-    ``|x - G(E(x))|² + kappa |f(x) - f(G(E(x)))|²`` (f-AnoGAN's izi_f, Schlegl et al. 2019) with
+    ``mean (x - G(E(x)))² + kappa · mean (f(x) - f(G(E(x))))²`` (f-AnoGAN's izi_f, Schlegl et al.
+    2019, each term a mean over its features) with
     only its own parameters stepped. Generator and encoder share one training phase (one
     backward pass, one Adam step, one discriminator pass over generated rows, reconstructions
     and real rows); the encoder's loss goes through the generator with detached weights, and
     the discriminator runs in eval mode there (spectral normalisation uses the norm estimated
     at the discriminator's own step). Scoring starts the latent search at ``E(x)`` for all rows at
     once and takes ``search_steps`` Adam steps on the per-row loss
-    ``(1 - lam) |x - G(z)|_1 + lam |f(x) - f(G(z))|_1 + prior · mean(z²)``; the score is the
-    lowest loss each row reached (usually the last).
+    ``(1 - lam) · mean|x - G(z)| + lam · mean|f(x) - f(G(z))| + prior · mean(z²)``: each term a
+    mean over its features (input columns, discriminator features, latent units), as f-AnoGAN
+    normalises its terms, so ``lam`` weighs the two distances alike whatever their widths (not
+    the L1 norms, whose sums would weigh the wider one more); the score is the lowest loss each
+    row reached (usually the last).
 
     Examples
     --------
@@ -355,7 +359,7 @@ class GANomalyModule(nn.Module):
     """GANomaly (Akcay et al. 2018) for rows: encoder ``G_E`` → decoder ``G_D`` → encoder ``E``.
 
     The generator side minimises ``w_adv`` feature matching in the discriminator +
-    ``w_con |x - x̂|_1`` (contextual) + ``w_enc |z - ẑ|²`` (latent); the discriminator separates
+    ``w_con · mean|x - x̂|`` (contextual) + ``w_enc · mean (z - ẑ)²`` (latent); the discriminator separates
     ``x`` from ``x̂``. Score: ``mean ((z - ẑ) / s)²`` (``G_E(x)`` against ``E(G_D(G_E(x)))``), with
 ``s`` the per-unit spread of ``z - ẑ`` on normal rows set by :meth:`calibrate` after training.
 
@@ -445,7 +449,8 @@ class EncoderGANModule(nn.Module):
     that tells ``(x, x)`` from ``(x, G(E(x)))`` and, with ``d_zz``, a latent cycle discriminator
     ``D_zz`` that tells ``(z, z)`` from ``(z, E(G(z)))``. ``w_rec`` adds an L1 reconstruction
     term to the generator side (0 gives the adversarial-only objective). No search at scoring:
-    ``(1 - lam) |x - G(E(x))|_1 + lam |f_xx(x, x) - f_xx(x, G(E(x)))|_1`` in one pass.
+    ``(1 - lam) · mean|x - G(E(x))| + lam · mean|f_xx(x, x) - f_xx(x, G(E(x)))|`` in one pass
+    (each a mean over its features, not an L1 norm).
 
     Examples
     --------
