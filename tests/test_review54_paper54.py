@@ -93,3 +93,40 @@ def test_anogan_and_encoder_gan_scores_are_the_documented_means_not_l1_norms() -
     for doc in (gan_nn.AnoGANModule.__doc__, gan_nn.EncoderGANModule.__doc__,
                 gan_detectors.AnoGAN.__doc__, gan_detectors.EncoderGAN.__doc__):
         assert doc is not None and "mean|" in doc and "|_1" not in doc and "|₁" not in doc
+
+
+def _wave(n: int = 240) -> np.ndarray:
+    t = np.arange(n)
+    noise = np.random.default_rng(1).normal(size=(n, 2)) * 0.05
+    return (np.c_[np.sin(t / 5), np.cos(t / 7)] + noise).astype(np.float32)
+
+
+@pytest.mark.parametrize("horizon", [1, 3])
+def test_a_forecasters_threshold_is_fitted_on_its_forecasts_not_on_copies_of_the_first(
+        horizon: int) -> None:
+    # What was wrong: a forecaster's held-out scores (val_scores_, which the threshold and the
+    # calibration are fitted on) were score(tail): its first `window` steps, which no forecast of
+    # the tail predicts, each took the first forecast's score, so that one forecast counted
+    # window + 1 times (SKAB valve1/0 at the defaults: 33 of the 40 held-out scores, 8 distinct;
+    # threshold 1.43 where the tail's forecasts give 1.57). A horizon-1 forecaster scores each
+    # step by the one window ending there, exactly as its stream does, yet its threshold was not
+    # its stream threshold, fitted on those very scores once each. The same copies were in the
+    # training scores with nothing held out.
+    from hourglass.detectors import LSTMForecaster
+    from hourglass.thresholds import Percentile
+
+    X = _wave()
+    kw = dict(window=16, horizon=horizon, hidden=4, num_layers=1, epochs=1, verbose=0,
+              device="cpu", validation_fraction=0.2, threshold=Percentile(90))
+    det = LSTMForecaster(**kw).fit(X)
+    tail = X[det.val_index_[0]:]
+    assert len(det.val_index_) == 48
+    np.testing.assert_array_equal(det.val_scores_, det.score(tail)[16:])
+    assert det.threshold_.value_ == Percentile(90).fit(det.score(tail)[16:]).value_
+    if horizon == 1:  # the same scores the stream threshold is fitted on, each once
+        np.testing.assert_array_equal(det.val_scores_, det.stream_val_scores_)
+        assert det.threshold_.value_ == det.stream_threshold_.value_
+    # nothing held out: the training scores of each recording, its first window steps left out
+    none = LSTMForecaster(**{**kw, "validation_fraction": 0.0}).fit(X, seams=[120])
+    own = np.r_[none.score(X[:120])[16:], none.score(X[120:])[16:]]
+    np.testing.assert_array_equal(none.val_scores_, own)

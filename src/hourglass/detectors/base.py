@@ -698,8 +698,8 @@ class BaseDetector(BaseEstimator):
             n_val = len(val_idx)
         # the rule's needs in scores (DSPOT's depth) are known now: said before training
         if labels is None:  # nothing held out: the training scores the threshold is fitted on
-            threshold.check_n_scores(n_val if n_val else self._n_training_scores(n),
-                                     None if n_val else TRAINING)
+            threshold.check_n_scores(self._n_held_out_scores(n_val) if n_val
+                                     else self._n_training_scores(n), None if n_val else TRAINING)
         else:
             scored = val_idx if n_val else np.arange(n)
             threshold.check_n_scores(int((labels[scored] == 0).sum()), None if n_val else TRAINING)
@@ -711,7 +711,7 @@ class BaseDetector(BaseEstimator):
         # with labels, only the normal rows are scored: the scores kept are then those that
         # score() gives these rows (a batch's other rows can move a score's last bits)
         if n_val:
-            val_scores = self._score(self._take(Xa, val_idx if labels is None else fit_val))
+            val_scores = self._held_out_scores(self._take(Xa, val_idx if labels is None else fit_val))
         else:
             unit = "sessions" if self.get_tags()["input"] == "events" else "rows"
             why = f"only {n} {unit[:-1] if n == 1 else unit}" if n < 10 else f"validation_fraction={frac}"
@@ -1198,6 +1198,16 @@ class BaseDetector(BaseEstimator):
 
     def _take(self, X: Any, idx: np.ndarray) -> Any:
         return X[idx]
+
+    def _held_out_scores(self, X: Any) -> np.ndarray:
+        """Scores of ``fit``'s held-out (normal) rows ``X``, which the threshold and the
+        calibration are fitted on (a subclass may leave some rows' scores out)."""
+        return self._score(X)
+
+    def _n_held_out_scores(self, n: int) -> int:
+        """How many scores :meth:`_held_out_scores` gives for ``n`` held-out rows (checked
+        against the threshold rule's needs before training)."""
+        return n
 
     def _training_scores(self, X: Any) -> np.ndarray:
         """Scores of all of ``fit``'s rows ``X``, which the threshold and the calibration are

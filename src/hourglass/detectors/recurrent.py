@@ -173,7 +173,9 @@ class LSTMForecaster(WindowDetector):
     it. With ``horizon > 1`` a forecast's error is shared by all of its steps, so a step also
     carries the errors made for up to ``horizon - 1`` steps on either side: a spike raises the
     scores of the ``horizon - 1`` steps before it too. The first ``window`` steps of a series
-    have no forecast and take the first forecast's score.
+    have no forecast and take the first forecast's score; those copies are no held-out scores:
+    the threshold and the calibration are fitted on the held-out tail's forecast steps alone
+    (``val_scores_`` holds ``window`` fewer scores than the tail has steps).
 
     Parameters
     ----------

@@ -4,9 +4,11 @@ Input is one 2-D series ``time × channels`` (already aligned and scaled, e.g. b
 :class:`~hourglass.features.timeseries.TimeSeriesPreprocessor`). ``fit`` holds out the *last*
 ``validation_fraction`` of the series as one contiguous slice (a random choice of rows would leak
 the neighbours of every held-out step into training); the model trains on windows of the head
-and its threshold is fitted on the per-step scores of the tail. ``score`` cuts the series into
-windows lazily (a strided view, one batch materialised at a time) and maps window scores back
-to one score per input row with :func:`~hourglass.features.timeseries.windows_to_points`.
+and its threshold is fitted on the per-step scores of the tail (a forecaster's: of the tail's
+steps its forecasts predict, not of its first ``window`` steps, which no forecast of the tail
+predicts). ``score`` cuts the series into windows lazily (a strided view, one batch
+materialised at a time) and maps window scores back to one score per input row with
+:func:`~hourglass.features.timeseries.windows_to_points`.
 """
 
 from __future__ import annotations
@@ -554,12 +556,28 @@ class WindowDetector(DeepDetector):
         bounds = [0, *(s for s in getattr(self, "_seams", ()) if s < n), n]
         return [(a, b) for a, b in pairwise(bounds) if b - a >= length]
 
+    def _own_scores(self, part: np.ndarray) -> np.ndarray:
+        """:meth:`score` of the series ``part`` without its first ``_span()[0]`` steps: a
+        forecaster's first ``window`` steps have no forecast of their own (``score`` gives them
+        the first forecast's score, a copy), and as threshold and calibration scores those
+        copies weighed that one forecast ``window + 1`` times (33 of a 40-step held-out tail's
+        40 scores at the defaults): the threshold and the calibrated probabilities followed it,
+        and a horizon-1 forecaster's threshold was not its stream threshold, fitted on the very
+        same forecasts' scores once each. A reconstruction model scores every step itself."""
+        return self._score(part)[self._span()[0]:]
+
+    def _held_out_scores(self, X: np.ndarray) -> np.ndarray:
+        return self._own_scores(X)
+
+    def _n_held_out_scores(self, n: int) -> int:
+        return max(n - self._span()[0], 0)
+
     def _training_scores(self, X: np.ndarray) -> np.ndarray:
-        return np.concatenate([self._score(part) for part in self._seam_parts(X)])
+        return np.concatenate([self._own_scores(part) for part in self._seam_parts(X)])
 
     def _n_training_scores(self, n: int) -> int:
         # a joined series shorter than one window gives none (no window inside it)
-        return sum(b - a for a, b in self._seam_bounds(n))
+        return sum(b - a - self._span()[0] for a, b in self._seam_bounds(n))
 
     def _check_last_series(self, X: np.ndarray) -> None:
         seams = getattr(self, "_seams", ())
