@@ -130,3 +130,35 @@ def test_a_forecasters_threshold_is_fitted_on_its_forecasts_not_on_copies_of_the
     none = LSTMForecaster(**{**kw, "validation_fraction": 0.0}).fit(X, seams=[120])
     own = np.r_[none.score(X[:120])[16:], none.score(X[120:])[16:]]
     np.testing.assert_array_equal(none.val_scores_, own)
+
+
+def test_a_forecasters_labelled_validation_threshold_leaves_out_the_copied_steps() -> None:
+    # What was wrong: Pipeline.fit(..., X_val=, y_val=) fitted the rule on score(X_val) with the
+    # labels of every step, a forecaster's first `window` steps included: their scores are
+    # copies of the first forecast's, each paired with its own label, so BestF1 took the copies
+    # of a step labelled anomalous as several detections and lowered its cut below them (1.80,
+    # where the validation series' forecasts alone give 2.36), flagging normal steps.
+    import pandas as pd
+
+    from hourglass import Pipeline
+    from hourglass.detectors import LSTMForecaster
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+    from hourglass.thresholds import BestF1
+
+    def frame(t: np.ndarray, seed: int) -> pd.DataFrame:
+        r = np.random.default_rng(seed)
+        return pd.DataFrame({"cpu": np.sin(t / 5) + r.normal(size=len(t)) * 0.05,
+                             "mem": np.cos(t / 7) + r.normal(size=len(t)) * 0.05})
+
+    val = frame(np.arange(300, 380), 1)
+    val.loc[40, "cpu"] += 4  # a spike, labelled
+    y = np.zeros(80, dtype=int)
+    y[:8] = 1  # labelled steps that no forecast of this series predicts
+    y[40] = 1
+    det = LSTMForecaster(window=8, hidden=4, num_layers=1, epochs=2, verbose=0, device="cpu")
+    pipe = Pipeline(det, features=TimeSeriesPreprocessor(), threshold=BestF1()).fit(
+        frame(np.arange(300), 0), X_val=val, y_val=y)
+    scores = pipe.score(val)
+    assert pipe.threshold_.value_ == BestF1().fit(scores[8:], y[8:]).value_
+    assert pipe.info["threshold_fit"]["rows"] == 72
+    assert pipe.detector_.unpredicted_steps == 8

@@ -249,6 +249,22 @@ class WindowDetector(DeepDetector):
         """Offsets (from the window start) of the steps a window's score is about."""
         return 0, self._length()
 
+    @property
+    def unpredicted_steps(self) -> int:
+        """Steps at the start of a series that no window's score is about: a forecaster's
+        ``window`` (nothing predicts them, and :meth:`score` gives them the first forecast's
+        score, a copy), none for a window autoencoder. No threshold or calibration is fitted on
+        those copies: the held-out tail's scores (``val_scores_``) and a pipeline's labelled
+        validation series (``Pipeline.fit(..., X_val=, y_val=)``) leave them out.
+
+        Examples
+        --------
+        >>> from hourglass.detectors import LSTMAutoEncoder, LSTMForecaster
+        >>> LSTMAutoEncoder(window=16).unpredicted_steps, LSTMForecaster(window=16).unpredicted_steps
+        (0, 16)
+        """
+        return self._span()[0]
+
     def _check_window(self) -> None:
         if int(self.window) < 2:
             raise InputError(f"window must be >= 2, got {self.window}", param="window")
@@ -564,20 +580,20 @@ class WindowDetector(DeepDetector):
         40 scores at the defaults): the threshold and the calibrated probabilities followed it,
         and a horizon-1 forecaster's threshold was not its stream threshold, fitted on the very
         same forecasts' scores once each. A reconstruction model scores every step itself."""
-        return self._score(part)[self._span()[0]:]
+        return self._score(part)[self.unpredicted_steps:]
 
     def _held_out_scores(self, X: np.ndarray) -> np.ndarray:
         return self._own_scores(X)
 
     def _n_held_out_scores(self, n: int) -> int:
-        return max(n - self._span()[0], 0)
+        return max(n - self.unpredicted_steps, 0)
 
     def _training_scores(self, X: np.ndarray) -> np.ndarray:
         return np.concatenate([self._own_scores(part) for part in self._seam_parts(X)])
 
     def _n_training_scores(self, n: int) -> int:
         # a joined series shorter than one window gives none (no window inside it)
-        return sum(b - a - self._span()[0] for a, b in self._seam_bounds(n))
+        return sum(b - a - self.unpredicted_steps for a, b in self._seam_bounds(n))
 
     def _check_last_series(self, X: np.ndarray) -> None:
         seams = getattr(self, "_seams", ())

@@ -449,8 +449,10 @@ class Pipeline:
 
         The threshold is fitted on the detector's held-out slice of ``df`` — unless a labelled
         validation set ``X_val``/``y_val`` (1 = anomaly) is given: then it is fitted on the scores
-        of those rows (required for rules that need labels, such as best F1). Carve ``X_val``
-        from the labelled training data, never from the data you evaluate on.
+        of those rows (required for rules that need labels, such as best F1; a forecaster's
+        first ``window`` steps, whose scores are copies of the first forecast's, are left out:
+        ``detector_.unpredicted_steps``). Carve ``X_val`` from the labelled training data, never
+        from the data you evaluate on.
         ``info["threshold_fit"]`` records which. A fit that fails leaves the pipeline as it was
         (unfitted, or with its earlier fit), not with new features and the old detector.
 
@@ -573,7 +575,12 @@ class Pipeline:
                                                              self.score_unit())
             return
         Xv, labels = val
-        val_scores = self.detector_.score(Xv)
+        # a forecaster's first window steps have no forecast of their own: their scores are
+        # copies of the first forecast's, paired with their own labels (BestF1 lowered its cut
+        # to catch the copies of a step labelled anomalous): left out, as from held-out scores
+        skip = int(getattr(self.detector_, "unpredicted_steps", 0))
+        val_scores = self.detector_.score(Xv)[skip:]
+        labels = labels[skip:]
         self.detector_.set_threshold(rule if rule is not None else self.detector_.threshold_,
                                      scores=val_scores, y=labels)
         self.info["threshold_fit"] = threshold_fit_named({
