@@ -162,3 +162,33 @@ def test_a_forecasters_labelled_validation_threshold_leaves_out_the_copied_steps
     assert pipe.threshold_.value_ == BestF1().fit(scores[8:], y[8:]).value_
     assert pipe.info["threshold_fit"]["rows"] == 72
     assert pipe.detector_.unpredicted_steps == 8
+
+
+def test_deeplog_never_lists_a_flagged_key_among_the_keys_it_expected() -> None:
+    # What was wrong: an event's rank (the top-g rule) counts every next class, the "unknown" one
+    # (and, without end_token, the end) too, but the expected keys listed beside it skipped those
+    # classes and filled their places with the next keys down: a key flagged at rank g + 1,
+    # below 'unknown', was listed among the g keys "expected" there (HDFS, DeepLog's own split,
+    # defaults but end_token=False: 'key 4, rank 10, expected [21, 25, 11, 16, 18, 6, 26, 2, 4]').
+    # The listed keys are now those among the top-g classes, the rule's accepted keys.
+    import warnings
+
+    import torch
+
+    from hourglass.detectors import DeepLog
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (top_g against 3 keys: not the point here)
+        dl = DeepLog(window=2, top_g=2, hidden=4, layers=1, epochs=1, verbose=0,
+                     device="cpu").fit([np.array([1, 2, 3])] * 20)
+    V = dl.n_features_in_  # keys 1, 2, 3 are classes 0, 1, 2; V is "unknown", V + 1 the end
+    with torch.no_grad():  # the network's order of the next classes: unknown, 1, 2, 3, end
+        dl.module_.out.weight.zero_()
+        dl.module_.out.bias.copy_(torch.tensor([5.0, 4.0, 3.0, 10.0, 2.0]))
+    assert V == 3
+    r = dl.next_event_scores(np.array([[-1, 1]]), np.array([2]))
+    assert r["rank"].tolist() == [3] and dl.threshold_predict(r["score"]).tolist() == [1]
+    assert r["expected"] == [[1]]  # the top 2 classes: 'unknown' (no key to list) and key 1
+    e = dl.explain([np.array([2, 3])])[0]  # its first event, key 2, is the one flagged
+    assert (e["position"], e["key"], e["rank"]) == (0, 2, 3)
+    assert e["expected"] == [1] and len(e["expected_p"]) == 1

@@ -368,7 +368,11 @@ class DeepLog(EventsInput, DeepDetector):
             ``(n,)`` raw key of each event; ``-1`` is the end of the session (scored only with
             ``end_token``; a key never seen in training scores above every rank).
         top
-            How many expected keys to list (default ``top_g``).
+            List the keys among the ``top`` likeliest next classes (default ``top_g``: the keys
+            the top-g rule accepts there). The "unknown" class, and the end of a session without
+            ``end_token``, keep their place in that count, as the rank counts them, but are no
+            key to list: a key ranked below them is never listed as expected where it is
+            flagged.
         explain_above
             List the expected keys only for events scoring above this (default: the fitted
             threshold); ``float("-inf")`` lists them for every event.
@@ -428,8 +432,7 @@ class DeepLog(EventsInput, DeepDetector):
         self.module_.eval()
         cut = float(self.threshold_.value_) if explain_above is None else float(explain_above)
         scores, rows, lg = self._window_scores(w, t, cut)
-        never = self._never_expected()
-        k = min(int(self.top_g if top is None else top), V + 2 - len(never))
+        k = min(int(self.top_g if top is None else top), V + 2)
         expected: list[list[int | str | None] | None] = [None] * len(obs)
         expected_p: list[list[float] | None] = [None] * len(obs)
         if len(rows):
@@ -438,12 +441,11 @@ class DeepLog(EventsInput, DeepDetector):
             # ordered by the logits the rank counts, not by the probabilities: two keys whose
             # logits differ by less than float32 resolves in a probability (near 0) tie there, and
             # the observed key, ranked 2nd, was listed first, as if it were the expected one
-            ranked = lg.copy()
-            ranked[:, never] = -np.inf  # no key the network was ever taught to expect
-            order = np.argsort(-ranked, axis=1, kind="stable")[:, :k]
+            order = np.argsort(-lg, axis=1, kind="stable")[:, :k]
             for j, r in enumerate(rows.tolist()):
-                expected[r] = self._keys_out(order[j])
-                expected_p[r] = [round(float(v), 4) for v in p[j, order[j]]]
+                keys = self._listed(order[j])
+                expected[r] = self._keys_out(keys)
+                expected_p[r] = [round(float(v), 4) for v in p[j, keys]]
         return {"score": scores, "rank": self._ranks(scores),
                 "expected": expected, "expected_p": expected_p}
 
@@ -463,9 +465,11 @@ class DeepLog(EventsInput, DeepDetector):
     # -- explanation --------------------------------------------------------------------------
     def explain(self, X: object, top: int | None = None) -> list[dict[str, Any]]:
         """Per session: the first event above the threshold (else the highest-scoring one),
-        its key, score and rank, and the ``top`` keys the model expected there (default
-        ``top_g``). Keys are the raw keys; ``None`` stands for "a key never seen in training"
-        and ``"<end>"`` for the end of the session.
+        its key, score and rank, and the keys the model expected there: those among the ``top``
+        likeliest next classes (default ``top_g``: the keys the top-g rule accepts; the
+        "unknown" class, and the end without ``end_token``, count there but are not listed, see
+        :meth:`next_event_scores`). Keys are the raw keys; ``None`` stands for "a key never seen
+        in training" and ``"<end>"`` for the end of the session.
 
         Examples
         --------
@@ -491,18 +495,14 @@ class DeepLog(EventsInput, DeepDetector):
         # the picked windows run in batches, identical ones once (one batch of every session
         # at once held ~12 KB a session: 1.2 GB for 100,000 sessions)
         uniq, inv, _ = dedup_rows(self._windows(Xp, idx)[0], self.n_features_in_ + 3)
-        never = self._never_expected()
-        k = min(top, self.n_features_in_ + 2 - len(never))
+        k = min(top, self.n_features_in_ + 2)
 
         def top_keys(b: Batch) -> torch.Tensor:
             logits = self.module_.logits(b[0])
             # the top k by logit, as the rank counts them (not by probability: logits a hair
             # apart may round to one probability), equal ones by key as next_event_scores lists
-            # them (a stable sort; topk's order of ties is unspecified); k is below the classes
-            # left, so no filled class is picked
-            never_t = torch.tensor(never, device=logits.device)
-            i = logits.index_fill(1, never_t, float("-inf")).sort(
-                dim=1, descending=True, stable=True).indices[:, :k]
+            # them (a stable sort; topk's order of ties is unspecified)
+            i = logits.sort(dim=1, descending=True, stable=True).indices[:, :k]
             p = torch.softmax(logits, dim=1).gather(1, i)
             return torch.cat([p, i.to(p.dtype)], dim=1)
 
@@ -512,12 +512,13 @@ class DeepLog(EventsInput, DeepDetector):
         p_top, k_top = best[:, :k], best[:, k:].astype(np.int64)
         raw = self._keys_out(Xp.flat[idx])
         ranks = self._ranks(scores[idx])
+        listed = ~np.isin(k_top, self._never_expected())  # as _listed, for every row at once
         for i in range(len(Xp)):
             sc = float(scores[idx[i]])
             out.append({"position": int(pick[i]), "key": raw[i], "score": sc,
                         "rank": int(ranks[i]),
-                        "expected": self._keys_out(k_top[i]),
-                        "expected_p": [round(float(v), 4) for v in p_top[i]]})
+                        "expected": self._keys_out(k_top[i][listed[i]]),
+                        "expected_p": [round(float(v), 4) for v in p_top[i][listed[i]]]})
         return out
 
     def _never_expected(self) -> list[int]:
@@ -525,6 +526,13 @@ class DeepLog(EventsInput, DeepDetector):
         "unknown" key (a key never seen in training), and the end of a session without
         ``end_token``."""
         return [self.n_features_in_] + ([] if self.end_token else [self.n_features_in_ + 1])
+
+    def _listed(self, classes: np.ndarray) -> np.ndarray:
+        """``classes`` (the likeliest next classes, in rank order) without those that stand for
+        no key the network learnt (:meth:`_never_expected`): the expected keys to list. They
+        keep their place in the count of the top ones, as in the rank: listing the next key in
+        their stead named a key ranked below the top g, flagged there, among those expected."""
+        return classes[~np.isin(classes, self._never_expected())]
 
     def _keys_out(self, dense: np.ndarray) -> list[int | str | None]:
         end = self.n_features_in_ + 1
