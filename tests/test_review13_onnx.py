@@ -59,7 +59,8 @@ def test_check_data_with_on_bad_rows_skip_leaves_out_a_row_the_model_cannot_read
     out = tmp_path / "m.onnx"
     args = ["export", str(model), "--onnx", str(out), "--check-data", str(tmp_path / "check.csv")]
     res = runner.invoke(app, args)
-    assert res.exit_code == 2 and "expected numbers, found 'oops' (row 4)" in res.output
+    # (its line, as score names it: data row 4 is line 5; round 54)
+    assert res.exit_code == 2 and "expected numbers, found 'oops' (line 5)" in res.output
     assert not out.exists()
     res = runner.invoke(app, [*args, "--on-bad-rows", "skip"])
     assert res.exit_code == 0, res.output

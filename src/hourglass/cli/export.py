@@ -45,14 +45,15 @@ def _first_rows(pipe: Pipeline, data: Path, n: int, dataset: str | None, fmt: st
     model's: the ``(entity, bucket) rows`` the table rows were grouped into) and, in words, where
     they come from. A model that cannot be exported is refused first: read as its table, a log or
     a series file would only give an error about the file."""
+    import numpy as np
     import pandas as pd
 
     from hourglass.cli._schema import ids_as_written, resolve_spec, text_as_trained
     from hourglass.cli.tables import (
         _BAD_VALUE,
         _takes_used,
-        about_file,
         read_data,
+        refused_rows,
         rows_vary_in_columns,
         skip_bad_values,
     )
@@ -130,8 +131,9 @@ def _first_rows(pipe: Pipeline, data: Path, n: int, dataset: str | None, fmt: st
         X: np.ndarray | None = pipe.transform(rows)
         return X, malformed, unit, _came_from(unit, n_rows, data)
     except InputError as exc:
-        if not skip or _BAD_VALUE.search(str(exc)) is None:
-            raise about_file(exc, name) from None
+        if not skip or _BAD_VALUE.search(str(exc)) is None:  # its row told as score tells it
+            raise refused_rows(exc, stats.known(np.arange(len(rows))), stats, name,
+                               tabular=getattr(pipe.features_, "output", "tabular") == "tabular") from None
         rows, X = skip_bad_values(pipe, rows, pipe.transform, exc, stats, 0, name)
     if X is None:
         also = f", {malformed:,} malformed" if malformed else ""

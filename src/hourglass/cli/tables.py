@@ -48,8 +48,8 @@ from hourglass.thresholds import threshold_from_spec
 _T = TypeVar("_T")
 
 __all__ = ["UNKNOWN_ROW", "about_file", "at_file_rows", "at_kept_rows", "attack_capture", "label_counts",
-           "no_rows_error", "preprocessor_for", "read_data", "read_for_training", "resolve_spec",
-           "score_chunks", "scores_frame", "skip_bad_values", "skip_unreadable_rows",
+           "no_rows_error", "preprocessor_for", "read_data", "read_for_training", "refused_rows",
+           "resolve_spec", "score_chunks", "scores_frame", "skip_bad_values", "skip_unreadable_rows",
            "skip_unreadable_times", "split_labels", "train_pipeline", "unlabelled_rows",
            "warn_other_spellings"]
 
@@ -499,11 +499,8 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
             except InputError as exc:  # its row numbers count from this chunk's first row
                 skip = on_bad_rows == "skip" and tabular
                 if not skip or _BAD_VALUE.search(str(exc)) is None:
-                    at = stats.read_known(offset + pos)
-                    refused = about_file(at_file_rows(exc, at, stats), data)
-                    if tabular and _BAD_VALUE.search(str(exc)) is not None:  # one row's value: skip helps
-                        refused = InputError(f"{refused}{SKIP_ADVICE}", param=refused.param)
-                    raise refused from None
+                    raise refused_rows(exc, stats.read_known(offset + pos), stats, data,
+                                       tabular=tabular) from None
                 scored = functools.partial(_scored, pipe, features)
                 df, result = skip_bad_values(pipe, df, scored, exc, stats, offset, data, pos=pos)
             offset += n_chunk
@@ -518,6 +515,29 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
             nested = nested_note(never, present) or near_names(never, present) or f"the data has {have}"
             raise HourglassError(f"{shown(data)}: column(s) the model needs are missing: "
                                  f"{listed_columns(never[:3])}{more}; {nested}")
+
+
+def refused_rows(exc: InputError, at: np.ndarray, stats: ReadStats, data: object, *,
+                 tabular: bool) -> InputError:
+    """A scorer's refusal ``exc`` of the rows at the data rows ``at`` (from 0, as
+    :meth:`ReadStats.read_known` gives them) told as the file's (:func:`at_file_rows`: ``line
+    L`` where the reader tells it) and of ``data`` (:func:`about_file`); for a table model
+    (``tabular``) refusing one row's value (text in a numeric column, an inf where nothing is
+    imputed) with the advice to skip such rows, which ``--on-bad-rows skip`` does. ``score``,
+    ``evaluate`` and ``export --check-data`` word the same refusal alike through it.
+
+    Examples
+    --------
+    >>> stats = ReadStats()
+    >>> stats.lines_of = lambda at: at + 2  # (a header line)
+    >>> exc = InputError("column 'b': expected numbers, found 'x' (row 2)")
+    >>> print(refused_rows(exc, np.arange(5), stats, "x.csv", tabular=True))
+    x.csv: column 'b': expected numbers, found 'x' (line 3) (use --on-bad-rows skip to skip such rows)
+    """
+    refused = about_file(at_file_rows(exc, at, stats), data)
+    if tabular and _BAD_VALUE.search(str(exc)) is not None:  # one row's value: skip helps
+        refused = InputError(f"{refused}{SKIP_ADVICE}", param=refused.param)
+    return refused
 
 
 #: a scorer's refusal of one row's value (text in a numeric column; NaN/inf where the model
