@@ -55,3 +55,39 @@ def test_export_check_data_names_an_entity_models_unreadable_time_by_its_line(tm
     exported = _one_error(["export", str(model), "--onnx", str(tmp_path / "m.onnx"),
                            "--check-data", str(bad)])
     assert exported == scored.replace(f"error: {bad}:", f"error: --check-data {bad}:"), exported
+
+
+def test_entity_service_takes_rows_none_of_which_has_a_field_missing_in_training(tmp_path: Path) -> None:
+    # What was wrong: an entity model's service refused a request none of whose rows has a field
+    # missing in some training rows (optional_fields): 422 'column(s) the model needs are
+    # missing: app', where score, explain, export --check-data and stream take the same rows as a
+    # JSON-lines file (the field missing in each), and /health did not mark the field optional.
+    import json
+
+    from hourglass import load
+    from tests._serve import AUTH, client_of
+    from tests.test_review53_left53c import _entity_rows
+
+    (tmp_path / "train.jsonl").write_text(_entity_rows(400, 1, app=True))
+    new = tmp_path / "new.jsonl"
+    new.write_text(_entity_rows(100, 2, app=False, seed=1))
+    res = runner.invoke(app, ["--threads", "1", "train", str(tmp_path / "train.jsonl"), "--entity-col",
+                              "user", "--timestamp-col", "ts", "--bucket", "1h", "--param", "epochs=1",
+                              "-o", str(tmp_path / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["--threads", "1", "score", str(tmp_path / "m"), str(new), "-o",
+                              str(tmp_path / "s.jsonl"), "-q"])
+    assert res.exit_code == 0, res.output
+    scored = [json.loads(line) for line in (tmp_path / "s.jsonl").read_text().splitlines()]
+    rows = [json.loads(line) for line in new.read_text().splitlines()]
+    with client_of(tmp_path / "m") as c:
+        health = c.get("/health", headers=AUTH).json()
+        assert {"name": "app", "role": "distinct", "optional": True} in health["columns"], health
+        r = c.post("/score", json={"rows": rows}, headers=AUTH)
+        assert r.status_code == 200, r.text
+        assert r.json()["buckets"] == scored
+        # a column every training row had, left out of every row: still refused, as score does
+        r = c.post("/score", json={"rows": [{k: v for k, v in row.items() if k != "bytes"} for row in rows]},
+                   headers=AUTH)
+        assert r.status_code == 422 and "missing: bytes" in r.text, r.text
+    assert load(tmp_path / "m").optional_fields == ["app"]

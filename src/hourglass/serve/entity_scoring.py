@@ -252,6 +252,7 @@ class EntityScorer(ModelScorer):
         ('src_ip', 'ts', '5min')
         """
         f = self.features
+        optional = set(self.pipeline.optional_fields)  # a row may leave them out (as for tables)
         roles = {self.entity_col: "entity", self.timestamp_col: "timestamp",
                  **dict.fromkeys(f.numeric_, "aggregated"), **dict.fromkeys(f.categorical_, "distinct")}
         return {
@@ -262,7 +263,8 @@ class EntityScorer(ModelScorer):
                         "the columns below; the rows are grouped per (entity, "
                         f"{self.bucket} bucket) within this request only"),
             # the columns a row needs: not one no feature comes from (constant in training)
-            "columns": [{"name": c, "role": roles.get(c, "aggregated")} for c in f.read_columns()],
+            "columns": [{"name": c, "role": roles.get(c, "aggregated"),
+                         **({"optional": True} if c in optional else {})} for c in f.read_columns()],
             "entity_column": self.entity_col,
             "entity_case": getattr(f, "entity_case", "exact"),
             "timestamp_column": self.timestamp_col,
@@ -300,6 +302,10 @@ class EntityScorer(ModelScorer):
         refuse_nested(rows, self.columns, frozenset())  # a column sent as an object: not missing
         df = flatten_json(model_records(rows, self.columns, others=6))  # 6: for a message
         df = self.pipeline.with_absent_fields(df)  # Windows events: a field no row has is missing
+        # a field missing in some training rows (optional_fields) that no row sends: missing in
+        # each, as score, explain and stream take a JSON-lines file of such rows (a column every
+        # training row had, sent by none, stays absent: refused)
+        df = self.pipeline.with_absent_fields(df, force=True, only=self.pipeline.optional_fields)
         col = self.timestamp_col
         if col in df.columns:  # a column no row has: the features' own message, below
             absent = df[col].isna().to_numpy()
