@@ -117,11 +117,14 @@ def _first_rows(pipe: Pipeline, data: Path, n: int, dataset: str | None, fmt: st
         f = pipe.features_
         rows = skip_unreadable_rows(rows, f.timestamp_col, getattr(f, "dayfirst_", None), f.read_numbers(),
                                     on_bad_rows, stats, data, nested=f.columns_)
-    elif getattr(pipe.features_, "output", "tabular") == "tabular":
-        from hourglass.cli._skip import skip_nested_rows
+    read = np.arange(len(rows))  # the rows kept, as positions among the rows read
+    if getattr(pipe.features_, "output", "tabular") == "tabular":
+        from hourglass.cli._skip import nested_rows
 
         # a model column a JSON line sends as an object: refused (or skipped) as score does
-        rows = skip_nested_rows(rows, list(map(str, pipe.features_.columns_)), on_bad_rows, stats, data)
+        sent = nested_rows(rows, list(map(str, pipe.features_.columns_)), on_bad_rows, stats, data)
+        if sent.any():
+            rows, read = rows.loc[~sent].reset_index(drop=True), read[~sent]
     # as score does with --on-bad-rows skip: a row whose value the model refuses (text in a
     # numeric column) is left out, not the end of the check
     skip = on_bad_rows == "skip" and getattr(pipe.features_, "output", "tabular") == "tabular"
@@ -134,7 +137,7 @@ def _first_rows(pipe: Pipeline, data: Path, n: int, dataset: str | None, fmt: st
         if not skip or _BAD_VALUE.search(str(exc)) is None:  # its row told as score tells it
             raise refused_rows(exc, stats.known(np.arange(len(rows))), stats, name,
                                tabular=getattr(pipe.features_, "output", "tabular") == "tabular") from None
-        rows, X = skip_bad_values(pipe, rows, pipe.transform, exc, stats, 0, name)
+        rows, X = skip_bad_values(pipe, rows, pipe.transform, exc, stats, 0, name, pos=read)
     if X is None:
         also = f", {malformed:,} malformed" if malformed else ""
         raise HourglassError(f"{name}: every row read was skipped (--on-bad-rows skip: {n_rows:,} with a "
