@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from hourglass.cli import app
@@ -112,3 +113,32 @@ def test_export_check_data_skip_names_the_refused_line_after_a_nested_row(tmp_pa
     exported = _one_error(["export", model, "--onnx", str(tmp_path / "m.onnx"), "--check-data", str(data),
                            "--on-bad-rows", "skip"], warnings=True)
     assert "every row read was skipped" in exported and "found 'abc' (line 2)" in exported, exported
+
+
+def test_an_unreadable_time_is_named_with_its_file_by_train_and_evaluate_as_by_a_warm_start(
+        tmp_path: Path) -> None:
+    # What was wrong: a table model's time column (--timestamp-col) with a value that does not
+    # read was refused by train and evaluate as "column 'ts': line 7 is not a timestamp (...)",
+    # naming no file, where a warm start (and the time-series and entity commands) say
+    # "bad.csv: column 'ts': line 7 ..." for the same file.
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"ts": 1_700_000_000 + 60 * np.arange(60), "bytes": rng.lognormal(5, 1, 60),
+                          "label": "normal"}).astype({"ts": object})
+    good = tmp_path / "good.csv"
+    frame.to_csv(good, index=False)
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(good), "--label-col", "label", "--normal", "normal",
+                              "--timestamp-col", "ts", "--epochs", "1", "--hidden", "2", "-o", str(model),
+                              "-q"])
+    assert res.exit_code == 0, res.output
+    frame.loc[5, "ts"] = "garbage"
+    bad = tmp_path / "bad.csv"
+    frame.to_csv(bad, index=False)
+    said = f"error: {bad}: column 'ts': line 7 is not a timestamp ('garbage'"
+    warm = _one_error(["train", str(bad), "--warm-start", str(model), "-o", str(tmp_path / "w")])
+    assert warm.startswith(said), warm
+    trained = _one_error(["train", str(bad), "--label-col", "label", "--normal", "normal", "--timestamp-col",
+                          "ts", "--epochs", "1", "-o", str(tmp_path / "t")])
+    assert trained.startswith(said), trained
+    evaluated = _one_error(["evaluate", str(model), str(bad)])
+    assert evaluated.startswith(said), evaluated

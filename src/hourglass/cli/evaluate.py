@@ -288,6 +288,7 @@ def evaluate(
     from hourglass.cli import logs as log_cli
     from hourglass.cli import timeseries as ts_cli
     from hourglass.cli.tables import (
+        about_file,
         at_kept_rows,
         attack_capture,
         no_rows_error,
@@ -460,7 +461,7 @@ def evaluate(
             try:
                 events_per_day = _event_rate(times, time_col, data, given=given_time is not None)
             except InputError as exc:  # its row: a position among the times, told as the file's
-                raise at_kept_rows(exc, read, at) from None
+                raise about_file(at_kept_rows(exc, read, at), data) from None  # (as warm start names it)
         elif given_time is not None and not time_parts:  # typed: never left for the model's rate
             from hourglass.ingest.tables import nested_note
 

@@ -306,7 +306,7 @@ def train_pipeline(
         try:  # the order kept: later files alike
             times, dayfirst = read_timestamps(df[time_col], time_col)
         except InputError as exc:  # its rows: positions among the rows read, told as the file's
-            raise at_file_rows(exc, rows, stats) from None
+            raise about_file(at_file_rows(exc, rows, stats), source) from None  # (as score names it)
         # a uniform sample spans about the file's time but holds a share of its rows
         share = sampled["of"] / max(sampled["rows"], 1) if sampled else 1.0
         rate = events_per_day_from(times, column=time_col) * share
