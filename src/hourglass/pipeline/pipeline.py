@@ -451,7 +451,8 @@ class Pipeline:
         validation set ``X_val``/``y_val`` (1 = anomaly) is given: then it is fitted on the scores
         of those rows (required for rules that need labels, such as best F1; a forecaster's
         first ``window`` steps, whose scores are copies of the first forecast's, are left out:
-        ``detector_.unpredicted_steps``). Carve ``X_val`` from the labelled training data, never
+        ``detector_.unpredicted_steps``; a ``y_val`` whose every anomalous, or every normal,
+        step lies among them is refused, naming them). Carve ``X_val`` from the labelled training data, never
         from the data you evaluate on.
         ``info["threshold_fit"]`` records which. A fit that fails leaves the pipeline as it was
         (unfitted, or with its earlier fit), not with new features and the old detector.
@@ -580,9 +581,23 @@ class Pipeline:
         # to catch the copies of a step labelled anomalous): left out, as from held-out scores
         skip = int(getattr(self.detector_, "unpredicted_steps", 0))
         val_scores = self.detector_.score(Xv)[skip:]
+        # a class of y_val whose every step is among those: the rule's 'no anomalous rows'
+        # would deny labels y_val has; said as what happened to them
+        lost = [name for value, name in ((1, "anomalous"), (0, "normal"))
+                if (labels[:skip] == value).any() and not (labels[skip:] == value).any()]
         labels = labels[skip:]
-        self.detector_.set_threshold(rule if rule is not None else self.detector_.threshold_,
-                                     scores=val_scores, y=labels)
+        try:
+            self.detector_.set_threshold(rule if rule is not None else self.detector_.threshold_,
+                                         scores=val_scores, y=labels)
+        except InputError:
+            if not lost:
+                raise
+            raise InputError(
+                f"y_val: every {lost[0]} step of the validation series is among its first {skip} "
+                f"steps, which {type(self.detector_).__name__} makes no forecast for (window="
+                f"{skip}): their scores are copies of the first forecast's, left out of the "
+                f"threshold's fit; give a validation series with {lost[0]} steps after its first "
+                f"{skip}", param="y_val") from None
         self.info["threshold_fit"] = threshold_fit_named({
             "on": "labelled validation rows carved from the training data",
             "rows": int(labels.size), "anomalous": int((labels == 1).sum()),
