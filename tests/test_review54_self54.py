@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -42,3 +44,51 @@ def test_forecaster_validation_labels_lost_to_its_unforecast_steps_are_said(lost
     assert text.startswith("y_val: ") and f"every {lost} step" in text, text
     assert "first 16 steps" in text and "no forecast" in text, text
     assert "has no anomalous rows" not in text and "has no normal rows" not in text, text
+
+
+def _entity_csv(path: Path, bad: str) -> None:
+    rng = np.random.default_rng(0)
+    n = 200
+    attack = (np.arange(n) % 20 == 3) & (np.arange(n) > 100)  # none in the bad row's bucket
+    df = pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=n, freq="37s").astype(str),
+                       "user": rng.choice(["a", "b", "c"], n),
+                       "bytes": rng.integers(1, 1000, n).astype(object),
+                       "label": np.where(attack, "attack", "normal")})
+    df.loc[5, "ts" if bad == "time" else "bytes"] = "garbage"
+    df.to_csv(path, index=False)
+
+
+@pytest.mark.parametrize("bad", ["time", "summed"])
+@pytest.mark.parametrize("command", ["train", "train-labelled", "inspect", "inspect-labelled",
+                                     "inspect-table"])
+def test_entity_train_and_inspect_name_the_file_of_a_refused_value(tmp_path: Path, command: str,
+                                                                   bad: str) -> None:
+    # What was wrong: 15352f19 had train and evaluate put the file in front of a refused time
+    # value ('bad.csv: column 'ts': line 7 is not a timestamp'), as score, the warm starts and
+    # the entity evaluate say it; but 'train --entity-col' (an unreadable time, or text in a
+    # summed column) and 'inspect' (a table's --timestamp-col, an entity file's time or summed
+    # value) still said "column 'ts': line 7 ..." naming no file, where the table 'inspect'
+    # names it for text in a numeric column.
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    if command == "inspect-table" and bad == "summed":
+        pytest.skip("a table's numeric column: named already")
+    data = tmp_path / "bad.csv"
+    _entity_csv(data, bad)
+    entity = ["--entity-col", "user", "--timestamp-col", "ts", "--bucket", "10min"]
+    labelled = ["--label-col", "label", "--normal", "normal"] if command.endswith("labelled") else []
+    if command.startswith("train"):
+        args = ["--threads", "1", "train", str(data), *entity, *labelled, "--epochs", "1",
+                "-o", str(tmp_path / "m")]
+    elif command == "inspect-table":
+        args = ["inspect", str(data), "--timestamp-col", "ts"]
+    else:
+        args = ["inspect", str(data), *entity, *labelled]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2, res.output
+    errors = [ln for ln in res.stderr.splitlines() if ln.startswith("error: ")]
+    assert len(errors) == 1 and "Traceback" not in res.stderr, res.stderr
+    col = "ts" if bad == "time" else "bytes"
+    assert errors[0].startswith(f"error: {data}: column '{col}': line 7 "), errors[0]
+    assert not (tmp_path / "m").exists()

@@ -454,7 +454,7 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
         try:
             order = _read_times(df[timestamp_col], timestamp_col)[1]
         except InputError as exc:  # its rows: positions among the rows kept, told as the file's
-            raise at_kept_rows(exc, stats, np.arange(len(df))) from None
+            raise about_file(at_kept_rows(exc, stats, np.arange(len(df))), data) from None
     features = EntityWindows(entity_col, timestamp_col, bucket=bucket,
                              numeric=tuple(numeric or ()) if given else None,
                              categorical=tuple(distinct or ()) if given else None,
@@ -474,7 +474,7 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
     try:
         ent, times = features.row_times(df)
     except InputError as exc:  # its row: a position among the rows trained on, told as the file's
-        raise at_file_rows(exc, at, stats) from None
+        raise about_file(at_file_rows(exc, at, stats), data) from None  # (as score names it)
     sizes = (pd.DataFrame({"entity": ent, "bucket_start": times.floor(parse_bucket(bucket))})
              .groupby(["entity", "bucket_start"], sort=False).size())
     keys = sizes.index.to_frame(index=False)
@@ -490,7 +490,10 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
     try:
         pipe.fit(df)
     except InputError as exc:  # its row: a position among the rows trained on, told as the file's
-        raise at_file_rows(exc, at, stats) from None
+        told = at_file_rows(exc, at, stats)
+        if getattr(exc, "fit_stage", None) == "features" and exc.param is None:  # about the data:
+            told = about_file(told, data)  # named as score names it (not an option's error)
+        raise told from None
     held = len(pipe.detector_.val_index_)
     if label_col is None:  # beside a label its rows are left out, so no verdict is aggregated
         warn_label_as_feature(pipe.features_.columns_[2:], label_col, str(data))  # after the keys

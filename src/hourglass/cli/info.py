@@ -311,16 +311,13 @@ def inspect(
                                time_col=timestamp_col)
         times = None
         if timestamp_col is not None:  # the event time: never a feature (as in train)
-            times = _time_summary(df[timestamp_col], timestamp_col, at, stats)
+            times = _time_summary(df[timestamp_col], timestamp_col, at, stats, data)
             df = df.drop(columns=[timestamp_col])
         format_drop = list(getattr(spec, "drop", ()) or ())
         try:
             schema = pre.fit(df).describe()
         except InputError as exc:  # about the data: named as train and score name it
-            from hourglass.cli.tables import about_file, at_file_rows
-
-            told = at_file_rows(exc, at, stats)
-            raise (about_file(told, data) if exc.param is None else told) from None
+            raise _about_data(exc, at, stats, data) from None
         warn_label_as_feature([d["column"] for d in schema if d["role"] != "drop"
                                and (label_col is None or d["features"])], label_col, str(data))
         shape = spec.name if spec else None
@@ -454,18 +451,28 @@ def _schema_rows(schema: list[dict[str, Any]], grouped: bool) -> list[tuple[str,
     return rows
 
 
-def _time_summary(values: Any, column: str, at: Any, stats: Any = None) -> dict[str, Any]:
+def _about_data(exc: Any, at: Any, stats: Any, data: Path) -> Any:
+    """``inspect``'s refusal ``exc`` of the rows at the file's data rows ``at`` told as the
+    file's (:func:`~hourglass.cli.tables.at_file_rows`) and, unless it is about an option
+    (``exc.param``), with the file in front, as ``train`` and ``score`` say it."""
+    from hourglass.cli.tables import about_file, at_file_rows
+
+    told = at_file_rows(exc, at, stats)
+    return about_file(told, data) if exc.param is None else told
+
+
+def _time_summary(values: Any, column: str, at: Any, stats: Any, data: Path) -> dict[str, Any]:
     """First and last time of a timestamp column and the order its numeric dates are read in
     (``None``: not such dates), as ``train`` reads them; unreadable times are an error, as there,
-    its rows told as the file's data rows ``at`` (per value, from 0; ``-1``: not known)."""
+    its rows told as the file's data rows ``at`` (per value, from 0; ``-1``: not known), of the
+    file ``data``."""
     from hourglass._times import read_timestamps
-    from hourglass.cli.tables import at_file_rows
     from hourglass.errors import InputError
 
     try:
         ts, dayfirst = read_timestamps(values, column)
     except InputError as exc:
-        raise at_file_rows(exc, at, stats) from None
+        raise _about_data(exc, at, stats, data) from None
     return {"first": str(ts.min()), "last": str(ts.max()), "dayfirst": dayfirst}
 
 
@@ -484,7 +491,6 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
     from hourglass.ingest import atomic_output, column_normal, label_strings
 
     assert isinstance(df, pd.DataFrame)
-    from hourglass.cli.tables import at_file_rows
     from hourglass.errors import InputError
 
     fitted_on, order, labels, left_out = None, None, None, [0, 0]
@@ -513,7 +519,7 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
                 df, *left_out, at = normal_buckets(df, probe, label_col, list(normal_values or []),
                                                    data, stats)
             except InputError as exc:  # its rows: positions among the rows read, told as the file's
-                raise at_file_rows(exc, at, stats) from None
+                raise _about_data(exc, at, stats, data) from None
             fitted_on = len(df)
         else:
             df = df.drop(columns=[label_col])
@@ -524,7 +530,7 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
                                roles=roles, scaler=scaler, where=data, entity_case=entity_case,
                                dayfirst=order)
     except InputError as exc:  # its rows: positions among the rows inspected, told as the file's
-        raise at_file_rows(exc, at, stats) from None
+        raise _about_data(exc, at, stats, data) from None
     report = {"file": shown(data), "format": getattr(spec, "name", None), "label_col": label_col,
               "normal": normal_values if labelled else None,
               "labels": None if labels is None else {str(k): int(v) for k, v in labels.items()},
