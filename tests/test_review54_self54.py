@@ -92,3 +92,30 @@ def test_entity_train_and_inspect_name_the_file_of_a_refused_value(tmp_path: Pat
     col = "ts" if bad == "time" else "bytes"
     assert errors[0].startswith(f"error: {data}: column '{col}': line 7 "), errors[0]
     assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize("rule", ["dspot", "fpr:0.01"])
+def test_forecaster_too_few_held_out_scores_says_the_steps_they_come_from(rule: str) -> None:
+    # What was wrong: since 61514d95 a forecaster's threshold is fitted on its held-out tail's
+    # forecast steps only (window fewer scores than held-out steps), but a rule refused for too
+    # few of them said 'DSPOT: 24 scores are too few for depth 50; need at least 150: ... a
+    # larger held-out share' of a 40-step tail: holding out 150 steps (as the scores once were)
+    # gave 134 scores, refused again. The refusal now says how the steps give the scores.
+    from hourglass.detectors import LSTMForecaster
+    from hourglass.thresholds import threshold_from_spec
+
+    X = np.c_[np.sin(np.arange(400) / 5)].astype("float32")
+    det = LSTMForecaster(window=16, hidden=4, epochs=1, verbose=0, threshold=threshold_from_spec(rule))
+    with pytest.raises(InputError) as info:
+        det.fit(X)
+    text = str(info.value)
+    assert "the held-out tail's 40 steps give 24 scores" in text, text
+    assert "first 16 steps" in text and "16 steps more" in text, text
+    # what a warm start quotes of it says so too
+    assert "40 steps give 24 scores" in getattr(info.value, "too_few_scores", ""), info.value.__dict__
+    # an autoencoder's held-out steps are its scores: said as ever
+    from hourglass.detectors import LSTMAutoEncoder
+
+    with pytest.raises(InputError) as info:
+        LSTMAutoEncoder(window=16, hidden=4, epochs=1, verbose=0, threshold=threshold_from_spec(rule)).fit(X)
+    assert "steps give" not in str(info.value), info.value

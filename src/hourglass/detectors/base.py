@@ -264,6 +264,23 @@ FLOAT32_TOP = float(np.finfo(np.float32).max)
 ``inf`` in the first step, and training stopped with "training diverged", blaming the data."""
 
 
+def _held_out_scores_said(exc: InputError, n_val: int, n_scores: int) -> InputError:
+    """A rule's refusal ``exc`` of too few held-out scores, where the ``n_val`` held-out steps
+    give ``n_scores`` of them (a forecaster's first ``window`` steps have none of their own:
+    :meth:`WindowDetector.unpredicted_steps`), with that said: the scores it asks for are not
+    the steps to hold out (150 held out for 150 scores gave 134). Its attributes are kept."""
+    skipped = n_val - n_scores
+    note = (f" (the held-out tail's {n_val:,} steps give {n_scores:,} scores: its first {skipped:,} "
+            f"steps have no forecast of their own, so hold out {skipped:,} steps more than the "
+            "scores needed)")
+    said = InputError(f"{exc}{note}", param=exc.param)
+    said.__dict__.update({k: v for k, v in exc.__dict__.items() if k != "param"})
+    what = getattr(exc, "too_few_scores", None)
+    if isinstance(what, str):  # what a warm start quotes of it
+        setattr(said, "too_few_scores", f"{what}{note}")  # noqa: B010
+    return said
+
+
 def check_float32(det: Any, *names: str) -> None:
     """Raise ``InputError`` naming the first of the settings ``names`` above :data:`FLOAT32_TOP`."""
     for name in names:
@@ -698,8 +715,13 @@ class BaseDetector(BaseEstimator):
             n_val = len(val_idx)
         # the rule's needs in scores (DSPOT's depth) are known now: said before training
         if labels is None:  # nothing held out: the training scores the threshold is fitted on
-            threshold.check_n_scores(self._n_held_out_scores(n_val) if n_val
-                                     else self._n_training_scores(n), None if n_val else TRAINING)
+            n_scores = self._n_held_out_scores(n_val) if n_val else self._n_training_scores(n)
+            try:
+                threshold.check_n_scores(n_scores, None if n_val else TRAINING)
+            except InputError as exc:
+                if not n_val or n_scores == n_val:
+                    raise
+                raise _held_out_scores_said(exc, n_val, n_scores) from None
         else:
             scored = val_idx if n_val else np.arange(n)
             threshold.check_n_scores(int((labels[scored] == 0).sum()), None if n_val else TRAINING)
