@@ -117,7 +117,7 @@ def threshold(
             try:  # fitted once, there (its small-sample warning said once)
                 new = pipe.with_threshold(rule, events_per_day=events_per_day)
             except InputError as exc:  # the rule's own refusal, naming the spec
-                raise HourglassError(f"--threshold {spec}: {exc}") from None
+                raise HourglassError(f"--threshold {spec}: {_in_steps(exc, pipe)}") from None
             # without --force, not over a model saved meanwhile; in place, not over another model
             # than the one read (retrained there meanwhile)
             in_place = output.resolve() == model.resolve()
@@ -229,7 +229,20 @@ def _fit_or_refuse(spec: str, rule: Threshold, pipe: Pipeline) -> Threshold:
     try:
         return _fit(rule, det.val_scores_, det.val_scores_source())
     except InputError as exc:
-        raise HourglassError(f"--threshold {spec}: {exc}") from None
+        raise HourglassError(f"--threshold {spec}: {_in_steps(exc, pipe)}") from None
+
+
+def _in_steps(exc: InputError, pipe: Pipeline) -> InputError:
+    """A rule's refusal ``exc`` of too few of the model's held-out scores, its needs told in
+    held-out steps where they give fewer scores (a forecaster's:
+    :func:`~hourglass.detectors.base.held_out_scores_said`), as ``train`` tells them."""
+    from hourglass.detectors.base import held_out_scores_said
+    from hourglass.thresholds import HELD_OUT
+
+    det = pipe.detector_
+    if det.val_scores_source() != HELD_OUT:
+        return exc
+    return held_out_scores_said(exc, len(det.val_index_), int(det.val_scores_.size))
 
 
 def _row(label: str, fitted: Threshold, scores: Any, stream: Threshold | None, current: bool,
@@ -279,7 +292,7 @@ def _what_if(pipe: Pipeline, parsed: list[tuple[str, Threshold]], rate: float | 
             try:
                 fitted = _fit(rule, scores, on)
             except InputError as exc:
-                notes.append(f"{spec}: not shown: {exc}")
+                notes.append(f"{spec}: not shown: {_in_steps(exc, pipe)}")
                 continue
         stream = None
         if causal is not None:

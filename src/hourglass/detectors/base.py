@@ -53,7 +53,7 @@ from hourglass.nn.rng import forked_rng
 from hourglass.thresholds import HELD_OUT, TRAINING, Calibrator, Percentile, Threshold, threshold_from_dict
 
 __all__ = ["WARM_START_PARAMS", "BaseDetector", "DeepDetector", "DetectorNotFittedError", "frame_names",
-           "overflow_as_inf", "sklearn_seed", "warm_start_models"]
+           "held_out_scores_said", "overflow_as_inf", "sklearn_seed", "warm_start_models"]
 
 logger = logging.getLogger(__name__)
 
@@ -264,20 +264,49 @@ FLOAT32_TOP = float(np.finfo(np.float32).max)
 ``inf`` in the first step, and training stopped with "training diverged", blaming the data."""
 
 
-def _held_out_scores_said(exc: InputError, n_val: int, n_scores: int) -> InputError:
-    """A rule's refusal ``exc`` of too few held-out scores, where the ``n_val`` held-out steps
-    give ``n_scores`` of them (a forecaster's first ``window`` steps have none of their own:
-    :meth:`WindowDetector.unpredicted_steps`), with that said: the scores it asks for are not
-    the steps to hold out (150 held out for 150 scores gave 134). Its attributes are kept."""
+def held_out_scores_said(exc: InputError, n_val: int, n_scores: int) -> InputError:
+    """A threshold rule's refusal ``exc`` of too few held-out scores (one with
+    ``too_few_scores``), with what it needs told in held-out steps where the ``n_val`` held-out
+    steps give ``n_scores`` scores: a forecaster's first ``window`` steps have none of their own
+    (:attr:`~hourglass.detectors.windowed.WindowDetector.unpredicted_steps`), so the scores a
+    rule asks for are not the steps to hold out (150 held out for 150 scores gave 134). ``exc``
+    itself where the steps give as many scores, or it is no such refusal; its attributes are kept.
+
+    Parameters
+    ----------
+    exc
+        The rule's refusal (:meth:`~hourglass.thresholds.Threshold.check_n_scores`).
+    n_val
+        The held-out steps (rows).
+    n_scores
+        The held-out scores they give.
+
+    Returns
+    -------
+    InputError
+        ``exc``, or a copy saying how the steps give the scores.
+
+    Examples
+    --------
+    >>> from hourglass.thresholds import DSPOT
+    >>> try:
+    ...     DSPOT().check_n_scores(24)
+    ... except InputError as exc:
+    ...     said = held_out_scores_said(exc, 40, 24)
+    >>> str(said).endswith("(the held-out tail's 40 steps give 24 scores: its first 16 steps have "
+    ...                    "no forecast of their own, so hold out 16 steps more than the scores needed)")
+    True
+    """
+    what = getattr(exc, "too_few_scores", None)
+    if n_val <= n_scores or not isinstance(what, str):  # (a federated model keeps no steps)
+        return exc
     skipped = n_val - n_scores
     note = (f" (the held-out tail's {n_val:,} steps give {n_scores:,} scores: its first {skipped:,} "
             f"steps have no forecast of their own, so hold out {skipped:,} steps more than the "
             "scores needed)")
     said = InputError(f"{exc}{note}", param=exc.param)
     said.__dict__.update({k: v for k, v in exc.__dict__.items() if k != "param"})
-    what = getattr(exc, "too_few_scores", None)
-    if isinstance(what, str):  # what a warm start quotes of it
-        setattr(said, "too_few_scores", f"{what}{note}")  # noqa: B010
+    setattr(said, "too_few_scores", f"{what}{note}")  # noqa: B010 (what a warm start quotes of it)
     return said
 
 
@@ -718,10 +747,8 @@ class BaseDetector(BaseEstimator):
             n_scores = self._n_held_out_scores(n_val) if n_val else self._n_training_scores(n)
             try:
                 threshold.check_n_scores(n_scores, None if n_val else TRAINING)
-            except InputError as exc:
-                if not n_val or n_scores == n_val:
-                    raise
-                raise _held_out_scores_said(exc, n_val, n_scores) from None
+            except InputError as exc:  # its needs told in held-out steps, where they differ
+                raise (held_out_scores_said(exc, n_val, n_scores) if n_val else exc) from None
         else:
             scored = val_idx if n_val else np.arange(n)
             threshold.check_n_scores(int((labels[scored] == 0).sum()), None if n_val else TRAINING)
