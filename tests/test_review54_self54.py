@@ -142,3 +142,32 @@ def test_threshold_command_says_a_forecasters_held_out_steps_give_fewer_scores(t
     res = runner.invoke(app, ["threshold", str(tmp_path / "m")])  # the what-if table's notes
     assert res.exit_code == 0, res.output
     assert "fpr:0.01: not shown" in res.output and note in res.output, res.output
+
+
+def test_service_schema_says_entity_models_mark_optional_columns_too() -> None:
+    # What was wrong: since 29f34a39 an entity-bucket model's /health marks a column missing in
+    # some training rows '"optional": true', and its service takes rows that all leave it out;
+    # the OpenAPI schema still said the flag was the tables' ('Tables: true when ...'), and an
+    # entity request's rows said any column left out is a missing value (one every training
+    # row had, left out of every row, is refused: 422).
+    from hourglass.serve.schemas import Column, EntityRequest
+
+    flag = str(Column.model_fields["optional"].description)
+    assert not flag.startswith("Tables:") and "entity" in flag, flag
+    rows = str(EntityRequest.model_fields["rows"].description)
+    assert "optional" in rows and "every row" in rows, rows
+    # and /health's request line says so, as a table model's does
+    from hourglass import Pipeline
+    from hourglass.detectors import AutoEncoder
+    from hourglass.features.entity import EntityWindows
+    from hourglass.serve.entity_scoring import EntityScorer
+
+    n = 120
+    df = pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=n, freq="7min"),
+                       "user": ["a", "b"] * (n // 2), "bytes": np.arange(n, dtype=float),
+                       "app": ["x", None, "y"] * (n // 3)})
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0),
+                    features=EntityWindows("user", "ts", bucket="1h")).fit(df)
+    assert pipe.optional_fields == ["app"]
+    health = EntityScorer.from_pipeline(pipe).describe()
+    assert "'optional': true ones may be left out" in health["request"], health["request"]

@@ -260,8 +260,10 @@ class EntityScorer(ModelScorer):
             "explain_method": self.explain_method,
             "request": (f'{{"rows": [{{column: value, ...}}, ...]}}: one object per row with '
                         f"{self.entity_col!r} (the entity), {self.timestamp_col!r} (its time) and "
-                        "the columns below; the rows are grouped per (entity, "
-                        f"{self.bucket} bucket) within this request only"),
+                        "the columns below" + (" ('optional': true ones may be left out, as a "
+                                               "missing value)" if optional else "")
+                        + f"; the rows are grouped per (entity, {self.bucket} bucket) within this "
+                        "request only"),
             # the columns a row needs: not one no feature comes from (constant in training)
             "columns": [{"name": c, "role": roles.get(c, "aggregated"),
                          **({"optional": True} if c in optional else {})} for c in f.read_columns()],

@@ -424,7 +424,8 @@ class EntityRequest(_Schema):
     rows: TableRows = Field(
         description="One object per row (a flow, an event) with the entity column, the timestamp "
                     "column and the aggregated columns (GET /health lists them; a column left out "
-                    "of a row is a missing value). The rows are grouped per (entity, bucket) "
+                    "of some rows is a missing value there, and one /health marks optional may be "
+                    "left out of every row). The rows are grouped per (entity, bucket) "
                     "within this request only: a bucket whose rows come in two requests is "
                     "scored as two partial buckets. A nested object's fields are columns named by "
                     "their path ({\"source\": {\"ip\": ...}} is source.ip); an array is read as "
@@ -538,9 +539,10 @@ class Column(_Schema):
 
     name: str
     role: str
-    optional: bool | None = Field(default=None, description="Tables: true when a row may leave the "
-                                                            "column out (it was missing in some "
-                                                            "training rows): a missing value.")
+    optional: bool | None = Field(default=None, description="Tables and entity-bucket models: true "
+                                                            "when a row may leave the column out "
+                                                            "(it was missing in some training "
+                                                            "rows): a missing value.")
 
 
 class HealthResponse(_Schema):
