@@ -82,8 +82,11 @@ def session_alerts(detector: Any, sessions: Sessions, scores: np.ndarray, flags:
     templates
         Template text per key (from the fitted parser), if the input was raw text.
     top
-        How many expected keys to list (default: the detector's ``top_g``, else 5; for an
-        event ensemble, the ``top_g`` of the member that raised the alert, else 5).
+        How many of the likeliest next keys to consider (default: the detector's ``top_g``,
+        else 5; for an event ensemble, the ``top_g`` of the member that raised the alert, else
+        5): the expected keys listed are those among them, so a DeepLog may list fewer where
+        its "unknown" class (or the end of a session it never learnt) ranks among them (see
+        :meth:`~hourglass.detectors.deeplog.DeepLog.explain`).
 
     Examples
     --------
