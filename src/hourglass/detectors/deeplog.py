@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from hourglass._memory import available_memory, memory_text
 from hourglass.detectors.base import DeepDetector, check_at_least_one, check_dropout
 from hourglass.detectors.events import EventsInput, Packed, check_top, dedup_rows, with_end
 from hourglass.errors import HourglassWarning, InputError
@@ -41,6 +42,11 @@ Batch = tuple[torch.Tensor, ...]
 #: Logits gathered at a time to rank the observed keys (16 MB of float32; with what is read from
 #: them, a scoring block peaks at tens of MB, about 40 MB measured for 2,500 keys).
 _RANK_ELEMENTS = 1 << 22
+
+#: Bytes per (event, history step) that windowing a block holds at its peak: scoring, the history
+#: indices, their clipped copy, the keys read and the padded windows (25 measured); training, also
+#: the windows stacked with their next keys and the unique rows of those (48 measured)
+_WINDOW_BYTES = {"score": 32, "train": 48}
 
 
 class _DeepLogNet(nn.Module):
@@ -83,7 +89,10 @@ class DeepLog(EventsInput, DeepDetector):
     ----------
     window
         History length ``h`` (the paper's 10). Sessions are left-padded, so every event —
-        the first one too — is predicted.
+        the first one too — is predicted. A window whose history windows (see
+        ``chunk_events``), or whose one window through the network, would take more memory
+        than is left is refused with an :class:`~hourglass.errors.InputError` before either
+        is built.
     top_g
         An event is unexpected when its key is not among the ``top_g`` likeliest (paper: 9).
         Used by the default threshold ``Fixed(top_g)``; pass ``threshold`` to fit a cut-off on
@@ -243,9 +252,40 @@ class DeepLog(EventsInput, DeepDetector):
                            float(self.dropout), int(self.top_g))
 
     # -- windows ----------------------------------------------------------------------------
-    def _windows(self, X: Packed, events: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _check_window_fits(self, n_events: int, stage: str = "score") -> None:
+        """Refuse, before anything is allocated, a ``window`` whose history windows for
+        ``n_events`` events (a block, at most ``chunk_events``), or whose one window through the
+        network, take more memory than is left: on Linux the allocation is granted and the kernel
+        kills the process as its pages are written, or a bare ``MemoryError`` blamed nothing.
+        Neither the data nor the batch size is what to change: the window is."""
+        have = available_memory()
+        if have is None:
+            return
+        h = int(self.window)
+        blocks = n_events * h * _WINDOW_BYTES[stage]
+        # one window through the network holds at least the embedding and each layer's output
+        # at every step (float32), whatever the batch size
+        net = h * (int(self.embed) + int(self.layers) * int(self.hidden)) * 4
+        if blocks > have:
+            fewer = " or chunk_events" if n_events >= int(self.chunk_events) else ""
+            what = (f"the history windows of {n_events:,} events take {memory_text(blocks)} "
+                    f"({_WINDOW_BYTES[stage]} bytes per event and step)")
+        elif net > have:
+            fewer = ""
+            what = (f"one window through the network takes at least {memory_text(net)} (embed + "
+                    "layers x hidden floats per step)")
+        else:
+            return
+        # (no ``param``: the CLI's --window is a log model's time window, not this one)
+        raise InputError(f"DeepLog: window {h:,} does not fit in memory: {what}; "
+                         f"{memory_text(have)} is free; give a smaller window{fewer}")
+
+    def _windows(self, X: Packed, events: np.ndarray, stage: str = "score"
+                 ) -> tuple[np.ndarray, np.ndarray]:
         """(history windows, next keys) for the events at flat indices ``events``; history
-        before a session's start is padding."""
+        before a session's start is padding. A window too large for memory is refused first
+        (``stage``: ``"train"`` holds more per window than ``"score"``)."""
+        self._check_window_fits(len(events), stage)
         h = int(self.window)
         sess = np.searchsorted(X.starts, events, side="right") - 1
         pos = events - X.starts[sess]
@@ -264,7 +304,7 @@ class DeepLog(EventsInput, DeepDetector):
         base, step = self.n_features_in_ + 3, int(self.chunk_events)
         parts, weights = [], []
         for lo in range(0, len(X.flat), step):  # unique (window, next key) pairs, block by block
-            w, t = self._windows(X, np.arange(lo, min(lo + step, len(X.flat))))
+            w, t = self._windows(X, np.arange(lo, min(lo + step, len(X.flat))), "train")
             uniq, _, counts = dedup_rows(np.column_stack([w, t]), base)
             parts.append(uniq)
             weights.append(counts)

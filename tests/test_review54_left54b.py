@@ -1,0 +1,42 @@
+"""Review round 54 (left54b): regression tests of the items the round noticed and left alone."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hourglass.errors import InputError
+
+
+def _sessions(n: int = 20) -> list[np.ndarray]:
+    rng = np.random.default_rng(0)
+    return [rng.integers(0, 4, 8) for _ in range(n)]
+
+
+def test_deeplog_refuses_a_window_too_large_for_memory_naming_the_window() -> None:
+    # What was wrong: DeepLog(window=10**12).fit raised numpy's bare MemoryError (7 TiB of
+    # history windows), which the CLI told as "out of memory: train with a lower --batch-size,
+    # or on a sample": neither the batch size nor the data is what to change; the window is
+    from hourglass.detectors.deeplog import DeepLog
+
+    with pytest.raises(InputError, match=r"DeepLog: window 1,000,000,000,000 does not fit in "
+                                         r"memory: the history windows .*give a smaller window$"):
+        DeepLog(window=10**12, epochs=1, verbose=0).fit(_sessions())
+
+
+def test_deeplog_refuses_a_window_whose_one_window_does_not_fit_the_network(monkeypatch) -> None:
+    # What was wrong: a window whose history windows fit but whose single window through the
+    # LSTM does not was only found as torch's allocator error (told as "lower --batch-size") or
+    # the kernel killing the process
+    from hourglass.detectors import deeplog
+
+    # 10 events (5 one-key sessions and their ends) x 1,000 steps x 48 bytes = 480,000 fit;
+    # one window through the network, 1,000 x (16 + 2 x 64) floats = 576,000 bytes, does not
+    monkeypatch.setattr(deeplog, "available_memory", lambda: 500_000)
+    dl = deeplog.DeepLog(window=1000, top_g=1, embed=16, hidden=64, layers=2, epochs=1,
+                         verbose=0)
+    with pytest.raises(InputError, match=r"window 1,000 does not fit in memory: one window through "
+                                         r"the network takes at least 576,000 bytes"):
+        dl.fit([np.array([1])] * 5)
+    monkeypatch.setattr(deeplog, "available_memory", lambda: 10**9)
+    assert dl.fit([np.array([1])] * 5).score([np.array([1])]).shape == (1,)
