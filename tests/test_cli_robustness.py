@@ -310,7 +310,7 @@ def test_event_rows_without_session_or_key_are_counted(tmp_path: Path) -> None:
                  ).to_csv(data, index=False)
     err = _ok(["train", data, "--session-col", "user", "--key-col", "event", "--model", "deeplog",
                "--epochs", "1", "-o", tmp_path / "m"])
-    assert "25 row(s) had an empty key (--key-col); left out" in err
+    assert "25 row(s) had an empty key (--key-col) (first: row 4); left out" in err
     assert "25 event(s) had no session id; left out" in err
 
 

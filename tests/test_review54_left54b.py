@@ -40,3 +40,24 @@ def test_deeplog_refuses_a_window_whose_one_window_does_not_fit_the_network(monk
         dl.fit([np.array([1])] * 5)
     monkeypatch.setattr(deeplog, "available_memory", lambda: 10**9)
     assert dl.fit([np.array([1])] * 5).score([np.array([1])]).shape == (1,)
+
+
+@pytest.mark.parametrize("column", ["key_column", "message_column"])
+def test_the_empty_key_warning_names_the_first_such_row(column: str, caplog) -> None:
+    # What was wrong: "2 row(s) had an empty key (key_column); left out" named no row, where the
+    # warning of rows without a readable time names the first one ("first: row 6, 'x'")
+    import logging
+
+    import pandas as pd
+
+    from hourglass.features.sessions import EventSessions
+
+    keys = ["login ok", "read file", "logout"] * 8
+    keys[5] = keys[9] = " "
+    df = pd.DataFrame({"u": [f"u{i % 4}" for i in range(24)], "e": keys, "t": range(24)})
+    pre = EventSessions(session_column="u", time_column="t", **{column: "e"})
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        pre.fit_transform(df)
+    said = [r.getMessage() for r in caplog.records if "had an empty" in r.getMessage()]
+    assert len(said) == 1 and "2 row(s) had an empty" in said[0], said
+    assert said[0].endswith("(first: row 6); left out"), said

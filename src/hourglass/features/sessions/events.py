@@ -516,8 +516,10 @@ class EventSessions(EventTables):
         # (no session at all: the caller's error, with these counts, is the one line said)
         if seqs and stats.get("events_without_key"):  # an empty key or message cell: not an event
             keyed = self.key_column is not None
-            logger.warning("%d row(s) had an empty %s; left out", stats["events_without_key"],
-                           EMPTY_KEY if keyed else "message", extra={"advice": EMPTY_KEY} if keyed else None)
+            first = stats.get("first_without_key")  # (named as the first row without a time is)
+            logger.warning("%d row(s) had an empty %s%s; left out", stats["events_without_key"],
+                           EMPTY_KEY if keyed else "message", f" (first: {first})" if first else "",
+                           extra={"advice": EMPTY_KEY} if keyed else None)
         if seqs and stats.get("bad_rows"):  # an event table's malformed rows (wrong field count, bad JSON)
             logger.warning("%d malformed row(s) skipped%s; the rows after one are numbered (an "
                            "alert's line) among the rows kept; %s", stats["bad_rows"],

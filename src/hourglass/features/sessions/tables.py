@@ -77,6 +77,23 @@ def timeless_text(stats: dict[str, Any], column: str | None) -> str:
             + (f" (first: {first})" if first else ""))
 
 
+def _first_keyless(stats: dict[str, Any], offset: int, keyless: Any) -> None:
+    """Record in ``stats`` (``first_without_key``, kept from the first chunk that has one) the
+    row of the first event of a chunk whose first row is row ``offset + 1`` that ``keyless``
+    (one truth value a row) marks as having an empty key or message, as ``first_without_time``
+    names the first row without a time.
+
+    Examples
+    --------
+    >>> stats = {}
+    >>> _first_keyless(stats, 10, [False, True, True]); stats
+    {'first_without_key': 'row 12'}
+    """
+    hits = np.flatnonzero(np.asarray(keyless, dtype=bool))
+    if len(hits):
+        stats.setdefault("first_without_key", f"row {offset + int(hits[0]) + 1}")
+
+
 def _whole_in_mixed(vals: pd.Series) -> pd.Series:
     """``vals`` with each whole float of a column of mixed values (JSON lines whose field holds
     names and numbers) as an integer: ``7.0`` beside ``"x"`` named a session (or key) ``7.0``,
@@ -473,6 +490,8 @@ class EventTables:
             stats["unknown_template"] += ps.unknown_template
             stats["events_without_key"] += ps.blank
             rows = ev["line"].to_numpy() - 1
+            if ps.blank:  # (a message the parser reads as blank: nothing but white space)
+                _first_keyless(stats, offset, [not t.strip() for t in text])
         else:
             # Arrow-backed keys (read_parquet(dtype_backend="pyarrow")) as pandas' own: their
             # checks against 2**63 raised OverflowError
@@ -488,6 +507,7 @@ class EventTables:
                         null &= ~text.isin(self.key_names_).to_numpy()
                     ok = ok & ~null
             stats["events_without_key"] += int((~ok).sum())
+            _first_keyless(stats, offset, ~ok)
             rows = np.flatnonzero(ok)
             vals = _nested_as_text(col.iloc[rows])
             if learn:
