@@ -61,3 +61,35 @@ def test_the_empty_key_warning_names_the_first_such_row(column: str, caplog) -> 
     said = [r.getMessage() for r in caplog.records if "had an empty" in r.getMessage()]
     assert len(said) == 1 and "2 row(s) had an empty" in said[0], said
     assert said[0].endswith("(first: row 6); left out"), said
+
+
+def test_stream_group_by_names_a_time_field_the_row_lacks_as_no_field(tmp_path) -> None:
+    # What was wrong: stream --group-by with a --timestamp-col that names no field of the row said
+    # "column 'nope': line 1 has no time (missing); every row needs one", as for a null time,
+    # where score says "--timestamp-col: no column 'nope' ..." and stream itself tells a missing
+    # --group-by field as "--group-by: no field 'x' on <stdin> line 1; its fields are ..."
+    import pandas as pd
+
+    from hourglass.cli import app
+    from tests._cli import one_line_error, runner
+
+    train = tmp_path / "t.csv"
+    pd.DataFrame({"a": [i % 5 for i in range(40)], "b": [i % 3 for i in range(40)]}).to_csv(
+        train, index=False)
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(train), "--model", "autoencoder", "--epochs", "1", "-q",
+                              "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    rows = tmp_path / "s.jsonl"
+    rows.write_text('{"a": 1, "b": 2, "ts": "2024-01-01T00:00:00"}\n{"a": 3, "b": 1}\n')
+    one_line_error(["stream", str(model), "--input", str(rows), "--group-by", "a", "--timestamp-col",
+                    "nope"], f"--timestamp-col: no field 'nope' on {rows} line 1; its fields are a, b, ts")
+    res = runner.invoke(app, ["stream", str(model), "--input", str(rows), "--group-by", "a",
+                              "--timestamp-col", "ts"])  # (line 1 streamed: the summary follows)
+    assert res.exit_code == 2, res.output
+    assert res.stderr.splitlines()[0] == (f"error: --timestamp-col: no field 'ts' on {rows} line 2; "
+                                          "its fields are a, b"), res.stderr
+    # a null time is still a row without a time
+    rows.write_text('{"a": 1, "b": 2, "ts": null}\n')
+    one_line_error(["stream", str(model), "--input", str(rows), "--group-by", "a", "--timestamp-col",
+                    "ts"], "column 'ts': line 1 has no time (missing)")

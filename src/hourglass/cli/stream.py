@@ -1721,6 +1721,10 @@ def _group_times(grouping: Any, rows: list[dict[str, Any]], lines: list[int], n_
         if not named or int(named[-1]) not in lines:
             raise
         i = lines.index(int(named[-1]))
+        if grouping.time_col not in rows[i]:  # no such field, as --group-by's is told (and score's
+            # '--timestamp-col: no column'), not 'has no time (missing)' as a null time is
+            exc = HourglassError(f"--timestamp-col: no field {grouping.time_col!r} on {where} line "
+                                 f"{lines[i]}; its fields are {', '.join(map(str, rows[i]))}")
         rows, lines = rows[:i], lines[:i]
         times = grouping.times([r.get(grouping.time_col) for r in rows], n_rows, where,
                                lines=lines) if rows else None
