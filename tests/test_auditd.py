@@ -489,7 +489,7 @@ def test_service_takes_the_lines_of_an_auditd_model(kit: dict[str, Any]) -> None
     assert len(streamed) == len(answer.json()["scores"]) < len(lines)
     np.testing.assert_allclose(answer.json()["scores"], streamed, rtol=1e-4)
     bad = client.post("/score", json={"lines": [lines[0], "junk"]}, headers={"X-API-Key": key})
-    assert bad.status_code == 422 and bad.json()["detail"].startswith("lines[1]: not a Linux audit record")
+    assert bad.status_code == 422 and bad.json()["detail"].startswith("line 2: not a Linux audit record")
 
 
 # -- bad input: one clear line, exit code 2 -----------------------------------------------------

@@ -196,7 +196,7 @@ def test_service_takes_the_lines_of_a_cef_model(kit: dict[str, Any]) -> None:
     streamed = [json.loads(x)["score"] for x in res.stdout.splitlines()]
     np.testing.assert_allclose(answer.json()["scores"], streamed, rtol=1e-4)
     bad = client.post("/score", json={"lines": [lines[0], "not cef"]}, headers={"X-API-Key": key})
-    assert bad.status_code == 422 and bad.json()["detail"].startswith("lines[1]: not a CEF record"), bad.text
+    assert bad.status_code == 422 and bad.json()["detail"].startswith("line 2: not a CEF record"), bad.text
     rows = client.post("/score", json={"rows": [{"src": "10.0.0.1"}]}, headers={"X-API-Key": key})
     assert rows.status_code == 422 and "'lines'" in rows.json()["detail"], rows.text
     ecs = client.post("/score", json={"lines": lines, "alert_format": "ecs"}, headers={"X-API-Key": key})

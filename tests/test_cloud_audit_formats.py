@@ -563,7 +563,7 @@ def test_the_service_scores_events_and_pages_as_the_file(kit: dict[str, Any], fm
         assert r.status_code == 200, r.text
         np.testing.assert_allclose(r.json()["scores"], kit[f"{fmt}-scores"][:40], rtol=1e-4)
     assert bad.status_code == 422
-    assert bad.json()["detail"] == "rows[1]: event 1 of the page is no JSON object (a string)"
+    assert bad.json()["detail"] == "row 2: event 1 of the page is no JSON object (a string)"
 
 
 def test_stream_of_a_pretty_printed_array_says_to_pipe_it_through_jq(kit: dict[str, Any]) -> None:
@@ -636,7 +636,7 @@ def test_gcp_stream_and_service_refuse_other_entries_by_name(kit: dict[str, Any]
     with TestClient(create_app(model, api_key=KEY)) as client:
         r = client.post("/score", json={"rows": [first, GCP_REQUEST_LOG]}, headers={"X-API-Key": KEY})
     assert r.status_code == 422
-    assert r.json()["detail"].startswith("rows[1]: a log entry with a protoPayload of type "
+    assert r.json()["detail"].startswith("row 2: a log entry with a protoPayload of type "
                                          "type.googleapis.com/google.appengine.logging.v1.RequestLog")
 
 

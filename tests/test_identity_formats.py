@@ -523,6 +523,6 @@ def test_the_service_scores_nested_events_as_the_file(kit: dict[str, Any]) -> No
     assert paged.status_code == 200, paged.text
     np.testing.assert_allclose(paged.json()["scores"], kit["entra-scores"][:40], rtol=1e-4)
     assert bad.status_code == 422
-    assert bad.json()["detail"] == "rows[1]: event 1 of the page is no JSON object (a string)"
+    assert bad.json()["detail"] == "row 2: event 1 of the page is no JSON object (a string)"
     assert audit.status_code == 422
-    assert audit.json()["detail"].startswith("rows[1]: a record of category 'AuditLogs', not a sign-in")
+    assert audit.json()["detail"].startswith("row 2: a record of category 'AuditLogs', not a sign-in")

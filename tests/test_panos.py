@@ -261,7 +261,7 @@ def test_service_takes_the_lines_of_a_panos_model(kit: dict[str, Any]) -> None:
     np.testing.assert_allclose(answer.json()["scores"], streamed, rtol=1e-4)
     bad = client.post("/score", json={"lines": [lines[0], "a,b,c"]}, headers={"X-API-Key": key})
     assert bad.status_code == 422, bad.text
-    assert bad.json()["detail"].startswith("lines[1]: not a PAN-OS record"), bad.text
+    assert bad.json()["detail"].startswith("line 2: not a PAN-OS record"), bad.text
 
 
 # -- bad input: one clear line, exit code 2 -----------------------------------------------------

@@ -70,7 +70,7 @@ def test_blank_lines_around_one_record_of_an_item_are_skipped(cef_client: tuple[
         assert r.status_code == 200 and r.json()["scores"] == alone, (items, r.text)
     r = client.post("/score", json={"lines": [b, a + "\n\n" + b + "\n"]}, headers=AUTH)
     assert (r.status_code, r.json()["detail"]) == (
-        422, 'lines[1]: holds 2 records (line breaks inside); send one record per item of "lines"')
+        422, 'line 2: holds 2 records (line breaks inside); send one record per item of "lines"')
 
 
 def test_a_log_line_with_blank_lines_around_it_is_one_line(tmp_path: Path) -> None:

@@ -155,6 +155,6 @@ def test_an_item_of_lines_holding_two_records_is_refused(cef_kit: dict[str, Any]
     # the two records were scored as one row, with the second's score: the first was lost
     r = client.post("/score", json={"lines": [first + "\n" + second]}, headers=AUTH)
     assert (r.status_code, r.json()["detail"]) == (
-        422, 'lines[0]: holds 2 records (line breaks inside); send one record per item of "lines"')
+        422, 'line 1: holds 2 records (line breaks inside); send one record per item of "lines"')
     r = client.post("/score", json={"lines": [first + "\r\n", second]}, headers=AUTH)  # a line's own end
     assert r.status_code == 200 and len(r.json()["scores"]) == 2

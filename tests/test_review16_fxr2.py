@@ -104,7 +104,7 @@ def test_service_passes_over_ausearch_separators_inside_an_item(audit_client: An
     whole = _score(audit_client, ["\n".join(lines[:2]), *lines[2:]])  # the separators as one item
     assert whole.status_code == 200 and whole.json()["scores"] == _score(audit_client, lines).json()["scores"]
     two = _score(audit_client, ["\n".join([lines[0], lines[-2], lines[-1]])])
-    assert two.status_code == 422 and two.json()["detail"].startswith("lines[0]: holds 2 records")
+    assert two.status_code == 422 and two.json()["detail"].startswith("line 1: holds 2 records")
 
 
 def test_ausearch_event_of_many_records_is_one_row(tmp_path: Path) -> None:

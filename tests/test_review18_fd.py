@@ -131,10 +131,10 @@ def test_service_of_a_cef_model_says_a_json_line_is_json(tmp_path: Path) -> None
                              headers=AUTH)
         assert answer.status_code == 422, answer.text
         detail = answer.json()["detail"]
-        assert detail.startswith("lines[1]: not a CEF record") and "the line is a JSON object" in detail
+        assert detail.startswith("line 2: not a CEF record") and "the line is a JSON object" in detail
         assert "jq -r .message" in detail
         plain = client.post("/score", json={"lines": [lines[0], "not cef"]}, headers=AUTH).json()["detail"]
-        assert plain == "lines[1]: not a CEF record ('not cef')"
+        assert plain == "line 2: not a CEF record ('not cef')"
 
 
 @pytest.mark.parametrize("fmt", ["kv", "cef", "leef", "panos", "auditd"])

@@ -116,7 +116,7 @@ def test_service_item_of_cr_ended_records_is_refused_as_lf_ones_are(tmp_path: Pa
     a, b = lines[:2]
     r = client.post("/score", json={"lines": [b, a + "\r" + b + "\r"]}, headers=auth)
     assert (r.status_code, r.json()["detail"]) == (
-        422, 'lines[1]: holds 2 records (line breaks inside); send one record per item of "lines"')
+        422, 'line 2: holds 2 records (line breaks inside); send one record per item of "lines"')
     alone = client.post("/score", json={"lines": [a, b]}, headers=auth).json()["scores"]
     r = client.post("/score", json={"lines": ["\r" + a + "\r", b + "\r\n"]}, headers=auth)
     assert r.status_code == 200 and r.json()["scores"] == alone, r.text

@@ -93,3 +93,24 @@ def test_stream_group_by_names_a_time_field_the_row_lacks_as_no_field(tmp_path) 
     rows.write_text('{"a": 1, "b": 2, "ts": null}\n')
     one_line_error(["stream", str(model), "--input", str(rows), "--group-by", "a", "--timestamp-col",
                     "ts"], "column 'ts': line 1 has no time (missing)")
+
+
+def test_the_service_names_a_bad_line_from_1_as_its_other_errors_do(tmp_path) -> None:
+    # What was wrong: the service named the same item of "lines" two ways: a null item was
+    # "line 2: expected text" (from 1, as a row is "row 2"), a record of the wrong format
+    # "lines[1]: not a CEF record" (an index from 0); the README says the service names a row of
+    # its body from 1. Now both are "line 2" (and a page of events that does not read "row 2")
+    from fastapi.testclient import TestClient
+
+    from hourglass.serve import create_app
+    from tests.test_review13_svc import train_cef_model
+
+    key = "test-key-0123456789abcdef"
+    model, lines = train_cef_model(tmp_path)
+    client = TestClient(create_app(model, api_key=key))
+    auth = {"X-API-Key": key}
+    bad = client.post("/score", json={"lines": [lines[0], "no record here"]}, headers=auth)
+    null = client.post("/score", json={"lines": [lines[0], None]}, headers=auth)
+    assert bad.status_code == null.status_code == 422, (bad.text, null.text)
+    assert bad.json()["detail"].startswith("line 2: not a CEF record"), bad.text
+    assert null.json()["detail"].startswith("line 2: "), null.text

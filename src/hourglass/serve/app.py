@@ -415,7 +415,7 @@ class HostedModel:
                 try:
                     expanded.extend(expand(row))
                 except ValueError as exc:
-                    return 422, {"detail": f"rows[{i}]: {_one_line(exc)}"}
+                    return 422, {"detail": f"{_location(('rows', i))}: {_one_line(exc)}"}
                 if len(expanded) > max_rows:  # as soon as they pass the limit
                     return self._too_many(len(expanded))
             items = expanded
@@ -439,8 +439,9 @@ class HostedModel:
                     parts = [part for part in text_lines(line) if part.strip()]
                     records = [part for part in parts if not separator(part)]
                     if len(records) > 1:
-                        return 422, {"detail": f"lines[{i}]: holds {len(records)} records (line breaks "
-                                               "inside); send one record per item of \"lines\""}
+                        return 422, {"detail": f"{_location(('lines', i))}: holds {len(records)} "
+                                               "records (line breaks inside); send one record per "
+                                               "item of \"lines\""}
                     if parts:  # one record amid ausearch's separators: each part a line of its own
                         # (on a copy), so that the separators still close and order its event
                         items = list(sent) if items is sent else items
@@ -458,7 +459,7 @@ class HostedModel:
 
                 name = record_noun(scorer.pipeline.info.get("dataset"))
                 hint = JSON_LINE_HINT.replace(" FILE", "") if json_line(str(items[bad])) else ""
-                return 422, {"detail": f"lines[{origin[bad]}]: not a {name} record "
+                return 422, {"detail": f"{_location(('lines', origin[bad]))}: not a {name} record "
                                        f"({str(items[bad])[:60]!r}){hint}"}
             events = table.line_events() if table.line_events is not None else None
             if events is not None:  # audit records: one row per event, the request's events closed
