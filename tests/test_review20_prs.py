@@ -121,7 +121,7 @@ def test_other_category_among_sign_ins_is_a_bad_record_not_the_whole_file(tmp_pa
     p.write_text("".join(json.dumps(d) + "\n" for d in docs))
     spec = get_format("entra-signin")
     assert sniff_format(p) is spec
-    where = "line 11" if shape == "lines" else "page 2 (line 2): event 10"
+    where = "line 11" if shape == "lines" else "page 2 (line 2): event 11"
     with pytest.raises(InputError, match=re.escape(where) + ": a record of category 'AuditLogs', not a"):
         spec.read(p)
     stats = ReadStats()

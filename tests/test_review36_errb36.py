@@ -45,7 +45,7 @@ def test_a_page_of_values_on_line_1_is_named_once_and_by_kind(okta: tuple[Path, 
         assert f"skipped 3 malformed row(s) in {path} (lines 1)\n" in res.stderr, res.stderr
         res = runner.invoke(app, args)
         assert res.exit_code == 2 and res.stderr.strip() == (
-            f"error: {path}: page 1 (line 1): event 0 is no JSON object (a number) (use --on-bad-rows "
+            f"error: {path}: page 1 (line 1): event 1 is no JSON object (a number) (use --on-bad-rows "
             "skip to skip such events)"), res.stderr
     res = runner.invoke(app, ["score", str(model), str(path), "-o", str(out), "--on-bad-rows", "skip"])
     assert len(pd.read_csv(out)) == 20

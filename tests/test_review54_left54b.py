@@ -114,3 +114,18 @@ def test_the_service_names_a_bad_line_from_1_as_its_other_errors_do(tmp_path) ->
     assert bad.status_code == null.status_code == 422, (bad.text, null.text)
     assert bad.json()["detail"].startswith("line 2: not a CEF record"), bad.text
     assert null.json()["detail"].startswith("line 2: "), null.text
+
+
+def test_an_event_of_a_page_is_counted_from_1_as_its_page_and_line(tmp_path) -> None:
+    # What was wrong: "page 1 (line 1): event 0 is no JSON object" and "line 2: event 1 of the
+    # page ..." named the page and line from 1 but the event within the page from 0 (the first
+    # event was "event 0"), one message counting two ways
+    from hourglass.ingest.formats import get_format
+
+    spec = get_format("okta")
+    with pytest.raises(ValueError, match=r"^event 1 of the page is no JSON object \(a number\)"):
+        spec.expand([5])
+    path = tmp_path / "x.json"
+    path.write_text("[1, 2, 3]\n")
+    with pytest.raises(InputError, match=r"page 1 \(line 1\): event 1 is no JSON object \(a number\)"):
+        spec.read(path)

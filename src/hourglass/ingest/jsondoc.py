@@ -288,10 +288,10 @@ class JsonEventsSpec(DatasetSpec):
             raise ValueError(f"expected a JSON object, got {_json_kind(value)}")
         for i, r in enumerate(events):
             if not isinstance(r, dict):
-                raise ValueError(f"event {i} of the page is no JSON object ({_json_kind(r)})")
+                raise ValueError(f"event {i + 1} of the page is no JSON object ({_json_kind(r)})")
             problem = self.refusal(r)
             if problem is not None:
-                raise ValueError(f"event {i} of the page: {problem}")
+                raise ValueError(f"event {i + 1} of the page: {problem}")
         return [self.event(r) for r in events]
 
     def page_rows(self, value: object) -> list[dict[str, Any]] | None:
@@ -373,7 +373,7 @@ class JsonEventsSpec(DatasetSpec):
                     for i, r in enumerate(events):
                         if not isinstance(r, dict):
                             if on_bad_rows != "skip":
-                                raise InputError(f"{p}: page {page + 1} (line {line}): event {i} is no "
+                                raise InputError(f"{p}: page {page + 1} (line {line}): event {i + 1} is no "
                                                  f"JSON object ({_json_kind(r)}) (use {SKIP_BAD_ROWS} to "
                                                  "skip such events)")
                             if stats is not None:
@@ -384,7 +384,7 @@ class JsonEventsSpec(DatasetSpec):
                             # an AuditLogs record in an Event Hub message of sign-ins: named, or skipped
                             if on_bad_rows != "skip":
                                 where = f"line {line}" if r is doc else \
-                                    f"page {page + 1} (line {line}): event {i}"
+                                    f"page {page + 1} (line {line}): event {i + 1}"
                                 raise InputError(f"{p}: {where}: {problem} (use {SKIP_BAD_ROWS} to skip "
                                                  "such events)")
                             if stats is not None:
