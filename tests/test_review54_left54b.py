@@ -129,3 +129,33 @@ def test_an_event_of_a_page_is_counted_from_1_as_its_page_and_line(tmp_path) -> 
     path.write_text("[1, 2, 3]\n")
     with pytest.raises(InputError, match=r"page 1 \(line 1\): event 1 is no JSON object \(a number\)"):
         spec.read(path)
+
+
+def test_evaluate_leaves_out_a_forecasters_unpredicted_first_steps(tmp_path) -> None:
+    # What was wrong: evaluate counted a forecaster's first `window` steps in every metric,
+    # though no forecast is about them (their scores are copies of the first forecast's, which
+    # the threshold's fit already leaves out), and said nothing of it: 200 steps counted, 8 of
+    # them judged by another step's score
+    import json
+
+    import pandas as pd
+
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    n = 120
+    t = np.arange(n)
+    data = tmp_path / "series.csv"
+    pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=n, freq="min").astype(str),
+                  "cpu": np.sin(t / 5), "label": (t < 4).astype(int)}).to_csv(data, index=False)
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(data), "--timestamp-col", "ts", "--drop", "label", "--model",
+                              "lstm-forecaster", "--window", "8", "--epochs", "1", "-q", "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "ev.json"
+    res = runner.invoke(app, ["evaluate", str(model), str(data), "--label-col", "label", "--json", str(out)])
+    assert res.exit_code == 0, res.output
+    got = json.loads(out.read_text())
+    assert (got["n_steps"], got["n"], got["unpredicted_steps_left_out"]) == (n, n - 8, 8), got
+    assert got["n_anomalies"] == 0  # the labelled steps 0-3 lie among the unpredicted ones
+    assert "first steps left out (no forecast)" in res.stdout

@@ -84,10 +84,23 @@ def _timeseries_page(pipe: Pipeline, data: Path, ts_report: dict[str, Any],
         threshold_rule=pipe.threshold_.describe(), classes=np.where(y == 1, "anomaly", "normal"),
         events_per_day=per_day, no_rate="the model's time steps are not on a fixed grid; train "
                                         "with --freq (e.g. --freq 1min) for alerts per day",
-        model_card=pipe.model_card(), data_name=f"{shown(data)} ({ts_report.get('evaluated_rows', '')})",
+        model_card=pipe.model_card(), data_name=f"{shown(data)} ({ts_report.get('evaluated_rows', '')}"
+                                                 f"{_left_out_text(ts_report)})",
         title=f"hourglass evaluation: {pipe.info.get('model', 'model')} on {shown_name(data)}",
         event_metrics=events, trained_on_it=bool(arrays.get("trained_on_it")), unit="time steps")
     return page
+
+
+def _left_out_text(ts_report: dict[str, Any]) -> str:
+    """What a forecaster's evaluation left out: its first steps, which no forecast is about.
+
+    Examples
+    --------
+    >>> _left_out_text({"unpredicted_steps_left_out": 16}), _left_out_text({})
+    (', its first 16 steps left out: no forecast is about them', '')
+    """
+    skip = int(ts_report.get("unpredicted_steps_left_out") or 0)
+    return f", its first {skip:,} steps left out: no forecast is about them" if skip else ""
 
 
 def _trained_on(pipe: Pipeline, data: Path, model: Path) -> bool:

@@ -548,18 +548,22 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
     with rows_by_line(data, stats, named=True):
         y = pipe.features_.align_labels(df, df[label].to_numpy(), column=f"label column {said!r}")
     warn_extra_columns(pipe, df, label)
+    # a forecaster's first window steps have no forecast of their own: their scores are copies
+    # of the first forecast's, paired with their own labels (a step labelled anomalous there was
+    # caught, or missed, by another step's score): left out, as the threshold's fit leaves them
+    skip = int(getattr(pipe.detector_, "unpredicted_steps", 0))
+    y_eval = np.asarray(y)[skip:]
+    score, flag = result["score"].to_numpy()[skip:], result["flag"].to_numpy()[skip:]
     # VUS-PR's largest buffer as TSB-AD's benchmarks choose it: the ACF period of channel one
-    metrics = timeseries_metrics(y, result["score"].to_numpy(), result["flag"].to_numpy(),
-                                 sliding_window=tsb_sliding_window(grid[0]))
+    metrics = timeseries_metrics(y_eval, score, flag, sliding_window=tsb_sliding_window(grid[0]))
     if arrays is not None:
-        arrays.update(y=np.asarray(y), score=result["score"].to_numpy(),
-                      flag=result["flag"].to_numpy())
+        arrays.update(y=y_eval, score=score, flag=flag)
     report = {**metrics, "threshold": pipe.threshold_.describe(),
               "threshold_value": pipe.threshold_.value_, "score_seconds": seconds,
               "threshold_fit": pipe.shown_threshold_fit(),  # as a table model's --json
               "severity_counts": severity_counts(result["severity"], result["flag"]),
-              "n_steps": len(result), "evaluated_rows": "the protocol's test part"
-              if ds is not None else "the whole file"}
+              "n_steps": len(result), "unpredicted_steps_left_out": skip,
+              "evaluated_rows": "the protocol's test part" if ds is not None else "the whole file"}
     t = Table(title=f"{shown_name(data)}: threshold {pipe.threshold_.describe()}", header_style="bold")
     t.add_column("metric")
     t.add_column("value", justify="right")
@@ -576,6 +580,8 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
     t.add_row("tp / fp / tn / fn", " / ".join(f"{metrics[k]:,}" for k in ("tp", "fp", "tn", "fn")))
     t.add_row("steps (anomalous) / events", f"{metrics['n']:,} ({metrics['n_anomalies']:,}) / "
                                            f"{metrics['n_events']:,}")
+    if skip:
+        t.add_row("first steps left out (no forecast)", f"{skip:,}")
     return report, t
 
 
