@@ -38,6 +38,11 @@ def test_deeplog_refuses_a_window_whose_one_window_does_not_fit_the_network(monk
     with pytest.raises(InputError, match=r"window 1,000 does not fit in memory: one window through "
                                          r"the network takes at least 576,000 bytes"):
         dl.fit([np.array([1])] * 5)
+    # a full block of chunk_events events: a smaller chunk_events helps too, and is said
+    blocky = deeplog.DeepLog(window=3000, top_g=1, chunk_events=4, epochs=1, verbose=0)
+    with pytest.raises(InputError, match=r"history windows of 4 events .*give a smaller window or "
+                                         r"chunk_events$"):
+        blocky.fit([np.array([1, 2, 3, 1, 2, 3])] * 5)
     monkeypatch.setattr(deeplog, "available_memory", lambda: 10**9)
     assert dl.fit([np.array([1])] * 5).score([np.array([1])]).shape == (1,)
 

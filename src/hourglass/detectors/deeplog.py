@@ -267,7 +267,9 @@ class DeepLog(EventsInput, DeepDetector):
         # at every step (float32), whatever the batch size
         net = h * (int(self.embed) + int(self.layers) * int(self.hidden)) * 4
         if blocks > have:
-            fewer = " or chunk_events" if n_events >= int(self.chunk_events) else ""
+            # (a full block: training and scoring cut the events so; explain windows one event
+            # of each session at once, which chunk_events does not bound)
+            fewer = " or chunk_events" if n_events == int(self.chunk_events) else ""
             what = (f"the history windows of {n_events:,} events take {memory_text(blocks)} "
                     f"({_WINDOW_BYTES[stage]} bytes per event and step)")
         elif net > have:
