@@ -58,9 +58,10 @@ def _entity_csv(path: Path, bad: str) -> None:
     df.to_csv(path, index=False)
 
 
-@pytest.mark.parametrize("bad", ["time", "summed"])
-@pytest.mark.parametrize("command", ["train", "train-labelled", "inspect", "inspect-labelled",
-                                     "inspect-table"])
+@pytest.mark.parametrize(("command", "bad"), [
+    (command, bad) for command in ("train", "train-labelled", "inspect", "inspect-labelled",
+                                   "inspect-table") for bad in ("time", "summed")
+    if (command, bad) != ("inspect-table", "summed")])  # (a table's numeric column: named already)
 def test_entity_train_and_inspect_name_the_file_of_a_refused_value(tmp_path: Path, command: str,
                                                                    bad: str) -> None:
     # What was wrong: 15352f19 had train and evaluate put the file in front of a refused time
@@ -72,8 +73,6 @@ def test_entity_train_and_inspect_name_the_file_of_a_refused_value(tmp_path: Pat
     from hourglass.cli import app
     from tests._cli import runner
 
-    if command == "inspect-table" and bad == "summed":
-        pytest.skip("a table's numeric column: named already")
     data = tmp_path / "bad.csv"
     _entity_csv(data, bad)
     entity = ["--entity-col", "user", "--timestamp-col", "ts", "--bucket", "10min"]
