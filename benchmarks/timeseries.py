@@ -32,10 +32,16 @@ Protocol (each folder's SOURCE.md):
   training part's mean and sd; rows count as steps. pca-norm is PCA up to a constant on one
   channel, so it is not run.
 
-Every model sees the same scaled series and the same windows (length ``--window``), and every
-window score is mapped back to steps the same way (mean over the windows covering a step). Each
+Every model sees the same scaled series and the same windows (length ``--window``). A window
+score is mapped back to the steps it is about, a step's score the mean over the windows about it:
+a reconstruction model's (and the PCA and IsolationForest baselines') windows are about all their
+steps, ``lstm-forecaster``'s only about the step it forecasts (horizon 1), so each step past the first
+``--window`` has its one forecast's score, and the first ``--window`` steps of a scored series
+(no forecast is about them) take a copy of the first forecast's score, counted in the metrics as
+they are (``pyod-lstmad`` maps its scores back its own way). Each
 model's threshold is the 99th percentile of its scores on a held-out slice at the end of the
-training series (never trained on; deep models also early-stop on it): the last 100 of a SKAB
+training series (never trained on; deep models also early-stop on it; ``lstm-forecaster``'s of the
+slice's steps its forecasts are about, not its first ``--window``): the last 100 of a SKAB
 file's 400 rows (was 40: a 99th percentile of 40 scores is just their maximum), the last 10% of
 an ASD server's training series. No test label is used for any choice. Reported per dataset:
 point-wise F1 / precision / recall at that threshold (pooled over files), PR-AUC, ROC-AUC and
