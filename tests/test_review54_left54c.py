@@ -25,3 +25,29 @@ def test_timeseries_benchmark_docstring_says_how_a_forecaster_maps_scores() -> N
     assert doc is not None
     assert "mapped back to steps the same way" not in doc
     assert "take a copy of the first forecast's score" in " ".join(doc.split())
+
+
+def test_small_sample_warning_of_a_forecaster_says_the_held_out_steps(caplog) -> None:
+    # What was wrong: the warning of a percentile fitted on few held-out scores advised "195 or
+    # more scores" though a forecaster's held-out tail gives `window` fewer scores than steps
+    # (and a window model's causal scores `window - 1` fewer): holding out 195 steps still
+    # warned. It now says the steps too: "from 211 or more held-out steps here (the first 16 of
+    # the 40 held out give no score)".
+    import logging
+
+    from hourglass.detectors import LSTMForecaster
+
+    X = np.random.default_rng(0).normal(size=(400, 2)).astype("float32")
+    with caplog.at_level(logging.WARNING, logger="hourglass.thresholds.base"):
+        det = LSTMForecaster(window=16, epochs=1, validation_fraction=0.1, verbose=0,
+                             random_state=0).fit(X)
+    assert (len(det.val_index_), det.val_scores_.size) == (40, 24)
+    said = [r.getMessage() for r in caplog.records if "bring it within 1.5x" in r.getMessage()]
+    assert len(said) == 2  # the threshold's and the stream threshold's
+    for text in said:
+        assert "195 or more scores bring it within 1.5x, from 211 or more held-out steps here " \
+               "(the first 16 of the 40 held out give no score)" in text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="hourglass.thresholds.base"):
+        det.set_threshold(det.threshold_)  # a refit on the same held-out scores says it too
+    assert any("211 or more held-out steps" in r.getMessage() for r in caplog.records)

@@ -218,16 +218,17 @@ _NO_RATE = {"table": "trained without --events-per-day or --timestamp-col",
             "entity": "trained without timestamps"}
 
 
-def _fit(rule: Threshold, scores: Any, on: str) -> Threshold:
-    """A fresh copy of ``rule`` fitted on ``scores``."""
-    return type(rule)(**rule.get_params()).fit(scores, on=on)
+def _fit(rule: Threshold, scores: Any, on: str, pipe: Pipeline) -> Threshold:
+    """A fresh copy of ``rule`` fitted on ``scores``, the held-out scores of ``pipe``'s model
+    (a warning of too few of them says the held-out steps to have, where they give fewer)."""
+    return type(rule)(**rule.get_params()).fit(scores, on=on, steps=pipe.detector_._val_steps())
 
 
 def _fit_or_refuse(spec: str, rule: Threshold, pipe: Pipeline) -> Threshold:
     """``rule`` fitted on the model's held-out normal scores, or its refusal naming ``spec``."""
     det = pipe.detector_
     try:
-        return _fit(rule, det.val_scores_, det.val_scores_source())
+        return _fit(rule, det.val_scores_, det.val_scores_source(), pipe)
     except InputError as exc:
         raise HourglassError(f"--threshold {spec}: {_in_steps(exc, pipe)}") from None
 
@@ -290,14 +291,14 @@ def _what_if(pipe: Pipeline, parsed: list[tuple[str, Threshold]], rate: float | 
             fitted = _fit_or_refuse(spec, rule, pipe)
         else:
             try:
-                fitted = _fit(rule, scores, on)
+                fitted = _fit(rule, scores, on, pipe)
             except InputError as exc:
                 notes.append(f"{spec}: not shown: {_in_steps(exc, pipe)}")
                 continue
         stream = None
         if causal is not None:
             try:
-                stream = _fit(rule, causal, causal_on)
+                stream = _fit(rule, causal, causal_on, pipe)
             except InputError as exc:  # what -o would then say: the stream keeps no threshold of its own
                 notes.append(f"{spec}: no stream cut-off (n/a): the rule could not be fitted on the "
                              f"causal scores ({exc}); with -o, 'hourglass stream' would apply the "

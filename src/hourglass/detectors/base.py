@@ -778,7 +778,7 @@ class BaseDetector(BaseEstimator):
             typical = train_idx if labels is None else train_idx[labels[train_idx] == 0]
             self.gradient_baseline_ = np.median(self._take(Xa, typical), axis=0).astype(np.float32)
         self.threshold_ = type(threshold)(**threshold.get_params()).fit(
-            self.val_scores_, on=self.val_scores_source())
+            self.val_scores_, on=self.val_scores_source(), steps=self._val_steps())
         self.calibrator_ = Calibrator().fit(self.val_scores_)
         return self
 
@@ -1068,7 +1068,7 @@ class BaseDetector(BaseEstimator):
                 raise InputError("set_threshold: this model keeps no held-out scores (a federated "
                                  "model whose sites kept theirs: held_out='summaries'); give "
                                  "scores=... of normal rows to fit the threshold on")
-            fresh.fit(self.val_scores_, on=self.val_scores_source())
+            fresh.fit(self.val_scores_, on=self.val_scores_source(), steps=self._val_steps())
         elif y is None:
             fresh.fit(scores, on="the validation scores given")
         else:
@@ -1247,6 +1247,13 @@ class BaseDetector(BaseEstimator):
 
     def _take(self, X: Any, idx: np.ndarray) -> Any:
         return X[idx]
+
+    def _val_steps(self) -> int | None:
+        """The held-out steps whose scores (``val_scores_``, a time-series model's causal ones)
+        a threshold rule is fitted on, where fewer scores than steps can come from them (a
+        window model's), so that a warning of too few scores says the steps to hold out too;
+        ``None`` for a model that scores each held-out row once."""
+        return None
 
     def _held_out_scores(self, X: Any) -> np.ndarray:
         """Scores of ``fit``'s held-out (normal) rows ``X``, which the threshold and the

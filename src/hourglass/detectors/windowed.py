@@ -489,7 +489,7 @@ class WindowDetector(DeepDetector):
         self.stream_threshold_: Threshold | None = None
         self.stream_threshold_why_: str | None = None
         try:
-            self.stream_threshold_ = fresh.fit(self.stream_val_scores_, on=on)
+            self.stream_threshold_ = fresh.fit(self.stream_val_scores_, on=on, steps=self._val_steps())
         except InputError as exc:
             self.stream_threshold_why_ = f"the rule could not be fitted on the causal scores ({exc})"
             logger.warning("%s: no stream threshold: %s", type(self).__name__,
@@ -584,6 +584,9 @@ class WindowDetector(DeepDetector):
 
     def _held_out_scores(self, X: np.ndarray) -> np.ndarray:
         return self._own_scores(X)
+
+    def _val_steps(self) -> int | None:
+        return len(self.val_index_) or None  # (the training scores' seams: not said)
 
     def _n_held_out_scores(self, n: int) -> int:
         return max(n - self.unpredicted_steps, 0)

@@ -143,7 +143,8 @@ class Threshold(ABC):
         """
         return {p: getattr(self, p) for p in self._params}
 
-    def fit(self, scores: object, y: object | None = None, *, on: str | None = None) -> Self:
+    def fit(self, scores: object, y: object | None = None, *, on: str | None = None,
+            steps: int | None = None) -> Self:
         """Learn the cut-off from ``scores`` (held-out, normal unless ``y`` says otherwise).
 
         With labels ``y`` (1 = anomaly), rules that do not use labels are fitted on the normal
@@ -159,6 +160,10 @@ class Threshold(ABC):
             Optional 0/1 labels, one per score (1 = anomaly).
         on
             What the scores are (e.g. :data:`TRAINING`); ``None``: held-out normal scores.
+        steps
+            The held-out steps the scores come from, where they give fewer scores (a
+            forecaster's held-out tail: its first ``window`` steps have no forecast of their
+            own): a warning of too few scores then says the steps to hold out too.
 
         Returns
         -------
@@ -175,6 +180,8 @@ class Threshold(ABC):
         --------
         >>> Percentile(99).fit(range(100), on=TRAINING).describe()
         'percentile 99 of training scores (no held-out rows)'
+        >>> Percentile(99).fit(range(24), steps=40).n_fit_  # warns: 211 or more held-out steps
+        24
         """
         name = type(self).__name__
         s = real_scores(scores, name).ravel()
@@ -204,14 +211,15 @@ class Threshold(ABC):
         elif self.requires_labels:
             raise InputError(f"{name} needs a labelled validation set (scores and 0/1 labels with "
                              "both classes); fit it with fit(scores, y)")
-        self._fitting_on = on  # what the scores are, for a message of _fit (check_n_scores)
+        # what the scores are, for a message of _fit (check_n_scores); their steps, for _check_size
+        self._fitting_on, self._fitting_steps = on, steps
         try:
             self.value_ = float(self._fit(s, labels))
+            self.n_fit_ = int(s.size)
+            self.fitted_on_ = on
+            self._check_size()
         finally:
-            del self._fitting_on
-        self.n_fit_ = int(s.size)
-        self.fitted_on_ = on
-        self._check_size()
+            del self._fitting_on, self._fitting_steps
         return self
 
     def check_params(self) -> None:
@@ -572,11 +580,16 @@ class Percentile(Threshold):
         need = self._scores_needed()
         if self.n_fit_ < need:  # 195 scores for a 99th percentile
             rate, target = self.expected_rate(self.n_fit_), 1.0 - float(self.q) / 100.0
+            steps = getattr(self, "_fitting_steps", None) or 0
+            skipped = steps - self.n_fit_  # the held-out steps that give no score (fit's steps)
+            in_steps = (f", from {need + skipped:,} or more held-out steps here (the first {skipped:,} "
+                        f"of the {steps:,} held out give no score)" if skipped > 0 else "")
             logger.warning("percentile %g of %s %s: expect about %.1f%% of normal data (rows, "
                            "sessions, windows) to score above it, not %.3g%% (%s or more scores "
-                           "bring it within 1.5x: %s)",  # counts as the CLI's tables write them
+                           "bring it within 1.5x%s: %s)",  # counts as the CLI's tables write them
                            float(self.q), f"{self.n_fit_:,}", self._fitted_on_counted(), 100 * rate,
-                           100 * target, f"{need:,}", FEW_SCORES_ADVICE, extra={"advice": FEW_SCORES_ADVICE})
+                           100 * target, f"{need:,}", in_steps, FEW_SCORES_ADVICE,
+                           extra={"advice": FEW_SCORES_ADVICE})
 
     def describe(self) -> str:
         return f"percentile {self.q} of {self._fitted_on()}"
