@@ -51,3 +51,25 @@ def test_small_sample_warning_of_a_forecaster_says_the_held_out_steps(caplog) ->
     with caplog.at_level(logging.WARNING, logger="hourglass.thresholds.base"):
         det.set_threshold(det.threshold_)  # a refit on the same held-out scores says it too
     assert any("211 or more held-out steps" in r.getMessage() for r in caplog.records)
+
+
+def test_set_threshold_refusal_of_a_forecaster_says_the_held_out_steps() -> None:
+    # What was wrong: a rule's refusal of too few held-out scores was told in held-out steps by
+    # fit and by the CLI's `threshold`, but not by set_threshold (and so Pipeline.with_threshold):
+    # "DSPOT: 24 scores are too few ...; need at least 150 ... a larger held-out share", though
+    # 150 held-out steps give a forecaster 134 scores. It now says the steps, as fit does.
+    import pytest
+
+    from hourglass.detectors import LSTMForecaster
+    from hourglass.errors import InputError
+    from hourglass.thresholds import DSPOT
+
+    X = np.random.default_rng(0).normal(size=(400, 2)).astype("float32")
+    det = LSTMForecaster(window=16, epochs=1, validation_fraction=0.1, verbose=0,
+                         random_state=0).fit(X)
+    with pytest.raises(InputError) as err:
+        det.set_threshold(DSPOT())
+    text = str(err.value)
+    assert text.count("(the held-out tail's 40 steps give 24 scores: its first 16 steps have no "
+                      "forecast of their own, so hold out 16 steps more than the scores needed)") == 1
+    assert getattr(err.value, "too_few_scores", "").endswith("than the scores needed)")

@@ -116,8 +116,8 @@ def threshold(
             spec, rule = parsed[0]
             try:  # fitted once, there (its small-sample warning said once)
                 new = pipe.with_threshold(rule, events_per_day=events_per_day)
-            except InputError as exc:  # the rule's own refusal, naming the spec
-                raise HourglassError(f"--threshold {spec}: {_in_steps(exc, pipe)}") from None
+            except InputError as exc:  # the rule's own refusal (in steps, as set_threshold says it)
+                raise HourglassError(f"--threshold {spec}: {exc}") from None
             # without --force, not over a model saved meanwhile; in place, not over another model
             # than the one read (retrained there meanwhile)
             in_place = output.resolve() == model.resolve()

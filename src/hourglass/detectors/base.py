@@ -1068,7 +1068,12 @@ class BaseDetector(BaseEstimator):
                 raise InputError("set_threshold: this model keeps no held-out scores (a federated "
                                  "model whose sites kept theirs: held_out='summaries'); give "
                                  "scores=... of normal rows to fit the threshold on")
-            fresh.fit(self.val_scores_, on=self.val_scores_source(), steps=self._val_steps())
+            steps = self._val_steps()
+            try:
+                fresh.fit(self.val_scores_, on=self.val_scores_source(), steps=steps)
+            except InputError as exc:  # its needs told in held-out steps, where they differ (as fit's)
+                raise (held_out_scores_said(exc, steps, int(self.val_scores_.size)) if steps
+                       else exc) from None
         elif y is None:
             fresh.fit(scores, on="the validation scores given")
         else:
