@@ -561,7 +561,8 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
     report = {**metrics, "threshold": pipe.threshold_.describe(),
               "threshold_value": pipe.threshold_.value_, "score_seconds": seconds,
               "threshold_fit": pipe.shown_threshold_fit(),  # as a table model's --json
-              "severity_counts": severity_counts(result["severity"], result["flag"]),
+              # the flagged steps the metrics count (tp + fp), not the copies left out
+              "severity_counts": severity_counts(result["severity"].to_numpy()[skip:], flag),
               "n_steps": len(result), "unpredicted_steps_left_out": skip,
               "evaluated_rows": "the protocol's test part" if ds is not None else "the whole file"}
     t = Table(title=f"{shown_name(data)}: threshold {pipe.threshold_.describe()}", header_style="bold")
