@@ -44,3 +44,18 @@ def test_evaluate_severity_counts_leave_out_the_unpredicted_steps(tmp_path) -> N
     got = json.loads(out.read_text())
     assert got["unpredicted_steps_left_out"] == 8 and got["tp"] == 1, got
     assert sum(got["severity_counts"].values()) == got["tp"] + got["fp"], got
+
+
+def test_evaluate_report_refusal_names_the_anomalies_left_out(tmp_path) -> None:
+    # What was wrong: with every anomalous step among a forecaster's first `window` steps
+    # (left out of evaluate's metrics), --report was refused as 'every one of the 52 labelled
+    # time steps of test.csv is normal', denying labels the file has
+    model = _train(tmp_path)
+    data = tmp_path / "test.csv"
+    _series(data, 60, spike_at=3)
+    report = tmp_path / "r.html"
+    res = runner.invoke(app, ["evaluate", str(model), str(data), "--label-col", "label",
+                              "--report", str(report)])
+    assert res.exit_code == 2, res.output
+    assert "its anomalous time steps (1) are all among its first 8, which evaluate leaves out" in res.output
+    assert not report.exists()

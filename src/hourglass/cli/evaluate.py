@@ -148,9 +148,12 @@ def _warn_label_feature(pipe: Pipeline, label_col: str, data: Path) -> None:
             shown(data), told[0], label_col, told[0])
 
 
-def _check_report_classes(report: Path | None, y: Any, data: Path, unit: str) -> None:
+def _check_report_classes(report: Path | None, y: Any, data: Path, unit: str,
+                          left_out: Any = ()) -> None:
     """Refuse ``--report`` (before anything is written) when ``y`` holds one class only: the
-    report's curves and AUCs compare anomalies with normal ``unit``."""
+    report's curves and AUCs compare anomalies with normal ``unit``. ``left_out``: the labels
+    of a forecaster's first steps, which evaluate leaves out (no forecast is about them): where
+    the other class lies there only, the refusal says so, not that the file has none."""
     import numpy as np
 
     labels = np.asarray(y).ravel()
@@ -158,9 +161,14 @@ def _check_report_classes(report: Path | None, y: Any, data: Path, unit: str) ->
     if report is None or 0 < anomalous < labels.size:
         return
     every = "anomalous" if anomalous else "normal"
+    head = np.asarray(left_out).ravel()
+    other = int(np.count_nonzero(head == 0) if anomalous else np.count_nonzero(head))
+    there = (f"; its {'normal' if anomalous else 'anomalous'} {unit} ({other:,}) are all among its "
+             f"first {head.size:,}, which evaluate leaves out: no forecast is about them"
+             if other else "")
     raise HourglassError(f"--report {report}: needs both normal and anomalous {unit}; every one of "
-                         f"the {labels.size:,} labelled {unit} of {data} is {every} (--json alone "
-                         "writes the metrics)")
+                         f"the {labels.size:,} labelled {unit} {'evaluated ' if head.size else ''}"
+                         f"of {data} is {every}{there} (--json alone writes the metrics)")
 
 
 def _readable_times(times: Any, column: str, data: Path, stats: ReadStats | None = None,
@@ -409,7 +417,7 @@ def evaluate(
         if getattr(pipe.features_, "output", "tabular") == "timeseries":
             arrays: dict[str, Any] = {}
             ts_report, table = ts_cli.evaluate_timeseries(pipe, data, dataset, label_col, arrays)
-            _check_report_classes(report, arrays["y"], data, "time steps")
+            _check_report_classes(report, arrays["y"], data, "time steps", arrays["y_left_out"])
             if ts_report.get("evaluated_rows") == "the whole file" and _warn_trained_on(pipe, data, model):
                 arrays["trained_on_it"] = True
             page = _timeseries_page(pipe, data, ts_report, arrays) if report is not None else None

@@ -557,7 +557,7 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
     # VUS-PR's largest buffer as TSB-AD's benchmarks choose it: the ACF period of channel one
     metrics = timeseries_metrics(y_eval, score, flag, sliding_window=tsb_sliding_window(grid[0]))
     if arrays is not None:
-        arrays.update(y=y_eval, score=score, flag=flag)
+        arrays.update(y=y_eval, score=score, flag=flag, y_left_out=np.asarray(y)[:skip])
     report = {**metrics, "threshold": pipe.threshold_.describe(),
               "threshold_value": pipe.threshold_.value_, "score_seconds": seconds,
               "threshold_fit": pipe.shown_threshold_fit(),  # as a table model's --json
