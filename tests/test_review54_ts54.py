@@ -59,3 +59,23 @@ def test_evaluate_report_refusal_names_the_anomalies_left_out(tmp_path) -> None:
     assert res.exit_code == 2, res.output
     assert "its anomalous time steps (1) are all among its first 8, which evaluate leaves out" in res.output
     assert not report.exists()
+
+
+def test_drift_check_counts_a_forecasters_forecast_steps_only(tmp_path) -> None:
+    # What was wrong: score's drift check (and the service's, per request) counted a
+    # forecaster's first `window` steps, whose flags copy the first forecast's, against the rate
+    # of its held-out forecasts (one per step): a 9-step file with window 8, one forecast,
+    # read 'alert rate 100.0% over 9 steps'
+    import hourglass
+    from hourglass.serve.series_scoring import SeriesScorer
+
+    model = _train(tmp_path)
+    data = tmp_path / "spike.csv"
+    _series(data, 9, spike_at=8)
+    res = runner.invoke(app, ["score", str(model), str(data), "-o", str(tmp_path / "o.jsonl"),
+                              "--drift-window", "5"])
+    assert res.exit_code == 0, res.output
+    assert "alert rate 100.0% over 1 step vs" in res.output, res.output
+    rows = pd.read_csv(data).drop(columns="label").to_dict("records")
+    answer, steps = SeriesScorer.from_pipeline(hourglass.load(model)).score_steps(rows)
+    assert (answer["steps"], steps) == (9, [1])

@@ -681,8 +681,10 @@ def score_command(pipe: Pipeline, data: Path, output: Path, *, dataset: str | No
     with rows_by_line(data, stats, named=True):
         result = score_timeseries(pipe, df)
     line = scored_steps_text(len(result), len(df), pipe.features_.freq, int(result["flag"].sum()))
-    if drift is not None:
-        drift.update(result["flag"].to_numpy())
+    if drift is not None:  # (a forecaster's first steps, copies of its first forecast: not counted)
+        from hourglass.serve.drift import drift_flags
+
+        drift.update(drift_flags(pipe, result["flag"].to_numpy()))
     if ecs_rule is not None:
         from hourglass.serve.ecs import frame_alerts
         from hourglass.serve.sinks import alert_columns, alert_file

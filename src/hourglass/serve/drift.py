@@ -11,7 +11,7 @@ import numpy as np
 from hourglass.thresholds import AlertRateMonitor, Fixed
 from hourglass.thresholds.monitor import mean_run_length
 
-__all__ = ["drift_monitor"]
+__all__ = ["drift_flags", "drift_monitor"]
 
 
 def drift_monitor(pipe: Any, window: int = 1000, *, causal: bool = False) -> AlertRateMonitor:
@@ -53,3 +53,33 @@ def drift_monitor(pipe: Any, window: int = 1000, *, causal: bool = False) -> Ale
     unit = {"timeseries": "steps", "events": "sessions", "entity": "buckets"}.get(
         getattr(pipe.features_, "output", ""), "rows")
     return AlertRateMonitor.from_threshold(threshold, normal, window, run_length=run_length, unit=unit)
+
+
+def drift_flags(pipe: Any, flags: Any) -> list[int]:
+    """The flags of a scored series' steps that a drift check counts: all of them, but a
+    forecaster's first ``window`` steps (``detector_.unpredicted_steps``), whose flags copy the
+    first forecast's: the rate the check expects is that of the held-out forecasts, one per
+    step, and a series (a request of the service) would otherwise count its first forecast
+    ``window + 1`` times.
+
+    Parameters
+    ----------
+    pipe
+        The fitted pipeline that flagged the steps.
+    flags
+        0/1 flags of the series' steps, in time order.
+
+    Returns
+    -------
+    list of int
+        The flags to feed the drift check, in time order.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> forecaster = SimpleNamespace(detector_=SimpleNamespace(unpredicted_steps=3))
+    >>> drift_flags(forecaster, [1, 1, 1, 1, 0]), drift_flags(SimpleNamespace(detector_=None), [1, 0])
+    ([1, 0], [1, 0])
+    """
+    skip = int(getattr(pipe.detector_, "unpredicted_steps", 0))
+    return np.asarray(flags).astype(int).ravel()[skip:].tolist()

@@ -20,6 +20,7 @@ import pandas as pd
 from hourglass._times import parse_timestamps
 from hourglass.errors import InputError
 from hourglass.ingest.tables import flatten_json
+from hourglass.serve.drift import drift_flags
 from hourglass.serve.scoring import ModelScorer, records_frame
 
 if TYPE_CHECKING:
@@ -229,7 +230,8 @@ class SeriesScorer(ModelScorer):
                     explain_flagged: bool = False) -> tuple[dict[str, Any], list[int]]:
         """:meth:`score`'s answer and the flag of each grid step, in time order (what a drift
         check of steps counts: a step of several rows is one step, as ``hourglass score``
-        counts it).
+        counts it; a forecaster's first ``window`` steps, copies of its first forecast, are
+        left out: :func:`~hourglass.serve.drift.drift_flags`).
 
         Examples
         --------
@@ -247,7 +249,7 @@ class SeriesScorer(ModelScorer):
         (10, 10, True)
         """
         result, _, grid = self._score(rows, explain=explain, explain_flagged=explain_flagged)
-        return result, np.asarray(grid["flags"]).astype(int).tolist()
+        return result, drift_flags(self.pipeline, grid["flags"])
 
     def _score(self, rows: Sequence[Mapping[str, Any]], *, explain: int | None,
                explain_flagged: bool) -> tuple[dict[str, Any], np.ndarray, dict[str, Any]]:
@@ -313,7 +315,7 @@ class SeriesScorer(ModelScorer):
 
         result, at, grid = self._score(items, explain=explain, explain_flagged=True)
         if flags_out is not None:
-            flags_out.extend(np.asarray(grid["flags"]).astype(int).tolist())
+            flags_out.extend(drift_flags(self.pipeline, grid["flags"]))
         now = now or dt.datetime.now(dt.UTC)
         docs = []
         for k in np.flatnonzero(grid["flags"] == 1).tolist():
