@@ -80,7 +80,8 @@ def test_format_windows_json_refuses_json_lines_of_another_kind(tmp_path: Path) 
     other = tmp_path / "flows.jsonl"
     other.write_text('{"ts": 1, "bytes": 10}\n{"ts": 2, "bytes": 12}\n')
     one_line_error(["train", str(other), "--format", "windows-json", "-o", str(tmp_path / "m")],
-                   "flows.jsonl: no 'EventID' field; is this a Windows event export", tmp_path / "m")
+                   "flows.jsonl: no 'EventID' or 'Channel' field; is this a Windows event export",
+                   tmp_path / "m")
     only_id = tmp_path / "ids.jsonl"  # an export without Channel is still one
     only_id.write_text("".join(json.dumps({"EventID": 4624 + i % 2, "Hostname": "ws1"}) + "\n"
                                for i in range(40)))

@@ -22,3 +22,25 @@ def _forecaster(tmp_path, window: int = 8):
                               "-o", str(model)])
     assert res.exit_code == 0, res.output
     return model
+
+
+def test_windows_json_refusal_names_each_field_that_would_do(tmp_path) -> None:
+    # What was wrong: '--format windows-json' takes a file whose events have EventID or Channel,
+    # one of them enough, but refused one with neither as "no 'EventID' field; is this a Windows
+    # event export", as if EventID were needed (a file of Channel alone is taken), where its
+    # sibling '--format winlogbeat' says "no winlog.event_id or winlog.channel field"
+    import pytest
+
+    from hourglass.errors import InputError
+    from hourglass.ingest.formats import get_format
+
+    other = tmp_path / "other.json"
+    other.write_text('{"a": 1, "b": 2}\n{"a": 3, "b": 4}\n')
+    with pytest.raises(InputError, match=r"other\.json: no 'EventID' or 'Channel' field; is this a "
+                                         r"Windows event export"):
+        list(get_format("windows-json").iter_chunks(other))
+    # a first record with neither (another kind of file), though later ones have Channel: alike
+    later = tmp_path / "later.json"
+    later.write_text('{"a": 1}\n' + "".join(f'{{"a": {i}, "Channel": "Security"}}\n' for i in range(3)))
+    with pytest.raises(InputError, match=r"no 'EventID' or 'Channel' field"):
+        list(get_format("windows-json").iter_chunks(later))

@@ -58,9 +58,11 @@ NSL_KDD_CATEGORIES = {
 }
 
 
-def require_fields(df: pd.DataFrame, path: object, fields: tuple[str, ...], what: str) -> None:
+def require_fields(df: pd.DataFrame, path: object, fields: tuple[str, ...], what: str, *,
+                   any_of: bool = False) -> None:
     """Raise :class:`InputError` naming the first of ``fields`` a format's chunk lacks:
-    ``PATH: no 'F' field; is this WHAT? (fields: ...)``.
+    ``PATH: no 'F' field; is this WHAT? (fields: ...)``; with ``any_of`` (one of ``fields`` is
+    enough), where it has none of them, naming each: ``no 'A' or 'B' field``.
 
     Examples
     --------
@@ -69,11 +71,18 @@ def require_fields(df: pd.DataFrame, path: object, fields: tuple[str, ...], what
     ... except InputError as exc:
     ...     print(exc)
     x.json: no 'timestamp' field; is this a Suricata EVE file? (fields: ts)
+    >>> try:
+    ...     require_fields(pd.DataFrame(columns=["ts"]), "x.json", ("EventID", "Channel"),
+    ...                    "a Windows event export", any_of=True)
+    ... except InputError as exc:
+    ...     print(exc)
+    x.json: no 'EventID' or 'Channel' field; is this a Windows event export? (fields: ts)
     """
     missing = [c for c in fields if c not in df.columns]
-    if missing:
+    if missing and (not any_of or len(missing) == len(fields)):
         cols = listed_columns(list(df.columns)[:6])
-        raise InputError(f"{path}: no {missing[0]!r} field; is this {what}? "
+        named = " or ".join(map(repr, missing)) if any_of else repr(missing[0])
+        raise InputError(f"{path}: no {named} field; is this {what}? "
                          f"(fields: {cols}{' ...' if df.shape[1] > 6 else ''})")
 
 
@@ -120,14 +129,14 @@ def fields_found(chunks: Iterable[pd.DataFrame], path: object, fields: tuple[str
             if len(df) and not any(c in record.columns for c in fields):
                 if refuse is not None:
                     refuse(record)
-                require_fields(record, path, fields, what)
+                require_fields(record, path, fields, what, any_of=any_of)
         if missing:
             missing = tuple(c for c in missing if c not in df.columns)
         yield df
     if missing and first is not None and (not any_of or len(missing) == len(fields)):
         if refuse is not None:
             refuse(first)
-        require_fields(first, path, missing, what)
+        require_fields(first, path, missing, what, any_of=any_of)
 
 
 def first_line(head: bytes) -> tuple[int, bytes]:
