@@ -44,3 +44,20 @@ def test_windows_json_refusal_names_each_field_that_would_do(tmp_path) -> None:
     later.write_text('{"a": 1}\n' + "".join(f'{{"a": {i}, "Channel": "Security"}}\n' for i in range(3)))
     with pytest.raises(InputError, match=r"no 'EventID' or 'Channel' field"):
         list(get_format("windows-json").iter_chunks(later))
+
+
+def test_stream_threshold_refusal_says_the_held_out_steps_to_have() -> None:
+    # What was wrong: a rule refused on too few causal held-out scores (the stream threshold's)
+    # said only scores: 'hourglass train --model lstm-ae --window 16 --threshold dspot:1e-3
+    # --param validation_fraction=0.2' on 800 steps warned "no stream threshold: ... DSPOT: 145
+    # scores are too few for depth 50; need at least 150: ... a larger held-out share", though
+    # the held-out tail's first 15 steps end no window: holding out 150 steps gives 135. The
+    # held-out scores' refusal says the steps (held_out_scores_said); the stream's now does too
+    from hourglass.detectors import LSTMAutoEncoder
+    from hourglass.thresholds import DSPOT
+
+    X = np.sin(np.arange(800) / 5)[:, None].astype("float32")  # 160 held out: 160 scores, 145 causal
+    det = LSTMAutoEncoder(window=16, epochs=1, validation_fraction=0.2, threshold=DSPOT(1e-3)).fit(X)
+    assert det.stream_threshold_ is None
+    why = det.stream_threshold_missing()
+    assert "160 steps give 145 scores: its first 15 steps end no window, so hold out 15 steps" in why, why

@@ -300,8 +300,9 @@ def _what_if(pipe: Pipeline, parsed: list[tuple[str, Threshold]], rate: float | 
             try:
                 stream = _fit(rule, causal, causal_on, pipe)
             except InputError as exc:  # what -o would then say: the stream keeps no threshold of its own
+                said = det.causal_scores_said(exc)  # (in held-out steps, as training says it)
                 notes.append(f"{spec}: no stream cut-off (n/a): the rule could not be fitted on the "
-                             f"causal scores ({exc}); with -o, 'hourglass stream' would apply the "
+                             f"causal scores ({said}); with -o, 'hourglass stream' would apply the "
                              "cut-off fitted on averaged scores")
         rows.append(_row(spec, fitted, scores, stream, same, rate))
     return rows, notes

@@ -264,13 +264,16 @@ FLOAT32_TOP = float(np.finfo(np.float32).max)
 ``inf`` in the first step, and training stopped with "training diverged", blaming the data."""
 
 
-def held_out_scores_said(exc: InputError, n_val: int, n_scores: int) -> InputError:
+def held_out_scores_said(exc: InputError, n_val: int, n_scores: int, *,
+                         gives_none: str = "have no forecast of their own") -> InputError:
     """A threshold rule's refusal ``exc`` of too few held-out scores (one with
     ``too_few_scores``), with what it needs told in held-out steps where the ``n_val`` held-out
     steps give ``n_scores`` scores: a forecaster's first ``window`` steps have none of their own
-    (:attr:`~hourglass.detectors.windowed.WindowDetector.unpredicted_steps`), so the scores a
-    rule asks for are not the steps to hold out (150 held out for 150 scores gave 134). ``exc``
-    itself where the steps give as many scores, or it is no such refusal; its attributes are kept.
+    (:attr:`~hourglass.detectors.windowed.WindowDetector.unpredicted_steps`), and a window
+    model's causal scores (its stream threshold's) none for the first steps no window ends at,
+    so the scores a rule asks for are not the steps to hold out (150 held out for 150 scores
+    gave 134). ``exc`` itself where the steps give as many scores, or it is no such refusal; its
+    attributes are kept.
 
     Parameters
     ----------
@@ -280,6 +283,9 @@ def held_out_scores_said(exc: InputError, n_val: int, n_scores: int) -> InputErr
         The held-out steps (rows).
     n_scores
         The held-out scores they give.
+    gives_none
+        Why the first steps give no score, as the note says it of them (default: a
+        forecaster's held-out scores; ``"end no window"``: causal scores).
 
     Returns
     -------
@@ -293,8 +299,12 @@ def held_out_scores_said(exc: InputError, n_val: int, n_scores: int) -> InputErr
     ...     DSPOT().check_n_scores(24)
     ... except InputError as exc:
     ...     said = held_out_scores_said(exc, 40, 24)
+    ...     causal = held_out_scores_said(exc, 40, 25, gives_none="end no window")
     >>> str(said).endswith("(the held-out tail's 40 steps give 24 scores: its first 16 steps have "
     ...                    "no forecast of their own, so hold out 16 steps more than the scores needed)")
+    True
+    >>> str(causal).endswith("its first 15 steps end no window, so hold out 15 steps more than the "
+    ...                      "scores needed)")
     True
     """
     what = getattr(exc, "too_few_scores", None)
@@ -302,8 +312,7 @@ def held_out_scores_said(exc: InputError, n_val: int, n_scores: int) -> InputErr
         return exc
     skipped = n_val - n_scores
     note = (f" (the held-out tail's {n_val:,} steps give {n_scores:,} scores: its first {skipped:,} "
-            f"steps have no forecast of their own, so hold out {skipped:,} steps more than the "
-            "scores needed)")
+            f"steps {gives_none}, so hold out {skipped:,} steps more than the scores needed)")
     said = InputError(f"{exc}{note}", param=exc.param)
     said.__dict__.update({k: v for k, v in exc.__dict__.items() if k != "param"})
     setattr(said, "too_few_scores", f"{what}{note}")  # noqa: B010 (what a warm start quotes of it)

@@ -29,6 +29,7 @@ from hourglass._params import check_numeric_params, share_count
 from hourglass.detectors.base import (
     DeepDetector,
     check_at_least_one,
+    held_out_scores_said,
     module_score,
     overflow_as_inf,
     state_vector,
@@ -491,9 +492,48 @@ class WindowDetector(DeepDetector):
         try:
             self.stream_threshold_ = fresh.fit(self.stream_val_scores_, on=on, steps=self._val_steps())
         except InputError as exc:
-            self.stream_threshold_why_ = f"the rule could not be fitted on the causal scores ({exc})"
+            said = self.causal_scores_said(exc)
+            self.stream_threshold_why_ = f"the rule could not be fitted on the causal scores ({said})"
             logger.warning("%s: no stream threshold: %s", type(self).__name__,
                            self.stream_threshold_why_)
+
+    def causal_scores_said(self, exc: InputError) -> InputError:
+        """A threshold rule's refusal ``exc`` of too few causal held-out scores
+        (``stream_val_scores_``, the stream threshold's) with what it needs told in held-out
+        steps, as ``fit`` tells it of the held-out scores
+        (:func:`~hourglass.detectors.base.held_out_scores_said`): the tail's first steps end no
+        window, so it gives fewer causal scores than steps (145 of 160 for ``window=16``).
+        ``exc`` itself where nothing was held out or it is no such refusal.
+
+        Parameters
+        ----------
+        exc
+            The rule's refusal, raised fitting it on ``stream_val_scores_``.
+
+        Returns
+        -------
+        InputError
+            ``exc``, or a copy saying how the held-out steps give the causal scores.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from hourglass.detectors import LSTMAutoEncoder
+        >>> from hourglass.thresholds import DSPOT
+        >>> X = np.sin(np.arange(400) / 5)[:, None].astype("float32")
+        >>> det = LSTMAutoEncoder(window=16, epochs=1, validation_fraction=0.2).fit(X)
+        >>> try:
+        ...     DSPOT().fit(det.stream_val_scores_)
+        ... except InputError as exc:
+        ...     said = str(det.causal_scores_said(exc))
+        >>> said[said.index("(the held-out"):said.index(", so hold")]
+        "(the held-out tail's 80 steps give 65 scores: its first 15 steps end no window"
+        """
+        n_val = len(getattr(self, "val_index_", ()))
+        scores = getattr(self, "stream_val_scores_", None)
+        if not n_val or scores is None or self.val_scores_source() != HELD_OUT:
+            return exc
+        return held_out_scores_said(exc, n_val, int(np.size(scores)), gives_none="end no window")
 
     def stream_threshold_missing(self) -> str | None:
         """``None`` when :attr:`stream_threshold_` exists, else why it does not (one line).
