@@ -553,6 +553,12 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
     # caught, or missed, by another step's score): left out, as the threshold's fit leaves them
     skip = int(getattr(pipe.detector_, "unpredicted_steps", 0))
     y_eval = np.asarray(y)[skip:]
+    early = int((np.asarray(y)[:skip] == 1).sum())
+    if early:  # labelled anomalies the metrics do not see: said, not silently gone
+        logger.warning("%s: %d anomalous step(s) (label column %r) among its first %d steps, "
+                       "which %s makes no forecast for: left out of the metrics%s", shown(data), early,
+                       said, skip, type(pipe.detector_).__name__,
+                       "" if (y_eval == 1).any() else " (no anomalous step is left to evaluate)")
     score, flag = result["score"].to_numpy()[skip:], result["flag"].to_numpy()[skip:]
     # VUS-PR's largest buffer as TSB-AD's benchmarks choose it: the ACF period of channel one
     metrics = timeseries_metrics(y_eval, score, flag, sliding_window=tsb_sliding_window(grid[0]))
