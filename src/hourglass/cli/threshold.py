@@ -230,20 +230,7 @@ def _fit_or_refuse(spec: str, rule: Threshold, pipe: Pipeline) -> Threshold:
     try:
         return _fit(rule, det.val_scores_, det.val_scores_source(), pipe)
     except InputError as exc:
-        raise HourglassError(f"--threshold {spec}: {_in_steps(exc, pipe)}") from None
-
-
-def _in_steps(exc: InputError, pipe: Pipeline) -> InputError:
-    """A rule's refusal ``exc`` of too few of the model's held-out scores, its needs told in
-    held-out steps where they give fewer scores (a forecaster's:
-    :func:`~hourglass.detectors.base.held_out_scores_said`), as ``train`` tells them."""
-    from hourglass.detectors.base import held_out_scores_said
-    from hourglass.thresholds import HELD_OUT
-
-    det = pipe.detector_
-    if det.val_scores_source() != HELD_OUT:
-        return exc
-    return held_out_scores_said(exc, len(det.val_index_), int(det.val_scores_.size))
+        raise HourglassError(f"--threshold {spec}: {pipe.detector_._held_out_said(exc)}") from None
 
 
 def _row(label: str, fitted: Threshold, scores: Any, stream: Threshold | None, current: bool,
@@ -293,7 +280,7 @@ def _what_if(pipe: Pipeline, parsed: list[tuple[str, Threshold]], rate: float | 
             try:
                 fitted = _fit(rule, scores, on, pipe)
             except InputError as exc:
-                notes.append(f"{spec}: not shown: {_in_steps(exc, pipe)}")
+                notes.append(f"{spec}: not shown: {pipe.detector_._held_out_said(exc)}")
                 continue
         stream = None
         if causal is not None:

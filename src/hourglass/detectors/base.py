@@ -1077,12 +1077,10 @@ class BaseDetector(BaseEstimator):
                 raise InputError("set_threshold: this model keeps no held-out scores (a federated "
                                  "model whose sites kept theirs: held_out='summaries'); give "
                                  "scores=... of normal rows to fit the threshold on")
-            steps = self._val_steps()
             try:
-                fresh.fit(self.val_scores_, on=self.val_scores_source(), steps=steps)
+                fresh.fit(self.val_scores_, on=self.val_scores_source(), steps=self._val_steps())
             except InputError as exc:  # its needs told in held-out steps, where they differ (as fit's)
-                raise (held_out_scores_said(exc, steps, int(self.val_scores_.size)) if steps
-                       else exc) from None
+                raise self._held_out_said(exc) from None
         elif y is None:
             fresh.fit(scores, on="the validation scores given")
         else:
@@ -1268,6 +1266,14 @@ class BaseDetector(BaseEstimator):
         window model's), so that a warning of too few scores says the steps to hold out too;
         ``None`` for a model that scores each held-out row once."""
         return None
+
+    def _held_out_said(self, exc: InputError) -> InputError:
+        """A threshold rule's refusal ``exc`` of too few of :attr:`val_scores_`, its needs told
+        in held-out steps where these give fewer scores (:meth:`_val_steps`,
+        :func:`held_out_scores_said`): ``set_threshold`` and ``hourglass threshold`` say it so,
+        as ``fit`` does."""
+        steps = self._val_steps()
+        return held_out_scores_said(exc, steps, int(self.val_scores_.size)) if steps else exc
 
     def _held_out_scores(self, X: Any) -> np.ndarray:
         """Scores of ``fit``'s held-out (normal) rows ``X``, which the threshold and the
