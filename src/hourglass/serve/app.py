@@ -409,15 +409,21 @@ class HostedModel:
         expand = self.expand if body.field == "rows" else None  # rows that may be pages of events
         if len(items) > max_rows and expand is None:  # before the rows are copied (flattened)
             return self._too_many(len(items))
+        pages: list[tuple[int, int, int]] | None = None  # each event's (row, event, events of its row)
         if expand is not None:  # a page may hold any number of events, none too: they are counted
             expanded: list[dict[str, Any]] = []
+            placed: list[tuple[int, int, int]] = []
             for i, row in enumerate(items):
                 try:
-                    expanded.extend(expand(row))
+                    got = expand(row)
                 except ValueError as exc:
                     return 422, {"detail": f"{_location(('rows', i))}: {_one_line(exc)}"}
+                expanded.extend(got)
+                placed.extend((i, k, len(got)) for k in range(len(got)))
                 if len(expanded) > max_rows:  # as soon as they pass the limit
                     return self._too_many(len(expanded))
+            # the scorers number the events: an error of one names the request's row instead
+            pages = placed if any(n != 1 for _, _, n in placed) else None
             items = expanded
         if body.field == "rows":  # {"source": {"ip": ...}} is source.ip, as in a file
             items = [flat_record(row) for row in items]
@@ -497,7 +503,7 @@ class HostedModel:
                 return 200, self.watch(answer, started, drift_flags=steps)
             return 200, self.watch(scorer.score(items, explain=request.explain), started)
         except InputError as exc:
-            return 422, {"detail": _one_line(exc)}
+            return 422, {"detail": _at_request_row(_one_line(exc), pages)}
         except Exception:
             logger.exception("scoring %d %s%s failed", len(items), body.field, self._of)
             return 500, {"detail": "internal error while scoring; the server log has the details"}
@@ -1100,6 +1106,31 @@ _DETAIL_CHARS = 400
 
 #: What :meth:`str.splitlines` breaks a line at, each as its escape (a newline as ``\\n``).
 _LINE_BREAKS = {ord(ch): repr(ch)[1:-1] for ch in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
+
+
+_ROW_NAMED = re.compile(r"\brow (\d+)\b")
+
+
+def _at_request_row(detail: str, pages: Sequence[tuple[int, int, int]] | None) -> str:
+    """An error ``detail`` of a request whose rows gave pages of events (``pages``: each event's
+    request row, its place in that row's page and the events of the page, from 0), with the
+    ``row N`` it names (the N-th event scored) named as the request's row it came from, and the
+    event of that row's page; ``detail`` itself without pages.
+
+    Examples
+    --------
+    >>> _at_request_row("row 5: none of the model's columns", [(0, 0, 4), (0, 1, 4), (0, 2, 4),
+    ...                                                       (0, 3, 4), (1, 0, 1)])
+    "row 2: none of the model's columns"
+    >>> _at_request_row("column 'x': expected numbers, found 'a' (row 2)", [(0, 0, 2), (0, 1, 2)])
+    "column 'x': expected numbers, found 'a' (row 1, event 2 of its page)"
+    """
+    found = _ROW_NAMED.search(detail) if pages else None
+    if found is None or not 1 <= int(found.group(1)) <= len(pages or ()):
+        return detail
+    row, event, events = (pages or ())[int(found.group(1)) - 1]
+    where = f"row {row + 1}" + (f", event {event + 1} of its page" if events != 1 else "")
+    return detail[:found.start()] + where + detail[found.end():]
 
 
 def _one_line(exc: Exception) -> str:

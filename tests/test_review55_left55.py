@@ -1,0 +1,54 @@
+"""Review round 55 (left55): regression tests of the items earlier rounds noticed and left alone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hourglass.cli import app
+from tests._cli import runner
+
+
+def _sign_in(i: int) -> dict[str, Any]:
+    """A small Microsoft Graph ``signIn`` (the ``entra-signin`` format)."""
+    return {"createdDateTime": f"2026-01-05T09:{i // 60 % 60:02d}:{i % 60:02d}Z",
+            "userPrincipalName": f"user{i % 3}@contoso.com", "appDisplayName": "Teams",
+            "ipAddress": f"203.0.113.{i % 5 + 1}", "clientAppUsed": "Browser",
+            "status": {"errorCode": 0}, "location": {"countryOrRegion": "DE"}}
+
+
+@pytest.fixture(scope="module")
+def entra_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("entra55")
+    (d / "train.jsonl").write_text("".join(json.dumps(_sign_in(i)) + "\n" for i in range(60)))
+    res = runner.invoke(app, ["train", str(d / "train.jsonl"), "--epochs", "1", "--hidden", "4,2",
+                              "-q", "-o", str(d / "model")])
+    assert res.exit_code == 0, res.output
+    return d / "model"
+
+
+def test_the_service_names_the_request_row_of_an_event_of_a_page(entra_model: Path) -> None:
+    # What was wrong: a request's row that is a page of events (a Graph page, an Event Hub
+    # message) is expanded into its events before scoring, and an error the scorer raised named
+    # the event's place among all the events: {"rows": [a page of 4 sign-ins, {"foo": 1}]} was
+    # refused as "row 5: none of the model's columns", of a request of 2 rows
+    from fastapi.testclient import TestClient
+
+    from hourglass.serve import create_app
+
+    page = {"@odata.context": "x", "value": [_sign_in(i) for i in range(4)]}
+    key = {"X-API-Key": "k" * 32}
+    with TestClient(create_app(entra_model, api_key="k" * 32)) as client:
+        after = client.post("/score", json={"rows": [page, {"foo": 1}]}, headers=key)
+        inside = client.post("/score", json={"rows": [_sign_in(9), {"value": [_sign_in(1), {"foo": 1}]}]},
+                             headers=key)
+        plain = client.post("/score", json={"rows": [_sign_in(9), {"foo": 1}]}, headers=key)
+    assert after.status_code == 422
+    assert after.json()["detail"].startswith("row 2: none of the model's columns"), after.text
+    assert inside.status_code == 422
+    assert inside.json()["detail"].startswith("row 2, event 2 of its page: none of the model's "
+                                              "columns"), inside.text
+    assert plain.json()["detail"].startswith("row 2: none of the model's columns"), plain.text
