@@ -52,3 +52,40 @@ def test_the_service_names_the_request_row_of_an_event_of_a_page(entra_model: Pa
     assert inside.json()["detail"].startswith("row 2, event 2 of its page: none of the model's "
                                               "columns"), inside.text
     assert plain.json()["detail"].startswith("row 2: none of the model's columns"), plain.text
+
+
+@pytest.fixture(scope="module")
+def forecaster(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A one-epoch LSTM forecaster (window 16) of 200 steps: 20 held out, 4 of them scored."""
+    import numpy as np
+    import pandas as pd
+
+    d = tmp_path_factory.mktemp("forecaster55")
+    t = np.arange(200)
+    pd.DataFrame({"timestamp": pd.date_range("2024-01-01", periods=200, freq="min").astype(str),
+                  "cpu": np.sin(t / 4) + 0.05 * np.random.default_rng(0).normal(size=200)}
+                 ).to_csv(d / "ts.csv", index=False)
+    res = runner.invoke(app, ["train", str(d / "ts.csv"), "--model", "lstm-forecaster",
+                              "--timestamp-col", "timestamp", "--epochs", "1", "--param", "window=16",
+                              "--param", "hidden=4", "-q", "-o", str(d / "model")])
+    assert res.exit_code == 0, res.output
+    assert "(+20 held out)" in res.stderr
+    return d / "model"
+
+
+def test_threshold_footer_of_a_forecaster_says_scores_from_the_held_out_steps(forecaster: Path) -> None:
+    # What was wrong: 'hourglass threshold' of a forecaster that held out 20 steps ('train':
+    # "180 steps (+20 held out)") said "Figures from 4 held-out normal steps (never trained on)":
+    # the 4 are the scores its held-out tail gives (its first 16 steps have no forecast of their
+    # own), as the refusal of too few of them beside it says; a reader took 4 steps for the
+    # held-out tail
+    res = runner.invoke(app, ["threshold", str(forecaster)])
+    assert res.exit_code == 0, res.output
+    assert ("Figures from 4 held-out normal scores (never trained on; the held-out tail's 20 steps "
+            "give 4: its first 16 steps have no forecast of their own) kept in the model") in res.stdout
+    assert "4 held-out normal steps" not in res.stdout
+    res = runner.invoke(app, ["threshold", str(forecaster), "--threshold", "percentile:95", "-o",
+                              str(forecaster.parent / "m95")])
+    assert res.exit_code == 0, res.output
+    assert ("(flags 25% of 4 held-out normal scores; the held-out tail's 20 steps give 4: its "
+            "first 16 steps have no forecast of their own)") in res.stderr, res.stderr

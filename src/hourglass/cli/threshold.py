@@ -31,6 +31,7 @@ from hourglass.cli._output import (
 from hourglass.errors import HourglassError, InputError
 
 if TYPE_CHECKING:
+    from hourglass.detectors.base import BaseDetector
     from hourglass.pipeline import Pipeline
     from hourglass.thresholds import Threshold
 
@@ -306,6 +307,25 @@ def _pct(x: float) -> str:
     return f"{100 * x:.3g}%"
 
 
+def _held_out_scored(det: BaseDetector, n: int, unit: str) -> tuple[str, str]:
+    """What the model's ``n`` held-out scores are of, and how its held-out steps gave them:
+    ``(unit, "")``, or ``("scores", how)`` where the held-out steps give fewer scores (a
+    forecaster's first ``window`` steps have no forecast of their own), said as the refusal of too
+    few of them says it; ``train`` said the steps held out.
+
+    Examples
+    --------
+    >>> from hourglass.detectors import AutoEncoder
+    >>> _held_out_scored(AutoEncoder(), 30, "rows")
+    ('rows', '')
+    """
+    steps = det._val_steps()
+    if not steps or steps <= n:
+        return unit, ""
+    return "scores", (f"the held-out tail's {steps:,} steps give {n:,}: its first {steps - n:,} "
+                      "steps have no forecast of their own")
+
+
 def _print_table(pipe: Pipeline, model: Path, rows: list[dict[str, Any]], notes: list[str],
                  rate: float | None) -> None:
     from hourglass.cli._common import model_kind
@@ -316,6 +336,7 @@ def _print_table(pipe: Pipeline, model: Path, rows: list[dict[str, Any]], notes:
     n, unit = int(det.val_scores_.size), _UNIT[model_kind(pipe)]
     series = getattr(det, "stream_val_scores_", None) is not None
     held = det.val_scores_source() == HELD_OUT
+    noun, how = _held_out_scored(det, n, unit)
     # the scores the rules are tried on: training scores when nothing was held out
     headers = ["", "spec", "rule", "cut-off", f"flagged ({'held-out' if held else 'training'})",
                "expected rate", f"alerts /10k {unit}"]
@@ -339,7 +360,7 @@ def _print_table(pipe: Pipeline, model: Path, rows: list[dict[str, Any]], notes:
     foot = [("* the model's current rule. " if marked else
              f"The model's current rule: {current.describe()} = {current.value_:.6g}. ")
             + f"Figures from {n:,} "
-            + (f"held-out normal {unit} (never trained on)" if held else
+            + (f"held-out normal {noun} (never trained on{f'; {how}' if how else ''})" if held else
                f"training {unit} (no held-out rows: fresh normal {unit} exceed these cut-offs "
                "more often)")
             + " kept in the model; no labels used. flagged: the share of them above the cut-off; "
@@ -379,8 +400,9 @@ def _report_apply(old: Pipeline, new: Pipeline, output: Path, rate: float | None
     scores = old.detector_.val_scores_
     unit = _UNIT[model_kind(old)]
     # a model trained with nothing held out keeps its training scores (as the what-if table says)
-    kept = (f"held-out normal {unit}" if old.detector_.val_scores_source() == HELD_OUT
-            else f"training {unit}, none held out")
+    noun, how = _held_out_scored(old.detector_, int(scores.size), unit)
+    kept = (f"held-out normal {noun}{f'; {how}' if how else ''}"
+            if old.detector_.val_scores_source() == HELD_OUT else f"training {unit}, none held out")
 
     def text(t: Threshold) -> str:
         flagged = float((scores > t.value_).mean())
