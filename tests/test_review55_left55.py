@@ -89,3 +89,34 @@ def test_threshold_footer_of_a_forecaster_says_scores_from_the_held_out_steps(fo
     assert res.exit_code == 0, res.output
     assert ("(flags 25% of 4 held-out normal scores; the held-out tail's 20 steps give 4: its "
             "first 16 steps have no forecast of their own)") in res.stderr, res.stderr
+
+
+def test_a_forecaster_fitted_on_labelled_validation_steps_keeps_its_stream_threshold() -> None:
+    # What was wrong: Pipeline.fit(df, X_val=..., y_val=...) of an lstm-forecaster (horizon 1)
+    # kept no stream threshold, the model card and 'hourglass stream' saying "the threshold was
+    # fitted on given validation scores (averaged over windows), which have no causal
+    # counterpart": a forecaster of horizon 1 scores each step by its one forecast, the window
+    # ending at it, as the stream scores it; its validation scores are causal ones
+    import numpy as np
+    import pandas as pd
+
+    from hourglass import Pipeline, thresholds
+    from hourglass.detectors import LSTMForecaster
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    rng = np.random.default_rng(0)
+    train = pd.DataFrame({"cpu": np.sin(np.arange(300) / 4) + 0.05 * rng.normal(size=300)})
+    val = pd.DataFrame({"cpu": np.sin(np.arange(120) / 4) + 0.05 * rng.normal(size=120)})
+    y = np.zeros(120, dtype=int)
+    val.loc[80:82, "cpu"] += 3
+    y[80:83] = 1
+    pipe = Pipeline(LSTMForecaster(window=8, hidden=4, epochs=1, verbose=0),
+                    features=TimeSeriesPreprocessor(), threshold=thresholds.BestF1()
+                    ).fit(train, X_val=val, y_val=y)
+    det = pipe.detector_
+    Xv = pipe.features_.transform(val)
+    np.testing.assert_allclose(det.score(Xv)[8:], det.window_scores(Xv), rtol=1e-5)  # causal
+    assert pipe.stream_threshold_ is not None and det.stream_threshold_missing() is None
+    assert pipe.stream_threshold_.value_ == pipe.threshold_.value_
+    assert pipe.stream_threshold_ is not pipe.threshold_
+    assert "averaged over windows" not in pipe.model_card()["stream threshold"]

@@ -13,6 +13,7 @@ materialised at a time) and maps window scores back to one score per input row w
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import logging
 import numbers
@@ -556,11 +557,17 @@ class WindowDetector(DeepDetector):
                       y: object | None = None) -> WindowDetector:
         """Replace the threshold (see :meth:`BaseDetector.set_threshold`); the stream threshold
         follows: the same rule refitted on the causal held-out scores when ``scores`` is not
-        given, none when it is (given validation scores are averaged ones, with no causal
-        counterpart: the stream then applies the threshold fitted on them)."""
+        given; when it is, the threshold fitted on them where the model's scores are causal
+        ones (a forecaster of horizon 1: each step scored by the one window ending at it, as
+        the stream scores it), else none (given validation scores are averaged ones, with no
+        causal counterpart: the stream then applies the threshold fitted on them)."""
         super().set_threshold(threshold, scores, y)
         if scores is None and getattr(self, "stream_val_scores_", None) is not None:
             self._fit_stream_threshold(self.threshold_)
+        elif scores is not None and self._span() == (self._length() - 1, self._length()):
+            # each window's score is about its last step alone: score() is the causal score
+            self.stream_threshold_ = copy.deepcopy(self.threshold_)
+            self.stream_threshold_why_ = None
         elif scores is not None:
             self.stream_threshold_ = None
             self.stream_threshold_why_ = ("the threshold was fitted on given validation scores "

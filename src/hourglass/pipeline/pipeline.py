@@ -1422,9 +1422,12 @@ class Pipeline:
     def stream_threshold_(self) -> Threshold | None:
         """The threshold ``hourglass stream`` applies to a time-series model's causal scores
         (each step scored by the one window ending at it): the rule of :attr:`threshold_`
-        fitted on the causal scores of the held-out tail. ``None`` for other models, and for a
+        fitted on the causal scores of the held-out tail. ``None`` for other models, for a
         time-series model saved before stream thresholds existed (or whose rule could not be
-        fitted on those scores): the stream then applies :attr:`threshold_`.
+        fitted on those scores), and for one whose threshold was fitted on labelled validation
+        rows (``fit(..., X_val=, y_val=)``), whose scores are averaged over windows: the stream
+        then applies :attr:`threshold_`. A forecaster of horizon 1 scores each step by the one
+        window ending at it, as the stream does: fitted so, its stream threshold is that one.
 
         Examples
         --------
