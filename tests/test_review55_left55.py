@@ -120,3 +120,35 @@ def test_a_forecaster_fitted_on_labelled_validation_steps_keeps_its_stream_thres
     assert pipe.stream_threshold_.value_ == pipe.threshold_.value_
     assert pipe.stream_threshold_ is not pipe.threshold_
     assert "averaged over windows" not in pipe.model_card()["stream threshold"]
+
+
+def test_stream_summary_of_a_model_fitted_on_labelled_validation_rows_advises_no_retraining(
+        tmp_path: Path) -> None:
+    # What was wrong: streaming a window autoencoder fitted with Pipeline.fit(df, X_val=...,
+    # y_val=...) (no stream threshold: its validation scores are averaged over windows) ended
+    # with "threshold ... fitted on averaged scores: retrain to fit a stream threshold", advice
+    # for a model saved before stream thresholds existed: retrained alike it has none again, as
+    # the warning at the start said
+    import numpy as np
+    import pandas as pd
+
+    from hourglass import Pipeline, thresholds
+    from hourglass.detectors import LSTMAutoEncoder
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    rng = np.random.default_rng(0)
+    train = pd.DataFrame({"cpu": np.sin(np.arange(300) / 4) + 0.05 * rng.normal(size=300)})
+    val = pd.DataFrame({"cpu": np.sin(np.arange(120) / 4) + 0.05 * rng.normal(size=120)})
+    y = np.zeros(120, dtype=int)
+    val.loc[80:82, "cpu"] += 3
+    y[80:83] = 1
+    Pipeline(LSTMAutoEncoder(window=8, hidden=4, epochs=1, verbose=0),
+             features=TimeSeriesPreprocessor(), threshold=thresholds.BestF1()
+             ).fit(train, X_val=val, y_val=y).save(tmp_path / "m")
+    res = runner.invoke(app, ["stream", str(tmp_path / "m")],
+                        input="".join(json.dumps({"cpu": float(v)}) + "\n" for v in val["cpu"]))
+    assert res.exit_code == 0, res.output
+    summary = next(line for line in res.stderr.splitlines() if line.startswith("streamed "))
+    assert "retrain" not in summary, summary
+    assert ("fitted on averaged scores; no stream threshold: the threshold was fitted on given "
+            "validation scores") in summary, summary

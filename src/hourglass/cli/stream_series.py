@@ -72,10 +72,13 @@ def open_series_scorer(pipe: Any, model: Path, *, explain: int | None, keep: lis
 
 
 def summary_line(counts: dict[str, int], bad: list[int], where: str, seconds: float,
-                 window: int, threshold: float | None = None, stream_threshold: bool = True) -> str:
+                 window: int, threshold: float | None = None, stream_threshold: bool = True,
+                 why_none: str | None = None) -> str:
     """The end-of-stream summary (stderr). ``stream_threshold``: whether ``threshold`` is the
-    model's stream threshold (fitted on causal scores) or, for a model saved before those
-    existed, the one fitted on averaged scores.
+    model's stream threshold (fitted on causal scores) or the one fitted on averaged scores: for
+    a model saved before those existed (retrain to fit one), or one that has none for the
+    reason ``why_none`` (its threshold fitted on labelled validation rows, ...), which no
+    retraining alike would fit.
 
     Examples
     --------
@@ -92,6 +95,9 @@ def summary_line(counts: dict[str, int], bad: list[int], where: str, seconds: fl
     >>> summary_line({"rows": 1, "steps": 1, "scored": 0, "warming_up": 1, "flagged": 0,
     ...               "restarts": 0, "bad": 0}, [], "-", 1.0, 8, 2.0, False).split(", ")[4]
     '0 flagged (threshold 2 fitted on averaged scores: retrain to fit a stream threshold); 1 rows/s'
+    >>> summary_line({"rows": 1, "steps": 1, "scored": 0, "warming_up": 1, "flagged": 0,
+    ...               "restarts": 0, "bad": 0}, [], "-", 1.0, 8, 2.0, False, "why").split(", ")[4]
+    '0 flagged (threshold 2 fitted on averaged scores; no stream threshold: why); 1 rows/s'
     """
     parts = [f"{counts['steps']:,} steps",
              f"{counts['scored']:,} scored (each from the window of {window} ending at it, not the "
@@ -105,8 +111,10 @@ def summary_line(counts: dict[str, int], bad: list[int], where: str, seconds: fl
         parts.append(f"{counts['flagged']:,} flagged (threshold {threshold:.6g} fitted on causal "
                      "held-out scores)")
     else:
+        how = (": retrain to fit a stream threshold" if why_none is None
+               else f"; no stream threshold: {why_none}")
         parts.append(f"{counts['flagged']:,} flagged (threshold {threshold:.6g} fitted on averaged "
-                     "scores: retrain to fit a stream threshold)")
+                     f"scores{how})")
     if bad:
         parts.append(skipped_lines_text(bad))
     rate = counts["rows"] / seconds if seconds > 0 else 0.0
@@ -138,13 +146,17 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
     start = time.perf_counter()
     bad = SkippedLines()  # their count and the first few: nothing grows with a long run
     data_rows = 0  # the data rows of the batches read: the rows parsed and the malformed lines
+    from hourglass.detectors.windowed import NO_STREAM_THRESHOLD
+
     def summary() -> None:
         # rows as the other streams count them: those scored (the scorer's count holds the steps
         # it refused, in either --on-bad-rows mode)
         counts = scorer.counts()
         counts["rows"] -= counts["bad"]
         err.print(summary_line(counts, bad, where, time.perf_counter() - start,
-                               scorer.window, scorer.threshold, scorer.threshold_note is None)
+                               scorer.window, scorer.threshold, scorer.threshold_note is None,
+                               scorer.stream_missing if scorer.stream_missing != NO_STREAM_THRESHOLD
+                               else None)
                   + output_failed_text(sink), highlight=False)
         if drift is not None:
             drift.summary()

@@ -119,6 +119,8 @@ class SeriesStreamScorer(ModelScorer):
         missing = det.stream_threshold_missing() if callable(
             getattr(det, "stream_threshold_missing", None)) else "the model has none"
         self._stream = None if missing is not None else det.stream_threshold_
+        #: why the model has no stream threshold (``None`` when it has one)
+        self.stream_missing: str | None = missing
         # calibration from the causal held-out scores where the model has them
         self._calibrator = getattr(det, "stream_calibrator_", None) or det.calibrator_
         #: ``None`` when the stream threshold is applied, else one line on why the threshold
