@@ -152,3 +152,36 @@ def test_stream_summary_of_a_model_fitted_on_labelled_validation_rows_advises_no
     assert "retrain" not in summary, summary
     assert ("fitted on averaged scores; no stream threshold: the threshold was fitted on given "
             "validation scores") in summary, summary
+
+
+def test_model_card_of_a_forecaster_says_how_its_steps_gave_the_threshold_scores(
+        forecaster: Path) -> None:
+    # What was wrong: the model card of a forecaster that held out 20 steps said its threshold
+    # was fitted on "held-out normal training steps (never trained on): 4 steps (4 normal, 0
+    # anomalous)": 4 scores, as the tail's first 16 steps have no forecast of their own; and one
+    # fitted on a labelled validation series of 120 steps said "112 steps" with no word of the 8
+    # left out
+    import numpy as np
+    import pandas as pd
+
+    from hourglass import Pipeline, load, thresholds
+    from hourglass.detectors import LSTMForecaster
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    card = load(forecaster).model_card()
+    assert card["threshold fitted on"] == (
+        "held-out normal training steps (never trained on): 4 scores (4 normal, 0 anomalous; the "
+        "held-out tail's 20 steps give 4: its first 16 steps have no forecast of their own)")
+    rng = np.random.default_rng(0)
+    train = pd.DataFrame({"cpu": np.sin(np.arange(200) / 4) + 0.05 * rng.normal(size=200)})
+    val = pd.DataFrame({"cpu": np.sin(np.arange(120) / 4) + 0.05 * rng.normal(size=120)})
+    y = np.zeros(120, dtype=int)
+    val.loc[80:82, "cpu"] += 3
+    y[80:83] = 1
+    pipe = Pipeline(LSTMForecaster(window=8, hidden=4, epochs=1, verbose=0),
+                    features=TimeSeriesPreprocessor(), threshold=thresholds.BestF1()
+                    ).fit(train, X_val=val, y_val=y)
+    assert pipe.info["threshold_fit"]["left_out"] == 8
+    assert pipe.model_card()["threshold fitted on"] == (
+        "labelled validation steps carved from the training data: 112 steps (109 normal, 3 "
+        "anomalous; the series' first 8 steps left out: no forecast of their own)")

@@ -339,6 +339,32 @@ def _needs_labelled_rows(rule: Threshold | None, X_val: object, y_val: object, m
     return needs_labels
 
 
+def _fit_on_card(fit_on: dict[str, Any], det: BaseDetector | None, unit: str) -> str:
+    """The model card's line on what the threshold was fitted on (``fit_on``:
+    ``info["threshold_fit"]`` as shown), with how a forecaster's steps gave its scores: the
+    held-out tail's first ``window`` steps, or the labelled validation series' (``left_out``),
+    have no forecast of their own, so the count is of scores, fewer than the steps.
+
+    Examples
+    --------
+    >>> line = _fit_on_card({"on": "labelled validation steps carved from the training data",
+    ...                      "rows": 112, "normal": 109, "anomalous": 3, "left_out": 8}, None, "steps")
+    >>> line.split(": ", 1)[1]
+    "112 steps (109 normal, 3 anomalous; the series' first 8 steps left out: no forecast of their own)"
+    """
+    rows = fit_on.get("rows", det.val_scores_.size if det is not None else 0)
+    counts = f"{fit_on.get('normal', rows)} normal, {fit_on.get('anomalous', 0)} anomalous"
+    left_out = fit_on.get("left_out")
+    steps = det._val_steps() if det is not None and fit_on.get("scores") == HELD_OUT else None
+    if isinstance(left_out, int) and left_out > 0:
+        counts += f"; the series' first {left_out:,} steps left out: no forecast of their own"
+    elif isinstance(rows, int) and steps and steps > rows:
+        unit = "scores"
+        counts += (f"; the held-out tail's {steps:,} steps give {rows:,}: its first "
+                   f"{steps - rows:,} steps have no forecast of their own")
+    return f"{fit_on.get('on', f'held-out normal training {unit}')}: {rows} {unit} ({counts})"
+
+
 def _features_card(feats: Any, det: BaseDetector) -> str:
     """The model card's line on what the detector reads: a table's input columns and features,
     or a log model's input and the distinct keys it learnt (a log preprocessor has no table
@@ -601,7 +627,8 @@ class Pipeline:
         self.info["threshold_fit"] = threshold_fit_named({
             "on": "labelled validation rows carved from the training data",
             "rows": int(labels.size), "anomalous": int((labels == 1).sum()),
-            "normal": int((labels == 0).sum())}, self.score_unit())
+            "normal": int((labels == 0).sum()),
+            **({"left_out": skip} if skip else {})}, self.score_unit())
 
     def warm_start(self, df: pd.DataFrame, y: object | None = None, *,
                    X_val: pd.DataFrame | None = None, y_val: object | None = None,
@@ -1319,10 +1346,7 @@ class Pipeline:
             "features": _features_card(feats, det),
             "model": f"{registry.name_of(type(det))}: {params}",
             "threshold rule": f"{self.threshold_.describe()} = {self.threshold_.value_:.6g}",
-            "threshold fitted on": (f"{fit_on.get('on', f'held-out normal training {unit}')}: "
-                                    f"{fit_on.get('rows', det.val_scores_.size)} {unit} "
-                                    f"({fit_on.get('normal', det.val_scores_.size)} normal, "
-                                    f"{fit_on.get('anomalous', 0)} anomalous)"),
+            "threshold fitted on": _fit_on_card(fit_on, det, unit),
             **self._stream_card(),
             "calibration": (f"anomaly probability = share of {det.calibrator_.n_fit_} "
                             f"{det.val_scores_source()} below the score, GPD tail above the 0.98 "
