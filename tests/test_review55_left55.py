@@ -185,3 +185,29 @@ def test_model_card_of_a_forecaster_says_how_its_steps_gave_the_threshold_scores
     assert pipe.model_card()["threshold fitted on"] == (
         "labelled validation steps carved from the training data: 112 steps (109 normal, 3 "
         "anomalous; the series' first 8 steps left out: no forecast of their own)")
+
+
+def test_a_forecaster_fitted_on_its_training_scores_says_they_are_fewer_than_its_steps(
+        tmp_path: Path) -> None:
+    # What was wrong: a forecaster trained on 200 steps holding none out ('train': "200 steps
+    # (none held out)") had its threshold "fitted on ... 184 steps" (model card) and 'hourglass
+    # threshold' said "Figures from 184 training steps": 184 scores, each series' first 16 steps
+    # having no forecast of their own
+    import numpy as np
+    import pandas as pd
+
+    from hourglass import Pipeline
+    from hourglass.detectors import LSTMForecaster
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    series = pd.DataFrame({"cpu": np.sin(np.arange(200) / 4)})
+    pipe = Pipeline(LSTMForecaster(window=16, hidden=4, epochs=1, validation_fraction=0, verbose=0),
+                    features=TimeSeriesPreprocessor()).fit(series)
+    how = "the first 16 steps of each training series have no forecast of their own"
+    assert pipe.model_card()["threshold fitted on"].endswith(
+        f": 184 scores (184 normal, 0 anomalous; {how})")
+    pipe.save(tmp_path / "m")
+    res = runner.invoke(app, ["threshold", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    assert ("Figures from 184 training scores (no held-out rows: fresh normal steps exceed these "
+            f"cut-offs more often; {how}) kept in the model") in res.stdout

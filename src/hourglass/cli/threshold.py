@@ -307,18 +307,23 @@ def _pct(x: float) -> str:
     return f"{100 * x:.3g}%"
 
 
-def _held_out_scored(det: BaseDetector, n: int, unit: str) -> tuple[str, str]:
-    """What the model's ``n`` held-out scores are of, and how its held-out steps gave them:
-    ``(unit, "")``, or ``("scores", how)`` where the held-out steps give fewer scores (a
-    forecaster's first ``window`` steps have no forecast of their own), said as the refusal of too
-    few of them says it; ``train`` said the steps held out.
+def _scored(det: BaseDetector, n: int, unit: str, held: bool) -> tuple[str, str]:
+    """What the model's ``n`` kept scores (held-out ones, or with ``held`` false its training
+    scores) are of, and how its steps gave them: ``(unit, "")``, or ``("scores", how)`` where
+    its steps give fewer scores (a forecaster's first ``window`` steps of a series have no
+    forecast of their own), said as the refusal of too few of them says it; ``train`` said the
+    steps.
 
     Examples
     --------
     >>> from hourglass.detectors import AutoEncoder
-    >>> _held_out_scored(AutoEncoder(), 30, "rows")
+    >>> _scored(AutoEncoder(), 30, "rows", True)
     ('rows', '')
     """
+    first = int(getattr(det, "unpredicted_steps", 0))
+    if not held:
+        return (unit, "") if not first else (
+            "scores", f"the first {first:,} steps of each training series have no forecast of their own")
     steps = det._val_steps()
     if not steps or steps <= n:
         return unit, ""
@@ -336,7 +341,7 @@ def _print_table(pipe: Pipeline, model: Path, rows: list[dict[str, Any]], notes:
     n, unit = int(det.val_scores_.size), _UNIT[model_kind(pipe)]
     series = getattr(det, "stream_val_scores_", None) is not None
     held = det.val_scores_source() == HELD_OUT
-    noun, how = _held_out_scored(det, n, unit)
+    noun, how = _scored(det, n, unit, held)
     # the scores the rules are tried on: training scores when nothing was held out
     headers = ["", "spec", "rule", "cut-off", f"flagged ({'held-out' if held else 'training'})",
                "expected rate", f"alerts /10k {unit}"]
@@ -361,8 +366,8 @@ def _print_table(pipe: Pipeline, model: Path, rows: list[dict[str, Any]], notes:
              f"The model's current rule: {current.describe()} = {current.value_:.6g}. ")
             + f"Figures from {n:,} "
             + (f"held-out normal {noun} (never trained on{f'; {how}' if how else ''})" if held else
-               f"training {unit} (no held-out rows: fresh normal {unit} exceed these cut-offs "
-               "more often)")
+               f"training {noun} (no held-out rows: fresh normal {unit} exceed these cut-offs "
+               f"more often{f'; {how}' if how else ''})")
             + " kept in the model; no labels used. flagged: the share of them above the cut-off; "
             "expected rate: the false-alarm rate the rule promises on fresh normal traffic (measured "
             "on those scores for a fixed cut-off)."]
@@ -400,9 +405,10 @@ def _report_apply(old: Pipeline, new: Pipeline, output: Path, rate: float | None
     scores = old.detector_.val_scores_
     unit = _UNIT[model_kind(old)]
     # a model trained with nothing held out keeps its training scores (as the what-if table says)
-    noun, how = _held_out_scored(old.detector_, int(scores.size), unit)
-    kept = (f"held-out normal {noun}{f'; {how}' if how else ''}"
-            if old.detector_.val_scores_source() == HELD_OUT else f"training {unit}, none held out")
+    held = old.detector_.val_scores_source() == HELD_OUT
+    noun, how = _scored(old.detector_, int(scores.size), unit, held)
+    kept = (f"held-out normal {noun}" if held else f"training {noun}, none held out") \
+        + (f"; {how}" if how else "")
 
     def text(t: Threshold) -> str:
         flagged = float((scores > t.value_).mean())

@@ -27,7 +27,7 @@ from hourglass.errors import HourglassWarning, InputError, NotFittedError
 from hourglass.features.roles import MISSING
 from hourglass.features.tabular import TabularPreprocessor
 from hourglass.features.validation import check_labels
-from hourglass.thresholds import HELD_OUT, Threshold
+from hourglass.thresholds import HELD_OUT, TRAINING, Threshold
 
 __all__ = ["Pipeline", "PipelineNotFittedError", "threshold_fit_info", "threshold_fit_named"]
 
@@ -362,6 +362,10 @@ def _fit_on_card(fit_on: dict[str, Any], det: BaseDetector | None, unit: str) ->
         unit = "scores"
         counts += (f"; the held-out tail's {steps:,} steps give {rows:,}: its first "
                    f"{steps - rows:,} steps have no forecast of their own")
+    elif fit_on.get("scores") == TRAINING and getattr(det, "unpredicted_steps", 0):
+        unit = "scores"
+        counts += (f"; the first {getattr(det, 'unpredicted_steps', 0):,} steps of each training "
+                   "series have no forecast of their own")
     return f"{fit_on.get('on', f'held-out normal training {unit}')}: {rows} {unit} ({counts})"
 
 
