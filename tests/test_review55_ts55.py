@@ -69,5 +69,8 @@ def test_timeseries_benchmark_judges_every_model_on_the_steps_from_window_on(
     assert seen[1] == 60 and every_step[0][2] == pytest.approx(8 / 13)  # precision
     said = timeseries.left_out_text([ser], window)
     assert "from step 8 on" in said and "8 steps of which 3 labelled anomalous" in said
+    short = timeseries.Series("short", ser.train, ser.test[:window], y[:window], 20, 1, 4)
+    with pytest.raises(SystemExit, match=r"^--window 8: no test step from step 8 on in short \(8\)$"):
+        timeseries.run([ser, short], ["copying"], argparse.Namespace(window=window))
     doc = " ".join((ast.get_docstring(ast.parse((BENCH / "timeseries.py").read_text())) or "").split())
     assert "judged on the same steps: each scored (test) series from step ``--window`` on" in doc
