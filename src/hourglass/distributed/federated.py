@@ -593,8 +593,10 @@ class Site:
         _, arrays = new.get_state()
         keys = _module_keys(self.detector, self.X_.shape[1])
         out = [np.asarray(parameters[0]), np.asarray(parameters[1])] + [arrays[f"module.{k}"] for k in keys]
-        hist = new.history_
-        metrics = {"held_out_loss": float(min(hist.val_loss)) if hist.val_loss else float("nan")}
+        # the held-out loss of the weights sent back: the global ones' where no epoch beat them
+        # (the epochs' own losses, val_loss, are then of weights thrown away)
+        best = new.history_.best_val_loss
+        metrics = {"held_out_loss": float("nan") if best is None else float(best)}
         return out, len(self.train_idx_), metrics
 
 

@@ -225,6 +225,8 @@ class TrainHistory:
     >>> h = AutoEncoder(hidden=(4, 2), epochs=3, verbose=0).fit(X).history_
     >>> len(h.train_loss), len(h.val_loss), 1 <= h.best_epoch <= 3
     (3, 3, True)
+    >>> h.best_val_loss == h.val_loss[h.best_epoch - 1]   # the held-out loss of the weights kept
+    True
     """
 
     train_loss: list[float] = field(default_factory=list)
@@ -232,6 +234,10 @@ class TrainHistory:
     best_epoch: int = 0
     stopped_early: bool = False
     seconds: float = 0.0
+    #: the held-out loss of the weights the loop kept: the best epoch's or, where the starting
+    #: weights won (``keep_initial``, ``best_epoch`` 0), theirs, which ``val_loss`` (one value per
+    #: epoch run) does not hold; ``None`` without held-out rows. Not saved with a model (``to_dict``)
+    best_val_loss: float | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, object]:
         """Plain-JSON view, for the artefact's model card: losses to 6 significant digits (to 6
@@ -684,6 +690,8 @@ def train_module(
     if state and not bool(torch.stack([torch.isfinite(t).all() for t in state]).all()):
         raise TrainingDiverged(f"training diverged at epoch {history.best_epoch} (weights are NaN or "
                                "inf); lower the learning rate or scale the inputs")
+    if history.val_loss:  # (best: the held-out loss of the weights loaded back above)
+        history.best_val_loss = float(best)
     module.eval()
     history.seconds = time.perf_counter() - start
     logger.info("%s: %s in %.2fs (best epoch %d)", description, counted(len(history.train_loss), "epoch"),

@@ -1,0 +1,36 @@
+"""Review round 55 (fed55): federated and distributed training read against their definitions."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.detectors import AutoEncoder
+from hourglass.distributed.federated import FederatedServer, Site
+
+
+def _frames(sizes: tuple[int, ...] = (300, 200), seed: int = 0) -> list[pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+    return [pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)}) for n in sizes]
+
+
+def test_held_out_loss_is_that_of_the_weights_a_site_sent_back(caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: a site reported min(val_loss) of its local epochs as its round's held-out
+    # loss (logged, and kept in info["federated"]["history"]), also where no epoch beat the global
+    # weights and it sent those back: the figure was of weights thrown away (1.13 where the model
+    # it kept scored 1.03), so a round that left the model unchanged showed the losses rising.
+    det = AutoEncoder(hidden=(4, 2), verbose=0, lr=1e-7)  # steps too small to beat the global weights
+    sites = [Site(df, det) for df in _frames()]
+    with caplog.at_level(logging.INFO, logger="hourglass.distributed.federated"):
+        server = FederatedServer(det, rounds=4, local_epochs=2).run(sites)
+    assert any("did not change" in r.getMessage() for r in caplog.records)
+    last = server.history_[-1]["held_out_loss"]
+    # the last round sent back the global weights at every site: their held-out loss is the mean
+    # held-out score under them (the autoencoder's loss is its mean squared error)
+    for site, loss in zip(sites, last, strict=True):
+        mean_score, n_held_out, _ = site.evaluate(server.weights_, {})
+        assert n_held_out > 0
+        assert loss == pytest.approx(mean_score, rel=1e-5)
