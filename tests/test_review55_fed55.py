@@ -34,3 +34,18 @@ def test_held_out_loss_is_that_of_the_weights_a_site_sent_back(caplog: pytest.Lo
         mean_score, n_held_out, _ = site.evaluate(server.weights_, {})
         assert n_held_out > 0
         assert loss == pytest.approx(mean_score, rel=1e-5)
+
+
+@pytest.mark.parametrize("name", [None, "east"])
+def test_a_site_whose_training_diverges_is_named(name: str | None) -> None:
+    # What was wrong: an InputError at a site was told as "site <name>: ...", but a site's local
+    # training that diverged raised the bare TrainingDiverged ("lower the learning rate or scale
+    # the inputs"), naming no site: the server, which sees no row, could not tell whose inputs.
+    from hourglass.nn.training import TrainingDiverged
+
+    det = AutoEncoder(hidden=(4, 2), verbose=0, lr=1e30)
+    frames = _frames((60, 60))
+    sites = [Site(frames[0], det, name=name), Site(frames[1], det)]
+    with pytest.raises(TrainingDiverged, match=rf"^site {name or 1}: training diverged") as info:
+        FederatedServer(det, rounds=1).run(sites)
+    assert isinstance(info.value, FloatingPointError)  # its type kept

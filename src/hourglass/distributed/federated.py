@@ -78,7 +78,7 @@ import pandas as pd
 from hourglass._logs import held_records, quiet_warnings
 from hourglass.detectors.base import BaseDetector, DeepDetector
 from hourglass.distributed.summaries import pseudo_union, share_above, site_summary
-from hourglass.errors import InputError, read_problem
+from hourglass.errors import HourglassError, InputError, read_problem
 from hourglass.features.statistics import (
     SKETCH_POINTS,
     merge_scales,
@@ -408,17 +408,17 @@ class Site:
 
     @contextlib.contextmanager
     def _named(self) -> Iterator[None]:
-        """An ``InputError`` as ``site <name>: ...`` when the site has a name (the message the
-        server, or Flower, shows)."""
+        """An error of hourglass' (an ``InputError``, a diverged training) as ``site <name>: ...``
+        when the site has a name (the message the server, or Flower, shows)."""
         if self.name is None:
             yield
             return
         try:
             yield
-        except InputError as e:
+        except HourglassError as e:
             if str(e).startswith(f"site {self.name}: "):
                 raise
-            raise InputError(f"site {self.name}: {e}", param=e.param) from None
+            raise _at_site(e, self.name) from None
 
     def _answer(self, parameters: list[np.ndarray], config: Mapping[str, Any]
                 ) -> tuple[list[np.ndarray], int, dict[str, Any]]:
@@ -1115,10 +1115,10 @@ class FederatedServer:
             for k, s in enumerate(sites, start=1):
                 try:
                     replies.append(s.fit(parameters, config))
-                except InputError as e:
+                except HourglassError as e:
                     if s.name is not None:  # the site named itself
                         raise
-                    raise InputError(f"site {k}: {e}", param=e.param) from None
+                    raise _at_site(e, k) from None
             self.aggregate(r, replies)
         return self
 
@@ -1353,6 +1353,18 @@ def _unreadable(what: str, problem: str = "the sites' statistics cannot be merge
         text = text if len(text) <= 80 else f"{text[:40]} ... {text[-36:]}"
         raise InputError(f"{what}: {problem} ({type(e).__name__}: {text}); does every site "
                          "run the same hourglass version?") from None
+
+
+def _at_site(error: HourglassError, site: object) -> HourglassError:
+    """``error`` as site ``site``'s, ``site <name>: ...``: an ``InputError`` as a new one (its
+    ``param`` kept); another error (``TrainingDiverged`` of a site's local epochs, "lower the
+    learning rate or scale the inputs": whose?) the same one, of its own type, its message
+    prefixed."""
+    text = f"site {site}: {error}"
+    if isinstance(error, InputError):
+        return InputError(text, param=error.param)
+    error.args = (text,)
+    return error
 
 
 def _number(value: Any) -> float | None:
