@@ -49,3 +49,25 @@ def test_a_site_whose_training_diverges_is_named(name: str | None) -> None:
     with pytest.raises(TrainingDiverged, match=rf"^site {name or 1}: training diverged") as info:
         FederatedServer(det, rounds=1).run(sites)
     assert isinstance(info.value, FloatingPointError)  # its type kept
+
+
+def test_log1p_of_a_negative_column_is_not_blamed_on_a_site_without_one() -> None:
+    # What was wrong: log1p=["b"] with a negative value of b at site west only stopped the run in
+    # the scales round with "site east: log1p: column 'b' has negative values": each site built
+    # the preprocessing from the merged (pooled) statistics and said their fault as its own, so
+    # the first site to answer was blamed. The server now checks the merged schema in round 1.
+    from hourglass.errors import InputError
+    from hourglass.features.tabular import TabularPreprocessor
+
+    rng = np.random.default_rng(0)
+    frames = [pd.DataFrame({"a": rng.normal(size=60), "b": rng.exponential(5, 60)}) for _ in range(2)]
+    frames[1].loc[3, "b"] = -1.0  # west's
+    det, features = AutoEncoder(hidden=(4, 2), verbose=0, epochs=1), TabularPreprocessor(log1p=["b"])
+    sites = [Site(df, det, features, name=name) for df, name in zip(frames, ["east", "west"], strict=True)]
+    server = FederatedServer(det, features, rounds=1)
+    parameters, config = server.configure(1)
+    replies = [site.fit(parameters, config) for site in sites]
+    with pytest.raises(InputError, match=r"^log1p: column 'b' has negative values$"):
+        server.aggregate(1, replies)  # on the server, before any site is asked for its scales
+    with pytest.raises(InputError, match=r"^log1p: column 'b' has negative values$"):
+        FederatedServer(det, features, rounds=1).run(sites)

@@ -845,6 +845,11 @@ class FederatedServer:
             with _unreadable("schema round"):
                 self.schema_ = merge_schema(parts, max_categories=int(self.params_["max_categories"]))
                 self.missing_ = _with_missing(self.schema_, parts)
+                # the preprocessing's decisions from the merged schema, here: a setting that the
+                # pooled statistics refuse (log1p of a column with a negative value at any site)
+                # was found by each site in the scales round and said as its own ("site east:
+                # ..."), whether or not its rows held the value
+                self._schema_pre = schema_preprocessor(self.params_, self.schema_)
             held = self._held_out_rows(self.site_rows_)
             if sum(held) < 2:
                 rows = ", ".join(map(str, self.site_rows_))
@@ -862,10 +867,9 @@ class FederatedServer:
             self._check_held_out(held)
             self._run_sites = True
         elif phase == "scales":
-            pre = schema_preprocessor(self.params_, self.schema_)
             parts = self._statistics("scales round", replies, ("rows",))
             with _unreadable("scales round"):
-                self.features_ = scaled_preprocessor(pre, merge_scales(parts))
+                self.features_ = scaled_preprocessor(self._schema_pre, merge_scales(parts))
         elif phase == "inputs":
             self._start_weights(self._check_inputs(replies))
         elif phase == "train":
