@@ -71,3 +71,27 @@ def test_log1p_of_a_negative_column_is_not_blamed_on_a_site_without_one() -> Non
         server.aggregate(1, replies)  # on the server, before any site is asked for its scales
     with pytest.raises(InputError, match=r"^log1p: column 'b' has negative values$"):
         FederatedServer(det, features, rounds=1).run(sites)
+
+
+@pytest.mark.parametrize("weighting", ["rows", "sites"])
+def test_the_server_touches_no_gpu_to_build_its_cpu_networks(weighting: str,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: the server built its networks (the initial global weights; the names of
+    # the batch-norm buffers for weighting="sites") on the CPU inside forked_rng() with no
+    # devices, which forks the generator of every CUDA device there is: on a GPU machine the
+    # server (which trains nothing) created a CUDA context on each GPU, and with two or more,
+    # torch warned that it initialises every device. Seen here with two pretend GPUs.
+    import warnings
+
+    import torch
+
+    touched: list[object] = []
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setattr(torch.cuda, "get_rng_state", lambda device="cuda": touched.append(device))
+    monkeypatch.setattr(torch.cuda, "set_rng_state", lambda state, device="cuda": None)
+    monkeypatch.setattr(torch.random, "_fork_rng_warned_already", False)
+    det = AutoEncoder(hidden=(4, 2), verbose=0, epochs=1, device="cpu")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        FederatedServer(det, rounds=1, weighting=weighting).run([Site(df, det) for df in _frames()])
+    assert touched == []

@@ -1058,7 +1058,7 @@ class FederatedServer:
         counters), which are not trained by steps; the input offset and scale (0, 1) are the
         same at every site."""
         d = len(self.features_.feature_names_)
-        with forked_rng():
+        with forked_rng(devices=[]):  # a CPU network: no GPU's generator forked (each initialised)
             module = self.detector._build_module(d)
         names = {n for n, _ in module.named_buffers()}
         return {0, 1} | {2 + i for i, k in enumerate(module.state_dict()) if k in names}
@@ -1087,7 +1087,7 @@ class FederatedServer:
         else:
             offset = scale = np.zeros(0, np.float32)
         det._check_module_fits(d)  # (Linux would grant a network past the memory, then kill it)
-        with forked_rng(det._seed()):
+        with forked_rng(det._seed(), devices=[]):  # (built on the CPU, as a plain fit's on it)
             module = det._build_module(d)
         self.weights_ = [offset, scale] + [v.detach().cpu().numpy().copy()
                                            for v in module.state_dict().values()]
