@@ -95,3 +95,67 @@ def test_the_server_touches_no_gpu_to_build_its_cpu_networks(weighting: str,
         warnings.simplefilter("error", UserWarning)
         FederatedServer(det, rounds=1, weighting=weighting).run([Site(df, det) for df in _frames()])
     assert touched == []
+
+
+def test_a_failed_site_reply_over_flower_names_its_node(monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: the ServerApp stopped a run on a failed reply with "federated round 1: 1 of
+    # 2 sites answered: InputError: column 'a': expected numbers ...", the reason alone: a site
+    # without a name (a SuperNode started with only its data path) was not told apart, so the
+    # operator could not say whose rows were at fault. Each reason now comes with its node.
+    import sys
+    import types
+
+    from hourglass.distributed.flower import flower_server_app
+    from hourglass.errors import InputError
+
+    class Message:
+        def __init__(self, content: object = None, message_type: object = None, dst_node_id: int = 0,
+                     error: object = None) -> None:
+            self.content, self.dst_node_id, self.error = content, dst_node_id, error
+            self.metadata = types.SimpleNamespace(src_node_id=dst_node_id)
+
+        def has_error(self) -> bool:
+            return self.error is not None
+
+    class ServerApp:
+        def main(self) -> object:
+            def keep(fn: object) -> object:
+                self.fn = fn
+                return fn
+            return keep
+
+    def arrays(values: object) -> object:
+        kept = [np.asarray(a) for a in values]  # type: ignore[attr-defined]
+        return types.SimpleNamespace(to_numpy_ndarrays=lambda: list(kept))
+
+    flwr, app = types.ModuleType("flwr"), types.ModuleType("flwr.app")
+    flwr.serverapp = types.SimpleNamespace(ServerApp=ServerApp)  # type: ignore[attr-defined]
+    app.ArrayRecord, app.ConfigRecord, app.RecordDict = arrays, dict, dict  # type: ignore[attr-defined]
+    app.Message, app.MessageType = Message, types.SimpleNamespace(TRAIN="train")  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "flwr", flwr)
+    monkeypatch.setitem(sys.modules, "flwr.app", app)
+
+    det = AutoEncoder(hidden=(4, 2), verbose=0, epochs=1)
+    good, bad = _frames((60, 1))  # a site of 1 row: too few to train on
+    sites = {11: Site(good, det), 42: Site(bad, det)}  # unnamed, as a SuperNode's data path alone
+
+    class Grid:
+        def get_node_ids(self) -> list[int]:
+            return list(sites)
+
+        def send_and_receive(self, msgs: list[Message], timeout: object = None) -> list[Message]:
+            out = []
+            for m in msgs:
+                try:
+                    parts, n, metrics = sites[m.dst_node_id].fit(m.content["arrays"].to_numpy_ndarrays(),
+                                                                  dict(m.content["config"]))
+                    out.append(Message({"arrays": arrays(parts), "metrics": {**metrics, "num-examples": n}},
+                                       dst_node_id=m.dst_node_id))
+                except InputError as e:  # as Flower hands a ClientApp's exception back: its traceback
+                    reason = f"Traceback (most recent call last):\n  ...\nInputError: {e}"
+                    out.append(Message(dst_node_id=m.dst_node_id, error=types.SimpleNamespace(reason=reason)))
+            return out
+
+    server_app = flower_server_app(FederatedServer(det, rounds=1), sites=2)
+    with pytest.raises(InputError, match=r"1 of 2 sites answered: node 42: InputError: 1 row\(s\)"):
+        server_app.fn(Grid(), types.SimpleNamespace(run_config={}))

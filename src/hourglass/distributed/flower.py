@@ -374,7 +374,9 @@ def flower_server_app(server: FederatedServer, *, sites: int, save: str | Path |
             replies = list(grid.send_and_receive(msgs, timeout=timeout))
             failed = [m for m in replies if m.has_error()]
             if failed or len(replies) != n_sites:
-                reasons = "; ".join(_last_line(str(m.error.reason)) for m in failed)
+                # each with its node: a site without a name says nothing of whose rows they are
+                reasons = "; ".join(f"node {m.metadata.src_node_id}: {_last_line(str(m.error.reason))}"
+                                    for m in failed)
                 raise InputError(f"federated round {rnd}: {len(replies) - len(failed)} of {n_sites} "
                                  f"sites answered{': ' + reasons if reasons else ''}; every site must answer")
             senders = sorted(m.metadata.src_node_id for m in replies)
