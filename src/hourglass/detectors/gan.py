@@ -112,6 +112,7 @@ def train_on_reconstruction(det: DeepDetector, X: Any, X_val: Any | None, y: np.
     DeepDetector._train(det, X, X_val if held_out else X, y, module)
     if not held_out:
         det.history_.val_loss.clear()
+        det.history_.best_val_loss = None  # (of the training rows it watched)
 
 
 def check_generator_loss(det: Any) -> None:
