@@ -171,3 +171,35 @@ def test_a_failed_site_reply_over_flower_names_its_node(monkeypatch: pytest.Monk
     server_app = flower_server_app(FederatedServer(det, rounds=1), sites=2)
     with pytest.raises(InputError, match=r"1 of 2 sites answered: node 42: InputError: 1 row\(s\)"):
         server_app.fn(Grid(), types.SimpleNamespace(run_config={}))
+
+
+def test_the_legacy_strategy_says_why_a_site_failed(monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: flower_strategy's aggregate_fit stopped the run with "federated round 1: 1
+    # of 2 sites answered (1 failed); every site must answer" and dropped Flower's failures, the
+    # exceptions (a site's error reply, a lost connection) and the (client, FitRes) of a status
+    # not OK: the site's own message ("1 row(s), ... a site needs at least 2") was lost.
+    import sys
+    import types
+
+    from hourglass.distributed.flower import flower_strategy
+    from hourglass.errors import InputError
+
+    flwr = types.ModuleType("flwr")
+    common = types.ModuleType("flwr.common")
+    common.FitIns = lambda p, c: types.SimpleNamespace(parameters=p, config=c)  # type: ignore[attr-defined]
+    common.ndarrays_to_parameters = list  # type: ignore[attr-defined]
+    common.parameters_to_ndarrays = list  # type: ignore[attr-defined]
+    flwr.common = common  # type: ignore[attr-defined]
+    flwr.server = types.SimpleNamespace(strategy=types.SimpleNamespace(Strategy=object))  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "flwr", flwr)
+    monkeypatch.setitem(sys.modules, "flwr.common", common)
+
+    strategy = flower_strategy(FederatedServer(AutoEncoder(hidden=(4, 2), verbose=0), rounds=1), sites=2)
+    ok = (types.SimpleNamespace(cid="a1"), types.SimpleNamespace(parameters=[], num_examples=60, metrics={}))
+    error = ValueError("Message contains an Error (reason: Traceback (most recent call last):\n  ...\n"
+                       "InputError: 1 row(s), 1 to train on; a site needs at least 2)")
+    with pytest.raises(InputError, match=r"\(1 failed: InputError: 1 row\(s\), 1 to train on"):
+        strategy.aggregate_fit(1, [ok], [error])
+    status = types.SimpleNamespace(status=types.SimpleNamespace(code=1, message="fit failed: out of memory"))
+    with pytest.raises(InputError, match=r"\(1 failed: client b2: fit failed: out of memory\)"):
+        strategy.aggregate_fit(1, [ok], [(types.SimpleNamespace(cid="b2"), status)])

@@ -162,8 +162,10 @@ def flower_strategy(server: FederatedServer, *, sites: int) -> Any:
 
         def aggregate_fit(self, server_round: int, results: Any, failures: Any) -> Any:
             if failures or len(results) != int(sites):
+                reasons = "; ".join(_failed_fit(f) for f in failures)
                 raise InputError(f"federated round {server_round}: {len(results)} of {sites} sites "
-                                 f"answered ({len(failures)} failed); every site must answer")
+                                 f"answered ({len(failures)} failed{': ' + reasons if reasons else ''}); "
+                                 "every site must answer")
             # replies in one order every round (by client id; they arrive in any order): FedAvg's
             # float sums depend on it, and site k of the last round must be site k of the first
             ordered = sorted(results, key=lambda cr: str(cr[0].cid))
@@ -203,6 +205,20 @@ def _reply_parts(message: Any, rnd: int) -> tuple[list[np.ndarray], int, dict[st
         raise InputError(f"federated round {rnd}: node {node}'s reply has no usable 'num-examples' "
                          f"metric (got {n!r}); a site reports how many rows it trained on")
     return arrays, int(n), metrics
+
+
+def _failed_fit(failure: Any) -> str:
+    """One failure of Flower's legacy server (``aggregate_fit``'s ``failures``) in one line: an
+    exception (a client's error reply, as Flower raises it; a lost connection), or a ``(client,
+    FitRes)`` whose status is not OK, with the client's id and its status message."""
+    if isinstance(failure, BaseException):
+        return _last_line(f"{type(failure).__name__}: {failure}")
+    try:
+        client, res = failure
+    except (TypeError, ValueError):
+        return _last_line(str(failure))
+    message = str(getattr(getattr(res, "status", None), "message", "") or "")
+    return f"client {getattr(client, 'cid', '?')}: {_last_line(message)}"
 
 
 def _last_line(reason: str) -> str:
