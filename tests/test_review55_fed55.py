@@ -36,7 +36,6 @@ def test_held_out_loss_is_that_of_the_weights_a_site_sent_back(caplog: pytest.Lo
         assert loss == pytest.approx(mean_score, rel=1e-5)
 
 
-
 def test_best_val_loss_is_none_where_nothing_was_held_out() -> None:
     # What was wrong (with TrainHistory.best_val_loss, added above for the sites' held-out
     # losses): a GAN that holds nothing out watches its training rows as if held out, then clears
@@ -47,6 +46,7 @@ def test_best_val_loss_is_none_where_nothing_was_held_out() -> None:
     gan = GANomaly(hidden=(8,), latent_dim=2, epochs=2, min_steps=0, verbose=0, validation_fraction=0.0)
     history = gan.fit(X).history_
     assert history.val_loss == [] and history.best_val_loss is None
+
 
 @pytest.mark.parametrize("name", [None, "east"])
 def test_a_site_whose_training_diverges_is_named(name: str | None) -> None:
