@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -203,3 +204,23 @@ def test_the_legacy_strategy_says_why_a_site_failed(monkeypatch: pytest.MonkeyPa
     status = types.SimpleNamespace(status=types.SimpleNamespace(code=1, message="fit failed: out of memory"))
     with pytest.raises(InputError, match=r"\(1 failed: client b2: fit failed: out of memory\)"):
         strategy.aggregate_fit(1, [ok], [(types.SimpleNamespace(cid="b2"), status)])
+
+
+def test_spark_names_a_bad_row_by_its_kept_columns_not_its_place_in_a_batch(tmp_path: Path) -> None:
+    # What was wrong: a bad value stopped a Spark job with "column 'a': expected numbers, found
+    # 'abc' (row 3)": row 3 of one pandas batch of one partition, which Spark cuts anywhere, so
+    # no row the user could find. It is now told as that row of its batch and by the kept
+    # columns (the id the README says to keep), the place of each as hourglass score tells lines.
+    from hourglass import Pipeline
+    from hourglass.distributed.spark import score_partitions
+    from hourglass.errors import InputError
+
+    rows = _frames((120,))[0]
+    Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(rows).save(tmp_path / "m")
+    batch = rows.head(5).assign(flow_id=range(100, 105)).astype({"a": object})
+    batch.loc[2, "a"] = "abc"
+    with pytest.raises(InputError, match=r"^column 'a': expected numbers, found 'abc' "
+                                         r"\(row 3 of a batch of 5: flow_id=102\)"):
+        list(score_partitions(tmp_path / "m", keep=["flow_id"])(iter([batch])))
+    with pytest.raises(InputError, match=r"found 'abc' \(row 3 of a batch of 5; keep an id column"):
+        list(score_partitions(tmp_path / "m")(iter([batch])))

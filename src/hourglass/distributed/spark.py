@@ -30,12 +30,14 @@ from __future__ import annotations
 import logging
 import numbers
 import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from hourglass._columns import QUOTED_TEXT
 from hourglass.errors import InputError
 
 __all__ = ["PartitionScorer", "format_events", "output_schema", "score_partitions"]
@@ -46,6 +48,10 @@ logger = logging.getLogger(__name__)
 #: less ``row``: a partition knows no global row number; keep an id column instead).
 SCORE_COLUMNS = (("score", "double"), ("flag", "int"), ("calibrated", "double"), ("severity", "string"))
 EXPLAIN_COLUMNS = (("top_column", "string"), ("why", "string"))
+
+#: ``row N`` of an error about the rows of a batch, or a quoted value (the data's own text, which
+#: is neither the row nor rewritten)
+_ROW_REF = re.compile(f"({QUOTED_TEXT})" + r"|\brow (\d+)\b")
 
 _WHY_NOT = {
     "timeseries": "a time-series model scores each step from the windows of steps around it, and "
@@ -217,7 +223,10 @@ class PartitionScorer:
         feats = (batch[columns] if set(columns) <= set(batch.columns)
                  else batch.drop(columns=[c for c in meta if c in batch.columns]))
         det = pipe.detector_
-        scores = np.asarray(pipe.score(feats), dtype=np.float64)
+        try:
+            scores = np.asarray(pipe.score(feats), dtype=np.float64)
+        except InputError as exc:  # "row 3": of this batch, which Spark cut anywhere
+            raise _in_batch(exc, len(batch), [kept[c][c] for c in self.keep]) from None
         flags = np.asarray(det.threshold_predict(scores)).astype(np.int32)
         out = pd.DataFrame({"score": scores, "flag": flags,
                             "calibrated": np.asarray(det.calibrate(scores), dtype=np.float64),
@@ -237,6 +246,32 @@ class PartitionScorer:
         if self.anomalies_only:
             out = out[flags == 1].reset_index(drop=True)
         return out
+
+
+def _in_batch(exc: InputError, n: int, kept: Sequence[pd.Series]) -> InputError:
+    """``exc``, about ``row N`` of a batch of ``n`` rows (numbered from 1, as the pipeline numbers
+    the rows it scores), with the batch it is of and the row's ``kept`` columns: Spark cuts
+    partitions and batches anywhere, so a batch's row N is no row the user can find, and an id
+    column kept names it (as ``hourglass score`` tells a file's line).
+
+    Examples
+    --------
+    >>> exc = InputError("column 'a': expected numbers, found 'row 1' (row 2)")
+    >>> str(_in_batch(exc, 3, [pd.Series([7, 8, 9], name="flow_id")]))
+    "column 'a': expected numbers, found 'row 1' (row 2 of a batch of 3: flow_id=8)"
+    """
+    def told(m: re.Match[str]) -> str:
+        if m.group(1):  # a quoted value: kept
+            return m.group(1)
+        i = int(m.group(2)) - 1
+        if not 0 <= i < n:
+            return m.group(0)
+        values = [col.iloc[i] for col in kept]  # (a NumPy number shown as the number, not np.int64(8))
+        ids = ", ".join(f"{col.name}={(v.item() if isinstance(v, np.generic) else _plain(v))!r}"
+                        for col, v in zip(kept, values, strict=True))
+        return f"row {i + 1} of a batch of {n}" + (f": {ids}" if ids else "; keep an id column to tell which")
+
+    return InputError(_ROW_REF.sub(told, str(exc)), param=exc.param)
 
 
 def _holds_arrays(batch: pd.DataFrame, columns: Sequence[str]) -> bool:
