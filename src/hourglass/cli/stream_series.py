@@ -73,9 +73,10 @@ def open_series_scorer(pipe: Any, model: Path, *, explain: int | None, keep: lis
 
 def summary_line(counts: dict[str, int], bad: list[int], where: str, seconds: float,
                  window: int, threshold: float | None = None, stream_threshold: bool = True,
-                 why_none: str | None = None) -> str:
+                 why_none: str | None = None, fitted_on: str = "causal held-out scores") -> str:
     """The end-of-stream summary (stderr). ``stream_threshold``: whether ``threshold`` is the
-    model's stream threshold (fitted on causal scores) or the one fitted on averaged scores: for
+    model's stream threshold (fitted on ``fitted_on``: causal held-out scores, causal training
+    scores, a forecaster's given validation scores) or the one fitted on averaged scores: for
     a model saved before those existed (retrain to fit one), or one that has none for the
     reason ``why_none`` (its threshold fitted on labelled validation rows, ...), which no
     retraining alike would fit.
@@ -108,8 +109,7 @@ def summary_line(counts: dict[str, int], bad: list[int], where: str, seconds: fl
     if threshold is None:
         parts.append(f"{counts['flagged']:,} flagged")
     elif stream_threshold:
-        parts.append(f"{counts['flagged']:,} flagged (threshold {threshold:.6g} fitted on causal "
-                     "held-out scores)")
+        parts.append(f"{counts['flagged']:,} flagged (threshold {threshold:.6g} fitted on {fitted_on})")
     else:
         how = (": retrain to fit a stream threshold" if why_none is None
                else f"; no stream threshold: {why_none}")
@@ -156,7 +156,7 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
         err.print(summary_line(counts, bad, where, time.perf_counter() - start,
                                scorer.window, scorer.threshold, scorer.threshold_note is None,
                                scorer.stream_missing if scorer.stream_missing != NO_STREAM_THRESHOLD
-                               else None)
+                               else None, scorer.threshold_fitted_on)
                   + output_failed_text(sink), highlight=False)
         if drift is not None:
             drift.summary()

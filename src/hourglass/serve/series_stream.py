@@ -163,6 +163,32 @@ class SeriesStreamScorer(ModelScorer):
         rule = self._stream if self._stream is not None else self.pipeline.threshold_
         return float(rule.value_)
 
+    @property
+    def threshold_fitted_on(self) -> str:
+        """What the threshold the stream applies (:attr:`threshold`) was fitted on, in a few
+        words: the causal held-out scores (or, nothing held out, the causal training scores),
+        the validation scores given to the fit (a forecaster of horizon 1: each step's the one
+        window ending at it, as the stream scores it), or averaged scores (no stream threshold).
+
+        Examples
+        --------
+        >>> from types import SimpleNamespace
+        >>> scorer = SeriesStreamScorer.__new__(SeriesStreamScorer)
+        >>> scorer._stream = SimpleNamespace(fitted_on_=None)  # a forecaster fitted on X_val, y_val
+        >>> scorer.threshold_fitted_on
+        'the validation scores given to its fit (each from the window ending at its step)'
+        """
+        from hourglass.detectors.windowed import CAUSAL_HELD_OUT, CAUSAL_TRAINING
+
+        if self._stream is None:
+            return "averaged scores"
+        on = getattr(self._stream, "fitted_on_", None)
+        if on == CAUSAL_HELD_OUT:
+            return "causal held-out scores"
+        if on == CAUSAL_TRAINING:
+            return "causal training scores (no held-out rows)"
+        return "the validation scores given to its fit (each from the window ending at its step)"
+
     def _verdicts(self, scores: np.ndarray, flags: Any = None
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Flag, calibrated probability and severity of causal scores: from the stream threshold
