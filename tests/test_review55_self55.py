@@ -53,3 +53,34 @@ def test_stream_summary_says_what_the_stream_threshold_was_fitted_on(tmp_path: P
     assert "fitted on the validation scores given to its fit" in said["val"], said["val"]
     assert "fitted on causal training scores (no held-out rows))" in said["none"], said["none"]
     assert "fitted on causal held-out scores)" in said["held"], said["held"]
+
+
+def test_the_service_names_a_line_of_a_lines_request_not_a_row(tmp_path: Path) -> None:
+    # What was wrong: this round made the service name the request's row of an error of a page's
+    # event, but a record model's {"lines": [...]} request (CEF, LEEF, audit) still got the
+    # scorer's numbering: a CEF line with "in=abc..." was refused as "column 'in': expected
+    # numbers, found 'abc...' (row 2)", of a request that has lines and no rows ('hourglass
+    # score' and 'stream' of the same lines say "(line 2)"); ausearch's separators and audit
+    # events, which are no row, renumbered them further
+    from fastapi.testclient import TestClient
+
+    from hourglass.serve import create_app
+    from tests.test_cef import _line
+
+    rng = np.random.default_rng(0)
+    (tmp_path / "fw.log").write_text("".join(_line(rng, i, False) + "\n" for i in range(120)))
+    res = runner.invoke(app, ["train", str(tmp_path / "fw.log"), "--epochs", "1", "--hidden", "4,2",
+                              "-q", "-o", str(tmp_path / "model")])
+    assert res.exit_code == 0, res.output
+    good = [_line(rng, 300 + i, False) for i in range(3)]
+    bad = good[2].replace(" in=", " in=abc")
+    key = {"X-API-Key": "k" * 32}
+    with TestClient(create_app(tmp_path / "model", api_key="k" * 32)) as client:
+        answer = client.post("/score", json={"lines": [good[0], good[1], bad]}, headers=key)
+        ok = client.post("/score", json={"lines": good}, headers=key)
+    assert ok.status_code == 200, ok.text
+    assert answer.status_code == 422, answer.text
+    detail = answer.json()["detail"]
+    assert detail.startswith("column 'in': expected numbers, found 'abc") and detail.endswith(
+        "(line 3)"), detail
+    assert "row" not in detail, detail

@@ -410,6 +410,7 @@ class HostedModel:
         if len(items) > max_rows and expand is None:  # before the rows are copied (flattened)
             return self._too_many(len(items))
         pages: list[tuple[int, int, int]] | None = None  # each event's (row, event, events of its row)
+        noun = "row"  # what the request calls its items (pages: a row; the lines of a record model)
         if expand is not None:  # a page may hold any number of events, none too: they are counted
             expanded: list[dict[str, Any]] = []
             placed: list[tuple[int, int, int]] = []
@@ -459,6 +460,11 @@ class HostedModel:
             between = [separator(line) for line in items]
             rows = [None if skip else table.line_parse(line)
                     for line, skip in zip(items, between, strict=True)]
+            # the request's line each scored row came from: the scorers number the rows, and an
+            # error of one names the line instead (ausearch's separators are no row; an audit
+            # event is named by the line of its first record)
+            from_line = [origin[i] for i, skip in enumerate(between) if not skip]
+            noun = "line"
             bad = next((i for i, row in enumerate(rows) if row is None and not between[i]), None)
             if bad is not None:
                 from hourglass.ingest.cef import JSON_LINE_HINT, json_line, record_noun
@@ -471,7 +477,9 @@ class HostedModel:
             if events is not None:  # audit records: one row per event, the request's events closed
                 done = [event for i, row in enumerate(rows)  # ausearch's events: each in audit's order
                         for event in (events.between() if between[i] else events.add(row, i))]
-                rows = [row for _, row in done + events.close()]
+                done += events.close()
+                rows = [row for _, row in done]
+                from_line, noun = [origin[first] for first, _ in done], "the event from line"
                 if not rows and all(between):  # ausearch's separators, no record
                     from hourglass.ingest.cef import record_noun
 
@@ -485,6 +493,7 @@ class HostedModel:
                                            "event's records in one request)"}
             items = [row for row, skip in zip(rows, between, strict=True) if not skip] if events is None \
                 else rows
+            pages = [(line, 0, 1) for line in from_line]
         try:
             if request.alert_format == "ecs":  # the drift check fed as for the other answer
                 order: list[int] = []
@@ -503,7 +512,7 @@ class HostedModel:
                 return 200, self.watch(answer, started, drift_flags=steps)
             return 200, self.watch(scorer.score(items, explain=request.explain), started)
         except InputError as exc:
-            return 422, {"detail": _at_request_row(_one_line(exc), pages)}
+            return 422, {"detail": _at_request_row(_one_line(exc), pages, noun)}
         except Exception:
             logger.exception("scoring %d %s%s failed", len(items), body.field, self._of)
             return 500, {"detail": "internal error while scoring; the server log has the details"}
@@ -1111,11 +1120,14 @@ _LINE_BREAKS = {ord(ch): repr(ch)[1:-1] for ch in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\
 _ROW_NAMED = re.compile(r"\brow (\d+)\b")
 
 
-def _at_request_row(detail: str, pages: Sequence[tuple[int, int, int]] | None) -> str:
+def _at_request_row(detail: str, pages: Sequence[tuple[int, int, int]] | None,
+                    noun: str = "row") -> str:
     """An error ``detail`` of a request whose rows gave pages of events (``pages``: each event's
     request row, its place in that row's page and the events of the page, from 0), with the
     ``row N`` it names (the N-th event scored) named as the request's row it came from, and the
-    event of that row's page; ``detail`` itself without pages.
+    event of that row's page; ``detail`` itself without pages. ``noun``: what the request calls
+    its items (``line`` for a record model's ``lines``, whose scored rows the separators and
+    events renumber).
 
     Examples
     --------
@@ -1124,12 +1136,14 @@ def _at_request_row(detail: str, pages: Sequence[tuple[int, int, int]] | None) -
     "row 2: none of the model's columns"
     >>> _at_request_row("column 'x': expected numbers, found 'a' (row 2)", [(0, 0, 2), (0, 1, 2)])
     "column 'x': expected numbers, found 'a' (row 1, event 2 of its page)"
+    >>> _at_request_row("column 'x': expected numbers, found 'a' (row 1)", [(2, 0, 1)], "line")
+    "column 'x': expected numbers, found 'a' (line 3)"
     """
     found = _ROW_NAMED.search(detail) if pages else None
     if found is None or not 1 <= int(found.group(1)) <= len(pages or ()):
         return detail
     row, event, events = (pages or ())[int(found.group(1)) - 1]
-    where = f"row {row + 1}" + (f", event {event + 1} of its page" if events != 1 else "")
+    where = f"{noun} {row + 1}" + (f", event {event + 1} of its page" if events != 1 else "")
     return detail[:found.start()] + where + detail[found.end():]
 
 
