@@ -32,7 +32,10 @@ the files ``benchmarks/timeseries.py`` admits for anomaly-free.csv as extra norm
 files scored with each model's frozen preprocessing: ROC-AUC and PR-AUC (mean over files) and
 point-wise F1 at the model's own threshold (pooled over files, no point adjustment), plus the
 share of their normal rows flagged. Labels are used for these reported figures only; no choice
-(threshold, epochs, split) looks at them. Mean ± sd over ``--seeds``.
+(threshold, epochs, split) looks at them. Mean ± sd over ``--seeds``. ``lstm-forecaster`` makes
+no forecast for a series' first ``window`` steps (they copy its first forecast's score): every
+averaged-score threshold and figure leaves them out (``own_steps``), as ``hourglass evaluate``
+and ``benchmarks/timeseries.py`` do; the window autoencoders score every step.
 
     OMP_NUM_THREADS=1 nice -n 10 python benchmarks/warm_start_series.py [--data DIR]
         [--models lstm-ae,tcn-ae] [--seeds 0,1,2] [--epochs 20]
@@ -89,32 +92,43 @@ def fresh(model: str, seed: int, epochs: int) -> Pipeline:
                     threshold=Percentile(99.0))
 
 
+def own_steps(det: Any, *steps: np.ndarray) -> list[np.ndarray]:
+    """Each per-step array of a series scored whole (``det.score``) from the first step the model
+    scores for itself: a forecaster's first ``window`` steps (``unpredicted_steps``) copy its
+    first forecast's score, so they are left out of every threshold and figure, as the library's
+    held-out scores and ``hourglass evaluate`` leave them out; a window autoencoder's none."""
+    skip = int(getattr(det, "unpredicted_steps", 0))
+    return [np.asarray(a)[skip:] for a in steps]
+
+
 def rethreshold(pipe: Pipeline, recent: pd.DataFrame) -> tuple[Any, Any]:
     """p99 thresholds (averaged, causal) of ``pipe``'s scores of the last 10% of ``recent``."""
     X = pipe.transform(recent)
     tail = X[len(X) - int(round(0.1 * len(X))):]
     det = pipe.detector_
-    return (Percentile(99.0).fit(det.score(tail), on="recent tail"),
+    return (Percentile(99.0).fit(own_steps(det, det.score(tail))[0], on="recent tail"),
             Percentile(99.0).fit(det.window_scores(tail), on="recent tail (causal)"))
 
 
 def flag_rates(pipe: Pipeline, df: pd.DataFrame, thresholds: tuple[Any, Any] | None = None,
                ) -> tuple[float, float]:
     """Share of ``df``'s steps flagged with averaged scores and with causal (stream) scores
-    (steps before the first full window are not scored by a stream and are left out)."""
+    (steps before the first full window are not scored by a stream and are left out, nor a
+    forecaster's copies of its first forecast: :func:`own_steps`)."""
     avg_thr, stream_thr = thresholds or (pipe.detector_.threshold_, pipe.detector_.stream_threshold_)
     X = pipe.transform(df)
-    avg = float(avg_thr.predict(pipe.detector_.score(X)).mean())
-    stream = float(stream_thr.predict(pipe.detector_.window_scores(X)).mean())
+    det = pipe.detector_
+    avg = float(avg_thr.predict(own_steps(det, det.score(X))[0]).mean())
+    stream = float(stream_thr.predict(det.window_scores(X)).mean())
     return avg, stream
 
 
 def detection(pipe: Pipeline, files: list[pd.DataFrame], avg_thr: Any = None) -> dict[str, float]:
     thr = avg_thr or pipe.detector_.threshold_
     rocs, prs, ys, flags = [], [], [], []
-    for df in files:
-        y = df[LABEL].to_numpy().astype(int)
-        s = pipe.detector_.score(pipe.transform(df.drop(columns=[LABEL])))
+    for df in files:  # each file from the first step the model scores for itself (own_steps)
+        y, s = own_steps(pipe.detector_, df[LABEL].to_numpy().astype(int),
+                         pipe.detector_.score(pipe.transform(df.drop(columns=[LABEL]))))
         rocs.append(roc_auc_score(y, s))
         prs.append(average_precision_score(y, s))
         ys.append(y)

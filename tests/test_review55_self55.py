@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from hourglass.cli import app
 from tests._cli import runner
@@ -84,3 +85,50 @@ def test_the_service_names_a_line_of_a_lines_request_not_a_row(tmp_path: Path) -
     assert detail.startswith("column 'in': expected numbers, found 'abc") and detail.endswith(
         "(line 3)"), detail
     assert "row" not in detail, detail
+
+
+class _Forecaster:
+    """A forecaster-like detector (window 8): its first 8 steps copy a high first-forecast score,
+    the rest score 5 on steps 40-44 and 0 elsewhere."""
+
+    unpredicted_steps = 8
+
+    def score(self, X: np.ndarray) -> np.ndarray:
+        s = np.zeros(len(X))
+        s[40:45] = 5.0
+        s[:8] = 9.0
+        return s
+
+    def window_scores(self, X: np.ndarray) -> np.ndarray:
+        return np.zeros(len(X) - 8)
+
+
+@pytest.mark.usefixtures("script_state_kept")
+def test_warm_start_series_leaves_a_forecasters_copied_first_steps_out(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: benchmarks/warm_start_series.py scored whole series with det.score and
+    # counted every step, so with --models lstm-forecaster the first 32 steps of each series
+    # (copies of the first forecast's score, which this round's timeseries.py protocol and
+    # 'hourglass evaluate' leave out) went into the re-fitted p99 thresholds (here the copies
+    # alone set it: 9.0 instead of 0), the flag rates and each labelled file's ROC/PR-AUC, F1
+    # and false-alarm rate (8 copies flagged: FPR 8/55, F1 0.56 instead of 0 and 1)
+    import sys
+    from types import SimpleNamespace
+
+    from hourglass.thresholds import Fixed
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import warm_start_series as wss
+
+    det = _Forecaster()
+    det.threshold_ = Fixed(1.0).fit(np.zeros(4))  # type: ignore[attr-defined]
+    det.stream_threshold_ = Fixed(1.0).fit(np.zeros(4))  # type: ignore[attr-defined]
+    pipe = SimpleNamespace(detector_=det, transform=lambda df: df.to_numpy(dtype=float))
+    y = np.zeros(60, dtype=int)
+    y[40:45] = 1
+    labelled = pd.DataFrame({"x": np.zeros(60), wss.LABEL: y})
+    got = wss.detection(pipe, [labelled])  # type: ignore[arg-type]
+    assert (got["f1"], got["fpr"], got["roc"], got["pr"]) == (1.0, 0.0, 1.0, 1.0), got
+    avg, _ = wss.rethreshold(pipe, pd.DataFrame({"x": np.zeros(200)}))  # type: ignore[arg-type]
+    assert avg.value_ == 0.0 and avg.n_fit_ == 12  # the tail's 20 steps give 12 own scores
+    assert wss.flag_rates(pipe, pd.DataFrame({"x": np.zeros(100)}))[0] == pytest.approx(5 / 92)
