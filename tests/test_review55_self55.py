@@ -132,3 +132,42 @@ def test_warm_start_series_leaves_a_forecasters_copied_first_steps_out(
     avg, _ = wss.rethreshold(pipe, pd.DataFrame({"x": np.zeros(200)}))  # type: ignore[arg-type]
     assert avg.value_ == 0.0 and avg.n_fit_ == 12  # the tail's 20 steps give 12 own scores
     assert wss.flag_rates(pipe, pd.DataFrame({"x": np.zeros(100)}))[0] == pytest.approx(5 / 92)
+
+
+def test_the_service_names_the_request_row_not_a_row_inside_a_quoted_value(tmp_path: Path) -> None:
+    # What was wrong: the service's renaming of an error's "row N" (the N-th event scored) as
+    # the request's row took the first "row <digits>" of the message, which may be inside the
+    # client's value it quotes: a CloudTrail page whose second record had bytesTransferred
+    # "row 1" was refused as "column 'bytesTransferred': expected numbers, found 'row 1, event 1
+    # of its page' (row 4)": the value rewritten, and the event's count (row 4, of a request of
+    # 2 rows) left as it was
+    import gzip
+
+    from fastapi.testclient import TestClient
+
+    from hourglass.serve import create_app
+    from tests.test_cloudtrail import _event
+
+    rng = np.random.default_rng(0)
+
+    def record(i: int) -> dict[str, object]:
+        return {**_event(rng, i * 7, False), "bytesTransferred": int(rng.integers(100, 1000))}
+
+    trail = tmp_path / "111122223333_CloudTrail_us-east-1_20260101T0000Z_abc.json.gz"
+    with gzip.open(trail, "wt") as fh:
+        json.dump({"Records": [record(i) for i in range(120)]}, fh)
+    res = runner.invoke(app, ["train", str(trail), "--epochs", "1", "--hidden", "4,2", "-q", "-o",
+                              str(tmp_path / "model")])
+    assert res.exit_code == 0, res.output
+    bad = {**record(900), "bytesTransferred": "row 1"}
+    key = {"X-API-Key": "k" * 32}
+    with TestClient(create_app(tmp_path / "model", api_key="k" * 32)) as client:
+        paged = client.post("/score", json={"rows": [{"Records": [record(1), record(2)]},
+                                                     {"Records": [record(3), bad]}]}, headers=key)
+        after = client.post("/score", json={"rows": [{"Records": [record(1), record(2)]}, bad]},
+                            headers=key)
+    assert paged.status_code == 422 and after.status_code == 422, (paged.text, after.text)
+    assert paged.json()["detail"] == ("column 'bytesTransferred': expected numbers, found 'row 1' "
+                                      "(row 2, event 2 of its page)"), paged.text
+    assert after.json()["detail"] == ("column 'bytesTransferred': expected numbers, found 'row 1' "
+                                      "(row 2)"), after.text

@@ -1117,7 +1117,9 @@ _DETAIL_CHARS = 400
 _LINE_BREAKS = {ord(ch): repr(ch)[1:-1] for ch in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
 
 
-_ROW_NAMED = re.compile(r"\brow (\d+)\b")
+#: a quoted value (a client's, as ``repr`` quotes it: a quote that opens after no letter and
+#: closes before none; an apostrophe inside a word, "the model's", opens none) or ``row N``
+_ROW_NAMED = re.compile(r"""(?<!\w)'(?:[^'\\]|\\.)*'(?!\w)|(?<!\w)"(?:[^"\\]|\\.)*"(?!\w)|\brow (\d+)\b""")
 
 
 def _at_request_row(detail: str, pages: Sequence[tuple[int, int, int]] | None,
@@ -1138,8 +1140,11 @@ def _at_request_row(detail: str, pages: Sequence[tuple[int, int, int]] | None,
     "column 'x': expected numbers, found 'a' (row 1, event 2 of its page)"
     >>> _at_request_row("column 'x': expected numbers, found 'a' (row 1)", [(2, 0, 1)], "line")
     "column 'x': expected numbers, found 'a' (line 3)"
+    >>> _at_request_row("column 'x': expected numbers, found 'row 1' (row 2)", [(0, 0, 2), (0, 1, 2)])
+    "column 'x': expected numbers, found 'row 1' (row 1, event 2 of its page)"
     """
-    found = _ROW_NAMED.search(detail) if pages else None
+    # the row the message names, not a 'row 1' inside a value it quotes
+    found = next((m for m in _ROW_NAMED.finditer(detail) if m.group(1)), None) if pages else None
     if found is None or not 1 <= int(found.group(1)) <= len(pages or ()):
         return detail
     row, event, events = (pages or ())[int(found.group(1)) - 1]
