@@ -171,3 +171,38 @@ def test_the_service_names_the_request_row_not_a_row_inside_a_quoted_value(tmp_p
                                       "(row 2, event 2 of its page)"), paged.text
     assert after.json()["detail"] == ("column 'bytesTransferred': expected numbers, found 'row 1' "
                                       "(row 2)"), after.text
+
+
+def test_threshold_table_says_the_current_stream_cut_off_of_a_forecaster_fitted_on_x_val(
+        tmp_path: Path) -> None:
+    # What was wrong: since this round an lstm-forecaster fitted with Pipeline.fit(df, X_val=...,
+    # y_val=...) keeps its best-F1 threshold as its stream threshold, and 'hourglass threshold'
+    # showed it as the current row's stream cut-off under the footnote "stream cut-off: the
+    # same rule on 22 causal held-out scores (the window ending at each step)": a best F1
+    # cannot be fitted on unlabelled held-out scores; it was fitted on the labelled
+    # validation scores
+    from hourglass import Pipeline, thresholds
+    from hourglass.detectors import LSTMForecaster
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    val = _sine(120, 1)
+    y = np.zeros(120, dtype=int)
+    val.loc[80:82, "cpu"] += 3
+    y[80:83] = 1
+    pipe = Pipeline(LSTMForecaster(window=8, hidden=4, epochs=1, verbose=0),
+                    features=TimeSeriesPreprocessor(), threshold=thresholds.BestF1()
+                    ).fit(_sine(300), X_val=val, y_val=y)
+    pipe.save(tmp_path / "m")
+    res = runner.invoke(app, ["threshold", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    foot = " ".join(res.stdout[res.stdout.index("stream cut-off: the same rule"):].split())
+    assert foot.startswith(
+        "stream cut-off: the same rule on 22 causal held-out scores (the window ending at each "
+        "step), what 'hourglass stream' applies; the current rule's is its threshold, fitted on the "
+        "validation scores given to its fit (each from the window ending at its step)."), foot
+    # a model whose stream threshold was fitted on the causal scores: as before
+    Pipeline(LSTMForecaster(window=8, hidden=4, epochs=1, verbose=0),
+             features=TimeSeriesPreprocessor()).fit(_sine(300)).save(tmp_path / "held")
+    res = runner.invoke(app, ["threshold", str(tmp_path / "held")])
+    assert res.exit_code == 0, res.output
+    assert "the current rule's is its threshold" not in res.stdout

@@ -375,9 +375,16 @@ def _print_table(pipe: Pipeline, model: Path, rows: list[dict[str, Any]], notes:
         foot.append(f"alerts /day at {rate:,.6g} {unit} per day (false alarms only; attacks come on "
                     "top).")
     if series:
+        from hourglass.detectors.windowed import CAUSAL_HELD_OUT, CAUSAL_TRAINING, stream_fitted_on
+
         causal = "held-out" if held else "training (no held-out rows)"
+        own = pipe.stream_threshold_ if marked else None  # the current row's: fitted otherwise?
+        other = (own is not None and getattr(own, "fitted_on_", None) not in (CAUSAL_HELD_OUT,
+                                                                             CAUSAL_TRAINING))
         foot.append(f"stream cut-off: the same rule on {det.stream_val_scores_.size:,} causal {causal} "
-                    "scores (the window ending at each step), what 'hourglass stream' applies.")
+                    "scores (the window ending at each step), what 'hourglass stream' applies"
+                    + (f"; the current rule's is its threshold, fitted on {stream_fitted_on(own)}"
+                       if own is not None and other else "") + ".")
     # the top-g rule is Fixed(top_g); a cut-off of another value (fixed:2.5) is the user's own
     if (hasattr(det, "top_g") and type(det.threshold_).__name__ == "Fixed"
             and float(det.threshold_.value_) == float(det.top_g)):

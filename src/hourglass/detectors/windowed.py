@@ -48,7 +48,7 @@ from hourglass.nn import TrainConfig, predict_batches
 from hourglass.thresholds import HELD_OUT, Calibrator, Threshold, threshold_from_dict
 
 __all__ = ["AUTO_MARGIN", "CAUSAL_HELD_OUT", "CAUSAL_TRAINING", "MAX_PCA_RANK", "SCORE_BATCH_VALUES",
-           "ChannelScaled", "PCAResidual", "Reconstruction", "WindowDetector"]
+           "ChannelScaled", "PCAResidual", "Reconstruction", "WindowDetector", "stream_fitted_on"]
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +137,29 @@ CAUSAL_TRAINING = "causal training scores (no held-out rows)"
 #: Why a model loaded from an artefact has no stream threshold, when its state does not say.
 NO_STREAM_THRESHOLD = ("saved before stream thresholds existed; retrain to fit a stream threshold "
                        "on causal scores")
+
+
+def stream_fitted_on(rule: Threshold) -> str:
+    """What a model's stream threshold ``rule`` (:attr:`WindowDetector.stream_threshold_`) was
+    fitted on, in a few words: the causal held-out scores, the causal training scores (nothing
+    held out), or the validation scores given to the model's threshold (a forecaster of horizon
+    1, whose stream threshold is the one fitted on them: each its step's one window's score, as
+    the stream scores it).
+
+    Examples
+    --------
+    >>> from hourglass.thresholds import BestF1, Percentile
+    >>> stream_fitted_on(Percentile(99).fit(range(100), on=CAUSAL_HELD_OUT))
+    'causal held-out scores'
+    >>> stream_fitted_on(BestF1().fit([0.1, 0.5, 0.9], [0, 1, 1]))
+    'the validation scores given to its fit (each from the window ending at its step)'
+    """
+    on = getattr(rule, "fitted_on_", None)
+    if on == CAUSAL_HELD_OUT:
+        return "causal held-out scores"
+    if on == CAUSAL_TRAINING:
+        return "causal training scores (no held-out rows)"
+    return "the validation scores given to its fit (each from the window ending at its step)"
 
 
 class PCAResidual(Reconstruction):

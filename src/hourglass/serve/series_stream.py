@@ -166,28 +166,20 @@ class SeriesStreamScorer(ModelScorer):
     @property
     def threshold_fitted_on(self) -> str:
         """What the threshold the stream applies (:attr:`threshold`) was fitted on, in a few
-        words: the causal held-out scores (or, nothing held out, the causal training scores),
-        the validation scores given to the fit (a forecaster of horizon 1: each step's the one
-        window ending at it, as the stream scores it), or averaged scores (no stream threshold).
+        words: those of :func:`~hourglass.detectors.windowed.stream_fitted_on` (the causal
+        held-out scores, ...), or averaged scores (the model has no stream threshold).
 
         Examples
         --------
         >>> from types import SimpleNamespace
         >>> scorer = SeriesStreamScorer.__new__(SeriesStreamScorer)
-        >>> scorer._stream = SimpleNamespace(fitted_on_=None)  # a forecaster fitted on X_val, y_val
+        >>> scorer._stream = None  # a model saved before stream thresholds existed
         >>> scorer.threshold_fitted_on
-        'the validation scores given to its fit (each from the window ending at its step)'
+        'averaged scores'
         """
-        from hourglass.detectors.windowed import CAUSAL_HELD_OUT, CAUSAL_TRAINING
+        from hourglass.detectors.windowed import stream_fitted_on
 
-        if self._stream is None:
-            return "averaged scores"
-        on = getattr(self._stream, "fitted_on_", None)
-        if on == CAUSAL_HELD_OUT:
-            return "causal held-out scores"
-        if on == CAUSAL_TRAINING:
-            return "causal training scores (no held-out rows)"
-        return "the validation scores given to its fit (each from the window ending at its step)"
+        return "averaged scores" if self._stream is None else stream_fitted_on(self._stream)
 
     def _verdicts(self, scores: np.ndarray, flags: Any = None
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
