@@ -206,3 +206,36 @@ def test_threshold_table_says_the_current_stream_cut_off_of_a_forecaster_fitted_
     res = runner.invoke(app, ["threshold", str(tmp_path / "held")])
     assert res.exit_code == 0, res.output
     assert "the current rule's is its threshold" not in res.stdout
+
+
+def test_the_service_names_the_first_line_of_an_audit_event_of_a_lines_request(tmp_path: Path) -> None:
+    # What was wrong: an audit model's {"lines": [...]} request gathers records into events and
+    # passes ausearch's '----' separators over, so the scorer's "row 3" (the third event) was no
+    # line of the request; the error now names the line of the event's first record
+    from fastapi.testclient import TestClient
+
+    from hourglass.errors import InputError
+    from hourglass.serve import create_app
+    from tests.test_auditd import _event
+
+    rng = np.random.default_rng(0)
+    (tmp_path / "audit.log").write_text("".join(line + "\n" for i in range(60) for line in _event(rng, i)))
+    res = runner.invoke(app, ["train", str(tmp_path / "audit.log"), "--epochs", "1", "--hidden", "4,2",
+                              "-q", "-o", str(tmp_path / "model")])
+    assert res.exit_code == 0, res.output
+    # as ausearch writes them: each event after a '----' line, its records newest first
+    events = [[r for r in reversed(_event(rng, i)) if "type=EOE" not in r] for i in range(300, 303)]
+    lines = [line for event in events for line in ["----", *event]]
+    served = create_app(tmp_path / "model", api_key="k" * 32)
+    hosted = next(iter(served.state.hosted.values()))
+
+    def refused(items: list[object], explain: object = None) -> dict[str, object]:
+        raise InputError(f"column 'x': expected numbers, found 'a' (row {len(items)})")
+
+    hosted.scorer.score = refused  # the last event's value refused, as a scorer names it
+    with TestClient(served) as client:
+        answer = client.post("/score", json={"lines": lines}, headers={"X-API-Key": "k" * 32})
+    first = len(lines) - len(events[2]) + 1  # the last event's first record, counted from 1
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["detail"] == (f"column 'x': expected numbers, found 'a' (the event from "
+                                       f"line {first})"), answer.text
