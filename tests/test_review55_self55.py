@@ -239,3 +239,39 @@ def test_the_service_names_the_first_line_of_an_audit_event_of_a_lines_request(t
     assert answer.status_code == 422, answer.text
     assert answer.json()["detail"] == (f"column 'x': expected numbers, found 'a' (the event from "
                                        f"line {first})"), answer.text
+
+
+def test_a_forecaster_fitted_on_x_val_and_saved_before_this_round_keeps_its_stream_threshold() -> None:
+    # What was wrong: 343dfc5d keeps an lstm-forecaster's (horizon 1) threshold fitted on given
+    # validation scores as its stream threshold, those scores being causal ones; a forecaster
+    # saved before it still loaded with none, its model card, the stream's warning and its
+    # summary saying "the threshold was fitted on given validation scores (averaged over
+    # windows), which have no causal counterpart" (what that commit calls wrong) and, since
+    # c681bc41, no word of retraining. Such a state now loads with that threshold as its
+    # stream threshold, as a fit now keeps it (the stream applied that value anyway); a window
+    # autoencoder's loads as before
+    from hourglass import thresholds
+    from hourglass.detectors import LSTMAutoEncoder, LSTMForecaster
+
+    averaged = ("the threshold was fitted on given validation scores (averaged over windows), "
+                "which have no causal counterpart")  # the reason such a model was saved with
+    rng = np.random.default_rng(0)
+    X = np.sin(np.arange(300) / 4)[:, None] + 0.05 * rng.normal(size=(300, 1))
+    Xv = np.sin(np.arange(120) / 4)[:, None]
+    y = np.zeros(120, dtype=int)
+    Xv[80:83] += 3
+    y[80:83] = 1
+    for cls, kept in ((LSTMForecaster, True), (LSTMAutoEncoder, False)):
+        det = cls(window=8, hidden=4, epochs=1, verbose=0).fit(X.astype(np.float32))
+        det.set_threshold(thresholds.BestF1(), scores=det.score(Xv.astype(np.float32)), y=y)
+        meta, arrays = det.get_state()
+        assert (meta.get("stream_threshold") is not None) is kept
+        meta = {**meta, "stream_threshold": None, "stream_threshold_why": averaged}
+        old = det.clone().set_state(meta, arrays)  # as saved before this round
+        if kept:
+            assert old.stream_threshold_missing() is None
+            assert old.stream_threshold_.value_ == old.threshold_.value_
+            assert old.stream_threshold_ is not old.threshold_
+        else:
+            assert old.stream_threshold_ is None
+            assert old.stream_threshold_missing() == averaged

@@ -137,6 +137,10 @@ CAUSAL_TRAINING = "causal training scores (no held-out rows)"
 #: Why a model loaded from an artefact has no stream threshold, when its state does not say.
 NO_STREAM_THRESHOLD = ("saved before stream thresholds existed; retrain to fit a stream threshold "
                        "on causal scores")
+#: Why a model whose threshold was fitted on given validation scores averaged over windows (a
+#: window autoencoder's, a forecaster's of horizon > 1) has no stream threshold.
+AVERAGED_VALIDATION = ("the threshold was fitted on given validation scores (averaged over windows), "
+                       "which have no causal counterpart")
 
 
 def stream_fitted_on(rule: Threshold) -> str:
@@ -587,15 +591,18 @@ class WindowDetector(DeepDetector):
         super().set_threshold(threshold, scores, y)
         if scores is None and getattr(self, "stream_val_scores_", None) is not None:
             self._fit_stream_threshold(self.threshold_)
-        elif scores is not None and self._span() == (self._length() - 1, self._length()):
-            # each window's score is about its last step alone: score() is the causal score
+        elif scores is not None and self._causal_scores():
             self.stream_threshold_ = copy.deepcopy(self.threshold_)
             self.stream_threshold_why_ = None
         elif scores is not None:
             self.stream_threshold_ = None
-            self.stream_threshold_why_ = ("the threshold was fitted on given validation scores "
-                                          "(averaged over windows), which have no causal counterpart")
+            self.stream_threshold_why_ = AVERAGED_VALIDATION
         return self
+
+    def _causal_scores(self) -> bool:
+        """Whether each window's score is about its last step alone (a forecaster of horizon 1):
+        :meth:`score` then gives each step the one window ending at it, the stream's causal score."""
+        return self._span() == (self._length() - 1, self._length())
 
     @staticmethod
     def _check_seams(seams: Sequence[int] | None) -> tuple[int, ...]:
@@ -816,6 +823,12 @@ class WindowDetector(DeepDetector):
         self.stream_threshold_ = None if stream is None else threshold_from_dict(stream, fitted=True)
         self.stream_threshold_why_ = meta.get("stream_threshold_why")
         self.stream_calibrator_ = None if cal is None else Calibrator.from_dict(cal)
+        if stream is None and self.stream_threshold_why_ == AVERAGED_VALIDATION and self._causal_scores():
+            # a forecaster of horizon 1 saved before set_threshold kept its threshold fitted on
+            # given validation scores (causal ones: each step's one forecast) for the stream,
+            # which applied it anyway: kept as its stream threshold, as a fit now keeps it
+            self.stream_threshold_ = copy.deepcopy(self.threshold_)
+            self.stream_threshold_why_ = None
         scores = arrays.get("stream_val_scores")
         self.stream_val_scores_ = (None if scores is None
                                    else state_vector(arrays, "stream_val_scores", np.float64))
