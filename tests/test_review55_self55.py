@@ -275,3 +275,28 @@ def test_a_forecaster_fitted_on_x_val_and_saved_before_this_round_keeps_its_stre
         else:
             assert old.stream_threshold_ is None
             assert old.stream_threshold_missing() == averaged
+
+
+def test_threshold_table_says_why_the_current_rule_has_no_stream_cut_off(tmp_path: Path) -> None:
+    # What was wrong: 'hourglass threshold' of a window autoencoder fitted with Pipeline.fit(df,
+    # X_val=..., y_val=...) showed its current row's stream cut-off as "n/a" with no reason in
+    # the notes (the README: "n/a, with the reason in the notes"), under a footnote saying the
+    # column is "what 'hourglass stream' applies": the stream applies the current cut-off
+    # (10.27 here), and the model card, the stream's warning and its summary give the reason
+    from hourglass import Pipeline, thresholds
+    from hourglass.detectors import LSTMAutoEncoder
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    val = _sine(120, 1)
+    y = np.zeros(120, dtype=int)
+    val.loc[80:82, "cpu"] += 3
+    y[80:83] = 1
+    Pipeline(LSTMAutoEncoder(window=8, hidden=4, epochs=1, verbose=0),
+             features=TimeSeriesPreprocessor(), threshold=thresholds.BestF1()
+             ).fit(_sine(300), X_val=val, y_val=y).save(tmp_path / "m")
+    res = runner.invoke(app, ["threshold", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    foot = " ".join(res.stdout[res.stdout.index("stream cut-off: the same rule"):].split())
+    assert ("what 'hourglass stream' applies; the current rule has none (n/a: the threshold was "
+            "fitted on given validation scores (averaged over windows), which have no causal "
+            "counterpart): 'hourglass stream' applies its cut-off.") in foot, foot

@@ -378,13 +378,16 @@ def _print_table(pipe: Pipeline, model: Path, rows: list[dict[str, Any]], notes:
         from hourglass.detectors.windowed import CAUSAL_HELD_OUT, CAUSAL_TRAINING, stream_fitted_on
 
         causal = "held-out" if held else "training (no held-out rows)"
-        own = pipe.stream_threshold_ if marked else None  # the current row's: fitted otherwise?
-        other = (own is not None and getattr(own, "fitted_on_", None) not in (CAUSAL_HELD_OUT,
-                                                                             CAUSAL_TRAINING))
+        own = pipe.stream_threshold_  # the current row's: fitted otherwise, or none (n/a)?
+        mine = ""
+        if marked and own is None:
+            mine = (f"; the current rule has none (n/a: {det.stream_threshold_missing()}): "
+                    "'hourglass stream' applies its cut-off")
+        elif marked and own is not None and getattr(own, "fitted_on_", None) not in (
+                CAUSAL_HELD_OUT, CAUSAL_TRAINING):
+            mine = f"; the current rule's is its threshold, fitted on {stream_fitted_on(own)}"
         foot.append(f"stream cut-off: the same rule on {det.stream_val_scores_.size:,} causal {causal} "
-                    "scores (the window ending at each step), what 'hourglass stream' applies"
-                    + (f"; the current rule's is its threshold, fitted on {stream_fitted_on(own)}"
-                       if own is not None and other else "") + ".")
+                    f"scores (the window ending at each step), what 'hourglass stream' applies{mine}.")
     # the top-g rule is Fixed(top_g); a cut-off of another value (fixed:2.5) is the user's own
     if (hasattr(det, "top_g") and type(det.threshold_).__name__ == "Fixed"
             and float(det.threshold_.value_) == float(det.top_g)):
