@@ -32,6 +32,7 @@ from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, Field, ValidationError
 
 import hourglass
+from hourglass._columns import QUOTED_TEXT
 from hourglass._eol import text_lines, without_boms
 from hourglass.errors import InputError
 from hourglass.ingest.formats import event_format
@@ -1117,9 +1118,9 @@ _DETAIL_CHARS = 400
 _LINE_BREAKS = {ord(ch): repr(ch)[1:-1] for ch in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
 
 
-#: a quoted value (a client's, as ``repr`` quotes it: a quote that opens after no letter and
-#: closes before none; an apostrophe inside a word, "the model's", opens none) or ``row N``
-_ROW_NAMED = re.compile(r"""(?<!\w)'(?:[^'\\]|\\.)*'(?!\w)|(?<!\w)"(?:[^"\\]|\\.)*"(?!\w)|\brow (\d+)\b""")
+#: ``row N`` of a scorer's error, or a quoted value (the client's text: ``found 'row 3'``), which
+#: is neither the row nor rewritten (as ``stream`` and ``score`` tell a file's rows)
+_ROW_NAMED = re.compile(f"({QUOTED_TEXT})" + r"|\brow (\d+)\b")
 
 
 def _at_request_row(detail: str, pages: Sequence[tuple[int, int, int]] | None,
@@ -1144,10 +1145,10 @@ def _at_request_row(detail: str, pages: Sequence[tuple[int, int, int]] | None,
     "column 'x': expected numbers, found 'row 1' (row 1, event 2 of its page)"
     """
     # the row the message names, not a 'row 1' inside a value it quotes
-    found = next((m for m in _ROW_NAMED.finditer(detail) if m.group(1)), None) if pages else None
-    if found is None or not 1 <= int(found.group(1)) <= len(pages or ()):
+    found = next((m for m in _ROW_NAMED.finditer(detail) if m.group(2)), None) if pages else None
+    if found is None or not 1 <= int(found.group(2)) <= len(pages or ()):
         return detail
-    row, event, events = (pages or ())[int(found.group(1)) - 1]
+    row, event, events = (pages or ())[int(found.group(2)) - 1]
     where = f"{noun} {row + 1}" + (f", event {event + 1} of its page" if events != 1 else "")
     return detail[:found.start()] + where + detail[found.end():]
 
