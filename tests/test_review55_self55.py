@@ -173,6 +173,42 @@ def test_the_service_names_the_request_row_not_a_row_inside_a_quoted_value(tmp_p
                                       "(row 2)"), after.text
 
 
+def test_the_service_names_the_request_row_after_an_empty_page(tmp_path: Path) -> None:
+    # What was wrong: the service renamed a scorer's "row N" as the request's row only where a
+    # row gave a page of other than one event, and counted only the rows that gave events: a
+    # page of none (a CloudTrail file's {"Records": []}, an empty Graph page) before a bad
+    # record, {"rows": [{"Records": []}, bad]}, was refused as "... (row 1)", of the request's
+    # row 2 (and [empty, good, bad] as row 2 of row 3)
+    import gzip
+
+    from fastapi.testclient import TestClient
+
+    from hourglass.serve import create_app
+    from tests.test_cloudtrail import _event
+
+    rng = np.random.default_rng(0)
+
+    def record(i: int) -> dict[str, object]:
+        return {**_event(rng, i * 7, False), "bytesTransferred": int(rng.integers(100, 1000))}
+
+    trail = tmp_path / "111122223333_CloudTrail_us-east-1_20260101T0000Z_abc.json.gz"
+    with gzip.open(trail, "wt") as fh:
+        json.dump({"Records": [record(i) for i in range(120)]}, fh)
+    res = runner.invoke(app, ["train", str(trail), "--epochs", "1", "--hidden", "4,2", "-q", "-o",
+                              str(tmp_path / "model")])
+    assert res.exit_code == 0, res.output
+    bad = {**record(900), "bytesTransferred": "abc"}
+    key = {"X-API-Key": "k" * 32}
+    said = []
+    with TestClient(create_app(tmp_path / "model", api_key="k" * 32)) as client:
+        for rows in ([{"Records": []}, bad], [{"Records": []}, record(1), bad],
+                     [record(1), {"Records": []}, {"Records": [record(2), bad]}], [record(1), bad]):
+            answer = client.post("/score", json={"rows": rows}, headers=key)
+            assert answer.status_code == 422, answer.text
+            said.append(answer.json()["detail"].rsplit(" (", 1)[1])
+    assert said == ["row 2)", "row 3)", "row 3, event 2 of its page)", "row 2)"], said
+
+
 def test_threshold_table_says_the_current_stream_cut_off_of_a_forecaster_fitted_on_x_val(
         tmp_path: Path) -> None:
     # What was wrong: since this round an lstm-forecaster fitted with Pipeline.fit(df, X_val=...,

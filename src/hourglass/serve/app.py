@@ -410,22 +410,22 @@ class HostedModel:
         expand = self.expand if body.field == "rows" else None  # rows that may be pages of events
         if len(items) > max_rows and expand is None:  # before the rows are copied (flattened)
             return self._too_many(len(items))
-        pages: list[tuple[int, int, int]] | None = None  # each event's (row, event, events of its row)
-        noun = "row"  # what the request calls its items (pages: a row; the lines of a record model)
+        # the scorers number the rows they score: an error names the request's item instead,
+        # placed (only then) from where each row's events end (pages) or each row's line
+        ends: list[int] | None = None
+        lines_from: list[int] | None = None
+        item_noun = "row"  # what the request calls its items (the lines of a record model)
         if expand is not None:  # a page may hold any number of events, none too: they are counted
             expanded: list[dict[str, Any]] = []
-            placed: list[tuple[int, int, int]] = []
+            ends = []
             for i, row in enumerate(items):
                 try:
-                    got = expand(row)
+                    expanded.extend(expand(row))
                 except ValueError as exc:
                     return 422, {"detail": f"{_location(('rows', i))}: {_one_line(exc)}"}
-                expanded.extend(got)
-                placed.extend((i, k, len(got)) for k in range(len(got)))
+                ends.append(len(expanded))
                 if len(expanded) > max_rows:  # as soon as they pass the limit
                     return self._too_many(len(expanded))
-            # the scorers number the events: an error of one names the request's row instead
-            pages = placed if any(n != 1 for _, _, n in placed) else None
             items = expanded
         if body.field == "rows":  # {"source": {"ip": ...}} is source.ip, as in a file
             items = [flat_record(row) for row in items]
@@ -461,11 +461,10 @@ class HostedModel:
             between = [separator(line) for line in items]
             rows = [None if skip else table.line_parse(line)
                     for line, skip in zip(items, between, strict=True)]
-            # the request's line each scored row came from: the scorers number the rows, and an
-            # error of one names the line instead (ausearch's separators are no row; an audit
-            # event is named by the line of its first record)
-            from_line = [origin[i] for i, skip in enumerate(between) if not skip]
-            noun = "line"
+            # the request's line each scored row came from (ausearch's separators are no row; an
+            # audit event is named by the line of its first record)
+            lines_from = [origin[i] for i, skip in enumerate(between) if not skip]
+            item_noun = "line"
             bad = next((i for i, row in enumerate(rows) if row is None and not between[i]), None)
             if bad is not None:
                 from hourglass.ingest.cef import JSON_LINE_HINT, json_line, record_noun
@@ -480,7 +479,7 @@ class HostedModel:
                         for event in (events.between() if between[i] else events.add(row, i))]
                 done += events.close()
                 rows = [row for _, row in done]
-                from_line, noun = [origin[first] for first, _ in done], "the event from line"
+                lines_from, item_noun = [origin[first] for first, _ in done], "the event from line"
                 if not rows and all(between):  # ausearch's separators, no record
                     from hourglass.ingest.cef import record_noun
 
@@ -494,7 +493,6 @@ class HostedModel:
                                            "event's records in one request)"}
             items = [row for row, skip in zip(rows, between, strict=True) if not skip] if events is None \
                 else rows
-            pages = [(line, 0, 1) for line in from_line]
         try:
             if request.alert_format == "ecs":  # the drift check fed as for the other answer
                 order: list[int] = []
@@ -513,7 +511,9 @@ class HostedModel:
                 return 200, self.watch(answer, started, drift_flags=steps)
             return 200, self.watch(scorer.score(items, explain=request.explain), started)
         except InputError as exc:
-            return 422, {"detail": _at_request_row(_one_line(exc), pages, noun)}
+            pages = (_events_placed(ends) if ends is not None else
+                     None if lines_from is None else [(line, 0, 1) for line in lines_from])
+            return 422, {"detail": _at_request_row(_one_line(exc), pages, item_noun)}
         except Exception:
             logger.exception("scoring %d %s%s failed", len(items), body.field, self._of)
             return 500, {"detail": "internal error while scoring; the server log has the details"}
@@ -1121,6 +1121,31 @@ _LINE_BREAKS = {ord(ch): repr(ch)[1:-1] for ch in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\
 #: ``row N`` of a scorer's error, or a quoted value (the client's text: ``found 'row 3'``), which
 #: is neither the row nor rewritten (as ``stream`` and ``score`` tell a file's rows)
 _ROW_NAMED = re.compile(f"({QUOTED_TEXT})" + r"|\brow (\d+)\b")
+
+
+def _events_placed(ends: Sequence[int]) -> list[tuple[int, int, int]] | None:
+    """Each event's (request row, its place in that row's page, the events of the page), from
+    0, of a request whose rows gave events up to ``ends[i]`` (row ``i``'s end among the events);
+    ``None`` where each row gave one (the events are the rows; a row that gives none, an empty
+    page, renumbers the rows after it as a page of several does).
+
+    Examples
+    --------
+    >>> _events_placed([0, 1])  # an empty page, then a row
+    [(1, 0, 1)]
+    >>> _events_placed([2, 3])
+    [(0, 0, 2), (0, 1, 2), (1, 0, 1)]
+    >>> _events_placed([1, 2]) is None
+    True
+    """
+    if all(end == i + 1 for i, end in enumerate(ends)):
+        return None
+    placed: list[tuple[int, int, int]] = []
+    start = 0
+    for i, end in enumerate(ends):
+        placed.extend((i, k, end - start) for k in range(end - start))
+        start = end
+    return placed
 
 
 def _at_request_row(detail: str, pages: Sequence[tuple[int, int, int]] | None,
