@@ -24,6 +24,7 @@ from hourglass.explain.tabular import (
     explanation_method,
     feature_weights,
     percent,
+    the_way_for,
     top_shares,
 )
 from hourglass.features.entity import KEYS
@@ -153,9 +154,11 @@ def training_medians(features: EntityWindows) -> dict[str, float]:
 
 def _entity_pipe(pipe: Pipeline, method: str) -> str:
     pipe._check_fitted()  # NotFittedError, as pipe.score says it (an AttributeError before)
-    if getattr(pipe.features_, "output", "tabular") != "entity":
-        raise InputError("explain_buckets: the model is not an entity-bucket model; use "
-                         "hourglass.explain.explain_rows")
+    output = getattr(pipe.features_, "output", "tabular")
+    if output != "entity":
+        # the way that works for its kind (explain_rows refuses a time-series or log model too)
+        raise InputError(f"explain_buckets: the model is not an entity-bucket model; this model "
+                         f"({type(pipe.detector_).__name__}) reads {output} data{the_way_for(pipe)}")
     return explanation_method(pipe, method)
 
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from hourglass.pipeline import Pipeline
 
 __all__ = ["METHODS", "column_attributions", "column_errors", "explain_rows", "explainable",
-           "explanation_method", "feature_weights", "percent", "top_shares"]
+           "explanation_method", "feature_weights", "percent", "the_way_for", "top_shares"]
 
 _MAX_VALUE_CHARS = 40
 
@@ -46,6 +46,32 @@ METHOD_NAMES = {"reconstruction": "reconstruction-error",
 
 def _has_reconstruction(det: Any) -> bool:
     return bool(det.get_tags().get("supports_explain") and hasattr(det, "score_features"))
+
+
+def the_way_for(pipe: Pipeline) -> str:
+    """How the fitted pipeline's own kind of model is explained, as the end of a refusal by a
+    function for another kind (``"; explain its time steps with ..."``; ``""`` for a kind without
+    one). The command line and the service choose the explanation by the model's kind; the Python
+    functions do not, so each refusal names the one that works, not another that refuses too.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from hourglass import Pipeline
+    >>> from hourglass.detectors import AutoEncoder
+    >>> df = pd.DataFrame(np.random.default_rng(0).normal(size=(100, 2)), columns=["a", "b"])
+    >>> the_way_for(Pipeline(detector=AutoEncoder(epochs=1, verbose=0)).fit(df))
+    "; explain its rows with hourglass.explain.explain_rows ('hourglass explain' on the command line)"
+    """
+    output = getattr(pipe.features_, "output", "tabular")
+    if output == "events":  # (the data word of a log model's features only)
+        return ("; explain its flagged sessions with hourglass.explain.session_alerts "
+                f"('hourglass score MODEL {pipe.features_.data_word} -o alerts.jsonl' on the "
+                "command line)")
+    what = {"tabular": "rows with hourglass.explain.explain_rows",
+            "entity": "buckets with hourglass.explain.explain_buckets",
+            "timeseries": "time steps with hourglass.explain.explain_steps"}.get(output)
+    return "" if what is None else f"; explain its {what} ('hourglass explain' on the command line)"
 
 
 def explanation_method(pipe: Pipeline, method: str = "auto") -> str:
@@ -71,15 +97,8 @@ def explanation_method(pipe: Pipeline, method: str = "auto") -> str:
     name = type(det).__name__
     output = getattr(pipe.features_, "output", "tabular")
     if output not in ("tabular", "entity"):
-        # the way that works for it (hourglass explain takes each model, the Python functions do not)
-        way = {"timeseries": "; explain its time steps with hourglass.explain.explain_steps "
-                             "('hourglass explain' on the command line)"}.get(output, "")
-        if output == "events":  # (the data word of a log model's features only)
-            way = ("; explain its flagged sessions with hourglass.explain.session_alerts "
-                   f"('hourglass score MODEL {pipe.features_.data_word} -o alerts.jsonl' on the "
-                   "command line)")
         raise InputError(f"explanations are for table and entity-bucket models; this model ({name}) reads "
-                         f"{output} data{way}")
+                         f"{output} data{the_way_for(pipe)}")
     recon = _has_reconstruction(det)
     why = det.why_no_gradients() if not recon or method == "gradients" else None
     if method == "reconstruction" or (method == "auto" and recon):

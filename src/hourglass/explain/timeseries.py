@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass.errors import InputError
+from hourglass.explain.tabular import the_way_for
 
 if TYPE_CHECKING:
     from hourglass.features.timeseries import TimeSeriesPreprocessor
@@ -89,17 +90,8 @@ def series_explainable(pipe: Pipeline) -> str | None:
     det = pipe.detector_
     if getattr(pipe.features_, "output", "tabular") != "timeseries":
         output = getattr(pipe.features_, "output", "tabular")
-        # the way that works for it (only the Python functions reach here with such a model)
-        way = {"tabular": "; explain its rows with hourglass.explain.explain_rows ('hourglass explain' "
-                          "on the command line)",
-               "entity": "; explain its buckets with hourglass.explain.explain_buckets ('hourglass "
-                         "explain' on the command line)"}.get(output, "")
-        if output == "events":  # (the data word of a log model's features only)
-            way = ("; explain its flagged sessions with hourglass.explain.session_alerts "
-                   f"('hourglass score MODEL {pipe.features_.data_word} -o alerts.jsonl' on the "
-                   "command line)")
         return (f"these explanations are for time-series models; this model "
-                f"({type(det).__name__}) reads {output} data{way}")
+                f"({type(det).__name__}) reads {output} data{the_way_for(pipe)}")
     why_not = det.explain_unavailable() if hasattr(det, "explain_unavailable") else (
         f"{type(det).__name__} cannot split its scores by channel; train one of {_SUPPORTED}")
     return why_not
