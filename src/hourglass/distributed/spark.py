@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass._columns import QUOTED_TEXT
+from hourglass._times import quoted_cell
 from hourglass.errors import InputError
 
 __all__ = ["PartitionScorer", "format_events", "output_schema", "score_partitions"]
@@ -52,6 +53,10 @@ EXPLAIN_COLUMNS = (("top_column", "string"), ("why", "string"))
 #: ``row N`` of an error about the rows of a batch, or a quoted value (the data's own text, which
 #: is neither the row nor rewritten)
 _ROW_REF = re.compile(f"({QUOTED_TEXT})" + r"|\brow (\d+)\b")
+
+#: characters of a kept value that such an error shows (an id is short; a kept text, a payload
+#: or a URL, may run to thousands)
+_KEPT_CHARS = 60
 
 _WHY_NOT = {
     "timeseries": "a time-series model scores each step from the windows of steps around it, and "
@@ -266,12 +271,29 @@ def _in_batch(exc: InputError, n: int, kept: Sequence[pd.Series]) -> InputError:
         i = int(m.group(2)) - 1
         if not 0 <= i < n:
             return m.group(0)
-        values = [col.iloc[i] for col in kept]  # (a NumPy number shown as the number, not np.int64(8))
-        ids = ", ".join(f"{col.name}={(v.item() if isinstance(v, np.generic) else _plain(v))!r}"
-                        for col, v in zip(kept, values, strict=True))
+        ids = ", ".join(f"{col.name}={_kept_value(col.iloc[i])}" for col in kept)
         return f"row {i + 1} of a batch of {n}" + (f": {ids}" if ids else "; keep an id column to tell which")
 
     return InputError(_ROW_REF.sub(told, str(exc)), param=exc.param)
+
+
+def _kept_value(value: Any) -> str:
+    """A kept column's value as an error about its row shows it: as hourglass' errors quote a
+    cell (a NumPy number as the number, not ``np.int64(8)``; a time as its text, not
+    ``Timestamp(...)``; an array cell as a list), cut after :data:`_KEPT_CHARS` characters.
+
+    Examples
+    --------
+    >>> _kept_value(np.int64(8)), _kept_value(pd.Timestamp("2024-01-01"))
+    ('8', "'2024-01-01T00:00:00'")
+    >>> _kept_value("x" * 100)[-8:]
+    "xxxx'..."
+    """
+    value = value.item() if isinstance(value, np.generic) else _plain(value)
+    if isinstance(value, str) and len(value) > _KEPT_CHARS:
+        return f"{value[:_KEPT_CHARS]!r}..."  # (quoted whole: the data's text, closed)
+    shown = quoted_cell(value)
+    return shown if len(shown) <= _KEPT_CHARS + 2 else f"{shown[:_KEPT_CHARS]}..."
 
 
 def _holds_arrays(batch: pd.DataFrame, columns: Sequence[str]) -> bool:
