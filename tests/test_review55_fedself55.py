@@ -37,3 +37,76 @@ def test_spark_bad_row_message_shows_a_kept_value_short_and_plain(tmp_path: Path
     assert text.startswith("column 'a': expected numbers, found 'abc' (row 3 of a batch of 5: note='xxx")
     assert text.endswith("'..., ts='2024-01-01T00:00:00')")
 
+
+def _fake_flwr(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stand-in ``flwr`` with what flower_strategy and flower_server_app read (Flower is not
+    installed beside hourglass)."""
+    import sys
+    import types
+
+    flwr, common, app = (types.ModuleType(n) for n in ("flwr", "flwr.common", "flwr.app"))
+    common.FitIns = lambda p, c: types.SimpleNamespace(parameters=p, config=c)  # type: ignore[attr-defined]
+    common.ndarrays_to_parameters = list  # type: ignore[attr-defined]
+    common.parameters_to_ndarrays = list  # type: ignore[attr-defined]
+    flwr.common = common  # type: ignore[attr-defined]
+    flwr.server = types.SimpleNamespace(strategy=types.SimpleNamespace(Strategy=object))  # type: ignore[attr-defined]
+
+    class ServerApp:
+        def main(self) -> object:
+            def keep(fn: object) -> object:
+                self.fn = fn
+                return fn
+            return keep
+
+    class Message:
+        def __init__(self, content: object = None, message_type: object = None, dst_node_id: int = 0) -> None:
+            self.content, self.dst_node_id = content, dst_node_id
+
+    flwr.serverapp = types.SimpleNamespace(ServerApp=ServerApp)  # type: ignore[attr-defined]
+    app.ArrayRecord, app.ConfigRecord, app.RecordDict = list, dict, dict  # type: ignore[attr-defined]
+    app.Message, app.MessageType = Message, types.SimpleNamespace(TRAIN="train")  # type: ignore[attr-defined]
+    for name, module in (("flwr", flwr), ("flwr.common", common), ("flwr.app", app)):
+        monkeypatch.setitem(sys.modules, name, module)
+
+
+def test_flower_round_failure_message_is_bounded_with_many_failing_sites(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: a failed Flower round told every failed site's reason in full, joined: with
+    # 40 sites refusing with a long message (a spec difference, a quoted value) the one-line
+    # error ran to 40 x 1,000 characters, in the legacy strategy and in the ServerApp alike. It
+    # now tells the first three, each cut to a few hundred characters, and how many more failed.
+    import types
+
+    from hourglass.distributed.federated import FederatedServer
+    from hourglass.distributed.flower import flower_server_app, flower_strategy
+
+    _fake_flwr(monkeypatch)
+    long = "column 'a': expected numbers, found '" + "z" * 1000 + "' (row 2)"
+    det = AutoEncoder(hidden=(4, 2), verbose=0)
+    strategy = flower_strategy(FederatedServer(det, rounds=1), sites=40)
+    failures = [ValueError(f"Message contains an Error (reason: Traceback ...\nInputError: {long}")
+                for _ in range(40)]
+    with pytest.raises(InputError) as info:
+        strategy.aggregate_fit(1, [], failures)
+    text = str(info.value)
+    assert len(text) < 1500 and "(and 37 more)" in text and text.count("InputError") == 3
+    assert text.startswith("federated round 1: 0 of 40 sites answered (40 failed: InputError: column 'a'")
+
+    nodes = list(range(1, 41))
+
+    class Grid:
+        def get_node_ids(self) -> list[int]:
+            return nodes
+
+        def send_and_receive(self, msgs: list[object], timeout: object = None) -> list[object]:
+            error = types.SimpleNamespace(reason=f"Traceback ...\nInputError: {long}")
+            return [types.SimpleNamespace(has_error=lambda: True, error=error,
+                                          metadata=types.SimpleNamespace(src_node_id=m.dst_node_id))  # type: ignore[attr-defined]
+                    for m in msgs]
+
+    server_app = flower_server_app(FederatedServer(det, rounds=1), sites=40)
+    with pytest.raises(InputError) as info:
+        server_app.fn(Grid(), types.SimpleNamespace(run_config={}))
+    text = str(info.value)
+    assert len(text) < 1500 and "(and 37 more)" in text and text.count("InputError") == 3
+    assert text.startswith("federated round 1: 0 of 40 sites answered: node 1: InputError: column 'a'")

@@ -162,7 +162,7 @@ def flower_strategy(server: FederatedServer, *, sites: int) -> Any:
 
         def aggregate_fit(self, server_round: int, results: Any, failures: Any) -> Any:
             if failures or len(results) != int(sites):
-                reasons = "; ".join(_failed_fit(f) for f in failures)
+                reasons = _reasons([_failed_fit(f) for f in failures])
                 raise InputError(f"federated round {server_round}: {len(results)} of {sites} sites "
                                  f"answered ({len(failures)} failed{': ' + reasons if reasons else ''}); "
                                  "every site must answer")
@@ -219,6 +219,30 @@ def _failed_fit(failure: Any) -> str:
         return _last_line(str(failure))
     message = str(getattr(getattr(res, "status", None), "message", "") or "")
     return f"client {getattr(client, 'cid', '?')}: {_last_line(message)}"
+
+
+#: failed sites whose reasons a failed round tells, and the characters of each reason it shows
+_REASONS, _REASON_CHARS = 3, 300
+
+
+def _reasons(reasons: list[str]) -> str:
+    """The reasons of a round's failed sites for its one-line error: the first :data:`_REASONS`
+    (with many sites failing, often one reason many times), each cut to its start and end past
+    :data:`_REASON_CHARS` characters (a site's error may quote a long value), and how many more.
+
+    Examples
+    --------
+    >>> _reasons(["node 1: no rows", "node 2: no rows"])
+    'node 1: no rows; node 2: no rows'
+    >>> _reasons([f"node {k}: no rows" for k in range(1, 6)])
+    'node 1: no rows; node 2: no rows; node 3: no rows (and 2 more)'
+    >>> len(_reasons(["x" * 5000]))
+    305
+    """
+    half = _REASON_CHARS // 2
+    shown = [r if len(r) <= _REASON_CHARS else f"{r[:half]} ... {r[-half:]}" for r in reasons[:_REASONS]]
+    more = f" (and {len(reasons) - _REASONS} more)" if len(reasons) > _REASONS else ""
+    return "; ".join(shown) + more
 
 
 def _last_line(reason: str) -> str:
@@ -391,8 +415,8 @@ def flower_server_app(server: FederatedServer, *, sites: int, save: str | Path |
             failed = [m for m in replies if m.has_error()]
             if failed or len(replies) != n_sites:
                 # each with its node: a site without a name says nothing of whose rows they are
-                reasons = "; ".join(f"node {m.metadata.src_node_id}: {_last_line(str(m.error.reason))}"
-                                    for m in failed)
+                reasons = _reasons([f"node {m.metadata.src_node_id}: {_last_line(str(m.error.reason))}"
+                                    for m in failed])
                 raise InputError(f"federated round {rnd}: {len(replies) - len(failed)} of {n_sites} "
                                  f"sites answered{': ' + reasons if reasons else ''}; every site must answer")
             senders = sorted(m.metadata.src_node_id for m in replies)
