@@ -110,3 +110,37 @@ def test_flower_round_failure_message_is_bounded_with_many_failing_sites(
     text = str(info.value)
     assert len(text) < 1500 and "(and 37 more)" in text and text.count("InputError") == 3
     assert text.startswith("federated round 1: 0 of 40 sites answered: node 1: InputError: column 'a'")
+
+
+def test_a_cpu_only_fork_does_not_reseed_the_callers_cuda_generators(monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: forked_rng(seed, devices=[]) forks the CPU's generator only but seeded with
+    # torch.manual_seed, which seeds every CUDA device's generator too: those were not restored
+    # when the block ended, so on a GPU machine a CPU fit, and since fed55 the federated server
+    # building its start weights, reset the caller's CUDA random sequence to the model's seed
+    # (forked_rng says "the caller's own sequence is restored afterwards"). Only the generators
+    # it forks are seeded now; the CPU's numbers are the same.
+    import torch
+
+    from hourglass.distributed.federated import FederatedServer, Site
+    from hourglass.nn.rng import forked_rng
+
+    seeded: list[object] = []
+    monkeypatch.setattr(torch.cuda, "manual_seed_all", lambda seed: seeded.append(("all", seed)))
+    monkeypatch.setattr(torch.cuda, "manual_seed", lambda seed: seeded.append(("one", seed)))
+    with forked_rng(7, devices=[]):
+        drawn = torch.rand(3)
+    assert seeded == []
+    torch.manual_seed(7)
+    seeded.clear()
+    assert torch.equal(drawn, torch.rand(3))  # the CPU's numbers as before
+    det = AutoEncoder(hidden=(4, 2), verbose=0, epochs=1, device="cpu")
+    FederatedServer(det, rounds=1).run([Site(df, det) for df in _frames()])
+    assert seeded == []
+    if torch.cuda.is_available():  # (a GPU machine: the real generator)
+        monkeypatch.undo()
+        torch.cuda.manual_seed(123)
+        before = torch.cuda.get_rng_state()
+        with forked_rng(7, devices=[]):
+            torch.rand(3)
+        assert torch.equal(before, torch.cuda.get_rng_state())
+

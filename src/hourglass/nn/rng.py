@@ -32,7 +32,9 @@ def forked_rng(seed: int | None = None, devices: Sequence[int] | None = None) ->
     draws in it is what it draws alone, and the caller's own sequence is restored afterwards.
 
     ``devices``: the CUDA devices whose generators are forked too (``None``: all, as torch's
-    default; ``[]``: none, the CPU's only).
+    default; ``[]``: none, the CPU's only). ``seed`` seeds the CUDA generators forked, no other
+    (``torch.manual_seed`` seeds every device's, which the fork would not restore: a CPU fit
+    reset the caller's CUDA random sequence).
 
     Examples
     --------
@@ -46,5 +48,22 @@ def forked_rng(seed: int | None = None, devices: Sequence[int] | None = None) ->
     """
     with _RNG_LOCK, torch.random.fork_rng(devices=None if devices is None else list(devices)):
         if seed is not None:
-            torch.manual_seed(seed)
+            if devices is None:
+                torch.manual_seed(seed)
+            else:
+                _seed_forked(int(seed), devices)
         yield
+
+
+def _seed_forked(seed: int, devices: Sequence[int]) -> None:
+    """``torch.manual_seed(seed)`` for the CPU's generator and the CUDA ``devices``' only; the
+    other accelerators' (Apple's mps, Intel's xpu, which ``fork_rng`` never forks) as it seeds
+    them, so that a fit there draws what it drew."""
+    torch.random.default_generator.manual_seed(seed)
+    for index in devices:
+        with torch.cuda.device(index):
+            torch.cuda.manual_seed(seed)
+    if not torch.mps._is_in_bad_fork():  # (as torch.manual_seed checks)
+        torch.mps.manual_seed(seed)
+    if not torch.xpu._is_in_bad_fork():
+        torch.xpu.manual_seed_all(seed)
