@@ -77,9 +77,10 @@ def evaluate(name: str, scores: np.ndarray, flags: np.ndarray, y: np.ndarray,
 
 
 def held_loss(pipe: Pipeline) -> float:
-    """The restored epoch's held-out loss (for a warm start on A: A's held-out rows)."""
-    h = pipe.detector_.history_
-    return float(h.val_loss[h.best_epoch - 1]) if h.best_epoch else float("nan")
+    """The held-out loss of the weights kept (for a warm start on A: A's held-out rows), the
+    restored epoch's or, where no epoch beat them, the starting weights'."""
+    best = pipe.detector_.history_.best_val_loss
+    return float("nan") if best is None else float(best)
 
 
 def run_seed(nsl: NslKddFiles, seed: int) -> list[dict[str, Any]]:
@@ -209,10 +210,11 @@ held-out normal scores; features: TabularPreprocessor with the nsl-kdd format's 
 - **scratch**: trained from nothing on KDDTrain+ + A normal rows; it refits the preprocessing
   on both (categories first seen in A become features), so its features differ from M's.
 - ablations of M2, same split: Adam at a tenth of M's learning rate; batch-norm running
-  statistics re-estimated on A. `held-out A loss` is each warm start's restored-epoch loss on
-  its held-out A normal rows (for M: its reconstruction error on the same rows), data a user
-  has without B: it is what one would choose settings by (for M2 + replay its held-out
-  slice mixes A and KDDTrain+ rows: not comparable).
+  statistics re-estimated on A. `held-out A loss` is the loss of the weights each warm start
+  kept (its restored epoch's, or M's where no epoch beat them) on its held-out A normal rows
+  (for M: its reconstruction error on the same rows), data a user has without B: it is what
+  one would choose settings by (for M2 + replay its held-out slice mixes A and KDDTrain+ rows:
+  not comparable).
 - `FPR old normal`: the share flagged of the KDDTrain+ normal rows M held out (6,734; never
   trained on by M or the warm starts; the scratch model trained on most of them): how much of
   the old normal traffic a model now flags, i.e. what a warm start on new rows only forgets.

@@ -144,3 +144,21 @@ def test_a_cpu_only_fork_does_not_reseed_the_callers_cuda_generators(monkeypatch
             torch.rand(3)
         assert torch.equal(before, torch.cuda.get_rng_state())
 
+
+def test_warm_start_benchmark_held_out_loss_of_a_start_no_epoch_beat(monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: benchmarks/warm_start.py's "held-out A loss" of a warm start was
+    # val_loss[best_epoch - 1], NaN where no epoch beat the parent's weights (best_epoch 0) and
+    # the warm start kept them: a loss there is (best_val_loss), and one such seed made the
+    # summary's mean NaN. It is now the held-out loss of the weights kept.
+    from hourglass import Pipeline
+
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from warm_start import held_loss
+
+    rows = _frames((200, 200))
+    parent = Pipeline(AutoEncoder(hidden=(4, 2), epochs=3, verbose=0)).fit(rows[0])
+    warm = parent.warm_start(rows[1], epochs=2, lr=1e-9)  # steps too small to beat the parent
+    history = warm.detector_.history_
+    assert history.best_epoch == 0
+    held = warm.transform(rows[1].iloc[warm.detector_.val_index_])
+    assert held_loss(warm) == pytest.approx(float(np.mean(warm.detector_.score(held))), rel=1e-5)
