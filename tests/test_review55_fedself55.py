@@ -162,3 +162,31 @@ def test_warm_start_benchmark_held_out_loss_of_a_start_no_epoch_beat(monkeypatch
     assert history.best_epoch == 0
     held = warm.transform(rows[1].iloc[warm.detector_.val_index_])
     assert held_loss(warm) == pytest.approx(float(np.mean(warm.detector_.score(held))), rel=1e-5)
+
+
+def test_flower_server_app_names_a_site_that_sent_no_reply(monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: the ServerApp named the node of each failed reply (fed55) but not a node
+    # that sent none within the round's timeout: "federated round 1: 1 of 2 sites answered;
+    # every site must answer", with nothing to say which site to look at. It is named now.
+    import types
+
+    from hourglass.distributed.federated import FederatedServer
+    from hourglass.distributed.flower import flower_server_app
+
+    _fake_flwr(monkeypatch)
+
+    class Grid:
+        def get_node_ids(self) -> list[int]:
+            return [11, 42]
+
+        def send_and_receive(self, msgs: list[object], timeout: object = None) -> list[object]:
+            error = types.SimpleNamespace(reason="InputError: no rows")
+            return [types.SimpleNamespace(has_error=lambda: True, error=error,
+                                          metadata=types.SimpleNamespace(src_node_id=11))]
+
+    det = AutoEncoder(hidden=(4, 2), verbose=0)
+    server_app = flower_server_app(FederatedServer(det, rounds=1), sites=2, timeout=30)
+    with pytest.raises(InputError, match=r"^federated round 1: 0 of 2 sites answered: node 11: "
+                                         r"InputError: no rows; node 42: no reply within 30 s "
+                                         r"\(timeout\); every site must answer$"):
+        server_app.fn(Grid(), types.SimpleNamespace(run_config={}))

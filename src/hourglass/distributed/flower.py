@@ -326,7 +326,7 @@ def flower_server_app(server: FederatedServer, *, sites: int, save: str | Path |
     It waits until ``sites`` nodes are connected (at most ``site_timeout`` seconds, ``None``:
     wait; fewer by then stops the run with ``InputError`` naming how many connected), then sends
     every round to all of them and needs every reply (``timeout`` seconds per round, ``None``:
-    wait); a missing or failed reply stops the run with ``InputError``. When it ends
+    wait); a missing or failed reply stops the run with ``InputError`` naming its node. When it ends
     ``server.pipeline()`` is the shared model and ``server.pipeline(site=k)`` site ``k``'s own;
     all are saved (:meth:`FederatedServer.save`:
     ``save`` holds the shared model, ``<save>-site-<name>`` each site's, named by the site's
@@ -414,9 +414,13 @@ def flower_server_app(server: FederatedServer, *, sites: int, save: str | Path |
             replies = list(grid.send_and_receive(msgs, timeout=timeout))
             failed = [m for m in replies if m.has_error()]
             if failed or len(replies) != n_sites:
-                # each with its node: a site without a name says nothing of whose rows they are
+                # each with its node: a site without a name says nothing of whose rows they are;
+                # and the nodes that sent nothing (the round's timeout)
+                answered = {m.metadata.src_node_id for m in replies}
+                within = "" if timeout is None else f" within {timeout:g} s (timeout)"
                 reasons = _reasons([f"node {m.metadata.src_node_id}: {_last_line(str(m.error.reason))}"
-                                    for m in failed])
+                                    for m in failed]
+                                   + [f"node {n}: no reply{within}" for n in nodes if n not in answered])
                 raise InputError(f"federated round {rnd}: {len(replies) - len(failed)} of {n_sites} "
                                  f"sites answered{': ' + reasons if reasons else ''}; every site must answer")
             senders = sorted(m.metadata.src_node_id for m in replies)
