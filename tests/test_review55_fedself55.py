@@ -190,3 +190,35 @@ def test_flower_server_app_names_a_site_that_sent_no_reply(monkeypatch: pytest.M
                                          r"InputError: no rows; node 42: no reply within 30 s "
                                          r"\(timeout\); every site must answer$"):
         server_app.fn(Grid(), types.SimpleNamespace(run_config={}))
+
+
+def test_a_fit_on_the_current_cuda_device_forks_and_seeds_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: a fit with device="cuda" (no index: torch's current device) forked the
+    # generator of device 0 whatever the current device was; with torch.cuda.set_device(1) it
+    # trained on device 1, whose generator the fork neither restored nor (now that a seed goes
+    # only to the devices forked) seeded. The device the fit trains on is forked and seeded.
+    import contextlib
+    from collections.abc import Iterator
+
+    import torch
+
+    from hourglass.detectors import base
+
+    seen: list[object] = []
+
+    class Stop(Exception):
+        pass
+
+    @contextlib.contextmanager
+    def spy(seed: object = None, devices: object = None) -> Iterator[None]:
+        seen.append(devices)
+        raise Stop
+        yield
+
+    monkeypatch.setattr(base, "forked_rng", spy)
+    monkeypatch.setattr(base, "resolve_device", lambda *args, **kwargs: torch.device("cuda"))
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 1)
+    X = np.random.default_rng(0).normal(size=(40, 2)).astype("float32")
+    with pytest.raises(Stop):
+        AutoEncoder(hidden=(4, 2), epochs=1, verbose=0).fit(X)
+    assert seen == [[1]]

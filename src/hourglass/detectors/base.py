@@ -1762,7 +1762,10 @@ class DeepDetector(BaseDetector):
         self._check_common()
         device = resolve_device(self.device)
         seed = self._seed()
-        devices = [device.index or 0] if device.type == "cuda" else []
+        # the CUDA device it trains on ("cuda" without an index: torch's current one, not 0),
+        # forked and seeded (forked_rng seeds no other)
+        devices = ([torch.cuda.current_device() if device.index is None else device.index]
+                   if device.type == "cuda" else [])
         warm = module is not None
         # False: weights never trained (a federated run's freshly seeded start), which, as in a
         # fresh fit, do not compete with the epochs as epoch 0
