@@ -222,3 +222,39 @@ def test_a_fit_on_the_current_cuda_device_forks_and_seeds_it(monkeypatch: pytest
     with pytest.raises(Stop):
         AutoEncoder(hidden=(4, 2), epochs=1, verbose=0).fit(X)
     assert seen == [[1]]
+
+
+def test_flower_site_resuming_from_its_node_state_names_itself_in_an_error(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: every error of a site's round is told as "site <name>: ..." (Site.fit),
+    # but a site that Flower rebuilt mid-run resumes in the ClientApp (Site.load_inputs, from
+    # the node's state) before its fit: rows that no longer fit the shared preprocessing (a
+    # column gone from the file the site re-read) stopped the run without the site's name.
+    import json
+    import sys
+    import types
+
+    from hourglass.distributed.federated import Site
+    from hourglass.distributed.flower import flower_client_app
+    from hourglass.features.tabular import TabularPreprocessor
+
+    _fake_flwr(monkeypatch)
+
+    class ClientApp:
+        def train(self) -> object:
+            def keep(fn: object) -> object:
+                self.fn = fn
+                return fn
+            return keep
+
+    flwr = sys.modules["flwr"]
+    flwr.clientapp = types.SimpleNamespace(ClientApp=ClientApp)  # type: ignore[attr-defined]
+    sys.modules["flwr.app"].MetricRecord = dict  # type: ignore[attr-defined]
+    rows = _frames((60,))[0]
+    state = {"hourglass": {"features": json.dumps(TabularPreprocessor().fit(rows).to_dict())}}
+    det = AutoEncoder(hidden=(4, 2), verbose=0)
+    app = flower_client_app(lambda context: Site(rows.drop(columns=["b"]), det, name="east"))
+    context = types.SimpleNamespace(run_id=1, node_id=7, node_config={}, state=state)
+    msg = types.SimpleNamespace(content={"config": {"phase": "train"}, "arrays": None})
+    with pytest.raises(InputError, match=r"^site east: "):
+        app.fn(msg, context)  # type: ignore[attr-defined]

@@ -533,7 +533,8 @@ class Site:
     def load_inputs(self, state: dict[str, Any]) -> None:
         """Take the shared preprocessing ``state`` (``TabularPreprocessor.to_dict()``, sent in
         the ``inputs`` round): transform the rows and split off the seeded held-out rows. A site
-        rebuilt between rounds (Flower's ``ClientApp``) calls it to resume.
+        rebuilt between rounds (Flower's ``ClientApp``) calls it to resume; an error (rows that no
+        longer fit the preprocessing) is the site's, ``site <name>: ...``, as in its rounds.
 
         Examples
         --------
@@ -548,11 +549,13 @@ class Site:
         >>> again.X_.shape, bool(np.array_equal(again.X_, sites[0].X_))
         ((100, 2), True)
         """
-        self.features_ = TabularPreprocessor.from_dict(state)
-        self.X_ = self.features_.transform(self.data)
-        det = self.detector
-        frac = float(getattr(det, "validation_fraction", 0.1))
-        self.train_idx_, self.val_idx_ = det._split(len(self.X_), frac, np.random.default_rng(det._seed()))
+        with self._named():  # (a site rebuilt by Flower resumes here, before any round's fit)
+            self.features_ = TabularPreprocessor.from_dict(state)
+            self.X_ = self.features_.transform(self.data)
+            det = self.detector
+            frac = float(getattr(det, "validation_fraction", 0.1))
+            self.train_idx_, self.val_idx_ = det._split(len(self.X_), frac,
+                                                        np.random.default_rng(det._seed()))
 
     def _inputs(self, state: dict[str, Any]) -> tuple[list[np.ndarray], int, dict[str, Any]]:
         self.load_inputs(state)
