@@ -63,7 +63,7 @@ def _seed_forked(seed: int, devices: Sequence[int]) -> None:
     for index in devices:
         with torch.cuda.device(index):
             torch.cuda.manual_seed(seed)
-    if not torch.mps._is_in_bad_fork():  # (as torch.manual_seed checks)
-        torch.mps.manual_seed(seed)
-    if not torch.xpu._is_in_bad_fork():
-        torch.xpu.manual_seed_all(seed)
+    for name, call in (("mps", "manual_seed"), ("xpu", "manual_seed_all")):
+        backend = getattr(torch, name, None)  # (torch.xpu: not in every torch hourglass takes)
+        if backend is not None and not backend._is_in_bad_fork():  # (as torch.manual_seed checks)
+            getattr(backend, call)(seed)
