@@ -54,6 +54,28 @@ def test_the_service_names_the_request_row_of_an_event_of_a_page(entra_model: Pa
     assert plain.json()["detail"].startswith("row 2: none of the model's columns"), plain.text
 
 
+def _forecaster_on_x_val(n: int) -> tuple[Any, Any]:
+    """An lstm-forecaster (window 8) fitted on ``n`` sine steps with best F1 on a labelled
+    120-step validation series (3 anomalous steps from step 80); the pipeline and that series."""
+    import numpy as np
+    import pandas as pd
+
+    from hourglass import Pipeline, thresholds
+    from hourglass.detectors import LSTMForecaster
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    rng = np.random.default_rng(0)
+    train = pd.DataFrame({"cpu": np.sin(np.arange(n) / 4) + 0.05 * rng.normal(size=n)})
+    val = pd.DataFrame({"cpu": np.sin(np.arange(120) / 4) + 0.05 * rng.normal(size=120)})
+    y = np.zeros(120, dtype=int)
+    val.loc[80:82, "cpu"] += 3
+    y[80:83] = 1
+    pipe = Pipeline(LSTMForecaster(window=8, hidden=4, epochs=1, verbose=0),
+                    features=TimeSeriesPreprocessor(), threshold=thresholds.BestF1()
+                    ).fit(train, X_val=val, y_val=y)
+    return pipe, val
+
+
 @pytest.fixture(scope="module")
 def forecaster(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A one-epoch LSTM forecaster (window 16) of 200 steps: 20 held out, 4 of them scored."""
@@ -98,21 +120,9 @@ def test_a_forecaster_fitted_on_labelled_validation_steps_keeps_its_stream_thres
     # counterpart": a forecaster of horizon 1 scores each step by its one forecast, the window
     # ending at it, as the stream scores it; its validation scores are causal ones
     import numpy as np
-    import pandas as pd
 
-    from hourglass import Pipeline, thresholds
-    from hourglass.detectors import LSTMForecaster
-    from hourglass.features.timeseries import TimeSeriesPreprocessor
 
-    rng = np.random.default_rng(0)
-    train = pd.DataFrame({"cpu": np.sin(np.arange(300) / 4) + 0.05 * rng.normal(size=300)})
-    val = pd.DataFrame({"cpu": np.sin(np.arange(120) / 4) + 0.05 * rng.normal(size=120)})
-    y = np.zeros(120, dtype=int)
-    val.loc[80:82, "cpu"] += 3
-    y[80:83] = 1
-    pipe = Pipeline(LSTMForecaster(window=8, hidden=4, epochs=1, verbose=0),
-                    features=TimeSeriesPreprocessor(), threshold=thresholds.BestF1()
-                    ).fit(train, X_val=val, y_val=y)
+    pipe, val = _forecaster_on_x_val(300)
     det = pipe.detector_
     Xv = pipe.features_.transform(val)
     np.testing.assert_allclose(det.score(Xv)[8:], det.window_scores(Xv), rtol=1e-5)  # causal
@@ -161,26 +171,14 @@ def test_model_card_of_a_forecaster_says_how_its_steps_gave_the_threshold_scores
     # anomalous)": 4 scores, as the tail's first 16 steps have no forecast of their own; and one
     # fitted on a labelled validation series of 120 steps said "112 steps" with no word of the 8
     # left out
-    import numpy as np
-    import pandas as pd
 
-    from hourglass import Pipeline, load, thresholds
-    from hourglass.detectors import LSTMForecaster
-    from hourglass.features.timeseries import TimeSeriesPreprocessor
+    from hourglass import load
 
     card = load(forecaster).model_card()
     assert card["threshold fitted on"] == (
         "held-out normal training steps (never trained on): 4 scores (4 normal, 0 anomalous; the "
         "held-out tail's 20 steps give 4: its first 16 steps have no forecast of their own)")
-    rng = np.random.default_rng(0)
-    train = pd.DataFrame({"cpu": np.sin(np.arange(200) / 4) + 0.05 * rng.normal(size=200)})
-    val = pd.DataFrame({"cpu": np.sin(np.arange(120) / 4) + 0.05 * rng.normal(size=120)})
-    y = np.zeros(120, dtype=int)
-    val.loc[80:82, "cpu"] += 3
-    y[80:83] = 1
-    pipe = Pipeline(LSTMForecaster(window=8, hidden=4, epochs=1, verbose=0),
-                    features=TimeSeriesPreprocessor(), threshold=thresholds.BestF1()
-                    ).fit(train, X_val=val, y_val=y)
+    pipe, _ = _forecaster_on_x_val(200)
     assert pipe.info["threshold_fit"]["left_out"] == 8
     assert pipe.model_card()["threshold fitted on"] == (
         "labelled validation steps carved from the training data: 112 steps (109 normal, 3 "

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -11,6 +14,9 @@ import pytest
 
 from hourglass.cli import app
 from tests._cli import runner
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
 
 
 def _sine(n: int, seed: int = 0) -> pd.DataFrame:
@@ -134,15 +140,8 @@ def test_warm_start_series_leaves_a_forecasters_copied_first_steps_out(
     assert wss.flag_rates(pipe, pd.DataFrame({"x": np.zeros(100)}))[0] == pytest.approx(5 / 92)
 
 
-def test_the_service_names_the_request_row_not_a_row_inside_a_quoted_value(tmp_path: Path) -> None:
-    # What was wrong: the service's renaming of an error's "row N" (the N-th event scored) as
-    # the request's row took the first "row <digits>" of the message, which may be inside the
-    # client's value it quotes: a CloudTrail page whose second record had bytesTransferred
-    # "row 1" was refused as "column 'bytesTransferred': expected numbers, found 'row 1, event 1
-    # of its page' (row 4)": the value rewritten, and the event's count (row 4, of a request of
-    # 2 rows) left as it was
-    import gzip
-
+def _trail_service(tmp_path: Path) -> tuple[Callable[[int], dict[str, object]], TestClient]:
+    """A CloudTrail model trained on 120 generated records; the record maker and a service client."""
     from fastapi.testclient import TestClient
 
     from hourglass.serve import create_app
@@ -159,9 +158,20 @@ def test_the_service_names_the_request_row_not_a_row_inside_a_quoted_value(tmp_p
     res = runner.invoke(app, ["train", str(trail), "--epochs", "1", "--hidden", "4,2", "-q", "-o",
                               str(tmp_path / "model")])
     assert res.exit_code == 0, res.output
+    return record, TestClient(create_app(tmp_path / "model", api_key="k" * 32))
+
+
+def test_the_service_names_the_request_row_not_a_row_inside_a_quoted_value(tmp_path: Path) -> None:
+    # What was wrong: the service's renaming of an error's "row N" (the N-th event scored) as
+    # the request's row took the first "row <digits>" of the message, which may be inside the
+    # client's value it quotes: a CloudTrail page whose second record had bytesTransferred
+    # "row 1" was refused as "column 'bytesTransferred': expected numbers, found 'row 1, event 1
+    # of its page' (row 4)": the value rewritten, and the event's count (row 4, of a request of
+    # 2 rows) left as it was
+    record, service = _trail_service(tmp_path)
     bad = {**record(900), "bytesTransferred": "row 1"}
     key = {"X-API-Key": "k" * 32}
-    with TestClient(create_app(tmp_path / "model", api_key="k" * 32)) as client:
+    with service as client:
         paged = client.post("/score", json={"rows": [{"Records": [record(1), record(2)]},
                                                      {"Records": [record(3), bad]}]}, headers=key)
         after = client.post("/score", json={"rows": [{"Records": [record(1), record(2)]}, bad]},
@@ -179,28 +189,11 @@ def test_the_service_names_the_request_row_after_an_empty_page(tmp_path: Path) -
     # page of none (a CloudTrail file's {"Records": []}, an empty Graph page) before a bad
     # record, {"rows": [{"Records": []}, bad]}, was refused as "... (row 1)", of the request's
     # row 2 (and [empty, good, bad] as row 2 of row 3)
-    import gzip
-
-    from fastapi.testclient import TestClient
-
-    from hourglass.serve import create_app
-    from tests.test_cloudtrail import _event
-
-    rng = np.random.default_rng(0)
-
-    def record(i: int) -> dict[str, object]:
-        return {**_event(rng, i * 7, False), "bytesTransferred": int(rng.integers(100, 1000))}
-
-    trail = tmp_path / "111122223333_CloudTrail_us-east-1_20260101T0000Z_abc.json.gz"
-    with gzip.open(trail, "wt") as fh:
-        json.dump({"Records": [record(i) for i in range(120)]}, fh)
-    res = runner.invoke(app, ["train", str(trail), "--epochs", "1", "--hidden", "4,2", "-q", "-o",
-                              str(tmp_path / "model")])
-    assert res.exit_code == 0, res.output
+    record, service = _trail_service(tmp_path)
     bad = {**record(900), "bytesTransferred": "abc"}
     key = {"X-API-Key": "k" * 32}
     said = []
-    with TestClient(create_app(tmp_path / "model", api_key="k" * 32)) as client:
+    with service as client:
         for rows in ([{"Records": []}, bad], [{"Records": []}, record(1), bad],
                      [record(1), {"Records": []}, {"Records": [record(2), bad]}], [record(1), bad]):
             answer = client.post("/score", json={"rows": rows}, headers=key)
