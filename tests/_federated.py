@@ -24,3 +24,16 @@ def federated_preprocessor(params: dict, sites: list[pd.DataFrame]) -> TabularPr
     schema = merge_schema([site_schema(params, s) for s in sites], max_categories=params["max_categories"])
     pre = schema_preprocessor(params, json.loads(json.dumps(schema)))
     return scaled_preprocessor(pre, merge_scales([site_scales(pre, s) for s in sites]))
+
+
+class StandInServerApp:
+    """A stand-in for ``flwr.serverapp.ServerApp``: ``@app.main()`` keeps the function as
+    ``app.fn``, for a test to call as Flower would."""
+
+    fn: object
+
+    def main(self) -> object:
+        def keep(fn: object) -> object:
+            self.fn = fn
+            return fn
+        return keep

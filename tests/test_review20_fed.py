@@ -15,6 +15,7 @@ import pytest
 from hourglass.detectors import AutoEncoder
 from hourglass.distributed.federated import FederatedServer, Site
 from hourglass.errors import InputError
+from tests._federated import StandInServerApp
 
 
 def _det() -> AutoEncoder:
@@ -72,19 +73,12 @@ def _arrays(arrays: Any) -> Any:
 
 @pytest.fixture
 def fake_flwr(monkeypatch: pytest.MonkeyPatch) -> None:
-    class ServerApp:
-        def main(self) -> Any:
-            def keep(fn: Any) -> Any:
-                self.fn = fn
-                return fn
-            return keep
-
     class Message:
         def __init__(self, content: Any, message_type: Any, dst_node_id: int) -> None:
             self.content, self.dst_node_id = content, dst_node_id
 
     flwr = types.ModuleType("flwr")
-    flwr.serverapp = types.SimpleNamespace(ServerApp=ServerApp)  # type: ignore[attr-defined]
+    flwr.serverapp = types.SimpleNamespace(ServerApp=StandInServerApp)  # type: ignore[attr-defined]
     app = types.ModuleType("flwr.app")
     app.ArrayRecord = _arrays  # type: ignore[attr-defined]
     app.ConfigRecord = dict  # type: ignore[attr-defined]

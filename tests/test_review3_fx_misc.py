@@ -19,6 +19,7 @@ from hourglass.errors import InputError
 from hourglass.explain import explain_buckets
 from hourglass.explain.entity import training_medians
 from hourglass.features import EntityWindows
+from tests._federated import StandInServerApp
 
 # -- flower_server_app: the wait for the sites -------------------------------------------------
 
@@ -58,19 +59,12 @@ def install_fake_flwr(monkeypatch: pytest.MonkeyPatch, message: type | None = No
     """Install a stand-in for the parts of Flower's Message API that ``flower_server_app`` uses
     (Flower is not installed here, nor in CI); ``message``: the class of its messages."""
 
-    class ServerApp:
-        def main(self) -> Any:
-            def keep(fn: Any) -> Any:
-                self.fn = fn
-                return fn
-            return keep
-
     class Message:
         def __init__(self, content: Any, message_type: Any, dst_node_id: int) -> None:
             self.content, self.dst_node_id = content, dst_node_id
 
     flwr = types.ModuleType("flwr")
-    flwr.serverapp = types.SimpleNamespace(ServerApp=ServerApp)  # type: ignore[attr-defined]
+    flwr.serverapp = types.SimpleNamespace(ServerApp=StandInServerApp)  # type: ignore[attr-defined]
     app = types.ModuleType("flwr.app")
     for name in ("ArrayRecord", "ConfigRecord", "RecordDict"):
         setattr(app, name, lambda *a, **k: (a, k))

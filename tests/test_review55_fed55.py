@@ -11,6 +11,7 @@ import pytest
 
 from hourglass.detectors import AutoEncoder
 from hourglass.distributed.federated import FederatedServer, Site
+from tests._federated import StandInServerApp
 
 
 def _frames(sizes: tuple[int, ...] = (300, 200), seed: int = 0) -> list[pd.DataFrame]:
@@ -130,19 +131,12 @@ def test_a_failed_site_reply_over_flower_names_its_node(monkeypatch: pytest.Monk
         def has_error(self) -> bool:
             return self.error is not None
 
-    class ServerApp:
-        def main(self) -> object:
-            def keep(fn: object) -> object:
-                self.fn = fn
-                return fn
-            return keep
-
     def arrays(values: object) -> object:
         kept = [np.asarray(a) for a in values]  # type: ignore[attr-defined]
         return types.SimpleNamespace(to_numpy_ndarrays=lambda: list(kept))
 
     flwr, app = types.ModuleType("flwr"), types.ModuleType("flwr.app")
-    flwr.serverapp = types.SimpleNamespace(ServerApp=ServerApp)  # type: ignore[attr-defined]
+    flwr.serverapp = types.SimpleNamespace(ServerApp=StandInServerApp)  # type: ignore[attr-defined]
     app.ArrayRecord, app.ConfigRecord, app.RecordDict = arrays, dict, dict  # type: ignore[attr-defined]
     app.Message, app.MessageType = Message, types.SimpleNamespace(TRAIN="train")  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "flwr", flwr)

@@ -10,6 +10,7 @@ import pytest
 
 from hourglass.detectors import AutoEncoder
 from hourglass.errors import InputError
+from tests._federated import StandInServerApp
 
 
 def _frames(sizes: tuple[int, ...] = (300, 200), seed: int = 0) -> list[pd.DataFrame]:
@@ -51,18 +52,11 @@ def _fake_flwr(monkeypatch: pytest.MonkeyPatch) -> None:
     flwr.common = common  # type: ignore[attr-defined]
     flwr.server = types.SimpleNamespace(strategy=types.SimpleNamespace(Strategy=object))  # type: ignore[attr-defined]
 
-    class ServerApp:
-        def main(self) -> object:
-            def keep(fn: object) -> object:
-                self.fn = fn
-                return fn
-            return keep
-
     class Message:
         def __init__(self, content: object = None, message_type: object = None, dst_node_id: int = 0) -> None:
             self.content, self.dst_node_id = content, dst_node_id
 
-    flwr.serverapp = types.SimpleNamespace(ServerApp=ServerApp)  # type: ignore[attr-defined]
+    flwr.serverapp = types.SimpleNamespace(ServerApp=StandInServerApp)  # type: ignore[attr-defined]
     app.ArrayRecord, app.ConfigRecord, app.RecordDict = list, dict, dict  # type: ignore[attr-defined]
     app.Message, app.MessageType = Message, types.SimpleNamespace(TRAIN="train")  # type: ignore[attr-defined]
     for name, module in (("flwr", flwr), ("flwr.common", common), ("flwr.app", app)):
