@@ -1151,11 +1151,11 @@ def _events_placed(ends: Sequence[int]) -> list[tuple[int, int, int]] | None:
 def _at_request_row(detail: str, pages: Sequence[tuple[int, int, int]] | None,
                     noun: str = "row") -> str:
     """An error ``detail`` of a request whose rows gave pages of events (``pages``: each event's
-    request row, its place in that row's page and the events of the page, from 0), with the
-    ``row N`` it names (the N-th event scored) named as the request's row it came from, and the
-    event of that row's page; ``detail`` itself without pages. ``noun``: what the request calls
-    its items (``line`` for a record model's ``lines``, whose scored rows the separators and
-    events renumber).
+    request row, its place in that row's page and the events of the page, from 0), with each
+    ``row N`` it names (the N-th event scored; a message may name two, as one of two date orders
+    does) named as the request's row it came from, and the event of that row's page; ``detail``
+    itself without pages. ``noun``: what the request calls its items (``line`` for a record
+    model's ``lines``, whose scored rows the separators and events renumber).
 
     Examples
     --------
@@ -1168,14 +1168,20 @@ def _at_request_row(detail: str, pages: Sequence[tuple[int, int, int]] | None,
     "column 'x': expected numbers, found 'a' (line 3)"
     >>> _at_request_row("column 'x': expected numbers, found 'row 1' (row 2)", [(0, 0, 2), (0, 1, 2)])
     "column 'x': expected numbers, found 'row 1' (row 1, event 2 of its page)"
+    >>> _at_request_row("column 't': row 3 ('13/12') puts the day first but row 1 ('12/13') the "
+    ...                 "month", [(0, 0, 2), (0, 1, 2), (1, 0, 1)])
+    "column 't': row 2 ('13/12') puts the day first but row 1, event 1 of its page ('12/13') the month"
     """
-    # the row the message names, not a 'row 1' inside a value it quotes
-    found = next((m for m in _ROW_NAMED.finditer(detail) if m.group(2)), None) if pages else None
-    if found is None or not 1 <= int(found.group(2)) <= len(pages or ()):
+    if not pages:
         return detail
-    row, event, events = (pages or ())[int(found.group(2)) - 1]
-    where = f"{noun} {row + 1}" + (f", event {event + 1} of its page" if events != 1 else "")
-    return detail[:found.start()] + where + detail[found.end():]
+
+    def named(m: re.Match[str]) -> str:  # each row the message names, not a 'row 1' it quotes
+        if not m.group(2) or not 1 <= int(m.group(2)) <= len(pages):
+            return m.group(0)
+        row, event, events = pages[int(m.group(2)) - 1]
+        return f"{noun} {row + 1}" + (f", event {event + 1} of its page" if events != 1 else "")
+
+    return _ROW_NAMED.sub(named, detail)
 
 
 def _one_line(exc: Exception) -> str:
