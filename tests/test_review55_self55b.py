@@ -71,3 +71,25 @@ def test_the_service_names_both_rows_of_an_error_naming_two_as_the_requests(
     assert said[2].json()["detail"].startswith(
         "column 'eventTime': row 1 ('13/12/2026 02:10') puts the day first but row 2 ('12/13/2026 "
         "02:10') the month;"), said[2].text
+
+
+def test_the_service_says_a_request_of_empty_pages_has_no_event_not_an_empty_list(
+        trail_entity_model: Path) -> None:
+    # What was wrong: a request whose every row is a page of no events ({"rows": [{"Records":
+    # []}]}, an empty Graph page or Event Hub message) expands into no event, and the scorer
+    # refused that as "rows: no rows to score (empty list)", of a list of one row: the client
+    # was told its list was empty. The service now says its rows are pages of no events; an
+    # empty list is refused as before
+    from fastapi.testclient import TestClient
+
+    from hourglass.serve import create_app
+
+    with TestClient(create_app(trail_entity_model, api_key=KEY)) as client:
+        said = [client.post("/score", json={"rows": rows}, headers={"X-API-Key": KEY})
+                for rows in ([{"Records": []}], [{"Records": []}, {"Records": []}], [])]
+    assert [answer.status_code for answer in said] == [422, 422, 422], [a.text for a in said]
+    assert said[0].json()["detail"] == ("rows: no event to score: the row is a page of no events (an "
+                                        "empty page); send a page with events"), said[0].text
+    assert said[1].json()["detail"].startswith("rows: no event to score: each of the 2 rows is a page "
+                                               "of no events"), said[1].text
+    assert said[2].json()["detail"] == "rows: no rows to score (empty list)", said[2].text

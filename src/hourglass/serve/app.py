@@ -426,6 +426,12 @@ class HostedModel:
                 ends.append(len(expanded))
                 if len(expanded) > max_rows:  # as soon as they pass the limit
                     return self._too_many(len(expanded))
+            if items and not expanded:  # else the scorer's 'no rows to score (empty list)' of a list
+                # that is not empty: every row a page of no events ({"Records": []})
+                which = "the row is a page" if len(items) == 1 else \
+                    f"each of the {len(items):,} rows is a page"
+                return 422, {"detail": f"rows: no event to score: {which} of no events (an empty "
+                                       "page); send a page with events"}
             items = expanded
         if body.field == "rows":  # {"source": {"ip": ...}} is source.ip, as in a file
             items = [flat_record(row) for row in items]
