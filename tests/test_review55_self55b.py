@@ -93,3 +93,39 @@ def test_the_service_says_a_request_of_empty_pages_has_no_event_not_an_empty_lis
     assert said[1].json()["detail"].startswith("rows: no event to score: each of the 2 rows is a page "
                                                "of no events"), said[1].text
     assert said[2].json()["detail"] == "rows: no rows to score (empty list)", said[2].text
+
+
+def test_a_warm_start_fitting_a_labelled_rule_does_not_warn_of_the_placeholder_rule(
+        caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: Pipeline.warm_start(df, X_val=..., y_val=...) of a model whose rule needs
+    # labels (best F1; an lstm-forecaster fitted so keeps it as its stream threshold too) let the
+    # detector fit its default rule first, a stand-in the labelled fit replaces, and logged that
+    # stand-in's small-sample warnings: "percentile 99 of 4 held-out normal scores: expect about
+    # 20.6% of normal data ..." (and "... of 22 causal held-out normal scores ..." of a
+    # forecaster), of a cut-off the model never uses. Pipeline.fit drops them (b0bdebec); the
+    # warm start now does too
+    import logging
+
+    import pandas as pd
+
+    from hourglass import AutoEncoder, Pipeline, thresholds
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=150), "b": rng.normal(size=150)})
+    val = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
+    y = np.zeros(60, dtype=int)
+    val.loc[:4, "a"] += 6
+    y[:5] = 1
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0),
+                    threshold=thresholds.BestF1()).fit(df, X_val=val, y_val=y)
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        warm = pipe.warm_start(df.iloc[:40], X_val=val, y_val=y, epochs=1)
+    said = [r.getMessage() for r in caplog.records if r.name.startswith("hourglass.thresholds")]
+    assert said == [], said
+    assert warm.threshold_.describe() == "best F1 on a labelled validation set"
+    # a rule fitted on the held-out rows themselves still warns of too few of them
+    plain = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        plain.warm_start(df.iloc[:40], epochs=1)
+    assert any("percentile 99 of 4 held-out normal scores" in r.getMessage() for r in caplog.records)

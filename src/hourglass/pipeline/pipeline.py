@@ -751,7 +751,10 @@ class Pipeline:
         new.features_ = features_from_dict(self.features_.to_dict())  # frozen: a copy of the fitted state
         val = new._validation_rows(X_val, y_val)
         try:
-            new.detector_ = det.warm_start(X, y, threshold=None if needs_labels else rule, **params)
+            # a rule that needs labels is fitted on X_val below: the detector's default rule
+            # stands in meanwhile, its small-sample warning about a cut-off never used (as in fit)
+            with _placeholder_threshold_quiet() if needs_labels else contextlib.nullcontext():
+                new.detector_ = det.warm_start(X, y, threshold=None if needs_labels else rule, **params)
         except InputError as exc:
             if getattr(exc, "too_few_rows", False):  # one row to train on: the way on, as the CLI says it
                 old_ones = ("replay=OLD_ROWS" if entity else "concatenate them to the new ones")
