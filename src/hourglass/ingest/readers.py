@@ -811,7 +811,8 @@ def json_lines(df: pd.DataFrame) -> str:
     stream's alerts and the service hold it (pandas' JSON cuts at 15 decimal places: a score of
     5.3772125244140625 read back as 5.377212524414062, 1.234567890123e-9 as 1.234568e-9); NaN,
     and ±inf (JSON has no infinity), are ``null``. A ``/`` is written as it is, as the stream's
-    alerts write it (pandas' ``\\/`` left ``grep 10.0.0.0/8`` finding nothing in the output).
+    alerts write it (pandas' ``\\/`` left ``grep 10.0.0.0/8`` finding nothing in the output),
+    and other text as it is (UTF-8), not as ``\\u`` escapes (``grep José`` found nothing either).
 
     Examples
     --------
@@ -829,6 +830,8 @@ def json_lines(df: pd.DataFrame) -> str:
     {"day":"2024-01-01"}
     >>> print(json_lines(pd.DataFrame({"net": ["10.0.0.0/8"], "score": [1.5]})), end="")
     {"net":"10.0.0.0/8","score":1.5}
+    >>> print(json_lines(pd.DataFrame({"user": ["José"], "é": [1.5]})), end="")
+    {"user":"José","é":1.5}
     """
     if not len(df):
         return ""
@@ -837,7 +840,8 @@ def json_lines(df: pd.DataFrame) -> str:
     plain = [isinstance(t, np.dtype) and t.kind in "fiub" for t in df.dtypes]
     if not any(isinstance(t, np.dtype) and t.kind == "f" for t in df.dtypes) or \
             df.columns.duplicated().any():  # (pandas refuses duplicate names itself)
-        text = _slashes_kept(df.to_json(orient="records", lines=True, double_precision=15))
+        text = _slashes_kept(df.to_json(orient="records", lines=True, double_precision=15,
+                                        force_ascii=False))
         # whether pandas ends ``lines=True`` output with a newline depends on its version
         return text if text.endswith("\n") else text + "\n"
     # each float column as its shortest exact text (an integer's or a boolean's as it is), the
@@ -858,7 +862,7 @@ def json_lines(df: pd.DataFrame) -> str:
             j += 1
         if plain[i]:
             for k in range(i, j):
-                pieces.append(lit(f"{json.dumps(str(df.columns[k]))}:"))
+                pieces.append(lit(f"{json.dumps(str(df.columns[k]), ensure_ascii=False)}:"))
                 col = df.iloc[:, k].to_numpy()
                 if col.dtype.kind == "b":
                     pieces.append(pc.if_else(pa.array(col), lit("true"), lit("false")))
@@ -880,7 +884,7 @@ def json_lines(df: pd.DataFrame) -> str:
                 pieces.append(lit(","))
         else:
             lines = _slashes_kept(df.iloc[:, i:j].to_json(orient="records", lines=True,
-                                                          double_precision=15))
+                                                          double_precision=15, force_ascii=False))
             # (one line a row: pandas escapes every line break inside a value)
             each = pc.list_flatten(pc.split_pattern(pa.array([lines.rstrip("\n")], pa.large_string()), "\n"))
             pieces += [pc.utf8_slice_codeunits(each, 1, -1), lit(",")]  # the '{...}' of each row opened

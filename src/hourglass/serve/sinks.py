@@ -322,7 +322,10 @@ def json_line(alert: Mapping[str, Any], default: Callable[[Any], Any] | None = N
     format for every command's JSON lines): a value that is no finite number (NaN, Infinity:
     from an input line that had them, in a --keep field) is ``null``, since a SIEM's or ``jq``'s
     JSON reader refuses the bare ``NaN`` that Python's ``json`` writes; a date-time (a kept
-    Parquet time column) its ISO-8601 text (``default``: another conversion instead).
+    Parquet time column) its ISO-8601 text (``default``: another conversion instead). Text is
+    written as it is (UTF-8 once encoded), not as ``\\u`` escapes, as the service sends it and
+    the frame's JSON lines hold it: ``grep José`` finds the alerts of José; only a lone
+    surrogate, which has no UTF-8, is escaped (``"\\ud800"``, as the input gave it).
 
     Examples
     --------
@@ -331,12 +334,23 @@ def json_line(alert: Mapping[str, Any], default: Callable[[Any], Any] | None = N
     >>> import datetime as dt
     >>> json_line({"row": 1, "ts": dt.datetime(2026, 1, 1, 0, 0, 1)})
     '{"row":1,"ts":"2026-01-01T00:00:01"}'
+    >>> json_line({"why": "disk=80 (1.84× normal)", "user": "José"})
+    '{"why":"disk=80 (1.84× normal)","user":"José"}'
     """
     default = json_default if default is None else default
     try:
-        return json.dumps(alert, allow_nan=False, default=default, separators=_COMPACT)
+        text = json.dumps(alert, allow_nan=False, default=default, separators=_COMPACT,
+                          ensure_ascii=False)
     except ValueError:  # rare: only then is the alert walked
-        return json.dumps(strict_json(alert), allow_nan=False, default=default, separators=_COMPACT)
+        text = json.dumps(strict_json(alert), allow_nan=False, default=default, separators=_COMPACT,
+                          ensure_ascii=False)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate, only ever inside a JSON string:
+            # its backslash escape is JSON's (\ud800)
+            text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 #: JSON's separators without the spaces Python's ``json`` puts after them
