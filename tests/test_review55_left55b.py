@@ -34,3 +34,28 @@ def test_json_outputs_write_text_as_utf8_not_u_escapes(tmp_path: Path) -> None:
         assert b"\\u" not in raw and raw.decode("utf-8").isascii() is False, raw
         assert [json.loads(x) for x in raw.splitlines()] == df.to_dict("records")
 
+
+def test_session_alerts_of_another_kind_names_the_function_that_works() -> None:
+    # What was wrong: session_alerts given a table or time-series detector said 'AutoEncoder
+    # cannot explain its alerts', where explain_rows (explain_steps for a series model) explains
+    # them: the one refusal of the explain functions that did not name the way that works
+    # (explain_rows, explain_steps and explain_buckets do, through the_way_for).
+    import numpy as np
+    import pytest
+
+    from hourglass.detectors import AutoEncoder, LSTMAutoEncoder
+    from hourglass.errors import InputError
+    from hourglass.explain import session_alerts
+    from hourglass.features.sessions import Sessions
+
+    s = Sessions(["x"], [np.array([1, 2])], [np.arange(2)])
+    one, flag = np.array([1.0]), np.array([1])
+    table = AutoEncoder(epochs=1, verbose=0).fit(np.random.default_rng(0).normal(size=(64, 3)))
+    with pytest.raises(InputError, match=r"\(AutoEncoder\) reads tabular data; explain its rows "
+                                         r"with hourglass\.explain\.explain_rows"):
+        session_alerts(table, s, one, flag)
+    series = LSTMAutoEncoder(window=4, epochs=1, verbose=0).fit(
+        np.random.default_rng(0).normal(size=(64, 2)))
+    with pytest.raises(InputError, match=r"\(LSTMAutoEncoder\) reads timeseries data; explain its "
+                                         r"time steps with hourglass\.explain\.explain_steps"):
+        session_alerts(series, s, one, flag)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from hourglass.errors import InputError
+from hourglass.explain.tabular import the_way_for
 from hourglass.features.sessions import Sessions
 from hourglass.ingest.logs import LogParser
 
@@ -106,7 +107,10 @@ def session_alerts(detector: Any, sessions: Sessions, scores: np.ndarray, flags:
     ['step 3']
     """
     if not hasattr(detector, "explain"):
-        raise InputError(f"{type(detector).__name__} cannot explain its alerts")
+        kind = detector.get_tags()["input"] if hasattr(detector, "get_tags") else "events"
+        raise InputError(f"{type(detector).__name__} cannot explain its alerts" if kind == "events"
+                         else f"session_alerts explains a log model's sessions; this detector "
+                              f"({type(detector).__name__}) reads {kind} data{the_way_for(detector)}")
     templates = templates or {}
     flagged = np.flatnonzero(np.asarray(flags) == 1)
     if top is None and not hasattr(detector, "members_"):

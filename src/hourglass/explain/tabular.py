@@ -48,11 +48,13 @@ def _has_reconstruction(det: Any) -> bool:
     return bool(det.get_tags().get("supports_explain") and hasattr(det, "score_features"))
 
 
-def the_way_for(pipe: Pipeline) -> str:
+def the_way_for(pipe: Pipeline | Any) -> str:
     """How the fitted pipeline's own kind of model is explained, as the end of a refusal by a
     function for another kind (``"; explain its time steps with ..."``; ``""`` for a kind without
     one). The command line and the service choose the explanation by the model's kind; the Python
     functions do not, so each refusal names the one that works, not another that refuses too.
+    Given a detector alone (a function that takes ``pipe.detector_``), its ``input`` tag says the
+    kind: a table detector's rows, or an entity model's buckets, whose detector is a table one.
 
     Examples
     --------
@@ -60,14 +62,26 @@ def the_way_for(pipe: Pipeline) -> str:
     >>> from hourglass import Pipeline
     >>> from hourglass.detectors import AutoEncoder
     >>> df = pd.DataFrame(np.random.default_rng(0).normal(size=(100, 2)), columns=["a", "b"])
-    >>> the_way_for(Pipeline(detector=AutoEncoder(epochs=1, verbose=0)).fit(df))
+    >>> pipe = Pipeline(detector=AutoEncoder(epochs=1, verbose=0)).fit(df)
+    >>> the_way_for(pipe)
     "; explain its rows with hourglass.explain.explain_rows ('hourglass explain' on the command line)"
+    >>> the_way_for(pipe.detector_)  # doctest: +NORMALIZE_WHITESPACE
+    "; explain its rows with hourglass.explain.explain_rows (an entity model's buckets with
+    hourglass.explain.explain_buckets; 'hourglass explain' on the command line)"
     """
-    output = getattr(pipe.features_, "output", "tabular")
+    features = getattr(pipe, "features_", None)
+    if features is None:  # a detector
+        output = str(pipe.get_tags()["input"]) if hasattr(pipe, "get_tags") else ""
+        if output == "tabular":
+            return ("; explain its rows with hourglass.explain.explain_rows (an entity model's "
+                    "buckets with hourglass.explain.explain_buckets; 'hourglass explain' on the "
+                    "command line)")
+    else:
+        output = getattr(features, "output", "tabular")
     if output == "events":  # (the data word of a log model's features only)
+        word = "LOG" if features is None else features.data_word
         return ("; explain its flagged sessions with hourglass.explain.session_alerts "
-                f"('hourglass score MODEL {pipe.features_.data_word} -o alerts.jsonl' on the "
-                "command line)")
+                f"('hourglass score MODEL {word} -o alerts.jsonl' on the command line)")
     what = {"tabular": "rows with hourglass.explain.explain_rows",
             "entity": "buckets with hourglass.explain.explain_buckets",
             "timeseries": "time steps with hourglass.explain.explain_steps"}.get(output)
