@@ -59,3 +59,29 @@ def test_session_alerts_of_another_kind_names_the_function_that_works() -> None:
     with pytest.raises(InputError, match=r"\(LSTMAutoEncoder\) reads timeseries data; explain its "
                                          r"time steps with hourglass\.explain\.explain_steps"):
         session_alerts(series, s, one, flag)
+
+
+def test_chunk_mb_of_a_kind_that_reads_no_chunks_is_refused_as_not_used(tmp_path: Path) -> None:
+    # What was wrong: 'score' and 'explain' of a time-series (or entity) model refused
+    # '--chunk-mb 0' (or inf) with '--chunk-mb: must be > 0 and finite', and '--chunk-mb 4' with
+    # '--chunk-mb: not used by time-series models; leave it out': the user who fixed the value
+    # was refused again. --format and --on-bad-rows, unused too, say 'not used' whatever their
+    # value; --chunk-mb is now checked once the model's kind has not refused it.
+    import numpy as np
+
+    from hourglass.cli import app
+    from tests._cli import one_line_error, runner
+
+    rng = np.random.default_rng(0)
+    data = tmp_path / "ts.csv"
+    pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=120, freq="min"),
+                  "a": rng.normal(size=120), "b": rng.normal(size=120)}).to_csv(data, index=False)
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(data), "--timestamp-col", "ts", "--model", "lstm-ae",
+                              "--window", "8", "--epochs", "1", "-o", str(model), "-q"])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "out.jsonl"
+    for command in ("score", "explain"):
+        for value in ("0", "inf", "4"):
+            one_line_error([command, str(model), str(data), "-o", str(out), "--chunk-mb", value],
+                           "--chunk-mb: not used by time-series models (lstm-ae); leave it out", out)

@@ -121,7 +121,6 @@ def explain(
     with user_errors():
         if output is None:  # the table is the result: said now, not after scoring the input
             refuse_closed_stdout("the explained rows", "--output")
-        chunk_size = chunk_bytes(chunk_mb)
         if method not in METHODS:  # said before loading the model, naming the option
             raise HourglassError(f"--method: expected one of {', '.join(METHODS)}, got {method!r}")
         if output is not None:
@@ -151,6 +150,9 @@ def explain(
                                  f"'hourglass score {model} {pipe.features_.data_word} -o alerts.jsonl': "
                                  "each flagged session's unexpected event, its template and the keys "
                                  "expected")
+        # (a table model's: time-series and entity models refuse --chunk-mb as not used,
+        # whatever its value, as they do --format or --on-bad-rows)
+        chunk_size = chunk_bytes(chunk_mb)
         why_not = explainable(pipe, method)
         if why_not is not None:
             raise HourglassError(f"{model}: {why_not}")

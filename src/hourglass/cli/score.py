@@ -142,7 +142,6 @@ def score(
     stats = ReadStats()
     n_rows = flagged = 0
     with user_errors():
-        chunk_size = chunk_bytes(chunk_mb)
         check_not_input(output, "--output", data, model)
         check_output_type(output)
         refuse_kept_outputs(keep, {"row", "score", "flag", "calibrated", "severity",
@@ -176,6 +175,9 @@ def score(
         refuse_unused(score, model_kind(pipe), pipe.model_name, {
             "dataset": dataset, "strict": strict, "fmt": fmt, "on_bad_rows": on_bad_rows,
             "chunk_mb": None if key_file else chunk_mb}, typed_options(ctx))
+        # (checked once the model's kind has not refused it: a kind that reads no chunks says
+        # '--chunk-mb: not used', whatever its value, as of --format or --on-bad-rows)
+        chunk_size = chunk_bytes(chunk_mb)
         if getattr(pipe.features_, "output", "tabular") == "events" and keep:
             raise HourglassError("--keep: not available for log models (the output has one row "
                                  "per session, with its id)")
