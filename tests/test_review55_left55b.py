@@ -85,3 +85,22 @@ def test_chunk_mb_of_a_kind_that_reads_no_chunks_is_refused_as_not_used(tmp_path
         for value in ("0", "inf", "4"):
             one_line_error([command, str(model), str(data), "-o", str(out), "--chunk-mb", value],
                            "--chunk-mb: not used by time-series models (lstm-ae); leave it out", out)
+
+
+def test_fitted_models_hold_no_gradients() -> None:
+    # What was wrong: the training loop left the last step's gradient on every parameter
+    # ('.grad', as large as the weights) for the life of the fitted model: a model in the
+    # service, a federated site or a notebook held twice its weights' memory for nothing. They
+    # are now freed at the end of training (the weights are the same, bit for bit).
+    import numpy as np
+
+    from hourglass import Pipeline
+    from hourglass.detectors import AutoEncoder, GANomaly
+
+    X = np.random.default_rng(0).normal(size=(200, 5)).astype("float32")
+    for det in (AutoEncoder(epochs=2, verbose=0), GANomaly(epochs=1, verbose=0)):  # (GAN: phases)
+        det.fit(X)
+        assert all(p.grad is None for p in det.module_.parameters()), type(det).__name__
+    df = pd.DataFrame(X, columns=list("abcde"))
+    pipe = Pipeline(detector=AutoEncoder(epochs=1, verbose=0)).fit(df).warm_start(df, epochs=1)
+    assert all(p.grad is None for p in pipe.detector_.module_.parameters())
