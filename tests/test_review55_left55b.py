@@ -104,3 +104,65 @@ def test_fitted_models_hold_no_gradients() -> None:
     df = pd.DataFrame(X, columns=list("abcde"))
     pipe = Pipeline(detector=AutoEncoder(epochs=1, verbose=0)).fit(df).warm_start(df, epochs=1)
     assert all(p.grad is None for p in pipe.detector_.module_.parameters())
+
+
+def test_flower_client_app_lets_go_of_a_site_after_its_runs_last_round(monkeypatch) -> None:
+    # What was wrong: flower_client_app kept every (run, node)'s Site (its rows, their
+    # preprocessed copy and its model) in a dict for the life of the process: a notebook running
+    # one simulation after another with the same app held every run's sites. A site is now let go
+    # after its run's last round ('scores') or a failed round; a rebuilt one resumes as before.
+    import gc
+    import sys
+    import types
+    import weakref
+
+    import numpy as np
+
+    from hourglass.detectors import AutoEncoder
+    from hourglass.distributed.federated import FederatedServer, Site
+    from hourglass.distributed.flower import flower_client_app
+
+    class ClientApp:
+        def train(self):
+            def keep(fn):
+                self.fn = fn
+                return fn
+            return keep
+
+    def arrays(values):
+        kept = [np.asarray(a) for a in values]
+        return types.SimpleNamespace(to_numpy_ndarrays=lambda: list(kept))
+
+    flwr = types.ModuleType("flwr")
+    flwr.clientapp = types.SimpleNamespace(ClientApp=ClientApp)  # type: ignore[attr-defined]
+    app = types.ModuleType("flwr.app")
+    for name, value in (("ArrayRecord", arrays), ("ConfigRecord", dict), ("MetricRecord", dict),
+                        ("RecordDict", dict),
+                        ("Message", lambda content, reply_to: types.SimpleNamespace(content=content))):
+        setattr(app, name, value)
+    monkeypatch.setitem(sys.modules, "flwr", flwr)
+    monkeypatch.setitem(sys.modules, "flwr.app", app)
+    rng = np.random.default_rng(0)
+    frames = [pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)}) for _ in range(2)]
+    made: list[weakref.ref[Site]] = []
+
+    def make_site(context):
+        site = Site(frames[context.node_config["partition-id"]],
+                    AutoEncoder(hidden=(4, 2), epochs=1, verbose=0))
+        made.append(weakref.ref(site))
+        return site
+
+    client = flower_client_app(make_site)
+    for run in (1, 2):
+        server = FederatedServer(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0), rounds=1)
+        contexts = [types.SimpleNamespace(run_id=run, node_id=10 + k, node_config={"partition-id": k},
+                                          state={}) for k in range(2)]
+        for rnd in range(1, server.n_rounds + 1):
+            parameters, config = server.configure(rnd)
+            msg = types.SimpleNamespace(content={"arrays": arrays(parameters), "config": config})
+            replies = [client.fn(msg, c).content for c in contexts]
+            server.aggregate(rnd, [(r["arrays"].to_numpy_ndarrays(), r["metrics"]["num-examples"],
+                                    dict(r["metrics"])) for r in replies])
+        assert server.pipeline().score(frames[0]).shape == (60,)
+    gc.collect()
+    assert len(made) == 4 and all(ref() is None for ref in made)  # one site a node a run, let go

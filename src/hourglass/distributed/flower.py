@@ -258,8 +258,10 @@ def flower_client_app(make_site: Callable[[Any], Site]) -> Any:
     ``make_site(context)`` builds the site from Flower's ``Context`` (e.g. its rows from
     ``context.node_config["partition-id"]`` in a simulation, or a path the SuperNode was started
     with, ``flower-supernode --node-config "data='rows.csv'"``). Flower may rebuild the app between
-    rounds: the site is kept per node in this process, and the shared preprocessing in the node's
-    ``context.state``, so a rebuilt site resumes (:meth:`Site.load_inputs`). A site without a
+    rounds: the site is kept per node in this process until its run's last round (or a failed
+    round), not after (its rows and model, run after run in a notebook), and the shared
+    preprocessing in the node's ``context.state``, so a rebuilt site resumes
+    (:meth:`Site.load_inputs`). A site without a
     ``name`` is named ``partition-<id>`` where the node config has a ``partition-id`` (Flower's
     simulation): its own model is saved under that name (:func:`flower_server_app`).
 
@@ -309,9 +311,15 @@ def flower_client_app(make_site: Callable[[Any], Site]) -> Any:
             if _STATE in context.state and not hasattr(site, "X_"):
                 site.load_inputs(json.loads(str(context.state[_STATE]["features"])))
         config = dict(msg.content["config"])
-        arrays, n, metrics = site.fit(msg.content["arrays"].to_numpy_ndarrays(), config)
+        try:
+            arrays, n, metrics = site.fit(msg.content["arrays"].to_numpy_ndarrays(), config)
+        except BaseException:
+            sites.pop(key, None)  # a failed reply ends the run (flower_server_app)
+            raise
         if config.get("phase") == "inputs":
             context.state[_STATE] = ConfigRecord({"features": json.dumps(site.features_.to_dict())})
+        elif config.get("phase") == "scores":  # the run's last round: the site is done
+            sites.pop(key, None)
         reply = RecordDict({"arrays": ArrayRecord([np.asarray(a) for a in arrays]),
                             "metrics": MetricRecord({**metrics, "num-examples": int(n)})})
         return Message(content=reply, reply_to=msg)
