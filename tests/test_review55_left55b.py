@@ -166,3 +166,35 @@ def test_flower_client_app_lets_go_of_a_site_after_its_runs_last_round(monkeypat
         assert server.pipeline().score(frames[0]).shape == (60,)
     gc.collect()
     assert len(made) == 4 and all(ref() is None for ref in made)  # one site a node a run, let go
+
+
+def test_session_alerts_given_the_pipeline_says_to_give_its_detector() -> None:
+    # What was wrong: session_alerts(pipe, ...) (the Pipeline where its detector is asked for,
+    # as every other explain function takes the Pipeline) said 'Pipeline cannot explain its
+    # alerts', of a log model that explains them. It now says to give pipe.detector_ (and, for
+    # another kind of model, the function that explains it).
+    import numpy as np
+    import pytest
+
+    from hourglass import Pipeline
+    from hourglass.detectors import AutoEncoder, EventCountAutoEncoder
+    from hourglass.errors import InputError
+    from hourglass.explain import session_alerts
+    from hourglass.features import EventSessions
+    from hourglass.features.sessions import Sessions
+
+    ops = ["open", "read", "close"]
+    logs = pd.DataFrame({"session": [f"s{i // 3}" for i in range(90)],
+                         "message": [ops[i % 3] for i in range(90)]})
+    pipe = Pipeline(features=EventSessions(session_column="session", message_column="message"),
+                    detector=EventCountAutoEncoder(epochs=1, verbose=0)).fit(logs)
+    s = Sessions(["x"], [np.array([1, 2])], [np.arange(2)])
+    with pytest.raises(InputError, match=r"^session_alerts takes the pipeline's detector "
+                                         r"\(pipe\.detector_\), not the Pipeline$"):
+        session_alerts(pipe, s, np.array([1.0]), np.array([1]))
+    assert session_alerts(pipe.detector_, s, np.array([1.0]), np.array([1]))[0]["session"] == "x"
+    table = Pipeline(detector=AutoEncoder(epochs=1, verbose=0)).fit(
+        pd.DataFrame(np.random.default_rng(0).normal(size=(64, 2)), columns=["a", "b"]))
+    with pytest.raises(InputError, match=r"not the Pipeline; this model reads tabular data; explain "
+                                         r"its rows with hourglass\.explain\.explain_rows"):
+        session_alerts(table, s, np.array([1.0]), np.array([1]))

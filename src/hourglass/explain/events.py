@@ -106,6 +106,11 @@ def session_alerts(detector: Any, sessions: Sessions, scores: np.ndarray, flags:
     >>> [e["template"] for e in a["unexpected"]["expected"]]
     ['step 3']
     """
+    if hasattr(detector, "detector_") and hasattr(detector, "features_"):  # a fitted Pipeline
+        kind = getattr(detector.features_, "output", "tabular")
+        raise InputError("session_alerts takes the pipeline's detector (pipe.detector_), not the "
+                         "Pipeline" + ("" if kind == "events" else
+                                       f"; this model reads {kind} data{the_way_for(detector)}"))
     if not hasattr(detector, "explain"):
         kind = detector.get_tags()["input"] if hasattr(detector, "get_tags") else "events"
         raise InputError(f"{type(detector).__name__} cannot explain its alerts" if kind == "events"
