@@ -198,3 +198,38 @@ def test_session_alerts_given_the_pipeline_says_to_give_its_detector() -> None:
     with pytest.raises(InputError, match=r"not the Pipeline; this model reads tabular data; explain "
                                          r"its rows with hourglass\.explain\.explain_rows"):
         session_alerts(table, s, np.array([1.0]), np.array([1]))
+
+
+def test_keep_of_an_output_column_name_for_a_kind_without_keep_is_refused_as_not_used(
+        tmp_path: Path) -> None:
+    # What was wrong: 'score' and 'explain' of a time-series model refused '--keep row' (or
+    # score, flag ...) with "the output has its own 'row' column; rename the input column to
+    # keep it": a time-series output has no 'row' column, and a renamed column was then refused
+    # as '--keep: not available for time-series models'. The names are now checked against the
+    # output columns only where the model's kind takes --keep (table models).
+    import numpy as np
+
+    from hourglass.cli import app
+    from tests._cli import one_line_error, runner
+
+    rng = np.random.default_rng(0)
+    data = tmp_path / "ts.csv"
+    pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=120, freq="min"),
+                  "a": rng.normal(size=120), "b": rng.normal(size=120)}).to_csv(data, index=False)
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(data), "--timestamp-col", "ts", "--model", "lstm-ae",
+                              "--window", "8", "--epochs", "1", "-o", str(model), "-q"])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "out.jsonl"
+    for name in ("row", "score"):
+        one_line_error(["score", str(model), str(data), "-o", str(out), "--keep", name],
+                       "--keep: not available for time-series models", out)
+        one_line_error(["explain", str(model), str(data), "-o", str(out), "--keep", name],
+                       "--keep: not used by time-series models (lstm-ae); leave it out", out)
+    table = tmp_path / "t.csv"  # a table model still refuses a kept name its output has
+    pd.DataFrame({"a": rng.normal(size=200), "score": rng.normal(size=200)}).to_csv(table, index=False)
+    res = runner.invoke(app, ["train", str(table), "--epochs", "1", "-o", str(tmp_path / "t"), "-q"])
+    assert res.exit_code == 0, res.output
+    for command in ("score", "explain"):
+        one_line_error([command, str(tmp_path / "t"), str(table), "-o", str(out), "--keep", "score"],
+                       "--keep score: the output has its own 'score' column", out)

@@ -127,7 +127,6 @@ def explain(
             check_not_input(output, "--output", data, model)
             check_output_type(output)
         keep = list(dict.fromkeys(keep)) if keep else keep  # --keep a --keep a: one column, as score
-        refuse_kept_outputs(keep, {"row", "score", "flag", "severity", "top_column", "why", "method"})
         pipe = load(model)
         if getattr(pipe.features_, "output", "tabular") == "timeseries":  # time steps, not rows
             from hourglass.cli.explain_series import explain_series
@@ -150,9 +149,10 @@ def explain(
                                  f"'hourglass score {model} {pipe.features_.data_word} -o alerts.jsonl': "
                                  "each flagged session's unexpected event, its template and the keys "
                                  "expected")
-        # (a table model's: time-series and entity models refuse --chunk-mb as not used,
-        # whatever its value, as they do --format or --on-bad-rows)
+        # (a table model's: time-series and entity models refuse --chunk-mb and --keep as not
+        # used, whatever their value, as they do --format or --on-bad-rows)
         chunk_size = chunk_bytes(chunk_mb)
+        refuse_kept_outputs(keep, {"row", "score", "flag", "severity", "top_column", "why", "method"})
         why_not = explainable(pipe, method)
         if why_not is not None:
             raise HourglassError(f"{model}: {why_not}")

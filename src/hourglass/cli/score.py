@@ -144,8 +144,6 @@ def score(
     with user_errors():
         check_not_input(output, "--output", data, model)
         check_output_type(output)
-        refuse_kept_outputs(keep, {"row", "score", "flag", "calibrated", "severity",
-                                   *(["suppressed"] if suppress is not None else [])})
         rules = read_rules(suppress)
         ecs = alert_format_is_ecs(alert_format)
         table = sqlite_table(table, output, "table" in typed_options(ctx))
@@ -213,6 +211,9 @@ def score(
         say_wrote(output)
         return
     with user_errors():
+        # (a table model's output columns: the other kinds refuse --keep, whatever it names)
+        refuse_kept_outputs(keep, {"row", "score", "flag", "calibrated", "severity",
+                                   *(["suppressed"] if suppress is not None else [])})
         spec, _, _ = resolve_spec(dataset, None, None, fmt, data)
         if rule is not None:
             from hourglass.serve.sinks import alert_columns, alert_file
