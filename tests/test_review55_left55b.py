@@ -202,11 +202,11 @@ def test_session_alerts_given_the_pipeline_says_to_give_its_detector() -> None:
 
 def test_keep_of_an_output_column_name_for_a_kind_without_keep_is_refused_as_not_used(
         tmp_path: Path) -> None:
-    # What was wrong: 'score' and 'explain' of a time-series model refused '--keep row' (or
-    # score, flag ...) with "the output has its own 'row' column; rename the input column to
-    # keep it": a time-series output has no 'row' column, and a renamed column was then refused
-    # as '--keep: not available for time-series models'. The names are now checked against the
-    # output columns only where the model's kind takes --keep (table models).
+    # What was wrong: 'score' and 'explain' of a time-series model (and 'stream' of an entity
+    # or log model) refused '--keep row' (or score, flag ...) with "the output has its own 'row'
+    # column; rename the input column to keep it": such an output has no 'row' column, and a
+    # renamed column was then refused as '--keep: not available for time-series models'. The
+    # names are now checked against the output columns only where the model's kind takes --keep.
     import numpy as np
 
     from hourglass.cli import app
@@ -226,6 +226,16 @@ def test_keep_of_an_output_column_name_for_a_kind_without_keep_is_refused_as_not
                        "--keep: not available for time-series models", out)
         one_line_error(["explain", str(model), str(data), "-o", str(out), "--keep", name],
                        "--keep: not used by time-series models (lstm-ae); leave it out", out)
+    flows = tmp_path / "flows.csv"  # an entity model's stream: its alerts have no 'row' either
+    n = 600
+    pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=n, freq="20s").astype(str),
+                  "src_ip": [f"10.0.0.{i % 4}" for i in range(n)], "bytes": rng.integers(1, 999, n),
+                  "row": range(n)}).to_csv(flows, index=False)
+    res = runner.invoke(app, ["train", str(flows), "--entity-col", "src_ip", "--timestamp-col", "ts",
+                              "--bucket", "5min", "--epochs", "1", "-o", str(tmp_path / "e"), "-q"])
+    assert res.exit_code == 0, res.output
+    one_line_error(["stream", str(tmp_path / "e"), "--input", str(flows), "-o", str(out),
+                    "--keep", "row"], "--keep: not available for entity-bucket models", out)
     table = tmp_path / "t.csv"  # a table model still refuses a kept name its output has
     pd.DataFrame({"a": rng.normal(size=200), "score": rng.normal(size=200)}).to_csv(table, index=False)
     res = runner.invoke(app, ["train", str(table), "--epochs", "1", "-o", str(tmp_path / "t"), "-q"])
@@ -233,3 +243,5 @@ def test_keep_of_an_output_column_name_for_a_kind_without_keep_is_refused_as_not
     for command in ("score", "explain"):
         one_line_error([command, str(tmp_path / "t"), str(table), "-o", str(out), "--keep", "score"],
                        "--keep score: the output has its own 'score' column", out)
+    one_line_error(["stream", str(tmp_path / "t"), "--input", str(table), "-o", str(out), "--keep",
+                    "score"], "--keep score: the output has its own 'score' column", out)

@@ -1047,8 +1047,6 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
         if on_bad_rows not in (None, "error", "skip"):
             raise HourglassError(f"--on-bad-rows: expected error or skip, got {on_bad_rows!r}")
         check_idle_timeout(idle_timeout)  # before the model is read: one rule for every kind
-        refuse_kept_outputs(keep, {"row", "score", "severity", "calibrated", "top_column", "why", "flag",
-                                   *(["suppressed"] if suppress is not None else [])})
         from hourglass.cli._suppress import bind_rules, read_rules
 
         rules = read_rules(suppress)
@@ -1095,6 +1093,9 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
         refuse_unused(stream, kind, pipe.model_name, {"max_sessions": max_sessions,
                                                       "idle_timeout": None if grouped else idle_timeout},
                       typed)
+        if kind in ("table", "time-series"):  # (entity and log models refuse --keep, whatever it names)
+            refuse_kept_outputs(keep, {"row", "score", "severity", "calibrated", "top_column", "why",
+                                       "flag", *(["suppressed"] if suppress is not None else [])})
         if kind == "log":
             from hourglass.cli.stream_logs import open_log_scorer
 
