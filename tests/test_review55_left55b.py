@@ -61,25 +61,33 @@ def test_session_alerts_of_another_kind_names_the_function_that_works() -> None:
         session_alerts(series, s, one, flag)
 
 
+def _series_model(folder: Path) -> tuple[Path, Path]:
+    """A 120-step series of two channels and an lstm-ae trained on it (one epoch) in ``folder``."""
+    import numpy as np
+
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    rng = np.random.default_rng(0)
+    data = folder / "ts.csv"
+    pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=120, freq="min"),
+                  "a": rng.normal(size=120), "b": rng.normal(size=120)}).to_csv(data, index=False)
+    model = folder / "m"
+    res = runner.invoke(app, ["train", str(data), "--timestamp-col", "ts", "--model", "lstm-ae",
+                              "--window", "8", "--epochs", "1", "-o", str(model), "-q"])
+    assert res.exit_code == 0, res.output
+    return data, model
+
+
 def test_chunk_mb_of_a_kind_that_reads_no_chunks_is_refused_as_not_used(tmp_path: Path) -> None:
     # What was wrong: 'score' and 'explain' of a time-series (or entity) model refused
     # '--chunk-mb 0' (or inf) with '--chunk-mb: must be > 0 and finite', and '--chunk-mb 4' with
     # '--chunk-mb: not used by time-series models; leave it out': the user who fixed the value
     # was refused again. --format and --on-bad-rows, unused too, say 'not used' whatever their
     # value; --chunk-mb is now checked once the model's kind has not refused it.
-    import numpy as np
+    from tests._cli import one_line_error
 
-    from hourglass.cli import app
-    from tests._cli import one_line_error, runner
-
-    rng = np.random.default_rng(0)
-    data = tmp_path / "ts.csv"
-    pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=120, freq="min"),
-                  "a": rng.normal(size=120), "b": rng.normal(size=120)}).to_csv(data, index=False)
-    model = tmp_path / "m"
-    res = runner.invoke(app, ["train", str(data), "--timestamp-col", "ts", "--model", "lstm-ae",
-                              "--window", "8", "--epochs", "1", "-o", str(model), "-q"])
-    assert res.exit_code == 0, res.output
+    data, model = _series_model(tmp_path)
     out = tmp_path / "out.jsonl"
     for command in ("score", "explain"):
         for value in ("0", "inf", "4"):
@@ -213,13 +221,7 @@ def test_keep_of_an_output_column_name_for_a_kind_without_keep_is_refused_as_not
     from tests._cli import one_line_error, runner
 
     rng = np.random.default_rng(0)
-    data = tmp_path / "ts.csv"
-    pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=120, freq="min"),
-                  "a": rng.normal(size=120), "b": rng.normal(size=120)}).to_csv(data, index=False)
-    model = tmp_path / "m"
-    res = runner.invoke(app, ["train", str(data), "--timestamp-col", "ts", "--model", "lstm-ae",
-                              "--window", "8", "--epochs", "1", "-o", str(model), "-q"])
-    assert res.exit_code == 0, res.output
+    data, model = _series_model(tmp_path)
     out = tmp_path / "out.jsonl"
     for name in ("row", "score"):
         one_line_error(["score", str(model), str(data), "-o", str(out), "--keep", name],
@@ -245,3 +247,18 @@ def test_keep_of_an_output_column_name_for_a_kind_without_keep_is_refused_as_not
                        "--keep score: the output has its own 'score' column", out)
     one_line_error(["stream", str(tmp_path / "t"), "--input", str(table), "-o", str(out), "--keep",
                     "score"], "--keep score: the output has its own 'score' column", out)
+
+
+def test_events_per_day_of_a_kind_that_takes_none_is_refused_as_not_used(tmp_path: Path) -> None:
+    # What was wrong: 'evaluate' of a time-series (or entity, or log) model refused
+    # '--events-per-day 0' (or inf) with '--events-per-day: must be > 0 and finite', and
+    # '--events-per-day 5' with 'not used by time-series models; leave it out': the user who
+    # fixed the value was refused again (as --chunk-mb of score). It is now checked once the
+    # model's kind has not refused it.
+    from tests._cli import one_line_error
+
+    data, model = _series_model(tmp_path)
+    out = tmp_path / "m.json"
+    for value in ("0", "inf", "5"):
+        one_line_error(["evaluate", str(model), str(data), "--json", str(out), "--events-per-day",
+                        value], "--events-per-day: not used by time-series models (lstm-ae)", out)

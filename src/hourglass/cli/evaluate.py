@@ -330,8 +330,6 @@ def evaluate(
         # the option as typed: an error quoting --timestamp-col to a user who typed --time-col
         time_opt = "--time-col" if timestamp_col is None and time_col is not None else "--timestamp-col"
         time_col = timestamp_option(timestamp_col, time_col)
-        if events_per_day is not None and not 0 < events_per_day < float("inf"):
-            raise HourglassError(f"--events-per-day: must be > 0 and finite, got {events_per_day}")
         for opt, path, kinds in (("--json", json_out, (".json",)), ("--report", report, (".html", ".htm"))):
             check_not_input(path, opt, data, model)
             check_not_input(path, opt, labels)
@@ -344,6 +342,10 @@ def evaluate(
             "dataset": dataset, "normal": normal, "timestamp_col": time_col,
             "events_per_day": events_per_day, "fmt": fmt, "on_bad_rows": on_bad_rows,
             "id_col": id_col, "strict": strict}, typed_options(ctx))
+        # (checked once the model's kind has not refused it: unused, it is 'not used' whatever
+        # its value, as --chunk-mb of score)
+        if events_per_day is not None and not 0 < events_per_day < float("inf"):
+            raise HourglassError(f"--events-per-day: must be > 0 and finite, got {events_per_day}")
         is_logs = getattr(pipe.features_, "output", "tabular") == "events"
         if model_kind(pipe) == "entity":
             from hourglass.cli.entity import evaluate_entity
