@@ -262,3 +262,25 @@ def test_events_per_day_of_a_kind_that_takes_none_is_refused_as_not_used(tmp_pat
     for value in ("0", "inf", "5"):
         one_line_error(["evaluate", str(model), str(data), "--json", str(out), "--events-per-day",
                         value], "--events-per-day: not used by time-series models (lstm-ae)", out)
+
+
+def test_train_options_a_kind_takes_not_are_refused_as_not_used_whatever_their_value(
+        tmp_path: Path) -> None:
+    # What was wrong: 'train' of a time-series or entity model refused '--events-per-day 0',
+    # '--memory-budget -1' and '--sample-rows 0' with 'must be > 0', and any valid value with
+    # 'not used by time-series models; leave it out' (as --chunk-mb of score). Their values are
+    # now checked once the model's kind has not refused them; a table model's as before.
+    import numpy as np
+
+    from tests._cli import one_line_error
+
+    rng = np.random.default_rng(0)
+    data = tmp_path / "ts.csv"
+    pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=60, freq="min"),
+                  "a": rng.normal(size=60)}).to_csv(data, index=False)
+    out = tmp_path / "m"
+    for option, value in (("--events-per-day", "0"), ("--memory-budget", "-1"), ("--sample-rows", "0")):
+        one_line_error(["train", str(data), "--timestamp-col", "ts", "--model", "lstm-ae", "-o",
+                        str(out), option, value], f"{option}: not used by time-series models", out)
+        one_line_error(["train", str(data), "-o", str(out), option, value],
+                       f"{option}: must be > 0", out)  # a table model: used, and refused so

@@ -239,12 +239,17 @@ def train(
         timestamp_col = timestamp_option(timestamp_col, time_col)
         given_time = timestamp_col
         timestamp_col = entity_cli.format_time(entity_col, timestamp_col, fmt, data)
-        # (saved: an infinite rate would stop every later evaluate; in evaluate's and threshold's words)
-        if events_per_day is not None and not 0 < events_per_day < float("inf"):
-            raise HourglassError(f"--events-per-day: must be > 0 and finite, got {events_per_day}")
-        for opt, value in (("--memory-budget", memory_budget), ("--sample-rows", sample_rows)):
-            if value is not None and not value > 0:
-                raise HourglassError(f"{opt}: must be > 0, got {value}")
+
+        def check_values() -> None:
+            """The values of the options the model's kind uses, once ``refuse_unused`` has
+            refused those it does not (which are 'not used', whatever their value)."""
+            # (saved: an infinite rate would stop every later evaluate; in evaluate's and threshold's words)
+            if events_per_day is not None and not 0 < events_per_day < float("inf"):
+                raise HourglassError(f"--events-per-day: must be > 0 and finite, got {events_per_day}")
+            for opt, value in (("--memory-budget", memory_budget), ("--sample-rows", sample_rows)):
+                if value is not None and not value > 0:
+                    raise HourglassError(f"{opt}: must be > 0, got {value}")
+
         if entity_cli.wants_entity(entity_col, bucket, timestamp_col):
             refuse_unused(train, "entity", model, {
                 "dataset": dataset, "events_per_day": events_per_day, "val_fraction": val_fraction,
@@ -253,6 +258,7 @@ def train(
                 "session_col": session_col, "window": window, "step": step, "strict": strict,
                 "key_col": key_col, "message_col": message_col, "freq": freq, "fill": fill,
                 "fill_limit": fill_limit, "freq_agg": freq_agg, "extra_normal": extra_normal}, typed)
+            check_values()
             refuse_label_in_columns(label_col, drop=drop, roles=parse_roles(role))
             refuse_normal_without_label(normal, label_col)
             params = model_params(registry.get(model), model, seed=seed, device=device, quiet=quiet,
@@ -303,6 +309,7 @@ def train(
             "memory_budget": memory_budget, "sample_rows": sample_rows, "strict": strict,
             "session_regex": session_regex, "session_col": session_col, "step": step,
             "key_col": key_col, "message_col": message_col}, typed)
+        check_values()
     if timeseries:
         with user_errors():
             pipe = ts_cli.train_command(
