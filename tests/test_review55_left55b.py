@@ -268,8 +268,9 @@ def test_train_options_a_kind_takes_not_are_refused_as_not_used_whatever_their_v
         tmp_path: Path) -> None:
     # What was wrong: 'train' of a time-series or entity model refused '--events-per-day 0',
     # '--memory-budget -1' and '--sample-rows 0' with 'must be > 0', and any valid value with
-    # 'not used by time-series models; leave it out' (as --chunk-mb of score). Their values are
-    # now checked once the model's kind has not refused them; a table model's as before.
+    # 'not used by time-series models; leave it out' (as --chunk-mb of score); so did a warm
+    # start of a series model ('not for a time-series model'). Their values are now checked once
+    # the model's kind has not refused them; a table model's as before.
     import numpy as np
 
     from tests._cli import one_line_error
@@ -284,3 +285,8 @@ def test_train_options_a_kind_takes_not_are_refused_as_not_used_whatever_their_v
                         str(out), option, value], f"{option}: not used by time-series models", out)
         one_line_error(["train", str(data), "-o", str(out), option, value],
                        f"{option}: must be > 0", out)  # a table model: used, and refused so
+    (tmp_path / "s").mkdir()
+    _, series = _series_model(tmp_path / "s")  # a warm start of a series model: 'not for' it, too
+    for option, value in (("--memory-budget", "-1"), ("--sample-rows", "0")):
+        one_line_error(["train", str(data), "--warm-start", str(series), "-o", str(out), option,
+                        value], "--memory-budget/--sample-rows: not for a time-series model", out)

@@ -406,9 +406,6 @@ def warm_start_command(
         """Whether option ``name`` was given: typed, even at its ``default``, or not at it."""
         return name in typed_names or value != default
 
-    for opt, size in (("--memory-budget", memory_budget), ("--sample-rows", sample_rows)):
-        if not size > 0:  # as train refuses them (NaN too): a warm start read on with them
-            raise HourglassError(f"{opt}: must be > 0, got {size}")
     if replay_data is not None and str(replay_data) != "-" and str(data) != "-":
         # (a file of DATA's folder or pattern too: a series' replayed last rows were its tail;
         # and OLD's folder or pattern holding one of DATA's files)
@@ -445,6 +442,11 @@ def warm_start_command(
             raise HourglassError("--entity-col/--bucket/--aggregate/--distinct: a warm start "
                                  f"keeps the parent's features ({parent_dir} is a {kind} model); "
                                  "leave them out")
+    # (once the parent's kind has not refused them: a series' or log's are 'not for' it, whatever
+    # their value)
+    for opt, size in (("--memory-budget", memory_budget), ("--sample-rows", sample_rows)):
+        if not size > 0:  # as train refuses them (NaN too): a warm start read on with them
+            raise HourglassError(f"{opt}: must be > 0, got {size}")
     if not parent.detector_.get_tags()["warm_start"]:
         raise HourglassError(f"--warm-start {parent_dir}: {name} cannot continue training from "
                              f"its weights; warm start supports {', '.join(warm_start_models())}")
