@@ -305,8 +305,8 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
     ws = pipe.info["warm_start"]
     ws["parent"]["path"] = str(parent_dir)
     ws["new_rows"] = seen["rows_trained"]
-    if replayed is not None:
-        ws["replay"] = {**replayed, **ws.get("replay", {})}
+    if replayed is not None:  # the buckets replayed: those the frozen scaling reads (the warm start's count)
+        ws["replay"] = replayed = {**replayed, **ws.get("replay", {})}
     buckets = int(ws["rows"])
     ent, times = f.row_times(rows)  # NEW's normal rows, as train --entity-col words its warnings
     pipe.info.update({

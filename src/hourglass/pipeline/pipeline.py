@@ -256,7 +256,8 @@ def _refuse_labels_per_table_row(y: object | None, df: object, X: Any, features:
 
 
 def _without_beyond_scale(X: np.ndarray, y: object | None, features: TabularPreprocessor,
-                          unit: str = "rows") -> tuple[np.ndarray, object | None, dict[str, Any] | None]:
+                          unit: str = "rows", what: str = "new",
+                          ) -> tuple[np.ndarray, object | None, dict[str, Any] | None]:
     """The rows of a warm start's feature matrix ``X`` (and of their labels ``y``) whose numeric
     features the frozen preprocessing ``features`` can read, and what was left out (``None``:
     nothing). A ±inf in a column that held none when the parent was fitted (CIC's ``Infinity``
@@ -264,7 +265,8 @@ def _without_beyond_scale(X: np.ndarray, y: object | None, features: TabularPrep
     reads it: trained on as normal and held out, such a row set the threshold there (2e18),
     so that the new model flagged nothing. A first fit imputes them and learns an indicator; a
     warm start cannot add one, so the rows are left out, counted and said. ``unit``: what a row
-    is, in the messages (an entity model's ``(entity, bucket) rows``).
+    is, in the messages (an entity model's ``(entity, bucket) rows``); ``what``: whose rows they
+    are (``"replayed"``: an entity model's replayed old buckets, aggregated on their own).
 
     Examples
     --------
@@ -287,13 +289,13 @@ def _without_beyond_scale(X: np.ndarray, y: object | None, features: TabularPrep
     columns = [str(c) for c, hit in zip(features.numeric_, extreme.any(axis=0), strict=True) if hit]
     said = ", ".join(columns[:5]) + (" ..." if len(columns) > 5 else "")
     if n == len(X):
-        raise InputError(f"warm start: every one of the {n:,} new {unit} holds a value the model's frozen "
+        raise InputError(f"warm start: every one of the {n:,} {what} {unit} holds a value the model's frozen "
                          f"scale cannot read (column(s) {said}: infinite, or far past the values it was "
                          "trained on); train a new model to learn them")
-    logger.warning("warm start: %d of the %d new %s left out: column(s) %s hold a value the model's "
+    logger.warning("warm start: %d of the %d %s %s left out: column(s) %s hold a value the model's "
                    "frozen scale cannot read (infinite, or far past the values it was trained on), "
                    "which trained on as normal would set the threshold beyond every score; train a "
-                   "new model to learn them", n, len(X), unit, said)
+                   "new model to learn them", n, len(X), what, unit, said)
     if y is not None:
         y = check_labels(y, len(X))[~rows]
     return X[~rows], y, {"rows": n, "columns": columns}
@@ -939,15 +941,19 @@ class Pipeline:
         return new
 
     def _with_replay(self, X: np.ndarray, replay: pd.DataFrame, params: dict[str, Any],
-                     ) -> tuple[np.ndarray, dict[str, Any], dict[str, int]]:
+                     ) -> tuple[np.ndarray, dict[str, Any], dict[str, Any]]:
         """:meth:`warm_start`'s ``replay``: the old series transformed on its own and joined in
         front of the new one ``X``, the join passed as a seam, ``validation_fraction`` scaled so
         that the held-out tail stays that share of the new steps."""
         kind = getattr(self.features_, "output", "tabular")
         if kind == "entity":  # old buckets as aggregated on their own: none merges with a new one
-            X_old = self.transform(replay)
+            # an old bucket the frozen scaling cannot read (a summed Infinity) is left out and
+            # counted as a new one is: trained on or held out, it set the threshold there
+            X_old, _, beyond = _without_beyond_scale(self.transform(replay), None, self.features_.tabular_,
+                                                     unit="(entity, bucket) rows", what="replayed")
             return (np.concatenate([X, X_old]), params,
-                    {"buckets": int(len(X_old)), "new_buckets": int(len(X))})
+                    {"buckets": int(len(X_old)), "new_buckets": int(len(X)),
+                     **({"beyond_scale": beyond} if beyond is not None else {})})
         if kind != "timeseries":
             raise InputError("warm start: replay is for time-series and entity-bucket pipelines; "
                              "for a table, concatenate old normal rows to the new ones")
@@ -1381,6 +1387,11 @@ class Pipeline:
             if isinstance(beyond, dict):  # a table (or its buckets): new rows the scaling could not read
                 card["warm start"] += (f"; {beyond.get('rows')} new {unit} left out (a value beyond the "
                                        f"frozen scale in {', '.join(map(str, beyond.get('columns') or []))})")
+            replay = ws.get("replay")
+            old = replay.get("beyond_scale") if isinstance(replay, dict) else None
+            if isinstance(old, dict):  # an entity model's replayed buckets the scaling could not read
+                card["warm start"] += (f"; {old.get('rows')} replayed {unit} left out (a value beyond the "
+                                       f"frozen scale in {', '.join(map(str, old.get('columns') or []))})")
             unknown = ws.get("unknown")
             if unknown:  # a log model: how much of the new log its frozen vocabulary missed
                 card["warm start"] += (
