@@ -11,8 +11,9 @@ import pytest
 from hourglass import Pipeline, load
 from hourglass.cli import app
 from hourglass.detectors import AutoEncoder
+from hourglass.errors import InputError
 from hourglass.features import EntityWindows
-from tests._cli import runner
+from tests._cli import one_line_error, runner
 
 AE = {"hidden": (8, 4), "epochs": 2, "verbose": 0, "device": "cpu"}
 
@@ -69,3 +70,59 @@ def test_cli_entity_replay_counts_the_buckets_it_trained_on(entity_parent: Pipel
     assert ws["replay"]["beyond_scale"]["rows"] == 1 and ws["replay"]["buckets"] == ws["replay"]["of"] - 1
     assert info["n_train_rows"] == ws["rows"] + ws["replay"]["buckets"]
     assert f"+ {ws['replay']['buckets']:,} replayed from" in " ".join(res.stderr.split())
+
+
+def _series(n: int, seed: int, start: str = "2024-01-01") -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return pd.DataFrame({"ts": pd.date_range(start, periods=n, freq="1min"),
+                         "a": np.sin(2 * np.pi * t / 25) + 0.05 * rng.normal(size=n),
+                         "b": np.cos(2 * np.pi * t / 25) + 0.05 * rng.normal(size=n)})
+
+
+@pytest.fixture(scope="module")
+def series_parent() -> Pipeline:
+    from hourglass.detectors import LSTMAutoEncoder
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    return Pipeline(LSTMAutoEncoder(window=16, hidden=8, epochs=1, verbose=0, device="cpu"),
+                    features=TimeSeriesPreprocessor(timestamp_col="ts")).fit(_series(300, 1))
+
+
+@pytest.mark.parametrize("where", [290, 50])
+def test_series_warm_start_refuses_a_value_beyond_the_frozen_scale(series_parent: Pipeline,
+                                                                   where: int) -> None:
+    # What was wrong: a time-series warm start read a value far past the frozen scaling (1e30:
+    # a sensor glitch, a counter reset) as the scale's extreme (1e9) and trained on it as normal.
+    # In the held-out tail it set the refitted per-channel error scales to ~1e18: the new model
+    # scored every step ~1e-15 (its parent ~1) and flagged nothing, with no word said; a table's
+    # warm start leaves such rows out, but a series cannot lose a step. It is refused now, in
+    # one line naming the channel and the step, and with replay the replayed series too.
+    new = _series(300, 2, "2024-01-02")
+    new.loc[where, "a"] = 1e30
+    new.loc[where + 3, "b"] = -1e30
+    when = str(new.loc[where, "ts"])
+    with pytest.raises(InputError, match=rf"channel\(s\) a, b .*frozen scale.* at {when}; ") as info:
+        series_parent.warm_start(new, epochs=1)
+    assert "\n" not in str(info.value)
+    with pytest.raises(InputError, match=r"replayed series: channel\(s\) a, b "):
+        series_parent.warm_start(_series(300, 3, "2024-01-03"), replay=new, epochs=1)
+    # a value far from training, within the scale, trains as before
+    new.loc[where, "a"], new.loc[where + 3, "b"] = 50.0, 0.0
+    assert series_parent.warm_start(new, epochs=1).threshold_.value_ < 1e3
+
+
+def test_cli_series_warm_start_names_the_file_holding_the_value(series_parent: Pipeline,
+                                                                tmp_path: Path) -> None:
+    # What was wrong: see above ('train --warm-start' saved a model that flagged nothing); the
+    # refusal names the file at fault: NEW, or OLD with --replay-data (not NEW).
+    series_parent.save(tmp_path / "S")
+    bad = _series(300, 2, "2024-01-02")
+    bad.loc[290, "a"] = 1e30
+    bad.to_csv(tmp_path / "bad.csv", index=False)
+    _series(300, 3, "2024-01-03").to_csv(tmp_path / "new.csv", index=False)
+    out, bad_file = tmp_path / "S2", str(tmp_path / "bad.csv")
+    warm = ["--warm-start", str(tmp_path / "S"), "-o", str(out)]
+    one_line_error(["train", bad_file, *warm], "bad.csv: warm start: the new series: channel(s) a hold", out)
+    one_line_error(["train", str(tmp_path / "new.csv"), *warm, "--replay-data", bad_file],
+                   f"--replay-data {bad_file}: warm start: the replayed series: channel(s) a", out)

@@ -645,8 +645,13 @@ def _warm_series(data: Path, output: Path, parent: Any, parent_dir: Path, *, dat
         old = old.iloc[n_old - want:]
         length = int(parent.detector_._length())
         too_little = False  # OLD would fill a window: --replay took too little of it
-        try:  # its channels and length first, naming the file at fault
-            steps = len(parent.transform(old)) if want else 0  # (none taken: not an empty OLD)
+        try:  # its channels, values and length first, naming the file at fault
+            from hourglass.pipeline.pipeline import refuse_series_beyond_scale
+
+            X_old = parent.transform(old) if want else None  # (none taken: not an empty OLD)
+            steps = 0 if X_old is None else len(X_old)
+            if X_old is not None:  # (as the warm start refuses it, told as OLD's)
+                refuse_series_beyond_scale(X_old, old, parent.features_, "the replayed series")
             if steps < length and want < n_old:  # (error path only) would all of OLD do?
                 all_steps = len(parent.transform(whole))  # names a channel OLD lacks, too
                 too_little = all_steps >= length

@@ -233,6 +233,45 @@ def _replay_card(replay: Any, unit: str) -> str:
     return ""
 
 
+def refuse_series_beyond_scale(X: np.ndarray, df: pd.DataFrame, features: Any, what: str = "the new "
+                                "series") -> None:
+    """Refuse a time-series warm start's series ``df`` (``X``: it as the frozen preprocessing
+    ``features`` reads it) where a channel holds a value that preprocessing cannot read: one
+    so far past the values it was fitted on (a sensor glitch of 1e30, a counter reset) that
+    its scaling reads it as its extreme (``_CLIP``). A table's warm start leaves such rows out
+    (:func:`_without_beyond_scale`); a series cannot lose a step, and trained on as normal such
+    a step set the error scales and the threshold refitted on the held-out tail beyond every
+    score (the new model flagged nothing). The first such step is named by its time (or its
+    row, for a series without a timestamp column); ``what``: whose series it is.
+
+    Examples
+    --------
+    >>> from hourglass.features.timeseries import TimeSeriesPreprocessor
+    >>> pre = TimeSeriesPreprocessor().fit(pd.DataFrame({"cpu": [1.0, 2.0, 3.0]}))
+    >>> new = pd.DataFrame({"cpu": [2.0, 1e30, 1.0]})
+    >>> refuse_series_beyond_scale(pre.transform(new), new, pre)
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: warm start: the new series: channel(s) cpu hold a value the ...
+    """
+    from hourglass.features.timeseries import _CLIP, _first_row
+
+    channels = list(features.channels_)
+    extreme = np.abs(X[:, :len(channels)]) >= np.float32(_CLIP)
+    steps = np.flatnonzero(extreme.any(axis=1))
+    if not len(steps):
+        return
+    said = ", ".join(str(c) for c, hit in zip(channels, extreme.any(axis=0), strict=True) if hit)
+    index = features.transform_frame(df).index  # the grid: times, else the rows in order
+    first = (str(index[steps[0]]) if isinstance(index, pd.DatetimeIndex)
+             else f"row {_first_row(df) + int(steps[0]) + 1}")
+    at = first if len(steps) == 1 else f"{len(steps):,} steps, the first at {first}"
+    raise InputError(f"warm start: {what}: channel(s) {said} hold a value the model's frozen scale "
+                     f"cannot read (far past the values it was trained on) at {at}; trained on as normal, "
+                     "it would set the error scales and the threshold beyond every score; leave "
+                     "that stretch out, or train a new model to learn such values")
+
+
 def _refuse_labels_per_table_row(y: object | None, df: object, X: Any, features: Any, method: str) -> None:
     """Refuse ``y`` given one label per row of ``df`` when ``features`` makes other rows of them
     (sessions, (entity, bucket) rows, time steps): it was said as 'y: has 3,000 labels for 192
@@ -662,7 +701,8 @@ class Pipeline:
         (``freq``) and fill stay the parent's, the held-out slice is the contiguous last
         ``validation_fraction`` of its steps (as in a first fit), and the stream threshold is
         fitted again on that tail's causal scores (:meth:`WindowDetector.warm_start
-        <hourglass.detectors.windowed.WindowDetector.warm_start>`). ``replay`` (series):
+        <hourglass.detectors.windowed.WindowDetector.warm_start>`); a value the frozen scaling
+        cannot read (:func:`refuse_series_beyond_scale`) is refused. ``replay`` (series):
         an old normal series (e.g. part of the parent's training data) trained on too, against
         forgetting: transformed with the frozen preprocessing on its own and put in front of
         ``df`` as a separate recording (no window spans the join); the held-out tail stays
@@ -726,6 +766,8 @@ class Pipeline:
             X = self.transform(df)
         entity = getattr(self.features_, "output", "tabular") == "entity"
         series = getattr(self.features_, "output", "tabular") == "timeseries"
+        if series:
+            refuse_series_beyond_scale(X, df, self.features_)
         # as fit counts them: sessions, (entity, bucket) rows, a series' time steps (resampled to
         # its grid, duplicates merged), else table rows
         n_new = len(X) if events or entity or series or not isinstance(df, pd.DataFrame) else len(df)
@@ -958,6 +1000,7 @@ class Pipeline:
             raise InputError("warm start: replay is for time-series and entity-bucket pipelines; "
                              "for a table, concatenate old normal rows to the new ones")
         X_old = self.transform(replay)
+        refuse_series_beyond_scale(X_old, replay, self.features_, "the replayed series")
         length = int(self.detector_._length())
         if len(X_old) < length:
             raise InputError(f"warm start: the replayed series has {len(X_old)} steps, shorter than "
