@@ -126,3 +126,17 @@ def test_cli_series_warm_start_names_the_file_holding_the_value(series_parent: P
     one_line_error(["train", bad_file, *warm], "bad.csv: warm start: the new series: channel(s) a hold", out)
     one_line_error(["train", str(tmp_path / "new.csv"), *warm, "--replay-data", bad_file],
                    f"--replay-data {bad_file}: warm start: the replayed series: channel(s) a", out)
+
+
+def test_empty_new_rows_are_refused_as_rows_to_train_on(entity_parent: Pipeline) -> None:
+    # What was wrong: Pipeline.warm_start of a table or an entity model on an empty DataFrame
+    # (or with an empty replay) said "no rows to score (empty data)": the preprocessing's words
+    # for scoring, about rows given to train on.
+    table = Pipeline(AutoEncoder(**AE)).fit(pd.DataFrame({"x": np.arange(50.0), "y": np.ones(50)}))
+    with pytest.raises(InputError, match=r"^warm start: the new data has no rows to train on"):
+        table.warm_start(pd.DataFrame({"x": [], "y": []}))
+    flows = _flows(800, 1, "2024-01-02")
+    with pytest.raises(InputError, match=r"^warm start: the new data has no rows to train on"):
+        entity_parent.warm_start(flows.iloc[:0])
+    with pytest.raises(InputError, match=r"^warm start: replay has no rows to train on"):
+        entity_parent.warm_start(flows, replay=flows.iloc[:0])

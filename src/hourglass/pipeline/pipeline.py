@@ -749,6 +749,10 @@ class Pipeline:
             det.warm_start(df)  # raises the one-line refusal naming what is supported
         start = time.perf_counter()
         events = getattr(self.features_, "output", "tabular") == "events"
+        for given, what in ((df, "the new data"), (replay, "replay")):
+            if not events and isinstance(given, pd.DataFrame) and given.empty and len(given.columns):
+                # (the preprocessing's words were 'no rows to score', for rows to train on)
+                raise InputError(f"warm start: {what} has no rows to train on (empty data)")
         parse = None
         if events:  # the parent's session rule and template miner: a new template is "unknown"
             sessions = self.features_.sessions(df)
