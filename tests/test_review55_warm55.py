@@ -140,3 +140,27 @@ def test_empty_new_rows_are_refused_as_rows_to_train_on(entity_parent: Pipeline)
         entity_parent.warm_start(flows.iloc[:0])
     with pytest.raises(InputError, match=r"^warm start: replay has no rows to train on"):
         entity_parent.warm_start(flows, replay=flows.iloc[:0])
+
+
+def test_cli_warm_start_of_a_best_f1_series_model_is_refused_as_the_models(tmp_path: Path) -> None:
+    # What was wrong: 'train NEW --warm-start M' of a time-series (or log) model whose rule needs
+    # labels (best F1, fitted in Python with X_val/y_val) read NEW and then was refused as
+    # 'NEW: the threshold rule ... needs labelled validation rows', naming the data file as the
+    # fault; a table model's warm start refused it before any read, naming the model and why
+    # the command line cannot. Every kind now gives the table's refusal.
+    from hourglass.detectors import LSTMAutoEncoder
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+    from hourglass.thresholds import BestF1
+
+    val = _series(200, 4, "2024-01-02")
+    y = np.zeros(len(val), dtype=int)
+    val.loc[100:110, "a"] += 5.0
+    y[100:111] = 1
+    Pipeline(LSTMAutoEncoder(window=16, hidden=8, epochs=1, verbose=0, device="cpu"),
+             features=TimeSeriesPreprocessor(timestamp_col="ts"), threshold=BestF1(),
+             ).fit(_series(300, 1), X_val=val, y_val=y).save(tmp_path / "S")
+    _series(300, 3, "2024-01-03").to_csv(tmp_path / "new.csv", index=False)
+    out = tmp_path / "S2"
+    one_line_error(["train", str(tmp_path / "new.csv"), "--warm-start", str(tmp_path / "S"), "-o", str(out)],
+                   f"--warm-start {tmp_path / 'S'}: its threshold (best F1 on a labelled validation set) "
+                   "needs a labelled validation slice, which a warm start from the command line", out)

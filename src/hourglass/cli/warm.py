@@ -452,6 +452,10 @@ def warm_start_command(
                              f"its weights; warm start supports {', '.join(warm_start_models())}")
     _check_settings(parent, base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
                                         batch_size=batch_size, lr=lr))
+    if parent.threshold_.requires_labels:  # (a model of any kind fitted so in Python): before any read
+        raise HourglassError(f"--warm-start {parent_dir}: its threshold ({parent.threshold_.describe()}) "
+                             "needs a labelled validation slice, which a warm start from the command "
+                             "line does not carve; use Pipeline.warm_start(df, X_val=..., y_val=...)")
     if kind != "log":  # (a log warm start refuses --label-col itself)
         _refuse_label_read(parent, parent_dir, label_col)
     if kind == "entity":
@@ -497,10 +501,6 @@ def warm_start_command(
         with _kept_rule(parent, parent_dir, kind):
             _warm_logs(data, output, parent, parent_dir, params=params)
         return
-    if parent.threshold_.requires_labels:
-        raise HourglassError(f"--warm-start {parent_dir}: its threshold ({parent.threshold_.describe()}) "
-                             "needs a labelled validation slice, which a warm start from the command "
-                             "line does not carve; use Pipeline.warm_start(df, X_val=..., y_val=...)")
     reading: dict[str, Any] = {"dataset": dataset, "label_col": label_col, "normal": normal, "fmt": fmt,
                "on_bad_rows": on_bad_rows, "memory_budget": memory_budget,
                "sample_rows": sample_rows, "seed": seed, "asked": "sample_rows" in typed_names}
