@@ -164,3 +164,17 @@ def test_cli_warm_start_of_a_best_f1_series_model_is_refused_as_the_models(tmp_p
     one_line_error(["train", str(tmp_path / "new.csv"), "--warm-start", str(tmp_path / "S"), "-o", str(out)],
                    f"--warm-start {tmp_path / 'S'}: its threshold (best F1 on a labelled validation set) "
                    "needs a labelled validation slice, which a warm start from the command line", out)
+
+
+def test_log_replay_refusal_gives_a_logs_advice(tmp_path: Path) -> None:
+    # What was wrong: Pipeline.warm_start(log, replay=old_log) of a log pipeline was refused
+    # with a table's advice ('for a table, concatenate old normal rows to the new ones').
+    from hourglass.detectors import DeepLog
+    from hourglass.features import EventSessions
+
+    lines = [f"{op} blk_{i // 3} done" for i, op in enumerate(["open file", "read block", "close file"] * 60)]
+    pipe = Pipeline(DeepLog(window=2, top_g=1, hidden=8, epochs=1, verbose=0, device="cpu"),
+                    features=EventSessions(format="raw", session_regex=r"blk_\d+")).fit(lines)
+    with pytest.raises(InputError, match="for a log, give its old lines") as info:
+        pipe.warm_start(lines, replay=lines)
+    assert "for a table" not in str(info.value)

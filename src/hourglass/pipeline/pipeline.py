@@ -1000,9 +1000,10 @@ class Pipeline:
             return (np.concatenate([X, X_old]), params,
                     {"buckets": int(len(X_old)), "new_buckets": int(len(X)),
                      **({"beyond_scale": beyond} if beyond is not None else {})})
-        if kind != "timeseries":
-            raise InputError("warm start: replay is for time-series and entity-bucket pipelines; "
-                             "for a table, concatenate old normal rows to the new ones")
+        if kind != "timeseries":  # (a log's advice was a table's)
+            how = ("for a log, give its old lines (or event table rows) with the new ones"
+                   if kind == "events" else "for a table, concatenate old normal rows to the new ones")
+            raise InputError(f"warm start: replay is for time-series and entity-bucket pipelines; {how}")
         X_old = self.transform(replay)
         refuse_series_beyond_scale(X_old, replay, self.features_, "the replayed series")
         length = int(self.detector_._length())
