@@ -178,3 +178,37 @@ def test_log_replay_refusal_gives_a_logs_advice(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="for a log, give its old lines") as info:
         pipe.warm_start(lines, replay=lines)
     assert "for a table" not in str(info.value)
+
+
+def test_cli_table_replay_counts_an_unreadable_old_row_as_replayed(tmp_path: Path) -> None:
+    # What was wrong: 'train NEW --warm-start M --replay-data OLD' of a table model left out an
+    # OLD row holding 'Infinity' as '1 of the 990 new rows' (info.warm_start.rows_beyond_scale,
+    # the model card: '1 new rows left out'), and still counted it among the replayed rows (the
+    # summary's '390 of NEW + 600 replayed' for 989 rows trained on and held out). It is now
+    # left out of the replayed rows, said and counted as theirs (replay.beyond_scale).
+    rng = np.random.default_rng(0)
+
+    def table(n: int, shift: float) -> pd.DataFrame:
+        a = rng.normal(size=n) + shift
+        return pd.DataFrame({"a": a, "b": rng.normal(size=n), "c": rng.normal(size=n)})
+
+    table(300, 0.0).to_csv(tmp_path / "old.csv", index=False)
+    table(200, 1.0).to_csv(tmp_path / "new.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "old.csv"), "--hidden", "8,4", "--epochs", "1",
+                              "-o", str(tmp_path / "M"), "-q"])
+    assert res.exit_code == 0, res.output
+    old = pd.read_csv(tmp_path / "old.csv").astype({"a": object})
+    old.loc[3, "a"] = "Infinity"
+    old.to_csv(tmp_path / "old_inf.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "new.csv"), "--warm-start", str(tmp_path / "M"),
+                              "-o", str(tmp_path / "M2"), "--epochs", "1", "--replay-data",
+                              str(tmp_path / "old_inf.csv"), "--replay", "5"])
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.stderr.split())
+    assert "1 of the 300 replayed rows left out" in said and "new rows left out" not in said, said
+    assert "200 of " in said and "+ 299 replayed from" in said, said
+    info = load(tmp_path / "M2").info
+    ws = info["warm_start"]
+    assert ws["replay"]["rows"] == 299 and ws["replay"]["beyond_scale"] == {"rows": 1, "columns": ["a"]}
+    assert "rows_beyond_scale" not in ws and info["n_train_rows"] == 200 + 299
+    assert "1 replayed rows left out" in load(tmp_path / "M2").model_card()["warm start"]

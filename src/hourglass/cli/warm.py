@@ -367,6 +367,36 @@ def _refuse_unreadable(feats: Any, parent: Any, path: Path | str, stats: Any,
         raise about_file(at_kept_rows(exc, stats if sampled is None else None, at), path) from None
 
 
+def _readable_rows(rows: Any, parent: Any, replay_data: Path) -> tuple[Any, dict[str, Any] | None]:
+    """The replayed OLD ``rows`` whose numeric features the parent's frozen scaling can read,
+    and what was left out (``None``: nothing): a row holding ``inf`` or a number far past the
+    scale is left out, counted and said as the warm start does it of NEW's rows; said of NEW's
+    (the warm start reads both as one table), it was '1 of the 990 new rows left out' of an
+    OLD row, and OLD's rows replayed were counted with it."""
+    from hourglass.features.tabular import unseen_unwarned
+    from hourglass.pipeline.pipeline import beyond_scale_rows
+
+    if not len(rows) or not hasattr(parent.features_, "numeric_"):
+        return rows, None
+    with unseen_unwarned(parent.features_):  # (the warm start's transform says them, once)
+        bad, columns = beyond_scale_rows(parent.transform(rows), parent.features_)
+    n = int(bad.sum())
+    if not n:
+        return rows, None
+    said = ", ".join(columns[:5]) + (" ..." if len(columns) > 5 else "")
+    if n == len(rows):
+        raise HourglassError(f"--replay-data {replay_data}: every one of the {n:,} replayed rows holds "
+                             f"a value the model's frozen scale cannot read (column(s) {said}: infinite, "
+                             "or far past the values it was trained on); leave --replay-data out, or "
+                             "train a new model to learn them")
+    logging.getLogger("hourglass").warning(
+        "--replay-data %s: %d of the %d replayed rows left out: column(s) %s hold a value the "
+        "model's frozen scale cannot read (infinite, or far past the values it was trained on), "
+        "which trained on as normal would set the threshold beyond every score", replay_data, n,
+        len(rows), said)
+    return rows.loc[~bad], {"rows": n, "columns": columns}
+
+
 def warm_start_command(
     data: Path, output: Path, parent_dir: Path, parent_read: tuple[dict[str, Any], bytes], *,
     dataset: str | None, label_col: str | None,
@@ -514,12 +544,13 @@ def warm_start_command(
                                                  **reading)
         want = replay_count(replay, n_new, len(old))
         pick = np.sort(np.random.default_rng(seed).choice(len(old), size=want, replace=False))
-        feats = pd.concat([feats, old.iloc[pick]], ignore_index=True)
+        olds, beyond = _readable_rows(old.iloc[pick], parent, replay_data)
+        feats = pd.concat([feats, olds], ignore_index=True)
         # 'of' counts the normal rows read from OLD: of a file above --memory-budget, those of
         # its uniform sample, which 'sampled' records as for DATA (else 'of' passed for OLD's)
-        replayed = {"source": shown(replay_data), "fraction": replay, "rows": want,
+        replayed = {"source": shown(replay_data), "fraction": replay, "rows": len(olds),
                     "of": len(old), "seed": seed, "skipped_rows": old_stats.bad_rows,
-                    "sampled": old_sampled}
+                    "sampled": old_sampled, **({"beyond_scale": beyond} if beyond else {})}
         report_skipped(old_stats, replay_data)
     params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
                          batch_size=batch_size, lr=lr)

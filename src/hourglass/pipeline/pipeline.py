@@ -294,6 +294,28 @@ def _refuse_labels_per_table_row(y: object | None, df: object, X: Any, features:
                      "give them")
 
 
+def beyond_scale_rows(X: np.ndarray, features: TabularPreprocessor) -> tuple[np.ndarray, list[str]]:
+    """Which rows of ``X`` (the output of the fitted ``features``) hold a numeric feature its
+    scaling cannot read: a ±inf or a number so far past the values it was fitted on that it
+    reads as the scale's extreme (``_CLIP``); and the numeric columns holding one.
+
+    Examples
+    --------
+    >>> pre = TabularPreprocessor().fit(pd.DataFrame({"n": [1.0, 2.0, 3.0]}))
+    >>> rows, columns = beyond_scale_rows(pre.transform(pd.DataFrame({"n": [2.0, float("inf")]})), pre)
+    >>> rows.tolist(), columns
+    ([False, True], ['n'])
+    """
+    from hourglass.features.tabular import _CLIP
+
+    k = len(features.numeric_)
+    if not k or not len(X):
+        return np.zeros(len(X), dtype=bool), []
+    extreme = np.abs(X[:, :k]) >= np.float32(_CLIP)
+    columns = [str(c) for c, hit in zip(features.numeric_, extreme.any(axis=0), strict=True) if hit]
+    return extreme.any(axis=1), columns
+
+
 def _without_beyond_scale(X: np.ndarray, y: object | None, features: TabularPreprocessor,
                           unit: str = "rows", what: str = "new",
                           ) -> tuple[np.ndarray, object | None, dict[str, Any] | None]:
@@ -315,17 +337,10 @@ def _without_beyond_scale(X: np.ndarray, y: object | None, features: TabularPrep
     >>> len(X2), beyond["rows"], beyond["columns"]
     (2, 1, ['n'])
     """
-    from hourglass.features.tabular import _CLIP
-
-    k = len(features.numeric_)
-    if not k or not len(X):
-        return X, y, None
-    extreme = np.abs(X[:, :k]) >= np.float32(_CLIP)
-    rows = extreme.any(axis=1)
+    rows, columns = beyond_scale_rows(X, features)
     n = int(rows.sum())
     if not n:
         return X, y, None
-    columns = [str(c) for c, hit in zip(features.numeric_, extreme.any(axis=0), strict=True) if hit]
     said = ", ".join(columns[:5]) + (" ..." if len(columns) > 5 else "")
     if n == len(X):
         raise InputError(f"warm start: every one of the {n:,} {what} {unit} holds a value the model's frozen "
