@@ -212,3 +212,9 @@ def test_cli_table_replay_counts_an_unreadable_old_row_as_replayed(tmp_path: Pat
     assert ws["replay"]["rows"] == 299 and ws["replay"]["beyond_scale"] == {"rows": 1, "columns": ["a"]}
     assert "rows_beyond_scale" not in ws and info["n_train_rows"] == 200 + 299
     assert "1 replayed rows left out" in load(tmp_path / "M2").model_card()["warm start"]
+    old["a"] = "Infinity"
+    old.to_csv(tmp_path / "old_all_inf.csv", index=False)
+    one_line_error(["train", str(tmp_path / "new.csv"), "--warm-start", str(tmp_path / "M"), "-o",
+                    str(tmp_path / "M3"), "--replay-data", str(tmp_path / "old_all_inf.csv")],
+                   f"--replay-data {tmp_path / 'old_all_inf.csv'}: every one of the 200 replayed rows",
+                   tmp_path / "M3")
