@@ -775,11 +775,26 @@ def _check_finite_weights(arrays: dict[str, np.ndarray]) -> None:
     weights: "training diverged"), held-out scores (an ensemble scales its members' scores by
     them; the calibration refuses non-finite ones), a latent forest's split values, the
     explanations' baseline row. Training saves none, so only a damaged or edited file has them,
-    and they scored every row ``inf`` or flagged every row, with no word."""
+    and they scored every row ``inf`` or flagged every row, with no word. Likewise a divisor
+    (:data:`_DIVISORS`: an input or error scale, a batch norm's running variance) of zero or
+    below."""
     for key, value in arrays.items():
         if value.dtype.kind == "f" and not np.isfinite(value).all():
             raise ArtefactError(f"{WEIGHTS}: tensor 'detector.{key}' holds NaN or inf, which training "
                                 "never saves; the artefact was modified or is damaged")
+        least = _DIVISORS.get(key.rpartition(".")[2])
+        if least is not None and value.dtype.kind == "f" and value.size \
+                and not (value > 0 if least == ">" else value >= 0).all():
+            raise ArtefactError(f"{WEIGHTS}: tensor 'detector.{key}' holds a value "
+                                f"{'<= 0' if least == '>' else '< 0'}, which training never saves (it "
+                                "divides the scores); the artefact was modified or is damaged")
+
+
+#: Saved tensors that scoring divides by (by their square root: a batch norm's running variance),
+#: by the last part of their name: training saves them > 0 (a floored spread), the variance >= 0.
+#: Zeroed, every row scored inf and was flagged; negated, rows scored otherwise, with no word.
+_DIVISORS: dict[str, str] = {"input_scale": ">", "error_scale": ">", "latent_scale": ">",
+                             "running_var": ">="}
 
 
 def _check_standardisation(det: BaseDetector) -> None:

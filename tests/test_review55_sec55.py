@@ -1,0 +1,57 @@
+"""Review round 55 (sec55): security angle: tampered artefacts, the service, writes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+
+def _saved_autoencoder(tmp_path: Path) -> Path:
+    from hourglass import AutoEncoder, Pipeline
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(60, 3)), columns=["a", "b", "c"])
+    model = tmp_path / "m"
+    Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0)).fit(df).save(model)
+    return model
+
+
+def _edit_weights(model: Path, key: str, change: object) -> None:
+    """Replace the tensor ``key`` of ``model``'s weights by ``change(tensor)`` and recompute the
+    content hash, as someone editing the artefact can."""
+    from safetensors.numpy import load, save
+
+    from hourglass.pipeline.artefact import _content_hash
+
+    arrays = load((model / "weights.safetensors").read_bytes())
+    arrays[key] = change(arrays[key])  # type: ignore[operator]
+    weights = save(arrays)
+    cfg = json.loads((model / "config.json").read_text())
+    cfg["content_hash"] = _content_hash(cfg, weights)
+    (model / "weights.safetensors").write_bytes(weights)
+    (model / "config.json").write_text(json.dumps(cfg))
+
+
+@pytest.mark.parametrize(("key", "change"), [
+    ("detector.input_scale", lambda a: np.zeros_like(a)),
+    ("detector.input_scale", lambda a: -a),
+    ("detector.module.error_scale", lambda a: np.zeros_like(a)),
+    ("detector.module.encoder.1.running_var", lambda a: -a - 1.0),
+])
+def test_divisor_tensors_not_positive_refused_on_load(tmp_path: Path, key: str, change: object) -> None:
+    # What was wrong: a saved divisor (the input standardisation's scale, the per-feature error
+    # scale, a batch norm's running variance) edited to zero or below, hash recomputed, loaded
+    # without a word and every row scored inf (null in the output) and was flagged 'critical'
+    # (or, negated, scored otherwise); training never saves such values, and NaN/inf ones were
+    # already refused. Now the load is refused, naming the tensor.
+    from hourglass import load
+    from hourglass.errors import ArtefactError
+
+    model = _saved_autoencoder(tmp_path)
+    _edit_weights(model, key, change)
+    with pytest.raises(ArtefactError, match=f"tensor '{key}' holds"):
+        load(model)
