@@ -55,3 +55,27 @@ def test_divisor_tensors_not_positive_refused_on_load(tmp_path: Path, key: str, 
     _edit_weights(model, key, change)
     with pytest.raises(ArtefactError, match=f"tensor '{key}' holds"):
         load(model)
+
+
+def test_series_preprocessing_columns_not_names_refused_on_load(tmp_path: Path) -> None:
+    # What was wrong: a time-series model's features.columns edited to hold a list or an object
+    # in place of a column name (hash recomputed) loaded, and every score then failed with a
+    # traceback and exit code 1 ("TypeError: unhashable type: 'list'" from extra_columns).
+    # Now the load is refused in one line, as the other malformed preprocessing lists are.
+    from hourglass import Pipeline, load
+    from hourglass.detectors import LSTMAutoEncoder
+    from hourglass.errors import ArtefactError
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+    from tests._artefacts import rehashed
+
+    series = pd.DataFrame({"x": np.sin(np.arange(60) / 5.0), "y": np.cos(np.arange(60) / 7.0)})
+    model = tmp_path / "m"
+    Pipeline(LSTMAutoEncoder(window=8, hidden=4, epochs=1, verbose=0),
+             features=TimeSeriesPreprocessor()).fit(series).save(model)
+
+    def edit(cfg: dict) -> None:  # type: ignore[type-arg]
+        cfg["features"]["columns"][0] = []
+
+    with pytest.raises(ArtefactError, match=r"preprocessing state is malformed \(columns: a list of "
+                                            r"column names expected\)"):
+        load(rehashed(model, tmp_path / "edited", edit))

@@ -1121,6 +1121,11 @@ class TimeSeriesPreprocessor:
                 and self.feature_names_ == [*self.channels_, *(f"{c}__missing" for c in self.masked_)]):
             raise InputError("preprocessing state is malformed (channels, masked channels and feature "
                              "names do not match)")
+        # the columns read from the data are names too (a list or object there loaded, and every
+        # score then failed with a traceback: "unhashable type: 'list'")
+        if not all(isinstance(c, str) for c in self.columns_):
+            raise InputError("preprocessing state is malformed (columns: a list of column names "
+                             "expected)")
         return self
 
 
