@@ -79,3 +79,33 @@ def test_series_preprocessing_columns_not_names_refused_on_load(tmp_path: Path) 
     with pytest.raises(ArtefactError, match=r"preprocessing state is malformed \(columns: a list of "
                                             r"column names expected\)"):
         load(rehashed(model, tmp_path / "edited", edit))
+
+
+def test_weights_file_larger_than_its_header_refused_unread(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: the weights file was read whole before anything checked it, so a file
+    # far larger than its safetensors header describes (padded, or a big file copied in its
+    # place; 'truncate -s 100G model/weights.safetensors') was read into memory: 'hourglass
+    # score' then failed with "error: out of memory: free some memory, or give a smaller
+    # --chunk-mb" and exit code 1, the model not named. Now such a file is refused unread, in
+    # one line that names it (exit code 2). Here the file is padded by 1 MiB only, and the
+    # test checks that it is not read.
+    from hourglass import load
+    from hourglass.errors import ArtefactError
+
+    model = _saved_autoencoder(tmp_path)
+    weights = model / "weights.safetensors"
+    with weights.open("ab") as fh:
+        fh.write(bytes(1 << 20))
+    real = Path.read_bytes
+    read: list[str] = []
+
+    def recording(self: Path) -> bytes:
+        read.append(self.name)
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", recording)
+    with pytest.raises(ArtefactError, match=r"weights\.safetensors: corrupt \(1,048,576 bytes more than its "
+                                            r"safetensors header describes .*\(not read\)"):
+        load(model)
+    assert "weights.safetensors" not in read

@@ -679,11 +679,15 @@ def _read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
                             f"hourglass {hourglass.__version__} (reads version {FORMAT_VERSION}); "
                             f"{_ANOTHER_VERSION}")
     try:
-        weights = (p / WEIGHTS).read_bytes()
+        past = _past_header(p / WEIGHTS)  # (a file of another size: refused unread, below)
+        weights = b"" if past else (p / WEIGHTS).read_bytes()
     except FileNotFoundError:
         raise _Replaced(incomplete) from None
     except OSError as exc:
         raise _unreadable(p / WEIGHTS, exc) from None
+    if past:
+        raise ArtefactError(f"{p / WEIGHTS}: corrupt ({past}); the artefact was modified or is damaged "
+                            "(not read)")
     if config.get("content_hash") != _content_hash(config, weights):
         # read across a swap (another folder at ``p`` now): read again; else the files changed
         raise (_Replaced if _identity(p) != folder else ArtefactError)(
@@ -699,6 +703,45 @@ def _read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
         if lib in saved and saved[lib] != ver and lib != "python":
             logger.info("%s: saved with %s %s, running %s", p, lib, saved[lib], ver)
     return config, weights
+
+
+#: Longest header a safetensors file may have (safetensors' own limit, 100 MB)
+_MAX_HEADER_BYTES = 100_000_000
+
+
+def _past_header(file: Path) -> str:
+    """What is wrong with the size of the weights ``file``, from its safetensors header alone
+    (``""``: nothing found): a file larger than its header describes (padded, or another file in
+    its place), or one whose header cannot be read, is no weights file hourglass saved, and is
+    refused before it is read whole: a 100 GB file there was read into memory, and failed
+    as "out of memory: ... give a smaller --chunk-mb". A shorter one is read (the hash check
+    calls it incomplete).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> f = Path(tempfile.mkdtemp()) / "w.safetensors"
+    >>> _ = f.write_bytes(safetensors.numpy.save({"a": np.zeros(2, np.float32)}) + bytes(10))
+    >>> _past_header(f)
+    '10 bytes more than its safetensors header describes (8 bytes of data)'
+    """
+    with file.open("rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        head = fh.read(8)
+        if len(head) < 8:
+            return ""
+        n = int.from_bytes(head, "little")
+        if n > min(_MAX_HEADER_BYTES, size - 8):
+            return f"{size:,} bytes, not a safetensors file: its header is unreadable"
+        try:
+            header = loads_json(fh.read(n).decode("utf-8"))
+            end = max([int(v["data_offsets"][1]) for k, v in header.items() if k != "__metadata__"],
+                      default=0)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
+            return f"{size:,} bytes, not a safetensors file: its header is unreadable"
+    extra = size - (8 + n + end)
+    return f"{extra:,} bytes more than its safetensors header describes ({end:,} bytes of data)" \
+        if extra > 0 else ""
 
 
 def _check_module_size(det: BaseDetector, meta: Any, arrays: dict[str, np.ndarray]) -> None:
