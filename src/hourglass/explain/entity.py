@@ -152,12 +152,15 @@ def training_medians(features: EntityWindows) -> dict[str, float]:
     return {c: float(exact[c]) if c in exact else float(raw[c].iloc[0]) for c in kept}
 
 
-def _entity_pipe(pipe: Pipeline, method: str) -> str:
+def _entity_pipe(pipe: Pipeline, method: str, caller: str) -> str:
+    """The explanation method ``method`` resolves to for ``pipe``, once ``pipe`` is checked to
+    be a fitted entity-bucket model; ``caller``: the function the user called, which the
+    refusal names."""
     pipe._check_fitted()  # NotFittedError, as pipe.score says it (an AttributeError before)
     output = getattr(pipe.features_, "output", "tabular")
     if output != "entity":
         # the way that works for its kind (explain_rows refuses a time-series or log model too)
-        raise InputError(f"explain_buckets: the model is not an entity-bucket model; this model "
+        raise InputError(f"{caller}: the model is not an entity-bucket model; this model "
                          f"({type(pipe.detector_).__name__}) reads {output} data{the_way_for(pipe)}")
     return explanation_method(pipe, method)
 
@@ -190,7 +193,7 @@ def bucket_reasons(pipe: Pipeline, agg: pd.DataFrame, X: np.ndarray, *, rows: pd
     >>> list(why.columns), bool(why.index.equals(agg.index)), int(why["why"].str.count("%").min())
     (['top_feature', 'why', 'method'], True, 2)
     """
-    chosen = _entity_pipe(pipe, method)
+    chosen = _entity_pipe(pipe, method, "bucket_reasons")
     f = cast("EntityWindows", pipe.features_)  # entity-bucket features (checked just above)
     if len(agg) == 0:
         text = np.array([], dtype=object)  # text columns, as with rows (not float64: an empty list's)
@@ -285,7 +288,7 @@ def explain_buckets(pipe: Pipeline, df: pd.DataFrame, *, top: int = 3, method: s
     >>> int(out["why"].str.count("%").min()), set(out["severity"]) <= {"low", "medium", "high", "critical"}
     (2, True)
     """
-    _entity_pipe(pipe, method)
+    _entity_pipe(pipe, method, "explain_buckets")
     f = cast("EntityWindows", pipe.features_)  # entity-bucket features (checked just above)
     df = pipe.with_absent_fields(df)
     agg = f.aggregate(df)
