@@ -26,3 +26,25 @@ def test_bucket_reasons_refusal_names_bucket_reasons() -> None:
     pipe, df = _table_pipe()
     with pytest.raises(InputError, match=r"^bucket_reasons: the model is not an entity-bucket model"):
         bucket_reasons(pipe, df, np.zeros((len(df), 2), dtype=np.float32))
+
+
+def test_expected_numbers_message_cuts_a_long_cell() -> None:
+    # What was wrong: a numeric column's cell of 5,000 characters of text was quoted whole in
+    # "column 'a': expected numbers, found '...' (row 2)", a 5 KB exception message from the
+    # Python API (the timestamp message and Spark's already cut a quoted cell); the table and
+    # the series readers now cut it to its first 60 characters, quote closed, as those do.
+    from hourglass.features.tabular import TabularPreprocessor
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    pre = TabularPreprocessor().fit(pd.DataFrame({"a": [1.0, 2.0, 3.0]}))
+    bad = pd.DataFrame({"a": ["1", "z" * 5000]})
+    with pytest.raises(InputError) as info:
+        pre.transform(bad)
+    text = str(info.value)
+    assert len(text) < 200, len(text)
+    assert text == f"column 'a': expected numbers, found '{'z' * 60}'... (row 2)"
+
+    ts = TimeSeriesPreprocessor().fit(pd.DataFrame({"cpu": [1.0, 2.0, 3.0, 4.0]}))
+    with pytest.raises(InputError) as info:
+        ts.transform(pd.DataFrame({"cpu": ["1", "2", "z" * 5000]}))
+    assert len(str(info.value)) < 200 and f"found '{'z' * 60}'..." in str(info.value)

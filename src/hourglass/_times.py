@@ -28,7 +28,7 @@ import locale
 import logging
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
 import numpy as np
@@ -39,7 +39,7 @@ from hourglass._numbers import wide_ints_as_inf
 from hourglass.errors import InputError
 
 __all__ = ["FUTURE_LIMIT", "DateOrderError", "TimeRangeError", "c_time_locale", "cell_text", "chunk_dayfirst",
-           "epoch_seconds", "frequency",
+           "cut_cell", "epoch_seconds", "frequency",
            "future_problem", "holds_numeric_dates", "infer_dayfirst", "mixed_units", "not_a_timestamp",
            "parse_timestamps", "past_range", "quoted_cell", "read_timestamps", "steps_per_day", "time_length",
            "unreadable_times", "yymmdd_times"]
@@ -739,10 +739,39 @@ def not_a_timestamp(column: str, place: str | None, x: Any) -> str:
     >>> not_a_timestamp("ts", None, True)
     "column 'ts': true is not a timestamp"
     """
-    shown = quoted_cell(x)
-    shown = shown if len(shown) <= 80 else f"{shown[:60]}..."
+    shown = cut_cell(x, quoted_cell)
     return f"column {column!r}: {shown} is not a timestamp" if place is None else \
         f"column {column!r}: {place} is not a timestamp ({shown})"
+
+
+def cut_cell(x: Any, shown: Callable[[Any], str] = repr) -> str:
+    """A cell as an error quotes it (``shown``: ``repr``, or :func:`quoted_cell`), cut short
+    when it runs past 80 characters: a text to its first 60, its quote closed, then ``...``,
+    so that a 5,000-character cell does not make a 5 KB message (a NumPy number is shown as
+    the number).
+
+    Parameters
+    ----------
+    x
+        The cell's value.
+    shown
+        How a value is quoted.
+
+    Returns
+    -------
+    str
+        The quoted value, at most 80 characters (plus ``...`` for a cut one).
+
+    Examples
+    --------
+    >>> cut_cell("abc"), cut_cell(np.int64(8)), cut_cell("x" * 5000)[-6:], len(cut_cell("x" * 5000))
+    ("'abc'", '8', "xx'...", 65)
+    """
+    x = x.item() if isinstance(x, np.generic) else x
+    text = shown(x)
+    if len(text) <= 80:
+        return text
+    return f"{shown(x[:60])}..." if isinstance(x, str) else f"{text[:60]}..."
 
 
 def quoted_cell(x: Any) -> str:

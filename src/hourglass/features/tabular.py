@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from hourglass._columns import listed_columns, near_names, shown_column
 from hourglass._params import check_numeric_params
-from hourglass._times import refuse_undecodable
+from hourglass._times import cut_cell, refuse_undecodable
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.roles import (
     MISSING,
@@ -1017,12 +1017,11 @@ class TabularPreprocessor:
                 conv, bad = _read_numbers(s)
                 if bad.any():
                     i = int(np.flatnonzero(bad.to_numpy())[0])
-                    found = s.iloc[i]  # a plain value in the message, not np.True_
-                    found = found.item() if isinstance(found, np.generic) else found
+                    found = cut_cell(s.iloc[i])  # a plain value (not np.True_), a long text cut
                     how = (f"; the column was read as numbers, as nearly all of its values are: fix "
                            f"the cell, or {CATEGORICAL_ROLE}"
                            if c in inferred else "")
-                    raise InputError(f"column {c!r}: expected numbers, found {found!r} "
+                    raise InputError(f"column {c!r}: expected numbers, found {found} "
                                      f"(row {i + 1}){how}")
                 s = conv
             v = s.to_numpy(dtype=np.float64, na_value=np.nan)

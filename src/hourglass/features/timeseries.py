@@ -35,7 +35,7 @@ from hourglass._columns import listed_columns, near_names
 from hourglass._logs import quiet_warnings
 from hourglass._numbers import label_numbers, to_numbers
 from hourglass._params import check_numeric_params
-from hourglass._times import frequency, parse_timestamps, read_timestamps, stripped_text
+from hourglass._times import cut_cell, frequency, parse_timestamps, read_timestamps, stripped_text
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.roles import PLACEHOLDERS
 from hourglass.features.tabular import _is_duration, _not_a_frame, read_as_log
@@ -577,7 +577,7 @@ class TimeSeriesPreprocessor:
                                     & s.notna().to_numpy(dtype=bool), index=s.index)
                 if bad.any():
                     i = int(np.flatnonzero(bad.to_numpy())[0])
-                    raise InputError(f"column {c!r}: expected numbers, found {s.iloc[i]!r} "
+                    raise InputError(f"column {c!r}: expected numbers, found {cut_cell(s.iloc[i])} "
                                      f"(row {_first_row(df) + i + 1})")
                 s = conv
             if pd.api.types.is_complex_dtype(s):  # float64 would drop the imaginary parts unsaid
