@@ -181,7 +181,7 @@ def test_model_card_of_a_forecaster_says_how_its_steps_gave_the_threshold_scores
     pipe, _ = _forecaster_on_x_val(200)
     assert pipe.info["threshold_fit"]["left_out"] == 8
     assert pipe.model_card()["threshold fitted on"] == (
-        "labelled validation steps carved from the training data: 112 steps (109 normal, 3 "
+        "labelled validation steps given to fit (X_val, y_val): 112 steps (109 normal, 3 "
         "anomalous; the series' first 8 steps left out: no forecast of their own)")
 
 

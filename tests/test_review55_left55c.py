@@ -48,3 +48,26 @@ def test_expected_numbers_message_cuts_a_long_cell() -> None:
     with pytest.raises(InputError) as info:
         ts.transform(pd.DataFrame({"cpu": ["1", "2", "z" * 5000]}))
     assert len(str(info.value)) < 200 and f"found '{'z' * 60}'..." in str(info.value)
+
+
+def test_threshold_fit_on_names_the_users_own_validation_rows() -> None:
+    # What was wrong: a Pipeline fitted with the user's own X_val/y_val (a best-f1 rule) recorded
+    # in info['threshold_fit']['on'] and the model card that its threshold was fitted on
+    # "labelled validation rows carved from the training data", which nothing had carved; only
+    # 'hourglass train --threshold best-f1' carves them (and still says so).
+    from hourglass.detectors import AutoEncoder
+    from hourglass.pipeline import Pipeline
+    from hourglass.thresholds import BestF1
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
+    X_val = pd.DataFrame({"a": np.r_[rng.normal(size=20), [8.0, 9.0]], "b": rng.normal(size=22)})
+    y_val = np.r_[np.zeros(20, dtype=int), [1, 1]]
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, random_state=0),
+                    threshold=BestF1()).fit(df, X_val=X_val, y_val=y_val)
+    on = pipe.info["threshold_fit"]["on"]
+    assert on == "labelled validation rows given to fit (X_val, y_val)"
+    assert pipe.model_card()["threshold fitted on"].startswith(
+        "labelled validation rows given to fit (X_val, y_val): 22 rows (20 normal, 2 anomalous")
+    warm = pipe.warm_start(df, X_val=X_val, y_val=y_val, epochs=1)
+    assert warm.info["threshold_fit"]["on"] == "labelled validation rows given to warm_start (X_val, y_val)"

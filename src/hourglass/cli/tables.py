@@ -340,7 +340,8 @@ def train_pipeline(
                                  "raise --val-fraction or use a file with attacks")
         X_val = feats.loc[in_val]
         feats, is_anom, rows, val_rows = feats.loc[~in_val], is_anom[~in_val], rows[~in_val], rows[in_val]
-        carve = {"source": source, "fraction": val_fraction, "seed": params.get("random_state", 0),
+        carve = {"on": "labelled validation rows carved from the training data",
+                 "source": source, "fraction": val_fraction, "seed": params.get("random_state", 0),
                  "note": "carved from the training file before training; never trained on"}
     if is_anom is not None:
         n_all = len(feats)

@@ -403,7 +403,7 @@ def _fit_on_card(fit_on: dict[str, Any], det: BaseDetector | None, unit: str) ->
 
     Examples
     --------
-    >>> line = _fit_on_card({"on": "labelled validation steps carved from the training data",
+    >>> line = _fit_on_card({"on": "labelled validation steps given to fit (X_val, y_val)",
     ...                      "rows": 112, "normal": 109, "anomalous": 3, "left_out": 8}, None, "steps")
     >>> line.split(": ", 1)[1]
     "112 steps (109 normal, 3 anomalous; the series' first 8 steps left out: no forecast of their own)"
@@ -653,10 +653,12 @@ class Pipeline:
         Xv = self.features_.transform(X_val)
         return Xv, check_labels(y_val, len(Xv), what="y_val")
 
-    def _fit_threshold(self, rule: Threshold | None, val: tuple[Any, np.ndarray] | None) -> None:
+    def _fit_threshold(self, rule: Threshold | None, val: tuple[Any, np.ndarray] | None,
+                       method: str = "fit") -> None:
         """Fit ``rule`` on the labelled validation rows ``val`` (:meth:`_validation_rows`) when
         given (the detector's own fit has already fitted it on its held-out normal rows
-        otherwise); record which in ``info``."""
+        otherwise); record which in ``info``: rows given to ``method`` (``hourglass train``,
+        which carves them from the training file, says so itself)."""
         if val is None:
             self.info["threshold_fit"] = threshold_fit_named(threshold_fit_info(self.detector_),
                                                              self.score_unit())
@@ -685,7 +687,7 @@ class Pipeline:
                 f"threshold's fit; give a validation series with {lost[0]} steps after its first "
                 f"{skip}", param="y_val") from None
         self.info["threshold_fit"] = threshold_fit_named({
-            "on": "labelled validation rows carved from the training data",
+            "on": f"labelled validation rows given to {method} (X_val, y_val)",
             "rows": int(labels.size), "anomalous": int((labels == 1).sum()),
             "normal": int((labels == 0).sum()),
             **({"left_out": skip} if skip else {})}, self.score_unit())
@@ -857,7 +859,7 @@ class Pipeline:
         if "optional_fields" in new.info and isinstance(df, pd.DataFrame):  # and the new rows'
             seen = {*_optional_in(df, self.features_), *(new.info["optional_fields"] or ())}
             new.info["optional_fields"] = [c for c in self.features_.columns_ if c in seen]
-        new._fit_threshold(rule, val)
+        new._fit_threshold(rule, val, "warm_start")
         history = getattr(new.detector_, "history_", None)
         parent = getattr(self, "artefact_", None) or {}
         for key in ("stream_threshold", "stream_threshold_value"):
