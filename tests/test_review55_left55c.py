@@ -71,3 +71,30 @@ def test_threshold_fit_on_names_the_users_own_validation_rows() -> None:
         "labelled validation rows given to fit (X_val, y_val): 22 rows (20 normal, 2 anomalous")
     warm = pipe.warm_start(df, X_val=X_val, y_val=y_val, epochs=1)
     assert warm.info["threshold_fit"]["on"] == "labelled validation rows given to warm_start (X_val, y_val)"
+
+
+def test_a_count_of_one_is_said_in_the_singular(tmp_path) -> None:
+    # What was wrong: a model holding out one row said "Figures from 1 held-out normal rows"
+    # ('hourglass threshold'), "flags 0% of 1 held-out normal rows" (its -o), "1 rows (1 normal,
+    # 0 anomalous)" (model card), and 'train'/'warm start' "on 1 sessions (none held out)"
+    # (fitted_text); the counts now go through counted_plural.
+    from hourglass import load
+    from hourglass.cli import app
+    from hourglass.cli._output import fitted_text
+    from tests._cli import runner
+
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"a": rng.normal(size=12), "b": rng.normal(size=12)}).to_csv(tmp_path / "t.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "t.csv"), "-o", str(tmp_path / "m"), "--param",
+                              "epochs=1", "--param", "validation_fraction=0.1"])
+    assert res.exit_code == 0, res.output
+    assert load(tmp_path / "m").model_card()["threshold fitted on"] == (
+        "held-out normal training rows (never trained on): 1 row (1 normal, 0 anomalous)")
+    res = runner.invoke(app, ["threshold", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    assert "Figures from 1 held-out normal row (never trained on)" in " ".join(res.output.split())
+    res = runner.invoke(app, ["threshold", str(tmp_path / "m"), "--threshold", "percentile:90",
+                              "-o", str(tmp_path / "m2")])
+    assert res.exit_code == 0, res.output
+    assert "of 1 held-out normal row)" in " ".join(res.output.split())
+    assert fitted_text(1, 0, "sessions") == "1 session (none held out)"

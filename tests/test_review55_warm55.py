@@ -48,7 +48,7 @@ def test_entity_replay_leaves_out_buckets_beyond_the_frozen_scale(entity_parent:
     assert child.info["n_train_rows"] == child.info["warm_start"]["rows"] + kept
     assert np.isfinite(det.val_scores_).all() and det.val_scores_.max() < 1e3
     assert child.info["warm_start"]["replay"]["beyond_scale"]["rows"] == 1
-    assert "1 replayed (entity, bucket) rows left out" in child.model_card()["warm start"]
+    assert "1 replayed (entity, bucket) row left out" in child.model_card()["warm start"]
 
 
 def test_cli_entity_replay_counts_the_buckets_it_trained_on(entity_parent: Pipeline, tmp_path: Path) -> None:
@@ -211,7 +211,7 @@ def test_cli_table_replay_counts_an_unreadable_old_row_as_replayed(tmp_path: Pat
     ws = info["warm_start"]
     assert ws["replay"]["rows"] == 299 and ws["replay"]["beyond_scale"] == {"rows": 1, "columns": ["a"]}
     assert "rows_beyond_scale" not in ws and info["n_train_rows"] == 200 + 299
-    assert "1 replayed rows left out" in load(tmp_path / "M2").model_card()["warm start"]
+    assert "1 replayed row left out" in load(tmp_path / "M2").model_card()["warm start"]
     old["a"] = "Infinity"
     old.to_csv(tmp_path / "old_all_inf.csv", index=False)
     one_line_error(["train", str(tmp_path / "new.csv"), "--warm-start", str(tmp_path / "M"), "-o",

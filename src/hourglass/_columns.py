@@ -7,7 +7,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 
-__all__ = ["QUOTED_TEXT", "counted", "counted_as", "listed_columns", "near_names", "shown_column"]
+__all__ = ["QUOTED_TEXT", "counted", "counted_as", "counted_plural", "listed_columns", "near_names",
+           "shown_column"]
 
 #: A value a message quotes as ``repr()`` writes it (``'...'`` or ``"..."``): the user's text,
 #: which no rewrite of the message's own words (``row N``, ``line N``, an option's name) touches.
@@ -27,6 +28,31 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
     ('2 (entity, 5min bucket) rows', '1 entry')
     """
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
+def counted_plural(n: int, plural: str) -> str:
+    """:func:`counted` of a noun given in its plural (a model's unit: ``rows``, ``sessions``,
+    ``(entity, bucket) rows``, ``held-out normal scores``), made singular for one by its
+    final ``s``.
+
+    Parameters
+    ----------
+    n
+        The count.
+    plural
+        What is counted, in the plural; its final ``s`` is left out for one.
+
+    Returns
+    -------
+    str
+        ``n`` (with thousands separators) and the noun.
+
+    Examples
+    --------
+    >>> counted_plural(1, "held-out normal rows"), counted_plural(2, "(entity, bucket) rows")
+    ('1 held-out normal row', '2 (entity, bucket) rows')
+    """
+    return counted(n, plural.removesuffix("s"), plural)
 
 
 def counted_as(n: int, label: str | tuple[str, str], noun: str = "") -> str:

@@ -855,12 +855,14 @@ def fitted_text(n_rows: int, held_out: int, unit: str = "rows") -> str:
     --------
     >>> fitted_text(1000, 100)
     '900 rows (+100 held out)'
-    >>> fitted_text(5, 0, "sessions")
-    '5 sessions (none held out)'
+    >>> fitted_text(5, 0, "sessions"), fitted_text(1, 0, "sessions")
+    ('5 sessions (none held out)', '1 session (none held out)')
     """
+    from hourglass._columns import counted_plural
+
     if not held_out:
-        return f"{n_rows:,} {unit} (none held out)"
-    return f"{n_rows - held_out:,} {unit} (+{held_out:,} held out)"
+        return f"{counted_plural(n_rows, unit)} (none held out)"
+    return f"{counted_plural(n_rows - held_out, unit)} (+{held_out:,} held out)"
 
 
 def warm_epochs_text(warm_start: dict[str, Any]) -> str:

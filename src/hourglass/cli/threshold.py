@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hourglass._columns import counted_plural
 from hourglass.cli._options import (
     ForceOpt,
     ModelArg,
@@ -364,10 +365,11 @@ def _print_table(pipe: Pipeline, model: Path, rows: list[dict[str, Any]], notes:
     current = det.threshold_
     foot = [("* the model's current rule. " if marked else
              f"The model's current rule: {current.describe()} = {current.value_:.6g}. ")
-            + f"Figures from {n:,} "
-            + (f"held-out normal {noun} (never trained on{f'; {how}' if how else ''})" if held else
-               f"training {noun} (no held-out rows: fresh normal {unit} exceed these cut-offs "
-               f"more often{f'; {how}' if how else ''})")
+            + "Figures from "
+            + (f"{counted_plural(n, f'held-out normal {noun}')} (never trained on"
+               f"{f'; {how}' if how else ''})" if held else
+               f"{counted_plural(n, f'training {noun}')} (no held-out rows: fresh normal {unit} "
+               f"exceed these cut-offs more often{f'; {how}' if how else ''})")
             + " kept in the model; no labels used. flagged: the share of them above the cut-off; "
             "expected rate: the false-alarm rate the rule promises on fresh normal traffic (measured "
             "on those scores for a fixed cut-off)."]
@@ -386,8 +388,9 @@ def _print_table(pipe: Pipeline, model: Path, rows: list[dict[str, Any]], notes:
         elif marked and own is not None and getattr(own, "fitted_on_", None) not in (
                 CAUSAL_HELD_OUT, CAUSAL_TRAINING):
             mine = f"; the current rule's is its threshold, fitted on {stream_fitted_on(own)}"
-        foot.append(f"stream cut-off: the same rule on {det.stream_val_scores_.size:,} causal {causal} "
-                    f"scores (the window ending at each step), what 'hourglass stream' applies{mine}.")
+        on = counted_plural(int(det.stream_val_scores_.size), f"causal {causal} scores")
+        foot.append(f"stream cut-off: the same rule on {on} (the window ending at each step), "
+                    f"what 'hourglass stream' applies{mine}.")
     # the top-g rule is Fixed(top_g); a cut-off of another value (fixed:2.5) is the user's own
     if (hasattr(det, "top_g") and type(det.threshold_).__name__ == "Fixed"
             and float(det.threshold_.value_) == float(det.top_g)):
@@ -417,14 +420,15 @@ def _report_apply(old: Pipeline, new: Pipeline, output: Path, rate: float | None
     # a model trained with nothing held out keeps its training scores (as the what-if table says)
     held = old.detector_.val_scores_source() == HELD_OUT
     noun, how = _scored(old.detector_, int(scores.size), unit, held)
-    kept = (f"held-out normal {noun}" if held else f"training {noun}, none held out") \
-        + (f"; {how}" if how else "")
+    n = int(scores.size)
+    kept = (counted_plural(n, f"held-out normal {noun}") if held
+            else f"{counted_plural(n, f'training {noun}')}, none held out") + (f"; {how}" if how else "")
 
     def text(t: Threshold) -> str:
         flagged = float((scores > t.value_).mean())
         expected = expected_alert_rate(t, scores).rate
         per_day = "" if rate is None else f", {rate * expected:,.4g} alerts/day expected"
-        return f"{t.describe()} = {t.value_:.6g} (flags {_pct(flagged)} of {scores.size:,} {kept}{per_day})"
+        return f"{t.describe()} = {t.value_:.6g} (flags {_pct(flagged)} of {kept}{per_day})"
 
     err.print(f"threshold: {text(old.threshold_)}\n        -> {text(new.threshold_)}", highlight=False)
     if getattr(old.detector_, "stream_val_scores_", None) is not None:

@@ -374,7 +374,7 @@ def _readable_rows(rows: Any, parent: Any, replay_data: Path) -> tuple[Any, dict
     (the warm start reads both as one table), it was '1 of the 990 new rows left out' of an
     OLD row, and OLD's rows replayed were counted with it."""
     from hourglass.features.tabular import unseen_unwarned
-    from hourglass.pipeline.pipeline import beyond_scale_rows
+    from hourglass.pipeline.pipeline import _every_one, beyond_scale_rows
 
     if not len(rows) or not hasattr(parent.features_, "numeric_"):
         return rows, None
@@ -385,7 +385,7 @@ def _readable_rows(rows: Any, parent: Any, replay_data: Path) -> tuple[Any, dict
         return rows, None
     said = ", ".join(columns[:5]) + (" ..." if len(columns) > 5 else "")
     if n == len(rows):
-        raise HourglassError(f"--replay-data {replay_data}: every one of the {n:,} replayed rows holds "
+        raise HourglassError(f"--replay-data {replay_data}: {_every_one(n, 'replayed rows')} holds "
                              f"a value the model's frozen scale cannot read (column(s) {said}: infinite, "
                              "or far past the values it was trained on); leave --replay-data out, or "
                              "train a new model to learn them")

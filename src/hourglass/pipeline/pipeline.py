@@ -19,7 +19,7 @@ import pandas as pd
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 
 from hourglass._arrays import from_torch
-from hourglass._columns import counted
+from hourglass._columns import counted, counted_plural
 from hourglass._logs import held_records
 from hourglass.detectors.autoencoder import AutoEncoder
 from hourglass.detectors.base import BaseDetector
@@ -294,6 +294,18 @@ def _refuse_labels_per_table_row(y: object | None, df: object, X: Any, features:
                      "give them")
 
 
+def _every_one(n: int, plural: str) -> str:
+    """'every one of the ``n`` ``plural``', or for one 'the one' of them (not 'every one of the
+    1 new rows').
+
+    Examples
+    --------
+    >>> _every_one(1, "new rows"), _every_one(3, "new rows")
+    ('the one new row', 'every one of the 3 new rows')
+    """
+    return f"the one {plural.removesuffix('s')}" if n == 1 else f"every one of the {n:,} {plural}"
+
+
 def beyond_scale_rows(X: np.ndarray, features: TabularPreprocessor) -> tuple[np.ndarray, list[str]]:
     """Which rows of ``X`` (the output of the fitted ``features``) hold a numeric feature its
     scaling cannot read: a ±inf or a number so far past the values it was fitted on that it
@@ -343,7 +355,7 @@ def _without_beyond_scale(X: np.ndarray, y: object | None, features: TabularPrep
         return X, y, None
     said = ", ".join(columns[:5]) + (" ..." if len(columns) > 5 else "")
     if n == len(X):
-        raise InputError(f"warm start: every one of the {n:,} {what} {unit} holds a value the model's frozen "
+        raise InputError(f"warm start: {_every_one(n, f'{what} {unit}')} holds a value the model's frozen "
                          f"scale cannot read (column(s) {said}: infinite, or far past the values it was "
                          "trained on); train a new model to learn them")
     logger.warning("warm start: %d of the %d %s %s left out: column(s) %s hold a value the model's "
@@ -395,6 +407,12 @@ def _needs_labelled_rows(rule: Threshold | None, X_val: object, y_val: object, m
     return needs_labels
 
 
+def _counted_rows(n: object, plural: str) -> str:
+    """A count of ``info`` (as saved: an edited one may be no integer) and its noun, singular
+    for one (:func:`~hourglass._columns.counted_plural`)."""
+    return counted_plural(n, plural) if isinstance(n, int) and not isinstance(n, bool) else f"{n} {plural}"
+
+
 def _fit_on_card(fit_on: dict[str, Any], det: BaseDetector | None, unit: str) -> str:
     """The model card's line on what the threshold was fitted on (``fit_on``:
     ``info["threshold_fit"]`` as shown), with how a forecaster's steps gave its scores: the
@@ -422,7 +440,7 @@ def _fit_on_card(fit_on: dict[str, Any], det: BaseDetector | None, unit: str) ->
         unit = "scores"
         counts += (f"; the first {getattr(det, 'unpredicted_steps', 0):,} steps of each training "
                    "series have no forecast of their own")
-    return f"{fit_on.get('on', f'held-out normal training {unit}')}: {rows} {unit} ({counts})"
+    return f"{fit_on.get('on', f'held-out normal training {unit}')}: {_counted_rows(rows, unit)} ({counts})"
 
 
 def _features_card(feats: Any, det: BaseDetector) -> str:
@@ -1450,12 +1468,14 @@ class Pipeline:
                 + ("; itself a warm start" if ws.get("previous") else ""))
             beyond = ws.get("rows_beyond_scale")
             if isinstance(beyond, dict):  # a table (or its buckets): new rows the scaling could not read
-                card["warm start"] += (f"; {beyond.get('rows')} new {unit} left out (a value beyond the "
+                card["warm start"] += (f"; {_counted_rows(beyond.get('rows'), f'new {unit}')} left out "
+                                       "(a value beyond the "
                                        f"frozen scale in {', '.join(map(str, beyond.get('columns') or []))})")
             replay = ws.get("replay")
             old = replay.get("beyond_scale") if isinstance(replay, dict) else None
             if isinstance(old, dict):  # an entity model's replayed buckets the scaling could not read
-                card["warm start"] += (f"; {old.get('rows')} replayed {unit} left out (a value beyond the "
+                card["warm start"] += (f"; {_counted_rows(old.get('rows'), f'replayed {unit}')} left out "
+                                       "(a value beyond the "
                                        f"frozen scale in {', '.join(map(str, old.get('columns') or []))})")
             unknown = ws.get("unknown")
             if unknown:  # a log model: how much of the new log its frozen vocabulary missed
