@@ -227,7 +227,7 @@ def test_a_cef_line_whose_time_is_year_0_is_a_4xx(cef_model: Path) -> None:
     c = TestClient(create_app(cef_model, api_key=KEY), raise_server_exceptions=False)
     line = "CEF:0|Acme|Firewall|2.1|THREAT|x|9|rt=0000-01-01 src=10.0.0.5 dpt=4444 in=999999999 out=1"
     r = c.post("/score", json={"lines": [line], "alert_format": "ecs"}, headers=AUTH)
-    assert (r.status_code, r.json()) == (422, {"detail": "column 'rt': row 1 is not a timestamp "
+    assert (r.status_code, r.json()) == (422, {"detail": "column 'rt': line 1 is not a timestamp "
                                                          "('0000-01-01')"})
 
 
