@@ -195,6 +195,8 @@ def sql_value(value: Any) -> Any:
     '2737907008958-07-05'
     >>> sql_value(np.array([1.5, np.nan])), sql_value(np.array(2.5))  # an array as the list it holds
     ('[1.5, null]', 2.5)
+    >>> sql_value({"user": ["José"]})  # text as it is, as the JSON lines write it
+    '{"user": ["José"]}'
     """
     if isinstance(value, np.ndarray) and value.ndim == 0:  # a 0-d array: the one value it holds
         value = value[()]
@@ -211,7 +213,8 @@ def sql_value(value: Any) -> Any:
     if isinstance(value, int) and not -(2**63) <= value < 2**63:
         return str(value)
     if isinstance(value, (dict, list, tuple, np.ndarray)):  # (an array as a list: its memory as a
-        return json.dumps(strict_json(value), default=json_or_text)  # BLOB, else)
+        # BLOB, else); its text as the JSON lines write it (UTF-8, not \u escapes)
+        return utf8_json(json.dumps(strict_json(value), default=json_or_text, ensure_ascii=False))
     if isinstance(value, (decimal.Decimal, dt.timedelta)):  # (a kept Parquet decimal or duration
         return parquet_value(value)  # column: as the CSV and JSON lines write it, not 'P0DT0H1M30S')
     if isinstance(value, pd.Timestamp):
@@ -271,6 +274,35 @@ def json_default(value: Any) -> Any:
     if isinstance(value, np.ndarray):  # a list (its times, left as numpy's, come back here)
         return strict_json(value)
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def utf8_json(text: str) -> str:
+    """JSON ``text`` written with ``ensure_ascii=False`` made writable as UTF-8: a lone surrogate
+    (``"\\ud800"`` read from a JSON input), which has no UTF-8 and only ever stands inside a JSON
+    string, as its JSON escape; other text as it is (``grep José`` finds it).
+
+    Parameters
+    ----------
+    text : str
+        JSON text, written with ``ensure_ascii=False``.
+
+    Returns
+    -------
+    str
+        ``text``, each lone surrogate in it as its backslash escape.
+
+    Examples
+    --------
+    >>> utf8_json('["José"]'), utf8_json('["a\\ud800b"]')
+    ('["José"]', '["a\\\\ud800b"]')
+    """
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 def json_or_text(value: Any) -> Any:

@@ -42,6 +42,7 @@ from hourglass.ingest.sqlite import (
     json_default,
     json_or_text,
     strict_json,
+    utf8_json,
 )
 from hourglass.ingest.tables import utf8_text  # (the readers' rule for text UTF-8 cannot hold)
 
@@ -344,13 +345,7 @@ def json_line(alert: Mapping[str, Any], default: Callable[[Any], Any] | None = N
     except ValueError:  # rare: only then is the alert walked
         text = json.dumps(strict_json(alert), allow_nan=False, default=default, separators=_COMPACT,
                           ensure_ascii=False)
-    if not text.isascii():
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate, only ever inside a JSON string:
-            # its backslash escape is JSON's (\ud800)
-            text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return text
+    return utf8_json(text)  # (a lone surrogate, which has no UTF-8, as its JSON escape)
 
 
 #: JSON's separators without the spaces Python's ``json`` puts after them
