@@ -46,3 +46,39 @@ def test_stream_sqlite_cell_of_a_kept_list_is_utf8(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     cell = sqlite3.connect(tmp_path / "a.sqlite").execute("SELECT tags FROM alerts").fetchone()[0]
     assert cell == '["José", "×"]', cell
+
+
+def test_warm_start_of_an_entity_model_refuses_memory_budget_as_not_used_whatever_its_value(
+        tmp_path: Path) -> None:
+    # What was wrong: 173f0cd1 checked --memory-budget/--sample-rows values once a time-series
+    # or log parent had refused them, but not an entity parent's: 'train --warm-start ENTITY
+    # --memory-budget -1' said '--memory-budget: must be > 0, got -1.0', and the user who fixed
+    # it ('--memory-budget 5') was refused again with 'not used by entity models'. An entity
+    # parent's are now refused as not used whatever their value; a table parent's bad value is
+    # still 'must be > 0'.
+    import numpy as np
+    import pandas as pd
+
+    from hourglass.cli import app
+    from tests._cli import one_line_error, runner
+
+    rng = np.random.default_rng(0)
+    n = 600
+    flows = tmp_path / "flows.csv"
+    pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=n, freq="20s").astype(str),
+                  "src_ip": [f"10.0.0.{i % 4}" for i in range(n)],
+                  "bytes": rng.integers(1, 999, n)}).to_csv(flows, index=False)
+    res = runner.invoke(app, ["train", str(flows), "--entity-col", "src_ip", "--timestamp-col", "ts",
+                              "--bucket", "5min", "--epochs", "1", "-o", str(tmp_path / "e"), "-q"])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "w"
+    for option, value in (("--memory-budget", "-1"), ("--memory-budget", "5"), ("--sample-rows", "0"),
+                          ("--sample-rows", "50")):
+        one_line_error(["train", str(flows), "--warm-start", str(tmp_path / "e"), "-o", str(out),
+                        option, value], f"{option}: not used by entity models (autoencoder)", out)
+    table = tmp_path / "t.csv"  # a table parent: used, and a bad value refused so
+    pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200)}).to_csv(table, index=False)
+    res = runner.invoke(app, ["train", str(table), "--epochs", "1", "-o", str(tmp_path / "t"), "-q"])
+    assert res.exit_code == 0, res.output
+    one_line_error(["train", str(table), "--warm-start", str(tmp_path / "t"), "-o", str(out),
+                    "--memory-budget", "-1"], "--memory-budget: must be > 0", out)

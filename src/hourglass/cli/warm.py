@@ -472,11 +472,11 @@ def warm_start_command(
             raise HourglassError("--entity-col/--bucket/--aggregate/--distinct: a warm start "
                                  f"keeps the parent's features ({parent_dir} is a {kind} model); "
                                  "leave them out")
-    # (once the parent's kind has not refused them: a series' or log's are 'not for' it, whatever
-    # their value)
+    # (once the parent's kind has not refused them: a series' or log's are 'not for' it, an
+    # entity model's 'not used' (check_entity_options), whatever their value)
     for opt, size in (("--memory-budget", memory_budget), ("--sample-rows", sample_rows)):
-        if not size > 0:  # as train refuses them (NaN too): a warm start read on with them
-            raise HourglassError(f"{opt}: must be > 0, got {size}")
+        if kind == "table" and not size > 0:  # as train refuses them (NaN too): a warm start read
+            raise HourglassError(f"{opt}: must be > 0, got {size}")  # on with them
     if not parent.detector_.get_tags()["warm_start"]:
         raise HourglassError(f"--warm-start {parent_dir}: {name} cannot continue training from "
                              f"its weights; warm start supports {', '.join(warm_start_models())}")
