@@ -152,7 +152,7 @@ def test_stream_refuses_a_nan_idle_timeout(monkeypatch: pytest.MonkeyPatch,
 
     with pytest.raises(typer.Exit) as exit_:
         _open(table_model["model"], table_model["input"], out, None, None, False, None,
-              idle_timeout=float("nan"))
+              idle_timeout=float("nan"), group=("a", "10m", "a"))  # (a kind that takes it)
     assert exit_.value.exit_code == 2 and not out.exists()
     assert "--idle-timeout: must be a finite number of seconds > 0, got nan" in capsys.readouterr().err
 

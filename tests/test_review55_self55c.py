@@ -82,3 +82,33 @@ def test_warm_start_of_an_entity_model_refuses_memory_budget_as_not_used_whateve
     assert res.exit_code == 0, res.output
     one_line_error(["train", str(table), "--warm-start", str(tmp_path / "t"), "-o", str(out),
                     "--memory-budget", "-1"], "--memory-budget: must be > 0", out)
+
+
+def test_stream_idle_timeout_of_a_kind_that_takes_none_is_refused_as_not_used(tmp_path: Path) -> None:
+    # What was wrong: 'stream' of a table model without --group-by (or of a time-series model)
+    # refused '--idle-timeout 0' with 'must be a finite number of seconds > 0', and the value
+    # the user then fixed ('--idle-timeout 5') with 'not used by table models ... leave it out'
+    # (series: 'not for time-series models'): refused twice, the rule 4acc4840 and 9d2c42a0
+    # applied to --chunk-mb, --events-per-day, --memory-budget and --sample-rows. The value is
+    # now checked once the model's kind has not refused the option; a kind that takes it (a
+    # grouped table stream, an entity model) still refuses a bad value.
+    import numpy as np
+    import pandas as pd
+
+    from hourglass.cli import app
+    from tests._cli import one_line_error, runner
+
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200)}).to_csv(tmp_path / "t.csv",
+                                                                                 index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "t.csv"), "--epochs", "1", "-o",
+                              str(tmp_path / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+    rows = tmp_path / "in.jsonl"
+    rows.write_text('{"a": 1.0, "b": 2.0, "ip": "10.0.0.1"}\n', encoding="utf-8")
+    out = tmp_path / "alerts.jsonl"
+    base = ["stream", str(tmp_path / "m"), "--input", str(rows), "-o", str(out)]
+    for value in ("0", "inf", "5"):
+        one_line_error([*base, "--idle-timeout", value], "--idle-timeout: not used by table models", out)
+    one_line_error([*base, "--group-by", "ip", "--idle-timeout", "0"],
+                   "--idle-timeout: must be a finite number of seconds > 0", out)

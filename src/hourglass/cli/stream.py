@@ -1046,7 +1046,6 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
     with user_errors():
         if on_bad_rows not in (None, "error", "skip"):
             raise HourglassError(f"--on-bad-rows: expected error or skip, got {on_bad_rows!r}")
-        check_idle_timeout(idle_timeout)  # before the model is read: one rule for every kind
         from hourglass.cli._suppress import bind_rules, read_rules
 
         rules = read_rules(suppress)
@@ -1082,10 +1081,6 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
 
             raise HourglassError(grouping_only("--max-groups", "most open groups", kind, pipe.model_name))
         grouped = group[0] is not None and kind == "table"  # closes groups by --idle-timeout
-        if grouped:  # before the output is opened (its window is parsed again when grouping)
-            from hourglass.cli._groups import group_window_of
-
-            group_window_of(group[1], group[2] or pipe.info.get("time_col"), idle_timeout=idle_timeout)
         if kind == "table" and not grouped and idle_timeout is not None:
             raise HourglassError(f"--idle-timeout: not used by table models ({pipe.model_name}) "
                                  "without --group-by (it writes the groups of a quiet stream); "
@@ -1093,6 +1088,13 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
         refuse_unused(stream, kind, pipe.model_name, {"max_sessions": max_sessions,
                                                       "idle_timeout": None if grouped else idle_timeout},
                       typed)
+        # one rule for every kind that takes it, once the model's kind has not refused it (a kind
+        # that takes none says 'not used' whatever its value, as of --chunk-mb)
+        check_idle_timeout(idle_timeout)
+        if grouped:  # before the output is opened (its window is parsed again when grouping)
+            from hourglass.cli._groups import group_window_of
+
+            group_window_of(group[1], group[2] or pipe.info.get("time_col"), idle_timeout=idle_timeout)
         if kind in ("table", "time-series"):  # (entity and log models refuse --keep, whatever it names)
             refuse_kept_outputs(keep, {"row", "score", "severity", "calibrated", "top_column", "why",
                                        "flag", *(["suppressed"] if suppress is not None else [])})
