@@ -112,3 +112,35 @@ def test_stream_idle_timeout_of_a_kind_that_takes_none_is_refused_as_not_used(tm
         one_line_error([*base, "--idle-timeout", value], "--idle-timeout: not used by table models", out)
     one_line_error([*base, "--group-by", "ip", "--idle-timeout", "0"],
                    "--idle-timeout: must be a finite number of seconds > 0", out)
+
+
+def test_weights_file_cut_inside_its_header_is_refused_as_incomplete_not_as_no_safetensors(
+        tmp_path: Path) -> None:
+    # What was wrong: 18d6a24d said 'a shorter (truncated) file is read and refused by the hash
+    # check as before', but a weights.safetensors cut inside its header (a small model's header
+    # is most of the file: an interrupted copy, a full disk) was refused as 'corrupt (200 bytes,
+    # not a safetensors file: its header is unreadable)', a file hourglass saved called no
+    # safetensors file. A file shorter than its header says is now read (it is no larger than
+    # the header's length, itself bounded) and refused by the hash check as incomplete, as one
+    # cut in its data is; a file larger than its header describes is still refused unread.
+    import numpy as np
+    import pandas as pd
+    import pytest
+
+    from hourglass import AutoEncoder, Pipeline, load
+    from hourglass.errors import ArtefactError
+
+    df = pd.DataFrame(np.random.default_rng(0).normal(size=(60, 3)), columns=["a", "b", "c"])
+    model = tmp_path / "m"
+    Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df).save(model)
+    weights = model / "weights.safetensors"
+    whole = weights.read_bytes()
+    header = 8 + int.from_bytes(whole[:8], "little")
+    for size in (20, header - 1, header + 1, len(whole) - 1):
+        weights.write_bytes(whole[:size])
+        with pytest.raises(ArtefactError, match=r"content hash mismatch; the artefact was modified or "
+                                                r"is incomplete"):
+            load(model)
+    weights.write_bytes(whole + bytes(16))
+    with pytest.raises(ArtefactError, match=r"corrupt \(16 bytes more than its safetensors header"):
+        load(model)

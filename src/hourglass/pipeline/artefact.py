@@ -714,8 +714,8 @@ def _past_header(file: Path) -> str:
     (``""``: nothing found): a file larger than its header describes (padded, or another file in
     its place), or one whose header cannot be read, is no weights file hourglass saved, and is
     refused before it is read whole: a 100 GB file there was read into memory, and failed
-    as "out of memory: ... give a smaller --chunk-mb". A shorter one is read (the hash check
-    calls it incomplete).
+    as "out of memory: ... give a smaller --chunk-mb". A shorter one, cut in its data or inside
+    its header, is read (the hash check calls it incomplete).
 
     Examples
     --------
@@ -724,6 +724,9 @@ def _past_header(file: Path) -> str:
     >>> _ = f.write_bytes(safetensors.numpy.save({"a": np.zeros(2, np.float32)}) + bytes(10))
     >>> _past_header(f)
     '10 bytes more than its safetensors header describes (8 bytes of data)'
+    >>> _ = f.write_bytes(f.read_bytes()[:20])  # cut inside its header: left to the hash check
+    >>> _past_header(f)
+    ''
     """
     with file.open("rb") as fh:
         size = os.fstat(fh.fileno()).st_size
@@ -731,8 +734,10 @@ def _past_header(file: Path) -> str:
         if len(head) < 8:
             return ""
         n = int.from_bytes(head, "little")
-        if n > min(_MAX_HEADER_BYTES, size - 8):
+        if n > _MAX_HEADER_BYTES:
             return f"{size:,} bytes, not a safetensors file: its header is unreadable"
+        if n > size - 8:  # cut inside its header (smaller than a header it may have: read, and
+            return ""  # the hash check calls it incomplete, as a file cut in its data)
         try:
             header = loads_json(fh.read(n).decode("utf-8"))
             end = max([int(v["data_offsets"][1]) for k, v in header.items() if k != "__metadata__"],
