@@ -144,3 +144,55 @@ def test_weights_file_cut_inside_its_header_is_refused_as_incomplete_not_as_no_s
     weights.write_bytes(whole + bytes(16))
     with pytest.raises(ArtefactError, match=r"corrupt \(16 bytes more than its safetensors header"):
         load(model)
+
+
+def test_warm_start_with_replay_checks_new_rows_on_their_own(tmp_path: Path) -> None:
+    # What was wrong: 'train NEW --warm-start M --replay-data OLD' of a table model joined NEW's
+    # rows with OLD's before the frozen-scale check, so that OLD's rows were counted among 'the
+    # new rows' ('warm start: 50 of the 100 new rows left out', of 50 NEW rows), and a NEW whose
+    # every row the frozen scale cannot read (Infinity) was not refused as it is without
+    # --replay-data: the model trained on OLD's rows alone and was saved as 'continued ... 50 of
+    # NEW + 50 replayed'. NEW's rows are now checked on their own first: every one unreadable is
+    # refused, naming NEW; some are left out as 'N of the M new rows', counted in
+    # info.warm_start.rows_beyond_scale as before.
+    import json
+    import logging
+
+    import numpy as np
+    import pandas as pd
+    import pytest
+
+    from hourglass.cli import app
+    from tests._cli import one_line_error, runner
+
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200)}).to_csv(tmp_path / "t.csv",
+                                                                                 index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "t.csv"), "--epochs", "1", "-o",
+                              str(tmp_path / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+    old = tmp_path / "old.csv"
+    pd.DataFrame({"a": rng.normal(size=100), "b": rng.normal(size=100)}).to_csv(old, index=False)
+    bad = tmp_path / "new_bad.csv"
+    pd.DataFrame({"a": ["Infinity"] * 40, "b": [1.0] * 40}).to_csv(bad, index=False)
+    out = tmp_path / "w"
+    one_line_error(["train", str(bad), "--warm-start", str(tmp_path / "m"), "--replay-data", str(old),
+                    "-o", str(out), "--epochs", "1"], "every one of the 40 new rows holds a value", out)
+    new = tmp_path / "new.csv"
+    a = rng.normal(size=40).astype(object)
+    a[3] = "Infinity"
+    pd.DataFrame({"a": a, "b": rng.normal(size=40)}).to_csv(new, index=False)
+    with pytest.MonkeyPatch.context() as mp:
+        said: list[str] = []
+        mp.setattr(logging.getLogger("hourglass"), "warning",
+                   lambda msg, *args: said.append(msg % args))
+        res = runner.invoke(app, ["train", str(new), "--warm-start", str(tmp_path / "m"),
+                                  "--replay-data", str(old), "-o", str(out), "--epochs", "1", "-q"])
+    assert res.exit_code == 0, res.output
+    assert any("1 of the 40 new rows left out" in s for s in said), said
+    ws = json.loads((out / "config.json").read_text())["info"]["warm_start"]
+    assert ws["rows_beyond_scale"] == {"rows": 1, "columns": ["a"]}
+    assert ws["rows"] == 39 + ws["replay"]["rows"] and ws["replay"]["rows"] == 40
+    res = runner.invoke(app, ["train", str(new), "--warm-start", str(tmp_path / "m"), "--replay-data",
+                              str(old), "-o", str(tmp_path / "w2"), "--epochs", "1"])
+    assert res.exit_code == 0 and f": 39 of {new} + 40 replayed" in res.stderr, res.stderr

@@ -367,12 +367,16 @@ def _refuse_unreadable(feats: Any, parent: Any, path: Path | str, stats: Any,
         raise about_file(at_kept_rows(exc, stats if sampled is None else None, at), path) from None
 
 
-def _readable_rows(rows: Any, parent: Any, replay_data: Path) -> tuple[Any, dict[str, Any] | None]:
-    """The replayed OLD ``rows`` whose numeric features the parent's frozen scaling can read,
-    and what was left out (``None``: nothing): a row holding ``inf`` or a number far past the
-    scale is left out, counted and said as the warm start does it of NEW's rows; said of NEW's
-    (the warm start reads both as one table), it was '1 of the 990 new rows left out' of an
-    OLD row, and OLD's rows replayed were counted with it."""
+def _readable_rows(rows: Any, parent: Any, source: str, whose: str = "replayed",
+                   advice: str = "leave --replay-data out, or train a new model to learn them",
+                   ) -> tuple[Any, dict[str, Any] | None]:
+    """The ``rows`` (``whose``: the replayed OLD rows, or NEW's) whose numeric features the
+    parent's frozen scaling can read, and what was left out (``None``: nothing): a row holding
+    ``inf`` or a number far past the scale is left out, counted and said (``source``: what
+    the messages name first) as the warm start does it of NEW's rows; every row so is refused
+    (``advice``: what to do). Each file's rows are checked on their own, before they are
+    joined: checked as one table, an OLD row was said as '1 of the 990 new rows left out', and
+    a NEW of such rows alone trained on OLD's rows alone, where NEW alone is refused."""
     from hourglass.features.tabular import unseen_unwarned
     from hourglass.pipeline.pipeline import _every_one, beyond_scale_rows
 
@@ -385,15 +389,13 @@ def _readable_rows(rows: Any, parent: Any, replay_data: Path) -> tuple[Any, dict
         return rows, None
     said = ", ".join(columns[:5]) + (" ..." if len(columns) > 5 else "")
     if n == len(rows):
-        raise HourglassError(f"--replay-data {replay_data}: {_every_one(n, 'replayed rows')} holds "
-                             f"a value the model's frozen scale cannot read (column(s) {said}: infinite, "
-                             "or far past the values it was trained on); leave --replay-data out, or "
-                             "train a new model to learn them")
+        raise HourglassError(f"{source}: {_every_one(n, f'{whose} rows')} holds a value the model's "
+                             f"frozen scale cannot read (column(s) {said}: infinite, or far past the "
+                             f"values it was trained on); {advice}")
     logging.getLogger("hourglass").warning(
-        "--replay-data %s: %d of the %d replayed rows left out: column(s) %s hold a value the "
-        "model's frozen scale cannot read (infinite, or far past the values it was trained on), "
-        "which trained on as normal would set the threshold beyond every score", replay_data, n,
-        len(rows), said)
+        "%s: %d of the %d %s rows left out: column(s) %s hold a value the model's frozen scale "
+        "cannot read (infinite, or far past the values it was trained on), which trained on as "
+        "normal would set the threshold beyond every score", source, n, len(rows), whose, said)
     return rows.loc[~bad], {"rows": n, "columns": columns}
 
 
@@ -538,13 +540,17 @@ def warm_start_command(
     feats, spec, label_col, normal_values, sampled = _normal_rows(data, parent, stats=stats, **reading)
     n_new = len(feats)
     replayed: dict[str, Any] | None = None
+    beyond_new: dict[str, Any] | None = None  # NEW's rows left out, when checked here (with OLD)
     if replay_data is not None:
         old_stats = ReadStats()
         old, _, _, _, old_sampled = _normal_rows(replay_data, parent, stats=old_stats, replayed=True,
                                                  **reading)
         want = replay_count(replay, n_new, len(old))
         pick = np.sort(np.random.default_rng(seed).choice(len(old), size=want, replace=False))
-        olds, beyond = _readable_rows(old.iloc[pick], parent, replay_data)
+        olds, beyond = _readable_rows(old.iloc[pick], parent, f"--replay-data {replay_data}")
+        # NEW's rows checked on their own too (joined, OLD's would count among 'the new rows')
+        feats, beyond_new = _readable_rows(feats, parent, f"{data}: warm start", "new",
+                                           "train a new model to learn them")
         feats = pd.concat([feats, olds], ignore_index=True)
         # 'of' counts the normal rows read from OLD: of a file above --memory-budget, those of
         # its uniform sample, which 'sampled' records as for DATA (else 'of' passed for OLD's)
@@ -568,6 +574,8 @@ def warm_start_command(
     ws["parent"]["path"] = str(parent_dir)
     ws["new_rows"] = n_new
     ws["replay"] = replayed
+    if replayed is not None and beyond_new is not None:  # (checked before the join: above)
+        ws["rows_beyond_scale"] = beyond_new
     pipe.info.update({
         "source": shown(data), "format": spec.name if spec else None, "sampled": sampled,
         "skipped_rows": stats.bad_rows, "label_col": label_col, "normal": normal_values,
@@ -583,7 +591,8 @@ def warm_start_command(
     report_skipped(stats, data)
     info = pipe.info
     # n_train_rows counts the replayed rows too (the held-out slice is drawn from all of them)
-    what = (f": {n_new:,} of {data} + {replayed['rows']:,} replayed from {replay_data}" if replayed
+    kept_new = n_new - (beyond_new["rows"] if beyond_new else 0)  # (NEW's rows trained on)
+    what = (f": {kept_new:,} of {data} + {replayed['rows']:,} replayed from {replay_data}" if replayed
             else f" of {data}")
     err.print(f"continued {name} from {parent_dir} on {fitted_text(info['n_train_rows'], held)}"
               f"{what} ({warm_epochs_text(ws)}; "
