@@ -6,6 +6,24 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
+
+def _table_model(tmp_path: Path) -> np.random.Generator:
+    """A table model ``tmp_path/m`` trained for one epoch on ``tmp_path/t.csv`` (200 rows of two
+    normal columns); the generator that drew them, for more rows."""
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200)}).to_csv(tmp_path / "t.csv",
+                                                                                 index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "t.csv"), "--epochs", "1", "-o",
+                              str(tmp_path / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+    return rng
+
 
 def test_sqlite_cells_holding_json_write_text_as_utf8_like_the_json_lines() -> None:
     # What was wrong: f7aad78d made the JSON lines write text as UTF-8 ('grep José' finds the
@@ -27,18 +45,11 @@ def test_stream_sqlite_cell_of_a_kept_list_is_utf8(tmp_path: Path) -> None:
     # What was wrong: 'stream --keep tags -o alerts.sqlite' stored a kept JSON array as
     # '["Jos\u00e9"]' where 'stream --keep tags -o alerts.jsonl' writes ["José"] (f7aad78d):
     # the SQLite cell, JSON text too, now holds the text as it is.
-    import numpy as np
-    import pandas as pd
 
     from hourglass.cli import app
     from tests._cli import runner
 
-    rng = np.random.default_rng(0)
-    pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200)}).to_csv(tmp_path / "t.csv",
-                                                                                 index=False)
-    res = runner.invoke(app, ["train", str(tmp_path / "t.csv"), "--epochs", "1", "-o",
-                              str(tmp_path / "m"), "-q"])
-    assert res.exit_code == 0, res.output
+    _table_model(tmp_path)
     (tmp_path / "in.jsonl").write_text('{"a": 90.0, "b": 1.0, "tags": ["José", "×"]}\n',
                                        encoding="utf-8")
     res = runner.invoke(app, ["stream", str(tmp_path / "m"), "--input", str(tmp_path / "in.jsonl"),
@@ -92,18 +103,10 @@ def test_stream_idle_timeout_of_a_kind_that_takes_none_is_refused_as_not_used(tm
     # applied to --chunk-mb, --events-per-day, --memory-budget and --sample-rows. The value is
     # now checked once the model's kind has not refused the option; a kind that takes it (a
     # grouped table stream, an entity model) still refuses a bad value.
-    import numpy as np
-    import pandas as pd
 
-    from hourglass.cli import app
-    from tests._cli import one_line_error, runner
+    from tests._cli import one_line_error
 
-    rng = np.random.default_rng(0)
-    pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200)}).to_csv(tmp_path / "t.csv",
-                                                                                 index=False)
-    res = runner.invoke(app, ["train", str(tmp_path / "t.csv"), "--epochs", "1", "-o",
-                              str(tmp_path / "m"), "-q"])
-    assert res.exit_code == 0, res.output
+    _table_model(tmp_path)
     rows = tmp_path / "in.jsonl"
     rows.write_text('{"a": 1.0, "b": 2.0, "ip": "10.0.0.1"}\n', encoding="utf-8")
     out = tmp_path / "alerts.jsonl"
@@ -158,19 +161,13 @@ def test_warm_start_with_replay_checks_new_rows_on_their_own(tmp_path: Path) -> 
     import json
     import logging
 
-    import numpy as np
     import pandas as pd
     import pytest
 
     from hourglass.cli import app
     from tests._cli import one_line_error, runner
 
-    rng = np.random.default_rng(0)
-    pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200)}).to_csv(tmp_path / "t.csv",
-                                                                                 index=False)
-    res = runner.invoke(app, ["train", str(tmp_path / "t.csv"), "--epochs", "1", "-o",
-                              str(tmp_path / "m"), "-q"])
-    assert res.exit_code == 0, res.output
+    rng = _table_model(tmp_path)
     old = tmp_path / "old.csv"
     pd.DataFrame({"a": rng.normal(size=100), "b": rng.normal(size=100)}).to_csv(old, index=False)
     bad = tmp_path / "new_bad.csv"
