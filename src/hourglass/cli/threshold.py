@@ -321,15 +321,8 @@ def _scored(det: BaseDetector, n: int, unit: str, held: bool) -> tuple[str, str]
     >>> _scored(AutoEncoder(), 30, "rows", True)
     ('rows', '')
     """
-    first = int(getattr(det, "unpredicted_steps", 0))
-    if not held:
-        return (unit, "") if not first else (
-            "scores", f"the first {first:,} steps of each training series have no forecast of their own")
-    steps = det._val_steps()
-    if not steps or steps <= n:
-        return unit, ""
-    return "scores", (f"the held-out tail's {steps:,} steps give {n:,}: its first {steps - n:,} "
-                      "steps have no forecast of their own")
+    how = det._scores_said(n, held)  # (the model card's words too)
+    return ("scores", how) if how else (unit, "")
 
 
 def _print_table(pipe: Pipeline, model: Path, rows: list[dict[str, Any]], notes: list[str],

@@ -1275,6 +1275,28 @@ class BaseDetector(BaseEstimator):
         steps = self._val_steps()
         return held_out_scores_said(exc, steps, int(self.val_scores_.size)) if steps else exc
 
+    def _scores_said(self, n: int, held: bool) -> str:
+        """How this model's ``n`` kept scores (held-out ones, or with ``held`` false its training
+        scores) come from more steps, as the model card and ``hourglass threshold`` say it: a
+        forecaster's first ``window`` steps of a series have no forecast of their own; ``""``
+        where each step (row) gives its score.
+
+        Examples
+        --------
+        >>> from hourglass.detectors import AutoEncoder
+        >>> AutoEncoder()._scores_said(30, held=True)
+        ''
+        """
+        if not held:
+            first = int(getattr(self, "unpredicted_steps", 0))
+            return (f"the first {first:,} steps of each training series have no forecast of their own"
+                    if first else "")
+        steps = self._val_steps()
+        if not steps or steps <= n:
+            return ""
+        return (f"the held-out tail's {steps:,} steps give {n:,}: its first {steps - n:,} steps have "
+                "no forecast of their own")
+
     def _held_out_scores(self, X: Any) -> np.ndarray:
         """Scores of ``fit``'s held-out (normal) rows ``X``, which the threshold and the
         calibration are fitted on (a subclass may leave some rows' scores out)."""

@@ -429,17 +429,15 @@ def _fit_on_card(fit_on: dict[str, Any], det: BaseDetector | None, unit: str) ->
     rows = fit_on.get("rows", det.val_scores_.size if det is not None else 0)
     counts = f"{fit_on.get('normal', rows)} normal, {fit_on.get('anomalous', 0)} anomalous"
     left_out = fit_on.get("left_out")
-    steps = det._val_steps() if det is not None and fit_on.get("scores") == HELD_OUT else None
+    scores = fit_on.get("scores")
+    how = ""
+    if det is not None and (scores == TRAINING or (scores == HELD_OUT and isinstance(rows, int))):
+        how = det._scores_said(int(rows) if scores == HELD_OUT else 0, held=scores == HELD_OUT)
     if isinstance(left_out, int) and left_out > 0:
         counts += f"; the series' first {left_out:,} steps left out: no forecast of their own"
-    elif isinstance(rows, int) and steps and steps > rows:
+    elif how:
         unit = "scores"
-        counts += (f"; the held-out tail's {steps:,} steps give {rows:,}: its first "
-                   f"{steps - rows:,} steps have no forecast of their own")
-    elif fit_on.get("scores") == TRAINING and getattr(det, "unpredicted_steps", 0):
-        unit = "scores"
-        counts += (f"; the first {getattr(det, 'unpredicted_steps', 0):,} steps of each training "
-                   "series have no forecast of their own")
+        counts += f"; {how}"
     return f"{fit_on.get('on', f'held-out normal training {unit}')}: {_counted_rows(rows, unit)} ({counts})"
 
 
