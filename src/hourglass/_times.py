@@ -744,7 +744,7 @@ def not_a_timestamp(column: str, place: str | None, x: Any) -> str:
         f"column {column!r}: {place} is not a timestamp ({shown})"
 
 
-def cut_cell(x: Any, shown: Callable[[Any], str] = repr) -> str:
+def cut_cell(x: Any, shown: Callable[[Any], str] = repr, longest: int = 80) -> str:
     """A cell as an error quotes it (``shown``: ``repr``, or :func:`quoted_cell`), cut short
     when it runs past 80 characters: a text to its first 60, its quote closed, then ``...``,
     so that a 5,000-character cell does not make a 5 KB message (a NumPy number is shown as
@@ -756,6 +756,8 @@ def cut_cell(x: Any, shown: Callable[[Any], str] = repr) -> str:
         The cell's value.
     shown
         How a value is quoted.
+    longest
+        The longest quoted value kept whole (a Spark error's kept ids: 62, a text of 60).
 
     Returns
     -------
@@ -769,9 +771,11 @@ def cut_cell(x: Any, shown: Callable[[Any], str] = repr) -> str:
     """
     x = x.item() if isinstance(x, np.generic) else x
     text = shown(x)
-    if len(text) <= 80:
+    if len(text) <= longest:
         return text
-    return f"{shown(x[:60])}..." if isinstance(x, str) else f"{text[:60]}..."
+    if isinstance(x, str):  # (cut only where it is cut: a short text of many escapes is whole)
+        return text if len(x) <= 60 else f"{shown(x[:60])}..."
+    return f"{text[:60]}..."
 
 
 def quoted_cell(x: Any) -> str:

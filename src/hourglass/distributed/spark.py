@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass._columns import QUOTED_TEXT
-from hourglass._times import quoted_cell
+from hourglass._times import cut_cell, quoted_cell
 from hourglass.errors import InputError
 
 __all__ = ["PartitionScorer", "format_events", "output_schema", "score_partitions"]
@@ -289,11 +289,7 @@ def _kept_value(value: Any) -> str:
     >>> _kept_value("x" * 100)[-8:]
     "xxxx'..."
     """
-    value = value.item() if isinstance(value, np.generic) else _plain(value)
-    if isinstance(value, str) and len(value) > _KEPT_CHARS:
-        return f"{value[:_KEPT_CHARS]!r}..."  # (quoted whole: the data's text, closed)
-    shown = quoted_cell(value)
-    return shown if len(shown) <= _KEPT_CHARS + 2 else f"{shown[:_KEPT_CHARS]}..."
+    return cut_cell(_plain(value), quoted_cell, longest=_KEPT_CHARS + 2)  # (a text: 60, quoted)
 
 
 def _holds_arrays(batch: pd.DataFrame, columns: Sequence[str]) -> bool:
