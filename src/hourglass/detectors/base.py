@@ -34,6 +34,7 @@ from sklearn.base import clone as sk_clone
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 
 from hourglass._arrays import from_torch
+from hourglass._columns import counted
 from hourglass._memory import available_memory, memory_text
 from hourglass._params import check_numeric_params, check_value, saved_kinds, share_count
 from hourglass.errors import ArtefactError, HourglassWarning, InputError, NotFittedError, out_of_memory
@@ -311,8 +312,9 @@ def held_out_scores_said(exc: InputError, n_val: int, n_scores: int, *,
     if n_val <= n_scores or not isinstance(what, str):  # (a federated model keeps no steps)
         return exc
     skipped = n_val - n_scores
-    note = (f" (the held-out tail's {n_val:,} steps give {n_scores:,} scores: its first {skipped:,} "
-            f"steps {gives_none}, so hold out {skipped:,} steps more than the scores needed)")
+    note = (f" (the held-out tail's {counted(n_val, 'step')} give {counted(n_scores, 'score')}: its "
+            f"first {counted(skipped, 'step')} {gives_none}, so hold out {counted(skipped, 'step')} "
+            "more than the scores needed)")
     said = InputError(f"{exc}{note}", param=exc.param)
     said.__dict__.update({k: v for k, v in exc.__dict__.items() if k != "param"})
     setattr(said, "too_few_scores", f"{what}{note}")  # noqa: B010 (what a warm start quotes of it)
@@ -1289,13 +1291,15 @@ class BaseDetector(BaseEstimator):
         """
         if not held:
             first = int(getattr(self, "unpredicted_steps", 0))
-            return (f"the first {first:,} steps of each training series have no forecast of their own"
+            return (f"the first {counted(first, 'step')} of each training series have no forecast of "
+                    "their own"
                     if first else "")
         steps = self._val_steps()
         if not steps or steps <= n:
             return ""
-        return (f"the held-out tail's {steps:,} steps give {n:,}: its first {steps - n:,} steps have "
-                "no forecast of their own")
+        return (f"the held-out tail's {counted(steps, 'step')} give {n:,}: its first "
+                f"{counted(steps - n, 'step')} {'has' if steps - n == 1 else 'have'} no forecast of "
+                "their own")
 
     def _held_out_scores(self, X: Any) -> np.ndarray:
         """Scores of ``fit``'s held-out (normal) rows ``X``, which the threshold and the

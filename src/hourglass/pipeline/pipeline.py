@@ -434,7 +434,7 @@ def _fit_on_card(fit_on: dict[str, Any], det: BaseDetector | None, unit: str) ->
     if det is not None and (scores == TRAINING or (scores == HELD_OUT and isinstance(rows, int))):
         how = det._scores_said(int(rows) if scores == HELD_OUT else 0, held=scores == HELD_OUT)
     if isinstance(left_out, int) and left_out > 0:
-        counts += f"; the series' first {left_out:,} steps left out: no forecast of their own"
+        counts += f"; the series' first {counted(left_out, 'step')} left out: no forecast of their own"
     elif how:
         unit = "scores"
         counts += f"; {how}"

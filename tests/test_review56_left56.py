@@ -1,0 +1,23 @@
+"""Review round 56 (left56): small items earlier reviews left alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from hourglass.errors import InputError
+
+
+def test_held_out_scores_note_counts_one_score_and_one_step() -> None:
+    # What was wrong: the note on a refusal of too few held-out scores wrote its counts with a
+    # bare plural: "the held-out tail's 17 steps give 1 scores: its first 16 steps ..." and, for
+    # one left-out step, "its first 1 steps"; each count is now said with hourglass._columns.counted.
+    from hourglass.detectors.base import held_out_scores_said
+    from hourglass.thresholds import DSPOT
+
+    with pytest.raises(InputError) as info:
+        DSPOT().check_n_scores(1)
+    one_score = str(held_out_scores_said(info.value, 17, 1))
+    assert "17 steps give 1 score:" in one_score
+    assert "1 scores" not in one_score
+    one_step = str(held_out_scores_said(info.value, 2, 1, gives_none="end no window"))
+    assert "its first 1 step " in one_step and "hold out 1 step more" in one_step
