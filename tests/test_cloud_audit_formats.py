@@ -363,7 +363,7 @@ def test_gcp_entries_that_are_no_audit_logs_are_refused_by_name(tmp_path: Path) 
     data.write_text(_lines([GCP_KEY] * 200 + [GCP_APP]))  # later on, in another chunk
     with pytest.raises(InputError, match="jsonPayload"):
         list(gcp.iter_chunks(data, chunk_bytes=4096))
-    with pytest.raises(ValueError, match="event 2 of the page: a log entry with jsonPayload"):
+    with pytest.raises(ValueError, match="event 2 of its page: a log entry with jsonPayload"):
         gcp.expand([GCP_KEY, GCP_APP])
 
 
@@ -378,7 +378,7 @@ def test_core_events_are_refused_by_name(tmp_path: Path) -> None:
     data.write_text(_lines([K8S_GET] * 200 + [CORE_EVENT]))  # later on, in another chunk
     with pytest.raises(InputError, match="core Event"):
         list(k8s.iter_chunks(data, chunk_bytes=4096))
-    with pytest.raises(ValueError, match="event 2 of the page: a Kubernetes core Event"):
+    with pytest.raises(ValueError, match="event 2 of its page: a Kubernetes core Event"):
         k8s.expand({**K8S_LIST, "items": [K8S_GET, CORE_EVENT]})
 
 
@@ -541,7 +541,7 @@ def test_pages_on_later_lines_are_read_by_score_as_by_stream(kit: dict[str, Any]
     bad = tmp_path / "bad.jsonl"
     bad.write_text(_lines([test[0], OBJECT_PAGE[fmt]([test[1], "x"])]))
     one_line_error(["score", str(d / f"{fmt}-model"), str(bad), "-o", str(tmp_path / "bad.csv")],
-                   "line 2: event 2 of the page is no JSON object (a string) (use --on-bad-rows skip",
+                   "line 2: event 2 of its page is no JSON object (a string) (use --on-bad-rows skip",
                    tmp_path / "bad.csv")
 
 
@@ -563,7 +563,7 @@ def test_the_service_scores_events_and_pages_as_the_file(kit: dict[str, Any], fm
         assert r.status_code == 200, r.text
         np.testing.assert_allclose(r.json()["scores"], kit[f"{fmt}-scores"][:40], rtol=1e-4)
     assert bad.status_code == 422
-    assert bad.json()["detail"] == "row 2: event 2 of the page is no JSON object (a string)"
+    assert bad.json()["detail"] == "row 2: event 2 of its page is no JSON object (a string)"
 
 
 def test_stream_of_a_pretty_printed_array_says_to_pipe_it_through_jq(kit: dict[str, Any]) -> None:

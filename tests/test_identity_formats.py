@@ -275,7 +275,7 @@ def test_other_records_later_on_are_refused_by_name(tmp_path: Path) -> None:
             list(spec.iter_chunks(data))
         with pytest.raises(ValueError, match=match):
             spec.expand(other)
-    with pytest.raises(ValueError, match="event 2 of the page: a record of category 'AuditLogs'"):
+    with pytest.raises(ValueError, match="event 2 of its page: a record of category 'AuditLogs'"):
         get_format("entra-signin").expand({"records": [_diagnostic(GRAPH_SIGNIN), audit]})
 
 
@@ -438,7 +438,7 @@ def test_stream_of_pages_scores_as_the_file(kit: dict[str, Any]) -> None:
     res = runner.invoke(app, ["stream", str(d / "entra-model")],
                         input=hub.splitlines()[0] + "\n" + json.dumps({"records": [diag[0], 5]}) + "\n")
     assert res.exit_code == 2
-    assert "line 2: event 2 of the page is no JSON object (a number)" in res.stderr, res.stderr
+    assert "line 2: event 2 of its page is no JSON object (a number)" in res.stderr, res.stderr
     audit = json.dumps(_diagnostic(kit["entra-test"][0], "AuditLogs"))
     res = runner.invoke(app, ["stream", str(d / "entra-model")], input=f"{json.dumps(diag[0])}\n{audit}\n")
     assert res.exit_code == 2
@@ -523,6 +523,6 @@ def test_the_service_scores_nested_events_as_the_file(kit: dict[str, Any]) -> No
     assert paged.status_code == 200, paged.text
     np.testing.assert_allclose(paged.json()["scores"], kit["entra-scores"][:40], rtol=1e-4)
     assert bad.status_code == 422
-    assert bad.json()["detail"] == "row 2: event 2 of the page is no JSON object (a string)"
+    assert bad.json()["detail"] == "row 2: event 2 of its page is no JSON object (a string)"
     assert audit.status_code == 422
     assert audit.json()["detail"].startswith("row 2: a record of category 'AuditLogs', not a sign-in")

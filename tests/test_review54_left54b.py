@@ -129,7 +129,7 @@ def test_an_event_of_a_page_is_counted_from_1_as_its_page_and_line(tmp_path) -> 
     from hourglass.ingest.formats import get_format
 
     spec = get_format("okta")
-    with pytest.raises(ValueError, match=r"^event 1 of the page is no JSON object \(a number\)"):
+    with pytest.raises(ValueError, match=r"^event 1 of its page is no JSON object \(a number\)"):
         spec.expand([5])
     path = tmp_path / "x.json"
     path.write_text("[1, 2, 3]\n")

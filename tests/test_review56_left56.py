@@ -21,3 +21,16 @@ def test_held_out_scores_note_counts_one_score_and_one_step() -> None:
     assert "1 scores" not in one_score
     one_step = str(held_out_scores_said(info.value, 2, 1, gives_none="end no window"))
     assert "its first 1 step " in one_step and "hold out 1 step more" in one_step
+
+
+def test_a_pages_event_is_named_in_one_wording() -> None:
+    # What was wrong: a bad event of a page was "row 2: event 2 of the page is no JSON object"
+    # (the reader's words) where a bad value of one was "(row 2, event 2 of its page)" (the
+    # service's): two wordings of one place; the reader now says "event 2 of its page" too.
+    from hourglass.ingest.formats import get_format
+    from hourglass.serve.app import _at_request_row
+
+    with pytest.raises(ValueError, match=r"^event 2 of its page is no JSON object \(a number\)"):
+        get_format("okta").expand([{"eventType": "x"}, 5])
+    said = _at_request_row("column 'x': expected numbers, found 'a' (row 2)", [(0, 0, 2), (0, 1, 2)])
+    assert said.endswith("(row 1, event 2 of its page)")

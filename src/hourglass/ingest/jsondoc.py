@@ -288,10 +288,10 @@ class JsonEventsSpec(DatasetSpec):
             raise ValueError(f"expected a JSON object, got {_json_kind(value)}")
         for i, r in enumerate(events):
             if not isinstance(r, dict):
-                raise ValueError(f"event {i + 1} of the page is no JSON object ({_json_kind(r)})")
+                raise ValueError(f"event {i + 1} of its page is no JSON object ({_json_kind(r)})")
             problem = self.refusal(r)
             if problem is not None:
-                raise ValueError(f"event {i + 1} of the page: {problem}")
+                raise ValueError(f"event {i + 1} of its page: {problem}")
         return [self.event(r) for r in events]
 
     def page_rows(self, value: object) -> list[dict[str, Any]] | None:
