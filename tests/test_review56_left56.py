@@ -34,3 +34,26 @@ def test_a_pages_event_is_named_in_one_wording() -> None:
         get_format("okta").expand([{"eventType": "x"}, 5])
     said = _at_request_row("column 'x': expected numbers, found 'a' (row 2)", [(0, 0, 2), (0, 1, 2)])
     assert said.endswith("(row 1, event 2 of its page)")
+
+
+def test_a_sites_input_error_keeps_its_type(monkeypatch) -> None:
+    # What was wrong: Site._named (and run_federated's numbering) re-raised a site's
+    # InputError subclass (an ArtefactError, a DateOrderError ...) as a plain InputError with
+    # 'site <name>: ' before its message, so 'except ArtefactError' no longer caught it; it is
+    # now the same error, of its own type, its message prefixed and its param kept.
+    import numpy as np
+    import pandas as pd
+
+    from hourglass.detectors import AutoEncoder
+    from hourglass.distributed.federated import Site
+    from hourglass.errors import ArtefactError
+
+    def refuse(self, parameters, config):
+        raise ArtefactError("weights: tampered", param="weights")
+
+    monkeypatch.setattr(Site, "_answer", refuse)
+    site = Site(pd.DataFrame({"a": np.zeros(4)}), AutoEncoder(verbose=0), name="east")
+    with pytest.raises(ArtefactError) as info:
+        site.fit([], {"phase": "schema"})
+    assert str(info.value) == "site east: weights: tampered"
+    assert info.value.param == "weights"

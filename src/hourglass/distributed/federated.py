@@ -1363,14 +1363,11 @@ def _unreadable(what: str, problem: str = "the sites' statistics cannot be merge
 
 
 def _at_site(error: HourglassError, site: object) -> HourglassError:
-    """``error`` as site ``site``'s, ``site <name>: ...``: an ``InputError`` as a new one (its
-    ``param`` kept); another error (``TrainingDiverged`` of a site's local epochs, "lower the
-    learning rate or scale the inputs": whose?) the same one, of its own type, its message
-    prefixed."""
-    text = f"site {site}: {error}"
-    if isinstance(error, InputError):
-        return InputError(text, param=error.param)
-    error.args = (text,)
+    """``error`` as site ``site``'s, ``site <name>: ...``: the same error, of its own type (an
+    ``InputError`` subclass, such as an ``ArtefactError``, stays one, its ``param`` kept; a
+    ``TrainingDiverged`` of a site's local epochs, "lower the learning rate or scale the
+    inputs": whose?), its message prefixed."""
+    error.args = (f"site {site}: {error}",)
     return error
 
 
