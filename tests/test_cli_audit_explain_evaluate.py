@@ -76,7 +76,8 @@ def test_a_mistyped_method_names_the_option(table: dict[str, Path], tmp_path: Pa
     out = tmp_path / "why.csv"
     one_line_error(["explain", str(table["model"]), str(table["test"]), "--method", "gradient",
                     "-o", str(out)],
-                   "--method: expected one of auto, reconstruction, gradients, got 'gradient'", out)
+                   "--method: expected one of auto, reconstruction, gradients (those that explain "
+                   "AutoEncoder), got 'gradient'", out)
 
 
 def test_a_report_over_one_class_names_the_option_and_writes_nothing(

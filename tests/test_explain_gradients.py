@@ -205,7 +205,7 @@ def test_cli_refuses_what_it_cannot_explain(kit: dict[str, Path]) -> None:
     _fails_cleanly(["explain", str(kit["svdd"]), str(kit["test"]), "--method", "reconstruction",
                     "-o", str(out)], "has no per-feature reconstruction error", out)
     _fails_cleanly(["explain", str(kit["svdd"]), str(kit["test"]), "--method", "shap", "-o", str(out)],
-                   "method: expected one of auto, reconstruction, gradients", out)
+                   "--method: expected one of auto, gradients (those that explain DeepSVDD)", out)
 
 
 def test_the_service_explains_a_deep_svdd_model(kit: dict[str, Path]) -> None:

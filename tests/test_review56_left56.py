@@ -57,3 +57,23 @@ def test_a_sites_input_error_keeps_its_type(monkeypatch) -> None:
         site.fit([], {"phase": "schema"})
     assert str(info.value) == "site east: weights: tampered"
     assert info.value.param == "weights"
+
+
+def test_explain_unknown_method_lists_the_models_own_methods() -> None:
+    # What was wrong: an unknown method was refused before the model was looked at, listing
+    # "auto, reconstruction, gradients" whatever the model: DeepSVDD, which has no
+    # reconstruction error, was offered 'reconstruction' (refused next); the refusal now lists
+    # the methods that explain this model.
+    import numpy as np
+    import pandas as pd
+
+    from hourglass import Pipeline
+    from hourglass.detectors import DeepSVDD
+    from hourglass.explain import explanation_method
+
+    df = pd.DataFrame(np.random.default_rng(0).normal(size=(120, 3)), columns=list("abc"))
+    svdd = Pipeline(detector=DeepSVDD(hidden=(4,), epochs=1, verbose=0)).fit(df)
+    with pytest.raises(InputError) as info:
+        explanation_method(svdd, "bogus")
+    assert str(info.value).startswith("method: expected one of auto, gradients ("), str(info.value)
+    assert "reconstruction" not in str(info.value)

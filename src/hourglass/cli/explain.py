@@ -105,7 +105,7 @@ def explain(
         rows_vary_in_columns,
         score_chunks,
     )
-    from hourglass.explain import METHODS, explain_rows, explainable
+    from hourglass.explain import explain_rows, explainable, unknown_method
     from hourglass.ingest import ReadStats
     from hourglass.ingest.readers import detect_format
     from hourglass.ingest.writers import chunk_writer
@@ -121,8 +121,6 @@ def explain(
     with user_errors():
         if output is None:  # the table is the result: said now, not after scoring the input
             refuse_closed_stdout("the explained rows", "--output")
-        if method not in METHODS:  # said before loading the model, naming the option
-            raise HourglassError(f"--method: expected one of {', '.join(METHODS)}, got {method!r}")
         if output is not None:
             check_not_input(output, "--output", data, model)
             check_output_type(output)
@@ -153,6 +151,9 @@ def explain(
         # used, whatever their value, as they do --format or --on-bad-rows)
         chunk_size = chunk_bytes(chunk_mb)
         refuse_kept_outputs(keep, {"row", "score", "flag", "severity", "top_column", "why", "method"})
+        unknown = unknown_method(pipe, method)  # (the methods of this model, once it is loaded)
+        if unknown is not None:
+            raise HourglassError(f"--method: {unknown}")
         why_not = explainable(pipe, method)
         if why_not is not None:
             raise HourglassError(f"{model}: {why_not}")

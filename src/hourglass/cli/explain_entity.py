@@ -30,7 +30,7 @@ def explain_entity(pipe: Any, model: Path, data: Path, *, command: Any, top: int
 
     from hourglass.cli.entity import _read, absent_filled, warn_missing_entity
     from hourglass.cli.tables import about_file, at_kept_rows, skip_unreadable_rows
-    from hourglass.explain import BUCKET_COLUMNS, bucket_reasons, explainable
+    from hourglass.explain import BUCKET_COLUMNS, bucket_reasons, explainable, unknown_method
     from hourglass.features.entity import KEYS
     from hourglass.ingest import ReadStats
     from hourglass.ingest.writers import chunk_writer
@@ -38,6 +38,9 @@ def explain_entity(pipe: Any, model: Path, data: Path, *, command: Any, top: int
 
     name = pipe.model_name
     refuse_unused(command, "entity", name, unused, typed)
+    unknown = unknown_method(pipe, method)  # (the methods of this model)
+    if unknown is not None:
+        raise HourglassError(f"--method: {unknown}")
     why_not = explainable(pipe, method)
     if why_not is not None:
         raise HourglassError(f"{model}: {why_not}")

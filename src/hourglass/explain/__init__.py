@@ -15,6 +15,7 @@ from hourglass.explain.tabular import (
     explain_rows,
     explainable,
     explanation_method,
+    unknown_method,
 )
 from hourglass.explain.timeseries import (
     explain_steps,
@@ -26,4 +27,4 @@ from hourglass.explain.timeseries import (
 __all__ = ["BUCKET_COLUMNS", "METHODS", "bucket_reasons", "bucket_verdicts", "column_attributions",
            "column_errors", "explain_buckets", "explain_rows", "explain_steps", "explainable",
            "explanation_method", "flagged_stretches", "series_explainable", "session_alerts",
-           "step_errors", "top_values"]
+           "step_errors", "top_values", "unknown_method"]

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from hourglass.pipeline import Pipeline
 
 __all__ = ["METHODS", "column_attributions", "column_errors", "explain_rows", "explainable",
-           "explanation_method", "feature_weights", "percent", "the_way_for", "top_shares"]
+           "explanation_method", "feature_weights", "percent", "the_way_for", "top_shares", "unknown_method"]
 
 _MAX_VALUE_CHARS = 40
 
@@ -104,8 +104,6 @@ def explanation_method(pipe: Pipeline, method: str = "auto") -> str:
     >>> explanation_method(Pipeline(detector=DeepSVDD(epochs=1, verbose=0)).fit(df))
     'gradients'
     """
-    if method not in METHODS:
-        raise InputError(f"method: expected one of {', '.join(METHODS)}, got {method!r}")
     pipe._check_fitted()  # NotFittedError, as pipe.score says it (an AttributeError before)
     det = pipe.detector_
     name = type(det).__name__
@@ -113,6 +111,11 @@ def explanation_method(pipe: Pipeline, method: str = "auto") -> str:
     if output not in ("tabular", "entity"):
         raise InputError(f"explanations are for table and entity-bucket models; this model ({name}) reads "
                          f"{output} data{the_way_for(pipe)}")
+    unknown = unknown_method(pipe, method)
+    if unknown is not None:
+        raise InputError(f"method: {unknown}", param="method")
+    if method not in METHODS:  # (a model no method explains: why not, as for "auto")
+        method = "auto"
     recon = _has_reconstruction(det)
     why = det.why_no_gradients() if not recon or method == "gradients" else None
     if method == "reconstruction" or (method == "auto" and recon):
@@ -131,6 +134,49 @@ def explanation_method(pipe: Pipeline, method: str = "auto") -> str:
         raise InputError(f"{name} cannot explain its scores: it has no per-feature reconstruction "
                          f"error, and {why}")
     return "gradients"
+
+
+def unknown_method(pipe: Pipeline, method: str) -> str | None:
+    """What is wrong with ``method`` when it is none of :data:`METHODS`: the methods that explain
+    this fitted table or entity-bucket pipeline's model, the one given quoted; ``None`` for a
+    method of :data:`METHODS` (whether the model takes it is :func:`explanation_method`'s to
+    say) or for a model that no method explains (its refusal says why).
+
+    Parameters
+    ----------
+    pipe
+        A fitted table or entity-bucket pipeline.
+    method
+        The method asked for.
+
+    Returns
+    -------
+    str or None
+        ``"expected one of ..., got '...'"``, naming the methods of this model alone.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from hourglass import Pipeline
+    >>> from hourglass.detectors import DeepSVDD
+    >>> df = pd.DataFrame(np.random.default_rng(0).normal(size=(200, 3)), columns=list("abc"))
+    >>> svdd = Pipeline(detector=DeepSVDD(epochs=1, verbose=0)).fit(df)
+    >>> unknown_method(svdd, "bogus")
+    "expected one of auto, gradients (those that explain DeepSVDD), got 'bogus'"
+    >>> unknown_method(svdd, "reconstruction") is None
+    True
+    """
+    if method in METHODS:
+        return None
+    det = pipe.detector_
+    recon = _has_reconstruction(det)
+    valid = ["reconstruction"] if recon else []
+    if det.why_no_gradients() is None:
+        valid.append("gradients")
+    if not valid:
+        return None
+    return (f"expected one of {', '.join(['auto', *valid])} (those that explain {type(det).__name__}), "
+            f"got {method!r}")
 
 
 def explainable(pipe: Pipeline, method: str = "auto") -> str | None:
