@@ -77,3 +77,42 @@ def test_explain_unknown_method_lists_the_models_own_methods() -> None:
         explanation_method(svdd, "bogus")
     assert str(info.value).startswith("method: expected one of auto, gradients ("), str(info.value)
     assert "reconstruction" not in str(info.value)
+
+
+@pytest.fixture(scope="module")
+def stream_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    from hourglass.cli.app import app
+    from tests._cli import ab_model, runner
+    from tests.test_logs import hdfs_log
+
+    d = tmp_path_factory.mktemp("left56_stream")
+    (d / "t").mkdir()
+    train = d / "train.log"
+    train.write_text("\n".join(hdfs_log(30)) + "\n")
+    res = runner.invoke(app, ["train", str(train), "--format", "hdfs", "--session-regex", r"blk_-?\d+",
+                              "--model", "deeplog", "-o", str(d / "log"), "--epochs", "1",
+                              "--param", "window=3", "--hidden", "8", "-q"])
+    assert res.exit_code == 0, res.output
+    return {"table": ab_model(d / "t"), "log": d / "log"}
+
+
+@pytest.mark.parametrize(("model", "options", "said"), [
+    ("table", ["--max-sessions", "0"], "--max-sessions: not used by table models"),
+    ("table", ["--max-groups", "0"], "--max-groups: the most open groups of grouped alerts; give "
+                                     "--group-by COLS with it"),
+    ("log", ["--explain", "0"], "--explain: not for a log model"),
+    ("log", ["--max-sessions", "0"], "--max-sessions: must be at least 1, got 0"),
+    ("table", ["--explain", "0"], "--explain: must be at least 1, got 0"),
+    ("table", ["--max-groups", "0", "--group-by", "a"], "--max-groups: must be at least 1, got 0"),
+])
+def test_stream_says_not_used_before_out_of_range(stream_models, tmp_path, model: str,
+                                                  options: list[str], said: str) -> None:
+    # What was wrong: 'stream --max-sessions 0' (--max-groups 0, --explain 0) on a model that
+    # takes no such option was told "Input should be greater than or equal to 1" by the parser,
+    # and, once given 1, "not used ...; leave it out": the range came before the refusal that
+    # says what to do, unlike --chunk-mb ('not used', whatever its value). The range is now
+    # checked once the model's kind has not refused the option.
+    from tests._cli import one_line_error
+
+    out = tmp_path / "alerts.jsonl"
+    one_line_error(["stream", str(stream_models[model]), "-o", str(out), *options], said, out)

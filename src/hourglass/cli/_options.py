@@ -27,7 +27,7 @@ __all__ = ["LOG_FORMAT_HELP", "OPTION_OF_PARAM", "AllSessionsOpt", "BadRowsOpt",
 __all__ += ["cli_advice", "refuse_empty", "sub_own_words"]
 __all__ += ["DEVICE_HELP", "ExplainBadRowsOpt", "InspectTimestampOpt", "TableBadRowsOpt", "TableDatasetOpt",
             "TableFormatOpt", "TableRoleOpt"]
-__all__ += ["LatenessOpt", "check_idle_timeout"]
+__all__ += ["LatenessOpt", "check_at_least", "check_idle_timeout"]
 __all__ += ["RethresholdJsonOpt"]
 __all__ += ["FreqAggOpt"]
 __all__ += ["AlertFormatOpt", "ExplainMethodOpt", "ReplayDataOpt", "ReplayOpt", "SqliteTableOpt",
@@ -324,8 +324,8 @@ StreamBadRowsOpt = Annotated[str | None, typer.Option(
     "--on-bad-rows", help="error: stop at a malformed row (naming file and line); skip: skip "
     "and count them. Default: error for table models; skip for log models (a line matching no "
     "header format is counted).")]
-MaxSessionsOpt = Annotated[int, typer.Option(
-    "--max-sessions", min=1, help="Log models: most live sessions kept; the least recently seen "
+MaxSessionsOpt = Annotated[int, typer.Option(  # (>= 1 checked once it is used: check_at_least)
+    "--max-sessions", help="Log models: most live sessions kept (>= 1); the least recently seen "
     "beyond it is closed (its end checked or, for whole-session models, scored) and counted as "
     "evicted.")]
 LatenessOpt = Annotated[str | None, typer.Option(
@@ -486,6 +486,39 @@ def check_idle_timeout(idle_timeout: float | None) -> None:
     """
     if idle_timeout is not None and not 0 < idle_timeout < float("inf"):  # (nan: neither)
         raise HourglassError(f"--idle-timeout: must be a finite number of seconds > 0, got {idle_timeout:g}")
+
+
+def check_at_least(option: str, value: int | None, low: int = 1) -> None:
+    """Refuse an option's whole number below ``low`` (one line). A command checks it once the
+    option has not been refused as not used by the model's kind, so that such an option says
+    'not used ... leave it out' whatever its value, as ``--chunk-mb`` does (a range the parser
+    checked came first: '--max-sessions 0' on a table model was told to be at least 1).
+
+    Parameters
+    ----------
+    option
+        The option as typed (``--max-sessions``).
+    value
+        Its value; ``None`` (not given) passes.
+    low
+        The least value taken.
+
+    Raises
+    ------
+    HourglassError
+        For a value below ``low``.
+
+    Examples
+    --------
+    >>> check_at_least("--max-sessions", 5), check_at_least("--explain", None)
+    (None, None)
+    >>> check_at_least("--max-groups", 0)
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.HourglassError: --max-groups: must be at least 1, got 0
+    """
+    if value is not None and value < low:
+        raise HourglassError(f"{option}: must be at least {low}, got {value}")
 
 
 def sqlite_table(table: str, output: Path | None, typed: bool = False) -> str:
@@ -724,9 +757,9 @@ GroupWindowOpt = Annotated[str | None, typer.Option(
 GroupTimeOpt = Annotated[str | None, typer.Option(
     "--timestamp-col", help="With --group-by: the column with each row's time (default: the "
                             "model's --timestamp-col).")]
-MaxGroupsOpt = Annotated[int, typer.Option(
-    "--max-groups", min=1, help="With --group-by: most open groups held; beyond it the one with "
-                                "the oldest first row is written early (counted).")]
+MaxGroupsOpt = Annotated[int, typer.Option(  # (>= 1 checked once it is used: check_at_least)
+    "--max-groups", help="With --group-by: most open groups held (>= 1); beyond it the one with "
+                         "the oldest first row is written early (counted).")]
 
 
 def group_columns(group_by: list[str] | None) -> str | None:

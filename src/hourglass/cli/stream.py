@@ -47,6 +47,7 @@ from hourglass.cli._options import (
     SqliteTableOpt,
     StreamBadRowsOpt,
     alert_format_is_ecs,
+    check_at_least,
     check_idle_timeout,
     check_stream_output,
     group_columns,
@@ -1021,7 +1022,7 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
           max_sessions: int = 100_000, idle_timeout: float | None = None, ecs: bool = False,
           table: str = "alerts", group: tuple[str | None, str | None, str | None] = (None, None, None),
           suppress: Path | None = None, lateness: str | None = None, typed: set[str] | None = None,
-          drift_window: int = 0) -> tuple[Any, Callable[[int], bytes], Any, Any]:
+          drift_window: int = 0, max_groups: int = 100_000) -> tuple[Any, Callable[[int], bytes], Any, Any]:
     """Check the options, load the model, open the input and output (one line on error). The
     scorer is a :class:`TableScorer`, or a ``LogStreamScorer`` for a log model; the sink a
     :class:`~hourglass.serve.sinks.JsonLinesSink` (stdout or appended to ``output``) or, for a
@@ -1088,6 +1089,8 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
         refuse_unused(stream, kind, pipe.model_name, {"max_sessions": max_sessions,
                                                       "idle_timeout": None if grouped else idle_timeout},
                       typed)
+        check_at_least("--max-sessions", max_sessions)  # (a kind that takes none: 'not used')
+        check_at_least("--max-groups", max_groups)  # (likewise, without --group-by)
         # one rule for every kind that takes it, once the model's kind has not refused it (a kind
         # that takes none says 'not used' whatever its value, as of --chunk-mb)
         check_idle_timeout(idle_timeout)
@@ -1136,6 +1139,7 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
                 raise HourglassError(f"--adapt: the threshold of {model} "
                                      f"({pipe.threshold_.describe()}) does not adapt; train with "
                                      "--threshold spot:Q or dspot:Q")
+        check_at_least("--explain", explain)  # (a log model refused it whatever its value)
         if kind == "entity":
             from hourglass.cli.stream_entity import parse_lateness
 
@@ -1417,8 +1421,8 @@ def stream(
                                       "producer).")] = 200.0,
     all_rows: Annotated[bool, typer.Option(
         "--all", help="Write every row (with its 0/1 flag), not only the flagged ones.")] = False,
-    explain: Annotated[int | None, typer.Option(
-        "--explain", min=1, help="Add 'top_column' and 'why' (this many columns, largest share "
+    explain: Annotated[int | None, typer.Option(  # (>= 1 checked once it is used: check_at_least)
+        "--explain", help="Add 'top_column' and 'why' (this many columns (>= 1), largest share "
                                  "first, as 'hourglass explain --method auto' gives them); table "
                                  "models with a reconstruction error or gradients; entity-bucket "
                                  "models add 'top_feature' and 'why' to flagged buckets.")] = None,
@@ -1546,7 +1550,7 @@ def stream(
         scorer, read, sink, rule = _open(model, input_file, output, explain, keep, adapt,
                                          on_bad_rows, all_rows, max_sessions, idle_timeout, ecs,
                                          table, (group_by, group_window, timestamp_col), suppress,
-                                         lateness, typed_options(ctx), drift_window)
+                                         lateness, typed_options(ctx), drift_window, max_groups)
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     if isinstance(read, InputFile):  # closed as the command ends, however it ends
