@@ -116,3 +116,21 @@ def test_stream_says_not_used_before_out_of_range(stream_models, tmp_path, model
 
     out = tmp_path / "alerts.jsonl"
     one_line_error(["stream", str(stream_models[model]), "-o", str(out), *options], said, out)
+
+
+@pytest.mark.parametrize(("model", "window", "said"), [
+    ("log", "-3", "--drift-window: not used when streaming an event-by-event log model"),
+    ("log", "2000000", "--drift-window: not used when streaming an event-by-event log model"),
+    ("table", "-3", "--drift-window: must be from 0 (off) to 1,000,000, got -3"),
+    ("table", "2000000", "--drift-window: must be from 0 (off) to 1,000,000, got 2000000"),
+])
+def test_stream_drift_window_not_used_before_out_of_range(stream_models, tmp_path, model: str,
+                                                          window: str, said: str) -> None:
+    # What was wrong: 'stream --drift-window -3' on an event-by-event log model (DeepLog), whose
+    # stream has no drift check, was told by the parser "Input should be greater than or equal
+    # to 0", and given 5, to leave it out; the range is now checked after that refusal.
+    from tests._cli import one_line_error
+
+    out = tmp_path / "alerts.jsonl"
+    one_line_error(["stream", str(stream_models[model]), "-o", str(out), "--drift-window", window],
+                   said, out)

@@ -627,15 +627,49 @@ def parse_roles(items: list[str] | None) -> dict[str, str]:
     return roles
 
 
-__all__ += ["DriftWindowOpt"]
+__all__ += ["DRIFT_WINDOW_MAX", "DriftWindowOpt", "StreamDriftWindowOpt", "check_drift_window"]
 
+#: The longest --drift-window: its critical counts take ~1 min to set up at 1e6.
+DRIFT_WINDOW_MAX = 1_000_000
+_DRIFT_WINDOW_HELP = (
+    "Drift check over the last N scored rows (sessions, steps): the share flagged against "
+    "the rate the threshold promises on held-out normal data. score and stream warn on "
+    "stderr once per episode when it is far higher (p < 1e-6) and give the rates in the end "
+    "summary; serve reports it in GET /health. 0: off; at most 1,000,000 (above 100,000 "
+    "the check takes seconds to set up). Outputs are never changed.")
 DriftWindowOpt = Annotated[int, typer.Option(
-    "--drift-window", min=0, max=1_000_000,  # its critical counts take ~1 min to set up at 1e6
-    help="Drift check over the last N scored rows (sessions, steps): the share flagged against "
-         "the rate the threshold promises on held-out normal data. score and stream warn on "
-         "stderr once per episode when it is far higher (p < 1e-6) and give the rates in the end "
-         "summary; serve reports it in GET /health. 0: off; at most 1,000,000 (above 100,000 "
-         "the check takes seconds to set up). Outputs are never changed.")]
+    "--drift-window", min=0, max=DRIFT_WINDOW_MAX, help=_DRIFT_WINDOW_HELP)]
+#: stream's: its range checked by :func:`check_drift_window` once the model has not refused it
+#: (an event-by-event log model's stream has no drift check: 'not used', whatever its value)
+StreamDriftWindowOpt = Annotated[int, typer.Option("--drift-window", help=_DRIFT_WINDOW_HELP)]
+
+
+def check_drift_window(window: int) -> None:
+    """Refuse a ``--drift-window`` outside 0 to :data:`DRIFT_WINDOW_MAX` (one line), as the
+    parser words it for ``score`` and ``serve``; ``stream`` checks it once the model has not
+    refused the option as not used.
+
+    Parameters
+    ----------
+    window
+        The option's value.
+
+    Raises
+    ------
+    HourglassError
+        For a negative window or one above :data:`DRIFT_WINDOW_MAX`.
+
+    Examples
+    --------
+    >>> check_drift_window(0), check_drift_window(1000)
+    (None, None)
+    >>> check_drift_window(-3)
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.HourglassError: --drift-window: must be from 0 (off) to 1,000,000, got -3
+    """
+    if not 0 <= window <= DRIFT_WINDOW_MAX:
+        raise HourglassError(f"--drift-window: must be from 0 (off) to {DRIFT_WINDOW_MAX:,}, got {window}")
 
 # hourglass benchmark (hourglass.pipeline.benchmark does the work)
 __all__ += ["BenchBaselinesOpt", "BenchDataArg", "BenchDataDirOpt", "BenchEpochsOpt", "BenchJsonOpt",

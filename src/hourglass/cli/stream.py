@@ -34,7 +34,6 @@ from hourglass._eol import CrToLf, without_boms
 from hourglass._limits import MAX_JSON_DEPTH, MAX_LINE_BYTES, loads_json, too_long
 from hourglass.cli._options import (
     AlertFormatOpt,
-    DriftWindowOpt,
     GroupByOpt,
     GroupTimeOpt,
     GroupWindowOpt,
@@ -46,8 +45,10 @@ from hourglass.cli._options import (
     QuietOpt,
     SqliteTableOpt,
     StreamBadRowsOpt,
+    StreamDriftWindowOpt,
     alert_format_is_ecs,
     check_at_least,
+    check_drift_window,
     check_idle_timeout,
     check_stream_output,
     group_columns,
@@ -1140,6 +1141,7 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
                                      f"({pipe.threshold_.describe()}) does not adapt; train with "
                                      "--threshold spot:Q or dspot:Q")
         check_at_least("--explain", explain)  # (a log model refused it whatever its value)
+        check_drift_window(drift_window)  # (an event-by-event log model refused it likewise)
         if kind == "entity":
             from hourglass.cli.stream_entity import parse_lateness
 
@@ -1438,7 +1440,7 @@ def stream(
     alert_format: AlertFormatOpt = "hourglass",
     table: SqliteTableOpt = "alerts",
     quiet: QuietOpt = False,
-    drift_window: DriftWindowOpt = 1000,
+    drift_window: StreamDriftWindowOpt = 1000,
     lateness: LatenessOpt = None,
     group_by_opts: GroupByOpt = None,
     group_window: GroupWindowOpt = None,
