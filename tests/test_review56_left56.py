@@ -134,3 +134,25 @@ def test_stream_drift_window_not_used_before_out_of_range(stream_models, tmp_pat
     out = tmp_path / "alerts.jsonl"
     one_line_error(["stream", str(stream_models[model]), "-o", str(out), "--drift-window", window],
                    said, out)
+
+
+def test_explain_unknown_method_on_a_series_model_says_leave_it_out(tmp_path) -> None:
+    # What was wrong: 'explain SERIES_MODEL --method bogus' was refused before the model was
+    # loaded with "expected one of auto, reconstruction, gradients", though a time-series model
+    # takes no --method (any other value: "leave --method out"); it now says that.
+    import numpy as np
+    import pandas as pd
+
+    from hourglass.cli.app import app
+    from tests._cli import one_line_error, runner
+
+    t = np.arange(200)
+    pd.DataFrame({"ts": pd.date_range("2026-01-01", periods=200, freq="min"),
+                  "x": np.sin(t / 5)}).to_csv(tmp_path / "s.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "s.csv"), "-m", "lstm-ae", "--timestamp-col", "ts",
+                              "--epochs", "1", "--hidden", "4", "--param", "window=8",
+                              "-o", str(tmp_path / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "why.csv"
+    one_line_error(["explain", str(tmp_path / "m"), str(tmp_path / "s.csv"), "--method", "bogus",
+                    "-o", str(out)], "--method bogus: a time-series model is explained by", out)
