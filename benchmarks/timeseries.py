@@ -346,6 +346,18 @@ def left_out_text(series: list[Series], window: int) -> str:
             f"anomalous, left out: no forecast is about them)")
 
 
+def epochs_text(epochs: int, models: list[str]) -> str:
+    """The settings line's words on training length: at most ``epochs`` with early stopping,
+    and, where a model that runs has a floor of optimiser steps (``min_steps``: ganomaly-1d),
+    that it trains at least those steps, more epochs than ``epochs`` on short series (ASD's
+    servers 25-31 at 20; the line said "at most 20 epochs" of them all)."""
+    floors = [(m, int(registry.get(m)().get_params()["min_steps"])) for m in models
+              if m in registry.entries() and "min_steps" in registry.get(m)().get_params()]
+    floor = "".join(f"; {m}: at least its {n} optimiser steps (min_steps), so more than {epochs} "
+                    f"epochs where {epochs} give fewer steps" for m, n in floors if n > 0)
+    return f"at most {epochs} epochs (early stopping, patience 3{floor})"
+
+
 def run(series: list[Series], models: list[str], args: argparse.Namespace
         ) -> tuple[list[list[Any]], dict[str, list[tuple[str, str, dict[str, float]]]], list[list[Any]]]:
     """Fit and score every model on every series; the table rows on the steps from ``--window``
@@ -515,8 +527,7 @@ def main() -> None:
         text = (header(f"Time series: {title}", command=False) + "\n" + __doc__.split("\n\n", 1)[1].split(
             "    nice")[0] + f"\nSettings: window {args.window}; hourglass models at their "
             f"defaults (score_norm={args.score_norm}) except linear_path={args.linear_path} (where "
-            f"they have it), at most {args.epochs} epochs "
-            f"(early stopping, patience 3) and "
+            f"they have it), {epochs_text(args.epochs, use)} and "
             f"training-window stride {stride}; VUS-PR buffers (median over files) 0-"
             f"{int(statistics.median(s.vus_window for s in series))}; PyOD LSTMAD (hidden 32, batch 128) "
             f"{args.lstmad_epochs} epochs{'' if 'pyod-lstmad' in use else ' (not run here)'}; "
