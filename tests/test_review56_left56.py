@@ -173,3 +173,26 @@ def test_timeseries_settings_line_says_ganomaly_1d_trains_its_step_floor(monkeyp
     assert timeseries.epochs_text(20, ["lstm-ae", "pca"]) == "at most 20 epochs (early stopping, patience 3)"
     said = timeseries.epochs_text(20, ["lstm-ae", "ganomaly-1d", "pca"])
     assert "ganomaly-1d: at least its 400 optimiser steps (min_steps), so more than 20 epochs" in said
+
+
+def test_model_card_calibration_counts_one_score() -> None:
+    # What was wrong: a model whose calibration was fitted on one held-out score (20 rows at
+    # validation_fraction=0.05) had the card line "anomaly probability = share of 1 held-out
+    # normal scores below the score"; the count is now said with counted_plural ("1 held-out
+    # normal score").
+    import warnings
+
+    import numpy as np
+    import pandas as pd
+
+    from hourglass import Pipeline
+    from hourglass.detectors import AutoEncoder
+
+    df = pd.DataFrame(np.random.default_rng(0).normal(size=(20, 2)), columns=["a", "b"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pipe = Pipeline(detector=AutoEncoder(hidden=(2,), epochs=1, verbose=0,
+                                             validation_fraction=0.05)).fit(df)
+    assert pipe.detector_.calibrator_.n_fit_ == 1
+    line = pipe.model_card()["calibration"]
+    assert line.startswith("anomaly probability = share of 1 held-out normal score below"), line

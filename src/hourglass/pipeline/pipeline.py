@@ -1442,9 +1442,9 @@ class Pipeline:
             "threshold rule": f"{self.threshold_.describe()} = {self.threshold_.value_:.6g}",
             "threshold fitted on": _fit_on_card(fit_on, det, unit),
             **self._stream_card(),
-            "calibration": (f"anomaly probability = share of {det.calibrator_.n_fit_} "
-                            f"{det.val_scores_source()} below the score, GPD tail above the 0.98 "
-                            "quantile"),
+            "calibration": (f"anomaly probability = share of "
+                            f"{counted_plural(int(det.calibrator_.n_fit_), det.val_scores_source())} "
+                            "below the score, GPD tail above the 0.98 quantile"),
             "training time": ((f"{info['fit_seconds']:.1f} s" if info.get("fit_seconds") is not None
                                else "n/a")
                               + (f" on {counted(info['torch_threads'], 'torch thread')} (a seed repeats the "
@@ -1510,8 +1510,8 @@ class Pipeline:
             return {"stream threshold": (f"none ({det.stream_threshold_missing()}); "
                                          "'hourglass stream' applies the threshold above")}
         return {"stream threshold": (f"{stream.describe()} = {stream.value_:.6g} ('hourglass "
-                                     f"stream': {stream.n_fit_} steps, each scored by the one "
-                                     "window ending at it)")}
+                                     f"stream': {counted(int(stream.n_fit_), 'step')}, each scored by "
+                                     "the one window ending at it)")}
 
     @property
     def model_name(self) -> str:
