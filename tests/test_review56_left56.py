@@ -196,3 +196,13 @@ def test_model_card_calibration_counts_one_score() -> None:
     assert pipe.detector_.calibrator_.n_fit_ == 1
     line = pipe.model_card()["calibration"]
     assert line.startswith("anomaly probability = share of 1 held-out normal score below"), line
+
+
+def test_series_stream_summary_counts_one_step() -> None:
+    # What was wrong: the end-of-stream line of a time-series model said "streamed 1 row from
+    # -: 1 steps, ..." (its first count a bare plural); it now says "1 step".
+    from hourglass.cli.stream_series import summary_line
+
+    line = summary_line({"rows": 1, "steps": 1, "scored": 0, "warming_up": 1, "flagged": 0,
+                         "restarts": 0, "bad": 0}, [], "-", 1.0, 8, 2.0)
+    assert line.startswith("streamed 1 row from -: 1 step, 0 scored"), line

@@ -100,7 +100,7 @@ def summary_line(counts: dict[str, int], bad: list[int], where: str, seconds: fl
     ...               "restarts": 0, "bad": 0}, [], "-", 1.0, 8, 2.0, False, "why").split(", ")[4]
     '0 flagged (threshold 2 fitted on averaged scores; no stream threshold: why); 1 rows/s'
     """
-    parts = [f"{counts['steps']:,} steps",
+    parts = [counted(counts["steps"], "step"),
              f"{counts['scored']:,} scored (each from the window of {window} ending at it, not the "
              "average over windows that 'score' gives)",
              f"{counts['warming_up']:,} without a full window yet"]
