@@ -35,7 +35,10 @@ What goes where:
 * ``hourglass.*``: the original alert (score, threshold, calibrated, severity, top_column/why,
   session and unexpected event...); kept input fields named in :data:`ECS_FIELDS` go to their
   ECS field (an address or port that is not valid for its ECS type stays under
-  ``hourglass.fields``, as do all other kept fields).
+  ``hourglass.fields``, as do all other kept fields). A Windows event (``evtx``, ``windows-json``)
+  that names its computer (``Hostname``, ``Computer``) has it as ``host.name``, and the machine
+  that forwarded it (``host``: a Windows Event Collector, Logstash's sender) as
+  ``observer.hostname``.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ from typing import Any
 
 from hourglass.errors import InputError
 from hourglass.features.roles import unpadded_ipv4
+from hourglass.ingest.evtx import WINDOWS_FORMS
 
 __all__ = ["ECS_FIELDS", "ECS_VERSION", "SEVERITY_NUMBERS", "AlertRule", "UnreadTime", "column_values",
            "ecs_named", "ecs_target", "frame_alerts",
@@ -123,6 +127,11 @@ _FORMAT_TARGETS: dict[str, dict[str, str]] = {
                   "resource.labels.zone": "cloud.availability_zone", "resource.labels.region": "cloud.region",
                   "resource.labels.location": "cloud.region"},
 }
+# Windows events exported as flat rows (NXLog/Logstash, OTRF/Mordor) name the event's computer
+# (``Hostname``; the .evtx reader's ``Computer``) and often the machine that forwarded them
+# (``host``: a Windows Event Collector), which both read as host.name elsewhere: the computer is
+# the host (as winlog.computer_name is), the forwarder the observer (:func:`_field_target`).
+_WINDOWS_COMPUTER = frozenset({"hostname", "computer"})
 #: A Google Cloud zone (``us-central1-c``: a region and a letter), as opposed to a region
 #: (``us-central1``) or a multi-region (``us``, ``global``).
 _GCP_ZONE = re.compile(r"[a-z]+(?:-[a-z]+)*\d+-[a-z]")
@@ -158,9 +167,16 @@ def _audit_missing(value: Any) -> bool:
 
 def _field_target(key: Any, fields: Mapping[str, Any], fmt: str | None) -> str | None:
     """:func:`ecs_target` of ``key`` among the record's ``fields``: an audit record's ``uid`` and
-    ``UID`` go to ``process.user.*`` where it has an ``acct``."""
+    ``UID`` go to ``process.user.*`` where it has an ``acct``; a Windows event's ``host`` (the
+    machine that forwarded it: Logstash's sender, a Windows Event Collector) goes to
+    ``observer.hostname`` where the event names its own computer (``Hostname``, ``Computer``),
+    which is ``host.name``."""
     if fmt == "auditd" and key in _AUDIT_PROCESS_USER and _ecs_field("acct", fields.get("acct"), fmt):
         return _AUDIT_PROCESS_USER[key]
+    if fmt in WINDOWS_FORMS and str(key).strip().lower() == "host" and any(
+            str(k).strip().lower() in _WINDOWS_COMPUTER and _ecs_value("host.name", v) is not None
+            for k, v in fields.items()):
+        return "observer.hostname"
     return ecs_target(key, fmt)
 
 
@@ -409,7 +425,8 @@ def _map_fields(doc: dict[str, Any], fields: Mapping[str, Any], fmt: str | None 
         related = ("related.ip" if target.endswith(".ip") else
                    "related.user" if target.startswith(("user.", "process.user."))
                    and target.endswith(".name") else
-                   "related.hosts" if target == "host.name" or target.endswith(".domain") else None)
+                   "related.hosts" if target in ("host.name", "observer.hostname")
+                   or target.endswith(".domain") else None)
         if related:
             seen = doc.setdefault("related", {}).setdefault(related.split(".")[1], [])
             if mapped not in seen:
