@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from hourglass.serve.ecs import AlertRule, to_ecs
 
 
@@ -25,3 +27,35 @@ def test_a_forwarded_windows_event_names_its_own_computer_as_the_host() -> None:
     other = to_ecs({"row": 0, "score": 3.0}, AlertRule("autoencoder", "ab", data_format="csv"),
                    fields={"hostname": "a", "host": "b"})
     assert other["host"] == {"name": "b"} and "observer" not in other
+
+
+def test_a_classic_channel_written_in_another_letter_case_is_the_channel_the_model_learnt() -> None:
+    # What was wrong: a Windows Event Collector's subscription may write a channel's name in
+    # another case (OTRF's empire_uac_shellapi_fodhelper: 'security' from WORKSTATION5,
+    # 'Security' from the other hosts); Windows reads channel names without regard to case, but
+    # the model read 'security' as a channel it never saw (<unseen>), raising every such score
+    import numpy as np
+    import pandas as pd
+
+    from hourglass import AutoEncoder, Pipeline
+    from hourglass.features.spellings import one_form, windows_forms
+
+    # train respells its rows (one_form); a model saved before that learnt its file's spellings
+    assert one_form(pd.DataFrame({"Channel": ["security", "Security", "Microsoft-Windows-Sysmon/"
+                                              "Operational", "SECURITY"]}))["Channel"].tolist() == \
+        ["Security", "Security", "Microsoft-Windows-Sysmon/Operational", "Security"]
+    assert "Channel" not in one_form(pd.DataFrame({"Channel": ["Security", "System", "odd/Channel"]}))
+    old = windows_forms(pd.DataFrame({"Channel": ["security", "system"]}),
+                        {"Channel": ["Security", "Application"]})
+    assert old["Channel"].tolist() == ["Security", "system"]
+
+    rng = np.random.default_rng(0)
+    train = pd.DataFrame({"EventID": rng.choice([4624, 4688, 1], 300).astype(str),
+                          "n": rng.random(300)})
+    train["Channel"] = np.where(train["EventID"] == "1", "Microsoft-Windows-Sysmon/Operational", "Security")
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0, random_state=0)).fit(train)
+    pipe.info["dataset"] = "windows-json"
+    rows = pd.DataFrame({"EventID": ["4624"], "n": [0.5], "Channel": ["Security"]})
+    assert pipe.score(rows.assign(Channel="security"))[0] == pytest.approx(pipe.score(rows)[0])
+    pipe.info["windows_forms"] = "one"
+    assert pipe.score(rows.assign(Channel="security"))[0] == pytest.approx(pipe.score(rows)[0])

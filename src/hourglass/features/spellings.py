@@ -1,5 +1,6 @@
 """Values that Windows event exports write in more than one way (a ``Keywords`` mask in hex or
-as a signed decimal, a GUID in either letter case), read as the spelling a model learnt.
+as a signed decimal, a GUID or a classic log's channel in either letter case), read as the
+spelling a model learnt.
 
 Preprocessing knowledge (it matches a fitted model's categories), so it lives here, not with
 the readers in :mod:`hourglass.ingest.evtx`, which must not import the features layer.
@@ -19,6 +20,11 @@ from hourglass.features.roles import factorize_strings
 __all__ = ["one_form", "windows_forms"]
 
 _GUID = re.compile(r"\{?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}?")
+# The classic event logs, as Windows names them; a channel's name is read without regard to case
+# (wevtutil, an event subscription), and a collector's subscription may write it in another
+# case: OTRF's empire_uac_shellapi_fodhelper has 'security' from one host, 'Security' from others.
+_CHANNELS = {name.casefold(): name for name in ("Application", "Security", "System", "Setup",
+                                                "ForwardedEvents")}
 
 
 def _same_value(column: str) -> Any:
@@ -28,7 +34,11 @@ def _same_value(column: str) -> Any:
     (``0x8020000000000000``, the ``.evtx`` reader and newer exports) or a signed decimal
     (``-9214364837600034816``, NXLog-era exports), spelt as 16 lower-case hex digits after
     ``0x``; a GUID (``ProviderGuid``) is written in either letter case, with or without braces,
-    spelt in lower case within braces."""
+    spelt in lower case within braces; a classic log's ``Channel`` (``Security``, ``System``,
+    ``Application``, ``Setup``, ``ForwardedEvents``) in any letter case is spelt as Windows
+    names it."""
+    if column == "Channel":
+        return lambda text: _CHANNELS.get(text.casefold())
     if column == "Keywords":
         def mask(text: str) -> str | None:
             try:
@@ -47,7 +57,7 @@ def _same_value(column: str) -> Any:
 
 def windows_forms(df: pd.DataFrame, categories: Mapping[str, Sequence[str]]) -> dict[str, pd.Series]:
     """Per column of ``df`` whose values Windows exports write in more than one way
-    (``Keywords``, ``*Guid``: see :func:`_same_value`), the column with each value the model
+    (``Keywords``, ``*Guid``, ``Channel``: see :func:`_same_value`), the column with each value the model
     never saw but saw written another way replaced by the spelling it learnt (its text in
     ``categories``, a model's categories per column); columns with no such value are left out.
 
@@ -95,10 +105,11 @@ def _respelt(s: pd.Series, codes: np.ndarray, spelt: dict[int, str]) -> pd.Serie
 
 def one_form(df: pd.DataFrame, roles: Mapping[str, str] | None = None) -> dict[str, pd.Series]:
     """Per column of ``df`` whose values Windows exports write in more than one way
-    (``Keywords``, ``*Guid``: see :func:`_same_value`), the column with each such value in its
-    one spelling (a ``Keywords`` mask as ``0x`` and 16 hex digits, a GUID in lower case within
-    braces), as :func:`windows_forms` respells it for a model that learnt those spellings; columns
-    already so spelt are left out, and so are those ``roles`` (column → role) reads as other than
+    (``Keywords``, ``*Guid``, ``Channel``: see :func:`_same_value`), the column with each such value
+    in its one spelling (a ``Keywords`` mask as ``0x`` and 16 hex digits, a GUID in lower case
+    within braces, a classic log's channel as Windows names it: ``Security``), as
+    :func:`windows_forms` respells it for a model that learnt those spellings; columns already so
+    spelt are left out, and so are those ``roles`` (column → role) reads as other than
     categories (``categorical``, ``hash``: a ``Keywords`` read as a number stays one). A model
     trained on it learns one category per value, however the exports of its training file wrote it.
 

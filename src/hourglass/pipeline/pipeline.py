@@ -1187,9 +1187,10 @@ class Pipeline:
 
     def with_windows_forms(self, df: pd.DataFrame) -> pd.DataFrame:
         """``df`` with each Windows event value the model never saw but saw written another way
-        (a ``Keywords`` mask as signed decimal or hex text, a ``ProviderGuid`` in either letter
-        case: exports of one event log differ so) read as the spelling the model learnt, for a
-        model trained on Windows events (``evtx``, ``windows-json``); ``df`` itself otherwise.
+        (a ``Keywords`` mask as signed decimal or hex text, a ``ProviderGuid`` or a classic log's
+        ``Channel`` in either letter case: exports of one event log differ so) read as the spelling
+        the model learnt, for a model trained on Windows events (``evtx``, ``windows-json``); ``df``
+        itself otherwise.
         A model trained in one spelling per value (``info["windows_forms"]`` ``"one"``: ``hourglass
         train`` respells its training rows so, see :func:`~hourglass.features.spellings.one_form`) reads
         every such value in that spelling, as its training rows were read.
@@ -1218,7 +1219,8 @@ class Pipeline:
         if not getattr(self, "_warned_windows_forms", False):
             self._warned_windows_forms = True
             logger.info("column(s) %s: values written another way than in training (a Keywords "
-                        "mask in hex or decimal, a GUID's letter case) read as the model learnt them",
+                        "mask in hex or decimal, a GUID's or a channel's letter case) read as the model "
+                        "learnt them",
                         ", ".join(forms))
         return df.assign(**forms)
 
