@@ -465,6 +465,12 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
     optional = set(pipe.optional_fields)
     needed: list[str] = [c for c in getattr(pipe.features_, "columns_", []) if c not in optional] \
         if vary else []
+    # a model of sparse fields reads a column no row has as missing values; one that every
+    # training row had (Hostname, SourceName) and no row of the file has is data of another
+    # export (an .evtx file for a windows-json model), each row scored as missing it: said
+    always = [c for c in map(str, getattr(pipe.features_, "columns_", [])) if c not in optional] \
+        if tabular and pipe.sparse_fields else []
+    had_always: set[str] = set()
     seen: set[str] = set()
     present: dict[str, None] = {}  # every column of the file, in order, for the error below
     # a model column a JSON line sends as an object (read as its fields): refused, or skipped
@@ -489,6 +495,8 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
             if check_label and label_col not in df.columns:
                 split_labels(df, label_col, normal or [], str(data))  # raises the clear error
             meta = [str(c) for c in (label_col, pipe.info.get("time_col"), *extra_drop) if c in df.columns]
+            if always:
+                had_always.update(c for c in always if c in df.columns)
             if vary:
                 columns = {c for c in df.columns if c not in meta}
                 seen.update(c for c in needed if c in columns)
@@ -508,6 +516,13 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
             if result is None:  # every row of the chunk skipped
                 continue
             yield df, result
+        unread = [c for c in always if c not in had_always] if offset else []
+        if unread:
+            logging.getLogger("hourglass").warning(
+                "column(s) %s: in every training row, in no row of %s: read as missing values, "
+                "which raises every score (data of another export than the model's %s?)",
+                listed_columns(unread[:5]) + (f" (and {len(unread) - 5} more)" if len(unread) > 5 else ""),
+                shown(data), pipe.info.get("dataset"))
         never = [c for c in needed if c not in seen] if present else []  # no rows: the caller says so
         if never:
             more = f" (and {len(never) - 3} more)" if len(never) > 3 else ""
