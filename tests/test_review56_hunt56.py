@@ -91,3 +91,20 @@ def test_a_column_every_training_row_had_and_no_scored_row_has_is_said(tmp_path)
         assert res.exit_code == 0, res.output
         # (Image, missing in training rows, is no such column)
         assert ("column(s) Hostname: in every training row, in no row of" in res.output) is said, res.output
+
+
+def test_a_sysmon_user_goes_to_ecs_as_its_name_and_domain() -> None:
+    # What was wrong: Sysmon's User ('THESHIRE\pgustavo', OTRF empire_uac_shellapi_fodhelper)
+    # went to user.name whole, while the Security log's SubjectUserName of the same account is
+    # 'pgustavo': a SIEM search for user.name:pgustavo missed every Sysmon alert of the account
+    for fmt in ("windows-json", "evtx"):
+        doc = to_ecs({"row": 0, "score": 3.0}, AlertRule("autoencoder", "ab", data_format=fmt),
+                     fields={"User": "THESHIRE\\pgustavo", "EventID": 1})
+        assert doc["user"] == {"domain": "THESHIRE", "name": "pgustavo"}
+        assert doc["related"]["user"] == ["pgustavo"]
+    plain = to_ecs({"row": 0, "score": 3.0}, AlertRule("autoencoder", "ab", data_format="windows-json"),
+                   fields={"SubjectUserName": "pgustavo"})
+    assert plain["user"] == {"name": "pgustavo"}
+    other = to_ecs({"row": 0, "score": 3.0}, AlertRule("autoencoder", "ab", data_format="csv"),
+                   fields={"user": "A\\b"})
+    assert other["user"] == {"name": "A\\b"}

@@ -38,7 +38,9 @@ What goes where:
   ``hourglass.fields``, as do all other kept fields). A Windows event (``evtx``, ``windows-json``)
   that names its computer (``Hostname``, ``Computer``) has it as ``host.name``, and the machine
   that forwarded it (``host``: a Windows Event Collector, Logstash's sender) as
-  ``observer.hostname``.
+  ``observer.hostname``; a Windows account written ``DOMAIN\\name`` (Sysmon's ``User``) is
+  ``user.name`` ``name`` and ``user.domain`` ``DOMAIN``, as the Security log's
+  ``SubjectUserName`` names it (and Winlogbeat's Sysmon module splits it).
 """
 
 from __future__ import annotations
@@ -421,6 +423,11 @@ def _map_fields(doc: dict[str, Any], fields: Mapping[str, Any], fmt: str | None 
             rest[str(key)] = _plain(value)
             continue
         target, mapped = field
+        if target == "user.name" and fmt in WINDOWS_FORMS:  # Sysmon's User: 'THESHIRE\\pgustavo'
+            domain, sep, name = str(mapped).rpartition("\\")
+            if sep and domain and name and "\\" not in domain:
+                _set(doc, "user.domain", domain)
+                mapped = name
         _set(doc, target, mapped)
         related = ("related.ip" if target.endswith(".ip") else
                    "related.user" if target.startswith(("user.", "process.user."))
