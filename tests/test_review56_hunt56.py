@@ -108,3 +108,26 @@ def test_a_sysmon_user_goes_to_ecs_as_its_name_and_domain() -> None:
     other = to_ecs({"row": 0, "score": 3.0}, AlertRule("autoencoder", "ab", data_format="csv"),
                    fields={"user": "A\\b"})
     assert other["user"] == {"name": "A\\b"}
+
+
+def test_a_row_with_none_of_a_windows_models_columns_is_told_what_it_has() -> None:
+    # What was wrong: `evtx_dump -o jsonl` lines ({"Event": {"System": ...}}) streamed to a
+    # windows-json model stopped with 'line 1: none of the model's columns (SourceName,
+    # ProviderGuid, Level, Keywords, Channel ...)': no word of what the line held, and ' ...'
+    # after the list even where it named every column of the model
+    import numpy as np
+    import pandas as pd
+
+    from hourglass import AutoEncoder, Pipeline
+    from hourglass.errors import InputError
+    from hourglass.serve import TableScorer
+
+    df = pd.DataFrame({"EventID": ["4624", "4688"] * 30, "Channel": ["Security"] * 60,
+                       "n": np.arange(60.0)})
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df)
+    pipe.info["dataset"] = "windows-json"
+    scorer = TableScorer.from_pipeline(pipe)
+    with pytest.raises(InputError) as err:
+        scorer.frame([{"EventID": "4624"}, {"Event": {"System": {"EventID": 4624}}}])
+    assert str(err.value) == ("row 2: none of the model's columns (EventID, Channel, n); "
+                              "it has Event.System.EventID")

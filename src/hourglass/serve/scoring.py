@@ -524,9 +524,13 @@ class TableScorer(ModelScorer):
             if len(rows) == 0:
                 raise InputError("rows: no rows to score (empty list)")
             for i, row in enumerate(rows):
-                if self._model.isdisjoint(row.keys()):
+                if self._model.isdisjoint(row.keys()):  # (what it has: {"Event": ...} of evtx_dump?)
                     shown = listed_columns(self.columns[:_SHOWN_COLUMNS])
-                    raise InputError(f"row {i + 1}: none of the model's columns ({shown} ...)")
+                    more = " ..." if len(self.columns) > _SHOWN_COLUMNS else ""
+                    keys = list(row.keys())
+                    has = (f"it has {listed_columns(keys[:_SHOWN_COLUMNS])}"
+                           f"{' ...' if len(keys) > _SHOWN_COLUMNS else ''}" if keys else "it has no field")
+                    raise InputError(f"row {i + 1}: none of the model's columns ({shown}{more}); {has}")
             df = self.pipeline.with_absent_fields(model_records(rows, self.columns))
         else:
             df = records_frame(rows, self.columns, self._needed)
