@@ -131,3 +131,26 @@ def test_a_row_with_none_of_a_windows_models_columns_is_told_what_it_has() -> No
         scorer.frame([{"EventID": "4624"}, {"Event": {"System": {"EventID": 4624}}}])
     assert str(err.value) == ("row 2: none of the model's columns (EventID, Channel, n); "
                               "it has Event.System.EventID")
+
+
+def test_a_windows_json_event_table_orders_a_sessions_events_by_its_ecs_time(tmp_path) -> None:
+    # What was wrong: OTRF/Mordor windows-json exports time their events in @timestamp, not in
+    # the format's own 'timestamp' (the .evtx reader's name), and are not in time order
+    # (schtask_create: 4 steps back, up to 54 s); a table model falls back to @timestamp, but a
+    # log model's sessions (--key-col EventID --session-col Hostname) kept the file's order
+    import json
+
+    from typer.testing import CliRunner
+
+    from hourglass import load
+    from hourglass.cli import app
+
+    rows = [{"EventID": [4624, 4688, 4689][i % 3], "Channel": "Security", "Hostname": "WS1",
+             "@timestamp": f"2020-12-19T06:59:{59 - i:02d}.000Z"} for i in range(60)]
+    data = tmp_path / "events.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    res = CliRunner().invoke(app, ["train", str(data), "--key-col", "EventID", "--session-col", "Hostname",
+                                   "--model", "deeplog", "--epochs", "1", "-o", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    assert load(tmp_path / "m").info["sessions"]["time_column"] == "@timestamp"
+    assert "events ordered by '@timestamp'" in res.output

@@ -18,7 +18,7 @@ from hourglass._eol import without_boms
 from hourglass._limits import loads_json
 from hourglass.cli._common import check_model_dir, model_params
 from hourglass.cli._output import fitted_text, severity_counts, threshold_text
-from hourglass.cli._schema import is_log_format
+from hourglass.cli._schema import ECS_TIME, is_log_format
 from hourglass.cli._spool import line_source, shown, shown_name
 from hourglass.detectors import registry
 from hourglass.detectors.base import BaseDetector
@@ -150,8 +150,11 @@ def _refuse_line_log(data: Path, fmt: str) -> None:
 
 def _format_time_col(data: Path, fmt: str) -> str | None:
     """The event-time field of an event table's format (Winlogbeat's ``@timestamp``) when the
-    file's first record has it: the events of a session then go in time order, which an export
-    from Elasticsearch or Kafka need not keep. ``None`` for other formats."""
+    file's first record has it, else Elastic Common Schema's ``@timestamp`` when that record has
+    it (an OTRF/Mordor ``windows-json`` export, whose events are ``@timestamp``'d, not
+    ``timestamp``'d, as table models take them: :func:`~hourglass.cli._schema.format_time_column`):
+    the events of a session then go in time order, which an export from Elasticsearch, Kafka or
+    a collector need not keep. ``None`` for other formats."""
     from hourglass.ingest import resolve_format
     from hourglass.ingest.tables import flat_record, read_head
 
@@ -164,10 +167,13 @@ def _format_time_col(data: Path, fmt: str) -> str | None:
         first = loads_json(next((ln for ln in lines if ln.strip()), b""))
     except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         return None
-    if not isinstance(first, dict) or col not in flat_record(first):
-        return None
-    logger.info("events ordered by %r, the %s format's event time (--timestamp-col to choose "
-                "another)", col, spec.name)
+    fields = flat_record(first) if isinstance(first, dict) else {}
+    whose = f"the {spec.name} format's event time"
+    if col not in fields:
+        if ECS_TIME not in fields:
+            return None
+        col, whose = ECS_TIME, "Elastic Common Schema's event time"
+    logger.info("events ordered by %r, %s (--timestamp-col to choose another)", col, whose)
     return col
 
 
