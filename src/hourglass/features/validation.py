@@ -111,7 +111,11 @@ def check_array(
         dtypes = list(X.dtypes)
         # booleans are numbers (0/1) as NumPy's are: pandas counts Arrow's bool[pyarrow] as
         # no numeric dtype, though it counts bool and boolean as one (not a category of them)
-        bad = [i for i, dt in enumerate(dtypes) if not (
+        # an object column of numbers (a database's Decimal, df.astype(object), df.T of a mixed
+        # frame) holds numbers as an object array does, which is read as numbers
+        numeric_objects = [i for i, dt in enumerate(dtypes) if isinstance(dt, np.dtype) and dt.kind == "O"
+                           and pd.api.types.infer_dtype(X.iloc[:, i], skipna=True) in _NUMBER_KINDS]
+        bad = [i for i, dt in enumerate(dtypes) if i not in numeric_objects and not (
             pd.api.types.is_numeric_dtype(dt) or (pd.api.types.is_bool_dtype(dt)
                                                    and not isinstance(dt, pd.CategoricalDtype)))]
         if bad:
@@ -124,8 +128,9 @@ def check_array(
             raise InputError(f"{what}: column {X.columns[cplx[0]]!r} holds complex numbers; "
                              "expected real numbers")
         feature_names = feature_names or names
+        frame = _objects_as_floats(X, numeric_objects, what) if numeric_objects else X
         with np.errstate(over="ignore"):  # a value beyond float32 is named below
-            arr = X.to_numpy(dtype=np.float32)
+            arr = frame.to_numpy(dtype=np.float32)
     else:
         if isinstance(X, np.ndarray) and np.iscomplexobj(X):
             raise InputError(f"{what}: complex numbers are not supported; expected real numbers")
@@ -197,6 +202,34 @@ def check_array(
             f"column {name!r}"
         )
     return np.ascontiguousarray(arr)
+
+
+#: What :func:`pandas.api.types.infer_dtype` calls an object column holding only numbers
+#: (booleans, ``Decimal``, NumPy scalars) and missing values; ``"empty"``: missing values only.
+_NUMBER_KINDS = frozenset({"integer", "floating", "mixed-integer-float", "decimal", "boolean", "empty"})
+
+
+def _objects_as_floats(X: pd.DataFrame, columns: Sequence[int], what: str) -> pd.DataFrame:
+    """``X`` with its object ``columns`` (by position) of numbers as float64 columns, a missing
+    cell (``None``, ``pd.NA``) NaN: what NumPy's cast makes of the same numbers in an object
+    array. ``X`` itself is left as it was.
+
+    Examples
+    --------
+    >>> from decimal import Decimal
+    >>> df = pd.DataFrame({"a": [Decimal("1.5"), None, 2], "b": [1.0, 2.0, 3.0]}, dtype=object)
+    >>> _objects_as_floats(df, [0, 1], "X").dtypes.tolist()
+    [dtype('float64'), dtype('float64')]
+    """
+    out = X.copy(deep=False)
+    for i in columns:  # by position: a repeated column name selects a frame, not a column
+        s = X.iloc[:, i]
+        try:
+            out.isetitem(i, s.where(s.notna(), np.nan).astype(np.float64))
+        except OverflowError:  # a Python int past float's range
+            raise InputError(f"{what}: column {X.columns[i]!r} holds an integer past the float range "
+                             "(|x| > 1.8e308); expected numbers") from None
+    return out
 
 
 def _text_column(X: object) -> tuple[int, str] | None:

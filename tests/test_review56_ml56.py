@@ -1,0 +1,41 @@
+"""Review round 56 (ml56): hourglass used as an ML engineer uses scikit-learn and pandas."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.errors import InputError
+
+
+def test_an_object_column_of_numbers_is_read_as_numbers_as_an_object_array_is() -> None:
+    # What was wrong: a detector given a DataFrame whose column is of dtype object but holds
+    # numbers (pd.read_sql's Decimal of a NUMERIC column, df.astype(object), the transpose of a
+    # mixed frame) refused it: "X: column 'a' is not numeric (dtype object)", while the same
+    # numbers in an object NumPy array (or a Pipeline's table) were read as numbers: the same
+    # data, two answers, and a message that called numbers not numeric
+    from hourglass.detectors import AutoEncoder
+
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    df = pd.DataFrame(X, columns=["a", "b", "c"])
+    det = AutoEncoder(hidden=(4,), epochs=1, random_state=0, verbose=0).fit(df)
+    expected = det.score(df)
+    assert np.array_equal(det.score(df.astype(object)), expected)
+    assert np.array_equal(det.score(df.map(lambda v: Decimal(repr(v)))), expected)
+    refit = AutoEncoder(hidden=(4,), epochs=1, random_state=0, verbose=0).fit(df.astype(object))
+    assert np.array_equal(refit.score(df), expected)
+    # a missing cell is still a missing value, named; text is still no number
+    holed = df.astype(object)
+    holed.iloc[3, 1] = None
+    with pytest.raises(InputError, match=r"^X: 1 NaN or infinite value\(s\); first at row 4, column 'b'"):
+        det.score(holed)
+    holed.iloc[3, 1] = pd.NA
+    with pytest.raises(InputError, match=r"^X: 1 NaN or infinite value\(s\); first at row 4, column 'b'"):
+        det.score(holed)
+    texted = df.astype(object)
+    texted.iloc[3, 1] = "1.5"
+    with pytest.raises(InputError, match=r"^X: column 'b' is not numeric \(dtype object\)"):
+        det.score(texted)
