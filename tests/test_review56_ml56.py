@@ -39,3 +39,21 @@ def test_an_object_column_of_numbers_is_read_as_numbers_as_an_object_array_is() 
     texted.iloc[3, 1] = "1.5"
     with pytest.raises(InputError, match=r"^X: column 'b' is not numeric \(dtype object\)"):
         det.score(texted)
+
+
+def test_a_scikit_learn_transformer_as_features_is_refused_clearly() -> None:
+    # What was wrong: Pipeline(AutoEncoder(), features=StandardScaler()).fit(df) (a scikit-learn
+    # user's first try) passed the check meant to refuse another library's estimator (it has
+    # fit_transform and get_params) and failed inside fit with AttributeError: 'StandardScaler'
+    # object has no attribute 'feature_names_' (a traceback in the CLI's terms, not an InputError)
+    from sklearn.preprocessing import StandardScaler
+
+    from hourglass import AutoEncoder, Pipeline
+
+    df = pd.DataFrame({"a": [1.0, 2.0, 3.0] * 5, "b": [0.0, 1.0, 0.5] * 5})
+    pipe = Pipeline(AutoEncoder(epochs=1, verbose=0), features=StandardScaler())
+    with pytest.raises(InputError, match=r"^features must be a hourglass preprocessing \(its state is "
+                       r"saved as JSON .*TabularPreprocessor\(scaler='standard', \.\.\.\)"
+                       r".*got StandardScaler\(\)"):
+        pipe.fit(df)
+    assert not hasattr(pipe, "detector_") and not hasattr(pipe, "features_")

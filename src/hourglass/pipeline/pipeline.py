@@ -478,6 +478,11 @@ def _features_card(feats: Any, det: BaseDetector) -> str:
             + f"{counted(keys, 'distinct key')} in the training sessions ({name})")
 
 
+#: What a preprocessing instance has (``hourglass.features.registry``'s classes): the pipeline
+#: fits and applies it, saves it and reads its ``output`` kind.
+_FEATURES_CONTRACT = ("fit_transform", "transform", "get_params", "to_dict", "output")
+
+
 def _check_parts(detector: object, features: object) -> None:
     """Raise ``InputError`` unless ``detector`` is a hourglass detector instance and ``features``
     a preprocessing instance (a name, a class or another library's estimator failed deep inside
@@ -491,10 +496,17 @@ def _check_parts(detector: object, features: object) -> None:
             hint = "e.g. AutoEncoder(); hourglass.detectors.available() lists them"
         raise InputError(f"detector must be a hourglass detector ({hint}), got {detector!r}",
                          param="detector")
-    if isinstance(features, type) or not (hasattr(features, "fit_transform")
-                                          and hasattr(features, "get_params")):
-        hint = (f"an instance, e.g. {features.__name__}(...)" if isinstance(features, type)
-                else "e.g. TabularPreprocessor() or EventSessions(...); None for the default")
+    # what the registry's classes provide and the pipeline calls (a scikit-learn transformer has
+    # fit_transform and get_params too, and failed in fit on its missing feature_names_)
+    if isinstance(features, type) or not all(hasattr(features, a) for a in _FEATURES_CONTRACT):
+        if isinstance(features, type):
+            hint = f"an instance, e.g. {features.__name__}(...)"
+        elif hasattr(features, "fit_transform"):  # another library's transformer
+            hint = ("its state is saved as JSON in the model, which another library's transformer's "
+                    "is not: TabularPreprocessor(scaler='standard', ...) imputes, encodes and scales; "
+                    "None for the default")
+        else:
+            hint = "e.g. TabularPreprocessor() or EventSessions(...); None for the default"
         raise InputError(f"features must be a hourglass preprocessing ({hint}), got {features!r}",
                          param="features")
 
