@@ -57,3 +57,24 @@ def test_a_scikit_learn_transformer_as_features_is_refused_clearly() -> None:
                        r".*got StandardScaler\(\)"):
         pipe.fit(df)
     assert not hasattr(pipe, "detector_") and not hasattr(pipe, "features_")
+
+
+def test_a_label_column_name_given_as_y_is_said_so() -> None:
+    # What was wrong: Pipeline.fit(df, y="label") (the command line's --label-col habit) and
+    # detector.fit(X, "label") said "y: has 1 labels for 100 rows": neither that y was a text
+    # nor how to give the labels, and '1 labels' (a count's noun is singular for one elsewhere)
+    from hourglass import AutoEncoder, Pipeline
+    from hourglass.features import check_labels
+
+    df = pd.DataFrame({"a": np.arange(20.0), "b": np.arange(20.0) % 3, "label": [0] * 19 + [1]})
+    pipe = Pipeline(AutoEncoder(hidden=(2,), epochs=1, verbose=0))
+    with pytest.raises(InputError, match=r"^y: expected one label per row, got the text 'label'; give "
+                       r"the labels themselves \(a column name\? df\.pop\('label'\)"):
+        pipe.fit(df, "label")
+    assert not hasattr(pipe, "detector_")
+    with pytest.raises(InputError, match=r"^y: has 1 label for 3 rows$"):
+        check_labels([1], 3)
+    with pytest.raises(InputError, match=r"^y_val: has 2 labels for 1 row$"):
+        check_labels([0, 1], 1, what="y_val")
+    # one row's label given as a scalar is still that row's label
+    assert check_labels("1", 1).tolist() == [1]

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass._arrays import from_torch
+from hourglass._columns import counted
 from hourglass.errors import InputError
 
 __all__ = ["check_array", "check_labels", "check_name_lists", "is_arrow_table", "native_byte_order",
@@ -333,12 +334,19 @@ def check_labels(y: object, n_rows: int, *, what: str = "y") -> np.ndarray:
         raise InputError(f"{what}: labels must be 0 (normal) or 1 (anomaly), found a missing label "
                          f"(row {i + 1}, masked)")
     try:
-        arr = np.asarray(y).ravel()
+        arr = np.asarray(y)
     except ValueError:  # rows of different lengths
         raise InputError(f"{what}: expected one label per row (a flat list), got rows of different "
                          "lengths") from None
+    if arr.ndim == 0 and isinstance(y, str) and n_rows != 1:
+        # a column's name, as the command line's --label-col takes it: 'has 1 labels for 100 rows'
+        # said nothing of the way
+        raise InputError(f"{what}: expected one label per row, got the text {y!r}; give the labels "
+                         f"themselves (a column name? df.pop({y!r}) takes the column out of the rows "
+                         "and gives its labels)")
+    arr = arr.ravel()
     if arr.shape[0] != n_rows:
-        raise InputError(f"{what}: has {arr.shape[0]} labels for {n_rows} rows")
+        raise InputError(f"{what}: has {counted(arr.shape[0], 'label')} for {counted(n_rows, 'row')}")
     if np.iscomplexobj(arr):  # astype(float64) would drop the imaginary parts (1+1j read as 1)
         raise InputError(f"{what}: labels must be 0 (normal) or 1 (anomaly), found complex numbers "
                          f"(dtype {arr.dtype})")
