@@ -78,3 +78,27 @@ def test_a_label_column_name_given_as_y_is_said_so() -> None:
         check_labels([0, 1], 1, what="y_val")
     # one row's label given as a scalar is still that row's label
     assert check_labels("1", 1).tolist() == [1]
+
+
+@pytest.mark.parametrize("dtype", ["boolean", "bool[pyarrow]"])
+def test_an_all_missing_nullable_boolean_column_has_no_values_as_an_empty_csv_column(dtype: str) -> None:
+    # What was wrong: a nullable boolean column with no value at all (a Parquet or Arrow field
+    # that is null in every training row, e.g. Zeek's local_orig) was read as a category whose
+    # only value was <missing>, while the same empty column from a CSV (float NaN) or as text
+    # had "no values (all missing)" and was left out: the same data made two models, and in the
+    # Parquet one every later True or False was an <unseen> category, raising its row's score
+    from hourglass.features import TabularPreprocessor
+
+    rng = np.random.default_rng(0)
+    base = pd.DataFrame({"a": rng.normal(size=40), "b": rng.choice(["x", "y"], 40)})
+    empty = base.assign(flag=pd.array([None] * 40, dtype=dtype))
+    as_csv = base.assign(flag=np.nan)
+    pre, csv_pre = TabularPreprocessor().fit(empty), TabularPreprocessor().fit(as_csv)
+    assert pre.reasons_["flag"] == "no values (all missing)"
+    assert pre.roles_ == csv_pre.roles_ and pre.constant_ == csv_pre.constant_ == ["flag"]
+    assert pre.feature_names_ == csv_pre.feature_names_
+    later = base.assign(flag=pd.array([True, False] * 20, dtype=dtype))
+    assert np.array_equal(pre.transform(later), csv_pre.transform(as_csv))
+    # a boolean column with a value is a category of its values, <missing> among them
+    some = base.assign(flag=pd.array([True] + [None] * 39, dtype=dtype))
+    assert TabularPreprocessor().fit(some).roles_["flag"] == "categorical"

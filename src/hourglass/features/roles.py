@@ -191,6 +191,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
     ('port', 'port name')
     >>> infer_role("day", pd.Series(["2024-01-05", "2024-01-06"]), max_categories=100)
     ('drop', 'date/time values')
+    >>> infer_role("local_orig", pd.Series([None, None], dtype="boolean"), max_categories=100)
+    ('numeric', 'no values (all missing)')
     """
     key = _norm(name)
     leaf = _norm(name.rsplit(".", 1)[-1]) if "." in name else key
@@ -203,7 +205,10 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
     if key in _PORT_NAMES or leaf in _PORT_NAMES:
         return "port", "port name"
     if pd.api.types.is_bool_dtype(s):
-        return "categorical", "boolean"
+        # a nullable boolean with no value (Parquet's or Arrow's all-null field) has none, as the
+        # same empty column read from a CSV (float NaN) or as text: read as a category, its only
+        # value was <missing>, and every True or False scored later an <unseen> one
+        return ("numeric", "no values (all missing)") if s.isna().all() else ("categorical", "boolean")
     if pd.api.types.is_numeric_dtype(s):
         if _INDEX_NAME.fullmatch(name.strip()) and _row_numbers(s):
             return "drop", "row numbers (a table's index saved as a column)"
