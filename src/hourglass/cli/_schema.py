@@ -320,15 +320,17 @@ class _IdsAsWritten:
 def in_one_form(df: pd.DataFrame, source: str, roles: dict[str, str] | None,
                 spec: DatasetSpec | None) -> pd.DataFrame:
     """``df`` read as ``spec``, if Windows events (``evtx``, ``windows-json``), with each value
-    its exports write in several ways (a ``Keywords`` mask in hex or decimal, a GUID's letter
-    case) in one spelling (:func:`~hourglass.features.spellings.one_form`), so that a model learns
-    one category per value; a column ``roles`` (``--role``) reads as other than categories is left
-    as it is; other data as it is. Said once, naming the columns respelt."""
+    its exports write in several ways (a ``Keywords`` mask in hex or decimal, a GUID's or a
+    classic log's channel's letter case) in one spelling
+    (:func:`~hourglass.features.spellings.one_form`), so that a model learns one category per
+    value; a column ``roles`` (``--role``) reads as other than categories is left as it is; other
+    data as it is. Said once, naming the columns respelt."""
     if spec is None or spec.name not in WINDOWS_FORMS:
         return df
     forms = one_form(df, roles)
     if forms:
         logging.getLogger("hourglass").info(
             "%s: column(s) %s: values written more than one way (a Keywords mask in hex or "
-            "decimal, a GUID's letter case) read in one spelling", source, ", ".join(map(str, forms)))
+            "decimal, a GUID's or a channel's letter case) read in one spelling", source,
+            ", ".join(map(str, forms)))
     return df.assign(**forms) if forms else df

@@ -103,7 +103,8 @@ def _respelt(s: pd.Series, codes: np.ndarray, spelt: dict[int, str]) -> pd.Serie
     return pd.Series(new, index=s.index, name=s.name)
 
 
-def one_form(df: pd.DataFrame, roles: Mapping[str, str] | None = None) -> dict[str, pd.Series]:
+def one_form(df: pd.DataFrame, roles: Mapping[str, str] | None = None,
+             learnt: Mapping[str, Sequence[str]] | None = None) -> dict[str, pd.Series]:
     """Per column of ``df`` whose values Windows exports write in more than one way
     (``Keywords``, ``*Guid``, ``Channel``: see :func:`_same_value`), the column with each such value
     in its one spelling (a ``Keywords`` mask as ``0x`` and 16 hex digits, a GUID in lower case
@@ -112,6 +113,9 @@ def one_form(df: pd.DataFrame, roles: Mapping[str, str] | None = None) -> dict[s
     spelt are left out, and so are those ``roles`` (column → role) reads as other than
     categories (``categorical``, ``hash``: a ``Keywords`` read as a number stays one). A model
     trained on it learns one category per value, however the exports of its training file wrote it.
+    A value of ``learnt`` (a model's categories per column) is left as written: a model saved
+    before a column's values were so spelt (a ``Channel`` of ``security``) learnt it as its
+    training file wrote it, and its one spelling would be a value the model never saw.
 
     Examples
     --------
@@ -122,6 +126,9 @@ def one_form(df: pd.DataFrame, roles: Mapping[str, str] | None = None) -> dict[s
     ['0x8020000000000000', '0x8020000000000000', '0x0000000000000000']
     >>> forms["ProviderGuid"].tolist()
     ['{5770385f-c22a-43e0-bf4c-06f5698ffbd9}', 'x', 'x']
+    >>> channels = pd.DataFrame({"Channel": ["security", "SYSTEM"]})
+    >>> one_form(channels, learnt={"Channel": ["security"]})["Channel"].tolist()
+    ['security', 'System']
     """
     out: dict[str, pd.Series] = {}
     for c in df.columns:
@@ -129,8 +136,11 @@ def one_form(df: pd.DataFrame, roles: Mapping[str, str] | None = None) -> dict[s
         if key is None or (roles or {}).get(c, "categorical") not in ("categorical", "hash"):
             continue
         codes, uniques = factorize_strings(df[c])
-        # (a spelling is its own spelling: a value already so written is left as it is)
-        spelt = {i: k for i, u in enumerate(uniques) if (k := key(u)) is not None and k != u}
+        kept = set((learnt or {}).get(c, ()))
+        # (a spelling is its own spelling: a value already so written is left as it is, and so
+        # is one the model learnt as written)
+        spelt = {i: k for i, u in enumerate(uniques)
+                 if (k := key(u)) is not None and k != u and u not in kept}
         if spelt:
             out[c] = _respelt(df[c], codes, spelt)
     return out

@@ -1222,10 +1222,12 @@ class Pipeline:
 
         if self.info.get("dataset") not in WINDOWS_FORMS or not isinstance(df, pd.DataFrame):
             return df
-        # (a model saved before training so learnt the spellings of its file: each its category)
+        # (a model saved before training so learnt the spellings of its file: each its category;
+        # one saved before a column, Channel, was so spelt learnt its values as written: kept)
         one = self.info.get("windows_forms") == "one"
-        forms = (one_form(df, getattr(self.features_, "roles_", None)) if one
-                 else windows_forms(df, getattr(self.features_, "categories_", None) or {}))
+        learnt = getattr(self.features_, "categories_", None) or {}
+        forms = (one_form(df, getattr(self.features_, "roles_", None), learnt) if one
+                 else windows_forms(df, learnt))
         if not forms:
             return df
         if not getattr(self, "_warned_windows_forms", False):

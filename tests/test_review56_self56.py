@@ -1,0 +1,32 @@
+"""Review round 56 (self56): this round's own changes, reviewed as a pull request."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def test_a_model_saved_before_channels_were_respelt_keeps_the_channel_it_learnt() -> None:
+    # What was wrong: 86a5417c made 'hourglass train' read a classic log's Channel in one
+    # spelling ('security' -> 'Security'), and a model trained so (info windows_forms "one")
+    # reads every scored value in that spelling; but a model saved before it, from a file
+    # whose Channel was 'security', learnt 'security': each of its rows was then read as
+    # 'Security', a value it never saw, which raised every score (mean 0.31 -> 1.12). A value
+    # the model learnt as written is now left so; a new model still reads 'SECURITY' as it.
+    from hourglass import Pipeline
+    from hourglass.detectors import AutoEncoder
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"n": rng.normal(size=120), "Channel": ["security"] * 120})
+    old = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, random_state=0)).fit(df)
+    old.info.update(dataset="windows-json", windows_forms="one")
+    rows = df.iloc[:20]
+    assert old.with_windows_forms(rows)["Channel"].tolist() == ["security"] * 20
+    as_learnt = old.score(rows)
+    old.info["dataset"] = None  # (no respelling at all: the scores as the model was saved)
+    np.testing.assert_allclose(as_learnt, old.score(rows))
+
+    new = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, random_state=0)).fit(
+        df.assign(Channel="Security"))
+    new.info.update(dataset="windows-json", windows_forms="one")
+    assert new.with_windows_forms(rows.assign(Channel="SECURITY"))["Channel"].tolist() == ["Security"] * 20
