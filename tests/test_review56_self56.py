@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
+
+from hourglass.errors import InputError
 
 
 def test_a_model_saved_before_channels_were_respelt_keeps_the_channel_it_learnt() -> None:
@@ -30,3 +33,19 @@ def test_a_model_saved_before_channels_were_respelt_keeps_the_channel_it_learnt(
         df.assign(Channel="Security"))
     new.info.update(dataset="windows-json", windows_forms="one")
     assert new.with_windows_forms(rows.assign(Channel="SECURITY"))["Channel"].tolist() == ["Security"] * 20
+
+
+@pytest.mark.parametrize("table", [True, False])
+def test_a_signaling_nan_in_an_object_column_is_refused_in_one_line(table: bool) -> None:
+    # What was wrong: 5d5b59e5 reads a DataFrame's object column of numbers (a database's
+    # Decimal) as numbers; a Decimal('sNaN') there (infer_dtype: "decimal") raised a bare
+    # decimal.InvalidOperation traceback from pandas' missing-value test, where the same value
+    # in an object array was an InputError; it is now an InputError naming the value and row.
+    from decimal import Decimal
+
+    from hourglass.features.validation import check_array
+
+    X = pd.DataFrame({"a": [Decimal(1), Decimal("sNaN")], "b": [1.0, 2.0]}, dtype=object)
+    with pytest.raises(InputError, match=r"^X: (value Decimal\('sNaN'\) at row 2 in column 'a'; "
+                                         r"expected real numbers|expected an array of numbers)"):
+        check_array(X if table else X.to_numpy())

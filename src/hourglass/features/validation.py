@@ -230,7 +230,21 @@ def _objects_as_floats(X: pd.DataFrame, columns: Sequence[int], what: str) -> pd
         except OverflowError:  # a Python int past float's range
             raise InputError(f"{what}: column {X.columns[i]!r} holds an integer past the float range "
                              "(|x| > 1.8e308); expected numbers") from None
+        except (ArithmeticError, ValueError, TypeError):  # Decimal('sNaN'): no float, nor NaN
+            raise InputError(f"{what}: {_no_float(s)} in column {X.columns[i]!r}; expected real "
+                             "numbers") from None
     return out
+
+
+def _no_float(s: pd.Series) -> str:
+    """The first value of the object column ``s`` that is no float (``Decimal('sNaN')``, which
+    pandas cannot even test for a missing value), with its row from 1, as an error names it."""
+    for r, value in enumerate(s.tolist()):
+        try:
+            float(value)
+        except (ArithmeticError, ValueError, TypeError):
+            return f"value {value!r} at row {r + 1}"
+    return "a value"
 
 
 def _text_column(X: object) -> tuple[int, str] | None:
