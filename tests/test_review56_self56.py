@@ -49,3 +49,21 @@ def test_a_signaling_nan_in_an_object_column_is_refused_in_one_line(table: bool)
     with pytest.raises(InputError, match=r"^X: (value Decimal\('sNaN'\) at row 2 in column 'a'; "
                                          r"expected real numbers|expected an array of numbers)"):
         check_array(X if table else X.to_numpy())
+
+
+def test_an_object_column_of_mixed_numbers_is_read_as_an_object_array_is() -> None:
+    # What was wrong: 5d5b59e5 read a DataFrame's object column of numbers only when
+    # pandas.infer_dtype gave it one kind: a column mixing a float and a boolean (the transpose
+    # of a frame of a float and a bool column: infer_dtype "mixed") or a Decimal and a float
+    # was still refused as "column 0 is not numeric (dtype object)", while the same values in
+    # an object array were read as numbers; they are now read alike, and text still refused.
+    from decimal import Decimal
+
+    from hourglass.features.validation import check_array
+
+    mixed = pd.DataFrame({"x": [1.5, 2.5], "flag": [True, False]}).T  # columns [1.5, True], ...
+    np.testing.assert_array_equal(check_array(mixed), check_array(mixed.to_numpy()))
+    money = pd.DataFrame({"a": [Decimal("1.5"), 2.0, 3], "b": [1.0, 2.0, 3.0]}, dtype=object)
+    np.testing.assert_array_equal(check_array(money), [[1.5, 1.0], [2.0, 2.0], [3.0, 3.0]])
+    with pytest.raises(InputError, match=r"^X: column 'a' is not numeric \(dtype object\)"):
+        check_array(money.assign(a=[Decimal("1.5"), 2.0, "3"]))

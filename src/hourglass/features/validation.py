@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -115,7 +116,7 @@ def check_array(
         # an object column of numbers (a database's Decimal, df.astype(object), df.T of a mixed
         # frame) holds numbers as an object array does, which is read as numbers
         numeric_objects = [i for i, dt in enumerate(dtypes) if isinstance(dt, np.dtype) and dt.kind == "O"
-                           and pd.api.types.infer_dtype(X.iloc[:, i], skipna=True) in _NUMBER_KINDS]
+                           and _numbers_only(X.iloc[:, i])]
         bad = [i for i, dt in enumerate(dtypes) if i not in numeric_objects and not (
             pd.api.types.is_numeric_dtype(dt) or (pd.api.types.is_bool_dtype(dt)
                                                    and not isinstance(dt, pd.CategoricalDtype)))]
@@ -208,6 +209,31 @@ def check_array(
 #: What :func:`pandas.api.types.infer_dtype` calls an object column holding only numbers
 #: (booleans, ``Decimal``, NumPy scalars) and missing values; ``"empty"``: missing values only.
 _NUMBER_KINDS = frozenset({"integer", "floating", "mixed-integer-float", "decimal", "boolean", "empty"})
+
+
+def _numbers_only(s: pd.Series) -> bool:
+    """Whether the object column ``s`` holds only numbers (booleans, ``Decimal``, NumPy
+    scalars) and missing values, as an object array of them is read: of one kind
+    (:data:`_NUMBER_KINDS`) or mixed (``[1.5, True]``, ``[Decimal('1.5'), 2.0]``: a transposed
+    frame of a float and a boolean column), but no text, bytes or complex number.
+
+    Examples
+    --------
+    >>> from decimal import Decimal
+    >>> _numbers_only(pd.Series([1.5, True, None], dtype=object))
+    True
+    >>> _numbers_only(pd.Series([Decimal("1.5"), 2.0], dtype=object))
+    True
+    >>> _numbers_only(pd.Series([1.5, "2"], dtype=object))
+    False
+    """
+    kind = pd.api.types.infer_dtype(s, skipna=True)
+    if kind in _NUMBER_KINDS:
+        return True
+    if kind not in ("mixed", "mixed-integer"):  # (text, bytes, complex, dates: not numbers)
+        return False
+    return all(v is None or v is pd.NA or isinstance(v, (numbers.Real, Decimal, np.bool_))
+               for v in s.tolist())
 
 
 def _objects_as_floats(X: pd.DataFrame, columns: Sequence[int], what: str) -> pd.DataFrame:
