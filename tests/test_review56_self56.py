@@ -67,3 +67,38 @@ def test_an_object_column_of_mixed_numbers_is_read_as_an_object_array_is() -> No
     np.testing.assert_array_equal(check_array(money), [[1.5, 1.0], [2.0, 2.0], [3.0, 3.0]])
     with pytest.raises(InputError, match=r"^X: column 'a' is not numeric \(dtype object\)"):
         check_array(money.assign(a=[Decimal("1.5"), 2.0, "3"]))
+
+
+def test_a_model_that_recorded_no_optional_fields_is_not_said_to_have_had_a_column_in_every_row(
+        tmp_path) -> None:
+    # What was wrong: 06d1c795 warns of a column "in every training row, in no row of" the
+    # scored file, taking every model column not in info['optional_fields'] as one every
+    # training row had; a model saved before optional_fields was recorded (0178ede4) has none,
+    # so a windows-json model whose training rows had Image in a third of them, scoring a file
+    # of Security events, was told "column(s) Image: in every training row ... raises every
+    # score": untrue. A model that recorded no optional fields is not so warned.
+    import json
+
+    from typer.testing import CliRunner
+
+    from hourglass.cli import app
+    from tests._artefacts import rehashed
+
+    def events(n: int, image: bool) -> str:
+        rows = [{"EventID": [4624, 4688, 1][i % 3], "Channel": ["Security", "Security", "Sysmon"][i % 3],
+                 "Hostname": "WS1", **({"Image": "cmd.exe"} if image and i % 3 == 2 else {})}
+                for i in range(n)]
+        return "\n".join(json.dumps(r) for r in rows) + "\n"
+
+    runner = CliRunner()
+    (tmp_path / "train.jsonl").write_text(events(120, True))
+    res = runner.invoke(app, ["train", str(tmp_path / "train.jsonl"), "-o", str(tmp_path / "m"),
+                              "--epochs", "1", "--format", "windows-json", "-q"])
+    assert res.exit_code == 0, res.output
+    rehashed(tmp_path / "m", tmp_path / "old", lambda config: config["info"].pop("optional_fields"))
+    (tmp_path / "security.jsonl").write_text(events(9, False))
+    for model in ("m", "old"):
+        res = runner.invoke(app, ["score", str(tmp_path / model), str(tmp_path / "security.jsonl"),
+                                  "-o", str(tmp_path / f"{model}.csv"), "-q"])
+        assert res.exit_code == 0, res.output
+        assert "in every training row" not in res.output, res.output

@@ -467,9 +467,11 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
         if vary else []
     # a model of sparse fields reads a column no row has as missing values; one that every
     # training row had (Hostname, SourceName) and no row of the file has is data of another
-    # export (an .evtx file for a windows-json model), each row scored as missing it: said
+    # export (an .evtx file for a windows-json model), each row scored as missing it: said (for
+    # a model that recorded which columns some training rows lacked: one saved before that, or
+    # whose rows were not scored one by one, does not say which columns every training row had)
     always = [c for c in map(str, getattr(pipe.features_, "columns_", [])) if c not in optional] \
-        if tabular and pipe.sparse_fields else []
+        if tabular and pipe.sparse_fields and pipe.info.get("optional_fields") is not None else []
     had_always: set[str] = set()
     seen: set[str] = set()
     present: dict[str, None] = {}  # every column of the file, in order, for the error below
