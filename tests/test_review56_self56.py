@@ -102,3 +102,24 @@ def test_a_model_that_recorded_no_optional_fields_is_not_said_to_have_had_a_colu
                                   "-o", str(tmp_path / f"{model}.csv"), "-q"])
         assert res.exit_code == 0, res.output
         assert "in every training row" not in res.output, res.output
+
+
+def test_the_readme_says_what_this_rounds_windows_changes_do() -> None:
+    # What was wrong: 00519b63 and 20663c41 send a Windows event's forwarder ('host') to
+    # observer.hostname where the event names its computer, and split a DOMAIN\name account
+    # into user.name and user.domain, and 86a5417c reads a classic log's Channel in one
+    # spelling; the README still said "`host`/`hostname` -> `host.name`" for every table row
+    # and named only Keywords and GUIDs among the values read in one spelling. It now says
+    # both, as the code does.
+    from pathlib import Path
+
+    from hourglass.serve.ecs import AlertRule, to_ecs
+
+    readme = " ".join(Path(__file__).resolve().parents[1].joinpath("README.md").read_text().split())
+    assert "(`host`: a Windows Event Collector) as `observer.hostname`" in readme
+    assert "`user.domain` `DOMAIN`" in readme
+    assert "a classic log's `Channel` in any letter case" in readme
+    doc = to_ecs({"row": 0, "score": 3.0}, AlertRule("autoencoder", "ab", data_format="evtx"),
+                 fields={"Computer": "ws1", "host": "wec", "User": "CORP\\bob"})
+    assert (doc["host"], doc["observer"], doc["user"]) == (
+        {"name": "ws1"}, {"hostname": "wec"}, {"name": "bob", "domain": "CORP"})
