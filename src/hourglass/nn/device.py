@@ -75,7 +75,7 @@ def _device_kind(device: object) -> torch.device:
     else:
         try:
             dev = torch.device(device)  # type: ignore[call-overload]
-        except (RuntimeError, TypeError):
+        except (RuntimeError, TypeError, ValueError):  # ValueError: an index past int64 (10**30)
             raise InputError(f"device: unknown device {device!r}; use 'auto', 'cpu' or 'cuda'",
                              param="device") from None
     if dev.type not in ("cpu", "cuda", "mps", "xpu") and not _has_backend(dev.type):
