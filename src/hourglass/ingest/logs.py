@@ -376,7 +376,8 @@ class TooLongLine(str):
 def _bounded(readline: Any, limit: int, end: Any) -> Iterator[Any]:
     """The lines ``readline`` gives, each of at most ``limit`` units (bytes, or characters of a
     text stream whose lines end with ``end``); a longer one is read past in pieces and given as
-    :class:`TooLongLine` (its length counted in the stream's units)."""
+    :class:`TooLongLine` (its length counted in the stream's units, its line break not, as
+    ``stream`` counts a line)."""
     while True:
         raw = readline(limit + 1)
         if not raw:
@@ -388,7 +389,7 @@ def _bounded(readline: Any, limit: int, end: Any) -> Iterator[Any]:
         while raw and not raw.endswith(end):  # the rest of the long line, a piece at a time
             raw = readline(1 << 20)
             size += len(raw)
-        yield TooLongLine(size)
+        yield TooLongLine(size - len(end) if raw.endswith(end) else size)
 
 
 # the magic bytes of compressed files other than gzip, and the tool that writes their text out

@@ -2385,19 +2385,19 @@ def _iter_jsonl(path: Path, *, on_bad_rows: str, stats: ReadStats,
 def _line_length(readline: Callable[[int], bytes], head: bytes, limit: int = MAX_LINE_BYTES) -> int:
     """The length of a line whose first ``limit + 1`` bytes, ``head``, hold no line break: the
     rest read past in pieces, never held (as ``stream`` reads lines), so a file with no line
-    breaks cannot fill memory.
+    breaks cannot fill memory. The line break is not counted, as ``stream`` counts a line.
 
     Examples
     --------
     >>> fh = io.BytesIO(b"x" * 9 + b"\\ncd")
     >>> _line_length(fh.readline, fh.readline(5), limit=4), fh.readline()
-    (10, b'cd')
+    (9, b'cd')
     """
     length = len(head)
     while more := readline(limit + 1):
-        length += len(more)
         if more.endswith(b"\n"):
-            break
+            return length + len(more) - 1
+        length += len(more)
     return length
 
 
