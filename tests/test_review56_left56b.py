@@ -48,3 +48,36 @@ def test_a_too_long_line_is_counted_alike_by_score_and_stream(tmp_path) -> None:
         read_table(path)
     first = next(iter(read_lines(path)))
     assert type(first) is TooLongLine and first.length == n
+
+
+def test_bad_validation_rows_are_named_x_val_by_the_api_not_by_train(tmp_path) -> None:
+    # What was wrong: Pipeline.fit(df, X_val=bad, y_val=...) said 'column(s) the model needs are
+    # missing: b' (or "column 'a': expected numbers, found 'x'") as if df lacked them; it now
+    # names X_val. 'hourglass train', which carves its validation rows from the training file,
+    # still names the file's line, without the API's argument name.
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from hourglass import AutoEncoder, Pipeline, thresholds
+    from hourglass.cli import app
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(40, 2)), columns=["a", "b"])
+    y_val = np.r_[np.zeros(38), np.ones(2)]
+    for bad, said in [(df.drop(columns="b"), "X_val: column(s) the model needs are missing: b"),
+                      (df.assign(a="x"), "X_val: column 'a': expected numbers, found 'x'")]:
+        pipe = Pipeline(AutoEncoder(hidden=(2,), epochs=1, verbose=0), threshold=thresholds.BestF1())
+        with pytest.raises(InputError, match=re.escape(said)):
+            pipe.fit(df, X_val=bad, y_val=y_val)
+
+    flows = pd.DataFrame({"bytes": rng.lognormal(5, 1, 200).round().astype(object),
+                          "rate": rng.uniform(0, 1, 200),
+                          "label": np.where(np.arange(200) % 4 == 0, "attack", "benign")})
+    flows.loc[100, "bytes"] = "n/a?"  # an attack row: only the carved validation rows hold it
+    flows.to_csv(tmp_path / "t.csv", index=False)
+    res = CliRunner().invoke(app, ["train", str(tmp_path / "t.csv"), "--label-col", "label",
+                                   "--normal", "benign", "--threshold", "best-f1", "--val-fraction",
+                                   "0.99", "-o", str(tmp_path / "m"), "--epochs", "1", "--hidden",
+                                   "4,2", "-q"])
+    last = res.stderr.strip().splitlines()[-1]
+    assert res.exit_code == 2 and "found 'n/a?' (line 102)" in last and "X_val" not in last, res.stderr

@@ -355,7 +355,11 @@ def train_pipeline(
         pipe.fit(feats, X_val=X_val, y_val=y_val)
     except InputError as exc:  # a row number counts the rows trained on: tell the file's row
         from_val = X_val is not None and getattr(exc, "fit_stage", None) == "detector"  # carved rows
-        told = at_file_rows(exc, val_rows if from_val else rows, stats)
+        # the carved rows are the file's: said as the file's, not as the API's X_val
+        cause = exc.__cause__
+        said = (cause if from_val and isinstance(cause, InputError) and str(exc) == f"X_val: {cause}"
+                else exc)
+        told = at_file_rows(said, val_rows if from_val else rows, stats)
         if getattr(exc, "fit_stage", None) == "features" and exc.param is None:  # about the data:
             told = about_file(told, source)  # named as score names it (not an option's error)
         raise told from None

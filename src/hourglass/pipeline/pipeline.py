@@ -678,7 +678,12 @@ class Pipeline:
         per row, session or step the detector scores); ``None`` without validation rows."""
         if X_val is None:
             return None
-        Xv = self.features_.transform(X_val)
+        try:
+            Xv = self.features_.transform(X_val)
+        except InputError as exc:  # said of X_val, not read as one about the training rows
+            # (the error itself is the cause: 'hourglass train', which carves X_val from the
+            # training file, tells that file's rows with it)
+            raise InputError(f"X_val: {exc}", param=exc.param) from exc
         return Xv, check_labels(y_val, len(Xv), what="y_val")
 
     def _fit_threshold(self, rule: Threshold | None, val: tuple[Any, np.ndarray] | None,
