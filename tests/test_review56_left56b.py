@@ -81,3 +81,33 @@ def test_bad_validation_rows_are_named_x_val_by_the_api_not_by_train(tmp_path) -
                                    "4,2", "-q"])
     last = res.stderr.strip().splitlines()[-1]
     assert res.exit_code == 2 and "found 'n/a?' (line 102)" in last and "X_val" not in last, res.stderr
+
+
+def test_readme_says_cross_val_score_trains_label_aware_detectors_on_its_labels() -> None:
+    # What was wrong: the README's cross-validation paragraph said how cross_val_score scores a
+    # detector but not that it passes each training fold's y to fit, so a label-aware detector
+    # (AutoEncoder) trains semi-supervised on the fold's anomalies, not on normal rows alone.
+    # The README now says so; this checks the sentence and that it holds.
+    from pathlib import Path
+
+    from sklearn.model_selection import cross_validate
+
+    from hourglass import AutoEncoder
+
+    text = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text().split())
+    assert ("`cross_val_score(det, X, y)` passes each training fold's `y` to `fit` as well, so a "
+            "detector tagged `supports_labels`") in text
+    seen: list[object] = []
+
+    class Recording(AutoEncoder):
+        def fit(self, X, y=None):  # type: ignore[no-untyped-def, override]
+            seen.append(y)
+            return super().fit(X, y)
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    y = (np.arange(40) % 5 == 0).astype(int)
+    det = Recording(hidden=(2,), epochs=1, verbose=0)
+    assert det.get_tags()["supports_labels"]
+    cross_validate(det, X, y, cv=2, scoring=lambda est, X, y: 0.0)
+    assert len(seen) == 2 and all(s is not None and (np.asarray(s) == 1).any() for s in seen)
