@@ -111,3 +111,22 @@ def test_readme_says_cross_val_score_trains_label_aware_detectors_on_its_labels(
     assert det.get_tags()["supports_labels"]
     cross_validate(det, X, y, cv=2, scoring=lambda est, X, y: 0.0)
     assert len(seen) == 2 and all(s is not None and (np.asarray(s) == 1).any() for s in seen)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_a_winlogbeat_alerts_host_is_the_events_computer_whatever_the_field_order(reverse: bool) -> None:
+    # What was wrong: a Winlogbeat document's host.name (the machine Winlogbeat ran on: a Windows
+    # Event Collector) and winlog.computer_name (the event's computer) both went to ECS host.name,
+    # and the later field won: the alert's host depended on column order. As for evtx and
+    # windows-json, the event's computer is host.name and Winlogbeat's host the observer.
+    from hourglass.serve.ecs import AlertRule, to_ecs
+
+    alert = {"row": 3, "score": 2.0, "flag": 1, "severity": "high", "calibrated": 0.99}
+    rule = AlertRule(name="autoencoder", id="abc", input="table", data_format="winlogbeat")
+    fields = [("host.name", "wec01"), ("winlog.computer_name", "ws1.corp.local")]
+    doc = to_ecs(alert, rule, fields=dict(fields[::-1] if reverse else fields))
+    assert doc["host"] == {"name": "ws1.corp.local"}
+    assert doc["observer"] == {"hostname": "wec01"}
+    # without the event's computer, Winlogbeat's host.name is the host
+    alone = to_ecs(alert, rule, fields={"host.name": "ws1"})
+    assert alone["host"] == {"name": "ws1"} and "observer" not in alone

@@ -116,7 +116,10 @@ def test_the_readme_says_what_this_rounds_windows_changes_do() -> None:
     from hourglass.serve.ecs import AlertRule, to_ecs
 
     readme = " ".join(Path(__file__).resolve().parents[1].joinpath("README.md").read_text().split())
-    assert "(`host`: a Windows Event Collector) as `observer.hostname`" in readme
+    assert (
+        "(`host`: a Windows Event Collector; a Winlogbeat document's `host.name`) is"
+        " `observer.hostname`"
+    ) in readme
     assert "`user.domain` `DOMAIN`" in readme
     assert "a classic log's `Channel` in any letter case" in readme
     doc = to_ecs({"row": 0, "score": 3.0}, AlertRule("autoencoder", "ab", data_format="evtx"),

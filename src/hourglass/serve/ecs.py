@@ -38,9 +38,10 @@ What goes where:
   ``hourglass.fields``, as do all other kept fields). A Windows event (``evtx``, ``windows-json``)
   that names its computer (``Hostname``, ``Computer``) has it as ``host.name``, and the machine
   that forwarded it (``host``: a Windows Event Collector, Logstash's sender) as
-  ``observer.hostname``; a Windows account written ``DOMAIN\\name`` (Sysmon's ``User``) is
-  ``user.name`` ``name`` and ``user.domain`` ``DOMAIN``, as the Security log's
-  ``SubjectUserName`` names it (and Winlogbeat's Sysmon module splits it).
+  ``observer.hostname``, and so has a Winlogbeat document (``winlog.computer_name`` the host,
+  ``host.name``, the machine Winlogbeat ran on, the observer); a Windows account written
+  ``DOMAIN\\name`` (Sysmon's ``User``) is ``user.name`` ``name`` and ``user.domain`` ``DOMAIN``,
+  as the Security log's ``SubjectUserName`` names it (and Winlogbeat's Sysmon module splits it).
 """
 
 from __future__ import annotations
@@ -134,6 +135,11 @@ _FORMAT_TARGETS: dict[str, dict[str, str]] = {
 # (``host``: a Windows Event Collector), which both read as host.name elsewhere: the computer is
 # the host (as winlog.computer_name is), the forwarder the observer (:func:`_field_target`).
 _WINDOWS_COMPUTER = frozenset({"hostname", "computer"})
+#: The same in a Winlogbeat document: ``host.name`` is the machine Winlogbeat ran on (a Windows
+#: Event Collector reading forwarded events), ``winlog.computer_name`` the event's computer.
+_FORWARDER_FIELDS: dict[str, tuple[str, frozenset[str]]] = {
+    **{fmt: ("host", _WINDOWS_COMPUTER) for fmt in WINDOWS_FORMS},
+    "winlogbeat": ("host.name", frozenset({"winlog.computer_name"}))}
 #: A Google Cloud zone (``us-central1-c``: a region and a letter), as opposed to a region
 #: (``us-central1``) or a multi-region (``us``, ``global``).
 _GCP_ZONE = re.compile(r"[a-z]+(?:-[a-z]+)*\d+-[a-z]")
@@ -170,13 +176,15 @@ def _audit_missing(value: Any) -> bool:
 def _field_target(key: Any, fields: Mapping[str, Any], fmt: str | None) -> str | None:
     """:func:`ecs_target` of ``key`` among the record's ``fields``: an audit record's ``uid`` and
     ``UID`` go to ``process.user.*`` where it has an ``acct``; a Windows event's ``host`` (the
-    machine that forwarded it: Logstash's sender, a Windows Event Collector) goes to
-    ``observer.hostname`` where the event names its own computer (``Hostname``, ``Computer``),
-    which is ``host.name``."""
+    machine that forwarded it: Logstash's sender, a Windows Event Collector), or a Winlogbeat
+    document's ``host.name`` (the machine Winlogbeat ran on), goes to ``observer.hostname`` where
+    the event names its own computer (``Hostname``, ``Computer``; ``winlog.computer_name``),
+    which is ``host.name``, whichever field comes first."""
     if fmt == "auditd" and key in _AUDIT_PROCESS_USER and _ecs_field("acct", fields.get("acct"), fmt):
         return _AUDIT_PROCESS_USER[key]
-    if fmt in WINDOWS_FORMS and str(key).strip().lower() == "host" and any(
-            str(k).strip().lower() in _WINDOWS_COMPUTER and _ecs_value("host.name", v) is not None
+    forwarder, computer = _FORWARDER_FIELDS.get(str(fmt), ("", frozenset()))
+    if forwarder and str(key).strip().lower() == forwarder and any(
+            str(k).strip().lower() in computer and _ecs_value("host.name", v) is not None
             for k, v in fields.items()):
         return "observer.hostname"
     return ecs_target(key, fmt)
