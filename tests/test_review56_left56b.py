@@ -130,3 +130,27 @@ def test_a_winlogbeat_alerts_host_is_the_events_computer_whatever_the_field_orde
     # without the event's computer, Winlogbeat's host.name is the host
     alone = to_ecs(alert, rule, fields={"host.name": "ws1"})
     assert alone["host"] == {"name": "ws1"} and "observer" not in alone
+
+
+def test_the_docs_say_plainly_that_suppression_rules_match_case_sensitively(tmp_path) -> None:
+    # What was wrong: the README said only that a glob is case-sensitive; that equal text is too
+    # (no rule option folds case), awkward for Windows paths and accounts, was not said where
+    # rules are described. It is now, with the way round it; this checks the sentence and that
+    # what it says holds.
+    from pathlib import Path
+
+    import pandas as pd
+
+    import hourglass.serve.suppress as suppress
+
+    text = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text().split())
+    assert ("text is matched **case-sensitively**, equal text and globs alike, and no rule option "
+            "changes that") in text
+    assert "case-sensitively" in (suppress.__doc__ or "")
+    rules = tmp_path / "r.toml"
+    rules.write_text('[[rule]]\nname = "alice"\nmatch = { user = "CORP\\\\Alice" }\n'
+                     '[[rule]]\nname = "windows"\nmatch = { path = "[Cc]:\\\\[Ww]indows\\\\*" }\n')
+    df = pd.DataFrame({"user": ["CORP\\Alice", "corp\\alice", "x"],
+                       "path": ["", "", "c:\\windows\\system32\\cmd.exe"]})
+    _, names = suppress.load_suppressions(rules).apply(df, np.ones(3, dtype=int))
+    assert names.tolist() == ["alice", "", "windows"]

@@ -33,7 +33,10 @@ glob (case-sensitive); one that reads as an IP address or network (``10.20.0.0/1
 ``2001:db8::/32``, ``10.0.0.5``; IPv4 octets decimal, leading zeros included, as in the cells:
 ``010.0.0.0/8`` is 10.0.0.0/8) matches the addresses inside it (a cell that is no address does
 not match; an IPv4-mapped IPv6 cell, ``::ffff:10.0.0.5``, is its IPv4 address); anything else
-matches equal text.
+matches equal text. Text is matched case-sensitively, equal text and globs alike (no rule option
+folds case: ``CORP\\Alice`` is not ``corp\\alice``; give each spelling, or a glob's ``[Cc]``
+classes), except on the entities of a model trained with ``entity_case="fold"``
+(:meth:`Condition.folded`).
 """
 
 from __future__ import annotations
