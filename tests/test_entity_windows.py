@@ -226,7 +226,11 @@ def test_inspect_previews_what_an_entity_model_aggregates(tmp_path: Path, files:
     model = json.loads((files["model"] / "config.json").read_text())["features"]
     assert got["n_features"] == len(model["feature_names"])  # what train built
     assert 900 < got["buckets"] <= 4 * 240  # 4 hosts, 240 minutes, an event every 2-4 s
-    one_line_error(["inspect", str(files["train"]), "--entity-col", "Hostname"],  # (its own: the
-                   "event time 'timestamp' is not in the data; give --timestamp-col")  # .evtx name)
+    # without --timestamp-col: the format's own event time ('timestamp', the .evtx name) is not
+    # in the data, its @timestamp is, and the buckets are cut on it, as a table model takes it
+    res = runner.invoke(app, ["inspect", str(files["train"]), "--entity-col", "Hostname",
+                              "--bucket", "1min"])
+    assert res.exit_code == 0, res.output
+    assert "(Hostname, 1min bucket) rows of 4 entities" in res.stdout
     one_line_error(["inspect", str(files["train"]), "--distinct", "EventID"],
                    "--aggregate/--distinct: only with --entity-col")

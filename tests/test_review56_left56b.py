@@ -154,3 +154,37 @@ def test_the_docs_say_plainly_that_suppression_rules_match_case_sensitively(tmp_
                        "path": ["", "", "c:\\windows\\system32\\cmd.exe"]})
     _, names = suppress.load_suppressions(rules).apply(df, np.ones(3, dtype=int))
     assert names.tolist() == ["alice", "", "windows"]
+
+
+def test_an_entity_model_on_an_otrf_export_cuts_its_buckets_on_its_timestamp(tmp_path) -> None:
+    # What was wrong: train/inspect --entity-col on an OTRF/Mordor windows-json export (events
+    # '@timestamp'd, no 'timestamp', the format's own event time) without --timestamp-col stopped
+    # with "event time 'timestamp' is not in the data; give --timestamp-col", while a table model
+    # on the same file takes @timestamp by itself. Entity models now take it too.
+    import json
+
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from hourglass.cli import app
+
+    t0 = pd.Timestamp("2024-03-01T10:00:00Z")
+    rows = [{"@timestamp": (t0 + pd.Timedelta(seconds=7 * i)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+             "Hostname": f"WS{i % 3}", "EventID": 4624, "RecordNumber": 1000 + i, "Channel": "Security",
+             "Task": 12544, "LogonType": [2, 3, 5][i % 3], "TargetUserName": ["alice", "bob"][i % 2]}
+            for i in range(240)]
+    data = tmp_path / "events.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    runner = CliRunner()
+    res = runner.invoke(app, ["inspect", str(data), "--entity-col", "Hostname", "--bucket", "1min"])
+    assert res.exit_code == 0, res.output
+    assert "(Hostname, 1min bucket) rows of 3 entities" in res.stdout
+    res = runner.invoke(app, ["train", str(data), "--entity-col", "Hostname", "--bucket", "1min",
+                              "--epochs", "1", "--hidden", "4,2", "-o", str(tmp_path / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert config["features"]["params"]["timestamp_col"] == "@timestamp"
+    # --drop of that column is refused as the time column's, not taken and then missed
+    res = runner.invoke(app, ["train", str(data), "--entity-col", "Hostname", "--drop", "@timestamp",
+                              "-o", str(tmp_path / "m2"), "-q"])
+    assert res.exit_code == 2 and "is the timestamp column" in res.stderr, res.output

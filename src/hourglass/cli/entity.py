@@ -15,7 +15,7 @@ import pandas as pd
 from hourglass._columns import counted, shown_column
 from hourglass.cli._options import option_message
 from hourglass.cli._output import severity_counts
-from hourglass.cli._schema import ids_as_written, warn_label_as_feature
+from hourglass.cli._schema import ECS_TIME, ids_as_written, warn_label_as_feature
 from hourglass.cli._skip import skip_text_in_numbers
 from hourglass.cli._spool import shown
 from hourglass.cli.tables import (
@@ -65,6 +65,18 @@ def format_time(entity_col: str | None, timestamp_col: str | None, fmt: str | No
         logger.info("buckets cut on %r, the %s format's event time (--timestamp-col to choose "
                     "another)", col, getattr(spec, "name", fmt))
     return col
+
+
+def own_or_ecs_time(df: pd.DataFrame, timestamp_col: str, own: bool) -> str:
+    """``timestamp_col``; where it is the data format's own event time (``own``: not typed) and
+    ``df`` lacks it but has Elastic Common Schema's ``@timestamp`` (an OTRF/Mordor
+    ``windows-json`` export), ``@timestamp``, said on stderr, as a table model takes it
+    (:func:`~hourglass.cli._schema.format_time_column`)."""
+    if own and timestamp_col not in df.columns and ECS_TIME in df.columns:
+        logger.info("buckets cut on %r, Elastic Common Schema's event time (the data has no %r, "
+                    "its format's own; --timestamp-col to choose another)", ECS_TIME, timestamp_col)
+        return ECS_TIME
+    return timestamp_col
 
 
 def check_entity_case(value: str) -> None:
@@ -408,9 +420,10 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
                  normal: list[str], fmt: str, on_bad_rows: str, numeric: list[str] | None,
                  distinct: list[str] | None, drop: list[str], scaler: str,
                  roles: dict[str, str] | None = None,
-                 entity_case: str = "exact") -> tuple[Pipeline, ReadStats]:
+                 entity_case: str = "exact", own_time: bool = False) -> tuple[Pipeline, ReadStats]:
     """Train and save an entity-bucket model on DATA's (normal) rows (``entity_case``: entity
-    names compared as written, ``"exact"``, or case-folded, ``"fold"``)."""
+    names compared as written, ``"exact"``, or case-folded, ``"fold"``; ``own_time``:
+    ``timestamp_col`` is the format's own event time, not typed: :func:`own_or_ecs_time`)."""
     from hourglass.cli._common import check_model_dir
     from hourglass.cli.logs import check_tabular_model
 
@@ -440,6 +453,8 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
     check_model_dir(output, data)
     stats = ReadStats()
     df, spec = _read_spec(data, fmt, on_bad_rows, stats, entity_col)
+    timestamp_col = own_or_ecs_time(df, timestamp_col, own_time)
+    refuse_key_drops(drop, entity_col, timestamp_col)
     df = skip_unreadable_times(df, timestamp_col, None, on_bad_rows, stats, data)
     given = bool(numeric or distinct)
     if given and roles:

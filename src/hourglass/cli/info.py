@@ -259,6 +259,9 @@ def inspect(
                 raise HourglassError(f"--drop {both[0]}: is also {named[both[0]]} {both[0]}; a "
                                      "column is either aggregated or dropped")
             assert entity_col is not None and timestamp_col is not None
+            timestamp_col = entity_cli.own_or_ecs_time(df, timestamp_col, own_time)
+            if drop:
+                entity_cli.refuse_key_drops(drop, entity_col, timestamp_col)
             df = skip_unreadable_times(df, timestamp_col, None, on_bad_rows, stats, shown(data))
             if on_bad_rows == "skip":  # text in a column train would sum: skipped, as train skips it
                 from hourglass.cli._skip import skip_text_in_numbers

@@ -271,7 +271,8 @@ def train(
                     bucket=bucket or "5min", model=model, params=params, threshold=threshold,
                     label_col=label_col, normal=list(normal or []), fmt=str(fmt),
                     on_bad_rows=on_bad_rows, numeric=aggregate, distinct=distinct, drop=drop or [],
-                    scaler=scaler, roles=parse_roles(role), entity_case=entity_case or "exact")
+                    scaler=scaler, roles=parse_roles(role), entity_case=entity_case or "exact",
+                    own_time=given_time is None)
             except InputError as exc:  # the format's own time field, which this file lacks
                 if given_time is None and getattr(exc, "param", None) == "timestamp_col":
                     raise no_own_time(data, timestamp_col, exc) from None
