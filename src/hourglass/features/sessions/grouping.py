@@ -174,6 +174,9 @@ class SessionGrouper:
                                  param=("window", "step"))
             self._w, self._s = w, st
         self.order_by_time = order_by_time
+        #: the first event whose time does not read, with its time stamp's text when the input
+        #: gives one (``line 3, 'Mar 45 10:00:00'``): named by the warning and the error
+        self.first_timeless: str | None = None
         self.index: dict[str, int] = {}
         self.parts: list[tuple[np.ndarray, ...]] = []
         self.counts = {"events_without_session": 0, "empty_sessions_skipped": 0}
@@ -215,12 +218,19 @@ class SessionGrouper:
                 np.full(len(events), np.nan)
             ok = np.isfinite(t)
             self.counts["events_without_session"] += int((~ok).sum())
+            if self.first_timeless is None and not ok.all():
+                self.first_timeless = _timeless_event(events, int(np.flatnonzero(~ok)[0]))
             rows = np.flatnonzero(ok)
             codes = t[rows]  # time stamps; windows are cut in finish()
         part: tuple[np.ndarray, ...] = (keys[rows], lines[rows], codes)
         if self.order_by_time:
             part += (events["time"].to_numpy(dtype=np.float64)[rows],)
         self.parts.append(part)
+
+    def _first_timeless(self) -> str:
+        """`` (first: line 3, '...')`` for a message about events without a readable time, or
+        ``""``."""
+        return f" (first: {self.first_timeless})" if self.window is not None and self.first_timeless else ""
 
     def map_keys(self, mapping: np.ndarray) -> None:
         """Replace every key ``k`` added so far by ``mapping[k]`` (keys numbered provisionally
@@ -240,8 +250,8 @@ class SessionGrouper:
             if not len(codes) and not counts["events_without_session"]:  # no event at all (no line
                 return [], [], [], dict(counts)  # matched the format): the caller's counted error
             if not len(codes):
-                raise InputError("window: no event has a readable time stamp in this input",
-                                 param="window")
+                raise InputError("window: no event has a readable time stamp in this input"
+                                 + self._first_timeless(), param="window")
             w, s = self._w, self._s
             # window g holds the events at g*s <= rel < g*s + w. The quotients round (0.3 / 0.1
             # is 2.999...: the event at 0.3 went to the window before its own, and a window's
@@ -280,11 +290,31 @@ class SessionGrouper:
             ids = [names[g] for g in groups]
         # (no session at all: the caller's error, with the counts, is the one line said)
         if counts["events_without_session"] and ids:  # in time windows: a time stamp that does not read
-            logger.warning("%s event(s) had %s; left out", f"{counts['events_without_session']:,}",
-                           "no session id" if self.window is None else "no readable time (no window)")
+            logger.warning("%s event(s) had %s; left out%s", f"{counts['events_without_session']:,}",
+                           "no session id" if self.window is None else "no readable time (no window)",
+                           self._first_timeless())
         if counts["empty_sessions_skipped"]:
             logger.info("%s empty window(s) skipped", f"{counts['empty_sessions_skipped']:,}")
         return ids, gk, gl, dict(counts)
+
+
+def _timeless_event(events: pd.DataFrame, i: int) -> str:
+    """Row ``i`` of ``events`` named for a message: its log line, and the text its time was read
+    from where the input has a ``timestamp`` field (a header regex's group, BGL's, journald's).
+
+    Examples
+    --------
+    >>> ev = pd.DataFrame({"line": [4, 9], "time": [1.0, float("nan")], "timestamp": ["", "03-17 16:13"]})
+    >>> _timeless_event(ev, 1)
+    "line 9, '03-17 16:13'"
+    >>> _timeless_event(ev[["line", "time"]], 1)
+    'line 9'
+    """
+    where = f"line {int(events['line'].iloc[i])}"
+    if "timestamp" in events.columns:
+        text = str(events["timestamp"].iloc[i])
+        where += f", {text[:60]!r}" if text.strip() else ", no time stamp"
+    return where
 
 
 def group_events(events: pd.DataFrame, *, session_regex: str | None = None,
