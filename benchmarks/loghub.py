@@ -84,7 +84,7 @@ PUBLISHED: dict[str, float] = {
 }
 
 NOTES = """Command: `python benchmarks/loghub.py` ({masks}, `LogParser` defaults: Drain similarity
-0.7, depth 5, rules 2; one setting for all 16 sets). Each set's 2,000 raw lines are parsed with
+0.7, depth 5, rules 3; one setting for all 16 sets). Each set's 2,000 raw lines are parsed with
 `LogParser(format)`: a built-in `--format` where one fits, otherwise a `(?P<content>...)` regular
 expression after the set's header layout (`benchmarks/loghub.py`, `FORMATS`). GA: a line is
 correct when the lines that share its template are exactly the lines that share its true

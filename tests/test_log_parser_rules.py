@@ -1,6 +1,7 @@
-"""The parser's default rules (``rules=2``): masks for bare hex ids and numbered names, a token
-holding a mask is a value in Drain's prefix tree, parameters count as alike while learning; a
-parser saved before (no ``rules`` in its state) keeps the old masks, rules and settings."""
+"""The parser's rules since ``rules=2`` (kept by ``rules=3``): masks for bare hex ids and
+numbered names, a token holding a mask is a value in Drain's prefix tree, parameters count as
+alike while learning; a parser saved before (no ``rules`` in its state) keeps the old masks,
+rules and settings."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import json
 import pytest
 
 from hourglass.features.sessions import EventSessions
-from hourglass.ingest.logs import LEGACY_MASKS, LogParser
+from hourglass.ingest.logs import LEGACY_MASKS, RULES, LogParser
 
 HOSTS = ("www.google.com", "img.baidu.com", "play.google.com", "get.sogou.com", "a.example.org")
 PROXY = [f"{h}:{443 + i % 3} open through proxy proxy.example.edu:5070 HTTPS"
@@ -58,7 +59,7 @@ def test_other_events_stay_apart_and_unknown_lines_are_unknown() -> None:
 def test_new_parsers_record_their_rules_in_the_saved_state() -> None:
     p = LogParser("raw").fit(PROXY)
     d = json.loads(json.dumps(p.to_dict()))
-    assert (d["params"]["rules"], d["params"]["depth"], d["params"]["sim_th"]) == (2, 5, 0.7)
+    assert (d["params"]["rules"], d["params"]["depth"], d["params"]["sim_th"]) == (RULES, 5, 0.7)
     q = LogParser.from_dict(d)
     assert q.parse(PROXY)["key"].tolist() == p.parse(PROXY)["key"].tolist()
 
@@ -95,12 +96,12 @@ def test_a_saved_session_model_keeps_its_parser_rules(monkeypatch: pytest.Monkey
     assert [s.tolist() for s in back.transform(lines)] == [s.tolist() for s in pre.transform(lines)]
     # a re-fit of the loaded (old) preprocessing parses by the old rules too, not a mix
     assert back.rules == 1 and back._parser().rules == 1
-    assert EventSessions().rules == 2 and EventSessions()._parser().rules == 2
+    assert EventSessions().rules == RULES and EventSessions()._parser().rules == RULES
 
 
 def test_rules_must_be_known() -> None:
-    with pytest.raises(ValueError, match="rules must be 1 or 2"):
-        LogParser("raw", rules=3).fit(PROXY)
+    with pytest.raises(ValueError, match="rules must be 1, 2 or 3"):
+        LogParser("raw", rules=4).fit(PROXY)
 
 
 def test_masks_skipped_for_lack_of_their_text_give_the_full_result() -> None:
@@ -109,8 +110,10 @@ def test_masks_skipped_for_lack_of_their_text_give_the_full_result() -> None:
     lines = ["Receiving blk_-42 src: /10.0.0.1:50010 dest: /10.0.0.2:50010",
              "core.2275 generated at 0x1f3A by 003a90fcaa11 in /usr/lib/x.so",
              "plain words only", "a.b.c 1.2.3 v1.2 x.5 /tmp /a/b/ 0X7f", "10.0.0.256 blk_x 12ab34cd56",
-             "no digit /usr/lib/x.so deadbeefcafe", "\u0663\u0664 Arabic-Indic digits 0x\u0661"]
-    for rules in (1, 2):
+             "no digit /usr/lib/x.so deadbeefcafe", "\u0663\u0664 Arabic-Indic digits 0x\u0661",
+             "Launching attempt_1445144423722_0020_m_000000_0 for rdd_42_32",
+             "instance 96443913-049b-41f6-9049-05fc7a1b2c3d, abcdefab-abcd-abcd-abcd-abcdefabcdef"]
+    for rules in (1, 2, 3):
         parser = LogParser("raw", rules=rules)
         compiled = parser._compile()
         assert any(text is not None or digits for _, _, text, digits in compiled.plan)

@@ -262,6 +262,13 @@ def _utc_today() -> datetime.date:
 # Applied in this order; each match becomes ``<NAME>`` in the template.
 DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
     ("BLK", r"blk_-?\d+"),
+    # a UUID (OpenStack's instance and request ids): the parts after a first one of digits only
+    # were no part of the <NUM> that took it, and a template was learnt per id
+    ("UUID", r"(?<![\w])[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}(?![\w\-])"),
+    # a name with numbered parts (Hadoop's and Spark's attempt_1445144423722_0020_m_000000_0,
+    # container_..., task_..., rdd_42_32): unmasked, a message holding one and a word or two
+    # ('Launching attempt_...', 'attempt_...: Committed') was a template per id
+    ("ID", r"(?<![\w.\-])[A-Za-z]+(?:_[A-Za-z]*\d[A-Za-z\d]*)+(?:_\w+)*(?![\w\-])"),
     ("IP", r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?![\w.])"),
     ("HEX", r"(?<![\w])0[xX][0-9a-fA-F]+(?![\w])"),
     ("PATH", r"(?<![\w.])(?:/[\w.\-]+){2,}/?"),
@@ -272,6 +279,10 @@ DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
     ("NUM", r"(?<=[A-Za-z]\.)\d+(?![\w.])"),  # a numbered name: core.2275, messages.3
 )
 
+# The default masks of a parser with ``rules=2``: those of ``rules=3`` but UUIDs and numbered
+# names (``attempt_..._0``).
+_RULES2_MASKS: tuple[tuple[str, str], ...] = tuple(m for m in DEFAULT_MASKS if m[0] not in ("UUID", "ID"))
+
 # The default masks of a parser with ``rules=1`` (all parsers saved before ``rules`` existed).
 LEGACY_MASKS: tuple[tuple[str, str], ...] = (
     ("BLK", r"blk_-?\d+"),
@@ -281,7 +292,7 @@ LEGACY_MASKS: tuple[tuple[str, str], ...] = (
     ("NUM", r"(?<![\w.\-])[-+]?\d+(?:\.\d+)?(?![\w.])"),
 )
 
-RULES = 2  # the parsing rules of a new parser (see LogParser's ``rules``)
+RULES = 3  # the parsing rules of a new parser (see LogParser's ``rules``)
 
 # What a built-in mask cannot match without: a text (or None) and whether a digit; a message
 # lacking it skips the mask's regular expression, the same result at a fraction of the cost
@@ -290,6 +301,8 @@ RULES = 2  # the parsing rules of a new parser (see LogParser's ``rules``)
 # check off for the masks after it).
 _NEEDS: dict[str, tuple[str | None, bool]] = {
     r"blk_-?\d+": ("blk_", True),
+    DEFAULT_MASKS[1][1]: ("-", False),  # UUID (one of letters a-f only has no digit)
+    DEFAULT_MASKS[2][1]: ("_", True),  # ID
     r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?![\w.])": (".", True),
     r"(?<![\w])0[xX][0-9a-fA-F]+(?![\w])": ("0", True),
     r"(?<![\w.])(?:/[\w.\-]+){2,}/?": ("/", False),
@@ -628,19 +641,26 @@ class LogParser:
         the ``syslog`` format dates it) for other layouts.
     masks
         ``(NAME, regex)`` pairs applied to the message before template mining; ``None`` uses
-        :data:`DEFAULT_MASKS` (block ids, IPs, hex, paths, numbers; :data:`LEGACY_MASKS` with
-        ``rules=1``); ``()`` masks nothing.
+        :data:`DEFAULT_MASKS` (block ids, UUIDs, numbered names such as
+        ``attempt_1445144423722_0020_m_000000_0``, IPs, hex, paths, numbers; without UUIDs and
+        numbered names with ``rules=2``, :data:`LEGACY_MASKS` with ``rules=1``); ``()`` masks
+        nothing.
     sim_th, depth, max_children
         Drain's similarity threshold, prefix-tree depth and fan-out.
     strict
         Raise :class:`~hourglass.errors.InputError` on the first line that matches no header
         format, instead of counting and skipping it.
     rules
-        ``2``: :data:`DEFAULT_MASKS`; a token that holds a mask (``host:<NUM>``) is a value in
-        Drain's prefix tree, as Drain takes a token with a digit to be; and the places a
-        template already holds as parameters count as alike in the similarity while learning
-        (as drain3 counts them when matching). ``1``, the rules before (parsers saved before this
-        setting existed load as ``1``, so they score as they did): :data:`LEGACY_MASKS`; a
+        ``3`` (new parsers): as ``2``, and :data:`DEFAULT_MASKS` also masks UUIDs (``<UUID>``)
+        and numbered names (``<ID>``: ``attempt_..._0``, ``container_..._000002``), which were
+        a template per id (Spark's ``attempt_<*>: Committed`` 30 templates in 2,000 lines, so
+        every new job's lines were unknown when scored). Parsers saved with ``2`` load so and
+        score as they did. ``2``: :data:`DEFAULT_MASKS` but those two; a token that holds a
+        mask (``host:<NUM>``) is a value in Drain's prefix tree, as Drain takes a token with a
+        digit to be; and the places a template already holds as parameters count as alike in
+        the similarity while learning (as drain3 counts them when matching). ``1``, the rules
+        before (parsers saved before this setting existed load as ``1``, so they score as they
+        did): :data:`LEGACY_MASKS`; a
         token holding a mask is a branch of the tree (``a.com:<NUM>`` and ``b.org:<NUM>`` first
         never share a template); parameters count as different while learning.
 
@@ -697,7 +717,7 @@ class LogParser:
         if "content" not in header.groupindex:
             raise InputError(f"format: the regular expression '{fmt}' needs a named group "
                              "(?P<content>...) holding the message", param="format")
-        default = DEFAULT_MASKS if int(self.rules) >= 2 else LEGACY_MASKS
+        default = {1: LEGACY_MASKS, 2: _RULES2_MASKS}.get(int(self.rules), DEFAULT_MASKS)
         masks = default if self.masks is None else tuple(tuple(m) for m in self.masks)
         compiled = []
         for m in masks:
@@ -747,8 +767,8 @@ class LogParser:
             raise InputError(f"depth must be >= 3, got {self.depth}", param="depth")
         if int(self.max_children) < 1:
             raise InputError(f"max_children must be >= 1, got {self.max_children}", param="max_children")
-        if int(self.rules) not in (1, 2):
-            raise InputError(f"rules must be 1 or 2, got {self.rules}", param="rules")
+        if int(self.rules) not in (1, 2, 3):
+            raise InputError(f"rules must be 1, 2 or 3, got {self.rules}", param="rules")
 
     def _new_drain(self) -> Any:
         drain = _drain().Drain(depth=int(self.depth), sim_th=float(self.sim_th),
