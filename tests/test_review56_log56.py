@@ -6,6 +6,7 @@ import pytest
 
 from hourglass.errors import InputError
 from hourglass.features.sessions import EventSessions
+from hourglass.ingest.logs import LogParser
 
 # an Android logcat-style header (threadtime): a time stamp without a year, which reads as none
 _LOGCAT = (r"^(?P<timestamp>\d\d-\d\d \d\d:\d\d:\d\d\.\d+) +(?P<pid>\d+) +(?P<tid>\d+) (?P<level>\w) "
@@ -58,8 +59,6 @@ def test_attempt_container_and_uuid_ids_are_masked_not_a_template_each() -> None
     # template of its own (Spark_2k: 30 templates for 'attempt_<*>: Committed'; 63 templates for
     # 36 events), and at scoring every new job's lines were unknown templates (key 0), which the
     # models flag: Spark_2k's second half held 14 unknown lines after training on its first.
-    from hourglass.ingest.logs import LogParser
-
     train = _job(24, range(12))
     parser = LogParser("raw").fit(train)
     assert len(parser.templates()) == 4, parser.templates()
@@ -75,3 +74,30 @@ def test_attempt_container_and_uuid_ids_are_masked_not_a_template_each() -> None
     back = LogParser.from_dict(old.to_dict())
     assert back.rules == 2 and len(back.templates()) == len(old.templates()) > 12
     assert back.parse(train)["key"].tolist() == old.parse(train)["key"].tolist()
+
+
+def _hdfs_delete(first: int, n: int) -> str:
+    blocks = " ".join(f"blk_{'-' if b % 2 else ''}{7000 + b}" for b in range(first, first + n))
+    return f"081111 065254 19 INFO dfs.FSNamesystem: BLOCK* ask 10.250.17.177:50010 to delete  {blocks}"
+
+
+def test_a_list_of_block_ids_is_one_parameter_whatever_its_length() -> None:
+    # What was wrong: HDFS's 'BLOCK* ask <IP> to delete blk_1 blk_2 ... blk_N' was a template per
+    # N (Drain groups messages by token count: HDFS_2k's five such lines made three templates, one
+    # of 100 '<BLK>'s), so a delete of a number of blocks not seen in training was an unknown
+    # template when scored, in every block session it names.
+    train = [_hdfs_delete(0, 1), _hdfs_delete(10, 3), _hdfs_delete(20, 100)]
+    parser = LogParser("hdfs").fit(train)
+    assert list(parser.templates().values()) == ["BLOCK* ask <IP> to delete <BLK>"]
+    later = parser.parse([_hdfs_delete(500, 7)])
+    assert later["key"].tolist() == [1] and parser.stats_.unknown_template == 0
+    assert LogParser.parameters("BLOCK* ask <IP> to delete <BLK>", later["content"][0])[1].split() == \
+        [f"blk_{'-' if b % 2 else ''}{7000 + b}" for b in range(500, 507)]
+    # each block named is a session holding the event, as before
+    pre = EventSessions(format="hdfs", session_regex=r"blk_-?\d+").fit(train)
+    found = pre.sessions([_hdfs_delete(500, 7)])
+    assert len(found) == 7 and all(s.tolist() == [1] for s in found.sequences)
+    assert found.stats["unknown_template"] == 0
+    # a parser saved with the rules before keeps its template per length
+    old = LogParser.from_dict(LogParser("hdfs", rules=2).fit(train).to_dict())
+    assert len(old.templates()) == 3 and old.parse([_hdfs_delete(500, 7)])["key"].tolist() == [0]

@@ -583,6 +583,15 @@ class _Compiled:
     masks: list[tuple[str, re.Pattern[str]]] = field(default_factory=list)
     # per mask: its sub, replacement, and _NEEDS' text and digit (None, False: always run)
     plan: list[tuple[Any, str, str | None, bool]] = field(default_factory=list)
+    # rules 3: a run of one mask's values (a list of block ids) is one value (see _RUN)
+    runs: bool = False
+
+
+# A run of two or more whole tokens of one mask, separated by blanks (HDFS's 'ask <IP> to delete
+# blk_1 blk_2 ... blk_N', a list of channels or fan speeds): one value, so that a list's length
+# is no part of its template (Drain groups by token count: a template per length, and a length
+# never seen in training an unknown template when scored)
+_RUN = re.compile(r"(?<!\S)(<[A-Z][A-Z0-9_]*>)(?:[ \t]+\1)+(?!\S)")
 
 
 # a read's counts, and the clock and day order it reads times by, live on the parser (stats_,
@@ -654,8 +663,10 @@ class LogParser:
         ``3`` (new parsers): as ``2``, and :data:`DEFAULT_MASKS` also masks UUIDs (``<UUID>``)
         and numbered names (``<ID>``: ``attempt_..._0``, ``container_..._000002``), which were
         a template per id (Spark's ``attempt_<*>: Committed`` 30 templates in 2,000 lines, so
-        every new job's lines were unknown when scored). Parsers saved with ``2`` load so and
-        score as they did. ``2``: :data:`DEFAULT_MASKS` but those two; a token that holds a
+        every new job's lines were unknown when scored); and a run of one mask's values
+        separated by blanks is one value (HDFS's ``ask <IP> to delete <BLK>`` of any number
+        of blocks, a template per number before). Parsers saved with ``2`` load so and score
+        as they did. ``2``: :data:`DEFAULT_MASKS` but those two; a token that holds a
         mask (``host:<NUM>``) is a value in Drain's prefix tree, as Drain takes a token with a
         digit to be; and the places a template already holds as parameters count as alike in
         the similarity while learning (as drain3 counts them when matching). ``1``, the rules
@@ -734,7 +745,7 @@ class LogParser:
             text, digits = _NEEDS.get(rx.pattern, (None, False))
             plan.append((rx.sub, f"<{name}>", text, digits and digit_safe))
             digit_safe = digit_safe and not any(ch.isdigit() for ch in name)
-        return _Compiled(header, compiled, plan)
+        return _Compiled(header, compiled, plan, runs=int(self.rules) >= 3)
 
     def _check_groups(self) -> None:
         """Refuse a header regex with a group named as a column the parser makes itself and
@@ -808,6 +819,8 @@ class LogParser:
         --------
         >>> LogParser().mask("Receiving blk_-42 src: /10.0.0.1:50010 size 67108864")
         'Receiving <BLK> src: /<IP> size <NUM>'
+        >>> LogParser().mask("BLOCK* ask 10.0.0.1:50010 to delete blk_1 blk_-2 blk_3")  # a list: one
+        'BLOCK* ask <IP> to delete <BLK>'
         """
         compiled = getattr(self, "_compiled", None) or self._compile()
         digit = _DIGIT.search(content) is not None
@@ -815,6 +828,8 @@ class LogParser:
             if (digits and not digit) or (text is not None and text not in content):
                 continue
             content = sub(repl, content)
+        if compiled.runs and "<" in content:
+            content = _RUN.sub(r"\1", content)
         return content
 
     def unmatched_text(self, lineno: int, line: str) -> str:
