@@ -72,7 +72,8 @@ class EventSessions(EventTables):
     session_column
         Header field (or table column) holding the session id (e.g. ``node`` for BGL, ``pid``).
     window, step
-        Time windows in seconds (fixed when ``step`` is ``None``, sliding otherwise).
+        Time windows in seconds (fixed when ``step`` is ``None``, sliding otherwise); a
+        window's events are in time order (ties in line order), whatever the lines' order.
     masks, sim_th, depth, rules
         Masking and Drain settings of the parser (:class:`~hourglass.ingest.logs.LogParser`;
         ``rules=1`` and similarity 0.5, depth 4 parse as models saved before ``rules`` existed,
@@ -194,9 +195,12 @@ class EventSessions(EventTables):
         # a table's session id travels under its own name (its column may be called 'key')
         column = SESSION_FIELD if self.is_table and self.session_column is not None \
             else self.session_column
+        # events in time order inside a session: a table's by its time column; a log's time
+        # windows by the lines' time too (cut by time, they held the events in line order: a log
+        # whose lines go back in time gave other sequences than the same events as a table)
+        by_time = self.time_column is not None if self.is_table else self.window is not None
         return SessionGrouper(session_regex=self.session_regex, session_column=column,
-                              window=self.window, step=self.step,
-                              order_by_time=self.is_table and self.time_column is not None)
+                              window=self.window, step=self.step, order_by_time=by_time)
 
     @staticmethod
     def _lines(data: Any, nul: str = "") -> tuple[Iterable[str], str]:
