@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from hourglass.errors import InputError
@@ -125,3 +127,48 @@ def test_a_time_window_of_a_log_holds_its_events_in_time_order_as_an_event_table
     tab = EventSessions(message_column="msg", time_column="ts", window=60).fit(table)
     tnames = tab.templates()
     assert [[tnames[k].split()[0] for k in s.tolist()] for s in tab.sessions(table).sequences] == got
+
+
+_BOM = b"\xef\xbb\xbf"
+_HDFS = "081109 2036{s:02d} 148 INFO dfs.DataNode$PacketResponder: {op} block blk_{b} terminating"
+
+
+def _hdfs_bytes(first: int, n: int) -> bytes:
+    ops = ("Receiving", "Received", "PacketResponder for")
+    return "".join(_HDFS.format(s=i % 60, op=ops[i % 3], b=first + i // 3) + "\n"
+                   for i in range(n)).encode()
+
+
+def test_a_byte_order_mark_where_a_joined_or_rotated_file_began_is_dropped(tmp_path: Path) -> None:
+    # What was wrong: a log's byte-order mark was dropped on line 1 only. Files joined into one
+    # ('cat app.log.1 app.log | hourglass score MODEL -'), or a rotated log followed with
+    # 'tail -F ... | hourglass stream', each saved with a BOM (Windows tools), put one before the
+    # second file's first line, which then matched no header (counted, skipped: its event and
+    # session lost) or, in the raw format, became a template of its own; the table, JSON-lines
+    # and PAN-OS readers already dropped such a mark on any line.
+    from hourglass.cli.app import app
+    from hourglass.serve.log_scoring import LogScorer
+    from tests._cli import runner
+
+    clean = _hdfs_bytes(0, 30) + _hdfs_bytes(10, 30)
+    joined = _BOM + _hdfs_bytes(0, 30) + _BOM + _hdfs_bytes(10, 30)
+    (tmp_path / "clean.log").write_bytes(clean)
+    (tmp_path / "joined.log").write_bytes(joined)
+    pre = EventSessions(format="hdfs", session_regex=r"blk_-?\d+").fit(str(tmp_path / "clean.log"))
+    want = pre.sessions(str(tmp_path / "clean.log"))
+    got = pre.sessions(str(tmp_path / "joined.log"))
+    assert got.stats["unmatched"] == 0 and got.ids == want.ids
+    assert [s.tolist() for s in got.sequences] == [s.tolist() for s in want.sequences]
+    # the stream (a rotated log's next file through a pipe) and the service read it so too
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(tmp_path / "clean.log"), "--format", "hdfs",
+                              "--session-regex", r"blk_-?\d+", "-m", "event-count-autoencoder",
+                              "--epochs", "1", "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["stream", str(model), "--input", str(tmp_path / "joined.log"),
+                              "--on-bad-rows", "error"])
+    assert res.exit_code == 0 and "60 parsed" in res.stderr, res.stderr
+    assert "matched no header" not in res.stderr
+    lines = joined.decode("utf-8").split("\n")[:-1]
+    answer = LogScorer(model).score(lines)
+    assert answer["unparsed_lines"] == 0 and len(answer["sessions"]) == len(want.ids)

@@ -45,17 +45,21 @@ def open_log_scorer(pipe: Any, model: Path, *, explain: int | None, keep: list[s
         raise HourglassError(f"{model}: {exc}") from None
 
 
-def _decode(raw: bytes, first: bool, nul: str = "") -> str:
-    """A line as ``hourglass score`` reads it: UTF-8 (bad bytes replaced), no CR, a NUL made
-    ``nul`` (dropped; a space in a key-sequence line, where dropping it would join two keys); a line
-    longer than the limit (its first bytes only) as the empty line that knows its length that
-    ``score``'s reader gives for it (a bad line, not its first bytes parsed as a whole line)."""
+def _decode(raw: bytes, nul: str = "") -> str:
+    """A line as ``hourglass score`` reads it: UTF-8 (bad bytes replaced), no CR, no byte-order
+    mark before it, a NUL made ``nul`` (dropped; a space in a key-sequence line, where dropping it
+    would join two keys); a line longer than the limit (its first bytes only) as the empty line
+    that knows its length that ``score``'s reader gives for it (a bad line, not its first bytes
+    parsed as a whole line)."""
     if type(raw) is not bytes:  # a LongLine (bytes): nothing more to look up for the others
         from hourglass.ingest.logs import TooLongLine
 
         return TooLongLine(raw.length)  # type: ignore[attr-defined]
     line = raw.decode("utf-8", errors="replace").rstrip("\r").replace("\x00", nul)
-    return without_boms(line) if first else line
+    # byte-order marks on any line, as score's reader drops them: where a file joined to others
+    # began ('cat a.log b.log |'), or the next file of a rotated log ('tail -F' of a log saved
+    # with one), whose first line matched no header
+    return without_boms(line) if line[:1] == "\ufeff" else line
 
 
 def summary_line(counts: dict[str, Any], where: str, seconds: float, mode: str) -> str:
@@ -145,7 +149,7 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
                 if not raw:  # the log is quiet: sessions may have gone idle meanwhile
                     write(scorer.tick())
                     continue
-                lines = [(n, _decode(b, n == 1, nul)) for n, b in raw]
+                lines = [(n, _decode(b, nul)) for n, b in raw]
                 started = True
                 problem = None
                 if on_bad_rows == "error":

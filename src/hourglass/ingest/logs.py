@@ -434,7 +434,8 @@ def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None, *,
     """Stream the lines of a text file (``.gz`` read directly); undecodable bytes are replaced
     by U+FFFD and counted in ``stats.bad_encoding``; NUL bytes become ``nul``: dropped (the
     padding a log truncated in place leaves), or a space for a key file, where dropping one
-    would join two keys (``5\\x005`` read as 55). A line longer than
+    would join two keys (``5\\x005`` read as 55); the byte-order marks that start a line are
+    dropped, on any line (files joined into one, ``cat a.log b.log``, each saved with one). A line longer than
     :data:`MAX_LINE_BYTES` is not kept: it comes as an empty :class:`TooLongLine` (so the
     lines after it keep their numbers).
 
@@ -471,7 +472,7 @@ def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None, *,
                 yield from _utf16_lines(fh, stats, nul)
                 return
             readline = cr_lines(fh).readline if cr else fh.readline
-            for lineno, raw in enumerate(_bounded(readline, MAX_LINE_BYTES, b"\n")):
+            for raw in _bounded(readline, MAX_LINE_BYTES, b"\n"):
                 if type(raw) is TooLongLine:
                     yield raw
                     continue
@@ -481,8 +482,8 @@ def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None, *,
                     line = raw.decode("utf-8", errors="replace")
                     if stats is not None:
                         stats.bad_encoding += 1
-                if lineno == 0:
-                    line = without_boms(line)  # UTF-8 byte-order marks (every one)
+                if line[:1] == "\ufeff":  # UTF-8 byte-order marks (every one), on any line: where
+                    line = without_boms(line)  # a file joined to others began (cat a.log b.log)
                 yield line.rstrip("\r\n").replace("\x00", nul)
     except READ_ERRORS as exc:
         raise InputError(f"{p}: cannot read ({read_problem(exc)})") from None
@@ -521,6 +522,8 @@ def _utf16_lines(fh: Any, stats: ParseStats | None, nul: str = "") -> Iterator[s
             continue
         if "\ufffd" in line and stats is not None:
             stats.bad_encoding += 1
+        if line[:1] == "\ufeff":  # a second file's byte-order mark, as read_lines drops it
+            line = without_boms(line)
         yield line.rstrip("\r\n").replace("\x00", nul)
 
 

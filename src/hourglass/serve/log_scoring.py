@@ -171,10 +171,10 @@ class LogScorer(ModelScorer):
             # CRLF log split at its line feeds: 'jq -R', a Windows client), which stayed in a
             # header field that ends the line (a session id '7\r', not '7') and in the alert's
             # text, and NUL characters (the padding a log truncated in place leaves) removed, the
-            # first line's byte-order marks too
+            # byte-order marks that start a line too (the first's, or a second file's joined on)
             data = [line.rstrip("\r").replace("\x00", "") if "\x00" in line or line.endswith("\r") else line
                     for line in items]
-            data[0] = without_boms(data[0])
+            data = [without_boms(line) if line[:1] == "\ufeff" else line for line in data]
             for i, line in enumerate(data):  # a whole file in one item ('jq -Rs'): say so
                 if "\n" in line or "\r" in line.rstrip("\r"):  # blank parts skipped, as a log's are
                     # (a CR with text after it ends a line too, as in a CR-ended file; in an
