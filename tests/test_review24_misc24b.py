@@ -22,8 +22,8 @@ def test_nul_in_a_streamed_key_line_parts_keys():
     # was: the stream's line decoder dropped NUL too ('5\0\05' streamed as 55)
     from hourglass.cli.stream_logs import _decode
 
-    assert key_sequence(_decode(b"5\x00\x005", False, " ")).tolist() == [5, 5]
-    assert _decode(b"a\x00b", False) == "ab"  # a log's line still drops it
+    assert key_sequence(_decode(b"5\x00\x005", " ")).tolist() == [5, 5]
+    assert _decode(b"a\x00b") == "ab"  # a log's line still drops it
 
 
 def test_event_table_quotes_a_year_9999_time_as_written(tmp_path, caplog):
