@@ -55,27 +55,29 @@ SCORE_CHUNK_BYTES = 0  # the readers' default; tests set a small one
 def format_time(entity_col: str | None, timestamp_col: str | None, fmt: str | None,
                 data: Path) -> str | None:
     """``--timestamp-col``, or for an entity model (``--entity-col``) without it the event-time
-    field of DATA's format (CEF's ``rt``, audit's ``timestamp``, CloudTrail's ``eventTime``),
-    said on stderr; ``None`` where the format names none."""
+    field of DATA's format (CEF's ``rt``, audit's ``timestamp``, CloudTrail's ``eventTime``);
+    ``None`` where the format names none. Which one the buckets are cut on is said once the data
+    is read (:func:`own_or_ecs_time`: a file without it may have ``@timestamp`` instead)."""
     if entity_col is None or timestamp_col is not None:
         return timestamp_col
     spec, _, _ = resolve_spec(None, None, None, fmt or "auto", data)
-    col = getattr(spec, "time_col", None)
-    if col is not None:
-        logger.info("buckets cut on %r, the %s format's event time (--timestamp-col to choose "
-                    "another)", col, getattr(spec, "name", fmt))
-    return col
+    return getattr(spec, "time_col", None)
 
 
-def own_or_ecs_time(df: pd.DataFrame, timestamp_col: str, own: bool) -> str:
+def own_or_ecs_time(df: pd.DataFrame, timestamp_col: str, own: bool,
+                    fmt_name: str | None = None) -> str:
     """``timestamp_col``; where it is the data format's own event time (``own``: not typed) and
     ``df`` lacks it but has Elastic Common Schema's ``@timestamp`` (an OTRF/Mordor
     ``windows-json`` export), ``@timestamp``, said on stderr, as a table model takes it
-    (:func:`~hourglass.cli._schema.format_time_column`)."""
+    (:func:`~hourglass.cli._schema.format_time_column`). With ``fmt_name`` (``train``), the
+    format's own time kept is said too: one line names the column the buckets are cut on."""
     if own and timestamp_col not in df.columns and ECS_TIME in df.columns:
         logger.info("buckets cut on %r, Elastic Common Schema's event time (the data has no %r, "
                     "its format's own; --timestamp-col to choose another)", ECS_TIME, timestamp_col)
         return ECS_TIME
+    if own and fmt_name is not None and timestamp_col in df.columns:
+        logger.info("buckets cut on %r, the %s format's event time (--timestamp-col to choose "
+                    "another)", timestamp_col, fmt_name)
     return timestamp_col
 
 
@@ -453,7 +455,7 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
     check_model_dir(output, data)
     stats = ReadStats()
     df, spec = _read_spec(data, fmt, on_bad_rows, stats, entity_col)
-    timestamp_col = own_or_ecs_time(df, timestamp_col, own_time)
+    timestamp_col = own_or_ecs_time(df, timestamp_col, own_time, getattr(spec, "name", fmt))
     refuse_key_drops(drop, entity_col, timestamp_col)
     df = skip_unreadable_times(df, timestamp_col, None, on_bad_rows, stats, data)
     given = bool(numeric or distinct)
