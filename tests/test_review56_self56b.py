@@ -35,3 +35,31 @@ def test_an_entity_model_on_ecs_time_says_one_time_column(tmp_path: Path) -> Non
         assert res.exit_code == 0, res.output
         said = [line for line in res.stderr.splitlines() if line.startswith("buckets cut on")]
         assert len(said) == 1 and said[0].startswith(f"buckets cut on {field!r}"), said
+
+
+def test_an_x_val_error_keeps_its_type() -> None:
+    # What was wrong: Pipeline.fit/warm_start named X_val in an error about the validation rows
+    # (a3f1b05b) by raising a new plain InputError: a TimeRangeError (or DateOrderError,
+    # ArtefactError) of X_val lost its type and attributes, so 'except TimeRangeError' caught it
+    # for the training rows and missed it for X_val (the sibling of 1cefea19's federated fix).
+    # It is now the same type, message prefixed, param and detail kept, the original its cause.
+    import numpy as np
+    import pandas as pd
+    import pytest
+
+    from hourglass import Pipeline
+    from hourglass._times import TimeRangeError
+    from hourglass.detectors import LSTMAutoEncoder
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    n = 60
+    df = pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=n, freq="1min").astype(str),
+                       "v": np.sin(np.arange(n) / 5)})
+    val = df.assign(ts=[f"3000-01-01 00:{i:02d}" for i in range(n)])
+    pipe = Pipeline(LSTMAutoEncoder(window=5, epochs=1, verbose=0),
+                    features=TimeSeriesPreprocessor(timestamp_col="ts"))
+    with pytest.raises(TimeRangeError, match=r"^X_val: column 'ts': row 1 is not a timestamp") as got:
+        pipe.fit(df, X_val=val, y_val=np.zeros(n, dtype=int))
+    assert got.value.detail == TimeRangeError.detail
+    assert isinstance(got.value.__cause__, TimeRangeError)
+    assert str(got.value) == f"X_val: {got.value.__cause__}"

@@ -682,8 +682,11 @@ class Pipeline:
             Xv = self.features_.transform(X_val)
         except InputError as exc:  # said of X_val, not read as one about the training rows
             # (the error itself is the cause: 'hourglass train', which carves X_val from the
-            # training file, tells that file's rows with it)
-            raise InputError(f"X_val: {exc}", param=exc.param) from exc
+            # training file, tells that file's rows with it); of the error's own type (a
+            # TimeRangeError stays one), its attributes (param, detail) kept, as _at_site keeps them
+            told = type(exc).__new__(type(exc), f"X_val: {exc}")
+            told.__dict__.update(exc.__dict__)
+            raise told from exc
         return Xv, check_labels(y_val, len(Xv), what="y_val")
 
     def _fit_threshold(self, rule: Threshold | None, val: tuple[Any, np.ndarray] | None,
