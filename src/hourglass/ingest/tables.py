@@ -2485,23 +2485,31 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
             rows.extend(events or ())
             size += len(raw)
             if len(rows) >= _JSONL_CHUNK_ROWS or (size >= chunk_bytes and rows):
-                _note_plain_beside_fields(rows, handed, stats)
+                keys: list[Any] = []  # (the rows' keys, as the frame gathered them)
+                frame = _json_frame(rows, keys)
+                _note_plain_beside_fields(rows, handed, stats, keys)
                 handed += len(rows)
-                yield _json_frame(rows)
+                yield frame
                 rows, size = [], 0
     if rows:
-        _note_plain_beside_fields(rows, handed, stats)
-        yield _json_frame(rows)
+        keys = []
+        frame = _json_frame(rows, keys)
+        _note_plain_beside_fields(rows, handed, stats, keys)
+        yield frame
 
 
-def _note_plain_beside_fields(rows: list[dict[str, Any]], handed: int, stats: ReadStats) -> None:
+def _note_plain_beside_fields(rows: list[dict[str, Any]], handed: int, stats: ReadStats,
+                              keys: Iterable[Any] | None = None) -> None:
     """Add to ``stats.plain_beside_fields`` the ``rows`` (a chunk, after ``handed`` rows handed
     out) that send a key as a plain value beside dotted fields of its name (``{"user": null,
     "user.domain": "corp"}``), which the flattened table cannot tell from a nested object
-    (``{"user": {"domain": "corp"}}``). Rows are looked at only where a chunk has such keys."""
-    keys: set[Any] = set()
-    for row in rows:  # (one C-level update a row)
-        keys.update(row)
+    (``{"user": {"domain": "corp"}}``). Rows are looked at only where a chunk has such keys.
+    ``keys``: every key of the rows where the caller has them already (:func:`_json_frame`'s);
+    else gathered here."""
+    if keys is None:
+        keys = set()
+        for row in rows:  # (one C-level update a row)
+            keys.update(row)
     names = {k for k in keys if type(k) is str}
     under: dict[str, list[str]] = {}  # a key -> the dotted keys under its name
     for name in names:
@@ -2751,14 +2759,21 @@ def _json_value(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-def _json_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+def _json_frame(rows: list[dict[str, Any]], keys: list[Any] | None = None) -> pd.DataFrame:
     """Records as a frame, nested objects as columns and arrays as JSON text
     (:func:`flatten_json`); a lone surrogate in a field (``"\\ud83d"``, which no column holds)
-    kept as its escape (:func:`no_lone_surrogates`: only then, no check of every line)."""
+    kept as its escape (:func:`no_lone_surrogates`: only then, no check of every line).
+    ``keys``, where given, is extended with every key of the rows (the columns pandas gathered
+    before flattening): the union a caller would else gather again, row by row."""
     try:
-        return flatten_json(_records_frame(rows))
+        records = _records_frame(rows)
+        frame = flatten_json(records)
     except UnicodeEncodeError:
-        return flatten_json(_records_frame(no_lone_surrogates(rows)))
+        records = _records_frame(no_lone_surrogates(rows))
+        frame = flatten_json(records)
+    if keys is not None:
+        keys.extend(records.columns)
+    return frame
 
 
 def _records_frame(records: Sequence[Mapping[str, Any]], index: Any = None,
