@@ -58,3 +58,31 @@ def test_jsonl_reader_notes_plain_beside_fields_from_the_frames_keys(
     stats = ReadStats()
     note(rows, 10, stats)
     assert stats.plain_beside_fields == {"a": [11, 13]}
+
+
+def test_loads_json_checks_depth_only_past_the_bracket_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: loads_json, run on every line of a JSON-lines file, called check_json_depth
+    # for each (a second call a line) even where the line holds too few brackets to nest deeper
+    # than the limit. Now it counts them itself and calls the walk only past the limit: the same
+    # answers (deep text refused with RecursionError, str and bytes alike), a call less a line.
+    from hourglass import _limits
+
+    calls: list[object] = []
+    walk = _limits.check_json_depth
+
+    def spy(text: Any, *args: Any, **kwargs: Any) -> None:
+        calls.append(text)
+        walk(text, *args, **kwargs)
+
+    monkeypatch.setattr(_limits, "check_json_depth", spy)
+    assert _limits.loads_json('{"a": [1, {"b": "[[[["}]}') == {"a": [1, {"b": "[[[["}]}
+    assert _limits.loads_json(b'{"a": [1, 2]}') == {"a": [1, 2]}
+    assert calls == []  # shallow lines: no walk
+    deep = "[" * (_limits.MAX_JSON_DEPTH + 1) + "]" * (_limits.MAX_JSON_DEPTH + 1)
+    for text in (deep, deep.encode()):
+        with pytest.raises(RecursionError, match=f"deeper than {_limits.MAX_JSON_DEPTH} levels"):
+            _limits.loads_json(text)
+    # many brackets, none deep (strings hold the rest): walked, and read
+    wide = json.dumps({"v": [[1]] * (_limits.MAX_JSON_DEPTH + 5)})
+    assert len(_limits.loads_json(wide)["v"]) == _limits.MAX_JSON_DEPTH + 5
+    assert len(calls) == 3
