@@ -262,6 +262,11 @@ def _utc_today() -> datetime.date:
 # Applied in this order; each match becomes ``<NAME>`` in the template.
 DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
     ("BLK", r"blk_-?\d+"),
+    ("IP", r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?![\w.])"),
+    ("HEX", r"(?<![\w])0[xX][0-9a-fA-F]+(?![\w])"),
+    ("PATH", r"(?<![\w.])(?:/[\w.\-]+){2,}/?"),
+    # (UUIDs and numbered names after PATH: one in a path ('/tmp/attempt_..._0/file.out') is
+    # part of the path's <PATH>, not a mask splitting it ('<PATH><ID>/file.out'))
     # a UUID (OpenStack's instance and request ids): the parts after a first one of digits only
     # were no part of the <NUM> that took it, and a template was learnt per id
     ("UUID", r"(?<![\w])[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}(?![\w\-])"),
@@ -269,9 +274,6 @@ DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
     # container_..., task_..., rdd_42_32): unmasked, a message holding one and a word or two
     # ('Launching attempt_...', 'attempt_...: Committed') was a template per id
     ("ID", r"(?<![\w.\-])[A-Za-z]++(?:_[A-Za-z]*\d[A-Za-z\d]*)+(?:_\w+)*(?![\w\-])"),
-    ("IP", r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?![\w.])"),
-    ("HEX", r"(?<![\w])0[xX][0-9a-fA-F]+(?![\w])"),
-    ("PATH", r"(?<![\w.])(?:/[\w.\-]+){2,}/?"),
     # an id or hash in bare hex (``003a90fc``, ``113d3a99c3da401f``): 8+ hex digits, a letter and
     # a digit among them (so no word and no decimal number)
     ("HEX", r"(?<![\w.\-])(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}(?![\w.\-])"),
@@ -301,8 +303,8 @@ RULES = 3  # the parsing rules of a new parser (see LogParser's ``rules``)
 # check off for the masks after it).
 _NEEDS: dict[str, tuple[str | None, bool]] = {
     r"blk_-?\d+": ("blk_", True),
-    DEFAULT_MASKS[1][1]: ("-", False),  # UUID (one of letters a-f only has no digit)
-    DEFAULT_MASKS[2][1]: ("_", True),  # ID
+    DEFAULT_MASKS[4][1]: ("-", False),  # UUID (one of letters a-f only has no digit)
+    DEFAULT_MASKS[5][1]: ("_", True),  # ID
     r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?![\w.])": (".", True),
     r"(?<![\w])0[xX][0-9a-fA-F]+(?![\w])": ("0", True),
     r"(?<![\w.])(?:/[\w.\-]+){2,}/?": ("/", False),
