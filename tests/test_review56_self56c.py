@@ -22,3 +22,35 @@ def test_rules3_id_or_uuid_inside_a_path_stays_part_of_the_path() -> None:
     assert parsed["key"].nunique() == 1
     assert LogParser.parameters(parsed["template"].iloc[0], lines[3]) \
         == ["/user/root/.staging/job_1445144423722_0003/job3.xml"]
+
+
+_ISO = r"^(?P<timestamp>\S+ \S+) (?P<level>\w+) (?P<content>.*)$"
+
+
+def test_a_window_model_saved_before_rules_3_keeps_the_line_order_it_was_trained_on() -> None:
+    # What was wrong: time-window sessions of a raw log were put in time order (159eddc0) for
+    # every model, those saved before too: a model trained (rules 1 or 2) on a log whose lines
+    # go back in time learnt its windows' sequences in line order ([1, 2, 3, 4]) and was now
+    # given them in time order ([2, 4, 1, 3]), other sequences and scores than it gave. A model
+    # saved with rules 1 or 2 keeps the lines' order; new models (rules 3) order by time.
+    from hourglass.features.sessions import EventSessions
+
+    events = []
+    for w in range(4):  # each 60 s window's four steps written out of time order
+        for i, s in zip((2, 0, 3, 1), ("write", "open", "close", "read"), strict=True):
+            events.append((w * 60 + 5 + 10 * i, f"{s} file {w}"))
+    lines = [f"1970-01-01 00:{t // 60:02d}:{t % 60:02d} INFO {msg}" for t, msg in events]
+
+    def firsts(pre: EventSessions) -> list[list[str]]:
+        names = pre.templates()
+        return [[names[k].split()[0] for k in s.tolist()] for s in pre.sessions(lines).sequences]
+
+    in_lines = [["write", "open", "close", "read"]] * 4
+    for rules in (1, 2):
+        old = EventSessions(format=_ISO, window=60, rules=rules).fit(lines)
+        state = old.to_dict()
+        if rules == 1:
+            del state["params"]["rules"]  # saved before the setting existed
+        assert firsts(EventSessions.from_dict(state)) == in_lines
+    new = EventSessions(format=_ISO, window=60).fit(lines)
+    assert firsts(EventSessions.from_dict(new.to_dict())) == [["open", "read", "write", "close"]] * 4

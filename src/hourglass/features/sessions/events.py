@@ -73,7 +73,9 @@ class EventSessions(EventTables):
         Header field (or table column) holding the session id (e.g. ``node`` for BGL, ``pid``).
     window, step
         Time windows in seconds (fixed when ``step`` is ``None``, sliding otherwise); a
-        window's events are in time order (ties in line order), whatever the lines' order.
+        window's events are in time order (ties in line order), whatever the lines' order
+        (with ``rules=3``; a model saved with ``rules`` 1 or 2 keeps the lines' order it was
+        trained on, so it scores as it did).
     masks, sim_th, depth, rules
         Masking and Drain settings of the parser (:class:`~hourglass.ingest.logs.LogParser`;
         ``rules=1`` and similarity 0.5, depth 4 parse as models saved before ``rules`` existed,
@@ -198,7 +200,10 @@ class EventSessions(EventTables):
         # events in time order inside a session: a table's by its time column; a log's time
         # windows by the lines' time too (cut by time, they held the events in line order: a log
         # whose lines go back in time gave other sequences than the same events as a table)
-        by_time = self.time_column is not None if self.is_table else self.window is not None
+        # (rules 3: a model saved before learnt its windows' sequences in line order, and scores
+        # them so)
+        by_time = self.time_column is not None if self.is_table \
+            else self.window is not None and int(self.rules) >= 3
         return SessionGrouper(session_regex=self.session_regex, session_column=column,
                               window=self.window, step=self.step, order_by_time=by_time)
 
