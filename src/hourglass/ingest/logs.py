@@ -273,7 +273,10 @@ DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
     # a name with numbered parts (Hadoop's and Spark's attempt_1445144423722_0020_m_000000_0,
     # container_..., task_..., rdd_42_32): unmasked, a message holding one and a word or two
     # ('Launching attempt_...', 'attempt_...: Committed') was a template per id
-    ("ID", r"(?<![\w.\-])[A-Za-z]++(?:_[A-Za-z]*\d[A-Za-z\d]*)+(?:_\w+)*(?![\w\-])"),
+    # (one pattern with no two ways to match a text: as '(?:_[A-Za-z]*\d[A-Za-z\d]*)+(?:_\w+)*',
+    # whose '_\w+' takes '_' too, a word of n '_' parts before a '-' ('x_1_a_a..._a-z') was tried
+    # in 2**n ways, a line taking minutes; the same matches)
+    ("ID", r"(?<![\w.\-])[A-Za-z]++_[A-Za-z]*+\d[A-Za-z\d]*+(?:_\w+)?+(?![\w\-])"),
     # an id or hash in bare hex (``003a90fc``, ``113d3a99c3da401f``): 8+ hex digits, a letter and
     # a digit among them (so no word and no decimal number)
     ("HEX", r"(?<![\w.\-])(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}(?![\w.\-])"),
