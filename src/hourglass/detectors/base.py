@@ -1298,8 +1298,8 @@ class BaseDetector(BaseEstimator):
         if not steps or steps <= n:
             return ""
         return (f"the held-out tail's {counted(steps, 'step')} give {n:,}: its first "
-                f"{counted(steps - n, 'step')} {'has' if steps - n == 1 else 'have'} no forecast of "
-                "their own")
+                f"{counted(steps - n, 'step')} "
+                f"{'has no forecast of its own' if steps - n == 1 else 'have no forecast of their own'}")
 
     def _held_out_scores(self, X: Any) -> np.ndarray:
         """Scores of ``fit``'s held-out (normal) rows ``X``, which the threshold and the
