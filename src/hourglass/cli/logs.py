@@ -224,7 +224,22 @@ def _read_sessions(features: EventSessions, data: Path, *, strict: bool,
     _count_unseen(features, sessions, detector)
     if not len(sessions):
         raise _no_sessions(features, data, sessions.stats)
+    _warn_unseen(features, data, sessions.stats)
     return sessions
+
+
+def _warn_unseen(features: EventSessions, data: Path, stats: dict[str, Any]) -> None:
+    """Warn when more than half of the parsed lines (rows) of ``data`` had a template (key) the
+    model never saw: the counts alone gave no hint that a log of another system, or of another
+    format, was scored (its sessions then score as anomalous, events the model never saw)."""
+    parsed, unseen = stats.get("parsed") or 0, stats.get("unknown_template") or 0
+    if not parsed or unseen * 2 <= parsed:
+        return
+    unit = "rows" if features.is_table else "lines"
+    what = "key" if getattr(features, "key_column", None) is not None else "template"
+    logger.warning("%s: %s of %s parsed %s (%.0f%%) had a %s unseen in training: is it a log of "
+                   "another system, or in another format, than the model's training log?",
+                   shown(data), f"{unseen:,}", f"{parsed:,}", unit, 100 * unseen / parsed, what)
 
 
 #: The sessions of a key file are scored in blocks of a multiple of this many: a detector scores
