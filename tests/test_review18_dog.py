@@ -46,7 +46,7 @@ def test_train_counts_events_without_a_session_as_score_does(tmp_path: Path) -> 
 
 def test_train_counts_empty_windows_as_evaluate_does(tmp_path: Path) -> None:
     """Time windows with no line (a quiet night in a BGL log) are counted in train's summary as
-    score and evaluate count them: '... lines, N empty sessions skipped'."""
+    score and evaluate count them: '... lines, N time windows had no line (no session)'."""
     from hourglass.cli.app import app
 
     lines = _hdfs_lines(30)
@@ -59,7 +59,7 @@ def test_train_counts_empty_windows_as_evaluate_does(tmp_path: Path) -> None:
                               "--model", "event-count-autoencoder", "--epochs", "1", "-o", str(model)])
     assert res.exit_code == 0, res.output
     summary = [ln for ln in res.stderr.splitlines() if ln.startswith(f"{len(lines)} lines")]
-    assert len(summary) == 1 and "empty sessions skipped" in summary[0], res.stderr
+    assert len(summary) == 1 and "time windows had no line (no session)" in summary[0], res.stderr
     parse = json.loads((model / "config.json").read_text())["info"]["parse"]
     assert parse["empty_sessions_skipped"] > 0
     res = runner.invoke(app, ["score", str(model), str(data), "-o", str(tmp_path / "s.csv")])

@@ -31,7 +31,7 @@ def test_log_empty_window_count_groups_thousands(caplog: pytest.LogCaptureFixtur
     with caplog.at_level(logging.INFO, logger="hourglass"):
         _, _, _, counts = group_events(ev, window=60.0)
     assert counts["empty_sessions_skipped"] == 1439
-    assert "1,439 empty window(s) skipped" in caplog.text
+    assert "1,439 time window(s) had no line (no session)" in caplog.text
 
 
 def test_raw_log_read_as_table_points_to_a_log_format(tmp_path: Path) -> None:

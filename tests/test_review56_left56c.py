@@ -52,3 +52,28 @@ def test_scoring_a_log_of_another_system_warns_of_the_unknown_template_share(
     assert r.exit_code == 0, r.output
     assert "1 had a template unseen in training" in r.stderr
     assert "another system" not in r.stderr
+
+
+def test_empty_time_windows_are_not_said_to_be_skipped_sessions(caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: a time-window model's summary said '5,994 empty sessions skipped' (Linux's
+    # Loghub log at --window 600), under an info line '5,994 empty window(s) skipped': read as
+    # data left out, when they are stretches of time without a line (no line lost). A window
+    # model now says 'N time windows had no line (no session)'; a key file's or an id rule's
+    # empty sessions (blank lines) keep their words.
+    import logging
+
+    import pandas as pd
+
+    from hourglass.cli.logs import _summary_line
+    from hourglass.features.sessions.grouping import group_events
+
+    stats = {"lines": 2000, "unmatched": 1, "empty_sessions_skipped": 5994}
+    said = _summary_line(stats, EventSessions(format="syslog", window=600))
+    assert said == "2,000 lines, 1 matched no header format, 5,994 time windows had no line (no session)"
+    assert _summary_line({"lines": 3, "empty_sessions_skipped": 1}, EventSessions(format="keys")) == (
+        "3 lines, 1 empty session skipped")
+    ev = pd.DataFrame({"key": [1, 2], "line": [1, 2], "content": ["a", "b"], "time": [0.0, 180.0]})
+    with caplog.at_level(logging.INFO, logger="hourglass"):
+        group_events(ev, window=60.0)
+    assert "2 time window(s) had no line (no session)" in caplog.text
+    assert "skipped" not in caplog.text

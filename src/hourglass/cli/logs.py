@@ -206,7 +206,10 @@ def _summary_line(stats: dict[str, Any], features: Any = None) -> str:
                        ("events_without_key", ("row had an empty key or message",
                                                "rows had an empty key or message")),
                        ("bad_rows", ("row was malformed (skipped)", "rows were malformed (skipped)")),
-                       ("empty_sessions_skipped", ("empty session skipped", "empty sessions skipped"))):
+                       # a time window without a line holds no session: no line was left out
+                       ("empty_sessions_skipped", ("empty session skipped", "empty sessions skipped")
+                        if window is None else ("time window had no line (no session)",
+                                                "time windows had no line (no session)"))):
         if stats.get(key):
             parts.append(counted_as(stats[key], label, "event" if key == "events_without_session" else ""))
     if stats.get("events_without_time"):

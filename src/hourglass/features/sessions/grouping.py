@@ -294,7 +294,7 @@ class SessionGrouper:
                            "no session id" if self.window is None else "no readable time (no window)",
                            self._first_timeless())
         if counts["empty_sessions_skipped"]:
-            logger.info("%s empty window(s) skipped", f"{counts['empty_sessions_skipped']:,}")
+            logger.info("%s time window(s) had no line (no session)", f"{counts['empty_sessions_skipped']:,}")
         return ids, gk, gl, dict(counts)
 
 
