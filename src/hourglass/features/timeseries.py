@@ -769,12 +769,19 @@ class TimeSeriesPreprocessor:
         frame = self._frame(df, cols, fitting, training=training)
         filled = self._fill(frame)
         fitting = fitting or training  # from here on it only words the errors
+        na = frame.isna().to_numpy()
         if self.fill != "zero":
-            self._raise_missing(filled, fitting, _first_row(df))
+            # the gaps a fill left open, whole: ffill/interpolate with a limit fill the first
+            # fill_limit steps of a longer gap, and the error counted and placed only the rest
+            # (a 60-step gap from 07:40 was '55 missing value(s), first at 07:45')
+            left = filled.isna().to_numpy()
+            gaps = _gaps_holding(na, left) if left.any() else left
         elif (limit := self._limit()) is not None:  # zeros bridge gaps of at most fill_limit steps
-            long = _long_gaps(frame.isna().to_numpy(), limit)
-            self._raise_missing(pd.DataFrame(np.where(long, np.nan, 0.0), index=frame.index,
-                                             columns=frame.columns), fitting, _first_row(df))
+            gaps = _long_gaps(na, limit)
+        else:
+            return frame, filled
+        self._raise_missing(pd.DataFrame(np.where(gaps, np.nan, 0.0), index=frame.index,
+                                         columns=frame.columns), fitting, _first_row(df))
         return frame, filled
 
     # -- fit / transform ----------------------------------------------------------------------
@@ -1187,6 +1194,27 @@ def _long_gaps(na: np.ndarray, limit: int) -> np.ndarray:
             if hi - lo > limit:
                 out[lo:hi, j] = True
     return out
+
+
+def _gaps_holding(na: np.ndarray, left: np.ndarray) -> np.ndarray:
+    """The runs of consecutive missing steps of ``na`` ``(time, channels)`` that hold a value
+    still missing in ``left`` (what a fill left open), each run whole.
+
+    Examples
+    --------
+    >>> na = np.array([[1], [1], [1], [0], [1]], dtype=bool)
+    >>> left = np.array([[0], [0], [1], [0], [0]], dtype=bool)
+    >>> _gaps_holding(na, left).ravel().tolist()
+    [True, True, True, False, False]
+    """
+    out = np.zeros(na.shape, dtype=bool)
+    for j in np.flatnonzero(left.any(axis=0)).tolist():
+        edges = np.diff(np.r_[0, na[:, j].astype(np.int8), 0])
+        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        for lo, hi in zip(starts.tolist(), ends.tolist(), strict=True):
+            if left[lo:hi, j].any():
+                out[lo:hi, j] = True
+    return out | left  # (a value left open is missing in na too; kept should it not be)
 
 
 def _span(step: pd.Timedelta) -> str:
