@@ -749,7 +749,9 @@ class TimeSeriesPreprocessor:
             else:
                 hint = (f"the gap is longer than fill_limit={self.fill_limit}"
                         f"{' or ' + ends[self.fill] if self.fill in ends else ''}")
-                param = "fill_limit"
+                # the caller's parameter when fitting; a fitted model's own when scoring (score
+                # has no --fill-limit to name: the error is about the data, and names its file)
+                param = "fill_limit" if fitting else None
             if not fitting:
                 hint += " (the model's fill policy: retrain with another one, or fill the data)"
         elif fitting:
