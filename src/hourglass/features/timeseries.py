@@ -771,15 +771,16 @@ class TimeSeriesPreprocessor:
         frame = self._frame(df, cols, fitting, training=training)
         filled = self._fill(frame)
         fitting = fitting or training  # from here on it only words the errors
-        na = frame.isna().to_numpy()
         if self.fill != "zero":
             # the gaps a fill left open, whole: ffill/interpolate with a limit fill the first
             # fill_limit steps of a longer gap, and the error counted and placed only the rest
             # (a 60-step gap from 07:40 was '55 missing value(s), first at 07:45')
             left = filled.isna().to_numpy()
-            gaps = _gaps_holding(na, left) if left.any() else left
+            if not left.any():
+                return frame, filled
+            gaps = _gaps_holding(frame.isna().to_numpy(), left)
         elif (limit := self._limit()) is not None:  # zeros bridge gaps of at most fill_limit steps
-            gaps = _long_gaps(na, limit)
+            gaps = _long_gaps(frame.isna().to_numpy(), limit)
         else:
             return frame, filled
         self._raise_missing(pd.DataFrame(np.where(gaps, np.nan, 0.0), index=frame.index,
