@@ -227,22 +227,29 @@ def _read_sessions(features: EventSessions, data: Path, *, strict: bool,
     _count_unseen(features, sessions, detector)
     if not len(sessions):
         raise _no_sessions(features, data, sessions.stats)
-    _warn_unseen(features, data, sessions.stats)
+    _warn_unseen(features, data, sessions.stats, sum(len(seq) for seq in sessions.sequences))
     return sessions
 
 
-def _warn_unseen(features: EventSessions, data: Path, stats: dict[str, Any]) -> None:
+def _warn_unseen(features: EventSessions, data: Path, stats: dict[str, Any], events: int) -> None:
     """Warn when more than half of the parsed lines (rows) of ``data`` had a template (key) the
     model never saw: the counts alone gave no hint that a log of another system, or of another
-    format, was scored (its sessions then score as anomalous, events the model never saw)."""
-    parsed, unseen = stats.get("parsed") or 0, stats.get("unknown_template") or 0
+    format, was scored (its sessions then score as anomalous, events the model never saw). A key
+    file has no parse count: its unseen keys are counted over the sessions' ``events``
+    (:func:`_count_unseen`), and the share is of those."""
+    unseen = stats.get("unknown_template") or 0
+    if features.format == "keys" and not features.is_table:
+        parsed, unit = events, "events"
+    else:
+        parsed, unit = stats.get("parsed") or 0, "rows" if features.is_table else "lines"
     if not parsed or unseen * 2 <= parsed:
         return
-    unit = "rows" if features.is_table else "lines"
-    what = "key" if getattr(features, "key_column", None) is not None else "template"
-    logger.warning("%s: %s of %s parsed %s (%.0f%%) had a %s unseen in training: is it a log of "
+    what = "key" if unit == "events" or getattr(features, "key_column", None) is not None \
+        else "template"
+    logger.warning("%s: %s of %s %s%s (%.0f%%) had a %s unseen in training: is it a log of "
                    "another system, or in another format, than the model's training log?",
-                   shown(data), f"{unseen:,}", f"{parsed:,}", unit, 100 * unseen / parsed, what)
+                   shown(data), f"{unseen:,}", f"{parsed:,}", "" if unit == "events" else "parsed ",
+                   unit, 100 * unseen / parsed, what)
 
 
 #: The sessions of a key file are scored in blocks of a multiple of this many: a detector scores
@@ -407,7 +414,7 @@ def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
     alerts_out = ecs_rule is not None or detect_format(output) == "jsonl" or is_sqlite(output)
     header = _header_lines(features, data)
     folder = line_source(data, 1) is not None
-    n, flagged, seconds = 0, 0, 0.0
+    n, flagged, seconds, events = 0, 0, 0.0, 0
     stats: dict[str, Any] = {}
     if alerts_out:
         from hourglass.serve.sinks import alert_columns, alert_file
@@ -426,6 +433,7 @@ def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
             flags = det.threshold_predict(scores)
             seconds += time.perf_counter() - start
             n += len(sessions)
+            events += sum(len(seq) for seq in sessions.sequences)
             flagged += int(np.sum(flags))
             if drift is not None:
                 drift.update(np.asarray(flags))
@@ -454,6 +462,8 @@ def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
             sink.write(frame)
         if not n:  # (nothing is written: the output is renamed into place only on success)
             raise _no_sessions(features, data, stats)
+    if not features.is_table and features.format == "keys":  # read in blocks: not warned of yet
+        _warn_unseen(features, data, stats, events)
     rate = n / seconds if seconds > 0 else float("inf")
     return (f"{_summary_line(stats, features)}; scored {counted(n, 'session')} ({rate:,.0f}/s), "
             f"{flagged:,} flagged")
