@@ -155,3 +155,20 @@ def script_state_kept() -> Iterator[None]:
 
     with script_state():
         yield
+
+
+@pytest.fixture(scope="module")
+def table_and_series() -> tuple[Any, Any, pd.DataFrame, pd.DataFrame]:
+    """A fitted table model and a fitted time-series model (one epoch each), with the 120 rows
+    and the 80-step series they were fitted on: for checks of which model kind a function takes."""
+    from hourglass import Pipeline
+    from hourglass.detectors import AutoEncoder, LSTMAutoEncoder
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    rng = np.random.default_rng(0)
+    rows = pd.DataFrame(rng.normal(size=(120, 2)), columns=["a", "b"])
+    series = pd.DataFrame({"cpu": np.sin(np.arange(80) / 3)})
+    table = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(rows)
+    ts = Pipeline(LSTMAutoEncoder(window=8, hidden=4, epochs=1, verbose=0),
+                  features=TimeSeriesPreprocessor()).fit(series)
+    return table, ts, rows, series

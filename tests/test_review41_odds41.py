@@ -15,7 +15,7 @@ import hourglass
 from hourglass import Pipeline
 from hourglass._params import SIZE_TOP
 from hourglass.cli import app
-from hourglass.detectors import AutoEncoder, DeepLog, Ensemble, LSTMAutoEncoder
+from hourglass.detectors import AutoEncoder, DeepLog, Ensemble
 from hourglass.errors import InputError
 from hourglass.explain import explain_rows, explain_steps
 from hourglass.features.timeseries import TimeSeriesPreprocessor
@@ -79,15 +79,7 @@ def test_a_nan_for_a_list_of_names_asks_for_names() -> None:
         TimeSeriesPreprocessor(columns=5).fit(df)
 
 
-@pytest.fixture(scope="module")
-def table_and_series() -> tuple[Pipeline, Pipeline, pd.DataFrame, pd.DataFrame]:
-    rng = np.random.default_rng(0)
-    rows = pd.DataFrame(rng.normal(size=(120, 2)), columns=["a", "b"])
-    series = pd.DataFrame({"cpu": np.sin(np.arange(80) / 3)})
-    table = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(rows)
-    ts = Pipeline(LSTMAutoEncoder(window=8, hidden=4, epochs=1, verbose=0),
-                  features=TimeSeriesPreprocessor()).fit(series)
-    return table, ts, rows, series
+# (table_and_series: the fitted table and time-series models of tests/conftest.py)
 
 
 # what was wrong: explain_rows on a time-series model said "explanations are for table and

@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from hourglass import Pipeline
-from hourglass.detectors import AutoEncoder, DeepLog, LSTMAutoEncoder
+from hourglass.detectors import DeepLog
 from hourglass.errors import InputError
 from hourglass.explain import bucket_reasons, explain_buckets, explain_rows, explain_steps
 from hourglass.features.sessions import EventSessions
-from hourglass.features.timeseries import TimeSeriesPreprocessor
 
 
 @pytest.fixture(scope="module")
-def table_series_and_log(tmp_path_factory: pytest.TempPathFactory
+def table_series_and_log(table_and_series, tmp_path_factory: pytest.TempPathFactory
                          ) -> tuple[Pipeline, Pipeline, Pipeline, pd.DataFrame, pd.DataFrame]:
-    rng = np.random.default_rng(0)
-    rows = pd.DataFrame(rng.normal(size=(120, 2)), columns=["a", "b"])
-    series = pd.DataFrame({"cpu": np.sin(np.arange(80) / 3)})
-    table = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(rows)
-    ts = Pipeline(LSTMAutoEncoder(window=8, hidden=4, epochs=1, verbose=0),
-                  features=TimeSeriesPreprocessor()).fit(series)
+    table, ts, rows, series = table_and_series  # (tests/conftest.py)
     keys = tmp_path_factory.mktemp("keys") / "keys.txt"
     keys.write_text("1 2 3 4\n" * 30)
     log = Pipeline(DeepLog(window=2, top_g=2, hidden=4, layers=1, epochs=1, verbose=0),
