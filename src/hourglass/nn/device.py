@@ -73,7 +73,9 @@ def _device_kind(device: object) -> torch.device:
     if isinstance(device, torch.device):
         dev = device
     else:
-        try:
+        try:  # torch takes b"cpu" too, but a model's config.json cannot hold bytes: fit trained,
+            if isinstance(device, bytes):  # and save refused the model afterwards
+                raise TypeError
             dev = torch.device(device)  # type: ignore[call-overload]
         except (RuntimeError, TypeError, ValueError):  # ValueError: an index past int64 (10**30)
             raise InputError(f"device: unknown device {device!r}; use 'auto', 'cpu' or 'cuda'",
