@@ -9,6 +9,7 @@ the model artefact without pickle.
 from __future__ import annotations
 
 import contextlib
+import decimal
 import functools
 import logging
 import numbers
@@ -245,9 +246,11 @@ def _listed(names: list[str], most: int = 12) -> str:
 
 #: what a TypeError from a list or mapping cell, an Arrow error from a nested Arrow column, the
 #: encoding error of text UTF-8 cannot hold, or the decoding error of bytes that are no UTF-8
-#: (a Parquet binary column), is caught as around fit and transform (then
+#: (a Parquet binary column), or the InvalidOperation of a ``Decimal('sNaN')`` (which pandas
+#: cannot even test for a missing value), is caught as around fit and transform (then
 #: :func:`refuse_unhashable` names the column)
-CELL_ERRORS = (TypeError, pa.ArrowNotImplementedError, UnicodeEncodeError, UnicodeDecodeError)
+CELL_ERRORS = (TypeError, pa.ArrowNotImplementedError, UnicodeEncodeError, UnicodeDecodeError,
+               decimal.InvalidOperation)
 
 
 def _refuse_non_utf8(df: pd.DataFrame, skip: Container[str], numbers: Container[str] = ()) -> None:
@@ -273,6 +276,18 @@ def _refuse_non_utf8(df: pd.DataFrame, skip: Container[str], numbers: Container[
                                      f"surrogate: {shown!r}, row {i + 1}); escape it first, as the "
                                      "command line reads JSON (hourglass.ingest.tables.utf8_text)"
                                      ) from None
+
+
+def _refuse_signalling_nan(df: pd.DataFrame, skip: Container[str]) -> None:
+    """Raise :class:`InputError` naming the first ``Decimal('sNaN')`` cell of ``df`` (columns
+    named in ``skip`` aside), as a detector's own check of its array names one."""
+    for j, c in enumerate(df.columns):
+        if str(c) in skip or not pd.api.types.is_object_dtype(df.dtypes.iloc[j]):
+            continue
+        for i, v in enumerate(df.iloc[:, j].to_numpy(dtype=object)):
+            if isinstance(v, decimal.Decimal) and v.is_snan():
+                raise InputError(f"column {str(c)!r}: value {v!r} at row {i + 1}; expected real "
+                                 "numbers, or a missing value (None, NaN) for a missing one") from None
 
 
 def _refuse_undecodable(df: pd.DataFrame, skip: Container[str], first_row: int = 0) -> None:
@@ -344,6 +359,9 @@ def refuse_unhashable(df: pd.DataFrame, exc: Exception, skip: Container[str] = (
         return
     if isinstance(exc, UnicodeDecodeError):
         _refuse_undecodable(df, skip)
+        return
+    if isinstance(exc, decimal.InvalidOperation):
+        _refuse_signalling_nan(df, skip)
         return
     if "unhashable" not in str(exc):
         return
