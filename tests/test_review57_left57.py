@@ -49,3 +49,42 @@ def test_a_signalling_nan_decimal_in_a_table_is_an_input_error() -> None:
     # a quiet NaN Decimal is still a missing value, as before
     bad.iloc[1, 0] = Decimal("NaN")
     assert np.isfinite(pipe.score(bad)).all()
+
+
+def test_stream_of_a_log_of_another_system_warns_as_score_does(tmp_path) -> None:
+    # What was wrong: 'hourglass score' (and evaluate) of a log whose lines were mostly of
+    # templates the model never saw warned "N of M parsed lines (P%) had a template unseen in
+    # training: is it a log of another system ...?"; 'hourglass stream' of the same lines only
+    # counted them ('4 with an unknown template') and flagged every session. The stream now
+    # warns once at its end, in score's words (a key file's unseen keys counted over its events).
+    from typer.testing import CliRunner
+
+    from hourglass.cli.app import app
+    from hourglass.detectors.deeplog import DeepLog
+    from hourglass.features.sessions import EventSessions
+    from hourglass.pipeline import Pipeline
+
+    def block(b: int) -> list[str]:
+        return [f"receiving blk_{b} from 10.0.0.{b % 9}", f"received blk_{b} bytes {b}", f"close blk_{b}"]
+
+    raw = tmp_path / "raw"
+    Pipeline(DeepLog(window=2, top_g=1, hidden=8, layers=1, epochs=1, verbose=0),
+             features=EventSessions(format="raw", session_regex=r"blk_\d+")).fit(
+        [line for b in range(20) for line in block(b)]).save(raw)
+    keys = tmp_path / "keys"
+    Pipeline(DeepLog(window=2, top_g=1, hidden=8, layers=1, epochs=1, verbose=0),
+             features=EventSessions(format="keys")).fit(["1 2 3 1 2"] * 20).save(keys)
+    runner = CliRunner()
+    other = ("sshd blk_1 accepted password for root\nsshd blk_1 session opened\n"
+             "sshd blk_2 accepted password for bob\nsshd blk_2 session closed\n")
+    r = runner.invoke(app, ["stream", str(raw)], input=other)
+    assert r.exit_code == 0, r.output
+    assert r.stderr.count("4 of 4 parsed lines (100%) had a template unseen in training") == 1
+    assert "another system, or in another format" in r.stderr
+    r = runner.invoke(app, ["stream", str(keys)], input="7 8 9\n7 8 1\n")
+    assert r.exit_code == 0, r.output
+    assert "5 of 6 events (83%) had a key unseen in training" in r.stderr
+    # the model's own kind of log: no such warning
+    r = runner.invoke(app, ["stream", str(raw)], input="\n".join([*block(50), "mystery blk_50 x"]) + "\n")
+    assert r.exit_code == 0, r.output
+    assert "1 with an unknown template" in r.stderr and "another system" not in r.stderr

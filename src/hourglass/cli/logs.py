@@ -227,16 +227,17 @@ def _read_sessions(features: EventSessions, data: Path, *, strict: bool,
     _count_unseen(features, sessions, detector)
     if not len(sessions):
         raise _no_sessions(features, data, sessions.stats)
-    _warn_unseen(features, data, sessions.stats, sum(len(seq) for seq in sessions.sequences))
+    warn_unseen(features, data, sessions.stats, sum(len(seq) for seq in sessions.sequences))
     return sessions
 
 
-def _warn_unseen(features: EventSessions, data: Path, stats: dict[str, Any], events: int) -> None:
+def warn_unseen(features: EventSessions, data: Path | str, stats: dict[str, Any], events: int) -> None:
     """Warn when more than half of the parsed lines (rows) of ``data`` had a template (key) the
     model never saw: the counts alone gave no hint that a log of another system, or of another
     format, was scored (its sessions then score as anomalous, events the model never saw). A key
     file has no parse count: its unseen keys are counted over the sessions' ``events``
-    (:func:`_count_unseen`), and the share is of those."""
+    (:func:`_count_unseen`, or the stream's ``unknown_key``), and the share is of those.
+    ``score``, ``evaluate`` and ``stream`` (``data``: its ``<stdin>``) all warn so, once."""
     unseen = stats.get("unknown_template") or 0
     if features.format == "keys" and not features.is_table:
         parsed, unit = events, "events"
@@ -463,7 +464,7 @@ def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
         if not n:  # (nothing is written: the output is renamed into place only on success)
             raise _no_sessions(features, data, stats)
     if not features.is_table and features.format == "keys":  # read in blocks: not warned of yet
-        _warn_unseen(features, data, stats, events)
+        warn_unseen(features, data, stats, events)
     rate = n / seconds if seconds > 0 else float("inf")
     return (f"{_summary_line(stats, features)}; scored {counted(n, 'session')} ({rate:,.0f}/s), "
             f"{flagged:,} flagged")

@@ -112,7 +112,8 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
     from hourglass.cli.stream import LineBatcher, stream_guard
 
     start = time.perf_counter()
-    nul = " " if getattr(scorer, "keys_format", False) else ""  # (see _decode)
+    keys_format = bool(getattr(scorer, "keys_format", False))
+    nul = " " if keys_format else ""  # (see _decode)
     started = False
     watch = drift is not None and drift.monitor is not None and scorer.mode == "session"
     refused: list[HourglassError] = []  # a write the output refused (a locked SQLite file)
@@ -126,6 +127,11 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
                     f"matched the model's {str(scorer.features.format)[:60]!r} header format")
             err.print(f"warning: no line {what}; is this the kind of log the model was trained "
                       "on?", highlight=False)
+        elif unseen := counts.get("unknown_key" if keys_format else "unknown_template"):
+            from hourglass.cli.logs import warn_unseen  # (past half: said as score says it)
+
+            warn_unseen(scorer.features, where, {"parsed": counts["parsed"], "unknown_template": unseen},
+                        counts["events"])
         if watch:
             drift.summary()
 
