@@ -88,3 +88,24 @@ def test_stream_of_a_log_of_another_system_warns_as_score_does(tmp_path) -> None
     r = runner.invoke(app, ["stream", str(raw)], input="\n".join([*block(50), "mystery blk_50 x"]) + "\n")
     assert r.exit_code == 0, r.output
     assert "1 with an unknown template" in r.stderr and "another system" not in r.stderr
+
+
+def test_a_validation_series_the_detector_cannot_score_is_named_x_val() -> None:
+    # What was wrong: Pipeline.fit(series, X_val=short, y_val=...) with an X_val shorter than the
+    # model's window said 'series has 8 time steps, shorter than one window of 20' (after
+    # training), naming no table: the training series had 200 steps, so the user could not tell
+    # which input was at fault. An error the detector raises while scoring X_val now names X_val,
+    # as those of X_val's features already did.
+    import pandas as pd
+
+    from hourglass import Pipeline, thresholds
+    from hourglass.detectors import LSTMAutoEncoder
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": np.sin(np.arange(200) / 5) + rng.normal(0, 0.1, 200),
+                       "b": rng.normal(size=200)})
+    pipe = Pipeline(LSTMAutoEncoder(window=20, hidden=4, epochs=1, verbose=0),
+                    features=TimeSeriesPreprocessor(), threshold=thresholds.BestF1())
+    with pytest.raises(InputError, match=r"^X_val: series has 8 time steps, shorter than one window of 20"):
+        pipe.fit(df, X_val=df.head(8), y_val=[0] * 7 + [1])

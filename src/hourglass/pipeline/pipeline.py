@@ -392,6 +392,21 @@ def _warn_labels_as_feature(df: pd.DataFrame, labels: np.ndarray, columns: list[
             return
 
 
+@contextlib.contextmanager
+def _said_of_x_val() -> Iterator[None]:
+    """Within the block, an :class:`InputError` is said of ``X_val`` (``X_val: ...``), not read
+    as one about the training rows: the error itself is its cause ('hourglass train', which
+    carves X_val from the training file, tells that file's rows with it); of the error's own
+    type (a TimeRangeError stays one), its attributes (param, detail) kept, as _at_site keeps
+    them."""
+    try:
+        yield
+    except InputError as exc:
+        told = type(exc).__new__(type(exc), f"X_val: {exc}")
+        told.__dict__.update(exc.__dict__)
+        raise told from exc
+
+
 def _needs_labelled_rows(rule: Threshold | None, X_val: object, y_val: object, method: str,
                          data: str) -> bool:
     """Whether ``rule`` is fitted on labelled validation rows; refuses ``X_val`` without ``y_val``
@@ -678,15 +693,8 @@ class Pipeline:
         per row, session or step the detector scores); ``None`` without validation rows."""
         if X_val is None:
             return None
-        try:
+        with _said_of_x_val():
             Xv = self.features_.transform(X_val)
-        except InputError as exc:  # said of X_val, not read as one about the training rows
-            # (the error itself is the cause: 'hourglass train', which carves X_val from the
-            # training file, tells that file's rows with it); of the error's own type (a
-            # TimeRangeError stays one), its attributes (param, detail) kept, as _at_site keeps them
-            told = type(exc).__new__(type(exc), f"X_val: {exc}")
-            told.__dict__.update(exc.__dict__)
-            raise told from exc
         return Xv, check_labels(y_val, len(Xv), what="y_val")
 
     def _fit_threshold(self, rule: Threshold | None, val: tuple[Any, np.ndarray] | None,
@@ -704,7 +712,8 @@ class Pipeline:
         # copies of the first forecast's, paired with their own labels (BestF1 lowered its cut
         # to catch the copies of a step labelled anomalous): left out, as from held-out scores
         skip = int(getattr(self.detector_, "unpredicted_steps", 0))
-        val_scores = self.detector_.score(Xv)[skip:]
+        with _said_of_x_val():  # ('series has 8 time steps, shorter than one window': X_val's)
+            val_scores = self.detector_.score(Xv)[skip:]
         # a class of y_val whose every step is among those: the rule's 'no anomalous rows'
         # would deny labels y_val has; said as what happened to them
         lost = [name for value, name in ((1, "anomalous"), (0, "normal"))
