@@ -109,3 +109,37 @@ def test_a_validation_series_the_detector_cannot_score_is_named_x_val() -> None:
                     features=TimeSeriesPreprocessor(), threshold=thresholds.BestF1())
     with pytest.raises(InputError, match=r"^X_val: series has 8 time steps, shorter than one window of 20"):
         pipe.fit(df, X_val=df.head(8), y_val=[0] * 7 + [1])
+
+
+def test_year_first_two_digit_dates_that_jump_a_year_are_warned_of(caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: Spark's log4j time '17/06/09 23:59:59' (yy/MM/dd) in a user regex's
+    # timestamp group is read day first with the year last, 17 June 2009; past midnight
+    # '17/06/10' is 17 June 2010: a year between two lines a second apart, silently (every later
+    # line a year on: time windows, alert times). A warning now names the two dates, both
+    # readings and the way out (a four-digit year); dates whose year-last reading is the
+    # shorter (a day-first log across New Year) are read as before, without it.
+    import logging
+
+    import pandas as pd
+
+    from hourglass.ingest.logs import LogParser
+
+    regex = r"^(?P<timestamp>\S+ \S+) (?P<level>\w+) (?P<component>[^:]+): (?P<content>.*)$"
+    text = "INFO storage.BlockManager: Found block rdd_0 locally"
+    lines = [f"17/06/09 23:59:5{i} {text}" for i in range(5)]
+    lines += [f"17/06/10 00:00:0{i} {text}" for i in range(5)]
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        secs = pd.concat(list(LogParser(regex).fit_chunks(lines, chunk_size=5)))["time"]  # cut at midnight
+    said = [r.getMessage() for r in caplog.records if "year first" in r.getMessage()]
+    assert len(said) == 1, caplog.text  # once a parser, not once a chunk
+    assert said[0].startswith("timestamp: '17/06/09' and '17/06/10' are read with the year last, "
+                              "17 June 2009 and 17 June 2010 (364 days apart); read year first "
+                              "(yy/MM/dd, as Spark's log4j writes them) they are 1 day apart")
+    assert "write their year in four digits" in said[0]
+    assert pd.to_datetime(secs, unit="s").iloc[0] == pd.Timestamp("2009-06-17 23:59:50")  # (as read)
+    caplog.clear()
+    new_year = [f"31/12/09 23:59:5{i} INFO x: y" for i in range(5)] + [f"01/01/10 00:00:0{i} INFO x: y"
+                                                                       for i in range(5)]
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        list(LogParser(regex).fit_chunks(new_year))
+    assert "year first" not in caplog.text

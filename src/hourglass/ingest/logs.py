@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hourglass._columns import counted
 from hourglass._eol import cr_ended, cr_lines, without_boms
 from hourglass._limits import MAX_LINE_BYTES, loads_json, too_long
 from hourglass._logs import quiet_warnings
@@ -897,6 +898,7 @@ class LogParser:
         self.drain_ = self._new_drain()
         self.dayfirst_: bool | None = None
         self.__dict__.pop("_units_said", None)  # a refit is a new parser: its log's mixed units are said
+        self.__dict__.pop("_year_first_said", None)  # (and its year-first dates)
         yield from self._learn(lines, chunk_size)
         # the order of numeric dates the log told (a day above 12), for the logs scored later: a
         # day of 05/02/2024 lines tells none, and was read 2 May after a training log of 31/01
@@ -1092,6 +1094,7 @@ class LogParser:
         self._syslog_clock: tuple[int, int, float] | None = None  # a BSD header's year: see _syslog_years
         # numeric dates' day/month order (see _stamp_seconds): the one the training log told
         self._dayfirst: bool | None = getattr(self, "dayfirst_", None)
+        self._last_stamp: tuple[str, float] | None = None  # the read's last so far: see _stamp_seconds
         stats = self.stats_ = ParseStats()
         header = self._compiled.header
         records = isinstance(header, JournaldHeader)  # MESSAGE bytes that are not UTF-8: counted
@@ -1261,6 +1264,16 @@ class LogParser:
         without a year (``Jun 14 15:16:01``) dated as the ``syslog`` format dates them."""
         secs, order = _text_times(text, getattr(self, "_dayfirst", None))
         self._dayfirst = order
+        if not getattr(self, "_year_first_said", False) and len(text):
+            # with the previous chunk's last stamp: a chunk cut at midnight holds no jump itself
+            last = getattr(self, "_last_stamp", None)
+            said = (_year_first_text(text, secs) if last is None else
+                    _year_first_text(pd.concat([pd.Series([last[0]], dtype=object), text.astype(object)],
+                                               ignore_index=True), np.r_[last[1], secs]))
+            self._last_stamp = (str(text.iloc[-1]), float(secs[-1]))
+            if said:
+                self._year_first_said = True  # once a parser, as the mixed epoch units
+                logger.warning(said)
         six, at = yymmdd_times(text, first_only=True)  # (the first stamp: the layout of the rest)
         if six.any():  # yymmdd, as MySQL and HDFS write it (pandas read it mmddyy)
             secs = secs.copy()
@@ -1453,6 +1466,55 @@ def _where(lines: object) -> str:
 # the date of web servers' and proxies' common log format (10/Oct/2000:13:55:36 -0700) and the
 # colon after it, which pandas reads as no time at all
 _CLF_DATE = re.compile(r"(\d{1,2}/[A-Za-z]{3}/\d{4}):(?=\d)")
+
+
+# a date of three two-digit numbers (17/06/09): the year last, or first (yy/MM/dd, Spark's log4j)
+_TWO_DIGIT_DATE = r"^(\d{2})([/.-])(\d{2})\2(\d{2})(?![\d/.-])"
+
+
+def _year_first_text(text: pd.Series, secs: np.ndarray) -> str | None:
+    """A warning when the dates of three two-digit numbers in ``text`` (read, as pandas reads
+    them, with the year last: ``secs``) span more than twice as long as they would read year
+    first: ``17/06/09`` and ``17/06/10`` (Spark's log4j ``yy/MM/dd``, a day apart) read as 17
+    June 2009 and 2010, a year apart at midnight, which put every later line a year on; ``None``
+    where the year-last reading is the shorter (or no such dates, or one date alone).
+
+    Examples
+    --------
+    >>> secs = _text_seconds(pd.Series(["17/06/09 23:59:59", "17/06/10 00:00:01"]))
+    >>> _year_first_text(pd.Series(["17/06/09 23:59:59", "17/06/10 00:00:01"]), secs)[:64]
+    "timestamp: '17/06/09' and '17/06/10' are read with the year last"
+    >>> days = pd.Series(["05/06/09 10:00", "06/06/09 10:00"])  # 5 and 6 June 2009: fine
+    >>> _year_first_text(days, _text_seconds(days)) is None
+    True
+    """
+    codes, uniq = pd.factorize(text.astype(str).str.strip().str.slice(0, 9))
+    parts = pd.Series(uniq, dtype="string").str.extract(_TWO_DIGIT_DATE)
+    dated = parts[0].notna().to_numpy(dtype=bool)
+    if dated.sum() < 2:
+        return None
+    parts = parts[dated]
+    year_first = pd.to_datetime((parts[0] + parts[2] + parts[3]).to_numpy(dtype=str), format="%y%m%d",
+                                errors="coerce")
+    if year_first.isna().any():  # (a month above 12, a day past the month's: no year-first date)
+        return None
+    rows = np.isin(codes, np.flatnonzero(dated))
+    read = secs[rows]
+    read = read[~np.isnan(read)]
+    if not len(read):
+        return None
+    span_read = float(read.max() - read.min())
+    span_first = (year_first.max() - year_first.min()).total_seconds()
+    if not span_read > 2 * (span_first + 86_400):  # (the time of day aside: within a day either way)
+        return None
+    lo, hi = int(np.argmin(secs[rows])), int(np.argmax(secs[rows]))
+    first, last = (text[rows].astype(str).str.strip().iloc[i][:8] for i in (lo, hi))
+    when = [pd.Timestamp(v, unit="s").strftime("%d %B %Y").lstrip("0") for v in (read.min(), read.max())]
+    return (f"timestamp: {first!r} and {last!r} are read with the year last, {when[0]} and {when[1]} "
+            f"({counted(round(span_read / 86_400), 'day')} apart); read year first (yy/MM/dd, as "
+            f"Spark's log4j writes them) they are {counted(round(span_first / 86_400), 'day')} apart: "
+            "if the dates are year first, every time read from them is wrong (time windows, alert "
+            "times); write their year in four digits (2017/06/09), which is read year first")
 
 
 def _text_seconds(text: pd.Series, dayfirst: bool | None = None) -> np.ndarray:
