@@ -25,27 +25,55 @@ def test_a_bytes_device_is_refused_before_training() -> None:
 
 def test_a_signalling_nan_decimal_in_a_table_is_an_input_error() -> None:
     # What was wrong: a Decimal('sNaN') in an object column given to Pipeline.fit or score (the
-    # table path) raised decimal.InvalidOperation from inside pandas (which cannot even test it
-    # for a missing value), where a detector's own array check names the cell as an InputError.
+    # table path, not check_array's) raised decimal.InvalidOperation from inside pandas (which
+    # cannot even test it for a missing value), or in a category column TypeError 'Cannot hash a
+    # signaling NaN value'; the time-series and entity features too. Each now says the column
+    # and row as an InputError.
     from decimal import Decimal
 
     import pandas as pd
 
     from hourglass import AutoEncoder, Pipeline
+    from hourglass.features import EntityWindows, TabularPreprocessor
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
 
     rng = np.random.default_rng(0)
     df = pd.DataFrame({"a": rng.normal(size=40), "b": rng.normal(size=40)})
     bad = df.head(3).astype(object)
     bad.iloc[1, 0] = Decimal("sNaN")
     pipe = Pipeline(AutoEncoder(hidden=(2,), epochs=1, verbose=0)).fit(df)
-    expected = r"^column 'a': value Decimal\('sNaN'\) at row 2; expected real numbers"
-    with pytest.raises(InputError, match=expected):
+    said = r"^column 'a': a cell holds Decimal\('sNaN'\) \(row {}\), a signalling NaN"
+    with pytest.raises(InputError, match=said.format(2)):
         pipe.score(bad)
-    with pytest.raises(InputError, match=r"^column 'a': value Decimal\('sNaN'\) at row 402;"):
+    with pytest.raises(InputError, match=said.format(402)):
         pipe.score(pd.concat([df.astype(object)] * 10 + [bad], ignore_index=True))  # not small
-    with pytest.raises(InputError, match=r"^column 'a': value Decimal\('sNaN'\) at row 42;"):
+    with pytest.raises(InputError, match=said.format(42)):
         Pipeline(AutoEncoder(hidden=(2,), epochs=1, verbose=0)).fit(
             pd.concat([df.astype(object), bad], ignore_index=True))
+    # in a category column (hashed, not tested for a missing value)
+    cats = pd.DataFrame({"a": ["tcp", "udp"] * 20, "b": rng.normal(size=40)})
+    holed = cats.astype(object)
+    holed.iloc[1, 0] = Decimal("sNaN")
+    for run in (lambda: TabularPreprocessor().fit(cats).transform(holed),
+                lambda: TabularPreprocessor().fit(holed)):
+        with pytest.raises(InputError, match=said.format(2)):
+            run()
+    # a time series', an entity model's
+    series = TimeSeriesPreprocessor().fit(df)
+    whole = df.astype(object)
+    whole.iloc[1, 0] = Decimal("sNaN")
+    for run in (lambda: series.transform(whole), lambda: TimeSeriesPreprocessor().fit(whole)):
+        with pytest.raises(InputError, match=said.format(2)):
+            run()
+    rows = pd.DataFrame({"user": ["u1", "u2"] * 20, "a": rng.normal(size=40),
+                         "t": pd.date_range("2024-01-01", periods=40, freq="min").astype(str)})
+    entity = EntityWindows(entity_col="user", timestamp_col="t").fit(rows)
+    odd = rows.astype(object)
+    odd.iloc[1, 1] = Decimal("sNaN")
+    for run in (lambda: entity.transform(odd),
+                lambda: EntityWindows(entity_col="user", timestamp_col="t").fit(odd)):
+        with pytest.raises(InputError, match=said.format(2)):
+            run()
     # a quiet NaN Decimal is still a missing value, as before
     bad.iloc[1, 0] = Decimal("NaN")
     assert np.isfinite(pipe.score(bad)).all()

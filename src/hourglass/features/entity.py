@@ -38,7 +38,12 @@ from hourglass.features.tabular import (
     _refuse_undecodable,
     read_as_log,
 )
-from hourglass.features.validation import check_name_lists, native_byte_order, saved_settings
+from hourglass.features.validation import (
+    check_name_lists,
+    native_byte_order,
+    saved_settings,
+    signalling_nan_named,
+)
 
 __all__ = ["ENTITY_CASES", "KEYS", "EntityWindows", "parse_bucket"]
 
@@ -622,7 +627,8 @@ class EntityWindows:
         """
         before = dict(self.__dict__)
         try:
-            return self._fit(df)
+            with signalling_nan_named(df):
+                return self._fit(df)
         except BaseException as exc:
             self.__dict__.clear()
             self.__dict__.update(before)
@@ -849,9 +855,10 @@ class EntityWindows:
         2      b 1970-01-01 00:00:00     1        5.0
         """
         self._check_fitted()
-        df = self._checked(df)
         try:
-            return self._aggregate(df, unread=self.unread_numbers())
+            with signalling_nan_named(df):
+                df = self._checked(df)
+                return self._aggregate(df, unread=self.unread_numbers())
         except UnicodeDecodeError:
             self._refuse_bytes(df, set(self.columns_))
             raise

@@ -46,7 +46,14 @@ from hourglass.features.roles import (
     string_values,
 )
 from hourglass.features.small_batch import SMALL_ROWS, transform_small
-from hourglass.features.validation import check_name_lists, is_arrow_table, native_byte_order, saved_settings
+from hourglass.features.validation import (
+    check_name_lists,
+    is_arrow_table,
+    is_signalling_nan_error,
+    native_byte_order,
+    refuse_signalling_nan,
+    saved_settings,
+)
 
 __all__ = ["TabularPreprocessor"]
 
@@ -278,18 +285,6 @@ def _refuse_non_utf8(df: pd.DataFrame, skip: Container[str], numbers: Container[
                                      ) from None
 
 
-def _refuse_signalling_nan(df: pd.DataFrame, skip: Container[str]) -> None:
-    """Raise :class:`InputError` naming the first ``Decimal('sNaN')`` cell of ``df`` (columns
-    named in ``skip`` aside), as a detector's own check of its array names one."""
-    for j, c in enumerate(df.columns):
-        if str(c) in skip or not pd.api.types.is_object_dtype(df.dtypes.iloc[j]):
-            continue
-        for i, v in enumerate(df.iloc[:, j].to_numpy(dtype=object)):
-            if isinstance(v, decimal.Decimal) and v.is_snan():
-                raise InputError(f"column {str(c)!r}: value {v!r} at row {i + 1}; expected real "
-                                 "numbers, or a missing value (None, NaN) for a missing one") from None
-
-
 def _refuse_undecodable(df: pd.DataFrame, skip: Container[str], first_row: int = 0) -> None:
     """Raise :class:`InputError` naming the first cell of ``df`` (columns named in ``skip``
     aside) that holds bytes which are no UTF-8 text (a Parquet ``binary`` column: pandas reads
@@ -360,8 +355,8 @@ def refuse_unhashable(df: pd.DataFrame, exc: Exception, skip: Container[str] = (
     if isinstance(exc, UnicodeDecodeError):
         _refuse_undecodable(df, skip)
         return
-    if isinstance(exc, decimal.InvalidOperation):
-        _refuse_signalling_nan(df, skip)
+    if is_signalling_nan_error(exc):
+        refuse_signalling_nan(df, skip)
         return
     if "unhashable" not in str(exc):
         return

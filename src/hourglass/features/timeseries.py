@@ -39,7 +39,7 @@ from hourglass._times import cut_cell, frequency, parse_timestamps, read_timesta
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.roles import PLACEHOLDERS
 from hourglass.features.tabular import _is_duration, _not_a_frame, read_as_log
-from hourglass.features.validation import check_name_lists, saved_settings
+from hourglass.features.validation import check_name_lists, saved_settings, signalling_nan_named
 
 __all__ = ["TimeSeriesPreprocessor", "epoch_channel", "sliding_windows", "window_starts", "windows_to_points",
            "windows_to_points_channels"]
@@ -768,7 +768,8 @@ class TimeSeriesPreprocessor:
               training: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The channels on the grid, raw (NaN where missing) and filled (gaps checked);
         ``fitting`` and ``training`` as :meth:`_frame` takes them."""
-        frame = self._frame(df, cols, fitting, training=training)
+        with signalling_nan_named(df):
+            frame = self._frame(df, cols, fitting, training=training)
         filled = self._fill(frame)
         fitting = fitting or training  # from here on it only words the errors
         if self.fill != "zero":
@@ -809,7 +810,8 @@ class TimeSeriesPreprocessor:
         old channels)."""
         before = dict(self.__dict__)
         try:
-            return self._fit_grid(df)
+            with signalling_nan_named(df):
+                return self._fit_grid(df)
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(before)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import decimal
 import numbers
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Container, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -260,6 +262,70 @@ def _objects_as_floats(X: pd.DataFrame, columns: Sequence[int], what: str) -> pd
             raise InputError(f"{what}: {_no_float(s)} in column {X.columns[i]!r}; expected real "
                              "numbers") from None
     return out
+
+
+def is_signalling_nan_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is what pandas raises on a ``Decimal('sNaN')`` cell: the
+    ``InvalidOperation`` of testing it for a missing value, or the ``TypeError`` of hashing it
+    (counting or comparing categories).
+
+    Examples
+    --------
+    >>> is_signalling_nan_error(TypeError("Cannot hash a signaling NaN value"))
+    True
+    >>> is_signalling_nan_error(TypeError("unhashable type: 'list'"))
+    False
+    """
+    return isinstance(exc, decimal.InvalidOperation) or (
+        isinstance(exc, TypeError) and "signaling NaN" in str(exc))
+
+
+def refuse_signalling_nan(df: pd.DataFrame, skip: Container[str] = ()) -> None:
+    """Raise :class:`InputError` naming the first ``Decimal('sNaN')`` cell of the object columns
+    of ``df`` (columns named in ``skip`` aside), which pandas can neither test for a missing
+    value nor hash; return if there is none.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"a": [1.5, decimal.Decimal("sNaN")]}, dtype=object)
+    >>> try:
+    ...     refuse_signalling_nan(df)
+    ... except InputError as exc:
+    ...     print(str(exc)[:58])
+    column 'a': a cell holds Decimal('sNaN') (row 2), a signal
+    """
+    for j, c in enumerate(df.columns):
+        if str(c) in skip or not pd.api.types.is_object_dtype(df.dtypes.iloc[j]):
+            continue
+        for i, v in enumerate(df.iloc[:, j].to_numpy(dtype=object)):
+            if isinstance(v, Decimal) and v.is_snan():
+                raise InputError(f"column {str(c)!r}: a cell holds {v!r} (row {i + 1}), a signalling "
+                                 "NaN that cannot be read or compared; make it a number, or a missing "
+                                 "value (None, NaN)") from None
+
+
+@contextlib.contextmanager
+def signalling_nan_named(df: object) -> Iterator[None]:
+    """Within the block, the error pandas raises on a ``Decimal('sNaN')`` cell of the frame
+    ``df`` (:func:`is_signalling_nan_error`) is an :class:`InputError` naming the cell
+    (:func:`refuse_signalling_nan`); other errors pass as they are.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"a": [decimal.Decimal("sNaN")]})
+    >>> try:
+    ...     with signalling_nan_named(df):
+    ...         df["a"].isna()
+    ... except InputError as exc:
+    ...     print(str(exc)[:48])
+    column 'a': a cell holds Decimal('sNaN') (row 1)
+    """
+    try:
+        yield
+    except (ArithmeticError, TypeError) as exc:
+        if isinstance(df, pd.DataFrame) and is_signalling_nan_error(exc):
+            refuse_signalling_nan(df)
+        raise
 
 
 def _no_float(s: pd.Series) -> str:
