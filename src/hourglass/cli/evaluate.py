@@ -460,14 +460,25 @@ def evaluate(
                                  "--events-per-day)")
         stats = ReadStats()
         label_parts, result_parts, time_parts = [], [], []
+        # a dataset whose label is 0/1 beside a per-row attack category (UNSW-NB15's attack_cat):
+        # the detection rate per category, not per label value ('1': every attack as one class)
+        category_col = getattr(spec, "category_col", None) if spec is not None else None
+        if category_col is not None and label_col != getattr(spec, "label_col", None):
+            category_col = None  # a label column of the user's: its values are the classes
+        category_parts: list[np.ndarray] | None = [] if category_col is not None else None
         columns: list[object] = []
         boolean = True  # every chunk's labels booleans (or missing): --normal false is False
         numeric = True  # every chunk's labels numbers (or missing): --normal 0.0 is 0
         start = time.perf_counter()
-        for df, part in score_chunks(pipe, data, spec, on_bad_rows, stats, label_col,
-                                      normal_values, extra_drop=(time_col,) if time_col else ()):
+        for df, part in score_chunks(pipe, data, spec, on_bad_rows, stats, label_col, normal_values,
+                                      extra_drop=tuple(c for c in (time_col, category_col) if c)):
             columns = columns or list(df.columns)
             label_parts.append(label_strings(df[label_col]))
+            if category_parts is not None:
+                if category_col in df.columns:
+                    category_parts.append(label_strings(df[category_col]))
+                else:  # (a file without the column: the label's values, as before)
+                    category_parts = None
             boolean = boolean and (boolean_labels(df[label_col]) or bool(df[label_col].isna().all()))
             numeric = numeric and (numeric_labels(df[label_col]) or bool(df[label_col].isna().all()))
             result_parts.append(part)
@@ -504,9 +515,11 @@ def evaluate(
         # of the rest: the first unlabelled row is then not told by a (wrong) number
         labelled = unlabelled_rows(all_labels, normal_values, label_col, str(data),
                                    "left out of the metrics", stats=stats)
+        all_categories = np.concatenate(category_parts) if category_parts else None
         if not labelled.all():
             result = result.loc[labelled].reset_index(drop=True)
             all_labels = all_labels[labelled]
+            all_categories = all_categories[labelled] if all_categories is not None else None
         classes: np.ndarray | None  # each row's label (not --labels, the log models' label file)
         is_anom: np.ndarray | None
         # an attack capture alone is worth evaluating (detection rate per class); train needs
@@ -523,6 +536,8 @@ def evaluate(
             _, classes, is_anom = split_labels(pd.DataFrame({label_col: all_labels}),
                                                 label_col, normal_values, str(data))
         assert classes is not None and is_anom is not None
+        if all_categories is not None:  # an attack row's category; a normal row keeps its label
+            classes = np.where(is_anom.astype(bool), all_categories, classes)
         _check_report_classes(report, is_anom, data, "rows")  # all normal (all anomalous: above)
         categories = spec.categories if spec is not None and getattr(spec, "categories", None) else None
         metrics = evaluate_scores(is_anom, result["score"], result["flag"], classes=classes,

@@ -4,7 +4,8 @@ AWS VPC Flow Logs.
 * ``unsw-nb15``: the partitioned training/testing CSVs (header; ``id`` row number, ``label`` 0/1,
   ``attack_cat``) and the raw ``UNSW-NB15_1..4.csv`` files (no header; the 49 columns of
   ``NUSW-NB15_features.csv``; ports sometimes in hex, ``attack_cat`` empty for normal rows and with
-  stray spaces). ``attack_cat`` is never a feature (it is the label in other words).
+  stray spaces). ``attack_cat`` is never a feature (it is the label in other words); ``evaluate``
+  gives the detection rate per ``attack_cat`` rather than per ``label`` value.
 * ``cicflowmeter``: column names with leading spaces (stripped), ``Fwd Header Length`` twice (the
   second becomes ``Fwd Header Length.1``), ``Infinity``/``NaN`` in the rate columns (read as inf /
   missing; the preprocessing imputes them and adds an indicator), ``Label`` = ``BENIGN``
