@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from hourglass.cli import app
 from hourglass.ingest.formats import sniff_format
@@ -76,3 +77,39 @@ def test_unsw_nb15_evaluate_gives_the_detection_rate_per_attack_category(tmp_pat
     assert per_class["Exploits"]["n"] == 10 and per_class["Backdoor"]["n"] == 10
     assert per_class["0"]["n"] == 180
     assert "Backdoor" in res.stdout and "0 (normal)" in res.stdout
+
+
+def test_a_kept_flow_id_is_written_whole_in_csv_not_in_exponent_form(tmp_path: Path) -> None:
+    # What was wrong: kept integer columns are read as floats (a CSV's always; JSON's with a
+    # missing value: Suricata's flow_id beside a 'stats' event, which has none), and Arrow's CSV
+    # writer put a double of 10**10 or more in exponent form: 'score -o alerts.csv --keep
+    # flow_id' wrote 1.805461738637437e+15, which no grep or join on eve.json's 1805461738637437
+    # finds (a kept epoch-milliseconds column: 1.7e+12); the JSON lines wrote the number
+    from hourglass.ingest.writers import chunk_writer
+
+    events = []
+    for i in range(120):
+        if i == 60:
+            events.append({"timestamp": "2026-03-01T10:01:00.000000+0000", "event_type": "stats",
+                           "stats": {"uptime": 60, "decoder": {"pkts": 1000}}})
+        events.append({"timestamp": f"2026-03-01T10:{i // 60:02d}:{i % 60:02d}.000000+0000",
+                       "flow_id": 1805461738637437 + i, "event_type": "flow", "src_ip": f"10.1.0.{i % 7 + 2}",
+                       "src_port": 40000 + i, "dest_ip": "8.8.8.8", "dest_port": 53, "proto": "UDP",
+                       "flow": {"pkts_toserver": 1 + i % 3, "bytes_toserver": 60 + i % 50, "age": i % 4}})
+    data, model, out = tmp_path / "eve.json", tmp_path / "m", tmp_path / "alerts.csv"
+    data.write_text("".join(json.dumps(e) + "\n" for e in events))
+    res = runner.invoke(app, ["train", str(data), "-o", str(model), *FAST])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["score", str(model), str(data), "-o", str(out), "--keep", "flow_id", "-q"])
+    assert res.exit_code == 0, res.output
+    lines = out.read_text().splitlines()
+    assert lines[1].endswith(",1805461738637437") and lines[2].endswith(",1805461738637438"), lines[1:3]
+    assert lines[61].endswith(",") and lines[62].endswith(",1805461738637497"), lines[60:63]
+
+    # chunk by chunk: whole doubles as integers, a later chunk's fractions as they are
+    target = tmp_path / "chunks.tsv"
+    with chunk_writer(target) as w:
+        w.write(pd.DataFrame({"id": [12345678901.0, np.nan], "bytes": [10.0, 20.0]}))
+        w.write(pd.DataFrame({"id": [12345678902.0, 3.0], "bytes": [0.5, 1e20]}))
+    assert target.read_text().splitlines() == ['"id"\t"bytes"', "12345678901\t10", "\t20",
+                                               "12345678902\t0.5", "3\t1e+20"]

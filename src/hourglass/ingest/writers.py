@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -50,6 +51,7 @@ class ChunkWriter:
             return
         if self._fmt != "parquet":  # (Parquet keeps the times' type)
             df = iso_times(df, dates=False)  # CSV text: times as the JSON lines and SQLite write them
+            df = _whole_floats(df)  # a flow id 1805461738637437, not 1.805461738637437e+15
         table = _arrow_table(df)
         if self._fmt != "parquet" and any(  # (Parquet holds binary and duration columns itself)
                 pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)
@@ -197,6 +199,35 @@ def _decimals_as_numbers(df: pd.DataFrame) -> pd.DataFrame:
         numbers = [None if v is None or (isinstance(v, float) and v != v) else _whole(parquet_value(v))
                    for v in col.tolist()]
         out.isetitem(i, pd.Series(numbers, index=col.index, dtype=object))
+    return df if out is None else out
+
+
+def _whole_floats(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with each float column whose values are all whole numbers below 2**53 (or missing)
+    as integers, for CSV text: Arrow writes a double of 10**10 or more in exponent form, so a
+    kept id read as floats (Suricata's ``flow_id`` in a chunk with a ``stats`` event, which has
+    none) came out as ``1.805461738637437e+15``, where the JSON lines write the number. A
+    smaller whole double is written as the integer either way (``80``, not ``80.0``).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"flow_id": [1805461738637437.0, None], "rate": [1e15, 0.5]})
+    >>> [str(t) for t in _whole_floats(df).dtypes]
+    ['Int64', 'float64']
+    """
+    out = None
+    for i in range(df.shape[1]):
+        col = df.iloc[:, i]
+        if not (isinstance(col.dtype, np.dtype) and col.dtype.kind == "f"):
+            continue
+        values = col.to_numpy()
+        given = values[~np.isnan(values)]
+        if not given.size or not (np.all(np.isfinite(given)) and np.all(np.floor(given) == given)
+                                  and np.all(np.abs(given) < 2**53)):
+            continue
+        if out is None:
+            out = df.copy()
+        out.isetitem(i, col.astype("Int64"))
     return df if out is None else out
 
 
