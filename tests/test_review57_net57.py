@@ -113,3 +113,28 @@ def test_a_kept_flow_id_is_written_whole_in_csv_not_in_exponent_form(tmp_path: P
         w.write(pd.DataFrame({"id": [12345678902.0, 3.0], "bytes": [0.5, 1e20]}))
     assert target.read_text().splitlines() == ['"id"\t"bytes"', "12345678901\t10", "\t20",
                                                "12345678902\t0.5", "3\t1e+20"]
+
+
+def test_fortigate_macs_are_dropped_as_the_kv_format_says(tmp_path: Path) -> None:
+    # What was wrong: the README says the kv format drops MACs, but only netfilter's 'MAC' key
+    # was: FortiGate traffic logs' srcmac and mastersrcmac (one value per device) were hashed
+    # and one-hot features of the model ('inspect': srcmac hash, 16 features)
+    from hourglass.ingest.formats import format_roles
+
+    lines = [f'<189>date=2023-11-14 time=22:13:{i:02d} devname="FG100F" logid="0000000013" type="traffic" '
+             f'subtype="forward" srcip=10.0.0.{i + 2} srcport={40000 + i} dstip=93.184.216.34 dstport=443 '
+             f'sessionid={100 + i} proto=6 action="close" sentbyte={100 + i} rcvdbyte={900 + i} '
+             f'srcmac="00:11:22:33:44:{i:02x}" mastersrcmac="00:11:22:33:44:{i:02x}" '
+             'dstmac="00:aa:bb:cc:dd:ee"'
+             for i in range(30)]
+    path = tmp_path / "forti.log"
+    path.write_text("\n".join(lines) + "\n")
+    spec = sniff_format(path)
+    assert spec.name == "kv"
+    df = spec.read(path)
+    roles = format_roles(spec, df.columns)
+    assert {roles.get(c) for c in ("srcmac", "mastersrcmac", "dstmac")} == {"drop"}, roles
+    res = runner.invoke(app, ["inspect", str(path)])
+    assert res.exit_code == 0, res.output
+    rows = {line.split("│")[1].strip(): line for line in res.stdout.splitlines() if line.startswith("│")}
+    assert all("dropped" in rows[c] for c in ("srcmac", "mastersrcmac", "dstmac")), rows.get("srcmac")

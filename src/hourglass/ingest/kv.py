@@ -55,7 +55,11 @@ KV_ROLES: dict[str, str] = {
     **{c: "ip" for c in ("SRC", "DST", "transip", "tranip")},
     **{c: "port" for c in ("SPT", "DPT", "transport", "tranport")},
     **{c: "drop" for c in ("date", "time", "eventtime", "timestamp", "ts", "sessionid", "ID",
-                           "MAC", "tz", "itime", "poluuid", "srcuuid", "dstuuid")},
+                           "tz", "itime", "poluuid", "srcuuid", "dstuuid",
+                           # hardware addresses: netfilter's MAC header, FortiGate's and others'
+                           # per-device MACs (a device's id, as PAN-OS's src_mac is dropped)
+                           "MAC", "srcmac", "dstmac", "mastersrcmac", "masterdstmac", "src_mac",
+                           "dst_mac")},
     **{c: "categorical" for c in ("logid", "policyid", "proto", "PROTO", "flags", "type", "subtype",
                                   "level", "action", "IN", "OUT", "TOS", "PREC", "TTL",
                                   # FortiGate's ids of an application, IPS signature, web category,
