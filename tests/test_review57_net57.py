@@ -138,3 +138,18 @@ def test_fortigate_macs_are_dropped_as_the_kv_format_says(tmp_path: Path) -> Non
     assert res.exit_code == 0, res.output
     rows = {line.split("│")[1].strip(): line for line in res.stdout.splitlines() if line.startswith("│")}
     assert all("dropped" in rows[c] for c in ("srcmac", "mastersrcmac", "dstmac")), rows.get("srcmac")
+
+
+def test_netflow_and_nat_port_columns_are_ports_not_magnitudes() -> None:
+    # What was wrong: the port role went by a list of names that had 'Destination Port' and
+    # 'dst_port' but not NetFlow v9's L4_SRC_PORT/L4_DST_PORT (the NF-UNSW-NB15 / NF-ToN-IoT
+    # flow datasets, nProbe exports), IPFIX's sourceTransportPort, nor a firewall export's
+    # 'NAT Source Port': 'inspect' showed them 'numeric, minmax scaled', port 443 learnt as a
+    # magnitude between 80 and 8080
+    from hourglass.features.roles import infer_role
+
+    ports = pd.Series([443.0, 80.0, 53.0, 8080.0] * 5)
+    for name in ("L4_SRC_PORT", "L4_DST_PORT", "NAT Source Port", "NAT Destination Port", "natsport",
+                 "sourceTransportPort", "destinationTransportPort", "spt", "dpt"):
+        assert infer_role(name, ports, max_categories=50) == ("port", "port name"), name
+    assert infer_role("IN_BYTES", ports, max_categories=50)[0] == "numeric"

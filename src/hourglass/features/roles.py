@@ -47,7 +47,10 @@ _ID_NAMES = {"id", "flowid", "uid", "timestamp", "ts", "time", "stime", "ltime",
 _IP_NAMES = {"ip", "srcip", "dstip", "destip", "sourceip", "destinationip", "idorigh", "idresph",
              "saddr", "daddr", "srcaddr", "dstaddr", "clientip", "serverip", "ipsrc", "ipdst"}
 _PORT_NAMES = {"port", "sport", "dport", "dsport", "srcport", "dstport", "destport", "sourceport",
-               "destinationport", "idorigp", "idrespp", "srcpt", "dstpt"}
+               "destinationport", "idorigp", "idrespp", "srcpt", "dstpt", "spt", "dpt",
+               # NetFlow v9 / nProbe (the NF-* flow datasets), IPFIX, and firewalls' NAT ports
+               "l4srcport", "l4dstport", "sourcetransportport", "destinationtransportport",
+               "natsport", "natdport", "natsourceport", "natdestinationport"}
 _IPV4 = re.compile(r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$")
 #: an ISO 8601 date, or date and time (``str`` of a ``datetime.date`` or ``datetime``, with its
 #: offset), as a whole value
