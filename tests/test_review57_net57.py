@@ -153,3 +153,37 @@ def test_netflow_and_nat_port_columns_are_ports_not_magnitudes() -> None:
                  "sourceTransportPort", "destinationTransportPort", "spt", "dpt"):
         assert infer_role(name, ports, max_categories=50) == ("port", "port name"), name
     assert infer_role("IN_BYTES", ports, max_categories=50)[0] == "numeric"
+
+
+def test_ecs_alerts_of_cic_ids2017_and_netflow_flows_carry_the_five_tuple(tmp_path: Path) -> None:
+    # What was wrong: the ECS field names knew 'Src IP'/'Dst Port' (CIC-IDS2018) and src_ip,
+    # but not CIC-IDS2017's 'Source IP', 'Source Port', 'Destination IP', 'Destination Port' nor
+    # NetFlow v9's IPV4_SRC_ADDR ... L4_DST_PORT: 'score --alert-format ecs' of those flows wrote
+    # alerts without source or destination (only network.iana_number), naming no flow
+    from hourglass.serve.ecs import ecs_named
+
+    cic = {"Source IP": "192.168.10.5", "Source Port": 54865.0, "Destination IP": "104.16.207.165",
+           "Destination Port": 443.0, "Flow Duration": 3.0}
+    assert set(ecs_named(cic)) == {"Source IP", "Source Port", "Destination IP", "Destination Port"}
+    nf = {"IPV4_SRC_ADDR": "149.171.126.0", "L4_SRC_PORT": 62073, "IPV4_DST_ADDR": "175.45.176.3",
+          "L4_DST_PORT": 80, "IN_BYTES": 100}
+    assert set(ecs_named(nf)) == {"IPV4_SRC_ADDR", "L4_SRC_PORT", "IPV4_DST_ADDR", "L4_DST_PORT"}
+
+    header = ("Flow ID, Source IP, Source Port, Destination IP, Destination Port, Protocol, Timestamp,"
+              " Flow Duration, Total Fwd Packets,Total Length of Fwd Packets, Label")
+    rows = [f"192.168.10.{2 + i % 40}-104.16.207.165-{40000 + i}-443-6,192.168.10.{2 + i % 40},{40000 + i},"
+            f"104.16.207.165,{(443, 80)[i % 2]},6,7/7/2017 3:{i % 60:02d},{1000 + 37 * i},{1 + i % 9},"
+            f"{60 * (1 + i % 9)},{'BENIGN' if i % 10 else 'DDoS'}" for i in range(120)]
+    data, model, out = tmp_path / "Friday-WorkingHours.pcap_ISCX.csv", tmp_path / "m", tmp_path / "a.jsonl"
+    data.write_text("\n".join([header, *rows]) + "\n")
+    res = runner.invoke(app, ["train", str(data), "-o", str(model), *FAST])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["score", str(model), str(data), "--alert-format", "ecs", "-o", str(out),
+                              "-q"])
+    assert res.exit_code == 0, res.output
+    docs = [json.loads(line) for line in out.read_text().splitlines()]
+    assert docs
+    for doc in docs:
+        row = doc["hourglass"]["row"]
+        assert doc["source"] == {"ip": f"192.168.10.{2 + row % 40}", "port": 40000 + row}, doc
+        assert doc["destination"] == {"ip": "104.16.207.165", "port": (443, 80)[row % 2]}, doc

@@ -71,17 +71,21 @@ SEVERITY_NUMBERS = {"low": 21, "medium": 47, "high": 73, "critical": 99}
 
 # Windows event fields: IpAddress/IpPort (4624/4625 logons), SourceIp/DestinationIp (Sysmon 3),
 # SourceAddress/DestAddress (5156), SubjectUserName (who acted) and TargetUserName (whom it acted
-# on: the account logging on in 4624/4625) as winlogbeat's security module maps them.
+# on: the account logging on in 4624/4625) as winlogbeat's security module maps them. CIC-IDS2017's
+# flows name the 5-tuple 'Source IP' ... 'Destination Port', NetFlow v9 (nProbe, the NF-* flow
+# datasets) IPV4_SRC_ADDR ... L4_DST_PORT.
 _TARGETS = {
     "source.ip": ("src_ip", "srcip", "source_ip", "src_addr", "saddr", "id.orig_h", "src ip",
                   "ipaddress", "sourceip", "sourceaddress", "src", "srcaddr", "sourceipaddress",
-                  "client.ipaddress"),
+                  "client.ipaddress", "source ip", "ipv4_src_addr", "ipv6_src_addr"),
     "source.port": ("src_port", "sport", "srcport", "source_port", "id.orig_p", "src port", "ipport",
-                    "sourceport", "spt"),
+                    "sourceport", "spt", "source port", "l4_src_port"),
     "destination.ip": ("dst_ip", "dstip", "dest_ip", "destination_ip", "dst_addr", "daddr",
-                       "id.resp_h", "dst ip", "destinationip", "destaddress", "dst", "dstaddr"),
+                       "id.resp_h", "dst ip", "destinationip", "destaddress", "dst", "dstaddr",
+                       "destination ip", "ipv4_dst_addr", "ipv6_dst_addr"),
     "destination.port": ("dst_port", "dsport", "dport", "dstport", "dest_port", "destination_port",
-                         "id.resp_p", "dst port", "destinationport", "destport", "dpt"),
+                         "id.resp_p", "dst port", "destinationport", "destport", "dpt",
+                         "destination port", "l4_dst_port"),
     "network.transport": ("proto", "protocol", "protocol_type"),
     "network.protocol": ("service",),
     "host.name": ("host", "hostname", "host_name", "computer"),
