@@ -187,3 +187,26 @@ def test_ecs_alerts_of_cic_ids2017_and_netflow_flows_carry_the_five_tuple(tmp_pa
         row = doc["hourglass"]["row"]
         assert doc["source"] == {"ip": f"192.168.10.{2 + row % 40}", "port": 40000 + row}, doc
         assert doc["destination"] == {"ip": "104.16.207.165", "port": (443, 80)[row % 2]}, doc
+
+
+def test_a_numeric_protocol_column_is_a_category_not_a_magnitude(tmp_path: Path) -> None:
+    # What was wrong: a flow table's IP protocol numbers (NetFlow v9's PROTOCOL, a CSV's proto:
+    # 6 TCP, 17 UDP, 1 ICMP) were learnt as a minmax-scaled number, UDP "between" TCP and
+    # GRE (47), where every flow format of hourglass (VPC flow logs, CIC-IDS, PAN-OS, CEF)
+    # reads them as categories
+    from hourglass.features.roles import infer_role
+
+    codes = pd.Series([6.0, 17.0, 6.0, 1.0] * 5)
+    for name in ("PROTOCOL", "proto", "ip_proto", "protocolIdentifier", "network.protocol"):
+        assert infer_role(name, codes, max_categories=50) == ("categorical", "protocol number"), name
+    assert infer_role("proto", pd.Series(["tcp", "udp"] * 5), max_categories=50)[0] == "categorical"
+    assert infer_role("protocol_errors", codes, max_categories=50)[0] == "numeric"
+
+    path = tmp_path / "nf.csv"
+    path.write_text("IPV4_SRC_ADDR,L4_SRC_PORT,IPV4_DST_ADDR,L4_DST_PORT,PROTOCOL,IN_BYTES\n" + "".join(
+        f"149.171.126.{i % 9},{40000 + i},175.45.176.{i % 3},{(80, 53)[i % 2]},{(6, 17)[i % 2]},{100 + i}\n"
+        for i in range(60)))
+    res = runner.invoke(app, ["inspect", str(path)])
+    assert res.exit_code == 0, res.output
+    rows = {line.split("│")[1].strip(): line for line in res.stdout.splitlines() if line.startswith("│")}
+    assert "categorical" in rows["PROTOCOL"] and "port" in rows["L4_DST_PORT"], rows

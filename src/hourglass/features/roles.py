@@ -51,6 +51,9 @@ _PORT_NAMES = {"port", "sport", "dport", "dsport", "srcport", "dstport", "destpo
                # NetFlow v9 / nProbe (the NF-* flow datasets), IPFIX, and firewalls' NAT ports
                "l4srcport", "l4dstport", "sourcetransportport", "destinationtransportport",
                "natsport", "natdport", "natsourceport", "natdestinationport"}
+#: IP protocol numbers (6 TCP, 17 UDP, 1 ICMP) are codes, not magnitudes, as every flow format's
+#: roles have them (VPC flow logs' protocol, CIC-IDS's Protocol, NetFlow v9's PROTOCOL)
+_PROTOCOL_NAMES = {"proto", "protocol", "ipproto", "ipprotocol", "protocolidentifier", "protocolnumber"}
 _IPV4 = re.compile(r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$")
 #: an ISO 8601 date, or date and time (``str`` of a ``datetime.date`` or ``datetime``, with its
 #: offset), as a whole value
@@ -192,6 +195,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
     ('port', 'port name')
     >>> infer_role("dest_port", pd.Series([443, 80]), max_categories=100)
     ('port', 'port name')
+    >>> infer_role("PROTOCOL", pd.Series([6, 17]), max_categories=100)
+    ('categorical', 'protocol number')
     >>> infer_role("day", pd.Series(["2024-01-05", "2024-01-06"]), max_categories=100)
     ('drop', 'date/time values')
     >>> infer_role("local_orig", pd.Series([None, None], dtype="boolean"), max_categories=100)
@@ -207,6 +212,9 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
         return "ip", "IP address name"
     if key in _PORT_NAMES or leaf in _PORT_NAMES:
         return "port", "port name"
+    if (key in _PROTOCOL_NAMES or leaf in _PROTOCOL_NAMES) and pd.api.types.is_numeric_dtype(s) \
+            and not pd.api.types.is_bool_dtype(s) and s.notna().any():
+        return "categorical", "protocol number"
     if pd.api.types.is_bool_dtype(s):
         # a nullable boolean with no value (Parquet's or Arrow's all-null field) has none, as the
         # same empty column read from a CSV (float NaN) or as text: read as a category, its only
