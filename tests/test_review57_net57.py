@@ -210,3 +210,25 @@ def test_a_numeric_protocol_column_is_a_category_not_a_magnitude(tmp_path: Path)
     assert res.exit_code == 0, res.output
     rows = {line.split("│")[1].strip(): line for line in res.stdout.splitlines() if line.startswith("│")}
     assert "categorical" in rows["PROTOCOL"] and "port" in rows["L4_DST_PORT"], rows
+
+
+def test_ecs_alerts_carry_unsw_nb15_hex_ports_as_the_port_they_are(tmp_path: Path) -> None:
+    # What was wrong: UNSW-NB15's raw files write some ports in hex (dsport 0x000b), which the
+    # features read as port 11, but the ECS mapping took float('0x000b'), failed, and left
+    # destination.port out of the alert of such a flow
+    from hourglass.serve.ecs import ecs_named
+
+    assert ecs_named({"dsport": "0x000b", "sport": "0xC0A8", "srcip": "59.166.0.3"}) == {
+        "dsport": "0x000b", "sport": "0xC0A8", "srcip": "59.166.0.3"}
+    assert ecs_named({"dsport": "0x1FFFFFFFF", "sport": "0x"}) == {}  # no port, as the features read it
+
+    data, model, out = tmp_path / "UNSW-NB15_1.csv", tmp_path / "m", tmp_path / "a.jsonl"
+    data.write_text(_unsw_raw(60))
+    res = runner.invoke(app, ["train", str(data), "-o", str(model), *FAST, "--threshold", "fixed:0"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["score", str(model), str(data), "--alert-format", "ecs", "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    docs = [json.loads(line) for line in out.read_text().splitlines()]
+    ports = {d["hourglass"]["row"]: d["destination"].get("port") for d in docs}
+    assert len(ports) == 60 and {ports[r] for r in range(2, 60, 3)} == {11}, ports
+    assert {ports[r] for r in range(0, 60, 3)} == {53}

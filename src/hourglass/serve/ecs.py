@@ -371,6 +371,9 @@ def _set(doc: dict[str, Any], path: str, value: Any) -> None:
     node[last] = value
 
 
+_HEX_PORT = re.compile(r"0x[0-9a-f]{1,8}")  # (as features.roles.port_numbers reads one)
+
+
 def _ecs_value(target: str, value: Any) -> Any:
     """``value`` as ECS field ``target`` holds it, or ``None`` when it is not valid there (an
     index would reject the whole document over a malformed ip or port)."""
@@ -387,8 +390,10 @@ def _ecs_value(target: str, value: Any) -> Any:
         # an ECS ip field (Elasticsearch's ip type) refuses it, and with it the whole document
         return None if getattr(address, "scope_id", None) else str(address)
     if target.endswith(".port"):
+        hexed = _HEX_PORT.fullmatch(value.strip().lower()) if isinstance(value, str) else None
         try:
-            port = float(value)
+            # a port in hex (UNSW-NB15's raw files: 0x000b) is the port the features read in it
+            port = float(int(hexed.group(0), 16)) if hexed else float(value)
         except (TypeError, ValueError, OverflowError):  # an integer of 400 digits: no port
             return None
         return int(port) if port.is_integer() and 0 <= port <= 65535 else None
