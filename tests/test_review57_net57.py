@@ -232,3 +232,16 @@ def test_ecs_alerts_carry_unsw_nb15_hex_ports_as_the_port_they_are(tmp_path: Pat
     ports = {d["hourglass"]["row"]: d["destination"].get("port") for d in docs}
     assert len(ports) == 60 and {ports[r] for r in range(2, 60, 3)} == {11}, ports
     assert {ports[r] for r in range(0, 60, 3)} == {53}
+
+
+def test_numeric_tcp_flags_are_a_category_not_a_magnitude() -> None:
+    # What was wrong: a flow table's TCP flags as a number (NetFlow v9's TCP_FLAGS and
+    # CLIENT_TCP_FLAGS, IPFIX's tcpControlBits: 2 SYN, 18 SYN+ACK, 17 FIN+ACK) were a
+    # minmax-scaled magnitude, a scan's bare SYN "close to" nothing, where the VPC flow log and
+    # Suricata EVE formats read the same bits as categories
+    from hourglass.features.roles import infer_role
+
+    bits = pd.Series([2.0, 18.0, 17.0, 27.0] * 5)
+    for name in ("TCP_FLAGS", "CLIENT_TCP_FLAGS", "SERVER_TCP_FLAGS", "tcpControlBits", "tcp_flags"):
+        assert infer_role(name, bits, max_categories=50) == ("categorical", "TCP flag bits"), name
+    assert infer_role("tcp_flags_count", bits, max_categories=50)[0] == "numeric"

@@ -54,6 +54,9 @@ _PORT_NAMES = {"port", "sport", "dport", "dsport", "srcport", "dstport", "destpo
 #: IP protocol numbers (6 TCP, 17 UDP, 1 ICMP) are codes, not magnitudes, as every flow format's
 #: roles have them (VPC flow logs' protocol, CIC-IDS's Protocol, NetFlow v9's PROTOCOL)
 _PROTOCOL_NAMES = {"proto", "protocol", "ipproto", "ipprotocol", "protocolidentifier", "protocolnumber"}
+#: TCP flag bits as a number (2 SYN, 18 SYN+ACK, 17 FIN+ACK: NetFlow v9's TCP_FLAGS, IPFIX's
+#: tcpControlBits) are a set of flags, not a magnitude, as the VPC and EVE formats read them
+_TCP_FLAG_NAMES = {"tcpflags", "clienttcpflags", "servertcpflags", "tcpcontrolbits"}
 _IPV4 = re.compile(r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$")
 #: an ISO 8601 date, or date and time (``str`` of a ``datetime.date`` or ``datetime``, with its
 #: offset), as a whole value
@@ -215,6 +218,9 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
     if (key in _PROTOCOL_NAMES or leaf in _PROTOCOL_NAMES) and pd.api.types.is_numeric_dtype(s) \
             and not pd.api.types.is_bool_dtype(s) and s.notna().any():
         return "categorical", "protocol number"
+    if (key in _TCP_FLAG_NAMES or leaf in _TCP_FLAG_NAMES) and pd.api.types.is_numeric_dtype(s) \
+            and not pd.api.types.is_bool_dtype(s) and s.notna().any():
+        return "categorical", "TCP flag bits"
     if pd.api.types.is_bool_dtype(s):
         # a nullable boolean with no value (Parquet's or Arrow's all-null field) has none, as the
         # same empty column read from a CSV (float NaN) or as text: read as a category, its only
