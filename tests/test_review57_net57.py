@@ -245,3 +245,30 @@ def test_numeric_tcp_flags_are_a_category_not_a_magnitude() -> None:
     for name in ("TCP_FLAGS", "CLIENT_TCP_FLAGS", "SERVER_TCP_FLAGS", "tcpControlBits", "tcp_flags"):
         assert infer_role(name, bits, max_categories=50) == ("categorical", "TCP flag bits"), name
     assert infer_role("tcp_flags_count", bits, max_categories=50)[0] == "numeric"
+
+
+def test_epoch_flow_start_and_end_columns_are_times_not_features(tmp_path: Path) -> None:
+    # What was wrong: epoch times are dropped only under a time's name, which was one ending in
+    # time/date/timestamp: AWS VPC flow logs delivered as Parquet (start, end: epoch seconds)
+    # and NetFlow v9's FLOW_START_MILLISECONDS/FLOW_END_MILLISECONDS were minmax-scaled
+    # features, every later day past the training scale (each row scored an anomaly)
+    from hourglass.features.roles import infer_role
+
+    seconds = pd.Series(1_620_000_000.0 + 10 * np.arange(50))
+    for name in ("start", "end", "FLOW_START_MILLISECONDS", "flow_end_ms", "flowStartSeconds"):
+        values = seconds * (1000 if "MILLI" in name.upper() or name.endswith("ms") else 1)
+        assert infer_role(name, values, max_categories=50) == ("drop", "times"), name
+    # a duration, a count or a word ending so stays a number
+    for name in ("FLOW_DURATION_MILLISECONDS", "backend", "spend", "restarts"):
+        assert infer_role(name, pd.Series([3.0, 800.0, 12.0]), max_categories=50)[0] == "numeric", name
+
+    frame = pd.DataFrame({"srcaddr": [f"10.0.1.{i % 50 + 2}" for i in range(60)], "dstport": 443,
+                          "protocol": 6, "bytes": 40 + 7 * np.arange(60),
+                          "start": 1_620_000_000 + 10 * np.arange(60),
+                          "end": 1_620_000_060 + 10 * np.arange(60), "log_status": "OK"})
+    path = tmp_path / "vpc.parquet"
+    frame.to_parquet(path, index=False)
+    res = runner.invoke(app, ["inspect", str(path)])
+    assert res.exit_code == 0, res.output
+    rows = {line.split("│")[1].strip(): line for line in res.stdout.splitlines() if line.startswith("│")}
+    assert "dropped" in rows["start"] and "dropped" in rows["end"], rows["start"]

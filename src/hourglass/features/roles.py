@@ -319,8 +319,11 @@ def dropped_score_output(df: pd.DataFrame, given: Container[object], *, warn: bo
     return verdicts
 
 
-#: names of times and dates (``flow_start_time``, ``login_date``, ``end_time_ms``: ``_`` left out)
-_TIME_NAME = re.compile(r"(time|date|timestamp)(ms|us|ns|sec|s)?$")
+#: names of times and dates (``flow_start_time``, ``login_date``, ``end_time_ms``: ``_`` left out),
+#: and of a flow's start and end (AWS VPC flow logs' ``start``/``end``, NetFlow v9's
+#: ``FLOW_START_MILLISECONDS``), which hold epoch times as well
+_TIME_NAME = re.compile(r"(time|date|timestamp|start|end)"
+                        r"(ms|us|ns|sec|s|milliseconds|microseconds|nanoseconds|seconds)?$")
 
 
 #: epoch times in seconds from 1973-03 to 2099 (``1e8`` to ``4.1e9``); in ms, us and ns the same
