@@ -272,3 +272,19 @@ def test_epoch_flow_start_and_end_columns_are_times_not_features(tmp_path: Path)
     assert res.exit_code == 0, res.output
     rows = {line.split("│")[1].strip(): line for line in res.stdout.splitlines() if line.startswith("│")}
     assert "dropped" in rows["start"] and "dropped" in rows["end"], rows["start"]
+
+
+def test_a_vpc_header_of_packet_addresses_alone_is_refused_by_name_not_read_as_text(tmp_path: Path) -> None:
+    # What was wrong: a custom VPC format naming only pkt-srcaddr/pkt-dstaddr, which the
+    # aws-vpc-flow reader refuses by name (test_review14_ing1), was not sniffed as a flow log
+    # at all: 'train' and 'inspect' read it as a CSV of one column, each line one text value,
+    # and trained on it without a word
+    from tests._cli import one_line_error
+
+    lines = ["version interface-id pkt-srcaddr pkt-dstaddr action start",
+             *(f"5 eni-1 10.0.0.{i % 9 + 1} 10.0.1.5 ACCEPT {1_700_000_000 + i}" for i in range(50))]
+    path = tmp_path / "flows.log"
+    path.write_text("\n".join(lines) + "\n")
+    assert sniff_format(path).name == "aws-vpc-flow"
+    one_line_error(["train", str(path), "-o", str(tmp_path / "m"), *FAST],
+                   "no 'srcaddr' field; is this an AWS VPC flow log", tmp_path / "m")

@@ -161,10 +161,11 @@ _VPC_ROLES = {
 
 
 def _sniff_vpc(head: bytes) -> bool:
-    """Whether a file's first line is a VPC flow log's header line (``srcaddr`` and ``dstaddr``
-    among field names alone: a custom format need not have ``action`` or ``log-status``, as AWS's
-    own NAT gateway example, ``version vpc-id ... srcaddr dstaddr ... pkt-dstaddr``, has neither)
-    or a record of the default format, or of a custom one without its header line.
+    """Whether a file's first line is a VPC flow log's header line (``srcaddr`` and ``dstaddr``,
+    or the packets' ``pkt-srcaddr`` and ``pkt-dstaddr``, among field names alone: a custom format
+    need not have ``action`` or ``log-status``, as AWS's own NAT gateway example, ``version vpc-id
+    ... srcaddr dstaddr ... pkt-dstaddr``, has neither) or a record of the default format, or of a
+    custom one without its header line.
 
     Examples
     --------
@@ -174,9 +175,11 @@ def _sniff_vpc(head: bytes) -> bool:
     False
     """
     fields = _first_line(head).split(" ")
-    if "srcaddr" in fields and "dstaddr" in fields and (
-            "action" in fields or "log-status" in fields or all(_VPC_NAME.fullmatch(f) for f in fields)):
+    if "srcaddr" in fields and "dstaddr" in fields and ("action" in fields or "log-status" in fields):
         return True
+    if ({"srcaddr", "pkt-srcaddr"} & set(fields) and {"dstaddr", "pkt-dstaddr"} & set(fields)
+            and all(_VPC_NAME.fullmatch(f) for f in fields)):
+        return True  # (one without srcaddr is then refused by name, not read as one text column)
     if len(fields) == len(VPC_DEFAULT_FIELDS) and fields[0] in ("2", "3", "4", "5") \
             and fields[-1] in ("OK", "NODATA", "SKIPDATA"):
         return True
