@@ -1178,7 +1178,9 @@ def _open_output(model: Path, pipe: Any, output: Path | None, kind: str, rules: 
             columns = (alert_columns("group", keys=parse_group_by(group[0]), keep=keep or ())
                        if group[0] is not None and not ecs else
                        alert_columns(kind, ecs=ecs, keep=keep or (), named=named))
-            sink: Any = SQLiteSink(output, columns, table=table)
+            # a table made by a run with --suppress --all has its 'suppressed' column: a run
+            # without them appends to it (NULL there), as runs without --all/--explain do
+            sink: Any = SQLiteSink(output, columns, table=table, optional=("suppressed",))
         else:
             if output is not None:
                 check_appended(output, ecs=ecs, grouped=group[0] is not None and kind == "table",

@@ -428,7 +428,7 @@ def check_column_names(names: Sequence[str], where: str) -> None:
 
 def ensure_table(conn: sqlite3.Connection, table: str, columns: Sequence[tuple[str, str]],
                  where: str, *, kept: Sequence[str] | None = None,
-                 path: str | os.PathLike[str] | None = None) -> None:
+                 path: str | os.PathLike[str] | None = None, optional: Sequence[str] = ()) -> None:
     """Create ``table`` with ``columns`` (name, type), or check that the existing one has
     exactly those, in any order (:func:`insert_rows` names each value's column); a different
     table raises :class:`InputError` naming both column lists, a database locked by another
@@ -439,7 +439,9 @@ def ensure_table(conn: sqlite3.Connection, table: str, columns: Sequence[tuple[s
     others all in the table, its columns beyond them kept ones of an earlier run), the refusal
     says so, naming the kept columns of each. ``path``: the database's file, whose file system is
     looked at when SQLite says 'disk I/O error' (a full disk is an ``OSError``, ``ENOSPC``:
-    :func:`disk_full`).
+    :func:`disk_full`). ``optional``: names of columns that some runs of this writer add (a
+    stream's ``suppressed``, with ``--suppress`` and ``--all``) and this one does not write: an
+    existing table that has them besides ``columns`` takes the rows, those columns ``NULL``.
 
     Examples
     --------
@@ -452,6 +454,10 @@ def ensure_table(conn: sqlite3.Connection, table: str, columns: Sequence[tuple[s
     ...     print(str(exc)[:63])
     a.db: table 'alerts' has columns (row INTEGER, score REAL), not
     >>> ensure_table(conn, "alerts", [("score", "REAL"), ("row", "INTEGER")], "a.db")  # reordered
+    >>> conn.execute('ALTER TABLE alerts ADD COLUMN "suppressed"')  # doctest: +ELLIPSIS
+    <sqlite3.Cursor object at ...>
+    >>> ensure_table(conn, "alerts", [("row", "INTEGER"), ("score", "REAL")], "a.db",
+    ...              optional=["suppressed"])  # a column this run leaves NULL
     """
     check_column_names([n for n, _ in columns], where)
     try:
@@ -467,6 +473,9 @@ def ensure_table(conn: sqlite3.Connection, table: str, columns: Sequence[tuple[s
             raise disk_full(exc, where, path) from None
         hint = _LOCKED_HINT if _locked(exc) else ""
         raise HourglassError(f"{where}: could not read or create table {table!r} ({exc}){hint}") from None
+    extra = {n for n, t in have if (n, t) not in want}
+    if set(want) <= set(have) and extra <= set(optional):  # another run's own column: left NULL
+        return
     if sorted(have) != sorted(want):  # (the same columns in another order take the rows)
         def text(cols: list[tuple[str, str]]) -> str:
             return ", ".join(f"{n} {t}".rstrip() for n, t in cols)
@@ -474,7 +483,7 @@ def ensure_table(conn: sqlite3.Connection, table: str, columns: Sequence[tuple[s
         fixed = {c for c in want if c[0] not in (kept or ())}
         hint = ""
         if kept is not None and fixed <= set(have):  # e.g. a stream run with other --keep fields
-            theirs = ", ".join(n for n, t in have if (n, t) not in fixed) or "none"
+            theirs = ", ".join(n for n, t in have if (n, t) not in fixed and n not in optional) or "none"
             ours = ", ".join(n for n, _ in want if n in kept) or "none"
             hint = (f"; they differ only in kept fields (--keep): the table keeps ({theirs}), "
                     f"this run ({ours}); keep the table's fields, or")

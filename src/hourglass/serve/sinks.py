@@ -148,7 +148,9 @@ class SQLiteSink:
     as is a file that is no SQLite database; a batch that an existing table's constraint
     (``PRIMARY KEY``, ``NOT NULL``...) refuses is a :class:`~hourglass.errors.HourglassError`,
     nothing of it appended. With ``wal`` (the default) the database is in
-    write-ahead-log mode: readers query it while the sink appends.
+    write-ahead-log mode: readers query it while the sink appends. ``optional``: columns that
+    other runs add (``suppressed``) which an existing table may have beside ``columns``: left
+    ``NULL`` by this sink (:func:`~hourglass.ingest.sqlite.ensure_table`).
 
     Examples
     --------
@@ -163,7 +165,7 @@ class SQLiteSink:
 
     def __init__(self, path: str | os.PathLike[str], columns: Sequence[Column], *,
                  table: str = "alerts", wal: bool = True,
-                 target: str | os.PathLike[str] | None = None) -> None:
+                 target: str | os.PathLike[str] | None = None, optional: Sequence[str] = ()) -> None:
         self.path, self.table, self.columns = Path(path), check_table_name(table), tuple(columns)
         # the name errors give: ``target``, the file a temporary ``path`` becomes (alert_file)
         self._where = str(target if target is not None else path)
@@ -179,7 +181,8 @@ class SQLiteSink:
                 # (with a doc column, kept fields are in the document: no column of their own)
                 kept = None if self._doc else [c.name for c in self.columns if c.kept]
                 ensure_table(self._conn, self.table, [(c.name, c.type) for c in self.columns],
-                             self._where, kept=kept, path=self.path)
+                             self._where, kept=kept, path=self.path,
+                             optional=[n for n in optional if n not in {c.name for c in self.columns}])
             except BaseException:
                 self._conn.close()
                 raise

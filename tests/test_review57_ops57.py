@@ -1,0 +1,61 @@
+"""Review round 57 (ops57): operating hourglass for weeks (stream outputs across runs, ...)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.cli import app
+from tests._cli import runner
+from tests._serve import small_table_model
+
+
+@pytest.fixture(scope="module")
+def table_stream(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """(model, rows as JSON lines, rules file): a tiny table model of columns ``a`` and ``b``,
+    40 rows to stream (the last 10 far out, flagged) and a rule silencing rows with a = 50."""
+    folder = tmp_path_factory.mktemp("ops57")
+    model = small_table_model(folder)
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"a": rng.normal(size=40), "b": rng.normal(size=40)})
+    df.loc[30:, ["a", "b"]] = 50.0
+    lines = folder / "rows.jsonl"
+    lines.write_text("".join(json.dumps(r) + "\n" for r in df.to_dict("records")), encoding="utf-8")
+    rules = folder / "rules.toml"
+    rules.write_text('[[rule]]\nname = "lab"\nmatch = { a = 50 }\n', encoding="utf-8")
+    return model, lines, rules
+
+
+def _stream(model: Path, lines: Path, out: Path, *extra: str) -> tuple[int, str]:
+    res = runner.invoke(app, ["stream", str(model), "-i", str(lines), "-o", str(out), "-q", *extra])
+    return res.exit_code, res.stderr
+
+
+def test_stream_sqlite_table_of_a_suppressing_run_takes_a_later_run_without_rules(
+        table_stream: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    # What was wrong: a stream with --suppress and --all made its SQLite table with a
+    # 'suppressed' column; the next day's stream without the rules (the allowlist retired) was
+    # refused with exit code 2 and a message that misled: "they differ only in kept fields
+    # (--keep): the table keeps (suppressed), this run (none)" though no --keep was ever given.
+    # Runs with and without --all/--explain share a table (their columns NULL); so now do runs
+    # with and without --suppress: the later run's rows have 'suppressed' NULL.
+    model, lines, rules = table_stream
+    out = tmp_path / "alerts.sqlite"
+    code, err = _stream(model, lines, out, "--all", "--suppress", str(rules))
+    assert code == 0, err
+    code, err = _stream(model, lines, out)
+    assert code == 0, err
+    assert "--keep" not in err
+    with sqlite3.connect(out) as conn:
+        got = conn.execute("SELECT suppressed, flag, count(*) FROM alerts GROUP BY 1, 2 "
+                           "ORDER BY 1, 2").fetchall()
+    counts = {(rule, flag): n for rule, flag, n in got}
+    # the first run: all 40 rows, the 10 far-out ones silenced by 'lab'; the second, without the
+    # rules: its alerts alone (flag and suppressed NULL), those 10 and the others flagged before
+    assert counts[("lab", 0)] == 10 and sum(n for (r, _), n in counts.items() if r is not None) == 40
+    assert counts[(None, None)] == 10 + counts.get(("", 1), 0), got
