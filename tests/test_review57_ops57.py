@@ -59,3 +59,31 @@ def test_stream_sqlite_table_of_a_suppressing_run_takes_a_later_run_without_rule
     # rules: its alerts alone (flag and suppressed NULL), those 10 and the others flagged before
     assert counts[("lab", 0)] == 10 and sum(n for (r, _), n in counts.items() if r is not None) == 40
     assert counts[(None, None)] == 10 + counts.get(("", 1), 0), got
+
+
+def test_warm_start_of_a_rethresholded_model_records_where_its_rule_came_from() -> None:
+    # What was wrong: day 1 trained with percentile 99, re-thresholded to fpr:0.05, then warm
+    # started on day 2. The warm start keeps (freezes) the parent's rule, yet its record dropped
+    # the parent's re-threshold altogether: info["warm_start"]["parent"] named only the parent's
+    # hash, path, rows and file, and the model card said nothing, so the history read as if
+    # every model of the chain had been trained with fpr:0.05 (the first one was not), and the
+    # parent's hash was tied to no earlier model. Now the parent record keeps the parent's
+    # re-threshold (rethresholded_from: the rule before, the date, the model it came from)
+    # and the card's warm-start line says the rule came from that re-threshold.
+    from hourglass import AutoEncoder, Pipeline
+
+    rng = np.random.default_rng(0)
+    day1 = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300)})
+    day2 = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300)})
+    first = Pipeline(AutoEncoder(hidden=(2,), epochs=1, verbose=0, random_state=0)).fit(day1)
+    rethresholded = first.with_threshold("contamination:0.05")
+    child = rethresholded.warm_start(day2, epochs=1)
+    parent = child.info["warm_start"]["parent"]
+    assert parent["rethresholded_from"]["threshold"] == first.threshold_.describe()
+    assert "rethresholded_from" not in child.info  # the child itself was not re-thresholded
+    card = child.model_card()["warm start"]
+    assert "re-thresholded" in card and first.threshold_.describe() in card, card
+    # a parent never re-thresholded: no such record, the card as before
+    plain = first.warm_start(day2, epochs=1)
+    assert "rethresholded_from" not in plain.info["warm_start"]["parent"]
+    assert "re-thresholded" not in plain.model_card()["warm start"]

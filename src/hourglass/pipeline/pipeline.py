@@ -755,7 +755,8 @@ class Pipeline:
         :meth:`fit`, which a rule needing labels requires). Adam restarts (its state is not
         saved). ``params``: training settings to change (``epochs``, ``lr``,
         ``random_state``, ...). ``info["warm_start"]`` records the parent (its artefact's
-        content hash when it was loaded from one and not fitted since), the rows used and the
+        content hash when it was loaded from one and not fitted since; a re-thresholded parent's
+        ``rethresholded_from``, where the rule kept came from), the rows used and the
         date; the parent's records of its own training read (``info`` ``source``,
         ``held_out``, ``extra_normal``, ...) are not carried over. ``self`` is unchanged.
 
@@ -921,7 +922,10 @@ class Pipeline:
             "warm_start": {
                 "parent": {"content_hash": parent.get("content_hash"), "path": parent.get("path"),
                            "n_train_rows": self.info.get("n_train_rows"),
-                           "source": self.info.get("source")},
+                           "source": self.info.get("source"),
+                           # the rule kept here came from it: the record of where it came from
+                           **({"rethresholded_from": self.info["rethresholded_from"]}
+                              if self.info.get("rethresholded_from") else {})},
                 "rows": n_new,
                 "held_out_rows": int(len(new.detector_.val_index_)),
                 "epochs_run": None if history is None else len(history.train_loss),
@@ -1497,6 +1501,10 @@ class Pipeline:
                    if parent.get("content_hash") else "")
                 + f", itself trained on {parent.get('n_train_rows')} {unit}; preprocessing frozen"
                 + ("; itself a warm start" if ws.get("previous") else ""))
+            was = parent.get("rethresholded_from")
+            if isinstance(was, dict):  # the rule kept: the parent's re-threshold set it
+                card["warm start"] += (f"; its threshold rule set when the parent was re-thresholded on "
+                                       f"{was.get('date')} (before: {was.get('threshold')})")
             beyond = ws.get("rows_beyond_scale")
             if isinstance(beyond, dict):  # a table (or its buckets): new rows the scaling could not read
                 card["warm start"] += (f"; {_counted_rows(beyond.get('rows'), f'new {unit}')} left out "
