@@ -87,3 +87,46 @@ def test_warm_start_of_a_rethresholded_model_records_where_its_rule_came_from() 
     plain = first.warm_start(day2, epochs=1)
     assert "rethresholded_from" not in plain.info["warm_start"]["parent"]
     assert "re-thresholded" not in plain.model_card()["warm start"]
+
+
+def test_evaluate_warns_on_a_file_a_warm_started_model_was_trained_on_through_its_lineage(
+        tmp_path: Path) -> None:
+    # What was wrong: 'evaluate' warns when DATA is the model's training file (its figures
+    # flatter it), but it looked at info["source"] alone. A warm-started model trained on day 2
+    # with day 1 replayed (day 1 also its parent's training file) was evaluated on day 1 without
+    # a word, though its weights were trained on every normal row of it. Now the files of the
+    # model's warm-start chain count too: the replayed OLD and each parent's training file.
+    from tests._cli import labelled_model_of
+
+    rng = np.random.default_rng(2)
+
+    def day(seed: int) -> pd.DataFrame:
+        r = np.random.default_rng(seed)
+        df = pd.DataFrame({"a": r.normal(size=200), "b": r.normal(size=200), "label": "normal"})
+        df.loc[:4, ["a", "label"]] = [40.0, "attack"]
+        return df
+
+    day1, first = labelled_model_of(day(int(rng.integers(100))), tmp_path)
+    day2 = tmp_path / "day2.csv"
+    day(7).to_csv(day2, index=False)
+    day3 = tmp_path / "day3.csv"
+    day(8).to_csv(day3, index=False)
+    second, third = tmp_path / "m2", tmp_path / "m3"
+    for data, parent, out, extra in ((day2, first, second, ["--replay-data", str(day1)]),
+                                     (day3, second, third, [])):
+        res = runner.invoke(app, ["train", str(data), "--warm-start", str(parent), "--epochs", "1",
+                                  "-o", str(out), "-q", *extra])
+        assert res.exit_code == 0, res.output
+
+    def warned(model: Path, data: Path) -> bool:
+        res = runner.invoke(app, ["evaluate", str(model), str(data), "--label-col", "label",
+                                  "--normal", "normal"])
+        assert res.exit_code == 0, res.output
+        return "trained on this file" in res.stderr
+
+    assert warned(second, day2)  # its own DATA: as before
+    assert warned(second, day1)  # replayed, and its parent's DATA
+    assert warned(third, day1) and warned(third, day2)  # up the chain
+    fresh = tmp_path / "fresh.csv"
+    day(9).to_csv(fresh, index=False)
+    assert not warned(third, fresh)  # a file none of them read: no warning

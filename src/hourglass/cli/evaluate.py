@@ -103,28 +103,77 @@ def _left_out_text(ts_report: dict[str, Any]) -> str:
     return f", its first {skip:,} steps left out: no forecast is about them" if skip else ""
 
 
-def _trained_on(pipe: Pipeline, data: Path, model: Path) -> bool:
-    """Whether DATA is the file the model was trained on (its ``info["source"]``, when that is an
-    absolute path: a relative one names a file in a folder this command may not share), unchanged
-    since the model was saved (an export rewritten at a fixed path, ``/data/today.csv``, holds
-    other rows now)."""
-    source = pipe.info.get("source")
-    if not isinstance(source, str) or not Path(source).is_absolute():
-        return False
+def _training_files(info: dict[str, Any], saved: float) -> list[tuple[str, float, str]]:
+    """The files a model's weights were trained on, each ``(path, read by, how)``: its own DATA
+    (``info["source"]``, read by ``saved``, the model's save time), the OLD a warm start
+    replayed, and up its warm-start chain each parent's DATA and replayed OLD (read by the
+    date its child was made, or the parent's own warm start's date); ``how`` is ``""`` for
+    its own DATA, else how the model came to train on the file.
+
+    Examples
+    --------
+    >>> info = {"source": "/d/day3.csv", "warm_start": {
+    ...     "date": "2026-01-03T00:00:00+00:00", "replay": None,
+    ...     "parent": {"source": "/d/day2.csv"}, "previous": {
+    ...         "date": "2026-01-02T00:00:00+00:00", "replay": {"source": "/d/day0.csv"},
+    ...         "parent": {"source": "/d/day1.csv"}, "previous": None}}}
+    >>> [(f, how) for f, _, how in _training_files(info, 0.0)]  # doctest: +NORMALIZE_WHITESPACE
+    [('/d/day3.csv', ''), ('/d/day2.csv', 'a model it continued from was trained on it'),
+     ('/d/day0.csv', 'replayed in the warm start of a model it continued from'),
+     ('/d/day1.csv', 'a model it continued from was trained on it')]
+    """
+    import datetime
+
+    def when(record: dict[str, Any], default: float) -> float:
+        try:  # (to the second: a file written in that second counts as read)
+            return datetime.datetime.fromisoformat(str(record["date"])).timestamp() + 1
+        except (KeyError, TypeError, ValueError, OverflowError):
+            return default
+
+    out = [(info.get("source"), saved, "")]
+    ws, own = info.get("warm_start"), True
+    while isinstance(ws, dict):
+        made = saved if own else when(ws, saved)  # the date this level's model was made
+        previous = ws.get("previous")
+        replay, parent = ws.get("replay"), ws.get("parent")
+        if isinstance(replay, dict):
+            out.append((replay.get("source"), made, "replayed in its warm start" if own else
+                        "replayed in the warm start of a model it continued from"))
+        if isinstance(parent, dict):  # read by the parent's making, else by its child's
+            out.append((parent.get("source"), when(previous, made) if isinstance(previous, dict) else made,
+                        "a model it continued from was trained on it"))
+        ws, own = previous, False
+    return [(f, t, how) for f, t, how in out if isinstance(f, str)]
+
+
+def _trained_on(pipe: Pipeline, data: Path, model: Path) -> str | None:
+    """How DATA is a file the model was trained on (:func:`_training_files`: ``""``: its own
+    ``info["source"]``; ``None``: it is not), counting only a path recorded as an absolute one
+    (a relative one names a file in a folder this command may not share), unchanged since the
+    model read it (an export rewritten at a fixed path, ``/data/today.csv``, holds other rows
+    now)."""
     try:
-        return (data.is_file() and Path(source).is_file() and data.samefile(source)
-                and data.stat().st_mtime_ns <= (model / "config.json").stat().st_mtime_ns)
+        if not data.is_file():
+            return None
+        saved = (model / "config.json").stat().st_mtime
+        for source, read_by, how in _training_files(pipe.info, saved):
+            if (Path(source).is_absolute() and Path(source).is_file() and data.samefile(source)
+                    and data.stat().st_mtime <= min(read_by, saved)):
+                return how
     except OSError:
-        return False
+        return None
+    return None
 
 
 def _warn_trained_on(pipe: Pipeline, data: Path, model: Path) -> bool:
-    """Whether DATA is the model's training file (:func:`_trained_on`), warning so when it is."""
-    if not _trained_on(pipe, data, model):
+    """Whether DATA is a file the model was trained on (:func:`_trained_on`), warning so when it is."""
+    how = _trained_on(pipe, data, model)
+    if how is None:
         return False
     logging.getLogger("hourglass").warning(
-        "%s: the model was trained on this file (its normal rows, and its threshold fitted on "
-        "some of them): these figures flatter it; evaluate on rows held out from training", shown(data))
+        "%s: the model was trained on this file (%s): these figures flatter it; evaluate on rows "
+        "held out from training", shown(data),
+        how or "its normal rows, and its threshold fitted on some of them")
     return True
 
 

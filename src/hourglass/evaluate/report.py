@@ -251,7 +251,8 @@ def render_report(
                      cls="left"),
               '<p class="note">' + (
                   "<b>The model was trained on the data evaluated here</b> (its normal rows, and "
-                  "its threshold fitted on some of them): these figures flatter it. "
+                  "its threshold fitted on some of them; or a model it was warm-started from, or "
+                  "its replayed old rows): these figures flatter it. "
                   if trained_on_it else
                   "Thresholds are fitted on training data, held-out rows unless the model card "
                   "says otherwise (never on the data evaluated here). ")
