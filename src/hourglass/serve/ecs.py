@@ -20,11 +20,13 @@ What goes where:
   ``"hourglass.table"`` / ``"hourglass.log"`` / ``"hourglass.timeseries"`` / ``"hourglass.entity"``;
   ``event.category`` ``["intrusion_detection"]`` (plus ``"network"`` for a flow table: a model
   trained on a flow format, or a row with source/destination fields, except the API calls of
-  ``k8s-audit`` and ``gcp-audit``, whose ``source.ip`` is a caller's address; ``"authentication"``
-  instead for sign-in logs: ``okta``, ``entra-signin``) and ``event.type`` ``["info"]``.
+  ``k8s-audit``, ``gcp-audit`` and ``cloudtrail``, whose ``source.ip`` is a caller's address;
+  ``"authentication"`` instead for sign-in logs: ``okta``, ``entra-signin``) and ``event.type``
+  ``["info"]``.
 * What a format says of all its events: ``cloud.provider`` ``"gcp"`` for ``gcp-audit`` (a
   ``resource.labels.location`` that is a zone, ``us-central1-c``, is ``cloud.availability_zone``,
-  a region ``cloud.region``), ``orchestrator.type`` ``"kubernetes"`` for ``k8s-audit``.
+  a region ``cloud.region``), ``"aws"`` for ``cloudtrail``, ``orchestrator.type``
+  ``"kubernetes"`` for ``k8s-audit``.
 * ``event.severity`` from hourglass' severity level: low 21, medium 47, high 73, critical 99
   (:data:`SEVERITY_NUMBERS`: the default risk scores Elastic's detection rules give these
   levels, so larger is worse); ``event.risk_score``: the calibrated anomaly probability × 100
@@ -133,6 +135,13 @@ _FORMAT_TARGETS: dict[str, dict[str, str]] = {
                   "resource.labels.project_id": "cloud.project.id",
                   "resource.labels.zone": "cloud.availability_zone", "resource.labels.region": "cloud.region",
                   "resource.labels.location": "cloud.region"},
+    # AWS CloudTrail, as Elastic's CloudTrail integration maps a record: the caller (an IAM user's
+    # name; an assumed role's session stays in userIdentity.arn, a hourglass field) and its
+    # account, the call (eventName) of which service (eventSource), in which region, with which
+    # agent; sourceIPAddress is source.ip (ECS_FIELDS) where it is an address, not a service name
+    "cloudtrail": {"eventName": "event.action", "eventSource": "event.provider",
+                   "awsRegion": "cloud.region", "userAgent": "user_agent.original",
+                   "userIdentity.userName": "user.name", "userIdentity.accountId": "cloud.account.id"},
 }
 # Windows events exported as flat rows (NXLog/Logstash, OTRF/Mordor) name the event's computer
 # (``Hostname``; the .evtx reader's ``Computer``) and often the machine that forwarded them
@@ -150,10 +159,11 @@ _GCP_ZONE = re.compile(r"[a-z]+(?:-[a-z]+)*\d+-[a-z]")
 #: What an alert of a format says of every event: the cloud of a cloud audit log, the orchestrator
 #: of a Kubernetes audit event.
 _FORMAT_CONSTANTS: dict[str, dict[str, str]] = {"gcp-audit": {"cloud.provider": "gcp"},
+                                                "cloudtrail": {"cloud.provider": "aws"},
                                                 "k8s-audit": {"orchestrator.type": "kubernetes"}}
 #: Formats whose records name a caller's address (source.ip) without being network events: an API
 #: call, no flow, so no "network" in event.category.
-_API_FORMATS = frozenset({"k8s-audit", "gcp-audit"})
+_API_FORMATS = frozenset({"k8s-audit", "gcp-audit", "cloudtrail"})
 # Where an audit record names an account (``acct``: the user of a login, an authentication, a
 # sudo), that account is user.name; its ``uid`` and ``UID`` are then the process's own (sshd's
 # root), process.user.*.
