@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
+from hourglass.cli import app
 from hourglass.serve.ecs import AlertRule, ecs_named, to_ecs
+from tests._cli import runner
+
+
+def _okta_event(i: int) -> dict[str, Any]:
+    """An Okta System Log sign-in (LogEvent), as the System Log API returns one."""
+    user = ("ann@example.com", "ben@example.com")[i % 2]
+    return {"uuid": f"e{i}", "published": f"2026-01-05T08:{i % 60:02d}:00.000Z", "version": "0",
+            "eventType": "user.session.start", "severity": "INFO", "displayMessage": "User login to Okta",
+            "actor": {"id": f"00u{i % 2}", "type": "User", "alternateId": user, "displayName": user[:3]},
+            "client": {"ipAddress": f"203.0.113.{i % 2 + 5}", "zone": "null", "device": "Computer",
+                       "userAgent": {"rawUserAgent": "Mozilla/5.0", "os": "Mac OS X", "browser": "CHROME"},
+                       "geographicalContext": {"country": "United States", "city": "Austin"}},
+            "outcome": {"result": "SUCCESS", "reason": None},
+            "target": [{"id": "0oa1", "type": "AppInstance", "alternateId": "Okta Admin Console"}]}
 
 
 # What was wrong: an ECS alert of a CloudTrail model put a call's caller address (sourceIPAddress,
@@ -33,3 +50,31 @@ def test_cloudtrail_ecs_alert_names_call_caller_and_cloud_and_is_no_network_aler
     assert service["hourglass"]["fields"] == {"sourceIPAddress": "ec2.amazonaws.com"}
     # the alert carries them without --keep (the fields with an ECS name)
     assert set(ecs_named(record, "cloudtrail")) == set(record) - {"userIdentity.arn"}
+
+
+# What was wrong: 'hourglass stream' of a model of a format whose events carry sparse fields (Okta,
+# Entra, CloudTrail, GCP, Kubernetes, Windows events ...) took '--keep client' (an Okta event's
+# nested object, read as its fields client.ipAddress ...) and wrote "client": null in every alert,
+# where 'score' of the same file refuses it ("the data has 'client' as a nested object, read as its
+# fields") and the README says a missing --keep field always stops the stream
+def test_stream_refuses_a_kept_nested_object_of_an_event_format_as_score_does(tmp_path: Path) -> None:
+    events = [_okta_event(i) for i in range(60)]
+    train = tmp_path / "okta.jsonl"
+    train.write_text("".join(json.dumps(e) + "\n" for e in events))
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(train), "-o", str(model), "--epochs", "1", "-q"])
+    assert res.exit_code == 0, res.output
+    said = "the data has 'client' as a nested object, read as its fields (client.ipAddress"
+    res = runner.invoke(app, ["score", str(model), str(train), "-o", str(tmp_path / "a.jsonl"),
+                              "--keep", "client"])
+    assert res.exit_code == 2 and said in res.output, res.output
+    res = runner.invoke(app, ["stream", str(model), "-i", str(train), "--all", "--keep", "client"])
+    assert res.exit_code == 2 and "--keep: no field 'client' on" in res.output, res.output
+    assert said in res.output
+    assert '"client": null' not in res.output and '"client":null' not in res.output
+    # a field only some event types carry is still null where an event lacks it, as before
+    res = runner.invoke(app, ["stream", str(model), "-i", str(train), "--all", "--keep", "target.type",
+                              "--keep", "debugContext.debugData.factor", "-q"])
+    assert res.exit_code == 0, res.output
+    first = json.loads(res.stdout.splitlines()[0])
+    assert first["target.type"] == "AppInstance" and first["debugContext.debugData.factor"] is None

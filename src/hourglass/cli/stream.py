@@ -69,6 +69,7 @@ from hourglass.cli._output import (
 )
 from hourglass.cli._spool import model_as_data
 from hourglass.cli._suppress import SuppressOpt
+from hourglass.cli.stream_series import absent_kept
 from hourglass.errors import HourglassError, first_line, json_problem, no_file, read_problem
 
 __all__ = ["LineBatcher", "SkippedLines", "skipped_before", "stream"]
@@ -1637,9 +1638,11 @@ def stream(
             rows, lines, problem = _parse(lines_batch, where, on_bad_rows, skipped, line_spec, events)
             number = _numbered(rows, lines, skipped, data_rows)  # (each row's data row)
             data_rows += len(rows) + len(skipped)
-            for i, row in enumerate(rows if keep and not scorer.sparse_fields else ()):
-                absent = next((c for c in keep or [] if c not in row), None)
-                if absent is not None:  # Windows events: null; else the stream stops at this line
+            for i, row in enumerate(rows if keep else ()):
+                # Windows events, the cloud audit logs: null, but for a nested object's name;
+                # else the stream stops at this line
+                absent = absent_kept(keep, row, scorer.sparse_fields)
+                if absent is not None:
                     from hourglass.cli.stream_series import no_kept_field
 
                     problem = no_kept_field(absent, row, where, lines[i])
@@ -1840,8 +1843,8 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                         if explain is not None:
                             alert["top_column"] = result["top_column"][i]
                             alert["why"] = result["why"][i]
-                        absent = next((c for c in keep or [] if c not in row), None)
-                        if absent is not None and not scorer.sparse_fields:  # the stream stops here,
+                        absent = absent_kept(keep, row, scorer.sparse_fields)
+                        if absent is not None:  # the stream stops here,
                             from hourglass.cli.stream_series import no_kept_field
 
                             problem = no_kept_field(absent, row, where, lines[i])  # rows before: counted

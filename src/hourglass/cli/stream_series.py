@@ -18,7 +18,7 @@ from hourglass._columns import counted
 from hourglass.cli._output import err, output_failed_text, settle_bad_lines, skipped_lines_text
 from hourglass.errors import HourglassError
 
-__all__ = ["no_kept_field", "open_series_scorer", "run", "summary_line"]
+__all__ = ["absent_kept", "no_kept_field", "open_series_scorer", "run", "summary_line"]
 
 
 
@@ -41,6 +41,32 @@ def no_kept_field(absent: str, row: dict[str, Any], where: str, line: int) -> Ho
     nested = nested_note([absent], row)  # --keep src, read as src.ip ...
     return HourglassError(f"--keep: no field {absent!r} on {where} line {line}"
                           f"{f'; {nested}' if nested else ''}")
+
+
+def absent_kept(keep: list[str] | None, row: dict[str, Any], sparse: bool) -> str | None:
+    """The first ``--keep`` field ``row`` (a flat row) lacks that stops the stream, else
+    ``None``: any field it lacks, or, for a model whose fields are sparse (each event type its
+    own: a field one event lacks is kept as null), one it holds as a nested object, read as its
+    fields (``client`` of an Okta event, ``client.ipAddress`` ...), which no row has as a field
+    of its own, as ``score`` refuses it.
+
+    Examples
+    --------
+    >>> absent_kept(["host"], {"bytes": 1}, False), absent_kept(["host"], {"bytes": 1}, True)
+    ('host', None)
+    >>> absent_kept(["client"], {"client.ipAddress": "10.0.0.1"}, True)
+    'client'
+    """
+    for c in keep or ():
+        if c in row:
+            continue
+        if not sparse:
+            return c
+        from hourglass.ingest.tables import nested_note  # (a stream's rows: pandas is loaded already)
+
+        if nested_note([c], row):
+            return c
+    return None
 
 
 def open_series_scorer(pipe: Any, model: Path, *, explain: int | None, keep: list[str] | None,
