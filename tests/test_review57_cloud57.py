@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from hourglass.cli import app
 from hourglass.serve.ecs import AlertRule, ecs_named, to_ecs
 from tests._cli import runner
@@ -78,3 +80,47 @@ def test_stream_refuses_a_kept_nested_object_of_an_event_format_as_score_does(tm
     assert res.exit_code == 0, res.output
     first = json.loads(res.stdout.splitlines()[0])
     assert first["target.type"] == "AppInstance" and first["debugContext.debugData.factor"] is None
+
+
+def _k8s_event(i: int, **extra: Any) -> dict[str, Any]:
+    """A Kubernetes audit event (audit.k8s.io/v1, Metadata level) of a controller listing pods."""
+    event: dict[str, Any] = {
+        "kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "Metadata", "auditID": f"a{i}",
+        "stage": "ResponseComplete", "requestURI": "/api/v1/namespaces/kube-system/pods?limit=500",
+        "verb": ("list", "get")[i % 2], "userAgent": "kube-controller-manager/v1.29.0",
+        "user": {"username": "system:serviceaccount:kube-system:replicaset-controller",
+                 "groups": ["system:serviceaccounts", "system:authenticated"]},
+        "sourceIPs": ["10.0.0.5"],
+        "objectRef": {"resource": "pods", "namespace": "kube-system", "apiVersion": "v1"},
+        "responseStatus": {"metadata": {}, "code": 200},
+        "requestReceivedTimestamp": f"2026-01-05T08:{i // 60 % 60:02d}:{i % 60:02d}.000000Z",
+        "annotations": {"authorization.k8s.io/decision": "allow",
+                        "authorization.k8s.io/reason": "RBAC: allowed by ClusterRoleBinding"}}
+    return {**event, **extra}
+
+
+# What was wrong: a Kubernetes audit event's row had a column only where the event had a value, so
+# a training baseline without impersonation or subresources (most clusters' normal week) gave a
+# model without impersonatedUser.username and objectRef.subresource: scoring 'kubectl exec' into a
+# pod while impersonating system:admin said "ignoring 2 column(s) the model was not trained on"
+# and scored the event exactly as its harmless twin. Every column of the row (but the time and the
+# verb) is now there in every event, missing where it has no value, so that value is unseen
+def test_k8s_impersonation_and_exec_unseen_in_training_are_no_ignored_columns(tmp_path: Path) -> None:
+    train = tmp_path / "audit.log"
+    train.write_text("".join(json.dumps(_k8s_event(i)) + "\n" for i in range(300)))
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(train), "-o", str(model), "--epochs", "20", "--hidden", "16,8",
+                              "--seed", "0", "-q"])
+    assert res.exit_code == 0, res.output
+    attack = _k8s_event(7, impersonatedUser={"username": "system:admin", "groups": ["system:masters"]},
+                        objectRef={"resource": "pods", "subresource": "exec", "namespace": "kube-system",
+                                   "apiVersion": "v1"})
+    test = tmp_path / "new.log"
+    test.write_text("".join(json.dumps(e) + "\n" for e in [_k8s_event(7), attack]))
+    out = tmp_path / "s.csv"
+    res = runner.invoke(app, ["score", str(model), str(test), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "not trained on" not in res.output, res.output
+    scored = pd.read_csv(out)  # (before: the two scores equal, 0.000315, both 'low')
+    assert scored["flag"].tolist() == [0, 1] and scored["severity"].tolist()[1] == "critical"
+    assert scored["score"][1] > scored["score"][0]

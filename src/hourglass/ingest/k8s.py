@@ -33,6 +33,11 @@ went; the rest is left out:
   ``.resourceVersion``, ``responseStatus.message`` and ``.details`` (free text), the other
   annotations and ``stageTimestamp``.
 
+Every one of those columns (but the time and ``verb``) is in every row, missing where the
+event has no value: a baseline without impersonation or subresources still gives the model
+``impersonatedUser.username`` and ``objectRef.subresource``, so a ``pods/exec`` as
+``system:admin`` is a value it never saw, not a column it was not trained on.
+
 Stages: every audit event is a row, whatever its stage. A request is logged once per stage its
 policy does not omit (``RequestReceived``, then ``ResponseStarted`` for a long watch, then
 ``ResponseComplete``, or ``Panic``); the ``stage`` column tells them apart, so a model learns
@@ -93,6 +98,12 @@ K8S_AUDIT_ROLES: dict[str, str] = {
     "sourceIP": "ip", "sourceIPs.first": "ip",
     "sourceIPs.count": "numeric",
 }
+#: The row's columns every event has, as a missing value where it has none (all but the time and
+#: the verb, which a file of audit events must have: a file of another kind is refused for
+#: lacking them): a field that no event of a training baseline has (no impersonation, no
+#: subresource such as pods/exec, no proxied client) is still a column of the model, whose first
+#: value when scoring is one it never saw, not a column the model was not trained on, ignored.
+_ALWAYS = tuple(c for c in K8S_AUDIT_ROLES if c not in (_TIME, "verb"))
 _KIND = "a Kubernetes API-server audit log"
 #: An audit event's markers, for a first event larger than the sniffed head (its bodies logged).
 _MARKS = (re.compile(rb'"kind"\s*:\s*"Event"'), re.compile(rb'"apiVersion"\s*:\s*"audit\.k8s\.io/'))
@@ -145,8 +156,11 @@ class _K8sAuditSpec(JsonEventsSpec):
     the row of its chosen fields (bodies, ids and free text left out)."""
 
     def event(self, record: dict[str, Any]) -> dict[str, Any]:
-        """The event's row (see the module's description); a row of this format gives itself
-        again, and a record refused by :meth:`refusal` is left as it is (for :meth:`check`).
+        """The event's row (see the module's description), every column but the time and the verb
+        there even where the event has no value for it (``None``: ``impersonatedUser.username``
+        without impersonation), so that a field no training event had is a column of the model;
+        a row of this format gives itself again, and a record refused by :meth:`refusal` is left
+        as it is (for :meth:`check`).
 
         Examples
         --------
@@ -155,12 +169,14 @@ class _K8sAuditSpec(JsonEventsSpec):
         ...     ["system:authenticated", "dev"]}, "sourceIPs": ["10.0.0.9", "192.0.2.1"],
         ...     "objectRef": {"resource": "pods", "apiVersion": "v1"}, "requestObject": {"spec": {}},
         ...     "requestReceivedTimestamp": "2026-01-05T08:00:00.000000Z"})
-        >>> row
+        >>> {k: v for k, v in row.items() if v is not None}
         ... # doctest: +NORMALIZE_WHITESPACE
         {'verb': 'list', 'user.username': 'ann', 'objectRef.resource': 'pods', 'objectRef.apiVersion': 'v1',
          'requestReceivedTimestamp': '2026-01-05T08:00:00.000000Z', 'requestPath': '/api/v1/pods',
          'user.groups': 'dev,system:authenticated', 'sourceIP': '192.0.2.1', 'sourceIPs.first': '10.0.0.9',
          'sourceIPs.count': 2}
+        >>> row["impersonatedUser.username"], row["objectRef.subresource"]  # (columns all the same)
+        (None, None)
         >>> K8S_AUDIT.event(row) == row
         True
         """
@@ -201,6 +217,8 @@ class _K8sAuditSpec(JsonEventsSpec):
             value = notes.get(key) if isinstance(notes, dict) else record.get(c)
             if value is not None:
                 out[c] = value
+        for c in _ALWAYS:  # (see _ALWAYS: a field no event of a baseline has is a column still)
+            out.setdefault(c, None)
         return out
 
     def refusal(self, record: dict[str, Any]) -> str | None:
