@@ -124,3 +124,43 @@ def test_k8s_impersonation_and_exec_unseen_in_training_are_no_ignored_columns(tm
     scored = pd.read_csv(out)  # (before: the two scores equal, 0.000315, both 'low')
     assert scored["flag"].tolist() == [0, 1] and scored["severity"].tolist()[1] == "critical"
     assert scored["score"][1] > scored["score"][0]
+
+
+def _gcp_entry(i: int, **metadata: str) -> dict[str, Any]:
+    """A Google Cloud audit log entry (Admin Activity) of a service account's instance listing."""
+    return {"insertId": f"i{i}", "logName": "projects/p1/logs/cloudaudit.googleapis.com%2Factivity",
+            "timestamp": f"2026-01-05T08:{i // 60 % 60:02d}:{i % 60:02d}Z", "severity": "NOTICE",
+            "resource": {"type": "gce_instance", "labels": {"project_id": "p1", "zone": "us-central1-a"}},
+            "protoPayload": {
+                "@type": "type.googleapis.com/google.cloud.audit.AuditLog",
+                "serviceName": "compute.googleapis.com",
+                "methodName": ("v1.compute.instances.list", "v1.compute.instances.get")[i % 2],
+                "resourceName": "projects/p1/zones/us-central1-a/instances/vm-1",
+                "authenticationInfo": {"principalEmail": "app@p1.iam.gserviceaccount.com"},
+                "requestMetadata": {"callerIp": "10.128.0.7", **metadata},
+                "authorizationInfo": [{"permission": "compute.instances.list", "granted": True}]}}
+
+
+# What was wrong: as for Kubernetes, a GCP audit entry's row had a column only where the entry had a
+# value: a baseline whose calls carried no user agent (a workload's service account) gave a model
+# without protoPayload.requestMetadata.callerSuppliedUserAgent, and the same service account used
+# interactively from gcloud was "ignoring 1 column(s) the model was not trained on" and scored as
+# its twin. Every column but the time and the method is now in every entry's row
+def test_gcp_field_no_training_entry_had_is_no_ignored_column(tmp_path: Path) -> None:
+    train = tmp_path / "audit.json"
+    train.write_text("".join(json.dumps(_gcp_entry(i)) + "\n" for i in range(300)))
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(train), "-o", str(model), "--epochs", "20", "--hidden", "16,8",
+                              "--seed", "0", "-q"])
+    assert res.exit_code == 0, res.output
+    # (a user agent not hashed into the bucket a missing one takes: 1 in 16 would read as none)
+    agent = "google-cloud-sdk gcloud/460.0.0 command/gcloud.compute.ssh"
+    gcloud = _gcp_entry(7, callerSuppliedUserAgent=agent)
+    test = tmp_path / "new.json"
+    test.write_text("".join(json.dumps(e) + "\n" for e in [_gcp_entry(7), gcloud]))
+    out = tmp_path / "s.csv"
+    res = runner.invoke(app, ["score", str(model), str(test), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "not trained on" not in res.output, res.output
+    scored = pd.read_csv(out)
+    assert scored["flag"].tolist() == [0, 1] and scored["score"][1] > scored["score"][0]

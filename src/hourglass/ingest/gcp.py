@@ -40,6 +40,11 @@ on which resource, from where, and how it went; the rest is left out:
   ``.serviceData``, ``.resourceOriginalState``: each method its own, free-form), the request's
   attributes and the resource's other labels (ids).
 
+Every one of those columns (but ``timestamp`` and ``protoPayload.methodName``) is in every
+row, missing where the entry has no value: a baseline of zonal resources still gives the model
+``resource.labels.region``, so a call on a regional resource is a value it never saw, not a
+column it was not trained on.
+
 A model per caller is the entity path: ``--entity-col protoPayload.authenticationInfo.principalEmail
 --bucket 1h``.
 
@@ -93,6 +98,12 @@ GCP_AUDIT_ROLES: dict[str, str] = {
     f"{_P}.requestMetadata.callerIp": "ip",
     **{c: "numeric" for c in (f"{_AUTHZ}.count", f"{_P}.numResponseItems")},
 }
+#: The row's columns every audit entry has, as a missing value where it has none (all but the
+#: time and the method, which a file of audit entries must have: a file of another kind is refused
+#: for lacking them), so that a field no entry of a training baseline has (a region label where
+#: every resource was zonal, a caller's user agent) is still a column of the model, whose first
+#: value when scoring is one it never saw, not a column the model was not trained on, ignored.
+_ALWAYS = tuple(c for c in GCP_AUDIT_ROLES if c not in ("timestamp", "protoPayload.methodName"))
 _KIND = "a Google Cloud audit log"
 _CALLER = f"{_P}.authenticationInfo.principalEmail"
 _LOGS = "cloudaudit.googleapis.com"
@@ -188,9 +199,12 @@ class _GcpAuditSpec(JsonEventsSpec):
     pages read whole; each entry as the row of its chosen fields (bodies and ids left out)."""
 
     def event(self, record: dict[str, Any]) -> dict[str, Any]:
-        """The entry's row (see the module's description); a row of this format gives itself
-        again, and a record refused by :meth:`refusal` is left as it is (for :meth:`check`), its
-        ``jsonPayload`` or ``textPayload`` as ``true`` (an empty or null one found there too).
+        """The entry's row (see the module's description), every column but the time and the
+        method there even where the entry has no value for it (``None``: a ``region`` label of a
+        zonal resource), so that a field no training entry had is a column of the model; a row of
+        this format gives itself again, and a record refused by :meth:`refusal` is left as it is
+        (for :meth:`check`), its ``jsonPayload`` or ``textPayload`` as ``true`` (an empty or null
+        one found there too).
 
         Examples
         --------
@@ -199,12 +213,14 @@ class _GcpAuditSpec(JsonEventsSpec):
         ...     "methodName": "SetIamPolicy", "status": {}, "request": {"policy": {}},
         ...     "authorizationInfo": [{"permission": "p.setIamPolicy", "granted": True},
         ...                           {"permission": "q"}]}})
-        >>> row
+        >>> {k: v for k, v in row.items() if v is not None}
         ... # doctest: +NORMALIZE_WHITESPACE
         {'timestamp': '2026-01-05T08:00:00Z', 'protoPayload.methodName': 'SetIamPolicy',
          'logKind': 'activity', 'protoPayload.status.code': 0, 'protoPayload.authorizationInfo.count': 2,
          'protoPayload.authorizationInfo.granted': 'denied',
          'protoPayload.authorizationInfo.permission': 'p.setIamPolicy'}
+        >>> row["resource.labels.region"], row["protoPayload.requestMetadata.callerIp"]  # (columns still)
+        (None, None)
         >>> GCP_AUDIT.event(row) == row
         True
         """
@@ -242,6 +258,8 @@ class _GcpAuditSpec(JsonEventsSpec):
         items = _int64(field_at(record, (_P, "numResponseItems")))
         if items is not None:
             out[f"{_P}.numResponseItems"] = items
+        for c in _ALWAYS:  # (see _ALWAYS: a field no entry of a baseline has is a column still)
+            out.setdefault(c, None)
         return out
 
     def refusal(self, record: dict[str, Any]) -> str | None:
