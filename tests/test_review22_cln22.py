@@ -21,7 +21,7 @@ def test_one_page_reader_serves_cloudtrail_and_json_event_formats() -> None:
     bridge = {"detail-type": "AWS API Call via CloudTrail", "detail": {"eventName": "X"}}
     assert page(bridge) is None  # first: the file is of that kind, check refuses it by name
     assert page({"eventName": "GetObject"}) is None
-    assert page({"Records": [{"eventName": "A"}]}) == [{"eventName": "A"}]
+    assert page({"Records": [{"eventName": "A"}]}) == [CLOUDTRAIL.event({"eventName": "A"})]  # (its row)
     with pytest.raises(ValueError, match="EventBridge"):
         page(bridge)
 

@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 
 from hourglass.cli import app
 from hourglass.serve.ecs import AlertRule, ecs_named, to_ecs
 from tests._cli import runner
+from tests._lines import cloudtrail_record
 
 
 def _okta_event(i: int) -> dict[str, Any]:
@@ -164,3 +166,31 @@ def test_gcp_field_no_training_entry_had_is_no_ignored_column(tmp_path: Path) ->
     assert "not trained on" not in res.output, res.output
     scored = pd.read_csv(out)
     assert scored["flag"].tolist() == [0, 1] and scored["score"][1] > scored["score"][0]
+
+
+# What was wrong: CloudTrail writes errorCode only on a failed call, so a baseline without failures
+# (a quiet account's normal week) gave a model without the column: a burst of AccessDenied calls
+# was "ignoring 2 column(s) the model was not trained on: errorCode, errorMessage" and each denied
+# call scored exactly as the same call succeeding, in score and in stream. The record's own feature
+# fields (errorCode, vpcEndpointId, sessionCredentialFromConsole ...) are now columns of every row,
+# missing where a record has none, in a delivered file, JSON lines, stream and the service alike
+def test_cloudtrail_error_code_no_training_record_had_is_seen_when_scoring(tmp_path: Path) -> None:
+    train = tmp_path / "trail.json"
+    train.write_text(json.dumps({"Records": [cloudtrail_record(i) for i in range(300)]}))
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(train), "-o", str(model), "--epochs", "20", "--hidden", "16,8",
+                              "--seed", "0", "-q"])
+    assert res.exit_code == 0, res.output
+    denied = {**cloudtrail_record(4), "errorCode": "AccessDenied", "errorMessage": "User is not authorized"}
+    test = tmp_path / "new.jsonl"
+    test.write_text("".join(json.dumps(e) + "\n" for e in [cloudtrail_record(4), denied]))
+    out = tmp_path / "s.csv"
+    res = runner.invoke(app, ["score", str(model), str(test), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert not [line for line in res.output.splitlines() if "not trained on" in line and "errorCode" in line]
+    scored = pd.read_csv(out)
+    assert scored["flag"].tolist() == [0, 1] and scored["score"][1] > scored["score"][0]
+    res = runner.invoke(app, ["stream", str(model), "-i", str(test), "--all", "-q"])
+    assert res.exit_code == 0, res.output
+    streamed = [json.loads(line)["score"] for line in res.stdout.splitlines()]
+    assert streamed == pytest.approx(scored["score"].tolist(), rel=1e-5)

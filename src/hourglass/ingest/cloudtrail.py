@@ -18,7 +18,10 @@ format adds to the field names:
   ``eventSource`` + ``eventName`` say which call it was;
 * calls, services, regions, account ids, identity types, error codes and TLS versions are
   categories; ARNs, user names and user agents, many-valued, are hashed; ``sourceIPAddress``
-  is an address (an AWS service calling, ``ec2.amazonaws.com``, reads as no address).
+  is an address (an AWS service calling, ``ec2.amazonaws.com``, reads as no address);
+* the record's own fields among those (``errorCode``, written only on a failed call,
+  ``vpcEndpointId``, ``sessionCredentialFromConsole`` ...) are columns of every row, missing
+  where a record has none: a baseline without failures still gives the model ``errorCode``.
 
 Examples
 --------
@@ -98,6 +101,12 @@ CLOUDTRAIL_ROLES: dict[str, str] = {
 _DIGEST = {"digestStartTime", "digestEndTime", "logFiles"}  # the fields of a digest file
 #: the fields every file of records has (one event without them is a row lacking them)
 _REQUIRED = ("eventTime", "eventName")
+#: The record's own (top-level) fields that are features, a column of every row, missing where a
+#: record has none: CloudTrail writes ``errorCode`` only on a failed call, so a training baseline
+#: without failures would give a model without it, and a burst of ``AccessDenied`` would be a
+#: column the model was not trained on, ignored, instead of a value it never saw.
+_ALWAYS = tuple(c for c, role in CLOUDTRAIL_ROLES.items()
+                if role != "drop" and "." not in c and c not in _REQUIRED)
 
 
 def looks_like_cloudtrail(head: bytes) -> bool:
@@ -259,6 +268,21 @@ def _rest_bytes(fh: Any) -> int | None:
         return None
 
 
+def _every_column(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` (records read) with each of :data:`_ALWAYS` that no record of it has as a column of
+    missing values, as :meth:`_CloudTrailSpec.event` gives a streamed record.
+
+    Examples
+    --------
+    >>> _every_column(pd.DataFrame({"eventName": ["GetObject"]}))["errorCode"].tolist()
+    [None]
+    """
+    absent = [c for c in _ALWAYS if c not in df.columns]
+    if not absent:
+        return df
+    return pd.concat([df, pd.DataFrame(dict.fromkeys(absent), index=df.index, dtype=object)], axis=1)
+
+
 @dataclass(frozen=True)
 class _CloudTrailSpec(DatasetSpec):
     """CloudTrail: ``Records`` documents read one after the other (a chunk of records out at a
@@ -276,10 +300,19 @@ class _CloudTrailSpec(DatasetSpec):
         return out
 
     def event(self, record: dict[str, Any]) -> dict[str, Any]:
-        """A record as the format's row: the record itself (its fields are flattened as any
-        JSON's); what makes the format one that ``stream`` and the service pass each JSON row
-        through :meth:`expand`, as the file is read."""
-        return record
+        """A record as the format's row: the record (its fields are flattened as any JSON's), with
+        each of its own fields that are features and that it lacks (``errorCode`` of a call that
+        did not fail) as ``None``, as a file's rows have them; what makes the format one that
+        ``stream`` and the service pass each JSON row through :meth:`expand`, as the file is read.
+
+        Examples
+        --------
+        >>> row = CLOUDTRAIL.event({"eventName": "GetObject", "errorCode": None})
+        >>> row["eventName"], row["errorCode"], row["vpcEndpointId"]
+        ('GetObject', None, None)
+        """
+        absent = [c for c in _ALWAYS if c not in record]
+        return {**record, **dict.fromkeys(absent)} if absent else record
 
     def refusal(self, record: dict[str, Any]) -> str | None:
         """Why ``record`` is no CloudTrail record though it comes as one (an EventBridge event,
@@ -323,7 +356,7 @@ class _CloudTrailSpec(DatasetSpec):
             for i, r in enumerate(records):
                 if not isinstance(r, dict):
                     raise ValueError(f"Records[{i}] is no JSON object ({_json_kind(r)})")
-            return records
+            return [self.event(r) for r in records]
         if isinstance(value, list) and value and isinstance(value[0], dict):  # (jq -c .Records)
             raise ValueError("expected a JSON object, got an array of objects (send one object a line, "
                              "JSON lines: jq -c '.[]')")
@@ -332,7 +365,7 @@ class _CloudTrailSpec(DatasetSpec):
         problem = self.refusal(value)
         if problem is not None:
             raise ValueError(problem)
-        return [value]
+        return [self.event(value)]
 
     def page_rows(self, value: object) -> list[dict[str, Any]] | None:
         """The records of a JSON line that holds a delivered file (``{"Records": [...]}``) in a
@@ -359,7 +392,7 @@ class _CloudTrailSpec(DatasetSpec):
                 if first_chunk:
                     self.check(df, p)
                     first_chunk = False
-                yield df
+                yield _every_column(df)
             return
         records: list[dict[str, Any]] = []
         n, first = 0, True
@@ -415,7 +448,7 @@ class _CloudTrailSpec(DatasetSpec):
             self.check(df, p)
         if stats is not None:
             stats.rows += len(df)
-        return df
+        return _every_column(df)
 
     def check(self, df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
         if _DIGEST <= set(map(str, df.columns)):
