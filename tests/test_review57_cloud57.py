@@ -194,3 +194,31 @@ def test_cloudtrail_error_code_no_training_record_had_is_seen_when_scoring(tmp_p
     assert res.exit_code == 0, res.output
     streamed = [json.loads(line)["score"] for line in res.stdout.splitlines()]
     assert streamed == pytest.approx(scored["score"].tolist(), rel=1e-5)
+
+
+# What was wrong: Okta's debugContext.debugData holds each event type's own keys, so a baseline
+# whose events carried no 'threatSuspected' (or no MFA 'factor') gave a model without the column:
+# a sign-in ThreatInsight marked threatSuspected 'true' was "ignoring 1 column(s) the model was not
+# trained on" and scored as its twin. Every field the format keeps as a feature is now a column of
+# every event's row, missing where the event has none
+def test_okta_debug_field_no_training_event_had_is_seen_when_scoring(tmp_path: Path) -> None:
+    train = tmp_path / "okta.json"
+    train.write_text(json.dumps([_okta_event(i) for i in range(300)]))  # (an API page)
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(train), "-o", str(model), "--epochs", "20", "--hidden", "16,8",
+                              "--seed", "0", "-q"])
+    assert res.exit_code == 0, res.output
+    suspected = {**_okta_event(4), "debugContext": {"debugData": {"threatSuspected": "true"}}}
+    test = tmp_path / "new.jsonl"
+    test.write_text("".join(json.dumps(e) + "\n" for e in [_okta_event(4), suspected]))
+    out = tmp_path / "s.csv"
+    res = runner.invoke(app, ["score", str(model), str(test), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "not trained on" not in res.output, res.output
+    scored = pd.read_csv(out)  # (before: the two scores equal)
+    assert scored["score"][1] > 1.1 * scored["score"][0]
+    res = runner.invoke(app, ["stream", str(model), "-i", str(test), "--all", "-q"])
+    assert res.exit_code == 0, res.output
+    streamed = [json.loads(line)["score"] for line in res.stdout.splitlines()]
+    assert streamed == pytest.approx(scored["score"].tolist(), rel=1e-5)
+
