@@ -976,13 +976,14 @@ class WindowDetector(DeepDetector):
             ``(B, C + 1)``, computed as :meth:`ChannelScaled.score` computes them; the
             predictions are added into ``total`` on the way."""
             errors, pred = module.errors_and_prediction(batch)
+            real = min(len(errors), len(view) - done[0])  # (a last batch comes padded: predict_batches)
             if total is not None and count is not None:
-                p = pred.double().cpu().numpy()
+                p = pred[:real].double().cpu().numpy()
                 first = done[0] + span[0]
                 for k in range(p.shape[1]):  # window i's k-th predicted step is first + i + k
                     total[first + k:first + k + len(p)] += p[:, k]
                     count[first + k:first + k + len(p)] += 1
-            done[0] += len(errors)
+            done[0] += real
             scaled = errors / module.error_scale
             return torch.cat([scaled / scaled.shape[1], scaled.mean(dim=1, keepdim=True)], dim=1)
 

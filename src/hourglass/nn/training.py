@@ -721,6 +721,10 @@ def rows_tensor(rows: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.require(rows, requirements=["C", "W"]))
 
 
+#: Inference batches are run in multiples of this many rows (:func:`predict_batches`).
+ROW_BLOCK = 64
+
+
 def predict_batches(
     fn: Callable[[Batch], torch.Tensor],
     data: Sequence[torch.Tensor | np.ndarray],
@@ -731,7 +735,17 @@ def predict_batches(
     """Apply ``fn`` to large batches under :func:`torch.inference_mode` and concatenate.
 
     Arrays are converted batch by batch, so host memory holds one batch of tensors at a time.
-    Every array of ``data`` holds one row per sample (``ValueError`` otherwise).
+    Every array of ``data`` holds one row per sample (``ValueError`` otherwise), and ``fn`` gives
+    one result per row, each row's its own. A batch whose row count is no multiple of
+    :data:`ROW_BLOCK` is padded to one (at most to ``batch_size`` rows, the memory bound a caller
+    chose) with copies of its first row (their results dropped): the
+    matrix kernels pick their code path by the number of rows (one row, a few, many), so a row's
+    last bits followed its batch, and a reconstruction error (a difference of near-equal
+    numbers) took them into its leading digits: the same event scored alone (``stream``, the
+    service) and in a file differed by parts per million, flagged in one and not the other where
+    many normal events share the score the threshold was fitted at. Padded, a row's score is
+    the same whatever batch it comes in. (A ``fn`` that keeps something of each batch sees the
+    padding rows last in its batch: it counts the rows itself.)
 
     Examples
     --------
@@ -755,9 +769,13 @@ def predict_batches(
                 (rows_tensor(t[lo:lo + batch_size]) if isinstance(t, np.ndarray) else t[lo:lo + batch_size])
                 for t in data
             )
+            size = int(batch[0].shape[0])
+            pad = min(-size % ROW_BLOCK, batch_size - size)  # (never past the batch size asked)
+            if pad:  # (see above: each row's result the same whatever its batch)
+                batch = tuple(torch.cat([t, t[:1].expand(pad, *t.shape[1:])]) for t in batch)
             if device is not None:
                 batch = tuple(t.to(device, non_blocking=True) for t in batch)
-            out.append(fn(batch).float().cpu().numpy())
+            out.append(fn(batch)[:size].float().cpu().numpy())
     if not out:
         return np.empty((0,), dtype=np.float32)
     return np.concatenate(out, axis=0)
