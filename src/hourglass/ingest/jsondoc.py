@@ -239,12 +239,19 @@ class JsonEventsSpec(DatasetSpec):
         event has none of them is refused at once, one none of whose events has one by name once
         read (:func:`~hourglass.ingest.datasets.fields_found`), whatever chunks it was read in;
         an event lacking one is a row lacking it.
+    always
+        Columns every chunk read from a file has, missing where its events have no value: a
+        field each event type has its own of (Okta's ``debugContext.debugData.threatSuspected``)
+        that no event of a training file had is still a column of the model, whose first value
+        when scoring is unseen, not a column it ignores (``stream`` and the service read a field
+        a row lacks as a missing value for these formats).
     """
 
     wrappers: tuple[str, ...] = ()
     kind: str = "a JSON events file"
     lead: bytes = ODATA_LEAD
     required: tuple[str, ...] = ()
+    always: tuple[str, ...] = ()
 
     def event(self, record: dict[str, Any]) -> dict[str, Any]:
         """A record as the format's row (the record itself by default); never raises."""
@@ -329,7 +336,7 @@ class JsonEventsSpec(DatasetSpec):
             for df in iter_table(p, fmt="jsonl", on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,
                                  stats=stats, event=self.event, page=line_pages(self)):
                 self.check(df, p)  # each chunk: records of another kind later on refused too
-                yield df
+                yield self._every_column(df)
             return
         # an object that is no page is one event: a pretty-printed file's, or a single event on a
         # later line of a file of pages (as stream and the service read such a line)
@@ -348,7 +355,14 @@ class JsonEventsSpec(DatasetSpec):
         self.check(df, p)
         if stats is not None:
             stats.rows += len(df)
-        return df
+        return self._every_column(df)
+
+    def _every_column(self, df: pd.DataFrame) -> pd.DataFrame:
+        """``df`` with each of :attr:`always` that it lacks as a column of missing values."""
+        absent = [c for c in self.always if c not in df.columns]
+        if not absent:
+            return df
+        return pd.concat([df, pd.DataFrame(dict.fromkeys(absent), index=df.index, dtype=object)], axis=1)
 
     def _page_records(self, p: Path, on_bad_rows: str, stats: ReadStats | None, *,
                       objects: bool = False) -> Iterator[dict[str, Any]]:

@@ -39,7 +39,7 @@ from typing import Any
 import pandas as pd
 
 from hourglass.errors import InputError
-from hourglass.ingest.jsondoc import JsonEventsSpec, field_at, first_event
+from hourglass.ingest.jsondoc import JsonEventsSpec, first_event
 
 __all__ = ["OKTA", "OKTA_ROLES", "looks_like_okta"]
 
@@ -77,8 +77,7 @@ OKTA_ROLES: dict[str, str] = {
 #: challenge, ``threatSuspected`` where ThreatInsight judged the request), so a training baseline
 #: without them would give a model without the column, and the first ``threatSuspected: true``
 #: would be a column the model was not trained on, ignored, instead of a value it never saw.
-_ALWAYS = tuple((c, tuple(c.split("."))) for c, role in OKTA_ROLES.items()
-                if role != "drop" and c not in ("eventType", "target.count", "target.type"))
+_ALWAYS = tuple(c for c, role in OKTA_ROLES.items() if role != "drop" and c != "eventType")
 _HOOK = "com.okta.event_hook"
 _HOOK_MESSAGE = ("Okta Event Hook deliveries (the events under 'data.events'); give the events: "
                  "jq -c '.data.events[]'")
@@ -105,20 +104,6 @@ def looks_like_okta(head: bytes) -> bool:
     return {"published", "eventType"} <= obj.keys() and isinstance(obj.get("actor"), dict)
 
 
-def _every_column(event: dict[str, Any]) -> dict[str, Any]:
-    """``event`` with each field of :data:`_ALWAYS` it has no value for (nested or dotted) as a
-    dotted ``None``, so that every row has the column.
-
-    Examples
-    --------
-    >>> row = _every_column({"eventType": "user.session.start", "debugContext": {"debugData": {}}})
-    >>> row["debugContext.debugData.threatSuspected"], row["outcome.result"]
-    (None, None)
-    """
-    absent = [c for c, path in _ALWAYS if field_at(event, path) is None]
-    return {**event, **dict.fromkeys(absent)} if absent else event
-
-
 @dataclass(frozen=True)
 class _OktaSpec(JsonEventsSpec):
     """Okta: JSON lines read in chunks, or API pages (JSON arrays) read whole; ``target``
@@ -127,24 +112,21 @@ class _OktaSpec(JsonEventsSpec):
     def event(self, record: dict[str, Any]) -> dict[str, Any]:
         """The event with its ``target`` list as ``target.count`` and ``target.type`` (the first
         target's type); an event without ``target`` (left out, as a shipper that drops nulls
-        does) has none, as one whose ``target`` is ``null``; each field the format keeps as a
-        feature that the event has no value for (``debugContext.debugData.threatSuspected``
-        where ThreatInsight did not judge it) is ``None``, so every row has the column; a record
-        without ``eventType`` (no event) is left as it is.
+        does) has none, as one whose ``target`` is ``null``; a record without ``eventType`` (no
+        event) is left as it is.
 
         Examples
         --------
-        >>> row = OKTA.event({"eventType": "user.session.start",
-        ...                   "target": [{"id": "0oa1", "type": "AppInstance"}, {"type": "AppUser"}]})
-        >>> row["target.count"], row["target.type"], row["debugContext.debugData.factor"]
-        (2, 'AppInstance', None)
-        >>> {k: v for k, v in OKTA.event({"eventType": "user.session.start"}).items() if v is not None}
-        {'eventType': 'user.session.start', 'target.count': 0}
+        >>> OKTA.event({"eventType": "user.session.start",
+        ...             "target": [{"id": "0oa1", "type": "AppInstance"}, {"type": "AppUser"}]})
+        {'eventType': 'user.session.start', 'target.count': 2, 'target.type': 'AppInstance'}
+        >>> OKTA.event({"eventType": "user.session.start"})
+        {'eventType': 'user.session.start', 'target.count': 0, 'target.type': None}
         """
         if "target" not in record:
             if "target.count" in record or "eventType" not in record:  # a row made again, or no
                 return record  # LogEvent (an object streamed to the model: none of its columns)
-            return _every_column({**record, "target.count": 0, "target.type": None})
+            return {**record, "target.count": 0, "target.type": None}
         targets = record["target"]
         out = {k: v for k, v in record.items() if k != "target"}
         if not isinstance(targets, list):
@@ -152,7 +134,7 @@ class _OktaSpec(JsonEventsSpec):
         first = targets[0] if targets and isinstance(targets[0], dict) else {}
         out["target.count"] = len(targets)
         out["target.type"] = first.get("type")
-        return _every_column(out) if "eventType" in record else out
+        return out
 
     def refusal(self, record: dict[str, Any]) -> str | None:
         """An Event Hook delivery is refused by name (its events are under ``data.events``)."""
@@ -180,7 +162,7 @@ class _OktaSpec(JsonEventsSpec):
 #: Okta System Log (``--format okta``).
 OKTA = _OktaSpec(
     name="okta", columns=None, label_col=None, normal=(), fmt="jsonl", roles=OKTA_ROLES,
-    sniffer=looks_like_okta, time_col="published", kind="an Okta System Log",
+    sniffer=looks_like_okta, time_col="published", kind="an Okta System Log", always=_ALWAYS,
     required=("published", "eventType"),
     description="Okta System Log events (LogEvent): one a line, or the API's pages (JSON arrays); "
                 "ids and free-form debug data left out, target[] summarised")
