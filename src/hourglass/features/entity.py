@@ -25,12 +25,12 @@ from hourglass._times import read_timestamps, time_length
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features._grouped import Groups, distinct_top, numeric_stats
 from hourglass.features.roles import (
-    _TIME_NAME,
     PLACEHOLDERS,
     clock_values,
     dropped_score_output,
     factorize_strings,
     infer_role,
+    is_time_name,
 )
 from hourglass.features.tabular import (
     TabularPreprocessor,
@@ -101,7 +101,7 @@ def _is_time(name: str, s: pd.Series,
     numbers, however large; text or booleans named so are times when they read as times
     (``candidate``, ``container_runtime``, ``overtime`` do not). ``entities`` may be a function
     that gives them, called only for numbers that may be such a clock."""
-    if _TIME_NAME.search(name.lower().replace("_", "")):
+    if is_time_name(name):
         v = _number_values(s)
         if v is None:  # text or booleans: times when they read as such ('candidate', 'overtime' do not)
             return _reads_as_times(name, s)

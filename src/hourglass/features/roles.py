@@ -249,7 +249,7 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
         clock = _clock_numbers(name, conv)
         return ("drop", clock) if clock else ("numeric", TEXT_NUMBERS
                                               + _unset_said(sample[placeholder]))
-    if _TIME_NAME.search(name.lower().replace("_", "")) is not None and _dated_text(name, real):
+    if is_time_name(name) and _dated_text(name, real):
         return "drop", "times"  # '01/05/2024 10:05': hashed, or each later one unseen
     # 'N/A', 'null', '?' ... (JSON lines, Parquet text): missing cells to the CSV reader, so no
     # values here either (a column of ids half 'N/A' was near-unique as a CSV, hashed as JSON)
@@ -319,11 +319,35 @@ def dropped_score_output(df: pd.DataFrame, given: Container[object], *, warn: bo
     return verdicts
 
 
-#: names of times and dates (``flow_start_time``, ``login_date``, ``end_time_ms``: ``_`` left out),
-#: and of a flow's start and end (AWS VPC flow logs' ``start``/``end``, NetFlow v9's
-#: ``FLOW_START_MILLISECONDS``), which hold epoch times as well
-_TIME_NAME = re.compile(r"(time|date|timestamp|start|end)"
+#: names of times and dates (``flow_start_time``, ``login_date``, ``end_time_ms``: ``_`` left out)
+_TIME_NAME = re.compile(r"(time|date|timestamp)"
                         r"(ms|us|ns|sec|s|milliseconds|microseconds|nanoseconds|seconds)?$")
+#: the words of a name (``FLOW_START_MILLISECONDS``, ``flowStartSeconds``, ``flow end ms``)
+_NAME_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_TIME_UNITS = frozenset({"ms", "us", "ns", "sec", "s", "milliseconds", "microseconds", "nanoseconds",
+                         "seconds"})
+
+
+def is_time_name(name: str) -> bool:
+    """Whether column ``name`` is a time's name: one ending in ``time``, ``date`` or
+    ``timestamp`` (``flow_start_time``, ``login_date``, ``end_time_ms``), or whose last word, a
+    unit aside, is ``start`` or ``end`` (a flow's: AWS VPC flow logs' ``start``/``end``, NetFlow
+    v9's ``FLOW_START_MILLISECONDS``, IPFIX's ``flowStartSeconds``). A word merely ending so
+    (``backend``, ``weekend``, ``bytes_send``, ``restarts``) names no time.
+
+    Examples
+    --------
+    >>> [is_time_name(n) for n in ("login_date", "end", "FLOW_END_MILLISECONDS", "flowStartSeconds")]
+    [True, True, True, True]
+    >>> [is_time_name(n) for n in ("backend", "frontend", "weekend", "restarts", "bytes_send")]
+    [False, False, False, False, False]
+    """
+    if _TIME_NAME.search(name.lower().replace("_", "")) is not None:
+        return True
+    words = [w.lower() for w in _NAME_WORDS.findall(name)]
+    if words and words[-1] in _TIME_UNITS:
+        words.pop()
+    return bool(words) and words[-1] in ("start", "end")
 
 
 #: epoch times in seconds from 1973-03 to 2099 (``1e8`` to ``4.1e9``); in ms, us and ns the same
@@ -353,7 +377,7 @@ def _clock_numbers(name: str, s: pd.Series) -> str:
     >>> _clock_numbers("cpu_time_ns", pd.Series([3e8, 2e10, 7e11]))
     ''
     """
-    if _TIME_NAME.search(name.lower().replace("_", "")) is None or pd.api.types.is_complex_dtype(s):
+    if not is_time_name(name) or pd.api.types.is_complex_dtype(s):
         return ""  # (complex numbers are refused where the column is read)
     return "times" if clock_values(s.to_numpy(dtype=np.float64, na_value=np.nan)) else ""
 
