@@ -29,3 +29,26 @@ def test_backend_address_is_no_time_in_an_entity_model() -> None:
     for name in ("start", "end", "FLOW_START_MILLISECONDS", "flow_end_ms", "flowStartSeconds",
                  "flowEndMilliseconds", "end_time_ms", "login_date", "start_s"):
         assert is_time_name(name), name
+
+
+def test_warm_start_with_a_rule_of_its_own_does_not_credit_the_parents_rethreshold() -> None:
+    # What was wrong: 7bfca153's model card line said a warm-started model's threshold rule was
+    # 'set when the parent was re-thresholded' whenever the parent had been, even when
+    # Pipeline.warm_start(..., threshold=...) gave a rule of its own (percentile 97 here, the
+    # parent's re-threshold percentile 90): the card named the wrong origin of the rule
+    from hourglass import AutoEncoder, Pipeline
+    from hourglass.thresholds import Percentile
+
+    rng = np.random.default_rng(0)
+    old = pd.DataFrame({"bytes": rng.exponential(100, 200), "proto": ["tcp"] * 200})
+    parent = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(old)
+    parent = parent.with_threshold("percentile:90")
+    given = parent.warm_start(old, threshold=Percentile(97), epochs=1)
+    assert "percentile 97" in given.threshold_.describe()
+    line = given.model_card()["warm start"]
+    assert "its threshold rule set when the parent was re-thresholded" not in line, line
+    assert "the threshold rule given at the warm start" in line, line
+    # the lineage stays recorded, and a rule kept is still credited to the re-threshold
+    assert given.info["warm_start"]["parent"]["rethresholded_from"]["threshold"].startswith("percentile 99")
+    kept = parent.warm_start(old, epochs=1)
+    assert "its threshold rule set when the parent was re-thresholded" in kept.model_card()["warm start"]

@@ -756,7 +756,8 @@ class Pipeline:
         saved). ``params``: training settings to change (``epochs``, ``lr``,
         ``random_state``, ...). ``info["warm_start"]`` records the parent (its artefact's
         content hash when it was loaded from one and not fitted since; a re-thresholded parent's
-        ``rethresholded_from``, where the rule kept came from), the rows used and the
+        ``rethresholded_from``, where the rule kept came from; ``threshold_given`` when
+        ``params`` gave a ``threshold`` rule instead), the rows used and the
         date; the parent's records of its own training read (``info`` ``source``,
         ``held_out``, ``extra_normal``, ...) are not carried over. ``self`` is unchanged.
 
@@ -856,6 +857,7 @@ class Pipeline:
                 labels, old_rows = check_labels(y, n_x), np.zeros(len(X) - n_x, dtype=np.int8)
                 y = np.r_[old_rows, labels] if series else np.r_[labels, old_rows]
         old = det.threshold_
+        given = "threshold" in params  # a rule of the caller's: the parent's is not kept
         rule = params.pop("threshold", type(old)(**old.get_params()))
         needs_labels = _needs_labelled_rows(rule, X_val, y_val, "Pipeline.warm_start", "the new data")
         new = Pipeline(detector=self.detector, features=self.features, threshold=self.threshold)
@@ -935,6 +937,8 @@ class Pipeline:
                                          else "entity" if entity else "table"],
                 "optimiser": "Adam restarted from zero moments (optimiser state is not saved)",
                 "previous": self.info.get("warm_start"),
+                # the threshold rule was the caller's, not the parent's (nor its re-threshold's)
+                **({"threshold_given": True} if given else {}),
             },
         })
         if replayed is not None:
@@ -1502,9 +1506,14 @@ class Pipeline:
                 + f", itself trained on {parent.get('n_train_rows')} {unit}; preprocessing frozen"
                 + ("; itself a warm start" if ws.get("previous") else ""))
             was = parent.get("rethresholded_from")
-            if isinstance(was, dict):  # the rule kept: the parent's re-threshold set it
+            if isinstance(was, dict) and not ws.get("threshold_given"):  # the rule kept: the
+                # parent's re-threshold set it
                 card["warm start"] += (f"; its threshold rule set when the parent was re-thresholded on "
                                        f"{was.get('date')} (before: {was.get('threshold')})")
+            elif isinstance(was, dict):  # a rule given anew: the parent's re-threshold is lineage only
+                card["warm start"] += (f"; the parent re-thresholded on {was.get('date')} (before: "
+                                       f"{was.get('threshold')}); the threshold rule given at the warm "
+                                       "start, not the parent's")
             beyond = ws.get("rows_beyond_scale")
             if isinstance(beyond, dict):  # a table (or its buckets): new rows the scaling could not read
                 card["warm start"] += (f"; {_counted_rows(beyond.get('rows'), f'new {unit}')} left out "
