@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 
 def test_backend_address_is_no_time_in_an_entity_model() -> None:
@@ -52,3 +53,25 @@ def test_warm_start_with_a_rule_of_its_own_does_not_credit_the_parents_rethresho
     assert given.info["warm_start"]["parent"]["rethresholded_from"]["threshold"].startswith("percentile 99")
     kept = parent.warm_start(old, epochs=1)
     assert "its threshold rule set when the parent was re-thresholded" in kept.model_card()["warm start"]
+
+
+def test_year_first_warning_names_read_stamps_only(caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: 2ba8922b's warning on dates read year last that are year first named its
+    # first and last stamps by the position of the smallest and largest time including stamps
+    # not read at all (NaN: a garbled '17/06/01 99:00:00' line): it said "'17/06/01' and
+    # '17/06/01' are read with the year last, 17 June 2009 and 17 June 2010", and counted the
+    # unread stamp's date in the year-first span ('9 days apart' for dates a day apart)
+    import logging
+
+    from hourglass.ingest.logs import LogParser
+
+    fmt = r"^(?P<timestamp>\d\d/\d\d/\d\d \S+) (?P<level>\w+) (?P<component>\S+): (?P<content>.*)$"
+    lines = ["17/06/01 99:00:00 INFO storage.BlockManager: Found block rdd_1 locally"]
+    lines += [f"17/06/{d:02d} {h:02d}:00:00 INFO storage.BlockManager: Found block rdd_{h} locally"
+              for d in (9, 10) for h in range(0, 24, 6)]
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        LogParser(fmt).fit(lines)
+    said = [r.getMessage() for r in caplog.records if "read with the year last" in r.getMessage()]
+    assert len(said) == 1, [r.getMessage() for r in caplog.records]
+    assert said[0].startswith("timestamp: '17/06/09' and '17/06/10' are read"), said[0]
+    assert "1 day apart" in said[0], said[0]

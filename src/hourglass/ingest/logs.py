@@ -1488,6 +1488,8 @@ def _year_first_text(text: pd.Series, secs: np.ndarray) -> str | None:
     >>> _year_first_text(days, _text_seconds(days)) is None
     True
     """
+    read_ok = ~np.isnan(secs)  # (a stamp not read, '17/06/01 99:00:00', is no date of either reading)
+    text, secs = text[read_ok], secs[read_ok]
     codes, uniq = pd.factorize(text.astype(str).str.strip().str.slice(0, 9))
     parts = pd.Series(uniq, dtype="string").str.extract(_TWO_DIGIT_DATE)
     dated = parts[0].notna().to_numpy(dtype=bool)
@@ -1500,9 +1502,6 @@ def _year_first_text(text: pd.Series, secs: np.ndarray) -> str | None:
         return None
     rows = np.isin(codes, np.flatnonzero(dated))
     read = secs[rows]
-    read = read[~np.isnan(read)]
-    if not len(read):
-        return None
     span_read = float(read.max() - read.min())
     span_first = (year_first.max() - year_first.min()).total_seconds()
     if not span_read > 2 * (span_first + 86_400):  # (the time of day aside: within a day either way)
