@@ -75,3 +75,30 @@ def test_year_first_warning_names_read_stamps_only(caplog: pytest.LogCaptureFixt
     assert len(said) == 1, [r.getMessage() for r in caplog.records]
     assert said[0].startswith("timestamp: '17/06/09' and '17/06/10' are read"), said[0]
     assert "1 day apart" in said[0], said[0]
+
+
+def test_signalling_nan_in_an_event_table_is_named() -> None:
+    # What was wrong: 19411a08 named a Decimal('sNaN') cell in the table, series and entity
+    # features, but an event table given as a DataFrame (log sessions from a key, message,
+    # session or time column) raised decimal.InvalidOperation from inside pandas, fitting and
+    # scoring alike
+    from decimal import Decimal
+
+    from hourglass.errors import InputError
+    from hourglass.features.sessions.events import EventSessions
+
+    n = 40
+    df = pd.DataFrame({"user": [f"u{i % 4}" for i in range(n)], "key": [f"E{i % 5}" for i in range(n)],
+                       "ts": pd.date_range("2024-01-01", periods=n, freq="min")})
+    fitted = EventSessions(key_column="key", session_column="user").fit(df)
+    for col in ("user", "key"):
+        bad = df.astype(object)
+        bad.loc[3, col] = Decimal("sNaN")
+        with pytest.raises(InputError, match=rf"column '{col}': a cell holds Decimal\('sNaN'\) \(row 4\)"):
+            EventSessions(key_column="key", session_column="user").fit(bad)
+        with pytest.raises(InputError, match=rf"column '{col}': a cell holds Decimal\('sNaN'\)"):
+            fitted.transform(bad)
+    bad = df.astype(object)
+    bad.loc[5, "ts"] = Decimal("sNaN")
+    with pytest.raises(InputError, match=r"column 'ts': a cell holds Decimal\('sNaN'\) \(row 6\)"):
+        EventSessions(key_column="key", time_column="ts", window=600).fit(bad)

@@ -37,7 +37,7 @@ from hourglass._times import (
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.roles import NULL_TEXT
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions, _whole_ids
-from hourglass.features.validation import native_byte_order
+from hourglass.features.validation import native_byte_order, signalling_nan_named
 from hourglass.ingest.logs import UNKNOWN, LogParser, read_lock, yymmdd_times
 from hourglass.ingest.tables import SKIP_BAD_ROWS
 from hourglass.ingest.tables import written_ids as _written_ids
@@ -242,6 +242,12 @@ class EventTables:
         if isinstance(data, pd.DataFrame):
             source = "table"
             data = native_byte_order(data)  # pandas hashes no big-endian column
+            # a Decimal('sNaN') cell, which pandas can neither test for a missing value nor
+            # hash, is named now (as the table, series and entity features name it), not a
+            # decimal.InvalidOperation from inside pandas; testing is the cheap way to find one
+            cells = data[[c for c in dict.fromkeys(wanted) if c in data.columns]]
+            with signalling_nan_named(cells):
+                cells.isna()
             frames: Iterable[pd.DataFrame] = (data.iloc[lo:lo + step]
                                               for lo in range(0, len(data), step))
         elif isinstance(data, (str, os.PathLike)):
