@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 __all__ = ["NULL_TEXT", "PLACEHOLDERS", "ROLES", "SCORE_OUTPUT", "TEXT_NUMBERS", "canonical_text",
            "clock_values", "dropped_score_output", "factorize_strings", "infer_role", "ip_parts",
-           "ipv4_bucket", "ipv4_private", "near_unique", "numeric_identifier", "port_numbers",
+           "ipv4_bucket", "ipv4_private", "is_time_name", "near_unique", "numeric_identifier", "port_numbers",
            "score_output_columns", "separated_number", "stable_hash", "string_values"]
 
 logger = logging.getLogger(__name__)
