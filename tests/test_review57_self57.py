@@ -102,3 +102,28 @@ def test_signalling_nan_in_an_event_table_is_named() -> None:
     bad.loc[5, "ts"] = Decimal("sNaN")
     with pytest.raises(InputError, match=r"column 'ts': a cell holds Decimal\('sNaN'\) \(row 6\)"):
         EventSessions(key_column="key", time_column="ts", window=600).fit(bad)
+
+
+def test_year_first_dates_of_an_event_tables_time_column_are_warned_of(
+        caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: 2ba8922b warned of two-digit dates read year last that are year first
+    # (Spark's yy/MM/dd: 17/06/09 then 17/06/10 read as 17 June 2009 then 2010) in a log's
+    # timestamp group only; the same dates in an event table's time column (a Spark log shipped
+    # as JSON lines or CSV) jumped a year at each midnight without a word, its windows cut so
+    import logging
+
+    from hourglass.features.sessions.events import EventSessions
+
+    ts = [f"17/06/{d:02d} {h:02d}:00:00" for d in (9, 10) for h in range(0, 24, 4)]
+    df = pd.DataFrame({"ts": ts, "key": [f"E{i % 3}" for i in range(len(ts))]})
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        EventSessions(key_column="key", time_column="ts", window=3600).fit(df)
+    said = [r.getMessage() for r in caplog.records if "read with the year last" in r.getMessage()]
+    assert len(said) == 1, [r.getMessage() for r in caplog.records]
+    assert said[0].startswith("table: column 'ts': '17/06/09' and '17/06/10' are read"), said[0]
+    # day-first dates of one month (5 to 6 June 2009) read year first would span years: no word
+    caplog.clear()
+    days = pd.DataFrame({"ts": [f"{d:02d}/06/09 10:00:00" for d in (5, 6, 7)], "key": ["E1"] * 3})
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        EventSessions(key_column="key", time_column="ts", window=3600).fit(days)
+    assert not [r for r in caplog.records if "year last" in r.getMessage()]

@@ -1472,8 +1472,9 @@ _CLF_DATE = re.compile(r"(\d{1,2}/[A-Za-z]{3}/\d{4}):(?=\d)")
 _TWO_DIGIT_DATE = r"^(\d{2})([/.-])(\d{2})\2(\d{2})(?![\d/.-])"
 
 
-def _year_first_text(text: pd.Series, secs: np.ndarray) -> str | None:
-    """A warning when the dates of three two-digit numbers in ``text`` (read, as pandas reads
+def _year_first_text(text: pd.Series, secs: np.ndarray, what: str = "timestamp") -> str | None:
+    """A warning (about ``what``: a log's timestamp, an event table's time column) when the
+    dates of three two-digit numbers in ``text`` (read, as pandas reads
     them, with the year last: ``secs``) span more than twice as long as they would read year
     first: ``17/06/09`` and ``17/06/10`` (Spark's log4j ``yy/MM/dd``, a day apart) read as 17
     June 2009 and 2010, a year apart at midnight, which put every later line a year on; ``None``
@@ -1509,7 +1510,7 @@ def _year_first_text(text: pd.Series, secs: np.ndarray) -> str | None:
     lo, hi = int(np.argmin(secs[rows])), int(np.argmax(secs[rows]))
     first, last = (text[rows].astype(str).str.strip().iloc[i][:8] for i in (lo, hi))
     when = [pd.Timestamp(v, unit="s").strftime("%d %B %Y").lstrip("0") for v in (read.min(), read.max())]
-    return (f"timestamp: {first!r} and {last!r} are read with the year last, {when[0]} and {when[1]} "
+    return (f"{what}: {first!r} and {last!r} are read with the year last, {when[0]} and {when[1]} "
             f"({counted(round(span_read / 86_400), 'day')} apart); read year first (yy/MM/dd, as "
             f"Spark's log4j writes them) they are {counted(round(span_first / 86_400), 'day')} apart: "
             "if the dates are year first, every time read from them is wrong (time windows, alert "

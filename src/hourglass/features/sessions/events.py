@@ -319,6 +319,7 @@ class EventSessions(EventTables):
 
     def _fit(self, data: Any, *, group: bool) -> Sessions | None:
         """Fit; with ``group``, also return the training sessions (``None`` for key files)."""
+        self.__dict__.pop("_year_first_said", None)  # a refit reads a table of its own: said anew
         self.key_names_: list[str] | None = None
         self.columns_: list[str] = []
         if self.format == "keys" and not self.is_table:
