@@ -1299,7 +1299,14 @@ class Pipeline:
         self._check_fitted()
         df = self.with_windows_forms(self.with_zeek_words(self.with_absent_fields(df)))
         X = self.features_.transform(df)
-        self._warn_extra(self.features_.extra_columns(df))
+        extra = self.features_.extra_columns(df)
+        if extra and self.sparse_fields and isinstance(df, pd.DataFrame):
+            # a column without a value in any row is a field the data does not have, as a model of
+            # sparse fields reads it (with_absent_fields): no column it ignores. These formats'
+            # readers give every row the format's columns (CloudTrail's errorCode, missing but on
+            # a failed call), which a model saved before they did lacks: it warned on every file
+            extra = [c for c in extra if df[c].notna().to_numpy().any()]
+        self._warn_extra(extra)
         return X
 
     def _warn_extra(self, extra: list[str]) -> None:
