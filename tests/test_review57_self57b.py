@@ -10,6 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from hourglass.cli import app
+from tests._cli import runner
 from tests._lines import cloudtrail_record
 
 
@@ -43,3 +45,28 @@ def test_model_saved_before_the_format_columns_scores_without_a_warning_each_fil
         pipe.score(failed)
     [said] = [r.getMessage() for r in caplog.records if "not trained on" in r.getMessage()]
     assert said == "ignoring 1 column(s) the model was not trained on: errorCode"
+
+
+# What was wrong: the GCP, Kubernetes and Okta readers made every column of the format one of
+# every row, counts too; a count no training entry had (protoPayload.numResponseItems, which only
+# list calls carry) was then dropped by the preprocessing as constant (no value to scale, no
+# missing indicator), so a list call returning 250,000 items scored exactly as its twin without a
+# word, where before the change it was named ("ignoring 1 column(s) the model was not trained
+# on"). The counts are no longer such columns: a value of one the model lacks is named again
+def test_gcp_count_no_training_entry_had_is_not_ignored_silently(tmp_path: Path) -> None:
+    from tests.test_review57_cloud57 import _gcp_entry
+
+    train = tmp_path / "audit.json"
+    train.write_text("".join(json.dumps(_gcp_entry(i)) + "\n" for i in range(200)))
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(train), "-o", str(model), "--epochs", "1", "--seed", "0", "-q"])
+    assert res.exit_code == 0, res.output
+    listed = _gcp_entry(7)
+    listed["protoPayload"]["numResponseItems"] = "250000"
+    test = tmp_path / "new.json"
+    test.write_text("".join(json.dumps(e) + "\n" for e in [_gcp_entry(7), listed]))
+    res = runner.invoke(app, ["score", str(model), str(test), "-o", str(tmp_path / "s.csv")])
+    assert res.exit_code == 0, res.output
+    assert "ignoring 1 column(s) the model was not trained on: protoPayload.numResponseItems" in res.output
+    res = runner.invoke(app, ["score", str(model), str(train), "-o", str(tmp_path / "t.csv")])
+    assert res.exit_code == 0 and "not trained on" not in res.output, res.output

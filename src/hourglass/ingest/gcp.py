@@ -40,10 +40,11 @@ on which resource, from where, and how it went; the rest is left out:
   ``.serviceData``, ``.resourceOriginalState``: each method its own, free-form), the request's
   attributes and the resource's other labels (ids).
 
-Every one of those columns (but ``timestamp`` and ``protoPayload.methodName``) is in every
-row, missing where the entry has no value: a baseline of zonal resources still gives the model
-``resource.labels.region``, so a call on a regional resource is a value it never saw, not a
-column it was not trained on.
+Every one of those columns (but ``timestamp``, ``protoPayload.methodName`` and the counts) is
+in every row, missing where the entry has no value: a baseline of zonal resources still gives
+the model ``resource.labels.region``, so a call on a regional resource is a value it never saw,
+not a column it was not trained on (a count no training entry had would be no feature, its
+values ignored unsaid: it stays a column the model was not trained on, named when scored).
 
 A model per caller is the entity path: ``--entity-col protoPayload.authenticationInfo.principalEmail
 --bucket 1h``.
@@ -67,7 +68,7 @@ from typing import Any
 import pandas as pd
 
 from hourglass.errors import InputError
-from hourglass.ingest.jsondoc import JsonEventsSpec, cut_event_head, field_at, first_event
+from hourglass.ingest.jsondoc import JsonEventsSpec, always_columns, cut_event_head, field_at, first_event
 from hourglass.ingest.tables import top_keys
 
 __all__ = ["GCP_AUDIT", "GCP_AUDIT_ROLES", "looks_like_gcp_audit"]
@@ -103,7 +104,9 @@ GCP_AUDIT_ROLES: dict[str, str] = {
 #: for lacking them), so that a field no entry of a training baseline has (a region label where
 #: every resource was zonal, a caller's user agent) is still a column of the model, whose first
 #: value when scoring is one it never saw, not a column the model was not trained on, ignored.
-_ALWAYS = tuple(c for c in GCP_AUDIT_ROLES if c not in ("timestamp", "protoPayload.methodName"))
+#: The counts excepted (:func:`~hourglass.ingest.jsondoc.always_columns`): a count no training
+#: entry had, ``numResponseItems``, would be dropped as constant, its values ignored unsaid.
+_ALWAYS = always_columns(GCP_AUDIT_ROLES, but=("timestamp", "protoPayload.methodName"))
 _KIND = "a Google Cloud audit log"
 _CALLER = f"{_P}.authenticationInfo.principalEmail"
 _LOGS = "cloudaudit.googleapis.com"

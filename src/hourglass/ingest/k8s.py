@@ -33,8 +33,8 @@ went; the rest is left out:
   ``.resourceVersion``, ``responseStatus.message`` and ``.details`` (free text), the other
   annotations and ``stageTimestamp``.
 
-Every one of those columns (but the time and ``verb``) is in every row, missing where the
-event has no value: a baseline without impersonation or subresources still gives the model
+Every one of those columns (but the time, ``verb`` and ``sourceIPs.count``) is in every row,
+missing where the event has no value: a baseline without impersonation or subresources still gives the model
 ``impersonatedUser.username`` and ``objectRef.subresource``, so a ``pods/exec`` as
 ``system:admin`` is a value it never saw, not a column it was not trained on.
 
@@ -68,7 +68,7 @@ from typing import Any
 import pandas as pd
 
 from hourglass.errors import InputError
-from hourglass.ingest.jsondoc import JsonEventsSpec, cut_event_head, field_at, first_event
+from hourglass.ingest.jsondoc import JsonEventsSpec, always_columns, cut_event_head, field_at, first_event
 from hourglass.ingest.tables import top_keys
 
 __all__ = ["K8S_AUDIT", "K8S_AUDIT_ROLES", "looks_like_k8s_audit"]
@@ -103,7 +103,8 @@ K8S_AUDIT_ROLES: dict[str, str] = {
 #: lacking them): a field that no event of a training baseline has (no impersonation, no
 #: subresource such as pods/exec, no proxied client) is still a column of the model, whose first
 #: value when scoring is one it never saw, not a column the model was not trained on, ignored.
-_ALWAYS = tuple(c for c in K8S_AUDIT_ROLES if c not in (_TIME, "verb"))
+#: The count excepted (:func:`~hourglass.ingest.jsondoc.always_columns`).
+_ALWAYS = always_columns(K8S_AUDIT_ROLES, but=(_TIME, "verb"))
 _KIND = "a Kubernetes API-server audit log"
 #: An audit event's markers, for a first event larger than the sniffed head (its bodies logged).
 _MARKS = (re.compile(rb'"kind"\s*:\s*"Event"'), re.compile(rb'"apiVersion"\s*:\s*"audit\.k8s\.io/'))

@@ -39,7 +39,7 @@ from typing import Any
 import pandas as pd
 
 from hourglass.errors import InputError
-from hourglass.ingest.jsondoc import JsonEventsSpec, first_event
+from hourglass.ingest.jsondoc import JsonEventsSpec, always_columns, first_event
 
 __all__ = ["OKTA", "OKTA_ROLES", "looks_like_okta"]
 
@@ -77,7 +77,8 @@ OKTA_ROLES: dict[str, str] = {
 #: challenge, ``threatSuspected`` where ThreatInsight judged the request), so a training baseline
 #: without them would give a model without the column, and the first ``threatSuspected: true``
 #: would be a column the model was not trained on, ignored, instead of a value it never saw.
-_ALWAYS = tuple(c for c, role in OKTA_ROLES.items() if role != "drop" and c != "eventType")
+#: The count excepted (:func:`~hourglass.ingest.jsondoc.always_columns`).
+_ALWAYS = always_columns(OKTA_ROLES, but=("eventType",))
 _HOOK = "com.okta.event_hook"
 _HOOK_MESSAGE = ("Okta Event Hook deliveries (the events under 'data.events'); give the events: "
                  "jq -c '.data.events[]'")
