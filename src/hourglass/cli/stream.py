@@ -1615,6 +1615,7 @@ def stream(
     untimed = 0  # ECS alerts of rows without a readable time (--on-bad-rows skip): scoring time
     bad = SkippedLines()
     data_rows = 0  # the data rows of the batches read: the rows parsed and the malformed lines
+    kept_fields: set[str] = set()  # --keep names a line had as fields (absent_kept)
     line_spec, events = _line_reading(scorer.pipeline)
     start = time.perf_counter()
     threshold = scorer.pipeline.detector_.threshold_
@@ -1639,9 +1640,9 @@ def stream(
             number = _numbered(rows, lines, skipped, data_rows)  # (each row's data row)
             data_rows += len(rows) + len(skipped)
             for i, row in enumerate(rows if keep else ()):
-                # Windows events, the cloud audit logs: null, but for a nested object's name;
-                # else the stream stops at this line
-                absent = absent_kept(keep, row, scorer.sparse_fields)
+                # Windows events, the cloud audit logs: null, but for a nested object's name no
+                # line before had as a field; else the stream stops at this line
+                absent = absent_kept(keep, row, scorer.sparse_fields, kept_fields)
                 if absent is not None:
                     from hourglass.cli.stream_series import no_kept_field
 
@@ -1758,6 +1759,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
     n_rows = flagged = 0
     bad = SkippedLines()
     data_rows = 0  # the data rows of the batches read: the rows parsed and the malformed lines
+    kept_fields: set[str] = set()  # --keep names a line had as fields (absent_kept)
     line_spec, events = _line_reading(scorer.pipeline)
     start = time.perf_counter()
     last_line = newest_at = time.monotonic()
@@ -1836,6 +1838,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                     alerts, keys, at = [], [], []
                     for i, row in enumerate(rows):
                         if not result["flags"][i]:
+                            kept_fields.update(c for c in keep or () if c in row)  # (absent_kept)
                             continue
                         alert: dict[str, Any] = {"row": number[id(row)], "score": result["scores"][i],
                                                  "severity": result["severity"][i],
@@ -1843,7 +1846,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                         if explain is not None:
                             alert["top_column"] = result["top_column"][i]
                             alert["why"] = result["why"][i]
-                        absent = absent_kept(keep, row, scorer.sparse_fields)
+                        absent = absent_kept(keep, row, scorer.sparse_fields, kept_fields)
                         if absent is not None:  # the stream stops here,
                             from hourglass.cli.stream_series import no_kept_field
 

@@ -43,12 +43,15 @@ def no_kept_field(absent: str, row: dict[str, Any], where: str, line: int) -> Ho
                           f"{f'; {nested}' if nested else ''}")
 
 
-def absent_kept(keep: list[str] | None, row: dict[str, Any], sparse: bool) -> str | None:
+def absent_kept(keep: list[str] | None, row: dict[str, Any], sparse: bool,
+                seen: set[str] | None = None) -> str | None:
     """The first ``--keep`` field ``row`` (a flat row) lacks that stops the stream, else
     ``None``: any field it lacks, or, for a model whose fields are sparse (each event type its
     own: a field one event lacks is kept as null), one it holds as a nested object, read as its
     fields (``client`` of an Okta event, ``client.ipAddress`` ...), which no row has as a field
-    of its own, as ``score`` refuses it.
+    of its own, as ``score`` refuses it. ``seen``: the kept names earlier rows of the stream had
+    as fields of their own, added to here; such a name nested in a later row is null there, as
+    ``score`` keeps it for a file where some rows have it as a field (null where it is nested).
 
     Examples
     --------
@@ -56,15 +59,21 @@ def absent_kept(keep: list[str] | None, row: dict[str, Any], sparse: bool) -> st
     ('host', None)
     >>> absent_kept(["client"], {"client.ipAddress": "10.0.0.1"}, True)
     'client'
+    >>> seen: set[str] = set()
+    >>> absent_kept(["client"], {"client": "10.0.0.1"}, True, seen), seen
+    (None, {'client'})
+    >>> absent_kept(["client"], {"client.ipAddress": "10.0.0.1"}, True, seen)  # (null there)
     """
     for c in keep or ():
         if c in row:
+            if seen is not None:
+                seen.add(c)
             continue
         if not sparse:
             return c
         from hourglass.ingest.tables import nested_note  # (a stream's rows: pandas is loaded already)
 
-        if nested_note([c], row):
+        if (seen is None or c not in seen) and nested_note([c], row):
             return c
     return None
 
