@@ -1299,15 +1299,29 @@ class Pipeline:
         self._check_fitted()
         df = self.with_windows_forms(self.with_zeek_words(self.with_absent_fields(df)))
         X = self.features_.transform(df)
-        extra = self.features_.extra_columns(df)
+        self._warn_extra(self._unread(self.features_.extra_columns(df), df))
+        return X
+
+    def _unread(self, extra: list[str], df: Any) -> list[str]:
+        """Of ``extra`` (columns of ``df`` the model does not read), those worth a warning: not
+        the columns the model's format drops whatever the data (CloudTrail's ``errorMessage``,
+        ``requestParameters.*``: each API its own, so new ones came with every file), nor, for a
+        model of sparse fields, a column without a value in any row."""
+        if not extra:
+            return extra
+        from hourglass.ingest.formats import all_formats, format_roles
+
+        spec = all_formats().get(str(self.info.get("dataset")))
+        if spec is not None:
+            roles = format_roles(spec, extra)
+            extra = [c for c in extra if roles.get(c) != "drop"]
         if extra and self.sparse_fields and isinstance(df, pd.DataFrame):
             # a column without a value in any row is a field the data does not have, as a model of
             # sparse fields reads it (with_absent_fields): no column it ignores. These formats'
             # readers give every row the format's columns (CloudTrail's errorCode, missing but on
             # a failed call), which a model saved before they did lacks: it warned on every file
             extra = [c for c in extra if df[c].notna().to_numpy().any()]
-        self._warn_extra(extra)
-        return X
+        return extra
 
     def _warn_extra(self, extra: list[str]) -> None:
         """Warn of ``extra``, the columns the model ignores (once per set of them, not once per
