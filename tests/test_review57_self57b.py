@@ -96,6 +96,14 @@ def test_stream_keeps_a_field_nested_only_in_later_events_as_null(tmp_path: Path
     res = runner.invoke(app, ["stream", str(model), "-i", str(test), "--all", "--keep", "extra", "-q"])
     assert res.exit_code == 0, res.output  # (before: 2, "--keep: no field 'extra' on ... line 2")
     assert [json.loads(line)["extra"] for line in res.stdout.splitlines()] == ["plain", None, "other"]
+    # (grouped alerts too: flagged, a lock-out event type never seen)
+    lock = "user.account.lock"
+    test.write_text("".join(json.dumps({**_okta_event(i), "eventType": lock, "extra": v}) + "\n"
+                            for i, v in enumerate(["plain", {"a": 1}, "other"])))
+    res = runner.invoke(app, ["stream", str(model), "-i", str(test), "--group-by", "actor.alternateId",
+                              "--keep", "extra", "-q"])
+    assert res.exit_code == 0, res.output  # (before: 2, "--keep: no field 'extra' on ... line 2")
+    assert sorted(json.loads(line)["count"] for line in res.stdout.splitlines()) == [1, 2]
     nested_first = tmp_path / "n.jsonl"
     nested_first.write_text("".join(json.dumps({**_okta_event(i), "extra": v}) + "\n"
                                     for i, v in enumerate([{"a": 1}, "plain"])))
