@@ -151,27 +151,27 @@ def cut_event_head(head: bytes, wrappers: tuple[str, ...], lead: bytes = ODATA_L
 
 def always_columns(roles: dict[str, str], but: Collection[str] = ()) -> tuple[str, ...]:
     """The columns of a format's ``roles`` that every row it reads has, missing where an event
-    has no value (:attr:`JsonEventsSpec.always`): each feature column but those in ``but`` (the
-    time, the fields a file of the format must have) and the numbers. A number column no
-    training row had a value in is dropped by the preprocessing (nothing to scale, no missing
-    indicator: a column empty on every normal row, UNSW-NB15's ``attack_cat``, must give no
-    feature), so its first value would be ignored without a word; absent from the rows instead,
-    it is a column the model was not trained on, which scoring names once a row has a value.
+    has no value (:attr:`JsonEventsSpec.always`): each column but those in ``but`` (the time,
+    the fields a file of the format must have) and the numbers. A number column no training
+    row had a value in is dropped by the preprocessing (nothing to scale, no missing indicator:
+    a column empty on every normal row, UNSW-NB15's ``attack_cat``, must give no feature), so
+    its first value would be ignored without a word; absent from the rows instead, it is a
+    column the model was not trained on, which scoring names once a row has a value.
 
     Parameters
     ----------
     roles
-        The format's column roles (``drop`` columns are no features).
+        The format's column roles.
     but
         Columns left out besides.
 
     Examples
     --------
     >>> always_columns({"t": "drop", "verb": "categorical", "user": "hash", "count": "numeric",
-    ...                 "ip": "ip"}, but=("verb",))
+    ...                 "ip": "ip"}, but=("t", "verb"))
     ('user', 'ip')
     """
-    return tuple(c for c, role in roles.items() if role not in ("drop", "numeric") and c not in but)
+    return tuple(c for c, role in roles.items() if role != "numeric" and c not in but)
 
 
 def field_at(record: dict[str, Any], path: tuple[str, ...]) -> Any:

@@ -78,7 +78,7 @@ OKTA_ROLES: dict[str, str] = {
 #: without them would give a model without the column, and the first ``threatSuspected: true``
 #: would be a column the model was not trained on, ignored, instead of a value it never saw.
 #: The count excepted (:func:`~hourglass.ingest.jsondoc.always_columns`).
-_ALWAYS = always_columns(OKTA_ROLES, but=("eventType",))
+_ALWAYS = always_columns(OKTA_ROLES, but=("eventType", *(c for c, r in OKTA_ROLES.items() if r == "drop")))
 _HOOK = "com.okta.event_hook"
 _HOOK_MESSAGE = ("Okta Event Hook deliveries (the events under 'data.events'); give the events: "
                  "jq -c '.data.events[]'")
