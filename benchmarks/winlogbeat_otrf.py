@@ -35,7 +35,7 @@ from scipy.stats import spearmanr
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, data_dir, otrf_recordings, output_file, run_script, write_text
+from _common import REPO, data_dir, otrf_recordings, output_file, run_script, seed_arg, write_text
 
 TEST = {"psh_lsass_memory_dump_comsvcs": "comsvcs", "cmd_sam_copy_esentutl": "esentutl",
         "cmd_lsass_memory_dumpert_syscalls": "dumpert", "psh_mavinject_dll_notepad": "mavinject",
@@ -135,7 +135,8 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", help="folder holding mordor_otrf/ (default: $HOURGLASS_DATA, else "
                                     "../shared/data beside the repository)")
-    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    # seed_arg: 'hourglass train --seed -1' refuses it, after every recording was converted
+    ap.add_argument("--seeds", type=seed_arg, nargs="+", default=[0, 1])
     ap.add_argument("--out", type=output_file, default=None)
     args = ap.parse_args(argv)
     args.data = data_dir(args.data, "mordor_otrf")  # not ../shared/data of the working directory
