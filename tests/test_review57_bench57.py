@@ -26,3 +26,64 @@ def test_winlogbeat_otrf_refuses_a_negative_seed_before_any_work(
         winlogbeat_otrf.main(["--data", str(tmp_path), "--seeds", "0", "-1"])
     assert stop.value.code == 2
     assert "argument --seeds: '-1' is not an integer from 0 to" in capsys.readouterr().err
+
+
+def _skab_file(path: Path, rows: int = 460, seed: int = 0) -> None:
+    """A small SKAB-layout file: 8 channels, ';'-separated, a labelled run in its test part."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    channels = ["Accelerometer1RMS", "Accelerometer2RMS", "Current", "Pressure", "Temperature",
+                "Thermocouple", "Voltage", "Volume Flow RateRMS"]
+    df = pd.DataFrame(rng.normal(size=(rows, len(channels))), columns=channels)
+    df.insert(0, "datetime", pd.date_range("2020-03-09", periods=rows, freq="1s").astype(str))
+    df["anomaly"] = 0.0
+    df.loc[420:440, "anomaly"] = 1.0
+    df.loc[420:440, "Pressure"] += 6.0
+    df["changepoint"] = 0.0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(path, sep=";", index=False)
+
+
+def test_timeseries_explain_runs_with_groups_that_leave_valve1_out(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: `timeseries_explain.py --groups valve2` (or `--groups other`) trained and
+    # explained every file of the group, then stopped with an UnboundLocalError traceback at the
+    # long-series row: its model and series were only ever taken from valve1/0 inside the loop.
+    # Now valve1/0's model is trained for the long series when --groups leaves valve1 out.
+    import timeseries_explain
+
+    for name in ("valve1/0.csv", "valve2/0.csv"):
+        _skab_file(tmp_path / "skab" / "data" / name)
+    written: dict[str, str] = {}
+    monkeypatch.setattr(timeseries_explain, "write_result",
+                        lambda name, text: written.setdefault(name, text) and tmp_path / name)
+    monkeypatch.setattr(sys, "argv", ["timeseries_explain.py", "--data", str(tmp_path), "--groups",
+                                      "valve2", "--long", "600", "--param", "epochs=1"])
+    timeseries_explain.main()
+    text = written["timeseries_explain_skab-epochs-1"]
+    assert "| valve2 | lstm-ae |" in text and "| valve1 |" not in text
+    assert "| valve1/0 tiled | 600 |" in text
+
+
+@pytest.mark.parametrize("option, value, line", [
+    ("--groups", "valve3", "--groups: unknown valve3; known: valve1, valve2, other"),
+    ("--long", "0", "argument --long: '0' is not an integer >= 1"),
+])
+def test_timeseries_explain_refuses_a_bad_group_or_length_before_any_work(
+        option: str, value: str, line: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # What was wrong: an unknown `--groups` name (valve3, a typo) globbed no file, was left out
+    # without a word, and the script then stopped with an UnboundLocalError traceback (or, beside
+    # valve1, wrote a table without it); `--long 0` (a bare type=int) trained every model, then
+    # stopped with "ValueError: No objects to concatenate". Both now stop in one line, exit 2.
+    import timeseries_explain
+    from _common import run_script
+
+    _skab_file(tmp_path / "skab" / "data" / "valve1" / "0.csv")
+    monkeypatch.setattr(sys, "argv", ["timeseries_explain.py", "--data", str(tmp_path), option, value])
+    with pytest.raises(SystemExit) as stop:
+        run_script(timeseries_explain.main)
+    assert stop.value.code == 2
+    assert line in capsys.readouterr().err.strip().splitlines()[-1]
