@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, names, positive, run_script, seed_arg, write_result
+from _common import command_line, data_dir, names, positive, run_script, seed_arg, write_result
 from hourglass.cli._common import parse_value
 from hourglass.cli.timeseries import train_timeseries
 from hourglass.explain import step_errors
@@ -138,8 +138,7 @@ def main() -> None:
 
     frame = pd.DataFrame(rows)
     lines = ["# Time-series explanations on SKAB: which channels are named, and the cost", "",
-             "Command: `OMP_NUM_THREADS=1 nice -n 10 python benchmarks/timeseries_explain.py"
-             f"{''.join(' --param ' + p for p in args.param)}` (seed {args.seed}; models "
+             f"Command: `{command_line()}` (groups {', '.join(groups)}; seed {args.seed}; models "
              f"{', '.join(MODELS)} at their defaults (window 32, score_norm='channel', "
              f"linear_path='none'){' except ' + ', '.join(args.param) if args.param else ''}; "
              "trained per file on its first 400 rows "

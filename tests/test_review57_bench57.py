@@ -87,3 +87,24 @@ def test_timeseries_explain_refuses_a_bad_group_or_length_before_any_work(
         run_script(timeseries_explain.main)
     assert stop.value.code == 2
     assert line in capsys.readouterr().err.strip().splitlines()[-1]
+
+
+def test_timeseries_explain_result_states_the_command_that_wrote_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: the result file's "Command:" line was typed out by hand from --param alone,
+    # so a run with --groups, --long, --seed or --data (a smoke run, which overwrites
+    # results/timeseries_explain_skab.md) stated the full default run's command beside tables
+    # it cannot have produced. Now it is the command as run (_common.command_line).
+    import timeseries_explain
+
+    _skab_file(tmp_path / "skab" / "data" / "valve1" / "0.csv")
+    written: dict[str, str] = {}
+    monkeypatch.setattr(timeseries_explain, "write_result",
+                        lambda name, text: written.setdefault(name, text) and tmp_path / name)
+    monkeypatch.setattr(sys, "argv", ["timeseries_explain.py", "--data", str(tmp_path), "--groups",
+                                      "valve1", "--long", "500", "--seed", "3", "--param", "epochs=1"])
+    timeseries_explain.main()
+    command = next(line for line in written["timeseries_explain_skab-epochs-1"].splitlines()
+                   if line.startswith("Command:"))
+    assert (f"timeseries_explain.py --data {tmp_path} --groups valve1 --long 500 --seed 3 "
+            "--param epochs=1`") in command
