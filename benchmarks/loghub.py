@@ -28,6 +28,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (
     OptionError,
+    command_line,
     data_dir,
     grouping_accuracy,
     header,
@@ -83,8 +84,8 @@ PUBLISHED: dict[str, float] = {
     "Mac": 0.7865,
 }
 
-NOTES = """Command: `python benchmarks/loghub.py` ({masks}, `LogParser` defaults: Drain similarity
-0.7, depth 5, rules 3; one setting for all 16 sets). Each set's 2,000 raw lines are parsed with
+NOTES = """Command: `{command}` ({masks}, `LogParser` defaults: Drain similarity
+0.7, depth 5, rules 3; one setting for every set). Each set's 2,000 raw lines are parsed with
 `LogParser(format)`: a built-in `--format` where one fits, otherwise a `(?P<content>...)` regular
 expression after the set's header layout (`benchmarks/loghub.py`, `FORMATS`). GA: a line is
 correct when the lines that share its template are exactly the lines that share its true
@@ -208,6 +209,7 @@ def main() -> None:
     print(text)
     if not args.no_write:
         body = (header("Loghub 2k log parsing", command=False) + "\n" + NOTES.format(
+            command=command_line(),
             masks="default masks" if masks is None else f"masks from {args.masks_json}")
                 + "\n\n" + text + "\n\n" + SOURCES + "\n")
         print(f"wrote {write_result('loghub', body)}")

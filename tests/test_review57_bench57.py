@@ -108,3 +108,32 @@ def test_timeseries_explain_result_states_the_command_that_wrote_it(
                    if line.startswith("Command:"))
     assert (f"timeseries_explain.py --data {tmp_path} --groups valve1 --long 500 --seed 3 "
             "--param epochs=1`") in command
+
+
+def test_loghub_result_states_the_command_that_wrote_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: results/loghub.md said "Command: `python benchmarks/loghub.py`" whatever
+    # was run, so `loghub.py --sets HDFS --no-before` (no --no-write) rewrote it with one set's
+    # table and no 'GA before' column under the command of the 16-set run. Now the Command line
+    # is the command as run (_common.command_line).
+    import gzip
+
+    import loghub
+
+    d = tmp_path / "loghub_2k" / "HDFS"
+    d.mkdir(parents=True)
+    lines = [f"081109 2036{i:02d} 148 INFO dfs.DataNode$PacketResponder: PacketResponder {i % 3} "
+             f"for block blk_{1000 + i} terminating" for i in range(12)]
+    with gzip.open(d / "HDFS_2k.log.gz", "wt") as fh:
+        fh.write("\n".join(lines) + "\n")
+    with gzip.open(d / "HDFS_2k.log_structured.csv.gz", "wt") as fh:
+        fh.write("LineId,EventId\n" + "".join(f"{i + 1},E10\n" for i in range(12)))
+    written: dict[str, str] = {}
+    monkeypatch.setattr(loghub, "write_result",
+                        lambda name, text: written.setdefault(name, text) and tmp_path / name)
+    monkeypatch.setattr(sys, "argv", ["loghub.py", "--data", str(tmp_path), "--sets", "HDFS",
+                                      "--no-before"])
+    loghub.main()
+    command = next(line for line in written["loghub"].splitlines() if line.startswith("Command:"))
+    assert f"loghub.py --data {tmp_path} --sets HDFS --no-before`" in command
+    assert "| HDFS |" in written["loghub"]
