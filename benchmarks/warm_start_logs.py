@@ -46,6 +46,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (
+    command_line,
     data_dir,
     header,
     ints,
@@ -172,8 +173,8 @@ def main() -> None:
     table = markdown_table(["model", "variant", "threshold", "precision", "recall", "F1", "FPR", "ROC-AUC",
                             "fit s", "epochs", "NEW keys unknown to M"], rows)
     body = (header("Warm start of log models — HDFS_100k", command=False) + "\n"
-            + f"Command: `OMP_NUM_THREADS=1 nice -n 10 python benchmarks/warm_start_logs.py "
-              f"--seeds {args.seeds} --epochs {args.epochs}` (one torch thread; the 2-core machine "
+            + f"Command: `{command_line()}` (models {', '.join(models)}; seeds {args.seeds}, "
+              f"{args.epochs} epochs; one torch thread; the 2-core machine "
               f"was shared with other jobs, so fit seconds are inflated; compare within this run). "
               f"Total run {total / 60:.1f} min.\n\n"
             + (__doc__ or "").split("\n\n", 1)[1].rsplit("\n\n", 1)[0] + "\n\n"

@@ -137,3 +137,36 @@ def test_loghub_result_states_the_command_that_wrote_it(
     command = next(line for line in written["loghub"].splitlines() if line.startswith("Command:"))
     assert f"loghub.py --data {tmp_path} --sets HDFS --no-before`" in command
     assert "| HDFS |" in written["loghub"]
+
+
+def test_warm_start_logs_result_states_the_models_it_ran(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: results/warm_start_logs.md's Command line was typed out from --seeds and
+    # --epochs alone, so `warm_start_logs.py --models deeplog` rewrote it with the deeplog rows
+    # only under the command of the three-model run. Now it is the command as run.
+    import gzip
+
+    import numpy as np
+
+    import warm_start_logs
+
+    rng = np.random.default_rng(0)
+    rows = ["EventSequence,deeploglizer_split,Label"]
+    for i in range(160):
+        split, label = ("train", 0) if i < 120 else ("test", int(i % 8 == 0))
+        keys = [5, 22, 11, 9, 11, 9, 26, 26, 23, 21] if not label else [5, 7, 7, 7, 3, 3]
+        keys = keys + rng.choice([9, 11], size=int(rng.integers(1, 4))).tolist()
+        rows.append(f"{' '.join(f'E{k}' for k in keys)},{split},{label}")
+    (tmp_path / "hdfs_deeplog").mkdir()
+    with gzip.open(tmp_path / "hdfs_deeplog" / "hdfs_100k_sessions.csv.gz", "wt") as fh:
+        fh.write("\n".join(rows) + "\n")
+    written: dict[str, str] = {}
+    monkeypatch.setattr(warm_start_logs, "write_result",
+                        lambda name, text: written.setdefault(name, text) and tmp_path / name)
+    monkeypatch.setattr(sys, "argv", ["warm_start_logs.py", "--data", str(tmp_path), "--seeds", "0",
+                                      "--epochs", "1", "--models", "deeplog"])
+    warm_start_logs.main()
+    command = next(line for line in written["warm_start_logs"].splitlines()
+                   if line.startswith("Command:"))
+    assert (f"warm_start_logs.py --data {tmp_path} --seeds 0 --epochs 1 --models deeplog`"
+            in command)
