@@ -35,6 +35,7 @@ from _common import (
     OptionError,
     data_dir,
     header,
+    ints,
     markdown_table,
     positive,
     run_script,
@@ -218,11 +219,12 @@ def main() -> None:
     ap.add_argument("--data")
     ap.add_argument("--seeds", type=positive, default=3)
     ap.add_argument("--shuffles", type=positive, default=20)
-    ap.add_argument("--windows", type=lambda s: [int(x) for x in s.split(",")], default=[1000, 5000])
+    ap.add_argument("--windows", default="1000,5000", help="monitor windows in rows, comma-separated")
     ap.add_argument("--series", action="store_true", help="the time-series part (NAB, SKAB)")
     ap.add_argument("--skab-files", type=positive, default=4)
     ap.add_argument("--no-nsl", action="store_true")
     args = ap.parse_args()
+    args.windows = ints("--windows", args.windows, 1)  # (0 or -5: an InputError after every fit)
     if args.no_nsl and not args.series:  # it wrote results/drift.md with its title line alone
         raise OptionError("--no-nsl without --series: no part left to run")
     logging.basicConfig(level=logging.WARNING)

@@ -170,3 +170,23 @@ def test_warm_start_logs_result_states_the_models_it_ran(
                    if line.startswith("Command:"))
     assert (f"warm_start_logs.py --data {tmp_path} --seeds 0 --epochs 1 --models deeplog`"
             in command)
+
+
+@pytest.mark.parametrize("value", ["0", "1000,-5", "1e3"])
+def test_drift_refuses_a_bad_window_before_any_work(
+        value: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # What was wrong: `drift.py --windows 0` (or a negative window) read NSL-KDD and trained the
+    # first seed's model, then stopped at the first monitor with "AlertRateMonitor: window must
+    # be >= 1 rows", though the README promises a bad option stops before any work;
+    # `--windows 1e3` said "invalid <lambda> value". Now each window is checked first: one line
+    # naming --windows, exit 2, before the data folder is looked at (tmp_path has no nsl_kdd/).
+    import drift
+    from _common import run_script
+
+    monkeypatch.setattr(sys, "argv", ["drift.py", "--data", str(tmp_path), "--windows", value])
+    with pytest.raises(SystemExit) as stop:
+        run_script(drift.main)
+    assert stop.value.code == 2
+    assert (f"--windows: {value!r} is not a comma-separated list of integers >= 1"
+            == capsys.readouterr().err.strip().splitlines()[-1])
