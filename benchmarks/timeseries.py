@@ -455,7 +455,7 @@ def main() -> None:
     ap.add_argument("--lstmad-epochs", type=positive, default=3)
     ap.add_argument("--lstmad-on", default="skab",
                     help="datasets PyOD LSTMAD runs on (its stride-1 training is slow on ASD)")
-    ap.add_argument("--asd-stride", type=int, default=4,
+    ap.add_argument("--asd-stride", type=positive, default=4,
                     help="step between ASD training windows (SKAB uses 1)")
     ap.add_argument("--nab-categories", default="realKnownCause,realAWSCloudwatch",
                     help="NAB folders to use (comma-separated)")

@@ -54,6 +54,7 @@ from _common import (
     names,
     no_write_option,
     not_written,
+    positive,
     run_script,
     write_result,
 )
@@ -140,7 +141,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data")
     ap.add_argument("--seeds", default="0,1,2")
-    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--epochs", type=positive, default=30)
     ap.add_argument("--models", default=",".join(MODELS))
     no_write_option(ap, "results/warm_start_logs.md")
     args = ap.parse_args()

@@ -66,6 +66,7 @@ from _common import (
     markdown_table,
     no_write_option,
     not_written,
+    positive,
     run_script,
     write_result,
 )
@@ -143,7 +144,7 @@ def main() -> None:
     ap.add_argument("--data")
     ap.add_argument("--models", default="lstm-ae,tcn-ae")
     ap.add_argument("--seeds", default="0,1,2")
-    ap.add_argument("--epochs", type=int, default=20)
+    ap.add_argument("--epochs", type=positive, default=20)
     no_write_option(ap, "results/warm_start_series.md")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)

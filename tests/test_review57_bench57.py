@@ -190,3 +190,25 @@ def test_drift_refuses_a_bad_window_before_any_work(
     assert stop.value.code == 2
     assert (f"--windows: {value!r} is not a comma-separated list of integers >= 1"
             == capsys.readouterr().err.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("script, option", [
+    ("warm_start_logs", "--epochs"),
+    ("warm_start_series", "--epochs"),
+    ("timeseries", "--asd-stride"),
+])
+def test_a_count_option_below_1_is_refused_before_the_data_is_read(
+        script: str, option: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # What was wrong: these count options were read with a bare type=int (review 51 fixed the
+    # others): `warm_start_logs.py --epochs 0` / `warm_start_series.py --epochs 0` read the data
+    # and stopped at the first fit ("epochs must be >= 1"); `timeseries.py --asd-stride 0
+    # --models pca` ran and wrote "training-window stride 0" into its settings line. Now
+    # argparse refuses them: one line, exit 2, before the data folder is looked at.
+    module = __import__(script)
+    monkeypatch.setattr(sys, "argv", [f"{script}.py", "--data", str(tmp_path), option, "0"])
+    with pytest.raises(SystemExit) as stop:
+        module.main()
+    assert stop.value.code == 2
+    assert (f"argument {option}: '0' is not an integer >= 1"
+            in capsys.readouterr().err.strip().splitlines()[-1])
