@@ -14,6 +14,11 @@ score seconds.
 
 ``--model ganomaly`` or ``--model encoder-gan`` runs the same protocol for those detectors (the
 configs are then their keyword arguments; results in ``<model>_selection_<tag>.json``).
+
+``--report`` runs nothing: it writes ``results/gan_anogan_selection.md`` from the JSON files of
+earlier screens, the latest last:
+
+    python benchmarks/gan_anogan_selection.py --report benchmarks/results/anogan_selection_s*.json
 """
 
 from __future__ import annotations
@@ -35,10 +40,12 @@ from _common import (
     NSL_CATEGORIES,
     REPO,
     NslKddFiles,
+    OptionError,
     data_dir,
     header,
     markdown_table,
     names,
+    not_read,
     odds_arrays,
     odds_sets,
     positive,
@@ -101,14 +108,26 @@ def evaluate(cfg: dict[str, Any], seed: int, Xf: np.ndarray, Xh: np.ndarray, Xa:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data")
-    ap.add_argument("--configs", required=True, help='JSON {"name": {detector kwargs}, ...}')
+    ap.add_argument("--configs", help='JSON {"name": {detector kwargs}, ...} (required but with --report)')
     ap.add_argument("--sets", default=",".join(ODDS) + ",NSL-KDD")
     ap.add_argument("--seeds", type=positive, default=2)
     ap.add_argument("--max-train", type=positive, default=2000)
     ap.add_argument("--nsl-max-train", type=positive, default=10000)
     ap.add_argument("--tag", default="")
     ap.add_argument("--model", choices=tuple(MODELS), default="anogan")
+    ap.add_argument("--report", nargs="+", metavar="JSON",
+                    help="run nothing: write results/gan_anogan_selection.md from these screens' "
+                         "JSON files (the latest last)")
     args = ap.parse_args()
+    if args.report:  # (read from sys.argv[1] alone before: not in --help, and a missing file or
+        # --report with no file gave a traceback or an empty report over the committed one)
+        not_read(ap, args, "--report", ["report"])
+        text = report([screen_file(p) for p in args.report])
+        print(text)
+        print(f"written to {write_result('gan_anogan_selection', text)}")
+        return
+    if args.configs is None:
+        ap.error("the following arguments are required: --configs (or --report)")
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore")
     import torch
@@ -148,6 +167,19 @@ def summary(rows: list[dict[str, Any]]) -> str:
                    for s in sets)
         table.append([name, *(f"{v:.4f}" for v in per_set), f"{np.mean(per_set):.4f}", f"{secs:.1f}"])
     return markdown_table(["config", *sets, "mean", "s (sum over sets, mean over seeds)"], table)
+
+
+def screen_file(text: str) -> Path:
+    """The screen JSON ``text`` names, once it holds a screen's rows; else one line naming it."""
+    path = Path(text)
+    try:
+        rows = json.loads(path.read_text())["rows"]
+        if not rows or not all(isinstance(r, dict) and "val_auc" in r for r in rows):
+            raise ValueError("no rows")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise OptionError(f"--report: {path} is not a screen's JSON file of this script "
+                          f"({exc.strerror if isinstance(exc, OSError) else exc})") from None
+    return path
 
 
 def report(paths: list[Path]) -> str:
@@ -199,9 +231,4 @@ residuals are hundredths, swamps the residual (hence `standardize`)."""
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--report":
-        text = report([Path(p) for p in sys.argv[2:]])
-        print(text)
-        print(f"written to {write_result('gan_anogan_selection', text)}")
-    else:
-        run_script(main)
+    run_script(main)

@@ -212,3 +212,37 @@ def test_a_count_option_below_1_is_refused_before_the_data_is_read(
     assert stop.value.code == 2
     assert (f"argument {option}: '0' is not an integer >= 1"
             in capsys.readouterr().err.strip().splitlines()[-1])
+
+
+def test_gan_anogan_selection_report_is_an_option_that_checks_its_files(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # What was wrong: results/gan_anogan_selection.md is written by a `--report FILE ...` mode
+    # read from sys.argv[1] outside argparse: --help did not show it (it said --configs is
+    # required), a missing or foreign file stopped it with a FileNotFoundError / JSONDecodeError
+    # traceback, and `--report` alone rewrote the committed report with no screen in it. Now
+    # --report is an argparse option (in --help), each file is checked (one line, exit 2).
+    import json
+
+    import gan_anogan_selection
+    from _common import run_script
+
+    monkeypatch.setattr(sys, "argv", ["gan_anogan_selection.py", "--help"])
+    with pytest.raises(SystemExit):
+        gan_anogan_selection.main()
+    assert "--report JSON [JSON ...]" in capsys.readouterr().out
+    for bad in (tmp_path / "missing.json", BENCH / "README.md"):
+        monkeypatch.setattr(sys, "argv", ["gan_anogan_selection.py", "--report", str(bad)])
+        with pytest.raises(SystemExit) as stop:
+            run_script(gan_anogan_selection.main)
+        assert stop.value.code == 2
+        assert (f"--report: {bad} is not a screen's JSON file of this script"
+                in capsys.readouterr().err.strip().splitlines()[-1])
+    screen = tmp_path / "anogan_selection_t.json"
+    screen.write_text(json.dumps({"rows": [{"set": "a", "seed": 0, "config": "base", "params": {},
+                                            "val_auc": 0.9, "seconds": 1.0, "fit_rows": 10}]}))
+    written: dict[str, str] = {}
+    monkeypatch.setattr(gan_anogan_selection, "write_result",
+                        lambda name, text: written.setdefault(name, text) and tmp_path / name)
+    monkeypatch.setattr(sys, "argv", ["gan_anogan_selection.py", "--report", str(screen)])
+    gan_anogan_selection.main()
+    assert "## Latest screen: `anogan_selection_t.json` (1 seeds)" in written["gan_anogan_selection"]
