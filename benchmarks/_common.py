@@ -217,6 +217,57 @@ def port_arg(text: str) -> int:
     return _whole(text, 1, 65535, "a TCP port from 1 to 65535")
 
 
+def param_dicts(option: str, text: str, estimator: type | None = None, *,
+                named: bool = False) -> Any:
+    """The parameter sets of a JSON option: a non-empty list of objects (``named``: an object of
+    named objects, ``{"name": {...}}``), each name a parameter of ``estimator`` (its
+    ``get_params``) where one is given; anything else stops the script with one line naming the
+    option, before any data is read (not a JSONDecodeError, AttributeError or "unexpected
+    keyword argument" traceback at the first fit).
+
+    Examples
+    --------
+    >>> param_dicts("--configs", '[{}, {"lr": 0.01}]')
+    [{}, {'lr': 0.01}]
+    >>> param_dicts("--configs", '{"a": {"epochs": 5}}', named=True)
+    {'a': {'epochs': 5}}
+    >>> param_dicts("--grid", '[{"lr": 1}]', dict)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    _common.OptionError: --grid: lr is not a parameter of dict; ...
+    """
+    try:
+        got = json.loads(text)
+    except ValueError as e:
+        raise OptionError(f"{option}: not JSON ({e})") from None
+    sets = got.values() if named and isinstance(got, dict) else got
+    if not isinstance(got, dict if named else list) or not got or \
+            not all(isinstance(d, dict) for d in sets):
+        what, example = (("object of named objects", '{"name": {"lr": 0.001}}') if named
+                         else ("list of objects", '[{"lr": 0.001}]'))
+        raise OptionError(f"{option}: expected a non-empty JSON {what}, e.g. '{example}'")
+    if estimator is not None:
+        parameters_of(option, [k for d in sets for k in d], estimator)
+    return got
+
+
+def parameters_of(option: str, given: Sequence[str], estimator: type) -> None:
+    """Stop with one line at the first name of ``given`` that is not a parameter of ``estimator``
+    (its ``get_params``), before any data is read: not an "unexpected keyword argument"
+    traceback at the first fit.
+
+    Examples
+    --------
+    >>> from hourglass.detectors import AutoEncoder
+    >>> parameters_of("--param", ["epochs", "lr"], AutoEncoder)
+    """
+    known = set(estimator().get_params()) if hasattr(estimator, "get_params") else set()
+    bad = [k for k in given if k not in known]
+    if bad:
+        raise OptionError(f"{option}: {bad[0]} is not a parameter of {estimator.__name__}; "
+                          f"known: {', '.join(sorted(known))}")
+
+
 def need_pyod(option: str, picked: Sequence[str], pyod: Sequence[str]) -> None:
     """Stop with one line when a name of ``picked`` is a PyOD baseline (in ``pyod``) and PyOD (the
     ``bench`` extra) is not installed: before any data is read or model trained, not an import

@@ -32,7 +32,16 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import NslKddFiles, header, markdown_table, positive, result_name, run_script, write_result
+from _common import (
+    NslKddFiles,
+    header,
+    markdown_table,
+    parameters_of,
+    positive,
+    result_name,
+    run_script,
+    write_result,
+)
 from hourglass.detectors import AutoEncoder
 
 
@@ -48,10 +57,11 @@ def main() -> None:
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     params = _parse(args.param)
+    versus = _parse(args.versus, "--versus")  # both checked before the data is read
     if args.against_src:
         _against(args, params)
         return
-    configs = [("A", params)] + ([("B", {**params, **_parse(args.versus)})] if args.versus else [])
+    configs = [("A", params)] + ([("B", {**params, **versus})] if args.versus else [])
     X = _normal_features(args.data)
     print(f"{len(X):,} normal rows x {X.shape[1]} features; torch threads {torch.get_num_threads()}; "
           f"params {params}", flush=True)
@@ -146,7 +156,7 @@ def _against(args: argparse.Namespace, params: dict[str, object]) -> None:
         print(f"written to {write_result(args.out, text)}")
 
 
-def _parse(items: list[str]) -> dict[str, object]:
+def _parse(items: list[str], option: str = "--param") -> dict[str, object]:
     """``NAME=VALUE`` items as AutoEncoder parameters (VALUE a Python literal, else a string)."""
     params: dict[str, object] = {"verbose": 0}
     for item in items:
@@ -155,6 +165,8 @@ def _parse(items: list[str]) -> dict[str, object]:
             params[key] = ast.literal_eval(value)
         except (ValueError, SyntaxError):
             params[key] = value
+    # an unknown NAME stopped the script with a TypeError traceback at the first fit
+    parameters_of(option, list(params), AutoEncoder)
     return params
 
 

@@ -48,6 +48,7 @@ from _common import (
     not_read,
     odds_arrays,
     odds_sets,
+    param_dicts,
     positive,
     run_script,
     write_result,
@@ -134,7 +135,8 @@ def main() -> None:
 
     torch.set_num_threads(1)
     torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))])  # one-time lazy imports, outside timing
-    configs: dict[str, dict[str, Any]] = json.loads(args.configs)
+    configs: dict[str, dict[str, Any]] = param_dicts("--configs", args.configs, MODELS[args.model],
+                                                      named=True)
     root = data_dir(args.data, *("nsl_kdd" if s.strip() == "NSL-KDD" else "odds_adbench"
                                  for s in args.sets.split(",")))
     sets = names("--sets", args.sets, [*odds_sets(root / "odds_adbench"), "NSL-KDD"])

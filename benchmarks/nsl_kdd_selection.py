@@ -39,12 +39,14 @@ from _common import (
     header,
     ints,
     markdown_table,
+    param_dicts,
     result_name,
     run_script,
     write_result,
 )
 from hourglass.detectors import AutoEncoder
 from hourglass.evaluate import binary_metrics
+from hourglass.features import TabularPreprocessor
 
 CATS = NSL_CATEGORIES
 GRID: list[tuple[dict[str, Any], dict[str, Any]]] = [
@@ -54,18 +56,6 @@ GRID: list[tuple[dict[str, Any], dict[str, Any]]] = [
     ({}, {"activation": "elu"}), ({}, {"hidden": (128, 64, 32, 8)}), ({}, {"weight_decay": 1e-5}),
     ({}, {"dropout": 0.1}), ({}, {"batch_norm": True}),
 ]
-
-
-def _dicts(option: str, text: str) -> list[dict[str, Any]]:
-    """``--configs`` / ``--pre``: a JSON list of parameter objects; anything else stops the script
-    with one line naming the option."""
-    try:
-        got = json.loads(text)
-    except ValueError as e:
-        raise OptionError(f"{option}: not JSON ({e})") from None
-    if not isinstance(got, list) or not got or not all(isinstance(d, dict) for d in got):
-        raise OptionError(f"{option}: expected a non-empty JSON list of objects, e.g. '[{{\"lr\": 0.001}}]'")
-    return got
 
 
 def main() -> None:
@@ -88,8 +78,8 @@ def main() -> None:
     if args.configs:  # read before the files are: a bad value is one line, not a traceback later
         seeds = ints("--seeds", args.seeds or "0")
         grid = [(pre_kw, {**cfg, "random_state": seed})
-                for pre_kw in (_dicts("--pre", args.pre) if args.pre else [{}])
-                for cfg in _dicts("--configs", args.configs) for seed in seeds]
+                for pre_kw in (param_dicts("--pre", args.pre, TabularPreprocessor) if args.pre else [{}])
+                for cfg in param_dicts("--configs", args.configs, AutoEncoder) for seed in seeds]
     nsl = NslKddFiles(args.data, "KDDTrain+", "KDDTest+")
     test, normal = nsl.files["KDDTest+"], nsl.normal()
     att, att_cat = nsl.attacks()

@@ -16,33 +16,41 @@ from the held-out group. Criterion: mean ROC-AUC over the three groups. KDDTest+
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import statistics
 import sys
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import NslKddFiles, header, markdown_table, positive, result_name, run_script, write_result
+from _common import (
+    NslKddFiles,
+    OptionError,
+    header,
+    markdown_table,
+    param_dicts,
+    positive,
+    result_name,
+    run_script,
+    write_result,
+)
 from hourglass.detectors import AutoEncoder
 
 GROUPS = {"DoS": ("DoS",), "Probe": ("Probe",), "R2L+U2R": ("R2L", "U2R")}
 
 
-def run(args: argparse.Namespace) -> str:
+def run(args: argparse.Namespace, grid: list[dict[str, Any]]) -> str:
     nsl = NslKddFiles(args.data, "KDDTrain+")
     spec, train = nsl.spec, nsl.files["KDDTrain+"]
     pre = nsl.preprocessor().fit(nsl.normal())
     X = pre.transform(train.drop(columns=["label"]))
     cat = train.label.map(spec.categories).fillna("normal").to_numpy()
-    grid = (json.loads(args.grid) if args.grid
-            else [{"label_weight": float(w)} for w in args.weights.split(",")])
     res: dict[str, list[float]] = {}
     started = time.perf_counter()
     for seed in range(args.seeds):
@@ -95,7 +103,16 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     warnings.filterwarnings("ignore")
     torch.set_num_threads(1)
-    text = run(args)
+    # read before the data is: a bad value is one line, not a traceback after the first fits
+    if args.grid:
+        grid = param_dicts("--grid", args.grid, AutoEncoder)
+    else:
+        try:
+            grid = [{"label_weight": float(w)} for w in args.weights.split(",")]
+        except ValueError:
+            raise OptionError(f"--weights: {args.weights!r} is not a comma-separated list of "
+                              "numbers") from None
+    text = run(args, grid)
     print(text)
     print(f"\nwritten to {write_result(args.out, text)}")
 

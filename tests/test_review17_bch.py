@@ -283,9 +283,9 @@ def test_nsl_kdd_selection_refuses_bad_grid_options_before_reading_data(
 
 
 def test_nsl_kdd_selection_reads_a_grid_of_objects() -> None:
-    from nsl_kdd_selection import _dicts
+    from _common import param_dicts  # (nsl_kdd_selection's _dicts, shared since review 57)
 
-    assert _dicts("--configs", '[{"lr": 0.01}, {}]') == [{"lr": 0.01}, {}]
+    assert param_dicts("--configs", '[{"lr": 0.01}, {}]') == [{"lr": 0.01}, {}]
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -166,7 +166,7 @@ def test_gan_anogan_selection_a_spaced_nsl_kdd_still_asks_for_its_data_folder(
     import gan_anogan_selection as module
 
     monkeypatch.setattr(module, "RESULTS", tmp_path / "results")
-    argv = ["--configs", "{}", "--sets", "18_Ionosphere, NSL-KDD"]
+    argv = ["--configs", '{"a": {}}', "--sets", "18_Ionosphere, NSL-KDD"]  # ('{}': refused since review 57)
     (tmp_path / "odds_adbench").mkdir()
     np.savez(tmp_path / "odds_adbench" / "18_Ionosphere.npz", X=np.zeros((4, 2)), y=np.zeros(4))
     monkeypatch.setattr(sys, "argv", ["gan_anogan_selection.py", "--data", str(tmp_path), "--seeds", "1",

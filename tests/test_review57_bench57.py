@@ -246,3 +246,42 @@ def test_gan_anogan_selection_report_is_an_option_that_checks_its_files(
     monkeypatch.setattr(sys, "argv", ["gan_anogan_selection.py", "--report", str(screen)])
     gan_anogan_selection.main()
     assert "## Latest screen: `anogan_selection_t.json` (1 seeds)" in written["gan_anogan_selection"]
+
+
+@pytest.mark.parametrize("script, args, line", [
+    ("gan_anogan_selection", ["--configs", "{bad"], "--configs: not JSON (Expecting property name"),
+    ("gan_anogan_selection", ["--configs", "[1]"],
+     "--configs: expected a non-empty JSON object of named objects"),
+    ("gan_anogan_selection", ["--configs", '{"a": {"nope": 1}}'],
+     "--configs: nope is not a parameter of AnoGAN; known: "),
+    ("gan_anogan_selection", ["--model", "ganomaly", "--configs", '{"a": {"prior": 1}}'],
+     "--configs: prior is not a parameter of GANomaly; known: "),
+    ("semi_selection", ["--grid", "{bad"], "--grid: not JSON (Expecting property name"),
+    ("semi_selection", ["--grid", "[1]"], "--grid: expected a non-empty JSON list of objects"),
+    ("semi_selection", ["--grid", '[{"nope": 1}]'], "--grid: nope is not a parameter of AutoEncoder"),
+    ("semi_selection", ["--weights", "1,x"], "--weights: '1,x' is not a comma-separated list of numbers"),
+    ("nsl_kdd_selection", ["--configs", '[{"nope": 1}]'],
+     "--configs: nope is not a parameter of AutoEncoder"),
+    ("nsl_kdd_selection", ["--configs", "[{}]", "--pre", '[{"nope": 1}]'],
+     "--pre: nope is not a parameter of TabularPreprocessor"),
+    ("fit_time", ["--param", "nope=1"], "--param: nope is not a parameter of AutoEncoder"),
+    ("fit_time", ["--versus", "nope=1"], "--versus: nope is not a parameter of AutoEncoder"),
+])
+def test_a_bad_parameter_option_is_refused_before_any_work(
+        script: str, args: list[str], line: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # What was wrong: the JSON and NAME=VALUE parameter options stopped with a traceback: bad JSON
+    # in `gan_anogan_selection.py --configs` or `semi_selection.py --grid` (JSONDecodeError), a
+    # list where an object was wanted (AttributeError / TypeError), and a name the estimator does
+    # not have (`--grid '[{"nope": 1}]'`, `nsl_kdd_selection.py --configs/--pre`, `fit_time.py
+    # --param nope=1`: "unexpected keyword argument" after the data was read); `--weights 1,x`
+    # a ValueError. Now _common.param_dicts / parameters_of check them first: one line naming the
+    # option, exit 2, before the data folder is looked at (tmp_path holds no dataset).
+    from _common import run_script
+
+    module = __import__(script)
+    monkeypatch.setattr(sys, "argv", [f"{script}.py", "--data", str(tmp_path), *args])
+    with pytest.raises(SystemExit) as stop:
+        run_script(module.main)
+    assert stop.value.code == 2
+    assert line in capsys.readouterr().err.strip().splitlines()[-1]
