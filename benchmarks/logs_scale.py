@@ -140,6 +140,17 @@ def measured(cmd: list[str]) -> tuple[float, float, str]:
     return run_measured(cmd, {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "COLUMNS": "200"})
 
 
+def score_summary(out: str) -> tuple[int, float, int]:
+    """(sessions, sessions/s, flagged) of ``hourglass score``'s summary line on a log, which
+    writes its counts with thousands separators and 'session' for one (``scored 94,321 sessions
+    (12,345/s), 1,234 flagged``): the script read plain digits only and stopped with
+    "unexpected score output" once there were 1,000 sessions."""
+    m = re.search(r"scored ([\d,]+) sessions? \(([\d,]+|inf)/s\), ([\d,]+) flagged", out)
+    if m is None:
+        raise SystemExit(f"unexpected score output:\n{out}")
+    return int(m[1].replace(",", "")), float(m[2].replace(",", "")), int(m[3].replace(",", ""))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--lines", type=positive, default=1_200_000)
@@ -173,10 +184,7 @@ def main() -> None:
         print(f"train: {train_wall:.0f}s, {train_rss:.0f} MB", flush=True)
         alerts = work / "alerts.jsonl"
         wall, rss, out = measured([*hg, "score", str(model), str(big_log), "-o", str(alerts)])
-        m = re.search(r"scored (\d+) sessions \(([\d,]+)/s\), (\d+) flagged", out)
-        if m is None:
-            raise SystemExit(f"unexpected score output:\n{out}")
-        n_sessions, det_rate, flagged = int(m[1]), float(m[2].replace(",", "")), int(m[3])
+        n_sessions, det_rate, flagged = score_summary(out)
         print(f"score (streamed): {wall:.0f}s, {rss:.0f} MB, {det_rate:,.0f} sessions/s", flush=True)
         keep_wall, keep_rss, keep_out = measured(
             [sys.executable, "-c", KEEP_ALL, str(model), str(big_log), str(work / "alerts2.jsonl")])

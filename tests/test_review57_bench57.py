@@ -300,3 +300,19 @@ def test_benchmarks_readme_says_what_every_script_writes() -> None:
     scripts = sorted(p.name for p in BENCH.glob("*.py") if not p.name.startswith("_"))
     unnamed = [s for s in scripts if not re.search(rf"`{re.escape(s)}[` ]", paragraph)]
     assert not unnamed, unnamed
+
+
+@pytest.mark.parametrize("n, rate, flagged", [(94_321, 12_345.4, 1_234), (1, 80.0, 0)])
+def test_logs_scale_reads_the_score_summary_as_the_cli_writes_it(
+        n: int, rate: float, flagged: int) -> None:
+    # What was wrong: logs_scale.py read `hourglass score`'s summary with plain digits
+    # (r"scored (\d+) sessions"), but the CLI writes its counts with thousands separators (and
+    # 'session' for one) since 0b413f5b: every run of 1,000 sessions or more (its default 1.2 M
+    # lines give ~94k) trained the model, scored the log, then stopped with "unexpected score
+    # output" and exit 1, its table never written. The line here is built as cli/logs.py does.
+    from hourglass._columns import counted
+    from logs_scale import score_summary
+
+    line = (f"19,750 lines, 44 had a template unseen in training; scored {counted(n, 'session')} "
+            f"({rate:,.0f}/s), {flagged:,} flagged")
+    assert score_summary(f"wrote /tmp/alerts.jsonl\n{line}\n") == (n, round(rate), flagged)
