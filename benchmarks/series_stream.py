@@ -35,7 +35,17 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-from _common import data_dir, header, markdown_table, positive, run_measured, run_script, timed, write_result
+from _common import (
+    command_line,
+    data_dir,
+    header,
+    markdown_table,
+    positive,
+    run_measured,
+    run_script,
+    timed,
+    write_result,
+)
 from hourglass import thresholds
 from hourglass.detectors import LSTMAutoEncoder, TCNAutoEncoder
 from hourglass.features.timeseries import TimeSeriesPreprocessor
@@ -180,14 +190,13 @@ def main() -> None:
             "the streamed normal data come after the training part (later in the day for SKAB, "
             "the next 15 days for ASD).\n\n"
             + flags
-            + f"\n\nCommand: `OMP_NUM_THREADS=1 nice -n 10 python benchmarks/series_stream.py "
-            f"--data /work/shared/data --seeds {args.seeds}`\n"
+            + f"\n\nCommand: `{command_line()}`\n"
             + "\n## Throughput\n\n"
             + f"SKAB `valve1/0.csv`, {len(rows):,} rows x 8 sensors; lstm-ae window 32, trained on "
             f"the first 400 rows ({args.epochs} epochs); one torch thread; median of {args.repeat} "
             "runs. Streamed scores equal the detector's score of the window ending at each step "
             "(checked). The machine was shared with other jobs: compare within this table. "
-            "'flagged' is no detection figure (a 5-epoch model; SKAB's files drift after the "
+            f"'flagged' is no detection figure (a {args.epochs}-epoch model; SKAB's files drift after the "
             "400 training rows, and 35% of this file is anomalous); the stream flags against the "
             "stream threshold, `Pipeline.score` against the averaged one.\n\n"
             + markdown_table(["how", "rows", "steps/s", "ms/step", "flagged"], table) + "\n")

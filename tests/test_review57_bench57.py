@@ -316,3 +316,30 @@ def test_logs_scale_reads_the_score_summary_as_the_cli_writes_it(
     line = (f"19,750 lines, 44 had a template unseen in training; scored {counted(n, 'session')} "
             f"({rate:,.0f}/s), {flagged:,} flagged")
     assert score_summary(f"wrote /tmp/alerts.jsonl\n{line}\n") == (n, round(rate), flagged)
+
+
+def test_series_stream_result_states_the_command_that_wrote_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: results/series_stream.md's Command line was typed out as
+    # `... series_stream.py --data /work/shared/data --seeds N` whatever was run, so a run with
+    # --epochs, --repeat, --skab-train or another --data stated a command that gives other
+    # figures, and its throughput note said "a 5-epoch model" at any --epochs. Both now follow
+    # the run. (The false-alarm table, minutes of training on NAB/SKAB/ASD, is stubbed here.)
+    import series_stream
+
+    for folder in ("nab", "asd_interfusion"):
+        (tmp_path / folder).mkdir()
+    _skab_file(tmp_path / "skab" / "data" / "valve1" / "0.csv")
+    written: dict[str, str] = {}
+    monkeypatch.setattr(series_stream, "threshold_table", lambda *a: "(false-alarm table)")
+    monkeypatch.setattr(series_stream, "run_measured", lambda *a, **k: (1.0, 0.0, "460 rows/s"))
+    monkeypatch.setattr(series_stream, "write_result",
+                        lambda name, text: written.setdefault(name, text) and tmp_path / name)
+    monkeypatch.setattr(sys, "argv", ["series_stream.py", "--data", str(tmp_path), "--repeat", "1",
+                                      "--epochs", "1", "--seeds", "1", "--skab-train", "500"])
+    series_stream.main()
+    text = written["series_stream"]
+    command = next(line for line in text.splitlines() if line.startswith("Command:"))
+    assert (f"series_stream.py --data {tmp_path} --repeat 1 --epochs 1 --seeds 1 --skab-train 500`"
+            in command)
+    assert "(a 1-epoch model;" in text
