@@ -268,6 +268,25 @@ def parameters_of(option: str, given: Sequence[str], estimator: type) -> None:
                           f"known: {', '.join(sorted(known))}")
 
 
+def source_tree(option: str, folder: str | None) -> str | None:
+    """``folder`` (the ``src`` of another checkout, to measure beside this one) once it holds the
+    hourglass package; ``None`` (the option not given) as it is. Anything else stops the script
+    with one line, before any work: a process started with ``PYTHONPATH`` at such a folder
+    imports the installed hourglass instead, so the "before" figures were silently this code's
+    (or the install's).
+
+    Examples
+    --------
+    >>> source_tree("--before", None) is None
+    True
+    >>> source_tree("--before", str(REPO / "src")) == str(REPO / "src")
+    True
+    """
+    if folder is not None and not (Path(folder) / "hourglass" / "__init__.py").is_file():
+        raise OptionError(f"{option}: {folder} holds no hourglass package (give a src folder)")
+    return folder
+
+
 def need_pyod(option: str, picked: Sequence[str], pyod: Sequence[str]) -> None:
     """Stop with one line when a name of ``picked`` is a PyOD baseline (in ``pyod``) and PyOD (the
     ``bench`` extra) is not installed: before any data is read or model trained, not an import

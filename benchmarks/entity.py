@@ -98,6 +98,7 @@ from _common import (
     positive,
     run_measured,
     run_script,
+    source_tree,
     write_result,
 )
 from hourglass import Pipeline
@@ -546,6 +547,7 @@ def main() -> None:
             "evaluate": ["big_days", "big_hosts", "before_src"],
             "speed": ["big_days", "big_hosts", "before_src", "rounds", "stream_rows"]}[args.part]
     not_read(ap, args, f"--part {args.part}", ["part", "no_write", *read])
+    source_tree("--before-src", args.before_src)
     logging.disable(logging.WARNING)
     warnings.filterwarnings("ignore")
     import torch

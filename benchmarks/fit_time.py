@@ -40,6 +40,7 @@ from _common import (
     positive,
     result_name,
     run_script,
+    source_tree,
     write_result,
 )
 from hourglass.detectors import AutoEncoder
@@ -56,6 +57,7 @@ def main() -> None:
     ap.add_argument("--against-src", help="another source tree: fresh-process fits, alternating")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    source_tree("--against-src", args.against_src)  # (it said so with exit code 1)
     params = _parse(args.param)
     versus = _parse(args.versus, "--versus")  # both checked before the data is read
     if args.against_src:
@@ -124,8 +126,6 @@ def _against(args: argparse.Namespace, params: dict[str, object]) -> None:
 
     here = Path(__file__).resolve().parent.parent / "src"
     other = Path(args.against_src).resolve()
-    if not (other / "hourglass").is_dir():
-        sys.exit(f"--against-src: {other} holds no hourglass package")
     X = _normal_features(args.data)
     trees = {"this checkout": here, f"{other}": other}
     results: dict[str, list[dict[str, float]]] = {name: [] for name in trees}

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, OptionError, markdown_table, positive, run_script
+from _common import REPO, markdown_table, positive, run_script, source_tree
 
 
 def write_file(path: Path, mb: int, seed: int = 0) -> int:
@@ -82,8 +82,7 @@ def main() -> None:
     if args.worker:
         print(json.dumps(worker(Path(args.worker), args.reads)))
         return
-    if args.before and not (Path(args.before) / "hourglass" / "__init__.py").is_file():
-        raise OptionError(f"--before: {args.before} holds no hourglass package (give a src folder)")
+    source_tree("--before", args.before)
     trees = ([(args.before_label, args.before)] if args.before else []) + [("after", str(REPO / "src"))]
     with tempfile.TemporaryDirectory(prefix="hourglass-jsonl-") as tmp:
         path = Path(tmp) / "flows.jsonl"

@@ -30,7 +30,17 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, data_dir, header, markdown_table, port_arg, positive, run_script, write_result
+from _common import (
+    REPO,
+    data_dir,
+    header,
+    markdown_table,
+    port_arg,
+    positive,
+    run_script,
+    source_tree,
+    write_result,
+)
 
 LARGE = 500_000
 
@@ -193,6 +203,7 @@ def main() -> None:
     ap.add_argument("--worker-large", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--model", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    source_tree("--before", args.before)
     root = data_dir(args.data, "nsl_kdd")
     flows = Path(args.flows)
     if args.worker or args.worker_large:

@@ -343,3 +343,32 @@ def test_series_stream_result_states_the_command_that_wrote_it(
     assert (f"series_stream.py --data {tmp_path} --repeat 1 --epochs 1 --seeds 1 --skab-train 500`"
             in command)
     assert "(a 1-epoch model;" in text
+
+
+@pytest.mark.parametrize("script, args", [
+    ("latency", ["--before"]),
+    ("entity", ["--part", "speed", "--before-src"]),
+    ("fit_time", ["--against-src"]),
+])
+def test_a_before_tree_without_hourglass_is_refused_before_any_work(
+        script: str, args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # What was wrong: `latency.py --before DIR` and `entity.py --part speed|evaluate --before-src
+    # DIR` ran the "before" processes with PYTHONPATH=DIR unchecked: a DIR without the hourglass
+    # package (a typo, the checkout instead of its src) imported the installed hourglass, so
+    # the "before" column silently measured other code; `fit_time.py --against-src DIR` said so
+    # but exited with code 1. Now _common.source_tree refuses it: one line, exit 2, first.
+    from _common import run_script
+
+    module = __import__(script)
+    if script == "entity":  # (the old code generated its large file for minutes first)
+        monkeypatch.setattr(module, "speed_part", lambda *a: pytest.fail("the part ran"))
+    tree = tmp_path / "checkout"  # a checkout, not its src/
+    (tree / "src" / "hourglass").mkdir(parents=True)
+    monkeypatch.setattr(sys, "argv", [f"{script}.py", *args, str(tree)]
+                        + ([] if script == "entity" else ["--data", str(tmp_path)]))
+    with pytest.raises(SystemExit) as stop:
+        run_script(module.main)
+    assert stop.value.code == 2
+    assert (f"{args[-1]}: {tree} holds no hourglass package (give a src folder)"
+            == capsys.readouterr().err.strip().splitlines()[-1])
