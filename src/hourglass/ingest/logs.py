@@ -1264,16 +1264,7 @@ class LogParser:
         without a year (``Jun 14 15:16:01``) dated as the ``syslog`` format dates them."""
         secs, order = _text_times(text, getattr(self, "_dayfirst", None))
         self._dayfirst = order
-        if not getattr(self, "_year_first_said", False) and len(text):
-            # with the previous chunk's last stamp: a chunk cut at midnight holds no jump itself
-            last = getattr(self, "_last_stamp", None)
-            said = (_year_first_text(text, secs) if last is None else
-                    _year_first_text(pd.concat([pd.Series([last[0]], dtype=object), text.astype(object)],
-                                               ignore_index=True), np.r_[last[1], secs]))
-            self._last_stamp = (str(text.iloc[-1]), float(secs[-1]))
-            if said:
-                self._year_first_said = True  # once a parser, as the mixed epoch units
-                logger.warning(said)
+        year_first_warning(self, text, secs)  # (once a parser, as the mixed epoch units)
         six, at = yymmdd_times(text, first_only=True)  # (the first stamp: the layout of the rest)
         if six.any():  # yymmdd, as MySQL and HDFS write it (pandas read it mmddyy)
             secs = secs.copy()
@@ -1515,6 +1506,38 @@ def _year_first_text(text: pd.Series, secs: np.ndarray, what: str = "timestamp")
             f"Spark's log4j writes them) they are {counted(round(span_first / 86_400), 'day')} apart: "
             "if the dates are year first, every time read from them is wrong (time windows, alert "
             "times); write their year in four digits (2017/06/09), which is read year first")
+
+
+def year_first_warning(owner: Any, text: pd.Series, secs: np.ndarray, what: str = "timestamp") -> None:
+    """Log :func:`_year_first_text`'s warning for one chunk of a read (``text``, read as
+    ``secs``), once an ``owner`` (a log parser, an event table's features: ``_year_first_said``),
+    with the last stamp read of the chunks before (``owner._last_stamp``, which a read sets to
+    ``None`` at its start): a read cut into chunks at midnight, each chunk a day of its own,
+    holds no jump in any one chunk.
+
+    Examples
+    --------
+    >>> class Reader: _last_stamp = None
+    >>> r, day = Reader(), pd.Series(["17/06/09 23:59:59"])
+    >>> year_first_warning(r, day, _text_seconds(day))  # one date alone: nothing to say
+    >>> r._last_stamp[0]
+    '17/06/09 23:59:59'
+    >>> day = pd.Series(["17/06/10 00:00:01"])
+    >>> year_first_warning(r, day, _text_seconds(day)); r._year_first_said  # (warned)
+    True
+    """
+    if getattr(owner, "_year_first_said", False) or not len(text):
+        return
+    last = getattr(owner, "_last_stamp", None)
+    said = (_year_first_text(text, secs, what) if last is None else
+            _year_first_text(pd.concat([pd.Series([last[0]], dtype=object), text.astype(object)],
+                                       ignore_index=True), np.r_[last[1], secs], what))
+    read = np.flatnonzero(~np.isnan(secs))
+    if len(read):  # (a chunk's last stamp not read, '17/06/10 99:00:00', bridges nothing)
+        owner._last_stamp = (str(text.iloc[read[-1]]), float(secs[read[-1]]))
+    if said:
+        owner._year_first_said = True
+        logger.warning(said)
 
 
 def _text_seconds(text: pd.Series, dayfirst: bool | None = None) -> np.ndarray:

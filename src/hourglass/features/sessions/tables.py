@@ -10,7 +10,6 @@ time and session columns) and groups them with a
 from __future__ import annotations
 
 import json
-import logging
 import math
 import os
 from collections.abc import Iterable, Iterator
@@ -39,7 +38,7 @@ from hourglass.errors import InputError, NotFittedError
 from hourglass.features.roles import NULL_TEXT
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions, _whole_ids
 from hourglass.features.validation import native_byte_order, signalling_nan_named
-from hourglass.ingest.logs import UNKNOWN, LogParser, _year_first_text, read_lock, yymmdd_times
+from hourglass.ingest.logs import UNKNOWN, LogParser, read_lock, year_first_warning, yymmdd_times
 from hourglass.ingest.tables import SKIP_BAD_ROWS
 from hourglass.ingest.tables import written_ids as _written_ids
 
@@ -47,8 +46,6 @@ if TYPE_CHECKING:
     from hourglass.ingest.tables import ReadStats
 
 __all__ = ["SESSION_FIELD", "EventTables", "timeless_text"]
-
-logger = logging.getLogger(__name__)
 
 #: The field a table's session id travels under to the grouper: not the table's own column name,
 #: which may be ``key``, ``line`` or ``time`` (a session column named ``key`` replaced every
@@ -239,6 +236,7 @@ class EventTables:
         no JSON) is skipped and counted in ``read``, as a log's line that matches no header is;
         with :attr:`strict` it is an error naming its line."""
         step = max(int(self.chunk_lines), 1)
+        self._last_stamp: tuple[str, float] | None = None  # the read's last time so far (year_first_warning)
         wanted = [c for c in (self.session_column, self.key_column, self.message_column,
                               self.time_column) if c is not None]
         jsonl = False  # JSON lines, .evtx: each reader batch has the fields its records have
@@ -439,14 +437,10 @@ class EventTables:
                                      "times with the year (pandas would date them in the year 1)",
                                      param="time_column")
                 secs = np.where(yearless, np.nan, secs)
-            if not self.__dict__.get("_year_first_said") and len(secs) and (
-                    col.dtype == object or pd.api.types.is_string_dtype(col)):  # (text only)
+            if col.dtype == object or pd.api.types.is_string_dtype(col):  # (text only)
                 # '17/06/09' then '17/06/10' (Spark's yy/MM/dd) read year last: a year apart, said
-                # once (as a log's timestamp says it); the times stay as read
-                said = _year_first_text(col.astype(str), secs, f"{source}: column {self.time_column!r}")
-                if said:
-                    self._year_first_said = True
-                    logger.warning(said)
+                # once (as a log's timestamp says it), across the read's chunks; times stay as read
+                year_first_warning(self, col.astype(str), secs, f"{source}: column {self.time_column!r}")
         if first and len(secs) and np.isnan(secs).all() and (given := col.notna()).any():
             # (a chunk without a value, JSON records without the field, has rows lacking a time)
             raise InputError(f"{source}: column {self.time_column!r} (time_column) holds no "
