@@ -23,3 +23,32 @@ def test_event_table_year_first_dates_are_warned_of_across_chunks(caplog: pytest
     said = [r.getMessage() for r in caplog.records if "read with the year last" in r.getMessage()]
     assert len(said) == 1, [r.getMessage() for r in caplog.records]
     assert said[0].startswith("table: column 'ts': '17/06/09' and '17/06/1")
+
+
+def test_winlogbeat_ecs_copies_are_not_named_as_columns_the_model_ignores(
+        caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: Pipeline._unread (09e0b002) left the format's dropped columns out of the
+    # 'ignoring N column(s) the model was not trained on' warning, but asked the format for the
+    # roles of the extra columns alone: Winlogbeat drops an ECS copy (event.code, host.name,
+    # process.*) by the column beside it (winlog.event_id, the event data), which is no extra
+    # column, so a newer shipper's copies were still named on every file. A real new column
+    # (an event data field with values) is still named.
+    import numpy as np
+
+    from hourglass import AutoEncoder, Pipeline
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"winlog.event_id": rng.choice([4624, 4625], 200), "winlog.channel": "Security",
+                       "winlog.event_data.LogonType": rng.choice([2, 3, 10], 200).astype(float),
+                       "winlog.computer_name": "dc1"})
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df)
+    pipe.info["dataset"] = "winlogbeat"
+    copies = df.assign(**{"event.code": df["winlog.event_id"].astype(str), "host.name": "dc1",
+                          "process.name": "x.exe", "agent.version": "8.1"})
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        pipe.transform(copies)
+    assert "not trained on" not in caplog.text
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        pipe.transform(copies.assign(**{"winlog.event_data.TargetUserName": "bob"}))
+    said = [r.getMessage() for r in caplog.records if "not trained on" in r.getMessage()]
+    assert said == ["ignoring 1 column(s) the model was not trained on: winlog.event_data.TargetUserName"]

@@ -1305,15 +1305,17 @@ class Pipeline:
     def _unread(self, extra: list[str], df: Any) -> list[str]:
         """Of ``extra`` (columns of ``df`` the model does not read), those worth a warning: not
         the columns the model's format drops whatever the data (CloudTrail's ``errorMessage``,
-        ``requestParameters.*``: each API its own, so new ones came with every file), nor, for a
+        ``requestParameters.*``: each API its own, so new ones came with every file; Winlogbeat's
+        ECS copies of the columns beside them, ``event.code``, ``process.*``), nor, for a
         model of sparse fields, a column without a value in any row."""
         if not extra:
             return extra
         from hourglass.ingest.formats import all_formats, format_roles
 
         spec = all_formats().get(str(self.info.get("dataset")))
-        if spec is not None:
-            roles = format_roles(spec, extra)
+        if spec is not None:  # (the roles of all the data's columns: Winlogbeat drops an ECS copy,
+            # event.code, process.*, by the columns beside it, winlog.event_id, the event data)
+            roles = format_roles(spec, df.columns if isinstance(df, pd.DataFrame) else extra)
             extra = [c for c in extra if roles.get(c) != "drop"]
         if extra and self.sparse_fields and isinstance(df, pd.DataFrame):
             # a column without a value in any row is a field the data does not have, as a model of
