@@ -52,3 +52,22 @@ def test_winlogbeat_ecs_copies_are_not_named_as_columns_the_model_ignores(
         pipe.transform(copies.assign(**{"winlog.event_data.TargetUserName": "bob"}))
     said = [r.getMessage() for r in caplog.records if "not trained on" in r.getMessage()]
     assert said == ["ignoring 1 column(s) the model was not trained on: winlog.event_data.TargetUserName"]
+
+
+def test_epoch_times_named_ts_or_at_are_times_not_features() -> None:
+    # What was wrong: is_time_name (7addb5f8) took a name for a time's by its last word only for
+    # 'start'/'end' (and the 'time'/'date' endings): epoch seconds under 'start_ts', 'event_ts'
+    # or 'created_at' (Zeek's 'ts', Rails' 'created_at') were a numeric feature, every later day
+    # past the training scale, where 'flow_start' or 'unix_time' of the same values were dropped
+    # as times. Numbers that are no clock under such a name stay numbers.
+    import numpy as np
+
+    from hourglass.features.roles import infer_role, is_time_name
+
+    epoch = pd.Series(1.7e9 + np.arange(500) * 3.0)
+    counts = pd.Series(np.arange(500) * 3.0)
+    for name in ("start_ts", "event_ts_ms", "created_at", "updatedAt"):
+        assert is_time_name(name), name
+        assert infer_role(name, epoch, max_categories=50) == ("drop", "times"), name
+        assert infer_role(name, counts, max_categories=50)[0] == "numeric", name
+    assert not any(is_time_name(n) for n in ("hosts", "format", "at", "stats", "backend"))

@@ -332,22 +332,26 @@ def is_time_name(name: str) -> bool:
     """Whether column ``name`` is a time's name: one ending in ``time``, ``date`` or
     ``timestamp`` (``flow_start_time``, ``login_date``, ``end_time_ms``), or whose last word, a
     unit aside, is ``start`` or ``end`` (a flow's: AWS VPC flow logs' ``start``/``end``, NetFlow
-    v9's ``FLOW_START_MILLISECONDS``, IPFIX's ``flowStartSeconds``). A word merely ending so
-    (``backend``, ``weekend``, ``bytes_send``, ``restarts``) names no time.
+    v9's ``FLOW_START_MILLISECONDS``, IPFIX's ``flowStartSeconds``), ``ts`` (``start_ts``,
+    ``event_ts``, as Zeek's ``ts``) or, after another word, ``at`` (``created_at``,
+    ``updatedAt``). A word merely ending so (``backend``, ``weekend``, ``bytes_send``,
+    ``restarts``, ``hosts``, ``format``) names no time.
 
     Examples
     --------
     >>> [is_time_name(n) for n in ("login_date", "end", "FLOW_END_MILLISECONDS", "flowStartSeconds")]
     [True, True, True, True]
-    >>> [is_time_name(n) for n in ("backend", "frontend", "weekend", "restarts", "bytes_send")]
-    [False, False, False, False, False]
+    >>> [is_time_name(n) for n in ("start_ts", "event_ts_ms", "created_at", "updatedAt")]
+    [True, True, True, True]
+    >>> [is_time_name(n) for n in ("backend", "frontend", "weekend", "restarts", "bytes_send", "at")]
+    [False, False, False, False, False, False]
     """
     if _TIME_NAME.search(name.lower().replace("_", "")) is not None:
         return True
     words = [w.lower() for w in _NAME_WORDS.findall(name)]
     if words and words[-1] in _TIME_UNITS:
         words.pop()
-    return bool(words) and words[-1] in ("start", "end")
+    return bool(words) and (words[-1] in ("start", "end", "ts") or (words[-1] == "at" and len(words) > 1))
 
 
 #: epoch times in seconds from 1973-03 to 2099 (``1e8`` to ``4.1e9``); in ms, us and ns the same
