@@ -109,6 +109,31 @@ class _ModuleScore(torch.nn.Module):
         return module_score(self.module)((x,))
 
 
+class _ModuleWeights:
+    """A fitted network as pickle sends it when torch cannot pickle the module itself
+    (parametrised layers): its state dict and training flag (see ``DeepDetector.__getstate__``)."""
+
+    def __init__(self, state: dict[str, torch.Tensor], training: bool) -> None:
+        self.state, self.training = state, training
+
+    def rebuild(self, det: DeepDetector) -> torch.nn.Module:
+        """The network built again by ``det`` under the settings it was built with
+        (``built_with_``, whatever ``set_params`` changed since), these weights loaded."""
+        built = det.__dict__.get("built_with_") or {}
+        now = {name: det.__dict__[name] for name in built if name in det.__dict__}
+        try:
+            det.__dict__.update(built)
+            with forked_rng(devices=[]):  # (the caller's torch numbers untouched)
+                module = det._build_module(det.n_features_in_)
+        finally:
+            det.__dict__.update(now)
+        module.load_state_dict(self.state, strict=True)
+        device = det.__dict__.get("device_")
+        if device is not None:
+            module = module.to(device)
+        return module.train(self.training)
+
+
 #: what a network with batch normalisation that cannot train on one row at a time should
 #: change, in a Python user's words; the CLI says it with its options (``cli._options.cli_advice``)
 BATCH_OF_TWO = "use batch_size >= 2 (or batch_norm=False)"
@@ -1840,6 +1865,38 @@ class DeepDetector(BaseDetector):
         self.module_ = module
         self.device_ = device
         self._record_built_with()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The state pickle sends (joblib hands fitted detectors between processes:
+        ``cross_validate(..., n_jobs=2, return_estimator=True)``, a fitted pipeline sent to a
+        worker). A network with parametrised layers (the GANs' spectral normalisation) goes as
+        its weights and is built again when unpickled, as loading an artefact builds it: torch
+        refuses to pickle such a module ("Serialization of parametrized modules is only
+        supported through state_dict()"), so a fitted AnoGAN, GANomaly, EncoderGAN or
+        GANomaly1D failed where every other detector was sent.
+
+        Examples
+        --------
+        >>> import pickle
+        >>> import numpy as np
+        >>> from hourglass.detectors import GANomaly
+        >>> X = np.random.default_rng(0).normal(size=(60, 3)).astype("float32")
+        >>> det = GANomaly(hidden=(4,), latent_dim=2, epochs=1, min_steps=0, verbose=0).fit(X)
+        >>> bool((pickle.loads(pickle.dumps(det)).score(X) == det.score(X)).all())
+        True
+        """
+        state = dict(super().__getstate__())  # (object's is the live __dict__ itself)
+        module = state.get("module_")
+        if isinstance(module, torch.nn.Module) and any(
+                torch.nn.utils.parametrize.is_parametrized(m) for m in module.modules()):
+            state["module_"] = _ModuleWeights(module.state_dict(), module.training)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        sent = self.__dict__.get("module_")
+        if isinstance(sent, _ModuleWeights):
+            self.module_ = sent.rebuild(self)
 
     def _score(self, X: Any) -> np.ndarray:
         self._check_built_with()
