@@ -50,3 +50,21 @@ def test_pickled_gan_keeps_the_network_it_was_fitted_with() -> None:
         sent.score(X)
     np.testing.assert_array_equal(sent.set_params(hidden=(8,)).score(X),
                                   det.set_params(hidden=(8,)).score(X))
+
+
+def test_gan_report_quotes_the_skab_result_it_points_to(bench_common: object) -> None:
+    # What was wrong: benchmarks/results/gan.md (benchmarks/gan.py --part report) said
+    # GANomaly1D on SKAB had "PR-AUC 0.7264, before 0.7265" from "--models
+    # ganomaly-1d,tcn-ae,pca", typed into the report; the file it points to,
+    # gan_timeseries_skab.md, was rerun with min_steps=400 and holds 0.7015 for ganomaly-1d,
+    # from "--models ganomaly-1d,pca" (no tcn-ae). The line now reads both from that file.
+    import importlib
+
+    gan = importlib.import_module("gan")  # (benchmarks/ is on sys.path: bench_common)
+    text = gan.SKAB_RESULT.read_text(encoding="utf-8")
+    row = next(line for line in text.splitlines() if line.startswith("| ganomaly-1d |"))
+    pr_auc = row.split("|")[5].strip()  # model, F1, precision, recall, PR-AUC (mean)
+    note = gan.skab_note()
+    assert f"ganomaly-1d {pr_auc}" in note and "0.7264" not in note
+    assert "--models ganomaly-1d,pca " in note and "tcn-ae" not in note
+    assert note in (gan.RESULTS / "gan.md").read_text(encoding="utf-8")  # the committed report
