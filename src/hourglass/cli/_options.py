@@ -711,7 +711,9 @@ BenchJsonOpt = Annotated[Path | None, typer.Option(
 BenchMaxTrainOpt = Annotated[int | None, typer.Option(
     "--max-train", min=2, help="At most N normal training rows (a uniform sample per seed).")]
 BenchEpochsOpt = Annotated[int | None, typer.Option(
-    "--epochs", min=1, help="Maximum training epochs of the deep models (default: each model's).")]
+    "--epochs", min=1, help="Maximum training epochs of the deep models (default: each model's; "
+                            "GAN detectors run at least their min_steps optimiser steps, 400 by "
+                            "default, past it on small data).")]
 DEVICE_HELP = ("auto (a CUDA GPU when torch sees one, else the CPU), cpu, cuda (cuda:N), or mps/xpu "
                "where this PyTorch has them.")
 DeviceOpt = Annotated[str, typer.Option("--device", help=DEVICE_HELP)]
