@@ -220,7 +220,10 @@ def _sample(pipe: Pipeline, sample: pd.DataFrame | np.ndarray | None, n_rows: in
             seed: int) -> np.ndarray:
     """The feature rows parity is checked on: ``sample`` (a table, preprocessed here, or a feature
     matrix), else ``n_rows`` generated rows spread from typical to far-off values, a quarter of
-    them between unflagged and flagged ones."""
+    them between unflagged and flagged ones. Typical is the training mean where the detector keeps
+    one (an autoencoder's input standardisation, ``input_offset_``), else values drawn uniformly
+    from [0, 1], where scaled features mostly lie: no other detector keeps its training rows' mean
+    (the README's export section says so)."""
     n = pipe.detector_.n_features_in_
     if isinstance(sample, pd.DataFrame):
         X = pipe.transform(sample)
