@@ -43,3 +43,23 @@ def test_generated_parity_rows_centre_as_the_readme_says() -> None:
     assert "generated rows are built around the training mean, which" not in section
     assert "around the training mean where the model keeps one" in section
     assert "uniformly from [0, 1]" in section
+
+
+@pytest.mark.parametrize("sample, said", [
+    (np.zeros((3, 4), dtype=np.float32), "sample: has 4 features, but the model was fitted on 5"),
+    (np.zeros(5, dtype=np.float32), "sample: expected a 2-D array"),
+    (np.full((2, 5), np.nan, dtype=np.float32), "sample: 10 NaN or infinite value(s)"),
+])
+def test_export_sample_matrix_refused_by_its_name(tmp_path: Path, sample: np.ndarray, said: str) -> None:
+    # What was wrong: export_onnx(pipe, path, sample=matrix) with a feature matrix of the wrong
+    # width, shape or values said 'X: has 4 features, but the model was fitted on 5', naming an
+    # argument the call does not have; it names 'sample' now. Nothing is written.
+    from hourglass.errors import InputError
+    from hourglass.pipeline.export import export_onnx
+
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(_frame())
+    assert pipe.detector_.n_features_in_ == 5
+    with pytest.raises(InputError) as info:
+        export_onnx(pipe, tmp_path / "m.onnx", sample=sample)
+    assert str(info.value).startswith(said)
+    assert not (tmp_path / "m.onnx").exists()

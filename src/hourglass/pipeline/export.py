@@ -228,7 +228,7 @@ def _sample(pipe: Pipeline, sample: pd.DataFrame | np.ndarray | None, n_rows: in
     if isinstance(sample, pd.DataFrame):
         X = pipe.transform(sample)
     elif sample is not None:
-        X = check_array(sample, n_features=n)
+        X = check_array(sample, n_features=n, what="sample")
     else:
         if n_rows < 1:
             raise InputError(f"check_rows must be >= 1, got {n_rows}", param="check_rows")
