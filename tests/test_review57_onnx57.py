@@ -63,3 +63,19 @@ def test_export_sample_matrix_refused_by_its_name(tmp_path: Path, sample: np.nda
         export_onnx(pipe, tmp_path / "m.onnx", sample=sample)
     assert str(info.value).startswith(said)
     assert not (tmp_path / "m.onnx").exists()
+
+
+def test_export_of_no_pipeline_names_the_model_argument(tmp_path: Path) -> None:
+    # What was wrong: export_onnx(detector, "m.onnx") (a fitted detector, not its Pipeline)
+    # raised "path: expected a model directory (str or os.PathLike), got AutoEncoder": load's
+    # own message, naming 'path', which in export_onnx is the ONNX file's argument, so the
+    # output path looked wrong. It names the 'model' argument and what it takes now.
+    from hourglass.pipeline.export import export_onnx
+
+    det = AutoEncoder(hidden=(4, 2), epochs=1, verbose=0).fit(
+        np.random.default_rng(0).normal(size=(64, 3)).astype(np.float32))
+    with pytest.raises(TypeError) as info:
+        export_onnx(det, tmp_path / "m.onnx")  # type: ignore[arg-type]
+    assert str(info.value) == ("model: expected a fitted Pipeline or a model directory (str or "
+                               "os.PathLike), got AutoEncoder")
+    assert not (tmp_path / "m.onnx").exists()

@@ -199,6 +199,10 @@ def _resolve(model: Pipeline | str | os.PathLike[str]) -> tuple[Pipeline, str | 
     if isinstance(model, Pipeline):
         model._check_fitted()
         return model, None
+    if not isinstance(model, str | os.PathLike):  # (load's own error names its 'path': here the
+        # ONNX file's argument, not this one)
+        raise TypeError(f"model: expected a fitted Pipeline or a model directory (str or "
+                        f"os.PathLike), got {type(model).__name__}")
     pipe = load(model)  # its own hash: the folder read again may hold another model by now
     return pipe, str(pipe.artefact_["content_hash"])
 
