@@ -335,7 +335,8 @@ def is_time_name(name: str) -> bool:
     v9's ``FLOW_START_MILLISECONDS``, IPFIX's ``flowStartSeconds``), ``ts`` (``start_ts``,
     ``event_ts``, as Zeek's ``ts``) or, after another word, ``at`` (``created_at``,
     ``updatedAt``). A word merely ending so (``backend``, ``weekend``, ``bytes_send``,
-    ``restarts``, ``hosts``, ``format``) names no time.
+    ``restarts``, ``hosts``, ``format``) names no time, nor does an acronym's plural
+    (``inPKTs``, ``numGETs``: the ``s`` of ``PKTs`` is no word ``Ts``).
 
     Examples
     --------
@@ -345,13 +346,20 @@ def is_time_name(name: str) -> bool:
     [True, True, True, True]
     >>> [is_time_name(n) for n in ("backend", "frontend", "weekend", "restarts", "bytes_send", "at")]
     [False, False, False, False, False, False]
+    >>> [is_time_name(n) for n in ("inPKTs", "numGETs", "eventTs", "EVENT_TS")]
+    [False, False, True, True]
     """
     if _TIME_NAME.search(name.lower().replace("_", "")) is not None:
         return True
-    words = [w.lower() for w in _NAME_WORDS.findall(name)]
+    found = list(_NAME_WORDS.finditer(name))
+    words = [m.group().lower() for m in found]
     if words and words[-1] in _TIME_UNITS:
         words.pop()
-    return bool(words) and (words[-1] in ("start", "end", "ts") or (words[-1] == "at" and len(words) > 1))
+    if words and words[-1] == "ts":
+        at = found[len(words) - 1].start()
+        # 'PKTs', 'GETs': an acronym's plural, which the words' pattern cuts as 'PK' and 'Ts'
+        return not (name[at] == "T" and name[at + 1] == "s" and at > 0 and name[at - 1].isupper())
+    return bool(words) and (words[-1] in ("start", "end") or (words[-1] == "at" and len(words) > 1))
 
 
 #: epoch times in seconds from 1973-03 to 2099 (``1e8`` to ``4.1e9``); in ms, us and ns the same
