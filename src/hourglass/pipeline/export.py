@@ -207,6 +207,34 @@ def _resolve(model: Pipeline | str | os.PathLike[str]) -> tuple[Pipeline, str | 
     return pipe, str(pipe.artefact_["content_hash"])
 
 
+def _refuse_inside_model(model: object, target: Path) -> None:
+    """Refuse an ONNX file ``target`` in the folder of the saved model being exported (``model``
+    given as its folder, or a Pipeline loaded from one), as ``hourglass export`` refuses it:
+    ``export_onnx("m", "m/weights.safetensors")`` replaced the model's own weights with the graph.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "config.json").write_text("{}")
+    >>> try:
+    ...     _refuse_inside_model(str(folder), folder / "weights.safetensors")
+    ... except InputError as exc:
+    ...     print(str(exc).split(": ", 1)[1][:36])
+    is inside the model directory of the
+    """
+    if isinstance(model, str | os.PathLike):
+        folder: Path | None = Path(model)
+    else:
+        saved = getattr(model, "artefact_", None)
+        folder = Path(saved["path"]) if isinstance(saved, dict) and saved.get("path") else None
+    if folder is None or not (folder / "config.json").is_file():
+        return
+    if target.resolve().parent == folder.resolve():
+        raise InputError(f"{target}: is inside the model directory of the model exported ({folder}); "
+                         "choose another path")
+
+
 def _most_check_rows(n_features: int) -> int:
     """The most rows of ``n_features`` features the parity check can generate: its arrays of
     float64 values, rows × features, must lie within NumPy's largest size, 2**63-1 bytes (memory
@@ -400,7 +428,8 @@ def export_onnx(model: Pipeline | str | os.PathLike[str], path: str | os.PathLik
         A fitted :class:`~hourglass.pipeline.Pipeline` or a model directory; only a directory
         gives the content hash in the metadata.
     path
-        The ``.onnx`` file to write (replaced if it exists).
+        The ``.onnx`` file to write (replaced if it exists); not in the folder of the model
+        exported (``InputError``: it would overwrite the model's own files).
     opset
         ONNX opset version, in :data:`OPSETS`.
     check_rows, sample, seed
@@ -481,6 +510,7 @@ def _export(model: Pipeline | str | os.PathLike[str], loaded_hash: str | None,
     if not target.parent.is_dir():  # (a file there: a bare NotADirectoryError after the export)
         raise InputError(f"{target.parent}: output folder does not exist"
                          + (" (a file of that name does)" if target.parent.exists() else ""))
+    _refuse_inside_model(model, target)
     pipe, content_hash = ((model, loaded_hash) if isinstance(model, Pipeline) and loaded_hash is not None
                           else _resolve(model))
     why_not = export_refusal(pipe)
