@@ -49,7 +49,7 @@ from hourglass._eol import without_boms
 from hourglass._limits import MAX_JSON_DEPTH, raw_decode_json
 from hourglass.errors import InputError, read_problem
 from hourglass.ingest.datasets import DatasetSpec, fields_found
-from hourglass.ingest.jsondoc import _CHUNK_RECORDS, _json_kind, line_pages
+from hourglass.ingest.jsondoc import _CHUNK_RECORDS, _json_kind, line_pages, with_columns
 from hourglass.ingest.readers import check_path
 from hourglass.ingest.tables import (
     CHUNK_BYTES,
@@ -268,21 +268,6 @@ def _rest_bytes(fh: Any) -> int | None:
         return None
 
 
-def _every_column(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` (records read) with each of :data:`_ALWAYS` that no record of it has as a column of
-    missing values, as :meth:`_CloudTrailSpec.event` gives a streamed record.
-
-    Examples
-    --------
-    >>> _every_column(pd.DataFrame({"eventName": ["GetObject"]}))["errorCode"].tolist()
-    [None]
-    """
-    absent = [c for c in _ALWAYS if c not in df.columns]
-    if not absent:
-        return df
-    return pd.concat([df, pd.DataFrame(dict.fromkeys(absent), index=df.index, dtype=object)], axis=1)
-
-
 @dataclass(frozen=True)
 class _CloudTrailSpec(DatasetSpec):
     """CloudTrail: ``Records`` documents read one after the other (a chunk of records out at a
@@ -392,7 +377,7 @@ class _CloudTrailSpec(DatasetSpec):
                 if first_chunk:
                     self.check(df, p)
                     first_chunk = False
-                yield _every_column(df)
+                yield with_columns(df, _ALWAYS)
             return
         records: list[dict[str, Any]] = []
         n, first = 0, True
@@ -448,7 +433,7 @@ class _CloudTrailSpec(DatasetSpec):
             self.check(df, p)
         if stats is not None:
             stats.rows += len(df)
-        return _every_column(df)
+        return with_columns(df, _ALWAYS)
 
     def check(self, df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
         if _DIGEST <= set(map(str, df.columns)):

@@ -51,7 +51,7 @@ from hourglass.ingest.tables import (
 )
 
 __all__ = ["ODATA_LEAD", "JsonEventsSpec", "always_columns", "cut_event_head", "document_start", "field_at",
-           "first_event", "line_pages", "pretty_object"]
+           "first_event", "line_pages", "pretty_object", "with_columns"]
 
 #: records gathered into one chunk by the JSON document readers (this one and CloudTrail's)
 _CHUNK_RECORDS = 50_000
@@ -172,6 +172,22 @@ def always_columns(roles: dict[str, str], but: Collection[str] = ()) -> tuple[st
     ('user', 'ip')
     """
     return tuple(c for c, role in roles.items() if role != "numeric" and c not in but)
+
+
+def with_columns(df: pd.DataFrame, names: Collection[str]) -> pd.DataFrame:
+    """``df`` (a chunk of events read) with each of ``names`` it lacks as a column of missing
+    values: the columns a format gives every row (:attr:`JsonEventsSpec.always`, CloudTrail's),
+    as its ``event`` gives a streamed row.
+
+    Examples
+    --------
+    >>> with_columns(pd.DataFrame({"a": [1]}), ("a", "b"))["b"].tolist()
+    [None]
+    """
+    absent = [c for c in names if c not in df.columns]
+    if not absent:
+        return df
+    return pd.concat([df, pd.DataFrame(dict.fromkeys(absent), index=df.index, dtype=object)], axis=1)
 
 
 def field_at(record: dict[str, Any], path: tuple[str, ...]) -> Any:
@@ -361,7 +377,7 @@ class JsonEventsSpec(DatasetSpec):
             for df in iter_table(p, fmt="jsonl", on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,
                                  stats=stats, event=self.event, page=line_pages(self)):
                 self.check(df, p)  # each chunk: records of another kind later on refused too
-                yield self._every_column(df)
+                yield with_columns(df, self.always)
             return
         # an object that is no page is one event: a pretty-printed file's, or a single event on a
         # later line of a file of pages (as stream and the service read such a line)
@@ -380,14 +396,8 @@ class JsonEventsSpec(DatasetSpec):
         self.check(df, p)
         if stats is not None:
             stats.rows += len(df)
-        return self._every_column(df)
+        return with_columns(df, self.always)
 
-    def _every_column(self, df: pd.DataFrame) -> pd.DataFrame:
-        """``df`` with each of :attr:`always` that it lacks as a column of missing values."""
-        absent = [c for c in self.always if c not in df.columns]
-        if not absent:
-            return df
-        return pd.concat([df, pd.DataFrame(dict.fromkeys(absent), index=df.index, dtype=object)], axis=1)
 
     def _page_records(self, p: Path, on_bad_rows: str, stats: ReadStats | None, *,
                       objects: bool = False) -> Iterator[dict[str, Any]]:
