@@ -44,9 +44,25 @@ __all__ = ["tsb_sliding_window", "vus_pr", "vus_roc", "vus_volumes"]
 
 
 def _whole(value: object) -> bool:
-    """A whole number (``3`` or ``3.0``; not ``None``, text or a flag)."""
-    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
-            and float(value).is_integer())
+    """A whole number (``3`` or ``3.0``, an integer past float's range too; not ``None``, text
+    or a flag). (``float(10**400)`` is an ``OverflowError``: an integer is not cast.)"""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return False
+    return isinstance(value, numbers.Integral) or float(value).is_integer()
+
+
+def _shown(value: object) -> str:
+    """``value`` as a message quotes it: an integer past float's range (hundreds of digits) by
+    those words.
+
+    Examples
+    --------
+    >>> _shown(126), _shown(10**400)
+    ('126', "an integer past float's range")
+    """
+    if isinstance(value, numbers.Integral) and abs(int(value)).bit_length() > 1024:
+        return "an integer past float's range"
+    return repr(value)
 
 
 def _ranges(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -128,7 +144,9 @@ def vus_volumes(y_true: object, scores: object, sliding_window: int = 100,
         series of ``n`` steps (125: :func:`tsb_sliding_window`'s buffer for a series without a
         period, however short; above TSB-AD's default 100): a wider buffer reaches no further step.
     n_thresholds
-        Thresholds per buffer (TSB-AD: 250).
+        Thresholds per buffer (TSB-AD: 250). Past the series' ``n`` steps they only repeat
+        positions, which add nothing to either volume: more than ``max(n, 250)`` are taken as
+        that many (the volumes are those of ``n`` thresholds, to float rounding).
 
     Returns
     -------
@@ -139,7 +157,8 @@ def vus_volumes(y_true: object, scores: object, sliding_window: int = 100,
     Notes
     -----
     No deviation from TSB-AD 1.5's ``RangeAUC_volume_opt`` is intended: same threshold
-    positions (including repeated ones when ``n < n_thresholds``), same soft labels, existence
+    positions (including repeated ones when ``n < n_thresholds``, up to ``max(n, 250)`` of
+    them: more add nothing), same soft labels, existence
     ratio over the merged widened ranges and the same ``P' = (P + N_labels) / 2`` recall
     denominator. A perfect score gives 1; a constant score gives the (soft) anomaly share.
 
@@ -156,14 +175,18 @@ def vus_volumes(y_true: object, scores: object, sliding_window: int = 100,
         raise InputError(f"sliding_window: a whole number of steps >= 0, got {sliding_window!r}")
     if not _whole(n_thresholds) or n_thresholds < 1:
         raise InputError(f"n_thresholds: a whole number >= 1, got {n_thresholds!r}")
-    n, n_thr = s.size, int(n_thresholds)
+    # more thresholds than steps repeat positions of the ranked scores (linspace cast to int hits
+    # every one once there are n), which add nothing to either area: past max(n, 250) they are
+    # not computed (n_thresholds=10**11 on 8 steps asked for 745 GiB)
+    n = s.size
+    n_thr = min(int(n_thresholds), max(n, _TSB_THRESHOLDS))
     bound = max(2 * n, _NO_PERIOD)  # (not 100: evaluate's estimate of a short series is 125)
     if sliding_window > bound:
         # a buffer w reaches w // 2 steps each side: past 2 n it reaches no further step, and
         # the L + 1 buffers are computed one by one (10**12 asked for an array of 8 TB)
         raise InputError(f"sliding_window: at most {bound:,} steps (twice the series' {n:,} "
                          f"steps, or {_NO_PERIOD}, the buffer of a series without a period), got "
-                         f"{sliding_window!r}")
+                         f"{_shown(sliding_window)}")
     max_w = int(sliding_window)
     n_pos = int(y.sum())
     if n_pos in (0, n):
@@ -215,6 +238,9 @@ def _segment_max(s: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         bounds = bounds[:-1]
     return np.maximum.reduceat(s, bounds)[::2]
 
+
+#: TSB-AD's thresholds per buffer (``thre=250``), :func:`vus_volumes`' default
+_TSB_THRESHOLDS = 250
 
 #: :func:`tsb_sliding_window`'s buffer for a series without an ACF peak (TSB-AD's); its others
 #: are a lag of the series, shorter than it
