@@ -259,7 +259,7 @@ def tsb_sliding_window(x: object, max_lag: int = 400) -> int:
     x
         The series: one value per step, or steps × channels (only the first channel is used).
     max_lag
-        The largest lag of the ACF looked at.
+        The largest lag of the ACF looked at, a whole number >= 0 (TSB-AD's 400).
 
     Returns
     -------
@@ -269,7 +269,8 @@ def tsb_sliding_window(x: object, max_lag: int = 400) -> int:
     Raises
     ------
     hourglass.errors.InputError
-        A series that is empty, has no channels, or holds non-numeric, NaN or infinite values.
+        A series that is empty, has no channels, or holds non-numeric, NaN or infinite values;
+        a ``max_lag`` that is no whole number >= 0.
 
     Examples
     --------
@@ -279,6 +280,10 @@ def tsb_sliding_window(x: object, max_lag: int = 400) -> int:
     >>> tsb_sliding_window(np.zeros(100))
     125
     """
+    # (it slices the ACF: -5 cut its last lags off, a period of 250 where none was looked for;
+    # 2.5 was a TypeError)
+    if not _whole(max_lag) or max_lag < 0:
+        raise InputError(f"max_lag: a whole number of lags >= 0, got {_shown(max_lag)}")
     try:
         a = np.asarray(x, dtype=np.float64)
     except OverflowError:
@@ -300,7 +305,7 @@ def tsb_sliding_window(x: object, max_lag: int = 400) -> int:
         return _NO_PERIOD
     nfft = 1 << int(np.ceil(np.log2(2 * v.size)))
     spec = np.fft.rfft(v, nfft)
-    acf = np.fft.irfft(spec * np.conj(spec), nfft)[: min(max_lag, v.size - 1) + 1] / denom
+    acf = np.fft.irfft(spec * np.conj(spec), nfft)[: min(int(max_lag), v.size - 1) + 1] / denom
     base = 3
     tail = acf[base:]
     peaks = np.flatnonzero((tail[1:-1] > tail[:-2]) & (tail[1:-1] > tail[2:])) + 1
