@@ -34,9 +34,20 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import command_line, data_dir, names, positive, run_script, seed_arg, write_result
-from hourglass.cli._common import parse_value
+from _common import (
+    OptionError,
+    command_line,
+    data_dir,
+    names,
+    positive,
+    run_script,
+    seed_arg,
+    write_result,
+)
+from hourglass.cli._common import finish_params
 from hourglass.cli.timeseries import train_timeseries
+from hourglass.detectors.registry import get
+from hourglass.errors import HourglassError
 from hourglass.explain import step_errors
 from hourglass.ingest.timeseries import LABEL, get_timeseries_dataset
 
@@ -70,6 +81,16 @@ def _train(path: Path, model: str, seed: int, extra: dict[str, object]):  # type
                             label_col=None, drop=[])
 
 
+def _extras(items: list[str]) -> dict[str, dict[str, object]]:
+    """Each model's ``--param KEY=VALUE`` items, read and checked as ``hourglass train --param``
+    does, before any data is read: a bad one (``--param epochs`` without a value, an unknown key)
+    stopped the script only at the first fit, after the data was read."""
+    try:
+        return {model: finish_params(get(model), model, {}, items) for model in MODELS}
+    except HourglassError as exc:
+        raise OptionError(str(exc)) from None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", default=None)
@@ -80,7 +101,7 @@ def main() -> None:
                         help="KEY=VALUE detector parameter for both models (repeatable), e.g. "
                              "linear_path=pca; the result file gets a suffix naming them")
     args = parser.parse_args()
-    extra = {k: parse_value(v) for k, _, v in (p.partition("=") for p in args.param)}
+    extra = _extras(args.param)
     logging.basicConfig(level=logging.WARNING)
     groups = names("--groups", args.groups, GROUPS)  # before a model trains
     root = data_dir(args.data, "skab/data/valve1/0.csv") / "skab" / "data"  # (the long series')
@@ -95,7 +116,7 @@ def main() -> None:
             false_named: Counter[str] = Counter()
             n_normal = 0
             for path in files:
-                pipe = _train(path, model, args.seed, extra)
+                pipe = _train(path, model, args.seed, extra[model])
                 df = ds.read(path)
                 test = ds.test_part(df)
                 e = step_errors(pipe, test)
@@ -127,7 +148,7 @@ def main() -> None:
     # the long series: valve1/0 tiled, timestamps made regular again (its model trained here
     # when --groups leaves valve1 out: the long-series row stopped the script with a NameError)
     if long_pipe is None or long_df is None:
-        long_pipe = _train(root / "valve1" / "0.csv", MODELS[0], args.seed, extra)
+        long_pipe = _train(root / "valve1" / "0.csv", MODELS[0], args.seed, extra[MODELS[0]])
         long_df = ds.read(root / "valve1" / "0.csv")
     reps = -(-args.long // len(long_df))
     big = pd.concat([long_df] * reps, ignore_index=True).iloc[:args.long].copy()
