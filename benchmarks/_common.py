@@ -152,6 +152,18 @@ def positive(text: str) -> int:
     return _whole(text, 1, None, "an integer >= 1")
 
 
+def count_arg(text: str) -> int:
+    """argparse ``type`` of a count option where none is a choice: an integer >= 0
+    (``--pyod-deep-seeds -1``, a bare ``type=int``, ran as 0).
+
+    Examples
+    --------
+    >>> count_arg("0")
+    0
+    """
+    return _whole(text, 0, None, "an integer >= 0")
+
+
 def number(low: float, high: float = float("inf"), *, open_low: bool = False,
            open_high: bool = False) -> Callable[[str], float]:
     """argparse ``type`` of a number option: the value, once it lies from ``low`` to ``high``

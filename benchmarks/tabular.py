@@ -43,6 +43,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (
     NslKddFiles,
+    count_arg,
     data_dir,
     header,
     markdown_table,
@@ -365,7 +366,7 @@ def main() -> None:
     ap.add_argument("--sets", default=",".join((*ODDS_SETS, "nsl_kdd")))
     ap.add_argument("--protocols", default="normal-only,pyod")
     ap.add_argument("--seeds", type=positive, default=5)
-    ap.add_argument("--pyod-deep-seeds", type=int, default=2)
+    ap.add_argument("--pyod-deep-seeds", type=count_arg, default=2)
     ap.add_argument("--every-seed", default="pyod-ae",
                     help="PyOD deep models run on every seed despite --pyod-deep-seeds (the AE "
                          "target compares against pyod-ae)")

@@ -31,3 +31,20 @@ def test_timeseries_explain_refuses_a_bad_param_before_any_work(
     with pytest.raises(_common.OptionError) as stop:
         timeseries_explain.main()
     assert str(stop.value.code).startswith(line)
+
+
+@pytest.mark.usefixtures("script_state_kept")
+def test_tabular_refuses_a_negative_pyod_deep_seeds(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # What was wrong: `tabular.py --pyod-deep-seeds -1` (a bare type=int) was taken and ran as 0
+    # (PyOD's deep models on no seed) without a word. Now argparse refuses it: one line, exit 2,
+    # before any data is read; 0 (a real choice: only the --every-seed models) is still taken.
+    import _common
+    import tabular
+
+    monkeypatch.setattr(sys, "argv", ["tabular.py", "--data", str(tmp_path), "--pyod-deep-seeds", "-1"])
+    with pytest.raises(SystemExit) as stop:
+        tabular.main()
+    assert stop.value.code == 2
+    assert "argument --pyod-deep-seeds: '-1' is not an integer >= 0" in capsys.readouterr().err
+    assert _common.count_arg("0") == 0
