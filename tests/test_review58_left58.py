@@ -48,3 +48,35 @@ def test_tabular_refuses_a_negative_pyod_deep_seeds(
     assert stop.value.code == 2
     assert "argument --pyod-deep-seeds: '-1' is not an integer >= 0" in capsys.readouterr().err
     assert _common.count_arg("0") == 0
+
+
+@pytest.mark.usefixtures("script_state_kept")
+def test_onnx_speed_states_the_tolerance_the_export_applied(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: onnx_speed.py wrote "tolerance 1e-05" (export.RTOL) whatever tolerance
+    # export_onnx applied; where it widens it to 4x torch's own float32 rounding (a score that is
+    # a small difference of large values) the result file stated a bound the parity figure beside
+    # it could exceed. Now it states OnnxExport.tolerance, and says when that is the widened one.
+    import dataclasses
+    import gzip
+
+    import hourglass.pipeline.export as export
+    import onnx_speed
+
+    demo = Path(__file__).resolve().parent.parent / "src" / "hourglass" / "data"
+    (tmp_path / "nsl_kdd").mkdir()
+    for name, part, rows in (("KDDTrain+", "train", 400), ("KDDTest+", "test", 100)):
+        lines = gzip.decompress((demo / f"nsl_kdd_demo_{part}.txt.gz").read_bytes()).splitlines()
+        (tmp_path / "nsl_kdd" / f"{name}.txt.gz").write_bytes(gzip.compress(b"\n".join(lines[:rows])))
+    real = export.export_onnx
+    monkeypatch.setattr(export, "export_onnx",
+                        lambda *a, **k: dataclasses.replace(real(*a, **k), tolerance=2.5e-4))
+    written: dict[str, str] = {}
+    monkeypatch.setattr(onnx_speed, "write_result",
+                        lambda name, text: written.setdefault(name, text) and tmp_path / name)
+    monkeypatch.setattr(sys, "argv", ["onnx_speed.py", "--data", str(tmp_path), "--rows", "200",
+                                      "--epochs", "1", "--repeat", "1", "--threads", "1"])
+    onnx_speed.main()
+    text = written["onnx_speed"]
+    assert "(tolerance 0.00025: 4× torch's own float32 rounding, above the default 1e-05," in text
+    assert "tolerance 1e-05" not in text
