@@ -85,6 +85,15 @@ def _resets(pipe: Pipeline, rows: object, model: str, named: dict[str, np.ndarra
     return out
 
 
+def _intro(seed: int) -> str:
+    """The result file's title, the command that wrote it (as typed: ``--seed`` and every other
+    option given; a fixed ``--repeat --steps`` line left ``--seed`` out) and the protocol."""
+    return (header("Gradient explanations on NSL-KDD (Deep SVDD beside the AutoEncoder)")
+            + f"\nTrain: the 67,343 normal rows of KDDTrain+ (defaults, seed {seed}, one torch "
+              "thread); test: KDDTest+ (22,544 rows). Thresholds: 99th percentile of held-out "
+              "normal scores.")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", default=None)
@@ -209,11 +218,7 @@ def main() -> None:
          len(X), f"{gan_explain_s:.2f}", f"{gan_explain_s / gan_score_s:.0f}×"],
     ]
     text = "\n\n".join([
-        header("Gradient explanations on NSL-KDD (Deep SVDD beside the AutoEncoder)", command=False),
-        f"Command: `OMP_NUM_THREADS=1 python benchmarks/explain_gradients.py --repeat {args.repeat} "
-        f"--steps {args.steps}`. Train: the 67,343 normal rows of KDDTrain+ (defaults, seed "
-        f"{args.seed}, one torch thread); test: KDDTest+ (22,544 rows). Thresholds: 99th percentile of "
-        "held-out normal scores.",
+        _intro(args.seed),
         "## The two models (context)",
         markdown_table(["model", "ROC-AUC", "flagged", "of which attacks", "fit s"], rows_quality),
         "## Agreement of the top column (not accuracy)",

@@ -80,3 +80,19 @@ def test_onnx_speed_states_the_tolerance_the_export_applied(
     text = written["onnx_speed"]
     assert "(tolerance 0.00025: 4× torch's own float32 rounding, above the default 1e-05," in text
     assert "tolerance 1e-05" not in text
+
+
+@pytest.mark.usefixtures("script_state_kept")
+def test_explain_gradients_states_the_command_with_its_seed(monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: explain_gradients.py wrote a fixed "Command: `... --repeat R --steps S`"
+    # line that left out --seed: a file written with --seed 1 said "seed 1" in its prose but
+    # its command, typed again, trained with seed 0. The file now states the command as typed
+    # (_common.command_line, the line every other result file has).
+    import explain_gradients
+
+    monkeypatch.setattr(sys, "argv", [str(BENCH / "explain_gradients.py"), "--seed", "1",
+                                      "--steps", "8"])
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    text = explain_gradients._intro(1)
+    assert "Command: `python benchmarks/explain_gradients.py --seed 1 --steps 8`" in text
+    assert "(defaults, seed 1, one torch thread)" in text
