@@ -22,9 +22,9 @@ def _X(n: int = 60, d: int = 3, seed: int = 0) -> np.ndarray:
 
 @pytest.mark.parametrize(("param", "value", "said"), [
     ("lr", True, "lr must be a number, got True"),
-    ("patience", True, "patience must be a whole number, got True"),
+    ("patience", True, "patience must be a whole number or None, got True"),
     ("epochs", False, "epochs must be a whole number, got False"),
-    ("random_state", True, "random_state must be a whole number, got True"),
+    ("random_state", True, "random_state must be a whole number or None, got True"),
     ("standardize", None, "standardize must be true or false, got None"),
     ("batch_norm", 2, "batch_norm must be true or false, got 2"),
 ])

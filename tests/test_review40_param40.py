@@ -208,7 +208,7 @@ def test_cli_param_of_a_none_default_names_it(tmp_path: Any) -> None:
     pd.DataFrame(np.random.default_rng(0).normal(size=(30, 3)), columns=list("abc")).to_csv(data, index=False)
     out = tmp_path / "m"
     one_line_error(["train", str(data), "-m", "encoder-gan", "-o", str(out), "--param", "ema_decay=x"],
-                   "ema_decay must be a number, got 'x'", out)
+                   "ema_decay must be a number or None, got 'x'", out)
     one_line_error(["train", str(data), "-o", str(out), "--lr", "-1"], "--lr must be > 0, got -1.0", out)
 
 

@@ -96,3 +96,22 @@ def test_explain_gradients_states_the_command_with_its_seed(monkeypatch: pytest.
     text = explain_gradients._intro(1)
     assert "Command: `python benchmarks/explain_gradients.py --seed 1 --steps 8`" in text
     assert "(defaults, seed 1, one torch thread)" in text
+
+
+@pytest.mark.parametrize("model, value", [("ganomaly", "none"), ("encoder-gan", "NULL")])
+def test_param_of_an_optional_number_says_none_is_taken(
+        model: str, value: str, tmp_path: Path) -> None:
+    # What was wrong: `hourglass train --model ganomaly --param ema_decay=none` said "ema_decay must
+    # be a number, got 'none'", though ema_decay=None (and null) is taken: it turns the weight
+    # averaging off. A parameter whose annotation admits None now says "a number or None".
+    import numpy as np
+    import pandas as pd
+
+    from tests._cli import one_line_error
+
+    data = tmp_path / "t.csv"
+    pd.DataFrame(np.random.default_rng(0).normal(size=(30, 3)), columns=list("abc")).to_csv(
+        data, index=False)
+    out = tmp_path / "m"
+    one_line_error(["train", str(data), "-m", model, "-o", str(out), "--param", f"ema_decay={value}"],
+                   f"ema_decay must be a number or None, got {value!r}", out)

@@ -128,27 +128,39 @@ def _check_type(name: str, value: object, default: object, prefix: str,
     default is a number or a flag (``--param standardize=False`` is the string ``'False'``,
     which Python would take as true), a single number where the default is a tuple of numbers.
     Text is left to the estimator's own check where the annotation admits it
-    (``batch_size: int | str = 1024`` takes ``"auto"``)."""
+    (``batch_size: int | str = 1024`` takes ``"auto"``). Where the annotation admits ``None``
+    (``ema_decay: float | None``, ``patience: int | None``) the message says so: "must be a
+    number" alone was wrong where ``None`` is also taken.
+
+    Examples
+    --------
+    >>> _check_type("ema_decay", "none", 0.99, "", ValueError, "float | None")
+    Traceback (most recent call last):
+    ...
+    ValueError: ema_decay must be a number or None, got 'none'
+    """
     if value is None or default is None:
         return
+    words = re.findall(r"\w+", str(annotation))
+    none = " or None" if "None" in words or "Optional" in words else ""
     # saved: a saved model's setting, which takes any integer for a flag, a flag for a number
     if isinstance(default, bool) and not (isinstance(value, bool | np.bool_) or (
             isinstance(value, numbers.Integral) and (saved or value in (0, 1)))):
         raise _refused(error, name, f"{prefix}{name} must be true or false, got {value!r}")
     if (isinstance(value, bool | np.bool_) and _is_number(default) and name not in _SWITCHES
-            and not saved and "bool" not in re.findall(r"\w+", str(annotation))):
+            and not saved and "bool" not in words):
         # True is 1 to Python: --param lr=true trained at a learning rate of 1, patience=true
         # stopped after one epoch without a word
-        raise _refused(error, name, f"{prefix}{name} must be {_a_number(default)}, got {value!r}")
-    if isinstance(value, str) and "str" in re.findall(r"\w+", str(annotation)):
+        raise _refused(error, name, f"{prefix}{name} must be {_a_number(default)}{none}, got {value!r}")
+    if isinstance(value, str) and "str" in words:
         return
     if isinstance(value, bool | np.bool_) and name in _SWITCHES:  # verbose=np.True_ as verbose=True
         return
     if _is_number(default) and not isinstance(value, numbers.Real):
-        raise _refused(error, name, f"{prefix}{name} must be {_a_number(default)}, got {value!r}")
+        raise _refused(error, name, f"{prefix}{name} must be {_a_number(default)}{none}, got {value!r}")
     if isinstance(default, tuple | list) and default and all(map(_is_number, default)) and (
             not isinstance(value, tuple | list) or not all(map(_is_number, value))):
-        raise _refused(error, name, f"{prefix}{name} must be {_a_list(default)}, got {value!r}")
+        raise _refused(error, name, f"{prefix}{name} must be {_a_list(default)}{none}, got {value!r}")
 
 
 def _check_none(name: str, value: object, param: inspect.Parameter | None, prefix: str,
