@@ -129,3 +129,26 @@ def test_readme_states_the_ganomaly_nsl_kdd_mean_the_results_file_has() -> None:
     assert mean is not None
     readme = (root / "README.md").read_text(encoding="utf-8")
     assert f"on NSL-KDD KDDTest+ over five seeds (mean {mean.group(1)};" in readme
+
+
+@pytest.mark.parametrize("empty", ["frame", "no rows"])
+def test_export_onnx_names_an_empty_sample(empty: str, tmp_path: Path) -> None:
+    # What was wrong: export_onnx(..., sample=pd.DataFrame()) (or a table of no rows) said "no rows
+    # to score (empty data)", the table's own refusal, naming neither `sample` nor the parity
+    # check; an empty array said "sample: no rows (empty data)". A table now says the same, and
+    # nothing is written.
+    pytest.importorskip("onnx")
+    import numpy as np
+    import pandas as pd
+
+    from hourglass import AutoEncoder, Pipeline
+    from hourglass.errors import InputError
+    from hourglass.pipeline.export import export_onnx
+
+    df = pd.DataFrame({"a": np.arange(60.0), "b": np.arange(60.0) % 7})
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df)
+    sample = pd.DataFrame() if empty == "frame" else df.iloc[:0]
+    with pytest.raises(InputError, match=r"^sample: no rows \(empty data\)$") as info:
+        export_onnx(pipe, tmp_path / "m.onnx", sample=sample)
+    assert info.value.param == "sample"
+    assert not (tmp_path / "m.onnx").exists()

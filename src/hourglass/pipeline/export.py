@@ -258,6 +258,8 @@ def _sample(pipe: Pipeline, sample: pd.DataFrame | np.ndarray | None, n_rows: in
     (the README's export section says so)."""
     n = pipe.detector_.n_features_in_
     if isinstance(sample, pd.DataFrame):
+        if len(sample) == 0:  # (the table's own refusal, "no rows to score", named no sample)
+            raise InputError("sample: no rows (empty data)", param="sample")
         X = pipe.transform(sample)
     elif sample is not None:
         X = check_array(sample, n_features=n, what="sample")
