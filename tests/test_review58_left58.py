@@ -152,3 +152,28 @@ def test_export_onnx_names_an_empty_sample(empty: str, tmp_path: Path) -> None:
         export_onnx(pipe, tmp_path / "m.onnx", sample=sample)
     assert info.value.param == "sample"
     assert not (tmp_path / "m.onnx").exists()
+
+
+def test_signalling_nan_in_a_text_column_asks_for_text() -> None:
+    # What was wrong: a Decimal('sNaN') cell of a text column (a category such as 'proto') was
+    # refused with "make it a number, or a missing value", which no value of that column is.
+    # A column whose other values are text now asks for text; a numeric one still for a number.
+    import decimal
+
+    import numpy as np
+    import pandas as pd
+
+    from hourglass import AutoEncoder, Pipeline
+    from hourglass.errors import InputError
+
+    df = pd.DataFrame({"a": np.arange(60.0), "proto": ["tcp", "udp"] * 30})
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df)
+    text = df.astype({"proto": object})
+    text.loc[3, "proto"] = decimal.Decimal("sNaN")
+    with pytest.raises(InputError, match=r"^column 'proto': a cell holds Decimal\('sNaN'\) \(row 4\), "
+                                         r".*; make it text, or a missing value \(None, NaN\)$"):
+        pipe.score(text)
+    number = df.astype({"a": object})
+    number.loc[5, "a"] = decimal.Decimal("sNaN")
+    with pytest.raises(InputError, match=r"^column 'a': .*\(row 6\), .*; make it a number, or a missing"):
+        pipe.score(number)

@@ -283,7 +283,8 @@ def is_signalling_nan_error(exc: BaseException) -> bool:
 def refuse_signalling_nan(df: pd.DataFrame, skip: Container[str] = ()) -> None:
     """Raise :class:`InputError` naming the first ``Decimal('sNaN')`` cell of the object columns
     of ``df`` (columns named in ``skip`` aside), which pandas can neither test for a missing
-    value nor hash; return if there is none.
+    value nor hash; return if there is none. The message asks for a number where the column's
+    other values are no text, else for text (a text column's sNaN was told "make it a number").
 
     Examples
     --------
@@ -293,14 +294,21 @@ def refuse_signalling_nan(df: pd.DataFrame, skip: Container[str] = ()) -> None:
     ... except InputError as exc:
     ...     print(str(exc)[:58])
     column 'a': a cell holds Decimal('sNaN') (row 2), a signal
+    >>> try:
+    ...     refuse_signalling_nan(pd.DataFrame({"proto": ["tcp", decimal.Decimal("sNaN")]}))
+    ... except InputError as exc:
+    ...     print(str(exc).split("; ")[1])
+    make it text, or a missing value (None, NaN)
     """
     for j, c in enumerate(df.columns):
         if str(c) in skip or not pd.api.types.is_object_dtype(df.dtypes.iloc[j]):
             continue
-        for i, v in enumerate(df.iloc[:, j].to_numpy(dtype=object)):
+        values = df.iloc[:, j].to_numpy(dtype=object)
+        for i, v in enumerate(values):
             if isinstance(v, Decimal) and v.is_snan():
+                kind = "text" if any(isinstance(x, str) for x in values) else "a number"
                 raise InputError(f"column {str(c)!r}: a cell holds {v!r} (row {i + 1}), a signalling "
-                                 "NaN that cannot be read or compared; make it a number, or a missing "
+                                 f"NaN that cannot be read or compared; make it {kind}, or a missing "
                                  "value (None, NaN)") from None
 
 
