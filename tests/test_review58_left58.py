@@ -177,3 +177,31 @@ def test_signalling_nan_in_a_text_column_asks_for_text() -> None:
     number.loc[5, "a"] = decimal.Decimal("sNaN")
     with pytest.raises(InputError, match=r"^column 'a': .*\(row 6\), .*; make it a number, or a missing"):
         pipe.score(number)
+
+
+def test_threshold_o_says_when_tied_held_out_scores_break_the_new_rule(tmp_path: Path) -> None:
+    # What was wrong: `hourglass threshold MODEL` noted that a rule's cut-off equals many tied
+    # held-out scores (identical normal sessions of a log model), so the rule flags far fewer than
+    # it promises; `hourglass threshold MODEL --threshold SPEC -o NEW` wrote that very rule without
+    # the note. -o now says it beside the rule it applied.
+    import numpy as np
+    import pandas as pd
+
+    from hourglass import AutoEncoder, Pipeline
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    df = pd.DataFrame({"a": np.arange(200.0), "b": np.arange(200.0) % 7})
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df)
+    pipe.detector_.val_scores_ = np.r_[np.zeros(90), np.arange(1.0, 11.0)]  # 90 tied at 0
+    pipe.save(tmp_path / "m")
+    note = "90 held-out scores equal the cut-off (tied scores"
+    listed = runner.invoke(app, ["threshold", str(tmp_path / "m"), "--threshold", "percentile:50"])
+    assert listed.exit_code == 0 and note in listed.output
+    res = runner.invoke(app, ["threshold", str(tmp_path / "m"), "--threshold", "percentile:50",
+                              "-o", str(tmp_path / "new")])
+    assert res.exit_code == 0, res.output
+    assert f"the new rule: {note}" in res.stderr
+    kept = runner.invoke(app, ["threshold", str(tmp_path / "m"), "--threshold", "percentile:95",
+                               "-o", str(tmp_path / "other")])
+    assert kept.exit_code == 0 and "tied scores" not in kept.stderr  # 5.05: no tie

@@ -390,16 +390,30 @@ def _print_table(pipe: Pipeline, model: Path, rows: list[dict[str, Any]], notes:
         foot.append(f"the current rule is DeepLog's top-g rank (g = {det.top_g}: an event is flagged "
                     "when its key is not among the g likeliest); the other rules cut its session "
                     "scores (rank - p) at a level fitted on held-out normal sessions instead.")
-    tied = [r for r in rows if r["ties"] > 1 and r["share"] < r["expected"] / 2]
+    tied = [r for r in rows if _tied(r["ties"], r["share"], r["expected"])]
     if tied:
-        foot.append(f"{', '.join(r['spec'] for r in tied)}: up to {max(r['ties'] for r in tied):,} "
-                    "held-out scores equal the cut-off (tied scores, e.g. identical normal "
-                    "sessions), so fewer of them are flagged than the expected rate; the rate a rule "
-                    "promises does not hold for tied scores.")
+        foot.append(_tied_note(", ".join(r["spec"] for r in tied), max(r["ties"] for r in tied),
+                               several=len(tied) > 1))
     foot.extend(notes)
     foot.append(f"apply one: hourglass threshold {model} --threshold SPEC -o NEW")
     for line in foot:
         out.print(line, highlight=False)
+
+
+def _tied(ties: int, share: float, expected: float) -> bool:
+    """Whether a cut-off that ``ties`` kept scores equal flags too few of them (``share``, under
+    half the ``expected`` rate) because of those ties."""
+    return ties > 1 and share < expected / 2
+
+
+def _tied_note(what: str, ties: int, several: bool = False) -> str:
+    """The note on the rule(s) ``what`` whose cut-off ``ties`` kept scores equal (``several``
+    rules: at most that many; the what-if table's foot, and ``-o``'s report of the rule it
+    applied)."""
+    return (f"{what}: {'up to ' if several else ''}{ties:,} held-out scores equal the cut-off (tied "
+            "scores, e.g. identical "
+            "normal sessions), so fewer of them are flagged than the expected rate; the rate a rule "
+            "promises does not hold for tied scores.")
 
 
 def _report_apply(old: Pipeline, new: Pipeline, output: Path, rate: float | None) -> None:
@@ -424,6 +438,10 @@ def _report_apply(old: Pipeline, new: Pipeline, output: Path, rate: float | None
         return f"{t.describe()} = {t.value_:.6g} (flags {_pct(flagged)} of {kept}{per_day})"
 
     err.print(f"threshold: {text(old.threshold_)}\n        -> {text(new.threshold_)}", highlight=False)
+    cut = new.threshold_.value_  # (the what-if table says it of its rows: -o said nothing)
+    ties = int((scores == cut).sum())
+    if _tied(ties, float((scores > cut).mean()), expected_alert_rate(new.threshold_, scores).rate):
+        err.print(_tied_note("the new rule", ties), highlight=False)
     if getattr(old.detector_, "stream_val_scores_", None) is not None:
         before, after = old.stream_threshold_, new.stream_threshold_
         missing = new.detector_.stream_threshold_missing()
