@@ -205,3 +205,25 @@ def test_threshold_o_says_when_tied_held_out_scores_break_the_new_rule(tmp_path:
     kept = runner.invoke(app, ["threshold", str(tmp_path / "m"), "--threshold", "percentile:95",
                                "-o", str(tmp_path / "other")])
     assert kept.exit_code == 0 and "tied scores" not in kept.stderr  # 5.05: no tie
+
+
+@pytest.mark.parametrize("values", [[20240205, 20240204, 20240206, 20240203],
+                                    [20240205, 20240204, None, 20240203]])
+def test_event_table_reads_a_category_time_column_as_its_values(values: list[int | None]) -> None:
+    # What was wrong: an event table's time column of pandas 'category' dtype (a Parquet
+    # dictionary column, or astype('category')) was read as text, then as numbers: integer
+    # compact dates (20240205) became epoch nanoseconds of 1970 (0.02 s apart, one window) where
+    # the same integers as int64 are the days they write; durations were no time at all. The
+    # column is now read as its values' own dtype.
+    import pandas as pd
+
+    from hourglass.features.sessions import EventSessions
+
+    df = pd.DataFrame({"event": ["x", "y", "z", "w"], "ts": pd.array(values, dtype="Int64")})
+    pre = EventSessions(window=3600.0, key_column="event", time_column="ts")
+    whole = [len(s) for s in pre.fit(df).transform(df)]
+    assert whole == [1] * (4 - values.count(None))  # a day apart: one event per one-hour window
+    cat = df.astype({"ts": "category"})
+    assert [len(s) for s in pre.fit(cat).transform(cat)] == whole
+    td = pd.DataFrame({"event": ["x", "y"], "ts": pd.to_timedelta([7200, 0], unit="s")})
+    assert [len(s) for s in pre.fit(td.astype({"ts": "category"})).transform(td)] == [1, 1]

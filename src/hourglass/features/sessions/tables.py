@@ -334,6 +334,12 @@ class EventTables:
         if self.time_column is None:
             return np.full(len(df), np.nan)
         col = df[self.time_column]
+        if isinstance(col.dtype, pd.CategoricalDtype):  # (a Parquet dictionary column, astype)
+            # its values, read as a column of their own dtype is: as text, integer compact dates
+            # (20260328) were read as epoch nanoseconds of 1970, durations as no time at all
+            kind = col.cat.categories.dtype
+            col = col.astype(kind if not col.hasnans or kind.kind not in "iub" else
+                             np.float64 if kind.kind in "iu" else object)
         if isinstance(col.dtype, pd.PeriodDtype):  # a period: the time it starts
             col = col.dt.to_timestamp()
         elif pd.api.types.is_timedelta64_dtype(col) or getattr(col.dtype, "kind", "") == "m":
