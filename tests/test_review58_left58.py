@@ -227,3 +227,34 @@ def test_event_table_reads_a_category_time_column_as_its_values(values: list[int
     assert [len(s) for s in pre.fit(cat).transform(cat)] == whole
     td = pd.DataFrame({"event": ["x", "y"], "ts": pd.to_timedelta([7200, 0], unit="s")})
     assert [len(s) for s in pre.fit(td.astype({"ts": "category"})).transform(td)] == [1, 1]
+
+
+def test_evaluate_puts_an_unsw_attack_without_attack_cat_under_its_label(tmp_path: Path) -> None:
+    # What was wrong: the unsw-nb15 reader filled every empty attack_cat with 'Normal' (the raw
+    # files leave it empty on normal rows), also on attack rows (label 1): evaluate's per-class
+    # table then showed attacks as a class 'Normal', flagged at 100%, beside '0 (normal)'. An
+    # attack row's empty attack_cat now stays empty and evaluate counts the row under its label;
+    # normal rows still read 'Normal'.
+    import json
+
+    from hourglass.cli import app
+    from hourglass.ingest.flows import UNSW_NB15
+    from tests._cli import runner
+
+    rows = ["id,proto,service,state,sbytes,dbytes,attack_cat,label"]
+    rows += [f"{i},{'tcp' if i % 2 else 'udp'},-,FIN,{i * 3},{(i * 7) % 11},,0" for i in range(1, 61)]
+    rows += ["61,tcp,-,FIN,5000,1,Exploits,1", "62,tcp,-,FIN,9000,1,,1", "63,udp,-,FIN,8000,3, ,1"]
+    data = tmp_path / "unsw.csv"
+    data.write_text("\n".join(rows) + "\n")
+    read = UNSW_NB15.read(data)
+    assert read["attack_cat"].fillna("?").tolist()[58:] == ["Normal", "Normal", "Exploits", "?", "?"]
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(data), "--format", "unsw-nb15", "-o", str(model),
+                              "--epochs", "1", "-q"])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "metrics.json"
+    res = runner.invoke(app, ["evaluate", str(model), str(data), "--format", "unsw-nb15",
+                              "--json", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    per_class = json.loads(out.read_text())["per_class"]
+    assert set(per_class) == {"Exploits", "1", "0"} and per_class["1"]["n"] == 2, per_class

@@ -586,7 +586,8 @@ def evaluate(
                                                 label_col, normal_values, str(data))
         assert classes is not None and is_anom is not None
         if all_categories is not None:  # an attack row's category; a normal row keeps its label
-            classes = np.where(is_anom.astype(bool), all_categories, classes)
+            # (as does an attack row without a category: an empty class name was shown)
+            classes = np.where(is_anom.astype(bool) & (all_categories != ""), all_categories, classes)
         _check_report_classes(report, is_anom, data, "rows")  # all normal (all anomalous: above)
         categories = spec.categories if spec is not None and getattr(spec, "categories", None) else None
         metrics = evaluate_scores(is_anom, result["score"], result["flag"], classes=classes,

@@ -5,7 +5,8 @@ AWS VPC Flow Logs.
   ``attack_cat``) and the raw ``UNSW-NB15_1..4.csv`` files (no header; the 49 columns of
   ``NUSW-NB15_features.csv``; ports sometimes in hex, ``attack_cat`` empty for normal rows and with
   stray spaces). ``attack_cat`` is never a feature (it is the label in other words); ``evaluate``
-  gives the detection rate per ``attack_cat`` rather than per ``label`` value.
+  gives the detection rate per ``attack_cat`` rather than per ``label`` value (an attack row
+  with an empty ``attack_cat``: under its ``label``, not as ``Normal``).
 * ``cicflowmeter``: column names with leading spaces (stripped), ``Fwd Header Length`` twice (the
   second becomes ``Fwd Header Length.1``), ``Infinity``/``NaN`` in the rate columns (read as inf /
   missing; the preprocessing imputes them and adds an indicator), ``Label`` = ``BENIGN``
@@ -98,8 +99,12 @@ class _Unsw(DatasetSpec):
     def normalise(self, df: pd.DataFrame) -> pd.DataFrame:
         df = df.rename(columns=str.lower)
         if "attack_cat" in df.columns:
-            cat = df["attack_cat"].astype("string").str.strip().fillna("Normal")
-            df["attack_cat"] = cat.replace({"": "Normal", "Backdoors": "Backdoor"})
+            cat = df["attack_cat"].astype("string").str.strip().replace({"Backdoors": "Backdoor"})
+            empty = cat.isna() | cat.eq("").fillna(False)
+            if "label" in df.columns:  # an attack row's empty category is none, not 'Normal'
+                label = pd.to_numeric(df["label"], errors="coerce")
+                empty &= label.eq(0) | label.isna()
+            df["attack_cat"] = cat.mask(empty, "Normal")
         return df
 
 
