@@ -100,8 +100,8 @@ def test_a_saved_session_model_keeps_its_parser_rules(monkeypatch: pytest.Monkey
 
 
 def test_rules_must_be_known() -> None:
-    with pytest.raises(ValueError, match="rules must be 1, 2 or 3"):
-        LogParser("raw", rules=4).fit(PROXY)
+    with pytest.raises(ValueError, match="rules must be 1, 2, 3 or 4"):
+        LogParser("raw", rules=5).fit(PROXY)
 
 
 def test_masks_skipped_for_lack_of_their_text_give_the_full_result() -> None:
@@ -113,7 +113,7 @@ def test_masks_skipped_for_lack_of_their_text_give_the_full_result() -> None:
              "no digit /usr/lib/x.so deadbeefcafe", "\u0663\u0664 Arabic-Indic digits 0x\u0661",
              "Launching attempt_1445144423722_0020_m_000000_0 for rdd_42_32",
              "instance 96443913-049b-41f6-9049-05fc7a1b2c3d, abcdefab-abcd-abcd-abcd-abcdefabcdef"]
-    for rules in (1, 2, 3):
+    for rules in (1, 2, 3, 4):
         parser = LogParser("raw", rules=rules)
         compiled = parser._compile()
         assert any(text is not None or digits for _, _, text, digits in compiled.plan)

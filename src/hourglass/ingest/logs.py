@@ -260,9 +260,22 @@ def _utc_today() -> datetime.date:
     return datetime.datetime.now(datetime.UTC).date()
 
 
+# An IPv6 address (rules 4): eight groups, or fewer around a '::', the last two groups perhaps an
+# IPv4 address (``::ffff:192.0.2.5``), perhaps with a zone (``fe80::1%eth0``); a digit among them
+# (no word such as ``Bad::Add`` is taken for one). Unmasked, the numbers mask cut an address at
+# its colons (``<NUM>:db8::<NUM>``), so the line of an IPv6 client (sshd's ``from 2001:db8::7
+# port 22``) had a template of its own, never seen where training saw IPv4 clients only.
+_IP6 = (r"(?<![\w:.])(?=[0-9a-fA-F:]*\d)"
+        r"(?:(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}"
+        r"|(?:[0-9a-fA-F]{1,4}:){6}\d{1,3}(?:\.\d{1,3}){3}"
+        r"|(?:(?:[0-9a-fA-F]{1,4}:){0,6}[0-9a-fA-F]{1,4})?::"
+        r"(?:(?:[0-9a-fA-F]{1,4}:){0,5}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F]{1,4}))?)"
+        r"(?:%[\w.\-]+)?(?![\w:.])")
+
 # Applied in this order; each match becomes ``<NAME>`` in the template.
 DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
     ("BLK", r"blk_-?\d+"),
+    ("IP", _IP6),  # (an IPv6 address is an <IP>, as an IPv4 one is: one template for both)
     ("IP", r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?![\w.])"),
     ("HEX", r"(?<![\w])0[xX][0-9a-fA-F]+(?![\w])"),
     ("PATH", r"(?<![\w.])(?:/[\w.\-]+){2,}/?"),
@@ -285,9 +298,12 @@ DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
     ("NUM", r"(?<=[A-Za-z]\.)\d+(?![\w.])"),  # a numbered name: core.2275, messages.3
 )
 
+# The default masks of a parser with ``rules=3``: those of ``rules=4`` but IPv6 addresses.
+_RULES3_MASKS: tuple[tuple[str, str], ...] = tuple(m for m in DEFAULT_MASKS if m[1] != _IP6)
+
 # The default masks of a parser with ``rules=2``: those of ``rules=3`` but UUIDs and numbered
 # names (``attempt_..._0``).
-_RULES2_MASKS: tuple[tuple[str, str], ...] = tuple(m for m in DEFAULT_MASKS if m[0] not in ("UUID", "ID"))
+_RULES2_MASKS: tuple[tuple[str, str], ...] = tuple(m for m in _RULES3_MASKS if m[0] not in ("UUID", "ID"))
 
 # The default masks of a parser with ``rules=1`` (all parsers saved before ``rules`` existed).
 LEGACY_MASKS: tuple[tuple[str, str], ...] = (
@@ -298,7 +314,7 @@ LEGACY_MASKS: tuple[tuple[str, str], ...] = (
     ("NUM", r"(?<![\w.\-])[-+]?\d+(?:\.\d+)?(?![\w.])"),
 )
 
-RULES = 3  # the parsing rules of a new parser (see LogParser's ``rules``)
+RULES = 4  # the parsing rules of a new parser (see LogParser's ``rules``)
 
 # What a built-in mask cannot match without: a text (or None) and whether a digit; a message
 # lacking it skips the mask's regular expression, the same result at a fraction of the cost
@@ -307,8 +323,9 @@ RULES = 3  # the parsing rules of a new parser (see LogParser's ``rules``)
 # check off for the masks after it).
 _NEEDS: dict[str, tuple[str | None, bool]] = {
     r"blk_-?\d+": ("blk_", True),
-    DEFAULT_MASKS[4][1]: ("-", False),  # UUID (one of letters a-f only has no digit)
-    DEFAULT_MASKS[5][1]: ("_", True),  # ID
+    _IP6: (":", True),
+    DEFAULT_MASKS[5][1]: ("-", False),  # UUID (one of letters a-f only has no digit)
+    DEFAULT_MASKS[6][1]: ("_", True),  # ID
     r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?![\w.])": (".", True),
     r"(?<![\w])0[xX][0-9a-fA-F]+(?![\w])": ("0", True),
     r"(?<![\w.])(?:/[\w.\-]+){2,}/?": ("/", False),
@@ -661,18 +678,23 @@ class LogParser:
     masks
         ``(NAME, regex)`` pairs applied to the message before template mining; ``None`` uses
         :data:`DEFAULT_MASKS` (block ids, UUIDs, numbered names such as
-        ``attempt_1445144423722_0020_m_000000_0``, IPs, hex, paths, numbers; without UUIDs and
-        numbered names with ``rules=2``, :data:`LEGACY_MASKS` with ``rules=1``); ``()`` masks
-        nothing.
+        ``attempt_1445144423722_0020_m_000000_0``, IPv4 and IPv6 addresses, hex, paths, numbers;
+        without IPv6 addresses with ``rules=3``, and without UUIDs and numbered names too with
+        ``rules=2``, :data:`LEGACY_MASKS` with ``rules=1``); ``()`` masks nothing.
     sim_th, depth, max_children
         Drain's similarity threshold, prefix-tree depth and fan-out.
     strict
         Raise :class:`~hourglass.errors.InputError` on the first line that matches no header
         format, instead of counting and skipping it.
     rules
-        ``3`` (new parsers): as ``2``, and :data:`DEFAULT_MASKS` also masks UUIDs (``<UUID>``)
-        and numbered names (``<ID>``: ``attempt_..._0``, ``container_..._000002``), which were
-        a template per id (Spark's ``attempt_<*>: Committed`` 30 templates in 2,000 lines, so
+        ``4`` (new parsers): as ``3``, and :data:`DEFAULT_MASKS` also masks IPv6 addresses
+        (``2001:db8::7``, ``fe80::1%eth0``, ``::ffff:192.0.2.5``) as ``<IP>``, as IPv4 ones are
+        (the numbers mask cut them at their colons, ``<NUM>:db8::<NUM>``: the line of an IPv6
+        client was an unknown template where training saw IPv4 clients only). Parsers saved with
+        ``3`` load so and score as they did. ``3``: as ``2``, and the default masks also mask
+        UUIDs (``<UUID>``) and numbered names (``<ID>``: ``attempt_..._0``,
+        ``container_..._000002``), which were a template per id (Spark's ``attempt_<*>:
+        Committed`` 30 templates in 2,000 lines, so
         every new job's lines were unknown when scored); and a run of one mask's values
         separated by blanks is one value (HDFS's ``ask <IP> to delete <BLK>`` of any number
         of blocks, a template per number before). Parsers saved with ``2`` load so and score
@@ -738,7 +760,8 @@ class LogParser:
         if "content" not in header.groupindex:
             raise InputError(f"format: the regular expression '{fmt}' needs a named group "
                              "(?P<content>...) holding the message", param="format")
-        default = {1: LEGACY_MASKS, 2: _RULES2_MASKS}.get(int(self.rules), DEFAULT_MASKS)
+        default = {1: LEGACY_MASKS, 2: _RULES2_MASKS,
+                   3: _RULES3_MASKS}.get(int(self.rules), DEFAULT_MASKS)
         masks = default if self.masks is None else tuple(tuple(m) for m in self.masks)
         compiled = []
         for m in masks:
@@ -788,8 +811,8 @@ class LogParser:
             raise InputError(f"depth must be >= 3, got {self.depth}", param="depth")
         if int(self.max_children) < 1:
             raise InputError(f"max_children must be >= 1, got {self.max_children}", param="max_children")
-        if int(self.rules) not in (1, 2, 3):
-            raise InputError(f"rules must be 1, 2 or 3, got {self.rules}", param="rules")
+        if int(self.rules) not in (1, 2, 3, 4):
+            raise InputError(f"rules must be 1, 2, 3 or 4, got {self.rules}", param="rules")
 
     def _new_drain(self) -> Any:
         drain = _drain().Drain(depth=int(self.depth), sim_th=float(self.sim_th),

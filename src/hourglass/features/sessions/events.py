@@ -74,8 +74,8 @@ class EventSessions(EventTables):
     window, step
         Time windows in seconds (fixed when ``step`` is ``None``, sliding otherwise); a
         window's events are in time order (ties in line order), whatever the lines' order
-        (with ``rules=3``; a model saved with ``rules`` 1 or 2 keeps the lines' order it was
-        trained on, so it scores as it did).
+        (with ``rules`` 3 or later; a model saved with ``rules`` 1 or 2 keeps the lines' order it
+        was trained on, so it scores as it did).
     masks, sim_th, depth, rules
         Masking and Drain settings of the parser (:class:`~hourglass.ingest.logs.LogParser`;
         ``rules=1`` and similarity 0.5, depth 4 parse as models saved before ``rules`` existed,
