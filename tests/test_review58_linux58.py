@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
-pytest.importorskip("drain3")
-
+from hourglass.cli import app
 from hourglass.ingest.logs import LogParser
 
 
@@ -19,6 +23,7 @@ def test_ipv6_client_is_one_ip_not_a_template_of_its_own() -> None:
     # ('from <NUM>:db8::<NUM> port <NUM>'), so a model trained on a fleet's IPv4 clients keyed the
     # line of every IPv6 client (sshd's 'Failed password ... from 2001:db8::7') as an unknown
     # template, and explain's parameters held pieces of the address.
+    pytest.importorskip("drain3")
     parser = LogParser("syslog").fit([_sshd(i, f"10.0.{i % 4}.{i}") for i in range(40)])
     assert list(parser.templates().values()) == ["Failed password for root from <IP> port <NUM> ssh2"]
     clients = ["2001:db8::7", "fe80::1%eth0", "::1", "::ffff:192.0.2.5",
@@ -32,3 +37,29 @@ def test_ipv6_client_is_one_ip_not_a_template_of_its_own() -> None:
         "at <NUM>:<NUM>:<NUM> mac <NUM>:1a:2b:3c:4d:5e std::vector"
     # a parser saved with the rules before keeps its masks (it scores as it did)
     assert LogParser("raw", rules=3).mask("from 2001:db8::7 port 22") == "from <NUM>:db8::<NUM> port <NUM>"
+
+
+def test_common_log_format_time_reads_in_a_table_column() -> None:
+    # What was wrong: the time web servers write (nginx's $time_local, Apache's %t:
+    # '03/Mar/2026:07:00:00 +0100') was read in a raw log's header only; as a table's
+    # --timestamp-col (nginx's JSON access log) every row was 'not a timestamp', so a table,
+    # entity or event model on parsed access logs could not be trained on its own time column.
+    from hourglass._times import parse_timestamps
+
+    ts = parse_timestamps(pd.Series(["03/Mar/2026:07:00:00 +0000", "03/Mar/2026:07:00:01 +0100"]),
+                          "time_local")
+    assert [str(t) for t in ts] == ["2026-03-03 07:00:00+00:00", "2026-03-03 06:00:01+00:00"]
+
+
+def test_entity_model_trains_on_nginx_json_access_log(tmp_path: Path) -> None:
+    # What was wrong: as above, through the CLI: 'column 'time_local': line 1 is not a timestamp'
+    rows = [{"remote_addr": f"192.0.2.{i % 7}" if i % 2 else f"2001:db8::{i % 5:x}",
+             "time_local": f"03/Mar/2026:07:{i // 60:02d}:{i % 60:02d} +0000", "status": 200 + (i % 3),
+             "body_bytes_sent": 100 + i} for i in range(240)]
+    data = tmp_path / "access.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    res = CliRunner().invoke(app, ["train", str(data), "--entity-col", "remote_addr", "--timestamp-col",
+                                   "time_local", "--bucket", "1min", "--model", "autoencoder",
+                                   "--param", "epochs=1", "-o", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "m" / "config.json").exists()

@@ -1188,6 +1188,11 @@ def _plain_offset(match: re.Match[str]) -> str:
     return f"{match['sign']}{int(match['h']):02d}:{match['m'] or '00'}"
 
 
+# the date of web servers' and proxies' common log format (10/Oct/2000:13:55:36 -0700: nginx's
+# $time_local, Apache's %t) and the colon after it, which pandas reads as no time at all
+CLF_DATE = re.compile(r"(\d{1,2}/[A-Za-z]{3}/\d{4}):(?=\d)")
+
+
 def text_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
     """:func:`pandas.to_datetime` of ``values`` (``errors="coerce"``; ``kwargs`` passed on), with
     two of its readings of text made the one a log means:
@@ -1200,7 +1205,10 @@ def text_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
       UTC (pandas took ``UTC+2`` and a ``GMT+02:00`` before the year for two hours behind, POSIX
       zone names' sign: the time four hours off, where ``GMT+02:00`` at the end was right);
     - RFC 3339's lowercase ``z`` (``2026-01-01t00:00:00z``) is UTC, as ``Z`` is (pandas read it
-      as no offset: a column of both was refused as mixing times with and without one).
+      as no offset: a column of both was refused as mixing times with and without one);
+    - web servers' common log format, ``10/Oct/2000:13:55:36 -0700`` (nginx's ``$time_local``,
+      Apache's ``%t``), is the time it writes (pandas read no time at all in it: a table column
+      of them was refused as holding no timestamp, where a log's header read them).
 
     Examples
     --------
@@ -1210,6 +1218,8 @@ def text_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
     [Timestamp('2017-01-01 00:00:00.500000')]
     >>> text_to_datetime(pd.Series(["Mon Jun 01 00:00:00 GMT+02:00 2026"]), utc=True).tolist()
     [Timestamp('2026-05-31 22:00:00+0000', tz='UTC')]
+    >>> text_to_datetime(pd.Series(["10/Oct/2000:13:55:36 -0700"]), utc=True).tolist()
+    [Timestamp('2000-10-10 20:55:36+0000', tz='UTC')]
     """
     text = None
     if values.dtype == object or pd.api.types.is_string_dtype(values):
@@ -1236,6 +1246,12 @@ def text_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
                 upper = text.str.slice(0, -1).str.replace(r"^(\d{4}-\d{2}-\d{2})t", r"\1T", regex=True)
                 text = text.where(~low, upper + "Z")  # (and its lowercase 't', 2026-01-01t00:00z)
                 values = values.where(~low, text)
+        # (before the read: pandas, finding no layout in it, parsed every value one by one)
+        clf = text.str.match(CLF_DATE).fillna(False).to_numpy(dtype=bool) if _may_hold(text, b"/") \
+            else None
+        if clf is not None and clf.any():
+            text = text.where(~clf, text.str.replace(CLF_DATE, r"\1 ", n=1, regex=True))
+            values = values.where(~clf, text)
     out = _coerced(values, kwargs)
     if text is None or not (missed := (out.isna() & text.notna()).to_numpy(dtype=bool)).any():
         return out  # (a leap second, a zone's name after an offset, looked for only where a row failed)

@@ -165,7 +165,7 @@ def _reads_as_times(name: str, s: pd.Series) -> bool:
         return True
     if float(np.mean(~unreadable_times(present, name))) >= 0.95:
         return True
-    # times in a layout not read ('05/Jan/2026:10:00:00 +0000'), or with a word for none
+    # times in a layout not read, or with a word for none
     # ('Never'), are still times when most of them look like one: digits around ':', '-', '/'
     looks = present.astype("string").str.contains(_TIME_LOOK, regex=True).to_numpy(dtype=bool)
     return float(np.mean(looks)) >= 0.5

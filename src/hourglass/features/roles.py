@@ -464,7 +464,7 @@ def _dated_text(name: str, real: pd.Series) -> bool:
     """Whether the text ``real`` (stripped, no placeholder) of column ``name`` holds dates: times
     of days (``01/05/2024 10:05``, ``05 Jan 2024``), as a category each later day never seen.
     Each value must name a date (a year or a month) and read as a time (or most of them have a
-    date's layout the time reader does not take, ``05/Jan/2024:10:05:00 +0000``): a version
+    date's layout the time reader does not take): a version
     (``1.2.3``, ``10.0.19045``), a duration (``3s``, ``0:01:02``) or a range (``1-2``) under a
     time's name stays text.
 

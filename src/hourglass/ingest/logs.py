@@ -1477,11 +1477,6 @@ def _where(lines: object) -> str:
     return f"{lines.path}: " if isinstance(lines, _Counted) else ""
 
 
-# the date of web servers' and proxies' common log format (10/Oct/2000:13:55:36 -0700) and the
-# colon after it, which pandas reads as no time at all
-_CLF_DATE = re.compile(r"(\d{1,2}/[A-Za-z]{3}/\d{4}):(?=\d)")
-
-
 # a date of three two-digit numbers (17/06/09): the year last, or first (yy/MM/dd, Spark's log4j)
 _TWO_DIGIT_DATE = r"^(\d{2})([/.-])(\d{2})\2(\d{2})(?![\d/.-])"
 
@@ -1589,10 +1584,6 @@ def _text_times(text: pd.Series, dayfirst: bool | None) -> tuple[np.ndarray, boo
     dates of 12 or less is not carried on)."""
     clean = text.astype(str).str.strip().str.replace(r"(\d:\d\d),(\d+)", r"\1.\2", regex=True)
     with quiet_warnings():  # pandas: "could not infer format" for mixed layouts
-        if len(clean) and _CLF_DATE.match(clean.iloc[0]):  # a web server's log: its layout first
-            # (read as it is, every value fell back to parsing one by one: 7 s a 65,536-line chunk)
-            clf = clean.str.match(_CLF_DATE).to_numpy(dtype=bool)
-            clean = clean.where(~clf, clean.str.replace(_CLF_DATE, r"\1 ", n=1, regex=True))
         # numeric day/month dates in one order for the whole chunk, from its values (as the table
         # reader settles it): each value's own guess read 01/02 as 2 January after 13/02
         told = dayfirst
@@ -1613,16 +1604,7 @@ def _text_times(text: pd.Series, dayfirst: bool | None) -> tuple[np.ndarray, boo
         t = text_to_datetime(clean.where(~num) if num.any() else clean, utc=True).dt.as_unit("us")
         if num.any():
             t[num] = text_to_datetime(clean[num], utc=True, dayfirst=dayfirst).dt.as_unit("us")
-        rest = t.isna().to_numpy()
-        if rest.any():  # web servers' common log format: looked for only where nothing was read
-            pos = np.flatnonzero(rest)
-            clf = clean.iloc[pos].str.match(_CLF_DATE).to_numpy(dtype=bool)
-            if clf.any():
-                pos = pos[clf]
-                clean.iloc[pos] = clean.iloc[pos].str.replace(_CLF_DATE, r"\1 ", n=1, regex=True).to_numpy()
-                read = text_to_datetime(clean.iloc[pos], utc=True)
-                t.iloc[pos] = read.dt.as_unit("us").array
-                rest = t.isna().to_numpy()
+        rest = t.isna().to_numpy()  # (web servers' common log format: read by text_to_datetime)
         if rest.any() and dayfirst is None and told is None:
             # numeric dates first met past the values the order is looked for in (ISO stamps,
             # then another source's 13/02/2024 and 01/02/2024): in the one order they show, not
