@@ -63,3 +63,31 @@ def test_entity_model_trains_on_nginx_json_access_log(tmp_path: Path) -> None:
                                    "--param", "epochs=1", "-o", str(tmp_path / "m")])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "m" / "config.json").exists()
+
+
+def _readme_rfc5424_regex() -> str:
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    start = text.index("read it with the header regex\n`'") + len("read it with the header regex\n`'")
+    # (the code span is broken over two lines where the regex has a space; re reads its \ufeff)
+    return text[start:text.index("'`", start)].replace("\n", " ")
+
+
+def test_readme_rfc5424_regex_gives_syslogs_sessions_for_nil_procid() -> None:
+    # What was wrong: the README's header regex for RFC 5424 read a nil PROCID ('-', as the
+    # kernel's lines have) as the pid '-', so '--session-col pid' put every pid-less line in one
+    # session named '-' (a critical alert of 30 unrelated kernel lines), where 'syslog' counts
+    # the same lines without '[pid]' as events without a session id, as the README promised.
+    pytest.importorskip("drain3")
+    from hourglass.features.sessions import EventSessions
+
+    bsd, rfc = [], []
+    for i in range(12):
+        comp, pid, msg = ("kernel", None, f"[UFW BLOCK] SRC=203.0.113.{i} DPT=22") if i % 3 == 0 else \
+            ("sshd", str(100 + i % 2), f"Failed password for root from 10.0.0.{i} port {40000 + i} ssh2")
+        bsd.append(f"Jan  1 00:00:{i:02d} web1 {comp}{f'[{pid}]' if pid else ''}: {msg}")
+        rfc.append(f"<4>1 2026-01-01T00:00:{i:02d}.000Z web1 {comp} {pid or '-'} - - {msg}")
+    regex = _readme_rfc5424_regex()
+    got = EventSessions(format=regex, session_column="pid").fit(rfc).sessions(rfc)
+    want = EventSessions(format="syslog", session_column="pid").fit(bsd).sessions(bsd)
+    assert got.ids == want.ids == ["101", "100"]
+    assert [s.tolist() for s in got.lines] == [s.tolist() for s in want.lines]
