@@ -91,3 +91,23 @@ def test_readme_rfc5424_regex_gives_syslogs_sessions_for_nil_procid() -> None:
     want = EventSessions(format="syslog", session_column="pid").fit(bsd).sessions(bsd)
     assert got.ids == want.ids == ["101", "100"]
     assert [s.tolist() for s in got.lines] == [s.tolist() for s in want.lines]
+
+
+def test_ecs_alert_of_an_access_log_row_names_its_client_and_user() -> None:
+    # What was wrong: nginx's JSON access log names its client remote_addr and its user
+    # remote_user; neither was a well-known name, so an ECS alert on such a row had no source.ip,
+    # related.ip or user.name (a SIEM's pivot on the attacker's address found nothing), where a
+    # flow's src_ip gets one.
+    from hourglass.serve.ecs import AlertRule, to_ecs
+
+    rule = AlertRule("autoencoder", "f" * 64, threshold=1.5, time_field="time_local")
+    doc = to_ecs({"row": 3, "score": 2.5, "severity": "high", "calibrated": 0.99}, rule,
+                 fields={"time_local": "03/Mar/2026:07:01:02 +0100", "remote_addr": "2001:db8::7",
+                         "remote_user": "alice"})
+    assert doc["source"] == {"ip": "2001:db8::7"} and doc["user"] == {"name": "alice"}
+    assert doc["related"]["ip"] == ["2001:db8::7"]
+    assert doc["@timestamp"] == "2026-03-03T06:01:02.000Z"
+    # nginx's '-' for no user is no user
+    doc = to_ecs({"row": 4, "score": 2.5, "severity": "high", "calibrated": 0.99}, rule,
+                 fields={"remote_addr": "192.0.2.9", "remote_user": "-"})
+    assert doc["source"] == {"ip": "192.0.2.9"} and "user" not in doc

@@ -75,11 +75,13 @@ SEVERITY_NUMBERS = {"low": 21, "medium": 47, "high": 73, "critical": 99}
 # SourceAddress/DestAddress (5156), SubjectUserName (who acted) and TargetUserName (whom it acted
 # on: the account logging on in 4624/4625) as winlogbeat's security module maps them. CIC-IDS2017's
 # flows name the 5-tuple 'Source IP' ... 'Destination Port', NetFlow v9 (nProbe, the NF-* flow
-# datasets) IPV4_SRC_ADDR ... L4_DST_PORT.
+# datasets) IPV4_SRC_ADDR ... L4_DST_PORT. A web server's access log names its client
+# remote_addr and remote_user (nginx's variables, the names of its JSON log_format).
 _TARGETS = {
     "source.ip": ("src_ip", "srcip", "source_ip", "src_addr", "saddr", "id.orig_h", "src ip",
                   "ipaddress", "sourceip", "sourceaddress", "src", "srcaddr", "sourceipaddress",
-                  "client.ipaddress", "source ip", "ipv4_src_addr", "ipv6_src_addr"),
+                  "client.ipaddress", "source ip", "ipv4_src_addr", "ipv6_src_addr", "remote_addr",
+                  "client_ip", "clientip"),
     "source.port": ("src_port", "sport", "srcport", "source_port", "id.orig_p", "src port", "ipport",
                     "sourceport", "spt", "source port", "l4_src_port"),
     "destination.ip": ("dst_ip", "dstip", "dest_ip", "destination_ip", "dst_addr", "daddr",
@@ -92,7 +94,7 @@ _TARGETS = {
     "network.protocol": ("service",),
     "host.name": ("host", "hostname", "host_name", "computer"),
     "user.name": ("user", "username", "user_name", "subjectusername", "suser", "usrname",
-                  "srcuser", "userprincipalname", "actor.alternateid"),
+                  "srcuser", "userprincipalname", "actor.alternateid", "remote_user"),
     "user.target.name": ("targetusername",),
 }
 #: kept input field (matched without regard to case) -> ECS field. A field already named as its
