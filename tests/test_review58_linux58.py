@@ -111,3 +111,22 @@ def test_ecs_alert_of_an_access_log_row_names_its_client_and_user() -> None:
     doc = to_ecs({"row": 4, "score": 2.5, "severity": "high", "calibrated": 0.99}, rule,
                  fields={"remote_addr": "192.0.2.9", "remote_user": "-"})
     assert doc["source"] == {"ip": "192.0.2.9"} and "user" not in doc
+
+
+def test_auth_log_without_format_says_it_is_a_log(tmp_path: Path) -> None:
+    # What was wrong: an auth.log whose first line is a sudo line ('... ; PWD=... ; USER=root ;
+    # COMMAND=...') was sniffed as a ';'-separated table, and 'train auth.log' (the --format
+    # forgotten) said 'line 2: expected 4 fields, found 1 (the first data line: is the file in
+    # this layout (--format, --dataset)? use --on-bad-rows skip ...)': no word of a log, where
+    # the same log starting with an sshd line said 'a log file needs a log --format'.
+    log = tmp_path / "auth.log"
+    log.write_text("Mar  3 07:01:02 web1 sudo[42]:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; "
+                   "COMMAND=/usr/bin/systemctl restart nginx\n"
+                   "Mar  3 07:01:02 web1 sudo[42]: pam_unix(sudo:session): session opened for user root\n"
+                   "Mar  3 07:01:03 web1 sshd[77]: Accepted publickey for alice from 2001:db8::7 "
+                   "port 50522 ssh2\n",
+                   encoding="utf-8")
+    res = CliRunner().invoke(app, ["train", str(log), "-o", str(tmp_path / "m")])
+    assert res.exit_code == 2
+    assert "the first line is a log line ('syslog' header): a log file needs a log --format" in res.output
+    assert "--on-bad-rows skip" not in res.output and not (tmp_path / "m").exists()

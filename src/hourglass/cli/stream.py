@@ -643,16 +643,13 @@ def _table_hint(raw: bytes, number: int) -> str:
     # a raw log line (HDFS, BGL, syslog): a log model's stream reads those, this one JSON rows,
     # and '--on-bad-rows skip' would skip every line (a CEF or LEEF line behind a syslog header
     # is a table format's record: not told as a log)
-    from hourglass.ingest.logs import LOG_FORMATS
+    from hourglass.ingest.logs import log_header_of
 
     text = head.split(b"\n", 1)[0].decode("utf-8", "replace").strip()
-    if b"CEF:" not in head and b"LEEF:" not in head:
-        for name in ("hdfs", "bgl", "syslog"):
-            pattern = LOG_FORMATS[name][0]
-            if isinstance(pattern, str) and re.match(pattern, text):
-                return (f"; the line looks like a log line ({name!r} header): this model's stream reads "
-                        "JSON rows; a log needs a log model (train --format hdfs, bgl, syslog, journald, "
-                        "raw or a header regex, --model deeplog ...), whose stream reads its lines")
+    if b"CEF:" not in head and b"LEEF:" not in head and (name := log_header_of(text)) is not None:
+        return (f"; the line looks like a log line ({name!r} header): this model's stream reads "
+                "JSON rows; a log needs a log model (train --format hdfs, bgl, syslog, journald, "
+                "raw or a header regex, --model deeplog ...), whose stream reads its lines")
     quoted = head[:1] == b'"'  # a header whose names are quoted: "bytes","pkts" (not JSON text)
     if quoted and (b'":' in head or b"}" in head):  # an object's fields without its brace
         return ""

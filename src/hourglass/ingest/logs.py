@@ -49,9 +49,23 @@ from hourglass._times import (
 from hourglass.errors import InputError, NotFittedError, no_file, read_problem
 from hourglass.ingest.tables import READ_ERRORS
 
-__all__ = ["DEFAULT_MASKS", "JOURNALD_FIELDS", "LEGACY_MASKS", "LOG_FORMATS", "JournaldHeader", "LogParser",
-           "ParseStats", "ParserNotFittedError", "TooLongLine", "compressed_kind", "file_lines", "not_lines",
-           "read_lines", "yymmdd_times"]
+__all__ = [
+    "DEFAULT_MASKS",
+    "JOURNALD_FIELDS",
+    "LEGACY_MASKS",
+    "LOG_FORMATS",
+    "JournaldHeader",
+    "LogParser",
+    "ParseStats",
+    "ParserNotFittedError",
+    "TooLongLine",
+    "compressed_kind",
+    "file_lines",
+    "log_header_of",
+    "not_lines",
+    "read_lines",
+    "yymmdd_times",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -245,6 +259,27 @@ LOG_FORMATS: dict[str, tuple[str | JournaldHeader, str | None]] = {
     # (?s): a message from an event table's column may span lines (Windows events' Message)
     "raw": (r"(?s)^(?P<content>.*)$", None),
 }
+
+def log_header_of(line: str) -> str | None:
+    """The built-in line format (``"hdfs"``, ``"bgl"``, ``"syslog"``) whose header ``line``
+    has, or ``None``: a raw log line read where a table or JSON rows were expected. A CEF or LEEF
+    record behind a syslog header is a table format's record, no log line.
+
+    Examples
+    --------
+    >>> log_header_of("Mar  3 07:01:02 web1 sudo[42]: alice : TTY=pts/0 ; PWD=/home/alice")
+    'syslog'
+    >>> log_header_of("src_ip;dst_ip;bytes") is None
+    True
+    """
+    if "CEF:" in line or "LEEF:" in line:
+        return None
+    for name in ("hdfs", "bgl", "syslog"):
+        pattern = LOG_FORMATS[name][0]
+        if isinstance(pattern, str) and re.match(pattern, line):
+            return name
+    return None
+
 
 # the start of an RFC 5424 syslog line: its priority, version 1 and a time stamp (or '-', none)
 _RFC5424 = re.compile(r"<\d{1,3}>1 (?:-|\d{4}-\d\d-\d\dT)")
