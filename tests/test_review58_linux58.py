@@ -130,3 +130,19 @@ def test_auth_log_without_format_says_it_is_a_log(tmp_path: Path) -> None:
     assert res.exit_code == 2
     assert "the first line is a log line ('syslog' header): a log file needs a log --format" in res.output
     assert "--on-bad-rows skip" not in res.output and not (tmp_path / "m").exists()
+
+
+def test_http_status_of_an_access_log_is_a_category() -> None:
+    # What was wrong: an nginx access log's status (JSON "404" or a CSV's 404) was a numeric
+    # feature, log1p and min-max scaled, as if 404 were twice 200 and 500 next to 404, where an
+    # entity model already counts it as a code by its name.
+    from hourglass.features.roles import infer_role
+
+    for values in (pd.Series(["200", "404", "304", "-"]), pd.Series([200, 404, 500]),
+                   pd.Series([200.0, 301.0, None])):
+        assert infer_role("status", values, max_categories=100)[0] == "categorical"
+    assert infer_role("http.response.status_code", pd.Series([200, 502]), max_categories=100)[0] \
+        == "categorical"
+    # other numbers under such a name stay numbers (a 0/1 flag, a percentage)
+    assert infer_role("status", pd.Series([0, 1, 1]), max_categories=100)[0] == "numeric"
+    assert infer_role("status", pd.Series([12.5, 99.0]), max_categories=100)[0] == "numeric"

@@ -57,6 +57,20 @@ _PROTOCOL_NAMES = {"proto", "protocol", "ipproto", "ipprotocol", "protocolidenti
 #: TCP flag bits as a number (2 SYN, 18 SYN+ACK, 17 FIN+ACK: NetFlow v9's TCP_FLAGS, IPFIX's
 #: tcpControlBits) are a set of flags, not a magnitude, as the VPC and EVE formats read them
 _TCP_FLAG_NAMES = {"tcpflags", "clienttcpflags", "servertcpflags", "tcpcontrolbits"}
+#: an HTTP status (a web server's access log: nginx's $status, Apache's %>s, IIS's sc-status,
+#: ECS http.response.status_code) is a code: 404 is no more "than" 200, nor 500 near 404
+_HTTP_STATUS_NAMES = {"status", "statuscode", "httpstatus", "httpstatuscode", "responsecode",
+                      "responsestatus", "scstatus", "httpresponsestatuscode"}
+
+
+def _http_status(key: str, leaf: str, values: pd.Series) -> bool:
+    """Whether a column named ``key`` (last part ``leaf``) of numbers ``values`` holds HTTP
+    status codes: a status name and whole numbers 100-599 only."""
+    if key not in _HTTP_STATUS_NAMES and leaf not in _HTTP_STATUS_NAMES:
+        return False
+    v = pd.to_numeric(values, errors="coerce").dropna()
+    v = v.to_numpy(dtype=np.float64) if len(v) else np.empty(0)
+    return bool(len(v)) and bool(np.all((v == np.floor(v)) & (v >= 100) & (v <= 599)))
 _IPV4 = re.compile(r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$")
 #: an ISO 8601 date, or date and time (``str`` of a ``datetime.date`` or ``datetime``, with its
 #: offset), as a whole value
@@ -200,6 +214,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
     ('port', 'port name')
     >>> infer_role("PROTOCOL", pd.Series([6, 17]), max_categories=100)
     ('categorical', 'protocol number')
+    >>> infer_role("status", pd.Series(["200", "404"]), max_categories=100)
+    ('categorical', 'HTTP status code')
     >>> infer_role("day", pd.Series(["2024-01-05", "2024-01-06"]), max_categories=100)
     ('drop', 'date/time values')
     >>> infer_role("local_orig", pd.Series([None, None], dtype="boolean"), max_categories=100)
@@ -226,6 +242,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
         # same empty column read from a CSV (float NaN) or as text: read as a category, its only
         # value was <missing>, and every True or False scored later an <unseen> one
         return ("numeric", "no values (all missing)") if s.isna().all() else ("categorical", "boolean")
+    if pd.api.types.is_numeric_dtype(s) and _http_status(key, leaf, s):
+        return "categorical", "HTTP status code"
     if pd.api.types.is_numeric_dtype(s):
         if _INDEX_NAME.fullmatch(name.strip()) and _row_numbers(s):
             return "drop", "row numbers (a table's index saved as a column)"
@@ -246,6 +264,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
         return "ip", "IP address values" + _unset_said(sample[placeholder])
     conv = pd.to_numeric(sample.mask(placeholder), errors="coerce")
     if conv.notna().any() and (conv.notna() | placeholder).mean() >= 0.99:
+        if _http_status(key, leaf, conv):  # (nginx's JSON log_format writes "$status" quoted)
+            return "categorical", "HTTP status code" + _unset_said(sample[placeholder])
         clock = _clock_numbers(name, conv)
         return ("drop", clock) if clock else ("numeric", TEXT_NUMBERS
                                               + _unset_said(sample[placeholder]))
