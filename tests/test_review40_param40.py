@@ -163,7 +163,7 @@ _LINES = [f"081109 2035{i % 60:02d} 148 INFO dfs.DataNode: Receiving block blk_{
     # a bare ValueError (sim_th, depth), int(None)'s TypeError, re's TypeError for format/masks
     (lambda: LogParser("hdfs", sim_th=0.0), lambda: _LINES, "sim_th"),
     (lambda: LogParser("hdfs", depth=None), lambda: _LINES, "depth"),
-    (lambda: LogParser("hdfs", rules=4), lambda: _LINES, "rules"),
+    (lambda: LogParser("hdfs", rules=99), lambda: _LINES, "rules"),
     (lambda: LogParser(None), lambda: _LINES, "format"),
     (lambda: LogParser("hdfs", masks=5), lambda: _LINES, "masks"),
     (lambda: LogParser("hdfs", strict=None), lambda: _LINES, "strict"),
