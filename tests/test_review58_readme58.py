@@ -41,3 +41,29 @@ def test_skab_figures_with_the_cli_defaults_are_what_the_defaults_give(tmp_path:
         got = json.loads(metrics.read_text())
         assert got["pr_auc"] == pytest.approx(pr_auc, abs=0.006), params
         assert got["f1"] == pytest.approx(f1, abs=0.006), params
+
+
+def _bench_table_rows() -> list[tuple[list[str], list[str]]]:
+    """benchmarks/README's script table: per row, the scripts named and the result-file patterns."""
+    text = (README.parent / "benchmarks" / "README.md").read_text(encoding="utf-8")
+    rows = []
+    for line in text.splitlines():
+        if line.startswith("| `"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            rows.append((re.findall(r"`([\w.]+\.py)`", cells[0]), re.findall(r"`([^`]+)`", cells[-1])))
+    return rows
+
+
+def test_benchmarks_readme_table_names_the_files_federated_flower_writes() -> None:
+    # What was wrong: benchmarks/README's table gave federated.py and federated_flower.py the
+    # result files federated.md and federated_no_batch_norm.md only, but federated_flower.py
+    # always writes results/federated_flower_<api>[_summaries].md (the README's federated section
+    # cites federated_flower_deployment.md): its committed results were nobody's in the table.
+    import fnmatch
+
+    results = README.parent / "benchmarks" / "results"
+    written = sorted(p.name for p in results.glob("federated_flower_*.md"))
+    assert written, "no committed federated_flower results"
+    patterns = [p for scripts, pats in _bench_table_rows() if "federated_flower.py" in scripts
+                for p in pats]
+    assert [f for f in written if not any(fnmatch.fnmatch(f, p) for p in patterns)] == []
