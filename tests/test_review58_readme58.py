@@ -67,3 +67,27 @@ def test_benchmarks_readme_table_names_the_files_federated_flower_writes() -> No
     patterns = [p for scripts, pats in _bench_table_rows() if "federated_flower.py" in scripts
                 for p in pats]
     assert [f for f in written if not any(fnmatch.fnmatch(f, p) for p in patterns)] == []
+
+
+def test_an_uptime_in_ms_stays_a_number_as_the_readme_says() -> None:
+    # What was wrong: the README (and the roles' docstring) say 'a cumulative cpu_time_ns, an
+    # uptime in ms or a total_time counter stays a number', but 'uptime' ends in 'time', so it
+    # took a time's name, and an uptime of 28 hours to 47 days in ms (2.6e9 for 30 days) reads
+    # as epoch seconds of 1973-2099: a host's uptime_ms (or SNMP's sysUpTime in ticks) sampled
+    # over a day was dropped as 'times' by the row roles and by the entity features alike.
+    import numpy as np
+    import pandas as pd
+
+    from hourglass.features.entity import EntityWindows
+    from hourglass.features.roles import infer_role
+
+    up = pd.Series(30 * 86_400_000 + np.arange(300) * 60_000, dtype="float64")  # ms, 30 days up
+    for name in ("uptime", "uptime_ms", "sysUpTime"):
+        assert infer_role(name, up, max_categories=20) == ("numeric", "numeric values"), name
+    assert infer_role("boot_time", pd.Series(1.7e9 + np.arange(300) * 60.0),
+                      max_categories=20)[0] == "drop"  # a time's name still is one
+    df = pd.DataFrame({"host": ["a", "b"] * 150,
+                       "ts": pd.date_range("2024-01-01", periods=300, freq="1min"),
+                       "uptime_ms": up, "bytes": np.arange(300.0)})
+    ew = EntityWindows("host", "ts", bucket="5min").fit(df)
+    assert "uptime_ms" in ew.numeric_

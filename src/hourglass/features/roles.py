@@ -346,6 +346,10 @@ _TIME_NAME = re.compile(r"(time|date|timestamp)"
 _NAME_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _TIME_UNITS = frozenset({"ms", "us", "ns", "sec", "s", "milliseconds", "microseconds", "nanoseconds",
                          "seconds"})
+#: an uptime (``uptime_ms``, SNMP's ``sysUpTime``): time since a boot, a counter, never a clock
+#: reading, though one of 28 hours to 47 days in ms reads as epoch seconds of 1973-2099
+_UPTIME_NAME = re.compile(r"uptime(ms|us|ns|sec|s|milliseconds|microseconds|nanoseconds|seconds"
+                          r"|ticks)?$")
 
 
 def is_time_name(name: str) -> bool:
@@ -356,7 +360,8 @@ def is_time_name(name: str) -> bool:
     ``event_ts``, as Zeek's ``ts``) or, after another word, ``at`` (``created_at``,
     ``updatedAt``). A word merely ending so (``backend``, ``weekend``, ``bytes_send``,
     ``restarts``, ``hosts``, ``format``) names no time, nor does an acronym's plural
-    (``inPKTs``, ``numGETs``: the ``s`` of ``PKTs`` is no word ``Ts``).
+    (``inPKTs``, ``numGETs``: the ``s`` of ``PKTs`` is no word ``Ts``), nor an uptime
+    (``uptime_ms``, ``sysUpTime``: a counter since a boot, which stays a feature).
 
     Examples
     --------
@@ -368,8 +373,13 @@ def is_time_name(name: str) -> bool:
     [False, False, False, False, False, False]
     >>> [is_time_name(n) for n in ("inPKTs", "numGETs", "eventTs", "EVENT_TS")]
     [False, False, True, True]
+    >>> [is_time_name(n) for n in ("uptime", "uptime_ms", "sysUpTime", "boot_time")]
+    [False, False, False, True]
     """
-    if _TIME_NAME.search(name.lower().replace("_", "")) is not None:
+    lowered = name.lower().replace("_", "")
+    if _UPTIME_NAME.search(lowered) is not None:
+        return False
+    if _TIME_NAME.search(lowered) is not None:
         return True
     found = list(_NAME_WORDS.finditer(name))
     words = [m.group().lower() for m in found]
