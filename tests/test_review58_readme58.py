@@ -91,3 +91,24 @@ def test_an_uptime_in_ms_stays_a_number_as_the_readme_says() -> None:
                        "uptime_ms": up, "bytes": np.arange(300.0)})
     ew = EntityWindows("host", "ts", bucket="5min").fit(df)
     assert "uptime_ms" in ew.numeric_
+
+
+def test_drift_readme_figures_are_those_of_the_results_table() -> None:
+    # What was wrong: the README said the drift check warned on every KDDTest+ normal stream 'at
+    # its first test', as the notes of results/drift.md did ('at the first test (row 249 with
+    # W = 1000 ...)'), but the table beside those notes gives hourglass' test (beta-binomial) at
+    # the default window of 1,000 rows a median of 249 rows to the first warning and a maximum
+    # of 276: not every stream warned at its first test.
+    results = (README.parent / "benchmarks" / "results" / "drift.md").read_text(encoding="utf-8")
+    row = re.search(r"^\| percentile 99 \| KDDTest\+ normal \| 1000 \| beta-binomial \|"
+                    r" [^|]+\|[^|]+\|[^|]+\| (\d+)/(\d+) \| \d+ \| (\d+) \| (\d+) \|$", results, re.M)
+    assert row, "the drift results table moved"
+    warned, streams, median, most = (int(v) for v in row.groups())
+    assert warned == streams
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    said = re.search(r"warned on every KDDTest\+ normal stream \(flagged [0-9.]+ % vs 1 %\) within "
+                     r"(\d+) rows, most at its first test, row (\d+)", text)
+    assert said, "the README's drift sentence moved"
+    assert (int(said.group(1)), int(said.group(2))) == (most, median)
+    notes = " ".join(results.split())
+    assert f"by row {most} (the median at the first test, row {median})" in notes
