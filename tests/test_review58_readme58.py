@@ -159,3 +159,23 @@ def test_skab_explain_figures_are_those_of_the_results_table() -> None:
     assert said, "the README's SKAB explain sentence moved"
     assert [int(v) for v in said.groups()] == [min(flow), max(flow), min(flow_normal),
                                                max(flow_normal), min(normal), max(normal)]
+
+
+def test_chunk_mb_refused_for_a_raw_log_says_key_file_models_take_it(tmp_path: Path) -> None:
+    # What was wrong: 'hourglass score' of a raw-log DeepLog model with --chunk-mb said
+    # '--chunk-mb: not used by log models (deeplog); leave it out', though the README (and score)
+    # give --chunk-mb to log models of key-sequence files (--format keys): the refusal said no log
+    # model reads it. It now says which log models take it.
+    from tests._cli import one_line_error
+    from tests.test_logs import hdfs_log
+
+    log = tmp_path / "hdfs.log"
+    log.write_text("\n".join(hdfs_log(40)) + "\n")
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(log), "--format", "hdfs", "--session-regex", r"blk_-?\d+",
+                              "--model", "deeplog", "--epochs", "1", "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "out.jsonl"
+    one_line_error(["score", str(model), str(log), "--chunk-mb", "4", "-o", str(out)],
+                   "--chunk-mb: not used by log models (deeplog); only a model of key-sequence "
+                   "files (--format keys) reads its data in --chunk-mb blocks", out)

@@ -239,7 +239,10 @@ def taken_options(command: str, kind: str, refused: Sequence[str]) -> str:
 
 # what a user reaching for an option another kind of model takes wants instead
 _INSTEAD = {("log", "on_bad_rows"): "lines that match no header format are counted and skipped; "
-                                    "--strict stops at the first"}
+                                    "--strict stops at the first",
+            ("log", "chunk_mb"): "only a model of key-sequence files (--format keys) reads its "
+                                 "data in --chunk-mb blocks, a log's lines are read as they come: "
+                                 "leave it out"}
 
 
 def model_kind(pipe: Any) -> str:
