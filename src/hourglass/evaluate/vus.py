@@ -172,9 +172,9 @@ def vus_volumes(y_true: object, scores: object, sliding_window: int = 100,
     s = check_scores(scores)  # numbers, finite (text gave numpy's 'could not convert')
     y = check_labels(y_true, s.size, what="y_true")
     if not _whole(sliding_window) or sliding_window < 0:
-        raise InputError(f"sliding_window: a whole number of steps >= 0, got {sliding_window!r}")
+        raise InputError(f"sliding_window: a whole number of steps >= 0, got {_shown(sliding_window)}")
     if not _whole(n_thresholds) or n_thresholds < 1:
-        raise InputError(f"n_thresholds: a whole number >= 1, got {n_thresholds!r}")
+        raise InputError(f"n_thresholds: a whole number >= 1, got {_shown(n_thresholds)}")
     # more thresholds than steps repeat positions of the ranked scores (linspace cast to int hits
     # every one once there are n), which add nothing to either area: past max(n, 250) they are
     # not computed (n_thresholds=10**11 on 8 steps asked for 745 GiB)
