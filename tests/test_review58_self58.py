@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -22,3 +24,27 @@ def test_vus_volumes_refuses_huge_negative_integers_in_one_line(kw: dict[str, in
         vus_volumes(y, s, **kw)
     assert "an integer past float's range" in str(exc.value)
     assert len(str(exc.value)) < 200
+
+
+@pytest.mark.parametrize("lines", [
+    # no separator on any line: one column, the first line its name
+    ["Mar  3 07:01:0{i} web1 sshd[4{i}]: Accepted password for u{i} from 10.0.0.{i} port 22 ssh2"],
+    # cron lines only: one ';' on every line, so no row's field count differs
+    ["Mar  3 07:01:0{i} web1 CRON[4{i}]: (root) CMD (   cd / ; run-parts --report /etc/cron.hourly)"],
+])
+def test_log_without_format_is_refused_whatever_its_separators(tmp_path: Path, lines: list[str]) -> None:
+    # What was wrong: 4d0a0ace made 'train auth.log' (--format forgotten) say that the first line
+    # is a log line only where a later line's field count differed from the first's; a syslog
+    # file whose lines hold no separator, or the same count of ';' (cron's), was read as a
+    # table whose header is its first log line, and a table model was trained and saved on it
+    # ('trained autoencoder on 5 rows ... of csv (6 features)'), exit 0, without a word of a log.
+    from typer.testing import CliRunner
+
+    from hourglass.cli import app
+
+    log = tmp_path / "auth.log"
+    log.write_text("".join(lines[0].format(i=i) + "\n" for i in range(1, 8)), encoding="utf-8")
+    res = CliRunner().invoke(app, ["train", str(log), "-o", str(tmp_path / "m")])
+    assert res.exit_code == 2, res.output
+    assert "the first line is a log line ('syslog' header): a log file needs a log --format" in res.output
+    assert not (tmp_path / "m").exists()

@@ -1177,16 +1177,6 @@ def _utf16_or_binary(head: bytes) -> bool:
     return body.count(0) * 4 > len(body) and _control_share(body.replace(b"\x00", b"")) > 0.05
 
 
-def _log_line_header(head: bytes) -> str | None:
-    """The log format (``"syslog"`` ...) whose header the first line of ``head`` (a file's
-    first bytes) has, or ``None``: a raw log sniffed as a table for a separator its first
-    line held (a sudo line's ``;``)."""
-    from hourglass.ingest.logs import log_header_of  # (logs imports this module)
-
-    first = without_boms(head).split(b"\n", 1)[0].decode("utf-8", "replace").strip()
-    return log_header_of(first)
-
-
 def looks_binary(head: bytes) -> bool:
     """Whether ``head`` (a file's or an input's first bytes) is no text: UTF-16/32 without a
     byte-order mark or NUL-filled data (:func:`_utf16_or_binary`), or over 5% control bytes
@@ -1374,6 +1364,14 @@ def _csv_header_lines(path: Path, sep: str, skip_rows: int, utf8: bool = False) 
     text = without_boms(raw.decode("utf-8", "replace").rstrip("\r\n"))  # UTF-8 BOMs (every one)
     if not text.strip():
         raise InputError(f"{path}: empty file")
+    from hourglass.ingest.logs import log_header_of  # (logs imports this module)
+
+    log = log_header_of(text.strip())
+    if log is not None:  # a raw log (the log --format forgotten), whatever separators its lines
+        # hold: none, or as many on each (sudo's ' ; '), was a table named by its first line
+        which = "the first line" if skip_rows == 0 else f"line {skip_rows + 1}, the header,"
+        raise InputError(f"{path}: {which} is a log line ({log!r} header): "
+                         f"{ONE_FIELD_HEADER}")
     try:
         raw_names = [str(n).strip() for n in next(iter(csv.reader(io.StringIO(text, newline=""),
                                                                    delimiter=sep)))]
@@ -1661,12 +1659,6 @@ def _iter_csv(
             where = f"line {line}" if line else f"row {pending['text'][:60]!r}"
             # the first data line already: the whole file is likely in another layout
             layout = (f"the first data line: {IN_THIS_LAYOUT} " if line == skip_rows + 1 else "")
-            log = _log_line_header(head) if layout else None
-            if log is not None:  # a raw log whose first line held a separator (sudo's ' ; '):
-                # no table at all, where skipping such rows would skip the whole log
-                return InputError(f"{path}: {where}: expected {pending['expected']} fields, found "
-                                  f"{pending['actual']} (the first line is a log line ({log!r} "
-                                  f"header): {ONE_FIELD_HEADER})")
             if "problem" in pending:  # a comment line comment_check refused
                 return InputError(f"{path}: {where}: {pending['problem']}")
             if not layout and pending["expected"] == 1:
