@@ -34,6 +34,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (
     NslKddFiles,
+    OptionError,
     header,
     markdown_table,
     parameters_of,
@@ -157,16 +158,25 @@ def _against(args: argparse.Namespace, params: dict[str, object]) -> None:
 
 
 def _parse(items: list[str], option: str = "--param") -> dict[str, object]:
-    """``NAME=VALUE`` items as AutoEncoder parameters (VALUE a Python literal, else a string)."""
+    """``NAME=VALUE`` items as AutoEncoder parameters (VALUE a Python literal, else a string),
+    checked as the detector checks them, before any data is read: an item without ``=VALUE``
+    (``--param epochs``, taken as ``epochs=''``) or a value of the wrong kind (``lr=abc``) was
+    refused only by the first fit, after NSL-KDD was read."""
     params: dict[str, object] = {"verbose": 0}
     for item in items:
-        key, _, value = item.partition("=")
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise OptionError(f"{option}: expected NAME=VALUE, got {item!r}")
         try:
             params[key] = ast.literal_eval(value)
         except (ValueError, SyntaxError):
             params[key] = value
     # an unknown NAME stopped the script with a TypeError traceback at the first fit
     parameters_of(option, list(params), AutoEncoder)
+    try:
+        AutoEncoder(**params).validate_params()
+    except (ValueError, TypeError) as exc:
+        raise OptionError(f"{option}: {exc}") from None
     return params
 
 

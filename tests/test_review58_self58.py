@@ -48,3 +48,30 @@ def test_log_without_format_is_refused_whatever_its_separators(tmp_path: Path, l
     assert res.exit_code == 2, res.output
     assert "the first line is a log line ('syslog' header): a log file needs a log --format" in res.output
     assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.usefixtures("script_state_kept")
+@pytest.mark.parametrize("args, line", [
+    (["--param", "epochs"], "--param: expected NAME=VALUE, got 'epochs'"),
+    (["--versus", "lr=abc"], "--versus: lr must be a number"),
+])
+def test_fit_time_refuses_a_bad_param_before_any_work(
+        args: list[str], line: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # What was wrong: ef1cb70b made timeseries_explain.py refuse a --param without '=VALUE' (or a
+    # value of the wrong kind) before any work, but its sibling fit_time.py still took
+    # `--param epochs` as epochs='' (and lr=abc as the text 'abc'), read NSL-KDD's 67,343 rows
+    # and only then stopped at the first fit ('epochs must be a whole number, got '''). Now both
+    # are refused in one line, exit 2, before the data folder is looked at (tmp_path has none).
+    import sys
+
+    bench = str(Path(__file__).resolve().parent.parent / "benchmarks")
+    monkeypatch.syspath_prepend(bench)
+    import fit_time
+    from _common import run_script
+
+    monkeypatch.setattr(sys, "argv", ["fit_time.py", "--data", str(tmp_path), *args])
+    with pytest.raises(SystemExit) as stop:
+        run_script(fit_time.main)
+    assert stop.value.code == 2
+    assert line in capsys.readouterr().err.strip().splitlines()[-1]
