@@ -85,7 +85,7 @@ PUBLISHED: dict[str, float] = {
 }
 
 NOTES = """Command: `{command}` ({masks}, `LogParser` defaults: Drain similarity
-0.7, depth 5, rules 3; one setting for every set). Each set's 2,000 raw lines are parsed with
+0.7, depth 5, rules {rules}; one setting for every set). Each set's 2,000 raw lines are parsed with
 `LogParser(format)`: a built-in `--format` where one fits, otherwise a `(?P<content>...)` regular
 expression after the set's header layout (`benchmarks/loghub.py`, `FORMATS`). GA: a line is
 correct when the lines that share its template are exactly the lines that share its true
@@ -210,7 +210,8 @@ def main() -> None:
     if not args.no_write:
         body = (header("Loghub 2k log parsing", command=False) + "\n" + NOTES.format(
             command=command_line(),
-            masks="default masks" if masks is None else f"masks from {args.masks_json}")
+            masks="default masks" if masks is None else f"masks from {args.masks_json}",
+            rules=LogParser(FORMATS[sets[0]][0]).rules)  # (the rules it ran: a new parser's)
                 + "\n\n" + text + "\n\n" + SOURCES + "\n")
         print(f"wrote {write_result('loghub', body)}")
 

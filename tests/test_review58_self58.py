@@ -75,3 +75,30 @@ def test_fit_time_refuses_a_bad_param_before_any_work(
         run_script(fit_time.main)
     assert stop.value.code == 2
     assert line in capsys.readouterr().err.strip().splitlines()[-1]
+
+
+@pytest.mark.usefixtures("script_state_kept")
+def test_loghub_result_states_the_parsing_rules_it_ran_with(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: cd4c6904 made rules 4 (IPv6 masks) a new LogParser's default, but
+    # benchmarks/loghub.py's result text still said "`LogParser` defaults: Drain similarity 0.7,
+    # depth 5, rules 3" (a fixed string), so loghub.md written by a run now named rules it did
+    # not run with. It now states the rules of the parsers it ran.
+    import sys
+
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import loghub
+    from hourglass.ingest.logs import LogParser
+
+    for name in ("log.gz", "log_structured.csv.gz"):
+        (tmp_path / "loghub_2k" / "Apache").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "loghub_2k" / "Apache" / f"Apache_2k.{name}").write_bytes(b"")
+    written: dict[str, str] = {}
+    monkeypatch.setattr(loghub, "run_set", lambda root, s, parser, repeat=3: {"ga": 1.0})
+    monkeypatch.setattr(loghub, "table", lambda results, before: "TABLE")
+    monkeypatch.setattr(loghub, "write_result", lambda name, body: written.setdefault(name, body))
+    monkeypatch.setattr(sys, "argv", ["loghub.py", "--data", str(tmp_path), "--sets", "Apache",
+                                      "--no-before"])
+    loghub.main()
+    rules = LogParser().rules
+    assert f"depth 5, rules {rules};" in written["loghub"].replace("\n", " ")
