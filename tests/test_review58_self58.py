@@ -102,3 +102,20 @@ def test_loghub_result_states_the_parsing_rules_it_ran_with(
     loghub.main()
     rules = LogParser().rules
     assert f"depth 5, rules {rules};" in written["loghub"].replace("\n", " ")
+
+
+@pytest.mark.parametrize("value", [["alice", "bob"], {"name": "alice"}])
+def test_ecs_user_of_a_list_or_object_is_no_name(value: object) -> None:
+    # What was wrong: 9163cbc4 sent a web server's remote_user (and remote_addr) to ECS; a JSON
+    # row whose remote_user (or user, host ...) held an array or object was written as the text
+    # of the Python value, user.name "['alice', 'bob']" and the same in related.user, a name no
+    # SIEM pivot matches (remote_addr's list was already left out: no IP). A container is now
+    # no value of a text field either: it stays under hourglass.fields, as an invalid IP does.
+    from hourglass.serve.ecs import AlertRule, to_ecs
+
+    doc = to_ecs({"row": 1, "score": 2.0, "severity": "high", "calibrated": 0.9},
+                 AlertRule("autoencoder", "abc"),
+                 fields={"remote_addr": ["192.0.2.1"], "remote_user": value, "host": value})
+    assert "user" not in doc and "host" not in doc and "source" not in doc
+    assert "related" not in doc or not doc["related"].get("user")
+    assert doc["hourglass"]["fields"]["remote_user"] == value

@@ -391,6 +391,10 @@ def _ecs_value(target: str, value: Any) -> Any:
     index would reject the whole document over a malformed ip or port)."""
     if _missing(value):  # (pandas' NA would be the text '<NA>')
         return None
+    if isinstance(value, list | tuple | dict | set):
+        # a JSON array or object is no one address, port or name: its Python text was taken as
+        # one (user.name "['alice', 'bob']", in related.user too)
+        return None
     if target.endswith(".ip"):
         # '010.001.002.003': 10.1.2.3, as the features read it, not an invalid address left out
         text = unpadded_ipv4(str(value).strip())
