@@ -198,7 +198,7 @@ def test_evaluate_of_a_log_with_a_table_model_calls_it_a_log(table: dict[str, Pa
     one_line_error(["evaluate", str(table["model"]), str(log), "--label-col", "label", "--normal", "benign"],
                    "the data reads as one text column (first line '081109 ")
     one_line_error(["evaluate", str(table["model"]), str(log), "--label-col", "label", "--normal", "benign"],
-                   "a log? a table model reads table columns; a log needs a log model")
+                   "a log needs a log model (train --format hdfs")  # (round 58: told by the reader)
 
 
 def test_evaluate_refuses_a_report_or_json_name_of_another_type(table: dict[str, Path],

@@ -44,6 +44,7 @@ def test_raw_log_read_as_table_points_to_a_log_format(tmp_path: Path) -> None:
                    "- 1117838573 2005.06.03 R02-M1 RAS KERNEL INFO cache parity error corrected\n"
                    "- 1117838575 2005.06.03 R02-M1 RAS KERNEL FATAL data TLB error, r1=0, r2=3\n")
     for args in (["inspect", str(log)], ["train", str(log), "-o", str(tmp_path / "m")]):
-        # (round 58: told at the header, a log line, before any row is read)
-        one_line_error(args, "the first line is a log line ('bgl' header): "
-                       "a log file needs a log --format", tmp_path / "m")
+        # (round 58, self58: told at the header, a log line, before any row is read)
+        one_line_error(args, "the data reads as one text column (first line '- 1117838570 ",
+                       tmp_path / "m")
+        one_line_error(args, "a log needs a log model (train --format hdfs", tmp_path / "m")

@@ -1364,19 +1364,23 @@ def _csv_header_lines(path: Path, sep: str, skip_rows: int, utf8: bool = False) 
     text = without_boms(raw.decode("utf-8", "replace").rstrip("\r\n"))  # UTF-8 BOMs (every one)
     if not text.strip():
         raise InputError(f"{path}: empty file")
-    from hourglass.ingest.logs import log_header_of  # (logs imports this module)
-
-    log = log_header_of(text.strip())
-    if log is not None:  # a raw log (the log --format forgotten), whatever separators its lines
-        # hold: none, or as many on each (sudo's ' ; '), was a table named by its first line
-        which = "the first line" if skip_rows == 0 else f"line {skip_rows + 1}, the header,"
-        raise InputError(f"{path}: {which} is a log line ({log!r} header): "
-                         f"{ONE_FIELD_HEADER}")
     try:
         raw_names = [str(n).strip() for n in next(iter(csv.reader(io.StringIO(text, newline=""),
                                                                    delimiter=sep)))]
     except csv.Error as exc:
         raise InputError(f"{path}: line {skip_rows + 1}: unreadable header ({exc})") from None
+    from hourglass.ingest.logs import log_header_of  # (logs imports this module)
+
+    log = log_header_of(text.strip())
+    if log is not None:  # a raw log (the log --format forgotten), whatever separators its lines
+        # hold: none, or as many on each (cron's '; '), was a table named by its first line
+        from hourglass.features.tabular import LOG_MODEL, read_as_log
+
+        which = "the first line" if skip_rows == 0 else f"line {skip_rows + 1}, the header,"
+        # (one column: said as a model told of the columns it lacks says it)
+        said = read_as_log(raw_names) if len(raw_names) == 1 else None
+        raise InputError(f"{path}: " + (said or f"{which} is a log line ({log!r} header), no "
+                                        f"table's header: a log needs a log model ({LOG_MODEL})"))
     names = dedupe_names(raw_names)
     counts = Counter(raw_names)  # (one pass: list.count per name took minutes on 40,000 columns)
     repeated = [n for n, k in counts.items() if n and k > 1]
