@@ -149,3 +149,29 @@ def test_ipv6_mask_costs_nothing_on_a_message_that_cannot_hold_an_address() -> N
                          ("at 12:34:56 port 8", "at <NUM>:<NUM>:<NUM> port <NUM>")]:
         assert p4.mask(text) == masked, text
 
+
+@pytest.mark.parametrize("message", [
+    "alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/ls",  # a sudo line's ';'
+    "Accepted password for alice from 192.0.2.7 port 22 ssh2",  # no separator at all
+])
+def test_rfc5424_log_without_format_is_told_as_a_log(tmp_path: Path, message: str) -> None:
+    # What was wrong: logs.log_header_of (4d0a0ace) knew the hdfs, bgl and BSD/RFC 3339 syslog
+    # headers only; an RFC 5424 log (rsyslog's RFC5424 template: '<86>1 2026-03-03T07:01:02Z web1
+    # sudo - - - ...') given to train without --format still said 'expected 4 fields, found 1 (the
+    # first data line: ... use --on-bad-rows skip ...)', or, its lines holding no separator, was
+    # read as a one-column table and refused only as '1 training row'. It is now told as a log.
+    from typer.testing import CliRunner
+
+    from hourglass.cli import app
+
+    log = tmp_path / "auth.log"
+    log.write_text(f"<86>1 2026-03-03T07:01:02Z web1 sudo - - - {message}\n"
+                   "<86>1 2026-03-03T07:01:03Z web1 sshd 42 - - Accepted publickey for bob\n"
+                   "<86>1 2026-03-03T07:01:04Z web1 sshd 43 - - Accepted publickey for eve\n",
+                   encoding="utf-8")
+    res = CliRunner().invoke(app, ["train", str(log), "-o", str(tmp_path / "m")])
+    assert res.exit_code == 2, res.output
+    assert ("the first line is a log line ('rfc5424' header), no table's header" in res.output
+            or "the data reads as one text column (first line '<86>1 " in res.output)
+    assert "a log needs a log model (train --format hdfs" in res.output
+    assert "--on-bad-rows skip" not in res.output and not (tmp_path / "m").exists()

@@ -263,13 +263,16 @@ LOG_FORMATS: dict[str, tuple[str | JournaldHeader, str | None]] = {
 
 def log_header_of(line: str) -> str | None:
     """The built-in line format (``"hdfs"``, ``"bgl"``, ``"syslog"``) whose header ``line``
-    has, or ``None``: a raw log line read where a table or JSON rows were expected. A CEF or LEEF
-    record behind a syslog header is a table format's record, no log line.
+    has, ``"rfc5424"`` for an RFC 5424 syslog line (read with a header regex: the README gives
+    one), or ``None``: a raw log line read where a table or JSON rows were expected. A CEF or
+    LEEF record behind a syslog header is a table format's record, no log line.
 
     Examples
     --------
     >>> log_header_of("Mar  3 07:01:02 web1 sudo[42]: alice : TTY=pts/0 ; PWD=/home/alice")
     'syslog'
+    >>> log_header_of("<86>1 2026-03-03T07:01:02Z web1 sshd 42 - - Accepted publickey for bob")
+    'rfc5424'
     >>> log_header_of("src_ip;dst_ip;bytes") is None
     True
     """
@@ -279,7 +282,8 @@ def log_header_of(line: str) -> str | None:
         pattern = LOG_FORMATS[name][0]
         if isinstance(pattern, str) and re.match(pattern, line):
             return name
-    return None
+    # (rsyslog's RFC5424 template: no built-in format reads it, a log all the same)
+    return "rfc5424" if _RFC5424.match(line) else None
 
 
 # the start of an RFC 5424 syslog line: its priority, version 1 and a time stamp (or '-', none)
