@@ -175,3 +175,20 @@ def test_rfc5424_log_without_format_is_told_as_a_log(tmp_path: Path, message: st
             or "the data reads as one text column (first line '<86>1 " in res.output)
     assert "a log needs a log model (train --format hdfs" in res.output
     assert "--on-bad-rows skip" not in res.output and not (tmp_path / "m").exists()
+
+
+def test_one_column_log_message_names_no_model_where_there_is_none(tmp_path: Path) -> None:
+    # What was wrong: with the table reader telling a one-column log at its header (this round),
+    # inspect and train said read_as_log's 'a log? this model scores table columns', of a model
+    # that does not exist (inspect has none; train had not made one).
+    from typer.testing import CliRunner
+
+    from hourglass.cli import app
+
+    log = tmp_path / "auth.log"
+    log.write_text("".join(f"Mar  3 07:01:0{i} web1 sshd[4{i}]: Accepted password for u{i}\n"
+                           for i in range(1, 6)), encoding="utf-8")
+    res = CliRunner().invoke(app, ["inspect", str(log)])
+    assert res.exit_code == 2, res.output
+    assert "this model" not in res.output
+    assert "a table, series or entity model reads table columns; a log needs a log model" in res.output

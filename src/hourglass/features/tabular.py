@@ -88,8 +88,9 @@ def read_as_log(columns: Sequence[object]) -> str | None:
     if len(columns) != 1 or len(str(columns[0]).split()) < 4:
         return None
     first = listed_columns([columns[0]])[:80]
-    return (f"the data reads as one text column (first line {first!r}): a log? this model scores "
-            f"table columns; a log needs a log model ({LOG_MODEL})")
+    # (no 'this model': the table reader says it too, in train and inspect, before any model)
+    return (f"the data reads as one text column (first line {first!r}): a log? a table, series or "
+            f"entity model reads table columns; a log needs a log model ({LOG_MODEL})")
 
 
 # a categorical column of a scoring call is warned about when fewer than 1% of its non-missing
