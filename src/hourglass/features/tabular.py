@@ -170,6 +170,17 @@ _PORT_BUCKETS = ("well-known", "registered", "ephemeral")
 _CLIP = 1e9  # keeps float32 features finite whatever the input
 _N_QUANTILES = 101
 _CORR_ROWS = 50_000
+# values this many units in the last place apart are one value written twice (0.1 + 0.2 beside
+# 0.3, a bucket's mean of equal values): scaled, such a span would blow rounding up to the range
+_ROUNDING_ULPS = 4
+
+
+def _constant(x: np.ndarray) -> bool:
+    """Whether the finite values ``x`` are one value, but for floating-point rounding."""
+    if len(x) == 0:
+        return True
+    lo, hi = float(x.min()), float(x.max())  # max == min first: ptp of ±1e308 would overflow
+    return hi == lo or hi - lo <= _ROUNDING_ULPS * float(np.spacing(max(abs(lo), abs(hi))))
 
 
 def _skew(x: np.ndarray) -> float:
@@ -507,9 +518,11 @@ class TabularPreprocessor:
     * ``drop``: identifiers and timestamps (``Flow ID``, ``uid``, ``Timestamp``, dates and ISO 8601
       date/time text, epoch times or times as text under a time's name, near-unique text).
 
-    Numeric columns constant in training, and numeric columns whose correlation with an earlier
-    one exceeds ``max_corr``, are dropped (and logged). A categorical column with one value in
-    training is kept: its ``<unseen>`` feature flags any other value later.
+    Numeric columns constant in training (but for floating-point rounding: ``0.3`` beside
+    ``0.1 + 0.2``, whose span would otherwise be scaled up to the whole feature range), and numeric
+    columns whose correlation with an earlier one exceeds ``max_corr``, are dropped (and logged).
+    A categorical column with one value in training is kept: its ``<unseen>`` feature flags any
+    other value later.
 
     Parameters
     ----------
@@ -830,8 +843,7 @@ class TabularPreprocessor:
         for c in num_cols:  # as read: a '-' or an empty text cell is missing, not a value
             self.profile_[c].update(_value_profile(raw[c]))
         finite = {c: raw[c][np.isfinite(raw[c])] for c in num_cols}
-        self.constant_ = [c for c in num_cols  # max == min: ptp of ±1e308 would overflow
-                          if len(finite[c]) == 0 or finite[c].max() == finite[c].min()]
+        self.constant_ = [c for c in num_cols if _constant(finite[c])]
         if self.constant_:
             logger.info("dropping %d column(s) constant in training: %s", len(self.constant_),
                         _listed(self.constant_))

@@ -1,0 +1,43 @@
+"""Review round 58 (dns58): DNS, proxy and DHCP telemetry as a SOC engineer reads it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from hourglass.features.entity import EntityWindows
+from hourglass.features.tabular import TabularPreprocessor
+
+
+def test_column_constant_but_for_rounding_is_dropped_not_scaled_up():
+    # What was wrong: a column of one value written with a rounding error (0.3 beside 0.1 + 0.2)
+    # was no constant column: its span of 5.6e-17 became the minmax scale, so the two spellings
+    # were features 0 and 1 and a value of 0.35 scored as 1e9 (the clip).
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"rate": np.where(rng.random(200) < 0.5, 0.3, 0.1 + 0.2),
+                       "bytes": rng.integers(100, 1000, 200).astype(float)})
+    p = TabularPreprocessor().fit(df)
+    assert p.constant_ == ["rate"]
+    out = p.transform(pd.DataFrame({"rate": [0.35], "bytes": [500.0]}))
+    assert np.abs(out).max() <= 1.0
+    # a column that truly varies, however little, is kept
+    q = TabularPreprocessor().fit(pd.DataFrame({"c": [1e15, 1e15 + 1] * 50, "d": np.arange(100.0)}))
+    assert "c" not in q.constant_
+
+
+def test_entity_mean_of_one_round_trip_time_is_constant():
+    # What was wrong: per-client buckets of a Zeek dns.log whose rtt is always 0.012 s gave
+    # 'rtt:mean' values one unit in the last place apart (the mean of 3 x 0.012 is not 0.012),
+    # so the feature was kept with a scale of 1.7e-18 and a tunnelling client's 0.05 s answered
+    # a score of 1e18.
+    rows = []
+    for i in range(300):
+        n = 1 + i % 5
+        for k in range(n):
+            rows.append({"host": f"10.0.0.{i % 17}", "ts": 1_700_000_000 + 60 * i + k,
+                         "rtt": 0.012, "bytes": float(100 + (i * 7 + k) % 50)})
+    ew = EntityWindows("host", "ts", bucket="1min").fit(pd.DataFrame(rows))
+    assert "rtt:mean" not in ew.feature_names_
+    X = ew.transform(pd.DataFrame([{"host": "10.0.0.66", "ts": 1_700_000_000 + k, "rtt": 0.05,
+                                    "bytes": 120.0} for k in range(20)]))
+    assert np.abs(np.asarray(X, dtype=float)).max() < 1e3
