@@ -41,3 +41,42 @@ def test_entity_mean_of_one_round_trip_time_is_constant():
     X = ew.transform(pd.DataFrame([{"host": "10.0.0.66", "ts": 1_700_000_000 + k, "rtt": 0.05,
                                     "bytes": 120.0} for k in range(20)]))
     assert np.abs(np.asarray(X, dtype=float)).max() < 1e3
+
+
+def _ecs_doc(fmt, row):
+    from hourglass.serve.ecs import AlertRule, ecs_named, to_ecs
+
+    alert = {"row": 0, "score": 9.0, "calibrated": 0.999, "severity": "high", "threshold": 1.0}
+    return to_ecs(alert, AlertRule("autoencoder", "ab", data_format=fmt), fields=ecs_named(row, fmt))
+
+
+def test_ecs_alert_of_zeek_http_names_the_server_asked_as_url_domain_not_host_name():
+    # What was wrong: a Zeek http.log alert put 'host' (the Host header: the server a client
+    # asked for, 185.199.1.9 serving payload.exe) into host.name, the field a SIEM keys its
+    # hosts on, as if the malware server were one of the network's machines; the URI and the
+    # agent were left out.
+    row = {"id.orig_h": "10.0.0.66", "id.orig_p": 50000, "id.resp_h": "185.199.1.9",
+           "id.resp_p": 80, "method": "GET", "host": "185.199.1.9", "uri": "/update/payload.exe",
+           "user_agent": "curl/7.68.0", "status_code": 200}
+    doc = _ecs_doc("zeek-conn", row)
+    assert "host" not in doc
+    assert doc["url"] == {"domain": "185.199.1.9", "original": "/update/payload.exe"}
+    assert doc["user_agent"] == {"original": "curl/7.68.0"}
+    assert doc["source"]["ip"] == "10.0.0.66"
+
+
+def test_ecs_alert_of_dns_names_the_question_and_the_answer_code():
+    # What was wrong: an alert of a Zeek dns.log or Suricata DNS model named the client
+    # (source.ip) but not the name it asked for, its type or the answer's code: the tunnelled
+    # domain was nowhere in the document unless kept by hand (--keep query, under hourglass.fields).
+    zeek = _ecs_doc("zeek-conn", {"id.orig_h": "10.0.0.77", "query": "qxkzjvbwpomdta.info",
+                                  "qtype_name": "A", "rcode_name": "NXDOMAIN", "rcode": 3})
+    assert zeek["dns"] == {"question": {"name": "qxkzjvbwpomdta.info", "type": "A"},
+                           "response_code": "NXDOMAIN"}
+    eve = _ecs_doc("suricata-eve", {"src_ip": "10.0.0.66", "dns.type": "query",
+                                    "dns.rrname": "a1b2c3.tun.evil.com", "dns.rrtype": "TXT"})
+    assert eve["dns"] == {"question": {"name": "a1b2c3.tun.evil.com", "type": "TXT"}}
+    web = _ecs_doc("suricata-eve", {"src_ip": "10.0.0.66", "http.hostname": "bad.example",
+                                    "http.url": "/x.exe", "http.http_method": "GET"})
+    assert web["url"] == {"domain": "bad.example", "original": "/x.exe"}
+    assert web["http"] == {"request": {"method": "GET"}}
