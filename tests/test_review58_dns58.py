@@ -80,3 +80,30 @@ def test_ecs_alert_of_dns_names_the_question_and_the_answer_code():
                                     "http.url": "/x.exe", "http.http_method": "GET"})
     assert web["url"] == {"domain": "bad.example", "original": "/x.exe"}
     assert web["http"] == {"request": {"method": "GET"}}
+
+
+_ZEEK_DNS_HEAD = ("#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n"
+                  "#path\tdns\n#fields\tts\tuid\tid.orig_h\tid.resp_h\tquery\tqtype_name\trcode_name\t"
+                  "answers\tRD\n#types\ttime\tstring\taddr\taddr\tstring\tstring\tstring\t"
+                  "vector[string]\tbool\n")
+
+
+def test_event_table_of_a_zeek_tsv_dns_log_reads_its_fields(tmp_path):
+    # What was wrong: --key-col/--session-col on a Zeek TSV log (hourglass train dns.log --model
+    # deeplog --key-col qtype_name --session-col id.orig_h, with or without --format zeek-conn)
+    # read it as a plain TSV whose header was its '#separator' line: "no column 'id.orig_h',
+    # 'qtype_name'; columns are #separator \x09", though the file has them (the same log as
+    # Zeek JSON trained).
+    from hourglass.features.sessions import EventSessions
+
+    rows = [f"{1_700_000_000 + i}.5\tC{i}\t10.0.0.{i % 3}\t10.0.0.1\tx{i}.example.com\t"
+            f"{'A' if i % 2 else 'AAAA'}\t{'-' if i == 4 else 'NOERROR'}\t1.2.3.4,5.6.7.8\tT"
+            for i in range(12)]
+    tsv = tmp_path / "dns.log"
+    tsv.write_text(_ZEEK_DNS_HEAD + "\n".join(rows) + "\n#close\t2023-11-14-23-00-00\n")
+    pre = EventSessions(format="table", session_column="id.orig_h", key_column="qtype_name")
+    got = [s.tolist() for s in pre.fit_transform(str(tsv))]
+    assert pre.sessions(str(tsv)).ids == ["10.0.0.0", "10.0.0.1", "10.0.0.2"]
+    assert sum(map(len, got)) == 12  # every row, none taken for a header
+    a, aaaa = pre.key_names_.index("A") + 1, pre.key_names_.index("AAAA") + 1
+    assert got[0] == [aaaa, a] * 2 and got[1] == [a, aaaa] * 2

@@ -254,12 +254,17 @@ class EventTables:
         elif isinstance(data, (str, os.PathLike)):
             import pyarrow as pa
 
+            from hourglass.ingest.flows import ZEEK_CONN
             from hourglass.ingest.readers import check_path, table_format
-            from hourglass.ingest.tables import iter_table
+            from hourglass.ingest.tables import iter_table, read_head
 
             source = str(data)
             path, fmt = check_path(data), table_format(data)  # JSON lines named .log read as such
             jsonl = fmt in ("jsonl", "evtx")
+            # a Zeek TSV log (dns.log, http.log ...) is read as a table model reads it: its
+            # '#fields' line names the columns ('-' unset, bools, sets as JSON text); a plain TSV
+            # read took its '#separator' line for the header and found none of the columns
+            zeek = fmt in ("csv", "tsv") and ZEEK_CONN.sniff(read_head(path))
             # a CSV's session ids as written: typed from the first block, '007' and '7' were one
             # session '7' (and '007' in a chunk that also held a name), and a name after a
             # first block of numbers stopped the read. A later value that does not fit its
@@ -267,12 +272,13 @@ class EventTables:
             # every column here reads: a time that does not read is counted, as the README says
             # (it stopped the read, 'malformed value'), a key name after integer keys is a name
             text = {self.session_column: pa.string()} if fmt in ("csv", "tsv") and \
-                self.session_column is not None else None
+                self.session_column is not None and not zeek else None
             ids = self.session_column if text is not None else None
+            bad_rows = "error" if self.strict else "skip"
+            chunks = ZEEK_CONN.iter_chunks(path, on_bad_rows=bad_rows, stats=read) if zeek else \
+                iter_table(path, fmt=fmt, column_types=text, used=(), stats=read, on_bad_rows=bad_rows)
             frames = (big.iloc[lo:lo + step]  # a reader chunk (~16 MB) in chunk_lines slices
-                      for big in map(lambda chunk: _written_ids(chunk, ids), _strict_hint(iter_table(
-                          path, fmt=fmt, column_types=text, used=(), stats=read,
-                          on_bad_rows="error" if self.strict else "skip")))
+                      for big in map(lambda chunk: _written_ids(chunk, ids), _strict_hint(chunks))
                       for lo in range(0, len(big), step))
         else:
             raise InputError(f"an event table is a DataFrame or a CSV/Parquet/JSONL path, got "
