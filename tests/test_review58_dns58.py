@@ -107,3 +107,18 @@ def test_event_table_of_a_zeek_tsv_dns_log_reads_its_fields(tmp_path):
     assert sum(map(len, got)) == 12  # every row, none taken for a header
     a, aaaa = pre.key_names_.index("A") + 1, pre.key_names_.index("AAAA") + 1
     assert got[0] == [aaaa, a] * 2 and got[1] == [a, aaaa] * 2
+
+
+def test_grouped_and_entity_alerts_of_zeek_http_put_host_in_url_domain():
+    # What was wrong: after 26f5c9ab a row's alert put http.log's 'host' (the web server asked
+    # for) in url.domain, but a --group-by host or --entity-col host alert still called it
+    # host.name (ecs_target('host', 'zeek-conn')), the SIEM's field for the network's machines.
+    from hourglass.serve.ecs import AlertRule, ecs_target, to_ecs
+
+    assert ecs_target("host", "zeek-conn") == "url.domain"
+    assert ecs_target("host") == "host.name"  # a plain table's host column is still a host
+    rule = AlertRule("autoencoder", "ab", input="entity", data_format="zeek-conn", entity_field="host")
+    doc = to_ecs({"entity": "185.199.1.9", "bucket_start": "2023-11-14T22:00:00",
+                  "bucket_end": "2023-11-14T22:05:00", "rows": 3, "score": 9.0, "calibrated": 0.99,
+                  "severity": "high", "threshold": 1.0}, rule)
+    assert "host" not in doc and doc["url"] == {"domain": "185.199.1.9"}

@@ -145,10 +145,10 @@ _FORMAT_TARGETS: dict[str, dict[str, str]] = {
                    "awsRegion": "cloud.region", "userAgent": "user_agent.original",
                    "userIdentity.userName": "user.name", "userIdentity.accountId": "cloud.account.id"},
     # Zeek's dns.log and http.log, as Elastic's Zeek integration maps them: the name asked, its
-    # type and the answer's code; the URI asked and the client's agent (http.log's 'host', the Host
-    # header, is the server asked: see _field_target)
+    # type and the answer's code; the server asked (http.log's 'host', the Host header: no
+    # machine of the network's, host.name), the URI asked and the client's agent
     "zeek-conn": {"query": "dns.question.name", "qtype_name": "dns.question.type",
-                  "rcode_name": "dns.response_code", "uri": "url.original",
+                  "rcode_name": "dns.response_code", "host": "url.domain", "uri": "url.original",
                   "user_agent": "user_agent.original"},
     # Suricata's dns and http events, as Elastic's Suricata integration maps them
     "suricata-eve": {"dns.rrname": "dns.question.name", "dns.rrtype": "dns.question.type",
@@ -207,12 +207,9 @@ def _field_target(key: Any, fields: Mapping[str, Any], fmt: str | None) -> str |
     machine that forwarded it: Logstash's sender, a Windows Event Collector), or a Winlogbeat
     document's ``host.name`` (the machine Winlogbeat ran on), goes to ``observer.hostname`` where
     the event names its own computer (``Hostname``, ``Computer``; ``winlog.computer_name``),
-    which is ``host.name``, whichever field comes first; a Zeek http.log's ``host`` (the Host
-    header: a record with a ``uri``) is the server asked for, ``url.domain``."""
+    which is ``host.name``, whichever field comes first."""
     if fmt == "auditd" and key in _AUDIT_PROCESS_USER and _ecs_field("acct", fields.get("acct"), fmt):
         return _AUDIT_PROCESS_USER[key]
-    if fmt == "zeek-conn" and key == "host" and "uri" in fields:  # http.log's Host header: the
-        return "url.domain"  # server a client asked for, no host of the network's (host.name)
     forwarder, computer = _FORWARDER_FIELDS.get(str(fmt), ("", frozenset()))
     if forwarder and str(key).strip().lower() == forwarder and any(
             str(k).strip().lower() in computer and _ecs_value("host.name", v) is not None
