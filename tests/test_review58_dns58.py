@@ -122,3 +122,16 @@ def test_grouped_and_entity_alerts_of_zeek_http_put_host_in_url_domain():
                   "bucket_end": "2023-11-14T22:05:00", "rows": 3, "score": 9.0, "calibrated": 0.99,
                   "severity": "high", "threshold": 1.0}, rule)
     assert "host" not in doc and doc["url"] == {"domain": "185.199.1.9"}
+
+
+def test_ecs_alert_of_a_fortigate_webfilter_log_puts_hostname_in_url_domain():
+    # What was wrong: a FortiGate webfilter/traffic record's 'hostname' (the web server a client
+    # asked for) went to host.name, as a plain table's hostname does, so the alert of a client
+    # fetching payload.exe from 185.199.1.9 named that server as one of the network's hosts.
+    fgt = {"devname": "FGT60F", "devid": "FGT60FTK2109XXXX", "srcip": "10.0.0.66",
+           "dstip": "185.199.1.9", "dstport": 80, "hostname": "185.199.1.9", "service": "HTTP"}
+    doc = _ecs_doc("kv", fgt)
+    assert "host" not in doc and doc["url"] == {"domain": "185.199.1.9"}
+    assert doc["observer"] == {"name": "FGT60F", "serial_number": "FGT60FTK2109XXXX"}
+    # logfmt's or another key=value log's hostname (no FortiGate devid) is still the host
+    assert _ecs_doc("kv", {"hostname": "web1", "level": "warn", "msg": "x"})["host"] == {"name": "web1"}

@@ -150,6 +150,9 @@ _FORMAT_TARGETS: dict[str, dict[str, str]] = {
     "zeek-conn": {"query": "dns.question.name", "qtype_name": "dns.question.type",
                   "rcode_name": "dns.response_code", "host": "url.domain", "uri": "url.original",
                   "user_agent": "user_agent.original"},
+    # FortiGate (key=value lines): the device that logged (its serial number, devid, tells a
+    # FortiGate log from other key=value lines), as Elastic's Fortinet integration maps it
+    "kv": {"devid": "observer.serial_number", "devname": "observer.name"},
     # Suricata's dns and http events, as Elastic's Suricata integration maps them
     "suricata-eve": {"dns.rrname": "dns.question.name", "dns.rrtype": "dns.question.type",
                      "dns.rcode": "dns.response_code", "http.hostname": "url.domain",
@@ -207,9 +210,12 @@ def _field_target(key: Any, fields: Mapping[str, Any], fmt: str | None) -> str |
     machine that forwarded it: Logstash's sender, a Windows Event Collector), or a Winlogbeat
     document's ``host.name`` (the machine Winlogbeat ran on), goes to ``observer.hostname`` where
     the event names its own computer (``Hostname``, ``Computer``; ``winlog.computer_name``),
-    which is ``host.name``, whichever field comes first."""
+    which is ``host.name``, whichever field comes first; a FortiGate log's ``hostname`` (a
+    ``kv`` record with a ``devid``) is the web server asked for, ``url.domain``."""
     if fmt == "auditd" and key in _AUDIT_PROCESS_USER and _ecs_field("acct", fields.get("acct"), fmt):
         return _AUDIT_PROCESS_USER[key]
+    if fmt == "kv" and str(key) == "hostname" and "devid" in fields:  # FortiGate's: the web
+        return "url.domain"  # server a client asked for (webfilter, traffic), no machine of ours
     forwarder, computer = _FORWARDER_FIELDS.get(str(fmt), ("", frozenset()))
     if forwarder and str(key).strip().lower() == forwarder and any(
             str(k).strip().lower() in computer and _ecs_value("host.name", v) is not None
