@@ -135,3 +135,11 @@ def test_ecs_alert_of_a_fortigate_webfilter_log_puts_hostname_in_url_domain():
     assert doc["observer"] == {"name": "FGT60F", "serial_number": "FGT60FTK2109XXXX"}
     # logfmt's or another key=value log's hostname (no FortiGate devid) is still the host
     assert _ecs_doc("kv", {"hostname": "web1", "level": "warn", "msg": "x"})["host"] == {"name": "web1"}
+
+
+def test_ecs_alert_of_zeek_ssl_and_suricata_tls_names_the_server_name():
+    # What was wrong: an alert of a Zeek ssl.log or Suricata tls model named the client and the
+    # server's address but not the name the client asked for (SNI), HTTPS's only domain.
+    zeek = _ecs_doc("zeek-conn", {"id.orig_h": "10.0.0.66", "server_name": "c2.evil.example"})
+    eve = _ecs_doc("suricata-eve", {"src_ip": "10.0.0.66", "tls.sni": "c2.evil.example"})
+    assert zeek["tls"] == eve["tls"] == {"client": {"server_name": "c2.evil.example"}}

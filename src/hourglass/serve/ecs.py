@@ -144,12 +144,13 @@ _FORMAT_TARGETS: dict[str, dict[str, str]] = {
     "cloudtrail": {"eventName": "event.action", "eventSource": "event.provider",
                    "awsRegion": "cloud.region", "userAgent": "user_agent.original",
                    "userIdentity.userName": "user.name", "userIdentity.accountId": "cloud.account.id"},
-    # Zeek's dns.log and http.log, as Elastic's Zeek integration maps them: the name asked, its
-    # type and the answer's code; the server asked (http.log's 'host', the Host header: no
-    # machine of the network's, host.name), the URI asked and the client's agent
+    # Zeek's dns.log, http.log and ssl.log, as Elastic's Zeek integration maps them: the name
+    # asked, its type and the answer's code; the server asked (http.log's 'host', the Host
+    # header: no machine of the network's, host.name), the URI asked and the client's agent; the
+    # server name a TLS client asked for (SNI)
     "zeek-conn": {"query": "dns.question.name", "qtype_name": "dns.question.type",
                   "rcode_name": "dns.response_code", "host": "url.domain", "uri": "url.original",
-                  "user_agent": "user_agent.original"},
+                  "user_agent": "user_agent.original", "server_name": "tls.client.server_name"},
     # FortiGate (key=value lines): the device that logged (its serial number, devid, tells a
     # FortiGate log from other key=value lines), as Elastic's Fortinet integration maps it
     "kv": {"devid": "observer.serial_number", "devname": "observer.name"},
@@ -158,7 +159,7 @@ _FORMAT_TARGETS: dict[str, dict[str, str]] = {
                      "dns.rcode": "dns.response_code", "http.hostname": "url.domain",
                      "http.url": "url.original", "http.http_method": "http.request.method",
                      "http.status": "http.response.status_code",
-                     "http.http_user_agent": "user_agent.original"},
+                     "http.http_user_agent": "user_agent.original", "tls.sni": "tls.client.server_name"},
 }
 # Windows events exported as flat rows (NXLog/Logstash, OTRF/Mordor) name the event's computer
 # (``Hostname``; the .evtx reader's ``Computer``) and often the machine that forwarded them
