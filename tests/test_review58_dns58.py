@@ -143,3 +143,18 @@ def test_ecs_alert_of_zeek_ssl_and_suricata_tls_names_the_server_name():
     zeek = _ecs_doc("zeek-conn", {"id.orig_h": "10.0.0.66", "server_name": "c2.evil.example"})
     eve = _ecs_doc("suricata-eve", {"src_ip": "10.0.0.66", "tls.sni": "c2.evil.example"})
     assert zeek["tls"] == eve["tls"] == {"client": {"server_name": "c2.evil.example"}}
+
+
+def test_ecs_alert_of_a_cef_proxy_log_names_the_host_and_url_asked():
+    # What was wrong: a web proxy's CEF record (Blue Coat ProxySG, Zscaler NSS) gave an alert
+    # naming the client, its user and the server's address but not the host name or URL it
+    # asked for (dhost, request) nor its method and agent: the payload.exe download was
+    # anonymous unless each field was kept by hand under hourglass.fields.
+    doc = _ecs_doc("cef", {"src": "10.0.0.66", "suser": "bob", "dhost": "dl.evil.example",
+                           "dst": "185.199.1.9", "dpt": 80, "requestMethod": "GET",
+                           "request": "http://dl.evil.example/update/payload.exe",
+                           "requestClientApplication": "curl/7.68.0"})
+    assert doc["destination"] == {"domain": "dl.evil.example", "ip": "185.199.1.9", "port": 80}
+    assert doc["url"] == {"original": "http://dl.evil.example/update/payload.exe"}
+    assert doc["http"] == {"request": {"method": "GET"}}
+    assert doc["user_agent"] == {"original": "curl/7.68.0"}

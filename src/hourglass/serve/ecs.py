@@ -151,6 +151,13 @@ _FORMAT_TARGETS: dict[str, dict[str, str]] = {
     "zeek-conn": {"query": "dns.question.name", "qtype_name": "dns.question.type",
                   "rcode_name": "dns.response_code", "host": "url.domain", "uri": "url.original",
                   "user_agent": "user_agent.original", "server_name": "tls.client.server_name"},
+    # CEF (a proxy's, a firewall's), as Elastic's CEF integration maps its keys (short names and
+    # the full ones): the hosts by name, and the request a web proxy logged
+    "cef": {"dhost": "destination.domain", "destinationHostName": "destination.domain",
+            "shost": "source.domain", "sourceHostName": "source.domain",
+            "request": "url.original", "requestUrl": "url.original",
+            "requestMethod": "http.request.method",
+            "requestClientApplication": "user_agent.original"},
     # FortiGate (key=value lines): the device that logged (its serial number, devid, tells a
     # FortiGate log from other key=value lines), as Elastic's Fortinet integration maps it
     "kv": {"devid": "observer.serial_number", "devname": "observer.name"},
