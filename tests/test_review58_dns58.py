@@ -158,3 +158,18 @@ def test_ecs_alert_of_a_cef_proxy_log_names_the_host_and_url_asked():
     assert doc["url"] == {"original": "http://dl.evil.example/update/payload.exe"}
     assert doc["http"] == {"request": {"method": "GET"}}
     assert doc["user_agent"] == {"original": "curl/7.68.0"}
+
+
+def test_suppression_glob_with_two_stars_matches_instead_of_failing():
+    # What was wrong: a rule's glob of two '*' or more (query = "*.google.*", answers =
+    # "*1.1.1.1*") stopped score, stream and serve with "Invalid regular expression: invalid perl
+    # operator: (?>": fnmatch.translate writes an atomic group for it (Python 3.11+), which
+    # pandas' string methods hand to pyarrow's RE2, which has none.
+    from hourglass.serve.suppress import Condition, _time_text
+
+    cells = np.array(["www.google.com", "mail.google.co.uk", "google.evil.example", "<missing>"],
+                     dtype=object)
+    assert Condition.of(["*.google.*"], "query").test(cells).tolist() == [True, True, False, False]
+    assert Condition.of(["*GOOGLE*"], "query").test(cells).tolist() == [False] * 4  # case-sensitive
+    times = _time_text(pd.Series(pd.to_datetime(["2024-01-01 00:00:28", "2024-01-02 00:00:28"])))
+    assert Condition.of(["2024-01-01 *:*"], "ts").test_times(times).tolist() == [True, False]
