@@ -173,3 +173,27 @@ def test_suppression_glob_with_two_stars_matches_instead_of_failing():
     assert Condition.of(["*GOOGLE*"], "query").test(cells).tolist() == [False] * 4  # case-sensitive
     times = _time_text(pd.Series(pd.to_datetime(["2024-01-01 00:00:28", "2024-01-02 00:00:28"])))
     assert Condition.of(["2024-01-01 *:*"], "ts").test_times(times).tolist() == [True, False]
+
+
+def test_ecs_alert_of_an_event_table_session_names_its_client(tmp_path):
+    # What was wrong: a log model of a Zeek DNS log's event table by client (--message-col
+    # query --session-col id.orig_h) wrote ECS alerts whose message named the session
+    # 10.0.0.66, but no source.ip: the SIEM could not tie the alert to the host, as it can an
+    # entity model's (--entity-col id.orig_h) alert.
+    from hourglass import Pipeline
+    from hourglass.detectors.deeplog import DeepLog
+    from hourglass.features.sessions import EventSessions
+    from hourglass.pipeline import load
+    from hourglass.serve.ecs import AlertRule, to_ecs
+
+    df = pd.DataFrame({"id.orig_h": [f"10.0.0.{i % 4}" for i in range(40)],
+                       "qtype_name": ["A", "AAAA"] * 20})
+    pipe = Pipeline(DeepLog(epochs=1, verbose=0, top_g=1),
+                    features=EventSessions(session_column="id.orig_h", key_column="qtype_name")).fit(df)
+    pipe.save(tmp_path / "m")
+    rule = AlertRule.from_model(tmp_path / "m", load(tmp_path / "m"))
+    assert rule.input == "log" and rule.session_field == "id.orig_h"
+    doc = to_ecs({"session": "10.0.0.66", "score": 10.0, "calibrated": 1.0, "severity": "critical",
+                  "threshold": 9.0}, rule)
+    assert doc["source"] == {"ip": "10.0.0.66"}
+    assert doc["hourglass"]["session"] == "10.0.0.66"

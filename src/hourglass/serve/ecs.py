@@ -15,7 +15,8 @@ What goes where:
   ``event.start`` its start, ``event.end`` its end, ``event.duration`` its length (ns); the
   entity in the ECS field its column names (:data:`ECS_FIELDS`: ``src_ip`` -> ``source.ip``,
   ``hostname`` -> ``host.name``, ``user`` -> ``user.name``...), else only ``hourglass.entity``
-  (an IP address there also goes to ``related.ip``).
+  (an IP address there also goes to ``related.ip``); so does a log session grouped by a column
+  (``--session-col``: :attr:`AlertRule.session_field`), one value of that column.
 * ``event.kind`` ``"alert"``, ``event.module`` ``"hourglass"``, ``event.dataset``
   ``"hourglass.table"`` / ``"hourglass.log"`` / ``"hourglass.timeseries"`` / ``"hourglass.entity"``;
   ``event.category`` ``["intrusion_detection"]`` (plus ``"network"`` for a flow table: a model
@@ -281,6 +282,10 @@ class AlertRule:
     time_dayfirst
         Whether ``time_field``'s numeric dates (``01/02/2026``) put the day first, as in the
         model's training data (``None``: not such dates, or not known).
+    session_field
+        A log model's session column (an event table's ``--session-col``): it says which ECS
+        field the session of an alert goes to (``id.orig_h`` -> ``source.ip``, ``user`` ->
+        ``user.name``), as an entity's does.
 
     Examples
     --------
@@ -296,6 +301,7 @@ class AlertRule:
     time_field: str | None = None
     entity_field: str | None = None
     time_dayfirst: bool | None = None
+    session_field: str | None = None
 
     @property
     def dataset(self) -> str:
@@ -333,11 +339,13 @@ class AlertRule:
         name = pipe.model_name
         output = getattr(pipe.features_, "output", "tabular")
         entity = getattr(pipe.features_, "entity_col", None) if output == "entity" else None
+        session = getattr(pipe.features_, "session_column", None) if output == "events" else None
         return cls(name=str(name), id=str(content_hash),
                    input=_DATASETS.get(output, output), data_format=info.get("dataset"),
                    threshold=float(pipe.detector_.threshold_.value_),
                    time_field=info.get("time_col"), entity_field=None if entity is None else str(entity),
-                   time_dayfirst=info.get("time_dayfirst"))
+                   time_dayfirst=info.get("time_dayfirst"),
+                   session_field=None if session is None else str(session))
 
 
 def _iso(value: dt.datetime) -> str:
@@ -704,6 +712,10 @@ def to_ecs(alert: Mapping[str, Any], rule: AlertRule, *, fields: Mapping[str, An
     rest = _map_fields(mapped, fields, rule.data_format)
     if bucket:
         _entity_fields(mapped, rule.entity_field, original.get("entity"), rule.data_format)
+    elif rule.input == "log" and rule.session_field is not None and original.get("session") is not None:
+        # the session of an event table's --session-col is one value of that column: the client
+        # of a DNS log's sessions by id.orig_h is source.ip, a user's sessions user.name
+        _entity_fields(mapped, rule.session_field, original["session"], rule.data_format)
     sign_in = rule.data_format in _SIGN_IN_FORMATS
     network = not sign_in and (rule.data_format in _NETWORK_FORMATS or (
         rule.data_format not in _API_FORMATS and any(k in mapped for k in ("source", "destination"))))
