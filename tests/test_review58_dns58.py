@@ -197,3 +197,17 @@ def test_ecs_alert_of_an_event_table_session_names_its_client(tmp_path):
                   "threshold": 9.0}, rule)
     assert doc["source"] == {"ip": "10.0.0.66"}
     assert doc["hourglass"]["session"] == "10.0.0.66"
+
+
+def test_ecs_alert_of_suricata_dns_v3_names_the_question():
+    # What was wrong: Suricata 8 writes DNS events in version 3, the names asked as a list
+    # (dns.queries: [{"rrname", "rrtype"}]), which a table holds as JSON text: the alert of a
+    # tunnelling query named its response code but not the name, where a version 2 event's
+    # dns.rrname gave dns.question.name.
+    text = '[{"rrname": "a1b2c3.tun.evil.example", "rrtype": "TXT"}]'
+    for queries in (text, [{"rrname": "a1b2c3.tun.evil.example", "rrtype": "TXT"}]):
+        doc = _ecs_doc("suricata-eve", {"src_ip": "10.0.0.66", "dns.type": "request",
+                                        "dns.queries": queries, "dns.rcode": "NXDOMAIN"})
+        assert doc["dns"] == {"question": {"name": "a1b2c3.tun.evil.example"},
+                              "response_code": "NXDOMAIN"}
+    assert "dns" not in _ecs_doc("suricata-eve", {"src_ip": "10.0.0.66", "dns.queries": "[]"})

@@ -167,7 +167,9 @@ _FORMAT_TARGETS: dict[str, dict[str, str]] = {
                      "dns.rcode": "dns.response_code", "http.hostname": "url.domain",
                      "http.url": "url.original", "http.http_method": "http.request.method",
                      "http.status": "http.response.status_code",
-                     "http.http_user_agent": "user_agent.original", "tls.sni": "tls.client.server_name"},
+                     "http.http_user_agent": "user_agent.original", "tls.sni": "tls.client.server_name",
+                     # DNS v3 (Suricata 8's default): the names asked are a list, [{rrname, rrtype}]
+                     "dns.queries": "dns.question.name"},
 }
 # Windows events exported as flat rows (NXLog/Logstash, OTRF/Mordor) name the event's computer
 # (``Hostname``; the .evtx reader's ``Computer``) and often the machine that forwarded them
@@ -457,6 +459,24 @@ def _ecs_value(target: str, value: Any) -> Any:
     return text.lower() if target.startswith("network.") else text
 
 
+def _first_rrname(queries: Any) -> Any:
+    """The first name asked of a Suricata DNS v3 event's ``dns.queries`` (a list of
+    ``{"rrname", "rrtype"}``, or its JSON text as a table holds it), else ``None``.
+
+    Examples
+    --------
+    >>> _first_rrname('[{"rrname": "a.example", "rrtype": "TXT"}]'), _first_rrname([]), _first_rrname("x")
+    ('a.example', None, None)
+    """
+    if isinstance(queries, str):
+        try:
+            queries = json.loads(queries)
+        except ValueError:
+            return None
+    first = queries[0] if isinstance(queries, list) and queries else None
+    return first.get("rrname") if isinstance(first, dict) else None
+
+
 def _ecs_field(key: Any, value: Any, fmt: str | None = None,
                fields: Mapping[str, Any] | None = None) -> tuple[str, Any] | None:
     """The ECS field and value ``key``'s ``value`` (a field of data format ``fmt``, among the
@@ -470,6 +490,8 @@ def _ecs_field(key: Any, value: Any, fmt: str | None = None,
         target = "cloud.availability_zone"  # a zonal resource's location: us-central1-c
     if fmt == "auditd" and _audit_missing(value):
         return None
+    if fmt == "suricata-eve" and key == "dns.queries":
+        value = _first_rrname(value)
     mapped = _ecs_value(target, value)
     if mapped is not None:
         return target, mapped
