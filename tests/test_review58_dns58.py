@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from hourglass.features.entity import EntityWindows
 from hourglass.features.tabular import TabularPreprocessor
@@ -211,3 +212,27 @@ def test_ecs_alert_of_suricata_dns_v3_names_the_question():
         assert doc["dns"] == {"question": {"name": "a1b2c3.tun.evil.example"},
                               "response_code": "NXDOMAIN"}
     assert "dns" not in _ecs_doc("suricata-eve", {"src_ip": "10.0.0.66", "dns.queries": "[]"})
+
+
+def test_format_zeek_conn_reads_a_zeek_json_log_without_connection_ids(tmp_path):
+    # What was wrong: --format zeek-conn on Zeek's JSON dhcp.log (no id.orig_h: it names
+    # client_addr/server_addr, as x509.log, software.log and the known_* logs name no connection)
+    # was refused, "no 'id.orig_h' field; is this a Zeek log?", though its TSV twin reads as
+    # zeek-conn with 'ts' as the event time; the JSON, sniffed as plain jsonl, lost that time.
+    import json
+
+    from hourglass.errors import InputError
+    from hourglass.ingest import get_format
+
+    js = tmp_path / "dhcp.log"
+    js.write_text("\n".join(json.dumps({"ts": 1_700_000_000.5 + i, "uids": [f"C{i}"],
+                                        "client_addr": f"10.0.0.{i}", "server_addr": "10.0.0.1",
+                                        "mac": "00:11:22:33:44:55", "msg_types": ["REQUEST", "ACK"]})
+                            for i in range(3)) + "\n")
+    df = get_format("zeek-conn").read(js)
+    assert len(df) == 3 and df["client_addr"].tolist() == ["10.0.0.0", "10.0.0.1", "10.0.0.2"]
+    assert get_format("zeek-conn").time_col == "ts" and "ts" in df.columns
+    other = tmp_path / "x.jsonl"
+    other.write_text('{"a": 1}\n')
+    with pytest.raises(InputError, match="is this a Zeek log"):
+        get_format("zeek-conn").read(other)
