@@ -236,3 +236,11 @@ def test_format_zeek_conn_reads_a_zeek_json_log_without_connection_ids(tmp_path)
     other.write_text('{"a": 1}\n')
     with pytest.raises(InputError, match="is this a Zeek log"):
         get_format("zeek-conn").read(other)
+
+
+def test_ecs_dns_v3_queries_nested_thousands_deep_is_no_traceback():
+    # What was wrong: 7d965541 read a Suricata DNS v3 event's dns.queries text with json.loads,
+    # whose RecursionError on a value of arrays nested thousands deep ('[' * 100000, a damaged
+    # or hostile event) escaped as a traceback from score, stream and the service.
+    doc = _ecs_doc("suricata-eve", {"src_ip": "10.0.0.66", "dns.queries": "[" * 100_000})
+    assert "dns" not in doc and doc["source"] == {"ip": "10.0.0.66"}

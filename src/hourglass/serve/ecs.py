@@ -471,7 +471,7 @@ def _first_rrname(queries: Any) -> Any:
     if isinstance(queries, str):
         try:
             queries = json.loads(queries)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
             return None
     first = queries[0] if isinstance(queries, list) and queries else None
     return first.get("rrname") if isinstance(first, dict) else None
