@@ -244,3 +244,17 @@ def test_ecs_dns_v3_queries_nested_thousands_deep_is_no_traceback():
     # or hostile event) escaped as a traceback from score, stream and the service.
     doc = _ecs_doc("suricata-eve", {"src_ip": "10.0.0.66", "dns.queries": "[" * 100_000})
     assert "dns" not in doc and doc["source"] == {"ip": "10.0.0.66"}
+
+
+def test_common_log_format_time_reads_in_a_table_as_in_a_log_header():
+    # What was wrong: a web server's or proxy's common-log-format time (nginx's $time_local in a
+    # JSON access log, Squid's common/combined logformats: '14/Nov/2023:22:13:20 +0000') read in
+    # a log header but not in a table: train --timestamp-col time_local stopped with "line 1 is
+    # not a timestamp ('14/Nov/2023:22:13:25 +0000'); no row of the 300 is".
+    from hourglass._times import parse_timestamps
+
+    got = parse_timestamps(pd.Series(["14/Nov/2023:22:13:20 +0000", "14/Nov/2023:23:13:21 +0100"]),
+                           "time_local")
+    assert [str(t) for t in got] == ["2023-11-14 22:13:20+00:00", "2023-11-14 22:13:21+00:00"]
+    plain = parse_timestamps(pd.Series(["14/Nov/2023:22:13:20", "15/Nov/2023:01:00:00"]), "t")
+    assert [str(t) for t in plain] == ["2023-11-14 22:13:20", "2023-11-15 01:00:00"]
