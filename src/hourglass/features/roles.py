@@ -65,12 +65,23 @@ _HTTP_STATUS_NAMES = {"status", "statuscode", "httpstatus", "httpstatuscode", "r
 
 def _http_status(key: str, leaf: str, values: pd.Series) -> bool:
     """Whether a column named ``key`` (last part ``leaf``) of numbers ``values`` holds HTTP
-    status codes: a status name and whole numbers 100-599 only."""
+    status codes: a status name and whole numbers 100-599 only, ``0`` aside (no response: a
+    flow export's ``http_status_code`` of a flow with no HTTP, as TON_IoT's and NetFlow's
+    write it).
+
+    Examples
+    --------
+    >>> _http_status("httpstatuscode", "httpstatuscode", pd.Series([0, 200, 404]))
+    True
+    >>> _http_status("status", "status", pd.Series([0, 0])), _http_status("status", "status", pd.Series([1]))
+    (False, False)
+    """
     if key not in _HTTP_STATUS_NAMES and leaf not in _HTTP_STATUS_NAMES:
         return False
     v = pd.to_numeric(values, errors="coerce").dropna()
     v = v.to_numpy(dtype=np.float64) if len(v) else np.empty(0)
-    return bool(len(v)) and bool(np.all((v == np.floor(v)) & (v >= 100) & (v <= 599)))
+    code = (v == np.floor(v)) & (v >= 100) & (v <= 599)
+    return bool(code.any()) and bool(np.all(code | (v == 0)))
 _IPV4 = re.compile(r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$")
 #: an ISO 8601 date, or date and time (``str`` of a ``datetime.date`` or ``datetime``, with its
 #: offset), as a whole value
