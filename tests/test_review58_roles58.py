@@ -19,3 +19,17 @@ def test_http_status_code_with_zero_for_no_http_is_a_category() -> None:
     assert infer_role("http_status_code", codes.astype(str), max_categories=100)[0] == "categorical"
     # a 0/1 status (no code at all) stays a number
     assert infer_role("status", pd.Series([0, 1, 0]), max_categories=100)[0] == "numeric"
+
+
+def test_a_name_whose_last_word_is_port_is_a_port() -> None:
+    # What was wrong: only names in a fixed list were ports (sport, dst_port, l4srcport ...), so
+    # osquery's process_open_sockets local_port/remote_port, a Windows logon's IpPort or a
+    # 'client port' were min-max scaled numbers (port 443 'near' 445, an ephemeral 50000 a huge
+    # value), where dst_port of the same values was a port and an entity model counted them as
+    # codes by their name.
+    rng = np.random.default_rng(0)
+    ports = pd.Series(rng.integers(1024, 65535, 300))
+    for name in ("local_port", "remote_port", "IpPort", "client port", "LOCAL_PORT"):
+        assert infer_role(name, ports, max_categories=100) == ("port", "port name"), name
+    for name in ("report", "export", "is_sm_ips_ports", "port_count"):
+        assert infer_role(name, ports, max_categories=100)[0] == "numeric", name

@@ -63,6 +63,22 @@ _HTTP_STATUS_NAMES = {"status", "statuscode", "httpstatus", "httpstatuscode", "r
                       "responsestatus", "scstatus", "httpresponsestatuscode"}
 
 
+def _port_word(name: str) -> bool:
+    """Whether the last word of column ``name`` is ``port`` (osquery's ``local_port`` and
+    ``remote_port``, a Windows logon's ``IpPort``, ``L4_SRC_PORT``, ``Destination Port``):
+    a port's name, as the listed ones (``sport``, ``dpt``, ``id.orig_p``) are.
+
+    Examples
+    --------
+    >>> [_port_word(n) for n in ("local_port", "remotePort", "IpPort", "Destination Port")]
+    [True, True, True, True]
+    >>> [_port_word(n) for n in ("export", "report", "is_sm_ips_ports", "port_count")]
+    [False, False, False, False]
+    """
+    words = _NAME_WORDS.findall(name)
+    return bool(words) and words[-1].lower() == "port"
+
+
 def _http_status(key: str, leaf: str, values: pd.Series) -> bool:
     """Whether a column named ``key`` (last part ``leaf``) of numbers ``values`` holds HTTP
     status codes: a status name and whole numbers 100-599 only, ``0`` aside (no response: a
@@ -240,7 +256,7 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
         return "drop", "timestamp values"
     if key in _IP_NAMES or leaf in _IP_NAMES:
         return "ip", "IP address name"
-    if key in _PORT_NAMES or leaf in _PORT_NAMES:
+    if key in _PORT_NAMES or leaf in _PORT_NAMES or _port_word(name):
         return "port", "port name"
     if (key in _PROTOCOL_NAMES or leaf in _PROTOCOL_NAMES) and pd.api.types.is_numeric_dtype(s) \
             and not pd.api.types.is_bool_dtype(s) and s.notna().any():
