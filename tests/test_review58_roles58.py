@@ -33,3 +33,15 @@ def test_a_name_whose_last_word_is_port_is_a_port() -> None:
         assert infer_role(name, ports, max_categories=100) == ("port", "port name"), name
     for name in ("report", "export", "is_sm_ips_ports", "port_count"):
         assert infer_role(name, ports, max_categories=100)[0] == "numeric", name
+
+
+def test_a_protocol_number_under_a_name_ending_in_proto_is_a_category() -> None:
+    # What was wrong: NetFlow v2/v3 (NF-UNSW-NB15-v2, NF-CSE-CIC-IDS2018-v2) give nDPI's
+    # application protocol as L7_PROTO (7.0 HTTP, 91.0 TLS, 5.0 DNS, 7.178 ...) beside PROTOCOL;
+    # PROTOCOL was a category by its listed name, L7_PROTO a min-max scaled magnitude (TLS 'far'
+    # from HTTP), as was any 'app_protocol' or 'ip_v4_proto' of numbers.
+    rng = np.random.default_rng(0)
+    l7 = pd.Series(rng.choice([7.0, 91.0, 5.0, 7.178, 0.0], 300))
+    for name in ("L7_PROTO", "app_protocol", "tunnelProto"):
+        assert infer_role(name, l7, max_categories=100) == ("categorical", "protocol number"), name
+    assert infer_role("prototypes", l7, max_categories=100)[0] == "numeric"

@@ -63,6 +63,18 @@ _HTTP_STATUS_NAMES = {"status", "statuscode", "httpstatus", "httpstatuscode", "r
                       "responsestatus", "scstatus", "httpresponsestatuscode"}
 
 
+def _last_word(name: str) -> str:
+    """The last word of column ``name``, lowered (``L7_PROTO``: ``proto``; ``IpPort``: ``port``).
+
+    Examples
+    --------
+    >>> _last_word("L7_PROTO"), _last_word("remotePort"), _last_word("ICMP_IPV4_TYPE"), _last_word("-")
+    ('proto', 'port', 'type', '')
+    """
+    words = _NAME_WORDS.findall(name)
+    return words[-1].lower() if words else ""
+
+
 def _port_word(name: str) -> bool:
     """Whether the last word of column ``name`` is ``port`` (osquery's ``local_port`` and
     ``remote_port``, a Windows logon's ``IpPort``, ``L4_SRC_PORT``, ``Destination Port``):
@@ -75,8 +87,7 @@ def _port_word(name: str) -> bool:
     >>> [_port_word(n) for n in ("export", "report", "is_sm_ips_ports", "port_count")]
     [False, False, False, False]
     """
-    words = _NAME_WORDS.findall(name)
-    return bool(words) and words[-1].lower() == "port"
+    return _last_word(name) == "port"
 
 
 def _http_status(key: str, leaf: str, values: pd.Series) -> bool:
@@ -258,7 +269,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
         return "ip", "IP address name"
     if key in _PORT_NAMES or leaf in _PORT_NAMES or _port_word(name):
         return "port", "port name"
-    if (key in _PROTOCOL_NAMES or leaf in _PROTOCOL_NAMES) and pd.api.types.is_numeric_dtype(s) \
+    if (key in _PROTOCOL_NAMES or leaf in _PROTOCOL_NAMES or _last_word(name) in ("proto", "protocol")) \
+            and pd.api.types.is_numeric_dtype(s) \
             and not pd.api.types.is_bool_dtype(s) and s.notna().any():
         return "categorical", "protocol number"
     if (key in _TCP_FLAG_NAMES or leaf in _TCP_FLAG_NAMES) and pd.api.types.is_numeric_dtype(s) \
