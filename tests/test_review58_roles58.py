@@ -45,3 +45,22 @@ def test_a_protocol_number_under_a_name_ending_in_proto_is_a_category() -> None:
     for name in ("L7_PROTO", "app_protocol", "tunnelProto"):
         assert infer_role(name, l7, max_categories=100) == ("categorical", "protocol number"), name
     assert infer_role("prototypes", l7, max_categories=100)[0] == "numeric"
+
+
+def test_whole_numbers_under_a_code_or_type_name_are_categories() -> None:
+    # What was wrong: NetFlow v2's ICMP_TYPE, DNS_QUERY_TYPE and FTP_COMMAND_RET_CODE, TON_IoT's
+    # dns_qtype/dns_rcode and SNMP's ifType were min-max scaled magnitudes (an AAAA query, 28,
+    # 'far' from an A query, 1; FTP's 530 'near' 500), where the Zeek format reads qtype, rcode
+    # and status_code as categories and an entity model counts a name ending in code or type as
+    # a code.
+    rng = np.random.default_rng(0)
+    cases = {"ICMP_TYPE": [0, 2048, 768, 771], "DNS_QUERY_TYPE": [0, 1, 28, 5, 16],
+             "FTP_COMMAND_RET_CODE": [0, 200, 220, 530], "dns_qtype": [0, 1, 28], "dns_rcode": [0, 3],
+             "ifType": [6, 24, 131]}
+    for name, values in cases.items():
+        s = pd.Series(rng.choice(values, 300))
+        assert infer_role(name, s, max_categories=100)[0] == "categorical", name
+        assert infer_role(name, s.astype("float64"), max_categories=100)[0] == "categorical", name
+    # a fraction is no code; other names keep their numbers
+    assert infer_role("mean_type", pd.Series([0.5, 1.25]), max_categories=100)[0] == "numeric"
+    assert infer_role("DNS_TTL_ANSWER", pd.Series([60, 300]), max_categories=100)[0] == "numeric"

@@ -75,6 +75,31 @@ def _last_word(name: str) -> str:
     return words[-1].lower() if words else ""
 
 
+#: the end of a name of codes (``ICMP_TYPE``, ``DNS_QUERY_TYPE``, ``FTP_COMMAND_RET_CODE``,
+#: Zeek's ``qtype`` and ``rcode``, SNMP's ``ifType``, ``exit_code``), ``_`` left out: their
+#: whole numbers name kinds (8 an ICMP echo request, 28 an AAAA query), no magnitude, as the
+#: entity features (``_CODE_NAME``) and the Zeek format's roles read them
+_CODE_END = re.compile(r"(code|type)$")
+
+
+def _code_numbers(key: str, s: pd.Series) -> bool:
+    """Whether numeric column ``s`` under normalised name ``key`` holds codes: a name ending in
+    ``code`` or ``type`` and whole numbers (some present).
+
+    Examples
+    --------
+    >>> _code_numbers("icmptype", pd.Series([0, 8, 3])), _code_numbers("retcode", pd.Series([0, 530]))
+    (True, True)
+    >>> _code_numbers("icmptype", pd.Series([0.5, 8.0])), _code_numbers("bytes", pd.Series([1, 2]))
+    (False, False)
+    """
+    if _CODE_END.search(key) is None or pd.api.types.is_bool_dtype(s) or pd.api.types.is_complex_dtype(s):
+        return False
+    v = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    v = v[np.isfinite(v)]
+    return bool(len(v)) and bool((v == np.floor(v)).all())
+
+
 def _port_word(name: str) -> bool:
     """Whether the last word of column ``name`` is ``port`` (osquery's ``local_port`` and
     ``remote_port``, a Windows logon's ``IpPort``, ``L4_SRC_PORT``, ``Destination Port``):
@@ -283,6 +308,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
         return ("numeric", "no values (all missing)") if s.isna().all() else ("categorical", "boolean")
     if pd.api.types.is_numeric_dtype(s) and _http_status(key, leaf, s):
         return "categorical", "HTTP status code"
+    if pd.api.types.is_numeric_dtype(s) and _code_numbers(key, s):
+        return "categorical", "code (whole numbers under a name ending in code or type)"
     if pd.api.types.is_numeric_dtype(s):
         if _INDEX_NAME.fullmatch(name.strip()) and _row_numbers(s):
             return "drop", "row numbers (a table's index saved as a column)"
