@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -64,3 +66,26 @@ def test_whole_numbers_under_a_code_or_type_name_are_categories() -> None:
     # a fraction is no code; other names keep their numbers
     assert infer_role("mean_type", pd.Series([0.5, 1.25]), max_categories=100)[0] == "numeric"
     assert infer_role("DNS_TTL_ANSWER", pd.Series([60, 300]), max_categories=100)[0] == "numeric"
+
+
+def test_json_lines_of_a_flow_dataset_are_not_sniffed_as_its_csv(tmp_path: Path) -> None:
+    # What was wrong: the UNSW-NB15 and CICFlowMeter sniffers looked for their column names
+    # ('sbytes' and 'attack_cat'; 'Flow Duration' and 'Label') or 49 comma-separated fields
+    # anywhere in the first line, so the same flows as JSON lines (pandas' to_json(lines=True))
+    # were read as that dataset's CSV: 'hourglass inspect unsw.jsonl' ended in a KeyError
+    # traceback ('label'), and 49-key NetFlow JSON lines were read as UNSW-NB15's raw columns
+    # (srcip '{"IPV4_SRC_ADDR": "192.168.4.162"'). A first line starting with '{' is JSON lines.
+    from hourglass.ingest.formats import sniff_format
+
+    unsw = pd.DataFrame({"srcip": ["10.0.0.1"] * 3, "sport": [1, 2, 3], "sbytes": [5, 6, 7],
+                         "attack_cat": ["", "Exploits", ""], "label": [0, 1, 0]})
+    unsw.to_json(tmp_path / "unsw.jsonl", orient="records", lines=True)
+    assert sniff_format(tmp_path / "unsw.jsonl").name == "jsonl"
+    unsw.to_csv(tmp_path / "unsw.csv", index=False)
+    assert sniff_format(tmp_path / "unsw.csv").name == "unsw-nb15"  # (the CSV: as before)
+    cic = pd.DataFrame({"Flow Duration": [5, 6], "Flow Bytes/s": [1.0, 2.0], "Label": ["BENIGN"] * 2})
+    cic.to_json(tmp_path / "cic.jsonl", orient="records", lines=True)
+    assert sniff_format(tmp_path / "cic.jsonl").name == "jsonl"
+    wide = pd.DataFrame({f"F{i}": [f"10.0.0.{i}"] for i in range(49)})
+    wide.to_json(tmp_path / "wide.jsonl", orient="records", lines=True)
+    assert sniff_format(tmp_path / "wide.jsonl").name == "jsonl"

@@ -87,8 +87,23 @@ def _first_line(head: bytes) -> str:
     return first_line(head)[1].decode("utf-8", "replace").strip()
 
 
-def _sniff_unsw(head: bytes) -> bool:
+def _csv_first_line(head: bytes) -> str:
+    """:func:`_first_line` of a CSV file, ``""`` for JSON lines (a line starting with ``{``):
+    the flow datasets read as CSV (UNSW-NB15, CICFlowMeter) are never sniffed from a JSON
+    object, though its keys name their columns (``"sbytes"``, ``"attack_cat"``) or its text
+    holds 49 commas.
+
+    Examples
+    --------
+    >>> _csv_first_line(b"srcip,sport,sbytes,attack_cat\\n"), _csv_first_line(b'{"sbytes": 5}\\n')
+    ('srcip,sport,sbytes,attack_cat', '')
+    """
     first = _first_line(head)
+    return "" if first.startswith("{") else first
+
+
+def _sniff_unsw(head: bytes) -> bool:
+    first = _csv_first_line(head)
     if "attack_cat" in first and "sbytes" in first:
         return True
     fields = first.split(",")
@@ -128,7 +143,7 @@ UNSW_NB15 = _Unsw(
 
 
 def _sniff_cic(head: bytes) -> bool:
-    first = _first_line(head)
+    first = _csv_first_line(head)
     return "Flow Duration" in first and ("Label" in first or "Flow Bytes/s" in first)
 
 
