@@ -89,3 +89,23 @@ def test_json_lines_of_a_flow_dataset_are_not_sniffed_as_its_csv(tmp_path: Path)
     wide = pd.DataFrame({f"F{i}": [f"10.0.0.{i}"] for i in range(49)})
     wide.to_json(tmp_path / "wide.jsonl", orient="records", lines=True)
     assert sniff_format(tmp_path / "wide.jsonl").name == "jsonl"
+
+
+def test_codes_written_as_text_take_the_role_of_the_same_numbers() -> None:
+    # What was wrong: a protocol number, TCP flags or a code under a code/type name was a category
+    # as numbers (a CSV, Parquet, JSON numbers) but a min-max scaled magnitude as text (JSON
+    # lines that quote their numbers, "PROTOCOL": "6", as a Logstash or Elasticsearch export
+    # writes them), where the README says the same rows as a CSV or as JSON lines train the same
+    # roles (an HTTP status as text already was a category).
+    rng = np.random.default_rng(0)
+    cases = {"PROTOCOL": [6, 17, 1], "L7_PROTO": [7, 91, 5], "TCP_FLAGS": [2, 18, 27],
+             "ICMP_TYPE": [0, 2048, 768], "FTP_COMMAND_RET_CODE": [0, 200, 530], "status": [200, 404]}
+    for name, values in cases.items():
+        numbers = pd.Series(rng.choice(values, 300))
+        text = numbers.astype(str).where(np.arange(300) % 7 != 0, "-")  # ('-': unset)
+        as_numbers = infer_role(name, numbers, max_categories=100)
+        as_text = infer_role(name, text, max_categories=100)
+        assert as_numbers[0] == as_text[0] == "categorical", (name, as_numbers, as_text)
+        assert as_text[1].startswith(as_numbers[1]), (name, as_numbers, as_text)
+    # numbers under another name stay numbers either way
+    assert infer_role("IN_BYTES", pd.Series(["5", "70"]), max_categories=100)[0] == "numeric"

@@ -100,6 +100,34 @@ def _code_numbers(key: str, s: pd.Series) -> bool:
     return bool(len(v)) and bool((v == np.floor(v)).all())
 
 
+def _coded(name: str, key: str, leaf: str, values: pd.Series) -> str:
+    """Why the numbers ``values`` (a numeric column, or a text one's values read as numbers) of
+    column ``name`` (normalised ``key``, last part ``leaf``) are codes, not magnitudes: a protocol
+    number, TCP flag bits, an HTTP status or another code by its name; ``""`` when they are not.
+    One test for a column of numbers and for the same numbers as text (JSON lines' ``"6"``).
+
+    Examples
+    --------
+    >>> _coded("PROTOCOL", "protocol", "protocol", pd.Series([6.0, 17.0]))
+    'protocol number'
+    >>> _coded("TCP_FLAGS", "tcpflags", "tcpflags", pd.Series([2.0, 18.0]))
+    'TCP flag bits'
+    >>> _coded("bytes", "bytes", "bytes", pd.Series([6.0])), _coded("proto", "proto", "proto", pd.Series([]))
+    ('', '')
+    """
+    if pd.api.types.is_complex_dtype(values) or not values.notna().any():
+        return ""
+    if key in _PROTOCOL_NAMES or leaf in _PROTOCOL_NAMES or _last_word(name) in ("proto", "protocol"):
+        return "protocol number"
+    if key in _TCP_FLAG_NAMES or leaf in _TCP_FLAG_NAMES:
+        return "TCP flag bits"
+    if _http_status(key, leaf, values):
+        return "HTTP status code"
+    if _code_numbers(key, values):
+        return "code (whole numbers under a name ending in code or type)"
+    return ""
+
+
 def _port_word(name: str) -> bool:
     """Whether the last word of column ``name`` is ``port`` (osquery's ``local_port`` and
     ``remote_port``, a Windows logon's ``IpPort``, ``L4_SRC_PORT``, ``Destination Port``):
@@ -294,22 +322,14 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
         return "ip", "IP address name"
     if key in _PORT_NAMES or leaf in _PORT_NAMES or _port_word(name):
         return "port", "port name"
-    if (key in _PROTOCOL_NAMES or leaf in _PROTOCOL_NAMES or _last_word(name) in ("proto", "protocol")) \
-            and pd.api.types.is_numeric_dtype(s) \
-            and not pd.api.types.is_bool_dtype(s) and s.notna().any():
-        return "categorical", "protocol number"
-    if (key in _TCP_FLAG_NAMES or leaf in _TCP_FLAG_NAMES) and pd.api.types.is_numeric_dtype(s) \
-            and not pd.api.types.is_bool_dtype(s) and s.notna().any():
-        return "categorical", "TCP flag bits"
     if pd.api.types.is_bool_dtype(s):
         # a nullable boolean with no value (Parquet's or Arrow's all-null field) has none, as the
         # same empty column read from a CSV (float NaN) or as text: read as a category, its only
         # value was <missing>, and every True or False scored later an <unseen> one
         return ("numeric", "no values (all missing)") if s.isna().all() else ("categorical", "boolean")
-    if pd.api.types.is_numeric_dtype(s) and _http_status(key, leaf, s):
-        return "categorical", "HTTP status code"
-    if pd.api.types.is_numeric_dtype(s) and _code_numbers(key, s):
-        return "categorical", "code (whole numbers under a name ending in code or type)"
+    coded = _coded(name, key, leaf, s) if pd.api.types.is_numeric_dtype(s) else ""
+    if coded:
+        return "categorical", coded
     if pd.api.types.is_numeric_dtype(s):
         if _INDEX_NAME.fullmatch(name.strip()) and _row_numbers(s):
             return "drop", "row numbers (a table's index saved as a column)"
@@ -330,8 +350,9 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
         return "ip", "IP address values" + _unset_said(sample[placeholder])
     conv = pd.to_numeric(sample.mask(placeholder), errors="coerce")
     if conv.notna().any() and (conv.notna() | placeholder).mean() >= 0.99:
-        if _http_status(key, leaf, conv):  # (nginx's JSON log_format writes "$status" quoted)
-            return "categorical", "HTTP status code" + _unset_said(sample[placeholder])
+        coded = _coded(name, key, leaf, conv)  # (nginx's JSON log_format writes "$status" quoted)
+        if coded:  # the same codes as a CSV's numbers: the same role
+            return "categorical", coded + _unset_said(sample[placeholder])
         clock = _clock_numbers(name, conv)
         return ("drop", clock) if clock else ("numeric", TEXT_NUMBERS
                                               + _unset_said(sample[placeholder]))
