@@ -109,3 +109,30 @@ def test_codes_written_as_text_take_the_role_of_the_same_numbers() -> None:
         assert as_text[1].startswith(as_numbers[1]), (name, as_numbers, as_text)
     # numbers under another name stay numbers either way
     assert infer_role("IN_BYTES", pd.Series(["5", "70"]), max_categories=100)[0] == "numeric"
+
+
+def test_zeek_x509_validity_times_are_not_features(tmp_path: Path) -> None:
+    # What was wrong: Zeek's x509.log types certificate.not_valid_before/_after as 'time' (epoch
+    # seconds), but the zeek format's roles named no time but ts, and the names are no time's, so
+    # both were min-max scaled numbers: every certificate issued after training lay past the
+    # training range (an anomaly for its date alone). They are dropped now, as ts is.
+    from hourglass.features.tabular import TabularPreprocessor
+    from hourglass.ingest.formats import format_roles, sniff_format
+
+    fields = ["ts", "fingerprint", "certificate.subject", "certificate.not_valid_before",
+              "certificate.not_valid_after", "certificate.key_length"]
+    lines = ["#separator \\x09", "#unset_field\t-", "#path\tx509", "#fields\t" + "\t".join(fields),
+             "#types\ttime\tstring\tstring\ttime\ttime\tcount"]
+    for i in range(60):
+        start = 1.69e9 + 86_400 * (i % 40)
+        lines.append(f"{1.7e9 + i:.6f}\tfp{i}\tCN=h{i % 5}\t{start:.6f}\t{start + 7.8e6:.6f}"
+                     f"\t{2048 + 2048 * (i % 2)}")
+    log = tmp_path / "x509.log"
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    spec = sniff_format(log)
+    df = spec.read(log)
+    roles = {c: r for c, r in format_roles(spec, df.columns).items() if c in df.columns}
+    pre = TabularPreprocessor(roles=roles).fit(df)
+    assert pre.roles_["certificate.not_valid_before"] == pre.roles_["certificate.not_valid_after"] == "drop"
+    assert not any(n.startswith("certificate.not_valid") for n in pre.feature_names_)
+    assert pre.roles_["certificate.key_length"] == "numeric"

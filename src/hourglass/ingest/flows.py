@@ -771,13 +771,18 @@ class ZeekSpec(DatasetSpec):
 
 # The other Zeek logs read by the same spec (dns.log, http.log, ssl.log, files.log ...): their
 # ids (transaction ids, file ids, certificate fingerprints, the connection uids a file came
-# over) identify one event, not a behaviour; their numeric codes (DNS query types and response
-# codes, HTTP status codes) are categories, not magnitudes; TLS client/server fingerprints
-# (JA3/JA3S) are many-valued categories, hashed. Names a file lacks are ignored.
+# over) identify one event, not a behaviour; their fields of Zeek's type time besides ts (a
+# certificate's validity, a Kerberos ticket's end, a file's SMB times; not kerberos' from, a name
+# smtp.log gives its sender) are dates, as a magnitude each later one past the training range;
+# their numeric codes (DNS query types and response codes, HTTP status codes) are categories, not
+# magnitudes; TLS client/server fingerprints (JA3/JA3S) are many-valued categories, hashed. Names
+# a file lacks are ignored.
 _ZEEK_OTHER_ROLES = {
     **{c: "drop" for c in ("trans_id", "fuid", "conn_uids", "orig_fuids", "resp_fuids",
                            "cert_chain_fuids", "client_cert_chain_fuids", "cert_chain_fps",
-                           "client_cert_chain_fps", "_write_ts", "community_id")},
+                           "client_cert_chain_fps", "_write_ts", "community_id",
+                           "certificate.not_valid_before", "certificate.not_valid_after", "till",
+                           "times.modified", "times.accessed", "times.created", "times.changed")},
     **{c: "categorical" for c in ("qclass", "qtype", "rcode", "status_code", "info_code")},
     **{c: "hash" for c in ("ja3", "ja3s")},
 }
