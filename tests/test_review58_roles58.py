@@ -136,3 +136,15 @@ def test_zeek_x509_validity_times_are_not_features(tmp_path: Path) -> None:
     assert pre.roles_["certificate.not_valid_before"] == pre.roles_["certificate.not_valid_after"] == "drop"
     assert not any(n.startswith("certificate.not_valid") for n in pre.feature_names_)
     assert pre.roles_["certificate.key_length"] == "numeric"
+
+
+def test_wireshark_packet_numbers_are_not_a_feature() -> None:
+    # What was wrong: Wireshark's CSV export (File > Export Packet Dissections > As CSV) starts
+    # with 'No.', the packet's number in the capture (1, 2, 3 ...): it was a min-max scaled
+    # feature, so every packet of a capture longer than the training one lay past the training
+    # range, where a saved index ('Unnamed: 0', 'index') of the same numbers was dropped.
+    numbers = pd.Series(np.arange(1, 301))
+    role, why = infer_role("No.", numbers, max_categories=100)
+    assert role == "drop" and why.startswith("row numbers"), why
+    # other numbers under the name stay numbers (not increasing: no row numbers)
+    assert infer_role("No.", pd.Series([3, 1, 2] * 10), max_categories=100)[0] == "numeric"

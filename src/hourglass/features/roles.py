@@ -617,9 +617,10 @@ def _unset_said(unset: pd.Series) -> str:
     return f" ({', '.join(map(repr, seen[:3]))} missing)" if seen else ""
 
 
-#: pandas' name for a CSV's empty header cell (``df.to_csv()`` writes the index under one) and
-#: ``reset_index()``'s names for an unnamed index
-_INDEX_NAME = re.compile(r"Unnamed: \d+|index|level_0", re.IGNORECASE)
+#: pandas' name for a CSV's empty header cell (``df.to_csv()`` writes the index under one),
+#: ``reset_index()``'s names for an unnamed index, and Wireshark's packet number (``No.``, the
+#: first column of its File > Export Packet Dissections > As CSV)
+_INDEX_NAME = re.compile(r"Unnamed: \d+|index|level_0|No\.", re.IGNORECASE)
 
 
 def _row_numbers(s: pd.Series) -> bool:
