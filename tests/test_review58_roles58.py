@@ -148,3 +148,26 @@ def test_wireshark_packet_numbers_are_not_a_feature() -> None:
     assert role == "drop" and why.startswith("row numbers"), why
     # other numbers under the name stay numbers (not increasing: no row numbers)
     assert infer_role("No.", pd.Series([3, 1, 2] * 10), max_categories=100)[0] == "numeric"
+
+
+def test_nsl_kdd_with_a_header_line_is_sniffed_as_nsl_kdd(tmp_path: Path) -> None:
+    # What was wrong: the nsl-kdd format reads a copy with a header line (as spreadsheets and
+    # Kaggle's downloads have it), but its sniffer took only data lines (second field tcp/udp/
+    # icmp), so such a file was a plain CSV: 'difficulty' (how many learners got the record
+    # right, derived from the label) became a numeric feature and no label column was known.
+    from hourglass.ingest.datasets import get_dataset
+    from hourglass.ingest.formats import sniff_format
+
+    spec = get_dataset("nsl-kdd")
+    names = list(spec.columns or ())
+    row = ["0", "tcp", "http", "SF", *["0"] * 37, "normal", "21"]
+    assert len(names) == len(row) == 43
+    path = tmp_path / "KDDTrain+.csv"
+    path.write_text(",".join(names) + "\n" + "\n".join([",".join(row)] * 5) + "\n", encoding="utf-8")
+    found = sniff_format(path)
+    assert found.name == "nsl-kdd"
+    df = found.read(path)
+    assert len(df) == 5 and set(df["label"]) == {"normal"} and "difficulty" in found.drop
+    # a CSV that merely has a 'protocol_type' column is no NSL-KDD file
+    (tmp_path / "t.csv").write_text("duration,protocol_type,service,bytes\n0,tcp,http,5\n", encoding="utf-8")
+    assert sniff_format(tmp_path / "t.csv").name == "csv"

@@ -454,8 +454,22 @@ class _KddSpec(DatasetSpec):
 
 
 def _sniff_nsl_kdd(head: bytes) -> bool:
-    first = first_line(head)[1].decode("utf-8", "replace").split(",")
-    return len(first) in (42, 43) and first[1] in ("tcp", "udp", "icmp")
+    """Whether ``head`` starts NSL-KDD (or KDD Cup 99) records: 42 or 43 fields, the second a
+    protocol (``tcp``, ``udp``, ``icmp``), or a header line of as many names whose second and third
+    are ``protocol_type`` and ``service`` (a copy with a header, which the format reads too).
+
+    Examples
+    --------
+    >>> _sniff_nsl_kdd(b"0,tcp,http,SF" + b",0" * 38 + b"\\n")
+    True
+    >>> _sniff_nsl_kdd(b"duration,protocol_type,service" + b",x" * 40 + b"\\n")
+    True
+    >>> _sniff_nsl_kdd(b"duration,protocol_type,service\\n")
+    False
+    """
+    first = [f.strip().strip('"').strip() for f in first_line(head)[1].decode("utf-8", "replace").split(",")]
+    return len(first) in (42, 43) and (first[1] in ("tcp", "udp", "icmp")
+                                       or [f.lower() for f in first[1:3]] == ["protocol_type", "service"])
 
 
 DATASETS: dict[str, DatasetSpec] = {
