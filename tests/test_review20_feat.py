@@ -75,17 +75,17 @@ def test_true_and_one_in_one_column_are_two_values_whatever_the_batch() -> None:
 
 
 def test_text_in_a_column_read_as_numbers_says_how_to_change_the_role() -> None:
-    df = pd.DataFrame({"code": [str(i) for i in range(300)], "x": np.arange(300.0)})
-    df.loc[150, "code"] = "oops"
+    df = pd.DataFrame({"amount": [str(i) for i in range(300)], "x": np.arange(300.0)})
+    df.loc[150, "amount"] = "oops"
     with pytest.raises(InputError, match=r"found 'oops' \(row 151\); the column was read as numbers.*"
                                          r"roles=\{column: 'categorical'\}"):
         TabularPreprocessor().fit(df)
     with pytest.raises(InputError, match=r"found 'oops' \(row 151\)$"):  # a role given: no hint
-        TabularPreprocessor(roles={"code": "numeric"}).fit(df)
+        TabularPreprocessor(roles={"amount": "numeric"}).fit(df)
     params = TabularPreprocessor().get_params()
     with pytest.raises(InputError, match=r"roles=\{column: 'categorical'\}"):
         site_schema(params, df)
-    assert TabularPreprocessor(categorical=["code"]).fit(df).roles_["code"] == "categorical"
+    assert TabularPreprocessor(categorical=["amount"]).fit(df).roles_["amount"] == "categorical"
 
 
 def test_null_spellings_in_a_text_column_read_as_the_table_reader_reads_them() -> None:
