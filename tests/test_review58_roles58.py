@@ -171,3 +171,14 @@ def test_nsl_kdd_with_a_header_line_is_sniffed_as_nsl_kdd(tmp_path: Path) -> Non
     # a CSV that merely has a 'protocol_type' column is no NSL-KDD file
     (tmp_path / "t.csv").write_text("duration,protocol_type,service,bytes\n0,tcp,http,5\n", encoding="utf-8")
     assert sniff_format(tmp_path / "t.csv").name == "csv"
+
+
+def test_switch_port_names_under_a_port_name_stay_text() -> None:
+    # What was wrong: f21c45b2 made every name whose last word is 'port' a port's, whatever its
+    # values, so a switch's or router's port names (switch_port 'Gi1/0/24', egress_port
+    # 'ge-0/0/1'), a category before, read as no port number at all (each a missing value, the
+    # column adding nothing). The last-word rule now asks for port numbers (as numbers or text).
+    names = pd.Series(["Gi1/0/24", "Gi1/0/2", "ge-0/0/1"] * 20)
+    assert infer_role("switch_port", names, max_categories=100) == ("categorical", "text values")
+    assert infer_role("local_port", pd.Series(["443", "-", "50123"] * 20), max_categories=100)[0] == "port"
+    assert infer_role("dst_port", names, max_categories=100)[0] == "port"  # (a listed name: as before)

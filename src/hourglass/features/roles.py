@@ -128,10 +128,32 @@ def _coded(name: str, key: str, leaf: str, values: pd.Series) -> str:
     return ""
 
 
+def _port_values(s: pd.Series) -> bool:
+    """Whether the values of ``s`` (a sample) present are port numbers (0-65535, whole; as
+    numbers or text, hex too: :func:`port_numbers`), placeholders such as ``-`` aside: a
+    switch's port names (``Gi1/0/24``) under a name ending in ``port`` are no port numbers.
+
+    Examples
+    --------
+    >>> _port_values(pd.Series([443, 80, None])), _port_values(pd.Series(["443", "-", "0x01bb"]))
+    (True, True)
+    >>> _port_values(pd.Series(["Gi1/0/24", "ge-0/0/1"])), _port_values(pd.Series([None, "-"]))
+    (False, False)
+    """
+    if pd.api.types.is_bool_dtype(s):
+        return False
+    sample = s.dropna().iloc[:2000]
+    if not pd.api.types.is_numeric_dtype(sample):
+        text = sample.astype(str).str.strip()
+        sample = sample[~text.isin(PLACEHOLDERS).to_numpy(dtype=bool) & (text != "").to_numpy(dtype=bool)]
+    return bool(len(sample)) and bool(np.isfinite(port_numbers(sample)).mean() >= 0.99)
+
+
 def _port_word(name: str) -> bool:
     """Whether the last word of column ``name`` is ``port`` (osquery's ``local_port`` and
     ``remote_port``, a Windows logon's ``IpPort``, ``L4_SRC_PORT``, ``Destination Port``):
-    a port's name, as the listed ones (``sport``, ``dpt``, ``id.orig_p``) are.
+    a port's name, as the listed ones (``sport``, ``dpt``, ``id.orig_p``) are, where its
+    values are port numbers (:func:`_port_values`).
 
     Examples
     --------
@@ -320,7 +342,7 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
         return "drop", "timestamp values"
     if key in _IP_NAMES or leaf in _IP_NAMES:
         return "ip", "IP address name"
-    if key in _PORT_NAMES or leaf in _PORT_NAMES or _port_word(name):
+    if key in _PORT_NAMES or leaf in _PORT_NAMES or (_port_word(name) and _port_values(s)):
         return "port", "port name"
     if pd.api.types.is_bool_dtype(s):
         # a nullable boolean with no value (Parquet's or Arrow's all-null field) has none, as the
