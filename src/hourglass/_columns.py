@@ -5,10 +5,10 @@ readers, the features, the CLI's light start) can use it."""
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-__all__ = ["QUOTED_TEXT", "counted", "counted_as", "counted_plural", "listed_columns", "near_names",
-           "shown_column"]
+__all__ = ["LOG_MODEL", "QUOTED_TEXT", "counted", "counted_as", "counted_plural", "listed_columns",
+           "near_names", "read_as_log", "shown_column"]
 
 #: A value a message quotes as ``repr()`` writes it (``'...'`` or ``"..."``): the user's text,
 #: which no rewrite of the message's own words (``row N``, ``line N``, an option's name) touches.
@@ -180,3 +180,29 @@ def near_names(missing: Iterable[object], columns: Iterable[object], subject: st
     more = f" (and {len(pairs) - 3} more)" if len(pairs) > 3 else ""
     return (f"{subject} {', '.join(pairs[:3])}{more} (column names match exactly, case, "
             "surrounding spaces and Unicode spelling included)")
+
+
+#: What a log handed to a table, series or entity model is told to use, in a Python user's words (the
+#: CLI says its options: ``cli._options.cli_advice``).
+LOG_MODEL = ("Pipeline(DeepLog(), features=EventSessions(format=...)), format 'hdfs', 'bgl', "
+             "'syslog', 'journald', 'raw' or a header regex")
+
+
+def read_as_log(columns: Sequence[object]) -> str | None:
+    """What data read as one column whose header is a sentence is: a log given to a model of
+    table columns (a table, time-series or entity-bucket model), said after the columns it
+    lacks; ``None`` for other columns.
+
+    Examples
+    --------
+    >>> read_as_log(["081109 203615 148 INFO dfs.DataNode: PacketResponder 1 terminating"])[:41]
+    'the data reads as one text column (first '
+    >>> read_as_log(["ts", "cpu"]) is None
+    True
+    """
+    if len(columns) != 1 or len(str(columns[0]).split()) < 4:
+        return None
+    first = listed_columns([columns[0]])[:80]
+    # (no 'this model': the table reader says it too, in train and inspect, before any model)
+    return (f"the data reads as one text column (first line {first!r}): a log? a table, series or "
+            f"entity model reads table columns; a log needs a log model ({LOG_MODEL})")

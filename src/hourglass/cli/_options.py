@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from hourglass._columns import QUOTED_TEXT
+from hourglass._columns import LOG_MODEL, QUOTED_TEXT
 from hourglass.cli._spool import stdin_as_file
 from hourglass.errors import HourglassError
 
@@ -176,6 +176,8 @@ def _cli_advice() -> dict[str, str]:
     entity = sys.modules.get("hourglass.features.entity")
     sessions = sys.modules.get("hourglass.features.sessions.tables")
     events = sys.modules.get("hourglass.features.sessions.events")
+    # (a light module's: the table reader says it before any preprocessing module is imported)
+    said[LOG_MODEL] = "train --format hdfs, bgl, syslog, journald, raw or a header regex, --model deeplog ..."
     if sessions is not None:
         said[sessions.NOT_STRICT] = "without --strict"
         said[sessions.STRICT_STOPS] = "--strict stops at the first"
@@ -196,8 +198,6 @@ def _cli_advice() -> dict[str, str]:
                                    "(--role COLUMN=numeric)")
         said[tabular.ONE_COLUMN_ADVICE] = ("a log file needs a log --format, a table a header line naming "
                                            "its columns")
-        said[tabular.LOG_MODEL] = ("train --format hdfs, bgl, syslog, journald, raw or a header regex, "
-                                   "--model deeplog ...")
     if bench is not None:
         said[bench.NORMAL_TOO_ADVICE] = "give it to --normal too if those rows are normal"
         said[bench.LABEL_BESIDE] = "beside --label-col"

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from hourglass._columns import listed_columns, near_names, shown_column
+from hourglass._columns import listed_columns, near_names, read_as_log, shown_column
 from hourglass._params import check_numeric_params
 from hourglass._times import cut_cell, refuse_undecodable
 from hourglass.errors import InputError, NotFittedError
@@ -69,30 +69,6 @@ ID_ADVICE = "leave it out (drop=[column]), or give it the role numeric (roles={c
 #: What a table read as one column may be, in a Python user's words (the CLI says its options).
 ONE_COLUMN_ADVICE = ("a log file is read by EventSessions(format=...), a table needs a header line "
                      "naming its columns")
-LOG_MODEL = ("Pipeline(DeepLog(), features=EventSessions(format=...)), format 'hdfs', 'bgl', "
-             "'syslog', 'journald', 'raw' or a header regex")
-
-
-def read_as_log(columns: Sequence[object]) -> str | None:
-    """What data read as one column whose header is a sentence is: a log given to a model of
-    table columns (a table, time-series or entity-bucket model), said after the columns it
-    lacks; ``None`` for other columns.
-
-    Examples
-    --------
-    >>> read_as_log(["081109 203615 148 INFO dfs.DataNode: PacketResponder 1 terminating"])[:41]
-    'the data reads as one text column (first '
-    >>> read_as_log(["ts", "cpu"]) is None
-    True
-    """
-    if len(columns) != 1 or len(str(columns[0]).split()) < 4:
-        return None
-    first = listed_columns([columns[0]])[:80]
-    # (no 'this model': the table reader says it too, in train and inspect, before any model)
-    return (f"the data reads as one text column (first line {first!r}): a log? a table, series or "
-            f"entity model reads table columns; a log needs a log model ({LOG_MODEL})")
-
-
 # a categorical column of a scoring call is warned about when fewer than 1% of its non-missing
 # values were seen in training, over at least 50 of them (one stream or service request brings
 # a new value often enough: that is normal)

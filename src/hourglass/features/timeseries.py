@@ -31,14 +31,14 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 from pandas.tseries.frequencies import to_offset
 
-from hourglass._columns import listed_columns, near_names
+from hourglass._columns import listed_columns, near_names, read_as_log
 from hourglass._logs import quiet_warnings
 from hourglass._numbers import label_numbers, to_numbers
 from hourglass._params import check_numeric_params
 from hourglass._times import cut_cell, frequency, parse_timestamps, read_timestamps, stripped_text
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.roles import PLACEHOLDERS
-from hourglass.features.tabular import _is_duration, _not_a_frame, read_as_log
+from hourglass.features.tabular import _is_duration, _not_a_frame
 from hourglass.features.validation import check_name_lists, saved_settings, signalling_nan_named
 
 __all__ = ["TimeSeriesPreprocessor", "epoch_channel", "sliding_windows", "window_starts", "windows_to_points",

@@ -43,6 +43,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from hourglass._columns import LOG_MODEL, read_as_log
 from hourglass._eol import CrToLf, cr_ended, cr_lines, without_boms
 from hourglass._limits import MAX_JSON_DEPTH, MAX_LINE_BYTES, loads_json, raw_decode_json, too_long
 from hourglass.errors import InputError, json_problem, read_problem
@@ -1374,8 +1375,6 @@ def _csv_header_lines(path: Path, sep: str, skip_rows: int, utf8: bool = False) 
     log = log_header_of(text.strip())
     if log is not None:  # a raw log (the log --format forgotten), whatever separators its lines
         # hold: none, or as many on each (cron's '; '), was a table named by its first line
-        from hourglass.features.tabular import LOG_MODEL, read_as_log
-
         which = "the first line" if skip_rows == 0 else f"line {skip_rows + 1}, the header,"
         # (one column: said as a model told of the columns it lacks says it)
         said = read_as_log(raw_names) if len(raw_names) == 1 else None
