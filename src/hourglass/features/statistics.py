@@ -69,6 +69,7 @@ from hourglass.features.tabular import (
     _N_QUANTILES,
     CELL_ERRORS,
     TabularPreprocessor,
+    _constant_span,
     _refuse_levels,
     null_spellings,
     refuse_unhashable,
@@ -527,7 +528,9 @@ def schema_preprocessor(params: Mapping[str, Any], merged: Mapping[str, Any]) ->
     pre.profile_ = {c: {"dtype": info[c]["dtype"], "missing": info[c]["missing"] / n,
                         "unique": int(info[c]["unique"])} for c in cols}
     num_cols = [c for c in cols if pre.roles_[c] == "numeric"]
-    pre.constant_ = [c for c in num_cols if info[c]["finite"] == 0 or info[c]["max"] == info[c]["min"]]
+    pre.constant_ = [c for c in num_cols  # the pooled fit's rule: one value but for float rounding
+                     if info[c]["finite"] == 0
+                     or _constant_span(float(info[c]["min"]), float(info[c]["max"]))]
     kept = [c for c in num_cols if c not in pre.constant_]
     pre.indicators_ = [c for c in num_cols if info[c]["nonfinite"] and info[c]["finite"]]
     pre.impute_ = {c: (float(info[c]["median"]) if "median" in info[c]

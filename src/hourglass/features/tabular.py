@@ -153,9 +153,13 @@ _ROUNDING_ULPS = 4
 
 def _constant(x: np.ndarray) -> bool:
     """Whether the finite values ``x`` are one value, but for floating-point rounding."""
-    if len(x) == 0:
-        return True
-    lo, hi = float(x.min()), float(x.max())  # max == min first: ptp of ±1e308 would overflow
+    return len(x) == 0 or _constant_span(float(x.min()), float(x.max()))
+
+
+def _constant_span(lo: float, hi: float) -> bool:
+    """Whether finite values from ``lo`` to ``hi`` are one value, but for floating-point rounding
+    (the rule of :func:`_constant`, on a column's min and max: merged per-site statistics too)."""
+    # max == min first: ptp of ±1e308 would overflow
     return hi == lo or hi - lo <= _ROUNDING_ULPS * float(np.spacing(max(abs(lo), abs(hi))))
 
 
