@@ -38,7 +38,7 @@ from hourglass._params import check_numeric_params
 from hourglass._times import cut_cell, frequency, parse_timestamps, read_timestamps, stripped_text
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.roles import PLACEHOLDERS
-from hourglass.features.tabular import _is_duration, _not_a_frame
+from hourglass.features.tabular import _constant_span, _is_duration, _not_a_frame
 from hourglass.features.validation import check_name_lists, saved_settings, signalling_nan_named
 
 __all__ = ["TimeSeriesPreprocessor", "epoch_channel", "sliding_windows", "window_starts", "windows_to_points",
@@ -422,7 +422,9 @@ class TimeSeriesPreprocessor:
         Add a 0/1 channel ``<col>__missing`` per channel that had missing values in training,
         1 where a value was filled.
     scaler
-        Per-channel ``"standard"``, ``"minmax"`` or ``"none"``, fitted on the training series.
+        Per-channel ``"standard"``, ``"minmax"`` or ``"none"``, fitted on the training series. A
+        channel constant in training (but for floating-point rounding: ``0.3`` beside
+        ``0.1 + 0.2``, a bucket's mean of equal values) is only centred.
     columns
         Channels to use; ``None``: every numeric column except ``timestamp_col`` and ``drop``.
     drop
@@ -883,12 +885,16 @@ class TimeSeriesPreprocessor:
         # all-missing column) gets offset 0 and scale 1 below, without numpy's "Mean of empty
         # slice" warnings among the output
         with np.errstate(over="ignore", invalid="ignore"), quiet_warnings(RuntimeWarning):
+            lo, hi = np.nanmin(X, axis=0), np.nanmax(X, axis=0)
+            # a channel of one value but for float rounding (0.3 beside 0.1 + 0.2, a bucket's mean
+            # of equal values) is only centred, as a constant one: its spread is no scale
+            varies = np.array([not (np.isfinite(a) and np.isfinite(b) and _constant_span(a, b))
+                               for a, b in zip(lo.tolist(), hi.tolist(), strict=True)], dtype=bool)
             if self.scaler == "standard":
                 mu, sd = np.nanmean(X, axis=0), np.nanstd(X, axis=0)
-                self.offset_, self.scale_ = mu, np.where(sd > 0, sd, 1.0)
+                self.offset_, self.scale_ = mu, np.where(varies & (sd > 0), sd, 1.0)
             elif self.scaler == "minmax":
-                lo, hi = np.nanmin(X, axis=0), np.nanmax(X, axis=0)
-                self.offset_, self.scale_ = lo, np.where(hi > lo, hi - lo, 1.0)
+                self.offset_, self.scale_ = lo, np.where(varies & (hi > lo), hi - lo, 1.0)
             else:
                 self.offset_, self.scale_ = np.zeros(len(cols)), np.ones(len(cols))
         bad = ~(np.isfinite(self.offset_) & np.isfinite(self.scale_)) & np.isfinite(X).any(axis=0)
