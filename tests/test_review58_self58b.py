@@ -49,3 +49,19 @@ def test_series_channel_constant_but_for_rounding_is_not_scaled_up() -> None:
         assert pre.scale_[0] == 1.0
         assert np.abs(pre.transform(later)[:, 0] - 0.05).max() < 1e-9
         assert pre.scale_[1] != 1.0  # a channel that varies is scaled as before
+
+
+def test_ecs_http_status_code_is_a_number_and_no_number_is_left_out() -> None:
+    # What was wrong: a Suricata http event's http.status went to http.response.status_code as
+    # text ("200"), and any text at all ('2OO', 'True'), though ECS types the field long: an
+    # index refuses a whole document over '2OO', the failure the README's rule ('a kept value
+    # not valid there is left out') exists for. It is now the number, or left out.
+    from hourglass.serve.ecs import AlertRule, to_ecs
+
+    alert = {"row": 0, "score": 9.0, "calibrated": 0.999, "severity": "high", "threshold": 1.0}
+    rule = AlertRule("autoencoder", "ab", data_format="suricata-eve")
+    ok = to_ecs(alert, rule, fields={"src_ip": "10.0.0.66", "http.status": 200.0})
+    assert ok["http"] == {"response": {"status_code": 200}}
+    bad = to_ecs(alert, rule, fields={"src_ip": "10.0.0.66", "http.status": "2OO"})
+    assert "http" not in bad
+    assert bad["hourglass"]["fields"]["http.status"] == "2OO"

@@ -420,6 +420,8 @@ def _set(doc: dict[str, Any], path: str, value: Any) -> None:
 
 
 _HEX_PORT = re.compile(r"0x[0-9a-f]{1,8}")  # (as features.roles.port_numbers reads one)
+#: ECS fields of type long that a kept field maps to (ports are read as ports, above)
+_LONG_FIELDS = frozenset({"http.response.status_code"})
 
 
 def _ecs_value(target: str, value: Any) -> Any:
@@ -449,6 +451,14 @@ def _ecs_value(target: str, value: Any) -> Any:
         except (TypeError, ValueError, OverflowError):  # an integer of 400 digits: no port
             return None
         return int(port) if port.is_integer() and 0 <= port <= 65535 else None
+    if target in _LONG_FIELDS:
+        # ECS types it long: a number ('200', 200.0: 200), not its text; no whole number ('2OO',
+        # true) is left out, as an index would reject the whole document over it
+        try:
+            number = float("nan" if isinstance(value, bool) else str(value).strip())
+        except ValueError:
+            return None
+        return int(number) if number.is_integer() and abs(number) < 2**63 else None
     if target == "network.transport" and re.fullmatch(r"\d+(\.0)?", str(value).strip()):
         return None  # an IANA protocol number (CICFlowMeter's Protocol): see _map_fields
     text = str(value).strip()
