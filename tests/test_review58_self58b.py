@@ -65,3 +65,27 @@ def test_ecs_http_status_code_is_a_number_and_no_number_is_left_out() -> None:
     bad = to_ecs(alert, rule, fields={"src_ip": "10.0.0.66", "http.status": "2OO"})
     assert "http" not in bad
     assert bad["hourglass"]["fields"]["http.status"] == "2OO"
+
+
+def test_float32_column_constant_but_for_its_rounding_is_dropped_in_both_fits() -> None:
+    # What was wrong: b58dcb2f's rule counted units in the last place of float64, but a float32
+    # column (Parquet, a downcast CICFlowMeter table) is read as float64: its equal values one
+    # float32 rounding apart (0.012 and the next float32) spanned 2**29 float64 ulps, so the
+    # column was kept with a span of 9e-10 as its scale and a later 0.05 was a feature of 4e7.
+    from hourglass.features.statistics import merge_schema, schema_preprocessor, site_schema
+
+    a = np.float32(0.012)
+    b = np.nextafter(a, np.float32(1))
+    df = pd.DataFrame({"rate": np.where(np.arange(200) % 2, a, b).astype(np.float32),
+                       "bytes": np.arange(200.0)})
+    pre = TabularPreprocessor().fit(df)
+    assert pre.constant_ == ["rate"]
+    out = pre.transform(pd.DataFrame({"rate": np.array([0.05], dtype=np.float32), "bytes": [5.0]}))
+    assert np.abs(out).max() <= 1.0
+    params = TabularPreprocessor().get_params()
+    fed = schema_preprocessor(params, merge_schema([site_schema(params, df.iloc[:100]),
+                                                    site_schema(params, df.iloc[100:])]))
+    assert fed.constant_ == ["rate"]
+    # float32 values that truly differ (by more than rounding) stay a feature
+    wide = df.assign(rate=np.where(np.arange(200) % 2, np.float32(0.012), np.float32(0.013)))
+    assert TabularPreprocessor().fit(wide).constant_ == []

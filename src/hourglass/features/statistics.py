@@ -530,7 +530,7 @@ def schema_preprocessor(params: Mapping[str, Any], merged: Mapping[str, Any]) ->
     num_cols = [c for c in cols if pre.roles_[c] == "numeric"]
     pre.constant_ = [c for c in num_cols  # the pooled fit's rule: one value but for float rounding
                      if info[c]["finite"] == 0
-                     or _constant_span(float(info[c]["min"]), float(info[c]["max"]))]
+                     or _constant_span(float(info[c]["min"]), float(info[c]["max"]), info[c]["dtype"])]
     kept = [c for c in num_cols if c not in pre.constant_]
     pre.indicators_ = [c for c in num_cols if info[c]["nonfinite"] and info[c]["finite"]]
     pre.impute_ = {c: (float(info[c]["median"]) if "median" in info[c]

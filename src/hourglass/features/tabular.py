@@ -151,16 +151,20 @@ _CORR_ROWS = 50_000
 _ROUNDING_ULPS = 4
 
 
-def _constant(x: np.ndarray) -> bool:
-    """Whether the finite values ``x`` are one value, but for floating-point rounding."""
-    return len(x) == 0 or _constant_span(float(x.min()), float(x.max()))
+def _constant(x: np.ndarray, dtype: str = "float64") -> bool:
+    """Whether the finite values ``x`` (of a column of ``dtype``, read as float64) are one value,
+    but for floating-point rounding in that column's precision (a float32 column's last place is
+    float32's)."""
+    return len(x) == 0 or _constant_span(float(x.min()), float(x.max()), dtype)
 
 
-def _constant_span(lo: float, hi: float) -> bool:
-    """Whether finite values from ``lo`` to ``hi`` are one value, but for floating-point rounding
-    (the rule of :func:`_constant`, on a column's min and max: merged per-site statistics too)."""
+def _constant_span(lo: float, hi: float, dtype: str = "float64") -> bool:
+    """Whether finite values from ``lo`` to ``hi`` (of ``dtype``: ``float32`` values are rounded
+    to float32's units in the last place) are one value, but for floating-point rounding (the
+    rule of :func:`_constant`, on a column's min and max: merged per-site statistics too)."""
     # max == min first: ptp of ±1e308 would overflow
-    return hi == lo or hi - lo <= _ROUNDING_ULPS * float(np.spacing(max(abs(lo), abs(hi))))
+    unit = np.float32 if dtype.lower() == "float32" else np.float64  # (pandas' Float32 too)
+    return hi == lo or hi - lo <= _ROUNDING_ULPS * float(np.spacing(unit(max(abs(lo), abs(hi)))))
 
 
 def _skew(x: np.ndarray) -> float:
@@ -498,11 +502,11 @@ class TabularPreprocessor:
     * ``drop``: identifiers and timestamps (``Flow ID``, ``uid``, ``Timestamp``, dates and ISO 8601
       date/time text, epoch times or times as text under a time's name, near-unique text).
 
-    Numeric columns constant in training (but for floating-point rounding: ``0.3`` beside
-    ``0.1 + 0.2``, whose span would otherwise be scaled up to the whole feature range), and numeric
-    columns whose correlation with an earlier one exceeds ``max_corr``, are dropped (and logged).
-    A categorical column with one value in training is kept: its ``<unseen>`` feature flags any
-    other value later.
+    Numeric columns constant in training (but for floating-point rounding, in the column's own
+    precision: ``0.3`` beside ``0.1 + 0.2``, whose span would otherwise be scaled up to the whole
+    feature range), and numeric columns whose correlation with an earlier one exceeds
+    ``max_corr``, are dropped (and logged). A categorical column with one value in training is
+    kept: its ``<unseen>`` feature flags any other value later.
 
     Parameters
     ----------
@@ -823,7 +827,7 @@ class TabularPreprocessor:
         for c in num_cols:  # as read: a '-' or an empty text cell is missing, not a value
             self.profile_[c].update(_value_profile(raw[c]))
         finite = {c: raw[c][np.isfinite(raw[c])] for c in num_cols}
-        self.constant_ = [c for c in num_cols if _constant(finite[c])]
+        self.constant_ = [c for c in num_cols if _constant(finite[c], str(df[c].dtype))]
         if self.constant_:
             logger.info("dropping %d column(s) constant in training: %s", len(self.constant_),
                         _listed(self.constant_))
