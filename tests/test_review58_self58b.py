@@ -89,3 +89,40 @@ def test_float32_column_constant_but_for_its_rounding_is_dropped_in_both_fits() 
     # float32 values that truly differ (by more than rounding) stay a feature
     wide = df.assign(rate=np.where(np.arange(200) % 2, np.float32(0.012), np.float32(0.013)))
     assert TabularPreprocessor().fit(wide).constant_ == []
+
+
+def test_ecs_host_of_a_zeek_software_log_row_is_the_machine_not_a_url() -> None:
+    # What was wrong: 59c13461 sent a zeek-conn model's 'host' to url.domain wherever an alert
+    # named it, and a56823b5 made Zeek JSON logs without connection ids (software.log, the
+    # known_* logs) read as zeek-conn: a row alert on vsftpd 2.3.4 seen on 10.0.0.99 (software.log's
+    # host, Zeek's addr: one of the network's machines) named it url.domain, 'the server asked
+    # for', with no host.ip or related.ip for a SIEM pivot. Elastic's Zeek integration maps it to
+    # host.ip; an http.log row's host (beside its connection and uri) stays url.domain.
+    from hourglass.serve.ecs import AlertRule, ecs_named, frame_alerts, to_ecs
+
+    alert = {"row": 0, "score": 9.0, "calibrated": 0.999, "severity": "high", "threshold": 1.0}
+    rule = AlertRule("autoencoder", "ab", data_format="zeek-conn")
+    software = {"ts": 1_700_000_000.5, "host": "10.0.0.99", "host_p": 21, "software_type": "FTP::SERVER",
+                "name": "vsftpd", "unparsed_version": "vsftpd 2.3.4"}
+    doc = to_ecs(alert, rule, fields=ecs_named(software, "zeek-conn"))
+    assert doc["host"] == {"ip": "10.0.0.99"} and "url" not in doc
+    assert doc["related"]["ip"] == ["10.0.0.99"]
+    http = {"id.orig_h": "10.0.0.66", "id.resp_h": "185.199.1.9", "host": "185.199.1.9",
+            "uri": "/payload.exe"}
+    web = to_ecs(alert, rule, fields=ecs_named(http, "zeek-conn"))
+    assert web["url"]["domain"] == "185.199.1.9" and "host" not in web
+    # the frame path (score) and an entity alert by host (no record to tell) as before
+    docs = frame_alerts(pd.DataFrame({"score": [9.0], "flag": [1], "calibrated": [0.99],
+                                      "severity": ["high"]}), rule, named=pd.DataFrame([software]))
+    assert docs[0]["host"] == {"ip": "10.0.0.99"}
+    entity = AlertRule("autoencoder", "ab", input="entity", data_format="zeek-conn", entity_field="host")
+    bucket = to_ecs({"entity": "185.199.1.9", "bucket_start": "2023-11-14T22:00:00",
+                     "bucket_end": "2023-11-14T22:05:00", "rows": 3, "score": 9.0, "calibrated": 0.99,
+                     "severity": "high", "threshold": 1.0}, entity)
+    assert bucket["url"] == {"domain": "185.199.1.9"}
+    from hourglass.serve.grouping import group_to_ecs
+
+    group = {"group_by": "host", "host": "185.199.1.9", "count": 3, "first_row": 0, "last_row": 2,
+             "top_row": 1, "first_time": None, "last_time": None, "max_score": 9.0,
+             "max_calibrated": 0.99, "severity": "high", "threshold": 1.0}
+    assert group_to_ecs(group, rule)["url"] == {"domain": "185.199.1.9"}

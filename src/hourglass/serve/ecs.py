@@ -215,18 +215,25 @@ def _audit_missing(value: Any) -> bool:
     return str(value).strip() in _AUDIT_MISSING
 
 
-def _field_target(key: Any, fields: Mapping[str, Any], fmt: str | None) -> str | None:
+def _field_target(key: Any, fields: Mapping[str, Any], fmt: str | None, record: bool = True) -> str | None:
     """:func:`ecs_target` of ``key`` among the record's ``fields``: an audit record's ``uid`` and
     ``UID`` go to ``process.user.*`` where it has an ``acct``; a Windows event's ``host`` (the
     machine that forwarded it: Logstash's sender, a Windows Event Collector), or a Winlogbeat
     document's ``host.name`` (the machine Winlogbeat ran on), goes to ``observer.hostname`` where
     the event names its own computer (``Hostname``, ``Computer``; ``winlog.computer_name``),
     which is ``host.name``, whichever field comes first; a FortiGate log's ``hostname`` (a
-    ``kv`` record with a ``devid``) is the web server asked for, ``url.domain``."""
+    ``kv`` record with a ``devid``) is the web server asked for, ``url.domain``. Where ``fields``
+    are a whole row's (``record``, not a group's keys or an entity alone), a Zeek record that
+    names no connection and no ``uri`` (software.log, the known_* logs) has ``host`` as the
+    address of the machine it describes, ``host.ip``, as Elastic's Zeek integration maps it."""
     if fmt == "auditd" and key in _AUDIT_PROCESS_USER and _ecs_field("acct", fields.get("acct"), fmt):
         return _AUDIT_PROCESS_USER[key]
     if fmt == "kv" and str(key) == "hostname" and "devid" in fields:  # FortiGate's: the web
         return "url.domain"  # server a client asked for (webfilter, traffic), no machine of ours
+    if record and fmt == "zeek-conn" and str(key) == "host" and not _ZEEK_WEB_FIELDS & set(map(str, fields)):
+        # software.log, known_hosts/services/certs: Zeek's addr, the machine the record is about
+        # (vsftpd 2.3.4 seen on 10.0.0.9); only http.log's Host header is the server asked for
+        return "host.ip"
     forwarder, computer = _FORWARDER_FIELDS.get(str(fmt), ("", frozenset()))
     if forwarder and str(key).strip().lower() == forwarder and any(
             str(k).strip().lower() in computer and _ecs_value("host.name", v) is not None
@@ -420,6 +427,9 @@ def _set(doc: dict[str, Any], path: str, value: Any) -> None:
 
 
 _HEX_PORT = re.compile(r"0x[0-9a-f]{1,8}")  # (as features.roles.port_numbers reads one)
+#: fields of a Zeek http.log record (its connection, its URI), where ``host`` is the Host header:
+#: a Zeek record without them (software.log, known_hosts ...) describes the machine ``host``
+_ZEEK_WEB_FIELDS = frozenset({"uri", "id.orig_h", "id.resp_h", "uid"})
 #: ECS fields of type long that a kept field maps to (ports are read as ports, above)
 _LONG_FIELDS = frozenset({"http.response.status_code"})
 
@@ -488,12 +498,12 @@ def _first_rrname(queries: Any) -> Any:
 
 
 def _ecs_field(key: Any, value: Any, fmt: str | None = None,
-               fields: Mapping[str, Any] | None = None) -> tuple[str, Any] | None:
+               fields: Mapping[str, Any] | None = None, record: bool = True) -> tuple[str, Any] | None:
     """The ECS field and value ``key``'s ``value`` (a field of data format ``fmt``, among the
     record's ``fields``) goes to, or ``None`` (no ECS name, or a value not valid there: also
     audit's ``?`` and unset ids); a protocol number named as a transport goes to
     ``network.iana_number``."""
-    target = ecs_target(key, fmt) if fields is None else _field_target(key, fields, fmt)
+    target = ecs_target(key, fmt) if fields is None else _field_target(key, fields, fmt, record)
     if target is None:
         return None
     if fmt == "gcp-audit" and key == "resource.labels.location" and _GCP_ZONE.fullmatch(str(value).strip()):
@@ -512,12 +522,13 @@ def _ecs_field(key: Any, value: Any, fmt: str | None = None,
     return None
 
 
-def _map_fields(doc: dict[str, Any], fields: Mapping[str, Any], fmt: str | None = None) -> dict[str, Any]:
-    """Put the kept ``fields`` (of data format ``fmt``) with a known ECS name into ``doc``;
-    return the others."""
+def _map_fields(doc: dict[str, Any], fields: Mapping[str, Any], fmt: str | None = None,
+                record: bool = True) -> dict[str, Any]:
+    """Put the kept ``fields`` (of data format ``fmt``; ``record``: a row's, not a group's keys
+    or an entity alone) with a known ECS name into ``doc``; return the others."""
     rest: dict[str, Any] = {}
     for key, value in fields.items():
-        field = _ecs_field(key, value, fmt, fields)
+        field = _ecs_field(key, value, fmt, fields, record)
         if field is None:
             rest[str(key)] = _plain(value)
             continue
@@ -741,7 +752,7 @@ def to_ecs(alert: Mapping[str, Any], rule: AlertRule, *, fields: Mapping[str, An
     if threshold is not None:
         original["threshold"] = threshold
     mapped: dict[str, Any] = {}
-    rest = _map_fields(mapped, fields, rule.data_format)
+    rest = _map_fields(mapped, fields, rule.data_format, record="group_by" not in alert)
     if bucket:
         _entity_fields(mapped, rule.entity_field, original.get("entity"), rule.data_format)
     elif rule.input == "log" and rule.session_field is not None and original.get("session") is not None:
@@ -802,7 +813,7 @@ def _entity_fields(doc: dict[str, Any], column: str | None, entity: Any, fmt: st
     if entity is None or entity == _MISSING_ENTITY:
         return
     if column is not None and ecs_target(column, fmt) is not None and \
-            not _map_fields(doc, {column: entity}, fmt):
+            not _map_fields(doc, {column: entity}, fmt, record=False):
         return  # mapped (a value not valid for its ECS field is not)
     ip = _ecs_value("related.ip", entity)
     if ip is not None:
