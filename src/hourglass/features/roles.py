@@ -315,6 +315,24 @@ def stable_hash(values: np.ndarray, buckets: int) -> np.ndarray:
     return (h % np.uint64(buckets)).astype(np.int64)
 
 
+def _code_role(coded: str, s: pd.Series, max_categories: int) -> tuple[str, str]:
+    """The role of column ``s`` of codes (``coded`` says why): a category, or hashed where it
+    holds more than ``max_categories`` distinct values, as text of that many values is (a
+    ``postal_code`` of 40,000 codes was 40,000 one-hot features).
+
+    Examples
+    --------
+    >>> _code_role("protocol number", pd.Series([6, 17, 6]), 50)
+    ('categorical', 'protocol number')
+    >>> _code_role("code", pd.Series(range(60)), 50)
+    ('hash', 'code: 60 distinct values > max_categories=50')
+    """
+    n_unique = int(s.nunique())
+    if n_unique > max_categories:
+        return "hash", f"{coded}: {n_unique} distinct values > max_categories={max_categories}"
+    return "categorical", coded
+
+
 def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, str]:
     """(role, reason) for a column from its name and a sample of its values; a nested JSON
     field's name is also read by its last part (``server.port``, ``host.ip``, ``agent.id``).
@@ -351,7 +369,7 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
         return ("numeric", "no values (all missing)") if s.isna().all() else ("categorical", "boolean")
     coded = _coded(name, key, leaf, s) if pd.api.types.is_numeric_dtype(s) else ""
     if coded:
-        return "categorical", coded
+        return _code_role(coded, s, max_categories)
     if pd.api.types.is_numeric_dtype(s):
         if _INDEX_NAME.fullmatch(name.strip()) and _row_numbers(s):
             return "drop", "row numbers (a table's index saved as a column)"
@@ -374,7 +392,7 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
     if conv.notna().any() and (conv.notna() | placeholder).mean() >= 0.99:
         coded = _coded(name, key, leaf, conv)  # (nginx's JSON log_format writes "$status" quoted)
         if coded:  # the same codes as a CSV's numbers: the same role
-            return "categorical", coded + _unset_said(sample[placeholder])
+            return _code_role(coded + _unset_said(sample[placeholder]), present, max_categories)
         clock = _clock_numbers(name, conv)
         return ("drop", clock) if clock else ("numeric", TEXT_NUMBERS
                                               + _unset_said(sample[placeholder]))
