@@ -26,3 +26,22 @@ def test_code_column_of_thousands_of_values_is_hashed_not_one_hot() -> None:
     as_numbers = TabularPreprocessor().fit(df).transform(df.iloc[:200])
     as_text = TabularPreprocessor().fit(df.assign(postal_code=df["postal_code"].astype(str)))
     assert np.array_equal(as_numbers, as_text.transform(df.iloc[:200]))
+
+
+def test_float32_series_channel_constant_but_for_float32_rounding_is_only_centred() -> None:
+    # What was wrong: 3d5b2beb's rule for a series channel counted units in the last place of
+    # float64, but a float32 channel (Parquet, a downcast frame) is cast to float64 first: 0.012
+    # and the next float32 spanned 2**29 float64 ulps, so their 9e-10 spread was the channel's
+    # scale (a later 0.05 a feature of 4e7), where ba2f790e made a table's column count in its
+    # own precision.
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    a = np.float32(0.012)
+    b = np.nextafter(a, np.float32(1))
+    n = 64
+    df = pd.DataFrame({"rtt": np.where(np.arange(n) % 2 == 0, a, b).astype(np.float32),
+                       "cpu": np.linspace(0.0, 1.0, n)})
+    for scaler in ("standard", "minmax"):
+        pre = TimeSeriesPreprocessor(scaler=scaler).fit(df)
+        assert pre.scale_[0] == 1.0, (scaler, pre.scale_)
+        assert pre.scale_[1] > 0.2  # a channel that varies keeps its scale

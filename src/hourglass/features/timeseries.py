@@ -423,8 +423,8 @@ class TimeSeriesPreprocessor:
         1 where a value was filled.
     scaler
         Per-channel ``"standard"``, ``"minmax"`` or ``"none"``, fitted on the training series. A
-        channel constant in training (but for floating-point rounding: ``0.3`` beside
-        ``0.1 + 0.2``, a bucket's mean of equal values) is only centred.
+        channel constant in training (but for floating-point rounding, in the column's own
+        precision: ``0.3`` beside ``0.1 + 0.2``, a bucket's mean of equal values) is only centred.
     columns
         Channels to use; ``None``: every numeric column except ``timestamp_col`` and ``drop``.
     drop
@@ -887,9 +887,12 @@ class TimeSeriesPreprocessor:
         with np.errstate(over="ignore", invalid="ignore"), quiet_warnings(RuntimeWarning):
             lo, hi = np.nanmin(X, axis=0), np.nanmax(X, axis=0)
             # a channel of one value but for float rounding (0.3 beside 0.1 + 0.2, a bucket's mean
-            # of equal values) is only centred, as a constant one: its spread is no scale
-            varies = np.array([not (np.isfinite(a) and np.isfinite(b) and _constant_span(a, b))
-                               for a, b in zip(lo.tolist(), hi.tolist(), strict=True)], dtype=bool)
+            # of equal values) is only centred, as a constant one: its spread is no scale; in
+            # the channel's own precision (a float32 column's last place is float32's), as a table's
+            dtypes = [str(df[c].dtype) for c in cols]
+            varies = np.array([not (np.isfinite(a) and np.isfinite(b) and _constant_span(a, b, d))
+                               for a, b, d in zip(lo.tolist(), hi.tolist(), dtypes, strict=True)],
+                              dtype=bool)
             if self.scaler == "standard":
                 mu, sd = np.nanmean(X, axis=0), np.nanstd(X, axis=0)
                 self.offset_, self.scale_ = mu, np.where(varies & (sd > 0), sd, 1.0)
