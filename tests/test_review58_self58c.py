@@ -45,3 +45,22 @@ def test_float32_series_channel_constant_but_for_float32_rounding_is_only_centre
         pre = TimeSeriesPreprocessor(scaler=scaler).fit(df)
         assert pre.scale_[0] == 1.0, (scaler, pre.scale_)
         assert pre.scale_[1] > 0.2  # a channel that varies keeps its scale
+
+
+def test_whole_numbers_that_differ_are_no_constant_column_near_2_50_or_float32_2_22() -> None:
+    # What was wrong: b58dcb2f's rule (a span of at most 4 units in the last place is one value
+    # but for rounding) said integers below 2**51 that differ stay apart, but a float64 ulp is
+    # 0.25 from 2**50, so 2**50 and 2**50 + 1 were "constant" and dropped; in a float32 column
+    # (ba2f790e) the same from 2**22: byte counts 4,194,304 and 4,194,306 were one value. Whole
+    # numbers the precision holds exactly that differ are now two values.
+    big = float(2**50)
+    pre = TabularPreprocessor().fit(pd.DataFrame({"counter": [big, big + 1, big, big + 1],
+                                                  "x": [0.0, 1.0, 2.0, 3.0]}))
+    assert "counter" not in pre.constant_
+    assert "counter" in pre.numeric_
+    f32 = pd.DataFrame({"bytes": np.array([4194304, 4194306, 4194304, 4194306], dtype=np.float32),
+                        "x": [0.0, 1.0, 2.0, 3.0]})
+    assert "bytes" not in TabularPreprocessor().fit(f32).constant_
+    # the rounding the rule is for is still one value
+    tiny = pd.DataFrame({"rtt": [0.3, 0.1 + 0.2, 0.3, 0.3], "x": [0.0, 1.0, 2.0, 3.0]})
+    assert TabularPreprocessor().fit(tiny).constant_ == ["rtt"]

@@ -161,10 +161,26 @@ def _constant(x: np.ndarray, dtype: str = "float64") -> bool:
 def _constant_span(lo: float, hi: float, dtype: str = "float64") -> bool:
     """Whether finite values from ``lo`` to ``hi`` (of ``dtype``: ``float32`` values are rounded
     to float32's units in the last place) are one value, but for floating-point rounding (the
-    rule of :func:`_constant`, on a column's min and max: merged per-site statistics too)."""
+    rule of :func:`_constant`, on a column's min and max: merged per-site statistics too).
+    Whole numbers the precision holds exactly (to 2**24 in float32, 2**53 in float64) that
+    differ are two values: 4 units in the last place span whole numbers from 2**50 (2**22 in
+    float32) up, no rounding of one value.
+
+    Examples
+    --------
+    >>> _constant_span(0.3, 0.1 + 0.2), _constant_span(2.0**50, 2.0**50 + 1)
+    (True, False)
+    >>> _constant_span(4194304.0, 4194306.0, "float32"), _constant_span(0.3, 0.31)
+    (False, False)
+    """
     # max == min first: ptp of ±1e308 would overflow
+    if hi == lo:
+        return True
     unit = np.float32 if dtype.lower() == "float32" else np.float64  # (pandas' Float32 too)
-    return hi == lo or hi - lo <= _ROUNDING_ULPS * float(np.spacing(unit(max(abs(lo), abs(hi)))))
+    exact = 2.0 ** (24 if unit is np.float32 else 53)
+    if lo == np.floor(lo) and hi == np.floor(hi) and max(abs(lo), abs(hi)) <= exact:
+        return False
+    return hi - lo <= _ROUNDING_ULPS * float(np.spacing(unit(max(abs(lo), abs(hi)))))
 
 
 def _skew(x: np.ndarray) -> float:
