@@ -511,8 +511,8 @@ class TabularPreprocessor:
     * ``categorical``: one-hot of the values seen at least ``min_frequency`` times in training;
       rarer training values share ``<col>=<other>``; a value never seen in training sets
       ``<col>=<unseen>`` — an unseen value is itself a signal;
-    * ``hash``: high-cardinality text (more than ``max_categories`` values) hashed into
-      ``hash_buckets`` one-hot buckets;
+    * ``hash``: high-cardinality text, or codes (a ``postal_code`` of whole numbers), of more
+      than ``max_categories`` values hashed into ``hash_buckets`` one-hot buckets;
     * ``ip``: private/public, IPv6 and a hashed /24 subnet bucket; ``port``: well-known /
       registered / ephemeral bucket plus one-hot of the most frequent training ports;
     * ``drop``: identifiers and timestamps (``Flow ID``, ``uid``, ``Timestamp``, dates and ISO 8601
