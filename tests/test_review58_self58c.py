@@ -64,3 +64,18 @@ def test_whole_numbers_that_differ_are_no_constant_column_near_2_50_or_float32_2
     # the rounding the rule is for is still one value
     tiny = pd.DataFrame({"rtt": [0.3, 0.1 + 0.2, 0.3, 0.3], "x": [0.0, 1.0, 2.0, 3.0]})
     assert TabularPreprocessor().fit(tiny).constant_ == ["rtt"]
+
+
+def test_codes_as_text_count_their_numbers_not_placeholders_for_max_categories() -> None:
+    # What was wrong: the max_categories limit on codes counted a text column's distinct cells,
+    # so 50 codes with '-' for unset (JSON lines that quote their numbers) were 51 values and
+    # hashed, where the same codes as numbers with a null were 50 and one-hot encoded; '6' and
+    # '6.0' counted twice. The numbers are counted: the same role either way.
+    from hourglass.features.roles import infer_role
+
+    v = list(range(50)) * 4
+    as_numbers = pd.Series([float(x) for x in v] + [np.nan])
+    as_text = pd.Series([str(x) for x in v] + ["-"])
+    assert infer_role("icmp_type", as_numbers, max_categories=50)[0] == "categorical"
+    assert infer_role("icmp_type", as_text, max_categories=50)[0] == "categorical"
+    assert infer_role("icmp_type", pd.Series(["6", "6.0", "8"] * 5), max_categories=2)[0] == "categorical"

@@ -392,7 +392,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
     if conv.notna().any() and (conv.notna() | placeholder).mean() >= 0.99:
         coded = _coded(name, key, leaf, conv)  # (nginx's JSON log_format writes "$status" quoted)
         if coded:  # the same codes as a CSV's numbers: the same role
-            return _code_role(coded + _unset_said(sample[placeholder]), present, max_categories)
+            numbers = pd.to_numeric(present, errors="coerce")  # ('6' and '6.0' one code, '-' none)
+            return _code_role(coded + _unset_said(sample[placeholder]), numbers, max_categories)
         clock = _clock_numbers(name, conv)
         return ("drop", clock) if clock else ("numeric", TEXT_NUMBERS
                                               + _unset_said(sample[placeholder]))
