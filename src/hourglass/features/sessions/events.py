@@ -68,7 +68,9 @@ class EventSessions(EventTables):
         DeepLog key-sequence files (one session of integer keys per line). Ignored for tables
         (``key_column`` or ``message_column`` given).
     session_regex
-        Session id found in the message, e.g. ``blk_-?\\d+`` for HDFS block ids.
+        Session id found in the message, e.g. ``blk_-?\\d+`` for HDFS block ids: the whole
+        match, or the text of its one capturing group (more groups, or a group that repeats,
+        ``(ab:){5}``, are refused: write such a part ``(?:...)``).
     session_column
         Header field (or table column) holding the session id (e.g. ``node`` for BGL, ``pid``).
     window, step

@@ -6,6 +6,7 @@ and session), :func:`group_events` in one go; :class:`Sessions` holds the result
 
 from __future__ import annotations
 
+import importlib
 import logging
 import math
 import re
@@ -113,6 +114,40 @@ def _window_ids(starts: np.ndarray, whole_us: bool) -> list[str]:
     return names
 
 
+def _repeated_group(pattern: str) -> bool:
+    """Whether a capturing group of ``pattern`` sits inside a repeat that may match more than
+    once (``(ab:){5}``, ``(x)+``): its text is then only its last repetition.
+
+    Examples
+    --------
+    >>> _repeated_group(r"([0-9a-f]{2}:){5}[0-9a-f]{2}"), _repeated_group(r"user=(\\w+)")
+    (True, False)
+    >>> _repeated_group(r"(?:[0-9a-f]{2}:){5}[0-9a-f]{2}"), _repeated_group(r"(id=\\d+)?")
+    (False, False)
+    """
+    parser: Any = importlib.import_module("re._parser")  # (the stdlib's parser, as re uses it)
+    constants: Any = importlib.import_module("re._constants")
+    # (by identity: a character range's (24, 57) is a pair of plain ints equal to opcodes)
+    repeats = [constants.MAX_REPEAT, constants.MIN_REPEAT,
+               getattr(constants, "POSSESSIVE_REPEAT", constants.MAX_REPEAT)]
+
+    def walk(node: Any, repeated: bool) -> bool:
+        if isinstance(node, parser.SubPattern):
+            return any(walk(item, repeated) for item in node.data)
+        if isinstance(node, list | tuple):
+            op = node[0] if len(node) == 2 else None
+            if any(op is r for r in repeats):
+                _, most, sub = node[1]
+                return walk(sub, repeated or most > 1)
+            if op is constants.SUBPATTERN:
+                group, *_, sub = node[1]
+                return (group is not None and repeated) or walk(sub, repeated)
+            return any(walk(item, repeated) for item in node)
+        return False
+
+    return walk(parser.parse(pattern), False)
+
+
 class SessionGrouper:
     """Group parsed events into sessions chunk by chunk, keeping only what sessions need.
 
@@ -154,6 +189,14 @@ class SessionGrouper:
             if self.rx.groups > 1:
                 raise InputError("session_regex: use at most one capturing group (its text is "
                                  "the session id; with none, the whole match is)",
+                                 param="session_regex")
+            if self.rx.groups and _repeated_group(session_regex):
+                # a MAC's '([0-9a-f]{2}:){5}[0-9a-f]{2}' grouped 'aa:bb:cc:dd:ee:ff' as '44:'-like
+                # ids, the group's last repetition, silently: no one means that as a session id
+                raise InputError("session_regex: its capturing group repeats, so its text would be "
+                                 "only the last repetition, not the session id; write the repeated "
+                                 "part as a non-capturing group, (?:...), so the whole match is the "
+                                 "id, or put one group around the whole id",
                                  param="session_regex")
         self.session_column = session_column
         self.window, self.step = window, step
