@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pandas as pd
 import pytest
 
+from hourglass.cli import app
 from hourglass.errors import InputError
 from hourglass.features.sessions.grouping import SessionGrouper, group_events
+from tests._cli import runner
 
 MAC = r"([0-9a-f]{2}:){5}[0-9a-f]{2}"
 
@@ -26,3 +31,27 @@ def test_session_regex_with_a_repeated_group_is_refused() -> None:
     assert ids == ["00:11:22:33:44:55", "aa:bb:cc:dd:44:ff"]
     ids, _, _, _ = group_events(ev, session_regex=r"(\w\w:)?44:\w\w")  # optional, not repeated
     assert ids == ["33:", "dd:"]
+
+
+def test_a_column_that_tells_the_label_by_value_is_warned_of(tmp_path: Path) -> None:
+    # What was wrong: TON_IoT's 'type' ('normal' on its normal rows, the attack's name on the
+    # others) was trained on as a feature beside --label-col label without a word: the label
+    # leak warning knew columns by name only ('attack_cat', 'label', ...). An unseen 'ddos' then
+    # scores high because it names the attack. Now a column with one value on every normal row
+    # and that value on no attack row is warned of, whatever its name; a measurement is not.
+    rng = np.random.default_rng(0)
+    n = 300
+    lab = (rng.random(n) < 0.3).astype(int)
+    frame = pd.DataFrame({"bytes": rng.lognormal(5, 1, n).round(1), "pkts": rng.poisson(8, n),
+                          "proto": rng.choice(["tcp", "udp"], n),
+                          "type": np.where(lab == 1, rng.choice(["ddos", "xss"], n), "normal"),
+                          "label": lab})
+    frame.to_csv(tmp_path / "ton.csv", index=False)
+    args = ["--label-col", "label", "--normal", "0", "--epochs", "1", "--hidden", "4,2"]
+    res = runner.invoke(app, ["train", str(tmp_path / "ton.csv"), "-o", str(tmp_path / "m"), *args])
+    assert res.exit_code == 0, res.output
+    assert "column 'type' is a feature whose value tells --label-col label exactly" in res.stderr
+    assert "--drop type" in res.stderr
+    frame.drop(columns=["type"]).to_csv(tmp_path / "plain.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "plain.csv"), "-o", str(tmp_path / "p"), *args])
+    assert res.exit_code == 0 and "tells --label-col" not in res.stderr, res.output

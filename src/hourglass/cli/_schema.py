@@ -98,6 +98,60 @@ def warn_label_as_feature(features: Sequence[str], label_col: str | None, source
                     label_col, " --drop ".join(named))
 
 
+def label_split_columns(feats: pd.DataFrame, is_anom: Any, columns: Iterable[str]) -> list[str]:
+    """The columns of ``columns`` whose value tells a row's label (``is_anom``, 0/1 per row of
+    ``feats``) exactly: one value on every normal row (two at least) that no attack row has
+    (TON_IoT's ``type``, ``normal`` on its normal rows and the attack's name on the others,
+    beside ``--label-col label``; a 0/1 flag that is the label). Such a column is the labels in
+    other words, whatever its name; none where the rows are not of both kinds. (Not the
+    reverse, one value on the attack rows: a single attack row would make every column of
+    values unique to it one.)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> df = pd.DataFrame({"type": ["normal", "ddos", "normal", "xss"], "bytes": [1, 2, 3, 4],
+    ...                    "proto": ["tcp", "tcp", "udp", "udp"]})
+    >>> label_split_columns(df, np.array([0, 1, 0, 1]), ["type", "bytes", "proto"])
+    ['type']
+    """
+    import numpy as np
+
+    anom = np.asarray(is_anom) != 0
+    if anom.all() or (~anom).sum() < 2 or not anom.any():
+        return []
+    told = []
+    for c in columns:
+        if c not in feats.columns:
+            continue
+        normal, attacks = feats[c][~anom], feats[c][anom]
+        first = normal.iloc[0]
+        if pd.isna(first):
+            same, clash = bool(normal.isna().all()), bool(attacks.isna().any())
+        else:
+            with np.errstate(all="ignore"):
+                same, clash = bool((normal == first).all()), bool((attacks == first).any())
+        if same and not clash:
+            told.append(str(c))
+    return told
+
+
+def warn_label_split(feats: pd.DataFrame, is_anom: Any, columns: Sequence[str],
+                     label_col: str, source: str) -> None:
+    """Warn of the columns of ``columns`` (features the model reads) not named like a label
+    whose values tell the rows' label exactly (:func:`label_split_columns`); the name check is
+    :func:`warn_label_as_feature`'s."""
+    told = [c for c in label_split_columns(feats, is_anom, columns)
+            if c not in label_like([c], label_col)]
+    if told:
+        logging.getLogger("hourglass").warning(
+            "%s: column %r is a feature whose value tells --label-col %s exactly (one value on "
+            "all its normal rows, on none of its attack rows): the labels in "
+            "other words, an attack's name perhaps; the model reads the verdicts as input (and "
+            "evaluate's figures flatter it); --drop %s unless it is a measurement",
+            source, told[0], label_col, " --drop ".join(told))
+
+
 def resolve_spec(dataset: str | None, label_col: str | None, normal: list[str] | None,
                  fmt: str | None = None, path: Path | None = None,
                  ) -> tuple[DatasetSpec | None, str | None, list[str]]:

@@ -24,6 +24,7 @@ from hourglass.cli._schema import (
     resolve_spec,
     text_as_trained,
     warn_label_as_feature,
+    warn_label_split,
 )
 from hourglass.cli._skip import SKIP_ADVICE, nested_rows, skip_unreadable_rows, skip_unreadable_times
 from hourglass.cli._spool import shown
@@ -320,6 +321,7 @@ def train_pipeline(
         df = df if labelled.all() else df.loc[labelled].reset_index(drop=True)
         rows = rows[labelled]
     feats, _, is_anom = split_labels(df, label_col, normal, source)
+    labelled_feats, labelled_anom = feats, is_anom  # (for the warning of a column telling labels)
     X_val = y_val = None
     val_rows = rows[:0]
     carve: dict[str, Any] = {}
@@ -368,6 +370,8 @@ def train_pipeline(
         made = set(pipe.features_.feature_columns())  # what makes features (attack_cat is constant,
         used = [c for c in used if c in made]  # so dropped, on normal rows)
     warn_label_as_feature(used, label_col, source)
+    if label_col is not None and labelled_anom is not None:
+        warn_label_split(labelled_feats, labelled_anom, used, label_col, source)
     held = float(getattr(detector, "validation_fraction", 0.0))
     pipe.info["threshold_fit"].update(carve)
     pipe.info.update({
