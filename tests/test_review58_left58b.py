@@ -55,3 +55,22 @@ def test_a_column_that_tells_the_label_by_value_is_warned_of(tmp_path: Path) -> 
     frame.drop(columns=["type"]).to_csv(tmp_path / "plain.csv", index=False)
     res = runner.invoke(app, ["train", str(tmp_path / "plain.csv"), "-o", str(tmp_path / "p"), *args])
     assert res.exit_code == 0 and "tells --label-col" not in res.stderr, res.output
+
+
+def test_zeek_http_version_is_a_category(tmp_path: Path) -> None:
+    # What was wrong: http.log's 'version' ('1.1', '1.0': a string in its #types) was read as a
+    # number from its text and min-max scaled, so HTTP/0.9 or 2 was a slightly larger or smaller
+    # magnitude, not a version never seen. Now Zeek's 'version' is a category, as status_code is.
+    rng = np.random.default_rng(0)
+    head = ("#separator \\x09\n#unset_field\t-\n#path\thttp\n"
+            "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tmethod\tversion\t"
+            "response_body_len\n#types\ttime\tstring\taddr\tport\taddr\tport\tstring\tstring\tcount\n")
+    rows = "".join(f"{1600000000 + i}\tC{i}\t10.0.0.{i % 7 + 1}\t{40000 + i}\t10.1.0.1\t80\tGET\t"
+                   f"{rng.choice(['1.1', '1.0'])}\t{rng.integers(100, 5000)}\n" for i in range(120))
+    (tmp_path / "http.log").write_text(head + rows)
+    res = runner.invoke(app, ["train", str(tmp_path / "http.log"), "-o", str(tmp_path / "m"),
+                              "--epochs", "1", "--hidden", "4,2", "-q"])
+    assert res.exit_code == 0, res.output
+    from hourglass import load
+
+    assert load(tmp_path / "m").features_.roles_["version"] == "categorical"

@@ -774,7 +774,8 @@ class ZeekSpec(DatasetSpec):
 # over) identify one event, not a behaviour; their fields of Zeek's type time besides ts (a
 # certificate's validity, a Kerberos ticket's end, a file's SMB times; not kerberos' from, a name
 # smtp.log gives its sender) are dates, as a magnitude each later one past the training range;
-# their numeric codes (DNS query types and response codes, HTTP status codes) are categories, not
+# their numeric codes (DNS query types and response codes, HTTP status codes) and protocol
+# versions (http.log's '1.1', read as a number from its text, ssh.log's 2) are categories, not
 # magnitudes; TLS client/server fingerprints (JA3/JA3S) are many-valued categories, hashed. Names
 # a file lacks are ignored.
 _ZEEK_OTHER_ROLES = {
@@ -783,7 +784,8 @@ _ZEEK_OTHER_ROLES = {
                            "client_cert_chain_fps", "_write_ts", "community_id",
                            "certificate.not_valid_before", "certificate.not_valid_after", "till",
                            "times.modified", "times.accessed", "times.created", "times.changed")},
-    **{c: "categorical" for c in ("qclass", "qtype", "rcode", "status_code", "info_code")},
+    **{c: "categorical" for c in ("qclass", "qtype", "rcode", "status_code", "info_code",
+                                  "version")},
     **{c: "hash" for c in ("ja3", "ja3s")},
 }
 
