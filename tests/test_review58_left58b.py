@@ -74,3 +74,22 @@ def test_zeek_http_version_is_a_category(tmp_path: Path) -> None:
     from hourglass import load
 
     assert load(tmp_path / "m").features_.roles_["version"] == "categorical"
+
+
+def test_zeek_http_method_and_status_go_to_ecs_http_fields_but_not_sip_ones() -> None:
+    # What was wrong: the README says Zeek fields map "as Elastic's Zeek integration maps them",
+    # yet an http.log alert left 'method' and 'status_code' out of the ECS document (no
+    # http.request.method, no http.response.status_code to search). sip.log has fields of the
+    # same names (an INVITE, a SIP status): those must not become HTTP fields.
+    from hourglass.serve.ecs import AlertRule, to_ecs
+
+    rule = AlertRule("autoencoder", "ab", data_format="zeek-conn")
+    http = {"id.orig_h": "10.0.0.5", "host": "example.com", "uri": "/admin", "method": "POST",
+            "status_code": 404.0}
+    doc = to_ecs({"row": 0, "score": 3.0}, rule, fields=http)
+    assert doc["http"] == {"request": {"method": "POST"}, "response": {"status_code": 404}}
+    sip = {"id.orig_h": "10.0.0.5", "uri": "sip:bob@10.0.0.9", "method": "INVITE", "status_code": 200}
+    doc = to_ecs({"row": 0, "score": 3.0}, rule, fields=sip)
+    assert "http" not in doc and doc["hourglass"]["fields"] == {"method": "INVITE", "status_code": 200}
+    doc = to_ecs({"group_by": "method", "score": 3.0, "rows": 4}, rule, fields={"method": "INVITE"})
+    assert "http" not in doc                                    # a group's method: of which log?

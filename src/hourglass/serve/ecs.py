@@ -148,10 +148,12 @@ _FORMAT_TARGETS: dict[str, dict[str, str]] = {
     # Zeek's dns.log, http.log and ssl.log, as Elastic's Zeek integration maps them: the name
     # asked, its type and the answer's code; the server asked (http.log's 'host', the Host
     # header: no machine of the network's, host.name), the URI asked and the client's agent; the
-    # server name a TLS client asked for (SNI)
+    # server name a TLS client asked for (SNI); an HTTP request's method and status code (http.log's
+    # only: sip.log's fields of those names are SIP's, :data:`_ZEEK_HTTP_ONLY`)
     "zeek-conn": {"query": "dns.question.name", "qtype_name": "dns.question.type",
                   "rcode_name": "dns.response_code", "host": "url.domain", "uri": "url.original",
-                  "user_agent": "user_agent.original", "server_name": "tls.client.server_name"},
+                  "user_agent": "user_agent.original", "server_name": "tls.client.server_name",
+                  "method": "http.request.method", "status_code": "http.response.status_code"},
     # CEF (a proxy's, a firewall's), as Elastic's CEF integration maps its keys (short names and
     # the full ones): the hosts by name, and the request a web proxy logged
     "cef": {"dhost": "destination.domain", "destinationHostName": "destination.domain",
@@ -222,7 +224,9 @@ def _field_target(key: Any, fields: Mapping[str, Any], fmt: str | None, record: 
     document's ``host.name`` (the machine Winlogbeat ran on), goes to ``observer.hostname`` where
     the event names its own computer (``Hostname``, ``Computer``; ``winlog.computer_name``),
     which is ``host.name``, whichever field comes first; a FortiGate log's ``hostname`` (a
-    ``kv`` record with a ``devid``) is the web server asked for, ``url.domain``. Where ``fields``
+    ``kv`` record with a ``devid``) is the web server asked for, ``url.domain``. A Zeek record's
+    ``method`` and ``status_code`` are an HTTP request's where it is a row (``record``) with
+    http.log's ``host`` (sip.log has none). Where ``fields``
     are a whole row's (``record``, not a group's keys or an entity alone), a Zeek record that
     names no connection and no ``uri`` (software.log, the known_* logs) has ``host`` as the
     address of the machine it describes, ``host.ip``, as Elastic's Zeek integration maps it."""
@@ -230,6 +234,8 @@ def _field_target(key: Any, fields: Mapping[str, Any], fmt: str | None, record: 
         return _AUDIT_PROCESS_USER[key]
     if fmt == "kv" and str(key) == "hostname" and "devid" in fields:  # FortiGate's: the web
         return "url.domain"  # server a client asked for (webfilter, traffic), no machine of ours
+    if fmt == "zeek-conn" and str(key) in _ZEEK_HTTP_ONLY and not (record and "host" in fields):
+        return None  # sip.log's INVITE, or a group's method (of which log: not told)
     if record and fmt == "zeek-conn" and str(key) == "host" and not _ZEEK_WEB_FIELDS & set(map(str, fields)):
         # software.log, known_hosts/services/certs: Zeek's addr, the machine the record is about
         # (vsftpd 2.3.4 seen on 10.0.0.9); only http.log's Host header is the server asked for
@@ -430,6 +436,11 @@ _HEX_PORT = re.compile(r"0x[0-9a-f]{1,8}")  # (as features.roles.port_numbers re
 #: fields of a Zeek http.log record (its connection, its URI), where ``host`` is the Host header:
 #: a Zeek record without them (software.log, known_hosts ...) describes the machine ``host``
 _ZEEK_WEB_FIELDS = frozenset({"uri", "id.orig_h", "id.resp_h", "uid"})
+#: Zeek http.log fields that sip.log has too (an INVITE, a SIP status): an HTTP request's
+#: (http.request.method, http.response.status_code) only in a row that has http.log's ``host``
+#: (the Host header, which sip.log lacks; an alert's fields hold only the columns with an ECS
+#: name, so sip.log's own ``call_id`` would not tell)
+_ZEEK_HTTP_ONLY = frozenset({"method", "status_code"})
 #: ECS fields of type long that a kept field maps to (ports are read as ports, above)
 _LONG_FIELDS = frozenset({"http.response.status_code"})
 
