@@ -93,3 +93,18 @@ def test_zeek_http_method_and_status_go_to_ecs_http_fields_but_not_sip_ones() ->
     assert "http" not in doc and doc["hourglass"]["fields"] == {"method": "INVITE", "status_code": 200}
     doc = to_ecs({"group_by": "method", "score": 3.0, "rows": 4}, rule, fields={"method": "INVITE"})
     assert "http" not in doc                                    # a group's method: of which log?
+
+
+def test_report_header_writes_alerts_per_day_as_evaluate_does() -> None:
+    # What was wrong: the HTML report's header wrote the expected alert volume with four
+    # decimals ('329.4000 alerts/day'), a precision an expected volume has not, where the
+    # command's own table writes '329.4' and the per-10k figure one decimal. Now one decimal.
+    from hourglass.evaluate.report import render_report
+
+    y = np.r_[np.zeros(900, int), np.ones(100, int)]
+    s = np.r_[np.linspace(0, 1, 900), np.linspace(2, 3, 100)]
+    p = (s > 0.97).astype(int)                              # 127 of 1,000 flagged
+    page, m = render_report(y_true=y, scores=s, y_pred=p, threshold=0.97, threshold_rule="demo",
+                            events_per_day=2594.0)
+    assert m["alerts_per_day"] == pytest.approx(329.438)
+    assert "· 329.4 alerts/day ·" in page and "329.4380" not in page.split("</p>")[0]

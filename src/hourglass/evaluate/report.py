@@ -183,7 +183,9 @@ def render_report(
                         events_per_day=events_per_day)
     curve = threshold_curve(y, s)
     per = "events" if unit == "rows" else unit  # what the alerts are counted among (sessions ...)
-    vol = (f"{_fmt(m['alerts_per_day'])} alerts/day" if m["alerts_per_day"] is not None
+    # (as the per-10k figure beside it, and evaluate's own table: '329.4 alerts/day', not _fmt's
+    # '329.4000', a precision an expected volume has not)
+    vol = (f"{m['alerts_per_day']:,.1f} alerts/day" if m["alerts_per_day"] is not None
            else f"{m['alerts_per_10k']:.1f} alerts per 10k {per}")
     cards = [("F1", m["f1"]), ("precision", m["precision"]), ("recall", m["recall"]),
              ("FPR", m["fpr"]), ("ROC-AUC", m["roc_auc"]), ("PR-AUC", m["pr_auc"])]
