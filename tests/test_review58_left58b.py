@@ -108,3 +108,27 @@ def test_report_header_writes_alerts_per_day_as_evaluate_does() -> None:
                             events_per_day=2594.0)
     assert m["alerts_per_day"] == pytest.approx(329.438)
     assert "· 329.4 alerts/day ·" in page and "329.4380" not in page.split("</p>")[0]
+
+
+def test_time_series_model_reads_a_zeek_tsv_log(tmp_path: Path) -> None:
+    # What was wrong: `train --model lstm-ae --timestamp-col ts` on a Zeek TSV log read it as a
+    # plain TSV and stopped at its first header line ("line 2: expected 1 fields, found 2 ...
+    # is the file in this layout (--format, --dataset)?"), and --format zeek-conn was then
+    # refused ("not used by time-series models"): no way to train on it. Now a Zeek TSV log is
+    # read with the Zeek reader, as its CSV copy reads (text columns ignored).
+    rng = np.random.default_rng(0)
+    head = ("#separator \\x09\n#unset_field\t-\n#path\tconn\n#fields\tts\tuid\tid.orig_h\t"
+            "orig_bytes\tduration\n#types\ttime\tstring\taddr\tcount\tinterval\n")
+    rows = "".join(f"{1600000000 + 30 * i}\tC{i}\t10.0.0.{i % 5 + 1}\t{rng.integers(100, 900)}\t"
+                   f"{rng.random():.3f}\n" for i in range(240))
+    (tmp_path / "conn.log").write_text(head + rows)
+    res = runner.invoke(app, ["train", str(tmp_path / "conn.log"), "--model", "lstm-ae",
+                              "--timestamp-col", "ts", "--freq", "1min", "-o", str(tmp_path / "m"),
+                              "--param", "epochs=1", "--param", "window=8", "-q"])
+    assert res.exit_code == 0, res.output
+    from hourglass import load
+
+    assert {"orig_bytes", "duration"} <= set(load(tmp_path / "m").features_.columns_)
+    res = runner.invoke(app, ["score", str(tmp_path / "m"), str(tmp_path / "conn.log"),
+                              "-o", str(tmp_path / "s.csv")])
+    assert res.exit_code == 0, res.output

@@ -97,6 +97,18 @@ def _read(path: Path, ds: TimeSeriesDataset | None, need_labels: bool = True, *,
         path = files[0]
     if ds is not None:
         return ds.read(path, need_labels=need_labels, scoring=scoring)
+    from hourglass._eol import without_boms
+    from hourglass.ingest import sniff_format
+    from hourglass.ingest.tables import read_head
+
+    # a Zeek TSV log ('#fields' header lines) is no plain TSV: read as one it failed on its first
+    # header line ("expected 1 fields"), naming --format, which a time-series model refuses (a
+    # Zeek JSON log reads as JSON lines)
+    if path.is_file() and getattr(sniff_format(path), "name", None) == "zeek-conn" and \
+            without_boms(read_head(path, 4096)).lstrip().startswith(b"#"):
+        from hourglass.ingest.flows import ZEEK_CONN
+
+        return ZEEK_CONN.read(path, stats=stats)
     return read_table(path, stats=stats)
 
 
