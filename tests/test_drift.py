@@ -91,7 +91,8 @@ def test_expected_rate_of_each_rule() -> None:
     s = np.random.default_rng(0).exponential(size=10_000)
     # the mean rate of the 99.5th percentile of 10,000 scores: (n - 0.995 (n - 1)) / (n + 1)
     assert expected_alert_rate(Percentile(99.5).fit(s)).rate == pytest.approx(0.0050990, abs=1e-7)
-    assert expected_alert_rate(Contamination(0.02).fit(s)).rate == 0.02
+    # 200 of 10,000 flagged, the cut-off halfway to the 201st: 200.5 in 10,001 (review 58: was 0.02)
+    assert expected_alert_rate(Contamination(0.02).fit(s)).rate == pytest.approx(200.5 / 10_001)
     assert expected_alert_rate(POT(1e-4).fit(s)).rate == 1e-4
     assert expected_alert_rate(AlertBudget(5, per="10k").fit(s)).rate == pytest.approx(5e-4)
     fixed = Fixed(float(np.quantile(s, 0.97))).fit(s)

@@ -78,7 +78,8 @@ def test_the_expected_rate_of_a_contamination_below_one_score_is_one_in_n_plus_o
     fresh = [float((rng.exponential(size=2000) > Contamination(0.001).fit(rng.exponential(size=300)).value_)
                    .mean()) for _ in range(300)]
     assert float(np.mean(fresh)) == pytest.approx(1 / 301, rel=0.15)
-    assert expected_alert_rate(Contamination(0.02).fit(s)).rate == 0.02  # a share of whole scores
+    # 6 of 300 scores, its cut-off halfway to the 7th: k + 1/2 in n + 1 (review 58: was 0.02)
+    assert expected_alert_rate(Contamination(0.02).fit(s)).rate == pytest.approx(6.5 / 301)
 
 
 @pytest.mark.parametrize("scores", [-np.random.default_rng(0).exponential(size=500),

@@ -132,3 +132,23 @@ def test_time_series_model_reads_a_zeek_tsv_log(tmp_path: Path) -> None:
     res = runner.invoke(app, ["score", str(tmp_path / "m"), str(tmp_path / "conn.log"),
                               "-o", str(tmp_path / "s.csv")])
     assert res.exit_code == 0, res.output
+
+
+def test_contamination_expected_rate_is_what_fresh_normal_scores_show() -> None:
+    # What was wrong: expected_alert_rate(Contamination(0.01)) fitted on 100 held-out scores
+    # promised 1% (the drift check's expectation, 'expect about ...'), where its cut-off, halfway
+    # between the largest and second largest score, flags about 1.5% of fresh normal scores, as
+    # a percentile's promise of few scores already said of itself. Now (k + 1/2) / (n + 1).
+    from hourglass.thresholds import Contamination, expected_alert_rate
+
+    rng = np.random.default_rng(7)
+    for draw, rel in ((rng.random, 0.05), (rng.exponential, 0.2)):  # (uniform: exact; a tail
+        fresh, promised = [], []                                    # thinning out: a little less)
+        for _ in range(400):
+            rule = Contamination(0.01).fit(draw(size=100))
+            fresh.append(float((draw(size=2000) > rule.value_).mean()))
+            promised.append(expected_alert_rate(rule).rate)
+        assert promised[0] == pytest.approx(1.5 / 101)
+        assert float(np.mean(fresh)) == pytest.approx(promised[0], rel=rel)
+    big = Contamination(0.01).fit(rng.exponential(size=100_000))
+    assert expected_alert_rate(big).rate == pytest.approx(0.01, rel=1e-3)   # near c for many

@@ -600,7 +600,11 @@ class Contamination(Threshold):
 
     Use it when the fitting scores are known to hold about ``c`` anomalies. It flags
     ``floor(c n)`` of ``n`` scores, fewer where scores tie at the cut (a tie is not split: the
-    tied scores are all kept).
+    tied scores are all kept). Fitted on ``n`` held-out normal scores, it flags more than ``c``
+    of fresh normal ones where ``n`` is small: about ``(k + 1/2) / (n + 1)`` on average for ``k``
+    of ``n`` flagged, 1.5% for ``c = 0.01`` of 100 (a little less where the scores' tail thins
+    out; see
+    :func:`~hourglass.thresholds.expected_alert_rate`).
 
     Parameters
     ----------

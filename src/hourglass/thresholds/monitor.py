@@ -110,8 +110,8 @@ class ExpectedRate:
     --------
     >>> from hourglass.thresholds import Contamination
     >>> r = expected_alert_rate(Contamination(0.05).fit(np.arange(100.0)))
-    >>> r.rate, r.n_ref
-    (0.05, 100)
+    >>> round(r.rate, 4), r.n_ref       # 5 of 100 flagged: 5.5 in 101 fresh ones
+    (0.0545, 100)
     >>> isinstance(r, ExpectedRate), isinstance(r.source, str)
     (True, True)
     """
@@ -126,7 +126,9 @@ def expected_alert_rate(threshold: Any, normal_scores: object | None = None) -> 
 
     The rule's own promise where it has one: ``Percentile(q)`` → the mean rate of the
     percentile of its ``n`` fitted scores (:meth:`~hourglass.thresholds.Percentile.expected_rate`:
-    near ``1 - q/100`` for large ``n``, more for few scores), ``Contamination(c)`` → ``c`` (at
+    near ``1 - q/100`` for large ``n``, more for few scores), ``Contamination(c)`` → the mean rate of
+    its cut-off halfway between the ``k``-th and ``(k+1)``-th largest of its ``n`` fitted scores,
+    ``(k + 1/2) / (n + 1)`` for ``k = c n`` (near ``c`` for large ``n``, more for few scores; at
     least ``1 / (n + 1)``: a share below ``1 / n`` flags none of the ``n`` scores, and a fresh
     one exceeds the largest that often), ``POT``/``SPOT``/``DSPOT`` → the risk ``q``, ``AlertBudget`` →
     its risk (budget / events) (either, where it fell back to the empirical quantile of too few
@@ -179,9 +181,12 @@ def expected_alert_rate(threshold: Any, normal_scores: object | None = None) -> 
             rate = float(threshold.expected_rate(n_fit))
     elif name == "Contamination":
         rate = float(threshold.c)
-        if n_fit:  # a share below 1 / n flags none of the n scores: its cut-off is the largest,
-            # which a fresh normal score exceeds 1 time in n + 1 (0.001 of 300: 0.33%, not 0.1%)
-            rate = max(rate, 1.0 / (n_fit + 1.0))
+        if n_fit:  # its cut-off lies halfway between the k-th and (k+1)-th largest of the n
+            # scores, which a fresh normal score exceeds k + 1/2 times in n + 1 on average, as a
+            # percentile's (0.01 of 100 scores: 1.49%, not 1%); a share below 1 / n flags none,
+            # its cut-off the largest: 1 in n + 1 (0.001 of 300: 0.33%, not 0.1%)
+            k = share_count(rate, n_fit)
+            rate = (k + 0.5) / (n_fit + 1.0) if k else 1.0 / (n_fit + 1.0)
     elif name in ("POT", "SPOT", "DSPOT"):
         rate = float(threshold.q)
         if n_fit and getattr(threshold, "fit_", None) is None:  # no GPD tail: the empirical
