@@ -152,3 +152,31 @@ def test_contamination_expected_rate_is_what_fresh_normal_scores_show() -> None:
         assert float(np.mean(fresh)) == pytest.approx(promised[0], rel=rel)
     big = Contamination(0.01).fit(rng.exponential(size=100_000))
     assert expected_alert_rate(big).rate == pytest.approx(0.01, rel=1e-3)   # near c for many
+
+
+def test_fortigate_group_and_entity_alerts_put_hostname_in_url_domain(tmp_path: Path) -> None:
+    # What was wrong: a FortiGate row alert put 'hostname' (the web server a client asked for)
+    # in url.domain, but a `score --group-by hostname` (or --entity-col hostname) alert of the
+    # same model, whose group keys carry no devid, put it in host.name: a web server named as
+    # one of the network's machines. The model's input fields (devid among them) now tell.
+    from hourglass import load
+    from hourglass.serve.ecs import AlertRule, to_ecs
+
+    lines = "".join(f'date=2024-01-01 time=10:00:{i % 60:02d} devname="fw1" devid="FG100E" '
+                    f'type="utm" srcip=10.0.0.{i % 7 + 1} dstip=93.184.216.34 dstport=443 '
+                    f'hostname="site{i % 5}.com" sentbyte={i * 37 % 1000}\n' for i in range(150))
+    (tmp_path / "fg.log").write_text(lines)
+    res = runner.invoke(app, ["train", str(tmp_path / "fg.log"), "-o", str(tmp_path / "m"),
+                              "--epochs", "1", "--hidden", "4,2", "-q"])
+    assert res.exit_code == 0, res.output
+    rule = AlertRule.from_model(tmp_path / "m", load(tmp_path / "m"))
+    assert "devid" in rule.input_fields
+    doc = to_ecs({"group_by": "hostname", "score": 3.0, "rows": 4}, rule, fields={"hostname": "site1.com"})
+    assert doc["url"] == {"domain": "site1.com"} and "host" not in doc
+    ent = AlertRule("autoencoder", "ab", "entity", data_format="kv", entity_field="hostname",
+                    input_fields=rule.input_fields)
+    doc = to_ecs({"entity": "site1.com", "bucket_start": 0, "score": 3.0}, ent)
+    assert doc["url"] == {"domain": "site1.com"} and "host" not in doc
+    plain = AlertRule("autoencoder", "ab", data_format="kv", input_fields=("hostname", "level"))
+    doc = to_ecs({"group_by": "hostname", "score": 3.0, "rows": 4}, plain, fields={"hostname": "web1"})
+    assert doc["host"] == {"name": "web1"}                  # logfmt's hostname: still the host

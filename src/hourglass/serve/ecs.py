@@ -54,7 +54,7 @@ import ipaddress
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -217,14 +217,16 @@ def _audit_missing(value: Any) -> bool:
     return str(value).strip() in _AUDIT_MISSING
 
 
-def _field_target(key: Any, fields: Mapping[str, Any], fmt: str | None, record: bool = True) -> str | None:
+def _field_target(key: Any, fields: Mapping[str, Any], fmt: str | None, record: bool = True,
+                  known: Collection[str] = ()) -> str | None:
     """:func:`ecs_target` of ``key`` among the record's ``fields``: an audit record's ``uid`` and
     ``UID`` go to ``process.user.*`` where it has an ``acct``; a Windows event's ``host`` (the
     machine that forwarded it: Logstash's sender, a Windows Event Collector), or a Winlogbeat
     document's ``host.name`` (the machine Winlogbeat ran on), goes to ``observer.hostname`` where
     the event names its own computer (``Hostname``, ``Computer``; ``winlog.computer_name``),
     which is ``host.name``, whichever field comes first; a FortiGate log's ``hostname`` (a
-    ``kv`` record with a ``devid``) is the web server asked for, ``url.domain``. A Zeek record's
+    ``kv`` record with a ``devid``, or a group's or entity's of a model whose input fields,
+    ``known``, had one) is the web server asked for, ``url.domain``. A Zeek record's
     ``method`` and ``status_code`` are an HTTP request's where it is a row (``record``) with
     http.log's ``host`` (sip.log has none). Where ``fields``
     are a whole row's (``record``, not a group's keys or an entity alone), a Zeek record that
@@ -232,7 +234,8 @@ def _field_target(key: Any, fields: Mapping[str, Any], fmt: str | None, record: 
     address of the machine it describes, ``host.ip``, as Elastic's Zeek integration maps it."""
     if fmt == "auditd" and key in _AUDIT_PROCESS_USER and _ecs_field("acct", fields.get("acct"), fmt):
         return _AUDIT_PROCESS_USER[key]
-    if fmt == "kv" and str(key) == "hostname" and "devid" in fields:  # FortiGate's: the web
+    if fmt == "kv" and str(key) == "hostname" and ("devid" in fields or (not record and "devid" in known)):
+        # FortiGate's (a group's keys, an entity, carry no devid: the model's input tells): the web
         return "url.domain"  # server a client asked for (webfilter, traffic), no machine of ours
     if fmt == "zeek-conn" and str(key) in _ZEEK_HTTP_ONLY and not (record and "host" in fields):
         return None  # sip.log's INVITE, or a group's method (of which log: not told)
@@ -301,6 +304,10 @@ class AlertRule:
         A log model's session column (an event table's ``--session-col``): it says which ECS
         field the session of an alert goes to (``id.orig_h`` -> ``source.ip``, ``user`` ->
         ``user.name``), as an entity's does.
+    input_fields
+        The input fields of the model's training data (its preprocessing's columns): what an
+        alert without its row (a ``--group-by`` group's, an entity's) is told by, e.g. a
+        FortiGate log's (``devid`` among them) ``hostname``, the web server asked for.
 
     Examples
     --------
@@ -317,6 +324,7 @@ class AlertRule:
     entity_field: str | None = None
     time_dayfirst: bool | None = None
     session_field: str | None = None
+    input_fields: tuple[str, ...] = ()
 
     @property
     def dataset(self) -> str:
@@ -360,7 +368,8 @@ class AlertRule:
                    threshold=float(pipe.detector_.threshold_.value_),
                    time_field=info.get("time_col"), entity_field=None if entity is None else str(entity),
                    time_dayfirst=info.get("time_dayfirst"),
-                   session_field=None if session is None else str(session))
+                   session_field=None if session is None else str(session),
+                   input_fields=tuple(map(str, getattr(pipe.features_, "roles_", None) or ())))
 
 
 def _iso(value: dt.datetime) -> str:
@@ -509,12 +518,13 @@ def _first_rrname(queries: Any) -> Any:
 
 
 def _ecs_field(key: Any, value: Any, fmt: str | None = None,
-               fields: Mapping[str, Any] | None = None, record: bool = True) -> tuple[str, Any] | None:
+               fields: Mapping[str, Any] | None = None, record: bool = True,
+               known: Collection[str] = ()) -> tuple[str, Any] | None:
     """The ECS field and value ``key``'s ``value`` (a field of data format ``fmt``, among the
     record's ``fields``) goes to, or ``None`` (no ECS name, or a value not valid there: also
     audit's ``?`` and unset ids); a protocol number named as a transport goes to
     ``network.iana_number``."""
-    target = ecs_target(key, fmt) if fields is None else _field_target(key, fields, fmt, record)
+    target = ecs_target(key, fmt) if fields is None else _field_target(key, fields, fmt, record, known)
     if target is None:
         return None
     if fmt == "gcp-audit" and key == "resource.labels.location" and _GCP_ZONE.fullmatch(str(value).strip()):
@@ -534,12 +544,13 @@ def _ecs_field(key: Any, value: Any, fmt: str | None = None,
 
 
 def _map_fields(doc: dict[str, Any], fields: Mapping[str, Any], fmt: str | None = None,
-                record: bool = True) -> dict[str, Any]:
+                record: bool = True, known: Collection[str] = ()) -> dict[str, Any]:
     """Put the kept ``fields`` (of data format ``fmt``; ``record``: a row's, not a group's keys
-    or an entity alone) with a known ECS name into ``doc``; return the others."""
+    or an entity alone; ``known``: the model's input fields) with a known ECS name into ``doc``;
+    return the others."""
     rest: dict[str, Any] = {}
     for key, value in fields.items():
-        field = _ecs_field(key, value, fmt, fields, record)
+        field = _ecs_field(key, value, fmt, fields, record, known)
         if field is None:
             rest[str(key)] = _plain(value)
             continue
@@ -763,13 +774,16 @@ def to_ecs(alert: Mapping[str, Any], rule: AlertRule, *, fields: Mapping[str, An
     if threshold is not None:
         original["threshold"] = threshold
     mapped: dict[str, Any] = {}
-    rest = _map_fields(mapped, fields, rule.data_format, record="group_by" not in alert)
+    rest = _map_fields(mapped, fields, rule.data_format, record="group_by" not in alert,
+                       known=rule.input_fields)
     if bucket:
-        _entity_fields(mapped, rule.entity_field, original.get("entity"), rule.data_format)
+        _entity_fields(mapped, rule.entity_field, original.get("entity"), rule.data_format,
+                       rule.input_fields)
     elif rule.input == "log" and rule.session_field is not None and original.get("session") is not None:
         # the session of an event table's --session-col is one value of that column: the client
         # of a DNS log's sessions by id.orig_h is source.ip, a user's sessions user.name
-        _entity_fields(mapped, rule.session_field, original["session"], rule.data_format)
+        _entity_fields(mapped, rule.session_field, original["session"], rule.data_format,
+                       rule.input_fields)
     sign_in = rule.data_format in _SIGN_IN_FORMATS
     network = not sign_in and (rule.data_format in _NETWORK_FORMATS or (
         rule.data_format not in _API_FORMATS and any(k in mapped for k in ("source", "destination"))))
@@ -807,7 +821,8 @@ def to_ecs(alert: Mapping[str, Any], rule: AlertRule, *, fields: Mapping[str, An
 _MISSING_ENTITY = "<missing>"  # hourglass.features.roles.MISSING, without importing pandas here
 
 
-def _entity_fields(doc: dict[str, Any], column: str | None, entity: Any, fmt: str | None = None) -> None:
+def _entity_fields(doc: dict[str, Any], column: str | None, entity: Any, fmt: str | None = None,
+                   known: Collection[str] = ()) -> None:
     """Put an entity bucket's ``entity`` into the ECS field its ``column`` names (``src_ip``:
     ``source.ip``...); an entity of another column that is an IP address goes to ``related.ip``
     (it stays under ``hourglass.entity`` in every case). The ``<missing>`` entity (the rows
@@ -824,7 +839,7 @@ def _entity_fields(doc: dict[str, Any], column: str | None, entity: Any, fmt: st
     if entity is None or entity == _MISSING_ENTITY:
         return
     if column is not None and ecs_target(column, fmt) is not None and \
-            not _map_fields(doc, {column: entity}, fmt, record=False):
+            not _map_fields(doc, {column: entity}, fmt, record=False, known=known):
         return  # mapped (a value not valid for its ECS field is not)
     ip = _ecs_value("related.ip", entity)
     if ip is not None:
