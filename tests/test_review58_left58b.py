@@ -173,8 +173,10 @@ def test_fortigate_group_and_entity_alerts_put_hostname_in_url_domain(tmp_path: 
     assert "devid" in rule.input_fields
     doc = to_ecs({"group_by": "hostname", "score": 3.0, "rows": 4}, rule, fields={"hostname": "site1.com"})
     assert doc["url"] == {"domain": "site1.com"} and "host" not in doc
-    ent = AlertRule("autoencoder", "ab", "entity", data_format="kv", entity_field="hostname",
-                    input_fields=rule.input_fields)
+    res = runner.invoke(app, ["train", str(tmp_path / "fg.log"), "-o", str(tmp_path / "e"), "--epochs",
+                              "1", "--entity-col", "hostname", "--bucket", "10s", "-q"])
+    assert res.exit_code == 0, res.output
+    ent = AlertRule.from_model(tmp_path / "e", load(tmp_path / "e"))
     doc = to_ecs({"entity": "site1.com", "bucket_start": 0, "score": 3.0}, ent)
     assert doc["url"] == {"domain": "site1.com"} and "host" not in doc
     plain = AlertRule("autoencoder", "ab", data_format="kv", input_fields=("hostname", "level"))

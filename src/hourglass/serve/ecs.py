@@ -369,7 +369,8 @@ class AlertRule:
                    time_field=info.get("time_col"), entity_field=None if entity is None else str(entity),
                    time_dayfirst=info.get("time_dayfirst"),
                    session_field=None if session is None else str(session),
-                   input_fields=tuple(map(str, getattr(pipe.features_, "roles_", None) or ())))
+                   input_fields=tuple(map(str, getattr(pipe.features_, "roles_", None)  # a table's
+                                          or getattr(pipe.features_, "columns_", None) or ())))
 
 
 def _iso(value: dt.datetime) -> str:
