@@ -55,6 +55,10 @@ def test_a_column_that_tells_the_label_by_value_is_warned_of(tmp_path: Path) -> 
     frame.drop(columns=["type"]).to_csv(tmp_path / "plain.csv", index=False)
     res = runner.invoke(app, ["train", str(tmp_path / "plain.csv"), "-o", str(tmp_path / "p"), *args])
     assert res.exit_code == 0 and "tells --label-col" not in res.stderr, res.output
+    from hourglass.cli._schema import label_split_columns
+
+    cells = pd.DataFrame({"arr": [[1], [1], [2]], "obj": [{"a": 1}, {"a": 1}, {"b": 2}], "flag": [0, 0, 1]})
+    assert label_split_columns(cells, np.array([0, 0, 1]), ["arr", "obj", "flag"]) == ["flag"]
 
 
 def test_zeek_http_version_is_a_category(tmp_path: Path) -> None:

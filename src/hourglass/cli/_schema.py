@@ -126,11 +126,16 @@ def label_split_columns(feats: pd.DataFrame, is_anom: Any, columns: Iterable[str
             continue
         normal, attacks = feats[c][~anom], feats[c][anom]
         first = normal.iloc[0]
+        if not pd.api.types.is_scalar(first):  # (a JSON array or object kept as one: no label)
+            continue
         if pd.isna(first):
             same, clash = bool(normal.isna().all()), bool(attacks.isna().any())
         else:
-            with np.errstate(all="ignore"):
-                same, clash = bool((normal == first).all()), bool((attacks == first).any())
+            try:
+                with np.errstate(all="ignore"):
+                    same, clash = bool((normal == first).all()), bool((attacks == first).any())
+            except (TypeError, ValueError):  # values that do not compare with it: not one value
+                continue
         if same and not clash:
             told.append(str(c))
     return told
