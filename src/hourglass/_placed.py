@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections import deque
 
-__all__ = ["note_placed", "placed_outputs"]
+__all__ = ["cut_outputs", "note_cut", "note_placed", "placed_outputs"]
 
 #: the last few only: the library notes every model or table it saves, and only the CLI, which
 #: writes a handful per command, ever reads and clears them (a long-lived process that saves a
@@ -32,3 +32,28 @@ def placed_outputs() -> list[str]:
     placed = list(_PLACED)
     _PLACED.clear()
     return placed
+
+
+#: outputs whose copy out (standard output, a named pipe, a device) Ctrl-C or SIGTERM cut short
+_CUT: deque[str] = deque(maxlen=64)
+
+
+def note_cut(path: str | os.PathLike[str]) -> None:
+    """Note that ``path`` (``-``, a named pipe, a device) was being copied out when Ctrl-C or
+    SIGTERM stopped the command: its reader got part of the data, so an interruption no longer
+    says that no output was written (:func:`cut_outputs`)."""
+    _CUT.append(os.fspath(path))
+
+
+def cut_outputs() -> list[str]:
+    """The outputs noted by :func:`note_cut` since the last call, which forgets them.
+
+    Examples
+    --------
+    >>> _ = cut_outputs()  # (forget what earlier commands in this process noted)
+    >>> note_cut("-"); cut_outputs(), cut_outputs()
+    (['-'], [])
+    """
+    cut = list(_CUT)
+    _CUT.clear()
+    return cut

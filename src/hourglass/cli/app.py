@@ -22,7 +22,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from hourglass._placed import placed_outputs
+from hourglass._placed import cut_outputs, placed_outputs
 from hourglass.cli import NOT_FINISHED
 from hourglass.cli._options import (
     BadRowsOpt,
@@ -428,6 +428,7 @@ def _global_options(
 ) -> None:
     """Deep-learning anomaly detection for security telemetry."""
     placed_outputs()  # outputs saved before this command (in this process) are none of its own
+    cut_outputs()
     get_command = getattr(ctx.command, "get_command", None)  # (the group's)
     command = get_command(ctx, ctx.invoked_subcommand) if get_command and ctx.invoked_subcommand else None
     # (whose options running out of memory advises: score has no --batch-size)
@@ -502,6 +503,7 @@ def _main(finished: list[int]) -> None:
         return
     interruption_reported()  # a mark left by an earlier in-process run does not count
     placed_outputs()  # (and nor do the outputs it wrote)
+    cut_outputs()
     before = sigterm_as_exception()  # SIGTERM, SIGHUP unwind: temporaries removed on the way out
     before_int = sigint_noted()
     try:
@@ -540,8 +542,11 @@ def _main(finished: list[int]) -> None:
     if rv == 130 and not interruption_reported():  # Ctrl-C, turned into exit code 130 by typer
         what = f"stopped by {sigterm_name()}" if term else "interrupted"
         placed = placed_outputs()  # (already complete: the rest of the command, a table, was cut)
-        done = f"before the command finished; {', '.join(output_name(p) for p in placed)} " \
-               f"written in full" if placed else NOT_FINISHED
+        cut = cut_outputs()  # (being copied out to a pipe: its reader has the first part)
+        parts = [f"{', '.join(output_name(p) for p in placed)} written in full"] if placed else []
+        if cut:
+            parts.append(f"{', '.join(output_name(p) for p in cut)} cut short: what it got is incomplete")
+        done = f"before the command finished; {'; '.join(parts)}" if parts else NOT_FINISHED
         err.print(error_line(f"{what} {done}"), highlight=False)
     if term:  # ended by SIGTERM (SIGHUP), as without the handler (exit status 143, 129)
         end_by_sigterm()

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass._eol import without_boms
-from hourglass._placed import note_placed
+from hourglass._placed import note_cut, note_placed
 from hourglass.errors import InputError, no_file, read_problem
 from hourglass.ingest.sqlite import SQLiteWriter, is_sqlite
 from hourglass.ingest.tables import ReadStats, iter_table, read_head, utf8_name
@@ -553,6 +553,18 @@ def _named_write_error(exc: OSError, name: str) -> OSError:
     return OSError(exc.errno, os.strerror(exc.errno), name)
 
 
+@contextlib.contextmanager
+def _cut_noted(target: str) -> Iterator[None]:
+    """The copy out of :func:`_through_output`: Ctrl-C or SIGTERM during it (a slow reader of
+    the pipe) leaves the reader part of the data, which the interruption's line then says
+    (:func:`~hourglass._placed.note_cut`), where it said that no output was written."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        note_cut(target)
+        raise
+
+
 def _through_output(target: str) -> Iterator[Path]:
     """:func:`atomic_output` for standard output (``-``), a device or a named pipe. The data is
     built in the system's temporary folder: an error there (the folder refused, a write's I/O
@@ -576,7 +588,7 @@ def _through_output(target: str) -> Iterator[Path]:
             if named is exc:
                 raise
             raise named from None
-        with open(tmp_path, "rb") as src:
+        with open(tmp_path, "rb") as src, _cut_noted(target):
             if target == "-":
                 try:
                     sys.stdout.flush()
