@@ -43,3 +43,21 @@ def test_a_signal_during_the_copy_to_standard_output_says_the_reader_got_part(tm
     assert head.startswith(b'"row","score"') and len(head) + len(rest) < 40_000 * 20
     assert "no output was written" not in err
     assert "stopped by SIGTERM before the command finished; standard output cut short" in err
+
+
+def test_a_table_on_an_ascii_output_keeps_its_borders_in_line() -> None:
+    # What was wrong: under LC_ALL=C with PYTHONUTF8=0, or PYTHONIOENCODING=ascii, a table cell
+    # the encoding cannot hold ('inspect' of a column named 'é') was escaped by the stream as
+    # it was written ('\xe9', 4 characters) after rich had laid the table out for 1, so that
+    # row's borders stood 3 columns to the right of the others'. Cells are now escaped first.
+    import io
+
+    from hourglass.cli._output import _Console, rich_table
+
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="ascii", errors="backslashreplace", write_through=True)
+    console = _Console(file=stream, width=80, soft_wrap=True, markup=False)
+    console.print(rich_table("t", ["column", "why"], [["é", "near-duplicate of é"], ["b", "x"]]))
+    lines = [line for line in raw.getvalue().decode("ascii").splitlines() if line.startswith(("|", "+"))]
+    assert any("\\xe9" in line for line in lines)
+    assert len({len(line) for line in lines}) == 1, lines

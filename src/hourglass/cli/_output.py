@@ -108,7 +108,8 @@ class _Console(Console):
             err.print(*objects, **kwargs)
             return
         super().print(*(on_screen(arguments_escaped(shown(o)), lines=True) if isinstance(o, str)
-                        else whole_cells(o) if isinstance(o, Table) else o for o in objects), **kwargs)
+                        else whole_cells(o, self.encoding) if isinstance(o, Table) else o
+                        for o in objects), **kwargs)
 
     def on_broken_pipe(self) -> None:
         """A reader that closed the output: raised on to :func:`reader_gone`, which ends the
@@ -156,13 +157,17 @@ def usable_widths() -> None:
         del os.environ["TERMINAL_WIDTH"]
 
 
-def whole_cells(table: Table) -> Table:
+def whole_cells(table: Table, encoding: str = "utf-8") -> Table:
     """``table`` with no cell cut short: a column narrower than a word in it (a terminal 80 or
     fewer columns wide, ``COLUMNS=40``) folds the word onto the next line, where rich's default
     cut it with '…' ('inspect' showed ``durati…`` and ``protoc…`` for every column name on an
     80-column terminal, ``models`` ``gradien…``); a column that must stay one line
     (``no_wrap``) is left as it is. Its title and caption (which name DATA: ``evaluate``'s
     metrics table) show their control characters escaped, as the lines do (:func:`on_screen`).
+    A cell or header that the console's ``encoding`` cannot hold (``é`` under ``LC_ALL=C`` with
+    ``PYTHONUTF8=0``, or ``PYTHONIOENCODING=ascii``) is escaped (``\\xe9``) before the table is
+    laid out: the stream escaped it as it was written (:func:`text_never_fails`), after the
+    widths were measured, which pushed that row's borders out of line.
 
     Examples
     --------
@@ -170,15 +175,35 @@ def whole_cells(table: Table) -> Table:
     >>> t.add_row("dst_host_same_src_port_rate")
     >>> [c.overflow for c in whole_cells(t).columns], t.title
     (['fold'], 'x\\\\x1b[2J.csv: threshold 0.5')
+    >>> t = Table("column")
+    >>> t.add_row("caf\u00e9")
+    >>> list(whole_cells(t, "ascii").columns[0].cells)
+    ['caf\\\\xe9']
     """
+    narrow = not codecs.lookup(encoding).name.startswith("utf")
     for column in table.columns:
         if column.overflow == "ellipsis" and not column.no_wrap:
             column.overflow = "fold"
+        if narrow:
+            column.header = _encodable(column.header, encoding)
+            column._cells = [_encodable(cell, encoding) for cell in column._cells]
     if isinstance(table.title, str):
         table.title = on_screen(table.title)
     if isinstance(table.caption, str):
         table.caption = on_screen(table.caption)
     return table
+
+
+def _encodable(cell: Any, encoding: str) -> Any:
+    """A table cell (text, or rich ``Text``) as ``encoding`` can write it, what it cannot hold
+    escaped as the stream would (``\\xe9``); another renderable as it is."""
+    plain = cell.plain if isinstance(cell, Text) else cell
+    if not isinstance(plain, str):
+        return cell
+    escaped = plain.encode(encoding, "backslashreplace").decode(encoding)
+    if escaped == plain:
+        return cell
+    return Text(escaped, style=cell.style, justify=cell.justify) if isinstance(cell, Text) else escaped
 
 
 # soft_wrap: a line stays one line in a pipe or a log file (rich wraps at 80 columns there, which
