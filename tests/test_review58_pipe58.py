@@ -61,3 +61,15 @@ def test_a_table_on_an_ascii_output_keeps_its_borders_in_line() -> None:
     lines = [line for line in raw.getvalue().decode("ascii").splitlines() if line.startswith(("|", "+"))]
     assert any("\\xe9" in line for line in lines)
     assert len({len(line) for line in lines}) == 1, lines
+
+
+def test_an_input_error_keeps_exit_code_2_when_standard_error_is_full(tmp_path: Path) -> None:
+    # What was wrong: with standard error on a full disk (a cron job's '2>>log' on a full
+    # /var, here 2>/dev/full) an input error (a missing DATA file) or a usage error exited 1,
+    # the code the README gives a full disk or too small a machine, where it has 2 for bad
+    # input: the failed write of the error line replaced the error's own exit code.
+    with open("/dev/full", "w") as full:
+        for args in (["inspect", str(tmp_path / "nope.csv")], ["models", "--bogus"]):
+            proc = subprocess.run([sys.executable, "-m", "hourglass", *args], stdout=subprocess.DEVNULL,
+                                  stderr=full, env=_env(), timeout=60)
+            assert proc.returncode == 2, args

@@ -69,6 +69,7 @@ __all__ = [
     "reader_gone",
     "release_stdout",
     "report_skipped",
+    "say_error",
     "say_wrote",
     "set_command_options",
     "settle_bad_lines",
@@ -560,7 +561,7 @@ def user_errors() -> Iterator[None]:
         if isinstance(exc, OSError) and exc.strerror and msg.startswith("[Errno"):
             msg = arguments_escaped(os_error_text(exc))  # the file and the system's words, not repr
         msg = option_message(cli_advice(msg), getattr(exc, "param", None))
-        err.print(error_line(msg), highlight=False)
+        say_error(msg)
         raise typer.Exit(2) from None
     except (MemoryError, RuntimeError) as exc:
         if not out_of_memory(exc):
@@ -580,6 +581,28 @@ def user_errors() -> Iterator[None]:
         debug_traceback()
         err.print(error_line(with_placed(disk_full_text(exc))), highlight=False)
         raise typer.Exit(1) from None
+
+
+def say_error(text: str) -> None:
+    """The error line of an input error, on stderr; a standard error that cannot take it (a log
+    file on a full disk, ``2>/dev/full``) does not change the exit code the error has (2, not
+    the full disk's 1), as GNU tools' exit codes do not depend on their messages being written.
+    A reader gone (``2>&1 | head``) is still :func:`reader_gone`'s.
+
+    Examples
+    --------
+    >>> say_error("x.csv: no such file")  # doctest: +SKIP
+    error: x.csv: no such file
+    """
+    try:
+        err.print(error_line(text), highlight=False)
+    except BrokenPipeError:
+        raise
+    except OSError:
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)  # (Python's flush at exit: no second error)
+            os.dup2(devnull, 2)
+            os.close(devnull)
 
 
 def io_error_exit(exc: OSError) -> None:

@@ -47,6 +47,7 @@ from hourglass.cli._output import (
     output_name,
     reader_gone,
     release_stdout,
+    say_error,
     set_command_options,
     sigint_noted,
     sigterm_as_exception,
@@ -522,7 +523,7 @@ def _main(finished: list[int]) -> None:
             if misplaced is not None and ctx is not None:  # (a misplaced one has a context)
                 ctx = ctx.parent
             hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-            err.print(error_line(f"{misplaced or exc.format_message()}{hint}"), highlight=False)
+            say_error(f"{misplaced or exc.format_message()}{hint}")
             sys.exit(int(getattr(exc, "exit_code", 2)))
     except KeyboardInterrupt:  # Ctrl-C (or SIGTERM) while typer builds the command, before
         debug_traceback()  # click's own handling of it: the interruption, not a traceback
