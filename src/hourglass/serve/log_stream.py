@@ -91,6 +91,8 @@ class LogStreamScorer:
             raise InputError("streaming needs sessions by an id (--session-regex or "
                              "--session-col); this model groups events into time windows "
                              "(--window): score it with 'hourglass score'")
+        if features.format != "keys" and features.session_regex is not None:
+            features._grouper(saved=True)  # a saved regex refused now: said before any line is read
         if idle_timeout is not None and not float(idle_timeout) > 0:
             raise InputError(f"idle_timeout must be > 0 seconds, got {idle_timeout}",
                              param="idle_timeout")

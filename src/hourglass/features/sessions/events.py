@@ -195,7 +195,7 @@ class EventSessions(EventTables):
         return LogParser(fmt, masks=masks, sim_th=self.sim_th,  # type: ignore[arg-type]
                          depth=self.depth, strict=self.strict, rules=self.rules)
 
-    def _grouper(self) -> SessionGrouper:
+    def _grouper(self, saved: bool = False) -> SessionGrouper:
         # a table's session id travels under its own name (its column may be called 'key')
         column = SESSION_FIELD if self.is_table and self.session_column is not None \
             else self.session_column
@@ -206,8 +206,18 @@ class EventSessions(EventTables):
         # them so)
         by_time = self.time_column is not None if self.is_table \
             else self.window is not None and int(self.rules) >= 3
-        return SessionGrouper(session_regex=self.session_regex, session_column=column,
-                              window=self.window, step=self.step, order_by_time=by_time)
+        try:
+            return SessionGrouper(session_regex=self.session_regex, session_column=column,
+                                  window=self.window, step=self.step, order_by_time=by_time)
+        except InputError as exc:
+            if not saved or exc.param != "session_regex":
+                raise
+            # a fitted model's regex (one a later release refuses, a repeated capturing group):
+            # no option of the command that scores it, and nothing to rewrite but by training
+            reason = str(exc).removeprefix("session_regex: ")
+            raise InputError(f"this model's session regex {self.session_regex!r} (saved by an "
+                             f"earlier release) is refused now: {reason}; train the model again "
+                             "with the regex so written") from None
 
     @staticmethod
     def _lines(data: Any, nul: str = "") -> tuple[Iterable[str], str]:
@@ -413,7 +423,7 @@ class EventSessions(EventTables):
                 raise _no_key_lines(source, counts)
             return _key_sessions(ids, seqs, counts)
         lines, _ = self._lines(data)
-        grouper = self._grouper()
+        grouper = self._grouper(saved=True)
         kept: list[pd.DataFrame] = []
         parser = self.parser_
         assert parser is not None  # fit on a log (not a key file or a table) always sets it

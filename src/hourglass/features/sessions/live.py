@@ -90,8 +90,8 @@ def _session_rule(features: EventSessions) -> tuple[re.Pattern[str] | None, str 
     if not hasattr(features, "parser_") or features.parser_ is None:
         raise InputError("line_events: needs an EventSessions fitted on a raw log (not keys or "
                          "an event table)")
-    if features.session_regex is not None:
-        return re.compile(features.session_regex), None
+    if features.session_regex is not None:  # (checked as score checks it: a saved model's)
+        return features._grouper(saved=True).rx, None
     if features.session_column is not None:
         fields = features.parser_._compile().header.groupindex
         if features.session_column not in fields:
