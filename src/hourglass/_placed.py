@@ -13,6 +13,13 @@ __all__ = ["cut_outputs", "note_cut", "note_placed", "placed_outputs"]
 _PLACED: deque[str] = deque(maxlen=64)
 
 
+def _taken(noted: deque[str]) -> list[str]:
+    """What ``noted`` holds, which it forgets (one command's outputs are no later command's)."""
+    taken = list(noted)
+    noted.clear()
+    return taken
+
+
 def note_placed(path: str | os.PathLike[str]) -> None:
     """Note that ``path`` (an output file, a model folder, ``-``) is complete where the user
     asked for it: renamed into place, or copied out whole. Ctrl-C or SIGTERM after that no longer
@@ -29,9 +36,7 @@ def placed_outputs() -> list[str]:
     >>> note_placed("scores.csv"); placed_outputs(), placed_outputs()
     (['scores.csv'], [])
     """
-    placed = list(_PLACED)
-    _PLACED.clear()
-    return placed
+    return _taken(_PLACED)
 
 
 #: outputs whose copy out (standard output, a named pipe, a device) Ctrl-C or SIGTERM cut short
@@ -54,6 +59,4 @@ def cut_outputs() -> list[str]:
     >>> note_cut("-"); cut_outputs(), cut_outputs()
     (['-'], [])
     """
-    cut = list(_CUT)
-    _CUT.clear()
-    return cut
+    return _taken(_CUT)
