@@ -120,10 +120,17 @@ class _Console(Console):
     def _check_buffer(self) -> None:
         """rich's writing of what was printed, whose failure (a disk's I/O error under ``> file``,
         a terminal hung up) names the stream: the write's error names no file, and the line said
-        only 'Input/output error'. A reader gone is :meth:`on_broken_pipe`'s."""
+        only 'Input/output error'. A reader gone is :meth:`on_broken_pipe`'s. Standard error that
+        cannot take a line (``2>>log`` on a full disk, ``2>/dev/full``) loses the line and the
+        rest of what goes there (:func:`_stderr_lost`), and the command goes on: its exit code
+        says what it did, as GNU tools' do, not whether its messages could be written."""
         try:
             super()._check_buffer()
         except OSError as exc:
+            if self.stderr and not isinstance(exc, BrokenPipeError):
+                del self._buffer[:]
+                _stderr_lost()
+                return
             if exc.errno is None or exc.filename is not None or isinstance(exc, ConnectionError):
                 raise
             where = "standard error" if self.stderr else "standard output"
@@ -594,15 +601,16 @@ def say_error(text: str) -> None:
     >>> say_error("x.csv: no such file")  # doctest: +SKIP
     error: x.csv: no such file
     """
-    try:
-        err.print(error_line(text), highlight=False)
-    except BrokenPipeError:
-        raise
-    except OSError:
-        with contextlib.suppress(OSError):
-            devnull = os.open(os.devnull, os.O_WRONLY)  # (Python's flush at exit: no second error)
-            os.dup2(devnull, 2)
-            os.close(devnull)
+    err.print(error_line(text), highlight=False)  # (a standard error that fails: _stderr_lost)
+
+
+def _stderr_lost() -> None:
+    """Point standard error, which could not take a line, at the null device: what was
+    buffered there goes, and Python's flush at exit (or a later line) raises no second error."""
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
 
 
 def io_error_exit(exc: OSError) -> None:
