@@ -37,3 +37,28 @@ def test_a_finished_command_exits_0_when_standard_error_is_full(tmp_path: Path) 
                               timeout=120)
     assert proc.returncode == 0
     assert alerts.exists()
+
+
+def test_go_time_now_strings_with_the_monotonic_reading_are_times() -> None:
+    # What was wrong: Go's time.String() ('2024-03-01 10:00:00.5 +0200 CEST') is read by its
+    # offset, as the README says, but a time from time.Now() carries the monotonic clock's
+    # reading after it ('... +0200 CEST m=+0.000123'), and a column of those was refused as
+    # 'not a timestamp'. The reading is now dropped, as the zone's name is.
+    from hourglass._times import read_timestamps
+
+    ts, _ = read_timestamps(pd.Series(["2024-03-01 10:00:00.5 +0200 CEST m=+0.000123",
+                                       "2024-03-01 10:00:01 +0000 UTC m=+1.500000"]), "ts")
+    assert [str(t) for t in ts] == ["2024-03-01 08:00:00.500000+00:00", "2024-03-01 10:00:01+00:00"]
+
+
+def test_go_monotonic_times_past_the_first_block_of_a_csv_are_times(tmp_path: Path) -> None:
+    # What was wrong: past the CSV reader's first block, where the column is already typed as
+    # times, a Go time.Now() string ('... +0200 CEST m=+0.01') was a malformed value, though the
+    # same text without the monotonic reading was read by its offset there.
+    from hourglass.ingest.tables import iter_table
+
+    p = tmp_path / "t.csv"
+    p.write_text("ts,v\n" + "".join(f"2024-03-0{1 + i % 9}T10:00:00Z,{i}\n" for i in range(60_000))
+                 + "2024-03-31 03:30:00 +0200 CEST m=+0.010000,1\n")
+    df = pd.concat(list(iter_table(p, fmt="csv")))
+    assert len(df) == 60_001 and str(df["ts"].iloc[-1]) == "2024-03-31 01:30:00+00:00"

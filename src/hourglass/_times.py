@@ -1172,10 +1172,12 @@ def _one_offset_kind(text: pd.Series) -> bool:
 _LEAP = re.compile(r"(?<=\d:[0-5]\d):60(?=$|[.,]\d|[\sZz+-])")
 
 
-# a zone's name after a numeric offset, as Go's time.String() writes it ('+0200 CEST', '+0000 UTC'):
-# the offset names the instant, the name (which pandas does not read) says nothing more
-_NAME_AFTER_OFFSET = re.compile(r"(?<=\d)(\s?[+-]\d{2}:?\d{2})\s+[A-Z]{2,5}$")
-_NAMED_OFFSET = re.compile(r"(?<=\d)\s?[+-]\d{2}:?\d{2}\s+[A-Z]{2,5}$")  # (the same, to look for)
+# a zone's name after a numeric offset, as Go's time.String() writes it ('+0200 CEST', '+0000 UTC'),
+# with the monotonic clock's reading after it where the time came from time.Now() ('m=+0.000123'):
+# the offset names the instant, the name and the reading (which pandas does not read) say nothing more
+# (_NAMED_OFFSET: the same, to look for)
+_NAME_AFTER_OFFSET = re.compile(r"(?<=\d)(\s?[+-]\d{2}:?\d{2})\s+[A-Z]{2,5}(?:\s+m=[+-]\d+(?:\.\d+)?)?$")
+_NAMED_OFFSET = re.compile(r"(?<=\d)\s?[+-]\d{2}:?\d{2}\s+[A-Z]{2,5}(?:\s+m=[+-]\d+(?:\.\d+)?)?$")
 
 # an offset after the zone name GMT or UTC: 'GMT+02:00', 'UTC+2', 'GMT-0530'
 _ZONE_OFFSET = re.compile(r"(?<![A-Za-z])(?:GMT|UTC)\s?(?P<sign>[+-])(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?(?!\d)")
@@ -1257,10 +1259,11 @@ def text_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
         return out  # (a leap second, a zone's name after an offset, looked for only where a row failed)
     named = np.zeros(len(text), dtype=bool)
     # (a zone's name ends in two letters: the pattern only there, it costs a read's time per row)
-    named[missed] = text[missed].str.slice(-2).str.isalpha().fillna(False).to_numpy(dtype=bool)
+    named[missed] = (text[missed].str.slice(-2).str.isalpha()
+                     | text[missed].str.contains(" m=", regex=False)).fillna(False).to_numpy(dtype=bool)
     if named.any():
         named[named] = text[named].str.contains(_NAMED_OFFSET).fillna(False).to_numpy(dtype=bool)
-    if named.any():  # Go's time.String(): '2024-01-01 10:00:00.5 +0200 CEST': the offset tells
+    if named.any():  # Go's time.String(): '2024-01-01 10:00:00.5 +0200 CEST m=+0.01': the offset tells
         text = text.where(~named, text.str.replace(_NAME_AFTER_OFFSET, r"\1", regex=True))
         values = values.where(~named, text)
         out = _coerced(values, kwargs)

@@ -2159,8 +2159,9 @@ _UNSET = pa.array([*NULL_VALUES, "-", "(empty)"], pa.string())
 #: the digits of a second's fraction a time column of each unit holds
 _FRACTION_DIGITS = {"s": 0, "ms": 3, "us": 6, "ns": 9}
 
-#: an offset after a clock time and a space, a zone's name after it (``10:00:00 +0200 CEST``)
-_NAMED_ZONE = r"(:\d{2}(?:[.,]\d+)?)\s+([+-]\d{2}:?\d{2})(?:\s+[A-Z]{2,5})?\s*$"
+#: an offset after a clock time and a space, a zone's name after it (``10:00:00 +0200 CEST``), and
+#: Go's monotonic clock reading after that (``m=+0.000123``, in ``time.Now().String()``)
+_NAMED_ZONE = r"(:\d{2}(?:[.,]\d+)?)\s+([+-]\d{2}:?\d{2})(?:\s+[A-Z]{2,5}(?:\s+m=[+-]\d+(?:\.\d+)?)?)?\s*$"
 
 #: the end of a time with a UTC offset (``10:00Z``, ``10:00:00.5+02:00``, ``T10-0500``), after its
 #: clock time: a date alone (``2024-01-05``) ends in no offset
