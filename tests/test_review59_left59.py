@@ -62,3 +62,18 @@ def test_go_monotonic_times_past_the_first_block_of_a_csv_are_times(tmp_path: Pa
                  + "2024-03-31 03:30:00 +0200 CEST m=+0.010000,1\n")
     df = pd.concat(list(iter_table(p, fmt="csv")))
     assert len(df) == 60_001 and str(df["ts"].iloc[-1]) == "2024-03-31 01:30:00+00:00"
+
+
+def test_few_valued_codes_under_a_code_name_are_categories() -> None:
+    # What was wrong: a Windows EventID in a table (a CSV export of the Security log), an address
+    # family (osquery's family: 2 AF_INET, 10 AF_INET6), SNMP's ifOperStatus and DNS qclass were
+    # min-max scaled as magnitudes (4625, a failed logon, a near neighbour of 4624, a logon),
+    # though the evtx and Zeek formats read the same fields as codes. Whole numbers under those
+    # names are now categories; near-unique ones (an event's serial number) stay numbers.
+    from hourglass.features.roles import infer_role
+
+    for name, values in (("EventID", [4624, 4625, 4634, 4624]), ("winlog.event_id", ["4624", "4688"]),
+                         ("family", [2, 10, 2]), ("ifOperStatus", [1, 2, 1]), ("qclass", [1, 255])):
+        assert infer_role(name, pd.Series(values), max_categories=100)[0] == "categorical", name
+    assert infer_role("event_id", pd.Series(range(1000, 1200)), max_categories=100)[0] == "numeric"
+    assert infer_role("family", pd.Series([0.5, 2.0]), max_categories=100)[0] == "numeric"

@@ -93,11 +93,48 @@ def _code_numbers(key: str, s: pd.Series) -> bool:
     >>> _code_numbers("icmptype", pd.Series([0.5, 8.0])), _code_numbers("bytes", pd.Series([1, 2]))
     (False, False)
     """
-    if _CODE_END.search(key) is None or pd.api.types.is_bool_dtype(s) or pd.api.types.is_complex_dtype(s):
+    if _CODE_END.search(key) is None:
         return False
+    v = _whole_numbers(s)
+    return v is not None
+
+
+#: names of codes that end in neither ``code`` nor ``type``: a Windows event id (``EventID``,
+#: ``winlog.event_id``: 4625 a failed logon, no neighbour of 4624 a logon), a socket's address
+#: family (osquery's ``family``: 2 AF_INET, 10 AF_INET6), SNMP's interface status
+#: (``ifOperStatus``: 1 up, 2 down) and a DNS query's class (``qclass``: 1 IN, 255 ANY, as the Zeek
+#: format reads it); near-unique whole numbers under such a name are no codes (an event's serial
+#: number, :func:`numeric_identifier`'s)
+_CODE_NAMES = {"eventid", "family", "ifoperstatus", "ifadminstatus", "qclass"}
+
+
+def _named_codes(key: str, leaf: str, s: pd.Series) -> bool:
+    """Whether numeric column ``s`` under normalised name ``key`` (last part ``leaf``) holds
+    codes by its name (:data:`_CODE_NAMES`): whole numbers, not near-unique.
+
+    Examples
+    --------
+    >>> _named_codes("eventid", "eventid", pd.Series([4624, 4625, 4624]))
+    True
+    >>> _named_codes("eventid", "eventid", pd.Series(range(1000)))
+    False
+    >>> _named_codes("bytes", "bytes", pd.Series([1]))
+    False
+    """
+    if key not in _CODE_NAMES and leaf not in _CODE_NAMES:
+        return False
+    v = _whole_numbers(s)
+    return v is not None and not near_unique(len(np.unique(v)), len(v))
+
+
+def _whole_numbers(s: pd.Series) -> np.ndarray | None:
+    """The finite values of numeric column ``s`` where there are some and all are whole
+    numbers, else ``None`` (a boolean or complex column too)."""
+    if pd.api.types.is_bool_dtype(s) or pd.api.types.is_complex_dtype(s):
+        return None
     v = s.to_numpy(dtype=np.float64, na_value=np.nan)
     v = v[np.isfinite(v)]
-    return bool(len(v)) and bool((v == np.floor(v)).all())
+    return v if len(v) and bool((v == np.floor(v)).all()) else None
 
 
 def _coded(name: str, key: str, leaf: str, values: pd.Series) -> str:
@@ -125,6 +162,8 @@ def _coded(name: str, key: str, leaf: str, values: pd.Series) -> str:
         return "HTTP status code"
     if _code_numbers(key, values):
         return "code (whole numbers under a name ending in code or type)"
+    if _named_codes(key, leaf, values):
+        return "code (whole numbers under a code's name: an event id, address family, status or class)"
     return ""
 
 
