@@ -77,3 +77,55 @@ def test_few_valued_codes_under_a_code_name_are_categories() -> None:
         assert infer_role(name, pd.Series(values), max_categories=100)[0] == "categorical", name
     assert infer_role("event_id", pd.Series(range(1000, 1200)), max_categories=100)[0] == "numeric"
     assert infer_role("family", pd.Series([0.5, 2.0]), max_categories=100)[0] == "numeric"
+
+
+def test_rsyslog_repeated_message_lines_are_the_message_they_repeat() -> None:
+    # What was wrong: rsyslog's repeated-message reduction writes a message sent again as
+    # 'sshd[12]: message repeated 3 times: [ session opened for user root]'; the parser mined
+    # that as a template of its own, never seen in training, so a benign repeat of a known
+    # message was scored as a critical 'template never seen in training' alert, and counted as
+    # one event where the log had three. New parsers (rules 5) read it as the message, three
+    # times; a parser saved with rules 4 parses as it did.
+    from hourglass.ingest.logs import RULES, LogParser
+
+    train = [f"Jun 14 15:16:{i:02d} web1 sshd[12]: session opened for user root" for i in range(5)]
+    rep = "Jun 14 15:17:00 web1 sshd[12]: message repeated 3 times: [ session opened for user root]"
+    assert RULES == 5
+    df = LogParser("syslog").fit(train).parse([train[0], rep])
+    assert df["line"].tolist() == [1, 2, 2, 2]
+    assert len(set(df["key"])) == 1 and df["key"].iloc[0] != 0
+    assert df["content"].tolist()[-1] == "session opened for user root"
+    old = LogParser("syslog", rules=4).fit(train).parse([rep])
+    assert old["key"].tolist() == [0]
+
+
+def test_a_repeated_message_alert_quotes_the_message(tmp_path: Path) -> None:
+    # What was wrong: with the repeat read as its message, the alert's text (read again from the
+    # file) must quote that message, not the wrapper, or its parameters do not line up.
+    from hourglass.features.sessions import EventSessions
+
+    train = [f"Jun 14 15:16:{i:02d} web1 sshd[{i}]: Failed password for root from 10.0.0.{i} port 22"
+             for i in range(5)]
+    log = tmp_path / "s.log"
+    log.write_text("Jun 14 15:17:00 web1 sshd[9]: message repeated 2 times: [ Failed password for root "
+                   "from 10.0.0.7 port 22]\n")
+    pre = EventSessions(format="syslog", session_column="pid").fit(train)
+    found = pre.sessions(str(log))
+    assert found.ids == ["9"] and len(found.sequences[0]) == 2
+    assert found.text_of is not None
+    assert found.text_of({1}) == {1: "Failed password for root from 10.0.0.7 port 22"}
+
+
+def test_a_repeated_message_in_an_event_table_is_read_and_quoted_as_its_message() -> None:
+    # What was wrong: the same wrapper in an event table's message column (a SIEM export of
+    # syslog) was a template of its own; now it is the message, twice, and quoted as it.
+    from hourglass.features.sessions import EventSessions
+
+    train = pd.DataFrame({"host": ["a", "b"] * 5,
+                          "msg": [f"Failed password for root from 10.0.0.{i} port 22" for i in range(10)]})
+    pre = EventSessions(message_column="msg", session_column="host").fit(train)
+    found = pre.sessions(pd.DataFrame({"host": ["a"], "msg": [
+        "message repeated 2 times: [ Failed password for root from 10.0.0.7 port 22]"]}))
+    assert [s.tolist() for s in found.sequences] == [[1, 1]]
+    assert found.text_of is not None
+    assert found.text_of({1}) == {1: "Failed password for root from 10.0.0.7 port 22"}

@@ -27,7 +27,7 @@ from hourglass.features.sessions.keys import (
 )
 from hourglass.features.sessions.tables import SESSION_FIELD, STRICT_STOPS, EventTables, timeless_text
 from hourglass.features.validation import saved_settings
-from hourglass.ingest.logs import LOG_FORMATS, RULES, LogParser, file_lines, read_lock
+from hourglass.ingest.logs import LOG_FORMATS, RULES, LogParser, file_lines, read_lock, unrepeated
 
 __all__ = ["EventSessions"]
 
@@ -521,6 +521,7 @@ class EventSessions(EventTables):
             return {}
         assert self.parser_ is not None  # only sessions() of a log (fitted on a log) reads texts
         header = self.parser_._compile().header
+        repeats = int(self.parser_.rules) >= 5  # (the message a 'message repeated' line stands for)
         last = max(wanted)
         lines, _ = self._lines(data)
         out: dict[int, str] = {}
@@ -528,7 +529,8 @@ class EventSessions(EventTables):
             if lineno in wanted:
                 m = header.match(line)
                 if m is not None:
-                    out[lineno] = m.group("content") or ""
+                    content = m.group("content") or ""
+                    out[lineno] = unrepeated(content)[0] if repeats else content
             if lineno >= last:
                 break
         return out

@@ -38,7 +38,7 @@ from hourglass.errors import InputError, NotFittedError
 from hourglass.features.roles import NULL_TEXT
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions, _whole_ids
 from hourglass.features.validation import native_byte_order, signalling_nan_named
-from hourglass.ingest.logs import UNKNOWN, LogParser, read_lock, year_first_warning, yymmdd_times
+from hourglass.ingest.logs import UNKNOWN, LogParser, read_lock, unrepeated, year_first_warning, yymmdd_times
 from hourglass.ingest.tables import SKIP_BAD_ROWS
 from hourglass.ingest.tables import written_ids as _written_ids
 
@@ -729,8 +729,11 @@ class EventTables:
     def _cells_text(self, cells: pd.Series, rows: list[int], offset: int) -> dict[int, str]:
         """Text of the ``cells`` of table rows numbered ``rows`` (``offset``: the row before
         the first cell); a key as :func:`_key_text` names it (``4624``, not ``4624.0`` in a column
-        of numbers with an empty cell)."""
+        of numbers with an empty cell); a message rsyslog wrote as ``message repeated N times:
+        [ ...]`` as the message it repeats, where the parser reads it so (rules 5)."""
         picked = cells.iloc[[r - offset - 1 for r in rows]]
         if self.message_column is None:  # the key column's names
             return dict(zip(rows, _key_text(_nested_as_text(picked)).tolist(), strict=True))
+        if self.parser_ is not None and int(self.parser_.rules) >= 5:
+            return {r: unrepeated(str(v))[0] for r, v in zip(rows, picked.tolist(), strict=True)}
         return {r: str(v) for r, v in zip(rows, picked.tolist(), strict=True)}
