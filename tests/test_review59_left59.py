@@ -129,3 +129,18 @@ def test_a_repeated_message_in_an_event_table_is_read_and_quoted_as_its_message(
     assert [s.tolist() for s in found.sequences] == [[1, 1]]
     assert found.text_of is not None
     assert found.text_of({1}) == {1: "Failed password for root from 10.0.0.7 port 22"}
+
+
+def test_a_cpp_name_of_hex_letters_is_no_ipv6_address() -> None:
+    # What was wrong: the IPv6 mask took a C++ scoped name made of hex letters and a digit
+    # ('CDB::Add1 failed', 'DB::Fe3') for an address, so distinct methods' messages shared the
+    # template '<IP> failed'. New parsers (rules 5) take no text mixing small and capital letters
+    # for an address (addresses are written in one case); rules 4 parsers mask as they did.
+    from hourglass.ingest.logs import LogParser
+
+    new, old = LogParser("raw"), LogParser("raw", rules=4)
+    assert new.mask("CDB::Add1 failed") == "CDB::Add1 failed"
+    assert new.mask("DB::Fe3 done") == "DB::Fe3 done"
+    assert new.mask("from 2001:db8::7 port 22") == "from <IP> port <NUM>"
+    assert new.mask("via FE80::1%Eth0 up") == "via <IP> up"
+    assert old.mask("CDB::Add1 failed") == "<IP> failed"

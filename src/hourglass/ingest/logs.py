@@ -315,14 +315,33 @@ _IP6 = (r"(?<![\w:.])(?=[0-9a-fA-F:]*\d)"
         r"(?:%[\w.\-]+)?(?![\w:.])")
 
 
-def _ip6_sub(sub: Callable[[str, str], str], repl: str, content: str) -> str:
+def _ip6_sub(sub: Callable[[Any, str], str], repl: str, content: str, one_case: bool = False) -> str:
     """:data:`_IP6`'s ``sub`` of ``content``, run only where an address may be: each has a ``::``
     or six colons at least (eight groups; six and an IPv4 address). Most messages have neither
     (HDFS's, a port's one colon), and the regex, tried at every token, made parsing them a
-    quarter slower (100k HDFS lines: 1.09 s -> 1.36 s); the result is the same."""
-    if "::" in content or content.count(":") >= 6:
+    quarter slower (100k HDFS lines: 1.09 s -> 1.36 s); the result is the same. With
+    ``one_case`` (rules 5), a match of both small and capital letters is kept as it is: an
+    address is written in one case (RFC 5952's small letters, or a tool's capitals), while a
+    C++ name of hex letters and a digit (``CDB::Add1``, ``DB::Fe3``) was masked as ``<IP>``.
+
+    Examples
+    --------
+    >>> rx = re.compile(_IP6)
+    >>> _ip6_sub(rx.sub, "<IP>", "CDB::Add1 failed", one_case=True), _ip6_sub(rx.sub, "<IP>", "CDB::Add1")
+    ('CDB::Add1 failed', '<IP>')
+    >>> _ip6_sub(rx.sub, "<IP>", "from FE80::1%Eth0 and 2001:db8::7", one_case=True)
+    'from <IP> and <IP>'
+    """
+    if "::" not in content and content.count(":") < 6:
+        return content
+    if not one_case:
         return sub(repl, content)
-    return content
+
+    def masked(m: re.Match[str]) -> str:
+        address = m.group(0).split("%", 1)[0]  # (a zone, '%Eth0', is a name: any case)
+        return m.group(0) if address.lower() != address and address.upper() != address else repl
+
+    return sub(masked, content)
 
 
 # Applied in this order; each match becomes ``<NAME>`` in the template.
@@ -395,6 +414,7 @@ def unrepeated(content: str) -> tuple[str, int]:
     if m is None:
         return content, 1
     return m.group(2), min(max(int(m.group(1)), 1), MAX_REPEATS)
+
 
 # What a built-in mask cannot match without: a text (or None) and whether a digit; a message
 # lacking it skips the mask's regular expression, the same result at a fraction of the cost
@@ -771,7 +791,9 @@ class LogParser:
         as ``message repeated 3 times: [ Failed password for root ...]`` is the message it
         repeats, that many times (at most :data:`MAX_REPEATS` events; the line numbered once for
         each): it was a template of its own, never seen in training, and one event where the
-        log had three. Parsers saved with ``4`` load so and score as they did. ``4``: as ``3``,
+        log had three; and an IPv6 address mixing small and capital letters is none (a C++
+        name such as ``CDB::Add1`` was masked as ``<IP>``). Parsers saved with ``4`` load so
+        and score as they did. ``4``: as ``3``,
         and :data:`DEFAULT_MASKS` also masks IPv6 addresses
         (``2001:db8::7``, ``fe80::1%eth0``, ``::ffff:192.0.2.5``) as ``<IP>``, as IPv4 ones are
         (the numbers mask cut them at their colons, ``<NUM>:db8::<NUM>``: the line of an IPv6
@@ -861,7 +883,8 @@ class LogParser:
         digit_safe = True  # no replacement so far puts a digit back (a mask named 'V2' would)
         for name, rx in compiled:
             text, digits = _NEEDS.get(rx.pattern, (None, False))
-            sub = functools.partial(_ip6_sub, rx.sub) if rx.pattern == _IP6 else rx.sub
+            sub = (functools.partial(_ip6_sub, rx.sub, one_case=int(self.rules) >= 5) if rx.pattern == _IP6
+                   else rx.sub)
             plan.append((sub, f"<{name}>", text, digits and digit_safe))
             digit_safe = digit_safe and not any(ch.isdigit() for ch in name)
         return _Compiled(header, compiled, plan, runs=int(self.rules) >= 3)
