@@ -144,3 +144,26 @@ def test_a_cpp_name_of_hex_letters_is_no_ipv6_address() -> None:
     assert new.mask("from 2001:db8::7 port 22") == "from <IP> port <NUM>"
     assert new.mask("via FE80::1%Eth0 up") == "via <IP> up"
     assert old.mask("CDB::Add1 failed") == "<IP> failed"
+
+
+def test_pid_sessions_that_join_two_hosts_are_named(caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: with --session-col pid on a log of several hosts (a central syslog), the
+    # same pid on web1 and web2, two processes, was silently read as one session, its events
+    # interleaved. A warning now says how many sessions join hosts and names the first.
+    import logging
+
+    from hourglass.features.sessions import EventSessions
+
+    lines = [f"Jun 14 15:16:{i:02d} web{1 + i % 2} sshd[{100 + i // 4}]: session opened for user root"
+             for i in range(8)]
+    pre = EventSessions(format="syslog", session_column="pid").fit(lines)
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        found = pre.sessions(lines)
+    assert found.ids == ["100", "101"]
+    said = [r.getMessage() for r in caplog.records if "more than one host" in r.getMessage()]
+    assert len(said) == 1 and "2 session(s)" in said[0] and "'100' on web1 and web2" in said[0], said
+    caplog.clear()
+    one_host = [ln.replace("web2", "web1") for ln in lines]
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        pre.sessions(one_host)
+    assert not [r for r in caplog.records if "more than one host" in r.getMessage()]

@@ -552,6 +552,11 @@ class EventSessions(EventTables):
         if seqs and stats.get("events_without_time"):  # a time that does not read: no window for it
             logger.warning("%s; %s; %s", timeless_text(stats, self.time_column), self._timeless_fate(),
                            STRICT_STOPS, extra={"advice": STRICT_STOPS})
+        across = grouper.pids_across_hosts()
+        if seqs and across is not None:
+            logger.warning("%d session(s) by pid hold events of more than one host (first: pid %s): "
+                           "a pid is one host's, and the same pid on two hosts was read as one session; "
+                           "split the log by host", *across)
         stats.update(counts)
         stats["sessions"] = len(seqs)
         return Sessions(ids, seqs, line_nos, stats)

@@ -223,6 +223,10 @@ class SessionGrouper:
         self.index: dict[str, int] = {}
         self.parts: list[tuple[np.ndarray, ...]] = []
         self.counts = {"events_without_session": 0, "empty_sessions_skipped": 0}
+        #: sessions by process id: each one's first host, and those seen on a second host (the
+        #: first two hosts), for :meth:`pids_across_hosts`
+        self._host_of: dict[int, str] = {}
+        self._across: dict[int, tuple[str, str]] = {}
 
     def add(self, events: pd.DataFrame) -> None:
         """Take one chunk of events (in log order)."""
@@ -256,6 +260,8 @@ class SessionGrouper:
             index = self.index
             codes = np.fromiter((index.setdefault(v, len(index)) for v in text.iloc[rows].tolist()),
                                 dtype=np.int64, count=len(rows))
+            if self.session_column == "pid" and "host" in events.columns:
+                self._note_hosts(codes, events["host"].iloc[rows])
         else:
             t = events["time"].to_numpy(dtype=np.float64) if "time" in events.columns else \
                 np.full(len(events), np.nan)
@@ -269,6 +275,36 @@ class SessionGrouper:
         if self.order_by_time:
             part += (events["time"].to_numpy(dtype=np.float64)[rows],)
         self.parts.append(part)
+
+    def _note_hosts(self, codes: np.ndarray, hosts: pd.Series) -> None:
+        """Note the sessions (``codes``, by process id) whose events name another host than
+        their first (``hosts``, the header's field; an empty one names none)."""
+        pairs = pd.DataFrame({"code": codes, "host": hosts.astype(str).str.strip().to_numpy()})
+        pairs = pairs[pairs["host"] != ""].drop_duplicates()
+        first, across = self._host_of, self._across
+        for code, host in zip(pairs["code"].tolist(), pairs["host"].tolist(), strict=True):
+            was = first.setdefault(code, host)
+            if was != host and code not in across:
+                across[code] = (was, host)
+
+    def pids_across_hosts(self) -> tuple[int, str] | None:
+        """With sessions by ``pid``, how many of them hold events of more than one host (a
+        process id is one host's: the same pid on two hosts is two processes, joined into one
+        session), and the first one named (``812 on web1 and web2``); ``None`` when none does.
+
+        Examples
+        --------
+        >>> g = SessionGrouper(session_column="pid")
+        >>> g.add(pd.DataFrame({"key": [1, 2, 1], "line": [1, 2, 3], "pid": ["812", "812", "9"],
+        ...                     "host": ["web1", "web2", "web1"]}))
+        >>> g.pids_across_hosts()
+        (1, "'812' on web1 and web2")
+        """
+        if not self._across:
+            return None
+        code, (a, b) = next(iter(self._across.items()))
+        name = next(k for k, v in self.index.items() if v == code)
+        return len(self._across), f"{name!r} on {a} and {b}"
 
     def _first_timeless(self) -> str:
         """`` (first: line 3, '...')`` for a message about events without a readable time, or
