@@ -409,6 +409,38 @@ def _snapshot(module: nn.Module, previous: dict[str, torch.Tensor] | None) -> di
     return {k: v.detach().clone() for k, v in state.items()}
 
 
+def _check_settings(config: TrainConfig) -> None:
+    """Refuse, naming it, an optimiser or stopping setting of ``config`` the loop cannot train
+    with, before any step (``epochs``, ``batch_size`` and the bound of ``patience`` are checked
+    beside it). A NaN ``lr`` or ``weight_decay`` was "training diverged ... lower the learning
+    rate"; others trained in silence: a ``clip_grad_norm`` below 0 turned every gradient around
+    (the loss climbed), 0 zeroed them and ``lr=0`` took no step (the weights never moved), a NaN
+    ``min_delta`` let no epoch beat the first, whose weights were restored, and a fractional
+    ``patience`` waited for the next whole number of bad epochs (text was ``int()``'s error)."""
+    def check(name: str, low: int, *, above: bool = False, optional: bool = False,
+              integer: bool = False) -> None:
+        value = getattr(config, name)
+        if value is None and optional:
+            return
+        kind = "an integer" if integer else "a finite number"
+        said = (f"TrainConfig.{name} must be {'None or ' if optional else ''}{kind} "
+                f"{'>' if above else '>='} {low}, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral if integer else numbers.Real):
+            raise ValueError(said)
+        number = float(value)
+        if not math.isfinite(number) or number < low or (above and number == low):
+            raise ValueError(said)
+
+    patience = config.patience  # (its bound is the caller's check, as epochs' is)
+    if patience is not None and (isinstance(patience, bool) or not isinstance(patience, numbers.Integral)):
+        raise ValueError(f"TrainConfig.patience must be None or an integer >= 1, got {patience!r}")
+    check("min_steps", 0, integer=True)
+    check("lr", 0, above=True)
+    check("weight_decay", 0)
+    check("clip_grad_norm", 0, above=True, optional=True)
+    check("min_delta", 0)
+
+
 def _adam(params: list[nn.Parameter], **kwargs: Any) -> Optimiser:
     """Adam updating all tensors of a step at once (``foreach``): the same update as the
     per-tensor loop, with one call per step instead of one per tensor (a network with batch
@@ -436,6 +468,10 @@ def _optimisers(module: nn.Module, config: TrainConfig,
             raise ValueError(f"phase {phase.name!r} is repeated or has no trainable parameters")
         seen.add(phase.name)
         lr = config.lr if phase.lr is None else phase.lr
+        if (isinstance(lr, bool) or not isinstance(lr, numbers.Real)
+                or not (math.isfinite(lr) and float(lr) >= 0)):
+            # (a NaN one was "training diverged ... lower the learning rate"; 0 freezes the phase)
+            raise ValueError(f"phase {phase.name!r}: lr must be a finite number >= 0, got {lr!r}")
         out.append((phase.name, params,
                     make_opt(params, lr=lr, weight_decay=config.weight_decay, **phase.options)))
     if not out:
@@ -552,6 +588,7 @@ def train_module(
         if len(set(rows)) > 1:
             raise ValueError(f"train_module: the {what} tensors have different numbers of rows "
                              f"({', '.join(map(str, rows))}); give one row per sample in each")
+    _check_settings(config)
     if config.patience is not None and int(config.patience) < 1:
         raise ValueError(f"TrainConfig.patience must be None or >= 1, got {config.patience}")
     if n == 0:

@@ -1,0 +1,70 @@
+"""Regression tests (review 59, train59): the training loop's options and edge sizes, as an ML
+engineer tunes them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import torch
+
+from hourglass.nn import Phase, TrainConfig, train_module
+from tests._nn import MeanModule
+
+
+def _train(config: TrainConfig, module: torch.nn.Module | None = None) -> Any:
+    X = torch.ones(64, 2)
+    return train_module(module if module is not None else MeanModule(), (X,), (X[:8],), config,
+                        generator=torch.Generator().manual_seed(0))
+
+
+@pytest.mark.parametrize(("setting", "value", "said"), [
+    ("lr", float("nan"), r"TrainConfig\.lr must be a finite number > 0, got nan"),
+    ("lr", 0.0, r"TrainConfig\.lr must be a finite number > 0, got 0\.0"),
+    ("weight_decay", float("nan"), r"TrainConfig\.weight_decay must be a finite number >= 0, got nan"),
+    ("clip_grad_norm", -1.0, r"TrainConfig\.clip_grad_norm must be None or a finite number > 0, got -1\.0"),
+    ("clip_grad_norm", 0.0, r"TrainConfig\.clip_grad_norm must be None or a finite number > 0, got 0\.0"),
+    ("min_delta", float("nan"), r"TrainConfig\.min_delta must be a finite number >= 0, got nan"),
+    ("min_steps", -5, r"TrainConfig\.min_steps must be an integer >= 0, got -5"),
+    ("patience", 2.5, r"TrainConfig\.patience must be None or an integer >= 1, got 2\.5"),
+    ("patience", "3", r"TrainConfig\.patience must be None or an integer >= 1, got '3'"),
+])
+def test_train_module_refuses_an_optimiser_or_stopping_setting_it_cannot_train_with(
+        setting: str, value: object, said: str) -> None:
+    # What was wrong: train_module checked epochs, batch_size and patience's bound only. A NaN lr
+    # or weight_decay ran and stopped with "training diverged ... lower the learning rate";
+    # clip_grad_norm=-1 multiplied every gradient by a negative factor, so the loop climbed the
+    # loss and returned the worse weights without a word (mu went to -0.05 for data at 1),
+    # clip_grad_norm=0 and lr=0 never moved the weights, a NaN min_delta let no epoch beat the
+    # first (its weights were restored although the loss kept falling), and patience="3" was
+    # int()'s bare "invalid literal". Now each is a ValueError naming the setting, before any step.
+    m = MeanModule()
+    config = TrainConfig(**{"epochs": 5, "verbose": 0, "patience": None, "lr": 0.05, setting: value})
+    with pytest.raises(ValueError, match=said):
+        _train(config, m)
+    assert torch.equal(m.mu.detach(), torch.zeros(2))  # refused before any step
+
+
+def test_train_module_refuses_a_phase_learning_rate_that_is_not_a_number() -> None:
+    # What was wrong: a phase's own NaN lr trained and stopped with "training diverged ... lower
+    # the learning rate"; now it is refused naming the phase (0, which freezes it, is still taken).
+    class Phased(MeanModule):
+        def __init__(self, lr: float) -> None:
+            super().__init__()
+            self.lr = lr
+
+        def phases(self) -> list[Phase]:
+            return [Phase("only", (self.mu,), lr=self.lr)]
+
+        def phase_loss(self, name: str, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+            return self.loss(batch)
+
+    config = TrainConfig(epochs=3, verbose=0, patience=None, lr=0.05)
+    with pytest.raises(ValueError, match=r"phase 'only': lr must be a finite number >= 0, got nan"):
+        _train(config, Phased(float("nan")))
+    frozen = Phased(0.0)
+    _train(config, frozen)
+    assert torch.equal(frozen.mu.detach(), torch.zeros(2))
+    learnt = Phased(0.05)
+    _train(config, learnt)
+    assert float(learnt.mu.detach()[0]) > 0.1
