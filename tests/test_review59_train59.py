@@ -68,3 +68,34 @@ def test_train_module_refuses_a_phase_learning_rate_that_is_not_a_number() -> No
     learnt = Phased(0.05)
     _train(config, learnt)
     assert float(learnt.mu.detach()[0]) > 0.1
+
+
+@pytest.mark.parametrize(("train", "val", "said"), [
+    ("tensor", None, r"train must be a sequence of tensors, such as \(X,\), not a tensor"),
+    ("tuple", "tensor", r"val must be a sequence of tensors, such as \(X_val,\), not a tensor"),
+    ("tuple", (), r"val holds no tensors; give \(X_val,\) or val=None"),
+    ((), None, r"train holds no tensors"),
+    ("numpy", None, r"train\[0\] is a ndarray, not a tensor"),
+])
+def test_train_module_refuses_a_bare_tensor_or_no_tensors_for_train_or_val(
+        train: object, val: object, said: str) -> None:
+    # What was wrong: train and val are sequences of tensors ((X,) or (X, y)), but a bare tensor
+    # is a sequence too: train_module(m, X, None, config) took each row of X for a tensor, so it
+    # trained on the first row's two values alone (mu ended near 2.1 for rows around 3), and a
+    # bare val tensor judged early stopping on one held-out row, both without a word; () was an
+    # IndexError and a NumPy array an AttributeError from inside the loop. Now each is a
+    # ValueError saying what to give, before any step.
+    X = torch.randn(64, 2, generator=torch.Generator().manual_seed(0)) + 3.0
+    given = {"tensor": X, "tuple": (X,), "numpy": (X.numpy(),)}
+    m = MeanModule()
+    with pytest.raises(ValueError, match=said):
+        train_module(m, given.get(train, train) if isinstance(train, str) else train,  # type: ignore[arg-type]
+                     given[val] if isinstance(val, str) else val,  # type: ignore[arg-type]
+                     TrainConfig(epochs=5, lr=0.05, patience=None, verbose=0),
+                     generator=torch.Generator().manual_seed(0))
+    assert torch.equal(m.mu.detach(), torch.zeros(2))
+    # a list of tensors is a sequence of tensors too, and trains as the tuple does
+    m = MeanModule()
+    train_module(m, [X], [X], TrainConfig(epochs=200, lr=0.05, patience=None, verbose=0),
+                 generator=torch.Generator().manual_seed(0))
+    assert torch.allclose(m.mu.detach(), X.mean(0), atol=0.05)

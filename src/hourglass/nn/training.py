@@ -409,6 +409,30 @@ def _snapshot(module: nn.Module, previous: dict[str, torch.Tensor] | None) -> di
     return {k: v.detach().clone() for k, v in state.items()}
 
 
+def _tensors(what: str, data: Sequence[torch.Tensor]) -> Batch:
+    """``data`` (``train_module``'s ``train`` or ``val``) as a tuple of tensors, each of at least
+    one dimension (its rows), or a ``ValueError`` that says what is wrong. A bare tensor, a
+    sequence itself, was read as one tensor per row: ``train_module(m, X, ...)`` trained on the
+    first row's values alone (their count taken for the rows), without a word; an empty one was
+    an ``IndexError`` and a NumPy array an ``AttributeError`` from inside the loop."""
+    name = "X" if what == "train" else "X_val"
+    if isinstance(data, torch.Tensor):
+        raise ValueError(f"train_module: {what} must be a sequence of tensors, such as ({name},), "
+                         "not a tensor (it would be read as one tensor per row)")
+    tensors = tuple(data)
+    if not tensors:
+        raise ValueError(f"train_module: {what} holds no tensors; give ({name},)"
+                         + (" or val=None" if what == "val" else ""))
+    for i, t in enumerate(tensors):
+        if not isinstance(t, torch.Tensor):
+            raise ValueError(f"train_module: {what}[{i}] is a {type(t).__name__}, not a tensor; give "
+                             "torch tensors (torch.from_numpy for a NumPy array)")
+        if t.dim() == 0:
+            raise ValueError(f"train_module: {what}[{i}] is a tensor of no dimension; give one row "
+                             "per sample")
+    return tensors
+
+
 def _check_settings(config: TrainConfig) -> None:
     """Refuse, naming it, an optimiser or stopping setting of ``config`` the loop cannot train
     with, before any step (``epochs``, ``batch_size`` and the bound of ``patience`` are checked
@@ -540,8 +564,9 @@ def train_module(
         and is stepped in turn on every batch; the recorded training loss is then the sum of
         the phase losses, and ``loss(batch)`` is only the validation criterion.
     train, val
-        Tensors (same number of rows each) on the module's device; ``val`` may be ``None``,
-        in which case early stopping watches the training loss.
+        Tuples (or lists) of tensors, ``(X,)`` or ``(X, y)``: the same number of rows each, on
+        the module's device (a bare tensor is refused: it would read as one tensor per row);
+        ``val`` may be ``None``, in which case early stopping watches the training loss.
     config
         Optimiser, batching and stopping settings.
     generator
@@ -573,7 +598,8 @@ def train_module(
     >>> bool(torch.allclose(m.mu, torch.ones(2), atol=1e-2)), m.mu.grad is None
     (True, True)
     """
-    train = tuple(train)
+    train = _tensors("train", train)
+    val = None if val is None else _tensors("val", val)
     n = train[0].shape[0]
     # said here, not as "training diverged at epoch 0", range()'s zero step or a division by zero
     for setting in ("epochs", "batch_size"):
