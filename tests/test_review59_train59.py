@@ -99,3 +99,30 @@ def test_train_module_refuses_a_bare_tensor_or_no_tensors_for_train_or_val(
     train_module(m, [X], [X], TrainConfig(epochs=200, lr=0.05, patience=None, verbose=0),
                  generator=torch.Generator().manual_seed(0))
     assert torch.allclose(m.mu.detach(), X.mean(0), atol=0.05)
+
+
+def test_predict_batches_refuses_a_bare_array_or_tensor_for_data() -> None:
+    # What was wrong: predict_batches(fn, data) takes a sequence of arrays ([X], (X, y)), but a
+    # bare array is a sequence too: predict_batches(fn, X) on 4 rows of 3 values took each row
+    # for an array and returned 3 results, the first row's, without a word (a bare tensor alike);
+    # an empty data was an IndexError. Now each is a ValueError saying what to give.
+    import numpy as np
+
+    from hourglass.nn import predict_batches
+
+    X = np.arange(12, dtype=np.float32).reshape(4, 3)
+
+    def fn(batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        return batch[0].sum(dim=-1)
+
+    with pytest.raises(ValueError, match=r"data must be a sequence of arrays or tensors, such as \(X,\), "
+                                         r"not an array"):
+        predict_batches(fn, X)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"not a tensor"):
+        predict_batches(fn, torch.from_numpy(X))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"data holds no arrays or tensors"):
+        predict_batches(fn, [])
+    with pytest.raises(ValueError, match=r"data\[0\] is a list, not a NumPy array or tensor"):
+        predict_batches(fn, [X.tolist()])  # type: ignore[list-item]
+    assert predict_batches(fn, [X]).tolist() == [3.0, 12.0, 21.0, 30.0]
+    assert predict_batches(fn, (torch.from_numpy(X),)).tolist() == [3.0, 12.0, 21.0, 30.0]

@@ -409,28 +409,32 @@ def _snapshot(module: nn.Module, previous: dict[str, torch.Tensor] | None) -> di
     return {k: v.detach().clone() for k, v in state.items()}
 
 
-def _tensors(what: str, data: Sequence[torch.Tensor]) -> Batch:
-    """``data`` (``train_module``'s ``train`` or ``val``) as a tuple of tensors, each of at least
-    one dimension (its rows), or a ``ValueError`` that says what is wrong. A bare tensor, a
-    sequence itself, was read as one tensor per row: ``train_module(m, X, ...)`` trained on the
-    first row's values alone (their count taken for the rows), without a word; an empty one was
-    an ``IndexError`` and a NumPy array an ``AttributeError`` from inside the loop."""
-    name = "X" if what == "train" else "X_val"
-    if isinstance(data, torch.Tensor):
-        raise ValueError(f"train_module: {what} must be a sequence of tensors, such as ({name},), "
-                         "not a tensor (it would be read as one tensor per row)")
-    tensors = tuple(data)
-    if not tensors:
-        raise ValueError(f"train_module: {what} holds no tensors; give ({name},)"
+def _sequence_of(where: str, what: str, data: Sequence[Any], *, arrays: bool = False) -> tuple[Any, ...]:
+    """``data`` (``train_module``'s ``train`` or ``val``, ``predict_batches``' ``data``) as a
+    tuple of tensors (``arrays``: or NumPy arrays), each of at least one dimension (its rows), or
+    a ``ValueError`` from ``where`` that says what is wrong. A bare tensor or array, a sequence
+    itself, was read as one tensor per row: ``train_module(m, X, ...)`` trained on the first
+    row's values alone (their count taken for the rows) and ``predict_batches(fn, X)`` gave the
+    first row's results, without a word; an empty one was an ``IndexError`` and an array given
+    to the loop an ``AttributeError`` from inside it."""
+    name = "X_val" if what == "val" else "X"
+    kinds = "arrays or tensors" if arrays else "tensors"
+    if isinstance(data, torch.Tensor | np.ndarray):
+        one = "a tensor" if isinstance(data, torch.Tensor) else "an array"
+        raise ValueError(f"{where}: {what} must be a sequence of {kinds}, such as ({name},), not "
+                         f"{one} (it would be read as one per row)")
+    items = tuple(data)
+    if not items:
+        raise ValueError(f"{where}: {what} holds no {kinds}; give ({name},)"
                          + (" or val=None" if what == "val" else ""))
-    for i, t in enumerate(tensors):
-        if not isinstance(t, torch.Tensor):
-            raise ValueError(f"train_module: {what}[{i}] is a {type(t).__name__}, not a tensor; give "
-                             "torch tensors (torch.from_numpy for a NumPy array)")
-        if t.dim() == 0:
-            raise ValueError(f"train_module: {what}[{i}] is a tensor of no dimension; give one row "
-                             "per sample")
-    return tensors
+    for i, t in enumerate(items):
+        if not (isinstance(t, torch.Tensor) or (arrays and isinstance(t, np.ndarray))):
+            advice = "" if arrays else "; give torch tensors (torch.from_numpy for a NumPy array)"
+            raise ValueError(f"{where}: {what}[{i}] is a {type(t).__name__}, not a "
+                             f"{'NumPy array or ' if arrays else ''}tensor{advice}")
+        if t.ndim == 0:
+            raise ValueError(f"{where}: {what}[{i}] has no dimension; give one row per sample")
+    return items
 
 
 def _check_settings(config: TrainConfig) -> None:
@@ -598,8 +602,8 @@ def train_module(
     >>> bool(torch.allclose(m.mu, torch.ones(2), atol=1e-2)), m.mu.grad is None
     (True, True)
     """
-    train = _tensors("train", train)
-    val = None if val is None else _tensors("val", val)
+    train = _sequence_of("train_module", "train", train)
+    val = None if val is None else _sequence_of("train_module", "val", val)
     n = train[0].shape[0]
     # said here, not as "training diverged at epoch 0", range()'s zero step or a division by zero
     for setting in ("epochs", "batch_size"):
@@ -800,8 +804,9 @@ def predict_batches(
     """Apply ``fn`` to large batches under :func:`torch.inference_mode` and concatenate.
 
     Arrays are converted batch by batch, so host memory holds one batch of tensors at a time.
-    Every array of ``data`` holds one row per sample (``ValueError`` otherwise), and ``fn`` gives
-    one result per row, each row's its own. A batch whose row count is no multiple of
+    ``data`` is a sequence (``[X]``, ``(X, y)``; a bare array or tensor is refused: it would
+    read as one per row) whose every array holds one row per sample (``ValueError`` otherwise),
+    and ``fn`` gives one result per row, each row's its own. A batch whose row count is no multiple of
     :data:`ROW_BLOCK` is padded to one (at most to ``batch_size`` rows, the memory bound a caller
     chose) with copies of its first row (their results dropped): the
     matrix kernels pick their code path by the number of rows (one row, a few, many), so a row's
@@ -821,6 +826,7 @@ def predict_batches(
     """
     if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer) or batch_size < 1:
         raise ValueError(f"predict_batches: batch_size must be an integer >= 1, got {batch_size!r}")
+    data = _sequence_of("predict_batches", "data", data, arrays=True)
     n = data[0].shape[0]
     # a longer array was silently cut to n rows, a shorter one's last batch broadcast
     rows = [int(t.shape[0]) for t in data]
