@@ -126,3 +126,32 @@ def test_predict_batches_refuses_a_bare_array_or_tensor_for_data() -> None:
         predict_batches(fn, [X.tolist()])  # type: ignore[list-item]
     assert predict_batches(fn, [X]).tolist() == [3.0, 12.0, 21.0, 30.0]
     assert predict_batches(fn, (torch.from_numpy(X),)).tolist() == [3.0, 12.0, 21.0, 30.0]
+
+
+def test_a_proximal_mu_beyond_float32_is_refused_by_name_not_blamed_on_the_learning_rate() -> None:
+    # What was wrong: warm_start(X, proximal_mu=1e39) (and FederatedServer(proximal_mu=1e39))
+    # took it: the FedProx term, computed in float32, was inf times a distance of 0 at the first
+    # step, and the fit stopped with "training diverged at epoch 1 (loss is nan); lower the
+    # learning rate or scale the inputs"; proximal_term(module, inf) alike, and with 1e39 it
+    # blamed the training rows for overflowing. One check (check_proximal_mu) now refuses it,
+    # naming proximal_mu, wherever it is given.
+    import numpy as np
+
+    from hourglass.detectors import AutoEncoder
+    from hourglass.distributed.federated import FederatedServer
+    from hourglass.errors import InputError
+    from hourglass.nn import proximal_term
+
+    X = np.random.default_rng(0).normal(size=(60, 3)).astype(np.float32)
+    ae = AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, device="cpu").fit(X)
+    said = r"^proximal_mu must be at most 3\.4e\+38 \(a float32\), got 1e\+39"
+    with pytest.raises(InputError, match=said) as info:
+        ae.warm_start(X, proximal_mu=1e39)
+    assert info.value.param == "proximal_mu"
+    with pytest.raises(InputError, match=said):
+        FederatedServer(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0), proximal_mu=1e39)
+    with pytest.raises(InputError, match=said):
+        proximal_term(MeanModule(), 1e39)
+    with pytest.raises(InputError, match=r"^proximal_mu must be a finite number >= 0, got inf"):
+        proximal_term(MeanModule(), float("inf"))
+    assert ae.warm_start(X, epochs=1, proximal_mu=3e38).history_.train_loss  # the largest still trains

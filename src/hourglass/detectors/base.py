@@ -51,6 +51,7 @@ from hourglass.nn import (
 )
 from hourglass.nn.meta import module_on_meta
 from hourglass.nn.rng import forked_rng
+from hourglass.nn.training import check_proximal_mu
 from hourglass.thresholds import HELD_OUT, TRAINING, Calibrator, Percentile, Threshold, threshold_from_dict
 
 __all__ = ["WARM_START_PARAMS", "BaseDetector", "DeepDetector", "DetectorNotFittedError", "frame_names",
@@ -681,14 +682,7 @@ class BaseDetector(BaseEstimator):
         self._check_fitted()
         # bool() took update_batch_norm="no" (and NaN, None) as a choice: a flag's kind, as fit checks it
         check_value("update_batch_norm", update_batch_norm, False)
-        if isinstance(proximal_mu, bool) or not isinstance(proximal_mu, numbers.Real):
-            # float() said "could not convert string to float: 'a'", naming no parameter
-            raise InputError(f"proximal_mu must be a finite number >= 0, got {proximal_mu!r}",
-                             param="proximal_mu")
-        mu = float(proximal_mu)
-        if not mu >= 0 or not np.isfinite(mu):
-            raise InputError(f"proximal_mu must be a finite number >= 0, got {proximal_mu}",
-                             param="proximal_mu")
+        mu = check_proximal_mu(proximal_mu)
         name = type(self).__name__
         if not self.get_tags()["warm_start"]:
             raise InputError(f"{name}: cannot continue training from saved weights (warm start); "

@@ -92,6 +92,7 @@ from hourglass.features.statistics import (
 )
 from hourglass.features.tabular import TabularPreprocessor
 from hourglass.nn.rng import forked_rng
+from hourglass.nn.training import check_proximal_mu
 from hourglass.pipeline import Pipeline
 from hourglass.thresholds import DSPOT, HELD_OUT, Percentile, Threshold, threshold_from_dict
 from hourglass.thresholds.calibration import Calibrator
@@ -684,19 +685,13 @@ class FederatedServer:
             if (isinstance(value, bool) or not isinstance(value, numbers.Real)
                     or not float(value).is_integer() or value < 1):
                 raise InputError(f"{name} must be a whole number >= 1, got {value!r}", param=name)
-        try:  # ('x' said only "could not convert string to float", naming no setting)
-            mu = float(proximal_mu)
-        except (TypeError, ValueError):
-            mu = math.nan
-        if isinstance(proximal_mu, bool) or not (mu >= 0 and math.isfinite(mu)):
-            raise InputError(f"proximal_mu must be a finite number >= 0, got {proximal_mu!r}",
-                             param="proximal_mu")
+        mu = check_proximal_mu(proximal_mu)  # (a bad one is said now, not in the first train round)
         if weighting not in ("rows", "sites"):
             raise InputError(f"weighting must be 'rows' or 'sites', got {weighting!r}", param="weighting")
         if held_out not in HELD_OUT_MODES:
             raise InputError(f"held_out must be 'scores' or 'summaries', got {held_out!r}", param="held_out")
         self.held_out = held_out
-        self.proximal_mu = float(proximal_mu)
+        self.proximal_mu = mu
         self.weighting = weighting
         self.detector = detector
         self.features = features if features is not None else TabularPreprocessor()

@@ -46,14 +46,14 @@ import torch
 from torch import nn
 
 from hourglass._columns import counted
-from hourglass.errors import HourglassError
+from hourglass.errors import HourglassError, InputError
 from hourglass.nn.optim import Adam
 
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-__all__ = ["Phase", "TrainConfig", "TrainHistory", "TrainingDiverged", "predict_batches", "proximal_term",
-           "rows_tensor", "train_module"]
+__all__ = ["Phase", "TrainConfig", "TrainHistory", "TrainingDiverged", "check_proximal_mu", "predict_batches",
+           "proximal_term", "rows_tensor", "train_module"]
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +152,47 @@ class TrainConfig:
         return max(self.batch_size, 4096)
 
 
+#: The largest ``proximal_mu``: the term is computed in float32, and a larger one is inf from the
+#: first step (NaN times a distance of 0), a run stopped with "training diverged ... lower the
+#: learning rate", blaming the rate or the data
+PROXIMAL_MU_TOP = float(torch.finfo(torch.float32).max)
+
+
+def check_proximal_mu(mu: object) -> float:
+    """``mu`` as a FedProx weight (:func:`proximal_term`; a warm start's and a federated run's
+    ``proximal_mu``): a finite number from 0 to :data:`PROXIMAL_MU_TOP`, else an
+    :class:`~hourglass.errors.InputError` naming ``proximal_mu`` (its ``param``).
+
+    Parameters
+    ----------
+    mu
+        The setting as given.
+
+    Returns
+    -------
+    float
+        ``mu`` as a float.
+
+    Examples
+    --------
+    >>> check_proximal_mu(0.01)
+    0.01
+    >>> check_proximal_mu(1e39)
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: proximal_mu must be at most 3.4e+38 (a float32), got 1e+39
+    """
+    number = float(mu) if isinstance(mu, numbers.Real) and not isinstance(mu, bool) else math.nan
+    if not (math.isfinite(number) and number >= 0):
+        # (float() said "could not convert string to float: 'a'", naming no parameter)
+        shown = mu if isinstance(mu, numbers.Real) and not isinstance(mu, bool) else repr(mu)
+        raise InputError(f"proximal_mu must be a finite number >= 0, got {shown}", param="proximal_mu")
+    if number > PROXIMAL_MU_TOP:
+        raise InputError(f"proximal_mu must be at most {PROXIMAL_MU_TOP:.3g} (a float32), got {mu}",
+                         param="proximal_mu")
+    return number
+
+
 def proximal_term(module: nn.Module, mu: float) -> Callable[[nn.Module], torch.Tensor]:
     """FedProx's proximal term (Li et al. 2020): ``mu / 2 * ||w - w0||^2`` over the trainable
     parameters ``w`` of ``module``, ``w0`` their values now (copied), for
@@ -171,10 +212,8 @@ def proximal_term(module: nn.Module, mu: float) -> Callable[[nn.Module], torch.T
     >>> float(term(lin).detach())  # 2 / 2 * 3 ** 2
     9.0
     """
-    if not float(mu) >= 0:
-        raise ValueError(f"proximal_mu must be >= 0, got {mu}")
+    half_mu = check_proximal_mu(mu) / 2
     anchors = {name: p.detach().clone() for name, p in module.named_parameters() if p.requires_grad}
-    half_mu = float(mu) / 2
 
     def term(m: nn.Module) -> torch.Tensor:
         params = [(p, anchors[name]) for name, p in m.named_parameters() if name in anchors]
