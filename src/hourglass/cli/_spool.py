@@ -515,6 +515,8 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
     names = False  # whether that line names columns (a table's header, not a log's first line)
     decided = False  # whether a line after it told (a file of that one line leaves it open)
     try:
+        from hourglass.ingest.tables import type_line
+
         with _Copy(out) as dst:
             for path in files:
                 with _open(path) as fh:
@@ -556,6 +558,10 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                     blanks = 0  # blank lines before its first line (the readers skip them in a
                     while first and not first.strip():  # file, so its header is that line)
                         first, blanks = src.readline(), blanks + 1
+                    if type_line(first):  # PowerShell's '#TYPE ...' line, before the header: the
+                        first, blanks = src.readline(), blanks + 1  # readers pass over it too
+                        while first and not first.strip():
+                            first, blanks = src.readline(), blanks + 1
                     if not first:
                         continue
                     kinds.add("text")

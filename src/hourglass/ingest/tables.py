@@ -60,7 +60,7 @@ __all__ = ["BAD_ROWS", "CHUNK_BYTES", "LONE_SURROGATE", "MAX_LINE_BYTES", "READ_
            "UNKNOWN_ROW", "ReadStats", "check_log_text", "check_text", "cut_top_keys", "dedupe_names",
            "first_json_object", "flat_record", "flatten_json", "has_nested", "iter_table", "nested_note",
            "no_lone_surrogates", "open_lines", "open_text", "path_order", "prefetch", "read_head", "run_line",
-           "sniff_delimiter", "top_keys", "utf8_name", "utf8_text"]
+           "sniff_delimiter", "top_keys", "type_line", "utf8_name", "utf8_text"]
 
 BAD_ROWS = ("error", "skip")
 #: How a reader's error for a malformed row tells a Python caller to skip such rows (the CLI says
@@ -1410,8 +1410,8 @@ def sniff_delimiter(path: str | os.PathLike[str], skip_rows: int = 0) -> str:
     one that splits the header (quotes respected) into the most fields, the same number on the
     first data line; a tie is a comma. Spreadsheets set to a European locale export ``;``. The
     header is the first line after ``skip_rows`` that holds anything, as the reader takes it
-    (blank lines before it are passed over: :func:`_blank_lines`); a ``sep=;`` line there
-    (Excel's) names the delimiter (:func:`_sep_hint`).
+    (blank lines before it, and PowerShell's ``#TYPE`` line, are passed over: :func:`_preamble`);
+    a ``sep=;`` line there (Excel's) names the delimiter (:func:`_sep_hint`).
     Decimal commas (``3,25``) are not converted: such a column reads as text, and training says
     so (a number with a separator, read as text).
 
@@ -1426,8 +1426,7 @@ def sniff_delimiter(path: str | os.PathLike[str], skip_rows: int = 0) -> str:
     (';', ',', ';')
     """
     p = Path(path)
-    skip_rows += _blank_lines(p, skip_rows)  # (a header after blank lines is still the header)
-    hint = _sep_hint(p, skip_rows)
+    skip_rows, hint = _preamble(p, skip_rows)
     if hint is not None:
         return hint
     with open_lines(p) as fh:
@@ -1463,6 +1462,66 @@ def _sep_hint(path: Path, skip_rows: int) -> str | None:
         line = without_boms(fh.readline(64)).rstrip(b"\r\n")
     hint = line.decode("utf-8", "replace").removeprefix("sep=") if line.startswith(b"sep=") else ""
     return hint if len(hint) == 1 and hint in _DELIMITERS else None
+
+
+def _preamble(path: Path, skip_rows: int) -> tuple[int, str | None]:
+    r"""The lines before a CSV file's header, after its first ``skip_rows``, and the delimiter an
+    Excel ``sep=;`` line among them names (:func:`_sep_hint`), else ``None``: blank lines
+    (:func:`_blank_lines`), such a ``sep=`` line, and the ``#TYPE System.Management...`` line
+    that PowerShell 5.1's ``Export-Csv`` and ``ConvertTo-Csv`` write before the header unless
+    given ``-NoTypeInformation``. Read as the header, that line named one column and stopped
+    the read at the first row ('expected 1 fields, found 6').
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "ps.csv").write_text('#TYPE System.Diagnostics.Process\r\n"a","b"\r\n"1","2"\r\n')
+    >>> _ = (d / "xl.csv").write_text("\nsep=;\na;b\n1;2\n")
+    >>> _preamble(d / "ps.csv", 0), _preamble(d / "xl.csv", 0)
+    ((1, None), (2, ';'))
+    """
+    skip_rows += _blank_lines(path, skip_rows)  # (a header after blank lines is still the header)
+    hint = _sep_hint(path, skip_rows)
+    if hint is not None or _type_line(path, skip_rows):
+        skip_rows += 1 + _blank_lines(path, skip_rows + 1)
+    return skip_rows, hint
+
+
+def _type_line(path: Path, skip_rows: int) -> bool:
+    r"""Whether the line after the first ``skip_rows`` lines is PowerShell's ``#TYPE`` line (the
+    .NET type of the objects exported, before the header): ``#TYPE`` and a type name, no quote.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_text('#TYPE Selected.System.Diagnostics.Eventing.Reader.EventLogRecord\n"Id"\n4624\n')
+    >>> _type_line(p, 0), _type_line(p, 1)
+    (True, False)
+    """
+    with open_lines(path) as fh:
+        for i in range(skip_rows):
+            _text_line(fh, path, i + 1)
+        return type_line(fh.readline(1024))
+
+
+def type_line(line: bytes) -> bool:
+    r"""Whether ``line`` (its line end and byte-order marks aside) is the ``#TYPE`` line that
+    PowerShell 5.1's ``Export-Csv`` writes before a CSV file's header (no data, no column names):
+    the readers pass over it, and a folder's copy over each file's.
+
+    Examples
+    --------
+    >>> type_line(b"#TYPE System.Management.Automation.PSCustomObject\r\n"), type_line(b'"#TYPE","x"')
+    (True, False)
+    """
+    return _TYPE_LINE.fullmatch(without_boms(line).rstrip(b"\r\n")) is not None
+
+
+# PowerShell's: '#TYPE System.Management.Automation.PSCustomObject' (a generic type's name may
+# hold spaces: 'System.Collections.Generic.List`1[[System.String, mscorlib ...]]'), no quote
+_TYPE_LINE = re.compile(rb"#TYPE [^\s\"][^\"]*")
 
 
 def _blank_lines(path: Path, skip_rows: int) -> int:
@@ -3023,11 +3082,8 @@ def iter_table(
     elif fmt in ("csv", "tsv"):
         if names is None and p.is_file():  # the header is the first line that holds anything
             try:
-                skip_rows += _blank_lines(p, skip_rows)
-                hint = _sep_hint(p, skip_rows)
-                if hint is not None:  # Excel's 'sep=;' line: the delimiter, before the header
-                    skip_rows += 1 + _blank_lines(p, skip_rows + 1)
-                    sep = sep or hint
+                skip_rows, hint = _preamble(p, skip_rows)
+                sep = sep or hint
             except READ_ERRORS:
                 pass  # said by the read itself, naming the file
         if sep is None and fmt == "csv" and names is None and p.is_file():

@@ -1,0 +1,59 @@
+"""Review round 59 (enc59): input files as real tools export them (encodings, line endings,
+compression, dialects)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from hourglass.errors import InputError
+from hourglass.ingest.readers import read_table
+
+_ROWS = [("alice", 443, 1.5, "normal"), ("bob", 80, 2.25, "normal"), ("José", 22, 0.5, "attack")]
+
+
+def _powershell_csv(types: str = "System.Management.Automation.PSCustomObject") -> bytes:
+    """A table as Windows PowerShell 5.1's Export-Csv writes it: a '#TYPE' line, every field
+    quoted, CRLF line ends."""
+    lines = [f"#TYPE {types}", '"user","port","bytes","label"']
+    lines += [f'"{u}","{p}","{b}","{lab}"' for u, p, b, lab in _ROWS]
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def test_powershell_export_csv_type_line_is_passed_over(tmp_path: Path) -> None:
+    # What was wrong: Windows PowerShell 5.1's Export-Csv (and ConvertTo-Csv) writes a
+    # '#TYPE System.Management.Automation.PSCustomObject' line before the header unless given
+    # -NoTypeInformation; that line was read as the header (one column), so every such export
+    # stopped with 'line 2: expected 1 fields, found 4 (the first data line: is the file in this
+    # layout (--format, --dataset)?...)'. The line is now passed over, as Excel's 'sep=;' is.
+    (tmp_path / "ps.csv").write_bytes(_powershell_csv())
+    (tmp_path / "plain.csv").write_bytes(_powershell_csv().split(b"\r\n", 1)[1])
+    got = read_table(tmp_path / "ps.csv")
+    pd.testing.assert_frame_equal(got, read_table(tmp_path / "plain.csv"))
+    assert list(got.columns) == ["user", "port", "bytes", "label"] and len(got) == 3
+    # a generic type's name holds spaces; the lines of the file are still named as an editor does
+    bad = _powershell_csv("System.Collections.Generic.List`1[[System.String, mscorlib]]")
+    (tmp_path / "bad.csv").write_bytes(bad + b'"x","1","2","normal","extra"\r\n')
+    with pytest.raises(InputError, match="line 6: expected 4 fields, found 5"):
+        read_table(tmp_path / "bad.csv")
+
+
+def test_folder_of_powershell_exports_reads_as_one_table(tmp_path: Path) -> None:
+    # What was wrong: a folder of Export-Csv files (one a day) copied each file's '#TYPE' line
+    # into the middle of the one table read ('psdir/b.csv: line 1: expected 4 fields, found 1');
+    # each file's '#TYPE' line is now left out, and lines are still named in their own file.
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "a.csv").write_bytes(_powershell_csv())
+    (folder / "b.csv").write_bytes(_powershell_csv())
+    res = runner.invoke(app, ["inspect", str(folder), "--label-col", "label", "--normal", "normal"])
+    assert res.exit_code == 0, res.output
+    assert "6 rows inspected" in res.output
+    (folder / "c.csv").write_bytes(_powershell_csv() + b'"x","1","2","normal","extra"\r\n')
+    res = runner.invoke(app, ["inspect", str(folder), "--label-col", "label"])
+    assert res.exit_code == 2 and "c.csv: line 6: expected 4 fields, found 5" in res.output, res.output
