@@ -57,3 +57,19 @@ def test_folder_of_powershell_exports_reads_as_one_table(tmp_path: Path) -> None
     (folder / "c.csv").write_bytes(_powershell_csv() + b'"x","1","2","normal","extra"\r\n')
     res = runner.invoke(app, ["inspect", str(folder), "--label-col", "label"])
     assert res.exit_code == 2 and "c.csv: line 6: expected 4 fields, found 5" in res.output, res.output
+
+
+def test_session_labels_file_after_excel_sep_line_or_powershell_type_line(tmp_path: Path) -> None:
+    # What was wrong: the --labels file of a log's sessions (HDFS anomaly_label.csv) was read by
+    # pandas from its first line, while its delimiter was sniffed past Excel's 'sep=;' line: an
+    # Excel export with that line was refused as "no column --id-col 'BlockId' ...; columns are
+    # sep=, Unnamed: 1", and a PowerShell Export-Csv file as "columns are #TYPE System...". Both
+    # lines are now passed over, as the table reader passes over them.
+    from hourglass.cli.logs import read_session_labels
+
+    want = {"blk_1": "Normal", "blk_2": "Anomaly"}
+    (tmp_path / "xl.csv").write_bytes(b"sep=;\r\nBlockId;Label\r\nblk_1;Normal\r\nblk_2;Anomaly\r\n")
+    (tmp_path / "ps.csv").write_bytes(b'#TYPE System.Management.Automation.PSCustomObject\r\n'
+                                      b'"BlockId","Label"\r\n"blk_1","Normal"\r\n"blk_2","Anomaly"\r\n')
+    for name in ("xl.csv", "ps.csv"):
+        assert read_session_labels(tmp_path / name, id_col="BlockId", label_col="Label").to_dict() == want

@@ -30,7 +30,13 @@ from hourglass.features.sessions.keys import unseen_keys
 from hourglass.features.sessions.tables import timeless_text
 from hourglass.ingest.readers import atomic_output, csv_text, detect_format, open_output
 from hourglass.ingest.sqlite import is_sqlite
-from hourglass.ingest.tables import CHUNK_BYTES, NULL_VALUES, READ_ERRORS, sniff_delimiter
+from hourglass.ingest.tables import (
+    CHUNK_BYTES,
+    NULL_VALUES,
+    READ_ERRORS,
+    lines_before_header,
+    sniff_delimiter,
+)
 from hourglass.ingest.writers import chunk_writer
 from hourglass.pipeline import Pipeline
 from hourglass.thresholds import threshold_from_spec
@@ -499,17 +505,20 @@ def read_session_labels(path: Path, *, id_col: str, label_col: str,
         # LABELS.TSV too; a .csv's delimiter sniffed, as a CSV table's (semicolons, a European
         # spreadsheet's export, read as one column named 'BlockId;Label')
         try:
-            sep = "\t" if ".tsv" in [s.lower() for s in path.suffixes] else sniff_delimiter(path)
+            # the lines before the header, as a table's: blank ones, Excel's 'sep=;' (the
+            # delimiter), PowerShell's '#TYPE ...'; read as the header, each named one column
+            skip, hint = lines_before_header(path)
+            sep = "\t" if ".tsv" in [s.lower() for s in path.suffixes] else hint or sniff_delimiter(path)
         except HourglassError as exc:  # a cut .gz, binary data ...: named as the option's file
             raise HourglassError(f"--labels {exc}") from None
-        header = list(pd.read_csv(path, sep=sep, nrows=0).columns)
+        header = list(pd.read_csv(path, sep=sep, nrows=0, skiprows=skip).columns)
         missing = [f"{opt} {c!r}" for c, opt in ((id_col, "--id-col"), (label_col, "--label-col"))
                    if c not in header]
         if missing:
             raise HourglassError(f"--labels {path}: no column {' or '.join(missing)}; columns are "
                                  f"{listed_columns(header[:8])}{' ...' if len(header) > 8 else ''}")
         df = pd.read_csv(path, sep=sep, usecols=[id_col, label_col], dtype=str,
-                         keep_default_na=False)
+                         keep_default_na=False, skiprows=skip)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, *READ_ERRORS) as exc:
         # READ_ERRORS: a damaged .gz raises EOFError, which click would report as 'Aborted!'
         raise HourglassError(f"--labels {path}: not a readable CSV ({exc})") from None

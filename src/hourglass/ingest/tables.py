@@ -58,9 +58,10 @@ SEPARATOR_NAMES = {";": "semicolon", "\t": "tab", "|": "pipe", ",": "comma"}
 
 __all__ = ["BAD_ROWS", "CHUNK_BYTES", "LONE_SURROGATE", "MAX_LINE_BYTES", "READ_ERRORS", "SEPARATOR_NAMES",
            "UNKNOWN_ROW", "ReadStats", "check_log_text", "check_text", "cut_top_keys", "dedupe_names",
-           "first_json_object", "flat_record", "flatten_json", "has_nested", "iter_table", "nested_note",
-           "no_lone_surrogates", "open_lines", "open_text", "path_order", "prefetch", "read_head", "run_line",
-           "sniff_delimiter", "top_keys", "type_line", "utf8_name", "utf8_text"]
+           "first_json_object", "flat_record", "flatten_json", "has_nested", "iter_table",
+           "lines_before_header", "nested_note", "no_lone_surrogates", "open_lines", "open_text",
+           "path_order", "prefetch", "read_head", "run_line", "sniff_delimiter", "top_keys", "type_line",
+           "utf8_name", "utf8_text"]
 
 BAD_ROWS = ("error", "skip")
 #: How a reader's error for a malformed row tells a Python caller to skip such rows (the CLI says
@@ -1410,7 +1411,7 @@ def sniff_delimiter(path: str | os.PathLike[str], skip_rows: int = 0) -> str:
     one that splits the header (quotes respected) into the most fields, the same number on the
     first data line; a tie is a comma. Spreadsheets set to a European locale export ``;``. The
     header is the first line after ``skip_rows`` that holds anything, as the reader takes it
-    (blank lines before it, and PowerShell's ``#TYPE`` line, are passed over: :func:`_preamble`);
+    (blank lines before it, and PowerShell's ``#TYPE`` line, are passed over: :func:`lines_before_header`);
     a ``sep=;`` line there (Excel's) names the delimiter (:func:`_sep_hint`).
     Decimal commas (``3,25``) are not converted: such a column reads as text, and training says
     so (a number with a separator, read as text).
@@ -1426,7 +1427,7 @@ def sniff_delimiter(path: str | os.PathLike[str], skip_rows: int = 0) -> str:
     (';', ',', ';')
     """
     p = Path(path)
-    skip_rows, hint = _preamble(p, skip_rows)
+    skip_rows, hint = lines_before_header(p, skip_rows)
     if hint is not None:
         return hint
     with open_lines(p) as fh:
@@ -1464,13 +1465,24 @@ def _sep_hint(path: Path, skip_rows: int) -> str | None:
     return hint if len(hint) == 1 and hint in _DELIMITERS else None
 
 
-def _preamble(path: Path, skip_rows: int) -> tuple[int, str | None]:
-    r"""The lines before a CSV file's header, after its first ``skip_rows``, and the delimiter an
-    Excel ``sep=;`` line among them names (:func:`_sep_hint`), else ``None``: blank lines
-    (:func:`_blank_lines`), such a ``sep=`` line, and the ``#TYPE System.Management...`` line
+def lines_before_header(path: str | os.PathLike[str], skip_rows: int = 0) -> tuple[int, str | None]:
+    r"""The lines before a CSV file's header, and the delimiter an Excel ``sep=;`` line among
+    them names: blank lines, such a ``sep=`` line, and the ``#TYPE System.Management...`` line
     that PowerShell 5.1's ``Export-Csv`` and ``ConvertTo-Csv`` write before the header unless
-    given ``-NoTypeInformation``. Read as the header, that line named one column and stopped
-    the read at the first row ('expected 1 fields, found 6').
+    given ``-NoTypeInformation`` (read as the header, either named one column).
+
+    Parameters
+    ----------
+    path
+        A CSV or TSV file (``.gz`` decompressed).
+    skip_rows
+        Lines passed over before these.
+
+    Returns
+    -------
+    tuple[int, str | None]
+        The lines to pass over before the header, ``skip_rows`` included, and the delimiter a
+        ``sep=`` line names (:func:`_sep_hint`), else ``None``.
 
     Examples
     --------
@@ -1478,13 +1490,14 @@ def _preamble(path: Path, skip_rows: int) -> tuple[int, str | None]:
     >>> d = Path(tempfile.mkdtemp())
     >>> _ = (d / "ps.csv").write_text('#TYPE System.Diagnostics.Process\r\n"a","b"\r\n"1","2"\r\n')
     >>> _ = (d / "xl.csv").write_text("\nsep=;\na;b\n1;2\n")
-    >>> _preamble(d / "ps.csv", 0), _preamble(d / "xl.csv", 0)
+    >>> lines_before_header(d / "ps.csv", 0), lines_before_header(d / "xl.csv", 0)
     ((1, None), (2, ';'))
     """
-    skip_rows += _blank_lines(path, skip_rows)  # (a header after blank lines is still the header)
-    hint = _sep_hint(path, skip_rows)
-    if hint is not None or _type_line(path, skip_rows):
-        skip_rows += 1 + _blank_lines(path, skip_rows + 1)
+    p = Path(path)
+    skip_rows += _blank_lines(p, skip_rows)  # (a header after blank lines is still the header)
+    hint = _sep_hint(p, skip_rows)
+    if hint is not None or _type_line(p, skip_rows):
+        skip_rows += 1 + _blank_lines(p, skip_rows + 1)
     return skip_rows, hint
 
 
@@ -3082,7 +3095,7 @@ def iter_table(
     elif fmt in ("csv", "tsv"):
         if names is None and p.is_file():  # the header is the first line that holds anything
             try:
-                skip_rows, hint = _preamble(p, skip_rows)
+                skip_rows, hint = lines_before_header(p, skip_rows)
                 sep = sep or hint
             except READ_ERRORS:
                 pass  # said by the read itself, naming the file
