@@ -73,3 +73,69 @@ def test_session_labels_file_after_excel_sep_line_or_powershell_type_line(tmp_pa
                                       b'"BlockId","Label"\r\n"blk_1","Normal"\r\n"blk_2","Anomaly"\r\n')
     for name in ("xl.csv", "ps.csv"):
         assert read_session_labels(tmp_path / name, id_col="BlockId", label_col="Label").to_dict() == want
+
+
+def _tar_of(name: str, data: bytes, *, gz: bool) -> bytes:
+    import io
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz" if gz else "w") as tar:
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def test_tar_archive_is_refused_naming_it_not_read_as_text(tmp_path: Path) -> None:
+    # What was wrong: an appliance's export as a .tar.gz (or a .tar) was read as the text of one
+    # file: a log's reader made the 512-byte tar header part of its first line and the padding
+    # NULs a blank line, and scored the rest ('1 of 401 lines matched no header', one event of
+    # a session lost, exit 0); a table's said 'binary data (NUL bytes) ... (a UTF-16 text file?
+    # save it as UTF-8)'; 'stream' scored the log's lines as they came. Each now says it is a
+    # tar archive, naming its first file and how to pipe it in, exit 2, nothing written.
+    import io
+
+    from hourglass.cli.stream import _gunzip_if_gzip
+    from hourglass.errors import HourglassError
+    from hourglass.ingest.logs import read_lines
+
+    log = b"".join(b"Jun 14 15:16:%02d host1 sshd[%d]: Accepted password for root\n" % (i, 100 + i)
+                   for i in range(20))
+    for gz in (True, False):
+        path = tmp_path / ("auth.tar.gz" if gz else "auth.tar")
+        path.write_bytes(_tar_of("auth.log", log, gz=gz))
+        with pytest.raises(InputError, match=r"a tar archive \(its first file: auth\.log\); .*tar -xOf"):
+            list(read_lines(path))
+        table = tmp_path / ("flows.tar.gz" if gz else "flows.tar")
+        table.write_bytes(_tar_of("flows.csv", b"a,b\n1,2\n" * 50, gz=gz))
+        with pytest.raises(InputError, match=r"flows\.tar(\.gz)?: a tar archive \(its first file: flows"):
+            read_table(table)
+        read = _gunzip_if_gzip(io.BytesIO(path.read_bytes()).read, "<stdin>")
+        with pytest.raises(HourglassError, match=r"<stdin>: a tar archive \(its first file: auth\.log\)"):
+            read(65536)
+    # the log itself, and a short first read of a live stream, are text as before
+    (tmp_path / "auth.log").write_bytes(log)
+    assert len(list(read_lines(tmp_path / "auth.log"))) == 20
+    assert _gunzip_if_gzip(io.BytesIO(log).read, "<stdin>")(100) == log[:100]
+
+
+def test_score_of_a_log_tar_writes_nothing(tmp_path: Path) -> None:
+    # What was wrong: see above; 'hourglass score MODEL auth.tar.gz -o out.csv' wrote scores of the
+    # archive's bytes and exited 0.
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    pytest.importorskip("drain3")
+    log = b"".join(b"Jun 14 15:%02d:%02d host1 sshd[%d]: session opened for user u%d\n"
+                   % (i // 60, i % 60, 100 + i % 7, i % 3) for i in range(300))
+    (tmp_path / "auth.log").write_bytes(log)
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(tmp_path / "auth.log"), "--format", "syslog", "--session-col",
+                              "pid", "--model", "deeplog", "--epochs", "1", "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    (tmp_path / "auth.tar.gz").write_bytes(_tar_of("auth.log", log, gz=True))
+    out = tmp_path / "out.csv"
+    res = runner.invoke(app, ["score", str(model), str(tmp_path / "auth.tar.gz"), "-o", str(out)])
+    assert res.exit_code == 2 and "a tar archive (its first file: auth.log)" in res.output, res.output
+    assert not out.exists()

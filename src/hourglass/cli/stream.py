@@ -721,6 +721,7 @@ def _gunzip_if_gzip(read: Callable[[int], bytes], name: str) -> Callable[[int], 
         # the magics need up to six bytes; a pipe may give fewer (a short first line: no magic)
         head = _at_least(6, read(n), read, n)
         _refuse_packed(head, name)
+        _refuse_tar(head, name)
         if head[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with a byte-order mark, decoded as
             state["read"] = _utf16_reads(head, read)  # --input FILE decodes it (its first line
             return checked(n)  # was read by json's own guess, then "line 2: not valid JSON")
@@ -731,6 +732,7 @@ def _gunzip_if_gzip(read: Callable[[int], bytes], name: str) -> Callable[[int], 
         state["read"] = unpacked
         # the mark needs two bytes; a slow pipe's first decompressed chunk may be one
         text = _at_least(2, checked(n), checked, n)
+        _refuse_tar(text, name)
         if text[:2] in (b"\xff\xfe", b"\xfe\xff"):  # a gzip-compressed UTF-16 file (as above)
             state["read"] = _utf16_reads(text, unpacked)
             return checked(n)
@@ -782,6 +784,19 @@ def _refuse_packed(head: bytes, name: str) -> None:
         raise HourglassError(f"{name}: {packed[0]}-compressed, and only gzip is read directly; "
                              f"decompress it first and pipe the text in (e.g. {packed[1]} FILE | "
                              "hourglass stream MODEL)")
+
+
+def _refuse_tar(head: bytes, name: str) -> None:
+    """One line naming the input when its first bytes as read, ``head`` (decompressed), start a
+    tar archive (its header was read as a line; a live stream is not held for the 512 bytes
+    that tell it: a first read shorter than a tar header is taken as text)."""
+    from hourglass.ingest.logs import tar_member
+
+    member = tar_member(head)
+    if member is not None:
+        raise HourglassError(f"{name}: a tar archive (its first file: {member}); extract the file "
+                             f"and pipe its text in (e.g. tar -xOf FILE {member} | hourglass stream "
+                             "MODEL)")
 
 
 def _reads(read: Callable[[int], bytes], name: str) -> Callable[[int], bytes]:

@@ -65,7 +65,9 @@ __all__ = [
     "file_lines",
     "log_header_of",
     "not_lines",
+    "not_tar",
     "read_lines",
+    "tar_member",
     "unrepeated",
     "yymmdd_times",
 ]
@@ -552,6 +554,41 @@ def compressed_kind(head: bytes) -> tuple[str, str] | None:
     return next(((name, tool) for magic, name, tool in _PACKED if magic.match(head)), None)
 
 
+def tar_member(head: bytes) -> str | None:
+    """The name of the first file in a tar archive whose first bytes (512 are enough, decompressed
+    for a ``.tar.gz``) are ``head``; ``None`` for anything else. An archive's bytes read as text
+    made its header part of the first line and its padding NULs, dropped, a blank one.
+
+    Examples
+    --------
+    >>> import io, tarfile
+    >>> buf, data = io.BytesIO(), b"a,b\\n1,2\\n"
+    >>> with tarfile.open(fileobj=buf, mode="w") as tar:
+    ...     info = tarfile.TarInfo("flows.csv"); info.size = len(data)
+    ...     tar.addfile(info, io.BytesIO(data))
+    >>> tar_member(buf.getvalue()[:512]), tar_member(b"a,b\\n1,2\\n" * 100)
+    ('flows.csv', None)
+    """
+    if len(head) < 263 or head[257:262] != b"ustar":  # (POSIX and GNU tar: 'ustar\0', 'ustar ')
+        return None
+    return head[:100].split(b"\x00", 1)[0].decode("utf-8", "replace")
+
+
+def not_tar(path: Path, head: bytes) -> None:
+    """Raise :class:`InputError` when ``head`` (a file's first bytes, decompressed) starts a tar
+    archive (:func:`tar_member`), naming the archive's first file and how to read it out.
+
+    Examples
+    --------
+    >>> not_tar(Path("app.log"), b"Jun 14 15:16:01 host sshd[1]: ok\\n")  # (text: nothing said)
+    """
+    member = tar_member(head)
+    if member is not None:
+        raise InputError(f"{path}: a tar archive (its first file: {member}); extract the file and "
+                         f"give it, or pipe its text in as DATA - (e.g. tar -xOf FILE {member} | "
+                         "hourglass ... -)")
+
+
 def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None, *,
                nul: str = "") -> Iterator[str]:
     """Stream the lines of a text file (``.gz`` read directly); undecodable bytes are replaced
@@ -589,7 +626,9 @@ def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None, *,
             raise InputError(f"{p}: not gzip-compressed, though its name ends in .gz; rename it "
                              "without .gz (or compress it)")
         with (gzip.open if gz else open)(p, "rb") as fh:  # lines ended by a CR alone: each a line,
-            cr = cr_ended(fh.read(1 << 16))  # as the table formats' readers take them
+            first = fh.read(1 << 16)  # as the table formats' readers take them
+        not_tar(p, first)  # (its header and padding were read as lines)
+        cr = cr_ended(first)
         with (gzip.open if gz else open)(p, "rb") as fh:
             if fh.peek(2)[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 (Windows tools write it)
                 yield from _utf16_lines(fh, stats, nul)

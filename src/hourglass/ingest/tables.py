@@ -1077,6 +1077,9 @@ def check_text(path: str | os.PathLike[str], head: bytes) -> None:
     if head.startswith(b"\x1f\x8b"):
         raise InputError(f"{path}: gzip-compressed data in a file not named .gz; name it "
                          f"{Path(path).name}.gz (or decompress it)")
+    from hourglass.ingest.logs import not_tar  # (it imports this module)
+
+    not_tar(Path(path), head)  # (not 'binary data ... a UTF-16 text file?')
     packed = _packed(head)
     if packed is not None:  # (not 'binary data ... a UTF-16 text file?')
         raise InputError(f"{path}: {packed[0]}-compressed, and only gzip is read directly; decompress "
@@ -1113,8 +1116,11 @@ def check_log_text(path: Path) -> None:
     --------
     >>> check_log_text(Path(__file__))  # (text: nothing said)
     """
+    from hourglass.ingest.logs import tar_member  # (it imports this module)
+
     head = read_head(path, 1024)
-    if head.startswith(_NOT_TEXT) or _packed(head) is not None or _utf16_or_binary(head):
+    if (head.startswith(_NOT_TEXT) or _packed(head) is not None or _utf16_or_binary(head)
+            or tar_member(head) is not None):
         check_text(path, head)
 
 
