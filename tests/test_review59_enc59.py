@@ -139,3 +139,24 @@ def test_score_of_a_log_tar_writes_nothing(tmp_path: Path) -> None:
     res = runner.invoke(app, ["score", str(model), str(tmp_path / "auth.tar.gz"), "-o", str(out)])
     assert res.exit_code == 2 and "a tar archive (its first file: auth.log)" in res.output, res.output
     assert not out.exists()
+
+
+def test_coloured_log_lines_are_said_to_hold_terminal_colour_codes(tmp_path: Path) -> None:
+    # What was wrong: a log saved from a program's coloured output (kubectl logs, docker logs
+    # of an app logging with colour) starts every line with ESC[..m codes, so no line matched
+    # the header format and train stopped with "line 1: does not match the 'syslog' header
+    # format: '\x1b[32mJun 14 ...'", saying neither what was wrong nor what to do. The message
+    # now says the line holds terminal colour codes and how to remove them.
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    pytest.importorskip("drain3")
+    log = tmp_path / "app.log"
+    log.write_text("".join(f"\x1b[32mJun 14 15:16:{i:02d}\x1b[0m host1 \x1b[1msshd\x1b[0m[{100 + i}]: "
+                           "Accepted password for root\n" for i in range(30)))
+    res = runner.invoke(app, ["train", str(log), "--format", "syslog", "--session-col", "pid",
+                              "--model", "deeplog", "-o", str(tmp_path / "m")])
+    assert res.exit_code == 2, res.output
+    assert "line 1: does not match the 'syslog' header format (it holds terminal colour codes" in res.output
+    assert "sed 's/\\x1b\\[[0-9;]*m//g' FILE" in res.output
+    assert not (tmp_path / "m").exists()

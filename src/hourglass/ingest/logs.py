@@ -533,6 +533,7 @@ def _bounded(readline: Any, limit: int, end: Any) -> Iterator[Any]:
 # the magic bytes of compressed files other than gzip, and the tool that writes their text out
 # (bzip2: 'BZh', a level digit, then a block's or the end's magic; zstd: a frame, or the skippable
 # frame pzstd writes first)
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # a terminal's colour (SGR) or other CSI code
 _PACKED = ((re.compile(rb"BZh[1-9](1A|\x17r)"), "bzip2", "bzcat"),
            (re.compile(rb"\xfd7zXZ\x00"), "xz", "xzcat"),
            (re.compile(rb"\x28\xb5\x2f\xfd|[\x50-\x5f]\x2a\x4d\x18"), "zstd", "zstdcat"),
@@ -1021,6 +1022,8 @@ class LogParser:
         --------
         >>> LogParser("journald").unmatched_text(3, "Jun 14 15:16:01 combo sshd[1]: hi")[:60]
         'line 3: not a JSON object; expected a journal record a line,'
+        >>> LogParser("syslog").unmatched_text(1, "\\x1b[32mJun 14 15:16:01\\x1b[0m h sshd[1]: hi")[:81]
+        "line 1: does not match the 'syslog' header format (it holds terminal colour codes"
         """
         header = (getattr(self, "_compiled", None) or self._compile()).header
         if type(line) is TooLongLine:
@@ -1032,6 +1035,10 @@ class LogParser:
         if self.format == "syslog" and _RFC5424.match(line):  # said: no BSD or RFC 3339 header
             hint = (" (an RFC 5424 line, '<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG', which the "
                     "'syslog' format does not read: give a header regex, as the README shows)")
+        elif _ANSI.search(line) is not None:  # a program's coloured output: no format matches it
+            hint = (" (it holds terminal colour codes, ESC[...m, as a program writes them to a "
+                    "terminal: log without colour, or remove them first, e.g. sed "
+                    "'s/\\x1b\\[[0-9;]*m//g' FILE | hourglass ... -)")
         return f"line {lineno}: does not match the {self.format!r} header format{hint}: {line[:80]!r}"
 
     # -- fit / parse --------------------------------------------------------------------------
