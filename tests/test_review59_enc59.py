@@ -160,3 +160,33 @@ def test_coloured_log_lines_are_said_to_hold_terminal_colour_codes(tmp_path: Pat
     assert "line 1: does not match the 'syslog' header format (it holds terminal colour codes" in res.output
     assert "sed 's/\\x1b\\[[0-9;]*m//g' FILE" in res.output
     assert not (tmp_path / "m").exists()
+
+
+def test_score_of_decimal_commas_says_so_not_skip_the_rows(tmp_path: Path) -> None:
+    # What was wrong: a file to score exported by a spreadsheet in a European locale ('1251,63'
+    # under ';' separators) was refused with "column 'bytes': expected numbers, found '1251,63'
+    # (line 2) (use --on-bad-rows skip to skip such rows)": no word of the decimal comma, and
+    # advice that skips every row of such a file. It now says the number is written with a
+    # decimal comma or separators and to export it with a decimal point, without that advice.
+    import numpy as np
+
+    from hourglass import AutoEncoder, Pipeline
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"bytes": rng.gamma(2, 500, 200).round(2), "duration": rng.random(200).round(3)})
+    Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df).save(tmp_path / "m")
+    eu = tmp_path / "eu.csv"
+    eu.write_text(df.to_csv(index=False, sep=";", decimal=","), encoding="utf-8-sig")
+    out = tmp_path / "s.csv"
+    res = runner.invoke(app, ["score", str(tmp_path / "m"), str(eu), "-o", str(out)])
+    assert res.exit_code == 2, res.output
+    assert "expected numbers, found '" in res.output
+    assert "(line 2); a number written with a decimal comma" in res.output
+    assert "--on-bad-rows skip" not in res.output and not out.exists()
+    # a word in a numeric column keeps the advice to skip its row
+    bad = tmp_path / "bad.csv"
+    bad.write_text("bytes,duration\n12.5,0.1\noops,0.2\n")
+    res = runner.invoke(app, ["score", str(tmp_path / "m"), str(bad), "-o", str(out)])
+    assert res.exit_code == 2 and "found 'oops' (line 3) (use --on-bad-rows skip" in res.output, res.output

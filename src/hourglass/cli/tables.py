@@ -30,6 +30,7 @@ from hourglass.cli._skip import SKIP_ADVICE, nested_rows, skip_unreadable_rows, 
 from hourglass.cli._spool import shown
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError, InputError
+from hourglass.features.roles import SEPARATED_NUMBERS
 from hourglass.ingest import (
     DatasetSpec,
     ReadStats,
@@ -561,7 +562,8 @@ def refused_rows(exc: InputError, at: np.ndarray, stats: ReadStats, data: object
     x.csv: column 'b': expected numbers, found 'x' (line 3) (use --on-bad-rows skip to skip such rows)
     """
     refused = about_file(at_file_rows(exc, at, stats), data)
-    if tabular and _BAD_VALUE.search(str(exc)) is not None:  # one row's value: skip helps
+    # one row's value: skip helps (not where every number is written with a decimal comma)
+    if tabular and _BAD_VALUE.search(str(exc)) is not None and SEPARATED_NUMBERS not in str(exc):
         refused = InputError(f"{refused}{SKIP_ADVICE}", param=refused.param)
     return refused
 

@@ -18,7 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["NULL_TEXT", "PLACEHOLDERS", "ROLES", "SCORE_OUTPUT", "TEXT_NUMBERS", "canonical_text",
+__all__ = ["NULL_TEXT", "PLACEHOLDERS", "ROLES", "SCORE_OUTPUT", "SEPARATED_NUMBERS", "TEXT_NUMBERS",
+           "canonical_text",
            "clock_values", "dropped_score_output", "factorize_strings", "infer_role", "ip_parts",
            "ipv4_bucket", "ipv4_private", "is_time_name", "near_unique", "numeric_identifier", "port_numbers",
            "score_output_columns", "separated_number", "stable_hash", "string_values"]
@@ -41,6 +42,11 @@ PLACEHOLDERS = ("-", "(empty)", "NaN", "nan", "NA", "N/A", "n/a", "NULL", "null"
 NULL_TEXT = tuple(sorted(set(PLACEHOLDERS) - {"-", "(empty)"}))
 #: the reason a column of text is given the numeric role (its values nearly all numbers)
 TEXT_NUMBERS = "numbers stored as text"
+#: What a scorer's refusal of a number written with separators (``'1,5'``, ``'96,000'``) in a
+#: numeric column says: no bad cell to skip, but a regional export's every number.
+SEPARATED_NUMBERS = ("a number written with a decimal comma or thousands separators, as a "
+                     "spreadsheet in a European locale exports it: export the data with a decimal "
+                     "point and no separators")
 
 _ID_NAMES = {"id", "flowid", "uid", "timestamp", "ts", "time", "stime", "ltime", "starttime",
              "endtime", "date", "datetime", "eventtime", "firstseen", "lastseen"}

@@ -33,6 +33,7 @@ from hourglass.features.roles import (
     PLACEHOLDERS,
     ROLES,
     SCORE_OUTPUT,
+    SEPARATED_NUMBERS,
     TEXT_NUMBERS,
     canonical_text,
     dropped_score_output,
@@ -1047,6 +1048,8 @@ class TabularPreprocessor:
                     how = (f"; the column was read as numbers, as nearly all of its values are: fix "
                            f"the cell, or {CATEGORICAL_ROLE}"
                            if c in inferred else "")
+                    if separated_number(s.iloc[i:i + 1]) is not None:  # '1,5', '96,000': not
+                        how += f"; {SEPARATED_NUMBERS}"  # a bad cell, a regional export's numbers
                     raise InputError(f"column {c!r}: expected numbers, found {found} "
                                      f"(row {i + 1}){how}")
                 s = conv
