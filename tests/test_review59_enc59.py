@@ -190,3 +190,22 @@ def test_score_of_decimal_commas_says_so_not_skip_the_rows(tmp_path: Path) -> No
     bad.write_text("bytes,duration\n12.5,0.1\noops,0.2\n")
     res = runner.invoke(app, ["score", str(tmp_path / "m"), str(bad), "-o", str(out)])
     assert res.exit_code == 2 and "found 'oops' (line 3) (use --on-bad-rows skip" in res.output, res.output
+
+
+def test_nab_windows_file_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    # What was wrong: NAB's labels/combined_windows.json saved by a Windows editor (Notepad, a
+    # PowerShell 5.1 Set-Content -Encoding UTF8) starts with a UTF-8 byte-order mark, and the
+    # series was refused: "combined_windows.json: unreadable windows file (Unexpected UTF-8 BOM
+    # (decode using utf-8-sig) ...)", where every other JSON and text reader drops the mark.
+    import json
+
+    from hourglass.ingest.timeseries import read_nab
+
+    series = tmp_path / "data" / "realKnownCause" / "taxi.csv"
+    series.parent.mkdir(parents=True)
+    series.write_text("timestamp,value\n" + "".join(f"2014-07-01 0{h}:00:00,{v}\n"
+                                                    for h, v in enumerate([10, 12, 95, 11])))
+    (tmp_path / "labels").mkdir()
+    windows = {"realKnownCause/taxi.csv": [["2014-07-01 02:00:00.000000", "2014-07-01 02:30:00.000000"]]}
+    (tmp_path / "labels" / "combined_windows.json").write_text(json.dumps(windows), encoding="utf-8-sig")
+    assert read_nab(series)["label"].tolist() == [0, 0, 1, 0]

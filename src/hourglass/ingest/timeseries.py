@@ -200,7 +200,7 @@ def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | Non
                          "the file; keep NAB's layout (data/<category>/<series>.csv beside labels/), "
                          f"or give the series a 0/1 label column and {NOT_NAB}")
     try:
-        table = loads_json(wpath.read_text(encoding="utf-8"))
+        table = loads_json(without_boms(wpath.read_text(encoding="utf-8")))  # (a BOM: Notepad)
     except (OSError, ValueError, RecursionError) as exc:  # (JSON and UTF-8 errors are ValueErrors)
         said = "nested too deep" if isinstance(exc, RecursionError) else str(exc).split("; use sys.")[0]
         raise InputError(f"{wpath}: unreadable windows file ({said})") from None
