@@ -209,3 +209,20 @@ def test_nab_windows_file_with_a_byte_order_mark_is_read(tmp_path: Path) -> None
     windows = {"realKnownCause/taxi.csv": [["2014-07-01 02:00:00.000000", "2014-07-01 02:30:00.000000"]]}
     (tmp_path / "labels" / "combined_windows.json").write_text(json.dumps(windows), encoding="utf-8-sig")
     assert read_nab(series)["label"].tolist() == [0, 0, 1, 0]
+
+
+def test_windows_1252_rows_are_said_how_to_convert(tmp_path: Path) -> None:
+    # What was wrong: a CSV written in Windows-1252 (Excel's 'CSV (Comma delimited)', a user name
+    # 'José' from an old appliance) stopped at its first accent with "line 4: undecodable bytes
+    # (not UTF-8) (use --on-bad-rows skip to skip such rows)": the one advice skips every row with
+    # an accent, training on the rest. The error now says how to convert the file and pipe it in.
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    rows = "user,bytes\n" + "".join(f"{u},{b}\n" for u, b in [("alice", 1), ("bob", 2), ("José", 3)] * 5)
+    (tmp_path / "cp.csv").write_bytes(rows.encode("cp1252"))
+    res = runner.invoke(app, ["inspect", str(tmp_path / "cp.csv")])
+    assert res.exit_code == 2, res.output
+    assert ("line 4: undecodable bytes (not UTF-8) (a Windows-1252 or Latin-1 file? convert it "
+            "to UTF-8 and pipe it in, e.g. iconv -f cp1252 -t utf-8 FILE | hourglass ... -; or use "
+            "--on-bad-rows skip to skip such rows)") in " ".join(res.output.split()), res.output

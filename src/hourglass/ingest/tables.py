@@ -67,6 +67,11 @@ BAD_ROWS = ("error", "skip")
 #: How a reader's error for a malformed row tells a Python caller to skip such rows (the CLI says
 #: its option, ``--on-bad-rows skip``: ``cli._options.cli_advice``).
 SKIP_BAD_ROWS = "on_bad_rows='skip'"
+#: What to do with a CSV row of bytes that are no UTF-8: most often a whole file written in a
+#: Windows code page (Excel's 'CSV (Comma delimited)', a user name 'Jos\xe9' from an appliance),
+#: whose rows skipping would leave out every one with an accent
+NOT_UTF8_HOW = ("a Windows-1252 or Latin-1 file? convert it to UTF-8 and pipe it in, e.g. iconv -f cp1252 "
+                "-t utf-8 FILE | hourglass ... -")
 #: How :func:`check_text` tells a Python caller to read a binary file as what it is (the CLI
 #: says its option, ``--format``: ``cli._options.cli_advice``).
 READ_AS_EVTX = "read it with fmt='evtx' (or 'auto')"
@@ -1757,8 +1762,8 @@ def _iter_csv(
                               "table row may hold")
         if on_invalid.undecodable or "UTF8" in msg or "utf-8" in msg.lower():  # type: ignore[attr-defined]
             line = _line_of(path, None, undecodable=True)
-            return InputError(f"{path}: line {line}: undecodable bytes (not UTF-8) "
-                              f"(use {SKIP_BAD_ROWS} to skip such rows)")
+            return InputError(f"{path}: line {line}: undecodable bytes (not UTF-8) ({NOT_UTF8_HOW}; "
+                              f"or use {SKIP_BAD_ROWS} to skip such rows)")
         col = None
         if "column #" in msg:
             try:
