@@ -226,3 +226,26 @@ def test_windows_1252_rows_are_said_how_to_convert(tmp_path: Path) -> None:
     assert ("line 4: undecodable bytes (not UTF-8) (a Windows-1252 or Latin-1 file? convert it "
             "to UTF-8 and pipe it in, e.g. iconv -f cp1252 -t utf-8 FILE | hourglass ... -; or use "
             "--on-bad-rows skip to skip such rows)") in " ".join(res.output.split()), res.output
+
+
+def test_entity_features_warn_of_numbers_with_decimal_commas(caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: a table model's features warn that a column of numbers written with
+    # decimal commas (a spreadsheet's regional export: '772,98') is read as text, but an entity
+    # model (--entity-col) dropped such a column as 'near-unique text' with an info line at most
+    # ('hourglass inspect' said nothing), so a user's bytes were silently no feature. It now
+    # warns alike.
+    import logging
+
+    import numpy as np
+
+    from hourglass.features.entity import EntityWindows
+
+    rng = np.random.default_rng(0)
+    n = 400
+    df = pd.DataFrame({"user": rng.choice(["alice", "bob"], n), "ts": np.sort(rng.integers(0, 86400, n)),
+                       "bytes": [f"{v:.2f}".replace(".", ",") for v in rng.gamma(2, 500, n)],
+                       "dst": rng.choice(["10.0.0.1", "10.0.0.2"], n)})
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        EntityWindows("user", "ts", bucket="1h").fit(df)
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert any(m.startswith("column 'bytes' holds numbers with separators (e.g. '") for m in said), said

@@ -31,6 +31,7 @@ from hourglass.features.roles import (
     factorize_strings,
     infer_role,
     is_time_name,
+    separated_warning,
 )
 from hourglass.features.tabular import (
     TabularPreprocessor,
@@ -562,6 +563,9 @@ class EntityWindows:
                 role, why = "drop", "hourglass score output"
             else:
                 role, why = infer_role(c, df[c], max_categories=50)
+                said = separated_warning(c, df[c], role, why) if not quiet else None
+                if said is not None:  # read as text, as a table model's features say it
+                    logger.warning("%s", said)
             if c not in given and role != "drop" and _is_time(c, df[c], entities):
                 role, why = "drop", "times"
             if role == "numeric" and not _is_code(c, df[c]):

@@ -22,7 +22,7 @@ __all__ = ["NULL_TEXT", "PLACEHOLDERS", "ROLES", "SCORE_OUTPUT", "SEPARATED_NUMB
            "canonical_text",
            "clock_values", "dropped_score_output", "factorize_strings", "infer_role", "ip_parts",
            "ipv4_bucket", "ipv4_private", "is_time_name", "near_unique", "numeric_identifier", "port_numbers",
-           "score_output_columns", "separated_number", "stable_hash", "string_values"]
+           "score_output_columns", "separated_number", "separated_warning", "stable_hash", "string_values"]
 
 logger = logging.getLogger(__name__)
 
@@ -794,6 +794,26 @@ def separated_number(s: pd.Series) -> str | None:
     if not len(sample) or not separated.any() or (separated | plain).mean() < 0.95:
         return None
     return str(sample[separated].iloc[0])
+
+
+def separated_warning(name: object, s: pd.Series, role: str, why: str) -> str | None:
+    """The warning for column ``name`` (values ``s``) given ``role`` (for ``why``) where it holds
+    numbers written with separators or decimal commas (:func:`separated_number`) and is not read
+    as numbers: a spreadsheet's regional export whose numbers would else be lost unsaid.
+    ``None`` where there is nothing to say. The tabular and entity features say it alike.
+
+    Examples
+    --------
+    >>> separated_warning("bytes", pd.Series(["1,5", "2,25"]), "drop", "near-unique text")[:59]
+    "column 'bytes' holds numbers with separators (e.g. '1,5'), "
+    >>> separated_warning("bytes", pd.Series(["1,5", "2,25"]), "numeric", "given") is None
+    True
+    """
+    example = separated_number(s) if role != "numeric" else None
+    if example is None:
+        return None
+    return (f"column {str(name)!r} holds numbers with separators (e.g. {example!r}), read as text "
+            f"(role {role}: {why}); remove the separators to use them as numbers")
 
 
 def _is_ip(v: str) -> bool:

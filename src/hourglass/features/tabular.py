@@ -43,6 +43,7 @@ from hourglass.features.roles import (
     numeric_identifier,
     port_numbers,
     separated_number,
+    separated_warning,
     stable_hash,
     string_values,
 )
@@ -733,11 +734,9 @@ class TabularPreprocessor:
                 if _is_duration(df[c]) and why != "identifier/timestamp name":
                     # a Parquet duration: its text was one-hot encoded or dropped as near-unique
                     role, why = "numeric", "durations (in seconds)"
-                example = separated_number(df[c]) if role != "numeric" else None
-                if example is not None:  # read as text, likely dropped: say so, not silently
-                    logger.warning("column %r holds numbers with separators (e.g. %r), read as "
-                                   "text (role %s: %s); remove the separators to use them as "
-                                   "numbers", c, example, role, why)
+                said = separated_warning(c, df[c], role, why)
+                if said is not None:  # read as text, likely dropped: say so, not silently
+                    logger.warning("%s", said)
             self.roles_[c], self.reasons_[c] = role, why
 
     def fit(self, df: pd.DataFrame) -> TabularPreprocessor:
