@@ -249,3 +249,28 @@ def test_entity_features_warn_of_numbers_with_decimal_commas(caplog: pytest.LogC
         EntityWindows("user", "ts", bucket="1h").fit(df)
     said = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert any(m.startswith("column 'bytes' holds numbers with separators (e.g. '") for m in said), said
+
+
+def test_time_series_say_decimal_commas(caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: a metrics export from a spreadsheet in a European locale ('0,512') trained
+    # as a time series said only "ignoring non-numeric column(s): cpu, mem" and "no numeric
+    # channels to model", and scoring such a file with a model of the clean series said
+    # "column 'cpu': expected numbers, found '0,512' (line 2)": neither named the decimal comma.
+    # Both now say the numbers are written with separators and how to write them.
+    import logging
+
+    import numpy as np
+
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    rng = np.random.default_rng(0)
+    clean = pd.DataFrame({"cpu": rng.random(60).round(3), "mem": rng.random(60).round(3)})
+    eu = clean.map(lambda v: f"{v:.3f}".replace(".", ","))
+    with caplog.at_level(logging.WARNING, logger="hourglass"), \
+            pytest.raises(InputError, match="no numeric channels"):
+        TimeSeriesPreprocessor().fit(eu)
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert "ignoring non-numeric column(s): cpu, mem ('cpu' holds numbers with separators, e.g. '" in said
+    pre = TimeSeriesPreprocessor().fit(clean)
+    with pytest.raises(InputError, match=r"found '0,\d+' \(row 1\); a number written with a decimal comma"):
+        pre.transform(eu)

@@ -19,10 +19,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = ["NULL_TEXT", "PLACEHOLDERS", "ROLES", "SCORE_OUTPUT", "SEPARATED_NUMBERS", "TEXT_NUMBERS",
-           "canonical_text",
-           "clock_values", "dropped_score_output", "factorize_strings", "infer_role", "ip_parts",
-           "ipv4_bucket", "ipv4_private", "is_time_name", "near_unique", "numeric_identifier", "port_numbers",
-           "score_output_columns", "separated_number", "separated_warning", "stable_hash", "string_values"]
+           "canonical_text", "clock_values", "dropped_score_output", "factorize_strings", "infer_role",
+           "ip_parts", "ipv4_bucket", "ipv4_private", "is_time_name", "near_unique", "numeric_identifier",
+           "port_numbers", "score_output_columns", "separated_hint", "separated_number",
+           "separated_warning", "stable_hash", "string_values"]
 
 logger = logging.getLogger(__name__)
 
@@ -787,13 +787,29 @@ def separated_number(s: pd.Series) -> str | None:
     """
     if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
         return None
-    sample = s.dropna().iloc[:2000].astype(str).str.strip()
+    try:
+        sample = s.dropna().iloc[:2000].astype(str).str.strip()
+    except UnicodeDecodeError:  # bytes that are no UTF-8 (a time series' raw cells): no numbers
+        return None
     sample = sample[sample != ""]
     separated = sample.str.fullmatch(_SEPARATED)
     plain = sample.str.fullmatch(r"[+-]?\d+(?:\.\d+)?")
     if not len(sample) or not separated.any() or (separated | plain).mean() < 0.95:
         return None
     return str(sample[separated].iloc[0])
+
+
+def separated_hint(value: object) -> str:
+    """What a refusal of ``value`` where numbers go adds when it is a number written with a
+    decimal comma or thousands separators (``'; '`` + :data:`SEPARATED_NUMBERS`), else ``""``:
+    no bad cell, but a regional export's every number (the tabular and time-series features).
+
+    Examples
+    --------
+    >>> separated_hint("0,5")[:43], separated_hint("oops")
+    ('; a number written with a decimal comma or ', '')
+    """
+    return f"; {SEPARATED_NUMBERS}" if separated_number(pd.Series([str(value)])) is not None else ""
 
 
 def separated_warning(name: object, s: pd.Series, role: str, why: str) -> str | None:

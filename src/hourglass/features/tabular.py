@@ -33,7 +33,6 @@ from hourglass.features.roles import (
     PLACEHOLDERS,
     ROLES,
     SCORE_OUTPUT,
-    SEPARATED_NUMBERS,
     TEXT_NUMBERS,
     canonical_text,
     dropped_score_output,
@@ -42,7 +41,7 @@ from hourglass.features.roles import (
     ip_parts,
     numeric_identifier,
     port_numbers,
-    separated_number,
+    separated_hint,
     separated_warning,
     stable_hash,
     string_values,
@@ -1047,8 +1046,7 @@ class TabularPreprocessor:
                     how = (f"; the column was read as numbers, as nearly all of its values are: fix "
                            f"the cell, or {CATEGORICAL_ROLE}"
                            if c in inferred else "")
-                    if separated_number(s.iloc[i:i + 1]) is not None:  # '1,5', '96,000': not
-                        how += f"; {SEPARATED_NUMBERS}"  # a bad cell, a regional export's numbers
+                    how += separated_hint(s.iloc[i])  # '1,5', '96,000': a regional export's
                     raise InputError(f"column {c!r}: expected numbers, found {found} "
                                      f"(row {i + 1}){how}")
                 s = conv

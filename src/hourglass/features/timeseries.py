@@ -37,7 +37,7 @@ from hourglass._numbers import label_numbers, to_numbers
 from hourglass._params import check_numeric_params
 from hourglass._times import cut_cell, frequency, parse_timestamps, read_timestamps, stripped_text
 from hourglass.errors import InputError, NotFittedError
-from hourglass.features.roles import PLACEHOLDERS
+from hourglass.features.roles import PLACEHOLDERS, separated_hint, separated_number
 from hourglass.features.tabular import _constant_span, _is_duration, _not_a_frame
 from hourglass.features.validation import check_name_lists, saved_settings, signalling_nan_named
 
@@ -302,7 +302,14 @@ def _mostly_numbers(df: pd.DataFrame, ignored: list[str]) -> str:
      ('cpu' is numbers but for 1 of 4 values, e.g. 'high' in row 3
     >>> _mostly_numbers(pd.DataFrame({"host": ["a", "b"]}), ["host"])
     ''
+    >>> print(_mostly_numbers(pd.DataFrame({"cpu": ["0,5", "1,25"]}), ["cpu"]).split(":")[0])
+     ('cpu' holds numbers with separators, e.g. '0,5'
     """
+    for c in ignored:  # numbers with decimal commas (a regional export): said so, not 'no numbers'
+        example = separated_number(df[c])
+        if example is not None:
+            return (f" ({c!r} holds numbers with separators, e.g. {example!r}: write them with a "
+                    "decimal point and no separators to use the column as a channel)")
     for c in ignored:
         text = _present_text(df[c])
         words = pd.to_numeric(text, errors="coerce").isna().to_numpy(dtype=bool)
@@ -580,7 +587,7 @@ class TimeSeriesPreprocessor:
                 if bad.any():
                     i = int(np.flatnonzero(bad.to_numpy())[0])
                     raise InputError(f"column {c!r}: expected numbers, found {cut_cell(s.iloc[i])} "
-                                     f"(row {_first_row(df) + i + 1})")
+                                     f"(row {_first_row(df) + i + 1}){separated_hint(s.iloc[i])}")
                 s = conv
             if pd.api.types.is_complex_dtype(s):  # float64 would drop the imaginary parts unsaid
                 raise InputError(f"column {c!r}: holds complex numbers (dtype {df[c].dtype}); "
