@@ -274,3 +274,19 @@ def test_time_series_say_decimal_commas(caplog: pytest.LogCaptureFixture) -> Non
     pre = TimeSeriesPreprocessor().fit(clean)
     with pytest.raises(InputError, match=r"found '0,\d+' \(row 1\); a number written with a decimal comma"):
         pre.transform(eu)
+
+
+def test_a_quote_never_closed_is_named_not_found_1_field(tmp_path: Path) -> None:
+    # What was wrong: a row whose first field opens a quote that is never closed (a value cut
+    # by an export, '"alice,443,...') made the rest of the file that one field, and the error
+    # said "line 3: expected 3 fields, found 1" of a line that shows its 3 fields. It now says
+    # that a quote opened on that line is never closed and how to write a quote in a value.
+    p = tmp_path / "t.csv"
+    p.write_text('user,port,label\nbob,80,normal\n"alice,443,normal\ncarol,22,normal\n')
+    with pytest.raises(InputError, match=r"t\.csv: line 3: a quote that opens a field there is never "
+                                         r"closed, .*\(expected 3 fields, found 1\)"):
+        read_table(p)
+    # a quoted line break that is closed, in a row of too few fields, is worded as before
+    p.write_text('user,port,label\nbob,80,normal\n"al\nice",443\ncarol,22,normal\n')
+    with pytest.raises(InputError, match=r"line 3: expected 3 fields, found 2 \(use"):
+        read_table(p)

@@ -1751,6 +1751,16 @@ def _iter_csv(
                 # a header of one field and a later line of several: most often a raw log (BGL,
                 # syslog) read as a table, where skipping such rows would not help
                 layout = f"a header of one column: {ONE_FIELD_HEADER}; or "
+            text = pending["text"]
+            if (pending["actual"] < pending["expected"] and "\n" in text
+                    and _open_quote(text.encode("utf-8", "surrogateescape"), sep.encode())):
+                # the row ran to the end of the file: its line holds every field, but a '"'
+                # that opens a field there is never closed, and 'found 1' named no cause
+                return InputError(f"{path}: {where}: a quote that opens a field there is never "
+                                  f"closed, so the rest of the file was read as that field "
+                                  f"(expected {pending['expected']} fields, found "
+                                  f"{pending['actual']}): close it, or write a value that holds a "
+                                  "quote quoted, its quotes doubled (\"12\"\" screen\")")
             return InputError(f"{path}: {where}: expected {pending['expected']} fields, found "
                               f"{pending['actual']} ({layout}use {SKIP_BAD_ROWS} to skip such rows)")
         msg = str(exc)
