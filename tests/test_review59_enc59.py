@@ -290,3 +290,23 @@ def test_a_quote_never_closed_is_named_not_found_1_field(tmp_path: Path) -> None
     p.write_text('user,port,label\nbob,80,normal\n"al\nice",443\ncarol,22,normal\n')
     with pytest.raises(InputError, match=r"line 3: expected 3 fields, found 2 \(use"):
         read_table(p)
+
+
+def test_a_quote_never_closed_is_said_when_its_row_is_skipped(tmp_path: Path,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: with --on-bad-rows skip, the same row (every line after the quote) was
+    # 'skipped 1 malformed row(s) (lines 3)', the lines after it lost with no word. A warning
+    # now says the quote is never closed and how many lines went with the row.
+    import logging
+
+    from hourglass.ingest.tables import ReadStats
+
+    p = tmp_path / "t.csv"
+    p.write_text('user,port,label\nbob,80,normal\n"alice,443,normal\ncarol,22,normal\ndan,25,normal\n')
+    stats = ReadStats()
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        df = read_table(p, on_bad_rows="skip", stats=stats)
+    assert len(df) == 1 and stats.bad_rows == 1
+    said = [r.getMessage() for r in caplog.records]
+    assert any("line 3: a quote that opens a field there is never closed, so the 2 line(s) after it"
+               in m for m in said), said

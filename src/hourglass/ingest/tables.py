@@ -1271,6 +1271,19 @@ def _open_quote(text: bytes, seps: bytes) -> bool:
     return inside
 
 
+def _never_closed(text: str, sep: str, expected: int, actual: int) -> bool:
+    r"""Whether a row pyarrow refused (its ``text``, ``expected`` and ``actual`` field counts)
+    ran to the end of the file: too few fields, and a ``"`` opening a field in it never closed.
+
+    Examples
+    --------
+    >>> _never_closed('"alice,443\nbob,80\n', ",", 2, 1), _never_closed('"a\nb",2\n', ",", 3, 2)
+    (True, False)
+    """
+    return (actual < expected and "\n" in text
+            and _open_quote(text.encode("utf-8", "surrogateescape"), sep.encode()))
+
+
 @functools.lru_cache(maxsize=8)
 def _open_field(sep: bytes) -> re.Pattern[bytes]:
     """A line, from a field's start, whose last field is a quoted one left open (fields split
@@ -1700,6 +1713,12 @@ def _iter_csv(
                 else:  # on a line past those named, as the rows after it: not looked for
                     counted.skipped(None, later=True, from_line=row.number - skip_rows)
                     return "skip"
+                if _never_closed(row.text, sep, row.expected_columns, row.actual_columns):
+                    # one row skipped, but every line after it with it: said, not 'skipped 1 row'
+                    logger.warning("%s: line %s: a quote that opens a field there is never closed, "
+                                   "so the %d line(s) after it were read as that field and skipped "
+                                   "with its row", path, "?" if line is None else line,
+                                   row.text.rstrip("\r\n").count("\n"))
                 invalid_lines.add(-1 if line is None else line)
                 counted.skipped(line, later=True)
             return "skip"
@@ -1751,9 +1770,7 @@ def _iter_csv(
                 # a header of one field and a later line of several: most often a raw log (BGL,
                 # syslog) read as a table, where skipping such rows would not help
                 layout = f"a header of one column: {ONE_FIELD_HEADER}; or "
-            text = pending["text"]
-            if (pending["actual"] < pending["expected"] and "\n" in text
-                    and _open_quote(text.encode("utf-8", "surrogateescape"), sep.encode())):
+            if _never_closed(pending["text"], sep, pending["expected"], pending["actual"]):
                 # the row ran to the end of the file: its line holds every field, but a '"'
                 # that opens a field there is never closed, and 'found 1' named no cause
                 return InputError(f"{path}: {where}: a quote that opens a field there is never "
