@@ -310,3 +310,17 @@ def test_a_quote_never_closed_is_said_when_its_row_is_skipped(tmp_path: Path,
     said = [r.getMessage() for r in caplog.records]
     assert any("line 3: a quote that opens a field there is never closed, so the 2 line(s) after it"
                in m for m in said), said
+
+
+def test_a_quote_never_closed_in_the_last_field_is_no_silent_row(tmp_path: Path) -> None:
+    # What was wrong: a quote opening the LAST field of a row and never closed (a value cut by an
+    # export) is read by pyarrow as that field running to the end of the file: every row after
+    # it was lost in one value, silently ('1 row inspected' of 3, exit 0). It is now an error
+    # naming the line (a warning with --on-bad-rows skip); a closed quoted line break is read
+    # as before.
+    p = tmp_path / "t.csv"
+    p.write_text('a,b\n1,"x\n2,y\n3,z\n')
+    with pytest.raises(InputError, match=r"t\.csv: line 2: a quote that opens its last field is never"):
+        read_table(p)
+    p.write_text('a,b\r\n1,"x\r\ny"\r\n2,z\r\n3,"w\nv"\r\n')
+    assert read_table(p)["b"].tolist() == ["x\r\ny", "z", "w\nv"]

@@ -1271,6 +1271,41 @@ def _open_quote(text: bytes, seps: bytes) -> bool:
     return inside
 
 
+def _last_quote_closed(path: Path, batch: pa.RecordBatch, on_bad_rows: str) -> None:
+    r"""Refuse (``on_bad_rows="error"``) or warn of a CSV file whose last row's last field opens
+    a quote never closed: pyarrow reads the rest of the file as that field, the rows after it
+    lost unsaid. Told by that field (``batch``'s last row's) holding a line break while the file
+    does not end with the ``"`` that closes it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_text('a,b\n1,"x\n2,y\n3,z\n')
+    >>> _last_quote_closed(p, pa.record_batch({"a": [1], "b": ["x\n2,y\n3,z\n"]}), "error")
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: ...t.csv: line 2: a quote that opens its last field is never closed, ...
+    """
+    value = batch.column(batch.num_columns - 1)[batch.num_rows - 1].as_py()
+    if not isinstance(value, str) or "\n" not in value:
+        return
+    newlines, tail = 0, b""
+    with open_lines(path) as fh:  # (read only where the last field holds a line break)
+        while block := fh.read(1 << 20):
+            newlines += block.count(b"\n")
+            tail = (tail + block)[-64:]
+    if tail.rstrip().endswith(b'"'):  # closed: a quoted value with a line break, as written
+        return
+    line = newlines - value.count("\n") + 1  # the line the row starts on (its line breaks its own)
+    said = (f"{path}: line {line}: a quote that opens its last field is never closed, so the rest "
+            f"of the file was read as that field")
+    if on_bad_rows == "error":
+        raise InputError(f"{said}: close it, or write a value that holds a quote quoted, its quotes "
+                         "doubled (\"12\"\" screen\")")
+    logger.warning("%s (its row kept)", said)
+
+
 def _never_closed(text: str, sep: str, expected: int, actual: int) -> bool:
     r"""Whether a row pyarrow refused (its ``text``, ``expected`` and ``actual`` field counts)
     ran to the end of the file: too few fields, and a ``"`` opening a field in it never closed.
@@ -2007,6 +2042,7 @@ def _iter_csv(
                                                   threads=threaded[0]))
         gathered: list[pa.RecordBatch] = []
         size = rows = kept = 0
+        last: pa.RecordBatch | None = None  # the last batch of rows: its last row's last field
         lines = _RowLines(path, skip_rows, comment, decodable=filtering[0] is not None, quote=quote,
                           blank=blank, sep=sep, left_out=invalid_lines)
         try:
@@ -2017,6 +2053,7 @@ def _iter_csv(
                 kept += batch.num_rows
                 place(rows)
                 if batch.num_rows:
+                    last = batch
                     if gathered and batch.schema != gathered[0].schema:  # a column turned to text
                         gathered = [b.cast(batch.schema) for b in gathered]
                     gathered.append(batch)
@@ -2026,6 +2063,8 @@ def _iter_csv(
                     gathered, size = [], 0
         finally:
             lines.close()
+        if quote and last is not None:
+            _last_quote_closed(path, last, on_bad_rows)
         place(float("inf"))
         if gathered:
             yield frame(pa.Table.from_batches(gathered))
