@@ -122,6 +122,9 @@ class LogStreamScorer:
         if self.keys_format:
             self.stats["unknown_key"] = 0
         self._closed_flags: list[np.ndarray] = []  # (whole-session models; see take_closed_flags)
+        #: sessions by pid: each live one's first host, until one names a second (said once, as
+        #: score says it of a whole log); ``None`` once said
+        self._host_of: dict[str, str] | None = {}
 
     @property
     def mode(self) -> str:
@@ -198,6 +201,8 @@ class LogStreamScorer:
         else:
             ev = line_events(self.features, text, first, self.stats)
             sessions, keys, nums, contents = ev["session"], ev["key"], ev["line"], ev["content"]
+            if "host" in ev:
+                self._note_hosts(sessions, ev["host"], nums)
         self.stats["events"] += len(keys)
         windows, positions, closed = self.live.add(sessions, keys, nums)
         alerts = self._check_events(sessions, keys, nums, contents, windows, positions) \
@@ -213,6 +218,26 @@ class LogStreamScorer:
         alerts += self._check_closed(closed)
         self.stats["alerts"] += len(alerts)
         return alerts
+
+    def _note_hosts(self, sessions: list[str], hosts: list[str], nums: list[int]) -> None:
+        """Warn, once, of the first session by pid whose events name a second host (the same
+        pid on two hosts is two processes, read as one session), as ``score`` warns of a whole
+        log's; the hosts kept are those of live sessions only (bounded, as they are: a closed
+        session's is dropped by :meth:`_check_closed`)."""
+        first = self._host_of
+        if first is None:
+            return
+        for sid, host, num in zip(sessions, hosts, nums, strict=True):
+            if not host:  # (an empty host field names none)
+                continue
+            was = first.setdefault(sid, host)
+            if was != host:
+                logger.warning("sessions by pid hold events of more than one host (first: pid %r on "
+                               "%s and %s, line %d): a pid is one host's, and the same pid on two "
+                               "hosts is read as one session; split the log by host",
+                               sid, was, host, num)
+                self._host_of = None
+                return
 
     def tick(self) -> list[dict[str, Any]]:
         """Close the sessions idle for longer than ``idle_timeout`` (none without it) and return
@@ -301,6 +326,10 @@ class LogStreamScorer:
     def _check_closed(self, closed: list[ClosedSession]) -> list[dict[str, Any]]:
         if not closed:
             return []
+        if self._host_of:  # a session gone is forgotten (a later one of its pid is another)
+            for c in closed:
+                if c.reason != "full":  # (a full one goes on as the same process)
+                    self._host_of.pop(c.id, None)
         if self.online:
             if not getattr(self.detector, "end_token", False):
                 return []

@@ -35,9 +35,10 @@ def line_events(features: EventSessions, lines: list[str], first_line: int,
 
     Each parsed line gives one event per session id it names (``session_regex``: every distinct
     match, as batch grouping does; ``session_column``: the header field). Returns lists
-    ``session``, ``key``, ``line`` and ``content`` in log order; the parse counts are added to
-    ``stats`` (``lines``, ``parsed``, ``unmatched``, ``unknown_template``, ...,
-    ``events_without_session``).
+    ``session``, ``key``, ``line`` and ``content`` in log order (and ``host``, each event's
+    header host, with sessions by ``pid`` in a format that has one: a pid is one host's); the
+    parse counts are added to ``stats`` (``lines``, ``parsed``, ``unmatched``,
+    ``unknown_template``, ..., ``events_without_session``).
 
     Examples
     --------
@@ -68,6 +69,10 @@ def line_events(features: EventSessions, lines: list[str], first_line: int,
         found = [[v.strip() if isinstance(v, str) else v] if v and str(v).strip() else []
                  for v in fields[column]]  # type: ignore[index]
     offset = first_line - 1
+    hosts = fields.get("host") if column == "pid" else None
+    if hosts is not None:
+        out["host"] = ["" if h is None else str(h).strip()
+                       for h, ids in zip(hosts, found, strict=True) for _ in ids]
     for ids, key, num, content in zip(found, keys, nums, contents, strict=True):
         if not ids:
             stats["events_without_session"] += 1

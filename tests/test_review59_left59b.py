@@ -1,0 +1,57 @@
+"""Review round 59 (left59b): items this round's first reviewers noticed and left alone."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from hourglass.cli import app
+from tests._cli import runner
+
+
+def _pid_lines(n: int, hosts: int) -> list[str]:
+    """A syslog of ``sshd`` sessions by pid, four lines each, over ``hosts`` hosts in turn."""
+    words = ["Accepted password for root", "session opened for user root", "Received disconnect",
+             "session closed for user root"]
+    return [f"Jun 14 15:16:{i % 60:02d} web{1 + i % hosts} sshd[{100 + i // 4}]: {words[i % 4]}"
+            for i in range(n)]
+
+
+def test_stream_warns_of_pid_sessions_that_join_two_hosts(tmp_path: Path,
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: with --session-col pid on a log of several hosts, train, score and
+    # evaluate warned that the same pid on two hosts (two processes) is read as one session,
+    # but 'stream' (LogStreamScorer, the service's log stream too) joined them without a word.
+    # It now warns once, naming the first pid and its two hosts.
+    from hourglass.detectors.deeplog import DeepLog
+    from hourglass.features.sessions import EventSessions
+    from hourglass.pipeline import Pipeline
+    from hourglass.serve.log_stream import LogStreamScorer
+
+    pipe = Pipeline(detector=DeepLog(window=2, top_g=2, epochs=1, verbose=0),
+                    features=EventSessions(format="syslog", session_column="pid")).fit(_pid_lines(80, 1))
+    two = _pid_lines(16, 2)
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        scorer = LogStreamScorer(pipe)
+        scorer.feed(list(enumerate(two[:8], 1)))
+        scorer.feed(list(enumerate(two[8:], 9)))
+        scorer.finish()
+    said = [r.getMessage() for r in caplog.records if "more than one host" in r.getMessage()]
+    assert len(said) == 1 and "pid '100' on web1 and web2" in said[0], said
+
+    caplog.clear()  # one host: no word; a pid whose session closed may come back on another host
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        scorer = LogStreamScorer(pipe)
+        scorer.feed(list(enumerate(_pid_lines(8, 1), 1)))
+        scorer.finish()
+        scorer.feed([(9, "Jun 14 15:17:00 web2 sshd[100]: Accepted password for root")])
+        scorer.finish()
+    assert not [r for r in caplog.records if "more than one host" in r.getMessage()]
+
+    # the CLI's stream says it on stderr, as score does
+    pipe.save(tmp_path / "m")
+    res = runner.invoke(app, ["stream", str(tmp_path / "m")], input="\n".join(two) + "\n")
+    assert res.exit_code == 0, res.output
+    assert "more than one host" in res.stderr and "'100' on web1 and web2" in res.stderr, res.stderr
