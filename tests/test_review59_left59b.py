@@ -55,3 +55,31 @@ def test_stream_warns_of_pid_sessions_that_join_two_hosts(tmp_path: Path,
     res = runner.invoke(app, ["stream", str(tmp_path / "m")], input="\n".join(two) + "\n")
     assert res.exit_code == 0, res.output
     assert "more than one host" in res.stderr and "'100' on web1 and web2" in res.stderr, res.stderr
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), 0, -3, 2.5, "8"])
+def test_train_config_refuses_an_eval_batch_size_it_cannot_use(bad: object) -> None:
+    # What was wrong: TrainConfig(eval_batch_size=nan) stopped training with int()'s bare
+    # "cannot convert float NaN to integer" (inf: an OverflowError), and 0, -3, 2.5 or "8" were
+    # silently read as 1, 1, 2 and 8 rows per pass. The loop now refuses it, naming the setting,
+    # as it refuses a bad batch_size.
+    import torch
+
+    from hourglass.nn import TrainConfig
+    from hourglass.nn.training import train_module
+
+    class Mean(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.mu = torch.nn.Parameter(torch.zeros(2))
+
+        def loss(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+            return ((batch[0] - self.mu) ** 2).mean()
+
+    x = torch.ones(8, 2)
+    with pytest.raises(ValueError, match=r"TrainConfig.eval_batch_size must be None or an integer >= 1"):
+        train_module(Mean(), (x,), (x,), TrainConfig(epochs=1, verbose=0, eval_batch_size=bad),  # type: ignore[arg-type]
+                     generator=torch.Generator().manual_seed(0))
+    history = train_module(Mean(), (x,), (x,), TrainConfig(epochs=1, verbose=0, eval_batch_size=3),
+                           generator=torch.Generator().manual_seed(0))
+    assert len(history.val_loss) == 1

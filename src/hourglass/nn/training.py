@@ -483,7 +483,8 @@ def _check_settings(config: TrainConfig) -> None:
     rate"; others trained in silence: a ``clip_grad_norm`` below 0 turned every gradient around
     (the loss climbed), 0 zeroed them and ``lr=0`` took no step (the weights never moved), a NaN
     ``min_delta`` let no epoch beat the first, whose weights were restored, and a fractional
-    ``patience`` waited for the next whole number of bad epochs (text was ``int()``'s error)."""
+    ``patience`` waited for the next whole number of bad epochs (text was ``int()``'s error);
+    ``eval_batch_size`` is ``None`` or an integer >= 1."""
     def check(name: str, low: int, *, above: bool = False, optional: bool = False,
               integer: bool = False) -> None:
         value = getattr(config, name)
@@ -506,6 +507,9 @@ def _check_settings(config: TrainConfig) -> None:
     check("weight_decay", 0)
     check("clip_grad_norm", 0, above=True, optional=True)
     check("min_delta", 0)
+    # a NaN was int()'s "cannot convert float NaN to integer", inf its OverflowError; 0 or -3 was
+    # read as 1 row per pass, 2.5 as 2, without a word
+    check("eval_batch_size", 1, optional=True, integer=True)
 
 
 def _adam(params: list[nn.Parameter], **kwargs: Any) -> Optimiser:
