@@ -83,3 +83,44 @@ def test_train_config_refuses_an_eval_batch_size_it_cannot_use(bad: object) -> N
     history = train_module(Mean(), (x,), (x,), TrainConfig(epochs=1, verbose=0, eval_batch_size=3),
                            generator=torch.Generator().manual_seed(0))
     assert len(history.val_loss) == 1
+
+
+def test_suricata_stats_events_a_model_never_learnt_are_named(caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: a model trained on an EVE file of flows, scoring a whole eve.json, flagged
+    # every one of the sensor's 'stats' events (its counters: no 5-tuple, an event type never
+    # seen) as an anomaly, without a word; score, evaluate, stream and the service alike (they
+    # all score through Pipeline.transform). A warning now says what they are and how to leave
+    # them out, once per model; a model that learnt them (trained on a file that holds them)
+    # says nothing.
+    import numpy as np
+    import pandas as pd
+
+    from hourglass import AutoEncoder, Pipeline
+
+    rng = np.random.default_rng(0)
+    flows = pd.DataFrame({"event_type": ["flow", "dns"] * 40, "dest_port": [443, 53] * 40,
+                          "flow.bytes_toserver": rng.lognormal(7, 0.3, 80)})
+    stats = pd.DataFrame({"event_type": ["stats"], "dest_port": [np.nan], "flow.bytes_toserver": [np.nan]})
+    test = pd.concat([flows.head(5), stats, flows.head(3), stats], ignore_index=True)
+
+    def fitted(df: pd.DataFrame) -> Pipeline:
+        pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, random_state=0)).fit(df)
+        pipe.info["dataset"] = "suricata-eve"
+        return pipe
+
+    def said(pipe: Pipeline, df: pd.DataFrame) -> list[str]:
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="hourglass"):
+            pipe.score(df)
+        return [r.getMessage() for r in caplog.records if "'stats' events" in r.getMessage()]
+
+    pipe = fitted(flows)
+    first = said(pipe, test)
+    assert len(first) == 1 and "2 of the 10 rows" in first[0] and "never learnt" in first[0], first
+    assert "'dns', 'flow'" in first[0] and "select(.event_type != \"stats\")" in first[0]
+    assert said(pipe, test) == []  # once per model
+    assert said(fitted(flows), flows) == []  # no stats event: no word
+    assert said(fitted(pd.concat([flows, stats, stats, stats], ignore_index=True)), test) == []
+    other = fitted(flows)
+    other.info["dataset"] = "ndjson"  # another format's 'stats' value is a value like any other
+    assert said(other, test) == []

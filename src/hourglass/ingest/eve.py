@@ -17,7 +17,8 @@ any nested JSON. The format adds what the field names alone do not say:
   client's fingerprint is a new value, not a new column);
 * the sensor's own ``stats`` events (hundreds of nested counters, no 5-tuple) describe the
   sensor, not the network: their fields are left out (read the file with ``--format jsonl`` to
-  model them).
+  model them); a model that never learnt the ``stats`` event type warns, once, when its data
+  holds such events (each scores as an anomaly: see ``Pipeline.transform``).
 
 Examples
 --------
@@ -38,7 +39,7 @@ import pandas as pd
 from hourglass.ingest.datasets import DatasetSpec, fields_found
 from hourglass.ingest.tables import CHUNK_BYTES, ReadStats, cut_top_keys, first_json_object
 
-__all__ = ["EVE_ROLES", "SURICATA_EVE", "looks_like_eve"]
+__all__ = ["EVE_ROLES", "SENSOR_EVENT", "SURICATA_EVE", "looks_like_eve"]
 
 _log = logging.getLogger("hourglass")
 
@@ -59,7 +60,9 @@ EVE_ROLES: dict[str, str] = {
     **{c: "port" for c in ("src_port", "dest_port")},
     **{c: "ip" for c in ("src_ip", "dest_ip")},
 }
-_SENSOR = "stats."  # the sensor's counters: fields of the 'stats' event type
+#: the ``event_type`` of the sensor's own counters (not a network event)
+SENSOR_EVENT = "stats"
+_SENSOR = f"{SENSOR_EVENT}."  # the sensor's counters: fields of the 'stats' event type
 
 
 def looks_like_eve(head: bytes) -> bool:

@@ -90,7 +90,8 @@ _FIT_RECORDS = ("n_train_rows", "n_features", "optional_fields", "fit_seconds", 
                 "warm_start", "rethresholded_from", "federated", "versions", "n_labelled_anomalies")
 
 #: what a fitted pipeline has warned of (once per model): a refit is a new model
-_WARNED_ONCE = ("_warned_extra", "_checked_zeek_sets", "_warned_zeek_words", "_warned_windows_forms")
+_WARNED_ONCE = ("_warned_extra", "_checked_zeek_sets", "_warned_zeek_words", "_warned_windows_forms",
+                "_warned_sensor_events")
 
 
 def _optional_in(df: pd.DataFrame, features: Any) -> list[str]:
@@ -1263,6 +1264,34 @@ class Pipeline:
                         ", ".join(forms))
         return df.assign(**forms)
 
+    def _warn_sensor_events(self, df: Any) -> None:
+        """Warn, once per model, when ``df`` holds Suricata ``stats`` events (the sensor's own
+        counters) and the model, one of a Suricata EVE file, never learnt that event type:
+        their network fields all missing and their ``event_type`` never seen, each one scores
+        as an anomaly (a model trained on flows flagged every one), which says nothing of the
+        network. A model trained on a file that holds them learnt them: no word."""
+        from hourglass.ingest.eve import SENSOR_EVENT, SURICATA_EVE
+
+        if (getattr(self, "_warned_sensor_events", False) or self.info.get("dataset") != SURICATA_EVE.name
+                or not isinstance(df, pd.DataFrame) or "event_type" not in df.columns):
+            return
+        learnt = (getattr(self.features_, "categories_", None) or {}).get("event_type")
+        rare = (getattr(self.features_, "other_", None) or {}).get("event_type", [])
+        if learnt is None or SENSOR_EVENT in learnt or SENSOR_EVENT in rare:
+            return
+        sensor = df["event_type"].to_numpy(dtype=object) == SENSOR_EVENT
+        if not sensor.any():
+            return
+        self._warned_sensor_events = True
+        known = [repr(v) for v in learnt if v != MISSING]
+        types = ", ".join(known[:6]) + (" ..." if len(known) > 6 else "")
+        logger.warning("the data holds Suricata %r events (the sensor's counters, not network events; "
+                       "%d of the %d rows of the first batch that held one), an event type this model "
+                       "never learnt (it learnt %s): each scores as an anomaly; leave them out of the "
+                       "data (jq -c 'select(.event_type != \"%s\")', or an eve-log output of their own "
+                       "in suricata.yaml), or train on a file that holds them", SENSOR_EVENT,
+                       int(sensor.sum()), len(df), types or "none", SENSOR_EVENT)
+
     @staticmethod
     def _warn_zeek_sets(df: pd.DataFrame, categories: dict[str, list[str]]) -> None:
         """Warn once, naming them, of the categorical columns a model learnt as a Zeek TSV log's
@@ -1298,6 +1327,7 @@ class Pipeline:
         """
         self._check_fitted()
         df = self.with_windows_forms(self.with_zeek_words(self.with_absent_fields(df)))
+        self._warn_sensor_events(df)
         X = self.features_.transform(df)
         self._warn_extra(self._unread(self.features_.extra_columns(df), df))
         return X
