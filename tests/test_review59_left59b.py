@@ -124,3 +124,30 @@ def test_suricata_stats_events_a_model_never_learnt_are_named(caplog: pytest.Log
     other = fitted(flows)
     other.info["dataset"] = "ndjson"  # another format's 'stats' value is a value like any other
     assert said(other, test) == []
+
+
+def test_preprocessors_and_log_parsers_clone_with_scikit_learn() -> None:
+    # What was wrong: sklearn.base.clone of a TabularPreprocessor was "TypeError: get_params()
+    # got an unexpected keyword argument 'deep'"; TimeSeriesPreprocessor, EntityWindows, EventSessions
+    # and LogParser likewise (thresholds cloned fine). They now take deep and clone as the
+    # class built from their parameters, unfitted, as a saved model is loaded.
+    import numpy as np
+    import pandas as pd
+    from sklearn.base import clone
+
+    from hourglass.features.entity import EntityWindows
+    from hourglass.features.sessions import EventSessions
+    from hourglass.features.tabular import TabularPreprocessor
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+    from hourglass.ingest.logs import LogParser
+
+    for est in (TabularPreprocessor(categorical=("proto",), max_categories=np.int64(5)),
+                TimeSeriesPreprocessor(timestamp_col="ts", freq="1min"),
+                EntityWindows("src", "ts", bucket="5min"),
+                EventSessions(format="raw", session_regex=r"blk_\d+"), LogParser("hdfs", sim_th=0.5)):
+        twin = clone(est)
+        assert type(twin) is type(est) and twin is not est
+        assert twin.get_params(deep=True) == est.get_params(deep=False) == est.get_params()
+
+    fitted = TabularPreprocessor().fit(pd.DataFrame({"a": [1.0, 2.0, 3.0]}))
+    assert not hasattr(clone(fitted), "columns_")  # a clone is unfitted

@@ -16,12 +16,38 @@ import numpy as np
 from hourglass._limits import WHOLE_TOP, too_large
 from hourglass.errors import InputError
 
-__all__ = ["SIZE_TOP", "check_numeric_params", "check_value", "saved_kinds", "share_count"]
+__all__ = ["SIZE_TOP", "ParamsClone", "check_numeric_params", "check_value", "saved_kinds", "share_count"]
 
 #: The largest count a parameter that sizes a buffer (``SPOT(max_peaks)``, ``Calibrator(n_knots)``,
 #: ``AlertRateMonitor(window)``) takes: the most float64 values a NumPy array can hold (a size
 #: past it was Python's ``OverflowError`` or NumPy's "Maximum allowed size exceeded").
 SIZE_TOP: int = int(np.iinfo(np.intp).max) // 8
+
+
+class ParamsClone:
+    """scikit-learn's ``clone`` (and ``get_params(deep=...)``) for a class whose ``get_params``
+    gives its constructor arguments JSON-ready, as a saved model keeps them (a tuple as a list,
+    ``np.int64(20)`` as ``20``): clone's own check, that the new object holds the very objects
+    it was given, refuses such copies, so the clone is the class built from them, unfitted, as
+    loading a saved model builds it (the preprocessors, the log parser).
+
+    Examples
+    --------
+    >>> from sklearn.base import clone
+    >>> class Scale(ParamsClone):
+    ...     def __init__(self, cols=("a",)):
+    ...         self.cols = cols
+    ...     def get_params(self, deep=True):
+    ...         return {"cols": list(self.cols)}
+    >>> clone(Scale(cols=("x", "y"))).get_params()
+    {'cols': ['x', 'y']}
+    """
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:  # (each class gives its own)
+        raise NotImplementedError
+
+    def __sklearn_clone__(self) -> Any:
+        return type(self)(**self.get_params())
 
 
 def share_count(frac: float, n: int) -> int:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from hourglass._columns import near_names
 from hourglass._numbers import to_numbers
-from hourglass._params import check_numeric_params
+from hourglass._params import ParamsClone, check_numeric_params
 from hourglass._times import read_timestamps, time_length
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features._grouped import Groups, distinct_top, numeric_stats
@@ -281,7 +281,7 @@ def _with_or_without_at(col: str, columns: Iterable[object]) -> str:
     return f"the data has {alike[0]!r}" if alike else ""
 
 
-class EntityWindows:
+class EntityWindows(ParamsClone):
     """One row per (entity, time bucket): counts and aggregates of the table rows that fall in it,
     then tabular preprocessing of those rows.
 
@@ -397,8 +397,13 @@ class EntityWindows:
         self.entity_case = entity_case
         self.dayfirst = dayfirst
 
-    def get_params(self) -> dict[str, Any]:
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
         """Constructor arguments (JSON-ready).
+
+        Parameters
+        ----------
+        deep
+            Ignored (no nested estimators); accepted for scikit-learn (``clone``, pipelines).
 
         Examples
         --------

@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 
 from hourglass._columns import listed_columns, near_names, read_as_log, shown_column
-from hourglass._params import check_numeric_params
+from hourglass._params import ParamsClone, check_numeric_params
 from hourglass._times import cut_cell, refuse_undecodable
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.roles import (
@@ -497,7 +497,7 @@ def unseen_unwarned(features: object) -> Iterator[None]:
         _UNSEEN_QUIET.reset(token)
 
 
-class TabularPreprocessor:
+class TabularPreprocessor(ParamsClone):
     """Turn a DataFrame of mixed columns into a finite float32 matrix for the detectors.
 
     Each column gets a role (inferred, or given in ``roles``/``categorical``):
@@ -604,9 +604,14 @@ class TabularPreprocessor:
         self.max_corr = max_corr
         self.max_features = max_features
 
-    def get_params(self) -> dict[str, Any]:
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
         """Constructor arguments (JSON-ready: a NumPy number or name, ``np.int64(16)``, as its
         Python value).
+
+        Parameters
+        ----------
+        deep
+            Ignored (no nested estimators); accepted for scikit-learn (``clone``, pipelines).
 
         Examples
         --------

@@ -34,7 +34,7 @@ from pandas.tseries.frequencies import to_offset
 from hourglass._columns import listed_columns, near_names, read_as_log
 from hourglass._logs import quiet_warnings
 from hourglass._numbers import label_numbers, to_numbers
-from hourglass._params import check_numeric_params
+from hourglass._params import ParamsClone, check_numeric_params
 from hourglass._times import cut_cell, frequency, parse_timestamps, read_timestamps, stripped_text
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.roles import PLACEHOLDERS, separated_hint, separated_number
@@ -398,7 +398,7 @@ def _reads_as_times(s: pd.Series) -> bool:
     return bool(len(present)) and float(dated.fillna(False).mean()) >= 0.95
 
 
-class TimeSeriesPreprocessor:
+class TimeSeriesPreprocessor(ParamsClone):
     """Align a multivariate series onto one time grid, fill gaps and scale each channel.
 
     Parameters
@@ -471,8 +471,13 @@ class TimeSeriesPreprocessor:
         self.columns = columns
         self.drop = drop
 
-    def get_params(self) -> dict[str, Any]:
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
         """Constructor arguments (JSON-ready).
+
+        Parameters
+        ----------
+        deep
+            Ignored (no nested estimators); accepted for scikit-learn (``clone``, pipelines).
 
         Examples
         --------

@@ -34,7 +34,7 @@ from hourglass._columns import counted
 from hourglass._eol import cr_ended, cr_lines, without_boms
 from hourglass._limits import MAX_LINE_BYTES, loads_json, too_long
 from hourglass._logs import quiet_warnings
-from hourglass._params import check_numeric_params, saved_kinds
+from hourglass._params import ParamsClone, check_numeric_params, saved_kinds
 from hourglass._times import (
     _NUMERIC_DATE,
     _Dates,
@@ -803,7 +803,7 @@ class ParserNotFittedError(NotFittedError, InputError):
     """
 
 
-class LogParser:
+class LogParser(ParamsClone):
     """Stream raw log lines through a header format, masking and Drain into template keys.
 
     Parameters
@@ -874,8 +874,13 @@ class LogParser:
         #: a read's warnings wait for :meth:`warn_counts` (not a parameter: never saved)
         self.defer_warnings = False
 
-    def get_params(self) -> dict[str, Any]:
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
         """Constructor arguments (JSON-ready).
+
+        Parameters
+        ----------
+        deep
+            Ignored (no nested estimators); accepted for scikit-learn (``clone``, pipelines).
 
         Examples
         --------

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass._columns import counted, counted_as
+from hourglass._params import ParamsClone
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions
 from hourglass.features.sessions.keys import (
@@ -57,7 +58,7 @@ def _session_fields(parser: LogParser) -> list[str]:
     return [g for g in parser._compile().header.groupindex if g not in ("content", "time")]
 
 
-class EventSessions(EventTables):
+class EventSessions(EventTables, ParamsClone):
     """Parse a log (or read an event table) and group its events into sessions of integer keys.
 
     Parameters
@@ -144,8 +145,13 @@ class EventSessions(EventTables):
         self.time_column = time_column
         self.rules = rules
 
-    def get_params(self) -> dict[str, Any]:
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
         """Constructor arguments (JSON-ready).
+
+        Parameters
+        ----------
+        deep
+            Ignored (no nested estimators); accepted for scikit-learn (``clone``, pipelines).
 
         Examples
         --------
