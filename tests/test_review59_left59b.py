@@ -151,3 +151,14 @@ def test_preprocessors_and_log_parsers_clone_with_scikit_learn() -> None:
 
     fitted = TabularPreprocessor().fit(pd.DataFrame({"a": [1.0, 2.0, 3.0]}))
     assert not hasattr(clone(fitted), "columns_")  # a clone is unfitted
+
+
+def test_train_help_says_how_to_ask_for_the_auto_batch_size() -> None:
+    # What was wrong: 'train --batch-size auto' is refused ("'auto' is not a whole number")
+    # while '--param batch_size=auto' works, and --help said only "Mini-batch size (default:
+    # the model's)": neither that the option takes a whole number only, nor how to ask for the
+    # autoencoder's default 'auto' (the table-size batch) back. It now says both.
+    res = runner.invoke(app, ["train", "--help"], env={"COLUMNS": "400", "NO_COLOR": "1"})
+    assert res.exit_code == 0
+    text = " ".join(res.stdout.split())
+    assert "Mini-batch size, a whole number" in text and "--param batch_size=auto" in text, text

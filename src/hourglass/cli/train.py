@@ -102,7 +102,9 @@ def train(
         help="Maximum training epochs (default: the model's; GAN detectors run at least --param "
              "min_steps optimiser steps, 400 by default).")] = None,
     batch_size: Annotated[int | None, typer.Option(
-        help="Mini-batch size (default: the model's).")] = None,
+        help="Mini-batch size, a whole number (default: the model's; the autoencoder's is "
+             "'auto', picked from the table size: --param batch_size=auto asks for it, of a "
+             "model that takes it).")] = None,
     lr: Annotated[float | None, typer.Option(help="Learning rate (default: the model's).")] = None,
     hidden: Annotated[str | None, typer.Option(
         help="Hidden widths, e.g. 128,64,32,16 for the autoencoders; one width for recurrent "
