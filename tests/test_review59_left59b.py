@@ -162,3 +162,45 @@ def test_train_help_says_how_to_ask_for_the_auto_batch_size() -> None:
     assert res.exit_code == 0
     text = " ".join(res.stdout.split())
     assert "Mini-batch size, a whole number" in text and "--param batch_size=auto" in text, text
+
+
+def test_sysklogd_last_message_repeated_lines_are_the_message_they_repeat() -> None:
+    # What was wrong: sysklogd (busybox, the BSDs) writes a message sent again as
+    # 'Jun 14 15:16:05 web1 last message repeated 3 times', the host's header and no program
+    # tag; the 'syslog' header wants a tag, so the line was counted as matching no header (an
+    # error under --strict, the stream stopped there by default), and the three events were
+    # lost, though rsyslog's tagged form is read as the message it repeats. It is now that host's
+    # message before it, under its tag, that many times, in a read and across a stream's batches.
+    from hourglass.detectors.deeplog import DeepLog
+    from hourglass.features.sessions import EventSessions
+    from hourglass.ingest.logs import LogParser
+    from hourglass.pipeline import Pipeline
+    from hourglass.serve.log_stream import LogStreamScorer
+
+    train = ["Jun 14 15:16:01 web1 sshd[812]: Failed password for root from 10.0.0.9 port 22 ssh2",
+             "Jun 14 15:16:02 web2 cron[9]: job started"] * 3
+    log = [train[0], train[1], "Jun 14 15:16:05 web1 last message repeated 3 times",
+           "Jun 14 15:16:06 web2 last message repeated 2 times"]
+    parser = LogParser("syslog", strict=True).fit(train)
+    df = parser.parse(log)
+    assert df["line"].tolist() == [1, 2, 3, 3, 3, 4, 4]
+    assert df["key"].tolist()[2:] == [df["key"][0]] * 3 + [df["key"][1]] * 2
+    assert df["content"][2] == "Failed password for root from 10.0.0.9 port 22 ssh2"
+    assert (df["component"][2], df["pid"][2], df["host"][5]) == ("sshd", "812", "web2")
+    assert parser.stats_.unmatched == 0 and parser.stats_.parsed == 4
+    with pytest.raises(ValueError, match=r"line 1: does not match the 'syslog' header format \(sysklogd"):
+        parser.parse(["Jun 14 15:16:05 web3 last message repeated 3 times"])  # nothing of web3 before
+    assert len(LogParser("syslog", rules=4).fit(train).parse(log)) == 2  # a saved rules-4 parser as before
+
+    pipe = Pipeline(detector=DeepLog(window=2, top_g=2, epochs=1, verbose=0),
+                    features=EventSessions(format="syslog", session_column="pid")).fit(train * 5)
+    scorer = LogStreamScorer(pipe)
+    first = [(1, log[0]), (2, log[1])]
+    assert LogStreamScorer(pipe).first_bad_line([(1, log[0]), (2, log[2])]) is None  # in one batch
+    assert scorer.first_bad_line(first) is None and scorer.first_bad_line([(3, log[2])]) == (0, (
+        scorer.features.parser_.unmatched_text(3, log[2])))  # no web1 message seen yet
+    scorer.feed(first)
+    batch = [(3, log[2]), (4, log[3])]  # the messages they repeat came in the batch before
+    assert scorer.first_bad_line(batch) is None
+    scorer.feed(batch)
+    assert scorer.counts()["unmatched"] == 0 and scorer.counts()["events"] == 7

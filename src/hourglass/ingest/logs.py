@@ -399,6 +399,41 @@ _REPEATED = re.compile(r"(?s)message repeated (\d{1,9}) times: \[ ?(.*)\]")
 #: the most events one 'message repeated N times' line stands for (a line cannot make a read
 #: hold millions of events)
 MAX_REPEATS = 10_000
+# sysklogd's (busybox's, the BSDs') form of the reduction: the host's header, no program tag,
+# 'Jun 14 15:16:05 web1 last message repeated 3 times', the repeat of that host's message just
+# before it; with rules 5 it reads as rsyslog's form of that message under its tag would
+_LAST_REPEATED = re.compile(r"(?P<head>.* (?P<host>\S+)) last message repeated (?P<n>\d{1,9}) times?\s*")
+#: the hosts whose last message a read keeps for such repeats (past it they start again)
+_LAST_HOSTS = 10_000
+#: the last message of each host so far: its line's header match (the text between its host
+#: and its message is the tag, `` sshd[812]: ``) and the message
+LastMessages = dict[str, tuple[re.Match[str], str]]
+
+
+def _repeat_of(line: str, header: re.Pattern[str], last: LastMessages) -> re.Match[str] | None:
+    """The header match of sysklogd's ``<header> web1 last message repeated 3 times`` as rsyslog
+    writes that repeat (``<header> web1 sshd[812]: message repeated 3 times: [ <message>]``),
+    from ``last``, the host's last message; ``None`` for another line, or one whose host's last
+    message is not known (counted as a line that matches no header, as before).
+
+    Examples
+    --------
+    >>> header = re.compile(LOG_FORMATS["syslog"][0])
+    >>> last = {"web1": (header.match("Jun 14 15:16:01 web1 sshd[812]: Failed password for root"),
+    ...                  "Failed password for root")}
+    >>> m = _repeat_of("Jun 14 15:16:05 web1 last message repeated 3 times", header, last)
+    >>> m["time"], m["component"], m["pid"], m["content"]
+    ('15:16:05', 'sshd', '812', 'message repeated 3 times: [ Failed password for root]')
+    >>> _repeat_of("Jun 14 15:16:05 web2 last message repeated 3 times", header, last) is None
+    True
+    """
+    rm = _LAST_REPEATED.fullmatch(line)
+    prev = None if rm is None else last.get(rm["host"])
+    if prev is None:
+        return None
+    was, message = prev
+    tag = was.string[was.end("host"):was.start("content")]
+    return header.match(f"{rm['head']}{tag}message repeated {rm['n']} times: [ {message}]")  # type: ignore[index]
 
 
 def unrepeated(content: str) -> tuple[str, int]:
@@ -831,9 +866,11 @@ class LogParser(ParamsClone):
         as ``message repeated 3 times: [ Failed password for root ...]`` is the message it
         repeats, that many times (at most :data:`MAX_REPEATS` events; the line numbered once for
         each): it was a template of its own, never seen in training, and one event where the
-        log had three; and an IPv6 address mixing small and capital letters is none (a C++
-        name such as ``CDB::Add1`` was masked as ``<IP>``). Parsers saved with ``4`` load so
-        and score as they did. ``4``: as ``3``,
+        log had three; sysklogd's tagless ``web1 last message repeated 3 times`` (a header
+        format with a ``host`` field) likewise, the message before it from that host, under
+        its tag (it matched no header: an error under ``strict``); and an IPv6 address mixing
+        small and capital letters is none (a C++ name such as ``CDB::Add1`` was masked as
+        ``<IP>``). Parsers saved with ``4`` load so and score as they did. ``4``: as ``3``,
         and :data:`DEFAULT_MASKS` also masks IPv6 addresses
         (``2001:db8::7``, ``fe80::1%eth0``, ``::ffff:192.0.2.5``) as ``<IP>``, as IPv4 ones are
         (the numbers mask cut them at their colons, ``<NUM>:db8::<NUM>``: the line of an IPv6
@@ -1037,7 +1074,10 @@ class LogParser(ParamsClone):
             return (f"line {lineno}: {header.why(line)}; expected a journal record a line, a JSON "
                     f"object with a MESSAGE field as journalctl -o json writes: {line[:80]!r}")
         hint = ""
-        if self.format == "syslog" and _RFC5424.match(line):  # said: no BSD or RFC 3339 header
+        if self.repeated_host(line) is not None:
+            hint = (" (sysklogd's repeat of the message before it from its host, which the log does "
+                    "not hold before it)")
+        elif self.format == "syslog" and _RFC5424.match(line):  # said: no BSD or RFC 3339 header
             hint = (" (an RFC 5424 line, '<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG', which the "
                     "'syslog' format does not read: give a header regex, as the README shows)")
         elif _ANSI.search(line) is not None:  # a program's coloured output: no format matches it
@@ -1045,6 +1085,27 @@ class LogParser(ParamsClone):
                     "terminal: log without colour, or remove them first, e.g. sed "
                     "'s/\\x1b\\[[0-9;]*m//g' FILE | hourglass ... -)")
         return f"line {lineno}: does not match the {self.format!r} header format{hint}: {line[:80]!r}"
+
+    def repeated_host(self, line: str) -> str | None:
+        """The host of sysklogd's ``<header> web1 last message repeated 3 times`` (no program
+        tag: the repeat of that host's message before it), which a parser of ``rules`` 5 whose
+        header format has a ``host`` field reads as that message, that many times; ``None`` for
+        another line or parser.
+
+        Examples
+        --------
+        >>> p = LogParser("syslog")
+        >>> p.repeated_host("Jun 14 15:16:05 web1 last message repeated 3 times")
+        'web1'
+        >>> p.repeated_host("Jun 14 15:16:05 web1 sshd[8]: hi") is None
+        True
+        """
+        header = (getattr(self, "_compiled", None) or self._compile()).header
+        if int(self.rules) < 5 or not isinstance(header, re.Pattern) or "host" not in header.groupindex \
+                or "last message repeated " not in line:
+            return None
+        m = _LAST_REPEATED.fullmatch(line)
+        return None if m is None else m["host"]
 
     # -- fit / parse --------------------------------------------------------------------------
     def fit(self, lines: Iterable[str]) -> LogParser:
@@ -1222,11 +1283,14 @@ class LogParser(ParamsClone):
         self._compiled = getattr(self, "_compiled", None) or self._compile()
         yield from self._chunks(lines, learn=False, chunk_size=chunk_size)
 
-    def parse_fields(self, lines: list[str]) -> tuple[list[int], list[int], list[str], dict[str, list[str]]]:
+    def parse_fields(self, lines: list[str], last: LastMessages | None = None
+                     ) -> tuple[list[int], list[int], list[str], dict[str, list[str]]]:
         """:meth:`parse` of a short list of lines as plain lists, without time stamps or
         template text: (line numbers from 1, keys, contents, header fields by name). The
         online path (a micro-batch of a live log), where building a frame costs more than the
-        parse; counts in ``stats_``.
+        parse; counts in ``stats_``. ``last`` (a dict the caller keeps from one micro-batch to
+        the next, updated in place) holds each host's last message, which a sysklogd ``last
+        message repeated N times`` line repeats (``None``: this batch's lines only).
 
         Examples
         --------
@@ -1238,7 +1302,8 @@ class LogParser(ParamsClone):
         self._check_fitted()
         self._compiled = getattr(self, "_compiled", None) or self._compile()
         # (one chunk: a 'message repeated N times' line is N events)
-        for part in self._chunks(lines, learn=False, chunk_size=len(lines) * MAX_REPEATS + 1, frames=False):
+        for part in self._chunks(lines, learn=False, chunk_size=len(lines) * MAX_REPEATS + 1, frames=False,
+                                 last=last):
             return part
         return [], [], [], {g: [] for g in self._extra()}
 
@@ -1266,7 +1331,7 @@ class LogParser(ParamsClone):
 
     def _chunks(self, lines: Iterable[str], *, learn: bool, chunk_size: int,
                 frames: bool = True, rekey: bool = False,
-                learn_unknown: bool = False) -> Iterator[Any]:
+                learn_unknown: bool = False, last: LastMessages | None = None) -> Iterator[Any]:
         """Stream ``lines`` into event frames of at most ``chunk_size`` rows (with ``frames``
         false: the lists a frame is built from); the counts are live in ``stats_`` (final once
         the generator is exhausted). With ``learn`` and ``rekey``, each chunk's keys are those
@@ -1293,6 +1358,10 @@ class LogParser(ParamsClone):
         rows_masked: list[str] = []
         fields: dict[str, list[str]] = {g: [] for g in extra}
         repeats = int(self.rules) >= 5
+        # each host's last message, for sysklogd's tagless repeat of it (a header with a host)
+        tagless = header if repeats and isinstance(header, re.Pattern) and "host" in header.groupindex \
+            else None
+        last = {} if last is None else last
         for lineno, line in enumerate(lines, 1):
             stats.lines += 1
             if type(line) is not str and not isinstance(line, str):  # (a C identity check first)
@@ -1308,6 +1377,8 @@ class LogParser(ParamsClone):
                 m = None
             else:
                 m = header.match(line)
+                if m is None and tagless is not None and "last message repeated " in line:
+                    m = _repeat_of(line, tagless, last)
             if m is None:
                 stats.unmatched += 1
                 if stats.first_unmatched is None:
@@ -1324,6 +1395,10 @@ class LogParser(ParamsClone):
             times = 1
             if repeats and content.startswith("message repeated "):
                 content, times = unrepeated(content)
+            if tagless is not None and (host := m.group("host")):  # (a match of tagless: re.Match)
+                if host not in last and len(last) >= _LAST_HOSTS:
+                    last.clear()
+                last[host] = (m, content)  # type: ignore[assignment]
             masked = self.mask(content)
             if learn:
                 key = int(drain.add_log_message(masked)[0].cluster_id)

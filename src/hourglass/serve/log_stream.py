@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 from typing import Any
 
 import numpy as np
@@ -34,7 +35,7 @@ from hourglass.explain.events import _quote, _template, session_alerts
 from hourglass.features.sessions import Sessions
 from hourglass.features.sessions.keys import key_sequence
 from hourglass.features.sessions.live import ClosedSession, LiveSessions, line_events
-from hourglass.ingest.logs import TooLongLine
+from hourglass.ingest.logs import LastMessages, TooLongLine
 
 __all__ = ["LogStreamScorer"]
 
@@ -125,6 +126,9 @@ class LogStreamScorer:
         #: sessions by pid: each live one's first host, until one names a second (said once, as
         #: score says it of a whole log); ``None`` once said
         self._host_of: dict[str, str] | None = {}
+        #: each host's last message, from one micro-batch to the next: sysklogd's 'last message
+        #: repeated N times' repeats it (LogParser.parse_fields)
+        self._last: LastMessages = {}
 
     @property
     def mode(self) -> str:
@@ -184,9 +188,22 @@ class LogStreamScorer:
             return None
         parser = self.features.parser_
         header = (getattr(parser, "_compiled", None) or parser._compile()).header
+        # sysklogd's repeat of its host's last message is bad where no message of that host
+        # came before it (as the parse reads it); the hosts of this batch's lines so far
+        hosts: set[str] | None = set() if int(parser.rules) >= 5 and isinstance(header, re.Pattern) \
+            and "host" in header.groupindex else None
         for i, (num, text) in enumerate(lines):
-            if type(text) is TooLongLine or (text.strip() and header.match(text) is None):
+            if type(text) is TooLongLine:
                 return i, parser.unmatched_text(num, text)
+            if not text.strip():
+                continue
+            m = header.match(text)
+            if m is None:
+                host = None if hosts is None else parser.repeated_host(text)
+                if host is None or (host not in self._last and host not in hosts):  # type: ignore[operator]
+                    return i, parser.unmatched_text(num, text)
+            elif hosts is not None:
+                hosts.add(m["host"])
         return None
 
     def feed(self, lines: list[tuple[int, str]]) -> list[dict[str, Any]]:
@@ -199,7 +216,7 @@ class LogStreamScorer:
         if self.keys_format:
             sessions, keys, nums, contents = self._key_events(text, first)
         else:
-            ev = line_events(self.features, text, first, self.stats)
+            ev = line_events(self.features, text, first, self.stats, self._last)
             sessions, keys, nums, contents = ev["session"], ev["key"], ev["line"], ev["content"]
             if "host" in ev:
                 self._note_hosts(sessions, ev["host"], nums)

@@ -22,7 +22,7 @@ import numpy as np
 from hourglass.errors import InputError
 from hourglass.features.sessions.events import EventSessions
 from hourglass.features.sessions.keys import int_keys
-from hourglass.ingest.logs import read_lock
+from hourglass.ingest.logs import LastMessages, read_lock
 
 __all__ = ["ClosedSession", "LiveSessions", "line_events"]
 
@@ -30,7 +30,7 @@ _STAT_KEYS = ("lines", "parsed", "unmatched", "bad_encoding", "blank", "unknown_
 
 
 def line_events(features: EventSessions, lines: list[str], first_line: int,
-                stats: dict[str, Any]) -> dict[str, list[Any]]:
+                stats: dict[str, Any], last: LastMessages | None = None) -> dict[str, list[Any]]:
     """Events of ``lines`` (numbered from ``first_line``) under a fitted log ``features``.
 
     Each parsed line gives one event per session id it names (``session_regex``: every distinct
@@ -38,7 +38,9 @@ def line_events(features: EventSessions, lines: list[str], first_line: int,
     ``session``, ``key``, ``line`` and ``content`` in log order (and ``host``, each event's
     header host, with sessions by ``pid`` in a format that has one: a pid is one host's); the
     parse counts are added to ``stats`` (``lines``, ``parsed``, ``unmatched``,
-    ``unknown_template``, ..., ``events_without_session``).
+    ``unknown_template``, ..., ``events_without_session``). ``last``, kept by the caller from
+    one call to the next, holds each host's last message, which sysklogd's ``last message
+    repeated N times`` repeats (:meth:`~hourglass.ingest.logs.LogParser.parse_fields`).
 
     Examples
     --------
@@ -60,7 +62,7 @@ def line_events(features: EventSessions, lines: list[str], first_line: int,
     if not lines:
         return out
     with read_lock(parser):  # its counts this read's, not those of another thread's read
-        nums, keys, contents, fields = parser.parse_fields(lines)
+        nums, keys, contents, fields = parser.parse_fields(lines, last)
         counts = {k: getattr(parser.stats_, k) for k in (*_STAT_KEYS, "first_unmatched")}
     if rx is not None:  # an empty or blank id names no session, as batch grouping reads it
         found = [list(dict.fromkeys(i for i in rx.findall(c) if i.strip())) for c in contents]
