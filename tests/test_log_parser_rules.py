@@ -100,8 +100,8 @@ def test_a_saved_session_model_keeps_its_parser_rules(monkeypatch: pytest.Monkey
 
 
 def test_rules_must_be_known() -> None:
-    with pytest.raises(ValueError, match="rules must be 1, 2, 3, 4 or 5"):
-        LogParser("raw", rules=6).fit(PROXY)
+    with pytest.raises(ValueError, match="rules must be 1, 2, 3, 4, 5 or 6"):
+        LogParser("raw", rules=7).fit(PROXY)
 
 
 def test_masks_skipped_for_lack_of_their_text_give_the_full_result() -> None:
@@ -112,8 +112,9 @@ def test_masks_skipped_for_lack_of_their_text_give_the_full_result() -> None:
              "plain words only", "a.b.c 1.2.3 v1.2 x.5 /tmp /a/b/ 0X7f", "10.0.0.256 blk_x 12ab34cd56",
              "no digit /usr/lib/x.so deadbeefcafe", "\u0663\u0664 Arabic-Indic digits 0x\u0661",
              "Launching attempt_1445144423722_0020_m_000000_0 for rdd_42_32",
-             "instance 96443913-049b-41f6-9049-05fc7a1b2c3d, abcdefab-abcd-abcd-abcd-abcdefabcdef"]
-    for rules in (1, 2, 3, 4):
+             "instance 96443913-049b-41f6-9049-05fc7a1b2c3d, abcdefab-abcd-abcd-abcd-abcdefabcdef",
+             'time="2026-12-01T10:00:00.5+01:00" at 2026-12-01 10:00:00,123 on 2026-12-01.']
+    for rules in (1, 2, 3, 4, 6):
         parser = LogParser("raw", rules=rules)
         compiled = parser._compile()
         assert any(text is not None or digits for _, _, text, digits in compiled.plan)

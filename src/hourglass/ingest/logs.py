@@ -346,6 +346,17 @@ def _ip6_sub(sub: Callable[[Any, str], str], repl: str, content: str, one_case: 
     return sub(masked, content)
 
 
+# A date-time as ISO 8601 / RFC 3339 write it, or its date alone (rules 6): ``2026-12-01T10:00:00Z``,
+# ``2026-12-01T10:00:00.123456789+00:00``, ``2026-12-01 10:00:00,123`` (log4j's, Python's), the
+# time a structured logger puts in each message (logrus' ``time="..."``, zap's and slog's JSON
+# ``"ts"``), or a line of ``kubectl logs --timestamps`` read whole. The numbers mask took only its
+# year and minutes (``<NUM>-12-01T10:<NUM>:00Z``): the month, day, hour and seconds stayed text,
+# so the same message at another second was another token, a template per occurrence for a short
+# message (three tokens or fewer: Drain's 0.7 similarity allows no differing one) and an unknown
+# template when scored at another time.
+_TIME = (r"(?<![\w.\-:])\d{4}-\d\d-\d\d"
+         r"(?:[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:Z|[+-]\d\d(?::?\d\d)?)?)?(?![\w\-:+])")
+
 # Applied in this order; each match becomes ``<NAME>`` in the template.
 DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
     ("BLK", r"blk_-?\d+"),
@@ -368,12 +379,16 @@ DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
     # an id or hash in bare hex (``003a90fc``, ``113d3a99c3da401f``): 8+ hex digits, a letter and
     # a digit among them (so no word and no decimal number)
     ("HEX", r"(?<![\w.\-])(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}(?![\w.\-])"),
+    ("TIME", _TIME),  # (rules 6; before the numbers, which took only its year and minutes)
     ("NUM", r"(?<![\w.\-])[-+]?\d+(?:\.\d+)?(?![\w.])"),
     ("NUM", r"(?<=[A-Za-z]\.)\d+(?![\w.])"),  # a numbered name: core.2275, messages.3
 )
 
+# The default masks of a parser with ``rules=4`` or ``5``: those of ``rules=6`` but date-times.
+_RULES5_MASKS: tuple[tuple[str, str], ...] = tuple(m for m in DEFAULT_MASKS if m[1] != _TIME)
+
 # The default masks of a parser with ``rules=3``: those of ``rules=4`` but IPv6 addresses.
-_RULES3_MASKS: tuple[tuple[str, str], ...] = tuple(m for m in DEFAULT_MASKS if m[1] != _IP6)
+_RULES3_MASKS: tuple[tuple[str, str], ...] = tuple(m for m in _RULES5_MASKS if m[1] != _IP6)
 
 # The default masks of a parser with ``rules=2``: those of ``rules=3`` but UUIDs and numbered
 # names (``attempt_..._0``).
@@ -388,7 +403,7 @@ LEGACY_MASKS: tuple[tuple[str, str], ...] = (
     ("NUM", r"(?<![\w.\-])[-+]?\d+(?:\.\d+)?(?![\w.])"),
 )
 
-RULES = 5  # the parsing rules of a new parser (see LogParser's ``rules``)
+RULES = 6  # the parsing rules of a new parser (see LogParser's ``rules``)
 
 # rsyslog's reduction of repeated messages ($RepeatedMsgReduction on: Debian's and Ubuntu's
 # configuration for years): a message sent again and again is written once, then as
@@ -467,6 +482,7 @@ _NEEDS: dict[str, tuple[str | None, bool]] = {
     r"(?<![\w])0[xX][0-9a-fA-F]+(?![\w])": ("0", True),
     r"(?<![\w.])(?:/[\w.\-]+){2,}/?": ("/", False),
     r"(?<![\w.\-])(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}(?![\w.\-])": (None, True),
+    _TIME: ("-", True),
     r"(?<![\w.\-])[-+]?\d+(?:\.\d+)?(?![\w.])": (None, True),
     r"(?<=[A-Za-z]\.)\d+(?![\w.])": (".", True),
 }
@@ -853,8 +869,9 @@ class LogParser(ParamsClone):
     masks
         ``(NAME, regex)`` pairs applied to the message before template mining; ``None`` uses
         :data:`DEFAULT_MASKS` (block ids, UUIDs, numbered names such as
-        ``attempt_1445144423722_0020_m_000000_0``, IPv4 and IPv6 addresses, hex, paths, numbers;
-        without IPv6 addresses with ``rules=3``, and without UUIDs and numbered names too with
+        ``attempt_1445144423722_0020_m_000000_0``, IPv4 and IPv6 addresses, hex, paths,
+        date-times, numbers; without date-times with ``rules=4`` or ``5``, without IPv6
+        addresses too with ``rules=3``, and without UUIDs and numbered names too with
         ``rules=2``, :data:`LEGACY_MASKS` with ``rules=1``); ``()`` masks nothing.
     sim_th, depth, max_children
         Drain's similarity threshold, prefix-tree depth and fan-out.
@@ -862,7 +879,14 @@ class LogParser(ParamsClone):
         Raise :class:`~hourglass.errors.InputError` on the first line that matches no header
         format, instead of counting and skipping it.
     rules
-        ``5`` (new parsers): as ``4``, and a message rsyslog's repeated-message reduction wrote
+        ``6`` (new parsers): as ``5``, and :data:`DEFAULT_MASKS` also masks a date-time as ISO
+        8601 and RFC 3339 write it, or its date alone, as ``<TIME>`` (``2026-12-01T10:00:00Z``,
+        ``2026-12-01T10:00:00.123456789+00:00``, ``2026-12-01 10:00:00,123``: the time a
+        structured logger writes into each message, logrus' ``time="..."``, a JSON ``"ts"``):
+        the numbers mask took only its year and minutes, so its month, day, hour and seconds
+        stayed text, and a short message had a template per second it was logged at, unknown
+        when scored at another. Parsers saved with ``5`` load so and score as they did. ``5``:
+        as ``4``, and a message rsyslog's repeated-message reduction wrote
         as ``message repeated 3 times: [ Failed password for root ...]`` is the message it
         repeats, that many times (at most :data:`MAX_REPEATS` events; the line numbered once for
         each): it was a template of its own, never seen in training, and one event where the
@@ -949,8 +973,8 @@ class LogParser(ParamsClone):
         if "content" not in header.groupindex:
             raise InputError(f"format: the regular expression '{fmt}' needs a named group "
                              "(?P<content>...) holding the message", param="format")
-        default = {1: LEGACY_MASKS, 2: _RULES2_MASKS,
-                   3: _RULES3_MASKS}.get(int(self.rules), DEFAULT_MASKS)
+        default = {1: LEGACY_MASKS, 2: _RULES2_MASKS, 3: _RULES3_MASKS, 4: _RULES5_MASKS,
+                   5: _RULES5_MASKS}.get(int(self.rules), DEFAULT_MASKS)
         masks = default if self.masks is None else tuple(tuple(m) for m in self.masks)
         compiled = []
         for m in masks:
@@ -1002,8 +1026,8 @@ class LogParser(ParamsClone):
             raise InputError(f"depth must be >= 3, got {self.depth}", param="depth")
         if int(self.max_children) < 1:
             raise InputError(f"max_children must be >= 1, got {self.max_children}", param="max_children")
-        if int(self.rules) not in (1, 2, 3, 4, 5):
-            raise InputError(f"rules must be 1, 2, 3, 4 or 5, got {self.rules}", param="rules")
+        if int(self.rules) not in (1, 2, 3, 4, 5, 6):
+            raise InputError(f"rules must be 1, 2, 3, 4, 5 or 6, got {self.rules}", param="rules")
 
     def _new_drain(self) -> Any:
         drain = _drain().Drain(depth=int(self.depth), sim_th=float(self.sim_th),

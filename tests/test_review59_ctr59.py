@@ -1,0 +1,63 @@
+"""Review round 59 (ctr59): container and Kubernetes logs and metrics as a platform engineer
+has them (Docker's json-file lines, CRI lines, kubectl output, Fluent Bit records)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+
+def _logrus(stamps: list[str], msg: str = "ready") -> list[str]:
+    return [f'time="{t}" level=info msg={msg}' for t in stamps]
+
+
+def test_a_date_time_in_the_message_is_one_masked_value() -> None:
+    # What was wrong: the numbers mask took only the year and minutes of an ISO 8601 / RFC 3339
+    # date-time in a message ('time="2026-12-01T10:05:02Z"' -> 'time="<NUM>-12-01T10:<NUM>:02Z"'),
+    # so its month, day, hour and seconds stayed text: the same short message of a structured
+    # logger (logrus' time=, a JSON "ts", a kubectl --timestamps line read whole) was a template
+    # per second it was logged at, and the same message logged the next day a template never
+    # seen in training. New parsers (rules 6) mask it whole as <TIME>; rules 5 parse as they did.
+    from hourglass.ingest.logs import LogParser
+
+    train = _logrus(["2026-12-01T10:00:01Z", "2026-12-01T10:05:02Z", "2026-12-01T11:07:03.5Z",
+                     "2026-12-01T12:09:04.123456789+00:00"])
+    train += [json.dumps({"level": "info", "ts": f"2026-12-01T1{h}:00:0{h}.{h}23456789Z", "msg": "ready"})
+              for h in range(3)]
+    train += [f"2026-12-01 1{h}:00:00,12{h} INFO ready" for h in range(3)]
+    later = [*_logrus(["2026-12-09T01:02:03Z"]),
+             json.dumps({"level": "info", "ts": "2026-12-09T01:02:03.1Z", "msg": "ready"}),
+             "2026-12-09 01:02:03,999 INFO ready"]
+    p = LogParser("raw").fit(train)
+    df = p.parse(train + later)
+    assert df["key"].nunique() == 3 and (df["key"] != 0).all()
+    assert df["template"].iloc[0] == 'time="<TIME>" level=info msg=ready'
+    assert df["template"].iloc[-1] == "<TIME> INFO ready"
+    assert p.parameters(df["template"].iloc[0], train[1]) == ["2026-12-01T10:05:02Z"]
+    assert p.mask("until 2026-12-01. v 2026-12-01-beta") == "until <TIME>. v <NUM>-12-01-beta"
+    old = LogParser("raw", rules=5).fit(train)
+    assert old.parse(later[:1])["key"].tolist() == [0]  # (as it did: one template per second)
+
+
+def test_a_structured_log_in_docker_json_keys_the_message_not_its_time() -> None:
+    # What was wrong (the same, through an event table): Docker json-file records whose 'log'
+    # holds a Go service's logrus line ('time="2026-12-01T10:00:07Z" level=info msg=ready') gave
+    # each record its own template (42 for two messages), so scoring the next day's identical
+    # records counted every one as a template never seen in training.
+    from hourglass.features.sessions import EventSessions
+
+    def records(day: int, n: int) -> pd.DataFrame:
+        rows = []
+        for i in range(n):
+            ts = f"2026-12-{day:02d}T10:{i // 60:02d}:{i % 60:02d}Z"
+            rows.append({"log": f'time="{ts}" level=info msg={("ready", "tick")[i % 2]}\n',
+                         "stream": "stderr", "time": ts, "pod": f"web-{i % 3}"})
+        return pd.DataFrame(rows)
+
+    fe = EventSessions(session_column="pod", message_column="log", time_column="time")
+    fe.fit(records(1, 60))
+    assert sorted(fe.templates().values()) == ['time="<TIME>" level=info msg=ready',
+                                               'time="<TIME>" level=info msg=tick']
+    found = fe.sessions(records(2, 30))
+    assert found.stats["unknown_template"] == 0 and found.ids == ["web-0", "web-1", "web-2"]
