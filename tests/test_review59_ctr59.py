@@ -4,6 +4,7 @@ has them (Docker's json-file lines, CRI lines, kubectl output, Fluent Bit record
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 
@@ -61,3 +62,36 @@ def test_a_structured_log_in_docker_json_keys_the_message_not_its_time() -> None
                                                'time="<TIME>" level=info msg=tick']
     found = fe.sessions(records(2, 30))
     assert found.stats["unknown_template"] == 0 and found.ids == ["web-0", "web-1", "web-2"]
+
+
+def test_a_missing_time_is_said_missing_not_quoted_as_nan(tmp_path: Path) -> None:
+    # What was wrong: an event table's row without a time (a Fluent Bit record whose "time" is
+    # null, a CSV's empty cell) was named as "(first: row 2, 'nan')" ('NaT' for a CSV), and
+    # --strict stopped with "holds no readable time ('nan')": text the file does not hold, sending
+    # the user to look for a cell reading nan. It is now said to be missing, as the entity path
+    # says ("has no time (missing)"); a cell of text that reads as no time is quoted as before.
+    import pytest
+
+    from hourglass.errors import InputError
+    from hourglass.features.sessions import EventSessions
+
+    rows = [{"pod": "web-0", "log": "ready\n", "time": "2026-12-01T10:00:00.000000001Z"},
+            {"pod": "web-0", "log": "tick\n", "time": None},
+            {"pod": "web-1", "log": "ready\n", "time": "2026-12-01T10:00:01Z"},
+            {"pod": "web-1", "log": "tick\n", "time": "soon"}]
+    log = tmp_path / "fb.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    csv = tmp_path / "ev.csv"
+    csv.write_text("pod,log,time\nweb-0,ready,2026-12-01T10:00:00Z\nweb-0,tick,\n", encoding="utf-8")
+    for data in (log, csv):
+        fe = EventSessions(session_column="pod", message_column="log", time_column="time").fit(data)
+        found = fe.sessions(data)
+        assert found.stats["first_without_time"] == "row 2, missing"
+        with pytest.raises(InputError, match=r"row 2: column 'time' \(time_column\) holds no readable "
+                                             r"time \(missing\)"):
+            EventSessions(session_column="pod", message_column="log", time_column="time",
+                          strict=True).fit(data)
+    rows[1]["time"] = "2026-12-01T10:00:00.5Z"
+    log.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    fe = EventSessions(session_column="pod", message_column="log", time_column="time").fit(log)
+    assert fe.sessions(log).stats["first_without_time"] == "row 4, 'soon'"

@@ -471,11 +471,14 @@ class EventTables:
         if not bad.any():
             return bad
         i = int(rows[np.flatnonzero(bad)[0]])
-        value = cell_text(df[self.time_column].iloc[i])  # (a CSV's typed time as written)
-        first = f"row {offset + i + 1}, {value[:40]!r}"
+        cell = df[self.time_column].iloc[i]
+        # a missing cell (a JSON null or absent field, a CSV's empty cell) is said to be missing:
+        # quoted, it read 'nan' or 'NaT', text the file does not hold (a CSV's typed time as written)
+        value = "missing" if pd.api.types.is_scalar(cell) and pd.isna(cell) else repr(cell_text(cell)[:40])
+        first = f"row {offset + i + 1}, {value}"
         if self.strict:
             raise InputError(f"{source}: row {offset + i + 1}: column {self.time_column!r} "
-                             f"(time_column) holds no readable time ({value[:40]!r}); "
+                             f"(time_column) holds no readable time ({value}); "
                              f"{NOT_STRICT} such rows are counted and {self._timeless_fate()}",
                              param="time_column")
         stats["events_without_time"] = stats.get("events_without_time", 0) + int(bad.sum())
