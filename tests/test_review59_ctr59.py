@@ -95,3 +95,26 @@ def test_a_missing_time_is_said_missing_not_quoted_as_nan(tmp_path: Path) -> Non
     log.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     fe = EventSessions(session_column="pod", message_column="log", time_column="time").fit(log)
     assert fe.sessions(log).stats["first_without_time"] == "row 4, 'soon'"
+
+
+def test_an_nginx_access_log_host_is_the_server_asked_for_not_the_machine() -> None:
+    # What was wrong: an ECS alert on a row of a web server's JSON access log (nginx's, an
+    # ingress-nginx controller's in a cluster: remote_addr, remote_user, host, request ...) put
+    # its 'host', nginx's $host (the virtual host the client asked for, api.example.com), in
+    # host.name, the field of the machine that logged the event, so a SIEM pivot on the node or
+    # pod found a machine named api.example.com. Where the record (or the model's input) names
+    # nginx's remote_addr, 'host' is now url.domain, as Zeek http.log's Host header is; its own
+    # machine ('hostname', nginx's $hostname) and a 'host' elsewhere stay host.name.
+    from hourglass.serve.ecs import AlertRule, to_ecs
+
+    rule = AlertRule("autoencoder", "ab12", input_fields=("remote_addr", "host", "status"))
+    row = {"row": 3, "score": 9.0, "severity": "high", "calibrated": 0.99}
+    doc = to_ecs(row, AlertRule("autoencoder", "ab12"),
+                 fields={"remote_addr": "10.0.0.7", "host": "api.example.com", "hostname": "node-1"})
+    assert doc["url"] == {"domain": "api.example.com"} and doc["host"] == {"name": "node-1"}
+    assert doc["source"] == {"ip": "10.0.0.7"}
+    group = to_ecs({"group_by": {"host": "api.example.com"}, "score": 9.0, "severity": "high"},
+                   rule, fields={"host": "api.example.com"})
+    assert group["url"] == {"domain": "api.example.com"} and "host" not in group
+    plain = to_ecs(row, AlertRule("autoencoder", "ab12"), fields={"host": "node-1", "src_ip": "10.0.0.7"})
+    assert plain["host"] == {"name": "node-1"} and "url" not in plain

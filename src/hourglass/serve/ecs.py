@@ -224,7 +224,10 @@ def _field_target(key: Any, fields: Mapping[str, Any], fmt: str | None, record: 
     machine that forwarded it: Logstash's sender, a Windows Event Collector), or a Winlogbeat
     document's ``host.name`` (the machine Winlogbeat ran on), goes to ``observer.hostname`` where
     the event names its own computer (``Hostname``, ``Computer``; ``winlog.computer_name``),
-    which is ``host.name``, whichever field comes first; a FortiGate log's ``hostname`` (a
+    which is ``host.name``, whichever field comes first; a web server's access log's ``host``
+    (a record, or a model's input, ``known``, naming nginx's ``remote_addr``) is nginx's
+    ``$host``, the server a client asked for (an ingress controller's virtual host), ``url.domain``,
+    not the machine that logged it; a FortiGate log's ``hostname`` (a
     ``kv`` record with a ``devid``, or a group's or entity's of a model whose input fields,
     ``known``, had one) is the web server asked for, ``url.domain``. A Zeek record's
     ``method`` and ``status_code`` are an HTTP request's where it is a row (``record``) with
@@ -243,6 +246,9 @@ def _field_target(key: Any, fields: Mapping[str, Any], fmt: str | None, record: 
         # software.log, known_hosts/services/certs: Zeek's addr, the machine the record is about
         # (vsftpd 2.3.4 seen on 10.0.0.9); only http.log's Host header is the server asked for
         return "host.ip"
+    if str(key).strip().lower() == "host" and ecs_target(key, fmt) == "host.name" and any(
+            str(k).strip().lower() in _WEB_CLIENT for k in (*fields, *known)):
+        return "url.domain"  # a web server's access log: nginx's $host, the server asked for
     forwarder, computer = _FORWARDER_FIELDS.get(str(fmt), ("", frozenset()))
     if forwarder and str(key).strip().lower() == forwarder and any(
             str(k).strip().lower() in computer and _ecs_value("host.name", v) is not None
@@ -451,6 +457,10 @@ _ZEEK_WEB_FIELDS = frozenset({"uri", "id.orig_h", "id.resp_h", "uid"})
 #: (the Host header, which sip.log lacks; an alert's fields hold only the columns with an ECS
 #: name, so sip.log's own ``call_id`` would not tell)
 _ZEEK_HTTP_ONLY = frozenset({"method", "status_code"})
+#: The client of a web server's access log under nginx's name (its variables name the fields of
+#: a JSON ``log_format``, an ingress controller's too): such a record's ``host`` is nginx's
+#: ``$host``, the server the client asked for (the Host header), not the machine that logged it
+_WEB_CLIENT = frozenset({"remote_addr"})
 #: ECS fields of type long that a kept field maps to (ports are read as ports, above)
 _LONG_FIELDS = frozenset({"http.response.status_code"})
 
