@@ -113,7 +113,8 @@ def test_masks_skipped_for_lack_of_their_text_give_the_full_result() -> None:
              "no digit /usr/lib/x.so deadbeefcafe", "\u0663\u0664 Arabic-Indic digits 0x\u0661",
              "Launching attempt_1445144423722_0020_m_000000_0 for rdd_42_32",
              "instance 96443913-049b-41f6-9049-05fc7a1b2c3d, abcdefab-abcd-abcd-abcd-abcdefabcdef",
-             'time="2026-12-01T10:00:00.5+01:00" at 2026-12-01 10:00:00,123 on 2026-12-01.']
+             'time="2026-12-01T10:00:00.5+01:00" at 2026-12-01 10:00:00,123 on 2026-12-01.',
+             "took 15ms, 2m30s and 150\u00b5s for 512Mi of 8000000kB (x86 v2)"]
     for rules in (1, 2, 3, 4, 6):
         parser = LogParser("raw", rules=rules)
         compiled = parser._compile()
