@@ -366,6 +366,26 @@ _TIME = (r"(?<![\w.\-:])\d{4}-\d\d-\d\d"
 _UNIT_NUM = (r"(?<![\w.\-])[-+]?(?:(?:\d+(?:\.\d+)?(?:ms|us|\u00b5s|\u03bcs|ns|min|h|m|s))+"
              r"|\d+(?:\.\d+)?[kKMGTP]i?B?)(?![\w.])")
 
+#: What a match of :data:`_TIME` or :data:`_UNIT_NUM` holds, found at a fraction of the cost of
+#: their own expressions (tried at every position of every message with a digit, they made masking
+#: a third slower): a message without it is left as it is, the same result.
+_HINTS: dict[str, Callable[[str], re.Match[str] | None]] = {
+    _TIME: re.compile(r"-\d\d-\d\d").search,
+    _UNIT_NUM: re.compile("\\d[munshkKMGTP\u00b5\u03bc]").search}
+
+
+def _hinted_sub(sub: Callable[[str, str], str], hint: Callable[[str], Any], repl: str, content: str) -> str:
+    """``sub`` of ``content`` where ``hint`` finds what a match needs, else ``content`` as it is.
+
+    Examples
+    --------
+    >>> sub, hint = re.compile(_UNIT_NUM).sub, _HINTS[_UNIT_NUM]
+    >>> _hinted_sub(sub, hint, "<NUM>", "took 15ms"), _hinted_sub(sub, hint, "<NUM>", "v2")
+    ('took <NUM>', 'v2')
+    """
+    return sub(repl, content) if hint(content) is not None else content
+
+
 # Applied in this order; each match becomes ``<NAME>`` in the template.
 DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
     ("BLK", r"blk_-?\d+"),
@@ -1006,6 +1026,7 @@ class LogParser(ParamsClone):
         for name, rx in compiled:
             text, digits = _NEEDS.get(rx.pattern, (None, False))
             sub = (functools.partial(_ip6_sub, rx.sub, one_case=int(self.rules) >= 5) if rx.pattern == _IP6
+                   else functools.partial(_hinted_sub, rx.sub, _HINTS[rx.pattern]) if rx.pattern in _HINTS
                    else rx.sub)
             plan.append((sub, f"<{name}>", text, digits and digit_safe))
             digit_safe = digit_safe and not any(ch.isdigit() for ch in name)
