@@ -140,3 +140,21 @@ def test_a_number_with_a_unit_is_masked() -> None:
     assert p.mask("x86 v2 1st 3D 10 items 0x1f") == "x86 v2 1st 3D <NUM> items <HEX>"
     assert p.mask("mac 00:1a:2b:3c:4d:5e") == "mac <NUM>:1a:2b:3c:4d:5e"  # (no unit is a hex digit)
     assert LogParser("raw", rules=5).fit(train).parse(["request took 999ms"])["key"].tolist() == [0]
+
+
+def test_stream_keep_refusal_of_a_log_model_does_not_say_a_line_has_no_fields() -> None:
+    # What was wrong: 'stream --keep container' on a log model read with a header regex
+    # ('^\[pod/(?P<pod>[^/]+)/(?P<container>[^\]]+)\] ...', kubectl logs --prefix) was refused
+    # with "a log line has no fields to copy", though the line has the fields the regex names
+    # (and syslog's host, pid ...): the refusal now says what a log alert carries and that
+    # header fields are not copied into it.
+    import pytest
+
+    from hourglass.cli.stream_logs import open_log_scorer
+    from hourglass.errors import HourglassError
+
+    with pytest.raises(HourglassError) as err:
+        open_log_scorer(None, Path("m"), explain=None, keep=["container"], adapt=False, all_rows=False,
+                        max_sessions=10, idle_timeout=None)
+    assert str(err.value).startswith("--keep: not for a log model (its alerts name the session")
+    assert "no fields" not in str(err.value) and "header fields" in str(err.value)

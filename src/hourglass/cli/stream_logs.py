@@ -31,7 +31,9 @@ def open_log_scorer(pipe: Any, model: Path, *, explain: int | None, keep: list[s
     for given, option, why in (
             (explain is not None, "--explain", "its alerts already name the unexpected event and "
                                                "the keys expected"),
-            (bool(keep), "--keep", "a log line has no fields to copy"),
+            (bool(keep), "--keep", "its alerts name the session, the line and its text; a line's "
+                                   "header fields, a --format regex's groups or syslog's host, are not "
+                                   "copied into them"),
             (adapt, "--adapt", "its threshold is not refitted online"),
             (all_rows, "--all", "it writes one alert per unexpected event (DeepLog) or per flagged "
                                 "session as it closes; 'hourglass score' scores every session")):
