@@ -158,3 +158,23 @@ def test_stream_keep_refusal_of_a_log_model_does_not_say_a_line_has_no_fields() 
                         max_sessions=10, idle_timeout=None)
     assert str(err.value).startswith("--keep: not for a log model (its alerts name the session")
     assert "no fields" not in str(err.value) and "header fields" in str(err.value)
+
+
+def test_rfc3339nano_times_after_a_whole_second_read_in_an_event_table(tmp_path: Path) -> None:
+    # What was wrong: Docker's json-file "time" (and kubectl's, Fluent Bit's) is Go's RFC3339Nano,
+    # whose trailing zeros are left out: '2026-12-01T10:00:00Z', then '...:01.1234567Z'. An event
+    # table whose first time had no fraction read it in seconds, and the later rows' nanoseconds
+    # could not be put among them: train, score and evaluate ended in a TypeError's traceback.
+    # They now read in nanoseconds (microseconds past the year 2262, as before).
+    from hourglass.features.sessions import EventSessions
+
+    stamps = ["2026-12-01T10:00:00Z", "2026-12-01T10:00:03.1234567Z", "2026-12-01T10:00:01.5Z",
+              "2026-12-01T10:00:02.123456789Z", "2026-12-01T10:00:04.12345678Z"]
+    log = tmp_path / "docker.jsonl"
+    log.write_text("".join(json.dumps({"log": f"step {m}\n", "stream": "stdout", "time": t, "pod": "web-0"})
+                           + "\n" for m, t in zip("abcde", stamps, strict=True)), encoding="utf-8")
+    fe = EventSessions(session_column="pod", message_column="log", time_column="time").fit(log)
+    found = fe.sessions(log)
+    names = {v: k for k, v in fe.templates().items()}
+    assert [names[f"step {m}"] for m in "acdbe"] == found.sequences[0].tolist()  # in time order
+    assert not found.stats.get("events_without_time")

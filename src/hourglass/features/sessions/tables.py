@@ -410,8 +410,15 @@ class EventTables:
             missed = (t.isna() & col.notna()).to_numpy()
             if missed.any():  # pandas reads every row in the first one's layout: ISO 8601 times
                 # with and without fractions (Go's RFC3339Nano leaves trailing zeros out) differ
-                t = t.copy()
-                t[missed] = text_to_datetime(col[missed], utc=True, format="ISO8601")
+                later = text_to_datetime(col[missed], utc=True, format="ISO8601")
+                try:  # in nanoseconds: the first row's layout may have read in seconds, and a
+                    # later row's nanoseconds ('10:00:01.1234567Z') could not be put among them
+                    # (a TypeError's traceback: Docker's and kubectl's times are RFC3339Nano)
+                    t = t.dt.as_unit("ns")
+                    t[missed] = later.dt.as_unit("ns")
+                except pd.errors.OutOfBoundsDatetime:  # (3000-01-01: no time, said below)
+                    t = t.dt.as_unit("us")
+                    t[missed] = later.dt.as_unit("us")
                 missed = (t.isna() & col.notna()).to_numpy()
                 if missed.any() and dayfirst is None and (col.dtype == object
                                                           or pd.api.types.is_string_dtype(col)):
