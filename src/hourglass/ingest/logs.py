@@ -655,8 +655,25 @@ def tar_member(head: bytes) -> str | None:
     ...     tar.addfile(info, io.BytesIO(data))
     >>> tar_member(buf.getvalue()[:512]), tar_member(b"a,b\\n1,2\\n" * 100)
     ('flows.csv', None)
+
+    A header is told by its magic and its checksum (as tar itself checks it): text that holds
+    ``ustar`` where the magic goes (``... mustard ...``) is no archive.
+
+    >>> text = b"time,item\\n" + b"2024-01-01," + b"a" * 235 + b"mustard\\n" * 60
+    >>> text[257:262], tar_member(text)
+    (b'ustar', None)
     """
-    if len(head) < 263 or head[257:262] != b"ustar":  # (POSIX and GNU tar: 'ustar\0', 'ustar ')
+    if len(head) < 512 or head[257:262] != b"ustar":  # (POSIX and GNU tar: 'ustar\0', 'ustar ')
+        return None
+    try:  # the header's checksum: six or seven octal digits, then NUL and/or space
+        stored = int(head[148:156].replace(b"\x00", b" ").strip() or b"-", 8)
+    except ValueError:
+        return None
+    # the sum of the header's 512 bytes with the checksum's 8 taken as spaces; some old tars
+    # summed them as signed bytes
+    unsigned = sum(head[:148]) + 8 * 32 + sum(head[156:512])
+    signed = unsigned - 256 * sum(1 for b in (*head[:148], *head[156:512]) if b > 127)
+    if stored not in (unsigned, signed):
         return None
     return head[:100].split(b"\x00", 1)[0].decode("utf-8", "replace")
 
