@@ -36,3 +36,40 @@ def test_text_with_ustar_where_a_tar_magic_goes_is_read_as_text(tmp_path: Path) 
     log = tmp_path / "app.log"
     log.write_bytes(_mustard_csv())
     assert len(list(read_lines(log))) == 52
+
+
+def test_a_closed_multiline_last_field_before_a_skipped_last_row_is_not_said_never_closed(
+        tmp_path: Path) -> None:
+    # What was wrong: the never-closed-quote check of 9978fb81 took a last row whose last field
+    # holds a line break, in a file not ending with '"', for a quote never closed. With
+    # --on-bad-rows skip, a valid row whose quoted two-line last field is closed, followed by a
+    # malformed last row (skipped), was said as "line 7: a quote that opens its last field is
+    # never closed, so the rest of the file was read as that field (its row kept)": the quote is
+    # closed, nothing was read into the field, and line 7 is the skipped row. The check now
+    # also needs the file to end with that field's text (the field ran to the end of the file).
+    import logging
+
+    import pytest
+
+    from hourglass.errors import InputError
+    from hourglass.ingest.tables import iter_table
+
+    data = tmp_path / "q.csv"
+    data.write_text('a,b\n1,"x\ny"\n5,6\n7,"multi\nline"\n8,9,10\n')
+    logger = logging.getLogger("hourglass")
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger.addHandler(handler)
+    try:
+        df = next(iter_table(data, fmt="csv", on_bad_rows="skip"))
+    finally:
+        logger.removeHandler(handler)
+    assert df["b"].tolist() == ["x\ny", "6", "multi\nline"]
+    said = [r.getMessage() for r in records]
+    assert not any("never closed" in m for m in said), said
+    # a quote truly never closed in the last row is still said, at its line
+    cut = tmp_path / "cut.csv"
+    cut.write_text('a,b\n1,x\n2,"y\n3,z\n4,w\n')
+    with pytest.raises(InputError, match=r"line 3: a quote that opens its last field is never closed"):
+        list(iter_table(cut, fmt="csv"))

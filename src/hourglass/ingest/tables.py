@@ -1275,7 +1275,7 @@ def _last_quote_closed(path: Path, batch: pa.RecordBatch, on_bad_rows: str) -> N
     r"""Refuse (``on_bad_rows="error"``) or warn of a CSV file whose last row's last field opens
     a quote never closed: pyarrow reads the rest of the file as that field, the rows after it
     lost unsaid. Told by that field (``batch``'s last row's) holding a line break while the file
-    does not end with the ``"`` that closes it.
+    ends with that field's text, not with the ``"`` that closes it.
 
     Examples
     --------
@@ -1295,7 +1295,10 @@ def _last_quote_closed(path: Path, batch: pa.RecordBatch, on_bad_rows: str) -> N
         while block := fh.read(1 << 20):
             newlines += block.count(b"\n")
             tail = (tail + block)[-64:]
-    if tail.rstrip().endswith(b'"'):  # closed: a quoted value with a line break, as written
+    # closed: a quoted value with a line break, as written; or the field ends before the file
+    # does (rows after it skipped as malformed, with on_bad_rows="skip"): it took no rows
+    end = value.rstrip().encode("utf-8", "replace")[-32:]
+    if tail.rstrip().endswith(b'"') or not tail.rstrip().endswith(end):
         return
     line = newlines - value.count("\n") + 1  # the line the row starts on (its line breaks its own)
     said = (f"{path}: line {line}: a quote that opens its last field is never closed, so the rest "
