@@ -73,3 +73,23 @@ def test_a_closed_multiline_last_field_before_a_skipped_last_row_is_not_said_nev
     cut.write_text('a,b\n1,x\n2,"y\n3,z\n4,w\n')
     with pytest.raises(InputError, match=r"line 3: a quote that opens its last field is never closed"):
         list(iter_table(cut, fmt="csv"))
+
+
+def test_a_repeated_message_row_without_a_time_is_counted_as_one_row() -> None:
+    # What was wrong: with rules 5 (6498965e) an event table's row whose message is rsyslog's
+    # 'message repeated 3 times: [ ...]' is three events; a time column that did not read in
+    # that row was counted once per event and said as '3 rows had no readable time in 'ts''
+    # of a table of 2 rows with 1 such row. Rows are counted, as the message says.
+    import pandas as pd
+
+    from hourglass.features.sessions import EventSessions
+
+    train = pd.DataFrame({"host": ["a", "b"] * 5, "ts": [f"2024-01-01 10:00:0{i}" for i in range(10)],
+                          "msg": [f"Failed password for root from 10.0.0.{i} port 22" for i in range(10)]})
+    pre = EventSessions(message_column="msg", session_column="host", time_column="ts").fit(train)
+    found = pre.sessions(pd.DataFrame({"host": ["a", "a"], "ts": ["garbage", "2024-01-01 10:00:09"], "msg": [
+        "message repeated 3 times: [ Failed password for root from 10.0.0.7 port 22]",
+        "Failed password for root from 10.0.0.8 port 22"]}))
+    assert [len(s) for s in found.sequences] == [4]  # (the three events kept, placed last)
+    assert found.stats["events_without_time"] == 1
+    assert found.stats["first_without_time"] == "row 1, 'garbage'"

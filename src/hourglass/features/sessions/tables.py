@@ -470,7 +470,7 @@ class EventTables:
     def _timeless(self, df: pd.DataFrame, times: np.ndarray, rows: np.ndarray, source: str,
                   offset: int, stats: dict[str, Any]) -> np.ndarray:
         """Which of the events ``rows`` of a chunk have no readable time (``times`` NaN),
-        counted in ``stats`` (``events_without_time``, the first in ``first_without_time``);
+        their rows counted in ``stats`` (``events_without_time``, the first in ``first_without_time``);
         with :attr:`strict`, the first is an error naming its row."""
         if self.time_column is None:
             return np.zeros(len(rows), dtype=bool)
@@ -488,7 +488,9 @@ class EventTables:
                              f"(time_column) holds no readable time ({value}); "
                              f"{NOT_STRICT} such rows are counted and {self._timeless_fate()}",
                              param="time_column")
-        stats["events_without_time"] = stats.get("events_without_time", 0) + int(bad.sum())
+        # counted by row, as said ('3 rows had no readable time'): a row that is several events (a
+        # 'message repeated 3 times' message, rules 5) is one row
+        stats["events_without_time"] = stats.get("events_without_time", 0) + len(np.unique(rows[bad]))
         stats.setdefault("first_without_time", first)
         return bad
 
