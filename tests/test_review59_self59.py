@@ -93,3 +93,40 @@ def test_a_repeated_message_row_without_a_time_is_counted_as_one_row() -> None:
     assert [len(s) for s in found.sequences] == [4]  # (the three events kept, placed last)
     assert found.stats["events_without_time"] == 1
     assert found.stats["first_without_time"] == "row 1, 'garbage'"
+
+
+def test_entity_model_says_decimal_commas_where_it_refuses_them() -> None:
+    # What was wrong: 7cac580b and 976f5db0 made a table model's and a time series' refusal of
+    # '0,512' say it is a number with a decimal comma, but an entity model (--entity-col) said
+    # only "column 'bytes': row 1 is not a number ('528,12')" when scoring such an export, and
+    # when the column was named to be summed (--aggregate bytes) it advised "a column of text
+    # cannot be summed; count its values (--distinct) instead": wrong advice for numbers. Both
+    # now say the decimal comma and how to export the data, as the other models do; so does
+    # 'stream' of an entity model for such a JSON field.
+    from types import SimpleNamespace
+
+    import numpy as np
+    import pandas as pd
+    import pytest
+
+    from hourglass.cli.stream_entity import EntityStream
+    from hourglass.errors import InputError
+    from hourglass.features.entity import EntityWindows
+    from hourglass.features.roles import SEPARATED_NUMBERS
+
+    rng = np.random.default_rng(0)
+    n = 200
+    df = pd.DataFrame({"user": rng.choice(["alice", "bob"], n), "ts": np.sort(rng.integers(0, 86400, n)),
+                       "bytes": rng.gamma(2, 500, n).round(2)})
+    comma = df.assign(bytes=[f"{v:.2f}".replace(".", ",") for v in df["bytes"]])
+    ew = EntityWindows("user", "ts", bucket="1h").fit(df)
+    with pytest.raises(InputError, match=r"row 1 is not a number \('[\d]+,\d\d'\); a number written with a "
+                                         r"decimal comma") as exc:
+        ew.transform(comma)
+    assert SEPARATED_NUMBERS in str(exc.value)
+    with pytest.raises(InputError, match="decimal comma") as exc:
+        EntityWindows("user", "ts", bucket="1h", numeric=["bytes"]).fit(comma)
+    assert "count its values" not in str(exc.value)
+    live = SimpleNamespace(_nested=lambda row: None, timestamp_col="ts", numeric=["bytes"])
+    said = EntityStream._problem(live, {"ts": 5, "user": "bob", "bytes": "528,12"})  # type: ignore[arg-type]
+    assert said is not None and said.startswith("field 'bytes' is not a number ('528,12'); a number written")

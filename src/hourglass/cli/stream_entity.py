@@ -37,7 +37,7 @@ from hourglass._columns import counted, listed_columns, near_names
 from hourglass._times import future_problem, not_a_timestamp, time_length
 from hourglass.cli._output import err, output_failed_text, settle_bad_lines, skipped_lines_text
 from hourglass.errors import HourglassError, InputError
-from hourglass.features.roles import NULL_TEXT
+from hourglass.features.roles import NULL_TEXT, separated_hint
 
 __all__ = ["EntityStream", "open_entity_scorer", "parse_lateness", "run"]
 
@@ -249,7 +249,8 @@ class EntityStream:
         # a row without an entity value joins the entity '<missing>', as 'score' groups it
         for col in self.numeric:
             if _not_number(row.get(col)):
-                return f"field {col!r} is not a number ({row.get(col)!r})"
+                # ('1,5': a number with a decimal comma, said so, as 'score' says it)
+                return f"field {col!r} is not a number ({row.get(col)!r}){separated_hint(row.get(col))}"
         return None
 
     def _nested(self, row: dict[str, Any]) -> str | None:

@@ -31,6 +31,8 @@ from hourglass.features.roles import (
     factorize_strings,
     infer_role,
     is_time_name,
+    separated_hint,
+    separated_number,
     separated_warning,
 )
 from hourglass.features.tabular import (
@@ -720,6 +722,9 @@ class EntityWindows(ParamsClone):
                 bad = (to_numbers(s).isna() & s.notna() & (text != "")
                        & ~text.isin(PLACEHOLDERS)).fillna(False).to_numpy(dtype=bool)
                 i = int(np.flatnonzero(bad)[0])
+                if separated_number(present) is not None:  # numbers, of a regional export: not text
+                    raise InputError(f"column {c!r}: row {i + 1} is not a number ({s.iloc[i]!r})"
+                                     f"{separated_hint(s.iloc[i])}", param="numeric")
                 raise InputError(f"column {c!r}: row {i + 1} is not a number ({s.iloc[i]!r}): a "
                                  "column of text cannot be summed (numeric); count its values "
                                  "(categorical) instead", param=("numeric", "categorical"))
@@ -737,8 +742,9 @@ class EntityWindows(ParamsClone):
             # dtype=bool: pandas 2.1 (allowed) gives a nullable boolean's values as objects
             bad &= ((text != "") & ~text.isin(PLACEHOLDERS)).fillna(False).to_numpy(dtype=bool)
         if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise InputError(f"column {c!r}: row {i + 1} is not a number ({s.iloc[i]!r})")
+            i = int(np.flatnonzero(bad)[0])  # ('1,5': a regional export's, said so, as a table model's)
+            raise InputError(f"column {c!r}: row {i + 1} is not a number ({s.iloc[i]!r})"
+                             f"{separated_hint(s.iloc[i])}")
         return v.to_numpy(dtype=np.float64, na_value=np.nan)
 
     def _aggregate(self, df: pd.DataFrame, ts: pd.DatetimeIndex | None = None,
