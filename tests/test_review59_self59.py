@@ -130,3 +130,21 @@ def test_entity_model_says_decimal_commas_where_it_refuses_them() -> None:
     live = SimpleNamespace(_nested=lambda row: None, timestamp_col="ts", numeric=["bytes"])
     said = EntityStream._problem(live, {"ts": 5, "user": "bob", "bytes": "528,12"})  # type: ignore[arg-type]
     assert said is not None and said.startswith("field 'bytes' is not a number ('528,12'); a number written")
+
+
+def test_stream_leaves_out_the_skip_advice_for_decimal_commas_as_score_does() -> None:
+    # What was wrong: 7cac580b made 'score' of a table model leave out '(use --on-bad-rows skip
+    # to skip such rows)' where it refuses a number written with a decimal comma ('1251,63':
+    # a regional export's every number, which skipping would leave out), but 'stream' of the
+    # same model still ended that refusal with the skip advice. It now leaves it out too; a
+    # word in a numeric column keeps it.
+    from hourglass.cli.stream import _skip_advice
+    from hourglass.errors import InputError
+    from hourglass.features.roles import SEPARATED_NUMBERS, separated_hint
+
+    hint = separated_hint("1251,63")
+    comma = InputError(f"column 'bytes': expected numbers, found '1251,63' (row 1){hint}")
+    assert SEPARATED_NUMBERS in str(comma)
+    assert _skip_advice(comma, 0, 2) == ""
+    word = InputError("column 'bytes': expected numbers, found 'oops' (row 1)")
+    assert _skip_advice(word, 0, 2) == " (use --on-bad-rows skip to skip such rows)"

@@ -999,12 +999,15 @@ def _skip_advice(exc: Exception, i: int, n: int) -> str:
     """What a scorer's refusal of the batch's row ``i`` (of ``n``) adds, as ``score`` says it:
     how to skip such rows, where it is one row's value (text in a numeric column, a missing
     or infinite one, a model column sent as a JSON object) that ``--on-bad-rows skip`` leaves
-    out; else nothing."""
+    out; else nothing (a number written with a decimal comma, ``'1,5'``: a regional export's
+    every number, which skipping would leave out, as ``score`` leaves the advice out there)."""
     from hourglass.cli._skip import SKIP_ADVICE
     from hourglass.cli.tables import _BAD_VALUE
+    from hourglass.features.roles import SEPARATED_NUMBERS
 
     text = str(exc)
-    one_row = _BAD_VALUE.search(text) is not None or "as a nested object, read as its fields" in text
+    one_row = ((_BAD_VALUE.search(text) is not None and SEPARATED_NUMBERS not in text)
+               or "as a nested object, read as its fields" in text)
     return SKIP_ADVICE if one_row and 0 <= i < n else ""
 
 
