@@ -148,3 +148,25 @@ def test_stream_leaves_out_the_skip_advice_for_decimal_commas_as_score_does() ->
     assert _skip_advice(comma, 0, 2) == ""
     word = InputError("column 'bytes': expected numbers, found 'oops' (row 1)")
     assert _skip_advice(word, 0, 2) == " (use --on-bad-rows skip to skip such rows)"
+
+
+def test_streaming_a_time_series_says_decimal_commas_as_score_does() -> None:
+    # What was wrong: 976f5db0 made 'score' of a time-series model say that '0,512' is a number
+    # written with a decimal comma, but 'stream' of the same model (and the service's series
+    # stream) refused such a row as only "channel 'cpu': expected a number, got '0,5'". It now
+    # adds the same hint; a word keeps the plain refusal.
+    from types import SimpleNamespace
+
+    import pytest
+
+    from hourglass.errors import InputError
+    from hourglass.features.roles import SEPARATED_NUMBERS
+    from hourglass.serve.series_stream import SeriesStreamScorer
+
+    live = SimpleNamespace(channels=["cpu"])
+    said = r"^channel 'cpu': expected a number, got '0,5'; a number written"
+    with pytest.raises(InputError, match=said) as exc:
+        SeriesStreamScorer._values(live, {"cpu": "0,5"})  # type: ignore[arg-type]
+    assert SEPARATED_NUMBERS in str(exc.value)
+    with pytest.raises(InputError, match=r"^channel 'cpu': expected a number, got 'oops'$"):
+        SeriesStreamScorer._values(live, {"cpu": "oops"})  # type: ignore[arg-type]

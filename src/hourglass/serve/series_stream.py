@@ -48,7 +48,7 @@ from hourglass._times import (
     read_timestamps,
 )
 from hourglass.errors import InputError
-from hourglass.features.roles import PLACEHOLDERS
+from hourglass.features.roles import PLACEHOLDERS, separated_hint
 from hourglass.features.timeseries import _CLIP, _span
 from hourglass.serve.scoring import ModelScorer
 from hourglass.serve.series_scoring import window_steps
@@ -218,8 +218,8 @@ class SeriesStreamScorer(ModelScorer):
                 raise InputError(f"channel {c!r}: expected a number, got {v!r}")
             try:
                 x = float(v)
-            except (TypeError, ValueError):
-                raise InputError(f"channel {c!r}: expected a number, got {v!r}") from None
+            except (TypeError, ValueError):  # ('0,5': a decimal comma, said as 'score' says it)
+                raise InputError(f"channel {c!r}: expected a number, got {v!r}{separated_hint(v)}") from None
             except OverflowError:  # a JSON integer of 400 digits: no float holds it
                 raise InputError(f"channel {c!r}: expected a finite number, got an integer of "
                                  f"{len(str(abs(v)))} digits") from None
