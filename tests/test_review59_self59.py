@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from hourglass.cli import app
@@ -48,8 +49,6 @@ def test_a_closed_multiline_last_field_before_a_skipped_last_row_is_not_said_nev
     # closed, nothing was read into the field, and line 7 is the skipped row. The check now
     # also needs the file to end with that field's text (the field ran to the end of the file).
     import logging
-
-    import pytest
 
     from hourglass.errors import InputError
     from hourglass.ingest.tables import iter_table
@@ -107,7 +106,6 @@ def test_entity_model_says_decimal_commas_where_it_refuses_them() -> None:
 
     import numpy as np
     import pandas as pd
-    import pytest
 
     from hourglass.cli.stream_entity import EntityStream
     from hourglass.errors import InputError
@@ -157,8 +155,6 @@ def test_streaming_a_time_series_says_decimal_commas_as_score_does() -> None:
     # adds the same hint; a word keeps the plain refusal.
     from types import SimpleNamespace
 
-    import pytest
-
     from hourglass.errors import InputError
     from hourglass.features.roles import SEPARATED_NUMBERS
     from hourglass.serve.series_stream import SeriesStreamScorer
@@ -170,3 +166,45 @@ def test_streaming_a_time_series_says_decimal_commas_as_score_does() -> None:
     assert SEPARATED_NUMBERS in str(exc.value)
     with pytest.raises(InputError, match=r"^channel 'cpu': expected a number, got 'oops'$"):
         SeriesStreamScorer._values(live, {"cpu": "oops"})  # type: ignore[arg-type]
+
+
+def test_stream_by_pid_warns_of_a_pid_on_two_hosts_as_score_does(caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: c24a5f20 made train/score/evaluate warn that sessions by pid on a log of
+    # several hosts (a central syslog) join the same pid of two hosts, two processes, into one
+    # session; 'stream' (and the service's log stream), which reads such a log live, joined
+    # them without a word. It now warns once, naming the pid and its two hosts; a pid whose
+    # session closed before another host's same pid opened one is no warning. (13dcc6bc made
+    # the same fix beside this one; this test checks it.)
+    import logging
+
+    from hourglass.detectors.deeplog import DeepLog
+    from hourglass.features.sessions import EventSessions
+    from hourglass.pipeline import Pipeline
+    from hourglass.serve.log_stream import LogStreamScorer
+
+    train = [f"Jun 14 15:16:{i % 60:02d} web1 sshd[{100 + i // 3}]: {m}" for i, m in
+             enumerate(["session opened for user root", "Accepted password", "session closed"] * 20)]
+    pipe = Pipeline(detector=DeepLog(window=2, top_g=1, hidden=8, layers=1, epochs=2, verbose=0),
+                    features=EventSessions(format="syslog", session_column="pid")).fit(train)
+    one = [(i + 1, f"Jun 15 15:00:{i:02d} web1 sshd[{700 + i // 2}]: session opened for user root")
+           for i in range(6)]
+    two = [(i + 1, f"Jun 15 15:00:{i:02d} web{1 + i % 2} sshd[812]: session opened for user root")
+           for i in range(4)]
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        LogStreamScorer(pipe).feed(one)
+        assert not [r for r in caplog.records if "pid" in r.getMessage()]
+        scorer = LogStreamScorer(pipe)
+        scorer.feed(two[:1])
+        scorer.feed(two[1:])
+        scorer.feed(two)
+    said = [r.getMessage() for r in caplog.records if "two hosts" in r.getMessage()]
+    assert len(said) == 1 and "pid '812' on web1 and web2" in said[0], said
+    assert said[0].endswith("a pid is one host's, and the same pid on two hosts is read as one session; "
+                            "split the log by host"), said
+    # a session closed (evicted) before the other host's pid opens one: two sessions, no warning
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        scorer = LogStreamScorer(pipe, max_sessions=1)
+        scorer.feed([two[0], (2, "Jun 15 15:00:01 web1 sshd[9]: session opened for user root")])
+        scorer.feed([(3, "Jun 15 15:00:02 web2 sshd[812]: session opened for user root")])
+    assert not [r for r in caplog.records if "two hosts" in r.getMessage()]
