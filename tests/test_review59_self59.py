@@ -208,3 +208,27 @@ def test_stream_by_pid_warns_of_a_pid_on_two_hosts_as_score_does(caplog: pytest.
         scorer.feed([two[0], (2, "Jun 15 15:00:01 web1 sshd[9]: session opened for user root")])
         scorer.feed([(3, "Jun 15 15:00:02 web2 sshd[812]: session opened for user root")])
     assert not [r for r in caplog.records if "two hosts" in r.getMessage()]
+
+
+def test_a_tar_archive_in_a_folder_is_refused_naming_it(tmp_path: Path) -> None:
+    # What was wrong: 18cfe958 refused a tar archive given as DATA, but a folder (or a pattern)
+    # holding one (an appliance's export dropped beside the logs) was copied as text: its
+    # 512-byte header became part of a line and its padding blank lines, and the command went
+    # on with exit 0 ('inspect' read the archive's header line as a table row). The folder's
+    # copy now refuses such a file in one line naming it, as it does a Parquet file there.
+    import io
+    import tarfile
+
+    folder = tmp_path / "flows"
+    folder.mkdir()
+    (folder / "a.csv").write_text("src,bytes\n10.0.0.1,5\n10.0.0.2,7\n")
+    buf, data = io.BytesIO(), b"src,bytes\n10.0.0.3,9\n"
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        info = tarfile.TarInfo("b.csv")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    (folder / "b.csv").write_bytes(buf.getvalue())
+    res = runner.invoke(app, ["inspect", str(folder)])
+    said = " ".join(res.output.replace("│", " ").split())  # (click's usage error: boxed)
+    assert res.exit_code == 2, res.output
+    assert "b.csv is a tar archive (its first file: b.csv)" in said, said

@@ -515,6 +515,7 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
     names = False  # whether that line names columns (a table's header, not a log's first line)
     decided = False  # whether a line after it told (a file of that one line leaves it open)
     try:
+        from hourglass.ingest.logs import tar_member
         from hourglass.ingest.tables import type_line
 
         with _Copy(out) as dst:
@@ -526,6 +527,12 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                         raise typer.BadParameter(
                             f"{name}: {path.name} is {what}: a folder or a pattern is read as "
                             "text files one after the other; give such files one at a time")
+                    member = tar_member(fh.peek(512)[:512])
+                    if member is not None:  # (its header and padding were copied as lines of text)
+                        raise typer.BadParameter(
+                            f"{name}: {_relative(path, name)} is a tar archive (its first file: "
+                            f"{member}): a folder or a pattern is read as text files one after the "
+                            "other; extract the archive's files into the folder instead")
                     if head.startswith(b"\x1f\x8b"):  # (gzip data, decompressed: gzip again)
                         raise typer.BadParameter(
                             f"{name}: {_relative(path, name)} is gzip-compressed twice (gzip data "
