@@ -72,6 +72,9 @@ def test_a_closed_multiline_last_field_before_a_skipped_last_row_is_not_said_nev
     cut.write_text('a,b\n1,x\n2,"y\n3,z\n4,w\n')
     with pytest.raises(InputError, match=r"line 3: a quote that opens its last field is never closed"):
         list(iter_table(cut, fmt="csv"))
+    cut.write_text('a,b\n1,x\n2,"y\n3,z\n4,w\n' + "\n" * 100)  # (white space after it: the same)
+    with pytest.raises(InputError, match=r"line 3: a quote that opens its last field is never closed"):
+        list(iter_table(cut, fmt="csv"))
 
 
 def test_a_repeated_message_row_without_a_time_is_counted_as_one_row() -> None:

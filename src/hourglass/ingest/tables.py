@@ -1294,11 +1294,11 @@ def _last_quote_closed(path: Path, batch: pa.RecordBatch, on_bad_rows: str) -> N
     with open_lines(path) as fh:  # (read only where the last field holds a line break)
         while block := fh.read(1 << 20):
             newlines += block.count(b"\n")
-            tail = (tail + block)[-64:]
+            tail = (tail + block).rstrip()[-64:]  # (the end less any trailing white space)
     # closed: a quoted value with a line break, as written; or the field ends before the file
     # does (rows after it skipped as malformed, with on_bad_rows="skip"): it took no rows
     end = value.rstrip().encode("utf-8", "replace")[-32:]
-    if tail.rstrip().endswith(b'"') or not tail.rstrip().endswith(end):
+    if tail.endswith(b'"') or not tail.endswith(end):
         return
     line = newlines - value.count("\n") + 1  # the line the row starts on (its line breaks its own)
     said = (f"{path}: line {line}: a quote that opens its last field is never closed, so the rest "
