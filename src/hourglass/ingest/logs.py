@@ -388,10 +388,18 @@ def _hinted_sub(sub: Callable[[str, str], str], hint: Callable[[str], Any], repl
     """
     return sub(repl, content) if hint(content) is not None else content
 
+# A hardware (MAC) address (rules 6): six or more two-digit hex groups parted by colons, as
+# netfilter's ``MAC=`` (destination, source and EtherType: 14 groups), dhcpd, hostapd and
+# NetworkManager write them. Unmasked, the numbers mask took its groups of digits only and left
+# those with a letter (``MAC=<NUM>:<NUM>:...:aa:bb:<NUM>``): each host's MAC a template of its own,
+# a new LAN host's every firewall line an unknown template when scored. (Before the IPv6 mask:
+# eight two-digit groups would be taken for an address.)
+_MAC = r"(?<![\w:.\-])[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5,}(?![\w.\-]|:\w)"
 
 # Applied in this order; each match becomes ``<NAME>`` in the template.
 DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
     ("BLK", r"blk_-?\d+"),
+    ("MAC", _MAC),  # (rules 6)
     ("IP", _IP6),  # (an IPv6 address is an <IP>, as an IPv4 one is: one template for both)
     ("IP", r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?![\w.])"),
     ("HEX", r"(?<![\w])0[xX][0-9a-fA-F]+(?![\w])"),
@@ -416,10 +424,10 @@ DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
     ("NUM", r"(?<=[A-Za-z]\.)\d+(?![\w.])"),  # a numbered name: core.2275, messages.3
 )
 
-# The default masks of a parser with ``rules=4`` or ``5``: those of ``rules=6`` but date-times and
-# numbers with a unit.
+# The default masks of a parser with ``rules=4`` or ``5``: those of ``rules=6`` but MAC addresses,
+# date-times and numbers with a unit.
 _RULES5_MASKS: tuple[tuple[str, str], ...] = tuple(("NUM", _NUM) if m[1] == _UNIT_NUM else m
-                                                  for m in DEFAULT_MASKS if m[1] != _TIME)
+                                                  for m in DEFAULT_MASKS if m[1] not in (_TIME, _MAC))
 
 # The default masks of a parser with ``rules=3``: those of ``rules=4`` but IPv6 addresses.
 _RULES3_MASKS: tuple[tuple[str, str], ...] = tuple(m for m in _RULES5_MASKS if m[1] != _IP6)
@@ -509,9 +517,10 @@ def unrepeated(content: str) -> tuple[str, int]:
 # check off for the masks after it).
 _NEEDS: dict[str, tuple[str | None, bool]] = {
     r"blk_-?\d+": ("blk_", True),
+    _MAC: (":", False),  # (one of letters a-f only has no digit)
     _IP6: (":", True),
-    DEFAULT_MASKS[5][1]: ("-", False),  # UUID (one of letters a-f only has no digit)
-    DEFAULT_MASKS[6][1]: ("_", True),  # ID
+    dict(DEFAULT_MASKS)["UUID"]: ("-", False),  # UUID (one of letters a-f only has no digit)
+    dict(DEFAULT_MASKS)["ID"]: ("_", True),  # ID
     r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?![\w.])": (".", True),
     r"(?<![\w])0[xX][0-9a-fA-F]+(?![\w])": ("0", True),
     r"(?<![\w.])(?:/[\w.\-]+){2,}/?": ("/", False),
@@ -920,10 +929,10 @@ class LogParser(ParamsClone):
         the ``syslog`` format dates it) for other layouts.
     masks
         ``(NAME, regex)`` pairs applied to the message before template mining; ``None`` uses
-        :data:`DEFAULT_MASKS` (block ids, UUIDs, numbered names such as
+        :data:`DEFAULT_MASKS` (block ids, MAC addresses, UUIDs, numbered names such as
         ``attempt_1445144423722_0020_m_000000_0``, IPv4 and IPv6 addresses, hex, paths,
-        date-times, numbers, with a unit too; without date-times and units with ``rules=4`` or
-        ``5``, without IPv6
+        date-times, numbers, with a unit too; without MAC addresses, date-times and units with
+        ``rules=4`` or ``5``, without IPv6
         addresses too with ``rules=3``, and without UUIDs and numbered names too with
         ``rules=2``, :data:`LEGACY_MASKS` with ``rules=1``); ``()`` masks nothing.
     sim_th, depth, max_children
@@ -940,7 +949,12 @@ class LogParser(ParamsClone):
         stayed text, and a short message had a template per second it was logged at, unknown
         when scored at another; and a number with a unit, a duration or a size (``15ms``,
         ``1.5s``, ``2m30s``, ``512Mi``, ``8000000kB``), as ``<NUM>``: the numbers mask takes no
-        number followed by a letter, so ``request took 15ms`` had a template per value.
+        number followed by a letter, so ``request took 15ms`` had a template per value; and
+        hardware (MAC) addresses, six or more two-digit hex groups parted by colons
+        (``00:1a:2b:3c:4d:5e``, netfilter's 14-group ``MAC=`` field), as ``<MAC>``: the numbers
+        mask took only their groups of digits, so each MAC with a hex letter was a template of
+        its own, and a host never seen in training made every firewall line of it an unknown
+        template.
         Parsers saved with ``5`` load so and score as they did. ``5``:
         as ``4``, and a message rsyslog's repeated-message reduction wrote
         as ``message repeated 3 times: [ Failed password for root ...]`` is the message it
