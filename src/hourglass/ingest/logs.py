@@ -863,6 +863,8 @@ class _Compiled:
     plan: list[tuple[Any, str, str | None, bool]] = field(default_factory=list)
     # rules 3: a run of one mask's values (a list of block ids) is one value (see _RUN)
     runs: bool = False
+    # rules 6: the kernel's time stamp padded with blanks is one token (see _KERNEL_STAMP)
+    stamps: bool = False
 
 
 # A run of two or more whole tokens of one mask, separated by blanks (HDFS's 'ask <IP> to delete
@@ -871,6 +873,14 @@ class _Compiled:
 # never seen in training an unknown template when scored)
 _RUN = re.compile(r"(?<!\S)(<[A-Z][A-Z0-9_]*>)(?:[ \t]+\1)+(?!\S)")
 _RUN_HINT = re.compile(r">[ \t]+<")  # what a run holds: looked for first (a tenth of the cost)
+
+# The blanks the kernel pads its time stamp (seconds since boot) with: printk writes
+# '[%5lu.%06lu]', so a message in a host's first 10,000 seconds, '[    5.123456] ...' as
+# kern.log and dmesg hold it, had one token more (two, '[', '<NUM>]') than one later,
+# '[12345.678901] ...', and Drain groups by token count: every kernel message (netfilter's
+# firewall lines among them) after a reboot was a template of its own, unknown when scored
+# against a log of a host up longer (rules 6: taken out, one token '[<NUM>]' either way)
+_KERNEL_STAMP = re.compile(r"\[[ \t]+(?=\d+\.\d+\])")
 
 
 # a read's counts, and the clock and day order it reads times by, live on the parser (stats_,
@@ -954,7 +964,9 @@ class LogParser(ParamsClone):
         (``00:1a:2b:3c:4d:5e``, netfilter's 14-group ``MAC=`` field), as ``<MAC>``: the numbers
         mask took only their groups of digits, so each MAC with a hex letter was a template of
         its own, and a host never seen in training made every firewall line of it an unknown
-        template.
+        template; and the blanks the kernel pads its time stamp with (``[    5.123456]``, a
+        host's first 10,000 seconds up) are taken out, so its messages have the template of
+        those stamped ``[12345.678901]`` (one token more, a template of its own, before).
         Parsers saved with ``5`` load so and score as they did. ``5``:
         as ``4``, and a message rsyslog's repeated-message reduction wrote
         as ``message repeated 3 times: [ Failed password for root ...]`` is the message it
@@ -1064,7 +1076,8 @@ class LogParser(ParamsClone):
                    else rx.sub)
             plan.append((sub, f"<{name}>", text, digits and digit_safe))
             digit_safe = digit_safe and not any(ch.isdigit() for ch in name)
-        return _Compiled(header, compiled, plan, runs=int(self.rules) >= 3)
+        return _Compiled(header, compiled, plan, runs=int(self.rules) >= 3,
+                         stamps=int(self.rules) >= 6)
 
     def _check_groups(self) -> None:
         """Refuse a header regex with a group named as a column the parser makes itself and
@@ -1140,8 +1153,12 @@ class LogParser(ParamsClone):
         'Receiving <BLK> src: /<IP> size <NUM>'
         >>> LogParser().mask("BLOCK* ask 10.0.0.1:50010 to delete blk_1 blk_-2 blk_3")  # a list: one
         'BLOCK* ask <IP> to delete <BLK>'
+        >>> LogParser().mask("[    5.123456] IN=eth0 MAC=00:1a:2b:3c:4d:5e:00:1a:2b:3c:4d:5f:08:00")
+        '[<NUM>] IN=eth0 MAC=<MAC>'
         """
         compiled = getattr(self, "_compiled", None) or self._compile()
+        if compiled.stamps and "[ " in content:
+            content = _KERNEL_STAMP.sub("[", content)
         digit = _DIGIT.search(content) is not None
         for sub, repl, text, digits in compiled.plan:
             if (digits and not digit) or (text is not None and text not in content):
