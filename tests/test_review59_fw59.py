@@ -3,9 +3,11 @@ Windows Firewall) through the log and table paths."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-pytest.importorskip("drain3")
+from tests._cli import one_line_error
 
 _NF = ("Dec  7 10:00:{s:02d} fw1 kernel: [{up}] [UFW BLOCK] IN=eth0 OUT= MAC={mac} "
        "SRC=203.0.113.{i} DST=10.0.0.2 LEN=60 TOS=0x00 PREC=0x00 TTL=50 ID={i}0 DF PROTO=TCP "
@@ -24,6 +26,7 @@ def test_netfilter_mac_of_another_host_is_no_unknown_template() -> None:
     # 'MAC=<NUM>:...:aa:bb:<NUM>' was a template per MAC: a firewall line from a LAN host (or
     # via a router) never seen in training was keyed 0, a 'template never seen' alert.
     # New parsers (rules 6) mask a MAC as <MAC>; a parser saved with rules 5 masks as it did.
+    pytest.importorskip("drain3")
     from hourglass.ingest.logs import RULES, LogParser
 
     assert RULES >= 6
@@ -43,6 +46,7 @@ def test_kernel_time_stamp_padding_is_no_template_of_its_own() -> None:
     # split into one token more than '[12345.678901] ...' and Drain (which groups by token
     # count) gave them templates of their own: after a reboot every netfilter line scored as a
     # template never seen in training. New parsers (rules 6) take the padding out.
+    pytest.importorskip("drain3")
     from hourglass.ingest.logs import LogParser
 
     parser = LogParser("syslog").fit(_nf_lines())
@@ -52,3 +56,38 @@ def test_kernel_time_stamp_padding_is_no_template_of_its_own() -> None:
     assert parser.parameters(df["template"].iloc[0], df["content"].iloc[0])[0] == "5.123456"
     old = LogParser("syslog", rules=5).fit(_nf_lines())
     assert old.parse(booted)["key"].tolist() == [0, 0]
+
+
+_PFIREWALL = """#Version: 1.5
+#Software: Microsoft Windows Firewall
+#Time Format: Local
+#Fields: date time action protocol src-ip dst-ip src-port dst-port size tcpflags tcpsyn tcpack \
+tcpwin icmptype icmpcode info path pid
+
+2026-12-07 10:00:00 ALLOW TCP 10.0.0.5 192.0.2.10 51515 443 0 - 0 0 0 - - - SEND 4
+2026-12-07 10:00:01 DROP TCP 203.0.113.5 10.0.0.5 51515 22 60 S 12345 0 29200 - - - RECEIVE 0
+2026-12-07 10:00:02 DROP UDP 203.0.113.5 10.0.0.5 5353 53 60 - - - - - - - RECEIVE 0
+"""
+
+
+@pytest.mark.parametrize("bom", ["", "\ufeff"])
+def test_windows_firewall_w3c_log_is_refused_not_trained_as_one_text_column(tmp_path: Path, bom: str) -> None:
+    # What was wrong: Windows Firewall's pfirewall.log (the W3C extended log format: #Version,
+    # #Fields directive lines, space-separated fields, '-' for none) was sniffed as a CSV of one
+    # column named '#Version: 1.5', each line one text value; 'train' fitted and saved a model on
+    # that in silence, and 'inspect' showed one column. It is now refused in one line with the
+    # command that makes it the CSV of its fields, which reads.
+    log = tmp_path / "pfirewall.log"
+    log.write_text(bom + _PFIREWALL, encoding="utf-8")
+    one_line_error(["train", str(log), "-o", str(tmp_path / "m")], "W3C extended log",
+                   tmp_path / "m")
+    one_line_error(["inspect", str(log)], "sed -n '/^#Fields: /{s///;p;b}")
+    # what the message's command writes reads as a table of the log's 18 fields
+    from hourglass.ingest.formats import sniff_format
+
+    rows = [ln for ln in _PFIREWALL.splitlines() if ln and not ln.startswith("#")]
+    header = _PFIREWALL.split("#Fields: ", 1)[1].splitlines()[0]
+    csv = tmp_path / "pfirewall.csv"
+    csv.write_text("\n".join(ln.replace(" ", ",") for ln in [header, *rows]) + "\n", encoding="utf-8")
+    df = sniff_format(csv).read(csv)
+    assert df.shape == (3, 18) and df["dst-port"].astype(str).tolist() == ["443", "22", "53"]

@@ -229,6 +229,10 @@ def get_format(name: str) -> Any:
 _WINDOWS_XML = re.compile(rb'\s*(?:<\?xml[^>]*\?>\s*)?(?:<Events>\s*)?<Event\s+xmlns\s*=\s*'
                           rb'["\']http://schemas\.microsoft\.com/win/2004/08/events/event["\']')
 
+#: the W3C extended log format's directives, before its records (Windows Firewall's
+#: pfirewall.log, IIS): '#Version: 1.5', '#Software: ...', '#Fields: date time action ...'
+_W3C_LOG = re.compile(rb"\s*#(?:Version|Software|Fields|Date|Start-Date|Remark):")
+
 #: evtx_dump's -o json output: each record pretty-printed after a 'Record N' line
 _EVTX_DUMP_JSON = re.compile(rb"\s*Record \d+\r?\n\s*\{")
 
@@ -263,6 +267,11 @@ def sniff_format(path: str | os.PathLike[str]) -> Any:
         raise InputError(f"{p}: Windows events as XML (evtx_dump's default output, wevtutil qe /f:xml, "
                          "Event Viewer's 'Save as XML') are not read; give the .evtx log itself, or its "
                          "records as JSON lines (evtx_dump -o jsonl)")
+    if _W3C_LOG.match(without_boms(head)):  # else a CSV of one column, '#Version: 1.5', trained on
+        raise InputError(f"{p}: a W3C extended log (#Version/#Fields directive lines, space-separated "
+                         "fields: Windows Firewall's pfirewall.log, IIS) is not read; make it a CSV of "
+                         r"its fields: sed -n '/^#Fields: /{s///;p;b}; /^[^#[:space:]]/p' FILE "
+                         "| tr ' ' , > FILE.csv")
     if _EVTX_DUMP_JSON.match(without_boms(head)):  # else 'line 1: malformed JSON'
         raise InputError(f"{p}: evtx_dump -o json output ('Record N' lines between pretty-printed "
                          "records) is no JSON lines; write the records one a line with evtx_dump -o jsonl, "
