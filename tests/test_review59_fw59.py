@@ -91,3 +91,36 @@ def test_windows_firewall_w3c_log_is_refused_not_trained_as_one_text_column(tmp_
     csv.write_text("\n".join(ln.replace(" ", ",") for ln in [header, *rows]) + "\n", encoding="utf-8")
     df = sniff_format(csv).read(csv)
     assert df.shape == (3, 18) and df["dst-port"].astype(str).tolist() == ["443", "22", "53"]
+
+
+def _fgt(i: int, dst_port: int, action: str) -> str:
+    return (f'date=2026-12-07 time=10:{(i // 60) % 60:02d}:{i % 60:02d} devname="FGT-1" '
+            f'devid="FG100E0000000001" logid="0000000013" type="traffic" subtype="forward" '
+            f'srcip=10.0.0.{2 + i % 40} srcport={20000 + i} dstip=93.184.216.{1 + i % 9} '
+            f'dstport={dst_port} proto=6 action="{action}" policyid=1 sentbyte={500 + i % 7}')
+
+
+def test_firewall_action_of_a_key_value_line_is_ecs_event_action(tmp_path: Path) -> None:
+    # What was wrong: an ECS alert of a FortiGate (key=value) model carried the addresses,
+    # ports and the device (observer.*) but not what the firewall did with the connection:
+    # 'action="deny"' was in no field of the document, where Elastic's Fortinet integration
+    # (and every SIEM rule on it) reads event.action. It is event.action now.
+    import json
+
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    train = tmp_path / "fgt.log"
+    train.write_text("\n".join(_fgt(i, 443, "accept") for i in range(300)) + "\n", encoding="utf-8")
+    scan = tmp_path / "scan.log"
+    scan.write_text("\n".join(_fgt(i, 1 + i, "deny") for i in range(20)) + "\n", encoding="utf-8")
+    model, out = tmp_path / "m", tmp_path / "alerts.jsonl"
+    res = runner.invoke(app, ["train", str(train), "--model", "autoencoder", "--param", "epochs=2",
+                              "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["score", str(model), str(scan), "-o", str(out), "--alert-format", "ecs"])
+    assert res.exit_code == 0, res.output
+    docs = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert docs and all(d["event"]["action"] == "deny" for d in docs)
+    assert all(d["event"]["kind"] == "alert" and d["observer"]["name"] == "FGT-1" for d in docs)
+    assert all("action" not in d["hourglass"].get("fields", {}) for d in docs)

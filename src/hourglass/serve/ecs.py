@@ -162,8 +162,9 @@ _FORMAT_TARGETS: dict[str, dict[str, str]] = {
             "requestMethod": "http.request.method",
             "requestClientApplication": "user_agent.original"},
     # FortiGate (key=value lines): the device that logged (its serial number, devid, tells a
-    # FortiGate log from other key=value lines), as Elastic's Fortinet integration maps it
-    "kv": {"devid": "observer.serial_number", "devname": "observer.name"},
+    # FortiGate log from other key=value lines), and what the firewall did with the connection
+    # (action="deny", "accept", "close" ...), as Elastic's Fortinet integration maps them
+    "kv": {"devid": "observer.serial_number", "devname": "observer.name", "action": "event.action"},
     # Suricata's dns and http events, as Elastic's Suricata integration maps them
     "suricata-eve": {"dns.rrname": "dns.question.name", "dns.rrtype": "dns.question.type",
                      "dns.rcode": "dns.response_code", "http.hostname": "url.domain",
