@@ -124,3 +124,32 @@ def test_firewall_action_of_a_key_value_line_is_ecs_event_action(tmp_path: Path)
     assert docs and all(d["event"]["action"] == "deny" for d in docs)
     assert all(d["event"]["kind"] == "alert" and d["observer"]["name"] == "FGT-1" for d in docs)
     assert all("action" not in d["hourglass"].get("fields", {}) for d in docs)
+
+
+def test_sophos_rule_and_policy_ids_are_categories_and_its_connection_id_is_dropped(
+        tmp_path: Path) -> None:
+    # What was wrong: a Sophos Firewall (SFOS) key=value log, which the kv format reads, had its
+    # firewall rule and policy ids (fw_rule_id, ips_policy_id, appfilter_policy_id, iap) and
+    # message id (log_id) learnt as magnitudes (rule 5 "near" rule 6), and its connection id
+    # (connid, a counter as FortiGate's sessionid, which kv drops) min-max scaled as a feature,
+    # so every new connection's id lay past the training range. They are categories and dropped.
+    import json
+
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    log = tmp_path / "sophos.log"
+    log.write_text("\n".join(
+        f'device="SFW" date=2026-12-07 time=10:00:{i % 60:02d} device_name="SF01V" '
+        f'log_id=01010160000{1 + i % 2} log_type="Firewall" status="Allow" fw_rule_id={(2, 5, 17)[i % 3]} '
+        f'ips_policy_id={(0, 3)[i % 2]} appfilter_policy_id=0 iap={(0, 2)[i % 2]} src_ip=10.0.0.{2 + i % 50} '
+        f'dst_ip=93.184.216.{1 + i % 9} protocol="TCP" src_port={20000 + i} dst_port=443 '
+        f'sent_bytes={60 + i} connid="{1631559232 + 7 * i}" vconnid=""' for i in range(60)) + "\n",
+        encoding="utf-8")
+    res = runner.invoke(app, ["inspect", str(log), "--json", str(tmp_path / "s.json")])
+    assert res.exit_code == 0, res.output
+    roles = {c["column"]: c["role"] for c in json.loads((tmp_path / "s.json").read_text())["columns"]}
+    assert {c: roles[c] for c in ("log_id", "fw_rule_id", "ips_policy_id", "iap", "connid", "vconnid")} \
+        == {"log_id": "categorical", "fw_rule_id": "categorical", "ips_policy_id": "categorical",
+            "iap": "categorical", "connid": "drop", "vconnid": "drop"}
+    assert roles["sent_bytes"] == "numeric" and roles["src_ip"] == "ip"

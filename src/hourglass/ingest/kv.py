@@ -48,8 +48,8 @@ _SNIFF_LINES = 8  # the lines of a file's head that sniffing reads
 # congestion bits, TCP's flags; one 'flags' column of them (a SYN alone is a scan's mark)
 _NETFILTER_FLAGS = frozenset(("CE", "DF", "MF", "CWR", "ECE", "URG", "ACK", "PSH", "RST", "SYN", "FIN"))
 _MIN_PAIRS = 3  # fewer key=value pairs than this: a free-text line that happens to hold a '='
-# How the table models read the keys of FortiGate traffic logs and netfilter lines (names a file
-# lacks are ignored): identifiers and in-event times identify, codes are categories. Addresses
+# How the table models read the keys of FortiGate and Sophos traffic logs and netfilter lines
+# (names a file lacks are ignored): identifiers and in-event times identify, codes are categories. Addresses
 # and ports named srcip/dstip/srcport/dstport are recognised by their names already.
 KV_ROLES: dict[str, str] = {
     **{c: "ip" for c in ("SRC", "DST", "transip", "tranip")},
@@ -59,12 +59,20 @@ KV_ROLES: dict[str, str] = {
                            # hardware addresses: netfilter's MAC header, FortiGate's and others'
                            # per-device MACs (a device's id, as PAN-OS's src_mac is dropped)
                            "MAC", "srcmac", "dstmac", "mastersrcmac", "masterdstmac", "src_mac",
-                           "dst_mac")},
+                           "dst_mac",
+                           # Sophos Firewall's (SFOS) connection ids, as FortiGate's sessionid:
+                           # a counter, whose new values lie past the training range
+                           "connid", "vconnid")},
     **{c: "categorical" for c in ("logid", "policyid", "proto", "PROTO", "flags", "type", "subtype",
                                   "level", "action", "IN", "OUT", "TOS", "PREC", "TTL",
                                   # FortiGate's ids of an application, IPS signature, web category,
                                   # antivirus signature, and its VRF number
-                                  "appid", "attackid", "cat", "virusid", "vrf")},
+                                  "appid", "attackid", "cat", "virusid", "vrf",
+                                  # Sophos Firewall's message id and the ids of the firewall rule
+                                  # and of the IPS, application-filter and access policies that
+                                  # matched (rule 5 is no nearer rule 6 than rule 90)
+                                  "log_id", "fw_rule_id", "ips_policy_id", "appfilter_policy_id",
+                                  "iap")},
 }
 
 
