@@ -153,3 +153,34 @@ def test_sophos_rule_and_policy_ids_are_categories_and_its_connection_id_is_drop
         == {"log_id": "categorical", "fw_rule_id": "categorical", "ips_policy_id": "categorical",
             "iap": "categorical", "connid": "drop", "vconnid": "drop"}
     assert roles["sent_bytes"] == "numeric" and roles["src_ip"] == "ip"
+
+
+def test_netfilter_ipv6_fields_read_as_their_ipv4_counterparts(tmp_path: Path) -> None:
+    # What was wrong: of a netfilter (UFW/iptables) log, IPv4's random IP ID was dropped and its
+    # TOS and TTL were categories, but an IPv6 line's counterparts were not: its flow label
+    # (FLOWLBL, random per flow) was min-max scaled as a feature, its HOPLIMIT and TC read as
+    # magnitudes; --log-tcp-sequence's random SEQ/ACK numbers were features too. Now FLOWLBL,
+    # SEQ and ACK are dropped, TC and HOPLIMIT categories, as ID, TOS and TTL are.
+    import json
+
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    v4 = ("2026-12-07T10:00:{s:02d}+00:00 fw1 kernel: [UFW BLOCK] IN=eth0 OUT= SRC=198.51.100.{i} "
+          "DST=10.0.0.2 LEN=60 TOS=0x00 PREC=0x00 TTL={hop} ID={n} DF PROTO=TCP SPT={p} DPT=22 "
+          "SEQ={n}7 ACK=0 WINDOW=64240 RES=0x00 SYN URGP=0")
+    v6 = ("2026-12-07T10:00:{s:02d}+00:00 fw1 kernel: [UFW BLOCK] IN=eth0 OUT= SRC=2001:db8::{i} "
+          "DST=2001:db8::1 LEN=80 TC=0 HOPLIMIT={hop} FLOWLBL={n} PROTO=TCP SPT={p} DPT=22 "
+          "SEQ={n}7 ACK=0 WINDOW=64800 RES=0x00 SYN URGP=0")
+    log = tmp_path / "ufw.log"
+    log.write_text("\n".join((v6 if i % 2 else v4).format(s=i % 60, i=1 + i % 50, hop=(52, 64, 118)[i % 3],
+                                                          n=1000 + 37 * i, p=30000 + i)
+                             for i in range(60)) + "\n", encoding="utf-8")
+    res = runner.invoke(app, ["inspect", str(log), "--json", str(tmp_path / "s.json")])
+    assert res.exit_code == 0, res.output
+    doc = json.loads((tmp_path / "s.json").read_text())
+    assert doc["format"] == "kv"
+    roles = {c["column"]: c["role"] for c in doc["columns"]}
+    assert {c: roles[c] for c in ("ID", "FLOWLBL", "SEQ", "ACK", "TTL", "HOPLIMIT", "TOS", "TC")} == {
+        "ID": "drop", "FLOWLBL": "drop", "SEQ": "drop", "ACK": "drop",
+        "TTL": "categorical", "HOPLIMIT": "categorical", "TOS": "categorical", "TC": "categorical"}

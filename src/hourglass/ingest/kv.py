@@ -55,6 +55,10 @@ KV_ROLES: dict[str, str] = {
     **{c: "ip" for c in ("SRC", "DST", "transip", "tranip")},
     **{c: "port" for c in ("SPT", "DPT", "transport", "tranport")},
     **{c: "drop" for c in ("date", "time", "eventtime", "timestamp", "ts", "sessionid", "ID",
+                           # netfilter's IPv6 flow label, random per flow as IPv4's ID is, and
+                           # the TCP sequence numbers --log-tcp-sequence adds (random per
+                           # connection; an ICMP echo's counter)
+                           "FLOWLBL", "SEQ", "ACK",
                            "tz", "itime", "poluuid", "srcuuid", "dstuuid",
                            # hardware addresses: netfilter's MAC header, FortiGate's and others'
                            # per-device MACs (a device's id, as PAN-OS's src_mac is dropped)
@@ -65,6 +69,8 @@ KV_ROLES: dict[str, str] = {
                            "connid", "vconnid")},
     **{c: "categorical" for c in ("logid", "policyid", "proto", "PROTO", "flags", "type", "subtype",
                                   "level", "action", "IN", "OUT", "TOS", "PREC", "TTL",
+                                  # IPv6's traffic class and hop limit, as IPv4's TOS and TTL
+                                  "TC", "HOPLIMIT",
                                   # FortiGate's ids of an application, IPS signature, web category,
                                   # antivirus signature, and its VRF number
                                   "appid", "attackid", "cat", "virusid", "vrf",
