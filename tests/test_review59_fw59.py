@@ -184,3 +184,29 @@ def test_netfilter_ipv6_fields_read_as_their_ipv4_counterparts(tmp_path: Path) -
     assert {c: roles[c] for c in ("ID", "FLOWLBL", "SEQ", "ACK", "TTL", "HOPLIMIT", "TOS", "TC")} == {
         "ID": "drop", "FLOWLBL": "drop", "SEQ": "drop", "ACK": "drop",
         "TTL": "categorical", "HOPLIMIT": "categorical", "TOS": "categorical", "TC": "categorical"}
+
+
+def test_cloud_firewall_json_five_tuple_goes_to_its_ecs_fields() -> None:
+    # What was wrong: AWS Network Firewall's JSON log wraps its Suricata record in 'event'
+    # (event.src_ip, event.dest_port, event.proto) and Azure Firewall's resource logs in
+    # 'properties' (properties.SourceIp ...); read as a JSON-lines table their dotted columns
+    # matched no ECS name, so an ECS alert of such a model named no source, destination or
+    # transport at all (and was no 'network' alert). The envelope's fields map as their leaf.
+    from hourglass.serve.ecs import AlertRule, ecs_named, ecs_target, to_ecs
+
+    anfw = {"firewall_name": "fw1", "event.src_ip": "203.0.113.5", "event.src_port": 51515,
+            "event.dest_ip": "10.0.0.2", "event.dest_port": 22, "event.proto": "TCP",
+            "event.netflow.bytes": 60, "event.event_type": "netflow"}
+    doc = to_ecs({"row": 0, "score": 2.0, "severity": "high", "calibrated": 0.99},
+                 AlertRule("autoencoder", "3f9a", threshold=1.0), fields=ecs_named(anfw, "jsonl"))
+    assert doc["source"] == {"ip": "203.0.113.5", "port": 51515}
+    assert doc["destination"] == {"ip": "10.0.0.2", "port": 22}
+    assert doc["network"] == {"transport": "tcp"} and "network" in doc["event"]["category"]
+    assert "event_type" not in doc["event"] and doc["event"]["kind"] == "alert"
+    azure = {"properties.SourceIp": "10.0.0.5", "properties.DestinationPort": 3389,
+             "properties.Protocol": "TCP"}
+    assert {k: ecs_target(k) for k in azure} == {"properties.SourceIp": "source.ip",
+                                                 "properties.DestinationPort": "destination.port",
+                                                 "properties.Protocol": "network.transport"}
+    # an ECS export's own event.* fields are no envelope's 5-tuple
+    assert ecs_target("event.code") is None and ecs_target("event.dataset") is None

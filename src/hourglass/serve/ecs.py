@@ -267,11 +267,25 @@ def ecs_target(key: object, fmt: str | None = None) -> str | None:
     ('host.name', 'source.domain', 'host.name')
     >>> ecs_target("SRC_IP"), ecs_target("bytes")
     ('source.ip', None)
+    >>> ecs_target("event.dest_port"), ecs_target("properties.SourceIp"), ecs_target("event.code")
+    ('destination.port', 'source.ip', None)
     """
     own = _FORMAT_TARGETS.get(str(fmt)) if fmt is not None else None
     if own is not None and str(key) in own:
         return own[str(key)]
-    return ECS_FIELDS.get(str(key).strip().lower())
+    name = str(key).strip().lower()
+    target = ECS_FIELDS.get(name)
+    if target is None and name.startswith(_ENVELOPES):  # a JSON table's field inside an envelope
+        target = ECS_FIELDS.get(name.split(".", 1)[1])
+    return target
+
+
+# The objects a cloud firewall's JSON log wraps its record in, read as a plain JSON-lines table
+# (dotted columns): AWS Network Firewall's 'event' (Suricata's EVE record: event.src_ip,
+# event.dest_port, event.proto), Azure's resource logs' 'properties' (Azure Firewall's
+# properties.SourceIp, .DestinationPort, .Protocol); their 5-tuple went to no ECS field, as
+# Elastic's AWS and Azure integrations map it
+_ENVELOPES = ("event.", "properties.")
 
 
 _NETWORK_FORMATS = frozenset({"nsl-kdd", "unsw-nb15", "cicflowmeter", "zeek-conn", "aws-vpc-flow",
