@@ -233,3 +233,44 @@ def test_netfilter_icmp_error_takes_no_ports_or_flags_of_the_packet_it_quotes() 
     # a TCP line is read as before
     tcp = parse_kv(line.split("PROTO=ICMP")[0] + "DF PROTO=TCP SPT=4431 DPT=22 SYN URGP=0")
     assert tcp is not None and (tcp["SPT"], tcp["DPT"], tcp["flags"]) == ("4431", "22", "DF SYN")
+
+
+def _cp(i: int, action: str = "Accept", service: int = 443) -> str:
+    return (f"time={1796637600 + i}|hostname=gw1|product=VPN-1 & FireWall-1|layer_name=Network|"
+            f"match_id={(1, 2)[i % 2]}|parent_rule=0|action={action}|ifdir=inbound|ifname=eth0|"
+            f"loguid={{0x5cd9a64e,0x0,0x5060a8c0,0x{i:x}}}|origin=192.168.96.80|"
+            f"originsicname=cn\\=cp_mgmt,o\\=gw1..ymydp2|sequencenum={i}|version=5|"
+            f"dst=93.184.216.{1 + i % 9}|proto=6|s_port={20000 + i}|service={service}|"
+            f"service_id=https|src=192.168.96.{2 + i % 40}|")
+
+
+def test_check_point_pipe_separated_pairs_read_as_key_value_records(tmp_path: Path) -> None:
+    # What was wrong: Check Point Log Exporter's generic export parts its key=value pairs by '|'
+    # ('time=...|action=Accept|product=VPN-1 & FireWall-1|...'); hourglass sniffed such a file
+    # as a pipe-separated CSV whose header was the first record's pairs ('time=1796637600'
+    # ...), every other record one row of 'key=value' texts, and trained on that in silence.
+    # It is read as the kv format now: one column per key, its time the event time.
+    import json
+
+    from hourglass.cli import app
+    from hourglass.ingest.kv import parse_kv
+    from tests._cli import runner
+
+    row = parse_kv(_cp(3, "Drop", 22))
+    assert row is not None
+    assert (row["action"], row["product"], row["originsicname"], row["service"], row["timestamp"]) == \
+        ("Drop", "VPN-1 & FireWall-1", "cn=cp_mgmt,o=gw1..ymydp2", "22", 1796637603)
+    # a space-separated line with a '|' in a value is read as before
+    fgt = parse_kv('date=2023-11-14 time=22:13:20 srcip=10.0.0.5 msg="a|b=c" x=1|y=2')
+    assert fgt is not None and (fgt["msg"], fgt["x"]) == ("a|b=c", "1|y=2")
+    log = tmp_path / "cp.log"
+    log.write_text("\n".join(_cp(i) for i in range(40)) + "\n", encoding="utf-8")
+    res = runner.invoke(app, ["inspect", str(log), "--json", str(tmp_path / "s.json")])
+    assert res.exit_code == 0, res.output
+    doc = json.loads((tmp_path / "s.json").read_text())
+    assert doc["format"] == "kv" and doc["timestamp_col"] == "timestamp"
+    roles = {c["column"]: c["role"] for c in doc["columns"]}
+    assert {c: roles[c] for c in ("src", "dst", "s_port", "service", "loguid", "sequencenum",
+                                  "match_id")} == {
+        "src": "ip", "dst": "ip", "s_port": "port", "service": "categorical", "loguid": "drop",
+        "sequencenum": "drop", "match_id": "categorical"}

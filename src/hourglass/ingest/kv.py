@@ -10,7 +10,10 @@ hold spaces; ``\\"`` and ``\\\\`` inside it are undone; an empty value, ``OUT=``
 netfilter's bare words, ``DF`` and the TCP flags ``SYN``, ``ACK`` ..., are one ``flags`` column;
 the packet an ICMP error quotes, which netfilter logs in brackets, ``[SRC=... DPT=53 ... ]``, is
 left out: its fields are not the logged packet's);
-text before, between and after the pairs (the syslog header, ``[UFW BLOCK]``) is left out. A
+text before, between and after the pairs (the syslog header, ``[UFW BLOCK]``) is left out
+(Check Point's generic export parts its pairs by ``|`` instead, ``time=1557767758|action=Accept|
+product=VPN-1 & FireWall-1|...``: a value then holds spaces, and ``\\=``, ``\\|`` are ``=``,
+``|``). A
 line's event time is the column ``timestamp``: its own ``timestamp`` key, else its
 ``eventtime`` (FortiGate: epoch seconds, milli-, micro- or nanoseconds, read as seconds), else
 its ``date`` and ``time`` joined, else its ``ts`` or ``time`` (a ``timestamp``, ``ts`` or
@@ -40,6 +43,16 @@ __all__ = ["KV", "KV_ROLES", "looks_like_kv", "parse_kv"]
 
 _PAIR = re.compile(r'(?<!\S)([A-Za-z_][\w.\-]*)=("(?:[^"\\]|\\.)*"|[^\s"]*)')  # space-separated pairs
 _QUOTED_ESCAPE = re.compile(r'\\(["\\])')
+# Check Point Log Exporter's generic ("splunk") format: pairs parted by '|', values that may
+# hold spaces, '=' and '|' in a value escaped by a backslash ('time=1557767758|product=VPN-1 &
+# FireWall-1|originsicname=cn\=cp_mgmt,o\=gw|...'): a line whose first pair's value (no quote,
+# no blank) runs into '|' and a next key. Read as space-parted pairs, the whole line was one
+# pair (no record), and a file of them was sniffed as a pipe-separated table whose header was
+# its first record's pairs.
+_PIPED = re.compile(r"[A-Za-z_][\w.\-]*=(?:[^|\\\s\"]|\\.)*\|[A-Za-z_][\w.\-]*=")
+_PIPE_SPLIT = re.compile(r"(?<!\\)\|")
+_PIPE_PAIR = re.compile(r"([A-Za-z_][\w.\-]*)=(.*)", re.S)
+_PIPE_ESCAPE = re.compile(r"\\([=|\\])")
 # a syslog priority right before the first pair, as FortiGate sends its lines ('<189>date=...')
 _PRI = re.compile(r"\s*<\d{1,3}>")
 # a syslog header's RFC 3339 time (rsyslog's and journald's forwarding, RFC 5424): '<6>1 2025-...'
@@ -59,7 +72,7 @@ _QUOTED_PACKET = re.compile(r"(?<!\S)\[SRC=[^\]]*\]")
 # and ports named srcip/dstip/srcport/dstport are recognised by their names already.
 KV_ROLES: dict[str, str] = {
     **{c: "ip" for c in ("SRC", "DST", "transip", "tranip")},
-    **{c: "port" for c in ("SPT", "DPT", "transport", "tranport")},
+    **{c: "port" for c in ("SPT", "DPT", "transport", "tranport", "s_port")},
     **{c: "drop" for c in ("date", "time", "eventtime", "timestamp", "ts", "sessionid", "ID",
                            # netfilter's IPv6 flow label, random per flow as IPv4's ID is, and
                            # the TCP sequence numbers --log-tcp-sequence adds (random per
@@ -72,7 +85,9 @@ KV_ROLES: dict[str, str] = {
                            "dst_mac",
                            # Sophos Firewall's (SFOS) connection ids, as FortiGate's sessionid:
                            # a counter, whose new values lie past the training range
-                           "connid", "vconnid")},
+                           "connid", "vconnid",
+                           # Check Point's log unification id and the log's sequence number
+                           "loguid", "sequencenum")},
     **{c: "categorical" for c in ("logid", "policyid", "proto", "PROTO", "flags", "type", "subtype",
                                   "level", "action", "IN", "OUT", "TOS", "PREC", "TTL",
                                   # IPv6's traffic class and hop limit, as IPv4's TOS and TTL
@@ -84,7 +99,10 @@ KV_ROLES: dict[str, str] = {
                                   # and of the IPS, application-filter and access policies that
                                   # matched (rule 5 is no nearer rule 6 than rule 90)
                                   "log_id", "fw_rule_id", "ips_policy_id", "appfilter_policy_id",
-                                  "iap")},
+                                  "iap",
+                                  # Check Point's rule numbers and its service (the destination
+                                  # port, 443; FortiGate's a name, HTTPS)
+                                  "match_id", "parent_rule", "service")},
 }
 
 
@@ -165,7 +183,10 @@ def parse_kv(line: str | bytes) -> dict[str, Any] | None:
     pri = _PRI.match(text)  # '<189>date=...': the first key follows the priority, not a space
     if "[SRC=" in text:  # (an ICMP error's quoted packet: none of the logged packet's fields)
         text = _QUOTED_PACKET.sub(" ", text)
-    pairs = _PAIR.findall(text if pri is None else text[pri.end():])
+    body = text if pri is None else text[pri.end():]
+    first = _PAIR.search(body)  # (Check Point's '|'-parted pairs: its first pair runs into a '|')
+    piped = first is not None and _PIPED.match(body, first.start()) is not None
+    pairs = _piped_pairs(body[first.start():]) if first is not None and piped else _PAIR.findall(body)
     if len(pairs) < _MIN_PAIRS:
         return None
     row: dict[str, Any] = {}
@@ -193,6 +214,23 @@ def parse_kv(line: str | bytes) -> dict[str, Any] | None:
         words = [w for w in text[max(start, 0):].split() if w in _NETFILTER_FLAGS]
         row["flags"] = " ".join(words) if words else None
     return row
+
+
+def _piped_pairs(text: str) -> list[tuple[str, str]]:
+    """The ``(key, value)`` pairs of Check Point's ``|``-parted line (:data:`_PIPED`), its
+    escapes undone; a part that is no pair (the empty one after a last ``|``) is left out.
+
+    Examples
+    --------
+    >>> _piped_pairs("action=Accept|product=VPN-1 & FireWall-1|sic=cn\\=gw,o\\=x|")
+    [('action', 'Accept'), ('product', 'VPN-1 & FireWall-1'), ('sic', 'cn=gw,o=x')]
+    """
+    pairs = []
+    for part in _PIPE_SPLIT.split(text.rstrip()):
+        m = _PIPE_PAIR.fullmatch(part.strip())
+        if m is not None:
+            pairs.append((m.group(1), _PIPE_ESCAPE.sub(r"\1", m.group(2))))
+    return pairs
 
 
 def looks_like_kv(head: bytes) -> bool:

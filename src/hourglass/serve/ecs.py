@@ -84,7 +84,7 @@ _TARGETS = {
                   "client.ipaddress", "source ip", "ipv4_src_addr", "ipv6_src_addr", "remote_addr",
                   "client_ip", "clientip"),
     "source.port": ("src_port", "sport", "srcport", "source_port", "id.orig_p", "src port", "ipport",
-                    "sourceport", "spt", "source port", "l4_src_port"),
+                    "sourceport", "spt", "source port", "l4_src_port", "s_port"),
     "destination.ip": ("dst_ip", "dstip", "dest_ip", "destination_ip", "dst_addr", "daddr",
                        "id.resp_h", "dst ip", "destinationip", "destaddress", "dst", "dstaddr",
                        "destination ip", "ipv4_dst_addr", "ipv6_dst_addr"),
