@@ -274,3 +274,21 @@ def test_check_point_pipe_separated_pairs_read_as_key_value_records(tmp_path: Pa
                                   "match_id")} == {
         "src": "ip", "dst": "ip", "s_port": "port", "service": "categorical", "loguid": "drop",
         "sequencenum": "drop", "match_id": "categorical"}
+
+
+def test_service_given_as_a_port_number_is_ecs_destination_port() -> None:
+    # What was wrong: ECS names a field 'service' network.protocol (Zeek's and NSL-KDD's
+    # 'http', 'dns'); Check Point names the destination port so (service=443), and its alerts
+    # said network.protocol "443" and had no destination.port. A whole number there is now a
+    # port: destination.port; a name stays network.protocol.
+    from hourglass.serve.ecs import AlertRule, ecs_named, to_ecs
+
+    rule = AlertRule("autoencoder", "3f9a", threshold=1.0, data_format="kv")
+    alert = {"row": 0, "score": 2.0, "severity": "high", "calibrated": 0.99}
+    cp = {"src": "192.168.96.2", "dst": "93.184.216.1", "s_port": 20000, "service": 443, "proto": "6"}
+    doc = to_ecs(alert, rule, fields=ecs_named(cp, "kv"))
+    assert doc["destination"] == {"ip": "93.184.216.1", "port": 443}
+    assert doc["source"] == {"ip": "192.168.96.2", "port": 20000}
+    assert doc["network"] == {"iana_number": "6"}
+    named = to_ecs(alert, rule, fields=ecs_named({"srcip": "10.0.0.5", "service": "HTTPS"}, "kv"))
+    assert named["network"] == {"protocol": "https"} and "destination" not in named

@@ -549,7 +549,7 @@ def _ecs_field(key: Any, value: Any, fmt: str | None = None,
     """The ECS field and value ``key``'s ``value`` (a field of data format ``fmt``, among the
     record's ``fields``) goes to, or ``None`` (no ECS name, or a value not valid there: also
     audit's ``?`` and unset ids); a protocol number named as a transport goes to
-    ``network.iana_number``."""
+    ``network.iana_number``, and a port number named as a service to ``destination.port``."""
     target = ecs_target(key, fmt) if fields is None else _field_target(key, fields, fmt, record, known)
     if target is None:
         return None
@@ -559,6 +559,11 @@ def _ecs_field(key: Any, value: Any, fmt: str | None = None,
         return None
     if fmt == "suricata-eve" and key == "dns.queries":
         value = _first_rrname(value)
+    if target == "network.protocol" and value is not None and \
+            re.fullmatch(r"\d{1,5}(\.0)?", str(value).strip()):
+        # a service named by its port (Check Point's service=443), no protocol's name (http):
+        # network.protocol "443" named none
+        target = "destination.port"
     mapped = _ecs_value(target, value)
     if mapped is not None:
         return target, mapped
