@@ -292,3 +292,31 @@ def test_service_given_as_a_port_number_is_ecs_destination_port() -> None:
     assert doc["network"] == {"iana_number": "6"}
     named = to_ecs(alert, rule, fields=ecs_named({"srcip": "10.0.0.5", "service": "HTTPS"}, "kv"))
     assert named["network"] == {"protocol": "https"} and "destination" not in named
+
+
+def test_journal_export_clocks_are_no_features(tmp_path: Path) -> None:
+    # What was wrong: a journal export (journalctl -k -o json, netfilter's lines among them)
+    # read as a JSON-lines table had its __MONOTONIC_TIMESTAMP (microseconds since boot: ever
+    # rising, back to 0 at each boot) and __SEQNUM min-max scaled as features, so every row
+    # after the training span, and every row after a reboot, lay off the training scale. The
+    # journal's clocks and sequence number are dropped as times and ids are.
+    import json
+
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    rows = [{"__CURSOR": f"s=ab;i={i}", "__REALTIME_TIMESTAMP": str(1796637600000000 + i * 1000000),
+             "__MONOTONIC_TIMESTAMP": str(12345678 + i * 1000003), "__SEQNUM": str(500 + i),
+             "_SOURCE_MONOTONIC_TIMESTAMP": str(12345000 + i * 1000001), "_TRANSPORT": "kernel",
+             "PRIORITY": str(4 + i % 2), "SYSLOG_IDENTIFIER": "kernel", "_HOSTNAME": "fw1",
+             "MESSAGE": f"[UFW BLOCK] IN=eth0 OUT= SRC=203.0.113.{i} DST=10.0.0.2 PROTO=TCP DPT=22"}
+            for i in range(40)]
+    log = tmp_path / "journal.json"
+    log.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    res = runner.invoke(app, ["inspect", str(log), "--json", str(tmp_path / "s.json")])
+    assert res.exit_code == 0, res.output
+    roles = {c["column"]: c["role"] for c in json.loads((tmp_path / "s.json").read_text())["columns"]}
+    assert {c: roles[c] for c in ("__MONOTONIC_TIMESTAMP", "_SOURCE_MONOTONIC_TIMESTAMP", "__SEQNUM",
+                                  "__REALTIME_TIMESTAMP")} == dict.fromkeys(
+        ("__MONOTONIC_TIMESTAMP", "_SOURCE_MONOTONIC_TIMESTAMP", "__SEQNUM", "__REALTIME_TIMESTAMP"), "drop")
+    assert roles["PRIORITY"] != "drop"

@@ -49,7 +49,12 @@ SEPARATED_NUMBERS = ("a number written with a decimal comma or thousands separat
                      "point and no separators")
 
 _ID_NAMES = {"id", "flowid", "uid", "timestamp", "ts", "time", "stime", "ltime", "starttime",
-             "endtime", "date", "datetime", "eventtime", "firstseen", "lastseen"}
+             "endtime", "date", "datetime", "eventtime", "firstseen", "lastseen",
+             # systemd's journal (journalctl -o json): its clocks, the monotonic one microseconds
+             # since boot (ever rising, back to 0 at each boot: no magnitude of the event), and
+             # its entries' sequence number
+             "monotonictimestamp", "sourcemonotonictimestamp", "realtimetimestamp",
+             "sourcerealtimetimestamp", "seqnum"}
 _IP_NAMES = {"ip", "srcip", "dstip", "destip", "sourceip", "destinationip", "idorigh", "idresph",
              "saddr", "daddr", "srcaddr", "dstaddr", "clientip", "serverip", "ipsrc", "ipdst"}
 _PORT_NAMES = {"port", "sport", "dport", "dsport", "srcport", "dstport", "destport", "sourceport",
