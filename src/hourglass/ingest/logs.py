@@ -366,10 +366,12 @@ _TIME = (r"(?<![\w.\-:])\d{4}-\d\d-\d\d"
 # It is the plain number's expression with an optional unit after the number, tried only where a
 # unit's first letter follows (one scan of each message at about the plain one's cost; a pass of
 # its own, with a search for a digit before a unit letter first, cost a tenth of the parse)
-_NUM = r"(?<![\w.\-])[-+]?\d+(?:\.\d+)?(?![\w.])"
+# (And, as _IP4 below, a number at a sentence's end, before a full stop: ``port 22.``; the
+# numbers mask of rules 5 and before, _NUM_RULES5, takes none.)
+_NUM_RULES5 = r"(?<![\w.\-])[-+]?\d+(?:\.\d+)?(?![\w.])"
 _UNITS = r"(?:ms|us|\u00b5s|\u03bcs|ns|min|h|m|s)"
 _UNIT_NUM = (r"(?<![\w.\-])[-+]?\d+(?:\.\d+)?(?:(?=[munshkKMGTP\u00b5\u03bc])"
-             rf"(?:{_UNITS}(?:\d+(?:\.\d+)?{_UNITS})*|[kKMGTP]i?B?))?(?![\w.])")
+             rf"(?:{_UNITS}(?:\d+(?:\.\d+)?{_UNITS})*|[kKMGTP]i?B?))?(?!\w|\.\w)")
 
 #: What a match of :data:`_TIME` holds, found at a fraction of the cost of its own expression
 #: (tried at every position of every message with a digit): a message without it is left as it
@@ -396,12 +398,21 @@ def _hinted_sub(sub: Callable[[str, str], str], hint: Callable[[str], Any], repl
 # eight two-digit groups would be taken for an address.)
 _MAC = r"(?<![\w:.\-])[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5,}(?![\w.\-]|:\w)"
 
+# An IPv4 address (and port) and a number (_UNIT_NUM), as rules 6 mask them: one at a
+# sentence's end, followed by a full stop ('by 10.0.0.5 port 22.', Azure Firewall's 'to
+# 10.0.0.9:53. Action: Deny'), is one too; before (rules 5 and earlier, _IP4_RULES5,
+# _NUM_RULES5) any '.' after it kept it from matching (as in a version, '1.2.3', which still is
+# none): its value stayed in the template, a template per port, and a port never seen in
+# training an unknown template
+_IP4 = r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?!\w|\.\w)"
+_IP4_RULES5 = r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?![\w.])"
+
 # Applied in this order; each match becomes ``<NAME>`` in the template.
 DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
     ("BLK", r"blk_-?\d+"),
     ("MAC", _MAC),  # (rules 6)
     ("IP", _IP6),  # (an IPv6 address is an <IP>, as an IPv4 one is: one template for both)
-    ("IP", r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?![\w.])"),
+    ("IP", _IP4),
     ("HEX", r"(?<![\w])0[xX][0-9a-fA-F]+(?![\w])"),
     ("PATH", r"(?<![\w.])(?:/[\w.\-]+){2,}/?"),
     # (UUIDs and numbered names after PATH: one in a path ('/tmp/attempt_..._0/file.out') is
@@ -420,14 +431,15 @@ DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
     # a digit among them (so no word and no decimal number)
     ("HEX", r"(?<![\w.\-])(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}(?![\w.\-])"),
     ("TIME", _TIME),  # (rules 6; before the numbers, which took only its year and minutes)
-    ("NUM", _UNIT_NUM),  # (rules 6: _NUM, or a duration or size: 15ms, 1.5s, 2m30s, 512Mi, 8000000kB)
+    ("NUM", _UNIT_NUM),  # (rules 6: a number, or a duration or size: 15ms, 1.5s, 2m30s, 512Mi, 8000000kB)
     ("NUM", r"(?<=[A-Za-z]\.)\d+(?![\w.])"),  # a numbered name: core.2275, messages.3
 )
 
 # The default masks of a parser with ``rules=4`` or ``5``: those of ``rules=6`` but MAC addresses,
-# date-times and numbers with a unit.
-_RULES5_MASKS: tuple[tuple[str, str], ...] = tuple(("NUM", _NUM) if m[1] == _UNIT_NUM else m
-                                                  for m in DEFAULT_MASKS if m[1] not in (_TIME, _MAC))
+# date-times and numbers with a unit, and an address or number before a full stop none.
+_RULES5_MASKS: tuple[tuple[str, str], ...] = tuple(
+    (name, {_IP4: _IP4_RULES5, _UNIT_NUM: _NUM_RULES5}.get(rx, rx)) for name, rx in DEFAULT_MASKS
+    if rx not in (_TIME, _MAC))
 
 # The default masks of a parser with ``rules=3``: those of ``rules=4`` but IPv6 addresses.
 _RULES3_MASKS: tuple[tuple[str, str], ...] = tuple(m for m in _RULES5_MASKS if m[1] != _IP6)
@@ -522,12 +534,13 @@ _NEEDS: dict[str, tuple[str | None, bool]] = {
     dict(DEFAULT_MASKS)["UUID"]: ("-", False),  # UUID (one of letters a-f only has no digit)
     dict(DEFAULT_MASKS)["ID"]: ("_", True),  # ID
     r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?![\w.])": (".", True),
+    _IP4: (".", True),
     r"(?<![\w])0[xX][0-9a-fA-F]+(?![\w])": ("0", True),
     r"(?<![\w.])(?:/[\w.\-]+){2,}/?": ("/", False),
     r"(?<![\w.\-])(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}(?![\w.\-])": (None, True),
     _TIME: ("-", True),
     _UNIT_NUM: (None, True),
-    _NUM: (None, True),
+    _NUM_RULES5: (None, True),
     r"(?<=[A-Za-z]\.)\d+(?![\w.])": (".", True),
 }
 _DIGIT = re.compile(r"\d")
@@ -964,7 +977,10 @@ class LogParser(ParamsClone):
         (``00:1a:2b:3c:4d:5e``, netfilter's 14-group ``MAC=`` field), as ``<MAC>``: the numbers
         mask took only their groups of digits, so each MAC with a hex letter was a template of
         its own, and a host never seen in training made every firewall line of it an unknown
-        template; and the blanks the kernel pads its time stamp with (``[    5.123456]``, a
+        template; an IPv4 address or number before a full stop, at a sentence's end (``port
+        22.``, Azure Firewall's ``to 10.0.0.9:53. Action: Deny``), is masked (it was kept: a
+        template per port, one never seen in training unknown; a version, ``1.2.3``, still is
+        none); and the blanks the kernel pads its time stamp with (``[    5.123456]``, a
         host's first 10,000 seconds up) are taken out, so its messages have the template of
         those stamped ``[12345.678901]`` (one token more, a template of its own, before).
         Parsers saved with ``5`` load so and score as they did. ``5``:
