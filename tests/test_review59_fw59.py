@@ -341,3 +341,28 @@ def test_port_at_a_sentence_end_is_masked_not_a_template_per_port() -> None:
     assert parser.mask("version 1.2.3 and 1.2.3.4.5") == "version 1.2.3 and 1.2.3.4.5"
     old = LogParser("raw", rules=5).fit([azure.format(i=i, port=443) for i in range(20)])
     assert old.parse([azure.format(i=7, port=3389)])["key"].tolist() == [0]
+
+
+def test_netfilter_macdecode_fields_are_dropped_and_a_code(tmp_path: Path) -> None:
+    # What was wrong: with iptables' --log-macdecode (nftables' 'log flags ether') netfilter
+    # writes the MAC header as 'MACSRC=... MACDST=... MACPROTO=0800' instead of 'MAC=...';
+    # the kv reader dropped MAC (a device's id) but learnt MACSRC/MACDST as categories (one
+    # one-hot feature per host's MAC: 41 features for 40 hosts here), so every new LAN host was
+    # an unseen value. Now MACSRC/MACDST are dropped as MAC is, and the EtherType MACPROTO is a
+    # category whatever its values (all digits, 0800, it would read as the number 800).
+    import json
+
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    log = tmp_path / "kern.log"
+    log.write_text("\n".join(
+        f"2026-12-07T10:00:{i % 60:02d}+00:00 fw1 kernel: [UFW BLOCK] IN=eth0 OUT= "
+        f"MACSRC=00:1a:2b:3c:4d:{i:02x} MACDST=52:54:00:12:34:56 MACPROTO={('0800', '86dd')[i % 2]} "
+        f"SRC=198.51.100.{1 + i} DST=10.0.0.2 LEN=60 TTL=64 ID={100 + i} PROTO=TCP SPT={30000 + i} "
+        f"DPT=22 WINDOW=64240 RES=0x00 SYN URGP=0" for i in range(40)) + "\n", encoding="utf-8")
+    res = runner.invoke(app, ["inspect", str(log), "--json", str(tmp_path / "s.json")])
+    assert res.exit_code == 0, res.output
+    roles = {c["column"]: c["role"] for c in json.loads((tmp_path / "s.json").read_text())["columns"]}
+    assert {c: roles[c] for c in ("MACSRC", "MACDST", "MACPROTO")} == {
+        "MACSRC": "drop", "MACDST": "drop", "MACPROTO": "categorical"}

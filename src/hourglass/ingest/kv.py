@@ -83,6 +83,9 @@ KV_ROLES: dict[str, str] = {
                            # per-device MACs (a device's id, as PAN-OS's src_mac is dropped)
                            "MAC", "srcmac", "dstmac", "mastersrcmac", "masterdstmac", "src_mac",
                            "dst_mac",
+                           # (netfilter's --log-macdecode, nftables' 'log flags ether': the MAC
+                           # header's addresses one by one)
+                           "MACSRC", "MACDST",
                            # Sophos Firewall's (SFOS) connection ids, as FortiGate's sessionid:
                            # a counter, whose new values lie past the training range
                            "connid", "vconnid",
@@ -90,8 +93,9 @@ KV_ROLES: dict[str, str] = {
                            "loguid", "sequencenum")},
     **{c: "categorical" for c in ("logid", "policyid", "proto", "PROTO", "flags", "type", "subtype",
                                   "level", "action", "IN", "OUT", "TOS", "PREC", "TTL",
-                                  # IPv6's traffic class and hop limit, as IPv4's TOS and TTL
-                                  "TC", "HOPLIMIT",
+                                  # IPv6's traffic class and hop limit, as IPv4's TOS and TTL,
+                                  # and the EtherType --log-macdecode writes (0800, 86dd: a code)
+                                  "TC", "HOPLIMIT", "MACPROTO",
                                   # FortiGate's ids of an application, IPS signature, web category,
                                   # antivirus signature, and its VRF number
                                   "appid", "attackid", "cat", "virusid", "vrf",
