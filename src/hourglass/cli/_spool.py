@@ -515,7 +515,7 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
     names = False  # whether that line names columns (a table's header, not a log's first line)
     decided = False  # whether a line after it told (a file of that one line leaves it open)
     try:
-        from hourglass.ingest.logs import tar_member
+        from hourglass.ingest.logs import compressed_kind, tar_member
         from hourglass.ingest.tables import type_line
 
         with _Copy(out) as dst:
@@ -533,6 +533,13 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                             f"{name}: {_relative(path, name)} is a tar archive (its first file: "
                             f"{member}): a folder or a pattern is read as text files one after the "
                             "other; extract the archive's files into the folder instead")
+                    packed = compressed_kind(head)
+                    if packed is not None:  # (any file, not only the first: its bytes were
+                        # copied as lines of text, garbage read as rows)
+                        raise typer.BadParameter(
+                            f"{name}: {_relative(path, name)} is {packed[0]}-compressed, and only "
+                            "gzip is read directly; decompress it there first ("
+                            f"{packed[1]} FILE writes its text out), or give a pattern that leaves it out")
                     if head.startswith(b"\x1f\x8b"):  # (gzip data, decompressed: gzip again)
                         raise typer.BadParameter(
                             f"{name}: {_relative(path, name)} is gzip-compressed twice (gzip data "

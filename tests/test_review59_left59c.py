@@ -1,0 +1,27 @@
+"""Review round 59 (left59c): items this round's reviewers noticed and left alone."""
+
+from __future__ import annotations
+
+import bz2
+import lzma
+from pathlib import Path
+
+from hourglass.cli import app
+from tests._cli import runner
+
+
+def test_folder_refuses_a_compressed_file_past_the_first(tmp_path: Path) -> None:
+    # What was wrong: a folder given as DATA with a bzip2/xz file that was not the first one
+    # copied had its compressed bytes copied as lines of text: 'binary data (NUL bytes) ... a
+    # UTF-16 text file?' naming the folder, or, without a NUL, garbage read as rows; only a
+    # first file was refused as compressed (by the reader of the copy).
+    for packer, name in ((bz2.compress, "b.csv.bz2"), (lzma.compress, "b.csv.xz")):
+        folder = tmp_path / name.replace(".", "_")
+        folder.mkdir()
+        (folder / "a.csv").write_text("a,b\n" + "".join(f"{i},{i * 2}\n" for i in range(20)))
+        (folder / name).write_bytes(packer(b"a,b\n1,2\n3,4\n"))
+        res = runner.invoke(app, ["inspect", str(folder)])
+        assert res.exit_code == 2, res.output
+        kind = "bzip2" if name.endswith("bz2") else "xz"
+        assert f"{name} is {kind}-compressed" in res.output
+        assert "NUL" not in res.output and "Traceback" not in res.output
