@@ -569,7 +569,7 @@ class EntityWindows(ParamsClone):
             elif c in verdicts:
                 role, why = "drop", "hourglass score output"
             else:
-                role, why = infer_role(c, df[c], max_categories=50)
+                role, why = infer_role(c, df[c], max_categories=50, columns=list(df.columns))
                 said = separated_warning(c, df[c], role, why) if not quiet else None
                 if said is not None:  # read as text, as a table model's features say it
                     logger.warning("%s", said)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
-from collections.abc import Container
+from collections.abc import Container, Iterable
 from typing import Any
 
 import numpy as np
@@ -117,6 +117,16 @@ def _code_numbers(key: str, s: pd.Series) -> bool:
 #: format reads it); near-unique whole numbers under such a name are no codes (an event's serial
 #: number, :func:`numeric_identifier`'s)
 _CODE_NAMES = {"eventid", "family", "ifoperstatus", "ifadminstatus", "qclass"}
+#: columns of PowerShell's ``Get-WinEvent | Export-Csv`` (an ``EventLogRecord``), whose event id
+#: is named ``Id``: two of them beside ``Id`` tell such an export from a table of row ids
+_WINEVENT_COLUMNS = {"providername", "logname", "recordid", "timecreated", "leveldisplayname",
+                     "machinename", "taskdisplayname", "opcodedisplayname", "keywordsdisplaynames"}
+
+
+def _winevent_id(key: str, columns: Iterable[object]) -> bool:
+    """Whether a column under normalised name ``key`` is the event id (``Id``) of a Windows
+    event export (:data:`_WINEVENT_COLUMNS`), ``columns`` being its table's column names."""
+    return key == "id" and len({_norm(str(c)) for c in columns} & _WINEVENT_COLUMNS) >= 2
 
 
 def _named_codes(key: str, leaf: str, s: pd.Series) -> bool:
@@ -383,9 +393,13 @@ def _code_role(coded: str, s: pd.Series, max_categories: int) -> tuple[str, str]
     return "categorical", coded
 
 
-def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, str]:
+def infer_role(name: str, s: pd.Series, *, max_categories: int,
+               columns: Iterable[object] = ()) -> tuple[str, str]:
     """(role, reason) for a column from its name and a sample of its values; a nested JSON
     field's name is also read by its last part (``server.port``, ``host.ip``, ``agent.id``).
+    ``columns``, the names of the column's table, tell a Windows event export's ``Id`` (the event
+    id, PowerShell's ``Get-WinEvent | Export-Csv``: beside ``ProviderName``, ``TimeCreated`` ...),
+    a code as ``EventID`` is, from an identifier.
 
     Examples
     --------
@@ -401,9 +415,15 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
     ('drop', 'date/time values')
     >>> infer_role("local_orig", pd.Series([None, None], dtype="boolean"), max_categories=100)
     ('numeric', 'no values (all missing)')
+    >>> ids, names = pd.Series([4624, 4625, 4624]), ["Id", "TimeCreated", "ProviderName"]
+    >>> infer_role("Id", ids, max_categories=9)[0], infer_role("Id", ids, max_categories=9, columns=names)[0]
+    ('drop', 'categorical')
     """
     key = _norm(name)
     leaf = _norm(name.rsplit(".", 1)[-1]) if "." in name else key
+    if _winevent_id(key, columns) and pd.api.types.is_numeric_dtype(s):
+        if _named_codes("eventid", "eventid", s):  # (near-unique numbers: an identifier still)
+            return _code_role("Windows event id (Id of an event export)", s, max_categories)
     if key in _ID_NAMES or leaf in _ID_NAMES:
         return "drop", "identifier/timestamp name"
     if pd.api.types.is_datetime64_any_dtype(s) or isinstance(s.dtype, pd.DatetimeTZDtype):

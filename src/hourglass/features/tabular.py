@@ -734,7 +734,8 @@ class TabularPreprocessor(ParamsClone):
             elif c in verdicts:
                 role, why = "drop", "hourglass score output"
             else:
-                role, why = infer_role(c, df[c], max_categories=int(self.max_categories))
+                role, why = infer_role(c, df[c], max_categories=int(self.max_categories),
+                                      columns=list(df.columns))
                 if _is_duration(df[c]) and why != "identifier/timestamp name":
                     # a Parquet duration: its text was one-hot encoded or dropped as near-unique
                     role, why = "numeric", "durations (in seconds)"
