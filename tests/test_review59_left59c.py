@@ -46,3 +46,40 @@ def test_powershell_event_export_id_is_the_event_code(tmp_path: Path) -> None:
     # an 'id' of a table that is no event export stays an identifier
     q = TabularPreprocessor().fit(pd.DataFrame({"id": ids, "bytes": range(200)}))
     assert q.roles_["id"] == "drop"
+
+
+def test_trailing_ctrl_z_is_the_end_of_file_not_a_bad_row(tmp_path: Path) -> None:
+    # What was wrong: a text file ending with Ctrl-Z (0x1A, the end-of-file mark old DOS and
+    # Windows tools write) was refused: 'line 5: expected 6 fields, found 1' of a CSV, 'line 3:
+    # not valid JSON' of JSON lines, naming an invisible character. It is now a blank line.
+    csv = tmp_path / "dos.csv"
+    csv.write_bytes(b"a,b,c,d,e,f\r\n1,2,3,4,5,6\r\n7,8,9,1,2,3\r\n4,5,6,7,8,9\r\n\x1a")
+    jsonl = tmp_path / "dos.jsonl"
+    jsonl.write_bytes(b'{"a": 1, "b": 2}\n{"a": 2, "b": 5}\n\x1a')
+    for path, rows in ((csv, 3), (jsonl, 2)):
+        res = runner.invoke(app, ["inspect", str(path)])
+        assert res.exit_code == 0, res.output
+        assert f"{rows} rows inspected" in res.output
+    # a bad row before it is still named by its own line
+    csv.write_bytes(b"a,b,c\n1,2,3\n4,5\n6,7,8\n\x1a")
+    res = runner.invoke(app, ["inspect", str(csv)])
+    assert res.exit_code == 2 and "line 3: expected 3 fields, found 2" in res.output, res.output
+    from hourglass._eol import blank_line
+
+    assert blank_line(b"\x1a\r\n") and not blank_line("x\x1a")
+
+
+def test_stream_passes_a_trailing_ctrl_z_over(tmp_path: Path) -> None:
+    # What was wrong: 'hourglass stream' said 'line 3: not valid JSON (Expecting value at
+    # column 1)' of the Ctrl-Z (0x1A) a DOS/Windows tool wrote after the last line.
+    import json
+
+    train = tmp_path / "train.jsonl"
+    train.write_text("".join(json.dumps({"a": i % 7, "b": i % 5}) + "\n" for i in range(120)))
+    res = runner.invoke(app, ["train", str(train), "--epochs", "1", "-o", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    data = tmp_path / "dos.jsonl"
+    data.write_bytes(b'{"a": 1, "b": 2}\r\n{"a": 2, "b": 3}\r\n\x1a')
+    res = runner.invoke(app, ["stream", str(tmp_path / "m"), "--input", str(data), "--all"])
+    assert res.exit_code == 0, res.output
+    assert len(res.stdout.splitlines()) == 2

@@ -30,7 +30,7 @@ from typing import Annotated, Any
 import typer
 
 from hourglass._columns import QUOTED_TEXT, counted
-from hourglass._eol import CrToLf, without_boms
+from hourglass._eol import CrToLf, blank_line, without_boms
 from hourglass._limits import MAX_JSON_DEPTH, MAX_LINE_BYTES, loads_json, too_long
 from hourglass.cli._options import (
     AlertFormatOpt,
@@ -483,10 +483,10 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
             raw = without_boms(raw)
         if isinstance(raw, LongLine):
             problem: str | None = too_long(raw.length, MAX_LINE_BYTES)
-        elif not raw.strip() or (no_record is not None and no_record(raw)):
-            if events is not None and raw.strip():  # ausearch's '----': the event before it, whole
-                completed(events.between())
-            leading = leading and not raw.strip()
+        elif blank_line(raw) or (no_record is not None and no_record(raw)):
+            if events is not None and not blank_line(raw):  # ausearch's '----': the event before
+                completed(events.between())  # it, whole
+            leading = leading and blank_line(raw)
             continue
         elif parse is not None:
             row = parse(raw)

@@ -44,7 +44,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from hourglass._columns import LOG_MODEL, read_as_log
-from hourglass._eol import CrToLf, cr_ended, cr_lines, without_boms
+from hourglass._eol import CrToLf, blank_line, cr_ended, cr_lines, without_boms
 from hourglass._limits import MAX_JSON_DEPTH, MAX_LINE_BYTES, loads_json, raw_decode_json, too_long
 from hourglass.errors import InputError, json_problem, read_problem
 
@@ -877,7 +877,7 @@ class _RowLines:
             text = raw.rstrip(b"\r\n")
             if not text or (self._comment is not None and text.startswith(self._comment)):
                 continue
-            if self._blank is not None and not text.strip() and \
+            if self._blank is not None and blank_line(text) and \
                     text.count(self._blank[0]) + 1 != self._blank[1]:
                 continue  # (as on_invalid passes it over)
             if self._decodable:
@@ -1728,7 +1728,7 @@ def _iter_csv(
     def on_invalid(row: Any) -> str:
         if not probing[0]:
             handled[0] += 1
-        if blank is not None and not row.text.strip():
+        if blank is not None and blank_line(row.text):  # (a Ctrl-Z, a DOS file's end mark, too)
             return "skip"  # a line of white space alone, as an empty line: no row, no bad row
         if comment is not None and row.text.startswith(comment):
             problem = None if comment_check is None else comment_check(row.text)
@@ -2597,7 +2597,7 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
             try:
                 # UTF-8 byte-order marks (every one): the file's, or one of a file joined on
                 line = without_boms(raw.decode("utf-8"))  # after it (cat a.jsonl b.jsonl)
-                if not line.strip():
+                if blank_line(line):  # (white space, or a Ctrl-Z: a DOS file's end mark)
                     continue
                 obj = loads_json(line.rstrip("\r\n"))  # a cut line: "unterminated", not "control character"
             except (UnicodeDecodeError, ValueError, RecursionError) as exc:
