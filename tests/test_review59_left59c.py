@@ -83,3 +83,27 @@ def test_stream_passes_a_trailing_ctrl_z_over(tmp_path: Path) -> None:
     res = runner.invoke(app, ["stream", str(tmp_path / "m"), "--input", str(data), "--all"])
     assert res.exit_code == 0, res.output
     assert len(res.stdout.splitlines()) == 2
+
+
+def test_event_table_sessions_by_pid_warn_of_a_pid_on_two_hosts(caplog) -> None:
+    # What was wrong: sessions by a 'pid' column of an event table (pid and host columns) joined
+    # the same pid on two hosts, two processes, into one session without the warning a log's
+    # sessions by pid give: the grouper looked for its session column named 'pid', and a table's
+    # travels under another name, without the host.
+    import logging
+
+    import pandas as pd
+
+    from hourglass.features.sessions.events import EventSessions
+
+    df = pd.DataFrame({"pid": ["812", "812", "9", "9"] * 10,
+                       "Host": ["web1", "web2", "web1", "web1"] * 10,
+                       "event": ["open", "read", "close", "open"] * 10})
+    with caplog.at_level(logging.WARNING):
+        EventSessions(session_column="pid", key_column="event").fit_transform(df)
+    said = [r.getMessage() for r in caplog.records if "more than one host" in r.getMessage()]
+    assert said and "'812' on web1 and web2" in said[0], caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):  # one host a pid: nothing said
+        EventSessions(session_column="pid", key_column="event").fit_transform(df.assign(Host="web1"))
+    assert "more than one host" not in caplog.text

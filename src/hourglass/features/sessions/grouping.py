@@ -148,6 +148,10 @@ def _repeated_group(pattern: str) -> bool:
     return walk(parser.parse(pattern), False)
 
 
+#: The field a table's host column travels under to the grouper beside sessions by a process id
+#: column (a log's is its header's ``host``), for :meth:`SessionGrouper.pids_across_hosts`
+PID_HOST = "pid_host"
+
 class SessionGrouper:
     """Group parsed events into sessions chunk by chunk, keeping only what sessions need.
 
@@ -262,6 +266,8 @@ class SessionGrouper:
                                 dtype=np.int64, count=len(rows))
             if self.session_column == "pid" and "host" in events.columns:
                 self._note_hosts(codes, events["host"].iloc[rows])
+            elif PID_HOST in events.columns:  # a table's sessions by its process id column
+                self._note_hosts(codes, events[PID_HOST].iloc[rows])
         else:
             t = events["time"].to_numpy(dtype=np.float64) if "time" in events.columns else \
                 np.full(len(events), np.nan)

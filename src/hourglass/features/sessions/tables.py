@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -36,7 +37,7 @@ from hourglass._times import (
 )
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.roles import NULL_TEXT
-from hourglass.features.sessions.grouping import SessionGrouper, Sessions, _whole_ids
+from hourglass.features.sessions.grouping import PID_HOST, SessionGrouper, Sessions, _whole_ids
 from hourglass.features.validation import native_byte_order, signalling_nan_named
 from hourglass.ingest.logs import UNKNOWN, LogParser, read_lock, unrepeated, year_first_warning, yymmdd_times
 from hourglass.ingest.tables import SKIP_BAD_ROWS
@@ -51,6 +52,26 @@ __all__ = ["SESSION_FIELD", "EventTables", "timeless_text"]
 #: which may be ``key``, ``line`` or ``time`` (a session column named ``key`` replaced every
 #: event's key with its session id, and one named ``line`` every line number)
 SESSION_FIELD = "session"
+
+#: a table's process id column (normalised: ``pid``, ``ProcessId``, ``process.pid``) and the host
+#: column beside it (``host``, ``hostname``, ``Computer``, ``MachineName``, ``host.name``)
+_PID_NAMES = {"pid", "processid", "processpid"}
+_HOST_NAMES = {"host", "hostname", "computer", "computername", "machinename"}
+
+
+def _pid_host(session_column: str, columns: Iterable[object]) -> object | None:
+    """The host column of a table whose sessions are by ``session_column``, a process id column;
+    ``None`` for sessions by another column, or a table without one.
+
+    Examples
+    --------
+    >>> _pid_host("pid", ["pid", "Host", "event"]), _pid_host("user", ["user", "host"])
+    ('Host', None)
+    """
+    if re.sub(r"[^a-z0-9]", "", str(session_column).lower()) not in _PID_NAMES:
+        return None
+    return next((c for c in columns if re.sub(r"[^a-z0-9]", "", str(c).lower()) in _HOST_NAMES), None)
+
 
 #: How the session builders' messages say a malformed or timeless row is skipped, or stops the
 #: read, in a Python user's words (the CLI says its option, ``--strict``:
@@ -598,6 +619,9 @@ class EventTables:
                 # JSON lines or the service they came as text and named a session 'N/A')
                 ids = ids.mask(ids.astype(str).str.strip().isin(NULL_TEXT).to_numpy())
             ev[SESSION_FIELD] = ids.array
+            host = _pid_host(self.session_column, df.columns)
+            if host is not None:  # a pid is one host's: the grouper warns of one on two hosts
+                ev[PID_HOST] = df[host].iloc[rows].astype(str).where(df[host].iloc[rows].notna(), "").array
         return ev
 
     def _messages(self, df: pd.DataFrame, *, scoring: bool = False) -> list[str]:
