@@ -107,3 +107,38 @@ def test_event_table_sessions_by_pid_warn_of_a_pid_on_two_hosts(caplog) -> None:
     with caplog.at_level(logging.WARNING):  # one host a pid: nothing said
         EventSessions(session_column="pid", key_column="event").fit_transform(df.assign(Host="web1"))
     assert "more than one host" not in caplog.text
+
+
+def test_model_config_saved_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
+    # What was wrong: a model's config.json opened and saved again in an editor that writes a
+    # UTF-8 byte-order mark (Notepad's 'UTF-8 with BOM') was refused as "corrupt (Unexpected
+    # UTF-8 BOM (decode using utf-8-sig) ...); the artefact was modified", though its JSON, and
+    # so its content hash, is unchanged. It now loads; a changed value is still refused.
+    import json
+
+    import pandas as pd
+
+    from hourglass import load
+
+    train = tmp_path / "train.jsonl"
+    train.write_text("".join(json.dumps({"a": i % 7, "b": i % 5}) + "\n" for i in range(120)))
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(train), "--epochs", "1", "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    plain = load(model).score(pd.DataFrame({"a": [1, 3], "b": [2, 4]}))
+    config = model / "config.json"
+    config.write_bytes(b"\xef\xbb\xbf" + config.read_bytes())
+    again = load(model).score(pd.DataFrame({"a": [1, 3], "b": [2, 4]}))
+    assert list(again) == list(plain)
+    res = runner.invoke(app, ["score", str(model), str(train), "-o", str(tmp_path / "out.csv")])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["threshold", str(model), "--threshold", "percentile:99", "-o",
+                              str(model), "--force"])
+    assert res.exit_code == 0, res.output
+    text = config.read_bytes()
+    config.write_bytes(b"\xef\xbb\xbf" + text.replace(b'"format_version": 1', b'"format_version": 1 '))
+    assert load(model) is not None  # (white space: the same JSON)
+    config.write_bytes(b"\xef\xbb\xbf" + text.replace(b'"hourglass-artefact"', b'"hourglass-artefact" ')
+                       .replace(b'"epochs": 1', b'"epochs": 2'))
+    res = runner.invoke(app, ["score", str(model), str(train), "-o", str(tmp_path / "out2.csv")])
+    assert res.exit_code == 2 and "content hash mismatch" in res.output, res.output

@@ -147,7 +147,7 @@ def _still(pipe: Pipeline, model: Path, output: Path) -> Callable[[Path], bool]:
 
     def same(target: Path) -> bool:
         try:
-            found = json.loads((target / "config.json").read_text(encoding="utf-8")).get("content_hash")
+            found = json.loads((target / "config.json").read_text(encoding="utf-8-sig")).get("content_hash")
         except (OSError, ValueError, AttributeError):
             found = None
         if found != read:

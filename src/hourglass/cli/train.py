@@ -414,7 +414,7 @@ def _demo_model(folder: Path) -> bool:
     import json
 
     try:
-        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8-sig"))
         return bool(config.get("info", {}).get("source") == DEMO_SOURCE)
     except (OSError, ValueError, AttributeError):
         return False

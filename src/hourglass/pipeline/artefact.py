@@ -78,7 +78,7 @@ def is_artefact(path: str | os.PathLike[str]) -> bool:
     try:
         if not target.is_file():  # a named pipe there would be read for ever (no writer comes)
             return False
-        config = loads_json(target.read_text(encoding="utf-8"))
+        config = loads_json(target.read_text(encoding="utf-8-sig"))  # (as _read_config)
     except OSError as exc:
         if exc.errno in _NO_MODEL:
             return False
@@ -654,7 +654,9 @@ def _read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
             too_large = f"{max(size, len(raw)):,} bytes"
         else:
             too_large = ""
-            config = loads_json(raw.decode("utf-8"))
+            # (a byte-order mark an editor saved it with, Notepad's "UTF-8 with BOM", is no
+            # change: the hash is over the JSON read, and JSON readers may pass one over)
+            config = loads_json(raw.decode("utf-8-sig"))
     except FileNotFoundError:  # the folder swapped away since the check above
         raise _Replaced(incomplete) from None
     except OSError as exc:  # a disk's I/O error: a read's error names no file

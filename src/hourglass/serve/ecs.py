@@ -378,7 +378,7 @@ class AlertRule:
         loaded = getattr(pipe, "artefact_", None) or {}
         content_hash = loaded.get("content_hash")
         if content_hash is None:
-            content_hash = json.loads((Path(model) / CONFIG).read_text(encoding="utf-8"))["content_hash"]
+            content_hash = json.loads((Path(model) / CONFIG).read_text(encoding="utf-8-sig"))["content_hash"]
         info = getattr(pipe, "info", {}) or {}
         name = pipe.model_name
         output = getattr(pipe.features_, "output", "tabular")
