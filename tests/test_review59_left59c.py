@@ -142,3 +142,21 @@ def test_model_config_saved_with_a_byte_order_mark_loads(tmp_path: Path) -> None
                        .replace(b'"epochs": 1', b'"epochs": 2'))
     res = runner.invoke(app, ["score", str(model), str(train), "-o", str(tmp_path / "out2.csv")])
     assert res.exit_code == 2 and "content hash mismatch" in res.output, res.output
+
+
+def test_repeated_header_line_leaves_the_first_row_in_type_inference(tmp_path: Path) -> None:
+    # What was wrong: a CSV with its header line again (cat a.csv b.csv, b.csv a header alone)
+    # had its first block's types inferred from its rows rewritten after the lines skipped,
+    # but written over those blank lines: the first row was lost from inference, or, where it
+    # held a quoted line break, cut in two ('line 2: expected 2 fields, found 1'); a first row
+    # of text in a column of numbers was refused as 'malformed value ... as in the first block'.
+    from hourglass.ingest.readers import read_table
+
+    cases = {b'a,b\n1,"x\ny"\n2,z\na,b\n': [(1, "x\ny"), (2, "z")],
+             b'a,b\n1,"x\ny"\n2,z\na,b\n3,w\n': [(1, "x\ny"), (2, "z"), (3, "w")],
+             b"a,b\n1,abc\n2,5\na,b\n3,6\n": [(1, "abc"), (2, "5"), (3, "6")]}
+    for i, (data, rows) in enumerate(cases.items()):
+        path = tmp_path / f"joined{i}.csv"
+        path.write_bytes(data)
+        df = read_table(path)
+        assert [(int(a), str(b)) for a, b in zip(df["a"], df["b"], strict=True)] == rows

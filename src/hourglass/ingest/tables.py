@@ -1856,7 +1856,8 @@ def _iter_csv(
             finally:
                 probe.close()
             if block is not None and (same := _header_mask(block, _header_spellings(names))).any():
-                buf = io.BytesIO(b"\n" * skip_rows)
+                buf = io.BytesIO()  # (the rows after the lines skip_rows passes over, not over
+                buf.write(b"\n" * skip_rows)  # them: BytesIO(b"\n...") writes from its start)
                 rest = block.filter(pa.array(~same))
                 if quote:
                     pacsv.write_csv(pa.Table.from_batches([rest]), buf,
