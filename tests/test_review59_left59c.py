@@ -160,3 +160,28 @@ def test_repeated_header_line_leaves_the_first_row_in_type_inference(tmp_path: P
         path.write_bytes(data)
         df = read_table(path)
         assert [(int(a), str(b)) for a, b in zip(df["a"], df["b"], strict=True)] == rows
+
+
+def test_spreadsheet_empty_rows_at_the_end_are_warned_of(tmp_path: Path, caplog) -> None:
+    # What was wrong: Excel's 'Save as CSV' writes ',,,' rows for the empty rows after the data
+    # it formatted; each was read and scored as a row of missing values (scored 13 rows of 10),
+    # without a word. A warning now names them and the first one's line; rows keep their
+    # place (the output's row numbers stay the file's).
+    import logging
+
+    from hourglass.ingest.readers import read_table
+
+    path = tmp_path / "sheet.csv"
+    path.write_text("host,bytes,dur\r\n" + "".join(f"h{i},{i * 10},{i}.5\r\n" for i in range(10))
+                    + ",,\r\n" * 3)
+    with caplog.at_level(logging.WARNING):
+        df = read_table(path)
+    assert len(df) == 13
+    said = [r.getMessage() for r in caplog.records if "no value in any column" in r.getMessage()]
+    assert len(said) == 1 and "3 row(s)" in said[0] and "first: line 12" in said[0], caplog.text
+    caplog.clear()
+    other = tmp_path / "gaps.csv"  # a missing value here and there: nothing said
+    other.write_text("a,b\n1,\n,2\n3,4\n")
+    with caplog.at_level(logging.WARNING):
+        read_table(other)
+    assert "no value in any column" not in caplog.text

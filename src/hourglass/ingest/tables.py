@@ -3196,12 +3196,56 @@ def iter_table(
                            fallback_encoding=fallback_encoding)
     else:
         raise InputError(f"unknown table format {fmt!r}; use csv, tsv, parquet, jsonl or evtx")
+    # rows of no value at all in a table of its own header: said once the read is through
+    empty = _EmptyRows(p) if fmt in ("csv", "tsv") and names is None else None
     for df in chunks:
         names = [str(c) for c in df.columns]
         # a Parquet file may repeat a column name; renamed as CSV headers are (x, x.1)
         df.columns = dedupe_names(names) if len(set(names)) < len(names) else names
+        if empty is not None:
+            empty.look(df, stats)
         stats.rows += len(df)
         yield df
+    if empty is not None:
+        empty.say()
+
+
+_SAID_EMPTY: set[str] = set()  # files whose rows of no value were warned of, once a run
+
+
+class _EmptyRows:
+    """The rows of a CSV/TSV file with no value in any of its (two or more) columns: the
+    ``,,,,`` lines a spreadsheet's export (Excel's 'Save as CSV') writes for the empty rows
+    after the data it formatted. Each is read, and scored, as a row of missing values, so a
+    warning names them (their rows keep their place: the row numbers of the output are the
+    file's)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.count = path, 0
+        self.first: int | None = None  # its line (a data row, negated, where none is told)
+
+    def look(self, df: pd.DataFrame, stats: ReadStats) -> None:
+        if df.shape[1] < 2 or not len(df):
+            return
+        none = df.iloc[:, 0].isna().to_numpy()  # (the first column first: cheap where it has values)
+        if not none.any():
+            return
+        at = np.flatnonzero(none)
+        at = at[df.iloc[at, 1:].isna().all(axis=1).to_numpy()]
+        if len(at) and self.first is None:
+            self.first = stats.line_of(stats.rows + int(at[0])) or -(stats.rows + int(at[0]) + 1)
+        self.count += len(at)
+
+    def say(self) -> None:
+        if not self.count or str(self.path) in _SAID_EMPTY:
+            return
+        _SAID_EMPTY.add(str(self.path))
+        where = "" if self.first is None else \
+            f" (first: line {self.first})" if self.first > 0 else f" (first: data row {-self.first})"
+        logger.warning("%s: %d row(s) with no value in any column%s, as a spreadsheet's export "
+                       "writes after its last row (',,,'): each is read as a row of missing "
+                       "values; delete them from the file if they are none", self.path,
+                       self.count, where)
 
 
 def prefetch(chunks: Iterable[pd.DataFrame], depth: int = 1) -> Iterator[pd.DataFrame]:
