@@ -185,3 +185,29 @@ def test_spreadsheet_empty_rows_at_the_end_are_warned_of(tmp_path: Path, caplog)
     with caplog.at_level(logging.WARNING):
         read_table(other)
     assert "no value in any column" not in caplog.text
+
+
+def test_jsonl_windows_1252_line_is_said_with_how_to_convert_in_score_and_stream(tmp_path: Path) -> None:
+    # What was wrong: a JSON line in Windows-1252 ('Jos\xe9') was refused by score and stream
+    # with 'line 6: undecodable bytes (not UTF-8) (use --on-bad-rows skip ...)' alone, where a
+    # CSV row's same bytes are said with how to convert the file (iconv -f cp1252 -t utf-8);
+    # skipping would leave out every row with an accent. Both now say it as the CSV error does.
+    import json
+
+    from hourglass.ingest.tables import NOT_UTF8_HOW
+
+    train = tmp_path / "train.jsonl"
+    train.write_text("".join(json.dumps({"a": i % 7, "b": i % 5}) + "\n" for i in range(120)))
+    res = runner.invoke(app, ["train", str(train), "--epochs", "1", "-o", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    data = tmp_path / "cp1252.jsonl"
+    data.write_bytes(b'{"a": 1, "b": 2}\n{"a": 2, "b": 3, "user": "Jos\xe9"}\n')
+    want = (f"error: {data}: line 2: undecodable bytes (not UTF-8) ({NOT_UTF8_HOW}; or use "
+            "--on-bad-rows skip to skip such rows)")
+    assert "iconv -f cp1252 -t utf-8" in want
+    for args in (["score", str(tmp_path / "m"), str(data), "-o", str(tmp_path / "out.csv")],
+                 ["stream", str(tmp_path / "m"), "--input", str(data)]):
+        res = runner.invoke(app, args)
+        assert res.exit_code == 2, res.output
+        assert [ln for ln in res.stderr.splitlines() if ln.startswith("error")] == [want], res.stderr
+    assert not (tmp_path / "out.csv").exists()

@@ -2618,8 +2618,11 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                        f"JSON nested deeper than {MAX_JSON_DEPTH} levels" if isinstance(exc, RecursionError)
                        # worded as stream, serve and the other JSON readers word it
                        else f"not valid JSON ({json_problem(exc)})")
+                # (bytes that are no UTF-8: most often a file a Windows tool wrote in its code
+                # page, as a CSV file's are, and said so)
+                how = f"{NOT_UTF8_HOW}; or " if isinstance(exc, UnicodeDecodeError) else ""
                 raise InputError(f"{path}: line {lineno}: {why} "
-                                 f"(use {SKIP_BAD_ROWS} to skip such rows)") from None
+                                 f"({how}use {SKIP_BAD_ROWS} to skip such rows)") from None
             first = False
             if not isinstance(obj, dict) and not (page is not None and isinstance(obj, list)):
                 # valid JSON, but no row: said as stream says it (not 'malformed JSON ... got NoneType')
