@@ -211,3 +211,16 @@ def test_jsonl_windows_1252_line_is_said_with_how_to_convert_in_score_and_stream
         assert res.exit_code == 2, res.output
         assert [ln for ln in res.stderr.splitlines() if ln.startswith("error")] == [want], res.stderr
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_log_reader_counts_a_trailing_ctrl_z_as_blank() -> None:
+    # What was wrong: a syslog file ending with Ctrl-Z (0x1A) said '201 lines, 1 matched no
+    # header format' (a raw log learnt it as an event); it is a blank line, as in a table.
+    from hourglass.ingest.logs import LogParser
+
+    lines = [f"Dec  1 10:00:{i:02d} host sshd[{100 + i % 5}]: Accepted password for u{i % 3}"
+             for i in range(20)] + ["\x1a"]
+    p = LogParser("syslog").fit(lines)
+    assert (p.stats_.unmatched, p.stats_.blank) == (0, 1)
+    raw = LogParser("raw").fit(["a 1", "b 2", "\x1a\r\n"])
+    assert (raw.stats_.parsed, len(raw.events_)) == (2, 2)

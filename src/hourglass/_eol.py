@@ -43,9 +43,10 @@ def blank_line(text: str | bytes) -> bool:
     >>> blank_line(" \r\n"), blank_line(b"\x1a"), blank_line("\x1a\r\n"), blank_line("a\x1a")
     (True, True, True, False)
     """
-    if isinstance(text, str):
-        return not text.replace("\x1a", "").strip()
-    return not text.replace(b"\x1a", b"").strip()
+    bare = text.strip()  # (a line of text: one strip, its first character looked at)
+    if isinstance(bare, str):
+        return not bare or (bare[0] == "\x1a" and not bare.replace("\x1a", "").strip())
+    return not bare or (bare[:1] == b"\x1a" and not bare.replace(b"\x1a", b"").strip())
 
 
 def cr_ended(head: bytes) -> bool:

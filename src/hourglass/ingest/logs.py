@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass._columns import counted
-from hourglass._eol import cr_ended, cr_lines, without_boms
+from hourglass._eol import blank_line, cr_ended, cr_lines, without_boms
 from hourglass._limits import MAX_LINE_BYTES, loads_json, too_long
 from hourglass._logs import quiet_warnings
 from hourglass._params import ParamsClone, check_numeric_params, saved_kinds
@@ -1513,7 +1513,7 @@ class LogParser(ParamsClone):
                                  f"{type(line).__name__} ({str(line)[:40]!r})")
             if "\ufffd" in line and not counted:
                 stats.bad_encoding += 1
-            if not line.strip():
+            if blank_line(line):  # (white space, or a Ctrl-Z: a DOS file's end mark)
                 if type(line) is not TooLongLine:
                     stats.blank += 1
                     continue
