@@ -19,8 +19,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = ["NULL_TEXT", "PLACEHOLDERS", "ROLES", "SCORE_OUTPUT", "SEPARATED_NUMBERS", "TEXT_NUMBERS",
-           "canonical_text", "clock_values", "dropped_score_output", "factorize_strings", "infer_role",
-           "ip_parts", "ipv4_bucket", "ipv4_private", "is_time_name", "near_unique", "numeric_identifier",
+           "canonical_text", "clock_values", "dropped_score_output", "factorize_strings", "identifier_name",
+           "infer_role", "ip_parts", "ipv4_bucket", "ipv4_private", "is_time_name", "near_unique",
+           "numeric_identifier",
            "port_numbers", "score_output_columns", "separated_hint", "separated_number",
            "separated_warning", "stable_hash", "string_values"]
 
@@ -765,6 +766,19 @@ def near_unique(n_unique: int, n: int) -> bool:
     return n_unique > 50 and n_unique > 0.5 * n
 
 
+def identifier_name(name: str) -> bool:
+    """Whether column ``name`` names an identifier: its last word is ``id``, ``number``, ``seq``
+    ... (``device_id``, ``EventRecordID``, ``sequence_number``), whatever its values.
+
+    Examples
+    --------
+    >>> identifier_name("device_id"), identifier_name("EventRecordID"), identifier_name("valid")
+    (True, True, False)
+    """
+    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+", name)
+    return bool(words) and words[-1].lower() in _ID_WORDS
+
+
 def numeric_identifier(name: str, s: pd.Series | np.ndarray) -> str:
     """A note when numeric column ``name`` reads as an identifier, else ``""``: its name's last
     word is ``id``, ``number``, ``seq`` ... (``event_id``, ``EventRecordID``) and its values
@@ -781,8 +795,7 @@ def numeric_identifier(name: str, s: pd.Series | np.ndarray) -> str:
     >>> numeric_identifier("user_id", pd.Series([1, 2] * 50))
     ''
     """
-    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+", name)
-    if not words or words[-1].lower() not in _ID_WORDS:
+    if not identifier_name(name):
         return ""
     v = np.asarray(s, dtype=np.float64)  # (as the fit reads it: '-' and durations done)
     v = v[np.isfinite(v)]

@@ -37,7 +37,13 @@ from hourglass._numbers import label_numbers, to_numbers
 from hourglass._params import ParamsClone, check_numeric_params
 from hourglass._times import cut_cell, frequency, parse_timestamps, read_timestamps, stripped_text
 from hourglass.errors import InputError, NotFittedError
-from hourglass.features.roles import PLACEHOLDERS, separated_hint, separated_number
+from hourglass.features.roles import (
+    PLACEHOLDERS,
+    identifier_name,
+    near_unique,
+    separated_hint,
+    separated_number,
+)
 from hourglass.features.tabular import _constant_span, _is_duration, _not_a_frame
 from hourglass.features.validation import check_name_lists, saved_settings, signalling_nan_named
 
@@ -621,6 +627,8 @@ class TimeSeriesPreprocessor(ParamsClone):
                 exc.args = (_rows_from(str(exc), _first_row(df)),)
             raise
         frame = pd.DataFrame(values, index=times.rename(ts_col))
+        if not quiet:
+            self._warn_merged_entities(df, times, cols)
         if not frame.index.is_monotonic_increasing:
             if not quiet:
                 logger.warning("timestamps are not sorted; sorting %d rows by %s (the output, and "
@@ -677,6 +685,52 @@ class TimeSeriesPreprocessor(ParamsClone):
         if len(frame) > 1:
             self._check_step(frame.index[1] - frame.index[0], fitting, training)
         return frame
+
+    def _warn_merged_entities(self, df: pd.DataFrame, times: pd.DatetimeIndex,
+                              cols: Sequence[str]) -> None:
+        """Warn when a column tells apart the rows that share a timestamp, or a grid step of
+        ``freq`` (a ``device_id`` of a file of several devices polled on one clock): merged by
+        ``agg`` (or, with ``freq="rows"``, taken in turn as steps), their readings make one
+        series of the devices' mean, no series of one device, where a model was told of
+        duplicate times at most. Such a column is one that is no channel, or a channel named as
+        an identifier (its ids averaged as readings), of at least two values, not near-unique
+        (an event's id tells every row apart: rows of one step to combine), whose value and the
+        time (or step) repeat in under a tenth of the rows merged."""
+        ts_col = str(self.timestamp_col)
+        grid = self.freq not in (None, "rows")
+        at = times
+        if grid:  # the grid step of each row, as resample counts it from the epoch
+            step = pd.Timedelta(to_offset(self._grid_freq())) // pd.Timedelta(1, unit=times.unit)
+            at = pd.Index(times.asi8 // max(int(step), 1))
+        if not at.has_duplicates:
+            return
+        dup = at.duplicated(keep=False)
+        n_merged = int(at.duplicated().sum())
+        for c in df.columns:
+            if c == ts_col or (c in cols and not identifier_name(c)):
+                continue
+            s = df[c]
+            try:
+                n_values = int(s.nunique())
+                if n_values < 2 or near_unique(n_values, int(s.notna().sum())):
+                    continue
+                keyed = pd.DataFrame({"t": at[dup], "k": s.to_numpy()[dup]})
+                if int(keyed.duplicated().sum()) * 10 >= n_merged:
+                    continue
+            except TypeError:  # unhashable values (a JSON list): no identifier
+                continue
+            first = keyed["t"].min()
+            seen = " and ".join(cut_cell(v) for v in
+                                pd.unique(keyed["k"][keyed["t"] == first].to_numpy())[:2])
+            when = times[dup][np.asarray(keyed["t"] == first)].min()
+            how = ("taken in turn as the steps of one series" if self.freq == "rows" else
+                   f"merged by {self.agg} into one series")
+            logger.warning("column %r tells apart rows that share a %s (%s at %s; %d values): they "
+                           "are %s, not a series per %s; give the rows of one %s at a time (a model "
+                           "each), or make %r the entity of entity features", c,
+                           f"{self.freq} step" if grid else "timestamp", seen, when, n_values, how,
+                           c, c, c)
+            return
 
     def _check_step(self, step: pd.Timedelta, fitting: bool, training: bool = False) -> None:
         """Fitting: keep the training series' step (``step_``). Else refuse a series whose

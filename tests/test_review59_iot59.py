@@ -1,0 +1,47 @@
+"""Review 59 (iot59): an OT/IoT engineer's device telemetry (many devices in one file, state
+columns, counters) through the time-series, entity and stream paths."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+
+def _fleet(ids: list[object], jitter: bool = False) -> pd.DataFrame:
+    """Three devices polled each minute: one row per device a minute, on one clock or (``jitter``)
+    each at its own second of the minute."""
+    rng = np.random.default_rng(0)
+    ts = pd.date_range("2024-01-01", periods=40, freq="1min")
+    rows = [{"device_id": d, "ts": t + pd.Timedelta(seconds=(7 + 13 * k) * jitter),
+             "temp": 20.0 * (k + 1) + rng.normal(0, 0.1), "pump": rng.choice(["on", "off"])}
+            for t in ts for k, d in enumerate(ids)]
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("ids", [["dev-a", "dev-b", "dev-c"], [1, 2, 3]])
+@pytest.mark.parametrize(("freq", "jitter", "how"), [
+    (None, False, "merged by mean into one series"), ("1min", False, "merged by mean into one series"),
+    ("1min", True, "merged by mean into one series"), ("rows", False, "taken in turn as the steps")])
+def test_devices_merged_into_one_series_are_named(ids: list[object], freq: str | None, jitter: bool,
+                                                  how: str, caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: a file of several devices (device_id, ts, readings) given to a series model
+    # was made one series of the devices' mean (their rows in turn with freq 'rows') with no word
+    # of the devices: with a freq nothing at all was said, without one only 'N duplicate
+    # timestamp(s) merged by mean'; a numeric device_id was a channel of averaged ids besides. The
+    # column that tells apart the rows sharing a timestamp (or grid step) is now named in a
+    # warning (the series is fitted as before).
+    df = _fleet(ids, jitter)
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        TimeSeriesPreprocessor(timestamp_col="ts", freq=freq).fit(df)
+    said = [r.getMessage() for r in caplog.records if "tells apart" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith("column 'device_id' tells apart rows")
+    assert how in said[0] and "3 values" in said[0]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="hourglass"):  # one device: nothing merged
+        TimeSeriesPreprocessor(timestamp_col="ts", freq=freq).fit(df[df.device_id == ids[0]])
+    assert not [r for r in caplog.records if "tells apart" in r.getMessage()]
