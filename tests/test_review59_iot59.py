@@ -45,3 +45,26 @@ def test_devices_merged_into_one_series_are_named(ids: list[object], freq: str |
     with caplog.at_level(logging.WARNING, logger="hourglass"):  # one device: nothing merged
         TimeSeriesPreprocessor(timestamp_col="ts", freq=freq).fit(df[df.device_id == ids[0]])
     assert not [r for r in caplog.records if "tells apart" in r.getMessage()]
+
+
+def test_channel_constant_in_training_is_said(caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: a sensor stuck through the training series (a pressure reading 101325 on
+    # every step) was kept as a channel without a word; its normal noise of 5 Pa at scoring then
+    # made every step critical (score ~1000 against a threshold of ~1.2). Fitting now warns,
+    # naming the channel, its value and how to leave it out (the CLI's --drop).
+    from hourglass.cli._options import cli_advice
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=50, freq="1min"),
+                       "temp": 20 + rng.normal(0, 0.1, 50), "press": 101325.0})
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        TimeSeriesPreprocessor(timestamp_col="ts").fit(df)
+    said = [r for r in caplog.records if "constant in training" in r.getMessage()]
+    assert len(said) == 1
+    assert said[0].getMessage().startswith("1 channel(s) constant in training (a stuck sensor?): "
+                                           "'press' (101325); ")
+    assert "leave it out (--drop COLUMN)" in cli_advice(said[0].getMessage())
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="hourglass"):  # every channel moves: nothing said
+        TimeSeriesPreprocessor(timestamp_col="ts").fit(df.assign(press=101325 + rng.normal(0, 5, 50)))
+    assert not [r for r in caplog.records if "constant in training" in r.getMessage()]

@@ -191,6 +191,7 @@ def _cli_advice() -> dict[str, str]:
         said[series.SET_FILL] = "set fill (--fill ffill|interpolate|zero) to fill gaps"
         said[series.RETRAIN_FILL] = "retrain it with --fill ffill|interpolate|zero"
         said[series.EMPTY_FOR_FILL] = "or empty cells for --fill"
+        said[series.STUCK_ADVICE] = "leave it out (--drop COLUMN)"
     if tabular is not None:
         said[tabular.ANOTHER_ROLE] = "give it another role (--role COLUMN=numeric or categorical)"
         said[tabular.CATEGORICAL_ROLE] = "give the column another role (--role COLUMN=categorical)"

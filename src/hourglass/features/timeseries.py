@@ -59,6 +59,9 @@ TIMESTAMP_ADVICE = "make it the timestamp column (timestamp_col=...)"
 #: its option, ``--fill``: ``cli._options.cli_advice``): at training, at scoring.
 SET_FILL = "set fill ('ffill', 'interpolate' or 'zero') to fill gaps"
 RETRAIN_FILL = "retrain it with fill 'ffill', 'interpolate' or 'zero'"
+#: What a channel constant in training (a sensor stuck through it) is told, in a Python user's
+#: words (the CLI says its option, ``--drop``: ``cli._options.cli_advice``).
+STUCK_ADVICE = "leave it out (drop=[...])"
 #: ... and what a channel of numbers but for a few words is told to make of them.
 EMPTY_FOR_FILL = "or empty cells for the fill policy (fill=...)"
 
@@ -966,6 +969,14 @@ class TimeSeriesPreprocessor(ParamsClone):
                 self.offset_, self.scale_ = lo, np.where(varies & (hi > lo), hi - lo, 1.0)
             else:
                 self.offset_, self.scale_ = np.zeros(len(cols)), np.ones(len(cols))
+        stuck = [j for j in range(len(cols)) if not varies[j] and np.isfinite(lo[j])]
+        if stuck:  # a sensor stuck through training: its normal noise later is all the model sees
+            logger.warning("%d channel(s) constant in training (a stuck sensor?): %s; any later "
+                           "change of such a channel scores as anomalous, in units the model never "
+                           "scaled: %s, or train on a series where it moves", len(stuck), ", ".join(
+                               f"{cols[j]!r} ({lo[j]:.6g})" for j in stuck[:5]) + (
+                               " ..." if len(stuck) > 5 else ""), STUCK_ADVICE,
+                           extra={"advice": STUCK_ADVICE})
         bad = ~(np.isfinite(self.offset_) & np.isfinite(self.scale_)) & np.isfinite(X).any(axis=0)
         if bad.any():  # e.g. -1e308 and 1e308: their spread is not a float
             j = int(np.flatnonzero(bad)[0])
