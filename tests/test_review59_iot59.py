@@ -68,3 +68,32 @@ def test_channel_constant_in_training_is_said(caplog: pytest.LogCaptureFixture) 
     with caplog.at_level(logging.WARNING, logger="hourglass"):  # every channel moves: nothing said
         TimeSeriesPreprocessor(timestamp_col="ts").fit(df.assign(press=101325 + rng.normal(0, 5, 50)))
     assert not [r for r in caplog.records if "constant in training" in r.getMessage()]
+
+
+def test_readings_written_with_a_unit_are_said(caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: a sensor's readings written with their unit ('21.5 °C', as a device's CSV
+    # export writes them) were read as text without a word: a table model one-hot encoded each
+    # reading as a category of its own (a spoofed '90.0 °C' no farther than '21.6 °C'), an
+    # entity model counted distinct values, and a series model said only 'ignoring non-numeric
+    # column(s): temp'. Each now warns that the column holds numbers with a unit, naming one.
+    from hourglass.features.entity import EntityWindows
+    from hourglass.features.tabular import TabularPreprocessor
+
+    rng = np.random.default_rng(0)
+    temp = [f"{v:.1f} °C" for v in 21 + rng.normal(0, 0.5, 60)]
+    df = pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=60, freq="1min"),
+                       "device_id": ["d1", "d2"] * 30, "temp": temp, "hum": rng.normal(50, 1, 60)})
+    fits = [lambda: TabularPreprocessor().fit(df.drop(columns="ts")),
+            lambda: EntityWindows(entity_col="device_id", timestamp_col="ts", bucket="10min").fit(df),
+            lambda: TimeSeriesPreprocessor(timestamp_col="ts").fit(df[["ts", "temp", "hum"]])]
+    for fit in fits:
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="hourglass"):
+            fit()
+        said = [r.getMessage() for r in caplog.records if "numbers with a unit" in r.getMessage()]
+        assert len(said) == 1 and f"{temp[0]!r}" in said[0], said
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="hourglass"):  # text that is no reading: nothing
+        TabularPreprocessor().fit(pd.DataFrame({"svc": ["80/tcp", "443/tcp", "0x1f", "ssh"] * 10,
+                                                "n": range(40)}))
+    assert not [r for r in caplog.records if "with a unit" in r.getMessage()]

@@ -23,7 +23,7 @@ __all__ = ["NULL_TEXT", "PLACEHOLDERS", "ROLES", "SCORE_OUTPUT", "SEPARATED_NUMB
            "infer_role", "ip_parts", "ipv4_bucket", "ipv4_private", "is_time_name", "near_unique",
            "numeric_identifier",
            "port_numbers", "score_output_columns", "separated_hint", "separated_number",
-           "separated_warning", "stable_hash", "string_values"]
+           "separated_warning", "stable_hash", "string_values", "unit_number"]
 
 logger = logging.getLogger(__name__)
 
@@ -837,6 +837,37 @@ def separated_number(s: pd.Series) -> str | None:
     return str(sample[separated].iloc[0])
 
 
+#: a number followed by a unit (``21.5 °C``, ``230V``, ``15ms``, ``12 km/h``, ``512Mi``, ``80%``):
+#: a word of at most 8 letters (``°`` and ``µ`` among them), or ``%``, after the number
+_WITH_UNIT = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)\s?(?:%|[°µΩA-Za-z]{1,8}(?:/[A-Za-z]{1,3})?)"
+
+
+def unit_number(s: pd.Series) -> str | None:
+    """A value of text column ``s`` that shows its numbers carry a unit (``'21.5 °C'``,
+    ``'230V'``), when (nearly) all its values are numbers, some with a unit, the others bare; a
+    hexadecimal ``0x1f`` is no such number.
+
+    Examples
+    --------
+    >>> unit_number(pd.Series(["21.5 °C", "22 °C", "21.75 °C"]))
+    '21.5 °C'
+    >>> unit_number(pd.Series(["230V", "231"])), unit_number(pd.Series(["tcp", "80/tcp"])) is None
+    ('230V', True)
+    """
+    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        return None
+    try:
+        sample = s.dropna().iloc[:2000].astype(str).str.strip()
+    except UnicodeDecodeError:  # bytes that are no UTF-8: no numbers
+        return None
+    sample = sample[sample != ""]
+    unit = sample.str.fullmatch(_WITH_UNIT) & ~sample.str.match(r"[+-]?0[xX]")
+    plain = sample.str.fullmatch(r"[+-]?\d+(?:\.\d+)?")
+    if not len(sample) or not unit.any() or (unit | plain).mean() < 0.95:
+        return None
+    return str(sample[unit].iloc[0])
+
+
 def separated_hint(value: object) -> str:
     """What a refusal of ``value`` where numbers go adds when it is a number written with a
     decimal comma or thousands separators (``'; '`` + :data:`SEPARATED_NUMBERS`), else ``""``:
@@ -852,8 +883,9 @@ def separated_hint(value: object) -> str:
 
 def separated_warning(name: object, s: pd.Series, role: str, why: str) -> str | None:
     """The warning for column ``name`` (values ``s``) given ``role`` (for ``why``) where it holds
-    numbers written with separators or decimal commas (:func:`separated_number`) and is not read
-    as numbers: a spreadsheet's regional export whose numbers would else be lost unsaid.
+    numbers written with separators or decimal commas (:func:`separated_number`), or with a unit
+    (:func:`unit_number`: a device's ``21.5 °C``), and is not read as numbers: a spreadsheet's
+    regional export, or a sensor's readings, whose numbers would else be lost unsaid.
     ``None`` where there is nothing to say. The tabular and entity features say it alike.
 
     Examples
@@ -863,11 +895,17 @@ def separated_warning(name: object, s: pd.Series, role: str, why: str) -> str | 
     >>> separated_warning("bytes", pd.Series(["1,5", "2,25"]), "numeric", "given") is None
     True
     """
-    example = separated_number(s) if role != "numeric" else None
-    if example is None:
+    if role == "numeric":
         return None
-    return (f"column {str(name)!r} holds numbers with separators (e.g. {example!r}), read as text "
-            f"(role {role}: {why}); remove the separators to use them as numbers")
+    example = separated_number(s)
+    if example is not None:
+        return (f"column {str(name)!r} holds numbers with separators (e.g. {example!r}), read as "
+                f"text (role {role}: {why}); remove the separators to use them as numbers")
+    example = unit_number(s)
+    if example is not None:  # a reading written with its unit: each value a category of its own
+        return (f"column {str(name)!r} holds numbers with a unit (e.g. {example!r}), read as text "
+                f"(role {role}: {why}); write the numbers alone, in one unit, to use them as numbers")
+    return None
 
 
 def _is_ip(v: str) -> bool:

@@ -43,6 +43,7 @@ from hourglass.features.roles import (
     near_unique,
     separated_hint,
     separated_number,
+    unit_number,
 )
 from hourglass.features.tabular import _constant_span, _is_duration, _not_a_frame
 from hourglass.features.validation import check_name_lists, saved_settings, signalling_nan_named
@@ -319,6 +320,11 @@ def _mostly_numbers(df: pd.DataFrame, ignored: list[str]) -> str:
         if example is not None:
             return (f" ({c!r} holds numbers with separators, e.g. {example!r}: write them with a "
                     "decimal point and no separators to use the column as a channel)")
+    for c in ignored:  # a sensor's readings written with their unit ('21.5 °C')
+        example = unit_number(df[c])
+        if example is not None:
+            return (f" ({c!r} holds numbers with a unit, e.g. {example!r}: write the numbers "
+                    "alone, in one unit, to use the column as a channel)")
     for c in ignored:
         text = _present_text(df[c])
         words = pd.to_numeric(text, errors="coerce").isna().to_numpy(dtype=bool)
