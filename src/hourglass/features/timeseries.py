@@ -983,6 +983,16 @@ class TimeSeriesPreprocessor(ParamsClone):
                                f"{cols[j]!r} ({lo[j]:.6g})" for j in stuck[:5]) + (
                                " ..." if len(stuck) > 5 else ""), STUCK_ADVICE,
                            extra={"advice": STUCK_ADVICE})
+        counters = [(c, w) for c in cols if (w := _counter_wraps(frame[c].to_numpy(dtype=np.float64)))
+                    is not None]
+        if counters:  # a running total: every later value lies past the training range
+            named = ", ".join(f"{c!r}" + (f" (wrapping round {w} time(s))" if w else "")
+                              for c, w in counters[:5]) + (" ..." if len(counters) > 5 else "")
+            logger.warning("%d channel(s) never decrease in training but to wrap round (a "
+                           "cumulative counter?): %s; the model learns such a running total, not its "
+                           "rate, and a wrap or a later value past those it learnt scores as "
+                           "anomalous: give the change per step (a rate) instead, or %s",
+                           len(counters), named, STUCK_ADVICE, extra={"advice": STUCK_ADVICE})
         bad = ~(np.isfinite(self.offset_) & np.isfinite(self.scale_)) & np.isfinite(X).any(axis=0)
         if bad.any():  # e.g. -1e308 and 1e308: their spread is not a float
             j = int(np.flatnonzero(bad)[0])
@@ -1231,6 +1241,33 @@ class TimeSeriesPreprocessor(ParamsClone):
             raise InputError("preprocessing state is malformed (columns: a list of column names "
                              "expected)")
         return self
+
+
+def _counter_wraps(v: np.ndarray) -> int | None:
+    """How often channel values ``v`` (a training series, NaN for a gap) wrap round, when they
+    read as a cumulative counter, else ``None``: at least 10 values, rising from one to the
+    next at least a quarter of the time and never falling, but for wraps (a fall from the top
+    tenth of their range to the bottom tenth: a uint16 or uint32 register restarting at 0).
+
+    Examples
+    --------
+    >>> _counter_wraps(np.array([5.0, 9, 9, 14, 20, 31, 40, 41, 52, 60, 2, 7]))
+    1
+    >>> _counter_wraps(np.array([21.0, 21.2, 20.9, 21.1, 21.3, 21.0, 21.2, 21.1, 20.8, 21.0])) is None
+    True
+    """
+    v = v[np.isfinite(v)]
+    if len(v) < 10:
+        return None
+    lo, hi = float(v.min()), float(v.max())
+    if not hi > lo:
+        return None
+    d = np.diff(v)
+    down = d < 0
+    wraps = down & (v[1:] <= lo + 0.1 * (hi - lo)) & (v[:-1] >= hi - 0.1 * (hi - lo))
+    if (down & ~wraps).any() or (d > 0).mean() < 0.25:
+        return None
+    return int(wraps.sum())
 
 
 def _refuse_repeats(df: pd.DataFrame, read: set[str]) -> None:
