@@ -977,9 +977,10 @@ class TimeSeriesPreprocessor(ParamsClone):
                 self.offset_, self.scale_ = np.zeros(len(cols)), np.ones(len(cols))
         stuck = [j for j in range(len(cols)) if not varies[j] and np.isfinite(lo[j])]
         if stuck:  # a sensor stuck through training: its normal noise later is all the model sees
-            logger.warning("%d channel(s) constant in training (a stuck sensor?): %s; any later "
-                           "change of such a channel scores as anomalous, in units the model never "
-                           "scaled: %s, or train on a series where it moves", len(stuck), ", ".join(
+            logger.warning("%d channel(s) constant in training: %s; any later change of such a "
+                           "channel scores as anomalous, in units the model never scaled (a stuck "
+                           "sensor's noise once it works, as an alarm flag's first 1): %s, or train "
+                           "on a series where it moves", len(stuck), ", ".join(
                                f"{cols[j]!r} ({lo[j]:.6g})" for j in stuck[:5]) + (
                                " ..." if len(stuck) > 5 else ""), STUCK_ADVICE,
                            extra={"advice": STUCK_ADVICE})
