@@ -47,6 +47,21 @@ def test_devices_merged_into_one_series_are_named(ids: list[object], freq: str |
     assert not [r for r in caplog.records if "tells apart" in r.getMessage()]
 
 
+def test_unhashable_columns_beside_shared_timestamps_are_no_identifier() -> None:
+    # What was wrong: 304013c2's check of the columns that tell apart rows sharing a timestamp
+    # stopped the fit with pyarrow's ArrowNotImplementedError ('unique' has no kernel for list)
+    # where such rows came with an Arrow list column (JSON lines' arrays, a Parquet list); a
+    # column of Python lists or dicts is passed over too.
+    import pyarrow as pa
+
+    df = _fleet(["a", "b"]).drop(columns=["device_id", "pump"])
+    n = len(df)
+    for column in ({"tags": pd.array([[1], [2]] * (n // 2), dtype=pd.ArrowDtype(pa.list_(pa.int64())))},
+                   {"meta": [{"fw": "1.2"}, {"fw": "1.3"}] * (n // 2)}):
+        pre = TimeSeriesPreprocessor(timestamp_col="ts").fit(df.assign(**column))
+        assert pre.channels_ == ["temp"]
+
+
 def test_channel_constant_in_training_is_said(caplog: pytest.LogCaptureFixture) -> None:
     # What was wrong: a sensor stuck through the training series (a pressure reading 101325 on
     # every step) was kept as a channel without a word; its normal noise of 5 Pa at scoring then

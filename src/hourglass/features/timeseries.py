@@ -726,8 +726,8 @@ class TimeSeriesPreprocessor(ParamsClone):
                 keyed = pd.DataFrame({"t": at[dup], "k": s.to_numpy()[dup]})
                 if int(keyed.duplicated().sum()) * 10 >= n_merged:
                     continue
-            except TypeError:  # unhashable values (a JSON list): no identifier
-                continue
+            except (TypeError, ValueError, NotImplementedError):  # unhashable values (a JSON
+                continue  # list or object; an Arrow list column pandas cannot hash): no identifier
             first = keyed["t"].min()
             seen = " and ".join(cut_cell(v) for v in
                                 pd.unique(keyed["k"][keyed["t"] == first].to_numpy())[:2])
