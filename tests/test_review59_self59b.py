@@ -1,0 +1,27 @@
+"""Review 59 (self59b): regression tests of the defects found reviewing the round's later merges."""
+
+from __future__ import annotations
+
+
+def test_a_date_time_before_a_colon_is_masked_whole() -> None:
+    # What was wrong: rules 6's <TIME> mask refused a date-time followed by ':' and, trying
+    # shorter matches, took a part of it: '2026-12-01 10:00:00,123: INFO ready' masked to
+    # '<TIME>,<NUM>: INFO ready', 'at 2026-12-01T10:00:00.123Z: done' to 'at <TIME>.123Z: done'
+    # (the fraction left as text, a template per millisecond) and '2026-12-01 10:00:00: x' to
+    # '<TIME> <NUM>:<NUM>:<NUM>: x' (a token more); 'until 2026-12-01T10:00:00Z: renew' was
+    # masked as rules 5 did, month, day and hour as text. A colon ending a clause now follows
+    # a whole <TIME>; a colon before more of it (':05') still takes none.
+    from hourglass.ingest.logs import LogParser
+
+    p = LogParser("raw")
+    assert p.mask("2026-12-01 10:00:00,123: INFO ready") == "<TIME>: INFO ready"
+    assert p.mask("at 2026-12-01T10:00:00.123Z: done") == "at <TIME>: done"
+    assert p.mask("2026-12-01 10:00:00: x") == "<TIME>: x"
+    assert p.mask("valid until 2026-12-01T10:00:00Z: renew") == "valid until <TIME>: renew"
+    assert p.mask("at 2026-12-01T10:00:00+01:00: x") == "at <TIME>: x"
+    # (as before: a date-time, a date before a full stop, and none that runs on into a word)
+    assert p.mask('time="2026-12-01T10:05:02Z" msg=ok') == 'time="<TIME>" msg=ok'
+    assert p.mask("until 2026-12-01. v 2026-12-01-beta") == "until <TIME>. v <NUM>-12-01-beta"
+    lines = [f"2026-12-0{d} 1{d}:0{d}:0{d},12{d}: INFO ready" for d in range(1, 6)]
+    fitted = LogParser("raw").fit(lines)
+    assert fitted.parse(["2026-12-09 01:02:03,999: INFO ready"])["key"].tolist() != [0]
