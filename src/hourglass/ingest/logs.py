@@ -399,8 +399,9 @@ def _hinted_sub(sub: Callable[[str, str], str], hint: Callable[[str], Any], repl
 # NetworkManager write them. Unmasked, the numbers mask took its groups of digits only and left
 # those with a letter (``MAC=<NUM>:<NUM>:...:aa:bb:<NUM>``): each host's MAC a template of its own,
 # a new LAN host's every firewall line an unknown template when scored. (Before the IPv6 mask:
-# eight two-digit groups would be taken for an address.)
-_MAC = r"(?<![\w:.\-])[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5,}(?![\w.\-]|:\w)"
+# eight two-digit groups would be taken for an address.) As an IPv4 address, one at a
+# sentence's end, before a full stop ('Deauthenticated from 00:11:22:33:44:55.'), is one too.
+_MAC = r"(?<![\w:.\-])[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5,}(?![\w\-]|[.:]\w)"
 
 
 def _five_colons(content: str) -> bool:
@@ -996,7 +997,7 @@ class LogParser(ParamsClone):
         (``00:1a:2b:3c:4d:5e``, netfilter's 14-group ``MAC=`` field), as ``<MAC>``: the numbers
         mask took only their groups of digits, so each MAC with a hex letter was a template of
         its own, and a host never seen in training made every firewall line of it an unknown
-        template; an IPv4 address or number before a full stop, at a sentence's end (``port
+        template; an IPv4 address, MAC address or number before a full stop, at a sentence's end (``port
         22.``, Azure Firewall's ``to 10.0.0.9:53. Action: Deny``), is masked (it was kept: a
         template per port, one never seen in training unknown; a version, ``1.2.3``, still is
         none); and the blanks the kernel pads its time stamp with (``[    5.123456]``, a
