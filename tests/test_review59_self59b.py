@@ -43,3 +43,23 @@ def test_a_mac_address_before_a_full_stop_is_masked() -> None:
     assert "<MAC>" not in p.mask("x 00:11:22:33:44:55.1") + p.mask("y 00:11:22:33:44:55-b")
     assert LogParser("raw", rules=5).mask("from 00:11:22:33:44:aa.") == \
         "from <NUM>:<NUM>:<NUM>:<NUM>:<NUM>:aa."  # (rules 5 as it did)
+
+
+def test_an_ipv6_address_before_a_full_stop_is_masked() -> None:
+    # What was wrong: rules 6 mask an IPv4 address at a sentence's end, before a full stop
+    # (242441e9: 'by <IP> port <NUM>.'), and the README says so of 'an address', but the IPv6
+    # mask still refused any '.' after one: sshd's 'Received disconnect from 2001:db8::7.' masked
+    # to '... from <NUM>:db8::7.' (its last group kept, 'from ::1.' not masked at all), a
+    # template per client address, where its IPv4 client's line is '... from <IP>.'. Rules 6
+    # now mask it as <IP>; parsers of rules 5 and before mask as they did.
+    from hourglass.ingest.logs import LogParser
+
+    p, old = LogParser("raw"), LogParser("raw", rules=5)
+    assert p.mask("Received disconnect from 2001:db8::7.") == "Received disconnect from <IP>."
+    assert p.mask("Received disconnect from 10.0.0.7.") == "Received disconnect from <IP>."
+    assert p.mask("from ::1. retry") == "from <IP>. retry"
+    assert p.mask("from ::ffff:10.0.0.5.") == "from <IP>."
+    # (as before: one running on into more text is none, nor a C++ name)
+    assert p.mask("x 2001:db8::7.1") == "x <NUM>:db8::<NUM>" and p.mask("CDB::Add1.") == "CDB::Add1."
+    assert old.mask("Received disconnect from 2001:db8::7.") == "Received disconnect from <NUM>:db8::7."
+    assert old.mask("from ::1.") == "from ::1."

@@ -309,12 +309,17 @@ def _utc_today() -> datetime.date:
 # (no word such as ``Bad::Add`` is taken for one). Unmasked, the numbers mask cut an address at
 # its colons (``<NUM>:db8::<NUM>``), so the line of an IPv6 client (sshd's ``from 2001:db8::7
 # port 22``) had a template of its own, never seen where training saw IPv4 clients only.
-_IP6 = (r"(?<![\w:.])(?=[0-9a-fA-F:]*\d)"
-        r"(?:(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}"
-        r"|(?:[0-9a-fA-F]{1,4}:){6}\d{1,3}(?:\.\d{1,3}){3}"
-        r"|(?:(?:[0-9a-fA-F]{1,4}:){0,6}[0-9a-fA-F]{1,4})?::"
-        r"(?:(?:[0-9a-fA-F]{1,4}:){0,5}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F]{1,4}))?)"
-        r"(?:%[\w.\-]+)?(?![\w:.])")
+# As an IPv4 address (_IP4 below), one at a sentence's end, before a full stop, is one too with
+# rules 6 ('Received disconnect from 2001:db8::7.'); before (_IP6_RULES5) any '.' after it kept
+# it from matching, and the numbers mask cut it at its colons.
+_IP6_ADDRESS = (r"(?<![\w:.])(?=[0-9a-fA-F:]*\d)"
+                r"(?:(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}"
+                r"|(?:[0-9a-fA-F]{1,4}:){6}\d{1,3}(?:\.\d{1,3}){3}"
+                r"|(?:(?:[0-9a-fA-F]{1,4}:){0,6}[0-9a-fA-F]{1,4})?::"
+                r"(?:(?:[0-9a-fA-F]{1,4}:){0,5}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F]{1,4}))?)"
+                r"(?:%[\w.\-]+)?")
+_IP6 = _IP6_ADDRESS + r"(?![\w:]|\.\w)"
+_IP6_RULES5 = _IP6_ADDRESS + r"(?![\w:.])"
 
 
 def _ip6_sub(sub: Callable[[Any, str], str], repl: str, content: str, one_case: bool = False) -> str:
@@ -458,11 +463,12 @@ DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
 # The default masks of a parser with ``rules=4`` or ``5``: those of ``rules=6`` but MAC addresses,
 # date-times and numbers with a unit, and an address or number before a full stop none.
 _RULES5_MASKS: tuple[tuple[str, str], ...] = tuple(
-    (name, {_IP4: _IP4_RULES5, _UNIT_NUM: _NUM_RULES5}.get(rx, rx)) for name, rx in DEFAULT_MASKS
+    (name, {_IP4: _IP4_RULES5, _IP6: _IP6_RULES5, _UNIT_NUM: _NUM_RULES5}.get(rx, rx))
+    for name, rx in DEFAULT_MASKS
     if rx not in (_TIME, _MAC))
 
 # The default masks of a parser with ``rules=3``: those of ``rules=4`` but IPv6 addresses.
-_RULES3_MASKS: tuple[tuple[str, str], ...] = tuple(m for m in _RULES5_MASKS if m[1] != _IP6)
+_RULES3_MASKS: tuple[tuple[str, str], ...] = tuple(m for m in _RULES5_MASKS if m[1] != _IP6_RULES5)
 
 # The default masks of a parser with ``rules=2``: those of ``rules=3`` but UUIDs and numbered
 # names (``attempt_..._0``).
@@ -551,6 +557,7 @@ _NEEDS: dict[str, tuple[str | None, bool]] = {
     r"blk_-?\d+": ("blk_", True),
     _MAC: (":", False),  # (one of letters a-f only has no digit)
     _IP6: (":", True),
+    _IP6_RULES5: (":", True),
     dict(DEFAULT_MASKS)["UUID"]: ("-", False),  # UUID (one of letters a-f only has no digit)
     dict(DEFAULT_MASKS)["ID"]: ("_", True),  # ID
     r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?![\w.])": (".", True),
@@ -997,7 +1004,7 @@ class LogParser(ParamsClone):
         (``00:1a:2b:3c:4d:5e``, netfilter's 14-group ``MAC=`` field), as ``<MAC>``: the numbers
         mask took only their groups of digits, so each MAC with a hex letter was a template of
         its own, and a host never seen in training made every firewall line of it an unknown
-        template; an IPv4 address, MAC address or number before a full stop, at a sentence's end (``port
+        template; an IPv4, IPv6 or MAC address or a number before a full stop, at a sentence's end (``port
         22.``, Azure Firewall's ``to 10.0.0.9:53. Action: Deny``), is masked (it was kept: a
         template per port, one never seen in training unknown; a version, ``1.2.3``, still is
         none); and the blanks the kernel pads its time stamp with (``[    5.123456]``, a
@@ -1107,7 +1114,8 @@ class LogParser(ParamsClone):
         digit_safe = True  # no replacement so far puts a digit back (a mask named 'V2' would)
         for name, rx in compiled:
             text, digits = _NEEDS.get(rx.pattern, (None, False))
-            sub = (functools.partial(_ip6_sub, rx.sub, one_case=int(self.rules) >= 5) if rx.pattern == _IP6
+            sub = (functools.partial(_ip6_sub, rx.sub, one_case=int(self.rules) >= 5)
+                   if rx.pattern in (_IP6, _IP6_RULES5)
                    else functools.partial(_hinted_sub, rx.sub, _HINTS[rx.pattern]) if rx.pattern in _HINTS
                    else rx.sub)
             plan.append((sub, f"<{name}>", text, digits and digit_safe))
