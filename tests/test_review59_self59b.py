@@ -63,3 +63,19 @@ def test_an_ipv6_address_before_a_full_stop_is_masked() -> None:
     assert p.mask("x 2001:db8::7.1") == "x <NUM>:db8::<NUM>" and p.mask("CDB::Add1.") == "CDB::Add1."
     assert old.mask("Received disconnect from 2001:db8::7.") == "Received disconnect from <NUM>:db8::7."
     assert old.mask("from ::1.") == "from ::1."
+
+
+def test_a_hex_id_before_a_full_stop_is_masked() -> None:
+    # What was wrong: rules 6 mask an address or a number at a sentence's end, before a full stop
+    # (242441e9), but the bare-hex id mask (a container id, a hash) still refused any '.' after
+    # one: systemd's 'Started libcontainer container 4f66ad9a0b2e.' kept the id as text, a
+    # template per container, each new one unknown when scored. Rules 6 now mask it as <HEX>;
+    # parsers of rules 5 and before mask as they did.
+    from hourglass.ingest.logs import LogParser
+
+    p = LogParser("raw")
+    assert p.mask("Started libcontainer container 4f66ad9a0b2e.") == "Started libcontainer container <HEX>."
+    assert p.mask("mapped 4G/4G trampoline to ffff3000.") == "mapped <NUM>/<NUM> trampoline to <HEX>."
+    # (as before: one running on into more text, a file name, is none)
+    assert p.mask("wrote 4f66ad9a0b2e.json") == "wrote 4f66ad9a0b2e.json"
+    assert LogParser("raw", rules=5).mask("container 4f66ad9a0b2e.") == "container 4f66ad9a0b2e."

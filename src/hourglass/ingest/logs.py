@@ -431,6 +431,11 @@ _HINTS[_MAC] = _five_colons
 # training an unknown template
 _IP4 = r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?!\w|\.\w)"
 _IP4_RULES5 = r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?![\w.])"
+# An id or hash in bare hex (``003a90fc``, ``113d3a99c3da401f``): 8+ hex digits, a letter and a
+# digit among them (so no word and no decimal number); with rules 6 one before a full stop too
+# (CentOS 7's systemd: 'Started libcontainer container 4f66ad9a0b2e...'), as an address is
+_HEX_ID = r"(?<![\w.\-])(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}(?![\w\-]|\.\w)"
+_HEX_ID_RULES5 = r"(?<![\w.\-])(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}(?![\w.\-])"
 
 # Applied in this order; each match becomes ``<NAME>`` in the template.
 DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
@@ -452,18 +457,17 @@ DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
     # whose '_\w+' takes '_' too, a word of n '_' parts before a '-' ('x_1_a_a..._a-z') was tried
     # in 2**n ways, a line taking minutes; the same matches)
     ("ID", r"(?<![\w.\-])[A-Za-z]++_[A-Za-z]*+\d[A-Za-z\d]*+(?:_\w+)?+(?![\w\-])"),
-    # an id or hash in bare hex (``003a90fc``, ``113d3a99c3da401f``): 8+ hex digits, a letter and
-    # a digit among them (so no word and no decimal number)
-    ("HEX", r"(?<![\w.\-])(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}(?![\w.\-])"),
+    ("HEX", _HEX_ID),  # an id or hash in bare hex
     ("TIME", _TIME),  # (rules 6; before the numbers, which took only its year and minutes)
     ("NUM", _UNIT_NUM),  # (rules 6: a number, or a duration or size: 15ms, 1.5s, 2m30s, 512Mi, 8000000kB)
     ("NUM", r"(?<=[A-Za-z]\.)\d+(?![\w.])"),  # a numbered name: core.2275, messages.3
 )
 
 # The default masks of a parser with ``rules=4`` or ``5``: those of ``rules=6`` but MAC addresses,
-# date-times and numbers with a unit, and an address or number before a full stop none.
+# date-times and numbers with a unit, and an address, hex id or number before a full stop none.
 _RULES5_MASKS: tuple[tuple[str, str], ...] = tuple(
-    (name, {_IP4: _IP4_RULES5, _IP6: _IP6_RULES5, _UNIT_NUM: _NUM_RULES5}.get(rx, rx))
+    (name, {_IP4: _IP4_RULES5, _IP6: _IP6_RULES5, _HEX_ID: _HEX_ID_RULES5,
+            _UNIT_NUM: _NUM_RULES5}.get(rx, rx))
     for name, rx in DEFAULT_MASKS
     if rx not in (_TIME, _MAC))
 
@@ -564,7 +568,8 @@ _NEEDS: dict[str, tuple[str | None, bool]] = {
     _IP4: (".", True),
     r"(?<![\w])0[xX][0-9a-fA-F]+(?![\w])": ("0", True),
     r"(?<![\w.])(?:/[\w.\-]+){2,}/?": ("/", False),
-    r"(?<![\w.\-])(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}(?![\w.\-])": (None, True),
+    _HEX_ID: (None, True),
+    _HEX_ID_RULES5: (None, True),
     _TIME: ("-", True),
     _UNIT_NUM: (None, True),
     _NUM_RULES5: (None, True),
@@ -1004,12 +1009,13 @@ class LogParser(ParamsClone):
         (``00:1a:2b:3c:4d:5e``, netfilter's 14-group ``MAC=`` field), as ``<MAC>``: the numbers
         mask took only their groups of digits, so each MAC with a hex letter was a template of
         its own, and a host never seen in training made every firewall line of it an unknown
-        template; an IPv4, IPv6 or MAC address or a number before a full stop, at a sentence's end (``port
-        22.``, Azure Firewall's ``to 10.0.0.9:53. Action: Deny``), is masked (it was kept: a
-        template per port, one never seen in training unknown; a version, ``1.2.3``, still is
-        none); and the blanks the kernel pads its time stamp with (``[    5.123456]``, a
-        host's first 10,000 seconds up) are taken out, so its messages have the template of
-        those stamped ``[12345.678901]`` (one token more, a template of its own, before).
+        template; an IPv4, IPv6 or MAC address, a hex id or a number before a full stop, at a
+        sentence's end (``port 22.``, Azure Firewall's ``to 10.0.0.9:53. Action: Deny``), is
+        masked (it was kept: a template per port, one never seen in training unknown; a version,
+        ``1.2.3``, still is none); and the blanks the kernel pads its time stamp with
+        (``[    5.123456]``, a host's first 10,000 seconds up) are taken out, so its messages
+        have the template of those stamped ``[12345.678901]`` (one token more, a template of its
+        own, before).
         Parsers saved with ``5`` load so and score as they did. ``5``:
         as ``4``, and a message rsyslog's repeated-message reduction wrote
         as ``message repeated 3 times: [ Failed password for root ...]`` is the message it
