@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 def test_a_date_time_before_a_colon_is_masked_whole() -> None:
     # What was wrong: rules 6's <TIME> mask refused a date-time followed by ':' and, trying
@@ -79,3 +81,23 @@ def test_a_hex_id_before_a_full_stop_is_masked() -> None:
     # (as before: one running on into more text, a file name, is none)
     assert p.mask("wrote 4f66ad9a0b2e.json") == "wrote 4f66ad9a0b2e.json"
     assert LogParser("raw", rules=5).mask("container 4f66ad9a0b2e.") == "container 4f66ad9a0b2e."
+
+
+def test_a_small_file_ending_with_ctrl_z_is_text(tmp_path: Path) -> None:
+    # What was wrong: f0a809e5 made a line of Ctrl-Z (0x1A, the end-of-file mark DOS and
+    # Windows tools write after a text file's last line) a blank line to the readers, but the
+    # binary check before them counted it as a control byte: a file of a row or two ('a,b\r\n
+    # 1,2\r\n\x1a', 13 bytes, one of them control) was over the 5% and refused as 'binary data
+    # (NUL bytes), not a CSV/TSV/JSONL table ... (a UTF-16 text file?)', a file without a NUL.
+    # Trailing Ctrl-Z and white space are now left out of the share, as the readers leave them.
+    from hourglass.ingest.readers import read_table
+    from hourglass.ingest.tables import looks_binary
+
+    csv = tmp_path / "one.csv"
+    csv.write_bytes(b"a,b\r\n1,2\r\n\x1a")
+    assert read_table(csv).to_dict("list") == {"a": [1], "b": [2]}
+    js = tmp_path / "one.jsonl"
+    js.write_bytes(b'{"a": 1, "b": "x"}\r\n\x1a')
+    assert read_table(js).to_dict("list") == {"a": [1], "b": ["x"]}
+    # (as before: control bytes within the text are still binary data)
+    assert looks_binary(b"a,b\r\n\x1a\x1a1,2\r\n") and looks_binary(bytes(range(256)))

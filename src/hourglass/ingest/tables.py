@@ -1193,14 +1193,18 @@ def _utf16_or_binary(head: bytes) -> bool:
 def looks_binary(head: bytes) -> bool:
     """Whether ``head`` (a file's or an input's first bytes) is no text: UTF-16/32 without a
     byte-order mark or NUL-filled data (:func:`_utf16_or_binary`), or over 5% control bytes
-    (:func:`_control_share`); a stray NUL in text is not enough.
+    (:func:`_control_share`); a stray NUL in text is not enough, nor the Ctrl-Z (0x1A) a DOS or
+    Windows tool writes after a text file's last line (:func:`hourglass._eol.blank_line`), which
+    alone put a file of a row or two over the 5% ('binary data (NUL bytes)' of a CSV).
 
     Examples
     --------
     >>> looks_binary(b"a,b\\n" + b"1,2\\n" * 40 + b"3,\\x00\\n"), looks_binary(bytes(range(256)))
     (False, True)
+    >>> looks_binary(b"a,b\\r\\n1,2\\r\\n\\x1a"), looks_binary(b"a,b\\r\\n\\x1a\\x1a1,2\\r\\n")
+    (False, True)
     """
-    return _utf16_or_binary(head) or _control_share(head) > 0.05
+    return _utf16_or_binary(head) or _control_share(head.rstrip(b" \t\r\n\f\x1a")) > 0.05
 
 
 def _control_share(head: bytes) -> float:
