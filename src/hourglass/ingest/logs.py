@@ -359,12 +359,11 @@ def _ip6_sub(sub: Callable[[Any, str], str], repl: str, content: str, one_case: 
 # so the same message at another second was another token, a template per occurrence for a short
 # message (three tokens or fewer: Drain's 0.7 similarity allows no differing one) and an unknown
 # template when scored at another time. What follows it may be a colon ending a clause
-# ('2026-12-01 10:00:00,123: INFO ...', 'valid until 2026-12-01T10:00:00Z: renew'), not one
-# before more of it: a match cut short before its seconds or fraction ('<TIME>.123Z:', '<TIME>
-# <NUM>:<NUM>:<NUM>:') left text that differs at each second.
+# ('2026-12-01 10:00:00,123: INFO ...', 'valid until 2026-12-01T10:00:00Z: renew'), and its
+# parts are taken whole (possessive: no match cut short before its seconds or fraction,
+# '<TIME>.123Z:', '<TIME> <NUM>:<NUM>:<NUM>:', text that differs at each second).
 _TIME = (r"(?<![\w.\-:])\d{4}-\d\d-\d\d"
-         r"(?:[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:Z|[+-]\d\d(?::?\d\d)?)?)?"
-         r"(?![\w\-+]|[:.,]\d|:\w| \d\d:\d\d)")
+         r"(?:[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?+)?+(?:Z|[+-]\d\d(?::?\d\d)?+)?+)?+(?![\w\-+]|:\w)")
 
 # A number with a unit (rules 6): a duration as Go and most services write it (``15ms``, ``1.5s``,
 # ``2m30s``, ``150µs``) or a size (``512Mi``, ``1.5GiB``, the kernel OOM killer's ``8000000kB``).
