@@ -212,29 +212,6 @@ def test_cloud_firewall_json_five_tuple_goes_to_its_ecs_fields() -> None:
     assert ecs_target("event.code") is None and ecs_target("event.dataset") is None
 
 
-def test_netfilter_icmp_error_takes_no_ports_or_flags_of_the_packet_it_quotes() -> None:
-    # What was wrong: netfilter logs an ICMP error (port unreachable ...) with the packet it
-    # quotes in brackets, '[SRC=10.0.0.2 DST=192.0.2.1 ... DF PROTO=UDP SPT=33434 DPT=53 ... ]';
-    # the kv reader took that packet's SPT/DPT and DF as the ICMP row's own (its first SRC,
-    # DST, PROTO kept only because they came first), so an alert on the ICMP message named
-    # source.port 33434 and destination.port 53. The quoted packet is now left out.
-    from hourglass.ingest.kv import parse_kv
-
-    line = ("Dec  7 10:00:00 fw1 kernel: [UFW BLOCK] IN=eth0 OUT= "
-            "MAC=00:11:22:33:44:55:66:77:88:99:aa:bb:08:00 SRC=192.0.2.1 DST=10.0.0.2 LEN=88 "
-            "TOS=0x00 PREC=0xC0 TTL=64 ID=12345 PROTO=ICMP TYPE=3 CODE=3 [SRC=10.0.0.2 "
-            "DST=192.0.2.1 LEN=60 TOS=0x00 PREC=0x00 TTL=63 ID=54321 DF PROTO=UDP SPT=33434 "
-            "DPT=53 LEN=40 ] ")
-    row = parse_kv(line)
-    assert row is not None
-    assert (row["SRC"], row["DST"], row["PROTO"], row["TYPE"], row["CODE"], row["LEN"]) == \
-        ("192.0.2.1", "10.0.0.2", "ICMP", "3", "3", "88")
-    assert "SPT" not in row and "DPT" not in row and row["flags"] is None
-    # a TCP line is read as before
-    tcp = parse_kv(line.split("PROTO=ICMP")[0] + "DF PROTO=TCP SPT=4431 DPT=22 SYN URGP=0")
-    assert tcp is not None and (tcp["SPT"], tcp["DPT"], tcp["flags"]) == ("4431", "22", "DF SYN")
-
-
 def _cp(i: int, action: str = "Accept", service: int = 443) -> str:
     return (f"time={1796637600 + i}|hostname=gw1|product=VPN-1 & FireWall-1|layer_name=Network|"
             f"match_id={(1, 2)[i % 2]}|parent_rule=0|action={action}|ifdir=inbound|ifname=eth0|"

@@ -7,9 +7,7 @@ kernel lines, and logfmt application logs, one event a line::
 
 Each ``key=value`` pair of a line is a column named by its key (a value in double quotes may
 hold spaces; ``\\"`` and ``\\\\`` inside it are undone; an empty value, ``OUT=``, is missing;
-netfilter's bare words, ``DF`` and the TCP flags ``SYN``, ``ACK`` ..., are one ``flags`` column;
-the packet an ICMP error quotes, which netfilter logs in brackets, ``[SRC=... DPT=53 ... ]``, is
-left out: its fields are not the logged packet's);
+netfilter's bare words, ``DF`` and the TCP flags ``SYN``, ``ACK`` ..., are one ``flags`` column);
 text before, between and after the pairs (the syslog header, ``[UFW BLOCK]``) is left out
 (Check Point's generic export parts its pairs by ``|`` instead, ``time=1557767758|action=Accept|
 product=VPN-1 & FireWall-1|...``: a value then holds spaces, and ``\\=``, ``\\|`` are ``=``,
@@ -63,10 +61,6 @@ _SNIFF_LINES = 8  # the lines of a file's head that sniffing reads
 # congestion bits, TCP's flags; one 'flags' column of them (a SYN alone is a scan's mark)
 _NETFILTER_FLAGS = frozenset(("CE", "DF", "MF", "CWR", "ECE", "URG", "ACK", "PSH", "RST", "SYN", "FIN"))
 _MIN_PAIRS = 3  # fewer key=value pairs than this: a free-text line that happens to hold a '='
-# the packet an ICMP error quotes, which netfilter logs in brackets after the ICMP fields
-# ('PROTO=ICMP TYPE=3 CODE=3 [SRC=10.0.0.2 DST=192.0.2.1 ... PROTO=UDP SPT=33434 DPT=53 ... ]'):
-# its addresses, ports and flags are the quoted packet's, not the logged one's
-_QUOTED_PACKET = re.compile(r"(?<!\S)\[SRC=[^\]]*\]")
 # How the table models read the keys of FortiGate and Sophos traffic logs and netfilter lines
 # (names a file lacks are ignored): identifiers and in-event times identify, codes are categories. Addresses
 # and ports named srcip/dstip/srcport/dstport are recognised by their names already.
@@ -174,10 +168,6 @@ def parse_kv(line: str | bytes) -> dict[str, Any] | None:
     'DF SYN'
     >>> parse_kv("sshd[7]: Accepted password for bob from 10.0.0.9 port 22") is None
     True
-    >>> row = parse_kv("IN=eth0 OUT= SRC=192.0.2.1 DST=10.0.0.2 PROTO=ICMP TYPE=3 CODE=3 "
-    ...                "[SRC=10.0.0.2 DST=192.0.2.1 DF PROTO=UDP SPT=33434 DPT=53 ] ")
-    >>> row["SRC"], row["PROTO"], "DPT" in row, row["flags"]  # the quoted packet's are not its
-    ('192.0.2.1', 'ICMP', False, None)
     >>> parse_kv("eventtime=1700000000123456789 srcip=10.0.0.5 dstip=10.0.0.6")["timestamp"]
     1700000000.1234567
     """
@@ -185,8 +175,6 @@ def parse_kv(line: str | bytes) -> dict[str, Any] | None:
     if json_line(text):  # JSON lines: pairs inside a field's text are no key=value line
         return None
     pri = _PRI.match(text)  # '<189>date=...': the first key follows the priority, not a space
-    if "[SRC=" in text:  # (an ICMP error's quoted packet: none of the logged packet's fields)
-        text = _QUOTED_PACKET.sub(" ", text)
     body = text if pri is None else text[pri.end():]
     first = _PAIR.search(body)  # (Check Point's '|'-parted pairs: its first pair runs into a '|')
     piped = first is not None and _PIPED.match(body, first.start()) is not None
