@@ -361,9 +361,13 @@ def _ip6_sub(sub: Callable[[Any, str], str], repl: str, content: str, one_case: 
 # template when scored at another time. What follows it may be a colon ending a clause
 # ('2026-12-01 10:00:00,123: INFO ...', 'valid until 2026-12-01T10:00:00Z: renew'), and its
 # parts are taken whole (possessive: no match cut short before its seconds or fraction,
-# '<TIME>.123Z:', '<TIME> <NUM>:<NUM>:<NUM>:', text that differs at each second).
+# '<TIME>.123Z:', '<TIME> <NUM>:<NUM>:<NUM>:', text that differs at each second). A date whose
+# time runs on into text none of this takes ('2026-12-01 10:00:00:123', '2026-12-01 12:30pm') is
+# a <TIME> alone, before its blank, as before rules 6 took a date-time whole (without the last
+# alternative it was none, month and day kept as text, a template per day).
 _TIME = (r"(?<![\w.\-:])\d{4}-\d\d-\d\d"
-         r"(?:[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?+)?+(?:Z|[+-]\d\d(?::?\d\d)?+)?+)?+(?![\w\-+]|:\w)")
+         r"(?:(?:[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?+)?+(?:Z|[+-]\d\d(?::?\d\d)?+)?+)?+(?![\w\-+]|:\w)"
+         r"|(?= ))")
 
 # A number with a unit (rules 6): a duration as Go and most services write it (``15ms``, ``1.5s``,
 # ``2m30s``, ``150µs``) or a size (``512Mi``, ``1.5GiB``, the kernel OOM killer's ``8000000kB``).

@@ -1,0 +1,29 @@
+"""Review 59 (self59c): regression tests of the defects found reviewing the round's parser-rules-6
+commits (92881bf0..591dcc20) as a pull request."""
+
+from __future__ import annotations
+
+
+def test_a_date_whose_time_runs_on_is_still_masked() -> None:
+    # What was wrong: the <TIME> mask made possessive (92881bf0, b3ff16bc) took a date-time's
+    # parts whole and gave back nothing, so a date whose time part ran on into text it does not
+    # take ('2026-12-01 10:00:00:123', a log4j 'HH:mm:ss:SSS'; '2026-12-01 12:30pm'; a range
+    # '10:00:00-10:05:00') was no <TIME> at all: '<NUM>-12-01 <NUM>:<NUM>:<NUM>:<NUM>', the
+    # month and day left as text, a template per day, where main before the round masked its
+    # date ('<TIME> <NUM>:<NUM>:<NUM>:<NUM>'). Such a date is again a <TIME> on its own; a
+    # whole date-time is still taken whole, none cut short before its seconds or fraction.
+    from hourglass.ingest.logs import LogParser
+
+    p = LogParser("raw")
+    assert p.mask("at 2026-12-01 10:00:00:123 started") == "at <TIME> <NUM>:<NUM>:<NUM>:<NUM> started"
+    assert p.mask("at 2026-12-01 12:30pm started") == "at <TIME> <NUM>:30pm started"
+    assert p.mask("window 2026-12-01 10:00:00-10:05:00 x").startswith("window <TIME> ")
+    # (as before: whole date-times, a colon ending a clause, none cut short, none running on)
+    assert p.mask("2026-12-01 10:00:00,123: INFO ready") == "<TIME>: INFO ready"
+    assert p.mask("at 2026-12-01T10:00:00.123Z: done") == "at <TIME>: done"
+    assert p.mask("2026-12-01 10:00:00: x") == "<TIME>: x"
+    assert p.mask("dates=2026-12-01,2026-12-02 ok") == "dates=<TIME>,<TIME> ok"
+    assert p.mask("v 2026-12-01-beta 2026-12-01T10:00:00:1") == \
+        "v <NUM>-12-01-beta <NUM>-12-01T10:<NUM>:<NUM>:<NUM>"
+    assert LogParser("raw", rules=5).mask("at 2026-12-01 10:00:00:123") == \
+        "at <NUM>-12-01 <NUM>:<NUM>:<NUM>:<NUM>"  # (rules 5 as it did)
