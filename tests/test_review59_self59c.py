@@ -27,3 +27,22 @@ def test_a_date_whose_time_runs_on_is_still_masked() -> None:
         "v <NUM>-12-01-beta <NUM>-12-01T10:<NUM>:<NUM>:<NUM>"
     assert LogParser("raw", rules=5).mask("at 2026-12-01 10:00:00:123") == \
         "at <NUM>-12-01 <NUM>:<NUM>:<NUM>:<NUM>"  # (rules 5 as it did)
+
+
+def test_an_ipv6_address_with_a_zone_keeps_the_full_stop_after_it() -> None:
+    # What was wrong: rules 6 mask an IPv6 address before a full stop ending a sentence as '<IP>.'
+    # (f671d14d: 'from 2001:db8::7.' -> 'from <IP>.'), but the zone after one ('%eth0', whose
+    # name may hold a '.', 'eth0.5') took that full stop as part of its name: 'Received
+    # disconnect from fe80::1%eth0.' masked to '... from <IP>', a token other than '<IP>.', so
+    # the same line from a link-local client was a template of its own. The zone of rules 6
+    # ends before such a full stop; a zone with a '.' inside is taken whole as before; rules 5
+    # and before mask as they did.
+    from hourglass.ingest.logs import LogParser
+
+    p = LogParser("raw")
+    assert p.mask("disconnect from fe80::1%eth0.") == "disconnect from <IP>."
+    assert p.mask("disconnect from 2001:db8::7.") == "disconnect from <IP>."
+    assert p.mask("from fe80::1%eth0.5. Bye") == "from <IP>. Bye"
+    assert p.mask("from fe80::1%eth0.5 port 22") == "from <IP> port <NUM>"
+    assert p.mask("from fe80::1%Eth0") == "from <IP>"
+    assert LogParser("raw", rules=5).mask("from fe80::1%eth0.") == "from <IP>"  # (as it did)

@@ -311,15 +311,16 @@ def _utc_today() -> datetime.date:
 # port 22``) had a template of its own, never seen where training saw IPv4 clients only.
 # As an IPv4 address (_IP4 below), one at a sentence's end, before a full stop, is one too with
 # rules 6 ('Received disconnect from 2001:db8::7.'); before (_IP6_RULES5) any '.' after it kept
-# it from matching, and the numbers mask cut it at its colons.
+# it from matching, and the numbers mask cut it at its colons. Its zone ends before that full
+# stop ('from fe80::1%eth0.' -> 'from <IP>.', as the address without one; a zone taking it,
+# 'from <IP>', was another token), a '.' within it ('%eth0.5', a VLAN) still a part of it.
 _IP6_ADDRESS = (r"(?<![\w:.])(?=[0-9a-fA-F:]*\d)"
                 r"(?:(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}"
                 r"|(?:[0-9a-fA-F]{1,4}:){6}\d{1,3}(?:\.\d{1,3}){3}"
                 r"|(?:(?:[0-9a-fA-F]{1,4}:){0,6}[0-9a-fA-F]{1,4})?::"
-                r"(?:(?:[0-9a-fA-F]{1,4}:){0,5}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F]{1,4}))?)"
-                r"(?:%[\w.\-]+)?")
-_IP6 = _IP6_ADDRESS + r"(?![\w:]|\.\w)"
-_IP6_RULES5 = _IP6_ADDRESS + r"(?![\w:.])"
+                r"(?:(?:[0-9a-fA-F]{1,4}:){0,5}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F]{1,4}))?)")
+_IP6 = _IP6_ADDRESS + r"(?:%[\w.\-]*[\w\-])?(?![\w:]|\.\w)"
+_IP6_RULES5 = _IP6_ADDRESS + r"(?:%[\w.\-]+)?(?![\w:.])"
 
 
 def _ip6_sub(sub: Callable[[Any, str], str], repl: str, content: str, one_case: bool = False) -> str:
