@@ -46,3 +46,20 @@ def test_an_ipv6_address_with_a_zone_keeps_the_full_stop_after_it() -> None:
     assert p.mask("from fe80::1%eth0.5 port 22") == "from <IP> port <NUM>"
     assert p.mask("from fe80::1%Eth0") == "from <IP>"
     assert LogParser("raw", rules=5).mask("from fe80::1%eth0.") == "from <IP>"  # (as it did)
+
+
+def test_a_numbered_name_before_a_full_stop_is_masked() -> None:
+    # What was wrong: rules 6 mask an address, a hex id or a number before a full stop ending a
+    # sentence (c53e5a69 and this round's MAC, IPv6 and hex-id fixes; the ``rules`` docstring:
+    # 'a number before a full stop ... is masked'), but the numbered-name mask ('core.2275',
+    # 'messages.3' -> 'core.<NUM>') still refused any '.' after its number: 'wrote core.2275.'
+    # kept it as text, a template per core file where 'wrote core.2275 ok' had one. Rules 6 mask
+    # it; one running on ('messages.3.gz') is none as before; rules 5 as they did.
+    from hourglass.ingest.logs import LogParser
+
+    p = LogParser("raw")
+    assert p.mask("generating core.2275.") == "generating core.<NUM>."
+    assert p.mask("rotated messages.3. Next") == "rotated messages.<NUM>. Next"
+    assert p.mask("rotated messages.3.gz") == "rotated messages.3.gz"
+    assert p.mask("generating core.2275 now") == "generating core.<NUM> now"
+    assert LogParser("raw", rules=5).mask("generating core.2275.") == "generating core.2275."

@@ -440,6 +440,10 @@ _IP4_RULES5 = r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?![\w.])"
 # (CentOS 7's systemd: 'Started libcontainer container 4f66ad9a0b2e...'), as an address is
 _HEX_ID = r"(?<![\w.\-])(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}(?![\w\-]|\.\w)"
 _HEX_ID_RULES5 = r"(?<![\w.\-])(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}(?![\w.\-])"
+# The number of a numbered name (``core.2275``, ``messages.3``); with rules 6 one before a full
+# stop too ('generating core.2275.'), as a number is; one running on (``messages.3.gz``) none
+_NUMBERED = r"(?<=[A-Za-z]\.)\d+(?!\w|\.\w)"
+_NUMBERED_RULES5 = r"(?<=[A-Za-z]\.)\d+(?![\w.])"
 
 # Applied in this order; each match becomes ``<NAME>`` in the template.
 DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
@@ -464,14 +468,14 @@ DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
     ("HEX", _HEX_ID),  # an id or hash in bare hex
     ("TIME", _TIME),  # (rules 6; before the numbers, which took only its year and minutes)
     ("NUM", _UNIT_NUM),  # (rules 6: a number, or a duration or size: 15ms, 1.5s, 2m30s, 512Mi, 8000000kB)
-    ("NUM", r"(?<=[A-Za-z]\.)\d+(?![\w.])"),  # a numbered name: core.2275, messages.3
+    ("NUM", _NUMBERED),  # a numbered name: core.2275, messages.3
 )
 
 # The default masks of a parser with ``rules=4`` or ``5``: those of ``rules=6`` but MAC addresses,
 # date-times and numbers with a unit, and an address, hex id or number before a full stop none.
 _RULES5_MASKS: tuple[tuple[str, str], ...] = tuple(
     (name, {_IP4: _IP4_RULES5, _IP6: _IP6_RULES5, _HEX_ID: _HEX_ID_RULES5,
-            _UNIT_NUM: _NUM_RULES5}.get(rx, rx))
+            _UNIT_NUM: _NUM_RULES5, _NUMBERED: _NUMBERED_RULES5}.get(rx, rx))
     for name, rx in DEFAULT_MASKS
     if rx not in (_TIME, _MAC))
 
@@ -577,7 +581,8 @@ _NEEDS: dict[str, tuple[str | None, bool]] = {
     _TIME: ("-", True),
     _UNIT_NUM: (None, True),
     _NUM_RULES5: (None, True),
-    r"(?<=[A-Za-z]\.)\d+(?![\w.])": (".", True),
+    _NUMBERED: (".", True),
+    _NUMBERED_RULES5: (".", True),
 }
 _DIGIT = re.compile(r"\d")
 
