@@ -129,3 +129,20 @@ def test_cumulative_counter_channel_is_said(caplog: pytest.LogCaptureFixture) ->
     said = [r.getMessage() for r in caplog.records if "cumulative counter" in r.getMessage()]
     assert len(said) == 1
     assert "'rx_packets' (wrapping round 2 time(s))" in said[0] and "'temp'" not in said[0]
+
+
+def test_a_toggling_channel_is_no_counter(caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: 7edf8406's counter check took a channel going from its top to its bottom
+    # and back at every step (a valve's 0/1 toggling; values near float64's largest, whose
+    # steps overflowed with a RuntimeWarning that failed 'train' with exit 1) for a counter
+    # wrapping at every other step. A counter rises several times between wraps: such a
+    # channel is none, and nothing overflows.
+    import warnings
+
+    n = 200
+    df = pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=n, freq="1min"),
+                       "valve": np.arange(n) % 2, "temp": 21 + np.sin(np.arange(n) / 5)})
+    with caplog.at_level(logging.WARNING, logger="hourglass"), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        TimeSeriesPreprocessor(timestamp_col="ts").fit(df)
+    assert not [r for r in caplog.records if "cumulative counter" in r.getMessage()]

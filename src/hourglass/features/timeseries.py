@@ -1248,7 +1248,9 @@ def _counter_wraps(v: np.ndarray) -> int | None:
     """How often channel values ``v`` (a training series, NaN for a gap) wrap round, when they
     read as a cumulative counter, else ``None``: at least 10 values, rising from one to the
     next at least a quarter of the time and never falling, but for wraps (a fall from the top
-    tenth of their range to the bottom tenth: a uint16 or uint32 register restarting at 0).
+    tenth of their range to the bottom tenth: a uint16 or uint32 register restarting at 0), each
+    wrap after four rises or more on average (a channel toggling between its top and bottom, a
+    valve's 0/1, is none).
 
     Examples
     --------
@@ -1256,6 +1258,9 @@ def _counter_wraps(v: np.ndarray) -> int | None:
     1
     >>> _counter_wraps(np.array([21.0, 21.2, 20.9, 21.1, 21.3, 21.0, 21.2, 21.1, 20.8, 21.0])) is None
     True
+    >>> toggles, huge = np.array([0.0, 1] * 10), np.array([-1e308, 1e308] * 10)
+    >>> _counter_wraps(toggles) is None, _counter_wraps(huge) is None
+    (True, True)
     """
     v = v[np.isfinite(v)]
     if len(v) < 10:
@@ -1263,10 +1268,15 @@ def _counter_wraps(v: np.ndarray) -> int | None:
     lo, hi = float(v.min()), float(v.max())
     if not hi > lo:
         return None
-    d = np.diff(v)
+    span = hi / 2 - lo / 2  # (half the range: no overflow for values near float64's largest)
+    with np.errstate(over="ignore"):  # (a step between such values is +-inf: its sign is what counts)
+        d = np.diff(v)
     down = d < 0
-    wraps = down & (v[1:] <= lo + 0.1 * (hi - lo)) & (v[:-1] >= hi - 0.1 * (hi - lo))
-    if (down & ~wraps).any() or (d > 0).mean() < 0.25:
+    wraps = down & (v[1:] <= lo + 0.2 * span) & (v[:-1] >= hi - 0.2 * span)
+    rises = int((d > 0).sum())
+    # (a counter rises many times between wraps: a channel going from its top to its bottom and
+    # back at every step, a valve's 0/1 toggling, is no counter, however many its 'wraps')
+    if (down & ~wraps).any() or rises < 0.25 * len(d) or 4 * int(wraps.sum()) > rises:
         return None
     return int(wraps.sum())
 
