@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
-from collections.abc import Container, Iterable
+from collections.abc import Callable, Container, Iterable
 from typing import Any
 
 import numpy as np
@@ -823,6 +823,13 @@ def separated_number(s: pd.Series) -> str | None:
     >>> separated_number(pd.Series(["tcp", "udp"])) is None
     True
     """
+    return _marked_number(s, lambda text: text.str.fullmatch(_SEPARATED))
+
+
+def _marked_number(s: pd.Series, marked: Callable[[pd.Series], pd.Series]) -> str | None:
+    """The first value of text column ``s`` (its first 2,000 present values) that ``marked``
+    finds, when some are and (nearly) all others are plain numbers, else ``None``: what
+    :func:`separated_number` and :func:`unit_number` look for."""
     if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
         return None
     try:
@@ -830,11 +837,11 @@ def separated_number(s: pd.Series) -> str | None:
     except UnicodeDecodeError:  # bytes that are no UTF-8 (a time series' raw cells): no numbers
         return None
     sample = sample[sample != ""]
-    separated = sample.str.fullmatch(_SEPARATED)
+    mark = marked(sample)
     plain = sample.str.fullmatch(r"[+-]?\d+(?:\.\d+)?")
-    if not len(sample) or not separated.any() or (separated | plain).mean() < 0.95:
+    if not len(sample) or not mark.any() or (mark | plain).mean() < 0.95:
         return None
-    return str(sample[separated].iloc[0])
+    return str(sample[mark].iloc[0])
 
 
 #: a number followed by a unit (``21.5 °C``, ``230V``, ``15ms``, ``12 km/h``, ``512Mi``, ``80%``):
@@ -854,18 +861,7 @@ def unit_number(s: pd.Series) -> str | None:
     >>> unit_number(pd.Series(["230V", "231"])), unit_number(pd.Series(["tcp", "80/tcp"])) is None
     ('230V', True)
     """
-    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
-        return None
-    try:
-        sample = s.dropna().iloc[:2000].astype(str).str.strip()
-    except UnicodeDecodeError:  # bytes that are no UTF-8: no numbers
-        return None
-    sample = sample[sample != ""]
-    unit = sample.str.fullmatch(_WITH_UNIT) & ~sample.str.match(r"[+-]?0[xX]")
-    plain = sample.str.fullmatch(r"[+-]?\d+(?:\.\d+)?")
-    if not len(sample) or not unit.any() or (unit | plain).mean() < 0.95:
-        return None
-    return str(sample[unit].iloc[0])
+    return _marked_number(s, lambda text: text.str.fullmatch(_WITH_UNIT) & ~text.str.match(r"[+-]?0[xX]"))
 
 
 def separated_hint(value: object) -> str:
