@@ -1094,8 +1094,13 @@ def check_text(path: str | os.PathLike[str], head: bytes) -> None:
     # a stray NUL byte in a text field is no binary file (the same byte past these 8 KiB was
     # read as text), as check_log_text lets it through in a text log
     if looks_binary(head[:8192]):
-        raise InputError(f"{path}: binary data (NUL bytes), not a CSV/TSV/JSONL table or a text "
-                         "log (a UTF-16 text file? save it as UTF-8)")
+        if b"\x00" in head[:8192]:
+            raise InputError(f"{path}: binary data (NUL bytes), not a CSV/TSV/JSONL table or a text "
+                             "log (a UTF-16 text file? save it as UTF-8)")
+        # control bytes without a NUL (a Ctrl-Z, 0x1A, between a file's lines): named, not 'NUL'
+        first = next(b for b in head[:8192] if (b < 32 and b not in b"\t\n\r\f") or b == 127)
+        raise InputError(f"{path}: binary data (control bytes such as 0x{first:02X}), not a "
+                         "CSV/TSV/JSONL table or a text log")
 
 
 def _packed(head: bytes) -> tuple[str, str] | None:
