@@ -19,3 +19,25 @@ def test_control_bytes_without_a_nul_are_not_called_nul_bytes(tmp_path: Path) ->
     nul = tmp_path / "n.csv"
     nul.write_bytes(bytes(3000))
     one_line_error(["inspect", str(nul)], "binary data (NUL bytes), not a CSV/TSV/JSONL table")
+
+
+def test_a_ctrl_z_right_after_the_last_value_is_no_part_of_it(tmp_path: Path) -> None:
+    # What was wrong: a Ctrl-Z (0x1A, the end-of-file mark 'copy /a' and old DOS tools write)
+    # right after a table's last row, with no line break before it ('3,4\x1a'), was read into
+    # the last value: column b became the text ['2', '4\x1a'] of a CSV or TSV, and a JSON-lines
+    # file was refused, 'line 2: not valid JSON (Extra data ...)'. The run of Ctrl-Z that ends
+    # a file is now left out of its text, as a Ctrl-Z on a line of its own already was.
+    from hourglass.ingest.readers import read_table
+
+    for name, text in (("t.csv", b"a,b\r\n1,2\r\n3,4\x1a"), ("t.tsv", b"a\tb\n1\t2\n3\t4\x1a\x1a"),
+                       ("t.jsonl", b'{"a": 1, "b": 2}\r\n{"a": 3, "b": 4}\x1a'),
+                       ("cr.csv", b"a,b\r1,2\r3,4\x1a")):
+        path = tmp_path / name
+        path.write_bytes(text)
+        df = read_table(path)
+        assert df.to_dict("list") == {"a": [1, 3], "b": [2, 4]}, name
+        assert str(df["b"].dtype) == "int64", name
+    # (a Ctrl-Z within the last value, text after it, is still part of it)
+    inner = tmp_path / "inner.csv"
+    inner.write_bytes(b"a,b\n" + b"1,x\n" * 40 + b"3,y\x1az\n")
+    assert read_table(inner)["b"].iloc[-1] == "y\x1az"

@@ -430,10 +430,60 @@ def open_lines(path: Path) -> io.BufferedIOBase:
     """:func:`open_text`, to be read by its lines: a file whose lines end with a carriage return
     alone (told by its first 64 KiB, :func:`hourglass._eol.cr_ended`) gives them as LF-ended
     lines, as pyarrow's CSV reader takes them (its header, blank lines, a bad row's line and
-    the repeated header lines found as in an LF-ended file)."""
+    the repeated header lines found as in an LF-ended file); the Ctrl-Z run that ends a file
+    (:func:`_text_end`) is left out."""
+    end = _text_end(path)
+    fh = open_text(path) if end is None else io.BufferedReader(_Upto(open(path, "rb"), end))
     if not cr_ended(read_head(path)):
-        return open_text(path)
-    return cr_lines(open_text(path))
+        return fh
+    return cr_lines(fh)
+
+
+def _text_end(path: Path) -> int | None:
+    r"""Where the text of a plain (not gzip) file ends when it ends with Ctrl-Z (0x1A), the
+    end-of-file mark DOS and Windows tools (``copy /a``) write after the last line, also right
+    after its last value (``3,4\x1a``, which was read as the value ``'4\x1a'``, a number column
+    made text); ``None`` for a file without one (or a ``.gz`` one, read as it comes).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "dos.csv"
+    >>> _ = p.write_bytes(b"a,b\r\n3,4\x1a\x1a")
+    >>> _text_end(p), _text_end(Path(__file__))
+    (8, None)
+    """
+    if path.name.lower().endswith(".gz") or not path.is_file():  # (a pipe's bytes: not read here)
+        return None
+    try:
+        with open(path, "rb") as fh:
+            size = fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, size - 256))
+            tail = fh.read()
+    except OSError:
+        return None  # (not a file to seek: read as it comes, its error told by its reader)
+    kept = len(tail.rstrip(b"\x1a"))
+    return None if kept == len(tail) else size - (len(tail) - kept)
+
+
+class _Upto(io.RawIOBase):
+    """The first ``end`` bytes of the binary file ``fh``; closing it closes ``fh``."""
+
+    def __init__(self, fh: Any, end: int) -> None:
+        self._fh, self._left = fh, end
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        n = min(len(b), self._left)
+        got = self._fh.readinto(memoryview(b)[:n]) if n > 0 else 0
+        self._left -= got
+        return got
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
 
 
 #: The JSON escape of a surrogate (``\\ud83d``): a line holding none has no lone surrogate.
@@ -2193,6 +2243,9 @@ def _csv_source(path: Path) -> Any:
     PosixPath('flows.csv')
     """
     gz = path.name.lower().endswith(".gz")
+    end = _text_end(path)
+    if end is not None:  # its Ctrl-Z end mark left out (see _text_end)
+        return pa.PythonFile(io.BufferedReader(_Upto(open(path, "rb"), end)), mode="r")
     if not utf8_name(path):  # (Arrow opens a file by its name as UTF-8: not such a name)
         raw = pa.PythonFile(open(path, "rb"), mode="r")  # (closed with the stream)
         return pa.CompressedInputStream(raw, "gzip") if gz else raw
