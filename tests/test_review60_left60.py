@@ -41,3 +41,40 @@ def test_a_ctrl_z_right_after_the_last_value_is_no_part_of_it(tmp_path: Path) ->
     inner = tmp_path / "inner.csv"
     inner.write_bytes(b"a,b\n" + b"1,x\n" * 40 + b"3,y\x1az\n")
     assert read_table(inner)["b"].iloc[-1] == "y\x1az"
+
+
+def _v7_tar(member: str, data: bytes) -> bytes:
+    """A tar archive of one file as ``tar --format=v7`` writes it: no ``ustar`` magic."""
+    import io
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        info = tarfile.TarInfo(member)
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    raw = bytearray(buf.getvalue())
+    raw[257:512] = bytes(255)  # (no magic, version, user or group names, device numbers)
+    raw[148:156] = b"%06o\x00 " % (sum(raw[:148]) + 8 * 32 + sum(raw[156:512]))
+    return bytes(raw)
+
+
+def test_a_v7_tar_archive_is_refused_as_a_tar_archive(tmp_path: Path) -> None:
+    # What was wrong: a tar archive was refused, naming its first file, only when its header
+    # held the 'ustar' magic; an old-format (v7) archive, which has none ('tar --format=v7'),
+    # was read as a text log: 'train --format raw' trained on its header and file as lines
+    # ('2 lines, 1 was blank', exit 0). Such a header, told by its octal fields and its
+    # checksum, is now refused as the ustar one is.
+    from hourglass.ingest.logs import tar_member
+
+    line = b"Jun 14 15:16:01 host sshd[1]: ok\n"
+    archive = tmp_path / "logs.tar"
+    archive.write_bytes(_v7_tar("app.log", line * 3))
+    assert tar_member(archive.read_bytes()[:512]) == "app.log"
+    one_line_error(["train", str(archive), "--format", "raw", "--session-regex", r"sshd\[\d+\]",
+                    "--model", "deeplog", "--epochs", "1", "-o", str(tmp_path / "m")],
+                   f"{archive}: a tar archive (its first file: app.log)", out=tmp_path / "m")
+    # (text with NULs where the magic goes is no archive: its checksum is not right)
+    text = bytearray(line * 20)
+    text[257:265] = bytes(8)
+    assert tar_member(bytes(text)) is None

@@ -725,8 +725,18 @@ def tar_member(head: bytes) -> str | None:
     >>> text = b"time,item\\n" + b"2024-01-01," + b"a" * 235 + b"mustard\\n" * 60
     >>> text[257:262], tar_member(text)
     (b'ustar', None)
+
+    An old (v7) archive's header has no magic (``tar --format=v7``): NULs where it goes, its
+    mode and size fields octal numbers, its checksum right.
+
+    >>> v7 = bytearray(buf.getvalue()[:512]); v7[257:] = bytes(255)
+    >>> v7[148:156] = b"%06o\\x00 " % (sum(v7[:148]) + 256 + sum(v7[156:]))
+    >>> tar_member(bytes(v7))
+    'flows.csv'
     """
-    if len(head) < 512 or head[257:262] != b"ustar":  # (POSIX and GNU tar: 'ustar\0', 'ustar ')
+    if len(head) < 512:
+        return None
+    if head[257:262] != b"ustar" and not _v7_header(head):  # (POSIX and GNU tar: 'ustar\0', 'ustar ')
         return None
     try:  # the header's checksum: six or seven octal digits, then NUL and/or space
         stored = int(head[148:156].replace(b"\x00", b" ").strip() or b"-", 8)
@@ -739,6 +749,18 @@ def tar_member(head: bytes) -> str | None:
     if stored not in (unsigned, signed):
         return None
     return head[:100].split(b"\x00", 1)[0].decode("utf-8", "replace")
+
+
+_OCTAL = re.compile(rb" *[0-7]+")  # a v7 header's number (its NULs and spaces after it stripped)
+
+
+def _v7_header(head: bytes) -> bool:
+    """Whether the 512 bytes ``head`` may be an old (v7) tar header, which has no magic: NULs
+    where later ones write it, a name, its mode and size numbers octal (its checksum is checked
+    by :func:`tar_member`)."""
+    return (head[257:265] == bytes(8) and head[:1] not in b"\x00"
+            and all(_OCTAL.fullmatch(head[a:b].rstrip(b"\x00 ")) is not None
+                    for a, b in ((100, 108), (124, 136))))
 
 
 def not_tar(path: Path, head: bytes) -> None:
