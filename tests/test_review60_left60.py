@@ -78,3 +78,30 @@ def test_a_v7_tar_archive_is_refused_as_a_tar_archive(tmp_path: Path) -> None:
     text = bytearray(line * 20)
     text[257:265] = bytes(8)
     assert tar_member(bytes(text)) is None
+
+
+def test_stream_keep_refusal_says_what_a_session_models_alerts_hold(tmp_path: Path) -> None:
+    # What was wrong: 'stream --keep' of a log model was refused saying its alerts name 'the
+    # session, the line and its text', but a whole-session model's alert (event-count-autoencoder,
+    # written as the session closes) carries no line's text: its first line and the unexpected
+    # event's line and template. The refusal now says what that model's alerts hold; a DeepLog's
+    # (each unexpected line quoted) is worded as before.
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    log = tmp_path / "train.log"
+    log.write_text("".join(f"blk_{s} step {k} size {s % 7}\n" for s in range(40)
+                           for k in ("open", "read", "close")))
+    said = {}
+    for model in ("event-count-autoencoder", "deeplog"):
+        out = tmp_path / model
+        res = runner.invoke(app, ["train", str(log), "--format", "raw", "--session-regex", r"blk_\d+",
+                                  "--model", model, "--epochs", "1", "-o", str(out)])
+        assert res.exit_code == 0, res.output
+        res = runner.invoke(app, ["stream", str(out), "--keep", "x"], input="blk_1 step open size 1\n")
+        assert res.exit_code == 2, res.output
+        said[model] = res.stderr
+    assert "its alerts name the session, its first line and the unexpected event's line and " \
+           "template;" in said["event-count-autoencoder"]
+    assert "the line and its text" not in said["event-count-autoencoder"]
+    assert "its alerts name the session, the line and its text;" in said["deeplog"]

@@ -28,12 +28,17 @@ def open_log_scorer(pipe: Any, model: Path, *, explain: int | None, keep: list[s
     """The online scorer of a loaded log model; table-only options refused (one line)."""
     from hourglass.serve.log_stream import LogStreamScorer
 
+    # a next-event model's alerts (DeepLog's) quote each unexpected line; a whole-session
+    # model's, written as its session closes, name the lines, without their text
+    detector = getattr(pipe, "detector_", None)
+    online = detector is not None and bool(detector.get_tags().get("online_events"))
+    named = ("the session, the line and its text" if online else
+             "the session, its first line and the unexpected event's line and template")
     for given, option, why in (
             (explain is not None, "--explain", "its alerts already name the unexpected event and "
                                                "the keys expected"),
-            (bool(keep), "--keep", "its alerts name the session, the line and its text; a line's "
-                                   "header fields, a --format regex's groups or syslog's host, are not "
-                                   "copied into them"),
+            (bool(keep), "--keep", f"its alerts name {named}; a line's header fields, a --format "
+                                   "regex's groups or syslog's host, are not copied into them"),
             (adapt, "--adapt", "its threshold is not refitted online"),
             (all_rows, "--all", "it writes one alert per unexpected event (DeepLog) or per flagged "
                                 "session as it closes; 'hourglass score' scores every session")):
