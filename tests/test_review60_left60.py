@@ -105,3 +105,21 @@ def test_stream_keep_refusal_says_what_a_session_models_alerts_hold(tmp_path: Pa
            "template;" in said["event-count-autoencoder"]
     assert "the line and its text" not in said["event-count-autoencoder"]
     assert "its alerts name the session, the line and its text;" in said["deeplog"]
+
+
+def test_ecs_a_numeric_service_does_not_overwrite_the_destination_port() -> None:
+    # What was wrong: a service named by its port number (Check Point's service=443) goes to ECS
+    # destination.port, as a dst_port field does: in a record with both, whichever came last
+    # overwrote the other, so destination.port hung on the fields' order and one value was
+    # lost from the document ({'service': '443', 'dst_port': 8443} gave port 8443, the other
+    # order 443). The record's own port field now wins and a differing service is kept under
+    # hourglass.fields; one alone, or an equal one, maps as before.
+    from hourglass.serve.ecs import AlertRule, to_ecs
+
+    rule = AlertRule("autoencoder", "3f9a", threshold=1.0)
+    for fields in ({"service": "443", "dst_port": 8443}, {"dst_port": 8443, "service": "443"}):
+        doc = to_ecs({"row": 0, "score": 2.0}, rule, fields=fields)
+        assert doc["destination"] == {"port": 8443}, fields
+        assert doc["hourglass"]["fields"] == {"service": "443"}, fields
+    doc = to_ecs({"row": 0, "score": 2.0}, rule, fields={"service": "443"})
+    assert doc["destination"] == {"port": 443} and "fields" not in doc["hourglass"]

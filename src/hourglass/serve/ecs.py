@@ -580,28 +580,46 @@ def _map_fields(doc: dict[str, Any], fields: Mapping[str, Any], fmt: str | None 
     or an entity alone; ``known``: the model's input fields) with a known ECS name into ``doc``;
     return the others."""
     rest: dict[str, Any] = {}
+    services: list[tuple[Any, Any, Any]] = []  # a service named by its port: after the port fields
     for key, value in fields.items():
         field = _ecs_field(key, value, fmt, fields, record, known)
         if field is None:
             rest[str(key)] = _plain(value)
             continue
         target, mapped = field
-        if target == "user.name" and fmt in WINDOWS_FORMS:  # Sysmon's User: 'THESHIRE\\pgustavo'
-            domain, sep, name = str(mapped).rpartition("\\")
-            if sep and domain and name and "\\" not in domain:
-                _set(doc, "user.domain", domain)
-                mapped = name
-        _set(doc, target, mapped)
-        related = ("related.ip" if target.endswith(".ip") else
-                   "related.user" if target.startswith(("user.", "process.user."))
-                   and target.endswith(".name") else
-                   "related.hosts" if target in ("host.name", "observer.hostname")
-                   or target.endswith(".domain") else None)
-        if related:
-            seen = doc.setdefault("related", {}).setdefault(related.split(".")[1], [])
-            if mapped not in seen:
-                seen.append(mapped)
+        if target == "destination.port" and ecs_target(key, fmt) == "network.protocol":
+            services.append((key, value, mapped))
+            continue
+        _put(doc, target, mapped, fmt)
+    for key, value, mapped in services:
+        # a record's own destination port wins over its service's number (Check Point's
+        # service=443 beside dst_port=8443), which is kept as written, not dropped
+        port = doc.get("destination", {}).get("port")
+        if port is None:
+            _put(doc, "destination.port", mapped, fmt)
+        elif port != mapped:
+            rest[str(key)] = _plain(value)
     return rest
+
+
+def _put(doc: dict[str, Any], target: str, mapped: Any, fmt: str | None) -> None:
+    """Set ECS field ``target`` of ``doc`` to ``mapped`` (a value of a field of data format
+    ``fmt``), with the ``related.*`` list it adds to."""
+    if target == "user.name" and fmt in WINDOWS_FORMS:  # Sysmon's User: 'THESHIRE\\pgustavo'
+        domain, sep, name = str(mapped).rpartition("\\")
+        if sep and domain and name and "\\" not in domain:
+            _set(doc, "user.domain", domain)
+            mapped = name
+    _set(doc, target, mapped)
+    related = ("related.ip" if target.endswith(".ip") else
+               "related.user" if target.startswith(("user.", "process.user."))
+               and target.endswith(".name") else
+               "related.hosts" if target in ("host.name", "observer.hostname")
+               or target.endswith(".domain") else None)
+    if related:
+        seen = doc.setdefault("related", {}).setdefault(related.split(".")[1], [])
+        if mapped not in seen:
+            seen.append(mapped)
 
 
 def ecs_named(fields: Mapping[str, Any], fmt: str | None = None) -> dict[str, Any]:
