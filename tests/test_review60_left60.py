@@ -123,3 +123,28 @@ def test_ecs_a_numeric_service_does_not_overwrite_the_destination_port() -> None
         assert doc["hourglass"]["fields"] == {"service": "443"}, fields
     doc = to_ecs({"row": 0, "score": 2.0}, rule, fields={"service": "443"})
     assert doc["destination"] == {"port": 443} and "fields" not in doc["hourglass"]
+
+
+def test_a_mac_written_with_dashes_is_masked_by_new_parsers_only() -> None:
+    # What was wrong: the <MAC> mask (rules 6) took six or more two-digit hex groups parted by
+    # colons only; a MAC as Windows writes it, with dashes (getmac, the DHCP server's audit log:
+    # '00-1A-2B-3C-4D-5E'), had its first group of digits masked and its lettered groups kept
+    # ('<NUM>-1A-2B-3C-4D-5E'): a template per device, a new device's line an unknown template.
+    # New parsers (rules 7) mask it as <MAC>; a parser saved with rules 6 masks as it did.
+    from hourglass.ingest.logs import DEFAULT_MASKS, RULES, LogParser
+
+    assert RULES >= 7
+    line = "DHCP lease 10.0.0.5 to 00-1A-2B-3C-4D-5E (host1); seen 00:1a:2b:3c:4d:5e"
+    assert LogParser("raw").mask(line) == "DHCP lease <IP> to <MAC> (host1); seen <MAC>"
+    assert LogParser("raw").mask("client 00-1a-2b-3c-4d-5e.") == "client <MAC>."
+    # (a seventh dashed group, or colons and dashes mixed, is no MAC; a date or UUID none either)
+    assert LogParser("raw").mask("x 00-1a-2b-3c-4d-5e-6f") == "x <NUM>-1a-2b-3c-4d-5e-6f"
+    assert LogParser("raw").mask("on 2026-12-01 id 96443913-049b-41f6-9049-05fc7a1b2c3d") == \
+        "on <TIME> id <UUID>"
+    old = LogParser("raw", rules=6)
+    assert old.mask(line) == "DHCP lease <IP> to <NUM>-1A-2B-3C-4D-5E (host1); seen <MAC>"
+    # rules 6's masks are those it had (byte for byte) but the one mask made new
+    old_mac = r"(?<![\w:.\-])[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5,}(?![\w\-]|[.:]\w)"
+    rules6 = [rx.pattern for _, rx in old._compile().masks]
+    assert old_mac in rules6 and dict(DEFAULT_MASKS)["MAC"] not in rules6
+    assert [p for p in rules6 if p != old_mac] == [rx for _, rx in DEFAULT_MASKS if _ != "MAC"]

@@ -427,6 +427,27 @@ def _five_colons(content: str) -> bool:
 
 _HINTS[_MAC] = _five_colons
 
+# A MAC address (rules 7) as above, or as Windows writes it, six two-digit hex groups parted by
+# dashes (``00-1A-2B-3C-4D-5E``: getmac, the DHCP server's audit log, Windows events): rules 6
+# masked such a MAC's groups of digits only, a template per device as before the colon form's mask
+_MAC_RULES6 = _MAC
+_MAC = (r"(?<![\w:.\-])(?:[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5,}|[0-9a-fA-F]{2}(?:-[0-9a-fA-F]{2}){5})"
+        r"(?![\w\-]|[.:]\w)")
+
+
+def _five_parts(content: str) -> bool:
+    """Whether ``content`` has the five colons or dashes a MAC address holds (:func:`_five_colons`).
+
+    Examples
+    --------
+    >>> _five_parts("client 00-1A-2B-3C-4D-5E"), _five_parts("on 2026-12-01")
+    (True, False)
+    """
+    return content.count(":") >= 5 or content.count("-") >= 5
+
+
+_HINTS[_MAC] = _five_parts
+
 # An IPv4 address (and port) and a number (_UNIT_NUM), as rules 6 mask them: one at a
 # sentence's end, followed by a full stop ('by 10.0.0.5 port 22.', Azure Firewall's 'to
 # 10.0.0.9:53. Action: Deny'), is one too; before (rules 5 and earlier, _IP4_RULES5,
@@ -448,7 +469,7 @@ _NUMBERED_RULES5 = r"(?<=[A-Za-z]\.)\d+(?![\w.])"
 # Applied in this order; each match becomes ``<NAME>`` in the template.
 DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
     ("BLK", r"blk_-?\d+"),
-    ("MAC", _MAC),  # (rules 6)
+    ("MAC", _MAC),  # (rules 6; with dashes, rules 7)
     ("IP", _IP6),  # (an IPv6 address is an <IP>, as an IPv4 one is: one template for both)
     ("IP", _IP4),
     ("HEX", r"(?<![\w])0[xX][0-9a-fA-F]+(?![\w])"),
@@ -470,6 +491,10 @@ DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
     ("NUM", _UNIT_NUM),  # (rules 6: a number, or a duration or size: 15ms, 1.5s, 2m30s, 512Mi, 8000000kB)
     ("NUM", _NUMBERED),  # a numbered name: core.2275, messages.3
 )
+
+# The default masks of a parser with ``rules=6``: those of ``rules=7`` but MACs parted by dashes.
+_RULES6_MASKS: tuple[tuple[str, str], ...] = tuple((name, _MAC_RULES6 if rx == _MAC else rx)
+                                                   for name, rx in DEFAULT_MASKS)
 
 # The default masks of a parser with ``rules=4`` or ``5``: those of ``rules=6`` but MAC addresses,
 # date-times and numbers with a unit, and an address, hex id or number before a full stop none.
@@ -495,7 +520,7 @@ LEGACY_MASKS: tuple[tuple[str, str], ...] = (
     ("NUM", r"(?<![\w.\-])[-+]?\d+(?:\.\d+)?(?![\w.])"),
 )
 
-RULES = 6  # the parsing rules of a new parser (see LogParser's ``rules``)
+RULES = 7  # the parsing rules of a new parser (see LogParser's ``rules``)
 
 # rsyslog's reduction of repeated messages ($RepeatedMsgReduction on: Debian's and Ubuntu's
 # configuration for years): a message sent again and again is written once, then as
@@ -567,7 +592,7 @@ def unrepeated(content: str) -> tuple[str, int]:
 # check off for the masks after it).
 _NEEDS: dict[str, tuple[str | None, bool]] = {
     r"blk_-?\d+": ("blk_", True),
-    _MAC: (":", False),  # (one of letters a-f only has no digit)
+    _MAC_RULES6: (":", False),  # (one of letters a-f only has no digit)
     _IP6: (":", True),
     _IP6_RULES5: (":", True),
     dict(DEFAULT_MASKS)["UUID"]: ("-", False),  # UUID (one of letters a-f only has no digit)
@@ -1027,7 +1052,10 @@ class LogParser(ParamsClone):
         Raise :class:`~hourglass.errors.InputError` on the first line that matches no header
         format, instead of counting and skipping it.
     rules
-        ``6`` (new parsers): as ``5``, and :data:`DEFAULT_MASKS` also masks a date-time as ISO
+        ``7`` (new parsers): as ``6``, and a MAC address written with dashes, as Windows writes
+        it (``00-1A-2B-3C-4D-5E``), is a ``<MAC>`` too (its groups of digits were masked, those
+        with a letter kept: a template per device). Parsers saved with ``6`` load so and score
+        as they did. ``6``: as ``5``, and :data:`DEFAULT_MASKS` also masks a date-time as ISO
         8601 and RFC 3339 write it, or its date alone, as ``<TIME>`` (``2026-12-01T10:00:00Z``,
         ``2026-12-01T10:00:00.123456789+00:00``, ``2026-12-01 10:00:00,123``: the time a
         structured logger writes into each message, logrus' ``time="..."``, a JSON ``"ts"``):
@@ -1136,7 +1164,7 @@ class LogParser(ParamsClone):
             raise InputError(f"format: the regular expression '{fmt}' needs a named group "
                              "(?P<content>...) holding the message", param="format")
         default = {1: LEGACY_MASKS, 2: _RULES2_MASKS, 3: _RULES3_MASKS, 4: _RULES5_MASKS,
-                   5: _RULES5_MASKS}.get(int(self.rules), DEFAULT_MASKS)
+                   5: _RULES5_MASKS, 6: _RULES6_MASKS}.get(int(self.rules), DEFAULT_MASKS)
         masks = default if self.masks is None else tuple(tuple(m) for m in self.masks)
         compiled = []
         for m in masks:
@@ -1191,8 +1219,8 @@ class LogParser(ParamsClone):
             raise InputError(f"depth must be >= 3, got {self.depth}", param="depth")
         if int(self.max_children) < 1:
             raise InputError(f"max_children must be >= 1, got {self.max_children}", param="max_children")
-        if int(self.rules) not in (1, 2, 3, 4, 5, 6):
-            raise InputError(f"rules must be 1, 2, 3, 4, 5 or 6, got {self.rules}", param="rules")
+        if int(self.rules) not in (1, 2, 3, 4, 5, 6, 7):
+            raise InputError(f"rules must be 1, 2, 3, 4, 5, 6 or 7, got {self.rules}", param="rules")
 
     def _new_drain(self) -> Any:
         drain = _drain().Drain(depth=int(self.depth), sim_th=float(self.sim_th),
