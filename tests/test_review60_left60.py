@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 from tests._cli import one_line_error
@@ -143,8 +145,32 @@ def test_a_mac_written_with_dashes_is_masked_by_new_parsers_only() -> None:
         "on <TIME> id <UUID>"
     old = LogParser("raw", rules=6)
     assert old.mask(line) == "DHCP lease <IP> to <NUM>-1A-2B-3C-4D-5E (host1); seen <MAC>"
-    # rules 6's masks are those it had (byte for byte) but the one mask made new
-    old_mac = r"(?<![\w:.\-])[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5,}(?![\w\-]|[.:]\w)"
-    rules6 = [rx.pattern for _, rx in old._compile().masks]
-    assert old_mac in rules6 and dict(DEFAULT_MASKS)["MAC"] not in rules6
-    assert [p for p in rules6 if p != old_mac] == [rx for _, rx in DEFAULT_MASKS if _ != "MAC"]
+    # the masks of rules 1 to 6 are those they had, byte for byte (their digest before rules 7)
+    old_masks = [[(n, rx.pattern) for n, rx in LogParser("raw", rules=r)._compile().masks]
+                 for r in range(1, 7)]
+    assert hashlib.sha256(json.dumps(old_masks).encode()).hexdigest() == \
+        "6690ec022a8ae2841414dc97805f64ee972dc5b4be7575da19187c1df4082ea0"
+    assert dict(DEFAULT_MASKS)["MAC"] not in [p for masks in old_masks for _, p in masks]
+
+
+def test_an_ipv6_address_before_a_colon_or_with_a_port_is_masked_whole() -> None:
+    # What was wrong: any ':' after an IPv6 address kept the <IP> mask from taking it, so one
+    # ending a clause was cut by the numbers mask ('from 2001:db8::7: ok' -> 'from
+    # <NUM>:db8::<NUM>: ok', its zone left as text: '<IP>%eth0: x'), and an IPv4-mapped address
+    # with its port ('::ffff:10.0.0.1:443') was masked in part, '::ffff:<IP>': a template of its
+    # own, where the same line of an IPv4 client is '<IP>'. New parsers (rules 7) mask them
+    # whole; a parser saved with rules 6 masks as it did.
+    from hourglass.ingest.logs import LogParser
+
+    new, old = LogParser("raw"), LogParser("raw", rules=6)
+    for line, v4, masked, before in (
+            ("from 2001:db8::7: ok", "from 10.0.0.7: ok", "from <IP>: ok", "from <NUM>:db8::<NUM>: ok"),
+            ("from fe80::1%eth0: x", "from 10.0.0.1: x", "from <IP>: x", "from <IP>%eth0: x"),
+            ("from ::ffff:10.0.0.1:443 closed", "from 10.0.0.1:443 closed", "from <IP> closed",
+             "from ::ffff:<IP> closed")):
+        assert new.mask(line) == masked == new.mask(v4), line  # (as an IPv4 client's line)
+        assert old.mask(line) == before, line
+    # (a C++ name, a time or nine groups are still no address; an address's next group is none)
+    assert new.mask("std::vector<int>: a CDB::Add1: b 10:00:00: c") == \
+        "std::vector<int>: a CDB::Add1: b <NUM>:<NUM>:<NUM>: c"
+    assert new.mask("peer [2001:db8::7]:443 up") == "peer [<IP>]:<NUM> up"

@@ -319,8 +319,15 @@ _IP6_ADDRESS = (r"(?<![\w:.])(?=[0-9a-fA-F:]*\d)"
                 r"|(?:[0-9a-fA-F]{1,4}:){6}\d{1,3}(?:\.\d{1,3}){3}"
                 r"|(?:(?:[0-9a-fA-F]{1,4}:){0,6}[0-9a-fA-F]{1,4})?::"
                 r"(?:(?:[0-9a-fA-F]{1,4}:){0,5}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F]{1,4}))?)")
-_IP6 = _IP6_ADDRESS + r"(?:%[\w.\-]*[\w\-])?(?![\w:]|\.\w)"
+_IP6_RULES6 = _IP6_ADDRESS + r"(?:%[\w.\-]*[\w\-])?(?![\w:]|\.\w)"
 _IP6_RULES5 = _IP6_ADDRESS + r"(?:%[\w.\-]+)?(?![\w:.])"
+# With rules 7 an address before a colon that ends a clause ('from 2001:db8::7: ok', its zone's
+# too), and an IPv4-mapped one with its port ('::ffff:10.0.0.1:443', as an IPv4 address takes
+# its port), are an <IP> too: any ':' after one kept it from matching (the numbers mask cut it,
+# '<NUM>:db8::<NUM>: ok'; the mapped one's '::ffff:' was left as text, '::ffff:<IP>')
+_MAPPED_END = r"\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F]"  # a '::' address's end: an IPv4 address or a group
+_IP6 = (_IP6_ADDRESS.replace(_MAPPED_END, r"\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?|[0-9a-fA-F]")
+        + r"(?:%[\w.\-]*[\w\-])?(?!\w|:[\w:]|\.\w)")
 
 
 def _ip6_sub(sub: Callable[[Any, str], str], repl: str, content: str, one_case: bool = False) -> str:
@@ -492,9 +499,10 @@ DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
     ("NUM", _NUMBERED),  # a numbered name: core.2275, messages.3
 )
 
-# The default masks of a parser with ``rules=6``: those of ``rules=7`` but MACs parted by dashes.
-_RULES6_MASKS: tuple[tuple[str, str], ...] = tuple((name, _MAC_RULES6 if rx == _MAC else rx)
-                                                   for name, rx in DEFAULT_MASKS)
+# The default masks of a parser with ``rules=6``: those of ``rules=7`` but MACs parted by dashes,
+# and IPv6 addresses before a colon or with a port.
+_RULES6_MASKS: tuple[tuple[str, str], ...] = tuple(
+    (name, {_MAC: _MAC_RULES6, _IP6: _IP6_RULES6}.get(rx, rx)) for name, rx in DEFAULT_MASKS)
 
 # The default masks of a parser with ``rules=4`` or ``5``: those of ``rules=6`` but MAC addresses,
 # date-times and numbers with a unit, and an address, hex id or number before a full stop none.
@@ -594,6 +602,7 @@ _NEEDS: dict[str, tuple[str | None, bool]] = {
     r"blk_-?\d+": ("blk_", True),
     _MAC_RULES6: (":", False),  # (one of letters a-f only has no digit)
     _IP6: (":", True),
+    _IP6_RULES6: (":", True),
     _IP6_RULES5: (":", True),
     dict(DEFAULT_MASKS)["UUID"]: ("-", False),  # UUID (one of letters a-f only has no digit)
     dict(DEFAULT_MASKS)["ID"]: ("_", True),  # ID
@@ -1054,8 +1063,11 @@ class LogParser(ParamsClone):
     rules
         ``7`` (new parsers): as ``6``, and a MAC address written with dashes, as Windows writes
         it (``00-1A-2B-3C-4D-5E``), is a ``<MAC>`` too (its groups of digits were masked, those
-        with a letter kept: a template per device). Parsers saved with ``6`` load so and score
-        as they did. ``6``: as ``5``, and :data:`DEFAULT_MASKS` also masks a date-time as ISO
+        with a letter kept: a template per device); and an IPv6 address before a colon that ends
+        a clause (``from 2001:db8::7: ok``, ``fe80::1%eth0:``), or an IPv4-mapped one with its
+        port (``::ffff:10.0.0.1:443``), is an ``<IP>`` whole, as an IPv4 client's is (it was cut
+        by the numbers mask, or its ``::ffff:`` or zone kept as text). Parsers saved with ``6``
+        load so and score as they did. ``6``: as ``5``, and :data:`DEFAULT_MASKS` also masks a date-time as ISO
         8601 and RFC 3339 write it, or its date alone, as ``<TIME>`` (``2026-12-01T10:00:00Z``,
         ``2026-12-01T10:00:00.123456789+00:00``, ``2026-12-01 10:00:00,123``: the time a
         structured logger writes into each message, logrus' ``time="..."``, a JSON ``"ts"``):
@@ -1180,7 +1192,7 @@ class LogParser(ParamsClone):
         for name, rx in compiled:
             text, digits = _NEEDS.get(rx.pattern, (None, False))
             sub = (functools.partial(_ip6_sub, rx.sub, one_case=int(self.rules) >= 5)
-                   if rx.pattern in (_IP6, _IP6_RULES5)
+                   if rx.pattern in (_IP6, _IP6_RULES6, _IP6_RULES5)
                    else functools.partial(_hinted_sub, rx.sub, _HINTS[rx.pattern]) if rx.pattern in _HINTS
                    else rx.sub)
             plan.append((sub, f"<{name}>", text, digits and digit_safe))
