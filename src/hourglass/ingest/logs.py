@@ -1067,10 +1067,11 @@ class LogParser(ParamsClone):
         a clause (``from 2001:db8::7: ok``, ``fe80::1%eth0:``), or an IPv4-mapped one with its
         port (``::ffff:10.0.0.1:443``), is an ``<IP>`` whole, as an IPv4 client's is (it was cut
         by the numbers mask, or its ``::ffff:`` or zone kept as text). Parsers saved with ``6``
-        load so and score as they did. ``6``: as ``5``, and :data:`DEFAULT_MASKS` also masks a date-time as ISO
-        8601 and RFC 3339 write it, or its date alone, as ``<TIME>`` (``2026-12-01T10:00:00Z``,
-        ``2026-12-01T10:00:00.123456789+00:00``, ``2026-12-01 10:00:00,123``: the time a
-        structured logger writes into each message, logrus' ``time="..."``, a JSON ``"ts"``):
+        load so and score as they did. ``6``: as ``5``, and :data:`DEFAULT_MASKS` also masks a
+        date-time as ISO 8601 and RFC 3339 write it, or its date alone, as ``<TIME>``
+        (``2026-12-01T10:00:00Z``, ``2026-12-01T10:00:00.123456789+00:00``, ``2026-12-01
+        10:00:00,123``: the time a structured logger writes into each message, logrus'
+        ``time="..."``, a JSON ``"ts"``):
         the numbers mask took only its year and minutes, so its month, day, hour and seconds
         stayed text, and a short message had a template per second it was logged at, unknown
         when scored at another; and a number with a unit, a duration or a size (``15ms``,
