@@ -6,7 +6,8 @@ import hashlib
 import json
 from pathlib import Path
 
-from tests._cli import one_line_error
+from hourglass.cli import app
+from tests._cli import one_line_error, runner
 
 
 def test_control_bytes_without_a_nul_are_not_called_nul_bytes(tmp_path: Path) -> None:
@@ -88,9 +89,6 @@ def test_stream_keep_refusal_says_what_a_session_models_alerts_hold(tmp_path: Pa
     # written as the session closes) carries no line's text: its first line and the unexpected
     # event's line and template. The refusal now says what that model's alerts hold; a DeepLog's
     # (each unexpected line quoted) is worded as before.
-    from hourglass.cli import app
-    from tests._cli import runner
-
     log = tmp_path / "train.log"
     log.write_text("".join(f"blk_{s} step {k} size {s % 7}\n" for s in range(40)
                            for k in ("open", "read", "close")))
@@ -174,3 +172,25 @@ def test_an_ipv6_address_before_a_colon_or_with_a_port_is_masked_whole() -> None
     assert new.mask("std::vector<int>: a CDB::Add1: b 10:00:00: c") == \
         "std::vector<int>: a CDB::Add1: b <NUM>:<NUM>:<NUM>: c"
     assert new.mask("peer [2001:db8::7]:443 up") == "peer [<IP>]:<NUM> up"
+
+
+def test_ecs_a_session_keyed_by_a_key_value_regex_names_its_field(tmp_path: Path) -> None:
+    # What was wrong: a log model's session alert went to the ECS field its session column names
+    # (--session-col id.orig_h: source.ip), but sessions found by a regex capturing one key's
+    # value (netfilter's --session-regex 'SRC=(\S+)', each source address a session) named
+    # the address only in hourglass.session and the message: no source.ip for a SIEM to tie
+    # the alert to the host. Such a regex's key now names the session's field as a column does.
+    from hourglass.pipeline import load
+    from hourglass.serve.ecs import AlertRule, to_ecs
+
+    log = tmp_path / "ufw.log"
+    log.write_text("".join(f"Dec  1 10:00:{i % 60:02d} fw kernel: [UFW BLOCK] IN=eth0 SRC=10.0.0.{i % 9 + 1} "
+                           f"DST=10.0.1.1 PROTO=TCP DPT={(22, 80, 443)[i % 3]} SYN\n" for i in range(90)))
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(log), "--format", "syslog", "--session-regex", r"SRC=(\S+)",
+                              "--model", "event-count-autoencoder", "--epochs", "1", "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    rule = AlertRule.from_model(model, load(model))
+    assert rule.session_field == "SRC"
+    doc = to_ecs({"session": "10.9.9.9", "score": 5.0, "n_events": 3}, rule)
+    assert doc["source"] == {"ip": "10.9.9.9"} and doc["related"]["ip"] == ["10.9.9.9"]

@@ -16,7 +16,8 @@ What goes where:
   entity in the ECS field its column names (:data:`ECS_FIELDS`: ``src_ip`` -> ``source.ip``,
   ``hostname`` -> ``host.name``, ``user`` -> ``user.name``...), else only ``hourglass.entity``
   (an IP address there also goes to ``related.ip``); so does a log session grouped by a column
-  (``--session-col``: :attr:`AlertRule.session_field`), one value of that column.
+  (``--session-col``: :attr:`AlertRule.session_field`), one value of that column, or by a
+  ``--session-regex`` of one key's value (``SRC=(\\S+)``: that key).
 * ``event.kind`` ``"alert"``, ``event.module`` ``"hourglass"``, ``event.dataset``
   ``"hourglass.table"`` / ``"hourglass.log"`` / ``"hourglass.timeseries"`` / ``"hourglass.entity"``;
   ``event.category`` ``["intrusion_detection"]`` (plus ``"network"`` for a flow table: a model
@@ -322,7 +323,8 @@ class AlertRule:
         Whether ``time_field``'s numeric dates (``01/02/2026``) put the day first, as in the
         model's training data (``None``: not such dates, or not known).
     session_field
-        A log model's session column (an event table's ``--session-col``): it says which ECS
+        A log model's session column (an event table's ``--session-col``; the key of a session
+        regex ``KEY=(...)``, :func:`_regex_key`): it says which ECS
         field the session of an alert goes to (``id.orig_h`` -> ``source.ip``, ``user`` ->
         ``user.name``), as an entity's does.
     input_fields
@@ -384,6 +386,8 @@ class AlertRule:
         output = getattr(pipe.features_, "output", "tabular")
         entity = getattr(pipe.features_, "entity_col", None) if output == "entity" else None
         session = getattr(pipe.features_, "session_column", None) if output == "events" else None
+        if output == "events" and session is None:  # sessions by a key=value field's value
+            session = _regex_key(getattr(pipe.features_, "session_regex", None))
         return cls(name=str(name), id=str(content_hash),
                    input=_DATASETS.get(output, output), data_format=info.get("dataset"),
                    threshold=float(pipe.detector_.threshold_.value_),
@@ -392,6 +396,24 @@ class AlertRule:
                    session_field=None if session is None else str(session),
                    input_fields=tuple(map(str, getattr(pipe.features_, "roles_", None)  # a table's
                                           or getattr(pipe.features_, "columns_", None) or ())))
+
+
+# a session regex that captures one key's value and nothing else: 'SRC=(\S+)' (netfilter's
+# source address), r'\buser=(\w+)'; its key names the session as a session column would
+_KEY_REGEX = re.compile(r"(?:\\b)?([A-Za-z_][\w.]*)=\((?!\?)[^()]*\)")
+
+
+def _regex_key(regex: str | None) -> str | None:
+    r"""The field whose value a log model's session ``regex`` captures, when it is of the form
+    ``KEY=(...)`` (``SRC=(\S+)``, netfilter's source address); ``None`` for any other.
+
+    Examples
+    --------
+    >>> _regex_key(r"SRC=(\S+)"), _regex_key(r"\buser=(\w+)"), _regex_key(r"blk_-?\d+")
+    ('SRC', 'user', None)
+    """
+    m = None if regex is None else _KEY_REGEX.fullmatch(regex)
+    return None if m is None else m.group(1)
 
 
 def _iso(value: dt.datetime) -> str:
