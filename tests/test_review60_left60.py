@@ -194,3 +194,20 @@ def test_ecs_a_session_keyed_by_a_key_value_regex_names_its_field(tmp_path: Path
     assert rule.session_field == "SRC"
     doc = to_ecs({"session": "10.9.9.9", "score": 5.0, "n_events": 3}, rule)
     assert doc["source"] == {"ip": "10.9.9.9"} and doc["related"]["ip"] == ["10.9.9.9"]
+
+
+def test_stream_a_ctrl_z_right_after_the_last_line_is_no_part_of_it(tmp_path: Path) -> None:
+    # What was wrong: 'hourglass stream' read a Ctrl-Z (0x1A, a DOS tool's end-of-file mark)
+    # right after the input's last JSON line, with no line break before it, as part of that
+    # line: 'line 2: not valid JSON (Extra data at column 21)', exit 2, the row not scored
+    # (a Ctrl-Z on a line of its own was already a blank line). It is now left out, as the
+    # file readers leave it out.
+    import json
+
+    from tests._cli import ab_model
+
+    model = ab_model(tmp_path)
+    res = runner.invoke(app, ["stream", str(model), "--all"],
+                        input=b'{"a": 0.5, "b": 0.5}\r\n{"a": 0.2, "b": 0.1}\x1a')
+    assert res.exit_code == 0, res.output
+    assert [json.loads(line)["row"] for line in res.stdout.splitlines()] == [0, 1]

@@ -192,8 +192,14 @@ class LineBatcher:
                 for line in lines:
                     if not self._put(_line(line, len(line)) if type(line) is bytes else line):
                         return
-            if rest and not self._put(_line(b"".join(rest), size)):
-                return
+            if rest:  # the last line, no line break after it
+                tail = b"".join(rest)
+                if len(tail) == size:  # (whole): a DOS tool's Ctrl-Z end mark right after its
+                    # text is no part of it, as the file readers leave it out ('{...}\x1a')
+                    tail = tail.rstrip(b"\x1a")
+                    size = len(tail)
+                if not self._put(_line(tail, size)):
+                    return
         except BaseException as exc:  # handed to the main thread, which reports it
             if not self._put(exc):
                 return
