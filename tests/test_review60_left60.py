@@ -211,3 +211,27 @@ def test_stream_a_ctrl_z_right_after_the_last_line_is_no_part_of_it(tmp_path: Pa
                         input=b'{"a": 0.5, "b": 0.5}\r\n{"a": 0.2, "b": 0.1}\x1a')
     assert res.exit_code == 0, res.output
     assert [json.loads(line)["row"] for line in res.stdout.splitlines()] == [0, 1]
+
+
+def test_a_log_s_last_line_does_not_keep_a_ctrl_z_written_right_after_it(tmp_path: Path) -> None:
+    # What was wrong: the log reader kept a Ctrl-Z (0x1A, the end-of-file mark of DOS tools)
+    # written right after a log's last line, with no line break, in that line's message ('ok
+    # two\x1a'): a template of its own, never seen in training, of a .gz log too. It is now left
+    # out of the last line, as the table and stream readers leave it out.
+    import gzip
+
+    from hourglass.ingest.logs import file_lines, read_lines
+
+    text = b"Jun 14 15:16:01 host sshd[1]: ok one\r\nJun 14 15:16:02 host sshd[1]: ok two\x1a\x1a"
+    want = ["Jun 14 15:16:01 host sshd[1]: ok one", "Jun 14 15:16:02 host sshd[1]: ok two"]
+    plain, packed, cr = tmp_path / "dos.log", tmp_path / "dos.log.gz", tmp_path / "cr.log"
+    plain.write_bytes(text)
+    packed.write_bytes(gzip.compress(text))
+    cr.write_bytes(text.replace(b"\r\n", b"\r"))
+    for path in (plain, packed, cr):
+        assert list(read_lines(path)) == want, path
+        assert list(file_lines(path)) == want, path
+    # (a Ctrl-Z within a line, or ending one that a line break follows, is kept as before)
+    inner = tmp_path / "inner.log"
+    inner.write_bytes(b"a\x1a b\nc\x1a\n")
+    assert list(read_lines(inner)) == ["a\x1a b", "c\x1a"]

@@ -861,6 +861,8 @@ def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None, *,
                 if type(raw) is TooLongLine:
                     yield raw
                     continue
+                if raw[-1:] != b"\n":  # the last line, no line break after it: the Ctrl-Z end
+                    raw = raw.rstrip(b"\x1a")  # mark a DOS tool writes right after it is none of it
                 try:
                     line = raw.decode("utf-8")
                 except UnicodeDecodeError:
