@@ -444,6 +444,18 @@ _HEX_ID_RULES5 = r"(?<![\w.\-])(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-f
 # stop too ('generating core.2275.'), as a number is; one running on (``messages.3.gz``) none
 _NUMBERED = r"(?<=[A-Za-z]\.)\d+(?!\w|\.\w)"
 _NUMBERED_RULES5 = r"(?<=[A-Za-z]\.)\d+(?![\w.])"
+# A mail server's message id (rules 7): Postfix's long queue id (enable_long_queue_ids: the time
+# in seconds and microseconds in its 52-letter alphabet, digits and consonants, then 'z', then the
+# inode number in that alphabet but 'z': '3Pt2mN2VXxznjll'), Sendmail's ('wB1GQ0v3012345': year,
+# month, day, hour, minute, second, a sequence in base 60, then the pid) and Exim's
+# ('1tAbCd-000123-Ab', Exim 4.97's '1tAbCd-00000000123-Ab0x'). The one at the start of each
+# Postfix or Sendmail line and Exim's 'Completed' line was a token with a digit in a short message
+# ('4Bq1xY2zZ3z: removed'), so a template per message, every one unknown when scored. (Postfix's
+# short queue ids, in hex, are <HEX> already; a vowel is no letter of a long one, so no word is.)
+_MAIL_ID = (r"(?<![\w.\-])(?:[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{10,}z[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-y]*+"
+            r"|(?=[0-9]{0,7}[A-Za-x])[0-9A-Za-x][0-9AB][1-9A-V][0-9A-N][0-9A-Za-x]{4}\d{5,}+"
+            r"|[0-9A-Za-z]{6}-(?:[0-9A-Za-z]{6}-[0-9A-Za-z]{2}|[0-9A-Za-z]{11}-[0-9A-Za-z]{4}))"
+            r"(?![\w\-]|\.\w)")
 
 # Applied in this order; each match becomes ``<NAME>`` in the template.
 DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
@@ -465,18 +477,22 @@ DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
     # whose '_\w+' takes '_' too, a word of n '_' parts before a '-' ('x_1_a_a..._a-z') was tried
     # in 2**n ways, a line taking minutes; the same matches)
     ("ID", r"(?<![\w.\-])[A-Za-z]++_[A-Za-z]*+\d[A-Za-z\d]*+(?:_\w+)?+(?![\w\-])"),
+    ("ID", _MAIL_ID),  # (rules 7) a mail server's message id: Postfix, Sendmail, Exim
     ("HEX", _HEX_ID),  # an id or hash in bare hex
     ("TIME", _TIME),  # (rules 6; before the numbers, which took only its year and minutes)
     ("NUM", _UNIT_NUM),  # (rules 6: a number, or a duration or size: 15ms, 1.5s, 2m30s, 512Mi, 8000000kB)
     ("NUM", _NUMBERED),  # a numbered name: core.2275, messages.3
 )
 
+# The default masks of a parser with ``rules=6``: those of ``rules=7`` but mail servers' message ids.
+_RULES6_MASKS: tuple[tuple[str, str], ...] = tuple(m for m in DEFAULT_MASKS if m[1] != _MAIL_ID)
+
 # The default masks of a parser with ``rules=4`` or ``5``: those of ``rules=6`` but MAC addresses,
 # date-times and numbers with a unit, and an address, hex id or number before a full stop none.
 _RULES5_MASKS: tuple[tuple[str, str], ...] = tuple(
     (name, {_IP4: _IP4_RULES5, _IP6: _IP6_RULES5, _HEX_ID: _HEX_ID_RULES5,
             _UNIT_NUM: _NUM_RULES5, _NUMBERED: _NUMBERED_RULES5}.get(rx, rx))
-    for name, rx in DEFAULT_MASKS
+    for name, rx in _RULES6_MASKS
     if rx not in (_TIME, _MAC))
 
 # The default masks of a parser with ``rules=3``: those of ``rules=4`` but IPv6 addresses.
@@ -495,7 +511,7 @@ LEGACY_MASKS: tuple[tuple[str, str], ...] = (
     ("NUM", r"(?<![\w.\-])[-+]?\d+(?:\.\d+)?(?![\w.])"),
 )
 
-RULES = 6  # the parsing rules of a new parser (see LogParser's ``rules``)
+RULES = 7  # the parsing rules of a new parser (see LogParser's ``rules``)
 
 # rsyslog's reduction of repeated messages ($RepeatedMsgReduction on: Debian's and Ubuntu's
 # configuration for years): a message sent again and again is written once, then as
@@ -570,8 +586,8 @@ _NEEDS: dict[str, tuple[str | None, bool]] = {
     _MAC: (":", False),  # (one of letters a-f only has no digit)
     _IP6: (":", True),
     _IP6_RULES5: (":", True),
-    dict(DEFAULT_MASKS)["UUID"]: ("-", False),  # UUID (one of letters a-f only has no digit)
-    dict(DEFAULT_MASKS)["ID"]: ("_", True),  # ID
+    dict(_RULES6_MASKS)["UUID"]: ("-", False),  # UUID (one of letters a-f only has no digit)
+    dict(_RULES6_MASKS)["ID"]: ("_", True),  # ID (a numbered name)
     r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?![\w.])": (".", True),
     _IP4: (".", True),
     r"(?<![\w])0[xX][0-9a-fA-F]+(?![\w])": ("0", True),
@@ -1005,8 +1021,15 @@ class LogParser(ParamsClone):
         Raise :class:`~hourglass.errors.InputError` on the first line that matches no header
         format, instead of counting and skipping it.
     rules
-        ``6`` (new parsers): as ``5``, and :data:`DEFAULT_MASKS` also masks a date-time as ISO
-        8601 and RFC 3339 write it, or its date alone, as ``<TIME>`` (``2026-12-01T10:00:00Z``,
+        ``7`` (new parsers): as ``6``, and :data:`DEFAULT_MASKS` also masks a mail server's
+        message id as ``<ID>``: Postfix's long queue id (``3Pt2mN2VXxznjll``, its digits and
+        consonants, a ``z``, the inode's), Sendmail's (``wB1GQ0v3012345``) and Exim's
+        (``1tAbCd-000123-Ab``): the one opening each Postfix and Sendmail line and Exim's
+        ``Completed`` line was a token with a digit in a short message (``4Bq1xY2zZ3z:
+        removed``), a template per message, every one unknown when scored. Parsers saved with
+        ``6`` load so and score as they did. ``6``: as ``5``, and :data:`DEFAULT_MASKS` also
+        masks a date-time as ISO 8601 and RFC 3339 write it, or its date alone, as ``<TIME>``
+        (``2026-12-01T10:00:00Z``,
         ``2026-12-01T10:00:00.123456789+00:00``, ``2026-12-01 10:00:00,123``: the time a
         structured logger writes into each message, logrus' ``time="..."``, a JSON ``"ts"``):
         the numbers mask took only its year and minutes, so its month, day, hour and seconds
@@ -1114,7 +1137,7 @@ class LogParser(ParamsClone):
             raise InputError(f"format: the regular expression '{fmt}' needs a named group "
                              "(?P<content>...) holding the message", param="format")
         default = {1: LEGACY_MASKS, 2: _RULES2_MASKS, 3: _RULES3_MASKS, 4: _RULES5_MASKS,
-                   5: _RULES5_MASKS}.get(int(self.rules), DEFAULT_MASKS)
+                   5: _RULES5_MASKS, 6: _RULES6_MASKS}.get(int(self.rules), DEFAULT_MASKS)
         masks = default if self.masks is None else tuple(tuple(m) for m in self.masks)
         compiled = []
         for m in masks:
@@ -1169,8 +1192,8 @@ class LogParser(ParamsClone):
             raise InputError(f"depth must be >= 3, got {self.depth}", param="depth")
         if int(self.max_children) < 1:
             raise InputError(f"max_children must be >= 1, got {self.max_children}", param="max_children")
-        if int(self.rules) not in (1, 2, 3, 4, 5, 6):
-            raise InputError(f"rules must be 1, 2, 3, 4, 5 or 6, got {self.rules}", param="rules")
+        if int(self.rules) not in (1, 2, 3, 4, 5, 6, 7):
+            raise InputError(f"rules must be 1, 2, 3, 4, 5, 6 or 7, got {self.rules}", param="rules")
 
     def _new_drain(self) -> Any:
         drain = _drain().Drain(depth=int(self.depth), sim_th=float(self.sim_th),

@@ -1,0 +1,45 @@
+"""Review round 60 (mail60): hourglass on mail server logs (Postfix, Sendmail, Exim, Dovecot)."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("drain3")
+
+
+# Postfix lines of three messages, long queue ids as enable_long_queue_ids writes them
+_POSTFIX = [
+    "Dec  1 10:00:0{i} mx1 postfix/smtpd[10{i}]: {q}: client=out.example.org[198.51.100.7]",
+    "Dec  1 10:00:0{i} mx1 postfix/qmgr[900]: {q}: from=<a{i}@example.org>, size=12{i}, nrcpt=1",
+    "Dec  1 10:00:0{i} mx1 postfix/qmgr[900]: {q}: removed",
+]
+_QIDS = ["4dKmFW3h6Pz15qjQ", "4dKmFX0Bv2zK9cT", "3Pt2mN2VXxznjll"]
+
+
+def test_mail_server_message_ids_are_masked() -> None:
+    # What was wrong: a Postfix long queue id (and a Sendmail or an Exim message id), the token
+    # opening each of its message's lines, was kept as text: with a digit in it Drain took it for
+    # a value, but in a short message ('4dKmFW3h6Pz15qjQ: removed') it was half the tokens, so
+    # every message had templates of its own (1,806 templates in 4,200 Postfix lines) and every
+    # line of a message scored later was an unknown template.
+    from hourglass.ingest.logs import RULES, LogParser
+
+    lines = [f.format(i=i, q=q) for i, q in enumerate(_QIDS) for f in _POSTFIX]
+    parser = LogParser("syslog").fit(lines)
+    keys = parser.parse(lines)["key"].tolist()
+    assert len(set(keys)) == 3, parser.parse(lines)["template"].unique()
+    new = [f.format(i=7, q="4dKmGb5q8Lz3hgN") for f in _POSTFIX]
+    assert (parser.parse(new)["key"] > 0).all()  # a new message's lines: known templates
+    assert parser.mask("1tAbCd-000123-Ab Completed") == "<ID> Completed"  # Exim
+    assert parser.mask("1tAbCd-00000000123-Ab0x Completed") == "<ID> Completed"  # Exim 4.97
+    assert parser.mask("jA9J1UvC004306: from=root, size=12") == "<ID>: from=root, size=<NUM>"
+    assert parser.mask("status=sent (250 2.0.0 Ok: queued as 3Pt2mN2VXxznjll)") == \
+        "status=sent (<NUM> 2.0.0 Ok: queued as <ID>)"
+    # words (a vowel is no letter of a Postfix id), a long number and a date are no message id
+    for text, masked in (("getInstanceOfHandlerz1", "getInstanceOfHandlerz1"),
+                         ("1764583200123", "<NUM>"), ("2026-12-01", "<TIME>")):
+        assert parser.mask(text) == masked
+    assert parser.rules == RULES == 7
+    # a parser saved with rules 6 keeps its masks, and so its templates
+    old = LogParser("syslog", rules=6)
+    assert old.mask("4dKmFW3h6Pz15qjQ: removed") == "4dKmFW3h6Pz15qjQ: removed"
