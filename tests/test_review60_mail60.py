@@ -43,3 +43,43 @@ def test_mail_server_message_ids_are_masked() -> None:
     # a parser saved with rules 6 keeps its masks, and so its templates
     old = LogParser("syslog", rules=6)
     assert old.mask("4dKmFW3h6Pz15qjQ: removed") == "4dKmFW3h6Pz15qjQ: removed"
+
+
+_MSGTRK = """#Software: Microsoft Exchange Server
+#Version: 15.02.1118.007
+#Log-type: Message Tracking Log
+#Date: 2026-12-01T00:00:01.234Z
+#Fields: date-time,client-ip,event-id,recipient-status,total-bytes,message-subject,sender-address
+2026-12-01T00:00:01.234Z,10.0.0.5,RECEIVE,250 2.1.5 Recipient OK,5123,"Weekly report, draft",a@x.org
+2026-12-01T00:00:02.234Z,10.0.0.6,DELIVER,250 2.1.5 Recipient OK,4123,Hello there,b@corp.example.com
+"""
+
+
+def test_exchange_message_tracking_log_refused_with_a_recipe_that_works(tmp_path, capsys) -> None:
+    # What was wrong: Exchange's message tracking log (#Software/#Fields directive lines, then a
+    # CSV) was refused as 'a W3C extended log (... space-separated fields ...)' with the recipe
+    # "sed ... | tr ' ' , > FILE.csv", which split its quoted values ('250 2.1.5 Recipient OK',
+    # a subject) into more fields: the CSV it made was refused in turn ('line 2: expected 7
+    # fields, found 11'). Its message now names it, and its recipe (no tr) makes a CSV that reads.
+    import re
+    import subprocess
+
+    from hourglass.errors import InputError
+    from hourglass.ingest.formats import sniff_format
+    from hourglass.ingest.readers import read_table
+
+    log = tmp_path / "MSGTRK2026120100-1.LOG"
+    log.write_text(_MSGTRK)
+    with pytest.raises(InputError) as err:
+        sniff_format(log)
+    message = str(err.value)
+    assert "Exchange" in message and "tr ' '" not in message and "space-separated" not in message
+    sed = re.search(r"sed -n '[^']*' FILE", message)
+    assert sed is not None
+    script = sed.group(0).removeprefix("sed -n '").removesuffix("' FILE")
+    out = tmp_path / "msgtrk.csv"
+    out.write_text(subprocess.run(["sed", "-n", script, str(log)], capture_output=True, text=True,
+                                  check=True).stdout)
+    df = read_table(out)
+    assert list(df.columns)[:3] == ["date-time", "client-ip", "event-id"] and len(df) == 2
+    assert df["message-subject"].tolist() == ["Weekly report, draft", "Hello there"]
