@@ -456,9 +456,15 @@ _MAIL_ID = (r"(?<![\w.\-])(?:[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{10,}z[0-9B-DF-H
             r"|(?=[0-9]{0,7}[A-Za-x])[0-9A-Za-x][0-9AB][1-9A-V][0-9A-N][0-9A-Za-x]{4}\d{5,}+"
             r"|[0-9A-Za-z]{6}-(?:[0-9A-Za-z]{6}-[0-9A-Za-z]{2}|[0-9A-Za-z]{11}-[0-9A-Za-z]{4}))"
             r"(?![\w\-]|\.\w)")
+# A message's Message-ID header as a mail server logs it (rules 7): Postfix's cleanup
+# ('4Bq...: message-id=<CAF3x+Q=abc@mail.gmail.com>'), Sendmail's and Dovecot's LMTP delivery
+# ('msgid=<...>: saved mail to INBOX'). Each is its message's own, and in a line of two tokens
+# Drain could not make it a parameter: a template per message (198 in 200 cleanup lines).
+_MESSAGE_ID = r"(?:(?<=message-id=)|(?<=msgid=))<[^<>\s]+>"
 
 # Applied in this order; each match becomes ``<NAME>`` in the template.
 DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
+    ("ID", _MESSAGE_ID),  # (rules 7; first: the other masks took parts of it, '<<NUM>@gmail.com>')
     ("BLK", r"blk_-?\d+"),
     ("MAC", _MAC),  # (rules 6)
     ("IP", _IP6),  # (an IPv6 address is an <IP>, as an IPv4 one is: one template for both)
@@ -484,8 +490,10 @@ DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
     ("NUM", _NUMBERED),  # a numbered name: core.2275, messages.3
 )
 
-# The default masks of a parser with ``rules=6``: those of ``rules=7`` but mail servers' message ids.
-_RULES6_MASKS: tuple[tuple[str, str], ...] = tuple(m for m in DEFAULT_MASKS if m[1] != _MAIL_ID)
+# The default masks of a parser with ``rules=6``: those of ``rules=7`` but mail servers' message ids
+# and Message-IDs.
+_RULES6_MASKS: tuple[tuple[str, str], ...] = tuple(m for m in DEFAULT_MASKS
+                                                   if m[1] not in (_MAIL_ID, _MESSAGE_ID))
 
 # The default masks of a parser with ``rules=4`` or ``5``: those of ``rules=6`` but MAC addresses,
 # date-times and numbers with a unit, and an address, hex id or number before a full stop none.
@@ -583,6 +591,7 @@ def unrepeated(content: str) -> tuple[str, int]:
 # check off for the masks after it).
 _NEEDS: dict[str, tuple[str | None, bool]] = {
     r"blk_-?\d+": ("blk_", True),
+    _MESSAGE_ID: ("id=<", False),
     _MAC: (":", False),  # (one of letters a-f only has no digit)
     _IP6: (":", True),
     _IP6_RULES5: (":", True),
@@ -1026,10 +1035,12 @@ class LogParser(ParamsClone):
         consonants, a ``z``, the inode's), Sendmail's (``wB1GQ0v3012345``) and Exim's
         (``1tAbCd-000123-Ab``): the one opening each Postfix and Sendmail line and Exim's
         ``Completed`` line was a token with a digit in a short message (``4Bq1xY2zZ3z:
-        removed``), a template per message, every one unknown when scored. Parsers saved with
-        ``6`` load so and score as they did. ``6``: as ``5``, and :data:`DEFAULT_MASKS` also
-        masks a date-time as ISO 8601 and RFC 3339 write it, or its date alone, as ``<TIME>``
-        (``2026-12-01T10:00:00Z``,
+        removed``), a template per message, every one unknown when scored; and the Message-ID a
+        mail server logs, ``message-id=<...>`` (Postfix's cleanup), ``msgid=<...>`` (Sendmail,
+        Dovecot's LMTP), as ``<ID>`` (in a line of two tokens, a template per message).
+        Parsers saved with ``6`` load so and score as they did. ``6``: as ``5``, and
+        :data:`DEFAULT_MASKS` also masks a date-time as ISO 8601 and RFC 3339 write it, or its
+        date alone, as ``<TIME>`` (``2026-12-01T10:00:00Z``,
         ``2026-12-01T10:00:00.123456789+00:00``, ``2026-12-01 10:00:00,123``: the time a
         structured logger writes into each message, logrus' ``time="..."``, a JSON ``"ts"``):
         the numbers mask took only its year and minutes, so its month, day, hour and seconds
