@@ -103,3 +103,29 @@ def test_message_ids_are_masked() -> None:
         "lmtp(alice)<<NUM>><AbCd>: msgid=<ID>: saved mail to INBOX"
     assert parser.mask("4dKmFW3h6Pz15qjQ: message-id=<>") == "<ID>: message-id=<>"  # none given
     assert LogParser("raw", rules=6).mask("message-id=<a@b.org>") == "message-id=<a@b.org>"
+
+
+_USERS = ["alice", "bob", "carol", "dave", "erin", "frank"]
+
+
+def test_email_addresses_are_masked() -> None:
+    # What was wrong: an e-mail address was kept as text, and where it is one of the first two
+    # tokens, on which Drain's prefix tree branches (Postfix's 'to=<alice@example.org>,' in every
+    # delivery line, Dovecot's 'imap(alice@example.org):'), each mailbox without a digit had a
+    # template of its own: a delivery to a mailbox not seen in training was an unknown template.
+    from hourglass.ingest.logs import LogParser
+
+    lines = [f"Dec  1 10:00:00 mx1 postfix/local[12]: 4dKmFW3h6Pz15qjQ: to=<{u}@example.org>, "
+             "relay=local, delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, status=sent (delivered to mailbox)"
+             for u in _USERS]
+    lines += [f"Dec  1 10:00:01 mail1 dovecot: imap({u}@example.org): Disconnected: Logged out in=12 out=4"
+              for u in _USERS]
+    parser = LogParser("syslog").fit(lines[:2] + lines[6:8])
+    keys = parser.parse(lines)["key"].tolist()
+    assert keys == [keys[0]] * 6 + [keys[6]] * 6 and keys[0] != keys[6] and 0 not in keys
+    assert parser.mask("SASL PLAIN from=<a.b+tag@mail.example.co.uk>.") == "SASL PLAIN from=<<EMAIL>>."
+    # no address: a package's version, a Java object's hash, a host without a domain
+    for text in ("lodash@4.17.21", "root@localhost"):
+        assert parser.mask(text) == text
+    assert parser.mask("java.lang.Object@6d06d69c") == "java.lang.Object@<HEX>"
+    assert LogParser("raw", rules=6).mask("to=<alice@example.org>,") == "to=<alice@example.org>,"

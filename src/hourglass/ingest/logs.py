@@ -461,10 +461,17 @@ _MAIL_ID = (r"(?<![\w.\-])(?:[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{10,}z[0-9B-DF-H
 # ('msgid=<...>: saved mail to INBOX'). Each is its message's own, and in a line of two tokens
 # Drain could not make it a parameter: a template per message (198 in 200 cleanup lines).
 _MESSAGE_ID = r"(?:(?<=message-id=)|(?<=msgid=))<[^<>\s]+>"
+# An e-mail address (rules 7): Postfix's 'to=<alice@example.org>,' is the second token of every
+# delivery line and Dovecot's 'imap(alice@example.org):' the first of its own, the two tokens
+# Drain's prefix tree branches on, so each address without a digit was a template of its own (a
+# mailbox never seen in training an unknown one). Its domain ends in a label starting with a letter
+# (no 'pkg@1.2.3', no Java's 'Object@6d06d69c'); a 'key=' before it is no part of it.
+_EMAIL = r"(?<![\w.+\-])[\w.+\-]+@(?:[A-Za-z0-9\-]+\.)+[A-Za-z][A-Za-z0-9\-]*(?![\w\-]|\.\w)"
 
 # Applied in this order; each match becomes ``<NAME>`` in the template.
 DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
     ("ID", _MESSAGE_ID),  # (rules 7; first: the other masks took parts of it, '<<NUM>@gmail.com>')
+    ("EMAIL", _EMAIL),  # (rules 7)
     ("BLK", r"blk_-?\d+"),
     ("MAC", _MAC),  # (rules 6)
     ("IP", _IP6),  # (an IPv6 address is an <IP>, as an IPv4 one is: one template for both)
@@ -490,10 +497,10 @@ DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
     ("NUM", _NUMBERED),  # a numbered name: core.2275, messages.3
 )
 
-# The default masks of a parser with ``rules=6``: those of ``rules=7`` but mail servers' message ids
-# and Message-IDs.
+# The default masks of a parser with ``rules=6``: those of ``rules=7`` but mail servers' message ids,
+# Message-IDs and e-mail addresses.
 _RULES6_MASKS: tuple[tuple[str, str], ...] = tuple(m for m in DEFAULT_MASKS
-                                                   if m[1] not in (_MAIL_ID, _MESSAGE_ID))
+                                                   if m[1] not in (_MAIL_ID, _MESSAGE_ID, _EMAIL))
 
 # The default masks of a parser with ``rules=4`` or ``5``: those of ``rules=6`` but MAC addresses,
 # date-times and numbers with a unit, and an address, hex id or number before a full stop none.
@@ -592,6 +599,7 @@ def unrepeated(content: str) -> tuple[str, int]:
 _NEEDS: dict[str, tuple[str | None, bool]] = {
     r"blk_-?\d+": ("blk_", True),
     _MESSAGE_ID: ("id=<", False),
+    _EMAIL: ("@", False),
     _MAC: (":", False),  # (one of letters a-f only has no digit)
     _IP6: (":", True),
     _IP6_RULES5: (":", True),
@@ -1037,7 +1045,12 @@ class LogParser(ParamsClone):
         ``Completed`` line was a token with a digit in a short message (``4Bq1xY2zZ3z:
         removed``), a template per message, every one unknown when scored; and the Message-ID a
         mail server logs, ``message-id=<...>`` (Postfix's cleanup), ``msgid=<...>`` (Sendmail,
-        Dovecot's LMTP), as ``<ID>`` (in a line of two tokens, a template per message).
+        Dovecot's LMTP), as ``<ID>`` (in a line of two tokens, a template per message); and an
+        e-mail address, its domain ending in a label that starts with a letter (``alice@example.org``;
+        not ``pkg@1.2.3``, ``Object@6d06d69c``, ``root@localhost``), as ``<EMAIL>``: Postfix's
+        ``to=<alice@example.org>,``, the second token of each delivery line, and Dovecot's
+        ``imap(alice@example.org):``, the first, are among the tokens Drain's prefix tree
+        branches on, so each address without a digit was a template of its own.
         Parsers saved with ``6`` load so and score as they did. ``6``: as ``5``, and
         :data:`DEFAULT_MASKS` also masks a date-time as ISO 8601 and RFC 3339 write it, or its
         date alone, as ``<TIME>`` (``2026-12-01T10:00:00Z``,
