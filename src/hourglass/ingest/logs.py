@@ -468,6 +468,13 @@ _MESSAGE_ID = r"(?:(?<=message-id=)|(?<=msgid=))<[^<>\s]+>"
 # (no 'pkg@1.2.3', no Java's 'Object@6d06d69c'); a 'key=' before it is no part of it.
 _EMAIL = r"(?<![\w.+\-])[\w.+\-]+@(?:[A-Za-z0-9\-]+\.)+[A-Za-z][A-Za-z0-9\-]*(?![\w\-]|\.\w)"
 
+# A host name before its address in brackets (rules 7), as Postfix names a client or relay
+# ('connect from mail-ej1-f54.google.com[209.85.218.54]', 'client=...[...]'): a line of three
+# tokens, so one of them other in each line was a template per host (Drain merges at 0.7 alike),
+# every host never seen in training an unknown template. A name with a full stop only, so the
+# 'unknown' of a client without reverse DNS, and a short name ('localhost'), stay as they are.
+_HOST = r"(?<![\w.\-])[A-Za-z0-9][\w\-]*+(?:\.[\w\-]++)++(?=\[<IP>\])"
+
 # Applied in this order; each match becomes ``<NAME>`` in the template.
 DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
     ("ID", _MESSAGE_ID),  # (rules 7; first: the other masks took parts of it, '<<NUM>@gmail.com>')
@@ -476,6 +483,7 @@ DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
     ("MAC", _MAC),  # (rules 6)
     ("IP", _IP6),  # (an IPv6 address is an <IP>, as an IPv4 one is: one template for both)
     ("IP", _IP4),
+    ("HOST", _HOST),  # (rules 7; after the addresses, which it comes before)
     ("HEX", r"(?<![\w])0[xX][0-9a-fA-F]+(?![\w])"),
     ("PATH", r"(?<![\w.])(?:/[\w.\-]+){2,}/?"),
     # (UUIDs and numbered names after PATH: one in a path ('/tmp/attempt_..._0/file.out') is
@@ -498,9 +506,9 @@ DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
 )
 
 # The default masks of a parser with ``rules=6``: those of ``rules=7`` but mail servers' message ids,
-# Message-IDs and e-mail addresses.
+# Message-IDs, e-mail addresses and host names before their address in brackets.
 _RULES6_MASKS: tuple[tuple[str, str], ...] = tuple(m for m in DEFAULT_MASKS
-                                                   if m[1] not in (_MAIL_ID, _MESSAGE_ID, _EMAIL))
+                                                   if m[1] not in (_MAIL_ID, _MESSAGE_ID, _EMAIL, _HOST))
 
 # The default masks of a parser with ``rules=4`` or ``5``: those of ``rules=6`` but MAC addresses,
 # date-times and numbers with a unit, and an address, hex id or number before a full stop none.
@@ -600,6 +608,7 @@ _NEEDS: dict[str, tuple[str | None, bool]] = {
     r"blk_-?\d+": ("blk_", True),
     _MESSAGE_ID: ("id=<", False),
     _EMAIL: ("@", False),
+    _HOST: ("[<IP>]", False),
     _MAC: (":", False),  # (one of letters a-f only has no digit)
     _IP6: (":", True),
     _IP6_RULES5: (":", True),
@@ -1050,7 +1059,10 @@ class LogParser(ParamsClone):
         not ``pkg@1.2.3``, ``Object@6d06d69c``, ``root@localhost``), as ``<EMAIL>``: Postfix's
         ``to=<alice@example.org>,``, the second token of each delivery line, and Dovecot's
         ``imap(alice@example.org):``, the first, are among the tokens Drain's prefix tree
-        branches on, so each address without a digit was a template of its own.
+        branches on, so each address without a digit was a template of its own; and a host name
+        with a full stop before its address in brackets, as Postfix names a client or relay
+        (``connect from mail-ej1-f54.google.com[209.85.218.54]``), as ``<HOST>``: one token of
+        three, a template per host (``unknown``, a client without reverse DNS, is kept).
         Parsers saved with ``6`` load so and score as they did. ``6``: as ``5``, and
         :data:`DEFAULT_MASKS` also masks a date-time as ISO 8601 and RFC 3339 write it, or its
         date alone, as ``<TIME>`` (``2026-12-01T10:00:00Z``,
