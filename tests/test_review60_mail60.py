@@ -40,6 +40,7 @@ def test_mail_server_message_ids_are_masked() -> None:
         "status=sent (<NUM> 2.0.0 Ok: queued as <ID>)"
     # words (a vowel is no letter of a Postfix id), a long number and a date are no message id
     for text, masked in (("getInstanceOfHandlerz1", "getInstanceOfHandlerz1"),
+                         ("system-update-v2", "system-update-v2"),
                          ("1764583200123", "<NUM>"), ("2026-12-01", "<TIME>")):
         assert parser.mask(text) == masked
     assert parser.rules == RULES == 7

@@ -448,13 +448,14 @@ _NUMBERED_RULES5 = r"(?<=[A-Za-z]\.)\d+(?![\w.])"
 # in seconds and microseconds in its 52-letter alphabet, digits and consonants, then 'z', then the
 # inode number in that alphabet but 'z': '3Pt2mN2VXxznjll'), Sendmail's ('wB1GQ0v3012345': year,
 # month, day, hour, minute, second, a sequence in base 60, then the pid) and Exim's
-# ('1tAbCd-000123-Ab', Exim 4.97's '1tAbCd-00000000123-Ab0x'). The one at the start of each
+# ('1tAbCd-000123-Ab', Exim 4.97's '1tAbCd-00000000123-Ab0x': its first part, the time in base
+# 62, holds a digit, so words of that shape, 'system-update-v2', are none). The one at the start of each
 # Postfix or Sendmail line and Exim's 'Completed' line was a token with a digit in a short message
 # ('4Bq1xY2zZ3z: removed'), so a template per message, every one unknown when scored. (Postfix's
 # short queue ids, in hex, are <HEX> already; a vowel is no letter of a long one, so no word is.)
 _MAIL_ID = (r"(?<![\w.\-])(?:[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{10,}z[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-y]*+"
             r"|(?=[0-9]{0,7}[A-Za-x])[0-9A-Za-x][0-9AB][1-9A-V][0-9A-N][0-9A-Za-x]{4}\d{5,}+"
-            r"|[0-9A-Za-z]{6}-(?:[0-9A-Za-z]{6}-[0-9A-Za-z]{2}|[0-9A-Za-z]{11}-[0-9A-Za-z]{4}))"
+            r"|(?=[A-Za-z]{0,5}\d)[0-9A-Za-z]{6}-(?:[0-9A-Za-z]{6}-[0-9A-Za-z]{2}|[0-9A-Za-z]{11}-[0-9A-Za-z]{4}))"
             r"(?![\w\-]|\.\w)")
 # A message's Message-ID header as a mail server logs it (rules 7): Postfix's cleanup
 # ('4Bq...: message-id=<CAF3x+Q=abc@mail.gmail.com>'), Sendmail's and Dovecot's LMTP delivery
