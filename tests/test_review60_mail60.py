@@ -125,8 +125,10 @@ def test_email_addresses_are_masked() -> None:
     keys = parser.parse(lines)["key"].tolist()
     assert keys == [keys[0]] * 6 + [keys[6]] * 6 and keys[0] != keys[6] and 0 not in keys
     assert parser.mask("SASL PLAIN from=<a.b+tag@mail.example.co.uk>.") == "SASL PLAIN from=<<EMAIL>>."
-    # no address: a package's version, a Java object's hash, a host without a domain
-    for text in ("lodash@4.17.21", "root@localhost"):
+    # no address: a package's version, a Java object's hash, a host without a domain,
+    # nor a systemd template unit's instance
+    for text in ("lodash@4.17.21", "root@localhost", "Started getty@tty1.service.",
+                 "Started user@1000.service - User Manager", "Stopping openvpn@server.socket"):
         assert parser.mask(text) == text
     assert parser.mask("java.lang.Object@6d06d69c") == "java.lang.Object@<HEX>"
     assert LogParser("raw", rules=6).mask("to=<alice@example.org>,") == "to=<alice@example.org>,"

@@ -466,8 +466,12 @@ _MESSAGE_ID = r"(?:(?<=message-id=)|(?<=msgid=))<[^<>\s]+>"
 # delivery line and Dovecot's 'imap(alice@example.org):' the first of its own, the two tokens
 # Drain's prefix tree branches on, so each address without a digit was a template of its own (a
 # mailbox never seen in training an unknown one). Its domain ends in a label starting with a letter
-# (no 'pkg@1.2.3', no Java's 'Object@6d06d69c'); a 'key=' before it is no part of it.
-_EMAIL = r"(?<![\w.+\-])[\w.+\-]+@(?:[A-Za-z0-9\-]+\.)+[A-Za-z][A-Za-z0-9\-]*(?![\w\-]|\.\w)"
+# (no 'pkg@1.2.3', no Java's 'Object@6d06d69c') other than a systemd unit's type (a template
+# unit's instance, 'getty@tty1.service', 'user@1000.service', is none); a 'key=' before it is no
+# part of it.
+_EMAIL = (r"(?<![\w.+\-])[\w.+\-]+@(?:[A-Za-z0-9\-]+\.)+"
+          r"(?!(?:service|socket|target|timer|mount|automount|slice|scope|path|device|swap)(?![\w\-]|\.\w))"
+          r"[A-Za-z][A-Za-z0-9\-]*(?![\w\-]|\.\w)")
 
 # A host name before its address in brackets (rules 7), as Postfix names a client or relay
 # ('connect from mail-ej1-f54.google.com[209.85.218.54]', 'client=...[...]'): a line of three
