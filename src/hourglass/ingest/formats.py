@@ -232,6 +232,9 @@ _WINDOWS_XML = re.compile(rb'\s*(?:<\?xml[^>]*\?>\s*)?(?:<Events>\s*)?<Event\s+x
 #: the W3C extended log format's directives, before its records (Windows Firewall's
 #: pfirewall.log, IIS): '#Version: 1.5', '#Software: ...', '#Fields: date time action ...'
 _W3C_LOG = re.compile(rb"\s*#(?:Version|Software|Fields|Date|Start-Date|Remark):")
+#: its '#Fields:' line: the names of its fields, parted by blanks, or by commas in Exchange's message
+#: tracking log (a CSV after its directives, '#Fields: date-time,client-ip,...', quoted values)
+_W3C_FIELDS = re.compile(rb"(?m)^#Fields: ?([^\r\n]*)")
 
 #: evtx_dump's -o json output: each record pretty-printed after a 'Record N' line
 _EVTX_DUMP_JSON = re.compile(rb"\s*Record \d+\r?\n\s*\{")
@@ -268,6 +271,12 @@ def sniff_format(path: str | os.PathLike[str]) -> Any:
                          "Event Viewer's 'Save as XML') are not read; give the .evtx log itself, or its "
                          "records as JSON lines (evtx_dump -o jsonl)")
     if _W3C_LOG.match(without_boms(head)):  # else a CSV of one column, '#Version: 1.5', trained on
+        fields = _W3C_FIELDS.search(head)
+        if fields is not None and b"," in fields.group(1):  # (tr ' ' , would split its quoted values)
+            raise InputError(f"{p}: a log of W3C directive lines with comma-separated fields "
+                             "(#Software/#Fields: Exchange's message tracking log) is not read; make it "
+                             r"the CSV of its fields: sed -n '/^#Fields: /{s///;p;b}; /^[^#]/p' FILE "
+                             "> FILE.csv")
         raise InputError(f"{p}: a W3C extended log (#Version/#Fields directive lines, space-separated "
                          "fields: Windows Firewall's pfirewall.log, IIS) is not read; make it a CSV of "
                          r"its fields: sed -n '/^#Fields: /{s///;p;b}; /^[^#[:space:]]/p' FILE "

@@ -472,13 +472,51 @@ _HEX_ID_RULES5 = r"(?<![\w.\-])(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-f
 # stop too ('generating core.2275.'), as a number is; one running on (``messages.3.gz``) none
 _NUMBERED = r"(?<=[A-Za-z]\.)\d+(?!\w|\.\w)"
 _NUMBERED_RULES5 = r"(?<=[A-Za-z]\.)\d+(?![\w.])"
+# A mail server's message id (rules 7): Postfix's long queue id (enable_long_queue_ids: the time
+# in seconds and microseconds in its 52-letter alphabet, digits and consonants, then 'z', then the
+# inode number in that alphabet but 'z': '3Pt2mN2VXxznjll'), Sendmail's ('wB1GQ0v3012345': year,
+# month, day, hour, minute, second, a sequence in base 60, then the pid) and Exim's
+# ('1tAbCd-000123-Ab', Exim 4.97's '1tAbCd-00000000123-Ab0x': its first part, the time in base
+# 62, holds a digit, so words of that shape, 'system-update-v2', are none). The one at the start of each
+# Postfix or Sendmail line and Exim's 'Completed' line was a token with a digit in a short message
+# ('4Bq1xY2zZ3z: removed'), so a template per message, every one unknown when scored. (Postfix's
+# short queue ids, in hex, are <HEX> already; a vowel is no letter of a long one, so no word is.)
+_MAIL_ID = (r"(?<![\w.\-])(?:[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{10,}z[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-y]*+"
+            r"|(?=[0-9]{0,7}[A-Za-x])[0-9A-Za-x][0-9AB][1-9A-V][0-9A-N][0-9A-Za-x]{4}\d{5,}+"
+            r"|(?=[A-Za-z]{0,5}\d)[0-9A-Za-z]{6}-(?:[0-9A-Za-z]{6}-[0-9A-Za-z]{2}|[0-9A-Za-z]{11}-[0-9A-Za-z]{4}))"
+            r"(?![\w\-]|\.\w)")
+# A message's Message-ID header as a mail server logs it (rules 7): Postfix's cleanup
+# ('4Bq...: message-id=<CAF3x+Q=abc@mail.gmail.com>'), Sendmail's and Dovecot's LMTP delivery
+# ('msgid=<...>: saved mail to INBOX'). Each is its message's own, and in a line of two tokens
+# Drain could not make it a parameter: a template per message (198 in 200 cleanup lines).
+_MESSAGE_ID = r"(?:(?<=message-id=)|(?<=msgid=))<[^<>\s]+>"
+# An e-mail address (rules 7): Postfix's 'to=<alice@example.org>,' is the second token of every
+# delivery line and Dovecot's 'imap(alice@example.org):' the first of its own, the two tokens
+# Drain's prefix tree branches on, so each address without a digit was a template of its own (a
+# mailbox never seen in training an unknown one). Its domain ends in a label starting with a letter
+# (no 'pkg@1.2.3', no Java's 'Object@6d06d69c') other than a systemd unit's type (a template
+# unit's instance, 'getty@tty1.service', 'user@1000.service', is none); a 'key=' before it is no
+# part of it.
+_EMAIL = (r"(?<![\w.+\-])[\w.+\-]+@(?:[A-Za-z0-9\-]+\.)+"
+          r"(?!(?:service|socket|target|timer|mount|automount|slice|scope|path|device|swap)(?![\w\-]|\.\w))"
+          r"[A-Za-z][A-Za-z0-9\-]*(?![\w\-]|\.\w)")
+
+# A host name before its address in brackets (rules 7), as Postfix names a client or relay
+# ('connect from mail-ej1-f54.google.com[209.85.218.54]', 'client=...[...]'): a line of three
+# tokens, so one of them other in each line was a template per host (Drain merges at 0.7 alike),
+# every host never seen in training an unknown template. A name with a full stop only, so the
+# 'unknown' of a client without reverse DNS, and a short name ('localhost'), stay as they are.
+_HOST = r"(?<![\w.\-])[A-Za-z0-9][\w\-]*+(?:\.[\w\-]++)++(?=\[<IP>\])"
 
 # Applied in this order; each match becomes ``<NAME>`` in the template.
 DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
+    ("ID", _MESSAGE_ID),  # (rules 7; first: the other masks took parts of it, '<<NUM>@gmail.com>')
+    ("EMAIL", _EMAIL),  # (rules 7)
     ("BLK", r"blk_-?\d+"),
     ("MAC", _MAC),  # (rules 6; with dashes, rules 7)
     ("IP", _IP6),  # (an IPv6 address is an <IP>, as an IPv4 one is: one template for both)
     ("IP", _IP4),
+    ("HOST", _HOST),  # (rules 7; after the addresses, which it comes before)
     ("HEX", r"(?<![\w])0[xX][0-9a-fA-F]+(?![\w])"),
     ("PATH", r"(?<![\w.])(?:/[\w.\-]+){2,}/?"),
     # (UUIDs and numbered names after PATH: one in a path ('/tmp/attempt_..._0/file.out') is
@@ -493,16 +531,22 @@ DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
     # whose '_\w+' takes '_' too, a word of n '_' parts before a '-' ('x_1_a_a..._a-z') was tried
     # in 2**n ways, a line taking minutes; the same matches)
     ("ID", r"(?<![\w.\-])[A-Za-z]++_[A-Za-z]*+\d[A-Za-z\d]*+(?:_\w+)?+(?![\w\-])"),
+    ("ID", _MAIL_ID),  # (rules 7) a mail server's message id: Postfix, Sendmail, Exim
     ("HEX", _HEX_ID),  # an id or hash in bare hex
     ("TIME", _TIME),  # (rules 6; before the numbers, which took only its year and minutes)
     ("NUM", _UNIT_NUM),  # (rules 6: a number, or a duration or size: 15ms, 1.5s, 2m30s, 512Mi, 8000000kB)
     ("NUM", _NUMBERED),  # a numbered name: core.2275, messages.3
 )
 
-# The default masks of a parser with ``rules=6``: those of ``rules=7`` but MACs parted by dashes,
-# and IPv6 addresses before a colon or with a port.
+# Masks new with ``rules=7``: mail servers' message ids, Message-IDs, e-mail addresses and host
+# names before their address in brackets.
+_RULES7_ONLY = (_MAIL_ID, _MESSAGE_ID, _EMAIL, _HOST)
+
+# The default masks of a parser with ``rules=6``: those of ``rules=7`` but the masks new with it
+# (_RULES7_ONLY), MACs parted by dashes, and IPv6 addresses before a colon or with a port.
 _RULES6_MASKS: tuple[tuple[str, str], ...] = tuple(
-    (name, {_MAC: _MAC_RULES6, _IP6: _IP6_RULES6}.get(rx, rx)) for name, rx in DEFAULT_MASKS)
+    (name, {_MAC: _MAC_RULES6, _IP6: _IP6_RULES6}.get(rx, rx)) for name, rx in DEFAULT_MASKS
+    if rx not in _RULES7_ONLY)
 
 # The default masks of a parser with ``rules=4`` or ``5``: those of ``rules=6`` but MAC addresses,
 # date-times and numbers with a unit, and an address, hex id or number before a full stop none.
@@ -510,7 +554,7 @@ _RULES5_MASKS: tuple[tuple[str, str], ...] = tuple(
     (name, {_IP4: _IP4_RULES5, _IP6: _IP6_RULES5, _HEX_ID: _HEX_ID_RULES5,
             _UNIT_NUM: _NUM_RULES5, _NUMBERED: _NUMBERED_RULES5}.get(rx, rx))
     for name, rx in DEFAULT_MASKS
-    if rx not in (_TIME, _MAC))
+    if rx not in (_TIME, _MAC, *_RULES7_ONLY))
 
 # The default masks of a parser with ``rules=3``: those of ``rules=4`` but IPv6 addresses.
 _RULES3_MASKS: tuple[tuple[str, str], ...] = tuple(m for m in _RULES5_MASKS if m[1] != _IP6_RULES5)
@@ -600,12 +644,15 @@ def unrepeated(content: str) -> tuple[str, int]:
 # check off for the masks after it).
 _NEEDS: dict[str, tuple[str | None, bool]] = {
     r"blk_-?\d+": ("blk_", True),
+    _MESSAGE_ID: ("id=<", False),
+    _EMAIL: ("@", False),
+    _HOST: ("[<IP>]", False),
     _MAC_RULES6: (":", False),  # (one of letters a-f only has no digit)
     _IP6: (":", True),
     _IP6_RULES6: (":", True),
     _IP6_RULES5: (":", True),
-    dict(DEFAULT_MASKS)["UUID"]: ("-", False),  # UUID (one of letters a-f only has no digit)
-    dict(DEFAULT_MASKS)["ID"]: ("_", True),  # ID
+    dict(_RULES6_MASKS)["UUID"]: ("-", False),  # UUID (one of letters a-f only has no digit)
+    dict(_RULES6_MASKS)["ID"]: ("_", True),  # ID (a numbered name)
     r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?![\w.])": (".", True),
     _IP4: (".", True),
     r"(?<![\w])0[xX][0-9a-fA-F]+(?![\w])": ("0", True),
@@ -1068,12 +1115,27 @@ class LogParser(ParamsClone):
         with a letter kept: a template per device); and an IPv6 address before a colon that ends
         a clause (``from 2001:db8::7: ok``, ``fe80::1%eth0:``), or an IPv4-mapped one with its
         port (``::ffff:10.0.0.1:443``), is an ``<IP>`` whole, as an IPv4 client's is (it was cut
-        by the numbers mask, or its ``::ffff:`` or zone kept as text). Parsers saved with ``6``
-        load so and score as they did. ``6``: as ``5``, and :data:`DEFAULT_MASKS` also masks a
-        date-time as ISO 8601 and RFC 3339 write it, or its date alone, as ``<TIME>``
-        (``2026-12-01T10:00:00Z``, ``2026-12-01T10:00:00.123456789+00:00``, ``2026-12-01
-        10:00:00,123``: the time a structured logger writes into each message, logrus'
-        ``time="..."``, a JSON ``"ts"``):
+        by the numbers mask, or its ``::ffff:`` or zone kept as text); and :data:`DEFAULT_MASKS`
+        also masks a mail server's message id as ``<ID>``: Postfix's long queue id
+        (``3Pt2mN2VXxznjll``, its digits and consonants, a ``z``, the inode's), Sendmail's
+        (``wB1GQ0v3012345``) and Exim's (``1tAbCd-000123-Ab``): the one opening each Postfix and
+        Sendmail line and Exim's ``Completed`` line was a token with a digit in a short message
+        (``4Bq1xY2zZ3z: removed``), a template per message, every one unknown when scored; and
+        the Message-ID a mail server logs, ``message-id=<...>`` (Postfix's cleanup),
+        ``msgid=<...>`` (Sendmail, Dovecot's LMTP), as ``<ID>`` (in a line of two tokens, a
+        template per message); and an e-mail address, its domain ending in a label that starts
+        with a letter (``alice@example.org``; not ``pkg@1.2.3``, ``Object@6d06d69c``,
+        ``root@localhost``), as ``<EMAIL>``: Postfix's ``to=<alice@example.org>,``, the second
+        token of each delivery line, and Dovecot's ``imap(alice@example.org):``, the first, are
+        among the tokens Drain's prefix tree branches on, so each address without a digit was a
+        template of its own; and a host name with a full stop before its address in brackets,
+        as Postfix names a client or relay (``connect from mail-ej1-f54.google.com[209.85.218.54]``),
+        as ``<HOST>``: one token of three, a template per host (``unknown``, a client without
+        reverse DNS, is kept). Parsers saved with ``6`` load so and score as they did. ``6``: as
+        ``5``, and :data:`DEFAULT_MASKS` also masks a date-time as ISO 8601 and RFC 3339 write
+        it, or its date alone, as ``<TIME>`` (``2026-12-01T10:00:00Z``,
+        ``2026-12-01T10:00:00.123456789+00:00``, ``2026-12-01 10:00:00,123``: the time a
+        structured logger writes into each message, logrus' ``time="..."``, a JSON ``"ts"``):
         the numbers mask took only its year and minutes, so its month, day, hour and seconds
         stayed text, and a short message had a template per second it was logged at, unknown
         when scored at another; and a number with a unit, a duration or a size (``15ms``,
