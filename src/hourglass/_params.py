@@ -9,7 +9,7 @@ import math
 import numbers
 import re
 from collections.abc import Collection, Iterator
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
@@ -46,8 +46,48 @@ class ParamsClone:
     def get_params(self, deep: bool = True) -> dict[str, Any]:  # (each class gives its own)
         raise NotImplementedError
 
+    def set_params(self, **params: Any) -> Self:
+        """Set constructor arguments by name (scikit-learn's ``set_params``: what a scikit-learn
+        pipeline's ``make_pipeline(...).set_params(tabularpreprocessor__scaler="robust")`` and
+        ``GridSearchCV`` call); a fitted state is not changed: fit again. A name ``get_params``
+        does not list is an ``InputError`` naming the parameters taken.
+
+        Parameters
+        ----------
+        **params
+            New values of constructor arguments, by name.
+
+        Returns
+        -------
+        Self
+            ``self``.
+
+        Examples
+        --------
+        >>> from hourglass.features import TabularPreprocessor
+        >>> TabularPreprocessor().set_params(scaler="robust", max_corr=None).get_params()["scaler"]
+        'robust'
+        """
+        own = self.get_params()
+        unknown = [k for k in params if k not in own]
+        if unknown:
+            raise InputError(f"{type(self).__name__} has no parameter {unknown[0]!r}; it takes "
+                             f"{', '.join(own)}", param=unknown[0])
+        for name, value in params.items():
+            setattr(self, name, value)
+        return self
+
     def __sklearn_clone__(self) -> Any:
         return type(self)(**self.get_params())
+
+    def __sklearn_tags__(self) -> Any:
+        # scikit-learn's check_is_fitted and its Pipeline (get_tags of each step) ask every
+        # estimator for its tags; imported here, so that the log parser's users pay for
+        # scikit-learn only when they call it
+        from sklearn.utils import Tags, TargetTags, TransformerTags
+
+        return Tags(estimator_type=None, target_tags=TargetTags(required=False),
+                    transformer_tags=TransformerTags())
 
 
 def share_count(frac: float, n: int) -> int:
