@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -44,3 +45,33 @@ def test_preprocessors_take_set_params_and_answer_check_is_fitted() -> None:
     pre = TabularPreprocessor().fit(df)
     check_is_fitted(pre)
     assert pre.set_params(scaler="standard").fit(df).transform(df).shape == (4, 4)
+
+
+def test_tabular_preprocessor_is_a_step_of_a_scikit_learn_pipeline() -> None:
+    # What was wrong: a scikit-learn pipeline calls each step's fit_transform(X, y), and
+    # TabularPreprocessor's took no y: make_pipeline(TabularPreprocessor(), AutoEncoder()).fit(df)
+    # raised "fit_transform() takes 2 positional arguments but 3 were given", so a mixed-type
+    # DataFrame could not be glued to a detector in scikit-learn (cross_val_score, GridSearchCV)
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+    from sklearn.pipeline import make_pipeline
+
+    from hourglass.detectors import AutoEncoder
+    from hourglass.features import TabularPreprocessor
+
+    rng = np.random.default_rng(0)
+    n = 80
+    df = pd.DataFrame({"proto": rng.choice(["tcp", "udp"], n), "bytes": rng.exponential(100, n)})
+    y = np.zeros(n, dtype=int)
+    y[::10] = 1
+    df.loc[y == 1, "proto"] = "icmp"
+    df.loc[y == 1, "bytes"] = 1e5
+
+    def pipe():
+        return make_pipeline(TabularPreprocessor(), AutoEncoder(hidden=(4, 2), epochs=2, verbose=0))
+
+    fitted = pipe().fit(df)
+    own = AutoEncoder(hidden=(4, 2), epochs=2, verbose=0).fit(TabularPreprocessor().fit_transform(df))
+    np.testing.assert_array_equal(fitted.decision_function(df),
+                                  own.score(TabularPreprocessor().fit(df).transform(df)))
+    auc = cross_val_score(pipe(), df, y, scoring="roc_auc", cv=StratifiedKFold(2))
+    assert np.isfinite(auc).all()

@@ -744,7 +744,7 @@ class TabularPreprocessor(ParamsClone):
                     logger.warning("%s", said)
             self.roles_[c], self.reasons_[c] = role, why
 
-    def fit(self, df: pd.DataFrame) -> TabularPreprocessor:
+    def fit(self, df: pd.DataFrame, y: object | None = None) -> TabularPreprocessor:
         """Learn roles, imputation, categories, transforms and scales from training rows.
 
         A fit that fails leaves the preprocessor as it was (unfitted, or with its earlier fit),
@@ -755,6 +755,9 @@ class TabularPreprocessor(ParamsClone):
         ----------
         df
             Training rows (a DataFrame).
+        y
+            Ignored: labels a scikit-learn pipeline passes to each step
+            (``make_pipeline(TabularPreprocessor(), detector).fit(df, y)``).
 
         Returns
         -------
@@ -1386,13 +1389,15 @@ class TabularPreprocessor(ParamsClone):
             at += b.shape[1]
         return out
 
-    def fit_transform(self, df: pd.DataFrame) -> np.ndarray:
+    def fit_transform(self, df: pd.DataFrame, y: object | None = None) -> np.ndarray:
         """``fit(df)`` then ``transform(df)``.
 
         Parameters
         ----------
         df
             Training rows (a DataFrame).
+        y
+            Ignored, as in :meth:`fit`.
 
         Returns
         -------
