@@ -75,3 +75,31 @@ def test_tabular_preprocessor_is_a_step_of_a_scikit_learn_pipeline() -> None:
                                   own.score(TabularPreprocessor().fit(df).transform(df)))
     auc = cross_val_score(pipe(), df, y, scoring="roc_auc", cv=StratifiedKFold(2))
     assert np.isfinite(auc).all()
+
+
+def test_date_order_read_the_other_way_in_a_later_data_set_is_said_again(monkeypatch, caplog) -> None:
+    # What was wrong: an ambiguous date order ('01/02/2024': no day above 12) was said once per
+    # column name and process, so in a notebook a second data set whose 'ts' column read the
+    # other way (day first by its span, after a first read month first) was read so without a
+    # word, the only warning on screen saying the column reads month first
+    import logging
+
+    from hourglass import _times
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    monkeypatch.setattr(_times, "_WARNED", set())  # as in a fresh process
+    n = 48
+
+    def frame(start: str, form: str) -> pd.DataFrame:
+        ts = pd.date_range(start, periods=n, freq="h").strftime(form)
+        return pd.DataFrame({"ts": ts, "cpu": np.sin(np.arange(n) / 3.0)})
+
+    orders = []
+    with caplog.at_level(logging.WARNING, logger="hourglass._times"):
+        for start, form in [("2024-01-02", "%m/%d/%Y %H:%M"), ("2024-01-02", "%m/%d/%Y %H:%M"),
+                            ("2024-02-01", "%d/%m/%Y %H:%M")]:
+            orders.append(TimeSeriesPreprocessor("ts").fit(frame(start, form)).dayfirst_)
+    said = [r.getMessage() for r in caplog.records if "no day above 12" in r.getMessage()]
+    assert orders == [False, False, True]
+    assert len(said) == 2, said  # the same reading twice is said once
+    assert "read month first" in said[0] and "read day first" in said[1]

@@ -45,7 +45,7 @@ __all__ = ["FUTURE_LIMIT", "DateOrderError", "TimeRangeError", "c_time_locale", 
            "unreadable_times", "yymmdd_times"]
 
 logger = logging.getLogger(__name__)
-_WARNED: set[str] = set()  # columns whose date order or epoch units were already said (once a run)
+_WARNED: set[str] = set()  # date orders (per column, separator and order) or epoch units said, once a run
 
 #: how far ahead of the machine's clock a streamed row's time may be (clock skew; a local time
 #: zone mislabelled as UTC is at most 14 hours) before the row is refused: a device clock saying
@@ -210,7 +210,8 @@ def infer_dayfirst(values: object, column: str) -> bool | None:
     way wins (data is collected over one stretch: hourly rows from 1 to 8 February read month
     first would spread over 7 months); failing that, dotted dates (``01.02.2026``) are read day
     first, as that form is written, and ``/`` or ``-`` dates month first. Either way a warning
-    (once per column) says which and why.
+    (once per column and reading: another order, or another separator, is said again)
+    says which and why.
 
     Examples
     --------
@@ -434,8 +435,12 @@ def _infer_order(text: pd.Series, column: str) -> bool:
                               f"{_human(max(d, m))}")
     else:  # the written convention: dotted dates are day first, 01/02/2026 month first in pandas
         choice, why = dates.sep == ".", "as such dates are usually written"
-    if column not in _WARNED:
-        _WARNED.add(column)
+    # said once a column and reading: a chunk, batch or request of the same dates reads them
+    # alike, but another file's column of that name may read the other way (a notebook's
+    # second data set), which a key of the column alone left unsaid
+    said = f"{column}\0{dates.sep}\0{choice}"
+    if said not in _WARNED:
+        _WARNED.add(said)
         logger.warning("column %r: no day above 12 tells whether %r is day or month first; read %s "
                        "(%s). Write the times as ISO 8601 (YYYY-MM-DD) to be sure", column,
                        text.iloc[k], "day first (DD/MM/YYYY)" if choice else "month first "
