@@ -103,3 +103,40 @@ def test_date_order_read_the_other_way_in_a_later_data_set_is_said_again(monkeyp
     assert orders == [False, False, True]
     assert len(said) == 2, said  # the same reading twice is said once
     assert "read month first" in said[0] and "read day first" in said[1]
+
+
+def test_pipeline_get_params_set_params_clone_and_check_is_fitted() -> None:
+    # What was wrong: Pipeline had no get_params/set_params, so sklearn.base.clone(pipe) raised
+    # "Cannot clone object ... does not implement a 'get_params' method", nested settings
+    # (detector__epochs, features__scaler, threshold__q) could not be set or listed, and
+    # check_is_fitted(pipe) raised an AttributeError about '__sklearn_tags__'
+    from sklearn.base import clone
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    from hourglass import AutoEncoder, Pipeline, thresholds
+    from hourglass.errors import InputError
+    from hourglass.features import TabularPreprocessor
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(60, 3)), columns=list("abc"))
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0), TabularPreprocessor(),
+                    thresholds.Percentile(99))
+    params = pipe.get_params()
+    got = params["detector__epochs"], params["features__scaler"], params["threshold__q"]
+    assert got == (1, "minmax", 99)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(pipe)
+    pipe.fit(df)
+    check_is_fitted(pipe)
+    twin = clone(pipe)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(twin)
+    assert twin.detector is not pipe.detector and twin.detector.get_params() == pipe.detector.get_params()
+    np.testing.assert_array_equal(twin.fit(df).score(df), pipe.score(df))  # same seed, same scores
+    assert pipe.set_params(detector__epochs=2, features__scaler="robust", threshold__q=98) is pipe
+    assert (pipe.detector.epochs, pipe.features.scaler, pipe.threshold.q) == (2, "robust", 98)
+    with pytest.raises(InputError, match="Pipeline has no parameter 'epochs'"):
+        pipe.set_params(epochs=3)
+    with pytest.raises(InputError, match="threshold__q: threshold is None"):
+        Pipeline().set_params(threshold__q=99)

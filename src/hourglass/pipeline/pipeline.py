@@ -568,6 +568,102 @@ class Pipeline:
         self.threshold = threshold
         self.info: dict[str, Any] = {}
 
+    _PARTS = ("detector", "features", "threshold")
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor arguments (scikit-learn's ``get_params``, which ``sklearn.base.clone``
+        calls: a clone is the pipeline unfitted, with clones of its parts).
+
+        Parameters
+        ----------
+        deep
+            Also each part's own parameters, as ``detector__epochs``, ``features__scaler``,
+            ``threshold__q``.
+
+        Returns
+        -------
+        dict
+            Parameter name → value.
+
+        Examples
+        --------
+        >>> from hourglass import Pipeline, AutoEncoder, thresholds
+        >>> pipe = Pipeline(AutoEncoder(epochs=3), threshold=thresholds.Percentile(99))
+        >>> params = pipe.get_params()
+        >>> params["detector__epochs"], params["threshold__q"], params["features"]
+        (3, 99, None)
+        """
+        out: dict[str, Any] = {name: getattr(self, name) for name in self._PARTS}
+        if deep:
+            for name in self._PARTS:
+                part = out[name]
+                if hasattr(part, "get_params") and not isinstance(part, type):
+                    out.update({f"{name}__{k}": v for k, v in part.get_params(deep=True).items()})
+        return out
+
+    def set_params(self, **params: Any) -> Pipeline:
+        """Set constructor arguments, or a part's own by ``part__name`` (scikit-learn's
+        ``set_params``: ``detector__epochs=5``, ``features__scaler="robust"``; ``threshold__q=99.9``
+        replaces the rule with one of that setting, as a detector's ``set_params`` does). A
+        fitted pipeline keeps its fit (``detector_``, ``features_``): fit again.
+
+        Parameters
+        ----------
+        **params
+            New values by name.
+
+        Returns
+        -------
+        Pipeline
+            ``self``.
+
+        Raises
+        ------
+        hourglass.errors.InputError
+            A name that is no parameter, or a part's parameter where the part is ``None``.
+
+        Examples
+        --------
+        >>> from hourglass import Pipeline, AutoEncoder, thresholds
+        >>> pipe = Pipeline(AutoEncoder(), threshold=thresholds.Percentile(99))
+        >>> pipe = pipe.set_params(detector__epochs=5, threshold__q=99.5)
+        >>> pipe.detector.epochs, pipe.threshold.q
+        (5, 99.5)
+        """
+        unknown = [k for k in params if k.partition("__")[0] not in self._PARTS]
+        if unknown:
+            raise InputError(f"Pipeline has no parameter {unknown[0]!r}; it takes detector, features "
+                             "and threshold, and their own parameters as detector__epochs, "
+                             "features__scaler, threshold__q", param=unknown[0])
+        for name in self._PARTS:
+            if name in params:
+                setattr(self, name, params[name])
+        for name in self._PARTS:
+            own = {k.partition("__")[2]: v for k, v in params.items() if k.startswith(f"{name}__")}
+            if not own:
+                continue
+            part = getattr(self, name)
+            first = f"{name}__{next(iter(own))}"
+            if part is None or isinstance(part, type) or not hasattr(part, "get_params"):
+                raise InputError(f"{first}: {name} is {part!r}, which has no parameters to set; "
+                                 f"give {name} first (e.g. Pipeline({name}=...))", param=name)
+            if isinstance(part, Threshold):  # a rule has no set_params: a new one, as a detector's
+                taken = part.get_params()
+                if any(k not in taken for k in own):
+                    k = next(k for k in own if k not in taken)
+                    raise InputError(f"threshold__{k}: {type(part).__name__} has no parameter {k!r}; "
+                                     f"it takes {', '.join(taken) or 'none'}", param="threshold")
+                self.threshold = type(part)(**{**taken, **own})
+            else:
+                part.set_params(**own)
+        return self
+
+    def __sklearn_tags__(self) -> Any:
+        # what scikit-learn's check_is_fitted reads first (then the fitted attributes, '_' last)
+        from sklearn.utils import Tags, TargetTags
+
+        return Tags(estimator_type=None, target_tags=TargetTags(required=False))
+
     def fit(self, df: pd.DataFrame, y: object | None = None, *, X_val: pd.DataFrame | None = None,
             y_val: object | None = None) -> Pipeline:
         """Fit the preprocessing and the detector on (normal) training rows ``df``.
