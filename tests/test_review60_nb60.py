@@ -140,3 +140,35 @@ def test_pipeline_get_params_set_params_clone_and_check_is_fitted() -> None:
         pipe.set_params(epochs=3)
     with pytest.raises(InputError, match="threshold__q: threshold is None"):
         Pipeline().set_params(threshold__q=99)
+
+
+def test_pipeline_is_rated_by_its_scores_in_cross_val_score() -> None:
+    # What was wrong: scoring="roc_auc" on a Pipeline (cloneable since get_params) took the two
+    # columns of predict_proba, there being no decision_function, and each fold's score was NaN
+    # ("y should be a 1d array, got an array of shape (n, 2)"), with scikit-learn's warnings
+    # only, so GridSearchCV picked a "best" setting from NaNs; and the default scorer's
+    # score(X, y) was Python's "takes 2 positional arguments but 3 were given"
+    import warnings
+
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
+
+    from hourglass import AutoEncoder, Pipeline
+
+    rng = np.random.default_rng(0)
+    n = 80
+    df = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    y = np.zeros(n, dtype=int)
+    y[::8] = 1
+    df.loc[y == 1, ["a", "b"]] = 8.0
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0))
+    cv = StratifiedKFold(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # scikit-learn's "Scoring failed"
+        auc = cross_val_score(pipe, df, y, scoring="roc_auc", cv=cv)
+        search = GridSearchCV(pipe, {"detector__epochs": [1, 2]}, scoring="roc_auc", cv=cv).fit(df, y)
+    assert np.isfinite(auc).all() and np.isfinite(search.cv_results_["mean_test_score"]).all()
+    fitted = pipe.fit(df)
+    np.testing.assert_array_equal(fitted.decision_function(df), fitted.score(df))
+    with pytest.raises(TypeError, match=r"Pipeline.score\(df\) gives one anomaly score per row and "
+                                        r"takes no labels y"):
+        fitted.score(df, y)

@@ -55,7 +55,7 @@ from hourglass.nn.training import check_proximal_mu
 from hourglass.thresholds import HELD_OUT, TRAINING, Calibrator, Percentile, Threshold, threshold_from_dict
 
 __all__ = ["WARM_START_PARAMS", "BaseDetector", "DeepDetector", "DetectorNotFittedError", "frame_names",
-           "held_out_scores_said", "overflow_as_inf", "sklearn_seed", "warm_start_models"]
+           "held_out_scores_said", "labels_refused", "overflow_as_inf", "sklearn_seed", "warm_start_models"]
 
 logger = logging.getLogger(__name__)
 
@@ -170,6 +170,21 @@ def state_vector(arrays: dict[str, np.ndarray], name: str, dtype: Any,
         raise ArtefactError(f"detector state: array {name!r} holds {raw.dtype}, expected "
                             f"{np.dtype(dtype)}; the artefact was modified")
     return raw
+
+
+def labels_refused(who: str) -> TypeError:
+    """The error of a ``score`` given labels ``y``: scikit-learn's default scorer calls
+    ``score(X, y)`` for one number rating the model, where a detector's (a pipeline's) gives one
+    anomaly score per row.
+
+    Examples
+    --------
+    >>> str(labels_refused("AutoEncoder.score(X)"))[:60]
+    'AutoEncoder.score(X) gives one anomaly score per row and tak'
+    """
+    return TypeError(f"{who} gives one anomaly score per row and takes no labels y; to rate the model "
+                     "with labels, use a metric (hourglass.evaluate.binary_metrics) or, in "
+                     'scikit-learn, scoring="roc_auc"')
 
 
 def overflow_as_inf(scores: object) -> np.ndarray:
@@ -868,10 +883,7 @@ class BaseDetector(BaseEstimator):
         TypeError: AutoEncoder.score(X) gives one anomaly score per row and takes no labels y; ...
         """
         if y is not None:
-            raise TypeError(f"{type(self).__name__}.score(X) gives one anomaly score per row and "
-                            "takes no labels y; to rate the model with labels, use a metric "
-                            "(hourglass.evaluate.binary_metrics) or, in scikit-learn, "
-                            'scoring="roc_auc"')
+            raise labels_refused(f"{type(self).__name__}.score(X)")
         self._check_fitted()
         return overflow_as_inf(np.asarray(self._score(self._validate(X, reset=False)), dtype=np.float64))
 

@@ -22,7 +22,7 @@ from hourglass._arrays import from_torch
 from hourglass._columns import counted, counted_plural
 from hourglass._logs import held_records
 from hourglass.detectors.autoencoder import AutoEncoder
-from hourglass.detectors.base import BaseDetector
+from hourglass.detectors.base import BaseDetector, labels_refused
 from hourglass.errors import HourglassWarning, InputError, NotFittedError
 from hourglass.features.roles import MISSING
 from hourglass.features.tabular import TabularPreprocessor
@@ -1490,8 +1490,13 @@ class Pipeline:
             _HELD_EXTRA.reset(token)
         self._warn_extra(list(held))  # (not reached when the block raised)
 
-    def score(self, df: pd.DataFrame) -> np.ndarray:
+    def score(self, df: pd.DataFrame, y: object | None = None) -> np.ndarray:
         """Anomaly score per row (higher = more anomalous).
+
+        Not scikit-learn's ``score(X, y)`` (one number rating a fitted model): ``y`` is refused
+        with a ``TypeError``, as a detector's ``score`` refuses it. To rate or select pipelines
+        with labels in scikit-learn, give a scorer (``scoring="roc_auc"``), which reads
+        :meth:`decision_function`.
 
         Examples
         --------
@@ -1502,8 +1507,26 @@ class Pipeline:
         >>> pipe.score(df).shape
         (50,)
         """
+        if y is not None:
+            raise labels_refused("Pipeline.score(df)")
         X = self.transform(df)
         return self.detector_.score(X)
+
+    def decision_function(self, df: pd.DataFrame) -> np.ndarray:
+        """Alias of :meth:`score` (PyOD's name, as on the detectors): what scikit-learn's
+        ``scoring="roc_auc"`` ranks rows by, where it would otherwise take the two columns of
+        :meth:`predict_proba`.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from hourglass import Pipeline, AutoEncoder
+        >>> df = pd.DataFrame({"a": np.arange(50.0), "b": np.arange(50.0) % 7})
+        >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0)).fit(df)
+        >>> bool(np.array_equal(pipe.decision_function(df), pipe.score(df)))
+        True
+        """
+        return self.score(df)
 
     def calibrated_score(self, df: pd.DataFrame) -> np.ndarray:
         """Anomaly probability in [0, 1] per row (share of held-out normal scores below it).
