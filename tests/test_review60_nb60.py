@@ -172,3 +172,16 @@ def test_pipeline_is_rated_by_its_scores_in_cross_val_score() -> None:
     with pytest.raises(TypeError, match=r"Pipeline.score\(df\) gives one anomaly score per row and "
                                         r"takes no labels y"):
         fitted.score(df, y)
+
+
+def test_registry_name_of_a_detector_instance() -> None:
+    # What was wrong: hourglass.detectors.name_of(det), given the detector a notebook holds
+    # rather than its class, raised "AttributeError: 'AutoEncoder' object has no attribute
+    # '__name__'" from inside, and any other object an AttributeError too, not the InputError
+    # its docstring promises for what is not a registered detector
+    from hourglass.detectors import AutoEncoder, name_of
+    from hourglass.errors import InputError
+
+    assert name_of(AutoEncoder(epochs=3)) == name_of(AutoEncoder) == "autoencoder"
+    with pytest.raises(InputError, match="str is not a registered detector"):
+        name_of("autoencoder")

@@ -182,13 +182,13 @@ def get(name: str) -> type[BaseDetector]:
     return cls
 
 
-def name_of(cls: type) -> str:
-    """Registry name of a detector class.
+def name_of(cls: object) -> str:
+    """Registry name of a detector class, or of a detector's.
 
     Parameters
     ----------
     cls
-        A detector class (not an instance).
+        A detector class, or a detector (its class is named).
 
     Returns
     -------
@@ -203,14 +203,15 @@ def name_of(cls: type) -> str:
     Examples
     --------
     >>> from hourglass.detectors import AutoEncoder
-    >>> name_of(AutoEncoder)
-    'autoencoder'
+    >>> name_of(AutoEncoder), name_of(AutoEncoder(epochs=3))
+    ('autoencoder', 'autoencoder')
     """
-    target = f"{cls.__module__}:{cls.__name__}"
+    kind = cls if isinstance(cls, type) else type(cls)  # an instance had no __name__ (AttributeError)
+    target = f"{kind.__module__}:{kind.__name__}"
     for name, entry in _ENTRIES.items():
         if entry.path == target:
             return name
-    raise InputError(f"{cls.__name__} is not a registered detector")
+    raise InputError(f"{kind.__name__} is not a registered detector")
 
 
 def docstring_summary(cls: type) -> str:
