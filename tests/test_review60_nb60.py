@@ -185,3 +185,32 @@ def test_registry_name_of_a_detector_instance() -> None:
     assert name_of(AutoEncoder(epochs=3)) == name_of(AutoEncoder) == "autoencoder"
     with pytest.raises(InputError, match="str is not a registered detector"):
         name_of("autoencoder")
+
+
+def test_a_frame_of_integer_column_labels_is_not_scored_by_position_once_reordered() -> None:
+    # What was wrong: a detector keeps feature_names_in_ only for string column names (as
+    # scikit-learn does), so one fitted on pd.DataFrame(X), columns 0, 1, 2, scored
+    # df[[2, 1, 0]] silently by position, each column read as another feature, where the README
+    # says a detector fitted on a DataFrame refuses a frame whose columns moved or differ
+    from hourglass.detectors import AutoEncoder, LSTMAutoEncoder
+    from hourglass.errors import InputError
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(60, 3)) * [1.0, 10.0, 100.0])
+    det = AutoEncoder(hidden=(4, 2), epochs=1, verbose=0).fit(df)
+    assert not hasattr(det, "feature_names_in_")  # scikit-learn's rule kept
+    scores = det.score(df)
+    np.testing.assert_array_equal(det.score(pd.DataFrame(df.to_numpy())), scores)  # same labels
+    np.testing.assert_array_equal(det.score(df.to_numpy()), scores)  # an array: by position
+    with pytest.raises(InputError, match=r"X: the columns are in another order than at fit \(0, 1, 2\)"):
+        det.score(df[[2, 1, 0]])
+    with pytest.raises(InputError, match=r"X: the columns differ from those at fit \(missing 2; "
+                                         r"not seen at fit 3\)"):
+        det.score(df.rename(columns={2: 3}))
+    mixed = df.set_axis(["a", 1, "c"], axis=1)
+    det.fit(mixed)
+    with pytest.raises(InputError, match="another order than at fit"):
+        det.score(mixed[["c", 1, "a"]])
+    series = LSTMAutoEncoder(window=8, epochs=1, verbose=0).fit(df)
+    with pytest.raises(InputError, match="series: the columns are in another order"):
+        series.score(df[[1, 0, 2]])

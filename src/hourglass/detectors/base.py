@@ -1237,18 +1237,37 @@ class BaseDetector(BaseEstimator):
 
     def _record_column_names(self, X: object) -> None:
         """Record ``feature_names_in_`` when ``X`` is a DataFrame with string column names (as
-        scikit-learn does); forget an earlier fit's names otherwise."""
+        scikit-learn does); forget an earlier fit's names otherwise. The labels of a DataFrame
+        whose names are not all strings (``pd.DataFrame(array)``'s 0, 1, 2 ...) are kept aside,
+        unsaved, for :meth:`_check_column_names`: scikit-learn keeps no names for them."""
         names = frame_names(X)
         if names is None:
             self.__dict__.pop("feature_names_in_", None)
         else:
             self.feature_names_in_ = np.asarray(names, dtype=object)
+        if names is None and isinstance(X, pd.DataFrame) and len(X.columns):
+            self._frame_labels: pd.Index | None = X.columns.copy()
+        else:
+            self.__dict__.pop("_frame_labels", None)
 
     def _check_column_names(self, X: object, what: str = "X") -> None:
         """A DataFrame scored by a detector fitted on one must have the fit's columns in the
-        fit's order: a column moved would silently be read as another feature."""
+        fit's order: a column moved would silently be read as another feature. So too a frame
+        of other labels than names (integers) given to one fitted on a frame of such labels."""
         fitted = getattr(self, "feature_names_in_", None)
         names = frame_names(X)
+        labels = self.__dict__.get("_frame_labels")
+        if fitted is None and labels is not None and isinstance(X, pd.DataFrame) and names is None \
+                and not labels.equals(X.columns) and len(X.columns) == len(labels):
+            missing = [n for n in labels if n not in X.columns]
+            unexpected = [n for n in X.columns if n not in labels]
+            if not missing and not unexpected:
+                shown = ", ".join(map(repr, labels[:5])) + (" ..." if len(labels) > 5 else "")
+                raise InputError(f"{what}: the columns are in another order than at fit ({shown}); "
+                                 "reorder them as at fit")
+            parts = ([f"missing {', '.join(map(repr, missing[:5]))}"] if missing else []) + (
+                [f"not seen at fit {', '.join(map(repr, unexpected[:5]))}"] if unexpected else [])
+            raise InputError(f"{what}: the columns differ from those at fit ({'; '.join(parts)})")
         if fitted is None or names is None or list(fitted) == names:
             return
         seen = set(fitted)
