@@ -214,3 +214,34 @@ def test_a_frame_of_integer_column_labels_is_not_scored_by_position_once_reorder
     series = LSTMAutoEncoder(window=8, epochs=1, verbose=0).fit(df)
     with pytest.raises(InputError, match="series: the columns are in another order"):
         series.score(df[[1, 0, 2]])
+
+
+def test_a_table_written_again_between_reads_is_warned_of_again(tmp_path, caplog, monkeypatch) -> None:
+    # What was wrong: the ',,,' rows of a spreadsheet's export were said once per path and
+    # process, so in a notebook a sheet exported again (more rows of no value) and read again
+    # gave three rows of missing values without a word; a header's repeated names and a sniffed
+    # delimiter likewise. Each is now said once per file and finding: the same read twice is
+    # said once, a file written again with other findings is said again
+    import logging
+
+    from hourglass.ingest import tables
+    from hourglass.ingest.readers import read_table
+
+    for name in ("_SAID_EMPTY", "_SAID_REPEATS", "_SAID_DELIMITER"):  # as in a fresh process
+        monkeypatch.setattr(tables, name, set())
+    path = tmp_path / "sheet.csv"
+
+    def said(text: str) -> list[str]:
+        with caplog.at_level(logging.INFO, logger="hourglass"):
+            caplog.clear()
+            path.write_text(text)
+            read_table(path)
+        return [r.getMessage() for r in caplog.records if str(path) in r.getMessage()]
+
+    first = said("a,b\n1,2\n3,4\n,\n")
+    assert len(first) == 1 and "1 row(s) with no value" in first[0]
+    assert said("a,b\n1,2\n3,4\n,\n") == []  # the same file read again: said once
+    again = said("a,b\n1,2\n3,4\n5,6\n,\n,\n,\n")
+    assert len(again) == 1 and "3 row(s) with no value" in again[0] and "first: line 5" in again[0]
+    assert said("x,x\n1,2\n") and said("y,y\n1,2\n")  # other repeated names
+    assert said("a;b\n1;2\n") and said("a|b\n1|2\n")  # another delimiter

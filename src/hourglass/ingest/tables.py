@@ -51,8 +51,8 @@ from hourglass.errors import InputError, json_problem, read_problem
 logger = logging.getLogger(__name__)
 # a repeated header name that is a known quirk of a format (CICFlowMeter), not a mistake
 _KNOWN_REPEATS = frozenset({"Fwd Header Length"})
-_SAID_REPEATS: set[str] = set()  # files whose repeated header names were said (once a run)
-_SAID_DELIMITER: set[str] = set()  # files read with a sniffed delimiter, said once a run
+_SAID_REPEATS: set[str] = set()  # (file, names) of repeated header names said, once a run
+_SAID_DELIMITER: set[str] = set()  # (file, delimiter) sniffed and said, once a run
 #: how a message names a CSV delimiter (inspect, the info line of a sniffed one)
 SEPARATOR_NAMES = {";": "semicolon", "\t": "tab", "|": "pipe", ",": "comma"}
 
@@ -1505,8 +1505,9 @@ def _csv_header_lines(path: Path, sep: str, skip_rows: int, utf8: bool = False) 
     names = dedupe_names(raw_names)
     counts = Counter(raw_names)  # (one pass: list.count per name took minutes on 40,000 columns)
     repeated = [n for n, k in counts.items() if n and k > 1]
-    if set(repeated) - _KNOWN_REPEATS and str(path) not in _SAID_REPEATS:
-        _SAID_REPEATS.add(str(path))
+    key = f"{Path(path).resolve()}\0{repeated}"  # once a file and names, as _SAID_EMPTY
+    if set(repeated) - _KNOWN_REPEATS and key not in _SAID_REPEATS:
+        _SAID_REPEATS.add(key)
         first = repeated[0]
         logger.warning("%s: the header names %s more than once (%r %d times: read as %s); "
                        "rename the columns if they are different data", path,
@@ -3250,8 +3251,8 @@ def iter_table(
                 sep = sniff_delimiter(p, skip_rows)
             except READ_ERRORS as exc:
                 raise InputError(f"{p}: cannot read ({read_problem(exc)})") from None
-            if sep != "," and str(p) not in _SAID_DELIMITER:
-                _SAID_DELIMITER.add(str(p))
+            if sep != "," and f"{p.resolve()}\0{sep}" not in _SAID_DELIMITER:
+                _SAID_DELIMITER.add(f"{p.resolve()}\0{sep}")
                 logger.info("%s: read as %s-separated", p, SEPARATOR_NAMES[sep])
         chunks = _iter_csv(p, sep=sep or ("\t" if fmt == "tsv" else ","), names=names,
                            skip_rows=skip_rows, on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,
@@ -3275,7 +3276,7 @@ def iter_table(
         empty.say()
 
 
-_SAID_EMPTY: set[str] = set()  # files whose rows of no value were warned of, once a run
+_SAID_EMPTY: set[str] = set()  # (file, count, first) of rows of no value warned of, once a run
 
 
 class _EmptyRows:
@@ -3302,9 +3303,12 @@ class _EmptyRows:
         self.count += len(at)
 
     def say(self) -> None:
-        if not self.count or str(self.path) in _SAID_EMPTY:
+        # once a file and finding: a second read of the file in one run says nothing new, but
+        # the file written again (a notebook's re-export, with other rows) is said again
+        said = f"{self.path.resolve()}\0{self.count}\0{self.first}"
+        if not self.count or said in _SAID_EMPTY:
             return
-        _SAID_EMPTY.add(str(self.path))
+        _SAID_EMPTY.add(said)
         where = "" if self.first is None else \
             f" (first: line {self.first})" if self.first > 0 else f" (first: data row {-self.first})"
         logger.warning("%s: %d row(s) with no value in any column%s, as a spreadsheet's export "
