@@ -245,3 +245,27 @@ def test_a_table_written_again_between_reads_is_warned_of_again(tmp_path, caplog
     assert len(again) == 1 and "3 row(s) with no value" in again[0] and "first: line 5" in again[0]
     assert said("x,x\n1,2\n") and said("y,y\n1,2\n")  # other repeated names
     assert said("a;b\n1;2\n") and said("a|b\n1|2\n")  # another delimiter
+
+
+def test_preprocessors_and_pipeline_show_their_settings_in_a_notebook() -> None:
+    # What was wrong: a notebook cell (and a scikit-learn pipeline's repr and HTML diagram) showed
+    # a preprocessor, the log parser or a Pipeline as '<hourglass.features.tabular.
+    # TabularPreprocessor object at 0x7f...>', no setting, where every detector shows the
+    # arguments given (scikit-learn's repr)
+    from sklearn.pipeline import make_pipeline
+
+    from hourglass import AutoEncoder, Pipeline, thresholds
+    from hourglass.features import EntityWindows, TabularPreprocessor
+    from hourglass.ingest.logs import LogParser
+
+    assert repr(TabularPreprocessor()) == "TabularPreprocessor()"
+    shown = repr(TabularPreprocessor(scaler="robust", drop=("id",)))
+    assert shown == "TabularPreprocessor(scaler='robust', drop=['id'])"
+    assert repr(EntityWindows("ip", "ts")) == "EntityWindows(entity_col='ip', timestamp_col='ts')"
+    assert repr(LogParser("hdfs")) == "LogParser(format='hdfs')"
+    assert repr(Pipeline()) == "Pipeline()"
+    pipe = Pipeline(AutoEncoder(epochs=3), TabularPreprocessor(max_corr=None), thresholds.Percentile(99))
+    assert repr(pipe) == ("Pipeline(detector=AutoEncoder(epochs=3), features=TabularPreprocessor("
+                          "max_corr=None), threshold=percentile 99 of held-out normal scores)")
+    assert "('tabularpreprocessor', TabularPreprocessor(max_corr=None))" in repr(
+        make_pipeline(TabularPreprocessor(max_corr=None), AutoEncoder()))

@@ -80,6 +80,18 @@ class ParamsClone:
     def __sklearn_clone__(self) -> Any:
         return type(self)(**self.get_params())
 
+    def __repr__(self) -> str:
+        # as scikit-learn shows an estimator (a notebook's cell, a scikit-learn pipeline's repr):
+        # the class and the arguments that are not its defaults, where Python's default said
+        # '<...TabularPreprocessor object at 0x7f...>' and no setting
+        params = self.get_params()
+        given = {k: params[k] for k, p in inspect.signature(type(self)).parameters.items()
+                 if k in params and p.default is inspect.Parameter.empty}
+        defaults = type(self)(**given).get_params()
+        shown = [f"{k}={v!r}" for k, v in params.items()
+                 if k in given or k not in defaults or defaults[k] != v]
+        return f"{type(self).__name__}({', '.join(shown)})"
+
     def __sklearn_tags__(self) -> Any:
         # scikit-learn's check_is_fitted and its Pipeline (get_tags of each step) ask every
         # estimator for its tags; imported here, so that the log parser's users pay for

@@ -658,6 +658,11 @@ class Pipeline:
                 part.set_params(**own)
         return self
 
+    def __repr__(self) -> str:
+        # its parts as given (a notebook's cell showed '<...Pipeline object at 0x7f...>')
+        shown = [f"{k}={v!r}" for k, v in self.get_params(deep=False).items() if v is not None]
+        return f"Pipeline({', '.join(shown)})"
+
     def __sklearn_tags__(self) -> Any:
         # what scikit-learn's check_is_fitted reads first (then the fitted attributes, '_' last)
         from sklearn.utils import Tags, TargetTags
