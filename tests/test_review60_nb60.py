@@ -269,3 +269,26 @@ def test_preprocessors_and_pipeline_show_their_settings_in_a_notebook() -> None:
                           "max_corr=None), threshold=percentile 99 of held-out normal scores)")
     assert "('tabularpreprocessor', TabularPreprocessor(max_corr=None))" in repr(
         make_pipeline(TabularPreprocessor(max_corr=None), AutoEncoder()))
+
+
+def test_epoch_units_mixed_another_way_in_a_later_data_set_are_said_again(monkeypatch, caplog) -> None:
+    # What was wrong: a column mixing epoch units was said once per column name and process, so
+    # in a notebook a second data set whose 'ts' mixed seconds with microseconds (after a first
+    # of seconds and milliseconds) was read value by value without a word
+    import logging
+
+    from hourglass import _times
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    monkeypatch.setattr(_times, "_WARNED", set())  # as in a fresh process
+    base = 1.7e9 + np.arange(40) * 60.0
+
+    def frame(scale: float) -> pd.DataFrame:
+        return pd.DataFrame({"ts": np.r_[base[:20], base[20:] * scale], "cpu": np.sin(np.arange(40.0))})
+
+    with caplog.at_level(logging.WARNING, logger="hourglass._times"):
+        for scale in (1e3, 1e3, 1e6):
+            TimeSeriesPreprocessor("ts").fit(frame(scale))
+    said = [r.getMessage() for r in caplog.records if "mixes epoch units" in r.getMessage()]
+    assert len(said) == 2, said  # the same mix twice is said once
+    assert "row 21 in milliseconds" in said[0] and "row 21 in microseconds" in said[1]

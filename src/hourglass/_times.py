@@ -860,9 +860,9 @@ def epoch_seconds(values: np.ndarray, column: str, *, warn: bool = True) -> np.n
     each value in the unit its size gives (below 1e11 seconds, below 1e14 milliseconds, below
     1e17 microseconds, else nanoseconds; 1e11 of each unit is the year 5138 of the one before).
 
-    A column that mixes units is read value by value, with a warning (once per column; none
-    with ``warn`` false, where the caller says it: see :func:`mixed_units`) naming a row of each
-    unit: one feed's milliseconds appended to another's seconds.
+    A column that mixes units is read value by value, with a warning (once per column and mix
+    of units; none with ``warn`` false, where the caller says it: see :func:`mixed_units`)
+    naming a row of each unit: one feed's milliseconds appended to another's seconds.
 
     Examples
     --------
@@ -877,8 +877,9 @@ def epoch_seconds(values: np.ndarray, column: str, *, warn: bool = True) -> np.n
     out = v / np.power(1000.0, level)
     used = np.unique(level[np.isfinite(v)])
     readable = bool((np.abs(out) < _MAX_EPOCH_S).all())  # else the caller's error says it all
-    if warn and len(used) > 1 and readable and f"{column}\0units" not in _WARNED:
-        _WARNED.add(f"{column}\0units")
+    said = f"{column}\0units\0{used.tolist()}"  # once a column and mix: another file's other mix too
+    if warn and len(used) > 1 and readable and said not in _WARNED:
+        _WARNED.add(said)
         first = sorted((int(np.flatnonzero(level == k)[0]), int(k)) for k in used)
         rows = ", ".join(f"row {i + 1} in {_UNIT_NAMES[k]}" for i, k in first)
         logger.warning("column %r mixes epoch units (%s); each value is read in the unit its "
