@@ -207,6 +207,11 @@ def test_a_frame_of_integer_column_labels_is_not_scored_by_position_once_reorder
     with pytest.raises(InputError, match=r"X: the columns differ from those at fit \(missing 2; "
                                          r"not seen at fit 3\)"):
         det.score(df.rename(columns={2: 3}))
+    with pytest.raises(InputError, match="another order than at fit"):
+        det.warm_start(df[[2, 1, 0]], epochs=1)
+    warm = det.warm_start(pd.DataFrame(df.to_numpy() + 0.1), epochs=1)
+    with pytest.raises(InputError, match="another order than at fit"):
+        warm.score(df[[1, 0, 2]])
     mixed = df.set_axis(["a", 1, "c"], axis=1)
     det.fit(mixed)
     with pytest.raises(InputError, match="another order than at fit"):

@@ -717,6 +717,8 @@ class BaseDetector(BaseEstimator):
             # that training still asks for it as a fit does
             new.device = str(loaded_on)
         new.set_state(*self.get_state())
+        if "_frame_labels" in self.__dict__:  # (not saved: a live model's, checked as at fit)
+            new._frame_labels = self._frame_labels
         if loaded_on is not None:
             new.device = self.device
         new.set_params(**params)
