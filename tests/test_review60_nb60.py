@@ -297,3 +297,28 @@ def test_epoch_units_mixed_another_way_in_a_later_data_set_are_said_again(monkey
     said = [r.getMessage() for r in caplog.records if "mixes epoch units" in r.getMessage()]
     assert len(said) == 2, said  # the same mix twice is said once
     assert "row 21 in milliseconds" in said[0] and "row 21 in microseconds" in said[1]
+
+
+def test_a_log_or_table_text_given_for_its_path_is_said_so() -> None:
+    # What was wrong: a notebook's EventSessions(...).fit(open(f).read()) (or read_table of a
+    # CSV's text) took the text for a file's path: "OSError: [Errno 36] File name too long"
+    # from inside pathlib, or, for a short text, an InputError naming the whole text as a file
+    # that does not exist. Such a text is now said to be text, and a name the system cannot
+    # look up is an InputError naming it, cut short
+    from hourglass.errors import InputError
+    from hourglass.features import EventSessions
+    from hourglass.ingest.readers import read_table
+
+    lines = [f"user{i % 5} login took {i}ms" for i in range(100)]
+    sessions = EventSessions(format="raw", session_regex=r"user\d+")
+    with pytest.raises(InputError, match=r"\(2,189 characters\): no such file; this is text of 100 "
+                                         r"line\(s\), not a file's path"):
+        sessions.fit("\n".join(lines))
+    with pytest.raises(InputError, match=r"^'user1 login took 5ms\\nuser2 login took 6ms': no such file; "
+                                         r"this is text of 2 line\(s\)"):
+        sessions.fit("user1 login took 5ms\nuser2 login took 6ms")
+    with pytest.raises(InputError, match=r"\(300 characters\): not a file's path \(File name too long\)"):
+        read_table("x" * 300)
+    with pytest.raises(InputError, match=r"^flows\.csv: no such file$"):
+        read_table("flows.csv")
+    assert [len(s) for s in sessions.fit(lines).transform(lines)] == [20] * 5

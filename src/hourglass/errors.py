@@ -11,7 +11,8 @@ import os
 from pathlib import Path
 
 __all__ = ["ArtefactError", "HourglassError", "HourglassWarning", "InputError", "NotFittedError",
-           "first_line", "is_link_loop", "json_problem", "no_file", "out_of_memory", "read_problem"]
+           "first_line", "is_link_loop", "json_problem", "no_file", "out_of_memory", "path_exists",
+           "read_problem"]
 
 
 class HourglassError(Exception):
@@ -201,6 +202,39 @@ def is_link_loop(path: str | os.PathLike[str]) -> bool:
     return False
 
 
+def _shown_path(path: str | os.PathLike[str]) -> str:
+    """A path as a message names it: a text too long for one line cut, with its length."""
+    text = str(path)
+    if len(text) <= 80:
+        return repr(text) if "\n" in text or "\r" in text else text
+    return f"{text[:60]!r}... ({len(text):,} characters)"
+
+
+def path_exists(path: str | os.PathLike[str]) -> bool:
+    """``Path(path).exists()``, where a name the system cannot look up (longer than it allows,
+    ``ENAMETOOLONG``; a NUL character) is an :class:`InputError` naming it, not Python's
+    ``OSError``/``ValueError`` from inside: a log's or a table's text given where its path is
+    asked (a notebook's ``fit(open(f).read())``).
+
+    Examples
+    --------
+    >>> path_exists("flows.csv")
+    False
+    >>> try:
+    ...     path_exists("x" * 5000)
+    ... except InputError as exc:
+    ...     print(str(exc)[-58:])
+    (5,000 characters): not a file's path (File name too long)
+    """
+    try:
+        return Path(path).exists()
+    except (OSError, ValueError) as exc:
+        if "\n" in str(path) or "\r" in str(path):
+            raise no_file(path) from None  # a file's text: said as such
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InputError(f"{_shown_path(path)}: not a file's path ({why})") from None
+
+
 def no_file(path: str | os.PathLike[str]) -> InputError:
     """The error for ``path``, which names no file: a symbolic link loop (:func:`is_link_loop`),
     it or a folder on its path, said as such, else ``no such file``.
@@ -218,6 +252,12 @@ def no_file(path: str | os.PathLike[str]) -> InputError:
     >>> str(no_file("flows.csv"))
     'flows.csv: no such file'
     """
+    text = str(path)
+    if "\n" in text or "\r" in text:  # a file's text given for its path (a notebook's open(f).read())
+        lines = len(text.splitlines())
+        return InputError(f"{_shown_path(path)}: no such file; this is text of {lines:,} line(s), "
+                          "not a file's path: give the file's path (or, for a log, its lines: "
+                          "text.splitlines())")
     if not is_link_loop(path):
         return InputError(f"{path}: no such file")
     given = Path(path)

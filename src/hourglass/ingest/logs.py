@@ -47,7 +47,7 @@ from hourglass._times import (
     text_to_datetime,
     yymmdd_times,
 )
-from hourglass.errors import InputError, NotFittedError, no_file, read_problem
+from hourglass.errors import InputError, NotFittedError, no_file, path_exists, read_problem
 from hourglass.ingest.tables import READ_ERRORS
 
 __all__ = [
@@ -879,7 +879,7 @@ def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None, *,
     (['ok', 'bad \\ufffd\\ufffd byte'], 1)
     """
     p = Path(path)
-    if not p.exists():
+    if not path_exists(p):
         raise no_file(p)
     if p.is_dir():
         raise InputError(f"{p}: is a directory, expected a log file")

@@ -22,7 +22,7 @@ import pandas as pd
 
 from hourglass._eol import without_boms
 from hourglass._placed import note_cut, note_placed
-from hourglass.errors import InputError, no_file, read_problem
+from hourglass.errors import InputError, no_file, path_exists, read_problem
 from hourglass.ingest.sqlite import SQLiteWriter, is_sqlite
 from hourglass.ingest.tables import ReadStats, iter_table, read_head, utf8_name
 
@@ -289,7 +289,7 @@ def read_table(
 def check_path(path: str | os.PathLike[str]) -> Path:
     """``path`` as a :class:`Path` if it is an existing file, else :class:`InputError`."""
     p = Path(path)
-    if not p.exists():
+    if not path_exists(p):
         raise no_file(p)
     if p.is_dir():
         raise InputError(f"{p}: is a directory, expected a data file")
