@@ -25,7 +25,8 @@ SIZE_TOP: int = int(np.iinfo(np.intp).max) // 8
 
 
 class ParamsClone:
-    """scikit-learn's ``clone`` (and ``get_params(deep=...)``) for a class whose ``get_params``
+    """scikit-learn's ``clone`` (and ``get_params(deep=...)``, ``set_params``, its tags and an
+    estimator's repr) for a class whose ``get_params``
     gives its constructor arguments JSON-ready, as a saved model keeps them (a tuple as a list,
     ``np.int64(20)`` as ``20``): clone's own check, that the new object holds the very objects
     it was given, refuses such copies, so the clone is the class built from them, unfitted, as
