@@ -322,3 +322,27 @@ def test_a_log_or_table_text_given_for_its_path_is_said_so() -> None:
     with pytest.raises(InputError, match=r"^flows\.csv: no such file$"):
         read_table("flows.csv")
     assert [len(s) for s in sessions.fit(lines).transform(lines)] == [20] * 5
+
+
+def test_one_normal_class_name_given_as_a_str_is_that_name() -> None:
+    # What was wrong: per_class_detection, evaluate_scores and render_report take the normal
+    # class names as a tuple; normal="normal", as a notebook writes one name (the CLI's
+    # --normal normal), was tested with 'in' on the str, so a class whose name is part of it
+    # ('mal') counted as normal, kept its own name instead of its category and was listed with
+    # the normal rows, and render_report's tuple(normal) made the letters the normal classes
+    from hourglass.evaluate import evaluate_scores, per_class_detection
+    from hourglass.evaluate.report import render_report
+
+    classes = ["normal", "mal", "mal", "dos"]
+    flags = [0, 1, 0, 1]
+    categories = {"mal": "Malware", "dos": "DoS"}
+    as_tuple = per_class_detection(classes, flags, categories, normal=("normal",))
+    assert per_class_detection(classes, flags, categories, normal="normal") == as_tuple
+    assert list(as_tuple) == ["DoS", "Malware", "normal"]
+    got = evaluate_scores([0, 1, 1, 1], [0.1, 0.9, 0.3, 0.8], flags, classes=classes,
+                          categories=categories, normal="normal")
+    assert got["per_category"] == as_tuple
+    _, shown = render_report(y_true=[0, 1, 1, 1], scores=[0.1, 0.9, 0.3, 0.8], y_pred=flags,
+                             threshold=0.5, threshold_rule="demo", classes=classes,
+                             categories=categories, normal="normal")
+    assert list(shown["per_category"]) == ["DoS", "Malware", "normal"]

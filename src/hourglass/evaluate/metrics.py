@@ -110,12 +110,25 @@ def binary_metrics(y_true: object, scores: object, y_pred: object) -> dict[str, 
     }
 
 
+def normal_names(normal: str | Sequence[str]) -> tuple[str, ...]:
+    """The normal class names ``normal`` as a tuple: one name given as a ``str`` is that name,
+    not its letters (``normal="normal"`` made every class whose name is part of it, ``"mal"``,
+    normal, and a report's ``tuple("normal")`` the letters).
+
+    Examples
+    --------
+    >>> normal_names("normal"), normal_names(["benign", "normal"])
+    (('normal',), ('benign', 'normal'))
+    """
+    return (normal,) if isinstance(normal, str) else tuple(str(n) for n in normal)
+
+
 def per_class_detection(
     classes: object,
     y_pred: object,
     mapping: Mapping[str, str] | None = None,
     *,
-    normal: tuple[str, ...] = ("normal",),
+    normal: str | Sequence[str] = ("normal",),
 ) -> dict[str, dict[str, float | int]]:
     """Share of rows of each class that were flagged.
 
@@ -153,6 +166,7 @@ def per_class_detection(
     """
     import pandas as pd
 
+    normal = normal_names(normal)
     names = np.asarray(classes).ravel()
     # text labels (evaluate's) as they are: astype(str) made a fixed-width copy of every row
     # (4 bytes a character of the longest label), and class_codes then a new str of each
@@ -174,7 +188,7 @@ def per_class_detection(
 
 
 def class_codes(names: np.ndarray, mapping: Mapping[str, str] | None = None,
-                normal: tuple[str, ...] | Sequence[str] = ()) -> tuple[np.ndarray, np.ndarray]:
+                normal: str | Sequence[str] = ()) -> tuple[np.ndarray, np.ndarray]:
     """(code per row, the distinct names) of the text labels ``names``, each mapped through
     ``mapping`` first (a name missing from it, or one of ``normal``, keeps its own name).
 
@@ -191,6 +205,7 @@ def class_codes(names: np.ndarray, mapping: Mapping[str, str] | None = None,
 
     codes, uniq = pd.factorize(np.asarray(names).ravel())
     uniq = np.asarray(uniq, dtype=object)
+    normal = normal_names(normal)
     if mapping:
         mapped = np.array([v if v in normal else mapping.get(v, v) for v in uniq.tolist()], dtype=object)
         merged, uniq = pd.factorize(mapped)  # two names of one category count as one
@@ -360,7 +375,7 @@ def evaluate_scores(
     *,
     classes: object | None = None,
     categories: Mapping[str, str] | None = None,
-    normal: tuple[str, ...] = ("normal",),
+    normal: str | Sequence[str] = ("normal",),
     events_per_day: float | None = None,
     ks: tuple[int, ...] = (10, 100, 1000),
 ) -> dict[str, Any]:

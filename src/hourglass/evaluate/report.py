@@ -17,7 +17,13 @@ from typing import Any
 import numpy as np
 
 from hourglass.errors import InputError
-from hourglass.evaluate.metrics import check_scores, class_codes, evaluate_scores, threshold_curve
+from hourglass.evaluate.metrics import (
+    check_scores,
+    class_codes,
+    evaluate_scores,
+    normal_names,
+    threshold_curve,
+)
 from hourglass.features.validation import check_labels
 
 __all__ = ["FIGURES", "TABLES", "render_report"]
@@ -142,7 +148,7 @@ def render_report(
     threshold_rule: str,
     classes: object | None = None,
     categories: Mapping[str, str] | None = None,
-    normal: Sequence[str] = ("normal",),
+    normal: str | Sequence[str] = ("normal",),
     events_per_day: float | None = None,
     model_card: Mapping[str, Any] | None = None,
     title: str = "hourglass evaluation report",
@@ -179,7 +185,8 @@ def render_report(
     if not (0 < y.sum() < y.size):
         raise InputError("report: the evaluated data needs both normal and anomalous rows")
     names = None if classes is None else np.asarray(classes).astype(str).ravel()
-    m = evaluate_scores(y, s, p, classes=names, categories=categories, normal=tuple(normal),
+    normal = normal_names(normal)  # one name as a str too: not its letters
+    m = evaluate_scores(y, s, p, classes=names, categories=categories, normal=normal,
                         events_per_day=events_per_day)
     curve = threshold_curve(y, s)
     per = "events" if unit == "rows" else unit  # what the alerts are counted among (sessions ...)
