@@ -346,3 +346,17 @@ def test_one_normal_class_name_given_as_a_str_is_that_name() -> None:
                              threshold=0.5, threshold_rule="demo", classes=classes,
                              categories=categories, normal="normal")
     assert list(shown["per_category"]) == ["DoS", "Malware", "normal"]
+
+
+def test_one_normal_label_given_alone_names_the_normal_rows() -> None:
+    # What was wrong: hourglass.ingest.normal_labels("normal", ...) (and column_normal, and the
+    # benchmark's split through it) read one label given as a str letter by letter, ['n', 'o',
+    # 'r', 'm', 'a', 'l'], so no row was normal: split_labelled(df, "y", "normal") counted every
+    # row an anomaly; a number given alone (normal=0) was "'int' object is not iterable"
+    from hourglass.ingest import column_normal, normal_labels
+    from hourglass.pipeline.benchmark import _is_anomaly
+
+    assert normal_labels("normal", False) == normal_labels(["normal"], False) == ["normal"]
+    assert column_normal(0, pd.Series([0, 1])) == column_normal(["0"], pd.Series([0, 1]))
+    df = pd.DataFrame({"x": range(6), "y": ["normal"] * 4 + ["mal", "bad"]})
+    assert _is_anomaly(df, "y", "normal", "DATA")[1].tolist() == [0, 0, 0, 0, 1, 1]

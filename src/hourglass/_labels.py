@@ -1,10 +1,11 @@
-"""Names of columns that usually hold a row's verdict, importable without pandas or torch."""
+"""Names of columns that usually hold a row's verdict, and of the normal classes, importable
+without pandas or torch."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["LABEL_NAMES", "label_like", "looks_like_label"]
+__all__ = ["LABEL_NAMES", "label_like", "looks_like_label", "normal_names"]
 
 #: Column names that usually hold a row's verdict: trained on as a feature they teach the model
 #: the labels (attack rows included). ``y`` is the label of the ODDS/ADBench sets,
@@ -45,3 +46,18 @@ def label_like(columns: Iterable[object], label_col: str | None = None) -> list[
     axes = bool(names & {"x", "z"})
     return [str(c) for c in columns if looks_like_label(c) and str(c) != label_col
             and not (axes and str(c).strip().lower() == "y")]
+
+
+def normal_names(normal: object) -> tuple[str, ...]:
+    """The normal class names ``normal`` as a tuple of text: one name given alone (a ``str``,
+    or a number such as ``0``) is that name, not its letters (``normal="normal"`` made every
+    class whose name is part of it, ``"mal"``, normal, and ``tuple("normal")`` the letters).
+
+    Examples
+    --------
+    >>> normal_names("normal"), normal_names(["benign", "normal"]), normal_names(0)
+    (('normal',), ('benign', 'normal'), ('0',))
+    """
+    if isinstance(normal, str) or not isinstance(normal, Iterable):
+        return (str(normal),)
+    return tuple(str(n) for n in normal)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score
 
+from hourglass._labels import normal_names
 from hourglass.errors import InputError
 from hourglass.features.validation import check_labels
 from hourglass.thresholds.base import quantile, real_scores
@@ -108,19 +109,6 @@ def binary_metrics(y_true: object, scores: object, y_pred: object) -> dict[str, 
         "n": int(y.size),
         "n_anomalies": int(y.sum()),
     }
-
-
-def normal_names(normal: str | Sequence[str]) -> tuple[str, ...]:
-    """The normal class names ``normal`` as a tuple: one name given as a ``str`` is that name,
-    not its letters (``normal="normal"`` made every class whose name is part of it, ``"mal"``,
-    normal, and a report's ``tuple("normal")`` the letters).
-
-    Examples
-    --------
-    >>> normal_names("normal"), normal_names(["benign", "normal"])
-    (('normal',), ('benign', 'normal'))
-    """
-    return (normal,) if isinstance(normal, str) else tuple(str(n) for n in normal)
 
 
 def per_class_detection(

@@ -16,12 +16,12 @@ from typing import Any
 
 import numpy as np
 
+from hourglass._labels import normal_names
 from hourglass.errors import InputError
 from hourglass.evaluate.metrics import (
     check_scores,
     class_codes,
     evaluate_scores,
-    normal_names,
     threshold_curve,
 )
 from hourglass.features.validation import check_labels

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass._eol import CrToLf, cr_ended, without_boms
+from hourglass._labels import normal_names
 from hourglass.errors import InputError
 from hourglass.ingest.auditd import AUDITD
 from hourglass.ingest.cef import CEF, LEEF
@@ -474,7 +475,7 @@ def normal_labels(normal: Any, boolean: bool, numeric: bool = False) -> list[str
     >>> normal_labels(["0.0", "normal"], False, numeric=True), normal_labels(["0.0"], False)
     (['0.0', '0', 'normal'], ['0.0'])
     """
-    values = [str(v) for v in normal]
+    values = list(normal_names(normal))  # one value alone ("normal", 0) is that value, not its letters
     if boolean:
         return [_BOOLEAN.get(v.strip().lower(), v) for v in values]
     if numeric:
