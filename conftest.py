@@ -1,6 +1,7 @@
 """Settings for every test and doctest (tests/ and the modules' examples under src/)."""
 from __future__ import annotations
 
+import signal
 import tempfile
 from collections.abc import Iterator
 
@@ -25,6 +26,23 @@ def _tempfiles_under_pytest(tmp_path_factory: pytest.TempPathFactory) -> Iterato
         yield
     finally:
         tempfile.tempdir = before
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _sigint_as_from_a_terminal() -> Iterator[None]:
+    """Ctrl-C is Python's ``KeyboardInterrupt`` for the tests, as in a terminal, even where the
+    suite runs as a background job of a shell without job control (``nohup make test &``), which
+    starts it with SIGINT ignored: the commands leave an ignored SIGINT ignored, as they should,
+    so the tests of what Ctrl-C does (exit 130, the output said written or not) failed there.
+    Their subprocesses start with it too (a handler is reset to the default on exec)."""
+    before = signal.getsignal(signal.SIGINT)
+    if before is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        if before is signal.SIG_IGN:
+            signal.signal(signal.SIGINT, before)
 
 
 @pytest.fixture(autouse=True)
