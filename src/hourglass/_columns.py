@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 
 __all__ = ["LOG_MODEL", "QUOTED_TEXT", "counted", "counted_as", "counted_plural", "listed_columns",
-           "near_names", "read_as_log", "shown_column"]
+           "near_names", "read_as_log", "shown_apart", "shown_column", "spelling_key"]
 
 #: A value a message quotes as ``repr()`` writes it (``'...'`` or ``"..."``): the user's text,
 #: which no rewrite of the message's own words (``row N``, ``line N``, an option's name) touches.
@@ -123,6 +123,68 @@ def listed_columns(names: Iterable[object]) -> str:
     return ", ".join(repr(str(n)) if "," in str(n) else shown_column(n) for n in names)
 
 
+def spelling_key(text: object) -> str:
+    """``text`` as two spellings of one name or value share it: in Unicode's compatibility form
+    (NFKC: ``é`` as one code point or as ``e`` and a combining accent, as macOS file systems and
+    some exporters write it; full-width letters and digits), format characters (a zero-width
+    space, a byte-order mark within it) dropped, surrounding spaces stripped, case folded.
+
+    Parameters
+    ----------
+    text
+        A column name or a value (any object; its text is taken).
+
+    Returns
+    -------
+    str
+        The key: two texts are the same but for such spelling when their keys are equal.
+
+    Examples
+    --------
+    >>> spelling_key(" Normal "), spelling_key("norma\\u0301l") == spelling_key("norm\\xe1l")
+    ('normal', True)
+    >>> spelling_key("\\uff33\\uff32\\uff23"), spelling_key("\\u200blabel")
+    ('src', 'label')
+    """
+    text = str(text)
+    if not text.isascii():  # ASCII text is its own NFKC form and holds no format character
+        text = unicodedata.normalize("NFKC", text)
+        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return text.strip().casefold()
+
+
+def shown_apart(value: object, others: Iterable[object]) -> str:
+    """``value`` quoted for a message that names it beside ``others`` (the values a user gave):
+    by its code points (``ascii``) where it prints alike to one of them but is spelt otherwise
+    (``'norma\\u0301l'`` beside ``'norm\\xe1l'``, the same text canonically), else as
+    ``repr`` writes it, so that a message never names two values that read the same.
+
+    Parameters
+    ----------
+    value
+        The value to show (its text).
+    others
+        The values it is named beside.
+
+    Returns
+    -------
+    str
+        ``value`` quoted.
+
+    Examples
+    --------
+    >>> shown_apart("norma\\u0301l", ["norm\\xe1l"]), shown_apart("Normal", ["normal"])
+    ("'norma\\\\u0301l'", "'Normal'")
+    >>> shown_apart("norm\\xe1l", ["Normal"])
+    "'normál'"
+    """
+    text = str(value)
+    nfc = unicodedata.normalize("NFC", text)
+    if any(str(o) != text and unicodedata.normalize("NFC", str(o)) == nfc for o in others):
+        return ascii(text)
+    return repr(text)
+
+
 def near_names(missing: Iterable[object], columns: Iterable[object], subject: str = "the data has") -> str:
     """For an error about ``missing`` model columns (or columns an option names): the data's
     columns that differ from one of them only in case, surrounding spaces or Unicode spelling
@@ -158,13 +220,6 @@ def near_names(missing: Iterable[object], columns: Iterable[object], subject: st
     >>> near_names(["ts"], ["TS"], "the row has")[:23]
     'the row has TS for ts ('
     """
-    def key(name: object) -> str:
-        # NFKC: 'é' as one code point or as 'e' and a combining accent (macOS file systems and
-        # some exporters write the latter), full-width letters; format characters (a zero-width
-        # space, a byte-order mark within a name) dropped
-        text = unicodedata.normalize("NFKC", str(name))
-        return "".join(ch for ch in text if unicodedata.category(ch) != "Cf").strip().casefold()
-
     def pair(m: object, near: list[str]) -> str:
         if any(unicodedata.normalize("NFC", c) == unicodedata.normalize("NFC", str(m)) for c in near):
             # spelt apart but shown alike: their code points tell them apart
@@ -173,8 +228,8 @@ def near_names(missing: Iterable[object], columns: Iterable[object], subject: st
 
     have: dict[str, list[str]] = {}
     for c in columns:
-        have.setdefault(key(c), []).append(str(c))
-    pairs = [pair(m, have[key(m)][:2]) for m in missing if key(m) in have]
+        have.setdefault(spelling_key(c), []).append(str(c))
+    pairs = [pair(m, have[spelling_key(m)][:2]) for m in missing if spelling_key(m) in have]
     if not pairs:
         return ""
     more = f" (and {len(pairs) - 3} more)" if len(pairs) > 3 else ""

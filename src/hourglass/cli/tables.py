@@ -218,11 +218,12 @@ def warn_other_spellings(counts: dict[str, int], normal: list[str], label_col: s
     """:func:`split_labels`' warning from the count of ``unit`` (rows; a log's sessions) of each
     label value counted as an anomaly (a read in chunks adds them up): one line naming each value
     that is a ``normal`` value in another case or number spelling."""
+    from hourglass._columns import shown_apart
     from hourglass.ingest.formats import other_spellings
 
     spelt = other_spellings(list(counts), normal)
     if spelt:
-        said = ", ".join(f"{v!r} ({counts[v]:,} {unit})" for v in spelt)
+        said = ", ".join(f"{shown_apart(v, normal)} ({counts[v]:,} {unit})" for v in spelt)
         logging.getLogger("hourglass").warning(
             "%s: %s %s: %s, a normal value (%s) spelt otherwise, and counted as anomalous; give it "
             "to --normal too if those %s are normal", where, label_col,

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hourglass._columns import shown_apart, spelling_key
 from hourglass._eol import CrToLf, cr_ended, without_boms
 from hourglass._labels import normal_names
 from hourglass.errors import InputError
@@ -334,13 +335,17 @@ def labels_seen(seen: Any, wanted: Any, n: int = 8) -> str:
         near += [v for v in other_spellings(values, [w]) if v not in near]
         near += [v for v in difflib.get_close_matches(w, values, n=3, cutoff=0.8) if v not in near]
     text = f"values seen: {', '.join(values[:n])}{' ...' if len(values) > n else ''}"
-    return text + (f" (did you mean {' or '.join(repr(v) for v in near[:3])}?)" if near else "")
+    # a value that prints as a wanted one (another Unicode spelling) is named by its code points
+    return text + (f" (did you mean {' or '.join(shown_apart(v, wanted) for v in near[:3])}?)"
+                   if near else "")
 
 
 def other_spellings(seen: Any, wanted: Any) -> list[str]:
-    """The values of ``seen`` that are a ``wanted`` value in another case or number spelling
-    (``False`` for ``false``: a CSV reader types a true/false column as booleans; ``1.0`` for
-    ``1``; ``False`` for ``0`` and ``True`` for ``1``, the booleans of a 0/1 column), sorted.
+    """The values of ``seen`` that are a ``wanted`` value in another case, Unicode or number
+    spelling (``False`` for ``false``: a CSV reader types a true/false column as booleans;
+    ``norma\\u0301l``, ``e`` and a combining accent, for ``norm\\xe1l``, surrounding spaces,
+    full-width letters: :func:`~hourglass._columns.spelling_key`; ``1.0`` for ``1``; ``False``
+    for ``0`` and ``True`` for ``1``, the booleans of a 0/1 column), sorted.
 
     Examples
     --------
@@ -350,13 +355,13 @@ def other_spellings(seen: Any, wanted: Any) -> list[str]:
     (['False'], ['0'])
     """
     wants = {str(w) for w in wanted}
-    lows = {w.strip().lower() for w in wants}
+    lows = {spelling_key(w) for w in wants}
     numbers = {x for x in map(_number, wants) if x is not None}
     out = set()
     for v in map(str, seen):  # one pass, set look-ups: a label column of 500,000 values took seconds
         if v in wants:
             continue
-        low = v.strip().lower()
+        low = spelling_key(v)
         # float() reads only text that starts with a digit, a sign, '.', inf or nan (ASCII or not)
         if low in lows or (numbers and (low[:1] in _NUMBER_START or not low[:1].isascii())
                            and _number(v) in numbers):

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hourglass._columns import counted, listed_columns, near_names
+from hourglass._columns import counted, listed_columns, near_names, shown_apart
 from hourglass._labels import label_like
 from hourglass.detectors import registry
 from hourglass.detectors.base import sklearn_seed
@@ -165,7 +165,7 @@ def _warn_other_spellings(labels: np.ndarray, is_anom: np.ndarray, normal: Seque
     if spelt:
         logger.warning("%s: %s %s: %s, a normal value (%s) spelt otherwise, and counted as anomalous; "
                        "%s", where, label_col, "values" if len(spelt) > 1 else "value",
-                       ", ".join(f"{v!r} ({counted(n[v], 'row')})" for v in spelt),
+                       ", ".join(f"{shown_apart(v, normal)} ({counted(n[v], 'row')})" for v in spelt),
                        ", ".join(map(repr, normal)), NORMAL_TOO_ADVICE)
 
 
