@@ -38,3 +38,34 @@ def test_normal_label_in_another_unicode_spelling_is_named(tmp_path: Path,
                                               for i in range(20)), encoding="utf-8")
     one_line_error(["train", str(data), "--label-col", "etiqueta", "--normal", NFC, "--epochs", "1",
                     "-o", str(tmp_path / "m")], r"(did you mean 'norma\u0301l'?)", tmp_path / "m")
+
+
+def test_a_category_in_another_unicode_spelling_is_the_same_category() -> None:
+    # What was wrong: a categorical value written as a letter and a combining accent (NFD, as
+    # macOS tools and some exporters write 'Jürgen', 'José', 'İstanbul-DC01') was a value never
+    # seen by a model trained on the composed spelling (NFC), and the reverse: 'hourglass score'
+    # flagged every such row 'critical' (score 0.34 where the same row in NFC scored 0.004),
+    # one user in two spellings that print alike being two categories. One-hot categories are
+    # now read in NFC, when training, scoring (a few rows, as stream and the service score, or
+    # many) and of a model saved before (its NFD categories read as their NFC form).
+    from hourglass.features.tabular import TabularPreprocessor
+
+    names = ["Jürgen", "José", "İstanbul-DC01", "東京-srv", "Ольга", "alice"]
+    nfc = [unicodedata.normalize("NFC", n) for n in names]
+    nfd = [unicodedata.normalize("NFD", n) for n in names]
+    assert nfc[:3] != nfd[:3]
+    train = pd.DataFrame({"user": nfc * 20, "bytes": [float(i % 7) for i in range(120)]})
+    pre = TabularPreprocessor(categorical=["user"]).fit(train)
+    assert sorted(pre.categories_["user"]) == sorted(nfc)
+    for rows in (6, 1200):  # the few rows' road (transform_small) and the general one
+        reps = rows // len(names)
+        want = pre.transform(pd.DataFrame({"user": nfc * reps, "bytes": [1.0] * rows}))
+        got = pre.transform(pd.DataFrame({"user": nfd * reps, "bytes": [1.0] * rows}))
+        assert (got == want).all(), rows
+    # trained on NFD (a model saved before: its categories as written), scored in either spelling
+    old = TabularPreprocessor.from_dict({**pre.to_dict()})
+    old.categories_ = {"user": sorted(nfd)}
+    a = old.transform(pd.DataFrame({"user": nfc, "bytes": [1.0] * 6}))
+    b = old.transform(pd.DataFrame({"user": nfd, "bytes": [1.0] * 6}))
+    unseen = old._feature_names().index("user=<unseen>")
+    assert (a == b).all() and not a[:, unseen].any() and not got[:, unseen].any()

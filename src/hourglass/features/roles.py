@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
+import unicodedata
 from collections.abc import Callable, Container, Iterable
 from typing import Any
 
@@ -270,6 +271,8 @@ def _whole(text: str, bools: bool = False) -> str:
     text = _WHOLE_FLOAT.sub(r"\1", text)
     if bools and len(text) in (4, 5) and text.lower() in _BOOLS:
         return _BOOLS[text.lower()]
+    if bools and not text.isascii():
+        text = unicodedata.normalize("NFC", text)
     return "0" if text == "-0" else text
 
 
@@ -280,7 +283,10 @@ def canonical_text(values: pd.Series, *, bools: bool = False) -> pd.Series:
     as whichever came first). With ``bools`` (the values of a one-hot category), a boolean is
     ``True`` or ``False`` however its text is written (``true``, ``FALSE``): a CSV column of
     ``true``/``false`` reads as booleans, and the same column with one other word in it (or a
-    JSON string ``"true"``) as text, which must not make each of its values one never seen.
+    JSON string ``"true"``) as text, which must not make each of its values one never seen;
+    and text is in Unicode's composed form (NFC: ``é`` written as ``e`` and a combining accent,
+    as macOS tools and some exporters write it, is the one code point ``é``), so that one name
+    in two spellings that read alike is one category, not one never seen.
     Without it the text is kept as written: hashed values hash as they always did (a saved
     model's features do not change), entity names and the cells a rule's glob matches read as
     written.
@@ -289,12 +295,13 @@ def canonical_text(values: pd.Series, *, bools: bool = False) -> pd.Series:
     --------
     >>> canonical_text(pd.Series(["80.0", "-3.00", "0.5", "tcp", "1e+20", "-0.0", "true"])).tolist()
     ['80', '-3', '0.5', 'tcp', '1e+20', '0', 'true']
-    >>> canonical_text(pd.Series(["true", "FALSE", "trUE!"]), bools=True).tolist()
-    ['True', 'False', 'trUE!']
+    >>> canonical_text(pd.Series(["true", "FALSE", "trUE!", "Jos\\u0065\\u0301"]), bools=True).tolist()
+    ['True', 'False', 'trUE!', 'José']
     """
     text = values.str.replace(_WHOLE_FLOAT.pattern, r"\1", regex=True).replace("-0", "0")
     if not bools:
         return text
+    text = text.str.normalize("NFC")
     short = text.str.len().isin((4, 5)).to_numpy(dtype=bool, na_value=False)  # true, false
     if short.any():
         lower = text[short].str.lower()
