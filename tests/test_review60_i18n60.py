@@ -69,3 +69,26 @@ def test_a_category_in_another_unicode_spelling_is_the_same_category() -> None:
     b = old.transform(pd.DataFrame({"user": nfd, "bytes": [1.0] * 6}))
     unseen = old._feature_names().index("user=<unseen>")
     assert (a == b).all() and not a[:, unseen].any() and not got[:, unseen].any()
+
+
+def test_entity_case_fold_makes_one_entity_of_two_unicode_spellings() -> None:
+    # What was wrong: --entity-case fold (names compared as Windows compares account names, so
+    # 'JÜRGEN' and 'jürgen' are one user) folded with str.casefold alone, so 'Jürgen' with 'ü' as
+    # one code point and 'Jürgen' written as 'u' and a combining diaeresis (NFD, a macOS tool's
+    # export) were two entities, each with its own buckets, and a suppression rule 'user =
+    # Jürgen' matched one of them only. Folding is now canonical caseless (casefold of the
+    # decomposed name, recomposed: folded_name), in the buckets and the rules alike.
+    from hourglass.features.entity import EntityWindows
+    from hourglass.serve.suppress import Condition
+
+    spellings = ["Jürgen", unicodedata.normalize("NFD", "Jürgen"), "JÜRGEN",
+                 unicodedata.normalize("NFD", "JÜRGEN"), "jürgen", "bob"]
+    codes, names = EntityWindows("u", "ts", entity_case="fold")._entities(pd.Series(spellings))
+    assert names[codes].tolist() == ["jürgen"] * 5 + ["bob"], [ascii(n) for n in names[codes]]
+    # 'exact' keeps each spelling as written, byte for byte
+    codes, names = EntityWindows("u", "ts")._entities(pd.Series(spellings))
+    assert names[codes].tolist() == spellings
+    import numpy as np
+
+    rule = Condition.of([unicodedata.normalize("NFD", "Jürgen"), "J?RGEN*"], "user").folded()
+    assert rule.test(np.array(["jürgen", "bob"], dtype=object)).tolist() == [True, False]

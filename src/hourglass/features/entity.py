@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -48,7 +49,7 @@ from hourglass.features.validation import (
     signalling_nan_named,
 )
 
-__all__ = ["ENTITY_CASES", "KEYS", "EntityWindows", "parse_bucket"]
+__all__ = ["ENTITY_CASES", "KEYS", "EntityWindows", "folded_name", "parse_bucket"]
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +66,37 @@ _LOG1P = ("counts", "all", "none")
 _CODE_NAME = re.compile(r"(id|code|pid|tid|ppid|port|number|idx|index|guid|sid|type|status|flags)$")
 _ROLES = ("numeric", "categorical", "drop")
 #: How entity names are compared: ``"exact"`` (as written, stripped) or ``"fold"``
-#: (:meth:`str.casefold`: ``Alice``, ``ALICE`` and ``alice`` are one entity).
+#: (:func:`folded_name`: ``Alice``, ``ALICE`` and ``alice`` are one entity).
 ENTITY_CASES = ("exact", "fold")
+
+
+def folded_name(name: str) -> str:
+    """``name`` as ``entity_case="fold"`` compares it: case-folded (:meth:`str.casefold`) in
+    Unicode's canonical caseless form, so that names differing only in case or in how an accent
+    is written (``Jürgen`` as one code point or as ``u`` and a combining diaeresis, as macOS
+    tools and some exporters write it) are one name, given in the composed form (NFC).
+
+    Parameters
+    ----------
+    name
+        An entity name (or a suppression rule's value for the entity column).
+
+    Returns
+    -------
+    str
+        The folded name.
+
+    Examples
+    --------
+    >>> folded_name("ALICE"), folded_name("J\\xfcrgen") == folded_name("JU\\u0308RGEN")
+    ('alice', True)
+    >>> folded_name("JU\\u0308RGEN")
+    'jürgen'
+    """
+    if name.isascii():
+        return name.casefold()
+    # canonical caseless matching (Unicode's D145): casefold of the decomposed form, recomposed
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", name).casefold())
 _TIME_LOOK = r"\d{1,4}[-/.:]\d{1,2}[-/.:]\d{1,4}|\d{1,2}:\d{2}|\d{1,2}/[A-Za-z]{3}/\d{4}"
 
 
@@ -342,11 +372,12 @@ class EntityWindows(ParamsClone):
     entity_case
         How entity names are compared: ``"exact"`` (the default; ``alice`` and ``Alice`` are two
         entities, as Linux user names are) or ``"fold"`` (names case-folded with
-        :meth:`str.casefold`: Windows account names, UPNs, e-mail addresses and DNS host names
-        are case-insensitive, so ``alice``, ``ALICE`` and ``Alice`` are one entity). Applied
-        wherever rows are keyed (fit, transform, :meth:`row_keys`); the ``entity`` of
-        :meth:`aggregate`'s rows is then the folded name (``alice``), the same whichever
-        spelling came first. Saved with the state; a state without it reads as ``"exact"``.
+        :func:`folded_name`, an accent written as one code point or two alike: Windows account
+        names, UPNs, e-mail addresses and DNS host names are case-insensitive, so ``alice``,
+        ``ALICE`` and ``Alice`` are one entity). Applied wherever rows are keyed (fit, transform,
+        :meth:`row_keys`); the ``entity`` of :meth:`aggregate`'s rows is then the folded name
+        (``alice``), the same whichever spelling came first. Saved with the state; a state without
+        it reads as ``"exact"``.
     dayfirst
         The order of numeric dates (``01/02/2026``) in the training rows: ``True`` day first,
         ``False`` month first, ``None`` (the default) inferred from them. ``train`` gives the
@@ -786,8 +817,8 @@ class EntityWindows(ParamsClone):
 
     def _entities(self, s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         """(codes, names) of the entity column ``s``: :func:`factorize_strings`' stripped text,
-        case-folded with ``entity_case="fold"`` (names that fold alike share a code; the
-        missing entity stays ``"<missing>"``).
+        case-folded with ``entity_case="fold"`` (:func:`folded_name`: names that fold alike
+        share a code; the missing entity stays ``"<missing>"``).
 
         Examples
         --------
@@ -806,7 +837,7 @@ class EntityWindows(ParamsClone):
         codes, names = factorize_strings(s.reset_index(drop=True), null_text=True)
         if getattr(self, "entity_case", "exact") != "fold":
             return codes, names
-        names = np.array([n.casefold() for n in names.tolist()], dtype=object)  # "<missing>" stays
+        names = np.array([folded_name(n) for n in names.tolist()], dtype=object)  # "<missing>" stays
         fold_codes, fold_names = pd.factorize(names)
         return fold_codes[codes].astype(np.int64), np.asarray(fold_names, dtype=object)
 

@@ -217,7 +217,7 @@ class Condition:
 
     def folded(self) -> Condition:
         """This condition for case-folded cells (an entity model trained with
-        ``entity_case="fold"``): its texts and globs case-folded (``str.casefold``), its networks
+        ``entity_case="fold"``): its texts and globs case-folded (``folded_name``), its networks
         as they are (an address reads alike in either case).
 
         Examples
@@ -226,8 +226,10 @@ class Condition:
         ...     np.array(["alice", "svc-backup", "10.1.2.3", "bob"], dtype=object)).tolist()
         [True, True, True, False]
         """
-        return replace(self, exact=tuple(dict.fromkeys(e.casefold() for e in self.exact)),
-                       globs=tuple(dict.fromkeys(g.casefold() for g in self.globs)))
+        from hourglass.features.entity import folded_name
+
+        return replace(self, exact=tuple(dict.fromkeys(folded_name(e) for e in self.exact)),
+                       globs=tuple(dict.fromkeys(folded_name(g) for g in self.globs)))
 
     def test(self, values: np.ndarray) -> np.ndarray:
         """Which of ``values`` (distinct cells as text, missing ones ``<missing>``) it accepts."""
