@@ -92,3 +92,28 @@ def test_entity_case_fold_makes_one_entity_of_two_unicode_spellings() -> None:
 
     rule = Condition.of([unicodedata.normalize("NFD", "Jürgen"), "J?RGEN*"], "user").folded()
     assert rule.test(np.array(["jürgen", "bob"], dtype=object)).tolist() == [True, False]
+
+
+def test_a_hashed_value_in_another_unicode_spelling_hashes_alike() -> None:
+    # What was wrong: a hashed column (user names, user agents: more distinct values than
+    # max_categories, or a format's hashed fields such as Okta's and Entra's user names) hashed
+    # 'José' written as 'e' and a combining accent (NFD) into another bucket than the composed
+    # 'José' (NFC) the model trained on: one user in two spellings that print alike read as two.
+    # A model fitted now hashes text in NFC (saved as hash_form); a state saved before hashes as
+    # written, so its features do not change.
+    from hourglass.features.tabular import TabularPreprocessor
+
+    names = ["Jürgen", "José", "東京-srv", "İstanbul-DC01"]
+    nfd = [unicodedata.normalize("NFD", n) for n in names]
+    train = pd.DataFrame({"u": [f"{n}{i}" for i in range(40) for n in names],
+                          "b": [float(i) for i in range(160)]})
+    pre = TabularPreprocessor(roles={"u": "hash"}).fit(train)
+    one = pd.DataFrame({"u": [f"{n}7" for n in names], "b": [1.0] * 4})
+    other = pd.DataFrame({"u": [f"{n}7" for n in nfd], "b": [1.0] * 4})
+    assert (pre.transform(one) == pre.transform(other)).all()
+    state = pre.to_dict()
+    again = TabularPreprocessor.from_dict(state)
+    assert (again.transform(other) == pre.transform(one)).all()
+    before = TabularPreprocessor.from_dict({k: v for k, v in state.items() if k != "hash_form"})
+    assert getattr(before, "hash_form_", None) is None
+    assert (before.transform(one) == pre.transform(one)).all()  # NFC text: as before

@@ -963,6 +963,9 @@ class TabularPreprocessor(ParamsClone):
         self.other_: dict[str, list[str]] = {}
         self.hashed_: dict[str, int] = {}
         self.hash_nulls_: dict[str, list[str]] | None = {}
+        # hashed text is read in Unicode's composed form (NFC), as categories are: one name
+        # written in two spellings that print alike hashes alike
+        self.hash_form_: str | None = "NFC"
         self.ips_: dict[str, int] = {}
         self.ports_: dict[str, list[int]] = {}
         for c in cols:
@@ -1305,6 +1308,9 @@ class TabularPreprocessor(ParamsClone):
             null = np.isin(uniques, _NULL_TEXT) & ~np.isin(uniques, np.array(nulls.get(c, []), dtype=object))
             if null.any():
                 uniques = np.where(null, MISSING, uniques).astype(object)
+        if getattr(self, "hash_form_", None) == "NFC":  # (a state saved before: hashed as written)
+            # 'Jose\u0301' (e and a combining accent, as macOS tools write it) is 'Jos\xe9'
+            uniques = pd.Series(uniques, dtype=object).str.normalize("NFC").to_numpy(dtype=object)
         return stable_hash(uniques, self.hashed_[c])[codes]
 
     def read_as_missing(self, c: str, s: pd.Series) -> np.ndarray:
@@ -1542,6 +1548,7 @@ class TabularPreprocessor(ParamsClone):
             "other": self.other_,
             "hashed": self.hashed_,
             **({} if getattr(self, "hash_nulls_", None) is None else {"hash_nulls": self.hash_nulls_}),
+            **({} if getattr(self, "hash_form_", None) is None else {"hash_form": self.hash_form_}),
             "ips": self.ips_,
             "ports": self.ports_,
             "offset": [float(v) for v in self.offset_],
@@ -1599,6 +1606,8 @@ class TabularPreprocessor(ParamsClone):
             nulls = d.get("hash_nulls")  # absent in a state saved before: 'N/A' hashed as text
             self.hash_nulls_ = None if nulls is None else {str(k): [str(x) for x in v]
                                                            for k, v in nulls.items()}
+            form = d.get("hash_form")  # absent in a state saved before: hashed as written
+            self.hash_form_ = None if form is None else str(form)
             self.ips_ = {k: int(v) for k, v in in_order(d.get("ips", {}))}
             self.ports_ = {k: [int(p) for p in v] for k, v in in_order(d.get("ports", {}))}
             self.quantiles_ = {k: [float(q) for q in v] for k, v in d.get("quantiles", {}).items()}
