@@ -117,3 +117,34 @@ def test_a_hashed_value_in_another_unicode_spelling_hashes_alike() -> None:
     before = TabularPreprocessor.from_dict({k: v for k, v in state.items() if k != "hash_form"})
     assert getattr(before, "hash_form_", None) is None
     assert (before.transform(one) == pre.transform(one)).all()  # NFC text: as before
+
+
+def test_json_reports_write_text_as_it_is(tmp_path: Path) -> None:
+    # What was wrong: the JSON reports (evaluate --json, inspect --json, threshold --json,
+    # benchmark --json) escaped every non-ASCII character ('"Sald\u0131r\u0131"' for an attack
+    # class, '"kullan\u0131c\u0131"' for a column), where score's and stream's JSON lines and the
+    # service write UTF-8 text as it is: 'grep Saldırı report.json' found nothing. They are now
+    # UTF-8 with text as it is (json_document; a lone surrogate still its JSON escape).
+    import json
+
+    import numpy as np
+
+    from hourglass.cli import app
+    from tests._cli import labelled_model_of, runner
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"kullanıcı_bayt": rng.lognormal(5, 1, 200), "pkts": rng.poisson(8, 200),
+                          "label": np.where(np.arange(200) % 20 == 0, "Saldırı", "normal")})
+    data, model = labelled_model_of(frame, tmp_path)
+    for args in (["evaluate", str(model), str(data), "--label-col", "label", "--normal", "normal"],
+                 ["inspect", str(data), "--label-col", "label", "--normal", "normal"]):
+        out = tmp_path / f"{args[0]}.json"
+        res = runner.invoke(app, [*args, "--json", str(out), "-q"] if args[0] == "evaluate"
+                            else [*args, "--json", str(out)])
+        assert res.exit_code == 0, res.output
+        text = out.read_text(encoding="utf-8")
+        assert "\\u" not in text and ("Saldırı" in text or "kullanıcı_bayt" in text), text[:300]
+        json.loads(text)
+    from hourglass.ingest.sqlite import json_document
+
+    assert json_document({"a": "x\ud800"}, indent=0) == '{\n"a": "x\\ud800"\n}'

@@ -6,7 +6,6 @@ this module reads the files, shows progress and prints the table.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from pathlib import Path
@@ -365,6 +364,7 @@ def benchmark(
     from hourglass.cli._schema import chosen_text, in_one_form, preprocessor_for, read_as_text
     from hourglass.cli.tables import read_data, resolve_spec
     from hourglass.ingest import ReadStats, atomic_output
+    from hourglass.ingest.sqlite import json_document
     from hourglass.pipeline.benchmark import Benchmark, split_labelled, summarize
     from hourglass.thresholds import threshold_from_spec
 
@@ -511,13 +511,13 @@ def benchmark(
     notes = bench.notes()
     if json_out is not None:
         with user_errors(), atomic_output(json_out) as tmp:
-            tmp.write_text(json.dumps({
+            tmp.write_text(json_document({
                 "train": shown(data), "test": shown(test) if test is not None else None,
                 "test_fraction": None if test is not None else test_fraction,
                 "label_col": label_col, "normal": normal_values, "seeds": list(bench.seeds),
                 "threshold": threshold, "max_train": max_train, "epochs": epochs,
                 "seconds": time.perf_counter() - start, "models": rows, "runs": runs,
-                "notes": notes}, indent=2), encoding="utf-8")
+                "notes": notes}), encoding="utf-8")
     wide = table_console()
     wide.print(results_table(f"{test_name}: mean ± std over {len(bench.seeds)} seed(s)", rows))
     cats = _category_table(rows)

@@ -4,7 +4,6 @@ with optional ``--json`` and HTML ``--report``."""
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import time
 from pathlib import Path
@@ -300,10 +299,11 @@ def _write_metrics(json_out: Path | None, summary: dict[str, Any], report: Path 
     fail after it, leaving the report alone: the error line then names it as written in full
     (:func:`~hourglass.cli._output.with_placed`)."""
     from hourglass.ingest import atomic_output
+    from hourglass.ingest.sqlite import json_document
 
     with contextlib.ExitStack() as stack:
         tmps = [(stack.enter_context(atomic_output(p)), text) for p, text in (
-            (json_out, json.dumps(summary, indent=2)), (report, page)) if p is not None]
+            (json_out, json_document(summary)), (report, page)) if p is not None]
         for tmp, text in tmps:
             tmp.write_text(text or "", encoding="utf-8")
 

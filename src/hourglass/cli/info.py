@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -179,6 +178,7 @@ def inspect(
         label_strings,
         read_table,
     )
+    from hourglass.ingest.sqlite import json_document
     from hourglass.ingest.timeseries import get_timeseries_dataset
 
     setup_logging(True)
@@ -345,7 +345,7 @@ def inspect(
                   "more_rows": cut}
         if json_out is not None:
             with atomic_output(json_out) as tmp:
-                tmp.write_text(json.dumps(report, indent=2), encoding="utf-8")
+                tmp.write_text(json_document(report), encoding="utf-8")
     wide = table_console()
     out.print(f"{shown(data)}: format {report['format']}, {counted(n, 'row')} inspected, "
               f"{counted(len(df.columns), 'column')} → {counted(len(pre.feature_names_), 'feature')}",
@@ -492,6 +492,7 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
 
     from hourglass.cli.entity import FEW_BUCKETS, inspect_entity
     from hourglass.ingest import atomic_output, column_normal, label_strings
+    from hourglass.ingest.sqlite import json_document
 
     assert isinstance(df, pd.DataFrame)
     from hourglass.errors import InputError
@@ -549,7 +550,7 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
                                if d["role"] in ("numeric", "categorical")], None, str(data))
     if json_out is not None:
         with atomic_output(json_out) as tmp:
-            tmp.write_text(json.dumps(report, indent=2), encoding="utf-8")
+            tmp.write_text(json_document(report), encoding="utf-8")
     wide = table_console()
     out.print(f"{shown(data)}: format {report['format']}, {counted(report['rows'], 'row')} → "
               f"{report['buckets']:,} ({entity_col}, {bucket} bucket) rows of {report['entities']:,} "

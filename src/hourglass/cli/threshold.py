@@ -163,10 +163,9 @@ def _write_json(path: Path, pipe: Pipeline, model: Path, rows: list[dict[str, An
                 rate: float | None) -> None:
     """The what-if rows as JSON, written atomically: one object per rule, with the held-out
     scores they were measured on."""
-    import json
-
     from hourglass.cli._common import model_kind
     from hourglass.ingest import atomic_output
+    from hourglass.ingest.sqlite import json_document
 
     det = pipe.detector_
     current = det.threshold_
@@ -177,7 +176,7 @@ def _write_json(path: Path, pipe: Pipeline, model: Path, rows: list[dict[str, An
            "rules": [{**r, "value": float(r["value"]), "per_10k": float(r["per_10k"])} for r in rows],
            "notes": notes}
     with atomic_output(path) as tmp:
-        tmp.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+        tmp.write_text(json_document(doc), encoding="utf-8")
 
 
 def _event_rate(pipe: Pipeline, given: float | None) -> float | None:

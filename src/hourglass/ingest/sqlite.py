@@ -27,8 +27,8 @@ import pandas as pd
 from hourglass.errors import HourglassError, InputError
 
 __all__ = ["SQLITE_SUFFIXES", "SQLiteWriter", "check_column_names", "check_table_name", "connect",
-           "disk_full", "ensure_table", "insert_rows", "is_sqlite", "json_default", "json_or_text",
-           "parquet_value", "sql_type", "sql_value", "strict_json"]
+           "disk_full", "ensure_table", "insert_rows", "is_sqlite", "json_default", "json_document",
+           "json_or_text", "parquet_value", "sql_type", "sql_value", "strict_json"]
 
 #: File name endings written as a SQLite database.
 SQLITE_SUFFIXES = ("sqlite", "sqlite3", "db")
@@ -303,6 +303,35 @@ def utf8_json(text: str) -> str:
     except UnicodeEncodeError:
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
     return text
+
+
+def json_document(doc: Any, indent: int = 2) -> str:
+    """A JSON report (``evaluate --json``, ``inspect --json``, ``threshold --json``, ``benchmark
+    --json``) as text: indented, and UTF-8 with text as it is, as the JSON lines of ``score`` and
+    ``stream`` are (``"Saldırı"``, a class or column name, not ``"Sald\\u0131r\\u0131"``, so
+    ``grep Saldırı`` finds it); a lone surrogate as its JSON escape (:func:`utf8_json`).
+
+    Parameters
+    ----------
+    doc
+        The report (what ``json.dumps`` takes).
+    indent
+        Spaces per level.
+
+    Returns
+    -------
+    str
+        The JSON text, to be written as UTF-8.
+
+    Examples
+    --------
+    >>> print(json_document({"class": "Saldırı", "n": 3}, indent=0))
+    {
+    "class": "Saldırı",
+    "n": 3
+    }
+    """
+    return utf8_json(json.dumps(doc, indent=indent, ensure_ascii=False))
 
 
 def json_or_text(value: Any) -> Any:
