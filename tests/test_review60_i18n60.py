@@ -148,3 +148,22 @@ def test_json_reports_write_text_as_it_is(tmp_path: Path) -> None:
     from hourglass.ingest.sqlite import json_document
 
     assert json_document({"a": "x\ud800"}, indent=0) == '{\n"a": "x\\ud800"\n}'
+
+
+def test_a_suppression_rule_matches_a_name_in_either_unicode_spelling() -> None:
+    # What was wrong: a suppression rule 'user = "Jürgen"' (typed with 'ü' as one code point)
+    # left the alerts of rows whose user was written 'u' and a combining diaeresis (NFD, a macOS
+    # tool's export) flagged, and a glob "J?rgen" missed them too (two code points for one
+    # letter), where the model reads both spellings as one category. Rules and cells are now
+    # compared in the composed form (NFC); case still counts, as the README says.
+    import numpy as np
+
+    from hourglass.serve.suppress import Suppressions
+
+    nfd = unicodedata.normalize("NFD", "Jürgen")
+    rules = Suppressions.parse('[[rule]]\nname = "j"\nmatch = { user = "Jürgen" }\n'
+                               '[[rule]]\nname = "g"\nmatch = { host = "İ?tanbul-*" }\n', "r.toml")
+    df = pd.DataFrame({"user": [nfd, "Jürgen", "JÜRGEN", "bob"],
+                       "host": ["x", "x", "x", unicodedata.normalize("NFD", "İstanbul-DC01")]})
+    flags, names = rules.apply(df, np.array([1, 1, 1, 1]))
+    assert flags.tolist() == [0, 0, 1, 0] and names.tolist() == ["j", "j", "", "g"]

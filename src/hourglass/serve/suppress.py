@@ -49,6 +49,7 @@ import math
 import re
 import time
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -106,7 +107,20 @@ def _canonical(value: object) -> str:
     ('0', '0')
     """
     text = _WHOLE_FLOAT.sub(r"\1", str(value).strip())
-    return "0" if text == "-0" else text  # as the cells: -0.0 is the value 0
+    return "0" if text == "-0" else _composed(text)  # as the cells: -0.0 is the value 0
+
+
+def _composed(text: str) -> str:
+    """``text`` in Unicode's composed form (NFC), in which rules and cells are compared: a name
+    written with an accent as one code point or as a letter and a combining mark (as macOS tools
+    and some exporters write it) is one text, as the model reads one category.
+
+    Examples
+    --------
+    >>> _composed("Jose\\u0301") == "Jos\\xe9", _composed("alice")
+    (True, 'alice')
+    """
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 def _network(text: str, where: str) -> IpNetwork | None:
@@ -203,7 +217,7 @@ class Condition:
                 exact.extend((word, word.capitalize(), word.upper()))
                 continue
             if isinstance(v, str) and ("*" in v or "?" in v):
-                globs.append(v.strip())  # as the cells it is matched on, and the exact values
+                globs.append(_composed(v.strip()))  # as the cells it is matched on, and the exact values
                 continue
             if isinstance(v, str) and v.strip() in NULL_TEXT:  # 'N/A', 'null': a missing cell, as empty
                 raise InputError(f"{where}: {v.strip()!r} matches nothing (the table reader reads it as a "
@@ -232,9 +246,12 @@ class Condition:
                        globs=tuple(dict.fromkeys(folded_name(g) for g in self.globs)))
 
     def test(self, values: np.ndarray) -> np.ndarray:
-        """Which of ``values`` (distinct cells as text, missing ones ``<missing>``) it accepts."""
+        """Which of ``values`` (distinct cells as text, missing ones ``<missing>``) it accepts;
+        text is compared in its composed form (:func:`_composed`)."""
         from hourglass.features.roles import MISSING
 
+        values = np.array([_composed(v) if isinstance(v, str) else v for v in values.tolist()],
+                          dtype=object)
         mask = np.isin(values, np.array(self.exact, dtype=object)) if self.exact else \
             np.zeros(len(values), dtype=bool)
         if self.globs and len(values):
