@@ -167,3 +167,18 @@ def test_a_suppression_rule_matches_a_name_in_either_unicode_spelling() -> None:
                        "host": ["x", "x", "x", unicodedata.normalize("NFD", "İstanbul-DC01")]})
     flags, names = rules.apply(df, np.array([1, 1, 1, 1]))
     assert flags.tolist() == [0, 0, 1, 0] and names.tolist() == ["j", "j", "", "g"]
+
+
+def test_a_syslog_month_in_another_language_is_named(tmp_path: Path) -> None:
+    # What was wrong: a BSD syslog file written under a German locale ('Dez  7 10:00:00 host
+    # sshd[1]: ...') trained with --window was refused with "no event has a readable time stamp
+    # in this input (first: line 1, no time stamp)": the line has a time stamp; its month name is
+    # not English, which is how syslog's are read (README). The refusal (and the warning when
+    # some lines are so) now shows the date and says so.
+    log = tmp_path / "auth.log"
+    log.write_text("".join(f"Dez  7 10:{i // 60:02d}:{i % 60:02d} web1 sshd[{100 + i // 5}]: "
+                           f"Accepted password for user{i % 3} from 10.0.0.{i % 9} port 22 ssh2\n"
+                           for i in range(40)), encoding="utf-8")
+    one_line_error(["train", str(log), "--format", "syslog", "--window", "60", "--model", "deeplog",
+                    "--epochs", "1", "-o", str(tmp_path / "m")],
+                   "(first: line 1, 'Dez 7 ...': 'Dez' is no English month name", tmp_path / "m")

@@ -62,6 +62,7 @@ __all__ = [
     "ParserNotFittedError",
     "TooLongLine",
     "compressed_kind",
+    "english_month",
     "file_lines",
     "log_header_of",
     "not_lines",
@@ -295,6 +296,29 @@ _RFC5424 = re.compile(r"<\d{1,3}>1 (?:-|\d{4}-\d\d-\d\dT)")
 
 # (English, as syslog writes them: calendar.month_abbr is in the locale a calling program set)
 _MONTHS = {name: i for i, name in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
+
+
+def english_month(name: str) -> int | None:
+    """The month (1 to 12) a BSD syslog header's month name ``name`` gives, read in English as
+    syslog writes it (``Dec``), whatever the locale; ``None`` for a name in another language
+    (a German ``Dez``, ``Okt``), which gives the line no time.
+
+    Parameters
+    ----------
+    name
+        The header's month name.
+
+    Returns
+    -------
+    int or None
+        The month's number, or ``None``.
+
+    Examples
+    --------
+    >>> english_month("Dec"), english_month("Dez")
+    (12, None)
+    """
+    return _MONTHS.get(name.strip())
 # a BSD syslog time stamp alone (no year), as a header regex's timestamp group may hold it
 _BSD_STAMP = re.compile(r"^\s*([A-Z][a-z]{2}) +(\d{1,2}) (\d\d:\d\d:\d\d(?:[.,]\d{1,9})?)\s*$")
 

@@ -394,8 +394,21 @@ def _timeless_event(events: pd.DataFrame, i: int) -> str:
     "line 9, '03-17 16:13'"
     >>> _timeless_event(ev[["line", "time"]], 1)
     'line 9'
+    >>> _timeless_event(ev.assign(month=["", "Dez"], day=["", "7"]), 1)
+    "line 9, 'Dez 7 ...': 'Dez' is no English month name (syslog's are read in English, Jan to Dec)"
     """
+    from hourglass.ingest.logs import english_month
+
     where = f"line {int(events['line'].iloc[i])}"
+    month = events["month"].iloc[i] if "month" in events.columns else None
+    if isinstance(month, str) and month.strip():
+        # a BSD syslog header's date, whose month name did not read (a German 'Dez', 'Okt'): the
+        # line has a time stamp, in another language
+        day = events["day"].iloc[i] if "day" in events.columns else ""
+        where += f", {f'{month} {day} ...'!r}"
+        if english_month(month) is None:
+            where += f": {month!r} is no English month name (syslog's are read in English, Jan to Dec)"
+        return where
     if "timestamp" in events.columns:
         text = str(events["timestamp"].iloc[i])
         where += f", {text[:60]!r}" if text.strip() else ", no time stamp"
