@@ -182,3 +182,39 @@ def test_a_syslog_month_in_another_language_is_named(tmp_path: Path) -> None:
     one_line_error(["train", str(log), "--format", "syslog", "--window", "60", "--model", "deeplog",
                     "--epochs", "1", "-o", str(tmp_path / "m")],
                    "(first: line 1, 'Dez 7 ...': 'Dez' is no English month name", tmp_path / "m")
+
+
+def test_not_utf8_advice_names_the_code_page_the_bytes_look_written_in(tmp_path: Path) -> None:
+    # What was wrong: a CSV or JSON-lines file of a Russian, Hebrew, Turkish or Japanese Windows
+    # tool (its code page, not UTF-8) was refused with 'a Windows-1252 or Latin-1 file? convert it
+    # ... iconv -f cp1252 -t utf-8': followed, that advice turns 'Пользователь' into
+    # 'Ïîëüçîâàòåëü' and the data is read as other letters without a word. The advice now names
+    # the code page the line's bytes look written in (cp1251, cp1255, cp1254, cp932; cp1252
+    # for Latin text, as before), in score's CSV and JSON-lines readers and in stream alike.
+    from hourglass.ingest.tables import NOT_UTF8_HOW, not_utf8_how
+
+    for text, page in (("Пользователь Ольга вошёл", "cp1251"), ("משתמש דוד התחבר", "cp1255"),
+                       ("kullanıcı İstanbul-DC01", "cp1254"), ("ユーザー田中がログイン", "cp932"),
+                       ("informações de ação", "cp1252"), ("Jürgen Müller", "cp1252")):
+        assert f"iconv -f {page} -t utf-8" in not_utf8_how(text.encode(page)), text
+    assert not_utf8_how("José".encode("cp1252")) == not_utf8_how(None) == NOT_UTF8_HOW
+
+    data = tmp_path / "ru.csv"
+    data.write_bytes("a,user\n1,x\n2,Ольга Петрова\n".encode("cp1251"))
+    from hourglass.errors import InputError
+    from hourglass.ingest import read_table
+
+    with pytest.raises(InputError, match=r"line 3: undecodable bytes \(not UTF-8\) \(a Windows-1251 "
+                                         r"\(Cyrillic\) file\? .* iconv -f cp1251 -t utf-8"):
+        read_table(data)
+    lines = tmp_path / "he.jsonl"
+    lines.write_bytes('{"a": 1, "user": "x"}\n{"a": 2, "user": "משתמש"}\n'.encode("cp1255"))
+    with pytest.raises(InputError, match=r"line 2: .* iconv -f cp1255 -t utf-8"):
+        read_table(lines)
+    from hourglass.cli import app
+    from tests._cli import ab_model, runner
+
+    model = ab_model(tmp_path)
+    res = runner.invoke(app, ["stream", str(model)],
+                        input='{"a": 0.5, "b": 0.5, "u": "kullanıcı"}\n'.encode("cp1254"))
+    assert res.exit_code == 2 and "iconv -f cp1254 -t utf-8" in res.stderr, res.stderr

@@ -521,12 +521,12 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
             except UnicodeDecodeError as exc:  # (a ValueError) a line of bad bytes worded as score
                 # words it, not by the codec ("'utf-8' codec can't decode byte 0xff ..."); input of
                 # another kind (Parquet, gzip twice, binary) is said so at line 1, as before
-                from hourglass.ingest.tables import NOT_UTF8_HOW
+                from hourglass.ingest.tables import not_utf8_how
 
                 hint = _table_hint(raw, number)
                 advice = ""  # (said inside the parentheses, after how to convert, as score says it)
                 problem = f"not valid JSON ({json_problem(exc)}){hint}" if hint else \
-                    f"undecodable bytes (not UTF-8) ({NOT_UTF8_HOW}; or use --on-bad-rows skip to " \
+                    f"undecodable bytes (not UTF-8) ({not_utf8_how(raw)}; or use --on-bad-rows skip to " \
                     "skip such rows)"
             except ValueError as exc:  # also a number of more digits than Python reads
                 jq = pretty_json_command(raw) if leading else None

@@ -59,9 +59,9 @@ SEPARATOR_NAMES = {";": "semicolon", "\t": "tab", "|": "pipe", ",": "comma"}
 __all__ = ["BAD_ROWS", "CHUNK_BYTES", "LONE_SURROGATE", "MAX_LINE_BYTES", "READ_ERRORS", "SEPARATOR_NAMES",
            "UNKNOWN_ROW", "ReadStats", "check_log_text", "check_text", "cut_top_keys", "dedupe_names",
            "first_json_object", "flat_record", "flatten_json", "has_nested", "iter_table",
-           "lines_before_header", "nested_note", "no_lone_surrogates", "open_lines", "open_text",
-           "path_order", "prefetch", "read_head", "run_line", "sniff_delimiter", "top_keys", "type_line",
-           "utf8_name", "utf8_text"]
+           "lines_before_header", "nested_note", "no_lone_surrogates", "not_utf8_how", "open_lines",
+           "open_text", "path_order", "prefetch", "read_head", "run_line", "sniff_delimiter", "top_keys",
+           "type_line", "utf8_name", "utf8_text"]
 
 BAD_ROWS = ("error", "skip")
 #: How a reader's error for a malformed row tells a Python caller to skip such rows (the CLI says
@@ -72,6 +72,69 @@ SKIP_BAD_ROWS = "on_bad_rows='skip'"
 #: whose rows skipping would leave out every one with an accent
 NOT_UTF8_HOW = ("a Windows-1252 or Latin-1 file? convert it to UTF-8 and pipe it in, e.g. iconv -f cp1252 "
                 "-t utf-8 FILE | hourglass ... -")
+#: The code pages :func:`not_utf8_how` may name, and how it names each file
+_CODE_PAGES = {"cp1252": "a Windows-1252 or Latin-1 file", "cp1254": "a Windows-1254 (Turkish) file",
+               "cp1251": "a Windows-1251 (Cyrillic) file", "cp1255": "a Windows-1255 (Hebrew) file",
+               "cp932": "a Shift_JIS (Japanese) file"}
+
+
+def not_utf8_how(raw: bytes | None = None) -> str:
+    """:data:`NOT_UTF8_HOW` for a line of bytes ``raw`` that are no UTF-8, naming the Windows
+    code page its bytes look written in: a Russian, Hebrew, Turkish or Japanese file converted
+    from Windows-1252 would be read as other letters without a word (``Ïîëüçîâàòåëü`` for
+    ``Пользователь``). Words wholly of bytes above 127 are a script of its own (Cyrillic;
+    Hebrew where every such byte is one of its letters), a line that reads as Shift_JIS with
+    kana or kanji Japanese, Latin letters with Turkish's ``ı ş ğ İ Ş Ğ`` Turkish; else (or
+    ``None``) Windows-1252.
+
+    Parameters
+    ----------
+    raw
+        The line's bytes, or ``None`` where they are not at hand.
+
+    Returns
+    -------
+    str
+        The advice, as :data:`NOT_UTF8_HOW` words it.
+
+    Examples
+    --------
+    >>> not_utf8_how("Пользователь Ольга".encode("cp1251"))[:50]
+    'a Windows-1251 (Cyrillic) file? convert it to UTF-'
+    >>> not_utf8_how("José".encode("cp1252")) == NOT_UTF8_HOW, "iconv -f cp1254" in not_utf8_how(
+    ...     "kullanıcı".encode("cp1254"))
+    (True, True)
+    """
+    page = "cp1252" if raw is None else _code_page(raw)
+    return (f"{_CODE_PAGES[page]}? convert it to UTF-8 and pipe it in, e.g. iconv -f {page} -t utf-8 "
+            "FILE | hourglass ... -")
+
+
+def _code_page(raw: bytes) -> str:
+    """The code page of :func:`not_utf8_how` that the bytes ``raw`` look written in."""
+    high = [i for i, b in enumerate(raw) if b >= 0x80]
+    if not high:
+        return "cp1252"
+    try:
+        text = raw.decode("cp932")
+    except UnicodeDecodeError:
+        text = ""
+    wide = [ch for ch in text if ord(ch) >= 0x80]
+    # kana (two-byte letters led by 0x82, 0x83: Windows-1252's rare punctuation), and mostly kana
+    # or kanji: a Latin line's accented letters two at a time read as kanji ('ação') too
+    kana = sum("\u3040" <= ch <= "\u30ff" for ch in wide)
+    japanese = kana + sum("\u4e00" <= ch <= "\u9fff" for ch in wide)
+    if kana and japanese * 2 > len(wide):
+        return "cp932"
+    at = set(high)
+    # a byte in a run of three or more: a word of another script (an accented Latin word holds
+    # one or two such bytes: 'ação', 'Jürgen')
+    in_runs = sum(1 for i in high if {i - 2, i - 1} <= at or {i - 1, i + 1} <= at or {i + 1, i + 2} <= at)
+    values = {raw[i] for i in high}
+    if in_runs * 2 >= len(high):
+        return "cp1255" if all(0xE0 <= b <= 0xFA or b in (0xFD, 0xFE) for b in values) else "cp1251"
+    # Windows-1254 differs from 1252 in six letters: Ğ İ Ş ğ ı ş (Ð Ý Þ ð ý þ, rare elsewhere)
+    return "cp1254" if values & {0xD0, 0xDD, 0xDE, 0xF0, 0xFD, 0xFE} else "cp1252"
 #: How :func:`check_text` tells a Python caller to read a binary file as what it is (the CLI
 #: says its option, ``--format``: ``cli._options.cli_advice``).
 READ_AS_EVTX = "read it with fmt='evtx' (or 'auto')"
@@ -826,16 +889,24 @@ def _check_bad_rows(on_bad_rows: str) -> None:
 
 def _line_of(path: Path, text: str | None, *, undecodable: bool = False) -> int | None:
     """Find the line of a bad row on the error path (pyarrow does not always know it)."""
+    if undecodable:
+        return _undecodable_line(path)[0]
     with open_lines(path) as fh:
         for lineno, raw in enumerate(fh, 1):
-            if undecodable:
-                try:
-                    raw.decode("utf-8")
-                except UnicodeDecodeError:
-                    return lineno
-            elif text is not None and raw.rstrip(b"\r\n").decode("utf-8", "replace") == text:
+            if text is not None and raw.rstrip(b"\r\n").decode("utf-8", "replace") == text:
                 return lineno
     return None
+
+
+def _undecodable_line(path: Path) -> tuple[int | None, bytes | None]:
+    """(line number, bytes) of the first line of ``path`` that is no UTF-8, else ``(None, None)``."""
+    with open_lines(path) as fh:
+        for lineno, raw in enumerate(fh, 1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return lineno, raw
+    return None, None
 
 
 def _first_line_longer(path: Path, limit: int) -> int | None:
@@ -1886,8 +1957,8 @@ def _iter_csv(
             return InputError(f"{path}: line {line} is longer than {block:,} bytes, the most a "
                               "table row may hold")
         if on_invalid.undecodable or "UTF8" in msg or "utf-8" in msg.lower():  # type: ignore[attr-defined]
-            line = _line_of(path, None, undecodable=True)
-            return InputError(f"{path}: line {line}: undecodable bytes (not UTF-8) ({NOT_UTF8_HOW}; "
+            line, raw = _undecodable_line(path)
+            return InputError(f"{path}: line {line}: undecodable bytes (not UTF-8) ({not_utf8_how(raw)}; "
                               f"or use {SKIP_BAD_ROWS} to skip such rows)")
         col = None
         if "column #" in msg:
@@ -2683,7 +2754,8 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                        else f"not valid JSON ({json_problem(exc)})")
                 # (bytes that are no UTF-8: most often a file a Windows tool wrote in its code
                 # page, as a CSV file's are, and said so)
-                how = f"{NOT_UTF8_HOW}; or " if isinstance(exc, UnicodeDecodeError) else ""
+                how = (f"{not_utf8_how(exc.object if isinstance(exc.object, bytes) else None)}; or "
+                       if isinstance(exc, UnicodeDecodeError) else "")
                 raise InputError(f"{path}: line {lineno}: {why} "
                                  f"({how}use {SKIP_BAD_ROWS} to skip such rows)") from None
             first = False
