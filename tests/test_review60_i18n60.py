@@ -218,3 +218,24 @@ def test_not_utf8_advice_names_the_code_page_the_bytes_look_written_in(tmp_path:
     res = runner.invoke(app, ["stream", str(model)],
                         input='{"a": 0.5, "b": 0.5, "u": "kullanıcı"}\n'.encode("cp1254"))
     assert res.exit_code == 2 and "iconv -f cp1254 -t utf-8" in res.stderr, res.stderr
+
+
+def test_a_log_in_a_windows_code_page_is_told_how_to_convert(tmp_path: Path,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: a syslog file of a Russian Windows tool (Windows-1251) was read with each
+    # Cyrillic byte replaced by U+FFFD, its templates learnt as runs of U+FFFD (every user name
+    # and word lost), and the only word was "276 line(s) had bytes that are not UTF-8; replaced
+    # with U+FFFD". The warning now names the code page the first such line looks written in
+    # and how to convert the file, as a table's refusal does.
+    from hourglass.ingest.logs import LogParser, file_lines
+
+    log = tmp_path / "auth.log"
+    log.write_bytes("".join(f"Dec  7 10:00:{i:02d} srv1 sshd[{i}]: Пользователь Ольга вошёл "
+                            f"с адреса 10.0.0.{i}\n" for i in range(20)).encode("cp1251"))
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        parser = LogParser("syslog").fit(file_lines(log))
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert parser.stats_.bad_encoding == 20
+    assert ("20 line(s) had bytes that are not UTF-8; replaced with U+FFFD (a Windows-1251 "
+            "(Cyrillic) file? convert it to UTF-8 and pipe it in, e.g. iconv -f cp1251") in said, said
+    assert "first_bad_bytes" not in parser.stats_.to_dict()

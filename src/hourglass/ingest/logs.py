@@ -48,7 +48,7 @@ from hourglass._times import (
     yymmdd_times,
 )
 from hourglass.errors import InputError, NotFittedError, no_file, path_exists, read_problem
-from hourglass.ingest.tables import READ_ERRORS
+from hourglass.ingest.tables import READ_ERRORS, not_utf8_how
 
 __all__ = [
     "DEFAULT_MASKS",
@@ -714,6 +714,8 @@ class ParseStats:
     first_unmatched: int | None = None
     #: the first unmatched line, what it is and what was expected (for an error naming it)
     first_unmatched_reason: str | None = None
+    #: the bytes of a file's first line that is no UTF-8 (the code page its warning names)
+    first_bad_bytes: bytes | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The counts (and ``first_unmatched``), not the text of a line.
@@ -726,7 +728,8 @@ class ParseStats:
         {'lines': 3, 'parsed': 1, 'unmatched': 1, 'bad_encoding': 0, 'blank': 1, 'unknown_template': 0,
          'first_unmatched': 2}
         """
-        return {k: v for k, v in self.__dict__.items() if k != "first_unmatched_reason"}
+        return {k: v for k, v in self.__dict__.items()
+                if k not in ("first_unmatched_reason", "first_bad_bytes")}
 
     def summary(self) -> str:
         """One line for the log, e.g. ``2000 lines: 2000 parsed, 0 unmatched, ...``.
@@ -940,6 +943,8 @@ def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None, *,
                     line = raw.decode("utf-8", errors="replace")
                     if stats is not None:
                         stats.bad_encoding += 1
+                        if stats.first_bad_bytes is None:
+                            stats.first_bad_bytes = bytes(raw[:4096])
                 if line[:1] == "\ufeff":  # UTF-8 byte-order marks (every one), on any line: where
                     line = without_boms(line)  # a file joined to others began (cat a.log b.log)
                 yield line.rstrip("\r\n").replace("\x00", nul)
@@ -1755,6 +1760,7 @@ class LogParser(ParamsClone):
             if len(rows_line) >= chunk_size:
                 if counted:
                     stats.bad_encoding = lines.stats.bad_encoding + replaced  # type: ignore[attr-defined]
+                    stats.first_bad_bytes = lines.stats.first_bad_bytes  # type: ignore[attr-defined]
                 if rekey:
                     rows_key = self._matched_keys(rows_masked, rows_key)
                     rows_masked = []
@@ -1764,6 +1770,7 @@ class LogParser(ParamsClone):
                 fields = {g: [] for g in extra}
         if counted:
             stats.bad_encoding = lines.stats.bad_encoding + replaced  # type: ignore[attr-defined]
+            stats.first_bad_bytes = lines.stats.first_bad_bytes  # type: ignore[attr-defined]
         if rows_line:
             if rekey:
                 rows_key = self._matched_keys(rows_masked, rows_key)
@@ -1808,8 +1815,12 @@ class LogParser(ParamsClone):
                 logger.warning("%d of %d lines matched no '%s' header (first: %sline %d); skipped",
                                stats.unmatched, stats.lines, self.format, where, stats.first_unmatched)
         if stats.bad_encoding:
-            logger.warning("%d line(s) had bytes that are not UTF-8; replaced with U+FFFD",
-                           stats.bad_encoding)
+            # a file's bytes: the code page they look written in, and how to convert the file (a
+            # Cyrillic Windows-1251 log read so is templates of U+FFFD, each name lost)
+            raw = getattr(stats, "first_bad_bytes", None)
+            how = f" ({not_utf8_how(raw)})" if raw is not None else ""
+            logger.warning("%d line(s) had bytes that are not UTF-8; replaced with U+FFFD%s",
+                           stats.bad_encoding, how)
 
     def _times(self, fields: dict[str, list[str]], lines: list[int]) -> np.ndarray:
         """Seconds since the epoch per row (of log line numbers ``lines``), vectorised (NaN where
