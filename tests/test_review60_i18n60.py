@@ -239,3 +239,17 @@ def test_a_log_in_a_windows_code_page_is_told_how_to_convert(tmp_path: Path,
     assert ("20 line(s) had bytes that are not UTF-8; replaced with U+FFFD (a Windows-1251 "
             "(Cyrillic) file? convert it to UTF-8 and pipe it in, e.g. iconv -f cp1251") in said, said
     assert "first_bad_bytes" not in parser.stats_.to_dict()
+
+
+def test_a_syslog_line_whose_month_is_not_english_is_named(tmp_path: Path) -> None:
+    # What was wrong: a syslog line of a German locale whose month name holds a letter beyond
+    # ASCII ('Mär  7 10:00:00 web1 sshd[1]: ...') matched no header, and the refusal said only
+    # "does not match the 'syslog' header format: 'Mär  7 ...'", not why (its month name); it now
+    # says that 'Mär' is not one of syslog's month names, as the table of a --window says 'Dez'.
+    log = tmp_path / "auth.log"
+    log.write_text("".join(f"Mär  7 10:00:{i:02d} web1 sshd[{i}]: Accepted password for bob\n"
+                           for i in range(10)), encoding="utf-8")
+    one_line_error(["train", str(log), "--format", "syslog", "--session-col", "pid", "--model", "deeplog",
+                    "--epochs", "1", "-o", str(tmp_path / "m")],
+                   "does not match the 'syslog' header format ('Mär' is not one of syslog's month "
+                   "names, Jan to Dec in English)", tmp_path / "m")

@@ -319,6 +319,8 @@ def english_month(name: str) -> int | None:
     (12, None)
     """
     return _MONTHS.get(name.strip())
+# a BSD syslog header's date with a month name of any letters (a German 'Mär', a French 'févr.')
+_OTHER_MONTH = re.compile(r"^(?:<\d{1,3}>)?([^\W\d_]{3,5})\.? +\d{1,2} \d\d:\d\d:\d\d ")
 # a BSD syslog time stamp alone (no year), as a header regex's timestamp group may hold it
 _BSD_STAMP = re.compile(r"^\s*([A-Z][a-z]{2}) +(\d{1,2}) (\d\d:\d\d:\d\d(?:[.,]\d{1,9})?)\s*$")
 
@@ -1393,6 +1395,8 @@ class LogParser(ParamsClone):
         'line 3: not a JSON object; expected a journal record a line,'
         >>> LogParser("syslog").unmatched_text(1, "\\x1b[32mJun 14 15:16:01\\x1b[0m h sshd[1]: hi")[:81]
         "line 1: does not match the 'syslog' header format (it holds terminal colour codes"
+        >>> LogParser("syslog").unmatched_text(2, "M\\xe4r  7 10:00:00 h sshd[1]: hi")[50:115]
+        "('Mär' is not one of syslog's month names, Jan to Dec in English)"
         """
         header = (getattr(self, "_compiled", None) or self._compile()).header
         if type(line) is TooLongLine:
@@ -1407,6 +1411,9 @@ class LogParser(ParamsClone):
         elif self.format == "syslog" and _RFC5424.match(line):  # said: no BSD or RFC 3339 header
             hint = (" (an RFC 5424 line, '<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG', which the "
                     "'syslog' format does not read: give a header regex, as the README shows)")
+        elif self.format == "syslog" and (other := _OTHER_MONTH.match(line)) is not None \
+                and english_month(other.group(1)) is None:  # a German 'Mär', a French 'févr.'
+            hint = f" ({other.group(1)!r} is not one of syslog's month names, Jan to Dec in English)"
         elif _ANSI.search(line) is not None:  # a program's coloured output: no format matches it
             hint = (" (it holds terminal colour codes, ESC[...m, as a program writes them to a "
                     "terminal: log without colour, or remove them first, e.g. sed "
