@@ -253,3 +253,21 @@ def test_a_syslog_line_whose_month_is_not_english_is_named(tmp_path: Path) -> No
                     "--epochs", "1", "-o", str(tmp_path / "m")],
                    "does not match the 'syslog' header format ('Mär' is not one of syslog's month "
                    "names, Jan to Dec in English)", tmp_path / "m")
+
+
+def test_an_event_key_in_another_unicode_spelling_is_the_same_key() -> None:
+    # What was wrong: an event table's text keys (--key-col: 'Giriş', 'Çıkış', 'Anmeldung
+    # fehlgeschlagen') written with combining marks (NFD, a macOS tool's export) were keys never
+    # seen by a model trained on the composed spelling (NFC): each such event counted as the
+    # 'unknown' key, the session scored as anomalous. Key names are now read in NFC, in
+    # training and scoring, as categories are.
+    from hourglass.features import EventSessions
+
+    names = ["Giriş", "Çıkış", "Dosya açıldı"]
+    nfd = [unicodedata.normalize("NFD", n) for n in names]
+    assert nfd != names
+    train = pd.DataFrame({"sid": ["a", "a", "a", "b", "b", "b"], "k": names * 2})
+    pre = EventSessions(session_column="sid", key_column="k").fit(train)
+    scored = pre.sessions(pd.DataFrame({"sid": ["c", "c", "c"], "k": nfd}))
+    assert scored.stats["unknown_template"] == 0, scored.stats
+    assert [x.tolist() for x in scored.sequences] == [x.tolist() for x in pre.sessions(train).sequences][:1]

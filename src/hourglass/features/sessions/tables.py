@@ -144,16 +144,18 @@ def _key_text(vals: pd.Series) -> pd.Series:
     without one (``4624.0`` named a key of its own, unknown to a model trained on ``4624``);
     the spaces around a name are no part of it (``login, read `` in a CSV: ``read``, as a
     category or a CSV's session id reads; `` read `` was a key of its own, unknown to a model
-    trained on ``read``).
+    trained on ``read``); a name is in Unicode's composed form (NFC: ``Giriş`` with ``ş`` written
+    as ``s`` and a combining cedilla, as macOS tools may export it, is the ``Giriş`` of one code
+    point, as a category reads it, not a key never seen).
 
     Examples
     --------
     >>> _key_text(pd.Series([4624.0, 1.5])).tolist(), _key_text(pd.Series([4624, 7])).tolist()
     (['4624', '1.5'], ['4624', '7'])
-    >>> _key_text(pd.Series([" read ", "read"])).tolist()
-    ['read', 'read']
+    >>> _key_text(pd.Series([" read ", "read", "Giris\\u0327", "Gir\\u0131\\u015f"])).tolist()
+    ['read', 'read', 'Giriş', 'Girış']
     """
-    return _whole_ids(_whole_in_mixed(vals)).astype(str).str.strip()
+    return _whole_ids(_whole_in_mixed(vals)).astype(str).str.strip().str.normalize("NFC")
 
 
 def _nested_as_text(vals: pd.Series) -> pd.Series:
