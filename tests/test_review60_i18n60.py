@@ -271,3 +271,24 @@ def test_an_event_key_in_another_unicode_spelling_is_the_same_key() -> None:
     scored = pre.sessions(pd.DataFrame({"sid": ["c", "c", "c"], "k": nfd}))
     assert scored.stats["unknown_template"] == 0, scored.stats
     assert [x.tolist() for x in scored.sequences] == [x.tolist() for x in pre.sessions(train).sequences][:1]
+
+
+def test_numbers_in_full_width_or_arabic_indic_digits_are_named(caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: a column of numbers typed in full-width digits ('１５０', as Japanese and
+    # Chinese input methods write them, a spreadsheet keeps them) or Arabic-Indic digits ('١٥٠')
+    # is text to the readers, and training dropped it as 'near-unique text' (or one-hot encoded
+    # its values) without a word, where a column of decimal commas is said. Such a column is now
+    # named: "column 'bytes' holds numbers written in digits other than 0-9 (e.g. '２４９'),
+    # read as text (role drop: ...); write their digits as 0-9 to use them as numbers".
+    from hourglass.features.tabular import TabularPreprocessor
+
+    full = str.maketrans("0123456789", "０１２３４５６７８９")
+    arabic = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+    df = pd.DataFrame({"bytes": [str(100 + 7 * i).translate(full) for i in range(60)],
+                       "pkts": [str(i % 40).translate(arabic) for i in range(60)],
+                       "dur": [i / 60 for i in range(60)]})
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        TabularPreprocessor().fit(df)
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert "column 'bytes' holds numbers written in digits other than 0-9 (e.g. '１００')" in said, said
+    assert "column 'pkts' holds numbers written in digits other than 0-9 (e.g. '٠')" in said, said

@@ -20,9 +20,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = ["NULL_TEXT", "PLACEHOLDERS", "ROLES", "SCORE_OUTPUT", "SEPARATED_NUMBERS", "TEXT_NUMBERS",
-           "canonical_text", "clock_values", "dropped_score_output", "factorize_strings", "identifier_name",
-           "infer_role", "ip_parts", "ipv4_bucket", "ipv4_private", "is_time_name", "near_unique",
-           "numeric_identifier",
+           "canonical_text", "clock_values", "dropped_score_output", "factorize_strings",
+           "foreign_digit_number", "identifier_name", "infer_role", "ip_parts", "ipv4_bucket",
+           "ipv4_private", "is_time_name", "near_unique", "numeric_identifier",
            "port_numbers", "score_output_columns", "separated_hint", "separated_number",
            "separated_warning", "stable_hash", "string_values", "unit_number"]
 
@@ -871,6 +871,32 @@ def unit_number(s: pd.Series) -> str | None:
     return _marked_number(s, lambda text: text.str.fullmatch(_WITH_UNIT) & ~text.str.match(r"[+-]?0[xX]"))
 
 
+def foreign_digit_number(s: pd.Series) -> str | None:
+    """A value of text column ``s`` that shows its numbers are written in decimal digits other
+    than ``0``-``9`` (full-width ``１５０`` as Japanese and Chinese input methods type them,
+    Arabic-Indic ``١٥٠``, Devanagari ...), when (nearly) all its values are numbers, some so
+    written: text to the readers, and dropped or counted as categories unsaid.
+
+    Examples
+    --------
+    >>> foreign_digit_number(pd.Series(["\\uff11\\uff15\\uff10", "12", "\\u0661\\u0665"]))
+    '１５０'
+    >>> foreign_digit_number(pd.Series(["150", "tcp"])) is None
+    True
+    """
+    def marked(text: pd.Series) -> pd.Series:
+        def foreign(t: str) -> bool:
+            if t.isascii():
+                return False
+            ascii_digits = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in t)
+            return ascii_digits.isascii() and _PLAIN_NUMBER.fullmatch(ascii_digits) is not None
+        return text.map(foreign).astype(bool)
+    return _marked_number(s, marked)
+
+
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+
+
 def separated_hint(value: object) -> str:
     """What a refusal of ``value`` where numbers go adds when it is a number written with a
     decimal comma or thousands separators (``'; '`` + :data:`SEPARATED_NUMBERS`), else ``""``:
@@ -904,6 +930,11 @@ def separated_warning(name: object, s: pd.Series, role: str, why: str) -> str | 
     if example is not None:
         return (f"column {str(name)!r} holds numbers with separators (e.g. {example!r}), read as "
                 f"text (role {role}: {why}); remove the separators to use them as numbers")
+    example = foreign_digit_number(s)
+    if example is not None:  # full-width or Arabic-Indic digits: text to every reader
+        return (f"column {str(name)!r} holds numbers written in digits other than 0-9 (e.g. "
+                f"{example!r}), read as text (role {role}: {why}); write their digits as 0-9 to use "
+                "them as numbers")
     example = unit_number(s)
     if example is not None:  # a reading written with its unit: each value a category of its own
         return (f"column {str(name)!r} holds numbers with a unit (e.g. {example!r}), read as text "
