@@ -292,3 +292,20 @@ def test_numbers_in_full_width_or_arabic_indic_digits_are_named(caplog: pytest.L
     said = " ".join(r.getMessage() for r in caplog.records)
     assert "column 'bytes' holds numbers written in digits other than 0-9 (e.g. '１００')" in said, said
     assert "column 'pkts' holds numbers written in digits other than 0-9 (e.g. '٠')" in said, said
+
+
+def test_a_time_with_its_zone_name_in_brackets_is_read_by_its_offset(tmp_path: Path) -> None:
+    # What was wrong: Java's ZonedDateTime.toString() (and RFC 9557) writes the zone's IANA name
+    # in brackets after the offset, '2024-03-31T03:30+02:00[Europe/Berlin]', as Java services log
+    # it; a column of such times was refused as 'not a timestamp ... no row of the 1500 is',
+    # though the offset names the instant (Go's '+0200 CEST' is read so). It is now read by its
+    # offset, across a daylight-saving change in true time.
+    from hourglass._times import parse_timestamps
+
+    got = parse_timestamps(["2024-03-31T01:59:00+01:00[Europe/Berlin]",
+                            "2024-03-31T03:00+02:00[Europe/Berlin]",
+                            "2024-03-31T05:30:00.5+05:30[Asia/Kolkata]", "2024-03-31T01:00:00Z[UTC]"], "ts")
+    assert [t.isoformat() for t in got] == ["2024-03-31T00:59:00+00:00", "2024-03-31T01:00:00+00:00",
+                                            "2024-03-31T00:00:00.500000+00:00", "2024-03-31T01:00:00+00:00"]
+    with pytest.raises(Exception, match="not a timestamp"):
+        parse_timestamps(["2024-03-31T03:30+02:00[Europe/Berlin]", "2024-03-31T03:30[Europe/Berlin]"], "ts")

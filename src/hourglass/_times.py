@@ -1184,6 +1184,10 @@ _LEAP = re.compile(r"(?<=\d:[0-5]\d):60(?=$|[.,]\d|[\sZz+-])")
 # (_NAMED_OFFSET: the same, to look for)
 _NAME_AFTER_OFFSET = re.compile(r"(?<=\d)(\s?[+-]\d{2}:?\d{2})\s+[A-Z]{2,5}(?:\s+m=[+-]\d+(?:\.\d+)?)?$")
 _NAMED_OFFSET = re.compile(r"(?<=\d)\s?[+-]\d{2}:?\d{2}\s+[A-Z]{2,5}(?:\s+m=[+-]\d+(?:\.\d+)?)?$")
+# a zone's IANA name in brackets after the offset, as Java's ZonedDateTime.toString() and RFC 9557
+# write it ('2024-03-31T03:30+02:00[Europe/Berlin]', '...Z[UTC]'): the offset names the instant
+_BRACKETED_ZONE = re.compile(r"(?<=\d)([+-]\d{2}:?\d{2}|[zZ])\[[A-Za-z][\w+/-]*\]$")
+_BRACKETED = re.compile(r"(?<=\d)(?:[+-]\d{2}:?\d{2}|[zZ])\[[A-Za-z][\w+/-]*\]$")  # (to look for)
 
 # an offset after the zone name GMT or UTC: 'GMT+02:00', 'UTC+2', 'GMT-0530'
 _ZONE_OFFSET = re.compile(r"(?<![A-Za-z])(?:GMT|UTC)\s?(?P<sign>[+-])(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?(?!\d)")
@@ -1272,6 +1276,15 @@ def text_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
     if named.any():  # Go's time.String(): '2024-01-01 10:00:00.5 +0200 CEST m=+0.01': the offset tells
         text = text.where(~named, text.str.replace(_NAME_AFTER_OFFSET, r"\1", regex=True))
         values = values.where(~named, text)
+        out = _coerced(values, kwargs)
+        missed = (out.isna() & text.notna()).to_numpy(dtype=bool)
+    bracketed = np.zeros(len(text), dtype=bool)
+    bracketed[missed] = text[missed].str.endswith("]").fillna(False).to_numpy(dtype=bool)
+    if bracketed.any():
+        bracketed[bracketed] = text[bracketed].str.contains(_BRACKETED).fillna(False).to_numpy(dtype=bool)
+    if bracketed.any():  # Java's ZonedDateTime: '2024-03-31T03:30+02:00[Europe/Berlin]': the offset tells
+        text = text.where(~bracketed, text.str.replace(_BRACKETED_ZONE, r"\1", regex=True))
+        values = values.where(~bracketed, text)
         out = _coerced(values, kwargs)
         missed = (out.isna() & text.notna()).to_numpy(dtype=bool)
     if not text[missed].str.contains(":60", regex=False).fillna(False).any():
