@@ -1,0 +1,35 @@
+"""Review round 60 (self60): this round's own changes reviewed as a pull request."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytest.importorskip("drain3")
+
+
+def test_mail_id_mask_is_tried_only_where_an_id_may_be() -> None:
+    # What was wrong: rules 7's mail-id mask (_MAIL_ID) had no pre-check, so its expression was
+    # tried at every position of every message: parsing with rules 7 was about a fifth slower
+    # than with rules 6 on HDFS and OpenSSH, logs that hold no mail id. It is now tried only where
+    # a cheap look finds what an id holds; the masks are the same.
+    from hourglass.ingest.logs import _HINTS, _MAIL_ID, LogParser
+
+    hint = _HINTS[_MAIL_ID]
+    full = re.compile(_MAIL_ID)
+    with_ids = ["4dKmFW3h6Pz15qjQ: removed", "queued as 3Pt2mN2VXxznjll)", "jA9J1UvC004306: from=root",
+                "wB1GQ0v3012345: to=<a@b.org>", "1tAbCd-000123-Ab Completed", "x 1tAbCd-00000000123-Ab0x",
+                "abcde1-abcdef-ab <= a@b.org", "jA9J1UvC\u0664\u0663\u0662\u0661\u0660: non-ASCII digits"]
+    without = ["Receiving block <BLK> src: /<IP> dest: /<IP>",
+               "PacketResponder 1 for block <BLK> terminating", "size 67108864 from 1514038530000",
+               "Failed password for invalid user webmaster from <IP> port 38906 ssh2",
+               "system-update-v2 getInstanceOfHandlerz1 abcdef-abcdef-ab"]
+    for text in with_ids:
+        assert full.search(text) is not None and hint(text), text
+    for text in without:
+        assert full.search(text) is None and not hint(text), text
+    parser = LogParser("raw")
+    assert parser.mask("4dKmFW3h6Pz15qjQ: removed") == "<ID>: removed"
+    assert parser.mask("1tAbCd-000123-Ab Completed") == "<ID> Completed"
+    assert parser.mask("jA9J1UvC004306: from=root, size=12") == "<ID>: from=root, size=<NUM>"
