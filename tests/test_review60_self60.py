@@ -33,3 +33,32 @@ def test_mail_id_mask_is_tried_only_where_an_id_may_be() -> None:
     assert parser.mask("4dKmFW3h6Pz15qjQ: removed") == "<ID>: removed"
     assert parser.mask("1tAbCd-000123-Ab Completed") == "<ID> Completed"
     assert parser.mask("jA9J1UvC004306: from=root, size=12") == "<ID>: from=root, size=<NUM>"
+
+
+def test_a_json_document_ending_in_a_ctrl_z_is_read(tmp_path) -> None:
+    # What was wrong: the Ctrl-Z (0x1A) a DOS tool writes at a file's end ('copy /a' joining
+    # files) was left out by the CSV, JSON-lines, CEF, flow and series readers (22b86a03), but
+    # the readers of JSON documents, CloudTrail's {"Records": [...]} files and an API's pages
+    # of events (Okta's), read it as JSON: "line 9: not a CloudTrail file: not valid JSON
+    # (Expecting value ...)", exit 2, even on a line of its own. It is now left out there too.
+    import json
+
+    from hourglass.ingest.formats import event_format
+
+    record = {"eventVersion": "1.08", "eventTime": "2024-01-01T00:00:00Z", "eventName": "GetObject",
+              "eventSource": "s3.amazonaws.com", "awsRegion": "us-east-1", "sourceIPAddress": "1.2.3.4"}
+    okta = {"uuid": "a1", "published": "2024-01-01T00:00:00.000Z", "eventType": "user.session.start",
+            "actor": {"alternateId": "alice@example.org"}, "outcome": {"result": "SUCCESS"}}
+    cases = {"cloudtrail": json.dumps({"Records": [record, record]}, indent=1).encode(),
+             "okta": json.dumps([okta, okta], indent=1).encode()}
+    for name, doc in cases.items():
+        want = event_format(name).read(_written(tmp_path / f"{name}.json", doc))
+        assert len(want) == 2
+        for end in (b"\x1a", b"\r\n\x1a\x1a"):
+            got = event_format(name).read(_written(tmp_path / f"{name}z.json", doc + end))
+            assert got.equals(want), (name, end)
+
+
+def _written(path, data: bytes):
+    path.write_bytes(data)
+    return path

@@ -29,13 +29,13 @@ def test_cloudtrail_documents_streamed(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(cloudtrail, "_BLOCK_BYTES", 4096)
     monkeypatch.setattr(cloudtrail, "_CHUNK_RECORDS", 100)
     handles: list[Any] = []
-    real_open = cloudtrail.open_text
+    real_open = cloudtrail.open_lines
 
     def spy(path: Path) -> Any:
         handles.append(real_open(path))
         return handles[-1]
 
-    monkeypatch.setattr(cloudtrail, "open_text", spy)
+    monkeypatch.setattr(cloudtrail, "open_lines", spy)
     chunks = CLOUDTRAIL.iter_chunks(p)
     first = next(chunks)
     assert len(first) == 100 and handles[0].tell() < p.stat().st_size // 4

@@ -63,7 +63,7 @@ from hourglass.ingest.tables import (
     flatten_json,
     iter_table,
     no_lone_surrogates,
-    open_text,
+    open_lines,
     read_head,
 )
 
@@ -382,7 +382,7 @@ class _CloudTrailSpec(DatasetSpec):
         records: list[dict[str, Any]] = []
         n, first = 0, True
         try:
-            with open_text(p) as fh:
+            with open_lines(p) as fh:  # (the Ctrl-Z that may end it left out)
                 for line, document in _documents(fh):
                     n += 1
                     part = document.get("Records") if isinstance(document, dict) else None

@@ -46,7 +46,7 @@ from hourglass.ingest.tables import (
     first_json_object,
     flatten_json,
     iter_table,
-    open_text,
+    open_lines,
     read_head,
 )
 
@@ -410,7 +410,7 @@ class JsonEventsSpec(DatasetSpec):
         page, found, seen = 0, False, False
         handed = stats.rows if stats is not None else 0  # the rows before the next event out
         try:
-            with open_text(p) as fh:
+            with open_lines(p) as fh:  # (the Ctrl-Z that may end it left out)
                 for line, doc in _documents(fh):
                     events = doc if isinstance(doc, list) else next(
                         (doc[k] for k in self.wrappers if isinstance(doc, dict) and k in doc),
