@@ -62,3 +62,44 @@ def test_a_json_document_ending_in_a_ctrl_z_is_read(tmp_path) -> None:
 def _written(path, data: bytes):
     path.write_bytes(data)
     return path
+
+
+def test_set_params_on_a_fitted_preprocessor_forgets_the_fit() -> None:
+    # What was wrong: set_params (new this round on the preprocessors and the log parser) kept
+    # a fitted object's fit, made under the old settings, and its later use mixed the two: a
+    # LogParser fitted on 'raw' lines and set to format='syslog' (or other rules) parsed with
+    # its cached raw header and masks beside the new format's fields, "KeyError: 'month'" from
+    # inside; an EventSessions set to another session_regex cut other sessions of the templates
+    # learnt, without a word. A change of setting now leaves the object unfitted, as freshly
+    # built with the new settings: using it says to fit again; a fit again is as a new one's.
+    import numpy as np
+    import pandas as pd
+
+    from hourglass.errors import NotFittedError
+    from hourglass.features import EventSessions, TabularPreprocessor
+    from hourglass.ingest.logs import LogParser
+
+    lines = [f"blk_{i % 5} step {j} x{i % 3}" for i in range(40) for j in range(2)]
+    parser = LogParser("raw").fit(lines)
+    parser.set_params(format="raw")  # (the same setting: the fit is kept)
+    keys = parser.parse(lines)["key"].tolist()
+    parser.set_params(format="syslog", rules=6)
+    with pytest.raises(NotFittedError):
+        parser.parse(lines)
+    assert parser.get_params()["format"] == "syslog" and parser.rules == 6
+    assert parser.set_params(format="raw", rules=7).fit(lines).parse(lines)["key"].tolist() == keys
+
+    sessions = EventSessions(format="raw", session_regex=r"blk_\d+").fit(lines)
+    sessions.set_params(session_regex=r"x(\d)")
+    with pytest.raises(NotFittedError):
+        sessions.transform(lines)
+    fresh = EventSessions(format="raw", session_regex=r"x(\d)").fit(lines)
+    assert [s.tolist() for s in sessions.fit(lines).transform(lines)] == \
+        [s.tolist() for s in fresh.transform(lines)]
+
+    df = pd.DataFrame({"a": np.arange(30.0), "b": np.arange(30.0) % 4})
+    pre = TabularPreprocessor().fit(df)
+    pre.set_params(scaler="robust")
+    with pytest.raises(NotFittedError):
+        pre.transform(df)
+    assert np.array_equal(pre.fit_transform(df), TabularPreprocessor(scaler="robust").fit_transform(df))

@@ -50,8 +50,10 @@ class ParamsClone:
     def set_params(self, **params: Any) -> Self:
         """Set constructor arguments by name (scikit-learn's ``set_params``: what a scikit-learn
         pipeline's ``make_pipeline(...).set_params(tabularpreprocessor__scaler="robust")`` and
-        ``GridSearchCV`` call); a fitted state is not changed: fit again. A name ``get_params``
-        does not list is an ``InputError`` naming the parameters taken.
+        ``GridSearchCV`` call). A fitted object whose settings change forgets its fit, made under
+        the old ones, as if built anew with the new ones: fit it again (used before, it says it
+        is not fitted); the same settings keep it. A name ``get_params`` does not list is an
+        ``InputError`` naming the parameters taken.
 
         Parameters
         ----------
@@ -74,8 +76,17 @@ class ParamsClone:
         if unknown:
             raise InputError(f"{type(self).__name__} has no parameter {unknown[0]!r}; it takes "
                              f"{', '.join(own)}", param=unknown[0])
+        changed = [k for k, v in params.items() if not _same_value(getattr(self, k, None), v)]
         for name, value in params.items():
             setattr(self, name, value)
+        settings = {k: getattr(self, k) for k in inspect.signature(type(self)).parameters
+                    if k in self.__dict__}
+        if changed and set(self.__dict__) - set(settings):
+            # a fit (or what it compiled and cached: a parser's header and masks) made under the
+            # old settings, which its later use mixed with the new ones ("KeyError: 'month'" of
+            # a raw parser set to syslog; other sessions of the templates learnt): forgotten
+            self.__dict__.clear()
+            type(self).__init__(self, **settings)
         return self
 
     def __sklearn_clone__(self) -> Any:
@@ -101,6 +112,17 @@ class ParamsClone:
 
         return Tags(estimator_type=None, target_tags=TargetTags(required=False),
                     transformer_tags=TransformerTags())
+
+
+def _same_value(a: object, b: object) -> bool:
+    """Whether setting ``b`` where ``a`` is set changes nothing (one object, or equal values of
+    one type; an array, whose ``==`` is no truth value, is a change unless the same object)."""
+    if a is b:
+        return True
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except (TypeError, ValueError):
+        return False
 
 
 def share_count(frac: float, n: int) -> int:
