@@ -103,3 +103,32 @@ def test_set_params_on_a_fitted_preprocessor_forgets_the_fit() -> None:
     with pytest.raises(NotFittedError):
         pre.transform(df)
     assert np.array_equal(pre.fit_transform(df), TabularPreprocessor(scaler="robust").fit_transform(df))
+
+
+def test_benchmark_takes_one_normal_label_as_that_label(caplog) -> None:
+    # What was wrong: 5facf73d made one normal label given as a str ('ok') that label in
+    # column_normal, but the benchmark kept testing it with 'in' and listing it letter by letter:
+    # Benchmark(train, test, normal='ok') kept the test rows with no label (every str holds ''),
+    # which an anomaly count took in (15 anomalies for the 10 of normal=['ok']), split_labelled
+    # let a label column empty in every row through, and the errors named "y in ['o', 'k']".
+    import numpy as np
+    import pandas as pd
+
+    from hourglass.errors import InputError
+    from hourglass.pipeline.benchmark import Benchmark, split_labelled
+
+    rng = np.random.default_rng(0)
+
+    def table(n: int, bad: int, blank: int, normal: str = "ok") -> pd.DataFrame:
+        y = [normal] * (n - bad - blank) + ["bad"] * bad + [None] * blank
+        return pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "y": y})
+
+    train, test = table(200, 0, 0), table(100, 10, 5)
+    for normal in (["ok"], "ok"):
+        bench = Benchmark(train, test, label_col="y", normal=normal, models=(), seeds=(0,))
+        assert (len(bench.y_test_), int(bench.y_test_.sum())) == (95, 10), normal
+    with pytest.raises(InputError, match="empty in every row"):
+        split_labelled(table(20, 0, 20), "y", "ok")
+    with pytest.raises(InputError) as err:
+        Benchmark(table(50, 0, 0, "OK"), test, label_col="y", normal="ok", models=(), seeds=(0,))
+    assert "y in ['ok']" in str(err.value)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass._columns import counted, listed_columns, near_names, shown_apart
-from hourglass._labels import label_like
+from hourglass._labels import label_like, normal_names
 from hourglass.detectors import registry
 from hourglass.detectors.base import sklearn_seed
 from hourglass.errors import InputError
@@ -183,7 +183,7 @@ def _drop_unlabelled(df: pd.DataFrame, label_col: str, normal: Sequence[str], wh
     return df.loc[~empty].reset_index(drop=True)
 
 
-def split_labelled(df: pd.DataFrame, label_col: str, normal: Sequence[str], *,
+def split_labelled(df: pd.DataFrame, label_col: str, normal: str | Sequence[str], *,
                    test_fraction: float = TEST_FRACTION, seed: int = 0, where: str = "DATA",
                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A seeded split of ``df`` into (train, test), stratified by normal/anomaly.
@@ -199,6 +199,7 @@ def split_labelled(df: pd.DataFrame, label_col: str, normal: Sequence[str], *,
 
     if not 0 < test_fraction < 1:
         raise InputError(f"test_fraction: must be in (0, 1), got {test_fraction}", param="test_fraction")
+    normal = normal_names(normal)  # one label as a str: that label ('' in 'ok' held for any str)
     labels, is_anom = _is_anomaly(df, label_col, normal, where)
     # rows without a label (left out later, by Benchmark) are a stratum of their own (one alone
     # goes with the normal rows): counted as anomalies, they spread the true anomalies unevenly
@@ -242,7 +243,8 @@ class Benchmark:
     label_col
         The label column of both tables.
     normal
-        The label value(s) of normal rows; every other value is an anomaly.
+        The label value(s) of normal rows (one given alone, ``"normal"``, is that value); every
+        other value is an anomaly.
     models, baselines, seeds
         The table detectors and baselines to run, each once per seed (the defaults: the
         detectors and baseline of ``hourglass benchmark``, but one seed, 0, where its
@@ -275,7 +277,7 @@ class Benchmark:
     """
 
     def __init__(self, train: pd.DataFrame, test: pd.DataFrame, *, label_col: str,
-                 normal: Sequence[str], models: Sequence[str] = DEFAULT_MODELS,
+                 normal: str | Sequence[str], models: Sequence[str] = DEFAULT_MODELS,
                  baselines: Sequence[str] = ("iforest",), seeds: Sequence[int] = (0,),
                  threshold: Threshold | None = None, features: TabularPreprocessor | None = None,
                  params: Mapping[str, Any] | None = None, max_train: int | None = None,
@@ -283,6 +285,7 @@ class Benchmark:
                  test_name: str = "test") -> None:
         if not normal:
             raise InputError("normal: give the label value(s) of normal rows", param="normal")
+        normal = normal_names(normal)  # one label as a str: that label, not its letters
         self.models, self.baselines = check_models(models), check_baselines(baselines)
         if not self.models and not self.baselines:
             raise InputError("models/baselines: nothing to compare", param=("models", "baselines"))
