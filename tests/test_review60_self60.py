@@ -132,3 +132,18 @@ def test_benchmark_takes_one_normal_label_as_that_label(caplog) -> None:
     with pytest.raises(InputError) as err:
         Benchmark(table(50, 0, 0, "OK"), test, label_col="y", normal="ok", models=(), seeds=(0,))
     assert "y in ['ok']" in str(err.value)
+
+
+def test_line_labels_take_one_normal_label_as_that_label() -> None:
+    # What was wrong: EventSessions.line_labels(data, field, normal), a log's own labels, made a
+    # set of normal: one label given as a str, as evaluate and ingest now take it (5facf73d,
+    # bc83d0c9), was its letters, so BGL lines labelled 'normal' were all anomalies ({1:
+    # 'normal', 2: 'KERNDTLB'}); '-', one letter, only happened to work.
+    from hourglass.features import EventSessions
+
+    lines = ["normal 1117838570 2005.06.03 R02 2005-06-03-15.42.50.675872 R02 RAS KERNEL INFO ok",
+             "KERNDTLB 1117838573 2005.06.03 R02 2005-06-03-15.42.53.276129 R02 RAS KERNEL "
+             "FATAL data TLB error interrupt"]
+    pre = EventSessions(format="bgl", window=60).fit(lines)
+    assert pre.line_labels(lines, "label", "normal") == {2: "KERNDTLB"}
+    assert pre.line_labels(lines, "label", ["normal"]) == {2: "KERNDTLB"}

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass._columns import counted, counted_as
+from hourglass._labels import normal_names
 from hourglass._params import ParamsClone
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions
@@ -482,11 +483,12 @@ class EventSessions(EventTables, ParamsClone):
         if not found and total["unmatched"]:
             raise _no_key_lines(source, total)
 
-    def line_labels(self, data: Any, field: str, normal: Iterable[str]) -> dict[int, str]:
+    def line_labels(self, data: Any, field: str, normal: str | Iterable[str]) -> dict[int, str]:
         """The header ``field`` of each line of the log ``data`` whose value is not one of
-        ``normal`` (line number → value): labels a log carries itself, such as BGL's first
-        field (``-`` on a normal line, the alert category otherwise). A blank value labels
-        nothing: the line is normal (a log that marks only its anomalous lines).
+        ``normal`` (line number → value; one normal value given alone, ``"-"``, is that value):
+        labels a log carries itself, such as BGL's first field (``-`` on a normal line, the
+        alert category otherwise). A blank value labels nothing: the line is normal (a log
+        that marks only its anomalous lines).
 
         Only those lines are kept, so the memory grows with the labelled lines, not the log.
 
@@ -509,7 +511,7 @@ class EventSessions(EventTables, ParamsClone):
         if field not in header.groupindex:
             raise InputError(f"label_field: no field {field!r} in the {self.format!r} header; its "
                              f"fields are {', '.join(header.groupindex)}", param="label_field")
-        skip = set(normal)
+        skip = set(normal_names(normal))  # one label as a str: that label, not its letters
         lines, _ = self._lines(data)
         out: dict[int, str] = {}
         for lineno, line in enumerate(lines, 1):
