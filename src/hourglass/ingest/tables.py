@@ -19,6 +19,7 @@ import functools
 import gc
 import gzip
 import io
+import itertools
 import json
 import logging
 import os
@@ -132,9 +133,25 @@ def _code_page(raw: bytes) -> str:
     in_runs = sum(1 for i in high if {i - 2, i - 1} <= at or {i - 1, i + 1} <= at or {i + 1, i + 2} <= at)
     values = {raw[i] for i in high}
     if in_runs * 2 >= len(high):
-        return "cp1255" if all(0xE0 <= b <= 0xFA or b in (0xFD, 0xFE) for b in values) else "cp1251"
+        return "cp1255" if _hebrew(raw, values) else "cp1251"
     # Windows-1254 differs from 1252 in six letters: Ğ İ Ş ğ ı ş (Ð Ý Þ ð ý þ, rare elsewhere)
     return "cp1254" if values & {0xD0, 0xDD, 0xDE, 0xF0, 0xFD, 0xFE} else "cp1252"
+
+
+#: Hebrew's final letters in Windows-1255 (ך ם ן ף ץ), written only at a word's end; in
+#: Windows-1251 the same bytes are the lower-case Cyrillic к н п у х, found anywhere in a word
+_FINAL_LETTERS = b"\xea\xed\xef\xf3\xf5"
+
+
+def _hebrew(raw: bytes, values: set[int]) -> bool:
+    """Whether the bytes ``raw`` above 127 (``values``) read as Hebrew in Windows-1255: each one
+    of its letters (0xE0-0xFA, or a direction mark) and no final letter before another letter;
+    lower-case Cyrillic in Windows-1251 (0xE0-0xFF: ``ошибка входа``) fills the same range."""
+    if not all(0xE0 <= b <= 0xFA or b in (0xFD, 0xFE) for b in values):
+        return False
+    return not any(b in _FINAL_LETTERS and 0xE0 <= n <= 0xFA for b, n in itertools.pairwise(raw))
+
+
 #: How :func:`check_text` tells a Python caller to read a binary file as what it is (the CLI
 #: says its option, ``--format``: ``cli._options.cli_advice``).
 READ_AS_EVTX = "read it with fmt='evtx' (or 'auto')"
