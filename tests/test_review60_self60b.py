@@ -24,3 +24,23 @@ def test_lowercase_russian_line_is_not_guessed_hebrew(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cp1251") as info:
         list(iter_table(path, fmt="csv"))
     assert "cp1255" not in str(info.value)
+
+
+def test_bracketed_fixed_offset_zone_ids_read() -> None:
+    # What was wrong: 333bb6c3 read Java's ZonedDateTime text '...+02:00[Europe/Berlin]' by its
+    # offset, but a fixed zone's ID, as Java writes it for ZoneId.of("GMT+2") or "UTC+1",
+    # '2024-03-31T01:30+02:00[GMT+02:00]', was first rewritten by the GMT/UTC offset rule to
+    # '...+02:00[+02:00]', and its ':' was no part of a zone name: "row 1 is not a timestamp";
+    # so was POSIX's '[Etc/GMT-1]'.
+    import pandas as pd
+
+    from hourglass._times import parse_timestamps
+
+    java = ["2024-03-31T01:30+02:00[GMT+02:00]", "2024-03-31T01:30+01:00[UTC+01:00]",
+            "2024-03-31T01:30:00+01:00[Etc/GMT-1]", "2024-03-31T03:30+02:00[Europe/Berlin]"]
+    got = parse_timestamps(pd.Series(java), "ts")
+    assert [str(t) for t in got] == ["2024-03-30 23:30:00+00:00", "2024-03-31 00:30:00+00:00",
+                                     "2024-03-31 00:30:00+00:00", "2024-03-31 01:30:00+00:00"]
+    # the GMT/UTC rule itself as before
+    assert str(parse_timestamps(pd.Series(["Mon Jun 01 00:00:00 GMT+02:00 2026"]), "ts")[0]) == \
+        "2026-05-31 22:00:00+00:00"

@@ -1185,14 +1185,17 @@ _LEAP = re.compile(r"(?<=\d:[0-5]\d):60(?=$|[.,]\d|[\sZz+-])")
 _NAME_AFTER_OFFSET = re.compile(r"(?<=\d)(\s?[+-]\d{2}:?\d{2})\s+[A-Z]{2,5}(?:\s+m=[+-]\d+(?:\.\d+)?)?$")
 _NAMED_OFFSET = re.compile(r"(?<=\d)\s?[+-]\d{2}:?\d{2}\s+[A-Z]{2,5}(?:\s+m=[+-]\d+(?:\.\d+)?)?$")
 # a zone's IANA name in brackets after the offset, as Java's ZonedDateTime.toString() and RFC 9557
-# write it ('2024-03-31T03:30+02:00[Europe/Berlin]', '...Z[UTC]'): the offset names the instant
-_BRACKETED_ZONE = re.compile(r"(?<=\d)([+-]\d{2}:?\d{2}|[zZ])\[[A-Za-z][\w+/-]*\]$")
-_BRACKETED = re.compile(r"(?<=\d)(?:[+-]\d{2}:?\d{2}|[zZ])\[[A-Za-z][\w+/-]*\]$")  # (to look for)
+# write it ('2024-03-31T03:30+02:00[Europe/Berlin]', '...Z[UTC]'; a fixed zone's ID is its offset
+# after GMT or UTC: '...+02:00[GMT+02:00]', '...+01:00[Etc/GMT-1]'): the offset names the instant
+_BRACKETED_ZONE = re.compile(r"(?<=\d)([+-]\d{2}:?\d{2}|[zZ])\[[A-Za-z][\w+/:-]*\]$")
+_BRACKETED = re.compile(r"(?<=\d)(?:[+-]\d{2}:?\d{2}|[zZ])\[[A-Za-z][\w+/:-]*\]$")  # (to look for)
 
-# an offset after the zone name GMT or UTC: 'GMT+02:00', 'UTC+2', 'GMT-0530'
-_ZONE_OFFSET = re.compile(r"(?<![A-Za-z])(?:GMT|UTC)\s?(?P<sign>[+-])(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?(?!\d)")
+# an offset after the zone name GMT or UTC: 'GMT+02:00', 'UTC+2', 'GMT-0530' (not a bracketed
+# zone's ID, which the offset before it tells, nor POSIX's 'Etc/GMT-1', an hour ahead of UTC)
+_ZONE_OFFSET = re.compile(r"(?<![A-Za-z\[/])(?:GMT|UTC)\s?(?P<sign>[+-])(?P<h>\d{1,2})"
+                          r"(?::?(?P<m>\d{2}))?(?!\d)")
 
-_ZONE_SIGN = re.compile(r"(?<![A-Za-z])(?:GMT|UTC)\s?[+-]\d")  # (the same, to look for: no groups)
+_ZONE_SIGN = re.compile(r"(?<![A-Za-z\[/])(?:GMT|UTC)\s?[+-]\d")  # (the same, to look for: no groups)
 
 
 def _plain_offset(match: re.Match[str]) -> str:
