@@ -195,14 +195,38 @@ def _skew(x: np.ndarray) -> float:
 
 @functools.lru_cache(maxsize=256)
 def _known_index(values: tuple[str, ...]) -> pd.Index:
-    canon = pd.Index(canonical_text(pd.Series(values, dtype="string"), bools=True).to_numpy(dtype=object))
-    return canon if canon.is_unique else pd.Index(values, dtype=object)
+    canon = canonical_text(pd.Series(values, dtype="string"), bools=True).to_numpy(dtype=object)
+    if pd.Index(canon).is_unique:
+        return pd.Index(canon)
+    # two saved values read alike (a state saved before whole numbers lost their '.0', or before
+    # text was read in NFC, holds '80' and '80.0', 'José' and 'Jose\u0301'): each such form
+    # stands for the one of them written so (else the first), the others keep their saved
+    # spelling; every other value is still found by its form ('Ju\u0308rgen', saved alone, by
+    # the NFC 'Jürgen' that factorize_strings reads its cells as)
+    keys = canon.copy()
+    taken: dict[str, int] = {}
+    for i, form in enumerate(canon):
+        if form not in taken or values[i] == form:
+            if form in taken:
+                keys[taken[form]] = values[taken[form]]
+            taken[form] = i
+        else:
+            keys[i] = values[i]
+    index = pd.Index(keys, dtype=object)
+    return index if index.is_unique else pd.Index(values, dtype=object)
 
 
 def _known(values: list[str]) -> pd.Index:
     """The training values of a categorical column, as :func:`factorize_strings` now writes them
-    (artefacts saved before whole numbers lost their ``.0`` may hold ``"80.0"``); the saved form
-    when that would merge two of them."""
+    (artefacts saved before whole numbers lost their ``.0`` may hold ``"80.0"``, before text was
+    read in NFC ``"Jose\u0301"``); where that would merge two of them, the one written in that
+    form (else the first) takes it and the others keep their saved form.
+
+    Examples
+    --------
+    >>> _known(["80", "80.0", "Ju\u0308rgen", "443.0"]).tolist()
+    ['80', '80.0', 'Jürgen', '443']
+    """
     return _known_index(tuple(values))
 
 
