@@ -66,3 +66,23 @@ def test_saved_model_with_both_spellings_still_knows_its_other_nfd_values() -> N
     got = pre._category_columns("user", cells).tolist()
     unseen = len(old) + ("user" in pre.other_)
     assert got == [2, 2, 0, 0, 3, unseen]
+
+
+def test_utf8_line_with_a_stray_byte_is_not_called_a_code_page(tmp_path: Path) -> None:
+    # What was wrong: not_utf8_how counted a UTF-8 line's own multi-byte characters as a code
+    # page's letters: a German UTF-8 line with one Windows-1252 byte ('Jürgen Größe' and a lone
+    # 0xE4), or a Russian UTF-8 line cut within its last character, was told 'a Windows-1251
+    # (Cyrillic) file? ... iconv -f cp1251', which garbles every UTF-8 line of the file.
+    german = "Benutzer Jürgen Größe".encode() + b" \xe4"
+    cut = "user=иван action=Вход в систему выполнен".encode()[:-1]
+    for raw in (german, cut):
+        how = not_utf8_how(raw)
+        assert "iconv" not in how and "a UTF-8 line but for 1 byte that is not" in how, how
+    assert "e.g. 0xE4" in not_utf8_how(german)
+    # a code page's text still names its code page (Windows-1251's 'Л»' reads as a UTF-8 pair)
+    assert "iconv -f cp1251 " in not_utf8_how("Пользователь Ольга ЖУРНАЛ» Пёс".encode("cp1251"))
+    assert "iconv -f cp1252 " in not_utf8_how("José Größe".encode("cp1252"))
+    path = tmp_path / "events.csv"
+    path.write_bytes(b"user,action\n" + "Jürgen,Größe".encode() + b" \xe4\n")
+    with pytest.raises(InputError, match=r"line 2: undecodable bytes .*a UTF-8 line but for 1 byte"):
+        list(iter_table(path, fmt="csv"))

@@ -44,7 +44,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from hourglass._columns import LOG_MODEL, read_as_log
+from hourglass._columns import LOG_MODEL, counted, read_as_log
 from hourglass._eol import CrToLf, blank_line, cr_ended, cr_lines, without_boms
 from hourglass._limits import MAX_JSON_DEPTH, MAX_LINE_BYTES, loads_json, raw_decode_json, too_long
 from hourglass.errors import InputError, json_problem, read_problem
@@ -86,7 +86,9 @@ def not_utf8_how(raw: bytes | None = None) -> str:
     ``Пользователь``). Words wholly of bytes above 127 are a script of its own (Cyrillic;
     Hebrew where every such byte is one of its letters), a line that reads as Shift_JIS with
     kana or kanji Japanese, Latin letters with Turkish's ``ı ş ğ İ Ş Ğ`` Turkish; else (or
-    ``None``) Windows-1252.
+    ``None``) Windows-1252. A line mostly of UTF-8 characters, with a few bytes that are not (a
+    file of two encodings, a line cut within a character), is said to be so: no conversion of
+    the whole file mends it.
 
     Parameters
     ----------
@@ -106,9 +108,25 @@ def not_utf8_how(raw: bytes | None = None) -> str:
     ...     "kullanıcı".encode("cp1254"))
     (True, True)
     """
+    if raw is not None and (stray := _stray_bytes(raw)) is not None:
+        verb = "is" if len(stray) == 1 else "are"
+        return (f"a UTF-8 line but for {counted(len(stray), 'byte')} that {verb} "
+                f"not, e.g. 0x{stray[0]:02X}: a file of two encodings, or a line cut within a character? "
+                "mend or remove such lines")
     page = "cp1252" if raw is None else _code_page(raw)
     return (f"{_CODE_PAGES[page]}? convert it to UTF-8 and pipe it in, e.g. iconv -f {page} -t utf-8 "
             "FILE | hourglass ... -")
+
+
+def _stray_bytes(raw: bytes) -> bytes | None:
+    """The bytes of ``raw`` that are no UTF-8 where most of its bytes above 127 are UTF-8
+    characters (``Jürgen`` in UTF-8 beside one Windows-1252 ``ä``), else ``None``: a code page's
+    text holds few pairs that happen to read as UTF-8 (Windows-1251's ``Л»``)."""
+    text = raw.decode("utf-8", "surrogateescape")
+    stray = bytes(ord(ch) - 0xDC00 for ch in text if "\udc80" <= ch <= "\udcff")
+    good = sum(len(ch.encode("utf-8", "surrogatepass")) for ch in text
+               if ord(ch) >= 0x80 and not "\udc80" <= ch <= "\udcff")
+    return stray if stray and good >= 2 * len(stray) else None
 
 
 def _code_page(raw: bytes) -> str:
