@@ -86,3 +86,27 @@ def test_utf8_line_with_a_stray_byte_is_not_called_a_code_page(tmp_path: Path) -
     path.write_bytes(b"user,action\n" + "Jürgen,Größe".encode() + b" \xe4\n")
     with pytest.raises(InputError, match=r"line 2: undecodable bytes .*a UTF-8 line but for 1 byte"):
         list(iter_table(path, fmt="csv"))
+
+
+def test_event_model_saved_with_nfd_key_names_finds_the_composed_spelling() -> None:
+    # What was wrong: 4bb5d4eb reads an event table's key names in NFC, and a model saved before
+    # it with names in NFD ('Giris\u0327', a macOS export) found them only by the text as written:
+    # the same key in the composed spelling ('Giriş') was the 'unknown' key in every event and
+    # its sessions scored as anomalous, where categories of such a model (_known_index) match
+    # either spelling.
+    import unicodedata
+
+    import pandas as pd
+
+    from hourglass.features import EventSessions
+
+    names = ["Giriş", "Çıkış", "Dosya açıldı"]
+    nfd = [unicodedata.normalize("NFD", n) for n in names]
+    train = pd.DataFrame({"sid": ["a"] * 3 + ["b"] * 3, "k": nfd * 2})
+    pre = EventSessions(session_column="sid", key_column="k").fit(train)
+    pre.key_names_ = [unicodedata.normalize("NFD", n) for n in pre.key_names_ or []]  # as saved before
+    as_written = pre.sessions(pd.DataFrame({"sid": ["c"] * 3, "k": nfd}))
+    composed = pre.sessions(pd.DataFrame({"sid": ["c"] * 3, "k": names}))
+    assert as_written.stats["unknown_template"] == 0
+    assert composed.stats["unknown_template"] == 0, composed.stats
+    assert [x.tolist() for x in composed.sequences] == [x.tolist() for x in as_written.sequences]

@@ -13,6 +13,7 @@ import json
 import math
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -595,6 +596,9 @@ class EventTables:
                                      param="key_column")
             else:
                 index = {name: i + 1 for i, name in enumerate(self.key_names_)}
+                for name, code in list(index.items()):  # a model saved before names were read in
+                    if not name.isascii():  # NFC ('Giris\u0327'): found by the NFC form too
+                        index.setdefault(unicodedata.normalize("NFC", name), code)
                 keys = np.fromiter((index.get(v, UNKNOWN) for v in _key_text(vals).tolist()),
                                    dtype=np.int64, count=len(vals))
                 miss = np.flatnonzero(keys == UNKNOWN)
