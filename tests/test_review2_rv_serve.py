@@ -83,17 +83,21 @@ def test_many_wrong_rows_answer_the_first_one(client: TestClient) -> None:
 def test_health_and_metrics_answer_while_scoring_fills_the_worker_threads(model: Path) -> None:
     # they ran in the worker threads: queued behind 40 scoring requests, a liveness probe timed out
     app = create_app(model, api_key=KEY)
-    scorer = next(iter(app.state.hosted.values())).scorer
+    hosted = next(iter(app.state.hosted.values()))
     gate, inside, lock = threading.Event(), [0], threading.Lock()
-    original = scorer.score
+    turn = hosted.turn
 
-    def held(*args: Any, **kwargs: Any) -> Any:
-        with lock:
-            inside[0] += 1
-        gate.wait(10)
-        return original(*args, **kwargs)
+    class Held:  # each request held in its worker thread as it waits for its turn at the model
+        def __enter__(self) -> None:
+            with lock:
+                inside[0] += 1
+            gate.wait(10)
+            turn.acquire()
 
-    scorer.score = held
+        def __exit__(self, *exc: Any) -> None:
+            turn.release()
+
+    hosted.turn = Held()
     answered: dict[str, int] = {}
     with TestClient(app) as c:
         posts = [threading.Thread(target=c.post, args=("/score",), kwargs={"json": {"rows": [ROW]},

@@ -18,10 +18,11 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Union, cast
 
+import anyio.from_thread
 import anyio.to_thread
 from anyio import CapacityLimiter
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
@@ -321,6 +322,10 @@ class HostedModel:
         self.drift = _drift_monitor(scorer.pipeline, drift_window)
         self.drift_lock = threading.Lock()
         self.threads = CapacityLimiter(THREADS_PER_MODEL)  # this model's worker threads
+        # a request's turn at the model, parsing included: taken in its worker thread, then the
+        # client asked whether it still waits (one that left is not parsed nor scored), and only
+        # one request's parsed rows held at a time besides the raw bodies waiting
+        self.turn = threading.Lock()
         self.kind_text = {"tabular": "table", "timeseries": "time-series", "events": "log",
                           "entity": "entity-bucket"}[scorer.kind]
         self.metrics = ServiceMetrics(
@@ -557,23 +562,34 @@ class HostedModel:
         # (the JSON of 100,000 ECS alerts takes seconds to write); on this model's threads: in a
         # service of several, the requests queued for one model took every thread of the shared
         # pool (40) while they waited for it, and another model's requests waited behind them
-        status, content = await anyio.to_thread.run_sync(self._answer_body, raw, media,
+        def gone() -> bool:  # asked from the worker thread, on the event loop
+            return bool(anyio.from_thread.run(request.is_disconnected))
+
+        status, content = await anyio.to_thread.run_sync(self._answer_body, raw, media, gone,
                                                          limiter=self.threads)
-        if await request.is_disconnected():  # the client hung up while its request was scored
-            # (or waited for the model): the server drops any answer, so it is counted as the
-            # request counter counts one left mid-upload, not as a 200 nobody received
+        if status == CLIENT_CLOSED or await request.is_disconnected():  # the client hung up while
+            # its request waited for the model (then neither parsed nor scored) or was scored: the
+            # server drops any answer, so it is counted as the request counter counts one left
+            # mid-upload, not as a 200 nobody received
             return Response(status_code=CLIENT_CLOSED)
         if status != 200:
             return JSONResponse(content, status_code=status)
         return Response(content, media_type="application/json")
 
-    def _answer_body(self, raw: bytes, media: str) -> tuple[int, Any]:
+    def _answer_body(self, raw: bytes, media: str, gone: Callable[[], bool] | None = None,
+                     ) -> tuple[int, Any]:
         """:meth:`score_body`, a ``200``'s content as the JSON text of its answer model (run in a
-        worker thread: on the torch threads of the service's start, as ``hourglass score`` runs)."""
+        worker thread: on the torch threads of the service's start, as ``hourglass score`` runs),
+        once it is this request's turn at the model; :data:`CLIENT_CLOSED` without scoring where
+        ``gone()`` says its client left meanwhile (a client timeout under load: its body was
+        parsed and scored, holding up the requests behind it, for an answer nobody received)."""
         from hourglass.nn.device import threads_here
 
         threads_here(self.torch_threads)
-        status, content = self.score_body(raw, media)
+        with self.turn:
+            if gone is not None and gone():
+                return CLIENT_CLOSED, None
+            status, content = self.score_body(raw, media)
         if status != 200:
             return status, content
         shape = EcsResponse if "alerts" in content else self.response_model
