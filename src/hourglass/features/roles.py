@@ -757,8 +757,9 @@ def _row_numbers(s: pd.Series) -> bool:
 
 
 #: the last word of a column name that names an identifier (``event_id``, ``EventRecordID``,
-#: ``sequence_number``), read by :func:`numeric_identifier`
-_ID_WORDS = {"id", "uid", "guid", "uuid", "number", "seq"}
+#: ``sequence_number``, and a process id as endpoint agents name it: osquery's ``pid`` and
+#: ``parent``'s ``ppid``, ECS's ``process.pid``), read by :func:`numeric_identifier`
+_ID_WORDS = {"id", "uid", "guid", "uuid", "number", "seq", "pid", "ppid"}
 
 
 def near_unique(n_unique: int, n: int) -> bool:
@@ -774,12 +775,15 @@ def near_unique(n_unique: int, n: int) -> bool:
 
 
 def identifier_name(name: str) -> bool:
-    """Whether column ``name`` names an identifier: its last word is ``id``, ``number``, ``seq``
-    ... (``device_id``, ``EventRecordID``, ``sequence_number``), whatever its values.
+    """Whether column ``name`` names an identifier: its last word is ``id``, ``number``, ``seq``,
+    ``pid`` ... (``device_id``, ``EventRecordID``, ``sequence_number``, ``process.pid``), whatever
+    its values.
 
     Examples
     --------
     >>> identifier_name("device_id"), identifier_name("EventRecordID"), identifier_name("valid")
+    (True, True, False)
+    >>> identifier_name("process.pid"), identifier_name("columns.ppid"), identifier_name("rapid")
     (True, True, False)
     """
     words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+", name)
