@@ -24,3 +24,21 @@ def test_process_id_column_warned_as_identifier(name: str, caplog: pytest.LogCap
         TabularPreprocessor().fit(df)
     said = [r.getMessage() for r in caplog.records if "reads as an identifier" in r.getMessage()]
     assert len(said) == 1 and repr(name) in said[0]
+
+
+def test_unix_account_ids_are_categories_not_dropped_or_magnitudes() -> None:
+    # What was wrong: osquery's process_events 'uid' ("0" root, "1000" a user; columns.uid once
+    # flattened) was dropped by name as Zeek's connection uid is, and 'euid', 'gid', 'auid' were
+    # learnt as magnitudes (auid 4294967295, auditd's unset id, far past 1000): the process
+    # that ran as root told the model nothing, where the auditd reader makes them categories.
+    rng = np.random.default_rng(1)
+    n = 200
+    uid = rng.choice(["0", "1000", "1001"], n)
+    df = pd.DataFrame({"columns.uid": uid, "columns.euid": uid, "gid": uid.astype(int),
+                       "auid": rng.choice([1000, 4294967295], n),
+                       "exe": rng.choice(["/bin/ls", "/bin/cat"], n),
+                       "zeek.uid": [f"C{i}x" for i in range(n)]})
+    pre = TabularPreprocessor().fit(df)
+    assert {c: pre.roles_[c] for c in ("columns.uid", "columns.euid", "gid", "auid")} == dict.fromkeys(
+        ("columns.uid", "columns.euid", "gid", "auid"), "categorical")
+    assert pre.roles_["zeek.uid"] == "drop"  # a connection's uid: an identifier still

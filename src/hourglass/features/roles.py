@@ -150,6 +150,38 @@ def _named_codes(key: str, leaf: str, s: pd.Series) -> bool:
     return v is not None and not near_unique(len(np.unique(v)), len(v))
 
 
+#: a Unix account's user and group ids, as auditd and osquery name them (``uid``, ``euid``,
+#: ``auid`` ...): 0 is root, 1000 a user, 4294967295 (-1) an unset audit id, no magnitudes; a
+#: Zeek connection's ``uid`` (``CHhAvVGS1DHFjwGM9``) is no number, an identifier still
+_ACCOUNT_ID_NAMES = {"uid", "euid", "suid", "fsuid", "auid", "gid", "egid", "sgid", "fsgid"}
+
+
+def _account_ids(key: str, leaf: str, s: pd.Series) -> bool:
+    """Whether column ``s`` under normalised name ``key`` (last part ``leaf``) holds Unix user or
+    group ids (:data:`_ACCOUNT_ID_NAMES`): whole numbers, as numbers or text (placeholders such
+    as ``-`` aside), not near-unique.
+
+    Examples
+    --------
+    >>> _account_ids("uid", "uid", pd.Series(["0", "1000", "1000"]))
+    True
+    >>> _account_ids("uid", "uid", pd.Series(["CHhAvVGS1DHFjwGM9", "C1"]))
+    False
+    >>> _account_ids("euid", "euid", pd.Series(range(1000)))
+    False
+    """
+    if key not in _ACCOUNT_ID_NAMES and leaf not in _ACCOUNT_ID_NAMES:
+        return False
+    if not pd.api.types.is_numeric_dtype(s):
+        text = s.dropna().iloc[:2000].astype(str).str.strip()
+        text = text[~text.isin(PLACEHOLDERS) & (text != "")]
+        s = pd.to_numeric(text, errors="coerce")
+        if s.isna().any():
+            return False
+    v = _whole_numbers(s)
+    return v is not None and not near_unique(len(np.unique(v)), len(v))
+
+
 def _whole_numbers(s: pd.Series) -> np.ndarray | None:
     """The finite values of numeric column ``s`` where there are some and all are whole
     numbers, else ``None`` (a boolean or complex column too)."""
@@ -187,6 +219,8 @@ def _coded(name: str, key: str, leaf: str, values: pd.Series) -> str:
         return "code (whole numbers under a name ending in code or type)"
     if _named_codes(key, leaf, values):
         return "code (whole numbers under a code's name: an event id, address family, status or class)"
+    if _account_ids(key, leaf, values):
+        return "user or group id (whole numbers under uid, gid, euid ...: 0 is root)"
     return ""
 
 
@@ -432,7 +466,7 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
     if _winevent_id(key, columns) and pd.api.types.is_numeric_dtype(s):
         if _named_codes("eventid", "eventid", s):  # (near-unique numbers: an identifier still)
             return _code_role("Windows event id (Id of an event export)", s, max_categories)
-    if key in _ID_NAMES or leaf in _ID_NAMES:
+    if (key in _ID_NAMES or leaf in _ID_NAMES) and not _account_ids(key, leaf, s):
         return "drop", "identifier/timestamp name"
     if pd.api.types.is_datetime64_any_dtype(s) or isinstance(s.dtype, pd.DatetimeTZDtype):
         return "drop", "timestamp values"
