@@ -42,3 +42,21 @@ def test_unix_account_ids_are_categories_not_dropped_or_magnitudes() -> None:
     assert {c: pre.roles_[c] for c in ("columns.uid", "columns.euid", "gid", "auid")} == dict.fromkeys(
         ("columns.uid", "columns.euid", "gid", "auid"), "categorical")
     assert pre.roles_["zeek.uid"] == "drop"  # a connection's uid: an identifier still
+
+
+def test_osquery_run_counter_is_no_feature() -> None:
+    # What was wrong: an osquery result log's 'counter' (the runs of a differential query since
+    # its 'epoch', ever rising) was learnt as a magnitude: a model trained on the first 400 lines
+    # of a process_events log flagged 121 of the next 200, 99% of it put on 'counter'.
+    n = 300
+    rng = np.random.default_rng(2)
+    df = pd.DataFrame({"name": "process_events", "hostIdentifier": rng.choice(["ws1", "ws2"], n),
+                       "calendarTime": "Fri Mar  1 08:00:00 2024 UTC",
+                       "unixTime": 1709280000 + 60 * np.arange(n), "epoch": 0,
+                       "counter": np.arange(n), "action": "added",
+                       "columns.path": rng.choice(["/bin/ls", "/bin/cat"], n)})
+    pre = TabularPreprocessor().fit(df)
+    assert pre.roles_["counter"] == "drop" and pre.roles_["epoch"] == "drop"
+    # a counter of another table (a metric) stays a number
+    other = TabularPreprocessor().fit(pd.DataFrame({"host": df["hostIdentifier"], "counter": rng.random(n)}))
+    assert other.roles_["counter"] == "numeric"

@@ -131,6 +131,29 @@ def _winevent_id(key: str, columns: Iterable[object]) -> bool:
     return key == "id" and len({_norm(str(c)) for c in columns} & _WINEVENT_COLUMNS) >= 2
 
 
+#: the envelope of an osquery result log line (``osqueryd.results.log``, differential or snapshot)
+#: that tells such a table: the agent's host, the run's time as text and in epoch seconds
+_OSQUERY_COLUMNS = frozenset({"hostidentifier", "calendartime", "unixtime"})
+#: its bookkeeping of a scheduled query's runs: ``counter`` counts the differential results since
+#: ``epoch`` (which the configuration sets): ever rising, each later run past the training scale
+_OSQUERY_COUNTERS = frozenset({"counter", "epoch"})
+
+
+def _osquery_counter(key: str, columns: Iterable[object]) -> bool:
+    """Whether a column under normalised name ``key`` is the run counter or epoch of an osquery
+    result log (:data:`_OSQUERY_COUNTERS`), ``columns`` being its table's column names, which
+    hold osquery's envelope (:data:`_OSQUERY_COLUMNS`).
+
+    Examples
+    --------
+    >>> _osquery_counter("counter", ["name", "hostIdentifier", "calendarTime", "unixTime", "counter"])
+    True
+    >>> _osquery_counter("counter", ["host", "counter"])
+    False
+    """
+    return key in _OSQUERY_COUNTERS and _OSQUERY_COLUMNS <= {_norm(str(c)) for c in columns}
+
+
 def _named_codes(key: str, leaf: str, s: pd.Series) -> bool:
     """Whether numeric column ``s`` under normalised name ``key`` (last part ``leaf``) holds
     codes by its name (:data:`_CODE_NAMES`): whole numbers, not near-unique.
@@ -468,6 +491,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
             return _code_role("Windows event id (Id of an event export)", s, max_categories)
     if (key in _ID_NAMES or leaf in _ID_NAMES) and not _account_ids(key, leaf, s):
         return "drop", "identifier/timestamp name"
+    if _osquery_counter(key, columns):
+        return "drop", "osquery's query-run counter (rises with every run)"
     if pd.api.types.is_datetime64_any_dtype(s) or isinstance(s.dtype, pd.DatetimeTZDtype):
         return "drop", "timestamp values"
     if key in _IP_NAMES or leaf in _IP_NAMES:
