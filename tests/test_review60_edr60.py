@@ -60,3 +60,17 @@ def test_osquery_run_counter_is_no_feature() -> None:
     # a counter of another table (a metric) stays a number
     other = TabularPreprocessor().fit(pd.DataFrame({"host": df["hostIdentifier"], "counter": rng.random(n)}))
     assert other.roles_["counter"] == "numeric"
+
+
+@pytest.mark.parametrize("name", ["TimeGenerated [UTC]", "Timestamp [UTC]", "TimeGenerated", "TimeCreated"])
+def test_portal_export_time_columns_are_no_feature(name: str) -> None:
+    # What was wrong: a Sentinel / Defender portal export's time ('TimeGenerated [UTC]',
+    # 'Timestamp [UTC]', '3/1/2024, 8:00:00.123 AM') and PowerShell's Get-WinEvent 'TimeCreated'
+    # were no time's name, so their text, several events a second, was learnt as categories
+    # (hashed past max_categories): every later time a value never seen.
+    rng = np.random.default_rng(3)
+    n = 120
+    times = [f"3/1/2024, 8:{i // 60:02d}:{i % 60:02d}.123 AM" for i in np.sort(rng.integers(0, 30, n))]
+    df = pd.DataFrame({name: times, "FileName": rng.choice(["cmd.exe", "chrome.exe"], n)})
+    pre = TabularPreprocessor().fit(df)
+    assert pre.roles_[name] == "drop" and pre.reasons_[name] == "times"

@@ -615,11 +615,18 @@ _TIME_UNITS = frozenset({"ms", "us", "ns", "sec", "s", "milliseconds", "microsec
 #: reading, though one of 28 hours to 47 days in ms reads as epoch seconds of 1973-2099
 _UPTIME_NAME = re.compile(r"uptime(ms|us|ns|sec|s|milliseconds|microseconds|nanoseconds|seconds"
                           r"|ticks)?$")
+#: a time named by its first word (Azure Monitor's and Sentinel's ``TimeGenerated``, a Windows
+#: event's ``TimeCreated`` in PowerShell's ``Get-WinEvent | Export-Csv``)
+_TIME_FIRST = re.compile(r"time(generated|created|received|written|logged)$")
+#: the zone a portal's export writes after a time's name (Log Analytics' and Defender's
+#: ``TimeGenerated [UTC]``, ``Timestamp [UTC]``; ``Timestamp (UTC)``)
+_ZONE_SUFFIX = re.compile(r"\s*[\[(](?:utc|gmt|z|local)[\])]\s*$", re.IGNORECASE)
 
 
 def is_time_name(name: str) -> bool:
     """Whether column ``name`` is a time's name: one ending in ``time``, ``date`` or
-    ``timestamp`` (``flow_start_time``, ``login_date``, ``end_time_ms``), or whose last word, a
+    ``timestamp`` (``flow_start_time``, ``login_date``, ``end_time_ms``; a zone written after it,
+    ``Timestamp [UTC]``, aside), Azure's ``TimeGenerated`` and ``TimeCreated``, or whose last word, a
     unit aside, is ``start`` or ``end`` (a flow's: AWS VPC flow logs' ``start``/``end``, NetFlow
     v9's ``FLOW_START_MILLISECONDS``, IPFIX's ``flowStartSeconds``), ``ts`` (``start_ts``,
     ``event_ts``, as Zeek's ``ts``) or, after another word, ``at`` (``created_at``,
@@ -640,11 +647,14 @@ def is_time_name(name: str) -> bool:
     [False, False, True, True]
     >>> [is_time_name(n) for n in ("uptime", "uptime_ms", "sysUpTime", "boot_time")]
     [False, False, False, True]
+    >>> [is_time_name(n) for n in ("TimeGenerated", "TimeCreated", "Timestamp [UTC]", "TimeGenerated [UTC]")]
+    [True, True, True, True]
     """
+    name = _ZONE_SUFFIX.sub("", name)
     lowered = name.lower().replace("_", "")
     if _UPTIME_NAME.search(lowered) is not None:
         return False
-    if _TIME_NAME.search(lowered) is not None:
+    if _TIME_NAME.search(lowered) is not None or _TIME_FIRST.fullmatch(lowered) is not None:
         return True
     found = list(_NAME_WORDS.finditer(name))
     words = [m.group().lower() for m in found]
