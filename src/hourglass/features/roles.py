@@ -827,8 +827,9 @@ def _row_numbers(s: pd.Series) -> bool:
 
 #: the last word of a column name that names an identifier (``event_id``, ``EventRecordID``,
 #: ``sequence_number``, and a process id as endpoint agents name it: osquery's ``pid`` and
-#: ``parent``'s ``ppid``, ECS's ``process.pid``), read by :func:`numeric_identifier`
-_ID_WORDS = {"id", "uid", "guid", "uuid", "number", "seq", "pid", "ppid"}
+#: ``parent`` (the parent's pid, as auditd's ``ppid``), ECS's ``process.pid``), read by
+#: :func:`numeric_identifier`
+_ID_WORDS = {"id", "uid", "guid", "uuid", "number", "seq", "pid", "ppid", "parent"}
 
 
 def near_unique(n_unique: int, n: int) -> bool:
