@@ -74,3 +74,21 @@ def test_portal_export_time_columns_are_no_feature(name: str) -> None:
     df = pd.DataFrame({name: times, "FileName": rng.choice(["cmd.exe", "chrome.exe"], n)})
     pre = TabularPreprocessor().fit(df)
     assert pre.roles_[name] == "drop" and pre.reasons_[name] == "times"
+
+
+def test_entity_osquery_parent_pid_is_counted_not_summed() -> None:
+    # What was wrong: an entity model of an osquery process_events log summed, averaged and
+    # maximised 'columns.parent' (the parent's pid) per host and bucket, as it does bytes,
+    # where 'pid' and 'ppid' are counted as distinct values (a sum of PIDs is no quantity).
+    from hourglass.features.entity import EntityWindows
+
+    rng = np.random.default_rng(4)
+    n = 200
+    df = pd.DataFrame({"hostIdentifier": rng.choice(["ws1", "ws2"], n),
+                       "unixTime": 1709280000 + 30 * np.arange(n),
+                       "columns.parent": rng.integers(100, 9000, n).astype(str),
+                       "columns.path": rng.choice(["/bin/ls", "/bin/cat"], n)})
+    ew = EntityWindows("hostIdentifier", "unixTime", bucket="10min").fit(df)
+    assert "columns.parent:distinct" in ew.aggregates_
+    assert not any(a.startswith("columns.parent:") and a.split(":")[1] in ("sum", "mean", "max")
+                   for a in ew.aggregates_)

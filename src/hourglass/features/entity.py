@@ -62,8 +62,9 @@ VARYING_ADVICE = ("aggregate columns whose values vary (numeric=[...], categoric
 KEYS = ("entity", "bucket_start", "bucket_end", "rows")
 _STATS = ("sum", "mean", "max")
 _LOG1P = ("counts", "all", "none")
-# numeric by value, but codes: their distinct count means something, their sum does not
-_CODE_NAME = re.compile(r"(id|code|pid|tid|ppid|port|number|idx|index|guid|sid|type|status|flags)$")
+# numeric by value, but codes: their distinct count means something, their sum does not (osquery's
+# 'parent' is the parent's pid)
+_CODE_NAME = re.compile(r"(id|code|pid|tid|ppid|parent|port|number|idx|index|guid|sid|type|status|flags)$")
 _ROLES = ("numeric", "categorical", "drop")
 #: How entity names are compared: ``"exact"`` (as written, stripped) or ``"fold"``
 #: (:func:`folded_name`: ``Alice``, ``ALICE`` and ``alice`` are one entity).
