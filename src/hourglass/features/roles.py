@@ -626,7 +626,8 @@ _ZONE_SUFFIX = re.compile(r"\s*[\[(](?:utc|gmt|z|local)[\])]\s*$", re.IGNORECASE
 def is_time_name(name: str) -> bool:
     """Whether column ``name`` is a time's name: one ending in ``time``, ``date`` or
     ``timestamp`` (``flow_start_time``, ``login_date``, ``end_time_ms``; a zone written after it,
-    ``Timestamp [UTC]``, aside), Azure's ``TimeGenerated`` and ``TimeCreated``, or whose last word, a
+    ``Timestamp [UTC]``, aside), Azure's ``TimeGenerated`` and ``TimeCreated`` (as a flattened
+    field's last part too: ``properties.TimeGenerated``), or whose last word, a
     unit aside, is ``start`` or ``end`` (a flow's: AWS VPC flow logs' ``start``/``end``, NetFlow
     v9's ``FLOW_START_MILLISECONDS``, IPFIX's ``flowStartSeconds``), ``ts`` (``start_ts``,
     ``event_ts``, as Zeek's ``ts``) or, after another word, ``at`` (``created_at``,
@@ -649,12 +650,15 @@ def is_time_name(name: str) -> bool:
     [False, False, False, True]
     >>> [is_time_name(n) for n in ("TimeGenerated", "TimeCreated", "Timestamp [UTC]", "TimeGenerated [UTC]")]
     [True, True, True, True]
+    >>> [is_time_name(n) for n in ("properties.TimeGenerated", "Event.TimeCreated", "LifetimeCreated")]
+    [True, True, False]
     """
     name = _ZONE_SUFFIX.sub("", name)
     lowered = name.lower().replace("_", "")
     if _UPTIME_NAME.search(lowered) is not None:
         return False
-    if _TIME_NAME.search(lowered) is not None or _TIME_FIRST.fullmatch(lowered) is not None:
+    # (TimeGenerated as a flattened JSON field's last part too: properties.TimeGenerated)
+    if _TIME_NAME.search(lowered) is not None or _TIME_FIRST.fullmatch(lowered.rsplit(".", 1)[-1]):
         return True
     found = list(_NAME_WORDS.finditer(name))
     words = [m.group().lower() for m in found]
