@@ -18,3 +18,31 @@ def test_time_generated_nested_in_a_flattened_json_field_is_a_time() -> None:
         role, why = infer_role(name, times, max_categories=50, columns=[name, "x"])
         assert role == "drop", (name, role, why)
     assert not is_time_name("properties.LifetimeCreated")
+
+
+def test_federated_sites_with_uid_codes_and_near_unique_uids_merge() -> None:
+    # What was wrong: 5f13800c made whole-number uids that are not near-unique codes, where a
+    # near-unique uid column is still dropped by name; so a federated fit with one site of few
+    # users and one of many (uid 10000-10079, near-unique there) failed "the sites read it
+    # differently (categorical at site 1; drop at site 2)", where before both dropped it and the
+    # pooled fit hashes it. The merge now decides as the pooled fit does.
+    import numpy as np
+
+    from hourglass.features.statistics import merge_schema, site_schema
+    from hourglass.features.tabular import TabularPreprocessor
+    from tests._federated import federated_preprocessor
+
+    rng = np.random.default_rng(0)
+    a = pd.DataFrame({"uid": rng.choice([0, 1000, 1001], 200), "x": rng.normal(size=200)})
+    b = pd.DataFrame({"uid": np.arange(10000, 10080), "x": rng.normal(size=80)})
+    params = TabularPreprocessor().get_params()
+    merged = merge_schema([site_schema(params, a), site_schema(params, b)])
+    pooled = TabularPreprocessor().fit(pd.concat([a, b]))
+    assert merged["columns"]["uid"]["role"] == pooled.roles_["uid"] == "hash"
+    fed = federated_preprocessor(params, [a, b])  # the scales round builds it: as the pooled fit
+    both = pd.concat([a, b])
+    assert np.allclose(fed.transform(both), pooled.transform(both))
+    # many distinct ids at every site: dropped, as the pooled fit drops them
+    c = pd.DataFrame({"uid": np.arange(20000, 20100), "x": rng.normal(size=100)})
+    merged = merge_schema([site_schema(params, c), site_schema(params, b)])
+    assert merged["columns"]["uid"]["role"] == "drop"

@@ -383,6 +383,17 @@ def _merge_role(c: str, entries: list[dict[str, Any]], max_categories: int) -> t
         if max(int(e.get("text_unique", e["unique"])) for e in entries) > max_categories:
             # (the pooled count is at least the largest site's)
             return "hash", f"near-unique text at {len(near)} site(s), fewer distinct values pooled"
+    named = [e for e in entries if e["role"] == "drop" and e["why"] == "identifier/timestamp name"]
+    if named and inferred and all(e in named or e["why"].startswith("user or group id") for e in entries):
+        # Unix user or group ids (uid, gid): codes at some sites, near-unique at others, where
+        # they are dropped by name (and send no values, so no one-hot can hold them): dropped as
+        # the pooled fit would drop them, from the most distinct ids the sites may hold together,
+        # else hashed (as the pooled fit hashes more codes than max_categories)
+        most = sum(int(e["unique"]) for e in entries)
+        present = sum(int(e.get("site_rows", 0)) - int(e["missing"]) for e in entries)
+        if near_unique(most, present):
+            return "drop", f"identifier/timestamp name (up to {most} distinct ids of {present} at the sites)"
+        return "hash", f"user or group id, near-unique at {len(named)} site(s), fewer distinct values pooled"
     rows = [e for e in entries if e["role"] == "drop" and e["why"].startswith("row numbers")]
     if rows and roles == {"drop", "numeric"} and inferred:
         # a saved index: one site's rows count up, another's restart (two files read as one) or
