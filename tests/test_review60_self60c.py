@@ -46,3 +46,20 @@ def test_federated_sites_with_uid_codes_and_near_unique_uids_merge() -> None:
     c = pd.DataFrame({"uid": np.arange(20000, 20100), "x": rng.normal(size=100)})
     merged = merge_schema([site_schema(params, c), site_schema(params, b)])
     assert merged["columns"]["uid"]["role"] == "drop"
+
+
+def test_osquery_counter_dropped_by_an_entity_model_with_a_dropped_envelope_column() -> None:
+    # What was wrong: 87781a1e drops osquery's 'counter' and 'epoch' only where hostIdentifier,
+    # calendarTime and unixTime are all in the table, but an entity model's fit reads roles from
+    # the table less the --drop columns: 'train --entity-col hostIdentifier --timestamp-col
+    # unixTime --drop calendarTime' summed the ever-rising counter again (a table model kept it
+    # dropped). Two of the envelope's three names now tell an osquery result log.
+    from hourglass.features.entity import EntityWindows
+
+    rows = pd.DataFrame({"name": "pack_process_events", "hostIdentifier": ["h1", "h2"] * 50,
+                         "unixTime": 1765000000 + pd.RangeIndex(100) * 10, "epoch": 0,
+                         "counter": range(100), "columns.cmdline": ["ls", "bash"] * 50})
+    num = EntityWindows("hostIdentifier", "unixTime", bucket="1min").summed_columns(rows)
+    assert "counter" not in num and "epoch" not in num
+    role, why = infer_role("counter", rows["counter"], max_categories=50, columns=list(rows.columns))
+    assert role == "drop", why

@@ -142,16 +142,19 @@ _OSQUERY_COUNTERS = frozenset({"counter", "epoch"})
 def _osquery_counter(key: str, columns: Iterable[object]) -> bool:
     """Whether a column under normalised name ``key`` is the run counter or epoch of an osquery
     result log (:data:`_OSQUERY_COUNTERS`), ``columns`` being its table's column names, which
-    hold osquery's envelope (:data:`_OSQUERY_COLUMNS`).
+    hold osquery's envelope (:data:`_OSQUERY_COLUMNS`), two of its three names at least (an entity
+    model's ``--drop calendarTime`` takes that column out of the table its roles are read from).
 
     Examples
     --------
     >>> _osquery_counter("counter", ["name", "hostIdentifier", "calendarTime", "unixTime", "counter"])
     True
-    >>> _osquery_counter("counter", ["host", "counter"])
+    >>> _osquery_counter("counter", ["name", "hostIdentifier", "unixTime", "counter"])
+    True
+    >>> _osquery_counter("counter", ["host", "unixTime", "counter"])
     False
     """
-    return key in _OSQUERY_COUNTERS and _OSQUERY_COLUMNS <= {_norm(str(c)) for c in columns}
+    return key in _OSQUERY_COUNTERS and len(_OSQUERY_COLUMNS & {_norm(str(c)) for c in columns}) >= 2
 
 
 def _named_codes(key: str, leaf: str, s: pd.Series) -> bool:
