@@ -63,3 +63,13 @@ def test_osquery_counter_dropped_by_an_entity_model_with_a_dropped_envelope_colu
     assert "counter" not in num and "epoch" not in num
     role, why = infer_role("counter", rows["counter"], max_categories=50, columns=list(rows.columns))
     assert role == "drop", why
+
+
+def test_file_owner_uid_and_gid_are_account_ids() -> None:
+    # What was wrong: 5f13800c made uid, euid, gid ... codes, but osquery's process_events
+    # 'owner_uid'/'owner_gid' (the executable's owner, columns.owner_uid flattened) and auditd's
+    # 'ouid'/'ogid' beside them were still learnt as magnitudes ("numbers stored as text").
+    values = pd.Series(["0", "1000", "1000", "0"] * 10)
+    for name in ("columns.owner_uid", "owner_gid", "ouid", "ogid"):
+        role, why = infer_role(name, values, max_categories=50, columns=[name, "x"])
+        assert role == "categorical" and why.startswith("user or group id"), (name, role, why)

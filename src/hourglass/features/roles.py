@@ -179,7 +179,9 @@ def _named_codes(key: str, leaf: str, s: pd.Series) -> bool:
 #: a Unix account's user and group ids, as auditd and osquery name them (``uid``, ``euid``,
 #: ``auid`` ...): 0 is root, 1000 a user, 4294967295 (-1) an unset audit id, no magnitudes; a
 #: Zeek connection's ``uid`` (``CHhAvVGS1DHFjwGM9``) is no number, an identifier still
-_ACCOUNT_ID_NAMES = {"uid", "euid", "suid", "fsuid", "auid", "gid", "egid", "sgid", "fsgid"}
+#: (a file owner's too: osquery's process_events ``owner_uid``/``owner_gid``, auditd's ``ouid``/``ogid``)
+_ACCOUNT_ID_NAMES = {"uid", "euid", "suid", "fsuid", "auid", "gid", "egid", "sgid", "fsgid",
+                     "owneruid", "ownergid", "ouid", "ogid"}
 
 
 def _account_ids(key: str, leaf: str, s: pd.Series) -> bool:
