@@ -35,7 +35,14 @@ from hourglass._locks import turn_of
 from hourglass._placed import note_placed
 from hourglass.detectors import registry
 from hourglass.detectors.base import BaseDetector
-from hourglass.errors import ArtefactError, InputError, is_link_loop, no_file, read_problem
+from hourglass.errors import (
+    ArtefactError,
+    InputError,
+    is_link_loop,
+    no_file,
+    path_exists,
+    read_problem,
+)
 from hourglass.features.registry import features_from_dict
 from hourglass.ingest.readers import _replaced_mode, default_mode, synced
 from hourglass.nn.meta import NetworkPastLimit, module_on_meta
@@ -229,7 +236,10 @@ def _content_hash(config: dict[str, Any], weights: bytes) -> str:
 def _model_path(path: object, name: str = "path") -> Path:
     """``path`` as a :class:`Path`, or a ``TypeError`` that names it, as the argument ``name``
     (pathlib's says only "expected str, bytes or os.PathLike object, not int"); a fitted
-    :class:`~hourglass.pipeline.Pipeline` given for it is told how to get a directory.
+    :class:`~hourglass.pipeline.Pipeline` given for it is told how to get a directory. A name the
+    system cannot look up (longer than it allows, a NUL character) is an
+    :class:`~hourglass.errors.InputError` (:func:`~hourglass.errors.path_exists`), not the
+    ``OSError``/``ValueError`` of the load's or the save's first look at it.
 
     Examples
     --------
@@ -247,6 +257,7 @@ def _model_path(path: object, name: str = "path") -> Path:
                  if isinstance(path, Pipeline) else "")
         raise TypeError(f"{name}: expected a model directory (str or os.PathLike), got "
                         f"{type(path).__name__}{saved}")
+    path_exists(path)  # (its answer is not wanted here: only whether the name can be looked up)
     return Path(path)
 
 

@@ -1,0 +1,26 @@
+"""Review round 60 (left60b): small items the round's reviewers left alone."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import hourglass
+from hourglass.errors import InputError
+
+
+def _fitted() -> hourglass.Pipeline:
+    X = pd.DataFrame(np.random.default_rng(0).normal(size=(40, 3)), columns=list("abc"))
+    return hourglass.Pipeline(detector=hourglass.detectors.get("autoencoder")(epochs=1)).fit(X)
+
+
+def test_model_path_too_long_is_input_error(tmp_path):
+    # What was wrong: hourglass.load(path) and Pipeline.save(path) with a path of thousands of
+    # characters raised a raw OSError (File name too long) from pathlib's first look at it, where
+    # the readers say it as an InputError (errors.path_exists).
+    long = str(tmp_path / ("x" * 5000))
+    with pytest.raises(InputError, match="not a file's path"):
+        hourglass.load(long)
+    with pytest.raises(InputError, match="not a file's path"):
+        _fitted().save(long)
