@@ -24,3 +24,16 @@ def test_model_path_too_long_is_input_error(tmp_path):
         hourglass.load(long)
     with pytest.raises(InputError, match="not a file's path"):
         _fitted().save(long)
+
+
+def test_read_table_wrong_keyword_names_read_table(tmp_path):
+    # What was wrong: read_table(p, format="csv") (the parameter is fmt) passed the keyword on
+    # through **dialect, so Python's TypeError named iter_table, which the caller never called.
+    from hourglass.ingest import read_table
+
+    p = tmp_path / "t.csv"
+    p.write_text("a,b\n1,2\n")
+    with pytest.raises(TypeError, match=r"^read_table\(\) got an unexpected keyword argument "
+                                        r"'format' \(did you mean 'fmt'\?\)"):
+        read_table(p, format="csv")
+    assert read_table(p, sep=",").to_dict("records") == [{"a": 1, "b": 2}]

@@ -4,8 +4,10 @@ atomically (temp file, renamed into place)."""
 from __future__ import annotations
 
 import contextlib
+import difflib
 import errno
 import gzip
+import inspect
 import io
 import json
 import os
@@ -273,6 +275,7 @@ def read_table(
     >>> read_table(p).to_dict("records")
     [{'a': 1, 'b': 'x'}]
     """
+    _check_dialect(dialect)
     p = check_path(path)
     fmt = fmt or table_format(p)
     if fmt not in _FORMATS:
@@ -284,6 +287,31 @@ def read_table(
     df = _concat_chunks(chunks)
     df.columns = [str(c) for c in df.columns]
     return _restore_integers(df) if fmt in ("csv", "tsv") else df
+
+
+def _check_dialect(dialect: dict[str, Any]) -> None:
+    """A ``TypeError`` naming :func:`read_table` for a keyword in ``dialect`` that
+    :func:`~hourglass.ingest.tables.iter_table` does not take (Python's own named ``iter_table``,
+    which the caller never called), with the nearest of :func:`read_table`'s keywords.
+
+    Examples
+    --------
+    >>> _check_dialect({"sep": ";"})
+    >>> _check_dialect({"format": "csv"})
+    Traceback (most recent call last):
+    ...
+    TypeError: read_table() got an unexpected keyword argument 'format' (did you mean 'fmt'?)
+    """
+    for key in dialect:
+        if key not in _DIALECT:
+            near = difflib.get_close_matches(key, _READ_TABLE_KEYWORDS, n=1, cutoff=0.6)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            raise TypeError(f"read_table() got an unexpected keyword argument {key!r}{hint}")
+
+
+_OWN = ("path", "fmt", "names", "on_bad_rows", "stats", "dialect")  # read_table's, not **dialect
+_DIALECT = frozenset(inspect.signature(iter_table).parameters).difference(_OWN)
+_READ_TABLE_KEYWORDS = sorted(_DIALECT.union(_OWN[1:-1]))
 
 
 def check_path(path: str | os.PathLike[str]) -> Path:
