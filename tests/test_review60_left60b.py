@@ -37,3 +37,14 @@ def test_read_table_wrong_keyword_names_read_table(tmp_path):
                                         r"'format' \(did you mean 'fmt'\?\)"):
         read_table(p, format="csv")
     assert read_table(p, sep=",").to_dict("records") == [{"a": 1, "b": 2}]
+
+
+def test_label_hints_take_one_label_as_a_str():
+    # What was wrong: labels_seen / other_spellings iterated a single str given as the wanted
+    # label, so its letters were the values looked for: 'normal' suggested 'N' and 'n' (the
+    # letter n in another case), never 'Normal'.
+    from hourglass.ingest.formats import labels_seen, other_spellings
+
+    assert other_spellings(["N", "Normal", "x"], "normal") == ["Normal"]
+    assert labels_seen(["Normal", "attack", "n", "N"], "normal").endswith("(did you mean 'Normal'?)")
+    assert labels_seen(["Normal", "attack"], ["normal"]).endswith("(did you mean 'Normal'?)")

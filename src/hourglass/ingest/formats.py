@@ -328,7 +328,10 @@ def labels_seen(seen: Any, wanted: Any, n: int = 8) -> str:
     "values seen: back, ipsweep ... (did you mean 'normal'?)"
     >>> labels_seen(["0", "1"], ["benign"]), labels_seen(["0", "1"], ["0.0"])
     ('values seen: 0, 1', "values seen: 0, 1 (did you mean '0'?)")
+    >>> labels_seen(["Normal", "n"], "normal")
+    "values seen: Normal, n (did you mean 'Normal'?)"
     """
+    wanted = normal_names(wanted)
     values = sorted({str(v) for v in seen})
     near: list[str] = []
     for w in (str(v) for v in wanted):
@@ -345,7 +348,8 @@ def other_spellings(seen: Any, wanted: Any) -> list[str]:
     spelling (``False`` for ``false``: a CSV reader types a true/false column as booleans;
     ``norma\\u0301l``, ``e`` and a combining accent, for ``norm\\xe1l``, surrounding spaces,
     full-width letters: :func:`~hourglass._columns.spelling_key`; ``1.0`` for ``1``; ``False``
-    for ``0`` and ``True`` for ``1``, the booleans of a 0/1 column), sorted.
+    for ``0`` and ``True`` for ``1``, the booleans of a 0/1 column), sorted. One value given alone
+    (a ``str``) is that value, not its letters (:func:`~hourglass._labels.normal_names`).
 
     Examples
     --------
@@ -353,8 +357,10 @@ def other_spellings(seen: Any, wanted: Any) -> list[str]:
     (['False'], ['0.0'])
     >>> other_spellings(["False", "True"], ["0"]), other_spellings(["0", "1"], ["False"])
     (['False'], ['0'])
+    >>> other_spellings(["N", "Normal"], "normal")
+    ['Normal']
     """
-    wants = {str(w) for w in wanted}
+    wants = set(normal_names(wanted))
     lows = {spelling_key(w) for w in wants}
     numbers = {x for x in map(_number, wants) if x is not None}
     out = set()
