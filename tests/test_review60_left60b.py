@@ -48,3 +48,16 @@ def test_label_hints_take_one_label_as_a_str():
     assert other_spellings(["N", "Normal", "x"], "normal") == ["Normal"]
     assert labels_seen(["Normal", "attack", "n", "N"], "normal").endswith("(did you mean 'Normal'?)")
     assert labels_seen(["Normal", "attack"], ["normal"]).endswith("(did you mean 'Normal'?)")
+
+
+def test_lowercase_z_before_bracketed_zone_is_utc():
+    # What was wrong: '2024-03-31t01:30z[UTC]' (RFC 3339's lowercase z, then a bracketed zone
+    # name) lost its bracketed name but kept the lowercase z, which pandas reads as no offset: a
+    # naive time, where the upper-case '2024-03-31T01:30Z[UTC]' is read as UTC.
+    from hourglass._times import parse_timestamps
+
+    upper = parse_timestamps(pd.Series(["2024-03-31T01:30Z[UTC]"]), "ts")
+    for text in ("2024-03-31t01:30z[UTC]", "2024-03-31T01:30z[UTC]"):
+        got = parse_timestamps(pd.Series([text]), "ts")
+        assert str(got.tz) == "UTC"
+        assert got.equals(upper)

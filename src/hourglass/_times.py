@@ -1190,6 +1190,12 @@ _NAMED_OFFSET = re.compile(r"(?<=\d)\s?[+-]\d{2}:?\d{2}\s+[A-Z]{2,5}(?:\s+m=[+-]
 _BRACKETED_ZONE = re.compile(r"(?<=\d)([+-]\d{2}:?\d{2}|[zZ])\[[A-Za-z][\w+/:-]*\]$")
 _BRACKETED = re.compile(r"(?<=\d)(?:[+-]\d{2}:?\d{2}|[zZ])\[[A-Za-z][\w+/:-]*\]$")  # (to look for)
 
+
+def _upper_offset(match: re.Match[str]) -> str:
+    """The offset of a :data:`_BRACKETED_ZONE` match without its bracketed name, a lowercase
+    ``z`` (RFC 3339 allows it) as ``Z``, which pandas reads as UTC."""
+    return match.group(1).upper()
+
 # an offset after the zone name GMT or UTC: 'GMT+02:00', 'UTC+2', 'GMT-0530' (not a bracketed
 # zone's ID, which the offset before it tells, nor POSIX's 'Etc/GMT-1', an hour ahead of UTC)
 _ZONE_OFFSET = re.compile(r"(?<![A-Za-z\[/])(?:GMT|UTC)\s?(?P<sign>[+-])(?P<h>\d{1,2})"
@@ -1286,7 +1292,8 @@ def text_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
     if bracketed.any():
         bracketed[bracketed] = text[bracketed].str.contains(_BRACKETED).fillna(False).to_numpy(dtype=bool)
     if bracketed.any():  # Java's ZonedDateTime: '2024-03-31T03:30+02:00[Europe/Berlin]': the offset tells
-        text = text.where(~bracketed, text.str.replace(_BRACKETED_ZONE, r"\1", regex=True))
+        # (a lowercase 'z' as 'Z': pandas reads '...z' as no offset, a naive time where '...Z' is UTC)
+        text = text.where(~bracketed, text.str.replace(_BRACKETED_ZONE, _upper_offset, regex=True))
         values = values.where(~bracketed, text)
         out = _coerced(values, kwargs)
         missed = (out.isna() & text.notna()).to_numpy(dtype=bool)
