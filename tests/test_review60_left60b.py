@@ -61,3 +61,18 @@ def test_lowercase_z_before_bracketed_zone_is_utc():
         got = parse_timestamps(pd.Series([text]), "ts")
         assert str(got.tz) == "UTC"
         assert got.equals(upper)
+
+
+def test_skip_undecodable_row_keeps_number_column(tmp_path):
+    # What was wrong: in on_bad_rows="skip", a column whose only non-number was an undecodable
+    # (not UTF-8) row's stayed text after that row was dropped: pyarrow typed it as bytes, read as
+    # text, so 'a' was the strings '1', '4' where the same file without the row gives numbers.
+    from hourglass.ingest import read_table
+
+    p = tmp_path / "t.csv"
+    p.write_bytes(b"a,b\n1,2\n\xff\xfe,3\n4,5\n")
+    df = read_table(p, on_bad_rows="skip")
+    assert df["a"].dtype.kind == "i"
+    assert df["a"].tolist() == [1, 4]
+    p.write_bytes(b"a,b\nx,2\n\xff\xfe,3\n4,5\n")  # a word among them: text, as before
+    assert read_table(p, on_bad_rows="skip")["a"].tolist() == ["x", "4"]

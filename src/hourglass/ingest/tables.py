@@ -2068,8 +2068,12 @@ def _iter_csv(
         fixed = {f.name: _fixed_type(f, None if text is None or f.name not in numeric
                                      else text.column(f.name)) for f in schema}
         unset.clear()  # no value in the first block: text until a later block's values tell
+        # (and, in skip mode, a column pyarrow found bytes in: not UTF-8, those rows skipped, the
+        # values kept tell its type, as a column empty in the first block: numbers stay numbers)
         unset.update(f.name for f in schema
-                     if pa.types.is_null(f.type) and f.name not in (column_types or {}))
+                     if (pa.types.is_null(f.type)
+                         or (on_bad_rows == "skip" and pa.types.is_binary(f.type)))
+                     and f.name not in (column_types or {}))
         # times as fine as a later row may write them
         fixed.update({n: _fine_time(t) for n, t in fixed.items()
                       if pa.types.is_timestamp(t) and n not in (column_types or {})})
