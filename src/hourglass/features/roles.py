@@ -621,8 +621,10 @@ _TIME_UNITS = frozenset({"ms", "us", "ns", "sec", "s", "milliseconds", "microsec
 _UPTIME_NAME = re.compile(r"uptime(ms|us|ns|sec|s|milliseconds|microseconds|nanoseconds|seconds"
                           r"|ticks)?$")
 #: a time named by its first word (Azure Monitor's and Sentinel's ``TimeGenerated``, a Windows
-#: event's ``TimeCreated`` in PowerShell's ``Get-WinEvent | Export-Csv``)
-_TIME_FIRST = re.compile(r"time(generated|created|received|written|logged)$")
+#: event's ``TimeCreated`` in PowerShell's ``Get-WinEvent | Export-Csv``; nginx's ``$time_local``,
+#: ``10/Oct/2000:13:55:36 -0700``, and ``$time_iso8601`` in a JSON access log), or nginx's
+#: ``$msec``, the request's epoch time in seconds with milliseconds
+_TIME_FIRST = re.compile(r"time(generated|created|received|written|logged|local|iso8601)$|msec$")
 #: the zone a portal's export writes after a time's name (Log Analytics' and Defender's
 #: ``TimeGenerated [UTC]``, ``Timestamp [UTC]``; ``Timestamp (UTC)``)
 _ZONE_SUFFIX = re.compile(r"\s*[\[(](?:utc|gmt|z|local)[\])]\s*$", re.IGNORECASE)
@@ -636,8 +638,9 @@ def is_time_name(name: str) -> bool:
     unit aside, is ``start`` or ``end`` (a flow's: AWS VPC flow logs' ``start``/``end``, NetFlow
     v9's ``FLOW_START_MILLISECONDS``, IPFIX's ``flowStartSeconds``), ``ts`` (``start_ts``,
     ``event_ts``, as Zeek's ``ts``) or, after another word, ``at`` (``created_at``,
-    ``updatedAt``). A word merely ending so (``backend``, ``weekend``, ``bytes_send``,
-    ``restarts``, ``hosts``, ``format``) names no time, nor does an acronym's plural
+    ``updatedAt``), nginx's ``time_local``, ``time_iso8601`` and ``msec`` (an epoch time). A
+    word merely ending so (``backend``, ``weekend``, ``bytes_send``, ``restarts``, ``hosts``,
+    ``format``) names no time, nor does an acronym's plural
     (``inPKTs``, ``numGETs``: the ``s`` of ``PKTs`` is no word ``Ts``), nor an uptime
     (``uptime_ms``, ``sysUpTime``: a counter since a boot, which stays a feature).
 
@@ -657,6 +660,8 @@ def is_time_name(name: str) -> bool:
     [True, True, True, True]
     >>> [is_time_name(n) for n in ("properties.TimeGenerated", "Event.TimeCreated", "LifetimeCreated")]
     [True, True, False]
+    >>> [is_time_name(n) for n in ("time_local", "time_iso8601", "msec", "nginx.msec", "latency_msec")]
+    [True, True, True, True, False]
     """
     name = _ZONE_SUFFIX.sub("", name)
     lowered = name.lower().replace("_", "")
