@@ -31,3 +31,16 @@ def test_nginx_time_fields_are_times_not_features(name: str) -> None:
     pre = TabularPreprocessor().fit(df)
     assert pre.roles_[name] == "drop"
     assert pre.roles_["body_bytes_sent"] == "numeric"
+
+
+@pytest.mark.parametrize("name", ["EdgeResponseStatus", "OriginResponseStatus", "DownstreamStatus"])
+def test_http_status_under_a_name_ending_in_status_is_a_code(name: str) -> None:
+    # What was wrong: Cloudflare's EdgeResponseStatus (and OriginResponseStatus, Traefik's
+    # DownstreamStatus) of 200, 304 and 404 was learnt as a magnitude ('log1p, minmax scaled':
+    # 404 between 304 and 500), where nginx's 'status' and IIS's 'sc-status' are HTTP status codes.
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({name: rng.choice([200, 304, 404, 0], 300),
+                       "EdgeResponseBytes": rng.integers(200, 30000, 300)})
+    pre = TabularPreprocessor().fit(df)
+    assert (pre.roles_[name], pre.reasons_[name]) == ("categorical", "HTTP status code")
+    assert pre.roles_["EdgeResponseBytes"] == "numeric"

@@ -71,7 +71,8 @@ _PROTOCOL_NAMES = {"proto", "protocol", "ipproto", "ipprotocol", "protocolidenti
 #: tcpControlBits) are a set of flags, not a magnitude, as the VPC and EVE formats read them
 _TCP_FLAG_NAMES = {"tcpflags", "clienttcpflags", "servertcpflags", "tcpcontrolbits"}
 #: an HTTP status (a web server's access log: nginx's $status, Apache's %>s, IIS's sc-status,
-#: ECS http.response.status_code) is a code: 404 is no more "than" 200, nor 500 near 404
+#: ECS http.response.status_code; a name ending in status too, Cloudflare's EdgeResponseStatus)
+#: is a code: 404 is no more "than" 200, nor 500 near 404
 _HTTP_STATUS_NAMES = {"status", "statuscode", "httpstatus", "httpstatuscode", "responsecode",
                       "responsestatus", "scstatus", "httpresponsestatuscode"}
 
@@ -291,9 +292,11 @@ def _port_word(name: str) -> bool:
 
 def _http_status(key: str, leaf: str, values: pd.Series) -> bool:
     """Whether a column named ``key`` (last part ``leaf``) of numbers ``values`` holds HTTP
-    status codes: a status name and whole numbers 100-599 only, ``0`` aside (no response: a
-    flow export's ``http_status_code`` of a flow with no HTTP, as TON_IoT's and NetFlow's
-    write it).
+    status codes: a status name, or one ending in ``status`` (Cloudflare's ``EdgeResponseStatus``
+    and ``OriginResponseStatus``, Traefik's ``DownstreamStatus``, nginx's ``upstream_status``),
+    and whole numbers 100-599 only, ``0`` aside (no response: a flow export's
+    ``http_status_code`` of a flow with no HTTP, as TON_IoT's and NetFlow's write it, Cloudflare's
+    ``OriginResponseStatus`` of a request served from its cache).
 
     Examples
     --------
@@ -301,8 +304,12 @@ def _http_status(key: str, leaf: str, values: pd.Series) -> bool:
     True
     >>> _http_status("status", "status", pd.Series([0, 0])), _http_status("status", "status", pd.Series([1]))
     (False, False)
+    >>> _http_status("edgeresponsestatus", "edgeresponsestatus", pd.Series([200, 404]))  # Cloudflare's
+    True
+    >>> _http_status("ifoperstatus", "ifoperstatus", pd.Series([1, 2]))  # SNMP's: no HTTP status
+    False
     """
-    if key not in _HTTP_STATUS_NAMES and leaf not in _HTTP_STATUS_NAMES:
+    if key not in _HTTP_STATUS_NAMES and leaf not in _HTTP_STATUS_NAMES and not leaf.endswith("status"):
         return False
     v = pd.to_numeric(values, errors="coerce").dropna()
     v = v.to_numpy(dtype=np.float64) if len(v) else np.empty(0)
