@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import gzip
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from hourglass.cli import app
 from hourglass.features.tabular import TabularPreprocessor
+from tests._cli import one_line_error, runner
 
 
 def _nginx_json_rows(n: int, start: float) -> pd.DataFrame:
@@ -44,3 +49,55 @@ def test_http_status_under_a_name_ending_in_status_is_a_code(name: str) -> None:
     pre = TabularPreprocessor().fit(df)
     assert (pre.roles_[name], pre.reasons_[name]) == ("categorical", "HTTP status code")
     assert pre.roles_["EdgeResponseBytes"] == "numeric"
+
+
+_COMBINED = ('{host}192.168.1.{i} - - [01/Mar/2024:08:00:0{s} +0100] "GET /cart?item={i}&qty=2 HTTP/1.1" 200 '
+             '{i}34 "-" "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, '
+             'like Gecko) Version/17.1 Safari/605.1.15" 0.142\n')
+_ACCESS_LOGS = {
+    "combined": "".join(_COMBINED.format(host="", i=i, s=i % 10) for i in range(2, 40)),
+    "vhost": "".join(_COMBINED.format(host="shop.example.com:443 ", i=i, s=i % 10) for i in range(2, 40)),
+    "squid": "".join(f"17092800{i:02d}.123     45 192.168.1.{i} TCP_MISS/200 1234 GET "
+                     f"http://example.com/a?x=1,{i} - HIER_DIRECT/93.184.216.34 text/html\n"
+                     for i in range(40)),
+    "alb": "".join(f'https 2024-03-01T08:00:{i:02d}.123456Z app/my-alb/50dc6c495c0c9188 192.168.1.{i}:2817 '
+                   f'10.0.0.1:80 0.000 0.001 0.000 200 200 34 366 "GET https://shop.example.com:443/p?id={i} '
+                   f'HTTP/1.1" "Mozilla/5.0 (Windows NT 10.0; Win64; x64)" ECDHE-RSA-AES128-GCM-SHA256 '
+                   f'TLSv1.2 arn:aws:elb "Root=1-58337262-36d2" "shop.example.com" "-" 0\n'
+                   for i in range(40)),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_ACCESS_LOGS))
+def test_access_log_is_refused_naming_a_header_expression_that_reads_it(kind: str, tmp_path) -> None:
+    # What was wrong: `hourglass inspect access.log` (nginx's combined format) read the log as a
+    # CSV, its first line the header: 'line 4: expected 2 fields, found 1' (a user agent's comma
+    # parted two columns), and with --on-bad-rows skip a table of 2 text columns to train on;
+    # Squid's access.log and an AWS load balancer's (.gz from S3) likewise. The refusal now says
+    # what the file is and names a log model's header expression, which reads its lines.
+    path = tmp_path / f"{kind}.log.gz"
+    path.write_bytes(gzip.compress(_ACCESS_LOGS[kind].encode()))
+    res = runner.invoke(app, ["inspect", str(path)])
+    assert res.exit_code == 2, res.output
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "is a log, not a table" in lines[0] and "Traceback" not in res.stderr
+    regex = re.search(r"--format '([^']+)' --session-col client_ip", lines[0])
+    assert regex is not None, lines[0]
+    first = _ACCESS_LOGS[kind].splitlines()[0]
+    found = re.match(regex.group(1), first)
+    client = "192.168.1." + ("0" if kind in ("alb", "squid") else "2")
+    assert found is not None and found.group("client_ip") == client
+    assert found.group("timestamp")[:2] in ("01", "17", "20") and found.group("content")
+
+
+def test_modsecurity_native_audit_log_is_refused(tmp_path) -> None:
+    # What was wrong: ModSecurity's native audit log ('--a1b2c3d4-A--' before each part) was read
+    # as a CSV of one column, '--a1b2c3d4-A--' its header, each header or message line a
+    # category: `hourglass train modsec_audit.log -o m/` saved a model of 647 such rows.
+    part = ("--{t}-A--\n[01/Mar/2024:08:00:01 +0100] ZeH1AcCoAAEAAAAJ 203.0.113.66 51234 10.0.0.1 443\n"
+            "--{t}-B--\nGET /products?id=1%27%20UNION%20SELECT HTTP/1.1\nHost: shop.example.com\n\n"
+            "--{t}-F--\nHTTP/1.1 403 Forbidden\n\n--{t}-Z--\n\n")
+    path = tmp_path / "modsec_audit.log"
+    path.write_text("".join(part.format(t=f"{i:08x}") for i in range(30)))
+    out = tmp_path / "m"
+    one_line_error(["train", str(path), "-o", str(out)], "SecAuditLogFormat JSON", out)

@@ -238,6 +238,55 @@ _W3C_LOG = re.compile(rb"\s*#(?:Version|Software|Fields|Date|Start-Date|Remark):
 #: tracking log (a CSV after its directives, '#Fields: date-time,client-ip,...', quoted values)
 _W3C_FIELDS = re.compile(rb"(?m)^#Fields: ?([^\r\n]*)")
 
+#: web servers' and proxies' access logs, each a log of lines, no table: a CSV reader took their
+#: first line for a header (its commas, in a user agent or URL, parting a few columns of text) or
+#: the whole line for one column, and trained on that. The common/combined log format (Apache,
+#: nginx: 'host ident user [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" ...', a vhost before it)
+_CLF_LOG = re.compile(rb'\s*(?:[^\s\[",]+ ){3,4}\[\d{1,2}/[A-Za-z]{3}/\d{4}:\d{2}:\d{2}:\d{2}(?:\.\d+)? '
+                      rb'[+-]\d{4}\] "')
+#: Squid's native access.log: '1709280000.123     45 192.168.1.5 TCP_MISS/200 1234 GET http://...'
+_SQUID_LOG = re.compile(rb"\s*\d{9,10}\.\d{3} +-?\d+ \S+ [A-Z_]+/\d{3} \d+ \S+ ")
+#: an AWS Application (or classic) Load Balancer's access log: 'https 2024-03-01T08:00:01.123456Z
+#: app/my-alb/50dc6c... 192.168.1.5:2817 10.0.0.1:80 0.000 ...' (the classic one without the type)
+_ELB_LOG = re.compile(rb"\s*(?:(?:https?|h2|grpcs|wss?) )?\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d+Z "
+                      rb"\S+ \S+:\d+ (?:\S+:\d+|-) -?\d")
+#: ModSecurity's native (serial) audit log: each transaction in parts, '--a1b2c3d4-A--' (v2) or
+#: '---Xk3Yd8Q2---A--' (v3) before each
+_MODSEC_AUDIT = re.compile(rb"\s*-{2,3}[A-Za-z0-9]{8,16}-{1,3}A--\r?\n")
+#: a log model's header expression for an access log's lines, sessions by client address
+_CLF_REGEX = r"^(?:\S+ )?(?P<client_ip>\S+) \S+ (?P<user>\S+) \[(?P<timestamp>[^\]]+)\] (?P<content>.*)$"
+_SQUID_REGEX = r"^(?P<timestamp>\d+\.\d+)\s+\d+ (?P<client_ip>\S+) (?P<content>.*)$"
+_ELB_REGEX = (r"^(?:(?P<type>[a-z0-9]+) )?(?P<timestamp>\S+Z) (?P<elb>\S+) (?P<client_ip>\S+?):\d+ "
+              r"(?P<content>.*)$")
+
+
+def _web_log(p: Any, head: bytes) -> None:
+    """Refuse a web server's, proxy's or load balancer's access log, or ModSecurity's native audit
+    log, sniffed as a table, naming how to read it (a log model's header expression, or the JSON
+    the server can write), rather than train on its lines as a CSV's text."""
+    def log_model(what: str, regex: str, table: str) -> InputError:
+        return InputError(f"{p}: {what} is a log, not a table; train a log model on its lines with a "
+                          f"header expression, sessions by client address: --format '{regex}' "
+                          f"--session-col client_ip (or --window SECONDS); {table}")
+
+    if _CLF_LOG.match(head):
+        raise log_model("a web server's access log (the common or combined log format: Apache's, "
+                        "nginx's)", _CLF_REGEX, "for a table model, have the server log JSON lines "
+                        "(nginx's log_format escape=json, Apache's LogFormat writing JSON)")
+    if _SQUID_LOG.match(head):
+        raise log_model("Squid's native access.log", _SQUID_REGEX,
+                        "for a table model, a logformat writing the fields parted by commas, "
+                        "after a header line naming them")
+    if _ELB_LOG.match(head):
+        raise log_model("an AWS load balancer's access log (space-separated, quoted fields, no "
+                        "header)", _ELB_REGEX, "for a table model, the CSV of its fields with a "
+                        "header line naming them")
+    if _MODSEC_AUDIT.match(head):
+        raise InputError(f"{p}: ModSecurity's native audit log (each transaction in parts after "
+                         "'--a1b2c3d4-A--' lines) is not read; have ModSecurity write it as JSON "
+                         "(SecAuditLogFormat JSON), one transaction a line, read as JSON lines")
+
+
 #: evtx_dump's -o json output: each record pretty-printed after a 'Record N' line
 _EVTX_DUMP_JSON = re.compile(rb"\s*Record \d+\r?\n\s*\{")
 
@@ -283,6 +332,7 @@ def sniff_format(path: str | os.PathLike[str]) -> Any:
                          "fields: Windows Firewall's pfirewall.log, IIS) is not read; make it a CSV of "
                          r"its fields: sed -n '/^#Fields: /{s///;p;b}; /^[^#[:space:]]/p' FILE "
                          "| tr ' ' , > FILE.csv")
+    _web_log(p, without_boms(head))  # else a CSV of a few columns of text, or of one: its lines
     if _EVTX_DUMP_JSON.match(without_boms(head)):  # else 'line 1: malformed JSON'
         raise InputError(f"{p}: evtx_dump -o json output ('Record N' lines between pretty-printed "
                          "records) is no JSON lines; write the records one a line with evtx_dump -o jsonl, "
