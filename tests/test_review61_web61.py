@@ -101,3 +101,24 @@ def test_modsecurity_native_audit_log_is_refused(tmp_path) -> None:
     path.write_text("".join(part.format(t=f"{i:08x}") for i in range(30)))
     out = tmp_path / "m"
     one_line_error(["train", str(path), "-o", str(out)], "SecAuditLogFormat JSON", out)
+
+
+@pytest.mark.parametrize("on_bad_rows", ["error", "skip"])
+def test_time_of_day_column_after_a_repeated_header_line(on_bad_rows: str, tmp_path) -> None:
+    # What was wrong: an IIS log made a CSV as the W3C refusal says (sed ... | tr ' ' ,) keeps
+    # the '#Fields:' line IIS writes again after each restart; its 'time' column (07:00:00, typed
+    # time32 by pyarrow) could not be read past that header line: 'line 2: column 'time':
+    # malformed value '07:00:00' (expected time32[s] ...)', a good line and value named, and
+    # with --on-bad-rows skip a traceback (ArrowNotImplementedError: Unsupported cast from
+    # string to time32). The repeated header is now dropped and counted, as for other columns.
+    import datetime
+
+    from hourglass.ingest.readers import read_table
+
+    header = "date,time,c-ip,cs-method,sc-status,time-taken\n"
+    rows = [f"2024-03-01,07:00:0{i},192.168.1.{i},GET,200,{10 + i}\n" for i in range(6)]
+    path = tmp_path / "u_ex240301.csv"
+    path.write_text(header + "".join(rows[:3]) + header + "".join(rows[3:]))
+    df = read_table(path, on_bad_rows=on_bad_rows)
+    assert df["time"].tolist() == [datetime.time(7, 0, i) for i in range(6)]
+    assert df["c-ip"].tolist() == [f"192.168.1.{i}" for i in range(6)]

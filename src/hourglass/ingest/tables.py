@@ -2547,6 +2547,8 @@ def _cast_text(col: pa.Array, typ: pa.DataType) -> pa.Array:
     [9007199254740993, 7, None]
     >>> _cast_text(pa.array([" 9007199254740993 ", " 7.0 ", " 7 "]), pa.int64()).to_pylist()
     [9007199254740993, 7, 7]
+    >>> _cast_text(pa.array(["07:00:00", None]), pa.time32("s")).to_pylist()
+    [datetime.time(7, 0), None]
     >>> _cast_text(pa.array(["true", "0"]), pa.bool_())
     Traceback (most recent call last):
     pyarrow.lib.ArrowInvalid: '0' is no boolean (true/false) of a column of booleans
@@ -2572,6 +2574,13 @@ def _cast_text(col: pa.Array, typ: pa.DataType) -> pa.Array:
             if pa.types.is_integer(typ):  # 7.0 in a column of 64-bit ids: 7 (pyarrow refuses it)
                 col = _whole_digits(col)
             return pc.cast(pc.if_else(unset, pa.nulls(len(col), pa.string()), col), typ)
+        if pa.types.is_time(typ):
+            # a time of day (a W3C log's 'time', 07:00:00, typed time32 by the first block):
+            # pyarrow casts no text to it, so a later block's column (after a repeated header
+            # line) was refused at its first value, or raised in skip mode; read as that time
+            # on 1970-01-01, as pyarrow's CSV reader reads it
+            day = pc.binary_join_element_wise("1970-01-01T", pc.utf8_trim_whitespace(col), "")
+            return pc.cast(pc.cast(day, pa.timestamp(typ.unit)), typ)
         if not pa.types.is_timestamp(typ):
             raise
     digits = _FRACTION_DIGITS[typ.unit]  # (a fraction past them: cut, not a malformed time)
