@@ -122,3 +122,33 @@ def test_time_of_day_column_after_a_repeated_header_line(on_bad_rows: str, tmp_p
     df = read_table(path, on_bad_rows=on_bad_rows)
     assert df["time"].tolist() == [datetime.time(7, 0, i) for i in range(6)]
     assert df["c-ip"].tolist() == [f"192.168.1.{i}" for i in range(6)]
+
+
+def test_w3c_refusal_command_reads_an_iis_log_with_commas_in_its_user_agents(tmp_path) -> None:
+    # What was wrong: the command the refusal of an IIS log gave, sed ... | tr ' ' , > FILE.csv,
+    # parted Chrome's user agent 'Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64)+AppleWebKit/537.36+
+    # (KHTML,+like+Gecko)+...' (IIS writes spaces as '+', commas as they are) into two fields:
+    # 'line 3: expected 8 fields, found 9', every browser's row a bad row.
+    import shutil
+    import subprocess
+
+    from hourglass.ingest.formats import sniff_format
+
+    chrome = ("Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64)+AppleWebKit/537.36+(KHTML,+like+Gecko)"
+              "+Chrome/120.0")
+    fields = "#Fields: date time s-ip cs-method cs-uri-stem c-ip cs(User-Agent) sc-status\n"
+    agents = [chrome if i % 2 else "curl/8.4.0" for i in range(6)]
+    lines = [f"2024-03-01 07:00:0{i} 10.0.0.1 GET /a.aspx 192.168.1.{i} {agents[i]} 200" for i in range(6)]
+    log = tmp_path / "u_ex240301.log"
+    log.write_text("#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n" + fields
+                   + "\n".join(lines[:3]) + "\n#Software: Microsoft Internet Information Services 10.0\n"
+                   + fields + "\n".join(lines[3:]) + "\n")
+    res = runner.invoke(app, ["inspect", str(log)])
+    assert res.exit_code == 2
+    command = res.stderr.split("make it a CSV of its fields: ", 1)[1].strip()
+    assert shutil.which("sed") and shutil.which("tr")
+    subprocess.run(["bash", "-c", command.replace("FILE.csv", "out.csv").replace("FILE", log.name)],
+                   cwd=tmp_path, check=True)
+    df = sniff_format(tmp_path / "out.csv").read(tmp_path / "out.csv")
+    assert df.shape == (6, 8)
+    assert df["cs(User-Agent)"].tolist() == agents

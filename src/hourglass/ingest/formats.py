@@ -328,10 +328,12 @@ def sniff_format(path: str | os.PathLike[str]) -> Any:
                              "(#Software/#Fields: Exchange's message tracking log) is not read; make it "
                              r"the CSV of its fields: sed -n '/^#Fields: /{s///;p;b}; /^[^#]/p' FILE "
                              "> FILE.csv")
+        # (a field with a comma or a quote quoted, its quotes doubled: IIS writes a user agent's
+        # spaces as '+' but keeps its commas, 'Mozilla/5.0+(KHTML,+like+Gecko)', a field more)
         raise InputError(f"{p}: a W3C extended log (#Version/#Fields directive lines, space-separated "
                          "fields: Windows Firewall's pfirewall.log, IIS) is not read; make it a CSV of "
                          r"its fields: sed -n '/^#Fields: /{s///;p;b}; /^[^#[:space:]]/p' FILE "
-                         "| tr ' ' , > FILE.csv")
+                         """| sed 's/"/""/g; s/[^ ]*[,"][^ ]*/"&"/g' | tr ' ' , > FILE.csv""")
     _web_log(p, without_boms(head))  # else a CSV of a few columns of text, or of one: its lines
     if _EVTX_DUMP_JSON.match(without_boms(head)):  # else 'line 1: malformed JSON'
         raise InputError(f"{p}: evtx_dump -o json output ('Record N' lines between pretty-printed "
