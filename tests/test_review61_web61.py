@@ -152,3 +152,25 @@ def test_w3c_refusal_command_reads_an_iis_log_with_commas_in_its_user_agents(tmp
     df = sniff_format(tmp_path / "out.csv").read(tmp_path / "out.csv")
     assert df.shape == (6, 8)
     assert df["cs(User-Agent)"].tolist() == agents
+
+
+def test_nginx_error_log_is_refused_naming_a_header_expression_that_reads_it(tmp_path) -> None:
+    # What was wrong: nginx's error log ('2024/03/01 08:00:01 [error] 1234#1234: *5 open()
+    # "/x.ico" failed (2: No such file or directory), client: 192.168.1.7, server: shop, ...')
+    # was sniffed as a CSV of 5 columns, its first line's parts the header, and trained on
+    # without a word. It is refused, naming a header expression and session regex that read it.
+    lines = [f'2024/03/01 08:00:{i:02d} [error] 1234#1234: *{i + 5} open() "/usr/share/nginx/html/f{i}.ico" '
+             f'failed (2: No such file or directory), client: 192.168.1.{i}, server: shop.example.com, '
+             f'request: "GET /f{i}.ico HTTP/1.1", host: "shop.example.com"' for i in range(40)]
+    path = tmp_path / "error.log"
+    path.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "m"
+    one_line_error(["train", str(path), "-o", str(out)], "nginx's error log is a log, not a table", out)
+    said = runner.invoke(app, ["inspect", str(path)]).stderr
+    header = re.search(r"--format '([^']+)'", said)
+    session = re.search(r"--session-regex '([^']+)'", said)
+    assert header is not None and session is not None, said
+    found = re.match(header.group(1), lines[7])
+    assert found is not None and found.group("timestamp") == "2024/03/01 08:00:07"
+    assert found.group("content").startswith('open() "/usr/share/nginx/html/f7.ico" failed')
+    assert re.search(session.group(1), found.group("content")).group(1) == "192.168.1.7"

@@ -250,20 +250,27 @@ _SQUID_LOG = re.compile(rb"\s*\d{9,10}\.\d{3} +-?\d+ \S+ [A-Z_]+/\d{3} \d+ \S+ "
 #: app/my-alb/50dc6c... 192.168.1.5:2817 10.0.0.1:80 0.000 ...' (the classic one without the type)
 _ELB_LOG = re.compile(rb"\s*(?:(?:https?|h2|grpcs|wss?) )?\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d+Z "
                       rb"\S+ \S+:\d+ (?:\S+:\d+|-) -?\d")
+#: nginx's error log: '2024/03/01 08:00:01 [error] 1234#1234: *5 open() "..." failed (2: ...),
+#: client: 203.0.113.66, server: ..., request: "GET /x.php HTTP/1.1"' (its commas part a CSV's columns)
+_NGINX_ERROR_LOG = re.compile(rb"\s*\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2} "
+                              rb"\[(?:debug|info|notice|warn|error|crit|alert|emerg)\] \d+#\d+: ")
 #: ModSecurity's native (serial) audit log: each transaction in parts, '--a1b2c3d4-A--' (v2) or
 #: '---Xk3Yd8Q2---A--' (v3) before each
 _MODSEC_AUDIT = re.compile(rb"\s*-{2,3}[A-Za-z0-9]{8,16}-{1,3}A--\r?\n")
 #: a log model's header expression for an access log's lines, sessions by client address
 _CLF_REGEX = r"^(?:\S+ )?(?P<client_ip>\S+) \S+ (?P<user>\S+) \[(?P<timestamp>[^\]]+)\] (?P<content>.*)$"
 _SQUID_REGEX = r"^(?P<timestamp>\d+\.\d+)\s+\d+ (?P<client_ip>\S+) (?P<content>.*)$"
+_NGINX_ERROR_REGEX = (r"^(?P<timestamp>\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}) \[(?P<level>\w+)\] "
+                      r"(?P<pid>\d+)#\d+: (?:\*\d+ )?(?P<content>.*)$")
 _ELB_REGEX = (r"^(?:(?P<type>[a-z0-9]+) )?(?P<timestamp>\S+Z) (?P<elb>\S+) (?P<client_ip>\S+?):\d+ "
               r"(?P<content>.*)$")
 
 
 def _web_log(p: Any, head: bytes) -> None:
-    """Refuse a web server's, proxy's or load balancer's access log, or ModSecurity's native audit
-    log, sniffed as a table, naming how to read it (a log model's header expression, or the JSON
-    the server can write), rather than train on its lines as a CSV's text."""
+    """Refuse a web server's, proxy's or load balancer's access log, nginx's error log or
+    ModSecurity's native audit log, sniffed as a table, naming how to read it (a log model's
+    header expression, or the JSON the server can write), rather than train on its lines as a
+    CSV's text."""
     def log_model(what: str, regex: str, table: str) -> InputError:
         return InputError(f"{p}: {what} is a log, not a table; train a log model on its lines with a "
                           f"header expression, sessions by client address: --format '{regex}' "
@@ -281,6 +288,10 @@ def _web_log(p: Any, head: bytes) -> None:
         raise log_model("an AWS load balancer's access log (space-separated, quoted fields, no "
                         "header)", _ELB_REGEX, "for a table model, the CSV of its fields with a "
                         "header line naming them")
+    if _NGINX_ERROR_LOG.match(head):
+        raise InputError(f"{p}: nginx's error log is a log, not a table; train a log model on its "
+                         f"lines with a header expression: --format '{_NGINX_ERROR_REGEX}', sessions "
+                         "by client address --session-regex 'client: ([^,]+)' (or --window SECONDS)")
     if _MODSEC_AUDIT.match(head):
         raise InputError(f"{p}: ModSecurity's native audit log (each transaction in parts after "
                          "'--a1b2c3d4-A--' lines) is not read; have ModSecurity write it as JSON "
