@@ -174,3 +174,31 @@ def test_nginx_error_log_is_refused_naming_a_header_expression_that_reads_it(tmp
     assert found is not None and found.group("timestamp") == "2024/03/01 08:00:07"
     assert found.group("content").startswith('open() "/usr/share/nginx/html/f7.ico" failed')
     assert re.search(session.group(1), found.group("content")).group(1) == "192.168.1.7"
+
+
+def test_apache_bracketed_time_reads_as_a_timestamp_column(tmp_path) -> None:
+    # What was wrong: Apache's %t writes the common log format's time in brackets,
+    # '[01/Mar/2024:08:00:00 +0100]', and README says a column of it (a JSON LogFormat's
+    # "time": "%t") reads as a log header reads it; `train --entity-col remote_addr
+    # --timestamp-col time` said "line 1 is not a timestamp ('[01/Mar/2024:08:00:00 +0100]');
+    # no row of the 40 is". It reads as nginx's unbracketed $time_local does, offset and all.
+    from hourglass._times import text_to_datetime
+
+    times = pd.Series([f"[01/Mar/2024:08:{i:02d}:00 +0100]" for i in range(3)] + [None])
+    assert text_to_datetime(times, utc=True).tolist()[:3] == [
+        pd.Timestamp(f"2024-03-01 07:{i:02d}:00", tz="UTC") for i in range(3)]
+    import json
+
+    rows = [{"time": f"[01/Mar/2024:08:{i // 4:02d}:{i % 4 * 15:02d} +0100]",
+             "remote_addr": f"192.168.1.{i % 4}", "status": 200, "body_bytes_sent": 100 + i}
+            for i in range(40)]
+    path = tmp_path / "access.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "m"
+    res = runner.invoke(app, ["--threads", "1", "train", str(path), "--entity-col", "remote_addr",
+                              "--timestamp-col", "time", "--bucket", "5min", "--epochs", "2", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["--threads", "1", "score", str(out), str(path), "-o", str(tmp_path / "s.csv")])
+    assert res.exit_code == 0, res.output
+    assert sorted(set(pd.read_csv(tmp_path / "s.csv")["bucket_start"])) == [
+        "2024-03-01T07:00:00+00:00", "2024-03-01T07:05:00+00:00"]

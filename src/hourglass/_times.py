@@ -1212,6 +1212,11 @@ def _plain_offset(match: re.Match[str]) -> str:
 # the date of web servers' and proxies' common log format (10/Oct/2000:13:55:36 -0700: nginx's
 # $time_local, Apache's %t) and the colon after it, which pandas reads as no time at all
 CLF_DATE = re.compile(r"(\d{1,2}/[A-Za-z]{3}/\d{4}):(?=\d)")
+#: such a time at a value's start, in the brackets Apache's %t writes around it
+#: ([10/Oct/2000:13:55:36 -0700]) or not
+_CLF_START = re.compile(r"\[?\d{1,2}/[A-Za-z]{3}/\d{4}:\d")
+#: the brackets around a whole such time: Apache's %t in a JSON LogFormat ("time": "%t")
+_CLF_BRACKETS = re.compile(r"^\[(\d{1,2}/[A-Za-z]{3}/\d{4}:\d[^\]]*)\]$")
 
 
 def text_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
@@ -1227,9 +1232,10 @@ def text_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
       zone names' sign: the time four hours off, where ``GMT+02:00`` at the end was right);
     - RFC 3339's lowercase ``z`` (``2026-01-01t00:00:00z``) is UTC, as ``Z`` is (pandas read it
       as no offset: a column of both was refused as mixing times with and without one);
-    - web servers' common log format, ``10/Oct/2000:13:55:36 -0700`` (nginx's ``$time_local``,
-      Apache's ``%t``), is the time it writes (pandas read no time at all in it: a table column
-      of them was refused as holding no timestamp, where a log's header read them).
+    - web servers' common log format, ``10/Oct/2000:13:55:36 -0700`` (nginx's ``$time_local``;
+      Apache's ``%t``, ``[10/Oct/2000:13:55:36 -0700]``, in brackets), is the time it writes
+      (pandas read no time at all in it: a table column of them was refused as holding no
+      timestamp, where a log's header read them).
 
     Examples
     --------
@@ -1240,6 +1246,8 @@ def text_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
     >>> text_to_datetime(pd.Series(["Mon Jun 01 00:00:00 GMT+02:00 2026"]), utc=True).tolist()
     [Timestamp('2026-05-31 22:00:00+0000', tz='UTC')]
     >>> text_to_datetime(pd.Series(["10/Oct/2000:13:55:36 -0700"]), utc=True).tolist()
+    [Timestamp('2000-10-10 20:55:36+0000', tz='UTC')]
+    >>> text_to_datetime(pd.Series(["[10/Oct/2000:13:55:36 -0700]"]), utc=True).tolist()
     [Timestamp('2000-10-10 20:55:36+0000', tz='UTC')]
     """
     text = None
@@ -1268,10 +1276,12 @@ def text_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
                 text = text.where(~low, upper + "Z")  # (and its lowercase 't', 2026-01-01t00:00z)
                 values = values.where(~low, text)
         # (before the read: pandas, finding no layout in it, parsed every value one by one)
-        clf = text.str.match(CLF_DATE).fillna(False).to_numpy(dtype=bool) if _may_hold(text, b"/") \
+        clf = text.str.match(_CLF_START).fillna(False).to_numpy(dtype=bool) if _may_hold(text, b"/") \
             else None
         if clf is not None and clf.any():
-            text = text.where(~clf, text.str.replace(CLF_DATE, r"\1 ", n=1, regex=True))
+            plain = text.str.replace(_CLF_BRACKETS, r"\1", n=1, regex=True) if _may_hold(text, b"[") \
+                else text  # (Apache's %t: in brackets, which pandas reads as no time)
+            text = text.where(~clf, plain.str.replace(CLF_DATE, r"\1 ", n=1, regex=True))
             values = values.where(~clf, text)
     out = _coerced(values, kwargs)
     if text is None or not (missed := (out.isna() & text.notna()).to_numpy(dtype=bool)).any():
