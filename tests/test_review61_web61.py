@@ -202,3 +202,17 @@ def test_apache_bracketed_time_reads_as_a_timestamp_column(tmp_path) -> None:
     assert res.exit_code == 0, res.output
     assert sorted(set(pd.read_csv(tmp_path / "s.csv")["bucket_start"])) == [
         "2024-03-01T07:00:00+00:00", "2024-03-01T07:05:00+00:00"]
+
+
+@pytest.mark.parametrize("name", ["sc-substatus", "sc-win32-status"])
+def test_iis_substatus_and_win32_status_are_codes(name: str) -> None:
+    # What was wrong: an IIS log's sc-substatus (401.1 a failed logon, 401.2 another cause) and
+    # sc-win32-status (0 done, 64 the client gone, 1236 aborted) were learnt as magnitudes
+    # ('numeric values', minmax scaled: 1236 far "above" 64), beside sc-status, a code.
+    rng = np.random.default_rng(2)
+    df = pd.DataFrame({"sc-status": rng.choice([200, 401, 404], 300),
+                       name: rng.choice([0, 0, 0, 1, 2, 64, 1236], 300),
+                       "time-taken": rng.integers(1, 900, 300)})
+    pre = TabularPreprocessor().fit(df)
+    assert pre.roles_[name] == "categorical" and pre.reasons_[name].startswith("code")
+    assert pre.roles_["time-taken"] == "numeric"

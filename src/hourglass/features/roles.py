@@ -116,10 +116,13 @@ def _code_numbers(key: str, s: pd.Series) -> bool:
 #: names of codes that end in neither ``code`` nor ``type``: a Windows event id (``EventID``,
 #: ``winlog.event_id``: 4625 a failed logon, no neighbour of 4624 a logon), a socket's address
 #: family (osquery's ``family``: 2 AF_INET, 10 AF_INET6), SNMP's interface status
-#: (``ifOperStatus``: 1 up, 2 down) and a DNS query's class (``qclass``: 1 IN, 255 ANY, as the Zeek
-#: format reads it); near-unique whole numbers under such a name are no codes (an event's serial
+#: (``ifOperStatus``: 1 up, 2 down), a DNS query's class (``qclass``: 1 IN, 255 ANY, as the Zeek
+#: format reads it) and an IIS log's sub-status and Windows status of a request (``sc-substatus``:
+#: 401.1 a failed logon, 401.2 another cause; ``sc-win32-status``: 0 done, 64 the client gone,
+#: 1236 aborted); near-unique whole numbers under such a name are no codes (an event's serial
 #: number, :func:`numeric_identifier`'s)
-_CODE_NAMES = {"eventid", "family", "ifoperstatus", "ifadminstatus", "qclass"}
+_CODE_NAMES = {"eventid", "family", "ifoperstatus", "ifadminstatus", "qclass", "scsubstatus",
+               "scwin32status"}
 #: columns of PowerShell's ``Get-WinEvent | Export-Csv`` (an ``EventLogRecord``), whose event id
 #: is named ``Id``: two of them beside ``Id`` tell such an export from a table of row ids
 _WINEVENT_COLUMNS = {"providername", "logname", "recordid", "timecreated", "leveldisplayname",
@@ -170,6 +173,8 @@ def _named_codes(key: str, leaf: str, s: pd.Series) -> bool:
     False
     >>> _named_codes("bytes", "bytes", pd.Series([1]))
     False
+    >>> _named_codes("scwin32status", "scwin32status", pd.Series([0, 64, 0]))
+    True
     """
     if key not in _CODE_NAMES and leaf not in _CODE_NAMES:
         return False
