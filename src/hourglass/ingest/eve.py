@@ -67,18 +67,22 @@ _SENSOR = f"{SENSOR_EVENT}."  # the sensor's counters: fields of the 'stats' eve
 
 def looks_like_eve(head: bytes) -> bool:
     """Whether a file's first bytes are Suricata EVE JSON lines: the first object has
-    ``timestamp`` and ``event_type``; a first event longer than ``head`` (a payload of many
-    kilobytes) is one when its top-level keys before the cut include them.
+    ``timestamp``, as text (Suricata writes ISO 8601: a Duo authentication log's ``timestamp`` of
+    epoch seconds beside its ``event_type`` is no EVE event), and ``event_type``; a first event
+    longer than ``head`` (a payload of many kilobytes) is one when its top-level keys before the
+    cut include them.
 
     Examples
     --------
     >>> looks_like_eve(b'{"ts": 1.0, "uid": "C1"}\\n'), looks_like_eve(b"a,b\\n1,2\\n")
     (False, False)
+    >>> looks_like_eve(b'{"event_type": "authentication", "timestamp": 1772438460}\\n')
+    False
     """
     obj = first_json_object(head)
     if obj is None:  # a first event longer than head (a large payload): its keys before the cut
         return {"timestamp", "event_type"} <= cut_top_keys(head)
-    return "timestamp" in obj and "event_type" in obj
+    return isinstance(obj.get("timestamp"), str) and "event_type" in obj
 
 
 class _EveSpec(DatasetSpec):
