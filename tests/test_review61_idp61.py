@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from hourglass.cli import app
 from hourglass.ingest.formats import sniff_format
+from tests._cli import runner
 
 DUO_AUTH = {"access_device": {"browser": "Chrome", "browser_version": "120.0", "ip": "203.0.113.5",
                               "location": {"city": "Toronto", "country": "Canada", "state": "Ontario"},
@@ -32,3 +34,37 @@ def test_duo_authentication_log_is_not_sniffed_as_suricata(tmp_path: Path) -> No
     eve.write_text(json.dumps({"timestamp": "2026-03-02T08:01:00.000000+0000", "event_type": "flow",
                                "src_ip": "10.0.0.1", "dest_ip": "10.0.0.2", "proto": "TCP"}) + "\n")
     assert sniff_format(eve).name == "suricata-eve"
+
+
+ENTRA_PORTAL_HEADER = ("Date (UTC),Request ID,User,Username,User type,Application,IP address,Location,"
+                       "Status,Sign-in error code,Client app,Browser,Operating System\n")
+
+
+def _portal_rows(n: int, start: int = 0) -> str:
+    cities = ["Toronto, Ontario, CA", "Seattle, Washington, US"]
+    return "".join(f"2026-03-02T{8 + i // 60:02d}:{i % 60:02d}:00Z,req-{start + i},User {i % 7},"
+                   f"user{i % 7}@contoso.com,Member,Office 365 Exchange Online,203.0.113.{i % 7 + 1},"
+                   f"\"{cities[i % 2]}\",{'Success' if i % 9 else 'Failure'},{0 if i % 9 else 50126},"
+                   f"Browser,Chrome 120.0.0,Windows10\n" for i in range(n))
+
+
+def test_entra_portal_csv_ip_address_goes_to_ecs_source_ip(tmp_path: Path) -> None:
+    # What was wrong: ECS alerts of a model of the Entra admin center's sign-in download (CSV,
+    # whose client address column is 'IP address') carried no source.ip: the address was in
+    # no ECS field at all (its user, 'Username', went to user.name), so a SIEM rule or a pivot
+    # on source.ip never found these sign-ins.
+    train, new = tmp_path / "signins.csv", tmp_path / "new.csv"
+    train.write_text(ENTRA_PORTAL_HEADER + _portal_rows(200), encoding="utf-8-sig")
+    new.write_text(ENTRA_PORTAL_HEADER + "2026-03-03T09:00:00Z,req-x,Ann,ann@contoso.com,Guest,Azure Portal,"
+                   "185.220.101.7,\"Moscow, Moscow, RU\",Failure,50126,Other clients,python-requests,\n",
+                   encoding="utf-8-sig")
+    res = runner.invoke(app, ["train", str(train), "--timestamp-col", "Date (UTC)", "--epochs", "2",
+                              "--hidden", "8,4", "--seed", "0", "-q", "-o", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "alerts.jsonl"
+    res = runner.invoke(app, ["score", str(tmp_path / "m"), str(new), "--alert-format", "ecs",
+                              "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    alert = json.loads(out.read_text().splitlines()[0])
+    assert alert["source"]["ip"] == "185.220.101.7", alert
+    assert alert["user"]["name"] == "ann@contoso.com"

@@ -78,12 +78,13 @@ SEVERITY_NUMBERS = {"low": 21, "medium": 47, "high": 73, "critical": 99}
 # on: the account logging on in 4624/4625) as winlogbeat's security module maps them. CIC-IDS2017's
 # flows name the 5-tuple 'Source IP' ... 'Destination Port', NetFlow v9 (nProbe, the NF-* flow
 # datasets) IPV4_SRC_ADDR ... L4_DST_PORT. A web server's access log names its client
-# remote_addr and remote_user (nginx's variables, the names of its JSON log_format).
+# remote_addr and remote_user (nginx's variables, the names of its JSON log_format). The Entra
+# admin center's sign-in download (CSV) names the client 'IP address' (its Graph field ipAddress).
 _TARGETS = {
     "source.ip": ("src_ip", "srcip", "source_ip", "src_addr", "saddr", "id.orig_h", "src ip",
                   "ipaddress", "sourceip", "sourceaddress", "src", "srcaddr", "sourceipaddress",
                   "client.ipaddress", "source ip", "ipv4_src_addr", "ipv6_src_addr", "remote_addr",
-                  "client_ip", "clientip"),
+                  "client_ip", "clientip", "ip address"),
     "source.port": ("src_port", "sport", "srcport", "source_port", "id.orig_p", "src port", "ipport",
                     "sourceport", "spt", "source port", "l4_src_port", "s_port"),
     "destination.ip": ("dst_ip", "dstip", "dest_ip", "destination_ip", "dst_addr", "daddr",
