@@ -68,3 +68,21 @@ def test_entra_portal_csv_ip_address_goes_to_ecs_source_ip(tmp_path: Path) -> No
     alert = json.loads(out.read_text().splitlines()[0])
     assert alert["source"]["ip"] == "185.220.101.7", alert
     assert alert["user"]["name"] == "ann@contoso.com"
+
+
+def test_autonomous_system_numbers_are_networks_not_magnitudes() -> None:
+    # What was wrong: a sign-in export's AS number column (the Entra admin center's download
+    # 'Autonomous system number', Log Analytics' AutonomousSystemNumber, ECS source.as.number)
+    # was learnt as a magnitude ('numeric values', min-max scaled): a sign-in from AS 8076 (an
+    # unknown network) read as next to Microsoft's 8075, and one from AS 9009 as between the
+    # tenant's 8075 and 16509. An entity model of the same file already counted them as codes.
+    import pandas as pd
+
+    from hourglass.features.roles import infer_role
+
+    asns = pd.Series([8075, 16509, 8075, 7018, 8075, 16509] * 20)
+    for name in ("Autonomous system number", "AutonomousSystemNumber", "source.as.number", "asn"):
+        assert infer_role(name, asns, max_categories=50) == (
+            "categorical", "autonomous system number (a network's name, no magnitude)"), name
+    assert infer_role("asn", asns.astype(str), max_categories=50)[0] == "categorical"  # JSON text
+    assert infer_role("bytes", asns, max_categories=50) == ("numeric", "numeric values")

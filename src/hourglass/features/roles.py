@@ -161,6 +161,35 @@ def _osquery_counter(key: str, columns: Iterable[object]) -> bool:
     return key in _OSQUERY_COUNTERS and len(_OSQUERY_COLUMNS & {_norm(str(c)) for c in columns}) >= 2
 
 
+#: an autonomous system number (an ISP's, a cloud's: 8075 Microsoft, 16509 Amazon) as sign-in and
+#: flow logs name it (the Entra admin center's download 'Autonomous system number', Log
+#: Analytics' ``AutonomousSystemNumber``, Okta's ``securityContext.asNumber``, ECS
+#: ``source.as.number``): a network's name, no magnitude (AS 8076 is no neighbour of 8075)
+_AS_NUMBER_NAMES = {"asn", "asnumber", "autonomoussystemnumber", "srcasn", "dstasn", "sourceasn",
+                    "destinationasn", "clientasn"}
+
+
+def _as_numbers(name: str, key: str, leaf: str, s: pd.Series) -> bool:
+    """Whether numeric column ``s`` named ``name`` (normalised ``key``, last part ``leaf``)
+    holds autonomous system numbers by its name (:data:`_AS_NUMBER_NAMES`, or ECS's
+    ``*.as.number``): whole numbers.
+
+    Examples
+    --------
+    >>> _as_numbers("Autonomous system number", "autonomoussystemnumber", "autonomoussystemnumber",
+    ...             pd.Series([8075, 9009]))
+    True
+    >>> _as_numbers("source.as.number", "sourceasnumber", "number", pd.Series([16509.0]))
+    True
+    >>> _as_numbers("number", "number", "number", pd.Series([1]))
+    False
+    >>> _as_numbers("asn", "asn", "asn", pd.Series([0.5]))
+    False
+    """
+    named = key in _AS_NUMBER_NAMES or leaf in _AS_NUMBER_NAMES or name.lower().endswith(".as.number")
+    return named and _whole_numbers(s) is not None
+
+
 def _named_codes(key: str, leaf: str, s: pd.Series) -> bool:
     """Whether numeric column ``s`` under normalised name ``key`` (last part ``leaf``) holds
     codes by its name (:data:`_CODE_NAMES`): whole numbers, not near-unique.
@@ -253,6 +282,8 @@ def _coded(name: str, key: str, leaf: str, values: pd.Series) -> str:
         return "code (whole numbers under a name ending in code or type)"
     if _named_codes(key, leaf, values):
         return "code (whole numbers under a code's name: an event id, address family, status or class)"
+    if _as_numbers(name, key, leaf, values):
+        return "autonomous system number (a network's name, no magnitude)"
     if _account_ids(key, leaf, values):
         return "user or group id (whole numbers under uid, gid, euid ...: 0 is root)"
     return ""
