@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
+
 from hourglass.cli import app
 from hourglass.ingest.formats import sniff_format
 from tests._cli import runner
@@ -76,8 +78,6 @@ def test_autonomous_system_numbers_are_networks_not_magnitudes() -> None:
     # was learnt as a magnitude ('numeric values', min-max scaled): a sign-in from AS 8076 (an
     # unknown network) read as next to Microsoft's 8075, and one from AS 9009 as between the
     # tenant's 8075 and 16509. An entity model of the same file already counted them as codes.
-    import pandas as pd
-
     from hourglass.features.roles import infer_role
 
     asns = pd.Series([8075, 16509, 8075, 7018, 8075, 16509] * 20)
@@ -86,3 +86,50 @@ def test_autonomous_system_numbers_are_networks_not_magnitudes() -> None:
             "categorical", "autonomous system number (a network's name, no magnitude)"), name
     assert infer_role("asn", asns.astype(str), max_categories=50)[0] == "categorical"  # JSON text
     assert infer_role("bytes", asns, max_categories=50) == ("numeric", "numeric values")
+
+
+def _console_login(i: int, outcome: str) -> dict[str, object]:
+    record: dict[str, object] = {
+        "eventVersion": "1.09", "eventTime": f"2026-03-02T{8 + i // 60 % 12:02d}:{i % 60:02d}:00Z",
+        "userIdentity": {"type": "IAMUser", "principalId": f"AIDA{i % 5}",
+                         "arn": f"arn:aws:iam::111122223333:user/user{i % 5}",
+                         "accountId": "111122223333", "userName": f"user{i % 5}"},
+        "eventSource": "signin.amazonaws.com", "eventName": "ConsoleLogin", "awsRegion": "us-east-1",
+        "sourceIPAddress": f"198.51.100.{i % 5 + 1}", "userAgent": "Mozilla/5.0 (Windows NT 10.0)",
+        "requestParameters": None, "responseElements": {"ConsoleLogin": outcome},
+        "additionalEventData": {"LoginTo": "https://console.aws.amazon.com/console/home",
+                                "MobileVersion": "No", "MFAUsed": "Yes"},
+        "eventID": f"{i:08x}-0000-4000-8000-000000000000", "readOnly": False,
+        "eventType": "AwsConsoleSignIn", "managementEvent": True, "recipientAccountId": "111122223333",
+        "eventCategory": "Management"}
+    if outcome == "Failure":
+        record["errorMessage"] = "Failed authentication"
+    return record
+
+
+def test_cloudtrail_console_sign_in_failures_are_seen(tmp_path: Path) -> None:
+    # What was wrong: a CloudTrail model left out every field of responseElements and
+    # additionalEventData, and a failed console sign-in is written only there
+    # (responseElements.ConsoleLogin 'Failure', no errorCode; errorMessage dropped too): a
+    # password spray on the AWS console was, to the model, a run of successful sign-ins, and a
+    # failed sign-in scored exactly as the same sign-in succeeding (equal scores).
+    from hourglass.ingest.cloudtrail import CLOUDTRAIL
+
+    roles = CLOUDTRAIL.roles_for(["responseElements.ConsoleLogin", "additionalEventData.MFAUsed",
+                                  "serviceEventDetails.CredentialVerification", "responseElements.x"])
+    assert roles == {"responseElements.ConsoleLogin": "categorical",
+                     "additionalEventData.MFAUsed": "categorical",
+                     "serviceEventDetails.CredentialVerification": "categorical",
+                     "responseElements.x": "drop"}
+    train = tmp_path / "trail.json"
+    train.write_text(json.dumps({"Records": [_console_login(i, "Failure" if i % 25 == 7 else "Success")
+                                             for i in range(300)]}))
+    new = tmp_path / "new.jsonl"
+    new.write_text("".join(json.dumps(_console_login(3, o)) + "\n" for o in ("Success", "Failure")))
+    res = runner.invoke(app, ["train", str(train), "--epochs", "5", "--hidden", "8,4", "--seed", "0", "-q",
+                              "-o", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["score", str(tmp_path / "m"), str(new), "-o", str(tmp_path / "s.csv")])
+    assert res.exit_code == 0, res.output
+    ok, failed = pd.read_csv(tmp_path / "s.csv")["score"].tolist()
+    assert failed > ok, (ok, failed)

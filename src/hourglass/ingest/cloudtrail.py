@@ -15,7 +15,10 @@ format adds to the field names:
 * ``requestParameters.*``, ``responseElements.*``, ``additionalEventData.*``,
   ``serviceEventDetails.*`` and ``resources`` are no features either: each API has its own
   (thousands of columns over a month of calls, most values unique: bucket keys, instance ids);
-  ``eventSource`` + ``eventName`` say which call it was;
+  ``eventSource`` + ``eventName`` say which call it was; but a sign-in's outcome, which only they
+  hold (``responseElements.ConsoleLogin``: ``Failure``, without ``errorCode``;
+  ``additionalEventData.MFAUsed``; IAM Identity Center's ``serviceEventDetails.CredentialVerification``
+  ...: :data:`SIGN_IN_OUTCOMES`), is a category;
 * calls, services, regions, account ids, identity types, error codes and TLS versions are
   categories; ARNs, user names and user agents, many-valued, are hashed; ``sourceIPAddress``
   is an address (an AWS service calling, ``ec2.amazonaws.com``, reads as no address);
@@ -67,7 +70,7 @@ from hourglass.ingest.tables import (
     read_head,
 )
 
-__all__ = ["CLOUDTRAIL", "CLOUDTRAIL_ROLES", "looks_like_cloudtrail"]
+__all__ = ["CLOUDTRAIL", "CLOUDTRAIL_ROLES", "SIGN_IN_OUTCOMES", "looks_like_cloudtrail"]
 
 _RECORDS = re.compile(rb'^\s*\{\s*"Records"\s*:\s*\[')
 _KEYS = {"eventVersion", "eventSource", "eventName"}  # the keys a CloudTrail record has
@@ -76,6 +79,14 @@ _CUT_KEYS = tuple(re.compile(rb'"%s"\s*:' % k.encode()) for k in sorted(_KEYS))
 #: The objects of API-specific fields: no features (see the module's description).
 API_OBJECTS = ("requestParameters.", "responseElements.", "additionalEventData.",
                "serviceEventDetails.")
+#: The outcome of a sign-in, the one thing its record says of it, under those objects: a console
+#: sign-in's (``ConsoleLogin``: ``responseElements.ConsoleLogin`` ``Success``/``Failure``, a failure
+#: having no ``errorCode``; ``additionalEventData.MFAUsed`` ``Yes``/``No``) and an IAM Identity
+#: Center sign-in's steps (``serviceEventDetails.CredentialVerification``, ``.CredentialChallenge``,
+#: ``.UserAuthentication``): categories, so a burst of failed sign-ins is no run of successes
+SIGN_IN_OUTCOMES = ("responseElements.ConsoleLogin", "additionalEventData.MFAUsed",
+                    "serviceEventDetails.CredentialVerification",
+                    "serviceEventDetails.CredentialChallenge", "serviceEventDetails.UserAuthentication")
 CLOUDTRAIL_ROLES: dict[str, str] = {
     **{c: "drop" for c in ("eventTime", "eventID", "requestID", "sharedEventID", "eventVersion",
                            "userIdentity.accessKeyId", "userIdentity.principalId",
@@ -90,7 +101,7 @@ CLOUDTRAIL_ROLES: dict[str, str] = {
                                   "userIdentity.sessionContext.sessionIssuer.type",
                                   "userIdentity.sessionContext.sessionIssuer.accountId",
                                   "sessionCredentialFromConsole", "tlsDetails.tlsVersion",
-                                  "tlsDetails.cipherSuite", "vpcEndpointId")},
+                                  "tlsDetails.cipherSuite", "vpcEndpointId", *SIGN_IN_OUTCOMES)},
     **{c: "hash" for c in ("userIdentity.arn", "userIdentity.userName",
                            "userIdentity.sessionContext.sessionIssuer.arn",
                            "userIdentity.sessionContext.sessionIssuer.userName",
