@@ -133,3 +133,37 @@ def test_cloudtrail_console_sign_in_failures_are_seen(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     ok, failed = pd.read_csv(tmp_path / "s.csv")["score"].tolist()
     assert failed > ok, (ok, failed)
+
+
+def test_ipv4_mapped_kerberos_clients_read_as_their_ipv4_address() -> None:
+    # What was wrong: Windows' Kerberos events (4768, 4771) write the client as an IPv4-mapped
+    # IPv6 address, ::ffff:10.0.0.5. A table model read every such address as IPv6 in the one
+    # /48 they all share (::/48): ::ffff:185.220.101.7 (a spray from outside) got the very subnet
+    # features of ::ffff:10.20.0.9, and ::ffff:10.0.0.5 other ones than the same host's 10.0.0.5
+    # in its 4624 logons. A model saved before keeps reading them as it did.
+    from hourglass.features.tabular import TabularPreprocessor
+
+    ips = ["10.0.0.5", "::ffff:10.0.0.5", "::ffff:10.20.0.9", "::ffff:185.220.101.7", "10.20.0.9"] * 20
+    df = pd.DataFrame({"IpAddress": ips, "EventID": [4624, 4771, 4768, 4771, 4624] * 20})
+    pre = TabularPreprocessor(roles={"IpAddress": "ip"}).fit(df)
+    x = pre.transform(df.iloc[:5])
+    ip_cols = [i for i, n in enumerate(pre.feature_names_) if n.startswith("IpAddress")]
+    x = x[:, ip_cols]
+    assert (x[0] == x[1]).all()  # ::ffff:10.0.0.5 is 10.0.0.5
+    assert (x[2] == x[4]).all()  # and ::ffff:10.20.0.9 is 10.20.0.9
+    assert not (x[2] == x[3]).all()  # a client outside is no neighbour of the ones inside
+    state = pre.to_dict()
+    assert state["ip_form"] == "v4-mapped"
+    old = TabularPreprocessor.from_dict({k: v for k, v in state.items() if k != "ip_form"})
+    names = [pre.feature_names_[i] for i in ip_cols]
+    subnet = [i for i, n in enumerate(names) if n.startswith("IpAddress/24#")]
+    y = old.transform(df.iloc[:5])[:, ip_cols]  # as a saved model scored them: IPv6, one /48
+    assert y[1:4, names.index("IpAddress:ipv6")].tolist() == [1, 1, 1]
+    assert (y[2, subnet] == y[3, subnet]).all() and not (y[0] == y[1]).all()
+    assert not (x[2, subnet] == x[3, subnet]).all()
+    assert (TabularPreprocessor.from_dict(state).transform(df.iloc[:5])[:, ip_cols] == x).all()
+    from hourglass.features.small_batch import transform_small  # the service's road, alike
+
+    for p in (pre, old):
+        fast = transform_small(p, df.iloc[:5].astype({"IpAddress": object}))
+        assert fast is not None and (fast == p.transform(df.iloc[:5])).all()

@@ -1160,10 +1160,22 @@ def ipv4_bucket(a: Any, b: Any, c: Any, buckets: int) -> Any:
     return (a * 65536 + b * 256 + c) * 2654435761 % 2**32 % buckets
 
 
-def ip_parts(s: pd.Series, buckets: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def ip_parts(s: pd.Series, buckets: int, *, mapped: bool = False
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(is_private, is_ipv6, subnet bucket, is_missing) per value; subnet = /24 (v4) or /48 (v6).
 
-    Unparseable values count as missing.
+    Unparseable values count as missing. With ``mapped``, an IPv4-mapped IPv6 address
+    (``::ffff:10.0.0.5``, as Windows' Kerberos events 4768/4771 write a client's IPv4 address) is
+    its IPv4 address: no IPv6, its /24's bucket; without it (a model saved before), IPv6 in the
+    one /48 every such address shares (``::/48``).
+
+    Examples
+    --------
+    >>> s = pd.Series(["10.0.0.5", "::ffff:10.0.0.5", "::ffff:185.220.101.7"])
+    >>> [p.tolist() for p in ip_parts(s, 16, mapped=True)][1:3]
+    [[False, False, False], [0, 0, 5]]
+    >>> [p.tolist() for p in ip_parts(s, 16)][1:3]
+    [[False, True, True], [0, 1, 1]]
     """
     codes, u = factorize_strings(s)
     n = len(u)
@@ -1193,6 +1205,12 @@ def ip_parts(s: pd.Series, buckets: int) -> tuple[np.ndarray, np.ndarray, np.nda
             except ValueError:
                 continue
             missing[i] = False
+            v4_of = ip.ipv4_mapped if mapped and isinstance(ip, ipaddress.IPv6Address) else None
+            if v4_of is not None:  # ::ffff:a.b.c.d: an IPv4 client, as a.b.c.d is read
+                o1, o2, o3 = v4_of.packed[:3]
+                private[i] = bool(ipv4_private(o1, o2))
+                bucket[i] = int(ipv4_bucket(o1, o2, o3, buckets))
+                continue
             v6[i] = ip.version == 6
             # (text with a ':' that reads as an address is IPv6)
             private[i] = isinstance(ip, ipaddress.IPv6Address) and ipv6_private(ip)

@@ -178,10 +178,12 @@ def transform_small(pre: TabularPreprocessor, df: pd.DataFrame) -> np.ndarray | 
     def ip_columns(c: str) -> tuple[np.ndarray, ...]:
         v = arrays[pos[c]]
         k = pre.ips_[c]
-        out = (_lookup(v, plan.ip_memo[c], plan.ip_missing[c], lambda s: _ip_rows(ip_parts(s, k)),
+        mapped = pre.ip_mapped
+        out = (_lookup(v, plan.ip_memo[c], plan.ip_missing[c],
+                       lambda s: _ip_rows(ip_parts(s, k, mapped=mapped)),
                        lambda cell: _ipv4_parts(cell, k)) if _is_text(v) else None)
         if out is None:
-            return ip_parts(df[c], k)
+            return ip_parts(df[c], k, mapped=mapped)
         private, v6, bucket, absent = zip(*out, strict=True)
         return (np.array(private, dtype=bool), np.array(v6, dtype=bool),
                 np.array(bucket, dtype=np.int64), np.array(absent, dtype=bool))

@@ -566,6 +566,7 @@ def schema_preprocessor(params: Mapping[str, Any], merged: Mapping[str, Any]) ->
     pre.categories_, pre.other_, pre.hashed_, pre.ips_, pre.ports_ = {}, {}, {}, {}, {}
     pre.hash_nulls_ = {}  # a hashed column's 'N/A' ... that some site holds as text: hashed as text
     pre.hash_form_ = "NFC"  # as the pooled fit hashes text
+    pre.ip_form_ = "v4-mapped"  # as the pooled fit reads ::ffff:a.b.c.d
     for c in cols:
         role = pre.roles_[c]
         if role == "categorical":

@@ -990,6 +990,9 @@ class TabularPreprocessor(ParamsClone):
         # hashed text is read in Unicode's composed form (NFC), as categories are: one name
         # written in two spellings that print alike hashes alike
         self.hash_form_: str | None = "NFC"
+        # an IPv4-mapped IPv6 address (::ffff:10.0.0.5) read as its IPv4 address (None: a state
+        # saved before, each read as IPv6 in the one /48 they all share)
+        self.ip_form_: str | None = "v4-mapped"
         self.ips_: dict[str, int] = {}
         self.ports_: dict[str, list[int]] = {}
         for c in cols:
@@ -1264,7 +1267,7 @@ class TabularPreprocessor(ParamsClone):
         raw = self._numeric_frame(df, self._numeric_inputs(), allow_missing=self.impute != "error")
         return self._encode(df, raw, lambda c: self._category_columns(c, df[c]),
                             lambda c: self._hash_columns(c, df[c]),
-                            lambda c: ip_parts(df[c], self.ips_[c]))
+                            lambda c: ip_parts(df[c], self.ips_[c], mapped=self.ip_mapped))
 
     def unreadable_rows(self, df: pd.DataFrame) -> np.ndarray:
         """Per row of ``df``, whether a column read as numbers holds text that is no number
@@ -1293,6 +1296,13 @@ class TabularPreprocessor(ParamsClone):
         attribute, ``columns_``, said nothing of a fit)."""
         if not hasattr(self, "feature_names_"):
             raise NotFittedError("TabularPreprocessor is not fitted; call fit(df) first")
+
+    @property
+    def ip_mapped(self) -> bool:
+        """Whether an IPv4-mapped IPv6 address is read as its IPv4 address
+        (:func:`~hourglass.features.roles.ip_parts`'s ``mapped``): a state fitted now; not one
+        saved before, which keeps scoring as it did."""
+        return getattr(self, "ip_form_", None) == "v4-mapped"
 
     def _numeric_inputs(self) -> list[str]:
         """The columns read as numbers, in the order their errors are reported: the kept
@@ -1573,6 +1583,7 @@ class TabularPreprocessor(ParamsClone):
             "hashed": self.hashed_,
             **({} if getattr(self, "hash_nulls_", None) is None else {"hash_nulls": self.hash_nulls_}),
             **({} if getattr(self, "hash_form_", None) is None else {"hash_form": self.hash_form_}),
+            **({} if getattr(self, "ip_form_", None) is None else {"ip_form": self.ip_form_}),
             "ips": self.ips_,
             "ports": self.ports_,
             "offset": [float(v) for v in self.offset_],
@@ -1632,6 +1643,8 @@ class TabularPreprocessor(ParamsClone):
                                                            for k, v in nulls.items()}
             form = d.get("hash_form")  # absent in a state saved before: hashed as written
             self.hash_form_ = None if form is None else str(form)
+            ip_form = d.get("ip_form")  # absent in a state saved before: ::ffff:a.b.c.d read as IPv6
+            self.ip_form_ = None if ip_form is None else str(ip_form)
             self.ips_ = {k: int(v) for k, v in in_order(d.get("ips", {}))}
             self.ports_ = {k: [int(p) for p in v] for k, v in in_order(d.get("ports", {}))}
             self.quantiles_ = {k: [float(q) for q in v] for k, v in d.get("quantiles", {}).items()}
