@@ -167,3 +167,27 @@ def test_ipv4_mapped_kerberos_clients_read_as_their_ipv4_address() -> None:
     for p in (pre, old):
         fast = transform_small(p, df.iloc[:5].astype({"IpAddress": object}))
         assert fast is not None and (fast == p.transform(df.iloc[:5])).all()
+
+
+def test_event_viewer_csv_is_named_not_sent_to_skip_every_row(tmp_path: Path) -> None:
+    # What was wrong: Windows Event Viewer's 'Save All Events As' CSV names five columns
+    # (Level, Date and Time, Source, Event ID, Task Category) and writes each event's message as
+    # a sixth field: train/inspect said "line 2: expected 5 fields, found 6 (... use
+    # --on-bad-rows skip to skip such rows)", and with that option every row was skipped ("no
+    # data rows (skipped 2 malformed row(s))"). The message now names the export and the fix.
+    from tests._cli import one_line_error
+
+    rows = ('Information,3/23/2026 9:46:00 AM,Microsoft-Windows-Security-Auditing,4624,Logon,'
+            '"An account was successfully logged on.\r\n\r\nSubject:\r\n\tSecurity ID:\t\tS-1-5-18"\r\n'
+            'Information,3/23/2026 9:47:00 AM,Microsoft-Windows-Security-Auditing,4625,Logon,'
+            '"An account failed to log on."\r\n')
+    p = tmp_path / "security.csv"
+    p.write_bytes(("\ufeffLevel,Date and Time,Source,Event ID,Task Category\r\n" + rows).encode())
+    one_line_error(["train", str(p), "-o", str(tmp_path / "m")],
+                   "line 2: Windows Event Viewer's CSV ('Save All Events As'): each event's message is a "
+                   "sixth field that its header does not name; add ',Message' to the header line",
+                   tmp_path / "m")
+    fixed = tmp_path / "fixed.csv"  # as the message says
+    fixed.write_bytes(("Level,Date and Time,Source,Event ID,Task Category,Message\r\n" + rows).encode())
+    res = runner.invoke(app, ["inspect", str(fixed)])
+    assert res.exit_code == 0 and "2 rows inspected, 6 columns" in res.output, res.output

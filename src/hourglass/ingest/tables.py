@@ -1970,6 +1970,13 @@ def _iter_csv(
             layout = (f"the first data line: {IN_THIS_LAYOUT} " if line == skip_rows + 1 else "")
             if "problem" in pending:  # a comment line comment_check refused
                 return InputError(f"{path}: {where}: {pending['problem']}")
+            if (layout and (pending["expected"], pending["actual"]) == (5, 6)
+                    and _event_viewer_header(head, skip_rows - 1)):
+                # every row of such a file has the sixth field: skipping them skips the file
+                return InputError(f"{path}: {where}: Windows Event Viewer's CSV ('Save All Events "
+                                  "As'): each event's message is a sixth field that its header "
+                                  "does not name; add ',Message' to the header line, or give the "
+                                  ".evtx log itself (Event Viewer's 'Save All Events As' .evtx)")
             if not layout and pending["expected"] == 1:
                 # a header of one field and a later line of several: most often a raw log (BGL,
                 # syslog) read as a table, where skipping such rows would not help
@@ -2660,6 +2667,25 @@ def _line_again(head: bytes, index: int) -> bool:
         return False
     line = _bare(lines[index])
     return bool(line) and b"\n" + line + b"\n" in b"\n" + _bare(lines[index + 1]) + b"\n"
+
+
+#: the header of Windows Event Viewer's CSV ('Save All Events As'), as :func:`_bare` leaves it
+_EVENT_VIEWER_HEADER = b"Level,DateandTime,Source,EventID,TaskCategory"
+
+
+def _event_viewer_header(head: bytes, index: int) -> bool:
+    """Whether line ``index`` (from 0) of ``head`` is the header of Windows Event Viewer's CSV
+    export, which names five columns where each row holds six (the event's message last).
+
+    Examples
+    --------
+    >>> _event_viewer_header(b"\\xef\\xbb\\xbfLevel,Date and Time,Source,Event ID,Task Category\\r\\n", 0)
+    True
+    >>> _event_viewer_header(b"Level,Date,Source,Event ID,Task Category\\r\\n", 0)
+    False
+    """
+    lines = head.split(b"\n", index + 1)
+    return index >= 0 and len(lines) > index and _bare(lines[index]) == _EVENT_VIEWER_HEADER
 
 
 def _bare(text: bytes) -> bytes:
