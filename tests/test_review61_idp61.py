@@ -191,3 +191,35 @@ def test_event_viewer_csv_is_named_not_sent_to_skip_every_row(tmp_path: Path) ->
     fixed.write_bytes(("Level,Date and Time,Source,Event ID,Task Category,Message\r\n" + rows).encode())
     res = runner.invoke(app, ["inspect", str(fixed)])
     assert res.exit_code == 0 and "2 rows inspected, 6 columns" in res.output, res.output
+
+
+def test_identity_providers_json_fields_go_to_ecs(tmp_path: Path) -> None:
+    # What was wrong: ECS alerts of a model of Duo's authentication log carried no source.ip
+    # (the sign-in's address is access_device.ip; only the Duo user.name was mapped), those of
+    # Google Workspace's login audit (Reports API) no user.name (the user is actor.email), and a
+    # Keycloak event's user (details.username) no user.name either: a SIEM pivot on the user or
+    # the address of a spray found none of them.
+    from hourglass.serve.ecs import ecs_target
+
+    assert [ecs_target(k) for k in ("access_device.ip", "actor.email", "details.username")] == [
+        "source.ip", "user.name", "user.name"]
+    train, new = tmp_path / "duo.jsonl", tmp_path / "new.jsonl"
+    cities = [("Toronto", "CA"), ("Seattle", "US")]
+    train.write_text("".join(json.dumps({
+        **DUO_AUTH, "timestamp": DUO_AUTH["timestamp"] + 60 * i,
+        "access_device": {**DUO_AUTH["access_device"], "ip": f"203.0.113.{i % 9 + 1}",
+                          "location": {"city": cities[i % 2][0], "country": cities[i % 2][1]}},
+        "user": {**DUO_AUTH["user"], "name": f"user{i % 9}"}}) + "\n" for i in range(200)))
+    new.write_text(json.dumps({**DUO_AUTH, "result": "fraud", "reason": "user_marked_fraud",
+                               "access_device": {"browser": "Firefox", "ip": "185.220.101.7", "os": "Linux",
+                                                 "location": {"city": "Moscow", "country": "RU"}},
+                               "user": {**DUO_AUTH["user"], "name": "admin"}}) + "\n")
+    res = runner.invoke(app, ["train", str(train), "--timestamp-col", "timestamp", "--epochs", "2",
+                              "--hidden", "8,4", "--seed", "0", "-q", "-o", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "alerts.jsonl"
+    res = runner.invoke(app, ["score", str(tmp_path / "m"), str(new), "--alert-format", "ecs",
+                              "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    alert = json.loads(out.read_text().splitlines()[0])
+    assert alert["source"]["ip"] == "185.220.101.7" and alert["user"]["name"] == "admin", alert

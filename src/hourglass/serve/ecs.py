@@ -79,12 +79,15 @@ SEVERITY_NUMBERS = {"low": 21, "medium": 47, "high": 73, "critical": 99}
 # flows name the 5-tuple 'Source IP' ... 'Destination Port', NetFlow v9 (nProbe, the NF-* flow
 # datasets) IPV4_SRC_ADDR ... L4_DST_PORT. A web server's access log names its client
 # remote_addr and remote_user (nginx's variables, the names of its JSON log_format). The Entra
-# admin center's sign-in download (CSV) names the client 'IP address' (its Graph field ipAddress).
+# admin center's sign-in download (CSV) names the client 'IP address' (its Graph field ipAddress);
+# the identity providers' logs read as JSON lines name theirs by their own schemas: Duo's
+# authentication log the device that signed in access_device.ip, Google Workspace's Reports API
+# (login audit) the user actor.email, a Keycloak event the name typed details.username.
 _TARGETS = {
     "source.ip": ("src_ip", "srcip", "source_ip", "src_addr", "saddr", "id.orig_h", "src ip",
                   "ipaddress", "sourceip", "sourceaddress", "src", "srcaddr", "sourceipaddress",
                   "client.ipaddress", "source ip", "ipv4_src_addr", "ipv6_src_addr", "remote_addr",
-                  "client_ip", "clientip", "ip address"),
+                  "client_ip", "clientip", "ip address", "access_device.ip"),
     "source.port": ("src_port", "sport", "srcport", "source_port", "id.orig_p", "src port", "ipport",
                     "sourceport", "spt", "source port", "l4_src_port", "s_port"),
     "destination.ip": ("dst_ip", "dstip", "dest_ip", "destination_ip", "dst_addr", "daddr",
@@ -97,7 +100,8 @@ _TARGETS = {
     "network.protocol": ("service",),
     "host.name": ("host", "hostname", "host_name", "computer"),
     "user.name": ("user", "username", "user_name", "subjectusername", "suser", "usrname",
-                  "srcuser", "userprincipalname", "actor.alternateid", "remote_user"),
+                  "srcuser", "userprincipalname", "actor.alternateid", "remote_user", "actor.email",
+                  "details.username"),
     "user.target.name": ("targetusername",),
 }
 #: kept input field (matched without regard to case) -> ECS field. A field already named as its
