@@ -90,8 +90,10 @@ def test_a_plain_json_lines_model_still_needs_its_columns(tmp_path: Path) -> Non
     rows = [{k: v for k, v in r.items() if k != "Channel"} for r in _events(200, seed=3)]
     train = _write(tmp_path / "t.jsonl", rows)  # no Channel: not sniffed as Windows events
     model = tmp_path / "M"
+    # (Task beside EventID is a code, counted; as a number, summed, it is a column the model needs)
     res = runner.invoke(app, ["train", str(train), "--entity-col", "Hostname", "--timestamp-col",
-                              "@timestamp", "--bucket", "1min", "-o", str(model), *FAST])
+                              "@timestamp", "--bucket", "1min", "--role", "Task=numeric", "-o", str(model),
+                              *FAST])
     assert res.exit_code == 0, res.output
     # ProcessId and Image, missing in the logons of training (optional_fields), are missing in
     # every row of a file of logons alone, as stream takes it; Task, in every training row, is needed

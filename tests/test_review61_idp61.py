@@ -223,3 +223,22 @@ def test_identity_providers_json_fields_go_to_ecs(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     alert = json.loads(out.read_text().splitlines()[0])
     assert alert["source"]["ip"] == "185.220.101.7" and alert["user"]["name"] == "admin", alert
+
+
+def test_windows_task_and_level_beside_an_event_id_are_codes() -> None:
+    # What was wrong: a SIEM's CSV of Windows Security events (Microsoft Sentinel's
+    # SecurityEvent: EventID, Task 12544 Logon / 12546 Account Lockout, Level) had its Task and
+    # Level learnt as magnitudes by a table model ('numeric values', min-max scaled: Kerberos'
+    # 14339 read as far past a logon's 12544), and summed per user and hour by an entity model
+    # ('sum, mean, max': a bucket of ten logons a Task sum of 125440), where the Windows formats
+    # read them as codes. Beside an EventID column, whole numbers under these names are codes.
+    from hourglass.features.roles import infer_role
+
+    cols = ["TimeGenerated", "EventID", "Task", "Level", "TargetUserName"]
+    task = pd.Series([12544, 12546, 14339, 12544] * 30)
+    assert infer_role("Task", task, max_categories=50, columns=cols) == (
+        "categorical", "Windows event code (Task, Opcode or Level beside an EventID)")
+    level = pd.Series([0, 4] * 60)
+    assert infer_role("Level", level, max_categories=50, columns=cols)[0] == "categorical"
+    assert infer_role("Task", task, max_categories=50, columns=["Task", "hours"]) == (
+        "numeric", "numeric values")  # no Windows event table: a task count stays a number

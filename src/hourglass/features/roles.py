@@ -135,6 +135,25 @@ def _winevent_id(key: str, columns: Iterable[object]) -> bool:
     return key == "id" and len({_norm(str(c)) for c in columns} & _WINEVENT_COLUMNS) >= 2
 
 
+#: a Windows event's own codes beside its event id, as a SIEM's table of Security events exports
+#: them (Microsoft Sentinel's ``SecurityEvent``: ``Task`` 12544 Logon, 12545 Logoff, 14339
+#: Kerberos; ``Level``; ``Opcode``), whole numbers naming kinds, as the Windows formats read them
+_WINEVENT_CODES = {"task", "opcode", "level"}
+
+
+def _winevent_code(key: str, columns: Iterable[object]) -> bool:
+    """Whether a column under normalised name ``key`` is a Windows event's ``Task``, ``Opcode`` or
+    ``Level`` (:data:`_WINEVENT_CODES`), ``columns`` being its table's column names, one of which
+    is an ``EventID``.
+
+    Examples
+    --------
+    >>> _winevent_code("task", ["TimeGenerated", "EventID", "Task"]), _winevent_code("task", ["Task"])
+    (True, False)
+    """
+    return key in _WINEVENT_CODES and any(_norm(str(c)) == "eventid" for c in columns)
+
+
 #: the envelope of an osquery result log line (``osqueryd.results.log``, differential or snapshot)
 #: that tells such a table: the agent's host, the run's time as text and in epoch seconds
 _OSQUERY_COLUMNS = frozenset({"hostidentifier", "calendartime", "unixtime"})
@@ -537,6 +556,10 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
     if _winevent_id(key, columns) and pd.api.types.is_numeric_dtype(s):
         if _named_codes("eventid", "eventid", s):  # (near-unique numbers: an identifier still)
             return _code_role("Windows event id (Id of an event export)", s, max_categories)
+    if (_winevent_code(key, columns) and pd.api.types.is_numeric_dtype(s)
+            and _named_codes("eventid", "eventid", s)):  # (whole numbers, not near-unique)
+        return _code_role("Windows event code (Task, Opcode or Level beside an EventID)", s,
+                          max_categories)
     if (key in _ID_NAMES or leaf in _ID_NAMES) and not _account_ids(key, leaf, s):
         return "drop", "identifier/timestamp name"
     if _osquery_counter(key, columns):
