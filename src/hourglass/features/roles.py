@@ -209,6 +209,46 @@ def _as_numbers(name: str, key: str, leaf: str, s: pd.Series) -> bool:
     return named and _whole_numbers(s) is not None
 
 
+#: the internal fields that tell a Splunk export (``outputcsv``, the UI's CSV export, the REST
+#: export's ``result`` objects): any two of them (``| table _time _raw`` keeps two)
+_SPLUNK_TELLS = frozenset({"_time", "_raw", "_indextime", "_cd", "_bkt", "_serial", "_si",
+                           "splunk_server"})
+#: the fields Splunk adds to each event it exports, none a property of the event: where it is
+#: stored and found (the bucket ``_bkt``, its offset ``_cd``, the indexer ``splunk_server``), the
+#: search's row number (``_serial``), the time it was indexed, the raw text's punctuation and line
+#: count, and the event time split into ``date_*`` fields. As features, each later export (another
+#: bucket, another indexer, a longer search, a later month or weekday) would be a row never seen
+_SPLUNK_BOOKKEEPING = frozenset({"_raw", "_indextime", "_cd", "_bkt", "_serial", "_si", "_kv",
+                                 "_eventtype_color", "_subsecond", "splunk_server",
+                                 "splunk_server_group", "punct", "linecount", "timestartpos",
+                                 "timeendpos", "date_second", "date_minute", "date_hour",
+                                 "date_mday", "date_month", "date_year", "date_wday", "date_zone"})
+
+
+def _field_leaf(name: object) -> str:
+    """The last part of a (flattened) field name, lowered: ``result._bkt`` -> ``_bkt``."""
+    return str(name).rsplit(".", 1)[-1].strip().lower()
+
+
+def _export_bookkeeping(name: str, columns: Iterable[object]) -> str:
+    """The reason to drop column ``name`` as a SIEM export's bookkeeping, ``columns`` being its
+    table's column names, else ``""``: Splunk's fields of each exported event
+    (:data:`_SPLUNK_BOOKKEEPING`) in a table that two of Splunk's internal fields tell
+    (:data:`_SPLUNK_TELLS`).
+
+    Examples
+    --------
+    >>> _export_bookkeeping("_bkt", ["_time", "_raw", "_bkt", "src"])
+    "Splunk's export bookkeeping"
+    >>> _export_bookkeeping("date_hour", ["_time", "date_hour", "src"])
+    ''
+    """
+    leaf = _field_leaf(name)
+    if leaf in _SPLUNK_BOOKKEEPING and len(_SPLUNK_TELLS & {_field_leaf(c) for c in columns}) >= 2:
+        return "Splunk's export bookkeeping"
+    return ""
+
+
 def _named_codes(key: str, leaf: str, s: pd.Series) -> bool:
     """Whether numeric column ``s`` under normalised name ``key`` (last part ``leaf``) holds
     codes by its name (:data:`_CODE_NAMES`): whole numbers, not near-unique.
@@ -564,6 +604,9 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
         return "drop", "identifier/timestamp name"
     if _osquery_counter(key, columns):
         return "drop", "osquery's query-run counter (rises with every run)"
+    bookkeeping = _export_bookkeeping(name, columns)
+    if bookkeeping:
+        return "drop", bookkeeping
     if pd.api.types.is_datetime64_any_dtype(s) or isinstance(s.dtype, pd.DatetimeTZDtype):
         return "drop", "timestamp values"
     if key in _IP_NAMES or leaf in _IP_NAMES:
