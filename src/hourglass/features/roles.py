@@ -225,6 +225,12 @@ _SPLUNK_BOOKKEEPING = frozenset({"_raw", "_indextime", "_cd", "_bkt", "_serial",
                                  "date_mday", "date_month", "date_year", "date_wday", "date_zone"})
 
 
+#: the envelope of each line of Splunk's REST or CLI export in JSON (``search/jobs/export``,
+#: ``splunk search ... -output json``: ``{"preview": false, "offset": 0, "result": {...}}``, the
+#: last line's ``"lastrow": true``): the search's row number and the last row's mark
+_SPLUNK_ENVELOPE = frozenset({"preview", "offset", "init_offset", "lastrow"})
+
+
 def _field_leaf(name: object) -> str:
     """The last part of a (flattened) field name, lowered: ``result._bkt`` -> ``_bkt``."""
     return str(name).rsplit(".", 1)[-1].strip().lower()
@@ -234,7 +240,8 @@ def _export_bookkeeping(name: str, columns: Iterable[object]) -> str:
     """The reason to drop column ``name`` as a SIEM export's bookkeeping, ``columns`` being its
     table's column names, else ``""``: Splunk's fields of each exported event
     (:data:`_SPLUNK_BOOKKEEPING`) in a table that two of Splunk's internal fields tell
-    (:data:`_SPLUNK_TELLS`).
+    (:data:`_SPLUNK_TELLS`), and the envelope of its JSON export's lines
+    (:data:`_SPLUNK_ENVELOPE`) beside the ``result.`` fields.
 
     Examples
     --------
@@ -242,7 +249,11 @@ def _export_bookkeeping(name: str, columns: Iterable[object]) -> str:
     "Splunk's export bookkeeping"
     >>> _export_bookkeeping("date_hour", ["_time", "date_hour", "src"])
     ''
+    >>> _export_bookkeeping("lastrow", ["preview", "offset", "result._raw", "lastrow"])
+    "Splunk's JSON export envelope"
     """
+    if name in _SPLUNK_ENVELOPE and any(str(c).startswith("result.") for c in columns):
+        return "Splunk's JSON export envelope"
     leaf = _field_leaf(name)
     if leaf in _SPLUNK_BOOKKEEPING and len(_SPLUNK_TELLS & {_field_leaf(c) for c in columns}) >= 2:
         return "Splunk's export bookkeeping"
