@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from hourglass.features.tabular import TabularPreprocessor
 
@@ -92,3 +94,39 @@ def test_splunk_json_export_envelope_is_no_feature(tmp_path: Path) -> None:
     # a table of other JSON lines keeps its offset
     plain = pd.DataFrame({"offset": np.arange(120.0) % 7, "x": np.arange(120.0)})
     assert TabularPreprocessor().fit(plain).roles_["offset"] == "numeric"
+
+
+def _search_response(n: int) -> dict[str, Any]:
+    hits = [{"_index": ".ds-logs-2024.03.01", "_id": f"id{i}", "_score": None,
+             "_source": {"@timestamp": f"2024-03-01T08:00:{i:02d}.000Z",
+                         "source": {"ip": f"10.0.0.{i}", "bytes": 100 + i}}} for i in range(n)]
+    return {"took": 5, "timed_out": False, "_shards": {"total": 1, "successful": 1},
+            "hits": {"total": {"value": n, "relation": "eq"}, "max_score": None, "hits": hits}}
+
+
+def test_elasticsearch_search_response_is_refused_with_its_recipe(tmp_path: Path) -> None:
+    # What was wrong: an Elasticsearch/OpenSearch _search response saved as it came (curl
+    # .../_search > hits.json) was read as JSON lines of ONE row, its envelope (took,
+    # _shards.total, hits.total.value, hits.hits as text): `train` said "AutoEncoder: 1 training
+    # row; fitting needs at least 2" of a file of 40 events; saved pretty-printed, the refusal's
+    # recipe was `jq -c .`, which writes that same one row.
+    from hourglass.errors import InputError
+    from hourglass.ingest import read_table
+
+    compact, pretty = tmp_path / "hits.json", tmp_path / "pretty.json"
+    compact.write_text(json.dumps(_search_response(40)) + "\n")
+    pretty.write_text(json.dumps(_search_response(40), indent=2) + "\n")
+    for path in (compact, pretty):
+        for skip in ("error", "skip"):
+            with pytest.raises(InputError) as err:
+                read_table(path, on_bad_rows=skip)
+            assert str(err.value) == (
+                f"{path}: line 1: an Elasticsearch/OpenSearch search response (its events under "
+                "hits.hits), not one event a line; write its hits one a line (jq -c '.hits.hits[]')")
+    # what the recipe writes reads as the events; an event with a field named hits is one
+    lines = tmp_path / "lines.json"
+    lines.write_text("".join(json.dumps(h) + "\n" for h in _search_response(40)["hits"]["hits"]))
+    assert len(read_table(lines)) == 40
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"user": "a", "hits": {"hits": [1, 2]}}) + "\n")
+    assert len(read_table(event)) == 1

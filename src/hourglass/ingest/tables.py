@@ -632,6 +632,43 @@ def pretty_json_refusal(jq: str) -> str:
             f"object per line ({jq})")
 
 
+#: the top-level keys beside ``hits`` that tell an Elasticsearch or OpenSearch search response
+#: (``_search``, a scroll's or a point in time's page) from an event with a ``hits`` field
+_SEARCH_RESPONSE_KEYS = frozenset({"took", "timed_out", "_shards", "_scroll_id", "pit_id"})
+#: the ``jq`` command that writes a search response's hits one a line, as a scroll export does
+SEARCH_HITS_JQ = "jq -c '.hits.hits[]'"
+
+
+def search_response(keys: Iterable[object], hits: object = None) -> bool:
+    """Whether an object of top-level ``keys`` (its ``hits`` value, where known, ``hits``) is an
+    Elasticsearch or OpenSearch search response, whose events are its ``hits.hits``: read as a
+    row, the whole response was one row of its envelope.
+
+    Examples
+    --------
+    >>> search_response({"took", "timed_out", "hits"}), search_response({"hits", "user"})
+    (True, False)
+    >>> search_response({"took", "hits"}, {"total": 1}), search_response({"took", "hits"}, {"hits": []})
+    (False, True)
+    """
+    keys = set(keys)
+    if "hits" not in keys or not keys & _SEARCH_RESPONSE_KEYS:
+        return False
+    return hits is None or (isinstance(hits, dict) and isinstance(hits.get("hits"), list))
+
+
+def search_response_refusal() -> str:
+    """Why a search response (:func:`search_response`) is refused as JSON lines, and the recipe.
+
+    Examples
+    --------
+    >>> search_response_refusal()[-22:]
+    "(jq -c '.hits.hits[]')"
+    """
+    return ("an Elasticsearch/OpenSearch search response (its events under hits.hits), not one "
+            f"event a line; write its hits one a line ({SEARCH_HITS_JQ})")
+
+
 def no_lone_surrogates(value: Any) -> Any:
     """``value`` (parsed JSON, changed in place) with each string that holds a lone surrogate
     (JSON's ``\\ud83d`` without its pair: a user agent cut inside an emoji; Python's parser
@@ -2817,6 +2854,9 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                     # refused with --on-bad-rows skip too: its other lines are no bad rows but the
                     # rest of the document, and one that parses alone (an array's last object on a
                     # line of its own) was read as the file's one row
+                    if jq == "jq -c ." and search_response(top_keys(read_head(path))):
+                        # ('jq -c .' wrote the response on one line: a file of one row)
+                        raise InputError(f"{path}: line {lineno}: {search_response_refusal()}") from None
                     raise InputError(f"{path}: line {lineno}: {pretty_json_refusal(jq)}") from None
                 first = False
                 if on_bad_rows == "skip":
@@ -2840,6 +2880,10 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                     continue
                 raise InputError(f"{path}: line {lineno}: {not_an_object(obj)} "
                                  f"(use {SKIP_BAD_ROWS} to skip such rows)")
+            if (page is None and event is None and isinstance(obj, dict) and "hits" in obj
+                    and search_response(obj, obj["hits"])):
+                # (refused with --on-bad-rows skip too: no bad row, but every event in one line)
+                raise InputError(f"{path}: line {lineno}: {search_response_refusal()}")
             try:
                 events = page(obj) if page is not None else None
             except ValueError as exc:
