@@ -130,3 +130,22 @@ def test_elasticsearch_search_response_is_refused_with_its_recipe(tmp_path: Path
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"user": "a", "hits": {"hits": [1, 2]}}) + "\n")
     assert len(read_table(event)) == 1
+
+
+def test_elasticsearch_hit_metadata_is_no_feature() -> None:
+    # What was wrong: a scroll export's hits (elasticdump, jq -c '.hits.hits[]') trained their
+    # metadata as features: _index, the daily index the hit was stored in, one-hot. A model
+    # trained on one day's export flagged 400 of 400 rows of the next day's same traffic (only
+    # '.ds-logs-2024.03.02' for '.ds-logs-2024.03.01'; 1 of 400 on its own day).
+    from hourglass.ingest.tables import flatten_json
+
+    hits = _search_response(60)["hits"]["hits"]
+    for i, h in enumerate(hits):
+        h.update(_version=1, _seq_no=1000 + i, _primary_term=1, sort=[1709280000000 + i])
+    pre = TabularPreprocessor().fit(flatten_json(pd.DataFrame(hits)))
+    for c in ("_index", "_score", "_version", "_seq_no", "_primary_term", "sort"):
+        assert (pre.roles_[c], pre.reasons_[c]) == ("drop", "Elasticsearch hit metadata"), c
+    assert pre.roles_["_source.source.bytes"] == "numeric"
+    # without _source fields, a column named so is read as any other
+    plain = pd.DataFrame({"_index": ["a", "b"] * 30, "x": np.arange(60.0)})
+    assert TabularPreprocessor().fit(plain).roles_["_index"] == "categorical"

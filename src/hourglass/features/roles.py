@@ -231,6 +231,14 @@ _SPLUNK_BOOKKEEPING = frozenset({"_raw", "_indextime", "_cd", "_bkt", "_serial",
 _SPLUNK_ENVELOPE = frozenset({"preview", "offset", "init_offset", "lastrow"})
 
 
+#: the metadata of an Elasticsearch or OpenSearch hit beside its ``_source`` (a scroll export,
+#: elasticdump, ``jq -c '.hits.hits[]'``): the index it was stored in (``.ds-logs-2024.03.01``,
+#: a new name each day or rollover), its type, relevance score, routing, version and sequence
+#: numbers, and the sort values of its page (``_id`` is dropped as an identifier)
+_ELASTIC_HIT_META = frozenset({"_index", "_type", "_score", "_routing", "_version", "_seq_no",
+                               "_primary_term", "sort", "_ignored", "_shard", "_node"})
+
+
 def _field_leaf(name: object) -> str:
     """The last part of a (flattened) field name, lowered: ``result._bkt`` -> ``_bkt``."""
     return str(name).rsplit(".", 1)[-1].strip().lower()
@@ -241,7 +249,8 @@ def _export_bookkeeping(name: str, columns: Iterable[object]) -> str:
     table's column names, else ``""``: Splunk's fields of each exported event
     (:data:`_SPLUNK_BOOKKEEPING`) in a table that two of Splunk's internal fields tell
     (:data:`_SPLUNK_TELLS`), and the envelope of its JSON export's lines
-    (:data:`_SPLUNK_ENVELOPE`) beside the ``result.`` fields.
+    (:data:`_SPLUNK_ENVELOPE`) beside the ``result.`` fields; an Elasticsearch hit's metadata
+    (:data:`_ELASTIC_HIT_META`) beside its ``_source.`` fields.
 
     Examples
     --------
@@ -251,9 +260,13 @@ def _export_bookkeeping(name: str, columns: Iterable[object]) -> str:
     ''
     >>> _export_bookkeeping("lastrow", ["preview", "offset", "result._raw", "lastrow"])
     "Splunk's JSON export envelope"
+    >>> _export_bookkeeping("_index", ["_index", "_id", "_source.source.ip"])
+    'Elasticsearch hit metadata'
     """
     if name in _SPLUNK_ENVELOPE and any(str(c).startswith("result.") for c in columns):
         return "Splunk's JSON export envelope"
+    if name in _ELASTIC_HIT_META and any(str(c).startswith("_source.") for c in columns):
+        return "Elasticsearch hit metadata"
     leaf = _field_leaf(name)
     if leaf in _SPLUNK_BOOKKEEPING and len(_SPLUNK_TELLS & {_field_leaf(c) for c in columns}) >= 2:
         return "Splunk's export bookkeeping"
