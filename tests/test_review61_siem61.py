@@ -149,3 +149,27 @@ def test_elasticsearch_hit_metadata_is_no_feature() -> None:
     # without _source fields, a column named so is read as any other
     plain = pd.DataFrame({"_index": ["a", "b"] * 30, "x": np.arange(60.0)})
     assert TabularPreprocessor().fit(plain).roles_["_index"] == "categorical"
+
+
+def test_keep_given_a_comma_list_of_columns_says_how_to_keep_them(tmp_path: Path) -> None:
+    # What was wrong: a SIEM user's field list, `--keep src,dest` (as Splunk's `fields src, dest`
+    # is written), was refused "--keep: no column 'src,dest' in flows.csv" by score, explain
+    # and stream, the file holding both: nothing said that --keep takes one name, given once
+    # a column.
+    from hourglass.cli import app
+    from tests._cli import one_line_error, runner, small_labelled_model
+
+    made = small_labelled_model(tmp_path)
+    data, model, out = str(made["data"]), str(made["model"]), tmp_path / "out.csv"
+    hint = "give --keep once a column: --keep bytes --keep proto"
+    one_line_error(["score", model, data, "--keep", "bytes, proto", "-o", str(out)],
+                   f"--keep: no column 'bytes, proto' in {data}; {hint}", out)
+    one_line_error(["explain", model, data, "--keep", "bytes,proto"], hint)
+    rows = made["frame"].drop(columns="label").head(3).to_json(orient="records", lines=True)
+    res = runner.invoke(app, ["stream", model, "--keep", "bytes,proto"], input=rows)
+    assert res.exit_code == 2 and f"no field 'bytes,proto' on <stdin> line 1; {hint}" in res.stderr
+    # a list naming a column the data lacks is only refused
+    one_line_error(["score", model, data, "--keep", "bytes,host", "-o", str(out)],
+                   f"--keep: no column 'bytes,host' in {data}", out)
+    res = runner.invoke(app, ["score", model, data, "--keep", "bytes,host", "-o", str(out)])
+    assert "give --keep" not in res.stderr

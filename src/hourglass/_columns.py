@@ -243,6 +243,25 @@ LOG_MODEL = ("Pipeline(DeepLog(), features=EventSessions(format=...)), format 'h
              "'syslog', 'journald', 'raw' or a header regex")
 
 
+def one_name_each(option: str, name: str, columns: Iterable[object]) -> str:
+    """Advice when ``name``, given to ``option`` (``--keep``) and no column, lists columns of
+    ``columns`` parted by commas, as a SIEM's field list is written (Splunk's ``fields a, b``):
+    the option takes one name, given once a column; else ``""``.
+
+    Examples
+    --------
+    >>> one_name_each("--keep", "_time, src", ["_time", "src", "bytes"])
+    'give --keep once a column: --keep _time --keep src'
+    >>> one_name_each("--keep", "_time,host", ["_time", "src"])
+    ''
+    """
+    parts = [p.strip() for p in name.split(",")]
+    have = {str(c) for c in columns}
+    if len(parts) < 2 or not all(p in have for p in parts):
+        return ""
+    return f"give {option} once a column: " + " ".join(f"{option} {shown_column(p)}" for p in parts)
+
+
 def read_as_log(columns: Sequence[object]) -> str | None:
     """What data read as one column whose header is a sentence is: a log given to a model of
     table columns (a table, time-series or entity-bucket model), said after the columns it

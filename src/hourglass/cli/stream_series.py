@@ -36,9 +36,11 @@ def no_kept_field(absent: str, row: dict[str, Any], where: str, line: int) -> Ho
     >>> str(no_kept_field("host", {"bytes": 1}, "<stdin>", 3))
     "--keep: no field 'host' on <stdin> line 3"
     """
+    from hourglass._columns import one_name_each
     from hourglass.ingest.tables import nested_note  # (an error: pandas is loaded already)
 
-    nested = nested_note([absent], row)  # --keep src, read as src.ip ...
+    # --keep src, read as src.ip ...; --keep a,b, a list where one name goes
+    nested = nested_note([absent], row) or one_name_each("--keep", absent, row)
     return HourglassError(f"--keep: no field {absent!r} on {where} line {line}"
                           f"{f'; {nested}' if nested else ''}")
 

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from hourglass._columns import QUOTED_TEXT, counted, listed_columns, near_names
+from hourglass._columns import QUOTED_TEXT, counted, listed_columns, near_names, one_name_each
 from hourglass._params import share_count
 from hourglass.cli._output import err
 from hourglass.cli._schema import (
@@ -721,7 +721,8 @@ class KeptColumns:
             raise self._error(never[0])
 
     def _error(self, column: str) -> HourglassError:
-        nested = nested_note([column], self.columns)  # --keep source, read as source.ip ...
+        # --keep source, read as source.ip ...; --keep a,b, a list where one name goes
+        nested = nested_note([column], self.columns) or one_name_each("--keep", column, self.columns)
         return HourglassError(f"--keep: no column {column!r} in {self.data}"
                               f"{f'; {nested}' if nested else ''}")
 
