@@ -173,3 +173,24 @@ def test_keep_given_a_comma_list_of_columns_says_how_to_keep_them(tmp_path: Path
                    f"--keep: no column 'bytes,host' in {data}", out)
     res = runner.invoke(app, ["score", model, data, "--keep", "bytes,host", "-o", str(out)])
     assert "give --keep" not in res.stderr
+
+
+def test_qradar_custom_property_is_read_by_its_name() -> None:
+    # What was wrong: QRadar's CSV export marks a custom event property's column ' (custom)',
+    # and the mark was read as the name's last word: 'Destination Port (custom)' (80, 443) was
+    # min-max scaled as a magnitude, never a port (8443 lay 23 training ranges past 443, and 444
+    # was next to 443), and 'Login Time (custom)' of 40 distinct times was one-hot encoded, each
+    # later time a category never seen.
+    from hourglass.features.roles import infer_role
+
+    n = 120
+    ports = pd.Series([80.0, 443.0] * (n // 2))
+    assert infer_role("Destination Port (custom)", ports, max_categories=50)[0] == "port"
+    times = pd.Series([f"Mar 1, 2024, 8:{i // 3:02d}:00 AM" for i in range(n)])
+    assert infer_role("Login Time (custom)", times, max_categories=50) == ("drop", "times")
+    frame = pd.DataFrame({"Destination Port (custom)": ports, "Source IP (custom)": ["10.0.0.1"] * n,
+                          "Bytes (custom)": np.arange(n, dtype=float)})
+    pre = TabularPreprocessor().fit(frame)
+    assert [pre.roles_[c] for c in frame] == ["port", "ip", "numeric"]
+    # a column named '(custom)' alone keeps its name
+    assert infer_role("(custom)", pd.Series(["a", "b"] * 60), max_categories=50)[0] == "categorical"

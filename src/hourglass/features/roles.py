@@ -589,6 +589,24 @@ def _code_role(coded: str, s: pd.Series, max_categories: int) -> tuple[str, str]
     return "categorical", coded
 
 
+#: the mark QRadar's CSV export puts after the name of a custom event property
+#: (``Destination Port (custom)``, ``Bytes (custom)``): no part of what the field is
+_CUSTOM_MARK = re.compile(r"\s*\(custom\)\s*$", re.IGNORECASE)
+
+
+def field_name(name: str) -> str:
+    """Column ``name`` as its role reads it: without QRadar's `` (custom)`` mark of a custom
+    property (:data:`_CUSTOM_MARK`), which made its last word ``custom``.
+
+    Examples
+    --------
+    >>> field_name("Destination Port (custom)"), field_name("Bytes(Custom)"), field_name("(custom)")
+    ('Destination Port', 'Bytes', '(custom)')
+    """
+    bare = _CUSTOM_MARK.sub("", name)
+    return bare if bare.strip() else name
+
+
 def infer_role(name: str, s: pd.Series, *, max_categories: int,
                columns: Iterable[object] = ()) -> tuple[str, str]:
     """(role, reason) for a column from its name and a sample of its values; a nested JSON
@@ -615,6 +633,7 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
     >>> infer_role("Id", ids, max_categories=9)[0], infer_role("Id", ids, max_categories=9, columns=names)[0]
     ('drop', 'categorical')
     """
+    name = field_name(name)  # (QRadar's 'Destination Port (custom)': a port, as its name says)
     key = _norm(name)
     leaf = _norm(name.rsplit(".", 1)[-1]) if "." in name else key
     if _winevent_id(key, columns) and pd.api.types.is_numeric_dtype(s):
