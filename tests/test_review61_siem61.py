@@ -194,3 +194,33 @@ def test_qradar_custom_property_is_read_by_its_name() -> None:
     assert [pre.roles_[c] for c in frame] == ["port", "ip", "numeric"]
     # a column named '(custom)' alone keeps its name
     assert infer_role("(custom)", pd.Series(["a", "b"] * 60), max_categories=50)[0] == "categorical"
+
+
+def test_sentinel_dynamic_column_of_json_text_is_said(caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: a Sentinel / Log Analytics CSV export writes a dynamic column as JSON text
+    # (LocationDetails = '{"city": "Munich", ..., "geoCoordinates": {...}}'); the column was
+    # dropped unsaid as near-unique text (400 distinct of 400), the sign-ins' city and country
+    # lost, or each whole object one-hot (DeviceDetail: 4 combinations, a new browser with a
+    # known OS an unseen value), nothing saying its fields were never read.
+    import logging
+
+    rng = np.random.default_rng(0)
+    n = 120
+    cities = rng.choice(["Berlin", "Munich"], n)
+    frame = pd.DataFrame({
+        "LocationDetails": [json.dumps({"city": c, "geoCoordinates": {"latitude": 48 + rng.random()}})
+                            for c in cities],
+        "DeviceDetail": [json.dumps({"browser": b}) for b in rng.choice(["Edge 120", "Chrome 121"], n)],
+        "Note": rng.choice(["{curly}", "plain"], n),
+        "ResultType": rng.choice([0, 50126], n),
+    })
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        pre = TabularPreprocessor().fit(frame)
+    said = [r.getMessage() for r in caplog.records if "JSON objects as text" in r.getMessage()]
+    assert len(said) == 2, said
+    assert said[0].startswith("column 'LocationDetails' holds JSON objects as text (e.g. '{\"city\": ")
+    assert said[0].endswith("read as one text value (role drop: near-unique text (120 distinct of 120)), "
+                            "not as its fields; export the fields you need as columns "
+                            "(KQL: | evaluate bag_unpack(LocationDetails))")
+    assert "(role categorical: text values)" in said[1] and "bag_unpack(DeviceDetail)" in said[1]
+    assert pre.roles_["LocationDetails"] == "drop"  # (roles as they were: the warning is all)

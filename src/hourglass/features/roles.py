@@ -8,6 +8,7 @@ pandas' fixed-key SipHash, never Python's salted ``hash``.
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import re
 import unicodedata
@@ -1179,7 +1180,43 @@ def separated_warning(name: object, s: pd.Series, role: str, why: str) -> str | 
     if example is not None:  # a reading written with its unit: each value a category of its own
         return (f"column {str(name)!r} holds numbers with a unit (e.g. {example!r}), read as text "
                 f"(role {role}: {why}); write the numbers alone, in one unit, to use them as numbers")
+    example = json_object_text(s)
+    if example is not None:  # a SIEM's dynamic column in a CSV export: one value, never its fields
+        return (f"column {str(name)!r} holds JSON objects as text (e.g. {example!r}), as a Log "
+                f"Analytics (Sentinel) export writes a dynamic column: read as one text value "
+                f"(role {role}: {why}), not as its fields; export the fields you need as columns "
+                f"(KQL: | evaluate bag_unpack({name}))")
     return None
+
+
+def json_object_text(s: pd.Series, sample: int = 200) -> str | None:
+    """The first value (cut to 40 characters) of column ``s`` when its text values are JSON
+    objects, every one of the first ``sample`` present (``{"city": "Berlin", ...}``: a Log
+    Analytics dynamic column in a CSV export), else ``None``.
+
+    Examples
+    --------
+    >>> json_object_text(pd.Series(['{"city": "Berlin"}', None, '{"city": "Ulm", "n": 2}']))
+    '{"city": "Berlin"}'
+    >>> json_object_text(pd.Series(['{"a": 1}', "{oops}"])) is None
+    True
+    """
+    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        return None
+    present = s.dropna().iloc[:sample]
+    if not len(present):
+        return None
+    text = present.astype(str).str.strip()
+    if not (text.str.startswith("{") & text.str.endswith("}")).all():
+        return None
+    for value in text:
+        try:
+            if not isinstance(json.loads(value), dict):
+                return None
+        except (ValueError, RecursionError):
+            return None
+    first = str(text.iloc[0])
+    return first if len(first) <= 40 else first[:39] + "…"
 
 
 def _is_ip(v: str) -> bool:
