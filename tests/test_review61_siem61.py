@@ -224,3 +224,35 @@ def test_sentinel_dynamic_column_of_json_text_is_said(caplog: pytest.LogCaptureF
                             "(KQL: | evaluate bag_unpack(LocationDetails))")
     assert "(role categorical: text values)" in said[1] and "bag_unpack(DeviceDetail)" in said[1]
     assert pre.roles_["LocationDetails"] == "drop"  # (roles as they were: the warning is all)
+
+
+def test_ecs_alerts_of_elasticsearch_hits_and_splunk_json_carry_their_fields(tmp_path: Path) -> None:
+    # What was wrong: the ECS alerts of a model trained on an Elasticsearch scroll export (the
+    # hits one a line: _source.@timestamp, _source.source.ip ...) carried the scoring time
+    # (timestamp_from 'scoring': the hit's _source.@timestamp never taken as the event time, as
+    # @timestamp is) and no source or destination; so did those of a Splunk JSON export
+    # (result.src, result.dest_port): the SIEM received alerts it could not tie to a host.
+    from hourglass.cli import app
+    from hourglass.serve.ecs import ecs_target
+    from tests._cli import runner
+
+    assert ecs_target("_source.source.ip") == "source.ip"
+    assert ecs_target("result.dest_port") == "destination.port"
+    rng = np.random.default_rng(0)
+    hits = tmp_path / "hits.jsonl"
+    with hits.open("w") as fh:
+        for i in range(200):
+            far = i == 150
+            fh.write(json.dumps({"_index": "logs", "_id": f"i{i}", "_source": {
+                "@timestamp": f"2024-03-01T08:{i // 60:02d}:{i % 60:02d}.000Z",
+                "source": {"ip": f"10.0.0.{i % 9}", "bytes": 9e6 if far else float(rng.integers(100, 900))},
+                "destination": {"port": 443}}}) + "\n")
+    model, alerts = tmp_path / "m", tmp_path / "alerts.jsonl"
+    res = runner.invoke(app, ["train", str(hits), "--epochs", "1", "--hidden", "4,2", "-o", str(model), "-q"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["score", str(model), str(hits), "-o", str(alerts),
+                              "--alert-format", "ecs", "-q"])
+    assert res.exit_code == 0, res.output
+    doc = next(d for d in map(json.loads, alerts.read_text().splitlines()) if d["hourglass"]["row"] == 150)
+    assert doc["@timestamp"] == "2024-03-01T08:02:30.000Z" and doc["hourglass"]["timestamp_from"] == "data"
+    assert doc["source"] == {"ip": "10.0.0.6"} and doc["destination"] == {"port": 443}

@@ -189,7 +189,8 @@ def resolve_spec(dataset: str | None, label_col: str | None, normal: list[str] |
 
 def format_time_column(df: pd.DataFrame, spec: DatasetSpec) -> str | None:
     """The format's own event-time column (Zeek's ``ts``), else (a format without one, or a file
-    without it) Elastic Common Schema's ``@timestamp``, when ``df`` has one that reads as times:
+    without it) Elastic Common Schema's ``@timestamp`` (an Elasticsearch hit's,
+    ``_source.@timestamp``, where the table has no other), when ``df`` has one that reads as times:
     ``train`` keeps it as the model's time column (alerts then carry each record's time, per-day
     budgets get the event rate). One that does not read is left out with a warning."""
     from hourglass.thresholds import events_per_day
@@ -197,6 +198,8 @@ def format_time_column(df: pd.DataFrame, spec: DatasetSpec) -> str | None:
     col, whose = spec.time_col, f"the {spec.name} format's own"
     if (col is None or col not in df.columns) and ECS_TIME in df.columns:
         col, whose = ECS_TIME, "Elastic Common Schema's event time"
+    elif (col is None or col not in df.columns) and ECS_HIT_TIME in df.columns:
+        col, whose = ECS_HIT_TIME, "Elastic Common Schema's event time in an Elasticsearch hit"
     if col is None or col not in df.columns:
         return None
     try:
@@ -211,6 +214,9 @@ def format_time_column(df: pd.DataFrame, spec: DatasetSpec) -> str | None:
 
 #: Elastic Common Schema's event time: the time column of a table whose format has none of its own
 ECS_TIME = "@timestamp"
+#: the same in the hits of an Elasticsearch or OpenSearch search (a scroll export, elasticdump,
+#: ``jq -c '.hits.hits[]'``): each event under ``_source``
+ECS_HIT_TIME = "_source.@timestamp"
 
 
 #: a nested object with more fields than this is likely a map keyed by values (hosts, ids)

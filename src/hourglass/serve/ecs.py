@@ -275,6 +275,8 @@ def ecs_target(key: object, fmt: str | None = None) -> str | None:
     ('source.ip', None)
     >>> ecs_target("event.dest_port"), ecs_target("properties.SourceIp"), ecs_target("event.code")
     ('destination.port', 'source.ip', None)
+    >>> ecs_target("_source.source.ip"), ecs_target("result.dest_port")
+    ('source.ip', 'destination.port')
     """
     own = _FORMAT_TARGETS.get(str(fmt)) if fmt is not None else None
     if own is not None and str(key) in own:
@@ -290,8 +292,10 @@ def ecs_target(key: object, fmt: str | None = None) -> str | None:
 # (dotted columns): AWS Network Firewall's 'event' (Suricata's EVE record: event.src_ip,
 # event.dest_port, event.proto), Azure's resource logs' 'properties' (Azure Firewall's
 # properties.SourceIp, .DestinationPort, .Protocol); their 5-tuple went to no ECS field, as
-# Elastic's AWS and Azure integrations map it
-_ENVELOPES = ("event.", "properties.")
+# Elastic's AWS and Azure integrations map it. And the SIEM exports that wrap each event: an
+# Elasticsearch hit's '_source' (_source.source.ip), a Splunk JSON export line's 'result'
+# (result.src, result.dest_port)
+_ENVELOPES = ("event.", "properties.", "_source.", "result.")
 
 
 _NETWORK_FORMATS = frozenset({"nsl-kdd", "unsw-nb15", "cicflowmeter", "zeek-conn", "aws-vpc-flow",
