@@ -256,3 +256,19 @@ def test_ecs_alerts_of_elasticsearch_hits_and_splunk_json_carry_their_fields(tmp
     doc = next(d for d in map(json.loads, alerts.read_text().splitlines()) if d["hourglass"]["row"] == 150)
     assert doc["@timestamp"] == "2024-03-01T08:02:30.000Z" and doc["hourglass"]["timestamp_from"] == "data"
     assert doc["source"] == {"ip": "10.0.0.6"} and doc["destination"] == {"port": 443}
+
+
+def test_ecs_alert_maps_splunk_cim_dest_to_destination_ip() -> None:
+    # What was wrong: Splunk's Common Information Model names a flow's ends src and dest; an
+    # ECS alert of a Splunk export took src as source.ip but left dest (192.168.1.5) out of
+    # destination.ip and related.ip, where dst, dest_ip and dest_port were mapped.
+    from hourglass.serve.ecs import AlertRule, to_ecs
+
+    rule = AlertRule("autoencoder", "3f9a", threshold=1.5)
+    doc = to_ecs({"row": 0, "score": 4.2, "severity": "high"}, rule,
+                 fields={"src": "10.0.0.10", "dest": "192.168.1.5", "dest_port": 22})
+    assert doc["destination"] == {"ip": "192.168.1.5", "port": 22}
+    assert doc["related"]["ip"] == ["10.0.0.10", "192.168.1.5"]
+    # a dest that names a host (CIM allows it) is no address: not destination.ip
+    doc = to_ecs({"row": 0, "score": 4.2, "severity": "high"}, rule, fields={"dest": "web01"})
+    assert "ip" not in doc.get("destination", {})

@@ -91,7 +91,7 @@ _TARGETS = {
     "source.port": ("src_port", "sport", "srcport", "source_port", "id.orig_p", "src port", "ipport",
                     "sourceport", "spt", "source port", "l4_src_port", "s_port"),
     "destination.ip": ("dst_ip", "dstip", "dest_ip", "destination_ip", "dst_addr", "daddr",
-                       "id.resp_h", "dst ip", "destinationip", "destaddress", "dst", "dstaddr",
+                       "id.resp_h", "dst ip", "destinationip", "destaddress", "dst", "dest", "dstaddr",
                        "destination ip", "ipv4_dst_addr", "ipv6_dst_addr"),
     "destination.port": ("dst_port", "dsport", "dport", "dstport", "dest_port", "destination_port",
                          "id.resp_p", "dst port", "destinationport", "destport", "dpt",
