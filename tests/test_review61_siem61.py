@@ -272,3 +272,27 @@ def test_ecs_alert_maps_splunk_cim_dest_to_destination_ip() -> None:
     # a dest that names a host (CIM allows it) is no address: not destination.ip
     doc = to_ecs({"row": 0, "score": 4.2, "severity": "high"}, rule, fields={"dest": "web01"})
     assert "ip" not in doc.get("destination", {})
+
+
+def test_splunk_multivalue_numbers_are_said(caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: Splunk exports a multivalue field as its values parted by line breaks in
+    # one quoted cell ('1200\n3400', as `stats values(bytes)` makes it); 6 such cells in 300 of
+    # a bytes column made it text, dropped unsaid as near-unique text (281 distinct of 300):
+    # the model never saw bytes, and nothing said why.
+    import logging
+
+    rng = np.random.default_rng(1)
+    n = 300
+    values = [str(x) for x in rng.integers(100, 5000, n)]
+    for i in range(5, n, 50):
+        values[i] = "1200\n3400"
+    frame = pd.DataFrame({"bytes": values, "tag": ["network\ncommunicate", "network"] * (n // 2)})
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        pre = TabularPreprocessor().fit(frame)
+    said = [r.getMessage() for r in caplog.records if "multivalue" in r.getMessage()]
+    assert said == [
+        "column 'bytes' holds numbers, some cells several parted by line breaks (e.g. '1200\\n3400'), "
+        "as Splunk exports a multivalue field: such a cell is no number (role drop: near-unique text "
+        f"({len(set(values))} distinct of 300)); export one value a cell (SPL: | mvexpand bytes, or "
+        "| eval bytes=mvindex(bytes, 0)) to use them as numbers"]
+    assert pre.roles_["bytes"] == "drop" and pre.roles_["tag"] == "categorical"  # (roles as they were)

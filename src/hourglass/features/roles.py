@@ -1180,6 +1180,12 @@ def separated_warning(name: object, s: pd.Series, role: str, why: str) -> str | 
     if example is not None:  # a reading written with its unit: each value a category of its own
         return (f"column {str(name)!r} holds numbers with a unit (e.g. {example!r}), read as text "
                 f"(role {role}: {why}); write the numbers alone, in one unit, to use them as numbers")
+    example = multivalue_number(s)
+    if example is not None:  # Splunk's multivalue field: its cells of several numbers are text
+        return (f"column {str(name)!r} holds numbers, some cells several parted by line breaks "
+                f"(e.g. {example!r}), as Splunk exports a multivalue field: such a cell is no "
+                f"number (role {role}: {why}); export one value a cell (SPL: | mvexpand {name}, or | eval "
+                f"{name}=mvindex({name}, 0)) to use them as numbers")
     example = json_object_text(s)
     if example is not None:  # a SIEM's dynamic column in a CSV export: one value, never its fields
         return (f"column {str(name)!r} holds JSON objects as text (e.g. {example!r}), as a Log "
@@ -1187,6 +1193,30 @@ def separated_warning(name: object, s: pd.Series, role: str, why: str) -> str | 
                 f"(role {role}: {why}), not as its fields; export the fields you need as columns "
                 f"(KQL: | evaluate bag_unpack({name}))")
     return None
+
+
+def multivalue_number(s: pd.Series, sample: int = 2000) -> str | None:
+    """The first cell of text column ``s`` that holds several numbers parted by line breaks
+    (``'1200\\n3400'``: a Splunk multivalue field in a CSV export) where every other cell of the
+    first ``sample`` present holds one number, else ``None``.
+
+    Examples
+    --------
+    >>> multivalue_number(pd.Series(["12", "1200\\n3400", None, "7"]))
+    '1200\\n3400'
+    >>> multivalue_number(pd.Series(["12", "a\\nb"])), multivalue_number(pd.Series(["1", "2"]))
+    (None, None)
+    """
+    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        return None
+    text = s.dropna().iloc[:sample].astype(str).str.strip()
+    several = text.str.contains("\n", regex=False)
+    if not several.any():
+        return None
+    parts = text.str.split("\n").explode().str.strip()
+    if pd.to_numeric(parts, errors="coerce").isna().any():
+        return None
+    return str(text[several].iloc[0])
 
 
 def json_object_text(s: pd.Series, sample: int = 200) -> str | None:
