@@ -296,3 +296,34 @@ def test_splunk_multivalue_numbers_are_said(caplog: pytest.LogCaptureFixture) ->
         f"({len(set(values))} distinct of 300)); export one value a cell (SPL: | mvexpand bytes, or "
         "| eval bytes=mvindex(bytes, 0)) to use them as numbers"]
     assert pre.roles_["bytes"] == "drop" and pre.roles_["tag"] == "categorical"  # (roles as they were)
+
+
+def test_splunk_json_export_message_lines_are_no_rows(tmp_path: Path,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: Splunk's JSON export puts the search's messages on lines of their own
+    # ({"preview":false,"messages":[{"type":"INFO","text":"Your timerange was substituted ..."}]});
+    # score read such a line as a row of nothing, scored 1.85 where the export's rows scored
+    # about 0.002: a critical alert on every export with a message, row 0 naming no event; and
+    # stream stopped at it: "line 1: missing column 'result.host'".
+    import logging
+
+    from hourglass.cli import app
+    from hourglass.ingest import read_table
+    from tests._cli import runner
+
+    message = {"preview": False, "messages": [{"type": "INFO", "text": "Your timerange was substituted"}]}
+    path = tmp_path / "export.json"
+    _splunk_json(path, 60)
+    path.write_text(json.dumps(message) + "\n" + path.read_text())
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        df = read_table(path)
+    assert len(df) == 60 and df["offset"].tolist() == list(range(60))
+    assert f"{path}: line 1: Splunk's export message, no event, left out (INFO: Your timerange was " \
+           "substituted)" in caplog.messages
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(path), "--epochs", "1", "--hidden", "4,2", "-o", str(model), "-q"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["stream", str(model)], input=path.read_text())
+    assert res.exit_code == 0, res.stderr
+    assert "<stdin>: line 1: Splunk's export message, no event, left out" in res.stderr
+    assert "streamed 60 rows" in res.stderr

@@ -454,7 +454,7 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
     a bad line that stops the stream, and at :data:`_INPUT_END`, the events still open are
     completed."""
     from hourglass.ingest.cef import JSON_LINE_HINT, _utf8, json_line, record_noun
-    from hourglass.ingest.tables import flat_record, pretty_json_command, pretty_json_refusal
+    from hourglass.ingest.tables import flat_record, pretty_json_command, pretty_json_refusal, splunk_note
 
     parse = getattr(line_spec, "parse", None)
     expand = getattr(line_spec, "expand", None) if parse is None else None
@@ -543,6 +543,13 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
                 except ValueError as exc:
                     problem = str(exc)
         leading = False
+        if (problem is None and parse is None and expand is None and isinstance(row, dict)
+                and "preview" in row and (note := splunk_note(row)) is not None):
+            # a Splunk export's message line: no event (streamed, a row of nothing, or refused)
+            logging.getLogger("hourglass").warning(
+                "%s: line %d: Splunk's export message, no event, left out%s", where, number,
+                f" ({note})" if note else "")
+            continue
         if problem is None:
             if events is not None:
                 completed(events.add(row, number))

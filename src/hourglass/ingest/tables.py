@@ -657,6 +657,34 @@ def search_response(keys: Iterable[object], hits: object = None) -> bool:
     return hits is None or (isinstance(hits, dict) and isinstance(hits.get("hits"), list))
 
 
+#: the keys of a line of Splunk's JSON export (``search/jobs/export``) that holds no result: the
+#: search's messages (``{"preview": false, "messages": [{"type": "INFO", "text": ...}]}``), or
+#: an empty search's last line
+_SPLUNK_NOTE_KEYS = frozenset({"preview", "offset", "init_offset", "lastrow", "messages",
+                               "highlighted"})
+
+
+def splunk_note(obj: Mapping[str, Any]) -> str | None:
+    """The text of a line of Splunk's JSON export that holds no result (:data:`_SPLUNK_NOTE_KEYS`:
+    its messages, ``""`` where there are none), else ``None``: no event, though a JSON object.
+
+    Examples
+    --------
+    >>> splunk_note({"preview": False, "messages": [{"type": "INFO", "text": "timerange substituted"}]})
+    'INFO: timerange substituted'
+    >>> splunk_note({"preview": False, "offset": 0, "result": {"src": "10.0.0.1"}}) is None
+    True
+    >>> splunk_note({"preview": "yes", "user": "a"}) is None, splunk_note({"preview": False, "lastrow": True})
+    (True, '')
+    """
+    if "preview" not in obj or "result" in obj or not set(obj) <= _SPLUNK_NOTE_KEYS:
+        return None
+    messages = obj.get("messages")
+    said = [f"{m.get('type', '')}: {m.get('text', '')}" if isinstance(m, dict) else str(m)
+            for m in (messages if isinstance(messages, list) else [])]
+    return "; ".join(said)
+
+
 def search_response_refusal() -> str:
     """Why a search response (:func:`search_response`) is refused as JSON lines, and the recipe.
 
@@ -2827,6 +2855,7 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
     # rows, which share its line, a run of their own whose line is given negated (run_line)
     starts, firsts = array("q"), array("q")
     after = 0  # the line after the last row's
+    notes = 0  # the lines of a Splunk export's messages, left out
     stats.lines_of = functools.partial(run_line, starts, firsts)
     with open_lines(path) as fh:  # lines ended by a CR alone (classic Mac OS): each a line
         readline, lineno = fh.readline, 0
@@ -2884,6 +2913,14 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                     and search_response(obj, obj["hits"])):
                 # (refused with --on-bad-rows skip too: no bad row, but every event in one line)
                 raise InputError(f"{path}: line {lineno}: {search_response_refusal()}")
+            if page is None and event is None and isinstance(obj, dict) and "preview" in obj:
+                note = splunk_note(obj)
+                if note is not None:  # no event (read as one, a row of nothing: an alert)
+                    if not notes:
+                        logger.warning("%s: line %d: Splunk's export message, no event, left out%s",
+                                       path, lineno, f" ({note})" if note else "")
+                    notes += 1
+                    continue
             try:
                 events = page(obj) if page is not None else None
             except ValueError as exc:
