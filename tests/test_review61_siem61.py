@@ -327,3 +327,17 @@ def test_splunk_json_export_message_lines_are_no_rows(tmp_path: Path,
     assert res.exit_code == 0, res.stderr
     assert "<stdin>: line 1: Splunk's export message, no event, left out" in res.stderr
     assert "streamed 60 rows" in res.stderr
+
+
+def test_splunk_outputcsv_multivalue_copies_are_no_features() -> None:
+    # What was wrong: Splunk's outputcsv writes each multivalue field twice, its values parted
+    # by line breaks under its name and again as '$network$;$communicate$' in a column
+    # '__mv_tag' (empty where the field has one value); the copy was one-hot beside the field,
+    # every multivalue combination counted twice.
+    n = 120
+    frame = pd.DataFrame({"_time": ["2024-03-01T08:00:00.000+0000"] * n, "_raw": [f"r{i}" for i in range(n)],
+                          "tag": ["network\ncommunicate", "network"] * (n // 2),
+                          "__mv_tag": ["$network$;$communicate$", None] * (n // 2)})
+    pre = TabularPreprocessor().fit(frame)
+    assert (pre.roles_["__mv_tag"], pre.reasons_["__mv_tag"]) == ("drop", "Splunk's export bookkeeping")
+    assert pre.roles_["tag"] == "categorical"

@@ -218,7 +218,8 @@ _SPLUNK_TELLS = frozenset({"_time", "_raw", "_indextime", "_cd", "_bkt", "_seria
 #: stored and found (the bucket ``_bkt``, its offset ``_cd``, the indexer ``splunk_server``), the
 #: search's row number (``_serial``), the time it was indexed, the raw text's punctuation and line
 #: count, and the event time split into ``date_*`` fields. As features, each later export (another
-#: bucket, another indexer, a longer search, a later month or weekday) would be a row never seen
+#: bucket, another indexer, a longer search, a later month or weekday) would be a row never seen.
+#: ``outputcsv``'s ``__mv_*`` columns too: a multivalue field's values again (``$a$;$b$``)
 _SPLUNK_BOOKKEEPING = frozenset({"_raw", "_indextime", "_cd", "_bkt", "_serial", "_si", "_kv",
                                  "_eventtype_color", "_subsecond", "splunk_server",
                                  "splunk_server_group", "punct", "linecount", "timestartpos",
@@ -269,7 +270,8 @@ def _export_bookkeeping(name: str, columns: Iterable[object]) -> str:
     if name in _ELASTIC_HIT_META and any(str(c).startswith("_source.") for c in columns):
         return "Elasticsearch hit metadata"
     leaf = _field_leaf(name)
-    if leaf in _SPLUNK_BOOKKEEPING and len(_SPLUNK_TELLS & {_field_leaf(c) for c in columns}) >= 2:
+    if ((leaf in _SPLUNK_BOOKKEEPING or leaf.startswith("__mv_"))
+            and len(_SPLUNK_TELLS & {_field_leaf(c) for c in columns}) >= 2):
         return "Splunk's export bookkeeping"
     return ""
 
