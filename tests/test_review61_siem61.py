@@ -341,3 +341,33 @@ def test_splunk_outputcsv_multivalue_copies_are_no_features() -> None:
     pre = TabularPreprocessor().fit(frame)
     assert (pre.roles_["__mv_tag"], pre.reasons_["__mv_tag"]) == ("drop", "Splunk's export bookkeeping")
     assert pre.roles_["tag"] == "categorical"
+
+
+def test_kibana_csv_report_dates_are_times(tmp_path: Path) -> None:
+    # What was wrong: Kibana's CSV reports (Discover's "Generate CSV") write every date in its
+    # dateFormat, 'Mar 1, 2024 @ 08:00:00.000', which no reader took for a time: train said "not
+    # using '@timestamp' as the event time (... row 1 is not a timestamp ('Mar 1, 2024 @
+    # 08:00:00.000'); no row of the 300 is ...); alerts will carry the scoring time", and
+    # --timestamp-col @timestamp was refused.
+    from hourglass._times import parse_timestamps
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    got = parse_timestamps(pd.Series(["Mar 1, 2024 @ 08:00:00.000", "Sep 12, 2024 @ 20:05:09.123"]), "t")
+    assert list(got) == [pd.Timestamp("2024-03-01 08:00:00"), pd.Timestamp("2024-09-12 20:05:09.123")]
+    rng = np.random.default_rng(2)
+    n = 120
+    times = pd.date_range("2024-03-01 08:00", periods=n, freq="61s")
+    frame = pd.DataFrame({"@timestamp": [f"{t:%b} {t.day}, {t.year} @ {t:%H:%M:%S}.000" for t in times],
+                          "source.ip": [f"10.0.0.{i % 9}" for i in range(n)],
+                          "source.bytes": rng.integers(100, 900, n)})
+    frame.loc[60, "source.bytes"] = 9_000_000
+    data, model, alerts = tmp_path / "kibana.csv", tmp_path / "m", tmp_path / "a.jsonl"
+    frame.to_csv(data, index=False)
+    res = runner.invoke(app, ["train", str(data), "--epochs", "1", "--hidden", "4,2", "-o", str(model), "-q"])
+    assert res.exit_code == 0 and "not using '@timestamp'" not in res.stderr, res.stderr
+    res = runner.invoke(app, ["score", str(model), str(data), "-o", str(alerts),
+                              "--alert-format", "ecs", "-q"])
+    assert res.exit_code == 0, res.stderr
+    doc = next(d for d in map(json.loads, alerts.read_text().splitlines()) if d["hourglass"]["row"] == 60)
+    assert doc["@timestamp"] == "2024-03-01T09:01:00.000Z" and doc["hourglass"]["timestamp_from"] == "data"

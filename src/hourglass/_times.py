@@ -1189,6 +1189,10 @@ _NAMED_OFFSET = re.compile(r"(?<=\d)\s?[+-]\d{2}:?\d{2}\s+[A-Z]{2,5}(?:\s+m=[+-]
 # after GMT or UTC: '...+02:00[GMT+02:00]', '...+01:00[Etc/GMT-1]'): the offset names the instant
 _BRACKETED_ZONE = re.compile(r"(?<=\d)([+-]\d{2}:?\d{2}|[zZ])\[[A-Za-z][\w+/:-]*\]$")
 _BRACKETED = re.compile(r"(?<=\d)(?:[+-]\d{2}:?\d{2}|[zZ])\[[A-Za-z][\w+/:-]*\]$")  # (to look for)
+#: the ``@`` between a date and its time in Kibana's date format (``dateFormat``, ``MMM D, YYYY @
+#: HH:mm:ss.SSS``), as its CSV reports (Discover's "Generate CSV") write every date field
+_KIBANA_AT = re.compile(r"^([A-Za-z]{3,9}\.? \d{1,2}, \d{4}) @ (?=\d)")
+_KIBANA = re.compile(r"^[A-Za-z]{3,9}\.? \d{1,2}, \d{4} @ \d")  # (to look for)
 
 
 def _upper_offset(match: re.Match[str]) -> str:
@@ -1235,7 +1239,9 @@ def text_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
     - web servers' common log format, ``10/Oct/2000:13:55:36 -0700`` (nginx's ``$time_local``;
       Apache's ``%t``, ``[10/Oct/2000:13:55:36 -0700]``, in brackets), is the time it writes
       (pandas read no time at all in it: a table column of them was refused as holding no
-      timestamp, where a log's header read them).
+      timestamp, where a log's header read them);
+    - Kibana's date format, ``Mar 1, 2024 @ 08:00:00.000`` (its CSV reports), is that date and
+      time (pandas read none).
 
     Examples
     --------
@@ -1249,6 +1255,8 @@ def text_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
     [Timestamp('2000-10-10 20:55:36+0000', tz='UTC')]
     >>> text_to_datetime(pd.Series(["[10/Oct/2000:13:55:36 -0700]"]), utc=True).tolist()
     [Timestamp('2000-10-10 20:55:36+0000', tz='UTC')]
+    >>> text_to_datetime(pd.Series(["Mar 1, 2024 @ 20:00:00.123"])).tolist()
+    [Timestamp('2024-03-01 20:00:00.123000')]
     """
     text = None
     if values.dtype == object or pd.api.types.is_string_dtype(values):
@@ -1305,6 +1313,15 @@ def text_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
         # (a lowercase 'z' as 'Z': pandas reads '...z' as no offset, a naive time where '...Z' is UTC)
         text = text.where(~bracketed, text.str.replace(_BRACKETED_ZONE, _upper_offset, regex=True))
         values = values.where(~bracketed, text)
+        out = _coerced(values, kwargs)
+        missed = (out.isna() & text.notna()).to_numpy(dtype=bool)
+    kibana = np.zeros(len(text), dtype=bool)
+    kibana[missed] = text[missed].str.contains(" @ ", regex=False).fillna(False).to_numpy(dtype=bool)
+    if kibana.any():
+        kibana[kibana] = text[kibana].str.contains(_KIBANA).fillna(False).to_numpy(dtype=bool)
+    if kibana.any():  # Kibana's CSV report: 'Mar 1, 2024 @ 08:00:00.000', the date and its time
+        text = text.where(~kibana, text.str.replace(_KIBANA_AT, r"\1 ", n=1, regex=True))
+        values = values.where(~kibana, text)
         out = _coerced(values, kwargs)
         missed = (out.isna() & text.notna()).to_numpy(dtype=bool)
     if not text[missed].str.contains(":60", regex=False).fillna(False).any():
