@@ -371,3 +371,21 @@ def test_kibana_csv_report_dates_are_times(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.stderr
     doc = next(d for d in map(json.loads, alerts.read_text().splitlines()) if d["hourglass"]["row"] == 60)
     assert doc["@timestamp"] == "2024-03-01T09:01:00.000Z" and doc["hourglass"]["timestamp_from"] == "data"
+
+
+def test_splunk_csv_given_to_a_log_format_says_what_it_is() -> None:
+    # What was wrong: a Splunk CSV export given to a log model (train export.csv --format
+    # syslog) was refused "no log line matched the header format 'syslog' (901 lines: 0 parsed,
+    # ...); the first, line 1: does not match the 'syslog' header format:
+    # '_time,_raw,_indextime,...'": nothing said the file is a table whose _raw column holds
+    # the lines, nor how to give them.
+    from hourglass.ingest.logs import LogParser
+
+    said = LogParser("syslog").unmatched_text(1, "_time,_raw,_indextime,_cd,host,src")
+    assert said == (
+        "line 1: does not match the 'syslog' header format (the header of a Splunk CSV export, which "
+        "holds the events in its _raw column: export them as Raw Events, Splunk's raw format (the "
+        "REST export's output_mode=raw), or train on the table as an event table, --message-col "
+        "_raw): '_time,_raw,_indextime,_cd,host,src'")
+    assert "Splunk" in LogParser("syslog").unmatched_text(1, '"_raw"')
+    assert "Splunk" not in LogParser("syslog").unmatched_text(2, "x,_raw")

@@ -1446,6 +1446,11 @@ class LogParser(ParamsClone):
         elif self.format == "syslog" and (other := _OTHER_MONTH.match(line)) is not None \
                 and english_month(other.group(1)) is None:  # a German 'Mär', a French 'févr.'
             hint = f" ({other.group(1)!r} is not one of syslog's month names, Jan to Dec in English)"
+        elif lineno == 1 and "_raw" in (f.strip().strip('"') for f in line.split(",")):
+            # a Splunk CSV export's header: the events are its _raw column's cells, quoted
+            hint = (" (the header of a Splunk CSV export, which holds the events in its _raw "
+                    "column: export them as Raw Events, Splunk's raw format (the REST export's "
+                    "output_mode=raw), or train on the table as an event table, --message-col _raw)")
         elif _ANSI.search(line) is not None:  # a program's coloured output: no format matches it
             hint = (" (it holds terminal colour codes, ESC[...m, as a program writes them to a "
                     "terminal: log without colour, or remove them first, e.g. sed "
