@@ -206,7 +206,7 @@ def _shown_path(path: str | os.PathLike[str]) -> str:
     """A path as a message names it: a text too long for one line cut, with its length."""
     text = str(path)
     if len(text) <= 80:
-        return repr(text) if "\n" in text or "\r" in text else text
+        return repr(text) if "\n" in text or "\r" in text or "\0" in text else text
     return f"{text[:60]!r}... ({len(text):,} characters)"
 
 
@@ -225,8 +225,14 @@ def path_exists(path: str | os.PathLike[str]) -> bool:
     ... except InputError as exc:
     ...     print(str(exc)[-58:])
     (5,000 characters): not a file's path (File name too long)
+    >>> path_exists("flows.csv\\0")
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: 'flows.csv\\x00': not a file's path (it holds a NUL character)
     """
     try:
+        if "\0" in str(path):  # pathlib answers False, as for no such file, where a NUL is
+            raise ValueError("it holds a NUL character")  # a name no system can look up
         return Path(path).exists()
     except (OSError, ValueError) as exc:
         if "\n" in str(path) or "\r" in str(path):
