@@ -29,3 +29,27 @@ def test_a_path_holding_a_nul_is_said_to_be_no_path(tmp_path):
             call()
         assert str(info.value) == f"{bad!r}: not a file's path (it holds a NUL character)"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unfitted_preprocessor_raises_scikit_learns_not_fitted_error():
+    # What was wrong: TabularPreprocessor().transform(df) (TimeSeriesPreprocessor, EntityWindows,
+    # EventSessions alike) raised hourglass.errors.NotFittedError alone, where a detector and a
+    # Pipeline raise scikit-learn's NotFittedError too: `except
+    # sklearn.exceptions.NotFittedError` written for them let "TabularPreprocessor is not
+    # fitted; call fit(df) first" through
+    from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+
+    from hourglass.errors import NotFittedError
+    from hourglass.features import EntityWindows, EventSessions, TabularPreprocessor
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    df = pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=3, freq="1min"), "ip": ["a"] * 3,
+                       "x": [1.0, 2.0, 3.0]})
+    for pre, name in ((TabularPreprocessor(), "TabularPreprocessor"),
+                      (TimeSeriesPreprocessor("ts"), "TimeSeriesPreprocessor"),
+                      (EntityWindows("ip", "ts"), "EntityWindows")):
+        with pytest.raises(SklearnNotFittedError, match=f"^{name} is not fitted") as info:
+            pre.transform(df)
+        assert isinstance(info.value, NotFittedError)
+    with pytest.raises(SklearnNotFittedError, match=r"^EventSessions is not fitted"):
+        EventSessions(format="hdfs").transform(["081109 203615 148 INFO dfs.DataNode: x"])

@@ -23,8 +23,9 @@ from hourglass._columns import near_names
 from hourglass._numbers import to_numbers
 from hourglass._params import ParamsClone, check_numeric_params
 from hourglass._times import read_timestamps, time_length
-from hourglass.errors import InputError, NotFittedError
+from hourglass.errors import InputError
 from hourglass.features._grouped import Groups, distinct_top, numeric_stats
+from hourglass.features._unfitted import not_fitted
 from hourglass.features.roles import (
     PLACEHOLDERS,
     clock_values,
@@ -912,7 +913,7 @@ class EntityWindows(ParamsClone):
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "feature_names_"):
-            raise NotFittedError("EntityWindows is not fitted; call fit(df) first")
+            raise not_fitted("EntityWindows is not fitted; call fit(df) first")
 
     def _checked(self, df: pd.DataFrame) -> pd.DataFrame:
         df = self._check_frame(df, "score")

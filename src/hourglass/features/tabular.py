@@ -26,7 +26,8 @@ import pyarrow as pa
 from hourglass._columns import listed_columns, near_names, read_as_log, shown_column
 from hourglass._params import ParamsClone, check_numeric_params
 from hourglass._times import cut_cell, refuse_undecodable
-from hourglass.errors import InputError, NotFittedError
+from hourglass.errors import InputError
+from hourglass.features._unfitted import not_fitted
 from hourglass.features.roles import (
     MISSING,
     NULL_TEXT,
@@ -1153,7 +1154,7 @@ class TabularPreprocessor(ParamsClone):
         Raises
         ------
         hourglass.errors.NotFittedError
-            Before :meth:`fit`.
+            Before :meth:`fit` (scikit-learn's ``NotFittedError`` too).
         hourglass.errors.InputError
             As above.
 
@@ -1167,7 +1168,7 @@ class TabularPreprocessor(ParamsClone):
         [[0.0, 0.0, 1.0]]
         """
         if not hasattr(self, "feature_names_"):
-            raise NotFittedError("TabularPreprocessor is not fitted; call fit(df) first")
+            raise not_fitted("TabularPreprocessor is not fitted; call fit(df) first")
         if not isinstance(df, pd.DataFrame):
             raise InputError(_not_a_frame(df))
         _refuse_levels(df)
@@ -1295,7 +1296,7 @@ class TabularPreprocessor(ParamsClone):
         """``NotFittedError`` before :meth:`fit` (an ``AttributeError`` naming a fitted
         attribute, ``columns_``, said nothing of a fit)."""
         if not hasattr(self, "feature_names_"):
-            raise NotFittedError("TabularPreprocessor is not fitted; call fit(df) first")
+            raise not_fitted("TabularPreprocessor is not fitted; call fit(df) first")
 
     @property
     def ip_mapped(self) -> bool:
@@ -1465,7 +1466,7 @@ class TabularPreprocessor(ParamsClone):
         ['bytes', 'proto', 'proto', 'proto']
         """
         if not hasattr(self, "feature_names_"):
-            raise NotFittedError("TabularPreprocessor is not fitted")
+            raise not_fitted("TabularPreprocessor is not fitted")
         cols = list(self.numeric_) + list(self.indicators_)
         for c, cats in self.categories_.items():
             cols += [c] * (len(cats) + (c in self.other_) + 1)
@@ -1511,7 +1512,7 @@ class TabularPreprocessor(ParamsClone):
         [('Flow ID', 'drop'), ('x', 'numeric')]
         """
         if not hasattr(self, "feature_names_"):
-            raise NotFittedError("TabularPreprocessor is not fitted")
+            raise not_fitted("TabularPreprocessor is not fitted")
         out = []
         # by the column each feature comes from, not by name: 'bytes/s' is no feature of 'bytes'
         per_column = Counter(self.feature_columns())
@@ -1564,7 +1565,7 @@ class TabularPreprocessor(ParamsClone):
         ('TabularPreprocessor', True)
         """
         if not hasattr(self, "feature_names_"):
-            raise NotFittedError("TabularPreprocessor is not fitted")
+            raise not_fitted("TabularPreprocessor is not fitted")
         return {
             "class": "TabularPreprocessor",
             "params": self.get_params(),

@@ -36,7 +36,8 @@ from hourglass._logs import quiet_warnings
 from hourglass._numbers import label_numbers, to_numbers
 from hourglass._params import ParamsClone, check_numeric_params
 from hourglass._times import cut_cell, frequency, parse_timestamps, read_timestamps, stripped_text
-from hourglass.errors import InputError, NotFittedError
+from hourglass.errors import InputError
+from hourglass.features._unfitted import not_fitted
 from hourglass.features.roles import (
     PLACEHOLDERS,
     identifier_name,
@@ -1027,7 +1028,7 @@ class TimeSeriesPreprocessor(ParamsClone):
         2024-01-01 00:02:00  1.225 -0.707
         """
         if not hasattr(self, "channels_"):
-            raise NotFittedError("TimeSeriesPreprocessor is not fitted; call fit(df) first")
+            raise not_fitted("TimeSeriesPreprocessor is not fitted; call fit(df) first")
         return self._scaled(*self._grid(df, self.channels_, training=training))
 
     def transform_with_values(self, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -1044,7 +1045,7 @@ class TimeSeriesPreprocessor(ParamsClone):
         ([1.0, 3.0, 5.0], (3, 1))
         """
         if not hasattr(self, "channels_"):
-            raise NotFittedError("TimeSeriesPreprocessor is not fitted; call fit(df) first")
+            raise not_fitted("TimeSeriesPreprocessor is not fitted; call fit(df) first")
         frame, filled = self._grid(df, self.channels_)
         return self._scaled(frame, filled), filled
 
@@ -1108,7 +1109,7 @@ class TimeSeriesPreprocessor(ParamsClone):
         [1, 1, 1, 1]
         """
         if not hasattr(self, "channels_"):
-            raise NotFittedError("TimeSeriesPreprocessor is not fitted; call fit(df) first")
+            raise not_fitted("TimeSeriesPreprocessor is not fitted; call fit(df) first")
         raw = pd.Series(np.asarray(labels, dtype=object).ravel())
         # (true/false as 1/0: a CSV's 0, 1 beside true are text, JSON's true a boolean)
         y = label_numbers(raw).to_numpy(dtype=np.float64)
@@ -1155,7 +1156,7 @@ class TimeSeriesPreprocessor(ParamsClone):
         ['host']
         """
         if not hasattr(self, "channels_"):  # (not 'no attribute columns_')
-            raise NotFittedError("TimeSeriesPreprocessor is not fitted; call fit(df) first")
+            raise not_fitted("TimeSeriesPreprocessor is not fitted; call fit(df) first")
         known = set(self.columns_) | set(map(str, () if self.drop is None else self.drop))
         return [str(c) for c in df.columns if str(c) not in known]
 
@@ -1176,7 +1177,7 @@ class TimeSeriesPreprocessor(ParamsClone):
         True
         """
         if not hasattr(self, "channels_"):
-            raise NotFittedError("TimeSeriesPreprocessor is not fitted")
+            raise not_fitted("TimeSeriesPreprocessor is not fitted")
         params = {**self.get_params(), "freq": self._grid_freq()}  # (1H saved as 1h)
         return {"class": "TimeSeriesPreprocessor", "params": params,
                 "channels": self.channels_, "masked": self.masked_, "columns": self.columns_,

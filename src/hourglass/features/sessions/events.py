@@ -19,7 +19,8 @@ import pandas as pd
 from hourglass._columns import counted, counted_as
 from hourglass._labels import normal_names
 from hourglass._params import ParamsClone
-from hourglass.errors import InputError, NotFittedError
+from hourglass.errors import InputError
+from hourglass.features._unfitted import not_fitted
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions
 from hourglass.features.sessions.keys import (
     KeyCounts,
@@ -420,7 +421,7 @@ class EventSessions(EventTables, ParamsClone):
         ['open <BLK> done <NUM>', 'read <BLK> done <NUM>']
         """
         if not hasattr(self, "parser_"):
-            raise NotFittedError("EventSessions is not fitted; call fit(log) first")
+            raise not_fitted("EventSessions is not fitted; call fit(log) first")
         if self.is_table:
             return self._table_sessions(data, learn=False)
         if self.format == "keys":
@@ -466,7 +467,7 @@ class EventSessions(EventTables, ParamsClone):
         [['1', '2'], ['3']]
         """
         if not hasattr(self, "parser_"):
-            raise NotFittedError("EventSessions is not fitted; call fit(log) first")
+            raise not_fitted("EventSessions is not fitted; call fit(log) first")
         if self.is_table or self.format != "keys":
             yield self.sessions(data)
             return
@@ -502,7 +503,7 @@ class EventSessions(EventTables, ParamsClone):
         {2: 'KERNDTLB'}
         """
         if not hasattr(self, "parser_"):
-            raise NotFittedError("EventSessions is not fitted; call fit(log) first")
+            raise not_fitted("EventSessions is not fitted; call fit(log) first")
         if self.is_table or self.format == "keys":
             raise InputError("label_field: only a log read with a header format has fields "
                              "(not a key file or an event table)", param="label_field")
@@ -700,7 +701,7 @@ class EventSessions(EventTables, ParamsClone):
         {1: 'open <BLK> done <NUM>', 2: 'read <BLK> done <NUM>', 3: 'close <BLK> done <NUM>'}
         """
         if not hasattr(self, "parser_"):  # (not 'no attribute parser_')
-            raise NotFittedError("EventSessions is not fitted; call fit(log) first")
+            raise not_fitted("EventSessions is not fitted; call fit(log) first")
         if getattr(self, "key_names_", None):
             return {i + 1: name for i, name in enumerate(self.key_names_)}  # type: ignore[arg-type]
         return {} if self.parser_ is None else self.parser_.templates()
@@ -719,7 +720,7 @@ class EventSessions(EventTables, ParamsClone):
         (['class', 'feature_names', 'key_names', 'params', 'parser'], True)
         """
         if not hasattr(self, "parser_"):
-            raise NotFittedError("EventSessions is not fitted")
+            raise not_fitted("EventSessions is not fitted")
         return {"class": "EventSessions", "params": self.get_params(),
                 "parser": None if self.parser_ is None else self.parser_.to_dict(),
                 "feature_names": self.feature_names_, "key_names": self.key_names_,

@@ -36,7 +36,8 @@ from hourglass._times import (
     stripped_text,
     text_to_datetime,
 )
-from hourglass.errors import InputError, NotFittedError
+from hourglass.errors import InputError
+from hourglass.features._unfitted import not_fitted
 from hourglass.features.roles import NULL_TEXT
 from hourglass.features.sessions.grouping import PID_HOST, SessionGrouper, Sessions, _whole_ids
 from hourglass.features.validation import native_byte_order, signalling_nan_named
@@ -537,7 +538,7 @@ class EventTables:
         if self.message_column is not None:
             text = self._messages(df, scoring=not learn)
             if self.parser_ is None:  # a fit that failed (e.g. on an empty table) left none
-                raise NotFittedError("EventSessions is not fitted; call fit(log) first")
+                raise not_fitted("EventSessions is not fitted; call fit(log) first")
             parser = self.parser_
             with read_lock(parser):  # this chunk's counts, not another thread's read's
                 if learn:  # templates learnt from the whole table first (see _learn_templates)
