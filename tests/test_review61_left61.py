@@ -53,3 +53,69 @@ def test_an_unfitted_preprocessor_raises_scikit_learns_not_fitted_error():
         assert isinstance(info.value, NotFittedError)
     with pytest.raises(SklearnNotFittedError, match=r"^EventSessions is not fitted"):
         EventSessions(format="hdfs").transform(["081109 203615 148 INFO dfs.DataNode: x"])
+
+
+def _labelled_rows(n: int = 120) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({"bytes": rng.exponential(500.0, n), "proto": rng.choice(["tcp", "udp"], n),
+                         "label": np.where(np.arange(n) % 10 == 0, "attack", "normal"),
+                         "attack_cat": np.where(np.arange(n) % 10 == 0, "DoS", "-")})
+
+
+def test_pipeline_fit_without_y_warns_of_columns_named_like_labels(caplog):
+    # What was wrong: Pipeline().fit(df) of a frame still holding its 'label' and 'attack_cat'
+    # columns trained them as features (feature_names_ 'label=attack', 'label=normal', ...) with
+    # no word, where 'hourglass train' of the same file warns "column 'label' looks like a
+    # label, and without --label-col it is a feature"; a model that reads the verdicts flags
+    # them, not the traffic
+    import logging
+    import warnings
+
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+    from hourglass.pipeline.benchmark import Benchmark
+
+    df = _labelled_rows()
+    ae = hourglass.AutoEncoder(hidden=(2,), epochs=1, verbose=0)
+    with pytest.warns(hourglass.errors.HourglassWarning) as seen:
+        hourglass.Pipeline(ae).fit(df)
+    said = [str(w.message) for w in seen if "like" in str(w.message)]
+    assert said == ["Pipeline.fit: columns 'label', 'attack_cat' look like labels, and without y "
+                    "they are features: the model learns every row's value (an attack's too) as "
+                    "normal and scores by it; train on the normal rows without them "
+                    "(df[df['label'] == NORMAL].drop(columns=['label', 'attack_cat']))"]
+    series = pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=120, freq="1min"),
+                           "cpu": np.sin(np.arange(120) / 5.0),
+                           "anomaly": (np.arange(120) % 50 == 0).astype(int)})
+    lstm = hourglass.detectors.get("lstm-ae")(window=8, epochs=1, verbose=0)
+    with pytest.warns(hourglass.errors.HourglassWarning, match=r"column 'anomaly' looks like a label"):
+        hourglass.Pipeline(lstm, TimeSeriesPreprocessor("ts")).fit(series)
+    with warnings.catch_warnings():  # the same rows without them, or with y: no such word
+        warnings.simplefilter("error", hourglass.errors.HourglassWarning)
+        warnings.filterwarnings("ignore", message="percentile")
+        hourglass.Pipeline(ae).fit(df.drop(columns=["label", "attack_cat"]))
+    # a Benchmark names them once itself ('looks like a label too'), not again for each fit
+    with warnings.catch_warnings(record=True) as seen, caplog.at_level(logging.WARNING):
+        warnings.simplefilter("always")
+        list(Benchmark(df, df, label_col="label", normal="normal", models=("autoencoder",),
+                  baselines=(), params={"epochs": 1, "hidden": (2,)}).runs())
+    assert not [w for w in seen if "look" in str(w.message)]
+    assert "column 'attack_cat' looks like a label too" in caplog.text
+
+
+def test_hourglass_train_says_a_label_column_once(tmp_path):
+    # What was wrong (with the warning above): 'hourglass train' of a file with an 'is_attack'
+    # column said it twice, in Pipeline.fit's words (df.drop(...)) before its own
+    # (--label-col, --drop)
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    df = _labelled_rows().drop(columns=["label", "attack_cat"])
+    df["is_attack"] = np.where(np.arange(120) % 10 == 0, "yes", "no")
+    df.to_csv(tmp_path / "t.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "t.csv"), "-o", str(tmp_path / "m"),
+                              "--param", "epochs=1"])
+    assert res.exit_code == 0, res.output
+    assert [ln for ln in res.stderr.splitlines() if "like a label" in ln] == [
+        f"{tmp_path / 't.csv'}: column 'is_attack' looks like a label, and without --label-col it "
+        "is a feature, and every row (attacks included) is trained on; give --label-col is_attack "
+        "--normal VALUE to train on the normal rows only, or --drop is_attack"]

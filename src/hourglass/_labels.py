@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["LABEL_NAMES", "label_like", "looks_like_label", "normal_names"]
+__all__ = ["LABEL_COLUMN_WARNING", "LABEL_NAMES", "label_like", "looks_like_label", "normal_names"]
 
 #: Column names that usually hold a row's verdict: trained on as a feature they teach the model
 #: the labels (attack rows included). ``y`` is the label of the ODDS/ADBench sets,
@@ -13,6 +13,11 @@ __all__ = ["LABEL_NAMES", "label_like", "looks_like_label", "normal_names"]
 LABEL_NAMES = frozenset({"label", "labels", "class", "attack", "attack_cat", "attack_type",
                          "is_attack", "is_anomaly", "anomaly", "malicious", "y", "changepoint",
                          "outlier", "is_outlier"})
+
+#: ``Pipeline.fit``'s warning of a column named like a label that it trains on without labels,
+#: as a ``warnings`` filter's message pattern (the CLI, which says it with its own options,
+#: ``--label-col`` and ``--drop``, filters it out by it)
+LABEL_COLUMN_WARNING = r"Pipeline\.fit: columns? .* (looks like a label|look like labels), and without y"
 
 
 def looks_like_label(name: object) -> bool:

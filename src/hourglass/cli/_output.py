@@ -873,6 +873,11 @@ def setup_logging(quiet: bool) -> None:
     # pandas' hint to pass a date format when it parses times one by one: hourglass reads a time
     # column its own way and names a bad value itself; the hint is noise before that one line
     warnings.filterwarnings("ignore", message="Could not infer format", category=UserWarning)
+    # Pipeline.fit's word of a column named like a label trained on without labels: the
+    # commands say it themselves, with the options that fix it (--label-col, --drop)
+    from hourglass._labels import LABEL_COLUMN_WARNING
+
+    warnings.filterwarnings("ignore", message=LABEL_COLUMN_WARNING, category=HourglassWarning)
     from hourglass.cli._spool import say_notes
 
     say_notes()  # what reading a folder DATA noted, before the command's own lines

@@ -26,7 +26,7 @@ from hourglass.evaluate import binary_metrics, per_class_detection
 from hourglass.features.tabular import TabularPreprocessor
 from hourglass.ingest import ReadStats, column_normal, label_strings, labels_seen
 from hourglass.ingest.tables import nested_note
-from hourglass.pipeline.pipeline import Pipeline
+from hourglass.pipeline.pipeline import _LABELS_TOLD, Pipeline
 from hourglass.thresholds import HELD_OUT, TRAINING, Fixed, Percentile, Threshold
 from hourglass.thresholds.budget import per_day
 
@@ -440,7 +440,11 @@ class Benchmark:
                   if k in accepted}
         pipe = Pipeline(detector=cls(**params), features=self.features, threshold=self.threshold)
         start = time.perf_counter()
-        pipe.fit(X)
+        told = _LABELS_TOLD.set(True)  # (named above, once for every model: not again by each fit)
+        try:
+            pipe.fit(X)
+        finally:
+            _LABELS_TOLD.reset(told)
         return pipe.score, pipe.detector_.threshold_, time.perf_counter() - start
 
     def _fit_baseline(self, name: str, X: pd.DataFrame, seed: int,

@@ -43,6 +43,9 @@ logger = logging.getLogger(__name__)
 # the columns held back by the held_extra_warning blocks open in this thread (context), by the
 # pipeline's id: held on the pipeline itself, another thread's transform of it while a block was
 # open had its warning taken into that block's, given late and as the block's columns
+#: set while a caller that says itself which label-like columns are features (a Benchmark, which
+#: names them once for every model it fits) fits: :func:`_warn_label_named_columns` is quiet then
+_LABELS_TOLD: ContextVar[bool] = ContextVar("hourglass_labels_told", default=False)
 _HELD_EXTRA: ContextVar[dict[int, dict[str, None]] | None] = ContextVar("hourglass_held_extra", default=None)
 
 
@@ -393,6 +396,39 @@ def _warn_labels_as_feature(df: pd.DataFrame, labels: np.ndarray, columns: list[
             return
 
 
+def _warn_label_named_columns(features: Any) -> None:
+    """Warn when the fitted ``features`` read a column named like a label (``label``,
+    ``attack_cat``, ``is_attack``...; :func:`~hourglass._labels.label_like`) as input, the
+    model given no labels ``y``: its values (an attack row's verdict among them) are learnt as
+    normal and read when scoring, so the model flags the verdicts, not the traffic, and data
+    without the column lacks one the model reads. ``hourglass train`` says so as a warning; the
+    Python API said nothing."""
+    from hourglass._labels import label_like
+    from hourglass.detectors.base import _caller_outside_package
+
+    if _LABELS_TOLD.get():
+        return
+    output = getattr(features, "output", "tabular")
+    if output == "entity":  # its entity and time columns are keys, not features
+        keys = {str(features.entity_col), str(features.timestamp_col)}
+        columns = [c for c in map(str, features.columns_) if c not in keys]
+    elif output == "tabular":
+        columns = list(map(str, getattr(features, "columns_", [])))
+    else:  # a series' channels; event sessions read no columns as features
+        columns = list(map(str, getattr(features, "channels_", [])))
+    named = label_like(columns)
+    if named:
+        one = len(named) == 1
+        said = ", ".join(map(repr, named))
+        warnings.warn(f"Pipeline.fit: column{'' if one else 's'} {said} "
+                      f"{'looks like a label' if one else 'look like labels'}, and without y "
+                      f"{'it is a feature' if one else 'they are features'}: the model learns "
+                      "every row's value (an attack's too) as normal and scores by it; train on "
+                      f"the normal rows without {'it' if one else 'them'} "
+                      f"(df[df[{named[0]!r}] == NORMAL].drop(columns=[{said}]))",
+                      HourglassWarning, stacklevel=_caller_outside_package())
+
+
 @contextlib.contextmanager
 def _said_of_x_val() -> Iterator[None]:
     """Within the block, an :class:`InputError` is said of ``X_val`` (``X_val: ...``), not read
@@ -740,6 +776,8 @@ class Pipeline:
         self.features_: Any = type(template)(**template.get_params())  # any preprocessing class
         X = self.features_.fit_transform(df)
         _refuse_labels_per_table_row(y, df, X, self.features_, "Pipeline.fit")
+        if y is None and isinstance(df, pd.DataFrame):
+            _warn_label_named_columns(self.features_)
         if (y is not None and detector.get_tags()["supports_labels"] and isinstance(df, pd.DataFrame)
                 and getattr(self.features_, "output", None) == "tabular"):
             _warn_labels_as_feature(df, check_labels(y, len(X)),
