@@ -119,3 +119,25 @@ def test_hourglass_train_says_a_label_column_once(tmp_path):
         f"{tmp_path / 't.csv'}: column 'is_attack' looks like a label, and without --label-col it "
         "is a feature, and every row (attacks included) is trained on; give --label-col is_attack "
         "--normal VALUE to train on the normal rows only, or --drop is_attack"]
+
+
+def test_ecs_alerts_carry_an_endpoint_events_process_and_file_fields():
+    # What was wrong: an ECS alert of a row from an endpoint agent's ECS document (Elastic
+    # Defend, Winlogbeat's copies) put --keep process.name, process.pid, process.hash.sha256 ...
+    # under hourglass.fields, and without --keep left them out, where source.ip and host.name
+    # of the same row went to their ECS fields: a SIEM rule on process.name matched no alert
+    from hourglass.serve.ecs import AlertRule, ecs_named, to_ecs
+
+    row = {"process.name": "rundll32.exe", "process.pid": 4242.0, "process.parent.pid": "x1",
+           "process.command_line": "rundll32.exe a.dll,Run", "process.parent.name": "winword.exe",
+           "file.path": "C:\\Users\\a\\a.dll", "file.hash.sha256": "ab" * 32, "bytes": 3.0}
+    named = ecs_named(row)
+    assert set(named) == {"process.name", "process.pid", "process.command_line",
+                          "process.parent.name", "file.path", "file.hash.sha256"}  # (pid 'x1': none)
+    doc = to_ecs({"row": 1, "score": 2.0, "severity": "high", "calibrated": 0.9},
+                 AlertRule("autoencoder", "f" * 64), fields=row)
+    assert doc["process"] == {"name": "rundll32.exe", "pid": 4242, "command_line": "rundll32.exe a.dll,Run",
+                              "parent": {"name": "winword.exe"}}
+    assert doc["file"] == {"path": "C:\\Users\\a\\a.dll", "hash": {"sha256": "ab" * 32}}
+    assert doc["related"]["hash"] == ["ab" * 32]
+    assert doc["hourglass"]["fields"] == {"process.parent.pid": "x1", "bytes": 3.0}

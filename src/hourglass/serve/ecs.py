@@ -104,8 +104,17 @@ _TARGETS = {
                   "details.username"),
     "user.target.name": ("targetusername",),
 }
+# An endpoint event's process and file, named as ECS names them (Elastic Defend's documents,
+# Winlogbeat's and Auditbeat's ECS copies, an EDR export flattened to ECS): each is its own
+# ECS field, as source.ip is (they went under hourglass.fields, and without --keep nowhere)
+_ENDPOINT_FIELDS = (
+    *(f"{p}.{f}" for p in ("process", "process.parent")
+      for f in ("name", "pid", "executable", "command_line", "working_directory", "entity_id")),
+    *(f"{p}.hash.{h}" for p in ("process", "file") for h in ("md5", "sha1", "sha256", "sha512")),
+    "file.path", "file.name", "file.directory", "file.extension")
+_TARGETS.update({field: () for field in _ENDPOINT_FIELDS})
 #: kept input field (matched without regard to case) -> ECS field. A field already named as its
-#: ECS field (``source.ip``...) maps to itself.
+#: ECS field (``source.ip``, ``process.name``, ``file.hash.sha256``...) maps to itself.
 ECS_FIELDS: dict[str, str] = {alias: target for target, aliases in _TARGETS.items()
                               for alias in (target, *aliases)}
 # The same Windows fields as a Winlogbeat document names them (the format ``winlogbeat`` keeps its
@@ -508,7 +517,7 @@ _ZEEK_HTTP_ONLY = frozenset({"method", "status_code"})
 #: ``$host``, the server the client asked for (the Host header), not the machine that logged it
 _WEB_CLIENT = frozenset({"remote_addr"})
 #: ECS fields of type long that a kept field maps to (ports are read as ports, above)
-_LONG_FIELDS = frozenset({"http.response.status_code"})
+_LONG_FIELDS = frozenset({"http.response.status_code", "process.pid", "process.parent.pid"})
 
 
 def _ecs_value(target: str, value: Any) -> Any:
@@ -646,7 +655,8 @@ def _put(doc: dict[str, Any], target: str, mapped: Any, fmt: str | None) -> None
                "related.user" if target.startswith(("user.", "process.user."))
                and target.endswith(".name") else
                "related.hosts" if target in ("host.name", "observer.hostname")
-               or target.endswith(".domain") else None)
+               or target.endswith(".domain") else
+               "related.hash" if ".hash." in target else None)
     if related:
         seen = doc.setdefault("related", {}).setdefault(related.split(".")[1], [])
         if mapped not in seen:
