@@ -141,3 +141,34 @@ def test_ecs_alerts_carry_an_endpoint_events_process_and_file_fields():
     assert doc["file"] == {"path": "C:\\Users\\a\\a.dll", "hash": {"sha256": "ab" * 32}}
     assert doc["related"]["hash"] == ["ab" * 32]
     assert doc["hourglass"]["fields"] == {"process.parent.pid": "x1", "bytes": 3.0}
+
+
+def test_a_path_with_its_line_break_or_a_tilde_says_what_is_there(tmp_path, monkeypatch):
+    # What was wrong: a path read from a file with its line break (open('current.txt').readline())
+    # made hourglass.load say "m\n: not a model directory (train one with 'hourglass train')",
+    # the line break raw in the message, of a model that is there, and read_table "this is text
+    # of 1 line(s), not a file's path"; a path given with '~' (a shell's home, which pandas
+    # expands) said "~/t.csv: no such file" of a file that is there
+    from hourglass.errors import ArtefactError
+    from hourglass.ingest import read_table
+
+    _fitted().save(tmp_path / "m")
+    (tmp_path / "t.csv").write_text("a,b\n1,2\n")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    model, table = str(tmp_path / "m"), str(tmp_path / "t.csv")
+    with pytest.raises(ArtefactError) as info:
+        hourglass.load(model + "\n")
+    assert str(info.value) == (f"{model + chr(10)!r}: not a model directory (it has a line break at "
+                               f"its end: {model!r} without it is there)")
+    with pytest.raises(InputError) as info:
+        read_table(table + "\n")
+    assert str(info.value) == (f"{table + chr(10)!r}: no such file (it has a line break at its end: "
+                               f"{table!r} without it is there)")
+    with pytest.raises(InputError) as info:
+        read_table("~/t.csv")
+    assert str(info.value) == ("'~/t.csv': no such file ('~' is no home folder here: give the path "
+                               f"as a shell expands it, {table}, which is there)")
+    with pytest.raises(ArtefactError, match=r"^nope: not a model directory \(train one with"):
+        hourglass.load("nope")  # (nothing there either way: as before)
+    with pytest.raises(InputError, match=r"this is text of 1 line\(s\), not a file's path"):
+        read_table(str(tmp_path / "nope.csv") + "\n")

@@ -241,6 +241,37 @@ def path_exists(path: str | os.PathLike[str]) -> bool:
         raise InputError(f"{_shown_path(path)}: not a file's path ({why})") from None
 
 
+def path_hint(path: str | os.PathLike[str]) -> str:
+    """What tells why ``path``, which names nothing, was meant for a file that is there: white
+    space around it (a line break kept from a file's line, ``f.readline()``), or a ``~`` that
+    names the home folder to a shell but not here; ``""`` when neither leads to one.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> open(os.path.join(d, "m.csv"), "w").close()
+    >>> path_hint(os.path.join(d, "m.csv") + "\\n").endswith("m.csv' without it is there)")
+    True
+    >>> path_hint(os.path.join(d, "none.csv") + "\\n"), path_hint("flows.csv")
+    ('', '')
+    """
+    text = str(path)
+    try:
+        bare = text.strip()
+        if bare != text and bare and Path(bare).exists():
+            around = ("a line break at its end" if text.lstrip() == text and text.endswith(("\n", "\r"))
+                      else "white space around the name")
+            return f" (it has {around}: {bare!r} without it is there)"
+        home = Path(text).expanduser() if text.startswith("~") else Path(text)
+        if home != Path(text) and home.exists():
+            return (f" ('~' is no home folder here: give the path as a shell expands it, {home}, "
+                    "which is there)")
+    except (OSError, ValueError, RuntimeError):  # (a name too long; no home folder to expand)
+        return ""
+    return ""
+
+
 def no_file(path: str | os.PathLike[str]) -> InputError:
     """The error for ``path``, which names no file: a symbolic link loop (:func:`is_link_loop`),
     it or a folder on its path, said as such, else ``no such file``.
@@ -259,6 +290,10 @@ def no_file(path: str | os.PathLike[str]) -> InputError:
     'flows.csv: no such file'
     """
     text = str(path)
+    hint = path_hint(path)
+    if hint:  # a path read from a file with its line break, or given with '~'
+        return InputError(f"{text!r}: no such file{hint}" if len(text) <= 80 else
+                          f"{_shown_path(path)}: no such file{hint}")
     if "\n" in text or "\r" in text:  # a file's text given for its path (a notebook's open(f).read())
         lines = len(text.splitlines())
         return InputError(f"{_shown_path(path)}: no such file; this is text of {lines:,} line(s), "

@@ -41,6 +41,7 @@ from hourglass.errors import (
     is_link_loop,
     no_file,
     path_exists,
+    path_hint,
     read_problem,
 )
 from hourglass.features.registry import features_from_dict
@@ -650,7 +651,10 @@ def _read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
                                 f"was replacing is {old} (rename it back, or train again)")
         if is_link_loop(p):  # ('ln -s loop loop'), or a folder on its path: said as such
             raise ArtefactError(str(no_file(p)))
-        not_model = f"{p}: not a model directory (train one with 'hourglass train')"
+        hint = "" if p.exists() else path_hint(p)  # (a line break kept from a file, a '~')
+        shown = repr(str(p)) if hint or "\n" in str(p) or "\r" in str(p) else str(p)
+        told = hint or " (train one with 'hourglass train')"
+        not_model = f"{shown}: not a model directory{told}"
         raise (_Replaced if p.is_dir() else ArtefactError)(not_model)  # (a save's, put in place since)
     folder = _identity(p)  # a save swaps a new folder in: the files read changed only if it did
     incomplete = f"{p}: not a hourglass model (missing {CONFIG} or {WEIGHTS})"
