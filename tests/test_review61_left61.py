@@ -172,3 +172,31 @@ def test_a_path_with_its_line_break_or_a_tilde_says_what_is_there(tmp_path, monk
         hourglass.load("nope")  # (nothing there either way: as before)
     with pytest.raises(InputError, match=r"this is text of 1 line\(s\), not a file's path"):
         read_table(str(tmp_path / "nope.csv") + "\n")
+
+
+def test_ecs_alerts_of_a_windows_event_carry_its_process_fields():
+    # What was wrong: an ECS alert of a Sysmon process creation (windows-json, evtx) or a
+    # Security 4688 put its Image, CommandLine, ParentImage and NewProcessName nowhere without
+    # --keep, and under hourglass.fields with it, where Winlogbeat's Sysmon and Security modules
+    # map them to process.executable, process.command_line, process.parent.executable: its
+    # IpAddress and User went to their ECS fields, the process that ran did not
+    from hourglass.serve.ecs import AlertRule, ecs_named, to_ecs
+
+    sysmon = {"EventID": 1, "Image": "C:\\Users\\a\\evil.exe", "CommandLine": "evil.exe -x",
+              "ParentImage": "C:\\Windows\\explorer.exe", "CurrentDirectory": "C:\\Users\\a\\",
+              "User": "CORP\\bob"}
+    alert = {"row": 0, "score": 2.0, "severity": "high", "calibrated": 0.9}
+    for fmt in ("windows-json", "evtx"):
+        rule = AlertRule("autoencoder", "f" * 64, data_format=fmt)
+        doc = to_ecs(alert, rule, fields=ecs_named(sysmon, fmt))
+        assert doc["process"] == {"executable": "C:\\Users\\a\\evil.exe", "command_line": "evil.exe -x",
+                                  "parent": {"executable": "C:\\Windows\\explorer.exe"},
+                                  "working_directory": "C:\\Users\\a\\"}
+        assert doc["user"] == {"domain": "CORP", "name": "bob"}
+    beat = {"winlog.event_id": 4688, "winlog.event_data.NewProcessName": "C:\\x.exe",
+            "winlog.event_data.ParentProcessName": "C:\\y.exe"}
+    doc = to_ecs(alert, AlertRule("autoencoder", "f" * 64, data_format="winlogbeat"),
+                 fields=ecs_named(beat, "winlogbeat"))
+    assert doc["process"] == {"executable": "C:\\x.exe", "parent": {"executable": "C:\\y.exe"}}
+    # another format's 'Image' (a container's) is no Windows process
+    assert ecs_named({"Image": "nginx:1.25"}, "k8s-audit") == {}

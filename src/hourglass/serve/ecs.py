@@ -189,6 +189,19 @@ _FORMAT_TARGETS: dict[str, dict[str, str]] = {
                      # DNS v3 (Suricata 8's default): the names asked are a list, [{rrname, rrtype}]
                      "dns.queries": "dns.question.name"},
 }
+# A Windows event's process and file, as Winlogbeat's Sysmon and Security modules map them: Sysmon's
+# Image, CommandLine, CurrentDirectory, ParentImage, ParentCommandLine (process creation, and the
+# process of its other events) and TargetFilename (a file created), the Security log's process
+# creation (4688) NewProcessName and ParentProcessName. (Process ids are left out: the Security
+# log's ProcessId is the creator in 4688, the logon process in 4624.)
+_WINDOWS_PROCESS = {"Image": "process.executable", "CommandLine": "process.command_line",
+                    "CurrentDirectory": "process.working_directory",
+                    "ParentImage": "process.parent.executable",
+                    "ParentCommandLine": "process.parent.command_line",
+                    "NewProcessName": "process.executable",
+                    "ParentProcessName": "process.parent.executable", "TargetFilename": "file.path"}
+_FORMAT_TARGETS.update({fmt: _WINDOWS_PROCESS for fmt in WINDOWS_FORMS})
+_FORMAT_TARGETS["winlogbeat"] = {f"winlog.event_data.{k}": v for k, v in _WINDOWS_PROCESS.items()}
 # Windows events exported as flat rows (NXLog/Logstash, OTRF/Mordor) name the event's computer
 # (``Hostname``; the .evtx reader's ``Computer``) and often the machine that forwarded them
 # (``host``: a Windows Event Collector), which both read as host.name elsewhere: the computer is
