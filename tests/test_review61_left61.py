@@ -200,3 +200,21 @@ def test_ecs_alerts_of_a_windows_event_carry_its_process_fields():
     assert doc["process"] == {"executable": "C:\\x.exe", "parent": {"executable": "C:\\y.exe"}}
     # another format's 'Image' (a container's) is no Windows process
     assert ecs_named({"Image": "nginx:1.25"}, "k8s-audit") == {}
+
+
+def test_batch_size_auto_on_the_option_says_how_to_ask_for_it(tmp_path, capsys, monkeypatch):
+    # What was wrong: 'hourglass train --batch-size auto' (the autoencoder's default, the value
+    # the option's help names) was refused with "'auto' is not a whole number" alone, nothing
+    # of --param batch_size=auto, which asks for it
+    from tests._cli import console_refusal
+
+    (tmp_path / "t.csv").write_text("a,b\n1,2\n3,4\n")
+    said = console_refusal(["train", str(tmp_path / "t.csv"), "-o", str(tmp_path / "m"),
+                            "--batch-size", "auto"], capsys, monkeypatch)
+    assert ("--batch-size': 'auto' is not a whole number; --param batch_size=auto asks for the "
+            "batch picked from the table size, of a model that takes it (the autoencoder's "
+            "default: leave --batch-size out)") in said
+    said = console_refusal(["train", str(tmp_path / "t.csv"), "-o", str(tmp_path / "m"),
+                            "--batch-size", "many"], capsys, monkeypatch)
+    assert "--batch-size': 'many' is not a whole number (see " in said
+    assert not (tmp_path / "m").exists()

@@ -145,6 +145,14 @@ class _NumberText:
 
     def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
         typed = value
+        if (isinstance(value, str) and value.strip().lower() == "auto"
+                and getattr(param, "name", None) == "batch_size"):
+            # the batch the autoencoders pick from the table size: a value of the parameter the
+            # option's help names, which the option (a whole number) cannot carry
+            raise typer.BadParameter(f"{value!r} is not a whole number; --param batch_size=auto asks for "
+                                     "the batch picked from the table size, of a model that takes it "
+                                     "(the autoencoder's default: leave --batch-size out)",
+                                     ctx=ctx, param=param)
         if isinstance(value, str):
             value = self._number(value)
         elif isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
