@@ -218,3 +218,31 @@ def test_batch_size_auto_on_the_option_says_how_to_ask_for_it(tmp_path, capsys, 
                             "--batch-size", "many"], capsys, monkeypatch)
     assert "--batch-size': 'many' is not a whole number (see " in said
     assert not (tmp_path / "m").exists()
+
+
+def test_ecs_alerts_of_a_sysmon_event_carry_its_hashes_and_event_code():
+    # What was wrong: a Sysmon event's Hashes ('SHA1=...,MD5=...,SHA256=...,IMPHASH=...') went
+    # under hourglass.fields as one text (with --keep; else nowhere), and its EventID nowhere,
+    # where Winlogbeat maps them to process.hash.* (a process creation) or file.hash.* (an image
+    # loaded, a file created) and event.code: a hash matched against threat intelligence, or a
+    # rule on event.code, found no hourglass alert
+    from hourglass.serve.ecs import AlertRule, ecs_named, to_ecs
+
+    alert = {"row": 0, "score": 2.0, "severity": "high", "calibrated": 0.9}
+    hashes = f"SHA1={'A' * 40},MD5={'B' * 32},SHA256={'C' * 64},IMPHASH={'D' * 32}"
+    created = {"EventID": 1, "Image": "C:\\x.exe", "Hashes": hashes, "bytes": 3.0}
+    doc = to_ecs(alert, AlertRule("autoencoder", "f" * 64, data_format="windows-json"),
+                 fields=ecs_named(created, "windows-json"))
+    assert doc["event"]["code"] == "1" and "file" not in doc
+    assert doc["process"] == {"executable": "C:\\x.exe",
+                              "hash": {"sha1": "a" * 40, "md5": "b" * 32, "sha256": "c" * 64}}
+    assert doc["related"]["hash"] == ["a" * 40, "b" * 32, "c" * 64]
+    loaded = {"winlog.event_id": 7.0, "winlog.event_data.Hashes": f"SHA256={'E' * 64}"}
+    doc = to_ecs(alert, AlertRule("autoencoder", "f" * 64, data_format="winlogbeat"),
+                 fields=ecs_named(loaded, "winlogbeat"))
+    assert doc["event"]["code"] == "7" and doc["file"] == {"hash": {"sha256": "e" * 64}}
+    # no hash in it: kept as written; another format's 'Hashes' is no Sysmon field
+    doc = to_ecs(alert, AlertRule("autoencoder", "f" * 64, data_format="evtx"),
+                 fields={"EventID": 7, "Hashes": "none"})
+    assert "file" not in doc and doc["hourglass"]["fields"] == {"Hashes": "none"}
+    assert ecs_named({"Hashes": f"SHA256={'E' * 64}"}, "cef") == {}

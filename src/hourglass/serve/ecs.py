@@ -189,19 +189,28 @@ _FORMAT_TARGETS: dict[str, dict[str, str]] = {
                      # DNS v3 (Suricata 8's default): the names asked are a list, [{rrname, rrtype}]
                      "dns.queries": "dns.question.name"},
 }
-# A Windows event's process and file, as Winlogbeat's Sysmon and Security modules map them: Sysmon's
+# A Windows event's id (event.code) and its process and file, as Winlogbeat's Sysmon and Security
+# modules map them: Sysmon's
 # Image, CommandLine, CurrentDirectory, ParentImage, ParentCommandLine (process creation, and the
 # process of its other events) and TargetFilename (a file created), the Security log's process
 # creation (4688) NewProcessName and ParentProcessName. (Process ids are left out: the Security
 # log's ProcessId is the creator in 4688, the logon process in 4624.)
-_WINDOWS_PROCESS = {"Image": "process.executable", "CommandLine": "process.command_line",
+_WINDOWS_PROCESS = {"EventID": "event.code",
+                    "Image": "process.executable", "CommandLine": "process.command_line",
                     "CurrentDirectory": "process.working_directory",
                     "ParentImage": "process.parent.executable",
                     "ParentCommandLine": "process.parent.command_line",
                     "NewProcessName": "process.executable",
                     "ParentProcessName": "process.parent.executable", "TargetFilename": "file.path"}
 _FORMAT_TARGETS.update({fmt: _WINDOWS_PROCESS for fmt in WINDOWS_FORMS})
-_FORMAT_TARGETS["winlogbeat"] = {f"winlog.event_data.{k}": v for k, v in _WINDOWS_PROCESS.items()}
+#: Sysmon's hashes of an image or file (``SHA1=...,MD5=...,SHA256=...,IMPHASH=...``), by the name
+#: a flat export and a Winlogbeat document give them: process.hash.* or file.hash.*
+#: (:func:`_field_target`), each algorithm ECS names (``IMPHASH`` is no file hash: left out)
+_SYSMON_HASHES = frozenset({"Hashes", "winlog.event_data.Hashes"})
+_HASH_NAMES = frozenset({"md5", "sha1", "sha256", "sha384", "sha512"})
+_FORMAT_TARGETS["winlogbeat"] = {"winlog.event_id": "event.code",
+                                  **{f"winlog.event_data.{k}": v for k, v in _WINDOWS_PROCESS.items()
+                                     if k != "EventID"}}
 # Windows events exported as flat rows (NXLog/Logstash, OTRF/Mordor) name the event's computer
 # (``Hostname``; the .evtx reader's ``Computer``) and often the machine that forwarded them
 # (``host``: a Windows Event Collector), which both read as host.name elsewhere: the computer is
@@ -266,6 +275,13 @@ def _field_target(key: Any, fields: Mapping[str, Any], fmt: str | None, record: 
     address of the machine it describes, ``host.ip``, as Elastic's Zeek integration maps it."""
     if fmt == "auditd" and key in _AUDIT_PROCESS_USER and _ecs_field("acct", fields.get("acct"), fmt):
         return _AUDIT_PROCESS_USER[key]
+    if str(key) in _SYSMON_HASHES and fmt in (*WINDOWS_FORMS, "winlogbeat"):
+        # Sysmon's 'SHA256=...,MD5=...': the new process's in a process creation (event 1), else
+        # the file's (a driver or image loaded, a file created or deleted), as Winlogbeat maps it
+        if not record:
+            return None  # (a group's: of which event, not told)
+        event = fields.get("EventID", fields.get("winlog.event_id"))
+        return "process.hash" if str(event).strip().removesuffix(".0") == "1" else "file.hash"
     if fmt == "kv" and str(key) == "hostname" and ("devid" in fields or (not record and "devid" in known)):
         # FortiGate's (a group's keys, an entity, carry no devid: the model's input tells): the web
         return "url.domain"  # server a client asked for (webfilter, traffic), no machine of ours
@@ -560,6 +576,12 @@ def _ecs_value(target: str, value: Any) -> Any:
         except (TypeError, ValueError, OverflowError):  # an integer of 400 digits: no port
             return None
         return int(port) if port.is_integer() and 0 <= port <= 65535 else None
+    if target in ("process.hash", "file.hash"):  # Sysmon's 'SHA256=AB12...,MD5=...'
+        pairs = (part.partition("=") for part in str(value).split(","))
+        hashes = {name.strip().lower(): digest.strip().lower() for name, sep, digest in pairs
+                  if sep and name.strip().lower() in _HASH_NAMES
+                  and re.fullmatch(r"[0-9A-Fa-f]{32,128}", digest.strip())}
+        return hashes or None
     if target in _LONG_FIELDS:
         # ECS types it long: a number ('200', 200.0: 200), not its text; no whole number ('2OO',
         # true) is left out, as an index would reject the whole document over it
@@ -657,7 +679,12 @@ def _map_fields(doc: dict[str, Any], fields: Mapping[str, Any], fmt: str | None 
 
 def _put(doc: dict[str, Any], target: str, mapped: Any, fmt: str | None) -> None:
     """Set ECS field ``target`` of ``doc`` to ``mapped`` (a value of a field of data format
-    ``fmt``), with the ``related.*`` list it adds to."""
+    ``fmt``), with the ``related.*`` list it adds to; a dict of hashes (Sysmon's ``Hashes``)
+    sets each of its fields."""
+    if isinstance(mapped, dict):
+        for name, value in mapped.items():
+            _put(doc, f"{target}.{name}", value, fmt)
+        return
     if target == "user.name" and fmt in WINDOWS_FORMS:  # Sysmon's User: 'THESHIRE\\pgustavo'
         domain, sep, name = str(mapped).rpartition("\\")
         if sep and domain and name and "\\" not in domain:
