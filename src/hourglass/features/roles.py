@@ -142,6 +142,10 @@ def _winevent_id(key: str, columns: Iterable[object]) -> bool:
 _WINEVENT_CODES = {"task", "opcode", "level"}
 
 
+#: why a Windows event's ``Task``, ``Opcode`` or ``Level`` is a code (:func:`_winevent_code`)
+_WINEVENT_CODE = "Windows event code (Task, Opcode or Level beside an EventID)"
+
+
 def _winevent_code(key: str, columns: Iterable[object]) -> bool:
     """Whether a column under normalised name ``key`` is a Windows event's ``Task``, ``Opcode`` or
     ``Level`` (:data:`_WINEVENT_CODES`), ``columns`` being its table's column names, one of which
@@ -644,8 +648,7 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
             return _code_role("Windows event id (Id of an event export)", s, max_categories)
     if (_winevent_code(key, columns) and pd.api.types.is_numeric_dtype(s)
             and _named_codes("eventid", "eventid", s)):  # (whole numbers, not near-unique)
-        return _code_role("Windows event code (Task, Opcode or Level beside an EventID)", s,
-                          max_categories)
+        return _code_role(_WINEVENT_CODE, s, max_categories)
     if (key in _ID_NAMES or leaf in _ID_NAMES) and not _account_ids(key, leaf, s):
         return "drop", "identifier/timestamp name"
     if _osquery_counter(key, columns):
@@ -688,6 +691,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
     conv = pd.to_numeric(sample.mask(placeholder), errors="coerce")
     if conv.notna().any() and (conv.notna() | placeholder).mean() >= 0.99:
         coded = _coded(name, key, leaf, conv)  # (nginx's JSON log_format writes "$status" quoted)
+        if not coded and _winevent_code(key, columns) and _named_codes("eventid", "eventid", conv):
+            coded = _WINEVENT_CODE  # (a JSON export's "Level": "4", "Task": "12544")
         if coded:  # the same codes as a CSV's numbers: the same role
             numbers = pd.to_numeric(present, errors="coerce")  # ('6' and '6.0' one code, '-' none)
             return _code_role(coded + _unset_said(sample[placeholder]), numbers, max_categories)

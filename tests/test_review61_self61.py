@@ -1,0 +1,47 @@
+"""Review round 61 (self61): this round's fixes reviewed as a pull request (siblings, regressions)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from hourglass.features.roles import infer_role
+from hourglass.features.tabular import TabularPreprocessor
+
+
+def _security_events(n: int, as_text: bool) -> pd.DataFrame:
+    rows = {"TimeGenerated": [f"2024-03-01T08:{i // 60:02d}:{i % 60:02d}Z" for i in range(n)],
+            "EventID": [(4624, 4625, 4768, 4740)[i % 4] for i in range(n)],
+            "Task": [(12544, 12544, 14339, 13824)[i % 4] for i in range(n)],
+            "Level": [(0, 8, 16)[i % 3] for i in range(n)],
+            "Account": [f"user{i % 7}" for i in range(n)]}
+    df = pd.DataFrame(rows)
+    if as_text:  # as a JSON export writes them: "Task": "12544", "Level": "8"
+        for c in ("Task", "Level"):
+            df[c] = df[c].astype(str).astype(object)
+    return df
+
+
+def test_windows_event_codes_written_as_text_are_codes() -> None:
+    # What was wrong: Task, Opcode and Level beside an EventID were made codes only where they
+    # were read as numbers (a CSV); the same Security events exported as JSON, where they are
+    # text ("Task": "12544", "Level": "8", as the OTRF/Mordor files read with --format jsonl and
+    # a SIEM's JSON export write them), still had both min-max scaled ('numbers stored as text'):
+    # Kerberos' 14339 far past a logon's 12544, and summed per user by an entity model.
+    from hourglass.features.entity import EntityWindows
+
+    text = _security_events(120, as_text=True)
+    cols = list(text.columns)
+    for c in ("Task", "Level"):
+        assert infer_role(c, text[c], max_categories=50, columns=cols) == (
+            "categorical", "Windows event code (Task, Opcode or Level beside an EventID)"), c
+    pre = TabularPreprocessor().fit(text)
+    numbers = TabularPreprocessor().fit(_security_events(120, as_text=False))
+    assert (pre.roles_["Task"], pre.roles_["Level"]) == ("categorical", "categorical")
+    assert pre.feature_names_ == numbers.feature_names_  # the same features as the CSV's numbers
+    ew = EntityWindows("Account", "TimeGenerated", bucket="1h")
+    assert ew.summed_columns(text) == []  # counted as codes, not summed
+    # a task count as text, with no Windows event table around it, stays a number
+    assert infer_role("Task", text["Task"], max_categories=50, columns=["Task", "hours"])[0] == "numeric"
