@@ -45,3 +45,27 @@ def test_windows_event_codes_written_as_text_are_codes() -> None:
     assert ew.summed_columns(text) == []  # counted as codes, not summed
     # a task count as text, with no Windows event table around it, stays a number
     assert infer_role("Task", text["Task"], max_categories=50, columns=["Task", "hours"])[0] == "numeric"
+
+
+def test_windows_event_codes_of_a_get_winevent_export_are_codes() -> None:
+    # What was wrong: README says Task, Opcode and Level are codes beside a Windows event id,
+    # PowerShell's `Get-WinEvent | Export-Csv` Id among them, but only a column named EventID
+    # counted: that export (Id, Level 0/4, Task 12544/12545, Opcode beside ProviderName,
+    # TimeCreated, RecordId) had its Level and Task min-max scaled ('numeric values'), Task
+    # 14339 read as far past 12544, and summed per user by an entity model.
+    n = 120
+    df = pd.DataFrame({"TimeCreated": [f"2024-03-01 08:{i // 60:02d}:{i % 60:02d}" for i in range(n)],
+                       "Id": [(4624, 4625, 4768)[i % 3] for i in range(n)],
+                       "Level": [(0, 4)[i % 2] for i in range(n)],
+                       "Task": [(12544, 12544, 14339)[i % 3] for i in range(n)],
+                       "Opcode": [(0, 0, 1)[i % 3] for i in range(n)],
+                       "ProviderName": ["Microsoft-Windows-Security-Auditing"] * n,
+                       "RecordId": range(1000, 1000 + n), "bytes": [i % 17 for i in range(n)]})
+    pre = TabularPreprocessor().fit(df)
+    for c in ("Level", "Task", "Opcode"):
+        assert (pre.roles_[c], pre.reasons_[c]) == (
+            "categorical", "Windows event code (Task, Opcode or Level beside an EventID)"), c
+    assert pre.roles_["Id"] == "categorical" and pre.roles_["bytes"] == "numeric"
+    # a table of row ids beside a Level, no event export: Level stays a number
+    plain = pd.DataFrame({"Id": range(n), "Level": [(0, 4)[i % 2] for i in range(n)]})
+    assert TabularPreprocessor().fit(plain).roles_["Level"] == "numeric"

@@ -149,14 +149,20 @@ _WINEVENT_CODE = "Windows event code (Task, Opcode or Level beside an EventID)"
 def _winevent_code(key: str, columns: Iterable[object]) -> bool:
     """Whether a column under normalised name ``key`` is a Windows event's ``Task``, ``Opcode`` or
     ``Level`` (:data:`_WINEVENT_CODES`), ``columns`` being its table's column names, one of which
-    is an ``EventID``.
+    is an ``EventID``, or the ``Id`` of PowerShell's ``Get-WinEvent | Export-Csv``
+    (:func:`_winevent_id`).
 
     Examples
     --------
     >>> _winevent_code("task", ["TimeGenerated", "EventID", "Task"]), _winevent_code("task", ["Task"])
     (True, False)
+    >>> _winevent_code("level", ["Id", "Level", "ProviderName", "TimeCreated"])
+    True
     """
-    return key in _WINEVENT_CODES and any(_norm(str(c)) == "eventid" for c in columns)
+    if key not in _WINEVENT_CODES:
+        return False
+    names = {_norm(str(c)) for c in columns}
+    return "eventid" in names or ("id" in names and _winevent_id("id", names))
 
 
 #: the envelope of an osquery result log line (``osqueryd.results.log``, differential or snapshot)
