@@ -69,3 +69,30 @@ def test_windows_event_codes_of_a_get_winevent_export_are_codes() -> None:
     # a table of row ids beside a Level, no event export: Level stays a number
     plain = pd.DataFrame({"Id": range(n), "Level": [(0, 4)[i % 2] for i in range(n)]})
     assert TabularPreprocessor().fit(plain).roles_["Level"] == "numeric"
+
+
+def test_stream_names_an_elasticsearch_search_response(tmp_path: Path) -> None:
+    # What was wrong: score refuses an Elasticsearch _search response saved whole (every hit in
+    # one object) with the recipe jq -c '.hits.hits[]', but stream, fed the same response
+    # (curl .../_search | hourglass stream MODEL), said "line 1: missing column 'bytes' (each row
+    # needs ...; send null for a missing value ...)", nothing saying what the line was, and with
+    # --on-bad-rows skip streamed nothing: "streamed 0 rows ..., skipped 1 malformed line(s)".
+    from hourglass.cli import app
+    from tests._cli import runner, small_labelled_model
+
+    made = small_labelled_model(tmp_path)
+    hits = [{"_index": "logs", "_id": str(i), "_score": 1.0, "_source": row}
+            for i, row in enumerate(made["frame"].drop(columns="label").head(3).to_dict("records"))]
+    response = {"took": 3, "timed_out": False,
+                "_shards": {"total": 1, "successful": 1, "skipped": 0, "failed": 0},
+                "hits": {"total": {"value": 3, "relation": "eq"}, "max_score": 1.0, "hits": hits}}
+    said = ("<stdin>: line 1: an Elasticsearch/OpenSearch search response (its events under "
+            "hits.hits), not one event a line; write its hits one a line (jq -c '.hits.hits[]')")
+    for skip in ([], ["--on-bad-rows", "skip"]):
+        res = runner.invoke(app, ["stream", str(made["model"]), *skip], input=json.dumps(response) + "\n")
+        assert res.exit_code == 2 and said in res.stderr, res.stderr
+        assert "Traceback" not in res.stderr and res.stdout == ""
+    # an event with a field named hits (a web server's counter) streams as before
+    row = {**made["frame"].drop(columns="label").iloc[0].to_dict(), "hits": 4}
+    res = runner.invoke(app, ["stream", str(made["model"])], input=json.dumps(row) + "\n")
+    assert res.exit_code == 0 and "streamed 1 row" in res.stderr, res.stderr

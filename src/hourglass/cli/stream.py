@@ -454,7 +454,14 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
     a bad line that stops the stream, and at :data:`_INPUT_END`, the events still open are
     completed."""
     from hourglass.ingest.cef import JSON_LINE_HINT, _utf8, json_line, record_noun
-    from hourglass.ingest.tables import flat_record, pretty_json_command, pretty_json_refusal, splunk_note
+    from hourglass.ingest.tables import (
+        flat_record,
+        pretty_json_command,
+        pretty_json_refusal,
+        search_response,
+        search_response_refusal,
+        splunk_note,
+    )
 
     parse = getattr(line_spec, "parse", None)
     expand = getattr(line_spec, "expand", None) if parse is None else None
@@ -550,6 +557,11 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
                 "%s: line %d: Splunk's export message, no event, left out%s", where, number,
                 f" ({note})" if note else "")
             continue
+        if (problem is None and parse is None and expand is None and isinstance(row, dict)
+                and "hits" in row and search_response(row, row["hits"])):
+            # an Elasticsearch search response: every event in this one line, as score refuses it
+            # (skip mode too: no bad line, but the input of another kind)
+            problem, document, advice = search_response_refusal(), True, ""
         if problem is None:
             if events is not None:
                 completed(events.add(row, number))
