@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from hourglass.features.roles import infer_role
 from hourglass.features.tabular import TabularPreprocessor
@@ -96,3 +97,36 @@ def test_stream_names_an_elasticsearch_search_response(tmp_path: Path) -> None:
     row = {**made["frame"].drop(columns="label").iloc[0].to_dict(), "hits": 4}
     res = runner.invoke(app, ["stream", str(made["model"])], input=json.dumps(row) + "\n")
     assert res.exit_code == 0 and "streamed 1 row" in res.stderr, res.stderr
+
+
+def test_every_message_of_a_splunk_json_export_is_said(tmp_path: Path,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: a Splunk JSON export's message lines are left out with a warning, but the
+    # file readers said only the first: an export whose first line said "INFO: Your timerange
+    # was substituted" and whose last said "WARN: Search results might be incomplete: the
+    # search process on the peer 'idx2' ended prematurely" trained and scored with the INFO
+    # alone on stderr, the warning that the export is incomplete left out unsaid (stream said
+    # both). Each message is now said once; a repeated one, or a line of none, is not.
+    import logging
+
+    from hourglass.ingest import read_table
+
+    def note(kind: str, text: str) -> str:
+        return json.dumps({"preview": False, "messages": [{"type": kind, "text": text}]}) + "\n"
+
+    rows = "".join(json.dumps({"preview": False, "offset": i, "result": {"bytes": str(i), "host": "web1"}})
+                   + "\n" for i in range(20))
+    info = note("INFO", "Your timerange was substituted")
+    warn = note("WARN", "Search results might be incomplete: the search process on the peer 'idx2' "
+                        "ended prematurely")
+    path = tmp_path / "export.json"
+    path.write_text(info + rows + info + json.dumps({"preview": False, "lastrow": True}) + "\n" + warn)
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        df = read_table(path)
+    assert len(df) == 20
+    said = [m for m in caplog.messages if "Splunk's export message" in m]
+    assert said == [f"{path}: line 1: Splunk's export message, no event, left out (INFO: Your "
+                    "timerange was substituted)",
+                    f"{path}: line 24: Splunk's export message, no event, left out (WARN: Search "
+                    "results might be incomplete: the search process on the peer 'idx2' ended "
+                    "prematurely)"]

@@ -664,6 +664,10 @@ _SPLUNK_NOTE_KEYS = frozenset({"preview", "offset", "init_offset", "lastrow", "m
                                "highlighted"})
 
 
+#: the most distinct messages of a Splunk export's message lines a file's reading says
+_SAID_NOTES = 10
+
+
 def splunk_note(obj: Mapping[str, Any]) -> str | None:
     """The text of a line of Splunk's JSON export that holds no result (:data:`_SPLUNK_NOTE_KEYS`:
     its messages, ``""`` where there are none), else ``None``: no event, though a JSON object.
@@ -2855,7 +2859,7 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
     # rows, which share its line, a run of their own whose line is given negated (run_line)
     starts, firsts = array("q"), array("q")
     after = 0  # the line after the last row's
-    notes = 0  # the lines of a Splunk export's messages, left out
+    notes: set[str] = set()  # the messages of a Splunk export's lines left out, each said once
     stats.lines_of = functools.partial(run_line, starts, firsts)
     with open_lines(path) as fh:  # lines ended by a CR alone (classic Mac OS): each a line
         readline, lineno = fh.readline, 0
@@ -2916,10 +2920,12 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
             if page is None and event is None and isinstance(obj, dict) and "preview" in obj:
                 note = splunk_note(obj)
                 if note is not None:  # no event (read as one, a row of nothing: an alert)
-                    if not notes:
+                    # each message said (a later line's 'WARN: ... results may be incomplete' was
+                    # left out unsaid after the first line's INFO), a few at most
+                    if (not notes or note) and note not in notes and len(notes) < _SAID_NOTES:
                         logger.warning("%s: line %d: Splunk's export message, no event, left out%s",
                                        path, lineno, f" ({note})" if note else "")
-                    notes += 1
+                    notes.add(note)
                     continue
             try:
                 events = page(obj) if page is not None else None
