@@ -130,3 +130,32 @@ def test_every_message_of_a_splunk_json_export_is_said(tmp_path: Path,
                     f"{path}: line 24: Splunk's export message, no event, left out (WARN: Search "
                     "results might be incomplete: the search process on the peer 'idx2' ended "
                     "prematurely)"]
+
+
+def test_drop_given_a_comma_list_of_columns_says_how_to_drop_them(tmp_path: Path) -> None:
+    # What was wrong: --keep given a SIEM's field list ('bytes,proto') now says it takes one
+    # name, given once a column, but train's --drop and --categorical, given the same list,
+    # said only "--drop: no column 'bytes,proto' in flows.csv; columns are bytes, pkts, proto,
+    # label" (and a time-series model's --drop likewise), the file holding both.
+    from hourglass.cli import app
+    from tests._cli import one_line_error, runner
+
+    frame = pd.DataFrame({"bytes": [float(i % 13) for i in range(60)], "pkts": [i % 5 for i in range(60)],
+                          "proto": ["tcp", "udp", "tcp"] * 20})
+    data = tmp_path / "flows.csv"
+    frame.to_csv(data, index=False)
+    out = tmp_path / "m"
+    for option in ("--drop", "--categorical"):
+        one_line_error(["train", str(data), "-o", str(out), option, "pkts, proto"],
+                       f"{option}: no column 'pkts, proto' in {data}; give {option} once a column: "
+                       f"{option} pkts {option} proto")
+        assert not out.exists()
+    series = frame.drop(columns="proto").assign(ts=pd.date_range("2024-03-01", periods=60, freq="min"))
+    series.to_csv(tmp_path / "series.csv", index=False)
+    one_line_error(["train", str(tmp_path / "series.csv"), "-o", str(out), "--model", "lstm-ae",
+                    "--timestamp-col", "ts", "--drop", "bytes,pkts"],
+                   f"--drop: no column 'bytes,pkts' in {tmp_path / 'series.csv'}; give --drop once "
+                   "a column: --drop bytes --drop pkts")
+    # a list naming a column the data lacks is refused as before, naming the columns
+    res = runner.invoke(app, ["train", str(data), "-o", str(out), "--drop", "pkts,host"])
+    assert res.exit_code == 2 and "columns are bytes, pkts, proto" in res.stderr, res.stderr

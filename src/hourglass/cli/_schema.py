@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from hourglass._columns import listed_columns, near_names, shown_column
+from hourglass._columns import listed_columns, near_names, one_name_each, shown_column
 from hourglass._labels import label_like
 from hourglass.cli._common import feature_option, refuse_format_drop
 from hourglass.errors import HourglassError, InputError
@@ -255,8 +255,10 @@ def preprocessor_for(df: pd.DataFrame, source: str, *, spec: DatasetSpec | None,
     for opt, cols in (("--drop", drop), ("--role", list(roles or {})), ("--categorical", categorical),
                       ("--timestamp-col", [time_col] if time_col is not None else [])):
         missing = [c for c in cols if c not in df.columns]
-        # --drop source, read as source.ip ...; --drop 'cafe\u0301' of a column 'caf\xe9'
-        nested = nested_note(missing[:1], df.columns) or near_names(missing[:1], df.columns)
+        # --drop source, read as source.ip ...; --drop 'cafe\u0301' of a column 'caf\xe9'; --drop
+        # a,b, a list where one name goes
+        nested = nested_note(missing[:1], df.columns) or near_names(missing[:1], df.columns) or (
+            one_name_each(opt, missing[0], df.columns) if missing else "")
         if nested:
             raise HourglassError(f"{opt}: no column {missing[0]!r} in {source}; {nested}")
         if missing:

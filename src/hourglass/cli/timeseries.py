@@ -17,7 +17,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from hourglass._columns import counted, counted_as, listed_columns, shown_column
+from hourglass._columns import counted, counted_as, listed_columns, one_name_each, shown_column
 from hourglass._labels import label_like
 from hourglass._limits import WHOLE_TOP
 from hourglass._numbers import label_numbers
@@ -214,9 +214,9 @@ def train_timeseries(
         _warn_labelled_training(train_df[label], label, data, protocol=len(train_df) < len(df))
     missing = [c for c in drop if c not in df.columns]
     if missing:  # a typo would silently keep the channel the user meant to drop
-        raise HourglassError(f"--drop: no column {missing[0]!r} in {data}; columns are "
-                             f"{listed_columns(list(df.columns)[:8])}"
-                             f"{' ...' if df.shape[1] > 8 else ''}")
+        listed = one_name_each("--drop", missing[0], df.columns)  # --drop a,b: one name goes
+        raise HourglassError(f"--drop: no column {missing[0]!r} in {data}; " + (listed or (
+            f"columns are {listed_columns(list(df.columns)[:8])}{' ...' if df.shape[1] > 8 else ''}")))
     grid = frequency(freq) if freq else (ds.freq if ds else None)  # (1H: saved as 1h)
     if agg is not None and (time_col is None or grid == "rows"):  # nothing it would combine
         untimed = ds.name if ds is not None and time_col is None else None  # ASD, SMD: numbers only
