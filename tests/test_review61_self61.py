@@ -159,3 +159,41 @@ def test_drop_given_a_comma_list_of_columns_says_how_to_drop_them(tmp_path: Path
     # a list naming a column the data lacks is refused as before, naming the columns
     res = runner.invoke(app, ["train", str(data), "-o", str(out), "--drop", "pkts,host"])
     assert res.exit_code == 2 and "columns are bytes, pkts, proto" in res.stderr, res.stderr
+
+
+def test_splunk_exports_give_their_event_time(tmp_path: Path) -> None:
+    # What was wrong: train takes an Elasticsearch hit's _source.@timestamp as the event time,
+    # but a Splunk export's own, _time (the UI's CSV export, outputcsv) or result._time (its JSON
+    # export, search/jobs/export), was never one: the ECS alerts of a model of either carried
+    # the scoring time ("timestamp_from": "scoring"), not the event's (2024-03-01T08:00:07Z).
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    times = [f"2024-03-01T08:{i // 60:02d}:{i % 60:02d}.000+00:00" for i in range(60)]
+    csv = pd.DataFrame({"_time": times, "_raw": [f"event {i}" for i in range(60)],
+                        "_serial": range(60), "splunk_server": ["idx1"] * 60,
+                        "bytes": [float(100 + i % 13) for i in range(60)],
+                        "action": ["allowed", "blocked"] * 30})
+    (tmp_path / "export.csv").write_text(csv.to_csv(index=False))
+    lines = [json.dumps({"preview": False, "offset": i, "result": {
+        "_time": times[i], "bytes": str(100 + i % 13), "action": ("allowed", "blocked")[i % 2]}})
+        for i in range(60)]
+    (tmp_path / "export.json").write_text("\n".join(lines) + "\n")
+    for name, col in (("export.csv", "_time"), ("export.json", "result._time")):
+        data, model, out = tmp_path / name, tmp_path / f"m-{name}", tmp_path / f"{name}.jsonl"
+        res = runner.invoke(app, ["train", str(data), "-o", str(model), "--epochs", "1", "--hidden", "4,2"])
+        assert res.exit_code == 0, res.output
+        assert f"event time from column {col!r} (a Splunk export's event time)" in res.stderr
+        res = runner.invoke(app, ["--threads", "1", "score", str(model), str(data), "-o", str(out),
+                                  "--alert-format", "ecs", "-q"])
+        assert res.exit_code == 0, res.output
+        docs = [json.loads(line) for line in out.read_text().splitlines()]
+        assert docs, res.output  # (the flagged rows' alerts) each at its row's own time
+        for doc in docs:
+            row = doc["hourglass"]["row"]
+            assert doc["@timestamp"] == f"2024-03-01T08:00:{row:02d}.000Z", doc
+            assert doc["hourglass"]["timestamp_from"] == "data"
+    # a _time without another of Splunk's fields is no Splunk export's: not taken unasked
+    from hourglass.features.roles import splunk_time
+
+    assert splunk_time(["_time", "bytes", "action"]) is None

@@ -17,6 +17,7 @@ from hourglass._columns import listed_columns, near_names, one_name_each, shown_
 from hourglass._labels import label_like
 from hourglass.cli._common import feature_option, refuse_format_drop
 from hourglass.errors import HourglassError, InputError
+from hourglass.features.roles import splunk_time
 from hourglass.features.spellings import one_form
 from hourglass.features.tabular import TabularPreprocessor
 from hourglass.ingest import DatasetSpec, resolve_format
@@ -190,7 +191,8 @@ def resolve_spec(dataset: str | None, label_col: str | None, normal: list[str] |
 def format_time_column(df: pd.DataFrame, spec: DatasetSpec) -> str | None:
     """The format's own event-time column (Zeek's ``ts``), else (a format without one, or a file
     without it) Elastic Common Schema's ``@timestamp`` (an Elasticsearch hit's,
-    ``_source.@timestamp``, where the table has no other), when ``df`` has one that reads as times:
+    ``_source.@timestamp``, where the table has no other), or a Splunk export's ``_time``
+    (:func:`~hourglass.features.roles.splunk_time`), when ``df`` has one that reads as times:
     ``train`` keeps it as the model's time column (alerts then carry each record's time, per-day
     budgets get the event rate). One that does not read is left out with a warning."""
     from hourglass.thresholds import events_per_day
@@ -200,6 +202,8 @@ def format_time_column(df: pd.DataFrame, spec: DatasetSpec) -> str | None:
         col, whose = ECS_TIME, "Elastic Common Schema's event time"
     elif (col is None or col not in df.columns) and ECS_HIT_TIME in df.columns:
         col, whose = ECS_HIT_TIME, "Elastic Common Schema's event time in an Elasticsearch hit"
+    elif (col is None or col not in df.columns) and (splunk := splunk_time(df.columns)) is not None:
+        col, whose = splunk, "a Splunk export's event time"
     if col is None or col not in df.columns:
         return None
     try:

@@ -25,7 +25,7 @@ __all__ = ["NULL_TEXT", "PLACEHOLDERS", "ROLES", "SCORE_OUTPUT", "SEPARATED_NUMB
            "foreign_digit_number", "identifier_name", "infer_role", "ip_parts", "ipv4_bucket",
            "ipv4_private", "is_time_name", "near_unique", "numeric_identifier",
            "port_numbers", "score_output_columns", "separated_hint", "separated_number",
-           "separated_warning", "stable_hash", "string_values", "unit_number"]
+           "separated_warning", "splunk_time", "stable_hash", "string_values", "unit_number"]
 
 logger = logging.getLogger(__name__)
 
@@ -254,6 +254,27 @@ _ELASTIC_HIT_META = frozenset({"_index", "_type", "_score", "_routing", "_versio
 def _field_leaf(name: object) -> str:
     """The last part of a (flattened) field name, lowered: ``result._bkt`` -> ``_bkt``."""
     return str(name).rsplit(".", 1)[-1].strip().lower()
+
+
+def splunk_time(columns: Iterable[object]) -> str | None:
+    """The event time of a Splunk export of ``columns``: ``_time`` in a table that two of
+    Splunk's internal fields tell (:data:`_SPLUNK_TELLS`: ``outputcsv``, the UI's CSV export),
+    ``result._time`` in its JSON export (``search/jobs/export``: beside ``preview`` or
+    ``offset``); else ``None``.
+
+    Examples
+    --------
+    >>> splunk_time(["_time", "_raw", "src"]), splunk_time(["preview", "offset", "result._time"])
+    ('_time', 'result._time')
+    >>> splunk_time(["_time", "src"]) is None, splunk_time(["result._time", "result.src"]) is None
+    (True, True)
+    """
+    names = {str(c) for c in columns}
+    if "_time" in names and len(_SPLUNK_TELLS & {_field_leaf(c) for c in names}) >= 2:
+        return "_time"
+    if "result._time" in names and names & {"preview", "offset"}:
+        return "result._time"
+    return None
 
 
 def _export_bookkeeping(name: str, columns: Iterable[object]) -> str:
