@@ -1220,6 +1220,13 @@ def separated_warning(name: object, s: pd.Series, role: str, why: str) -> str | 
                 f"(e.g. {example!r}), as Splunk exports a multivalue field: such a cell is no "
                 f"number (role {role}: {why}); export one value a cell (SPL: | mvexpand {name}, or | eval "
                 f"{name}=mvindex({name}, 0)) to use them as numbers")
+    example = json_multivalue_number(s)
+    if example is not None:  # the same in Splunk's JSON export: a JSON array where several
+        field = str(name).removeprefix("result.")  # (the field's name in SPL: no 'result.')
+        return (f"column {str(name)!r} holds numbers, some cells several in a JSON array (e.g. "
+                f"{example!r}), as Splunk's JSON export writes a multivalue field: such a cell is "
+                f"no number (role {role}: {why}); export one value a cell (SPL: | mvexpand {field}, "
+                f"or | eval {field}=mvindex({field}, 0)) to use them as numbers")
     example = json_object_text(s)
     if example is not None:  # a SIEM's dynamic column in a CSV export: one value, never its fields
         return (f"column {str(name)!r} holds JSON objects as text (e.g. {example!r}), as a Log "
@@ -1251,6 +1258,40 @@ def multivalue_number(s: pd.Series, sample: int = 2000) -> str | None:
     if pd.to_numeric(parts, errors="coerce").isna().any():
         return None
     return str(text[several].iloc[0])
+
+
+def json_multivalue_number(s: pd.Series, sample: int = 2000) -> str | None:
+    """The first cell of text column ``s`` that holds a JSON array of numbers (``'["1200",
+    "3400"]'``: a Splunk multivalue field in its JSON export, whose single values are plain)
+    where the other cells of the first ``sample`` present hold one number each, one cell at
+    least (a column of arrays alone, as Zeek's vectors are, is no such field), else ``None``.
+
+    Examples
+    --------
+    >>> json_multivalue_number(pd.Series(["12", '["1200", "3400"]', None, "7"]))
+    '["1200", "3400"]'
+    >>> json_multivalue_number(pd.Series(['[1, 2]', '[3]']))  # (arrays alone)
+    >>> json_multivalue_number(pd.Series(["1", '["a"]']))
+    """
+    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        return None
+    text = s.dropna().iloc[:sample].astype(str).str.strip()
+    arrays = (text.str.startswith("[") & text.str.endswith("]")).to_numpy(dtype=bool)
+    if not arrays.any() or arrays.all():
+        return None
+    if pd.to_numeric(text[~arrays], errors="coerce").isna().any():
+        return None
+    for cell in text[arrays]:
+        try:
+            values = json.loads(cell)
+        except (ValueError, RecursionError):
+            return None
+        if not (isinstance(values, list) and values and all(
+                isinstance(v, (int, float, str)) and not isinstance(v, bool) for v in values)):
+            return None
+        if pd.to_numeric(pd.Series([str(v) for v in values]), errors="coerce").isna().any():
+            return None
+    return str(text[arrays].iloc[0])
 
 
 def json_object_text(s: pd.Series, sample: int = 200) -> str | None:
