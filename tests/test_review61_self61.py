@@ -230,3 +230,34 @@ def test_splunk_json_export_multivalue_numbers_are_said(tmp_path: Path,
     from hourglass.features.roles import json_multivalue_number
 
     assert json_multivalue_number(pd.Series(["[60.0, 3600.0]", "[60.0]"] * 10)) is None
+
+
+def test_json_arrays_of_objects_as_text_are_said(caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: a column of JSON objects as text (a Log Analytics dynamic column in a CSV
+    # export, LocationDetails) now gets a warning, but a dynamic column of arrays of objects,
+    # SigninLogs' AuthenticationDetails ('[{"authenticationMethod": "Password", "succeeded":
+    # false, ...}]') and ConditionalAccessPolicies, was read unsaid as one text value: dropped as
+    # near-unique text (120 distinct of 120), the sign-in's method and its failure lost, or
+    # one-hot by whole array.
+    import logging
+
+    n = 120
+    details = [json.dumps([{"authenticationStepDateTime": f"2024-03-01T08:{i // 60:02d}:{i % 60:02d}Z",
+                            "authenticationMethod": ("Password", "Mobile app notification")[i % 2],
+                            "succeeded": i % 3 == 0}]) for i in range(n)]
+    df = pd.DataFrame({"UserPrincipalName": [f"u{i % 9}@example.com" for i in range(n)],
+                       "AuthenticationDetails": details, "Policies": ["[]", '[{"result": "success"}]'] * 60,
+                       "Tags": ['["a", "b"]'] * n, "bytes": range(n)})
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        pre = TabularPreprocessor().fit(df)
+    said = [m for m in caplog.messages if "JSON arrays" in m]
+    assert len(said) == 2, said
+    assert said[0] == (
+        "column 'AuthenticationDetails' holds JSON arrays of objects as text (e.g. "
+        "'[{\"authenticationStepDateTime\": \"2024-0…'): read as one text value (role drop: "
+        "near-unique text (120 distinct of 120)), not as its objects' fields; give the fields you "
+        "need as columns of their own (a Log Analytics (Sentinel) export's dynamic column: KQL | "
+        "extend FIELD = tostring(AuthenticationDetails[0].FIELD))")
+    assert said[1].startswith("column 'Policies' holds JSON arrays of objects as text (e.g. "
+                              "'[{\"result\": \"success\"}]'): read as one text value (role categorical")
+    assert pre.roles_["AuthenticationDetails"] == "drop"  # (roles as they were: the warning is all)

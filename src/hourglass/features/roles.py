@@ -1233,6 +1233,12 @@ def separated_warning(name: object, s: pd.Series, role: str, why: str) -> str | 
                 f"Analytics (Sentinel) export writes a dynamic column: read as one text value "
                 f"(role {role}: {why}), not as its fields; export the fields you need as columns "
                 f"(KQL: | evaluate bag_unpack({name}))")
+    example = json_array_text(s)
+    if example is not None:  # the same of an array of objects (SigninLogs' AuthenticationDetails)
+        return (f"column {str(name)!r} holds JSON arrays of objects as text (e.g. {example!r}): "
+                f"read as one text value (role {role}: {why}), not as its objects' fields; give the "
+                f"fields you need as columns of their own (a Log Analytics (Sentinel) export's "
+                f"dynamic column: KQL | extend FIELD = tostring({name}[0].FIELD))")
     return None
 
 
@@ -1292,6 +1298,41 @@ def json_multivalue_number(s: pd.Series, sample: int = 2000) -> str | None:
         if pd.to_numeric(pd.Series([str(v) for v in values]), errors="coerce").isna().any():
             return None
     return str(text[arrays].iloc[0])
+
+
+def json_array_text(s: pd.Series, sample: int = 200) -> str | None:
+    """The first value (cut to 40 characters) of column ``s`` when its text values are JSON
+    arrays of objects, every one of the first ``sample`` present, one object at least
+    (``[{"authenticationMethod": "Password", ...}]``: a Log Analytics dynamic column of arrays in
+    a CSV export, SigninLogs' ``AuthenticationDetails``), else ``None``.
+
+    Examples
+    --------
+    >>> json_array_text(pd.Series(['[{"method": "Password"}]', "[]", None]))
+    '[{"method": "Password"}]'
+    >>> [json_array_text(pd.Series([v])) for v in ("[]", '["a", "b"]', "[1]")]
+    [None, None, None]
+    """
+    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        return None
+    present = s.dropna().iloc[:sample]
+    if not len(present):
+        return None
+    text = present.astype(str).str.strip()
+    if not (text.str.startswith("[") & text.str.endswith("]")).all():
+        return None
+    first = None
+    for value in text:
+        try:
+            items = json.loads(value)
+        except (ValueError, RecursionError):
+            return None
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            return None
+        first = first if first is not None or not items else value
+    if first is None:  # empty arrays alone: nothing to say of their fields
+        return None
+    return first if len(first) <= 40 else first[:39] + "…"
 
 
 def json_object_text(s: pd.Series, sample: int = 200) -> str | None:
