@@ -261,3 +261,43 @@ def test_json_arrays_of_objects_as_text_are_said(caplog: pytest.LogCaptureFixtur
     assert said[1].startswith("column 'Policies' holds JSON arrays of objects as text (e.g. "
                               "'[{\"result\": \"success\"}]'): read as one text value (role categorical")
     assert pre.roles_["AuthenticationDetails"] == "drop"  # (roles as they were: the warning is all)
+
+
+def test_splunk_results_document_is_refused_with_its_recipe(tmp_path: Path) -> None:
+    # What was wrong: an Elasticsearch _search response saved whole is refused with its recipe,
+    # but Splunk's own such document, a search's results as the REST API gives them
+    # (curl .../search/jobs/SID/results?output_mode=json > results.json: {"preview": false,
+    # "init_offset": 0, "messages": [], "fields": [...], "results": [{...}, ...]}), was read as
+    # JSON lines of one row, its envelope: train said 'AutoEncoder: 1 training row; fitting needs
+    # at least 2' of a file of 60 events, score and stream a row of nothing.
+    from hourglass.cli import app
+    from hourglass.errors import InputError
+    from hourglass.ingest import read_table
+    from tests._cli import runner, small_labelled_model
+
+    made = small_labelled_model(tmp_path)
+    events = made["frame"].drop(columns="label").head(60).to_dict("records")
+    doc = {"preview": False, "init_offset": 0, "messages": [],
+           "fields": [{"name": k} for k in events[0]], "results": events, "highlighted": {}}
+    said = ("line 1: a Splunk search's results as one JSON document (search/jobs/SID/results, "
+            "output_mode=json: its events under results), not one event a line; export the search "
+            "with search/jobs/export (one result a line), or write its results one a line "
+            "(jq -c '.results[]')")
+    one, pretty = tmp_path / "results.json", tmp_path / "pretty.json"
+    one.write_text(json.dumps(doc) + "\n")
+    pretty.write_text(json.dumps(doc, indent=2) + "\n")
+    for path in (one, pretty):
+        for skip in ("error", "skip"):
+            with pytest.raises(InputError) as err:
+                read_table(path, on_bad_rows=skip)
+            assert str(err.value) == f"{path}: {said}"
+    res = runner.invoke(app, ["stream", str(made["model"]), "--on-bad-rows", "skip"], input=one.read_text())
+    assert res.exit_code == 2 and f"<stdin>: {said}" in res.stderr, res.stderr
+    # the recipe's lines read as the events
+    lines = tmp_path / "results.jsonl"
+    lines.write_text("".join(json.dumps(e) + "\n" for e in doc["results"]))
+    assert len(read_table(lines)) == 60
+    # an event with fields named results and preview is a row
+    row = tmp_path / "row.jsonl"
+    row.write_text(json.dumps({"preview": "on", "results": 3, "user": "a"}) + "\n")
+    assert len(read_table(row)) == 1

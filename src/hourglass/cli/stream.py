@@ -461,6 +461,8 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
         search_response,
         search_response_refusal,
         splunk_note,
+        splunk_results,
+        splunk_results_refusal,
     )
 
     parse = getattr(line_spec, "parse", None)
@@ -562,6 +564,9 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
             # an Elasticsearch search response: every event in this one line, as score refuses it
             # (skip mode too: no bad line, but the input of another kind)
             problem, document, advice = search_response_refusal(), True, ""
+        elif (problem is None and parse is None and expand is None and isinstance(row, dict)
+                and "results" in row and splunk_results(row, row["results"])):
+            problem, document, advice = splunk_results_refusal(), True, ""  # (likewise, Splunk's)
         if problem is None:
             if events is not None:
                 completed(events.add(row, number))

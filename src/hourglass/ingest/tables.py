@@ -657,6 +657,43 @@ def search_response(keys: Iterable[object], hits: object = None) -> bool:
     return hits is None or (isinstance(hits, dict) and isinstance(hits.get("hits"), list))
 
 
+#: the ``jq`` command that writes a Splunk search's results (one JSON document) one a line
+SPLUNK_RESULTS_JQ = "jq -c '.results[]'"
+
+
+def splunk_results(keys: Iterable[object], results: object = None) -> bool:
+    """Whether an object of top-level ``keys`` (its ``results`` value, where known, ``results``)
+    is a Splunk search's results as one JSON document (``search/jobs/SID/results`` with
+    ``output_mode=json``: ``{"preview": false, "init_offset": 0, "messages": [], "fields": [...],
+    "results": [{...}, ...]}``), whose events are its ``results``: read as a row, the whole
+    document was one row of its envelope.
+
+    Examples
+    --------
+    >>> splunk_results({"preview", "init_offset", "results"}), splunk_results({"results", "user"})
+    (True, False)
+    >>> splunk_results({"preview", "results"}, "ok"), splunk_results({"preview", "results"}, [])
+    (False, True)
+    """
+    keys = set(keys)
+    return "results" in keys and "preview" in keys and (results is None or isinstance(results, list))
+
+
+def splunk_results_refusal() -> str:
+    """Why a Splunk search's results document (:func:`splunk_results`) is refused as JSON lines,
+    and the recipe.
+
+    Examples
+    --------
+    >>> splunk_results_refusal()[-18:]
+    '(jq -c \'.results[]\')'
+    """
+    return ("a Splunk search's results as one JSON document (search/jobs/SID/results, "
+            "output_mode=json: its events under results), not one event a line; export the search "
+            "with search/jobs/export (one result a line), or write its results one a line "
+            f"({SPLUNK_RESULTS_JQ})")
+
+
 #: the keys of a line of Splunk's JSON export (``search/jobs/export``) that holds no result: the
 #: search's messages (``{"preview": false, "messages": [{"type": "INFO", "text": ...}]}``), or
 #: an empty search's last line
@@ -2887,9 +2924,11 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                     # refused with --on-bad-rows skip too: its other lines are no bad rows but the
                     # rest of the document, and one that parses alone (an array's last object on a
                     # line of its own) was read as the file's one row
-                    if jq == "jq -c ." and search_response(top_keys(read_head(path))):
+                    if jq == "jq -c ." and search_response(head_keys := top_keys(read_head(path))):
                         # ('jq -c .' wrote the response on one line: a file of one row)
                         raise InputError(f"{path}: line {lineno}: {search_response_refusal()}") from None
+                    if jq == "jq -c ." and splunk_results(head_keys):  # (likewise)
+                        raise InputError(f"{path}: line {lineno}: {splunk_results_refusal()}") from None
                     raise InputError(f"{path}: line {lineno}: {pretty_json_refusal(jq)}") from None
                 first = False
                 if on_bad_rows == "skip":
@@ -2918,6 +2957,8 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                 # (refused with --on-bad-rows skip too: no bad row, but every event in one line)
                 raise InputError(f"{path}: line {lineno}: {search_response_refusal()}")
             if page is None and event is None and isinstance(obj, dict) and "preview" in obj:
+                if "results" in obj and splunk_results(obj, obj["results"]):  # (likewise: skip too)
+                    raise InputError(f"{path}: line {lineno}: {splunk_results_refusal()}")
                 note = splunk_note(obj)
                 if note is not None:  # no event (read as one, a row of nothing: an alert)
                     # each message said (a later line's 'WARN: ... results may be incomplete' was
