@@ -301,3 +301,36 @@ def test_splunk_results_document_is_refused_with_its_recipe(tmp_path: Path) -> N
     row = tmp_path / "row.jsonl"
     row.write_text(json.dumps({"preview": "on", "results": 3, "user": "a"}) + "\n")
     assert len(read_table(row)) == 1
+
+
+def test_s3_server_access_log_is_refused_naming_a_header_expression(tmp_path: Path) -> None:
+    # What was wrong: web servers' and load balancers' access logs are refused as logs, naming a
+    # header expression, but Amazon S3's server access log (the bucket owner's id, the bucket,
+    # [06/Feb/2019:00:00:38 +0000], the client address ...) was sniffed as a CSV: its first
+    # line, parted at the comma in the user agent ('aws-cli/1.16.0 Python/3.6, botocore/...'),
+    # the header of 2 columns of text, and train fitted a model on them without a word.
+    import re
+
+    from tests._cli import one_line_error
+
+    owner = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"
+    lines = [f'{owner} bucket1 [06/Feb/2019:00:00:{i:02d} +0000] 192.0.2.{i % 5} {owner} '
+             f'3E57427F3EXAMPLE{i} REST.GET.OBJECT key{i}.txt "GET /bucket1/key{i}.txt HTTP/1.1" 200 - '
+             f'{100 + i} {100 + i} 7 - "-" "aws-cli/1.16.0 Python/3.6, botocore/1.12.0" - abc= SigV4 '
+             'ECDHE-RSA-AES128-GCM-SHA256 AuthHeader bucket1.s3.us-west-1.amazonaws.com TLSV1.2 - -'
+             for i in range(40)]
+    path = tmp_path / "s3.log"
+    path.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "m"
+    one_line_error(["train", str(path), "-o", str(out)],
+                   f"{path}: an Amazon S3 server access log is a log, not a table; train a log model "
+                   "on its lines with a header expression, sessions by client address: --format '", out)
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    said = runner.invoke(app, ["inspect", str(path)]).stderr
+    regex = re.search(r"--format '([^']+)'", said)
+    assert regex is not None, said
+    found = re.match(regex.group(1), lines[7])
+    assert found is not None and found.group("client_ip") == "192.0.2.2"
+    assert found.group("timestamp") == "06/Feb/2019:00:00:07 +0000"

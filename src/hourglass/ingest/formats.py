@@ -250,6 +250,11 @@ _SQUID_LOG = re.compile(rb"\s*\d{9,10}\.\d{3} +-?\d+ \S+ [A-Z_]+/\d{3} \d+ \S+ "
 #: app/my-alb/50dc6c... 192.168.1.5:2817 10.0.0.1:80 0.000 ...' (the classic one without the type)
 _ELB_LOG = re.compile(rb"\s*(?:(?:https?|h2|grpcs|wss?) )?\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d+Z "
                       rb"\S+ \S+:\d+ (?:\S+:\d+|-) -?\d")
+#: Amazon S3's server access log: 'OWNER-ID bucket [06/Feb/2019:00:00:38 +0000] 192.0.2.3 requester
+#: request-id REST.GET.OBJECT key "GET /bucket/key HTTP/1.1" 200 ...' (the bucket owner's canonical
+#: id, 64 hex digits; the user agent's commas part a CSV's columns)
+_S3_ACCESS_LOG = re.compile(rb"\s*[0-9a-f]{64} \S+ \[\d{1,2}/[A-Za-z]{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] "
+                            rb"\S+ \S+ \S+ [A-Z][A-Z0-9_.]+ ")
 #: nginx's error log: '2024/03/01 08:00:01 [error] 1234#1234: *5 open() "..." failed (2: ...),
 #: client: 203.0.113.66, server: ..., request: "GET /x.php HTTP/1.1"' (its commas part a CSV's columns)
 _NGINX_ERROR_LOG = re.compile(rb"\s*\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2} "
@@ -262,6 +267,7 @@ _CLF_REGEX = r"^(?:\S+ )?(?P<client_ip>\S+) \S+ (?P<user>\S+) \[(?P<timestamp>[^
 _SQUID_REGEX = r"^(?P<timestamp>\d+\.\d+)\s+\d+ (?P<client_ip>\S+) (?P<content>.*)$"
 _NGINX_ERROR_REGEX = (r"^(?P<timestamp>\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}) \[(?P<level>\w+)\] "
                       r"(?P<pid>\d+)#\d+: (?:\*\d+ )?(?P<content>.*)$")
+_S3_REGEX = r"^(?P<owner>\S+) (?P<bucket>\S+) \[(?P<timestamp>[^\]]+)\] (?P<client_ip>\S+) (?P<content>.*)$"
 _ELB_REGEX = (r"^(?:(?P<type>[a-z0-9]+) )?(?P<timestamp>\S+Z) (?P<elb>\S+) (?P<client_ip>\S+?):\d+ "
               r"(?P<content>.*)$")
 
@@ -288,6 +294,9 @@ def _web_log(p: Any, head: bytes) -> None:
         raise log_model("an AWS load balancer's access log (space-separated, quoted fields, no "
                         "header)", _ELB_REGEX, "for a table model, the CSV of its fields with a "
                         "header line naming them")
+    if _S3_ACCESS_LOG.match(head):
+        raise log_model("an Amazon S3 server access log", _S3_REGEX,
+                        "for a table model, the CSV of its fields with a header line naming them")
     if _NGINX_ERROR_LOG.match(head):
         raise InputError(f"{p}: nginx's error log is a log, not a table; train a log model on its "
                          f"lines with a header expression: --format '{_NGINX_ERROR_REGEX}', sessions "
