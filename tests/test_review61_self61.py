@@ -324,7 +324,8 @@ def test_s3_server_access_log_is_refused_naming_a_header_expression(tmp_path: Pa
     out = tmp_path / "m"
     one_line_error(["train", str(path), "-o", str(out)],
                    f"{path}: an Amazon S3 server access log is a log, not a table; train a log model "
-                   "on its lines with a header expression, sessions by client address: --format '", out)
+                   "(--model deeplog) on its lines with a header expression, sessions by client "
+                   "address: --format '", out)
     from hourglass.cli import app
     from tests._cli import runner
 
@@ -334,3 +335,28 @@ def test_s3_server_access_log_is_refused_naming_a_header_expression(tmp_path: Pa
     found = re.match(regex.group(1), lines[7])
     assert found is not None and found.group("client_ip") == "192.0.2.2"
     assert found.group("timestamp") == "06/Feb/2019:00:00:07 +0000"
+
+
+def test_access_log_refusal_recipe_trains_as_given(tmp_path: Path) -> None:
+    # What was wrong: the refusal of a web server's access log (and of nginx's error log) gave
+    # the options that read its lines, "train a log model on its lines with a header expression,
+    # sessions by client address: --format '...' --session-col client_ip", but no model: train
+    # run with them, as said, was refused again, "--model autoencoder (the default model) takes
+    # tabular input; a log needs a log model: --model deeplog (...)".
+    import shlex
+
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    lines = [f'192.168.1.{i % 4} - - [01/Mar/2024:08:00:{i:02d} +0100] "GET /p{i % 3} HTTP/1.1" 200 '
+             f'{100 + i} "-" "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)"'
+             for i in range(40)]
+    path = tmp_path / "access.log"
+    path.write_text("\n".join(lines) + "\n")
+    said = runner.invoke(app, ["train", str(path), "-o", str(tmp_path / "m")]).stderr
+    assert "train a log model (--model deeplog) on its lines" in said, said
+    recipe = said.split("sessions by client address: ", 1)[1].split(" (or --window", 1)[0]
+    res = runner.invoke(app, ["train", str(path), "-o", str(tmp_path / "m"), "--model", "deeplog",
+                              *shlex.split(recipe), "--epochs", "1"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "m").is_dir()

@@ -278,9 +278,9 @@ def _web_log(p: Any, head: bytes) -> None:
     header expression, or the JSON the server can write), rather than train on its lines as a
     CSV's text."""
     def log_model(what: str, regex: str, table: str) -> InputError:
-        return InputError(f"{p}: {what} is a log, not a table; train a log model on its lines with a "
-                          f"header expression, sessions by client address: --format '{regex}' "
-                          f"--session-col client_ip (or --window SECONDS); {table}")
+        return InputError(f"{p}: {what} is a log, not a table; train a log model (--model deeplog) on "
+                          "its lines with a header expression, sessions by client address: "
+                          f"--format '{regex}' --session-col client_ip (or --window SECONDS); {table}")
 
     if _CLF_LOG.match(head):
         raise log_model("a web server's access log (the common or combined log format: Apache's, "
@@ -298,9 +298,10 @@ def _web_log(p: Any, head: bytes) -> None:
         raise log_model("an Amazon S3 server access log", _S3_REGEX,
                         "for a table model, the CSV of its fields with a header line naming them")
     if _NGINX_ERROR_LOG.match(head):
-        raise InputError(f"{p}: nginx's error log is a log, not a table; train a log model on its "
-                         f"lines with a header expression: --format '{_NGINX_ERROR_REGEX}', sessions "
-                         "by client address --session-regex 'client: ([^,]+)' (or --window SECONDS)")
+        raise InputError(f"{p}: nginx's error log is a log, not a table; train a log model (--model "
+                         "deeplog) on its lines with a header expression: "
+                         f"--format '{_NGINX_ERROR_REGEX}', sessions by client address "
+                         "--session-regex 'client: ([^,]+)' (or --window SECONDS)")
     if _MODSEC_AUDIT.match(head):
         raise InputError(f"{p}: ModSecurity's native audit log (each transaction in parts after "
                          "'--a1b2c3d4-A--' lines) is not read; have ModSecurity write it as JSON "
