@@ -43,7 +43,7 @@ def test_mail_server_message_ids_are_masked() -> None:
                          ("system-update-v2", "system-update-v2"),
                          ("1764583200123", "<NUM>"), ("2026-12-01", "<TIME>")):
         assert parser.mask(text) == masked
-    assert parser.rules == RULES == 7
+    assert parser.rules == RULES >= 7
     # a parser saved with rules 6 keeps its masks, and so its templates
     old = LogParser("syslog", rules=6)
     assert old.mask("4dKmFW3h6Pz15qjQ: removed") == "4dKmFW3h6Pz15qjQ: removed"

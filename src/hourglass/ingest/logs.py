@@ -403,6 +403,39 @@ _TIME = (r"(?<![\w.\-:])\d{4}-\d\d-\d\d"
          r"(?:(?:[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?+)?+(?:Z|[+-]\d\d(?::?\d\d)?+)?+)?+(?![\w\-+]|:\w)"
          r"|(?= ))")
 
+# A time zone's abbreviation, as tzdata names zones ('CET', 'CEST', 'EST', 'AEDT'; PostgreSQL's %m
+# and %t write log_timezone's so, 2024-03-01 08:00:01.123 CET, as do date(1) and Java's
+# Date.toString(), 'Fri Jun 17 07:07:00 CEST 2005'), for the date-times below
+_ZONE_NAME = (r"(?:UTC|GMT|WET|WEST|CET|CEST|MET|MEST|EET|EEST|MSK|BST|IST|IDT|EST|EDT|CST|CDT|MST|MDT"
+              r"|PST|PDT|AKST|AKDT|HST|HDT|AST|ADT|NST|NDT|JST|KST|HKT|WIB|WITA|WIT|PKT|SAST|CAT|EAT"
+              r"|WAT|AEST|AEDT|ACST|ACDT|AWST|NZST|NZDT|ChST|SST)")
+# With rules 8 a date-time as _TIME takes it and the zone's abbreviation after it, its offset
+# before that perhaps, as Go's time.String() writes it ('2024-03-01 08:00:01.123 CET',
+# '2024-07-01 10:00:00.5 +0200 CEST'), is one <TIME>: the name was kept as text ('<TIME> CET'),
+# and it changes with daylight saving time, so a PostgreSQL log read whole (its %m stamp in the
+# message) had one template per message in winter (CET) and another in summer (CEST), a model
+# trained in the one finding every line of the other unknown
+_TIME_RULES7 = _TIME
+_TIME = (r"(?<![\w.\-:])\d{4}-\d\d-\d\d"
+         r"(?:(?:[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?+)?+(?:Z|[+-]\d\d(?::?\d\d)?+)?+"
+         rf"(?: (?:[+-]\d{{4}} )?{_ZONE_NAME}(?![\w\-+]|:\w))?+)?+(?![\w\-+]|:\w)"
+         r"|(?= ))")
+# A date-time with the month's English name (rules 8), as C's ctime() and asctime(), date(1) and
+# Java's Date.toString() write it ('Fri Jun 17 07:07:00 2005', 'Mon Mar 04 08:00:01 CET 2024': a
+# weekday perhaps, a zone's abbreviation or offset perhaps, the year perhaps: a BSD syslog stamp,
+# 'Jun 17 07:07:00', in a line read whole), or as web servers' and proxies' common log format
+# writes it ('01/Mar/2024:08:00:01 +0000', nginx's $time_local, Apache's %t, HAProxy's accept date
+# with its milliseconds, '[01/Mar/2024:08:00:01.123]'). The numbers mask took its numbers only,
+# and the month's and weekday's names stayed in the template ('at Fri Jun <NUM> <NUM>:<NUM>:<NUM>
+# <NUM>', '[<NUM>/Mar/<NUM>:<NUM>:<NUM>:<NUM>]'): a model trained in June found every such line
+# of July an unknown template (all 747 of Loghub Linux's ftpd connections after a fit on its June)
+_MONTH_NAME = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+_NAMED_TIME = (r"(?<![\w.\-:/])(?:"
+               rf"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),? )?{_MONTH_NAME} +\d{{1,2}} \d\d:\d\d:\d\d(?:[.,]\d+)?+"
+               rf"(?: (?:{_ZONE_NAME}|[+-]\d{{4}})(?= \d{{4}}(?!\w)))?+(?: \d{{4}}(?!\w))?+"
+               rf"|\d{{1,2}}/{_MONTH_NAME}/\d{{4}}:\d\d:\d\d:\d\d(?:[.,]\d+)?+(?: [+-]\d{{4}})?+)"
+               r"(?![\w\-+]|:\w)")
+
 # A number with a unit (rules 6): a duration as Go and most services write it (``15ms``, ``1.5s``,
 # ``2m30s``, ``150µs``) or a size (``512Mi``, ``1.5GiB``, the kernel OOM killer's ``8000000kB``).
 # No unit is a hex digit (no days' ``d``, bytes' bare ``B``, exabytes): a MAC's ``4d`` is none.
@@ -422,7 +455,9 @@ _UNIT_NUM = (r"(?<![\w.\-])[-+]?\d+(?:\.\d+)?(?:(?=[munshkKMGTP\u00b5\u03bc])"
 #: What a match of a mask holds (:data:`_TIME`; :data:`_MAC` below), found at a fraction of the
 #: cost of its own expression (tried at every position of every message with a digit or a colon):
 #: a message without it is left as it is, the same result.
-_HINTS: dict[str, Callable[[str], object]] = {_TIME: re.compile(r"-\d\d-\d\d").search}
+_HINTS: dict[str, Callable[[str], object]] = {_TIME: re.compile(r"-\d\d-\d\d").search,
+                                               _NAMED_TIME: re.compile(r":\d\d:\d\d").search}
+_HINTS[_TIME_RULES7] = _HINTS[_TIME]
 
 
 def _hinted_sub(sub: Callable[[str, str], str], hint: Callable[[str], Any], repl: str, content: str) -> str:
@@ -591,10 +626,20 @@ DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
     ("ID", r"(?<![\w.\-])[A-Za-z]++_[A-Za-z]*+\d[A-Za-z\d]*+(?:_\w+)?+(?![\w\-])"),
     ("ID", _MAIL_ID),  # (rules 7) a mail server's message id: Postfix, Sendmail, Exim
     ("HEX", _HEX_ID),  # an id or hash in bare hex
-    ("TIME", _TIME),  # (rules 6; before the numbers, which took only its year and minutes)
+    ("TIME", _NAMED_TIME),  # (rules 8) a date-time with the month's name: ctime(), the common log format
+    ("TIME", _TIME),  # (rules 6; before the numbers, which took only its year and minutes; rules 8: its zone)
     ("NUM", _UNIT_NUM),  # (rules 6: a number, or a duration or size: 15ms, 1.5s, 2m30s, 512Mi, 8000000kB)
     ("NUM", _NUMBERED),  # a numbered name: core.2275, messages.3
 )
+
+# Masks new with ``rules=8``: date-times with the month's name (ctime(), the common log format).
+_RULES8_ONLY = (_NAMED_TIME,)
+
+# The default masks of a parser with ``rules=7``: those of ``rules=8`` but the masks new with it
+# (_RULES8_ONLY), and a date-time's zone name after it none.
+_RULES7_MASKS: tuple[tuple[str, str], ...] = tuple(
+    (name, {_TIME: _TIME_RULES7}.get(rx, rx)) for name, rx in DEFAULT_MASKS
+    if rx not in _RULES8_ONLY)
 
 # Masks new with ``rules=7``: mail servers' message ids, Message-IDs, e-mail addresses and host
 # names before their address in brackets.
@@ -603,7 +648,7 @@ _RULES7_ONLY = (_MAIL_ID, _MESSAGE_ID, _EMAIL, _HOST)
 # The default masks of a parser with ``rules=6``: those of ``rules=7`` but the masks new with it
 # (_RULES7_ONLY), MACs parted by dashes, and IPv6 addresses before a colon or with a port.
 _RULES6_MASKS: tuple[tuple[str, str], ...] = tuple(
-    (name, {_MAC: _MAC_RULES6, _IP6: _IP6_RULES6}.get(rx, rx)) for name, rx in DEFAULT_MASKS
+    (name, {_MAC: _MAC_RULES6, _IP6: _IP6_RULES6}.get(rx, rx)) for name, rx in _RULES7_MASKS
     if rx not in _RULES7_ONLY)
 
 # The default masks of a parser with ``rules=4`` or ``5``: those of ``rules=6`` but MAC addresses,
@@ -612,7 +657,7 @@ _RULES5_MASKS: tuple[tuple[str, str], ...] = tuple(
     (name, {_IP4: _IP4_RULES5, _IP6: _IP6_RULES5, _HEX_ID: _HEX_ID_RULES5,
             _UNIT_NUM: _NUM_RULES5, _NUMBERED: _NUMBERED_RULES5}.get(rx, rx))
     for name, rx in DEFAULT_MASKS
-    if rx not in (_TIME, _MAC, *_RULES7_ONLY))
+    if rx not in (_TIME, _MAC, *_RULES7_ONLY, *_RULES8_ONLY))
 
 # The default masks of a parser with ``rules=3``: those of ``rules=4`` but IPv6 addresses.
 _RULES3_MASKS: tuple[tuple[str, str], ...] = tuple(m for m in _RULES5_MASKS if m[1] != _IP6_RULES5)
@@ -630,7 +675,7 @@ LEGACY_MASKS: tuple[tuple[str, str], ...] = (
     ("NUM", r"(?<![\w.\-])[-+]?\d+(?:\.\d+)?(?![\w.])"),
 )
 
-RULES = 7  # the parsing rules of a new parser (see LogParser's ``rules``)
+RULES = 8  # the parsing rules of a new parser (see LogParser's ``rules``)
 
 # rsyslog's reduction of repeated messages ($RepeatedMsgReduction on: Debian's and Ubuntu's
 # configuration for years): a message sent again and again is written once, then as
@@ -718,6 +763,8 @@ _NEEDS: dict[str, tuple[str | None, bool]] = {
     _HEX_ID: (None, True),
     _HEX_ID_RULES5: (None, True),
     _TIME: ("-", True),
+    _TIME_RULES7: ("-", True),
+    _NAMED_TIME: (":", True),
     _UNIT_NUM: (None, True),
     _NUM_RULES5: (None, True),
     _NUMBERED: (".", True),
@@ -1173,7 +1220,18 @@ class LogParser(ParamsClone):
         Raise :class:`~hourglass.errors.InputError` on the first line that matches no header
         format, instead of counting and skipping it.
     rules
-        ``7`` (new parsers): as ``6``, and a MAC address written with dashes, as Windows writes
+        ``8`` (new parsers): as ``7``, and :data:`DEFAULT_MASKS` also masks a date-time written
+        with the month's English name as ``<TIME>``, as C's ``ctime()``, ``date`` and Java's
+        ``Date.toString()`` write it (ftpd's ``at Fri Jun 17 07:07:00 2005``, ``Mon Mar 04
+        08:00:01 CET 2024``, a BSD syslog stamp in a line read whole) or as the common log format
+        does (nginx's and Apache's ``[01/Mar/2024:08:00:01 +0000]``, HAProxy's
+        ``[01/Mar/2024:08:00:01.123]``): the numbers mask took its numbers only, so the month's
+        and weekday's names stayed in the template, and a model trained in one month found such
+        lines of the next unknown; and a zone's abbreviation after a date-time, its offset before
+        it perhaps, is part of its ``<TIME>`` (PostgreSQL's ``2024-03-01 08:00:01.123 CET``, Go's
+        ``... +0200 CEST``): kept as text, it changes with daylight saving time, a template per
+        season. Parsers saved with ``7`` load so and score as they did. ``7``: as ``6``, and a MAC
+        address written with dashes, as Windows writes
         it (``00-1A-2B-3C-4D-5E``), is a ``<MAC>`` too (its groups of digits were masked, those
         with a letter kept: a template per device); and an IPv6 address before a colon that ends
         a clause (``from 2001:db8::7: ok``, ``fe80::1%eth0:``), or an IPv4-mapped one with its
@@ -1304,7 +1362,7 @@ class LogParser(ParamsClone):
             raise InputError(f"format: the regular expression '{fmt}' needs a named group "
                              "(?P<content>...) holding the message", param="format")
         default = {1: LEGACY_MASKS, 2: _RULES2_MASKS, 3: _RULES3_MASKS, 4: _RULES5_MASKS,
-                   5: _RULES5_MASKS, 6: _RULES6_MASKS}.get(int(self.rules), DEFAULT_MASKS)
+                   5: _RULES5_MASKS, 6: _RULES6_MASKS, 7: _RULES7_MASKS}.get(int(self.rules), DEFAULT_MASKS)
         masks = default if self.masks is None else tuple(tuple(m) for m in self.masks)
         compiled = []
         for m in masks:
@@ -1359,8 +1417,8 @@ class LogParser(ParamsClone):
             raise InputError(f"depth must be >= 3, got {self.depth}", param="depth")
         if int(self.max_children) < 1:
             raise InputError(f"max_children must be >= 1, got {self.max_children}", param="max_children")
-        if int(self.rules) not in (1, 2, 3, 4, 5, 6, 7):
-            raise InputError(f"rules must be 1, 2, 3, 4, 5, 6 or 7, got {self.rules}", param="rules")
+        if int(self.rules) not in (1, 2, 3, 4, 5, 6, 7, 8):
+            raise InputError(f"rules must be 1, 2, 3, 4, 5, 6, 7 or 8, got {self.rules}", param="rules")
 
     def _new_drain(self) -> Any:
         drain = _drain().Drain(depth=int(self.depth), sim_th=float(self.sim_th),
