@@ -71,3 +71,27 @@ def test_rules_8_masks_skipped_for_lack_of_their_text_give_the_full_result() -> 
             full = rx.sub(f"<{name}>", full)
         assert parser.mask(line) == full, line
 
+
+
+def test_a_comma_list_of_one_kind_is_one_value_for_new_parsers() -> None:
+    # What was wrong: SQL's 'WHERE id IN (1, 2, 3)' was masked as 'IN (<NUM>, <NUM>, <NUM>)':
+    # an IN list of each length was a template of its own (a PostgreSQL log of one query with
+    # lists of 1 to 6 ids: 12 templates with and without its duration), and a query with a
+    # list longer than training saw an unknown template. A blank-parted run was one value
+    # already (rules 3); a comma-parted list is one now too, quoted or not.
+    parser = LogParser("raw")
+    assert parser.mask("statement: SELECT * FROM products WHERE id IN (1, 2, 3)") == \
+        "statement: SELECT * FROM products WHERE id IN (<NUM>)"
+    assert parser.mask("WHERE id IN ('7','8') AND ip IN ('10.0.0.1', '10.0.0.2')") == \
+        "WHERE id IN ('<NUM>') AND ip IN ('<IP>')"
+    assert parser.mask("from 10.0.0.1,10.0.0.2 GET") == "from <IP> GET"  # X-Forwarded-For
+    # values of two kinds, or a list with text in it, are kept as they are
+    assert parser.mask("VALUES (5, 'a', 6) at 10.0.0.1, 7") == "VALUES (<NUM>, 'a', <NUM>) at <IP>, <NUM>"
+    lines = [f"LOG:  statement: SELECT * FROM products WHERE id IN "
+             f"({', '.join(str(100 + i) for i in range(n))})" for n in (1, 2, 3, 4, 5)] * 3
+    longer = ["LOG:  statement: SELECT * FROM products WHERE id IN (1, 2, 3, 4, 5, 6)"]
+    fitted = LogParser("raw").fit(lines)
+    assert len(fitted.templates()) == 1 and fitted.parse(longer)["key"].tolist() == [1]
+    old = LogParser("raw", rules=7).fit(lines)
+    assert len(old.templates()) == 5 and old.parse(longer)["key"].tolist() == [0]
+    assert old.mask("IN (1, 2)") == "IN (<NUM>, <NUM>)"  # a saved rules-7 parser: as it did

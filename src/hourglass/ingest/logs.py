@@ -1134,6 +1134,8 @@ class _Compiled:
     runs: bool = False
     # rules 6: the kernel's time stamp padded with blanks is one token (see _KERNEL_STAMP)
     stamps: bool = False
+    # rules 8: a list of one mask's values parted by commas is one value (see _LIST)
+    lists: bool = False
 
 
 # A run of two or more whole tokens of one mask, separated by blanks (HDFS's 'ask <IP> to delete
@@ -1142,6 +1144,17 @@ class _Compiled:
 # never seen in training an unknown template when scored)
 _RUN = re.compile(r"(?<!\S)(<[A-Z][A-Z0-9_]*>)(?:[ \t]+\1)+(?!\S)")
 _RUN_HINT = re.compile(r">[ \t]+<")  # what a run holds: looked for first (a tenth of the cost)
+
+# A list of two or more of one mask's values parted by commas, blanks after them or none, each
+# perhaps in quotes of one kind (rules 8): SQL's 'WHERE id IN (<NUM>, <NUM>, <NUM>)', "IN
+# ('<NUM>','<NUM>')", a proxy's X-Forwarded-For '<IP>,<IP>', a number written with thousands
+# separators ('1,234,567', '<NUM>,<NUM>,<NUM>'): one value, as a run parted by blanks is (_RUN),
+# where an IN list of each length was a template of its own (a database log's query by six ids
+# unknown where training saw it by up to five), and one never seen in training unknown
+# (not one whose first or last value is a part of a longer value, after or before a ':', '/', '.'
+# or '-': a clock's seconds and a count, 'up <NUM>:<NUM>:<NUM>, <NUM> users', are two values)
+_LIST = re.compile(r"(?<![\w>:./\-])(['\"]?)(<[A-Z][A-Z0-9_]*>)\1(?:,[ \t]*\1\2\1)+(?![\w<:/\-]|\.\w)")
+_LIST_HINT = re.compile(r">['\"]?,")  # what a list holds: looked for first
 
 # The blanks the kernel pads its time stamp (seconds since boot) with: printk writes
 # '[%5lu.%06lu]', so a message in a host's first 10,000 seconds, '[    5.123456] ...' as
@@ -1230,7 +1243,11 @@ class LogParser(ParamsClone):
         lines of the next unknown; and a zone's abbreviation after a date-time, its offset before
         it perhaps, is part of its ``<TIME>`` (PostgreSQL's ``2024-03-01 08:00:01.123 CET``, Go's
         ``... +0200 CEST``): kept as text, it changes with daylight saving time, a template per
-        season. Parsers saved with ``7`` load so and score as they did. ``7``: as ``6``, and a MAC
+        season; and a list of one mask's values parted by commas, quoted or not, is one value,
+        as a run parted by blanks is (SQL's ``IN (<NUM>, <NUM>, <NUM>)`` is ``IN (<NUM>)``,
+        ``IN ('<NUM>','<NUM>')`` ``IN ('<NUM>')``, a proxy's ``<IP>,<IP>`` ``<IP>``): an IN list
+        of each length was a template of its own, a longer one than training saw unknown.
+        Parsers saved with ``7`` load so and score as they did. ``7``: as ``6``, and a MAC
         address written with dashes, as Windows writes
         it (``00-1A-2B-3C-4D-5E``), is a ``<MAC>`` too (its groups of digits were masked, those
         with a letter kept: a template per device); and an IPv6 address before a colon that ends
@@ -1384,7 +1401,7 @@ class LogParser(ParamsClone):
             plan.append((sub, f"<{name}>", text, digits and digit_safe))
             digit_safe = digit_safe and not any(ch.isdigit() for ch in name)
         return _Compiled(header, compiled, plan, runs=int(self.rules) >= 3,
-                         stamps=int(self.rules) >= 6)
+                         stamps=int(self.rules) >= 6, lists=int(self.rules) >= 8)
 
     def _check_groups(self) -> None:
         """Refuse a header regex with a group named as a column the parser makes itself and
@@ -1471,6 +1488,8 @@ class LogParser(ParamsClone):
             if (digits and not digit) or (text is not None and text not in content):
                 continue
             content = sub(repl, content)
+        if compiled.lists and _LIST_HINT.search(content) is not None:
+            content = _LIST.sub(r"\1\2\1", content)
         if compiled.runs and _RUN_HINT.search(content) is not None:
             content = _RUN.sub(r"\1", content)
         return content
