@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pandas as pd
+
+from hourglass._times import text_to_datetime
+from hourglass.cli import app
 from hourglass.ingest.logs import DEFAULT_MASKS, RULES, LogParser
+from tests._cli import runner
 
 
 def _syslog(month: str, day: int, message: str) -> str:
@@ -95,3 +102,27 @@ def test_a_comma_list_of_one_kind_is_one_value_for_new_parsers() -> None:
     old = LogParser("raw", rules=7).fit(lines)
     assert len(old.templates()) == 5 and old.parse(longer)["key"].tolist() == [0]
     assert old.mask("IN (1, 2)") == "IN (<NUM>, <NUM>)"  # a saved rules-7 parser: as it did
+
+
+def test_oracle_default_timestamps_read_as_times(tmp_path: Path) -> None:
+    # What was wrong: Oracle writes a timestamp in its default layout ('DD-MON-RR HH.MI.SSXFF AM'),
+    # as SQL*Plus and SQL Developer export the unified audit trail's EVENT_TIMESTAMP, '01-MAR-24
+    # 08.00.04.475912 PM', its clock parted by full stops: `inspect --timestamp-col
+    # EVENT_TIMESTAMP` (and train) said "line 2 is not a timestamp ('01-MAR-24 08.00.04.475912
+    # AM'); no row of the 3000 is (is 'EVENT_TIMESTAMP' the time column?)".
+    text = pd.Series(["01-MAR-24 08.00.04.475912 PM", "02-MAR-24 12.30.00.000000 AM",
+                      "01-MAR-24 08.00.04.475912000 PM +01:00"])
+    assert text_to_datetime(text[:2], utc=True).tolist() == \
+        [pd.Timestamp("2024-03-01 20:00:04.475912", tz="UTC"), pd.Timestamp("2024-03-02 00:30", tz="UTC")]
+    assert text_to_datetime(text[2:], utc=True).tolist() == \
+        [pd.Timestamp("2024-03-01 19:00:04.475912", tz="UTC")]
+    rows = ["EVENT_TIMESTAMP,DBUSERNAME,ACTION_NAME,RETURN_CODE,SQL_TEXT"]
+    rows += [f"01-MAR-24 0{h}.{m:02d}.00.000000 PM,APP,SELECT,0,SELECT * FROM HR.EMPLOYEES WHERE ID = {m}"
+             for h in range(1, 4) for m in range(0, 60, 6)]
+    path = tmp_path / "unified_audit.csv"
+    path.write_text("\n".join(rows) + "\n")
+    res = runner.invoke(app, ["inspect", str(path), "--timestamp-col", "EVENT_TIMESTAMP"])
+    assert res.exit_code == 0, res.output
+    assert "timestamp column 'EVENT_TIMESTAMP': 2024-03-01 13:00:00 to 2024-03-01 15:54:00" in \
+        " ".join(res.output.split())
+

@@ -1195,6 +1195,16 @@ _KIBANA_AT = re.compile(r"^([A-Za-z]{3,9}\.? \d{1,2}, \d{4}) @ (?=\d)")
 _KIBANA = re.compile(r"^[A-Za-z]{3,9}\.? \d{1,2}, \d{4} @ \d")  # (to look for)
 
 
+# Oracle's default timestamp layout (NLS_TIMESTAMP_FORMAT 'DD-MON-RR HH.MI.SSXFF AM'), as SQL*Plus,
+# SQL Developer and a CSV export of the unified audit trail write EVENT_TIMESTAMP ('01-MAR-24
+# 08.00.04.475912 AM'; a TIMESTAMP WITH TIME ZONE's offset after it, '... AM +01:00'): its clock
+# parted by full stops, which pandas reads as no time (read with colons, the same text is)
+_ORACLE_CLOCK = re.compile(r"^(\s*\d{1,2}-[A-Za-z]{3}-\d{2}(?:\d{2})? \d{1,2})\.(\d\d)\.(\d\d)"
+                           r"(?=[.,]\d|\s|$)")
+# (the same, to look for: no groups)
+_ORACLE = re.compile(r"^\s*\d{1,2}-[A-Za-z]{3}-\d{2}(?:\d{2})? \d{1,2}\.\d\d\.\d\d(?=[.,]\d|\s|$)")
+
+
 def _upper_offset(match: re.Match[str]) -> str:
     """The offset of a :data:`_BRACKETED_ZONE` match without its bracketed name, a lowercase
     ``z`` (RFC 3339 allows it) as ``Z``, which pandas reads as UTC."""
@@ -1241,7 +1251,10 @@ def text_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
       (pandas read no time at all in it: a table column of them was refused as holding no
       timestamp, where a log's header read them);
     - Kibana's date format, ``Mar 1, 2024 @ 08:00:00.000`` (its CSV reports), is that date and
-      time (pandas read none).
+      time (pandas read none);
+    - Oracle's default timestamp layout, ``01-MAR-24 08.00.04.475912 AM`` (the unified audit
+      trail's ``EVENT_TIMESTAMP`` as SQL*Plus and SQL Developer export it), is the time it
+      writes, its clock parted by full stops read as one parted by colons (pandas read no time).
 
     Examples
     --------
@@ -1257,6 +1270,8 @@ def text_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
     [Timestamp('2000-10-10 20:55:36+0000', tz='UTC')]
     >>> text_to_datetime(pd.Series(["Mar 1, 2024 @ 20:00:00.123"])).tolist()
     [Timestamp('2024-03-01 20:00:00.123000')]
+    >>> text_to_datetime(pd.Series(["01-MAR-24 08.00.04.475912 PM"]), utc=True).tolist()
+    [Timestamp('2024-03-01 20:00:04.475912+0000', tz='UTC')]
     """
     text = None
     if values.dtype == object or pd.api.types.is_string_dtype(values):
@@ -1322,6 +1337,13 @@ def text_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
     if kibana.any():  # Kibana's CSV report: 'Mar 1, 2024 @ 08:00:00.000', the date and its time
         text = text.where(~kibana, text.str.replace(_KIBANA_AT, r"\1 ", n=1, regex=True))
         values = values.where(~kibana, text)
+        out = _coerced(values, kwargs)
+        missed = (out.isna() & text.notna()).to_numpy(dtype=bool)
+    oracle = np.zeros(len(text), dtype=bool)
+    oracle[missed] = text[missed].str.contains(_ORACLE).fillna(False).to_numpy(dtype=bool)
+    if oracle.any():  # Oracle's '01-MAR-24 08.00.04.475912 AM': its clock read with colons
+        text = text.where(~oracle, text.str.replace(_ORACLE_CLOCK, r"\1:\2:\3", n=1, regex=True))
+        values = values.where(~oracle, text)
         out = _coerced(values, kwargs)
         missed = (out.isna() & text.notna()).to_numpy(dtype=bool)
     if not text[missed].str.contains(":60", regex=False).fillna(False).any():
