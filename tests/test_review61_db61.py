@@ -126,3 +126,30 @@ def test_oracle_default_timestamps_read_as_times(tmp_path: Path) -> None:
     assert "timestamp column 'EVENT_TIMESTAMP': 2024-03-01 13:00:00 to 2024-03-01 15:54:00" in \
         " ".join(res.output.split())
 
+
+
+def test_a_time_with_a_zone_name_alone_is_refused_saying_why(tmp_path: Path) -> None:
+    # What was wrong: PostgreSQL writes its stamp with log_timezone's name, '2024-03-01
+    # 08:00:17.101 CET' (stderr's %m, csvlog, jsonlog); a zone's name alone is no time (README),
+    # but the refusal did not say so: "line 1 is not a timestamp ('... CET'); no row of the 40 is
+    # (is 'timestamp' the time column?)" for a jsonlog's own time column, and a stderr log's
+    # --window "no event has a readable time stamp in this input (first: line 1, '... CET')".
+    import json
+
+    rows = [{"timestamp": f"2024-03-01 08:{m:02d}:17.101 CET", "user": "app", "pid": 100 + m % 4,
+             "message": f"statement: SELECT * FROM t WHERE id = {m}"} for m in range(40)]
+    table = tmp_path / "postgresql.json"
+    table.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    res = runner.invoke(app, ["inspect", str(table), "--timestamp-col", "timestamp"])
+    said = " ".join(res.output.split())
+    assert res.exit_code == 2, res.output
+    assert "line 1 is not a timestamp ('2024-03-01 08:00:17.101 CET'); 'CET' is a time zone's name, " \
+           "which names no UTC offset: write the times in UTC or with their offset" in said, said
+    assert "the time column?" not in said
+    log = tmp_path / "postgresql.log"
+    log.write_text("".join(f"{r['timestamp']} [{r['pid']}] app@shop LOG:  {r['message']}\n" for r in rows))
+    fmt = r"^(?P<timestamp>\S+ \S+ \w+) \[(?P<pid>\d+)\] \S+ (?P<level>[A-Z]+):  (?P<content>.*)$"
+    res = runner.invoke(app, ["train", str(log), "--format", fmt, "--window", "600", "--model",
+                              "event-count-autoencoder", "-o", str(tmp_path / "m")])
+    said = " ".join(res.output.split())
+    assert res.exit_code == 2 and "'CET' is a time zone's name, which names no UTC offset" in said, said

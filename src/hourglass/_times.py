@@ -638,7 +638,8 @@ def _read_timestamps(s: pd.Series, column: str, dayfirst: bool | None
                     f"column {column!r}: row {i + 1} ({text.iloc[i]!r}) has {'a' if has else 'no'} "
                     f"UTC offset but row {j + 1} ({text.iloc[j]!r}) {'has one' if had else 'none'}; "
                     "give every time an offset, or none")
-        none = "" if len(good) or len(text) < 2 else \
+        zone = zone_name_hint(text.iloc[i])
+        none = zone if len(good) or len(text) < 2 or zone else \
             f"; no row of the {len(text)} is (is {column!r} the time column?)"
         held = ""
         if len(good):  # a number among times written as text (not among dates written as numbers,
@@ -729,6 +730,31 @@ def past_range(secs: np.ndarray) -> np.ndarray:
 
 
 _UNIT_NAMES = ("seconds", "milliseconds", "microseconds", "nanoseconds")
+
+
+# a time of day with a zone's name alone after it, no offset ('2024-03-01 08:00:01.123 CET', as
+# PostgreSQL's %m writes log_timezone's abbreviation), at the value's end (in quotes perhaps); UTC
+# and GMT read, and AM or PM is no zone
+_ZONE_NAME_ONLY = re.compile(r"\d:\d\d(?::\d\d(?:[.,]\d+)?)? ?(?!(?:UTC|GMT|AM|PM)\b)([A-Z]{2,5})"
+                             r"(?=['\"]?\)?\s*$)")
+
+
+def zone_name_hint(value: object) -> str:
+    """Why a time such as ``2024-03-01 08:00:01.123 CET`` reads as no time, for the error that
+    quotes it: a zone's name alone names no UTC offset (``CST`` is three); ``""`` for another.
+
+    Examples
+    --------
+    >>> zone_name_hint("2024-03-01 08:00:01.123 CET")[:56]
+    "; 'CET' is a time zone's name, which names no UTC offset"
+    >>> zone_name_hint("2024-03-01 08:00:01.123 UTC"), zone_name_hint("soon")
+    ('', '')
+    """
+    m = _ZONE_NAME_ONLY.search(str(value))
+    if m is None:
+        return ""
+    return (f"; {m.group(1)!r} is a time zone's name, which names no UTC offset: write the times "
+            "in UTC or with their offset, such as +01:00 (PostgreSQL: log_timezone = 'UTC')")
 
 
 def not_a_timestamp(column: str, place: str | None, x: Any) -> str:

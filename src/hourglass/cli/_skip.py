@@ -169,7 +169,7 @@ def skip_text_in_numbers(df: pd.DataFrame, numbers: Sequence[str], on_bad_rows: 
 def _time_mask(df: pd.DataFrame, column: str, dayfirst: bool | None, where: object,
                stats: ReadStats) -> np.ndarray:
     """The rows of ``df`` whose ``column`` holds no readable time (said, the first named)."""
-    from hourglass._times import unreadable_times
+    from hourglass._times import unreadable_times, zone_name_hint
 
     if column not in df.columns:
         return np.zeros(len(df), dtype=bool)
@@ -177,9 +177,10 @@ def _time_mask(df: pd.DataFrame, column: str, dayfirst: bool | None, where: obje
     if not bad.any():
         return bad
     if bad.all():
+        zone = zone_name_hint(df[column].iloc[0])
         raise HourglassError(f"column {column!r}: no row of {where} holds a readable time "
-                             f"({_at(stats, 0, ': ')}{_said(df[column].iloc[0])}); is {column!r} "
-                             "the time column?")
+                             f"({_at(stats, 0, ': ')}{_said(df[column].iloc[0])})"
+                             + (zone or f"; is {column!r} the time column?"))
     first = int(np.flatnonzero(bad)[0])
     logging.getLogger("hourglass").warning(
         "%s: skipped %d row(s) without a readable time in column %r (first: %s%s)",

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hourglass._times import zone_name_hint
 from hourglass.errors import InputError
 
 __all__ = ["SessionGrouper", "Sessions", "group_events"]
@@ -336,7 +337,8 @@ class SessionGrouper:
                 return [], [], [], dict(counts)  # matched the format): the caller's counted error
             if not len(codes):
                 raise InputError("window: no event has a readable time stamp in this input"
-                                 + self._first_timeless(), param="window")
+                                 + self._first_timeless() + zone_name_hint(self.first_timeless or ""),
+                                 param="window")
             w, s = self._w, self._s
             # window g holds the events at g*s <= rel < g*s + w. The quotients round (0.3 / 0.1
             # is 2.999...: the event at 0.3 went to the window before its own, and a window's
