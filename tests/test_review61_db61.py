@@ -153,3 +153,27 @@ def test_a_time_with_a_zone_name_alone_is_refused_saying_why(tmp_path: Path) -> 
                               "event-count-autoencoder", "-o", str(tmp_path / "m")])
     said = " ".join(res.output.split())
     assert res.exit_code == 2 and "'CET' is a time zone's name, which names no UTC offset" in said, said
+
+
+def test_a_csv_without_a_header_line_is_said_to_lack_one(tmp_path: Path) -> None:
+    # What was wrong: PostgreSQL's csvlog (and MariaDB's audit log) has no header line; read as a
+    # table its first row was the header, and `inspect` warned "the header names '2024-03-01
+    # 08:00:17.101 UTC', '0' more than once (...); rename the columns if they are different data"
+    # (advice that does not fit: they are no names), nothing saying the file lacks a header.
+    rows = [f"2024-03-01 08:00:{s:02d}.101 UTC,app,shop,{20000 + s},10.0.1.7:{50000 + s},65e14e22.4e22,"
+            f"{s},idle,2024-03-01 08:00:00.000 UTC,3/{s},0,LOG,00000,statement: SELECT {s},,,,,,,,,psql,"
+            "client backend,,0" for s in range(40)]
+    path = tmp_path / "postgresql.csv"
+    path.write_text("\n".join(rows) + "\n")
+    res = runner.invoke(app, ["inspect", str(path)])
+    said = " ".join(res.output.split())
+    assert "the first line, read as the header, looks like a data row (its names include " \
+           "'2024-03-01 08:00:00.101 UTC', '10.0.1.7:50000'): the file may have no header line" \
+           in said, said
+    assert "rename the columns" not in said
+    # a header line that names the columns: nothing said
+    named = tmp_path / "named.csv"
+    named.write_text("log_time,user_name,connection_from\n2024-03-01 08:00:00.101 UTC,app,10.0.1.7:5\n" * 1
+                     + "".join(f"2024-03-01 08:00:0{s}.101 UTC,app,10.0.1.7:5\n" for s in range(9)))
+    res = runner.invoke(app, ["inspect", str(named)])
+    assert res.exit_code == 0 and "looks like a data row" not in res.output, res.output

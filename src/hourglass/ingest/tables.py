@@ -53,6 +53,11 @@ logger = logging.getLogger(__name__)
 # a repeated header name that is a known quirk of a format (CICFlowMeter), not a mistake
 _KNOWN_REPEATS = frozenset({"Fwd Header Length"})
 _SAID_REPEATS: set[str] = set()  # (file, names) of repeated header names said, once a run
+# a header's name that is a value, not a name: a date and time of day ('2024-03-01 08:00:17.101
+# UTC'), or an IPv4 address perhaps with its port ('10.0.1.7:50002'): the first row of a CSV file
+# written without a header line (PostgreSQL's csvlog, MariaDB's audit log)
+_DATA_NAME = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\d{8} \d\d:\d\d:\d\d"
+                        r"|\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?$")
 _SAID_DELIMITER: set[str] = set()  # (file, delimiter) sniffed and said, once a run
 #: how a message names a CSV delimiter (inspect, the info line of a sniffed one)
 SEPARATOR_NAMES = {";": "semicolon", "\t": "tab", "|": "pipe", ",": "comma"}
@@ -1718,7 +1723,15 @@ def _csv_header_lines(path: Path, sep: str, skip_rows: int, utf8: bool = False) 
     counts = Counter(raw_names)  # (one pass: list.count per name took minutes on 40,000 columns)
     repeated = [n for n, k in counts.items() if n and k > 1]
     key = f"{Path(path).resolve()}\0{repeated}"  # once a file and names, as _SAID_EMPTY
-    if set(repeated) - _KNOWN_REPEATS and key not in _SAID_REPEATS:
+    data = [n for n in raw_names if _DATA_NAME.match(n)]
+    if data and f"{key}\0data" not in _SAID_REPEATS:  # a CSV written without a header line
+        _SAID_REPEATS.add(f"{key}\0data")
+        which = "the first line" if skip_rows == 0 else f"line {skip_rows + 1}"
+        logger.warning("%s: %s, read as the header, looks like a data row (its names include %s): "
+                       "the file may have no header line, as PostgreSQL's csvlog and MariaDB's audit "
+                       "log write none; add one naming the columns", path, which,
+                       ", ".join(map(repr, data[:2])))
+    elif set(repeated) - _KNOWN_REPEATS and key not in _SAID_REPEATS:
         _SAID_REPEATS.add(key)
         first = repeated[0]
         logger.warning("%s: the header names %s more than once (%r %d times: read as %s); "
