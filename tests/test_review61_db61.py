@@ -47,6 +47,18 @@ def test_a_time_with_the_month_name_is_one_time_for_new_parsers() -> None:
     new = [rx for _, rx in DEFAULT_MASKS]
     assert [rx.pattern for _, rx in old._compile().masks] == \
         [old_time if i == len(new) - 3 else rx for i, rx in enumerate(new) if i != len(new) - 4]
+    # (the month-name time mask runs only where its pre-check finds a clock, the zone name only
+    # after a date: the result is that of every mask applied in order)
+    parser = LogParser("raw", rules=8)
+    lines = ["connection from 10.0.0.1 () at Fri Jun 17 07:07:00 2005 ", "at 2024-03-01 08:00:01 CET.",
+             "[01/Mar/2024:08:00:01.123] ok", "Jun 17 07:07:00 combo x", "up 10:00:01, 2 users",
+             "Mar 2024 12:00:01 and 2024-03-01T10:00:00Z PDT", "at 01-MAR-24 08.00.04.475912 AM",
+             "01-MAR-2024 08:00:01 * (HOST=10.0.1.5)"]
+    for line in lines:
+        full = line
+        for name, rx in parser._compile().masks:
+            full = rx.sub(f"<{name}>", full)
+        assert parser.mask(line) == full, line
 
 
 def test_a_zone_name_after_a_time_is_part_of_the_time_for_new_parsers() -> None:
@@ -63,21 +75,6 @@ def test_a_zone_name_after_a_time_is_part_of_the_time_for_new_parsers() -> None:
     assert parser.mask("2024-03-01 08:00:01,123 INFO main started") == "<TIME> INFO main started"
     assert LogParser("raw").fit(winter).parse(summer)["key"].tolist() == [1]
     assert LogParser("raw", rules=7).fit(winter).parse(summer)["key"].tolist() == [0]
-
-
-def test_rules_8_masks_skipped_for_lack_of_their_text_give_the_full_result() -> None:
-    # (the month-name time mask runs only where ':dd:dd' is, the zone name only after a date:
-    # the result must be that of every mask applied in order)
-    parser = LogParser("raw", rules=8)
-    lines = ["connection from 10.0.0.1 () at Fri Jun 17 07:07:00 2005 ", "at 2024-03-01 08:00:01 CET.",
-             "[01/Mar/2024:08:00:01.123] ok", "Jun 17 07:07:00 combo x", "up 10:00:01, 2 users",
-             "Mar 2024 12:00:01 and 2024-03-01T10:00:00Z PDT"]
-    for line in lines:
-        full = line
-        for name, rx in parser._compile().masks:
-            full = rx.sub(f"<{name}>", full)
-        assert parser.mask(line) == full, line
-
 
 
 def test_a_comma_list_of_one_kind_is_one_value_for_new_parsers() -> None:
@@ -177,3 +174,19 @@ def test_a_csv_without_a_header_line_is_said_to_lack_one(tmp_path: Path) -> None
                      + "".join(f"2024-03-01 08:00:0{s}.101 UTC,app,10.0.1.7:5\n" for s in range(9)))
     res = runner.invoke(app, ["inspect", str(named)])
     assert res.exit_code == 0 and "looks like a data row" not in res.output, res.output
+
+
+def test_oracle_times_in_a_message_are_one_time_for_new_parsers() -> None:
+    # What was wrong: Oracle's listener.log opens each line with '01-MAR-2024 08:00:01' and its
+    # default timestamp layout is '01-MAR-24 08.00.04.475912 AM'; read whole, the numbers mask
+    # took the numbers only ('<NUM>-MAR-<NUM> <NUM>:<NUM>:<NUM> * (CONNECT_DATA=...'), the month
+    # stayed in the template: a March model found every April connection an unknown template.
+    line = ("{} * (CONNECT_DATA=(SERVICE_NAME=orcl)(CID=(PROGRAM=sqlplus)(HOST=client01)(USER=oracle)))"
+            " * (ADDRESS=(PROTOCOL=tcp)(HOST=10.0.1.5)(PORT={})) * establish * orcl * 0")
+    march = [line.format(f"{d:02d}-MAR-2024 08:00:01", 50000 + d) for d in range(1, 20)]
+    april = [line.format("02-APR-2024 09:10:11", 40000)]
+    assert LogParser("raw").mask(april[0]).startswith("<TIME> * (CONNECT_DATA=")
+    assert LogParser("raw").mask("at 01-MAR-24 08.00.04.475912 AM done") == "at <TIME> done"
+    assert LogParser("raw").fit(march).parse(april)["key"].tolist() == [1]
+    assert LogParser("raw", rules=7).fit(march).parse(april)["key"].tolist() == [0]
+

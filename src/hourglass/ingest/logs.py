@@ -425,7 +425,9 @@ _TIME = (r"(?<![\w.\-:])\d{4}-\d\d-\d\d"
 # weekday perhaps, a zone's abbreviation or offset perhaps, the year perhaps: a BSD syslog stamp,
 # 'Jun 17 07:07:00', in a line read whole), or as web servers' and proxies' common log format
 # writes it ('01/Mar/2024:08:00:01 +0000', nginx's $time_local, Apache's %t, HAProxy's accept date
-# with its milliseconds, '[01/Mar/2024:08:00:01.123]'). The numbers mask took its numbers only,
+# with its milliseconds, '[01/Mar/2024:08:00:01.123]'), or as Oracle does (its listener.log's
+# '01-MAR-2024 08:00:01', its default timestamp layout, '01-MAR-24 08.00.04.475912 AM'). The
+# numbers mask took its numbers only,
 # and the month's and weekday's names stayed in the template ('at Fri Jun <NUM> <NUM>:<NUM>:<NUM>
 # <NUM>', '[<NUM>/Mar/<NUM>:<NUM>:<NUM>:<NUM>]'): a model trained in June found every such line
 # of July an unknown template (all 747 of Loghub Linux's ftpd connections after a fit on its June)
@@ -433,7 +435,9 @@ _MONTH_NAME = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
 _NAMED_TIME = (r"(?<![\w.\-:/])(?:"
                rf"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),? )?{_MONTH_NAME} +\d{{1,2}} \d\d:\d\d:\d\d(?:[.,]\d+)?+"
                rf"(?: (?:{_ZONE_NAME}|[+-]\d{{4}})(?= \d{{4}}(?!\w)))?+(?: \d{{4}}(?!\w))?+"
-               rf"|\d{{1,2}}/{_MONTH_NAME}/\d{{4}}:\d\d:\d\d:\d\d(?:[.,]\d+)?+(?: [+-]\d{{4}})?+)"
+               rf"|\d{{1,2}}/{_MONTH_NAME}/\d{{4}}:\d\d:\d\d:\d\d(?:[.,]\d+)?+(?: [+-]\d{{4}})?+"
+               rf"|\d{{1,2}}-(?:{_MONTH_NAME}|{_MONTH_NAME.upper()})-\d{{2}}(?:\d{{2}})? \d\d([:.])\d\d\1\d\d"
+               r"(?:[.,]\d+)?+(?: [AP]M)?+)"
                r"(?![\w\-+]|:\w)")
 
 # A number with a unit (rules 6): a duration as Go and most services write it (``15ms``, ``1.5s``,
@@ -455,9 +459,27 @@ _UNIT_NUM = (r"(?<![\w.\-])[-+]?\d+(?:\.\d+)?(?:(?=[munshkKMGTP\u00b5\u03bc])"
 #: What a match of a mask holds (:data:`_TIME`; :data:`_MAC` below), found at a fraction of the
 #: cost of its own expression (tried at every position of every message with a digit or a colon):
 #: a message without it is left as it is, the same result.
-_HINTS: dict[str, Callable[[str], object]] = {_TIME: re.compile(r"-\d\d-\d\d").search,
-                                               _NAMED_TIME: re.compile(r":\d\d:\d\d").search}
+_HINTS: dict[str, Callable[[str], object]] = {_TIME: re.compile(r"-\d\d-\d\d").search}
 _HINTS[_TIME_RULES7] = _HINTS[_TIME]
+_CLOCK_HINT = re.compile(r":\d\d:\d\d").search  # (a clock: ctime(), the common log format, Oracle's listener)
+_ORACLE_HINT = re.compile(r"-[A-Z]{3}-\d\d").search  # (Oracle's date, before a clock parted by full stops)
+
+
+def _named_time_hint(content: str) -> bool:
+    """Whether ``content`` may hold a date-time with the month's name (:data:`_NAMED_TIME`): a
+    clock parted by colons, or Oracle's date ('01-MAR-24') before one parted by full stops.
+
+    Examples
+    --------
+    >>> _named_time_hint("at Fri Jun 17 07:07:00 2005"), _named_time_hint("at 01-MAR-24 08.00.04 AM")
+    (True, True)
+    >>> _named_time_hint("Receiving block <BLK> src: /<IP> dest: /<IP>")
+    False
+    """
+    return _CLOCK_HINT(content) is not None or ("-" in content and _ORACLE_HINT(content) is not None)
+
+
+_HINTS[_NAMED_TIME] = _named_time_hint
 
 
 def _hinted_sub(sub: Callable[[str, str], str], hint: Callable[[str], Any], repl: str, content: str) -> str:
@@ -764,7 +786,7 @@ _NEEDS: dict[str, tuple[str | None, bool]] = {
     _HEX_ID_RULES5: (None, True),
     _TIME: ("-", True),
     _TIME_RULES7: ("-", True),
-    _NAMED_TIME: (":", True),
+    _NAMED_TIME: (None, True),
     _UNIT_NUM: (None, True),
     _NUM_RULES5: (None, True),
     _NUMBERED: (".", True),
@@ -1238,7 +1260,8 @@ class LogParser(ParamsClone):
         ``Date.toString()`` write it (ftpd's ``at Fri Jun 17 07:07:00 2005``, ``Mon Mar 04
         08:00:01 CET 2024``, a BSD syslog stamp in a line read whole) or as the common log format
         does (nginx's and Apache's ``[01/Mar/2024:08:00:01 +0000]``, HAProxy's
-        ``[01/Mar/2024:08:00:01.123]``): the numbers mask took its numbers only, so the month's
+        ``[01/Mar/2024:08:00:01.123]``), or Oracle does (``01-MAR-2024 08:00:01``, its listener's;
+        ``01-MAR-24 08.00.04.475912 AM``): the numbers mask took its numbers only, so the month's
         and weekday's names stayed in the template, and a model trained in one month found such
         lines of the next unknown; and a zone's abbreviation after a date-time, its offset before
         it perhaps, is part of its ``<TIME>`` (PostgreSQL's ``2024-03-01 08:00:01.123 CET``, Go's
