@@ -191,6 +191,34 @@ def _osquery_counter(key: str, columns: Iterable[object]) -> bool:
     return key in _OSQUERY_COUNTERS and len(_OSQUERY_COLUMNS & {_norm(str(c)) for c in columns}) >= 2
 
 
+#: the fields that tell a Snort 3 alert table (``alert_json``, or ``alert_csv`` under a header
+#: naming its fields): its packet number beside two of its packet and rule fields
+_SNORT3_TELLS = frozenset({"pktgen", "srcap", "dstap", "rule"})
+#: a Snort 3 alert's rule codes: the generator, signature and revision of the rule
+#: (``1:2019401:3``) and its class's priority, whole numbers naming kinds (SID 2019402 is another
+#: rule, no neighbour of 2019401), as the ``suricata-eve`` format reads its signature ids
+_SNORT3_CODES = frozenset({"gid", "sid", "rev", "priority"})
+#: a Snort 3 alert's clocks: ``pkt_num``, the packets the sensor has seen since it started, and
+#: ``seconds``, the alert's epoch time, both rising with every later alert (past training)
+_SNORT3_CLOCKS = {"pktnum": "Snort's packet counter (rises with every packet the sensor sees)",
+                  "seconds": "Snort's alert time (epoch seconds)"}
+
+
+def _snort3(columns: Iterable[object]) -> bool:
+    """Whether ``columns`` name a Snort 3 alert table (:data:`_SNORT3_TELLS`): ``pkt_num`` beside
+    two at least of ``pkt_gen``, ``src_ap``, ``dst_ap`` and ``rule``.
+
+    Examples
+    --------
+    >>> _snort3(["timestamp", "pkt_num", "proto", "pkt_gen", "src_ap", "dst_ap", "rule"])
+    True
+    >>> _snort3(["pkt_num", "rule"]), _snort3(["src_ap", "dst_ap", "rule"])
+    (False, False)
+    """
+    names = {_norm(str(c)) for c in columns}
+    return "pktnum" in names and len(names & _SNORT3_TELLS) >= 2
+
+
 #: an autonomous system number (an ISP's, a cloud's: 8075 Microsoft, 16509 Amazon) as sign-in and
 #: flow logs name it (the Entra admin center's download 'Autonomous system number', Log
 #: Analytics' ``AutonomousSystemNumber``, Okta's ``securityContext.asNumber``, ECS
@@ -678,6 +706,13 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
         return _code_role(_WINEVENT_CODE, s, max_categories)
     if (key in _ID_NAMES or leaf in _ID_NAMES) and not _account_ids(key, leaf, s):
         return "drop", "identifier/timestamp name"
+    if (key in _SNORT3_CLOCKS or key in _SNORT3_CODES) and _snort3(columns):
+        if key in _SNORT3_CLOCKS:
+            return "drop", _SNORT3_CLOCKS[key]
+        numbers = pd.to_numeric(s, errors="coerce") if not pd.api.types.is_numeric_dtype(s) else s
+        if _whole_numbers(numbers) is not None and numbers.notna().sum() == s.notna().sum():
+            return _code_role("Snort rule code (generator, signature id, revision or priority)",
+                              numbers, max_categories)
     if _osquery_counter(key, columns):
         return "drop", "osquery's query-run counter (rises with every run)"
     bookkeeping = _export_bookkeeping(name, columns)
