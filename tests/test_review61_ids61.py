@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import pytest
 
+from hourglass.errors import InputError
+from hourglass.features import EventSessions
 from hourglass.features.tabular import TabularPreprocessor
+from hourglass.ingest.formats import sniff_format
 
 _SIGS = [(2019401, 3, 1), (2013028, 7, 2), (2027390, 4, 3), (2001219, 20, 2)]
 
@@ -46,3 +53,32 @@ def test_snort3_alert_counters_dropped_and_rule_ids_read_as_codes() -> None:
     other = TabularPreprocessor().fit(pd.DataFrame({"seconds": np.arange(300) * 1.5,
                                                     "priority": np.arange(300) % 7}))
     assert other.roles_ == {"seconds": "numeric", "priority": "numeric"}
+
+
+_FAST = ("{t}  [**] [1:{sid}:3] ET POLICY curl User-Agent Outbound, seen [**] [Classification: "
+         "Attempted Information Leak] [Priority: 2] {{TCP}} 10.0.0.{h}:5{h}123 -> 93.184.216.34:443\n")
+
+
+@pytest.mark.parametrize("stamp", ["03/01-08:00:{s:02d}.123456", "03/01/26-08:00:{s:02d}.123456",
+                                   "03/01/2026-08:00:{s:02d}.123456"])
+def test_alert_fast_log_refused_with_a_recipe_that_trains(tmp_path: Path, stamp: str) -> None:
+    # What was wrong: a Snort or Suricata fast.log given to train or inspect was sniffed as a CSV
+    # of one column, its lines (or of two, parted at a comma in a rule's message), and refused
+    # only as 'no usable feature column ... a log file needs a log --format', naming no format
+    # that reads it; it is now refused by name with a log model's header expression and session
+    # regex, which train as given.
+    lines = [_FAST.format(t=stamp.format(s=i % 60), sid=2013028 + i % 3, h=5 + i % 4) for i in range(60)]
+    data = tmp_path / "fast.log"
+    data.write_text("".join(lines))
+    with pytest.raises(InputError) as err:
+        sniff_format(data)
+    said = str(err.value)
+    assert "alert_fast log" in said and "--model deeplog" in said
+    fmt = re.search(r"--format '([^']+)'", said)
+    sessions = re.search(r"--session-regex '([^']+)'", said)
+    assert fmt is not None and sessions is not None
+    # the recipe reads every line, a session per source address, a template per rule
+    feats = EventSessions(format=fmt.group(1), session_regex=sessions.group(1)).fit(str(data))
+    got = feats.sessions(str(data))
+    assert sorted(got.ids) == [f"10.0.0.{h}" for h in range(5, 9)]
+    assert sum(len(k) for k in got.sequences) == 60 and got.stats.get("unmatched", 0) == 0

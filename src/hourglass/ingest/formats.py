@@ -262,6 +262,18 @@ _NGINX_ERROR_LOG = re.compile(rb"\s*\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2} "
 #: ModSecurity's native (serial) audit log: each transaction in parts, '--a1b2c3d4-A--' (v2) or
 #: '---Xk3Yd8Q2---A--' (v3) before each
 _MODSEC_AUDIT = re.compile(rb"\s*-{2,3}[A-Za-z0-9]{8,16}-{1,3}A--\r?\n")
+#: Snort's and Suricata's alert_fast log (fast.log, alert): '03/01-08:00:00.123456  [**]
+#: [1:2019401:3] ET POLICY ... [**] [Classification: ...] [Priority: 2] {TCP} 10.0.0.5:51234 ->
+#: 93.184.216.34:443' (Snort without a year, or with -y its two digits; Suricata's four; an
+#: inline sensor's '[Drop]' before the '[**]'): a CSV of one column, its lines, or of a few, parted
+#: at a comma in a rule's message
+_ALERT_FAST = re.compile(rb"\s*\d{2}/\d{2}(?:/\d{2,4})?-\d{2}:\d{2}:\d{2}(?:\.\d+)? +(?:\[\w+\] )?"
+                         rb"\[\*\*\] \[\d+:\d+:\d+\] ")
+#: a log model's header expression for its lines (a rule's message, classification, priority and
+#: addresses the message), sessions by source address (the port, where there is one, left out)
+_ALERT_FAST_REGEX = (r"^(?P<timestamp>\S+)\s+(?:\[\w+\] )?\[\*\*\] \[(?P<rule>\d+:\d+:\d+)\] "
+                     r"(?P<content>.*)$")
+_ALERT_FAST_SESSIONS = r"\} (\S+?)(?::\d+)? ->"
 #: a log model's header expression for an access log's lines, sessions by client address
 _CLF_REGEX = r"^(?:\S+ )?(?P<client_ip>\S+) \S+ (?P<user>\S+) \[(?P<timestamp>[^\]]+)\] (?P<content>.*)$"
 _SQUID_REGEX = r"^(?P<timestamp>\d+\.\d+)\s+\d+ (?P<client_ip>\S+) (?P<content>.*)$"
@@ -302,6 +314,13 @@ def _web_log(p: Any, head: bytes) -> None:
                          "deeplog) on its lines with a header expression: "
                          f"--format '{_NGINX_ERROR_REGEX}', sessions by client address "
                          "--session-regex 'client: ([^,]+)' (or --window SECONDS)")
+    if _ALERT_FAST.match(head):
+        raise InputError(f"{p}: an IDS alert_fast log (Snort's or Suricata's fast.log: '[**] "
+                         "[1:2019401:3] ...' lines) is a log, not a table; train a log model (--model "
+                         "deeplog) on its lines with a header expression, sessions by source address: "
+                         f"--format '{_ALERT_FAST_REGEX}' --session-regex '{_ALERT_FAST_SESSIONS}'; "
+                         "for a table model, Suricata's eve.json (read as the suricata-eve format) or "
+                         "Snort 3's alert_json")
     if _MODSEC_AUDIT.match(head):
         raise InputError(f"{p}: ModSecurity's native audit log (each transaction in parts after "
                          "'--a1b2c3d4-A--' lines) is not read; have ModSecurity write it as JSON "
