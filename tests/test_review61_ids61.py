@@ -82,3 +82,28 @@ def test_alert_fast_log_refused_with_a_recipe_that_trains(tmp_path: Path, stamp:
     got = feats.sessions(str(data))
     assert sorted(got.ids) == [f"10.0.0.{h}" for h in range(5, 9)]
     assert sum(len(k) for k in got.sequences) == 60 and got.stats.get("unmatched", 0) == 0
+
+
+@pytest.mark.parametrize("sep", [", ", ","])
+def test_snort3_alert_csv_without_header_refused_with_a_recipe(tmp_path: Path, sep: str) -> None:
+    # What was wrong: Snort 3's alert_csv log, which has no header line, was read as a CSV whose
+    # first alert named the columns ('03/01-08:00:00.123456', '215596', 'TCP', '10.0.0.36:47097'
+    # ...): that alert lost, and a model trained on columns named by one alert's values, unsaid.
+    # It is now refused, naming the header line of its default fields, which then reads.
+    rows = [sep.join([f"03/01-08:{i // 60:02d}:{i % 60:02d}.123456", str(1000 + 7 * i), "TCP", "raw",
+                      str(60 + i), "C2S", f"10.0.0.{5 + i % 4}:5{i:04d}", "93.184.216.34:443",
+                      f"1:{2013028 + i % 3}:3", "allow"]) for i in range(40)]
+    data = tmp_path / "alert_csv.txt"
+    data.write_text("\n".join(rows) + "\n")
+    with pytest.raises(InputError) as err:
+        sniff_format(data)
+    said = str(err.value)
+    assert "Snort 3 alert_csv log has no header line" in said
+    header = re.search(r"\(echo '([^']+)'; sed 's/, /,/g' FILE\)", said)
+    assert header is not None
+    fixed = tmp_path / "alerts.csv"
+    fixed.write_text(header.group(1) + "\n" + "\n".join(r.replace(", ", ",") for r in rows) + "\n")
+    assert sniff_format(fixed).name == "csv"
+    df = pd.read_csv(fixed)
+    assert list(df.columns)[:3] == ["timestamp", "pkt_num", "proto"] and len(df) == 40
+    assert df["rule"].iloc[0] == "1:2013028:3"

@@ -274,6 +274,14 @@ _ALERT_FAST = re.compile(rb"\s*\d{2}/\d{2}(?:/\d{2,4})?-\d{2}:\d{2}:\d{2}(?:\.\d
 _ALERT_FAST_REGEX = (r"^(?P<timestamp>\S+)\s+(?:\[\w+\] )?\[\*\*\] \[(?P<rule>\d+:\d+:\d+)\] "
                      r"(?P<content>.*)$")
 _ALERT_FAST_SESSIONS = r"\} (\S+?)(?::\d+)? ->"
+#: Snort 3's alert_csv log: its fields parted by ', ' and no header line, the first alert taken
+#: for one ('03/01-08:00:00.123456, 215596, TCP, raw, 1260, C2S, 10.0.0.5:51234,
+#: 93.184.216.34:443, 1:2019401:3, allow': columns named '215596', 'TCP' ...), its time first and
+#: a rule's gid:sid:rev among its fields, as its default fields have them
+_SNORT3_CSV = re.compile(rb"\s*\d{2}/\d{2}(?:/\d{2})?-\d{2}:\d{2}:\d{2}\.\d+ ?,[^\r\n]*?, ?"
+                         rb"\d+:\d+:\d+ ?(?:,|\r?\n)")
+#: its default fields (alert_csv.fields), the header line to write before its lines
+_SNORT3_CSV_FIELDS = "timestamp,pkt_num,proto,pkt_gen,pkt_len,dir,src_ap,dst_ap,rule,action"
 #: a log model's header expression for an access log's lines, sessions by client address
 _CLF_REGEX = r"^(?:\S+ )?(?P<client_ip>\S+) \S+ (?P<user>\S+) \[(?P<timestamp>[^\]]+)\] (?P<content>.*)$"
 _SQUID_REGEX = r"^(?P<timestamp>\d+\.\d+)\s+\d+ (?P<client_ip>\S+) (?P<content>.*)$"
@@ -321,6 +329,11 @@ def _web_log(p: Any, head: bytes) -> None:
                          f"--format '{_ALERT_FAST_REGEX}' --session-regex '{_ALERT_FAST_SESSIONS}'; "
                          "for a table model, Suricata's eve.json (read as the suricata-eve format) or "
                          "Snort 3's alert_json")
+    if _SNORT3_CSV.match(head):
+        raise InputError(f"{p}: a Snort 3 alert_csv log has no header line (its first alert would be "
+                         "read as the columns' names); write one naming its fields (alert_csv.fields) "
+                         f"before its lines: (echo '{_SNORT3_CSV_FIELDS}'; sed 's/, /,/g' FILE) > FILE.csv "
+                         "for the default fields, or have Snort 3 write alert_json")
     if _MODSEC_AUDIT.match(head):
         raise InputError(f"{p}: ModSecurity's native audit log (each transaction in parts after "
                          "'--a1b2c3d4-A--' lines) is not read; have ModSecurity write it as JSON "
