@@ -191,6 +191,11 @@ def _osquery_counter(key: str, columns: Iterable[object]) -> bool:
     return key in _OSQUERY_COUNTERS and len(_OSQUERY_COLUMNS & {_norm(str(c)) for c in columns}) >= 2
 
 
+#: a Wazuh or OSSEC alert's ``rule.firedtimes``: the times its rule has fired since the manager
+#: started, rising with every alert of the rule (each later one past training)
+_FIRED_TIMES = "firedtimes"
+
+
 #: the fields that tell a Snort 3 alert table (``alert_json``, or ``alert_csv`` under a header
 #: naming its fields): its packet number beside two of its packet and rule fields
 _SNORT3_TELLS = frozenset({"pktgen", "srcap", "dstap", "rule"})
@@ -713,6 +718,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
         if _whole_numbers(numbers) is not None and numbers.notna().sum() == s.notna().sum():
             return _code_role("Snort rule code (generator, signature id, revision or priority)",
                               numbers, max_categories)
+    if leaf == _FIRED_TIMES:
+        return "drop", "Wazuh's rule counter (the times the rule fired since the manager started)"
     if _osquery_counter(key, columns):
         return "drop", "osquery's query-run counter (rises with every run)"
     bookkeeping = _export_bookkeeping(name, columns)
