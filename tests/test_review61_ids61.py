@@ -129,3 +129,18 @@ def test_wazuh_rule_firedtimes_is_no_feature() -> None:
     assert pre.roles_["rule.firedtimes"] == "drop"
     later = pre.transform(_wazuh_alerts(100, 5000, 1))
     assert float(np.abs(np.asarray(later)).max()) <= 1.0 + 1e-6
+
+
+def test_wazuh_rule_id_is_a_code_not_an_identifier() -> None:
+    # What was wrong: a Wazuh alerts.json's 'rule.id' ("5715" an SSH login, "5716" a failed one:
+    # 3 distinct values in 300 alerts) was dropped as 'identifier/timestamp name' by its last
+    # part 'id', so the rule that fired was no feature; a 'rule_id' or 'signature_id' of whole
+    # numbers was a min-max scaled magnitude (5716 a neighbour of 5715).
+    pre = TabularPreprocessor().fit(_wazuh_alerts(300, 1, 0).assign(
+        rule_id=lambda d: d["rule.id"].astype(int), signature_id=lambda d: d["rule.id"].astype(int) + 2e6))
+    assert {c: pre.roles_[c] for c in ("rule.id", "rule_id", "signature_id")} == dict.fromkeys(
+        ("rule.id", "rule_id", "signature_id"), "categorical")
+    # a near-unique 'rule.id' (one per row) stays an identifier
+    ids = TabularPreprocessor().fit(pd.DataFrame({"rule.id": [str(i) for i in range(300)],
+                                                  "agent.name": ["a", "b"] * 150}))
+    assert ids.roles_["rule.id"] == "drop"

@@ -114,6 +114,10 @@ def _code_numbers(key: str, s: pd.Series) -> bool:
     return v is not None
 
 
+#: a rule's or signature's id, as IDS and SIEM alerts name it (Wazuh's and ECS's ``rule.id``,
+#: ``rule_id``, ``signature_id``): the rule that fired (Wazuh 5715 an SSH login, 5716 a failed
+#: one; a Snort SID), a code, neither a magnitude nor an identifier of the alert
+_RULE_ID_NAMES = frozenset({"ruleid", "signatureid"})
 #: names of codes that end in neither ``code`` nor ``type``: a Windows event id (``EventID``,
 #: ``winlog.event_id``: 4625 a failed logon, no neighbour of 4624 a logon), a socket's address
 #: family (osquery's ``family``: 2 AF_INET, 10 AF_INET6), SNMP's interface status
@@ -123,7 +127,7 @@ def _code_numbers(key: str, s: pd.Series) -> bool:
 #: 1236 aborted); near-unique whole numbers under such a name are no codes (an event's serial
 #: number, :func:`numeric_identifier`'s)
 _CODE_NAMES = {"eventid", "family", "ifoperstatus", "ifadminstatus", "qclass", "scsubstatus",
-               "scwin32status"}
+               "scwin32status", *_RULE_ID_NAMES}
 #: columns of PowerShell's ``Get-WinEvent | Export-Csv`` (an ``EventLogRecord``), whose event id
 #: is named ``Id``: two of them beside ``Id`` tell such an export from a table of row ids
 _WINEVENT_COLUMNS = {"providername", "logname", "recordid", "timecreated", "leveldisplayname",
@@ -431,7 +435,8 @@ def _coded(name: str, key: str, leaf: str, values: pd.Series) -> str:
     if _code_numbers(key, values):
         return "code (whole numbers under a name ending in code or type)"
     if _named_codes(key, leaf, values):
-        return "code (whole numbers under a code's name: an event id, address family, status or class)"
+        return ("code (whole numbers under a code's name: an event or rule id, address family, "
+                "status or class)")
     if _as_numbers(name, key, leaf, values):
         return "autonomous system number (a network's name, no magnitude)"
     if _account_ids(key, leaf, values):
@@ -709,7 +714,9 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
     if (_winevent_code(key, columns) and pd.api.types.is_numeric_dtype(s)
             and _named_codes("eventid", "eventid", s)):  # (whole numbers, not near-unique)
         return _code_role(_WINEVENT_CODE, s, max_categories)
-    if (key in _ID_NAMES or leaf in _ID_NAMES) and not _account_ids(key, leaf, s):
+    if ((key in _ID_NAMES or leaf in _ID_NAMES) and not _account_ids(key, leaf, s)
+            and not (key in _RULE_ID_NAMES  # (rule.id: its leaf 'id', the rule's code)
+                     and not near_unique(int(s.nunique()), int(s.notna().sum())))):
         return "drop", "identifier/timestamp name"
     if (key in _SNORT3_CLOCKS or key in _SNORT3_CODES) and _snort3(columns):
         if key in _SNORT3_CLOCKS:
