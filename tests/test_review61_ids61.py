@@ -144,3 +144,29 @@ def test_wazuh_rule_id_is_a_code_not_an_identifier() -> None:
     ids = TabularPreprocessor().fit(pd.DataFrame({"rule.id": [str(i) for i in range(300)],
                                                   "agent.name": ["a", "b"] * 150}))
     assert ids.roles_["rule.id"] == "drop"
+
+
+def test_zeek_notice_log_port_is_a_port(tmp_path: Path) -> None:
+    # What was wrong: Zeek's notice.log types 'p' (the notice's port: 22 of an SSH password
+    # guesser, 3389 of RDP) as port, but the zeek format's roles named no port but id.orig_p and
+    # id.resp_p, and 'p' is no port's name: inspect showed it 'numeric, minmax scaled', port
+    # 8080 a larger 3389.
+    from hourglass.ingest.formats import format_roles
+
+    fields = ["ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto", "note", "msg",
+              "src", "dst", "p", "actions"]
+    lines = ["#separator \\x09", "#unset_field\t-", "#path\tnotice", "#fields\t" + "\t".join(fields),
+             "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tenum\tstring\taddr\taddr\tport\tset[enum]"]
+    ports = [22, 443, 3389, 8080]
+    for i in range(60):
+        lines.append(f"{1.7e9 + 60 * i:.6f}\tC{i:08x}\t10.0.0.{5 + i % 7}\t{40000 + i}\t93.184.216.34\t"
+                     f"{ports[i % 4]}\ttcp\tSSH::Password_Guessing\tguessing\t10.0.0.{5 + i % 7}\t"
+                     f"93.184.216.34\t{ports[i % 4]}\tNotice::ACTION_LOG")
+    log = tmp_path / "notice.log"
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    spec = sniff_format(log)
+    assert spec.name == "zeek-conn"
+    df = spec.read(log)
+    roles = {c: r for c, r in format_roles(spec, df.columns).items() if c in df.columns}
+    pre = TabularPreprocessor(roles=roles).fit(df)
+    assert pre.roles_["p"] == "port" == pre.roles_["id.resp_p"]

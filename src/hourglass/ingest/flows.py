@@ -777,7 +777,7 @@ class ZeekSpec(DatasetSpec):
 # their numeric codes (DNS query types and response codes, HTTP status codes) and protocol
 # versions (http.log's '1.1', read as a number from its text, ssh.log's 2) are categories, not
 # magnitudes; TLS client/server fingerprints (JA3/JA3S) are many-valued categories, hashed. Names
-# a file lacks are ignored.
+# a file lacks are ignored. notice.log's p is a port.
 _ZEEK_OTHER_ROLES = {
     **{c: "drop" for c in ("trans_id", "fuid", "conn_uids", "orig_fuids", "resp_fuids",
                            "cert_chain_fuids", "client_cert_chain_fuids", "cert_chain_fps",
@@ -787,6 +787,9 @@ _ZEEK_OTHER_ROLES = {
     **{c: "categorical" for c in ("qclass", "qtype", "rcode", "status_code", "info_code",
                                   "version")},
     **{c: "hash" for c in ("ja3", "ja3s")},
+    # notice.log's port of the notice (Zeek's type port: 22 of an SSH guesser, 3389 of RDP), as
+    # id.resp_p is, not a magnitude
+    "p": "port",
 }
 
 ZEEK_CONN = ZeekSpec(
