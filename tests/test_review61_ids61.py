@@ -170,3 +170,20 @@ def test_zeek_notice_log_port_is_a_port(tmp_path: Path) -> None:
     roles = {c: r for c, r in format_roles(spec, df.columns).items() if c in df.columns}
     pre = TabularPreprocessor(roles=roles).fit(df)
     assert pre.roles_["p"] == "port" == pre.roles_["id.resp_p"]
+
+
+def test_ossec_alerts_log_refused_by_name(tmp_path: Path) -> None:
+    # What was wrong: OSSEC's (and Wazuh's) multi-line alerts.log was sniffed as a CSV whose
+    # header was its first line ('** Alert 1709280000.1234: - syslog,sshd,authentication_success,':
+    # 4 columns), and inspect and train stopped at 'line 2: expected 4 fields, found 1 ... is the
+    # file in this layout (--format, --dataset)?', naming no way to read it; it is now refused by
+    # name, naming the manager's JSON alerts (alerts.json), which read as JSON lines.
+    rec = ("** Alert 1709280{i:03d}.1234: - syslog,sshd,authentication_success,\n"
+           "2026 Mar 01 08:00:{i:02d} (web-01) 10.0.1.11->/var/log/auth.log\n"
+           "Rule: 5715 (level 3) -> 'sshd: authentication success.'\nSrc IP: 10.0.0.5\nUser: ubuntu\n"
+           "Mar  1 08:00:00 web-01 sshd[1234]: Accepted publickey for ubuntu from 10.0.0.5 port 51234 ssh2\n")
+    data = tmp_path / "alerts.log"
+    data.write_text("\n".join(rec.format(i=i) for i in range(20)))
+    with pytest.raises(InputError, match=r"OSSEC's or Wazuh's alerts\.log .* is not read; .*"
+                                         r"<jsonout_output>yes</jsonout_output>"):
+        sniff_format(data)

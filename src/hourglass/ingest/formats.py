@@ -282,6 +282,10 @@ _SNORT3_CSV = re.compile(rb"\s*\d{2}/\d{2}(?:/\d{2})?-\d{2}:\d{2}:\d{2}\.\d+ ?,[
                          rb"\d+:\d+:\d+ ?(?:,|\r?\n)")
 #: its default fields (alert_csv.fields), the header line to write before its lines
 _SNORT3_CSV_FIELDS = "timestamp,pkt_num,proto,pkt_gen,pkt_len,dir,src_ap,dst_ap,rule,action"
+#: OSSEC's (and Wazuh's) alerts.log: each alert a record of several lines, '** Alert
+#: 1709280000.12345: - syslog,sshd,...' first, then its time and agent, 'Rule: 5715 (level 3) ...'
+#: and the log line (its first line's commas part a CSV header of a few columns)
+_OSSEC_ALERTS = re.compile(rb"\s*\*\* Alert \d+\.\d+:")
 #: a log model's header expression for an access log's lines, sessions by client address
 _CLF_REGEX = r"^(?:\S+ )?(?P<client_ip>\S+) \S+ (?P<user>\S+) \[(?P<timestamp>[^\]]+)\] (?P<content>.*)$"
 _SQUID_REGEX = r"^(?P<timestamp>\d+\.\d+)\s+\d+ (?P<client_ip>\S+) (?P<content>.*)$"
@@ -334,6 +338,11 @@ def _web_log(p: Any, head: bytes) -> None:
                          "read as the columns' names); write one naming its fields (alert_csv.fields) "
                          f"before its lines: (echo '{_SNORT3_CSV_FIELDS}'; sed 's/, /,/g' FILE) > FILE.csv "
                          "for the default fields, or have Snort 3 write alert_json")
+    if _OSSEC_ALERTS.match(head):
+        raise InputError(f"{p}: OSSEC's or Wazuh's alerts.log (each alert a record of several lines "
+                         "after '** Alert ...') is not read; have the manager write its alerts as JSON "
+                         "too (<jsonout_output>yes</jsonout_output> in ossec.conf: alerts.json, one "
+                         "alert a line), read as JSON lines")
     if _MODSEC_AUDIT.match(head):
         raise InputError(f"{p}: ModSecurity's native audit log (each transaction in parts after "
                          "'--a1b2c3d4-A--' lines) is not read; have ModSecurity write it as JSON "
