@@ -1349,6 +1349,20 @@ def json_multivalue_number(s: pd.Series, sample: int = 2000) -> str | None:
     return str(text[arrays].iloc[0])
 
 
+def _bracketed_texts(s: pd.Series, sample: int, opening: str, closing: str) -> pd.Series | None:
+    """The first ``sample`` present values of text column ``s``, stripped, when each opens with
+    ``opening`` and closes with ``closing`` (a JSON object's or array's text), else ``None``."""
+    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        return None
+    present = s.dropna().iloc[:sample]
+    if not len(present):
+        return None
+    text = present.astype(str).str.strip()
+    if not (text.str.startswith(opening) & text.str.endswith(closing)).all():
+        return None
+    return text
+
+
 def json_array_text(s: pd.Series, sample: int = 200) -> str | None:
     """The first value (cut to 40 characters) of column ``s`` when its text values are JSON
     arrays of objects, every one of the first ``sample`` present, one object at least
@@ -1362,13 +1376,8 @@ def json_array_text(s: pd.Series, sample: int = 200) -> str | None:
     >>> [json_array_text(pd.Series([v])) for v in ("[]", '["a", "b"]', "[1]")]
     [None, None, None]
     """
-    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
-        return None
-    present = s.dropna().iloc[:sample]
-    if not len(present):
-        return None
-    text = present.astype(str).str.strip()
-    if not (text.str.startswith("[") & text.str.endswith("]")).all():
+    text = _bracketed_texts(s, sample, "[", "]")
+    if text is None:
         return None
     first = None
     for value in text:
@@ -1396,13 +1405,8 @@ def json_object_text(s: pd.Series, sample: int = 200) -> str | None:
     >>> json_object_text(pd.Series(['{"a": 1}', "{oops}"])) is None
     True
     """
-    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
-        return None
-    present = s.dropna().iloc[:sample]
-    if not len(present):
-        return None
-    text = present.astype(str).str.strip()
-    if not (text.str.startswith("{") & text.str.endswith("}")).all():
+    text = _bracketed_texts(s, sample, "{", "}")
+    if text is None:
         return None
     for value in text:
         try:
