@@ -533,6 +533,7 @@ def _set(doc: dict[str, Any], path: str, value: Any) -> None:
 
 
 _HEX_PORT = re.compile(r"0x[0-9a-f]{1,8}")  # (as features.roles.port_numbers reads one)
+_DIGEST = re.compile(r"[0-9A-Fa-f]{32,128}")  # an MD5, SHA-1, SHA-256, SHA-512 digest
 #: fields of a Zeek http.log record (its connection, its URI), where ``host`` is the Host header:
 #: a Zeek record without them (software.log, known_hosts ...) describes the machine ``host``
 _ZEEK_WEB_FIELDS = frozenset({"uri", "id.orig_h", "id.resp_h", "uid"})
@@ -580,8 +581,14 @@ def _ecs_value(target: str, value: Any) -> Any:
         pairs = (part.partition("=") for part in str(value).split(","))
         hashes = {name.strip().lower(): digest.strip().lower() for name, sep, digest in pairs
                   if sep and name.strip().lower() in _HASH_NAMES
-                  and re.fullmatch(r"[0-9A-Fa-f]{32,128}", digest.strip())}
+                  and _DIGEST.fullmatch(digest.strip())}
         return hashes or None
+    if ".hash." in target:
+        # process.hash.sha256 ...: a digest in hex, lowercase as Winlogbeat and Elastic Defend
+        # write it (and the Sysmon Hashes above), so a threat-intelligence match on the digest
+        # finds it; no digest ('N/A') is left out
+        digest = str(value).strip()
+        return digest.lower() if _DIGEST.fullmatch(digest) else None
     if target in _LONG_FIELDS:
         # ECS types it long: a number ('200', 200.0: 200), not its text; no whole number ('2OO',
         # true) is left out, as an index would reject the whole document over it
