@@ -1,6 +1,8 @@
 """Review round 61 (self61b): the latest merged fixes reviewed as a pull request."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from hourglass.serve.ecs import AlertRule, ecs_named, to_ecs
 
 
@@ -24,3 +26,30 @@ def test_ecs_named_hashes_are_lowercase_hex_digests() -> None:
                                                          data_format="windows-json"),
                     fields={"EventID": 1, "Hashes": f"SHA256={digest}"})
     assert sysmon["process"]["hash"] == doc["process"]["hash"]
+
+
+def test_service_names_a_search_response_sent_as_a_row(tmp_path: Path) -> None:
+    # What was wrong: 'score' and 'stream' refuse an Elasticsearch _search response (and a
+    # Splunk results document) with its recipe, but the service, sent one as a row
+    # ({"rows": [<the response>]}), said only "row 1: missing column 'a' (each row needs a, b;
+    # send null for a missing value ...)", nothing saying the row was a search's whole answer.
+    from tests._serve import AUTH, client_of, small_table_model
+
+    hits = [{"_index": "flows", "_source": {"a": 1.0, "b": 2.0}}] * 2
+    response = {"took": 3, "timed_out": False, "_shards": {"total": 1},
+                "hits": {"total": {"value": 2}, "hits": hits}}
+    results = {"preview": False, "init_offset": 0, "messages": [], "fields": [{"name": "a"}],
+               "results": [{"a": "1", "b": "2"}]}
+    with client_of(small_table_model(tmp_path)) as client:
+        got = client.post("/score", json={"rows": [{"a": 1.0, "b": 2.0}, response]}, headers=AUTH)
+        assert got.status_code == 422
+        assert got.json()["detail"] == (
+            "row 2: an Elasticsearch/OpenSearch search response (its events under hits.hits), not "
+            "one event; send its hits as the rows (jq '{rows: .hits.hits}')")
+        got = client.post("/score", json={"rows": [results]}, headers=AUTH)
+        assert got.status_code == 422
+        assert got.json()["detail"].startswith("row 1: a Splunk search's results as one JSON document")
+        # a row with a field named hits or results is a row as before
+        got = client.post("/score", json={"rows": [{"a": 1.0, "b": 2.0, "hits": 3, "results": "ok"}]},
+                          headers=AUTH)
+        assert got.status_code == 200

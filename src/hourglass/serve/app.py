@@ -37,7 +37,7 @@ from hourglass._columns import QUOTED_TEXT
 from hourglass._eol import text_lines, without_boms
 from hourglass.errors import InputError
 from hourglass.ingest.formats import event_format
-from hourglass.ingest.tables import flat_record
+from hourglass.ingest.tables import flat_record, search_response, splunk_results
 from hourglass.serve.ecs import AlertRule
 from hourglass.serve.metrics import CLIENT_CLOSED, RequestCounter, ServiceMetrics
 from hourglass.serve.schemas import (
@@ -99,6 +99,33 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         (429, "Too many requests from this address (serve --rate-limit); Retry-After says when "
               "to come back."),
         (500, "Unexpected server error (details in the server log)."))}
+
+
+def _search_document(rows: Sequence[Any]) -> str | None:
+    """Why ``rows`` are refused where one is an Elasticsearch/OpenSearch search response or a
+    Splunk search's results document (every event of a search in one object, read as a row of
+    its envelope: "missing column" of each), as ``score`` and ``stream`` refuse them; else
+    ``None``. One dict look-up a row.
+
+    Examples
+    --------
+    >>> print(_search_document([{"took": 2, "hits": {"hits": []}}]))  # doctest: +ELLIPSIS
+    row 1: an Elasticsearch/OpenSearch search response (its events under hits.hits), not one ...
+    >>> _search_document([{"hits": 3, "user": "a"}, {"results": "ok", "preview": False}]) is None
+    True
+    """
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            continue
+        if "hits" in row and search_response(row, row["hits"]):
+            return (f"{_location(('rows', i))}: an Elasticsearch/OpenSearch search response (its "
+                    "events under hits.hits), not one event; send its hits as the rows "
+                    "(jq '{rows: .hits.hits}')")
+        if "results" in row and splunk_results(row, row["results"]):
+            return (f"{_location(('rows', i))}: a Splunk search's results as one JSON document "
+                    "(its events under results), not one event; send its results as the rows "
+                    "(jq '{rows: .results}')")
+    return None
 
 
 def _location(loc: tuple[Any, ...]) -> str:
@@ -415,6 +442,10 @@ class HostedModel:
         expand = self.expand if body.field == "rows" else None  # rows that may be pages of events
         if len(items) > max_rows and expand is None:  # before the rows are copied (flattened)
             return self._too_many(len(items))
+        if body.field == "rows":  # a search's whole answer sent as a row: its envelope, no event
+            document = _search_document(items)
+            if document is not None:
+                return 422, {"detail": document}
         # the scorers number the rows they score: an error names the request's item instead,
         # placed (only then) from where each row's events end (pages) or each row's line
         ends: list[int] | None = None
