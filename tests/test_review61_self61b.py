@@ -53,3 +53,30 @@ def test_service_names_a_search_response_sent_as_a_row(tmp_path: Path) -> None:
         got = client.post("/score", json={"rows": [{"a": 1.0, "b": 2.0, "hits": 3, "results": "ok"}]},
                           headers=AUTH)
         assert got.status_code == 200
+
+
+def test_role_and_timestamp_col_given_a_comma_list_get_advice_that_works(tmp_path: Path) -> None:
+    # What was wrong: a comma list given to --drop now says "give --drop once a column: --drop
+    # pkts --drop proto", but the same advice was given to --role and --timestamp-col, where it
+    # is refused in turn: "--role 'pkts,proto=categorical'" said "give --role once a column:
+    # --role pkts --role proto" (which says "--role: expected COL=ROLE, got 'pkts'"), and
+    # "--timestamp-col 'ts,ts2'" said "--timestamp-col ts --timestamp-col ts2" (which says
+    # "--timestamp-col given twice, with different values").
+    import pandas as pd
+
+    from tests._cli import one_line_error
+
+    frame = pd.DataFrame({"bytes": [float(i % 13) for i in range(60)], "pkts": [i % 5 for i in range(60)],
+                          "proto": ["tcp", "udp", "tcp"] * 20,
+                          "ts": pd.date_range("2024-03-01", periods=60, freq="min").astype(str),
+                          "ts2": pd.date_range("2024-03-02", periods=60, freq="min").astype(str)})
+    data = tmp_path / "flows.csv"
+    frame.to_csv(data, index=False)
+    out = tmp_path / "m"
+    one_line_error(["train", str(data), "-o", str(out), "--role", "pkts,proto=categorical"],
+                   f"--role: no column 'pkts,proto' in {data}; give --role once a column: "
+                   "--role pkts=categorical --role proto=categorical")
+    one_line_error(["train", str(data), "-o", str(out), "--timestamp-col", "ts,ts2"],
+                   f"--timestamp-col: no column 'ts,ts2' in {data}; --timestamp-col takes one "
+                   "column, the event time: --timestamp-col ts or --timestamp-col ts2")
+    assert not out.exists()

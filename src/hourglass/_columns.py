@@ -243,10 +243,11 @@ LOG_MODEL = ("Pipeline(DeepLog(), features=EventSessions(format=...)), format 'h
              "'syslog', 'journald', 'raw' or a header regex")
 
 
-def one_name_each(option: str, name: str, columns: Iterable[object]) -> str:
+def one_name_each(option: str, name: str, columns: Iterable[object], value: str | None = None) -> str:
     """Advice when ``name``, given to ``option`` (``--keep``) and no column, lists columns of
     ``columns`` parted by commas, as a SIEM's field list is written (Splunk's ``fields a, b``):
-    the option takes one name, given once a column; else ``""``.
+    the option takes one name, given once a column (``value``: the ``=VALUE`` each takes, as
+    ``--role COL=ROLE``); else ``""``.
 
     Examples
     --------
@@ -254,12 +255,16 @@ def one_name_each(option: str, name: str, columns: Iterable[object]) -> str:
     'give --keep once a column: --keep _time --keep src'
     >>> one_name_each("--keep", "_time,host", ["_time", "src"])
     ''
+    >>> one_name_each("--role", "src,dest", ["src", "dest"], "categorical")
+    'give --role once a column: --role src=categorical --role dest=categorical'
     """
     parts = [p.strip() for p in name.split(",")]
     have = {str(c) for c in columns}
     if len(parts) < 2 or not all(p in have for p in parts):
         return ""
-    return f"give {option} once a column: " + " ".join(f"{option} {shown_column(p)}" for p in parts)
+    each = "" if value is None else f"={value}"
+    return f"give {option} once a column: " + " ".join(f"{option} {shown_column(p)}{each}"
+                                                       for p in parts)
 
 
 def read_as_log(columns: Sequence[object]) -> str | None:

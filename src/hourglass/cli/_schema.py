@@ -241,6 +241,19 @@ def _warn_wide_objects(names: list[str], source: str) -> None:
             "--drop %s", source, n, prefix, listed_columns(first), prefix)
 
 
+def _one_each(option: str, name: str, columns: Any, roles: dict[str, str] | None) -> str:
+    """Advice for ``name``, a comma list of ``columns`` given to ``option``: each column given
+    once (``--role``'s with its role), or, for ``--timestamp-col``, which takes one column, that
+    it does; else ``""``."""
+    if option == "--timestamp-col":
+        listed = one_name_each(option, name, columns)
+        if not listed:
+            return ""
+        return f"{option} takes one column, the event time: " + " or ".join(
+            f"{option} {shown_column(p.strip())}" for p in name.split(","))
+    return one_name_each(option, name, columns, (roles or {}).get(name) if option == "--role" else None)
+
+
 def preprocessor_for(df: pd.DataFrame, source: str, *, spec: DatasetSpec | None,
                      categorical: list[str], drop: list[str], roles: dict[str, str] | None,
                      scaler: str, time_col: str | None = None) -> TabularPreprocessor:
@@ -262,7 +275,7 @@ def preprocessor_for(df: pd.DataFrame, source: str, *, spec: DatasetSpec | None,
         # --drop source, read as source.ip ...; --drop 'cafe\u0301' of a column 'caf\xe9'; --drop
         # a,b, a list where one name goes
         nested = nested_note(missing[:1], df.columns) or near_names(missing[:1], df.columns) or (
-            one_name_each(opt, missing[0], df.columns) if missing else "")
+            _one_each(opt, missing[0], df.columns, roles) if missing else "")
         if nested:
             raise HourglassError(f"{opt}: no column {missing[0]!r} in {source}; {nested}")
         if missing:
