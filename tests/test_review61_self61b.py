@@ -80,3 +80,26 @@ def test_role_and_timestamp_col_given_a_comma_list_get_advice_that_works(tmp_pat
                    f"--timestamp-col: no column 'ts,ts2' in {data}; --timestamp-col takes one "
                    "column, the event time: --timestamp-col ts or --timestamp-col ts2")
     assert not out.exists()
+
+
+def test_windows_event_keywords_beside_an_event_id_are_a_code() -> None:
+    # What was wrong: beside an event id, a Windows event's Task, Opcode and Level are codes, but
+    # its Keywords, a 64-bit mask (Get-WinEvent | Export-Csv: audit success
+    # -9214364837600034816, audit failure -9218868437227405312), was min-max scaled as 'numeric
+    # values': with an event of the classic keywords (4620693217682128896) in the table, a
+    # failed logon scaled to 0.0 and a successful one to 0.0002, the model all but blind to it.
+    import pandas as pd
+
+    from hourglass.features.roles import infer_role
+
+    success, failure, classic = -9214364837600034816, -9218868437227405312, 4620693217682128896
+    keywords = pd.Series([success] * 50 + [failure] * 10 + [classic] * 5)
+    columns = ["Id", "Keywords", "ProviderName", "TimeCreated", "RecordId"]
+    assert infer_role("Keywords", keywords, max_categories=20, columns=columns) == (
+        "categorical", "Windows event keywords (a bit mask beside an EventID)")
+    # as text (a JSON export's "Keywords": "-9214364837600034816") the same code
+    assert infer_role("Keywords", keywords.astype(str), max_categories=20,
+                      columns=["EventID", "Keywords"])[0] == "categorical"
+    # without an event id beside it, a column so named is read as before
+    assert infer_role("Keywords", keywords, max_categories=20, columns=["Keywords"]) == (
+        "numeric", "numeric values")

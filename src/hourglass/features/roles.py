@@ -143,17 +143,26 @@ def _winevent_id(key: str, columns: Iterable[object]) -> bool:
 #: a Windows event's own codes beside its event id, as a SIEM's table of Security events exports
 #: them (Microsoft Sentinel's ``SecurityEvent``: ``Task`` 12544 Logon, 12545 Logoff, 14339
 #: Kerberos; ``Level``; ``Opcode``), whole numbers naming kinds, as the Windows formats read them
-_WINEVENT_CODES = {"task", "opcode", "level"}
+_WINEVENT_CODES = {"task", "opcode", "level", "keywords"}
 
 
 #: why a Windows event's ``Task``, ``Opcode`` or ``Level`` is a code (:func:`_winevent_code`)
 _WINEVENT_CODE = "Windows event code (Task, Opcode or Level beside an EventID)"
+#: why its ``Keywords`` is: a 64-bit mask (audit success 0x8020000000000000, failure
+#: 0x8010000000000000: -9214364837600034816 and -9218868437227405312 as Get-WinEvent writes them),
+#: whose min-max scale put a failed logon 0.0002 from a successful one
+_WINEVENT_KEYWORDS = "Windows event keywords (a bit mask beside an EventID)"
+
+
+def _winevent_reason(key: str) -> str:
+    """Why a column under normalised name ``key`` that :func:`_winevent_code` tells is a code."""
+    return _WINEVENT_KEYWORDS if key == "keywords" else _WINEVENT_CODE
 
 
 def _winevent_code(key: str, columns: Iterable[object]) -> bool:
-    """Whether a column under normalised name ``key`` is a Windows event's ``Task``, ``Opcode`` or
-    ``Level`` (:data:`_WINEVENT_CODES`), ``columns`` being its table's column names, one of which
-    is an ``EventID``, or the ``Id`` of PowerShell's ``Get-WinEvent | Export-Csv``
+    """Whether a column under normalised name ``key`` is a Windows event's ``Task``, ``Opcode``,
+    ``Level`` or ``Keywords`` (:data:`_WINEVENT_CODES`), ``columns`` being its table's column
+    names, one of which is an ``EventID``, or the ``Id`` of PowerShell's ``Get-WinEvent | Export-Csv``
     (:func:`_winevent_id`).
 
     Examples
@@ -713,7 +722,7 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
             return _code_role("Windows event id (Id of an event export)", s, max_categories)
     if (_winevent_code(key, columns) and pd.api.types.is_numeric_dtype(s)
             and _named_codes("eventid", "eventid", s)):  # (whole numbers, not near-unique)
-        return _code_role(_WINEVENT_CODE, s, max_categories)
+        return _code_role(_winevent_reason(key), s, max_categories)
     if ((key in _ID_NAMES or leaf in _ID_NAMES) and not _account_ids(key, leaf, s)
             and not (key in _RULE_ID_NAMES  # (rule.id: its leaf 'id', the rule's code)
                      and not near_unique(int(s.nunique()), int(s.notna().sum())))):
@@ -768,7 +777,7 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
     if conv.notna().any() and (conv.notna() | placeholder).mean() >= 0.99:
         coded = _coded(name, key, leaf, conv)  # (nginx's JSON log_format writes "$status" quoted)
         if not coded and _winevent_code(key, columns) and _named_codes("eventid", "eventid", conv):
-            coded = _WINEVENT_CODE  # (a JSON export's "Level": "4", "Task": "12544")
+            coded = _winevent_reason(key)  # (a JSON export's "Level": "4", "Task": "12544")
         if coded:  # the same codes as a CSV's numbers: the same role
             numbers = pd.to_numeric(present, errors="coerce")  # ('6' and '6.0' one code, '-' none)
             return _code_role(coded + _unset_said(sample[placeholder]), numbers, max_categories)
