@@ -297,6 +297,20 @@ _ELASTIC_HIT_META = frozenset({"_index", "_type", "_score", "_routing", "_versio
                                "_primary_term", "sort", "_ignored", "_shard", "_node"})
 
 
+#: the workspace columns that tell a Microsoft Sentinel / Log Analytics export (the portal's
+#: 'Export to CSV', ``az monitor log-analytics query``, the query API's rows): any two of them
+_SENTINEL_TELLS = frozenset({"tenantid", "_resourceid", "_billedsize", "_isbillable",
+                             "_subscriptionid", "_itemid", "managementgroupname"})
+#: the columns Log Analytics adds to each record it stores, none a property of the event: the
+#: workspace (``TenantId``), the subscription, the record's id, its billed size and billing, the
+#: management group and the ingestion path (``SourceSystem``: ``OpsManager``, ``Azure``). As
+#: features, another workspace's export (or the next month's sizes) would be rows never seen.
+#: The resource (``_ResourceId``, the VM or service that logged) and the table (``Type``) stay,
+#: as a Splunk export's ``host`` and ``sourcetype`` do
+_SENTINEL_BOOKKEEPING = frozenset({"tenantid", "_billedsize", "_isbillable", "_subscriptionid",
+                                   "_itemid", "mg", "managementgroupname", "sourcesystem"})
+
+
 def _field_leaf(name: object) -> str:
     """The last part of a (flattened) field name, lowered: ``result._bkt`` -> ``_bkt``."""
     return str(name).rsplit(".", 1)[-1].strip().lower()
@@ -329,7 +343,9 @@ def _export_bookkeeping(name: str, columns: Iterable[object]) -> str:
     (:data:`_SPLUNK_BOOKKEEPING`) in a table that two of Splunk's internal fields tell
     (:data:`_SPLUNK_TELLS`), and the envelope of its JSON export's lines
     (:data:`_SPLUNK_ENVELOPE`) beside the ``result.`` fields; an Elasticsearch hit's metadata
-    (:data:`_ELASTIC_HIT_META`) beside its ``_source.`` fields.
+    (:data:`_ELASTIC_HIT_META`) beside its ``_source.`` fields; a Microsoft Sentinel / Log
+    Analytics record's workspace columns (:data:`_SENTINEL_BOOKKEEPING`) in a table that two of
+    them tell (:data:`_SENTINEL_TELLS`).
 
     Examples
     --------
@@ -341,6 +357,10 @@ def _export_bookkeeping(name: str, columns: Iterable[object]) -> str:
     "Splunk's JSON export envelope"
     >>> _export_bookkeeping("_index", ["_index", "_id", "_source.source.ip"])
     'Elasticsearch hit metadata'
+    >>> _export_bookkeeping("_BilledSize", ["TimeGenerated", "TenantId", "_BilledSize", "Computer"])
+    'Log Analytics workspace bookkeeping'
+    >>> _export_bookkeeping("SourceSystem", ["TimeGenerated", "SourceSystem", "Computer"])
+    ''
     """
     if name in _SPLUNK_ENVELOPE and any(str(c).startswith("result.") for c in columns):
         return "Splunk's JSON export envelope"
@@ -350,6 +370,9 @@ def _export_bookkeeping(name: str, columns: Iterable[object]) -> str:
     if ((leaf in _SPLUNK_BOOKKEEPING or leaf.startswith("__mv_"))
             and len(_SPLUNK_TELLS & {_field_leaf(c) for c in columns}) >= 2):
         return "Splunk's export bookkeeping"
+    if (leaf in _SENTINEL_BOOKKEEPING
+            and len(_SENTINEL_TELLS & {_field_leaf(c) for c in columns}) >= 2):
+        return "Log Analytics workspace bookkeeping"
     return ""
 
 

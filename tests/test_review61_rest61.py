@@ -1,0 +1,59 @@
+"""Review round 61 (rest61): column roles of SIEM and audit exports."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from hourglass.features.tabular import TabularPreprocessor
+
+
+def _sentinel_export(n: int, *, tenant: str, month: int, size: int) -> pd.DataFrame:
+    rng = np.random.default_rng(month)
+    t = pd.date_range(f"2024-{month:02d}-01 08:00", periods=n, freq="7s", tz="UTC")
+    return pd.DataFrame({
+        "TenantId": tenant,
+        "TimeGenerated [UTC]": t.strftime("%m/%d/%Y, %I:%M:%S.000 %p"),
+        "SourceSystem": "OpsManager",
+        "Type": "SecurityEvent",
+        "_ResourceId": [f"/subscriptions/s1/resourcegroups/rg/providers/microsoft.compute/"
+                        f"virtualmachines/vm{i % 3}" for i in range(n)],
+        "_BilledSize": (size + rng.integers(0, 400, n)).astype(float),
+        "_IsBillable": "True",
+        "_SubscriptionId": tenant[:8],
+        "MG": "00000000-0000-0000-0000-000000000001",
+        "ManagementGroupName": f"AOI-{tenant[:8]}",
+        "Computer": [f"vm{i % 3}" for i in range(n)],
+        "EventID": rng.choice([4624, 4625, 4634], n),
+        "Account": rng.choice(["alice", "bob", "carol"], n),
+    })
+
+
+def test_sentinel_export_workspace_columns_are_no_features() -> None:
+    # What was wrong: a Microsoft Sentinel / Log Analytics export trained its workspace's
+    # bookkeeping as features: TenantId, SourceSystem, _IsBillable, _SubscriptionId, MG and
+    # ManagementGroupName one-hot ('text values'), _BilledSize min-max scaled ('numeric values').
+    # Another workspace's export of the same events was all unseen categories, and the next
+    # month's billed sizes (1500..1900 bytes trained, 3000.. later) magnitudes past training.
+    train = _sentinel_export(200, tenant="5d1b2a34-1111", month=3, size=1500)
+    pre = TabularPreprocessor().fit(train)
+    for c in ("TenantId", "SourceSystem", "_BilledSize", "_IsBillable", "_SubscriptionId", "MG",
+              "ManagementGroupName"):
+        assert pre.roles_[c] == "drop", (c, pre.roles_[c], pre.reasons_[c])
+        assert pre.reasons_[c] == "Log Analytics workspace bookkeeping"
+    # the event's own columns (and the resource and table, as Splunk's host and sourcetype) stay
+    assert (pre.roles_["Computer"], pre.roles_["Account"], pre.roles_["_ResourceId"],
+            pre.roles_["Type"]) == ("categorical", "categorical", "categorical", "categorical")
+    # another workspace's next month gives the same features as the same rows would
+    later = _sentinel_export(200, tenant="99aa77bb-2222", month=4, size=3000)
+    same = later.assign(**{c: train[c] for c in ("TenantId", "_BilledSize", "_SubscriptionId",
+                                                 "ManagementGroupName")})
+    assert np.array_equal(pre.transform(later), pre.transform(same))
+    # a role given keeps one
+    kept = TabularPreprocessor(roles={"_BilledSize": "numeric"}).fit(train)
+    assert kept.roles_["_BilledSize"] == "numeric"
+    # without two of the workspace's columns, a column named so is read as any other
+    plain = train.drop(columns=["TenantId", "_ResourceId", "_BilledSize", "_IsBillable",
+                                "_SubscriptionId", "ManagementGroupName"])
+    alone = TabularPreprocessor().fit(plain)
+    assert (alone.roles_["SourceSystem"], alone.roles_["MG"]) == ("categorical", "categorical")
