@@ -57,3 +57,25 @@ def test_sentinel_export_workspace_columns_are_no_features() -> None:
                                 "_SubscriptionId", "ManagementGroupName"])
     alone = TabularPreprocessor().fit(plain)
     assert (alone.roles_["SourceSystem"], alone.roles_["MG"]) == ("categorical", "categorical")
+
+
+def test_rule_generator_id_is_not_called_a_unix_group() -> None:
+    # What was wrong: Snort's or Suricata's generator id (Suricata EVE's alert.gid beside
+    # alert.signature_id, a Snort alert table's gid,sid,rev) was a code, rightly, but `train`'s
+    # column roles gave its reason as 'user or group id (whole numbers under uid, gid, euid ...:
+    # 0 is root)', telling the user the IDS rule's generator (1, 3, 119) was a Unix account.
+    n = 30
+    eve = pd.DataFrame({"alert.gid": [1] * 25 + [3] * 5,
+                        "alert.signature_id": [2019401 + i % 4 for i in range(n)],
+                        "bytes": [float(100 + i) for i in range(n)]})
+    snort = pd.DataFrame({"gid": ["1"] * 25 + ["119"] * 5, "sid": ["2019401", "2019402"] * 15,
+                          "rev": ["3"] * n, "msg": ["ET SCAN", "ET POLICY"] * 15})
+    said = "rule generator id (gid beside the rule's signature id: Snort's or Suricata's)"
+    for df, col in ((eve, "alert.gid"), (snort, "gid")):
+        pre = TabularPreprocessor().fit(df)
+        assert (pre.roles_[col], pre.reasons_[col]) == ("categorical", said)
+    # a Unix table's gid (ps -eo pid,sid,uid,gid: sid a session) is a group id as before
+    unix = pd.DataFrame({"pid": [float(i) for i in range(n)], "sid": [1.0, 2.0] * 15,
+                         "uid": [0.0, 1000.0] * 15, "gid": [0.0, 1000.0] * 15})
+    pre = TabularPreprocessor().fit(unix)
+    assert pre.reasons_["gid"] == "user or group id (whole numbers under uid, gid, euid ...: 0 is root)"

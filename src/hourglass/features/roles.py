@@ -441,10 +441,32 @@ def _whole_numbers(s: pd.Series) -> np.ndarray | None:
     return v if len(v) and bool((v == np.floor(v)).all()) else None
 
 
-def _coded(name: str, key: str, leaf: str, values: pd.Series) -> str:
+def _rule_generator(leaf: str, columns: Iterable[object]) -> bool:
+    """Whether a ``gid`` column (last part ``leaf``) is a Snort or Suricata rule's generator id:
+    beside the rule's signature id (``signature_id``, Suricata's EVE ``alert.signature_id``; or
+    ``sid`` with ``rev``, a Snort alert table's ``gid,sid,rev``), no Unix group.
+
+    Examples
+    --------
+    >>> _rule_generator("gid", ["alert.gid", "alert.signature_id"])
+    True
+    >>> _rule_generator("gid", ["gid", "sid", "rev"])
+    True
+    >>> _rule_generator("gid", ["pid", "sid", "uid", "gid"]), _rule_generator("uid", ["sid", "rev"])
+    (False, False)
+    """
+    if leaf != "gid":
+        return False
+    leaves = {_norm(str(c).rsplit(".", 1)[-1]) for c in columns}
+    return "signatureid" in leaves or {"sid", "rev"} <= leaves
+
+
+def _coded(name: str, key: str, leaf: str, values: pd.Series,
+           columns: Iterable[object] = ()) -> str:
     """Why the numbers ``values`` (a numeric column, or a text one's values read as numbers) of
     column ``name`` (normalised ``key``, last part ``leaf``) are codes, not magnitudes: a protocol
     number, TCP flag bits, an HTTP status or another code by its name; ``""`` when they are not.
+    ``columns``, the names of its table, tell a rule's generator id from a Unix group id.
     One test for a column of numbers and for the same numbers as text (JSON lines' ``"6"``).
 
     Examples
@@ -472,6 +494,8 @@ def _coded(name: str, key: str, leaf: str, values: pd.Series) -> str:
     if _as_numbers(name, key, leaf, values):
         return "autonomous system number (a network's name, no magnitude)"
     if _account_ids(key, leaf, values):
+        if _rule_generator(leaf, columns):
+            return "rule generator id (gid beside the rule's signature id: Snort's or Suricata's)"
         return "user or group id (whole numbers under uid, gid, euid ...: 0 is root)"
     return ""
 
@@ -775,7 +799,7 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
         # same empty column read from a CSV (float NaN) or as text: read as a category, its only
         # value was <missing>, and every True or False scored later an <unseen> one
         return ("numeric", "no values (all missing)") if s.isna().all() else ("categorical", "boolean")
-    coded = _coded(name, key, leaf, s) if pd.api.types.is_numeric_dtype(s) else ""
+    coded = _coded(name, key, leaf, s, columns) if pd.api.types.is_numeric_dtype(s) else ""
     if coded:
         return _code_role(coded, s, max_categories)
     if pd.api.types.is_numeric_dtype(s):
@@ -798,7 +822,7 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
         return "ip", "IP address values" + _unset_said(sample[placeholder])
     conv = pd.to_numeric(sample.mask(placeholder), errors="coerce")
     if conv.notna().any() and (conv.notna() | placeholder).mean() >= 0.99:
-        coded = _coded(name, key, leaf, conv)  # (nginx's JSON log_format writes "$status" quoted)
+        coded = _coded(name, key, leaf, conv, columns)  # (nginx's JSON log_format writes "$status" quoted)
         if not coded and _winevent_code(key, columns) and _named_codes("eventid", "eventid", conv):
             coded = _winevent_reason(key)  # (a JSON export's "Level": "4", "Task": "12544")
         if coded:  # the same codes as a CSV's numbers: the same role
