@@ -79,3 +79,26 @@ def test_rule_generator_id_is_not_called_a_unix_group() -> None:
                          "uid": [0.0, 1000.0] * 15, "gid": [0.0, 1000.0] * 15})
     pre = TabularPreprocessor().fit(unix)
     assert pre.reasons_["gid"] == "user or group id (whole numbers under uid, gid, euid ...: 0 is root)"
+
+
+def test_ecs_event_created_is_a_time() -> None:
+    # What was wrong: ECS's event.created (when the agent read the event) is no time's name to
+    # the roles, so a Kibana CSV export's values ('Mar 1, 2024 @ 10:05:00.000', a few a
+    # second) were one-hot as 'text values' (every later second a category never seen), and
+    # the same field as epoch milliseconds (1709287500000 ...) min-max scaled as 'numeric
+    # values'; event.start beside it, in the same format, was dropped as 'times'.
+    n = 60
+    df = pd.DataFrame({
+        "@timestamp": [f"Mar 1, 2024 @ 10:05:{i // 4:02d}.000" for i in range(n)],
+        "event.created": [f"Mar 1, 2024 @ 10:05:{i // 4:02d}.000" for i in range(n)],
+        "event.ingested": [1709287500000.0 + 1000 * (i // 4) for i in range(n)],
+        "event.start": [f"Mar 1, 2024 @ 10:05:{i // 4:02d}.000" for i in range(n)],
+        "event.action": ["logon", "logoff"] * (n // 2),
+    })
+    pre = TabularPreprocessor().fit(df)
+    for c in ("event.created", "event.ingested", "event.start"):
+        assert (pre.roles_[c], pre.reasons_[c]) == ("drop", "times"), (c, pre.reasons_[c])
+    assert pre.roles_["event.action"] == "categorical"
+    # a bare 'created' (a flag or a count) is read as before
+    bare = TabularPreprocessor().fit(df.assign(created=[0.0, 1.0] * (n // 2)))
+    assert bare.roles_["created"] == "numeric"

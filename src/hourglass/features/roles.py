@@ -922,6 +922,12 @@ _TIME_FIRST = re.compile(r"time(generated|created|received|written|logged|local|
 _ZONE_SUFFIX = re.compile(r"\s*[\[(](?:utc|gmt|z|local)[\])]\s*$", re.IGNORECASE)
 
 
+#: the last parts of ECS's time fields that name no time by their words: ``event.created`` (when
+#: the agent read the event), ``event.ingested``, ``file.created``, ``file.accessed`` (a
+#: dotted name's only: a bare ``created`` may be a flag or a count)
+_ECS_TIME_LEAVES = frozenset({"created", "ingested", "accessed"})
+
+
 def is_time_name(name: str) -> bool:
     """Whether column ``name`` is a time's name: one ending in ``time``, ``date`` or
     ``timestamp`` (``flow_start_time``, ``login_date``, ``end_time_ms``; a zone written after it,
@@ -930,7 +936,9 @@ def is_time_name(name: str) -> bool:
     unit aside, is ``start`` or ``end`` (a flow's: AWS VPC flow logs' ``start``/``end``, NetFlow
     v9's ``FLOW_START_MILLISECONDS``, IPFIX's ``flowStartSeconds``), ``ts`` (``start_ts``,
     ``event_ts``, as Zeek's ``ts``) or, after another word, ``at`` (``created_at``,
-    ``updatedAt``), nginx's ``time_local``, ``time_iso8601`` and ``msec`` (an epoch time). A
+    ``updatedAt``), nginx's ``time_local``, ``time_iso8601`` and ``msec`` (an epoch time), a
+    dotted (ECS) name's last part ``created``, ``ingested`` or ``accessed`` (``event.created``,
+    ``event.ingested``, ``file.accessed``). A
     word merely ending so (``backend``, ``weekend``, ``bytes_send``, ``restarts``, ``hosts``,
     ``format``) names no time, nor does an acronym's plural
     (``inPKTs``, ``numGETs``: the ``s`` of ``PKTs`` is no word ``Ts``), nor an uptime
@@ -954,6 +962,8 @@ def is_time_name(name: str) -> bool:
     [True, True, False]
     >>> [is_time_name(n) for n in ("time_local", "time_iso8601", "msec", "nginx.msec", "latency_msec")]
     [True, True, True, True, False]
+    >>> [is_time_name(n) for n in ("event.created", "event.ingested", "file.accessed", "created")]
+    [True, True, True, False]
     """
     name = _ZONE_SUFFIX.sub("", name)
     lowered = name.lower().replace("_", "")
@@ -962,6 +972,8 @@ def is_time_name(name: str) -> bool:
     # (TimeGenerated as a flattened JSON field's last part too: properties.TimeGenerated)
     if _TIME_NAME.search(lowered) is not None or _TIME_FIRST.fullmatch(lowered.rsplit(".", 1)[-1]):
         return True
+    if "." in lowered and lowered.rsplit(".", 1)[-1] in _ECS_TIME_LEAVES:
+        return True  # (ECS's event.created, event.ingested, file.created, file.accessed)
     found = list(_NAME_WORDS.finditer(name))
     words = [m.group().lower() for m in found]
     if words and words[-1] in _TIME_UNITS:
