@@ -102,3 +102,35 @@ def test_ecs_event_created_is_a_time() -> None:
     # a bare 'created' (a flag or a count) is read as before
     bare = TabularPreprocessor().fit(df.assign(created=[0.0, 1.0] * (n // 2)))
     assert bare.roles_["created"] == "numeric"
+
+
+def test_database_log_counters_are_no_features() -> None:
+    # What was wrong: MariaDB's server_audit log under its documented header learnt connectionid
+    # and queryid (counters since the server started: 100.., 5000..5199) as 'numeric values',
+    # min-max scaled, with no identifier warning (one word, no '_id'); the next day's 9000.. lay
+    # past training. PostgreSQL's csvlog one-hot its session_id ('65e14e22.4e22', each session a
+    # new one) and virtual_transaction_id ('3/100') and scaled session_line_num and transaction_id.
+    n = 200
+    maria = pd.DataFrame({
+        "timestamp": [f"20240301 10:00:{i % 60:02d}" for i in range(n)], "serverhost": "db1",
+        "username": ["app", "root"] * (n // 2), "host": "10.0.0.5",
+        "connectionid": [100 + i // 10 for i in range(n)], "queryid": [5000 + i for i in range(n)],
+        "operation": ["QUERY", "CONNECT"] * (n // 2), "database": "shop", "retcode": [0, 1064] * (n // 2)})
+    pre = TabularPreprocessor().fit(maria)
+    assert (pre.roles_["connectionid"], pre.reasons_["queryid"]) == (
+        "drop", "MariaDB audit's query id (a counter since the server started)")
+    assert pre.roles_["queryid"] == "drop"
+    assert (pre.roles_["operation"], pre.roles_["retcode"]) == ("categorical", "categorical")
+    pg = pd.DataFrame({
+        "log_time": [f"2024-03-01 10:00:{i % 60:02d}.123 UTC" for i in range(n)], "user_name": "app",
+        "session_id": [f"65e14e22.{0x4e22 + i // 20:x}" for i in range(n)],
+        "session_line_num": [1 + i % 20 for i in range(n)],
+        "virtual_transaction_id": [f"3/{100 + i // 2}" for i in range(n)],
+        "transaction_id": [0, 7310 + n] * (n // 2), "error_severity": ["LOG", "ERROR"] * (n // 2)})
+    pre = TabularPreprocessor().fit(pg)
+    for c in ("session_id", "session_line_num", "virtual_transaction_id", "transaction_id"):
+        assert pre.roles_[c] == "drop", (c, pre.roles_[c], pre.reasons_[c])
+    assert pre.roles_["error_severity"] == "categorical"
+    # a queryid outside such a log (pg_stat_statements' query hash beside its calls) as before
+    stats = pd.DataFrame({"queryid": [11, 22, 33, 44] * 20, "calls": [float(i) for i in range(80)]})
+    assert TabularPreprocessor().fit(stats).roles_["queryid"] == "numeric"

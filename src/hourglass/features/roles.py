@@ -204,6 +204,47 @@ def _osquery_counter(key: str, columns: Iterable[object]) -> bool:
     return key in _OSQUERY_COUNTERS and len(_OSQUERY_COLUMNS & {_norm(str(c)) for c in columns}) >= 2
 
 
+#: the columns of a database server's audit or CSV log (under a header the user names from the
+#: documentation: these files have none) that tell such a table, two at least: MariaDB's
+#: ``server_audit`` (``serverhost,username,host,connectionid,queryid,operation,database,object,
+#: retcode``) and PostgreSQL's ``csvlog`` (``session_id``, ``session_line_num``,
+#: ``virtual_transaction_id``, ``session_start_time``, ``command_tag``)
+_DB_LOG_COLUMNS = {"mariadb": frozenset({"serverhost", "connectionid", "queryid", "operation",
+                                         "retcode"}),
+                   "postgresql": frozenset({"sessionid", "sessionlinenum", "virtualtransactionid",
+                                            "sessionstarttime", "commandtag"})}
+#: their counters, each rising with every connection, query, session or transaction since the
+#: server started (each later one past training, or a category never seen): no property of an event
+_DB_LOG_COUNTERS = {
+    "mariadb": {"connectionid": "MariaDB audit's connection id (a counter since the server started)",
+                "queryid": "MariaDB audit's query id (a counter since the server started)"},
+    "postgresql": {"sessionid": "PostgreSQL csvlog's session id (the backend's start time and pid)",
+                   "sessionlinenum": "PostgreSQL csvlog's line number in its session",
+                   "virtualtransactionid": "PostgreSQL csvlog's virtual transaction id (a counter)",
+                   "transactionid": "PostgreSQL csvlog's transaction id (a counter)"}}
+
+
+def _db_log_counter(key: str, columns: Iterable[object]) -> str:
+    """The reason to drop a column under normalised name ``key`` as a database log's counter
+    (:data:`_DB_LOG_COUNTERS`) in a table that two of its log's columns tell
+    (:data:`_DB_LOG_COLUMNS`), else ``""``.
+
+    Examples
+    --------
+    >>> _db_log_counter("queryid", ["timestamp", "serverhost", "connectionid", "queryid", "retcode"])
+    "MariaDB audit's query id (a counter since the server started)"
+    >>> _db_log_counter("sessionlinenum", ["log_time", "session_id", "session_line_num"])
+    "PostgreSQL csvlog's line number in its session"
+    >>> _db_log_counter("queryid", ["queryid", "calls", "total_exec_time"])
+    ''
+    """
+    names = {_norm(str(c)) for c in columns}
+    for log, counters in _DB_LOG_COUNTERS.items():
+        if key in counters and len(_DB_LOG_COLUMNS[log] & names) >= 2:
+            return counters[key]
+    return ""
+
+
 #: a Wazuh or OSSEC alert's ``rule.firedtimes``: the times its rule has fired since the manager
 #: started, rising with every alert of the rule (each later one past training)
 _FIRED_TIMES = "firedtimes"
@@ -785,6 +826,9 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
         return "drop", "Wazuh's rule counter (the times the rule fired since the manager started)"
     if _osquery_counter(key, columns):
         return "drop", "osquery's query-run counter (rises with every run)"
+    counter = _db_log_counter(key, columns)
+    if counter:
+        return "drop", counter
     bookkeeping = _export_bookkeeping(name, columns)
     if bookkeeping:
         return "drop", bookkeeping
