@@ -71,9 +71,10 @@ def test_rule_generator_id_is_not_called_a_unix_group() -> None:
     snort = pd.DataFrame({"gid": ["1"] * 25 + ["119"] * 5, "sid": ["2019401", "2019402"] * 15,
                           "rev": ["3"] * n, "msg": ["ET SCAN", "ET POLICY"] * 15})
     said = "rule generator id (gid beside the rule's signature id: Snort's or Suricata's)"
-    for df, col in ((eve, "alert.gid"), (snort, "gid")):
-        pre = TabularPreprocessor().fit(df)
-        assert (pre.roles_[col], pre.reasons_[col]) == ("categorical", said)
+    pre = TabularPreprocessor().fit(eve)
+    assert (pre.roles_["alert.gid"], pre.reasons_["alert.gid"]) == ("categorical", said)
+    pre = TabularPreprocessor().fit(snort.drop(columns=["rev"]).assign(**{"alert.rev": "3"}))
+    assert (pre.roles_["gid"], pre.reasons_["gid"]) == ("categorical", said)
     # a Unix table's gid (ps -eo pid,sid,uid,gid: sid a session) is a group id as before
     unix = pd.DataFrame({"pid": [float(i) for i in range(n)], "sid": [1.0, 2.0] * 15,
                          "uid": [0.0, 1000.0] * 15, "gid": [0.0, 1000.0] * 15})
@@ -134,3 +135,23 @@ def test_database_log_counters_are_no_features() -> None:
     # a queryid outside such a log (pg_stat_statements' query hash beside its calls) as before
     stats = pd.DataFrame({"queryid": [11, 22, 33, 44] * 20, "calls": [float(i) for i in range(80)]})
     assert TabularPreprocessor().fit(stats).roles_["queryid"] == "numeric"
+
+
+def test_snort_rule_columns_are_codes_without_pkt_num() -> None:
+    # What was wrong: a Snort alert table naming its rule's gid, sid and rev (alert_csv under a
+    # header of those fields, with no pkt_num) read sid and rev as 'numbers stored as text' and
+    # min-max scaled them: SID 2019402 a neighbour of 2019401, a new rule's 2100498 far past
+    # both, though a Snort 3 table with pkt_num read the same columns as codes.
+    n = 40
+    snort = pd.DataFrame({"timestamp": [f"03/01-10:00:{i % 60:02d}.000000" for i in range(n)],
+                          "gid": ["1"] * 30 + ["119"] * 10,
+                          "sid": ["2019401", "2019402", "2100498", "2019401"] * 10,
+                          "rev": ["3", "5"] * 20, "msg": ["ET SCAN", "ET POLICY"] * 20})
+    pre = TabularPreprocessor().fit(snort)
+    said = "Snort rule code (generator, signature id, revision or priority)"
+    for c in ("gid", "sid", "rev"):
+        assert (pre.roles_[c], pre.reasons_[c]) == ("categorical", said), (c, pre.reasons_[c])
+    # a sid without gid and rev (a Unix table's session id) is read as before
+    ps = pd.DataFrame({"sid": [1.0, 2.0] * 20, "pid": [float(i) for i in range(n)]})
+    unix = TabularPreprocessor().fit(ps)
+    assert unix.roles_["sid"] == "numeric"

@@ -278,6 +278,19 @@ def _snort3(columns: Iterable[object]) -> bool:
     return "pktnum" in names and len(names & _SNORT3_TELLS) >= 2
 
 
+def _snort_rule(columns: Iterable[object]) -> bool:
+    """Whether ``columns`` name a Snort alert table by its rule's three parts, ``gid``, ``sid``
+    and ``rev`` (Snort 2's or 3's ``alert_csv`` under a header naming its fields, with no
+    ``pkt_num``; a SIEM's table of Snort alerts).
+
+    Examples
+    --------
+    >>> _snort_rule(["timestamp", "gid", "sid", "rev", "msg"]), _snort_rule(["pid", "sid", "gid"])
+    (True, False)
+    """
+    return {"gid", "sid", "rev"} <= {_norm(str(c)) for c in columns}
+
+
 #: an autonomous system number (an ISP's, a cloud's: 8075 Microsoft, 16509 Amazon) as sign-in and
 #: flow logs name it (the Entra admin center's download 'Autonomous system number', Log
 #: Analytics' ``AutonomousSystemNumber``, Okta's ``securityContext.asNumber``, ECS
@@ -815,7 +828,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
             and not (key in _RULE_ID_NAMES  # (rule.id: its leaf 'id', the rule's code)
                      and not near_unique(int(s.nunique()), int(s.notna().sum())))):
         return "drop", "identifier/timestamp name"
-    if (key in _SNORT3_CLOCKS or key in _SNORT3_CODES) and _snort3(columns):
+    if (((key in _SNORT3_CLOCKS or key in _SNORT3_CODES) and _snort3(columns))
+            or (key in _SNORT3_CODES and _snort_rule(columns))):
         if key in _SNORT3_CLOCKS:
             return "drop", _SNORT3_CLOCKS[key]
         numbers = pd.to_numeric(s, errors="coerce") if not pd.api.types.is_numeric_dtype(s) else s
