@@ -238,9 +238,8 @@ def _db_log_counter(key: str, columns: Iterable[object]) -> str:
     >>> _db_log_counter("queryid", ["queryid", "calls", "total_exec_time"])
     ''
     """
-    names = {_norm(str(c)) for c in columns}
     for log, counters in _DB_LOG_COUNTERS.items():
-        if key in counters and len(_DB_LOG_COLUMNS[log] & names) >= 2:
+        if key in counters and len(_DB_LOG_COLUMNS[log] & {_norm(str(c)) for c in columns}) >= 2:
             return counters[key]
     return ""
 
