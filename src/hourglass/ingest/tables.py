@@ -690,8 +690,8 @@ def splunk_results_refusal() -> str:
 
     Examples
     --------
-    >>> splunk_results_refusal()[-18:]
-    '(jq -c \'.results[]\')'
+    >>> splunk_results_refusal()[-20:]
+    "(jq -c '.results[]')"
     """
     return ("a Splunk search's results as one JSON document (search/jobs/SID/results, "
             "output_mode=json: its events under results), not one event a line; export the search "
