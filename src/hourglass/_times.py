@@ -1342,36 +1342,28 @@ def text_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
     if named.any():
         named[named] = text[named].str.contains(_NAMED_OFFSET).fillna(False).to_numpy(dtype=bool)
     if named.any():  # Go's time.String(): '2024-01-01 10:00:00.5 +0200 CEST m=+0.01': the offset tells
-        text = text.where(~named, text.str.replace(_NAME_AFTER_OFFSET, r"\1", regex=True))
-        values = values.where(~named, text)
-        out = _coerced(values, kwargs)
-        missed = (out.isna() & text.notna()).to_numpy(dtype=bool)
+        text, values, out, missed = _reread(named, text.str.replace(_NAME_AFTER_OFFSET, r"\1", regex=True),
+                                            text, values, kwargs)
     bracketed = np.zeros(len(text), dtype=bool)
     bracketed[missed] = text[missed].str.endswith("]").fillna(False).to_numpy(dtype=bool)
     if bracketed.any():
         bracketed[bracketed] = text[bracketed].str.contains(_BRACKETED).fillna(False).to_numpy(dtype=bool)
     if bracketed.any():  # Java's ZonedDateTime: '2024-03-31T03:30+02:00[Europe/Berlin]': the offset tells
         # (a lowercase 'z' as 'Z': pandas reads '...z' as no offset, a naive time where '...Z' is UTC)
-        text = text.where(~bracketed, text.str.replace(_BRACKETED_ZONE, _upper_offset, regex=True))
-        values = values.where(~bracketed, text)
-        out = _coerced(values, kwargs)
-        missed = (out.isna() & text.notna()).to_numpy(dtype=bool)
+        text, values, out, missed = _reread(
+            bracketed, text.str.replace(_BRACKETED_ZONE, _upper_offset, regex=True), text, values, kwargs)
     kibana = np.zeros(len(text), dtype=bool)
     kibana[missed] = text[missed].str.contains(" @ ", regex=False).fillna(False).to_numpy(dtype=bool)
     if kibana.any():
         kibana[kibana] = text[kibana].str.contains(_KIBANA).fillna(False).to_numpy(dtype=bool)
     if kibana.any():  # Kibana's CSV report: 'Mar 1, 2024 @ 08:00:00.000', the date and its time
-        text = text.where(~kibana, text.str.replace(_KIBANA_AT, r"\1 ", n=1, regex=True))
-        values = values.where(~kibana, text)
-        out = _coerced(values, kwargs)
-        missed = (out.isna() & text.notna()).to_numpy(dtype=bool)
+        text, values, out, missed = _reread(kibana, text.str.replace(_KIBANA_AT, r"\1 ", n=1, regex=True),
+                                            text, values, kwargs)
     oracle = np.zeros(len(text), dtype=bool)
     oracle[missed] = text[missed].str.contains(_ORACLE).fillna(False).to_numpy(dtype=bool)
     if oracle.any():  # Oracle's '01-MAR-24 08.00.04.475912 AM': its clock read with colons
-        text = text.where(~oracle, text.str.replace(_ORACLE_CLOCK, r"\1:\2:\3", n=1, regex=True))
-        values = values.where(~oracle, text)
-        out = _coerced(values, kwargs)
-        missed = (out.isna() & text.notna()).to_numpy(dtype=bool)
+        text, values, out, missed = _reread(
+            oracle, text.str.replace(_ORACLE_CLOCK, r"\1:\2:\3", n=1, regex=True), text, values, kwargs)
     if not text[missed].str.contains(":60", regex=False).fillna(False).any():
         return out
     leap = text.str.contains(_LEAP).fillna(False).to_numpy(dtype=bool)
@@ -1379,6 +1371,17 @@ def text_to_datetime(values: pd.Series, **kwargs: object) -> pd.Series:
         values = values.where(~leap, text.str.replace(_LEAP, ":59", regex=True))
     out = _coerced(values, kwargs)
     return out.where(~leap, out + pd.Timedelta(seconds=1)) if leap.any() else out
+
+
+def _reread(hit: np.ndarray, rewritten: pd.Series, text: pd.Series, values: pd.Series,
+            kwargs: dict[str, object]) -> tuple[pd.Series, pd.Series, pd.Series, np.ndarray]:
+    """``text`` and ``values`` with the rows ``hit`` taken from ``rewritten`` (a form pandas
+    reads), those values read again, and which rows still read as no time: (text, values, out,
+    missed), as :func:`text_to_datetime`'s passes over the rows that failed go on with them."""
+    text = text.where(~hit, rewritten)
+    values = values.where(~hit, text)
+    out = _coerced(values, kwargs)
+    return text, values, out, (out.isna() & text.notna()).to_numpy(dtype=bool)
 
 
 def _may_hold(text: pd.Series, chars: bytes) -> bool:
