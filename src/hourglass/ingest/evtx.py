@@ -51,7 +51,10 @@ SYSTEM_COLUMNS = ("timestamp", "EventRecordID", "EventID", "Provider", "Channel"
 _ROW_IDS = ("EventData.ProcessID", "NewProcessId", "ParentProcessId", "SubjectLogonId", "TargetLogonId",
             "TargetLinkedLogonId", "LogonId", "LogonGuid", "TargetLogonGuid", "ProcessGuid",
             "ParentProcessGuid", "SourceProcessGuid", "SourceProcessGUID", "TargetProcessGuid",
-            "TargetProcessGUID", "HandleId", "ActivityID", "RelatedActivityID")
+            "TargetProcessGUID", "HandleId", "ActivityID", "RelatedActivityID",
+            # PowerShell's script block (4104/4105/4106: the same block's, its parts' too) and
+            # runspace (a session's): each new script block or session has new ones
+            "ScriptBlockId", "RunspaceId")
 # Of the roles below, those only a row's features take: an entity model counts an entity's
 # distinct logon ids or processes per bucket (many logons in five minutes mean something) and
 # keeps its own reading of ports and codes.

@@ -75,6 +75,9 @@ _OWN = {
     # process, as in the event data they copy
     "process.pid": "drop", "process.parent.pid": "drop", "process.thread.id": "drop",
     "process.entity_id": "drop", "process.parent.entity_id": "drop",
+    # the PowerShell module's copies of a script block's and a runspace's GUIDs (ScriptBlockId,
+    # RunspaceId): new ones each script block, each session
+    "powershell.file.script_block_id": "drop", "powershell.runspace_id": "drop",
     # pipeline times: when Winlogbeat read the record and Elasticsearch indexed it (the event's
     # own time is @timestamp, the table's time column)
     "event.created": "drop", "event.ingested": "drop",
@@ -121,7 +124,8 @@ WINLOGBEAT_ROLES: dict[str, str] = {**_FROM_EVTX, **_OWN}
 WINLOGBEAT_ROW_ONLY = frozenset((*(w for name in ROW_ONLY_ROLES for w in _winlogbeat_names(name)),
                                  "winlog.logon.id", "winlog.logon.type", "process.pid",
                                  "process.parent.pid", "process.thread.id", "process.entity_id",
-                                 "process.parent.entity_id"))
+                                 "process.parent.entity_id", "powershell.file.script_block_id",
+                                 "powershell.runspace_id"))
 
 # a winlog object's event_id or channel, in a first line too long to parse whole
 _CUT_WINLOG = re.compile(rb'"winlog"\s*:\s*\{[^{}]*?"(?:event_id|channel)"\s*:')
