@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from typer.testing import CliRunner
 
@@ -59,3 +60,22 @@ def test_powershell_script_block_and_runspace_guids_are_no_categories() -> None:
     for col in ("winlog.event_data.ScriptBlockId", "winlog.event_data.RunspaceId",
                 "powershell.file.script_block_id", "powershell.runspace_id"):
         assert WINLOGBEAT_ROLES[col] == "drop", col
+
+
+def test_winlogbeat_powershell_counters_are_no_magnitudes() -> None:
+    # What was wrong: Winlogbeat's PowerShell module writes the classic log's SequenceNumber as
+    # event.sequence and a runspace's pipeline number as powershell.pipeline_id, both counters; they
+    # were min-max scaled, so a console open all day (sequence 4000, pipeline 300) scored 860 vs
+    # a threshold of 0.012 in every one of its normal events.
+    from hourglass.ingest.winlogbeat import WINLOGBEAT_ROLES
+
+    rng = random.Random(0)
+    rows = [{"winlog.event_id": "800", "winlog.channel": "Windows PowerShell",
+             "event.sequence": 10 + i, "powershell.pipeline_id": str(1 + i % 9),
+             "powershell.command.value": rng.choice(["Get-Process", "Out-Default"]),
+             "process.command_line": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe"}
+            for i in range(60)]
+    pre = TabularPreprocessor(roles=WINLOGBEAT_ROLES).fit(pd.DataFrame(rows))
+    assert pre.roles_["event.sequence"] == pre.roles_["powershell.pipeline_id"] == "drop"
+    later = pd.DataFrame([{**rows[0], "event.sequence": 4000, "powershell.pipeline_id": "300"}])
+    np.testing.assert_array_equal(pre.transform(later), pre.transform(pd.DataFrame(rows[:1])))

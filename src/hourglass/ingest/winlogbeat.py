@@ -78,6 +78,10 @@ _OWN = {
     # the PowerShell module's copies of a script block's and a runspace's GUIDs (ScriptBlockId,
     # RunspaceId): new ones each script block, each session
     "powershell.file.script_block_id": "drop", "powershell.runspace_id": "drop",
+    # counters: ECS's event.sequence (the PowerShell module's SequenceNumber of 400/403/600/800,
+    # rising for as long as a console runs: 13, 141, 51472) and a runspace's pipeline number
+    # (1, 71): as magnitudes, a console open for a day lies past training in every event
+    "event.sequence": "drop", "powershell.pipeline_id": "drop",
     # pipeline times: when Winlogbeat read the record and Elasticsearch indexed it (the event's
     # own time is @timestamp, the table's time column)
     "event.created": "drop", "event.ingested": "drop",
