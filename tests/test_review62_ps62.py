@@ -79,3 +79,55 @@ def test_winlogbeat_powershell_counters_are_no_magnitudes() -> None:
     assert pre.roles_["event.sequence"] == pre.roles_["powershell.pipeline_id"] == "drop"
     later = pd.DataFrame([{**rows[0], "event.sequence": 4000, "powershell.pipeline_id": "300"}])
     np.testing.assert_array_equal(pre.transform(later), pre.transform(pd.DataFrame(rows[:1])))
+
+
+def _classic_400(app: str, i: int) -> dict[str, Any]:
+    """A 'Windows PowerShell' log's 400 record as the evtx parser gives it (evtx_dump -o jsonl)."""
+    host = "ConsoleHost" if "powershell" in app.lower() else "ServerRemoteHost"
+    details = "\r\n".join((
+        "\tNewEngineState=Available", "\tPreviousEngineState=None", "", f"\tSequenceNumber={9 + i}", "",
+        f"\tHostName={host}", "\tHostVersion=5.1.19041.1", f"\tHostId={uuid.UUID(int=i)}",
+        f"\tHostApplication={app}", "\tEngineVersion=5.1.19041.1", f"\tRunspaceId={uuid.UUID(int=i + 7)}",
+        "\tPipelineId=", "\tCommandName=", "\tCommandType=", "\tScriptName=", "\tCommandPath=",
+        "\tCommandLine="))
+    return {"Event": {"System": {
+        "Provider": {"#attributes": {"Name": "PowerShell"}},
+        "EventID": {"#attributes": {"Qualifiers": 0}, "#text": 400}, "Level": 4, "Task": 4,
+        "TimeCreated": {"#attributes": {"SystemTime": f"2024-03-04T08:{i % 60:02d}:00.000000Z"}},
+        "EventRecordID": 1000 + i, "Channel": "Windows PowerShell", "Computer": "WS01.corp.local"},
+        "EventData": {"Data": {"#text": ["Available", "None", details]}}}}
+
+
+def test_powershell_host_application_is_read_from_the_event_text() -> None:
+    # What was wrong: the classic log's 400/800 and module logging's 4103 write the host
+    # application (powershell.exe -enc ..., or winword.exe for a macro's PowerShell) only inside a
+    # text of 'Key=Value' lines, near-unique for its sequence number and GUIDs and so dropped: a
+    # planted '-enc' and a WINWORD.EXE host scored 0.0012 and 0.0023, below the threshold.
+    from hourglass.ingest.evtx import flatten_event
+
+    ps = "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe"
+    rows = [flatten_event(_classic_400([ps, "C:\\Windows\\system32\\wsmprovhost.exe -Embedding"][i % 2], i))
+            for i in range(60)]
+    assert {r["HostApplication"] for r in rows} == {ps, "C:\\Windows\\system32\\wsmprovhost.exe -Embedding"}
+    assert rows[0]["PSHostName"] == "ConsoleHost" and "ScriptName" not in rows[0]
+    assert "HostName" not in rows[0]  # (the computer's name elsewhere: an alert's host.name)
+    assert not {"SequenceNumber", "HostId", "RunspaceId"} & set(rows[0])
+    pre = TabularPreprocessor(roles=get_format("evtx").roles).fit(pd.DataFrame(rows))
+    assert pre.roles_["HostApplication"] == "categorical"
+    word = flatten_event(_classic_400('"C:\\Program Files\\Microsoft Office\\Office16\\WINWORD.EXE" /n', 61))
+    assert np.abs(pre.transform(pd.DataFrame([word])) - pre.transform(pd.DataFrame(rows[:1]))).sum() > 0
+    # module logging's context (4103's ContextInfo), as the parser gives it
+    temp = "C:\\Users\\bob\\AppData\\Local\\Temp\\a.ps1"
+    ctx = ("        Severity = Informational\r\n        Host Name = ConsoleHost\r\n"
+           f"        Host Application = powershell.exe -ep bypass -f {temp}\r\n"
+           f"        Script Name = {temp}\r\n        Sequence Number = 1234\r\n")
+    provider = {"#attributes": {"Name": "Microsoft-Windows-PowerShell"}}
+    row = flatten_event({"Event": {"System": {"Provider": provider, "EventID": 4103, "Channel": _OPERATIONAL},
+                                   "EventData": {"ContextInfo": ctx, "UserData": None, "Payload": "x"}}})
+    assert row["HostApplication"].startswith("powershell.exe -ep bypass")
+    assert row["ScriptName"] == "C:\\Users\\bob\\AppData\\Local\\Temp\\a.ps1"
+    # an alert names the computer as host.name, the host application as the process's command line
+    from hourglass.serve.ecs import ecs_target
+
+    assert ecs_target("PSHostName", "evtx") is None and ecs_target("Computer", "evtx") == "host.name"
+    assert ecs_target("HostApplication", "evtx") == "process.command_line"

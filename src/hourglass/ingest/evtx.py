@@ -203,6 +203,51 @@ def _fields(part: Any, prefix: str, row: dict[str, Any]) -> None:
         row[name] = _value(v)
 
 
+# The PowerShell engine's context, which its events write as text, not as fields: the classic
+# "Windows PowerShell" log (400/403/600/800) in its last <Data> element as 'Key=Value' lines
+# (HostApplication=powershell.exe -enc ..., the command line that started the engine), module
+# logging (4103) in ContextInfo as 'Key Name = Value' lines. Both texts hold a sequence number,
+# host and runspace GUIDs: near-unique, so dropped, and the host application with them. The
+# fields that describe the engine are read out under the classic log's names, but for its
+# HostName (ConsoleHost, ServerRemoteHost: the PowerShell host program), PSHostName: a HostName,
+# Hostname, is the computer's elsewhere (NXLog's flat rows; an alert's host.name).
+_PS_PROVIDERS = frozenset(("PowerShell", "Microsoft-Windows-PowerShell"))
+_PS_CONTEXT = {"HostName": "PSHostName", "HostVersion": "HostVersion",
+               "HostApplication": "HostApplication", "EngineVersion": "EngineVersion",
+               "ScriptName": "ScriptName", "CommandName": "CommandName", "CommandType": "CommandType",
+               "CommandPath": "CommandPath"}
+
+
+def _powershell_context(row: dict[str, Any]) -> None:
+    """Add to ``row`` (a PowerShell event's, :data:`_PS_PROVIDERS`) the engine's context that
+    its text fields hold (:data:`_PS_CONTEXT`: ``HostApplication``, ``PSHostName``, ``ScriptName``
+    ...), where the row has no field of that name; an empty value is none.
+
+    Examples
+    --------
+    >>> row = {"Data.2": "\\tHostName=ConsoleHost\\r\\n\\tHostApplication=powershell.exe -enc SQBFAFgA\\r\\n"
+    ...        "\\tSequenceNumber=13\\r\\n\\tScriptName=\\r\\n"}
+    >>> _powershell_context(row)
+    >>> row["HostApplication"], row["PSHostName"], "ScriptName" in row, "SequenceNumber" in row
+    ('powershell.exe -enc SQBFAFgA', 'ConsoleHost', False, False)
+    >>> row = {"ContextInfo": "        Host Application = C:\\\\Program Files\\\\winword.exe\\r\\n"}
+    >>> _powershell_context(row)
+    >>> row["HostApplication"]
+    'C:\\\\Program Files\\\\winword.exe'
+    """
+    found: dict[str, str] = {}
+    for key, v in row.items():
+        if not isinstance(v, str) or "Host" not in v or not (key == "ContextInfo" or key.startswith("Data")):
+            continue
+        for line in v.splitlines():
+            k, eq, value = line.partition("=")
+            name = _PS_CONTEXT.get(k.replace(" ", "").strip()) if eq else None
+            if name is not None and value.strip():
+                found.setdefault(name, value.strip())
+    for name, value in found.items():
+        row.setdefault(name, value)
+
+
 def flatten_event(record: Mapping[str, Any]) -> dict[str, Any]:
     """One parsed event (the parser's JSON object, ``{"Event": {"System": ..., "EventData": ...}}``)
     as a flat row.
@@ -252,6 +297,8 @@ def flatten_event(record: Mapping[str, Any]) -> dict[str, Any]:
     }
     for part in ("EventData", "UserData"):
         _fields(ev.get(part), part, row)
+    if row["Provider"] in _PS_PROVIDERS:
+        _powershell_context(row)
     return row
 
 

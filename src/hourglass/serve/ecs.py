@@ -201,7 +201,10 @@ _WINDOWS_PROCESS = {"EventID": "event.code",
                     "ParentImage": "process.parent.executable",
                     "ParentCommandLine": "process.parent.command_line",
                     "NewProcessName": "process.executable",
-                    "ParentProcessName": "process.parent.executable", "TargetFilename": "file.path"}
+                    "ParentProcessName": "process.parent.executable", "TargetFilename": "file.path",
+                    # a PowerShell event's host application (the .evtx reader's, of its text), as
+                    # Winlogbeat's PowerShell module maps it
+                    "HostApplication": "process.command_line"}
 _FORMAT_TARGETS.update({fmt: _WINDOWS_PROCESS for fmt in WINDOWS_FORMS})
 #: Sysmon's hashes of an image or file (``SHA1=...,MD5=...,SHA256=...,IMPHASH=...``), by the name
 #: a flat export and a Winlogbeat document give them: process.hash.* or file.hash.*
