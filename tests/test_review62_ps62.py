@@ -11,12 +11,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from typer.testing import CliRunner
+import pytest
 
+from hourglass.errors import InputError
 from hourglass.features.tabular import TabularPreprocessor
-from hourglass.ingest.formats import get_format
+from hourglass.ingest.formats import get_format, sniff_format
+from tests._cli import one_line_error
 
-runner = CliRunner()
 _OPERATIONAL = "Microsoft-Windows-PowerShell/Operational"
 
 
@@ -131,3 +132,29 @@ def test_powershell_host_application_is_read_from_the_event_text() -> None:
 
     assert ecs_target("PSHostName", "evtx") is None and ecs_target("Computer", "evtx") == "host.name"
     assert ecs_target("HostApplication", "evtx") == "process.command_line"
+
+
+def _transcript(n: int, *, version: str = "Windows PowerShell") -> str:
+    """A transcript as Start-Transcript and the transcription policy write it (CR LF lines)."""
+    lines = ["**********************", f"{version} transcript start", f"Start time: 2024030408{n:02d}00",
+             "Username: CORP\\alice", "RunAs User: CORP\\alice", "Configuration Name: ",
+             "Machine: WS01 (Microsoft Windows NT 10.0.19045.0)",
+             "Host Application: C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+             f"Process ID: {4000 + n}", "PSVersion: 5.1.19041.3031", "**********************",
+             "PS C:\\Users\\alice> Get-Process", "", "Handles  NPM(K)    PM(K)", "",
+             "**********************", "Windows PowerShell transcript end", "End time: 20240304091500",
+             "**********************"]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def test_a_powershell_transcript_is_refused_not_trained_on_as_a_csv(tmp_path: Path) -> None:
+    # What was wrong: a PowerShell transcript (PowerShell_transcript.WS01....txt) was read as a
+    # CSV of one column named '**********************', its header, commands and output lines
+    # 30 one-hot features, and a table model was trained and saved on them without a word.
+    one = tmp_path / "PowerShell_transcript.WS01.AbCdEfGh.20240304080000.txt"
+    one.write_text(_transcript(0), encoding="utf-8-sig")
+    one_line_error(["train", str(one), "-o", str(tmp_path / "m")], "a PowerShell transcript", tmp_path / "m")
+    seven = tmp_path / "PowerShell_transcript.WS01.00000001.20240304080000.txt"
+    seven.write_text(_transcript(1, version="PowerShell"))  # PowerShell 7's words
+    with pytest.raises(InputError, match="a PowerShell transcript"):
+        sniff_format(seven)

@@ -286,6 +286,12 @@ _SNORT3_CSV_FIELDS = "timestamp,pkt_num,proto,pkt_gen,pkt_len,dir,src_ap,dst_ap,
 #: 1709280000.12345: - syslog,sshd,...' first, then its time and agent, 'Rule: 5715 (level 3) ...'
 #: and the log line (its first line's commas part a CSV header of a few columns)
 _OSSEC_ALERTS = re.compile(rb"\s*\*\* Alert \d+\.\d+:")
+#: a PowerShell transcript (Start-Transcript, or the transcription policy's
+#: PowerShell_transcript.HOST.xxxxxxxx.yyyyMMddHHmmss.txt): a '**********************' line, then
+#: 'Windows PowerShell transcript start' (PowerShell 7: 'PowerShell transcript start'), its header
+#: block (Start time, Username, RunAs User, Machine, Host Application, Process ID ...), then the
+#: session's prompts, commands and their output as the console showed them
+_PS_TRANSCRIPT = re.compile(rb"\s*\*{10,}\r?\n(?:Windows )?PowerShell transcript start\r?\n")
 #: a log model's header expression for an access log's lines, sessions by client address
 _CLF_REGEX = r"^(?:\S+ )?(?P<client_ip>\S+) \S+ (?P<user>\S+) \[(?P<timestamp>[^\]]+)\] (?P<content>.*)$"
 _SQUID_REGEX = r"^(?P<timestamp>\d+\.\d+)\s+\d+ (?P<client_ip>\S+) (?P<content>.*)$"
@@ -297,10 +303,10 @@ _ELB_REGEX = (r"^(?:(?P<type>[a-z0-9]+) )?(?P<timestamp>\S+Z) (?P<elb>\S+) (?P<c
 
 
 def _web_log(p: Any, head: bytes) -> None:
-    """Refuse a web server's, proxy's or load balancer's access log, nginx's error log or
-    ModSecurity's native audit log, sniffed as a table, naming how to read it (a log model's
-    header expression, or the JSON the server can write), rather than train on its lines as a
-    CSV's text."""
+    """Refuse a web server's, proxy's or load balancer's access log, nginx's error log,
+    ModSecurity's native audit log or a PowerShell transcript, sniffed as a table, naming how to
+    read it (a log model's header expression, the JSON the server can write, the events that
+    hold the same commands), rather than train on its lines as a CSV's text."""
     def log_model(what: str, regex: str, table: str) -> InputError:
         return InputError(f"{p}: {what} is a log, not a table; train a log model (--model deeplog) on "
                           "its lines with a header expression, sessions by client address: "
@@ -343,6 +349,12 @@ def _web_log(p: Any, head: bytes) -> None:
                          "after '** Alert ...') is not read; have the manager write its alerts as JSON "
                          "too (<jsonout_output>yes</jsonout_output> in ossec.conf: alerts.json, one "
                          "alert a line), read as JSON lines")
+    if _PS_TRANSCRIPT.match(head):
+        raise InputError(f"{p}: a PowerShell transcript (a '**********************' header block, then "
+                         "the session's prompts, commands and their output as the console showed them) "
+                         "is not read; read the same commands as events: script block logging (event "
+                         "4104) and module logging (4103) of the Microsoft-Windows-PowerShell/Operational "
+                         "log, its .evtx file or a shipper's export")
     if _MODSEC_AUDIT.match(head):
         raise InputError(f"{p}: ModSecurity's native audit log (each transaction in parts after "
                          "'--a1b2c3d4-A--' lines) is not read; have ModSecurity write it as JSON "
