@@ -158,3 +158,28 @@ def test_a_powershell_transcript_is_refused_not_trained_on_as_a_csv(tmp_path: Pa
     seven.write_text(_transcript(1, version="PowerShell"))  # PowerShell 7's words
     with pytest.raises(InputError, match="a PowerShell transcript"):
         sniff_format(seven)
+
+
+def test_a_keywords_column_written_one_way_is_not_said_to_be_written_two(
+        caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: every PowerShell export's Keywords is '0x0' (Operational) or
+    # '0x80000000000000' (classic) throughout; training said it held 'values written more than one
+    # way' and each score 'values written another way than in training', both files written alike.
+    import logging
+
+    from hourglass import AutoEncoder, Pipeline
+    from hourglass.cli._schema import in_one_form
+
+    spec = get_format("windows-json")
+    rows = pd.DataFrame({"EventID": [4104, 4105] * 20, "Keywords": ["0x0"] * 40, "Level": ["5"] * 40})
+    with caplog.at_level(logging.INFO, logger="hourglass"):
+        read = in_one_form(rows, "ps.jsonl", None, spec)
+        pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, random_state=0)).fit(read)
+        pipe.info.update(dataset="windows-json", windows_forms="one")
+        pipe.score(rows)
+    assert "way" not in caplog.text
+    mixed = rows.assign(Keywords=["0x0", 0] * 20)  # NXLog's 0 beside 0x0: two ways, said
+    with caplog.at_level(logging.INFO, logger="hourglass"):
+        in_one_form(mixed, "ps.jsonl", None, spec)
+        pipe.score(mixed)
+    assert caplog.text.count("Keywords: values written more than one way") == 2

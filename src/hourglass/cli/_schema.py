@@ -18,7 +18,7 @@ from hourglass._labels import label_like
 from hourglass.cli._common import feature_option, refuse_format_drop
 from hourglass.errors import HourglassError, InputError
 from hourglass.features.roles import splunk_time
-from hourglass.features.spellings import one_form
+from hourglass.features.spellings import mixed_forms, one_form
 from hourglass.features.tabular import TabularPreprocessor
 from hourglass.ingest import DatasetSpec, resolve_format
 from hourglass.ingest.evtx import WINDOWS_FORMS
@@ -412,9 +412,10 @@ def in_one_form(df: pd.DataFrame, source: str, roles: dict[str, str] | None,
     if spec is None or spec.name not in WINDOWS_FORMS:
         return df
     forms = one_form(df, roles)
-    if forms:
+    mixed = mixed_forms(df, forms)  # (a column written one way, 0x0 throughout, is only respelt)
+    if mixed:
         logging.getLogger("hourglass").info(
             "%s: column(s) %s: values written more than one way (a Keywords mask in hex or "
             "decimal, a GUID's or a channel's letter case) read in one spelling", source,
-            ", ".join(map(str, forms)))
+            ", ".join(mixed))
     return df.assign(**forms) if forms else df

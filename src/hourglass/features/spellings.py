@@ -103,6 +103,22 @@ def _respelt(s: pd.Series, codes: np.ndarray, spelt: dict[int, str]) -> pd.Serie
     return pd.Series(new, index=s.index, name=s.name)
 
 
+def mixed_forms(df: pd.DataFrame, forms: Mapping[str, pd.Series]) -> list[str]:
+    """Of the columns :func:`one_form` respelt (``forms``), those in which ``df`` writes one value
+    in more than one way (fewer distinct values once respelt): a column written one way
+    throughout (``0x0`` in every row) is only respelt, none of them.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"Keywords": ["0x0", "0x0"], "ProviderGuid": ["{A-1}", "{a-1}"]})
+    >>> mixed_forms(df, {"Keywords": pd.Series(["0x0000000000000000"] * 2),
+    ...                  "ProviderGuid": pd.Series(["{a-1}", "{a-1}"])})
+    ['ProviderGuid']
+    """
+    return [str(c) for c, s in forms.items()
+            if len(factorize_strings(s)[1]) < len(factorize_strings(df[c])[1])]
+
+
 def one_form(df: pd.DataFrame, roles: Mapping[str, str] | None = None,
              learnt: Mapping[str, Sequence[str]] | None = None) -> dict[str, pd.Series]:
     """Per column of ``df`` whose values Windows exports write in more than one way

@@ -1382,7 +1382,7 @@ class Pipeline:
         >>> pipe.with_windows_forms(new)["Keywords"].tolist()
         ['0x8020000000000000']
         """
-        from hourglass.features.spellings import one_form, windows_forms
+        from hourglass.features.spellings import mixed_forms, one_form, windows_forms
         from hourglass.ingest.evtx import WINDOWS_FORMS
 
         if self.info.get("dataset") not in WINDOWS_FORMS or not isinstance(df, pd.DataFrame):
@@ -1395,12 +1395,19 @@ class Pipeline:
                  else windows_forms(df, learnt))
         if not forms:
             return df
-        if not getattr(self, "_warned_windows_forms", False):
+        # (in one spelling, a value is respelt whether or not training wrote it so, 0x0 in both:
+        # said where the data write one value more than one way, as training says it)
+        said = mixed_forms(df, forms) if one else list(map(str, forms))
+        if said and not getattr(self, "_warned_windows_forms", False):
             self._warned_windows_forms = True
-            logger.info("column(s) %s: values written another way than in training (a Keywords "
-                        "mask in hex or decimal, a GUID's or a channel's letter case) read as the model "
-                        "learnt them",
-                        ", ".join(forms))
+            if one:
+                logger.info("column(s) %s: values written more than one way (a Keywords mask in hex "
+                            "or decimal, a GUID's or a channel's letter case) read in one spelling, "
+                            "as the model learnt them", ", ".join(said))
+            else:
+                logger.info("column(s) %s: values written another way than in training (a Keywords "
+                            "mask in hex or decimal, a GUID's or a channel's letter case) read as the "
+                            "model learnt them", ", ".join(said))
         return df.assign(**forms)
 
     def _warn_sensor_events(self, df: Any) -> None:
