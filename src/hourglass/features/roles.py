@@ -134,6 +134,34 @@ _WINEVENT_COLUMNS = {"providername", "logname", "recordid", "timecreated", "leve
                      "machinename", "taskdisplayname", "opcodedisplayname", "keywordsdisplaynames"}
 
 
+#: the columns of such an export that identify an event, a process or an activity, as the
+#: ``.evtx`` reader's drops them: the record number rises with every event of its log (the next
+#: day's all past training), each new process, thread or activity has new ids
+_WINEVENT_IDS = {"recordid": "Windows event record number (rises with every event of its log)",
+                 "processid": "Windows event's process id (new with each process)",
+                 "threadid": "Windows event's thread id (new with each thread)",
+                 "activityid": "Windows event's activity GUID",
+                 "relatedactivityid": "Windows event's activity GUID"}
+
+
+def _winevent_export_id(key: str, columns: Iterable[object]) -> str:
+    """The reason to drop a column under normalised name ``key`` as an identifier of PowerShell's
+    ``Get-WinEvent | Export-Csv`` (:data:`_WINEVENT_IDS`), in a table that its ``Id`` and two of
+    its columns tell (:func:`_winevent_id`), else ``""``.
+
+    Examples
+    --------
+    >>> _winevent_export_id("recordid", ["Id", "RecordId", "ProviderName", "TimeCreated"])
+    'Windows event record number (rises with every event of its log)'
+    >>> _winevent_export_id("recordid", ["RecordId", "bytes"])
+    ''
+    """
+    if key not in _WINEVENT_IDS:
+        return ""
+    names = {_norm(str(c)) for c in columns}
+    return _WINEVENT_IDS[key] if "id" in names and _winevent_id("id", names) else ""
+
+
 def _winevent_id(key: str, columns: Iterable[object]) -> bool:
     """Whether a column under normalised name ``key`` is the event id (``Id``) of a Windows
     event export (:data:`_WINEVENT_COLUMNS`), ``columns`` being its table's column names."""
@@ -839,7 +867,7 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
         return "drop", "Wazuh's rule counter (the times the rule fired since the manager started)"
     if _osquery_counter(key, columns):
         return "drop", "osquery's query-run counter (rises with every run)"
-    counter = _db_log_counter(key, columns)
+    counter = _db_log_counter(key, columns) or _winevent_export_id(key, columns)
     if counter:
         return "drop", counter
     bookkeeping = _export_bookkeeping(name, columns)
