@@ -204,3 +204,17 @@ def test_get_winevent_export_record_and_process_ids_are_no_magnitudes() -> None:
     # a record number in a table of another kind is read as before
     other = TabularPreprocessor().fit(pd.DataFrame({"RecordId": range(60), "bytes": range(0, 600, 10)}))
     assert other.roles_["RecordId"] == "numeric"
+
+
+def test_splunk_wineventlog_record_number_is_no_magnitude() -> None:
+    # What was wrong: a Splunk export of PowerShell events (sourcetype WinEventLog: EventCode,
+    # LogName, ComputerName, RecordNumber ...) read RecordNumber as a magnitude, so the next day's
+    # normal events, their record numbers past training, were 288 of 300 flagged.
+    rows = [{"_time": f"2024-03-04T08:{i % 60:02d}:00.000+0000", "sourcetype": "WinEventLog",
+             "EventCode": 4104, "LogName": _OPERATIONAL, "ComputerName": "WS01.corp.local",
+             "RecordNumber": 5000 + i, "ScriptBlockText": ["prompt", "Get-Process"][i % 2]}
+            for i in range(120)]
+    pre = TabularPreprocessor().fit(pd.DataFrame(rows))
+    assert pre.roles_["RecordNumber"] == "drop"
+    later = pd.DataFrame([{**rows[0], "RecordNumber": 5300}])
+    np.testing.assert_array_equal(pre.transform(later), pre.transform(pd.DataFrame(rows[:1])))

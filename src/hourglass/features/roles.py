@@ -144,21 +144,33 @@ _WINEVENT_IDS = {"recordid": "Windows event record number (rises with every even
                  "relatedactivityid": "Windows event's activity GUID"}
 
 
+#: the fields of Splunk's Windows add-on (sourcetype WinEventLog, its CSV or JSON export) that
+#: tell a table of its events, two at least; its ``RecordNumber`` is the record number
+_SPLUNK_WINEVENT_COLUMNS = frozenset({"eventcode", "logname", "computername", "sourcename",
+                                      "taskcategory"})
+
+
 def _winevent_export_id(key: str, columns: Iterable[object]) -> str:
     """The reason to drop a column under normalised name ``key`` as an identifier of PowerShell's
     ``Get-WinEvent | Export-Csv`` (:data:`_WINEVENT_IDS`), in a table that its ``Id`` and two of
-    its columns tell (:func:`_winevent_id`), else ``""``.
+    its columns tell (:func:`_winevent_id`), or Splunk's ``RecordNumber`` of a Windows event,
+    in a table that two of its Windows add-on's fields tell (:data:`_SPLUNK_WINEVENT_COLUMNS`),
+    else ``""``.
 
     Examples
     --------
     >>> _winevent_export_id("recordid", ["Id", "RecordId", "ProviderName", "TimeCreated"])
     'Windows event record number (rises with every event of its log)'
+    >>> _winevent_export_id("recordnumber", ["_time", "EventCode", "LogName", "RecordNumber"])
+    'Windows event record number (rises with every event of its log)'
     >>> _winevent_export_id("recordid", ["RecordId", "bytes"])
     ''
     """
+    names = {_norm(str(c)) for c in columns}
+    if key == "recordnumber" and len(names & _SPLUNK_WINEVENT_COLUMNS) >= 2:
+        return _WINEVENT_IDS["recordid"]
     if key not in _WINEVENT_IDS:
         return ""
-    names = {_norm(str(c)) for c in columns}
     return _WINEVENT_IDS[key] if "id" in names and _winevent_id("id", names) else ""
 
 
