@@ -330,6 +330,37 @@ def _snort_rule(columns: Iterable[object]) -> bool:
     return {"gid", "sid", "rev"} <= {_norm(str(c)) for c in columns}
 
 
+#: the fields every SonicWall (SonicOS) syslog line starts with, ``id=firewall sn=... time="..."
+#: fw=... pri=... c=... m=... msg="..." n=...``: three of them at least tell such a log
+_SONICWALL_TELLS = frozenset({"sn", "fw", "pri", "c", "m", "n"})
+#: of a SonicWall log, its numbers that name kinds (message 537 is no neighbour of 536): the
+#: message id, its category bits, syslog priority, application id and the IP protocol's number
+#: (``ipscat``, ``ipspri``, ``appcat`` and the like are named so, and read by their values)
+_SONICWALL_CODES = {"m": "SonicWall's message id", "c": "SonicWall's event category",
+                    "pri": "SonicWall's syslog priority", "app": "SonicWall's application id",
+                    "gcat": "SonicWall's event group category"}
+#: of a SonicWall log, its fields of no property of the event: ``n``, the count of events of
+#: its message id since the firewall started (each later one past training), and the hardware
+#: addresses of the hosts (a device's id, as the kv format drops FortiGate's srcmac)
+_SONICWALL_DROPS = {"n": "SonicWall's event counter (rises with every event of its message id)",
+                    "srcmac": "a MAC address (a device's id)", "dstmac": "a MAC address (a device's id)"}
+
+
+def _sonicwall(columns: Iterable[object]) -> bool:
+    """Whether ``columns`` name a SonicWall syslog table (:data:`_SONICWALL_TELLS`): ``id``
+    beside four at least of ``sn``, ``fw``, ``pri``, ``c``, ``m`` and ``n``.
+
+    Examples
+    --------
+    >>> _sonicwall(["id", "sn", "time", "fw", "pri", "c", "m", "msg", "n", "src", "dst"])
+    True
+    >>> _sonicwall(["ts", "level", "msg", "n", "m"]), _sonicwall(["id", "n", "m", "c"])
+    (False, False)
+    """
+    names = {_norm(str(c)) for c in columns}
+    return "id" in names and len(names & _SONICWALL_TELLS) >= 4
+
+
 #: an autonomous system number (an ISP's, a cloud's: 8075 Microsoft, 16509 Amazon) as sign-in and
 #: flow logs name it (the Entra admin center's download 'Autonomous system number', Log
 #: Analytics' ``AutonomousSystemNumber``, Okta's ``securityContext.asNumber``, ECS
@@ -882,6 +913,12 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
     counter = _db_log_counter(key, columns) or _winevent_export_id(key, columns)
     if counter:
         return "drop", counter
+    if (key in _SONICWALL_DROPS or key in _SONICWALL_CODES) and _sonicwall(columns):
+        if key in _SONICWALL_DROPS:
+            return "drop", _SONICWALL_DROPS[key]
+        numbers = pd.to_numeric(s, errors="coerce") if not pd.api.types.is_numeric_dtype(s) else s
+        if _whole_numbers(numbers) is not None and numbers.notna().sum() == s.notna().sum():
+            return _code_role(_SONICWALL_CODES[key], numbers, max_categories)
     bookkeeping = _export_bookkeeping(name, columns)
     if bookkeeping:
         return "drop", bookkeeping

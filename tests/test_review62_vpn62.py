@@ -1,0 +1,39 @@
+"""Perimeter firewall and VPN syslog (SonicWall, Cisco ASA/FTD) as a network engineer sends it."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from hourglass.features.tabular import TabularPreprocessor
+from hourglass.ingest.kv import KV_ROLES, parse_kv
+
+
+def _sonicwall_lines(n: int, start: int = 100000) -> list[str]:
+    """SonicOS syslog lines (its default format) of closed connections, LAN to WAN."""
+    out = []
+    for i in range(n):
+        dport, proto = ((443, "tcp/https"), (80, "tcp/http"), (53, "udp/dns"))[i % 3]
+        out.append(
+            f'<134>May  1 08:{i // 60 % 60:02d}:{i % 60:02d} 192.168.1.1 id=firewall sn=0017C5A1B2C3 '
+            f'time="2024-05-01 08:{i // 60 % 60:02d}:{i % 60:02d} UTC" fw=203.0.113.5 pri={6 - i % 2} '
+            f'c={1024 if i % 4 else 262144} m={(537, 98, 97)[i % 3]} msg="Connection Closed" '
+            f'app={49177 + i % 5} n={start + i} src=10.0.0.{10 + i % 20}:{50000 + 7 * i}:X0 '
+            f'dst=8.8.{i % 4}.8:{dport}:X1 srcMac=00:11:22:33:44:{i % 50:02x} dstMac=66:77:88:99:aa:bb '
+            f'proto={proto} sent={200 + 37 * i % 900} rcvd={1000 + 91 * i % 9000} cdur={100 + i}')
+    return out
+
+
+def test_sonicwall_counter_and_codes_are_not_amounts() -> None:
+    # What was wrong: of a SonicWall log read as kv, 'n' (the count of events of its message id
+    # since the firewall started) was min-max scaled, so the next day's rows, past the training
+    # range, all scored high (321 of 321 flagged); the message id 'm', category 'c', 'pri' and
+    # 'app' were amounts, and the srcMac/dstMac hardware addresses were one-hot categories.
+    df = pd.DataFrame([parse_kv(line) for line in _sonicwall_lines(120)])
+    pre = TabularPreprocessor(roles=KV_ROLES).fit(df)
+    roles = pre.roles_
+    assert roles["n"] == "drop" and "counter" in pre.reasons_["n"]
+    assert {roles[c] for c in ("m", "c", "pri", "app")} == {"categorical"}
+    assert roles["srcMac"] == roles["dstMac"] == "drop"
+    # a logfmt line's n and m are no SonicWall's: read by their values, as before
+    other = pd.DataFrame({"level": ["info"] * 40, "n": range(40), "m": [1.5, 2.5] * 20})
+    assert TabularPreprocessor(roles=KV_ROLES).fit(other).roles_["n"] == "numeric"
