@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from hourglass.features.tabular import TabularPreprocessor
 from hourglass.ingest.kv import KV_ROLES, parse_kv
@@ -37,3 +38,39 @@ def test_sonicwall_counter_and_codes_are_not_amounts() -> None:
     # a logfmt line's n and m are no SonicWall's: read by their values, as before
     other = pd.DataFrame({"level": ["info"] * 40, "n": range(40), "m": [1.5, 2.5] * 20})
     assert TabularPreprocessor(roles=KV_ROLES).fit(other).roles_["n"] == "numeric"
+
+
+def test_sonicwall_ends_are_read_apart_and_old_models_score_as_before() -> None:
+    # What was wrong: a SonicWall line writes each end as 'src=10.0.0.5:51234:X0' (address, port,
+    # interface); the kv format kept that text whole, so src was dropped as near-unique, dst
+    # one-hot every address-and-port pair, and an ECS alert carried no source or destination.
+    from hourglass import AutoEncoder, Pipeline
+    from hourglass.ingest.kv import joined_ends
+    from hourglass.serve.ecs import ECS_FIELDS
+    from hourglass.serve.scoring import TableScorer
+
+    lines = _sonicwall_lines(80)
+    row = parse_kv(lines[0])
+    assert (row["src"], row["srcPort"], row["srcInterface"]) == ("10.0.0.10", "50000", "X0")
+    assert (row["dst"], row["dstPort"], row["dstInterface"]) == ("8.8.0.8", "443", "X1")
+    assert ECS_FIELDS[("srcPort").lower()] == "source.port"
+    new = pd.DataFrame([parse_kv(line) for line in lines])
+    pre = TabularPreprocessor(roles=KV_ROLES).fit(new)
+    assert (pre.roles_["src"], pre.roles_["srcPort"], pre.roles_["dstPort"]) == ("ip", "port", "port")
+    # a model trained when the ends were read whole scores the new reading as it did the old
+    ends = ("src", "dst", "natSrc", "natDst")
+    old = pd.DataFrame([joined_ends(parse_kv(line), ends) for line in lines])
+    assert old["dst"].iloc[0] == "8.8.0.8:443:X1" and "dstPort" not in old
+    cols = ["dst", "proto", "sent", "rcvd"]
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0, random_state=0)).fit(old[cols])
+    assert pipe.sonicwall_ends() == ("dst",)
+    assert (pipe.score(new) == pipe.score(old[cols])).all()
+    scorer = TableScorer.from_pipeline(pipe)
+    got = scorer.score([parse_kv(line) for line in lines[:5]])["scores"]
+    assert got == pytest.approx(pipe.score(old[cols].iloc[:5]).tolist())
+    # and an entity model of such ends (one per dst:port:interface) buckets them as it did
+    from hourglass.features.entity import EntityWindows
+
+    ent = EntityWindows("dst", "timestamp", bucket="10min").fit(old[["dst", "timestamp", "sent"]])
+    was, now = ent.aggregate(old[["dst", "timestamp", "sent"]]), ent.aggregate(new)
+    assert now["entity"].tolist() == was["entity"].tolist() and "8.8.0.8:443:X1" in set(now["entity"])

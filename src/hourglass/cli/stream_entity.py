@@ -286,6 +286,10 @@ class EntityStream:
         watermark closed (``None`` if none) and the bad rows as (line, problem). With
         ``stop_at_bad`` the rows after the first bad one are not taken."""
         bad: list[tuple[int, str]] = []
+        if ends := self.pipeline.sonicwall_ends():  # a SonicWall end learnt whole: read so
+            from hourglass.ingest.kv import joined_ends
+
+            rows = [joined_ends(r, ends) for r in rows]
         now = self.last_line = self.clock()
         # by position: the events of a page (an Okta array, an Event Hub message) share its line
         checked = [self._problem(r) for r in rows]

@@ -419,6 +419,7 @@ def explain_rows(pipe: Pipeline, df: pd.DataFrame, *, top: int = 3, method: str 
     weights, columns, total = feature_weights(pipe, pipe.transform(df), chosen, steps=steps)
     order, share = top_shares(weights, total, top)
     frame = pipe.with_absent_fields(df.reset_index(drop=True))  # Windows events: absent = missing
+    frame = pipe.with_sonicwall_ends(frame)  # (a SonicWall end learnt whole: named so)
     frame = native_byte_order(frame)  # pandas takes rows of no big-endian column
     # the feature columns are named as text (a frame of numpy data has columns 0, 1, ...): each
     # named column's position in ``frame``, the first of that name

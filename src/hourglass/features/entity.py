@@ -902,7 +902,11 @@ class EntityWindows(ParamsClone):
         1      a 1970-01-01 00:05:00     1        7.0
         2      b 1970-01-01 00:00:00     1        5.0
         """
+        from hourglass.ingest.kv import ends_learnt_whole, frame_ends_joined
+
         self._check_fitted()
+        if ends := ends_learnt_whole([*self.columns_, self.entity_col]):  # a SonicWall end learnt
+            df = frame_ends_joined(df, ends)  # whole (10.0.0.5:51234:X0): read so
         try:
             with signalling_nan_named(df):
                 df = self._checked(df)

@@ -32,12 +32,17 @@ Examples
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from hourglass._eol import without_boms
 from hourglass.ingest.cef import _LineSpec, json_line
 
-__all__ = ["KV", "KV_ROLES", "looks_like_kv", "parse_kv"]
+__all__ = ["KV", "KV_ROLES", "SONICWALL_PARTS", "end_part", "ends_learnt_whole", "frame_ends_joined",
+           "joined_ends", "looks_like_kv", "parse_kv"]
 
 _PAIR = re.compile(r'(?<!\S)([A-Za-z_][\w.\-]*)=("(?:[^"\\]|\\.)*"|[^\s"]*)')  # space-separated pairs
 _QUOTED_ESCAPE = re.compile(r'\\(["\\])')
@@ -61,12 +66,24 @@ _SNIFF_LINES = 8  # the lines of a file's head that sniffing reads
 # congestion bits, TCP's flags; one 'flags' column of them (a SYN alone is a scan's mark)
 _NETFILTER_FLAGS = frozenset(("CE", "DF", "MF", "CWR", "ECE", "URG", "ACK", "PSH", "RST", "SYN", "FIN"))
 _MIN_PAIRS = 3  # fewer key=value pairs than this: a free-text line that happens to hold a '='
+# A SonicWall (SonicOS) line, 'id=firewall sn=0017C5... time="..." fw=... m=537 ...', writes each
+# end of a connection as one value, its address, port, interface and perhaps the host's name
+# ('src=10.0.0.5:51234:X0', 'dst=8.8.8.8:53:X1:dns.google'), and its NAT'd ends as address and
+# port ('natSrc=203.0.113.5:51234'): read as they are, an address was one with its port (each
+# connection's own: near-unique, dropped; or a category of every address and port together)
+_SONICWALL_ENDS = ("src", "dst", "natSrc", "natDst")
+_SONICWALL_END = re.compile(r"(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})(?::([^:]*)(?::(.*))?)?")
+#: the columns a SonicWall end is read into, beside its address (``src``): its port, interface
+#: and host name (``srcPort``, ``srcInterface``, ``srcName``)
+SONICWALL_PARTS = ("Port", "Interface", "Name")
 # How the table models read the keys of FortiGate and Sophos traffic logs and netfilter lines
 # (names a file lacks are ignored): identifiers and in-event times identify, codes are categories. Addresses
 # and ports named srcip/dstip/srcport/dstport are recognised by their names already.
 KV_ROLES: dict[str, str] = {
     **{c: "ip" for c in ("SRC", "DST", "transip", "tranip")},
-    **{c: "port" for c in ("SPT", "DPT", "transport", "tranport", "s_port")},
+    **{c: "port" for c in ("SPT", "DPT", "transport", "tranport", "s_port",
+                           # a SonicWall line's ends' ports, as _split_ends reads them
+                           "srcPort", "dstPort", "natSrcPort", "natDstPort")},
     **{c: "drop" for c in ("date", "time", "eventtime", "timestamp", "ts", "sessionid", "ID",
                            # netfilter's IPv6 flow label, random per flow as IPv4's ID is, and
                            # the TCP sequence numbers --log-tcp-sequence adds (random per
@@ -100,7 +117,9 @@ KV_ROLES: dict[str, str] = {
                                   "iap",
                                   # Check Point's rule numbers and its service (the destination
                                   # port, 443; FortiGate's a name, HTTPS)
-                                  "match_id", "parent_rule", "service")},
+                                  "match_id", "parent_rule", "service",
+                                  # a SonicWall line's ends' interfaces (X0, X1: names)
+                                  "srcInterface", "dstInterface")},
 }
 
 
@@ -201,11 +220,115 @@ def parse_kv(line: str | bytes) -> dict[str, Any] | None:
             row["timestamp"] = _epoch_time(row.get("ts") or row.get("time"))
         elif (header := _HEADER_TIME.match(text)) is not None:  # netfilter lines: the syslog time
             row["timestamp"] = header.group(1)
+    if row.get("id") == "firewall" and "sn" in row:  # SonicWall: its ends, address:port:interface
+        _split_ends(row)
     if "PROTO" in row and "flags" not in row:  # netfilter's bare words: DF, and the TCP flags
         start = text.find("IN=")
         words = [w for w in text[max(start, 0):].split() if w in _NETFILTER_FLAGS]
         row["flags"] = " ".join(words) if words else None
     return row
+
+
+def _split_ends(row: dict[str, Any]) -> None:
+    """Read a SonicWall line's ends (``src=10.0.0.5:51234:X0``) into their address (``src``),
+    port (``srcPort``), interface (``srcInterface``) and host name (``srcName``), in place; a
+    value of another form (an IPv6 end, written in ``srcV6``) is left as it is.
+
+    Examples
+    --------
+    >>> row = {"src": "10.0.0.5:51234:X0", "dst": "8.8.8.8:53:X1:dns.google",
+    ...        "natSrc": "203.0.113.5:40000", "natDst": "2001:db8::1"}
+    >>> _split_ends(row)
+    >>> row["src"], row["srcPort"], row["srcInterface"], row["dstName"], row["natSrcPort"], row["natDst"]
+    ('10.0.0.5', '51234', 'X0', 'dns.google', '40000', '2001:db8::1')
+    """
+    for end in _SONICWALL_ENDS:
+        value = row.get(end)
+        m = _SONICWALL_END.fullmatch(value) if isinstance(value, str) else None
+        if m is None:
+            continue
+        row[end] = m.group(1)
+        for part, text in zip(SONICWALL_PARTS, m.groups()[1:], strict=True):
+            if text is not None:
+                row.setdefault(end + part, text if text != "" else None)
+
+
+def joined_ends(row: Mapping[str, Any], ends: tuple[str, ...]) -> dict[str, Any]:
+    """``row`` with the SonicWall ``ends`` that :func:`_split_ends` read apart joined back into
+    one value each, as the line wrote it (``src`` ``10.0.0.5``, ``srcPort`` ``51234``,
+    ``srcInterface`` ``X0``: ``10.0.0.5:51234:X0``), for a model that learnt them so; ``row``
+    itself where it holds none of them apart.
+
+    Examples
+    --------
+    >>> joined_ends({"src": "10.0.0.5", "srcPort": "51234", "srcInterface": "X0", "m": "537"}, ("src",))
+    {'src': '10.0.0.5:51234:X0', 'm': '537'}
+    >>> joined_ends({"dst": "8.8.8.8", "dstPort": 53, "dstInterface": None, "dstName": "dns.google"},
+    ...             ("dst",))
+    {'dst': '8.8.8.8:53::dns.google'}
+    """
+    if not any(end + "Port" in row for end in ends):
+        return row if isinstance(row, dict) else dict(row)
+    out = dict(row)
+    for end in ends:
+        if end + "Port" not in out:
+            continue
+        found = [end_part(out.pop(end + part, None)) for part in SONICWALL_PARTS]
+        while found and found[-1] is None:  # (an end without its interface or name)
+            found.pop()
+        if out.get(end) is not None and found:
+            out[end] = ":".join([str(out[end]), *("" if f is None else f for f in found)])
+    return out
+
+
+def ends_learnt_whole(known: Iterable[object]) -> tuple[str, ...]:
+    """Of a SonicWall line's ends (``src``, ``dst``, ``natSrc``, ``natDst``), those a model whose
+    columns are ``known`` learnt as one value each, ``10.0.0.5:51234:X0`` (trained before the kv
+    format read them apart: it knows ``src`` but no ``srcPort``).
+
+    Examples
+    --------
+    >>> ends_learnt_whole(["dst", "sent"]), ends_learnt_whole(["dst", "dstPort"]), ends_learnt_whole([])
+    (('dst',), (), ())
+    """
+    names = {str(c) for c in known}
+    return tuple(end for end in ("src", "dst", "natSrc", "natDst")
+                 if end in names and end + "Port" not in names)
+
+
+def frame_ends_joined(df: pd.DataFrame, ends: tuple[str, ...]) -> pd.DataFrame:
+    """``df`` with the SonicWall ``ends`` it holds apart (``dst`` beside ``dstPort``) joined
+    back, as :func:`joined_ends` joins a row's; ``df`` itself where it holds none.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"dst": ["8.8.8.8"], "dstPort": [53], "dstInterface": ["X1"], "n": [1]})
+    >>> frame_ends_joined(df, ("dst",)).to_dict("list")
+    {'dst': ['8.8.8.8:53:X1'], 'n': [1]}
+    """
+    ends = tuple(e for e in ends if e in df.columns and e + "Port" in df.columns)
+    if not ends:
+        return df
+    parts = [e + p for e in ends for p in SONICWALL_PARTS if e + p in df.columns]
+    rows = [joined_ends(r, ends) for r in df[[*ends, *parts]].to_dict("records")]
+    joined = {e: pd.Series([r.get(e) for r in rows], index=df.index, dtype=object) for e in ends}
+    return df.drop(columns=parts).assign(**joined)
+
+
+def end_part(value: object) -> str | None:
+    """A part of a SonicWall end (its port, interface or name) as the line wrote it: a port
+    read as a number (``51234``, ``51234.0`` beside a missing one) as its digits.
+
+    Examples
+    --------
+    >>> end_part(51234.0), end_part("X0"), end_part(float("nan")), end_part(None)
+    ('51234', 'X0', None, None)
+    """
+    if value is None or value is pd.NA or (isinstance(value, float | np.floating) and np.isnan(value)):
+        return None
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _piped_pairs(text: str) -> list[tuple[str, str]]:

@@ -1362,6 +1362,47 @@ class Pipeline:
                         "JSON log's true/false)", ", ".join(words))
         return df.assign(**words)
 
+    def sonicwall_ends(self) -> tuple[str, ...]:
+        """The ends of a SonicWall line (``src``, ``dst``, ``natSrc``, ``natDst``) this model
+        learnt as one value each, ``10.0.0.5:51234:X0`` (trained before the kv format read them
+        apart: it knows ``src`` but no ``srcPort``); ``()`` for any other model.
+
+        Examples
+        --------
+        >>> from hourglass import AutoEncoder
+        >>> df = pd.DataFrame({"bytes": [1.0, 2.0] * 20, "dst": ["8.8.8.8:53:X1", "1.1.1.1:443:X1"] * 20})
+        >>> Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df).sonicwall_ends()
+        ('dst',)
+        """
+        from hourglass.ingest.kv import ends_learnt_whole
+
+        f = self.features_
+        if getattr(f, "output", "tabular") == "entity":
+            return ends_learnt_whole([*getattr(f, "columns_", ()), getattr(f, "entity_col", None)])
+        return ends_learnt_whole(getattr(f, "roles_", None) or ())
+
+    def with_sonicwall_ends(self, df: pd.DataFrame) -> pd.DataFrame:
+        """``df`` with a SonicWall line's ends joined back into one value each
+        (:meth:`sonicwall_ends`: ``src`` ``10.0.0.5``, ``srcPort`` ``51234``, ``srcInterface``
+        ``X0`` as ``10.0.0.5:51234:X0``) for a model that learnt them so, so that it scores them
+        as it learnt them; ``df`` itself otherwise.
+
+        Examples
+        --------
+        >>> from hourglass import AutoEncoder
+        >>> df = pd.DataFrame({"bytes": [1.0, 2.0] * 20, "dst": ["8.8.8.8:53:X1", "1.1.1.1:443:X1"] * 20})
+        >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df)
+        >>> new = pd.DataFrame({"bytes": [1.0], "dst": ["8.8.8.8"], "dstPort": [53], "dstInterface": ["X1"]})
+        >>> pipe.with_sonicwall_ends(new).to_dict("list")
+        {'bytes': [1.0], 'dst': ['8.8.8.8:53:X1']}
+        """
+        from hourglass.ingest.kv import frame_ends_joined
+
+        if not isinstance(df, pd.DataFrame):
+            return df
+        ends = self.sonicwall_ends()
+        return frame_ends_joined(df, ends) if ends else df
+
     def with_windows_forms(self, df: pd.DataFrame) -> pd.DataFrame:
         """``df`` with each Windows event value the model never saw but saw written another way
         (a ``Keywords`` mask as signed decimal or hex text, a ``ProviderGuid`` or a classic log's
@@ -1472,7 +1513,8 @@ class Pipeline:
         (50, 2)
         """
         self._check_fitted()
-        df = self.with_windows_forms(self.with_zeek_words(self.with_absent_fields(df)))
+        df = self.with_sonicwall_ends(self.with_absent_fields(df))  # (a SonicWall end learnt whole)
+        df = self.with_windows_forms(self.with_zeek_words(df))
         self._warn_sensor_events(df)
         X = self.features_.transform(df)
         self._warn_extra(self._unread(self.features_.extra_columns(df), df))

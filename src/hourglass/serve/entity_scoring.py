@@ -296,9 +296,12 @@ class EntityScorer(ModelScorer):
         0  10.0.0.2  1704067210       443
         """
         from hourglass.ingest.formats import event_format
+        from hourglass.ingest.kv import joined_ends
 
         event = getattr(event_format(self.pipeline.info.get("dataset")), "event", None)  # Okta, Entra
         rows = [flat_record(row if event is None else event(row)) for row in rows]  # source.ip, as a file
+        if ends := self.pipeline.sonicwall_ends():  # a SonicWall end learnt whole: read so
+            rows = [joined_ends(row, ends) for row in rows]
         if len(rows) == 0:
             raise InputError("rows: no rows to score (empty list)")
         refuse_nested(rows, self.columns, frozenset())  # a column sent as an object: not missing

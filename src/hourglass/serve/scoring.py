@@ -549,9 +549,12 @@ class TableScorer(ModelScorer):
         """``rows`` as the format reads its events (Okta, Entra: :func:`event`), each nested
         object's fields as keys of their own (``source.ip``, as a file is read)."""
         from hourglass.ingest.formats import event_format
+        from hourglass.ingest.kv import joined_ends
 
         event = getattr(event_format(self.pipeline.info.get("dataset")), "event", None)  # Okta, Entra
-        return [flat_record(row if event is None else event(row)) for row in rows]
+        flat = [flat_record(row if event is None else event(row)) for row in rows]
+        ends = self.pipeline.sonicwall_ends()  # a SonicWall end learnt whole: read so
+        return [joined_ends(row, ends) for row in flat] if ends else flat
 
     def score(self, rows: Sequence[Mapping[str, Any]], *, explain: int | None = None,
               explain_flagged: bool = False, adapt: bool = False) -> dict[str, list[Any]]:
