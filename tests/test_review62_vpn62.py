@@ -74,3 +74,31 @@ def test_sonicwall_ends_are_read_apart_and_old_models_score_as_before() -> None:
     ent = EntityWindows("dst", "timestamp", bucket="10min").fit(old[["dst", "timestamp", "sent"]])
     was, now = ent.aggregate(old[["dst", "timestamp", "sent"]]), ent.aggregate(new)
     assert now["entity"].tolist() == was["entity"].tolist() and "8.8.0.8:443:X1" in set(now["entity"])
+
+
+def test_cisco_asa_own_syslog_header_is_read() -> None:
+    # What was wrong: a Cisco ASA (or FTD) with 'logging timestamp' writes its own header, its
+    # time with the year and ' : ' before the message id ('<166>May 01 2024 08:00:00 asa01 :
+    # %ASA-6-302013: Built ...'), or no host at all; --format syslog matched none of its lines,
+    # and the whole log was refused ('no log line matched the header format').
+    from hourglass.ingest.logs import RULES, LogParser
+
+    lines = ["<166>May 01 2024 08:00:00 asa01 : %ASA-6-302013: Built outbound TCP connection 7",
+             "<166>May 01 2024 08:00:01: %ASA-6-302014: Teardown TCP connection 7 bytes 300",
+             "<166>2024-05-01T08:00:02Z asa01 : %FTD-4-106023: Deny tcp src outside:1.2.3.4/5"]
+    new = LogParser("syslog")._compile().header
+    got = [new.match(line) for line in lines]
+    assert RULES >= 9 and all(m is not None for m in got)
+    assert [(m["host"], m["component"]) for m in got if m] == [
+        ("asa01", "%ASA-6-302013"), (None, "%ASA-6-302014"), ("asa01", "%FTD-4-106023")]
+    assert got[0] is not None and got[0]["content"] == "Built outbound TCP connection 7"
+    frame = LogParser("syslog").fit(lines).parse(lines)
+    assert frame["time"].tolist() == [1714550400.0, 1714550401.0, 1714550402.0]  # (2024's, no guess)
+    # a parser saved before reads as it did: those lines match no header, the others the same
+    old = LogParser("syslog", rules=8)._compile().header
+    assert all(old.match(line) is None for line in lines)
+    for line in ("<34>Jun 14 15:16:01 web1 sshd[812]: Accepted password for bob",
+                 "2024-05-01T12:00:00.123456+00:00 gw kernel: [UFW BLOCK] IN=eth0",
+                 "Jun 14 15:16:01 10.9.9.1 %ASA-6-302013: Built outbound TCP connection 7"):
+        a, b = old.match(line), new.match(line)
+        assert a is not None and b is not None and a.groupdict() == b.groupdict()

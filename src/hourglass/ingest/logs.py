@@ -255,9 +255,12 @@ LOG_FORMATS: dict[str, tuple[str | JournaldHeader, str | None]] = {
     # read otherwise. A line may start with its priority, ``<34>``, as RFC 3164 sends it on the
     # wire (a relay or a capture writing the packets' text keeps it): the same line without it
     # matched, with it nothing
+    # (rules 9, as _SYSLOG_RULES8 before: a Cisco ASA's or FTD's own header too, see below)
     "syslog": (r"^(?:<\d{1,3}>)?(?:(?P<month>[A-Z][a-z]{2}) +(?P<day>\d{1,2}) (?P<time>\d{2}:\d{2}:\d{2})|"
-               r"(?P<timestamp>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)) "
-               r"(?P<host>\S+) (?P<component>[^:\[\s][^:\[]*?)"
+               r"(?P<timestamp>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?"
+               r"|[A-Z][a-z]{2} \d{2} \d{4} \d{2}:\d{2}:\d{2}))"
+               r"(?:: (?=%[A-Z]+-\d-\d+:)| (?P<host>\S+)(?: :(?= %[A-Z]+-\d-\d+:))? )"
+               r"(?P<component>[^:\[\s][^:\[]*?)"
                r"(?:\[(?P<pid>\d+)\](?: \((?P<address>[^()]+)\))?)?: ?(?P<content>.*)$",
                "%b %d %H:%M:%S"),
     # systemd's journal exported by journalctl -o json: a JSON object a line, not a regex
@@ -265,6 +268,19 @@ LOG_FORMATS: dict[str, tuple[str | JournaldHeader, str | None]] = {
     # (?s): a message from an event table's column may span lines (Windows events' Message)
     "raw": (r"(?s)^(?P<content>.*)$", None),
 }
+
+# The 'syslog' header of a parser of rules 8 or before. Rules 9 reads a Cisco ASA's (and FTD's)
+# own header too, as 'logging timestamp' and 'logging device-id hostname' make it: its time with
+# the year, 'May 01 2024 08:00:00' ('logging timestamp rfc5424': RFC 3339's), the host's name
+# and ' : ' before the message id, '<166>May 01 2024 08:00:00 asa01 : %ASA-6-302013: Built ...',
+# or no host at all, '<166>May 01 2024 08:00:00: %ASA-6-302013: Built ...': the message id is
+# the component, as when a relay's header stands before it ('fw1 %ASA-6-302013: Built ...').
+# Every line the header of rules 8 read, it reads the same; its parsers saved so read as they did.
+_SYSLOG_RULES8 = (r"^(?:<\d{1,3}>)?(?:(?P<month>[A-Z][a-z]{2}) +(?P<day>\d{1,2}) (?P<time>\d{2}:\d{2}:\d{2})|"
+                  r"(?P<timestamp>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)) "
+                  r"(?P<host>\S+) (?P<component>[^:\[\s][^:\[]*?)"
+                  r"(?:\[(?P<pid>\d+)\](?: \((?P<address>[^()]+)\))?)?: ?(?P<content>.*)$")
+
 
 def log_header_of(line: str) -> str | None:
     """The built-in line format (``"hdfs"``, ``"bgl"``, ``"syslog"``) whose header ``line``
@@ -697,7 +713,7 @@ LEGACY_MASKS: tuple[tuple[str, str], ...] = (
     ("NUM", r"(?<![\w.\-])[-+]?\d+(?:\.\d+)?(?![\w.])"),
 )
 
-RULES = 8  # the parsing rules of a new parser (see LogParser's ``rules``)
+RULES = 9  # the parsing rules of a new parser (see LogParser's ``rules``)
 
 # rsyslog's reduction of repeated messages ($RepeatedMsgReduction on: Debian's and Ubuntu's
 # configuration for years): a message sent again and again is written once, then as
@@ -1255,7 +1271,14 @@ class LogParser(ParamsClone):
         Raise :class:`~hourglass.errors.InputError` on the first line that matches no header
         format, instead of counting and skipping it.
     rules
-        ``8`` (new parsers): as ``7``, and :data:`DEFAULT_MASKS` also masks a date-time written
+        ``9`` (new parsers): as ``8``, and the ``syslog`` format also reads a Cisco ASA's (FTD's)
+        own header, as ``logging timestamp`` and ``logging device-id hostname`` write it: its
+        time with the year (``May 01 2024 08:00:00``, or RFC 3339's), the host and `` : ``
+        before the message id, ``<166>May 01 2024 08:00:00 asa01 : %ASA-6-302013: Built ...``,
+        or no host, ``May 01 2024 08:00:00: %ASA-6-302013: ...`` (the message id the component,
+        as behind a relay's header): every such line matched no header, the whole log refused.
+        Parsers saved with ``8`` load so and read as they did. ``8``: as ``7``, and
+        :data:`DEFAULT_MASKS` also masks a date-time written
         with the month's English name as ``<TIME>``, as C's ``ctime()``, ``date`` and Java's
         ``Date.toString()`` write it (ftpd's ``at Fri Jun 17 07:07:00 2005``, ``Mon Mar 04
         08:00:01 CET 2024``, a BSD syslog stamp in a line read whole) or as the common log format
@@ -1385,7 +1408,9 @@ class LogParser(ParamsClone):
     # -- setup --------------------------------------------------------------------------------
     def _compile(self) -> _Compiled:
         fmt = self.format
-        if fmt in LOG_FORMATS:
+        if fmt == "syslog" and int(self.rules) <= 8:  # (saved so: read as it was)
+            pattern: str | JournaldHeader = _SYSLOG_RULES8
+        elif fmt in LOG_FORMATS:
             pattern = LOG_FORMATS[fmt][0]
         elif fmt == "keys":
             raise InputError("format 'keys': key-sequence files are read by the session builder, "
@@ -1457,8 +1482,8 @@ class LogParser(ParamsClone):
             raise InputError(f"depth must be >= 3, got {self.depth}", param="depth")
         if int(self.max_children) < 1:
             raise InputError(f"max_children must be >= 1, got {self.max_children}", param="max_children")
-        if int(self.rules) not in (1, 2, 3, 4, 5, 6, 7, 8):
-            raise InputError(f"rules must be 1, 2, 3, 4, 5, 6, 7 or 8, got {self.rules}", param="rules")
+        if int(self.rules) not in (1, 2, 3, 4, 5, 6, 7, 8, 9):
+            raise InputError(f"rules must be 1, 2, 3, 4, 5, 6, 7, 8 or 9, got {self.rules}", param="rules")
 
     def _new_drain(self) -> Any:
         drain = _drain().Drain(depth=int(self.depth), sim_th=float(self.sim_th),
