@@ -102,3 +102,20 @@ def test_cisco_asa_own_syslog_header_is_read() -> None:
                  "Jun 14 15:16:01 10.9.9.1 %ASA-6-302013: Built outbound TCP connection 7"):
         a, b = old.match(line), new.match(line)
         assert a is not None and b is not None and a.groupdict() == b.groupdict()
+
+
+def test_firewall_rule_and_policy_numbers_are_codes() -> None:
+    # What was wrong: a firewall export's rule or policy number (Check Point SmartConsole CSV's
+    # 'Rule', FortiGate's 'policyid' in a CSV export, pfSense's rule number) was min-max scaled
+    # as an amount, rule 5 a near neighbour of rule 6 and rule 12 far past both; only a name
+    # ending in 'rule id' read as a code.
+    from hourglass.features.roles import infer_role
+
+    rules = pd.Series([3, 5, 7, 12] * 30)
+    for name in ("Rule", "Rule Number", "policyid", "policy_id"):
+        assert infer_role(name, rules, max_categories=50)[0] == "categorical", name
+    table = pd.DataFrame({"Rule": rules, "Action": ["Accept", "Drop"] * 60,
+                          "Source": [f"10.3.0.{i % 50}" for i in range(120)]})
+    pre = TabularPreprocessor().fit(table)
+    assert pre.roles_["Rule"] == "categorical"
+    assert infer_role("Rule", pd.Series(range(200)), max_categories=50)[0] == "numeric"  # no code

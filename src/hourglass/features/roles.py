@@ -118,7 +118,8 @@ def _code_numbers(key: str, s: pd.Series) -> bool:
 #: ``rule_id``, ``signature_id``): the rule that fired (Wazuh 5715 an SSH login, 5716 a failed
 #: one; a Snort SID), a code, neither a magnitude nor an identifier of the alert
 _RULE_ID_NAMES = frozenset({"ruleid", "signatureid"})
-#: names of codes that end in neither ``code`` nor ``type``: a Windows event id (``EventID``,
+#: names of codes that end in neither ``code`` nor ``type``: a firewall's rule or policy number
+#: (``Rule``, ``policyid``), a Windows event id (``EventID``,
 #: ``winlog.event_id``: 4625 a failed logon, no neighbour of 4624 a logon), a socket's address
 #: family (osquery's ``family``: 2 AF_INET, 10 AF_INET6), SNMP's interface status
 #: (``ifOperStatus``: 1 up, 2 down), a DNS query's class (``qclass``: 1 IN, 255 ANY, as the Zeek
@@ -127,7 +128,11 @@ _RULE_ID_NAMES = frozenset({"ruleid", "signatureid"})
 #: 1236 aborted); near-unique whole numbers under such a name are no codes (an event's serial
 #: number, :func:`numeric_identifier`'s)
 _CODE_NAMES = {"eventid", "family", "ifoperstatus", "ifadminstatus", "qclass", "scsubstatus",
-               "scwin32status", *_RULE_ID_NAMES}
+               "scwin32status", *_RULE_ID_NAMES,
+               # a firewall's rule or policy by its number: Check Point's 'Rule' (a SmartConsole
+               # CSV export), pfSense's and OPNsense's rule number, FortiGate's policyid in a
+               # FortiAnalyzer or SIEM CSV export (rule 5 is no neighbour of rule 6)
+               "rule", "rulenumber", "rulenum", "policyid", "policynumber"}
 #: columns of PowerShell's ``Get-WinEvent | Export-Csv`` (an ``EventLogRecord``), whose event id
 #: is named ``Id``: two of them beside ``Id`` tell such an export from a table of row ids
 _WINEVENT_COLUMNS = {"providername", "logname", "recordid", "timecreated", "leveldisplayname",
