@@ -119,3 +119,16 @@ def test_firewall_rule_and_policy_numbers_are_codes() -> None:
     pre = TabularPreprocessor().fit(table)
     assert pre.roles_["Rule"] == "categorical"
     assert infer_role("Rule", pd.Series(range(200)), max_categories=50)[0] == "numeric"  # no code
+
+
+def test_sonicwall_vpn_user_is_the_ecs_user() -> None:
+    # What was wrong: a SonicWall SSL VPN log-in names its user usr="alice"; an ECS alert of a
+    # VPN password spray carried the source address but no user.name, the field a SIEM's
+    # account rules and dashboards key on.
+    from hourglass.serve.ecs import ECS_FIELDS
+
+    row = parse_kv('id=firewall sn=0017C5A1B2C3 time="2024-05-15 03:00:00 UTC" fw=203.0.113.5 '
+                   'pri=5 c=16 m=238 msg="Wan zone remote user login denied" usr="user7" '
+                   'src=185.220.101.4:0:X1 dst=203.0.113.5:4433:X1')
+    assert row is not None and row["usr"] == "user7"
+    assert ECS_FIELDS["usr"] == "user.name"

@@ -101,7 +101,9 @@ _TARGETS = {
     "host.name": ("host", "hostname", "host_name", "computer"),
     "user.name": ("user", "username", "user_name", "subjectusername", "suser", "usrname",
                   "srcuser", "userprincipalname", "actor.alternateid", "remote_user", "actor.email",
-                  "details.username"),
+                  "details.username",
+                  # a SonicWall line's user (an SSL VPN's or the firewall's own log-in: usr="alice")
+                  "usr"),
     "user.target.name": ("targetusername",),
 }
 # An endpoint event's process and file, named as ECS names them (Elastic Defend's documents,
