@@ -132,3 +132,25 @@ def test_sonicwall_vpn_user_is_the_ecs_user() -> None:
                    'src=185.220.101.4:0:X1 dst=203.0.113.5:4433:X1')
     assert row is not None and row["usr"] == "user7"
     assert ECS_FIELDS["usr"] == "user.name"
+
+
+def test_check_point_cef_sequence_number_and_rule_codes() -> None:
+    # What was wrong: Check Point Log Exporter's CEF (and LEEF) export writes its own keys beside
+    # the standard ones; its log sequence number 'sequencenum' was min-max scaled, so a later
+    # day's lines lay past the training range and all scored high (300 of 300 normal lines
+    # flagged), and its rule numbers and service_id were amounts, where the kv format reads the
+    # same keys of its generic export as a dropped counter and codes.
+    from hourglass.ingest.cef import CEF_ROLES, LEEF_ROLES, parse_cef
+
+    lines = [f"<134>May  1 08:00:{i % 60:02d} cp-mgmt CEF:0|Check Point|VPN-1 & FireWall-1|Check Point|"
+             f"Log|https|Unknown|act=Accept rt={1714550400000 + 1000 * i} spt={40000 + i} dpt=443 "
+             f"match_id={(3, 5, 7)[i % 3]} parent_rule=0 logid=0 loguid={{0x{i:x},0x0,0x1}} "
+             f"origin=10.2.0.1 sequencenum={i} version=5 dst=8.8.8.8 product=VPN-1 & FireWall-1 "
+             f"proto=6 service_id={('https', 'http', 'domain-udp')[i % 3]} src=10.2.0.{i % 40} "
+             f"in={100 + 37 * i} out={50 + 11 * i}" for i in range(90)]
+    df = pd.DataFrame([parse_cef(line) for line in lines])
+    roles = TabularPreprocessor(roles=CEF_ROLES).fit(df).roles_
+    assert roles["sequencenum"] == "drop" and roles["loguid"] == "drop"
+    assert roles["match_id"] == roles["service_id"] == "categorical"
+    assert roles["in"] == "numeric"  # its byte counts stay amounts
+    assert LEEF_ROLES["sequencenum"] == "drop"

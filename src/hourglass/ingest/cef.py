@@ -74,6 +74,16 @@ CEF_HEADER = ("cef_version", "device_vendor", "device_product", "device_version"
 # addresses and ports get their encodings; identifiers, process ids and in-event times identify
 # one event; codes and verdicts are categories, not magnitudes. Byte and event counts (in, out,
 # cnt, fsize, cnN) are numbers as they are.
+#: Check Point Log Exporter's own keys, as its CEF and LEEF exports write them beside the
+#: standard ones (and the kv format reads its generic export's): the log unification id and the
+#: log's sequence number, a counter (each later one past training), dropped; the numbers of the
+#: rule that matched, its parent rule, the NAT rules and the log id, codes (rule 5 is no
+#: neighbour of rule 6); ``service_id``, the service's name or its port, a category
+CHECK_POINT_ROLES: dict[str, str] = {
+    **{c: "drop" for c in ("loguid", "sequencenum")},
+    **{c: "categorical" for c in ("match_id", "parent_rule", "nat_rulenum", "nat_addtnl_rulenum",
+                                  "logid", "service_id")},
+}
 CEF_ROLES: dict[str, str] = {
     **{c: "ip" for c in ("src", "dst", "dvc", "sourceTranslatedAddress",
                          "destinationTranslatedAddress")},
@@ -82,6 +92,7 @@ CEF_ROLES: dict[str, str] = {
                            "eventId", "spid", "dpid", "dvcpid", "fileId", "deviceExternalId")},
     **{c: "categorical" for c in ("severity", "signature_id", "device_version", "proto", "act",
                                   "outcome", "cat", "deviceDirection", "requestMethod", "app")},
+    **CHECK_POINT_ROLES,
 }
 _START = re.compile(rb"CEF:\d+\|")
 _HEADER = re.compile(r"((?:[^|\\]|\\.)*)\|" * 7, re.S)  # seven fields, each ended by an unescaped '|'
@@ -232,6 +243,7 @@ LEEF_ROLES: dict[str, str] = {
                            "srcPostNATPort", "dstPostNATPort")},
     **{c: "drop" for c in ("leef_version", "devTime", "devTimeFormat")},
     **{c: "categorical" for c in ("event_id", "device_version", "sev", "cat", "proto", "policy")},
+    **CHECK_POINT_ROLES,
 }
 
 
