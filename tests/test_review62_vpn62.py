@@ -154,3 +154,17 @@ def test_check_point_cef_sequence_number_and_rule_codes() -> None:
     assert roles["match_id"] == roles["service_id"] == "categorical"
     assert roles["in"] == "numeric"  # its byte counts stay amounts
     assert LEEF_ROLES["sequencenum"] == "drop"
+
+
+def test_check_point_generic_export_nat_rule_numbers_are_codes() -> None:
+    # What was wrong: Check Point's generic (key=value, '|'-parted) export names the NAT rules
+    # that matched (nat_rulenum, nat_addtnl_rulenum) and service_id; the kv format made its rule
+    # numbers codes but scaled these as amounts (NAT rule 5 a near neighbour of NAT rule 6).
+    lines = [f"time={1557767758 + i}|action=Accept|product=VPN-1 & FireWall-1|match_id={i % 4}|"
+             f"nat_rulenum={(2, 5, 9)[i % 3]}|nat_addtnl_rulenum={i % 2 + 1}|service_id={(443, 80)[i % 2]}|"
+             f"src=10.2.0.{i % 40}|dst=8.8.8.8|s_port={40000 + i}|loguid={{0x{i:x},0x0}}|sequencenum={i}"
+             for i in range(90)]
+    df = pd.DataFrame([parse_kv(line) for line in lines])
+    roles = TabularPreprocessor(roles=KV_ROLES).fit(df).roles_
+    assert roles["nat_rulenum"] == roles["nat_addtnl_rulenum"] == roles["service_id"] == "categorical"
+    assert roles["sequencenum"] == "drop" and roles["match_id"] == "categorical"

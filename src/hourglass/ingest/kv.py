@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass._eol import without_boms
-from hourglass.ingest.cef import _LineSpec, json_line
+from hourglass.ingest.cef import CHECK_POINT_ROLES, _LineSpec, json_line
 
 __all__ = ["KV", "KV_ROLES", "SONICWALL_PARTS", "end_part", "ends_learnt_whole", "frame_ends_joined",
            "joined_ends", "looks_like_kv", "parse_kv"]
@@ -120,6 +120,9 @@ KV_ROLES: dict[str, str] = {
                                   "match_id", "parent_rule", "service",
                                   # a SonicWall line's ends' interfaces (X0, X1: names)
                                   "srcInterface", "dstInterface")},
+    # the rest of Check Point's own keys (its NAT rule numbers, service_id), as its CEF and LEEF
+    # exports' are read
+    **CHECK_POINT_ROLES,
 }
 
 
