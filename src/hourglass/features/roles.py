@@ -57,7 +57,12 @@ _ID_NAMES = {"id", "flowid", "uid", "timestamp", "ts", "time", "stime", "ltime",
              # since boot (ever rising, back to 0 at each boot: no magnitude of the event), and
              # its entries' sequence number
              "monotonictimestamp", "sourcemonotonictimestamp", "realtimetimestamp",
-             "sourcerealtimetimestamp", "seqnum"}
+             "sourcerealtimetimestamp", "seqnum",
+             # a Kubernetes object's resourceVersion (metadata.resourceVersion, an event's
+             # involvedObject.resourceVersion: kubectl get events -o json, a watch's lines, a
+             # shipper's kubernetes metadata): etcd's revision as digits, rising with every write
+             # in the cluster, so each later day's would lie past the training range
+             "resourceversion"}
 _IP_NAMES = {"ip", "srcip", "dstip", "destip", "sourceip", "destinationip", "idorigh", "idresph",
              "saddr", "daddr", "srcaddr", "dstaddr", "clientip", "serverip", "ipsrc", "ipdst"}
 _PORT_NAMES = {"port", "sport", "dport", "dsport", "srcport", "dstport", "destport", "sourceport",
