@@ -456,6 +456,8 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
     from hourglass.ingest.cef import JSON_LINE_HINT, _utf8, json_line, record_noun
     from hourglass.ingest.tables import (
         flat_record,
+        kube_list,
+        kube_list_refusal,
         pretty_json_command,
         pretty_json_refusal,
         search_response,
@@ -567,6 +569,9 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
         elif (problem is None and parse is None and expand is None and isinstance(row, dict)
                 and "results" in row and splunk_results(row, row["results"])):
             problem, document, advice = splunk_results_refusal(), True, ""  # (likewise, Splunk's)
+        elif (problem is None and parse is None and expand is None and isinstance(row, dict)
+                and "items" in row and kube_list(row, row["items"])):
+            problem, document, advice = kube_list_refusal(), True, ""  # (likewise, kubectl's)
         if problem is None:
             if events is not None:
                 completed(events.add(row, number))

@@ -743,6 +743,41 @@ def search_response_refusal() -> str:
             f"event a line; write its hits one a line ({SEARCH_HITS_JQ})")
 
 
+#: the ``jq`` command that writes a Kubernetes list's objects (``kubectl get events -o json``) one
+#: a line
+KUBE_LIST_JQ = "jq -c '.items[]'"
+
+
+def kube_list(keys: Iterable[object], items: object = None) -> bool:
+    """Whether an object of top-level ``keys`` (its ``items`` value, where known, ``items``) is a
+    Kubernetes list as ``kubectl get ... -o json`` writes it (``{"apiVersion": "v1", "items":
+    [...], "kind": "List", "metadata": {...}}``), whose objects are its ``items``: read as a row,
+    the whole list was one row of its envelope.
+
+    Examples
+    --------
+    >>> kube_list({"apiVersion", "items", "kind"}), kube_list({"items", "user"})
+    (True, False)
+    >>> kube_list({"apiVersion", "items"}, "a,b"), kube_list({"apiVersion", "items"}, [])
+    (False, True)
+    """
+    keys = set(keys)
+    return "items" in keys and "apiVersion" in keys and (items is None or isinstance(items, list))
+
+
+def kube_list_refusal() -> str:
+    """Why a Kubernetes list (:func:`kube_list`) is refused as JSON lines, and the recipe.
+
+    Examples
+    --------
+    >>> "(jq -c '.items[]')" in kube_list_refusal()
+    True
+    """
+    return ("a Kubernetes list as one JSON document (kubectl get ... -o json: its objects under "
+            "items), not one object a line; write its items one a line "
+            f"({KUBE_LIST_JQ}), or watch them as lines (kubectl get ... --watch -o json | jq -c .)")
+
+
 def no_lone_surrogates(value: Any) -> Any:
     """``value`` (parsed JSON, changed in place) with each string that holds a lone surrogate
     (JSON's ``\\ud83d`` without its pair: a user agent cut inside an emoji; Python's parser
@@ -2942,6 +2977,8 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                         raise InputError(f"{path}: line {lineno}: {search_response_refusal()}") from None
                     if jq == "jq -c ." and splunk_results(head_keys):  # (likewise)
                         raise InputError(f"{path}: line {lineno}: {splunk_results_refusal()}") from None
+                    if jq == "jq -c ." and kube_list(head_keys):  # (likewise, kubectl's)
+                        raise InputError(f"{path}: line {lineno}: {kube_list_refusal()}") from None
                     raise InputError(f"{path}: line {lineno}: {pretty_json_refusal(jq)}") from None
                 first = False
                 if on_bad_rows == "skip":
@@ -2969,6 +3006,9 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                     and search_response(obj, obj["hits"])):
                 # (refused with --on-bad-rows skip too: no bad row, but every event in one line)
                 raise InputError(f"{path}: line {lineno}: {search_response_refusal()}")
+            if (page is None and event is None and isinstance(obj, dict) and "items" in obj
+                    and kube_list(obj, obj["items"])):  # (likewise: every object in one line)
+                raise InputError(f"{path}: line {lineno}: {kube_list_refusal()}")
             if page is None and event is None and isinstance(obj, dict) and "preview" in obj:
                 if "results" in obj and splunk_results(obj, obj["results"]):  # (likewise: skip too)
                     raise InputError(f"{path}: line {lineno}: {splunk_results_refusal()}")
