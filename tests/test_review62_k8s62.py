@@ -59,3 +59,23 @@ def test_kubectl_list_is_refused_with_its_recipe(tmp_path: Path) -> None:
     res = runner.invoke(app, ["stream", str(made["model"])], input=json.dumps(listed) + "\n")
     assert res.exit_code == 2 and f"<stdin>: {said}" in res.stderr, res.stderr
     assert "Traceback" not in res.stderr and res.stdout == ""
+
+
+def test_falco_and_shipper_kubernetes_fields_are_ecs_fields() -> None:
+    # What was wrong: an ECS alert of a Falco alert (a shell or a miner in a container) or of a log
+    # line Fluent Bit or Vector shipped named the node but no pod, namespace, container, image or
+    # process: output_fields.k8s.pod.name, kubernetes.pod_name ... went to no ECS field.
+    from hourglass.serve.ecs import ecs_target
+
+    assert [ecs_target(k) for k in (
+        "output_fields.k8s.pod.name", "output_fields.k8s.ns.name", "output_fields.container.id",
+        "output_fields.container.image.repository", "output_fields.proc.name",
+        "output_fields.proc.cmdline", "output_fields.proc.pid", "output_fields.user.name")] == [
+        "orchestrator.resource.name", "orchestrator.namespace", "container.id", "container.image.name",
+        "process.name", "process.command_line", "process.pid", "user.name"]
+    assert [ecs_target(k) for k in (
+        "kubernetes.pod_name", "kubernetes.namespace_name", "kubernetes.pod_namespace",
+        "kubernetes.container_image", "kubernetes.host")] == [
+        "orchestrator.resource.name", "orchestrator.namespace", "orchestrator.namespace",
+        "container.image.name", "host.name"]
+    assert ecs_target("kubernetes.labels.app") is None  # labels stay hourglass fields

@@ -126,6 +126,23 @@ _WINDOWS_FIELDS = ("ipaddress", "ipport", "sourceip", "sourceaddress", "sourcepo
                    "targetusername")
 ECS_FIELDS.update({f"winlog.event_data.{a}": ECS_FIELDS[a] for a in _WINDOWS_FIELDS})
 ECS_FIELDS["winlog.computer_name"] = "host.name"
+# Container and Kubernetes telemetry read as JSON lines: a Falco alert's output_fields (Falco's
+# field names: the process, user, container and pod that tripped the rule) and a log shipper's
+# kubernetes metadata (Fluent Bit's kubernetes filter: pod_name, namespace_name, host ...;
+# Vector's kubernetes_logs source: pod_namespace, pod_node_name), as Elastic's Falco and
+# Kubernetes integrations map them; they went under hourglass.fields, the alert naming no pod
+_FALCO_FIELDS = {"k8s.ns.name": "orchestrator.namespace", "k8s.pod.name": "orchestrator.resource.name",
+                 "container.id": "container.id", "container.name": "container.name",
+                 "container.image.repository": "container.image.name", "proc.name": "process.name",
+                 "proc.cmdline": "process.command_line", "proc.exepath": "process.executable",
+                 "proc.pid": "process.pid", "proc.pname": "process.parent.name",
+                 "proc.ppid": "process.parent.pid", "user.name": "user.name", "user.uid": "user.id"}
+ECS_FIELDS.update({f"output_fields.{a}": t for a, t in _FALCO_FIELDS.items()})
+ECS_FIELDS.update({f"kubernetes.{a}": t for a, t in (
+    ("pod_name", "orchestrator.resource.name"), ("namespace_name", "orchestrator.namespace"),
+    ("pod_namespace", "orchestrator.namespace"), ("container_name", "container.name"),
+    ("container_image", "container.image.name"), ("docker_id", "container.id"),
+    ("container_id", "container.id"), ("host", "host.name"), ("pod_node_name", "host.name"))})
 
 # Where a format's own field names mean something else than the same names elsewhere (matched
 # exactly: audit's numeric 'uid' and its ENRICHED 'UID', the account name): Linux audit's
