@@ -36,6 +36,7 @@ from hourglass.features.roles import (
     separated_hint,
     separated_number,
     separated_warning,
+    table_tells,
 )
 from hourglass.features.tabular import (
     TabularPreprocessor,
@@ -582,6 +583,7 @@ class EntityWindows(ParamsClone):
         # a row model's scored file fed back: its verdicts are no data of the entity's buckets
         verdicts = dropped_score_output(df, skip | given.keys(), warn=not quiet)
         grouped: list[pd.Series] = []
+        tells = table_tells(df.columns)  # (what the table's names tell, read once for its columns)
 
         def entities() -> pd.Series:
             """The entities as the rows are grouped (stripped, folded with entity_case="fold"):
@@ -602,7 +604,7 @@ class EntityWindows(ParamsClone):
             elif c in verdicts:
                 role, why = "drop", "hourglass score output"
             else:
-                role, why = infer_role(c, df[c], max_categories=50, columns=list(df.columns))
+                role, why = infer_role(c, df[c], max_categories=50, columns=tells)
                 said = separated_warning(c, df[c], role, why) if not quiet else None
                 if said is not None:  # read as text, as a table model's features say it
                     logger.warning("%s", said)

@@ -13,6 +13,8 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable, Container, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -21,11 +23,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = ["NULL_TEXT", "PLACEHOLDERS", "ROLES", "SCORE_OUTPUT", "SEPARATED_NUMBERS", "TEXT_NUMBERS",
-           "canonical_text", "clock_values", "dropped_score_output", "factorize_strings",
+           "TableTells", "canonical_text", "clock_values", "dropped_score_output", "factorize_strings",
            "foreign_digit_number", "identifier_name", "infer_role", "ip_parts", "ipv4_bucket",
            "ipv4_private", "is_time_name", "near_unique", "numeric_identifier",
            "port_numbers", "score_output_columns", "separated_hint", "separated_number",
-           "separated_warning", "splunk_time", "stable_hash", "string_values", "unit_number"]
+           "separated_warning", "splunk_time", "stable_hash", "string_values", "table_tells", "unit_number"]
 
 logger = logging.getLogger(__name__)
 
@@ -181,13 +183,13 @@ def _winevent_export_id(key: str, columns: Iterable[object]) -> str:
         return _WINEVENT_IDS["recordid"]
     if key not in _WINEVENT_IDS:
         return ""
-    return _WINEVENT_IDS[key] if "id" in names and _winevent_id("id", names) else ""
+    return _WINEVENT_IDS[key] if "id" in names and len(names & _WINEVENT_COLUMNS) >= 2 else ""
 
 
-def _winevent_id(key: str, columns: Iterable[object]) -> bool:
+def _winevent_id(key: str, tells: TableTells) -> bool:
     """Whether a column under normalised name ``key`` is the event id (``Id``) of a Windows
-    event export (:data:`_WINEVENT_COLUMNS`), ``columns`` being its table's column names."""
-    return key == "id" and len({_norm(str(c)) for c in columns} & _WINEVENT_COLUMNS) >= 2
+    event export (:data:`_WINEVENT_COLUMNS`), ``tells`` read from its table's column names."""
+    return key == "id" and tells.winevent_export
 
 
 #: a Windows event's own codes beside its event id, as a SIEM's table of Security events exports
@@ -209,23 +211,21 @@ def _winevent_reason(key: str) -> str:
     return _WINEVENT_KEYWORDS if key == "keywords" else _WINEVENT_CODE
 
 
-def _winevent_code(key: str, columns: Iterable[object]) -> bool:
+def _winevent_code(key: str, tells: TableTells) -> bool:
     """Whether a column under normalised name ``key`` is a Windows event's ``Task``, ``Opcode``,
-    ``Level`` or ``Keywords`` (:data:`_WINEVENT_CODES`), ``columns`` being its table's column
+    ``Level`` or ``Keywords`` (:data:`_WINEVENT_CODES`), ``tells`` read from its table's column
     names, one of which is an ``EventID``, or the ``Id`` of PowerShell's ``Get-WinEvent | Export-Csv``
     (:func:`_winevent_id`).
 
     Examples
     --------
-    >>> _winevent_code("task", ["TimeGenerated", "EventID", "Task"]), _winevent_code("task", ["Task"])
+    >>> tells = table_tells(["TimeGenerated", "EventID", "Task"])
+    >>> _winevent_code("task", tells), _winevent_code("task", table_tells(["Task"]))
     (True, False)
-    >>> _winevent_code("level", ["Id", "Level", "ProviderName", "TimeCreated"])
+    >>> _winevent_code("level", table_tells(["Id", "Level", "ProviderName", "TimeCreated"]))
     True
     """
-    if key not in _WINEVENT_CODES:
-        return False
-    names = {_norm(str(c)) for c in columns}
-    return "eventid" in names or ("id" in names and _winevent_id("id", names))
+    return key in _WINEVENT_CODES and tells.winevent
 
 
 #: the envelope of an osquery result log line (``osqueryd.results.log``, differential or snapshot)
@@ -236,22 +236,22 @@ _OSQUERY_COLUMNS = frozenset({"hostidentifier", "calendartime", "unixtime"})
 _OSQUERY_COUNTERS = frozenset({"counter", "epoch"})
 
 
-def _osquery_counter(key: str, columns: Iterable[object]) -> bool:
+def _osquery_counter(key: str, tells: TableTells) -> bool:
     """Whether a column under normalised name ``key`` is the run counter or epoch of an osquery
-    result log (:data:`_OSQUERY_COUNTERS`), ``columns`` being its table's column names, which
+    result log (:data:`_OSQUERY_COUNTERS`), ``tells`` read from its table's column names, which
     hold osquery's envelope (:data:`_OSQUERY_COLUMNS`), two of its three names at least (an entity
     model's ``--drop calendarTime`` takes that column out of the table its roles are read from).
 
     Examples
     --------
-    >>> _osquery_counter("counter", ["name", "hostIdentifier", "calendarTime", "unixTime", "counter"])
+    >>> _osquery_counter("counter", table_tells(["name", "hostIdentifier", "calendarTime", "unixTime"]))
     True
-    >>> _osquery_counter("counter", ["name", "hostIdentifier", "unixTime", "counter"])
+    >>> _osquery_counter("counter", table_tells(["name", "hostIdentifier", "unixTime", "counter"]))
     True
-    >>> _osquery_counter("counter", ["host", "unixTime", "counter"])
+    >>> _osquery_counter("counter", table_tells(["host", "unixTime", "counter"]))
     False
     """
-    return key in _OSQUERY_COUNTERS and len(_OSQUERY_COLUMNS & {_norm(str(c)) for c in columns}) >= 2
+    return key in _OSQUERY_COUNTERS and tells.osquery
 
 
 #: the columns of a database server's audit or CSV log (under a header the user names from the
@@ -274,23 +274,23 @@ _DB_LOG_COUNTERS = {
                    "transactionid": "PostgreSQL csvlog's transaction id (a counter)"}}
 
 
-def _db_log_counter(key: str, columns: Iterable[object]) -> str:
+def _db_log_counter(key: str, tells: TableTells) -> str:
     """The reason to drop a column under normalised name ``key`` as a database log's counter
     (:data:`_DB_LOG_COUNTERS`) in a table that two of its log's columns tell
-    (:data:`_DB_LOG_COLUMNS`), else ``""``.
+    (:data:`_DB_LOG_COLUMNS`; ``tells`` read from its table's column names), else ``""``.
 
     Examples
     --------
-    >>> _db_log_counter("queryid", ["timestamp", "serverhost", "connectionid", "queryid", "retcode"])
+    >>> _db_log_counter("queryid", table_tells(["timestamp", "serverhost", "connectionid", "queryid"]))
     "MariaDB audit's query id (a counter since the server started)"
-    >>> _db_log_counter("sessionlinenum", ["log_time", "session_id", "session_line_num"])
+    >>> _db_log_counter("sessionlinenum", table_tells(["log_time", "session_id", "session_line_num"]))
     "PostgreSQL csvlog's line number in its session"
-    >>> _db_log_counter("queryid", ["queryid", "calls", "total_exec_time"])
+    >>> _db_log_counter("queryid", table_tells(["queryid", "calls", "total_exec_time"]))
     ''
     """
-    for log, counters in _DB_LOG_COUNTERS.items():
-        if key in counters and len(_DB_LOG_COLUMNS[log] & {_norm(str(c)) for c in columns}) >= 2:
-            return counters[key]
+    for log in tells.db_logs:
+        if key in _DB_LOG_COUNTERS[log]:
+            return _DB_LOG_COUNTERS[log][key]
     return ""
 
 
@@ -312,32 +312,34 @@ _SNORT3_CLOCKS = {"pktnum": "Snort's packet counter (rises with every packet the
                   "seconds": "Snort's alert time (epoch seconds)"}
 
 
-def _snort3(columns: Iterable[object]) -> bool:
-    """Whether ``columns`` name a Snort 3 alert table (:data:`_SNORT3_TELLS`): ``pkt_num`` beside
-    two at least of ``pkt_gen``, ``src_ap``, ``dst_ap`` and ``rule``.
+def _snort3(names: frozenset[str]) -> bool:
+    """Whether the normalised column names ``names`` are a Snort 3 alert table's
+    (:data:`_SNORT3_TELLS`): ``pkt_num`` beside two at least of ``pkt_gen``, ``src_ap``,
+    ``dst_ap`` and ``rule``.
 
     Examples
     --------
-    >>> _snort3(["timestamp", "pkt_num", "proto", "pkt_gen", "src_ap", "dst_ap", "rule"])
+    >>> _snort3(frozenset({"timestamp", "pktnum", "proto", "pktgen", "srcap", "dstap", "rule"}))
     True
-    >>> _snort3(["pkt_num", "rule"]), _snort3(["src_ap", "dst_ap", "rule"])
+    >>> _snort3(frozenset({"pktnum", "rule"})), _snort3(frozenset({"srcap", "dstap", "rule"}))
     (False, False)
     """
-    names = {_norm(str(c)) for c in columns}
     return "pktnum" in names and len(names & _SNORT3_TELLS) >= 2
 
 
-def _snort_rule(columns: Iterable[object]) -> bool:
-    """Whether ``columns`` name a Snort alert table by its rule's three parts, ``gid``, ``sid``
-    and ``rev`` (Snort 2's or 3's ``alert_csv`` under a header naming its fields, with no
-    ``pkt_num``; a SIEM's table of Snort alerts).
+def _snort_rule(names: frozenset[str]) -> bool:
+    """Whether the normalised column names ``names`` are a Snort alert table's by its rule's
+    three parts, ``gid``, ``sid`` and ``rev`` (Snort 2's or 3's ``alert_csv`` under a header
+    naming its fields, with no ``pkt_num``; a SIEM's table of Snort alerts).
 
     Examples
     --------
-    >>> _snort_rule(["timestamp", "gid", "sid", "rev", "msg"]), _snort_rule(["pid", "sid", "gid"])
-    (True, False)
+    >>> _snort_rule(frozenset({"timestamp", "gid", "sid", "rev", "msg"}))
+    True
+    >>> _snort_rule(frozenset({"pid", "sid", "gid"}))
+    False
     """
-    return {"gid", "sid", "rev"} <= {_norm(str(c)) for c in columns}
+    return {"gid", "sid", "rev"} <= names
 
 
 #: the fields every SonicWall (SonicOS) syslog line starts with, ``id=firewall sn=... time="..."
@@ -450,8 +452,112 @@ def _field_leaf(name: object) -> str:
     return str(name).rsplit(".", 1)[-1].strip().lower()
 
 
-def splunk_time(columns: Iterable[object]) -> str | None:
-    """The event time of a Splunk export of ``columns``: ``_time`` in a table that two of
+@dataclass(frozen=True)
+class TableTells:
+    """What a table's column names tell of it, read once for all its columns
+    (:func:`table_tells`): the exports and logs whose own columns a column's role depends on.
+
+    Attributes
+    ----------
+    names
+        The column names as the raw text (``str``) of each: Splunk's event time is looked up
+        by them (:func:`splunk_time`).
+    winevent_export
+        PowerShell's ``Get-WinEvent | Export-Csv`` (two of :data:`_WINEVENT_COLUMNS`): its
+        ``Id`` is the event id.
+    winevent
+        A Windows event table: an ``EventID``, or an ``Id`` in such an export (its ``Task``,
+        ``Opcode``, ``Level`` and ``Keywords`` are codes).
+    osquery
+        An osquery result log (two of :data:`_OSQUERY_COLUMNS`).
+    db_logs
+        The database logs it is (:data:`_DB_LOG_COLUMNS`, two of a log's columns), in the order
+        of :data:`_DB_LOG_COUNTERS`.
+    snort3, snort_rule
+        A Snort 3 alert table (:func:`_snort3`); a Snort alert table by its rule's ``gid``,
+        ``sid`` and ``rev`` (:func:`_snort_rule`).
+    rule_signature
+        A rule's signature id by a field's last part: ``signature_id``, or ``sid`` with ``rev``
+        (its ``gid`` is the rule's generator id: :func:`_rule_generator`).
+    splunk, splunk_json
+        A Splunk export (two of :data:`_SPLUNK_TELLS`, as fields' last parts); a field under
+        ``result.`` (its JSON export's lines).
+    elastic
+        A field under ``_source.`` (an Elasticsearch or OpenSearch hit).
+    sentinel
+        A Microsoft Sentinel / Log Analytics export (two of :data:`_SENTINEL_TELLS`).
+
+    Examples
+    --------
+    >>> tells = table_tells(["TimeGenerated", "TenantId", "_BilledSize", "EventID", "Task"])
+    >>> tells.sentinel, tells.winevent, tells.splunk, tells.db_logs
+    (True, True, False, ())
+    """
+
+    names: frozenset[str]
+    winevent_export: bool
+    winevent: bool
+    osquery: bool
+    db_logs: tuple[str, ...]
+    snort3: bool
+    snort_rule: bool
+    rule_signature: bool
+    splunk: bool
+    splunk_json: bool
+    elastic: bool
+    sentinel: bool
+
+
+def table_tells(columns: Iterable[object] | TableTells) -> TableTells:
+    """The :class:`TableTells` of a table whose column names are ``columns`` (a
+    :class:`TableTells` is returned as it is): read once, then passed to :func:`infer_role`
+    for each of its columns.
+
+    Examples
+    --------
+    >>> tells = table_tells(["Id", "TimeCreated", "ProviderName", "Level"])
+    >>> tells.winevent_export, tells.winevent, tells.osquery
+    (True, True, False)
+    >>> table_tells(tells) is tells, table_tells(["timestamp", "gid", "sid", "rev"]).snort_rule
+    (True, True)
+    """
+    if isinstance(columns, TableTells):
+        return columns
+    return _read_tells(tuple(map(str, columns)))
+
+
+@lru_cache(maxsize=8)
+def _read_tells(columns: tuple[str, ...]) -> TableTells:
+    """:func:`table_tells` of the column names ``columns``, those of the last tables read kept: a
+    caller that gives :func:`infer_role` a table's names (not its tells) for each of its columns
+    has them read once still."""
+    raw = frozenset(columns)
+    names = frozenset(_norm(c) for c in raw)
+    leaves = frozenset(_field_leaf(c) for c in raw)
+    normal_leaves = frozenset(_norm(c.rsplit(".", 1)[-1]) for c in raw)
+    winevent_export = len(names & _WINEVENT_COLUMNS) >= 2
+    return TableTells(
+        names=raw,
+        winevent_export=winevent_export,
+        winevent="eventid" in names or ("id" in names and winevent_export),
+        osquery=len(_OSQUERY_COLUMNS & names) >= 2,
+        db_logs=tuple(log for log in _DB_LOG_COUNTERS if len(_DB_LOG_COLUMNS[log] & names) >= 2),
+        snort3=_snort3(names),
+        snort_rule=_snort_rule(names),
+        rule_signature="signatureid" in normal_leaves or {"sid", "rev"} <= normal_leaves,
+        splunk=len(_SPLUNK_TELLS & leaves) >= 2,
+        splunk_json=any(c.startswith("result.") for c in raw),
+        elastic=any(c.startswith("_source.") for c in raw),
+        sentinel=len(_SENTINEL_TELLS & leaves) >= 2)
+
+
+#: the tells of no table (a column's role read alone)
+_NO_TABLE = table_tells(())
+
+
+def splunk_time(columns: Iterable[object] | TableTells) -> str | None:
+    """The event time of a Splunk export of ``columns`` (its names, or their
+    :func:`table_tells`): ``_time`` in a table that two of
     Splunk's internal fields tell (:data:`_SPLUNK_TELLS`: ``outputcsv``, the UI's CSV export),
     ``result._time`` in its JSON export (``search/jobs/export``: beside ``preview`` or
     ``offset``); else ``None``.
@@ -463,16 +569,16 @@ def splunk_time(columns: Iterable[object]) -> str | None:
     >>> splunk_time(["_time", "src"]) is None, splunk_time(["result._time", "result.src"]) is None
     (True, True)
     """
-    names = {str(c) for c in columns}
-    if "_time" in names and len(_SPLUNK_TELLS & {_field_leaf(c) for c in names}) >= 2:
+    tells = table_tells(columns)
+    if "_time" in tells.names and tells.splunk:
         return "_time"
-    if "result._time" in names and names & {"preview", "offset"}:
+    if "result._time" in tells.names and tells.names & {"preview", "offset"}:
         return "result._time"
     return None
 
 
-def _export_bookkeeping(name: str, columns: Iterable[object]) -> str:
-    """The reason to drop column ``name`` as a SIEM export's bookkeeping, ``columns`` being its
+def _export_bookkeeping(name: str, tells: TableTells) -> str:
+    """The reason to drop column ``name`` as a SIEM export's bookkeeping, ``tells`` read from its
     table's column names, else ``""``: Splunk's fields of each exported event
     (:data:`_SPLUNK_BOOKKEEPING`) in a table that two of Splunk's internal fields tell
     (:data:`_SPLUNK_TELLS`), and the envelope of its JSON export's lines
@@ -483,29 +589,27 @@ def _export_bookkeeping(name: str, columns: Iterable[object]) -> str:
 
     Examples
     --------
-    >>> _export_bookkeeping("_bkt", ["_time", "_raw", "_bkt", "src"])
+    >>> _export_bookkeeping("_bkt", table_tells(["_time", "_raw", "_bkt", "src"]))
     "Splunk's export bookkeeping"
-    >>> _export_bookkeeping("date_hour", ["_time", "date_hour", "src"])
+    >>> _export_bookkeeping("date_hour", table_tells(["_time", "date_hour", "src"]))
     ''
-    >>> _export_bookkeeping("lastrow", ["preview", "offset", "result._raw", "lastrow"])
+    >>> _export_bookkeeping("lastrow", table_tells(["preview", "offset", "result._raw", "lastrow"]))
     "Splunk's JSON export envelope"
-    >>> _export_bookkeeping("_index", ["_index", "_id", "_source.source.ip"])
+    >>> _export_bookkeeping("_index", table_tells(["_index", "_id", "_source.source.ip"]))
     'Elasticsearch hit metadata'
-    >>> _export_bookkeeping("_BilledSize", ["TimeGenerated", "TenantId", "_BilledSize", "Computer"])
+    >>> _export_bookkeeping("_BilledSize", table_tells(["TimeGenerated", "TenantId", "_BilledSize"]))
     'Log Analytics workspace bookkeeping'
-    >>> _export_bookkeeping("SourceSystem", ["TimeGenerated", "SourceSystem", "Computer"])
+    >>> _export_bookkeeping("SourceSystem", table_tells(["TimeGenerated", "SourceSystem", "Computer"]))
     ''
     """
-    if name in _SPLUNK_ENVELOPE and any(str(c).startswith("result.") for c in columns):
+    if name in _SPLUNK_ENVELOPE and tells.splunk_json:
         return "Splunk's JSON export envelope"
-    if name in _ELASTIC_HIT_META and any(str(c).startswith("_source.") for c in columns):
+    if name in _ELASTIC_HIT_META and tells.elastic:
         return "Elasticsearch hit metadata"
     leaf = _field_leaf(name)
-    if ((leaf in _SPLUNK_BOOKKEEPING or leaf.startswith("__mv_"))
-            and len(_SPLUNK_TELLS & {_field_leaf(c) for c in columns}) >= 2):
+    if (leaf in _SPLUNK_BOOKKEEPING or leaf.startswith("__mv_")) and tells.splunk:
         return "Splunk's export bookkeeping"
-    if (leaf in _SENTINEL_BOOKKEEPING
-            and len(_SENTINEL_TELLS & {_field_leaf(c) for c in columns}) >= 2):
+    if leaf in _SENTINEL_BOOKKEEPING and tells.sentinel:
         return "Log Analytics workspace bookkeeping"
     return ""
 
@@ -575,32 +679,32 @@ def _whole_numbers(s: pd.Series) -> np.ndarray | None:
     return v if len(v) and bool((v == np.floor(v)).all()) else None
 
 
-def _rule_generator(leaf: str, columns: Iterable[object]) -> bool:
+def _rule_generator(leaf: str, tells: TableTells) -> bool:
     """Whether a ``gid`` column (last part ``leaf``) is a Snort or Suricata rule's generator id:
     beside the rule's signature id (``signature_id``, Suricata's EVE ``alert.signature_id``; or
-    ``sid`` with ``rev``, a Snort alert table's ``gid,sid,rev``), no Unix group.
+    ``sid`` with ``rev``, a Snort alert table's ``gid,sid,rev``), no Unix group; ``tells`` read
+    from its table's column names.
 
     Examples
     --------
-    >>> _rule_generator("gid", ["alert.gid", "alert.signature_id"])
+    >>> _rule_generator("gid", table_tells(["alert.gid", "alert.signature_id"]))
     True
-    >>> _rule_generator("gid", ["gid", "sid", "rev"])
+    >>> _rule_generator("gid", table_tells(["gid", "sid", "rev"]))
     True
-    >>> _rule_generator("gid", ["pid", "sid", "uid", "gid"]), _rule_generator("uid", ["sid", "rev"])
-    (False, False)
+    >>> _rule_generator("gid", table_tells(["pid", "sid", "uid", "gid"]))
+    False
+    >>> _rule_generator("uid", table_tells(["sid", "rev"]))
+    False
     """
-    if leaf != "gid":
-        return False
-    leaves = {_norm(str(c).rsplit(".", 1)[-1]) for c in columns}
-    return "signatureid" in leaves or {"sid", "rev"} <= leaves
+    return leaf == "gid" and tells.rule_signature
 
 
 def _coded(name: str, key: str, leaf: str, values: pd.Series,
-           columns: Iterable[object] = ()) -> str:
+           tells: TableTells = _NO_TABLE) -> str:
     """Why the numbers ``values`` (a numeric column, or a text one's values read as numbers) of
     column ``name`` (normalised ``key``, last part ``leaf``) are codes, not magnitudes: a protocol
     number, TCP flag bits, an HTTP status or another code by its name; ``""`` when they are not.
-    ``columns``, the names of its table, tell a rule's generator id from a Unix group id.
+    ``tells``, read from the names of its table, tell a rule's generator id from a Unix group id.
     One test for a column of numbers and for the same numbers as text (JSON lines' ``"6"``).
 
     Examples
@@ -628,7 +732,7 @@ def _coded(name: str, key: str, leaf: str, values: pd.Series,
     if _as_numbers(name, key, leaf, values):
         return "autonomous system number (a network's name, no magnitude)"
     if _account_ids(key, leaf, values):
-        if _rule_generator(leaf, columns):
+        if _rule_generator(leaf, tells):
             return "rule generator id (gid beside the rule's signature id: Snort's or Suricata's)"
         return "user or group id (whole numbers under uid, gid, euid ...: 0 is root)"
     return ""
@@ -870,12 +974,14 @@ def field_name(name: str) -> str:
 
 
 def infer_role(name: str, s: pd.Series, *, max_categories: int,
-               columns: Iterable[object] = ()) -> tuple[str, str]:
+               columns: Iterable[object] | TableTells = ()) -> tuple[str, str]:
     """(role, reason) for a column from its name and a sample of its values; a nested JSON
     field's name is also read by its last part (``server.port``, ``host.ip``, ``agent.id``).
     ``columns``, the names of the column's table, tell a Windows event export's ``Id`` (the event
     id, PowerShell's ``Get-WinEvent | Export-Csv``: beside ``ProviderName``, ``TimeCreated`` ...),
-    a code as ``EventID`` is, from an identifier.
+    a code as ``EventID`` is, from an identifier, and the other exports whose own columns are
+    codes or bookkeeping (:class:`TableTells`); a caller that reads every column of a table
+    passes them read once, ``columns=table_tells(df.columns)``.
 
     Examples
     --------
@@ -894,22 +1000,25 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
     >>> ids, names = pd.Series([4624, 4625, 4624]), ["Id", "TimeCreated", "ProviderName"]
     >>> infer_role("Id", ids, max_categories=9)[0], infer_role("Id", ids, max_categories=9, columns=names)[0]
     ('drop', 'categorical')
+    >>> infer_role("Id", ids, max_categories=9, columns=table_tells(names))[0]
+    'categorical'
     """
+    tells = table_tells(columns)
     name = field_name(name)  # (QRadar's 'Destination Port (custom)': a port, as its name says)
     key = _norm(name)
     leaf = _norm(name.rsplit(".", 1)[-1]) if "." in name else key
-    if _winevent_id(key, columns) and pd.api.types.is_numeric_dtype(s):
+    if _winevent_id(key, tells) and pd.api.types.is_numeric_dtype(s):
         if _named_codes("eventid", "eventid", s):  # (near-unique numbers: an identifier still)
             return _code_role("Windows event id (Id of an event export)", s, max_categories)
-    if (_winevent_code(key, columns) and pd.api.types.is_numeric_dtype(s)
+    if (_winevent_code(key, tells) and pd.api.types.is_numeric_dtype(s)
             and _named_codes("eventid", "eventid", s)):  # (whole numbers, not near-unique)
         return _code_role(_winevent_reason(key), s, max_categories)
     if ((key in _ID_NAMES or leaf in _ID_NAMES) and not _account_ids(key, leaf, s)
             and not (key in _RULE_ID_NAMES  # (rule.id: its leaf 'id', the rule's code)
                      and not near_unique(int(s.nunique()), int(s.notna().sum())))):
         return "drop", "identifier/timestamp name"
-    if (((key in _SNORT3_CLOCKS or key in _SNORT3_CODES) and _snort3(columns))
-            or (key in _SNORT3_CODES and _snort_rule(columns))):
+    if (((key in _SNORT3_CLOCKS or key in _SNORT3_CODES) and tells.snort3)
+            or (key in _SNORT3_CODES and tells.snort_rule)):
         if key in _SNORT3_CLOCKS:
             return "drop", _SNORT3_CLOCKS[key]
         numbers = pd.to_numeric(s, errors="coerce") if not pd.api.types.is_numeric_dtype(s) else s
@@ -918,18 +1027,18 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
                               numbers, max_categories)
     if leaf == _FIRED_TIMES:
         return "drop", "Wazuh's rule counter (the times the rule fired since the manager started)"
-    if _osquery_counter(key, columns):
+    if _osquery_counter(key, tells):
         return "drop", "osquery's query-run counter (rises with every run)"
-    counter = _db_log_counter(key, columns) or _winevent_export_id(key, columns)
+    counter = _db_log_counter(key, tells) or _winevent_export_id(key, tells.names)
     if counter:
         return "drop", counter
-    if (key in _SONICWALL_DROPS or key in _SONICWALL_CODES) and _sonicwall(columns):
+    if (key in _SONICWALL_DROPS or key in _SONICWALL_CODES) and _sonicwall(tells.names):
         if key in _SONICWALL_DROPS:
             return "drop", _SONICWALL_DROPS[key]
         numbers = pd.to_numeric(s, errors="coerce") if not pd.api.types.is_numeric_dtype(s) else s
         if _whole_numbers(numbers) is not None and numbers.notna().sum() == s.notna().sum():
             return _code_role(_SONICWALL_CODES[key], numbers, max_categories)
-    bookkeeping = _export_bookkeeping(name, columns)
+    bookkeeping = _export_bookkeeping(name, tells)
     if bookkeeping:
         return "drop", bookkeeping
     if pd.api.types.is_datetime64_any_dtype(s) or isinstance(s.dtype, pd.DatetimeTZDtype):
@@ -943,7 +1052,7 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
         # same empty column read from a CSV (float NaN) or as text: read as a category, its only
         # value was <missing>, and every True or False scored later an <unseen> one
         return ("numeric", "no values (all missing)") if s.isna().all() else ("categorical", "boolean")
-    coded = _coded(name, key, leaf, s, columns) if pd.api.types.is_numeric_dtype(s) else ""
+    coded = _coded(name, key, leaf, s, tells) if pd.api.types.is_numeric_dtype(s) else ""
     if coded:
         return _code_role(coded, s, max_categories)
     if pd.api.types.is_numeric_dtype(s):
@@ -966,8 +1075,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
         return "ip", "IP address values" + _unset_said(sample[placeholder])
     conv = pd.to_numeric(sample.mask(placeholder), errors="coerce")
     if conv.notna().any() and (conv.notna() | placeholder).mean() >= 0.99:
-        coded = _coded(name, key, leaf, conv, columns)  # (nginx's JSON log_format writes "$status" quoted)
-        if not coded and _winevent_code(key, columns) and _named_codes("eventid", "eventid", conv):
+        coded = _coded(name, key, leaf, conv, tells)  # (nginx's JSON log_format writes "$status" quoted)
+        if not coded and _winevent_code(key, tells) and _named_codes("eventid", "eventid", conv):
             coded = _winevent_reason(key)  # (a JSON export's "Level": "4", "Task": "12544")
         if coded:  # the same codes as a CSV's numbers: the same role
             numbers = pd.to_numeric(present, errors="coerce")  # ('6' and '6.0' one code, '-' none)

@@ -46,6 +46,7 @@ from hourglass.features.roles import (
     separated_warning,
     stable_hash,
     string_values,
+    table_tells,
 )
 from hourglass.features.small_batch import SMALL_ROWS, transform_small
 from hourglass.features.validation import (
@@ -751,6 +752,7 @@ class TabularPreprocessor(ParamsClone):
         # a scored file fed back: its scores would be learnt as features, silently (judged on the
         # columns of cols alone: a dropped flag is no score output's)
         verdicts = dropped_score_output(df[[c for c in cols if c in SCORE_OUTPUT]], forced | overrides.keys())
+        tells = table_tells(df.columns)  # (what the table's names tell, read once for its columns)
         for c in cols:
             if c in forced:
                 role, why = "categorical", "given as categorical"
@@ -759,8 +761,7 @@ class TabularPreprocessor(ParamsClone):
             elif c in verdicts:
                 role, why = "drop", "hourglass score output"
             else:
-                role, why = infer_role(c, df[c], max_categories=int(self.max_categories),
-                                      columns=list(df.columns))
+                role, why = infer_role(c, df[c], max_categories=int(self.max_categories), columns=tells)
                 if _is_duration(df[c]) and why != "identifier/timestamp name":
                     # a Parquet duration: its text was one-hot encoded or dropped as near-unique
                     role, why = "numeric", "durations (in seconds)"
