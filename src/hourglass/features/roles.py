@@ -12,8 +12,8 @@ import json
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Container, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Container, Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -486,12 +486,20 @@ class TableTells:
         A field under ``_source.`` (an Elasticsearch or OpenSearch hit).
     sentinel
         A Microsoft Sentinel / Log Analytics export (two of :data:`_SENTINEL_TELLS`).
+    objects
+        The tells of each object of a nested table, by its path: the fields under one dotted
+        prefix, read by their last parts (Wazuh's ``data.win.system.`` or ``data.osquery.``,
+        Filebeat's ``osquery.result.``, each line of Splunk's JSON export under ``result.``), a
+        product's own fields however deep a shipper or SIEM puts them.
 
     Examples
     --------
     >>> tells = table_tells(["TimeGenerated", "TenantId", "_BilledSize", "EventID", "Task"])
     >>> tells.sentinel, tells.winevent, tells.splunk, tells.db_logs
     (True, True, False, ())
+    >>> tells = table_tells(["rule.id", "data.win.system.eventID", "data.win.system.task"])
+    >>> tells.winevent, tells.objects["data.win.system"].winevent, "rule" in tells.objects
+    (False, True, False)
     """
 
     names: frozenset[str]
@@ -506,6 +514,7 @@ class TableTells:
     splunk_json: bool
     elastic: bool
     sentinel: bool
+    objects: Mapping[str, TableTells] = field(default_factory=dict, compare=False, hash=False)
 
 
 def table_tells(columns: Iterable[object] | TableTells) -> TableTells:
@@ -536,6 +545,11 @@ def _read_tells(columns: tuple[str, ...]) -> TableTells:
     leaves = frozenset(_field_leaf(c) for c in raw)
     normal_leaves = frozenset(_norm(c.rsplit(".", 1)[-1]) for c in raw)
     winevent_export = len(names & _WINEVENT_COLUMNS) >= 2
+    fields: dict[str, list[str]] = {}  # (the last parts of the fields of each object, by its path)
+    for c in raw:
+        if "." in c:
+            path, last = c.rsplit(".", 1)
+            fields.setdefault(path, []).append(last)
     return TableTells(
         names=raw,
         winevent_export=winevent_export,
@@ -548,11 +562,40 @@ def _read_tells(columns: tuple[str, ...]) -> TableTells:
         splunk=len(_SPLUNK_TELLS & leaves) >= 2,
         splunk_json=any(c.startswith("result.") for c in raw),
         elastic=any(c.startswith("_source.") for c in raw),
-        sentinel=len(_SENTINEL_TELLS & leaves) >= 2)
+        sentinel=len(_SENTINEL_TELLS & leaves) >= 2,
+        objects={path: table_tells(last) for path, last in fields.items() if len(last) > 1})
 
 
 #: the tells of no table (a column's role read alone)
 _NO_TABLE = table_tells(())
+
+
+def _told(tell: Callable[[str, TableTells], object], key: str, tells: TableTells, leaf: str,
+          inner: TableTells | None) -> str:
+    """The name a column is told by: ``key`` (its normalised name) where ``tell`` holds of it in
+    its table (``tells``), else ``leaf`` (its last part's) where it holds of it in its object
+    (``inner``: :attr:`TableTells.objects`), else ``""``.
+
+    Examples
+    --------
+    >>> tells = table_tells(["data.win.system.eventID", "data.win.system.task", "EventID", "Level"])
+    >>> inner = tells.objects["data.win.system"]
+    >>> _told(_winevent_code, "datawinsystemtask", tells, "task", inner)
+    'task'
+    >>> _told(_winevent_code, "level", tells, "level", None), _told(_winevent_code, "x", tells, "x", inner)
+    ('level', '')
+    """
+    if tell(key, tells):
+        return key
+    return leaf if inner is not None and tell(leaf, inner) else ""
+
+
+def _snort_field(key: str, tells: TableTells) -> bool:
+    """Whether a column under normalised name ``key`` is a Snort 3 alert's clock or rule code
+    (:data:`_SNORT3_CLOCKS`, :data:`_SNORT3_CODES`), or a rule code of a Snort alert table naming
+    ``gid``, ``sid`` and ``rev``, ``tells`` read from its table's column names."""
+    return (((key in _SNORT3_CLOCKS or key in _SNORT3_CODES) and tells.snort3)
+            or (key in _SNORT3_CODES and tells.snort_rule))
 
 
 def splunk_time(columns: Iterable[object] | TableTells) -> str | None:
@@ -1007,29 +1050,34 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
     name = field_name(name)  # (QRadar's 'Destination Port (custom)': a port, as its name says)
     key = _norm(name)
     leaf = _norm(name.rsplit(".", 1)[-1]) if "." in name else key
-    if _winevent_id(key, tells) and pd.api.types.is_numeric_dtype(s):
+    # a nested field is told by its object's fields too (Wazuh's data.win.system.task beside
+    # data.win.system.eventID; Splunk's JSON export's result.counter beside result.unixTime)
+    inner = tells.objects.get(name.rsplit(".", 1)[0]) if "." in name else None
+    if _told(_winevent_id, key, tells, leaf, inner) and pd.api.types.is_numeric_dtype(s):
         if _named_codes("eventid", "eventid", s):  # (near-unique numbers: an identifier still)
             return _code_role("Windows event id (Id of an event export)", s, max_categories)
-    if (_winevent_code(key, tells) and pd.api.types.is_numeric_dtype(s)
+    winevent = _told(_winevent_code, key, tells, leaf, inner)
+    if (winevent and pd.api.types.is_numeric_dtype(s)
             and _named_codes("eventid", "eventid", s)):  # (whole numbers, not near-unique)
-        return _code_role(_winevent_reason(key), s, max_categories)
+        return _code_role(_winevent_reason(winevent), s, max_categories)
     if ((key in _ID_NAMES or leaf in _ID_NAMES) and not _account_ids(key, leaf, s)
             and not (key in _RULE_ID_NAMES  # (rule.id: its leaf 'id', the rule's code)
                      and not near_unique(int(s.nunique()), int(s.notna().sum())))):
         return "drop", "identifier/timestamp name"
-    if (((key in _SNORT3_CLOCKS or key in _SNORT3_CODES) and tells.snort3)
-            or (key in _SNORT3_CODES and tells.snort_rule)):
-        if key in _SNORT3_CLOCKS:
-            return "drop", _SNORT3_CLOCKS[key]
+    snort = _told(_snort_field, key, tells, leaf, inner)
+    if snort:
+        if snort in _SNORT3_CLOCKS:
+            return "drop", _SNORT3_CLOCKS[snort]
         numbers = pd.to_numeric(s, errors="coerce") if not pd.api.types.is_numeric_dtype(s) else s
         if _whole_numbers(numbers) is not None and numbers.notna().sum() == s.notna().sum():
             return _code_role("Snort rule code (generator, signature id, revision or priority)",
                               numbers, max_categories)
     if leaf == _FIRED_TIMES:
         return "drop", "Wazuh's rule counter (the times the rule fired since the manager started)"
-    if _osquery_counter(key, tells):
+    if _told(_osquery_counter, key, tells, leaf, inner):
         return "drop", "osquery's query-run counter (rises with every run)"
-    counter = _db_log_counter(key, tells) or _winevent_export_id(key, tells.names)
+    counter = (_db_log_counter(key, tells) or (_db_log_counter(leaf, inner) if inner is not None else "")
+               or _winevent_export_id(key, tells.names))
     if counter:
         return "drop", counter
     if (key in _SONICWALL_DROPS or key in _SONICWALL_CODES) and _sonicwall(tells.names):
@@ -1076,8 +1124,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
     conv = pd.to_numeric(sample.mask(placeholder), errors="coerce")
     if conv.notna().any() and (conv.notna() | placeholder).mean() >= 0.99:
         coded = _coded(name, key, leaf, conv, tells)  # (nginx's JSON log_format writes "$status" quoted)
-        if not coded and _winevent_code(key, tells) and _named_codes("eventid", "eventid", conv):
-            coded = _winevent_reason(key)  # (a JSON export's "Level": "4", "Task": "12544")
+        if not coded and winevent and _named_codes("eventid", "eventid", conv):
+            coded = _winevent_reason(winevent)  # (a JSON export's "Level": "4", "Task": "12544")
         if coded:  # the same codes as a CSV's numbers: the same role
             numbers = pd.to_numeric(present, errors="coerce")  # ('6' and '6.0' one code, '-' none)
             return _code_role(coded + _unset_said(sample[placeholder]), numbers, max_categories)
