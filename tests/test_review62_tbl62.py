@@ -73,3 +73,27 @@ def test_nested_snort3_packet_counter_dropped() -> None:
     assert infer_role("result.pkt_num", df["result.pkt_num"], max_categories=50, columns=cols)[0] == "drop"
     why = infer_role("result.sid", df["result.sid"], max_categories=50, columns=cols)[1]
     assert why.startswith("Snort rule code"), why
+
+
+@pytest.mark.parametrize(("codes", "rows"), [
+    # NXLog's im_msvistalog JSON (the OTRF files read with --format jsonl): Opcode holds the name
+    ({"OpcodeValue": (0, 0, 20, 1, 2), "SeverityValue": (2, 2, 4)}, {"Opcode": ("Info", "Start")}),
+    # PowerShell's Get-EventLog | Export-Csv: CategoryNumber is the task, Category its name
+    ({"CategoryNumber": (12544, 12545, 14339)}, {"Category": ("Logon", "Logoff")}),
+    # Log Analytics' Event table (System and Application logs)
+    ({"EventLevel": (4, 4, 2, 1), "EventCategory": (0, 0, 1, 100)}, {"Computer": ("srv1", "srv2")})])
+def test_windows_event_codes_under_other_exporters_names(codes: dict[str, tuple[int, ...]],
+                                                         rows: dict[str, tuple[str, ...]]) -> None:
+    # What was wrong: beside an EventID only Task, Opcode, Level and Keywords were codes: NXLog's
+    # OpcodeValue (0 Info, 20 a method, 1 Start, 2 Stop) and SeverityValue, Get-EventLog's
+    # CategoryNumber (12544 Logon, 14339 Kerberos) and Log Analytics' EventLevel (1 Error, 4
+    # Information) and EventCategory were min-max scaled, where the windows-json format reads
+    # the same fields of the same file as codes.
+    n = 120
+    df = pd.DataFrame({"EventID": [(4624, 4625, 4768)[i % 3] for i in range(n)],
+                       **{c: [v[i % len(v)] for i in range(n)] for c, v in {**codes, **rows}.items()}})
+    cols = list(df.columns)
+    for c in codes:
+        assert infer_role(c, df[c], max_categories=50, columns=cols) == (
+            "categorical", "Windows event code (Task, Opcode or Level beside an EventID)"), c
+        assert infer_role(c, df[c], max_categories=50, columns=[c, "hours"])[0] == "numeric"  # alone

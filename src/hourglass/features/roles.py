@@ -194,8 +194,13 @@ def _winevent_id(key: str, tells: TableTells) -> bool:
 
 #: a Windows event's own codes beside its event id, as a SIEM's table of Security events exports
 #: them (Microsoft Sentinel's ``SecurityEvent``: ``Task`` 12544 Logon, 12545 Logoff, 14339
-#: Kerberos; ``Level``; ``Opcode``), whole numbers naming kinds, as the Windows formats read them
-_WINEVENT_CODES = {"task", "opcode", "level", "keywords"}
+#: Kerberos; ``Level``; ``Opcode``), whole numbers naming kinds, as the Windows formats read them;
+#: and the same codes under other exporters' names: NXLog's ``OpcodeValue`` and ``SeverityValue``
+#: (the OTRF/Mordor files: ``Opcode`` holds the opcode's name there), ``CategoryNumber`` of
+#: PowerShell's ``Get-EventLog | Export-Csv`` (the task: 12544 Logon), and Log Analytics' ``Event``
+#: table's ``EventLevel`` (1 Error, 2 Warning, 4 Information) and ``EventCategory``
+_WINEVENT_CODES = {"task", "opcode", "level", "keywords", "opcodevalue", "severityvalue",
+                   "categorynumber", "eventlevel", "eventcategory"}
 
 
 #: why a Windows event's ``Task``, ``Opcode`` or ``Level`` is a code (:func:`_winevent_code`)
