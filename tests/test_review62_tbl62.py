@@ -97,3 +97,18 @@ def test_windows_event_codes_under_other_exporters_names(codes: dict[str, tuple[
         assert infer_role(c, df[c], max_categories=50, columns=cols) == (
             "categorical", "Windows event code (Task, Opcode or Level beside an EventID)"), c
         assert infer_role(c, df[c], max_categories=50, columns=[c, "hours"])[0] == "numeric"  # alone
+
+
+def test_qradar_custom_properties_tell_a_windows_event_table() -> None:
+    # What was wrong: a column's own name is read without the ' (custom)' that QRadar's CSV export
+    # puts after a custom property's, but the table's names that tell its kind kept it: a QRadar
+    # export of Windows events with 'EventID (custom)' had its 'Task (custom)' (12544 Logon, 14339
+    # Kerberos) min-max scaled, where the same table with plain names read it as a code.
+    n = 120
+    df = pd.DataFrame({"Event Name": [("Logon", "Kerberos")[i % 2] for i in range(n)],
+                       "Log Source": "dc01 @ 10.0.0.5", "Magnitude": [(3, 5)[i % 2] for i in range(n)],
+                       "EventID (custom)": [(4624, 4768)[i % 2] for i in range(n)],
+                       "Task (custom)": [(12544, 14339)[i % 2] for i in range(n)]})
+    pre = TabularPreprocessor().fit(df)
+    assert (pre.roles_["Task (custom)"], pre.reasons_["Task (custom)"]) == (
+        "categorical", "Windows event code (Task, Opcode or Level beside an EventID)")

@@ -546,12 +546,14 @@ def _read_tells(columns: tuple[str, ...]) -> TableTells:
     caller that gives :func:`infer_role` a table's names (not its tells) for each of its columns
     has them read once still."""
     raw = frozenset(columns)
-    names = frozenset(_norm(c) for c in raw)
-    leaves = frozenset(_field_leaf(c) for c in raw)
-    normal_leaves = frozenset(_norm(c.rsplit(".", 1)[-1]) for c in raw)
+    # each name as a column's role reads it: without QRadar's ' (custom)' mark (field_name)
+    read = frozenset(field_name(c) for c in raw)
+    names = frozenset(_norm(c) for c in read)
+    leaves = frozenset(_field_leaf(c) for c in read)
+    normal_leaves = frozenset(_norm(c.rsplit(".", 1)[-1]) for c in read)
     winevent_export = len(names & _WINEVENT_COLUMNS) >= 2
     fields: dict[str, list[str]] = {}  # (the last parts of the fields of each object, by its path)
-    for c in raw:
+    for c in read:
         if "." in c:
             path, last = c.rsplit(".", 1)
             fields.setdefault(path, []).append(last)
