@@ -1209,17 +1209,17 @@ def dropped_score_output(df: pd.DataFrame, given: Container[object], *, warn: bo
     return verdicts
 
 
+#: the units written after a time's name: ``ms`` ... and Java's and BigQuery's ``millis``,
+#: ``micros`` and ``nanos`` (Cloud Storage's usage logs' ``time_micros``, ``timestampMillis``)
+_UNITS = r"ms|us|ns|sec|s|milliseconds|microseconds|nanoseconds|seconds|millis|micros|nanos"
 #: names of times and dates (``flow_start_time``, ``login_date``, ``end_time_ms``: ``_`` left out)
-_TIME_NAME = re.compile(r"(time|date|timestamp)"
-                        r"(ms|us|ns|sec|s|milliseconds|microseconds|nanoseconds|seconds)?$")
+_TIME_NAME = re.compile(rf"(time|date|timestamp)({_UNITS})?$")
 #: the words of a name (``FLOW_START_MILLISECONDS``, ``flowStartSeconds``, ``flow end ms``)
 _NAME_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
-_TIME_UNITS = frozenset({"ms", "us", "ns", "sec", "s", "milliseconds", "microseconds", "nanoseconds",
-                         "seconds"})
+_TIME_UNITS = frozenset(_UNITS.split("|"))
 #: an uptime (``uptime_ms``, SNMP's ``sysUpTime``): time since a boot, a counter, never a clock
 #: reading, though one of 28 hours to 47 days in ms reads as epoch seconds of 1973-2099
-_UPTIME_NAME = re.compile(r"uptime(ms|us|ns|sec|s|milliseconds|microseconds|nanoseconds|seconds"
-                          r"|ticks)?$")
+_UPTIME_NAME = re.compile(rf"uptime({_UNITS}|ticks)?$")
 #: a time named by its first word (Azure Monitor's and Sentinel's ``TimeGenerated``, a Windows
 #: event's ``TimeCreated`` in PowerShell's ``Get-WinEvent | Export-Csv``; nginx's ``$time_local``,
 #: ``10/Oct/2000:13:55:36 -0700``, and ``$time_iso8601`` in a JSON access log), or nginx's
@@ -1238,7 +1238,8 @@ _ECS_TIME_LEAVES = frozenset({"created", "ingested", "accessed"})
 
 def is_time_name(name: str) -> bool:
     """Whether column ``name`` is a time's name: one ending in ``time``, ``date`` or
-    ``timestamp`` (``flow_start_time``, ``login_date``, ``end_time_ms``; a zone written after it,
+    ``timestamp`` (``flow_start_time``, ``login_date``, ``end_time_ms``, Cloud Storage's
+    ``time_micros``; a zone written after it,
     ``Timestamp [UTC]``, aside), Azure's ``TimeGenerated`` and ``TimeCreated`` (as a flattened
     field's last part too: ``properties.TimeGenerated``), or whose last word, a
     unit aside, is ``start`` or ``end`` (a flow's: AWS VPC flow logs' ``start``/``end``, NetFlow
@@ -1264,6 +1265,8 @@ def is_time_name(name: str) -> bool:
     [False, False, True, True]
     >>> [is_time_name(n) for n in ("uptime", "uptime_ms", "sysUpTime", "boot_time")]
     [False, False, False, True]
+    >>> [is_time_name(n) for n in ("time_micros", "startMillis", "time_taken_micros", "uptime_nanos")]
+    [True, True, False, False]
     >>> [is_time_name(n) for n in ("TimeGenerated", "TimeCreated", "Timestamp [UTC]", "TimeGenerated [UTC]")]
     [True, True, True, True]
     >>> [is_time_name(n) for n in ("properties.TimeGenerated", "Event.TimeCreated", "LifetimeCreated")]
