@@ -153,7 +153,7 @@ def test_ipv4_mapped_kerberos_clients_read_as_their_ipv4_address() -> None:
     assert (x[2] == x[4]).all()  # and ::ffff:10.20.0.9 is 10.20.0.9
     assert not (x[2] == x[3]).all()  # a client outside is no neighbour of the ones inside
     state = pre.to_dict()
-    assert state["ip_form"] == "v4-mapped"
+    assert "v4-mapped" in state["ip_form"].split(",")
     old = TabularPreprocessor.from_dict({k: v for k, v in state.items() if k != "ip_form"})
     names = [pre.feature_names_[i] for i in ip_cols]
     subnet = [i for i, n in enumerate(names) if n.startswith("IpAddress/24#")]

@@ -22,8 +22,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["NULL_TEXT", "PLACEHOLDERS", "ROLES", "SCORE_OUTPUT", "SEPARATED_NUMBERS", "TEXT_NUMBERS",
-           "TableTells", "canonical_text", "clock_values", "dropped_score_output", "factorize_strings",
+__all__ = ["IP_FORM", "NULL_TEXT", "PLACEHOLDERS", "ROLES", "SCORE_OUTPUT", "SEPARATED_NUMBERS",
+           "TEXT_NUMBERS", "TableTells", "canonical_text", "clock_values", "dropped_score_output",
+           "factorize_strings",
            "foreign_digit_number", "identifier_name", "infer_role", "ip_parts", "ipv4_bucket",
            "ipv4_private", "is_time_name", "near_unique", "numeric_identifier",
            "port_numbers", "score_output_columns", "separated_hint", "separated_number",
@@ -1126,7 +1127,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
         # dates as the CSV, Parquet and Arrow readers give them (datetime.date objects), or ISO
         # text: as categories, every later day would be a value never seen
         return "drop", "date/time values" + _unset_said(sample[placeholder])
-    if len(real) and real.map(lambda v: bool(_IPV4.match(v)) or (":" in v and _is_ip(v))).mean() > 0.95:
+    if len(real) and real.map(lambda v: bool(_IPV4.match(v)) or (":" in v and _is_ip(without_port(v)))
+                              ).mean() > 0.95:  # (an address with its port too: Azure's 10.0.1.5:52153)
         return "ip", "IP address values" + _unset_said(sample[placeholder])
     conv = pd.to_numeric(sample.mask(placeholder), errors="coerce")
     if conv.notna().any() and (conv.notna() | placeholder).mean() >= 0.99:
@@ -1797,6 +1799,27 @@ def json_object_text(s: pd.Series, sample: int = 200) -> str | None:
     return first if len(first) <= 40 else first[:39] + "…"
 
 
+#: an address written with its port: IPv4's ``10.0.1.5:52153`` (Azure Storage's and Log
+#: Analytics' ``CallerIpAddress``, a load balancer's client), IPv6's in brackets, ``[2001:db8::1]:443``
+_ADDRESS_PORT = re.compile(r"([0-9]{1,3}(?:\.[0-9]{1,3}){3}):[0-9]{1,5}|\[([0-9A-Fa-f:.]+)\]:[0-9]{1,5}")
+#: the form in which a state fitted now reads its IP columns: an IPv4-mapped IPv6 address as its
+#: IPv4 address, and an address written with its port as that address (``ip_parts``'s ``mapped``
+#: and ``ported``); a state saved before holds ``v4-mapped`` or none
+IP_FORM = "v4-mapped,port"
+
+
+def without_port(text: str) -> str:
+    """``text`` less the port written after an address (:data:`_ADDRESS_PORT`), else as it is.
+
+    Examples
+    --------
+    >>> without_port("10.0.1.5:52153"), without_port("[2001:db8::1]:443"), without_port("2001:db8::1")
+    ('10.0.1.5', '2001:db8::1', '2001:db8::1')
+    """
+    m = _ADDRESS_PORT.fullmatch(text) if ":" in text else None
+    return text if m is None else m.group(1) or m.group(2)
+
+
 def _is_ip(v: str) -> bool:
     try:
         ipaddress.ip_address(v)
@@ -1884,14 +1907,16 @@ def ipv4_bucket(a: Any, b: Any, c: Any, buckets: int) -> Any:
     return (a * 65536 + b * 256 + c) * 2654435761 % 2**32 % buckets
 
 
-def ip_parts(s: pd.Series, buckets: int, *, mapped: bool = False
+def ip_parts(s: pd.Series, buckets: int, *, mapped: bool = False, ported: bool = False
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(is_private, is_ipv6, subnet bucket, is_missing) per value; subnet = /24 (v4) or /48 (v6).
 
     Unparseable values count as missing. With ``mapped``, an IPv4-mapped IPv6 address
     (``::ffff:10.0.0.5``, as Windows' Kerberos events 4768/4771 write a client's IPv4 address) is
     its IPv4 address: no IPv6, its /24's bucket; without it (a model saved before), IPv6 in the
-    one /48 every such address shares (``::/48``).
+    one /48 every such address shares (``::/48``). With ``ported``, an address written with its
+    port (:func:`without_port`: Azure Storage's ``CallerIpAddress``, ``10.0.1.5:52153``) is that
+    address; without it (a model saved before), missing.
 
     Examples
     --------
@@ -1900,8 +1925,13 @@ def ip_parts(s: pd.Series, buckets: int, *, mapped: bool = False
     [[False, False, False], [0, 0, 5]]
     >>> [p.tolist() for p in ip_parts(s, 16)][1:3]
     [[False, True, True], [0, 1, 1]]
+    >>> with_ports = pd.Series(["10.0.0.5:443", "[2001:db8::1]:443"])
+    >>> [p.tolist() for p in ip_parts(with_ports, 16, ported=True)][::3], ip_parts(with_ports, 16)[3].tolist()
+    ([[True, True], [False, False]], [True, True])
     """
     codes, u = factorize_strings(s)
+    if ported:
+        u = np.asarray([without_port(str(text)) for text in u], dtype=object)
     n = len(u)
     private = np.zeros(n, dtype=bool)
     v6 = np.zeros(n, dtype=bool)

@@ -178,12 +178,12 @@ def transform_small(pre: TabularPreprocessor, df: pd.DataFrame) -> np.ndarray | 
     def ip_columns(c: str) -> tuple[np.ndarray, ...]:
         v = arrays[pos[c]]
         k = pre.ips_[c]
-        mapped = pre.ip_mapped
+        mapped, ported = pre.ip_mapped, pre.ip_ported
         out = (_lookup(v, plan.ip_memo[c], plan.ip_missing[c],
-                       lambda s: _ip_rows(ip_parts(s, k, mapped=mapped)),
+                       lambda s: _ip_rows(ip_parts(s, k, mapped=mapped, ported=ported)),
                        lambda cell: _ipv4_parts(cell, k)) if _is_text(v) else None)
         if out is None:
-            return ip_parts(df[c], k, mapped=mapped)
+            return ip_parts(df[c], k, mapped=mapped, ported=ported)
         private, v6, bucket, absent = zip(*out, strict=True)
         return (np.array(private, dtype=bool), np.array(v6, dtype=bool),
                 np.array(bucket, dtype=np.int64), np.array(absent, dtype=bool))

@@ -58,6 +58,7 @@ import pandas as pd
 from hourglass._columns import listed_columns
 from hourglass.errors import InputError
 from hourglass.features.roles import (
+    IP_FORM,
     MISSING,
     PLACEHOLDERS,
     ip_parts,
@@ -302,7 +303,7 @@ def _site_schema(params: Mapping[str, Any], df: pd.DataFrame) -> dict[str, Any]:
                 entry["missing"] = int(counts.get("<missing>", 0))
                 entry["unique"] = int(len(counts) - (entry["missing"] > 0))
         elif role == "ip":
-            entry["absent"] = int(ip_parts(s, 1)[3].sum())
+            entry["absent"] = int(ip_parts(s, 1, ported=True)[3].sum())
         elif role == "port":
             ports = port_numbers(s)
             counts = pd.Series(ports[np.isfinite(ports)]).value_counts()
@@ -566,7 +567,7 @@ def schema_preprocessor(params: Mapping[str, Any], merged: Mapping[str, Any]) ->
     pre.categories_, pre.other_, pre.hashed_, pre.ips_, pre.ports_ = {}, {}, {}, {}, {}
     pre.hash_nulls_ = {}  # a hashed column's 'N/A' ... that some site holds as text: hashed as text
     pre.hash_form_ = "NFC"  # as the pooled fit hashes text
-    pre.ip_form_ = "v4-mapped"  # as the pooled fit reads ::ffff:a.b.c.d
+    pre.ip_form_ = IP_FORM  # as the pooled fit reads ::ffff:a.b.c.d and 10.0.1.5:52153
     for c in cols:
         role = pre.roles_[c]
         if role == "categorical":

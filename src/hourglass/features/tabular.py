@@ -29,6 +29,7 @@ from hourglass._times import cut_cell, refuse_undecodable
 from hourglass.errors import InputError
 from hourglass.features._unfitted import not_fitted
 from hourglass.features.roles import (
+    IP_FORM,
     MISSING,
     NULL_TEXT,
     PLACEHOLDERS,
@@ -992,9 +993,10 @@ class TabularPreprocessor(ParamsClone):
         # hashed text is read in Unicode's composed form (NFC), as categories are: one name
         # written in two spellings that print alike hashes alike
         self.hash_form_: str | None = "NFC"
-        # an IPv4-mapped IPv6 address (::ffff:10.0.0.5) read as its IPv4 address (None: a state
-        # saved before, each read as IPv6 in the one /48 they all share)
-        self.ip_form_: str | None = "v4-mapped"
+        # an IPv4-mapped IPv6 address (::ffff:10.0.0.5) read as its IPv4 address, and an address
+        # with its port (10.0.1.5:52153) as that address (None: a state saved before, each read
+        # as IPv6 in the one /48 they all share; "v4-mapped": one saved before ports were read)
+        self.ip_form_: str | None = IP_FORM
         self.ips_: dict[str, int] = {}
         self.ports_: dict[str, list[int]] = {}
         for c in cols:
@@ -1014,7 +1016,7 @@ class TabularPreprocessor(ParamsClone):
                 self.hash_nulls_[c] = null_spellings(df[c])
             elif role == "ip":
                 self.ips_[c] = int(self.hash_buckets)
-                absent = ip_parts(df[c], 1)[3]
+                absent = ip_parts(df[c], 1, ported=True)[3]
                 if absent.any():
                     self.indicators_.append(c)
                     if absent.all():
@@ -1269,7 +1271,8 @@ class TabularPreprocessor(ParamsClone):
         raw = self._numeric_frame(df, self._numeric_inputs(), allow_missing=self.impute != "error")
         return self._encode(df, raw, lambda c: self._category_columns(c, df[c]),
                             lambda c: self._hash_columns(c, df[c]),
-                            lambda c: ip_parts(df[c], self.ips_[c], mapped=self.ip_mapped))
+                            lambda c: ip_parts(df[c], self.ips_[c], mapped=self.ip_mapped,
+                                               ported=self.ip_ported))
 
     def unreadable_rows(self, df: pd.DataFrame) -> np.ndarray:
         """Per row of ``df``, whether a column read as numbers holds text that is no number
@@ -1304,7 +1307,14 @@ class TabularPreprocessor(ParamsClone):
         """Whether an IPv4-mapped IPv6 address is read as its IPv4 address
         (:func:`~hourglass.features.roles.ip_parts`'s ``mapped``): a state fitted now; not one
         saved before, which keeps scoring as it did."""
-        return getattr(self, "ip_form_", None) == "v4-mapped"
+        return "v4-mapped" in str(getattr(self, "ip_form_", None)).split(",")
+
+    @property
+    def ip_ported(self) -> bool:
+        """Whether an address written with its port (``10.0.1.5:52153``) is read as that address
+        (:func:`~hourglass.features.roles.ip_parts`'s ``ported``): a state fitted now; not one
+        saved before, which keeps reading it as no address."""
+        return "port" in str(getattr(self, "ip_form_", None)).split(",")
 
     def _numeric_inputs(self) -> list[str]:
         """The columns read as numbers, in the order their errors are reported: the kept
@@ -1395,7 +1405,7 @@ class TabularPreprocessor(ParamsClone):
             if role == "numeric":
                 ind[:, j] = ~np.isfinite(raw[c])
             elif role == "ip":
-                ind[:, j] = (ips[c] if c in ips else ip_parts(df[c], 1))[3]
+                ind[:, j] = (ips[c] if c in ips else ip_parts(df[c], 1, ported=self.ip_ported))[3]
             else:
                 ind[:, j] = np.isnan(ports[c] if c in ports else port_numbers(df[c]))
         blocks.append(ind)
