@@ -124,7 +124,7 @@ def test_columns_the_format_drops_are_not_said_to_be_untrained(tmp_path: Path) -
     res = runner.invoke(app, ["train", str(train), "-o", str(model), "--epochs", "1", "--seed", "0", "-q"])
     assert res.exit_code == 0, res.output
     denied = {**cloudtrail_record(4), "errorCode": "AccessDenied", "errorMessage": "User is not authorized",
-              "requestParameters": {"bucketName": "b"}, "requestID": "r1", "sharedEventID": "s1"}
+              "requestParameters": {"userName": "b"}, "requestID": "r1", "sharedEventID": "s1"}
     test = tmp_path / "new.jsonl"
     test.write_text("".join(json.dumps(e) + "\n" for e in [cloudtrail_record(4), denied]))
     res = runner.invoke(app, ["score", str(model), str(test), "-o", str(tmp_path / "s.csv")])

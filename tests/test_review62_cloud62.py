@@ -9,6 +9,7 @@ import pandas as pd
 from hourglass.features.roles import infer_role, is_time_name
 from hourglass.features.small_batch import transform_small
 from hourglass.features.tabular import TabularPreprocessor
+from hourglass.ingest.cloudtrail import CLOUDTRAIL
 
 
 def test_gcs_usage_log_time_micros_is_a_time_not_a_magnitude() -> None:
@@ -49,3 +50,17 @@ def test_azure_caller_ip_with_its_port_is_read_as_an_address() -> None:
     old = pre.to_dict()
     old["ip_form"] = "v4-mapped"
     assert not TabularPreprocessor.from_dict(old).ip_ported
+
+
+def test_s3_data_event_bytes_and_bucket_are_features() -> None:
+    # What was wrong: an S3 data event's additionalEventData.bytesTransferredOut and
+    # requestParameters.bucketName were dropped with every API-specific field, so a known user's
+    # GetObject calls moving 10,000 times the usual bytes scored as normal (0 of 20 flagged).
+    roles = CLOUDTRAIL.roles_for(["additionalEventData.bytesTransferredOut",
+                                  "additionalEventData.bytesTransferredIn", "requestParameters.bucketName",
+                                  "requestParameters.key", "additionalEventData.x-amz-id-2"])
+    assert roles == {"additionalEventData.bytesTransferredOut": "numeric",
+                     "additionalEventData.bytesTransferredIn": "numeric",
+                     "requestParameters.bucketName": "hash", "requestParameters.key": "drop",
+                     "additionalEventData.x-amz-id-2": "drop"}
+

@@ -18,7 +18,8 @@ format adds to the field names:
   ``eventSource`` + ``eventName`` say which call it was; but a sign-in's outcome, which only they
   hold (``responseElements.ConsoleLogin``: ``Failure``, without ``errorCode``;
   ``additionalEventData.MFAUsed``; IAM Identity Center's ``serviceEventDetails.CredentialVerification``
-  ...: :data:`SIGN_IN_OUTCOMES`), is a category;
+  ...: :data:`SIGN_IN_OUTCOMES`), is a category, and so are an S3 data event's fields that every
+  object call has (:data:`S3_DATA_FIELDS`): the bytes it moved, numbers, and its bucket, hashed;
 * calls, services, regions, account ids, identity types, error codes and TLS versions are
   categories; ARNs, user names and user agents, many-valued, are hashed; ``sourceIPAddress``
   is an address (an AWS service calling, ``ec2.amazonaws.com``, reads as no address);
@@ -70,7 +71,7 @@ from hourglass.ingest.tables import (
     read_head,
 )
 
-__all__ = ["CLOUDTRAIL", "CLOUDTRAIL_ROLES", "SIGN_IN_OUTCOMES", "looks_like_cloudtrail"]
+__all__ = ["CLOUDTRAIL", "CLOUDTRAIL_ROLES", "S3_DATA_FIELDS", "SIGN_IN_OUTCOMES", "looks_like_cloudtrail"]
 
 _RECORDS = re.compile(rb'^\s*\{\s*"Records"\s*:\s*\[')
 _KEYS = {"eventVersion", "eventSource", "eventName"}  # the keys a CloudTrail record has
@@ -87,6 +88,14 @@ API_OBJECTS = ("requestParameters.", "responseElements.", "additionalEventData."
 SIGN_IN_OUTCOMES = ("responseElements.ConsoleLogin", "additionalEventData.MFAUsed",
                     "serviceEventDetails.CredentialVerification",
                     "serviceEventDetails.CredentialChallenge", "serviceEventDetails.UserAuthentication")
+#: What an S3 data event (``GetObject``, ``PutObject``, ``DeleteObject`` ..., ``eventCategory``
+#: ``Data``) says of the data, under those objects, in every object call alike: the bytes it moved
+#: (``additionalEventData.bytesTransferredOut``, ``In``: a mass download is many calls of ordinary
+#: names, each moving far more than the baseline's), numbers, and the bucket, hashed (a call on a
+#: bucket the principal never touched); the object ``key`` stays out (near-unique)
+S3_DATA_FIELDS = {"additionalEventData.bytesTransferredOut": "numeric",
+                  "additionalEventData.bytesTransferredIn": "numeric",
+                  "requestParameters.bucketName": "hash"}
 CLOUDTRAIL_ROLES: dict[str, str] = {
     **{c: "drop" for c in ("eventTime", "eventID", "requestID", "sharedEventID", "eventVersion",
                            "userIdentity.accessKeyId", "userIdentity.principalId",
@@ -108,6 +117,7 @@ CLOUDTRAIL_ROLES: dict[str, str] = {
                            "userIdentity.sessionContext.sessionIssuer.principalId", "userAgent",
                            "tlsDetails.clientProvidedHostHeader")},
     "sourceIPAddress": "ip",
+    **S3_DATA_FIELDS,
 }
 _DIGEST = {"digestStartTime", "digestEndTime", "logFiles"}  # the fields of a digest file
 #: the fields every file of records has (one event without them is a row lacking them)
