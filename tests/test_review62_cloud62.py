@@ -3,13 +3,17 @@ Storage, CloudFront)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
+from hourglass.cli import app
 from hourglass.features.roles import infer_role, is_time_name
 from hourglass.features.small_batch import transform_small
 from hourglass.features.tabular import TabularPreprocessor
 from hourglass.ingest.cloudtrail import CLOUDTRAIL
+from tests._cli import runner
 
 
 def test_gcs_usage_log_time_micros_is_a_time_not_a_magnitude() -> None:
@@ -64,3 +68,13 @@ def test_s3_data_event_bytes_and_bucket_are_features() -> None:
                      "requestParameters.bucketName": "hash", "requestParameters.key": "drop",
                      "additionalEventData.x-amz-id-2": "drop"}
 
+
+def test_a_cloudfront_log_is_refused_with_a_recipe_for_its_tabs(tmp_path: Path) -> None:
+    # What was wrong: a CloudFront standard log (W3C directives, tab-separated records) was refused
+    # with the recipe for space-separated ones, whose CSV held each record as one field.
+    log = tmp_path / "E2EXAMPLE.2024-03-01-08.abcd1234"
+    log.write_text("#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method\n"
+                   "2024-03-01\t08:00:00\tIAD89-C1\t35432\t203.0.113.7\tGET\n")
+    out = runner.invoke(app, ["inspect", str(log)])
+    assert out.exit_code == 2 and "Traceback" not in out.output
+    assert "CloudFront" in out.output and "FILE.tsv" in out.output and "tr ' ' , " not in out.output

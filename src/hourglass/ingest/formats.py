@@ -237,6 +237,9 @@ _W3C_LOG = re.compile(rb"\s*#(?:Version|Software|Fields|Date|Start-Date|Remark):
 #: its '#Fields:' line: the names of its fields, parted by blanks, or by commas in Exchange's message
 #: tracking log (a CSV after its directives, '#Fields: date-time,client-ip,...', quoted values)
 _W3C_FIELDS = re.compile(rb"(?m)^#Fields: ?([^\r\n]*)")
+#: a record of such a log whose fields are parted by tabs (Amazon CloudFront's standard log, its
+#: '#Fields:' line space-separated): a first line after the directives that holds a tab
+_W3C_TABS = re.compile(rb"(?m)^[^#\r\n][^\r\n]*\t")
 
 #: web servers' and proxies' access logs, each a log of lines, no table: a CSV reader took their
 #: first line for a header (its commas, in a user agent or URL, parting a few columns of text) or
@@ -402,6 +405,11 @@ def sniff_format(path: str | os.PathLike[str]) -> Any:
                              "(#Software/#Fields: Exchange's message tracking log) is not read; make it "
                              r"the CSV of its fields: sed -n '/^#Fields: /{s///;p;b}; /^[^#]/p' FILE "
                              "> FILE.csv")
+        if _W3C_TABS.search(head) is not None:  # (tr ' ' , would leave each record one field)
+            raise InputError(f"{p}: a W3C extended log with tab-separated fields (#Version/#Fields "
+                             "directive lines: Amazon CloudFront's standard log) is not read; make it "
+                             "the TSV of its fields: (grep -m1 '^#Fields: ' FILE | cut -c10- | tr ' ' "
+                             r"'\t'; grep -v '^#' FILE) > FILE.tsv")
         # (a field with a comma or a quote quoted, its quotes doubled: IIS writes a user agent's
         # spaces as '+' but keeps its commas, 'Mozilla/5.0+(KHTML,+like+Gecko)', a field more)
         raise InputError(f"{p}: a W3C extended log (#Version/#Fields directive lines, space-separated "
