@@ -301,7 +301,8 @@ def ends_learnt_whole(known: Iterable[object]) -> tuple[str, ...]:
 
 def frame_ends_joined(df: pd.DataFrame, ends: tuple[str, ...]) -> pd.DataFrame:
     """``df`` with the SonicWall ``ends`` it holds apart (``dst`` beside ``dstPort``) joined
-    back, as :func:`joined_ends` joins a row's; ``df`` itself where it holds none.
+    back, as :func:`joined_ends` joins a row's; ``df`` itself where it holds none, or is no
+    DataFrame (the caller's own check says what to give).
 
     Examples
     --------
@@ -309,6 +310,8 @@ def frame_ends_joined(df: pd.DataFrame, ends: tuple[str, ...]) -> pd.DataFrame:
     >>> frame_ends_joined(df, ("dst",)).to_dict("list")
     {'dst': ['8.8.8.8:53:X1'], 'n': [1]}
     """
+    if not isinstance(df, pd.DataFrame):  # records, a dict ...: the caller's check refuses them
+        return df
     ends = tuple(e for e in ends if e in df.columns and e + "Port" in df.columns)
     if not ends:
         return df
