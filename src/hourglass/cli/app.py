@@ -16,7 +16,8 @@ import logging
 import os
 import signal
 import sys
-from pathlib import PurePath
+import typing
+from pathlib import Path, PurePath
 from typing import Annotated, Any
 
 import typer
@@ -180,16 +181,40 @@ class _NumberText:
         return number
 
 
+class _PathText:
+    """A path parameter's coercion (typer's) that refuses an empty path (``score model/ "$DATA"``
+    with ``DATA`` unset) in one line naming the parameter: pathlib reads ``""`` as ``.``, so
+    ``train ""`` trained on every file of the current folder, ``score model/ ""`` scored them, and
+    an empty ``-o`` or ``--warm-start`` was refused as the current folder ('.: not a hourglass
+    model'), which the user never typed."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        items = value if isinstance(value, list | tuple) else [value]
+        if any(isinstance(item, str) and item == "" for item in items):
+            opt = getattr(param, "param_type_name", "") == "option" and not param.required
+            raise typer.BadParameter("empty, which names no file or folder; give a path"
+                                     + (", or leave the option out" if opt else ""),
+                                     ctx=ctx, param=param)
+        return self.inner.coerce(value, param=param, ctx=ctx)
+
+
 def _read_numbers(params: list[Any]) -> None:
     """Have each of ``params`` (a command's) that takes a number (``int`` or ``float``) read its
-    text as :class:`_NumberText` says (once; typer's internals: where they differ, typer reads
-    the text itself, as before)."""
+    text as :class:`_NumberText` says, and each that takes a path (or paths) refuse an empty one
+    as :class:`_PathText` does (once; typer's internals: where they differ, typer reads the text
+    itself, as before)."""
     for p in params:
         try:
             kind = p.type_descriptor.annotation
-            if kind in (int, float) and not isinstance(p.get_runtime_param(), _NumberText):
-                p._runtime_param = _NumberText(p.get_runtime_param(), whole=kind is int,
-                                               seed=p.name == "seed")
+            runtime = p.get_runtime_param()
+            if kind in (int, float) and not isinstance(runtime, _NumberText):
+                p._runtime_param = _NumberText(runtime, whole=kind is int, seed=p.name == "seed")
+            elif ((kind is Path or typing.get_args(kind) == (Path,))
+                  and not isinstance(runtime, _PathText)):
+                p._runtime_param = _PathText(runtime)
         except AttributeError:  # pragma: no cover - another typer
             return
 

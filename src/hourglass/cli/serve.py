@@ -240,6 +240,10 @@ def parse_models(args: Sequence[str]) -> list[tuple[str, Path]]:
     --------
     >>> parse_models(["models/zeek", "audit=models/linux-audit/model"])
     [('zeek', PosixPath('models/zeek')), ('audit', PosixPath('models/linux-audit/model'))]
+    >>> parse_models([""])
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.HourglassError: MODEL: empty, which names no model folder; give a path
     >>> parse_models(["a/model", "b/model"])
     Traceback (most recent call last):
     ...
@@ -249,6 +253,8 @@ def parse_models(args: Sequence[str]) -> list[tuple[str, Path]]:
 
     out: list[tuple[str, Path]] = []
     for arg in args:
+        if arg == "":  # a script's unset variable: pathlib reads it as '.', the current folder
+            raise HourglassError("MODEL: empty, which names no model folder; give a path")
         name, sep, rest = arg.partition("=")
         if sep and not Path(arg).exists():
             if not rest.strip():

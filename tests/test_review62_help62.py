@@ -1,0 +1,53 @@
+"""Review 62 (help62): the commands as a new user learns them from --help and the README: every
+option's value checked as the help says, bad values refused in one line naming the option."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from hourglass import AutoEncoder, Pipeline
+from hourglass.cli import app
+
+runner = CliRunner()
+
+
+def _flows(n: int = 80) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({"proto": rng.choice(["tcp", "udp"], n), "bytes": rng.integers(100, 900, n),
+                         "duration": rng.random(n).round(3)})
+
+
+@pytest.fixture()
+def model(tmp_path: Path) -> Path:
+    """A small saved table model."""
+    folder = tmp_path / "model"
+    Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(_flows()).save(folder)
+    return folder
+
+
+@pytest.mark.parametrize("args", [
+    ["train", "", "-o", "m"],
+    ["score", "MODEL", "", "-o", "out.csv"],
+    ["score", "", "flows.csv", "-o", "out.csv"],
+    ["score", "MODEL", "flows.csv", "-o", ""],
+    ["train", "flows.csv", "--warm-start", "", "-o", "m2"],
+    ["serve", "", "--api-key-file", "key.txt"],
+])
+def test_an_empty_path_is_refused_not_read_as_the_current_folder(
+        args: list[str], model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: an empty path (a script's unset "$DATA") was read by pathlib as '.', the
+    # current folder: 'train ""' trained on every file there and 'score MODEL ""' scored them,
+    # exit code 0; an empty MODEL, -o or --warm-start was refused as '.', a path never typed.
+    monkeypatch.chdir(tmp_path)
+    _flows().to_csv("flows.csv", index=False)
+    args = [str(model) if a == "MODEL" else a for a in args]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "empty, which names no" in result.output and "Traceback" not in result.output
+    assert not Path("m").exists() and not Path("out.csv").exists()
+
