@@ -51,3 +51,18 @@ def test_an_empty_path_is_refused_not_read_as_the_current_folder(
     assert "empty, which names no" in result.output and "Traceback" not in result.output
     assert not Path("m").exists() and not Path("out.csv").exists()
 
+
+@pytest.mark.parametrize("suite", [[], ["--suite", "nsl-kdd-sample"]])
+def test_benchmark_data_folder_without_its_suite_is_refused(
+        suite: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: 'benchmark flows.csv --data DIR' (or --suite nsl-kdd-sample --data DIR)
+    # ran with exit code 0 and DIR silently ignored: only --suite nsl-kdd reads that folder.
+    monkeypatch.chdir(tmp_path)
+    df = _flows(60).assign(label=["normal"] * 50 + ["attack"] * 10)
+    df.to_csv("flows.csv", index=False)
+    data = [] if suite else ["flows.csv", "--label-col", "label", "--normal", "normal"]
+    result = runner.invoke(app, ["benchmark", *data, *suite, "--data", str(tmp_path), "--epochs", "1",
+                                 "--seeds", "1", "--baselines", "none"])
+    assert result.exit_code == 2, result.output
+    assert f"--data {tmp_path}: the folder of --suite nsl-kdd's files" in result.output
+

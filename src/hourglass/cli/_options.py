@@ -724,7 +724,7 @@ BenchSuiteOpt = Annotated[str | None, typer.Option(
 BenchDataDirOpt = Annotated[Path | None, typer.Option(
     "--data", envvar="HOURGLASS_DATA",
     help="--suite nsl-kdd: folder holding KDDTrain+.txt(.gz) and KDDTest+.txt(.gz) (or its "
-         "nsl_kdd/ subfolder).")]
+         "nsl_kdd/ subfolder); only with that suite (HOURGLASS_DATA is read by it alone).")]
 
 # Entity buckets: a table's rows per entity per time bucket (hourglass.cli.entity does the work)
 __all__ += ["AggregateOpt", "BucketOpt", "DistinctOpt", "EntityCaseOpt", "EntityColOpt"]

@@ -375,12 +375,18 @@ def benchmark(
         if seed + seeds - 1 >= 2**64:  # numpy's and torch's seeds: said now, not at the last run
             raise HourglassError(f"--seed {seed}: the runs' seeds go up to {seed + seeds - 1} "
                                  f"(--seeds {seeds}), above 2**64-1, the largest seed")
+        source = ctx.get_parameter_source("data_dir")
+        if (data_dir is not None and getattr(source, "name", "") == "COMMANDLINE"
+                and suite in (None, "nsl-kdd-sample")):
+            # (HOURGLASS_DATA, set for every run, is no option given: read only by that suite)
+            why = "without --suite" if suite is None else f"--suite {suite} reads no folder"
+            raise HourglassError(f"--data {data_dir}: the folder of --suite nsl-kdd's files; "
+                                 f"{why}, it would be ignored: leave it out")
         if suite is not None:
             if data is not None or test is not None:
                 raise HourglassError(f"--suite {suite}: takes no DATA or --test (it names its files)")
             if dataset is not None and dataset != "nsl-kdd":
                 raise HourglassError(f"--suite {suite}: reads NSL-KDD; leave out --dataset {dataset}")
-            source = ctx.get_parameter_source("data_dir")
             data, test = suite_files(suite, data_dir, getattr(source, "name", "") == "ENVIRONMENT")
             dataset = "nsl-kdd"
         elif data is None:
