@@ -66,3 +66,14 @@ def test_benchmark_data_folder_without_its_suite_is_refused(
     assert result.exit_code == 2, result.output
     assert f"--data {tmp_path}: the folder of --suite nsl-kdd's files" in result.output
 
+
+
+def test_evaluate_empty_timestamp_column_is_refused(model: Path, tmp_path: Path) -> None:
+    # What was wrong: 'evaluate --timestamp-col ""' (a script's unset variable) was taken for no
+    # option at all, exit code 0 and no alerts per day, where train, score and inspect refuse it.
+    data = tmp_path / "test.csv"
+    _flows(40).assign(label="normal").to_csv(data, index=False)
+    result = runner.invoke(app, ["evaluate", str(model), str(data), "--label-col", "label",
+                                 "--normal", "normal", "--timestamp-col", ""])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--timestamp-col': empty; name the timestamp column" in result.output

@@ -34,6 +34,7 @@ from hourglass.cli._options import (
     NormalOpt,
     QuietOpt,
     StrictOpt,
+    refuse_empty,
     timestamp_option,
 )
 from hourglass.cli._output import (
@@ -329,7 +330,8 @@ def evaluate(
         "--report", help="Write a self-contained HTML report (figures inline, no network) to this "
                          ".html/.htm file (- for standard output; the table then goes to stderr).")] = None,
     timestamp_col: Annotated[str | None, typer.Option(
-        "--timestamp-col", help="Timestamp column of DATA: alerts per day from its event rate "
+        "--timestamp-col", callback=refuse_empty("the timestamp column"),
+        help="Timestamp column of DATA: alerts per day from its event rate "
                                 "(tables; not with --events-per-day).")] = None,
     time_col: DeprecatedTimeColOpt = None,
     events_per_day: Annotated[float | None, typer.Option(
