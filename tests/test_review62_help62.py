@@ -77,3 +77,29 @@ def test_evaluate_empty_timestamp_column_is_refused(model: Path, tmp_path: Path)
                                  "--normal", "normal", "--timestamp-col", ""])
     assert result.exit_code == 2, result.output
     assert "Invalid value for '--timestamp-col': empty; name the timestamp column" in result.output
+
+
+def _events(tmp_path: Path) -> Path:
+    n = 120
+    rng = np.random.default_rng(3)
+    path = tmp_path / "events.csv"
+    pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=n, freq="1min").strftime("%Y-%m-%dT%H:%M:%S"),
+                  "src_ip": rng.choice(["10.0.0.1", "10.0.0.2"], n), "bytes": rng.integers(1, 900, n),
+                  "label": "normal"}).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("command", ["train", "inspect"])
+def test_entity_drop_of_a_column_the_data_lacks_is_refused(command: str, tmp_path: Path) -> None:
+    # What was wrong: with --entity-col a --drop naming no column of the data ('--drop lable', a
+    # typo) was taken without a word, exit code 0, the column meant to be dropped still a
+    # feature, where a table model's train and inspect (and --aggregate, --distinct, --role of
+    # an entity model) refuse such a column.
+    data = _events(tmp_path)
+    args = [command, str(data), "--entity-col", "src_ip", "--timestamp-col", "ts", "--drop", "lable"]
+    if command == "train":
+        args += ["-o", str(tmp_path / "m"), "--epochs", "1"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "--drop: no column 'lable' in" in result.output and "columns are ts, src_ip" in result.output
+    assert not (tmp_path / "m").exists()

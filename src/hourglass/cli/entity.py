@@ -87,6 +87,30 @@ def check_entity_case(value: str) -> None:
         raise HourglassError(f"--entity-case: expected {' or '.join(ENTITY_CASES)}, got {value!r}")
 
 
+def refuse_missing_drops(drop: list[str], df: pd.DataFrame, where: object) -> None:
+    """Refuse a ``--drop`` column that ``df`` (the data read, ``where``) lacks, as a table
+    model's ``train`` and ``inspect`` refuse it: a typo (``--drop lable``) kept the column meant
+    to be dropped as a feature without a word, where a missing ``--aggregate``, ``--distinct`` or
+    ``--role`` column is refused.
+
+    Examples
+    --------
+    >>> refuse_missing_drops(["lable"], pd.DataFrame(columns=["ts", "label"]), "flows.csv")
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.HourglassError: --drop: no column 'lable' in flows.csv; columns are ts, label
+    """
+    missing = [c for c in drop if c not in df.columns]
+    if not missing:
+        return
+    from hourglass._columns import listed_columns, near_names
+    from hourglass.ingest.tables import nested_note
+
+    near = nested_note(missing[:1], df.columns) or near_names(missing[:1], df.columns)
+    raise HourglassError(f"--drop: no column {missing[0]!r} in {where}; " + (
+        near or f"columns are {listed_columns(list(df.columns)[:8])}{' ...' if df.shape[1] > 8 else ''}"))
+
+
 def refuse_key_drops(drop: list[str], entity_col: str, timestamp_col: str | None) -> None:
     """Refuse a ``--drop`` of the entity or timestamp column: the rows are grouped on them
     whatever ``--drop`` says (as ``--role COLUMN=drop`` of either is refused)."""
@@ -455,6 +479,7 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
     check_model_dir(output, data)
     stats = ReadStats()
     df, spec = _read_spec(data, fmt, on_bad_rows, stats, entity_col)
+    refuse_missing_drops(drop, df, shown(data))
     timestamp_col = own_or_ecs_time(df, timestamp_col, own_time, getattr(spec, "name", fmt))
     refuse_key_drops(drop, entity_col, timestamp_col)
     df = skip_unreadable_times(df, timestamp_col, None, on_bad_rows, stats, data)

@@ -490,11 +490,12 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
     import numpy as np
     import pandas as pd
 
-    from hourglass.cli.entity import FEW_BUCKETS, inspect_entity
+    from hourglass.cli.entity import FEW_BUCKETS, inspect_entity, refuse_missing_drops
     from hourglass.ingest import atomic_output, column_normal, label_strings
     from hourglass.ingest.sqlite import json_document
 
     assert isinstance(df, pd.DataFrame)
+    refuse_missing_drops(drop, df, shown(data))  # as train refuses it
     from hourglass.errors import InputError
 
     fitted_on, order, labels, left_out = None, None, None, [0, 0]
