@@ -103,3 +103,26 @@ def test_entity_drop_of_a_column_the_data_lacks_is_refused(command: str, tmp_pat
     assert result.exit_code == 2, result.output
     assert "--drop: no column 'lable' in" in result.output and "columns are ts, src_ip" in result.output
     assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize(("option", "kind"), [
+    ("--freq", "series"), ("--fill", "series"), ("--freq-agg", "series"),
+    ("--bucket", "entity"), ("--entity-case", "entity")])
+def test_empty_series_and_entity_options_are_refused(option: str, kind: str, tmp_path: Path) -> None:
+    # What was wrong: an empty --freq, --fill, --freq-agg (a series model), --bucket or
+    # --entity-case (an entity model), a script's unset variable, was taken for no option at
+    # all: the model trained with exit code 0 on the default grid, fill, mean, 5min or exact
+    # names, where an empty --label-col or --threshold is refused.
+    if kind == "series":
+        data = tmp_path / "metrics.csv"
+        ts = pd.date_range("2024-05-01", periods=40, freq="1min").strftime("%Y-%m-%dT%H:%M:%S")
+        pd.DataFrame({"ts": ts,
+                      "cpu": np.sin(np.arange(40.0))}).to_csv(data, index=False)
+        args = ["train", str(data), "--timestamp-col", "ts", "--model", "lstm-ae", "--window", "4"]
+    else:
+        data = _events(tmp_path)
+        args = ["train", str(data), "--entity-col", "src_ip", "--timestamp-col", "ts"]
+    result = runner.invoke(app, [*args, "--epochs", "1", "-o", str(tmp_path / "m"), option, ""])
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '{option}': empty; name " in result.output
+    assert not (tmp_path / "m").exists()

@@ -416,16 +416,19 @@ InspectTimestampOpt = Annotated[str | None, typer.Option(
     "--timestamp-col", help="Column with timestamps: for a table, the event time (not a feature); "
                             "with --entity-col, the time the buckets are cut on.")]
 FreqOpt = Annotated[str | None, typer.Option(
-    "--freq", help="Time series: resample onto this grid (e.g. 30s, 1min, 1h, 1D), or 'rows'.")]
+    "--freq", callback=refuse_empty("a grid such as 1min, or 'rows'"),
+    help="Time series: resample onto this grid (e.g. 30s, 1min, 1h, 1D), or 'rows'.")]
 FillOpt = Annotated[str | None, typer.Option(
-    "--fill", help="Time series: fill gaps with ffill, interpolate or zero (0 after scaling: the "
-                 "channel's training mean, not a reading of 0).")]
+    "--fill", callback=refuse_empty("ffill, interpolate or zero"),
+    help="Time series: fill gaps with ffill, interpolate or zero (0 after scaling: the "
+         "channel's training mean, not a reading of 0).")]
 FillLimitOpt = Annotated[int | None, typer.Option(
     "--fill-limit", help="Time series: longest gap (steps) --fill may bridge.")]
 FreqAggOpt = Annotated[str | None, typer.Option(
-    "--freq-agg", help="Time series: how the values of one --freq grid step, and rows with the same "
-                  "timestamp, are combined: mean (default), max, min, median, sum, first or last "
-                  "(e.g. max keeps a short spike that a 5min mean would smooth away).")]
+    "--freq-agg", callback=refuse_empty("mean, max, min, median, sum, first or last"),
+    help="Time series: how the values of one --freq grid step, and rows with the same "
+         "timestamp, are combined: mean (default), max, min, median, sum, first or last "
+         "(e.g. max keeps a short spike that a 5min mean would smooth away).")]
 WarmStartOpt = Annotated[Path | None, typer.Option(
     "--warm-start", metavar="MODEL", readable=False,  # (as ModelArg)
     help="Continue training this saved model (tables: autoencoders, VAE, Deep SVDD; time "
@@ -736,12 +739,14 @@ EntityColOpt = Annotated[str | None, typer.Option(
                          "needs --timestamp-col, unless the data's format names its own event "
                          "time (auditd, cef, zeek-conn, cloudtrail ...: 'hourglass formats').")]
 EntityCaseOpt = Annotated[str | None, typer.Option(
-    "--entity-case", help="With --entity-col: 'exact' (default: 'alice' and 'Alice' are two "
-                          "entities, as Linux user names are) or 'fold' (names case-folded: one "
-                          "entity for Windows accounts, UPNs, e-mail addresses, DNS host names; "
-                          "alerts name the folded spelling). Saved with the model.")]
+    "--entity-case", callback=refuse_empty("exact or fold"),
+    help="With --entity-col: 'exact' (default: 'alice' and 'Alice' are two "
+         "entities, as Linux user names are) or 'fold' (names case-folded: one "
+         "entity for Windows accounts, UPNs, e-mail addresses, DNS host names; "
+         "alerts name the folded spelling). Saved with the model.")]
 BucketOpt = Annotated[str | None, typer.Option(
-    "--bucket", help="With --entity-col: bucket length, e.g. 1min, 5min, 1h (default 5min).")]
+    "--bucket", callback=refuse_empty("a bucket length such as 5min"),
+    help="With --entity-col: bucket length, e.g. 1min, 5min, 1h (default 5min).")]
 AggregateOpt = Annotated[list[str] | None, typer.Option(
     "--aggregate", help="With --entity-col: numeric column summed, averaged and maximised per "
                         "bucket (repeatable; default, with no --distinct either: inferred from "
