@@ -223,13 +223,26 @@ def parse_kv(line: str | bytes) -> dict[str, Any] | None:
             row["timestamp"] = _epoch_time(row.get("ts") or row.get("time"))
         elif (header := _HEADER_TIME.match(text)) is not None:  # netfilter lines: the syslog time
             row["timestamp"] = header.group(1)
-    if row.get("id") == "firewall" and "sn" in row:  # SonicWall: its ends, address:port:interface
+    if _sonicwall_line(row):  # SonicWall: its ends, address:port:interface
         _split_ends(row)
     if "PROTO" in row and "flags" not in row:  # netfilter's bare words: DF, and the TCP flags
         start = text.find("IN=")
         words = [w for w in text[max(start, 0):].split() if w in _NETFILTER_FLAGS]
         row["flags"] = " ".join(words) if words else None
     return row
+
+
+def _sonicwall_line(row: Mapping[str, Any]) -> bool:
+    """Whether ``row`` is a SonicWall line's (``id=firewall sn=0017C5...``), the only rows whose
+    ends :func:`parse_kv` reads apart (and :func:`joined_ends` joins back): a table of another
+    kind with ``src`` beside ``srcPort`` wrote them apart itself.
+
+    Examples
+    --------
+    >>> _sonicwall_line({"id": "firewall", "sn": "0017C5A1B2C3"}), _sonicwall_line({"src": "10.0.0.5"})
+    (True, False)
+    """
+    return row.get("id") == "firewall" and end_part(row.get("sn")) is not None
 
 
 def _split_ends(row: dict[str, Any]) -> None:
@@ -260,17 +273,21 @@ def joined_ends(row: Mapping[str, Any], ends: tuple[str, ...]) -> dict[str, Any]
     """``row`` with the SonicWall ``ends`` that :func:`_split_ends` read apart joined back into
     one value each, as the line wrote it (``src`` ``10.0.0.5``, ``srcPort`` ``51234``,
     ``srcInterface`` ``X0``: ``10.0.0.5:51234:X0``), for a model that learnt them so; ``row``
-    itself where it holds none of them apart.
+    itself where it holds none of them apart, or is no SonicWall line's (``id=firewall sn=...``:
+    another table's ``src`` beside ``srcPort`` is left as it is).
 
     Examples
     --------
-    >>> joined_ends({"src": "10.0.0.5", "srcPort": "51234", "srcInterface": "X0", "m": "537"}, ("src",))
-    {'src': '10.0.0.5:51234:X0', 'm': '537'}
-    >>> joined_ends({"dst": "8.8.8.8", "dstPort": 53, "dstInterface": None, "dstName": "dns.google"},
-    ...             ("dst",))
-    {'dst': '8.8.8.8:53::dns.google'}
+    >>> sw = {"id": "firewall", "sn": "0017C5A1B2C3"}
+    >>> joined_ends({**sw, "src": "10.0.0.5", "srcPort": "51234", "srcInterface": "X0"}, ("src",))
+    {'id': 'firewall', 'sn': '0017C5A1B2C3', 'src': '10.0.0.5:51234:X0'}
+    >>> joined_ends({**sw, "dst": "8.8.8.8", "dstPort": 53, "dstInterface": None, "dstName": "dns.google"},
+    ...             ("dst",))["dst"]
+    '8.8.8.8:53::dns.google'
+    >>> joined_ends({"src": "10.0.0.5", "srcPort": 51234}, ("src",))  # (no SonicWall line's)
+    {'src': '10.0.0.5', 'srcPort': 51234}
     """
-    if not any(end + "Port" in row for end in ends):
+    if not any(end + "Port" in row for end in ends) or not _sonicwall_line(row):
         return row if isinstance(row, dict) else dict(row)
     out = dict(row)
     for end in ends:
@@ -301,22 +318,26 @@ def ends_learnt_whole(known: Iterable[object]) -> tuple[str, ...]:
 
 def frame_ends_joined(df: pd.DataFrame, ends: tuple[str, ...]) -> pd.DataFrame:
     """``df`` with the SonicWall ``ends`` it holds apart (``dst`` beside ``dstPort``) joined
-    back, as :func:`joined_ends` joins a row's; ``df`` itself where it holds none, or is no
+    back, as :func:`joined_ends` joins a row's; ``df`` itself where it holds none, is no
+    SonicWall log's (no ``id`` and ``sn``: another table's ``src`` beside ``srcPort``), or is no
     DataFrame (the caller's own check says what to give).
 
     Examples
     --------
-    >>> df = pd.DataFrame({"dst": ["8.8.8.8"], "dstPort": [53], "dstInterface": ["X1"], "n": [1]})
+    >>> df = pd.DataFrame({"id": ["firewall"], "sn": ["0017C5A1B2C3"], "dst": ["8.8.8.8"],
+    ...                    "dstPort": [53], "dstInterface": ["X1"]})
     >>> frame_ends_joined(df, ("dst",)).to_dict("list")
-    {'dst': ['8.8.8.8:53:X1'], 'n': [1]}
+    {'id': ['firewall'], 'sn': ['0017C5A1B2C3'], 'dst': ['8.8.8.8:53:X1']}
+    >>> frame_ends_joined(df.drop(columns=["id", "sn"]), ("dst",)).columns.tolist()  # (no SonicWall's)
+    ['dst', 'dstPort', 'dstInterface']
     """
     if not isinstance(df, pd.DataFrame):  # records, a dict ...: the caller's check refuses them
         return df
     ends = tuple(e for e in ends if e in df.columns and e + "Port" in df.columns)
-    if not ends:
+    if not ends or "id" not in df.columns or "sn" not in df.columns:
         return df
     parts = [e + p for e in ends for p in SONICWALL_PARTS if e + p in df.columns]
-    rows = [joined_ends(r, ends) for r in df[[*ends, *parts]].to_dict("records")]
+    rows = [joined_ends(r, ends) for r in df[["id", "sn", *ends, *parts]].to_dict("records")]
     joined = {e: pd.Series([r.get(e) for r in rows], index=df.index, dtype=object) for e in ends}
     return df.drop(columns=parts).assign(**joined)
 

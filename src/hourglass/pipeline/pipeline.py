@@ -1385,16 +1385,18 @@ class Pipeline:
         """``df`` with a SonicWall line's ends joined back into one value each
         (:meth:`sonicwall_ends`: ``src`` ``10.0.0.5``, ``srcPort`` ``51234``, ``srcInterface``
         ``X0`` as ``10.0.0.5:51234:X0``) for a model that learnt them so, so that it scores them
-        as it learnt them; ``df`` itself otherwise.
+        as it learnt them; ``df`` itself otherwise, and where ``df`` is no SonicWall log's (its
+        rows no ``id=firewall sn=...``: a flow table's ``src`` beside ``srcPort`` is its own).
 
         Examples
         --------
         >>> from hourglass import AutoEncoder
         >>> df = pd.DataFrame({"bytes": [1.0, 2.0] * 20, "dst": ["8.8.8.8:53:X1", "1.1.1.1:443:X1"] * 20})
         >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df)
-        >>> new = pd.DataFrame({"bytes": [1.0], "dst": ["8.8.8.8"], "dstPort": [53], "dstInterface": ["X1"]})
-        >>> pipe.with_sonicwall_ends(new).to_dict("list")
-        {'bytes': [1.0], 'dst': ['8.8.8.8:53:X1']}
+        >>> new = pd.DataFrame({"id": ["firewall"], "sn": ["0017C5A1B2C3"], "bytes": [1.0],
+        ...                     "dst": ["8.8.8.8"], "dstPort": [53], "dstInterface": ["X1"]})
+        >>> pipe.with_sonicwall_ends(new).to_dict("list")["dst"]
+        ['8.8.8.8:53:X1']
         """
         from hourglass.ingest.kv import frame_ends_joined
 
