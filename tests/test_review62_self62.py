@@ -39,3 +39,23 @@ def test_a_flow_tables_src_and_src_port_are_not_joined_as_a_sonicwall_end() -> N
     assert pipe.with_sonicwall_ends(df)["src"].iloc[0] == "10.0.0.2"
     scorer = TableScorer.from_pipeline(pipe)
     assert scorer._flat_rows([row])[0]["src"] == "10.0.0.5"
+
+
+def test_a_sonicwall_model_trained_without_its_ports_scores_its_own_log() -> None:
+    # What was wrong: a SonicWall model trained on the ends read apart with --drop srcPort
+    # --drop dstPort was taken for one that learnt the ends whole: scoring joined src and dst
+    # back and dropped srcInterface, so its own log was refused ('column(s) the model needs are
+    # missing: srcInterface, dstInterface').
+    from hourglass import AutoEncoder, Pipeline
+    from hourglass.features.tabular import TabularPreprocessor
+    from hourglass.ingest.kv import KV_ROLES, parse_kv
+
+    rows = [parse_kv(f'id=firewall sn=0017C5A1B2C3 fw=203.0.113.5 pri=6 c=1024 m=537 n={i} '
+                     f'src=10.0.0.{10 + i % 5}:{50000 + i}:X0 dst=8.8.{i % 3}.8:{(443, 53)[i % 2]}:X1 '
+                     f'proto=tcp/https sent={200 + 37 * i % 900}') for i in range(60)]
+    df = pd.DataFrame(rows)
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, random_state=0),
+                    features=TabularPreprocessor(roles=KV_ROLES))
+    pipe.fit(df.drop(columns=["srcPort", "dstPort"]))
+    assert pipe.sonicwall_ends() == ()
+    assert len(pipe.score(df)) == 60

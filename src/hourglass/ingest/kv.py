@@ -304,16 +304,19 @@ def joined_ends(row: Mapping[str, Any], ends: tuple[str, ...]) -> dict[str, Any]
 def ends_learnt_whole(known: Iterable[object]) -> tuple[str, ...]:
     """Of a SonicWall line's ends (``src``, ``dst``, ``natSrc``, ``natDst``), those a model whose
     columns are ``known`` learnt as one value each, ``10.0.0.5:51234:X0`` (trained before the kv
-    format read them apart: it knows ``src`` but no ``srcPort``).
+    format read them apart: it knows ``src`` but none of its parts, ``srcPort``, ``srcInterface``
+    or ``srcName``; one trained since with ``--drop srcPort`` knows ``srcInterface``).
 
     Examples
     --------
     >>> ends_learnt_whole(["dst", "sent"]), ends_learnt_whole(["dst", "dstPort"]), ends_learnt_whole([])
     (('dst',), (), ())
+    >>> ends_learnt_whole(["src", "srcInterface", "dst"])  # (src read apart, its port dropped)
+    ('dst',)
     """
     names = {str(c) for c in known}
     return tuple(end for end in ("src", "dst", "natSrc", "natDst")
-                 if end in names and end + "Port" not in names)
+                 if end in names and not any(end + part in names for part in SONICWALL_PARTS))
 
 
 def frame_ends_joined(df: pd.DataFrame, ends: tuple[str, ...]) -> pd.DataFrame:
