@@ -201,7 +201,39 @@ def split_labels(
     n = np.bincount(codes, minlength=len(values))
     warn_other_spellings({str(v): int(n[i]) for i, v in enumerate(values) if not normal_value[i]},
                          normal, label_col, where)
+    warn_unmatched_normal(normal, df[label_col], values, label_col, where)
     return df.drop(columns=[label_col]), labels, (~is_normal).astype(np.int8)
+
+
+def warn_unmatched_normal(normal: list[str], column: pd.Series, values: Any, label_col: str,
+                          where: str) -> None:
+    """One warning line naming each ``--normal`` value that matched no row (``--normal normal
+    --normal typo``: the typo was dropped without a word, where ``--normal typo`` alone is
+    refused), with the values the label column ``column`` holds (``values``: its distinct labels,
+    as :func:`label_strings` spells them). A value the column has in another spelling is left
+    to :func:`warn_other_spellings`, which names it.
+
+    Examples
+    --------
+    >>> import io
+    >>> h = logging.StreamHandler(buf := io.StringIO()); logging.getLogger("hourglass").addHandler(h)
+    >>> warn_unmatched_normal(["normal", "typo"], pd.Series(["normal", "attack"]),
+    ...                       ["normal", "attack"], "y", "f.csv")
+    >>> logging.getLogger("hourglass").removeHandler(h); buf.getvalue().strip()
+    "f.csv: --normal 'typo' matched no row of label column 'y' (values seen: attack, normal)"
+    """
+    from hourglass.ingest.formats import boolean_labels, normal_labels, numeric_labels, other_spellings
+
+    if len(normal) < 2:   # one value alone that matches no row is refused (split_labels)
+        return
+    seen = sorted({str(v) for v in values})
+    kinds = boolean_labels(column), numeric_labels(column)
+    unmatched = [v for v in normal if not set(normal_labels([v], *kinds)) & set(seen)
+                 and not other_spellings(seen, [v])]
+    if unmatched:
+        logging.getLogger("hourglass").warning(
+            "%s: --normal %s matched no row of label column %r (%s)", where,
+            ", ".join(map(repr, unmatched)), label_col, labels_seen(seen, unmatched))
 
 
 def label_counts(labels: np.ndarray) -> dict[str, int]:

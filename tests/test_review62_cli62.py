@@ -1,0 +1,27 @@
+"""Small CLI defects: option values, refusals and suggestions a user sees."""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+import pytest
+
+
+def test_a_normal_value_that_matches_no_row_is_named(caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: '--normal normal --normal typo' trained on the 'normal' rows and dropped
+    # 'typo' without a word (a single '--normal typo' is refused). A warning now names the value
+    # that matched no row and the values the label column holds.
+    from hourglass.cli.tables import split_labels
+
+    df = pd.DataFrame({"x": range(4), "label": ["normal", "attack", "normal", "normal"]})
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        split_labels(df, "label", ["normal", "typo"], "flows.csv")
+        said = " ".join(r.getMessage() for r in caplog.records)
+        assert ("flows.csv: --normal 'typo' matched no row of label column 'label' "
+                "(values seen: attack, normal)") in said, said
+        caplog.clear()
+        numbers = pd.DataFrame({"x": range(3), "label": [0.0, 1.0, 0.0]})
+        split_labels(numbers, "label", ["0", "1.0"], "n.csv")   # each matches, by value
+        split_labels(df, "label", ["normal", "Attack"], "f.csv")  # another spelling: its own line
+    assert not any("matched no row" in r.getMessage() for r in caplog.records), caplog.records
