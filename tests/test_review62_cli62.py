@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
+
+from tests._cli import console_refusal
 
 
 def test_a_normal_value_that_matches_no_row_is_named(caplog: pytest.LogCaptureFixture) -> None:
@@ -25,3 +29,12 @@ def test_a_normal_value_that_matches_no_row_is_named(caplog: pytest.LogCaptureFi
         split_labels(numbers, "label", ["0", "1.0"], "n.csv")   # each matches, by value
         split_labels(df, "label", ["normal", "Attack"], "f.csv")  # another spelling: its own line
     assert not any("matched no row" in r.getMessage() for r in caplog.records), caplog.records
+
+
+@pytest.mark.parametrize(("command", "option"), [("stream", "--max-delay-ms"), ("serve", "--rate-limit")])
+def test_nan_for_a_ranged_number_is_not_a_number(command: str, option: str, tmp_path: Path, capsys: Any,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: 'nan' given to --max-delay-ms or --rate-limit was refused as "Input should
+    # be greater than or equal to 0, got 'nan'": a wrong reason; it now says it is not a number.
+    line = console_refusal([command, str(tmp_path / "m"), option, "nan"], capsys, monkeypatch)
+    assert f"Invalid value for '{option}': 'nan' is not a number" in line, line

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import inspect as _inspect
 import logging
+import math
 import os
 import signal
 import sys
@@ -163,6 +164,8 @@ class _NumberText:
         except typer.BadParameter as exc:  # out of range ("Input should be greater than or
             if not isinstance(typed, str):  # equal to 1"): the value as typed too
                 raise
+            if isinstance(value, float) and math.isnan(value):  # NaN fails any range: not a number
+                raise typer.BadParameter(f"{typed!r} is not a number", ctx=ctx, param=param) from None
             raise typer.BadParameter(f"{exc.message}, got {typed!r}", ctx=ctx, param=param) from None
         # past its own range (--threads: 1024) an option says that; else past a C long's, unless a
         # seed (to 2**64-1: its own check says so)
