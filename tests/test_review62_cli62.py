@@ -38,3 +38,10 @@ def test_nan_for_a_ranged_number_is_not_a_number(command: str, option: str, tmp_
     # be greater than or equal to 0, got 'nan'": a wrong reason; it now says it is not a number.
     line = console_refusal([command, str(tmp_path / "m"), option, "nan"], capsys, monkeypatch)
     assert f"Invalid value for '{option}': 'nan' is not a number" in line, line
+
+
+def test_an_unknown_option_suggests_no_hidden_option(capsys: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: 'train --lable-col x' said "Possible options: --key-col, --label-col,
+    # --time-col": the deprecated --time-col, hidden from the help, was suggested too.
+    line = console_refusal(["train", "d.csv", "--lable-col", "x"], capsys, monkeypatch)
+    assert "(Possible options: --key-col, --label-col)" in line, line

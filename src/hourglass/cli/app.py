@@ -114,7 +114,11 @@ class _Command(TyperCommand):
         given = list(args)  # (the parser consumes its list)
         _read_numbers(self.params)
         _blank_envvars_unset(self.params)
-        rest = super().parse_args(ctx, args)  # usage errors, --help: as before
+        try:
+            rest = super().parse_args(ctx, args)  # usage errors, --help: as before
+        except Exception as exc:  # click's NoSuchOption (vendored by typer: duck-typed) named
+            _visible_possibilities(exc, self.params)  # hidden options among its "Possible options"
+            raise
         ctx.meta[_SPELLING] = spelling_error(self.make_parser(ctx), given)
         typed = self.make_parser(ctx).parse_args(args=given)[0]  # the same parse, values as text
         paths = {p.name: p for p in self.params if p.name is not None and _is_path(ctx.params.get(p.name))}
@@ -131,6 +135,16 @@ class _Command(TyperCommand):
             with user_errors():
                 refuse_folder_endings(self.name or "", *ctx.meta[_TYPED_PATHS])
         return super().invoke(ctx)
+
+
+def _visible_possibilities(exc: Exception, params: list[Any]) -> None:
+    """Leave out of the "Possible options" of ``exc`` (click's ``NoSuchOption``; any other
+    exception is left as it is) the options of ``params`` hidden from the help: ``train
+    --lable-col x`` suggested the deprecated --time-col beside --label-col."""
+    possible = getattr(exc, "possibilities", None)
+    if possible:
+        hidden = {o for p in params if getattr(p, "hidden", False) for o in p.opts + p.secondary_opts}
+        setattr(exc, "possibilities", [o for o in possible if o not in hidden] or None)  # noqa: B010
 
 
 class _NumberText:
