@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from tests._cli import console_refusal
+from tests._cli import console_refusal, one_line_error
 
 
 def test_a_normal_value_that_matches_no_row_is_named(caplog: pytest.LogCaptureFixture) -> None:
@@ -45,3 +45,13 @@ def test_an_unknown_option_suggests_no_hidden_option(capsys: Any, monkeypatch: p
     # --time-col": the deprecated --time-col, hidden from the help, was suggested too.
     line = console_refusal(["train", "d.csv", "--lable-col", "x"], capsys, monkeypatch)
     assert "(Possible options: --key-col, --label-col)" in line, line
+
+
+def test_an_unknown_dataset_lists_the_time_series_datasets_too(tmp_path: Path) -> None:
+    # What was wrong: 'train --dataset bogus' listed only the table formats, leaving out skab,
+    # nab, asd and smd, which 'train --dataset' takes (with a time-series model).
+    data = tmp_path / "d.csv"
+    data.write_text("a,b\n1,2\n3,4\n")
+    one_line_error(["train", str(data), "--dataset", "bogus", "-o", str(tmp_path / "m")],
+                   "time-series datasets (a time-series model's, --model lstm-ae ...): skab, nab, asd, smd",
+                   tmp_path / "m")

@@ -172,13 +172,17 @@ def resolve_spec(dataset: str | None, label_col: str | None, normal: list[str] |
     name = dataset if dataset and fmt in (None, "auto") else fmt
     if name is not None and name.strip().lower() not in ("auto", *all_formats()):  # the option named
         opt = "--dataset" if name is dataset else "--format"
-        from hourglass.ingest.timeseries import get_timeseries_dataset
+        from hourglass.ingest.timeseries import TIMESERIES_DATASETS, get_timeseries_dataset
 
         # a time-series dataset given to a table model's score/evaluate/explain was "unknown"
         what = ("a log format, not a table format" if is_log_format(name)
                 else "a time-series dataset, which only a time-series model reads"
                 if get_timeseries_dataset(name) is not None else "unknown format")
-        raise HourglassError(f"{opt} {name}: {what}; tables: auto, {', '.join(all_formats())}")
+        # (--dataset also names the time-series datasets, which 'train --dataset' took unlisted)
+        series = (f"; time-series datasets (a time-series model's, --model lstm-ae ...): "
+                  f"{', '.join(TIMESERIES_DATASETS)}" if what == "unknown format" and opt == "--dataset"
+                  else "")
+        raise HourglassError(f"{opt} {name}: {what}; tables: auto, {', '.join(all_formats())}{series}")
     spec = resolve_format(name, path) if name not in (None, "auto") or path is not None else None
     if spec is not None and name in (None, "auto"):
         logging.getLogger("hourglass").debug("%s: read as format %s", path, spec.name)
