@@ -55,3 +55,13 @@ def test_an_unknown_dataset_lists_the_time_series_datasets_too(tmp_path: Path) -
     one_line_error(["train", str(data), "--dataset", "bogus", "-o", str(tmp_path / "m")],
                    "time-series datasets (a time-series model's, --model lstm-ae ...): skab, nab, asd, smd",
                    tmp_path / "m")
+
+
+def test_fill_limit_zero_is_refused_in_the_cli_s_words(capsys: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: 'train --fill ffill --fill-limit 0' was refused as "--fill-limit: must be
+    # >= 1 and a whole number, or None, got 0": None is a Python word no CLI user can type.
+    line = console_refusal(["train", "d.csv", "--model", "lstm-ae", "--fill", "ffill", "--fill-limit", "0",
+                            "-o", "m"], capsys, monkeypatch)
+    assert ("Invalid value for '--fill-limit': Input should be greater than or equal to 1, "
+            "got '0'") in line, line
+    assert "None" not in line

@@ -423,7 +423,7 @@ FillOpt = Annotated[str | None, typer.Option(
     help="Time series: fill gaps with ffill, interpolate or zero (0 after scaling: the "
          "channel's training mean, not a reading of 0).")]
 FillLimitOpt = Annotated[int | None, typer.Option(
-    "--fill-limit", help="Time series: longest gap (steps) --fill may bridge.")]
+    "--fill-limit", min=1, help="Time series: longest gap (steps) --fill may bridge.")]
 FreqAggOpt = Annotated[str | None, typer.Option(
     "--freq-agg", callback=refuse_empty("mean, max, min, median, sum, first or last"),
     help="Time series: how the values of one --freq grid step, and rows with the same "
