@@ -65,3 +65,13 @@ def test_fill_limit_zero_is_refused_in_the_cli_s_words(capsys: Any, monkeypatch:
     assert ("Invalid value for '--fill-limit': Input should be greater than or equal to 1, "
             "got '0'") in line, line
     assert "None" not in line
+
+
+@pytest.mark.parametrize("command", ["train", "benchmark"])
+def test_a_seed_too_large_is_named_as_typed(command: str, capsys: Any,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # What was wrong: '--seed 1e308' was refused by printing the whole 309-digit integer
+    # ("1000...000 is above 2**64-1"); the value is now quoted as typed.
+    line = console_refusal([command, "d.csv", "--seed", "1e308"], capsys, monkeypatch)
+    assert "Invalid value for '--seed': '1e308' is above 2**64-1" in line, line
+    assert len(line) < 200, line

@@ -182,7 +182,10 @@ class _NumberText:
                 raise typer.BadParameter(f"{typed!r} is not a number", ctx=ctx, param=param) from None
             raise typer.BadParameter(f"{exc.message}, got {typed!r}", ctx=ctx, param=param) from None
         # past its own range (--threads: 1024) an option says that; else past a C long's, unless a
-        # seed (to 2**64-1: its own check says so)
+        # seed (to 2**64-1: said here with the value as typed, '1e308' rather than its 309 digits)
+        if self.seed and isinstance(typed, str) and type(read) is int and read >= 2**64:
+            raise typer.BadParameter(f"{typed.strip()!r} is above 2**64-1 (18446744073709551615), the "
+                                     "largest seed", ctx=ctx, param=param)
         if self.whole and not self.seed and isinstance(typed, str) and type(read) is int:
             from hourglass._limits import too_large
 
