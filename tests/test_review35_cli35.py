@@ -143,15 +143,14 @@ def test_global_threads_given_twice_with_different_values_is_refused(ab: Path) -
     assert res.exit_code == 0, res.output
 
 
-@pytest.mark.parametrize("model", [".", ""])
-def test_model_given_as_the_current_folder_is_named_as_no_model(tmp_path: Path, monkeypatch,
-                                                                model: str) -> None:
-    # what was wrong: 'hourglass score . data.csv' (or MODEL '', read as '.') in a folder holding
-    # no model said "error: PosixPath('.') has an empty name" (the name of the folder a save puts
-    # a replaced model aside under was taken of '.'); now it says it is no model, as for 'm2/'
+def test_model_given_as_the_current_folder_is_named_as_no_model(tmp_path: Path, monkeypatch) -> None:
+    # what was wrong: 'hourglass score . data.csv' in a folder holding no model said
+    # "error: PosixPath('.') has an empty name" (the name of the folder a save puts a replaced
+    # model aside under was taken of '.'); now it says it is no model, as for 'm2/' (an empty
+    # MODEL, '', is refused as empty before: test_review62_help62's empty-path test)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "d.csv").write_text("a,b\n1,2\n")
-    one_line_error(["score", model, "d.csv", "-o", "out.csv"],
+    one_line_error(["score", ".", "d.csv", "-o", "out.csv"],
                    ".: not a hourglass model (missing config.json or weights.safetensors)",
                    tmp_path / "out.csv")
 
