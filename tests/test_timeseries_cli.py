@@ -77,7 +77,7 @@ def test_train_and_evaluate_a_skab_file(skab_file: Path, tmp_path: Path) -> None
     (["--model", "autoencoder"], "time-series model"),
     # the preprocessing's parameters, named as the options that set them
     (["--fill", "nope"], "error: --fill: unknown 'nope'; choose from"),
-    (["--fill", "ffill", "--fill-limit", "0"], "error: --fill-limit: must be >= 1"),
+    (["--fill", "ffill", "--fill-limit", "0"], "Invalid value for '--fill-limit'"),
     (["--freq", "nope"], "error: --freq: 'nope' is not a pandas frequency"),
     # table options a time-series model does not use: refused, not silently ignored
     (["--scaler", "robust"], "error: --scaler: not used by time-series models (gru-ae)"),
