@@ -179,11 +179,11 @@ def _winevent_export_id(key: str, columns: Iterable[object]) -> str:
     >>> _winevent_export_id("recordid", ["RecordId", "bytes"])
     ''
     """
-    names = {_norm(str(c)) for c in columns}
-    if key == "recordnumber" and len(names & _SPLUNK_WINEVENT_COLUMNS) >= 2:
-        return _WINEVENT_IDS["recordid"]
-    if key not in _WINEVENT_IDS:
+    if key != "recordnumber" and key not in _WINEVENT_IDS:  # (the names read only for these)
         return ""
+    names = {_norm(str(c)) for c in columns}
+    if key == "recordnumber":
+        return _WINEVENT_IDS["recordid"] if len(names & _SPLUNK_WINEVENT_COLUMNS) >= 2 else ""
     return _WINEVENT_IDS[key] if "id" in names and len(names & _WINEVENT_COLUMNS) >= 2 else ""
 
 
