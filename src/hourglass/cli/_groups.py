@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass._columns import counted, listed_columns, near_names
+from hourglass._times import FUTURE_LIMIT
 from hourglass.errors import HourglassError, InputError
 from hourglass.ingest.tables import NULL_VALUES, UNKNOWN_ROW, ReadStats, nested_note
 from hourglass.serve.grouping import (
@@ -149,6 +150,8 @@ class Grouping:
     skip: bool = False  # --on-bad-rows skip
     ecs_untimed: int = 0  # flagged rows whose ECS time does not read (windows of rows, skip)
     first_ecs_untimed: tuple[str, Any] = ("", None)  # the first: "row N" (or "line N"), value
+    ahead_rows: int = 0  # stream: rows whose time is past FUTURE_LIMIT ahead of the clock (skip)
+    first_ahead: tuple[str, Any] = ("", None)  # the first: "line N", value
 
     @classmethod
     def from_options(cls, group_by: str, group_window: str | None, time_col: str | None, *,
@@ -239,7 +242,7 @@ class Grouping:
                                  f"{listed_columns(have[:12])}{' ...' if len(have) > 12 else ''}")
 
     def times(self, values: Any, first_row: int, where: str, lines: Sequence[int] | None = None,
-              *, skip: bool = False, stats: Any = None) -> np.ndarray | None:
+              *, skip: bool = False, stats: Any = None, wall: float | None = None) -> np.ndarray | None:
         """The times (ns) of a chunk's rows; an unreadable one names its data row (1-based
         within the file, as the rest of hourglass does) or its input line (``lines``).
 
@@ -247,7 +250,39 @@ class Grouping:
         instead, counted in ``untimed_rows`` (the first in ``first_untimed``: data row or input
         line, value; no data row where ``stats``, the read's counts, says a skipped row may come
         before it, ``first_row`` then not counting the file's rows);
-        a chunk without one readable time, before any was read, still names its first row."""
+        a chunk without one readable time, before any was read, still names its first row.
+
+        With ``wall`` (a stream: this machine's clock, epoch seconds) a time more than
+        :data:`~hourglass._times.FUTURE_LIMIT` ahead of it (a device clock saying 2100) is no
+        window's time, which would close every open group and make every later flagged row a
+        late group of its own: an error naming its line, or with ``skip`` :data:`NO_TIME` (the
+        row scored, placed in no window), counted in ``ahead_rows``."""
+        out = self._times(values, first_row, where, lines, skip=skip, stats=stats)
+        if wall is None or out is None:
+            return out
+        from hourglass._times import future_problem
+
+        limit = int(wall * 1e9) + int(FUTURE_LIMIT.value)
+        ahead = np.flatnonzero((out > limit) & (out != NO_TIME))
+        if not len(ahead):
+            return out
+        first = int(ahead[0])
+        value = values.iloc[first] if isinstance(values, pd.Series) else list(values)[first]
+        place = (f"line {lines[first]}" if lines is not None
+                 else ReadStats.place_in(stats, first_row + first) or "")
+        if not skip:
+            problem = future_problem(int(out[first]), value, str(self.time_col), wall)
+            raise HourglassError(f"{where}: {place}: {problem}")
+        if not self.ahead_rows:
+            self.first_ahead = (place, shown_value(value))
+        self.ahead_rows += len(ahead)
+        out = out.copy()
+        out[ahead] = NO_TIME
+        return out
+
+    def _times(self, values: Any, first_row: int, where: str, lines: Sequence[int] | None = None,
+               *, skip: bool = False, stats: Any = None) -> np.ndarray | None:
+        """:meth:`times` without the check of times ahead of the clock."""
         if self.time_col is None:
             return None
         from hourglass._times import parse_timestamps, unreadable_times
@@ -307,6 +342,18 @@ class Grouping:
                 f"but placed in no window; {n:,} of them flagged, each written as its own alert "
                 "without a window (window_start null)")
 
+    def ahead_note(self, where: str) -> str | None:
+        """The warning of the rows whose time was past the clock (``times(wall=..., skip=True)``),
+        or ``None``."""
+        if not self.ahead_rows:
+            return None
+        place, value = self.first_ahead
+        return (f"{where}: {self.ahead_rows:,} row(s) whose time in column {self.time_col!r} is more "
+                f"than {FUTURE_LIMIT.days} day ahead of this machine's clock (first: "
+                f"{f'{place}, ' if place else ''}{value}) were scored but placed in no window (a "
+                "device clock gone wrong would close every open group); flagged, each is written "
+                "as its own alert without a window (window_start null)")
+
     def render(self, groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The grouped alerts as written: as they are, or ECS documents."""
         if self.rule is None:
@@ -320,7 +367,8 @@ class Grouping:
                 else f"windows of {counted(self.window[1], 'row')}")
         extra = [f"{c['evicted']:,} written early (--max-groups)"] if c["evicted"] else []
         if c["untimed"]:
-            extra.append(f"{c['untimed']:,} flagged row(s) without a readable time, each its own "
+            ahead = " or with one ahead of the clock" if self.ahead_rows else ""
+            extra.append(f"{c['untimed']:,} flagged row(s) without a readable time{ahead}, each its own "
                          "alert")
         if c["late"]:
             extra.append(f"{c['late']:,} flagged row(s) came after their window was written "

@@ -1783,7 +1783,7 @@ def _group_times(grouping: Any, rows: list[dict[str, Any]], lines: list[int], n_
         return None, rows, lines, None
     try:
         return (grouping.times([r.get(grouping.time_col) for r in rows], n_rows, where, lines=lines,
-                               skip=skip), rows, lines, None)
+                               skip=skip, wall=time.time()), rows, lines, None)
     except HourglassError as exc:
         named = re.findall(r"\bline (\d+)\b", str(exc))
         if not named or int(named[-1]) not in lines:
@@ -1795,7 +1795,7 @@ def _group_times(grouping: Any, rows: list[dict[str, Any]], lines: list[int], n_
                                  f"{lines[i]}; its fields are {', '.join(map(str, rows[i]))}")
         rows, lines = rows[:i], lines[:i]
         times = grouping.times([r.get(grouping.time_col) for r in rows], n_rows, where,
-                               lines=lines) if rows else None
+                               lines=lines, wall=time.time()) if rows else None
         return times, rows, lines, exc
 
 
@@ -1830,7 +1830,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
 
     def summary() -> None:
         took = time.perf_counter() - start
-        for note in (grouping.untimed_note(where), grouping.ecs_time_note(where)):
+        for note in (grouping.untimed_note(where), grouping.ahead_note(where), grouping.ecs_time_note(where)):
             if note:  # (as score says it)
                 logging.getLogger("hourglass").warning("%s", note)
         skipped = f", {skipped_lines_text(bad)}" if bad else ""
