@@ -56,3 +56,40 @@ def test_a_row_from_a_clock_in_2100_does_not_break_stream_grouping(flow_model: P
     assert [a["count"] for a in alerts] == [3], alerts
     assert "came after their window" not in res.stderr
     assert "1 row(s) whose time in column 'ts' is more than 1 day ahead" in res.stderr
+
+
+def test_one_series_step_from_a_clock_hours_ahead_does_not_blind_the_stream(tmp_path: Path) -> None:
+    # What was wrong: a time-series stream with --on-bad-rows skip took one step whose clock ran
+    # 3 hours ahead, then refused every later step as 'not after the previous step's' until the
+    # series passed that time: 149 of the next 150 lines skipped, 3 hours unscored. Now two steps
+    # in a row between the last two taken resume the series (window restarted); a replay of
+    # steps already taken is still refused.
+    start = np.datetime64("2024-05-01T00:00")
+    t = np.arange(200)
+    (tmp_path / "train.csv").write_text("ts,cpu\n" + "".join(
+        f"{start + np.timedelta64(int(i), 'm')},{np.sin(i / 5):.4f}\n" for i in t))
+    res = runner.invoke(app, ["train", str(tmp_path / "train.csv"), "--timestamp-col", "ts", "--model",
+                              "lstm-ae", "--window", "4", "--epochs", "1", "--hidden", "4", "-o",
+                              str(tmp_path / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+
+    def line(i: int, ahead: int = 0) -> str:
+        return json.dumps({"ts": str(start + np.timedelta64(int(i) + ahead, "m")),
+                           "cpu": round(np.sin(i / 5), 4)})
+
+    steps = [line(i, 180 if i == 210 else 0) for i in range(200, 260)]
+    (tmp_path / "live.jsonl").write_text("\n".join(steps) + "\n")
+    args = ["stream", str(tmp_path / "m"), "-i", str(tmp_path / "live.jsonl"), "--all",
+            "--on-bad-rows", "skip"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "skipped 1 malformed line(s) (lines 12)" in res.stderr, res.stderr
+    assert "1 window restart(s) after a step whose time ran ahead" in res.stderr
+    # less the refused step, the 3 warm-up steps of each window and the lone step ahead
+    assert len(res.stdout.splitlines()) == 60 - 1 - 3 - 1 - 3
+    # a shipper sending the last 10 steps again: refused as before, none scored twice
+    steps = [line(i) for i in range(200, 260)]
+    (tmp_path / "live.jsonl").write_text("\n".join(steps[:30] + steps[20:30] + steps[30:]) + "\n")
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "skipped 10 malformed line(s)" in res.stderr and "ran ahead" not in res.stderr, res.stderr

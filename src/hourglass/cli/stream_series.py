@@ -143,6 +143,10 @@ def summary_line(counts: dict[str, int], bad: list[int], where: str, seconds: fl
              f"{counts['warming_up']:,} without a full window yet"]
     if counts.get("restarts"):
         parts.append(f"{counts['restarts']:,} window restart(s) at a time gap")
+    if counts.get("clock_back"):
+        parts.append(f"{counts['clock_back']:,} window restart(s) after a step whose time ran "
+                     "ahead (the next two came between it and the step before it: the first "
+                     "refused, the stream went on from the second)")
     if threshold is None:
         parts.append(f"{counts['flagged']:,} flagged")
     elif stream_threshold:

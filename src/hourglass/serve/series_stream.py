@@ -148,6 +148,12 @@ class SeriesStreamScorer(ModelScorer):
         self._last_length: int | None = None  # the time from the step before to the last one
         self._step_agreed = False  # whether two steps in a row had the step length
         self._run = 0  # how many steps in a row had the last one's length
+        self._prev_time: int | None = None  # the time of the step taken before the last one
+        # the time of a step refused as not after the last one taken but after the one before
+        # it (None after a step taken): a second such step after it tells that the last step's
+        # time ran ahead of the series (_check_time)
+        self._back: int | None = None
+        self._went_back = False  # the step _check_time last took restarts as the clock gone back
         trained = getattr(pre, "step_", None)  # the training series' step (None: saved before)
         self._trained: str | None = None if self.rows_only else trained
         if self._trained is not None:  # the step is the model's: another one is no gap but an error
@@ -194,7 +200,8 @@ class SeriesStreamScorer(ModelScorer):
 
     def counts(self) -> dict[str, int]:
         """Rows read, steps kept, steps scored, steps without a full window yet, flagged steps,
-        window restarts at time gaps, bad rows."""
+        window restarts at time gaps, bad rows (and ``clock_back``, once a step taken ran ahead:
+        :meth:`_check_time`)."""
         return dict(self._counts)
 
     # -- one row ------------------------------------------------------------------------------
@@ -339,7 +346,9 @@ class SeriesStreamScorer(ModelScorer):
                     break
                 continue
             if restart:
-                self._counts["restarts"] += 1
+                what = "clock_back" if self._went_back else "restarts"  # (clock_back: once there is one)
+                self._counts[what] = self._counts.get(what, 0) + 1
+                self._went_back = False
                 self._flush_tail(stretches)
                 stretches.append((self._tail[:0], self._tail_raw[:0], []))
             # the step's time as 'score' writes it (ISO 8601; UTC where the input had an
@@ -358,12 +367,24 @@ class SeriesStreamScorer(ModelScorer):
         if when is None:
             return False
         last = self._last_time
+        between = last is not None and self._prev_time is not None and self._prev_time < when < last
+        if between and self._back is not None and when > self._back:
+            # two steps in a row between the last two taken, in order: the last step's time ran
+            # ahead of the series (a sample from a clock gone wrong, hours ahead), not one late
+            # row; refusing every step until the series passed that time would leave the stream
+            # blind for that long. The window restarts at this step. (A replay of steps already
+            # taken, a shipper sending them again, comes at or before the one before: refused.)
+            self._back, self._went_back, self._prev_time = None, True, None  # (feed counts it)
+            self._last_time, self._last_length, self._run = when, None, 0
+            return True
         if last is not None and when <= last:
+            self._back = when if between else None
             raise InputError(f"timestamp {self.timestamp_col!r}: not after the previous step's "
                              f"({'duplicate' if when == last else 'out of order'}; stream needs "
                              "increasing times)")
+        self._back = None
         if last is None or self.rows_only:
-            self._last_time = when
+            self._last_time, self._prev_time = when, last
             return False
         length, before = when - last, self._last_length
         run = self._run + 1 if length == before else 1  # steps in a row of this length
@@ -381,7 +402,7 @@ class SeriesStreamScorer(ModelScorer):
                              f"model was trained on steps of {self._trained}: a window would span "
                              f"another stretch of time; send {self._trained} steps, or train a model "
                              f"on a series of {steps} steps")
-        self._last_time, self._last_length, self._run = when, length, run
+        self._last_time, self._last_length, self._run, self._prev_time = when, length, run, last
         if self._step is None or (not self._step_agreed and length == before):
             self._step = length  # the first length; then the first one two steps in a row agree
             self._step_agreed = length == before  # on (a stream that began at a missed sample:
