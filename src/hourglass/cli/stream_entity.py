@@ -148,12 +148,24 @@ class EntityStream:
         self.aware: bool | None = None  # whether the times carry a UTC offset (fixed by the first row)
         self.counts = {"rows": 0, "late": 0, "buckets": 0, "flagged": 0, "idle_closed": 0,
                        "no_entity": 0}
-        self.first_late: tuple[int, str] | None = None
+        self.first_late: tuple[int, str, str] | None = None  # line, closed before, newest_text()
+        self.newest_from: tuple[int, Any] | None = None  # the newest time's line and entity value
         self.idle_timeout = idle_timeout  # seconds without a line before the wall clock moves time on
         self.clock = clock  # seconds, for elapsed times only (tests give a fake one)
         self.wall = wall  # epoch seconds now: the bound on rows' times (FUTURE_LIMIT)
         self.last_line: float | None = None  # clock() when the last lines were fed
         self.newest_at: float | None = None  # clock() when the newest time arrived
+
+    def newest_text(self) -> str:
+        """Where the newest time seen came from, which set the buckets closed: its time, entity
+        and line (a source whose clock runs ahead makes the other sources' rows late)."""
+        from hourglass.cli._groups import shown_value
+
+        if self.newest is None or self.newest_from is None:
+            return ""
+        line, entity = self.newest_from
+        return (f"the newest time seen, {pd.Timestamp(self.newest)}, came from {self.entity_col} "
+                f"{shown_value(entity)} at line {line:,}")
 
     def set_lateness(self, lateness: pd.Timedelta) -> None:
         """The allowed lateness (the watermark trails the newest time by this much)."""
@@ -323,7 +335,7 @@ class EntityStream:
             if self.closed_before is not None and start < self.closed_before:
                 self.counts["late"] += 1
                 if self.first_late is None:
-                    self.first_late = (number, str(pd.Timestamp(self.closed_before)))
+                    self.first_late = (number, str(pd.Timestamp(self.closed_before)), self.newest_text())
                 continue
             # a late row is dropped, not scored as '<missing>'
             # 'N/A', 'null' ... too: the entity '<missing>', as a CSV reads them
@@ -339,6 +351,7 @@ class EntityStream:
             self.open.setdefault(start, []).append(held)
             if self.newest is None or t > self.newest:
                 self.newest, self.newest_at = t, now
+                self.newest_from = (number, row.get(self.entity_col))
                 mark = t - late
                 mark -= mark % td
                 if self.closed_before is None or mark > self.closed_before:
@@ -481,7 +494,8 @@ def run(scorer: EntityStream, read: Callable[[int], bytes], sink: Any, *, where:
         parts = [f"{c['buckets']:,} (entity, {scorer.pipeline.features_.bucket} bucket) rows scored{idle}",
                  f"{c['flagged']:,} flagged" + (f", {silencer.text()}" if silencer is not None else "")]
         if c["late"]:
-            parts.append(f"{c['late']:,} late row(s) dropped (their bucket was closed)")
+            parts.append(f"{c['late']:,} late row(s) dropped (their bucket was closed; "
+                         f"{scorer.newest_text()})")
         if c["no_entity"]:
             parts.append(f"{c['no_entity']:,} row(s) without a {scorer.entity_col!r} value scored as "
                          "the entity '<missing>'")
@@ -523,9 +537,10 @@ def run(scorer: EntityStream, read: Callable[[int], bytes], sink: Any, *, where:
                                         stop_at_bad=on_bad_rows == "error")
             if scorer.first_late is not None and not warned:
                 warned = True
-                line, mark = scorer.first_late
+                line, mark, cause = scorer.first_late
                 err.print(f"warning: {where}: line {line}: late row (its bucket closed; buckets before "
-                          f"{mark} are closed); late rows are dropped and counted",
+                          f"{mark} are closed: {cause}); late rows are dropped and counted (a "
+                          "source whose clock runs ahead of the others' makes their rows late)",
                           highlight=False)
             emit(out)
             settle_bad_lines(bad_rows, bad, on_bad_rows, where, problem)
