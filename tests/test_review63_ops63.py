@@ -115,3 +115,16 @@ def test_late_rows_name_the_source_whose_clock_set_the_newest_time(tmp_path: Pat
             "time seen, 2023-11-16 04:00:06, came from host 'h3' at line 4)") in res.stderr, res.stderr
     assert ("27 late row(s) dropped (their bucket was closed; the newest time seen, 2023-11-16 04:01:18, "
             "came from host 'h3' at line 40)") in res.stderr, res.stderr
+
+
+def test_tail_headers_between_followed_files_are_named(flow_model: Path, tmp_path: Path) -> None:
+    # What was wrong: 'tail -F conn.jsonl dns.jsonl | hourglass stream M', following two rotated
+    # files, stopped at tail's '==> conn.jsonl <==' header with only 'line 1: not valid JSON
+    # (Expecting value at column 1)'; the line is now named as tail's header, with 'tail -q'.
+    rows = _flows([1_700_000_000, 1_700_000_001], loud=set())
+    (tmp_path / "in.jsonl").write_text(f"{rows}\n==> dns.jsonl <==\n{rows}")
+    res = runner.invoke(app, ["stream", str(flow_model), "-i", str(tmp_path / "in.jsonl"), "-o",
+                              str(tmp_path / "a.jsonl")])
+    assert res.exit_code == 2, res.output
+    assert ("line 4: not valid JSON (Expecting value at column 1); the line is the header 'tail' writes "
+            "between the lines of the files it follows (tail -F FILE1 FILE2): run it with -q") in res.stderr

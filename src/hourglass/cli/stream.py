@@ -512,7 +512,7 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
                                                     f"(expected '{line_spec.expected}'; use --on-bad-rows "
                                                     "skip to skip such lines)"
                                                     + (JSON_LINE_HINT.replace(" FILE", "")
-                                                       if json_line(raw) else ""))
+                                                       if json_line(raw) else _tail_header_hint(raw)))
             if row is not None and type(raw) is bytes and not raw.isascii() and not _utf8(raw):
                 undecodable.append(number)
         else:
@@ -542,7 +542,7 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
             except ValueError as exc:  # also a number of more digits than Python reads
                 jq = pretty_json_command(raw) if leading else None
                 document = jq is not None  # line 1 opens a pretty-printed document: said as score says it
-                hint = "" if document else _table_hint(raw, number)
+                hint = "" if document else _tail_header_hint(raw) or _table_hint(raw, number)
                 advice = "" if document or hint else advice
                 problem = pretty_json_refusal(jq) if jq is not None else \
                     f"not valid JSON ({json_problem(exc)}){hint}"
@@ -624,6 +624,28 @@ def _say_undecodable(where: str, numbers: list[int]) -> None:
         logging.getLogger("hourglass").warning(
             "%s: %d line(s) hold bytes that are no UTF-8 (first: line %d), read with U+FFFD in their "
             "place", where, len(numbers), numbers[0])
+
+
+_TAIL_HEADER = re.compile(rb"==> .+ <==\s*")
+
+
+def _tail_header_hint(raw: bytes) -> str:
+    """A hint for the line ``==> NAME <==`` that ``tail`` writes before the lines of each file
+    when it follows several (``tail -F conn.log dns.log | hourglass stream M``), at any line;
+    else ``""``.
+
+    Examples
+    --------
+    >>> _tail_header_hint(b"==> /var/log/zeek/conn.log <==")[:52]
+    "; the line is the header 'tail' writes between the l"
+    >>> _tail_header_hint(b'{"a": 1'), _tail_header_hint(b"==> x")
+    ('', '')
+    """
+    if not _TAIL_HEADER.fullmatch(bytes(raw[:4096])):
+        return ""
+    return ("; the line is the header 'tail' writes between the lines of the files it follows "
+            "(tail -F FILE1 FILE2): run it with -q, which leaves the headers out "
+            "(tail -q -F FILE1 FILE2 | hourglass stream ...)")
 
 
 def _table_hint(raw: bytes, number: int) -> str:
