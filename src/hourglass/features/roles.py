@@ -1212,8 +1212,10 @@ def dropped_score_output(df: pd.DataFrame, given: Container[object], *, warn: bo
 
 
 #: the units written after a time's name: ``ms`` ... and Java's and BigQuery's ``millis``,
-#: ``micros`` and ``nanos`` (Cloud Storage's usage logs' ``time_micros``, ``timestampMillis``)
-_UNITS = r"ms|us|ns|sec|s|milliseconds|microseconds|nanoseconds|seconds|millis|micros|nanos"
+#: ``micros`` and ``nanos`` (Cloud Storage's usage logs' ``time_micros``, ``timestampMillis``),
+#: and ``usec``, ``msec``, ``nsec`` (Google Workspace's BigQuery export's ``time_usec``)
+_UNITS = (r"ms|us|ns|sec|s|milliseconds|microseconds|nanoseconds|seconds|millis|micros|nanos"
+          r"|usec|msec|nsec")
 #: names of times and dates (``flow_start_time``, ``login_date``, ``end_time_ms``: ``_`` left out)
 _TIME_NAME = re.compile(rf"(time|date|timestamp)({_UNITS})?$")
 #: the words of a name (``FLOW_START_MILLISECONDS``, ``flowStartSeconds``, ``flow end ms``)
@@ -1224,9 +1226,11 @@ _TIME_UNITS = frozenset(_UNITS.split("|"))
 _UPTIME_NAME = re.compile(rf"uptime({_UNITS}|ticks)?$")
 #: a time named by its first word (Azure Monitor's and Sentinel's ``TimeGenerated``, a Windows
 #: event's ``TimeCreated`` in PowerShell's ``Get-WinEvent | Export-Csv``; nginx's ``$time_local``,
-#: ``10/Oct/2000:13:55:36 -0700``, and ``$time_iso8601`` in a JSON access log), or nginx's
-#: ``$msec``, the request's epoch time in seconds with milliseconds
-_TIME_FIRST = re.compile(r"time(generated|created|received|written|logged|local|iso8601)$|msec$")
+#: ``10/Oct/2000:13:55:36 -0700``, and ``$time_iso8601`` in a JSON access log; Slack's audit
+#: logs' ``date_create``, epoch seconds, and ``date_created``/``date_updated`` as its other APIs
+#: write them), or nginx's ``$msec``, the request's epoch time in seconds with milliseconds
+_TIME_FIRST = re.compile(r"time(generated|created|received|written|logged|local|iso8601)$"
+                         r"|date(create|created|updated|modified)$|msec$")
 #: the zone a portal's export writes after a time's name (Log Analytics' and Defender's
 #: ``TimeGenerated [UTC]``, ``Timestamp [UTC]``; ``Timestamp (UTC)``)
 _ZONE_SUFFIX = re.compile(r"\s*[\[(](?:utc|gmt|z|local)[\])]\s*$", re.IGNORECASE)
@@ -1241,13 +1245,14 @@ _ECS_TIME_LEAVES = frozenset({"created", "ingested", "accessed"})
 def is_time_name(name: str) -> bool:
     """Whether column ``name`` is a time's name: one ending in ``time``, ``date`` or
     ``timestamp`` (``flow_start_time``, ``login_date``, ``end_time_ms``, Cloud Storage's
-    ``time_micros``; a zone written after it,
+    ``time_micros``, Google Workspace's BigQuery export's ``time_usec``; a zone written after it,
     ``Timestamp [UTC]``, aside), Azure's ``TimeGenerated`` and ``TimeCreated`` (as a flattened
     field's last part too: ``properties.TimeGenerated``), or whose last word, a
     unit aside, is ``start`` or ``end`` (a flow's: AWS VPC flow logs' ``start``/``end``, NetFlow
     v9's ``FLOW_START_MILLISECONDS``, IPFIX's ``flowStartSeconds``), ``ts`` (``start_ts``,
     ``event_ts``, as Zeek's ``ts``) or, after another word, ``at`` (``created_at``,
-    ``updatedAt``), nginx's ``time_local``, ``time_iso8601`` and ``msec`` (an epoch time), a
+    ``updatedAt``), nginx's ``time_local``, ``time_iso8601`` and ``msec`` (an epoch time),
+    ``date`` before what happened (Slack's audit logs' ``date_create``; ``date_updated``), a
     dotted (ECS) name's last part ``created``, ``ingested`` or ``accessed`` (``event.created``,
     ``event.ingested``, ``file.accessed``). A
     word merely ending so (``backend``, ``weekend``, ``bytes_send``, ``restarts``, ``hosts``,
@@ -1269,6 +1274,8 @@ def is_time_name(name: str) -> bool:
     [False, False, False, True]
     >>> [is_time_name(n) for n in ("time_micros", "startMillis", "time_taken_micros", "uptime_nanos")]
     [True, True, False, False]
+    >>> [is_time_name(n) for n in ("date_create", "date_updated", "time_usec", "uptime_usec", "date_range")]
+    [True, True, True, False, False]
     >>> [is_time_name(n) for n in ("TimeGenerated", "TimeCreated", "Timestamp [UTC]", "TimeGenerated [UTC]")]
     [True, True, True, True]
     >>> [is_time_name(n) for n in ("properties.TimeGenerated", "Event.TimeCreated", "LifetimeCreated")]

@@ -1,0 +1,39 @@
+"""Review round 63 (saas63): SaaS audit logs (GitHub, Google Workspace, Slack, Microsoft 365)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from hourglass.features.tabular import TabularPreprocessor
+
+
+def _slack_audit(n: int, start: int) -> pd.DataFrame:
+    """Slack audit logs API entries as the JSON-lines reader flattens them."""
+    rng = np.random.default_rng(start)
+    return pd.DataFrame({
+        "id": [f"{i:08x}-1111-2222-3333-444455556666" for i in range(start, start + n)],
+        "date_create": start + np.sort(rng.integers(0, 86400 * 7, n)),
+        "action": rng.choice(["user_login", "file_downloaded", "user_logout"], n),
+        "actor.user.name": rng.choice(["alice", "bob", "carol"], n),
+        "context.ip_address": rng.choice(["203.0.113.10", "203.0.113.11"], n),
+    })
+
+
+def test_slack_and_workspace_epoch_times_are_times_not_amounts() -> None:
+    # What was wrong: Slack's audit log writes its event time as 'date_create' (epoch seconds) and
+    # Google Workspace's BigQuery export as 'time_usec' (epoch microseconds); neither name read as
+    # a time's, so each was min-max scaled as an amount and every later event lay past training.
+    train = _slack_audit(300, 1717200000)
+    train["time_usec"] = train["date_create"] * 1_000_000 + 123
+    pre = TabularPreprocessor().fit(train)
+    assert (pre.roles_["date_create"], pre.reasons_["date_create"]) == ("drop", "times")
+    assert (pre.roles_["time_usec"], pre.reasons_["time_usec"]) == ("drop", "times")
+    # a week later, the same events give the same features
+    later = train.assign(date_create=train["date_create"] + 86400 * 30,
+                         time_usec=train["time_usec"] + 86400 * 30 * 1_000_000)
+    assert np.array_equal(pre.transform(later), pre.transform(train))
+    # a count or a latency under such names stays a feature
+    counts = train.assign(date_range=np.arange(300) % 7, latency_msec=np.arange(300) * 3.5)
+    kept = TabularPreprocessor().fit(counts)
+    assert kept.roles_["date_range"] == kept.roles_["latency_msec"] == "numeric"
