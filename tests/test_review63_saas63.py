@@ -37,3 +37,42 @@ def test_slack_and_workspace_epoch_times_are_times_not_amounts() -> None:
     counts = train.assign(date_range=np.arange(300) % 7, latency_msec=np.arange(300) * 3.5)
     kept = TabularPreprocessor().fit(counts)
     assert kept.roles_["date_range"] == kept.roles_["latency_msec"] == "numeric"
+
+
+def _ual_powershell_export(n: int, *, runspace: str, seed: int) -> pd.DataFrame:
+    """Search-UnifiedAuditLog | Export-Csv, as the CSV reader gives it."""
+    rng = np.random.default_rng(seed)
+    ops = rng.choice(["FileAccessed", "UserLoggedIn", "MailItemsAccessed"], n)
+    return pd.DataFrame({
+        "RunspaceId": runspace,
+        "RecordType": np.where(ops == "UserLoggedIn", "AzureActiveDirectoryStsLogon", "ExchangeItem"),
+        "CreationDate": [f"6/{1 + i % 9}/2024 {1 + i % 12}:0{i % 10}:00 PM" for i in range(n)],
+        "UserIds": rng.choice(["alice@acme.com", "bob@acme.com"], n),
+        "Operations": ops,
+        "AuditData": [f'{{"Id":"{seed}-{i}","Operation":"{op}"}}' for i, op in enumerate(ops)],
+        "ResultIndex": np.arange(1, n + 1),
+        "ResultCount": n,
+        "Identity": [f"{seed:04d}{i:04d}-aaaa-bbbb-cccc-dddddddddddd" for i in range(n)],
+        "IsValid": True,
+        "ObjectState": "Unchanged",
+    })
+
+
+def test_unified_audit_log_powershell_export_bookkeeping_is_no_feature() -> None:
+    # What was wrong: Search-UnifiedAuditLog | Export-Csv writes PowerShell's own columns beside
+    # each record: RunspaceId (a new GUID each session) was one-hot, ResultIndex (1, 2, 3 ... down
+    # the search) min-max scaled; the next export's every row was an unseen RunspaceId and its
+    # indexes new magnitudes: 34 of 103 ordinary records flagged (1 after: the planted rule).
+    train = _ual_powershell_export(300, runspace="d3b5c0c1-1111-2222-3333-444455556666", seed=1)
+    pre = TabularPreprocessor().fit(train)
+    for c in ("RunspaceId", "ResultIndex", "ResultCount", "Identity", "IsValid", "ObjectState"):
+        assert pre.roles_[c] == "drop", (c, pre.roles_[c], pre.reasons_[c])
+        assert pre.reasons_[c] == "Search-UnifiedAuditLog export's PowerShell bookkeeping"
+    assert pre.roles_["Operations"] == pre.roles_["UserIds"] == "categorical"
+    # the next session's export of the same events: the same features
+    later = _ual_powershell_export(300, runspace="0f9e8d7c-9999-8888-7777-666655554444", seed=1)
+    later["ResultIndex"] += 5000
+    assert np.array_equal(pre.transform(later), pre.transform(train))
+    # without AuditData, columns so named are read as any other's
+    alone = TabularPreprocessor().fit(train.drop(columns="AuditData"))
+    assert alone.roles_["RunspaceId"] == "categorical"

@@ -453,6 +453,15 @@ _SENTINEL_BOOKKEEPING = frozenset({"tenantid", "_billedsize", "_isbillable", "_s
                                    "_itemid", "mg", "managementgroupname", "sourcesystem"})
 
 
+#: the columns PowerShell adds to each record of ``Search-UnifiedAuditLog | Export-Csv`` (Microsoft
+#: 365's unified audit log; the record itself is its ``AuditData``), none a property of the event:
+#: the session's runspace (a new GUID each session: every record of the next export unseen), the
+#: result's place in the search's paging (``ResultIndex`` 1, 2, 3 ... grows with every longer
+#: search; ``ResultCount``), the record's id (``Identity``) and the object's state in the session
+_UAL_EXPORT_BOOKKEEPING = frozenset({"runspaceid", "resultindex", "resultcount", "identity",
+                                     "isvalid", "objectstate"})
+
+
 def _field_leaf(name: object) -> str:
     """The last part of a (flattened) field name, lowered: ``result._bkt`` -> ``_bkt``."""
     return str(name).rsplit(".", 1)[-1].strip().lower()
@@ -492,6 +501,9 @@ class TableTells:
         A field under ``_source.`` (an Elasticsearch or OpenSearch hit).
     sentinel
         A Microsoft Sentinel / Log Analytics export (two of :data:`_SENTINEL_TELLS`).
+    ual_export
+        Microsoft 365's unified audit log as ``Search-UnifiedAuditLog | Export-Csv`` writes it:
+        ``AuditData`` beside two of PowerShell's columns (:data:`_UAL_EXPORT_BOOKKEEPING`).
     objects
         The tells of each object of a nested table, by its path: the fields under one dotted
         prefix, read by their last parts (Wazuh's ``data.win.system.`` or ``data.osquery.``,
@@ -520,6 +532,7 @@ class TableTells:
     splunk_json: bool
     elastic: bool
     sentinel: bool
+    ual_export: bool
     objects: Mapping[str, TableTells] = field(default_factory=dict, compare=False, hash=False)
 
 
@@ -571,6 +584,7 @@ def _read_tells(columns: tuple[str, ...]) -> TableTells:
         splunk_json=any(c.startswith("result.") for c in raw),
         elastic=any(c.startswith("_source.") for c in raw),
         sentinel=len(_SENTINEL_TELLS & leaves) >= 2,
+        ual_export="auditdata" in names and len(_UAL_EXPORT_BOOKKEEPING & names) >= 2,
         objects={path: table_tells(last) for path, last in fields.items() if len(last) > 1})
 
 
@@ -636,7 +650,9 @@ def _export_bookkeeping(name: str, tells: TableTells) -> str:
     (:data:`_SPLUNK_ENVELOPE`) beside the ``result.`` fields; an Elasticsearch hit's metadata
     (:data:`_ELASTIC_HIT_META`) beside its ``_source.`` fields; a Microsoft Sentinel / Log
     Analytics record's workspace columns (:data:`_SENTINEL_BOOKKEEPING`) in a table that two of
-    them tell (:data:`_SENTINEL_TELLS`).
+    them tell (:data:`_SENTINEL_TELLS`); the columns PowerShell adds to each record of
+    ``Search-UnifiedAuditLog | Export-Csv`` (:data:`_UAL_EXPORT_BOOKKEEPING`) beside its
+    ``AuditData``.
 
     Examples
     --------
@@ -652,6 +668,11 @@ def _export_bookkeeping(name: str, tells: TableTells) -> str:
     'Log Analytics workspace bookkeeping'
     >>> _export_bookkeeping("SourceSystem", table_tells(["TimeGenerated", "SourceSystem", "Computer"]))
     ''
+    >>> ual = ["RunspaceId", "RecordType", "CreationDate", "AuditData", "ResultIndex", "ResultCount"]
+    >>> _export_bookkeeping("ResultIndex", table_tells(ual))
+    "Search-UnifiedAuditLog export's PowerShell bookkeeping"
+    >>> _export_bookkeeping("ResultIndex", table_tells(ual[4:]))  # (without AuditData)
+    ''
     """
     if name in _SPLUNK_ENVELOPE and tells.splunk_json:
         return "Splunk's JSON export envelope"
@@ -662,6 +683,8 @@ def _export_bookkeeping(name: str, tells: TableTells) -> str:
         return "Splunk's export bookkeeping"
     if leaf in _SENTINEL_BOOKKEEPING and tells.sentinel:
         return "Log Analytics workspace bookkeeping"
+    if tells.ual_export and _norm(name) in _UAL_EXPORT_BOOKKEEPING:
+        return "Search-UnifiedAuditLog export's PowerShell bookkeeping"
     return ""
 
 
