@@ -76,3 +76,23 @@ def test_unified_audit_log_powershell_export_bookkeeping_is_no_feature() -> None
     # without AuditData, columns so named are read as any other's
     alone = TabularPreprocessor().fit(train.drop(columns="AuditData"))
     assert alone.roles_["RunspaceId"] == "categorical"
+
+
+def test_workspace_activity_unique_qualifier_is_an_identifier() -> None:
+    # What was wrong: a Google Workspace Reports API activity's id.uniqueQualifier (a random signed
+    # 64-bit number written as text, new with each activity) was min-max scaled as 'numbers stored
+    # as text': a row's score and its explanation moved with a random id.
+    rng = np.random.default_rng(5)
+    n = 200
+    activities = pd.DataFrame({
+        "id.time": pd.date_range("2024-06-01 08:00", periods=n, freq="3min").strftime(
+            "%Y-%m-%dT%H:%M:%S.000Z"),
+        "id.uniqueQualifier": [str(v) for v in rng.integers(-2**63, 2**63 - 1, n, dtype=np.int64)],
+        "id.applicationName": "drive",
+        "actor.email": rng.choice(["alice@acme.com", "bob@acme.com"], n),
+        "ipAddress": rng.choice(["203.0.113.10", "203.0.113.11"], n),
+    })
+    pre = TabularPreprocessor().fit(activities)
+    assert pre.roles_["id.uniqueQualifier"] == "drop", pre.reasons_["id.uniqueQualifier"]
+    other = activities.assign(**{"id.uniqueQualifier": activities["id.uniqueQualifier"][::-1].to_numpy()})
+    assert np.array_equal(pre.transform(other), pre.transform(activities))

@@ -65,7 +65,10 @@ _ID_NAMES = {"id", "flowid", "uid", "timestamp", "ts", "time", "stime", "ltime",
              # involvedObject.resourceVersion: kubectl get events -o json, a watch's lines, a
              # shipper's kubernetes metadata): etcd's revision as digits, rising with every write
              # in the cluster, so each later day's would lie past the training range
-             "resourceversion"}
+             "resourceversion",
+             # Google Workspace's Reports API activity id (id.uniqueQualifier, with id.time):
+             # a random signed 64-bit number as text, new with each activity, no magnitude
+             "uniquequalifier"}
 _IP_NAMES = {"ip", "srcip", "dstip", "destip", "sourceip", "destinationip", "idorigh", "idresph",
              "saddr", "daddr", "srcaddr", "dstaddr", "clientip", "serverip", "ipsrc", "ipdst"}
 _PORT_NAMES = {"port", "sport", "dport", "dsport", "srcport", "dstport", "destport", "sourceport",
