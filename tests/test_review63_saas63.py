@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import pytest
 
+from hourglass.cli import app
 from hourglass.features.tabular import TabularPreprocessor
 
 
@@ -96,3 +101,47 @@ def test_workspace_activity_unique_qualifier_is_an_identifier() -> None:
     assert pre.roles_["id.uniqueQualifier"] == "drop", pre.reasons_["id.uniqueQualifier"]
     other = activities.assign(**{"id.uniqueQualifier": activities["id.uniqueQualifier"][::-1].to_numpy()})
     assert np.array_equal(pre.transform(other), pre.transform(activities))
+
+
+def test_saas_api_pages_are_refused_with_their_recipe(tmp_path: Path) -> None:
+    # What was wrong: a Google Workspace Reports API page ({"kind": ..., "items": [...],
+    # "nextPageToken": ...}) or a Slack audit logs API page ({"entries": [...], "response_metadata":
+    # ...}) saved whole read as ONE row of its envelope: train said "AutoEncoder: 1 training row",
+    # score "column(s) the model needs are missing ...; the data has kind, etag, items,
+    # nextPageToken", stream likewise, none saying why.
+    from hourglass.errors import InputError
+    from hourglass.ingest import read_table
+    from tests._cli import runner, small_labelled_model
+
+    activities = [{"kind": "admin#reports#activity", "id": {"time": f"2024-06-01T08:00:{i:02d}.000Z",
+                                                            "uniqueQualifier": str(-i * 977)},
+                   "actor": {"email": "alice@acme.com"}, "ipAddress": "203.0.113.10",
+                   "events": [{"type": "access", "name": "download"}]} for i in range(30)]
+    google = {"kind": "admin#reports#activities", "etag": '"x/y"', "items": activities,
+              "nextPageToken": "A:1717228800000:123"}
+    slack = {"entries": [{"id": str(i), "date_create": 1717228800 + i, "action": "user_login",
+                          "actor": {"user": {"name": "alice"}}} for i in range(30)],
+             "response_metadata": {"next_cursor": ""}}
+    made = small_labelled_model(tmp_path)
+    for page, key, what in ((google, "items", "a Google Workspace Reports API page"),
+                            (slack, "entries", "a Slack audit logs API page")):
+        compact, pretty = tmp_path / f"{key}.json", tmp_path / f"{key}_pretty.json"
+        compact.write_text(json.dumps(page) + "\n")
+        pretty.write_text(json.dumps(page, indent=2) + "\n")
+        for path in (compact, pretty):
+            for skip in ("error", "skip"):
+                with pytest.raises(InputError) as err:
+                    read_table(path, on_bad_rows=skip)
+                said = str(err.value)
+                assert said.startswith(f"{path}: line 1: {what}"), said
+                assert said.endswith(f"write its events one a line (jq -c '.{key}[]')"), said
+        lines = tmp_path / f"{key}.jsonl"  # what the recipe writes reads as the events
+        lines.write_text("".join(json.dumps(e) + "\n" for e in page[key]))
+        assert len(read_table(lines)) == 30
+        res = runner.invoke(app, ["stream", str(made["model"])], input=json.dumps(page) + "\n")
+        assert res.exit_code == 2 and f"<stdin>: line 1: {what}" in res.stderr, res.stderr
+        assert "Traceback" not in res.stderr and res.stdout == ""
+    # an event that merely has such fields is an event
+    order = tmp_path / "order.jsonl"
+    order.write_text(json.dumps({"kind": "order", "items": [{"sku": 1}], "user": "a"}) + "\n")
+    assert len(read_table(order)) == 1

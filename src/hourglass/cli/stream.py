@@ -455,6 +455,8 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
     completed."""
     from hourglass.ingest.cef import JSON_LINE_HINT, _utf8, json_line, record_noun
     from hourglass.ingest.tables import (
+        api_page,
+        api_page_refusal,
         flat_record,
         kube_list,
         kube_list_refusal,
@@ -572,6 +574,9 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
         elif (problem is None and parse is None and expand is None and isinstance(row, dict)
                 and "items" in row and kube_list(row, row["items"])):
             problem, document, advice = kube_list_refusal(), True, ""  # (likewise, kubectl's)
+        elif (problem is None and parse is None and expand is None and isinstance(row, dict)
+                and ("items" in row or "entries" in row) and (page_key := api_page(row)) is not None):
+            problem, document, advice = api_page_refusal(page_key), True, ""  # (a SaaS API's page)
         if problem is None:
             if events is not None:
                 completed(events.add(row, number))

@@ -778,6 +778,57 @@ def kube_list_refusal() -> str:
             f"({KUBE_LIST_JQ}), or watch them as lines (kubectl get ... --watch -o json | jq -c .)")
 
 
+#: the pages of SaaS audit-log APIs, as a script saves a response whole: the key of each that holds
+#: its events, what it is, and every key of its envelope (Google Workspace's Reports API
+#: ``activities.list``, ``{"kind": "admin#reports#activities", "etag": ..., "items": [...],
+#: "nextPageToken": ...}``; Slack's audit logs API, ``{"entries": [...], "response_metadata":
+#: {"next_cursor": ...}}``)
+_API_PAGES = {
+    "items": ("Google Workspace Reports API page (activities.list: its activities under items)",
+              frozenset({"kind", "etag", "items", "nextPageToken"})),
+    "entries": ("Slack audit logs API page (its events under entries)",
+                frozenset({"entries", "response_metadata", "ok"})),
+}
+
+
+def api_page(obj: Mapping[str, Any] | Iterable[object]) -> str | None:
+    """The key that holds the events of a SaaS audit-log API's page (:data:`_API_PAGES`) that
+    ``obj`` is (a parsed object, or the top-level keys of one whose values are not known), else
+    ``None``: read as a row, the whole page was one row of its envelope (``kind``, ``etag``,
+    ``items``), which no model trains on or scores.
+
+    Examples
+    --------
+    >>> api_page({"kind": "admin#reports#activities", "items": [{"id": {}}], "nextPageToken": "A"})
+    'items'
+    >>> api_page({"entries", "response_metadata"}), api_page({"entries": "3", "response_metadata": {}})
+    ('entries', None)
+    >>> api_page({"kind": "order", "items": [1], "user": "a"}), api_page({"items": []}), api_page({"entries"})
+    (None, None, 'entries')
+    """
+    keys = set(obj)
+    for key, (_, envelope) in _API_PAGES.items():
+        # (Slack's entries alone: a pretty-printed page's head, cut inside them, names no other)
+        if key in keys and (len(keys) > 1 or key == "entries") and keys <= envelope:
+            if isinstance(obj, Mapping) and not isinstance(obj[key], list):
+                return None
+            return key
+    return None
+
+
+def api_page_refusal(key: str) -> str:
+    """Why a SaaS audit-log API's page (:func:`api_page`, its events under ``key``) is refused
+    as JSON lines, and the recipe.
+
+    Examples
+    --------
+    >>> api_page_refusal("entries")[-20:]
+    "(jq -c '.entries[]')"
+    """
+    return (f"a {_API_PAGES[key][0]}, not one event a line; write its events one a line "
+            f"(jq -c '.{key}[]')")
+
+
 def no_lone_surrogates(value: Any) -> Any:
     """``value`` (parsed JSON, changed in place) with each string that holds a lone surrogate
     (JSON's ``\\ud83d`` without its pair: a user agent cut inside an emoji; Python's parser
@@ -2979,6 +3030,8 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                         raise InputError(f"{path}: line {lineno}: {splunk_results_refusal()}") from None
                     if jq == "jq -c ." and kube_list(head_keys):  # (likewise, kubectl's)
                         raise InputError(f"{path}: line {lineno}: {kube_list_refusal()}") from None
+                    if jq == "jq -c ." and (key := api_page(head_keys)) is not None:  # (likewise)
+                        raise InputError(f"{path}: line {lineno}: {api_page_refusal(key)}") from None
                     raise InputError(f"{path}: line {lineno}: {pretty_json_refusal(jq)}") from None
                 first = False
                 if on_bad_rows == "skip":
@@ -3009,6 +3062,10 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
             if (page is None and event is None and isinstance(obj, dict) and "items" in obj
                     and kube_list(obj, obj["items"])):  # (likewise: every object in one line)
                 raise InputError(f"{path}: line {lineno}: {kube_list_refusal()}")
+            if (page is None and event is None and isinstance(obj, dict)
+                    and ("items" in obj or "entries" in obj)
+                    and (key := api_page(obj)) is not None):  # (likewise: a SaaS API's page)
+                raise InputError(f"{path}: line {lineno}: {api_page_refusal(key)}")
             if page is None and event is None and isinstance(obj, dict) and "preview" in obj:
                 if "results" in obj and splunk_results(obj, obj["results"]):  # (likewise: skip too)
                     raise InputError(f"{path}: line {lineno}: {splunk_results_refusal()}")
