@@ -145,3 +145,40 @@ def test_saas_api_pages_are_refused_with_their_recipe(tmp_path: Path) -> None:
     order = tmp_path / "order.jsonl"
     order.write_text(json.dumps({"kind": "order", "items": [{"sku": 1}], "user": "a"}) + "\n")
     assert len(read_table(order)) == 1
+
+
+def _github_audit(n: int, seed: int) -> pd.DataFrame:
+    """GitHub's organisation audit log (REST API or streaming) as the JSON-lines reader flattens it."""
+    rng = np.random.default_rng(seed)
+    actors = rng.integers(0, 4, n)
+    return pd.DataFrame({
+        "@timestamp": 1717200000000 + np.sort(rng.integers(0, 86400000 * 7, n)),
+        "_document_id": [f"xJJFlFOhQ6b-{seed}-{i}" for i in range(n)],
+        "action": rng.choice(["git.clone", "git.push", "pull_request.create"], n),
+        "actor": np.array(["alice", "bob", "carol", "dave"])[actors],
+        "actor_id": 583231 + actors * 17,
+        "org_id": 9919,
+        "repo_id": rng.choice([101234567, 101234999, 205550001], n),
+        "actor_location.country_code": "US",
+    })
+
+
+def test_github_audit_log_ids_are_names_not_magnitudes() -> None:
+    # What was wrong: a GitHub audit log's actor_id, repo_id, org_id ... (an account's or a
+    # repository's number) were min-max scaled: a new account's clones scored 1.8e5 on its id's
+    # size alone ('actor_id=9999 (81%)'), and an account or repository with an id near a known
+    # one's passed as normal; they are categories now (unseen ids alike, whatever their size).
+    train = _github_audit(300, 1)
+    pre = TabularPreprocessor().fit(train)
+    for c in ("actor_id", "repo_id", "org_id"):
+        assert pre.roles_[c] == "categorical", (c, pre.roles_[c], pre.reasons_[c])
+    new_near = train.assign(actor_id=583232)  # one off a known id
+    new_far = train.assign(actor_id=98765432)  # far past
+    assert np.array_equal(pre.transform(new_near), pre.transform(new_far))
+    assert not np.array_equal(pre.transform(new_near), pre.transform(train))
+    # a near-unique id (a workflow run's) is dropped, as an identifier
+    runs = TabularPreprocessor().fit(train.assign(workflow_run_id=np.arange(300) + 10**9))
+    assert runs.roles_["workflow_run_id"] == "drop"
+    # without GitHub's document id, a table's ids are read as before
+    plain = TabularPreprocessor().fit(train.drop(columns="_document_id"))
+    assert plain.roles_["actor_id"] == "numeric"

@@ -465,6 +465,43 @@ _UAL_EXPORT_BOOKKEEPING = frozenset({"runspaceid", "resultindex", "resultcount",
                                      "isvalid", "objectstate"})
 
 
+#: the fields that tell a GitHub audit log (the REST API's ``/orgs/{org}/audit-log`` and
+#: ``/enterprises/{enterprise}/audit-log``, the UI's CSV and JSON exports, audit log streaming):
+#: its document id beside the action, as GitHub names them
+_GITHUB_AUDIT_TELLS = frozenset({"documentid", "action"})
+
+
+def _github_id(name: str, s: pd.Series, tells: TableTells, max_categories: int) -> tuple[str, str] | None:
+    """The role of column ``name`` (values ``s``) where it is an id of a GitHub audit log
+    (``actor_id``, ``user_id``, ``repo_id``, ``org_id``, ``business_id``, ``token_id`` ...:
+    whole numbers under a name whose last word is ``id``, in a table :attr:`TableTells.github`
+    tells): an account's, repository's or token's name as a number, no magnitude (a new
+    account's id, 9999, is no more anomalous than 1004 for its size); a category (hashed when
+    many), or dropped where near-unique (a hook's or a workflow run's). Else ``None``.
+
+    Examples
+    --------
+    >>> tells = table_tells(["@timestamp", "_document_id", "action", "actor", "actor_id"])
+    >>> _github_id("actor_id", pd.Series([1001, 1002, 1001]), tells, 50)
+    ('categorical', "GitHub audit log's id (an account, repository, organisation or token)")
+    >>> _github_id("actor_id", pd.Series([1001, 1002]), table_tells(["action", "actor_id"]), 50) is None
+    True
+    >>> _github_id("workflow_run_id", pd.Series(range(100)), tells, 50)
+    ('drop', "GitHub audit log's id, near-unique (100 distinct of 100)")
+    """
+    if not tells.github or _last_word(name) != "id":
+        return None
+    numbers = s if pd.api.types.is_numeric_dtype(s) else pd.to_numeric(s, errors="coerce")
+    v = _whole_numbers(numbers)
+    if v is None or numbers.notna().sum() != s.notna().sum():
+        return None
+    n_unique = len(np.unique(v))
+    if near_unique(n_unique, len(v)):
+        return "drop", f"GitHub audit log's id, near-unique ({n_unique} distinct of {len(v)})"
+    return _code_role("GitHub audit log's id (an account, repository, organisation or token)",
+                      numbers, max_categories)
+
+
 def _field_leaf(name: object) -> str:
     """The last part of a (flattened) field name, lowered: ``result._bkt`` -> ``_bkt``."""
     return str(name).rsplit(".", 1)[-1].strip().lower()
@@ -504,6 +541,8 @@ class TableTells:
         A field under ``_source.`` (an Elasticsearch or OpenSearch hit).
     sentinel
         A Microsoft Sentinel / Log Analytics export (two of :data:`_SENTINEL_TELLS`).
+    github
+        A GitHub audit log (:data:`_GITHUB_AUDIT_TELLS`: ``_document_id`` beside ``action``).
     ual_export
         Microsoft 365's unified audit log as ``Search-UnifiedAuditLog | Export-Csv`` writes it:
         ``AuditData`` beside two of PowerShell's columns (:data:`_UAL_EXPORT_BOOKKEEPING`).
@@ -535,6 +574,7 @@ class TableTells:
     splunk_json: bool
     elastic: bool
     sentinel: bool
+    github: bool
     ual_export: bool
     objects: Mapping[str, TableTells] = field(default_factory=dict, compare=False, hash=False)
 
@@ -587,6 +627,7 @@ def _read_tells(columns: tuple[str, ...]) -> TableTells:
         splunk_json=any(c.startswith("result.") for c in raw),
         elastic=any(c.startswith("_source.") for c in raw),
         sentinel=len(_SENTINEL_TELLS & leaves) >= 2,
+        github=_GITHUB_AUDIT_TELLS <= names,
         ual_export="auditdata" in names and len(_UAL_EXPORT_BOOKKEEPING & names) >= 2,
         objects={path: table_tells(last) for path, last in fields.items() if len(last) > 1})
 
@@ -1123,6 +1164,9 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
     bookkeeping = _export_bookkeeping(name, tells)
     if bookkeeping:
         return "drop", bookkeeping
+    github = _github_id(name, s, tells, max_categories) if tells.github else None
+    if github is not None:
+        return github
     if pd.api.types.is_datetime64_any_dtype(s) or isinstance(s.dtype, pd.DatetimeTZDtype):
         return "drop", "timestamp values"
     if key in _IP_NAMES or leaf in _IP_NAMES:
