@@ -182,3 +182,30 @@ def test_github_audit_log_ids_are_names_not_magnitudes() -> None:
     # without GitHub's document id, a table's ids are read as before
     plain = TabularPreprocessor().fit(train.drop(columns="_document_id"))
     assert plain.roles_["actor_id"] == "numeric"
+
+
+def test_unified_audit_log_auditdata_names_its_own_recipe(tmp_path: Path) -> None:
+    # What was wrong: Microsoft 365's unified audit log exported from the Purview portal (or by
+    # Search-UnifiedAuditLog) holds each record as JSON text in AuditData; the warning that it was
+    # dropped as one text value told the user to run KQL's 'evaluate bag_unpack(AuditData)', a
+    # Sentinel query no such export comes from, and named no way to read its ClientIP, Workload ...
+    from tests._cli import runner
+
+    rows = ["RecordId,CreationDate,RecordType,Operation,UserId,AuditData"]
+    for i in range(60):
+        record = json.dumps({"CreationTime": f"2024-06-01T08:{i:02d}:00", "Id": f"id-{i}",
+                             "Operation": "FileAccessed", "RecordType": 6, "Workload": "SharePoint",
+                             "ClientIP": f"203.0.113.{i % 5}", "UserId": "alice@acme.com"},
+                            separators=(",", ":"))
+        rows.append(f'id-{i},2024-06-01T08:{i:02d}:00.0000000Z,SharePointFileOperation,FileAccessed,'
+                    f'alice@acme.com,"{record.replace(chr(34), chr(34) * 2)}"')
+    export = tmp_path / "purview.csv"
+    export.write_text("\n".join(rows) + "\n", encoding="utf-8-sig")
+    res = runner.invoke(app, ["inspect", str(export)])
+    assert res.exit_code == 0, res.stderr
+    said = " ".join(res.stderr.split())
+    assert "column 'AuditData' holds JSON objects as text" in said, said
+    assert "Microsoft 365 unified audit log record" in said
+    assert ("(PowerShell: Import-Csv FILE.csv | ForEach-Object AuditData | Set-Content -Encoding "
+            "utf8 FILE.jsonl)") in said
+    assert "bag_unpack" not in said

@@ -1705,6 +1705,8 @@ def separated_warning(name: object, s: pd.Series, role: str, why: str) -> str | 
     "column 'bytes' holds numbers with separators (e.g. '1,5'), "
     >>> separated_warning("bytes", pd.Series(["1,5", "2,25"]), "numeric", "given") is None
     True
+    >>> separated_warning("AuditData", pd.Series(['{"Operation":"Send"}']), "drop", "near-unique text")[-65:]
+    'ForEach-Object AuditData | Set-Content -Encoding utf8 FILE.jsonl)'
     """
     if role == "numeric":
         return None
@@ -1735,6 +1737,15 @@ def separated_warning(name: object, s: pd.Series, role: str, why: str) -> str | 
                 f"no number (role {role}: {why}); export one value a cell (SPL: | mvexpand {field}, "
                 f"or | eval {field}=mvindex({field}, 0)) to use them as numbers")
     example = json_object_text(s)
+    if example is not None and _norm(str(name)) == "auditdata":  # Microsoft 365's unified audit log
+        # (the Purview portal's export, Search-UnifiedAuditLog | Export-Csv): each row's record
+        # is its AuditData, whose fields (Operation, ClientIP, Workload ...) are JSON lines' own
+        return (f"column {str(name)!r} holds JSON objects as text (e.g. {example!r}), each row's "
+                f"Microsoft 365 unified audit log record as the Purview portal's export and "
+                f"Search-UnifiedAuditLog write it: read as one text value (role {role}: {why}), not "
+                f"as its fields (ClientIP, Workload, ResultStatus ...); write the records one a line "
+                f"and read those, JSON lines (PowerShell: Import-Csv FILE.csv | ForEach-Object "
+                f"{name} | Set-Content -Encoding utf8 FILE.jsonl)")
     if example is not None:  # a SIEM's dynamic column in a CSV export: one value, never its fields
         return (f"column {str(name)!r} holds JSON objects as text (e.g. {example!r}), as a Log "
                 f"Analytics (Sentinel) export writes a dynamic column: read as one text value "
