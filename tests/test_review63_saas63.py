@@ -209,3 +209,18 @@ def test_unified_audit_log_auditdata_names_its_own_recipe(tmp_path: Path) -> Non
     assert ("(PowerShell: Import-Csv FILE.csv | ForEach-Object AuditData | Set-Content -Encoding "
             "utf8 FILE.jsonl)") in said
     assert "bag_unpack" not in said
+
+
+def test_ecs_source_ip_of_an_address_written_with_its_port() -> None:
+    # What was wrong: Microsoft 365's unified audit log writes an Exchange client as ClientIP
+    # '203.0.113.10:51234' (IPv6 as '[2001:db8::1]:443'); the features read its address, but an
+    # ECS alert left source.ip out (no valid address), so a SIEM saw no client of the alert.
+    from hourglass.serve.ecs import AlertRule, frame_alerts
+
+    result = pd.DataFrame({"row": [0, 1, 2], "score": [5.0, 5.0, 5.0], "flag": [1, 1, 1],
+                           "calibrated": [0.999] * 3, "severity": ["critical"] * 3})
+    kept = pd.DataFrame({"ClientIP": ["185.220.101.5:51234", "[2a0b:f4c2::5]:443", "10.0.0.7"],
+                         "UserId": ["dave@acme.com"] * 3})
+    docs = frame_alerts(result, AlertRule("autoencoder", "ab"), fields=kept)
+    assert [d["source"]["ip"] for d in docs] == ["185.220.101.5", "2a0b:f4c2::5", "10.0.0.7"]
+    assert docs[0]["related"]["ip"] == ["185.220.101.5"]

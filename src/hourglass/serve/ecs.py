@@ -61,7 +61,7 @@ from pathlib import Path
 from typing import Any
 
 from hourglass.errors import InputError
-from hourglass.features.roles import unpadded_ipv4
+from hourglass.features.roles import unpadded_ipv4, without_port
 from hourglass.ingest.evtx import WINDOWS_FORMS
 
 __all__ = ["ECS_FIELDS", "ECS_VERSION", "SEVERITY_NUMBERS", "AlertRule", "UnreadTime", "column_values",
@@ -582,8 +582,10 @@ def _ecs_value(target: str, value: Any) -> Any:
         # one (user.name "['alice', 'bob']", in related.user too)
         return None
     if target.endswith(".ip"):
-        # '010.001.002.003': 10.1.2.3, as the features read it, not an invalid address left out
-        text = unpadded_ipv4(str(value).strip())
+        # '010.001.002.003': 10.1.2.3, as the features read it, not an invalid address left out;
+        # an address with its port (Microsoft 365's ClientIP, 203.0.113.10:51234 or
+        # [2001:db8::1]:443; Azure's CallerIpAddress) is that address, as the features read it
+        text = unpadded_ipv4(without_port(str(value).strip()))
         try:
             address = ipaddress.ip_address(text)
         except ValueError:
