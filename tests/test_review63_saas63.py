@@ -224,3 +224,27 @@ def test_ecs_source_ip_of_an_address_written_with_its_port() -> None:
     docs = frame_alerts(result, AlertRule("autoencoder", "ab"), fields=kept)
     assert [d["source"]["ip"] for d in docs] == ["185.220.101.5", "2a0b:f4c2::5", "10.0.0.7"]
     assert docs[0]["related"]["ip"] == ["185.220.101.5"]
+
+
+def test_github_audit_log_ecs_alert_names_the_actor_not_the_member_added() -> None:
+    # What was wrong: an ECS alert of a GitHub audit log's 'org.add_member' (mallory adding
+    # mallory2) said user.name "mallory2", the account acted on, and left the actor, actor_ip,
+    # action and user_agent under hourglass.fields: a SIEM rule on user.name blamed the new member.
+    from hourglass.serve.ecs import AlertRule, frame_alerts
+
+    result = pd.DataFrame({"row": [0], "score": [5.0], "flag": [1], "calibrated": [0.999],
+                           "severity": ["critical"]})
+    kept = pd.DataFrame({"actor": ["mallory"], "user": ["mallory2"], "actor_ip": ["185.220.101.5"],
+                         "action": ["org.add_member"], "user_agent": ["Mozilla/5.0"],
+                         "actor_location.country_code": ["RU"]})
+    rule = AlertRule("autoencoder", "ab", input_fields=("_document_id", "action", "actor", "user"))
+    doc = frame_alerts(result, rule, fields=kept)[0]
+    assert doc["user"] == {"name": "mallory", "target": {"name": "mallory2"}}
+    assert doc["source"] == {"ip": "185.220.101.5", "geo": {"country_iso_code": "RU"}}
+    assert doc["event"]["action"] == "org.add_member"
+    assert doc["user_agent"] == {"original": "Mozilla/5.0"}
+    assert "fields" not in doc["hourglass"]
+    # another table's 'user' is its user, as before
+    other = frame_alerts(result, AlertRule("autoencoder", "ab", input_fields=("user", "action")),
+                         fields=kept[["user"]])[0]
+    assert other["user"] == {"name": "mallory2"}

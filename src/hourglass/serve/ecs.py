@@ -277,9 +277,23 @@ def _audit_missing(value: Any) -> bool:
     return str(value).strip() in _AUDIT_MISSING
 
 
+#: a GitHub audit log's record (REST API, exports, streaming), told by its document id beside its
+#: action among a record's fields or the model's input: who acted (``actor``, from ``actor_ip``,
+#: with ``user_agent``, in ``actor_location.country_code``), what they did (``action``:
+#: ``org.add_member``, ``repo.download_zip``), and the account acted on (``user``: the member
+#: added or removed, no actor), as Elastic's GitHub integration maps them
+_GITHUB_TELLS = frozenset({"_document_id", "action"})
+_GITHUB_TARGETS = {"actor": "user.name", "user": "user.target.name", "actor_ip": "source.ip",
+                   "action": "event.action", "user_agent": "user_agent.original",
+                   "actor_location.country_code": "source.geo.country_iso_code"}
+
+
 def _field_target(key: Any, fields: Mapping[str, Any], fmt: str | None, record: bool = True,
                   known: Collection[str] = ()) -> str | None:
-    """:func:`ecs_target` of ``key`` among the record's ``fields``: an audit record's ``uid`` and
+    """:func:`ecs_target` of ``key`` among the record's ``fields``: a GitHub audit log's ``actor``,
+    ``actor_ip``, ``action``, ``user_agent`` and ``user`` (the account acted on:
+    ``user.target.name``) where the record or the model's input (``known``) has its
+    ``_document_id`` and ``action`` (:data:`_GITHUB_TARGETS`); an audit record's ``uid`` and
     ``UID`` go to ``process.user.*`` where it has an ``acct``; a Windows event's ``host`` (the
     machine that forwarded it: Logstash's sender, a Windows Event Collector), or a Winlogbeat
     document's ``host.name`` (the machine Winlogbeat ran on), goes to ``observer.hostname`` where
@@ -297,6 +311,8 @@ def _field_target(key: Any, fields: Mapping[str, Any], fmt: str | None, record: 
     address of the machine it describes, ``host.ip``, as Elastic's Zeek integration maps it."""
     if fmt == "auditd" and key in _AUDIT_PROCESS_USER and _ecs_field("acct", fields.get("acct"), fmt):
         return _AUDIT_PROCESS_USER[key]
+    if str(key) in _GITHUB_TARGETS and _GITHUB_TELLS <= {*map(str, fields), *known}:
+        return _GITHUB_TARGETS[str(key)]  # a GitHub audit log's actor, and the account acted on
     if str(key) in _SYSMON_HASHES and fmt in (*WINDOWS_FORMS, "winlogbeat"):
         # Sysmon's 'SHA256=...,MD5=...': the new process's in a process creation (event 1), else
         # the file's (a driver or image loaded, a file created or deleted), as Winlogbeat maps it
