@@ -248,3 +248,22 @@ def test_github_audit_log_ecs_alert_names_the_actor_not_the_member_added() -> No
     other = frame_alerts(result, AlertRule("autoencoder", "ab", input_fields=("user", "action")),
                          fields=kept[["user"]])[0]
     assert other["user"] == {"name": "mallory2"}
+
+
+def test_unified_audit_log_sign_in_error_number_is_a_code() -> None:
+    # What was wrong: a Microsoft 365 unified audit log sign-in's ErrorNumber ("0" done, "50126" a
+    # wrong password, "50074" MFA asked: Entra's AADSTS codes, written as text) was min-max scaled
+    # as 'numbers stored as text': 50074 lay beside 50126, and a code never seen (50053, a locked
+    # account) between them read as an ordinary failure.
+    rng = np.random.default_rng(7)
+    n = 300
+    signins = pd.DataFrame({
+        "Operation": rng.choice(["UserLoggedIn", "UserLoginFailed"], n),
+        "UserId": rng.choice(["alice@acme.com", "bob@acme.com"], n),
+        "ErrorNumber": rng.choice(["0", "50126", "50074"], n),
+    })
+    pre = TabularPreprocessor().fit(signins)
+    assert pre.roles_["ErrorNumber"] == "categorical", pre.reasons_["ErrorNumber"]
+    locked = signins.assign(ErrorNumber="50053")
+    other = signins.assign(ErrorNumber="90000")
+    assert np.array_equal(pre.transform(locked), pre.transform(other))  # both unseen codes

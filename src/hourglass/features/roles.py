@@ -143,7 +143,11 @@ _CODE_NAMES = {"eventid", "family", "ifoperstatus", "ifadminstatus", "qclass", "
                # a firewall's rule or policy by its number: Check Point's 'Rule' (a SmartConsole
                # CSV export), pfSense's and OPNsense's rule number, FortiGate's policyid in a
                # FortiAnalyzer or SIEM CSV export (rule 5 is no neighbour of rule 6)
-               "rule", "rulenumber", "rulenum", "policyid", "policynumber"}
+               "rule", "rulenumber", "rulenum", "policyid", "policynumber",
+               # an error's number: Microsoft 365's unified audit log's sign-in ErrorNumber (Entra's
+               # AADSTS codes as text: "0" done, "50126" a wrong password, "50074" MFA asked, no
+               # neighbour of 50126), and an error code so named elsewhere
+               "errornumber"}
 #: columns of PowerShell's ``Get-WinEvent | Export-Csv`` (an ``EventLogRecord``), whose event id
 #: is named ``Id``: two of them beside ``Id`` tell such an export from a table of row ids
 _WINEVENT_COLUMNS = {"providername", "logname", "recordid", "timecreated", "leveldisplayname",
