@@ -75,7 +75,9 @@ _PORT_NAMES = {"port", "sport", "dport", "dsport", "srcport", "dstport", "destpo
                "destinationport", "idorigp", "idrespp", "srcpt", "dstpt", "spt", "dpt",
                # NetFlow v9 / nProbe (the NF-* flow datasets), IPFIX, and firewalls' NAT ports
                "l4srcport", "l4dstport", "sourcetransportport", "destinationtransportport",
-               "natsport", "natdport", "natsourceport", "natdestinationport"}
+               "natsport", "natdport", "natsourceport", "natdestinationport",
+               # pmacct's print and Kafka plugins (port_src, port_dst)
+               "portsrc", "portdst"}
 #: IP protocol numbers (6 TCP, 17 UDP, 1 ICMP) are codes, not magnitudes, as every flow format's
 #: roles have them (VPC flow logs' protocol, CIC-IDS's Protocol, NetFlow v9's PROTOCOL)
 _PROTOCOL_NAMES = {"proto", "protocol", "ipproto", "ipprotocol", "protocolidentifier", "protocolnumber"}
@@ -391,7 +393,33 @@ def _sonicwall(columns: Iterable[object]) -> bool:
 #: Analytics' ``AutonomousSystemNumber``, Okta's ``securityContext.asNumber``, ECS
 #: ``source.as.number``): a network's name, no magnitude (AS 8076 is no neighbour of 8075)
 _AS_NUMBER_NAMES = {"asn", "asnumber", "autonomoussystemnumber", "srcasn", "dstasn", "sourceasn",
-                    "destinationasn", "clientasn"}
+                    "destinationasn", "clientasn",
+                    # a router's flow export: NetFlow v9's SRC_AS/DST_AS, IPFIX's
+                    # bgpSourceAsNumber, pmacct's as_src/as_dst and peer_as_src/peer_as_dst
+                    "srcas", "dstas", "bgpsourceasnumber", "bgpdestinationasnumber", "assrc",
+                    "asdst", "peerassrc", "peerasdst"}
+
+
+#: the short names of nfdump's ``-o csv`` output (``ts,te,td,sa,da,sp,dp,pr,flg,...``), told by
+#: all four of its addresses and ports, and of SiLK's ``rwcut`` (``sIP|dIP|sPort|dPort|pro|...``),
+#: told by ``sIP`` and ``dIP`` beside ``sPort`` and ``dPort``; no other table's names
+_NFDUMP_TELLS = frozenset({"sa", "da", "sp", "dp"})
+_SILK_TELLS = frozenset({"sip", "dip", "sport", "dport"})
+#: nfdump's ports (``sp``, ``dp``: a port scan is a run of new ports, no larger number)
+_FLOW_TOOL_PORTS = {"nfdump": frozenset({"sp", "dp"}), "SiLK": frozenset()}
+#: their columns of codes, no magnitudes: the IP protocol (nfdump's ``pr`` is a number where it
+#: knows no name; SiLK's ``pro`` always one), the router's SNMP interface indexes, AS numbers,
+#: ToS bytes, prefix masks, VLAN ids, forwarding status, direction, exporter id, ICMP type and
+#: code, and SiLK's application label (the port of the protocol it recognised)
+_FLOW_TOOL_CODES = {
+    "nfdump": {"pr": "protocol number", "in": "interface index", "out": "interface index",
+               "sas": "autonomous system number", "das": "autonomous system number",
+               "stos": "ToS byte", "dtos": "ToS byte", "smk": "prefix mask", "dmk": "prefix mask",
+               "svln": "VLAN id", "dvln": "VLAN id", "fwd": "forwarding status",
+               "dir": "flow direction", "exid": "exporter id"},
+    "SiLK": {"pro": "protocol number", "in": "interface index", "out": "interface index",
+             "ity": "ICMP type", "ico": "ICMP code", "appli": "application label"},
+}
 
 
 def _as_numbers(name: str, key: str, leaf: str, s: pd.Series) -> bool:
@@ -555,6 +583,9 @@ class TableTells:
         prefix, read by their last parts (Wazuh's ``data.win.system.`` or ``data.osquery.``,
         Filebeat's ``osquery.result.``, each line of Splunk's JSON export under ``result.``), a
         product's own fields however deep a shipper or SIEM puts them.
+    flow_tool
+        ``"nfdump"`` or ``"SiLK"``: the flow tool whose short column names the table has
+        (:data:`_NFDUMP_TELLS`, :data:`_SILK_TELLS`), else ``""``.
 
     Examples
     --------
@@ -581,6 +612,7 @@ class TableTells:
     github: bool
     ual_export: bool
     objects: Mapping[str, TableTells] = field(default_factory=dict, compare=False, hash=False)
+    flow_tool: str = ""
 
 
 def table_tells(columns: Iterable[object] | TableTells) -> TableTells:
@@ -633,7 +665,8 @@ def _read_tells(columns: tuple[str, ...]) -> TableTells:
         sentinel=len(_SENTINEL_TELLS & leaves) >= 2,
         github=_GITHUB_AUDIT_TELLS <= names,
         ual_export="auditdata" in names and len(_UAL_EXPORT_BOOKKEEPING & names) >= 2,
-        objects={path: table_tells(last) for path, last in fields.items() if len(last) > 1})
+        objects={path: table_tells(last) for path, last in fields.items() if len(last) > 1},
+        flow_tool="nfdump" if _NFDUMP_TELLS <= names else "SiLK" if _SILK_TELLS <= names else "")
 
 
 #: the tells of no table (a column's role read alone)
@@ -853,6 +886,8 @@ def _coded(name: str, key: str, leaf: str, values: pd.Series,
                 "status or class)")
     if _as_numbers(name, key, leaf, values):
         return "autonomous system number (a network's name, no magnitude)"
+    if key in _FLOW_TOOL_CODES.get(tells.flow_tool, {}) and _whole_numbers(values) is not None:
+        return f"{_FLOW_TOOL_CODES[tells.flow_tool][key]} ({tells.flow_tool}'s {key})"
     if _account_ids(key, leaf, values):
         if _rule_generator(leaf, tells):
             return "rule generator id (gid beside the rule's signature id: Snort's or Suricata's)"
@@ -1177,6 +1212,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
         return "ip", "IP address name"
     if key in _PORT_NAMES or leaf in _PORT_NAMES or (_port_word(name) and _port_values(s)):
         return "port", "port name"
+    if key in _FLOW_TOOL_PORTS.get(tells.flow_tool, ()) and _port_values(s):
+        return "port", f"port ({tells.flow_tool}'s {key})"
     if pd.api.types.is_bool_dtype(s):
         # a nullable boolean with no value (Parquet's or Arrow's all-null field) has none, as the
         # same empty column read from a CSV (float NaN) or as text: read as a category, its only
