@@ -40,3 +40,25 @@ def test_nfdump_and_silk_short_names_are_ports_and_codes() -> None:
     ports = pd.Series(np.random.default_rng(1).integers(1024, 65535, 300))
     assert infer_role("port_src", ports, max_categories=50)[0] == "port"
     assert infer_role("port_dst", ports, max_categories=50)[0] == "port"
+
+
+def test_flow_tools_five_tuple_goes_to_its_ecs_fields() -> None:
+    # What was wrong: an ECS alert of a model trained on nfdump's -o csv (sa, da, sp, dp, pr),
+    # pmacct's JSON (ip_src, port_dst, ip_proto) or YAF's super_mediator JSON
+    # (flows.sourceIPv4Address, flows.protocolIdentifier) had no source.ip, destination.port nor
+    # network.*, and no 'network' category: the flagged flow's hosts were nowhere in the alert.
+    from hourglass.serve.ecs import AlertRule, ecs_named, to_ecs
+
+    rule = AlertRule("autoencoder", "ab")
+    rows = [{"sa": "192.168.1.23", "da": "203.0.113.77", "sp": 51000.0, "dp": 443.0, "pr": "TCP", "ibyt": 9},
+            {"ip_src": "192.168.1.23", "ip_dst": "203.0.113.77", "port_src": 51000, "port_dst": 443,
+             "ip_proto": "tcp"},
+            {"flows.sourceIPv4Address": "192.168.1.23", "flows.destinationIPv4Address": "203.0.113.77",
+             "flows.sourceTransportPort": 51000, "flows.destinationTransportPort": 443,
+             "flows.protocolIdentifier": 6}]
+    for row in rows:
+        doc = to_ecs({"row": 0, "score": 3.0}, rule, fields=ecs_named(row))
+        assert doc["source"] == {"ip": "192.168.1.23", "port": 51000}, row
+        assert doc["destination"] == {"ip": "203.0.113.77", "port": 443}, row
+        assert doc["network"] in ({"transport": "tcp"}, {"iana_number": "6"}), row
+        assert "network" in doc["event"]["category"], row

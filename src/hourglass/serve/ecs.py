@@ -83,20 +83,28 @@ SEVERITY_NUMBERS = {"low": 21, "medium": 47, "high": 73, "critical": 99}
 # the identity providers' logs read as JSON lines name theirs by their own schemas: Duo's
 # authentication log the device that signed in access_device.ip, Google Workspace's Reports API
 # (login audit) the user actor.email, a Keycloak event the name typed details.username.
+# The flow tools name the 5-tuple their own ways: nfdump's -o csv sa, da, sp, dp, pr; SiLK's rwcut
+# sIP, dIP (sPort, dPort, pro); pmacct's ip_src, ip_dst, port_src, port_dst, ip_proto; IPFIX's
+# information elements (YAF's super_mediator JSON, ipfix exports) sourceIPv4Address ...
+# destinationTransportPort, protocolIdentifier.
 _TARGETS = {
     "source.ip": ("src_ip", "srcip", "source_ip", "src_addr", "saddr", "id.orig_h", "src ip",
                   "ipaddress", "sourceip", "sourceaddress", "src", "srcaddr", "sourceipaddress",
                   "client.ipaddress", "source ip", "ipv4_src_addr", "ipv6_src_addr", "remote_addr",
-                  "client_ip", "clientip", "ip address", "access_device.ip"),
+                  "client_ip", "clientip", "ip address", "access_device.ip", "sa", "sip", "ip_src",
+                  "sourceipv4address", "sourceipv6address"),
     "source.port": ("src_port", "sport", "srcport", "source_port", "id.orig_p", "src port", "ipport",
-                    "sourceport", "spt", "source port", "l4_src_port", "s_port"),
+                    "sourceport", "spt", "source port", "l4_src_port", "s_port", "sp", "port_src",
+                    "sourcetransportport"),
     "destination.ip": ("dst_ip", "dstip", "dest_ip", "destination_ip", "dst_addr", "daddr",
                        "id.resp_h", "dst ip", "destinationip", "destaddress", "dst", "dest", "dstaddr",
-                       "destination ip", "ipv4_dst_addr", "ipv6_dst_addr"),
+                       "destination ip", "ipv4_dst_addr", "ipv6_dst_addr", "da", "dip", "ip_dst",
+                       "destinationipv4address", "destinationipv6address"),
     "destination.port": ("dst_port", "dsport", "dport", "dstport", "dest_port", "destination_port",
                          "id.resp_p", "dst port", "destinationport", "destport", "dpt",
-                         "destination port", "l4_dst_port"),
-    "network.transport": ("proto", "protocol", "protocol_type"),
+                         "destination port", "l4_dst_port", "dp", "port_dst", "destinationtransportport"),
+    "network.transport": ("proto", "protocol", "protocol_type", "pr", "pro", "ip_proto",
+                          "protocolidentifier"),
     "network.protocol": ("service",),
     "host.name": ("host", "hostname", "host_name", "computer"),
     "user.name": ("user", "username", "user_name", "subjectusername", "suser", "usrname",
@@ -370,8 +378,9 @@ def ecs_target(key: object, fmt: str | None = None) -> str | None:
 # properties.SourceIp, .DestinationPort, .Protocol); their 5-tuple went to no ECS field, as
 # Elastic's AWS and Azure integrations map it. And the SIEM exports that wrap each event: an
 # Elasticsearch hit's '_source' (_source.source.ip), a Splunk JSON export line's 'result'
-# (result.src, result.dest_port)
-_ENVELOPES = ("event.", "properties.", "_source.", "result.")
+# (result.src, result.dest_port); and YAF's super_mediator, whose JSON puts each flow under 'flows'
+# (flows.sourceIPv4Address)
+_ENVELOPES = ("event.", "properties.", "_source.", "result.", "flows.")
 
 
 _NETWORK_FORMATS = frozenset({"nsl-kdd", "unsw-nb15", "cicflowmeter", "zeek-conn", "aws-vpc-flow",
