@@ -68,7 +68,11 @@ _ID_NAMES = {"id", "flowid", "uid", "timestamp", "ts", "time", "stime", "ltime",
              "resourceversion",
              # Google Workspace's Reports API activity id (id.uniqueQualifier, with id.time):
              # a random signed 64-bit number as text, new with each activity, no magnitude
-             "uniquequalifier"}
+             "uniquequalifier",
+             # the NetFlow export packet's sequence counter that Logstash's netflow codec puts in
+             # each flow (netflow.flow_seq_num): it rises with every packet the router sends, so
+             # each later flow's lay past the training range and every one scored an anomaly
+             "flowseqnum"}
 _IP_NAMES = {"ip", "srcip", "dstip", "destip", "sourceip", "destinationip", "idorigh", "idresph",
              "saddr", "daddr", "srcaddr", "dstaddr", "clientip", "serverip", "ipsrc", "ipdst"}
 _PORT_NAMES = {"port", "sport", "dport", "dsport", "srcport", "dstport", "destport", "sourceport",
