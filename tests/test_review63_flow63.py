@@ -71,3 +71,15 @@ def test_logstash_netflow_sequence_counter_is_no_feature() -> None:
     seq = pd.Series(np.repeat(np.arange(1000, 1150), 20))
     assert infer_role("netflow.flow_seq_num", seq, max_categories=50)[0] == "drop"
     assert infer_role("flow_seq_num", seq, max_categories=50)[0] == "drop"
+
+
+def test_router_interface_vlan_and_tos_codes_are_categories() -> None:
+    # What was wrong: NetFlow's input_snmp/output_snmp, IPFIX's ingressInterface/egressInterface,
+    # vlanId and ipClassOfService, pmacct's tos were min-max scaled magnitudes: a flow in by a
+    # new interface 5, between the usual 2 and 7, or with DSCP 46 between 0 and 184, looked normal.
+    codes = pd.Series(np.random.default_rng(0).choice([2, 7, 7, 9], 300))
+    for name in ("netflow.input_snmp", "OUTPUT_SNMP", "flows.ingressInterface", "egressInterface",
+                 "vlanId", "SRC_VLAN", "tos", "netflow.src_tos", "flows.ipClassOfService"):
+        assert infer_role(name, codes, max_categories=50)[0] == "categorical", name
+    # a fraction is no code: still a number
+    assert infer_role("tos", pd.Series([0.5, 1.5, 2.0]), max_categories=50)[0] == "numeric"

@@ -794,6 +794,16 @@ def _named_codes(key: str, leaf: str, s: pd.Series) -> bool:
     return v is not None and not near_unique(len(np.unique(v)), len(v))
 
 
+#: a router's codes as its flow exports name them (NetFlow v9's INPUT_SNMP/OUTPUT_SNMP, Logstash's
+#: netflow.input_snmp, IPFIX's ingressInterface/egressInterface and vlanId, Filebeat's
+#: netflow.ingress_interface, NetFlow's SRC_VLAN/DST_VLAN and SRC_TOS/DST_TOS, IPFIX's
+#: ipClassOfService, pmacct's tos): an interface's SNMP index (a flow in by interface 5 is news,
+#: no neighbour of 4 and 6), a VLAN id, a ToS byte (DSCP 46 expedited forwarding, no magnitude)
+_FLOW_CODE_NAMES = frozenset({"inputsnmp", "outputsnmp", "ingressinterface", "egressinterface",
+                              "vlanid", "srcvlan", "dstvlan", "tos", "srctos", "dsttos",
+                              "ipclassofservice", "reverseipclassofservice"})
+
+
 #: a Unix account's user and group ids, as auditd and osquery name them (``uid``, ``euid``,
 #: ``auid`` ...): 0 is root, 1000 a user, 4294967295 (-1) an unset audit id, no magnitudes; a
 #: Zeek connection's ``uid`` (``CHhAvVGS1DHFjwGM9``) is no number, an identifier still
@@ -890,6 +900,8 @@ def _coded(name: str, key: str, leaf: str, values: pd.Series,
                 "status or class)")
     if _as_numbers(name, key, leaf, values):
         return "autonomous system number (a network's name, no magnitude)"
+    if (key in _FLOW_CODE_NAMES or leaf in _FLOW_CODE_NAMES) and _whole_numbers(values) is not None:
+        return "a router's interface index, VLAN id or ToS byte (a flow export's code, no magnitude)"
     if key in _FLOW_TOOL_CODES.get(tells.flow_tool, {}) and _whole_numbers(values) is not None:
         return f"{_FLOW_TOOL_CODES[tells.flow_tool][key]} ({tells.flow_tool}'s {key})"
     if _account_ids(key, leaf, values):
