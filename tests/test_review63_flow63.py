@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -83,3 +85,22 @@ def test_router_interface_vlan_and_tos_codes_are_categories() -> None:
         assert infer_role(name, codes, max_categories=50)[0] == "categorical", name
     # a fraction is no code: still a number
     assert infer_role("tos", pd.Series([0.5, 1.5, 2.0]), max_categories=50)[0] == "numeric"
+
+
+def test_cicflowmeter_unlabelled_capture_trains_as_normal(tmp_path: Path) -> None:
+    # What was wrong: CICFlowMeter-V4 writes Label 'NeedManualLabel' in every flow of a capture
+    # it has not labelled; 'hourglass train' of the tool's own output was refused ("no rows with
+    # Label in ['BENIGN', 'Benign']; values seen: NeedManualLabel"): such flows are now normal.
+    from hourglass.cli.tables import split_labels
+    from hourglass.ingest.formats import get_format
+
+    head = "Flow ID,Src IP,Src Port,Dst IP,Dst Port,Protocol,Timestamp,Flow Duration,Tot Fwd Pkts,Label\n"
+    rows = [f"10.0.0.5-10.0.0.7-{5000 + i}-443-6,10.0.0.5,{5000 + i},10.0.0.7,443,6,"
+            f"13/03/2019 01:20:{i:02d} PM,{100 + i},{2 + i % 3},NeedManualLabel" for i in range(20)]
+    path = tmp_path / "capture.pcap_Flow.csv"
+    path.write_text(head + "\n".join(rows) + "\n")
+    spec = get_format("cicflowmeter")
+    df = spec.read(path)
+    feats, _labels, is_anomaly = split_labels(df, spec.label_col, list(spec.normal), str(path))
+    assert is_anomaly is not None and not is_anomaly.any() and len(feats) == 20
+    assert "Label" not in feats.columns

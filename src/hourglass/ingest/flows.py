@@ -10,7 +10,8 @@ AWS VPC Flow Logs.
 * ``cicflowmeter``: column names with leading spaces (stripped), ``Fwd Header Length`` twice (the
   second becomes ``Fwd Header Length.1``), ``Infinity``/``NaN`` in the rate columns (read as inf /
   missing; the preprocessing imputes them and adds an indicator), ``Label`` = ``BENIGN``
-  (2017) or ``Benign`` (2018); ``Flow ID``/``Timestamp`` dropped, IPs and ports get their roles;
+  (2017) or ``Benign`` (2018) for normal rows, as is CICFlowMeter-V4's ``NeedManualLabel`` (its
+  own output for a capture not labelled); ``Flow ID``/``Timestamp`` dropped, IPs and ports get their roles;
   a file that is ASCII but for Windows-1252's punctuation is read as Windows-1252 (CIC-IDS2017's
   ``Web Attack \x96 Brute Force``).
 * ``zeek-conn``: Zeek's TSV logs (``#separator``, ``#fields``, ``#types`` header lines, ``-`` for
@@ -151,7 +152,7 @@ CICFLOWMETER = DatasetSpec(
     name="cicflowmeter",
     columns=None,
     label_col="Label",
-    normal=("BENIGN", "Benign"),
+    normal=("BENIGN", "Benign", "NeedManualLabel"),
     description="CICFlowMeter CSVs (CIC-IDS2017/2018): spaced names, duplicate column, Infinity",
     roles={"Flow ID": "drop", "Timestamp": "drop", "Src IP": "ip", "Dst IP": "ip",
            "Source IP": "ip", "Destination IP": "ip", "Src Port": "port", "Dst Port": "port",
