@@ -104,3 +104,17 @@ def test_cicflowmeter_unlabelled_capture_trains_as_normal(tmp_path: Path) -> Non
     feats, _labels, is_anomaly = split_labels(df, spec.label_col, list(spec.normal), str(path))
     assert is_anomaly is not None and not is_anomaly.any() and len(feats) == 20
     assert "Label" not in feats.columns
+
+
+def test_nfdump_summary_lines_are_named_as_such(tmp_path: Path) -> None:
+    # What was wrong: 'nfdump -o csv' ends with its summary ('Summary', then
+    # 'flows,bytes,packets,...' and its numbers); reading such a file stopped at 'line 7: expected
+    # 9 fields, found 1', naming no cause, its only advice to skip bad rows (real damage too).
+    from tests._cli import one_line_error
+
+    rows = [f"2019-03-13 09:00:0{i},2019-03-13 09:00:0{i},0.000,192.168.1.{10 + i},8.8.8.8,"
+            f"{40000 + i},53,UDP,1,70" for i in range(5)]
+    path = tmp_path / "flows.csv"
+    path.write_text("ts,te,td,sa,da,sp,dp,pr,ipkt,ibyt\n" + "\n".join(rows) + "\nSummary\n"
+                    "flows,bytes,packets,avg_bps,avg_pps,avg_bpp\n5,350,5,0,0,70\n")
+    one_line_error(["inspect", str(path)], "line 7: nfdump's summary after its flow records")

@@ -2182,6 +2182,12 @@ def _iter_csv(
                                   "As'): each event's message is a sixth field that its header "
                                   "does not name; add ',Message' to the header line, or give the "
                                   ".evtx log itself (Event Viewer's 'Save All Events As' .evtx)")
+            if pending["actual"] == 1 and pending["text"].strip() == "Summary":
+                # nfdump's '-o csv' ends its records with a summary ('Summary', then
+                # 'flows,bytes,packets,avg_bps,avg_pps,avg_bpp' and its numbers): no damage
+                return InputError(f"{path}: {where}: nfdump's summary after its flow records "
+                                  "('nfdump -o csv' without -q): write the flows with 'nfdump -q "
+                                  f"-o csv', or use {SKIP_BAD_ROWS} to skip its lines")
             if not layout and pending["expected"] == 1:
                 # a header of one field and a later line of several: most often a raw log (BGL,
                 # syslog) read as a table, where skipping such rows would not help
