@@ -118,3 +118,25 @@ def test_nfdump_summary_lines_are_named_as_such(tmp_path: Path) -> None:
     path.write_text("ts,te,td,sa,da,sp,dp,pr,ipkt,ibyt\n" + "\n".join(rows) + "\nSummary\n"
                     "flows,bytes,packets,avg_bps,avg_pps,avg_bpp\n5,350,5,0,0,70\n")
     one_line_error(["inspect", str(path)], "line 7: nfdump's summary after its flow records")
+
+
+def test_a_model_of_one_cic_release_names_the_other_releases_columns() -> None:
+    # What was wrong: a model trained on CSE-CIC-IDS2018's flows (Dst Port, Tot Fwd Pkts ...)
+    # scoring a CIC-IDS2017 file (Destination Port, Total Fwd Packets ...) was refused as
+    # 'column(s) the model needs are missing: Dst Port, ...; the data has Flow ID, Source IP ...',
+    # not saying that the two releases name the same features differently.
+    import pytest
+
+    from hourglass.errors import InputError
+    from hourglass.features.tabular import TabularPreprocessor
+
+    rng = np.random.default_rng(0)
+    n = 60
+    y18 = pd.DataFrame({"Dst Port": rng.choice([443, 53], n), "Tot Fwd Pkts": rng.integers(1, 9, n),
+                        "Flow Byts/s": rng.uniform(0, 1e4, n)})
+    y17 = y18.rename(columns={"Dst Port": "Destination Port", "Tot Fwd Pkts": "Total Fwd Packets",
+                              "Flow Byts/s": "Flow Bytes/s"})
+    for train, other, trained in ((y18, y17, "CSE-CIC-IDS2018's"), (y17, y18, "CIC-IDS2017's")):
+        pre = TabularPreprocessor().fit(train)
+        with pytest.raises(InputError, match=f"trained on {trained} column names"):
+            pre.transform(other)

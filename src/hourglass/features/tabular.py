@@ -475,6 +475,38 @@ def _not_a_frame(df: object) -> str:
     return f"expected a pandas DataFrame, got {type(df).__name__}{hint}"
 
 
+#: the same CICFlowMeter features as the two CIC releases name them: CIC-IDS2017's (its names'
+#: leading spaces stripped, as the cicflowmeter format reads them) and CSE-CIC-IDS2018's
+_CIC_NAMES = (("Destination Port", "Dst Port"), ("Total Fwd Packets", "Tot Fwd Pkts"),
+              ("Total Length of Fwd Packets", "TotLen Fwd Pkts"), ("Flow Bytes/s", "Flow Byts/s"))
+
+
+def _cic_release_note(missing: list[str], columns: Any) -> str:
+    """What to say when the columns a model needs (``missing`` of them) are one CIC release's
+    names and the data's ``columns`` the other's (CIC-IDS2017's ``Destination Port``,
+    CSE-CIC-IDS2018's ``Dst Port``), else ``""``.
+
+    Examples
+    --------
+    >>> _cic_release_note(["Dst Port", "Tot Fwd Pkts"], ["Destination Port", "Flow Duration"])[:60]
+    "the model was trained on CSE-CIC-IDS2018's column names and "
+    >>> _cic_release_note(["Dst Port"], ["dst_port"])
+    ''
+    """
+    have, need = {str(c) for c in columns}, set(missing)
+    for old, new in _CIC_NAMES:
+        if old in need and new in have:
+            trained, data, named = "CIC-IDS2017's", "CSE-CIC-IDS2018's", f"{new!r} for {old!r}"
+        elif new in need and old in have:
+            trained, data, named = "CSE-CIC-IDS2018's", "CIC-IDS2017's", f"{old!r} for {new!r}"
+        else:
+            continue
+        return (f"the model was trained on {trained} column names and the data has {data} "
+                f"({named}): the two releases name the same CICFlowMeter features differently; "
+                "score files of the release the model was trained on, or train a model on this one")
+    return ""
+
+
 def _refuse_levels(df: pd.DataFrame) -> None:
     """Raise :class:`InputError` for a table whose column labels have several levels (a
     ``MultiIndex``: ``read_csv(header=[0, 1])``, ``groupby().agg([...])``): its labels are tuples,
@@ -1262,7 +1294,8 @@ class TabularPreprocessor(ParamsClone):
             from hourglass.ingest.tables import nested_note
 
             # {"proto": {"name": "tcp"}}: proto.name; SRC_BYTES or ' src_bytes ' for src_bytes
-            nested = nested_note(missing, df.columns) or near_names(missing, df.columns)
+            nested = (_cic_release_note(missing, df.columns) or nested_note(missing, df.columns)
+                      or near_names(missing, df.columns))
             if nested:
                 raise InputError(f"column(s) the model needs are missing: {more}; "
                                  f"{nested}")
