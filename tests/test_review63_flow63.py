@@ -140,3 +140,16 @@ def test_a_model_of_one_cic_release_names_the_other_releases_columns() -> None:
         pre = TabularPreprocessor().fit(train)
         with pytest.raises(InputError, match=f"trained on {trained} column names"):
             pre.transform(other)
+
+
+def test_cicflowmeter_python_port_output_is_named_when_refused(tmp_path: Path) -> None:
+    # What was wrong: '--format cicflowmeter' on the output of CICFlowMeter's Python port
+    # (src_ip, dst_port, flow_duration ..., no Label) was refused as "no column 'Label'; is this
+    # a cicflowmeter file?", though it is one: now it says what the file is and how to read it.
+    from tests._cli import one_line_error
+
+    rows = [f"10.0.0.5,10.0.0.7,{5000 + i},443,6,2019-03-13 09:00:0{i},{100 + i},{2 + i}" for i in range(5)]
+    path = tmp_path / "flows.csv"
+    path.write_text("src_ip,dst_ip,src_port,dst_port,protocol,timestamp,flow_duration,tot_fwd_pkts\n"
+                    + "\n".join(rows) + "\n")
+    one_line_error(["inspect", str(path), "--format", "cicflowmeter"], "CICFlowMeter's Python port")

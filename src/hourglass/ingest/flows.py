@@ -148,7 +148,19 @@ def _sniff_cic(head: bytes) -> bool:
     return "Flow Duration" in first and ("Label" in first or "Flow Bytes/s" in first)
 
 
-CICFLOWMETER = DatasetSpec(
+class _Cic(DatasetSpec):
+    def check(self, df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+        """As :meth:`DatasetSpec.check`; a file of CICFlowMeter's Python port (``src_ip``,
+        ``flow_duration`` ...: lower-case names, no ``Label``) is refused saying what it is."""
+        if self.label_col not in df.columns and "flow_duration" in df.columns:
+            raise InputError(f"{path}: no column {self.label_col!r}: CICFlowMeter's Python port "
+                             "(src_ip, dst_port, flow_duration ...) writes no Label and names its "
+                             "columns its own way; read it as a plain table (leave out --format "
+                             "cicflowmeter), whose columns get their roles by their names")
+        super().check(df, path)
+
+
+CICFLOWMETER = _Cic(
     name="cicflowmeter",
     columns=None,
     label_col="Label",
