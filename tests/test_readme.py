@@ -29,6 +29,7 @@ NOT_HOURGLASS = {
     "--since": "journalctl",
     "--audit-log-path": "kube-apiserver",
     "--freshness": "gcloud logging read",
+    "--style": "macOS's log show",
 }
 
 

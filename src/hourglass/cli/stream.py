@@ -436,6 +436,7 @@ def _line_reading(pipeline: Any) -> tuple[Any, Any]:
 
 def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
            bad: list[int], line_spec: Any = None, events: Any = None,
+           previous: list[Any] | None = None,
            ) -> tuple[list[dict[str, Any]], list[int], HourglassError | None]:
     """The rows of a batch and their line numbers (blank lines skipped); with ``on_bad_rows``
     ``error`` the rows before the first bad line and the error, with ``skip`` every good row
@@ -452,7 +453,9 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
     named. With ``events`` (the format's ``events()``: audit records) the records are gathered
     into events: the rows are the events completed, each at the line of its first record; before
     a bad line that stops the stream, and at :data:`_INPUT_END`, the events still open are
-    completed."""
+    completed. ``previous`` holds the last plain JSON row read (its one item, kept from batch to
+    batch by the caller): ``log show --style ndjson``'s closing count after a unified log event
+    (:func:`~hourglass.ingest.tables.log_show_end`) is no row, as the file reader leaves it out."""
     from hourglass.ingest.cef import JSON_LINE_HINT, _utf8, json_line, record_noun
     from hourglass.ingest.tables import (
         api_page,
@@ -460,6 +463,7 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
         flat_record,
         kube_list,
         kube_list_refusal,
+        log_show_end,
         pretty_json_command,
         pretty_json_refusal,
         search_response,
@@ -476,6 +480,7 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
 
     rows: list[dict[str, Any]] = []
     lines: list[int] = []
+    last = previous if previous is not None else [None]  # (the last plain JSON row)
     undecodable: list[int] = []  # lines with bytes that are no UTF-8 (read with U+FFFD), said once
     # no line but blank ones read yet: the first that is not tells a pretty-printed document, as
     # score's first line that is not blank does (a '[' after a blank line was a bad line, which
@@ -581,6 +586,10 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
             if events is not None:
                 completed(events.add(row, number))
                 continue
+            if parse is None and expand is None:  # a plain JSON row
+                if "finished" in row and log_show_end(row, last[0]):
+                    continue  # (log show's count of the events it wrote: no event)
+                last[0] = row
             # source.ip for --keep and --group-by, as a file is read (a line format's rows are flat);
             # a page's events each at the page's line
             for one in row if expand is not None else [row]:
@@ -1713,10 +1722,12 @@ def stream(
                   highlight=False)
         drift.summary()
 
+    previous: list[Any] = [None]  # (the last JSON row read, for _parse)
     with stream_guard(sink, output, summary, lambda: bool(n_rows or bad)):
         for lines_batch in _ended(LineBatcher(read, batch, max_delay_ms / 1000), events):
             skipped: list[int] = []  # this batch's malformed lines (skip): counted up to a stop
-            rows, lines, problem = _parse(lines_batch, where, on_bad_rows, skipped, line_spec, events)
+            rows, lines, problem = _parse(lines_batch, where, on_bad_rows, skipped, line_spec, events,
+                                          previous)
             number = _numbered(rows, lines, skipped, data_rows)  # (each row's data row)
             data_rows += len(rows) + len(skipped)
             for i, row in enumerate(rows if keep else ()):
@@ -1870,6 +1881,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
 
     tick = None if idle_timeout is None else min(max(idle_timeout / 4, 0.05), 1.0)
     ecs_time = grouping.ecs_time_field  # windows of rows: the ECS event time of a flagged row
+    previous: list[Any] = [None]  # (the last JSON row read, for _parse)
     with stream_guard(sink, output, summary, lambda: bool(n_rows or bad)):
         try:
             for lines_batch in _ended(LineBatcher(read, batch, max_delay, idle_tick=tick), events):
@@ -1880,7 +1892,8 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                     continue
                 last_line = now
                 skipped: list[int] = []  # this batch's skipped lines: counted up to a stop
-                rows, lines, problem = _parse(lines_batch, where, on_bad_rows, skipped, line_spec, events)
+                rows, lines, problem = _parse(lines_batch, where, on_bad_rows, skipped, line_spec,
+                                              events, previous)
                 number = _numbered(rows, lines, skipped, data_rows)  # (each row's data row)
                 data_rows += len(rows) + len(skipped)
                 if rows:

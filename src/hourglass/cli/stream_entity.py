@@ -523,6 +523,7 @@ def run(scorer: EntityStream, read: Callable[[int], bytes], sink: Any, *, where:
             docs = [to_ecs({k: v for k, v in d.items() if k != "flag"}, rule) for d in docs]
         sink.write(docs)
 
+    previous: list[Any] = [None]  # (the last JSON row read, for _parse)
     with stream_guard(sink, output, summary, lambda: bool(c["rows"] or bad)):
         idle = scorer.idle_timeout
         tick = None if idle is None else min(max(idle / 4, 0.05), 1.0)
@@ -532,7 +533,8 @@ def run(scorer: EntityStream, read: Callable[[int], bytes], sink: Any, *, where:
                 if due is not None:
                     emit(due)
                 continue
-            rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad, line_spec, events)
+            rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad, line_spec, events,
+                                          previous)
             out, bad_rows = scorer.feed([_flat(r) for r in rows], lines,
                                         stop_at_bad=on_bad_rows == "error")
             if scorer.first_late is not None and not warned:

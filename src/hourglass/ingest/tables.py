@@ -731,6 +731,25 @@ def splunk_note(obj: Mapping[str, Any]) -> str | None:
     return "; ".join(said)
 
 
+def log_show_end(obj: Mapping[str, Any], previous: Mapping[str, Any] | None) -> bool:
+    """Whether ``obj``, a line's object after the row ``previous`` (``None``: none before it), is
+    the object macOS's ``log show --style ndjson`` writes after its events, ``{"count": 540,
+    "finished": 1}`` (how many it printed): no event. Told by its two keys beside a unified log
+    event before it (``eventMessage``), so a table of such counts keeps its rows. Read as a row,
+    every one of its columns was missing, and it was the file's top alert.
+
+    Examples
+    --------
+    >>> event = {"timestamp": "2024-05-01 08:00:00.123456-0700", "eventMessage": "Accepted"}
+    >>> log_show_end({"count": 1, "finished": 1}, event), log_show_end({"count": 1, "finished": 1}, None)
+    (True, False)
+    >>> log_show_end({"count": 1, "finished": 0}, event), log_show_end({"count": "1", "finished": 1}, event)
+    (False, False)
+    """
+    return (previous is not None and len(obj) == 2 and obj.get("finished") == 1
+            and type(obj.get("count")) is int and "eventMessage" in previous)
+
+
 def search_response_refusal() -> str:
     """Why a search response (:func:`search_response`) is refused as JSON lines, and the recipe.
 
@@ -3002,6 +3021,7 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
     starts, firsts = array("q"), array("q")
     after = 0  # the line after the last row's
     notes: set[str] = set()  # the messages of a Splunk export's lines left out, each said once
+    previous: dict[str, Any] | None = None  # the last line's object read as a row
     stats.lines_of = functools.partial(run_line, starts, firsts)
     with open_lines(path) as fh:  # lines ended by a CR alone (classic Mac OS): each a line
         readline, lineno = fh.readline, 0
@@ -3084,6 +3104,9 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                                        path, lineno, f" ({note})" if note else "")
                     notes.add(note)
                     continue
+            if (page is None and event is None and isinstance(obj, dict) and "finished" in obj
+                    and log_show_end(obj, previous)):
+                continue  # (log show's count of the events it wrote: no event)
             try:
                 events = page(obj) if page is not None else None
             except ValueError as exc:
@@ -3094,6 +3117,7 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                                  f"(use {SKIP_BAD_ROWS} to skip such rows)") from None
             if events is None and isinstance(obj, dict):  # (an array is a page: page gives its rows)
                 events = [obj if event is None else event(obj)]
+                previous = obj
             if events is not None and len(events) == 1:  # one row (an object, a format's event)
                 if lineno != after:  # (not on the line after the last row's: a new run)
                     firsts.append(lineno)  # (first: a reader in another thread sees whole runs)
