@@ -46,3 +46,24 @@ def test_log_show_ndjson_closing_count_is_no_row(tmp_path: Path) -> None:
     counts = tmp_path / "counts.jsonl"
     counts.write_text('{"count":5,"finished":1}\n{"count":7,"finished":1}\n')
     assert len(pd.concat(list(iter_table(counts, fmt="jsonl")))) == 2
+
+
+def test_endpoint_security_real_user_and_group_ids_are_codes() -> None:
+    # What was wrong: of an Endpoint Security event as eslogger writes it, the audit token's
+    # euid, egid and auid were user ids (categories) but its real ids, ruid and rgid, and an
+    # executable's owner, stat.st_uid and st_gid, were amounts: root (0) the "smallest" user,
+    # min-max scaled next to 501, a process run as root 0.0 from the user's 1.0 on one feature.
+    from hourglass.features.tabular import TabularPreprocessor
+
+    n = 120
+    uid = [501] * (n - 10) + [0] * 10
+    df = pd.DataFrame({"process.audit_token.ruid": uid, "process.audit_token.euid": uid,
+                       "process.audit_token.rgid": [20] * (n - 10) + [0] * 10,
+                       "process.executable.stat.st_uid": [0] * (n - 5) + [501] * 5,
+                       "process.executable.stat.st_gid": [0] * (n - 5) + [20] * 5,
+                       "process.executable.path": ["/bin/zsh", "/usr/bin/git"] * (n // 2)})
+    pre = TabularPreprocessor().fit(df)
+    for c in ("process.audit_token.ruid", "process.audit_token.rgid",
+              "process.executable.stat.st_uid", "process.executable.stat.st_gid"):
+        assert pre.roles_[c] == "categorical", (c, pre.roles_[c], pre.reasons_[c])
+    assert pre.roles_["process.audit_token.ruid"] == pre.roles_["process.audit_token.euid"]

@@ -807,9 +807,11 @@ _FLOW_CODE_NAMES = frozenset({"inputsnmp", "outputsnmp", "ingressinterface", "eg
 #: a Unix account's user and group ids, as auditd and osquery name them (``uid``, ``euid``,
 #: ``auid`` ...): 0 is root, 1000 a user, 4294967295 (-1) an unset audit id, no magnitudes; a
 #: Zeek connection's ``uid`` (``CHhAvVGS1DHFjwGM9``) is no number, an identifier still
-#: (a file owner's too: osquery's process_events ``owner_uid``/``owner_gid``, auditd's ``ouid``/``ogid``)
+#: (a file owner's too: osquery's process_events ``owner_uid``/``owner_gid``, auditd's ``ouid``/``ogid``,
+#: a stat's ``st_uid``/``st_gid`` as macOS's eslogger writes an executable's; and the real ids of
+#: an audit token, ``ruid``/``rgid``, as eslogger and OpenBSM's praudit write them beside ``euid``)
 _ACCOUNT_ID_NAMES = {"uid", "euid", "suid", "fsuid", "auid", "gid", "egid", "sgid", "fsgid",
-                     "owneruid", "ownergid", "ouid", "ogid"}
+                     "owneruid", "ownergid", "ouid", "ogid", "stuid", "stgid", "ruid", "rgid"}
 
 
 def _account_ids(key: str, leaf: str, s: pd.Series) -> bool:
@@ -825,6 +827,8 @@ def _account_ids(key: str, leaf: str, s: pd.Series) -> bool:
     False
     >>> _account_ids("euid", "euid", pd.Series(range(1000)))
     False
+    >>> _account_ids("processaudittokenruid", "ruid", pd.Series([0, 501, 501]))
+    True
     """
     if key not in _ACCOUNT_ID_NAMES and leaf not in _ACCOUNT_ID_NAMES:
         return False
