@@ -72,7 +72,13 @@ _ID_NAMES = {"id", "flowid", "uid", "timestamp", "ts", "time", "stime", "ltime",
              # the NetFlow export packet's sequence counter that Logstash's netflow codec puts in
              # each flow (netflow.flow_seq_num): it rises with every packet the router sends, so
              # each later flow's lay past the training range and every one scored an anomaly
-             "flowseqnum"}
+             "flowseqnum",
+             # macOS: the Mach clock, ticks since boot (the unified log's machTimestamp, as log
+             # show --style ndjson writes it; eslogger's mach_time), ever rising as the journal's
+             # monotonic one, Endpoint Security's global_seq_num, rising with every event, and the
+             # boot's id (the unified log's bootUUID, the journal's _BOOT_ID): a new value at
+             # each boot, every later event's never seen
+             "machtimestamp", "machtime", "globalseqnum", "bootuuid", "bootid"}
 _IP_NAMES = {"ip", "srcip", "dstip", "destip", "sourceip", "destinationip", "idorigh", "idresph",
              "saddr", "daddr", "srcaddr", "dstaddr", "clientip", "serverip", "ipsrc", "ipdst"}
 _PORT_NAMES = {"port", "sport", "dport", "dsport", "srcport", "dstport", "destport", "sourceport",
