@@ -88,3 +88,49 @@ def test_mach_clock_boot_id_and_es_sequence_are_no_features() -> None:
     later = df.assign(machTimestamp=df["machTimestamp"] + 10**12, bootUUID="0D5B8A6E-boot-2")
     pre = TabularPreprocessor().fit(df)
     assert (pre.transform(later) == pre.transform(df)).all()
+
+
+_LOG_SHOW_SYSLOG = [
+    'Filtering the log data using "process == \\"sshd\\""',
+    "Timestamp                       (process)[PID]    ",
+    "2024-05-01 08:00:01.336000-0700  localhost sshd[812]: (libsystem_info.dylib) Accepted publickey "
+    "for alice",
+    "2024-05-01 08:00:02.100000-0700  localhost sshd[812]: (libsystem_info.dylib) Accepted publickey "
+    "for bob",
+    "-" * 116,
+    "Log      - Default:          2, Info:                0, Debug:             0, Error:          0, "
+    "Fault:          0",
+    "Activity - Create:             0, Transition:          0, Actions:           0",
+]
+
+
+def test_log_show_syslog_style_is_read_by_the_syslog_format() -> None:
+    # What was wrong: macOS's `log show --style syslog` (its time stamp's date and time parted
+    # by a space, the offset without a colon, two spaces before the host) and install.log's
+    # lines matched no line of --format syslog: an export of 2,500 events was refused whole
+    # ("0 parsed"), and the error named the export's filter line, not why.
+    from hourglass.ingest.logs import LogParser
+
+    lines = [*_LOG_SHOW_SYSLOG, "2024-05-01 08:00:03-07 mbp installd[512]: PackageKit: Installed \"Zoom\""]
+    p = LogParser("syslog").fit(lines)
+    df = p.parse(lines)
+    assert p.stats_.parsed == 3 and p.stats_.unmatched == 5
+    assert df["time"].tolist() == [1714575601.336, 1714575602.1, 1714575603.0]
+    assert df["host"].tolist() == ["localhost", "localhost", "mbp"]
+    assert df["pid"].tolist() == ["812", "812", "512"]
+    assert "log show writes around its events" in (p.stats_.first_unmatched_reason or "")
+    # a parser saved before reads as it did
+    old = LogParser("syslog", rules=9).fit(["Jun 14 15:16:01 web1 sshd[1]: hi"])
+    old.parse(lines)
+    assert old.stats_.parsed == 0
+    # the default style is no format's: the error names its first event line and why
+    default = ["Timestamp                       Thread     Type        Activity             PID    TTL  ",
+               "2024-05-01 08:00:01.336000-0700 0xb1ff0    Default     0x0                  812    0    "
+               "sshd: (libsystem_info.dylib) Accepted publickey for alice"]
+    p = LogParser("syslog")
+    try:
+        p.fit(default)
+    except ValueError as exc:
+        assert "line 2" in str(exc) and "--style syslog" in str(exc), str(exc)
+    else:
+        raise AssertionError("no error")

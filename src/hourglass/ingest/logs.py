@@ -255,11 +255,13 @@ LOG_FORMATS: dict[str, tuple[str | JournaldHeader, str | None]] = {
     # read otherwise. A line may start with its priority, ``<34>``, as RFC 3164 sends it on the
     # wire (a relay or a capture writing the packets' text keeps it): the same line without it
     # matched, with it nothing
-    # (rules 9, as _SYSLOG_RULES8 before: a Cisco ASA's or FTD's own header too, see below)
+    # (rules 9, as _SYSLOG_RULES8 before: a Cisco ASA's or FTD's own header too, see below;
+    # rules 10, as _SYSLOG_RULES9 before: macOS's own time stamps too, see below)
     "syslog": (r"^(?:<\d{1,3}>)?(?:(?P<month>[A-Z][a-z]{2}) +(?P<day>\d{1,2}) (?P<time>\d{2}:\d{2}:\d{2})|"
                r"(?P<timestamp>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?"
-               r"|[A-Z][a-z]{2} \d{2} \d{4} \d{2}:\d{2}:\d{2}))"
-               r"(?:: (?=%[A-Z]+-\d-\d+:)| (?P<host>\S+)(?: :(?= %[A-Z]+-\d-\d+:))? )"
+               r"|[A-Z][a-z]{2} \d{2} \d{4} \d{2}:\d{2}:\d{2}"
+               r"|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?[+-]\d\d(?:\d\d)?(?= )))"
+               r"(?:: (?=%[A-Z]+-\d-\d+:)| +(?P<host>\S+)(?: :(?= %[A-Z]+-\d-\d+:))? )"
                r"(?P<component>[^:\[\s][^:\[]*?)"
                r"(?:\[(?P<pid>\d+)\](?: \((?P<address>[^()]+)\))?)?: ?(?P<content>.*)$",
                "%b %d %H:%M:%S"),
@@ -276,6 +278,19 @@ LOG_FORMATS: dict[str, tuple[str | JournaldHeader, str | None]] = {
 # or no host at all, '<166>May 01 2024 08:00:00: %ASA-6-302013: Built ...': the message id is
 # the component, as when a relay's header stands before it ('fw1 %ASA-6-302013: Built ...').
 # Every line the header of rules 8 read, it reads the same; its parsers saved so read as they did.
+
+# The 'syslog' header of a parser of rules 9. Rules 10 reads macOS's own time stamps too: the date
+# and time parted by a space, with the offset, as 'log show --style syslog' writes them (and two
+# spaces before the host), '2024-05-01 08:00:01.336000-0700  localhost sshd[812]: (libsystem_info.
+# dylib) Accepted ...', and /var/log/install.log, '2024-05-01 08:00:01-07 mbp installd[512]: ...':
+# every such line matched no header, the whole export refused. Every line the header of rules 9
+# read, it reads the same; its parsers saved so read as they did.
+_SYSLOG_RULES9 = (r"^(?:<\d{1,3}>)?(?:(?P<month>[A-Z][a-z]{2}) +(?P<day>\d{1,2}) (?P<time>\d{2}:\d{2}:\d{2})|"
+                  r"(?P<timestamp>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?"
+                  r"|[A-Z][a-z]{2} \d{2} \d{4} \d{2}:\d{2}:\d{2}))"
+                  r"(?:: (?=%[A-Z]+-\d-\d+:)| (?P<host>\S+)(?: :(?= %[A-Z]+-\d-\d+:))? )"
+                  r"(?P<component>[^:\[\s][^:\[]*?)"
+                  r"(?:\[(?P<pid>\d+)\](?: \((?P<address>[^()]+)\))?)?: ?(?P<content>.*)$")
 _SYSLOG_RULES8 = (r"^(?:<\d{1,3}>)?(?:(?P<month>[A-Z][a-z]{2}) +(?P<day>\d{1,2}) (?P<time>\d{2}:\d{2}:\d{2})|"
                   r"(?P<timestamp>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)) "
                   r"(?P<host>\S+) (?P<component>[^:\[\s][^:\[]*?)"
@@ -713,7 +728,7 @@ LEGACY_MASKS: tuple[tuple[str, str], ...] = (
     ("NUM", r"(?<![\w.\-])[-+]?\d+(?:\.\d+)?(?![\w.])"),
 )
 
-RULES = 9  # the parsing rules of a new parser (see LogParser's ``rules``)
+RULES = 10  # the parsing rules of a new parser (see LogParser's ``rules``)
 
 # rsyslog's reduction of repeated messages ($RepeatedMsgReduction on: Debian's and Ubuntu's
 # configuration for years): a message sent again and again is written once, then as
@@ -910,6 +925,17 @@ def _bounded(readline: Any, limit: int, end: Any) -> Iterator[Any]:
 # (bzip2: 'BZh', a level digit, then a block's or the end's magic; zstd: a frame, or the skippable
 # frame pzstd writes first)
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # a terminal's colour (SGR) or other CSI code
+# the lines macOS's 'log show' writes around its events: the predicate it filters by, its column
+# header (of each --style: syslog's '(process)[PID]', the default's 'Thread Type Activity PID TTL',
+# compact's 'Ty Process[PID:TID]') and the summary after them ('Log      - Default: 120, Info: ...')
+_LOG_SHOW_OWN = re.compile(r"Filtering the log data using |Skipping info and debug messages|"
+                           r"Timestamp +(?:\(process\)\[PID\]|Thread +Type|Ty +Process\[PID:TID\])|"
+                           r"-{40,}\s*$|Log +- Default: |Activity - Create: |Boot +- Boot: |"
+                           r"Signpost - Event: |SoftFault - Fault: ")
+# a line of 'log show' in its default style ('2024-05-01 08:00:01.336000-0700 0xb1ff0    Default
+# 0x0    812    0    sshd: ...') or its compact one ('2024-05-01 08:00:01.336 Df sshd[812:b1ff0] ...')
+_LOG_SHOW_STYLE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+(?:[+-]\d{4})? "
+                             r"(?:0x[0-9a-f]+ +[A-Z][a-z]+ |[A-Z][a-z ] \S[^\[]*\[\d+:[0-9a-f]+\] )")
 _PACKED = ((re.compile(rb"BZh[1-9](1A|\x17r)"), "bzip2", "bzcat"),
            (re.compile(rb"\xfd7zXZ\x00"), "xz", "xzcat"),
            (re.compile(rb"\x28\xb5\x2f\xfd|[\x50-\x5f]\x2a\x4d\x18"), "zstd", "zstdcat"),
@@ -1271,7 +1297,13 @@ class LogParser(ParamsClone):
         Raise :class:`~hourglass.errors.InputError` on the first line that matches no header
         format, instead of counting and skipping it.
     rules
-        ``9`` (new parsers): as ``8``, and the ``syslog`` format also reads a Cisco ASA's (FTD's)
+        ``10`` (new parsers): as ``9``, and the ``syslog`` format also reads macOS's own time
+        stamps, the date and time parted by a space, with the offset, as ``log show --style
+        syslog`` writes them, two spaces before the host (``2024-05-01 08:00:01.336000-0700
+        localhost sshd[812]: (libsystem_info.dylib) Accepted ...``), and ``/var/log/install.log``
+        (``2024-05-01 08:00:01-07 mbp installd[512]: ...``): every such line matched no header.
+        Parsers saved with ``9`` load so and read as they did. ``9``: as ``8``, and the
+        ``syslog`` format also reads a Cisco ASA's (FTD's)
         own header, as ``logging timestamp`` and ``logging device-id hostname`` write it: its
         time with the year (``May 01 2024 08:00:00``, or RFC 3339's), the host and `` : ``
         before the message id, ``<166>May 01 2024 08:00:00 asa01 : %ASA-6-302013: Built ...``,
@@ -1408,8 +1440,8 @@ class LogParser(ParamsClone):
     # -- setup --------------------------------------------------------------------------------
     def _compile(self) -> _Compiled:
         fmt = self.format
-        if fmt == "syslog" and int(self.rules) <= 8:  # (saved so: read as it was)
-            pattern: str | JournaldHeader = _SYSLOG_RULES8
+        if fmt == "syslog" and int(self.rules) <= 9:  # (saved so: read as it was)
+            pattern: str | JournaldHeader = _SYSLOG_RULES8 if int(self.rules) <= 8 else _SYSLOG_RULES9
         elif fmt in LOG_FORMATS:
             pattern = LOG_FORMATS[fmt][0]
         elif fmt == "keys":
@@ -1482,8 +1514,9 @@ class LogParser(ParamsClone):
             raise InputError(f"depth must be >= 3, got {self.depth}", param="depth")
         if int(self.max_children) < 1:
             raise InputError(f"max_children must be >= 1, got {self.max_children}", param="max_children")
-        if int(self.rules) not in (1, 2, 3, 4, 5, 6, 7, 8, 9):
-            raise InputError(f"rules must be 1, 2, 3, 4, 5, 6, 7, 8 or 9, got {self.rules}", param="rules")
+        if int(self.rules) not in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10):
+            raise InputError(f"rules must be 1, 2, 3, 4, 5, 6, 7, 8, 9 or 10, got {self.rules}",
+                             param="rules")
 
     def _new_drain(self) -> Any:
         drain = _drain().Drain(depth=int(self.depth), sim_th=float(self.sim_th),
@@ -1554,6 +1587,8 @@ class LogParser(ParamsClone):
         "line 1: does not match the 'syslog' header format (it holds terminal colour codes"
         >>> LogParser("syslog").unmatched_text(2, "M\\xe4r  7 10:00:00 h sshd[1]: hi")[50:115]
         "('Mär' is not one of syslog's month names, Jan to Dec in English)"
+        >>> LogParser("syslog").unmatched_text(2, "Timestamp               Ty Process[PID:TID]")[50:104]
+        "(a line macOS's log show writes around its events, its"
         """
         header = (getattr(self, "_compiled", None) or self._compile()).header
         if type(line) is TooLongLine:
@@ -1576,6 +1611,13 @@ class LogParser(ParamsClone):
             hint = (" (the header of a Splunk CSV export, which holds the events in its _raw "
                     "column: export them as Raw Events, Splunk's raw format (the REST export's "
                     "output_mode=raw), or train on the table as an event table, --message-col _raw)")
+        elif _LOG_SHOW_OWN.match(line) is not None:
+            hint = (" (a line macOS's log show writes around its events, its filter, column header or "
+                    "summary: no event)")
+        elif _LOG_SHOW_STYLE.match(line) is not None:
+            hint = (" (a line of macOS's log show in its default or compact style, which no format "
+                    "reads: export with log show --style syslog for --format syslog, or --style ndjson, "
+                    "an event table of JSON lines)")
         elif _ANSI.search(line) is not None:  # a program's coloured output: no format matches it
             hint = (" (it holds terminal colour codes, ESC[...m, as a program writes them to a "
                     "terminal: log without colour, or remove them first, e.g. sed "
@@ -1858,6 +1900,7 @@ class LogParser(ParamsClone):
         tagless = header if repeats and isinstance(header, re.Pattern) and "host" in header.groupindex \
             else None
         last = {} if last is None else last
+        own = False  # the line named as the first unmatched is one of log show's own
         for lineno, line in enumerate(lines, 1):
             stats.lines += 1
             if type(line) is not str and not isinstance(line, str):  # (a C identity check first)
@@ -1877,7 +1920,10 @@ class LogParser(ParamsClone):
                     m = _repeat_of(line, tagless, last)
             if m is None:
                 stats.unmatched += 1
-                if stats.first_unmatched is None:
+                # (named: the first line, or the first after log show's own lines that is none,
+                # which says why its events matched nothing)
+                if stats.first_unmatched is None or (own and _LOG_SHOW_OWN.match(line) is None):
+                    own = stats.first_unmatched is None and _LOG_SHOW_OWN.match(line) is not None
                     stats.first_unmatched = lineno
                     stats.first_unmatched_reason = self.unmatched_text(lineno, line)
                 if self.strict:  # (a file's line named with the file, as a table's bad row is)
