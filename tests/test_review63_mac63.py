@@ -134,3 +134,38 @@ def test_log_show_syslog_style_is_read_by_the_syslog_format() -> None:
         assert "line 2" in str(exc) and "--style syslog" in str(exc), str(exc)
     else:
         raise AssertionError("no error")
+
+
+def test_openbsm_audit_trail_is_refused_with_its_recipe(tmp_path: Path) -> None:
+    # What was wrong: an OpenBSM audit trail as `praudit -x` writes it was read as a CSV of one
+    # column named "<?xml version='1.0' ?>", its XML lines the categories a model trained on
+    # (exit 0); as `praudit -l` writes it, its first record's tokens were the column names and
+    # the next record "expected 34 fields, found 35". Both are refused, naming the trail and the
+    # header regex that reads `praudit -l`'s records as a log, which parses them.
+    from typer.testing import CliRunner
+
+    from hourglass.cli import app
+    from hourglass.ingest.formats import BSM_LOG_FORMAT
+    from hourglass.ingest.logs import LogParser
+
+    xml = tmp_path / "audit.xml"
+    xml.write_text("<?xml version='1.0' ?>\n<audit>\n<record version=\"11\" event=\"execve(2)\" "
+                   "modifier=\"0\" time=\"Wed May  1 08:00:00 2024\" msec=\" + 123 msec\" >\n"
+                   "<path>/bin/zsh</path>\n<return errval=\"success\" retval=\"0\" />\n</record>\n</audit>\n")
+    lines = ["header,133,11,execve(2),0,Wed May  1 08:00:00 2024, + 123 msec,exec arg,/bin/zsh,-l,"
+             "path,/bin/zsh,subject,alice,alice,staff,alice,staff,1234,100017,50331650,0.0.0.0,"
+             "return,success,0,trailer,133",
+             "header,121,11,open(2) - read,creat,0,Wed May  1 08:00:01 2024, + 5 msec,argument,2,0x0,"
+             "flags,path,/Users/alice/.zshrc,subject,alice,alice,staff,alice,staff,1234,100017,"
+             "50331650,0.0.0.0,return,success,3,trailer,121"]
+    text = tmp_path / "audit.txt"
+    text.write_text("\n".join(lines) + "\n")
+    runner = CliRunner()
+    for path, kind in ((xml, "praudit -x XML"), (text, "praudit -l lines")):
+        res = runner.invoke(app, ["inspect", str(path)])
+        assert res.exit_code == 2 and f"an OpenBSM audit trail ({kind})" in res.stderr, res.output
+        assert "Traceback" not in res.output and BSM_LOG_FORMAT in " ".join(res.stderr.split("\n"))
+    p = LogParser(BSM_LOG_FORMAT).fit(lines)
+    df = p.parse(lines)
+    assert df["event"].tolist() == ["execve(2)", "open(2) - read,creat"]
+    assert df["time"].tolist() == [1714550400.0, 1714550401.0]

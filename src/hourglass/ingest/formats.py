@@ -231,6 +231,43 @@ def get_format(name: str) -> Any:
 _WINDOWS_XML = re.compile(rb'\s*(?:<\?xml[^>]*\?>\s*)?(?:<Events>\s*)?<Event\s+xmlns\s*=\s*'
                           rb'["\']http://schemas\.microsoft\.com/win/2004/08/events/event["\']')
 
+#: an OpenBSM audit trail (macOS's /var/audit, FreeBSD's) as praudit writes it: XML (``praudit -x``:
+#: ``<?xml version='1.0' ?>``, ``<audit>``, then ``<record version="11" event="execve(2)" ...>``), or
+#: one record a line, its tokens parted by commas (``praudit -l``: ``header,133,11,execve(2),0,Wed
+#: May  1 08:00:00 2024, + 123 msec,exec arg,...,subject,...,return,success,0,trailer,133``)
+_BSM_XML = re.compile(rb"\s*(?:<\?xml[^>]*\?>\s*)?<audit>\s*<record\s")
+_BSM_LINE = re.compile(rb"\s*header,\d+,\d+,[^\r\n]+?,\d+,[^,\r\n]+, \+ \d+ msec,")
+#: a header regex that reads ``praudit -l``'s lines as a log: the event's name (which may hold
+#: commas: ``open(2) - read,creat``), its time, the rest
+BSM_LOG_FORMAT = (r"^header,\d+,\d+,(?P<event>.+?),\d+,(?P<timestamp>[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d "
+                  r"\d\d:\d\d:\d\d \d{4}), \+ \d+ msec,(?P<content>.*)$")
+
+
+def _bsm(p: Any, head: bytes) -> None:
+    """Refuse an OpenBSM audit trail as ``praudit`` writes it (:data:`_BSM_XML`,
+    :data:`_BSM_LINE`), with how to read its records as a log: read as a table, its XML was a CSV
+    of one column, the text of its lines, and its comma-parted lines a CSV of their first record's
+    tokens as column names (the next record, of other tokens, a bad row).
+
+    Examples
+    --------
+    >>> _bsm("a.xml", b"<?xml version='1.0' ?>\\n<audit>\\n<record version=\\"11\\"")
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: a.xml: an OpenBSM audit trail (praudit -x XML) is not read as a table; ...
+    """
+    if _BSM_XML.match(head):
+        kind = "praudit -x XML"
+    elif _BSM_LINE.match(head):
+        kind = "praudit -l lines"
+    else:
+        return
+    raise InputError(f"{p}: an OpenBSM audit trail ({kind}) is not read as a table; read its records "
+                     "as a log, one a line: praudit -l /var/audit/FILE | hourglass train - --format "
+                     f"'{BSM_LOG_FORMAT}' --window 3600 --model event-count-autoencoder -o MODEL "
+                     "(its times are the machine's local time, read as UTC)")
+
+
 #: the W3C extended log format's directives, before its records (Windows Firewall's
 #: pfirewall.log, IIS): '#Version: 1.5', '#Software: ...', '#Fields: date time action ...'
 _W3C_LOG = re.compile(rb"\s*#(?:Version|Software|Fields|Date|Start-Date|Remark):")
@@ -398,6 +435,7 @@ def sniff_format(path: str | os.PathLike[str]) -> Any:
         raise InputError(f"{p}: Windows events as XML (evtx_dump's default output, wevtutil qe /f:xml, "
                          "Event Viewer's 'Save as XML') are not read; give the .evtx log itself, or its "
                          "records as JSON lines (evtx_dump -o jsonl)")
+    _bsm(p, without_boms(head))  # else a CSV of one column of XML text, or of a record's tokens
     if _W3C_LOG.match(without_boms(head)):  # else a CSV of one column, '#Version: 1.5', trained on
         fields = _W3C_FIELDS.search(head)
         if fields is not None and b"," in fields.group(1):  # (tr ' ' , would split its quoted values)
