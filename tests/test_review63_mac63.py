@@ -169,3 +169,23 @@ def test_openbsm_audit_trail_is_refused_with_its_recipe(tmp_path: Path) -> None:
     df = p.parse(lines)
     assert df["event"].tolist() == ["execve(2)", "open(2) - read,creat"]
     assert df["time"].tolist() == [1714550400.0, 1714550401.0]
+
+
+def test_code_signing_flags_and_file_modes_are_codes() -> None:
+    # What was wrong: of an Endpoint Security event as eslogger writes it, codesigning_flags and
+    # an executable's stat.st_mode and st_flags (sets of bits) were min-max scaled amounts: a
+    # binary signed ad hoc (CS_ADHOC, 0x2) lay 2 from a platform binary's 570,522,385, 3.5e-9 of
+    # the scale, the same feature; they are codes, each set of bits a category of its own.
+    from hourglass.features.tabular import TabularPreprocessor
+
+    n = 120
+    df = pd.DataFrame({"process.codesigning_flags": [570522385] * (n - 20) + [570494977] * 20,
+                       "process.executable.stat.st_mode": [33261] * (n - 5) + [33188] * 5,
+                       "process.executable.stat.st_flags": [524320] * (n - 5) + [0] * 5,
+                       "process.executable.path": ["/bin/zsh", "/usr/bin/git"] * (n // 2)})
+    pre = TabularPreprocessor().fit(df)
+    for c in ("process.codesigning_flags", "process.executable.stat.st_mode",
+              "process.executable.stat.st_flags"):
+        assert pre.roles_[c] == "categorical", (c, pre.roles_[c], pre.reasons_[c])
+    adhoc = df.head(1).assign(**{"process.codesigning_flags": 570522385 | 0x2})
+    assert (pre.transform(adhoc) != pre.transform(df.head(1))).any()

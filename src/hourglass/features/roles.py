@@ -94,6 +94,11 @@ _PROTOCOL_NAMES = {"proto", "protocol", "ipproto", "ipprotocol", "protocolidenti
 #: TCP flag bits as a number (2 SYN, 18 SYN+ACK, 17 FIN+ACK: NetFlow v9's TCP_FLAGS, IPFIX's
 #: tcpControlBits) are a set of flags, not a magnitude, as the VPC and EVE formats read them
 _TCP_FLAG_NAMES = {"tcpflags", "clienttcpflags", "servertcpflags", "tcpcontrolbits"}
+#: a file's mode and flags as stat() gives them, and a code signature's flags, as macOS's eslogger
+#: writes a process's (``executable.stat.st_mode``: 33261 is 0o100755; ``st_flags``;
+#: ``codesigning_flags``: CS_VALID 0x1, CS_ADHOC 0x2, CS_RUNTIME 0x10000 ...): sets of bits, an ad
+#: hoc signature 2 away from a valid one in 570,522,385, no magnitude
+_BIT_FIELD_NAMES = {"stmode", "stflags", "codesigningflags"}
 #: an HTTP status (a web server's access log: nginx's $status, Apache's %>s, IIS's sc-status,
 #: ECS http.response.status_code; a name ending in status too, Cloudflare's EdgeResponseStatus)
 #: is a code: 404 is no more "than" 200, nor 500 near 404
@@ -892,6 +897,9 @@ def _coded(name: str, key: str, leaf: str, values: pd.Series,
     'protocol number'
     >>> _coded("TCP_FLAGS", "tcpflags", "tcpflags", pd.Series([2.0, 18.0]))
     'TCP flag bits'
+    >>> _coded("process.codesigning_flags", "processcodesigningflags", "codesigningflags",
+    ...        pd.Series([570522385.0, 570522387.0]))
+    "bit flags (a file's mode or flags, a code signature's flags)"
     >>> _coded("bytes", "bytes", "bytes", pd.Series([6.0])), _coded("proto", "proto", "proto", pd.Series([]))
     ('', '')
     """
@@ -901,6 +909,8 @@ def _coded(name: str, key: str, leaf: str, values: pd.Series,
         return "protocol number"
     if key in _TCP_FLAG_NAMES or leaf in _TCP_FLAG_NAMES:
         return "TCP flag bits"
+    if key in _BIT_FIELD_NAMES or leaf in _BIT_FIELD_NAMES:
+        return "bit flags (a file's mode or flags, a code signature's flags)"
     if _http_status(key, leaf, values):
         return "HTTP status code"
     if _code_numbers(key, values):
