@@ -189,3 +189,13 @@ def test_code_signing_flags_and_file_modes_are_codes() -> None:
         assert pre.roles_[c] == "categorical", (c, pre.roles_[c], pre.reasons_[c])
     adhoc = df.head(1).assign(**{"process.codesigning_flags": 570522385 | 0x2})
     assert (pre.transform(adhoc) != pre.transform(df.head(1))).any()
+
+
+def test_unified_log_process_image_path_is_ecs_process_executable() -> None:
+    # What was wrong: an ECS alert of a model of `log show --style ndjson` events kept (--keep)
+    # their processImagePath, the process that logged, only under hourglass.fields: a SIEM rule
+    # or dashboard on process.executable (/usr/bin/osascript) never saw it.
+    from hourglass.serve.ecs import ecs_target
+
+    assert ecs_target("processImagePath") == "process.executable"
+    assert ecs_target("processID") is None  # (as a Windows event's ProcessId, matched alike)

@@ -123,6 +123,10 @@ _ENDPOINT_FIELDS = (
     *(f"{p}.hash.{h}" for p in ("process", "file") for h in ("md5", "sha1", "sha256", "sha512")),
     "file.path", "file.name", "file.directory", "file.extension")
 _TARGETS.update({field: () for field in _ENDPOINT_FIELDS})
+# macOS's unified log as log show --style ndjson exports it (and log stream's): the process that
+# logged, its image's path, as Elastic's unified logs integration maps it (its processID stays a
+# hourglass field, as a Windows event's ProcessId, a name matched alike, does)
+_TARGETS["process.executable"] = ("processimagepath",)
 #: kept input field (matched without regard to case) -> ECS field. A field already named as its
 #: ECS field (``source.ip``, ``process.name``, ``file.hash.sha256``...) maps to itself.
 ECS_FIELDS: dict[str, str] = {alias: target for target, aliases in _TARGETS.items()
@@ -361,6 +365,8 @@ def ecs_target(key: object, fmt: str | None = None) -> str | None:
     ('destination.port', 'source.ip', None)
     >>> ecs_target("_source.source.ip"), ecs_target("result.dest_port")
     ('source.ip', 'destination.port')
+    >>> ecs_target("processImagePath")
+    'process.executable'
     """
     own = _FORMAT_TARGETS.get(str(fmt)) if fmt is not None else None
     if own is not None and str(key) in own:
