@@ -199,3 +199,27 @@ def test_unified_log_process_image_path_is_ecs_process_executable() -> None:
 
     assert ecs_target("processImagePath") == "process.executable"
     assert ecs_target("processID") is None  # (as a Windows event's ProcessId, matched alike)
+
+
+def test_macos_system_log_repeat_is_the_message_before_it() -> None:
+    # What was wrong: macOS's /var/log/system.log writes a message sent again as
+    # 'Sep 14 17:21:36 --- last message repeated 3 times ---' (the time, no host, no tag): a line
+    # that matched no header, so the 3 events it stood for were lost (3 of 6 events read) and it
+    # was counted as a line of another format; it is now the message before it, that many times.
+    from hourglass.ingest.logs import LogParser
+
+    lines = ["Sep 14 17:21:34 xcv58 sharingd[397]: Starting Handoff advertising",
+             "Sep 14 17:21:36 xcv58 nsurlstoraged[371]: Error: stepSQLStatement - error=5",
+             "Sep 14 17:21:36 --- last message repeated 3 times ---",
+             "Sep 14 17:21:37 xcv58 syslogd[46]: ASL Sender Statistics",
+             "Sep 14 17:21:39 --- last message repeated 1 time ---                         "]
+    p = LogParser("syslog").fit(lines)
+    df = p.parse(lines)
+    assert p.stats_.unmatched == 0 and len(df) == 7
+    assert df["line"].tolist() == [1, 2, 3, 3, 3, 4, 5]
+    assert df["component"].tolist()[2:5] == ["nsurlstoraged"] * 3 and df["host"].iloc[4] == "xcv58"
+    assert df["content"].iloc[6] == "ASL Sender Statistics"
+    # a parser saved before reads as it did
+    old = LogParser("syslog", rules=9).fit(lines)
+    old.parse(lines)
+    assert old.stats_.unmatched == 2

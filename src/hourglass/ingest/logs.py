@@ -743,6 +743,10 @@ MAX_REPEATS = 10_000
 # 'Jun 14 15:16:05 web1 last message repeated 3 times', the repeat of that host's message just
 # before it; with rules 5 it reads as rsyslog's form of that message under its tag would
 _LAST_REPEATED = re.compile(r"(?P<head>.* (?P<host>\S+)) last message repeated (?P<n>\d{1,9}) times?\s*")
+# macOS's syslogd's form (/var/log/system.log): the time, no host and no tag, 'Dec 13 11:59:06
+# --- last message repeated 1 time ---', the repeat of the log's message just before it; with
+# rules 10 it reads as rsyslog's form of that message under its host and tag would
+_MAC_REPEATED = re.compile(r"(?P<head>.*?) --- last message repeated (?P<n>\d{1,9}) times? ---\s*")
 #: the hosts whose last message a read keeps for such repeats (past it they start again)
 _LAST_HOSTS = 10_000
 #: the last message of each host so far: its line's header match (the text between its host
@@ -750,7 +754,8 @@ _LAST_HOSTS = 10_000
 LastMessages = dict[str, tuple[re.Match[str], str]]
 
 
-def _repeat_of(line: str, header: re.Pattern[str], last: LastMessages) -> re.Match[str] | None:
+def _repeat_of(line: str, header: re.Pattern[str], last: LastMessages,
+               mac: bool = False) -> re.Match[str] | None:
     """The header match of sysklogd's ``<header> web1 last message repeated 3 times`` as rsyslog
     writes that repeat (``<header> web1 sshd[812]: message repeated 3 times: [ <message>]``),
     from ``last``, the host's last message; ``None`` for another line, or one whose host's last
@@ -766,14 +771,27 @@ def _repeat_of(line: str, header: re.Pattern[str], last: LastMessages) -> re.Mat
     ('15:16:05', 'sshd', '812', 'message repeated 3 times: [ Failed password for root]')
     >>> _repeat_of("Jun 14 15:16:05 web2 last message repeated 3 times", header, last) is None
     True
+
+    With ``mac``, macOS's form too, ``Jun 14 15:16:05 --- last message repeated 1 time ---``
+    (:data:`_MAC_REPEATED`): the repeat of the log's last message, ``last[""]``.
+
+    >>> last[""] = last["web1"]
+    >>> m = _repeat_of("Jun 14 15:16:05 --- last message repeated 1 time ---", header, last, mac=True)
+    >>> m["host"], m["component"], m["content"]
+    ('web1', 'sshd', 'message repeated 1 times: [ Failed password for root]')
     """
     rm = _LAST_REPEATED.fullmatch(line)
     prev = None if rm is None else last.get(rm["host"])
-    if prev is None:
+    head = None if rm is None else rm["head"]
+    if rm is None and mac and (rm := _MAC_REPEATED.fullmatch(line)) is not None:
+        prev = last.get("")  # (no host: the log's message before it, under its host)
+        if prev is not None and prev[0]["host"] is not None:
+            head = f"{rm['head']} {prev[0]['host']}"
+    if prev is None or head is None or rm is None:
         return None
     was, message = prev
     tag = was.string[was.end("host"):was.start("content")]
-    return header.match(f"{rm['head']}{tag}message repeated {rm['n']} times: [ {message}]")  # type: ignore[index]
+    return header.match(f"{head}{tag}message repeated {rm['n']} times: [ {message}]")
 
 
 def unrepeated(content: str) -> tuple[str, int]:
@@ -1301,8 +1319,11 @@ class LogParser(ParamsClone):
         stamps, the date and time parted by a space, with the offset, as ``log show --style
         syslog`` writes them, two spaces before the host (``2024-05-01 08:00:01.336000-0700
         localhost sshd[812]: (libsystem_info.dylib) Accepted ...``), and ``/var/log/install.log``
-        (``2024-05-01 08:00:01-07 mbp installd[512]: ...``): every such line matched no header.
-        Parsers saved with ``9`` load so and read as they did. ``9``: as ``8``, and the
+        (``2024-05-01 08:00:01-07 mbp installd[512]: ...``): every such line matched no header;
+        and macOS's syslogd's repeat of the log's message before it, the time and no host,
+        ``Dec 13 11:59:06 --- last message repeated 3 times ---``, reads as that message under
+        its host and tag, that many times (a line that matched no header, the events it stood
+        for lost). Parsers saved with ``9`` load so and read as they did. ``9``: as ``8``, and the
         ``syslog`` format also reads a Cisco ASA's (FTD's)
         own header, as ``logging timestamp`` and ``logging device-id hostname`` write it: its
         time with the year (``May 01 2024 08:00:00``, or RFC 3339's), the host and `` : ``
@@ -1900,6 +1921,7 @@ class LogParser(ParamsClone):
         tagless = header if repeats and isinstance(header, re.Pattern) and "host" in header.groupindex \
             else None
         last = {} if last is None else last
+        mac = int(self.rules) >= 10  # macOS's '--- last message repeated 1 time ---' read
         own = False  # the line named as the first unmatched is one of log show's own
         for lineno, line in enumerate(lines, 1):
             stats.lines += 1
@@ -1917,7 +1939,7 @@ class LogParser(ParamsClone):
             else:
                 m = header.match(line)
                 if m is None and tagless is not None and "last message repeated " in line:
-                    m = _repeat_of(line, tagless, last)
+                    m = _repeat_of(line, tagless, last, mac)
             if m is None:
                 stats.unmatched += 1
                 # (named: the first line, or the first after log show's own lines that is none,
@@ -1941,6 +1963,8 @@ class LogParser(ParamsClone):
                 if host not in last and len(last) >= _LAST_HOSTS:
                     last.clear()
                 last[host] = (m, content)  # type: ignore[assignment]
+                if mac:  # (the log's last message, for macOS's repeat of it)
+                    last[""] = last[host]
             masked = self.mask(content)
             if learn:
                 key = int(drain.add_log_message(masked)[0].cluster_id)
