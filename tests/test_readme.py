@@ -30,6 +30,7 @@ NOT_HOURGLASS = {
     "--audit-log-path": "kube-apiserver",
     "--freshness": "gcloud logging read",
     "--style": "macOS's log show",
+    "--predicate": "macOS's log stream",
 }
 
 

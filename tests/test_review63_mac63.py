@@ -223,3 +223,21 @@ def test_macos_system_log_repeat_is_the_message_before_it() -> None:
     old = LogParser("syslog", rules=9).fit(lines)
     old.parse(lines)
     assert old.stats_.unmatched == 2
+
+
+def test_log_stream_banner_before_ndjson_events_is_no_row(tmp_path: Path) -> None:
+    # What was wrong: `log stream --style ndjson --predicate ...` (and log show given a
+    # predicate) writes its banner, 'Filtering the log data using "..."', as a line of text
+    # before its JSON events: `log stream ... | hourglass stream MODEL` stopped at line 1 ("not
+    # valid JSON"), and so did score of a file saved from it; the banner is no row.
+    banner = 'Filtering the log data using "subsystem == \\"com.apple.TCC\\""'
+    lines = [json.dumps(_unified_event(i), separators=(",", ":")) for i in range(3)]
+    path = tmp_path / "stream.ndjson"
+    path.write_text("\n".join([banner, *lines]) + "\n")
+    assert len(pd.concat(list(iter_table(path, fmt="jsonl")))) == 3
+    batch = [(n, raw.encode()) for n, raw in enumerate([banner, *lines], 1)]
+    rows, numbers, problem = _parse(batch, "<stdin>", "error", [])
+    assert problem is None and len(rows) == 3 and numbers == [2, 3, 4]
+    # any other text line is still a bad line
+    batch[0] = (1, b"Filtering the data")
+    assert _parse(batch, "<stdin>", "error", [])[2] is not None

@@ -458,6 +458,7 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
     (:func:`~hourglass.ingest.tables.log_show_end`) is no row, as the file reader leaves it out."""
     from hourglass.ingest.cef import JSON_LINE_HINT, _utf8, json_line, record_noun
     from hourglass.ingest.tables import (
+        LOG_BANNER,
         api_page,
         api_page_refusal,
         flat_record,
@@ -507,7 +508,8 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
             raw = without_boms(raw)
         if isinstance(raw, LongLine):
             problem: str | None = too_long(raw.length, MAX_LINE_BYTES)
-        elif blank_line(raw) or (no_record is not None and no_record(raw)):
+        elif (blank_line(raw) or (no_record is not None and no_record(raw))
+              or (parse is None and expand is None and raw.startswith(LOG_BANNER))):  # (macOS log's)
             if events is not None and not blank_line(raw):  # ausearch's '----': the event before
                 completed(events.between())  # it, whole
             leading = leading and blank_line(raw)

@@ -731,6 +731,12 @@ def splunk_note(obj: Mapping[str, Any]) -> str | None:
     return "; ".join(said)
 
 
+#: the banner macOS's ``log stream`` and ``log show`` write before their events when given a
+#: predicate, as a line of text in every style (``--style ndjson`` too): ``Filtering the log data
+#: using "subsystem == \"com.apple.TCC\""``
+LOG_BANNER = b"Filtering the log data using "
+
+
 def log_show_end(obj: Mapping[str, Any], previous: Mapping[str, Any] | None) -> bool:
     """Whether ``obj``, a line's object after the row ``previous`` (``None``: none before it), is
     the object macOS's ``log show --style ndjson`` writes after its events, ``{"count": 540,
@@ -3042,6 +3048,8 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                     continue
                 obj = loads_json(line.rstrip("\r\n"))  # a cut line: "unterminated", not "control character"
             except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+                if raw.startswith(LOG_BANNER) and page is None and event is None:
+                    continue  # macOS's log's banner before its ndjson events: no row
                 # RecursionError: arrays or objects nested ~1,000 deep, a bad line as stream has it
                 jq = (pretty_json_command(raw) if first
                       and not isinstance(exc, UnicodeDecodeError | RecursionError) else None)
