@@ -241,3 +241,18 @@ def test_log_stream_banner_before_ndjson_events_is_no_row(tmp_path: Path) -> Non
     # any other text line is still a bad line
     batch[0] = (1, b"Filtering the data")
     assert _parse(batch, "<stdin>", "error", [])[2] is not None
+
+
+def test_unified_log_activity_ids_are_no_features() -> None:
+    # What was wrong: the unified log's activityIdentifier and parentActivityIdentifier (ids
+    # numbered as activities begin, rising through a boot) were scaled amounts with no warning
+    # (their name's last word no identifier's): a later export's activities lay past the
+    # training range, every event with one an outlier on that feature.
+    from hourglass.features.tabular import TabularPreprocessor
+
+    df = pd.DataFrame([_unified_event(i) for i in range(120)])
+    df["activityIdentifier"] = [0 if i % 3 else 90_000 + 17 * i for i in range(120)]
+    df["parentActivityIdentifier"] = [0 if i % 4 else 89_000 + 5 * i for i in range(120)]
+    pre = TabularPreprocessor().fit(df)
+    assert pre.roles_["activityIdentifier"] == "drop"
+    assert pre.roles_["parentActivityIdentifier"] == "drop"

@@ -78,7 +78,10 @@ _ID_NAMES = {"id", "flowid", "uid", "timestamp", "ts", "time", "stime", "ltime",
              # monotonic one, Endpoint Security's global_seq_num, rising with every event, and the
              # boot's id (the unified log's bootUUID, the journal's _BOOT_ID): a new value at
              # each boot, every later event's never seen
-             "machtimestamp", "machtime", "globalseqnum", "bootuuid", "bootid"}
+             "machtimestamp", "machtime", "globalseqnum", "bootuuid", "bootid",
+             # the unified log's activity ids (activityIdentifier, parentActivityIdentifier):
+             # numbered as activities begin, rising through a boot, each later one past training
+             "activityidentifier", "parentactivityidentifier"}
 _IP_NAMES = {"ip", "srcip", "dstip", "destip", "sourceip", "destinationip", "idorigh", "idresph",
              "saddr", "daddr", "srcaddr", "dstaddr", "clientip", "serverip", "ipsrc", "ipdst"}
 _PORT_NAMES = {"port", "sport", "dport", "dsport", "srcport", "dstport", "destport", "sourceport",
