@@ -517,8 +517,10 @@ _UAL_EXPORT_BOOKKEEPING = frozenset({"runspaceid", "resultindex", "resultcount",
 
 #: the fields that tell a GitHub audit log (the REST API's ``/orgs/{org}/audit-log`` and
 #: ``/enterprises/{enterprise}/audit-log``, the UI's CSV and JSON exports, audit log streaming):
-#: its document id beside the action, as GitHub names them
-_GITHUB_AUDIT_TELLS = frozenset({"documentid", "action"})
+#: its document id beside the action, as GitHub names them (``_document_id`` with its underscore,
+#: as the field's last part: a document store's ``document_id`` beside an ``action`` is no
+#: GitHub record)
+_GITHUB_AUDIT_TELLS = frozenset({"_document_id", "action"})
 
 
 def _github_id(name: str, s: pd.Series, tells: TableTells, max_categories: int) -> tuple[str, str] | None:
@@ -592,7 +594,8 @@ class TableTells:
     sentinel
         A Microsoft Sentinel / Log Analytics export (two of :data:`_SENTINEL_TELLS`).
     github
-        A GitHub audit log (:data:`_GITHUB_AUDIT_TELLS`: ``_document_id`` beside ``action``).
+        A GitHub audit log (:data:`_GITHUB_AUDIT_TELLS`, fields' last parts: ``_document_id``
+        beside ``action``).
     ual_export
         Microsoft 365's unified audit log as ``Search-UnifiedAuditLog | Export-Csv`` writes it:
         ``AuditData`` beside two of PowerShell's columns (:data:`_UAL_EXPORT_BOOKKEEPING`).
@@ -681,7 +684,7 @@ def _read_tells(columns: tuple[str, ...]) -> TableTells:
         splunk_json=any(c.startswith("result.") for c in raw),
         elastic=any(c.startswith("_source.") for c in raw),
         sentinel=len(_SENTINEL_TELLS & leaves) >= 2,
-        github=_GITHUB_AUDIT_TELLS <= names,
+        github=_GITHUB_AUDIT_TELLS <= leaves,
         ual_export="auditdata" in names and len(_UAL_EXPORT_BOOKKEEPING & names) >= 2,
         objects={path: table_tells(last) for path, last in fields.items() if len(last) > 1},
         flow_tool="nfdump" if _NFDUMP_TELLS <= names else "SiLK" if _SILK_TELLS <= names else "")
