@@ -150,6 +150,7 @@ class EntityStream:
                        "no_entity": 0}
         self.first_late: tuple[int, str, str] | None = None  # line, closed before, newest_text()
         self.newest_from: tuple[int, Any] | None = None  # the newest time's line and entity value
+        self.idle_closed = False  # whether the wall clock (tick), not a row's time, closed the last
         self.idle_timeout = idle_timeout  # seconds without a line before the wall clock moves time on
         self.clock = clock  # seconds, for elapsed times only (tests give a fake one)
         self.wall = wall  # epoch seconds now: the bound on rows' times (FUTURE_LIMIT)
@@ -158,11 +159,15 @@ class EntityStream:
 
     def newest_text(self) -> str:
         """Where the newest time seen came from, which set the buckets closed: its time, entity
-        and line (a source whose clock runs ahead makes the other sources' rows late)."""
+        and line (a source whose clock runs ahead makes the other sources' rows late); or, where
+        the wall clock closed them (:meth:`tick`), that, which no row's time did."""
         from hourglass.cli._groups import shown_value
 
         if self.newest is None or self.newest_from is None:
             return ""
+        if self.idle_closed:
+            return (f"closed by the wall clock after {self.idle_timeout:g} s without a line "
+                    "(--idle-timeout)")
         line, entity = self.newest_from
         return (f"the newest time seen, {pd.Timestamp(self.newest)}, came from {self.entity_col} "
                 f"{shown_value(entity)} at line {line:,}")
@@ -355,7 +360,7 @@ class EntityStream:
                 mark = t - late
                 mark -= mark % td
                 if self.closed_before is None or mark > self.closed_before:
-                    self.closed_before = mark
+                    self.closed_before, self.idle_closed = mark, False
         if self.closed_before is None:
             return None, bad
         due = [s for s in self.open if s < self.closed_before]
@@ -378,7 +383,8 @@ class EntityStream:
         if not due:
             return None
         # closed up to the end of the last bucket closed here: rows of later buckets still count
-        self.closed_before = max(self.closed_before, max(due) + td)
+        if max(due) + td > self.closed_before:  # (closed by the wall clock: no row's time)
+            self.closed_before, self.idle_closed = max(due) + td, True
         out = self._close(due)
         if out is not None:
             self.counts["idle_closed"] += len(out)
@@ -541,8 +547,9 @@ def run(scorer: EntityStream, read: Callable[[int], bytes], sink: Any, *, where:
                 warned = True
                 line, mark, cause = scorer.first_late
                 err.print(f"warning: {where}: line {line}: late row (its bucket closed; buckets before "
-                          f"{mark} are closed: {cause}); late rows are dropped and counted (a "
-                          "source whose clock runs ahead of the others' makes their rows late)",
+                          f"{mark} are closed: {cause}); late rows are dropped and counted"
+                          + ("" if cause.startswith("closed by the wall clock") else
+                             " (a source whose clock runs ahead of the others' makes their rows late)"),
                           highlight=False)
             emit(out)
             settle_bad_lines(bad_rows, bad, on_bad_rows, where, problem)
