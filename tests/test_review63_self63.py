@@ -60,3 +60,27 @@ def test_a_late_row_after_an_idle_close_blames_the_wall_clock_not_a_source(tmp_p
     # a row's own time closing the buckets is still named as before
     stream.feed([{"ts": t0 + 2000, "host": "h2", "bytes": 500}], [5])
     assert stream.newest_text().startswith("the newest time seen, 2024-01-01 00:33:20, came from host 'h2'")
+
+
+def test_two_late_steps_just_behind_a_later_one_are_no_clock_gone_ahead(tmp_path: Path) -> None:
+    # What was wrong: a time-series stream (--on-bad-rows skip) given steps 232, 230, 231 (two
+    # sent just after a later one) took 231 as a clock gone back: the summary said '1 window
+    # restart(s) after a step whose time ran ahead' (none had), and restarted the window twice
+    # more (51 of 59 steps scored); such late steps are bad lines again (52 of 58 scored).
+    start = np.datetime64("2024-05-01T00:00")
+    (tmp_path / "train.csv").write_text("ts,cpu\n" + "".join(
+        f"{start + np.timedelta64(i, 'm')},{np.sin(i / 5):.4f}\n" for i in range(200)))
+    res = runner.invoke(app, ["train", str(tmp_path / "train.csv"), "--timestamp-col", "ts", "--model",
+                              "lstm-ae", "--window", "4", "--epochs", "1", "--hidden", "4", "-o",
+                              str(tmp_path / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+    order = [*range(200, 230), 232, 230, 231, *range(233, 260)]
+    (tmp_path / "live.jsonl").write_text("".join(json.dumps(
+        {"ts": str(start + np.timedelta64(i, "m")), "cpu": round(float(np.sin(i / 5)), 4)}) + "\n"
+        for i in order))
+    res = runner.invoke(app, ["stream", str(tmp_path / "m"), "-i", str(tmp_path / "live.jsonl"), "--all",
+                              "--on-bad-rows", "skip"])
+    assert res.exit_code == 0, res.output
+    assert "ran ahead" not in res.stderr, res.stderr
+    assert "skipped 2 malformed line(s) (lines 32, 33)" in res.stderr, res.stderr
+    assert len(res.stdout.splitlines()) == 52

@@ -368,12 +368,16 @@ class SeriesStreamScorer(ModelScorer):
             return False
         last = self._last_time
         between = last is not None and self._prev_time is not None and self._prev_time < when < last
-        if between and self._back is not None and when > self._back:
+        if (between and self._back is not None and when > self._back
+                and last is not None and (self._step is None or last - when >= self.window * self._step)):
             # two steps in a row between the last two taken, in order: the last step's time ran
             # ahead of the series (a sample from a clock gone wrong, hours ahead), not one late
             # row; refusing every step until the series passed that time would leave the stream
             # blind for that long. The window restarts at this step. (A replay of steps already
-            # taken, a shipper sending them again, comes at or before the one before: refused.)
+            # taken, a shipper sending them again, comes at or before the one before: refused.
+            # Steps less than a window behind the last, two sent after a later one, are late
+            # steps refused as before: waiting for the series to pass the last step leaves fewer
+            # steps unscored than a window restarted, and no clock ran ahead.)
             self._back, self._went_back, self._prev_time = None, True, None  # (feed counts it)
             self._last_time, self._last_length, self._run = when, None, 0
             return True
