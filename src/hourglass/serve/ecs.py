@@ -295,6 +295,12 @@ def _audit_missing(value: Any) -> bool:
 #: ``org.add_member``, ``repo.download_zip``), and the account acted on (``user``: the member
 #: added or removed, no actor), as Elastic's GitHub integration maps them
 _GITHUB_TELLS = frozenset({"_document_id", "action"})
+#: the flow tools' short names of the IP protocol, nfdump's ``pr`` and SiLK's ``pro``: the
+#: transport only where the record or the model's input has the tool's names of the addresses and
+#: ports beside it (as the table roles tell those tools); another table's ``pr`` or ``pro`` (a
+#: priority, a project) names no protocol, and network.transport takes any text
+_FLOW_TOOL_TRANSPORT = {"pr": frozenset({"sa", "da", "sp", "dp"}),
+                        "pro": frozenset({"sip", "dip", "sport", "dport"})}
 _GITHUB_TARGETS = {"actor": "user.name", "user": "user.target.name", "actor_ip": "source.ip",
                    "action": "event.action", "user_agent": "user_agent.original",
                    "actor_location.country_code": "source.geo.country_iso_code"}
@@ -305,7 +311,9 @@ def _field_target(key: Any, fields: Mapping[str, Any], fmt: str | None, record: 
     """:func:`ecs_target` of ``key`` among the record's ``fields``: a GitHub audit log's ``actor``,
     ``actor_ip``, ``action``, ``user_agent`` and ``user`` (the account acted on:
     ``user.target.name``) where the record or the model's input (``known``) has its
-    ``_document_id`` and ``action`` (:data:`_GITHUB_TARGETS`); an audit record's ``uid`` and
+    ``_document_id`` and ``action`` (:data:`_GITHUB_TARGETS`); nfdump's ``pr`` and SiLK's ``pro``
+    only where the tool's names of the addresses and ports stand beside them
+    (:data:`_FLOW_TOOL_TRANSPORT`); an audit record's ``uid`` and
     ``UID`` go to ``process.user.*`` where it has an ``acct``; a Windows event's ``host`` (the
     machine that forwarded it: Logstash's sender, a Windows Event Collector), or a Winlogbeat
     document's ``host.name`` (the machine Winlogbeat ran on), goes to ``observer.hostname`` where
@@ -323,6 +331,9 @@ def _field_target(key: Any, fields: Mapping[str, Any], fmt: str | None, record: 
     address of the machine it describes, ``host.ip``, as Elastic's Zeek integration maps it."""
     if fmt == "auditd" and key in _AUDIT_PROCESS_USER and _ecs_field("acct", fields.get("acct"), fmt):
         return _AUDIT_PROCESS_USER[key]
+    tool = _FLOW_TOOL_TRANSPORT.get(str(key).strip().lower())
+    if tool is not None and not tool <= {str(k).strip().lower() for k in (*fields, *known)}:
+        return None  # (a 'pr' or 'pro' of no flow tool's table: a priority, no protocol)
     if str(key) in _GITHUB_TARGETS and _GITHUB_TELLS <= {*map(str, fields), *known}:
         return _GITHUB_TARGETS[str(key)]  # a GitHub audit log's actor, and the account acted on
     if str(key) in _SYSMON_HASHES and fmt in (*WINDOWS_FORMS, "winlogbeat"):
