@@ -459,19 +459,12 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
     from hourglass.ingest.cef import JSON_LINE_HINT, _utf8, json_line, record_noun
     from hourglass.ingest.tables import (
         LOG_BANNER,
-        api_page,
-        api_page_refusal,
+        document_refusal,
         flat_record,
-        kube_list,
-        kube_list_refusal,
         log_show_end,
         pretty_json_command,
         pretty_json_refusal,
-        search_response,
-        search_response_refusal,
         splunk_note,
-        splunk_results,
-        splunk_results_refusal,
     )
 
     parse = getattr(line_spec, "parse", None)
@@ -571,19 +564,11 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
                 f" ({note})" if note else "")
             continue
         if (problem is None and parse is None and expand is None and isinstance(row, dict)
-                and "hits" in row and search_response(row, row["hits"])):
-            # an Elasticsearch search response: every event in this one line, as score refuses it
-            # (skip mode too: no bad line, but the input of another kind)
-            problem, document, advice = search_response_refusal(), True, ""
-        elif (problem is None and parse is None and expand is None and isinstance(row, dict)
-                and "results" in row and splunk_results(row, row["results"])):
-            problem, document, advice = splunk_results_refusal(), True, ""  # (likewise, Splunk's)
-        elif (problem is None and parse is None and expand is None and isinstance(row, dict)
-                and "items" in row and kube_list(row, row["items"])):
-            problem, document, advice = kube_list_refusal(), True, ""  # (likewise, kubectl's)
-        elif (problem is None and parse is None and expand is None and isinstance(row, dict)
-                and ("items" in row or "entries" in row) and (page_key := api_page(row)) is not None):
-            problem, document, advice = api_page_refusal(page_key), True, ""  # (a SaaS API's page)
+                and (refusal := document_refusal(row)) is not None):
+            # an Elasticsearch search response, a Splunk search's results, a Kubernetes list, a
+            # SaaS API's page: every event in this one line, as score refuses it (skip mode too:
+            # no bad line, but the input of another kind)
+            problem, document, advice = refusal, True, ""
         if problem is None:
             if events is not None:
                 completed(events.add(row, number))

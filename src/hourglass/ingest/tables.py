@@ -854,6 +854,35 @@ def api_page_refusal(key: str) -> str:
             f"(jq -c '.{key}[]')")
 
 
+def document_refusal(obj: Mapping[str, Any] | Collection[object]) -> str | None:
+    """Why ``obj`` is refused as a line of JSON lines where it is a whole document of events on
+    one line, with the recipe that writes them one a line: an Elasticsearch or OpenSearch search
+    response (:func:`search_response`), a Splunk search's results (:func:`splunk_results`), a
+    Kubernetes list (:func:`kube_list`) or a SaaS audit-log API's page (:func:`api_page`); else
+    ``None``. ``obj`` is a parsed object, or the top-level keys of one whose values are not known
+    (a pretty-printed document's head). The one check of the file reader and ``stream``.
+
+    Examples
+    --------
+    >>> document_refusal({"apiVersion": "v1", "kind": "List", "items": []}) == kube_list_refusal()
+    True
+    >>> document_refusal({"took", "timed_out", "hits"})[-22:]
+    "(jq -c '.hits.hits[]')"
+    >>> document_refusal({"kind": "order", "items": [1], "user": "a"}) is None
+    True
+    """
+    values: Mapping[str, Any] = obj if isinstance(obj, Mapping) else {}  # (keys alone: not known)
+    if "hits" in obj and search_response(obj, values.get("hits")):
+        return search_response_refusal()
+    if "results" in obj and splunk_results(obj, values.get("results")):
+        return splunk_results_refusal()
+    if "items" in obj and kube_list(obj, values.get("items")):
+        return kube_list_refusal()
+    if ("items" in obj or "entries" in obj) and (key := api_page(obj)) is not None:
+        return api_page_refusal(key)
+    return None
+
+
 def no_lone_surrogates(value: Any) -> Any:
     """``value`` (parsed JSON, changed in place) with each string that holds a lone surrogate
     (JSON's ``\\ud83d`` without its pair: a user agent cut inside an emoji; Python's parser
@@ -3057,15 +3086,11 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                     # refused with --on-bad-rows skip too: its other lines are no bad rows but the
                     # rest of the document, and one that parses alone (an array's last object on a
                     # line of its own) was read as the file's one row
-                    if jq == "jq -c ." and search_response(head_keys := top_keys(read_head(path))):
-                        # ('jq -c .' wrote the response on one line: a file of one row)
-                        raise InputError(f"{path}: line {lineno}: {search_response_refusal()}") from None
-                    if jq == "jq -c ." and splunk_results(head_keys):  # (likewise)
-                        raise InputError(f"{path}: line {lineno}: {splunk_results_refusal()}") from None
-                    if jq == "jq -c ." and kube_list(head_keys):  # (likewise, kubectl's)
-                        raise InputError(f"{path}: line {lineno}: {kube_list_refusal()}") from None
-                    if jq == "jq -c ." and (key := api_page(head_keys)) is not None:  # (likewise)
-                        raise InputError(f"{path}: line {lineno}: {api_page_refusal(key)}") from None
+                    if jq == "jq -c ." and (
+                            refusal := document_refusal(top_keys(read_head(path)))) is not None:
+                        # ('jq -c .' wrote the response, results, list or page on one line: a
+                        # file of one row)
+                        raise InputError(f"{path}: line {lineno}: {refusal}") from None
                     raise InputError(f"{path}: line {lineno}: {pretty_json_refusal(jq)}") from None
                 first = False
                 if on_bad_rows == "skip":
@@ -3089,20 +3114,11 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                     continue
                 raise InputError(f"{path}: line {lineno}: {not_an_object(obj)} "
                                  f"(use {SKIP_BAD_ROWS} to skip such rows)")
-            if (page is None and event is None and isinstance(obj, dict) and "hits" in obj
-                    and search_response(obj, obj["hits"])):
-                # (refused with --on-bad-rows skip too: no bad row, but every event in one line)
-                raise InputError(f"{path}: line {lineno}: {search_response_refusal()}")
-            if (page is None and event is None and isinstance(obj, dict) and "items" in obj
-                    and kube_list(obj, obj["items"])):  # (likewise: every object in one line)
-                raise InputError(f"{path}: line {lineno}: {kube_list_refusal()}")
             if (page is None and event is None and isinstance(obj, dict)
-                    and ("items" in obj or "entries" in obj)
-                    and (key := api_page(obj)) is not None):  # (likewise: a SaaS API's page)
-                raise InputError(f"{path}: line {lineno}: {api_page_refusal(key)}")
+                    and (refusal := document_refusal(obj)) is not None):
+                # (refused with --on-bad-rows skip too: no bad row, but every event in one line)
+                raise InputError(f"{path}: line {lineno}: {refusal}")
             if page is None and event is None and isinstance(obj, dict) and "preview" in obj:
-                if "results" in obj and splunk_results(obj, obj["results"]):  # (likewise: skip too)
-                    raise InputError(f"{path}: line {lineno}: {splunk_results_refusal()}")
                 note = splunk_note(obj)
                 if note is not None:  # no event (read as one, a row of nothing: an alert)
                     # each message said (a later line's 'WARN: ... results may be incomplete' was

@@ -61,7 +61,13 @@ from pathlib import Path
 from typing import Any
 
 from hourglass.errors import InputError
-from hourglass.features.roles import unpadded_ipv4, without_port
+from hourglass.features.roles import (
+    _GITHUB_AUDIT_TELLS,
+    _NFDUMP_TELLS,
+    _SILK_TELLS,
+    unpadded_ipv4,
+    without_port,
+)
 from hourglass.ingest.evtx import WINDOWS_FORMS
 
 __all__ = ["ECS_FIELDS", "ECS_VERSION", "SEVERITY_NUMBERS", "AlertRule", "UnreadTime", "column_values",
@@ -293,17 +299,16 @@ def _audit_missing(value: Any) -> bool:
 #: action among a record's fields or the model's input: who acted (``actor``, from ``actor_ip``,
 #: with ``user_agent``, in ``actor_location.country_code``), what they did (``action``:
 #: ``org.add_member``, ``repo.download_zip``), and the account acted on (``user``: the member
-#: added or removed, no actor), as Elastic's GitHub integration maps them
-_GITHUB_TELLS = frozenset({"_document_id", "action"})
+#: added or removed, no actor), as Elastic's GitHub integration maps them (the record told as the
+#: table roles tell it, :data:`~hourglass.features.roles._GITHUB_AUDIT_TELLS`)
+_GITHUB_TARGETS = {"actor": "user.name", "user": "user.target.name", "actor_ip": "source.ip",
+                   "action": "event.action", "user_agent": "user_agent.original",
+                   "actor_location.country_code": "source.geo.country_iso_code"}
 #: the flow tools' short names of the IP protocol, nfdump's ``pr`` and SiLK's ``pro``: the
 #: transport only where the record or the model's input has the tool's names of the addresses and
 #: ports beside it (as the table roles tell those tools); another table's ``pr`` or ``pro`` (a
 #: priority, a project) names no protocol, and network.transport takes any text
-_FLOW_TOOL_TRANSPORT = {"pr": frozenset({"sa", "da", "sp", "dp"}),
-                        "pro": frozenset({"sip", "dip", "sport", "dport"})}
-_GITHUB_TARGETS = {"actor": "user.name", "user": "user.target.name", "actor_ip": "source.ip",
-                   "action": "event.action", "user_agent": "user_agent.original",
-                   "actor_location.country_code": "source.geo.country_iso_code"}
+_FLOW_TOOL_TRANSPORT = {"pr": _NFDUMP_TELLS, "pro": _SILK_TELLS}
 
 
 def _field_target(key: Any, fields: Mapping[str, Any], fmt: str | None, record: bool = True,
@@ -334,7 +339,7 @@ def _field_target(key: Any, fields: Mapping[str, Any], fmt: str | None, record: 
     tool = _FLOW_TOOL_TRANSPORT.get(str(key).strip().lower())
     if tool is not None and not tool <= {str(k).strip().lower() for k in (*fields, *known)}:
         return None  # (a 'pr' or 'pro' of no flow tool's table: a priority, no protocol)
-    if str(key) in _GITHUB_TARGETS and _GITHUB_TELLS <= {*map(str, fields), *known}:
+    if str(key) in _GITHUB_TARGETS and _GITHUB_AUDIT_TELLS <= {*map(str, fields), *known}:
         return _GITHUB_TARGETS[str(key)]  # a GitHub audit log's actor, and the account acted on
     if str(key) in _SYSMON_HASHES and fmt in (*WINDOWS_FORMS, "winlogbeat"):
         # Sysmon's 'SHA256=...,MD5=...': the new process's in a process creation (event 1), else
