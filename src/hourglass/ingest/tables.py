@@ -841,6 +841,17 @@ def api_page(obj: Mapping[str, Any] | Iterable[object]) -> str | None:
     return None
 
 
+def api_page_name(key: str) -> str:
+    """What a SaaS audit-log API's page with its events under ``key`` (:func:`api_page`) is.
+
+    Examples
+    --------
+    >>> api_page_name("entries")
+    'Slack audit logs API page (its events under entries)'
+    """
+    return _API_PAGES[key][0]
+
+
 def api_page_refusal(key: str) -> str:
     """Why a SaaS audit-log API's page (:func:`api_page`, its events under ``key``) is refused
     as JSON lines, and the recipe.
@@ -850,7 +861,7 @@ def api_page_refusal(key: str) -> str:
     >>> api_page_refusal("entries")[-20:]
     "(jq -c '.entries[]')"
     """
-    return (f"a {_API_PAGES[key][0]}, not one event a line; write its events one a line "
+    return (f"a {api_page_name(key)}, not one event a line; write its events one a line "
             f"(jq -c '.{key}[]')")
 
 

@@ -37,7 +37,14 @@ from hourglass._columns import QUOTED_TEXT
 from hourglass._eol import text_lines, without_boms
 from hourglass.errors import InputError
 from hourglass.ingest.formats import event_format
-from hourglass.ingest.tables import flat_record, search_response, splunk_results
+from hourglass.ingest.tables import (
+    api_page,
+    api_page_name,
+    flat_record,
+    kube_list,
+    search_response,
+    splunk_results,
+)
 from hourglass.serve.ecs import AlertRule
 from hourglass.serve.metrics import CLIENT_CLOSED, RequestCounter, ServiceMetrics
 from hourglass.serve.schemas import (
@@ -101,16 +108,22 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         (500, "Unexpected server error (details in the server log)."))}
 
 
-def _search_document(rows: Sequence[Any]) -> str | None:
-    """Why ``rows`` are refused where one is an Elasticsearch/OpenSearch search response or a
-    Splunk search's results document (every event of a search in one object, read as a row of
-    its envelope: "missing column" of each), as ``score`` and ``stream`` refuse them; else
-    ``None``. One dict look-up a row.
+def _search_document(rows: Sequence[Any], pages: bool = True) -> str | None:
+    """Why ``rows`` are refused where one is a whole document of events sent as a row (its
+    envelope, "missing column" of each), as ``score`` and ``stream`` refuse them: an
+    Elasticsearch/OpenSearch search response, a Splunk search's results and, where ``pages``
+    (the model's format does not read pages of its own), a Kubernetes list or a SaaS audit-log
+    API's page (:func:`~hourglass.ingest.tables.document_refusal`); else ``None``. One dict
+    look-up a row.
 
     Examples
     --------
     >>> print(_search_document([{"took": 2, "hits": {"hits": []}}]))  # doctest: +ELLIPSIS
     row 1: an Elasticsearch/OpenSearch search response (its events under hits.hits), not one ...
+    >>> print(_search_document([{"apiVersion": "v1", "kind": "List", "items": []}]))  # doctest: +ELLIPSIS
+    row 1: a Kubernetes list (its objects under items), not one event; send its items as ...
+    >>> _search_document([{"apiVersion": "v1", "items": []}], pages=False) is None
+    True
     >>> _search_document([{"hits": 3, "user": "a"}, {"results": "ok", "preview": False}]) is None
     True
     """
@@ -125,6 +138,14 @@ def _search_document(rows: Sequence[Any]) -> str | None:
             return (f"{_location(('rows', i))}: a Splunk search's results as one JSON document "
                     "(its events under results), not one event; send its results as the rows "
                     "(jq '{rows: .results}')")
+        if not pages or ("items" not in row and "entries" not in row):
+            continue
+        if "items" in row and kube_list(row, row["items"]):
+            return (f"{_location(('rows', i))}: a Kubernetes list (its objects under items), not "
+                    "one event; send its items as the rows (jq '{rows: .items}')")
+        if (key := api_page(row)) is not None:
+            return (f"{_location(('rows', i))}: a {api_page_name(key)}, not one event; send its "
+                    f"{key} as the rows (jq '{{rows: .{key}}}')")
     return None
 
 
@@ -443,7 +464,7 @@ class HostedModel:
         if len(items) > max_rows and expand is None:  # before the rows are copied (flattened)
             return self._too_many(len(items))
         if body.field == "rows":  # a search's whole answer sent as a row: its envelope, no event
-            document = _search_document(items)
+            document = _search_document(items, pages=expand is None)
             if document is not None:
                 return 422, {"detail": document}
         # the scorers number the rows they score: an error names the request's item instead,
