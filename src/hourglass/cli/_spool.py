@@ -516,7 +516,7 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
     decided = False  # whether a line after it told (a file of that one line leaves it open)
     try:
         from hourglass.ingest.logs import compressed_kind, tar_member
-        from hourglass.ingest.tables import type_line
+        from hourglass.ingest.tables import DHCP_HEADER, DHCP_PREAMBLE_LINES, dhcp_preamble, type_line
 
         with _Copy(out) as dst:
             for path in files:
@@ -576,6 +576,15 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                         first, blanks = src.readline(), blanks + 1  # readers pass over it too
                         while first and not first.strip():
                             first, blanks = src.readline(), blanks + 1
+                    if dhcp_preamble(first):  # the DHCP Server audit log's event-ID meanings
+                        ahead = [first]  # before its header: the readers pass over them too
+                        while len(ahead) < DHCP_PREAMBLE_LINES and (more := src.readline()):
+                            if without_boms(more).startswith(DHCP_HEADER):
+                                first, blanks = more, blanks + len(ahead)
+                                break
+                            ahead.append(more)
+                        else:  # (no header: its lines read as they are)
+                            src = io.BufferedReader(_Chain(b"".join(ahead[1:]), src))
                     if not first:
                         continue
                     kinds.add("text")

@@ -62,8 +62,9 @@ _SAID_DELIMITER: set[str] = set()  # (file, delimiter) sniffed and said, once a 
 #: how a message names a CSV delimiter (inspect, the info line of a sniffed one)
 SEPARATOR_NAMES = {";": "semicolon", "\t": "tab", "|": "pipe", ",": "comma"}
 
-__all__ = ["BAD_ROWS", "CHUNK_BYTES", "LONE_SURROGATE", "MAX_LINE_BYTES", "READ_ERRORS", "SEPARATOR_NAMES",
-           "UNKNOWN_ROW", "ReadStats", "check_log_text", "check_text", "cut_top_keys", "dedupe_names",
+__all__ = ["BAD_ROWS", "CHUNK_BYTES", "DHCP_HEADER", "DHCP_PREAMBLE_LINES", "LONE_SURROGATE",
+           "MAX_LINE_BYTES", "READ_ERRORS", "SEPARATOR_NAMES", "UNKNOWN_ROW", "ReadStats",
+           "check_log_text", "check_text", "cut_top_keys", "dedupe_names", "dhcp_preamble",
            "first_json_object", "flat_record", "flatten_json", "has_nested", "iter_table",
            "lines_before_header", "nested_note", "no_lone_surrogates", "not_utf8_how", "open_lines",
            "open_text", "path_order", "prefetch", "read_head", "run_line", "sniff_delimiter", "top_keys",
@@ -1993,10 +1994,66 @@ def lines_before_header(path: str | os.PathLike[str], skip_rows: int = 0) -> tup
     """
     p = Path(path)
     skip_rows += _blank_lines(p, skip_rows)  # (a header after blank lines is still the header)
+    skip_rows += _dhcp_preamble(p, skip_rows)
     hint = _sep_hint(p, skip_rows)
     if hint is not None or _type_line(p, skip_rows):
         skip_rows += 1 + _blank_lines(p, skip_rows + 1)
     return skip_rows, hint
+
+
+#: the title line of the Windows DHCP Server's audit log (``DhcpSrvLog-Mon.log``,
+#: ``DhcpV6SrvLog-Mon.log``), the first of the ~30 lines of event-ID meanings before its header
+_DHCP_TITLE = re.compile(rb"\s*Microsoft DHCP(?:v6)? Service Activity Log\s*")
+#: that header: ``ID,Date,Time,Description,IP Address,Host Name,MAC Address,...`` (the DHCPv6
+#: log's ``ID,Date,Time,Description,IPV6 Address,...``)
+DHCP_HEADER = b"ID,Date,Time,"
+
+
+def dhcp_preamble(line: bytes) -> bool:
+    r"""Whether ``line`` (a first line, its line end aside) is the title of the Windows DHCP
+    Server's audit log (``Microsoft DHCP Service Activity Log``), whose event-ID meanings, before
+    the ``ID,Date,Time,...`` header, the readers pass over.
+
+    Examples
+    --------
+    >>> dhcp_preamble(b"\t\tMicrosoft DHCP Service Activity Log\r\n"), dhcp_preamble(b"ID,Date,Time")
+    (True, False)
+    """
+    return _DHCP_TITLE.fullmatch(without_boms(line).rstrip(b"\r\n")) is not None
+
+
+def _dhcp_preamble(path: Path, skip_rows: int) -> int:
+    r"""How many lines after the first ``skip_rows`` come before the header of a Windows DHCP
+    Server audit log (:func:`dhcp_preamble`): its title, the event IDs' meanings and the
+    ``QResult`` legend, up to the ``ID,Date,Time,...`` line; 0 for another file. Read as the
+    header, its title made the file a table of one column and its legend's lines bad rows.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "DhcpSrvLog-Mon.log"
+    >>> _ = p.write_bytes(b"\t\tMicrosoft DHCP Service Activity Log\r\n\r\nEvent ID  Meaning\r\n"
+    ...                   b"00\tThe log was started.\r\nID,Date,Time,Description\r\n"
+    ...                   b"00,12/07/26,00:00:01,Started\r\n")
+    >>> _dhcp_preamble(p, 0), _dhcp_preamble(p, 4)
+    (4, 0)
+    """
+    with open_lines(path) as fh:
+        for i in range(skip_rows):
+            _text_line(fh, path, i + 1)
+        if not dhcp_preamble(_text_line(fh, path, skip_rows + 1)):
+            return 0
+        for n in range(1, DHCP_PREAMBLE_LINES):
+            raw = _text_line(fh, path, skip_rows + n + 1)
+            if not raw:
+                break
+            if without_boms(raw).startswith(DHCP_HEADER):
+                return n
+    return 0  # (no header after it: read as ever, the refusal naming its lines)
+
+
+#: the most lines the DHCP audit log's preamble is looked through for its header (about 35)
+DHCP_PREAMBLE_LINES = 200
 
 
 def _type_line(path: Path, skip_rows: int) -> bool:
