@@ -50,3 +50,29 @@ def test_a_dhcp_server_audit_log_is_read_past_its_preamble(tmp_path: Path) -> No
     res = runner.invoke(app, ["inspect", str(folder)])
     assert res.exit_code == 0, res.output
     assert "50 rows inspected, 19 columns" in res.output
+
+
+def _detail_block(i: int) -> str:
+    return (f"Mon Dec  7 07:{i // 60:02d}:{i % 60:02d} 2026\n\tAcct-Session-Id = \"{i:08X}\"\n"
+            "\tAcct-Status-Type = Interim-Update\n\tUser-Name = \"alice\"\n\tNAS-Port = 50101\n"
+            f"\tCalling-Station-Id = \"3C-52-82-11-22-33\"\n\tAcct-Session-Time = {60 * i}\n"
+            f"\tAcct-Input-Octets = {1000 * i}\n\tTimestamp = {1796626800 + i}\n\n")
+
+
+def test_freeradius_detail_file_and_radius_log_are_refused_with_their_recipe(tmp_path: Path) -> None:
+    # What was wrong: a FreeRADIUS detail file was read as a CSV of one column named by its first
+    # block's date, 'Mon Dec  7 07:00:00 2026', its attribute lines hashed values (31,614 "rows" of
+    # 1,500 blocks), and radius.log as one column of categories: models trained on nothing real.
+    detail = tmp_path / "detail-20261207"
+    detail.write_text("".join(_detail_block(i) for i in range(30)))
+    res = runner.invoke(app, ["inspect", str(detail)])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert "FreeRADIUS detail file" in res.stderr and "--timestamp-col Timestamp" in res.stderr
+    assert "awk -v RS= '{gsub(/\\n\\t/, \" \"); gsub(/ = /, \"=\"); print}'" in res.stderr
+    log = tmp_path / "radius.log"
+    log.write_text("Mon Dec  7 07:00:01 2026 : Info: Ready to process requests\n"
+                   "Mon Dec  7 07:01:12 2026 : Auth: (0) Login OK: [alice] (from client sw2 port 50101 "
+                   "cli 3C-52-82-11-22-33)\n" * 3)
+    res = runner.invoke(app, ["train", str(log), "-o", str(tmp_path / "m")])
+    assert res.exit_code == 2 and "FreeRADIUS's radius.log is a log" in res.stderr
+    assert "(?P<timestamp>[A-Z][a-z]{2} [A-Z][a-z]{2}" in res.stderr and not (tmp_path / "m").exists()

@@ -401,6 +401,46 @@ def _web_log(p: Any, head: bytes) -> None:
                          "(SecAuditLogFormat JSON), one transaction a line, read as JSON lines")
 
 
+#: a ctime date as FreeRADIUS writes it, 'Mon Dec  7 07:00:00 2026' (a detail file's block's first
+#: line; radius.log's lines' start)
+_CTIME = rb"[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}"
+#: FreeRADIUS's detail file (raddacct/CLIENT/detail-YYYYMMDD, the linelog's or a detail module's
+#: output): blocks parted by a blank line, each a date line, then one tab-indented
+#: 'Attribute = value' line an attribute (read as a CSV: one column named by the first date,
+#: its values the attribute lines)
+_RADIUS_DETAIL = re.compile(rb"\s*" + _CTIME + rb"\r?\n\t[A-Za-z][\w.:-]* = ")
+#: FreeRADIUS's radius.log: 'Mon Dec  7 07:01:12 2026 : Auth: (0) Login OK: [alice] (from ...)'
+_RADIUS_LOG = re.compile(rb"\s*" + _CTIME + rb" : [A-Za-z]+: ")
+_RADIUS_LOG_REGEX = (r"^(?P<timestamp>[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}) : "
+                     r"(?P<level>\w+): (?P<content>.*)$")
+
+
+def _radius(p: Any, head: bytes) -> None:
+    """Refuse FreeRADIUS's detail file and its radius.log, sniffed as a table, naming how to read
+    them (a detail file's blocks as key=value lines; the log's lines with a header expression):
+    read as a CSV, each was one column named by its first line's text, trained on as categories
+    or hashed.
+
+    Examples
+    --------
+    >>> _radius("detail-20261207", b'Mon Dec  7 07:00:00 2026\\n\\tAcct-Session-Id = "99F8EEE7"\\n')
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: detail-20261207: a FreeRADIUS detail file (blocks of ...)
+    """
+    if _RADIUS_DETAIL.match(head):
+        raise InputError(f"{p}: a FreeRADIUS detail file (blocks of 'Attribute = value' lines after a "
+                         "date line, parted by blank lines) is not read as a table; make each block one "
+                         "key=value line: awk -v RS= '{gsub(/\\n\\t/, \" \"); gsub(/ = /, \"=\"); print}' "
+                         "FILE > FILE.kv, read as the kv format (its event time: --timestamp-col "
+                         "Timestamp)")
+    if _RADIUS_LOG.match(head):
+        raise InputError(f"{p}: FreeRADIUS's radius.log is a log, not a table; train a log model on "
+                         f"its lines with a header expression: --format '{_RADIUS_LOG_REGEX}' --window "
+                         "SECONDS --model event-count-autoencoder; for a table model, its accounting "
+                         "detail files")
+
+
 #: evtx_dump's -o json output: each record pretty-printed after a 'Record N' line
 _EVTX_DUMP_JSON = re.compile(rb"\s*Record \d+\r?\n\s*\{")
 
@@ -455,6 +495,7 @@ def sniff_format(path: str | os.PathLike[str]) -> Any:
                          r"its fields: sed -n '/^#Fields: /{s///;p;b}; /^[^#[:space:]]/p' FILE "
                          """| sed 's/"/""/g; s/[^ ]*[,"][^ ]*/"&"/g' | tr ' ' , > FILE.csv""")
     _web_log(p, without_boms(head))  # else a CSV of a few columns of text, or of one: its lines
+    _radius(p, without_boms(head))  # else a CSV of one column named by its first date or line
     if _EVTX_DUMP_JSON.match(without_boms(head)):  # else 'line 1: malformed JSON'
         raise InputError(f"{p}: evtx_dump -o json output ('Record N' lines between pretty-printed "
                          "records) is no JSON lines; write the records one a line with evtx_dump -o jsonl, "
