@@ -76,3 +76,23 @@ def test_freeradius_detail_file_and_radius_log_are_refused_with_their_recipe(tmp
     res = runner.invoke(app, ["train", str(log), "-o", str(tmp_path / "m")])
     assert res.exit_code == 2 and "FreeRADIUS's radius.log is a log" in res.stderr
     assert "(?P<timestamp>[A-Z][a-z]{2} [A-Z][a-z]{2}" in res.stderr and not (tmp_path / "m").exists()
+
+
+def test_a_dhcp_audit_logs_event_id_is_a_code_and_its_transaction_id_no_amount(tmp_path: Path) -> None:
+    # What was wrong: in a DHCP Server audit log, 'ID' (the event id: 10 a new lease, 14 a scope's
+    # pool exhausted) was dropped as an identifier, its random 'TransactionID' min-max scaled as an
+    # amount, and its 'QResult' codes too; the event id is now a code, the transaction id dropped.
+    from hourglass.features.roles import infer_role, table_tells
+
+    df = pd.concat(list(iter_table(_dhcp_log(tmp_path / "DhcpSrvLog-Mon.log", "12/07/26", n=120),
+                                   fmt="csv")))
+    df.loc[:5, "ID"] = [10, 12, 14, 30, 32, 24]
+    tells = table_tells(df.columns)
+    roles = {c: infer_role(c, df[c], max_categories=50, columns=tells) for c in df.columns}
+    assert roles["ID"] == ("categorical", "Windows DHCP Server audit log's event id")
+    assert roles["TransactionID"][0] == "drop" and roles["QResult"][0] == "categorical"
+    # an 'ID' and a 'TransactionID' of another table are read as before
+    other = df[["ID", "TransactionID", "Description"]]
+    assert infer_role("ID", other["ID"], max_categories=50, columns=other.columns)[0] == "drop"
+    assert infer_role("TransactionID", other["TransactionID"], max_categories=50,
+                      columns=other.columns)[0] == "numeric"

@@ -391,6 +391,19 @@ _SONICWALL_DROPS = {"n": "SonicWall's event counter (rises with every event of i
                     "srcmac": "a MAC address (a device's id)", "dstmac": "a MAC address (a device's id)"}
 
 
+#: the columns every Windows DHCP Server audit log (DhcpSrvLog-Mon.log, DhcpV6SrvLog-Mon.log)
+#: begins with, ``ID,Date,Time,Description,IP Address,Host Name,...``: its ``ID`` is the event id
+_DHCP_AUDIT_TELLS = frozenset({"id", "date", "time", "description", "hostname"})
+#: of such a log, its numbers that name kinds: the event id (10 a new lease, 11 a renewal, 14 a
+#: scope's pool exhausted: 14 no neighbour of 13), the NAP quarantine result and the DNS
+#: registration's error (0, or a Windows error number)
+_DHCP_AUDIT_CODES = {"id": "Windows DHCP Server audit log's event id",
+                     "qresult": "DHCP audit log's quarantine result (a code)",
+                     "dnsregerror": "DHCP audit log's DNS registration error (a code)"}
+#: of such a log, its transaction id: the DHCP exchange's random number (xid), new with each
+_DHCP_AUDIT_DROPS = {"transactionid": "DHCP transaction id (a random number, new with each exchange)"}
+
+
 def _sonicwall(columns: Iterable[object]) -> bool:
     """Whether ``columns`` name a SonicWall syslog table (:data:`_SONICWALL_TELLS`): ``id``
     beside four at least of ``sn``, ``fw``, ``pri``, ``c``, ``m`` and ``n``.
@@ -607,6 +620,8 @@ class TableTells:
     flow_tool
         ``"nfdump"`` or ``"SiLK"``: the flow tool whose short column names the table has
         (:data:`_NFDUMP_TELLS`, :data:`_SILK_TELLS`), else ``""``.
+    dhcp_audit
+        A Windows DHCP Server audit log (:data:`_DHCP_AUDIT_TELLS`): its ``ID`` is the event id.
 
     Examples
     --------
@@ -634,6 +649,7 @@ class TableTells:
     ual_export: bool
     objects: Mapping[str, TableTells] = field(default_factory=dict, compare=False, hash=False)
     flow_tool: str = ""
+    dhcp_audit: bool = False
 
 
 def table_tells(columns: Iterable[object] | TableTells) -> TableTells:
@@ -687,7 +703,8 @@ def _read_tells(columns: tuple[str, ...]) -> TableTells:
         github=_GITHUB_AUDIT_TELLS <= leaves,
         ual_export="auditdata" in names and len(_UAL_EXPORT_BOOKKEEPING & names) >= 2,
         objects={path: table_tells(last) for path, last in fields.items() if len(last) > 1},
-        flow_tool="nfdump" if _NFDUMP_TELLS <= names else "SiLK" if _SILK_TELLS <= names else "")
+        flow_tool="nfdump" if _NFDUMP_TELLS <= names else "SiLK" if _SILK_TELLS <= names else "",
+        dhcp_audit=_DHCP_AUDIT_TELLS <= names)
 
 
 #: the tells of no table (a column's role read alone)
@@ -1216,6 +1233,12 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
     if (winevent and pd.api.types.is_numeric_dtype(s)
             and _named_codes("eventid", "eventid", s)):  # (whole numbers, not near-unique)
         return _code_role(_winevent_reason(winevent), s, max_categories)
+    if tells.dhcp_audit and (key in _DHCP_AUDIT_CODES or key in _DHCP_AUDIT_DROPS):
+        if key in _DHCP_AUDIT_DROPS:
+            return "drop", _DHCP_AUDIT_DROPS[key]
+        numbers = pd.to_numeric(s, errors="coerce") if not pd.api.types.is_numeric_dtype(s) else s
+        if _whole_numbers(numbers) is not None and numbers.notna().sum() == s.notna().sum():
+            return _code_role(_DHCP_AUDIT_CODES[key], numbers, max_categories)
     if ((key in _ID_NAMES or leaf in _ID_NAMES) and not _account_ids(key, leaf, s)
             and not (key in _RULE_ID_NAMES  # (rule.id: its leaf 'id', the rule's code)
                      and not near_unique(int(s.nunique()), int(s.notna().sum())))):
