@@ -96,3 +96,30 @@ def test_a_dhcp_audit_logs_event_id_is_a_code_and_its_transaction_id_no_amount(t
     assert infer_role("ID", other["ID"], max_categories=50, columns=other.columns)[0] == "drop"
     assert infer_role("TransactionID", other["TransactionID"], max_categories=50,
                       columns=other.columns)[0] == "numeric"
+
+
+def test_macs_go_to_source_mac_in_ecs_form_and_a_dhcp_records_client_to_source() -> None:
+    # What was wrong: an ECS alert put no MAC anywhere but hourglass.fields (src_mac, 'MAC
+    # Address', client_mac), in whatever form the device wrote it, and a DHCP audit log's client
+    # name and event id ('Host Name', 'ID') went nowhere; a MAC is now source.mac (destination.mac)
+    # as ECS writes it, 00-1A-2B-3C-4D-5E, from any of the forms, and the DHCP record is mapped
+    # as Elastic's Microsoft DHCP integration maps it.
+    from hourglass.serve.ecs import AlertRule, to_ecs
+
+    rule = AlertRule("autoencoder", "ab12")
+    alert = {"row": 0, "score": 2.0, "severity": "high", "calibrated": 0.99}
+    for mac in ("00:1a:2b:3c:4d:5e", "00-1A-2B-3C-4D-5E", "001a.2b3c.4d5e", "001A2B3C4D5E"):
+        doc = to_ecs(alert, rule, fields={"src_mac": mac, "dst_mac": "ff:ff:ff:ff:ff:ff"})
+        assert doc["source"]["mac"] == "00-1A-2B-3C-4D-5E", doc
+        assert doc["destination"]["mac"] == "FF-FF-FF-FF-FF-FF"
+    doc = to_ecs(alert, rule, fields={"client_mac": "not a mac"})
+    assert "source" not in doc and doc["hourglass"]["fields"] == {"client_mac": "not a mac"}
+    row = {"ID": 10.0, "Date": "12/08/26", "Time": "02:13:44", "Description": "Assign",
+           "IP Address": "10.1.20.250", "Host Name": "kali", "MAC Address": "DEADBEEF0001",
+           "User Name": "alice"}
+    doc = to_ecs(alert, rule, fields=row)
+    assert doc["source"] == {"ip": "10.1.20.250", "domain": "kali", "mac": "DE-AD-BE-EF-00-01"}
+    assert doc["event"]["code"] == "10" and doc["user"]["name"] == "alice"
+    # another table's 'ID' and 'Host Name' are read as before
+    doc = to_ecs(alert, rule, fields={"ID": 7, "Host Name": "ws1"})
+    assert "code" not in doc["event"] and "source" not in doc

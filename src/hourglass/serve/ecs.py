@@ -57,11 +57,13 @@ import os
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from hourglass.errors import InputError
 from hourglass.features.roles import (
+    _DHCP_AUDIT_TELLS,
     _GITHUB_AUDIT_TELLS,
     _NFDUMP_TELLS,
     _SILK_TELLS,
@@ -119,6 +121,12 @@ _TARGETS = {
                   # a SonicWall line's user (an SSL VPN's or the firewall's own log-in: usr="alice")
                   "usr"),
     "user.target.name": ("targetusername",),
+    # a device's hardware address: a firewall's per-device MACs (FortiGate's and SonicWall's
+    # srcmac/dstmac, PAN-OS's src_mac), a DHCP server's client ('MAC Address' of the Windows DHCP
+    # Server's audit log), a NAC's or wireless controller's client (client_mac)
+    "source.mac": ("src_mac", "srcmac", "source_mac", "sourcemac", "mac", "mac_address",
+                   "macaddress", "mac address", "client_mac", "clientmac"),
+    "destination.mac": ("dst_mac", "dstmac", "dest_mac", "destination_mac", "destinationmac"),
 }
 # An endpoint event's process and file, named as ECS names them (Elastic Defend's documents,
 # Winlogbeat's and Auditbeat's ECS copies, an EDR export flattened to ECS): each is its own
@@ -304,11 +312,30 @@ def _audit_missing(value: Any) -> bool:
 _GITHUB_TARGETS = {"actor": "user.name", "user": "user.target.name", "actor_ip": "source.ip",
                    "action": "event.action", "user_agent": "user_agent.original",
                    "actor_location.country_code": "source.geo.country_iso_code"}
+#: a Windows DHCP Server audit log's record (its columns ``ID``, ``Date``, ``Time``, ``Description``
+#: and ``Host Name`` among a record's fields or the model's input, as the table roles tell it,
+#: :data:`~hourglass.features.roles._DHCP_AUDIT_TELLS`): its event id, the client's name and the
+#: user, as Elastic's Microsoft DHCP integration maps them (its ``IP Address`` is ``source.ip``,
+#: its ``MAC Address`` ``source.mac``, as any table's)
+_DHCP_TARGETS = {"id": "event.code", "host name": "source.domain", "user name": "user.name"}
 #: the flow tools' short names of the IP protocol, nfdump's ``pr`` and SiLK's ``pro``: the
 #: transport only where the record or the model's input has the tool's names of the addresses and
 #: ports beside it (as the table roles tell those tools); another table's ``pr`` or ``pro`` (a
 #: priority, a project) names no protocol, and network.transport takes any text
 _FLOW_TOOL_TRANSPORT = {"pr": _NFDUMP_TELLS, "pro": _SILK_TELLS}
+
+
+@lru_cache(maxsize=64)
+def _dhcp_record(names: tuple[str, ...]) -> bool:
+    """Whether a record's field ``names`` (and the model's input's) tell a Windows DHCP Server
+    audit log (:data:`_DHCP_TARGETS`), read once for each set of names.
+
+    Examples
+    --------
+    >>> _dhcp_record(("ID", "Date", "Time", "Description", "Host Name")), _dhcp_record(("ID", "host"))
+    (True, False)
+    """
+    return _DHCP_AUDIT_TELLS <= {re.sub(r"[^a-z0-9]", "", k.lower()) for k in names}
 
 
 def _field_target(key: Any, fields: Mapping[str, Any], fmt: str | None, record: bool = True,
@@ -339,6 +366,8 @@ def _field_target(key: Any, fields: Mapping[str, Any], fmt: str | None, record: 
     tool = _FLOW_TOOL_TRANSPORT.get(str(key).strip().lower())
     if tool is not None and not tool <= {str(k).strip().lower() for k in (*fields, *known)}:
         return None  # (a 'pr' or 'pro' of no flow tool's table: a priority, no protocol)
+    if str(key).strip().lower() in _DHCP_TARGETS and _dhcp_record((*map(str, fields), *known)):
+        return _DHCP_TARGETS[str(key).strip().lower()]  # the DHCP client's name, the event id
     if str(key) in _GITHUB_TARGETS and _GITHUB_AUDIT_TELLS <= {*map(str, fields), *known}:
         return _GITHUB_TARGETS[str(key)]  # a GitHub audit log's actor, and the account acted on
     if str(key) in _SYSMON_HASHES and fmt in (*WINDOWS_FORMS, "winlogbeat"):
@@ -602,6 +631,9 @@ def _set(doc: dict[str, Any], path: str, value: Any) -> None:
 
 
 _HEX_PORT = re.compile(r"0x[0-9a-f]{1,8}")  # (as features.roles.port_numbers reads one)
+#: a MAC address in the forms devices write it (:func:`_ecs_value`)
+_MAC = re.compile(r"[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}|"
+                  r"[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}|[0-9A-Fa-f]{12}")
 _DIGEST = re.compile(r"[0-9A-Fa-f]{32,128}")  # an MD5, SHA-1, SHA-256, SHA-512 digest
 #: fields of a Zeek http.log record (its connection, its URI), where ``host`` is the Host header:
 #: a Zeek record without them (software.log, known_hosts ...) describes the machine ``host``
@@ -648,6 +680,15 @@ def _ecs_value(target: str, value: Any) -> Any:
         except (TypeError, ValueError, OverflowError):  # an integer of 400 digits: no port
             return None
         return int(port) if port.is_integer() and 0 <= port <= 65535 else None
+    if target.endswith(".mac"):
+        # a MAC as ECS writes it, six uppercase pairs parted by hyphens (RFC 7042), whichever of
+        # the forms devices write it in: 00:1a:2b:3c:4d:5e (Linux, dhcpd, hostapd), 00-1A-2B-...
+        # (Windows), 001a.2b3c.4d5e (Cisco), 001A2B3C4D5E (the DHCP Server's audit log); text
+        # that is no MAC is left out, as an address that is no address
+        if _MAC.fullmatch(str(value).strip()) is None:
+            return None
+        digits = re.sub(r"[^0-9A-Fa-f]", "", str(value)).upper()
+        return "-".join(digits[i:i + 2] for i in range(0, 12, 2))
     if target in ("process.hash", "file.hash"):  # Sysmon's 'SHA256=AB12...,MD5=...'
         pairs = (part.partition("=") for part in str(value).split(","))
         hashes = {name.strip().lower(): digest.strip().lower() for name, sep, digest in pairs
