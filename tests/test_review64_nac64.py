@@ -123,3 +123,22 @@ def test_macs_go_to_source_mac_in_ecs_form_and_a_dhcp_records_client_to_source()
     # another table's 'ID' and 'Host Name' are read as before
     doc = to_ecs(alert, rule, fields={"ID": 7, "Host Name": "ws1"})
     assert "code" not in doc["event"] and "source" not in doc
+
+
+def test_radius_nas_port_and_a_wifi_channel_are_codes_not_ports_or_amounts() -> None:
+    # What was wrong: RADIUS's NAS-Port (a switch's port index, 50101 for Gi1/0/1) was read as a
+    # TCP/UDP port (its 'registered' range bucket), a numeric Acct-Terminate-Cause and a Wi-Fi
+    # channel (UniFi's, hostapd's: 36 a 5 GHz channel) min-max scaled as amounts; all are codes.
+    from hourglass.features.roles import infer_role
+
+    n = 300
+    df = pd.DataFrame({"NAS-Port": [50101 + i % 24 for i in range(n)],
+                       "Acct-Terminate-Cause": [(1, 4, 1, 5)[i % 4] for i in range(n)],
+                       "channel": [(1, 6, 11, 36, 44)[i % 5] for i in range(n)],
+                       "Acct-Input-Octets": [1000 * i for i in range(n)],
+                       "dst_port": [(443, 80)[i % 2] for i in range(n)]})
+    roles = {c: infer_role(c, df[c], max_categories=50, columns=df.columns)[0] for c in df.columns}
+    assert roles == {"NAS-Port": "categorical", "Acct-Terminate-Cause": "categorical",
+                     "channel": "categorical", "Acct-Input-Octets": "numeric", "dst_port": "port"}
+    # as text (a key=value line's, a JSON export's "50101") too
+    assert infer_role("NAS-Port", df["NAS-Port"].astype(str), max_categories=50)[0] == "categorical"

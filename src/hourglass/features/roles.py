@@ -838,6 +838,14 @@ _FLOW_CODE_NAMES = frozenset({"inputsnmp", "outputsnmp", "ingressinterface", "eg
                               "ipclassofservice", "reverseipclassofservice"})
 
 
+#: network access codes: RADIUS's NAS-Port (the switch's or controller's port the client came in
+#: on, 50101 for Gi1/0/1 on a Cisco switch: no TCP or UDP port, no neighbour of 50102),
+#: Acct-Terminate-Cause and Acct-Authentic written as numbers (RFC 2866: 1 User-Request, 4
+#: Idle-Timeout ...), and a Wi-Fi radio's channel (UniFi's events, hostapd's: 36 a 5 GHz channel,
+#: no neighbour of 11)
+_NAC_CODE_NAMES = frozenset({"nasport", "acctterminatecause", "acctauthentic", "channel"})
+
+
 #: a Unix account's user and group ids, as auditd and osquery name them (``uid``, ``euid``,
 #: ``auid`` ...): 0 is root, 1000 a user, 4294967295 (-1) an unset audit id, no magnitudes; a
 #: Zeek connection's ``uid`` (``CHhAvVGS1DHFjwGM9``) is no number, an identifier still
@@ -943,6 +951,9 @@ def _coded(name: str, key: str, leaf: str, values: pd.Series,
                 "status or class)")
     if _as_numbers(name, key, leaf, values):
         return "autonomous system number (a network's name, no magnitude)"
+    if (key in _NAC_CODE_NAMES or leaf in _NAC_CODE_NAMES) and (v := _whole_numbers(values)) is not None \
+            and not near_unique(len(np.unique(v)), len(v)):
+        return "a network access code (RADIUS's NAS-Port or termination cause, a Wi-Fi channel)"
     if (key in _FLOW_CODE_NAMES or leaf in _FLOW_CODE_NAMES) and _whole_numbers(values) is not None:
         return "a router's interface index, VLAN id or ToS byte (a flow export's code, no magnitude)"
     if key in _FLOW_TOOL_CODES.get(tells.flow_tool, {}) and _whole_numbers(values) is not None:
@@ -1275,7 +1286,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
         return "drop", "timestamp values"
     if key in _IP_NAMES or leaf in _IP_NAMES:
         return "ip", "IP address name"
-    if key in _PORT_NAMES or leaf in _PORT_NAMES or (_port_word(name) and _port_values(s)):
+    if (key in _PORT_NAMES or leaf in _PORT_NAMES or (_port_word(name) and _port_values(s))) and \
+            key not in _NAC_CODE_NAMES:  # (RADIUS's NAS-Port: a switch's port, a code below)
         return "port", "port name"
     if key in _FLOW_TOOL_PORTS.get(tells.flow_tool, ()) and _port_values(s):
         return "port", f"port ({tells.flow_tool}'s {key})"
