@@ -142,3 +142,18 @@ def test_radius_nas_port_and_a_wifi_channel_are_codes_not_ports_or_amounts() -> 
                      "channel": "categorical", "Acct-Input-Octets": "numeric", "dst_port": "port"}
     # as text (a key=value line's, a JSON export's "50101") too
     assert infer_role("NAS-Port", df["NAS-Port"].astype(str), max_categories=50)[0] == "categorical"
+
+
+def test_a_radius_or_nac_clients_mac_is_source_mac() -> None:
+    # What was wrong: the 802.1X client's MAC as RADIUS names it (Calling-Station-Id), ClearPass's
+    # 'Host MAC Address' and ISE's EndPointMACAddress went to no ECS field; they are source.mac
+    # now, a VPN's Calling-Station-Id holding an address (no MAC) left under hourglass.fields.
+    from hourglass.serve.ecs import AlertRule, to_ecs
+
+    rule = AlertRule("autoencoder", "ab12")
+    alert = {"row": 0, "score": 2.0, "severity": "high", "calibrated": 0.99}
+    for name, mac in (("Calling-Station-Id", "3C-52-82-11-22-33"), ("Host MAC Address", "3c5282112233"),
+                      ("EndPointMACAddress", "3C:52:82:11:22:33")):
+        assert to_ecs(alert, rule, fields={name: mac})["source"] == {"mac": "3C-52-82-11-22-33"}
+    doc = to_ecs(alert, rule, fields={"Calling-Station-Id": "198.51.100.7"})
+    assert "source" not in doc and doc["hourglass"]["fields"] == {"Calling-Station-Id": "198.51.100.7"}

@@ -123,9 +123,13 @@ _TARGETS = {
     "user.target.name": ("targetusername",),
     # a device's hardware address: a firewall's per-device MACs (FortiGate's and SonicWall's
     # srcmac/dstmac, PAN-OS's src_mac), a DHCP server's client ('MAC Address' of the Windows DHCP
-    # Server's audit log), a NAC's or wireless controller's client (client_mac)
+    # Server's audit log), a NAC's or wireless controller's client (client_mac; the 802.1X
+    # supplicant's, RADIUS's Calling-Station-Id, a VPN's client address there no MAC and left
+    # out; ClearPass's 'Host MAC Address', ISE's EndPointMACAddress)
     "source.mac": ("src_mac", "srcmac", "source_mac", "sourcemac", "mac", "mac_address",
-                   "macaddress", "mac address", "client_mac", "clientmac"),
+                   "macaddress", "mac address", "client_mac", "clientmac", "calling-station-id",
+                   "calling_station_id", "callingstationid", "host mac address",
+                   "endpointmacaddress"),
     "destination.mac": ("dst_mac", "dstmac", "dest_mac", "destination_mac", "destinationmac"),
 }
 # An endpoint event's process and file, named as ECS names them (Elastic Defend's documents,
