@@ -157,3 +157,25 @@ def test_a_radius_or_nac_clients_mac_is_source_mac() -> None:
         assert to_ecs(alert, rule, fields={name: mac})["source"] == {"mac": "3C-52-82-11-22-33"}
     doc = to_ecs(alert, rule, fields={"Calling-Station-Id": "198.51.100.7"})
     assert "source" not in doc and doc["hourglass"]["fields"] == {"Calling-Station-Id": "198.51.100.7"}
+
+
+def test_a_hostapd_log_given_to_a_table_model_is_refused_as_a_log(tmp_path: Path) -> None:
+    # What was wrong: hostapd's (or wpa_supplicant's) log, whose lines have no header a log
+    # format knows, was read as a table of one text column named by its first line, and
+    # 'train' fitted a model on it ('trained autoencoder on 3 rows ... (4 features)'); it is now
+    # refused as a log, as a syslog line read as a table is, and nothing is written.
+    log = tmp_path / "hostapd.log"
+    log.write_text("wlan0: STA 3c:52:82:11:22:33 IEEE 802.11: authenticated\n"
+                   "wlan0: STA 3c:52:82:11:22:33 IEEE 802.11: associated (aid 1)\n"
+                   "wlan0: AP-STA-CONNECTED 3c:52:82:11:22:33\n"
+                   "wlan0: STA 3c:52:82:11:22:33 WPA: pairwise key handshake completed (RSN)\n")
+    out = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(log), "-o", str(out)])
+    assert res.exit_code == 2 and "Traceback" not in res.output and not out.exists()
+    assert "the data reads as one text column (first line 'wlan0: STA" in res.stderr
+    assert "a log needs a log model" in res.stderr
+    # a one-column table of numbers under a long name is still a table
+    series = tmp_path / "cpu.csv"
+    series.write_text("CPU usage in percent\n" + "".join(f"{10 + i % 7}\n" for i in range(60)))
+    res = runner.invoke(app, ["train", str(series), "--epochs", "1", "-o", str(tmp_path / "c"), "-q"])
+    assert res.exit_code == 0, res.output

@@ -326,7 +326,11 @@ def train_pipeline(
     counts, to number the first unlabelled row as the file's (see :func:`unlabelled_rows`).
     """
     log = logging.getLogger("hourglass")
-    if "seems" in (cols := _columns_are(df)):  # one text column would train a model of nothing
+    cols = _columns_are(df)
+    if "seems" in cols or ("reads as one text column" in cols
+                           and not pd.api.types.is_numeric_dtype(df.iloc[:, 0])):
+        # one text column would train a model of nothing: a table of another separator, or a log
+        # of no known header (hostapd's, wpa_supplicant's lines) whose first line named it
         raise HourglassError(f"{source}: {cols}")
     windows = spec is not None and spec.name in WINDOWS_FORMS
     df = in_one_form(df, source, roles, spec)  # one category per value, however exports wrote it
