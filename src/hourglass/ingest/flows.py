@@ -790,15 +790,23 @@ class ZeekSpec(DatasetSpec):
 # their numeric codes (DNS query types and response codes, HTTP status codes) and protocol
 # versions (http.log's '1.1', read as a number from its text, ssh.log's 2) are categories, not
 # magnitudes; TLS client/server fingerprints (JA3/JA3S) are many-valued categories, hashed. Names
-# a file lacks are ignored. notice.log's p is a port.
+# a file lacks are ignored. notice.log's p is a port. The ICS logs (Zeek's modbus.log and dnp3.log,
+# CISA's ICSNPP modbus_detailed.log and its siblings): a Modbus transaction id (tid, counting up
+# per request and wrapping at 65535) identifies one exchange; a Modbus unit id (unit: the slave
+# behind a gateway), a register address (address, read_start_address, write_start_address), a
+# mask write's bit masks and DNP3's internal-indication bits (iin) are codes: a write to register
+# 40050 is no neighbour of 40011 and 40100, unit 2 none of 1 and 3; ICSNPP's own copy of the
+# connection's ports (source_p, destination_p) are ports.
 _ZEEK_OTHER_ROLES = {
-    **{c: "drop" for c in ("trans_id", "fuid", "conn_uids", "orig_fuids", "resp_fuids",
+    **{c: "drop" for c in ("trans_id", "tid", "fuid", "conn_uids", "orig_fuids", "resp_fuids",
                            "cert_chain_fuids", "client_cert_chain_fuids", "cert_chain_fps",
                            "client_cert_chain_fps", "_write_ts", "community_id",
                            "certificate.not_valid_before", "certificate.not_valid_after", "till",
                            "times.modified", "times.accessed", "times.created", "times.changed")},
     **{c: "categorical" for c in ("qclass", "qtype", "rcode", "status_code", "info_code",
-                                  "version")},
+                                  "version", "unit", "address", "read_start_address",
+                                  "write_start_address", "and_mask", "or_mask", "iin")},
+    **{c: "port" for c in ("source_p", "destination_p")},
     **{c: "hash" for c in ("ja3", "ja3s")},
     # notice.log's port of the notice (Zeek's type port: 22 of an SSH guesser, 3389 of RDP), as
     # id.resp_p is, not a magnitude
