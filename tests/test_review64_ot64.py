@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
 from hourglass.features.tabular import TabularPreprocessor
+from hourglass.features.timeseries import TimeSeriesPreprocessor
 from hourglass.ingest.formats import format_roles, sniff_format
+from hourglass.ingest.tables import _cast_text
 
 
 def _zeek(path: Path, fields: list[str], types: list[str], rows: list[list[str]]) -> Path:
@@ -49,3 +55,33 @@ def test_modbus_unit_ids_registers_and_transaction_ids_are_codes_not_magnitudes(
     roles = _roles(_zeek(tmp_path / "dnp3.log", fields, types, dnp3))
     assert roles["iin"] == "categorical"
 
+
+def _pi_export(n: int, states: dict[int, str]) -> pd.DataFrame:
+    """A PI DataLink export: one column per tag, the tag's digital state where it had no reading."""
+    rng = np.random.default_rng(0)
+    tic = [f"{85 + v:.2f}" for v in rng.normal(0, 0.5, n)]
+    for i, state in states.items():
+        tic[i] = state
+    return pd.DataFrame({"Timestamp": pd.date_range("2026-12-07", periods=n, freq="10s")
+                         .strftime("%d-%b-%y %H:%M:%S"),
+                         "FIC101.PV": np.round(12 + rng.normal(0, 0.1, n), 3), "TIC201.PV": tic})
+
+
+def test_a_historians_digital_states_in_a_tag_are_missing_readings_not_text() -> None:
+    # What was wrong: PI's digital states ('Shutdown', 'Bad Input') among a tag's numbers made a
+    # table model hash every temperature as text (a fifth of the rows 'Shutdown': 16 buckets, no
+    # magnitude), and one 'Bad Input' stopped a series with "expected numbers"; now they are
+    # missing values, as '-' is (a table's missing indicator, a series' gap to --fill).
+    df = _pi_export(200, {i: "Shutdown" for i in range(40, 80)})
+    pre = TabularPreprocessor().fit(df.drop(columns="Timestamp"))
+    assert pre.roles_["TIC201.PV"] == "numeric", pre.reasons_["TIC201.PV"]
+    assert "'Shutdown' missing" in pre.reasons_["TIC201.PV"]
+    x = pre.transform(df.drop(columns="Timestamp").assign(**{"TIC201.PV": ["I/O Timeout"] * 200}))
+    assert np.isfinite(x).all()
+    series = _pi_export(200, {50: "Bad Input", 51: "Bad Input"})
+    ts = TimeSeriesPreprocessor(timestamp_col="Timestamp", fill="ffill").fit(series)
+    out = ts.transform(series)
+    assert np.isfinite(out).all() and out[50, 1] == out[49, 1] == out[51, 1]
+    # a state first seen in a later block of a large file, whose first block read the tag as numbers
+    later = _cast_text(pa.array(["85.2", " Bad Input ", "Shutdown"]), pa.float64())
+    assert later.to_pylist() == [85.2, None, None]

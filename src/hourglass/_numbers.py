@@ -9,8 +9,22 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["as_float", "label_numbers", "pandas_numbers", "read_number", "read_whole", "to_numbers",
+__all__ = ["DIGITAL_STATES", "as_float", "label_numbers", "pandas_numbers", "read_number", "read_whole",
+           "to_numbers",
            "wide_ints_as_inf"]
+
+#: The states a process historian writes in a numeric tag's value where it has no reading:
+#: OSIsoft (AVEVA) PI's SYSTEM digital state set, as a PI DataLink, PI SMT or AF export writes
+#: them among the numbers (a dead input, a timed-out poll, the interface or unit shut down, the
+#: point just created). In a column of numbers they are missing values, as ``-`` is: a state no
+#: training row had shows as the column's missing indicator, not a 16-bucket hash of every
+#: reading of the column read as text (from one state in a hundred rows), nor an error for the
+#: first ``Bad Input`` of a series. A column of such words and no numbers stays text.
+DIGITAL_STATES = ("Bad Input", "Bad Output", "Bad Data", "Bad Quality", "Calc Failed", "Calc Off",
+                  "Comm Fail", "Configure", "Equip Fail", "I/O Timeout", "Intf Shut",
+                  "Invalid Data", "No Data", "No Sample", "No Result", "Not Connect",
+                  "Out of Serv", "Over Range", "Under Range", "Pt Created", "Scan Off",
+                  "Scan Timeout", "Set to Bad", "Shutdown", "Arc Off-line", "Unit Down")
 
 
 def as_float(v: int) -> float:

@@ -193,7 +193,7 @@ def _number_mask(df: pd.DataFrame, columns: Sequence[str], where: object,
     """The rows of ``df`` whose value in one of ``columns`` is text that is no number (said, the
     first named); none where no row of ``others`` (the rows not skipped otherwise) would be left."""
     from hourglass._numbers import to_numbers
-    from hourglass.features.roles import PLACEHOLDERS
+    from hourglass.features.roles import NUMBER_GAPS
 
     bad = np.zeros(len(df), dtype=bool)
     first: tuple[int, str] | None = None
@@ -204,7 +204,7 @@ def _number_mask(df: pd.DataFrame, columns: Sequence[str], where: object,
         these = to_numbers(s).isna().to_numpy() & s.notna().to_numpy()  # (400 digits: inf)
         if these.any():
             text = s.astype("string").str.strip()
-            these &= ((text != "") & ~text.isin(PLACEHOLDERS)).fillna(False).to_numpy(dtype=bool)
+            these &= ((text != "") & ~text.isin(NUMBER_GAPS)).fillna(False).to_numpy(dtype=bool)
         if these.any():
             i = int(np.flatnonzero(these)[0])
             first = min(first, (i, c)) if first is not None else (i, c)

@@ -86,10 +86,10 @@ def _not_number(value: Any) -> bool:
     if value is None or isinstance(value, bool | int | float):
         return False
     if isinstance(value, str):
-        from hourglass.features.roles import PLACEHOLDERS
+        from hourglass.features.roles import NUMBER_GAPS
 
         text = value.strip()
-        return bool(text) and text not in PLACEHOLDERS and \
+        return bool(text) and text not in NUMBER_GAPS and \
             pd.isna(pd.to_numeric(pd.Series([text]), errors="coerce").iloc[0])
     return True
 

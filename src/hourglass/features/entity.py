@@ -27,6 +27,7 @@ from hourglass.errors import InputError
 from hourglass.features._grouped import Groups, distinct_top, numeric_stats
 from hourglass.features._unfitted import not_fitted
 from hourglass.features.roles import (
+    NUMBER_GAPS,
     PLACEHOLDERS,
     clock_values,
     dropped_score_output,
@@ -113,7 +114,7 @@ def _number_values(s: pd.Series) -> np.ndarray | None:
     else:
         present = s.dropna()
         text = present.astype("string").str.strip()
-        present = present[(text != "") & ~text.isin(PLACEHOLDERS)]
+        present = present[(text != "") & ~text.isin(NUMBER_GAPS)]
         conv = to_numbers(present)
         if len(present) == 0 or conv.notna().mean() < 0.99:
             return None
@@ -751,11 +752,11 @@ class EntityWindows(ParamsClone):
                 continue
             present = s.dropna()
             text = present.astype("string").str.strip()  # blank, '-', '(empty)': missing values
-            present = present[((text != "") & ~text.isin(PLACEHOLDERS)).to_numpy(dtype=bool)].iloc[:2000]
+            present = present[((text != "") & ~text.isin(NUMBER_GAPS)).to_numpy(dtype=bool)].iloc[:2000]
             if len(present) and to_numbers(present).notna().mean() < 0.5:
                 text = s.astype("string").str.strip()
                 bad = (to_numbers(s).isna() & s.notna() & (text != "")
-                       & ~text.isin(PLACEHOLDERS)).fillna(False).to_numpy(dtype=bool)
+                       & ~text.isin(NUMBER_GAPS)).fillna(False).to_numpy(dtype=bool)
                 i = int(np.flatnonzero(bad)[0])
                 if separated_number(present) is not None:  # numbers, of a regional export: not text
                     raise InputError(f"column {c!r}: row {i + 1} is not a number ({s.iloc[i]!r})"
@@ -775,7 +776,7 @@ class EntityWindows(ParamsClone):
         if bad.any():  # blank, '-' and '(empty)' are missing values, as the column's role read them
             text = s.astype("string").str.strip()
             # dtype=bool: pandas 2.1 (allowed) gives a nullable boolean's values as objects
-            bad &= ((text != "") & ~text.isin(PLACEHOLDERS)).fillna(False).to_numpy(dtype=bool)
+            bad &= ((text != "") & ~text.isin(NUMBER_GAPS)).fillna(False).to_numpy(dtype=bool)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])  # ('1,5': a regional export's, said so, as a table model's)
             raise InputError(f"column {c!r}: row {i + 1} is not a number ({s.iloc[i]!r})"

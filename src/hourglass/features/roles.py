@@ -22,7 +22,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["IP_FORM", "NULL_TEXT", "PLACEHOLDERS", "ROLES", "SCORE_OUTPUT", "SEPARATED_NUMBERS",
+from hourglass._numbers import DIGITAL_STATES
+
+__all__ = ["DIGITAL_STATES", "IP_FORM", "NULL_TEXT", "NUMBER_GAPS", "PLACEHOLDERS", "ROLES",
+           "SCORE_OUTPUT", "SEPARATED_NUMBERS",
            "TEXT_NUMBERS", "TableTells", "canonical_text", "clock_values", "dropped_score_output",
            "factorize_strings",
            "foreign_digit_number", "identifier_name", "infer_role", "ip_parts", "ipv4_bucket",
@@ -42,6 +45,8 @@ MISSING = "<missing>"
 #: lines, a scoring request or a stream: the same values as a CSV must read alike.
 PLACEHOLDERS = ("-", "(empty)", "NaN", "nan", "NA", "N/A", "n/a", "NULL", "null", "None", "-nan", "#N/A",
                 "?")
+#: what a column of numbers reads as missing: :data:`PLACEHOLDERS` and :data:`DIGITAL_STATES`
+NUMBER_GAPS = (*PLACEHOLDERS, *DIGITAL_STATES)
 #: the missing spellings of a text cell (:data:`PLACEHOLDERS` less ``-`` and ``(empty)``, which
 #: stay text there): the table reader reads them as missing; from JSON lines, the service or a
 #: stream they come as text
@@ -1318,8 +1323,9 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
     if len(real) and real.map(lambda v: bool(_IPV4.match(v)) or (":" in v and _is_ip(without_port(v)))
                               ).mean() > 0.95:  # (an address with its port too: Azure's 10.0.1.5:52153)
         return "ip", "IP address values" + _unset_said(sample[placeholder])
-    conv = pd.to_numeric(sample.mask(placeholder), errors="coerce")
-    if conv.notna().any() and (conv.notna() | placeholder).mean() >= 0.99:
+    states = sample.isin(DIGITAL_STATES)  # a historian's 'Bad Input' among a tag's numbers
+    conv = pd.to_numeric(sample.mask(placeholder | states), errors="coerce")
+    if conv.notna().any() and (conv.notna() | placeholder | states).mean() >= 0.99:
         coded = _coded(name, key, leaf, conv, tells)  # (nginx's JSON log_format writes "$status" quoted)
         if not coded and winevent and _named_codes("eventid", "eventid", conv):
             coded = _winevent_reason(winevent)  # (a JSON export's "Level": "4", "Task": "12544")
@@ -1328,7 +1334,7 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
             return _code_role(coded + _unset_said(sample[placeholder]), numbers, max_categories)
         clock = _clock_numbers(name, conv)
         return ("drop", clock) if clock else ("numeric", TEXT_NUMBERS
-                                              + _unset_said(sample[placeholder]))
+                                              + _unset_said(sample[placeholder | states]))
     if is_time_name(name) and _dated_text(name, real):
         return "drop", "times"  # '01/05/2024 10:05': hashed, or each later one unseen
     # 'N/A', 'null', '?' ... (JSON lines, Parquet text): missing cells to the CSV reader, so no

@@ -32,6 +32,7 @@ from hourglass.features.roles import (
     IP_FORM,
     MISSING,
     NULL_TEXT,
+    NUMBER_GAPS,
     PLACEHOLDERS,
     ROLES,
     SCORE_OUTPUT,
@@ -521,7 +522,7 @@ def _read_numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """A text column read as numbers, and per row whether its text is no number (an empty cell
     or a placeholder such as ``-`` is missing, not wrong: as :func:`infer_role` counts them)."""
     text = s.astype("string").str.strip()
-    text = text.mask((text == "") | text.isin(PLACEHOLDERS))
+    text = text.mask((text == "") | text.isin(NUMBER_GAPS))  # (a historian's 'Bad Input' too)
     conv = pd.to_numeric(text, errors="coerce")
     return conv, conv.isna() & text.notna()
 

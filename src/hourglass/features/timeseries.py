@@ -39,7 +39,7 @@ from hourglass._times import cut_cell, frequency, parse_timestamps, read_timesta
 from hourglass.errors import InputError
 from hourglass.features._unfitted import not_fitted
 from hourglass.features.roles import (
-    PLACEHOLDERS,
+    NUMBER_GAPS,
     identifier_name,
     near_unique,
     separated_hint,
@@ -285,9 +285,9 @@ def windows_to_points_channels(
 
 def _present_text(s: pd.Series) -> pd.Series:
     """The values of column ``s`` present, as stripped text: no missing, empty or placeholder
-    ('-', 'N/A') value."""
+    ('-', 'N/A'; a historian's digital state, 'Bad Input') value."""
     present = stripped_text(s.dropna())
-    return present[(present != "") & ~present.isin(PLACEHOLDERS)]
+    return present[(present != "") & ~present.isin(NUMBER_GAPS)]
 
 
 def _numeric_channel(s: pd.Series) -> bool:
@@ -593,10 +593,10 @@ class TimeSeriesPreprocessor(ParamsClone):
                     raise InputError(f"column {c!r}: expected numbers, found {bool(s.iloc[i])!r} "
                                      f"(row {_first_row(df) + i + 1})")
                 if not (pd.api.types.is_bool_dtype(s) or _is_duration(s)):
-                    # an empty cell, '-' or 'N/A' is a missing value, as the table reader and the
-                    # tabular features read them
+                    # an empty cell, '-', 'N/A' or a historian's 'Bad Input' is a missing value,
+                    # as the table reader and the tabular features read them
                     text = stripped_text(s)
-                    s = s.mask(((text == "") | text.isin(PLACEHOLDERS)).to_numpy(dtype=bool, na_value=False))
+                    s = s.mask(((text == "") | text.isin(NUMBER_GAPS)).to_numpy(dtype=bool, na_value=False))
                 conv = to_numbers(s)  # a JSON integer of 400 digits: inf, as its text in a CSV file
                 # (an Arrow column's text that is no number converts to NaN, which Arrow does
                 # not count as missing: read as floats, or it passed as a gap to fill)

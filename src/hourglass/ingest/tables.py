@@ -47,6 +47,7 @@ import pyarrow.parquet as pq
 from hourglass._columns import LOG_MODEL, counted, read_as_log
 from hourglass._eol import CrToLf, blank_line, cr_ended, cr_lines, without_boms
 from hourglass._limits import MAX_JSON_DEPTH, MAX_LINE_BYTES, loads_json, raw_decode_json, too_long
+from hourglass._numbers import DIGITAL_STATES
 from hourglass.errors import InputError, json_problem, read_problem
 
 logger = logging.getLogger(__name__)
@@ -2821,6 +2822,8 @@ def _fine_time(typ: pa.DataType) -> pa.DataType:
 #: an unset value in a column of numbers, as the preprocessing reads it (its ``PLACEHOLDERS``):
 #: missing in a later block too (pyarrow's null spellings aside, which the reader knows)
 _UNSET = pa.array([*NULL_VALUES, "-", "(empty)"], pa.string())
+#: ... and in a column of numbers a historian's digital state too (PI's 'Bad Input' of a tag)
+_NUMBER_UNSET = pa.array([*NULL_VALUES, "-", "(empty)", *DIGITAL_STATES], pa.string())
 
 #: the digits of a second's fraction a time column of each unit holds
 _FRACTION_DIGITS = {"s": 0, "ms": 3, "us": 6, "ns": 9}
@@ -2908,7 +2911,8 @@ def _cast_text(col: pa.Array, typ: pa.DataType) -> pa.Array:
             # '-' or '(empty)' (Zeek's, firewalls' unset) is a missing value wherever it comes,
             # as in the first block (where it makes the column text, its numbers then read)
             trimmed = pc.utf8_trim_whitespace(col)
-            unset = pc.fill_null(pc.is_in(trimmed, value_set=_UNSET), False)
+            unset = pc.fill_null(pc.is_in(trimmed, value_set=_UNSET if pa.types.is_boolean(typ)
+                                          else _NUMBER_UNSET), False)
             if not pa.types.is_boolean(typ):  # ' 7 ' is 7, as the CSV reader's number columns
                 col = trimmed  # read it (pyarrow's cast refuses the spaces)
             if pa.types.is_integer(typ):  # 7.0 in a column of 64-bit ids: 7 (pyarrow refuses it)

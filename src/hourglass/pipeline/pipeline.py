@@ -129,7 +129,7 @@ def _missing_in(df: pd.DataFrame, columns: Any, roles: Any = None) -> list[str]:
     >>> _missing_in(df, ["a", "b", "c", "d", "p"], {"a": "numeric", "c": "categorical", "p": "port"})
     ['a', 'b', 'd', 'p']
     """
-    from hourglass.features.roles import PLACEHOLDERS
+    from hourglass.features.roles import NUMBER_GAPS
 
     roles = roles or {}
     out = []
@@ -142,7 +142,7 @@ def _missing_in(df: pd.DataFrame, columns: Any, roles: Any = None) -> list[str]:
                                 or pd.api.types.is_datetime64_any_dtype(s)):
             text = s.astype("string").str.strip()
             numeric_like = roles.get(c, "numeric") in ("numeric", "port", "ip")
-            unset = ("",) + (PLACEHOLDERS if numeric_like else ())
+            unset = ("",) + (NUMBER_GAPS if numeric_like else ())
             missing = bool(text.isin(unset).any())
         if missing:
             out.append(str(c))

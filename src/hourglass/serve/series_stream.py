@@ -48,7 +48,7 @@ from hourglass._times import (
     read_timestamps,
 )
 from hourglass.errors import InputError
-from hourglass.features.roles import PLACEHOLDERS, separated_hint
+from hourglass.features.roles import NUMBER_GAPS, separated_hint
 from hourglass.features.timeseries import _CLIP, _span
 from hourglass.serve.scoring import ModelScorer
 from hourglass.serve.series_scoring import window_steps
@@ -215,7 +215,7 @@ class SeriesStreamScorer(ModelScorer):
             if v is None:
                 raise InputError(f"channel {c!r} is null (stream does not fill gaps; every step "
                                  "needs every channel)")
-            if isinstance(v, str) and (not v.strip() or v.strip() in PLACEHOLDERS):
+            if isinstance(v, str) and (not v.strip() or v.strip() in NUMBER_GAPS):
                 # (what 'score' reads as a missing value, not as a word that is no number)
                 raise InputError(f"channel {c!r} is a missing value ({v!r}; stream does not fill "
                                  "gaps; every step needs every channel)")
