@@ -85,3 +85,18 @@ def test_a_historians_digital_states_in_a_tag_are_missing_readings_not_text() ->
     # a state first seen in a later block of a large file, whose first block read the tag as numbers
     later = _cast_text(pa.array(["85.2", " Bad Input ", "Shutdown"]), pa.float64())
     assert later.to_pylist() == [85.2, None, None]
+
+
+def test_a_modbus_pollers_unit_id_and_register_are_codes() -> None:
+    # What was wrong: a Modbus poller's CSV had its unit_id (slave_id) and decimal register
+    # scaled as magnitudes, so a request to unit 2 or register 40050, never seen, lay between
+    # seen neighbours and scored as normal; they are codes, as function_code already was.
+    n = 60
+    df = pd.DataFrame({"src_ip": ["10.10.1.5"] * n, "unit_id": [(1, 3, 17)[i % 3] for i in range(n)],
+                       "slave_id": [(1, 3)[i % 2] for i in range(n)],
+                       "register": [(40001, 40011, 40100)[i % 3] for i in range(n)],
+                       "function_code": [3] * n, "value": np.arange(n) % 7 * 10.0})
+    pre = TabularPreprocessor().fit(df)
+    for col in ("unit_id", "slave_id", "register"):
+        assert pre.roles_[col] == "categorical", (col, pre.reasons_[col])
+    assert pre.roles_["value"] == "numeric"

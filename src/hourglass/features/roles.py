@@ -172,7 +172,11 @@ _CODE_NAMES = {"eventid", "family", "ifoperstatus", "ifadminstatus", "qclass", "
                # an error's number: Microsoft 365's unified audit log's sign-in ErrorNumber (Entra's
                # AADSTS codes as text: "0" done, "50126" a wrong password, "50074" MFA asked, no
                # neighbour of 50126), and an error code so named elsewhere
-               "errornumber"}
+               "errornumber",
+               # a Modbus poller's or gateway log's unit (slave) id and register address: unit 17
+               # behind a gateway is no neighbour of 1 and 3, a write to holding register 40050 none
+               # of 40011 and 40100 (a register's hex text, 0x0064, is text, a category already)
+               "unitid", "slaveid", "register", "registeraddress"}
 #: columns of PowerShell's ``Get-WinEvent | Export-Csv`` (an ``EventLogRecord``), whose event id
 #: is named ``Id``: two of them beside ``Id`` tell such an export from a table of row ids
 _WINEVENT_COLUMNS = {"providername", "logname", "recordid", "timecreated", "leveldisplayname",
@@ -826,6 +830,8 @@ def _named_codes(key: str, leaf: str, s: pd.Series) -> bool:
     False
     >>> _named_codes("scwin32status", "scwin32status", pd.Series([0, 64, 0]))
     True
+    >>> _named_codes("unitid", "unitid", pd.Series([1, 3, 17, 1]))  # a Modbus unit id
+    True
     """
     if key not in _CODE_NAMES and leaf not in _CODE_NAMES:
         return False
@@ -953,7 +959,7 @@ def _coded(name: str, key: str, leaf: str, values: pd.Series,
         return "code (whole numbers under a name ending in code or type)"
     if _named_codes(key, leaf, values):
         return ("code (whole numbers under a code's name: an event or rule id, address family, "
-                "status or class)")
+                "status, class, Modbus unit or register)")
     if _as_numbers(name, key, leaf, values):
         return "autonomous system number (a network's name, no magnitude)"
     if (key in _NAC_CODE_NAMES or leaf in _NAC_CODE_NAMES) and (v := _whole_numbers(values)) is not None \
