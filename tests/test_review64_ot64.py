@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from hourglass.cli.timeseries import labelled_not_normal
 from hourglass.features.tabular import TabularPreprocessor
 from hourglass.features.timeseries import TimeSeriesPreprocessor
 from hourglass.ingest.formats import format_roles, sniff_format
@@ -100,3 +101,15 @@ def test_a_modbus_pollers_unit_id_and_register_are_codes() -> None:
     for col in ("unit_id", "slave_id", "register"):
         assert pre.roles_[col] == "categorical", (col, pre.reasons_[col])
     assert pre.roles_["value"] == "numeric"
+
+
+def test_a_swat_style_text_label_is_said_to_be_text_not_counted_as_attacks() -> None:
+    # What was wrong: train of a series under SWaT's 'Normal/Attack' column warned "3000 of the
+    # 3000 rows of the training series are not labelled normal", every row reading 'Normal',
+    # without saying that a series' labels are 0 and 1 (evaluate then refused the text).
+    labels = pd.Series(["Normal"] * 5 + ["A ttack"], name="Normal/Attack")
+    said = labelled_not_normal(labels, "Normal/Attack", "swat.csv", "the training series")
+    assert said is not None
+    assert "6 hold text, 'Normal' first: a series is labelled 0 (normal) or 1 (anomaly)" in said
+    assert "write 0 and 1" in said
+    assert "hold text" not in (labelled_not_normal(pd.Series([0, 1, 0]), "label", "s.csv", "x") or "")

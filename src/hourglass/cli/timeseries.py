@@ -21,7 +21,7 @@ from hourglass._columns import counted, counted_as, listed_columns, one_name_eac
 from hourglass._labels import label_like
 from hourglass._limits import WHOLE_TOP
 from hourglass._numbers import label_numbers
-from hourglass._times import frequency
+from hourglass._times import cut_cell, frequency
 from hourglass.cli._common import check_model_dir, model_params
 from hourglass.cli._options import option_message
 from hourglass.cli._output import fitted_text, print_stream_threshold, severity_counts, threshold_text
@@ -355,14 +355,27 @@ def labelled_not_normal(labels: pd.Series, label: str, where: object, part: str)
     >>> said[81:]
     '(first: row 2; 1 without a label: a missing label is not known to be normal)'
     >>> labelled_not_normal(pd.Series([0.0, False]), "label", "s.csv", "the training series")
+    >>> said = labelled_not_normal(pd.Series(["Normal", "Normal"]), "Normal/Attack", "s.csv",
+    ...                            "the training series")
+    >>> said[said.index("(first"):][:90]
+    "(first: row 1; 2 hold text, 'Normal' first: a series is labelled 0 (normal) or 1 (anomaly)"
     """
     bad = not_normal_steps(labels)
     if not bad.any():
         return None
     first = int(np.flatnonzero(bad)[0])
-    missing = int((label_strings(labels) == "").sum())
+    given = label_strings(labels)
+    missing = int((given == "").sum())
     which = (f"; {missing} without a label: a missing label is not known to be normal"
              if missing else "")
+    # SWaT's and WADI's 'Normal'/'Attack': not normal to a series (0 or 1), said so, not left
+    # to read as the user's normal rows miscounted
+    text = np.asarray(label_numbers(labels).isna(), dtype=bool) & (given != "")
+    if text.any():
+        shown_text = cut_cell(labels.iloc[int(np.flatnonzero(text)[0])])
+        which += (f"; {int(text.sum())} hold text, {shown_text} first: a series is labelled 0 "
+                  "(normal) or 1 (anomaly), so a text label, 'normal' too, is not known to be "
+                  "normal; write 0 and 1")
     return (f"{where}: {int(bad.sum())} of the {len(labels)} rows of {part} are not labelled normal "
             f"in {label!r} (first: row {first + 1}{which})")
 
