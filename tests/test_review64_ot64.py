@@ -113,3 +113,15 @@ def test_a_swat_style_text_label_is_said_to_be_text_not_counted_as_attacks() -> 
     assert "6 hold text, 'Normal' first: a series is labelled 0 (normal) or 1 (anomaly)" in said
     assert "write 0 and 1" in said
     assert "hold text" not in (labelled_not_normal(pd.Series([0, 1, 0]), "label", "s.csv", "x") or "")
+
+
+def test_an_ignition_t_stamp_of_epoch_milliseconds_is_no_feature() -> None:
+    # What was wrong: Ignition's tag history export names its time 't_stamp' (epoch ms); a table
+    # model scaled it as a feature (minmax), so every row scored after the training days lay past
+    # the training range; it is now dropped as times, as 'timestamp' and 'end_time_ms' were.
+    n = 50
+    df = pd.DataFrame({"t_stamp": 1796637600000 + 1000 * np.arange(n),
+                       "Pump1/Speed": 1450 + np.arange(n) % 5, "Tank1/Level": 50.0 + np.arange(n) % 3})
+    pre = TabularPreprocessor().fit(df)
+    assert pre.roles_["t_stamp"] == "drop", pre.reasons_["t_stamp"]
+    assert pre.roles_["Pump1/Speed"] == "numeric"

@@ -1416,8 +1416,9 @@ def dropped_score_output(df: pd.DataFrame, given: Container[object], *, warn: bo
 #: and ``usec``, ``msec``, ``nsec`` (Google Workspace's BigQuery export's ``time_usec``)
 _UNITS = (r"ms|us|ns|sec|s|milliseconds|microseconds|nanoseconds|seconds|millis|micros|nanos"
           r"|usec|msec|nsec")
-#: names of times and dates (``flow_start_time``, ``login_date``, ``end_time_ms``: ``_`` left out)
-_TIME_NAME = re.compile(rf"(time|date|timestamp)({_UNITS})?$")
+#: names of times and dates (``flow_start_time``, ``login_date``, ``end_time_ms``: ``_`` left out;
+#: a stamp: Ignition's tag history ``t_stamp``, epoch milliseconds, as its CSV exports write it)
+_TIME_NAME = re.compile(rf"(time|date|timestamp|stamp)({_UNITS})?$")
 #: the words of a name (``FLOW_START_MILLISECONDS``, ``flowStartSeconds``, ``flow end ms``)
 _NAME_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _TIME_UNITS = frozenset(_UNITS.split("|"))
@@ -1443,7 +1444,7 @@ _ECS_TIME_LEAVES = frozenset({"created", "ingested", "accessed"})
 
 
 def is_time_name(name: str) -> bool:
-    """Whether column ``name`` is a time's name: one ending in ``time``, ``date`` or
+    """Whether column ``name`` is a time's name: one ending in ``time``, ``date``, ``stamp`` or
     ``timestamp`` (``flow_start_time``, ``login_date``, ``end_time_ms``, Cloud Storage's
     ``time_micros``, Google Workspace's BigQuery export's ``time_usec``; a zone written after it,
     ``Timestamp [UTC]``, aside), Azure's ``TimeGenerated`` and ``TimeCreated`` (as a flattened
@@ -1484,6 +1485,8 @@ def is_time_name(name: str) -> bool:
     [True, True, True, True, False]
     >>> [is_time_name(n) for n in ("event.created", "event.ingested", "file.accessed", "created")]
     [True, True, True, False]
+    >>> [is_time_name(n) for n in ("t_stamp", "tstamp", "datestamp")]  # Ignition's tag history's
+    [True, True, True]
     """
     name = _ZONE_SUFFIX.sub("", name)
     lowered = name.lower().replace("_", "")
