@@ -545,13 +545,21 @@ _UAL_EXPORT_BOOKKEEPING = frozenset({"runspaceid", "resultindex", "resultcount",
 _GITHUB_AUDIT_TELLS = frozenset({"_document_id", "action"})
 
 
+#: the fields that tell a GitLab audit event (the REST API's ``/audit_events``, a group's or a
+#: project's, and audit event streaming): who did it and to what, as GitLab names them, by
+#: fields' last parts
+_GITLAB_AUDIT_TELLS = frozenset({"author_id", "entity_id", "entity_type"})
+
+
 def _github_id(name: str, s: pd.Series, tells: TableTells, max_categories: int) -> tuple[str, str] | None:
     """The role of column ``name`` (values ``s``) where it is an id of a GitHub audit log
     (``actor_id``, ``user_id``, ``repo_id``, ``org_id``, ``business_id``, ``token_id`` ...:
     whole numbers under a name whose last word is ``id``, in a table :attr:`TableTells.github`
-    tells): an account's, repository's or token's name as a number, no magnitude (a new
-    account's id, 9999, is no more anomalous than 1004 for its size); a category (hashed when
-    many), or dropped where near-unique (a hook's or a workflow run's). Else ``None``.
+    tells), or of a GitLab audit event (``author_id``, ``entity_id``, ``target_id``, in a table
+    :attr:`TableTells.gitlab` tells): an account's, repository's or token's name as a number,
+    no magnitude (a new account's id, 9999, is no more anomalous than 1004 for its size); a
+    category (hashed when many), or dropped where near-unique (a hook's or a workflow run's, an
+    event's). Else ``None``.
 
     Examples
     --------
@@ -562,18 +570,22 @@ def _github_id(name: str, s: pd.Series, tells: TableTells, max_categories: int) 
     True
     >>> _github_id("workflow_run_id", pd.Series(range(100)), tells, 50)
     ('drop', "GitHub audit log's id, near-unique (100 distinct of 100)")
+    >>> gitlab = table_tells(["id", "author_id", "entity_id", "entity_type", "details.target_id"])
+    >>> _github_id("details.target_id", pd.Series([6, 7, 6]), gitlab, 50)
+    ('categorical', "GitLab audit event's id (a user, project, group or other entity)")
     """
-    if not tells.github or _last_word(name) != "id":
+    if not (tells.github or tells.gitlab) or _last_word(name) != "id":
         return None
     numbers = s if pd.api.types.is_numeric_dtype(s) else pd.to_numeric(s, errors="coerce")
     v = _whole_numbers(numbers)
     if v is None or numbers.notna().sum() != s.notna().sum():
         return None
+    log, what = (("GitHub audit log's", "an account, repository, organisation or token") if tells.github
+                 else ("GitLab audit event's", "a user, project, group or other entity"))
     n_unique = len(np.unique(v))
     if near_unique(n_unique, len(v)):
-        return "drop", f"GitHub audit log's id, near-unique ({n_unique} distinct of {len(v)})"
-    return _code_role("GitHub audit log's id (an account, repository, organisation or token)",
-                      numbers, max_categories)
+        return "drop", f"{log} id, near-unique ({n_unique} distinct of {len(v)})"
+    return _code_role(f"{log} id ({what})", numbers, max_categories)
 
 
 def _field_leaf(name: object) -> str:
@@ -618,6 +630,9 @@ class TableTells:
     github
         A GitHub audit log (:data:`_GITHUB_AUDIT_TELLS`, fields' last parts: ``_document_id``
         beside ``action``).
+    gitlab
+        A GitLab audit event (:data:`_GITLAB_AUDIT_TELLS`, fields' last parts: ``author_id``,
+        ``entity_id`` and ``entity_type``).
     ual_export
         Microsoft 365's unified audit log as ``Search-UnifiedAuditLog | Export-Csv`` writes it:
         ``AuditData`` beside two of PowerShell's columns (:data:`_UAL_EXPORT_BOOKKEEPING`).
@@ -659,6 +674,7 @@ class TableTells:
     objects: Mapping[str, TableTells] = field(default_factory=dict, compare=False, hash=False)
     flow_tool: str = ""
     dhcp_audit: bool = False
+    gitlab: bool = False
 
 
 def table_tells(columns: Iterable[object] | TableTells) -> TableTells:
@@ -713,7 +729,8 @@ def _read_tells(columns: tuple[str, ...]) -> TableTells:
         ual_export="auditdata" in names and len(_UAL_EXPORT_BOOKKEEPING & names) >= 2,
         objects={path: table_tells(last) for path, last in fields.items() if len(last) > 1},
         flow_tool="nfdump" if _NFDUMP_TELLS <= names else "SiLK" if _SILK_TELLS <= names else "",
-        dhcp_audit=_DHCP_AUDIT_TELLS <= names)
+        dhcp_audit=_DHCP_AUDIT_TELLS <= names,
+        gitlab=_GITLAB_AUDIT_TELLS <= leaves)
 
 
 #: the tells of no table (a column's role read alone)
@@ -1290,7 +1307,7 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
     bookkeeping = _export_bookkeeping(name, tells)
     if bookkeeping:
         return "drop", bookkeeping
-    github = _github_id(name, s, tells, max_categories) if tells.github else None
+    github = _github_id(name, s, tells, max_categories) if tells.github or tells.gitlab else None
     if github is not None:
         return github
     if pd.api.types.is_datetime64_any_dtype(s) or isinstance(s.dtype, pd.DatetimeTZDtype):

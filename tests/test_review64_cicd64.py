@@ -1,0 +1,40 @@
+"""CI/CD and software-supply-chain logs: GitLab audit events, GitHub Actions, Jenkins."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from hourglass.features.tabular import TabularPreprocessor
+
+
+def _gitlab_audit(n: int = 300) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    authors = rng.choice([1, 17, 23, 31], n)
+    projects = rng.choice([6, 7, 9], n)
+    return pd.DataFrame({
+        "id": np.arange(1000, 1000 + n), "author_id": authors, "entity_id": projects,
+        "entity_type": "Project",
+        "details.custom_message": rng.choice(["Added protected branch", "Added ci variable"], n),
+        "details.target_id": projects,
+        "details.target_details": [f"platform/p{p}" for p in projects],
+        "created_at": pd.date_range("2026-11-01", periods=n, freq="min").strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        "event_name": rng.choice(["protected_branch_created", "ci_variable_created"], n)})
+
+
+def test_gitlab_audit_event_ids_are_names_not_amounts() -> None:
+    # What was wrong: a GitLab audit event's author_id, entity_id and details.target_id were learnt
+    # as minmax-scaled numbers: a new user with id 24 scored as user 23 did, one with id 5000 scored
+    # 3,878 for its size alone; they are now categories, every unseen id alike.
+    audit = _gitlab_audit()
+    pre = TabularPreprocessor().fit(audit)
+    for c in ("author_id", "entity_id", "details.target_id"):
+        assert pre.roles_[c] == "categorical", (c, pre.roles_[c], pre.reasons_[c])
+        assert "GitLab audit event" in pre.reasons_[c]
+    new = audit.iloc[[0, 0]].copy()
+    new["author_id"] = [24, 5000]
+    x = pre.transform(new)
+    assert np.array_equal(np.asarray(x)[0], np.asarray(x)[1])
+    # a table without GitLab's fields keeps its ids as numbers, as before
+    other = audit.drop(columns=["entity_type"])
+    assert TabularPreprocessor().fit(other).roles_["author_id"] == "numeric"
