@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import pytest
 
+from hourglass.cli import app
+from hourglass.errors import InputError
 from hourglass.features.tabular import TabularPreprocessor
+from hourglass.ingest import read_table
+from tests._cli import runner
 
 
 def _gitlab_audit(n: int = 300) -> pd.DataFrame:
@@ -38,3 +46,30 @@ def test_gitlab_audit_event_ids_are_names_not_amounts() -> None:
     # a table without GitLab's fields keeps its ids as numbers, as before
     other = audit.drop(columns=["entity_type"])
     assert TabularPreprocessor().fit(other).roles_["author_id"] == "numeric"
+
+
+def test_a_github_actions_api_page_is_refused_with_its_recipe(tmp_path: Path) -> None:
+    # What was wrong: a page of GitHub's REST API saved whole (gh api .../actions/runs > runs.json,
+    # {"total_count": N, "workflow_runs": [...]}) was refused pretty-printed with the advice
+    # 'jq -c .', which wrote it as ONE row of total_count and the runs as text (inspect: '1 row
+    # inspected, 2 columns'); both are now refused with 'jq -c '.workflow_runs[]''.
+    runs = [{"id": 7000000000 + i, "run_number": 100 + i, "event": "push", "conclusion": "success",
+             "head_sha": f"{i:040x}", "actor": {"login": "alice", "id": 101}} for i in range(20)]
+    for key in ("workflow_runs", "jobs", "artifacts"):
+        page = {"total_count": len(runs), key: runs}
+        compact, pretty = tmp_path / f"{key}.jsonl", tmp_path / f"{key}.json"
+        compact.write_text(json.dumps(page) + "\n")
+        pretty.write_text(json.dumps(page, indent=2) + "\n")
+        for path in (compact, pretty):
+            with pytest.raises(InputError) as err:
+                read_table(path)
+            said = str(err.value)
+            assert said.startswith(f"{path}: line 1: a GitHub Actions REST API page"), said
+            assert said.endswith(f"(jq -c '.{key}[]')"), said
+        res = runner.invoke(app, ["inspect", str(compact)])
+        assert res.exit_code == 2 and "GitHub Actions REST API page" in res.stderr, res.stderr
+        assert "Traceback" not in res.stderr
+    # a run that merely has a jobs field is a run
+    one = tmp_path / "one.jsonl"
+    one.write_text(json.dumps({"id": 1, "jobs": [1, 2], "conclusion": "success"}) + "\n")
+    assert len(read_table(one)) == 1

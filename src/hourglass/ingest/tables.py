@@ -809,12 +809,19 @@ def kube_list_refusal() -> str:
 #: its events, what it is, and every key of its envelope (Google Workspace's Reports API
 #: ``activities.list``, ``{"kind": "admin#reports#activities", "etag": ..., "items": [...],
 #: "nextPageToken": ...}``; Slack's audit logs API, ``{"entries": [...], "response_metadata":
-#: {"next_cursor": ...}}``)
+#: {"next_cursor": ...}}``; GitHub's REST API lists of Actions' workflow runs, jobs and
+#: artifacts, ``{"total_count": 2, "workflow_runs": [...]}``, as ``gh api`` saves them)
 _API_PAGES = {
     "items": ("Google Workspace Reports API page (activities.list: its activities under items)",
               frozenset({"kind", "etag", "items", "nextPageToken"})),
     "entries": ("Slack audit logs API page (its events under entries)",
                 frozenset({"entries", "response_metadata", "ok"})),
+    "workflow_runs": ("GitHub Actions REST API page (its workflow runs under workflow_runs)",
+                      frozenset({"total_count", "workflow_runs"})),
+    "jobs": ("GitHub Actions REST API page (a run's jobs under jobs)",
+             frozenset({"total_count", "jobs"})),
+    "artifacts": ("GitHub Actions REST API page (its artifacts under artifacts)",
+                  frozenset({"total_count", "artifacts"})),
 }
 
 
@@ -832,6 +839,8 @@ def api_page(obj: Mapping[str, Any] | Iterable[object]) -> str | None:
     ('entries', None)
     >>> api_page({"kind": "order", "items": [1], "user": "a"}), api_page({"items": []}), api_page({"entries"})
     (None, None, 'entries')
+    >>> api_page({"total_count": 1, "workflow_runs": [{"id": 7}]}), api_page({"jobs": [], "user": "a"})
+    ('workflow_runs', None)
     """
     keys = set(obj)
     for key, (_, envelope) in _API_PAGES.items():
@@ -891,7 +900,8 @@ def document_refusal(obj: Mapping[str, Any] | Collection[object]) -> str | None:
         return splunk_results_refusal()
     if "items" in obj and kube_list(obj, values.get("items")):
         return kube_list_refusal()
-    if ("items" in obj or "entries" in obj) and (key := api_page(obj)) is not None:
+    # (GitHub's pages: total_count beside their list; three look-ups a row, no loop)
+    if ("items" in obj or "entries" in obj or "total_count" in obj) and (key := api_page(obj)) is not None:
         return api_page_refusal(key)
     return None
 
