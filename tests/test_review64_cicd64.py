@@ -73,3 +73,34 @@ def test_a_github_actions_api_page_is_refused_with_its_recipe(tmp_path: Path) ->
     one = tmp_path / "one.jsonl"
     one.write_text(json.dumps({"id": 1, "jobs": [1, 2], "conclusion": "success"}) + "\n")
     assert len(read_table(one)) == 1
+
+
+def _workflow_runs(first: int, n: int) -> pd.DataFrame:
+    """GitHub Actions' workflow runs as the JSON-lines reader flattens jq -c '.workflow_runs[]'."""
+    rng = np.random.default_rng(first)
+    i = np.arange(first, first + n)
+    return pd.DataFrame({
+        "id": 7000000000 + i * 37, "run_number": 1000 + i, "run_attempt": 1,
+        "head_sha": [f"{k:040x}" for k in i], "workflow_id": 161335,
+        "check_suite_id": 20000000000 + i * 3, "event": rng.choice(["push", "pull_request"], n),
+        "conclusion": rng.choice(["success", "failure"], n),
+        "actor.login": rng.choice(["alice", "bob"], n), "actor.id": rng.choice([101, 102], n)})
+
+
+def test_a_workflow_runs_counters_are_no_amounts() -> None:
+    # What was wrong: GitHub Actions' run_number (1, 2, 3 ... with every run) and check_suite_id
+    # were learnt as minmax-scaled numbers: the next 100 runs after 400 trained on lay past the
+    # training range, 16 of them flagged (1.8% of the training runs); the counter is dropped,
+    # the run's ids are codes as a GitHub audit log's are (4 flagged).
+    train = _workflow_runs(0, 120)
+    pre = TabularPreprocessor().fit(train)
+    assert pre.roles_["run_number"] == "drop", pre.reasons_["run_number"]
+    assert pre.roles_["check_suite_id"] == "drop", pre.reasons_["check_suite_id"]
+    assert pre.roles_["workflow_id"] == "categorical", pre.reasons_["workflow_id"]
+    later = _workflow_runs(0, 120)
+    for c in ("id", "run_number", "check_suite_id", "head_sha"):
+        later[c] = _workflow_runs(5000, 120)[c].to_numpy()
+    assert np.array_equal(np.asarray(pre.transform(later)), np.asarray(pre.transform(train)))
+    # a Jenkins build's number, by the name exports give it, is a counter too
+    builds = pd.DataFrame({"build_number": np.arange(200), "duration": np.arange(200) % 7 * 1.5})
+    assert TabularPreprocessor().fit(builds).roles_["build_number"] == "drop"

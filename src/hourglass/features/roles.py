@@ -86,7 +86,11 @@ _ID_NAMES = {"id", "flowid", "uid", "timestamp", "ts", "time", "stime", "ltime",
              "machtimestamp", "machtime", "globalseqnum", "bootuuid", "bootid",
              # the unified log's activity ids (activityIdentifier, parentActivityIdentifier):
              # numbered as activities begin, rising through a boot, each later one past training
-             "activityidentifier", "parentactivityidentifier"}
+             "activityidentifier", "parentactivityidentifier",
+             # a CI system's build counter: GitHub Actions' run_number (a workflow's runs numbered
+             # 1, 2, 3 ...), a build_number (Jenkins' BUILD_NUMBER, as exports name it), rising
+             # with every build, so every later run's lay past the training range
+             "runnumber", "buildnumber"}
 _IP_NAMES = {"ip", "srcip", "dstip", "destip", "sourceip", "destinationip", "idorigh", "idresph",
              "saddr", "daddr", "srcaddr", "dstaddr", "clientip", "serverip", "ipsrc", "ipdst"}
 _PORT_NAMES = {"port", "sport", "dport", "dsport", "srcport", "dstport", "destport", "sourceport",
@@ -551,15 +555,23 @@ _GITHUB_AUDIT_TELLS = frozenset({"_document_id", "action"})
 _GITLAB_AUDIT_TELLS = frozenset({"author_id", "entity_id", "entity_type"})
 
 
+#: the fields that tell GitHub Actions' workflow runs or jobs (the REST API's lists, a
+#: ``workflow_run`` or ``workflow_job`` webhook's object): the commit run and the attempt, by
+#: fields' last parts
+_GITHUB_ACTIONS_TELLS = frozenset({"head_sha", "run_attempt"})
+
+
 def _github_id(name: str, s: pd.Series, tells: TableTells, max_categories: int) -> tuple[str, str] | None:
     """The role of column ``name`` (values ``s``) where it is an id of a GitHub audit log
     (``actor_id``, ``user_id``, ``repo_id``, ``org_id``, ``business_id``, ``token_id`` ...:
     whole numbers under a name whose last word is ``id``, in a table :attr:`TableTells.github`
-    tells), or of a GitLab audit event (``author_id``, ``entity_id``, ``target_id``, in a table
-    :attr:`TableTells.gitlab` tells): an account's, repository's or token's name as a number,
-    no magnitude (a new account's id, 9999, is no more anomalous than 1004 for its size); a
-    category (hashed when many), or dropped where near-unique (a hook's or a workflow run's, an
-    event's). Else ``None``.
+    tells), of a GitLab audit event (``author_id``, ``entity_id``, ``target_id``, in a table
+    :attr:`TableTells.gitlab` tells) or of GitHub Actions' workflow runs or jobs
+    (``workflow_id``, ``check_suite_id``, ``runner_id``, ``actor.id``, in a table
+    :attr:`TableTells.github_actions` tells): an account's, repository's or token's name as a
+    number, no magnitude (a new account's id, 9999, is no more anomalous than 1004 for its
+    size); a category (hashed when many), or dropped where near-unique (a hook's or a workflow
+    run's, an event's, a check suite's: rising with every run). Else ``None``.
 
     Examples
     --------
@@ -573,15 +585,19 @@ def _github_id(name: str, s: pd.Series, tells: TableTells, max_categories: int) 
     >>> gitlab = table_tells(["id", "author_id", "entity_id", "entity_type", "details.target_id"])
     >>> _github_id("details.target_id", pd.Series([6, 7, 6]), gitlab, 50)
     ('categorical', "GitLab audit event's id (a user, project, group or other entity)")
+    >>> runs = table_tells(["id", "run_number", "run_attempt", "head_sha", "check_suite_id"])
+    >>> _github_id("check_suite_id", pd.Series(range(20000000000, 20000000100)), runs, 50)
+    ('drop', "GitHub Actions run's id, near-unique (100 distinct of 100)")
     """
-    if not (tells.github or tells.gitlab) or _last_word(name) != "id":
+    if not (tells.github or tells.gitlab or tells.github_actions) or _last_word(name) != "id":
         return None
     numbers = s if pd.api.types.is_numeric_dtype(s) else pd.to_numeric(s, errors="coerce")
     v = _whole_numbers(numbers)
     if v is None or numbers.notna().sum() != s.notna().sum():
         return None
     log, what = (("GitHub audit log's", "an account, repository, organisation or token") if tells.github
-                 else ("GitLab audit event's", "a user, project, group or other entity"))
+                 else ("GitLab audit event's", "a user, project, group or other entity") if tells.gitlab
+                 else ("GitHub Actions run's", "a workflow, repository, runner or account"))
     n_unique = len(np.unique(v))
     if near_unique(n_unique, len(v)):
         return "drop", f"{log} id, near-unique ({n_unique} distinct of {len(v)})"
@@ -633,6 +649,9 @@ class TableTells:
     gitlab
         A GitLab audit event (:data:`_GITLAB_AUDIT_TELLS`, fields' last parts: ``author_id``,
         ``entity_id`` and ``entity_type``).
+    github_actions
+        GitHub Actions' workflow runs or jobs (:data:`_GITHUB_ACTIONS_TELLS`, fields' last parts:
+        ``head_sha`` beside ``run_attempt``).
     ual_export
         Microsoft 365's unified audit log as ``Search-UnifiedAuditLog | Export-Csv`` writes it:
         ``AuditData`` beside two of PowerShell's columns (:data:`_UAL_EXPORT_BOOKKEEPING`).
@@ -675,6 +694,7 @@ class TableTells:
     flow_tool: str = ""
     dhcp_audit: bool = False
     gitlab: bool = False
+    github_actions: bool = False
 
 
 def table_tells(columns: Iterable[object] | TableTells) -> TableTells:
@@ -730,7 +750,8 @@ def _read_tells(columns: tuple[str, ...]) -> TableTells:
         objects={path: table_tells(last) for path, last in fields.items() if len(last) > 1},
         flow_tool="nfdump" if _NFDUMP_TELLS <= names else "SiLK" if _SILK_TELLS <= names else "",
         dhcp_audit=_DHCP_AUDIT_TELLS <= names,
-        gitlab=_GITLAB_AUDIT_TELLS <= leaves)
+        gitlab=_GITLAB_AUDIT_TELLS <= leaves,
+        github_actions=_GITHUB_ACTIONS_TELLS <= leaves)
 
 
 #: the tells of no table (a column's role read alone)
@@ -1307,7 +1328,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
     bookkeeping = _export_bookkeeping(name, tells)
     if bookkeeping:
         return "drop", bookkeeping
-    github = _github_id(name, s, tells, max_categories) if tells.github or tells.gitlab else None
+    github = (_github_id(name, s, tells, max_categories)
+              if tells.github or tells.gitlab or tells.github_actions else None)
     if github is not None:
         return github
     if pd.api.types.is_datetime64_any_dtype(s) or isinstance(s.dtype, pd.DatetimeTZDtype):
