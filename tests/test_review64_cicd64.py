@@ -38,7 +38,7 @@ def test_gitlab_audit_event_ids_are_names_not_amounts() -> None:
     pre = TabularPreprocessor().fit(audit)
     for c in ("author_id", "entity_id", "details.target_id"):
         assert pre.roles_[c] == "categorical", (c, pre.roles_[c], pre.reasons_[c])
-        assert "GitLab audit event" in pre.reasons_[c]
+        assert "GitLab's id" in pre.reasons_[c]
     new = audit.iloc[[0, 0]].copy()
     new["author_id"] = [24, 5000]
     x = pre.transform(new)
@@ -104,3 +104,28 @@ def test_a_workflow_runs_counters_are_no_amounts() -> None:
     # a Jenkins build's number, by the name exports give it, is a counter too
     builds = pd.DataFrame({"build_number": np.arange(200), "duration": np.arange(200) % 7 * 1.5})
     assert TabularPreprocessor().fit(builds).roles_["build_number"] == "drop"
+
+
+def test_gitlab_api_log_user_and_token_ids_are_names_not_amounts() -> None:
+    # What was wrong: GitLab's api_json.log (and production_json.log) had its user_id and token_id
+    # learnt as minmax-scaled numbers: a new token with id 13, between tokens 12 and 15, scored
+    # 0.058 (not flagged), one with id 9000 scored 62,132; they are now categories, every
+    # unseen token alike (0.065, flagged).
+    rng = np.random.default_rng(1)
+    n = 300
+    user = rng.choice([5, 7, 9], n)
+    log = pd.DataFrame({
+        "time": pd.date_range("2026-12-01", periods=n, freq="s").strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        "duration_s": rng.uniform(0.01, 0.4, n), "status": rng.choice([200, 200, 404], n),
+        "route": rng.choice(["/api/:version/projects/:id/jobs", "/api/:version/projects/:id/pipeline"], n),
+        "user_id": user, "token_id": user + 7,
+        "meta.caller_id": "GET /api/:version/projects/:id/jobs",
+        "meta.feature_category": "continuous_integration",
+        "correlation_id": [f"01GS{i:022X}" for i in range(n)]})
+    pre = TabularPreprocessor().fit(log)
+    for c in ("user_id", "token_id"):
+        assert pre.roles_[c] == "categorical", (c, pre.roles_[c], pre.reasons_[c])
+    new = log.iloc[[0, 0]].copy()
+    new["token_id"] = [13, 9000]
+    x = np.asarray(pre.transform(new))
+    assert np.array_equal(x[0], x[1])

@@ -553,6 +553,10 @@ _GITHUB_AUDIT_TELLS = frozenset({"_document_id", "action"})
 #: project's, and audit event streaming): who did it and to what, as GitLab names them, by
 #: fields' last parts
 _GITLAB_AUDIT_TELLS = frozenset({"author_id", "entity_id", "entity_type"})
+#: the fields that tell GitLab's structured logs (``api_json.log``, ``production_json.log``,
+#: Sidekiq's ``current``): the request's correlation id and the context's caller and feature
+#: category (``meta.caller_id``, ``meta.feature_category``), by fields' last parts
+_GITLAB_LOG_TELLS = frozenset({"correlation_id", "caller_id", "feature_category"})
 
 
 #: the fields that tell GitHub Actions' workflow runs or jobs (the REST API's lists, a
@@ -565,13 +569,14 @@ def _github_id(name: str, s: pd.Series, tells: TableTells, max_categories: int) 
     """The role of column ``name`` (values ``s``) where it is an id of a GitHub audit log
     (``actor_id``, ``user_id``, ``repo_id``, ``org_id``, ``business_id``, ``token_id`` ...:
     whole numbers under a name whose last word is ``id``, in a table :attr:`TableTells.github`
-    tells), of a GitLab audit event (``author_id``, ``entity_id``, ``target_id``, in a table
-    :attr:`TableTells.gitlab` tells) or of GitHub Actions' workflow runs or jobs
-    (``workflow_id``, ``check_suite_id``, ``runner_id``, ``actor.id``, in a table
-    :attr:`TableTells.github_actions` tells): an account's, repository's or token's name as a
-    number, no magnitude (a new account's id, 9999, is no more anomalous than 1004 for its
-    size); a category (hashed when many), or dropped where near-unique (a hook's or a workflow
-    run's, an event's, a check suite's: rising with every run). Else ``None``.
+    tells), of a GitLab audit event or log (``author_id``, ``entity_id``, ``target_id``;
+    ``user_id``, ``token_id`` of ``api_json.log``, in a table :attr:`TableTells.gitlab` tells)
+    or of GitHub Actions' workflow runs or jobs (``workflow_id``, ``check_suite_id``,
+    ``runner_id``, ``actor.id``, in a table :attr:`TableTells.github_actions` tells): an
+    account's, repository's or token's name as a number, no magnitude (a new account's id, 9999,
+    is no more anomalous than 1004 for its size); a category (hashed when many), or dropped where
+    near-unique (a hook's or a workflow run's, an event's, a check suite's: rising with every
+    run). Else ``None``.
 
     Examples
     --------
@@ -584,7 +589,7 @@ def _github_id(name: str, s: pd.Series, tells: TableTells, max_categories: int) 
     ('drop', "GitHub audit log's id, near-unique (100 distinct of 100)")
     >>> gitlab = table_tells(["id", "author_id", "entity_id", "entity_type", "details.target_id"])
     >>> _github_id("details.target_id", pd.Series([6, 7, 6]), gitlab, 50)
-    ('categorical', "GitLab audit event's id (a user, project, group or other entity)")
+    ('categorical', "GitLab's id (a user, project, group, token or other entity)")
     >>> runs = table_tells(["id", "run_number", "run_attempt", "head_sha", "check_suite_id"])
     >>> _github_id("check_suite_id", pd.Series(range(20000000000, 20000000100)), runs, 50)
     ('drop', "GitHub Actions run's id, near-unique (100 distinct of 100)")
@@ -596,7 +601,7 @@ def _github_id(name: str, s: pd.Series, tells: TableTells, max_categories: int) 
     if v is None or numbers.notna().sum() != s.notna().sum():
         return None
     log, what = (("GitHub audit log's", "an account, repository, organisation or token") if tells.github
-                 else ("GitLab audit event's", "a user, project, group or other entity") if tells.gitlab
+                 else ("GitLab's", "a user, project, group, token or other entity") if tells.gitlab
                  else ("GitHub Actions run's", "a workflow, repository, runner or account"))
     n_unique = len(np.unique(v))
     if near_unique(n_unique, len(v)):
@@ -648,7 +653,8 @@ class TableTells:
         beside ``action``).
     gitlab
         A GitLab audit event (:data:`_GITLAB_AUDIT_TELLS`, fields' last parts: ``author_id``,
-        ``entity_id`` and ``entity_type``).
+        ``entity_id`` and ``entity_type``) or structured log (:data:`_GITLAB_LOG_TELLS`:
+        ``correlation_id``, ``caller_id`` and ``feature_category``).
     github_actions
         GitHub Actions' workflow runs or jobs (:data:`_GITHUB_ACTIONS_TELLS`, fields' last parts:
         ``head_sha`` beside ``run_attempt``).
@@ -750,7 +756,7 @@ def _read_tells(columns: tuple[str, ...]) -> TableTells:
         objects={path: table_tells(last) for path, last in fields.items() if len(last) > 1},
         flow_tool="nfdump" if _NFDUMP_TELLS <= names else "SiLK" if _SILK_TELLS <= names else "",
         dhcp_audit=_DHCP_AUDIT_TELLS <= names,
-        gitlab=_GITLAB_AUDIT_TELLS <= leaves,
+        gitlab=_GITLAB_AUDIT_TELLS <= leaves or _GITLAB_LOG_TELLS <= leaves,
         github_actions=_GITHUB_ACTIONS_TELLS <= leaves)
 
 
