@@ -129,3 +129,20 @@ def test_gitlab_api_log_user_and_token_ids_are_names_not_amounts() -> None:
     new["token_id"] = [13, 9000]
     x = np.asarray(pre.transform(new))
     assert np.array_equal(x[0], x[1])
+
+
+def test_gitlab_audit_csv_export_ids_are_names_not_amounts(tmp_path: Path) -> None:
+    # What was wrong: GitLab's CSV export of audit events names its fields 'Author ID', 'Entity
+    # ID', 'Entity Type', 'Target ID': the audit event was not told by those spellings, and the
+    # ids were minmax-scaled numbers (a new user with id 5000 an anomaly for its size alone).
+    audit = _gitlab_audit()
+    export = pd.DataFrame({"ID": audit["id"], "Author ID": audit["author_id"],
+                           "Entity ID": audit["entity_id"], "Entity Type": audit["entity_type"],
+                           "Target ID": audit["details.target_id"],
+                           "Action": audit["details.custom_message"],
+                           "Created At (UTC)": audit["created_at"]})
+    path = tmp_path / "audit_events.csv"
+    export.to_csv(path, index=False)
+    pre = TabularPreprocessor().fit(read_table(path))
+    for c in ("Author ID", "Entity ID"):
+        assert pre.roles_[c] == "categorical", (c, pre.roles_[c], pre.reasons_[c])

@@ -550,13 +550,13 @@ _GITHUB_AUDIT_TELLS = frozenset({"_document_id", "action"})
 
 
 #: the fields that tell a GitLab audit event (the REST API's ``/audit_events``, a group's or a
-#: project's, and audit event streaming): who did it and to what, as GitLab names them, by
-#: fields' last parts
-_GITLAB_AUDIT_TELLS = frozenset({"author_id", "entity_id", "entity_type"})
+#: project's, and audit event streaming; the UI's CSV export names them ``Author ID``,
+#: ``Entity ID``, ``Entity Type``): who did it and to what, by fields' last parts, normalised
+_GITLAB_AUDIT_TELLS = frozenset({"authorid", "entityid", "entitytype"})
 #: the fields that tell GitLab's structured logs (``api_json.log``, ``production_json.log``,
 #: Sidekiq's ``current``): the request's correlation id and the context's caller and feature
-#: category (``meta.caller_id``, ``meta.feature_category``), by fields' last parts
-_GITLAB_LOG_TELLS = frozenset({"correlation_id", "caller_id", "feature_category"})
+#: category (``meta.caller_id``, ``meta.feature_category``), by fields' last parts, normalised
+_GITLAB_LOG_TELLS = frozenset({"correlationid", "callerid", "featurecategory"})
 
 
 #: the fields that tell GitHub Actions' workflow runs or jobs (the REST API's lists, a
@@ -590,6 +590,9 @@ def _github_id(name: str, s: pd.Series, tells: TableTells, max_categories: int) 
     >>> gitlab = table_tells(["id", "author_id", "entity_id", "entity_type", "details.target_id"])
     >>> _github_id("details.target_id", pd.Series([6, 7, 6]), gitlab, 50)
     ('categorical', "GitLab's id (a user, project, group, token or other entity)")
+    >>> export = table_tells(["ID", "Author ID", "Entity ID", "Entity Type", "Target ID", "Action"])
+    >>> _github_id("Author ID", pd.Series([17.0, 23.0]), export, 50)[0]
+    'categorical'
     >>> runs = table_tells(["id", "run_number", "run_attempt", "head_sha", "check_suite_id"])
     >>> _github_id("check_suite_id", pd.Series(range(20000000000, 20000000100)), runs, 50)
     ('drop', "GitHub Actions run's id, near-unique (100 distinct of 100)")
@@ -756,7 +759,7 @@ def _read_tells(columns: tuple[str, ...]) -> TableTells:
         objects={path: table_tells(last) for path, last in fields.items() if len(last) > 1},
         flow_tool="nfdump" if _NFDUMP_TELLS <= names else "SiLK" if _SILK_TELLS <= names else "",
         dhcp_audit=_DHCP_AUDIT_TELLS <= names,
-        gitlab=_GITLAB_AUDIT_TELLS <= leaves or _GITLAB_LOG_TELLS <= leaves,
+        gitlab=_GITLAB_AUDIT_TELLS <= normal_leaves or _GITLAB_LOG_TELLS <= normal_leaves,
         github_actions=_GITHUB_ACTIONS_TELLS <= leaves)
 
 
