@@ -146,3 +146,23 @@ def test_gitlab_audit_csv_export_ids_are_names_not_amounts(tmp_path: Path) -> No
     pre = TabularPreprocessor().fit(read_table(path))
     for c in ("Author ID", "Entity ID"):
         assert pre.roles_[c] == "categorical", (c, pre.roles_[c], pre.reasons_[c])
+
+
+def test_a_jenkins_job_json_is_refused_with_its_recipe(tmp_path: Path) -> None:
+    # What was wrong: a Jenkins job's builds from its JSON API (/job/NAME/api/json?tree=builds[...],
+    # {"_class": "hudson.model.FreeStyleProject", "builds": [...]}) was refused pretty-printed with
+    # 'jq -c .', whose line read as ONE row of _class and the builds as one text value; both are
+    # now refused with 'jq -c '.builds[]''.
+    builds = [{"_class": "hudson.model.FreeStyleBuild", "number": 100 + i, "result": "SUCCESS",
+               "duration": 60000 + i, "timestamp": 1764576000000 + i * 600000} for i in range(20)]
+    job = {"_class": "hudson.model.FreeStyleProject", "builds": builds}
+    compact, pretty = tmp_path / "job.jsonl", tmp_path / "job.json"
+    compact.write_text(json.dumps(job) + "\n")
+    pretty.write_text(json.dumps(job, indent=2) + "\n")
+    for path in (compact, pretty):
+        res = runner.invoke(app, ["inspect", str(path)])
+        assert res.exit_code == 2 and "a Jenkins JSON API job" in res.stderr, res.stderr
+        assert res.stderr.rstrip().endswith("(jq -c '.builds[]')"), res.stderr
+    lines = tmp_path / "builds.jsonl"  # what the recipe writes reads as the builds
+    lines.write_text("".join(json.dumps(b) + "\n" for b in builds))
+    assert len(read_table(lines)) == 20

@@ -810,7 +810,9 @@ def kube_list_refusal() -> str:
 #: ``activities.list``, ``{"kind": "admin#reports#activities", "etag": ..., "items": [...],
 #: "nextPageToken": ...}``; Slack's audit logs API, ``{"entries": [...], "response_metadata":
 #: {"next_cursor": ...}}``; GitHub's REST API lists of Actions' workflow runs, jobs and
-#: artifacts, ``{"total_count": 2, "workflow_runs": [...]}``, as ``gh api`` saves them)
+#: artifacts, ``{"total_count": 2, "workflow_runs": [...]}``, as ``gh api`` saves them; a Jenkins
+#: job's builds from its JSON API, ``/job/NAME/api/json?tree=builds[number,result,duration]``,
+#: ``{"_class": "hudson.model.FreeStyleProject", "builds": [...]}``)
 _API_PAGES = {
     "items": ("Google Workspace Reports API page (activities.list: its activities under items)",
               frozenset({"kind", "etag", "items", "nextPageToken"})),
@@ -822,6 +824,7 @@ _API_PAGES = {
              frozenset({"total_count", "jobs"})),
     "artifacts": ("GitHub Actions REST API page (its artifacts under artifacts)",
                   frozenset({"total_count", "artifacts"})),
+    "builds": ("Jenkins JSON API job (its builds under builds)", frozenset({"_class", "builds"})),
 }
 
 
@@ -841,6 +844,8 @@ def api_page(obj: Mapping[str, Any] | Iterable[object]) -> str | None:
     (None, None, 'entries')
     >>> api_page({"total_count": 1, "workflow_runs": [{"id": 7}]}), api_page({"jobs": [], "user": "a"})
     ('workflow_runs', None)
+    >>> api_page({"_class": "hudson.model.FreeStyleProject", "builds": [{"number": 7}]})
+    'builds'
     """
     keys = set(obj)
     for key, (_, envelope) in _API_PAGES.items():
@@ -900,8 +905,9 @@ def document_refusal(obj: Mapping[str, Any] | Collection[object]) -> str | None:
         return splunk_results_refusal()
     if "items" in obj and kube_list(obj, values.get("items")):
         return kube_list_refusal()
-    # (GitHub's pages: total_count beside their list; three look-ups a row, no loop)
-    if ("items" in obj or "entries" in obj or "total_count" in obj) and (key := api_page(obj)) is not None:
+    # (GitHub's pages: total_count beside their list; Jenkins': _class; a look-up each a row)
+    if ("items" in obj or "entries" in obj or "total_count" in obj or "_class" in obj) and (
+            key := api_page(obj)) is not None:
         return api_page_refusal(key)
     return None
 
