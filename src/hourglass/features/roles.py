@@ -559,6 +559,12 @@ _GITLAB_AUDIT_TELLS = frozenset({"authorid", "entityid", "entitytype"})
 _GITLAB_LOG_TELLS = frozenset({"correlationid", "callerid", "featurecategory"})
 
 
+#: the fields that tell a Jenkins build (its JSON API's, ``/job/NAME/api/json?tree=builds[...]``
+#: with ``jq -c '.builds[]'``, or ``/job/NAME/NUMBER/api/json``): its class beside its number, by
+#: fields' last parts
+_JENKINS_BUILD_TELLS = frozenset({"_class", "number"})
+
+
 #: the fields that tell GitHub Actions' workflow runs or jobs (the REST API's lists, a
 #: ``workflow_run`` or ``workflow_job`` webhook's object): the commit run and the attempt, by
 #: fields' last parts
@@ -658,6 +664,9 @@ class TableTells:
         A GitLab audit event (:data:`_GITLAB_AUDIT_TELLS`, fields' last parts: ``author_id``,
         ``entity_id`` and ``entity_type``) or structured log (:data:`_GITLAB_LOG_TELLS`:
         ``correlation_id``, ``caller_id`` and ``feature_category``).
+    jenkins
+        A Jenkins build (:data:`_JENKINS_BUILD_TELLS`, fields' last parts: ``_class`` beside
+        ``number``).
     github_actions
         GitHub Actions' workflow runs or jobs (:data:`_GITHUB_ACTIONS_TELLS`, fields' last parts:
         ``head_sha`` beside ``run_attempt``).
@@ -704,6 +713,7 @@ class TableTells:
     dhcp_audit: bool = False
     gitlab: bool = False
     github_actions: bool = False
+    jenkins: bool = False
 
 
 def table_tells(columns: Iterable[object] | TableTells) -> TableTells:
@@ -760,7 +770,8 @@ def _read_tells(columns: tuple[str, ...]) -> TableTells:
         flow_tool="nfdump" if _NFDUMP_TELLS <= names else "SiLK" if _SILK_TELLS <= names else "",
         dhcp_audit=_DHCP_AUDIT_TELLS <= names,
         gitlab=_GITLAB_AUDIT_TELLS <= normal_leaves or _GITLAB_LOG_TELLS <= normal_leaves,
-        github_actions=_GITHUB_ACTIONS_TELLS <= leaves)
+        github_actions=_GITHUB_ACTIONS_TELLS <= leaves,
+        jenkins=_JENKINS_BUILD_TELLS <= leaves)
 
 
 #: the tells of no table (a column's role read alone)
@@ -1322,6 +1333,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
                               numbers, max_categories)
     if leaf == _FIRED_TIMES:
         return "drop", "Wazuh's rule counter (the times the rule fired since the manager started)"
+    if leaf == "number" and tells.jenkins:
+        return "drop", "Jenkins build number (rises with every build)"
     if _told(_osquery_counter, key, tells, leaf, inner):
         return "drop", "osquery's query-run counter (rises with every run)"
     counter = (_db_log_counter(key, tells) or (_db_log_counter(leaf, inner) if inner is not None else "")
