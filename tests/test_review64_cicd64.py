@@ -183,3 +183,28 @@ def test_a_jenkins_build_number_is_no_amount() -> None:
     assert np.array_equal(np.asarray(pre.transform(later)), np.asarray(pre.transform(builds(1, 40))))
     # a number beside no Jenkins class keeps its role
     assert TabularPreprocessor().fit(builds(1, 40).drop(columns="_class")).roles_["number"] == "numeric"
+
+
+def test_gitlab_audit_ecs_alert_names_the_author_address_and_event() -> None:
+    # What was wrong: an ECS alert of a GitLab audit event (score or stream --alert-format ecs)
+    # named neither who acted nor from where: details.author_name, details.ip_address and
+    # event_name had no ECS name, only 'anomalous row 3'; they are user.name, source.ip and
+    # event.action where the record or the model's input has GitLab's author_id, entity_id and
+    # entity_type.
+    from hourglass.serve.ecs import AlertRule, ecs_column, frame_alerts
+
+    result = pd.DataFrame({"row": [0], "score": [5.0], "flag": [1], "calibrated": [0.999],
+                           "severity": ["critical"]})
+    row = pd.DataFrame({"details.author_name": ["mallory"], "details.ip_address": ["203.0.113.9"],
+                        "event_name": ["project_archived"]})
+    inputs = ("author_id", "entity_id", "entity_type", "details.author_name", "details.ip_address",
+              "event_name")
+    columns = (*inputs, "created_at")
+    named = [c for c in row.columns if ecs_column(c, columns)]  # (as score picks them)
+    assert named == list(row.columns)
+    doc = frame_alerts(result, AlertRule("autoencoder", "ab", input_fields=inputs), named=row[named])[0]
+    assert doc["user"] == {"name": "mallory"}
+    assert doc["source"] == {"ip": "203.0.113.9"}
+    assert doc["event"]["action"] == "project_archived"
+    # another table's author_name names no one
+    assert not ecs_column("author_name", ("author_name", "title"))

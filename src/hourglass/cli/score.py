@@ -244,7 +244,8 @@ def score(
                                             chunk_bytes=chunk_size,
                                             reads=[*(silencer.rules.columns if silencer is not None else ())],
                                             reads_also=None if rule is None else functools.partial(
-                                                _ecs_named_column, fmt=rule.data_format)):
+                                                _ecs_named_column, fmt=rule.data_format,
+                                                known=rule.input_fields)):
                 if silencer is not None:  # (on the columns read: not the empty --keep ones)
                     silencer.frame(df, result)
                 df = kept.add(df)
@@ -274,11 +275,12 @@ def score(
     say_wrote(output)
 
 
-def _ecs_named_column(column: str, fmt: str | None) -> bool:
-    """Whether an ECS alert takes ``column`` of a ``fmt`` table (it has an ECS name)."""
-    from hourglass.serve.ecs import ecs_target
+def _ecs_named_column(column: str, fmt: str | None, known: tuple[str, ...] = ()) -> bool:
+    """Whether an ECS alert takes ``column`` of a ``fmt`` table (it has an ECS name, by itself or
+    among the model's input fields, ``known``)."""
+    from hourglass.serve.ecs import ecs_column
 
-    return ecs_target(column, fmt) is not None
+    return ecs_column(column, known, fmt)
 
 
 #: a time column's error for a row without a time (null, absent, empty), and what skipping does
@@ -305,7 +307,7 @@ def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None, *, skip: 
     from hourglass.cli.tables import about_file, at_kept_rows
     from hourglass.errors import InputError
     from hourglass.ingest import ReadStats
-    from hourglass.serve.ecs import ecs_target, frame_alerts
+    from hourglass.serve.ecs import ecs_column, frame_alerts
 
     times = None
     if rule.time_field and rule.time_field in df.columns:
@@ -335,7 +337,8 @@ def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None, *, skip: 
                 # alone, stamp it with the scoring time: a key left out may be one the data lacks)
                 refused = InputError(f"{refused}{_NO_TIME_ADVICE}", param=refused.param)
             raise refused from None
-    named = [c for c in df.columns if ecs_target(c, rule.data_format) is not None and c not in (keep or ())]
+    columns = tuple(map(str, df.columns))
+    named = [c for c in df.columns if ecs_column(c, columns, rule.data_format) and c not in (keep or ())]
     return frame_alerts(result, rule, fields=df[keep] if keep else None, times=times,
                         named=df[named] if named else None)
 

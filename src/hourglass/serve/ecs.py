@@ -65,6 +65,7 @@ from hourglass.errors import InputError
 from hourglass.features.roles import (
     _DHCP_AUDIT_TELLS,
     _GITHUB_AUDIT_TELLS,
+    _GITLAB_AUDIT_TELLS,
     _NFDUMP_TELLS,
     _SILK_TELLS,
     unpadded_ipv4,
@@ -73,7 +74,7 @@ from hourglass.features.roles import (
 from hourglass.ingest.evtx import WINDOWS_FORMS
 
 __all__ = ["ECS_FIELDS", "ECS_VERSION", "SEVERITY_NUMBERS", "AlertRule", "UnreadTime", "column_values",
-           "ecs_named", "ecs_target", "frame_alerts",
+           "ecs_column", "ecs_named", "ecs_target", "frame_alerts",
            "to_ecs", "whole_values", "with_verdict"]
 
 ECS_VERSION = "8.11.0"
@@ -322,6 +323,22 @@ _GITHUB_TARGETS = {"actor": "user.name", "user": "user.target.name", "actor_ip":
 #: user, as Elastic's Microsoft DHCP integration maps them (its ``IP Address`` is ``source.ip``,
 #: its ``MAC Address`` ``source.mac``, as any table's)
 _DHCP_TARGETS = {"id": "event.code", "host name": "source.domain", "user name": "user.name"}
+#: a GitLab audit event's (REST API, audit event streaming, the UI's CSV export), told by its
+#: ``author_id``, ``entity_id`` and ``entity_type`` among a record's fields or the model's input,
+#: as the table roles tell it (:data:`~hourglass.features.roles._GITLAB_AUDIT_TELLS`): who acted
+#: (``author_name``, ``details.author_name``; the export's ``Author Name``), from where
+#: (``ip_address``, ``details.ip_address``; ``IP Address``) and what they did (``event_name``),
+#: by the fields' last parts as GitLab spells them (a look-up of each field's name, no more)
+_GITLAB_TARGETS = {"author_name": "user.name", "Author Name": "user.name", "ip_address": "source.ip",
+                   "IP Address": "source.ip", "event_name": "event.action"}
+
+
+def _normal_leaf(key: object) -> str:
+    """The last part of field name ``key``, lowered, its letters and digits only
+    (``details.author_name`` and ``Author Name``: ``authorname``), as table tells read it."""
+    return re.sub(r"[^a-z0-9]", "", str(key).rsplit(".", 1)[-1].lower())
+
+
 #: the flow tools' short names of the IP protocol, nfdump's ``pr`` and SiLK's ``pro``: the
 #: transport only where the record or the model's input has the tool's names of the addresses and
 #: ports beside it (as the table roles tell those tools); another table's ``pr`` or ``pro`` (a
@@ -347,7 +364,9 @@ def _field_target(key: Any, fields: Mapping[str, Any], fmt: str | None, record: 
     """:func:`ecs_target` of ``key`` among the record's ``fields``: a GitHub audit log's ``actor``,
     ``actor_ip``, ``action``, ``user_agent`` and ``user`` (the account acted on:
     ``user.target.name``) where the record or the model's input (``known``) has its
-    ``_document_id`` and ``action`` (:data:`_GITHUB_TARGETS`); nfdump's ``pr`` and SiLK's ``pro``
+    ``_document_id`` and ``action`` (:data:`_GITHUB_TARGETS`); a GitLab audit event's author's
+    name, address and event name where they have its ``author_id``, ``entity_id`` and
+    ``entity_type`` (:data:`_GITLAB_TARGETS`); nfdump's ``pr`` and SiLK's ``pro``
     only where the tool's names of the addresses and ports stand beside them
     (:data:`_FLOW_TOOL_TRANSPORT`); an audit record's ``uid`` and
     ``UID`` go to ``process.user.*`` where it has an ``acct``; a Windows event's ``host`` (the
@@ -374,6 +393,9 @@ def _field_target(key: Any, fields: Mapping[str, Any], fmt: str | None, record: 
         return _DHCP_TARGETS[str(key).strip().lower()]  # the DHCP client's name, the event id
     if str(key) in _GITHUB_TARGETS and _GITHUB_AUDIT_TELLS <= {*map(str, fields), *known}:
         return _GITHUB_TARGETS[str(key)]  # a GitHub audit log's actor, and the account acted on
+    gitlab = _GITLAB_TARGETS.get(str(key).rsplit(".", 1)[-1])
+    if gitlab is not None and _GITLAB_AUDIT_TELLS <= {_normal_leaf(k) for k in (*fields, *known)}:
+        return gitlab  # a GitLab audit event's author, address and event
     if str(key) in _SYSMON_HASHES and fmt in (*WINDOWS_FORMS, "winlogbeat"):
         # Sysmon's 'SHA256=...,MD5=...': the new process's in a process creation (event 1), else
         # the file's (a driver or image loaded, a file created or deleted), as Winlogbeat maps it
@@ -826,11 +848,14 @@ def _put(doc: dict[str, Any], target: str, mapped: Any, fmt: str | None) -> None
             seen.append(mapped)
 
 
-def ecs_named(fields: Mapping[str, Any], fmt: str | None = None) -> dict[str, Any]:
+def ecs_named(fields: Mapping[str, Any], fmt: str | None = None,
+              known: Collection[str] = ()) -> dict[str, Any]:
     """The ``fields`` an alert carries without being asked (``--keep``): those with an ECS name
-    (:data:`ECS_FIELDS`: ``src_ip``, ``dest_port``, ``proto``, ``source.ip``, ``hostname``...) and
-    a value valid there (an address that is an address, a port in 0–65535, text that is not
-    empty); a missing value (``None``, NaN) is left out, not written as null.
+    (:data:`ECS_FIELDS`: ``src_ip``, ``dest_port``, ``proto``, ``source.ip``, ``hostname``...;
+    one the record or the model's input fields, ``known``, give, a GitLab audit event's
+    ``details.author_name``) and a value valid there (an address that is an address, a port in
+    0–65535, text that is not empty); a missing value (``None``, NaN) is left out, not written as
+    null.
 
     Examples
     --------
@@ -839,7 +864,23 @@ def ecs_named(fields: Mapping[str, Any], fmt: str | None = None) -> dict[str, An
     {'src_ip': '10.0.0.5', 'dest_port': 4444.0, 'hostname': 'ws1'}
     """
     return {key: value for key, value in fields.items()
-            if not _missing(value) and _ecs_field(key, value, fmt, fields) is not None}
+            if not _missing(value) and _ecs_field(key, value, fmt, fields, known=known) is not None}
+
+
+def ecs_column(key: object, columns: Collection[str], fmt: str | None = None) -> bool:
+    """Whether a table's column ``key`` may go to an ECS field among its ``columns``: by its
+    name (:func:`ecs_target`), or by its table's (a GitLab audit event's ``details.author_name``
+    beside its ``author_id``, ``entity_id`` and ``entity_type``).
+
+    Examples
+    --------
+    >>> ecs_column("details.author_name", ["author_id", "entity_id", "entity_type", "details.author_name"])
+    True
+    >>> ecs_column("details.author_name", ["details.author_name"]), ecs_column("src_ip", [])
+    (False, True)
+    """
+    return (ecs_target(key, fmt) is not None
+            or _field_target(key, {}, fmt, record=False, known=tuple(map(str, columns))) is not None)
 
 
 def _missing(value: Any) -> bool:
@@ -1206,7 +1247,7 @@ def frame_alerts(result: Any, rule: AlertRule, *, fields: Any = None, times: Any
         fields = fields.loc[:, ~fields.columns.duplicated()]  # (pandas warns of each otherwise)
     kept = _records(fields.iloc[flagged]) if fields is not None else [{}] * len(flagged)
     if named is not None and named.shape[1]:
-        kept = [{**ecs_named(auto, rule.data_format), **own} for auto, own in
+        kept = [{**ecs_named(auto, rule.data_format, rule.input_fields), **own} for auto, own in
                 zip(_records(named.iloc[flagged]), kept, strict=True)]
     docs = []
     for i, alert, extra in zip(flagged, records, kept, strict=True):
