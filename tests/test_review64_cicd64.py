@@ -208,3 +208,19 @@ def test_gitlab_audit_ecs_alert_names_the_author_address_and_event() -> None:
     assert doc["event"]["action"] == "project_archived"
     # another table's author_name names no one
     assert not ecs_column("author_name", ("author_name", "title"))
+
+
+def test_a_jobs_run_id_is_dropped_not_learnt() -> None:
+    # What was wrong: a GitHub Actions job's run_id (the run it belongs to, shared by its few jobs,
+    # so not near-unique) was learnt as a rising number: trained on 40 runs' jobs, all 60 jobs of
+    # 20 runs later were flagged; read as a GitHub Actions id it became 40 one-hot categories never
+    # seen again. It is dropped as the run's own id (none of the 60 flagged).
+    rows = [{"id": 30000000000 + r * 3 + j, "run_id": 7000000000 + r * 37, "run_attempt": 1,
+             "head_sha": f"{r:040x}", "name": name, "conclusion": "success", "runner_id": 11 + j % 2}
+            for r in range(40) for j, name in enumerate(("build", "test", "deploy"))]
+    jobs = pd.DataFrame(rows)
+    pre = TabularPreprocessor().fit(jobs)
+    assert pre.roles_["run_id"] == "drop", (pre.roles_["run_id"], pre.reasons_["run_id"])
+    assert pre.roles_["runner_id"] == "categorical", pre.reasons_["runner_id"]
+    later = jobs.assign(run_id=jobs["run_id"] + 400 * 37)
+    assert np.array_equal(np.asarray(pre.transform(later)), np.asarray(pre.transform(jobs)))

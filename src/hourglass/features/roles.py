@@ -569,6 +569,9 @@ _JENKINS_BUILD_TELLS = frozenset({"_class", "number"})
 #: ``workflow_run`` or ``workflow_job`` webhook's object): the commit run and the attempt, by
 #: fields' last parts
 _GITHUB_ACTIONS_TELLS = frozenset({"head_sha", "run_attempt"})
+#: the ids of a run itself in GitHub Actions' runs and jobs (a job's ``run_id``, a run's
+#: ``check_suite_id``), normalised: new with every run
+_GITHUB_RUN_IDS = frozenset({"runid", "checksuiteid"})
 
 
 def _github_id(name: str, s: pd.Series, tells: TableTells, max_categories: int) -> tuple[str, str] | None:
@@ -601,10 +604,16 @@ def _github_id(name: str, s: pd.Series, tells: TableTells, max_categories: int) 
     'categorical'
     >>> runs = table_tells(["id", "run_number", "run_attempt", "head_sha", "check_suite_id"])
     >>> _github_id("check_suite_id", pd.Series(range(20000000000, 20000000100)), runs, 50)
-    ('drop', "GitHub Actions run's id, near-unique (100 distinct of 100)")
+    ('drop', "GitHub Actions run's own id (new with every run)")
+    >>> _github_id("run_id", pd.Series([7, 7, 7, 8, 8, 8]), runs, 50)
+    ('drop', "GitHub Actions run's own id (new with every run)")
     """
     if not (tells.github or tells.gitlab or tells.github_actions) or _last_word(name) != "id":
         return None
+    if tells.github_actions and not tells.github and _norm(_field_leaf(name)) in _GITHUB_RUN_IDS:
+        # (a job's run: the few jobs of one run share it, so it is no near-unique column, and
+        # each later run's is new: a category never seen again)
+        return "drop", "GitHub Actions run's own id (new with every run)"
     numbers = s if pd.api.types.is_numeric_dtype(s) else pd.to_numeric(s, errors="coerce")
     v = _whole_numbers(numbers)
     if v is None or numbers.notna().sum() != s.notna().sum():
