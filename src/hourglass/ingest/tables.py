@@ -857,6 +857,19 @@ def api_page(obj: Mapping[str, Any] | Iterable[object]) -> str | None:
     return None
 
 
+def maybe_api_page(obj: Mapping[str, Any] | Collection[object]) -> bool:
+    """Whether ``obj`` (an object, or its top-level keys) has a key that every SaaS or CI API page
+    of :data:`_API_PAGES` has (its list, or GitHub's ``total_count``, Jenkins' ``_class``), so
+    that :func:`api_page` is asked only of such: a look-up each, no more, on every row.
+
+    Examples
+    --------
+    >>> maybe_api_page({"total_count": 2, "jobs": []}), maybe_api_page({"user": "a", "jobs": 3})
+    (True, False)
+    """
+    return "items" in obj or "entries" in obj or "total_count" in obj or "_class" in obj
+
+
 def api_page_name(key: str) -> str:
     """What a SaaS audit-log API's page with its events under ``key`` (:func:`api_page`) is.
 
@@ -905,9 +918,7 @@ def document_refusal(obj: Mapping[str, Any] | Collection[object]) -> str | None:
         return splunk_results_refusal()
     if "items" in obj and kube_list(obj, values.get("items")):
         return kube_list_refusal()
-    # (GitHub's pages: total_count beside their list; Jenkins': _class; a look-up each a row)
-    if ("items" in obj or "entries" in obj or "total_count" in obj or "_class" in obj) and (
-            key := api_page(obj)) is not None:
+    if maybe_api_page(obj) and (key := api_page(obj)) is not None:
         return api_page_refusal(key)
     return None
 

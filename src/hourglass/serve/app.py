@@ -42,6 +42,7 @@ from hourglass.ingest.tables import (
     api_page_name,
     flat_record,
     kube_list,
+    maybe_api_page,
     search_response,
     splunk_results,
 )
@@ -112,9 +113,9 @@ def _search_document(rows: Sequence[Any], pages: bool = True) -> str | None:
     """Why ``rows`` are refused where one is a whole document of events sent as a row (its
     envelope, "missing column" of each), as ``score`` and ``stream`` refuse them: an
     Elasticsearch/OpenSearch search response, a Splunk search's results and, where ``pages``
-    (the model's format does not read pages of its own), a Kubernetes list or a SaaS audit-log
-    API's page (:func:`~hourglass.ingest.tables.document_refusal`); else ``None``. One dict
-    look-up a row.
+    (the model's format does not read pages of its own), a Kubernetes list or a SaaS or CI
+    API's page (:func:`~hourglass.ingest.tables.document_refusal`); else ``None``. A few dict
+    look-ups a row.
 
     Examples
     --------
@@ -138,7 +139,7 @@ def _search_document(rows: Sequence[Any], pages: bool = True) -> str | None:
             return (f"{_location(('rows', i))}: a Splunk search's results as one JSON document "
                     "(its events under results), not one event; send its results as the rows "
                     "(jq '{rows: .results}')")
-        if not pages or ("items" not in row and "entries" not in row):
+        if not pages or not maybe_api_page(row):
             continue
         if "items" in row and kube_list(row, row["items"]):
             return (f"{_location(('rows', i))}: a Kubernetes list (its objects under items), not "
