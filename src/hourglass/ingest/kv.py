@@ -9,9 +9,10 @@ Each ``key=value`` pair of a line is a column named by its key (a value in doubl
 hold spaces; ``\\"`` and ``\\\\`` inside it are undone; an empty value, ``OUT=``, is missing;
 netfilter's bare words, ``DF`` and the TCP flags ``SYN``, ``ACK`` ..., are one ``flags`` column);
 text before, between and after the pairs (the syslog header, ``[UFW BLOCK]``) is left out
-(Check Point's generic export parts its pairs by ``|`` instead, ``time=1557767758|action=Accept|
-product=VPN-1 & FireWall-1|...``: a value then holds spaces, and ``\\=``, ``\\|`` are ``=``,
-``|``). A
+(F5 BIG-IP ASM's remote log parts its pairs, every value quoted, by commas, the first after its
+tag, ``ASM:unit_hostname="bigip1",ip_client="203.0.113.9",...``, and is read so; Check
+Point's generic export parts its pairs by ``|``, ``time=1557767758|action=Accept|product=VPN-1 &
+FireWall-1|...``: a value then holds spaces, and ``\\=``, ``\\|`` are ``=``, ``|``). A
 line's event time is the column ``timestamp``: its own ``timestamp`` key, else its
 ``eventtime`` (FortiGate: epoch seconds, milli-, micro- or nanoseconds, read as seconds), else
 its ``date`` and ``time`` joined, else its ``ts`` or ``time`` (a ``timestamp``, ``ts`` or
@@ -56,6 +57,12 @@ _PIPED = re.compile(r"[A-Za-z_][\w.\-]*=(?:[^|\\\s\"]|\\.)*\|[A-Za-z_][\w.\-]*="
 _PIPE_SPLIT = re.compile(r"(?<!\\)\|")
 _PIPE_PAIR = re.compile(r"([A-Za-z_][\w.\-]*)=(.*)", re.S)
 _PIPE_ESCAPE = re.compile(r"\\([=|\\])")
+# F5 BIG-IP ASM (Advanced WAF) remote logging's default format: every value quoted, pairs
+# parted by commas without a blank, the first key right after the syslog tag ('... bigip1
+# ASM:unit_hostname="bigip1",management_ip_address="10.0.0.5",ip_client="203.0.113.66",...'):
+# read as blank-parted pairs, no key followed a blank and the line was refused as no record. Read
+# so only where a line holds fewer than three blank-parted pairs: a line read before reads alike.
+_COMMA_PAIR = re.compile(r'(?:^|(?<=[\s,:]))([A-Za-z_][\w.\-]*)=("(?:[^"\\]|\\.)*")(?=,|\s*$)')
 # a syslog priority right before the first pair, as FortiGate sends its lines ('<189>date=...')
 _PRI = re.compile(r"\s*<\d{1,3}>")
 # a syslog header's RFC 3339 time (rsyslog's and journald's forwarding, RFC 5424): '<6>1 2025-...'
@@ -192,6 +199,10 @@ def parse_kv(line: str | bytes) -> dict[str, Any] | None:
     True
     >>> parse_kv("eventtime=1700000000123456789 srcip=10.0.0.5 dstip=10.0.0.6")["timestamp"]
     1700000000.1234567
+    >>> row = parse_kv('<134>Mar  1 08:00:01 bigip1 ASM:unit_hostname="bigip1",ip_client="203.0.113.9",'
+    ...                'request_status="blocked",violations="Attack signature detected"')  # F5 ASM
+    >>> row["unit_hostname"], row["ip_client"], row["violations"]
+    ('bigip1', '203.0.113.9', 'Attack signature detected')
     """
     text = without_boms(line.decode("utf-8", "replace") if isinstance(line, bytes) else line)
     if json_line(text):  # JSON lines: pairs inside a field's text are no key=value line
@@ -201,6 +212,8 @@ def parse_kv(line: str | bytes) -> dict[str, Any] | None:
     first = _PAIR.search(body)  # (Check Point's '|'-parted pairs: its first pair runs into a '|')
     piped = first is not None and _PIPED.match(body, first.start()) is not None
     pairs = _piped_pairs(body[first.start():]) if first is not None and piped else _PAIR.findall(body)
+    if len(pairs) < _MIN_PAIRS and '",' in body:  # F5 ASM's comma-parted pairs, all quoted
+        pairs = _COMMA_PAIR.findall(body)
     if len(pairs) < _MIN_PAIRS:
         return None
     row: dict[str, Any] = {}

@@ -1,0 +1,36 @@
+"""Web application firewalls and reverse proxies as their products write them: F5 ASM's
+comma-parted key="value" lines, Traefik's JSON access log, Cloudflare's, AWS WAF's and
+Traefik's field names in ECS alerts, and the headers AWS WAF writes as an array of pairs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hourglass.ingest.formats import sniff_format
+from hourglass.ingest.kv import parse_kv
+
+_F5 = ('<134>Mar  1 08:00:{s:02d} bigip1 ASM:unit_hostname="bigip1.example.com",'
+       'management_ip_address="10.0.0.5",policy_name="/Common/shop",violations="{v}",'
+       'request_status="{st}",response_code="{code}",ip_client="{ip}",method="GET",'
+       'query_string="{q}",date_time="2024-03-01 08:00:{s:02d}",src_port="5{s:04d}",'
+       'uri="/api/search",request="GET /api/search?{q} HTTP/1.1\\r\\nHost: shop.example.com\\r\\n"')
+
+
+def test_f5_asm_comma_parted_lines_are_read_as_key_value_records(tmp_path: Path) -> None:
+    # What was wrong: F5 ASM's remote log writes its pairs parted by commas, the first right after
+    # 'ASM:'; the kv format found no pair after a blank, and refused every line as no record.
+    line = _F5.format(s=1, v="Attack signature detected", st="blocked", code=0, ip="203.0.113.66",
+                      q="q=1' OR '1'='1")
+    row = parse_kv(line)
+    assert row is not None
+    assert row["unit_hostname"] == "bigip1.example.com" and row["ip_client"] == "203.0.113.66"
+    assert row["violations"] == "Attack signature detected" and row["query_string"] == "q=1' OR '1'='1"
+    assert row["request"].startswith("GET /api/search?q=1' OR '1'='1 HTTP/1.1\\r\\nHost")
+    p = tmp_path / "asm.log"
+    p.write_text("\n".join(_F5.format(s=i, v="", st="passed", code=200, ip=f"198.51.100.{i}", q="q=shoes")
+                           for i in range(10)) + "\n")
+    spec = sniff_format(p)
+    df = spec.read(p)
+    assert spec.name == "kv" and len(df) == 10 and df["ip_client"].iloc[3] == "198.51.100.3"
+    assert df["response_code"].astype(str).eq("200").all()
+
