@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
+from hourglass.features.tabular import TabularPreprocessor
 from hourglass.ingest.formats import sniff_format
 from hourglass.ingest.kv import parse_kv
 
@@ -34,3 +38,23 @@ def test_f5_asm_comma_parted_lines_are_read_as_key_value_records(tmp_path: Path)
     assert spec.name == "kv" and len(df) == 10 and df["ip_client"].iloc[3] == "198.51.100.3"
     assert df["response_code"].astype(str).eq("200").all()
 
+
+def _traefik_row(i: int, count: int) -> dict[str, object]:
+    return {"ClientHost": f"198.51.100.{i % 40}", "DownstreamStatus": (200, 200, 304, 404)[i % 4],
+            "DownstreamContentSize": 300 + (i * 37) % 9000, "Duration": 5_000_000 + (i * 7919) % 90_000_000,
+            "RequestMethod": ("GET", "POST")[i % 2], "RequestPath": ("/", "/api/items", "/login")[i % 3],
+            "RouterName": "shop@docker", "entryPointName": "websecure", "RequestCount": count}
+
+
+def test_traefik_request_counter_is_no_feature() -> None:
+    # What was wrong: Traefik's JSON access log's RequestCount (the requests served since the
+    # instance started) was learnt as a magnitude: the next day's rows all lay past training, a
+    # model flagging 52 of 400 normal requests (9 with the counter left out).
+    train = pd.DataFrame([_traefik_row(i, i + 1) for i in range(300)])
+    pre = TabularPreprocessor().fit(train)
+    assert pre.roles_["RequestCount"] == "drop" and pre.roles_["DownstreamContentSize"] == "numeric"
+    later = pd.DataFrame([_traefik_row(i, 5_000_000 + i) for i in range(50)])
+    np.testing.assert_allclose(pre.transform(later), pre.transform(later.assign(RequestCount=1)))
+    # a request count of another table (a metric per minute) stays a number
+    other = TabularPreprocessor().fit(train[["ClientHost", "RequestCount", "Duration"]])
+    assert other.roles_["RequestCount"] == "numeric"

@@ -415,6 +415,26 @@ _DHCP_AUDIT_CODES = {"id": "Windows DHCP Server audit log's event id",
                      "dnsregerror": "DHCP audit log's DNS registration error (a code)"}
 #: of such a log, its transaction id: the DHCP exchange's random number (xid), new with each
 _DHCP_AUDIT_DROPS = {"transactionid": "DHCP transaction id (a random number, new with each exchange)"}
+#: the fields of Traefik's JSON access log (``--accesslog.format=json``) that tell it, two at least:
+#: its ``RequestCount``, the requests the instance has served since it started, rises with every
+#: request (each later one past training: every row scored an anomaly a day on), no property of one
+_TRAEFIK_TELLS = frozenset({"downstreamstatus", "downstreamcontentsize", "originstatus",
+                            "originduration", "routername", "entrypointname", "retryattempts"})
+_TRAEFIK_COUNTER = "requestcount"
+
+
+def _traefik(columns: Iterable[object]) -> bool:
+    """Whether ``columns`` name Traefik's access log (:data:`_TRAEFIK_TELLS`, as fields' last
+    parts: a shipper may nest it), whose ``RequestCount`` is a counter.
+
+    Examples
+    --------
+    >>> _traefik(["ClientHost", "DownstreamStatus", "RequestCount", "RouterName"])
+    True
+    >>> _traefik(["RequestCount", "DownstreamStatus"]), _traefik(["routername", "requestcount"])
+    (False, False)
+    """
+    return len({_norm(str(c).rsplit(".", 1)[-1]) for c in columns} & _TRAEFIK_TELLS) >= 2
 
 
 def _sonicwall(columns: Iterable[object]) -> bool:
@@ -1356,6 +1376,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
         numbers = pd.to_numeric(s, errors="coerce") if not pd.api.types.is_numeric_dtype(s) else s
         if _whole_numbers(numbers) is not None and numbers.notna().sum() == s.notna().sum():
             return _code_role(_SONICWALL_CODES[key], numbers, max_categories)
+    if leaf == _TRAEFIK_COUNTER and _traefik(tells.names):
+        return "drop", "Traefik's request counter (rises with every request since it started)"
     bookkeeping = _export_bookkeeping(name, tells)
     if bookkeeping:
         return "drop", bookkeeping
