@@ -58,3 +58,33 @@ def test_traefik_request_counter_is_no_feature() -> None:
     # a request count of another table (a metric per minute) stays a number
     other = TabularPreprocessor().fit(train[["ClientHost", "RequestCount", "Duration"]])
     assert other.roles_["RequestCount"] == "numeric"
+
+
+def test_web_gateway_fields_go_to_their_ecs_fields() -> None:
+    # What was wrong: an ECS alert of a Cloudflare, AWS WAF or Traefik model named no URL, method,
+    # status or agent (all under hourglass.fields with --keep, else nowhere), and AWS WAF's not
+    # even the client: httpRequest.clientIp went to no source.ip.
+    from hourglass.serve.ecs import AlertRule, to_ecs
+
+    def doc(fields: dict[str, object]) -> dict[str, object]:
+        rule = AlertRule("autoencoder", "ab", data_format="jsonl")
+        return to_ecs({"row": 0, "score": 2.0}, rule, fields=fields)
+
+    cf = doc({"ClientIP": "203.0.113.66", "ClientRequestURI": "/search?q=1%27",
+              "ClientRequestHost": "shop.example.com", "ClientRequestMethod": "GET",
+              "ClientRequestUserAgent": "sqlmap/1.7", "EdgeResponseStatus": 403})
+    assert cf["url"] == {"original": "/search?q=1%27", "domain": "shop.example.com"}
+    assert cf["http"] == {"request": {"method": "GET"}, "response": {"status_code": 403}}
+    assert cf["user_agent"] == {"original": "sqlmap/1.7"} and cf["source"] == {"ip": "203.0.113.66"}
+    waf = doc({"httpRequest.clientIp": "203.0.113.66", "httpRequest.uri": "/search",
+               "httpRequest.args": "q=1%27", "httpRequest.httpMethod": "GET", "httpRequest.country": "RU"})
+    assert waf["source"] == {"ip": "203.0.113.66", "geo": {"country_iso_code": "RU"}}
+    assert waf["url"] == {"path": "/search", "query": "q=1%27"}
+    assert waf["http"] == {"request": {"method": "GET"}}
+    traefik = doc({"ClientHost": "203.0.113.66", "RequestPath": "/search?q=1%27", "RequestMethod": "GET",
+                   "DownstreamStatus": "403", "request_User-Agent": "sqlmap/1.7",
+                   "RequestHost": "shop.example.com"})
+    assert traefik["source"] == {"ip": "203.0.113.66"} and traefik["http"]["response"] == {"status_code": 403}
+    assert traefik["url"]["original"] == "/search?q=1%27"
+    assert traefik["user_agent"] == {"original": "sqlmap/1.7"}
+    assert "hourglass" in traefik and "fields" not in traefik["hourglass"]

@@ -174,6 +174,22 @@ ECS_FIELDS.update({f"kubernetes.{a}": t for a, t in (
     ("pod_namespace", "orchestrator.namespace"), ("container_name", "container.name"),
     ("container_image", "container.image.name"), ("docker_id", "container.id"),
     ("container_id", "container.id"), ("host", "host.name"), ("pod_node_name", "host.name"))})
+# The web requests a CDN, a web application firewall or a reverse proxy logs, read as JSON lines
+# under their products' own names, as Elastic's Cloudflare Logpush, AWS WAF and Traefik
+# integrations map them: the client, the request (its URI, host, method and agent) and the status
+# sent. Their alerts named the client at most (Cloudflare's ClientIP), AWS WAF's not even that.
+ECS_FIELDS.update({
+    # Cloudflare Logpush's HTTP requests dataset (ClientIP is source.ip above)
+    "clientrequesturi": "url.original", "clientrequesthost": "url.domain",
+    "clientrequestmethod": "http.request.method", "clientrequestuseragent": "user_agent.original",
+    "edgeresponsestatus": "http.response.status_code",
+    # AWS WAF's web ACL traffic log (httpRequest.headers, an array of pairs, names no one field)
+    "httprequest.clientip": "source.ip", "httprequest.uri": "url.path", "httprequest.args": "url.query",
+    "httprequest.httpmethod": "http.request.method", "httprequest.country": "source.geo.country_iso_code",
+    # Traefik's JSON access log (its request headers' fields, request_User-Agent, as it names them)
+    "clienthost": "source.ip", "requesthost": "url.domain", "requestpath": "url.original",
+    "requestmethod": "http.request.method", "downstreamstatus": "http.response.status_code",
+    "request_user-agent": "user_agent.original"})
 
 # Where a format's own field names mean something else than the same names elsewhere (matched
 # exactly: audit's numeric 'uid' and its ENRICHED 'UID', the account name): Linux audit's
