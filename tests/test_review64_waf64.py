@@ -4,10 +4,13 @@ Traefik's field names in ECS alerts, and the headers AWS WAF writes as an array 
 
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from hourglass.features.tabular import TabularPreprocessor
 from hourglass.ingest.formats import sniff_format
@@ -88,3 +91,19 @@ def test_web_gateway_fields_go_to_their_ecs_fields() -> None:
     assert traefik["url"]["original"] == "/search?q=1%27"
     assert traefik["user_agent"] == {"original": "sqlmap/1.7"}
     assert "hourglass" in traefik and "fields" not in traefik["hourglass"]
+
+
+def test_aws_waf_header_pairs_warning_gives_a_recipe_for_json_lines(caplog: pytest.LogCaptureFixture) -> None:
+    # What was wrong: AWS WAF's httpRequest.headers, an array of {name, value}, was said to be
+    # read as one text value with a KQL recipe for a Log Analytics export ('KQL | extend FIELD =
+    # tostring(httpRequest.headers[0].FIELD)'), no help for an S3 or Firehose file of JSON lines.
+    headers = [json.dumps([{"name": "Host", "value": "shop.example.com"},
+                           {"name": "User-Agent", "value": ua}])
+               for ua in ("curl/8.4", "Mozilla/5.0", "sqlmap/1.7") * 20]
+    df = pd.DataFrame({"httpRequest.headers": headers, "httpRequest.uri": ["/", "/login", "/api"] * 20})
+    with caplog.at_level(logging.WARNING):
+        TabularPreprocessor().fit(df)
+    said = [r.getMessage() for r in caplog.records if "httpRequest.headers" in r.getMessage()]
+    assert len(said) == 1 and "KQL" not in said[0], said
+    assert ("jq -c '.httpRequest.headers |= (map({(.name | ascii_downcase): .value}) | add // {})' FILE"
+            in said[0]) and "(httpRequest.headers.user-agent)" in said[0]

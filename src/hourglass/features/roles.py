@@ -1977,6 +1977,13 @@ def separated_warning(name: object, s: pd.Series, role: str, why: str) -> str | 
                 f"(role {role}: {why}), not as its fields; export the fields you need as columns "
                 f"(KQL: | evaluate bag_unpack({name}))")
     example = json_array_text(s)
+    if example is not None and _name_value_pairs(s):  # AWS WAF's httpRequest.headers: each a pair
+        path = "".join(f".{p}" if p.isidentifier() else f"[{json.dumps(p)}]" for p in str(name).split("."))
+        return (f"column {str(name)!r} holds JSON arrays of name/value pairs as text (e.g. "
+                f"{example!r}), as AWS WAF writes a request's headers: read as one text value (role "
+                f"{role}: {why}), not as each name's value; make each name a field of its own, then "
+                f"a column ({name}.user-agent): jq -c '{path} |= (map({{(.name | ascii_downcase): "
+                f".value}}) | add // {{}})' FILE > OUT.jsonl")
     if example is not None:  # the same of an array of objects (SigninLogs' AuthenticationDetails)
         return (f"column {str(name)!r} holds JSON arrays of objects as text (e.g. {example!r}): "
                 f"read as one text value (role {role}: {why}), not as its objects' fields; give the "
@@ -2085,6 +2092,31 @@ def json_array_text(s: pd.Series, sample: int = 200) -> str | None:
     if first is None:  # empty arrays alone: nothing to say of their fields
         return None
     return first if len(first) <= 40 else first[:39] + "…"
+
+
+def _name_value_pairs(s: pd.Series, sample: int = 200) -> bool:
+    """Whether the JSON arrays of objects in text column ``s`` (:func:`json_array_text`) hold
+    name/value pairs, every object of the first ``sample`` present ``{"name": ..., "value": ...}``
+    (any case): a request's headers as AWS WAF logs them.
+
+    Examples
+    --------
+    >>> _name_value_pairs(pd.Series(['[{"name": "Host", "value": "a"}, {"name": "Accept", "value": "*"}]']))
+    True
+    >>> _name_value_pairs(pd.Series(['[{"name": "Host", "value": "a", "ruleId": "r1"}]', "[]"]))
+    False
+    """
+    seen = False
+    for value in s.dropna().iloc[:sample]:
+        try:
+            items = json.loads(str(value))
+        except (ValueError, RecursionError):
+            return False
+        for item in items if isinstance(items, list) else [None]:
+            if not isinstance(item, dict) or {str(k).lower() for k in item} != {"name", "value"}:
+                return False
+            seen = True
+    return seen
 
 
 def json_object_text(s: pd.Series, sample: int = 200) -> str | None:
