@@ -107,3 +107,26 @@ def test_aws_waf_header_pairs_warning_gives_a_recipe_for_json_lines(caplog: pyte
     assert len(said) == 1 and "KQL" not in said[0], said
     assert ("jq -c '.httpRequest.headers |= (map({(.name | ascii_downcase): .value}) | add // {})' FILE"
             in said[0]) and "(httpRequest.headers.user-agent)" in said[0]
+
+
+def test_modsecurity_transaction_unique_id_is_no_feature() -> None:
+    # What was wrong: a ModSecurity JSON audit log's transaction.unique_id (the time the
+    # transaction began, in digits: "1709280000", "170928000012.345678") was learnt as a number,
+    # so the next day's were all past training: a model flagged 300 of 300 normal requests (3 now).
+    n = 120
+    stamps = [f"Fri Mar  1 08:{i // 60:02d}:{i % 60:02d} 2024" for i in range(n)]
+    ids = [f"{1709280000 + i}{i % 90 + 10}.{123456 + i}" for i in range(n)]
+    df = pd.DataFrame({"transaction.client_ip": [f"198.51.100.{i % 30}" for i in range(n)],
+                       "transaction.time_stamp": stamps,
+                       "transaction.server_id": "4b3c1a2e9f8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b",
+                       "transaction.host_ip": "10.0.1.5", "transaction.host_port": 443,
+                       "transaction.unique_id": ids,
+                       "transaction.request.uri": ["/", "/login", "/api/items"] * (n // 3),
+                       "transaction.response.http_code": [200, 200, 404] * (n // 3)})
+    pre = TabularPreprocessor().fit(df)
+    assert pre.roles_["transaction.unique_id"] == "drop"
+    lifted = TabularPreprocessor().fit(df.rename(columns=lambda c: c.removeprefix("transaction.")))
+    assert lifted.roles_["unique_id"] == "drop"
+    # another table's unique_id of digits is read as it was
+    other = TabularPreprocessor().fit(df[["transaction.unique_id", "transaction.request.uri"]])
+    assert other.roles_["transaction.unique_id"] == "numeric"

@@ -437,6 +437,30 @@ def _traefik(columns: Iterable[object]) -> bool:
     return len({_norm(str(c).rsplit(".", 1)[-1]) for c in columns} & _TRAEFIK_TELLS) >= 2
 
 
+#: the fields of a ModSecurity transaction as its JSON audit log writes it (``SecAuditLogFormat
+#: JSON``, libmodsecurity 3: ``{"transaction": {"client_ip", "time_stamp", "server_id", ...}}``),
+#: three at least tell it: its ``unique_id`` is the time the transaction began in digits (epoch
+#: seconds, ``"1647898380"``, or with a random number after a full stop, ``"170937086412.345678"``),
+#: rising with every request (each later one past training: every row of the next day an anomaly)
+_MODSECURITY_TELLS = frozenset({"clientip", "clientport", "timestamp", "serverid", "hostip", "hostport"})
+_MODSECURITY_ID = "uniqueid"
+
+
+def _modsecurity(columns: Iterable[object]) -> bool:
+    """Whether ``columns`` name a ModSecurity JSON audit log's transaction
+    (:data:`_MODSECURITY_TELLS`, as fields' last parts: under ``transaction.`` or lifted out).
+
+    Examples
+    --------
+    >>> _modsecurity(["transaction.client_ip", "transaction.time_stamp", "transaction.server_id",
+    ...               "transaction.unique_id"])
+    True
+    >>> _modsecurity(["unique_id", "client_ip", "name"])
+    False
+    """
+    return len({_norm(str(c).rsplit(".", 1)[-1]) for c in columns} & _MODSECURITY_TELLS) >= 3
+
+
 def _sonicwall(columns: Iterable[object]) -> bool:
     """Whether ``columns`` name a SonicWall syslog table (:data:`_SONICWALL_TELLS`): ``id``
     beside four at least of ``sn``, ``fw``, ``pri``, ``c``, ``m`` and ``n``.
@@ -1376,6 +1400,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
         numbers = pd.to_numeric(s, errors="coerce") if not pd.api.types.is_numeric_dtype(s) else s
         if _whole_numbers(numbers) is not None and numbers.notna().sum() == s.notna().sum():
             return _code_role(_SONICWALL_CODES[key], numbers, max_categories)
+    if leaf == _MODSECURITY_ID and _modsecurity(tells.names):
+        return "drop", "ModSecurity's transaction id (the time it began, in digits)"
     if leaf == _TRAEFIK_COUNTER and _traefik(tells.names):
         return "drop", "Traefik's request counter (rises with every request since it started)"
     bookkeeping = _export_bookkeeping(name, tells)
