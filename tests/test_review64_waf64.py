@@ -130,3 +130,29 @@ def test_modsecurity_transaction_unique_id_is_no_feature() -> None:
     # another table's unique_id of digits is read as it was
     other = TabularPreprocessor().fit(df[["transaction.unique_id", "transaction.request.uri"]])
     assert other.roles_["transaction.unique_id"] == "numeric"
+
+
+def test_f5_asm_alert_names_the_client_not_a_user_na_nor_transport_https() -> None:
+    # What was wrong: an ECS alert of an F5 ASM model named the server (destination.ip) but not the
+    # client, ip_client; said '"user": {"name": "N/A"}' (F5's "no value") and took protocol="HTTPS"
+    # for network.transport.
+    from hourglass.serve.ecs import AlertRule, to_ecs
+
+    line = _F5.format(s=1, v="Attack signature detected", st="blocked", code=0, ip="203.0.113.66",
+                      q="q=1' OR '1'='1")
+    row = parse_kv(line)
+    assert row is not None
+    row.update(username="N/A", protocol="HTTPS", dest_ip="10.0.1.10", dest_port="443")
+    doc = to_ecs({"row": 0, "score": 2.0}, AlertRule("autoencoder", "ab", data_format="kv"), fields=row)
+    assert doc["source"] == {"ip": "203.0.113.66", "port": 50001}
+    assert doc["destination"] == {"ip": "10.0.1.10", "port": 443}
+    assert "user" not in doc and doc["network"] == {"protocol": "https"}
+    assert doc["url"] == {"path": "/api/search", "query": "q=1' OR '1'='1"}
+    assert doc["http"] == {"request": {"method": "GET"}}  # (response_code 0: none sent)
+    passed = to_ecs({"row": 0, "score": 2.0}, AlertRule("autoencoder", "ab", data_format="kv"),
+                    fields={**row, "response_code": "200"})
+    assert passed["http"]["response"] == {"status_code": 200}
+    # another key=value log's protocol is its transport, as before
+    other = to_ecs({"row": 0, "score": 2.0}, AlertRule("autoencoder", "ab", data_format="kv"),
+                   fields={"srcip": "10.0.0.5", "protocol": "TCP", "user": "alice"})
+    assert other["network"] == {"transport": "tcp"} and other["user"] == {"name": "alice"}

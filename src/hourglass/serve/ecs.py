@@ -355,6 +355,33 @@ def _normal_leaf(key: object) -> str:
     return re.sub(r"[^a-z0-9]", "", str(key).rsplit(".", 1)[-1].lower())
 
 
+#: an F5 BIG-IP ASM (Advanced WAF) request as its remote log writes it (``kv`` records, comma-parted
+#: ``ASM:unit_hostname="...",ip_client="...",...``), told by its own fields beside one another
+#: (:data:`_F5_ASM_TELLS`): the client (``ip_client``: it went to no field, where the server,
+#: ``dest_ip``, went to destination.ip), the request and the status sent, as Elastic's F5 BIG-IP
+#: integration maps them; its ``protocol`` is the application's (``HTTPS``: no transport), and
+#: ``N/A``, its "no value" (``username="N/A"`` when no one logged in), is left out, as is the
+#: ``response_code`` ``0`` of a request blocked (no response sent)
+_F5_ASM_TELLS = frozenset({"unit_hostname", "ip_client", "support_id", "request_status"})
+_F5_ASM_TARGETS = {"ip_client": "source.ip", "method": "http.request.method", "uri": "url.path",
+                   "query_string": "url.query", "response_code": "http.response.status_code",
+                   "protocol": "network.protocol"}
+
+
+def _f5_asm(fields: Collection[Any], known: Collection[str] = ()) -> bool:
+    """Whether a ``kv`` record's ``fields`` (or the model's input, ``known``) are an F5 ASM
+    request's (:data:`_F5_ASM_TELLS`, three at least).
+
+    Examples
+    --------
+    >>> _f5_asm({"unit_hostname": "bigip1", "ip_client": "203.0.113.9", "request_status": "blocked"})
+    True
+    >>> _f5_asm({"ip_client": "203.0.113.9", "protocol": "tcp"})
+    False
+    """
+    return len(_F5_ASM_TELLS & {*map(str, fields), *known}) >= 3
+
+
 #: the flow tools' short names of the IP protocol, nfdump's ``pr`` and SiLK's ``pro``: the
 #: transport only where the record or the model's input has the tool's names of the addresses and
 #: ports beside it (as the table roles tell those tools); another table's ``pr`` or ``pro`` (a
@@ -419,6 +446,8 @@ def _field_target(key: Any, fields: Mapping[str, Any], fmt: str | None, record: 
             return None  # (a group's: of which event, not told)
         event = fields.get("EventID", fields.get("winlog.event_id"))
         return "process.hash" if str(event).strip().removesuffix(".0") == "1" else "file.hash"
+    if fmt == "kv" and str(key) in _F5_ASM_TARGETS and _f5_asm(fields, known):
+        return _F5_ASM_TARGETS[str(key)]  # F5 ASM's client, request and status
     if fmt == "kv" and str(key) == "hostname" and ("devid" in fields or (not record and "devid" in known)):
         # FortiGate's (a group's keys, an entity, carry no devid: the model's input tells): the web
         return "url.domain"  # server a client asked for (webfilter, traffic), no machine of ours
@@ -793,6 +822,10 @@ def _ecs_field(key: Any, value: Any, fmt: str | None = None,
         target = "cloud.availability_zone"  # a zonal resource's location: us-central1-c
     if fmt == "auditd" and _audit_missing(value):
         return None
+    if (fmt == "kv" and str(value).strip() in ("N/A", "0" if key == "response_code" else "N/A")
+            and fields is not None and _f5_asm(fields, known)):
+        return None  # F5 ASM's "no value" (username="N/A": no user of that name; a blocked request's
+        # response_code="0": no response sent)
     if fmt == "suricata-eve" and key == "dns.queries":
         value = _first_rrname(value)
     if target == "network.protocol" and value is not None and \
