@@ -461,6 +461,26 @@ def _modsecurity(columns: Iterable[object]) -> bool:
     return len({_norm(str(c).rsplit(".", 1)[-1]) for c in columns} & _MODSECURITY_TELLS) >= 3
 
 
+#: the fields of an F5 BIG-IP ASM (Advanced WAF) request as its remote log writes them (the ``kv``
+#: format's comma-parted lines), three at least tell it: its ``support_id``, the number a blocking
+#: page shows the user to quote, is random per request (a 64-bit number: no magnitude, each new)
+_F5_ASM_TELLS = frozenset({"unithostname", "ipclient", "requeststatus", "policyname", "violationrating"})
+_F5_ASM_ID = "supportid"
+
+
+def _f5_asm(columns: Iterable[object]) -> bool:
+    """Whether ``columns`` name an F5 ASM request log (:data:`_F5_ASM_TELLS`, three at least).
+
+    Examples
+    --------
+    >>> _f5_asm(["unit_hostname", "policy_name", "support_id", "request_status", "ip_client"])
+    True
+    >>> _f5_asm(["support_id", "ip_client", "ticket"])
+    False
+    """
+    return len({_norm(str(c).rsplit(".", 1)[-1]) for c in columns} & _F5_ASM_TELLS) >= 3
+
+
 def _sonicwall(columns: Iterable[object]) -> bool:
     """Whether ``columns`` name a SonicWall syslog table (:data:`_SONICWALL_TELLS`): ``id``
     beside four at least of ``sn``, ``fw``, ``pri``, ``c``, ``m`` and ``n``.
@@ -1400,6 +1420,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
         numbers = pd.to_numeric(s, errors="coerce") if not pd.api.types.is_numeric_dtype(s) else s
         if _whole_numbers(numbers) is not None and numbers.notna().sum() == s.notna().sum():
             return _code_role(_SONICWALL_CODES[key], numbers, max_categories)
+    if leaf == _F5_ASM_ID and _f5_asm(tells.names):
+        return "drop", "F5 ASM's support id (a random number per request)"
     if leaf == _MODSECURITY_ID and _modsecurity(tells.names):
         return "drop", "ModSecurity's transaction id (the time it began, in digits)"
     if leaf == _TRAEFIK_COUNTER and _traefik(tells.names):
