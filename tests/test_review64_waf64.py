@@ -174,3 +174,18 @@ def test_f5_asm_support_id_is_no_feature(tmp_path: Path) -> None:
     # another table's support_id (a ticket's number) is read as before
     other = TabularPreprocessor().fit(df[["support_id", "ip_client", "method"]])
     assert other.roles_["support_id"] == "numeric"
+
+
+def test_azure_application_gateway_host_is_the_site_asked_not_a_machine() -> None:
+    # What was wrong: an ECS alert of an Azure Application Gateway (or Front Door) access or WAF
+    # log model said '"host": {"name": "shop.example.com"}', the site the client asked for taken
+    # for the machine that logged, and named no method, status, URL or agent.
+    from hourglass.serve.ecs import AlertRule, to_ecs
+
+    fields = {"properties.clientIP": "203.0.113.66", "properties.host": "shop.example.com",
+              "properties.httpMethod": "GET", "properties.requestUri": "/api/search",
+              "properties.httpStatus": 403, "properties.userAgent": "sqlmap/1.7"}
+    doc = to_ecs({"row": 0, "score": 2.0}, AlertRule("autoencoder", "ab", data_format="jsonl"), fields=fields)
+    assert "host" not in doc and doc["url"] == {"domain": "shop.example.com", "original": "/api/search"}
+    assert doc["http"] == {"request": {"method": "GET"}, "response": {"status_code": 403}}
+    assert doc["user_agent"] == {"original": "sqlmap/1.7"} and doc["source"] == {"ip": "203.0.113.66"}

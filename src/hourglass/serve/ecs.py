@@ -189,7 +189,14 @@ ECS_FIELDS.update({
     # Traefik's JSON access log (its request headers' fields, request_User-Agent, as it names them)
     "clienthost": "source.ip", "requesthost": "url.domain", "requestpath": "url.original",
     "requestmethod": "http.request.method", "downstreamstatus": "http.response.status_code",
-    "request_user-agent": "user_agent.original"})
+    "request_user-agent": "user_agent.original",
+    # Azure Application Gateway's and Front Door's access and WAF logs (a resource log's record,
+    # its fields under 'properties'; clientIP is source.ip above): their 'host' is the site a
+    # client asked for, no machine of ours (it went to host.name), as Elastic's Azure integration
+    # maps them
+    "properties.host": "url.domain", "properties.requesturi": "url.original",
+    "properties.httpmethod": "http.request.method", "properties.httpstatus": "http.response.status_code",
+    "properties.useragent": "user_agent.original"})
 
 # Where a format's own field names mean something else than the same names elsewhere (matched
 # exactly: audit's numeric 'uid' and its ENRICHED 'UID', the account name): Linux audit's
