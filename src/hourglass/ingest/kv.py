@@ -375,7 +375,7 @@ def end_part(value: object) -> str | None:
 
 
 def _piped_pairs(text: str) -> list[tuple[str, str]]:
-    """The ``(key, value)`` pairs of Check Point's ``|``-parted line (:data:`_PIPED`), its
+    r"""The ``(key, value)`` pairs of Check Point's ``|``-parted line (:data:`_PIPED`), its
     escapes undone; a part that is no pair (the empty one after a last ``|``) is left out.
 
     Examples
