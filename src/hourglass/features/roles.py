@@ -12,7 +12,7 @@ import json
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Container, Iterable, Mapping
+from collections.abc import Callable, Collection, Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -26,7 +26,8 @@ from hourglass._numbers import DIGITAL_STATES
 
 __all__ = ["DIGITAL_STATES", "IP_FORM", "NULL_TEXT", "NUMBER_GAPS", "PLACEHOLDERS", "ROLES",
            "SCORE_OUTPUT", "SEPARATED_NUMBERS",
-           "TEXT_NUMBERS", "TableTells", "canonical_text", "clock_values", "dropped_score_output",
+           "TEXT_NUMBERS", "TableTells", "canonical_text", "clock_values", "dhcp_audit_names",
+           "dropped_score_output",
            "factorize_strings",
            "foreign_digit_number", "identifier_name", "infer_role", "ip_parts", "ipv4_bucket",
            "ipv4_private", "is_time_name", "near_unique", "numeric_identifier",
@@ -406,7 +407,28 @@ _SONICWALL_DROPS = {"n": "SonicWall's event counter (rises with every event of i
 
 #: the columns every Windows DHCP Server audit log (DhcpSrvLog-Mon.log, DhcpV6SrvLog-Mon.log)
 #: begins with, ``ID,Date,Time,Description,IP Address,Host Name,...``: its ``ID`` is the event id
+#: (with the client's MAC Address, the DHCPv6 log's Duid Length: :func:`dhcp_audit_names`; a
+#: ticket's or an alert's table, ``ID,Date,Time,Description,Host Name,...``, holds neither)
 _DHCP_AUDIT_TELLS = frozenset({"id", "date", "time", "description", "hostname"})
+#: the client's own column beside those, one at least: the DHCPv4 log's ``MAC Address``, the
+#: DHCPv6 log's ``Duid Length`` and ``Duid Bytes(Hex)``
+_DHCP_CLIENT_TELLS = frozenset({"macaddress", "duidlength", "duidbyteshex"})
+
+
+def dhcp_audit_names(names: Collection[str]) -> bool:
+    """Whether ``names`` (lowered, letters and digits only) are a Windows DHCP Server audit log's
+    columns: :data:`_DHCP_AUDIT_TELLS` and one of :data:`_DHCP_CLIENT_TELLS`.
+
+    Examples
+    --------
+    >>> dhcp_audit_names({"id", "date", "time", "description", "ipaddress", "hostname", "macaddress"})
+    True
+    >>> dhcp_audit_names({"id", "date", "time", "description", "hostname", "severity"})  # a ticket's
+    False
+    """
+    return _DHCP_AUDIT_TELLS.issubset(names) and not _DHCP_CLIENT_TELLS.isdisjoint(names)
+
+
 #: of such a log, its numbers that name kinds: the event id (10 a new lease, 11 a renewal, 14 a
 #: scope's pool exhausted: 14 no neighbour of 13), the NAP quarantine result and the DNS
 #: registration's error (0, or a Windows error number)
@@ -841,7 +863,7 @@ def _read_tells(columns: tuple[str, ...]) -> TableTells:
         ual_export="auditdata" in names and len(_UAL_EXPORT_BOOKKEEPING & names) >= 2,
         objects={path: table_tells(last) for path, last in fields.items() if len(last) > 1},
         flow_tool="nfdump" if _NFDUMP_TELLS <= names else "SiLK" if _SILK_TELLS <= names else "",
-        dhcp_audit=_DHCP_AUDIT_TELLS <= names,
+        dhcp_audit=dhcp_audit_names(names),
         gitlab=_GITLAB_AUDIT_TELLS <= normal_leaves or _GITLAB_LOG_TELLS <= normal_leaves,
         github_actions=_GITHUB_ACTIONS_TELLS <= leaves,
         jenkins=_JENKINS_BUILD_TELLS <= leaves)
@@ -1390,7 +1412,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
         if key in _DHCP_AUDIT_DROPS:
             return "drop", _DHCP_AUDIT_DROPS[key]
         numbers = pd.to_numeric(s, errors="coerce") if not pd.api.types.is_numeric_dtype(s) else s
-        if _whole_numbers(numbers) is not None and numbers.notna().sum() == s.notna().sum():
+        if (v := _whole_numbers(numbers)) is not None and numbers.notna().sum() == s.notna().sum() \
+                and not near_unique(len(np.unique(v)), len(v)):  # (a row's id: an identifier still)
             return _code_role(_DHCP_AUDIT_CODES[key], numbers, max_categories)
     if ((key in _ID_NAMES or leaf in _ID_NAMES) and not _account_ids(key, leaf, s)
             and not (key in _RULE_ID_NAMES  # (rule.id: its leaf 'id', the rule's code)

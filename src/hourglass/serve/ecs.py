@@ -63,11 +63,11 @@ from typing import Any
 
 from hourglass.errors import InputError
 from hourglass.features.roles import (
-    _DHCP_AUDIT_TELLS,
     _GITHUB_AUDIT_TELLS,
     _GITLAB_AUDIT_TELLS,
     _NFDUMP_TELLS,
     _SILK_TELLS,
+    dhcp_audit_names,
     unpadded_ipv4,
     without_port,
 )
@@ -341,8 +341,9 @@ _GITHUB_TARGETS = {"actor": "user.name", "user": "user.target.name", "actor_ip":
                    "action": "event.action", "user_agent": "user_agent.original",
                    "actor_location.country_code": "source.geo.country_iso_code"}
 #: a Windows DHCP Server audit log's record (its columns ``ID``, ``Date``, ``Time``, ``Description``
-#: and ``Host Name`` among a record's fields or the model's input, as the table roles tell it,
-#: :data:`~hourglass.features.roles._DHCP_AUDIT_TELLS`): its event id, the client's name and the
+#: and ``Host Name``, with ``MAC Address`` or the DHCPv6 log's ``Duid Length``, among a record's
+#: fields or the model's input, as the table roles tell it,
+#: :func:`~hourglass.features.roles.dhcp_audit_names`): its event id, the client's name and the
 #: user, as Elastic's Microsoft DHCP integration maps them (its ``IP Address`` is ``source.ip``,
 #: its ``MAC Address`` ``source.mac``, as any table's)
 _DHCP_TARGETS = {"id": "event.code", "host name": "source.domain", "user name": "user.name"}
@@ -403,10 +404,12 @@ def _dhcp_record(names: tuple[str, ...]) -> bool:
 
     Examples
     --------
+    >>> _dhcp_record(("ID", "Date", "Time", "Description", "Host Name", "MAC Address"))
+    True
     >>> _dhcp_record(("ID", "Date", "Time", "Description", "Host Name")), _dhcp_record(("ID", "host"))
-    (True, False)
+    (False, False)
     """
-    return _DHCP_AUDIT_TELLS <= {re.sub(r"[^a-z0-9]", "", k.lower()) for k in names}
+    return dhcp_audit_names({re.sub(r"[^a-z0-9]", "", k.lower()) for k in names})
 
 
 def _field_target(key: Any, fields: Mapping[str, Any], fmt: str | None, record: bool = True,

@@ -1,0 +1,31 @@
+"""Regression tests: generic tables read as before beside this round's product tells."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from hourglass.features.roles import infer_role, table_tells
+
+
+def test_a_tickets_id_beside_date_time_description_host_name_is_no_dhcp_event_id() -> None:
+    # What was wrong: any table with ID, Date, Time, Description and Host Name columns was told a
+    # Windows DHCP audit log: a ticket's row id (600 distinct of 600) was hashed into 16 buckets as
+    # 'DHCP event id' (not dropped as an identifier) and its ECS alert said event.code/source.domain.
+    from hourglass.serve.ecs import AlertRule, to_ecs
+
+    n = 120
+    df = pd.DataFrame({"ID": range(100000, 100000 + n), "Date": ["12/07/26"] * n,
+                       "Time": ["00:00:01"] * n, "Description": ["disk full"] * n,
+                       "Host Name": ["web1"] * n})
+    tells = table_tells(df.columns)
+    assert infer_role("ID", df["ID"], max_categories=50, columns=tells) == (
+        "drop", "identifier/timestamp name")
+    alert = {"row": 0, "score": 2.0, "severity": "high", "calibrated": 0.99}
+    doc = to_ecs(alert, AlertRule("autoencoder", "ab12"), fields=df.iloc[0].to_dict())
+    assert "code" not in doc["event"] and "source" not in doc, doc
+    # a DHCP audit log (its MAC Address beside) still has its event id as a code
+    dhcp = df.assign(ID=[10, 11, 12] * (n // 3), **{"MAC Address": ["DEADBEEF0001"] * n})
+    role = infer_role("ID", dhcp["ID"], max_categories=50, columns=table_tells(dhcp.columns))
+    assert role[0] == "categorical"
+    doc = to_ecs(alert, AlertRule("autoencoder", "ab12"), fields=dhcp.iloc[0].to_dict())
+    assert doc["event"]["code"] == "10"
