@@ -29,3 +29,18 @@ def test_a_tickets_id_beside_date_time_description_host_name_is_no_dhcp_event_id
     assert role[0] == "categorical"
     doc = to_ecs(alert, AlertRule("autoencoder", "ab12"), fields=dhcp.iloc[0].to_dict())
     assert doc["event"]["code"] == "10"
+
+
+def test_a_spring_data_documents_number_beside_its_class_is_no_jenkins_build_number() -> None:
+    # What was wrong: any table of fields '_class' and 'number' was told a Jenkins build, so a
+    # Spring Data MongoDB export's 'number' (a caller's phone number, 4 distinct) was dropped as
+    # "Jenkins build number (rises with every build)"; a Jenkins build also names its result.
+    n = 60
+    calls = pd.DataFrame({"_class": ["com.acme.telecom.CallRecord"] * n,
+                          "number": ["+15550100", "+15550101", "+442071838750"] * (n // 3),
+                          "seconds": range(n)})
+    role, why = infer_role("number", calls["number"], max_categories=50, columns=calls.columns)
+    assert role != "drop" and "Jenkins" not in why, why
+    builds = calls.assign(number=range(1, n + 1), result=["SUCCESS"] * n)
+    assert infer_role("number", builds["number"], max_categories=50, columns=builds.columns) == (
+        "drop", "Jenkins build number (rises with every build)")

@@ -649,6 +649,10 @@ _GITLAB_LOG_TELLS = frozenset({"correlationid", "callerid", "featurecategory"})
 #: with ``jq -c '.builds[]'``, or ``/job/NAME/NUMBER/api/json``): its class beside its number, by
 #: fields' last parts
 _JENKINS_BUILD_TELLS = frozenset({"_class", "number"})
+#: ... and one of a build's own fields beside them: a document Spring Data MongoDB or Jackson
+#: wrote carries ``_class`` too, and its ``number`` (a phone's, a seat's) is no build's
+_JENKINS_BUILD_FIELDS = frozenset({"result", "building", "estimatedDuration", "queueId",
+                                   "fullDisplayName", "displayName", "changeSets", "culprits"})
 
 
 #: the fields that tell GitHub Actions' workflow runs or jobs (the REST API's lists, a
@@ -761,7 +765,7 @@ class TableTells:
         ``correlation_id``, ``caller_id`` and ``feature_category``).
     jenkins
         A Jenkins build (:data:`_JENKINS_BUILD_TELLS`, fields' last parts: ``_class`` beside
-        ``number``).
+        ``number``, and one of :data:`_JENKINS_BUILD_FIELDS`, its ``result`` ...).
     github_actions
         GitHub Actions' workflow runs or jobs (:data:`_GITHUB_ACTIONS_TELLS`, fields' last parts:
         ``head_sha`` beside ``run_attempt``).
@@ -866,7 +870,7 @@ def _read_tells(columns: tuple[str, ...]) -> TableTells:
         dhcp_audit=dhcp_audit_names(names),
         gitlab=_GITLAB_AUDIT_TELLS <= normal_leaves or _GITLAB_LOG_TELLS <= normal_leaves,
         github_actions=_GITHUB_ACTIONS_TELLS <= leaves,
-        jenkins=_JENKINS_BUILD_TELLS <= leaves)
+        jenkins=_JENKINS_BUILD_TELLS <= leaves and not _JENKINS_BUILD_FIELDS.isdisjoint(leaves))
 
 
 #: the tells of no table (a column's role read alone)
