@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from pathlib import Path
 
+import pandas as pd
+from typer.testing import CliRunner
+
+from hourglass.cli import app
 from hourglass.features.roles import infer_role, table_tells
 
 
@@ -44,3 +48,19 @@ def test_a_spring_data_documents_number_beside_its_class_is_no_jenkins_build_num
     builds = calls.assign(number=range(1, n + 1), result=["SUCCESS"] * n)
     assert infer_role("number", builds["number"], max_categories=50, columns=builds.columns) == (
         "drop", "Jenkins build number (rises with every build)")
+
+
+def test_a_list_of_domains_under_a_four_word_header_still_trains(tmp_path: Path) -> None:
+    # What was wrong: train refused any one-column text table under a header of four words or
+    # more as 'a log?' (meant for hostapd's lines): a list of domains under 'Fully Qualified Domain
+    # Name' (one word a value) no longer trained, though it did before; a log's lines still refuse.
+    fqdn = tmp_path / "fqdn.csv"
+    fqdn.write_text("Fully Qualified Domain Name\n"
+                    + "".join(f"{d}\n" for d in ["example.com", "mail.acme.org", "cdn.x.net"] * 20))
+    res = CliRunner().invoke(app, ["train", str(fqdn), "--epochs", "1", "-o", str(tmp_path / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+    log = tmp_path / "hostapd.log"
+    log.write_text("wlan0: STA 3c:52:82:11:22:33 IEEE 802.11: authenticated\n"
+                   "wlan0: AP-STA-CONNECTED 3c:52:82:11:22:33\n" * 10)
+    res = CliRunner().invoke(app, ["train", str(log), "-o", str(tmp_path / "h")])
+    assert res.exit_code == 2 and "a log needs a log model" in res.output

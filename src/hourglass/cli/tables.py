@@ -173,6 +173,24 @@ def _columns_are(df: pd.DataFrame) -> str:
     return f"columns are {listed_columns(cols[:8])}{' ...' if len(cols) > 8 else ''}"
 
 
+def _log_lines(s: pd.Series, sample: int = 200) -> bool:
+    """Whether column ``s`` holds a log's lines: text whose first ``sample`` present values are,
+    at the median, three words or more (``wlan0: STA 3c:52:82:11:22:33 IEEE 802.11:
+    authenticated``), not a list of names or numbers (a domain, a user, a reading a value).
+
+    Examples
+    --------
+    >>> _log_lines(pd.Series(["wlan0: AP-STA-CONNECTED 3c:52:82:11:22:33", "wlan0: STA x WPA: done"]))
+    True
+    >>> _log_lines(pd.Series(["example.com", "mail.acme.org"])), _log_lines(pd.Series([1.5, 2.0]))
+    (False, False)
+    """
+    if pd.api.types.is_numeric_dtype(s):
+        return False
+    words = s.dropna().iloc[:sample].astype(str).str.split().str.len()
+    return bool(len(words)) and float(words.median()) >= 3
+
+
 def split_labels(
     df: pd.DataFrame, label_col: str | None, normal: list[str], where: str
 ) -> tuple[pd.DataFrame, np.ndarray | None, np.ndarray | None]:
@@ -327,10 +345,10 @@ def train_pipeline(
     """
     log = logging.getLogger("hourglass")
     cols = _columns_are(df)
-    if "seems" in cols or ("reads as one text column" in cols
-                           and not pd.api.types.is_numeric_dtype(df.iloc[:, 0])):
+    if "seems" in cols or ("reads as one text column" in cols and _log_lines(df.iloc[:, 0])):
         # one text column would train a model of nothing: a table of another separator, or a log
-        # of no known header (hostapd's, wpa_supplicant's lines) whose first line named it
+        # of no known header (hostapd's, wpa_supplicant's lines) whose first line named it (a
+        # list of names under a header of words, 'Fully Qualified Domain Name', is a table)
         raise HourglassError(f"{source}: {cols}")
     windows = spec is not None and spec.name in WINDOWS_FORMS
     df = in_one_form(df, source, roles, spec)  # one category per value, however exports wrote it
