@@ -64,3 +64,17 @@ def test_a_list_of_domains_under_a_four_word_header_still_trains(tmp_path: Path)
                    "wlan0: AP-STA-CONNECTED 3c:52:82:11:22:33\n" * 10)
     res = CliRunner().invoke(app, ["train", str(log), "-o", str(tmp_path / "h")])
     assert res.exit_code == 2 and "a log needs a log model" in res.output
+
+
+def test_a_column_of_shutdown_and_configure_words_with_a_few_numbers_stays_text() -> None:
+    # What was wrong: a historian's digital states read as missing in a column of numbers made a
+    # column mostly of such words (an operator's commands: 50 'Shutdown', 45 'Configure', 5
+    # numbers) 'numbers stored as text', its words all one missing value; words outnumbering
+    # the numbers keep the column text, as before; a tag's numbers with a state stay numbers.
+    from hourglass.features.tabular import TabularPreprocessor
+
+    commands = pd.DataFrame({"command": ["Shutdown"] * 50 + ["Configure"] * 45 + ["1"] * 5})
+    pre = TabularPreprocessor().fit(commands)
+    assert pre.roles_["command"] == "categorical", pre.reasons_["command"]
+    tag = pd.DataFrame({"TIC201.PV": [f"{70 + i % 9}.5" for i in range(80)] + ["Shutdown"] * 20})
+    assert TabularPreprocessor().fit(tag).roles_["TIC201.PV"] == "numeric"

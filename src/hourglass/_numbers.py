@@ -19,7 +19,8 @@ __all__ = ["DIGITAL_STATES", "as_float", "label_numbers", "pandas_numbers", "rea
 #: point just created). In a column of numbers they are missing values, as ``-`` is: a state no
 #: training row had shows as the column's missing indicator, not a 16-bucket hash of every
 #: reading of the column read as text (from one state in a hundred rows), nor an error for the
-#: first ``Bad Input`` of a series. A column of such words and no numbers stays text.
+#: first ``Bad Input`` of a series. A column of such words and no numbers (a table's: or more of them
+#: than numbers) stays text.
 DIGITAL_STATES = ("Bad Input", "Bad Output", "Bad Data", "Bad Quality", "Calc Failed", "Calc Off",
                   "Comm Fail", "Configure", "Equip Fail", "I/O Timeout", "Intf Shut",
                   "Invalid Data", "No Data", "No Sample", "No Result", "Not Connect",

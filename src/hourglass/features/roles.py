@@ -1498,6 +1498,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
         return "ip", "IP address values" + _unset_said(sample[placeholder])
     states = sample.isin(DIGITAL_STATES)  # a historian's 'Bad Input' among a tag's numbers
     conv = pd.to_numeric(sample.mask(placeholder | states), errors="coerce")
+    if states.sum() > conv.notna().sum():  # more such words than numbers: a column of words
+        states = pd.Series(False, index=sample.index)  # ('Shutdown', 'Configure' commands), text
     if conv.notna().any() and (conv.notna() | placeholder | states).mean() >= 0.99:
         coded = _coded(name, key, leaf, conv, tells)  # (nginx's JSON log_format writes "$status" quoted)
         if not coded and winevent and _named_codes("eventid", "eventid", conv):
