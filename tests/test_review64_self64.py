@@ -78,3 +78,16 @@ def test_a_column_of_shutdown_and_configure_words_with_a_few_numbers_stays_text(
     assert pre.roles_["command"] == "categorical", pre.reasons_["command"]
     tag = pd.DataFrame({"TIC201.PV": [f"{70 + i % 9}.5" for i in range(80)] + ["Shutdown"] * 20})
     assert TabularPreprocessor().fit(tag).roles_["TIC201.PV"] == "numeric"
+
+
+def test_a_windows_inventorys_build_number_is_not_dropped_as_a_ci_counter() -> None:
+    # What was wrong: 'build_number' became an identifier's name in any table, so a Windows
+    # inventory's BuildNumber (Win32_OperatingSystem: 19045, 22631 ... 4 distinct on 300 hosts,
+    # an outdated build the anomaly) was dropped; it is read as before, a CI build counter dropped.
+    hosts = pd.DataFrame({"CSName": [f"WS{i}" for i in range(300)],
+                          "BuildNumber": [19045, 22631, 17763, 20348] * 75})
+    role = infer_role("BuildNumber", hosts["BuildNumber"], max_categories=50, columns=hosts.columns)
+    assert role[0] != "drop", role
+    builds = pd.DataFrame({"build_number": range(1, 301), "result": ["SUCCESS"] * 300})
+    assert infer_role("build_number", builds["build_number"], max_categories=50,
+                      columns=builds.columns) == ("drop", "identifier/timestamp name")

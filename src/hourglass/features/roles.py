@@ -90,8 +90,13 @@ _ID_NAMES = {"id", "flowid", "uid", "timestamp", "ts", "time", "stime", "ltime",
              "activityidentifier", "parentactivityidentifier",
              # a CI system's build counter: GitHub Actions' run_number (a workflow's runs numbered
              # 1, 2, 3 ...), a build_number (Jenkins' BUILD_NUMBER, as exports name it), rising
-             # with every build, so every later run's lay past the training range
+             # with every build, so every later run's lay past the training range (of a table of
+             # builds or CI runs: see _CI_COUNTERS)
              "runnumber", "buildnumber"}
+#: of :data:`_ID_NAMES`, a CI system's build counters: dropped in a table of builds (near-unique,
+#: or told GitHub Actions' or Jenkins'); a few values repeated (an inventory's Windows
+#: ``BuildNumber``, 19045 or 22631 on each of 300 hosts) are no counter, read as any column
+_CI_COUNTERS = frozenset({"runnumber", "buildnumber"})
 _IP_NAMES = {"ip", "srcip", "dstip", "destip", "sourceip", "destinationip", "idorigh", "idresph",
              "saddr", "daddr", "srcaddr", "dstaddr", "clientip", "serverip", "ipsrc", "ipdst"}
 _PORT_NAMES = {"port", "sport", "dport", "dsport", "srcport", "dstport", "destport", "sourceport",
@@ -1421,6 +1426,9 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
             return _code_role(_DHCP_AUDIT_CODES[key], numbers, max_categories)
     if ((key in _ID_NAMES or leaf in _ID_NAMES) and not _account_ids(key, leaf, s)
             and not (key in _RULE_ID_NAMES  # (rule.id: its leaf 'id', the rule's code)
+                     and not near_unique(int(s.nunique()), int(s.notna().sum())))
+            and not ((key in _CI_COUNTERS or leaf in _CI_COUNTERS)
+                     and not (tells.github_actions or tells.jenkins)
                      and not near_unique(int(s.nunique()), int(s.notna().sum())))):
         return "drop", "identifier/timestamp name"
     snort = _told(_snort_field, key, tells, leaf, inner)
