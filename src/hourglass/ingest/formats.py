@@ -13,7 +13,9 @@ events) add theirs with :func:`register_format`. The named datasets of
 
 from __future__ import annotations
 
+import csv
 import difflib
+import io
 import os
 import re
 from collections.abc import Collection, Iterator
@@ -322,6 +324,13 @@ _SNORT3_CSV = re.compile(rb"\s*\d{2}/\d{2}(?:/\d{2})?-\d{2}:\d{2}:\d{2}\.\d+ ?,[
                          rb"\d+:\d+:\d+ ?(?:,|\r?\n)")
 #: its default fields (alert_csv.fields), the header line to write before its lines
 _SNORT3_CSV_FIELDS = "timestamp,pkt_num,proto,pkt_gen,pkt_len,dir,src_ap,dst_ap,rule,action"
+#: a CSV with no header line, every field quoted and its time first ('"2024-12-07 10:00:00",
+#: "alice","alice,HQ","10.0.0.5","198.51.100.7","Allowed",...'): Cisco Umbrella's logs (DNS, proxy,
+#: firewall) as its S3 export writes them, its first record taken for the columns' names (a column
+#: named '10.0.0.5'); told by a quoted address among its six or more fields
+_QUOTED_NO_HEADER = re.compile(rb'\s*"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?"'
+                               rb'(?=(?:,"(?:[^"\r\n]|"")*"){5,}\r?\n)(?:,"(?:[^"\r\n]|"")*")*?'
+                               rb',"(?:\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})"')
 #: OSSEC's (and Wazuh's) alerts.log: each alert a record of several lines, '** Alert
 #: 1709280000.12345: - syslog,sshd,...' first, then its time and agent, 'Rule: 5715 (level 3) ...'
 #: and the log line (its first line's commas part a CSV header of a few columns)
@@ -384,6 +393,14 @@ def _web_log(p: Any, head: bytes) -> None:
                          "read as the columns' names); write one naming its fields (alert_csv.fields) "
                          f"before its lines: (echo '{_SNORT3_CSV_FIELDS}'; sed 's/, /,/g' FILE) > FILE.csv "
                          "for the default fields, or have Snort 3 write alert_json")
+    if _QUOTED_NO_HEADER.match(head):
+        fields = len(next(csv.reader(io.StringIO(head.decode("utf-8", "replace").lstrip()))))
+        raise InputError(f"{p}: a CSV with no header line (every field quoted, its time first: Cisco "
+                         "Umbrella's DNS, proxy or firewall log as its S3 export writes it); its first "
+                         "record would be read as the columns' names; export it with its header (turn on "
+                         "'Include Optional Log Headers' in Umbrella's log management), or write a line "
+                         f"naming its {fields} fields before its lines: (echo 'NAME1,NAME2,...'; cat FILE) "
+                         "> FILE.csv")
     if _OSSEC_ALERTS.match(head):
         raise InputError(f"{p}: OSSEC's or Wazuh's alerts.log (each alert a record of several lines "
                          "after '** Alert ...') is not read; have the manager write its alerts as JSON "

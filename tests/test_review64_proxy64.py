@@ -1,0 +1,37 @@
+"""Review round 64 (proxy64): forward-proxy and secure-web-gateway logs through every path."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests._cli import one_line_error
+
+#: Cisco Umbrella's S3 export: no header line, every field quoted, its time first
+_UMBRELLA = {
+    "dns": ('"2024-12-07 10:00:{s:02d}","alice","alice,HQ-Network","10.0.0.{i}","198.51.100.7",'
+            '"Allowed","1 (A)","NOERROR","www.example.com.","Business Services","AD Users",'
+            '"AD Users,Networks",""\n'),
+    "proxy": ('"2024-12-07 10:00:{s:02d}","alice (alice@corp.example.com)","10.0.0.{i}","198.51.100.7",'
+              '"93.184.216.34","text/html","ALLOWED","https://www.example.com/a?b={i}","",'
+              '"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)",'
+              '"200","562","1489","1500","","Business Services","","","","","","AD Users","",'
+              '"AD Users","Roaming Computers","GET"\n'),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_UMBRELLA))
+@pytest.mark.parametrize("command", ["train", "inspect"])
+def test_umbrella_log_without_a_header_line_is_refused(kind: str, command: str, tmp_path) -> None:
+    # What was wrong: Cisco Umbrella's DNS or proxy log as its S3 export writes it (no header line)
+    # trained on its first record as the columns' names (a column '10.0.0.5'), with only a warning
+    # naming PostgreSQL's csvlog; the model then refused every other file of the same log.
+    path = tmp_path / f"{kind}.csv"
+    path.write_text("".join(_UMBRELLA[kind].format(s=i % 60, i=i % 20 + 5) for i in range(60)))
+    out = tmp_path / "m"
+    args = [command, str(path)] + (["-o", str(out)] if command == "train" else [])
+    fields = 13 if kind == "dns" else 26
+    one_line_error(args, f"Cisco Umbrella's DNS, proxy or firewall log as its S3 export writes it); its "
+                         f"first record would be read as the columns' names; export it with its header "
+                         f"(turn on 'Include Optional Log Headers' in Umbrella's log management), or "
+                         f"write a line naming its {fields} fields", out)
+
