@@ -30,8 +30,32 @@ def test_umbrella_log_without_a_header_line_is_refused(kind: str, command: str, 
     out = tmp_path / "m"
     args = [command, str(path)] + (["-o", str(out)] if command == "train" else [])
     fields = 13 if kind == "dns" else 26
-    one_line_error(args, f"Cisco Umbrella's DNS, proxy or firewall log as its S3 export writes it); its "
-                         f"first record would be read as the columns' names; export it with its header "
-                         f"(turn on 'Include Optional Log Headers' in Umbrella's log management), or "
-                         f"write a line naming its {fields} fields", out)
+    one_line_error(args, "a CSV with no header line (every field quoted, its time first: Cisco "
+                         "Umbrella's DNS, proxy or firewall log as its S3 export writes it", out)
+    one_line_error(args, "export it with its header (turn on 'Include Optional Log Headers' in "
+                         f"Umbrella's log management), or write a line naming its {fields} fields", out)
 
+
+
+
+#: a Zscaler NSS feed's CSV output format (its Splunk-style fields, every one quoted, no header)
+_NSS = ('"Sat Dec 07 10:{m:02d}:00 2024","alice@corp.example.com","HTTPS","www.example.com/a?b={i}",'
+        '"Allowed","General Browsing","General Browsing","660","31449","Business Use",'
+        '"Business and Economy","Professional Services","None","None","0","None","None","HQ",'
+        '"Engineering","10.0.0.{i}","93.184.216.34","GET","200","Mozilla/5.0","None","None","None",'
+        '"text/html","None","alice","LAPTOP-1"\n')
+
+
+@pytest.mark.parametrize("command", ["train", "inspect"])
+def test_zscaler_nss_feed_csv_without_a_header_line_is_refused(command: str, tmp_path) -> None:
+    # What was wrong: a Zscaler NSS feed's CSV (every field quoted, its time 'Sat Dec 07 10:00:00
+    # 2024', no header line) trained on its first record as the columns' names (columns
+    # '10.0.0.5', 'alice@corp.example.com'), with only a warning naming PostgreSQL's csvlog.
+    path = tmp_path / "nss_web.csv"
+    path.write_text("".join(_NSS.format(m=i % 60, i=i % 20 + 5) for i in range(60)))
+    out = tmp_path / "m"
+    args = [command, str(path)] + (["-o", str(out)] if command == "train" else [])
+    one_line_error(args, "or a Zscaler NSS feed's CSV); its first record would be read as the columns' "
+                         "names", out)
+    one_line_error(args, "write a line naming its 31 fields before its lines (an NSS feed's: its output "
+                         "format's field names, time,login,...)", out)

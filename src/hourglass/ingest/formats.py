@@ -326,9 +326,12 @@ _SNORT3_CSV = re.compile(rb"\s*\d{2}/\d{2}(?:/\d{2})?-\d{2}:\d{2}:\d{2}\.\d+ ?,[
 _SNORT3_CSV_FIELDS = "timestamp,pkt_num,proto,pkt_gen,pkt_len,dir,src_ap,dst_ap,rule,action"
 #: a CSV with no header line, every field quoted and its time first ('"2024-12-07 10:00:00",
 #: "alice","alice,HQ","10.0.0.5","198.51.100.7","Allowed",...'): Cisco Umbrella's logs (DNS, proxy,
-#: firewall) as its S3 export writes them, its first record taken for the columns' names (a column
-#: named '10.0.0.5'); told by a quoted address among its six or more fields
-_QUOTED_NO_HEADER = re.compile(rb'\s*"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?"'
+#: firewall) as its S3 export writes them, or a Zscaler NSS feed's CSV output format ('"Sat Dec 07
+#: 10:00:00 2024","alice@corp.example.com","HTTPS",...', its %s{time} a ctime date), its first
+#: record taken for the columns' names (a column named '10.0.0.5'); told by a quoted address
+#: among its six or more fields
+_QUOTED_NO_HEADER = re.compile(rb'\s*"(?:\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?'
+                               rb'|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4})"'
                                rb'(?=(?:,"(?:[^"\r\n]|"")*"){5,}\r?\n)(?:,"(?:[^"\r\n]|"")*")*?'
                                rb',"(?:\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})"')
 #: OSSEC's (and Wazuh's) alerts.log: each alert a record of several lines, '** Alert
@@ -396,11 +399,12 @@ def _web_log(p: Any, head: bytes) -> None:
     if _QUOTED_NO_HEADER.match(head):
         fields = len(next(csv.reader(io.StringIO(head.decode("utf-8", "replace").lstrip()))))
         raise InputError(f"{p}: a CSV with no header line (every field quoted, its time first: Cisco "
-                         "Umbrella's DNS, proxy or firewall log as its S3 export writes it); its first "
-                         "record would be read as the columns' names; export it with its header (turn on "
-                         "'Include Optional Log Headers' in Umbrella's log management), or write a line "
-                         f"naming its {fields} fields before its lines: (echo 'NAME1,NAME2,...'; cat FILE) "
-                         "> FILE.csv")
+                         "Umbrella's DNS, proxy or firewall log as its S3 export writes it, or a Zscaler "
+                         "NSS feed's CSV); its first record would be read as the columns' names; export "
+                         "it with its header (turn on 'Include Optional Log Headers' in Umbrella's log "
+                         f"management), or write a line naming its {fields} fields before its lines (an "
+                         "NSS feed's: its output format's field names, time,login,...): (echo "
+                         "'NAME1,NAME2,...'; cat FILE) > FILE.csv")
     if _OSSEC_ALERTS.match(head):
         raise InputError(f"{p}: OSSEC's or Wazuh's alerts.log (each alert a record of several lines "
                          "after '** Alert ...') is not read; have the manager write its alerts as JSON "
