@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests._cli import one_line_error
@@ -59,3 +61,20 @@ def test_zscaler_nss_feed_csv_without_a_header_line_is_refused(command: str, tmp
                          "names", out)
     one_line_error(args, "write a line naming its 31 fields before its lines (an NSS feed's: its output "
                          "format's field names, time,login,...)", out)
+
+
+@pytest.mark.parametrize("command", ["train", "inspect"])
+def test_netskope_api_page_is_refused_naming_its_events(command: str, tmp_path) -> None:
+    # What was wrong: a page of Netskope's REST API v2 events (curl .../dataexport/events/page:
+    # {"ok": 1, "result": [...events...], "wait_time": 0}) was read as one row, its events one
+    # text value: inspect showed 1 row of 3 columns (a Sentinel KQL hint), train failed late with
+    # 'AutoEncoder: 1 training row'. It is refused naming the jq command that writes its events.
+    events = [{"timestamp": 1733565600 + i, "type": "nspolicy", "user": f"u{i % 5}@corp.example.com",
+               "srcip": f"10.0.0.{i % 5 + 5}", "site": "example.com", "client_bytes": 300 + i}
+              for i in range(40)]
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps({"ok": 1, "result": events, "wait_time": 0}) + "\n")
+    out = tmp_path / "m"
+    args = [command, str(path)] + (["-o", str(out)] if command == "train" else [])
+    one_line_error(args, "line 1: a Netskope REST API v2 page (its events under result), not one event "
+                         "a line; write its events one a line (jq -c '.result[]')", out)

@@ -825,6 +825,9 @@ _API_PAGES = {
     "artifacts": ("GitHub Actions REST API page (its artifacts under artifacts)",
                   frozenset({"total_count", "artifacts"})),
     "builds": ("Jenkins JSON API job (its builds under builds)", frozenset({"_class", "builds"})),
+    # (the data export iterator's page: /api/v2/events/dataexport/events/page, .../alerts/...)
+    "result": ("Netskope REST API v2 page (its events under result)",
+               frozenset({"ok", "result", "wait_time", "timestamp_hwm"})),
 }
 
 
@@ -846,6 +849,8 @@ def api_page(obj: Mapping[str, Any] | Iterable[object]) -> str | None:
     ('workflow_runs', None)
     >>> api_page({"_class": "hudson.model.FreeStyleProject", "builds": [{"number": 7}]})
     'builds'
+    >>> api_page({"ok": 1, "result": [{"u": 1}], "wait_time": 0}), api_page({"preview": 0, "result": {}})
+    ('result', None)
     """
     keys = set(obj)
     for key, (_, envelope) in _API_PAGES.items():
@@ -859,7 +864,8 @@ def api_page(obj: Mapping[str, Any] | Iterable[object]) -> str | None:
 
 def maybe_api_page(obj: Mapping[str, Any] | Collection[object]) -> bool:
     """Whether ``obj`` (an object, or its top-level keys) has a key that every SaaS or CI API page
-    of :data:`_API_PAGES` has (its list, or GitHub's ``total_count``, Jenkins' ``_class``), so
+    of :data:`_API_PAGES` has (its list, or GitHub's ``total_count``, Jenkins' ``_class``,
+    Netskope's ``wait_time``: a Splunk export's rows hold a ``result`` too), so
     that :func:`api_page` is asked only of such: a look-up each, no more, on every row.
 
     Examples
@@ -867,7 +873,8 @@ def maybe_api_page(obj: Mapping[str, Any] | Collection[object]) -> bool:
     >>> maybe_api_page({"total_count": 2, "jobs": []}), maybe_api_page({"user": "a", "jobs": 3})
     (True, False)
     """
-    return "items" in obj or "entries" in obj or "total_count" in obj or "_class" in obj
+    return ("items" in obj or "entries" in obj or "total_count" in obj or "_class" in obj
+            or "wait_time" in obj)
 
 
 def api_page_name(key: str) -> str:
