@@ -164,6 +164,10 @@ def _code_numbers(key: str, s: pd.Series) -> bool:
 #: ``rule_id``, ``signature_id``): the rule that fired (Wazuh 5715 an SSH login, 5716 a failed
 #: one; a Snort SID), a code, neither a magnitude nor an identifier of the alert
 _RULE_ID_NAMES = frozenset({"ruleid", "signatureid"})
+#: a vulnerability scanner's check, by its number: Nessus' ``Plugin ID`` (a CSV export's; a
+#: Tenable.io export's ``plugin.id``, ``plugin_id``) and Qualys' ``QID`` (19506 the scan's
+#: information, 187315 Terrapin, 202185 regreSSHion: no neighbours), a code as a rule's id is
+_SCANNER_CHECK_NAMES = frozenset({"pluginid", "qid"})
 #: names of codes that end in neither ``code`` nor ``type``: a firewall's rule or policy number
 #: (``Rule``, ``policyid``), a Windows event id (``EventID``,
 #: ``winlog.event_id``: 4625 a failed logon, no neighbour of 4624 a logon), a socket's address
@@ -174,7 +178,7 @@ _RULE_ID_NAMES = frozenset({"ruleid", "signatureid"})
 #: 1236 aborted); near-unique whole numbers under such a name are no codes (an event's serial
 #: number, :func:`numeric_identifier`'s)
 _CODE_NAMES = {"eventid", "family", "ifoperstatus", "ifadminstatus", "qclass", "scsubstatus",
-               "scwin32status", *_RULE_ID_NAMES,
+               "scwin32status", *_RULE_ID_NAMES, *_SCANNER_CHECK_NAMES,
                # a firewall's rule or policy by its number: Check Point's 'Rule' (a SmartConsole
                # CSV export), pfSense's and OPNsense's rule number, FortiGate's policyid in a
                # FortiAnalyzer or SIEM CSV export (rule 5 is no neighbour of rule 6)
@@ -1120,8 +1124,8 @@ def _coded(name: str, key: str, leaf: str, values: pd.Series,
     if _code_numbers(key, values):
         return "code (whole numbers under a name ending in code or type)"
     if _named_codes(key, leaf, values):
-        return ("code (whole numbers under a code's name: an event or rule id, address family, "
-                "status, class, Modbus unit or register)")
+        return ("code (whole numbers under a code's name: an event or rule id, a scanner's "
+                "plugin id or QID, address family, status, class, Modbus unit or register)")
     if _as_numbers(name, key, leaf, values):
         return "autonomous system number (a network's name, no magnitude)"
     if (key in _NAC_CODE_NAMES or leaf in _NAC_CODE_NAMES) and (v := _whole_numbers(values)) is not None \
@@ -1425,7 +1429,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int,
                 and not near_unique(len(np.unique(v)), len(v)):  # (a row's id: an identifier still)
             return _code_role(_DHCP_AUDIT_CODES[key], numbers, max_categories)
     if ((key in _ID_NAMES or leaf in _ID_NAMES) and not _account_ids(key, leaf, s)
-            and not (key in _RULE_ID_NAMES  # (rule.id: its leaf 'id', the rule's code)
+            # (rule.id, plugin.id: their leaf 'id', the rule's or the scanner's check's code)
+            and not ((key in _RULE_ID_NAMES or key in _SCANNER_CHECK_NAMES)
                      and not near_unique(int(s.nunique()), int(s.notna().sum())))
             and not ((key in _CI_COUNTERS or leaf in _CI_COUNTERS)
                      and not (tells.github_actions or tells.jenkins)
