@@ -1619,6 +1619,11 @@ _TIME_FIRST = re.compile(r"time(generated|created|received|written|logged|local|
 _ZONE_SUFFIX = re.compile(r"\s*[\[(](?:utc|gmt|z|local)[\])]\s*$", re.IGNORECASE)
 
 
+#: what a vulnerability scanner or an asset inventory says happened first or last to a finding
+#: or an asset (Qualys' ``First Detected``, ``Last Detected``, ``Date Last Fixed``, ``Last
+#: Scan``; Tenable's and Defender's ``first_found``, ``last_seen``, ``lastSeen``): times by the
+#: two last words of their names (``Times Detected``, a count, is none)
+_SEEN_WORDS = frozenset({"detected", "seen", "found", "fixed", "scan", "scanned", "observed"})
 #: the last parts of ECS's time fields that name no time by their words: ``event.created`` (when
 #: the agent read the event), ``event.ingested``, ``file.created``, ``file.accessed`` (a
 #: dotted name's only: a bare ``created`` may be a flag or a count)
@@ -1637,7 +1642,9 @@ def is_time_name(name: str) -> bool:
     ``updatedAt``), nginx's ``time_local``, ``time_iso8601`` and ``msec`` (an epoch time),
     ``date`` before what happened (Slack's audit logs' ``date_create``; ``date_updated``), a
     dotted (ECS) name's last part ``created``, ``ingested`` or ``accessed`` (``event.created``,
-    ``event.ingested``, ``file.accessed``). A
+    ``event.ingested``, ``file.accessed``), or whose last words say when a scanner or an
+    inventory found something first or last (``First Detected``, ``Date Last Fixed``,
+    ``last_seen``: :data:`_SEEN_WORDS`). A
     word merely ending so (``backend``, ``weekend``, ``bytes_send``, ``restarts``, ``hosts``,
     ``format``) names no time, nor does an acronym's plural
     (``inPKTs``, ``numGETs``: the ``s`` of ``PKTs`` is no word ``Ts``), nor an uptime
@@ -1669,6 +1676,10 @@ def is_time_name(name: str) -> bool:
     [True, True, True, False]
     >>> [is_time_name(n) for n in ("t_stamp", "tstamp", "datestamp")]  # Ignition's tag history's
     [True, True, True]
+    >>> [is_time_name(n) for n in ("First Detected", "Date Last Fixed", "LAST SCAN", "lastSeen")]
+    [True, True, True, True]
+    >>> [is_time_name(n) for n in ("Times Detected", "threats_detected", "seen", "last")]
+    [False, False, False, False]
     """
     name = _ZONE_SUFFIX.sub("", name)
     lowered = name.lower().replace("_", "")
@@ -1683,6 +1694,8 @@ def is_time_name(name: str) -> bool:
     words = [m.group().lower() for m in found]
     if words and words[-1] in _TIME_UNITS:
         words.pop()
+    if len(words) > 1 and words[-2] in ("first", "last") and words[-1] in _SEEN_WORDS:
+        return True  # (a scanner's or inventory's First Detected, Last Seen, Date Last Fixed)
     if words and words[-1] == "ts":
         at = found[len(words) - 1].start()
         # 'PKTs', 'GETs': an acronym's plural, which the words' pattern cuts as 'PK' and 'Ts'
