@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from pathlib import Path
 
+import pandas as pd
+from typer.testing import CliRunner
+
+from hourglass.cli import app
 from hourglass.features.roles import infer_role
+from hourglass.ingest.tables import iter_table
+
+runner = CliRunner()
 
 # a scan's checks: Nessus' scan information, traceroute, SYN scanner, service detection,
 # two SSL certificate findings and Terrapin
@@ -33,3 +40,37 @@ def test_a_qualys_reports_first_and_last_detected_times_are_times() -> None:
                         ("Date Last Fixed", last), ("LAST SCAN", last)):
         assert infer_role(name, times, max_categories=50) == ("drop", "times"), name
     assert infer_role("Times Detected", pd.Series([74, 50, 44] * 10), max_categories=50)[0] == "numeric"
+
+
+def _qualys_report(path: Path, n: int = 30) -> Path:
+    # a Qualys VM scan report as its CSV template writes it: the report's own lines, then findings
+    head = ('"Scan Report - Weekly Internal","",""\r\n"12/07/2026 at 10:30:12 (GMT+0000)"\r\n'
+            '"ACME Corp","123 Main St","Springfield","US"\r\n"jsmith","John Smith","Manager"\r\n\r\n'
+            '"IP","DNS","NetBIOS","QID","Title","Type","Severity","Port","Protocol","CVE ID",'
+            '"Threat","Results","First Detected","Last Detected"\r\n')
+    rows = [f'"10.0.2.{10 + i}","srv{i}.corp.local","SRV{i}","38173","SSL Certificate - Signature '
+            f'Verification Failed","Vuln","2","443","tcp","","The certificate\nis not trusted.",'
+            f'"Result {i}","11/01/2026 09:{i:02d}:00","12/07/2026 10:00:00"\r\n' for i in range(n)]
+    path.write_bytes((head + "".join(rows)).encode())
+    return path
+
+
+def test_a_qualys_report_is_read_past_its_report_lines(tmp_path: Path) -> None:
+    # What was wrong: a Qualys VM report's CSV, whose title, date, company and user lines come
+    # before the findings' header, was refused: its title taken for the header, 'line 2: expected
+    # 3 fields, found 1' (with --on-bad-rows skip every finding lost), and a folder of weekly
+    # reports read each later report's lines as rows.
+    report = _qualys_report(tmp_path / "Scan_Report_Weekly.csv")
+    df = pd.concat(list(iter_table(report, fmt="csv")))
+    assert len(df) == 30 and list(df.columns[:4]) == ["IP", "DNS", "NetBIOS", "QID"]
+    assert df["Threat"].iloc[0] == "The certificate\nis not trusted."
+    res = runner.invoke(app, ["inspect", str(report)])
+    assert res.exit_code == 0, res.output
+    assert "30 rows inspected, 14 columns" in res.output
+    folder = tmp_path / "weekly"  # scan after scan: a folder of reports, each with its own lines
+    folder.mkdir()
+    _qualys_report(folder / "Scan_Report_W48.csv")
+    _qualys_report(folder / "Scan_Report_W49.csv", n=10)
+    res = runner.invoke(app, ["inspect", str(folder)])
+    assert res.exit_code == 0, res.output
+    assert "40 rows inspected, 14 columns" in res.output

@@ -516,7 +516,15 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
     decided = False  # whether a line after it told (a file of that one line leaves it open)
     try:
         from hourglass.ingest.logs import compressed_kind, tar_member
-        from hourglass.ingest.tables import DHCP_HEADER, DHCP_PREAMBLE_LINES, dhcp_preamble, type_line
+        from hourglass.ingest.tables import (
+            DHCP_HEADER,
+            DHCP_PREAMBLE_LINES,
+            QUALYS_HEAD,
+            QUALYS_LINES,
+            dhcp_preamble,
+            qualys_header_at,
+            type_line,
+        )
 
         with _Copy(out) as dst:
             for path in files:
@@ -585,6 +593,16 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                             ahead.append(more)
                         else:  # (no header: its lines read as they are)
                             src = io.BufferedReader(_Chain(b"".join(ahead[1:]), src))
+                    elif first and b"QID" not in first:  # a Qualys report's own lines before
+                        ahead, size = [first], len(first)  # its findings' header: passed over too
+                        while len(ahead) < QUALYS_LINES and size < QUALYS_HEAD and (more := src.readline()):
+                            ahead.append(more)
+                            size += len(more)
+                        at = qualys_header_at(ahead) if any(b"QID" in a for a in ahead) else 0
+                        if at:
+                            first, blanks = ahead[at], blanks + at
+                        if ahead[at + 1:]:
+                            src = io.BufferedReader(_Chain(b"".join(ahead[at + 1:]), src))
                     if not first:
                         continue
                     kinds.add("text")

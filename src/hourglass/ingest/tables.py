@@ -64,12 +64,12 @@ _SAID_DELIMITER: set[str] = set()  # (file, delimiter) sniffed and said, once a 
 SEPARATOR_NAMES = {";": "semicolon", "\t": "tab", "|": "pipe", ",": "comma"}
 
 __all__ = ["BAD_ROWS", "CHUNK_BYTES", "DHCP_HEADER", "DHCP_PREAMBLE_LINES", "LONE_SURROGATE",
-           "MAX_LINE_BYTES", "READ_ERRORS", "SEPARATOR_NAMES", "UNKNOWN_ROW", "ReadStats",
-           "check_log_text", "check_text", "cut_top_keys", "dedupe_names", "dhcp_preamble",
-           "first_json_object", "flat_record", "flatten_json", "has_nested", "iter_table",
+           "MAX_LINE_BYTES", "QUALYS_HEAD", "QUALYS_LINES", "READ_ERRORS", "SEPARATOR_NAMES",
+           "UNKNOWN_ROW", "ReadStats", "check_log_text", "check_text", "cut_top_keys", "dedupe_names",
+           "dhcp_preamble", "first_json_object", "flat_record", "flatten_json", "has_nested", "iter_table",
            "lines_before_header", "nested_note", "no_lone_surrogates", "not_utf8_how", "open_lines",
-           "open_text", "path_order", "prefetch", "read_head", "run_line", "sniff_delimiter", "top_keys",
-           "type_line", "utf8_name", "utf8_text"]
+           "open_text", "path_order", "prefetch", "qualys_header_at", "read_head", "run_line",
+           "sniff_delimiter", "top_keys", "type_line", "utf8_name", "utf8_text"]
 
 BAD_ROWS = ("error", "skip")
 #: How a reader's error for a malformed row tells a Python caller to skip such rows (the CLI says
@@ -2030,6 +2030,7 @@ def lines_before_header(path: str | os.PathLike[str], skip_rows: int = 0) -> tup
     p = Path(path)
     skip_rows += _blank_lines(p, skip_rows)  # (a header after blank lines is still the header)
     skip_rows += _dhcp_preamble(p, skip_rows)
+    skip_rows += _qualys_preamble(p, skip_rows)
     hint = _sep_hint(p, skip_rows)
     if hint is not None or _type_line(p, skip_rows):
         skip_rows += 1 + _blank_lines(p, skip_rows + 1)
@@ -2089,6 +2090,59 @@ def _dhcp_preamble(path: Path, skip_rows: int) -> int:
 
 #: the most lines the DHCP audit log's preamble is looked through for its header (about 35)
 DHCP_PREAMBLE_LINES = 200
+
+#: the names a Qualys VM report's table of findings has in its header (``"IP","DNS","NetBIOS",
+#: ...,"QID","Title",...``, a scan report's and a host-based report's alike)
+_QUALYS_FIELDS = frozenset({b"IP", b"QID"})
+#: the most bytes and lines a Qualys report's own lines before that header are looked through
+QUALYS_HEAD = 65536
+QUALYS_LINES = 100
+
+
+def _qualys_preamble(path: Path, skip_rows: int) -> int:
+    r"""How many lines after the first ``skip_rows`` come before the header of a Qualys VM
+    report's findings (``"IP",...,"QID",...``): the report's own lines (its title, date, company,
+    user, each of fewer fields), which a CSV report begins with; 0 for another file. Read as the
+    header, its title made every finding a bad row (``expected 3 fields, found 29``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "qualys.csv"
+    >>> _ = p.write_bytes(b'"Scan Report - Weekly",""\n"12/07/2026 at 10:30:12 (GMT+0000)"\n\n'
+    ...                   b'"IP","DNS","QID","Severity"\n"10.0.2.10","srv10","38173","2"\n')
+    >>> _qualys_preamble(p, 0), _qualys_preamble(p, 3)
+    (3, 0)
+    """
+    with open_lines(path) as fh:
+        for i in range(skip_rows):
+            _text_line(fh, path, i + 1)
+        head = fh.read(QUALYS_HEAD)
+    if b"QID" not in head:  # (any other table: one bounded read, no line split)
+        return 0
+    return qualys_header_at(head.split(b"\n")[:QUALYS_LINES])
+
+
+def qualys_header_at(lines: list[bytes]) -> int:
+    r"""Where among a file's first ``lines`` the header of a Qualys VM report's findings is
+    (:func:`_qualys_preamble`): its index past the report's own lines, each of fewer fields than
+    it; 0 where there is none, or it is the first line.
+
+    Examples
+    --------
+    >>> qualys_header_at([b'"Scan Report","x"\r\n', b'\r\n', b'"IP","DNS","QID"\r\n', b'"10.0.0.1","a","6"'])
+    2
+    >>> qualys_header_at([b"IP,QID\n", b"10.0.0.1,6\n"]), qualys_header_at([b"a,b\n", b"1,2\n"])
+    (0, 0)
+    """
+    widths: list[int] = []
+    for n, line in enumerate(lines[:QUALYS_LINES]):
+        fields = [f.strip().strip(b'"') for f in without_boms(line).rstrip(b"\r\n").split(b",")]
+        if _QUALYS_FIELDS <= set(fields):
+            # the report's lines are narrower than its table (a data line's QID is a number)
+            return n if all(w < len(fields) for w in widths) else 0
+        widths.append(len(fields))
+    return 0
 
 
 def _type_line(path: Path, skip_rows: int) -> bool:
