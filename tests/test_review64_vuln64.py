@@ -74,3 +74,21 @@ def test_a_qualys_report_is_read_past_its_report_lines(tmp_path: Path) -> None:
     res = runner.invoke(app, ["inspect", str(folder)])
     assert res.exit_code == 0, res.output
     assert "40 rows inspected, 14 columns" in res.output
+
+
+def test_a_trivy_or_grype_report_as_one_row_says_how_to_read_its_findings() -> None:
+    # What was wrong: a Trivy report written as one JSON line (the pretty-printed refusal's advice,
+    # jq -c .) warned that 'Results' was read as one text value with a Sentinel recipe (KQL |
+    # extend FIELD = tostring(Results[0].FIELD)), no use to a scanner's report; it gives jq's.
+    from hourglass.features.roles import separated_warning
+
+    trivy = pd.Series(['[{"Target": "alpine:3.19", "Class": "os-pkgs", "Type": "alpine", '
+                       '"Vulnerabilities": [{"VulnerabilityID": "CVE-2024-6387"}]}]'])
+    said = separated_warning("Results", trivy, "categorical", "text values")
+    assert said is not None and "Trivy" in said and "KQL" not in said
+    assert "jq -c '.Results[] | {Target, Class, Type} + (.Vulnerabilities[]? // empty)'" in said
+    grype = pd.Series(['[{"artifact": {"name": "openssl"}, "vulnerability": {"id": "CVE-1"}}]'])
+    said = separated_warning("matches", grype, "categorical", "text values")
+    assert said is not None and "Grype" in said and "jq -c '.matches[]'" in said
+    said = separated_warning("Results", pd.Series(['[{"a": 1}]']), "categorical", "text values")
+    assert said is not None and "KQL" in said  # (another table's Results: as before)

@@ -2087,12 +2087,28 @@ def separated_warning(name: object, s: pd.Series, role: str, why: str) -> str | 
                 f"{role}: {why}), not as each name's value; make each name a field of its own, then "
                 f"a column ({name}.user-agent): jq -c '{path} |= (map({{(.name | ascii_downcase): "
                 f".value}}) | add // {{}})' FILE > OUT.jsonl")
+    scanner = _SCANNER_ARRAYS.get(str(name)) if example is not None else None
+    if scanner is not None and f'"{scanner[1]}"' in str(s.dropna().iloc[0]):  # Trivy's, Grype's
+        return (f"column {str(name)!r} holds JSON arrays of objects as text (e.g. {example!r}), as "
+                f"{scanner[0]} writes its findings in one report: read as one text value (role "
+                f"{role}: {why}), not as one row each; write each finding as a line of its own and "
+                f"read those, JSON lines: {scanner[2]} FILE > OUT.jsonl")
     if example is not None:  # the same of an array of objects (SigninLogs' AuthenticationDetails)
         return (f"column {str(name)!r} holds JSON arrays of objects as text (e.g. {example!r}): "
                 f"read as one text value (role {role}: {why}), not as its objects' fields; give the "
                 f"fields you need as columns of their own (a Log Analytics (Sentinel) export's "
                 f"dynamic column: KQL | extend FIELD = tostring({name}[0].FIELD))")
     return None
+
+
+#: a scanner's report whose findings are an array (Trivy's ``Results[].Vulnerabilities[]`` of
+#: each target, Grype's ``matches[]``): its name, a field of the array's objects that tells it,
+#: and the jq filter that writes one finding a line (a Trivy finding with its target's fields)
+_SCANNER_ARRAYS = {
+    "Results": ("Trivy", "Target", "jq -c '.Results[] | {Target, Class, Type} + "
+                                   "(.Vulnerabilities[]? // empty)'"),
+    "matches": ("Grype", "vulnerability", "jq -c '.matches[]'"),
+}
 
 
 def multivalue_number(s: pd.Series, sample: int = 2000) -> str | None:
