@@ -92,3 +92,19 @@ def test_a_trivy_or_grype_report_as_one_row_says_how_to_read_its_findings() -> N
     assert said is not None and "Grype" in said and "jq -c '.matches[]'" in said
     said = separated_warning("Results", pd.Series(['[{"a": 1}]']), "categorical", "text values")
     assert said is not None and "KQL" in said  # (another table's Results: as before)
+
+
+def test_a_scanners_cve_goes_to_ecs_vulnerability_id() -> None:
+    # What was wrong: a Nessus or Qualys finding's CVE, kept with --keep CVE, stayed under
+    # hourglass.fields in an ECS alert, never in ECS's vulnerability.id, where a SIEM looks for it;
+    # Qualys' list of CVEs in one cell is a list of ids there.
+    from hourglass.serve.ecs import AlertRule, to_ecs
+
+    doc = to_ecs({"row": 41, "score": 2.0}, AlertRule("ae", "id"),
+                 fields={"CVE": "CVE-2024-6387", "Host": "srv66.corp.local"})
+    assert doc["vulnerability"] == {"id": "CVE-2024-6387"} and "fields" not in doc["hourglass"]
+    assert doc["host"] == {"name": "srv66.corp.local"}
+    doc = to_ecs({"row": 0, "score": 2.0}, AlertRule("ae", "id"),
+                 fields={"CVE ID": "CVE-2021-31192, CVE-2021-31188", "Title": "May 2021 update"})
+    assert doc["vulnerability"] == {"id": ["CVE-2021-31192", "CVE-2021-31188"]}
+    assert doc["hourglass"]["fields"] == {"Title": "May 2021 update"}

@@ -146,6 +146,9 @@ _TARGETS.update({field: () for field in _ENDPOINT_FIELDS})
 # logged, its image's path, as Elastic's unified logs integration maps it (its processID stays a
 # hourglass field, as a Windows event's ProcessId, a name matched alike, does)
 _TARGETS["process.executable"] = ("processimagepath",)
+# a scanner's finding: its CVE (Nessus' 'CVE', Qualys' 'CVE ID', OpenVAS's 'CVEs', Trivy's
+# VulnerabilityID, Defender TVM's cveId), as Elastic's vulnerability integrations map it
+_TARGETS["vulnerability.id"] = ("cve", "cve id", "cveid", "cve_id", "cves", "vulnerabilityid")
 #: kept input field (matched without regard to case) -> ECS field. A field already named as its
 #: ECS field (``source.ip``, ``process.name``, ``file.hash.sha256``...) maps to itself.
 ECS_FIELDS: dict[str, str] = {alias: target for target, aliases in _TARGETS.items()
@@ -741,6 +744,9 @@ def _ecs_value(target: str, value: Any) -> Any:
         # a JSON array or object is no one address, port or name: its Python text was taken as
         # one (user.name "['alice', 'bob']", in related.user too)
         return None
+    if target == "vulnerability.id":  # Qualys' 'CVE-2021-31192, CVE-2021-31188': each an id
+        ids = [part.strip() for part in str(value).split(",") if part.strip()]
+        return (ids[0] if len(ids) == 1 else ids) if ids else None
     if target.endswith(".ip"):
         # '010.001.002.003': 10.1.2.3, as the features read it, not an invalid address left out;
         # an address with its port (Microsoft 365's ClientIP, 203.0.113.10:51234 or
