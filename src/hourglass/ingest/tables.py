@@ -901,6 +901,70 @@ def api_page_refusal(key: str) -> str:
             f"(jq -c '.{key}[]')")
 
 
+#: the header of an Azure flow log's tuples, written one a row with each one's rule: NSG flow
+#: logs version 2 (``1733565600,10.0.0.4,13.67.143.118,44931,443,T,O,A,B,,,,``: time, addresses,
+#: ports, protocol T/U, direction I/O, decision A/D, state B/C/E, then packets and bytes each way,
+#: empty at a flow's start), version 1 (the first eight), VNet flow logs (the time in
+#: milliseconds, the protocol's number, the state B/C/E/D, then the flow's encryption)
+_NSG_V1_HEADER = "time,src_ip,dst_ip,src_port,dst_port,protocol,direction,decision"
+_NSG_V2_HEADER = (_NSG_V1_HEADER + ",state,packets_sent,bytes_sent,packets_received,"
+                  "bytes_received")
+_VNET_FLOW_HEADER = ("time,src_ip,dst_ip,src_port,dst_port,protocol,direction,state,encryption,"
+                     "packets_sent,bytes_sent,packets_received,bytes_received")
+#: where an Azure flow log's blob (``PT1H.json``) or Event Hub message starts: its records
+_AZURE_RECORDS_HEAD = re.compile(rb'\s*\{\s*"records"\s*:\s*\[')
+
+
+def azure_flow_log_refusal(obj: Mapping[str, Any] | bytes) -> str | None:
+    """Why an Azure NSG or VNet flow log (a blob's ``PT1H.json``, ``{"records": [...]}``, its flows
+    comma-separated tuples under ``records[].properties.flows[].flows[].flowTuples[]``, a VNet
+    flow log's under ``records[].flowRecords.flows[].flowGroups[].flowTuples[]``) is refused,
+    with the recipe that writes its tuples one a row under a header; else ``None``. ``obj`` is
+    the parsed document or the file's first bytes (pretty-printed, or its records a line each).
+    Read as JSON, the whole blob was one row of one text column, which no model trains on.
+
+    Examples
+    --------
+    >>> nsg = {"records": [{"category": "NetworkSecurityGroupFlowEvent", "properties": {"Version": 2}}]}
+    >>> azure_flow_log_refusal(nsg)[:22], _NSG_V2_HEADER in azure_flow_log_refusal(nsg)
+    ('an Azure NSG flow log ', True)
+    >>> "flowGroups" in azure_flow_log_refusal(b'{"records":[{"category":"FlowLogFlowEvent"')
+    True
+    >>> azure_flow_log_refusal({"records": [{"category": "SignInLogs"}]}) is None
+    True
+    """
+    if isinstance(obj, bytes):
+        text = without_boms(obj)
+        if _AZURE_RECORDS_HEAD.match(text) is None:
+            return None
+        vnet = b'"FlowLogFlowEvent"' in text or b'"flowRecords"' in text
+        if not vnet and b'"NetworkSecurityGroupFlowEvent"' not in text and b'"flowTuples"' not in text:
+            return None
+        version1 = re.search(rb'"Version"\s*:\s*1\b', text) is not None
+    else:
+        records = obj.get("records")
+        first = records[0] if isinstance(records, list) and records else None
+        if not isinstance(first, dict):
+            return None
+        props = first.get("properties")
+        vnet = first.get("category") == "FlowLogFlowEvent" or "flowRecords" in first
+        if not vnet and not (first.get("category") == "NetworkSecurityGroupFlowEvent"
+                             or (isinstance(props, dict) and "flows" in props)):
+            return None
+        version1 = isinstance(props, dict) and props.get("Version") == 1
+    if vnet:
+        return ("an Azure VNet flow log (its flows as comma-separated tuples under records[]"
+                ".flowRecords.flows[].flowGroups[].flowTuples[]), not one event a line; write its "
+                f"tuples one a row under a header: (echo {_VNET_FLOW_HEADER},rule; jq -r "
+                "'.records[].flowRecords.flows[].flowGroups[] | .rule as $r | .flowTuples[] | "
+                ". + \",\" + $r') < PT1H.json > flows.csv")
+    return ("an Azure NSG flow log (its flows as comma-separated tuples under records[].properties"
+            ".flows[].flows[].flowTuples[]), not one event a line; write its tuples one a row under "
+            f"a header: (echo {_NSG_V1_HEADER if version1 else _NSG_V2_HEADER},rule; jq -r "
+            "'.records[].properties.flows[] | .rule as $r | .flows[].flowTuples[] | "
+            ". + \",\" + $r') < PT1H.json > flows.csv")
+
+
 def document_refusal(obj: Mapping[str, Any] | Collection[object]) -> str | None:
     """Why ``obj`` is refused as a line of JSON lines where it is a whole document of events on
     one line, with the recipe that writes them one a line: an Elasticsearch or OpenSearch search
@@ -927,6 +991,8 @@ def document_refusal(obj: Mapping[str, Any] | Collection[object]) -> str | None:
         return kube_list_refusal()
     if maybe_api_page(obj) and (key := api_page(obj)) is not None:
         return api_page_refusal(key)
+    if "records" in obj and isinstance(obj, Mapping):
+        return azure_flow_log_refusal(obj)
     return None
 
 
@@ -3242,6 +3308,11 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                 # RecursionError: arrays or objects nested ~1,000 deep, a bad line as stream has it
                 jq = (pretty_json_command(raw) if first
                       and not isinstance(exc, UnicodeDecodeError | RecursionError) else None)
+                if (first and not isinstance(exc, UnicodeDecodeError) and
+                        (refusal := azure_flow_log_refusal(read_head(path))) is not None):
+                    # an Azure flow log's blob, pretty-printed or its records a line each: no
+                    # JSON lines (and 'jq -c .' wrote it as one row of one text column)
+                    raise InputError(f"{path}: line {lineno}: {refusal}") from None
                 if jq is not None:  # the first line opens a document: one JSON document, not lines;
                     # refused with --on-bad-rows skip too: its other lines are no bad rows but the
                     # rest of the document, and one that parses alone (an array's last object on a

@@ -1,0 +1,65 @@
+"""Review round 64 (cloud network flow logs, as a cloud-network engineer reads them): regression tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hourglass.cli import app
+from tests._cli import one_line_error, runner
+
+_NSG = "/SUBSCRIPTIONS/0/RESOURCEGROUPS/RG1/PROVIDERS/MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/NSG1"
+
+
+def _nsg_record(minute: int) -> dict[str, Any]:
+    """One record of an Azure NSG flow log version 2, as a blob's PT1H.json holds it."""
+    t = 1733565600 + minute * 60
+    tuples = [f"{t},10.0.0.4,13.67.143.118,44931,443,T,O,A,B,,,,",
+              f"{t + 5},10.0.0.4,13.67.143.118,44931,443,T,O,A,E,9,2100,8,9400"]
+    return {"time": f"2024-12-07T10:{minute:02d}:00.0000000Z", "systemId": "a7d3c7e1-1111-2222-3333-4444",
+            "macAddress": "000D3A1B2C3D", "category": "NetworkSecurityGroupFlowEvent", "resourceId": _NSG,
+            "operationName": "NetworkSecurityGroupFlowEvents",
+            "properties": {"Version": 2, "flows": [
+                {"rule": "DefaultRule_AllowInternetOutBound",
+                 "flows": [{"mac": "000D3A1B2C3D", "flowTuples": tuples}]}]}}
+
+
+# What was wrong: an Azure NSG flow log's blob (PT1H.json, {"records": [...]}) was read as one row
+# of one text column 'records' and refused as '1 training row' after a hint meant for a Sentinel
+# export; pretty-printed it was told 'jq -c .', which writes that one row; a record a line, 'not
+# valid JSON'. Each is now refused naming the flow log, with the jq recipe that writes its tuples.
+@pytest.mark.parametrize("shape", ["one line", "pretty", "a record a line"])
+def test_an_azure_nsg_flow_log_blob_is_refused_with_its_tuples_recipe(tmp_path: Path, shape: str) -> None:
+    doc = {"records": [_nsg_record(m) for m in range(3)]}
+    text = (json.dumps(doc) if shape == "one line" else json.dumps(doc, indent=2) if shape == "pretty"
+            else '{"records":[' + "\r\n,".join(json.dumps(r) for r in doc["records"]) + "\r\n]}")
+    data = tmp_path / "PT1H.json"
+    data.write_text(text)
+    out = tmp_path / "m.pt"
+    one_line_error(["train", str(data), "-o", str(out)],
+                   "an Azure NSG flow log (its flows as comma-separated tuples under records[].properties"
+                   ".flows[].flows[].flowTuples[])", out)
+    one_line_error(["train", str(data), "-o", str(out)],
+                   "(echo time,src_ip,dst_ip,src_port,dst_port,protocol,direction,decision,state,"
+                   "packets_sent,bytes_sent,packets_received,bytes_received,rule; jq -r", out)
+
+
+# What was wrong: an Azure VNet flow log's record sent to stream (an Event Hub message, {"records":
+# [...]} on one line) was scored as one row of one text column; it is now refused with the recipe
+# that writes its tuples (the time in milliseconds, the protocol's number, the encryption) as a CSV.
+def test_an_azure_vnet_flow_log_message_is_refused_by_stream_with_its_recipe(tmp_path: Path) -> None:
+    rows = tmp_path / "normal.csv"
+    rows.write_text("src_port,bytes\n" + "".join(f"{40000 + i},{100 + i % 7}\n" for i in range(60)))
+    model = tmp_path / "m.pt"
+    assert runner.invoke(app, ["train", str(rows), "-o", str(model), "--param", "epochs=2"]).exit_code == 0
+    group = {"rule": "DefaultRule_AllowInternetOutBound",
+             "flowTuples": ["1663146003599,10.0.0.6,192.168.0.4,23956,22,6,O,B,NX,0,0,0,0"]}
+    message = {"records": [{"time": "2022-09-14T09:00:52.5625085Z", "flowLogVersion": 4,
+                            "category": "FlowLogFlowEvent",
+                            "flowRecords": {"flows": [{"aclID": "a", "flowGroups": [group]}]}}]}
+    res = runner.invoke(app, ["stream", str(model)], input=json.dumps(message) + "\n")
+    assert res.exit_code == 2, res.output
+    assert "an Azure VNet flow log" in res.stderr and ".flowGroups[] | .rule as $r" in res.stderr, res.stderr
