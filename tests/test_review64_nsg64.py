@@ -63,3 +63,19 @@ def test_an_azure_vnet_flow_log_message_is_refused_by_stream_with_its_recipe(tmp
     res = runner.invoke(app, ["stream", str(model)], input=json.dumps(message) + "\n")
     assert res.exit_code == 2, res.output
     assert "an Azure VNet flow log" in res.stderr and ".flowGroups[] | .rule as $r" in res.stderr, res.stderr
+
+
+# What was wrong: an ECS alert of a model of Google Cloud's VPC flow logs (or Firewall Rules
+# Logging) read as JSON lines named no address, port or protocol of the flow it flagged: the
+# 5-tuple under jsonPayload.connection went to no ECS field, all under hourglass.fields at best.
+def test_a_gcp_vpc_flow_logs_connection_goes_to_ecs_source_destination_and_protocol() -> None:
+    from hourglass.serve.ecs import AlertRule, ecs_named, to_ecs
+    row = {"jsonPayload.connection.src_ip": "10.128.0.4", "jsonPayload.connection.dest_ip": "45.133.1.20",
+           "jsonPayload.connection.src_port": 48413, "jsonPayload.connection.dest_port": 443,
+           "jsonPayload.connection.protocol": 6, "jsonPayload.bytes_sent": "120000000"}
+    alert = {"row": 1, "score": 2.0, "severity": "critical", "calibrated": 1.0, "threshold": 1.0}
+    doc = to_ecs(alert, AlertRule(name="autoencoder", id="x", input="table", data_format="jsonl"),
+                 fields=ecs_named(row, "jsonl"))
+    assert doc["source"] == {"ip": "10.128.0.4", "port": 48413}
+    assert doc["destination"] == {"ip": "45.133.1.20", "port": 443}
+    assert doc["network"] == {"iana_number": "6"} and "network" in doc["event"]["category"]

@@ -177,6 +177,13 @@ ECS_FIELDS.update({f"kubernetes.{a}": t for a, t in (
     ("pod_namespace", "orchestrator.namespace"), ("container_name", "container.name"),
     ("container_image", "container.image.name"), ("docker_id", "container.id"),
     ("container_id", "container.id"), ("host", "host.name"), ("pod_node_name", "host.name"))})
+# Google Cloud's VPC flow logs and Firewall Rules Logging, read as JSON lines (a log sink's export,
+# gcloud logging read): the 5-tuple under jsonPayload.connection (src_ip, dest_ip, src_port,
+# dest_port, protocol: an IANA number, network.iana_number), as Elastic's GCP integration maps
+# it; the alerts named no address or port of the flow they flagged
+ECS_FIELDS.update({f"jsonpayload.connection.{a}": t for a, t in (
+    ("src_ip", "source.ip"), ("dest_ip", "destination.ip"), ("src_port", "source.port"),
+    ("dest_port", "destination.port"), ("protocol", "network.transport"))})
 # The web requests a CDN, a web application firewall or a reverse proxy logs, read as JSON lines
 # under their products' own names, as Elastic's Cloudflare Logpush, AWS WAF and Traefik
 # integrations map them: the client, the request (its URI, host, method and agent) and the status
@@ -496,6 +503,8 @@ def ecs_target(key: object, fmt: str | None = None) -> str | None:
     ('source.ip', 'destination.port')
     >>> ecs_target("processImagePath")
     'process.executable'
+    >>> ecs_target("jsonPayload.connection.src_ip"), ecs_target("jsonPayload.connection.dest_port")
+    ('source.ip', 'destination.port')
     """
     own = _FORMAT_TARGETS.get(str(fmt)) if fmt is not None else None
     if own is not None and str(key) in own:
