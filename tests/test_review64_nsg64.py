@@ -79,3 +79,17 @@ def test_a_gcp_vpc_flow_logs_connection_goes_to_ecs_source_destination_and_proto
     assert doc["source"] == {"ip": "10.128.0.4", "port": 48413}
     assert doc["destination"] == {"ip": "45.133.1.20", "port": 443}
     assert doc["network"] == {"iana_number": "6"} and "network" in doc["event"]["category"]
+
+
+# What was wrong: an ECS alert of a model of Azure NSG flow logs' tuples (written as a CSV by the
+# recipe above) put the tuple's protocol letter in network.transport as "t" (and "u"), which no
+# SIEM rule or dashboard of tcp or udp matched; the letters are now tcp and udp.
+def test_an_nsg_tuples_protocol_letter_is_ecs_tcp_or_udp() -> None:
+    from hourglass.serve.ecs import AlertRule, ecs_named, to_ecs
+    alert = {"row": 1, "score": 2.0, "severity": "critical", "calibrated": 1.0, "threshold": 1.0}
+    rule = AlertRule(name="autoencoder", id="x", input="table", data_format="csv")
+    for letter, transport in (("T", "tcp"), ("U", "udp")):
+        row = {"time": "1733572920", "src_ip": "10.0.0.5", "dst_ip": "185.220.101.4", "src_port": "51000",
+               "dst_port": "443", "protocol": letter, "direction": "O", "decision": "A", "state": "E"}
+        doc = to_ecs(alert, rule, fields=ecs_named(row, "csv"))
+        assert doc["network"] == {"transport": transport}, doc["network"]

@@ -744,6 +744,10 @@ _WEB_CLIENT = frozenset({"remote_addr"})
 _LONG_FIELDS = frozenset({"http.response.status_code", "process.pid", "process.parent.pid"})
 
 
+#: the protocol letters of an Azure NSG flow log's tuples (version 1 and 2: T for TCP, U for UDP)
+_NSG_TRANSPORTS = {"T": "tcp", "U": "udp"}
+
+
 def _ecs_value(target: str, value: Any) -> Any:
     """``value`` as ECS field ``target`` holds it, or ``None`` when it is not valid there (an
     index would reject the whole document over a malformed ip or port)."""
@@ -810,6 +814,10 @@ def _ecs_value(target: str, value: Any) -> Any:
     text = str(value).strip()
     if not text or text == "-":
         return None
+    if target == "network.transport" and text in _NSG_TRANSPORTS:
+        # an Azure NSG flow log's tuple names the protocol by a letter (T, U): network.transport
+        # "t" matched no rule or dashboard of tcp
+        return _NSG_TRANSPORTS[text]
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         text = str(int(value))  # a CSV's id column with an empty cell reads as floats: 1000.0
     return text.lower() if target.startswith("network.") else text
