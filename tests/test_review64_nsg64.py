@@ -93,3 +93,30 @@ def test_an_nsg_tuples_protocol_letter_is_ecs_tcp_or_udp() -> None:
                "dst_port": "443", "protocol": letter, "direction": "O", "decision": "A", "state": "E"}
         doc = to_ecs(alert, rule, fields=ecs_named(row, "csv"))
         assert doc["network"] == {"transport": transport}, doc["network"]
+
+
+_TGW_FIELDS = ("version resource-type account-id tgw-id tgw-attachment-id tgw-src-vpc-account-id "
+               "tgw-dst-vpc-account-id tgw-src-vpc-id tgw-dst-vpc-id srcaddr dstaddr srcport dstport "
+               "protocol packets bytes start end log-status type tcp-flags region flow-direction")
+
+
+# What was wrong: a Transit Gateway flow log's accounts of the VPCs on each side (twelve digits:
+# tgw-src-vpc-account-id, tgw-dst-vpc-account-id) were learnt as magnitudes ('numeric values'), where the
+# VPC flow log's account-id is a category: a new account scored by how far its digits lay from the
+# trained ones. They are categories now (for new fits; a saved model keeps its roles).
+def test_a_transit_gateway_flow_logs_vpc_account_ids_are_categories(tmp_path: Path) -> None:
+    from hourglass.pipeline.artefact import load
+    lines = [_TGW_FIELDS]
+    for i in range(80):
+        src, dst = ("123456789012", "210987654321") if i % 2 else ("210987654321", "123456789012")
+        lines.append(f"6 TransitGateway 123456789012 tgw-0a1 tgw-attach-0aa {src} {dst} vpc-0a1 vpc-0d4 "
+                     f"10.1.0.{10 + i % 3} 10.2.0.20 {40000 + i} 5432 6 {5 + i % 7} {900 + i * 13} "
+                     f"{1733565600 + i * 3} {1733565660 + i * 3} OK IPv4 {(2, 3, 19)[i % 3]} "
+                     "us-east-1 egress")
+    data = tmp_path / "tgw.log"
+    data.write_text("\n".join(lines) + "\n")
+    model = tmp_path / "m.pt"
+    res = runner.invoke(app, ["train", str(data), "-o", str(model), "--param", "epochs=2"])
+    assert res.exit_code == 0, res.output
+    roles = {d["column"]: d["role"] for d in load(model).features_.describe()}
+    assert roles["tgw-src-vpc-account-id"] == roles["tgw-dst-vpc-account-id"] == "categorical", roles

@@ -179,9 +179,10 @@ CICFLOWMETER = _Cic(
 VPC_DEFAULT_FIELDS = ("version", "account-id", "interface-id", "srcaddr", "dstaddr", "srcport",
                       "dstport", "protocol", "packets", "bytes", "start", "end", "action",
                       "log-status")
-# Names AWS gives the fields (custom formats, versions 2-5): ids of the account, network interface,
-# VPC, subnet, instance and zone are categories (a new interface is news, not a magnitude), as
-# are protocol numbers, TCP flag bitmasks (2 SYN, 18 SYN-ACK ...), actions and statuses.
+# Names AWS gives the fields (custom formats, versions 2-5; Transit Gateway flow logs'): ids of the
+# account, network interface, VPC, subnet, instance and zone are categories (a new interface is
+# news, not a magnitude), as are protocol numbers, TCP flag bitmasks (2 SYN, 18 SYN-ACK ...),
+# actions and statuses.
 _VPC_ROLES = {
     **{c: "ip" for c in ("srcaddr", "dstaddr", "pkt-srcaddr", "pkt-dstaddr")},
     **{c: "port" for c in ("srcport", "dstport")},
@@ -189,7 +190,11 @@ _VPC_ROLES = {
     **{c: "categorical" for c in ("account-id", "interface-id", "vpc-id", "subnet-id", "instance-id",
                                   "protocol", "tcp-flags", "type", "action", "log-status", "region",
                                   "az-id", "sublocation-type", "sublocation-id", "flow-direction",
-                                  "traffic-path", "pkt-src-aws-service", "pkt-dst-aws-service")},
+                                  "traffic-path", "pkt-src-aws-service", "pkt-dst-aws-service",
+                                  # a Transit Gateway flow log's accounts of the VPCs on each side
+                                  # (twelve digits: read as a magnitude, a new account lay past or
+                                  # within the training range by the digits AWS gave it)
+                                  "tgw-src-vpc-account-id", "tgw-dst-vpc-account-id")},
 }
 
 
