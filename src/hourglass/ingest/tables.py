@@ -1765,6 +1765,21 @@ def _text_line(fh: Any, path: Path, lineno: int) -> bytes:
     return bytes(raw)
 
 
+def _past_lines(fh: Any, path: Path, skip_rows: int) -> None:
+    """Read past the first ``skip_rows`` lines of ``fh`` (each as :func:`_text_line` reads it),
+    where each of the header's sniffers starts.
+
+    Examples
+    --------
+    >>> import io
+    >>> fh = io.BytesIO(b"# note\\na,b\\n")
+    >>> _past_lines(fh, Path("t.csv"), 1); fh.readline()
+    b'a,b\\n'
+    """
+    for i in range(skip_rows):
+        _text_line(fh, path, i + 1)
+
+
 #: the most lines a header's quoted names may run over (a spreadsheet's cell with line breaks)
 _HEADER_LINES = 100
 
@@ -1945,8 +1960,7 @@ def _csv_header_lines(path: Path, sep: str, skip_rows: int, utf8: bool = False) 
     """
     check_text(path, read_head(path, 8192))
     with open_lines(path) as fh:
-        for i in range(skip_rows):
-            _text_line(fh, path, i + 1)
+        _past_lines(fh, path, skip_rows)
         raw, n_lines, _ = _header_text(fh, path, skip_rows, sep.encode())
     if utf8:
         try:
@@ -2031,8 +2045,7 @@ def sniff_delimiter(path: str | os.PathLike[str], skip_rows: int = 0) -> str:
     if hint is not None:
         return hint
     with open_lines(p) as fh:
-        for i in range(skip_rows):
-            _text_line(fh, p, i + 1)
+        _past_lines(fh, p, skip_rows)
         raw, n_lines, after = _header_text(fh, p, skip_rows, "".join(_DELIMITERS).encode())
         header = without_boms(raw.decode("utf-8", "replace").rstrip("\r\n"))
         first = (after[0] if after else _text_line(fh, p, skip_rows + n_lines + 1)).decode(
@@ -2058,8 +2071,7 @@ def _sep_hint(path: Path, skip_rows: int) -> str | None:
     (';', None)
     """
     with open_lines(path) as fh:
-        for i in range(skip_rows):
-            _text_line(fh, path, i + 1)
+        _past_lines(fh, path, skip_rows)
         line = without_boms(fh.readline(64)).rstrip(b"\r\n")
     hint = line.decode("utf-8", "replace").removeprefix("sep=") if line.startswith(b"sep=") else ""
     return hint if len(hint) == 1 and hint in _DELIMITERS else None
@@ -2141,8 +2153,7 @@ def _dhcp_preamble(path: Path, skip_rows: int) -> int:
     (4, 0)
     """
     with open_lines(path) as fh:
-        for i in range(skip_rows):
-            _text_line(fh, path, i + 1)
+        _past_lines(fh, path, skip_rows)
         if not dhcp_preamble(_text_line(fh, path, skip_rows + 1)):
             return 0
         for n in range(1, DHCP_PREAMBLE_LINES):
@@ -2181,8 +2192,7 @@ def _qualys_preamble(path: Path, skip_rows: int) -> int:
     (3, 0)
     """
     with open_lines(path) as fh:
-        for i in range(skip_rows):
-            _text_line(fh, path, i + 1)
+        _past_lines(fh, path, skip_rows)
         head = fh.read(QUALYS_HEAD)
     if b"QID" not in head:  # (any other table: one bounded read, no line split)
         return 0
@@ -2224,8 +2234,7 @@ def _type_line(path: Path, skip_rows: int) -> bool:
     (True, False)
     """
     with open_lines(path) as fh:
-        for i in range(skip_rows):
-            _text_line(fh, path, i + 1)
+        _past_lines(fh, path, skip_rows)
         return type_line(fh.readline(1024))
 
 
@@ -2261,8 +2270,7 @@ def _blank_lines(path: Path, skip_rows: int) -> int:
     """
     n = 0
     with open_lines(path) as fh:
-        for i in range(skip_rows):
-            _text_line(fh, path, i + 1)
+        _past_lines(fh, path, skip_rows)
         while raw := _text_line(fh, path, skip_rows + n + 1):
             if without_boms(raw).strip():  # (a UTF-8 byte-order mark is no text)
                 break
@@ -2286,8 +2294,7 @@ def _has_rows(path: Path, skip_rows: int, comment: str | None) -> bool:
     (False, True)
     """
     with open_lines(path) as fh:
-        for i in range(skip_rows):
-            _text_line(fh, path, i + 1)
+        _past_lines(fh, path, skip_rows)
         start = True  # at a line's start (a long line is read in pieces: not held whole)
         while raw := fh.readline(MAX_LINE_BYTES + 1):
             line = raw.strip()
